@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/* Allocate-or-die wrappers. */
+#include "gs_alloc.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static _Noreturn void alloc_fail(size_t size)
+{
+    fprintf(stderr, "gatesim: out of memory (allocating %zu bytes)\n", size);
+    abort();
+}
+
+void *gs_xmalloc(size_t size)
+{
+    void *p = malloc(size ? size : 1);
+    if (p == NULL)
+        alloc_fail(size);
+    return p;
+}
+
+void *gs_xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (p == NULL)
+        alloc_fail(n * size);
+    return p;
+}
+
+void *gs_xrealloc(void *p, size_t size)
+{
+    void *q = realloc(p, size ? size : 1);
+    if (q == NULL)
+        alloc_fail(size);
+    return q;
+}
+
+char *gs_xstrdup(const char *s)
+{
+    return gs_xstrndup(s, strlen(s));
+}
+
+char *gs_xstrndup(const char *s, size_t n)
+{
+    char *p = gs_xmalloc(n + 1);
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+char *gs_xasprintf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        alloc_fail(0);
+    char *p = gs_xmalloc((size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf(p, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return p;
+}
+
+void gs_xgrow(void **items, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap)
+        return;
+    size_t ncap = *cap ? *cap : 4;
+    while (ncap < need)
+        ncap *= 2;
+    *items = gs_xrealloc(*items, ncap * size);
+    *cap = ncap;
+}
