@@ -36,12 +36,34 @@ function(gs_add_command name source)
     set_property(GLOBAL APPEND PROPERTY GS_COMMAND_INCLUDES ${CMAKE_CURRENT_SOURCE_DIR})
 endfunction()
 
-# gs_add_unit_test(<part> <module> [LIBS...]): tests/unit/<part>/test_<module>.c, a Check binary
-# linked with gs_<part> (and LIBS), registered with ctest as unit/<part>/<module>.
+# gs_add_unit_test(<part> <module> [LIBS...]): test_<module>.c in the calling folder, a Check
+# binary linked with gs_<part> (and LIBS), registered with ctest as unit/<part>/<module>.
 function(gs_add_unit_test part module)
+    gs_add_unit_test_at(${part} ${module} ${CMAKE_CURRENT_SOURCE_DIR}/test_${module}.c ${ARGN})
+endfunction()
+
+function(gs_add_unit_test_at part module source)
     set(exe test_${part}_${module})
-    add_executable(${exe} ${CMAKE_CURRENT_SOURCE_DIR}/test_${module}.c)
-    target_link_libraries(${exe} PRIVATE gs_${part} ${ARGN} PkgConfig::CHECK gs_testsupport)
+    add_executable(${exe} ${source})
+    target_link_libraries(${exe} PRIVATE gs_${part} ${ARGN} gs_testsupport PkgConfig::CHECK)
     add_test(NAME unit/${part}/${module} COMMAND ${exe})
-    set_tests_properties(unit/${part}/${module} PROPERTIES LABELS unit TIMEOUT 120)
+    set_tests_properties(unit/${part}/${module} PROPERTIES LABELS unit TIMEOUT 300)
+endfunction()
+
+# gs_add_fuzz_target(<name> <source> LIBS...): <source> defines LLVMFuzzerTestOneInput.
+# Always builds fuzz_<name>_replay, which feeds every file of tests/fuzz/corpus/<name>/ through
+# the target and is registered with ctest (fuzz/<name>); with GS_FUZZ=ON (clang) also builds
+# the libFuzzer binary fuzz_<name>:  ./fuzz_<name> ../tests/fuzz/corpus/<name>
+function(gs_add_fuzz_target name source)
+    set(corpus ${PROJECT_SOURCE_DIR}/tests/fuzz/corpus/${name})
+    add_executable(fuzz_${name}_replay ${source} ${PROJECT_SOURCE_DIR}/tests/fuzz/replay_main.c)
+    target_link_libraries(fuzz_${name}_replay PRIVATE ${ARGN})
+    add_test(NAME fuzz/${name} COMMAND fuzz_${name}_replay ${corpus})
+    set_tests_properties(fuzz/${name} PROPERTIES LABELS fuzz TIMEOUT 300)
+    if(GS_FUZZ)
+        add_executable(fuzz_${name} ${source})
+        target_compile_options(fuzz_${name} PRIVATE -fsanitize=fuzzer,address,undefined)
+        target_link_options(fuzz_${name} PRIVATE -fsanitize=fuzzer,address,undefined)
+        target_link_libraries(fuzz_${name} PRIVATE ${ARGN})
+    endif()
 endfunction()
