@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: MIT */
+/* HTTP/1.1 response head parser (RFC 9112 §4, §5, §6.3). Finds the end of the head first, then
+ * walks its lines once; the framing decision is made from the fields collected on the way.
+ * It must not allocate or read past |len|: it parses bytes from servers we do not trust. */
+#include "gs_h1_response.h"
+
+#include "gs_error.h"
+
+#include <string.h>
+#include <strings.h>
+
+/* tchar of RFC 9110 §5.6.2. */
+static bool response_is_tchar(unsigned char c)
+{
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+        return true;
+    return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+}
+
+/* field-vchar, SP or HTAB (obs-text allowed): anything but controls and DEL. */
+static bool response_is_field_char(unsigned char c)
+{
+    return c == '\t' || (c >= 0x20 && c != 0x7f);
+}
+
+static bool response_name_is(const gs_h1_header *h, const char *name, size_t n)
+{
+    return h->name_len == n && strncasecmp(h->name, name, n) == 0;
+}
+
+/* Returns the length of the head (through its blank line), 0 if not complete yet. */
+static size_t response_find_end(const char *data, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        const char *nl = memchr(data + i, '\n', len - i);
+        if (nl == NULL)
+            return 0;
+        size_t q = (size_t)(nl - data) + 1;
+        if (q < len && data[q] == '\n')
+            return q + 1;
+        if (q + 1 < len && data[q] == '\r' && data[q + 1] == '\n')
+            return q + 2;
+        i = q;
+    }
+    return 0;
+}
+
+/* Parses a Content-Length value: 1*DIGIT, or a comma-separated list of identical ones
+ * (RFC 9110 §8.6). Returns 0 or GS_ERR_PARSE. */
+static int response_parse_length(const char *v, size_t n, uint64_t *out)
+{
+    bool have = false;
+    uint64_t first = 0;
+    size_t i = 0;
+    while (i <= n) {
+        while (i < n && (v[i] == ' ' || v[i] == '\t'))
+            i++;
+        size_t digits = 0;
+        uint64_t x = 0;
+        while (i < n && v[i] >= '0' && v[i] <= '9') {
+            unsigned d = (unsigned)(v[i] - '0');
+            if (x > (UINT64_MAX - d) / 10)
+                return GS_ERR_PARSE;
+            x = x * 10 + d;
+            i++;
+            digits++;
+        }
+        if (digits == 0)
+            return GS_ERR_PARSE;
+        while (i < n && (v[i] == ' ' || v[i] == '\t'))
+            i++;
+        if (have && x != first)
+            return GS_ERR_PARSE;
+        first = x;
+        have = true;
+        if (i == n)
+            break;
+        if (v[i] != ',')
+            return GS_ERR_PARSE;
+        i++;
+    }
+    *out = first;
+    return 0;
+}
+
+bool gs_h1_header_has_token(const gs_h1_header *h, const char *token)
+{
+    size_t tlen = strlen(token);
+    const char *v = h->value;
+    size_t n = h->value_len, i = 0;
+    while (i < n) {
+        while (i < n && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
+            i++;
+        size_t start = i;
+        while (i < n && v[i] != ',')
+            i++;
+        size_t end = i;
+        while (end > start && (v[end - 1] == ' ' || v[end - 1] == '\t'))
+            end--;
+        if (end - start == tlen && tlen > 0 && strncasecmp(v + start, token, tlen) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* True when the last transfer coding listed in |h| is "chunked". */
+static bool response_te_final_chunked(const gs_h1_header *h)
+{
+    const char *v = h->value;
+    size_t end = h->value_len;
+    while (end > 0 && (v[end - 1] == ' ' || v[end - 1] == '\t' || v[end - 1] == ','))
+        end--;
+    size_t start = end;
+    while (start > 0 && v[start - 1] != ',' && v[start - 1] != ' ' && v[start - 1] != '\t')
+        start--;
+    return end - start == 7 && strncasecmp(v + start, "chunked", 7) == 0;
+}
+
+/* "HTTP/1.x SP 3DIGIT [SP reason]" in line [0, n). */
+static int response_parse_status_line(gs_h1_response *r, const char *s, size_t n)
+{
+    if (n < 12 || memcmp(s, "HTTP/1.", 7) != 0 || (s[7] != '0' && s[7] != '1') || s[8] != ' ')
+        return GS_ERR_PARSE;
+    r->minor_version = s[7] - '0';
+    for (int k = 9; k < 12; k++) {
+        if (s[k] < '0' || s[k] > '9')
+            return GS_ERR_PARSE;
+    }
+    r->status = (s[9] - '0') * 100 + (s[10] - '0') * 10 + (s[11] - '0');
+    if (r->status < 100)
+        return GS_ERR_PARSE;
+    r->reason = s + n;
+    r->reason_len = 0;
+    if (n > 12) {
+        if (s[12] != ' ')
+            return GS_ERR_PARSE;
+        for (size_t k = 13; k < n; k++) {
+            if (!response_is_field_char((unsigned char)s[k]))
+                return GS_ERR_PARSE;
+        }
+        r->reason = s + 13;
+        r->reason_len = n - 13;
+    }
+    return 0;
+}
+
+/* "name: OWS value OWS" in line [0, n). */
+static int response_parse_field(gs_h1_header *h, const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n && response_is_tchar((unsigned char)s[i]))
+        i++;
+    if (i == 0 || i == n || s[i] != ':')
+        return GS_ERR_PARSE; /* empty name, no colon, or whitespace before the colon */
+    h->name = s;
+    h->name_len = i;
+    i++;
+    while (i < n && (s[i] == ' ' || s[i] == '\t'))
+        i++;
+    size_t end = n;
+    while (end > i && (s[end - 1] == ' ' || s[end - 1] == '\t'))
+        end--;
+    for (size_t k = i; k < end; k++) {
+        if (!response_is_field_char((unsigned char)s[k]))
+            return GS_ERR_PARSE;
+    }
+    h->value = s + i;
+    h->value_len = end - i;
+    return 0;
+}
+
+/* RFC 9112 §6.3, in order. */
+static int response_decide_framing(gs_h1_response *r, unsigned flags)
+{
+    const gs_h1_header *te = NULL;
+    bool have_length = false, conn_close = false, conn_keep = false;
+    for (size_t k = 0; k < r->num_headers; k++) {
+        const gs_h1_header *h = &r->headers[k];
+        if (response_name_is(h, "content-length", 14)) {
+            uint64_t v;
+            if (response_parse_length(h->value, h->value_len, &v) != 0)
+                return GS_ERR_PARSE;
+            if (have_length && v != r->content_length)
+                return GS_ERR_PARSE;
+            r->content_length = v;
+            have_length = true;
+        } else if (response_name_is(h, "transfer-encoding", 17)) {
+            te = h; /* the final coding is the last one of the last field */
+        } else if (response_name_is(h, "connection", 10)) {
+            conn_close |= gs_h1_header_has_token(h, "close");
+            conn_keep |= gs_h1_header_has_token(h, "keep-alive");
+        }
+    }
+    r->keep_alive = r->minor_version >= 1 ? !conn_close : (conn_keep && !conn_close);
+
+    if (r->status < 200) {
+        r->body = GS_H1_BODY_NONE;
+        r->upgrade = r->status == 101;
+        r->informational = !r->upgrade;
+        if (r->upgrade)
+            r->keep_alive = false;
+        return 0;
+    }
+    if ((flags & GS_H1_RESPONSE_TO_CONNECT) && r->status < 300) {
+        r->body = GS_H1_BODY_NONE;
+        r->upgrade = true;
+        r->keep_alive = false;
+        return 0;
+    }
+    if ((flags & GS_H1_RESPONSE_TO_HEAD) || r->status == 204 || r->status == 304) {
+        r->body = GS_H1_BODY_NONE;
+        return 0;
+    }
+    if (te != NULL) {
+        r->body = response_te_final_chunked(te) ? GS_H1_BODY_CHUNKED : GS_H1_BODY_UNTIL_CLOSE;
+        if (r->body == GS_H1_BODY_UNTIL_CLOSE || have_length || r->minor_version == 0)
+            r->keep_alive = false;
+        return 0;
+    }
+    if (have_length) {
+        r->body = GS_H1_BODY_LENGTH;
+        return 0;
+    }
+    r->body = GS_H1_BODY_UNTIL_CLOSE;
+    r->keep_alive = false;
+    return 0;
+}
+
+int gs_h1_response_parse(gs_h1_response *r, const char *data, size_t len, unsigned flags)
+{
+    size_t end = response_find_end(data, len);
+    if (end == 0)
+        return len >= GS_H1_RESPONSE_MAX_HEAD ? GS_ERR_RANGE : GS_ERR_INCOMPLETE;
+    if (end > GS_H1_RESPONSE_MAX_HEAD)
+        return GS_ERR_RANGE;
+
+    r->num_headers = 0;
+    r->content_length = 0;
+    r->keep_alive = false;
+    r->informational = false;
+    r->upgrade = false;
+    r->body = GS_H1_BODY_NONE;
+
+    size_t pos = 0;
+    bool first = true;
+    for (;;) {
+        const char *nl = memchr(data + pos, '\n', end - pos);
+        size_t eol = (size_t)(nl - data); /* always found: the head ends with a blank line */
+        size_t n = eol - pos;
+        if (n > 0 && data[pos + n - 1] == '\r')
+            n--;
+        const char *line = data + pos;
+        pos = eol + 1;
+        if (memchr(line, '\r', n) != NULL)
+            return GS_ERR_PARSE; /* bare CR inside a line */
+        if (first) {
+            if (response_parse_status_line(r, line, n) != 0)
+                return GS_ERR_PARSE;
+            first = false;
+            continue;
+        }
+        if (n == 0)
+            break;
+        if (line[0] == ' ' || line[0] == '\t')
+            return GS_ERR_PARSE; /* obs-fold */
+        if (r->num_headers == GS_H1_RESPONSE_MAX_HEADERS)
+            return GS_ERR_RANGE;
+        if (response_parse_field(&r->headers[r->num_headers], line, n) != 0)
+            return GS_ERR_PARSE;
+        r->num_headers++;
+    }
+    if (pos != end)
+        return GS_ERR_PARSE;
+    int rc = response_decide_framing(r, flags);
+    return rc < 0 ? rc : (int)end;
+}
+
+const gs_h1_header *gs_h1_response_header(const gs_h1_response *r, const char *name)
+{
+    size_t n = strlen(name);
+    for (size_t k = 0; k < r->num_headers; k++) {
+        if (response_name_is(&r->headers[k], name, n))
+            return &r->headers[k];
+    }
+    return NULL;
+}
