@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/* An ordered list of HTTP header fields, the gateway's protocol-neutral view of a request's or a
+ * response's headers (HTTP/1.1 and HTTP/2 both read into and write from it). Names compare
+ * case-insensitively; order and repeats are kept. Knows nothing of sockets or of Gateway API. */
+#ifndef GS_GW_HEADERS_H
+#define GS_GW_HEADERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct gs_gw_header {
+    char *name;  /* owned, NUL-terminated, case as received */
+    char *value; /* owned, NUL-terminated */
+    size_t name_len;
+    size_t value_len;
+} gs_gw_header;
+
+typedef struct gs_gw_headers {
+    gs_gw_header *items; /* owned; a zeroed gs_gw_headers is an empty list */
+    size_t len;
+    size_t cap;
+    size_t bytes; /* sum of name_len + value_len, for size limits */
+} gs_gw_headers;
+
+/* Appends a field (copies both). */
+void gs_gw_headers_add(gs_gw_headers *h, const char *name, const char *value);
+void gs_gw_headers_add_n(gs_gw_headers *h, const char *name, size_t name_len, const char *value,
+                         size_t value_len);
+/* Replaces every field named |name| by one field with |value| at the place of the first one
+ * (appended when there was none). */
+void gs_gw_headers_set(gs_gw_headers *h, const char *name, const char *value);
+/* Removes every field named |name|; returns how many were removed. */
+size_t gs_gw_headers_remove(gs_gw_headers *h, const char *name);
+/* The value of the first field named |name|, or NULL. Borrowed until |h| changes. */
+const char *gs_gw_headers_get(const gs_gw_headers *h, const char *name);
+/* How many fields are named |name|. */
+size_t gs_gw_headers_count(const gs_gw_headers *h, const char *name);
+/* All values of |name| joined with "," (RFC 9110 list combination), or NULL when absent.
+ * The caller frees the result. */
+char *gs_gw_headers_join(const gs_gw_headers *h, const char *name);
+/* True when some value of |name|, split at commas and trimmed, equals |token| ignoring case. */
+bool gs_gw_headers_has_token(const gs_gw_headers *h, const char *name, const char *token);
+/* Deep copy of |src| into |dst| (which must be empty or zeroed). */
+void gs_gw_headers_copy(gs_gw_headers *dst, const gs_gw_headers *src);
+void gs_gw_headers_clear(gs_gw_headers *h);
+void gs_gw_headers_free(gs_gw_headers *h);
+
+/* ASCII case-insensitive equality of two NUL-terminated names. */
+bool gs_gw_name_eq(const char *a, const char *b);
+
+#endif
