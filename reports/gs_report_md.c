@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: MIT */
+/* The Markdown summary for CI job summaries (GitHub's $GITHUB_STEP_SUMMARY and the like): one
+ * verdict line, a table of scenarios, then every failure with its evidence. Short by design: the
+ * HTML report has the charts. Formatting only. */
+#include "gs_report.h"
+
+#include "gs_report_text.h"
+#include "gs_time.h"
+
+#include <math.h>
+#include <string.h>
+
+static const char *md_mark(gs_result r)
+{
+    switch (r) {
+    case GS_RESULT_PASSED:
+        return "✅ passed";
+    case GS_RESULT_FAILED:
+        return "❌ failed";
+    case GS_RESULT_ERROR:
+        return "⚠️ error";
+    case GS_RESULT_SKIPPED:
+        return "⏭️ skipped";
+    case GS_RESULT_PENDING:
+        break;
+    }
+    return "⏳ not run";
+}
+
+/* Longest run of backticks in |s|, so a code fence can be made longer than any of them. */
+static size_t md_longest_backticks(const char *s)
+{
+    size_t best = 0, run = 0;
+    for (; s != NULL && *s != '\0'; s++) {
+        run = *s == '`' ? run + 1 : 0;
+        if (run > best)
+            best = run;
+    }
+    return best;
+}
+
+static void md_code_block(gs_buf *b, const char *title, const char *text)
+{
+    size_t fence = md_longest_backticks(text) + 1;
+    if (fence < 3)
+        fence = 3;
+    gs_buf_printf(b, "\n%s:\n\n", title);
+    for (size_t i = 0; i < fence; i++)
+        gs_buf_putc(b, '`');
+    gs_buf_puts(b, "text\n");
+    /* Inside a fence nothing is markup; only strip NULs the text cannot hold anyway. */
+    gs_buf_puts(b, text);
+    if (text[0] != '\0' && text[strlen(text) - 1] != '\n')
+        gs_buf_putc(b, '\n');
+    for (size_t i = 0; i < fence; i++)
+        gs_buf_putc(b, '`');
+    gs_buf_putc(b, '\n');
+}
+
+static void md_failure(gs_buf *b, const gs_results_scenario *s, const gs_results_step *st,
+                       const gs_results_check *c)
+{
+    gs_buf_puts(b, "\n#### ");
+    gs_report_escape_md(b, s->name);
+    gs_buf_puts(b, " › ");
+    gs_report_escape_md(b, st->name);
+    gs_buf_puts(b, " › ");
+    gs_report_escape_md(b, c->kind);
+    gs_buf_puts(b, "\n\n");
+    gs_report_escape_md(b, c->message);
+    gs_buf_puts(b, "\n\n- expected: ");
+    gs_report_escape_md(b, c->expected);
+    gs_buf_puts(b, "\n- observed: ");
+    gs_report_escape_md(b, c->observed);
+    gs_buf_putc(b, '\n');
+    if (!isnan(c->p_value)) {
+        gs_buf_printf(b, "- p-value: %.3g", c->p_value);
+        if (c->method != NULL) {
+            gs_buf_puts(b, " (");
+            gs_report_escape_md(b, c->method);
+            gs_buf_putc(b, ')');
+        }
+        gs_buf_putc(b, '\n');
+    }
+    if (c->shares_len > 0) {
+        gs_buf_puts(b, "\n| backend | expected | observed | interval |\n|---|---:|---:|---|\n");
+        for (size_t i = 0; i < c->shares_len; i++) {
+            const gs_results_share *sh = c->shares[i];
+            gs_buf_puts(b, "| ");
+            gs_report_escape_md(b, sh->backend);
+            gs_buf_puts(b, " | ");
+            gs_report_percent(b, sh->expected_share);
+            gs_buf_printf(b, " | %llu (", (unsigned long long)sh->observed_count);
+            gs_report_percent(b, sh->observed_share);
+            gs_buf_puts(b, ") | ");
+            gs_report_percent(b, sh->ci_low);
+            gs_buf_puts(b, " – ");
+            gs_report_percent(b, sh->ci_high);
+            gs_buf_puts(b, " |\n");
+        }
+    }
+    if (c->evidence_request != NULL || c->evidence_response != NULL) {
+        gs_buf_puts(b, "\n<details><summary>first offending exchange</summary>\n");
+        if (c->evidence_request != NULL)
+            md_code_block(b, "Request", c->evidence_request);
+        if (c->evidence_response != NULL)
+            md_code_block(b, "Response", c->evidence_response);
+        gs_buf_puts(b, "\n</details>\n");
+    }
+}
+
+void gs_report_markdown(const gs_results *r, gs_buf *out)
+{
+    gs_results_summary sum;
+    char when[32];
+    gs_results_summarize(r, &sum);
+    gs_time_rfc3339(r->started_at, when);
+
+    bool bad = sum.failed > 0 || sum.errors > 0;
+    gs_buf_printf(out, "## gatesim: %s\n\n",
+                  bad                           ? "❌ checks failed"
+                  : r->state == GS_RUN_COMPLETE ? "✅ all checks passed"
+                                                : "⏳ run not complete");
+    gs_buf_printf(out,
+                  "%u scenarios: **%u passed**, **%u failed**, %u errors, %u skipped%s. "
+                  "Target `",
+                  sum.scenarios, sum.passed, sum.failed, sum.errors, sum.skipped,
+                  sum.pending > 0 ? ", some not run" : "");
+    gs_report_escape_md(out, r->target);
+    gs_buf_printf(out, "`, seed %llu, started %s (%s).\n\n", (unsigned long long)r->seed, when,
+                  gs_run_state_name(r->state));
+
+    if (r->scenarios_len > 0) {
+        gs_buf_puts(out,
+                    "| scenario | result | steps | duration | file |\n|---|---|---:|---:|---|\n");
+        for (size_t i = 0; i < r->scenarios_len; i++) {
+            const gs_results_scenario *s = r->scenarios[i];
+            size_t passed = 0;
+            for (size_t k = 0; k < s->steps_len; k++)
+                passed += s->steps[k]->result == GS_RESULT_PASSED;
+            gs_buf_puts(out, "| ");
+            gs_report_escape_md(out, s->name);
+            gs_buf_printf(out, " | %s | %zu/%zu | %.0f ms | ", md_mark(s->result), passed,
+                          s->steps_len, s->duration_ms > 0 ? s->duration_ms : 0.0);
+            gs_report_escape_md(out, s->file);
+            gs_buf_puts(out, " |\n");
+        }
+    }
+
+    if (!bad)
+        return;
+    gs_buf_puts(out, "\n### Failures\n");
+    for (size_t i = 0; i < r->scenarios_len; i++) {
+        const gs_results_scenario *s = r->scenarios[i];
+        if (s->result == GS_RESULT_ERROR && s->error != NULL) {
+            gs_buf_puts(out, "\n#### ");
+            gs_report_escape_md(out, s->name);
+            gs_buf_puts(out, "\n\n⚠️ ");
+            gs_report_escape_md(out, s->error);
+            gs_buf_putc(out, '\n');
+        }
+        for (size_t k = 0; k < s->steps_len; k++) {
+            const gs_results_step *st = s->steps[k];
+            if (st->result == GS_RESULT_ERROR && st->message != NULL) {
+                gs_buf_puts(out, "\n#### ");
+                gs_report_escape_md(out, s->name);
+                gs_buf_puts(out, " › ");
+                gs_report_escape_md(out, st->name);
+                gs_buf_puts(out, "\n\n⚠️ ");
+                gs_report_escape_md(out, st->message);
+                gs_buf_putc(out, '\n');
+            }
+            for (size_t c = 0; c < st->checks_len; c++)
+                if (st->checks[c]->result == GS_RESULT_FAILED)
+                    md_failure(out, s, st, st->checks[c]);
+        }
+    }
+}

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: MIT */
+/* Escaping for the report writers (gs_report_text.h): what is written as text is never
+ * interpreted as markup by the reader. No report structure here. */
+#include "gs_report_text.h"
+
+#include <math.h>
+#include <stdint.h>
+
+#define TEXT_REPLACEMENT "\xEF\xBF\xBD" /* U+FFFD */
+
+/* Length of the valid UTF-8 sequence at |s| (1..4), or 0 when the bytes there are invalid. */
+static size_t text_utf8_len(const unsigned char *s)
+{
+    unsigned char c = s[0];
+    size_t n;
+    uint32_t cp;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF) {
+        n = 2;
+        cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0; /* also stops at the terminating NUL */
+        cp = (cp << 6) | (s[i] & 0x3F);
+    }
+    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF) || cp == 0xFFFE || cp == 0xFFFF)
+        return 0;
+    return n;
+}
+
+void gs_report_escape_xml(gs_buf *b, const char *s, int newline_refs)
+{
+    const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
+    while (*p != '\0') {
+        unsigned char c = *p;
+        switch (c) {
+        case '&':
+            gs_buf_puts(b, "&amp;");
+            p++;
+            continue;
+        case '<':
+            gs_buf_puts(b, "&lt;");
+            p++;
+            continue;
+        case '>':
+            gs_buf_puts(b, "&gt;");
+            p++;
+            continue;
+        case '"':
+            gs_buf_puts(b, "&quot;");
+            p++;
+            continue;
+        case '\'':
+            gs_buf_puts(b, "&#39;");
+            p++;
+            continue;
+        case '\n':
+        case '\r':
+        case '\t':
+            if (newline_refs)
+                gs_buf_printf(b, "&#%d;", c);
+            else
+                gs_buf_putc(b, (char)c);
+            p++;
+            continue;
+        default:
+            break;
+        }
+        if (c < 0x20 || c == 0x7F) {
+            gs_buf_puts(b, TEXT_REPLACEMENT);
+            p++;
+            continue;
+        }
+        size_t n = text_utf8_len(p);
+        if (n == 0) {
+            gs_buf_puts(b, TEXT_REPLACEMENT);
+            p++;
+            continue;
+        }
+        gs_buf_append(b, p, n);
+        p += n;
+    }
+}
+
+void gs_report_escape_md(gs_buf *b, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
+    while (*p != '\0') {
+        unsigned char c = *p;
+        switch (c) {
+        case '|':
+        case '`':
+        case '\\':
+        case '*':
+        case '_':
+        case '[':
+        case ']':
+            gs_buf_putc(b, '\\');
+            gs_buf_putc(b, (char)c);
+            p++;
+            continue;
+        case '<':
+            gs_buf_puts(b, "&lt;");
+            p++;
+            continue;
+        case '>':
+            gs_buf_puts(b, "&gt;");
+            p++;
+            continue;
+        case '&':
+            gs_buf_puts(b, "&amp;");
+            p++;
+            continue;
+        case '\n':
+            gs_buf_puts(b, "<br>");
+            p++;
+            continue;
+        case '\r':
+            p++;
+            continue;
+        default:
+            break;
+        }
+        size_t n = c < 0x20 ? 0 : text_utf8_len(p);
+        if (n == 0) {
+            gs_buf_puts(b, TEXT_REPLACEMENT);
+            p++;
+            continue;
+        }
+        gs_buf_append(b, p, n);
+        p += n;
+    }
+}
+
+void gs_report_percent(gs_buf *b, double share)
+{
+    if (isnan(share))
+        gs_buf_puts(b, "n/a");
+    else
+        gs_buf_printf(b, "%.1f%%", share * 100.0);
+}

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+/* Text escaping shared by the report writers (internal to reports/): XML/HTML text and
+ * attributes, Markdown table cells. Every function appends to |b| and accepts NULL as "". */
+#ifndef GS_REPORT_TEXT_H
+#define GS_REPORT_TEXT_H
+
+#include "gs_buf.h"
+
+/* Escapes & < > " ' for XML and HTML (text and attribute values). Bytes that are not valid
+ * UTF-8, and control characters other than \t \n \r, become U+FFFD, so the output is always
+ * well-formed XML 1.0. With |newline_refs|, \t \n \r are written as character references
+ * (keeps them inside attribute values). */
+void gs_report_escape_xml(gs_buf *b, const char *s, int newline_refs);
+
+/* Escapes a Markdown table cell: | and ` and < > & and backslash are neutralised, newlines
+ * become <br>, so a message cannot break the table or inject HTML. */
+void gs_report_escape_md(gs_buf *b, const char *s);
+
+/* Formats a share in [0,1] as a percentage with one decimal ("70.0%"); NaN gives "n/a". */
+void gs_report_percent(gs_buf *b, double share);
+
+#endif

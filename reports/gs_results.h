@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: MIT */
+/* The results model of one `gatesim run`: the runner fills it, the report writers (gs_report.h)
+ * read it. It holds data only: no pass/fail logic beyond summing scenario results. Every string
+ * is owned by the struct that holds it (copied on the way in); every child is owned by its
+ * parent and freed with the run. Pointers returned by the add functions stay valid until
+ * gs_results_free (children live in arrays of pointers, never moved). */
+#ifndef GS_RESULTS_H
+#define GS_RESULTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* A scenario, step or check outcome. Spelled in reports as "passed", "failed", "error",
+ * "skipped". PENDING means "not run (yet)" in a partially written report: results.json keeps to
+ * the DESIGN §2 values and writes it as "result": "skipped" with the extra field "pending": true.
+ */
+typedef enum gs_result {
+    GS_RESULT_PENDING = 0,
+    GS_RESULT_PASSED,
+    GS_RESULT_FAILED,
+    GS_RESULT_ERROR,
+    GS_RESULT_SKIPPED,
+} gs_result;
+
+/* The lifecycle of the whole run, written as "running", "complete", "interrupted". */
+typedef enum gs_run_state {
+    GS_RUN_RUNNING = 0,
+    GS_RUN_COMPLETE,
+    GS_RUN_INTERRUPTED,
+} gs_run_state;
+
+/* One named count ("200" -> 950, "default/app-stable" -> 700, "connect" -> 3). */
+typedef struct gs_results_count {
+    char *name;
+    uint64_t count;
+} gs_results_count;
+
+/* An ordered list of named counts; order of first insertion is kept in reports. */
+typedef struct gs_results_counts {
+    gs_results_count *items;
+    size_t len;
+    size_t cap;
+} gs_results_counts;
+
+/* Latency percentiles in milliseconds. */
+typedef struct gs_results_latency {
+    double p50, p90, p99, p999, max;
+} gs_results_latency;
+
+/* What the traffic generator measured in one step; the same fields as `gatesim load --output
+ * json` (DESIGN §2). Written only when |present| is true. */
+typedef struct gs_results_traffic {
+    bool present;
+    uint64_t requests;
+    double duration_seconds;
+    double rps;
+    gs_results_latency latency_ms;
+    gs_results_counts statuses; /* "200" -> n */
+    gs_results_counts backends; /* "ns/name" -> n */
+    gs_results_counts errors;   /* "connect", "tls", "timeout", "protocol", ... -> n */
+} gs_results_traffic;
+
+/* One backend row of a split (or mirror) check. Shares are fractions in [0,1]. A value that was
+ * not computed is NAN (written as null). */
+typedef struct gs_results_share {
+    char *backend;          /* "ns/name" */
+    double expected_weight; /* as configured (70, 30, ...) */
+    double expected_share;  /* weight / sum of weights */
+    uint64_t observed_count;
+    double observed_share;
+    double ci_low, ci_high; /* Wilson score interval of the observed share */
+    double detectable;      /* smallest absolute share deviation this sample detects (power) */
+    double p_value;         /* per-backend p-value (informational when the decision is omnibus) */
+} gs_results_share;
+
+/* One expectation checked in a step. |expected| and |observed| are one-line human text
+ * ("200", "503 on 12 of 1000 responses"). Evidence is the first offending exchange as text
+ * (request line + headers; status line + headers + body), NULL when none. */
+typedef struct gs_results_check {
+    char *kind; /* "status", "grpcStatus", "backend", "split", "request", "response", "redirect",
+                   "mirror", "latency", "expectStatus", ... */
+    gs_result result;
+    char *message;
+    char *expected;
+    char *observed;
+    double p_value; /* NAN when the check is not statistical (then not written) */
+    char *evidence_request;
+    char *evidence_response;
+    /* Statistical checks (split, mirror): */
+    char *method;      /* "exact-binomial", "exact-binomial-holm", "g-test", ... or NULL */
+    double alpha;      /* NAN when not statistical */
+    double power;      /* the planning power the detectable deviations refer to, or NAN */
+    uint64_t samples;  /* n the test used */
+    double detectable; /* smallest detectable absolute deviation (worst backend), or NAN */
+    gs_results_share **shares;
+    size_t shares_len, shares_cap;
+} gs_results_check;
+
+typedef struct gs_results_step {
+    char *name;
+    gs_result result;
+    char *message;         /* why it errored or failed (e.g. "backend default/a died"), or NULL */
+    double convergence_ms; /* time waited for config to take effect; < 0 when not measured */
+    double duration_ms;    /* whole step */
+    gs_results_traffic traffic;
+    gs_results_check **checks;
+    size_t checks_len, checks_cap;
+} gs_results_step;
+
+typedef struct gs_results_scenario {
+    char *name;
+    char *file;
+    char *description; /* or NULL */
+    gs_result result;
+    double duration_ms;
+    char *error; /* the message when result is ERROR (or a FAILED summary), or NULL */
+    gs_results_step **steps;
+    size_t steps_len, steps_cap;
+} gs_results_scenario;
+
+typedef struct gs_results_summary {
+    unsigned scenarios, passed, failed, errors, skipped, pending;
+} gs_results_summary;
+
+typedef struct gs_results {
+    char *target;        /* "builtin", ... */
+    int64_t started_at;  /* wall clock, ns since the epoch (gs_wall_ns) */
+    int64_t finished_at; /* 0 while running */
+    uint64_t seed;
+    gs_run_state state;
+    char *version; /* gatesim version, or NULL */
+    gs_results_scenario **scenarios;
+    size_t scenarios_len, scenarios_cap;
+} gs_results;
+
+/* Creates an empty run. Copies |target| (may be NULL: "builtin"). Returns 0. */
+int gs_results_new(gs_results **out, const char *target, int64_t started_at, uint64_t seed);
+void gs_results_free(gs_results *r);
+
+/* Appends a scenario (result PENDING). Copies the strings; |file| may be NULL. */
+gs_results_scenario *gs_results_add_scenario(gs_results *r, const char *name, const char *file);
+/* Appends a step (result PENDING, convergence_ms -1). */
+gs_results_step *gs_results_add_step(gs_results_scenario *s, const char *name);
+/* Appends a check of |kind| (result PENDING, p_value/alpha/power/detectable NAN). */
+gs_results_check *gs_results_add_check(gs_results_step *st, const char *kind);
+/* Appends a backend row to a split/mirror check (all doubles NAN, count 0). */
+gs_results_share *gs_results_add_share(gs_results_check *c, const char *backend);
+
+/* Adds |n| to the count called |name| (creating it at the end when new). */
+void gs_results_counts_add(gs_results_counts *c, const char *name, uint64_t n);
+/* The count called |name|, or 0. */
+uint64_t gs_results_counts_get(const gs_results_counts *c, const char *name);
+
+/* Replaces the string |*slot| with a printf-formatted copy (NULL |fmt| clears it). Use for
+ * message, expected, observed, evidence, error, description, method. */
+void gs_results_set(char **slot, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Counts scenario results. A PENDING scenario counts in |pending| and |scenarios|. */
+void gs_results_summarize(const gs_results *r, gs_results_summary *out);
+
+/* "passed", "failed", "error", "skipped", "pending". */
+const char *gs_result_name(gs_result r);
+/* "running", "complete", "interrupted". */
+const char *gs_run_state_name(gs_run_state s);
+
+#endif
