@@ -1,0 +1,360 @@
+/* SPDX-License-Identifier: MIT */
+/* OpenSSL context setup, SNI selection and connection facts. Certificate generation lives in
+ * gs_tls_cert.c. Errors carry the OpenSSL error queue in |err|. */
+#include "gs_tls.h"
+
+#include "gs_alloc.h"
+#include "gs_buf.h"
+
+#include <arpa/inet.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+const char *const gs_tls_alpn_h2_http11[] = {"h2", "http/1.1", NULL};
+const char *const gs_tls_alpn_http11[] = {"http/1.1", NULL};
+const char *const gs_tls_alpn_h2[] = {"h2", NULL};
+
+void gs_tls_pem_free(gs_tls_pem *pem)
+{
+    if (pem == NULL)
+        return;
+    free(pem->cert);
+    free(pem->key);
+    pem->cert = NULL;
+    pem->key = NULL;
+}
+
+/* ALPN lists in wire format (length-prefixed), stored on the SSL_CTX as ex_data. */
+typedef struct tls_alpn_wire {
+    unsigned char *data;
+    unsigned len;
+} tls_alpn_wire;
+
+static int tls_alpn_index = -1;
+static pthread_once_t tls_alpn_once = PTHREAD_ONCE_INIT;
+
+static void tls_alpn_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
+                          void *argp)
+{
+    (void)parent;
+    (void)ad;
+    (void)idx;
+    (void)argl;
+    (void)argp;
+    tls_alpn_wire *w = ptr;
+    if (w != NULL) {
+        free(w->data);
+        free(w);
+    }
+}
+
+static void tls_alpn_index_init(void)
+{
+    tls_alpn_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, tls_alpn_free);
+}
+
+static tls_alpn_wire *tls_alpn_encode(const char *const *alpn)
+{
+    gs_buf b = {0};
+    for (size_t i = 0; alpn[i] != NULL; i++) {
+        size_t n = strlen(alpn[i]);
+        if (n == 0 || n > 255)
+            continue;
+        gs_buf_putc(&b, (char)n);
+        gs_buf_append(&b, alpn[i], n);
+    }
+    tls_alpn_wire *w = gs_xmalloc(sizeof(*w));
+    w->len = (unsigned)b.len;
+    w->data = (unsigned char *)gs_buf_take(&b);
+    return w;
+}
+
+/* Fires during the ClientHello: picks the first of the server's protocols the client offers. */
+static int on_alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
+                          const unsigned char *in, unsigned inlen, void *arg)
+{
+    (void)arg;
+    SSL_CTX *ctx = SSL_get_SSL_CTX(ssl);
+    tls_alpn_wire *w = SSL_CTX_get_ex_data(ctx, tls_alpn_index);
+    if (w == NULL)
+        return SSL_TLSEXT_ERR_NOACK;
+    unsigned char *sel = NULL;
+    if (SSL_select_next_proto(&sel, outlen, w->data, w->len, in, inlen) != OPENSSL_NPN_NEGOTIATED)
+        return SSL_TLSEXT_ERR_NOACK;
+    *out = sel;
+    return SSL_TLSEXT_ERR_OK;
+}
+
+static SSL_CTX *tls_server_ctx_base(const char *const *alpn, gs_error *err)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    if (ctx == NULL) {
+        gs_error_set_ssl(err, "SSL_CTX_new");
+        return NULL;
+    }
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
+                                 SSL_OP_CIPHER_SERVER_PREFERENCE);
+    SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+    if (alpn != NULL) {
+        pthread_once(&tls_alpn_once, tls_alpn_index_init);
+        SSL_CTX_set_ex_data(ctx, tls_alpn_index, tls_alpn_encode(alpn));
+        SSL_CTX_set_alpn_select_cb(ctx, on_alpn_select, NULL);
+    }
+    return ctx;
+}
+
+int gs_tls_server_ctx_new(SSL_CTX **out, const char *cert_file, const char *key_file,
+                          const char *const *alpn, gs_error *err)
+{
+    *out = NULL;
+    SSL_CTX *ctx = tls_server_ctx_base(alpn, err);
+    if (ctx == NULL)
+        return GS_ERR_TLS;
+    if (SSL_CTX_use_certificate_chain_file(ctx, cert_file) != 1) {
+        gs_error_set_ssl(err, cert_file);
+        goto fail;
+    }
+    if (SSL_CTX_use_PrivateKey_file(ctx, key_file, SSL_FILETYPE_PEM) != 1) {
+        gs_error_set_ssl(err, key_file);
+        goto fail;
+    }
+    if (SSL_CTX_check_private_key(ctx) != 1) {
+        gs_error_set_ssl(err, "certificate and key do not match");
+        goto fail;
+    }
+    *out = ctx;
+    return 0;
+fail:
+    SSL_CTX_free(ctx);
+    return GS_ERR_TLS;
+}
+
+int gs_tls_server_ctx_new_pem(SSL_CTX **out, const char *cert_pem, const char *key_pem,
+                              const char *const *alpn, gs_error *err)
+{
+    *out = NULL;
+    int rc = GS_ERR_TLS;
+    SSL_CTX *ctx = tls_server_ctx_base(alpn, err);
+    if (ctx == NULL)
+        return GS_ERR_TLS;
+    BIO *cb = BIO_new_mem_buf(cert_pem, -1);
+    BIO *kb = BIO_new_mem_buf(key_pem, -1);
+    X509 *leaf = PEM_read_bio_X509(cb, NULL, NULL, NULL);
+    EVP_PKEY *key = PEM_read_bio_PrivateKey(kb, NULL, NULL, NULL);
+    if (leaf == NULL || key == NULL) {
+        gs_error_set_ssl(err, leaf == NULL ? "reading certificate PEM" : "reading key PEM");
+        goto out;
+    }
+    if (SSL_CTX_use_certificate(ctx, leaf) != 1 || SSL_CTX_use_PrivateKey(ctx, key) != 1 ||
+        SSL_CTX_check_private_key(ctx) != 1) {
+        gs_error_set_ssl(err, "installing certificate and key");
+        goto out;
+    }
+    X509 *extra;
+    while ((extra = PEM_read_bio_X509(cb, NULL, NULL, NULL)) != NULL) {
+        if (SSL_CTX_add0_chain_cert(ctx, extra) != 1) {
+            X509_free(extra);
+            gs_error_set_ssl(err, "adding chain certificate");
+            goto out;
+        }
+    }
+    ERR_clear_error(); /* the end-of-input "no start line" from the loop above */
+    *out = ctx;
+    ctx = NULL;
+    rc = 0;
+out:
+    X509_free(leaf);
+    EVP_PKEY_free(key);
+    BIO_free(cb);
+    BIO_free(kb);
+    SSL_CTX_free(ctx);
+    return rc;
+}
+
+static int tls_store_add_pem(X509_STORE *store, const char *pem, gs_error *err)
+{
+    BIO *b = BIO_new_mem_buf(pem, -1);
+    int added = 0;
+    X509 *x;
+    while ((x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL) {
+        if (X509_STORE_add_cert(store, x) == 1)
+            added++;
+        X509_free(x);
+    }
+    BIO_free(b);
+    ERR_clear_error();
+    if (added == 0)
+        return gs_error_set(err, GS_ERR_TLS, "no certificate in the CA PEM");
+    return 0;
+}
+
+int gs_tls_client_ctx_new(SSL_CTX **out, const char *const *alpn, const char *ca_file,
+                          const char *ca_pem, bool insecure, gs_error *err)
+{
+    *out = NULL;
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    if (ctx == NULL)
+        return gs_error_set_ssl(err, "SSL_CTX_new");
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+    if (alpn != NULL) {
+        tls_alpn_wire *w = tls_alpn_encode(alpn);
+        int bad = SSL_CTX_set_alpn_protos(ctx, w->data, w->len);
+        free(w->data);
+        free(w);
+        if (bad) {
+            gs_error_set_ssl(err, "SSL_CTX_set_alpn_protos");
+            goto fail;
+        }
+    }
+    if (insecure) {
+        SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+    } else {
+        SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+        if (ca_file == NULL && ca_pem == NULL) {
+            if (SSL_CTX_set_default_verify_paths(ctx) != 1) {
+                gs_error_set_ssl(err, "loading the system CA store");
+                goto fail;
+            }
+        }
+        if (ca_file != NULL && SSL_CTX_load_verify_locations(ctx, ca_file, NULL) != 1) {
+            gs_error_set_ssl(err, ca_file);
+            goto fail;
+        }
+        if (ca_pem != NULL && tls_store_add_pem(SSL_CTX_get_cert_store(ctx), ca_pem, err) < 0)
+            goto fail;
+    }
+    *out = ctx;
+    return 0;
+fail:
+    SSL_CTX_free(ctx);
+    return GS_ERR_TLS;
+}
+
+static bool tls_is_ip_literal(const char *s)
+{
+    unsigned char buf[16];
+    return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
+}
+
+int gs_tls_client_ssl_new(SSL **out, SSL_CTX *ctx, const char *server_name, gs_error *err)
+{
+    *out = NULL;
+    SSL *ssl = SSL_new(ctx);
+    if (ssl == NULL)
+        return gs_error_set_ssl(err, "SSL_new");
+    if (server_name != NULL && *server_name != '\0') {
+        bool ip = tls_is_ip_literal(server_name);
+        if (!ip && SSL_set_tlsext_host_name(ssl, server_name) != 1)
+            goto fail;
+        if (SSL_CTX_get_verify_mode(ctx) & SSL_VERIFY_PEER) {
+            int ok = ip ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), server_name)
+                        : SSL_set1_host(ssl, server_name);
+            if (ok != 1)
+                goto fail;
+        }
+    }
+    *out = ssl;
+    return 0;
+fail:
+    SSL_free(ssl);
+    return gs_error_set_ssl(err, "setting the server name");
+}
+
+/* ---- SNI map ---- */
+
+typedef struct tls_sni_entry {
+    char *hostname; /* lower case; "*.suffix" for wildcards */
+    SSL_CTX *ctx;   /* one reference held */
+} tls_sni_entry;
+
+struct gs_tls_sni {
+    tls_sni_entry *entries;
+    size_t n, cap;
+};
+
+/* Fires during the ClientHello, before ALPN selection: switches to the context for the name. */
+static int on_servername(SSL *ssl, int *alert, void *arg)
+{
+    (void)alert;
+    const char *name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+    if (name == NULL)
+        return SSL_TLSEXT_ERR_OK;
+    SSL_CTX *ctx = gs_tls_sni_lookup(arg, name);
+    if (ctx != NULL)
+        SSL_set_SSL_CTX(ssl, ctx);
+    return SSL_TLSEXT_ERR_OK;
+}
+
+int gs_tls_sni_new(gs_tls_sni **out, SSL_CTX *default_ctx)
+{
+    gs_tls_sni *sni = gs_xcalloc(1, sizeof(*sni));
+    SSL_CTX_set_tlsext_servername_callback(default_ctx, on_servername);
+    SSL_CTX_set_tlsext_servername_arg(default_ctx, sni);
+    *out = sni;
+    return 0;
+}
+
+void gs_tls_sni_add(gs_tls_sni *sni, const char *hostname, SSL_CTX *ctx)
+{
+    gs_xgrow((void **)&sni->entries, &sni->cap, sni->n + 1, sizeof(*sni->entries));
+    char *h = gs_xstrdup(hostname);
+    for (char *p = h; *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p + ('a' - 'A'));
+    SSL_CTX_up_ref(ctx);
+    sni->entries[sni->n].hostname = h;
+    sni->entries[sni->n].ctx = ctx;
+    sni->n++;
+}
+
+SSL_CTX *gs_tls_sni_lookup(const gs_tls_sni *sni, const char *server_name)
+{
+    for (size_t i = 0; i < sni->n; i++)
+        if (strcasecmp(sni->entries[i].hostname, server_name) == 0)
+            return sni->entries[i].ctx;
+    const char *dot = strchr(server_name, '.');
+    if (dot == NULL || dot == server_name)
+        return NULL;
+    for (size_t i = 0; i < sni->n; i++) {
+        const char *h = sni->entries[i].hostname;
+        if (h[0] == '*' && h[1] == '.' && strcasecmp(h + 1, dot) == 0)
+            return sni->entries[i].ctx;
+    }
+    return NULL;
+}
+
+void gs_tls_sni_free(gs_tls_sni *sni)
+{
+    if (sni == NULL)
+        return;
+    for (size_t i = 0; i < sni->n; i++) {
+        free(sni->entries[i].hostname);
+        SSL_CTX_free(sni->entries[i].ctx);
+    }
+    free(sni->entries);
+    free(sni);
+}
+
+void gs_tls_info_get(SSL *ssl, gs_tls_info *info)
+{
+    info->version = SSL_get_version(ssl);
+    const char *c = SSL_get_cipher_name(ssl);
+    info->cipher = c != NULL ? c : "";
+    const char *sn = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+    info->server_name = sn != NULL ? sn : "";
+    const unsigned char *alpn = NULL;
+    unsigned alpn_len = 0;
+    SSL_get0_alpn_selected(ssl, &alpn, &alpn_len);
+    if (alpn_len >= sizeof(info->alpn))
+        alpn_len = sizeof(info->alpn) - 1;
+    if (alpn_len > 0)
+        memcpy(info->alpn, alpn, alpn_len);
+    info->alpn[alpn_len] = '\0';
+}

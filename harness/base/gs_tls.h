@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+/* OpenSSL helpers shared by the echo backends, the gateway, the traffic clients and the runner:
+ * server and client SSL_CTX setup with ALPN, SNI certificate selection, per-connection facts
+ * (version, cipher, SNI, ALPN), and test-certificate generation (a CA and leaves signed by it,
+ * as PEM strings). No sockets here: bufferevent_openssl does the I/O. */
+#ifndef GS_TLS_H
+#define GS_TLS_H
+
+#include "gs_error.h"
+
+#include <openssl/ssl.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* ALPN preference lists (NULL-terminated) for the common cases. */
+extern const char *const gs_tls_alpn_h2_http11[]; /* {"h2", "http/1.1", NULL} */
+extern const char *const gs_tls_alpn_http11[];    /* {"http/1.1", NULL} */
+extern const char *const gs_tls_alpn_h2[];        /* {"h2", NULL} */
+
+/* A certificate (possibly followed by its chain) and its private key, both PEM. Owned strings;
+ * gs_tls_pem_free releases them. A zeroed struct is empty. */
+typedef struct gs_tls_pem {
+    char *cert;
+    char *key;
+} gs_tls_pem;
+
+void gs_tls_pem_free(gs_tls_pem *pem);
+
+/* Server context from PEM files: |cert_file| may hold the leaf followed by intermediates.
+ * |alpn| is the server's preference list (NULL: no ALPN); the first of its protocols the client
+ * also offers is selected, and a client offering none of them gets no ALPN (the handshake still
+ * succeeds, HTTP/1.1 is then implied). TLS 1.2 minimum. The caller frees *out with SSL_CTX_free.
+ * Returns 0, GS_ERR_IO (unreadable file) or GS_ERR_TLS, with the OpenSSL errors in |err|. */
+int gs_tls_server_ctx_new(SSL_CTX **out, const char *cert_file, const char *key_file,
+                          const char *const *alpn, gs_error *err);
+
+/* As gs_tls_server_ctx_new, from PEM strings in memory. */
+int gs_tls_server_ctx_new_pem(SSL_CTX **out, const char *cert_pem, const char *key_pem,
+                              const char *const *alpn, gs_error *err);
+
+/* Client context offering |alpn| (NULL: no ALPN). Peers are verified against |ca_file| and/or
+ * |ca_pem| when given, else against the system store; |insecure| disables verification. The
+ * caller frees *out with SSL_CTX_free. */
+int gs_tls_client_ctx_new(SSL_CTX **out, const char *const *alpn, const char *ca_file,
+                          const char *ca_pem, bool insecure, gs_error *err);
+
+/* A client SSL for one connection: sends |server_name| as SNI (unless NULL or an IP literal) and,
+ * when the context verifies peers, checks the certificate against it. The caller owns *out (or
+ * hands it to bufferevent_openssl_socket_new with BEV_OPT_CLOSE_ON_FREE). */
+int gs_tls_client_ssl_new(SSL **out, SSL_CTX *ctx, const char *server_name, gs_error *err);
+
+/* SNI selection on a server context: certificates are tried by exact hostname, then by wildcard
+ * ("*.example.com" matches one label), then the default context keeps its own certificate.
+ * |ctx| borrows nothing: each added context is reference-counted by the map. */
+typedef struct gs_tls_sni gs_tls_sni;
+
+/* Creates a map and installs it as |default_ctx|'s servername callback. The map must outlive
+ * |default_ctx|'s connections; free it after the context. */
+int gs_tls_sni_new(gs_tls_sni **out, SSL_CTX *default_ctx);
+/* Adds |ctx| for |hostname| (exact, or "*.suffix"). Takes a reference to |ctx|. */
+void gs_tls_sni_add(gs_tls_sni *sni, const char *hostname, SSL_CTX *ctx);
+/* The context chosen for |server_name| (NULL when only the default fits). Borrowed. */
+SSL_CTX *gs_tls_sni_lookup(const gs_tls_sni *sni, const char *server_name);
+void gs_tls_sni_free(gs_tls_sni *sni);
+
+/* What a connection negotiated. Strings are borrowed from |ssl| (or static) and valid while it
+ * lives; a missing value is "" (e.g. no SNI, no ALPN). */
+typedef struct gs_tls_info {
+    const char *version;     /* "TLSv1.3" */
+    const char *cipher;      /* "TLS_AES_128_GCM_SHA256" */
+    const char *server_name; /* SNI sent by the client */
+    char alpn[32];           /* negotiated protocol, e.g. "h2" */
+} gs_tls_info;
+
+void gs_tls_info_get(SSL *ssl, gs_tls_info *info);
+
+/* Generates a self-signed CA (EC P-256, valid from one hour ago for 30 days) with |common_name|.
+ * Returns 0 or GS_ERR_TLS; the caller frees |out| with gs_tls_pem_free. */
+int gs_tls_ca_generate(gs_tls_pem *out, const char *common_name, gs_error *err);
+
+/* Generates a server leaf certificate for |names| (|n| DNS names, wildcards like "*.example.com"
+ * allowed; names that parse as IPv4/IPv6 addresses become IP SANs), signed by |ca|. The first
+ * name is also the subject CN. |out->cert| holds the leaf followed by the CA certificate. */
+int gs_tls_leaf_generate(gs_tls_pem *out, const gs_tls_pem *ca, const char *const *names, size_t n,
+                         gs_error *err);
+
+/* Writes |pem| to |cert_path| and |key_path| (key file mode 0600). Either path may be NULL. */
+int gs_tls_pem_write(const gs_tls_pem *pem, const char *cert_path, const char *key_path,
+                     gs_error *err);
+
+#endif

@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: MIT */
+/* gs_tls: generated CA + leaf certificates, server/client contexts, in-memory handshakes over a
+ * BIO pair checking verification, ALPN selection, SNI and SNI-based certificate choice. */
+#include "gs_error.h"
+#include "gs_tls.h"
+#include "gs_test.h"
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct hs_result {
+    bool ok;
+    long verify;
+    gs_tls_info server;
+    char client_alpn[32];
+    char peer_cn[128];
+} hs_result;
+
+/* Runs a handshake between |cctx| and |sctx| in memory. */
+static hs_result handshake(SSL_CTX *cctx, SSL_CTX *sctx, const char *server_name)
+{
+    hs_result r;
+    memset(&r, 0, sizeof(r));
+    SSL *c = NULL;
+    gs_error err;
+    ck_assert_int_eq(gs_tls_client_ssl_new(&c, cctx, server_name, &err), 0);
+    SSL *s = SSL_new(sctx);
+    BIO *cb, *sb;
+    ck_assert_int_eq(BIO_new_bio_pair(&cb, 0, &sb, 0), 1);
+    SSL_set_bio(c, cb, cb);
+    SSL_set_bio(s, sb, sb);
+    SSL_set_connect_state(c);
+    SSL_set_accept_state(s);
+    int cdone = 0, sdone = 0;
+    for (int i = 0; i < 50 && !(cdone && sdone); i++) {
+        if (!cdone) {
+            int rc = SSL_do_handshake(c);
+            if (rc == 1)
+                cdone = 1;
+            else if (SSL_get_error(c, rc) != SSL_ERROR_WANT_READ)
+                break;
+        }
+        if (!sdone) {
+            int rc = SSL_do_handshake(s);
+            if (rc == 1)
+                sdone = 1;
+            else if (SSL_get_error(s, rc) != SSL_ERROR_WANT_READ)
+                break;
+        }
+    }
+    ERR_clear_error();
+    r.ok = cdone && sdone;
+    r.verify = SSL_get_verify_result(c);
+    if (r.ok) {
+        gs_tls_info_get(s, &r.server);
+        /* Strings borrowed from |s|: copy what we check after it is freed. */
+        static char version[32], cipher[64], sni[256];
+        snprintf(version, sizeof(version), "%s", r.server.version);
+        snprintf(cipher, sizeof(cipher), "%s", r.server.cipher);
+        snprintf(sni, sizeof(sni), "%s", r.server.server_name);
+        r.server.version = version;
+        r.server.cipher = cipher;
+        r.server.server_name = sni;
+        gs_tls_info ci;
+        gs_tls_info_get(c, &ci);
+        snprintf(r.client_alpn, sizeof(r.client_alpn), "%s", ci.alpn);
+        X509 *peer = SSL_get1_peer_certificate(c);
+        if (peer != NULL) {
+            X509_NAME_get_text_by_NID(X509_get_subject_name(peer), NID_commonName, r.peer_cn,
+                                      sizeof(r.peer_cn));
+            X509_free(peer);
+        }
+    }
+    SSL_free(c);
+    SSL_free(s);
+    return r;
+}
+
+typedef struct fixture {
+    gs_tls_pem ca, leaf, other;
+} fixture;
+
+static void fixture_make(fixture *f)
+{
+    gs_error err;
+    memset(f, 0, sizeof(*f));
+    ck_assert_int_eq(gs_tls_ca_generate(&f->ca, "gatesim test CA", &err), 0);
+    const char *names[] = {"*.example.com", "example.com", "127.0.0.1"};
+    ck_assert_int_eq(gs_tls_leaf_generate(&f->leaf, &f->ca, names, 3, &err), 0);
+    const char *other[] = {"other.test"};
+    ck_assert_int_eq(gs_tls_leaf_generate(&f->other, &f->ca, other, 1, &err), 0);
+}
+
+static void fixture_free(fixture *f)
+{
+    gs_tls_pem_free(&f->ca);
+    gs_tls_pem_free(&f->leaf);
+    gs_tls_pem_free(&f->other);
+}
+
+START_TEST(generated_pems_parse)
+{
+    fixture f;
+    fixture_make(&f);
+    ck_assert_ptr_nonnull(strstr(f.ca.cert, "BEGIN CERTIFICATE"));
+    ck_assert_ptr_nonnull(strstr(f.leaf.key, "PRIVATE KEY"));
+    /* Leaf PEM carries the leaf then the CA. */
+    const char *second = strstr(strstr(f.leaf.cert, "END CERTIFICATE") + 1, "BEGIN CERTIFICATE");
+    ck_assert_ptr_nonnull(second);
+    gs_error err;
+    gs_tls_pem bad = {0};
+    const char *none[] = {NULL};
+    ck_assert_int_eq(gs_tls_leaf_generate(&bad, &f.ca, none, 0, &err), GS_ERR_INVALID);
+    fixture_free(&f);
+}
+END_TEST
+
+START_TEST(handshake_verifies_and_selects_h2)
+{
+    fixture f;
+    fixture_make(&f);
+    gs_error err;
+    SSL_CTX *sctx, *cctx;
+    ck_assert_int_eq(
+        gs_tls_server_ctx_new_pem(&sctx, f.leaf.cert, f.leaf.key, gs_tls_alpn_h2_http11, &err), 0);
+    ck_assert_int_eq(
+        gs_tls_client_ctx_new(&cctx, gs_tls_alpn_h2_http11, NULL, f.ca.cert, false, &err), 0);
+
+    hs_result r = handshake(cctx, sctx, "www.example.com");
+    ck_assert(r.ok);
+    ck_assert_int_eq(r.verify, X509_V_OK);
+    ck_assert_str_eq(r.server.alpn, "h2");
+    ck_assert_str_eq(r.client_alpn, "h2");
+    ck_assert_str_eq(r.server.server_name, "www.example.com");
+    ck_assert_str_eq(r.server.version, "TLSv1.3");
+    ck_assert(strlen(r.server.cipher) > 0);
+
+    /* An IP literal: no SNI sent, the IP SAN verifies. */
+    r = handshake(cctx, sctx, "127.0.0.1");
+    ck_assert(r.ok);
+    ck_assert_str_eq(r.server.server_name, "");
+
+    /* A name outside the certificate fails verification. */
+    r = handshake(cctx, sctx, "a.b.example.com");
+    ck_assert(!r.ok);
+    SSL_CTX_free(cctx);
+
+    /* A client offering only http/1.1 gets it; a client offering nothing known gets no ALPN. */
+    ck_assert_int_eq(gs_tls_client_ctx_new(&cctx, gs_tls_alpn_http11, NULL, f.ca.cert, false, &err),
+                     0);
+    r = handshake(cctx, sctx, "example.com");
+    ck_assert(r.ok);
+    ck_assert_str_eq(r.server.alpn, "http/1.1");
+    SSL_CTX_free(cctx);
+    const char *weird[] = {"spdy/3", NULL};
+    ck_assert_int_eq(gs_tls_client_ctx_new(&cctx, weird, NULL, NULL, true, &err), 0);
+    r = handshake(cctx, sctx, "example.com");
+    ck_assert(r.ok);
+    ck_assert_str_eq(r.server.alpn, "");
+    SSL_CTX_free(cctx);
+    SSL_CTX_free(sctx);
+    fixture_free(&f);
+}
+END_TEST
+
+START_TEST(untrusted_ca_fails_and_insecure_passes)
+{
+    fixture f;
+    fixture_make(&f);
+    gs_tls_pem other_ca = {0};
+    gs_error err;
+    ck_assert_int_eq(gs_tls_ca_generate(&other_ca, "another CA", &err), 0);
+    SSL_CTX *sctx, *cctx;
+    ck_assert_int_eq(gs_tls_server_ctx_new_pem(&sctx, f.leaf.cert, f.leaf.key, NULL, &err), 0);
+    ck_assert_int_eq(gs_tls_client_ctx_new(&cctx, NULL, NULL, other_ca.cert, false, &err), 0);
+    ck_assert(!handshake(cctx, sctx, "example.com").ok);
+    SSL_CTX_free(cctx);
+    ck_assert_int_eq(gs_tls_client_ctx_new(&cctx, NULL, NULL, NULL, true, &err), 0);
+    hs_result r = handshake(cctx, sctx, "example.com");
+    ck_assert(r.ok);
+    ck_assert_str_eq(r.server.alpn, "");
+    SSL_CTX_free(cctx);
+    SSL_CTX_free(sctx);
+    gs_tls_pem_free(&other_ca);
+    fixture_free(&f);
+}
+END_TEST
+
+START_TEST(files_and_sni_map)
+{
+    fixture f;
+    fixture_make(&f);
+    gs_error err;
+    char dir[] = "/tmp/gs-tls-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char cert[64], key[64], ca[64];
+    snprintf(cert, sizeof(cert), "%s/tls.crt", dir);
+    snprintf(key, sizeof(key), "%s/tls.key", dir);
+    snprintf(ca, sizeof(ca), "%s/ca.crt", dir);
+    ck_assert_int_eq(gs_tls_pem_write(&f.other, cert, key, &err), 0);
+    ck_assert_int_eq(gs_tls_pem_write(&f.ca, ca, NULL, &err), 0);
+
+    SSL_CTX *def, *wild, *cctx;
+    ck_assert_int_eq(gs_tls_server_ctx_new(&def, cert, key, gs_tls_alpn_h2_http11, &err), 0);
+    ck_assert_int_eq(
+        gs_tls_server_ctx_new_pem(&wild, f.leaf.cert, f.leaf.key, gs_tls_alpn_h2_http11, &err), 0);
+    gs_tls_sni *sni;
+    ck_assert_int_eq(gs_tls_sni_new(&sni, def), 0);
+    gs_tls_sni_add(sni, "*.Example.com", wild);
+    ck_assert_ptr_eq(gs_tls_sni_lookup(sni, "A.example.COM"), wild);
+    ck_assert_ptr_null(gs_tls_sni_lookup(sni, "example.com"));
+    ck_assert_ptr_null(gs_tls_sni_lookup(sni, "a.b.example.com"));
+    SSL_CTX_free(wild); /* the map keeps its reference */
+
+    ck_assert_int_eq(gs_tls_client_ctx_new(&cctx, gs_tls_alpn_h2_http11, ca, NULL, false, &err), 0);
+    hs_result r = handshake(cctx, def, "shop.example.com");
+    ck_assert(r.ok);
+    ck_assert_str_eq(r.peer_cn, "*.example.com");
+    ck_assert_str_eq(r.server.alpn, "h2");
+    r = handshake(cctx, def, "other.test");
+    ck_assert(r.ok);
+    ck_assert_str_eq(r.peer_cn, "other.test");
+
+    ck_assert_int_eq(gs_tls_server_ctx_new(&wild, "/nonexistent.crt", key, NULL, &err), GS_ERR_TLS);
+    ck_assert(strlen(err.msg) > 0);
+    SSL_CTX_free(cctx);
+    SSL_CTX_free(def);
+    gs_tls_sni_free(sni);
+    unlink(cert);
+    unlink(key);
+    unlink(ca);
+    rmdir(dir);
+    fixture_free(&f);
+}
+END_TEST
+
+static Suite *tls_suite(void)
+{
+    Suite *s = suite_create("tls");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, generated_pems_parse);
+    tcase_add_test(tc, handshake_verifies_and_selects_h2);
+    tcase_add_test(tc, untrusted_ca_fails_and_insecure_passes);
+    tcase_add_test(tc, files_and_sni_map);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return gs_test_run(tls_suite());
+}
