@@ -1,0 +1,444 @@
+/* SPDX-License-Identifier: MIT */
+/* The request-time half of the route table: listener selection by Host and SNI, the walk over
+ * hostname buckets from most to least specific, and the path/method/header/query predicates.
+ * Reads the compiled table only; costs grow with the request's labels and path segments, not
+ * with the number of routes (regex paths are scanned within their hostname bucket). */
+#include "gs_hostname.h"
+#include "gs_route_table.h"
+#include "route_table_priv.h"
+
+#include "gs_alloc.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+
+#define RT_HOST_MAX 253
+
+/* Lower-cases |host| (port stripped) into |buf| (RT_HOST_MAX + 2 bytes). Returns the length, or
+ * -1 when the host is too long to be a hostname. */
+static int host_normalize(const char *host, size_t len, char *buf)
+{
+    if (host == NULL)
+        return 0;
+    if (len == 0)
+        len = strlen(host);
+    len = gs_hostname_strip_port(host, len);
+    /* A trailing dot names the same host ("a.com." is "a.com"). */
+    if (len > 0 && host[len - 1] == '.')
+        len--;
+    if (len > RT_HOST_MAX)
+        return -1;
+    for (size_t i = 0; i < len; i++)
+        buf[i] = (char)tolower((unsigned char)host[i]);
+    buf[len] = '\0';
+    return (int)len;
+}
+
+static const gs_rt_listener *port_select(const gs_rt_port *port, const char *h, size_t len)
+{
+    const rt_port_index *pi = (const rt_port_index *)port->priv;
+    if (len > 0) {
+        const gs_rt_listener *l = gs_strmap_get(&pi->exact, h, len);
+        if (l)
+            return l;
+        if (pi->wild.count) {
+            char key[RT_HOST_MAX + 3];
+            /* Leftmost dot first: the longest wildcard suffix is the most specific. */
+            for (size_t i = 1; i < len; i++) {
+                if (h[i] != '.')
+                    continue;
+                key[0] = '*';
+                memcpy(key + 1, h + i, len - i);
+                l = gs_strmap_get(&pi->wild, key, len - i + 1);
+                if (l)
+                    return l;
+            }
+        }
+    }
+    return pi->catch_all;
+}
+
+const gs_rt_listener *gs_rt_port_select_listener(const gs_rt_port *port, const char *host,
+                                                 size_t host_len)
+{
+    char buf[RT_HOST_MAX + 2];
+    int n = host_normalize(host, host_len, buf);
+    if (n < 0)
+        return NULL;
+    return port_select(port, buf, (size_t)n);
+}
+
+/* ---- predicates ---------------------------------------------------------------------------- */
+
+typedef struct rt_ctx {
+    const gs_rt_request *req;
+    const char *path; /* without query */
+    size_t path_len;
+    const char *query; /* after '?', or NULL */
+    size_t query_len;
+    const char *method;
+    size_t method_len;
+    pcre2_match_data *md; /* created on the first regex evaluation */
+} rt_ctx;
+
+static bool ctx_regex(rt_ctx *c, const void *re, const char *s, size_t len)
+{
+    if (c->md == NULL)
+        c->md = pcre2_match_data_create(1, NULL);
+    if (c->md == NULL)
+        return false;
+    return pcre2_match((const pcre2_code *)re, (PCRE2_SPTR)s, len, 0, 0, c->md, NULL) >= 0;
+}
+
+static bool kv_value_matches(rt_ctx *c, const gs_rt_kv_match *m, const char *v, size_t len)
+{
+    if (m->type == GS_RT_MATCH_REGEX)
+        return ctx_regex(c, m->priv, v, len);
+    return strlen(m->value) == len && memcmp(m->value, v, len) == 0;
+}
+
+/* A header match holds when any field line with that name has a matching value. */
+static bool headers_match(rt_ctx *c, const gs_rt_kv_match *hm, size_t n)
+{
+    const gs_rt_request *r = c->req;
+    for (size_t i = 0; i < n; i++) {
+        size_t nl = strlen(hm[i].name);
+        bool ok = false;
+        for (size_t j = 0; j < r->n_headers && !ok; j++) {
+            const gs_rt_header *h = &r->headers[j];
+            size_t hl = h->name_len ? h->name_len : strlen(h->name);
+            if (hl != nl || strncasecmp(h->name, hm[i].name, nl) != 0)
+                continue;
+            size_t vl = h->value_len ? h->value_len : strlen(h->value);
+            ok = kv_value_matches(c, &hm[i], h->value, vl);
+        }
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+/* A query match holds when the FIRST parameter of that name (compared exactly, undecoded) has
+ * a matching value. */
+static bool query_match(rt_ctx *c, const gs_rt_kv_match *qm, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t nl = strlen(qm[i].name);
+        const char *p = c->query, *end = c->query ? c->query + c->query_len : NULL;
+        bool found = false, ok = false;
+        while (p && p < end && !found) {
+            const char *amp = memchr(p, '&', (size_t)(end - p));
+            const char *pe = amp ? amp : end;
+            const char *eq = memchr(p, '=', (size_t)(pe - p));
+            const char *ne = eq ? eq : pe;
+            if ((size_t)(ne - p) == nl && memcmp(p, qm[i].name, nl) == 0) {
+                found = true;
+                const char *v = eq ? eq + 1 : pe;
+                ok = kv_value_matches(c, &qm[i], v, (size_t)(pe - v));
+            }
+            p = amp ? amp + 1 : NULL;
+        }
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+static bool http_predicates(rt_ctx *c, const gs_rt_match *m)
+{
+    if (m->method &&
+        (strlen(m->method) != c->method_len || memcmp(m->method, c->method, c->method_len) != 0))
+        return false;
+    return headers_match(c, m->headers, m->n_headers) && query_match(c, m->query, m->n_query);
+}
+
+static const rt_entry *list_first_http(rt_ctx *c, const rt_list *l)
+{
+    if (l == NULL)
+        return NULL;
+    for (size_t i = 0; i < l->n; i++) {
+        if (http_predicates(c, l->items[i]->match))
+            return l->items[i];
+    }
+    return NULL;
+}
+
+static const rt_entry *bucket_match_http(rt_ctx *c, const rt_bucket *b)
+{
+    const rt_entry *e;
+    /* Exact paths rank first, then regular expressions, then prefixes longest first. */
+    if (b->exact.count) {
+        e = list_first_http(c, gs_strmap_get(&b->exact, c->path, c->path_len));
+        if (e)
+            return e;
+    }
+    for (size_t i = 0; i < b->regex.n; i++) {
+        e = b->regex.items[i];
+        if (ctx_regex(c, e->match->path.priv, c->path, c->path_len) && http_predicates(c, e->match))
+            return e;
+    }
+    if (b->prefix.count == 0)
+        return NULL;
+    /* Candidate prefixes are the path cut at each '/' (and the whole path), longest first;
+     * the root prefix "/" is stored as the empty key. */
+    for (size_t i = c->path_len + 1; i-- > 0;) {
+        if (i != c->path_len && i != 0 && c->path[i] != '/')
+            continue;
+        e = list_first_http(c, gs_strmap_get(&b->prefix, c->path, i));
+        if (e)
+            return e;
+    }
+    return NULL;
+}
+
+static bool grpc_predicates(rt_ctx *c, const gs_rt_grpc_match *m, const char *svc, size_t sl,
+                            const char *meth, size_t ml)
+{
+    if (m->type == GS_RT_MATCH_REGEX && m->priv) {
+        if (svc == NULL || !ctx_regex(c, m->priv, svc, sl + 1 + ml))
+            return false;
+    } else {
+        if (m->service &&
+            (svc == NULL || strlen(m->service) != sl || memcmp(m->service, svc, sl) != 0))
+            return false;
+        if (m->method &&
+            (meth == NULL || strlen(m->method) != ml || memcmp(m->method, meth, ml) != 0))
+            return false;
+    }
+    return headers_match(c, m->headers, m->n_headers);
+}
+
+static const rt_entry *grpc_list_first(rt_ctx *c, const rt_list *l, const char *svc, size_t sl,
+                                       const char *meth, size_t ml)
+{
+    if (l == NULL)
+        return NULL;
+    for (size_t i = 0; i < l->n; i++) {
+        if (grpc_predicates(c, l->items[i]->grpc_match, svc, sl, meth, ml))
+            return l->items[i];
+    }
+    return NULL;
+}
+
+static const rt_entry *better(const rt_entry *a, const rt_entry *b)
+{
+    if (a == NULL)
+        return b;
+    if (b == NULL)
+        return a;
+    return rt_entry_compare(a, b) <= 0 ? a : b;
+}
+
+static const rt_entry *bucket_match_grpc(rt_ctx *c, const rt_bucket *b)
+{
+    if (b->grpc_exact.count == 0 && b->grpc_service.count == 0 && b->grpc_other.n == 0)
+        return NULL;
+    /* ":path" = "/service/method": exactly two non-empty segments. */
+    const char *svc = NULL, *meth = NULL;
+    size_t sl = 0, ml = 0;
+    if (c->path_len > 3 && c->path[0] == '/') {
+        const char *slash = memchr(c->path + 1, '/', c->path_len - 1);
+        if (slash && slash > c->path + 1 && slash < c->path + c->path_len - 1 &&
+            memchr(slash + 1, '/', (size_t)(c->path + c->path_len - slash - 1)) == NULL) {
+            svc = c->path + 1;
+            sl = (size_t)(slash - svc);
+            meth = slash + 1;
+            ml = (size_t)(c->path + c->path_len - meth);
+        }
+    }
+    const rt_entry *best = NULL;
+    if (svc) {
+        best = grpc_list_first(c, gs_strmap_get(&b->grpc_exact, c->path, c->path_len), svc, sl,
+                               meth, ml);
+        best = better(
+            best, grpc_list_first(c, gs_strmap_get(&b->grpc_service, svc, sl), svc, sl, meth, ml));
+    }
+    return better(best, grpc_list_first(c, &b->grpc_other, svc, sl, meth, ml));
+}
+
+static const rt_entry *bucket_match(rt_ctx *c, const rt_bucket *b)
+{
+    /* HTTPRoute rules first; control never lets both kinds share an effective hostname. */
+    const rt_entry *e = bucket_match_http(c, b);
+    return e ? e : bucket_match_grpc(c, b);
+}
+
+/* ---- lookup -------------------------------------------------------------------------------- */
+
+static int lookup_fail(gs_rt_result *out, gs_rt_outcome o)
+{
+    out->outcome = o;
+    out->http_status = o == GS_RT_MISDIRECTED ? 421 : 404;
+    return 0;
+}
+
+int gs_route_table_lookup(const gs_route_table *t, const gs_rt_port *port, const gs_rt_request *req,
+                          gs_rt_result *out)
+{
+    if (out == NULL)
+        return GS_ERR_INVALID;
+    memset(out, 0, sizeof(*out));
+    if (t == NULL || port == NULL || req == NULL || !t->compiled) {
+        lookup_fail(out, GS_RT_NO_LISTENER);
+        return GS_ERR_INVALID;
+    }
+    char host[RT_HOST_MAX + 2];
+    int hl = host_normalize(req->host, req->host_len, host);
+    if (hl < 0)
+        return lookup_fail(out, GS_RT_NO_LISTENER);
+    const gs_rt_listener *l = port_select(port, host, (size_t)hl);
+    if (l == NULL)
+        return lookup_fail(out, GS_RT_NO_LISTENER);
+    out->listener = l;
+    if (req->sni && port->protocol == GS_RT_PROTO_HTTPS &&
+        gs_rt_port_select_listener(port, req->sni, 0) != l)
+        return lookup_fail(out, GS_RT_MISDIRECTED);
+
+    rt_ctx c = {.req = req};
+    c.path = req->path ? req->path : "/";
+    size_t plen = req->path && req->path_len ? req->path_len : strlen(c.path);
+    const char *q = memchr(c.path, '?', plen);
+    c.path_len = q ? (size_t)(q - c.path) : plen;
+    if (q) {
+        c.query = q + 1;
+        c.query_len = plen - c.path_len - 1;
+    }
+    c.method = req->method ? req->method : "GET";
+    c.method_len = req->method && req->method_len ? req->method_len : strlen(c.method);
+
+    const rt_listener_index *li = t->lindex[l->index];
+    const rt_entry *e = NULL;
+    const rt_bucket *b = NULL;
+    bool consulted = false;
+    /* Buckets from most to least specific: exact host, wildcards by suffix length, none. */
+    if (li->hosts.count && hl > 0) {
+        b = gs_strmap_get(&li->hosts, host, (size_t)hl);
+        if (b) {
+            e = bucket_match(&c, b);
+            consulted = true;
+        }
+        char key[RT_HOST_MAX + 3];
+        for (size_t i = 1; i < (size_t)hl && e == NULL; i++) {
+            if (host[i] != '.' || (consulted && t->opt.no_hostname_fallthrough))
+                continue;
+            key[0] = '*';
+            memcpy(key + 1, host + i, (size_t)hl - i);
+            b = gs_strmap_get(&li->hosts, key, (size_t)hl - i + 1);
+            if (b) {
+                e = bucket_match(&c, b);
+                consulted = true;
+            }
+        }
+    }
+    if (e == NULL && li->implicit && !(consulted && t->opt.no_hostname_fallthrough)) {
+        b = li->implicit;
+        e = bucket_match(&c, b);
+    }
+    if (c.md)
+        pcre2_match_data_free(c.md);
+    if (e == NULL)
+        return lookup_fail(out, GS_RT_NO_ROUTE);
+    out->outcome = GS_RT_MATCHED;
+    out->route = e->route;
+    out->rule = e->rule;
+    out->match_index = e->match_index;
+    out->hostname = b->hostname;
+    if (e->match && e->match->path.type == GS_RT_MATCH_PREFIX)
+        out->matched_prefix = e->match->path.value;
+    return 0;
+}
+
+/* ---- data-plane helpers -------------------------------------------------------------------- */
+
+int gs_rt_rule_pick_backend(const gs_rt_rule *rule, uint32_t r)
+{
+    if (rule == NULL || rule->total_weight == 0)
+        return -1;
+    uint64_t x = ((uint64_t)r * rule->total_weight) >> 32;
+    for (size_t i = 0; i < rule->n_backends; i++) {
+        if (x < rule->backends[i].weight)
+            return (int)i;
+        x -= rule->backends[i].weight;
+    }
+    return -1;
+}
+
+int gs_rt_replace_prefix(const char *path, size_t path_len, const char *prefix,
+                         const char *replacement, char *out, size_t cap)
+{
+    size_t pl = strlen(prefix);
+    while (pl > 0 && prefix[pl - 1] == '/')
+        pl--;
+    if (pl > path_len)
+        pl = path_len;
+    const char *rest = path + pl;
+    size_t rest_len = path_len - pl;
+    size_t rl = replacement ? strlen(replacement) : 0;
+    while (rl > 0 && replacement[rl - 1] == '/')
+        rl--;
+    size_t n = rl + rest_len;
+    bool root = n == 0;
+    if ((root ? 1 : n) + 1 > cap)
+        return GS_ERR_RANGE;
+    if (root) {
+        out[0] = '/';
+        out[1] = '\0';
+        return 1;
+    }
+    if (rl)
+        memcpy(out, replacement, rl);
+    memcpy(out + rl, rest, rest_len);
+    out[n] = '\0';
+    return (int)n;
+}
+
+uint16_t gs_rt_redirect_port(const gs_rt_redirect *r, const char *scheme, uint16_t listener_port)
+{
+    uint16_t port = listener_port;
+    if (r->port)
+        port = r->port;
+    else if (r->scheme)
+        port = strcasecmp(r->scheme, "https") == 0 ? 443 : 80;
+    if ((strcasecmp(scheme, "http") == 0 && port == 80) ||
+        (strcasecmp(scheme, "https") == 0 && port == 443))
+        return 0;
+    return port;
+}
+
+const char *gs_rt_backend_state_reason(gs_rt_backend_state s)
+{
+    switch (s) {
+    case GS_RT_BACKEND_OK:
+        return "ResolvedRefs";
+    case GS_RT_BACKEND_NOT_FOUND:
+        return "BackendNotFound";
+    case GS_RT_BACKEND_REF_NOT_PERMITTED:
+        return "RefNotPermitted";
+    case GS_RT_BACKEND_INVALID_KIND:
+        return "InvalidKind";
+    case GS_RT_BACKEND_UNSUPPORTED_PROTOCOL:
+        return "UnsupportedProtocol";
+    }
+    return "Unknown";
+}
+
+const char *gs_rt_filter_type_name(gs_rt_filter_type t)
+{
+    static const char *const names[] = {
+        "RequestHeaderModifier", "ResponseHeaderModifier",
+        "RequestRedirect",       "URLRewrite",
+        "RequestMirror",         "CORS",
+        "ExtensionRef",
+    };
+    return (size_t)t < GS_ARRAY_LEN(names) ? names[t] : "Unknown";
+}
+
+const char *gs_rt_protocol_name(gs_rt_protocol p)
+{
+    static const char *const names[] = {"HTTP", "HTTPS", "TLS", "TCP", "UDP"};
+    return (size_t)p < GS_ARRAY_LEN(names) ? names[p] : "Unknown";
+}

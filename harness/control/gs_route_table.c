@@ -1,0 +1,786 @@
+/* SPDX-License-Identifier: MIT */
+/* Building the compiled route table: deep copies of listeners and routes into an arena, hostname
+ * intersection per attached listener, the hostname and path indexes, regex compilation, and the
+ * precedence sort. The request-time half lives in gs_route_lookup.c. */
+#include "gs_hostname.h"
+#include "gs_route_table.h"
+#include "route_table_priv.h"
+
+#include "gs_alloc.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* ---- arena ------------------------------------------------------------------------------- */
+
+#define RT_ARENA_BLOCK 65536
+
+static void *arena_alloc(rt_arena *a, size_t size)
+{
+    size = (size + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
+    if (size == 0)
+        size = sizeof(max_align_t);
+    rt_arena_block *b = a->head;
+    if (b == NULL || b->cap - b->used < size) {
+        size_t cap = size > RT_ARENA_BLOCK / 4 ? size : RT_ARENA_BLOCK;
+        b = gs_xmalloc(sizeof(*b) + cap);
+        b->used = 0;
+        b->cap = cap;
+        if (a->head && cap != RT_ARENA_BLOCK) {
+            /* A big one-off: keep the current block as the head for small allocations. */
+            b->next = a->head->next;
+            a->head->next = b;
+        } else {
+            b->next = a->head;
+            a->head = b;
+        }
+    }
+    void *p = (char *)b->data + b->used;
+    b->used += size;
+    memset(p, 0, size);
+    return p;
+}
+
+static void arena_free(rt_arena *a)
+{
+    rt_arena_block *b = a->head;
+    while (b) {
+        rt_arena_block *next = b->next;
+        free(b);
+        b = next;
+    }
+    a->head = NULL;
+}
+
+static const char *arena_strdup(rt_arena *a, const char *s)
+{
+    if (s == NULL)
+        return NULL;
+    size_t n = strlen(s);
+    char *p = arena_alloc(a, n + 1);
+    memcpy(p, s, n + 1);
+    return p;
+}
+
+static const char *arena_strdup_lower(rt_arena *a, const char *s)
+{
+    if (s == NULL)
+        return NULL;
+    size_t n = strlen(s);
+    char *p = arena_alloc(a, n + 1);
+    for (size_t i = 0; i <= n; i++)
+        p[i] = (char)tolower((unsigned char)s[i]);
+    return p;
+}
+
+static const char *const *arena_strv(rt_arena *a, const char *const *v, size_t n)
+{
+    if (n == 0)
+        return NULL;
+    const char **out = arena_alloc(a, n * sizeof(*out));
+    for (size_t i = 0; i < n; i++)
+        out[i] = arena_strdup(a, v[i]);
+    return out;
+}
+
+/* ---- tracking heap-owning objects ---------------------------------------------------------- */
+
+static rt_list *table_new_list(gs_route_table *t)
+{
+    rt_list *l = arena_alloc(&t->arena, sizeof(*l));
+    gs_xgrow((void **)&t->lists, &t->cap_lists, t->n_lists + 1, sizeof(*t->lists));
+    t->lists[t->n_lists++] = l;
+    return l;
+}
+
+static void list_push(rt_list *l, rt_entry *e)
+{
+    gs_xgrow((void **)&l->items, &l->cap, l->n + 1, sizeof(*l->items));
+    l->items[l->n++] = e;
+}
+
+static rt_bucket *table_new_bucket(gs_route_table *t, const char *hostname)
+{
+    rt_bucket *b = arena_alloc(&t->arena, sizeof(*b));
+    b->hostname = hostname;
+    gs_xgrow((void **)&t->buckets, &t->cap_buckets, t->n_buckets + 1, sizeof(*t->buckets));
+    t->buckets[t->n_buckets++] = b;
+    return b;
+}
+
+/* Compiles |pattern| for whole-value matching; the table frees it. */
+static int table_compile_regex(gs_route_table *t, const char *pattern, const void **out,
+                               const char *what, gs_error *err)
+{
+    int code;
+    PCRE2_SIZE off;
+    pcre2_code *re =
+        pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
+                      PCRE2_ANCHORED | PCRE2_ENDANCHORED | PCRE2_UTF, &code, &off, NULL);
+    if (re == NULL) {
+        PCRE2_UCHAR msg[256];
+        pcre2_get_error_message(code, msg, sizeof(msg));
+        return gs_error_set(err, GS_ERR_INVALID, "%s regular expression \"%s\": %s at offset %zu",
+                            what, pattern, (const char *)msg, (size_t)off);
+    }
+    gs_xgrow((void **)&t->regexes, &t->cap_regexes, t->n_regexes + 1, sizeof(*t->regexes));
+    t->regexes[t->n_regexes++] = re;
+    *out = re;
+    return 0;
+}
+
+/* ---- life cycle ---------------------------------------------------------------------------- */
+
+int gs_route_table_new(gs_route_table **out, const gs_rt_options *options)
+{
+    gs_route_table *t = gs_xcalloc(1, sizeof(*t));
+    if (options)
+        t->opt = *options;
+    *out = t;
+    return 0;
+}
+
+void gs_route_table_free(gs_route_table *t)
+{
+    if (t == NULL)
+        return;
+    for (size_t i = 0; i < t->n_lists; i++)
+        free(t->lists[i]->items);
+    free(t->lists);
+    for (size_t i = 0; i < t->n_buckets; i++) {
+        rt_bucket *b = t->buckets[i];
+        gs_strmap_free(&b->exact);
+        gs_strmap_free(&b->prefix);
+        gs_strmap_free(&b->grpc_exact);
+        gs_strmap_free(&b->grpc_service);
+        free(b->regex.items);
+        free(b->grpc_other.items);
+    }
+    free(t->buckets);
+    for (size_t i = 0; i < t->n_listeners; i++)
+        gs_strmap_free(&t->lindex[i]->hosts);
+    for (size_t i = 0; i < t->n_ports; i++) {
+        rt_port_index *pi = t->pindex[i];
+        gs_strmap_free(&pi->exact);
+        gs_strmap_free(&pi->wild);
+        free(pi->listeners);
+    }
+    for (size_t i = 0; i < t->n_regexes; i++)
+        pcre2_code_free(t->regexes[i]);
+    free(t->regexes);
+    free(t->listeners);
+    free(t->lindex);
+    free(t->ports);
+    free(t->pindex);
+    arena_free(&t->arena);
+    free(t);
+}
+
+/* ---- listeners ----------------------------------------------------------------------------- */
+
+static size_t table_port_for(gs_route_table *t, const gs_rt_listener *l)
+{
+    for (size_t i = 0; i < t->n_ports; i++) {
+        gs_rt_port *p = t->ports[i];
+        if (p->port == l->port && strcmp(p->gateway_namespace, l->gateway_namespace) == 0 &&
+            strcmp(p->gateway_name, l->gateway_name) == 0)
+            return i;
+    }
+    gs_rt_port *p = arena_alloc(&t->arena, sizeof(*p));
+    rt_port_index *pi = arena_alloc(&t->arena, sizeof(*pi));
+    p->gateway_namespace = l->gateway_namespace;
+    p->gateway_name = l->gateway_name;
+    p->port = l->port;
+    p->protocol = l->protocol;
+    p->priv = pi;
+    gs_xgrow((void **)&t->ports, &t->cap_ports, t->n_ports + 1, sizeof(*t->ports));
+    t->pindex = gs_xrealloc(t->pindex, t->cap_ports * sizeof(*t->pindex));
+    t->ports[t->n_ports] = p;
+    t->pindex[t->n_ports] = pi;
+    return t->n_ports++;
+}
+
+int gs_route_table_add_listener(gs_route_table *t, const gs_rt_listener *in, size_t *index,
+                                gs_error *err)
+{
+    if (t->compiled)
+        return gs_error_set(err, GS_ERR_INVALID, "route table already compiled");
+    if (in->gateway_namespace == NULL || in->gateway_name == NULL || in->name == NULL)
+        return gs_error_set(err, GS_ERR_INVALID, "listener without gateway or name");
+    if (in->hostname && !gs_hostname_valid(in->hostname))
+        return gs_error_set(err, GS_ERR_INVALID, "listener %s: invalid hostname \"%s\"", in->name,
+                            in->hostname);
+    for (size_t i = 0; i < t->n_listeners; i++) {
+        const gs_rt_listener *o = t->listeners[i];
+        if (strcmp(o->gateway_namespace, in->gateway_namespace) == 0 &&
+            strcmp(o->gateway_name, in->gateway_name) == 0 && strcmp(o->name, in->name) == 0)
+            return gs_error_set(err, GS_ERR_INVALID, "listener %s/%s/%s added twice",
+                                in->gateway_namespace, in->gateway_name, in->name);
+    }
+    rt_arena *a = &t->arena;
+    gs_rt_listener *l = arena_alloc(a, sizeof(*l));
+    l->gateway_namespace = arena_strdup(a, in->gateway_namespace);
+    l->gateway_name = arena_strdup(a, in->gateway_name);
+    l->name = arena_strdup(a, in->name);
+    l->port = in->port;
+    l->protocol = in->protocol;
+    l->hostname = arena_strdup_lower(a, in->hostname);
+    l->tls_passthrough = in->tls_passthrough;
+    if (in->n_certs) {
+        gs_rt_cert *c = arena_alloc(a, in->n_certs * sizeof(*c));
+        for (size_t i = 0; i < in->n_certs; i++) {
+            c[i].namespace = arena_strdup(a, in->certs[i].namespace);
+            c[i].name = arena_strdup(a, in->certs[i].name);
+            c[i].cert_pem = arena_strdup(a, in->certs[i].cert_pem);
+            c[i].key_pem = arena_strdup(a, in->certs[i].key_pem);
+        }
+        l->certs = c;
+        l->n_certs = in->n_certs;
+    }
+
+    size_t pidx = table_port_for(t, l);
+    gs_rt_port *p = t->ports[pidx];
+    rt_port_index *pi = t->pindex[pidx];
+    /* One listener per hostname on a port: control leaves conflicted listeners out. */
+    void **slot = NULL;
+    if (l->hostname == NULL) {
+        if (pi->catch_all)
+            return gs_error_set(err, GS_ERR_INVALID,
+                                "listeners %s and %s on port %u both lack a hostname",
+                                pi->catch_all->name, l->name, (unsigned)l->port);
+        pi->catch_all = l;
+    } else {
+        gs_strmap *m = gs_hostname_is_wildcard(l->hostname) ? &pi->wild : &pi->exact;
+        slot = gs_strmap_slot_for(m, l->hostname, strlen(l->hostname));
+        if (*slot)
+            return gs_error_set(
+                err, GS_ERR_INVALID, "listeners %s and %s on port %u share hostname %s",
+                ((const gs_rt_listener *)*slot)->name, l->name, (unsigned)l->port, l->hostname);
+        *slot = l;
+    }
+    gs_xgrow((void **)&pi->listeners, &pi->cap, p->n_listeners + 1, sizeof(*pi->listeners));
+    pi->listeners[p->n_listeners++] = l;
+    p->listeners = pi->listeners;
+
+    l->index = t->n_listeners;
+    gs_xgrow((void **)&t->listeners, &t->cap_listeners, t->n_listeners + 1, sizeof(*t->listeners));
+    t->lindex = gs_xrealloc(t->lindex, t->cap_listeners * sizeof(*t->lindex));
+    t->listeners[t->n_listeners] = l;
+    t->lindex[t->n_listeners] = arena_alloc(a, sizeof(rt_listener_index));
+    t->n_listeners++;
+    if (index)
+        *index = l->index;
+    return 0;
+}
+
+/* ---- deep copies of route parts ------------------------------------------------------------ */
+
+static int copy_filters(gs_route_table *t, const gs_rt_filter *in, size_t n,
+                        const gs_rt_filter **out, gs_error *err);
+
+static void copy_backend(gs_route_table *t, gs_rt_backend *d, const gs_rt_backend *s)
+{
+    rt_arena *a = &t->arena;
+    d->group = arena_strdup(a, s->group ? s->group : "");
+    d->kind = arena_strdup(a, s->kind ? s->kind : "Service");
+    d->namespace = arena_strdup(a, s->namespace);
+    d->name = arena_strdup(a, s->name);
+    d->port = s->port;
+    d->weight = s->weight;
+    d->app_protocol = arena_strdup(a, s->app_protocol);
+    d->state = s->state;
+}
+
+static const gs_rt_header_value *copy_header_values(rt_arena *a, const gs_rt_header_value *v,
+                                                    size_t n)
+{
+    if (n == 0)
+        return NULL;
+    gs_rt_header_value *out = arena_alloc(a, n * sizeof(*out));
+    for (size_t i = 0; i < n; i++) {
+        out[i].name = arena_strdup(a, v[i].name);
+        out[i].value = arena_strdup(a, v[i].value);
+    }
+    return out;
+}
+
+static int copy_filter(gs_route_table *t, gs_rt_filter *d, const gs_rt_filter *s, gs_error *err)
+{
+    rt_arena *a = &t->arena;
+    d->type = s->type;
+    switch (s->type) {
+    case GS_RT_FILTER_REQUEST_HEADER_MODIFIER:
+    case GS_RT_FILTER_RESPONSE_HEADER_MODIFIER:
+        d->header_mod.set = copy_header_values(a, s->header_mod.set, s->header_mod.n_set);
+        d->header_mod.n_set = s->header_mod.n_set;
+        d->header_mod.add = copy_header_values(a, s->header_mod.add, s->header_mod.n_add);
+        d->header_mod.n_add = s->header_mod.n_add;
+        d->header_mod.remove = arena_strv(a, s->header_mod.remove, s->header_mod.n_remove);
+        d->header_mod.n_remove = s->header_mod.n_remove;
+        return 0;
+    case GS_RT_FILTER_REQUEST_REDIRECT:
+        d->redirect.scheme = arena_strdup(a, s->redirect.scheme);
+        d->redirect.hostname = arena_strdup(a, s->redirect.hostname);
+        d->redirect.path.type = s->redirect.path.type;
+        d->redirect.path.value = arena_strdup(a, s->redirect.path.value);
+        d->redirect.port = s->redirect.port;
+        d->redirect.status_code = s->redirect.status_code ? s->redirect.status_code : 302;
+        return 0;
+    case GS_RT_FILTER_URL_REWRITE:
+        d->rewrite.hostname = arena_strdup(a, s->rewrite.hostname);
+        d->rewrite.path.type = s->rewrite.path.type;
+        d->rewrite.path.value = arena_strdup(a, s->rewrite.path.value);
+        return 0;
+    case GS_RT_FILTER_REQUEST_MIRROR:
+        copy_backend(t, &d->mirror.backend, &s->mirror.backend);
+        d->mirror.denominator = s->mirror.denominator ? s->mirror.denominator : 100;
+        d->mirror.numerator =
+            s->mirror.denominator || s->mirror.numerator ? s->mirror.numerator : 100;
+        if (d->mirror.numerator > d->mirror.denominator)
+            return gs_error_set(err, GS_ERR_INVALID, "mirror fraction %u/%u is over 1",
+                                d->mirror.numerator, d->mirror.denominator);
+        return 0;
+    case GS_RT_FILTER_CORS:
+        d->cors.allow_origins = arena_strv(a, s->cors.allow_origins, s->cors.n_allow_origins);
+        d->cors.n_allow_origins = s->cors.n_allow_origins;
+        d->cors.allow_credentials = s->cors.allow_credentials;
+        d->cors.allow_methods = arena_strv(a, s->cors.allow_methods, s->cors.n_allow_methods);
+        d->cors.n_allow_methods = s->cors.n_allow_methods;
+        d->cors.allow_headers = arena_strv(a, s->cors.allow_headers, s->cors.n_allow_headers);
+        d->cors.n_allow_headers = s->cors.n_allow_headers;
+        d->cors.expose_headers = arena_strv(a, s->cors.expose_headers, s->cors.n_expose_headers);
+        d->cors.n_expose_headers = s->cors.n_expose_headers;
+        d->cors.max_age = s->cors.max_age ? s->cors.max_age : 5;
+        return 0;
+    case GS_RT_FILTER_EXTENSION_REF:
+        d->extension_ref.group = arena_strdup(a, s->extension_ref.group);
+        d->extension_ref.kind = arena_strdup(a, s->extension_ref.kind);
+        d->extension_ref.name = arena_strdup(a, s->extension_ref.name);
+        return 0;
+    }
+    return gs_error_set(err, GS_ERR_INVALID, "unknown filter type %d", (int)s->type);
+}
+
+static int copy_filters(gs_route_table *t, const gs_rt_filter *in, size_t n,
+                        const gs_rt_filter **out, gs_error *err)
+{
+    *out = NULL;
+    if (n == 0)
+        return 0;
+    gs_rt_filter *f = arena_alloc(&t->arena, n * sizeof(*f));
+    for (size_t i = 0; i < n; i++) {
+        int rc = copy_filter(t, &f[i], &in[i], err);
+        if (rc < 0)
+            return rc;
+    }
+    *out = f;
+    return 0;
+}
+
+/* Copies header (|ci| true) or query matches, dropping later entries whose name repeats an
+ * earlier one (only the first counts). */
+static int copy_kv_matches(gs_route_table *t, const gs_rt_kv_match *in, size_t n, bool ci,
+                           const gs_rt_kv_match **out, size_t *n_out, const char *what,
+                           gs_error *err)
+{
+    *out = NULL;
+    *n_out = 0;
+    if (n == 0)
+        return 0;
+    gs_rt_kv_match *m = arena_alloc(&t->arena, n * sizeof(*m));
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (in[i].name == NULL || in[i].value == NULL)
+            return gs_error_set(err, GS_ERR_INVALID, "%s match without name or value", what);
+        bool dup = false;
+        for (size_t j = 0; j < k && !dup; j++)
+            dup = ci ? strcasecmp(m[j].name, in[i].name) == 0 : strcmp(m[j].name, in[i].name) == 0;
+        if (dup)
+            continue;
+        m[k].type = in[i].type;
+        m[k].name = arena_strdup(&t->arena, in[i].name);
+        m[k].value = arena_strdup(&t->arena, in[i].value);
+        if (in[i].type == GS_RT_MATCH_REGEX) {
+            int rc = table_compile_regex(t, in[i].value, &m[k].priv, what, err);
+            if (rc < 0)
+                return rc;
+        } else if (in[i].type != GS_RT_MATCH_EXACT) {
+            return gs_error_set(err, GS_ERR_INVALID,
+                                "%s match %s: type must be Exact or "
+                                "RegularExpression",
+                                what, in[i].name);
+        }
+        k++;
+    }
+    *out = m;
+    *n_out = k;
+    return 0;
+}
+
+static int copy_rule(gs_route_table *t, const gs_rt_route *route, gs_rt_rule *d,
+                     const gs_rt_rule *s, gs_error *err)
+{
+    rt_arena *a = &t->arena;
+    int rc;
+    d->name = arena_strdup(a, s->name);
+    if (route->kind == GS_RT_ROUTE_HTTP && s->n_grpc_matches)
+        return gs_error_set(err, GS_ERR_INVALID, "HTTPRoute rule with gRPC matches");
+    if (route->kind == GS_RT_ROUTE_GRPC && s->n_matches)
+        return gs_error_set(err, GS_ERR_INVALID, "GRPCRoute rule with HTTP matches");
+    if (s->n_matches) {
+        gs_rt_match *m = arena_alloc(a, s->n_matches * sizeof(*m));
+        for (size_t i = 0; i < s->n_matches; i++) {
+            const gs_rt_match *sm = &s->matches[i];
+            m[i].path.type = sm->path.type;
+            m[i].path.value = arena_strdup(a, sm->path.value ? sm->path.value : "/");
+            if (sm->path.value == NULL)
+                m[i].path.type = GS_RT_MATCH_PREFIX;
+            if (m[i].path.type == GS_RT_MATCH_REGEX) {
+                rc = table_compile_regex(t, m[i].path.value, &m[i].path.priv, "path", err);
+                if (rc < 0)
+                    return rc;
+            } else if (m[i].path.value[0] != '/') {
+                return gs_error_set(err, GS_ERR_INVALID, "path \"%s\" does not start with /",
+                                    m[i].path.value);
+            }
+            m[i].method = arena_strdup(a, sm->method);
+            rc = copy_kv_matches(t, sm->headers, sm->n_headers, true, &m[i].headers,
+                                 &m[i].n_headers, "header", err);
+            if (rc == 0)
+                rc = copy_kv_matches(t, sm->query, sm->n_query, false, &m[i].query, &m[i].n_query,
+                                     "query parameter", err);
+            if (rc < 0)
+                return rc;
+        }
+        d->matches = m;
+        d->n_matches = s->n_matches;
+    }
+    if (s->n_grpc_matches) {
+        gs_rt_grpc_match *m = arena_alloc(a, s->n_grpc_matches * sizeof(*m));
+        for (size_t i = 0; i < s->n_grpc_matches; i++) {
+            const gs_rt_grpc_match *sm = &s->grpc_matches[i];
+            m[i].type = sm->type;
+            m[i].service = arena_strdup(a, sm->service);
+            m[i].method = arena_strdup(a, sm->method);
+            if (sm->type == GS_RT_MATCH_REGEX && (sm->service || sm->method)) {
+                /* One pattern over "service/method" (the :path without its leading '/'). */
+                char *pat = gs_xasprintf("(?:%s)/(?:%s)", sm->service ? sm->service : "[^/]+",
+                                         sm->method ? sm->method : "[^/]+");
+                rc = table_compile_regex(t, pat, &m[i].priv, "gRPC method", err);
+                free(pat);
+                if (rc < 0)
+                    return rc;
+            } else if (sm->type != GS_RT_MATCH_EXACT && sm->type != GS_RT_MATCH_REGEX) {
+                return gs_error_set(err, GS_ERR_INVALID, "gRPC method match: bad type");
+            }
+            rc = copy_kv_matches(t, sm->headers, sm->n_headers, true, &m[i].headers,
+                                 &m[i].n_headers, "header", err);
+            if (rc < 0)
+                return rc;
+        }
+        d->grpc_matches = m;
+        d->n_grpc_matches = s->n_grpc_matches;
+    }
+    rc = copy_filters(t, s->filters, s->n_filters, &d->filters, err);
+    if (rc < 0)
+        return rc;
+    if (s->n_backends) {
+        gs_rt_backend *b = arena_alloc(a, s->n_backends * sizeof(*b));
+        for (size_t i = 0; i < s->n_backends; i++) {
+            copy_backend(t, &b[i], &s->backends[i]);
+            rc = copy_filters(t, s->backends[i].filters, s->backends[i].n_filters, &b[i].filters,
+                              err);
+            if (rc < 0)
+                return rc;
+            b[i].n_filters = s->backends[i].n_filters;
+            d->total_weight += b[i].weight;
+        }
+        d->backends = b;
+        d->n_backends = s->n_backends;
+    }
+    d->n_filters = s->n_filters;
+    d->request_timeout_ms = s->request_timeout_ms;
+    d->backend_request_timeout_ms = s->backend_request_timeout_ms;
+    return 0;
+}
+
+/* ---- indexing ------------------------------------------------------------------------------ */
+
+static const gs_rt_match rt_default_match = {
+    .path = {.type = GS_RT_MATCH_PREFIX, .value = "/"},
+};
+
+static const gs_rt_grpc_match rt_default_grpc_match = {.type = GS_RT_MATCH_EXACT};
+
+static rt_list *map_list(gs_route_table *t, gs_strmap *m, const char *key, size_t len)
+{
+    void **slot = gs_strmap_slot_for(m, key, len);
+    if (*slot == NULL)
+        *slot = table_new_list(t);
+    return *slot;
+}
+
+static void bucket_add_http(gs_route_table *t, rt_bucket *b, rt_entry *e)
+{
+    const gs_rt_match *m = e->match;
+    const char *v = m->path.value;
+    size_t len = strlen(v);
+    e->path_len = (uint32_t)len;
+    e->method = m->method != NULL;
+    e->n_headers = (uint32_t)m->n_headers;
+    e->n_query = (uint32_t)m->n_query;
+    switch (m->path.type) {
+    case GS_RT_MATCH_EXACT:
+        e->path_rank = 0;
+        list_push(map_list(t, &b->exact, v, len), e);
+        break;
+    case GS_RT_MATCH_REGEX:
+        e->path_rank = 1;
+        list_push(&b->regex, e);
+        break;
+    case GS_RT_MATCH_PREFIX:
+        e->path_rank = 2;
+        while (len > 0 && v[len - 1] == '/')
+            len--;
+        list_push(map_list(t, &b->prefix, v, len), e);
+        break;
+    }
+}
+
+static void bucket_add_grpc(gs_route_table *t, rt_bucket *b, rt_entry *e)
+{
+    const gs_rt_grpc_match *m = e->grpc_match;
+    e->path_rank = 0;
+    e->path_len = m->service ? (uint32_t)strlen(m->service) : 0;
+    e->method = m->method ? (uint32_t)strlen(m->method) : 0;
+    e->n_headers = (uint32_t)m->n_headers;
+    if (m->type == GS_RT_MATCH_EXACT && m->service && m->method) {
+        char *key = gs_xasprintf("/%s/%s", m->service, m->method);
+        const char *k = arena_strdup(&t->arena, key);
+        free(key);
+        list_push(map_list(t, &b->grpc_exact, k, strlen(k)), e);
+    } else if (m->type == GS_RT_MATCH_EXACT && m->service) {
+        list_push(map_list(t, &b->grpc_service, m->service, strlen(m->service)), e);
+    } else {
+        list_push(&b->grpc_other, e);
+    }
+}
+
+static rt_bucket *listener_bucket(gs_route_table *t, rt_listener_index *li, const char *host)
+{
+    if (host == NULL) {
+        if (li->implicit == NULL)
+            li->implicit = table_new_bucket(t, NULL);
+        return li->implicit;
+    }
+    void **slot = gs_strmap_slot_for(&li->hosts, host, strlen(host));
+    if (*slot == NULL)
+        *slot = table_new_bucket(t, host);
+    return *slot;
+}
+
+static void table_index_rule(gs_route_table *t, rt_bucket *b, const gs_rt_route *r,
+                             const gs_rt_rule *rule)
+{
+    if (r->kind == GS_RT_ROUTE_HTTP) {
+        size_t n = rule->n_matches ? rule->n_matches : 1;
+        for (size_t i = 0; i < n; i++) {
+            rt_entry *e = arena_alloc(&t->arena, sizeof(*e));
+            e->route = r;
+            e->rule = rule;
+            e->match = rule->n_matches ? &rule->matches[i] : &rt_default_match;
+            e->match_index = (uint32_t)i;
+            bucket_add_http(t, b, e);
+        }
+    } else {
+        size_t n = rule->n_grpc_matches ? rule->n_grpc_matches : 1;
+        for (size_t i = 0; i < n; i++) {
+            rt_entry *e = arena_alloc(&t->arena, sizeof(*e));
+            e->route = r;
+            e->rule = rule;
+            e->grpc_match = rule->n_grpc_matches ? &rule->grpc_matches[i] : &rt_default_grpc_match;
+            e->match_index = (uint32_t)i;
+            bucket_add_grpc(t, b, e);
+        }
+    }
+}
+
+int gs_route_table_add_route(gs_route_table *t, const gs_rt_route *in, const size_t *listeners,
+                             size_t n_listeners, gs_error *err)
+{
+    if (t->compiled)
+        return gs_error_set(err, GS_ERR_INVALID, "route table already compiled");
+    if (in->namespace == NULL || in->name == NULL)
+        return gs_error_set(err, GS_ERR_INVALID, "route without namespace or name");
+    for (size_t i = 0; i < n_listeners; i++) {
+        if (listeners[i] >= t->n_listeners)
+            return gs_error_set(err, GS_ERR_INVALID, "route %s/%s: no listener #%zu", in->namespace,
+                                in->name, listeners[i]);
+    }
+    for (size_t i = 0; i < in->n_hostnames; i++) {
+        if (!gs_hostname_valid(in->hostnames[i]))
+            return gs_error_set(err, GS_ERR_INVALID, "route %s/%s: invalid hostname \"%s\"",
+                                in->namespace, in->name, in->hostnames[i]);
+    }
+    rt_arena *a = &t->arena;
+    gs_rt_route *r = arena_alloc(a, sizeof(*r));
+    r->kind = in->kind;
+    r->namespace = arena_strdup(a, in->namespace);
+    r->name = arena_strdup(a, in->name);
+    r->created = in->created;
+    if (in->n_hostnames) {
+        const char **h = arena_alloc(a, in->n_hostnames * sizeof(*h));
+        for (size_t i = 0; i < in->n_hostnames; i++)
+            h[i] = arena_strdup_lower(a, in->hostnames[i]);
+        r->hostnames = h;
+        r->n_hostnames = in->n_hostnames;
+    }
+    if (in->n_rules) {
+        gs_rt_rule *rules = arena_alloc(a, in->n_rules * sizeof(*rules));
+        for (size_t i = 0; i < in->n_rules; i++) {
+            int rc = copy_rule(t, in, &rules[i], &in->rules[i], err);
+            if (rc < 0) {
+                if (err) {
+                    char why[sizeof(err->msg)];
+                    memcpy(why, err->msg, sizeof(why));
+                    why[sizeof(why) - 1] = '\0';
+                    gs_error_set(err, rc, "route %s/%s rule %zu: %.900s", in->namespace, in->name,
+                                 i, why);
+                }
+                return rc;
+            }
+            rules[i].route = r;
+            rules[i].index = i;
+        }
+        r->rules = rules;
+        r->n_rules = in->n_rules;
+    }
+
+    for (size_t li = 0; li < n_listeners; li++) {
+        const gs_rt_listener *l = t->listeners[listeners[li]];
+        rt_listener_index *idx = t->lindex[listeners[li]];
+        size_t nh = r->n_hostnames ? r->n_hostnames : 1;
+        /* Distinct effective hostnames of this route on this listener. */
+        const char *seen[16 + 1];
+        size_t n_seen = 0;
+        bool implicit_done = false;
+        for (size_t h = 0; h < nh; h++) {
+            const char *eff;
+            if (r->n_hostnames == 0) {
+                if (implicit_done)
+                    continue;
+                implicit_done = true;
+                for (size_t i = 0; i < r->n_rules; i++)
+                    table_index_rule(t, listener_bucket(t, idx, NULL), r, &r->rules[i]);
+                continue;
+            }
+            if (!gs_hostname_intersect(l->hostname, r->hostnames[h], &eff))
+                continue;
+            bool dup = false;
+            for (size_t s = 0; s < n_seen && !dup; s++)
+                dup = strcmp(seen[s], eff) == 0;
+            if (dup)
+                continue;
+            if (n_seen < GS_ARRAY_LEN(seen))
+                seen[n_seen++] = eff;
+            for (size_t i = 0; i < r->n_rules; i++)
+                table_index_rule(t, listener_bucket(t, idx, eff), r, &r->rules[i]);
+        }
+    }
+    t->n_routes++;
+    return 0;
+}
+
+/* ---- compile ------------------------------------------------------------------------------- */
+
+int rt_entry_compare(const rt_entry *a, const rt_entry *b)
+{
+    if (a->path_rank != b->path_rank)
+        return a->path_rank < b->path_rank ? -1 : 1;
+    if (a->path_len != b->path_len)
+        return a->path_len > b->path_len ? -1 : 1;
+    if (a->method != b->method)
+        return a->method > b->method ? -1 : 1;
+    if (a->n_headers != b->n_headers)
+        return a->n_headers > b->n_headers ? -1 : 1;
+    if (a->n_query != b->n_query)
+        return a->n_query > b->n_query ? -1 : 1;
+    if (a->route != b->route) {
+        if (a->route->created != b->route->created)
+            return a->route->created < b->route->created ? -1 : 1;
+        int c = strcmp(a->route->namespace, b->route->namespace);
+        if (c == 0)
+            c = strcmp(a->route->name, b->route->name);
+        if (c != 0)
+            return c < 0 ? -1 : 1;
+    }
+    if (a->rule->index != b->rule->index)
+        return a->rule->index < b->rule->index ? -1 : 1;
+    if (a->match_index != b->match_index)
+        return a->match_index < b->match_index ? -1 : 1;
+    return 0;
+}
+
+static int entry_qsort_cmp(const void *pa, const void *pb)
+{
+    return rt_entry_compare(*(rt_entry *const *)pa, *(rt_entry *const *)pb);
+}
+
+static void list_sort(rt_list *l)
+{
+    if (l->n > 1)
+        qsort(l->items, l->n, sizeof(*l->items), entry_qsort_cmp);
+}
+
+int gs_route_table_compile(gs_route_table *t, gs_error *err)
+{
+    if (t->compiled)
+        return gs_error_set(err, GS_ERR_INVALID, "route table already compiled");
+    for (size_t i = 0; i < t->n_lists; i++)
+        list_sort(t->lists[i]);
+    for (size_t i = 0; i < t->n_buckets; i++) {
+        list_sort(&t->buckets[i]->regex);
+        list_sort(&t->buckets[i]->grpc_other);
+    }
+    t->compiled = true;
+    return 0;
+}
+
+/* ---- reading ------------------------------------------------------------------------------- */
+
+size_t gs_route_table_port_count(const gs_route_table *t)
+{
+    return t->n_ports;
+}
+
+const gs_rt_port *gs_route_table_port(const gs_route_table *t, size_t i)
+{
+    return i < t->n_ports ? t->ports[i] : NULL;
+}
+
+const gs_rt_port *gs_route_table_find_port(const gs_route_table *t, const char *gw_ns,
+                                           const char *gw_name, uint16_t port)
+{
+    for (size_t i = 0; i < t->n_ports; i++) {
+        const gs_rt_port *p = t->ports[i];
+        if (p->port == port && strcmp(p->gateway_namespace, gw_ns) == 0 &&
+            strcmp(p->gateway_name, gw_name) == 0)
+            return p;
+    }
+    return NULL;
+}
+
+size_t gs_route_table_listener_count(const gs_route_table *t)
+{
+    return t->n_listeners;
+}
+
+const gs_rt_listener *gs_route_table_listener(const gs_route_table *t, size_t i)
+{
+    return i < t->n_listeners ? t->listeners[i] : NULL;
+}

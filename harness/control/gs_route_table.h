@@ -1,0 +1,382 @@
+/* SPDX-License-Identifier: MIT */
+/* The compiled route table: what the data plane consults for every request. Per Gateway and
+ * listener port it holds the listeners (effective hostname, protocol, certificates) and, per
+ * listener, the attached HTTPRoute/GRPCRoute rules indexed by hostname and path, ordered by the
+ * Gateway API precedence (docs/control.md). Self-contained plain structs: no model types, no I/O.
+ *
+ * Life cycle: gs_route_table_new → add_listener… → add_route… → compile → lookup (any number of
+ * threads; a compiled table is read-only) → free. Every add_* deep-copies its input; every pointer
+ * the table hands out stays valid until gs_route_table_free. */
+#ifndef GS_ROUTE_TABLE_H
+#define GS_ROUTE_TABLE_H
+
+#include "gs_error.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct gs_route_table gs_route_table;
+
+/* ---- listeners --------------------------------------------------------------------------- */
+
+typedef enum gs_rt_protocol {
+    GS_RT_PROTO_HTTP = 0,
+    GS_RT_PROTO_HTTPS,
+    GS_RT_PROTO_TLS,
+    GS_RT_PROTO_TCP,
+    GS_RT_PROTO_UDP,
+} gs_rt_protocol;
+
+/* One listener tls.certificateRefs entry. |cert_pem|/|key_pem| hold the Secret's tls.crt and
+ * tls.key when the reference resolved (permitted, present, well-formed); NULL otherwise. */
+typedef struct gs_rt_cert {
+    const char *namespace;
+    const char *name;
+    const char *cert_pem;
+    const char *key_pem;
+} gs_rt_cert;
+
+typedef struct gs_rt_listener {
+    const char *gateway_namespace;
+    const char *gateway_name;
+    const char *name; /* the listener (section) name */
+    uint16_t port;    /* the spec port, not the bound socket */
+    gs_rt_protocol protocol;
+    const char *hostname;    /* NULL: catch-all; "*.x" wildcard; lower-case */
+    bool tls_passthrough;    /* TLS listeners: mode Passthrough */
+    const gs_rt_cert *certs; /* HTTPS/TLS Terminate */
+    size_t n_certs;
+    /* Set by the table (ignored on input): position in gs_route_table_listener(). */
+    size_t index;
+} gs_rt_listener;
+
+/* All listeners of one Gateway that share one port: the data plane binds one socket per port.
+ * Read-only view owned by the table. */
+typedef struct gs_rt_port {
+    const char *gateway_namespace;
+    const char *gateway_name;
+    uint16_t port;
+    gs_rt_protocol protocol;                /* of the first listener added on this port */
+    const gs_rt_listener *const *listeners; /* in insertion order */
+    size_t n_listeners;
+    const void *priv; /* table-internal index */
+} gs_rt_port;
+
+/* ---- route rules --------------------------------------------------------------------------- */
+
+typedef enum gs_rt_match_type {
+    GS_RT_MATCH_EXACT = 0,
+    GS_RT_MATCH_PREFIX, /* paths only: element-wise PathPrefix */
+    GS_RT_MATCH_REGEX,  /* PCRE2, whole-value (anchored at both ends), case-sensitive */
+} gs_rt_match_type;
+
+/* A header or query-parameter match. Header names compare case-insensitively; a later entry
+ * equivalent to an earlier one is ignored. Query names compare exactly. */
+typedef struct gs_rt_kv_match {
+    gs_rt_match_type type; /* EXACT or REGEX */
+    const char *name;
+    const char *value;
+    const void *priv; /* table-internal (compiled regex); ignored on input */
+} gs_rt_kv_match;
+
+typedef struct gs_rt_path_match {
+    gs_rt_match_type type;
+    const char *value; /* NULL: PathPrefix "/" */
+    const void *priv;  /* table-internal; ignored on input */
+} gs_rt_path_match;
+
+/* One HTTPRoute match: every present condition must hold. */
+typedef struct gs_rt_match {
+    gs_rt_path_match path;
+    const char *method; /* NULL: any method; "GET", ... (no HEAD→GET) */
+    const gs_rt_kv_match *headers;
+    size_t n_headers;
+    const gs_rt_kv_match *query;
+    size_t n_query;
+} gs_rt_match;
+
+/* One GRPCRoute match; service and method apply to the :path "/service/method". */
+typedef struct gs_rt_grpc_match {
+    gs_rt_match_type type; /* EXACT or REGEX */
+    const char *service;   /* NULL: any */
+    const char *method;    /* NULL: any */
+    const gs_rt_kv_match *headers;
+    size_t n_headers;
+    const void *priv; /* table-internal; ignored on input */
+} gs_rt_grpc_match;
+
+typedef struct gs_rt_header_value {
+    const char *name;
+    const char *value;
+} gs_rt_header_value;
+
+/* RequestHeaderModifier / ResponseHeaderModifier. */
+typedef struct gs_rt_header_mod {
+    const gs_rt_header_value *set;
+    size_t n_set;
+    const gs_rt_header_value *add;
+    size_t n_add;
+    const char *const *remove;
+    size_t n_remove;
+} gs_rt_header_mod;
+
+typedef enum gs_rt_path_mod_type {
+    GS_RT_PATH_KEEP = 0,
+    GS_RT_PATH_REPLACE_FULL,
+    GS_RT_PATH_REPLACE_PREFIX, /* uses gs_rt_result.matched_prefix, see gs_rt_replace_prefix() */
+} gs_rt_path_mod_type;
+
+typedef struct gs_rt_path_mod {
+    gs_rt_path_mod_type type;
+    const char *value;
+} gs_rt_path_mod;
+
+typedef struct gs_rt_redirect {
+    const char *scheme;   /* NULL: the request's scheme */
+    const char *hostname; /* NULL: the request Host without port */
+    gs_rt_path_mod path;
+    uint16_t port;   /* 0: unset (see gs_rt_redirect_port) */
+    int status_code; /* 0 on input means the default, 302 */
+} gs_rt_redirect;
+
+typedef struct gs_rt_rewrite {
+    const char *hostname; /* NULL: keep */
+    gs_rt_path_mod path;
+} gs_rt_rewrite;
+
+typedef enum gs_rt_backend_state {
+    GS_RT_BACKEND_OK = 0,
+    GS_RT_BACKEND_NOT_FOUND,            /* BackendNotFound (missing Service or port) */
+    GS_RT_BACKEND_REF_NOT_PERMITTED,    /* RefNotPermitted */
+    GS_RT_BACKEND_INVALID_KIND,         /* InvalidKind */
+    GS_RT_BACKEND_UNSUPPORTED_PROTOCOL, /* UnsupportedProtocol */
+} gs_rt_backend_state;
+
+struct gs_rt_filter;
+
+/* One backendRef. An entry whose |state| is not OK keeps its weight share: the data plane
+ * answers that share with 500 (gRPC: UNAVAILABLE). */
+typedef struct gs_rt_backend {
+    const char *group; /* "" core */
+    const char *kind;  /* "Service" */
+    const char *namespace;
+    const char *name;
+    uint16_t port;
+    uint32_t weight;
+    const char *app_protocol; /* the Service port's appProtocol, NULL if none */
+    gs_rt_backend_state state;
+    const struct gs_rt_filter *filters; /* run only for requests sent to this backend */
+    size_t n_filters;
+} gs_rt_backend;
+
+/* RequestMirror: fire-and-forget to one endpoint of |backend| for numerator/denominator of the
+ * requests (100/100 when the filter sets neither percent nor fraction). Not sent when
+ * |backend.state| is not OK. */
+typedef struct gs_rt_mirror {
+    gs_rt_backend backend; /* weight and filters unused */
+    uint32_t numerator;
+    uint32_t denominator; /* 0 on input means 100 */
+} gs_rt_mirror;
+
+typedef struct gs_rt_cors {
+    const char *const *allow_origins;
+    size_t n_allow_origins;
+    bool allow_credentials;
+    const char *const *allow_methods;
+    size_t n_allow_methods;
+    const char *const *allow_headers;
+    size_t n_allow_headers;
+    const char *const *expose_headers;
+    size_t n_expose_headers;
+    int max_age; /* seconds; 0 on input means the default, 5 */
+} gs_rt_cors;
+
+typedef struct gs_rt_extension_ref {
+    const char *group;
+    const char *kind;
+    const char *name;
+} gs_rt_extension_ref; /* unresolvable here: the data plane answers 500 */
+
+typedef enum gs_rt_filter_type {
+    GS_RT_FILTER_REQUEST_HEADER_MODIFIER = 0,
+    GS_RT_FILTER_RESPONSE_HEADER_MODIFIER,
+    GS_RT_FILTER_REQUEST_REDIRECT,
+    GS_RT_FILTER_URL_REWRITE,
+    GS_RT_FILTER_REQUEST_MIRROR,
+    GS_RT_FILTER_CORS,
+    GS_RT_FILTER_EXTENSION_REF,
+} gs_rt_filter_type;
+
+typedef struct gs_rt_filter {
+    gs_rt_filter_type type;
+    union {
+        gs_rt_header_mod header_mod; /* both header modifiers */
+        gs_rt_redirect redirect;
+        gs_rt_rewrite rewrite;
+        gs_rt_mirror mirror;
+        gs_rt_cors cors;
+        gs_rt_extension_ref extension_ref;
+    };
+} gs_rt_filter;
+
+#define GS_RT_TIMEOUT_UNSET (-1)
+
+struct gs_rt_route;
+
+/* One rule. HTTPRoute rules use |matches| (none = one PathPrefix "/" match); GRPCRoute rules use
+ * |grpc_matches| (none = match every call). Filters run in list order. */
+typedef struct gs_rt_rule {
+    const char *name; /* optional rules[].name */
+    const gs_rt_match *matches;
+    size_t n_matches;
+    const gs_rt_grpc_match *grpc_matches;
+    size_t n_grpc_matches;
+    const gs_rt_filter *filters;
+    size_t n_filters;
+    const gs_rt_backend *backends;
+    size_t n_backends;
+    int64_t request_timeout_ms;         /* GS_RT_TIMEOUT_UNSET, 0 = disabled */
+    int64_t backend_request_timeout_ms; /* GS_RT_TIMEOUT_UNSET, 0 = disabled */
+    /* Set by the table (ignored on input). */
+    const struct gs_rt_route *route; /* the route this rule belongs to */
+    size_t index;                    /* position in the route's rules */
+    uint64_t total_weight;           /* sum of backend weights, valid or not */
+} gs_rt_rule;
+
+typedef enum gs_rt_route_kind {
+    GS_RT_ROUTE_HTTP = 0,
+    GS_RT_ROUTE_GRPC,
+} gs_rt_route_kind;
+
+/* An Accepted route as attached. |hostnames| are the route's spec.hostnames; the table intersects
+ * them with each listener's hostname (a route with none takes the listener's). */
+typedef struct gs_rt_route {
+    gs_rt_route_kind kind;
+    const char *namespace;
+    const char *name;
+    int64_t created; /* creationTimestamp or load order: smaller is older */
+    const char *const *hostnames;
+    size_t n_hostnames;
+    const gs_rt_rule *rules;
+    size_t n_rules;
+} gs_rt_route;
+
+/* ---- building ------------------------------------------------------------------------------ */
+
+typedef struct gs_rt_options {
+    /* false (default): a request whose most specific matching route hostname has no matching
+     * rule falls through to less specific hostnames (exact → longer wildcard → shorter wildcard →
+     * routes without hostnames). true: only the most specific hostname present is consulted,
+     * as Envoy-style virtual hosts do. */
+    bool no_hostname_fallthrough;
+} gs_rt_options;
+
+/* Creates an empty table. |options| may be NULL (defaults). Returns 0. */
+int gs_route_table_new(gs_route_table **out, const gs_rt_options *options);
+void gs_route_table_free(gs_route_table *t);
+
+/* Adds a copy of |l| (Accepted listeners only: conflicted or unsupported ones stay out). Writes
+ * its index to |index| (may be NULL). Returns 0, or GS_ERR_INVALID for a malformed hostname, a
+ * duplicate listener name within the Gateway, or a table already compiled. */
+int gs_route_table_add_listener(gs_route_table *t, const gs_rt_listener *l, size_t *index,
+                                gs_error *err);
+
+/* Adds a copy of |r| attached to the listeners |listeners[0..n)| (indexes from add_listener).
+ * Hostnames that do not intersect a listener are ignored there; a listener with no intersection
+ * gets nothing. Returns 0, GS_ERR_INVALID (bad listener index, regex that does not compile, a
+ * match of the wrong kind, compiled table) with the reason in |err|. */
+int gs_route_table_add_route(gs_route_table *t, const gs_rt_route *r, const size_t *listeners,
+                             size_t n_listeners, gs_error *err);
+
+/* Builds the indexes. Must be called once, after the last add and before the first lookup.
+ * Returns 0. */
+int gs_route_table_compile(gs_route_table *t, gs_error *err);
+
+/* ---- reading --------------------------------------------------------------------------------- */
+
+size_t gs_route_table_port_count(const gs_route_table *t);
+const gs_rt_port *gs_route_table_port(const gs_route_table *t, size_t i);
+/* The port of Gateway |gw_ns|/|gw_name| with spec port |port|, or NULL. */
+const gs_rt_port *gs_route_table_find_port(const gs_route_table *t, const char *gw_ns,
+                                           const char *gw_name, uint16_t port);
+size_t gs_route_table_listener_count(const gs_route_table *t);
+const gs_rt_listener *gs_route_table_listener(const gs_route_table *t, size_t i);
+
+/* The listener of |port| that serves |host| (port suffix and case ignored): exact hostname,
+ * then the wildcard with the longest suffix, then the catch-all; NULL if none. Used for SNI
+ * certificate choice too. */
+const gs_rt_listener *gs_rt_port_select_listener(const gs_rt_port *port, const char *host,
+                                                 size_t host_len);
+
+/* ---- lookup -------------------------------------------------------------------------------- */
+
+typedef struct gs_rt_header {
+    const char *name;
+    size_t name_len;
+    const char *value;
+    size_t value_len;
+} gs_rt_header;
+
+/* A request as the data plane sees it. Lengths of 0 with a non-NULL pointer mean strlen. */
+typedef struct gs_rt_request {
+    const char *sni;  /* TLS server name; NULL for cleartext or no SNI */
+    const char *host; /* Host or :authority, may carry ":port"; NULL if absent */
+    size_t host_len;
+    const char *method;
+    size_t method_len;
+    const char *path; /* request-target (origin form) or :path, query included */
+    size_t path_len;
+    const gs_rt_header *headers;
+    size_t n_headers;
+} gs_rt_request;
+
+typedef enum gs_rt_outcome {
+    GS_RT_MATCHED = 0,
+    GS_RT_NO_LISTENER, /* no listener on the port serves the Host: 404 */
+    GS_RT_MISDIRECTED, /* HTTPS: the SNI selected another listener than the Host: 421 */
+    GS_RT_NO_ROUTE,    /* listener found, no rule matches: 404 (gRPC: UNIMPLEMENTED) */
+} gs_rt_outcome;
+
+typedef struct gs_rt_result {
+    gs_rt_outcome outcome;
+    int http_status;                /* 0 when matched; 404 or 421 otherwise */
+    const gs_rt_listener *listener; /* the Host's listener (NULL for NO_LISTENER) */
+    const gs_rt_route *route;       /* NULL unless matched */
+    const gs_rt_rule *rule;         /* NULL unless matched */
+    size_t match_index;             /* which of the rule's matches won */
+    const char *hostname;           /* the effective route hostname that matched ("*.x", "x");
+                                       NULL for a route without hostnames */
+    const char *matched_prefix;     /* the winning PathPrefix value as configured, else NULL */
+} gs_rt_result;
+
+/* Selects the listener and the winning rule for |req| arriving on |port|. Always fills |out|.
+ * Returns 0, or GS_ERR_INVALID when the table is not compiled or an argument is NULL. Allocates
+ * only a PCRE2 match block when a regular expression is evaluated; safe to call from several
+ * threads at once. */
+int gs_route_table_lookup(const gs_route_table *t, const gs_rt_port *port, const gs_rt_request *req,
+                          gs_rt_result *out);
+
+/* ---- helpers for the data plane ----------------------------------------------------------- */
+
+/* Picks a backend of |rule| by weight over ALL its backends (invalid ones included) with |r|
+ * uniform in [0, 2^32). Returns the index, or -1 when the rule has no backend or every weight is
+ * 0 (answer 500). The caller checks backends[i].state (not OK → 500). */
+int gs_rt_rule_pick_backend(const gs_rt_rule *rule, uint32_t r);
+
+/* ReplacePrefixMatch (§7.2): writes into |out| (size |cap|) the path |path| (no query) with the
+ * configured |prefix| replaced by |replacement|. Returns the length written, or GS_ERR_RANGE
+ * when |cap| is too small. */
+int gs_rt_replace_prefix(const char *path, size_t path_len, const char *prefix,
+                         const char *replacement, char *out, size_t cap);
+
+/* The port a RequestRedirect Location carries: the filter's port, else the well-known port of
+ * the filter's scheme, else |listener_port|. Returns 0 when the port is to be omitted (http:80,
+ * https:443). |scheme| is the Location's scheme. */
+uint16_t gs_rt_redirect_port(const gs_rt_redirect *r, const char *scheme, uint16_t listener_port);
+
+const char *gs_rt_backend_state_reason(gs_rt_backend_state s); /* "BackendNotFound", ... */
+const char *gs_rt_filter_type_name(gs_rt_filter_type t);       /* "RequestHeaderModifier", ... */
+const char *gs_rt_protocol_name(gs_rt_protocol p);             /* "HTTP", ... */
+
+#endif
