@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: MIT */
+/* The scenario format gatesim.dev/v1alpha1 (DESIGN §3) as C structs, and its loader. Loading
+ * decodes the YAML with source positions, rejects unknown fields (with a "did you mean"), checks
+ * every value and the cross-references (a split names declared backends, step names are unique,
+ * ...), and reports each problem as file:line:col. Running a scenario is gs_runner's job. */
+#ifndef GS_SCENARIO_H
+#define GS_SCENARIO_H
+
+#include "gs_error.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define GS_SCENARIO_API_VERSION "gatesim.dev/v1alpha1"
+#define GS_SCENARIO_KIND "Scenario"
+
+#include "gs_diag.h"
+#include "gs_yaml.h"
+
+/* A name/value pair (labels, headers). Header lists keep repeats in order. */
+typedef struct gs_scenario_kv {
+    const char *name;
+    const char *value;
+    gs_pos pos;
+} gs_scenario_kv;
+
+/* One entry of `manifests` or a step's `apply`: a file or directory, or one inline object. */
+typedef struct gs_scenario_source {
+    const char *path;               /* resolved against the scenario's folder; NULL for inline */
+    const gs_yaml_node *inline_obj; /* NULL for path */
+    gs_pos pos;
+} gs_scenario_source;
+
+typedef struct gs_scenario_namespace {
+    const char *name;
+    gs_scenario_kv *labels;
+    size_t n_labels;
+    gs_pos pos;
+} gs_scenario_namespace;
+
+/* Fault injection for an echo backend; zero fields are "not set". */
+typedef struct gs_scenario_behaviour {
+    int64_t delay_ns;
+    double error_rate; /* share of requests answered with |status| (default 503) */
+    int status;
+} gs_scenario_behaviour;
+
+typedef struct gs_scenario_backend {
+    const char *ns;
+    const char *name;
+    unsigned ports[16];
+    size_t n_ports;    /* at least 1 (default port 80) */
+    unsigned replicas; /* default 1 */
+    gs_scenario_behaviour behaviour;
+    gs_pos pos;
+} gs_scenario_backend;
+
+typedef struct gs_scenario_tls {
+    const char *ns;
+    const char *name;
+    const char *const *hosts;
+    size_t n_hosts;
+    gs_pos pos;
+} gs_scenario_tls;
+
+typedef struct gs_scenario_statistics {
+    double alpha;      /* default 0.001 */
+    double power;      /* default 0.99 */
+    double min_effect; /* default 0.02 */
+} gs_scenario_statistics;
+
+typedef enum gs_scenario_protocol {
+    GS_SCENARIO_HTTP1 = 0,
+    GS_SCENARIO_H2C,
+    GS_SCENARIO_HTTP2, /* TLS + ALPN h2 */
+    GS_SCENARIO_GRPC,
+} gs_scenario_protocol;
+
+const char *gs_scenario_protocol_name(gs_scenario_protocol p);
+
+typedef struct gs_scenario_send {
+    bool present;
+    const char *gateway;  /* "ns/name", or NULL: the only Gateway */
+    const char *listener; /* or NULL: chosen by scheme and host */
+    gs_scenario_protocol protocol;
+    const char *method; /* default GET */
+    const char *host;   /* or NULL: the listener's hostname, else "example.com" */
+    const char *path;   /* default "/" */
+    gs_scenario_kv *headers;
+    size_t n_headers;
+    const char *grpc_service; /* with protocol grpc */
+    const char *grpc_method;
+    bool requests_auto;   /* `requests: auto`: sized from statistics */
+    uint64_t requests;    /* when not auto; default 100 */
+    unsigned connections; /* default 1 */
+    bool new_connection_per_request;
+    unsigned streams; /* HTTP/2 concurrent streams per connection; default 1 */
+    double rate;      /* open-loop req/s, 0 = closed loop */
+    gs_pos pos;
+} gs_scenario_send;
+
+typedef struct gs_scenario_weight {
+    const char *backend; /* "ns/name" */
+    double weight;
+    gs_pos pos;
+} gs_scenario_weight;
+
+typedef struct gs_scenario_mirror {
+    const char *backend; /* "ns/name" */
+    double fraction;
+    gs_pos pos;
+} gs_scenario_mirror;
+
+/* What a backend saw (request) or the client saw (response). */
+typedef struct gs_scenario_http_expect {
+    bool present;
+    const char *method; /* request only */
+    const char *path;   /* request only */
+    const char *host;   /* request only */
+    gs_scenario_kv *headers;
+    size_t n_headers;
+    const char *const *absent;
+    size_t n_absent;
+    gs_pos pos;
+} gs_scenario_http_expect;
+
+typedef struct gs_scenario_latency {
+    bool present;
+    int64_t p50_ns, p90_ns, p99_ns, p999_ns, max_ns; /* 0: not checked */
+    gs_pos pos;
+} gs_scenario_latency;
+
+typedef struct gs_scenario_expect {
+    bool present;
+    int statuses[16];
+    size_t n_statuses; /* 0: not checked */
+    gs_pos status_pos;
+    bool has_grpc_status;
+    int grpc_status;
+    gs_pos grpc_status_pos;
+    const char *backend; /* "ns/name"; NULL: not checked */
+    bool backend_none;   /* `backend: none`: no response may come from a backend */
+    gs_pos backend_pos;
+    gs_scenario_weight *split;
+    size_t n_split;
+    gs_pos split_pos;
+    gs_scenario_http_expect request;
+    gs_scenario_http_expect response;
+    bool has_redirect;
+    int redirect_status;           /* 0: any 3xx */
+    const char *redirect_location; /* NULL: not checked */
+    gs_pos redirect_pos;
+    gs_scenario_mirror *mirror;
+    size_t n_mirror;
+    gs_pos mirror_pos;
+    gs_scenario_latency latency;
+    gs_pos pos;
+} gs_scenario_expect;
+
+typedef struct gs_scenario_condition {
+    const char *type;   /* Accepted, ResolvedRefs, Programmed, ... */
+    const char *status; /* "True" | "False" | "Unknown" */
+    const char *reason; /* NULL: not checked */
+    gs_pos pos;
+} gs_scenario_condition;
+
+typedef struct gs_scenario_listener_expect {
+    const char *name;
+    bool has_attached_routes;
+    unsigned attached_routes;
+    gs_scenario_condition *conditions;
+    size_t n_conditions;
+    gs_pos pos;
+} gs_scenario_listener_expect;
+
+/* One `expectStatus` entry. */
+typedef struct gs_scenario_status_expect {
+    const char *kind;
+    const char *ns; /* NULL for cluster-scoped kinds (GatewayClass) */
+    const char *name;
+    const char *parent_ns; /* `parent: ns/name[/section]`; NULL: not given */
+    const char *parent_name;
+    const char *parent_section;
+    gs_scenario_condition *conditions;
+    size_t n_conditions;
+    gs_scenario_listener_expect *listeners;
+    size_t n_listeners;
+    gs_pos pos;
+} gs_scenario_status_expect;
+
+typedef struct gs_scenario_delete {
+    const char *kind;
+    const char *ns; /* NULL for cluster-scoped kinds */
+    const char *name;
+    gs_pos pos;
+} gs_scenario_delete;
+
+typedef struct gs_scenario_step {
+    const char *name;
+    gs_scenario_source *apply;
+    size_t n_apply;
+    gs_scenario_delete *deletes;
+    size_t n_deletes;
+    gs_scenario_status_expect *expect_status;
+    size_t n_expect_status;
+    gs_scenario_send send;
+    gs_scenario_expect expect;
+    gs_pos pos;
+} gs_scenario_step;
+
+typedef struct gs_scenario {
+    const char *file; /* as given; every gs_pos.file in this scenario points here */
+    const char *dir;  /* folder of |file|, for relative manifest paths */
+    const char *name;
+    const char *description;
+    gs_scenario_kv *labels;
+    size_t n_labels;
+    const char *const *controller_names;
+    size_t n_controller_names;
+    gs_scenario_source *manifests;
+    size_t n_manifests;
+    gs_scenario_namespace *namespaces;
+    size_t n_namespaces;
+    gs_scenario_backend *backends;
+    size_t n_backends;
+    gs_scenario_tls *tls;
+    size_t n_tls;
+    gs_scenario_statistics statistics;
+    gs_scenario_step *steps;
+    size_t n_steps;
+    gs_pos pos;
+    const gs_yaml_node *root; /* the document this scenario was decoded from */
+} gs_scenario;
+
+/* Every scenario loaded for a run or a validation, and the memory they live in: all strings
+ * and arrays of a gs_scenario are in the arena of the YAML stream it came from, which the
+ * list owns. */
+typedef struct gs_scenario_list {
+    gs_scenario **items;
+    size_t len, cap;
+    gs_yaml_stream **streams;
+    size_t n_streams, cap_streams;
+} gs_scenario_list;
+
+/* Loads |path| into |list|: a file (every document must be a Scenario) or a directory searched
+ * recursively for *.yaml / *.yml, where files without any Scenario (shared manifests) are
+ * skipped. Problems with positions go to |diags| (errors, and notes for skipped files). Returns
+ * 0 when every scenario is valid, GS_ERR_INVALID when |diags| got errors, GS_ERR_IO (unreadable
+ * path) or GS_ERR_PARSE (malformed YAML) with the message in |err| and in |diags|.
+ * Scenario names must be unique across the list. */
+int gs_scenario_list_load(gs_scenario_list *list, const char *path, gs_diags *diags, gs_error *err);
+
+void gs_scenario_list_free(gs_scenario_list *list);
+
+/* True when |doc| declares apiVersion gatesim.dev/... and kind Scenario. */
+bool gs_scenario_is_scenario(const gs_yaml_node *doc);
+
+/* Decodes one Scenario document of |stream| (which must outlive the result; the scenario's
+ * memory is in its arena). Every problem goes to |diags|; returns the scenario (possibly
+ * incomplete) and sets *ok to whether it is valid. For `gatesim validate`-style callers that
+ * already parsed the file. */
+gs_scenario *gs_scenario_decode(gs_yaml_stream *stream, const gs_yaml_node *doc, gs_diags *diags,
+                                bool *ok);
+
+/* Validates every Scenario in the file at |path| (the hook for `gatesim validate`): problems go
+ * to |diags|. Returns the number of Scenario documents found (0: not a scenario file), or a
+ * negative GS_ERR_* when the file cannot be read or parsed (also reported in |diags|). */
+int gs_scenario_validate_file(const char *path, gs_diags *diags);
+
+#endif

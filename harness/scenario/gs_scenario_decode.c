@@ -1,0 +1,1056 @@
+/* SPDX-License-Identifier: MIT */
+/* Decodes one gatesim.dev/v1alpha1 Scenario document into gs_scenario: field by field with the
+ * model's decoder (unknown fields with "did you mean", types, ranges), then the cross-references
+ * a scenario needs to make sense (declared backends, step names, send/expect pairing). All
+ * memory goes to the YAML stream's arena. Finding and reading files is gs_scenario_load.c. */
+#include "gs_scenario.h"
+
+#include "gs_alloc.h"
+#include "gs_decode.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+typedef struct scenario_decoder {
+    gs_decoder d;
+    gs_yaml_stream *stream;
+    gs_scenario *sc;
+} scenario_decoder;
+
+static void *sd_alloc_array(scenario_decoder *sd, size_t n, size_t size)
+{
+    return n ? gs_yaml_alloc(sd->stream, n * size) : NULL;
+}
+
+/* ---- names ---- */
+
+static bool scenario_dns_label(const char *s, size_t n)
+{
+    if (n == 0 || n > 63 || !isalnum((unsigned char)s[0]) || !isalnum((unsigned char)s[n - 1]))
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!(islower((unsigned char)s[i]) || isdigit((unsigned char)s[i]) || s[i] == '-'))
+            return false;
+    return true;
+}
+
+static bool scenario_dns_subdomain(const char *s, size_t n)
+{
+    if (n == 0 || n > 253)
+        return false;
+    size_t start = 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (i == n || s[i] == '.') {
+            if (!scenario_dns_label(s + start, i - start))
+                return false;
+            start = i + 1;
+        }
+    }
+    return true;
+}
+
+/* Splits "ns/name" at |node| (field |field| of the current path) into arena strings. With
+ * |ns_optional|, a bare name gets namespace "default". Reports and returns false when malformed. */
+static bool sd_ref(scenario_decoder *sd, const gs_yaml_node *node, const char *field,
+                   bool ns_optional, const char **ns, const char **name)
+{
+    const char *s = gs_yaml_str(node);
+    if (s == NULL || !gs_yaml_is_string(node)) {
+        gs_dec_error_field(&sd->d, node, field, "must be a string \"namespace/name\"");
+        return false;
+    }
+    const char *slash = strchr(s, '/');
+    if (slash == NULL && ns_optional) {
+        *ns = "default";
+        *name = s;
+    } else if (slash == NULL || strchr(slash + 1, '/') != NULL) {
+        gs_dec_error_field(&sd->d, node, field, "must be \"namespace/name\", got \"%s\"", s);
+        return false;
+    } else {
+        *ns = gs_yaml_strdup(sd->stream, s);
+        ((char *)(uintptr_t)*ns)[slash - s] = '\0';
+        *name = slash + 1;
+    }
+    if (!scenario_dns_label(*ns, strlen(*ns))) {
+        gs_dec_error_field(&sd->d, node, field,
+                           "namespace \"%s\" must be a DNS label (lowercase letters, digits, '-')",
+                           *ns);
+        return false;
+    }
+    if (!scenario_dns_subdomain(*name, strlen(*name))) {
+        gs_dec_error_field(&sd->d, node, field,
+                           "name \"%s\" must be a DNS subdomain (lowercase letters, digits, '-', "
+                           "'.')",
+                           *name);
+        return false;
+    }
+    return true;
+}
+
+/* ---- small typed lists ---- */
+
+static bool scenario_header_name_ok(const char *s)
+{
+    if (*s == '\0')
+        return false;
+    for (; *s; s++)
+        if (!(isalnum((unsigned char)*s) || strchr("!#$%&'*+-.^_`|~", *s)))
+            return false;
+    return true;
+}
+
+/* A map name -> string, or (with |allow_list|) a list of {name, value} (repeats kept). */
+static void sd_kv(scenario_decoder *sd, const gs_yaml_node *parent, const char *key, bool headers,
+                  gs_scenario_kv **out, size_t *n_out)
+{
+    gs_yaml_node *v = gs_dec_field(&sd->d, parent, key, false);
+    *out = NULL;
+    *n_out = 0;
+    if (v == NULL)
+        return;
+    gs_dec_push(&sd->d, key);
+    if (v->kind == GS_YAML_MAPPING) {
+        gs_scenario_kv *kv = sd_alloc_array(sd, v->npairs, sizeof(*kv));
+        for (size_t i = 0; i < v->npairs; i++) {
+            const gs_yaml_node *k = v->pairs[i].key, *val = v->pairs[i].value;
+            const char *name = gs_yaml_str(k);
+            gs_dec_push_key(&sd->d, name ? name : "?");
+            if (name == NULL || (headers && !scenario_header_name_ok(name)))
+                gs_dec_error(&sd->d, k, "invalid %s name", headers ? "header" : "label");
+            else if (!gs_yaml_is_string(val))
+                gs_dec_expect(&sd->d, val, GS_YAML_T_STR);
+            else
+                kv[(*n_out)++] = (gs_scenario_kv){name, val->str, k->pos};
+            gs_dec_pop(&sd->d);
+        }
+        *out = kv;
+    } else if (v->kind == GS_YAML_SEQUENCE && headers) {
+        gs_scenario_kv *kv = sd_alloc_array(sd, v->nitems, sizeof(*kv));
+        static const char *const fields[] = {"name", "value", NULL};
+        for (size_t i = 0; i < v->nitems; i++) {
+            const gs_yaml_node *item = v->items[i];
+            gs_dec_push_index(&sd->d, i);
+            if (gs_dec_expect(&sd->d, item, GS_YAML_T_MAP)) {
+                gs_dec_check_fields(&sd->d, item, fields);
+                const char *name = NULL, *value = NULL;
+                bool ok = gs_dec_string(&sd->d, item, "name", true, &name);
+                ok &= gs_dec_string(&sd->d, item, "value", true, &value);
+                if (ok && !scenario_header_name_ok(name)) {
+                    gs_dec_error_field(&sd->d, gs_yaml_get(item, "name"), "name",
+                                       "invalid header name \"%s\"", name);
+                    ok = false;
+                }
+                if (ok)
+                    kv[(*n_out)++] = (gs_scenario_kv){name, value, item->pos};
+            }
+            gs_dec_pop(&sd->d);
+        }
+        *out = kv;
+    } else {
+        gs_dec_error(&sd->d, v,
+                     headers ? "must be a map of header names to values, or a list of "
+                               "{name, value}"
+                             : "must be a map of label names to values");
+    }
+    gs_dec_pop(&sd->d);
+}
+
+static const char *const *sd_strings(scenario_decoder *sd, const gs_yaml_node *parent,
+                                     const char *key, bool headers, size_t *n_out)
+{
+    *n_out = 0;
+    gs_yaml_node *v = gs_dec_seq(&sd->d, parent, key, false);
+    if (v == NULL || v->kind != GS_YAML_SEQUENCE)
+        return NULL;
+    const char **out = sd_alloc_array(sd, v->nitems, sizeof(*out));
+    gs_dec_push(&sd->d, key);
+    for (size_t i = 0; i < v->nitems; i++) {
+        gs_dec_push_index(&sd->d, i);
+        const gs_yaml_node *item = v->items[i];
+        if (gs_dec_expect(&sd->d, item, GS_YAML_T_STR)) {
+            if (headers && !scenario_header_name_ok(item->str))
+                gs_dec_error(&sd->d, item, "invalid header name \"%s\"", item->str);
+            else if (item->len == 0)
+                gs_dec_error(&sd->d, item, "must not be empty");
+            else
+                out[(*n_out)++] = item->str;
+        }
+        gs_dec_pop(&sd->d);
+    }
+    gs_dec_pop(&sd->d);
+    return out;
+}
+
+/* ---- manifests ---- */
+
+static void sd_source(scenario_decoder *sd, const gs_yaml_node *item, gs_scenario_source *out)
+{
+    static const char *const fields[] = {"path", "inline", NULL};
+    out->pos = item->pos;
+    if (!gs_dec_expect(&sd->d, item, GS_YAML_T_MAP))
+        return;
+    gs_dec_check_fields(&sd->d, item, fields);
+    gs_yaml_node *path = gs_yaml_get(item, "path");
+    gs_yaml_node *obj = gs_yaml_get(item, "inline");
+    if ((path == NULL) == (obj == NULL)) {
+        gs_dec_error(&sd->d, item, "exactly one of \"path\" or \"inline\" is required");
+        return;
+    }
+    if (path) {
+        const char *p = NULL;
+        if (!gs_dec_string(&sd->d, item, "path", true, &p))
+            return;
+        const char *full = p;
+        if (p[0] != '/') {
+            char *tmp = gs_xasprintf("%s/%s", sd->sc->dir, p);
+            full = gs_yaml_strdup(sd->stream, tmp);
+            free(tmp);
+        }
+        struct stat st;
+        if (stat(full, &st) != 0)
+            gs_dec_error_field(&sd->d, path, "path",
+                               "%s: no such file or directory (paths are "
+                               "relative to the scenario's folder)",
+                               p);
+        out->path = full;
+        out->pos = path->pos;
+        return;
+    }
+    gs_dec_push(&sd->d, "inline");
+    if (gs_dec_expect(&sd->d, obj, GS_YAML_T_MAP)) {
+        const gs_yaml_node *meta = gs_yaml_get(obj, "metadata");
+        if (!gs_yaml_is_string(gs_yaml_get(obj, "apiVersion")))
+            gs_dec_error_field(&sd->d, obj, "apiVersion", "Required value");
+        if (!gs_yaml_is_string(gs_yaml_get(obj, "kind")))
+            gs_dec_error_field(&sd->d, obj, "kind", "Required value");
+        if (meta == NULL || !gs_yaml_is_string(gs_yaml_get(meta, "name")))
+            gs_dec_error_field(&sd->d, meta ? meta : obj, "metadata.name", "Required value");
+        out->inline_obj = obj;
+    }
+    gs_dec_pop(&sd->d);
+}
+
+static gs_scenario_source *sd_sources(scenario_decoder *sd, const gs_yaml_node *parent,
+                                      const char *key, size_t *n_out)
+{
+    *n_out = 0;
+    gs_yaml_node *seq = gs_dec_seq(&sd->d, parent, key, false);
+    if (seq == NULL || seq->kind != GS_YAML_SEQUENCE)
+        return NULL;
+    gs_scenario_source *out = sd_alloc_array(sd, seq->nitems, sizeof(*out));
+    gs_dec_push(&sd->d, key);
+    for (size_t i = 0; i < seq->nitems; i++) {
+        gs_dec_push_index(&sd->d, i);
+        sd_source(sd, seq->items[i], &out[i]);
+        gs_dec_pop(&sd->d);
+    }
+    gs_dec_pop(&sd->d);
+    *n_out = seq->nitems;
+    return out;
+}
+
+/* ---- spec sections ---- */
+
+static void sd_namespaces(scenario_decoder *sd, const gs_yaml_node *spec)
+{
+    gs_scenario *sc = sd->sc;
+    gs_yaml_node *seq = gs_dec_seq(&sd->d, spec, "namespaces", false);
+    if (seq == NULL || seq->kind != GS_YAML_SEQUENCE)
+        return;
+    static const char *const fields[] = {"name", "labels", NULL};
+    sc->namespaces = sd_alloc_array(sd, seq->nitems, sizeof(*sc->namespaces));
+    gs_dec_push(&sd->d, "namespaces");
+    for (size_t i = 0; i < seq->nitems; i++) {
+        const gs_yaml_node *item = seq->items[i];
+        gs_dec_push_index(&sd->d, i);
+        if (gs_dec_expect(&sd->d, item, GS_YAML_T_MAP)) {
+            gs_dec_check_fields(&sd->d, item, fields);
+            gs_scenario_namespace *ns = &sc->namespaces[sc->n_namespaces];
+            ns->pos = item->pos;
+            if (gs_dec_string(&sd->d, item, "name", true, &ns->name)) {
+                if (!scenario_dns_label(ns->name, strlen(ns->name)))
+                    gs_dec_error_field(&sd->d, gs_yaml_get(item, "name"), "name",
+                                       "\"%s\" must be a DNS label", ns->name);
+                for (size_t j = 0; j < sc->n_namespaces; j++)
+                    if (strcmp(sc->namespaces[j].name, ns->name) == 0)
+                        gs_dec_error_field(&sd->d, gs_yaml_get(item, "name"), "name",
+                                           "namespace \"%s\" is listed twice (first at line %u)",
+                                           ns->name, sc->namespaces[j].pos.line);
+            }
+            sd_kv(sd, item, "labels", false, &ns->labels, &ns->n_labels);
+            if (ns->name)
+                sc->n_namespaces++;
+        }
+        gs_dec_pop(&sd->d);
+    }
+    gs_dec_pop(&sd->d);
+}
+
+static void sd_backend(scenario_decoder *sd, const gs_yaml_node *item, gs_scenario_backend *b)
+{
+    static const char *const fields[] = {"service", "port", "ports", "replicas", "behaviour", NULL};
+    static const char *const bfields[] = {"delay", "errorRate", "status", NULL};
+    b->pos = item->pos;
+    b->replicas = 1;
+    gs_dec_check_fields(&sd->d, item, fields);
+    gs_yaml_node *svc = gs_dec_field(&sd->d, item, "service", true);
+    if (svc)
+        sd_ref(sd, svc, "service", false, &b->ns, &b->name);
+    int64_t v;
+    if (gs_dec_int(&sd->d, item, "port", false, 1, 65535, &v))
+        b->ports[b->n_ports++] = (unsigned)v;
+    gs_yaml_node *ports = gs_dec_seq(&sd->d, item, "ports", false);
+    if (ports && ports->kind == GS_YAML_SEQUENCE) {
+        gs_dec_push(&sd->d, "ports");
+        if (ports->nitems > GS_ARRAY_LEN(b->ports) - b->n_ports)
+            gs_dec_error(&sd->d, ports, "at most %zu ports", GS_ARRAY_LEN(b->ports));
+        for (size_t i = 0; i < ports->nitems && b->n_ports < GS_ARRAY_LEN(b->ports); i++) {
+            int64_t p;
+            gs_dec_push_index(&sd->d, i);
+            if (gs_dec_expect(&sd->d, ports->items[i], GS_YAML_T_INT) &&
+                gs_yaml_int(ports->items[i], &p)) {
+                bool dup = false;
+                for (size_t j = 0; j < b->n_ports; j++)
+                    dup |= b->ports[j] == p;
+                if (p < 1 || p > 65535)
+                    gs_dec_error(&sd->d, ports->items[i], "must be between 1 and 65535");
+                else if (dup)
+                    gs_dec_error(&sd->d, ports->items[i], "port %lld is listed twice",
+                                 (long long)p);
+                else
+                    b->ports[b->n_ports++] = (unsigned)p;
+            }
+            gs_dec_pop(&sd->d);
+        }
+        gs_dec_pop(&sd->d);
+    }
+    if (b->n_ports == 0 && !gs_yaml_get(item, "port") && !ports)
+        b->ports[b->n_ports++] = 80;
+    if (gs_dec_int(&sd->d, item, "replicas", false, 1, 64, &v))
+        b->replicas = (unsigned)v;
+    gs_yaml_node *beh = gs_dec_map(&sd->d, item, "behaviour", false);
+    if (beh && beh->kind == GS_YAML_MAPPING) {
+        gs_dec_push(&sd->d, "behaviour");
+        gs_dec_check_fields(&sd->d, beh, bfields);
+        gs_dec_duration(&sd->d, beh, "delay", false, &b->behaviour.delay_ns);
+        if (b->behaviour.delay_ns < 0)
+            gs_dec_error_field(&sd->d, gs_yaml_get(beh, "delay"), "delay", "must not be negative");
+        gs_dec_double(&sd->d, beh, "errorRate", false, 0, 1, &b->behaviour.error_rate);
+        if (gs_dec_int(&sd->d, beh, "status", false, 100, 599, &v))
+            b->behaviour.status = (int)v;
+        gs_dec_pop(&sd->d);
+    }
+}
+
+static void sd_backends(scenario_decoder *sd, const gs_yaml_node *spec)
+{
+    gs_scenario *sc = sd->sc;
+    gs_yaml_node *seq = gs_dec_seq(&sd->d, spec, "backends", false);
+    if (seq == NULL || seq->kind != GS_YAML_SEQUENCE)
+        return;
+    sc->backends = sd_alloc_array(sd, seq->nitems, sizeof(*sc->backends));
+    gs_dec_push(&sd->d, "backends");
+    for (size_t i = 0; i < seq->nitems; i++) {
+        const gs_yaml_node *item = seq->items[i];
+        gs_dec_push_index(&sd->d, i);
+        if (gs_dec_expect(&sd->d, item, GS_YAML_T_MAP)) {
+            gs_scenario_backend *b = &sc->backends[sc->n_backends];
+            sd_backend(sd, item, b);
+            if (b->name) {
+                for (size_t j = 0; j < sc->n_backends; j++)
+                    if (strcmp(sc->backends[j].ns, b->ns) == 0 &&
+                        strcmp(sc->backends[j].name, b->name) == 0)
+                        gs_dec_error_field(&sd->d, gs_yaml_get(item, "service"), "service",
+                                           "backend %s/%s is declared twice (first at line %u)",
+                                           b->ns, b->name, sc->backends[j].pos.line);
+                sc->n_backends++;
+            }
+        }
+        gs_dec_pop(&sd->d);
+    }
+    gs_dec_pop(&sd->d);
+}
+
+static void sd_tls(scenario_decoder *sd, const gs_yaml_node *spec)
+{
+    gs_scenario *sc = sd->sc;
+    gs_yaml_node *seq = gs_dec_seq(&sd->d, spec, "tls", false);
+    if (seq == NULL || seq->kind != GS_YAML_SEQUENCE)
+        return;
+    static const char *const fields[] = {"secret", "hosts", NULL};
+    sc->tls = sd_alloc_array(sd, seq->nitems, sizeof(*sc->tls));
+    gs_dec_push(&sd->d, "tls");
+    for (size_t i = 0; i < seq->nitems; i++) {
+        const gs_yaml_node *item = seq->items[i];
+        gs_dec_push_index(&sd->d, i);
+        if (gs_dec_expect(&sd->d, item, GS_YAML_T_MAP)) {
+            gs_scenario_tls *t = &sc->tls[sc->n_tls];
+            t->pos = item->pos;
+            gs_dec_check_fields(&sd->d, item, fields);
+            gs_yaml_node *sec = gs_dec_field(&sd->d, item, "secret", true);
+            bool ok = sec && sd_ref(sd, sec, "secret", false, &t->ns, &t->name);
+            t->hosts = sd_strings(sd, item, "hosts", false, &t->n_hosts);
+            if (!gs_yaml_get(item, "hosts"))
+                gs_dec_error_field(&sd->d, item, "hosts", "Required value");
+            else if (t->n_hosts == 0 && gs_yaml_get(item, "hosts")->kind == GS_YAML_SEQUENCE &&
+                     gs_yaml_get(item, "hosts")->nitems == 0)
+                gs_dec_error_field(&sd->d, gs_yaml_get(item, "hosts"), "hosts",
+                                   "at least one host name is required");
+            for (size_t j = 0; ok && j < sc->n_tls; j++)
+                if (strcmp(sc->tls[j].ns, t->ns) == 0 && strcmp(sc->tls[j].name, t->name) == 0)
+                    gs_dec_error_field(&sd->d, sec, "secret",
+                                       "secret %s/%s is declared twice (first at line %u)", t->ns,
+                                       t->name, sc->tls[j].pos.line);
+            if (ok)
+                sc->n_tls++;
+        }
+        gs_dec_pop(&sd->d);
+    }
+    gs_dec_pop(&sd->d);
+}
+
+static void sd_statistics(scenario_decoder *sd, const gs_yaml_node *spec)
+{
+    gs_scenario_statistics *st = &sd->sc->statistics;
+    gs_yaml_node *m = gs_dec_map(&sd->d, spec, "statistics", false);
+    if (m == NULL || m->kind != GS_YAML_MAPPING)
+        return;
+    static const char *const fields[] = {"alpha", "power", "minEffect", NULL};
+    gs_dec_push(&sd->d, "statistics");
+    gs_dec_check_fields(&sd->d, m, fields);
+    double v;
+    if (gs_dec_double(&sd->d, m, "alpha", false, 1e-12, 0.5, &v))
+        st->alpha = v;
+    if (gs_dec_double(&sd->d, m, "power", false, 0.5, 0.999999, &v))
+        st->power = v;
+    if (gs_dec_double(&sd->d, m, "minEffect", false, 0.001, 0.5, &v))
+        st->min_effect = v;
+    gs_dec_pop(&sd->d);
+}
+
+/* ---- steps ---- */
+
+static const gs_scenario_backend *sd_find_backend(const gs_scenario *sc, const char *ns,
+                                                  const char *name)
+{
+    for (size_t i = 0; i < sc->n_backends; i++)
+        if (strcmp(sc->backends[i].ns, ns) == 0 && strcmp(sc->backends[i].name, name) == 0)
+            return &sc->backends[i];
+    return NULL;
+}
+
+/* A "ns/name" that must name a declared backend; returns the canonical string or NULL. */
+static const char *sd_backend_ref(scenario_decoder *sd, const gs_yaml_node *node, const char *field)
+{
+    const char *ns, *name;
+    if (!sd_ref(sd, node, field, false, &ns, &name))
+        return NULL;
+    if (sd_find_backend(sd->sc, ns, name) == NULL) {
+        gs_dec_error_field(&sd->d, node, field,
+                           "backend %s/%s is not declared in spec.backends (a Service nothing "
+                           "declares does not exist)",
+                           ns, name);
+        return NULL;
+    }
+    return node->str;
+}
+
+static void sd_send(scenario_decoder *sd, const gs_yaml_node *m, gs_scenario_send *s)
+{
+    static const char *const fields[] = {"gateway",
+                                         "listener",
+                                         "protocol",
+                                         "method",
+                                         "host",
+                                         "path",
+                                         "headers",
+                                         "grpc",
+                                         "requests",
+                                         "connections",
+                                         "newConnectionPerRequest",
+                                         "streams",
+                                         "rate",
+                                         NULL};
+    static const char *const protocols[] = {"http1", "h2c", "http2", "grpc", NULL};
+    s->present = true;
+    s->pos = m->pos;
+    s->method = "GET";
+    s->path = "/";
+    s->requests = 100;
+    s->connections = 1;
+    s->streams = 1;
+    gs_dec_check_fields(&sd->d, m, fields);
+    gs_yaml_node *gw = gs_dec_field(&sd->d, m, "gateway", false);
+    const char *ns, *name;
+    if (gw && sd_ref(sd, gw, "gateway", true, &ns, &name))
+        s->gateway = gs_yaml_str(gw);
+    gs_dec_string(&sd->d, m, "listener", false, &s->listener);
+    int proto = 0;
+    if (gs_dec_enum(&sd->d, m, "protocol", false, protocols, &proto))
+        s->protocol = (gs_scenario_protocol)proto;
+    if (gs_dec_string(&sd->d, m, "method", false, &s->method) &&
+        !scenario_header_name_ok(s->method))
+        gs_dec_error_field(&sd->d, gs_yaml_get(m, "method"), "method", "invalid method \"%s\"",
+                           s->method);
+    gs_dec_string(&sd->d, m, "host", false, &s->host);
+    if (gs_dec_string(&sd->d, m, "path", false, &s->path) && s->path[0] != '/')
+        gs_dec_error_field(&sd->d, gs_yaml_get(m, "path"), "path", "must start with '/'");
+    sd_kv(sd, m, "headers", true, &s->headers, &s->n_headers);
+    gs_yaml_node *grpc = gs_dec_map(&sd->d, m, "grpc", false);
+    if (grpc && grpc->kind == GS_YAML_MAPPING) {
+        static const char *const gfields[] = {"service", "method", NULL};
+        gs_dec_push(&sd->d, "grpc");
+        gs_dec_check_fields(&sd->d, grpc, gfields);
+        gs_dec_string(&sd->d, grpc, "service", true, &s->grpc_service);
+        gs_dec_string(&sd->d, grpc, "method", true, &s->grpc_method);
+        gs_dec_pop(&sd->d);
+        if (s->protocol != GS_SCENARIO_GRPC)
+            gs_dec_error_field(&sd->d, grpc, "grpc", "only valid with protocol: grpc");
+    } else if (s->protocol == GS_SCENARIO_GRPC && grpc == NULL) {
+        gs_dec_error_field(&sd->d, m, "grpc",
+                           "Required value: protocol grpc needs "
+                           "{service, method}");
+    }
+    gs_yaml_node *req = gs_dec_field(&sd->d, m, "requests", false);
+    if (req && gs_yaml_scalar_eq(req, "auto") && gs_yaml_is_string(req)) {
+        s->requests_auto = true;
+    } else if (req && gs_yaml_is_string(req)) {
+        gs_dec_error_field(&sd->d, req, "requests",
+                           "must be a number of requests or \"auto\", got \"%s\"", req->str);
+    } else {
+        int64_t v;
+        if (gs_dec_int(&sd->d, m, "requests", false, 1, 100000000, &v))
+            s->requests = (uint64_t)v;
+    }
+    int64_t v;
+    if (gs_dec_int(&sd->d, m, "connections", false, 1, 10000, &v))
+        s->connections = (unsigned)v;
+    gs_dec_bool(&sd->d, m, "newConnectionPerRequest", false, &s->new_connection_per_request);
+    if (gs_dec_int(&sd->d, m, "streams", false, 1, 10000, &v))
+        s->streams = (unsigned)v;
+    gs_dec_double(&sd->d, m, "rate", false, 0.001, 10000000, &s->rate);
+    if (s->streams > 1 && (s->protocol == GS_SCENARIO_HTTP1))
+        gs_dec_error_field(&sd->d, gs_yaml_get(m, "streams"), "streams",
+                           "concurrent streams need HTTP/2 (protocol h2c, http2 or grpc)");
+}
+
+static void sd_http_expect(scenario_decoder *sd, const gs_yaml_node *parent, const char *key,
+                           bool request, gs_scenario_http_expect *h)
+{
+    gs_yaml_node *m = gs_dec_map(&sd->d, parent, key, false);
+    if (m == NULL || m->kind != GS_YAML_MAPPING)
+        return;
+    static const char *const req_fields[] = {"method",  "path",          "host",
+                                             "headers", "absentHeaders", NULL};
+    static const char *const resp_fields[] = {"headers", "absentHeaders", NULL};
+    h->present = true;
+    h->pos = m->pos;
+    gs_dec_push(&sd->d, key);
+    gs_dec_check_fields(&sd->d, m, request ? req_fields : resp_fields);
+    if (request) {
+        gs_dec_string(&sd->d, m, "method", false, &h->method);
+        gs_dec_string(&sd->d, m, "path", false, &h->path);
+        gs_dec_string(&sd->d, m, "host", false, &h->host);
+    }
+    sd_kv(sd, m, "headers", true, &h->headers, &h->n_headers);
+    h->absent = sd_strings(sd, m, "absentHeaders", true, &h->n_absent);
+    for (size_t i = 0; i < h->n_absent; i++)
+        for (size_t j = 0; j < h->n_headers; j++)
+            if (strcasecmp(h->absent[i], h->headers[j].name) == 0)
+                gs_dec_error_field(&sd->d, m, "absentHeaders",
+                                   "header %s is expected both present and absent", h->absent[i]);
+    gs_dec_pop(&sd->d);
+}
+
+static void sd_statuses(scenario_decoder *sd, const gs_yaml_node *m, gs_scenario_expect *e)
+{
+    gs_yaml_node *st = gs_dec_field(&sd->d, m, "status", false);
+    if (st == NULL)
+        return;
+    e->status_pos = st->pos;
+    gs_dec_push(&sd->d, "status");
+    const gs_yaml_node *one = st;
+    size_t n = 1;
+    if (st->kind == GS_YAML_SEQUENCE) {
+        n = st->nitems;
+        if (n == 0 || n > GS_ARRAY_LEN(e->statuses))
+            gs_dec_error(&sd->d, st, "must list between 1 and %zu status codes",
+                         GS_ARRAY_LEN(e->statuses));
+    }
+    for (size_t i = 0; i < n && i < GS_ARRAY_LEN(e->statuses); i++) {
+        if (st->kind == GS_YAML_SEQUENCE) {
+            one = st->items[i];
+            gs_dec_push_index(&sd->d, i);
+        }
+        int64_t v;
+        if (gs_dec_expect(&sd->d, one, GS_YAML_T_INT) && gs_yaml_int(one, &v)) {
+            if (v < 100 || v > 599)
+                gs_dec_error(&sd->d, one, "must be an HTTP status between 100 and 599");
+            else
+                e->statuses[e->n_statuses++] = (int)v;
+        }
+        if (st->kind == GS_YAML_SEQUENCE)
+            gs_dec_pop(&sd->d);
+    }
+    gs_dec_pop(&sd->d);
+}
+
+static void sd_expect(scenario_decoder *sd, const gs_yaml_node *m, const gs_scenario_send *send,
+                      gs_scenario_expect *e)
+{
+    static const char *const fields[] = {"status",   "grpcStatus", "backend", "split",   "request",
+                                         "response", "redirect",   "mirror",  "latency", NULL};
+    e->present = true;
+    e->pos = m->pos;
+    gs_dec_check_fields(&sd->d, m, fields);
+    sd_statuses(sd, m, e);
+    int64_t v;
+    if (gs_dec_int(&sd->d, m, "grpcStatus", false, 0, 16, &v)) {
+        e->has_grpc_status = true;
+        e->grpc_status = (int)v;
+        e->grpc_status_pos = gs_yaml_get(m, "grpcStatus")->pos;
+        if (send->present && send->protocol != GS_SCENARIO_GRPC)
+            gs_dec_error_field(&sd->d, gs_yaml_get(m, "grpcStatus"), "grpcStatus",
+                               "only valid when the step sends with protocol: grpc");
+    }
+    gs_yaml_node *be = gs_dec_field(&sd->d, m, "backend", false);
+    if (be) {
+        e->backend_pos = be->pos;
+        if (gs_yaml_scalar_eq(be, "none"))
+            e->backend_none = true;
+        else
+            e->backend = sd_backend_ref(sd, be, "backend");
+    }
+    gs_yaml_node *split = gs_dec_map(&sd->d, m, "split", false);
+    if (split && split->kind == GS_YAML_MAPPING) {
+        e->split_pos = split->pos;
+        e->split = sd_alloc_array(sd, split->npairs, sizeof(*e->split));
+        double total = 0;
+        gs_dec_push(&sd->d, "split");
+        for (size_t i = 0; i < split->npairs; i++) {
+            const gs_yaml_node *k = split->pairs[i].key, *w = split->pairs[i].value;
+            gs_dec_push_key(&sd->d, gs_yaml_str(k) ? gs_yaml_str(k) : "?");
+            const char *ref = sd_backend_ref(sd, k, "");
+            double weight;
+            if (gs_dec_expect(&sd->d, w, GS_YAML_T_FLOAT) && gs_yaml_double(w, &weight)) {
+                if (weight < 0)
+                    gs_dec_error(&sd->d, w, "weight must not be negative");
+                else if (ref) {
+                    e->split[e->n_split++] = (gs_scenario_weight){ref, weight, k->pos};
+                    total += weight;
+                }
+            }
+            gs_dec_pop(&sd->d);
+        }
+        gs_dec_pop(&sd->d);
+        if (split->npairs < 1)
+            gs_dec_error_field(&sd->d, split, "split", "must name at least one backend");
+        else if (e->n_split == split->npairs && !(total > 0))
+            gs_dec_error_field(&sd->d, split, "split", "the weights must not all be zero");
+    }
+    sd_http_expect(sd, m, "request", true, &e->request);
+    sd_http_expect(sd, m, "response", false, &e->response);
+    if (e->request.present && e->backend_none)
+        gs_dec_error_field(&sd->d, gs_yaml_get(m, "request"), "request",
+                           "no backend sees the request when backend is none");
+    gs_yaml_node *rd = gs_dec_map(&sd->d, m, "redirect", false);
+    if (rd && rd->kind == GS_YAML_MAPPING) {
+        static const char *const rfields[] = {"status", "location", NULL};
+        e->has_redirect = true;
+        e->redirect_pos = rd->pos;
+        gs_dec_push(&sd->d, "redirect");
+        gs_dec_check_fields(&sd->d, rd, rfields);
+        if (gs_dec_int(&sd->d, rd, "status", false, 300, 399, &v))
+            e->redirect_status = (int)v;
+        gs_dec_string(&sd->d, rd, "location", false, &e->redirect_location);
+        gs_dec_pop(&sd->d);
+    }
+    gs_yaml_node *mir = gs_dec_seq(&sd->d, m, "mirror", false);
+    if (mir && mir->kind == GS_YAML_SEQUENCE) {
+        static const char *const mfields[] = {"backend", "fraction", NULL};
+        e->mirror_pos = mir->pos;
+        e->mirror = sd_alloc_array(sd, mir->nitems, sizeof(*e->mirror));
+        gs_dec_push(&sd->d, "mirror");
+        for (size_t i = 0; i < mir->nitems; i++) {
+            const gs_yaml_node *item = mir->items[i];
+            gs_dec_push_index(&sd->d, i);
+            if (gs_dec_expect(&sd->d, item, GS_YAML_T_MAP)) {
+                gs_dec_check_fields(&sd->d, item, mfields);
+                gs_yaml_node *b = gs_dec_field(&sd->d, item, "backend", true);
+                const char *ref = b ? sd_backend_ref(sd, b, "backend") : NULL;
+                double frac = 1.0;
+                gs_dec_double(&sd->d, item, "fraction", false, 0, 1, &frac);
+                if (ref)
+                    e->mirror[e->n_mirror++] = (gs_scenario_mirror){ref, frac, item->pos};
+            }
+            gs_dec_pop(&sd->d);
+        }
+        gs_dec_pop(&sd->d);
+    }
+    gs_yaml_node *lat = gs_dec_map(&sd->d, m, "latency", false);
+    if (lat && lat->kind == GS_YAML_MAPPING) {
+        static const char *const lfields[] = {"p50", "p90", "p99", "p999", "max", NULL};
+        gs_scenario_latency *l = &e->latency;
+        l->present = true;
+        l->pos = lat->pos;
+        gs_dec_push(&sd->d, "latency");
+        gs_dec_check_fields(&sd->d, lat, lfields);
+        gs_dec_duration(&sd->d, lat, "p50", false, &l->p50_ns);
+        gs_dec_duration(&sd->d, lat, "p90", false, &l->p90_ns);
+        gs_dec_duration(&sd->d, lat, "p99", false, &l->p99_ns);
+        gs_dec_duration(&sd->d, lat, "p999", false, &l->p999_ns);
+        gs_dec_duration(&sd->d, lat, "max", false, &l->max_ns);
+        gs_dec_pop(&sd->d);
+    }
+}
+
+static gs_scenario_condition *sd_conditions(scenario_decoder *sd, const gs_yaml_node *parent,
+                                            size_t *n_out)
+{
+    *n_out = 0;
+    gs_yaml_node *m = gs_dec_map(&sd->d, parent, "conditions", false);
+    if (m == NULL || m->kind != GS_YAML_MAPPING)
+        return NULL;
+    static const char *const fields[] = {"status", "reason", NULL};
+    static const char *const statuses[] = {"True", "False", "Unknown", NULL};
+    gs_scenario_condition *out = sd_alloc_array(sd, m->npairs, sizeof(*out));
+    gs_dec_push(&sd->d, "conditions");
+    for (size_t i = 0; i < m->npairs; i++) {
+        const gs_yaml_node *k = m->pairs[i].key, *c = m->pairs[i].value;
+        const char *type = gs_yaml_str(k);
+        gs_dec_push_key(&sd->d, type ? type : "?");
+        if (gs_dec_expect(&sd->d, c, GS_YAML_T_MAP) && c && type) {
+            gs_dec_check_fields(&sd->d, c, fields);
+            gs_scenario_condition *cond = &out[*n_out];
+            cond->type = type;
+            cond->pos = k->pos;
+            bool b;
+            const gs_yaml_node *st = gs_yaml_get(c, "status");
+            int idx;
+            if (st && gs_yaml_bool(st, &b)) /* status: True unquoted is a YAML boolean */
+                cond->status = b ? "True" : "False";
+            else if (gs_dec_enum(&sd->d, c, "status", true, statuses, &idx))
+                cond->status = statuses[idx];
+            gs_dec_string(&sd->d, c, "reason", false, &cond->reason);
+            if (cond->status)
+                (*n_out)++;
+        }
+        gs_dec_pop(&sd->d);
+    }
+    gs_dec_pop(&sd->d);
+    return out;
+}
+
+static void sd_status_expect(scenario_decoder *sd, const gs_yaml_node *m,
+                             gs_scenario_status_expect *x)
+{
+    static const char *const fields[] = {"kind", "name", "parent", "conditions", "listeners", NULL};
+    static const char *const kinds[] = {"GatewayClass", "Gateway",  "HTTPRoute", "GRPCRoute",
+                                        "TLSRoute",     "TCPRoute", "UDPRoute",  NULL};
+    x->pos = m->pos;
+    gs_dec_check_fields(&sd->d, m, fields);
+    int kind = -1;
+    if (gs_dec_enum(&sd->d, m, "kind", true, kinds, &kind))
+        x->kind = kinds[kind];
+    gs_yaml_node *name = gs_dec_field(&sd->d, m, "name", true);
+    if (name && kind == 0) {
+        if (gs_dec_string(&sd->d, m, "name", true, &x->name) && strchr(x->name, '/'))
+            gs_dec_error_field(&sd->d, name, "name",
+                               "a GatewayClass is cluster-scoped: give "
+                               "its name without a namespace");
+    } else if (name) {
+        sd_ref(sd, name, "name", true, &x->ns, &x->name);
+    }
+    gs_yaml_node *parent = gs_dec_field(&sd->d, m, "parent", false);
+    if (parent) {
+        const char *p = gs_yaml_str(parent);
+        if (kind >= 0 && kind < 2) {
+            gs_dec_error_field(&sd->d, parent, "parent", "only routes have parents");
+        } else if (!gs_yaml_is_string(parent) || p == NULL) {
+            gs_dec_expect(&sd->d, parent, GS_YAML_T_STR);
+        } else {
+            /* ns/name or ns/name/section */
+            char *copy = gs_yaml_strdup(sd->stream, p);
+            char *s1 = strchr(copy, '/');
+            char *s2 = s1 ? strchr(s1 + 1, '/') : NULL;
+            if (s1 == NULL || (s2 && strchr(s2 + 1, '/'))) {
+                gs_dec_error_field(&sd->d, parent, "parent",
+                                   "must be \"namespace/gateway\" or "
+                                   "\"namespace/gateway/sectionName\", got \"%s\"",
+                                   p);
+            } else {
+                *s1 = '\0';
+                if (s2)
+                    *s2 = '\0';
+                x->parent_ns = copy;
+                x->parent_name = s1 + 1;
+                x->parent_section = s2 ? s2 + 1 : NULL;
+                if (!scenario_dns_label(copy, strlen(copy)) || x->parent_name[0] == '\0' ||
+                    (s2 && s2[1] == '\0'))
+                    gs_dec_error_field(&sd->d, parent, "parent", "malformed parent \"%s\"", p);
+            }
+        }
+    }
+    x->conditions = sd_conditions(sd, m, &x->n_conditions);
+    gs_yaml_node *ls = gs_dec_map(&sd->d, m, "listeners", false);
+    if (ls && ls->kind == GS_YAML_MAPPING) {
+        if (kind != 1)
+            gs_dec_error_field(&sd->d, ls, "listeners", "only a Gateway has listeners");
+        static const char *const lfields[] = {"attachedRoutes", "conditions", NULL};
+        x->listeners = sd_alloc_array(sd, ls->npairs, sizeof(*x->listeners));
+        gs_dec_push(&sd->d, "listeners");
+        for (size_t i = 0; i < ls->npairs; i++) {
+            const gs_yaml_node *k = ls->pairs[i].key, *lv = ls->pairs[i].value;
+            const char *lname = gs_yaml_str(k);
+            gs_dec_push_key(&sd->d, lname ? lname : "?");
+            if (gs_dec_expect(&sd->d, lv, GS_YAML_T_MAP) && lv && lname) {
+                gs_scenario_listener_expect *le = &x->listeners[x->n_listeners++];
+                le->name = lname;
+                le->pos = k->pos;
+                gs_dec_check_fields(&sd->d, lv, lfields);
+                int64_t v;
+                if (gs_dec_int(&sd->d, lv, "attachedRoutes", false, 0, 1000000, &v)) {
+                    le->has_attached_routes = true;
+                    le->attached_routes = (unsigned)v;
+                }
+                le->conditions = sd_conditions(sd, lv, &le->n_conditions);
+            }
+            gs_dec_pop(&sd->d);
+        }
+        gs_dec_pop(&sd->d);
+    }
+    if (x->n_conditions == 0 && x->n_listeners == 0 && !gs_yaml_get(m, "conditions") &&
+        !gs_yaml_get(m, "listeners"))
+        gs_dec_error(&sd->d, m, "nothing to check: give conditions%s",
+                     kind == 1 ? " or listeners" : "");
+}
+
+static void sd_step(scenario_decoder *sd, const gs_yaml_node *m, gs_scenario_step *st)
+{
+    static const char *const fields[] = {"name", "apply",  "delete", "expectStatus",
+                                         "send", "expect", NULL};
+    st->pos = m->pos;
+    gs_dec_check_fields(&sd->d, m, fields);
+    if (gs_dec_string(&sd->d, m, "name", true, &st->name) && st->name[0] == '\0')
+        gs_dec_error_field(&sd->d, gs_yaml_get(m, "name"), "name", "must not be empty");
+    st->apply = sd_sources(sd, m, "apply", &st->n_apply);
+
+    gs_yaml_node *del = gs_dec_seq(&sd->d, m, "delete", false);
+    if (del && del->kind == GS_YAML_SEQUENCE) {
+        static const char *const dfields[] = {"kind", "name", "namespace", NULL};
+        st->deletes = sd_alloc_array(sd, del->nitems, sizeof(*st->deletes));
+        gs_dec_push(&sd->d, "delete");
+        for (size_t i = 0; i < del->nitems; i++) {
+            const gs_yaml_node *item = del->items[i];
+            gs_dec_push_index(&sd->d, i);
+            if (gs_dec_expect(&sd->d, item, GS_YAML_T_MAP)) {
+                gs_scenario_delete *dl = &st->deletes[st->n_deletes];
+                dl->pos = item->pos;
+                gs_dec_check_fields(&sd->d, item, dfields);
+                bool ok = gs_dec_string(&sd->d, item, "kind", true, &dl->kind);
+                const char *ns = NULL;
+                gs_dec_string(&sd->d, item, "namespace", false, &ns);
+                gs_yaml_node *name = gs_dec_field(&sd->d, item, "name", true);
+                bool cluster = dl->kind && (strcmp(dl->kind, "GatewayClass") == 0 ||
+                                            strcmp(dl->kind, "Namespace") == 0);
+                if (name && (cluster || ns)) {
+                    ok &= gs_dec_string(&sd->d, item, "name", true, &dl->name);
+                    if (dl->name && strchr(dl->name, '/')) {
+                        gs_dec_error_field(&sd->d, name, "name",
+                                           "give the namespace in name or namespace, not both");
+                        ok = false;
+                    }
+                    dl->ns = cluster ? NULL : ns;
+                } else if (name) {
+                    ok &= sd_ref(sd, name, "name", true, &dl->ns, &dl->name);
+                } else {
+                    ok = false;
+                }
+                if (ok)
+                    st->n_deletes++;
+            }
+            gs_dec_pop(&sd->d);
+        }
+        gs_dec_pop(&sd->d);
+    }
+
+    gs_yaml_node *xs = gs_dec_seq(&sd->d, m, "expectStatus", false);
+    if (xs && xs->kind == GS_YAML_SEQUENCE) {
+        st->expect_status = sd_alloc_array(sd, xs->nitems, sizeof(*st->expect_status));
+        gs_dec_push(&sd->d, "expectStatus");
+        for (size_t i = 0; i < xs->nitems; i++) {
+            gs_dec_push_index(&sd->d, i);
+            if (gs_dec_expect(&sd->d, xs->items[i], GS_YAML_T_MAP))
+                sd_status_expect(sd, xs->items[i], &st->expect_status[st->n_expect_status++]);
+            gs_dec_pop(&sd->d);
+        }
+        gs_dec_pop(&sd->d);
+    }
+
+    gs_yaml_node *send = gs_dec_map(&sd->d, m, "send", false);
+    if (send && send->kind == GS_YAML_MAPPING) {
+        gs_dec_push(&sd->d, "send");
+        sd_send(sd, send, &st->send);
+        gs_dec_pop(&sd->d);
+    }
+    gs_yaml_node *exp = gs_dec_map(&sd->d, m, "expect", false);
+    if (exp && exp->kind == GS_YAML_MAPPING) {
+        gs_dec_push(&sd->d, "expect");
+        sd_expect(sd, exp, &st->send, &st->expect);
+        gs_dec_pop(&sd->d);
+        if (!st->send.present)
+            gs_dec_error_field(&sd->d, exp, "expect",
+                               "expect checks the responses of a send: this step sends nothing");
+    }
+    if (st->send.requests_auto && st->expect.n_split == 0) {
+        bool fractional = false;
+        for (size_t i = 0; i < st->expect.n_mirror; i++)
+            fractional |= st->expect.mirror[i].fraction > 0 && st->expect.mirror[i].fraction < 1;
+        if (!fractional)
+            gs_dec_error_field(&sd->d, gs_yaml_get(send, "requests"), "send.requests",
+                               "requests: auto is sized from a split or a mirror fraction; give "
+                               "a number");
+    }
+    if (!gs_yaml_get(m, "apply") && !gs_yaml_get(m, "delete") && !gs_yaml_get(m, "expectStatus") &&
+        !send)
+        gs_dec_error(&sd->d, m, "the step does nothing: give apply, delete, expectStatus or send");
+}
+
+static void sd_steps(scenario_decoder *sd, const gs_yaml_node *spec)
+{
+    gs_scenario *sc = sd->sc;
+    gs_yaml_node *seq = gs_dec_seq(&sd->d, spec, "steps", true);
+    if (seq == NULL || seq->kind != GS_YAML_SEQUENCE)
+        return;
+    if (seq->nitems == 0)
+        gs_dec_error_field(&sd->d, seq, "steps", "at least one step is required");
+    sc->steps = sd_alloc_array(sd, seq->nitems, sizeof(*sc->steps));
+    gs_dec_push(&sd->d, "steps");
+    for (size_t i = 0; i < seq->nitems; i++) {
+        gs_dec_push_index(&sd->d, i);
+        if (gs_dec_expect(&sd->d, seq->items[i], GS_YAML_T_MAP)) {
+            gs_scenario_step *st = &sc->steps[sc->n_steps];
+            sd_step(sd, seq->items[i], st);
+            for (size_t j = 0; st->name && j < sc->n_steps; j++)
+                if (sc->steps[j].name && strcmp(sc->steps[j].name, st->name) == 0)
+                    gs_dec_error_field(&sd->d, gs_yaml_get(seq->items[i], "name"), "name",
+                                       "step name \"%s\" is used twice (first at line %u)",
+                                       st->name, sc->steps[j].pos.line);
+            sc->n_steps++;
+        }
+        gs_dec_pop(&sd->d);
+    }
+    gs_dec_pop(&sd->d);
+}
+
+/* ---- the document ---- */
+
+bool gs_scenario_is_scenario(const gs_yaml_node *doc)
+{
+    const char *api = gs_yaml_str(gs_yaml_get(doc, "apiVersion"));
+    const char *kind = gs_yaml_str(gs_yaml_get(doc, "kind"));
+    return api && kind && strncmp(api, "gatesim.dev/", 12) == 0 && strcmp(kind, "Scenario") == 0;
+}
+
+static const char *scenario_dirname(gs_yaml_stream *stream, const char *file)
+{
+    const char *slash = strrchr(file, '/');
+    if (slash == NULL)
+        return ".";
+    if (slash == file)
+        return "/";
+    char *dir = gs_yaml_strdup(stream, file);
+    dir[slash - file] = '\0';
+    return dir;
+}
+
+gs_scenario *gs_scenario_decode(gs_yaml_stream *stream, const gs_yaml_node *doc, gs_diags *diags,
+                                bool *ok)
+{
+    scenario_decoder sd = {.stream = stream};
+    gs_scenario *sc = gs_yaml_alloc(stream, sizeof(*sc));
+    sd.sc = sc;
+    sc->file = stream->file;
+    sc->dir = scenario_dirname(stream, stream->file);
+    sc->root = doc;
+    sc->pos = doc ? doc->pos : (gs_pos){stream->file, 1, 1};
+    sc->statistics = (gs_scenario_statistics){.alpha = 0.001, .power = 0.99, .min_effect = 0.02};
+    gs_decoder_init(&sd.d, diags);
+    gs_decoder_set_object(&sd.d, "Scenario", NULL, NULL);
+
+    static const char *const top[] = {"apiVersion", "kind", "metadata", "spec", NULL};
+    static const char *const meta_fields[] = {"name", "description", "labels", "annotations", NULL};
+    static const char *const spec_fields[] = {"manifests",  "namespaces", "backends",        "tls",
+                                              "statistics", "steps",      "controllerNames", NULL};
+    if (!gs_dec_expect(&sd.d, doc, GS_YAML_T_MAP) || doc == NULL) {
+        if (doc == NULL)
+            gs_dec_report(&sd.d, GS_DIAG_ERROR, sc->pos, NULL, "empty document");
+        goto out;
+    }
+    gs_dec_check_fields(&sd.d, doc, top);
+    const char *api = NULL, *kind = NULL;
+    if (gs_dec_string(&sd.d, doc, "apiVersion", true, &api) &&
+        strcmp(api, GS_SCENARIO_API_VERSION) != 0)
+        gs_dec_error_field(&sd.d, gs_yaml_get(doc, "apiVersion"), "apiVersion",
+                           "unsupported apiVersion \"%s\": this gatesim reads %s", api,
+                           GS_SCENARIO_API_VERSION);
+    if (gs_dec_string(&sd.d, doc, "kind", true, &kind) && strcmp(kind, GS_SCENARIO_KIND) != 0)
+        gs_dec_error_field(&sd.d, gs_yaml_get(doc, "kind"), "kind",
+                           "expected kind Scenario, got \"%s\"", kind);
+
+    gs_yaml_node *meta = gs_dec_map(&sd.d, doc, "metadata", true);
+    if (meta && meta->kind == GS_YAML_MAPPING) {
+        gs_dec_push(&sd.d, "metadata");
+        gs_dec_check_fields(&sd.d, meta, meta_fields);
+        if (gs_dec_string(&sd.d, meta, "name", true, &sc->name)) {
+            gs_decoder_set_object(&sd.d, "Scenario", NULL, sc->name);
+            if (!scenario_dns_subdomain(sc->name, strlen(sc->name)))
+                gs_dec_error_field(&sd.d, gs_yaml_get(meta, "name"), "name",
+                                   "\"%s\" must be lowercase letters, digits, '-' and '.'",
+                                   sc->name);
+        }
+        gs_dec_string(&sd.d, meta, "description", false, &sc->description);
+        sd_kv(&sd, meta, "labels", false, &sc->labels, &sc->n_labels);
+        gs_scenario_kv *ann;
+        size_t n_ann;
+        sd_kv(&sd, meta, "annotations", false, &ann, &n_ann);
+        gs_dec_pop(&sd.d);
+    }
+
+    gs_yaml_node *spec = gs_dec_map(&sd.d, doc, "spec", true);
+    if (spec && spec->kind == GS_YAML_MAPPING) {
+        gs_dec_push(&sd.d, "spec");
+        gs_dec_check_fields(&sd.d, spec, spec_fields);
+        sd_statistics(&sd, spec);
+        sc->controller_names =
+            sd_strings(&sd, spec, "controllerNames", false, &sc->n_controller_names);
+        sc->manifests = sd_sources(&sd, spec, "manifests", &sc->n_manifests);
+        sd_namespaces(&sd, spec);
+        sd_backends(&sd, spec);
+        sd_tls(&sd, spec);
+        sd_steps(&sd, spec);
+        gs_dec_pop(&sd.d);
+    }
+out:
+    *ok = sd.d.nerrors == 0;
+    gs_decoder_release(&sd.d);
+    return sc;
+}
+
+const char *gs_scenario_protocol_name(gs_scenario_protocol p)
+{
+    switch (p) {
+    case GS_SCENARIO_HTTP1:
+        return "http1";
+    case GS_SCENARIO_H2C:
+        return "h2c";
+    case GS_SCENARIO_HTTP2:
+        return "http2";
+    case GS_SCENARIO_GRPC:
+        return "grpc";
+    }
+    return "?";
+}

@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: MIT */
+/* The scenario loader: every bundled seed scenario loads cleanly with the values it declares,
+ * and every file of the invalid corpus (tests/data/scenario/invalid) fails with the message and
+ * the line:column its first line announces:  # expect LINE:COL TEXT  */
+#include "gs_scenario.h"
+#include "gs_alloc.h"
+#include "gs_test.h"
+
+#include <dirent.h>
+#include <unistd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void print_diags(const gs_diags *d)
+{
+    gs_diags_print(d, stderr, false);
+}
+
+START_TEST(scenario_seed_suite_loads)
+{
+    gs_scenario_list list = {0};
+    gs_diags diags = {0};
+    gs_error err = {0};
+    int rc = gs_scenario_list_load(&list, GS_SOURCE_DIR "/scenarios/seed", &diags, &err);
+    if (rc != 0 || diags.nerrors)
+        print_diags(&diags);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_uint_eq(diags.nerrors, 0);
+    ck_assert_uint_eq(list.len, 16); /* manifests/ holds no Scenario and is skipped */
+    gs_diags_free(&diags);
+    gs_scenario_list_free(&list);
+}
+END_TEST
+
+static const gs_scenario *find(const gs_scenario_list *l, const char *name)
+{
+    for (size_t i = 0; i < l->len; i++)
+        if (strcmp(l->items[i]->name, name) == 0)
+            return l->items[i];
+    ck_abort_msg("no scenario %s", name);
+    return NULL;
+}
+
+START_TEST(scenario_values_decoded)
+{
+    gs_scenario_list list = {0};
+    gs_diags diags = {0};
+    ck_assert_int_eq(gs_scenario_list_load(&list, GS_SOURCE_DIR "/scenarios/seed", &diags, NULL),
+                     0);
+    const gs_scenario *c = find(&list, "canary-95-5");
+    ck_assert_str_eq(c->labels[0].name, "gatesim.dev/feature");
+    ck_assert_str_eq(c->labels[0].value, "HTTPRouteWeight");
+    ck_assert_uint_eq(c->n_manifests, 2);
+    ck_assert(strstr(c->manifests[0].path, "scenarios/seed/manifests/infra.yaml") != NULL);
+    ck_assert_ptr_nonnull(c->manifests[1].inline_obj);
+    ck_assert_uint_eq(c->n_backends, 2);
+    ck_assert_str_eq(c->backends[0].ns, "default");
+    ck_assert_str_eq(c->backends[0].name, "app-stable");
+    ck_assert_uint_eq(c->backends[0].replicas, 2);
+    ck_assert_uint_eq(c->backends[0].n_ports, 1);
+    ck_assert_uint_eq(c->backends[0].ports[0], 80);
+    ck_assert_double_eq(c->statistics.min_effect, 0.03);
+    ck_assert_double_eq(c->statistics.alpha, 0.001);
+    ck_assert_uint_eq(c->n_steps, 4);
+    const gs_scenario_step *s0 = &c->steps[0];
+    ck_assert(s0->send.requests_auto);
+    ck_assert_uint_eq(s0->send.connections, 8);
+    ck_assert_str_eq(s0->send.host, "app.example.com");
+    ck_assert_uint_eq(s0->expect.n_statuses, 1);
+    ck_assert_int_eq(s0->expect.statuses[0], 200);
+    ck_assert_uint_eq(s0->expect.n_split, 2);
+    ck_assert_str_eq(s0->expect.split[1].backend, "default/app-canary");
+    ck_assert_double_eq(s0->expect.split[1].weight, 5);
+    ck_assert_uint_eq(c->steps[1].n_apply, 1);
+    ck_assert_str_eq(c->steps[3].expect.backend, "default/app-canary");
+    ck_assert_uint_eq(c->steps[3].send.requests, 200);
+
+    const gs_scenario *h = find(&list, "header-modification");
+    const gs_scenario_step *h1 = &h->steps[1];
+    ck_assert_uint_eq(h1->send.n_headers, 2); /* a list keeps repeats */
+    ck_assert_str_eq(h1->send.headers[1].value, "Server: legacy-app");
+    ck_assert_uint_eq(h1->expect.response.n_absent, 2);
+    ck_assert_str_eq(h1->expect.response.absent[1], "Server");
+
+    const gs_scenario *x = find(&list, "cross-namespace-selector");
+    ck_assert_uint_eq(x->n_namespaces, 3);
+    ck_assert_uint_eq(x->namespaces[0].n_labels, 2);
+    const gs_scenario_status_expect *se = &x->steps[0].expect_status[0];
+    ck_assert_str_eq(se->kind, "HTTPRoute");
+    ck_assert_str_eq(se->ns, "team-a");
+    ck_assert_str_eq(se->parent_ns, "infra");
+    ck_assert_str_eq(se->parent_name, "production-gateway");
+    ck_assert_str_eq(se->parent_section, "https");
+    ck_assert_uint_eq(se->n_conditions, 2);
+    ck_assert_str_eq(se->conditions[1].type, "ResolvedRefs");
+    ck_assert_str_eq(se->conditions[1].status, "True");
+    const gs_scenario_status_expect *gw = &x->steps[0].expect_status[3];
+    ck_assert_uint_eq(gw->n_listeners, 1);
+    ck_assert(gw->listeners[0].has_attached_routes);
+    ck_assert_uint_eq(gw->listeners[0].attached_routes, 1);
+    ck_assert_uint_eq(x->n_tls, 1);
+    ck_assert_str_eq(x->tls[0].hosts[0], "*.prod.example.com");
+
+    const gs_scenario *m = find(&list, "request-mirroring");
+    ck_assert_uint_eq(m->steps[1].expect.n_mirror, 1);
+    ck_assert_double_eq(m->steps[1].expect.mirror[0].fraction, 0.25);
+    ck_assert_str_eq(m->steps[1].send.path, "/search?q=boots");
+
+    const gs_scenario *g = find(&list, "grpc-routing");
+    ck_assert_int_eq(g->steps[0].send.protocol, GS_SCENARIO_GRPC);
+    ck_assert_str_eq(g->steps[0].send.grpc_service, "shop.v1.Cart");
+    ck_assert(g->steps[3].expect.has_grpc_status);
+    ck_assert_int_eq(g->steps[3].expect.grpc_status, 12);
+    ck_assert(g->steps[3].expect.backend_none);
+
+    const gs_scenario *mc = find(&list, "multiple-controllers");
+    ck_assert_uint_eq(mc->n_controller_names, 1);
+    ck_assert_str_eq(mc->steps[0].expect_status[0].name, "gatesim");
+    ck_assert_ptr_null(mc->steps[0].expect_status[0].ns);
+
+    gs_diags_free(&diags);
+    gs_scenario_list_free(&list);
+}
+END_TEST
+
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Each invalid file: first line "# expect LINE:COL TEXT"; loading must fail with an error at
+ * exactly LINE:COL whose formatted text contains TEXT. */
+START_TEST(scenario_invalid_corpus)
+{
+    const char *dir = gs_test_data("scenario/invalid");
+    char dirbuf[4096];
+    snprintf(dirbuf, sizeof(dirbuf), "%s", dir);
+    DIR *d = opendir(dirbuf);
+    ck_assert_ptr_nonnull(d);
+    char *names[512];
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL && n < 512)
+        if (strstr(e->d_name, ".yaml"))
+            names[n++] = gs_xstrdup(e->d_name);
+    closedir(d);
+    qsort(names, n, sizeof(names[0]), name_cmp);
+    ck_assert_uint_ge(n, 40);
+    int failures = 0;
+    for (size_t i = 0; i < n; i++) {
+        char path[4200];
+        snprintf(path, sizeof(path), "%s/%s", dirbuf, names[i]);
+        FILE *f = fopen(path, "r");
+        ck_assert_ptr_nonnull(f);
+        char first[1024] = {0};
+        ck_assert_ptr_nonnull(fgets(first, sizeof(first), f));
+        fclose(f);
+        first[strcspn(first, "\n")] = '\0';
+        unsigned line = 0, col = 0;
+        int off = 0;
+        ck_assert_msg(sscanf(first, "# expect %u:%u %n", &line, &col, &off) == 2 && off > 0,
+                      "%s: first line must be '# expect LINE:COL TEXT'", names[i]);
+        const char *want = first + off;
+
+        gs_scenario_list list = {0};
+        gs_diags diags = {0};
+        int rc = gs_scenario_list_load(&list, path, &diags, NULL);
+        bool found = false;
+        for (size_t k = 0; k < diags.len && !found; k++) {
+            char msg[2048];
+            gs_diag_format(&diags.items[k], msg, sizeof(msg));
+            found = diags.items[k].severity == GS_DIAG_ERROR && diags.items[k].pos.line == line &&
+                    diags.items[k].pos.col == col && strstr(msg, want) != NULL;
+        }
+        if (rc == 0 || !found) {
+            failures++;
+            fprintf(stderr, "%s: want error at %u:%u containing \"%s\" (rc %d); got:\n", names[i],
+                    line, col, want, rc);
+            print_diags(&diags);
+        }
+        gs_diags_free(&diags);
+        gs_scenario_list_free(&list);
+        free(names[i]);
+    }
+    ck_assert_int_eq(failures, 0);
+}
+END_TEST
+
+START_TEST(scenario_malformed_yaml_and_missing_file)
+{
+    char *p = gs_test_write_temp(".yaml", "apiVersion: gatesim.dev/v1alpha1\nkind: [\n");
+    gs_scenario_list list = {0};
+    gs_diags diags = {0};
+    gs_error err = {0};
+    ck_assert_int_eq(gs_scenario_list_load(&list, p, &diags, &err), GS_ERR_PARSE);
+    ck_assert_uint_ge(diags.nerrors, 1);
+    ck_assert_str_eq(diags.items[0].pos.file, p);
+    ck_assert_uint_eq(diags.items[0].pos.line, 3);
+    gs_diags_free(&diags);
+    unlink(p);
+    free(p);
+
+    ck_assert_int_eq(gs_scenario_list_load(&list, "/nonexistent/x.yaml", &diags, &err), GS_ERR_IO);
+    ck_assert(strstr(err.msg, "No such file") != NULL);
+    gs_diags_free(&diags);
+    gs_scenario_list_free(&list);
+}
+END_TEST
+
+START_TEST(scenario_validate_file_hook)
+{
+    gs_diags diags = {0};
+    ck_assert_int_eq(
+        gs_scenario_validate_file(GS_SOURCE_DIR "/scenarios/seed/09-mirroring.yaml", &diags), 1);
+    ck_assert_uint_eq(diags.nerrors, 0);
+    ck_assert_int_eq(
+        gs_scenario_validate_file(GS_SOURCE_DIR "/scenarios/seed/manifests/infra.yaml", &diags), 0);
+    ck_assert_int_eq(
+        gs_scenario_validate_file(gs_test_data("scenario/invalid/bad-protocol.yaml"), &diags), 1);
+    ck_assert_uint_ge(diags.nerrors, 1);
+    gs_diags_free(&diags);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("scenario_load");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, scenario_seed_suite_loads);
+    tcase_add_test(tc, scenario_values_decoded);
+    tcase_add_test(tc, scenario_invalid_corpus);
+    tcase_add_test(tc, scenario_malformed_yaml_and_missing_file);
+    tcase_add_test(tc, scenario_validate_file_hook);
+    suite_add_tcase(s, tc);
+    return gs_test_run(s);
+}
