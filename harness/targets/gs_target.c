@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: MIT */
+/* The target registry and the calls every target shares (listener bookkeeping, ready-line
+ * decoding). What a particular implementation does lives in gs_target_<name>.c. */
+#include "gs_target.h"
+
+#include "gs_alloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const gs_target_ops *const target_kinds[] = {&gs_target_builtin_ops, NULL};
+
+int gs_target_new(gs_target **out, const char *spec, const gs_target_config *cfg, gs_error *err)
+{
+    *out = NULL;
+    const gs_target_ops *ops = NULL;
+    for (size_t i = 0; target_kinds[i]; i++)
+        if (strcmp(target_kinds[i]->name, spec) == 0)
+            ops = target_kinds[i];
+    if (ops == NULL)
+        return gs_error_set(err, GS_ERR_USAGE, "unknown target \"%s\" (available: builtin)", spec);
+    gs_target *t = gs_xcalloc(1, sizeof(*t));
+    t->ops = ops;
+    t->cfg = *cfg;
+    if (t->cfg.start_timeout_ns <= 0)
+        t->cfg.start_timeout_ns = 20 * (int64_t)1000000000;
+    int rc = ops->open(t, err);
+    if (rc < 0) {
+        free(t);
+        return rc;
+    }
+    *out = t;
+    return 0;
+}
+
+int gs_target_apply(gs_target *t, const gs_target_objects *objs, gs_error *err)
+{
+    return t->ops->apply(t, objs, err);
+}
+
+int gs_target_status(gs_target *t, gs_json_value **out, gs_error *err)
+{
+    return t->ops->status(t, out, err);
+}
+
+int gs_target_check(gs_target *t, gs_error *err)
+{
+    return t->ops->check(t, err);
+}
+
+static void target_clear_listeners(gs_target *t)
+{
+    for (size_t i = 0; i < t->n_listeners; i++) {
+        free(t->listeners[i].gateway);
+        free(t->listeners[i].listener);
+        free(t->listeners[i].address);
+    }
+    free(t->listeners);
+    t->listeners = NULL;
+    t->n_listeners = 0;
+}
+
+int gs_target_set_listeners_json(gs_target *t, const gs_json_value *ready, gs_error *err)
+{
+    const gs_json_value *ls = gs_json_get(ready, "listeners");
+    if (ls == NULL || ls->type != GS_JSON_ARRAY)
+        return gs_error_set(err, GS_ERR_PROTOCOL, "ready line without a \"listeners\" array");
+    gs_target_listener *out = gs_xcalloc(ls->len ? ls->len : 1, sizeof(*out));
+    for (size_t i = 0; i < ls->len; i++) {
+        const gs_json_value *l = ls->items[i];
+        const char *gw = gs_json_get_string(l, "gateway", NULL);
+        const char *name = gs_json_get_string(l, "listener", NULL);
+        const char *addr = gs_json_get_string(l, "address", NULL);
+        double port = gs_json_get_number(l, "port", -1);
+        if (gw == NULL || name == NULL || addr == NULL || port < 0 || port > 65535) {
+            for (size_t j = 0; j < i; j++) {
+                free(out[j].gateway);
+                free(out[j].listener);
+                free(out[j].address);
+            }
+            free(out);
+            return gs_error_set(err, GS_ERR_PROTOCOL,
+                                "ready line: listener %zu needs gateway, listener, port and "
+                                "address",
+                                i);
+        }
+        out[i].gateway = gs_xstrdup(gw);
+        out[i].listener = gs_xstrdup(name);
+        out[i].address = gs_xstrdup(addr);
+        out[i].port = (unsigned)port;
+    }
+    target_clear_listeners(t);
+    t->listeners = out;
+    t->n_listeners = ls->len;
+    return 0;
+}
+
+const gs_target_listener *gs_target_find_listener(const gs_target *t, const char *gateway,
+                                                  const char *listener)
+{
+    for (size_t i = 0; i < t->n_listeners; i++)
+        if (strcmp(t->listeners[i].gateway, gateway) == 0 &&
+            strcmp(t->listeners[i].listener, listener) == 0)
+            return &t->listeners[i];
+    return NULL;
+}
+
+void gs_target_free(gs_target *t)
+{
+    if (t == NULL)
+        return;
+    t->ops->close(t);
+    target_clear_listeners(t);
+    free(t);
+}

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+/* One interface in front of every implementation gatesim can test (DESIGN §6). A target takes a
+ * set of Kubernetes objects (as YAML documents) plus a map from Service ports to the echo
+ * backends' addresses, runs the implementation, and answers two questions: where is each
+ * listener, and what status does each object have (in the `gatesim explain --output json`
+ * shape). The runner knows nothing else about a target; targets know nothing of scenarios. */
+#ifndef GS_TARGET_H
+#define GS_TARGET_H
+
+#include "gs_error.h"
+#include "gs_json_parse.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* One endpoint of a Service port: requests for ns/name:port may go to |address|. A Service port
+ * with several replicas has several endpoints. */
+typedef struct gs_target_endpoint {
+    const char *ns;
+    const char *name;
+    unsigned port;
+    const char *address; /* "127.0.0.1:40123" */
+} gs_target_endpoint;
+
+/* Everything a target is asked to run. Strings and arrays are borrowed for the call. */
+typedef struct gs_target_objects {
+    const char *const *documents; /* YAML (or JSON) text, one object each */
+    size_t n_documents;
+    const gs_target_endpoint *endpoints;
+    size_t n_endpoints;
+} gs_target_objects;
+
+/* Where a listener of a Gateway can be reached. */
+typedef struct gs_target_listener {
+    char *gateway;  /* "ns/name" */
+    char *listener; /* section name */
+    unsigned port;  /* the port the Gateway declares */
+    char *address;  /* "127.0.0.1:40123": where to connect */
+} gs_target_listener;
+
+typedef struct gs_target_config {
+    const char *workdir;      /* a private folder for the target's files; it must exist */
+    const char *gatesim_path; /* the gatesim binary (builtin target runs `gatesim gateway`) */
+    const char *const *controller_names; /* --controller-name values, NULL-terminated or NULL */
+    int64_t start_timeout_ns;            /* how long start/reload may take; 0: 20 s */
+} gs_target_config;
+
+typedef struct gs_target gs_target;
+
+/* The operations one kind of target implements. Each returns 0 or a negative GS_ERR_* with
+ * a message in |err|. */
+typedef struct gs_target_ops {
+    const char *name;
+    int (*open)(gs_target *t, gs_error *err);
+    /* Applies |objs| (the whole desired set, replacing what was applied before) and returns
+     * once the implementation has taken the configuration (first call: started). */
+    int (*apply)(gs_target *t, const gs_target_objects *objs, gs_error *err);
+    /* Status of every object as {"objects":[{"kind","namespace","name","status":{...}}]}.
+     * The caller frees *out with gs_json_value_free. */
+    int (*status)(gs_target *t, gs_json_value **out, gs_error *err);
+    /* GS_ERR_CLOSED with a message when the implementation died (e.g. "gateway exited with
+     * status 1: <last line of its log>"), else 0. */
+    int (*check)(gs_target *t, gs_error *err);
+    /* Stops everything the target started. Idempotent. */
+    void (*close)(gs_target *t);
+} gs_target_ops;
+
+struct gs_target {
+    const gs_target_ops *ops;
+    gs_target_config cfg;          /* strings borrowed from the caller for the target's lifetime */
+    gs_target_listener *listeners; /* as of the last apply */
+    size_t n_listeners;
+    void *impl; /* the target's own state */
+};
+
+/* Creates the target named by |spec| ("builtin"; more later). Returns 0, or GS_ERR_USAGE for
+ * an unknown name (with the known ones in |err|). Does not start anything: the first
+ * gs_target_apply does. */
+int gs_target_new(gs_target **out, const char *spec, const gs_target_config *cfg, gs_error *err);
+
+int gs_target_apply(gs_target *t, const gs_target_objects *objs, gs_error *err);
+int gs_target_status(gs_target *t, gs_json_value **out, gs_error *err);
+int gs_target_check(gs_target *t, gs_error *err);
+
+/* The listener |listener| of Gateway |gateway| ("ns/name"), or NULL. Borrowed until the next
+ * apply. */
+const gs_target_listener *gs_target_find_listener(const gs_target *t, const char *gateway,
+                                                  const char *listener);
+
+/* Stops the target and frees it. NULL is fine. */
+void gs_target_free(gs_target *t);
+
+/* Replaces t->listeners with the "listeners" array of a ready line
+ * ({"ready":true,"listeners":[{"gateway","listener","port","address"}]}). For targets that speak
+ * the builtin gateway's ready protocol. Returns 0 or GS_ERR_PROTOCOL. */
+int gs_target_set_listeners_json(gs_target *t, const gs_json_value *ready, gs_error *err);
+
+/* The builtin target's operations (harness/targets/gs_target_builtin.c). */
+extern const gs_target_ops gs_target_builtin_ops;
+
+#endif

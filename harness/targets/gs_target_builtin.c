@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: MIT */
+/* The builtin target: the objects are written to <workdir>/objects.yaml, `gatesim gateway` runs
+ * on them as a child process (its own process group; stderr to <workdir>/gateway.log) and says
+ * where its listeners are with a JSON ready line. A new object set is written atomically and
+ * announced with SIGHUP; the gateway answers with a new ready line. Status comes from
+ * `gatesim explain --output json` on the same file, i.e. from the same controller code. */
+#include "gs_target.h"
+
+#include "gs_alloc.h"
+#include "gs_buf.h"
+#include "gs_proc.h"
+#include "gs_time.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+typedef struct builtin_state {
+    gs_proc *gw;
+    char *objects_path; /* <workdir>/objects.yaml */
+    char *log_path;     /* <workdir>/gateway.log */
+    char *backends_key; /* the --backend flags the gateway runs with, joined */
+    unsigned starts;
+} builtin_state;
+
+static int builtin_open(gs_target *t, gs_error *err)
+{
+    if (t->cfg.workdir == NULL || t->cfg.gatesim_path == NULL)
+        return gs_error_set(err, GS_ERR_INVALID, "builtin target needs a workdir and gatesim");
+    builtin_state *st = gs_xcalloc(1, sizeof(*st));
+    st->objects_path = gs_xasprintf("%s/objects.yaml", t->cfg.workdir);
+    st->log_path = gs_xasprintf("%s/gateway.log", t->cfg.workdir);
+    t->impl = st;
+    return 0;
+}
+
+/* The last non-empty line of |path| (at most |n| bytes), for "why did it die" messages. */
+static void builtin_log_tail(const char *path, char *out, size_t n)
+{
+    out[0] = '\0';
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return;
+    char line[1024];
+    while (fgets(line, sizeof(line), f)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        size_t len = strlen(line);
+        if (len == 0)
+            continue;
+        if (len >= n)
+            len = n - 1;
+        memcpy(out, line, len);
+        out[len] = '\0';
+    }
+    fclose(f);
+}
+
+static int builtin_died(builtin_state *st, int status, gs_error *err)
+{
+    char desc[64], tail[512];
+    gs_proc_describe_status(status, desc);
+    builtin_log_tail(st->log_path, tail, sizeof(tail));
+    return gs_error_set(err, GS_ERR_CLOSED, "gateway %s%s%s (log: %s)", desc, tail[0] ? ": " : "",
+                        tail, st->log_path);
+}
+
+static int builtin_write_objects(builtin_state *st, const gs_target_objects *objs, gs_error *err)
+{
+    gs_buf b = {0};
+    gs_buf_puts(&b, "# Written by gatesim run for the builtin target.\n");
+    for (size_t i = 0; i < objs->n_documents; i++) {
+        gs_buf_puts(&b, "---\n");
+        gs_buf_puts(&b, objs->documents[i]);
+        if (b.len && b.data[b.len - 1] != '\n')
+            gs_buf_putc(&b, '\n');
+    }
+    char *tmp = gs_xasprintf("%s.tmp", st->objects_path);
+    int rc = 0;
+    FILE *f = fopen(tmp, "w");
+    if (f == NULL) {
+        rc = gs_error_set_errno(err, errno, "write %s", tmp);
+    } else {
+        bool ok = fwrite(b.data, 1, b.len, f) == b.len;
+        int saved = errno;
+        if (fclose(f) != 0 || !ok)
+            rc = gs_error_set_errno(err, ok ? errno : saved, "write %s", tmp);
+        else if (rename(tmp, st->objects_path) != 0)
+            rc = gs_error_set_errno(err, errno, "rename %s", tmp);
+    }
+    free(tmp);
+    gs_buf_free(&b);
+    return rc;
+}
+
+/* Reads stdout lines until a JSON object with "ready": true arrives (other lines are logged
+ * noise), then takes its listeners. */
+static int builtin_wait_ready(gs_target *t, gs_error *err)
+{
+    builtin_state *st = t->impl;
+    int64_t deadline = gs_now_ns() + t->cfg.start_timeout_ns;
+    for (;;) {
+        int64_t left = deadline - gs_now_ns();
+        char *line = NULL;
+        gs_error e = {0};
+        int rc = left > 0 ? gs_proc_read_line(st->gw, left, &line, &e) : GS_ERR_TIMEOUT;
+        if (rc == GS_ERR_CLOSED) {
+            int status = 0;
+            gs_proc_stop(st->gw, GS_NS_PER_S, &status);
+            return builtin_died(st, status, err);
+        }
+        if (rc == GS_ERR_TIMEOUT) {
+            char tail[512];
+            builtin_log_tail(st->log_path, tail, sizeof(tail));
+            return gs_error_set(err, GS_ERR_TIMEOUT,
+                                "gateway did not report ready within %.1f s%s%s (log: %s)",
+                                (double)t->cfg.start_timeout_ns / 1e9,
+                                tail[0] ? "; last log: " : "", tail, st->log_path);
+        }
+        if (rc < 0)
+            return gs_error_set(err, rc, "gateway: %s", e.msg);
+        gs_json_value *v = NULL;
+        if (line[0] == '{' && gs_json_parse(line, strlen(line), NULL, &v, NULL) == 0 &&
+            gs_json_get_bool(v, "ready", false)) {
+            rc = gs_target_set_listeners_json(t, v, err);
+            gs_json_value_free(v);
+            free(line);
+            return rc;
+        }
+        gs_json_value_free(v);
+        free(line);
+    }
+}
+
+static char *builtin_backend_flag(const gs_target_endpoint *e)
+{
+    return gs_xasprintf("%s/%s:%u=%s", e->ns, e->name, e->port, e->address);
+}
+
+static int builtin_start(gs_target *t, const gs_target_objects *objs, gs_error *err)
+{
+    builtin_state *st = t->impl;
+    size_t n_ctl = 0;
+    while (t->cfg.controller_names && t->cfg.controller_names[n_ctl])
+        n_ctl++;
+    size_t max = 4 + 2 * objs->n_endpoints + 2 * n_ctl + 1;
+    const char **argv = gs_xcalloc(max, sizeof(*argv));
+    char **owned = gs_xcalloc(objs->n_endpoints + 1, sizeof(*owned));
+    size_t k = 0;
+    argv[k++] = t->cfg.gatesim_path;
+    argv[k++] = "gateway";
+    argv[k++] = st->objects_path;
+    for (size_t i = 0; i < objs->n_endpoints; i++) {
+        owned[i] = builtin_backend_flag(&objs->endpoints[i]);
+        argv[k++] = "--backend";
+        argv[k++] = owned[i];
+    }
+    for (size_t i = 0; i < n_ctl; i++) {
+        argv[k++] = "--controller-name";
+        argv[k++] = t->cfg.controller_names[i];
+    }
+    argv[k] = NULL;
+    gs_proc_opts opts = {.capture_stdout = true, .stderr_path = st->log_path};
+    int rc = gs_proc_spawn(&st->gw, argv, &opts, err);
+    for (size_t i = 0; i < objs->n_endpoints; i++)
+        free(owned[i]);
+    free(owned);
+    free(argv);
+    if (rc < 0)
+        return rc;
+    st->starts++;
+    rc = builtin_wait_ready(t, err);
+    if (rc < 0) {
+        gs_proc_free(st->gw);
+        st->gw = NULL;
+    }
+    return rc;
+}
+
+static char *builtin_backends_key(const gs_target_objects *objs)
+{
+    gs_buf b = {0};
+    gs_buf_puts(&b, "");
+    for (size_t i = 0; i < objs->n_endpoints; i++) {
+        char *f = builtin_backend_flag(&objs->endpoints[i]);
+        gs_buf_printf(&b, "%s\n", f);
+        free(f);
+    }
+    return gs_buf_take(&b);
+}
+
+static int builtin_apply(gs_target *t, const gs_target_objects *objs, gs_error *err)
+{
+    builtin_state *st = t->impl;
+    int rc = builtin_write_objects(st, objs, err);
+    if (rc < 0)
+        return rc;
+    char *key = builtin_backends_key(objs);
+    bool same_backends = st->backends_key && strcmp(key, st->backends_key) == 0;
+    free(st->backends_key);
+    st->backends_key = key;
+    int status;
+    if (st->gw && gs_proc_exited(st->gw, &status)) {
+        rc = builtin_died(st, status, err);
+        gs_proc_free(st->gw);
+        st->gw = NULL;
+        return rc;
+    }
+    if (st->gw && same_backends) {
+        /* The endpoints are fixed for the gateway's life (flags): only objects changed. */
+        if (gs_proc_signal(st->gw, SIGHUP) == 0)
+            return builtin_wait_ready(t, err);
+    }
+    if (st->gw) {
+        gs_proc_free(st->gw);
+        st->gw = NULL;
+    }
+    return builtin_start(t, objs, err);
+}
+
+/* Runs `gatesim explain <objects> --output json` and parses what it prints. */
+static int builtin_status(gs_target *t, gs_json_value **out, gs_error *err)
+{
+    builtin_state *st = t->impl;
+    *out = NULL;
+    size_t n_ctl = 0;
+    while (t->cfg.controller_names && t->cfg.controller_names[n_ctl])
+        n_ctl++;
+    const char **argv = gs_xcalloc(6 + 2 * n_ctl, sizeof(*argv));
+    size_t k = 0;
+    argv[k++] = t->cfg.gatesim_path;
+    argv[k++] = "explain";
+    argv[k++] = st->objects_path;
+    argv[k++] = "--output";
+    argv[k++] = "json";
+    for (size_t i = 0; i < n_ctl; i++) {
+        argv[k++] = "--controller-name";
+        argv[k++] = t->cfg.controller_names[i];
+    }
+    char *log = gs_xasprintf("%s/explain.log", t->cfg.workdir);
+    gs_proc_opts opts = {.capture_stdout = true, .stderr_path = log};
+    gs_proc *p = NULL;
+    int rc = gs_proc_spawn(&p, argv, &opts, err);
+    free(argv);
+    if (rc < 0) {
+        free(log);
+        return rc;
+    }
+    gs_buf text = {0};
+    int64_t deadline = gs_now_ns() + t->cfg.start_timeout_ns;
+    for (;;) {
+        char *line = NULL;
+        int64_t left = deadline - gs_now_ns();
+        rc = left > 0 ? gs_proc_read_line(p, left, &line, err) : GS_ERR_TIMEOUT;
+        if (rc < 0)
+            break;
+        gs_buf_puts(&text, line);
+        gs_buf_putc(&text, '\n');
+        free(line);
+    }
+    int status = 0;
+    gs_proc_stop(p, GS_NS_PER_S, &status);
+    gs_proc_free(p);
+    if (rc == GS_ERR_CLOSED) {
+        rc = gs_json_parse(text.data ? text.data : "", text.len, NULL, out, err);
+        if (rc < 0) {
+            char desc[64], tail[512];
+            gs_proc_describe_status(status, desc);
+            builtin_log_tail(log, tail, sizeof(tail));
+            rc = gs_error_set(err, GS_ERR_PROTOCOL, "gatesim explain %s without JSON status%s%s",
+                              desc, tail[0] ? ": " : "", tail);
+        }
+    } else if (rc == GS_ERR_TIMEOUT) {
+        rc = gs_error_set(err, GS_ERR_TIMEOUT, "gatesim explain did not finish in time");
+    }
+    gs_buf_free(&text);
+    free(log);
+    return rc;
+}
+
+static int builtin_check(gs_target *t, gs_error *err)
+{
+    builtin_state *st = t->impl;
+    int status;
+    if (st->gw == NULL)
+        return gs_error_set(err, GS_ERR_CLOSED, "gateway is not running");
+    if (gs_proc_exited(st->gw, &status))
+        return builtin_died(st, status, err);
+    return 0;
+}
+
+static void builtin_close(gs_target *t)
+{
+    builtin_state *st = t->impl;
+    if (st == NULL)
+        return;
+    gs_proc_free(st->gw);
+    free(st->objects_path);
+    free(st->log_path);
+    free(st->backends_key);
+    free(st);
+    t->impl = NULL;
+}
+
+const gs_target_ops gs_target_builtin_ops = {
+    .name = "builtin",
+    .open = builtin_open,
+    .apply = builtin_apply,
+    .status = builtin_status,
+    .check = builtin_check,
+    .close = builtin_close,
+};

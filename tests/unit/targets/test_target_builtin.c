@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: MIT */
+/* The builtin target's process handling, against a stand-in gatesim (tests/data/targets/
+ * fake-gatesim.sh): objects file and --backend flags, ready-line listeners, reload by SIGHUP,
+ * restart when the endpoints change, a gateway that dies at start or later, status via explain. */
+#include "gs_proc.h"
+#include "gs_target.h"
+#include "gs_test.h"
+#include "gs_time.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char workdir[256];
+
+static void setup(void)
+{
+    snprintf(workdir, sizeof(workdir), "/tmp/gatesim-target-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(workdir));
+}
+
+static void teardown(void)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", workdir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+static gs_target *new_target(void)
+{
+    static const char *const ctl[] = {"example.com/ctl", NULL};
+    gs_target_config cfg = {.workdir = workdir,
+                            .gatesim_path = gs_test_data("targets/fake-gatesim.sh"),
+                            .controller_names = ctl,
+                            .start_timeout_ns = 5 * GS_NS_PER_S};
+    gs_target *t = NULL;
+    gs_error err = {0};
+    ck_assert_int_eq(gs_target_new(&t, "builtin", &cfg, &err), 0);
+    return t;
+}
+
+static const char *docs2[] = {"kind: Gateway\nmetadata: {name: gw}", "{kind: Service}"};
+static const gs_target_endpoint eps[] = {
+    {"default", "app", 80, "127.0.0.1:4001"},
+    {"default", "app", 80, "127.0.0.1:4002"},
+};
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    static char buf[8192];
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return buf;
+}
+
+START_TEST(target_unknown_name)
+{
+    gs_target_config cfg = {.workdir = workdir, .gatesim_path = "/bin/true"};
+    gs_target *t = (gs_target *)1;
+    gs_error err = {0};
+    ck_assert_int_eq(gs_target_new(&t, "nginx-plus", &cfg, &err), GS_ERR_USAGE);
+    ck_assert_ptr_null(t);
+    ck_assert(strstr(err.msg, "unknown target \"nginx-plus\"") != NULL);
+}
+END_TEST
+
+START_TEST(target_builtin_start_reload_restart)
+{
+    gs_target *t = new_target();
+    gs_error err = {0};
+    gs_target_objects objs = {docs2, 2, eps, 2};
+    int rc = gs_target_apply(t, &objs, &err);
+    ck_assert_msg(rc == 0, "%s", err.msg);
+    ck_assert_uint_eq(t->n_listeners, 1);
+    const gs_target_listener *l = gs_target_find_listener(t, "infra/gw", "http");
+    ck_assert_ptr_nonnull(l);
+    ck_assert_uint_eq(l->port, 80);
+    ck_assert_str_eq(l->address, "127.0.0.1:102"); /* generation 0, 2 documents */
+    ck_assert_ptr_null(gs_target_find_listener(t, "infra/gw", "https"));
+    /* The objects file holds both documents; the flags name every endpoint. */
+    char path[512];
+    snprintf(path, sizeof(path), "%s/objects.yaml", workdir);
+    const char *objects = slurp(path);
+    ck_assert(strstr(objects, "---\nkind: Gateway\nmetadata: {name: gw}\n---\n{kind: Service}\n"));
+    snprintf(path, sizeof(path), "%s/gateway.log", workdir);
+    const char *log = slurp(path);
+    ck_assert_msg(strstr(log, "--backend default/app:80=127.0.0.1:4001 --backend "
+                              "default/app:80=127.0.0.1:4002 --controller-name example.com/ctl"),
+                  "%s", log);
+    ck_assert_int_eq(gs_target_check(t, &err), 0);
+
+    /* Same endpoints, one document fewer: SIGHUP and a new ready line (generation 1). */
+    gs_target_objects one = {docs2, 1, eps, 2};
+    ck_assert_int_eq(gs_target_apply(t, &one, &err), 0);
+    ck_assert_str_eq(t->listeners[0].address, "127.0.0.1:111");
+
+    /* Different endpoints: a fresh gateway (generation 0 again). */
+    gs_target_objects fewer = {docs2, 2, eps, 1};
+    ck_assert_int_eq(gs_target_apply(t, &fewer, &err), 0);
+    ck_assert_str_eq(t->listeners[0].address, "127.0.0.1:102");
+    ck_assert_int_eq(gs_proc_live_count(), 1);
+
+    gs_json_value *st = NULL;
+    rc = gs_target_status(t, &st, &err);
+    ck_assert_msg(rc == 0, "%s", err.msg);
+    const gs_json_value *o = gs_json_at(gs_json_get(st, "objects"), 0);
+    ck_assert_str_eq(gs_json_get_string(o, "kind", ""), "Gateway");
+    ck_assert_double_eq(gs_json_get_number(st, "documents", 0), 2);
+    gs_json_value_free(st);
+
+    gs_target_free(t);
+    ck_assert_int_eq(gs_proc_live_count(), 0);
+}
+END_TEST
+
+START_TEST(target_builtin_death_at_start)
+{
+    setenv("FAKE_GATEWAY_DIE", "1", 1);
+    gs_target *t = new_target();
+    gs_error err = {0};
+    gs_target_objects objs = {docs2, 2, eps, 2};
+    ck_assert_int_eq(gs_target_apply(t, &objs, &err), GS_ERR_CLOSED);
+    ck_assert_msg(strstr(err.msg, "gateway exited with status 3: gateway: cannot bind listener"),
+                  "%s", err.msg);
+    ck_assert_int_eq(gs_target_check(t, &err), GS_ERR_CLOSED);
+    gs_target_free(t);
+    unsetenv("FAKE_GATEWAY_DIE");
+}
+END_TEST
+
+START_TEST(target_builtin_ready_timeout)
+{
+    setenv("FAKE_GATEWAY_SILENT", "1", 1);
+    static const char *const none[] = {NULL};
+    gs_target_config cfg = {.workdir = workdir,
+                            .gatesim_path = gs_test_data("targets/fake-gatesim.sh"),
+                            .controller_names = none,
+                            .start_timeout_ns = 200 * GS_NS_PER_MS};
+    gs_target *t = NULL;
+    gs_error err = {0};
+    ck_assert_int_eq(gs_target_new(&t, "builtin", &cfg, &err), 0);
+    gs_target_objects objs = {docs2, 2, eps, 2};
+    ck_assert_int_eq(gs_target_apply(t, &objs, &err), GS_ERR_TIMEOUT);
+    ck_assert(strstr(err.msg, "did not report ready within 0.2 s") != NULL);
+    ck_assert_int_eq(gs_proc_live_count(), 0); /* the silent gateway was stopped */
+    gs_target_free(t);
+    unsetenv("FAKE_GATEWAY_SILENT");
+}
+END_TEST
+
+START_TEST(target_builtin_death_later_is_reported)
+{
+    gs_target *t = new_target();
+    gs_error err = {0};
+    gs_target_objects objs = {docs2, 2, eps, 2};
+    ck_assert_int_eq(gs_target_apply(t, &objs, &err), 0);
+    ck_assert_int_eq(gs_proc_live_count(), 1);
+    /* Kill the gateway behind the target's back. */
+    char path[512];
+    snprintf(path, sizeof(path), "%s/gateway.log", workdir);
+    const char *pid = strstr(slurp(path), "pid: ");
+    ck_assert_ptr_nonnull(pid);
+    ck_assert_int_eq(kill((pid_t)atoi(pid + 5), SIGKILL), 0);
+    int rc = 0;
+    for (int i = 0; i < 2000 && rc == 0; i++) {
+        rc = gs_target_check(t, &err);
+        if (rc == 0)
+            usleep(1000);
+    }
+    ck_assert_int_eq(rc, GS_ERR_CLOSED);
+    ck_assert_msg(strstr(err.msg, "gateway killed by signal 9") != NULL, "%s", err.msg);
+    gs_target_free(t);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("target_builtin");
+    TCase *tc = tcase_create("core");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, target_unknown_name);
+    tcase_add_test(tc, target_builtin_start_reload_restart);
+    tcase_add_test(tc, target_builtin_death_at_start);
+    tcase_add_test(tc, target_builtin_ready_timeout);
+    tcase_add_test(tc, target_builtin_death_later_is_reported);
+    suite_add_tcase(s, tc);
+    return gs_test_run(s);
+}
