@@ -1,0 +1,301 @@
+/* SPDX-License-Identifier: MIT */
+/* Split and mirror-fraction checks: decisions and p-values against scipy reference values
+ * (Debian's python3-scipy 1.10; each expression written next to its number; holm() is written
+ * out in tests/data/stats/reference.py), then simulations with a seeded generator: correct
+ * implementations fail at the stated rate, wrong ones are caught. */
+#include "gs_gof.h"
+#include "gs_plan.h"
+#include "gs_test.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#define REL_EQ(got, want, tol, expr)                                                               \
+    ck_assert_msg(fabs((got) - (want)) <= (tol)*fabs(want), "%s: got %.17g, scipy %.17g", expr,    \
+                  (double)(got), (double)(want))
+
+static gs_gof_result gof_run(gs_gof_backend *b, size_t k, double alpha)
+{
+    gs_gof_result r;
+    gs_error err;
+    ck_assert_int_eq(gs_gof_split(b, k, alpha, 0.99, &r, &err), 0);
+    return r;
+}
+
+START_TEST(g_test_for_large_counts)
+{
+    gs_gof_backend b[] = {
+        {.weight = 1, .count = 300}, {.weight = 1, .count = 330}, {.weight = 1, .count = 370}};
+    gs_gof_result r = gof_run(b, 3, 0.001);
+    ck_assert_int_eq(r.method, GS_GOF_G_TEST);
+    ck_assert_str_eq(gs_gof_method_name(r.method), "g-test");
+    REL_EQ(r.statistic, 7.3768802819330688, 1e-12,
+           "stats.power_divergence([300, 330, 370], f_exp=[1000/3, 1000/3, 1000/3], "
+           "lambda_='log-likelihood').statistic");
+    REL_EQ(r.p_value, 0.02501098524148888, 1e-10,
+           "stats.power_divergence([300, 330, 370], f_exp=[1000/3, 1000/3, 1000/3], "
+           "lambda_='log-likelihood').pvalue");
+    ck_assert(r.passed);
+    ck_assert(!gof_run(b, 3, 0.05).passed);
+
+    gs_gof_backend c[] = {
+        {.weight = 50, .count = 520}, {.weight = 30, .count = 270}, {.weight = 20, .count = 210}};
+    r = gof_run(c, 3, 0.001);
+    ck_assert_int_eq(r.method, GS_GOF_G_TEST);
+    REL_EQ(r.p_value, 0.11154066035743741, 1e-10,
+           "stats.power_divergence([520, 270, 210], f_exp=[500, 300, 200], "
+           "lambda_='log-likelihood').pvalue");
+}
+END_TEST
+
+START_TEST(holm_for_small_counts)
+{
+    gs_gof_backend b[] = {
+        {.weight = 1, .count = 5}, {.weight = 1, .count = 12}, {.weight = 1, .count = 3}};
+    gs_gof_result r = gof_run(b, 3, 0.05);
+    ck_assert_int_eq(r.method, GS_GOF_BINOMIAL_HOLM);
+    const char *holm = "holm([stats.binomtest(5, 20, 1/3).pvalue, stats.binomtest(12, 20, "
+                       "1/3).pvalue, stats.binomtest(3, 20, 1/3).pvalue])";
+    REL_EQ(b[0].p_adjusted, 0.48776276517476641, 1e-10, holm);
+    REL_EQ(b[1].p_adjusted, 0.048843936250017678, 1e-10, holm);
+    REL_EQ(b[2].p_adjusted, 0.19616606343765755, 1e-10, holm);
+    REL_EQ(r.p_value, 0.048843936250017678, 1e-10, holm);
+    ck_assert(!r.passed);
+    ck_assert(b[1].violates && !b[0].violates && !b[2].violates);
+    ck_assert(gof_run(b, 3, 0.01).passed);
+}
+END_TEST
+
+START_TEST(two_backends_exact_binomial)
+{
+    gs_gof_backend ok[] = {{.weight = 95, .count = 2851}, {.weight = 5, .count = 149}};
+    gs_gof_result r = gof_run(ok, 2, 0.001);
+    ck_assert_int_eq(r.method, GS_GOF_BINOMIAL);
+    REL_EQ(r.p_value, 0.9665989034860516, 1e-9, "stats.binomtest(2851, 3000, 0.95).pvalue");
+    ck_assert(r.passed);
+    REL_EQ(ok[0].ci_low, 0.93558511472200123, 1e-12,
+           "stats.binomtest(2851, 3000, 0.95).proportion_ci(confidence_level=0.999, "
+           "method='wilson').low");
+    ck_assert_double_eq_tol(ok[1].observed_share, 149.0 / 3000, 1e-15);
+    ck_assert(ok[0].detectable > 0.005 && ok[0].detectable < 0.05);
+
+    /* The must-fail case of the issue: a 75/25 implementation checked against 70/30. */
+    gs_gof_backend bad[] = {{.weight = 70, .count = 3004}, {.weight = 30, .count = 996}};
+    r = gof_run(bad, 2, 0.001);
+    REL_EQ(r.p_value, 8.6528049210326698e-13, 1e-8, "stats.binomtest(3004, 4000, 0.7).pvalue");
+    ck_assert(!r.passed);
+    ck_assert(bad[0].violates && bad[1].violates);
+    ck_assert(bad[0].ci_low > 0.7);
+}
+END_TEST
+
+START_TEST(zero_weight_backends)
+{
+    /* Weight 0 configured but hit once: fails outright, whatever the rest says. */
+    gs_gof_backend hit[] = {
+        {.weight = 50, .count = 500}, {.weight = 50, .count = 499}, {.weight = 0, .count = 1}};
+    gs_gof_result r = gof_run(hit, 3, 0.001);
+    ck_assert(!r.passed && r.zero_weight_hit && r.p_value == 0.0);
+    ck_assert(hit[2].violates);
+    /* A zero-weight backend that nothing reached does not count as a backend. */
+    hit[2].count = 0;
+    hit[1].count = 500;
+    r = gof_run(hit, 3, 0.001);
+    ck_assert(r.passed && r.active == 2 && r.method == GS_GOF_BINOMIAL);
+    ck_assert(hit[2].detectable > 0 && hit[2].detectable < 0.01);
+
+    /* Claimed at 2% but really weight 0 (never reached): 0 of 1000 is far from 2%. */
+    gs_gof_backend claimed[] = {{.weight = 98, .count = 1000}, {.weight = 2, .count = 0}};
+    r = gof_run(claimed, 2, 0.001);
+    REL_EQ(r.p_value, 2.7739128605788315e-09, 1e-8, "stats.binomtest(0, 1000, 0.02).pvalue");
+    ck_assert(!r.passed);
+
+    /* One backend with weight: nothing random; one stray request fails. */
+    gs_gof_backend one[] = {{.weight = 100, .count = 500}, {.weight = 0, .count = 0}};
+    r = gof_run(one, 2, 0.001);
+    ck_assert(r.passed && r.method == GS_GOF_SINGLE);
+    one[1].count = 1;
+    ck_assert(!gof_run(one, 2, 0.001).passed);
+}
+END_TEST
+
+START_TEST(gof_rejects_bad_input)
+{
+    gs_gof_backend b[] = {{.weight = 1, .count = 0}, {.weight = 1, .count = 0}};
+    gs_gof_result r;
+    gs_error err;
+    ck_assert_int_eq(gs_gof_split(b, 2, 0.001, 0.99, &r, &err), GS_ERR_INVALID);
+    ck_assert_ptr_nonnull(strstr(err.msg, "no responses"));
+    b[0].count = 5;
+    b[1].weight = -1;
+    ck_assert_int_eq(gs_gof_split(b, 2, 0.001, 0.99, &r, &err), GS_ERR_INVALID);
+    b[1].weight = 0;
+    b[0].weight = 0;
+    ck_assert_int_eq(gs_gof_split(b, 2, 0.001, 0.99, &r, &err), GS_ERR_INVALID);
+    b[0].weight = 1;
+    ck_assert_int_eq(gs_gof_split(b, 2, 0, 0.99, &r, &err), GS_ERR_INVALID);
+    ck_assert_int_eq(gs_gof_split(b, 2, 0.001, 1, &r, &err), GS_ERR_INVALID);
+}
+END_TEST
+
+START_TEST(mirror_fraction)
+{
+    gs_gof_fraction_result r;
+    gs_error err;
+    /* fraction 1.0: every id must arrive. */
+    ck_assert_int_eq(gs_gof_fraction(100, 100, 1.0, 0.001, &r, &err), 0);
+    ck_assert(r.passed && r.exact && r.p_value == 1.0);
+    ck_assert_int_eq(gs_gof_fraction(99, 100, 1.0, 0.001, &r, &err), 0);
+    ck_assert(!r.passed && r.p_value == 0.0);
+    /* An unconfigured mirror: nothing arrives. */
+    ck_assert_int_eq(gs_gof_fraction(0, 100, 1.0, 0.001, &r, &err), 0);
+    ck_assert(!r.passed);
+    ck_assert_int_eq(gs_gof_fraction(0, 100, 0.0, 0.001, &r, &err), 0);
+    ck_assert(r.passed);
+    /* A 50% mirror: binomial. */
+    ck_assert_int_eq(gs_gof_fraction(45, 100, 0.5, 0.001, &r, &err), 0);
+    REL_EQ(r.p_value, 0.36820161732669576, 1e-10, "stats.binomtest(45, 100, 0.5).pvalue");
+    ck_assert(r.passed && !r.exact);
+    ck_assert_int_eq(gs_gof_fraction(30, 100, 0.5, 0.001, &r, &err), 0);
+    REL_EQ(r.p_value, 7.85013964559367e-05, 1e-9, "stats.binomtest(30, 100, 0.5).pvalue");
+    ck_assert(!r.passed);
+    ck_assert(r.ci_low < 0.3 && r.ci_high > 0.3);
+    ck_assert_int_eq(gs_gof_fraction(5, 4, 0.5, 0.001, &r, &err), GS_ERR_INVALID);
+    ck_assert_int_eq(gs_gof_fraction(0, 0, 0.5, 0.001, &r, &err), GS_ERR_INVALID);
+    ck_assert_int_eq(gs_gof_fraction(1, 2, 1.5, 0.001, &r, &err), GS_ERR_INVALID);
+}
+END_TEST
+
+/* xoshiro256** seeded by splitmix64: a fixed, documented stream so the simulations below are
+ * reproducible bit for bit. */
+typedef struct sim_rng {
+    uint64_t s[4];
+} sim_rng;
+
+static uint64_t sim_rotl(uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
+
+static void sim_seed(sim_rng *r, uint64_t seed)
+{
+    for (int i = 0; i < 4; i++) {
+        uint64_t z = (seed += UINT64_C(0x9e3779b97f4a7c15));
+        z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+        z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+        r->s[i] = z ^ (z >> 31);
+    }
+}
+
+static double sim_uniform(sim_rng *r)
+{
+    uint64_t *s = r->s;
+    uint64_t result = sim_rotl(s[1] * 5, 7) * 9;
+    uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = sim_rotl(s[3], 45);
+    return (double)(result >> 11) * 0x1.0p-53;
+}
+
+/* Runs |runs| simulated checks: |n| requests drawn with |true_shares|, tested against |weights|
+ * at |alpha|. Returns how many failed. */
+static unsigned sim_failures(uint64_t seed, unsigned runs, uint64_t n, const double *true_shares,
+                             const double *weights, size_t k, double alpha)
+{
+    sim_rng rng;
+    sim_seed(&rng, seed);
+    unsigned failed = 0;
+    for (unsigned run = 0; run < runs; run++) {
+        gs_gof_backend b[8] = {{0}};
+        for (size_t i = 0; i < k; i++)
+            b[i].weight = weights[i];
+        for (uint64_t j = 0; j < n; j++) {
+            double u = sim_uniform(&rng), cum = 0;
+            size_t i = 0;
+            for (; i + 1 < k; i++) {
+                cum += true_shares[i];
+                if (u < cum)
+                    break;
+            }
+            b[i].count++;
+        }
+        gs_gof_result r;
+        gs_error err;
+        ck_assert_int_eq(gs_gof_split(b, k, alpha, 0.99, &r, &err), 0);
+        failed += !r.passed;
+    }
+    return failed;
+}
+
+/* |count| is within |sds| binomial standard deviations of runs * rate. */
+static void sim_assert_rate(unsigned count, unsigned runs, double rate, double sds,
+                            const char *what)
+{
+    double mean = runs * rate, sd = sqrt(runs * rate * (1 - rate));
+    ck_assert_msg(fabs(count - mean) <= sds * sd, "%s: %u of %u failed, expected %.1f +- %.1f",
+                  what, count, runs, mean, sds * sd);
+}
+
+START_TEST(simulated_false_failure_rate)
+{
+    /* Two backends, exact binomial: the test's exact size at n=1000 is known, and the simulated
+     * rate matches it (about 1%). */
+    const double w2[] = {75, 25}, s2[] = {0.75, 0.25};
+    unsigned f = sim_failures(1, 2000, 1000, s2, w2, 2, 0.01);
+    /* size = brute_power(1000, 0.75, 0.01, 0.75) = 0.0094939227187428102 (reference.py) */
+    sim_assert_rate(f, 2000, 0.0094939227187428102, 4, "75/25 exact binomial");
+
+    /* Three backends with large counts: G-test, asymptotically exact at alpha. */
+    const double w3[] = {50, 30, 20}, s3[] = {0.5, 0.3, 0.2};
+    f = sim_failures(2, 2000, 1000, s3, w3, 3, 0.01);
+    sim_assert_rate(f, 2000, 0.01, 4, "50/30/20 G-test");
+
+    /* Three backends with small counts: Holm over exact tests never exceeds alpha (it is
+     * conservative: Bonferroni bound 3 * brute_power(60, 1/3, 0.01/3, 1/3) = 0.0068). */
+    const double wh[] = {1, 1, 1}, sh[] = {1.0 / 3, 1.0 / 3, 1.0 / 3};
+    f = sim_failures(3, 2000, 60, sh, wh, 3, 0.01);
+    ck_assert_msg(f <= 2000 * 0.01 + 4 * sqrt(2000 * 0.01 * 0.99), "Holm: %u of 2000 failed", f);
+}
+END_TEST
+
+START_TEST(simulated_wrong_splits_fail)
+{
+    /* 75/25 tested as 70/30 with the sample `requests: auto` plans for minEffect 0.05. */
+    const double w[] = {70, 30}, truth[] = {0.75, 0.25};
+    uint64_t n;
+    gs_error err;
+    ck_assert_int_eq(gs_plan_requests(w, 2, 0.001, 0.99, 0.05, &n, &err), 0);
+    unsigned f = sim_failures(4, 500, n, truth, w, 2, 0.001);
+    ck_assert_msg(f >= 500 - 15, "75/25 vs 70/30 at n=%llu: only %u of 500 failed",
+                  (unsigned long long)n, f);
+
+    /* Three backends, 45/30/25 tested as 40/30/30. */
+    const double w3[] = {40, 30, 30}, t3[] = {0.45, 0.30, 0.25};
+    ck_assert_int_eq(gs_plan_requests(w3, 3, 0.001, 0.99, 0.05, &n, &err), 0);
+    f = sim_failures(5, 300, n, t3, w3, 3, 0.001);
+    ck_assert_msg(f >= 300 - 12, "45/30/25 vs 40/30/30 at n=%llu: only %u of 300 failed",
+                  (unsigned long long)n, f);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("stats/gof");
+    TCase *tc = tcase_create("gof");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, g_test_for_large_counts);
+    tcase_add_test(tc, holm_for_small_counts);
+    tcase_add_test(tc, two_backends_exact_binomial);
+    tcase_add_test(tc, zero_weight_backends);
+    tcase_add_test(tc, gof_rejects_bad_input);
+    tcase_add_test(tc, mirror_fraction);
+    tcase_add_test(tc, simulated_false_failure_rate);
+    tcase_add_test(tc, simulated_wrong_splits_fail);
+    suite_add_tcase(s, tc);
+    return gs_test_run(s);
+}
