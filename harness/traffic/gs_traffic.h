@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: MIT */
+/* The traffic engine: synthetic HTTP/1.1, h2c, HTTP/2 over TLS and gRPC unary clients driven in
+ * a closed loop (connections x streams) or an open loop (a fixed rate timed from each request's
+ * intended send time), on worker threads with one event base each. It measures and classifies
+ * every response (latency histograms, status, backend, error class) and hands each one to an
+ * optional callback; it never judges pass or fail. Memory stays flat however long the run. */
+#ifndef GS_TRAFFIC_H
+#define GS_TRAFFIC_H
+
+#include "gs_error.h"
+#include "gs_histogram.h"
+#include "gs_json.h"
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum gs_traffic_protocol {
+    GS_TRAFFIC_HTTP1 = 0, /* HTTP/1.1, plain or over TLS (ALPN http/1.1) */
+    GS_TRAFFIC_H2C,       /* HTTP/2 over cleartext with prior knowledge */
+    GS_TRAFFIC_HTTP2,     /* HTTP/2 over TLS (ALPN h2) */
+    GS_TRAFFIC_GRPC,      /* gRPC unary over HTTP/2, cleartext or TLS (see gs_traffic_config.tls) */
+} gs_traffic_protocol;
+
+/* Why a request got no usable response. GS_TRAFFIC_OK means a complete response arrived,
+ * whatever its status. */
+typedef enum gs_traffic_error {
+    GS_TRAFFIC_OK = 0,
+    GS_TRAFFIC_ERR_CONNECT,  /* refused, unreachable, connect timeout, name resolution */
+    GS_TRAFFIC_ERR_TLS,      /* handshake failed, untrusted certificate, ALPN not agreed */
+    GS_TRAFFIC_ERR_TIMEOUT,  /* no complete response within the request timeout */
+    GS_TRAFFIC_ERR_PROTOCOL, /* malformed response, HTTP/2 protocol error, bad gRPC framing */
+    GS_TRAFFIC_ERR_RESET,    /* connection closed or reset mid-exchange, RST_STREAM, GOAWAY */
+    GS_TRAFFIC_ERR_COUNT,
+} gs_traffic_error;
+
+/* "connect", "tls", "timeout", "protocol", "reset" ("ok" for GS_TRAFFIC_OK). */
+const char *gs_traffic_error_name(gs_traffic_error e);
+/* "http1", "h2c", "http2", "grpc"; and back (returns 0 or GS_ERR_INVALID). */
+const char *gs_traffic_protocol_name(gs_traffic_protocol p);
+int gs_traffic_protocol_parse(const char *s, gs_traffic_protocol *out);
+
+/* A header field, NUL-terminated name and value. */
+typedef struct gs_traffic_header {
+    const char *name;
+    const char *value;
+} gs_traffic_header;
+
+typedef struct gs_traffic_response gs_traffic_response;
+
+/* Called once per finished request (response or error), on the worker thread that ran it,
+ * unless gs_traffic_config.serialize_callbacks is set (then calls never overlap, but still
+ * come from the worker threads). |resp| and everything it points to are borrowed for the
+ * duration of the call only. Must not block for long: it delays that worker's traffic. */
+typedef void (*gs_traffic_on_response)(const gs_traffic_response *resp, void *user);
+
+typedef struct gs_traffic_config {
+    /* Where to connect: "host:port" (IPv6 as "[::1]:443"); the URL's authority or --connect-to.
+     * Required. Names are resolved once, before the run. */
+    const char *address;
+    gs_traffic_protocol protocol;
+    bool tls;              /* implied by GS_TRAFFIC_HTTP2; optional for HTTP1 and GRPC */
+    const char *method;    /* default "GET" ("POST" for gRPC) */
+    const char *authority; /* Host / :authority; default |address| */
+    const char *path;      /* default "/" ; for gRPC default "/<grpc_service>/<grpc_method>" */
+    const gs_traffic_header *headers; /* extra request headers, borrowed; repeats allowed */
+    size_t num_headers;
+    const void *body; /* request body (for gRPC: one message, framed by the engine); borrowed */
+    size_t body_len;
+    const char *grpc_service; /* "pkg.Service"; with grpc_method builds the path */
+    const char *grpc_method;
+
+    unsigned connections; /* total across threads; default 1 */
+    unsigned streams;     /* in flight per connection: HTTP/2 streams, HTTP/1.1 pipeline depth;
+                             default 1 */
+    unsigned threads;     /* worker threads; default min(connections, 1) .. capped at
+                             |connections|; 0 = 1 */
+    uint64_t requests;    /* measured requests to send (warm-up excluded); 0 = bounded by time */
+    int64_t duration_ns;  /* measured duration; used when requests == 0 */
+    double rate;          /* open loop: requests per second over all threads; 0 = closed loop */
+    int64_t warmup_ns;    /* traffic before measurement starts; not counted, callbacks flagged */
+    bool new_connection_per_request;
+
+    const char *ca_file; /* PEM CA bundle to trust; NULL = system store */
+    bool insecure;       /* skip certificate verification (callers should say so loudly) */
+    const char *sni;     /* TLS server name; default the host part of |authority| */
+
+    int64_t connect_timeout_ns; /* default 5 s; TCP connect plus TLS handshake */
+    int64_t request_timeout_ns; /* default 10 s; also sent as grpc-timeout */
+
+    /* When set, each request carries "x-gatesim-request-id: <prefix><index>" (the index as in
+     * gs_traffic_response.index), unique within the run. */
+    const char *request_id_prefix;
+
+    gs_traffic_on_response on_response; /* optional */
+    void *user;
+    bool serialize_callbacks; /* hold a lock around every on_response call */
+    size_t body_limit;        /* response body bytes kept for the callback; default 4096 */
+
+    /* Optional: the run stops early (outstanding requests abandoned) once *cancel != 0; safe
+     * to set from a signal handler. */
+    volatile sig_atomic_t *cancel;
+    /* Optional: called about every |progress_interval_ns| (default 1 s) on the thread that
+     * called gs_traffic_run, with the requests completed so far and seconds elapsed. */
+    void (*on_progress)(uint64_t done, uint64_t errors, double elapsed_s, void *user);
+    int64_t progress_interval_ns;
+} gs_traffic_config;
+
+/* What the callback sees of one finished request. */
+struct gs_traffic_response {
+    uint64_t index;                   /* 0-based request index, unique within the run */
+    const char *request_id;           /* the x-gatesim-request-id sent, or NULL */
+    gs_traffic_error error;           /* GS_TRAFFIC_OK when a complete response arrived */
+    bool warmup;                      /* sent during warm-up: not counted in the result */
+    int status;                       /* HTTP status; 0 when error != OK */
+    int grpc_status;                  /* from trailers (or trailers-only headers); -1 when absent */
+    const char *grpc_message;         /* percent-decoded grpc-message, or NULL */
+    const char *backend;              /* x-gatesim-backend value ("ns/name/replica"), or NULL */
+    const gs_traffic_header *headers; /* response headers as received (HTTP/2: lowercase) */
+    size_t num_headers;
+    const gs_traffic_header *trailers; /* HTTP/2 trailers (gRPC status lives here) */
+    size_t num_trailers;
+    const char *body;    /* the first min(body_len, body_limit) bytes; for gRPC the message
+                            payload without the 5-byte prefix */
+    size_t body_len;     /* bytes kept in |body| */
+    uint64_t body_total; /* bytes of body received in all */
+    int64_t intended_ns; /* when the request should have gone out (gs_now_ns clock) */
+    int64_t sent_ns;     /* when it was handed to the connection */
+    int64_t latency_ns;  /* done - intended: corrected for coordinated omission */
+    int64_t service_ns;  /* done - sent: uncorrected */
+    unsigned worker;     /* worker thread that ran it */
+    const char *detail;  /* for errors: a short human explanation, or NULL */
+};
+
+/* A name and its count (statuses, backends, replicas, gRPC codes). */
+typedef struct gs_traffic_count {
+    char *name;
+    uint64_t count;
+} gs_traffic_count;
+
+/* Counts keyed by name, at most GS_TRAFFIC_MAX_KEYS distinct names; further names are summed
+ * under "other" so memory stays bounded. */
+#define GS_TRAFFIC_MAX_KEYS 256
+typedef struct gs_traffic_counts {
+    gs_traffic_count *items;
+    size_t len, cap;
+} gs_traffic_counts;
+
+uint64_t gs_traffic_counts_get(const gs_traffic_counts *c, const char *name);
+
+typedef struct gs_traffic_result {
+    uint64_t requests;                     /* measured requests finished: responses + errors */
+    uint64_t responses;                    /* complete responses, any status */
+    uint64_t errors[GS_TRAFFIC_ERR_COUNT]; /* by class; [GS_TRAFFIC_OK] unused */
+    uint64_t warmup_requests;              /* finished during warm-up, not counted above */
+    uint64_t abandoned;                    /* still outstanding when the run was cut (cancel) */
+    double duration_s;          /* measured window: warm-up end to last completion or deadline */
+    double rps;                 /* requests / duration_s */
+    double target_rps;          /* config rate, 0 in closed loop */
+    gs_histogram *latency;      /* corrected (from intended send time), complete responses only */
+    gs_histogram *service;      /* uncorrected (from actual send time) */
+    gs_traffic_counts statuses; /* "200" -> n */
+    gs_traffic_counts grpc_statuses; /* "0" -> n */
+    gs_traffic_counts backends;      /* Service "ns/name" (from x-gatesim-backend) -> n; a response
+                                        without the header counts under "none" */
+    gs_traffic_counts replicas;      /* full "ns/name/replica" -> n */
+    uint64_t connections_opened;
+    uint64_t bytes_received;
+    double cpu_user_s, cpu_system_s; /* process CPU over the run (getrusage) */
+} gs_traffic_result;
+
+/* Fills |cfg| with the defaults above (zeroing everything else). */
+void gs_traffic_config_init(gs_traffic_config *cfg);
+
+/* Runs the traffic |cfg| describes to completion (blocking the calling thread) and stores the
+ * merged result in |*out| (free with gs_traffic_result_free). Network failures are data, counted
+ * in the result; only bad configuration fails: GS_ERR_INVALID (address unresolvable, bad
+ * protocol/TLS combination, no bound), GS_ERR_TLS (CA file unreadable). |cfg| is borrowed for
+ * the run. */
+int gs_traffic_run(const gs_traffic_config *cfg, gs_traffic_result **out, gs_error *err);
+
+void gs_traffic_result_free(gs_traffic_result *r);
+
+/* Writes the result as the JSON object of DESIGN §2 ("requests", "durationSeconds", "rps",
+ * "latencyMs" {p50,p90,p99,p999,max, ...}, "statuses", "backends", "errors", and more). */
+void gs_traffic_result_write_json(const gs_traffic_result *r, gs_json *j);
+
+/* A URL for `gatesim load`: scheme http/https, host, optional port, path with query. */
+typedef struct gs_traffic_url {
+    bool tls;
+    char *host; /* without brackets */
+    unsigned port;
+    char *authority; /* host[:port] as written (port omitted when default) */
+    char *address;   /* host:port to connect to ([v6]:port) */
+    char *path;      /* "/" when empty */
+} gs_traffic_url;
+
+/* Parses |s|. Returns 0 or GS_ERR_INVALID with a message. Free with gs_traffic_url_clear. */
+int gs_traffic_url_parse(const char *s, gs_traffic_url *out, gs_error *err);
+void gs_traffic_url_clear(gs_traffic_url *u);
+
+#endif

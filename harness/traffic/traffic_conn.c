@@ -1,0 +1,627 @@
+/* SPDX-License-Identifier: MIT */
+/* Connections and requests of one worker: opening sockets (plain or TLS) as bufferevents,
+ * starting requests in free slots under the load model's budget, finishing them (statistics and
+ * the callback), timeouts, and closing. Protocol bytes are the gs_proto_ops' business. */
+#include "traffic_worker.h"
+
+#include "gs_alloc.h"
+#include "gs_time.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent_ssl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#if __has_include("gs_tls.h")
+#include "gs_tls.h"
+#define TRAFFIC_HAVE_TLS 1
+#else
+#define TRAFFIC_HAVE_TLS 0
+#endif
+
+static const gs_proto_ops *conn_ops(const traffic_conn *c)
+{
+    return c->w->run->is_h2 ? &traffic_h2_ops : &traffic_h1_ops;
+}
+
+/* ---- counts ---------------------------------------------------------------------------- */
+
+void traffic_counts_add(gs_traffic_counts *c, const char *name, size_t len, uint64_t n)
+{
+    for (size_t i = 0; i < c->len; i++) {
+        if (strlen(c->items[i].name) == len && memcmp(c->items[i].name, name, len) == 0) {
+            c->items[i].count += n;
+            return;
+        }
+    }
+    if (c->len >= GS_TRAFFIC_MAX_KEYS) {
+        name = "other";
+        len = 5;
+        for (size_t i = 0; i < c->len; i++) {
+            if (strcmp(c->items[i].name, "other") == 0) {
+                c->items[i].count += n;
+                return;
+            }
+        }
+    }
+    gs_xgrow((void **)&c->items, &c->cap, c->len + 1, sizeof(*c->items));
+    c->items[c->len].name = gs_xstrndup(name, len);
+    c->items[c->len].count = n;
+    c->len++;
+}
+
+void traffic_counts_merge(gs_traffic_counts *dst, const gs_traffic_counts *src)
+{
+    for (size_t i = 0; i < src->len; i++)
+        traffic_counts_add(dst, src->items[i].name, strlen(src->items[i].name),
+                           src->items[i].count);
+}
+
+void traffic_counts_clear(gs_traffic_counts *c)
+{
+    for (size_t i = 0; i < c->len; i++)
+        free(c->items[i].name);
+    free(c->items);
+    memset(c, 0, sizeof(*c));
+}
+
+uint64_t gs_traffic_counts_get(const gs_traffic_counts *c, const char *name)
+{
+    for (size_t i = 0; i < c->len; i++) {
+        if (strcmp(c->items[i].name, name) == 0)
+            return c->items[i].count;
+    }
+    return 0;
+}
+
+/* ---- response capture --------------------------------------------------------------------- */
+
+static bool conn_capture(const traffic_conn *c)
+{
+    return c->w->run->cfg.on_response != NULL;
+}
+
+void traffic_req_header(traffic_conn *c, traffic_req *r, const char *name, size_t nlen,
+                        const char *value, size_t vlen, bool trailer)
+{
+    if (nlen == 17 && strncasecmp(name, "x-gatesim-backend", 17) == 0 && !trailer) {
+        size_t n = vlen < sizeof(r->backend) - 1 ? vlen : sizeof(r->backend) - 1;
+        memcpy(r->backend, value, n);
+        r->backend[n] = '\0';
+    } else if (nlen == 11 && strncasecmp(name, "grpc-status", 11) == 0) {
+        int v = 0;
+        size_t k = 0;
+        for (; k < vlen && k < 4 && value[k] >= '0' && value[k] <= '9'; k++)
+            v = v * 10 + (value[k] - '0');
+        r->grpc_status = (k == vlen && k > 0) ? v : 2; /* unparsable: UNKNOWN */
+    } else if (nlen == 12 && strncasecmp(name, "grpc-message", 12) == 0) {
+        gs_buf_reset(&r->grpc_message);
+        gs_buf_append(&r->grpc_message, value, vlen < 1024 ? vlen : 1024);
+    }
+    if (!conn_capture(c))
+        return;
+    if (r->num_headers + r->num_trailers >= 256 || r->hstore.len > 65536)
+        return; /* bounded */
+    gs_buf_append(&r->hstore, name, nlen);
+    gs_buf_putc(&r->hstore, '\0');
+    gs_buf_append(&r->hstore, value, vlen);
+    gs_buf_putc(&r->hstore, '\0');
+    if (trailer)
+        r->num_trailers++;
+    else
+        r->num_headers++;
+}
+
+void traffic_req_body(traffic_conn *c, traffic_req *r, const char *data, size_t len)
+{
+    r->body_total += len;
+    c->w->bytes_received += len;
+    if (!conn_capture(c))
+        return;
+    size_t limit = c->w->run->cfg.body_limit;
+    if (c->w->run->cfg.protocol == GS_TRAFFIC_GRPC)
+        limit += 5; /* the prefix is stripped before the callback sees the body */
+    if (r->body.len < limit) {
+        size_t n = limit - r->body.len < len ? limit - r->body.len : len;
+        gs_buf_append(&r->body, data, n);
+    }
+}
+
+static int conn_hexval(char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    ch = (char)tolower((unsigned char)ch);
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    return -1;
+}
+
+/* grpc-message is percent-encoded (gRPC HTTP/2 protocol spec). */
+static void conn_percent_decode(gs_buf *out, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        int hi, lo;
+        if (s[i] == '%' && i + 2 < n && (hi = conn_hexval(s[i + 1])) >= 0 &&
+            (lo = conn_hexval(s[i + 2])) >= 0) {
+            gs_buf_putc(out, (char)(hi * 16 + lo));
+            i += 2;
+        } else {
+            gs_buf_putc(out, s[i]);
+        }
+    }
+}
+
+/* Calls the user's callback for |r|. */
+static void conn_report(traffic_conn *c, traffic_req *r, gs_traffic_error e, const char *detail,
+                        int64_t now)
+{
+    traffic_worker *w = c->w;
+    const traffic_run *run = w->run;
+    size_t total = r->num_headers + r->num_trailers;
+    if (total > w->cb_cap) {
+        w->cb_cap = total;
+        w->cb_headers = gs_xrealloc(w->cb_headers, total * sizeof(*w->cb_headers));
+    }
+    const char *p = r->hstore.data;
+    for (size_t k = 0; k < total; k++) {
+        w->cb_headers[k].name = p;
+        p += strlen(p) + 1;
+        w->cb_headers[k].value = p;
+        p += strlen(p) + 1;
+    }
+    gs_buf msg = {0};
+    if (r->grpc_message.len > 0)
+        conn_percent_decode(&msg, r->grpc_message.data, r->grpc_message.len);
+
+    gs_traffic_response resp = {
+        .index = r->index,
+        .request_id = r->id[0] ? r->id : NULL,
+        .error = e,
+        .warmup = r->warmup,
+        .status = e == GS_TRAFFIC_OK ? r->status : 0,
+        .grpc_status = r->grpc_status,
+        .grpc_message = r->grpc_message.len ? (msg.data ? msg.data : "") : NULL,
+        .backend = r->backend[0] ? r->backend : NULL,
+        .headers = w->cb_headers,
+        .num_headers = r->num_headers,
+        .trailers = w->cb_headers + r->num_headers,
+        .num_trailers = r->num_trailers,
+        .body = r->body.data ? r->body.data : "",
+        .body_len = r->body.len,
+        .body_total = r->body_total,
+        .intended_ns = r->intended_ns,
+        .sent_ns = r->sent_ns,
+        .latency_ns = now - r->intended_ns,
+        .service_ns = now - r->sent_ns,
+        .worker = w->id,
+        .detail = detail,
+    };
+    if (run->cfg.protocol == GS_TRAFFIC_GRPC) {
+        /* the first message's payload, without its 5-byte prefix */
+        if (r->body.len >= 5) {
+            const unsigned char *b = (const unsigned char *)r->body.data;
+            uint64_t mlen =
+                ((uint64_t)b[1] << 24) | ((uint64_t)b[2] << 16) | ((uint64_t)b[3] << 8) | b[4];
+            size_t have = r->body.len - 5;
+            resp.body = r->body.data + 5;
+            resp.body_len = mlen < have ? (size_t)mlen : have;
+            if (resp.body_len > run->cfg.body_limit)
+                resp.body_len = run->cfg.body_limit;
+        } else {
+            resp.body_len = 0;
+        }
+    }
+    if (run->cfg.serialize_callbacks)
+        pthread_mutex_lock(&w->run->cb_lock);
+    run->cfg.on_response(&resp, run->cfg.user);
+    if (run->cfg.serialize_callbacks)
+        pthread_mutex_unlock(&w->run->cb_lock);
+    gs_buf_free(&msg);
+}
+
+void traffic_req_finish(traffic_conn *c, traffic_req *r, gs_traffic_error e, const char *detail)
+{
+    traffic_worker *w = c->w;
+    if (!r->in_use)
+        return;
+    if (e == GS_TRAFFIC_OK && r->status == 0)
+        e = GS_TRAFFIC_ERR_PROTOCOL; /* completed without a final status */
+    int64_t now = gs_now_ns();
+    if (r->warmup) {
+        w->warmup_requests++;
+    } else if (e != GS_TRAFFIC_OK) {
+        w->errors[e]++;
+        atomic_fetch_add_explicit(&w->progress_errors, 1, memory_order_relaxed);
+    } else {
+        w->responses++;
+        gs_histogram_record(w->latency, now - r->intended_ns);
+        gs_histogram_record(w->service, now - r->sent_ns);
+        w->status_counts[r->status >= 0 && r->status < 1000 ? r->status : 0]++;
+        if (w->run->cfg.protocol == GS_TRAFFIC_GRPC)
+            w->grpc_counts[r->grpc_status >= 0 && r->grpc_status <= 16 ? r->grpc_status : 17]++;
+        if (r->backend[0]) {
+            size_t len = strlen(r->backend);
+            traffic_counts_add(&w->replicas, r->backend, len, 1);
+            /* Service "ns/name" from "ns/name/replica" */
+            const char *slash = strchr(r->backend, '/');
+            const char *last = strrchr(r->backend, '/');
+            if (slash != NULL && last != slash)
+                len = (size_t)(last - r->backend);
+            traffic_counts_add(&w->backends, r->backend, len, 1);
+        } else {
+            traffic_counts_add(&w->backends, "none", 4, 1);
+        }
+    }
+    if (!r->warmup) {
+        w->last_done_ns = now;
+        atomic_fetch_add_explicit(&w->progress_done, 1, memory_order_relaxed);
+    }
+    if (w->run->cfg.on_response != NULL)
+        conn_report(c, r, e, detail, now);
+
+    r->in_use = false;
+    c->inflight--;
+    w->outstanding--;
+    if (w->run->cfg.new_connection_per_request && c->inflight == 0 && !c->want_close) {
+        c->want_close = true;
+        c->close_error = GS_TRAFFIC_ERR_RESET;
+        c->close_detail = "connection closed";
+    }
+}
+
+/* ---- budget ---------------------------------------------------------------------------- */
+
+/* True when no request may start any more: cancelled, quota used, or past the end. */
+bool traffic_worker_exhausted(traffic_worker *w, int64_t now)
+{
+    if (w->stopping)
+        return true;
+    if (w->quota != UINT64_MAX)
+        return w->started_measured >= w->quota;
+    if (w->open_loop)
+        return gs_rate_next_ns(&w->rate) >= w->end_ns;
+    return now >= w->end_ns;
+}
+
+/* Decides whether a request may start now and with which intended time. */
+static bool conn_may_start(traffic_worker *w, int64_t now, int64_t *intended)
+{
+    if (traffic_worker_exhausted(w, now))
+        return false;
+    if (w->open_loop) {
+        if (gs_rate_due(&w->rate, now) == 0)
+            return false;
+        *intended = gs_rate_next_ns(&w->rate);
+    } else {
+        *intended = now;
+    }
+    return true;
+}
+
+static bool conn_usable(const traffic_conn *c, int64_t now)
+{
+    if (c->want_close)
+        return false;
+    if (c->state == TRAFFIC_CONN_IDLE)
+        return now >= c->retry_at_ns;
+    return !conn_ops(c)->draining(c);
+}
+
+/* Starts one request in a free slot of |c| (which must have one). */
+static void conn_start(traffic_conn *c, int64_t now, int64_t intended)
+{
+    traffic_worker *w = c->w;
+    const traffic_run *run = w->run;
+    if (c->state == TRAFFIC_CONN_IDLE && traffic_conn_open(c) != 0)
+        return; /* counted as a connect error by traffic_conn_open */
+    traffic_req *r = NULL;
+    for (unsigned k = 0; k < c->nslots; k++) {
+        if (!c->slots[k].in_use) {
+            r = &c->slots[k];
+            break;
+        }
+    }
+    if (r == NULL)
+        return;
+    if (w->open_loop)
+        (void)gs_rate_take(&w->rate);
+    r->in_use = true;
+    r->warmup = intended < run->measure_start_ns;
+    r->head_done = r->complete = false;
+    r->index = w->started * run->threads + w->id;
+    w->started++;
+    if (!r->warmup)
+        w->started_measured++;
+    r->intended_ns = intended;
+    r->sent_ns = now;
+    r->deadline_ns = now + run->cfg.request_timeout_ns;
+    r->stream_id = 0;
+    r->status = 0;
+    r->grpc_status = -1;
+    gs_buf_reset(&r->hstore);
+    gs_buf_reset(&r->grpc_message);
+    gs_buf_reset(&r->body);
+    r->num_headers = r->num_trailers = 0;
+    r->backend[0] = '\0';
+    r->body_total = 0;
+    if (run->cfg.request_id_prefix != NULL)
+        snprintf(r->id, sizeof(r->id), "%s%llu", run->cfg.request_id_prefix,
+                 (unsigned long long)r->index);
+    else
+        r->id[0] = '\0';
+    c->inflight++;
+    w->outstanding++;
+    gs_traffic_error e = conn_ops(c)->submit(c, r);
+    if (e != GS_TRAFFIC_OK) {
+        c->want_close = true;
+        c->close_error = e;
+        c->close_detail = "request could not be queued";
+    }
+}
+
+/* Closed loop: fills the free slots of |c|. */
+static void conn_fill(traffic_conn *c, int64_t now)
+{
+    traffic_worker *w = c->w;
+    int64_t intended;
+    while (c->inflight < c->nslots && conn_usable(c, now) && conn_may_start(w, now, &intended)) {
+        unsigned before = c->inflight;
+        conn_start(c, now, intended);
+        if (c->inflight == before)
+            break;
+    }
+}
+
+/* Starts whatever the load model allows now, on any connection with room. */
+void traffic_worker_pump(traffic_worker *w)
+{
+    int64_t now = gs_now_ns();
+    if (!w->open_loop) {
+        for (unsigned k = 0; k < w->nconns; k++) {
+            traffic_conn *c = &w->conns[w->cursor];
+            w->cursor = (w->cursor + 1) % w->nconns;
+            conn_fill(c, now);
+            traffic_conn_after_io(c, false);
+        }
+    } else {
+        int64_t intended;
+        unsigned tried = 0;
+        while (tried < w->nconns && conn_may_start(w, now, &intended)) {
+            traffic_conn *c = &w->conns[w->cursor];
+            if (c->inflight < c->nslots && conn_usable(c, now)) {
+                unsigned before = c->inflight;
+                conn_start(c, now, intended);
+                traffic_conn_after_io(c, false);
+                if (c->inflight > before) {
+                    tried = 0;
+                    w->cursor = (w->cursor + 1) % w->nconns;
+                    continue;
+                }
+            }
+            w->cursor = (w->cursor + 1) % w->nconns;
+            tried++;
+        }
+        if (!traffic_worker_exhausted(w, now) && gs_rate_due(&w->rate, now) == 0) {
+            int64_t wait = gs_rate_next_ns(&w->rate) - gs_now_ns();
+            if (wait < 0)
+                wait = 0;
+            struct timeval tv = {(time_t)(wait / GS_NS_PER_S),
+                                 (suseconds_t)(wait % GS_NS_PER_S / 1000)};
+            evtimer_add(w->rate_ev, &tv);
+        }
+    }
+    traffic_worker_check_done(w);
+}
+
+/* ---- connection I/O ------------------------------------------------------------------------ */
+
+/* Fails every request in flight on |c| with |e| and drops the socket. */
+void traffic_conn_close(traffic_conn *c, gs_traffic_error e, const char *detail)
+{
+    if (c->bev != NULL) {
+        conn_ops(c)->on_close(c);
+        bufferevent_free(c->bev);
+        c->bev = NULL;
+    }
+    c->state = TRAFFIC_CONN_IDLE;
+    c->want_close = false;
+    for (unsigned k = 0; k < c->nslots; k++) {
+        if (c->slots[k].in_use)
+            traffic_req_finish(c, &c->slots[k], e, detail);
+    }
+    c->want_close = false;
+    c->fifo_head = c->fifo_len = 0;
+    if (e == GS_TRAFFIC_ERR_CONNECT || e == GS_TRAFFIC_ERR_TLS)
+        c->retry_at_ns = gs_now_ns() + 10 * GS_NS_PER_MS; /* no hot loop on refusals */
+}
+
+/* After an I/O callback: close when asked, start more work, write what is pending. */
+void traffic_conn_after_io(traffic_conn *c, bool refill)
+{
+    traffic_worker *w = c->w;
+    if (c->want_close) {
+        traffic_conn_close(c, c->close_error, c->close_detail);
+        event_active(w->pump_ev, EV_TIMEOUT, 0);
+        return;
+    }
+    if (refill) {
+        if (w->open_loop)
+            event_active(w->pump_ev, EV_TIMEOUT, 0);
+        else
+            conn_fill(c, gs_now_ns());
+    }
+    if (c->bev != NULL) {
+        gs_traffic_error e = conn_ops(c)->flush(c);
+        if (e != GS_TRAFFIC_OK)
+            traffic_conn_close(c, e, "protocol error while sending");
+        else if (c->want_close)
+            traffic_conn_close(c, c->close_error, c->close_detail);
+    }
+    if (c->state == TRAFFIC_CONN_IDLE)
+        event_active(w->pump_ev, EV_TIMEOUT, 0);
+}
+
+/* Fires when bytes arrived; may complete requests. */
+static void on_conn_read(struct bufferevent *bev, void *arg)
+{
+    (void)bev;
+    traffic_conn *c = arg;
+    gs_traffic_error e = conn_ops(c)->on_read(c);
+    if (e != GS_TRAFFIC_OK) {
+        traffic_conn_close(c, e, "malformed response");
+        event_active(c->w->pump_ev, EV_TIMEOUT, 0);
+        traffic_worker_check_done(c->w);
+        return;
+    }
+    traffic_conn_after_io(c, true);
+    traffic_worker_check_done(c->w);
+}
+
+static const char *conn_ssl_error(struct bufferevent *bev, char *buf, size_t n)
+{
+    unsigned long ssl_err = bufferevent_get_openssl_error(bev);
+    if (ssl_err == 0)
+        return NULL;
+    ERR_error_string_n(ssl_err, buf, n);
+    while (bufferevent_get_openssl_error(bev) != 0) {
+    }
+    return buf;
+}
+
+/* Fires on connect, EOF and errors. May close the connection (never frees |c|). */
+static void on_conn_event(struct bufferevent *bev, short events, void *arg)
+{
+    traffic_conn *c = arg;
+    traffic_worker *w = c->w;
+    if (events & BEV_EVENT_CONNECTED) {
+        c->state = TRAFFIC_CONN_READY;
+        evutil_socket_t fd = bufferevent_getfd(bev);
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        if (w->run->cfg.tls && w->run->is_h2) {
+            SSL *ssl = bufferevent_openssl_get_ssl(bev);
+            const unsigned char *alpn = NULL;
+            unsigned alpn_len = 0;
+            SSL_get0_alpn_selected(ssl, &alpn, &alpn_len);
+            if (alpn_len != 2 || memcmp(alpn, "h2", 2) != 0) {
+                traffic_conn_close(c, GS_TRAFFIC_ERR_TLS, "server did not agree to ALPN h2");
+                event_active(w->pump_ev, EV_TIMEOUT, 0);
+                return;
+            }
+        }
+        traffic_conn_after_io(c, false);
+        return;
+    }
+    if (events & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
+        char buf[256];
+        gs_traffic_error e = GS_TRAFFIC_ERR_RESET;
+        const char *detail =
+            (events & BEV_EVENT_EOF) ? "connection closed by peer" : "connection reset";
+        const char *ssl_detail = w->run->cfg.tls ? conn_ssl_error(bev, buf, sizeof(buf)) : NULL;
+        if (c->state == TRAFFIC_CONN_CONNECTING) {
+            int err = EVUTIL_SOCKET_ERROR();
+            if (ssl_detail != NULL) {
+                e = GS_TRAFFIC_ERR_TLS;
+                detail = ssl_detail;
+            } else if (w->run->cfg.tls && (events & BEV_EVENT_EOF)) {
+                e = GS_TRAFFIC_ERR_TLS;
+                detail = "connection closed during the TLS handshake";
+            } else if (w->run->cfg.tls && err == 0) {
+                e = GS_TRAFFIC_ERR_TLS;
+                detail = "TLS handshake failed";
+            } else {
+                e = GS_TRAFFIC_ERR_CONNECT;
+                detail = err ? strerror(err) : "connect failed";
+            }
+        } else {
+            if (ssl_detail != NULL)
+                detail = ssl_detail;
+            /* bytes still buffered may complete a response (until-close bodies) */
+            if (conn_ops(c)->on_read(c) == GS_TRAFFIC_OK)
+                conn_ops(c)->on_eof(c);
+        }
+        traffic_conn_close(c, e, detail);
+        event_active(w->pump_ev, EV_TIMEOUT, 0);
+        traffic_worker_check_done(w);
+    }
+}
+
+int traffic_conn_open(traffic_conn *c)
+{
+    traffic_worker *w = c->w;
+    const traffic_run *run = w->run;
+    struct bufferevent *bev = NULL;
+    c->want_close = false;
+    if (run->cfg.tls) {
+#if TRAFFIC_HAVE_TLS
+        SSL *ssl = NULL;
+        if (gs_tls_client_ssl_new(&ssl, run->ssl_ctx, run->sni, NULL) != 0) {
+            w->errors[GS_TRAFFIC_ERR_TLS]++;
+            c->retry_at_ns = gs_now_ns() + 10 * GS_NS_PER_MS;
+            return -1;
+        }
+        /* the SSL belongs to the bufferevent from here on, even if creation fails */
+        bev = bufferevent_openssl_socket_new(w->base, -1, ssl, BUFFEREVENT_SSL_CONNECTING,
+                                             BEV_OPT_CLOSE_ON_FREE);
+        if (bev != NULL)
+            bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+#endif
+    } else {
+        bev = bufferevent_socket_new(w->base, -1, BEV_OPT_CLOSE_ON_FREE);
+    }
+    if (bev == NULL)
+        abort(); /* only out of memory gets here */
+    c->bev = bev;
+    c->state = TRAFFIC_CONN_CONNECTING;
+    c->connect_deadline_ns = gs_now_ns() + run->cfg.connect_timeout_ns;
+    c->fifo_head = c->fifo_len = 0;
+    w->connections_opened++;
+    bufferevent_setcb(bev, on_conn_read, NULL, on_conn_event, c);
+    bufferevent_enable(bev, EV_READ | EV_WRITE);
+    conn_ops(c)->on_open(c);
+    if (bufferevent_socket_connect(bev, (const struct sockaddr *)&run->addr, (int)run->addr_len) !=
+        0) {
+        /* immediate failure: requests queued later will fail on the deferred close */
+        c->want_close = true;
+        c->close_error = GS_TRAFFIC_ERR_CONNECT;
+        c->close_detail = "connect failed";
+    }
+    return 0;
+}
+
+/* ---- timeouts ------------------------------------------------------------------------------ */
+
+void traffic_conn_check_deadlines(traffic_conn *c, int64_t now)
+{
+    if (c->state == TRAFFIC_CONN_CONNECTING && now >= c->connect_deadline_ns) {
+        /* connected at the TCP level: the TLS handshake is what stalled */
+        struct sockaddr_storage peer;
+        socklen_t len = sizeof(peer);
+        bool tcp_up = c->bev != NULL &&
+                      getpeername(bufferevent_getfd(c->bev), (struct sockaddr *)&peer, &len) == 0;
+        if (c->w->run->cfg.tls && tcp_up)
+            traffic_conn_close(c, GS_TRAFFIC_ERR_TLS, "TLS handshake timeout");
+        else
+            traffic_conn_close(c, GS_TRAFFIC_ERR_CONNECT, "connect timeout");
+        return;
+    }
+    if (c->state == TRAFFIC_CONN_CONNECTING)
+        return; /* requests wait for the connection first; the connect timeout bounds it */
+    for (unsigned k = 0; k < c->nslots; k++) {
+        traffic_req *r = &c->slots[k];
+        if (!r->in_use || now < r->deadline_ns)
+            continue;
+        if (conn_ops(c)->expire(c, r)) {
+            traffic_conn_close(c, GS_TRAFFIC_ERR_TIMEOUT, "request timeout");
+            return;
+        }
+    }
+    traffic_conn_after_io(c, true);
+}

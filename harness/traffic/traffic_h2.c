@@ -1,0 +1,289 @@
+/* SPDX-License-Identifier: MIT */
+/* HTTP/2 (h2c prior knowledge or TLS) on a traffic connection, with an nghttp2 client session:
+ * read -> nghttp2_session_mem_recv -> callbacks record the response -> nghttp2_session_mem_send
+ * into the bufferevent's output, one write per loop turn. gRPC unary rides on this too (the
+ * request is a POST with a framed message; grpc-status comes from the trailers). */
+#include "traffic_worker.h"
+
+#include "gs_time.h"
+
+#include <event2/buffer.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#define H2_WINDOW (1 << 24)
+
+static traffic_req *h2_req(nghttp2_session *s, int32_t stream_id)
+{
+    /* a slot reused after a timeout may still be the user data of its old stream */
+    traffic_req *r = nghttp2_session_get_stream_user_data(s, stream_id);
+    return r != NULL && r->in_use && r->stream_id == stream_id ? r : NULL;
+}
+
+/* Fires when a HEADERS frame starts: is it the response head or the trailer section? */
+static int on_h2_begin_headers(nghttp2_session *s, const nghttp2_frame *frame, void *user)
+{
+    (void)user;
+    if (frame->hd.type != NGHTTP2_HEADERS)
+        return 0;
+    traffic_req *r = h2_req(s, frame->hd.stream_id);
+    if (r != NULL)
+        r->in_trailers = r->head_done;
+    return 0;
+}
+
+/* Fires for each header field; records status, backend, gRPC fields and (with a callback)
+ * copies. May not free anything. */
+static int on_h2_header(nghttp2_session *s, const nghttp2_frame *frame, const uint8_t *name,
+                        size_t namelen, const uint8_t *value, size_t valuelen, uint8_t flags,
+                        void *user)
+{
+    (void)flags;
+    traffic_conn *c = user;
+    if (frame->hd.type != NGHTTP2_HEADERS)
+        return 0;
+    traffic_req *r = h2_req(s, frame->hd.stream_id);
+    if (r == NULL)
+        return 0;
+    if (namelen == 7 && memcmp(name, ":status", 7) == 0) {
+        int st = 0;
+        for (size_t k = 0; k < valuelen && k < 3; k++)
+            st = st * 10 + (value[k] - '0');
+        r->status = st;
+        if (st >= 200)
+            r->head_done = true;
+        return 0;
+    }
+    if (!r->in_trailers && r->status < 200)
+        return 0; /* fields of an interim (1xx) response */
+    traffic_req_header(c, r, (const char *)name, namelen, (const char *)value, valuelen,
+                       r->in_trailers);
+    return 0;
+}
+
+static int on_h2_data_chunk(nghttp2_session *s, uint8_t flags, int32_t stream_id,
+                            const uint8_t *data, size_t len, void *user)
+{
+    (void)flags;
+    traffic_req *r = h2_req(s, stream_id);
+    if (r != NULL)
+        traffic_req_body(user, r, (const char *)data, len);
+    return 0;
+}
+
+static int on_h2_frame_recv(nghttp2_session *s, const nghttp2_frame *frame, void *user)
+{
+    traffic_conn *c = user;
+    switch (frame->hd.type) {
+    case NGHTTP2_HEADERS:
+    case NGHTTP2_DATA:
+        if (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) {
+            traffic_req *r = h2_req(s, frame->hd.stream_id);
+            if (r != NULL)
+                r->complete = true;
+        }
+        break;
+    case NGHTTP2_GOAWAY:
+        c->h2_goaway = true;
+        break;
+    default:
+        break;
+    }
+    return 0;
+}
+
+/* Fires when a stream is closed for any reason; the one place requests finish. */
+static int on_h2_stream_close(nghttp2_session *s, int32_t stream_id, uint32_t error_code,
+                              void *user)
+{
+    traffic_conn *c = user;
+    traffic_req *r = h2_req(s, stream_id);
+    if (r == NULL)
+        return 0;
+    nghttp2_session_set_stream_user_data(s, stream_id, NULL);
+    if (r->complete && r->head_done) {
+        traffic_req_finish(c, r, GS_TRAFFIC_OK, NULL);
+    } else {
+        char detail[80];
+        snprintf(detail, sizeof(detail), "stream reset (%s)", nghttp2_http2_strerror(error_code));
+        traffic_req_finish(c, r, GS_TRAFFIC_ERR_RESET, detail);
+    }
+    return 0;
+}
+
+/* Supplies the request body of the stream. */
+static ssize_t h2_read_body(nghttp2_session *s, int32_t stream_id, uint8_t *buf, size_t length,
+                            uint32_t *data_flags, nghttp2_data_source *source, void *user)
+{
+    (void)source;
+    traffic_conn *c = user;
+    traffic_req *r = h2_req(s, stream_id);
+    const traffic_run *run = c->w->run;
+    if (r == NULL) {
+        *data_flags |= NGHTTP2_DATA_FLAG_EOF;
+        return 0;
+    }
+    size_t left = run->body_len - r->body_sent;
+    size_t n = left < length ? left : length;
+    memcpy(buf, run->body + r->body_sent, n);
+    r->body_sent += n;
+    if (r->body_sent == run->body_len)
+        *data_flags |= NGHTTP2_DATA_FLAG_EOF;
+    return (ssize_t)n;
+}
+
+static int h2_on_open(traffic_conn *c)
+{
+    nghttp2_session_callbacks *cbs;
+    nghttp2_session_callbacks_new(&cbs);
+    nghttp2_session_callbacks_set_on_begin_headers_callback(cbs, on_h2_begin_headers);
+    nghttp2_session_callbacks_set_on_header_callback(cbs, on_h2_header);
+    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, on_h2_data_chunk);
+    nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, on_h2_frame_recv);
+    nghttp2_session_callbacks_set_on_stream_close_callback(cbs, on_h2_stream_close);
+    nghttp2_option *opt;
+    nghttp2_option_new(&opt);
+    nghttp2_option_set_peer_max_concurrent_streams(opt, c->nslots);
+    int rc = nghttp2_session_client_new2(&c->h2, cbs, c, opt);
+    nghttp2_option_del(opt);
+    nghttp2_session_callbacks_del(cbs);
+    if (rc != 0)
+        return -1;
+    c->h2_goaway = false;
+    nghttp2_settings_entry iv[] = {
+        {NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
+        {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, 100},
+        {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, H2_WINDOW},
+    };
+    nghttp2_submit_settings(c->h2, NGHTTP2_FLAG_NONE, iv, sizeof(iv) / sizeof(iv[0]));
+    nghttp2_session_set_local_window_size(c->h2, NGHTTP2_FLAG_NONE, 0, H2_WINDOW);
+    return 0;
+}
+
+/* nghttp2_nv wants mutable pointers; nghttp2 copies (or, with the flag, only reads) them. */
+static nghttp2_nv h2_nv(const char *name, size_t nlen, const char *value, size_t vlen,
+                        uint8_t flags)
+{
+    nghttp2_nv nv = {(uint8_t *)(uintptr_t)name, (uint8_t *)(uintptr_t)value, nlen, vlen, flags};
+    return nv;
+}
+
+#define H2_NV(n, v, vl) h2_nv((n), sizeof(n) - 1, (v), (vl), NGHTTP2_NV_FLAG_NO_COPY_NAME)
+
+static gs_traffic_error h2_submit(traffic_conn *c, traffic_req *r)
+{
+    const traffic_run *run = c->w->run;
+    if (c->h2 == NULL)
+        return GS_TRAFFIC_ERR_PROTOCOL;
+    nghttp2_nv nva[64 + 8];
+    size_t n = 0;
+    const char *scheme = run->cfg.tls ? "https" : "http";
+    nva[n++] = H2_NV(":method", run->method, strlen(run->method));
+    nva[n++] = H2_NV(":scheme", scheme, strlen(scheme));
+    nva[n++] = H2_NV(":authority", run->authority, strlen(run->authority));
+    nva[n++] = H2_NV(":path", run->path, strlen(run->path));
+    char clen[24];
+    if (run->cfg.protocol == GS_TRAFFIC_GRPC) {
+        nva[n++] = H2_NV("content-type", "application/grpc", 16);
+        nva[n++] = H2_NV("te", "trailers", 8);
+        nva[n++] = H2_NV("grpc-timeout", run->grpc_timeout, strlen(run->grpc_timeout));
+    } else if (run->body_len > 0) {
+        int len = snprintf(clen, sizeof(clen), "%zu", run->body_len);
+        nva[n++] = H2_NV("content-length", clen, (size_t)len);
+    }
+    if (r->id[0] != '\0')
+        nva[n++] = H2_NV("x-gatesim-request-id", r->id, strlen(r->id));
+    for (size_t k = 0; k < run->num_headers && n < sizeof(nva) / sizeof(nva[0]); k++) {
+        const gs_traffic_header *h = &run->headers[k];
+        nva[n++] =
+            h2_nv(h->name, strlen(h->name), h->value, strlen(h->value), NGHTTP2_NV_FLAG_NONE);
+    }
+    nghttp2_data_provider prd = {.source = {.ptr = NULL}, .read_callback = h2_read_body};
+    r->body_sent = 0;
+    r->in_trailers = false;
+    int32_t id = nghttp2_submit_request(c->h2, NULL, nva, n, run->body_len > 0 ? &prd : NULL, r);
+    if (id < 0)
+        return GS_TRAFFIC_ERR_PROTOCOL;
+    r->stream_id = id;
+    return GS_TRAFFIC_OK;
+}
+
+static gs_traffic_error h2_on_read(traffic_conn *c)
+{
+    if (c->h2 == NULL)
+        return GS_TRAFFIC_OK;
+    struct evbuffer *in = bufferevent_get_input(c->bev);
+    size_t avail;
+    while ((avail = evbuffer_get_length(in)) > 0) {
+        struct evbuffer_iovec vec;
+        if (evbuffer_peek(in, -1, NULL, &vec, 1) < 1)
+            break;
+        ssize_t rv = nghttp2_session_mem_recv(c->h2, vec.iov_base, vec.iov_len);
+        if (rv < 0)
+            return GS_TRAFFIC_ERR_PROTOCOL;
+        evbuffer_drain(in, (size_t)rv);
+        c->w->bytes_received += (uint64_t)rv;
+    }
+    return GS_TRAFFIC_OK;
+}
+
+static void h2_on_eof(traffic_conn *c)
+{
+    (void)c; /* HTTP/2 needs no EOF to delimit anything */
+}
+
+static gs_traffic_error h2_flush(traffic_conn *c)
+{
+    if (c->h2 == NULL)
+        return GS_TRAFFIC_OK;
+    struct evbuffer *out = bufferevent_get_output(c->bev);
+    for (;;) {
+        const uint8_t *data;
+        ssize_t n = nghttp2_session_mem_send(c->h2, &data);
+        if (n < 0)
+            return GS_TRAFFIC_ERR_PROTOCOL;
+        if (n == 0)
+            break;
+        evbuffer_add(out, data, (size_t)n);
+    }
+    if (!nghttp2_session_want_read(c->h2) && !nghttp2_session_want_write(c->h2) && !c->want_close) {
+        c->want_close = true;
+        c->close_error = GS_TRAFFIC_ERR_RESET;
+        c->close_detail = "HTTP/2 session ended (GOAWAY)";
+    }
+    return GS_TRAFFIC_OK;
+}
+
+static bool h2_expire(traffic_conn *c, traffic_req *r)
+{
+    if (c->h2 == NULL || r->stream_id <= 0)
+        return true;
+    nghttp2_session_set_stream_user_data(c->h2, r->stream_id, NULL);
+    nghttp2_submit_rst_stream(c->h2, NGHTTP2_FLAG_NONE, r->stream_id, NGHTTP2_CANCEL);
+    traffic_req_finish(c, r, GS_TRAFFIC_ERR_TIMEOUT, "request timeout");
+    return false;
+}
+
+static bool h2_draining(const traffic_conn *c)
+{
+    return c->h2_goaway;
+}
+
+static void h2_on_close(traffic_conn *c)
+{
+    nghttp2_session_del(c->h2);
+    c->h2 = NULL;
+}
+
+const gs_proto_ops traffic_h2_ops = {
+    .name = "http2",
+    .on_open = h2_on_open,
+    .submit = h2_submit,
+    .on_read = h2_on_read,
+    .on_eof = h2_on_eof,
+    .flush = h2_flush,
+    .expire = h2_expire,
+    .draining = h2_draining,
+    .on_close = h2_on_close,
+};

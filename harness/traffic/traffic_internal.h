@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: MIT */
+/* Private to harness/traffic: the run, its workers, their connections and request slots, and
+ * the protocol-neutral ops (gs_proto_ops) that HTTP/1.1 and HTTP/2 implement. A worker owns its
+ * event base, connections and statistics; nothing here is shared between workers while running
+ * except the read-only run description and the callback lock. */
+#ifndef TRAFFIC_INTERNAL_H
+#define TRAFFIC_INTERNAL_H
+
+#include "gs_buf.h"
+#include "gs_chunked.h"
+#include "gs_h1_response.h"
+#include "gs_rate.h"
+#include "gs_traffic.h"
+
+#include <event2/event.h>
+#include <event2/bufferevent.h>
+#include <nghttp2/nghttp2.h>
+#include <openssl/ssl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/socket.h>
+
+typedef struct traffic_run traffic_run;
+typedef struct traffic_worker traffic_worker;
+typedef struct traffic_conn traffic_conn;
+typedef struct traffic_req traffic_req;
+
+/* One request in flight (a slot of a connection). Reused; buffers keep their capacity. */
+struct traffic_req {
+    bool in_use;
+    bool warmup;
+    bool head_done;   /* final response head seen */
+    bool complete;    /* response fully received (HTTP/2: END_STREAM seen) */
+    bool in_trailers; /* HTTP/2: the HEADERS frame being received is the trailer section */
+    size_t body_sent; /* HTTP/2: request body bytes handed to nghttp2 */
+    uint64_t index;
+    int64_t intended_ns, sent_ns, deadline_ns;
+    int32_t stream_id; /* HTTP/2 */
+    int status;
+    int grpc_status; /* -1 when absent */
+    gs_buf hstore;   /* with a callback: "name\0value\0" for headers, then trailers */
+    size_t num_headers, num_trailers;
+    gs_buf grpc_message; /* raw (percent-encoded) grpc-message */
+    char backend[256];   /* x-gatesim-backend, NUL-terminated; "" when absent */
+    gs_buf body;         /* with a callback: first body_limit bytes (gRPC: still framed) */
+    uint64_t body_total;
+    char id[96]; /* x-gatesim-request-id value, "" when none */
+};
+
+typedef enum traffic_conn_state {
+    TRAFFIC_CONN_IDLE = 0,   /* no socket */
+    TRAFFIC_CONN_CONNECTING, /* TCP (and TLS) in progress; requests may already be queued */
+    TRAFFIC_CONN_READY,
+} traffic_conn_state;
+
+/* The protocol half of a connection. Byte handlers never free the connection: they report
+ * completions through traffic_req_finish and failures by returning a gs_traffic_error, and the
+ * caller closes afterwards. */
+typedef struct gs_proto_ops {
+    const char *name;
+    /* A socket was just created for |c| (before connect): set up protocol state. */
+    int (*on_open)(traffic_conn *c);
+    /* Queue request |r| on |c|. Returns GS_TRAFFIC_OK or an error class. */
+    gs_traffic_error (*submit)(traffic_conn *c, traffic_req *r);
+    /* Bytes arrived in the bufferevent's input. Returns GS_TRAFFIC_OK or an error class
+     * (the connection is then failed). */
+    gs_traffic_error (*on_read)(traffic_conn *c);
+    /* The peer closed: finish what EOF completes (until-close bodies). */
+    void (*on_eof)(traffic_conn *c);
+    /* Write what the protocol has pending (HTTP/2 frames). */
+    gs_traffic_error (*flush)(traffic_conn *c);
+    /* Request |r| passed its deadline. Returns true when the whole connection must go
+     * (HTTP/1.1), false when the request alone was cancelled (HTTP/2 RST_STREAM). */
+    bool (*expire)(traffic_conn *c, traffic_req *r);
+    /* True when no new request may be queued now (HTTP/2 after GOAWAY). */
+    bool (*draining)(const traffic_conn *c);
+    /* Release protocol state; the socket is being closed. */
+    void (*on_close)(traffic_conn *c);
+} gs_proto_ops;
+
+extern const gs_proto_ops traffic_h1_ops;
+extern const gs_proto_ops traffic_h2_ops;
+
+struct traffic_conn {
+    traffic_worker *w;
+    unsigned id;
+    struct bufferevent *bev;
+    traffic_conn_state state;
+    int64_t connect_deadline_ns;
+    int64_t retry_at_ns; /* after a connect failure: do not reconnect before this */
+    traffic_req *slots;
+    unsigned nslots, inflight;
+    bool want_close;              /* close after the current I/O callback returns */
+    gs_traffic_error close_error; /* the class for requests still in flight at that close */
+    const char *close_detail;
+    /* HTTP/1.1: slots in send order (pipelining) */
+    unsigned *fifo;
+    unsigned fifo_head, fifo_len;
+    gs_h1_response *h1; /* scratch for the head parser */
+    gs_h1_body_kind h1_body;
+    uint64_t h1_remaining;
+    bool h1_keep_alive;
+    gs_chunked h1_chunked;
+    /* HTTP/2 */
+    nghttp2_session *h2;
+    bool h2_goaway;
+};
+
+/* Everything read-only shared by the workers of one run. */
+struct traffic_run {
+    gs_traffic_config cfg; /* copy; pointers borrowed from the caller */
+    struct sockaddr_storage addr;
+    socklen_t addr_len;
+    char *authority, *path, *method, *sni;
+    gs_traffic_header *headers; /* lowercase names (HTTP/2 wants them); Host removed */
+    size_t num_headers;
+    gs_buf grpc_body; /* the request message with its 5-byte prefix */
+    const char *body; /* what goes on the wire (gRPC: grpc_body) */
+    size_t body_len;
+    char grpc_timeout[32];
+    SSL_CTX *ssl_ctx; /* shared: SSL_new is thread-safe */
+    bool is_h2;
+    pthread_mutex_t cb_lock;
+    unsigned threads;
+    int64_t start_ns, measure_start_ns;
+};
+
+struct traffic_worker {
+    traffic_run *run;
+    unsigned id;
+    pthread_t thread;
+    struct event_base *base;
+    struct event *tick_ev, *rate_ev, *pump_ev;
+    traffic_conn *conns;
+    unsigned nconns, cursor;
+    /* budget */
+    uint64_t quota; /* measured requests this worker may start; UINT64_MAX by time */
+    uint64_t started_measured;
+    uint64_t started; /* all requests started; index = started * threads + id */
+    uint64_t outstanding;
+    int64_t end_ns; /* by time: no measured request starts at or after this */
+    bool open_loop;
+    gs_rate rate;
+    bool stopping; /* cancelled: finish now */
+    bool done;
+    /* HTTP/1.1 request bytes without the request id: prefix up to the last header, suffix =
+     * CRLF + body */
+    gs_buf h1_prefix, h1_suffix, h1_full;
+    /* statistics */
+    gs_histogram *latency, *service;
+    uint64_t responses, errors[GS_TRAFFIC_ERR_COUNT], warmup_requests, abandoned;
+    uint64_t status_counts[1000];
+    uint64_t grpc_counts[18]; /* 0..16, [17] other */
+    gs_traffic_counts backends, replicas;
+    uint64_t connections_opened, bytes_received;
+    int64_t last_done_ns;
+    _Atomic uint64_t progress_done, progress_errors;
+    atomic_bool finished;
+    gs_buf chunk_scratch; /* HTTP/1.1: decoded chunk data on its way to a request's body */
+    /* scratch for callbacks */
+    gs_traffic_header *cb_headers;
+    size_t cb_cap;
+};
+
+/* Called by the protocols when request |r| of |c| is over (response complete or failed).
+ * Records it, calls the callback, frees the slot and may start the next request. Never frees
+ * |c|. */
+void traffic_req_finish(traffic_conn *c, traffic_req *r, gs_traffic_error e, const char *detail);
+
+/* Records a response header (or trailer) of |r|: status, backend, gRPC fields, and with a
+ * callback the copy. Names are matched case-insensitively. */
+void traffic_req_header(traffic_conn *c, traffic_req *r, const char *name, size_t nlen,
+                        const char *value, size_t vlen, bool trailer);
+/* Records body bytes of |r| (bounded copy with a callback, or for gRPC). */
+void traffic_req_body(traffic_conn *c, traffic_req *r, const char *data, size_t len);
+
+/* Counts keyed by name (bounded; see gs_traffic_counts). */
+void traffic_counts_add(gs_traffic_counts *c, const char *name, size_t len, uint64_t n);
+void traffic_counts_merge(gs_traffic_counts *dst, const gs_traffic_counts *src);
+void traffic_counts_clear(gs_traffic_counts *c);
+
+#endif

@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: MIT */
+/* The traffic engine's vocabulary and outputs: protocol and error-class names, the JSON form of
+ * a result (DESIGN §2, shared by `gatesim load` and the runner's results.json), and the URL
+ * syntax `gatesim load` accepts. No I/O. */
+#include "gs_traffic.h"
+
+#include "gs_alloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const char *const traffic_error_names[GS_TRAFFIC_ERR_COUNT] = {
+    "ok", "connect", "tls", "timeout", "protocol", "reset",
+};
+
+const char *gs_traffic_error_name(gs_traffic_error e)
+{
+    return (unsigned)e < GS_TRAFFIC_ERR_COUNT ? traffic_error_names[e] : "unknown";
+}
+
+static const char *const traffic_protocol_names[] = {"http1", "h2c", "http2", "grpc"};
+
+const char *gs_traffic_protocol_name(gs_traffic_protocol p)
+{
+    return (unsigned)p < 4 ? traffic_protocol_names[p] : "unknown";
+}
+
+int gs_traffic_protocol_parse(const char *s, gs_traffic_protocol *out)
+{
+    for (unsigned k = 0; k < 4; k++) {
+        if (strcmp(s, traffic_protocol_names[k]) == 0) {
+            *out = (gs_traffic_protocol)k;
+            return 0;
+        }
+    }
+    return GS_ERR_INVALID;
+}
+
+static void result_write_counts(gs_json *j, const char *key, const gs_traffic_counts *c)
+{
+    gs_json_key(j, key);
+    gs_json_object_begin(j);
+    for (size_t k = 0; k < c->len; k++) {
+        gs_json_key(j, c->items[k].name);
+        gs_json_uint(j, c->items[k].count);
+    }
+    gs_json_object_end(j);
+}
+
+static void result_write_latency(gs_json *j, const char *key, const gs_histogram *h)
+{
+    static const struct {
+        const char *name;
+        double p;
+    } pcts[] = {{"p50", 50}, {"p75", 75},    {"p90", 90},     {"p95", 95},
+                {"p99", 99}, {"p999", 99.9}, {"p9999", 99.99}};
+    gs_json_key(j, key);
+    gs_json_object_begin(j);
+    for (size_t k = 0; k < sizeof(pcts) / sizeof(pcts[0]); k++) {
+        gs_json_key(j, pcts[k].name);
+        gs_json_double(j, (double)gs_histogram_percentile(h, pcts[k].p) / 1e6);
+    }
+    gs_json_key(j, "max");
+    gs_json_double(j, (double)gs_histogram_max(h) / 1e6);
+    gs_json_key(j, "min");
+    gs_json_double(j, (double)gs_histogram_min(h) / 1e6);
+    gs_json_key(j, "mean");
+    gs_json_double(j, gs_histogram_mean(h) / 1e6);
+    gs_json_object_end(j);
+}
+
+void gs_traffic_result_write_json(const gs_traffic_result *r, gs_json *j)
+{
+    gs_json_object_begin(j);
+    gs_json_key(j, "requests");
+    gs_json_uint(j, r->requests);
+    gs_json_key(j, "responses");
+    gs_json_uint(j, r->responses);
+    gs_json_key(j, "durationSeconds");
+    gs_json_double(j, r->duration_s);
+    gs_json_key(j, "rps");
+    gs_json_double(j, r->rps);
+    if (r->target_rps > 0) {
+        gs_json_key(j, "targetRps");
+        gs_json_double(j, r->target_rps);
+    }
+    result_write_latency(j, "latencyMs", r->latency);
+    result_write_latency(j, "serviceLatencyMs", r->service);
+    result_write_counts(j, "statuses", &r->statuses);
+    if (r->grpc_statuses.len > 0)
+        result_write_counts(j, "grpcStatuses", &r->grpc_statuses);
+    result_write_counts(j, "backends", &r->backends);
+    result_write_counts(j, "replicas", &r->replicas);
+    gs_json_key(j, "errors");
+    gs_json_object_begin(j);
+    for (int e = 1; e < GS_TRAFFIC_ERR_COUNT; e++) {
+        gs_json_key(j, traffic_error_names[e]);
+        gs_json_uint(j, r->errors[e]);
+    }
+    gs_json_object_end(j);
+    gs_json_key(j, "warmupRequests");
+    gs_json_uint(j, r->warmup_requests);
+    gs_json_key(j, "abandoned");
+    gs_json_uint(j, r->abandoned);
+    gs_json_key(j, "connections");
+    gs_json_uint(j, r->connections_opened);
+    gs_json_key(j, "bytesReceived");
+    gs_json_uint(j, r->bytes_received);
+    gs_json_key(j, "cpuSeconds");
+    gs_json_double(j, r->cpu_user_s + r->cpu_system_s);
+    gs_json_object_end(j);
+}
+
+/* ---- URLs ---------------------------------------------------------------------------------- */
+
+void gs_traffic_url_clear(gs_traffic_url *u)
+{
+    free(u->host);
+    free(u->authority);
+    free(u->address);
+    free(u->path);
+    memset(u, 0, sizeof(*u));
+}
+
+int gs_traffic_url_parse(const char *s, gs_traffic_url *out, gs_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    const char *p;
+    if (strncasecmp(s, "http://", 7) == 0) {
+        p = s + 7;
+    } else if (strncasecmp(s, "https://", 8) == 0) {
+        p = s + 8;
+        out->tls = true;
+    } else {
+        return gs_error_set(err, GS_ERR_INVALID,
+                            "bad URL \"%s\": it must start with http:// or https://", s);
+    }
+    size_t alen = strcspn(p, "/?#");
+    const char *rest = p + alen;
+    if (alen == 0)
+        return gs_error_set(err, GS_ERR_INVALID, "bad URL \"%s\": no host", s);
+    if (memchr(p, '@', alen) != NULL)
+        return gs_error_set(err, GS_ERR_INVALID, "bad URL \"%s\": user info is not supported", s);
+    const char *host = p, *port = NULL;
+    size_t hlen;
+    if (p[0] == '[') {
+        const char *close = memchr(p, ']', alen);
+        if (close == NULL)
+            return gs_error_set(err, GS_ERR_INVALID, "bad URL \"%s\": unclosed [", s);
+        host = p + 1;
+        hlen = (size_t)(close - p - 1);
+        if (close + 1 < p + alen) {
+            if (close[1] != ':')
+                return gs_error_set(err, GS_ERR_INVALID, "bad URL \"%s\": junk after ]", s);
+            port = close + 2;
+        }
+    } else {
+        const char *colon = memchr(p, ':', alen);
+        hlen = colon ? (size_t)(colon - p) : alen;
+        if (colon)
+            port = colon + 1;
+    }
+    if (hlen == 0)
+        return gs_error_set(err, GS_ERR_INVALID, "bad URL \"%s\": no host", s);
+    for (size_t k = 0; k < hlen; k++) {
+        char ch = host[k];
+        if (!(ch == '.' || ch == '-' || ch == '_' || ch == ':' || (ch >= '0' && ch <= '9') ||
+              (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')))
+            return gs_error_set(err, GS_ERR_INVALID, "bad URL \"%s\": bad character in host", s);
+    }
+    unsigned portnum = out->tls ? 443 : 80;
+    if (port != NULL) {
+        size_t plen = (size_t)(p + alen - port);
+        if (plen == 0 || plen > 5 || strspn(port, "0123456789") < plen)
+            return gs_error_set(err, GS_ERR_INVALID, "bad URL \"%s\": bad port", s);
+        portnum = (unsigned)strtoul(port, NULL, 10);
+        if (portnum == 0 || portnum > 65535)
+            return gs_error_set(err, GS_ERR_INVALID, "bad URL \"%s\": port out of range", s);
+    }
+    out->host = gs_xstrndup(host, hlen);
+    bool v6 = p[0] == '[';
+    bool default_port = portnum == (out->tls ? 443u : 80u);
+    out->port = portnum;
+    if (default_port)
+        out->authority = v6 ? gs_xasprintf("[%s]", out->host) : gs_xstrdup(out->host);
+    else
+        out->authority = v6 ? gs_xasprintf("[%s]:%u", out->host, portnum)
+                            : gs_xasprintf("%s:%u", out->host, portnum);
+    out->address = v6 ? gs_xasprintf("[%s]:%u", out->host, portnum)
+                      : gs_xasprintf("%s:%u", out->host, portnum);
+    size_t plen = strcspn(rest, "#");
+    if (plen == 0 || rest[0] == '?')
+        out->path = rest[0] == '?' ? gs_xasprintf("/%.*s", (int)plen, rest) : gs_xstrdup("/");
+    else
+        out->path = gs_xstrndup(rest, plen);
+    for (const char *q = out->path; *q; q++) {
+        if ((unsigned char)*q <= ' ' || *q == 0x7f) {
+            gs_traffic_url_clear(out);
+            return gs_error_set(err, GS_ERR_INVALID,
+                                "bad URL \"%s\": spaces or control characters in the path", s);
+        }
+    }
+    return 0;
+}

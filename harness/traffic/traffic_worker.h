@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/* Private to harness/traffic: the functions connections and workers call on each other
+ * (traffic_conn.c owns sockets and slots, traffic_worker.c owns threads, timers and results). */
+#ifndef TRAFFIC_WORKER_H
+#define TRAFFIC_WORKER_H
+
+#include "traffic_internal.h"
+
+/* Opens a socket for |c| (state IDLE -> CONNECTING). Returns 0, or -1 when no socket could be
+ * made (counted as an error of the right class). */
+int traffic_conn_open(traffic_conn *c);
+/* Fails every request in flight on |c| with |e| and drops the socket (state -> IDLE). */
+void traffic_conn_close(traffic_conn *c, gs_traffic_error e, const char *detail);
+/* After an I/O callback on |c|: close when asked, start more requests (|refill|), flush. */
+void traffic_conn_after_io(traffic_conn *c, bool refill);
+/* Connect timeout and request deadlines of |c| at |now|. */
+void traffic_conn_check_deadlines(traffic_conn *c, int64_t now);
+
+/* True when the worker may not start any more requests. */
+bool traffic_worker_exhausted(traffic_worker *w, int64_t now);
+/* Starts what the load model allows now; arms the rate timer. */
+void traffic_worker_pump(traffic_worker *w);
+/* Ends the worker's loop once nothing may start and nothing is in flight. */
+void traffic_worker_check_done(traffic_worker *w);
+
+#endif

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: MIT */
+/* gs_traffic_url_parse and the result JSON: what `gatesim load` accepts, refuses and prints. */
+#include "gs_test.h"
+#include "gs_traffic.h"
+
+#include <string.h>
+
+START_TEST(parses_urls)
+{
+    gs_traffic_url u;
+    gs_error err;
+    ck_assert_int_eq(gs_traffic_url_parse("http://example.com", &u, &err), 0);
+    ck_assert(!u.tls);
+    ck_assert_str_eq(u.host, "example.com");
+    ck_assert_uint_eq(u.port, 80);
+    ck_assert_str_eq(u.authority, "example.com");
+    ck_assert_str_eq(u.address, "example.com:80");
+    ck_assert_str_eq(u.path, "/");
+    gs_traffic_url_clear(&u);
+
+    ck_assert_int_eq(gs_traffic_url_parse("https://a.b:8443/x/y?q=1#frag", &u, &err), 0);
+    ck_assert(u.tls);
+    ck_assert_uint_eq(u.port, 8443);
+    ck_assert_str_eq(u.authority, "a.b:8443");
+    ck_assert_str_eq(u.path, "/x/y?q=1");
+    gs_traffic_url_clear(&u);
+
+    ck_assert_int_eq(gs_traffic_url_parse("http://[::1]:9000?x", &u, &err), 0);
+    ck_assert_str_eq(u.host, "::1");
+    ck_assert_str_eq(u.address, "[::1]:9000");
+    ck_assert_str_eq(u.authority, "[::1]:9000");
+    ck_assert_str_eq(u.path, "/?x");
+    gs_traffic_url_clear(&u);
+}
+END_TEST
+
+START_TEST(refuses_bad_urls)
+{
+    const char *bad[] = {"example.com",  "ftp://x/",        "http://",      "http:///x",
+                         "http://h:0/",  "http://h:99999/", "http://h:8x/", "http://u@h/",
+                         "http://[::1/", "http://h/a b",    "http://h o/"};
+    for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+        gs_traffic_url u;
+        gs_error err = {0};
+        ck_assert_msg(gs_traffic_url_parse(bad[k], &u, &err) == GS_ERR_INVALID, "accepted %s",
+                      bad[k]);
+        ck_assert_ptr_nonnull(strstr(err.msg, "bad URL"));
+    }
+}
+END_TEST
+
+START_TEST(names_round_trip)
+{
+    gs_traffic_protocol p;
+    ck_assert_int_eq(gs_traffic_protocol_parse("h2c", &p), 0);
+    ck_assert_int_eq(p, GS_TRAFFIC_H2C);
+    ck_assert_str_eq(gs_traffic_protocol_name(GS_TRAFFIC_GRPC), "grpc");
+    ck_assert_int_eq(gs_traffic_protocol_parse("h3", &p), GS_ERR_INVALID);
+    ck_assert_str_eq(gs_traffic_error_name(GS_TRAFFIC_ERR_RESET), "reset");
+    ck_assert_str_eq(gs_traffic_error_name(GS_TRAFFIC_ERR_CONNECT), "connect");
+}
+END_TEST
+
+START_TEST(config_defaults_and_bad_config)
+{
+    gs_traffic_config cfg;
+    gs_traffic_config_init(&cfg);
+    ck_assert_uint_eq(cfg.connections, 1);
+    ck_assert_uint_eq(cfg.streams, 1);
+    gs_traffic_result *res = NULL;
+    gs_error err = {0};
+    /* no bound */
+    cfg.address = "127.0.0.1:1";
+    ck_assert_int_eq(gs_traffic_run(&cfg, &res, &err), GS_ERR_INVALID);
+    ck_assert_ptr_null(res);
+    /* no port */
+    cfg.requests = 1;
+    cfg.address = "127.0.0.1";
+    ck_assert_int_eq(gs_traffic_run(&cfg, &res, &err), GS_ERR_INVALID);
+    /* gRPC without a method */
+    cfg.address = "127.0.0.1:1";
+    cfg.protocol = GS_TRAFFIC_GRPC;
+    ck_assert_int_eq(gs_traffic_run(&cfg, &res, &err), GS_ERR_INVALID);
+    ck_assert_ptr_nonnull(strstr(err.msg, "gRPC"));
+}
+END_TEST
+
+static Suite *url_suite(void)
+{
+    Suite *s = suite_create("url");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, parses_urls);
+    tcase_add_test(tc, refuses_bad_urls);
+    tcase_add_test(tc, names_round_trip);
+    tcase_add_test(tc, config_defaults_and_bad_config);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return gs_test_run(url_suite());
+}
