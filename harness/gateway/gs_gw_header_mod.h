@@ -5,6 +5,7 @@
 #define GS_GW_HEADER_MOD_H
 
 #include "gs_gw_headers.h"
+#include "gs_route_table.h"
 
 typedef struct gs_gw_kv {
     const char *name;
@@ -25,5 +26,8 @@ typedef struct gs_gw_header_mod {
  * one), then add (append a field; the upstream or client sees it as "existing,new").
  * The spec makes the three lists disjoint, so the order only matters for invalid input. */
 void gs_gw_header_mod_apply(const gs_gw_header_mod *mod, gs_gw_headers *h);
+
+/* The same, for a filter as the compiled route table holds it. */
+void gs_gw_header_mod_apply_rt(const gs_rt_header_mod *mod, gs_gw_headers *h);
 
 #endif

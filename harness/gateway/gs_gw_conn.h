@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT */
+/* A downstream (client-side) connection of the gateway and the two protocols it may speak.
+ * gs_gw_server accepts and detects the protocol (ALPN on TLS, the HTTP/2 preface on cleartext),
+ * then hands the connection to the HTTP/1.1 or the HTTP/2 side. Internal to harness/gateway. */
+#ifndef GS_GW_CONN_H
+#define GS_GW_CONN_H
+
+#include "gs_gw_exchange.h"
+
+#include <event2/bufferevent.h>
+#include <sys/queue.h>
+
+typedef struct gs_gw_server gs_gw_server;
+
+/* One listening socket: all listeners of one Gateway on one declared port. */
+typedef struct gs_gw_listen {
+    gs_gw_server *srv;
+    char *gateway_namespace;
+    char *gateway_name;
+    uint16_t port;           /* declared port */
+    gs_rt_protocol protocol; /* HTTP or HTTPS */
+    struct evconnlistener *evl;
+    char address[64]; /* "127.0.0.1:18080" actually bound */
+    SSL_CTX *ssl_ctx; /* HTTPS only */
+    bool seen;        /* mark for listener sync on reload */
+    LIST_ENTRY(gs_gw_listen) link;
+} gs_gw_listen;
+
+typedef enum gs_gw_conn_proto {
+    GS_GW_CONN_DETECT = 0,
+    GS_GW_CONN_H1,
+    GS_GW_CONN_H2,
+} gs_gw_conn_proto;
+
+typedef struct gs_gw_conn {
+    gs_gw_server *srv;
+    gs_gw_runtime *rt;
+    gs_gw_listen *listen;
+    struct bufferevent *bev;
+    SSL *ssl; /* owned by |bev| */
+    char client_ip[64];
+    char *sni; /* owned; TLS only */
+    gs_gw_conn_proto proto;
+    void *state; /* the protocol side's state */
+    bool closing;
+    LIST_ENTRY(gs_gw_conn) link;
+} gs_gw_conn;
+
+/* The listener port of the current snapshot this connection's requests are routed on (NULL when a
+ * reload removed it). */
+const gs_rt_port *gs_gw_conn_port(gs_gw_conn *c, gs_gw_snapshot *snap);
+
+/* Frees the connection (and its bufferevent) and unlinks it from the server. */
+void gs_gw_conn_free(gs_gw_conn *c);
+
+/* Protocol sides: start on a connection whose first bytes may already be in |bev|'s input. */
+void gs_gw_h1_start(gs_gw_conn *c);
+void gs_gw_h1_free(gs_gw_conn *c);
+/* Asks an idle HTTP/1.1 connection to close (graceful shutdown); a busy one closes after its
+ * response. */
+void gs_gw_h1_shutdown(gs_gw_conn *c);
+
+void gs_gw_h2_start(gs_gw_conn *c);
+void gs_gw_h2_free(gs_gw_conn *c);
+/* Sends GOAWAY; the connection closes when its streams are done. */
+void gs_gw_h2_shutdown(gs_gw_conn *c);
+
+#endif

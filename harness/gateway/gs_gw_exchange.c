@@ -1,0 +1,437 @@
+/* SPDX-License-Identifier: MIT */
+/* The request pipeline of the builtin gateway (semantics digest §13), protocol-neutral. Routing
+ * decisions come from control's compiled table (gs_route_table_lookup, gs_rt_rule_pick_backend);
+ * this file only carries them out. */
+#include "gs_gw_exchange.h"
+
+#include "gs_alloc.h"
+#include "gs_gw_cors.h"
+#include "gs_gw_forwarded.h"
+#include "gs_gw_header_mod.h"
+#include "gs_gw_path.h"
+#include "gs_gw_redirect.h"
+#include "gs_log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define EXCHANGE_MAX_RESP_MODS 4
+
+/* gRPC status codes used by the gateway's own answers. */
+enum {
+    GRPC_UNKNOWN = 2,
+    GRPC_DEADLINE_EXCEEDED = 4,
+    GRPC_UNIMPLEMENTED = 12,
+    GRPC_INTERNAL = 13,
+    GRPC_UNAVAILABLE = 14,
+};
+
+struct gs_gw_exchange {
+    gs_gw_runtime *rt;
+    gs_gw_snapshot *snap;
+    gs_gw_request req;
+    gs_gw_on_response on_response;
+    void *arg;
+    gs_gw_exchange **out_slot; /* cleared when the exchange ends inside gs_gw_exchange_start */
+    bool in_start;
+    bool grpc;
+    gs_rt_result res;
+    const gs_rt_header_mod *resp_mods[EXCHANGE_MAX_RESP_MODS];
+    size_t n_resp_mods;
+    gs_gw_headers cors_out;
+    bool cors_actual;
+    struct event *timer;
+    gs_gw_upstream_call *call;
+    gs_gw_response resp;
+    int listener_port; /* declared port, for redirects */
+    const char *scheme;
+};
+
+typedef struct exchange_mirror {
+    gs_gw_runtime *rt;
+    gs_gw_request req;
+    gs_gw_upstream_call *call;
+    struct event *timer;
+} exchange_mirror;
+
+bool gs_gw_request_is_grpc(const gs_gw_request *req)
+{
+    const char *ct = gs_gw_headers_get(&req->headers, "content-type");
+    return req->http2 && ct && strncasecmp(ct, "application/grpc", 16) == 0;
+}
+
+static void exchange_free(gs_gw_exchange *ex)
+{
+    if (ex->in_start && ex->out_slot)
+        *ex->out_slot = NULL;
+    if (ex->timer)
+        event_free(ex->timer);
+    gs_gw_upstream_cancel(ex->call);
+    gs_gw_request_free(&ex->req);
+    gs_gw_response_free(&ex->resp);
+    gs_gw_headers_free(&ex->cors_out);
+    gs_gw_snapshot_unref(ex->snap);
+    ex->rt->exchanges_in_flight--;
+    free(ex);
+}
+
+/* Sends ex->resp downstream (after response filters) and ends the exchange. */
+static void exchange_deliver(gs_gw_exchange *ex)
+{
+    gs_gw_response *r = &ex->resp;
+    gs_gw_counters *c = &ex->rt->counters;
+    int cls = r->status / 100;
+    if (cls >= 1 && cls <= 5)
+        c->responses_by_class[cls]++;
+    if (ex->on_response)
+        ex->on_response(ex->arg, r);
+    exchange_free(ex);
+}
+
+static void exchange_finish_filters(gs_gw_exchange *ex)
+{
+    gs_gw_response *r = &ex->resp;
+    for (size_t i = 0; i < ex->n_resp_mods; i++)
+        gs_gw_header_mod_apply_rt(ex->resp_mods[i], &r->headers);
+    if (ex->cors_actual)
+        for (size_t i = 0; i < ex->cors_out.len; i++)
+            gs_gw_headers_set(&r->headers, ex->cors_out.items[i].name, ex->cors_out.items[i].value);
+}
+
+/* An answer the gateway makes itself. For gRPC calls it is a trailers-only response. */
+static void exchange_answer(gs_gw_exchange *ex, int http_status, int grpc_status, const char *msg)
+{
+    gs_gw_response_free(&ex->resp);
+    if (ex->grpc) {
+        ex->resp.status = 200;
+        gs_gw_headers_add(&ex->resp.headers, "content-type", "application/grpc");
+        char st[16];
+        snprintf(st, sizeof(st), "%d", grpc_status);
+        gs_gw_headers_add(&ex->resp.headers, "grpc-status", st);
+        gs_gw_headers_add(&ex->resp.headers, "grpc-message", msg ? msg : "");
+    } else {
+        gs_gw_response_simple(&ex->resp, http_status, msg);
+    }
+    exchange_finish_filters(ex);
+    exchange_deliver(ex);
+}
+
+static void on_mirror_done(void *arg, int err, gs_gw_response *resp)
+{
+    (void)err;
+    (void)resp; /* a mirror's answer never reaches the client */
+    exchange_mirror *m = arg;
+    m->call = NULL;
+    m->rt->mirrors_in_flight--;
+    event_free(m->timer);
+    gs_gw_request_free(&m->req);
+    free(m);
+}
+
+/* Fires when a mirror takes too long: abandon it. */
+static void on_mirror_timeout(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    exchange_mirror *m = arg;
+    gs_gw_upstream_cancel(m->call);
+    m->call = NULL;
+    on_mirror_done(m, GS_ERR_TIMEOUT, NULL);
+}
+
+static bool exchange_backend_h2(const gs_rt_backend *b, bool grpc)
+{
+    return grpc || (b->app_protocol && strcmp(b->app_protocol, "kubernetes.io/h2c") == 0);
+}
+
+static void exchange_mirror_send(gs_gw_exchange *ex, const gs_rt_mirror *m)
+{
+    gs_gw_runtime *rt = ex->rt;
+    if (m->backend.state != GS_RT_BACKEND_OK)
+        return;
+    if (!gs_gw_rng_sample(&rt->rng, m->numerator, m->denominator))
+        return;
+    gs_gw_service *svc =
+        gs_gw_endpoints_find(rt->endpoints, m->backend.namespace, m->backend.name, m->backend.port);
+    const gs_gw_endpoint *ep = gs_gw_service_next(svc);
+    if (ep == NULL || rt->mirrors_in_flight >= rt->limits.max_mirrors_in_flight) {
+        rt->counters.mirrors_dropped++;
+        return;
+    }
+    exchange_mirror *mc = gs_xcalloc(1, sizeof(*mc));
+    mc->rt = rt;
+    gs_gw_request_copy(&mc->req, &ex->req);
+    if (ex->grpc)
+        gs_gw_headers_set(&mc->req.headers, "te", "trailers");
+    mc->timer = evtimer_new(rt->base, on_mirror_timeout, mc);
+    struct timeval tv = {(time_t)(rt->limits.default_timeout_ms / 1000),
+                         (suseconds_t)(rt->limits.default_timeout_ms % 1000) * 1000};
+    evtimer_add(mc->timer, &tv);
+    rt->mirrors_in_flight++;
+    rt->counters.mirrors_sent++;
+    gs_gw_upstream_send(rt->upstream, ep, exchange_backend_h2(&m->backend, ex->grpc), &mc->req,
+                        on_mirror_done, mc, &mc->call);
+}
+
+static void exchange_rewrite(gs_gw_exchange *ex, const gs_rt_rewrite *rw)
+{
+    if (rw->hostname) {
+        free(ex->req.authority);
+        ex->req.authority = gs_xstrdup(rw->hostname);
+    }
+    if (rw->path.type == GS_RT_PATH_KEEP)
+        return;
+    const char *query = NULL;
+    size_t plen = gs_gw_path_split(ex->req.target, &query);
+    gs_gw_path_mod mod = {rw->path.type == GS_RT_PATH_REPLACE_FULL ? GS_GW_PATH_MOD_FULL
+                                                                   : GS_GW_PATH_MOD_PREFIX,
+                          rw->path.value};
+    char *path = gs_gw_path_apply(&mod, ex->req.target, plen, ex->res.matched_prefix);
+    char *target = query ? gs_xasprintf("%s?%s", path, query) : gs_xstrdup(path);
+    free(path);
+    free(ex->req.target);
+    ex->req.target = target;
+}
+
+static void exchange_redirect(gs_gw_exchange *ex, const gs_rt_redirect *rd)
+{
+    gs_gw_redirect r = {
+        .scheme = rd->scheme,
+        .hostname = rd->hostname,
+        .port = rd->port,
+        .path = {rd->path.type == GS_RT_PATH_REPLACE_FULL     ? GS_GW_PATH_MOD_FULL
+                 : rd->path.type == GS_RT_PATH_REPLACE_PREFIX ? GS_GW_PATH_MOD_PREFIX
+                                                              : GS_GW_PATH_MOD_NONE,
+                 rd->path.value},
+        .status_code = rd->status_code,
+    };
+    gs_gw_redirect_request rq = {ex->scheme, ex->req.authority, ex->listener_port, ex->req.target,
+                                 ex->res.matched_prefix};
+    char *loc = gs_gw_redirect_location(&r, &rq);
+    gs_gw_response_free(&ex->resp);
+    ex->resp.status = gs_gw_redirect_status(&r);
+    gs_gw_headers_add(&ex->resp.headers, "location", loc);
+    gs_gw_headers_add(&ex->resp.headers, "content-length", "0");
+    free(loc);
+    exchange_finish_filters(ex);
+    exchange_deliver(ex);
+}
+
+/* Runs |filters| in list order. Returns true when a filter answered (the exchange is gone). */
+static bool exchange_run_filters(gs_gw_exchange *ex, const gs_rt_filter *filters, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const gs_rt_filter *f = &filters[i];
+        switch (f->type) {
+        case GS_RT_FILTER_REQUEST_HEADER_MODIFIER:
+            gs_gw_header_mod_apply_rt(&f->header_mod, &ex->req.headers);
+            break;
+        case GS_RT_FILTER_RESPONSE_HEADER_MODIFIER:
+            if (ex->n_resp_mods < EXCHANGE_MAX_RESP_MODS)
+                ex->resp_mods[ex->n_resp_mods++] = &f->header_mod;
+            break;
+        case GS_RT_FILTER_REQUEST_REDIRECT:
+            exchange_redirect(ex, &f->redirect);
+            return true;
+        case GS_RT_FILTER_URL_REWRITE:
+            exchange_rewrite(ex, &f->rewrite);
+            break;
+        case GS_RT_FILTER_REQUEST_MIRROR:
+            exchange_mirror_send(ex, &f->mirror);
+            break;
+        case GS_RT_FILTER_CORS: {
+            gs_gw_cors c = {f->cors.allow_origins,     f->cors.n_allow_origins,
+                            f->cors.allow_methods,     f->cors.n_allow_methods,
+                            f->cors.allow_headers,     f->cors.n_allow_headers,
+                            f->cors.expose_headers,    f->cors.n_expose_headers,
+                            f->cors.allow_credentials, f->cors.max_age};
+            gs_gw_headers_clear(&ex->cors_out);
+            gs_gw_cors_action a =
+                gs_gw_cors_eval(&c, ex->req.method, &ex->req.headers, &ex->cors_out);
+            if (a == GS_GW_CORS_PREFLIGHT || a == GS_GW_CORS_PREFLIGHT_DENY) {
+                gs_gw_response_free(&ex->resp);
+                ex->resp.status = 200;
+                for (size_t k = 0; k < ex->cors_out.len; k++)
+                    gs_gw_headers_add(&ex->resp.headers, ex->cors_out.items[k].name,
+                                      ex->cors_out.items[k].value);
+                gs_gw_headers_add(&ex->resp.headers, "content-length", "0");
+                ex->cors_actual = false;
+                exchange_finish_filters(ex);
+                exchange_deliver(ex);
+                return true;
+            }
+            ex->cors_actual = a == GS_GW_CORS_ACTUAL;
+            break;
+        }
+        case GS_RT_FILTER_EXTENSION_REF:
+            exchange_answer(ex, 500, GRPC_INTERNAL, "unresolved ExtensionRef filter");
+            return true;
+        }
+    }
+    return false;
+}
+
+static void on_exchange_upstream(void *arg, int err, gs_gw_response *resp)
+{
+    gs_gw_exchange *ex = arg;
+    ex->call = NULL;
+    if (err) {
+        ex->rt->counters.upstream_errors++;
+        exchange_answer(ex, 502, GRPC_UNAVAILABLE, "upstream connection failed");
+        return;
+    }
+    gs_gw_response_free(&ex->resp);
+    ex->resp = *resp;
+    memset(resp, 0, sizeof(*resp));
+    gs_gw_forwarded_strip_hop(&ex->resp.headers);
+    gs_gw_headers_remove(&ex->resp.headers, "content-length");
+    exchange_finish_filters(ex);
+    exchange_deliver(ex);
+}
+
+/* Fires when the request (or backend request) timeout expires. */
+static void on_exchange_timeout(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    gs_gw_exchange *ex = arg;
+    ex->rt->counters.timeouts++;
+    gs_gw_upstream_cancel(ex->call);
+    ex->call = NULL;
+    exchange_answer(ex, 504, GRPC_DEADLINE_EXCEEDED, "upstream request timeout");
+}
+
+static int64_t exchange_timeout_ms(const gs_gw_exchange *ex)
+{
+    const gs_rt_rule *rule = ex->res.rule;
+    int64_t t = rule->request_timeout_ms;
+    int64_t b = rule->backend_request_timeout_ms;
+    if (t == GS_RT_TIMEOUT_UNSET)
+        t = b == GS_RT_TIMEOUT_UNSET ? ex->rt->limits.default_timeout_ms : 0;
+    if (b != GS_RT_TIMEOUT_UNSET && b > 0 && (t == 0 || b < t))
+        t = b;
+    return t; /* 0: disabled */
+}
+
+static void exchange_route(gs_gw_exchange *ex, const gs_gw_exchange_source *src)
+{
+    gs_gw_runtime *rt = ex->rt;
+    gs_gw_request *req = &ex->req;
+    gs_rt_header *hdrs = gs_xcalloc(req->headers.len + 1, sizeof(*hdrs));
+    for (size_t i = 0; i < req->headers.len; i++) {
+        hdrs[i].name = req->headers.items[i].name;
+        hdrs[i].name_len = req->headers.items[i].name_len;
+        hdrs[i].value = req->headers.items[i].value;
+        hdrs[i].value_len = req->headers.items[i].value_len;
+    }
+    gs_rt_request rq = {
+        .sni = src->sni,
+        .host = req->authority,
+        .host_len = req->authority ? strlen(req->authority) : 0,
+        .method = req->method,
+        .method_len = strlen(req->method),
+        .path = req->target,
+        .path_len = strlen(req->target),
+        .headers = hdrs,
+        .n_headers = req->headers.len,
+    };
+    int rc = gs_route_table_lookup(ex->snap->table, src->port, &rq, &ex->res);
+    free(hdrs);
+    if (rc < 0) {
+        exchange_answer(ex, 500, GRPC_INTERNAL, "route table lookup failed");
+        return;
+    }
+    if (ex->res.listener)
+        ex->listener_port = ex->res.listener->port;
+    switch (ex->res.outcome) {
+    case GS_RT_NO_LISTENER:
+        exchange_answer(ex, 404, GRPC_UNIMPLEMENTED, "no listener for this host");
+        return;
+    case GS_RT_MISDIRECTED:
+        exchange_answer(ex, 421, GRPC_UNAVAILABLE, "misdirected request");
+        return;
+    case GS_RT_NO_ROUTE:
+        exchange_answer(ex, 404, GRPC_UNIMPLEMENTED, "no route");
+        return;
+    case GS_RT_MATCHED:
+        break;
+    }
+    const gs_rt_rule *rule = ex->res.rule;
+
+    /* What every upstream (and mirror) sees, before the route's own filters run. */
+    gs_gw_forwarded_strip_hop(&req->headers);
+    gs_gw_forwarded_add(&req->headers, src->client_ip ? src->client_ip : "unknown", ex->scheme);
+
+    int64_t timeout = exchange_timeout_ms(ex);
+    if (timeout > 0) {
+        ex->timer = evtimer_new(rt->base, on_exchange_timeout, ex);
+        struct timeval tv = {(time_t)(timeout / 1000), (suseconds_t)(timeout % 1000) * 1000};
+        evtimer_add(ex->timer, &tv);
+    }
+
+    if (exchange_run_filters(ex, rule->filters, rule->n_filters))
+        return;
+    int pick = gs_rt_rule_pick_backend(rule, (uint32_t)gs_gw_rng_next(&rt->rng));
+    if (pick < 0) {
+        exchange_answer(ex, 500, GRPC_UNAVAILABLE,
+                        "no backend (all weights zero or no backendRefs)");
+        return;
+    }
+    const gs_rt_backend *b = &rule->backends[pick];
+    if (b->state != GS_RT_BACKEND_OK) {
+        exchange_answer(ex, 500, GRPC_UNAVAILABLE, gs_rt_backend_state_reason(b->state));
+        return;
+    }
+    if (exchange_run_filters(ex, b->filters, b->n_filters))
+        return;
+    gs_gw_service *svc = gs_gw_endpoints_find(rt->endpoints, b->namespace, b->name, b->port);
+    const gs_gw_endpoint *ep = gs_gw_service_next(svc);
+    if (ep == NULL) {
+        exchange_answer(ex, 503, GRPC_UNAVAILABLE, "no endpoints for the Service");
+        return;
+    }
+    bool h2 = exchange_backend_h2(b, ex->grpc);
+    if (ex->grpc)
+        gs_gw_headers_set(&req->headers, "te", "trailers");
+    gs_gw_upstream_send(rt->upstream, ep, h2, req, on_exchange_upstream, ex, &ex->call);
+}
+
+void gs_gw_exchange_start(gs_gw_runtime *rt, gs_gw_snapshot *snap, const gs_gw_exchange_source *src,
+                          gs_gw_request *req, gs_gw_on_response on_response, void *arg,
+                          gs_gw_exchange **out)
+{
+    gs_gw_exchange *ex = gs_xcalloc(1, sizeof(*ex));
+    ex->rt = rt;
+    ex->snap = gs_gw_snapshot_ref(snap);
+    ex->req = *req;
+    memset(req, 0, sizeof(*req));
+    ex->on_response = on_response;
+    ex->arg = arg;
+    ex->grpc = gs_gw_request_is_grpc(&ex->req);
+    ex->scheme = src->port->protocol == GS_RT_PROTO_HTTPS ? "https" : "http";
+    ex->listener_port = src->port->port;
+    rt->exchanges_in_flight++;
+    rt->counters.requests++;
+    /* exchange_route may end (and free) the exchange, and the response callback may free the
+     * caller (and its |*out|): track the outcome in a local and write |*out| only if running. */
+    gs_gw_exchange *running = ex;
+    ex->out_slot = &running;
+    ex->in_start = true;
+    exchange_route(ex, src);
+    if (running) {
+        running->in_start = false;
+        running->out_slot = NULL;
+        if (out)
+            *out = running;
+    }
+}
+
+void gs_gw_exchange_cancel(gs_gw_exchange *ex)
+{
+    if (ex == NULL)
+        return;
+    ex->on_response = NULL;
+    exchange_free(ex);
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+/* One request through the gateway, whatever protocol it came in on: route lookup in the compiled
+ * table, the rule's filters in list order (header modifiers, redirect, rewrite, mirror, CORS),
+ * the weighted backend choice, the backendRef's filters, the upstream call with its timeout, and
+ * the response filters. Answers 404/421/500/502/503/504 (or gRPC statuses) itself. */
+#ifndef GS_GW_EXCHANGE_H
+#define GS_GW_EXCHANGE_H
+
+#include "gs_gw_runtime.h"
+
+typedef struct gs_gw_exchange gs_gw_exchange;
+
+/* Fires exactly once with the response to send (unless the exchange was cancelled). The callee
+ * may move fields out of |resp| (leaving them zeroed); the exchange is freed right after. */
+typedef void (*gs_gw_on_response)(void *arg, gs_gw_response *resp);
+
+typedef struct gs_gw_exchange_source {
+    const gs_rt_port *port; /* the listener port the request arrived on */
+    const char *sni;        /* TLS server name, or NULL */
+    const char *client_ip;  /* for X-Forwarded-For */
+} gs_gw_exchange_source;
+
+/* Starts handling |req| (ownership taken) with |snap| (a reference is taken). The response comes
+ * through |on_response|, possibly before this function returns (immediate answers such as 404 or
+ * redirects). Writes the handle to |*out| only when the exchange is still running on return (the
+ * caller sets |*out| to NULL first; the callback may have freed the caller otherwise). */
+void gs_gw_exchange_start(gs_gw_runtime *rt, gs_gw_snapshot *snap, const gs_gw_exchange_source *src,
+                          gs_gw_request *req, gs_gw_on_response on_response, void *arg,
+                          gs_gw_exchange **out);
+
+/* The downstream went away: stop, without calling back. NULL is fine. */
+void gs_gw_exchange_cancel(gs_gw_exchange *ex);
+
+/* True when |req| is a gRPC call (content-type application/grpc...). */
+bool gs_gw_request_is_grpc(const gs_gw_request *req);
+
+#endif

@@ -1,0 +1,366 @@
+/* SPDX-License-Identifier: MIT */
+/* HTTP/1.1 downstream side: reads request heads with gs_h1_request (which refuses smuggling
+ * shapes: CL+TE, differing Content-Lengths, bare CR, obs-fold), bodies with gs_chunked, one
+ * request at a time (pipelined bytes wait in the input buffer), and writes buffered responses.
+ * Header and idle timeouts bound slow clients. */
+#include "gs_gw_conn.h"
+
+#include "gs_alloc.h"
+#include "gs_chunked.h"
+#include "gs_h1_request.h"
+
+#include <event2/buffer.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+typedef enum h1d_state {
+    H1D_HEAD = 0, /* waiting for / reading a request head */
+    H1D_BODY,     /* reading the request body */
+    H1D_WAIT,     /* the exchange runs; reading paused */
+    H1D_DRAIN,    /* response queued; waiting for the output to drain */
+} h1d_state;
+
+typedef struct h1d {
+    gs_gw_conn *conn;
+    h1d_state state;
+    gs_h1_request parser;
+    gs_gw_request req;
+    gs_h1_body body_kind;
+    uint64_t remaining;
+    gs_chunked chunked;
+    bool keep_alive;
+    bool head_method;
+    bool timer_is_idle;
+    bool shutdown;
+    struct event *timer;
+    gs_gw_exchange *ex;
+} h1d;
+
+static void h1d_process(h1d *h);
+
+static void h1d_arm(h1d *h, int64_t ms, bool idle)
+{
+    struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
+    h->timer_is_idle = idle;
+    evtimer_add(h->timer, &tv);
+}
+
+static void h1d_close_after_write(h1d *h)
+{
+    h->keep_alive = false;
+    h->conn->closing = true;
+    bufferevent_disable(h->conn->bev, EV_READ);
+    h->state = H1D_DRAIN;
+    if (evbuffer_get_length(bufferevent_get_output(h->conn->bev)) == 0)
+        gs_gw_conn_free(h->conn);
+}
+
+static void h1d_write_response(h1d *h, gs_gw_response *r)
+{
+    struct evbuffer *out = bufferevent_get_output(h->conn->bev);
+    int st = r->status > 0 ? r->status : 502;
+    evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n", st, gs_gw_status_reason(st));
+    const char *head_cl = NULL;
+    for (size_t i = 0; i < r->headers.len; i++) {
+        const gs_gw_header *f = &r->headers.items[i];
+        if (strcasecmp(f->name, "content-length") == 0) {
+            head_cl = f->value;
+            continue;
+        }
+        if (strcasecmp(f->name, "transfer-encoding") == 0 || strcasecmp(f->name, "connection") == 0)
+            continue;
+        evbuffer_add(out, f->name, f->name_len);
+        evbuffer_add(out, ": ", 2);
+        evbuffer_add(out, f->value, f->value_len);
+        evbuffer_add(out, "\r\n", 2);
+    }
+    bool no_body = st == 204 || st == 304 || (st >= 100 && st < 200);
+    if (h->head_method && head_cl)
+        evbuffer_add_printf(out, "Content-Length: %s\r\n", head_cl);
+    else if (!no_body)
+        evbuffer_add_printf(out, "Content-Length: %zu\r\n", r->body.len);
+    if (!h->keep_alive || h->shutdown)
+        evbuffer_add(out, "Connection: close\r\n", 19);
+    evbuffer_add(out, "\r\n", 2);
+    if (!h->head_method && !no_body && r->body.len)
+        evbuffer_add(out, r->body.data, r->body.len);
+}
+
+/* The gateway's own answer to a request it refused before routing. */
+static void h1d_reject(h1d *h, int status, const char *text)
+{
+    gs_gw_response r = {0};
+    gs_gw_response_simple(&r, status, text);
+    h->keep_alive = false;
+    h1d_write_response(h, &r);
+    gs_gw_response_free(&r);
+    h1d_close_after_write(h);
+}
+
+/* Fires with the exchange's response (once). */
+static void on_h1d_response(void *arg, gs_gw_response *resp)
+{
+    h1d *h = arg;
+    h->ex = NULL;
+    h1d_write_response(h, resp);
+    gs_gw_request_free(&h->req);
+    if (!h->keep_alive || h->shutdown) {
+        h1d_close_after_write(h);
+        return;
+    }
+    h->state = H1D_DRAIN;
+    if (evbuffer_get_length(bufferevent_get_output(h->conn->bev)) < (256u << 10)) {
+        h->state = H1D_HEAD;
+        gs_h1_request_reset(&h->parser);
+        bufferevent_enable(h->conn->bev, EV_READ);
+        h1d_process(h);
+    }
+}
+
+static void h1d_dispatch(h1d *h)
+{
+    evtimer_del(h->timer);
+    h->state = H1D_WAIT;
+    bufferevent_disable(h->conn->bev, EV_READ);
+    gs_gw_runtime *rt = h->conn->rt;
+    gs_gw_snapshot *snap = rt->current;
+    const gs_rt_port *port = gs_gw_conn_port(h->conn, snap);
+    if (port == NULL) {
+        h1d_reject(h, 404, "listener removed by reload");
+        return;
+    }
+    gs_gw_exchange_source src = {port, h->conn->sni, h->conn->client_ip};
+    gs_gw_exchange_start(rt, snap, &src, &h->req, on_h1d_response, h, &h->ex);
+}
+
+static char *h1d_strn(const char *s, size_t n)
+{
+    return gs_xstrndup(s, n);
+}
+
+/* Builds h->req from the parsed head. Returns false when the target is unusable. */
+static bool h1d_build_request(h1d *h)
+{
+    const gs_h1_request *p = &h->parser;
+    gs_gw_request *r = &h->req;
+    memset(r, 0, sizeof(*r));
+    r->method = h1d_strn(p->method, p->method_len);
+    r->scheme = gs_xstrdup(h->conn->listen->protocol == GS_RT_PROTO_HTTPS ? "https" : "http");
+    const char *t = p->target;
+    size_t tl = p->target_len;
+    if (tl && t[0] != '/') {
+        /* absolute-form: take the authority from it (RFC 9112 §3.2.2) */
+        const char *sep = tl > 3 ? strstr(t, "://") : NULL;
+        if (sep == NULL || (size_t)(sep - t) > tl) {
+            if (tl == 1 && t[0] == '*') {
+                r->target = gs_xstrdup("*");
+            } else {
+                return false;
+            }
+        } else {
+            const char *auth = sep + 3;
+            const char *end = t + tl;
+            const char *slash = memchr(auth, '/', (size_t)(end - auth));
+            const char *q = memchr(auth, '?', (size_t)(end - auth));
+            if (q && (!slash || q < slash))
+                slash = q;
+            r->authority = h1d_strn(auth, (size_t)((slash ? slash : end) - auth));
+            if (slash && *slash == '/')
+                r->target = h1d_strn(slash, (size_t)(end - slash));
+            else if (slash)
+                r->target = gs_xasprintf("/%.*s", (int)(end - slash), slash);
+            else
+                r->target = gs_xstrdup("/");
+        }
+    } else {
+        r->target = h1d_strn(t, tl);
+    }
+    if (r->authority == NULL && p->host)
+        r->authority = h1d_strn(p->host, p->host_len);
+    for (size_t i = 0; i < p->num_headers; i++) {
+        const gs_h1_header *f = &p->headers[i];
+        if (gs_h1_strieq(f->name, f->name_len, "host"))
+            continue;
+        gs_gw_headers_add_n(&r->headers, f->name, f->name_len, f->value, f->value_len);
+    }
+    return true;
+}
+
+/* Reads body bytes. Returns 1 when complete, 0 for more, negative on error. */
+static int h1d_read_body(h1d *h)
+{
+    struct evbuffer *in = bufferevent_get_input(h->conn->bev);
+    size_t max = h->conn->rt->limits.max_request_body;
+    gs_buf *body = &h->req.body;
+    if (h->body_kind == GS_H1_BODY_LENGTH) {
+        size_t avail = evbuffer_get_length(in);
+        size_t n = avail < h->remaining ? avail : (size_t)h->remaining;
+        if (n) {
+            char *dst = gs_buf_reserve(body, n);
+            evbuffer_remove(in, dst, n);
+            body->len += n;
+            body->data[body->len] = '\0';
+            h->remaining -= n;
+        }
+        return h->remaining == 0 ? 1 : 0;
+    }
+    if (h->body_kind == GS_H1_BODY_CHUNKED) {
+        size_t avail = evbuffer_get_length(in);
+        if (avail == 0)
+            return 0;
+        const char *data = (const char *)evbuffer_pullup(in, -1);
+        ssize_t used = gs_chunked_decode(&h->chunked, data, avail, body);
+        if (used < 0)
+            return GS_ERR_PARSE;
+        evbuffer_drain(in, (size_t)used);
+        if (body->len > max)
+            return GS_ERR_RANGE;
+        return gs_chunked_done(&h->chunked) ? 1 : 0;
+    }
+    return 1;
+}
+
+static void h1d_process(h1d *h)
+{
+    struct evbuffer *in = bufferevent_get_input(h->conn->bev);
+    if (h->state == H1D_HEAD) {
+        size_t avail = evbuffer_get_length(in);
+        if (avail == 0) {
+            if (!evtimer_pending(h->timer, NULL))
+                h1d_arm(h, h->conn->rt->limits.idle_timeout_ms, true);
+            return;
+        }
+        if (h->timer_is_idle || !evtimer_pending(h->timer, NULL))
+            h1d_arm(h, h->conn->rt->limits.header_timeout_ms, false);
+        const char *data = (const char *)evbuffer_pullup(in, -1);
+        gs_h1_limits lim = {.max_head = h->conn->rt->limits.max_header_bytes};
+        ssize_t n = gs_h1_request_parse(&h->parser, data, avail, &lim);
+        if (n == GS_ERR_INCOMPLETE)
+            return;
+        if (n < 0) {
+            h1d_reject(h, gs_h1_error_status(h->parser.error), gs_h1_error_str(h->parser.error));
+            return;
+        }
+        if (!h1d_build_request(h)) {
+            evbuffer_drain(in, (size_t)n);
+            gs_gw_request_free(&h->req);
+            h1d_reject(h, 400, "bad request target");
+            return;
+        }
+        h->keep_alive = h->parser.keep_alive && !h->parser.upgrade;
+        h->head_method = strcmp(h->req.method, "HEAD") == 0;
+        h->body_kind = h->parser.body;
+        h->remaining = h->parser.content_length;
+        bool expect = h->parser.expect_continue;
+        evbuffer_drain(in, (size_t)n);
+        if (h->body_kind == GS_H1_BODY_LENGTH &&
+            h->remaining > h->conn->rt->limits.max_request_body) {
+            gs_gw_request_free(&h->req);
+            h1d_reject(h, 413, NULL);
+            return;
+        }
+        gs_chunked_init(&h->chunked);
+        if (expect && h->body_kind != GS_H1_BODY_NONE)
+            evbuffer_add(bufferevent_get_output(h->conn->bev), "HTTP/1.1 100 Continue\r\n\r\n", 25);
+        h->state = H1D_BODY;
+        h1d_arm(h, h->conn->rt->limits.idle_timeout_ms, false);
+    }
+    if (h->state == H1D_BODY) {
+        int rc = h1d_read_body(h);
+        if (rc < 0) {
+            gs_gw_request_free(&h->req);
+            h1d_reject(h, rc == GS_ERR_RANGE ? 413 : 400, NULL);
+            return;
+        }
+        if (rc == 1)
+            h1d_dispatch(h);
+    }
+}
+
+/* Fires when request bytes arrive. */
+static void on_h1d_read(struct bufferevent *bev, void *arg)
+{
+    (void)bev;
+    gs_gw_conn *c = arg;
+    h1d *h = c->state;
+    if (h->state == H1D_HEAD || h->state == H1D_BODY)
+        h1d_process(h);
+}
+
+/* Fires when the output buffer drained (the default low watermark, 0). */
+static void on_h1d_write(struct bufferevent *bev, void *arg)
+{
+    (void)bev;
+    gs_gw_conn *c = arg;
+    h1d *h = c->state;
+    if (h->state != H1D_DRAIN)
+        return;
+    if (c->closing) {
+        gs_gw_conn_free(c);
+        return;
+    }
+    h->state = H1D_HEAD;
+    gs_h1_request_reset(&h->parser);
+    bufferevent_enable(c->bev, EV_READ);
+    h1d_process(h);
+}
+
+/* Fires on EOF, errors and TLS failures: the client is gone. */
+static void on_h1d_event(struct bufferevent *bev, short what, void *arg)
+{
+    (void)bev;
+    gs_gw_conn *c = arg;
+    if (what & BEV_EVENT_CONNECTED)
+        return;
+    gs_gw_conn_free(c);
+}
+
+/* Fires when a client is too slow: idle between requests (close), or mid-head/body (408). */
+static void on_h1d_timeout(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    h1d *h = arg;
+    if (h->state == H1D_HEAD && h->timer_is_idle) {
+        gs_gw_conn_free(h->conn);
+        return;
+    }
+    if (h->state == H1D_BODY)
+        gs_gw_request_free(&h->req);
+    h1d_reject(h, 408, NULL);
+}
+
+void gs_gw_h1_start(gs_gw_conn *c)
+{
+    h1d *h = gs_xcalloc(1, sizeof(*h));
+    h->conn = c;
+    c->state = h;
+    c->proto = GS_GW_CONN_H1;
+    h->timer = evtimer_new(c->rt->base, on_h1d_timeout, h);
+    gs_h1_request_reset(&h->parser);
+    bufferevent_setcb(c->bev, on_h1d_read, on_h1d_write, on_h1d_event, c);
+    bufferevent_set_timeouts(c->bev, NULL, NULL); /* h->timer handles header and idle time */
+    bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+    h1d_process(h);
+}
+
+void gs_gw_h1_shutdown(gs_gw_conn *c)
+{
+    h1d *h = c->state;
+    h->shutdown = true;
+    if (h->state == H1D_HEAD && evbuffer_get_length(bufferevent_get_input(c->bev)) == 0)
+        h1d_close_after_write(h);
+}
+
+void gs_gw_h1_free(gs_gw_conn *c)
+{
+    h1d *h = c->state;
+    if (h == NULL)
+        return;
+    gs_gw_exchange_cancel(h->ex);
+    gs_gw_request_free(&h->req);
+    event_free(h->timer);
+    free(h);
+    c->state = NULL;
+}

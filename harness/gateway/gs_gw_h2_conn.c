@@ -1,0 +1,403 @@
+/* SPDX-License-Identifier: MIT */
+/* HTTP/2 downstream side (h2c prior knowledge and h2 over TLS) on nghttp2's server session:
+ * streams collect a request, run an exchange, and send the buffered response (with trailers for
+ * gRPC). Bounded against abuse: concurrent streams capped by SETTINGS, header block size capped,
+ * and a client that resets streams faster than the limit (rapid reset, CVE-2023-44487) gets
+ * GOAWAY(ENHANCE_YOUR_CALM). */
+#include "gs_gw_conn.h"
+
+#include "gs_alloc.h"
+#include "gs_log.h"
+#include "gs_time.h"
+
+#include <ctype.h>
+#include <event2/buffer.h>
+#include <nghttp2/nghttp2.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define H2D_RESET_WINDOW_NS (10 * GS_NS_PER_S)
+
+typedef struct h2d_stream h2d_stream;
+
+typedef struct h2d {
+    gs_gw_conn *conn;
+    h2d_stream *streams; /* live streams, so closing the connection frees each once */
+    nghttp2_session *ng;
+    uint32_t resets;
+    int64_t reset_window_start;
+    bool in_io;
+    bool dead;
+} h2d;
+
+struct h2d_stream {
+    h2d *h;
+    h2d_stream *prev, *next;
+    int32_t id;
+    gs_gw_request req;
+    size_t header_bytes;
+    gs_gw_exchange *ex;
+    gs_gw_response resp;
+    size_t sent;
+    bool dispatched;
+};
+
+static void h2d_flush(h2d *h);
+
+static void h2d_stream_free(h2d_stream *s)
+{
+    if (s->prev)
+        s->prev->next = s->next;
+    else
+        s->h->streams = s->next;
+    if (s->next)
+        s->next->prev = s->prev;
+    gs_gw_exchange_cancel(s->ex);
+    gs_gw_request_free(&s->req);
+    gs_gw_response_free(&s->resp);
+    free(s);
+}
+
+static ssize_t on_h2d_send(nghttp2_session *ng, const uint8_t *data, size_t len, int flags,
+                           void *arg)
+{
+    (void)ng;
+    (void)flags;
+    h2d *h = arg;
+    struct evbuffer *out = bufferevent_get_output(h->conn->bev);
+    if (evbuffer_get_length(out) > (4u << 20))
+        return NGHTTP2_ERR_WOULDBLOCK; /* the client is not reading: wait for the drain */
+    evbuffer_add(out, data, len);
+    return (ssize_t)len;
+}
+
+static int on_h2d_begin_headers(nghttp2_session *ng, const nghttp2_frame *frame, void *arg)
+{
+    h2d *h = arg;
+    if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST)
+        return 0;
+    h2d_stream *s = gs_xcalloc(1, sizeof(*s));
+    s->h = h;
+    s->id = frame->hd.stream_id;
+    s->next = h->streams;
+    if (h->streams)
+        h->streams->prev = s;
+    h->streams = s;
+    s->req.http2 = true;
+    s->req.scheme = gs_xstrdup(h->conn->listen->protocol == GS_RT_PROTO_HTTPS ? "https" : "http");
+    nghttp2_session_set_stream_user_data(ng, s->id, s);
+    return 0;
+}
+
+static int on_h2d_header(nghttp2_session *ng, const nghttp2_frame *frame, const uint8_t *name,
+                         size_t namelen, const uint8_t *value, size_t valuelen, uint8_t flags,
+                         void *arg)
+{
+    (void)flags;
+    h2d *h = arg;
+    h2d_stream *s = nghttp2_session_get_stream_user_data(ng, frame->hd.stream_id);
+    if (s == NULL || s->dispatched)
+        return 0;
+    s->header_bytes += namelen + valuelen + 32;
+    if (s->header_bytes > h->conn->rt->limits.max_header_bytes)
+        return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE; /* RST_STREAM */
+    const char *n = (const char *)name;
+    const char *v = (const char *)value;
+    if (frame->headers.cat == NGHTTP2_HCAT_HEADERS) { /* trailers */
+        gs_gw_headers_add_n(&s->req.trailers, n, namelen, v, valuelen);
+        return 0;
+    }
+    if (namelen && n[0] == ':') {
+        char **slot = NULL;
+        if (namelen == 7 && memcmp(n, ":method", 7) == 0)
+            slot = &s->req.method;
+        else if (namelen == 5 && memcmp(n, ":path", 5) == 0)
+            slot = &s->req.target;
+        else if (namelen == 10 && memcmp(n, ":authority", 10) == 0)
+            slot = &s->req.authority;
+        if (slot) {
+            free(*slot);
+            *slot = gs_xstrndup(v, valuelen);
+        }
+        return 0;
+    }
+    if (namelen == 4 && memcmp(n, "host", 4) == 0) {
+        if (s->req.authority == NULL)
+            s->req.authority = gs_xstrndup(v, valuelen);
+        return 0;
+    }
+    gs_gw_headers_add_n(&s->req.headers, n, namelen, v, valuelen);
+    return 0;
+}
+
+static ssize_t on_h2d_body_read(nghttp2_session *ng, int32_t stream_id, uint8_t *buf, size_t len,
+                                uint32_t *flags, nghttp2_data_source *src, void *arg)
+{
+    (void)arg;
+    h2d_stream *s = src->ptr;
+    size_t left = s->resp.body.len - s->sent;
+    size_t n = left < len ? left : len;
+    if (n)
+        memcpy(buf, s->resp.body.data + s->sent, n);
+    s->sent += n;
+    if (s->sent == s->resp.body.len) {
+        *flags |= NGHTTP2_DATA_FLAG_EOF;
+        if (s->resp.trailers.len) {
+            *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
+            size_t k = s->resp.trailers.len;
+            nghttp2_nv *nva = gs_xcalloc(k, sizeof(*nva));
+            for (size_t i = 0; i < k; i++) {
+                gs_gw_header *f = &s->resp.trailers.items[i];
+                for (char *p = f->name; *p; p++)
+                    *p = (char)tolower((unsigned char)*p);
+                nva[i] = (nghttp2_nv){(uint8_t *)f->name, (uint8_t *)f->value, f->name_len,
+                                      f->value_len, NGHTTP2_NV_FLAG_NONE};
+            }
+            nghttp2_submit_trailer(ng, stream_id, nva, k);
+            free(nva);
+        }
+    }
+    return (ssize_t)n;
+}
+
+/* Fires with the exchange's response (once). */
+static void on_h2d_response(void *arg, gs_gw_response *resp)
+{
+    h2d_stream *s = arg;
+    h2d *h = s->h;
+    s->ex = NULL;
+    s->resp = *resp;
+    memset(resp, 0, sizeof(*resp));
+    gs_gw_response *r = &s->resp;
+    size_t k = 0;
+    nghttp2_nv *nva = gs_xcalloc(r->headers.len + 1, sizeof(*nva));
+    static char status_name[] = ":status";
+    char status[16];
+    snprintf(status, sizeof(status), "%d", r->status > 0 && r->status < 1000 ? r->status : 502);
+    nva[k++] = (nghttp2_nv){(uint8_t *)status_name, (uint8_t *)status, 7, strlen(status),
+                            NGHTTP2_NV_FLAG_NONE};
+    for (size_t i = 0; i < r->headers.len; i++) {
+        gs_gw_header *f = &r->headers.items[i];
+        for (char *p = f->name; *p; p++)
+            *p = (char)tolower((unsigned char)*p);
+        if (strcmp(f->name, "connection") == 0 || strcmp(f->name, "transfer-encoding") == 0 ||
+            strcmp(f->name, "keep-alive") == 0 || strcmp(f->name, "upgrade") == 0 ||
+            strcmp(f->name, "content-length") == 0)
+            continue;
+        nva[k++] = (nghttp2_nv){(uint8_t *)f->name, (uint8_t *)f->value, f->name_len, f->value_len,
+                                NGHTTP2_NV_FLAG_NONE};
+    }
+    bool head = s->req.method && strcmp(s->req.method, "HEAD") == 0;
+    bool body = (r->body.len > 0 || r->trailers.len > 0) && !head;
+    nghttp2_data_provider prd = {.source = {.ptr = s}, .read_callback = on_h2d_body_read};
+    nghttp2_submit_response(h->ng, s->id, nva, k, body ? &prd : NULL);
+    free(nva);
+    if (!h->in_io)
+        h2d_flush(h);
+}
+
+static void h2d_dispatch(h2d *h, h2d_stream *s)
+{
+    s->dispatched = true;
+    if (s->req.method == NULL || s->req.target == NULL) {
+        nghttp2_submit_rst_stream(h->ng, NGHTTP2_FLAG_NONE, s->id, NGHTTP2_PROTOCOL_ERROR);
+        return;
+    }
+    gs_gw_runtime *rt = h->conn->rt;
+    gs_gw_snapshot *snap = rt->current;
+    const gs_rt_port *port = gs_gw_conn_port(h->conn, snap);
+    if (port == NULL) {
+        gs_gw_response r = {0};
+        gs_gw_response_simple(&r, 404, "listener removed by reload");
+        on_h2d_response(s, &r);
+        gs_gw_response_free(&r);
+        return;
+    }
+    gs_gw_exchange_source src = {port, h->conn->sni, h->conn->client_ip};
+    gs_gw_exchange_start(rt, snap, &src, &s->req, on_h2d_response, s, &s->ex);
+}
+
+static int on_h2d_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *arg)
+{
+    h2d *h = arg;
+    if (frame->hd.type == NGHTTP2_RST_STREAM) {
+        int64_t now = gs_now_ns();
+        if (now - h->reset_window_start > H2D_RESET_WINDOW_NS) {
+            h->reset_window_start = now;
+            h->resets = 0;
+        }
+        if (++h->resets > h->conn->rt->limits.h2_max_resets) {
+            h->conn->rt->counters.h2_resets_refused++;
+            nghttp2_session_terminate_session(ng, NGHTTP2_ENHANCE_YOUR_CALM);
+        }
+        return 0;
+    }
+    if ((frame->hd.type == NGHTTP2_HEADERS || frame->hd.type == NGHTTP2_DATA) &&
+        (frame->hd.flags & NGHTTP2_FLAG_END_STREAM)) {
+        h2d_stream *s = nghttp2_session_get_stream_user_data(ng, frame->hd.stream_id);
+        if (s && !s->dispatched)
+            h2d_dispatch(h, s);
+    }
+    return 0;
+}
+
+static int on_h2d_data(nghttp2_session *ng, uint8_t flags, int32_t stream_id, const uint8_t *data,
+                       size_t len, void *arg)
+{
+    (void)flags;
+    h2d *h = arg;
+    h2d_stream *s = nghttp2_session_get_stream_user_data(ng, stream_id);
+    if (s == NULL || s->dispatched)
+        return 0;
+    if (s->req.body.len + len > h->conn->rt->limits.max_request_body) {
+        s->dispatched = true;
+        gs_gw_response r = {0};
+        gs_gw_response_simple(&r, 413, NULL);
+        on_h2d_response(s, &r);
+        gs_gw_response_free(&r);
+        return 0;
+    }
+    gs_buf_append(&s->req.body, data, len);
+    return 0;
+}
+
+static int on_h2d_stream_close(nghttp2_session *ng, int32_t stream_id, uint32_t error_code,
+                               void *arg)
+{
+    (void)error_code;
+    (void)arg;
+    h2d_stream *s = nghttp2_session_get_stream_user_data(ng, stream_id);
+    if (s) {
+        nghttp2_session_set_stream_user_data(ng, stream_id, NULL);
+        h2d_stream_free(s);
+    }
+    return 0;
+}
+
+static void h2d_flush(h2d *h)
+{
+    if (h->dead)
+        return;
+    int rc = nghttp2_session_send(h->ng);
+    if (rc != 0 || (!nghttp2_session_want_read(h->ng) && !nghttp2_session_want_write(h->ng) &&
+                    evbuffer_get_length(bufferevent_get_output(h->conn->bev)) == 0)) {
+        h->dead = true;
+        if (!h->in_io)
+            gs_gw_conn_free(h->conn);
+    }
+}
+
+static void h2d_after_io(h2d *h)
+{
+    h->in_io = false;
+    if (h->dead)
+        gs_gw_conn_free(h->conn);
+}
+
+/* Fires when bytes arrive from the client. */
+static void on_h2d_read(struct bufferevent *bev, void *arg)
+{
+    gs_gw_conn *c = arg;
+    h2d *h = c->state;
+    struct evbuffer *in = bufferevent_get_input(bev);
+    h->in_io = true;
+    size_t len = evbuffer_get_length(in);
+    const uint8_t *data = evbuffer_pullup(in, -1);
+    ssize_t n = nghttp2_session_mem_recv(h->ng, data, len);
+    if (n < 0) {
+        h->dead = true;
+    } else {
+        evbuffer_drain(in, (size_t)n);
+        h2d_flush(h);
+    }
+    h2d_after_io(h);
+}
+
+/* Fires when the output drained: more frames may be sendable. */
+static void on_h2d_write(struct bufferevent *bev, void *arg)
+{
+    (void)bev;
+    gs_gw_conn *c = arg;
+    h2d *h = c->state;
+    h->in_io = true;
+    h2d_flush(h);
+    if (!h->dead && !nghttp2_session_want_read(h->ng) && !nghttp2_session_want_write(h->ng))
+        h->dead = true;
+    h2d_after_io(h);
+}
+
+static void on_h2d_event(struct bufferevent *bev, short what, void *arg)
+{
+    (void)bev;
+    gs_gw_conn *c = arg;
+    if (what & BEV_EVENT_CONNECTED)
+        return;
+    gs_gw_conn_free(c);
+}
+
+void gs_gw_h2_start(gs_gw_conn *c)
+{
+    h2d *h = gs_xcalloc(1, sizeof(*h));
+    h->conn = c;
+    c->state = h;
+    c->proto = GS_GW_CONN_H2;
+    h->reset_window_start = gs_now_ns();
+    nghttp2_session_callbacks *cbs;
+    nghttp2_session_callbacks_new(&cbs);
+    nghttp2_session_callbacks_set_send_callback(cbs, on_h2d_send);
+    nghttp2_session_callbacks_set_on_begin_headers_callback(cbs, on_h2d_begin_headers);
+    nghttp2_session_callbacks_set_on_header_callback(cbs, on_h2d_header);
+    nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, on_h2d_frame_recv);
+    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, on_h2d_data);
+    nghttp2_session_callbacks_set_on_stream_close_callback(cbs, on_h2d_stream_close);
+    nghttp2_option *opt;
+    nghttp2_option_new(&opt);
+    nghttp2_option_set_max_deflate_dynamic_table_size(opt, 4096);
+    nghttp2_session_server_new2(&h->ng, cbs, h, opt);
+    nghttp2_option_del(opt);
+    nghttp2_session_callbacks_del(cbs);
+    nghttp2_settings_entry iv[] = {
+        {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, c->rt->limits.h2_max_streams},
+        {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 1u << 20},
+        {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, (uint32_t)c->rt->limits.max_header_bytes},
+    };
+    nghttp2_submit_settings(h->ng, NGHTTP2_FLAG_NONE, iv, GS_ARRAY_LEN(iv));
+    bufferevent_setcb(c->bev, on_h2d_read, on_h2d_write, on_h2d_event, c);
+    struct timeval idle = {(time_t)(c->rt->limits.idle_timeout_ms * 2 / 1000), 0};
+    bufferevent_set_timeouts(c->bev, &idle, NULL);
+    bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+    h->in_io = true;
+    h2d_flush(h);
+    if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0 && !h->dead) {
+        h->in_io = false;
+        on_h2d_read(c->bev, c);
+        return;
+    }
+    h2d_after_io(h);
+}
+
+void gs_gw_h2_shutdown(gs_gw_conn *c)
+{
+    h2d *h = c->state;
+    /* GOAWAY naming the last stream we took: those finish, the session then winds down. */
+    nghttp2_submit_goaway(h->ng, NGHTTP2_FLAG_NONE, nghttp2_session_get_last_proc_stream_id(h->ng),
+                          NGHTTP2_NO_ERROR, NULL, 0);
+    if (!h->in_io) {
+        h->in_io = true;
+        h2d_flush(h);
+        h2d_after_io(h);
+    }
+}
+
+void gs_gw_h2_free(gs_gw_conn *c)
+{
+    h2d *h = c->state;
+    if (h == NULL)
+        return;
+    /* Deleting the session does not call on_h2d_stream_close: free the live streams here. */
+    while (h->streams)
+        h2d_stream_free(h->streams);
+    nghttp2_session_del(h->ng);
+    free(h);
+    c->state = NULL;
+}

@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: MIT */
+/* Request/response containers and limits. */
+#include "gs_gw_msg.h"
+
+#include "gs_alloc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void gs_gw_limits_defaults(gs_gw_limits *l)
+{
+    if (!l->max_request_body)
+        l->max_request_body = 8u << 20;
+    if (!l->max_response_body)
+        l->max_response_body = 16u << 20;
+    if (!l->max_header_bytes)
+        l->max_header_bytes = 64u << 10;
+    if (!l->header_timeout_ms)
+        l->header_timeout_ms = 10000;
+    if (!l->idle_timeout_ms)
+        l->idle_timeout_ms = 60000;
+    if (!l->default_timeout_ms)
+        l->default_timeout_ms = 60000;
+    if (!l->h2_max_streams)
+        l->h2_max_streams = 128;
+    if (!l->h2_max_resets)
+        l->h2_max_resets = 200;
+    if (!l->max_mirrors_in_flight)
+        l->max_mirrors_in_flight = 1024;
+}
+
+void gs_gw_request_free(gs_gw_request *r)
+{
+    if (r == NULL)
+        return;
+    free(r->method);
+    free(r->scheme);
+    free(r->authority);
+    free(r->target);
+    gs_gw_headers_free(&r->headers);
+    gs_buf_free(&r->body);
+    gs_gw_headers_free(&r->trailers);
+    memset(r, 0, sizeof(*r));
+}
+
+static char *msg_dup(const char *s)
+{
+    return s ? gs_xstrdup(s) : NULL;
+}
+
+void gs_gw_request_copy(gs_gw_request *dst, const gs_gw_request *src)
+{
+    memset(dst, 0, sizeof(*dst));
+    dst->method = msg_dup(src->method);
+    dst->scheme = msg_dup(src->scheme);
+    dst->authority = msg_dup(src->authority);
+    dst->target = msg_dup(src->target);
+    gs_gw_headers_copy(&dst->headers, &src->headers);
+    if (src->body.len)
+        gs_buf_append(&dst->body, src->body.data, src->body.len);
+    gs_gw_headers_copy(&dst->trailers, &src->trailers);
+    dst->http2 = src->http2;
+}
+
+void gs_gw_response_free(gs_gw_response *r)
+{
+    if (r == NULL)
+        return;
+    gs_gw_headers_free(&r->headers);
+    gs_buf_free(&r->body);
+    gs_gw_headers_free(&r->trailers);
+    memset(r, 0, sizeof(*r));
+}
+
+void gs_gw_response_simple(gs_gw_response *r, int status, const char *text)
+{
+    gs_gw_headers_clear(&r->headers);
+    gs_gw_headers_clear(&r->trailers);
+    gs_buf_reset(&r->body);
+    r->status = status;
+    gs_gw_headers_add(&r->headers, "content-type", "text/plain; charset=utf-8");
+    gs_buf_printf(&r->body, "%d %s\n", status, text ? text : gs_gw_status_reason(status));
+}
+
+const char *gs_gw_status_reason(int status)
+{
+    switch (status) {
+    case 100:
+        return "Continue";
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 204:
+        return "No Content";
+    case 301:
+        return "Moved Permanently";
+    case 302:
+        return "Found";
+    case 303:
+        return "See Other";
+    case 304:
+        return "Not Modified";
+    case 307:
+        return "Temporary Redirect";
+    case 308:
+        return "Permanent Redirect";
+    case 400:
+        return "Bad Request";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 408:
+        return "Request Timeout";
+    case 413:
+        return "Content Too Large";
+    case 414:
+        return "URI Too Long";
+    case 421:
+        return "Misdirected Request";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 500:
+        return "Internal Server Error";
+    case 501:
+        return "Not Implemented";
+    case 502:
+        return "Bad Gateway";
+    case 503:
+        return "Service Unavailable";
+    case 504:
+        return "Gateway Timeout";
+    case 505:
+        return "HTTP Version Not Supported";
+    default:
+        return "Unknown";
+    }
+}

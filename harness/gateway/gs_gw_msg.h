@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT */
+/* The protocol-neutral request and response the gateway moves between its HTTP/1.1 and HTTP/2
+ * sides. Bodies are buffered whole (bounded by the limits in gs_gw_limits), which keeps mirroring,
+ * retries of the head and never-ending upstream bodies simple to bound. */
+#ifndef GS_GW_MSG_H
+#define GS_GW_MSG_H
+
+#include "gs_buf.h"
+#include "gs_gw_headers.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct gs_gw_request {
+    char *method;          /* owned */
+    char *scheme;          /* owned: "http" | "https" (what the client used) */
+    char *authority;       /* owned: Host / :authority, may be NULL */
+    char *target;          /* owned: origin-form path with query */
+    gs_gw_headers headers; /* regular fields only (no pseudo-headers, no Host) */
+    gs_buf body;
+    gs_gw_headers trailers;
+    bool http2; /* arrived over HTTP/2 */
+} gs_gw_request;
+
+typedef struct gs_gw_response {
+    int status;
+    gs_gw_headers headers;
+    gs_buf body;
+    gs_gw_headers trailers; /* gRPC status travels here */
+} gs_gw_response;
+
+/* Limits shared by every connection; a zeroed field takes its default. */
+typedef struct gs_gw_limits {
+    size_t max_request_body;      /* default 8 MiB (then 413) */
+    size_t max_response_body;     /* default 16 MiB (then 502: the upstream never ends) */
+    size_t max_header_bytes;      /* default 64 KiB per message (then 431 / 502) */
+    int64_t header_timeout_ms;    /* default 10 s: a request head must arrive within it */
+    int64_t idle_timeout_ms;      /* default 60 s between requests on a connection */
+    int64_t default_timeout_ms;   /* default 60 s: request timeout when the route sets none */
+    uint32_t h2_max_streams;      /* default 128 concurrent streams per connection */
+    uint32_t h2_max_resets;       /* default 200 client resets per 10 s, then GOAWAY */
+    size_t max_mirrors_in_flight; /* default 1024; mirrors over it are dropped and counted */
+} gs_gw_limits;
+
+/* Fills the zero fields of |l| with the defaults. */
+void gs_gw_limits_defaults(gs_gw_limits *l);
+
+void gs_gw_request_free(gs_gw_request *r);
+/* Deep copy (for mirrors). */
+void gs_gw_request_copy(gs_gw_request *dst, const gs_gw_request *src);
+void gs_gw_response_free(gs_gw_response *r);
+
+/* Fills |r| with a small text response ("404 Not Found\n") of |status|. */
+void gs_gw_response_simple(gs_gw_response *r, int status, const char *text);
+
+/* The reason phrase of |status| ("Not Found"), or "Unknown". */
+const char *gs_gw_status_reason(int status);
+
+#endif

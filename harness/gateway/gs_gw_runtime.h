@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/* What every connection and exchange of one gateway process shares: the event loop, the upstream
+ * clients, the random generator, limits, counters, and the current configuration snapshot.
+ * A snapshot (route table + TLS contexts) is reference-counted: a SIGHUP reload installs a new
+ * one while requests in flight keep the one they started with. Single-threaded. */
+#ifndef GS_GW_RUNTIME_H
+#define GS_GW_RUNTIME_H
+
+#include "gs_gw_endpoints.h"
+#include "gs_gw_msg.h"
+#include "gs_gw_rng.h"
+#include "gs_gw_tls.h"
+#include "gs_gw_upstream.h"
+#include "gs_route_table.h"
+
+#include <event2/event.h>
+#include <openssl/ssl.h>
+
+typedef struct gs_gw_snapshot {
+    int refs;
+    gs_route_table *table; /* owned */
+    gs_gw_tls_store *tls;  /* owned: contexts of the HTTPS listeners */
+    uint64_t generation;   /* 1 for the first load, +1 per reload */
+} gs_gw_snapshot;
+
+/* Counters (monotonic), printed on exit with GATESIM_DEBUG and read by tests. */
+typedef struct gs_gw_counters {
+    uint64_t requests;
+    uint64_t responses_by_class[6]; /* index status/100 (0 unused) */
+    uint64_t mirrors_sent;
+    uint64_t mirrors_dropped;
+    uint64_t upstream_errors;
+    uint64_t timeouts;
+    uint64_t h2_resets_refused; /* connections closed for rapid reset / stream floods */
+} gs_gw_counters;
+
+typedef struct gs_gw_runtime {
+    struct event_base *base;    /* borrowed */
+    gs_gw_upstream *upstream;   /* owned */
+    gs_gw_endpoints *endpoints; /* borrowed */
+    gs_gw_rng rng;
+    gs_gw_limits limits;
+    gs_gw_counters counters;
+    gs_gw_snapshot *current; /* a reference held by the runtime */
+    size_t mirrors_in_flight;
+    size_t exchanges_in_flight;
+} gs_gw_runtime;
+
+/* Takes ownership of |table|. The snapshot starts with one reference. */
+gs_gw_snapshot *gs_gw_snapshot_new(gs_route_table *table, uint64_t generation);
+gs_gw_snapshot *gs_gw_snapshot_ref(gs_gw_snapshot *s);
+void gs_gw_snapshot_unref(gs_gw_snapshot *s);
+
+/* Replaces the runtime's current snapshot by |s| (takes the caller's reference). */
+void gs_gw_runtime_install(gs_gw_runtime *rt, gs_gw_snapshot *s);
+
+#endif

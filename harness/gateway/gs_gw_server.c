@@ -1,0 +1,369 @@
+/* SPDX-License-Identifier: MIT */
+/* Listening sockets, accept, TLS handshakes with SNI certificate choice, and protocol detection
+ * (ALPN on TLS; the HTTP/2 connection preface on cleartext, so one port serves HTTP/1.1 and h2c
+ * with prior knowledge). */
+#include "gs_gw_server.h"
+
+#include "gs_alloc.h"
+#include "gs_gw_conn.h"
+#include "gs_json.h"
+#include "gs_log.h"
+
+#include <arpa/inet.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/listener.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char h2_preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+struct gs_gw_server {
+    gs_gw_runtime *rt;
+    gs_gw_server_opts opts;
+    LIST_HEAD(, gs_gw_listen) listens;
+    LIST_HEAD(, gs_gw_conn) conns;
+    size_t n_conns;
+    bool shutting_down;
+};
+
+const gs_rt_port *gs_gw_conn_port(gs_gw_conn *c, gs_gw_snapshot *snap)
+{
+    return gs_route_table_find_port(snap->table, c->listen->gateway_namespace,
+                                    c->listen->gateway_name, c->listen->port);
+}
+
+void gs_gw_conn_free(gs_gw_conn *c)
+{
+    if (c->proto == GS_GW_CONN_H1)
+        gs_gw_h1_free(c);
+    else if (c->proto == GS_GW_CONN_H2)
+        gs_gw_h2_free(c);
+    LIST_REMOVE(c, link);
+    c->srv->n_conns--;
+    bufferevent_free(c->bev);
+    free(c->sni);
+    free(c);
+}
+
+/* Fires while the first bytes of a cleartext connection arrive, until the protocol is known. */
+static void on_conn_detect(struct bufferevent *bev, void *arg)
+{
+    gs_gw_conn *c = arg;
+    struct evbuffer *in = bufferevent_get_input(bev);
+    size_t n = evbuffer_get_length(in);
+    size_t cmp = n < sizeof(h2_preface) - 1 ? n : sizeof(h2_preface) - 1;
+    const char *data = (const char *)evbuffer_pullup(in, (ssize_t)cmp);
+    if (memcmp(data, h2_preface, cmp) != 0) {
+        gs_gw_h1_start(c);
+        return;
+    }
+    if (cmp == sizeof(h2_preface) - 1)
+        gs_gw_h2_start(c);
+}
+
+static void on_conn_event(struct bufferevent *bev, short what, void *arg)
+{
+    gs_gw_conn *c = arg;
+    if (what & BEV_EVENT_CONNECTED) { /* TLS handshake done */
+        const unsigned char *alpn = NULL;
+        unsigned alpn_len = 0;
+        SSL_get0_alpn_selected(c->ssl, &alpn, &alpn_len);
+        const char *sni = SSL_get_servername(c->ssl, TLSEXT_NAMETYPE_host_name);
+        if (sni)
+            c->sni = gs_xstrdup(sni);
+        (void)bev;
+        if (alpn_len == 2 && memcmp(alpn, "h2", 2) == 0)
+            gs_gw_h2_start(c);
+        else
+            gs_gw_h1_start(c);
+        return;
+    }
+    gs_gw_conn_free(c);
+}
+
+/* OpenSSL servername callback: switch to the certificate of the listener the SNI selects. */
+static int on_tls_sni(SSL *ssl, int *alert, void *arg)
+{
+    (void)alert;
+    gs_gw_listen *l = arg;
+    gs_gw_snapshot *snap = l->srv->rt->current;
+    const gs_rt_port *port =
+        gs_route_table_find_port(snap->table, l->gateway_namespace, l->gateway_name, l->port);
+    if (port == NULL)
+        return SSL_TLSEXT_ERR_ALERT_FATAL;
+    const char *sni = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+    const gs_rt_listener *chosen = sni ? gs_rt_port_select_listener(port, sni, strlen(sni)) : NULL;
+    SSL_CTX *ctx = chosen ? gs_gw_tls_store_ctx(snap->tls, chosen) : NULL;
+    /* No SNI, or an SNI no listener serves: the first listener with a certificate. */
+    for (size_t i = 0; ctx == NULL && i < port->n_listeners; i++)
+        ctx = gs_gw_tls_store_ctx(snap->tls, port->listeners[i]);
+    if (ctx == NULL)
+        return SSL_TLSEXT_ERR_ALERT_FATAL;
+    SSL_set_SSL_CTX(ssl, ctx);
+    return SSL_TLSEXT_ERR_OK;
+}
+
+static void on_accept(struct evconnlistener *evl, evutil_socket_t fd, struct sockaddr *sa,
+                      int salen, void *arg)
+{
+    (void)evl;
+    (void)salen;
+    gs_gw_listen *l = arg;
+    gs_gw_server *s = l->srv;
+    gs_gw_conn *c = gs_xcalloc(1, sizeof(*c));
+    c->srv = s;
+    c->rt = s->rt;
+    c->listen = l;
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((struct sockaddr_in *)sa)->sin_addr, c->client_ip,
+                  sizeof(c->client_ip));
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)sa)->sin6_addr, c->client_ip,
+                  sizeof(c->client_ip));
+    struct event_base *base = s->rt->base;
+    if (l->protocol == GS_RT_PROTO_HTTPS) {
+        c->ssl = SSL_new(l->ssl_ctx);
+        c->bev = bufferevent_openssl_socket_new(base, fd, c->ssl, BUFFEREVENT_SSL_ACCEPTING,
+                                                BEV_OPT_CLOSE_ON_FREE);
+        if (c->bev == NULL) { /* the SSL belongs to the failed bufferevent call */
+            evutil_closesocket(fd);
+            free(c);
+            return;
+        }
+        bufferevent_openssl_set_allow_dirty_shutdown(c->bev, 1);
+        bufferevent_setcb(c->bev, NULL, NULL, on_conn_event, c);
+        bufferevent_enable(c->bev, EV_READ);
+    } else {
+        c->bev = bufferevent_socket_new(base, fd, BEV_OPT_CLOSE_ON_FREE);
+        bufferevent_setcb(c->bev, on_conn_detect, NULL, on_conn_event, c);
+        bufferevent_enable(c->bev, EV_READ);
+    }
+    /* A connection that never says anything is closed by the header timeout. */
+    struct timeval tv = {(time_t)(s->rt->limits.header_timeout_ms / 1000),
+                         (suseconds_t)(s->rt->limits.header_timeout_ms % 1000) * 1000};
+    bufferevent_set_timeouts(c->bev, &tv, NULL);
+    LIST_INSERT_HEAD(&s->conns, c, link);
+    s->n_conns++;
+}
+
+int gs_gw_server_new(gs_gw_server **out, gs_gw_runtime *rt, const gs_gw_server_opts *opts)
+{
+    gs_gw_server *s = gs_xcalloc(1, sizeof(*s));
+    s->rt = rt;
+    if (opts)
+        s->opts = *opts;
+    if (s->opts.bind_host == NULL)
+        s->opts.bind_host = "127.0.0.1";
+    LIST_INIT(&s->listens);
+    LIST_INIT(&s->conns);
+    *out = s;
+    return 0;
+}
+
+static void listen_free(gs_gw_listen *l)
+{
+    LIST_REMOVE(l, link);
+    if (l->evl)
+        evconnlistener_free(l->evl);
+    SSL_CTX_free(l->ssl_ctx);
+    free(l->gateway_namespace);
+    free(l->gateway_name);
+    free(l);
+}
+
+static uint16_t server_bound_port(const gs_gw_server *s, uint16_t declared)
+{
+    for (size_t i = 0; i < s->opts.n_port_map; i++)
+        if (s->opts.port_map[i].declared == declared)
+            return s->opts.port_map[i].bound;
+    return 0;
+}
+
+static int listen_open(gs_gw_server *s, const gs_rt_port *p, gs_error *err)
+{
+    struct sockaddr_storage ss = {0};
+    socklen_t sl;
+    uint16_t bport = server_bound_port(s, p->port);
+    struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+    if (inet_pton(AF_INET, s->opts.bind_host, &sin->sin_addr) == 1) {
+        sin->sin_family = AF_INET;
+        sin->sin_port = htons(bport);
+        sl = sizeof(*sin);
+    } else if (inet_pton(AF_INET6, s->opts.bind_host, &sin6->sin6_addr) == 1) {
+        sin6->sin6_family = AF_INET6;
+        sin6->sin6_port = htons(bport);
+        sl = sizeof(*sin6);
+    } else {
+        return gs_error_set(err, GS_ERR_USAGE, "bind address \"%s\" is not an IP address",
+                            s->opts.bind_host);
+    }
+    gs_gw_listen *l = gs_xcalloc(1, sizeof(*l));
+    l->srv = s;
+    l->gateway_namespace = gs_xstrdup(p->gateway_namespace);
+    l->gateway_name = gs_xstrdup(p->gateway_name);
+    l->port = p->port;
+    l->protocol = p->protocol;
+    l->seen = true;
+    LIST_INSERT_HEAD(&s->listens, l, link);
+    if (l->protocol == GS_RT_PROTO_HTTPS)
+        l->ssl_ctx = gs_gw_tls_server_ctx(on_tls_sni, l);
+    l->evl =
+        evconnlistener_new_bind(s->rt->base, on_accept, l,
+                                LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
+                                1024, (struct sockaddr *)&ss, (int)sl);
+    if (l->evl == NULL) {
+        int e = errno;
+        listen_free(l);
+        return gs_error_set_errno(err, e, "Gateway %s/%s port %u: cannot bind %s:%u",
+                                  p->gateway_namespace, p->gateway_name, p->port, s->opts.bind_host,
+                                  bport);
+    }
+    struct sockaddr_storage bound;
+    socklen_t bl = sizeof(bound);
+    getsockname(evconnlistener_get_fd(l->evl), (struct sockaddr *)&bound, &bl);
+    char host[INET6_ADDRSTRLEN] = "";
+    unsigned port = 0;
+    if (bound.ss_family == AF_INET) {
+        inet_ntop(AF_INET, &((struct sockaddr_in *)&bound)->sin_addr, host, sizeof(host));
+        port = ntohs(((struct sockaddr_in *)&bound)->sin_port);
+        snprintf(l->address, sizeof(l->address), "%s:%u", host, port);
+    } else {
+        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&bound)->sin6_addr, host, sizeof(host));
+        port = ntohs(((struct sockaddr_in6 *)&bound)->sin6_port);
+        snprintf(l->address, sizeof(l->address), "[%s]:%u", host, port);
+    }
+    return 0;
+}
+
+static gs_gw_listen *server_find_listen(gs_gw_server *s, const gs_rt_port *p)
+{
+    gs_gw_listen *l;
+    LIST_FOREACH(l, &s->listens, link)
+    {
+        if (l->port == p->port && l->protocol == p->protocol &&
+            strcmp(l->gateway_namespace, p->gateway_namespace) == 0 &&
+            strcmp(l->gateway_name, p->gateway_name) == 0)
+            return l;
+    }
+    return NULL;
+}
+
+int gs_gw_server_sync(gs_gw_server *s, gs_error *err)
+{
+    const gs_route_table *t = s->rt->current->table;
+    gs_gw_listen *l, *tmp;
+    LIST_FOREACH(l, &s->listens, link)
+    l->seen = false;
+    size_t n = gs_route_table_port_count(t);
+    for (size_t i = 0; i < n; i++) {
+        const gs_rt_port *p = gs_route_table_port(t, i);
+        if (p->protocol != GS_RT_PROTO_HTTP && p->protocol != GS_RT_PROTO_HTTPS) {
+            gs_log_note("Gateway %s/%s port %u: protocol %s is not served by the builtin gateway",
+                        p->gateway_namespace, p->gateway_name, p->port,
+                        gs_rt_protocol_name(p->protocol));
+            continue;
+        }
+        l = server_find_listen(s, p);
+        if (l) {
+            l->seen = true;
+            continue;
+        }
+        int rc = listen_open(s, p, err);
+        if (rc < 0)
+            return rc;
+    }
+    for (l = LIST_FIRST(&s->listens); l; l = tmp) {
+        tmp = LIST_NEXT(l, link);
+        if (!l->seen)
+            listen_free(l);
+    }
+    return 0;
+}
+
+void gs_gw_server_ready_json(gs_gw_server *s, gs_buf *out)
+{
+    gs_json j;
+    gs_json_init(&j, out, false);
+    gs_json_object_begin(&j);
+    gs_json_key(&j, "ready");
+    gs_json_bool(&j, true);
+    gs_json_key(&j, "listeners");
+    gs_json_array_begin(&j);
+    const gs_route_table *t = s->rt->current->table;
+    size_t n = gs_route_table_listener_count(t);
+    for (size_t i = 0; i < n; i++) {
+        const gs_rt_listener *rl = gs_route_table_listener(t, i);
+        const gs_rt_port *p =
+            gs_route_table_find_port(t, rl->gateway_namespace, rl->gateway_name, rl->port);
+        gs_gw_listen *l = p ? server_find_listen(s, p) : NULL;
+        if (l == NULL)
+            continue;
+        gs_json_object_begin(&j);
+        gs_json_key(&j, "gateway");
+        char *gw = gs_xasprintf("%s/%s", rl->gateway_namespace, rl->gateway_name);
+        gs_json_string(&j, gw);
+        free(gw);
+        gs_json_key(&j, "listener");
+        gs_json_string(&j, rl->name);
+        gs_json_key(&j, "port");
+        gs_json_int(&j, rl->port);
+        gs_json_key(&j, "protocol");
+        gs_json_string(&j, gs_rt_protocol_name(rl->protocol));
+        if (rl->hostname) {
+            gs_json_key(&j, "hostname");
+            gs_json_string(&j, rl->hostname);
+        }
+        gs_json_key(&j, "address");
+        gs_json_string(&j, l->address);
+        gs_json_object_end(&j);
+    }
+    gs_json_array_end(&j);
+    gs_json_object_end(&j);
+}
+
+void gs_gw_server_shutdown(gs_gw_server *s)
+{
+    s->shutting_down = true;
+    gs_gw_listen *l;
+    LIST_FOREACH(l, &s->listens, link)
+    {
+        if (l->evl) {
+            evconnlistener_free(l->evl);
+            l->evl = NULL;
+        }
+    }
+    gs_gw_conn *c, *tmp;
+    for (c = LIST_FIRST(&s->conns); c; c = tmp) {
+        tmp = LIST_NEXT(c, link);
+        if (c->proto == GS_GW_CONN_H1)
+            gs_gw_h1_shutdown(c);
+        else if (c->proto == GS_GW_CONN_H2)
+            gs_gw_h2_shutdown(c);
+        else
+            gs_gw_conn_free(c);
+    }
+}
+
+size_t gs_gw_server_conn_count(const gs_gw_server *s)
+{
+    return s->n_conns;
+}
+
+void gs_gw_server_free(gs_gw_server *s)
+{
+    if (s == NULL)
+        return;
+    while (!LIST_EMPTY(&s->conns))
+        gs_gw_conn_free(LIST_FIRST(&s->conns));
+    while (!LIST_EMPTY(&s->listens))
+        listen_free(LIST_FIRST(&s->listens));
+    free(s);
+}

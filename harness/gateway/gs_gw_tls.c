@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: MIT */
+/* SSL_CTX construction for HTTPS listeners: PEM loading, ALPN selection, SNI switching. */
+#include "gs_gw_tls.h"
+
+#include "gs_alloc.h"
+#include "gs_log.h"
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct tls_entry {
+    const gs_rt_listener *listener;
+    SSL_CTX *ctx;
+} tls_entry;
+
+struct gs_gw_tls_store {
+    tls_entry *entries;
+    size_t n;
+};
+
+static int on_tls_alpn(SSL *ssl, const unsigned char **out, unsigned char *outlen,
+                       const unsigned char *in, unsigned int inlen, void *arg)
+{
+    (void)ssl;
+    (void)arg;
+    static const unsigned char prefs[] = "\x02h2\x08http/1.1";
+    if (SSL_select_next_proto((unsigned char **)(uintptr_t)out, outlen, prefs, sizeof(prefs) - 1,
+                              in, inlen) != OPENSSL_NPN_NEGOTIATED)
+        return SSL_TLSEXT_ERR_NOACK;
+    return SSL_TLSEXT_ERR_OK;
+}
+
+static SSL_CTX *tls_ctx_base(void)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+    SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+    SSL_CTX_set_alpn_select_cb(ctx, on_tls_alpn, NULL);
+    return ctx;
+}
+
+int gs_gw_tls_use_pem(SSL_CTX *ctx, const char *cert_pem, const char *key_pem, gs_error *err)
+{
+    int rc = GS_ERR_TLS;
+    BIO *cb = BIO_new_mem_buf(cert_pem, -1);
+    BIO *kb = BIO_new_mem_buf(key_pem, -1);
+    X509 *leaf = PEM_read_bio_X509(cb, NULL, NULL, NULL);
+    EVP_PKEY *key = PEM_read_bio_PrivateKey(kb, NULL, NULL, NULL);
+    if (leaf == NULL || key == NULL || SSL_CTX_use_certificate(ctx, leaf) != 1 ||
+        SSL_CTX_use_PrivateKey(ctx, key) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
+        gs_error_set_ssl(err, "loading the listener certificate");
+        goto out;
+    }
+    X509 *extra;
+    while ((extra = PEM_read_bio_X509(cb, NULL, NULL, NULL)) != NULL)
+        if (SSL_CTX_add0_chain_cert(ctx, extra) != 1)
+            X509_free(extra);
+    ERR_clear_error();
+    rc = 0;
+out:
+    X509_free(leaf);
+    EVP_PKEY_free(key);
+    BIO_free(cb);
+    BIO_free(kb);
+    return rc;
+}
+
+int gs_gw_tls_store_new(gs_gw_tls_store **out, const gs_route_table *table, gs_error *err)
+{
+    (void)err;
+    gs_gw_tls_store *s = gs_xcalloc(1, sizeof(*s));
+    size_t n = gs_route_table_listener_count(table);
+    s->entries = gs_xcalloc(n + 1, sizeof(*s->entries));
+    for (size_t i = 0; i < n; i++) {
+        const gs_rt_listener *l = gs_route_table_listener(table, i);
+        if (l->protocol != GS_RT_PROTO_HTTPS || l->n_certs == 0 || l->certs[0].cert_pem == NULL ||
+            l->certs[0].key_pem == NULL)
+            continue;
+        SSL_CTX *ctx = tls_ctx_base();
+        gs_error e = {0};
+        if (gs_gw_tls_use_pem(ctx, l->certs[0].cert_pem, l->certs[0].key_pem, &e) < 0) {
+            gs_log_warn("listener %s/%s %s: %s", l->gateway_namespace, l->gateway_name, l->name,
+                        e.msg);
+            SSL_CTX_free(ctx);
+            continue;
+        }
+        s->entries[s->n].listener = l;
+        s->entries[s->n].ctx = ctx;
+        s->n++;
+    }
+    *out = s;
+    return 0;
+}
+
+void gs_gw_tls_store_free(gs_gw_tls_store *s)
+{
+    if (s == NULL)
+        return;
+    for (size_t i = 0; i < s->n; i++)
+        SSL_CTX_free(s->entries[i].ctx);
+    free(s->entries);
+    free(s);
+}
+
+SSL_CTX *gs_gw_tls_store_ctx(const gs_gw_tls_store *s, const gs_rt_listener *listener)
+{
+    if (s == NULL)
+        return NULL;
+    for (size_t i = 0; i < s->n; i++)
+        if (s->entries[i].listener == listener)
+            return s->entries[i].ctx;
+    return NULL;
+}
+
+SSL_CTX *gs_gw_tls_server_ctx(int (*on_sni)(SSL *ssl, int *alert, void *arg), void *arg)
+{
+    SSL_CTX *ctx = tls_ctx_base();
+    SSL_CTX_set_tlsext_servername_callback(ctx, on_sni);
+    SSL_CTX_set_tlsext_servername_arg(ctx, arg);
+    return ctx;
+}

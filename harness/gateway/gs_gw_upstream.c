@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: MIT */
+/* Upstream call bookkeeping shared by the HTTP/1.1 and HTTP/2 clients: endpoint pools, call
+ * completion and deferred error reports. */
+#include "gs_gw_upstream_priv.h"
+
+#include "gs_alloc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int gs_gw_upstream_new(gs_gw_upstream **out, struct event_base *base, const gs_gw_limits *limits)
+{
+    gs_gw_upstream *u = gs_xcalloc(1, sizeof(*u));
+    u->base = base;
+    u->limits = limits;
+    TAILQ_INIT(&u->busy);
+    *out = u;
+    return 0;
+}
+
+void gs_gw_upstream_free(gs_gw_upstream *u)
+{
+    if (u == NULL)
+        return;
+    upstream_h1_busy_free(u);
+    upstream_pool *p = u->pools;
+    while (p) {
+        upstream_pool *next = p->next;
+        upstream_h1_pool_free(u, p);
+        upstream_h2_session_free(p->h2);
+        free(p->address);
+        free(p);
+        p = next;
+    }
+    free(u);
+}
+
+upstream_pool *upstream_pool_get(gs_gw_upstream *u, const gs_gw_endpoint *ep)
+{
+    for (upstream_pool *p = u->pools; p; p = p->next)
+        if (strcmp(p->address, ep->address) == 0)
+            return p;
+    upstream_pool *p = gs_xcalloc(1, sizeof(*p));
+    p->address = gs_xstrdup(ep->address);
+    memcpy(&p->addr, &ep->addr, ep->addr_len);
+    p->addr_len = ep->addr_len;
+    TAILQ_INIT(&p->idle);
+    p->next = u->pools;
+    u->pools = p;
+    return p;
+}
+
+int upstream_connect_fd(const upstream_pool *p)
+{
+    int fd = socket(p->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    if (connect(fd, (const struct sockaddr *)&p->addr, p->addr_len) < 0 && errno != EINPROGRESS) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+void upstream_call_finish(gs_gw_upstream_call *c, int err)
+{
+    if (c->defer) {
+        event_free(c->defer);
+        c->defer = NULL;
+    }
+    if (err)
+        c->u->stats.failures++;
+    if (c->on_done)
+        c->on_done(c->arg, err, err ? NULL : &c->resp);
+    gs_gw_response_free(&c->resp);
+    free(c);
+}
+
+static void on_call_deferred(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    gs_gw_upstream_call *c = arg;
+    upstream_call_finish(c, c->defer_err);
+}
+
+void upstream_call_fail_later(gs_gw_upstream_call *c, int err)
+{
+    c->defer_err = err;
+    c->h1 = NULL;
+    c->h2 = NULL;
+    if (c->defer == NULL)
+        c->defer = event_new(c->u->base, -1, 0, on_call_deferred, c);
+    event_active(c->defer, 0, 0);
+}
+
+int gs_gw_upstream_send(gs_gw_upstream *u, const gs_gw_endpoint *ep, bool h2,
+                        const gs_gw_request *req, gs_gw_upstream_on_done on_done, void *arg,
+                        gs_gw_upstream_call **call)
+{
+    gs_gw_upstream_call *c = gs_xcalloc(1, sizeof(*c));
+    c->u = u;
+    c->on_done = on_done;
+    c->arg = arg;
+    c->req = req;
+    if (call)
+        *call = c;
+    upstream_pool *p = upstream_pool_get(u, ep);
+    if (h2)
+        upstream_h2_send(u, p, c);
+    else
+        upstream_h1_send(u, p, c);
+    return 0;
+}
+
+void gs_gw_upstream_cancel(gs_gw_upstream_call *c)
+{
+    if (c == NULL)
+        return;
+    c->on_done = NULL;
+    if (c->defer)
+        return; /* already finishing from the loop: it frees itself */
+    if (c->h1)
+        upstream_h1_cancel(c);
+    else if (c->h2)
+        upstream_h2_cancel(c);
+}
+
+const gs_gw_upstream_stats *gs_gw_upstream_get_stats(const gs_gw_upstream *u)
+{
+    return &u->stats;
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/* Upstream clients of the gateway: HTTP/1.1 keep-alive pools and HTTP/2 (h2c) sessions, one
+ * pool/session per endpoint, all on one event_base. A call sends a buffered request and delivers
+ * a buffered response to its callback exactly once, unless cancelled first. Timeouts belong to
+ * the caller (it cancels); limits on the response size are enforced here. */
+#ifndef GS_GW_UPSTREAM_H
+#define GS_GW_UPSTREAM_H
+
+#include "gs_gw_endpoints.h"
+#include "gs_gw_msg.h"
+
+#include <event2/event.h>
+#include <stdbool.h>
+
+typedef struct gs_gw_upstream gs_gw_upstream;
+typedef struct gs_gw_upstream_call gs_gw_upstream_call;
+
+/* Fires once when the call ends. |err| is 0 with |resp| filled (the callee may move its fields
+ * out; the call frees what is left), GS_ERR_IO (connect failed or the connection broke before a
+ * full response: answer 502), GS_ERR_RANGE (response over the limits: 502) or GS_ERR_PROTOCOL
+ * (malformed response: 502). The call is freed right after the callback returns. */
+typedef void (*gs_gw_upstream_on_done)(void *arg, int err, gs_gw_response *resp);
+
+/* Counters, for logs and tests. */
+typedef struct gs_gw_upstream_stats {
+    uint64_t connects; /* new upstream connections */
+    uint64_t reuses;   /* requests sent on a pooled HTTP/1.1 connection */
+    uint64_t failures; /* calls that ended with an error */
+} gs_gw_upstream_stats;
+
+/* Creates the upstream side. Borrows |base| and |limits| for its lifetime. */
+int gs_gw_upstream_new(gs_gw_upstream **out, struct event_base *base, const gs_gw_limits *limits);
+/* Closes every connection; pending calls are cancelled without callbacks. */
+void gs_gw_upstream_free(gs_gw_upstream *u);
+
+/* Sends |req| (borrowed until the call ends or is cancelled) to |ep| over HTTP/2 prior knowledge
+ * when |h2| is true, else HTTP/1.1. Writes a handle to |*call| (may be NULL for fire-and-forget).
+ * Returns 0; errors are reported through |on_done| (possibly before this returns? never: always
+ * from the event loop). */
+int gs_gw_upstream_send(gs_gw_upstream *u, const gs_gw_endpoint *ep, bool h2,
+                        const gs_gw_request *req, gs_gw_upstream_on_done on_done, void *arg,
+                        gs_gw_upstream_call **call);
+
+/* Abandons |call|: its callback will not fire; its connection is closed (HTTP/1.1) or its stream
+ * reset (HTTP/2). NULL is fine. */
+void gs_gw_upstream_cancel(gs_gw_upstream_call *call);
+
+const gs_gw_upstream_stats *gs_gw_upstream_get_stats(const gs_gw_upstream *u);
+
+#endif

@@ -1,0 +1,309 @@
+/* SPDX-License-Identifier: MIT */
+/* HTTP/1.1 upstream client: keep-alive connection pools per endpoint. One call per connection at
+ * a time; the response head is parsed with gs_h1_response and bodies (length, chunked, until
+ * close) are buffered up to the configured limit. */
+#include "gs_gw_upstream_priv.h"
+
+#include "gs_alloc.h"
+#include "gs_buf.h"
+#include "gs_chunked.h"
+#include "gs_h1_response.h"
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define H1_MAX_IDLE_PER_ENDPOINT 512
+
+typedef enum h1_state {
+    H1_CONNECTING = 0,
+    H1_IDLE,
+    H1_HEAD,
+    H1_BODY,
+} h1_state;
+
+typedef struct h1_conn {
+    gs_gw_upstream *u;
+    upstream_pool *pool;
+    struct bufferevent *bev;
+    gs_gw_upstream_call *call;
+    h1_state state;
+    bool reused;    /* the current call was sent on a connection used before */
+    bool got_bytes; /* response bytes arrived for the current call */
+    bool keep_alive;
+    gs_h1_body_kind body_kind;
+    uint64_t remaining;
+    gs_chunked chunked;
+    TAILQ_ENTRY(h1_conn) link; /* in pool->idle or u->busy */
+} h1_conn;
+
+static void h1_conn_free(h1_conn *h)
+{
+    if (h->state == H1_IDLE) {
+        TAILQ_REMOVE(&h->pool->idle, h, link);
+        h->pool->n_idle--;
+    } else {
+        TAILQ_REMOVE(&h->u->busy, h, link);
+    }
+    bufferevent_free(h->bev);
+    free(h);
+}
+
+static void h1_write_request(h1_conn *h, const gs_gw_request *req)
+{
+    struct evbuffer *out = bufferevent_get_output(h->bev);
+    evbuffer_add_printf(out, "%s %s HTTP/1.1\r\n", req->method, req->target);
+    if (req->authority)
+        evbuffer_add_printf(out, "Host: %s\r\n", req->authority);
+    for (size_t i = 0; i < req->headers.len; i++) {
+        const gs_gw_header *f = &req->headers.items[i];
+        if (strcasecmp(f->name, "content-length") == 0 || strcasecmp(f->name, "host") == 0)
+            continue;
+        evbuffer_add(out, f->name, f->name_len);
+        evbuffer_add(out, ": ", 2);
+        evbuffer_add(out, f->value, f->value_len);
+        evbuffer_add(out, "\r\n", 2);
+    }
+    bool body_method = strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0 &&
+                       strcmp(req->method, "DELETE") != 0 && strcmp(req->method, "OPTIONS") != 0 &&
+                       strcmp(req->method, "TRACE") != 0;
+    if (req->body.len || body_method)
+        evbuffer_add_printf(out, "Content-Length: %zu\r\n", req->body.len);
+    evbuffer_add(out, "\r\n", 2);
+    if (req->body.len)
+        evbuffer_add(out, req->body.data, req->body.len);
+}
+
+static void h1_start(h1_conn *h, gs_gw_upstream_call *c)
+{
+    h->call = c;
+    c->h1 = h;
+    h->state = H1_HEAD;
+    h->got_bytes = false;
+    TAILQ_INSERT_TAIL(&h->u->busy, h, link);
+    h1_write_request(h, c->req);
+    bufferevent_enable(h->bev, EV_READ);
+}
+
+static void h1_finish(h1_conn *h, int err)
+{
+    gs_gw_upstream_call *c = h->call;
+    h->call = NULL;
+    if (c)
+        c->h1 = NULL;
+    if (err == 0 && h->keep_alive && h->pool->n_idle < H1_MAX_IDLE_PER_ENDPOINT &&
+        evbuffer_get_length(bufferevent_get_input(h->bev)) == 0) {
+        TAILQ_REMOVE(&h->u->busy, h, link);
+        h->state = H1_IDLE;
+        TAILQ_INSERT_HEAD(&h->pool->idle, h, link);
+        h->pool->n_idle++;
+    } else {
+        h1_conn_free(h);
+    }
+    if (c)
+        upstream_call_finish(c, err);
+}
+
+/* Moves body bytes from the input into the response. Returns 1 when the body is complete, 0 when
+ * more is needed, or a negative error. */
+static int h1_read_body(h1_conn *h)
+{
+    struct evbuffer *in = bufferevent_get_input(h->bev);
+    gs_gw_response *r = &h->call->resp;
+    size_t max = h->u->limits->max_response_body;
+    switch (h->body_kind) {
+    case GS_H1_BODY_NONE:
+        return 1;
+    case GS_H1_BODY_LENGTH: {
+        size_t avail = evbuffer_get_length(in);
+        size_t n = avail < h->remaining ? avail : (size_t)h->remaining;
+        if (n) {
+            if (r->body.len + n > max)
+                return GS_ERR_RANGE;
+            char *dst = gs_buf_reserve(&r->body, n);
+            evbuffer_remove(in, dst, n);
+            r->body.len += n;
+            r->body.data[r->body.len] = '\0';
+            h->remaining -= n;
+        }
+        return h->remaining == 0 ? 1 : 0;
+    }
+    case GS_H1_BODY_CHUNKED: {
+        size_t avail = evbuffer_get_length(in);
+        if (avail == 0)
+            return 0;
+        const char *data = (const char *)evbuffer_pullup(in, -1);
+        ssize_t used = gs_chunked_decode(&h->chunked, data, avail, &r->body);
+        if (used < 0)
+            return GS_ERR_PROTOCOL;
+        evbuffer_drain(in, (size_t)used);
+        if (r->body.len > max)
+            return GS_ERR_RANGE;
+        return gs_chunked_done(&h->chunked) ? 1 : 0;
+    }
+    case GS_H1_BODY_UNTIL_CLOSE: {
+        size_t avail = evbuffer_get_length(in);
+        if (r->body.len + avail > max)
+            return GS_ERR_RANGE;
+        char *dst = gs_buf_reserve(&r->body, avail);
+        evbuffer_remove(in, dst, avail);
+        r->body.len += avail;
+        r->body.data[r->body.len] = '\0';
+        return 0; /* done at EOF */
+    }
+    }
+    return GS_ERR_PROTOCOL;
+}
+
+static int h1_read_head(h1_conn *h)
+{
+    struct evbuffer *in = bufferevent_get_input(h->bev);
+    size_t avail = evbuffer_get_length(in);
+    if (avail == 0)
+        return 0;
+    h->got_bytes = true;
+    const char *data = (const char *)evbuffer_pullup(in, -1);
+    gs_h1_response resp;
+    unsigned flags = strcmp(h->call->req->method, "HEAD") == 0 ? GS_H1_RESPONSE_TO_HEAD : 0;
+    int n = gs_h1_response_parse(&resp, data, avail, flags);
+    if (n == GS_ERR_INCOMPLETE)
+        return avail > h->u->limits->max_header_bytes ? GS_ERR_RANGE : 0;
+    if (n < 0)
+        return n == GS_ERR_RANGE ? GS_ERR_RANGE : GS_ERR_PROTOCOL;
+    if (resp.informational) { /* 100 Continue and friends: skip, a final head follows */
+        evbuffer_drain(in, (size_t)n);
+        return h1_read_head(h);
+    }
+    if (resp.upgrade)
+        return GS_ERR_PROTOCOL;
+    gs_gw_response *r = &h->call->resp;
+    r->status = resp.status;
+    for (size_t i = 0; i < resp.num_headers; i++)
+        gs_gw_headers_add_n(&r->headers, resp.headers[i].name, resp.headers[i].name_len,
+                            resp.headers[i].value, resp.headers[i].value_len);
+    h->keep_alive = resp.keep_alive;
+    h->body_kind = resp.body;
+    h->remaining = resp.content_length;
+    gs_chunked_init(&h->chunked);
+    evbuffer_drain(in, (size_t)n);
+    h->state = H1_BODY;
+    return 1;
+}
+
+/* Fires when response bytes arrive (or, idle, when the server sent something unexpected). */
+static void on_h1_read(struct bufferevent *bev, void *arg)
+{
+    (void)bev;
+    h1_conn *h = arg;
+    if (h->state == H1_IDLE) { /* bytes on an idle connection: not ours to read */
+        h1_conn_free(h);
+        return;
+    }
+    int rc = 0;
+    if (h->state == H1_HEAD) {
+        rc = h1_read_head(h);
+        if (rc <= 0) {
+            if (rc < 0)
+                h1_finish(h, rc);
+            return;
+        }
+    }
+    rc = h1_read_body(h);
+    if (rc < 0) {
+        h1_finish(h, rc);
+    } else if (rc == 1) {
+        h1_finish(h, 0);
+    }
+}
+
+/* Fires on connect completion, EOF or errors. */
+static void on_h1_event(struct bufferevent *bev, short what, void *arg)
+{
+    (void)bev;
+    h1_conn *h = arg;
+    if (what & BEV_EVENT_CONNECTED) {
+        h->u->stats.connects++;
+        return;
+    }
+    if (h->state == H1_IDLE || h->call == NULL) {
+        h1_conn_free(h);
+        return;
+    }
+    if ((what & BEV_EVENT_EOF) && h->state == H1_BODY && h->body_kind == GS_H1_BODY_UNTIL_CLOSE) {
+        h->keep_alive = false;
+        h1_finish(h, 0);
+        return;
+    }
+    gs_gw_upstream_call *c = h->call;
+    if (h->reused && !h->got_bytes) {
+        /* The server closed a pooled connection as we reused it: try once on a fresh one. */
+        h->call = NULL;
+        c->h1 = NULL;
+        upstream_pool *p = h->pool;
+        h1_conn_free(h);
+        upstream_h1_send(c->u, p, c);
+        /* upstream_h1_send on a fresh connection never sets reused */
+        return;
+    }
+    h1_finish(h, GS_ERR_IO);
+}
+
+void upstream_h1_send(gs_gw_upstream *u, upstream_pool *p, gs_gw_upstream_call *c)
+{
+    h1_conn *h = TAILQ_FIRST(&p->idle);
+    if (h) {
+        TAILQ_REMOVE(&p->idle, h, link);
+        p->n_idle--;
+        h->reused = true;
+        u->stats.reuses++;
+        h1_start(h, c);
+        return;
+    }
+    int fd = upstream_connect_fd(p);
+    if (fd < 0) {
+        upstream_call_fail_later(c, GS_ERR_IO);
+        return;
+    }
+    h = gs_xcalloc(1, sizeof(*h));
+    h->u = u;
+    h->pool = p;
+    h->bev = bufferevent_socket_new(u->base, fd, BEV_OPT_CLOSE_ON_FREE);
+    bufferevent_setcb(h->bev, on_h1_read, NULL, on_h1_event, h);
+    h->state = H1_CONNECTING;
+    h->reused = false;
+    h1_start(h, c);
+}
+
+void upstream_h1_cancel(gs_gw_upstream_call *c)
+{
+    h1_conn *h = c->h1;
+    h->call = NULL;
+    c->h1 = NULL;
+    h1_conn_free(h);
+    gs_gw_response_free(&c->resp);
+    free(c);
+}
+
+void upstream_h1_pool_free(gs_gw_upstream *u, upstream_pool *p)
+{
+    (void)u;
+    h1_conn *h;
+    while ((h = TAILQ_FIRST(&p->idle)) != NULL)
+        h1_conn_free(h);
+}
+
+void upstream_h1_busy_free(gs_gw_upstream *u)
+{
+    h1_conn *h;
+    while ((h = TAILQ_FIRST(&u->busy)) != NULL) {
+        if (h->call) {
+            h->call->h1 = NULL;
+            gs_gw_response_free(&h->call->resp);
+            free(h->call);
+            h->call = NULL;
+        }
+        h1_conn_free(h);
+    }
+}

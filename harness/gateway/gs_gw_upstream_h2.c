@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: MIT */
+/* HTTP/2 upstream client over cleartext with prior knowledge (h2c): one multiplexed session per
+ * endpoint, used for Service ports with appProtocol kubernetes.io/h2c and for gRPC. Response
+ * headers, body and trailers are buffered into the call's gs_gw_response. */
+#include "gs_gw_upstream_priv.h"
+
+#include "gs_alloc.h"
+
+#include <ctype.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <nghttp2/nghttp2.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+typedef struct h2_session {
+    gs_gw_upstream *u;
+    upstream_pool *pool; /* NULL once detached (no new streams; freed when the last one ends) */
+    struct bufferevent *bev;
+    nghttp2_session *ng;
+    size_t n_streams;
+    bool dead;
+    bool in_io; /* inside a read/write loop: defer freeing */
+} h2_session;
+
+static void h2_session_kill(h2_session *s, int err);
+
+static void h2_maybe_free(h2_session *s)
+{
+    if (s->in_io)
+        return;
+    if (s->dead || (s->pool == NULL && s->n_streams == 0)) {
+        if (s->pool && s->pool->h2 == s)
+            s->pool->h2 = NULL;
+        nghttp2_session_del(s->ng);
+        bufferevent_free(s->bev);
+        free(s);
+    }
+}
+
+static ssize_t on_h2_send(nghttp2_session *ng, const uint8_t *data, size_t len, int flags,
+                          void *arg)
+{
+    (void)ng;
+    (void)flags;
+    h2_session *s = arg;
+    evbuffer_add(bufferevent_get_output(s->bev), data, len);
+    return (ssize_t)len;
+}
+
+static void h2_flush(h2_session *s)
+{
+    if (s->dead)
+        return;
+    if (nghttp2_session_send(s->ng) != 0)
+        h2_session_kill(s, GS_ERR_IO);
+}
+
+/* Fires for every response header field; the first HEADERS block is the response head, a later
+ * one carries trailers. */
+static int on_h2_header(nghttp2_session *ng, const nghttp2_frame *frame, const uint8_t *name,
+                        size_t namelen, const uint8_t *value, size_t valuelen, uint8_t flags,
+                        void *arg)
+{
+    (void)flags;
+    (void)arg;
+    gs_gw_upstream_call *c = nghttp2_session_get_stream_user_data(ng, frame->hd.stream_id);
+    if (c == NULL || frame->hd.type != NGHTTP2_HEADERS)
+        return 0;
+    if (namelen == 7 && memcmp(name, ":status", 7) == 0) {
+        int st = 0;
+        for (size_t i = 0; i < valuelen && isdigit(value[i]); i++)
+            st = st * 10 + (value[i] - '0');
+        if (st >= 200 || c->resp.status == 0)
+            c->resp.status = st;
+        return 0;
+    }
+    if (namelen && name[0] == ':')
+        return 0;
+    /* The response head is HCAT_RESPONSE; a HEADERS block after a final status is trailers. */
+    gs_gw_headers *dst = frame->headers.cat == NGHTTP2_HCAT_HEADERS && c->resp.status >= 200
+                             ? &c->resp.trailers
+                             : &c->resp.headers;
+    if (dst->bytes + namelen + valuelen > c->u->limits->max_header_bytes)
+        return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+    gs_gw_headers_add_n(dst, (const char *)name, namelen, (const char *)value, valuelen);
+    return 0;
+}
+
+static int on_h2_data(nghttp2_session *ng, uint8_t flags, int32_t stream_id, const uint8_t *data,
+                      size_t len, void *arg)
+{
+    (void)flags;
+    (void)arg;
+    gs_gw_upstream_call *c = nghttp2_session_get_stream_user_data(ng, stream_id);
+    if (c == NULL)
+        return 0;
+    if (c->resp.body.len + len > c->u->limits->max_response_body) {
+        c->defer_err = GS_ERR_RANGE;
+        nghttp2_submit_rst_stream(ng, NGHTTP2_FLAG_NONE, stream_id, NGHTTP2_CANCEL);
+        return 0;
+    }
+    gs_buf_append(&c->resp.body, data, len);
+    return 0;
+}
+
+static int on_h2_stream_close(nghttp2_session *ng, int32_t stream_id, uint32_t error_code,
+                              void *arg)
+{
+    h2_session *s = arg;
+    gs_gw_upstream_call *c = nghttp2_session_get_stream_user_data(ng, stream_id);
+    if (s->n_streams)
+        s->n_streams--;
+    if (c == NULL)
+        return 0;
+    nghttp2_session_set_stream_user_data(ng, stream_id, NULL);
+    c->h2 = NULL;
+    int err = c->defer_err;
+    if (err == 0 && (error_code != NGHTTP2_NO_ERROR || c->resp.status == 0))
+        err = GS_ERR_IO;
+    c->defer_err = 0;
+    upstream_call_finish(c, err);
+    return 0;
+}
+
+static ssize_t on_h2_body_read(nghttp2_session *ng, int32_t stream_id, uint8_t *buf, size_t len,
+                               uint32_t *flags, nghttp2_data_source *src, void *arg)
+{
+    (void)ng;
+    (void)stream_id;
+    (void)arg;
+    gs_gw_upstream_call *c = src->ptr;
+    size_t left = c->req->body.len - c->sent;
+    size_t n = left < len ? left : len;
+    if (n)
+        memcpy(buf, c->req->body.data + c->sent, n);
+    c->sent += n;
+    if (c->sent == c->req->body.len)
+        *flags |= NGHTTP2_DATA_FLAG_EOF;
+    return (ssize_t)n;
+}
+
+static void h2_session_kill(h2_session *s, int err)
+{
+    if (s->dead)
+        return;
+    s->dead = true;
+    if (s->pool && s->pool->h2 == s)
+        s->pool->h2 = NULL;
+    s->pool = NULL;
+    /* Fail every open stream: each close callback finishes its call. */
+    int32_t last = (int32_t)nghttp2_session_get_next_stream_id(s->ng);
+    for (int32_t id = 1; id > 0 && id < last; id += 2) {
+        gs_gw_upstream_call *c = nghttp2_session_get_stream_user_data(s->ng, id);
+        if (c) {
+            nghttp2_session_set_stream_user_data(s->ng, id, NULL);
+            c->h2 = NULL;
+            upstream_call_fail_later(c, err);
+        }
+    }
+}
+
+static void on_h2_read(struct bufferevent *bev, void *arg)
+{
+    h2_session *s = arg;
+    struct evbuffer *in = bufferevent_get_input(bev);
+    s->in_io = true;
+    size_t len = evbuffer_get_length(in);
+    const uint8_t *data = evbuffer_pullup(in, -1);
+    ssize_t n = nghttp2_session_mem_recv(s->ng, data, len);
+    if (n < 0)
+        h2_session_kill(s, GS_ERR_PROTOCOL);
+    else
+        evbuffer_drain(in, (size_t)n);
+    h2_flush(s);
+    s->in_io = false;
+    h2_maybe_free(s);
+}
+
+static void on_h2_event(struct bufferevent *bev, short what, void *arg)
+{
+    (void)bev;
+    h2_session *s = arg;
+    if (what & BEV_EVENT_CONNECTED) {
+        s->u->stats.connects++;
+        return;
+    }
+    s->in_io = true;
+    h2_session_kill(s, GS_ERR_IO);
+    s->in_io = false;
+    h2_maybe_free(s);
+}
+
+static h2_session *h2_session_new(gs_gw_upstream *u, upstream_pool *p)
+{
+    int fd = upstream_connect_fd(p);
+    if (fd < 0)
+        return NULL;
+    h2_session *s = gs_xcalloc(1, sizeof(*s));
+    s->u = u;
+    s->pool = p;
+    s->bev = bufferevent_socket_new(u->base, fd, BEV_OPT_CLOSE_ON_FREE);
+    bufferevent_setcb(s->bev, on_h2_read, NULL, on_h2_event, s);
+    bufferevent_enable(s->bev, EV_READ);
+    nghttp2_session_callbacks *cbs;
+    nghttp2_session_callbacks_new(&cbs);
+    nghttp2_session_callbacks_set_send_callback(cbs, on_h2_send);
+    nghttp2_session_callbacks_set_on_header_callback(cbs, on_h2_header);
+    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, on_h2_data);
+    nghttp2_session_callbacks_set_on_stream_close_callback(cbs, on_h2_stream_close);
+    nghttp2_session_client_new(&s->ng, cbs, s);
+    nghttp2_session_callbacks_del(cbs);
+    nghttp2_settings_entry iv[] = {{NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, 1000},
+                                   {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, (1u << 24)}};
+    nghttp2_submit_settings(s->ng, NGHTTP2_FLAG_NONE, iv, 2);
+    nghttp2_session_set_local_window_size(s->ng, NGHTTP2_FLAG_NONE, 0, 1 << 26);
+    return s;
+}
+
+static void h2_lower(char *s)
+{
+    for (; *s; s++)
+        *s = (char)tolower((unsigned char)*s);
+}
+
+static nghttp2_nv h2_nv(const char *name, size_t nlen, const char *value, size_t vlen)
+{
+    nghttp2_nv nv = {(uint8_t *)(uintptr_t)name, (uint8_t *)(uintptr_t)value, nlen, vlen,
+                     NGHTTP2_NV_FLAG_NONE};
+    return nv;
+}
+
+void upstream_h2_send(gs_gw_upstream *u, upstream_pool *p, gs_gw_upstream_call *c)
+{
+    h2_session *s = p->h2;
+    if (s == NULL || s->dead) {
+        s = h2_session_new(u, p);
+        if (s == NULL) {
+            upstream_call_fail_later(c, GS_ERR_IO);
+            return;
+        }
+        p->h2 = s;
+    }
+    const gs_gw_request *req = c->req;
+    size_t n = 4 + req->headers.len;
+    nghttp2_nv *nva = gs_xcalloc(n, sizeof(*nva));
+    char **lowered = gs_xcalloc(req->headers.len + 1, sizeof(char *));
+    size_t k = 0;
+    const char *authority = req->authority ? req->authority : p->address;
+    nva[k++] = h2_nv(":method", 7, req->method, strlen(req->method));
+    nva[k++] = h2_nv(":scheme", 7, "http", 4);
+    nva[k++] = h2_nv(":authority", 10, authority, strlen(authority));
+    nva[k++] = h2_nv(":path", 5, req->target, strlen(req->target));
+    for (size_t i = 0; i < req->headers.len; i++) {
+        const gs_gw_header *f = &req->headers.items[i];
+        if (strcasecmp(f->name, "host") == 0 || strcasecmp(f->name, "content-length") == 0)
+            continue;
+        lowered[i] = gs_xstrdup(f->name);
+        h2_lower(lowered[i]);
+        nva[k++] = h2_nv(lowered[i], f->name_len, f->value, f->value_len);
+    }
+    nghttp2_data_provider prd = {.source = {.ptr = c}, .read_callback = on_h2_body_read};
+    bool has_body =
+        req->body.len > 0 || (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0);
+    int32_t id = nghttp2_submit_request(s->ng, NULL, nva, k, has_body ? &prd : NULL, c);
+    for (size_t i = 0; i < req->headers.len; i++)
+        free(lowered[i]);
+    free(lowered);
+    free(nva);
+    if (id < 0) {
+        /* Stream ids exhausted or the session is going away: retire it and start a fresh one. */
+        s->pool = NULL;
+        p->h2 = NULL;
+        h2_maybe_free(s);
+        if (id == NGHTTP2_ERR_STREAM_ID_NOT_AVAILABLE) {
+            upstream_h2_send(u, p, c);
+            return;
+        }
+        upstream_call_fail_later(c, GS_ERR_IO);
+        return;
+    }
+    c->h2 = s;
+    c->stream_id = id;
+    s->n_streams++;
+    h2_flush(s);
+}
+
+void upstream_h2_cancel(gs_gw_upstream_call *c)
+{
+    h2_session *s = c->h2;
+    nghttp2_session_set_stream_user_data(s->ng, c->stream_id, NULL);
+    nghttp2_submit_rst_stream(s->ng, NGHTTP2_FLAG_NONE, c->stream_id, NGHTTP2_CANCEL);
+    c->h2 = NULL;
+    gs_gw_response_free(&c->resp);
+    free(c);
+    if (!s->in_io)
+        h2_flush(s);
+}
+
+void upstream_h2_session_free(struct h2_session *s)
+{
+    if (s == NULL)
+        return;
+    int32_t last = (int32_t)nghttp2_session_get_next_stream_id(s->ng);
+    for (int32_t id = 1; id > 0 && id < last; id += 2) {
+        gs_gw_upstream_call *c = nghttp2_session_get_stream_user_data(s->ng, id);
+        if (c) {
+            gs_gw_response_free(&c->resp);
+            free(c);
+        }
+    }
+    nghttp2_session_del(s->ng);
+    bufferevent_free(s->bev);
+    free(s);
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/* Shared internals of the upstream clients (gs_gw_upstream*.c only). */
+#ifndef GS_GW_UPSTREAM_PRIV_H
+#define GS_GW_UPSTREAM_PRIV_H
+
+#include "gs_gw_upstream.h"
+
+#include <sys/queue.h>
+
+struct h1_conn;
+struct h2_session;
+
+/* One upstream endpoint: its idle HTTP/1.1 connections and its HTTP/2 session. */
+typedef struct upstream_pool {
+    char *address;
+    struct sockaddr_storage addr;
+    socklen_t addr_len;
+    TAILQ_HEAD(, h1_conn) idle;
+    size_t n_idle;
+    struct h2_session *h2;
+    struct upstream_pool *next;
+} upstream_pool;
+
+struct gs_gw_upstream {
+    struct event_base *base;
+    const gs_gw_limits *limits;
+    upstream_pool *pools;
+    gs_gw_upstream_stats stats;
+    TAILQ_HEAD(, h1_conn) busy; /* HTTP/1.1 connections carrying a call */
+};
+
+struct gs_gw_upstream_call {
+    gs_gw_upstream *u;
+    gs_gw_upstream_on_done on_done; /* NULL once cancelled */
+    void *arg;
+    const gs_gw_request *req;
+    gs_gw_response resp;
+    struct h1_conn *h1;    /* HTTP/1.1: the connection carrying it */
+    struct h2_session *h2; /* HTTP/2: its session and stream */
+    int32_t stream_id;
+    size_t sent;         /* HTTP/2: request body bytes handed to nghttp2 */
+    struct event *defer; /* used to report errors from the loop */
+    int defer_err;
+};
+
+upstream_pool *upstream_pool_get(gs_gw_upstream *u, const gs_gw_endpoint *ep);
+/* Runs the callback (unless cancelled) and frees |c|. */
+void upstream_call_finish(gs_gw_upstream_call *c, int err);
+/* Reports |err| for |c| on the next loop turn. */
+void upstream_call_fail_later(gs_gw_upstream_call *c, int err);
+
+void upstream_h1_send(gs_gw_upstream *u, upstream_pool *p, gs_gw_upstream_call *c);
+void upstream_h1_cancel(gs_gw_upstream_call *c);
+void upstream_h1_pool_free(gs_gw_upstream *u, upstream_pool *p);
+void upstream_h1_busy_free(gs_gw_upstream *u);
+
+void upstream_h2_send(gs_gw_upstream *u, upstream_pool *p, gs_gw_upstream_call *c);
+void upstream_h2_cancel(gs_gw_upstream_call *c);
+void upstream_h2_session_free(struct h2_session *s);
+
+/* A nonblocking TCP connect to |p|'s address; returns the fd or -1. */
+int upstream_connect_fd(const upstream_pool *p);
+
+#endif
