@@ -14,7 +14,7 @@
 enum {
     GS_REPORT_JSON = 1u << 0,     /* results.json */
     GS_REPORT_JUNIT = 1u << 1,    /* junit.xml */
-    GS_REPORT_HTML = 1u << 2,     /* report.html (writer lands next) */
+    GS_REPORT_HTML = 1u << 2,     /* report.html */
     GS_REPORT_MARKDOWN = 1u << 3, /* summary.md */
     GS_REPORT_ALL = 0xfu,
 };
@@ -23,6 +23,8 @@ enum {
 void gs_report_json(const gs_results *r, gs_buf *out);
 /* Appends JUnit XML: one <testsuite> per scenario, one <testcase> per step. */
 void gs_report_junit(const gs_results *r, gs_buf *out);
+/* Appends a self-contained HTML page (inline CSS and SVG; no scripts, no network). */
+void gs_report_html(const gs_results *r, gs_buf *out);
 /* Appends a Markdown summary fit for a CI job summary ($GITHUB_STEP_SUMMARY). */
 void gs_report_markdown(const gs_results *r, gs_buf *out);
 

@@ -88,6 +88,8 @@ static report_format_fn report_formatter(unsigned bit)
         return gs_report_json;
     case GS_REPORT_JUNIT:
         return gs_report_junit;
+    case GS_REPORT_HTML:
+        return gs_report_html;
     case GS_REPORT_MARKDOWN:
         return gs_report_markdown;
     }
@@ -122,12 +124,9 @@ int gs_report_formats_parse(const char *list, unsigned *out, gs_error *err)
         const char *name;
         unsigned bits;
     } names[] = {
-        {"json", GS_REPORT_JSON},
-        {"junit", GS_REPORT_JUNIT},
-        {"xml", GS_REPORT_JUNIT},
-        {"md", GS_REPORT_MARKDOWN},
-        {"markdown", GS_REPORT_MARKDOWN},
-        {"all", GS_REPORT_JSON | GS_REPORT_JUNIT | GS_REPORT_MARKDOWN},
+        {"json", GS_REPORT_JSON}, {"junit", GS_REPORT_JUNIT}, {"html", GS_REPORT_HTML},
+        {"xml", GS_REPORT_JUNIT}, {"md", GS_REPORT_MARKDOWN}, {"markdown", GS_REPORT_MARKDOWN},
+        {"all", GS_REPORT_ALL},
     };
     unsigned bits = 0;
     const char *p = list;
@@ -146,9 +145,9 @@ int gs_report_formats_parse(const char *list, unsigned *out, gs_error *err)
                 if (strlen(names[k].name) == len && strncmp(names[k].name, s, len) == 0)
                     break;
             if (k == GS_ARRAY_LEN(names))
-                return gs_error_set(err, GS_ERR_USAGE,
-                                    "unknown report format \"%.*s\" (expected json, junit, md)",
-                                    (int)len, s);
+                return gs_error_set(
+                    err, GS_ERR_USAGE,
+                    "unknown report format \"%.*s\" (expected json, junit, html, md)", (int)len, s);
             bits |= names[k].bits;
         }
         p += n;

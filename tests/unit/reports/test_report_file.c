@@ -87,14 +87,10 @@ START_TEST(write_all_writes_each_format)
     char *dir = gs_xasprintf("%s/out", parent); /* created by write_all */
     gs_results *r = sample_results();
     gs_error err;
-    ck_assert_int_eq(
-        gs_report_write_all(r, dir, GS_REPORT_JSON | GS_REPORT_JUNIT | GS_REPORT_MARKDOWN, &err),
-        0);
+    ck_assert_int_eq(gs_report_write_all(r, dir, GS_REPORT_ALL, &err), 0);
     /* A second write (after the next scenario) replaces the files. */
     r->scenarios[3]->result = GS_RESULT_PASSED;
-    ck_assert_int_eq(
-        gs_report_write_all(r, dir, GS_REPORT_JSON | GS_REPORT_JUNIT | GS_REPORT_MARKDOWN, &err),
-        0);
+    ck_assert_int_eq(gs_report_write_all(r, dir, GS_REPORT_ALL, &err), 0);
     char *p = gs_xasprintf("%s/results.json", dir);
     char *json = file_slurp(p);
     ck_assert_ptr_nonnull(strstr(json, "\"passed\": 2"));
@@ -110,7 +106,12 @@ START_TEST(write_all_writes_each_format)
     ck_assert_ptr_nonnull(strstr(md, "## gatesim"));
     free(p);
     free(md);
-    ck_assert_int_eq(file_clean_dir(dir), 3);
+    p = gs_xasprintf("%s/report.html", dir);
+    char *html = file_slurp(p);
+    ck_assert_ptr_nonnull(strstr(html, "<svg class=\"chart split\""));
+    free(p);
+    free(html);
+    ck_assert_int_eq(file_clean_dir(dir), 4);
     rmdir(parent);
     gs_results_free(r);
     free(dir);
@@ -129,6 +130,8 @@ START_TEST(formats_parse_lists)
     ck_assert_int_eq(gs_report_formats_parse("pdf", &f, &err), GS_ERR_USAGE);
     ck_assert_ptr_nonnull(strstr(err.msg, "\"pdf\""));
     ck_assert_int_eq(gs_report_formats_parse(",", &f, &err), GS_ERR_USAGE);
+    ck_assert_int_eq(gs_report_formats_parse("html,all", &f, &err), 0);
+    ck_assert_uint_eq(f, GS_REPORT_ALL);
     ck_assert_str_eq(gs_report_file_name(GS_REPORT_JSON), "results.json");
     ck_assert_str_eq(gs_report_file_name(GS_REPORT_HTML), "report.html");
 }

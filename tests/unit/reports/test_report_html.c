@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT */
+/* The HTML report: self-contained, failures first, charts present, and every string from the
+ * results escaped. The Chromium screenshot test (tests/integration/reports) renders it. */
+#include "gs_report.h"
+#include "gs_test.h"
+
+#include "sample_results.h"
+
+#include <string.h>
+
+static size_t html_count(const char *hay, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = strstr(hay, needle); p != NULL; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+START_TEST(html_is_self_contained_and_escaped)
+{
+    gs_results *r = sample_results();
+    gs_buf b = {0};
+    gs_report_html(r, &b);
+    const char *h = b.data;
+    ck_assert(strncmp(h, "<!DOCTYPE html>", 15) == 0);
+    ck_assert_ptr_nonnull(strstr(h, "<title>gatesim: 1 passed, 1 failed, 1 errors</title>"));
+    ck_assert_ptr_null(strstr(h, "{{"));
+    /* No network: nothing is fetched (the SVG namespace is an identifier, not a fetch). */
+    ck_assert_ptr_null(strstr(h, "src=\"http"));
+    ck_assert_ptr_null(strstr(h, "href=\"http"));
+    ck_assert_ptr_null(strstr(h, "@import"));
+    /* The hostile text appears only escaped. */
+    ck_assert_ptr_null(strstr(h, "<script"));
+    ck_assert_ptr_null(strstr(h, "</pre>\""));
+    ck_assert_ptr_nonnull(
+        strstr(h, "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;q&#39;"));
+    ck_assert_ptr_nonnull(strstr(h, "{&quot;path&quot;:&quot;&lt;/pre&gt;"));
+    ck_assert_ptr_nonnull(strstr(h, "wrong-split &lt;75/25&gt;"));
+    /* Failures come before the scenarios, with the evidence. */
+    const char *fail = strstr(h, "<h2 id=\"failures\">Failures</h2>");
+    const char *scen = strstr(h, "<h2>Scenarios</h2>");
+    ck_assert_ptr_nonnull(fail);
+    ck_assert_ptr_nonnull(scen);
+    ck_assert(fail < scen);
+    const char *ev =
+        strstr(h, "First offending request:</div><pre>GET /checkout?a=1&amp;b=&lt;2&gt;");
+    ck_assert_ptr_nonnull(ev);
+    ck_assert(ev < scen);
+    ck_assert_ptr_nonnull(strstr(h, "gateway exited with status 134"));
+    /* Charts: split bars (2 passing + 2 failing backends, the failing chart twice: in
+     * failures and in its scenario), whiskers, expected markers, latency bars. */
+    ck_assert_uint_eq(html_count(h, "<rect class=\"gs-bar"), 6);
+    ck_assert_uint_eq(html_count(h, "<rect class=\"gs-bar violates\""), 4);
+    ck_assert_uint_eq(html_count(h, "class=\"gs-expected\""), 6);
+    ck_assert_uint_eq(html_count(h, "class=\"gs-ci\""), 18);
+    ck_assert_uint_eq(html_count(h, "<rect class=\"gs-lat\""), 10);
+    ck_assert_ptr_nonnull(strstr(h, "smallest detectable deviation 2.4 points (power 0.99)"));
+    ck_assert_ptr_nonnull(strstr(h, "converged in 12.5 ms"));
+    ck_assert_ptr_nonnull(strstr(h, "<span class=\"r-pending\">1 not run</span>"));
+    ck_assert_ptr_nonnull(strstr(h, "The run is still in progress"));
+    gs_buf_free(&b);
+    gs_results_free(r);
+}
+END_TEST
+
+START_TEST(html_backend_chart_without_split)
+{
+    gs_results *r;
+    gs_results_new(&r, "builtin", 0, 1);
+    r->state = GS_RUN_COMPLETE;
+    gs_results_scenario *s = gs_results_add_scenario(r, "plain", "p.yaml");
+    s->result = GS_RESULT_PASSED;
+    gs_results_step *st = gs_results_add_step(s, "send");
+    st->result = GS_RESULT_PASSED;
+    st->traffic.present = true;
+    st->traffic.requests = 10;
+    st->traffic.latency_ms.max = 3;
+    gs_results_counts_add(&st->traffic.backends, "default/a-very-long-backend-name-that-is-cut",
+                          10);
+    gs_buf b = {0};
+    gs_report_html(r, &b);
+    ck_assert_ptr_nonnull(strstr(b.data, "<svg class=\"chart backends\""));
+    ck_assert_ptr_nonnull(strstr(b.data, "default/a-very-long-backe…"));
+    ck_assert_ptr_nonnull(strstr(b.data, "all checks passed"));
+    ck_assert_ptr_null(strstr(b.data, "Failures"));
+    gs_buf_free(&b);
+    gs_results_free(r);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("reports/html");
+    TCase *tc = tcase_create("html");
+    tcase_add_test(tc, html_is_self_contained_and_escaped);
+    tcase_add_test(tc, html_backend_chart_without_split);
+    suite_add_tcase(s, tc);
+    return gs_test_run(s);
+}
