@@ -23,6 +23,7 @@ typedef struct gs_gw_listen {
     char address[64]; /* "127.0.0.1:18080" actually bound */
     SSL_CTX *ssl_ctx; /* HTTPS only */
     bool seen;        /* mark for listener sync on reload */
+    bool retired;     /* a reload removed it: no new requests are routed through it */
     LIST_ENTRY(gs_gw_listen) link;
 } gs_gw_listen;
 

@@ -26,6 +26,7 @@ struct gs_gw_server {
     gs_gw_runtime *rt;
     gs_gw_server_opts opts;
     LIST_HEAD(, gs_gw_listen) listens;
+    LIST_HEAD(, gs_gw_listen) retired; /* removed by a reload; connections may still use them */
     LIST_HEAD(, gs_gw_conn) conns;
     size_t n_conns;
     bool shutting_down;
@@ -33,6 +34,8 @@ struct gs_gw_server {
 
 const gs_rt_port *gs_gw_conn_port(gs_gw_conn *c, gs_gw_snapshot *snap)
 {
+    if (c->listen->retired)
+        return NULL;
     return gs_route_table_find_port(snap->table, c->listen->gateway_namespace,
                                     c->listen->gateway_name, c->listen->port);
 }
@@ -162,6 +165,7 @@ int gs_gw_server_new(gs_gw_server **out, gs_gw_runtime *rt, const gs_gw_server_o
     if (s->opts.bind_host == NULL)
         s->opts.bind_host = "127.0.0.1";
     LIST_INIT(&s->listens);
+    LIST_INIT(&s->retired);
     LIST_INIT(&s->conns);
     *out = s;
     return 0;
@@ -282,8 +286,15 @@ int gs_gw_server_sync(gs_gw_server *s, gs_error *err)
     }
     for (l = LIST_FIRST(&s->listens); l; l = tmp) {
         tmp = LIST_NEXT(l, link);
-        if (!l->seen)
-            listen_free(l);
+        if (!l->seen) {
+            /* Stop accepting; open connections keep the struct until the server goes. */
+            LIST_REMOVE(l, link);
+            if (l->evl)
+                evconnlistener_free(l->evl);
+            l->evl = NULL;
+            l->retired = true;
+            LIST_INSERT_HEAD(&s->retired, l, link);
+        }
     }
     return 0;
 }
@@ -365,5 +376,7 @@ void gs_gw_server_free(gs_gw_server *s)
         gs_gw_conn_free(LIST_FIRST(&s->conns));
     while (!LIST_EMPTY(&s->listens))
         listen_free(LIST_FIRST(&s->listens));
+    while (!LIST_EMPTY(&s->retired))
+        listen_free(LIST_FIRST(&s->retired));
     free(s);
 }

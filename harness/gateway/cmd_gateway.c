@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: MIT */
+/* `gatesim gateway PATH...`: parses the command line and runs the builtin gateway (gs_gw_run) on
+ * the route table the control plane compiles from the manifests. No logic beyond arguments. */
+#include "gs_alloc.h"
+#include "gs_gw_load.h"
+#include "gs_gw_main.h"
+#include "gs_log.h"
+#include "gs_time.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char gs_cmd_gateway_summary[] = "run the builtin gateway on Gateway API manifests";
+int gs_cmd_gateway(int argc, char **argv);
+
+static void gateway_usage(FILE *out)
+{
+    fprintf(
+        out,
+        "usage: gatesim gateway [OPTIONS] PATH...\n\n"
+        "Runs the builtin Gateway API data plane on the manifests in PATH (files, or\n"
+        "directories searched for *.yaml/*.yml). Every HTTP/HTTPS listener port of every\n"
+        "Gateway is bound on loopback; when ready, one JSON line is printed on stdout:\n"
+        "  {\"ready\":true,\"listeners\":[{\"gateway\":\"ns/name\",\"listener\":\"http\","
+        "\"port\":80,\"address\":\"127.0.0.1:18080\"}]}\n"
+        "SIGHUP reloads the manifests (and prints a new ready line); SIGTERM stops cleanly.\n\n"
+        "Options:\n"
+        "  -b, --backend NS/SVC:PORT=HOST:PORT  endpoint of a Service port (repeatable;\n"
+        "                          several endpoints of one Service port are round-robin)\n"
+        "  -p, --port-map P=B      bind declared listener port P on loopback port B\n"
+        "                          (repeatable; default: a free port per listener port)\n"
+        "      --bind ADDR         address to bind (default 127.0.0.1)\n"
+        "      --controller-name N manage only GatewayClasses with this controllerName\n"
+        "                          (repeatable; default: every GatewayClass)\n"
+        "      --strict            objects of kinds outside the model are errors\n"
+        "      --seed N            seed of the weighted backend and mirror choices\n"
+        "      --request-timeout D default request timeout when a route sets none\n"
+        "                          (default 60s)\n"
+        "  -h, --help\n\n"
+        "Exit codes: 0 stopped cleanly, 1 invalid objects, 2 usage error or unreadable input.\n");
+}
+
+static int gateway_bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int gateway_bad(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "gatesim gateway: ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\nRun `gatesim gateway --help` for usage.\n");
+    va_end(ap);
+    return 2;
+}
+
+static int gateway_port_map(const char *arg, gs_gw_port_map **maps, size_t *n)
+{
+    char *copy = gs_xstrdup(arg);
+    char *save = NULL;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(tok, '=');
+        char *e1 = NULL, *e2 = NULL;
+        long d = eq ? strtol(tok, &e1, 10) : 0;
+        long b = eq ? strtol(eq + 1, &e2, 10) : 0;
+        if (!eq || e1 != eq || *e2 != '\0' || d < 1 || d > 65535 || b < 0 || b > 65535) {
+            free(copy);
+            return -1;
+        }
+        *maps = gs_xrealloc(*maps, (*n + 1) * sizeof(**maps));
+        (*maps)[*n].declared = (uint16_t)d;
+        (*maps)[*n].bound = (uint16_t)b;
+        (*n)++;
+    }
+    free(copy);
+    return 0;
+}
+
+int gs_cmd_gateway(int argc, char **argv)
+{
+    enum { OPT_BIND = 256, OPT_CONTROLLER, OPT_STRICT, OPT_SEED, OPT_TIMEOUT };
+    static const struct option longopts[] = {
+        {"backend", required_argument, NULL, 'b'},
+        {"port-map", required_argument, NULL, 'p'},
+        {"bind", required_argument, NULL, OPT_BIND},
+        {"controller-name", required_argument, NULL, OPT_CONTROLLER},
+        {"strict", no_argument, NULL, OPT_STRICT},
+        {"seed", required_argument, NULL, OPT_SEED},
+        {"request-timeout", required_argument, NULL, OPT_TIMEOUT},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    gs_log_set_program("gatesim gateway");
+    gs_gw_endpoints eps = {0};
+    gs_gw_port_map *maps = NULL;
+    size_t n_maps = 0;
+    gs_gw_load_opts lo = {0};
+    gs_gw_run_opts ro = {0};
+    int rc = 2;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "b:p:h", longopts, NULL)) != -1) {
+        gs_error err = {0};
+        switch (c) {
+        case 'b':
+            if (gs_gw_endpoints_add_spec(&eps, optarg, &err) < 0) {
+                rc = gateway_bad("%s", err.msg);
+                goto out;
+            }
+            break;
+        case 'p':
+            if (gateway_port_map(optarg, &maps, &n_maps) < 0) {
+                rc = gateway_bad("--port-map \"%s\": expected PORT=PORT", optarg);
+                goto out;
+            }
+            break;
+        case OPT_BIND:
+            ro.server.bind_host = optarg;
+            break;
+        case OPT_CONTROLLER:
+            lo.controller_names =
+                gs_xrealloc(lo.controller_names, (lo.n_controller_names + 1) * sizeof(char *));
+            lo.controller_names[lo.n_controller_names++] = optarg;
+            break;
+        case OPT_STRICT:
+            lo.strict = true;
+            break;
+        case OPT_SEED: {
+            char *end = NULL;
+            ro.seed = strtoull(optarg, &end, 10);
+            if (*optarg == '\0' || *end != '\0') {
+                rc = gateway_bad("--seed \"%s\" is not a number", optarg);
+                goto out;
+            }
+            break;
+        }
+        case OPT_TIMEOUT: {
+            int64_t ns = 0;
+            if (gs_duration_parse(optarg, &ns, &err) < 0 || ns <= 0) {
+                rc = gateway_bad("--request-timeout \"%s\": %s", optarg,
+                                 err.msg[0] ? err.msg : "must be positive");
+                goto out;
+            }
+            ro.limits.default_timeout_ms = ns / 1000000 > 0 ? ns / 1000000 : 1;
+            break;
+        }
+        case 'h':
+            gateway_usage(stdout);
+            rc = 0;
+            goto out;
+        default:
+            rc = gateway_bad("unknown option");
+            goto out;
+        }
+    }
+    if (optind >= argc) {
+        rc = gateway_bad("no manifest PATH given");
+        goto out;
+    }
+    lo.paths = (const char *const *)(argv + optind);
+    lo.n_paths = (size_t)(argc - optind);
+    ro.load = gs_gw_load_table;
+    ro.load_arg = &lo;
+    ro.endpoints = &eps;
+    ro.server.port_map = maps;
+    ro.server.n_port_map = n_maps;
+    gs_error err = {0};
+    int r = gs_gw_run(&ro, &err);
+    if (r < 0) {
+        gs_log_error("%s", err.msg);
+        rc = r == GS_ERR_INVALID ? 1 : 2;
+    } else {
+        rc = 0;
+    }
+out:
+    gs_gw_endpoints_free(&eps);
+    free(maps);
+    free(lo.controller_names);
+    return rc;
+}
