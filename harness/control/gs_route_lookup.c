@@ -74,6 +74,12 @@ const gs_rt_listener *gs_rt_port_select_listener(const gs_rt_port *port, const c
 
 /* ---- predicates ---------------------------------------------------------------------------- */
 
+typedef struct rt_cut {
+    size_t len;
+    uint64_t hash;
+    uint64_t depth_bit; /* rt_depth_bit of the '/' count of path[0..len) */
+} rt_cut;
+
 typedef struct rt_ctx {
     const gs_rt_request *req;
     const char *path; /* without query */
@@ -83,6 +89,11 @@ typedef struct rt_ctx {
     const char *method;
     size_t method_len;
     pcre2_match_data *md; /* created on the first regex evaluation */
+    uint64_t path_hash;
+    uint64_t path_depth_bit;
+    rt_cut cuts[64]; /* prefix candidates, shortest first */
+    size_t n_cuts;
+    bool cuts_overflow; /* more '/' than cuts: hash each candidate on demand */
 } rt_ctx;
 
 static bool ctx_regex(rt_ctx *c, const void *re, const char *s, size_t len)
@@ -98,7 +109,8 @@ static bool kv_value_matches(rt_ctx *c, const gs_rt_kv_match *m, const char *v, 
 {
     if (m->type == GS_RT_MATCH_REGEX)
         return ctx_regex(c, m->priv, v, len);
-    return strlen(m->value) == len && memcmp(m->value, v, len) == 0;
+    /* strnlen bounds the read to the configured value even if |v| holds a NUL. */
+    return strncmp(m->value, v, len) == 0 && strnlen(m->value, len + 1) == len;
 }
 
 /* A header match holds when any field line with that name has a matching value. */
@@ -106,12 +118,11 @@ static bool headers_match(rt_ctx *c, const gs_rt_kv_match *hm, size_t n)
 {
     const gs_rt_request *r = c->req;
     for (size_t i = 0; i < n; i++) {
-        size_t nl = strlen(hm[i].name);
         bool ok = false;
         for (size_t j = 0; j < r->n_headers && !ok; j++) {
             const gs_rt_header *h = &r->headers[j];
             size_t hl = h->name_len ? h->name_len : strlen(h->name);
-            if (hl != nl || strncasecmp(h->name, hm[i].name, nl) != 0)
+            if (strncasecmp(h->name, hm[i].name, hl) != 0 || hm[i].name[hl] != '\0')
                 continue;
             size_t vl = h->value_len ? h->value_len : strlen(h->value);
             ok = kv_value_matches(c, &hm[i], h->value, vl);
@@ -148,47 +159,66 @@ static bool query_match(rt_ctx *c, const gs_rt_kv_match *qm, size_t n)
     return true;
 }
 
-static bool http_predicates(rt_ctx *c, const gs_rt_match *m)
+static bool http_predicates(rt_ctx *c, const rt_entry *e)
 {
-    if (m->method &&
-        (strlen(m->method) != c->method_len || memcmp(m->method, c->method, c->method_len) != 0))
+    if (e->method_len == 0xff) {
+        const char *m = e->match->method;
+        if (strlen(m) != c->method_len || memcmp(m, c->method, c->method_len) != 0)
+            return false;
+    } else if (e->method_len && (e->method_len != c->method_len ||
+                                 memcmp(e->method_inline, c->method, c->method_len) != 0)) {
         return false;
-    return headers_match(c, m->headers, m->n_headers) && query_match(c, m->query, m->n_query);
+    }
+    if (e->n_headers == 0 && e->n_query == 0)
+        return true;
+    return headers_match(c, e->headers, e->n_headers) && query_match(c, e->query, e->n_query);
 }
 
-static const rt_entry *list_first_http(rt_ctx *c, const rt_list *l)
+static const rt_entry *node_first_http(rt_ctx *c, const rt_fkey *k)
 {
-    if (l == NULL)
+    if (k == NULL)
         return NULL;
-    for (size_t i = 0; i < l->n; i++) {
-        if (http_predicates(c, l->items[i]->match))
-            return l->items[i];
+    const rt_fnode *node = (const rt_fnode *)k;
+    for (uint32_t i = 0; i < node->n; i++) {
+        if (http_predicates(c, &node->entries[i]))
+            return &node->entries[i];
     }
     return NULL;
 }
 
-static const rt_entry *bucket_match_http(rt_ctx *c, const rt_bucket *b)
+static const rt_entry *bucket_match_http(rt_ctx *c, const rt_fbucket *b)
 {
     const rt_entry *e;
     /* Exact paths rank first, then regular expressions, then prefixes longest first. */
-    if (b->exact.count) {
-        e = list_first_http(c, gs_strmap_get(&b->exact, c->path, c->path_len));
+    if (b->exact_depths & c->path_depth_bit) {
+        e = node_first_http(c, rt_fmap_get(&b->exact, c->path, c->path_len, c->path_hash));
         if (e)
             return e;
     }
-    for (size_t i = 0; i < b->regex.n; i++) {
-        e = b->regex.items[i];
-        if (ctx_regex(c, e->match->path.priv, c->path, c->path_len) && http_predicates(c, e->match))
+    for (size_t i = 0; i < b->n_regex; i++) {
+        e = &b->regex[i];
+        if (ctx_regex(c, e->match->path.priv, c->path, c->path_len) && http_predicates(c, e))
             return e;
     }
-    if (b->prefix.count == 0)
+    if (b->prefix.slots == NULL)
         return NULL;
     /* Candidate prefixes are the path cut at each '/' (and the whole path), longest first;
      * the root prefix "/" is stored as the empty key. */
+    if (!c->cuts_overflow) {
+        for (size_t k = c->n_cuts; k-- > 0;) {
+            if (!(b->prefix_depths & c->cuts[k].depth_bit))
+                continue;
+            e = node_first_http(c,
+                                rt_fmap_get(&b->prefix, c->path, c->cuts[k].len, c->cuts[k].hash));
+            if (e)
+                return e;
+        }
+        return NULL;
+    }
     for (size_t i = c->path_len + 1; i-- > 0;) {
         if (i != c->path_len && i != 0 && c->path[i] != '/')
             continue;
-        e = list_first_http(c, gs_strmap_get(&b->prefix, c->path, i));
+        e = node_first_http(c, rt_fmap_get(&b->prefix, c->path, i, gs_strmap_hash(c->path, i)));
         if (e)
             return e;
     }
@@ -212,16 +242,23 @@ static bool grpc_predicates(rt_ctx *c, const gs_rt_grpc_match *m, const char *sv
     return headers_match(c, m->headers, m->n_headers);
 }
 
-static const rt_entry *grpc_list_first(rt_ctx *c, const rt_list *l, const char *svc, size_t sl,
-                                       const char *meth, size_t ml)
+static const rt_entry *grpc_first(rt_ctx *c, const rt_entry *e, size_t n, const char *svc,
+                                  size_t sl, const char *meth, size_t ml)
 {
-    if (l == NULL)
-        return NULL;
-    for (size_t i = 0; i < l->n; i++) {
-        if (grpc_predicates(c, l->items[i]->grpc_match, svc, sl, meth, ml))
-            return l->items[i];
+    for (size_t i = 0; i < n; i++) {
+        if (grpc_predicates(c, e[i].grpc_match, svc, sl, meth, ml))
+            return &e[i];
     }
     return NULL;
+}
+
+static const rt_entry *grpc_node_first(rt_ctx *c, const rt_fkey *k, const char *svc, size_t sl,
+                                       const char *meth, size_t ml)
+{
+    if (k == NULL)
+        return NULL;
+    const rt_fnode *node = (const rt_fnode *)k;
+    return grpc_first(c, node->entries, node->n, svc, sl, meth, ml);
 }
 
 static const rt_entry *better(const rt_entry *a, const rt_entry *b)
@@ -233,9 +270,9 @@ static const rt_entry *better(const rt_entry *a, const rt_entry *b)
     return rt_entry_compare(a, b) <= 0 ? a : b;
 }
 
-static const rt_entry *bucket_match_grpc(rt_ctx *c, const rt_bucket *b)
+static const rt_entry *bucket_match_grpc(rt_ctx *c, const rt_fbucket *b)
 {
-    if (b->grpc_exact.count == 0 && b->grpc_service.count == 0 && b->grpc_other.n == 0)
+    if (!b->has_grpc)
         return NULL;
     /* ":path" = "/service/method": exactly two non-empty segments. */
     const char *svc = NULL, *meth = NULL;
@@ -252,19 +289,44 @@ static const rt_entry *bucket_match_grpc(rt_ctx *c, const rt_bucket *b)
     }
     const rt_entry *best = NULL;
     if (svc) {
-        best = grpc_list_first(c, gs_strmap_get(&b->grpc_exact, c->path, c->path_len), svc, sl,
-                               meth, ml);
-        best = better(
-            best, grpc_list_first(c, gs_strmap_get(&b->grpc_service, svc, sl), svc, sl, meth, ml));
+        best = grpc_node_first(c, rt_fmap_get(&b->grpc_exact, c->path, c->path_len, c->path_hash),
+                               svc, sl, meth, ml);
+        best = better(best, grpc_node_first(
+                                c, rt_fmap_get(&b->grpc_service, svc, sl, gs_strmap_hash(svc, sl)),
+                                svc, sl, meth, ml));
     }
-    return better(best, grpc_list_first(c, &b->grpc_other, svc, sl, meth, ml));
+    return better(best, grpc_first(c, b->grpc_other, b->n_grpc_other, svc, sl, meth, ml));
 }
 
-static const rt_entry *bucket_match(rt_ctx *c, const rt_bucket *b)
+static const rt_entry *bucket_match(rt_ctx *c, const rt_fbucket *b)
 {
     /* HTTPRoute rules first; control never lets both kinds share an effective hostname. */
     const rt_entry *e = bucket_match_http(c, b);
     return e ? e : bucket_match_grpc(c, b);
+}
+
+/* Hashes the path once: the FNV state at each '/' cut is the hash of that prefix. */
+static void ctx_hash_path(rt_ctx *c)
+{
+    uint64_t h = 1469598103934665603ULL;
+    size_t slashes = 0;
+    c->n_cuts = 0;
+    c->cuts_overflow = false;
+    for (size_t i = 0; i <= c->path_len; i++) {
+        if (i == 0 || i == c->path_len || c->path[i] == '/') {
+            if (c->n_cuts == GS_ARRAY_LEN(c->cuts))
+                c->cuts_overflow = true;
+            else if (c->n_cuts == 0 || c->cuts[c->n_cuts - 1].len != i)
+                c->cuts[c->n_cuts++] = (rt_cut){i, h, rt_depth_bit(slashes)};
+        }
+        if (i < c->path_len) {
+            slashes += c->path[i] == '/';
+            h ^= (unsigned char)c->path[i];
+            h *= 1099511628211ULL;
+        }
+    }
+    c->path_hash = h;
+    c->path_depth_bit = rt_depth_bit(slashes);
 }
 
 /* ---- lookup -------------------------------------------------------------------------------- */
@@ -298,7 +360,11 @@ int gs_route_table_lookup(const gs_route_table *t, const gs_rt_port *port, const
         gs_rt_port_select_listener(port, req->sni, 0) != l)
         return lookup_fail(out, GS_RT_MISDIRECTED);
 
-    rt_ctx c = {.req = req};
+    rt_ctx c; /* not zero-initialised: cuts[] is large and filled by ctx_hash_path */
+    c.req = req;
+    c.md = NULL;
+    c.query = NULL;
+    c.query_len = 0;
     c.path = req->path ? req->path : "/";
     size_t plen = req->path && req->path_len ? req->path_len : strlen(c.path);
     const char *q = memchr(c.path, '?', plen);
@@ -310,13 +376,16 @@ int gs_route_table_lookup(const gs_route_table *t, const gs_rt_port *port, const
     c.method = req->method ? req->method : "GET";
     c.method_len = req->method && req->method_len ? req->method_len : strlen(c.method);
 
+    ctx_hash_path(&c);
+
     const rt_listener_index *li = t->lindex[l->index];
     const rt_entry *e = NULL;
-    const rt_bucket *b = NULL;
+    const rt_fbucket *b = NULL;
     bool consulted = false;
     /* Buckets from most to least specific: exact host, wildcards by suffix length, none. */
-    if (li->hosts.count && hl > 0) {
-        b = gs_strmap_get(&li->hosts, host, (size_t)hl);
+    if (li->fhosts.slots && hl > 0) {
+        b = (const rt_fbucket *)rt_fmap_get(&li->fhosts, host, (size_t)hl,
+                                            gs_strmap_hash(host, (size_t)hl));
         if (b) {
             e = bucket_match(&c, b);
             consulted = true;
@@ -327,15 +396,18 @@ int gs_route_table_lookup(const gs_route_table *t, const gs_rt_port *port, const
                 continue;
             key[0] = '*';
             memcpy(key + 1, host + i, (size_t)hl - i);
-            b = gs_strmap_get(&li->hosts, key, (size_t)hl - i + 1);
-            if (b) {
+            size_t kl = (size_t)hl - i + 1;
+            const rt_fbucket *wb =
+                (const rt_fbucket *)rt_fmap_get(&li->fhosts, key, kl, gs_strmap_hash(key, kl));
+            if (wb) {
+                b = wb;
                 e = bucket_match(&c, b);
                 consulted = true;
             }
         }
     }
-    if (e == NULL && li->implicit && !(consulted && t->opt.no_hostname_fallthrough)) {
-        b = li->implicit;
+    if (e == NULL && li->fimplicit && !(consulted && t->opt.no_hostname_fallthrough)) {
+        b = li->fimplicit;
         e = bucket_match(&c, b);
     }
     if (c.md)
@@ -346,7 +418,7 @@ int gs_route_table_lookup(const gs_route_table *t, const gs_rt_port *port, const
     out->route = e->route;
     out->rule = e->rule;
     out->match_index = e->match_index;
-    out->hostname = b->hostname;
+    out->hostname = b->head.key;
     if (e->match && e->match->path.type == GS_RT_MATCH_PREFIX)
         out->matched_prefix = e->match->path.value;
     return 0;

@@ -13,12 +13,37 @@
 
 #include <ctype.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <string.h>
 #include <strings.h>
 
 /* ---- arena ------------------------------------------------------------------------------- */
 
-#define RT_ARENA_BLOCK 65536
+/* Blocks grow with the arena, from 64 KiB to 2 MiB; 2 MiB blocks are 2 MiB-aligned and offered
+ * to transparent huge pages, so a big table costs few TLB entries at lookup time. */
+#define RT_ARENA_MIN_BLOCK ((size_t)64 << 10)
+#define RT_ARENA_MAX_BLOCK ((size_t)2 << 20)
+
+static rt_arena_block *arena_block_new(size_t cap)
+{
+    rt_arena_block *b;
+    if (cap + sizeof(*b) >= RT_ARENA_MAX_BLOCK) {
+        size_t bytes = (cap + sizeof(*b) + RT_ARENA_MAX_BLOCK - 1) & ~(RT_ARENA_MAX_BLOCK - 1);
+        void *p = NULL;
+        if (posix_memalign(&p, RT_ARENA_MAX_BLOCK, bytes) != 0 || p == NULL)
+            p = gs_xmalloc(bytes);
+#ifdef MADV_HUGEPAGE
+        madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+        b = p;
+        cap = bytes - sizeof(*b);
+    } else {
+        b = gs_xmalloc(sizeof(*b) + cap);
+    }
+    b->used = 0;
+    b->cap = cap;
+    return b;
+}
 
 static void *arena_alloc(rt_arena *a, size_t size)
 {
@@ -27,11 +52,13 @@ static void *arena_alloc(rt_arena *a, size_t size)
         size = sizeof(max_align_t);
     rt_arena_block *b = a->head;
     if (b == NULL || b->cap - b->used < size) {
-        size_t cap = size > RT_ARENA_BLOCK / 4 ? size : RT_ARENA_BLOCK;
-        b = gs_xmalloc(sizeof(*b) + cap);
-        b->used = 0;
-        b->cap = cap;
-        if (a->head && cap != RT_ARENA_BLOCK) {
+        size_t want = a->total < RT_ARENA_MIN_BLOCK   ? RT_ARENA_MIN_BLOCK
+                      : a->total > RT_ARENA_MAX_BLOCK ? RT_ARENA_MAX_BLOCK - sizeof(*b)
+                                                      : a->total;
+        bool oneoff = size > want / 4;
+        b = arena_block_new(oneoff ? size : want);
+        a->total += b->cap;
+        if (a->head && oneoff) {
             /* A big one-off: keep the current block as the head for small allocations. */
             b->next = a->head->next;
             a->head->next = b;
@@ -134,6 +161,8 @@ static int table_compile_regex(gs_route_table *t, const char *pattern, const voi
     return 0;
 }
 
+static void table_release_build_state(gs_route_table *t);
+
 /* ---- life cycle ---------------------------------------------------------------------------- */
 
 int gs_route_table_new(gs_route_table **out, const gs_rt_options *options)
@@ -149,21 +178,9 @@ void gs_route_table_free(gs_route_table *t)
 {
     if (t == NULL)
         return;
-    for (size_t i = 0; i < t->n_lists; i++)
-        free(t->lists[i]->items);
+    table_release_build_state(t);
     free(t->lists);
-    for (size_t i = 0; i < t->n_buckets; i++) {
-        rt_bucket *b = t->buckets[i];
-        gs_strmap_free(&b->exact);
-        gs_strmap_free(&b->prefix);
-        gs_strmap_free(&b->grpc_exact);
-        gs_strmap_free(&b->grpc_service);
-        free(b->regex.items);
-        free(b->grpc_other.items);
-    }
     free(t->buckets);
-    for (size_t i = 0; i < t->n_listeners; i++)
-        gs_strmap_free(&t->lindex[i]->hosts);
     for (size_t i = 0; i < t->n_ports; i++) {
         rt_port_index *pi = t->pindex[i];
         gs_strmap_free(&pi->exact);
@@ -532,8 +549,16 @@ static void bucket_add_http(gs_route_table *t, rt_bucket *b, rt_entry *e)
     size_t len = strlen(v);
     e->path_len = (uint32_t)len;
     e->method = m->method != NULL;
+    if (m->method) {
+        size_t ml = strlen(m->method);
+        e->method_len = ml <= sizeof(e->method_inline) ? (uint8_t)ml : 0xff;
+        if (ml <= sizeof(e->method_inline))
+            memcpy(e->method_inline, m->method, ml);
+    }
     e->n_headers = (uint32_t)m->n_headers;
     e->n_query = (uint32_t)m->n_query;
+    e->headers = m->headers;
+    e->query = m->query;
     switch (m->path.type) {
     case GS_RT_MATCH_EXACT:
         e->path_rank = 0;
@@ -737,6 +762,240 @@ static void list_sort(rt_list *l)
         qsort(l->items, l->n, sizeof(*l->items), entry_qsort_cmp);
 }
 
+/* Frozen blocks are carved with a cursor; every piece is aligned for any type. */
+#define RT_ALIGN(n)                                                                                \
+    (((n) + _Alignof(max_align_t) - 1) / _Alignof(max_align_t) * _Alignof(max_align_t))
+
+typedef struct rt_cursor {
+    char *p;
+} rt_cursor;
+
+static void *cursor_take(rt_cursor *c, size_t size)
+{
+    void *p = c->p;
+    c->p += RT_ALIGN(size);
+    return p;
+}
+
+static size_t fmap_cap(size_t count)
+{
+    if (count == 0)
+        return 0;
+    /* Load factor up to 2/3: small buckets keep their slots in few cache lines. */
+    size_t cap = 4;
+    while (cap * 2 < count * 3)
+        cap *= 2;
+    return cap;
+}
+
+static size_t fnode_size(size_t n)
+{
+    return sizeof(rt_fnode) + n * sizeof(rt_entry);
+}
+
+static size_t kv_copy_size(const gs_rt_kv_match *kv, size_t n)
+{
+    size_t size = RT_ALIGN(n * sizeof(*kv));
+    for (size_t i = 0; i < n; i++)
+        size += RT_ALIGN(strlen(kv[i].name) + strlen(kv[i].value) + 2);
+    return size;
+}
+
+static const gs_rt_kv_match *kv_copy(const gs_rt_kv_match *kv, size_t n, rt_cursor *c)
+{
+    if (n == 0)
+        return NULL;
+    gs_rt_kv_match *out = cursor_take(c, n * sizeof(*out));
+    for (size_t i = 0; i < n; i++) {
+        size_t nl = strlen(kv[i].name), vl = strlen(kv[i].value);
+        char *str = cursor_take(c, nl + vl + 2);
+        memcpy(str, kv[i].name, nl + 1);
+        memcpy(str + nl + 1, kv[i].value, vl + 1);
+        out[i] = kv[i];
+        out[i].name = str;
+        out[i].value = str + nl + 1;
+    }
+    return out;
+}
+
+/* Header and query matches are copied next to their entries so that evaluating a candidate
+ * reads only the bucket block. */
+static size_t entries_extra_size(rt_entry *const *items, size_t n)
+{
+    size_t size = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (items[i]->match)
+            size += kv_copy_size(items[i]->headers, items[i]->n_headers) +
+                    kv_copy_size(items[i]->query, items[i]->n_query);
+    }
+    return size;
+}
+
+static void entries_copy(rt_entry *dst, rt_entry *const *items, size_t n, rt_cursor *c)
+{
+    for (size_t i = 0; i < n; i++) {
+        dst[i] = *items[i];
+        if (dst[i].match) {
+            dst[i].headers = kv_copy(items[i]->headers, items[i]->n_headers, c);
+            dst[i].query = kv_copy(items[i]->query, items[i]->n_query, c);
+        }
+    }
+}
+
+static size_t fmap_size(const gs_strmap *m)
+{
+    size_t size = RT_ALIGN(fmap_cap(m->count) * sizeof(rt_fslot));
+    for (size_t i = 0; i < m->cap; i++) {
+        const gs_strmap_slot *s = &m->slots[i];
+        if (s->key == NULL)
+            continue;
+        const rt_list *l = s->value;
+        size +=
+            RT_ALIGN(s->len + 1) + RT_ALIGN(fnode_size(l->n)) + entries_extra_size(l->items, l->n);
+    }
+    return size;
+}
+
+static void fslot_insert(rt_fslot *slots, size_t mask, uint64_t h, const rt_fkey *node)
+{
+    size_t i = (size_t)h & mask;
+    while (slots[i].node)
+        i = (i + 1) & mask;
+    slots[i].hash = h;
+    slots[i].node = node;
+}
+
+/* Takes the slot array of |out| (all slot arrays of a bucket come first, next to its header). */
+static rt_fslot *fmap_slots(rt_fmap *out, const gs_strmap *m, rt_cursor *c)
+{
+    size_t cap = fmap_cap(m->count);
+    if (cap == 0)
+        return NULL;
+    rt_fslot *slots = cursor_take(c, cap * sizeof(*slots));
+    out->slots = slots;
+    out->mask = cap - 1;
+    return slots;
+}
+
+/* Lays out, per key: the key bytes, the node with its entries, then their match copies. */
+static void fmap_fill(rt_fslot *slots, size_t mask, const gs_strmap *m, rt_cursor *c)
+{
+    if (slots == NULL)
+        return;
+    for (size_t i = 0; i < m->cap; i++) {
+        const gs_strmap_slot *s = &m->slots[i];
+        if (s->key == NULL)
+            continue;
+        const rt_list *l = s->value;
+        char *key = cursor_take(c, s->len + 1);
+        memcpy(key, s->key, s->len);
+        rt_fnode *node = cursor_take(c, fnode_size(l->n));
+        node->head.key = key;
+        node->head.key_len = (uint32_t)s->len;
+        node->n = (uint32_t)l->n;
+        entries_copy(node->entries, l->items, l->n, c);
+        fslot_insert(slots, mask, s->hash, &node->head);
+    }
+}
+
+static const rt_entry *entries_fill(const rt_list *l, rt_cursor *c)
+{
+    if (l->n == 0)
+        return NULL;
+    rt_entry *e = cursor_take(c, l->n * sizeof(*e));
+    entries_copy(e, l->items, l->n, c);
+    return e;
+}
+
+static uint64_t map_depths(const gs_strmap *m)
+{
+    uint64_t mask = 0;
+    for (size_t i = 0; i < m->cap; i++) {
+        const gs_strmap_slot *s = &m->slots[i];
+        if (s->key == NULL)
+            continue;
+        size_t slashes = 0;
+        for (size_t k = 0; k < s->len; k++)
+            slashes += s->key[k] == '/';
+        mask |= rt_depth_bit(slashes);
+    }
+    return mask;
+}
+
+/* Copies |b| (its lists already sorted) into one contiguous block. */
+static const rt_fbucket *bucket_freeze(gs_route_table *t, const rt_bucket *b)
+{
+    size_t hl = b->hostname ? strlen(b->hostname) : 0;
+    size_t size = RT_ALIGN(sizeof(rt_fbucket)) + RT_ALIGN(hl + 1) + fmap_size(&b->exact) +
+                  fmap_size(&b->prefix) + fmap_size(&b->grpc_exact) + fmap_size(&b->grpc_service) +
+                  RT_ALIGN(b->regex.n * sizeof(rt_entry)) +
+                  entries_extra_size(b->regex.items, b->regex.n) +
+                  RT_ALIGN(b->grpc_other.n * sizeof(rt_entry));
+    rt_cursor c = {arena_alloc(&t->arena, size)};
+    rt_fbucket *fb = cursor_take(&c, sizeof(*fb));
+    if (b->hostname) {
+        char *h = cursor_take(&c, hl + 1);
+        memcpy(h, b->hostname, hl + 1);
+        fb->head.key = h;
+        fb->head.key_len = (uint32_t)hl;
+    }
+    fb->exact_depths = map_depths(&b->exact);
+    fb->prefix_depths = map_depths(&b->prefix);
+    rt_fslot *se = fmap_slots(&fb->exact, &b->exact, &c);
+    rt_fslot *sp = fmap_slots(&fb->prefix, &b->prefix, &c);
+    rt_fslot *sge = fmap_slots(&fb->grpc_exact, &b->grpc_exact, &c);
+    rt_fslot *sgs = fmap_slots(&fb->grpc_service, &b->grpc_service, &c);
+    fmap_fill(se, fb->exact.mask, &b->exact, &c);
+    fmap_fill(sp, fb->prefix.mask, &b->prefix, &c);
+    fmap_fill(sge, fb->grpc_exact.mask, &b->grpc_exact, &c);
+    fmap_fill(sgs, fb->grpc_service.mask, &b->grpc_service, &c);
+    fb->regex = entries_fill(&b->regex, &c);
+    fb->n_regex = b->regex.n;
+    fb->grpc_other = entries_fill(&b->grpc_other, &c);
+    fb->n_grpc_other = b->grpc_other.n;
+    fb->has_grpc = b->grpc_exact.count || b->grpc_service.count || b->grpc_other.n;
+    return fb;
+}
+
+static void listener_freeze(gs_route_table *t, rt_listener_index *li)
+{
+    size_t cap = fmap_cap(li->hosts.count);
+    if (cap) {
+        rt_fslot *slots = arena_alloc(&t->arena, cap * sizeof(*slots));
+        for (size_t i = 0; i < li->hosts.cap; i++) {
+            const gs_strmap_slot *s = &li->hosts.slots[i];
+            if (s->key)
+                fslot_insert(slots, cap - 1, s->hash, &bucket_freeze(t, s->value)->head);
+        }
+        li->fhosts.slots = slots;
+        li->fhosts.mask = cap - 1;
+    }
+    if (li->implicit)
+        li->fimplicit = bucket_freeze(t, li->implicit);
+}
+
+/* The build-time maps and lists are not needed once frozen. */
+static void table_release_build_state(gs_route_table *t)
+{
+    for (size_t i = 0; i < t->n_lists; i++) {
+        free(t->lists[i]->items);
+        t->lists[i]->items = NULL;
+    }
+    for (size_t i = 0; i < t->n_buckets; i++) {
+        rt_bucket *b = t->buckets[i];
+        gs_strmap_free(&b->exact);
+        gs_strmap_free(&b->prefix);
+        gs_strmap_free(&b->grpc_exact);
+        gs_strmap_free(&b->grpc_service);
+        free(b->regex.items);
+        free(b->grpc_other.items);
+        memset(&b->regex, 0, sizeof(b->regex));
+        memset(&b->grpc_other, 0, sizeof(b->grpc_other));
+    }
+    for (size_t i = 0; i < t->n_listeners; i++)
+        gs_strmap_free(&t->lindex[i]->hosts);
+}
+
 int gs_route_table_compile(gs_route_table *t, gs_error *err)
 {
     if (t->compiled)
@@ -747,8 +1006,24 @@ int gs_route_table_compile(gs_route_table *t, gs_error *err)
         list_sort(&t->buckets[i]->regex);
         list_sort(&t->buckets[i]->grpc_other);
     }
+    for (size_t i = 0; i < t->n_listeners; i++)
+        listener_freeze(t, t->lindex[i]);
+    table_release_build_state(t);
     t->compiled = true;
     return 0;
+}
+
+const rt_fkey *rt_fmap_get(const rt_fmap *m, const char *key, size_t len, uint64_t h)
+{
+    if (m->slots == NULL)
+        return NULL;
+    for (size_t i = (size_t)h & m->mask;; i = (i + 1) & m->mask) {
+        const rt_fslot *s = &m->slots[i];
+        if (s->node == NULL)
+            return NULL;
+        if (s->hash == h && s->node->key_len == len && memcmp(s->node->key, key, len) == 0)
+            return s->node;
+    }
 }
 
 /* ---- reading ------------------------------------------------------------------------------- */

@@ -17,6 +17,7 @@ typedef struct rt_arena_block {
 
 typedef struct rt_arena {
     rt_arena_block *head;
+    size_t total; /* bytes in all blocks */
 } rt_arena;
 
 /* One (route, rule, match) candidate in one hostname bucket of one listener, with its
@@ -32,6 +33,13 @@ typedef struct rt_entry {
     uint32_t method;    /* HTTP: 1 with a method; gRPC: method characters */
     uint32_t n_headers; /* distinct header names */
     uint32_t n_query;
+    /* HTTP: match->headers/query; once frozen, copies inside the bucket block (locality). */
+    const gs_rt_kv_match *headers;
+    const gs_rt_kv_match *query;
+    /* HTTP: the method inline so that most lookups never read the route's own memory;
+     * method_len 0 = any method, 0xff = longer than 7 bytes (compare match->method). */
+    uint8_t method_len;
+    char method_inline[7];
 } rt_entry;
 
 typedef struct rt_list {
@@ -51,10 +59,64 @@ typedef struct rt_bucket {
     rt_list grpc_other;     /* method only, regex, match-all */
 } rt_bucket;
 
+/* ---- frozen (compiled) form, read by lookup ----
+ * gs_route_table_compile copies each bucket into ONE contiguous block (header, hash slots,
+ * nodes with their entries inline, keys) so that a lookup touches few cache lines however many
+ * routes the table holds. Hashes are FNV-1a 64 (gs_strmap_hash). */
+
+/* Common head of everything a frozen slot points to: the key it was stored under. */
+typedef struct rt_fkey {
+    const char *key;
+    uint32_t key_len;
+} rt_fkey;
+
+typedef struct rt_fslot {
+    uint64_t hash;
+    const rt_fkey *node; /* NULL: empty */
+} rt_fslot;
+
+typedef struct rt_fmap {
+    const rt_fslot *slots; /* NULL when empty */
+    size_t mask;
+} rt_fmap;
+
+/* The candidates stored under one key, best first. */
+typedef struct rt_fnode {
+    rt_fkey head;
+    uint32_t n;
+    rt_entry entries[];
+} rt_fnode;
+
+typedef struct rt_fbucket {
+    rt_fkey head;           /* the effective hostname; key NULL for the no-hostname bucket */
+    rt_fmap exact;          /* path -> rt_fnode */
+    rt_fmap prefix;         /* path without trailing '/' -> rt_fnode */
+    uint64_t exact_depths;  /* bit d: some Exact key has d '/' (d >= 63 folded into bit 63) */
+    uint64_t prefix_depths; /* the same for PathPrefix keys: skips probes that cannot hit */
+    rt_fmap grpc_exact;     /* "/service/method" -> rt_fnode */
+    rt_fmap grpc_service;   /* "service" -> rt_fnode */
+    const rt_entry *regex;  /* sorted */
+    size_t n_regex;
+    const rt_entry *grpc_other; /* sorted */
+    size_t n_grpc_other;
+    bool has_grpc;
+} rt_fbucket;
+
 typedef struct rt_listener_index {
-    gs_strmap hosts;     /* effective hostname ("a.b", "*.b") -> rt_bucket* */
-    rt_bucket *implicit; /* routes without hostnames; NULL if none */
+    gs_strmap hosts;     /* build: effective hostname ("a.b", "*.b") -> rt_bucket* */
+    rt_bucket *implicit; /* build: routes without hostnames; NULL if none */
+    rt_fmap fhosts;      /* compiled: hostname -> rt_fbucket */
+    const rt_fbucket *fimplicit;
 } rt_listener_index;
+
+/* Bit for a key with |slashes| '/' characters in a depth mask. */
+static inline uint64_t rt_depth_bit(size_t slashes)
+{
+    return 1ULL << (slashes < 63 ? slashes : 63);
+}
+
+/* Finds |key| (hash |h|) in a frozen map; NULL if absent. */
+const rt_fkey *rt_fmap_get(const rt_fmap *m, const char *key, size_t len, uint64_t h);
 
 typedef struct rt_port_index {
     gs_strmap exact; /* listener hostname -> gs_rt_listener* */
