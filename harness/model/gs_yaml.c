@@ -723,3 +723,34 @@ gs_yaml_node *gs_yaml_clone_at(gs_yaml_stream *s, const gs_yaml_node *n, gs_pos 
     }
     return c;
 }
+
+gs_yaml_node *gs_yaml_clone(gs_yaml_stream *s, const gs_yaml_node *n)
+{
+    gs_yaml_node *c = arena_alloc(s->arena, sizeof *c);
+    *c = *n;
+    c->pos.file = s->file;
+    if (n->tag)
+        c->tag = arena_strndup(s->arena, n->tag, strlen(n->tag));
+    if (n->kind == GS_YAML_SCALAR) {
+        c->str = arena_strndup(s->arena, n->str, n->len);
+    } else if (n->kind == GS_YAML_MAPPING) {
+        c->pairs = n->npairs ? arena_alloc(s->arena, n->npairs * sizeof *c->pairs) : NULL;
+        for (size_t i = 0; i < n->npairs; i++) {
+            c->pairs[i].key = gs_yaml_clone(s, n->pairs[i].key);
+            c->pairs[i].value = gs_yaml_clone(s, n->pairs[i].value);
+        }
+    } else {
+        c->items = n->nitems ? arena_alloc(s->arena, n->nitems * sizeof *c->items) : NULL;
+        for (size_t i = 0; i < n->nitems; i++)
+            c->items[i] = gs_yaml_clone(s, n->items[i]);
+    }
+    return c;
+}
+
+gs_yaml_stream *gs_yaml_stream_new(const char *file)
+{
+    gs_yaml_stream *s = gs_xcalloc(1, sizeof *s);
+    s->file = gs_xstrdup(file ? file : "<input>");
+    s->arena = gs_xcalloc(1, sizeof *s->arena);
+    return s;
+}

@@ -119,6 +119,11 @@ void gs_yaml_map_add(gs_yaml_stream *s, gs_yaml_node *map, gs_yaml_node *key, gs
 void gs_yaml_seq_add(gs_yaml_stream *s, gs_yaml_node *seq, gs_yaml_node *item);
 /* Deep copy of |n| into |s|, every node marked defaulted and placed at |pos|. */
 gs_yaml_node *gs_yaml_clone_at(gs_yaml_stream *s, const gs_yaml_node *n, gs_pos pos);
+/* Deep copy of |n| into |s| keeping positions and flags; every pos.file becomes s->file. */
+gs_yaml_node *gs_yaml_clone(gs_yaml_stream *s, const gs_yaml_node *n);
+/* A stream with no documents, for building or cloning nodes into (free with
+ * gs_yaml_stream_free). |file| is copied. */
+gs_yaml_stream *gs_yaml_stream_new(const char *file);
 /* Arena allocation with the stream's lifetime (zeroed). */
 void *gs_yaml_alloc(gs_yaml_stream *s, size_t size);
 char *gs_yaml_strdup(gs_yaml_stream *s, const char *text);

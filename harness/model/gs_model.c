@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: MIT */
+/* The object set: kind names, per-kind lists with replace-by-identity and removal, lookups,
+ * label selectors and Secret data. Loading and validation live in gs_load.c. */
+#include "gs_model.h"
+
+#include "gs_alloc.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct gs_model_stream {
+    gs_yaml_stream *stream;
+    struct gs_model_stream *next;
+};
+
+static const char *const kind_names[GS_KIND_COUNT_] = {
+    [GS_KIND_UNKNOWN] = "",
+    [GS_KIND_GATEWAY_CLASS] = "GatewayClass",
+    [GS_KIND_GATEWAY] = "Gateway",
+    [GS_KIND_HTTP_ROUTE] = "HTTPRoute",
+    [GS_KIND_GRPC_ROUTE] = "GRPCRoute",
+    [GS_KIND_REFERENCE_GRANT] = "ReferenceGrant",
+    [GS_KIND_NAMESPACE] = "Namespace",
+    [GS_KIND_SERVICE] = "Service",
+    [GS_KIND_SECRET] = "Secret",
+    [GS_KIND_TLS_ROUTE] = "TLSRoute",
+    [GS_KIND_TCP_ROUTE] = "TCPRoute",
+    [GS_KIND_UDP_ROUTE] = "UDPRoute",
+    [GS_KIND_INGRESS] = "Ingress",
+    [GS_KIND_BACKEND_TLS_POLICY] = "BackendTLSPolicy",
+};
+
+const char *gs_kind_name(gs_kind kind)
+{
+    return kind > GS_KIND_UNKNOWN && kind < GS_KIND_COUNT_ ? kind_names[kind] : "";
+}
+
+gs_kind gs_kind_from_name(const char *name)
+{
+    if (!name)
+        return GS_KIND_UNKNOWN;
+    for (int k = 1; k < GS_KIND_COUNT_; k++)
+        if (strcmp(kind_names[k], name) == 0)
+            return (gs_kind)k;
+    return GS_KIND_UNKNOWN;
+}
+
+bool gs_kind_is_modelled(gs_kind kind)
+{
+    return kind >= GS_KIND_GATEWAY_CLASS && kind <= GS_KIND_SECRET;
+}
+
+bool gs_kind_is_namespaced(gs_kind kind)
+{
+    return kind != GS_KIND_GATEWAY_CLASS && kind != GS_KIND_NAMESPACE && kind != GS_KIND_UNKNOWN;
+}
+
+const char *gs_labels_get(const gs_labels *labels, const char *key)
+{
+    for (size_t i = 0; labels && i < labels->n; i++)
+        if (labels->items[i].key.v && strcmp(labels->items[i].key.v, key) == 0)
+            return labels->items[i].value.v ? labels->items[i].value.v : "";
+    return NULL;
+}
+
+bool gs_label_selector_matches(const gs_label_selector *sel, const gs_labels *labels)
+{
+    if (!sel || !sel->set)
+        return true;
+    for (size_t i = 0; i < sel->match_labels.n; i++) {
+        const gs_label *l = &sel->match_labels.items[i];
+        const char *have = gs_labels_get(labels, l->key.v);
+        if (!have || strcmp(have, l->value.v ? l->value.v : "") != 0)
+            return false;
+    }
+    for (size_t i = 0; i < sel->n_match_expressions; i++) {
+        const gs_label_selector_requirement *r = &sel->match_expressions[i];
+        const char *have = gs_labels_get(labels, r->key.v);
+        const char *op = r->operator.v ? r->operator.v : "";
+        bool in = false;
+        for (size_t k = 0; have && k < r->n_values; k++)
+            if (r->values[k].v && strcmp(r->values[k].v, have) == 0)
+                in = true;
+        if (strcmp(op, "In") == 0 && !in)
+            return false;
+        if (strcmp(op, "NotIn") == 0 && in)
+            return false;
+        if (strcmp(op, "Exists") == 0 && !have)
+            return false;
+        if (strcmp(op, "DoesNotExist") == 0 && have)
+            return false;
+        if (strcmp(op, "In") != 0 && strcmp(op, "NotIn") != 0 && strcmp(op, "Exists") != 0 &&
+            strcmp(op, "DoesNotExist") != 0)
+            return false; /* invalid operators select nothing (the validator reports them) */
+    }
+    return true;
+}
+
+const unsigned char *gs_secret_get(const gs_secret *s, const char *key, size_t *len)
+{
+    for (size_t i = 0; s && i < s->n_data; i++)
+        if (s->data[i].key.v && strcmp(s->data[i].key.v, key) == 0) {
+            if (len)
+                *len = s->data[i].decoded_len;
+            return s->data[i].decoded;
+        }
+    return NULL;
+}
+
+/* ---- the set ---- */
+
+int gs_model_new(gs_model **out)
+{
+    *out = gs_xcalloc(1, sizeof **out);
+    return 0;
+}
+
+void gs_model_free(gs_model *m)
+{
+    if (!m)
+        return;
+    gs_model_stream *s = m->streams;
+    while (s) {
+        gs_model_stream *n = s->next;
+        gs_yaml_stream_free(s->stream);
+        free(s);
+        s = n;
+    }
+    free(m->objects);
+    free(m->gateway_classes);
+    free(m->gateways);
+    free(m->http_routes);
+    free(m->grpc_routes);
+    free(m->reference_grants);
+    free(m->namespaces);
+    free(m->services);
+    free(m->secrets);
+    gs_diags_free(&m->diags);
+    free(m);
+}
+
+/* Internal (gs_load.c): the model keeps |stream| alive until gs_model_free. */
+void gs_model_adopt_stream(gs_model *m, gs_yaml_stream *stream);
+void gs_model_adopt_stream(gs_model *m, gs_yaml_stream *stream)
+{
+    gs_model_stream *s = gs_xcalloc(1, sizeof *s);
+    s->stream = stream;
+    s->next = m->streams;
+    m->streams = s;
+}
+
+/* The per-kind list of |kind| as (items, count, cap slot). */
+static bool model_list(gs_model *m, gs_kind kind, void ***items, size_t **n, size_t **cap)
+{
+    switch (kind) {
+    case GS_KIND_GATEWAY_CLASS:
+        *items = (void **)&m->gateway_classes;
+        *n = &m->n_gateway_classes;
+        break;
+    case GS_KIND_GATEWAY:
+        *items = (void **)&m->gateways;
+        *n = &m->n_gateways;
+        break;
+    case GS_KIND_HTTP_ROUTE:
+        *items = (void **)&m->http_routes;
+        *n = &m->n_http_routes;
+        break;
+    case GS_KIND_GRPC_ROUTE:
+        *items = (void **)&m->grpc_routes;
+        *n = &m->n_grpc_routes;
+        break;
+    case GS_KIND_REFERENCE_GRANT:
+        *items = (void **)&m->reference_grants;
+        *n = &m->n_reference_grants;
+        break;
+    case GS_KIND_NAMESPACE:
+        *items = (void **)&m->namespaces;
+        *n = &m->n_namespaces;
+        break;
+    case GS_KIND_SERVICE:
+        *items = (void **)&m->services;
+        *n = &m->n_services;
+        break;
+    case GS_KIND_SECRET:
+        *items = (void **)&m->secrets;
+        *n = &m->n_secrets;
+        break;
+    default:
+        return false;
+    }
+    *cap = &m->caps_[kind];
+    return true;
+}
+
+static bool object_is(const gs_object *o, gs_kind kind, const char *ns, const char *name)
+{
+    if (o->kind != kind || !o->metadata.name.v || strcmp(o->metadata.name.v, name) != 0)
+        return false;
+    if (!gs_kind_is_namespaced(kind))
+        return true;
+    const char *ons = o->metadata.namespace.v ? o->metadata.namespace.v : "";
+    return strcmp(ons, ns ? ns : "") == 0;
+}
+
+gs_object *gs_model_find(const gs_model *m, gs_kind kind, const char *ns, const char *name)
+{
+    void **items;
+    size_t *n, *cap;
+    if (!name || !model_list((gs_model *)(uintptr_t)m, kind, (void ***)&items, &n, &cap))
+        return NULL;
+    gs_object **list = *(gs_object ***)items;
+    for (size_t i = 0; i < *n; i++)
+        if (object_is(list[i], kind, ns, name))
+            return list[i];
+    return NULL;
+}
+
+/* Internal (gs_load.c): adds |o| or replaces the object with its identity. Returns the replaced
+ * object or NULL. */
+gs_object *gs_model_put(gs_model *m, gs_object *o);
+gs_object *gs_model_put(gs_model *m, gs_object *o)
+{
+    void **items;
+    size_t *n, *cap;
+    if (!model_list(m, o->kind, (void ***)&items, &n, &cap))
+        return NULL;
+    gs_object ***list = (gs_object ***)items;
+    o->index = m->next_index++;
+    for (size_t i = 0; i < *n; i++) {
+        gs_object *old = (*list)[i];
+        if (object_is(old, o->kind, o->metadata.namespace.v, o->metadata.name.v)) {
+            (*list)[i] = o;
+            for (size_t k = 0; k < m->n_objects; k++)
+                if (m->objects[k] == old)
+                    m->objects[k] = o;
+            return old;
+        }
+    }
+    gs_xgrow((void **)list, cap, *n + 1, sizeof **list);
+    (*list)[(*n)++] = o;
+    /* caps_[0] (GS_KIND_UNKNOWN has no list) is the capacity of objects[] */
+    gs_xgrow((void **)&m->objects, &m->caps_[0], m->n_objects + 1, sizeof *m->objects);
+    m->objects[m->n_objects++] = o;
+    return NULL;
+}
+
+int gs_model_remove(gs_model *m, gs_kind kind, const char *ns, const char *name)
+{
+    void **items;
+    size_t *n, *cap;
+    if (!name || !model_list(m, kind, (void ***)&items, &n, &cap))
+        return GS_ERR_NOT_FOUND;
+    gs_object **list = *(gs_object ***)items;
+    for (size_t i = 0; i < *n; i++) {
+        if (!object_is(list[i], kind, ns, name))
+            continue;
+        gs_object *o = list[i];
+        memmove(list + i, list + i + 1, (*n - i - 1) * sizeof *list);
+        (*n)--;
+        for (size_t k = 0; k < m->n_objects; k++)
+            if (m->objects[k] == o) {
+                memmove(m->objects + k, m->objects + k + 1,
+                        (m->n_objects - k - 1) * sizeof *m->objects);
+                m->n_objects--;
+                break;
+            }
+        return 0;
+    }
+    return GS_ERR_NOT_FOUND;
+}

@@ -1,0 +1,707 @@
+/* SPDX-License-Identifier: MIT */
+/* Defaulted, validated YAML trees -> typed Gateway API and core objects (gs_model.h). Every
+ * value keeps its position; memory comes from the source stream's arena. Tolerant of invalid
+ * trees (wrong types are skipped), since --keep-invalid decodes them too. */
+#include "gs_model_internal.h"
+
+#include "gs_alloc.h"
+
+#include <string.h>
+
+typedef struct dec {
+    gs_yaml_stream *s;
+    const char *ns; /* the object's namespace, the default of local references */
+} dec;
+
+static const gs_yaml_node *get(const gs_yaml_node *map, const char *key)
+{
+    const gs_yaml_node *v = gs_yaml_get(map, key);
+    if (v && v->kind == GS_YAML_SCALAR && gs_yaml_type_of(v) == GS_YAML_T_NULL)
+        return NULL;
+    return v;
+}
+
+static gs_pos pos_of(const gs_yaml_node *n)
+{
+    gs_pos p = {0};
+    if (n)
+        p = n->pos;
+    return p;
+}
+
+static gs_sval sv(const gs_yaml_node *map, const char *key)
+{
+    gs_sval r = {0};
+    const gs_yaml_node *v = get(map, key);
+    r.pos = pos_of(map);
+    if (!v || v->kind != GS_YAML_SCALAR)
+        return r;
+    r.v = v->str;
+    r.pos = v->pos;
+    r.set = !v->defaulted;
+    return r;
+}
+
+/* A string value with a default applied when absent (set=false). */
+static gs_sval sv_def(const gs_yaml_node *map, const char *key, const char *def)
+{
+    gs_sval r = sv(map, key);
+    if (!r.v)
+        r.v = def;
+    return r;
+}
+
+static gs_sval sv_node(const gs_yaml_node *n)
+{
+    gs_sval r = {0};
+    if (n && n->kind == GS_YAML_SCALAR) {
+        r.v = n->str;
+        r.pos = n->pos;
+        r.set = !n->defaulted;
+    }
+    return r;
+}
+
+static gs_ival iv(const gs_yaml_node *map, const char *key)
+{
+    gs_ival r = {0};
+    const gs_yaml_node *v = get(map, key);
+    r.pos = pos_of(map);
+    if (!v)
+        return r;
+    r.pos = v->pos;
+    if (gs_yaml_int(v, &r.v)) {
+        r.has = true;
+        r.set = !v->defaulted;
+    }
+    return r;
+}
+
+static gs_bval bv(const gs_yaml_node *map, const char *key)
+{
+    gs_bval r = {0};
+    const gs_yaml_node *v = get(map, key);
+    r.pos = pos_of(map);
+    if (v && gs_yaml_bool(v, &r.v)) {
+        r.pos = v->pos;
+        r.set = !v->defaulted;
+    }
+    return r;
+}
+
+static size_t seq_len(const gs_yaml_node *n)
+{
+    return n && n->kind == GS_YAML_SEQUENCE ? n->nitems : 0;
+}
+
+static void *alloc_n(dec *d, size_t n, size_t size)
+{
+    return n ? gs_yaml_alloc(d->s, n * size) : NULL;
+}
+
+static gs_sval *str_list(dec *d, const gs_yaml_node *seq, size_t *n)
+{
+    *n = seq_len(seq);
+    gs_sval *v = alloc_n(d, *n, sizeof *v);
+    for (size_t i = 0; i < *n; i++)
+        v[i] = sv_node(seq->items[i]);
+    return v;
+}
+
+static void labels(dec *d, const gs_yaml_node *map, gs_labels *out)
+{
+    out->n = 0;
+    out->items = NULL;
+    if (!map || map->kind != GS_YAML_MAPPING)
+        return;
+    out->items = alloc_n(d, map->npairs, sizeof *out->items);
+    for (size_t i = 0; i < map->npairs; i++) {
+        if (map->pairs[i].key->kind != GS_YAML_SCALAR)
+            continue;
+        gs_label *l = &out->items[out->n++];
+        l->key = sv_node(map->pairs[i].key);
+        l->value = sv_node(map->pairs[i].value);
+        if (!l->value.v) {
+            l->value.v = "";
+            l->value.pos = map->pairs[i].key->pos;
+        }
+    }
+}
+
+/* The namespace of a reference: written, else the referrer's (set=false). */
+static gs_sval ref_ns(dec *d, const gs_yaml_node *ref)
+{
+    gs_sval r = sv(ref, "namespace");
+    if (!r.v) {
+        r.v = d->ns;
+        r.set = false;
+    }
+    return r;
+}
+
+static void parent_ref(dec *d, const gs_yaml_node *n, gs_parent_ref *r)
+{
+    r->group = sv_def(n, "group", GS_GATEWAY_GROUP);
+    r->kind = sv_def(n, "kind", "Gateway");
+    r->namespace = ref_ns(d, n);
+    r->name = sv(n, "name");
+    r->section_name = sv(n, "sectionName");
+    r->port = iv(n, "port");
+    r->pos = pos_of(n);
+}
+
+static void backend_ref(dec *d, const gs_yaml_node *n, gs_backend_ref *r)
+{
+    r->group = sv_def(n, "group", "");
+    r->kind = sv_def(n, "kind", "Service");
+    r->namespace = ref_ns(d, n);
+    r->name = sv(n, "name");
+    r->port = iv(n, "port");
+    r->pos = pos_of(n);
+}
+
+static void secret_ref(dec *d, const gs_yaml_node *n, gs_secret_ref *r)
+{
+    r->group = sv_def(n, "group", "");
+    r->kind = sv_def(n, "kind", "Secret");
+    r->namespace = ref_ns(d, n);
+    r->name = sv(n, "name");
+    r->pos = pos_of(n);
+}
+
+static void local_ref(const gs_yaml_node *n, gs_local_ref *r)
+{
+    memset(r, 0, sizeof *r);
+    if (!n)
+        return;
+    r->set = true;
+    r->group = sv_def(n, "group", "");
+    r->kind = sv(n, "kind");
+    r->name = sv(n, "name");
+    r->namespace = sv(n, "namespace");
+    r->pos = pos_of(n);
+}
+
+static void selector(dec *d, const gs_yaml_node *n, gs_label_selector *sel)
+{
+    memset(sel, 0, sizeof *sel);
+    if (!n || n->kind != GS_YAML_MAPPING)
+        return;
+    sel->set = true;
+    sel->pos = n->pos;
+    labels(d, get(n, "matchLabels"), &sel->match_labels);
+    const gs_yaml_node *ex = get(n, "matchExpressions");
+    sel->n_match_expressions = seq_len(ex);
+    sel->match_expressions = alloc_n(d, sel->n_match_expressions, sizeof *sel->match_expressions);
+    for (size_t i = 0; i < sel->n_match_expressions; i++) {
+        gs_label_selector_requirement *r = &sel->match_expressions[i];
+        const gs_yaml_node *e = ex->items[i];
+        r->key = sv(e, "key");
+        r->operator = sv(e, "operator");
+        r->values = str_list(d, get(e, "values"), &r->n_values);
+        r->pos = pos_of(e);
+    }
+}
+
+/* ---- GatewayClass, Gateway ---- */
+
+static void decode_gateway_class(dec *d, const gs_yaml_node *spec, gs_gateway_class *gc)
+{
+    gc->spec.controller_name = sv(spec, "controllerName");
+    gc->spec.description = sv(spec, "description");
+    local_ref(get(spec, "parametersRef"), &gc->spec.parameters_ref);
+    (void)d;
+}
+
+static gs_protocol protocol_kind(const char *p)
+{
+    if (!p)
+        return GS_PROTOCOL_OTHER;
+    if (strcmp(p, "HTTP") == 0)
+        return GS_PROTOCOL_HTTP;
+    if (strcmp(p, "HTTPS") == 0)
+        return GS_PROTOCOL_HTTPS;
+    if (strcmp(p, "TLS") == 0)
+        return GS_PROTOCOL_TLS;
+    if (strcmp(p, "TCP") == 0)
+        return GS_PROTOCOL_TCP;
+    if (strcmp(p, "UDP") == 0)
+        return GS_PROTOCOL_UDP;
+    return GS_PROTOCOL_OTHER;
+}
+
+static void decode_listener(dec *d, const gs_yaml_node *n, gs_listener *l)
+{
+    l->pos = pos_of(n);
+    l->name = sv(n, "name");
+    l->hostname = sv(n, "hostname");
+    l->port = iv(n, "port");
+    l->protocol = sv(n, "protocol");
+    l->protocol_kind = protocol_kind(l->protocol.v);
+    const gs_yaml_node *tls = get(n, "tls");
+    if (tls && tls->kind == GS_YAML_MAPPING) {
+        gs_gateway_tls_config *t = &l->tls;
+        t->set = true;
+        t->pos = tls->pos;
+        t->mode_str = sv_def(tls, "mode", "Terminate");
+        t->mode = strcmp(t->mode_str.v, "Passthrough") == 0 ? GS_TLS_MODE_PASSTHROUGH
+                                                             : GS_TLS_MODE_TERMINATE;
+        const gs_yaml_node *refs = get(tls, "certificateRefs");
+        t->n_certificate_refs = seq_len(refs);
+        t->certificate_refs = alloc_n(d, t->n_certificate_refs, sizeof *t->certificate_refs);
+        for (size_t i = 0; i < t->n_certificate_refs; i++)
+            secret_ref(d, refs->items[i], &t->certificate_refs[i]);
+        labels(d, get(tls, "options"), &t->options);
+    }
+    const gs_yaml_node *ar = get(n, "allowedRoutes");
+    gs_allowed_routes *a = &l->allowed_routes;
+    a->pos = ar ? ar->pos : l->pos;
+    const gs_yaml_node *nss = get(ar, "namespaces");
+    a->from_str = sv_def(nss, "from", "Same");
+    a->from = strcmp(a->from_str.v, "All") == 0        ? GS_FROM_ALL
+              : strcmp(a->from_str.v, "Selector") == 0 ? GS_FROM_SELECTOR
+              : strcmp(a->from_str.v, "None") == 0     ? GS_FROM_NONE
+                                                       : GS_FROM_SAME;
+    selector(d, get(nss, "selector"), &a->selector);
+    const gs_yaml_node *kinds = get(ar, "kinds");
+    a->kinds_set = kinds != NULL;
+    a->n_kinds = seq_len(kinds);
+    a->kinds = alloc_n(d, a->n_kinds, sizeof *a->kinds);
+    for (size_t i = 0; i < a->n_kinds; i++) {
+        a->kinds[i].group = sv_def(kinds->items[i], "group", GS_GATEWAY_GROUP);
+        a->kinds[i].kind = sv(kinds->items[i], "kind");
+        a->kinds[i].pos = pos_of(kinds->items[i]);
+    }
+}
+
+static void decode_gateway(dec *d, const gs_yaml_node *spec, gs_gateway *gw)
+{
+    gw->spec.gateway_class_name = sv(spec, "gatewayClassName");
+    const gs_yaml_node *ls = get(spec, "listeners");
+    gw->spec.n_listeners = seq_len(ls);
+    gw->spec.listeners = alloc_n(d, gw->spec.n_listeners, sizeof *gw->spec.listeners);
+    for (size_t i = 0; i < gw->spec.n_listeners; i++)
+        decode_listener(d, ls->items[i], &gw->spec.listeners[i]);
+    const gs_yaml_node *as = get(spec, "addresses");
+    gw->spec.n_addresses = seq_len(as);
+    gw->spec.addresses = alloc_n(d, gw->spec.n_addresses, sizeof *gw->spec.addresses);
+    for (size_t i = 0; i < gw->spec.n_addresses; i++) {
+        gw->spec.addresses[i].type = sv_def(as->items[i], "type", "IPAddress");
+        gw->spec.addresses[i].value = sv(as->items[i], "value");
+        gw->spec.addresses[i].pos = pos_of(as->items[i]);
+    }
+    const gs_yaml_node *inf = get(spec, "infrastructure");
+    if (inf) {
+        gw->spec.infrastructure.set = true;
+        gw->spec.infrastructure.pos = inf->pos;
+        labels(d, get(inf, "labels"), &gw->spec.infrastructure.labels);
+        labels(d, get(inf, "annotations"), &gw->spec.infrastructure.annotations);
+        local_ref(get(inf, "parametersRef"), &gw->spec.infrastructure.parameters_ref);
+    }
+}
+
+/* ---- routes ---- */
+
+static void value_match(const gs_yaml_node *n, gs_http_value_match *m)
+{
+    gs_sval t = sv(n, "type");
+    m->type = t.v && strcmp(t.v, "RegularExpression") == 0 ? GS_MATCH_REGULAR_EXPRESSION
+                                                            : GS_MATCH_EXACT;
+    m->name = sv(n, "name");
+    m->value = sv(n, "value");
+    m->pos = pos_of(n);
+}
+
+static gs_http_value_match *value_matches(dec *d, const gs_yaml_node *seq, size_t *n)
+{
+    *n = seq_len(seq);
+    gs_http_value_match *v = alloc_n(d, *n, sizeof *v);
+    for (size_t i = 0; i < *n; i++)
+        value_match(seq->items[i], &v[i]);
+    return v;
+}
+
+static gs_http_header *headers(dec *d, const gs_yaml_node *seq, size_t *n)
+{
+    *n = seq_len(seq);
+    gs_http_header *v = alloc_n(d, *n, sizeof *v);
+    for (size_t i = 0; i < *n; i++) {
+        v[i].name = sv(seq->items[i], "name");
+        v[i].value = sv(seq->items[i], "value");
+        v[i].pos = pos_of(seq->items[i]);
+    }
+    return v;
+}
+
+static void header_filter(dec *d, const gs_yaml_node *n, gs_http_header_filter *f)
+{
+    if (!n)
+        return;
+    f->pos = n->pos;
+    f->set = headers(d, get(n, "set"), &f->n_set);
+    f->add = headers(d, get(n, "add"), &f->n_add);
+    f->remove = str_list(d, get(n, "remove"), &f->n_remove);
+}
+
+static void path_modifier(const gs_yaml_node *n, gs_http_path_modifier *p)
+{
+    if (!n)
+        return;
+    p->pos = n->pos;
+    gs_sval t = sv(n, "type");
+    p->type = !t.v                                      ? GS_PATH_MODIFIER_NONE
+              : strcmp(t.v, "ReplaceFullPath") == 0    ? GS_PATH_MODIFIER_REPLACE_FULL_PATH
+              : strcmp(t.v, "ReplacePrefixMatch") == 0 ? GS_PATH_MODIFIER_REPLACE_PREFIX_MATCH
+                                                       : GS_PATH_MODIFIER_NONE;
+    p->replace_full_path = sv(n, "replaceFullPath");
+    p->replace_prefix_match = sv(n, "replacePrefixMatch");
+}
+
+static gs_filter_type filter_type(const char *t)
+{
+    static const struct {
+        const char *name;
+        gs_filter_type type;
+    } types[] = {
+        {"RequestHeaderModifier", GS_FILTER_REQUEST_HEADER_MODIFIER},
+        {"ResponseHeaderModifier", GS_FILTER_RESPONSE_HEADER_MODIFIER},
+        {"RequestMirror", GS_FILTER_REQUEST_MIRROR},
+        {"RequestRedirect", GS_FILTER_REQUEST_REDIRECT},
+        {"URLRewrite", GS_FILTER_URL_REWRITE},
+        {"ExtensionRef", GS_FILTER_EXTENSION_REF},
+        {"CORS", GS_FILTER_CORS},
+        {"ExternalAuth", GS_FILTER_EXTERNAL_AUTH},
+    };
+    for (size_t i = 0; t && i < sizeof types / sizeof types[0]; i++)
+        if (strcmp(types[i].name, t) == 0)
+            return types[i].type;
+    return GS_FILTER_UNKNOWN;
+}
+
+static void route_filter(dec *d, const gs_yaml_node *n, gs_route_filter *f)
+{
+    f->pos = pos_of(n);
+    f->type_str = sv(n, "type");
+    f->type = filter_type(f->type_str.v);
+    header_filter(d, get(n, "requestHeaderModifier"), &f->request_header_modifier);
+    header_filter(d, get(n, "responseHeaderModifier"), &f->response_header_modifier);
+    const gs_yaml_node *m = get(n, "requestMirror");
+    if (m) {
+        gs_http_request_mirror *rm = &f->request_mirror;
+        rm->pos = m->pos;
+        backend_ref(d, get(m, "backendRef"), &rm->backend_ref);
+        rm->percent = iv(m, "percent");
+        const gs_yaml_node *fr = get(m, "fraction");
+        if (fr) {
+            rm->has_fraction = true;
+            rm->fraction_numerator = iv(fr, "numerator");
+            rm->fraction_denominator = iv(fr, "denominator");
+            if (!rm->fraction_denominator.has) {
+                rm->fraction_denominator.v = 100;
+                rm->fraction_denominator.has = true;
+            }
+        }
+    }
+    const gs_yaml_node *r = get(n, "requestRedirect");
+    if (r) {
+        gs_http_request_redirect *rr = &f->request_redirect;
+        rr->pos = r->pos;
+        rr->scheme = sv(r, "scheme");
+        rr->hostname = sv(r, "hostname");
+        path_modifier(get(r, "path"), &rr->path);
+        rr->port = iv(r, "port");
+        rr->status_code = iv(r, "statusCode");
+        if (!rr->status_code.has) {
+            rr->status_code.v = 302;
+            rr->status_code.has = true;
+        }
+    }
+    const gs_yaml_node *u = get(n, "urlRewrite");
+    if (u) {
+        f->url_rewrite.pos = u->pos;
+        f->url_rewrite.hostname = sv(u, "hostname");
+        path_modifier(get(u, "path"), &f->url_rewrite.path);
+    }
+    const gs_yaml_node *c = get(n, "cors");
+    if (c) {
+        gs_http_cors *co = &f->cors;
+        co->pos = c->pos;
+        co->allow_origins = str_list(d, get(c, "allowOrigins"), &co->n_allow_origins);
+        co->allow_methods = str_list(d, get(c, "allowMethods"), &co->n_allow_methods);
+        co->allow_headers = str_list(d, get(c, "allowHeaders"), &co->n_allow_headers);
+        co->expose_headers = str_list(d, get(c, "exposeHeaders"), &co->n_expose_headers);
+        co->allow_credentials = bv(c, "allowCredentials");
+        co->max_age = iv(c, "maxAge");
+        if (!co->max_age.has) {
+            co->max_age.v = 5;
+            co->max_age.has = true;
+        }
+    }
+    local_ref(get(n, "extensionRef"), &f->extension_ref);
+}
+
+static gs_route_filter *route_filters(dec *d, const gs_yaml_node *seq, size_t *n)
+{
+    *n = seq_len(seq);
+    gs_route_filter *v = alloc_n(d, *n, sizeof *v);
+    for (size_t i = 0; i < *n; i++)
+        route_filter(d, seq->items[i], &v[i]);
+    return v;
+}
+
+static gs_route_backend_ref *route_backend_refs(dec *d, const gs_yaml_node *seq, size_t *n)
+{
+    *n = seq_len(seq);
+    gs_route_backend_ref *v = alloc_n(d, *n, sizeof *v);
+    for (size_t i = 0; i < *n; i++) {
+        const gs_yaml_node *b = seq->items[i];
+        backend_ref(d, b, &v[i].ref);
+        v[i].weight = iv(b, "weight");
+        if (!v[i].weight.has) {
+            v[i].weight.v = 1;
+            v[i].weight.has = true;
+        }
+        v[i].filters = route_filters(d, get(b, "filters"), &v[i].n_filters);
+        v[i].pos = pos_of(b);
+    }
+    return v;
+}
+
+static void route_common(dec *d, const gs_yaml_node *spec, gs_parent_ref **prs, size_t *n_prs,
+                         gs_sval **hosts, size_t *n_hosts)
+{
+    const gs_yaml_node *p = get(spec, "parentRefs");
+    *n_prs = seq_len(p);
+    *prs = alloc_n(d, *n_prs, sizeof **prs);
+    for (size_t i = 0; i < *n_prs; i++)
+        parent_ref(d, p->items[i], &(*prs)[i]);
+    *hosts = str_list(d, get(spec, "hostnames"), n_hosts);
+}
+
+static void decode_http_route(dec *d, const gs_yaml_node *spec, gs_http_route *r)
+{
+    route_common(d, spec, &r->spec.parent_refs, &r->spec.n_parent_refs, &r->spec.hostnames,
+                 &r->spec.n_hostnames);
+    const gs_yaml_node *rules = get(spec, "rules");
+    r->spec.n_rules = seq_len(rules);
+    r->spec.rules = alloc_n(d, r->spec.n_rules, sizeof *r->spec.rules);
+    for (size_t i = 0; i < r->spec.n_rules; i++) {
+        const gs_yaml_node *rn = rules->items[i];
+        gs_http_route_rule *rule = &r->spec.rules[i];
+        rule->pos = pos_of(rn);
+        rule->name = sv(rn, "name");
+        const gs_yaml_node *ms = get(rn, "matches");
+        rule->n_matches = seq_len(ms);
+        rule->matches = alloc_n(d, rule->n_matches, sizeof *rule->matches);
+        for (size_t k = 0; k < rule->n_matches; k++) {
+            const gs_yaml_node *mn = ms->items[k];
+            gs_http_route_match *m = &rule->matches[k];
+            m->pos = pos_of(mn);
+            const gs_yaml_node *path = get(mn, "path");
+            gs_sval pt = sv(path, "type");
+            m->path.type = !pt.v || strcmp(pt.v, "PathPrefix") == 0 ? GS_PATH_PREFIX
+                           : strcmp(pt.v, "Exact") == 0             ? GS_PATH_EXACT
+                                                                    : GS_PATH_REGULAR_EXPRESSION;
+            m->path.value = sv_def(path, "value", "/");
+            m->path.pos = path ? path->pos : m->pos;
+            m->headers = value_matches(d, get(mn, "headers"), &m->n_headers);
+            m->query_params = value_matches(d, get(mn, "queryParams"), &m->n_query_params);
+            m->method = sv(mn, "method");
+        }
+        rule->filters = route_filters(d, get(rn, "filters"), &rule->n_filters);
+        rule->backend_refs = route_backend_refs(d, get(rn, "backendRefs"), &rule->n_backend_refs);
+        const gs_yaml_node *t = get(rn, "timeouts");
+        rule->timeouts.request_ns = -1;
+        rule->timeouts.backend_request_ns = -1;
+        if (t) {
+            rule->timeouts.set = true;
+            rule->timeouts.pos = t->pos;
+            rule->timeouts.request = sv(t, "request");
+            rule->timeouts.backend_request = sv(t, "backendRequest");
+            if (rule->timeouts.request.v)
+                gs_parse_go_duration(rule->timeouts.request.v, &rule->timeouts.request_ns);
+            if (rule->timeouts.backend_request.v)
+                gs_parse_go_duration(rule->timeouts.backend_request.v,
+                                     &rule->timeouts.backend_request_ns);
+        }
+    }
+}
+
+static void decode_grpc_route(dec *d, const gs_yaml_node *spec, gs_grpc_route *r)
+{
+    route_common(d, spec, &r->spec.parent_refs, &r->spec.n_parent_refs, &r->spec.hostnames,
+                 &r->spec.n_hostnames);
+    const gs_yaml_node *rules = get(spec, "rules");
+    r->spec.n_rules = seq_len(rules);
+    r->spec.rules = alloc_n(d, r->spec.n_rules, sizeof *r->spec.rules);
+    for (size_t i = 0; i < r->spec.n_rules; i++) {
+        const gs_yaml_node *rn = rules->items[i];
+        gs_grpc_route_rule *rule = &r->spec.rules[i];
+        rule->pos = pos_of(rn);
+        rule->name = sv(rn, "name");
+        const gs_yaml_node *ms = get(rn, "matches");
+        rule->n_matches = seq_len(ms);
+        rule->matches = alloc_n(d, rule->n_matches, sizeof *rule->matches);
+        for (size_t k = 0; k < rule->n_matches; k++) {
+            const gs_yaml_node *mn = ms->items[k];
+            gs_grpc_route_match *m = &rule->matches[k];
+            m->pos = pos_of(mn);
+            const gs_yaml_node *meth = get(mn, "method");
+            if (meth) {
+                m->method.set = true;
+                m->method.pos = meth->pos;
+                gs_sval t = sv(meth, "type");
+                m->method.type = t.v && strcmp(t.v, "RegularExpression") == 0
+                                     ? GS_MATCH_REGULAR_EXPRESSION
+                                     : GS_MATCH_EXACT;
+                m->method.service = sv(meth, "service");
+                m->method.method = sv(meth, "method");
+            }
+            m->headers = value_matches(d, get(mn, "headers"), &m->n_headers);
+        }
+        rule->filters = route_filters(d, get(rn, "filters"), &rule->n_filters);
+        rule->backend_refs = route_backend_refs(d, get(rn, "backendRefs"), &rule->n_backend_refs);
+    }
+}
+
+static void decode_reference_grant(dec *d, const gs_yaml_node *spec, gs_reference_grant *g)
+{
+    const gs_yaml_node *from = get(spec, "from"), *to = get(spec, "to");
+    g->spec.n_from = seq_len(from);
+    g->spec.from = alloc_n(d, g->spec.n_from, sizeof *g->spec.from);
+    for (size_t i = 0; i < g->spec.n_from; i++) {
+        g->spec.from[i].group = sv_def(from->items[i], "group", "");
+        g->spec.from[i].kind = sv(from->items[i], "kind");
+        g->spec.from[i].namespace = sv(from->items[i], "namespace");
+        g->spec.from[i].pos = pos_of(from->items[i]);
+    }
+    g->spec.n_to = seq_len(to);
+    g->spec.to = alloc_n(d, g->spec.n_to, sizeof *g->spec.to);
+    for (size_t i = 0; i < g->spec.n_to; i++) {
+        g->spec.to[i].group = sv_def(to->items[i], "group", "");
+        g->spec.to[i].kind = sv(to->items[i], "kind");
+        g->spec.to[i].name = sv(to->items[i], "name");
+        g->spec.to[i].pos = pos_of(to->items[i]);
+    }
+}
+
+static void decode_service(dec *d, const gs_yaml_node *spec, gs_service *svc)
+{
+    svc->spec.type = sv_def(spec, "type", "ClusterIP");
+    const gs_yaml_node *ports = get(spec, "ports");
+    svc->spec.n_ports = seq_len(ports);
+    svc->spec.ports = alloc_n(d, svc->spec.n_ports, sizeof *svc->spec.ports);
+    for (size_t i = 0; i < svc->spec.n_ports; i++) {
+        const gs_yaml_node *p = ports->items[i];
+        gs_service_port *sp = &svc->spec.ports[i];
+        sp->name = sv(p, "name");
+        sp->port = iv(p, "port");
+        sp->target_port = sv(p, "targetPort");
+        sp->protocol = sv_def(p, "protocol", "TCP");
+        sp->app_protocol = sv(p, "appProtocol");
+        sp->pos = pos_of(p);
+    }
+}
+
+static void decode_secret(dec *d, const gs_yaml_node *doc, gs_secret *sec)
+{
+    sec->type = sv_def(doc, "type", "Opaque");
+    const gs_yaml_node *data = get(doc, "data"), *sdata = get(doc, "stringData");
+    size_t n = (data && data->kind == GS_YAML_MAPPING ? data->npairs : 0) +
+               (sdata && sdata->kind == GS_YAML_MAPPING ? sdata->npairs : 0);
+    sec->data = alloc_n(d, n, sizeof *sec->data);
+    for (int pass = 0; pass < 2; pass++) {
+        const gs_yaml_node *map = pass == 0 ? data : sdata;
+        if (!map || map->kind != GS_YAML_MAPPING)
+            continue;
+        for (size_t i = 0; i < map->npairs; i++) {
+            const gs_yaml_node *k = map->pairs[i].key, *v = map->pairs[i].value;
+            if (k->kind != GS_YAML_SCALAR)
+                continue;
+            gs_secret_entry *e = &sec->data[sec->n_data++];
+            e->key = sv_node(k);
+            e->value = sv_node(v);
+            const char *text = e->value.v ? e->value.v : "";
+            size_t len = strlen(text);
+            e->decoded = gs_yaml_alloc(d->s, len + 1);
+            if (pass == 1) {
+                memcpy(e->decoded, text, len);
+                e->decoded_len = len;
+            } else if (!gs_load_base64(text, len, e->decoded, &e->decoded_len)) {
+                e->decoded_len = 0;
+            }
+            e->decoded[e->decoded_len] = '\0';
+        }
+    }
+}
+
+gs_object *gs_objects_decode(gs_yaml_stream *s, gs_kind kind, const gs_yaml_node *doc,
+                             const char *ns, const char *api_version, const char *group,
+                             const char *version)
+{
+    static const size_t sizes[GS_KIND_COUNT_] = {
+        [GS_KIND_GATEWAY_CLASS] = sizeof(gs_gateway_class),
+        [GS_KIND_GATEWAY] = sizeof(gs_gateway),
+        [GS_KIND_HTTP_ROUTE] = sizeof(gs_http_route),
+        [GS_KIND_GRPC_ROUTE] = sizeof(gs_grpc_route),
+        [GS_KIND_REFERENCE_GRANT] = sizeof(gs_reference_grant),
+        [GS_KIND_NAMESPACE] = sizeof(gs_namespace),
+        [GS_KIND_SERVICE] = sizeof(gs_service),
+        [GS_KIND_SECRET] = sizeof(gs_secret),
+    };
+    if (!gs_kind_is_modelled(kind))
+        return NULL;
+    dec d = {.s = s, .ns = ns};
+    gs_object *o = gs_yaml_alloc(s, sizes[kind]);
+    o->kind = kind;
+    o->api_version = api_version ? gs_yaml_strdup(s, api_version) : "";
+    o->group = group ? gs_yaml_strdup(s, group) : "";
+    if (version)
+        o->version = gs_yaml_strdup(s, version);
+    else {
+        const char *slash = api_version ? strrchr(api_version, '/') : NULL;
+        o->version = gs_yaml_strdup(s, slash ? slash + 1 : (api_version ? api_version : ""));
+    }
+    o->pos = doc->pos;
+    o->node = doc;
+    const gs_yaml_node *md = get(doc, "metadata");
+    o->metadata.pos = pos_of(md);
+    o->metadata.name = sv(md, "name");
+    if (ns) {
+        o->metadata.namespace = sv(md, "namespace");
+        if (!o->metadata.namespace.v) {
+            o->metadata.namespace.v = gs_yaml_strdup(s, ns);
+            o->metadata.namespace.set = false;
+        }
+    }
+    labels(&d, get(md, "labels"), &o->metadata.labels);
+    labels(&d, get(md, "annotations"), &o->metadata.annotations);
+    const gs_yaml_node *spec = get(doc, "spec");
+    switch (kind) {
+    case GS_KIND_GATEWAY_CLASS: decode_gateway_class(&d, spec, (gs_gateway_class *)o); break;
+    case GS_KIND_GATEWAY: decode_gateway(&d, spec, (gs_gateway *)o); break;
+    case GS_KIND_HTTP_ROUTE: decode_http_route(&d, spec, (gs_http_route *)o); break;
+    case GS_KIND_GRPC_ROUTE: decode_grpc_route(&d, spec, (gs_grpc_route *)o); break;
+    case GS_KIND_REFERENCE_GRANT: decode_reference_grant(&d, spec, (gs_reference_grant *)o); break;
+    case GS_KIND_SERVICE: decode_service(&d, spec, (gs_service *)o); break;
+    case GS_KIND_SECRET: decode_secret(&d, doc, (gs_secret *)o); break;
+    case GS_KIND_NAMESPACE: {
+        /* the API server adds kubernetes.io/metadata.name = name */
+        if (o->metadata.name.v && !gs_labels_get(&o->metadata.labels, "kubernetes.io/metadata.name")) {
+            gs_labels *l = &o->metadata.labels;
+            gs_label *items = gs_yaml_alloc(s, (l->n + 1) * sizeof *items);
+            if (l->n)
+                memcpy(items, l->items, l->n * sizeof *items);
+            items[l->n].key.v = "kubernetes.io/metadata.name";
+            items[l->n].key.pos = o->metadata.pos;
+            items[l->n].value = o->metadata.name;
+            items[l->n].value.set = false;
+            l->items = items;
+            l->n++;
+        }
+        break;
+    }
+    default: break;
+    }
+    return o;
+}

@@ -1,0 +1,362 @@
+/* SPDX-License-Identifier: MIT */
+/* The Gateway API spec's rules that the v1.6.1 CRDs do not enforce (semantics digest §12 D):
+ * errors for what the spec calls invalid, warnings for what is legal but almost certainly not
+ * meant (or implementation-specific). Works on typed objects; positions come from them. */
+#include "gs_model_internal.h"
+
+#include "gs_schema.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+static const char ipv4_re[] = "^[0-9]{1,3}(\\.[0-9]{1,3}){3}$";
+
+static void sem_report(gs_decoder *d, gs_diag_severity sev, gs_pos pos, const char *field,
+                       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void sem_report(gs_decoder *d, gs_diag_severity sev, gs_pos pos, const char *field,
+                       const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    gs_dec_report(d, sev, pos, field, "%s", msg);
+}
+
+static bool is_ip_literal(const char *h)
+{
+    if (!h)
+        return false;
+    return gs_regex_match(ipv4_re, h, strlen(h)) || strchr(h, ':') != NULL;
+}
+
+static void sem_hostname_ip(gs_decoder *d, const gs_sval *h, const char *field)
+{
+    if (h->v && is_ip_literal(h->v))
+        sem_report(d, GS_DIAG_WARNING, h->pos, field,
+                   "\"%s\" is an IP address; Gateway API hostnames must be DNS names (the CRD "
+                   "pattern accepts IPs by mistake)",
+                   h->v);
+}
+
+/* Header modifier: one header name in more than one of set/add/remove, or twice in one list
+ * differing only in case (the CRD's list-map key is case-sensitive; HTTP names are not). */
+static void sem_header_filter(gs_decoder *d, const gs_http_header_filter *f, const char *base)
+{
+    struct {
+        const char *list;
+        const gs_sval *name;
+    } all[48];
+    size_t n = 0;
+    for (size_t i = 0; i < f->n_set && n < 48; i++)
+        all[n].list = "set", all[n++].name = &f->set[i].name;
+    for (size_t i = 0; i < f->n_add && n < 48; i++)
+        all[n].list = "add", all[n++].name = &f->add[i].name;
+    for (size_t i = 0; i < f->n_remove && n < 48; i++)
+        all[n].list = "remove", all[n++].name = &f->remove[i];
+    for (size_t i = 1; i < n; i++) {
+        if (!all[i].name->v)
+            continue;
+        for (size_t j = 0; j < i; j++) {
+            if (!all[j].name->v || strcasecmp(all[i].name->v, all[j].name->v) != 0)
+                continue;
+            if (strcmp(all[i].list, all[j].list) == 0 &&
+                strcmp(all[i].name->v, all[j].name->v) == 0)
+                break; /* exact duplicate within a list: the schema reported it */
+            char field[256];
+            size_t idx = 0;
+            for (size_t k = 0; k < i; k++)
+                if (strcmp(all[k].list, all[i].list) == 0)
+                    idx++;
+            snprintf(field, sizeof field, "%s.%s[%zu]", base, all[i].list, idx);
+            if (strcmp(all[i].list, all[j].list) == 0)
+                sem_report(d, GS_DIAG_ERROR, all[i].name->pos, field,
+                           "header \"%s\" is already listed in %s as \"%s\" (header names are "
+                           "case-insensitive)",
+                           all[i].name->v, all[j].list, all[j].name->v);
+            else
+                sem_report(d, GS_DIAG_ERROR, all[i].name->pos, field,
+                           "header \"%s\" is also in %s: a header may appear in only one of "
+                           "set, add and remove",
+                           all[i].name->v, all[j].list);
+            break;
+        }
+    }
+}
+
+static void sem_regex(gs_decoder *d, const gs_sval *re, const char *field)
+{
+    if (!re->v)
+        return;
+    char why[256];
+    if (!gs_regex_valid(re->v, why, sizeof why))
+        sem_report(d, GS_DIAG_WARNING, re->pos, field,
+                   "RegularExpression \"%s\" does not compile (PCRE2): %s", re->v, why);
+    else
+        sem_report(d, GS_DIAG_WARNING, re->pos, field,
+                   "RegularExpression matching is implementation-specific; gatesim uses PCRE2 "
+                   "with an anchored full match");
+}
+
+static void sem_value_matches(gs_decoder *d, const gs_http_value_match *m, size_t n,
+                              const char *base, bool case_insensitive)
+{
+    char field[256];
+    for (size_t i = 0; i < n; i++) {
+        if (m[i].type == GS_MATCH_REGULAR_EXPRESSION) {
+            snprintf(field, sizeof field, "%s[%zu].value", base, i);
+            sem_regex(d, &m[i].value, field);
+        }
+        for (size_t j = 0; j < i && m[i].name.v; j++) {
+            if (!m[j].name.v)
+                continue;
+            bool same = case_insensitive ? strcasecmp(m[i].name.v, m[j].name.v) == 0
+                                         : strcmp(m[i].name.v, m[j].name.v) == 0;
+            if (same && strcmp(m[i].name.v, m[j].name.v) != 0) {
+                snprintf(field, sizeof field, "%s[%zu].name", base, i);
+                sem_report(d, GS_DIAG_WARNING, m[i].name.pos, field,
+                           "\"%s\" names the same header as entry %zu (\"%s\"): only the first "
+                           "match counts",
+                           m[i].name.v, j, m[j].name.v);
+                break;
+            }
+        }
+    }
+}
+
+static void sem_filters(gs_decoder *d, const gs_route_filter *f, size_t n, const char *base)
+{
+    char field[256];
+    for (size_t i = 0; i < n; i++) {
+        snprintf(field, sizeof field, "%s[%zu].requestHeaderModifier", base, i);
+        if (f[i].type == GS_FILTER_REQUEST_HEADER_MODIFIER)
+            sem_header_filter(d, &f[i].request_header_modifier, field);
+        snprintf(field, sizeof field, "%s[%zu].responseHeaderModifier", base, i);
+        if (f[i].type == GS_FILTER_RESPONSE_HEADER_MODIFIER)
+            sem_header_filter(d, &f[i].response_header_modifier, field);
+        const gs_http_path_modifier *pm = NULL;
+        const char *member = NULL;
+        if (f[i].type == GS_FILTER_REQUEST_REDIRECT) {
+            pm = &f[i].request_redirect.path;
+            member = "requestRedirect";
+            snprintf(field, sizeof field, "%s[%zu].requestRedirect.hostname", base, i);
+            sem_hostname_ip(d, &f[i].request_redirect.hostname, field);
+        } else if (f[i].type == GS_FILTER_URL_REWRITE) {
+            pm = &f[i].url_rewrite.path;
+            member = "urlRewrite";
+            snprintf(field, sizeof field, "%s[%zu].urlRewrite.hostname", base, i);
+            sem_hostname_ip(d, &f[i].url_rewrite.hostname, field);
+        }
+        if (pm && pm->type == GS_PATH_MODIFIER_REPLACE_PREFIX_MATCH &&
+            pm->replace_prefix_match.v && pm->replace_prefix_match.v[0] &&
+            pm->replace_prefix_match.v[0] != '/') {
+            snprintf(field, sizeof field, "%s[%zu].%s.path.replacePrefixMatch", base, i, member);
+            sem_report(d, GS_DIAG_ERROR, pm->replace_prefix_match.pos, field,
+                       "replacePrefixMatch \"%s\" must be an absolute path starting with '/'",
+                       pm->replace_prefix_match.v);
+        }
+        if (pm && pm->type == GS_PATH_MODIFIER_REPLACE_FULL_PATH && pm->replace_full_path.v &&
+            pm->replace_full_path.v[0] != '/') {
+            snprintf(field, sizeof field, "%s[%zu].%s.path.replaceFullPath", base, i, member);
+            sem_report(d, GS_DIAG_ERROR, pm->replace_full_path.pos, field,
+                       "replaceFullPath \"%s\" must be an absolute path starting with '/'",
+                       pm->replace_full_path.v);
+        }
+    }
+}
+
+static void sem_backends(gs_decoder *d, const gs_route_backend_ref *b, size_t n,
+                         size_t n_filters, gs_pos rule_pos, const char *rule_field)
+{
+    if (n == 0 && n_filters == 0) {
+        sem_report(d, GS_DIAG_WARNING, rule_pos, rule_field,
+                   "rule has neither backendRefs nor filters: every request it matches gets a "
+                   "500");
+        return;
+    }
+    bool all_zero = n > 0;
+    for (size_t i = 0; i < n; i++)
+        if (b[i].weight.v != 0)
+            all_zero = false;
+    if (all_zero) {
+        char field[256];
+        snprintf(field, sizeof field, "%s.backendRefs", rule_field);
+        sem_report(d, GS_DIAG_WARNING, b[0].weight.set ? b[0].weight.pos : b[0].pos, field,
+                   "every backendRef has weight 0: every request this rule matches gets a 500");
+    }
+    char field[256];
+    for (size_t i = 0; i < n; i++) {
+        snprintf(field, sizeof field, "%s.backendRefs[%zu].filters", rule_field, i);
+        sem_filters(d, b[i].filters, b[i].n_filters, field);
+    }
+}
+
+static void sem_parent_refs(gs_decoder *d, const gs_object *o, const gs_parent_ref *p, size_t n)
+{
+    char field[128];
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < i; j++) {
+            if (p[i].namespace.set == p[j].namespace.set)
+                continue;
+            if (!p[i].name.v || !p[j].name.v || strcmp(p[i].name.v, p[j].name.v) != 0 ||
+                strcmp(p[i].kind.v, p[j].kind.v) != 0 || strcmp(p[i].group.v, p[j].group.v) != 0 ||
+                strcmp(p[i].namespace.v, p[j].namespace.v) != 0)
+                continue;
+            snprintf(field, sizeof field, "spec.parentRefs[%zu]", i);
+            sem_report(d, GS_DIAG_WARNING, p[i].pos, field,
+                       "refers to the same %s as parentRefs[%zu], once with and once without "
+                       "namespace \"%s\": the API server cannot see they are the same parent",
+                       p[i].kind.v, j, o->metadata.namespace.v ? o->metadata.namespace.v : "");
+            break;
+        }
+}
+
+static void sem_hostnames(gs_decoder *d, const gs_sval *h, size_t n)
+{
+    char field[64];
+    for (size_t i = 0; i < n; i++) {
+        snprintf(field, sizeof field, "spec.hostnames[%zu]", i);
+        sem_hostname_ip(d, &h[i], field);
+    }
+}
+
+static void sem_http_route(gs_decoder *d, const gs_http_route *r)
+{
+    sem_parent_refs(d, &r->obj, r->spec.parent_refs, r->spec.n_parent_refs);
+    sem_hostnames(d, r->spec.hostnames, r->spec.n_hostnames);
+    char field[256];
+    for (size_t i = 0; i < r->spec.n_rules; i++) {
+        const gs_http_route_rule *rule = &r->spec.rules[i];
+        for (size_t k = 0; k < rule->n_matches; k++) {
+            const gs_http_route_match *m = &rule->matches[k];
+            if (m->path.type == GS_PATH_REGULAR_EXPRESSION) {
+                snprintf(field, sizeof field, "spec.rules[%zu].matches[%zu].path.value", i, k);
+                sem_regex(d, &m->path.value, field);
+            }
+            snprintf(field, sizeof field, "spec.rules[%zu].matches[%zu].headers", i, k);
+            sem_value_matches(d, m->headers, m->n_headers, field, true);
+            snprintf(field, sizeof field, "spec.rules[%zu].matches[%zu].queryParams", i, k);
+            sem_value_matches(d, m->query_params, m->n_query_params, field, false);
+        }
+        snprintf(field, sizeof field, "spec.rules[%zu].filters", i);
+        sem_filters(d, rule->filters, rule->n_filters, field);
+        snprintf(field, sizeof field, "spec.rules[%zu]", i);
+        sem_backends(d, rule->backend_refs, rule->n_backend_refs, rule->n_filters, rule->pos,
+                     field);
+    }
+}
+
+static void sem_grpc_route(gs_decoder *d, const gs_grpc_route *r)
+{
+    sem_parent_refs(d, &r->obj, r->spec.parent_refs, r->spec.n_parent_refs);
+    sem_hostnames(d, r->spec.hostnames, r->spec.n_hostnames);
+    char field[256];
+    for (size_t i = 0; i < r->spec.n_rules; i++) {
+        const gs_grpc_route_rule *rule = &r->spec.rules[i];
+        for (size_t k = 0; k < rule->n_matches; k++) {
+            const gs_grpc_route_match *m = &rule->matches[k];
+            if (m->method.set && m->method.type == GS_MATCH_REGULAR_EXPRESSION) {
+                snprintf(field, sizeof field, "spec.rules[%zu].matches[%zu].method.service", i, k);
+                sem_regex(d, &m->method.service, field);
+                snprintf(field, sizeof field, "spec.rules[%zu].matches[%zu].method.method", i, k);
+                sem_regex(d, &m->method.method, field);
+            }
+            snprintf(field, sizeof field, "spec.rules[%zu].matches[%zu].headers", i, k);
+            sem_value_matches(d, m->headers, m->n_headers, field, true);
+        }
+        snprintf(field, sizeof field, "spec.rules[%zu].filters", i);
+        sem_filters(d, rule->filters, rule->n_filters, field);
+        snprintf(field, sizeof field, "spec.rules[%zu]", i);
+        sem_backends(d, rule->backend_refs, rule->n_backend_refs, rule->n_filters, rule->pos,
+                     field);
+    }
+}
+
+/* Route kinds a listener protocol can carry (core protocols only). */
+static bool kind_fits_protocol(const gs_route_group_kind *k, gs_protocol p)
+{
+    if (!k->kind.v || strcmp(k->group.v ? k->group.v : "", GS_GATEWAY_GROUP) != 0)
+        return false;
+    const char *kind = k->kind.v;
+    switch (p) {
+    case GS_PROTOCOL_HTTP:
+    case GS_PROTOCOL_HTTPS:
+        return strcmp(kind, "HTTPRoute") == 0 || strcmp(kind, "GRPCRoute") == 0;
+    case GS_PROTOCOL_TLS:
+        return strcmp(kind, "TLSRoute") == 0 || strcmp(kind, "TCPRoute") == 0;
+    case GS_PROTOCOL_TCP: return strcmp(kind, "TCPRoute") == 0;
+    case GS_PROTOCOL_UDP: return strcmp(kind, "UDPRoute") == 0;
+    default: return true;
+    }
+}
+
+static void sem_gateway(gs_decoder *d, const gs_gateway *gw)
+{
+    char field[256];
+    for (size_t i = 0; i < gw->spec.n_listeners; i++) {
+        const gs_listener *l = &gw->spec.listeners[i];
+        if (l->protocol_kind == GS_PROTOCOL_HTTPS && !l->tls.set) {
+            snprintf(field, sizeof field, "spec.listeners[%zu].tls", i);
+            sem_report(d, GS_DIAG_ERROR, l->protocol.pos, field,
+                       "Required value: an HTTPS listener needs tls (mode Terminate with "
+                       "certificateRefs)");
+        }
+        snprintf(field, sizeof field, "spec.listeners[%zu].hostname", i);
+        sem_hostname_ip(d, &l->hostname, field);
+        for (size_t k = 0; k < l->allowed_routes.n_kinds; k++) {
+            const gs_route_group_kind *rk = &l->allowed_routes.kinds[k];
+            if (kind_fits_protocol(rk, l->protocol_kind))
+                continue;
+            snprintf(field, sizeof field, "spec.listeners[%zu].allowedRoutes.kinds[%zu]", i, k);
+            sem_report(d, GS_DIAG_WARNING, rk->kind.pos, field,
+                       "%s/%s routes cannot attach to a %s listener (the listener will report "
+                       "ResolvedRefs=False, InvalidRouteKinds)",
+                       rk->group.v ? rk->group.v : "", rk->kind.v ? rk->kind.v : "",
+                       l->protocol.v ? l->protocol.v : "");
+        }
+        const gs_allowed_routes *ar = &l->allowed_routes;
+        if (ar->from == GS_FROM_SELECTOR && !ar->selector.set) {
+            snprintf(field, sizeof field, "spec.listeners[%zu].allowedRoutes.namespaces.selector",
+                     i);
+            sem_report(d, GS_DIAG_WARNING, ar->from_str.pos, field,
+                       "from: Selector without a selector selects no namespace");
+        }
+        for (size_t k = 0; k < ar->selector.n_match_expressions; k++) {
+            const gs_label_selector_requirement *r = &ar->selector.match_expressions[k];
+            const char *op = r->operator.v ? r->operator.v : "";
+            snprintf(field, sizeof field,
+                     "spec.listeners[%zu].allowedRoutes.namespaces.selector.matchExpressions[%zu]",
+                     i, k);
+            bool set_op = strcmp(op, "In") == 0 || strcmp(op, "NotIn") == 0;
+            bool exist_op = strcmp(op, "Exists") == 0 || strcmp(op, "DoesNotExist") == 0;
+            char f2[300];
+            snprintf(f2, sizeof f2, "%s.operator", field);
+            if (!set_op && !exist_op)
+                sem_report(d, GS_DIAG_ERROR, r->operator.pos, f2,
+                           "Unsupported value: \"%s\": supported values: \"In\", \"NotIn\", "
+                           "\"Exists\", \"DoesNotExist\"",
+                           op);
+            snprintf(f2, sizeof f2, "%s.values", field);
+            if (set_op && r->n_values == 0)
+                sem_report(d, GS_DIAG_ERROR, r->pos, f2,
+                           "Required value: must be specified when operator is In or NotIn");
+            if (exist_op && r->n_values > 0)
+                sem_report(d, GS_DIAG_ERROR, r->values[0].pos, f2,
+                           "Forbidden: may not be specified when operator is Exists or "
+                           "DoesNotExist");
+        }
+    }
+}
+
+void gs_semantic_check_object(gs_decoder *d, const gs_object *o)
+{
+    switch (o->kind) {
+    case GS_KIND_HTTP_ROUTE: sem_http_route(d, (const gs_http_route *)o); break;
+    case GS_KIND_GRPC_ROUTE: sem_grpc_route(d, (const gs_grpc_route *)o); break;
+    case GS_KIND_GATEWAY: sem_gateway(d, (const gs_gateway *)o); break;
+    default: break;
+    }
+}

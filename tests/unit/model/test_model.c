@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: MIT */
+/* Loading valid manifests into typed objects: kinds, defaults as the API server applies them,
+ * positions, lists, replacement and removal, selectors, Secret data, the scenario hook. */
+#include "gs_model.h"
+#include "gs_test.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static gs_model *load_valid(void)
+{
+    gs_model *m;
+    ck_assert_int_eq(gs_model_new(&m), 0);
+    gs_error err = {0};
+    int rc = gs_model_load_path(m, gs_test_data("model/valid"), NULL, &err);
+    ck_assert_msg(rc == 0, "%s", err.msg);
+    for (size_t i = 0; i < m->diags.len; i++) {
+        char line[1024];
+        gs_diag_format(&m->diags.items[i], line, sizeof line);
+        ck_assert_msg(m->diags.items[i].severity == GS_DIAG_NOTE, "unexpected: %s", line);
+    }
+    return m;
+}
+
+START_TEST(model_loads_every_kind)
+{
+    gs_model *m = load_valid();
+    ck_assert_uint_eq(m->n_gateway_classes, 1);
+    ck_assert_uint_eq(m->n_gateways, 1);
+    ck_assert_uint_eq(m->n_http_routes, 1);
+    ck_assert_uint_eq(m->n_grpc_routes, 1);
+    ck_assert_uint_eq(m->n_reference_grants, 1);
+    ck_assert_uint_eq(m->n_namespaces, 2);
+    ck_assert_uint_eq(m->n_services, 1);
+    ck_assert_uint_eq(m->n_secrets, 1);
+    ck_assert_uint_eq(m->n_objects, 9);
+    ck_assert_uint_eq(m->n_skipped, 1); /* the Deployment */
+    ck_assert_uint_eq(m->diags.nnotes, 1);
+    ck_assert_str_eq(m->gateway_classes[0]->spec.controller_name.v, "gatesim.dev/controller");
+    gs_model_free(m);
+}
+END_TEST
+
+START_TEST(model_gateway_fields_and_defaults)
+{
+    gs_model *m = load_valid();
+    gs_gateway *gw = (gs_gateway *)gs_model_find(m, GS_KIND_GATEWAY, "infra", "edge");
+    ck_assert_ptr_nonnull(gw);
+    ck_assert_str_eq(gw->obj.api_version, "gateway.networking.k8s.io/v1");
+    ck_assert_str_eq(gw->obj.version, "v1");
+    ck_assert_uint_eq(gw->spec.n_listeners, 2);
+    gs_listener *http = &gw->spec.listeners[0], *https = &gw->spec.listeners[1];
+    ck_assert_int_eq(http->protocol_kind, GS_PROTOCOL_HTTP);
+    ck_assert_int_eq(http->port.v, 80);
+    ck_assert_uint_eq(http->port.pos.line, 30);
+    ck_assert_uint_eq(http->port.pos.col, 11);
+    ck_assert_ptr_null(http->hostname.v);
+    /* allowedRoutes defaults to namespaces from Same */
+    ck_assert_int_eq(http->allowed_routes.from, GS_FROM_SAME);
+    ck_assert(!http->allowed_routes.from_str.set);
+    ck_assert(!http->allowed_routes.kinds_set);
+    ck_assert_str_eq(https->hostname.v, "*.example.com");
+    ck_assert(https->tls.set);
+    ck_assert_int_eq(https->tls.mode, GS_TLS_MODE_TERMINATE); /* default */
+    ck_assert(!https->tls.mode_str.set);
+    ck_assert_uint_eq(https->tls.n_certificate_refs, 1);
+    gs_secret_ref *cert = &https->tls.certificate_refs[0];
+    ck_assert_str_eq(cert->kind.v, "Secret");
+    ck_assert_str_eq(cert->group.v, "");
+    ck_assert_str_eq(cert->namespace.v, "infra");
+    ck_assert(!cert->namespace.set);
+    ck_assert_int_eq(https->allowed_routes.from, GS_FROM_SELECTOR);
+    ck_assert_uint_eq(https->allowed_routes.n_kinds, 1);
+    ck_assert_str_eq(https->allowed_routes.kinds[0].group.v, GS_GATEWAY_GROUP);
+    ck_assert_uint_eq(gw->spec.n_addresses, 1);
+    ck_assert_str_eq(gw->spec.addresses[0].type.v, "IPAddress");
+
+    /* selectors against namespace labels (plus kubernetes.io/metadata.name) */
+    gs_namespace *team = (gs_namespace *)gs_model_find(m, GS_KIND_NAMESPACE, NULL, "team-a");
+    gs_namespace *infra = (gs_namespace *)gs_model_find(m, GS_KIND_NAMESPACE, NULL, "infra");
+    ck_assert_ptr_nonnull(team);
+    ck_assert_str_eq(gs_labels_get(&team->obj.metadata.labels, "kubernetes.io/metadata.name"),
+                     "team-a");
+    ck_assert(gs_label_selector_matches(&https->allowed_routes.selector, &team->obj.metadata.labels));
+    ck_assert(!gs_label_selector_matches(&https->allowed_routes.selector,
+                                         &infra->obj.metadata.labels));
+    gs_secret *sec = (gs_secret *)gs_model_find(m, GS_KIND_SECRET, "infra", "wildcard-cert");
+    size_t len = 0;
+    const unsigned char *crt = gs_secret_get(sec, "tls.crt", &len);
+    ck_assert_uint_eq(len, 5);
+    ck_assert_mem_eq(crt, "hello", 5);
+    gs_model_free(m);
+}
+END_TEST
+
+START_TEST(model_http_route_fields_and_defaults)
+{
+    gs_model *m = load_valid();
+    gs_http_route *r = (gs_http_route *)gs_model_find(m, GS_KIND_HTTP_ROUTE, "team-a", "store");
+    ck_assert_ptr_nonnull(r);
+    ck_assert_uint_eq(r->spec.n_parent_refs, 1);
+    gs_parent_ref *p = &r->spec.parent_refs[0];
+    ck_assert_str_eq(p->group.v, GS_GATEWAY_GROUP);
+    ck_assert_str_eq(p->kind.v, "Gateway");
+    ck_assert(!p->kind.set);
+    ck_assert_str_eq(p->namespace.v, "infra");
+    ck_assert(p->namespace.set);
+    ck_assert_str_eq(p->section_name.v, "https");
+    ck_assert(!p->port.has);
+    ck_assert_uint_eq(r->spec.n_rules, 3);
+    gs_http_route_rule *r0 = &r->spec.rules[0];
+    ck_assert_int_eq(r0->matches[0].path.type, GS_PATH_EXACT);
+    ck_assert_str_eq(r0->matches[0].path.value.v, "/checkout");
+    ck_assert_int_eq(r0->matches[0].headers[0].type, GS_MATCH_EXACT);
+    ck_assert_str_eq(r0->matches[0].query_params[0].value.v, "1");
+    ck_assert_str_eq(r0->matches[0].method.v, "GET");
+    ck_assert_int_eq(r0->filters[0].type, GS_FILTER_REQUEST_HEADER_MODIFIER);
+    ck_assert_str_eq(r0->filters[0].request_header_modifier.remove[0].v, "X-Debug");
+    ck_assert_uint_eq(r0->n_backend_refs, 2);
+    ck_assert_int_eq(r0->backend_refs[0].weight.v, 90);
+    ck_assert_int_eq(r0->backend_refs[1].weight.v, 1); /* default */
+    ck_assert(!r0->backend_refs[1].weight.set);
+    ck_assert_str_eq(r0->backend_refs[1].ref.kind.v, "Service");
+    ck_assert_str_eq(r0->backend_refs[1].ref.namespace.v, "team-a");
+    ck_assert_int_eq(r0->backend_refs[1].filters[0].type, GS_FILTER_RESPONSE_HEADER_MODIFIER);
+    ck_assert_int_eq(r0->timeouts.request_ns, 10000000000LL);
+    ck_assert_int_eq(r0->timeouts.backend_request_ns, 2000000000LL);
+    /* rule 1 has no matches: the default PathPrefix "/" is applied */
+    gs_http_route_rule *r1 = &r->spec.rules[1];
+    ck_assert_uint_eq(r1->n_matches, 1);
+    ck_assert_int_eq(r1->matches[0].path.type, GS_PATH_PREFIX);
+    ck_assert_str_eq(r1->matches[0].path.value.v, "/");
+    ck_assert(!r1->matches[0].path.value.set);
+    ck_assert(r1->filters[0].request_mirror.has_fraction);
+    ck_assert_int_eq(r1->filters[0].request_mirror.fraction_denominator.v, 100);
+    ck_assert_int_eq(r1->filters[0].request_mirror.backend_ref.port.v, 80);
+    gs_http_request_redirect *rr = &r->spec.rules[2].filters[0].request_redirect;
+    ck_assert_int_eq(rr->status_code.v, 302);
+    ck_assert_int_eq(rr->path.type, GS_PATH_MODIFIER_REPLACE_PREFIX_MATCH);
+    ck_assert_str_eq(rr->path.replace_prefix_match.v, "/new");
+    ck_assert_str_eq(rr->scheme.v, "https");
+
+    gs_grpc_route *g = (gs_grpc_route *)gs_model_find(m, GS_KIND_GRPC_ROUTE, "team-a", "shop");
+    ck_assert_ptr_nonnull(g);
+    ck_assert(g->spec.rules[0].matches[0].method.set);
+    ck_assert_int_eq(g->spec.rules[0].matches[0].method.type, GS_MATCH_EXACT);
+    ck_assert_str_eq(g->spec.rules[0].matches[0].method.service.v, "shop.v1.Cart");
+    gs_reference_grant *rg =
+        (gs_reference_grant *)gs_model_find(m, GS_KIND_REFERENCE_GRANT, "infra", "allow-team-a");
+    ck_assert_ptr_nonnull(rg);
+    ck_assert_str_eq(rg->spec.from[0].namespace.v, "team-a");
+    ck_assert_ptr_null(rg->spec.to[0].name.v);
+    gs_service *svc = (gs_service *)gs_model_find(m, GS_KIND_SERVICE, "team-a", "store-v1");
+    ck_assert_str_eq(svc->spec.ports[0].app_protocol.v, "kubernetes.io/h2c");
+    ck_assert_str_eq(svc->spec.ports[0].protocol.v, "TCP");
+    gs_model_free(m);
+}
+END_TEST
+
+START_TEST(model_replace_and_remove)
+{
+    gs_model *m;
+    gs_model_new(&m);
+    const char *a = "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  ports: [{port: 80}]\n";
+    const char *b = "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: default}\n"
+                    "spec:\n  ports: [{port: 81}]\n";
+    ck_assert_int_eq(gs_model_load_buffer(m, "a.yaml", a, strlen(a), NULL, NULL), 0);
+    ck_assert_int_eq(gs_model_load_buffer(m, "b.yaml", b, strlen(b), NULL, NULL), 0);
+    ck_assert_uint_eq(m->n_services, 1);
+    ck_assert_uint_eq(m->n_objects, 1);
+    gs_service *s = (gs_service *)gs_model_find(m, GS_KIND_SERVICE, "default", "web");
+    ck_assert_int_eq(s->spec.ports[0].port.v, 81);
+    ck_assert_int_eq(gs_model_remove(m, GS_KIND_SERVICE, "default", "web"), 0);
+    ck_assert_uint_eq(m->n_services, 0);
+    ck_assert_uint_eq(m->n_objects, 0);
+    ck_assert_int_eq(gs_model_remove(m, GS_KIND_SERVICE, "default", "web"), GS_ERR_NOT_FOUND);
+    gs_model_free(m);
+}
+END_TEST
+
+static size_t hook_calls;
+static size_t on_scenario(gs_yaml_stream *stream, const gs_yaml_node *doc, gs_diags *diags)
+{
+    (void)stream;
+    hook_calls++;
+    gs_diags_add(diags, GS_DIAG_ERROR, doc->pos, "Scenario", NULL, "x", "spec", "from the hook");
+    return 1;
+}
+
+START_TEST(model_scenario_hook_and_strict)
+{
+    gs_model *m;
+    gs_model_new(&m);
+    const char *text = "apiVersion: gatesim.dev/v1alpha1\nkind: Scenario\nmetadata: {name: x}\n"
+                       "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n";
+    gs_model_set_scenario_hook(on_scenario);
+    gs_load_options strict = {.strict = true};
+    gs_model_load_buffer(m, "s.yaml", text, strlen(text), &strict, NULL);
+    gs_model_set_scenario_hook(NULL);
+    ck_assert_uint_eq(hook_calls, 1);
+    ck_assert_uint_eq(m->n_scenarios, 1);
+    ck_assert_uint_eq(m->diags.nerrors, 2); /* the hook's, and the Deployment under --strict */
+    char line[512];
+    gs_diag_format(&m->diags.items[1], line, sizeof line);
+    ck_assert_str_eq(line, "s.yaml:5:1: Deployment d: apps/v1 Deployment is not a kind "
+                           "gatesim models (rejected by --strict)");
+    gs_model_free(m);
+}
+END_TEST
+
+START_TEST(model_load_node_copies)
+{
+    gs_model *m;
+    gs_model_new(&m);
+    gs_yaml_stream *s = NULL;
+    const char *text = "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n"
+                       "metadata: {name: r, namespace: ns1}\nspec:\n  parentRefs: [{name: gw}]\n";
+    ck_assert_int_eq(gs_yaml_parse_buffer(&s, "inline.yaml", text, strlen(text), NULL), 0);
+    ck_assert_uint_eq(gs_model_load_node(m, s->docs[0], NULL), 0);
+    gs_yaml_stream_free(s);
+    gs_http_route *r = (gs_http_route *)gs_model_find(m, GS_KIND_HTTP_ROUTE, "ns1", "r");
+    ck_assert_ptr_nonnull(r);
+    ck_assert_str_eq(r->obj.pos.file, "inline.yaml");
+    ck_assert_str_eq(r->spec.parent_refs[0].name.v, "gw");
+    ck_assert_uint_eq(r->spec.parent_refs[0].name.pos.line, 5);
+    ck_assert_str_eq(r->spec.parent_refs[0].namespace.v, "ns1");
+    /* rules default to one rule matching PathPrefix / */
+    ck_assert_uint_eq(r->spec.n_rules, 1);
+    ck_assert_str_eq(r->spec.rules[0].matches[0].path.value.v, "/");
+    gs_model_free(m);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("model");
+    TCase *tc = tcase_create("load");
+    tcase_add_test(tc, model_loads_every_kind);
+    tcase_add_test(tc, model_gateway_fields_and_defaults);
+    tcase_add_test(tc, model_http_route_fields_and_defaults);
+    tcase_add_test(tc, model_replace_and_remove);
+    tcase_add_test(tc, model_scenario_hook_and_strict);
+    tcase_add_test(tc, model_load_node_copies);
+    suite_add_tcase(s, tc);
+    return gs_test_run(s);
+}
