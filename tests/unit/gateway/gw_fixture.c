@@ -170,7 +170,8 @@ static void gwf_child(int wfd, gwf_build build)
     signal(SIGPIPE, SIG_IGN);
     struct event_base *base = event_base_new();
     static fake_up ups[GWF_UPSTREAMS] = {{"v1", 0, NULL}, {"v2", 0, NULL}, {"mirror", 0, NULL}};
-    int ports[GWF_UPSTREAMS + 1];
+    int ports[GWF_UPSTREAMS + 5];
+    memset(ports, 0, sizeof(ports));
     gs_gw_endpoints eps = {0};
     const char *names[GWF_UPSTREAMS] = {"v1", "v2", "mirror"};
     for (int i = 0; i < GWF_UPSTREAMS; i++) {
@@ -204,6 +205,8 @@ static void gwf_child(int wfd, gwf_build build)
     const char *addr = strstr(ready.data, "127.0.0.1:");
     ck_assert_ptr_nonnull(addr);
     ports[0] = atoi(addr + 10);
+    for (int i = 0; i < 4 && addr; i++, addr = strstr(addr + 1, "127.0.0.1:"))
+        ports[GWF_UPSTREAMS + 1 + i] = atoi(addr + 10);
     gs_buf_free(&ready);
     ck_assert_int_eq(write(wfd, ports, sizeof(ports)), (int)sizeof(ports));
     close(wfd);
@@ -230,13 +233,15 @@ void gwf_start(gwf *f, gwf_build build)
         gwf_child(p[1], build);
     }
     close(p[1]);
-    int ports[GWF_UPSTREAMS + 1];
+    int ports[GWF_UPSTREAMS + 5];
     ssize_t n = read(p[0], ports, sizeof(ports));
     close(p[0]);
     ck_assert_int_eq((int)n, (int)sizeof(ports));
     f->gw_port = ports[0];
     for (int i = 0; i < GWF_UPSTREAMS; i++)
         f->up_port[i] = ports[i + 1];
+    for (int i = 0; i < 4; i++)
+        f->gw_ports[i] = ports[GWF_UPSTREAMS + 1 + i];
 }
 
 void gwf_stop(gwf *f)

@@ -14,7 +14,8 @@
 
 typedef struct gwf {
     pid_t pid;
-    int gw_port; /* bound port of the first listener port */
+    int gw_port;     /* bound port of the first listener port */
+    int gw_ports[4]; /* bound ports of the first four listeners (ready line order) */
     int up_port[GWF_UPSTREAMS];
 } gwf;
 
