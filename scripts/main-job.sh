@@ -6,4 +6,4 @@ cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j "$jobs" >/dev/null
-./build/harness/cli/gatesim --help
+./build/harness/cli/gatesim validate scenarios/seed
