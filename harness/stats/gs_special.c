@@ -11,9 +11,23 @@
 #define SPECIAL_TINY 1e-300
 #define SPECIAL_MAXIT 1000000
 
+/* Stirling's remainder: lgamma(x) - ((x - 0.5) log x - x + 0.5 log 2pi), for x >= 10. */
+static double special_stirling_delta(double x)
+{
+    double x2 = 1.0 / (x * x);
+    return (1.0 / 12 - x2 * (1.0 / 360 - x2 * (1.0 / 1260 - x2 * (1.0 / 1680)))) / x;
+}
+
 double gs_special_lbeta(double a, double b)
 {
-    return lgamma(a) + lgamma(b) - lgamma(a + b);
+    if (a < 10 || b < 10)
+        return lgamma(a) + lgamma(b) - lgamma(a + b);
+    /* Large arguments: lgamma(a + b) is huge and its rounding error would swamp the
+     * difference; write the difference directly (Stirling), with logs of ratios near 1. */
+    double c = a + b;
+    return (a - 0.5) * log(a / c) + (b - 0.5) * log(b / c) - 0.5 * log(c) +
+           0.5 * log(2 * M_PI) + special_stirling_delta(a) + special_stirling_delta(b) -
+           special_stirling_delta(c);
 }
 
 /* Continued fraction for I_x(a, b) (converges fast for x < (a+1)/(a+b+2)). */
@@ -52,6 +66,19 @@ static double special_betacf(double a, double b, double x)
     return h;
 }
 
+/* log(x^a (1-x)^b / B(a, b)), the factor in front of the continued fraction. For large a, b
+ * the terms a log x and -lbeta are huge and nearly cancel near the mode x = a/(a+b); regroup
+ * as a log(x c / a) + b log((1-x) c / b) with c = a + b, whose arguments are near 1 there. */
+static double special_beta_lfront(double a, double b, double x)
+{
+    if (a < 10 || b < 10)
+        return a * log(x) + b * log1p(-x) - gs_special_lbeta(a, b);
+    double c = a + b, y = 1.0 - x;
+    double d = x * b - y * a; /* x c - a == -(y c - b) */
+    return a * log1p(d / a) + b * log1p(-d / b) + 0.5 * log(a * b / c) - 0.5 * log(2 * M_PI) -
+           (special_stirling_delta(a) + special_stirling_delta(b) - special_stirling_delta(c));
+}
+
 /* I_x(a, b) when |upper| is 0, 1 - I_x(a, b) when it is 1; each computed directly on the side
  * where the continued fraction converges, so small tails keep their relative precision. */
 static double special_betainc_side(double a, double b, double x, int upper)
@@ -62,7 +89,7 @@ static double special_betainc_side(double a, double b, double x, int upper)
         return upper ? 1.0 : 0.0;
     if (x == 1)
         return upper ? 0.0 : 1.0;
-    double lfront = a * log(x) + b * log1p(-x) - gs_special_lbeta(a, b);
+    double lfront = special_beta_lfront(a, b, x);
     if (x < (a + 1.0) / (a + b + 2.0)) {
         double lower = exp(lfront) * special_betacf(a, b, x) / a;
         return upper ? 1.0 - lower : lower;

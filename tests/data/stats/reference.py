@@ -91,6 +91,11 @@ EXPRS += [
     "min(brute_power(91, 1/3, 0.001/3, 1/3 + 0.25), brute_power(91, 1/3, 0.001/3, 1/3 - 0.25))",
     "min(brute_power(81, 1/3, 0.001/3, 1/3 + 0.25), brute_power(81, 1/3, 0.001/3, 1/3 - 0.25))",
     "stats.binomtest(30, 100, 0.5).pvalue",
+    "stats.beta.cdf(0.3334, 1e6, 2e6)",
+    "stats.binom.cdf(4995000, 10000000, 0.5)",
+    "stats.binomtest(5010000, 10000000, 0.5).pvalue",
+    "stats.binomtest(1003000, 10000000, 0.1).pvalue",
+    "stats.binomtest(120, 100000, 0.001).pvalue",
     "stats.binomtest(0, 1000, 0.02).pvalue",
     "stats.binomtest(45, 100, 0.5).pvalue",
 ]

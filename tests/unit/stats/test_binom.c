@@ -58,6 +58,15 @@ START_TEST(binom_matches_scipy)
          "brute_power(1000, 0.75, 0.01, 0.75)"},
         {gs_binom_power(60, 1.0 / 3, 0.01 / 3, 1.0 / 3), 0.0022740210278608957, 1e-09,
          "brute_power(60, 1/3, 0.01/3, 1/3)"},
+        /* Ten million trials: the log-space front factor keeps ~12 digits. */
+        {gs_binom_cdf(4995000, 10000000, 0.5), 0.00078355095284744921, 1e-10,
+         "stats.binom.cdf(4995000, 10000000, 0.5)"},
+        {gs_binom_test(5010000, 10000000, 0.5), 2.5448004911550766e-10, 1e-10,
+         "stats.binomtest(5010000, 10000000, 0.5).pvalue"},
+        {gs_binom_test(1003000, 10000000, 0.1), 0.0015710764235290784, 1e-10,
+         "stats.binomtest(1003000, 10000000, 0.1).pvalue"},
+        {gs_binom_test(120, 100000, 0.001), 0.050764218176617436, 1e-10,
+         "stats.binomtest(120, 100000, 0.001).pvalue"},
     };
     ref_check(rows, sizeof(rows) / sizeof(rows[0]));
 }
