@@ -35,7 +35,22 @@ typedef struct fake_conn {
     struct bufferevent *bev;
     struct event *delay;
     gs_buf pending;
+    bool infinite; /* keep sending chunks for ever */
 } fake_conn;
+
+static void on_fake_write(struct bufferevent *bev, void *arg)
+{
+    fake_conn *c = arg;
+    if (!c->infinite)
+        return;
+    static char chunk[16384 + 16];
+    if (chunk[0] == 0) {
+        memcpy(chunk, "4000\r\n", 6);
+        memset(chunk + 6, 'x', 16384);
+        memcpy(chunk + 6 + 16384, "\r\n", 2);
+    }
+    evbuffer_add(bufferevent_get_output(bev), chunk, 6 + 16384 + 2);
+}
 
 static void fake_conn_free(fake_conn *c)
 {
@@ -82,6 +97,23 @@ static void on_fake_read(struct bufferevent *bev, void *arg)
         if (strcmp(target, "/__close") == 0) {
             fake_conn_free(c);
             return;
+        }
+        if (strcmp(target, "/__infinite") == 0) {
+            evbuffer_drain(in, (size_t)n + body_len);
+            c->infinite = true;
+            evbuffer_add_printf(bufferevent_get_output(bev),
+                                "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+            on_fake_write(bev, c);
+            return;
+        }
+        if (strcmp(target, "/__bighead") == 0) {
+            evbuffer_drain(in, (size_t)n + body_len);
+            struct evbuffer *o = bufferevent_get_output(bev);
+            evbuffer_add_printf(o, "HTTP/1.1 200 OK\r\n");
+            for (int i = 0; i < 2000; i++)
+                evbuffer_add_printf(o, "x-big-%d: %080d\r\n", i, i);
+            evbuffer_add_printf(o, "Content-Length: 0\r\n\r\n");
+            continue;
         }
         gs_buf body = {0};
         if (strcmp(target, "/__count") == 0) {
@@ -139,7 +171,7 @@ static void on_fake_accept(struct evconnlistener *l, evutil_socket_t fd, struct 
     fake_conn *c = gs_xcalloc(1, sizeof(*c));
     c->up = up;
     c->bev = bufferevent_socket_new(up->base, fd, BEV_OPT_CLOSE_ON_FREE);
-    bufferevent_setcb(c->bev, on_fake_read, NULL, on_fake_event, c);
+    bufferevent_setcb(c->bev, on_fake_read, on_fake_write, on_fake_event, c);
     bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 }
 
@@ -193,6 +225,7 @@ static void gwf_child(int wfd, gwf_build build)
     rt.base = base;
     gs_gw_limits_defaults(&rt.limits);
     rt.limits.header_timeout_ms = 1000;
+    rt.limits.max_response_body = 1u << 20;
     gs_gw_upstream_new(&rt.upstream, base, &rt.limits);
     rt.endpoints = &eps;
     gs_gw_rng_seed(&rt.rng, 1);
