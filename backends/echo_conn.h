@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/* One accepted connection of gatesim-echo and the event loop (worker) that owns it, shared by
+ * the server (accept, TLS, protocol detection, shutdown) and the protocol glue (echo_h1.c,
+ * echo_h2.c). A connection lives on exactly one worker; nothing here is touched by another
+ * thread except through gs_echo_worker.stop_ev. */
+#ifndef ECHO_CONN_H
+#define ECHO_CONN_H
+
+#include "echo_config.h"
+#include "echo_handler.h"
+#include "echo_log.h"
+#include "gs_tls.h"
+
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <pthread.h>
+#include <stdbool.h>
+
+typedef struct gs_echo_conn gs_echo_conn;
+
+typedef enum gs_echo_listener_kind {
+    GS_ECHO_LISTENER_PLAIN = 0, /* HTTP/1.1 + h2c prior knowledge */
+    GS_ECHO_LISTENER_TLS,       /* TLS; ALPN h2 or http/1.1 */
+    GS_ECHO_LISTENER_CONTROL,   /* HTTP/1.1 control endpoint */
+} gs_echo_listener_kind;
+
+/* HTTP/1.1 and HTTP/2 behind one interface, so the server can drain and free either. */
+typedef struct gs_echo_proto_ops {
+    const char *name;
+    /* Shutdown began: finish what is in flight, take nothing new, close when idle. */
+    void (*drain)(gs_echo_conn *c);
+    /* Releases the protocol state (the bufferevent is freed by the caller). */
+    void (*free)(gs_echo_conn *c);
+} gs_echo_proto_ops;
+
+typedef struct gs_echo_worker gs_echo_worker;
+
+typedef struct gs_echo_listener_info {
+    gs_echo_worker *worker;
+    gs_echo_listener_kind kind;
+    int port;
+    struct evconnlistener *lev;
+} gs_echo_listener_info;
+
+struct gs_echo_worker {
+    int index;
+    const gs_echo_config *cfg;
+    struct event_base *base;
+    gs_echo_listener_info listeners[3];
+    size_t n_listeners;
+    SSL_CTX *ssl_ctx; /* borrowed from the server; NULL without TLS */
+    gs_echo_ctx ctx;
+    gs_echo_conn *conns; /* every open connection, for draining */
+    int n_conns;
+    bool draining;
+    struct event *stop_ev;    /* activated (from any thread) to start draining */
+    struct event *drain_timer; /* bounds the drain */
+    struct event *resume_ev;   /* re-enables listeners after accept errors */
+    pthread_t thread;
+};
+
+struct gs_echo_conn {
+    gs_echo_worker *w;
+    struct bufferevent *bev; /* owns the socket (and the SSL) */
+    gs_echo_conn *prev, *next;
+    gs_echo_listener_kind kind;
+    int local_port;
+    bool is_tls;
+    gs_tls_info tls; /* valid when is_tls, after the handshake */
+    const gs_echo_proto_ops *ops; /* NULL while detecting the protocol */
+    void *proto;                  /* echo_h1 / echo_h2 state */
+};
+
+/* Closes |c| now: frees the protocol state, the bufferevent and the socket. With |reset|,
+ * the TCP connection is aborted with RST (SO_LINGER 0). */
+void gs_echo_conn_close(gs_echo_conn *c, bool reset);
+
+/* Protocol entry points: take over |c|'s bufferevent callbacks; bytes already in its input
+ * buffer are processed right away. */
+void gs_echo_h1_start(gs_echo_conn *c);
+void gs_echo_h2_start(gs_echo_conn *c);
+
+#endif

@@ -1,0 +1,464 @@
+/* SPDX-License-Identifier: MIT */
+/* HTTP/1.1 connection glue for gatesim-echo: feeds the bufferevent's bytes to gs_h1_request and
+ * gs_chunked, hands complete requests to the handler, writes responses (with delay, slow-body
+ * and reset faults) in order, keep-alive and pipelining included. Requests are answered one at a
+ * time; pipelined bytes wait in the input buffer. */
+#include "echo_conn.h"
+
+#include "gs_alloc.h"
+#include "gs_chunked.h"
+#include "gs_h1_request.h"
+#include "gs_log.h"
+#include "gs_time.h"
+
+#include <event2/buffer.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define H1_SLOW_PIECE 64
+#define H1_WRITE_HIGH (256 * 1024) /* stop reading requests while this much is unsent */
+
+typedef enum h1_state {
+    H1_READ_HEAD = 0,
+    H1_READ_BODY,
+    H1_DELAY,     /* waiting for the response delay */
+    H1_SLOW_BODY, /* trickling the body */
+    H1_WRITING,   /* output over the high mark: wait for it to drain */
+    H1_CLOSING,   /* close once the output is flushed */
+} h1_state;
+
+typedef struct h1_conn {
+    gs_echo_conn *c;
+    h1_state state;
+    gs_h1_request req;
+    gs_buf head; /* the current request head (the parsed pointers point here) */
+    gs_buf body;
+    gs_chunked chunked;
+    uint64_t body_left; /* Content-Length bytes still to read */
+    bool body_chunked;
+    bool keep_alive;
+    bool head_method;
+    bool peer_eof;
+    bool draining;
+    bool reset; /* with H1_CLOSING: abort with RST instead of flushing */
+    gs_echo_header fields[GS_H1_MAX_HEADERS];
+    gs_echo_response resp;
+    size_t slow_off;
+    struct event *timer;
+    gs_buf out; /* response head being formatted */
+} h1_conn;
+
+static void h1_process(h1_conn *h);
+
+static const char *h1_reason(int status)
+{
+    switch (status) {
+    case 100: return "Continue";
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 204: return "No Content";
+    case 206: return "Partial Content";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 303: return "See Other";
+    case 304: return "Not Modified";
+    case 307: return "Temporary Redirect";
+    case 308: return "Permanent Redirect";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 413: return "Content Too Large";
+    case 414: return "URI Too Long";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    case 505: return "HTTP Version Not Supported";
+    default: return "Status";
+    }
+}
+
+static void h1_set_read_timeout(h1_conn *h, bool on)
+{
+    const gs_echo_config *cfg = h->c->w->cfg;
+    struct timeval idle = {(time_t)(cfg->idle_timeout_ns / GS_NS_PER_S),
+                           (suseconds_t)((cfg->idle_timeout_ns % GS_NS_PER_S) / 1000)};
+    bufferevent_set_timeouts(h->c->bev, on ? &idle : NULL, &idle);
+}
+
+static bool h1_no_body_status(int status)
+{
+    return (status >= 100 && status < 200) || status == 204 || status == 304;
+}
+
+/* Writes the status line and fields (and, unless slow, the whole body). */
+static void h1_write_head(h1_conn *h, bool close)
+{
+    gs_echo_response *r = &h->resp;
+    gs_buf *o = &h->out;
+    gs_buf_reset(o);
+    gs_buf_printf(o, "HTTP/1.1 %d %s\r\n", r->status, h1_reason(r->status));
+    size_t pos = 0, nl, vl;
+    const char *n, *v;
+    while (gs_echo_response_next(r, &pos, &n, &nl, &v, &vl)) {
+        gs_buf_append(o, n, nl);
+        gs_buf_append(o, ": ", 2);
+        gs_buf_append(o, v, vl);
+        gs_buf_append(o, "\r\n", 2);
+    }
+    if (!h1_no_body_status(r->status))
+        gs_buf_printf(o, "content-length: %zu\r\n", r->body.len);
+    if (close)
+        gs_buf_puts(o, "connection: close\r\n");
+    else if (h->req.version_minor == 0)
+        gs_buf_puts(o, "connection: keep-alive\r\n");
+    gs_buf_append(o, "\r\n", 2);
+    struct evbuffer *out = bufferevent_get_output(h->c->bev);
+    bool send_body = !h->head_method && !h1_no_body_status(r->status);
+    if (send_body && r->slow_body_ns <= 0 && r->body.len > 0) {
+        gs_buf_append(o, r->body.data, r->body.len);
+        send_body = false;
+    }
+    evbuffer_add(out, o->data, o->len);
+    h->slow_off = send_body ? 0 : r->body.len;
+}
+
+/* The response is fully queued: go on with the next request or close. */
+static void h1_response_done(h1_conn *h, bool close)
+{
+    if (close) {
+        h->state = H1_CLOSING;
+        bufferevent_disable(h->c->bev, EV_READ);
+        return;
+    }
+    gs_h1_request_reset(&h->req);
+    gs_buf_reset(&h->body);
+    h1_set_read_timeout(h, true);
+    if (evbuffer_get_length(bufferevent_get_output(h->c->bev)) > H1_WRITE_HIGH) {
+        h->state = H1_WRITING;
+        return;
+    }
+    h->state = H1_READ_HEAD;
+    h1_process(h);
+}
+
+static bool h1_should_close(h1_conn *h)
+{
+    return !h->keep_alive || h->resp.close || h->draining || h->peer_eof;
+}
+
+/* Queues the next piece of a slow body, or finishes the response. */
+static void h1_slow_piece(h1_conn *h)
+{
+    gs_echo_response *r = &h->resp;
+    size_t n = r->body.len - h->slow_off;
+    if (n > H1_SLOW_PIECE)
+        n = H1_SLOW_PIECE;
+    evbuffer_add(bufferevent_get_output(h->c->bev), r->body.data + h->slow_off, n);
+    h->slow_off += n;
+    if (h->slow_off < r->body.len) {
+        struct timeval tv = {(time_t)(r->slow_body_ns / GS_NS_PER_S),
+                             (suseconds_t)((r->slow_body_ns % GS_NS_PER_S) / 1000)};
+        evtimer_add(h->timer, &tv);
+        return;
+    }
+    h1_response_done(h, h1_should_close(h));
+}
+
+static void h1_send_response(h1_conn *h)
+{
+    bool close = h1_should_close(h);
+    h1_write_head(h, close);
+    if (h->slow_off < h->resp.body.len) {
+        h->state = H1_SLOW_BODY;
+        h1_slow_piece(h);
+        return;
+    }
+    h1_response_done(h, close);
+}
+
+/* Closes the connection if it is due; every callback ends here and returns right after. */
+static void h1_after(h1_conn *h)
+{
+    if (h->state == H1_CLOSING &&
+        (h->reset || evbuffer_get_length(bufferevent_get_output(h->c->bev)) == 0))
+        gs_echo_conn_close(h->c, h->reset);
+}
+
+/* Fires when the response delay has passed, and between the pieces of a slow body. */
+static void on_h1_timer(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    h1_conn *h = arg;
+    if (h->state == H1_DELAY)
+        h1_send_response(h);
+    else if (h->state == H1_SLOW_BODY)
+        h1_slow_piece(h);
+    h1_after(h);
+}
+
+static void h1_dispatch(h1_conn *h)
+{
+    gs_echo_conn *c = h->c;
+    gs_h1_request *q = &h->req;
+    for (size_t i = 0; i < q->num_headers; i++) {
+        h->fields[i].name = q->headers[i].name;
+        h->fields[i].name_len = q->headers[i].name_len;
+        h->fields[i].value = q->headers[i].value;
+        h->fields[i].value_len = q->headers[i].value_len;
+    }
+    gs_echo_request er = {
+        .method = q->method,
+        .method_len = q->method_len,
+        .target = q->target,
+        .target_len = q->target_len,
+        .authority = q->host,
+        .authority_len = q->host_len,
+        .proto = q->version_minor == 0 ? "HTTP/1.0" : "HTTP/1.1",
+        .headers = h->fields,
+        .n_headers = q->num_headers,
+        .body = h->body.data,
+        .body_len = h->body.len,
+        .tls = c->is_tls ? &c->tls : NULL,
+        .local_port = c->local_port,
+    };
+    h->keep_alive = q->keep_alive;
+    h->head_method = gs_h1_strieq(q->method, q->method_len, "HEAD");
+    if (c->kind == GS_ECHO_LISTENER_CONTROL)
+        gs_echo_handle_control(&c->w->ctx, &er, &h->resp);
+    else
+        gs_echo_handle(&c->w->ctx, &er, &h->resp);
+    if (h->resp.reset) {
+        h->state = H1_CLOSING;
+        h->reset = true;
+        return;
+    }
+    if (h->resp.delay_ns > 0) {
+        h->state = H1_DELAY;
+        h1_set_read_timeout(h, false);
+        struct timeval tv = {(time_t)(h->resp.delay_ns / GS_NS_PER_S),
+                             (suseconds_t)((h->resp.delay_ns % GS_NS_PER_S) / 1000)};
+        evtimer_add(h->timer, &tv);
+        return;
+    }
+    h1_send_response(h);
+}
+
+/* Answers a malformed request and closes (the framing of what follows is unknown). */
+static void h1_reject(h1_conn *h, int status, const char *why)
+{
+    gs_echo_log_count(h->c->w->ctx.log, "h1_rejected");
+    if (!h->c->w->cfg->quiet)
+        gs_log_debug("rejecting HTTP/1.1 request: %d %s", status, why);
+    gs_echo_response_reset(&h->resp);
+    h->resp.status = status;
+    gs_echo_response_add(&h->resp, "content-type", 12, "text/plain", 10);
+    gs_buf_printf(&h->resp.body, "%s\n", why);
+    h->head_method = false;
+    h->req.version_minor = 1;
+    h1_write_head(h, true);
+    h1_response_done(h, true);
+}
+
+/* Copies the parsed head out of the input buffer so its pointers survive the drain. */
+static void h1_take_head(h1_conn *h, const char *data, size_t n)
+{
+    gs_buf_reset(&h->head);
+    gs_buf_append(&h->head, data, n);
+    const char *base = h->head.data;
+#define H1_REBASE(p)                                                                               \
+    do {                                                                                           \
+        if ((p) != NULL)                                                                           \
+            (p) = base + ((p)-data);                                                               \
+    } while (0)
+    H1_REBASE(h->req.method);
+    H1_REBASE(h->req.target);
+    H1_REBASE(h->req.host);
+    for (size_t i = 0; i < h->req.num_headers; i++) {
+        H1_REBASE(h->req.headers[i].name);
+        H1_REBASE(h->req.headers[i].value);
+    }
+#undef H1_REBASE
+}
+
+static void h1_read_head(h1_conn *h, struct evbuffer *in)
+{
+    size_t len = evbuffer_get_length(in);
+    if (len == 0)
+        return;
+    size_t want = len < 40000 ? len : 40000; /* past every default limit */
+    const char *data = (const char *)evbuffer_pullup(in, (ev_ssize_t)want);
+    ssize_t n = gs_h1_request_parse(&h->req, data, want, NULL);
+    if (n == GS_ERR_INCOMPLETE)
+        return;
+    if (n < 0) {
+        h1_reject(h, gs_h1_error_status(h->req.error), gs_h1_error_str(h->req.error));
+        return;
+    }
+    h1_take_head(h, data, (size_t)n);
+    evbuffer_drain(in, (size_t)n);
+    gs_buf_reset(&h->body);
+    h->body_chunked = h->req.body == GS_H1_BODY_CHUNKED;
+    h->body_left = h->req.body == GS_H1_BODY_LENGTH ? h->req.content_length : 0;
+    if (h->body_chunked)
+        gs_chunked_init(&h->chunked);
+    if (h->body_chunked || h->body_left > 0) {
+        if (h->req.expect_continue)
+            evbuffer_add(bufferevent_get_output(h->c->bev), "HTTP/1.1 100 Continue\r\n\r\n", 25);
+        h->state = H1_READ_BODY;
+        return;
+    }
+    h1_dispatch(h);
+}
+
+/* Returns true when the body is complete. */
+static bool h1_read_body(h1_conn *h, struct evbuffer *in)
+{
+    size_t max = h->c->w->cfg->max_body;
+    size_t len = evbuffer_get_length(in);
+    if (!h->body_chunked) {
+        size_t n = len < h->body_left ? len : (size_t)h->body_left;
+        size_t keep = h->body.len < max ? max - h->body.len : 0;
+        if (keep > n)
+            keep = n;
+        if (keep > 0) {
+            char *dst = gs_buf_reserve(&h->body, keep);
+            evbuffer_remove(in, dst, keep);
+            h->body.len += keep;
+            h->body.data[h->body.len] = '\0';
+        }
+        evbuffer_drain(in, n - keep);
+        h->body_left -= n;
+        return h->body_left == 0;
+    }
+    while (len > 0) {
+        struct evbuffer_iovec vec;
+        if (evbuffer_peek(in, -1, NULL, &vec, 1) < 1)
+            break;
+        ssize_t n = gs_chunked_decode(&h->chunked, vec.iov_base, vec.iov_len,
+                                      h->body.len < max ? &h->body : NULL);
+        if (n < 0) {
+            h1_reject(h, 400, "invalid chunked body");
+            return false;
+        }
+        evbuffer_drain(in, (size_t)n);
+        len -= (size_t)n;
+        if (gs_chunked_done(&h->chunked))
+            return true;
+    }
+    return false;
+}
+
+static void h1_process(h1_conn *h)
+{
+    struct evbuffer *in = bufferevent_get_input(h->c->bev);
+    for (;;) {
+        h1_state before = h->state;
+        size_t len = evbuffer_get_length(in);
+        if (h->state == H1_READ_HEAD) {
+            if (h->draining && len == 0) {
+                h->state = H1_CLOSING;
+                return;
+            }
+            h1_read_head(h, in);
+        } else if (h->state == H1_READ_BODY) {
+            if (h1_read_body(h, in))
+                h1_dispatch(h);
+        } else {
+            return;
+        }
+        if (h->state == before && evbuffer_get_length(in) == len)
+            return;
+        if (h->state != H1_READ_HEAD && h->state != H1_READ_BODY)
+            return;
+    }
+}
+
+/* Fires when input arrived. */
+static void on_h1_read(struct bufferevent *bev, void *arg)
+{
+    (void)bev;
+    h1_conn *h = arg;
+    if (h->state == H1_READ_HEAD || h->state == H1_READ_BODY)
+        h1_process(h);
+    h1_after(h);
+}
+
+/* Fires when the output buffer is empty; may close the connection. */
+static void on_h1_write(struct bufferevent *bev, void *arg)
+{
+    (void)bev;
+    h1_conn *h = arg;
+    if (h->state == H1_WRITING) {
+        h->state = H1_READ_HEAD;
+        h1_process(h);
+    }
+    h1_after(h);
+}
+
+/* Fires on EOF, errors and timeouts; may close the connection. */
+static void on_h1_event(struct bufferevent *bev, short what, void *arg)
+{
+    (void)bev;
+    h1_conn *h = arg;
+    if (what & BEV_EVENT_EOF) {
+        h->peer_eof = true;
+        if (h->state == H1_READ_HEAD || h->state == H1_READ_BODY || h->state == H1_WRITING) {
+            gs_echo_conn_close(h->c, false);
+        }
+        return; /* a response in progress finishes, then closes */
+    }
+    if (what & BEV_EVENT_TIMEOUT)
+        gs_echo_log_count(h->c->w->ctx.log, "timeout");
+    gs_echo_conn_close(h->c, false);
+}
+
+static void h1_drain(gs_echo_conn *c)
+{
+    h1_conn *h = c->proto;
+    h->draining = true;
+    if (h->state == H1_READ_HEAD && evbuffer_get_length(bufferevent_get_input(c->bev)) == 0)
+        h->state = H1_CLOSING;
+    h1_after(h);
+}
+
+static void h1_free(gs_echo_conn *c)
+{
+    h1_conn *h = c->proto;
+    if (h == NULL)
+        return;
+    event_free(h->timer);
+    gs_buf_free(&h->head);
+    gs_buf_free(&h->body);
+    gs_buf_free(&h->out);
+    gs_echo_response_free(&h->resp);
+    free(h);
+    c->proto = NULL;
+}
+
+static const gs_echo_proto_ops h1_ops = {"http/1.1", h1_drain, h1_free};
+
+void gs_echo_h1_start(gs_echo_conn *c)
+{
+    h1_conn *h = gs_xcalloc(1, sizeof(*h));
+    h->c = c;
+    gs_h1_request_reset(&h->req);
+    h->timer = evtimer_new(c->w->base, on_h1_timer, h);
+    c->proto = h;
+    c->ops = &h1_ops;
+    gs_echo_log_count(c->w->ctx.log, c->kind == GS_ECHO_LISTENER_CONTROL ? "control" : "h1");
+    bufferevent_setcb(c->bev, on_h1_read, on_h1_write, on_h1_event, h);
+    h1_set_read_timeout(h, true);
+    bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+    h1_process(h);
+    h1_after(h);
+}

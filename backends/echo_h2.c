@@ -1,0 +1,492 @@
+/* SPDX-License-Identifier: MIT */
+/* HTTP/2 connection glue for gatesim-echo (h2c prior knowledge and h2 over TLS): an nghttp2
+ * server session fed from the bufferevent (read → nghttp2_session_mem_recv → drain →
+ * nghttp2_session_mem_send into the output buffer). Each stream collects its request, the handler
+ * answers it, and the response goes out through a data provider (delays and slow bodies use a
+ * per-stream timer; gRPC replies end with trailers). Protocol errors end in GOAWAY. */
+#include "echo_conn.h"
+
+#include "gs_alloc.h"
+#include "gs_grpc.h"
+#include "gs_log.h"
+#include "gs_time.h"
+
+#include <event2/buffer.h>
+#include <nghttp2/nghttp2.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define H2_MAX_STREAMS 128
+#define H2_MAX_HEADER_BYTES 65536
+#define H2_MAX_FIELDS 256
+#define H2_SLOW_PIECE 64
+
+typedef struct h2_conn h2_conn;
+
+typedef struct h2_stream {
+    h2_conn *h;
+    int32_t id;
+    struct h2_stream *prev, *next;
+    gs_buf strings;        /* "name\0value\0" for every field received */
+    size_t n_fields;
+    size_t header_bytes;
+    size_t method_off, path_off, authority_off; /* into |strings|, SIZE_MAX when absent */
+    size_t method_len, path_len, authority_len;
+    gs_buf body;
+    bool dispatched;
+    bool head_method;
+    gs_echo_response resp;
+    size_t sent;      /* body bytes handed to nghttp2 */
+    size_t allowed;   /* slow body: bytes released so far */
+    bool deferred;    /* the data provider returned NGHTTP2_ERR_DEFERRED */
+    bool delaying;    /* the response waits for its delay */
+    struct event *timer;
+} h2_stream;
+
+struct h2_conn {
+    gs_echo_conn *c;
+    nghttp2_session *ngh;
+    h2_stream *streams;
+    bool draining;
+    bool closing; /* fatal error: close once the output is flushed */
+};
+
+static void h2_flush(h2_conn *h);
+
+static void h2_stream_free(h2_stream *s)
+{
+    if (s->timer != NULL)
+        event_free(s->timer);
+    gs_buf_free(&s->strings);
+    gs_buf_free(&s->body);
+    gs_echo_response_free(&s->resp);
+    free(s);
+}
+
+/* ---- response ---- */
+
+/* nghttp2 asks for body bytes; fires inside nghttp2_session_mem_send. */
+static ssize_t on_h2_data_read(nghttp2_session *ngh, int32_t stream_id, uint8_t *buf,
+                               size_t length, uint32_t *flags, nghttp2_data_source *source,
+                               void *user_data)
+{
+    (void)ngh;
+    (void)stream_id;
+    (void)user_data;
+    h2_stream *s = source->ptr;
+    gs_echo_response *r = &s->resp;
+    size_t total = s->head_method ? 0 : r->body.len;
+    size_t limit = r->slow_body_ns > 0 ? s->allowed : total;
+    if (limit > total)
+        limit = total;
+    size_t n = limit - s->sent;
+    if (n > length)
+        n = length;
+    if (n > 0)
+        memcpy(buf, r->body.data + s->sent, n);
+    s->sent += n;
+    if (s->sent == total) {
+        *flags |= NGHTTP2_DATA_FLAG_EOF;
+        if (r->grpc) {
+            char code[12];
+            snprintf(code, sizeof(code), "%d", r->grpc_status);
+            nghttp2_nv trailers[2] = {
+                {(uint8_t *)(uintptr_t) "grpc-status", (uint8_t *)code, 11, strlen(code),
+                 NGHTTP2_NV_FLAG_NO_COPY_NAME},
+                {(uint8_t *)(uintptr_t) "grpc-message", (uint8_t *)r->grpc_message.data, 12,
+                 r->grpc_message.len, NGHTTP2_NV_FLAG_NO_COPY_NAME},
+            };
+            if (nghttp2_submit_trailer(s->h->ngh, s->id, trailers,
+                                       r->grpc_message.len > 0 ? 2 : 1) == 0)
+                *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
+        }
+        return (ssize_t)n;
+    }
+    if (n == 0) {
+        s->deferred = true;
+        return NGHTTP2_ERR_DEFERRED;
+    }
+    return (ssize_t)n;
+}
+
+static void h2_submit(h2_stream *s)
+{
+    gs_echo_response *r = &s->resp;
+    nghttp2_nv nva[H2_MAX_FIELDS + 2];
+    size_t n = 0;
+    char status[8], clen[24];
+    snprintf(status, sizeof(status), "%d", r->status);
+    nva[n++] = (nghttp2_nv){(uint8_t *)(uintptr_t) ":status", (uint8_t *)status, 7,
+                            strlen(status), NGHTTP2_NV_FLAG_NO_COPY_NAME};
+    size_t pos = 0, nl, vl;
+    const char *name, *value;
+    while (n < H2_MAX_FIELDS && gs_echo_response_next(r, &pos, &name, &nl, &value, &vl))
+        nva[n++] = (nghttp2_nv){(uint8_t *)(uintptr_t)name, (uint8_t *)(uintptr_t)value, nl, vl,
+                                NGHTTP2_NV_FLAG_NONE};
+    bool no_body = (r->status >= 100 && r->status < 200) || r->status == 204 || r->status == 304;
+    if (!r->grpc && !no_body) {
+        snprintf(clen, sizeof(clen), "%zu", r->body.len);
+        nva[n++] = (nghttp2_nv){(uint8_t *)(uintptr_t) "content-length", (uint8_t *)clen, 14,
+                                strlen(clen), NGHTTP2_NV_FLAG_NO_COPY_NAME};
+    }
+    if (no_body)
+        gs_buf_reset(&r->body);
+    s->sent = 0;
+    s->allowed = r->slow_body_ns > 0 ? H2_SLOW_PIECE : r->body.len;
+    bool provider = r->grpc || (r->body.len > 0 && !s->head_method);
+    nghttp2_data_provider dp = {.source.ptr = s, .read_callback = on_h2_data_read};
+    if (nghttp2_submit_response(s->h->ngh, s->id, nva, n, provider ? &dp : NULL) != 0)
+        nghttp2_submit_rst_stream(s->h->ngh, NGHTTP2_FLAG_NONE, s->id, NGHTTP2_INTERNAL_ERROR);
+}
+
+static struct timeval h2_tv(int64_t ns)
+{
+    struct timeval tv = {(time_t)(ns / GS_NS_PER_S), (suseconds_t)((ns % GS_NS_PER_S) / 1000)};
+    return tv;
+}
+
+/* Fires after a response delay, and between the pieces of a slow body. */
+static void on_h2_timer(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    h2_stream *s = arg;
+    h2_conn *h = s->h;
+    if (s->delaying) {
+        s->delaying = false;
+        h2_submit(s);
+    } else {
+        s->allowed += H2_SLOW_PIECE;
+        if (s->deferred) {
+            s->deferred = false;
+            nghttp2_session_resume_data(h->ngh, s->id);
+        }
+    }
+    if (s->resp.slow_body_ns > 0 && s->allowed < s->resp.body.len) {
+        struct timeval tv = h2_tv(s->resp.slow_body_ns);
+        evtimer_add(s->timer, &tv);
+    }
+    h2_flush(h);
+}
+
+static const char *h2_str(const h2_stream *s, size_t off)
+{
+    return off == SIZE_MAX ? NULL : s->strings.data + off;
+}
+
+static void h2_dispatch(h2_stream *s)
+{
+    h2_conn *h = s->h;
+    gs_echo_conn *c = h->c;
+    s->dispatched = true;
+    gs_echo_header fields[H2_MAX_FIELDS];
+    size_t nf = 0, pos = 0;
+    while (pos < s->strings.len) {
+        const char *name = s->strings.data + pos;
+        size_t nl = strlen(name);
+        const char *value = name + nl + 1;
+        size_t vl = strlen(value);
+        pos += nl + vl + 2;
+        if (name[0] == ':' || nf >= H2_MAX_FIELDS)
+            continue;
+        fields[nf++] = (gs_echo_header){name, nl, value, vl};
+    }
+    const char *method = h2_str(s, s->method_off);
+    const char *path = h2_str(s, s->path_off);
+    const char *authority = h2_str(s, s->authority_off);
+    size_t authority_len = s->authority_len;
+    if (authority == NULL) {
+        for (size_t i = 0; i < nf; i++)
+            if (fields[i].name_len == 4 && memcmp(fields[i].name, "host", 4) == 0) {
+                authority = fields[i].value;
+                authority_len = fields[i].value_len;
+            }
+    }
+    if (method == NULL || path == NULL) {
+        nghttp2_submit_rst_stream(h->ngh, NGHTTP2_FLAG_NONE, s->id, NGHTTP2_PROTOCOL_ERROR);
+        return;
+    }
+    gs_echo_request er = {
+        .method = method,
+        .method_len = s->method_len,
+        .target = path,
+        .target_len = s->path_len,
+        .authority = authority,
+        .authority_len = authority_len,
+        .proto = "HTTP/2.0",
+        .headers = fields,
+        .n_headers = nf,
+        .body = s->body.data,
+        .body_len = s->body.len,
+        .tls = c->is_tls ? &c->tls : NULL,
+        .local_port = c->local_port,
+        .h2 = true,
+    };
+    s->head_method = s->method_len == 4 && memcmp(method, "HEAD", 4) == 0;
+    gs_echo_handle(&c->w->ctx, &er, &s->resp);
+    if (s->resp.reset) {
+        nghttp2_submit_rst_stream(h->ngh, NGHTTP2_FLAG_NONE, s->id, NGHTTP2_INTERNAL_ERROR);
+        return;
+    }
+    s->timer = evtimer_new(c->w->base, on_h2_timer, s);
+    if (s->resp.delay_ns > 0) {
+        s->delaying = true;
+        struct timeval tv = h2_tv(s->resp.delay_ns);
+        evtimer_add(s->timer, &tv);
+        return;
+    }
+    h2_submit(s);
+    if (s->resp.slow_body_ns > 0 && s->allowed < s->resp.body.len) {
+        struct timeval tv = h2_tv(s->resp.slow_body_ns);
+        evtimer_add(s->timer, &tv);
+    }
+}
+
+/* ---- nghttp2 callbacks (all fire inside nghttp2_session_mem_recv / mem_send) ---- */
+
+static int on_h2_begin_headers(nghttp2_session *ngh, const nghttp2_frame *frame, void *user_data)
+{
+    h2_conn *h = user_data;
+    if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST)
+        return 0;
+    h2_stream *s = gs_xcalloc(1, sizeof(*s));
+    s->h = h;
+    s->id = frame->hd.stream_id;
+    s->method_off = s->path_off = s->authority_off = SIZE_MAX;
+    s->next = h->streams;
+    if (h->streams != NULL)
+        h->streams->prev = s;
+    h->streams = s;
+    nghttp2_session_set_stream_user_data(ngh, s->id, s);
+    return 0;
+}
+
+static int on_h2_header(nghttp2_session *ngh, const nghttp2_frame *frame, const uint8_t *name,
+                        size_t namelen, const uint8_t *value, size_t valuelen, uint8_t flags,
+                        void *user_data)
+{
+    (void)flags;
+    (void)user_data;
+    if (frame->hd.type != NGHTTP2_HEADERS)
+        return 0;
+    h2_stream *s = nghttp2_session_get_stream_user_data(ngh, frame->hd.stream_id);
+    if (s == NULL || s->dispatched)
+        return 0; /* trailers of a request: ignored */
+    s->header_bytes += namelen + valuelen + 32;
+    if (s->header_bytes > H2_MAX_HEADER_BYTES || s->n_fields >= H2_MAX_FIELDS)
+        return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE; /* RST_STREAM for this stream */
+    gs_buf_append(&s->strings, name, namelen);
+    gs_buf_putc(&s->strings, '\0');
+    size_t voff = s->strings.len;
+    gs_buf_append(&s->strings, value, valuelen);
+    gs_buf_putc(&s->strings, '\0');
+    s->n_fields++;
+    if (namelen == 7 && memcmp(name, ":method", 7) == 0) {
+        s->method_off = voff;
+        s->method_len = valuelen;
+    } else if (namelen == 5 && memcmp(name, ":path", 5) == 0) {
+        s->path_off = voff;
+        s->path_len = valuelen;
+    } else if (namelen == 10 && memcmp(name, ":authority", 10) == 0) {
+        s->authority_off = voff;
+        s->authority_len = valuelen;
+    }
+    return 0;
+}
+
+static int on_h2_data_chunk(nghttp2_session *ngh, uint8_t flags, int32_t stream_id,
+                            const uint8_t *data, size_t len, void *user_data)
+{
+    (void)flags;
+    h2_conn *h = user_data;
+    h2_stream *s = nghttp2_session_get_stream_user_data(ngh, stream_id);
+    if (s == NULL)
+        return 0;
+    size_t max = h->c->w->cfg->max_body;
+    size_t keep = s->body.len < max ? max - s->body.len : 0;
+    if (keep > len)
+        keep = len;
+    gs_buf_append(&s->body, data, keep);
+    return 0;
+}
+
+static int on_h2_frame_recv(nghttp2_session *ngh, const nghttp2_frame *frame, void *user_data)
+{
+    (void)user_data;
+    if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA)
+        return 0;
+    if (!(frame->hd.flags & NGHTTP2_FLAG_END_STREAM))
+        return 0;
+    h2_stream *s = nghttp2_session_get_stream_user_data(ngh, frame->hd.stream_id);
+    if (s != NULL && !s->dispatched)
+        h2_dispatch(s);
+    return 0;
+}
+
+static int on_h2_stream_close(nghttp2_session *ngh, int32_t stream_id, uint32_t error_code,
+                              void *user_data)
+{
+    (void)error_code;
+    h2_conn *h = user_data;
+    h2_stream *s = nghttp2_session_get_stream_user_data(ngh, stream_id);
+    if (s == NULL)
+        return 0;
+    nghttp2_session_set_stream_user_data(ngh, stream_id, NULL);
+    if (s->prev != NULL)
+        s->prev->next = s->next;
+    else
+        h->streams = s->next;
+    if (s->next != NULL)
+        s->next->prev = s->prev;
+    h2_stream_free(s);
+    return 0;
+}
+
+/* ---- I/O ---- */
+
+/* Moves everything nghttp2 wants to send into the output buffer, then closes the connection
+ * when the session is over. Every callback ends here. */
+static void h2_flush(h2_conn *h)
+{
+    struct evbuffer *out = bufferevent_get_output(h->c->bev);
+    for (;;) {
+        const uint8_t *data;
+        ssize_t n = nghttp2_session_mem_send(h->ngh, &data);
+        if (n < 0) {
+            h->closing = true;
+            break;
+        }
+        if (n == 0)
+            break;
+        evbuffer_add(out, data, (size_t)n);
+    }
+    bool over = h->closing ||
+                (!nghttp2_session_want_read(h->ngh) && !nghttp2_session_want_write(h->ngh));
+    if (over) {
+        h->closing = true;
+        bufferevent_disable(h->c->bev, EV_READ);
+        if (evbuffer_get_length(out) == 0)
+            gs_echo_conn_close(h->c, false);
+    }
+}
+
+/* Fires when input arrived. */
+static void on_h2_read(struct bufferevent *bev, void *arg)
+{
+    h2_conn *h = arg;
+    struct evbuffer *in = bufferevent_get_input(bev);
+    size_t len = evbuffer_get_length(in);
+    if (h->closing) {
+        evbuffer_drain(in, len);
+        return;
+    }
+    const uint8_t *data = evbuffer_pullup(in, -1);
+    ssize_t n = nghttp2_session_mem_recv(h->ngh, data, len);
+    if (n < 0) {
+        gs_echo_log_count(h->c->w->ctx.log, "h2_protocol_error");
+        if (!h->c->w->cfg->quiet)
+            gs_log_debug("HTTP/2 session error: %s", nghttp2_strerror((int)n));
+        nghttp2_session_terminate_session(h->ngh, NGHTTP2_PROTOCOL_ERROR);
+        evbuffer_drain(in, len);
+        h->closing = true;
+        h2_flush(h); /* sends the GOAWAY; the connection closes once it is written */
+        return;
+    }
+    evbuffer_drain(in, (size_t)n);
+    h2_flush(h);
+}
+
+/* Fires when the output buffer is empty. */
+static void on_h2_write(struct bufferevent *bev, void *arg)
+{
+    (void)bev;
+    h2_conn *h = arg;
+    h2_flush(h);
+}
+
+/* Fires on EOF, errors and timeouts: the connection ends. */
+static void on_h2_event(struct bufferevent *bev, short what, void *arg)
+{
+    (void)bev;
+    h2_conn *h = arg;
+    if (what & BEV_EVENT_TIMEOUT) {
+        if (h->streams != NULL && !h->closing) {
+            /* streams in progress (delays): not idle; libevent disabled the direction */
+            bufferevent_enable(h->c->bev, EV_READ | EV_WRITE);
+            return;
+        }
+        gs_echo_log_count(h->c->w->ctx.log, "timeout");
+    }
+    gs_echo_conn_close(h->c, false);
+}
+
+static void h2_drain(gs_echo_conn *c)
+{
+    h2_conn *h = c->proto;
+    if (h->draining)
+        return;
+    h->draining = true;
+    nghttp2_submit_goaway(h->ngh, NGHTTP2_FLAG_NONE,
+                          nghttp2_session_get_last_proc_stream_id(h->ngh), NGHTTP2_NO_ERROR,
+                          NULL, 0);
+    h2_flush(h);
+}
+
+static void h2_free(gs_echo_conn *c)
+{
+    h2_conn *h = c->proto;
+    if (h == NULL)
+        return;
+    nghttp2_session_del(h->ngh); /* frees its streams without callbacks */
+    while (h->streams != NULL) {
+        h2_stream *s = h->streams;
+        h->streams = s->next;
+        h2_stream_free(s);
+    }
+    free(h);
+    c->proto = NULL;
+}
+
+static const gs_echo_proto_ops h2_ops = {"h2", h2_drain, h2_free};
+
+static nghttp2_session_callbacks *h2_cbs;
+static pthread_once_t h2_cbs_once = PTHREAD_ONCE_INIT;
+
+static void h2_callbacks_init(void)
+{
+    nghttp2_session_callbacks_new(&h2_cbs);
+    nghttp2_session_callbacks_set_on_begin_headers_callback(h2_cbs, on_h2_begin_headers);
+    nghttp2_session_callbacks_set_on_header_callback(h2_cbs, on_h2_header);
+    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(h2_cbs, on_h2_data_chunk);
+    nghttp2_session_callbacks_set_on_frame_recv_callback(h2_cbs, on_h2_frame_recv);
+    nghttp2_session_callbacks_set_on_stream_close_callback(h2_cbs, on_h2_stream_close);
+}
+
+void gs_echo_h2_start(gs_echo_conn *c)
+{
+    pthread_once(&h2_cbs_once, h2_callbacks_init);
+    h2_conn *h = gs_xcalloc(1, sizeof(*h));
+    h->c = c;
+    nghttp2_session_server_new(&h->ngh, h2_cbs, h);
+    c->proto = h;
+    c->ops = &h2_ops;
+    gs_echo_log_count(c->w->ctx.log, "h2");
+    nghttp2_settings_entry iv[] = {
+        {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, H2_MAX_STREAMS},
+        {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, H2_MAX_HEADER_BYTES},
+    };
+    nghttp2_submit_settings(h->ngh, NGHTTP2_FLAG_NONE, iv, GS_ARRAY_LEN(iv));
+    const gs_echo_config *cfg = c->w->cfg;
+    struct timeval idle = {(time_t)(cfg->idle_timeout_ns / GS_NS_PER_S),
+                           (suseconds_t)((cfg->idle_timeout_ns % GS_NS_PER_S) / 1000)};
+    bufferevent_set_timeouts(c->bev, &idle, &idle);
+    bufferevent_setcb(c->bev, on_h2_read, on_h2_write, on_h2_event, h);
+    bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+    if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
+        on_h2_read(c->bev, h);
+    else
+        h2_flush(h);
+}

@@ -1,0 +1,558 @@
+/* SPDX-License-Identifier: MIT */
+/* The echo behaviour (DESIGN §4): fault draws, /status/NNN, /health, ?delay=, X-Echo-Set-Header,
+ * the JSON echo body, the gRPC EchoResponse, request logging; and the control endpoint. */
+#include "echo_handler.h"
+
+#include "gs_alloc.h"
+#include "gs_error.h"
+#include "gs_grpc.h"
+#include "gs_h1_request.h"
+#include "gs_json.h"
+#include "gs_time.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define HANDLER_MAX_DELAY (300 * GS_NS_PER_S)
+
+/* ---- response ---- */
+
+void gs_echo_response_reset(gs_echo_response *r)
+{
+    r->status = 200;
+    gs_buf_reset(&r->fields);
+    r->n_fields = 0;
+    gs_buf_reset(&r->body);
+    r->delay_ns = 0;
+    r->slow_body_ns = 0;
+    r->reset = false;
+    r->close = false;
+    r->grpc = false;
+    r->grpc_status = 0;
+    gs_buf_reset(&r->grpc_message);
+}
+
+void gs_echo_response_free(gs_echo_response *r)
+{
+    if (r == NULL)
+        return;
+    gs_buf_free(&r->fields);
+    gs_buf_free(&r->body);
+    gs_buf_free(&r->grpc_message);
+}
+
+void gs_echo_response_add(gs_echo_response *r, const char *name, size_t name_len,
+                          const char *value, size_t value_len)
+{
+    char *dst = gs_buf_reserve(&r->fields, name_len + value_len + 2);
+    for (size_t i = 0; i < name_len; i++) {
+        char c = name[i];
+        dst[i] = (c >= 'A' && c <= 'Z') ? (char)(c + ('a' - 'A')) : c;
+    }
+    dst[name_len] = '\0';
+    memcpy(dst + name_len + 1, value, value_len);
+    dst[name_len + 1 + value_len] = '\0';
+    r->fields.len += name_len + value_len + 2;
+    r->n_fields++;
+}
+
+static void response_add_str(gs_echo_response *r, const char *name, const char *value)
+{
+    gs_echo_response_add(r, name, strlen(name), value, strlen(value));
+}
+
+bool gs_echo_response_next(const gs_echo_response *r, size_t *pos, const char **name,
+                           size_t *name_len, const char **value, size_t *value_len)
+{
+    if (*pos >= r->fields.len)
+        return false;
+    *name = r->fields.data + *pos;
+    *name_len = strlen(*name);
+    *value = *name + *name_len + 1;
+    *value_len = strlen(*value);
+    *pos += *name_len + *value_len + 2;
+    return true;
+}
+
+/* ---- helpers ---- */
+
+void gs_echo_ctx_init(gs_echo_ctx *ctx, const gs_echo_config *cfg, gs_echo_log *log,
+                      uint64_t seed)
+{
+    ctx->cfg = cfg;
+    ctx->log = log;
+    ctx->rng = seed ? seed : 0x9e3779b97f4a7c15ull;
+    snprintf(ctx->backend, sizeof(ctx->backend), "%s/%s/%s", cfg->ns, cfg->name, cfg->replica);
+}
+
+static double handler_uniform(gs_echo_ctx *ctx)
+{
+    uint64_t x = ctx->rng;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    ctx->rng = x;
+    return (double)((x * 0x2545f4914f6cdd1dull) >> 11) * 0x1.0p-53;
+}
+
+void gs_echo_canonical_name(const char *name, size_t n, char *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        char c = name[i];
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '-';
+        if (!ok) {
+            memcpy(out, name, n);
+            return;
+        }
+    }
+    bool upper = true;
+    for (size_t i = 0; i < n; i++) {
+        char c = name[i];
+        if (upper && c >= 'a' && c <= 'z')
+            c = (char)(c - ('a' - 'A'));
+        else if (!upper && c >= 'A' && c <= 'Z')
+            c = (char)(c + ('a' - 'A'));
+        out[i] = c;
+        upper = c == '-';
+    }
+}
+
+const gs_echo_header *gs_echo_request_header(const gs_echo_request *req, const char *name)
+{
+    for (size_t i = 0; i < req->n_headers; i++)
+        if (gs_h1_strieq(req->headers[i].name, req->headers[i].name_len, name))
+            return &req->headers[i];
+    return NULL;
+}
+
+const char *gs_echo_query_param(const char *target, size_t target_len, const char *key,
+                                size_t *value_len)
+{
+    const char *q = memchr(target, '?', target_len);
+    if (q == NULL)
+        return NULL;
+    const char *end = target + target_len;
+    size_t klen = strlen(key);
+    const char *p = q + 1;
+    while (p < end) {
+        const char *amp = memchr(p, '&', (size_t)(end - p));
+        const char *pe = amp != NULL ? amp : end;
+        if ((size_t)(pe - p) > klen && memcmp(p, key, klen) == 0 && p[klen] == '=') {
+            *value_len = (size_t)(pe - (p + klen + 1));
+            return p + klen + 1;
+        }
+        p = pe + 1;
+    }
+    return NULL;
+}
+
+static size_t target_path_len(const gs_echo_request *req)
+{
+    const char *q = memchr(req->target, '?', req->target_len);
+    return q != NULL ? (size_t)(q - req->target) : req->target_len;
+}
+
+/* ?delay=DUR (Go duration syntax); bad values are ignored. */
+static int64_t handler_query_delay(const gs_echo_request *req)
+{
+    size_t n;
+    const char *v = gs_echo_query_param(req->target, req->target_len, "delay", &n);
+    if (v == NULL || n == 0 || n > 31)
+        return 0;
+    char tmp[32];
+    memcpy(tmp, v, n);
+    tmp[n] = '\0';
+    int64_t ns;
+    if (gs_duration_parse(tmp, &ns, NULL) < 0 || ns < 0)
+        return 0;
+    return ns > HANDLER_MAX_DELAY ? HANDLER_MAX_DELAY : ns;
+}
+
+/* X-Echo-Set-Header: "Name:value,Name2:value2"; repeated names are joined with ','. */
+static void handler_set_headers(const gs_echo_request *req, gs_echo_response *resp)
+{
+    for (size_t i = 0; i < req->n_headers; i++) {
+        const gs_echo_header *h = &req->headers[i];
+        if (!gs_h1_strieq(h->name, h->name_len, "x-echo-set-header"))
+            continue;
+        const char *p = h->value, *end = h->value + h->value_len;
+        while (p < end) {
+            const char *comma = memchr(p, ',', (size_t)(end - p));
+            const char *pe = comma != NULL ? comma : end;
+            const char *colon = memchr(p, ':', (size_t)(pe - p));
+            if (colon != NULL) {
+                const char *ns = p, *ne = colon, *vs = colon + 1, *ve = pe;
+                while (ns < ne && (*ns == ' ' || *ns == '\t'))
+                    ns++;
+                while (ne > ns && (ne[-1] == ' ' || ne[-1] == '\t'))
+                    ne--;
+                while (vs < ve && (*vs == ' ' || *vs == '\t'))
+                    vs++;
+                while (ve > vs && (ve[-1] == ' ' || ve[-1] == '\t'))
+                    ve--;
+                if (ne > ns)
+                    gs_echo_response_add(resp, ns, (size_t)(ne - ns), vs, (size_t)(ve - vs));
+            }
+            p = pe + 1;
+        }
+    }
+}
+
+static void json_key_n(gs_json *j, const char *s, size_t n)
+{
+    /* gs_json_key wants a NUL-terminated key; header names are short. */
+    char tmp[256];
+    if (n >= sizeof(tmp))
+        n = sizeof(tmp) - 1;
+    memcpy(tmp, s, n);
+    tmp[n] = '\0';
+    gs_json_key(j, tmp);
+}
+
+static void handler_json_headers(gs_json *j, const gs_echo_request *req)
+{
+    gs_json_key(j, "headers");
+    gs_json_object_begin(j);
+    for (size_t i = 0; i < req->n_headers; i++) {
+        const gs_echo_header *h = &req->headers[i];
+        if (gs_h1_strieq(h->name, h->name_len, "host"))
+            continue; /* reported as "host", as Go's server does */
+        bool seen = false;
+        for (size_t k = 0; k < i && !seen; k++)
+            seen = req->headers[k].name_len == h->name_len &&
+                   strncasecmp(req->headers[k].name, h->name, h->name_len) == 0;
+        if (seen)
+            continue;
+        char canon[256];
+        size_t n = h->name_len < sizeof(canon) ? h->name_len : sizeof(canon) - 1;
+        gs_echo_canonical_name(h->name, n, canon);
+        json_key_n(j, canon, n);
+        gs_json_array_begin(j);
+        for (size_t k = i; k < req->n_headers; k++) {
+            const gs_echo_header *o = &req->headers[k];
+            if (o->name_len == h->name_len && strncasecmp(o->name, h->name, h->name_len) == 0)
+                gs_json_string_n(j, o->value, o->value_len);
+        }
+        gs_json_array_end(j);
+    }
+    gs_json_object_end(j);
+}
+
+static void handler_json_echo(gs_echo_ctx *ctx, const gs_echo_request *req, gs_buf *out)
+{
+    gs_json j;
+    gs_json_init(&j, out, false);
+    gs_json_object_begin(&j);
+    gs_json_key(&j, "path");
+    gs_json_string_n(&j, req->target, req->target_len);
+    gs_json_key(&j, "host");
+    gs_json_string_n(&j, req->authority != NULL ? req->authority : "", req->authority_len);
+    gs_json_key(&j, "method");
+    gs_json_string_n(&j, req->method, req->method_len);
+    gs_json_key(&j, "proto");
+    gs_json_string(&j, req->proto);
+    handler_json_headers(&j, req);
+    gs_json_key(&j, "namespace");
+    gs_json_string(&j, ctx->cfg->ns);
+    gs_json_key(&j, "ingress");
+    gs_json_string(&j, "");
+    gs_json_key(&j, "service");
+    gs_json_string(&j, ctx->cfg->name);
+    gs_json_key(&j, "pod");
+    gs_json_string(&j, ctx->cfg->replica);
+    gs_json_key(&j, "httpPort");
+    char port[16];
+    snprintf(port, sizeof(port), "%d", req->local_port);
+    gs_json_string(&j, port);
+    gs_json_key(&j, "backend");
+    gs_json_string(&j, ctx->backend);
+    if (req->tls != NULL) {
+        gs_json_key(&j, "tls");
+        gs_json_object_begin(&j);
+        gs_json_key(&j, "version");
+        gs_json_string(&j, req->tls->version);
+        gs_json_key(&j, "serverName");
+        gs_json_string(&j, req->tls->server_name);
+        gs_json_key(&j, "negotiatedProtocol");
+        gs_json_string(&j, req->tls->alpn);
+        gs_json_key(&j, "cipherSuite");
+        gs_json_string(&j, req->tls->cipher);
+        gs_json_object_end(&j);
+    }
+    gs_json_object_end(&j);
+    gs_buf_putc(out, '\n');
+}
+
+static bool handler_is_grpc(const gs_echo_request *req)
+{
+    if (!req->h2)
+        return false;
+    const gs_echo_header *ct = gs_echo_request_header(req, "content-type");
+    return ct != NULL && ct->value_len >= 16 && strncasecmp(ct->value, "application/grpc", 16) == 0 &&
+           (ct->value_len == 16 || ct->value[16] == '+' || ct->value[16] == ';');
+}
+
+static void handler_grpc_fail(gs_echo_response *resp, int code, const char *msg)
+{
+    resp->grpc_status = code;
+    gs_buf_reset(&resp->grpc_message);
+    gs_grpc_message_encode(&resp->grpc_message, msg, strlen(msg));
+    gs_buf_reset(&resp->body);
+}
+
+/* Groups request headers by name for the EchoResponse (names are lower case in HTTP/2). */
+static void handler_grpc_echo(gs_echo_ctx *ctx, const gs_echo_request *req, gs_echo_response *resp)
+{
+    const uint8_t *msg = NULL;
+    size_t msg_len = 0;
+    bool compressed = false;
+    if (req->body_len > 0) {
+        ssize_t n = gs_grpc_frame_parse(req->body, req->body_len, &msg, &msg_len, &compressed,
+                                        ctx->cfg->max_body);
+        if (n < 0) {
+            handler_grpc_fail(resp, GS_GRPC_INTERNAL, "malformed gRPC message framing");
+            return;
+        }
+        if (compressed) {
+            handler_grpc_fail(resp, GS_GRPC_UNIMPLEMENTED, "compressed messages are not supported");
+            return;
+        }
+    }
+    size_t n = req->n_headers;
+    gs_grpc_echo_header *hs = gs_xcalloc(n ? n : 1, sizeof(*hs));
+    const char **vals = gs_xcalloc(n ? n : 1, sizeof(*vals));
+    gs_buf strings = {0};
+    /* Copy names and values NUL-terminated; offsets first, pointers after (the buffer moves). */
+    size_t *noff = gs_xcalloc(n ? n : 1, sizeof(size_t)), *voff = gs_xcalloc(n ? n : 1, sizeof(size_t));
+    for (size_t i = 0; i < n; i++) {
+        noff[i] = strings.len;
+        gs_buf_append(&strings, req->headers[i].name, req->headers[i].name_len);
+        gs_buf_putc(&strings, '\0');
+        voff[i] = strings.len;
+        gs_buf_append(&strings, req->headers[i].value, req->headers[i].value_len);
+        gs_buf_putc(&strings, '\0');
+    }
+    size_t nh = 0, nv = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *name = strings.data + noff[i];
+        size_t k = 0;
+        while (k < nh && strcmp(hs[k].name, name) != 0)
+            k++;
+        if (k == nh) {
+            hs[nh].name = name;
+            hs[nh].values = vals + nv;
+            hs[nh].n_values = 0;
+            /* Collect this name's values contiguously. */
+            for (size_t m = i; m < n; m++) {
+                if (strcmp(strings.data + noff[m], name) == 0) {
+                    vals[nv++] = strings.data + voff[m];
+                    hs[nh].n_values++;
+                }
+            }
+            nh++;
+        }
+    }
+    char authority[512];
+    size_t alen = req->authority_len < sizeof(authority) - 1 ? req->authority_len
+                                                              : sizeof(authority) - 1;
+    if (req->authority != NULL)
+        memcpy(authority, req->authority, alen);
+    authority[req->authority != NULL ? alen : 0] = '\0';
+    char path[1024];
+    size_t plen = req->target_len < sizeof(path) - 1 ? req->target_len : sizeof(path) - 1;
+    memcpy(path, req->target, plen);
+    path[plen] = '\0';
+    gs_grpc_echo e = {
+        .path = path,
+        .host = authority,
+        .method = "POST",
+        .proto = req->proto,
+        .headers = hs,
+        .n_headers = nh,
+        .ns = ctx->cfg->ns,
+        .service = ctx->cfg->name,
+        .pod = ctx->cfg->replica,
+        .request = msg,
+        .request_len = msg_len,
+        .backend = ctx->backend,
+    };
+    if (req->tls != NULL) {
+        e.has_tls = true;
+        e.tls_version = req->tls->version;
+        e.tls_server_name = req->tls->server_name;
+        e.tls_negotiated_protocol = req->tls->alpn;
+        e.tls_cipher_suite = req->tls->cipher;
+    }
+    gs_buf pb = {0};
+    gs_grpc_echo_encode(&e, &pb);
+    gs_grpc_frame_write(&resp->body, pb.data != NULL ? pb.data : "", pb.len);
+    gs_buf_free(&pb);
+    gs_buf_free(&strings);
+    free(noff);
+    free(voff);
+    free(hs);
+    free(vals);
+}
+
+static void handler_grpc(gs_echo_ctx *ctx, const gs_echo_request *req, gs_echo_response *resp)
+{
+    resp->grpc = true;
+    resp->status = 200;
+    response_add_str(resp, "content-type", "application/grpc");
+    const gs_echo_header *want = gs_echo_request_header(req, GS_ECHO_GRPC_STATUS_HEADER);
+    if (want != NULL) {
+        int code = 0;
+        for (size_t i = 0; i < want->value_len && i < 4; i++)
+            if (want->value[i] >= '0' && want->value[i] <= '9')
+                code = code * 10 + (want->value[i] - '0');
+        if (code > 16)
+            code = GS_GRPC_UNKNOWN;
+        const gs_echo_header *m = gs_echo_request_header(req, GS_ECHO_GRPC_MESSAGE_HEADER);
+        resp->grpc_status = code;
+        if (m != NULL)
+            gs_grpc_message_encode(&resp->grpc_message, m->value, m->value_len);
+        else
+            gs_buf_puts(&resp->grpc_message, "requested%20by%20x-gatesim-grpc-status");
+        if (code != 0)
+            return;
+    }
+    handler_grpc_echo(ctx, req, resp);
+}
+
+static void handler_log(gs_echo_ctx *ctx, const gs_echo_request *req, const gs_echo_response *resp,
+                        bool grpc)
+{
+    const gs_echo_header *id = gs_echo_request_header(req, GS_ECHO_REQUEST_ID_HEADER);
+    gs_echo_log_entry e = {
+        .request_id = id != NULL ? id->value : NULL,
+        .request_id_len = id != NULL ? id->value_len : 0,
+        .method = req->method,
+        .method_len = req->method_len,
+        .path = req->target,
+        .path_len = req->target_len,
+        .proto = req->proto,
+        .status = resp->reset ? 0 : resp->status,
+        .grpc = grpc,
+    };
+    gs_echo_log_add(ctx->log, &e);
+}
+
+/* /status/NNN: the status, or 400 when NNN is not a status code. */
+static bool handler_status_path(const gs_echo_request *req, int *status)
+{
+    size_t plen = target_path_len(req);
+    if (plen < 8 || memcmp(req->target, "/status/", 8) != 0)
+        return false;
+    int v = 0;
+    size_t digits = plen - 8;
+    for (size_t i = 8; i < plen; i++) {
+        if (req->target[i] < '0' || req->target[i] > '9')
+            digits = 0;
+        else
+            v = v * 10 + (req->target[i] - '0');
+        if (digits == 0 || v > 999)
+            break;
+    }
+    *status = (digits == 3 && v >= 100 && v <= 599) ? v : 400;
+    return true;
+}
+
+void gs_echo_handle(gs_echo_ctx *ctx, const gs_echo_request *req, gs_echo_response *resp)
+{
+    const gs_echo_faults *f = &ctx->cfg->faults;
+    gs_echo_response_reset(resp);
+    bool grpc = handler_is_grpc(req);
+
+    int64_t delay = f->delay_ns;
+    if (f->delay_max_ns > f->delay_ns)
+        delay += (int64_t)(handler_uniform(ctx) * (double)(f->delay_max_ns - f->delay_ns));
+    delay += handler_query_delay(req);
+    resp->delay_ns = delay;
+    resp->slow_body_ns = f->slow_body_ns;
+
+    if (f->reset_rate > 0 && handler_uniform(ctx) < f->reset_rate) {
+        resp->reset = true;
+        handler_log(ctx, req, resp, grpc);
+        return;
+    }
+    response_add_str(resp, GS_ECHO_BACKEND_HEADER, ctx->backend);
+    int status;
+    if (f->error_rate > 0 && handler_uniform(ctx) < f->error_rate) {
+        resp->status = f->error_status;
+        response_add_str(resp, "content-type", "text/plain");
+        gs_buf_printf(&resp->body, "gatesim-echo: injected %d\n", f->error_status);
+    } else if (grpc) {
+        handler_grpc(ctx, req, resp);
+    } else if (handler_status_path(req, &status)) {
+        resp->status = status;
+    } else if (target_path_len(req) == 7 && memcmp(req->target, "/health", 7) == 0) {
+        response_add_str(resp, "content-type", "text/plain");
+        gs_buf_puts(&resp->body, "OK");
+    } else {
+        response_add_str(resp, "content-type", "application/json");
+        response_add_str(resp, "x-content-type-options", "nosniff");
+        handler_json_echo(ctx, req, &resp->body);
+    }
+    if (!grpc)
+        handler_set_headers(req, resp);
+    handler_log(ctx, req, resp, grpc);
+}
+
+/* ---- control endpoint ---- */
+
+static uint64_t handler_query_uint(const gs_echo_request *req, const char *key)
+{
+    size_t n;
+    const char *v = gs_echo_query_param(req->target, req->target_len, key, &n);
+    uint64_t x = 0;
+    for (size_t i = 0; v != NULL && i < n && i < 19; i++) {
+        if (v[i] < '0' || v[i] > '9')
+            return 0;
+        x = x * 10 + (uint64_t)(v[i] - '0');
+    }
+    return x;
+}
+
+void gs_echo_handle_control(gs_echo_ctx *ctx, const gs_echo_request *req, gs_echo_response *resp)
+{
+    gs_echo_response_reset(resp);
+    size_t plen = target_path_len(req);
+    bool get = gs_h1_strieq(req->method, req->method_len, "GET");
+    bool post = gs_h1_strieq(req->method, req->method_len, "POST");
+    const char *ct = "application/json";
+    if (gs_h1_strieq(req->target, plen, "/requests")) {
+        if (get)
+            gs_echo_log_requests_json(ctx->log, handler_query_uint(req, "since"),
+                                      (size_t)handler_query_uint(req, "limit"), &resp->body);
+        else
+            resp->status = 405;
+    } else if (gs_h1_strieq(req->target, plen, "/stats")) {
+        if (get)
+            gs_echo_log_stats_json(ctx->log, &resp->body);
+        else
+            resp->status = 405;
+    } else if (gs_h1_strieq(req->target, plen, "/healthz")) {
+        ct = "text/plain";
+        gs_buf_puts(&resp->body, "ok\n");
+    } else if (gs_h1_strieq(req->target, plen, "/reset")) {
+        if (post) {
+            gs_echo_log_reset(ctx->log);
+            resp->status = 204;
+        } else {
+            resp->status = 405;
+        }
+    } else {
+        resp->status = 404;
+    }
+    if (resp->status == 405)
+        response_add_str(resp, "allow", gs_h1_strieq(req->target, plen, "/reset") ? "POST" : "GET");
+    if (resp->body.len > 0) {
+        response_add_str(resp, "content-type", ct);
+        if (resp->body.data[resp->body.len - 1] != '\n')
+            gs_buf_putc(&resp->body, '\n');
+    }
+    response_add_str(resp, GS_ECHO_BACKEND_HEADER, ctx->backend);
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/* The request log the harness reads to prove mirroring and count traffic: a bounded ring of the
+ * x-gatesim-request-id values served (with method, path, protocol, status) plus counters by
+ * method, path, protocol and status. Shared by every event loop of the process behind one mutex;
+ * rendered as JSON for the control endpoint. No I/O. */
+#ifndef ECHO_LOG_H
+#define ECHO_LOG_H
+
+#include "gs_buf.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct gs_echo_log gs_echo_log;
+
+/* What one served request contributes. Strings are borrowed for the call. */
+typedef struct gs_echo_log_entry {
+    const char *request_id; /* NULL or "": counted, not kept in the ring */
+    size_t request_id_len;
+    const char *method;
+    size_t method_len;
+    const char *path; /* the request target; the counters use it without the query */
+    size_t path_len;
+    const char *proto; /* "HTTP/1.1", "HTTP/2.0", ... */
+    int status;        /* 0 for a reset */
+    bool grpc;
+} gs_echo_log_entry;
+
+/* A log keeping the last |capacity| ids. */
+int gs_echo_log_new(gs_echo_log **out, size_t capacity);
+void gs_echo_log_free(gs_echo_log *log);
+
+/* Records one request. Thread-safe. */
+void gs_echo_log_add(gs_echo_log *log, const gs_echo_log_entry *e);
+
+/* Counts a connection-level event ("accepted", "h1", "h2", "tls", "parse_error", ...). */
+void gs_echo_log_count(gs_echo_log *log, const char *event);
+
+/* Appends {"next":N,"dropped":D,"requests":[{"seq","id","method","path","proto","status"}...]}
+ * with the ids whose sequence number is greater than |since|, at most |limit| of them (0 = all
+ * kept). "next" is the sequence to pass as |since| to continue; "dropped" counts ids after
+ * |since| that the ring no longer holds. Thread-safe. */
+void gs_echo_log_requests_json(gs_echo_log *log, uint64_t since, size_t limit, gs_buf *out);
+
+/* Appends {"requests":N,"methods":{},"paths":{},"protocols":{},"statuses":{},"events":{}}. */
+void gs_echo_log_stats_json(gs_echo_log *log, gs_buf *out);
+
+/* Forgets every id and counter (sequence numbers keep increasing). Thread-safe. */
+void gs_echo_log_reset(gs_echo_log *log);
+
+#endif

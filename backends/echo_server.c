@@ -1,0 +1,495 @@
+/* SPDX-License-Identifier: MIT */
+/* The echo process: listening sockets (SO_REUSEPORT when several loops share a port), workers
+ * (one event_base each), accepting, TLS handshakes with ALPN, HTTP/2 preface detection on the
+ * plaintext port, the ready line, and the bounded drain at SIGTERM. The protocols themselves are
+ * in echo_h1.c and echo_h2.c. */
+#include "echo_server.h"
+
+#include "echo_conn.h"
+#include "gs_alloc.h"
+#include "gs_json.h"
+#include "gs_log.h"
+#include "gs_time.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/thread.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define SERVER_PREFACE "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+#define SERVER_PREFACE_LEN 24
+
+typedef struct server_socket {
+    int fd;
+    char addr[300]; /* "host:port" as bound */
+    int port;
+} server_socket;
+
+typedef struct gs_echo_server {
+    const gs_echo_config *cfg;
+    gs_echo_log *log;
+    SSL_CTX *ssl_ctx;
+    gs_echo_worker *workers;
+    int n_workers;
+    struct event *sig_term, *sig_int;
+} gs_echo_server;
+
+/* ---- connections ---- */
+
+void gs_echo_conn_close(gs_echo_conn *c, bool reset)
+{
+    gs_echo_worker *w = c->w;
+    if (c->ops != NULL)
+        c->ops->free(c);
+    if (reset) {
+        evutil_socket_t fd = bufferevent_getfd(c->bev);
+        struct linger lg = {1, 0};
+        if (fd >= 0)
+            setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+        if (c->is_tls) {
+            /* No close_notify: the point is an abrupt end. */
+            SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
+            if (ssl != NULL)
+                SSL_set_quiet_shutdown(ssl, 1);
+        }
+    }
+    bufferevent_free(c->bev);
+    if (c->prev != NULL)
+        c->prev->next = c->next;
+    else
+        w->conns = c->next;
+    if (c->next != NULL)
+        c->next->prev = c->prev;
+    w->n_conns--;
+    free(c);
+    if (w->draining && w->n_conns == 0)
+        event_base_loopexit(w->base, NULL);
+}
+
+static void conn_choose_protocol(gs_echo_conn *c);
+
+/* Fires while the protocol is being detected (plaintext: the first bytes; TLS: handshake). */
+static void on_detect_read(struct bufferevent *bev, void *arg)
+{
+    (void)bev;
+    conn_choose_protocol(arg);
+}
+
+static void on_detect_event(struct bufferevent *bev, short what, void *arg)
+{
+    gs_echo_conn *c = arg;
+    if (what & BEV_EVENT_CONNECTED) {
+        /* TLS handshake done. */
+        SSL *ssl = bufferevent_openssl_get_ssl(bev);
+        gs_tls_info_get(ssl, &c->tls);
+        gs_echo_log_count(c->w->ctx.log, "tls");
+        conn_choose_protocol(c);
+        return;
+    }
+    if ((what & BEV_EVENT_ERROR) && c->is_tls)
+        gs_echo_log_count(c->w->ctx.log, "tls_error");
+    gs_echo_conn_close(c, false);
+}
+
+/* Decides HTTP/1.1 or HTTP/2: ALPN on TLS, else the client preface. */
+static void conn_choose_protocol(gs_echo_conn *c)
+{
+    if (c->kind == GS_ECHO_LISTENER_CONTROL) {
+        gs_echo_h1_start(c);
+        return;
+    }
+    if (c->is_tls && strcmp(c->tls.alpn, "h2") == 0) {
+        gs_echo_h2_start(c);
+        return;
+    }
+    struct evbuffer *in = bufferevent_get_input(c->bev);
+    size_t len = evbuffer_get_length(in);
+    if (len == 0)
+        return;
+    size_t n = len < SERVER_PREFACE_LEN ? len : SERVER_PREFACE_LEN;
+    const char *data = (const char *)evbuffer_pullup(in, (ev_ssize_t)n);
+    if (memcmp(data, SERVER_PREFACE, n) != 0) {
+        gs_echo_h1_start(c);
+        return;
+    }
+    if (n == SERVER_PREFACE_LEN)
+        gs_echo_h2_start(c);
+    /* else: a prefix of the preface, wait for more */
+}
+
+static void conn_new(gs_echo_listener_info *li, evutil_socket_t fd)
+{
+    gs_echo_worker *w = li->worker;
+    const gs_echo_config *cfg = w->cfg;
+    if (w->n_conns >= cfg->max_connections || w->draining) {
+        gs_echo_log_count(w->ctx.log, "rejected");
+        evutil_closesocket(fd);
+        return;
+    }
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    gs_echo_conn *c = gs_xcalloc(1, sizeof(*c));
+    c->w = w;
+    c->kind = li->kind;
+    c->local_port = li->port;
+    if (li->kind == GS_ECHO_LISTENER_TLS) {
+        SSL *ssl = SSL_new(w->ssl_ctx);
+        if (ssl == NULL) {
+            evutil_closesocket(fd);
+            free(c);
+            return;
+        }
+        c->is_tls = true;
+        /* The SSL belongs to the bufferevent from here on, even if creation fails. */
+        c->bev = bufferevent_openssl_socket_new(w->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
+                                                BEV_OPT_CLOSE_ON_FREE);
+        if (c->bev != NULL)
+            bufferevent_openssl_set_allow_dirty_shutdown(c->bev, 1);
+    } else {
+        c->bev = bufferevent_socket_new(w->base, fd, BEV_OPT_CLOSE_ON_FREE);
+    }
+    if (c->bev == NULL) {
+        evutil_closesocket(fd);
+        free(c);
+        return;
+    }
+    c->next = w->conns;
+    if (w->conns != NULL)
+        w->conns->prev = c;
+    w->conns = c;
+    w->n_conns++;
+    gs_echo_log_count(w->ctx.log, "accepted");
+    struct timeval idle = {(time_t)(cfg->idle_timeout_ns / GS_NS_PER_S),
+                           (suseconds_t)((cfg->idle_timeout_ns % GS_NS_PER_S) / 1000)};
+    bufferevent_set_timeouts(c->bev, &idle, &idle);
+    bufferevent_setcb(c->bev, on_detect_read, NULL, on_detect_event, c);
+    bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+    if (!c->is_tls && c->kind == GS_ECHO_LISTENER_CONTROL)
+        conn_choose_protocol(c);
+}
+
+/* Fires for every accepted socket. */
+static void on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *addr,
+                      int socklen, void *arg)
+{
+    (void)lev;
+    (void)addr;
+    (void)socklen;
+    conn_new(arg, fd);
+}
+
+/* Fires when accept() fails (EMFILE, ENFILE, ...): pause accepting for a moment. */
+static void on_accept_error(struct evconnlistener *lev, void *arg)
+{
+    gs_echo_listener_info *li = arg;
+    gs_echo_worker *w = li->worker;
+    int e = EVUTIL_SOCKET_ERROR();
+    gs_echo_log_count(w->ctx.log, "accept_error");
+    if (!w->cfg->quiet)
+        gs_log_warn("accept: %s", evutil_socket_error_to_string(e));
+    evconnlistener_disable(lev);
+    struct timeval tv = {0, 100 * 1000};
+    evtimer_add(w->resume_ev, &tv);
+}
+
+static void on_resume(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    gs_echo_worker *w = arg;
+    if (w->draining)
+        return;
+    for (size_t i = 0; i < w->n_listeners; i++)
+        evconnlistener_enable(w->listeners[i].lev);
+}
+
+/* ---- shutdown ---- */
+
+static void on_drain_timeout(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    gs_echo_worker *w = arg;
+    if (!w->cfg->quiet && w->n_conns > 0)
+        gs_log_note("shutdown: closing %d connection(s) still busy", w->n_conns);
+    event_base_loopexit(w->base, NULL);
+}
+
+/* Fires (in the worker's thread) when shutdown begins. */
+static void on_stop(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    gs_echo_worker *w = arg;
+    if (w->draining)
+        return;
+    w->draining = true;
+    for (size_t i = 0; i < w->n_listeners; i++)
+        evconnlistener_disable(w->listeners[i].lev);
+    struct timeval tv = {(time_t)(w->cfg->shutdown_timeout_ns / GS_NS_PER_S),
+                         (suseconds_t)((w->cfg->shutdown_timeout_ns % GS_NS_PER_S) / 1000)};
+    evtimer_add(w->drain_timer, &tv);
+    /* Connections may close (and unlink themselves) while we walk: take the next first. */
+    gs_echo_conn *c = w->conns;
+    while (c != NULL) {
+        gs_echo_conn *next = c->next;
+        if (c->ops != NULL)
+            c->ops->drain(c);
+        else
+            gs_echo_conn_close(c, false);
+        c = next;
+    }
+    if (w->n_conns == 0)
+        event_base_loopexit(w->base, NULL);
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+    (void)what;
+    gs_echo_server *s = arg;
+    if (!s->cfg->quiet)
+        gs_log_note("%s: draining", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    for (int i = 0; i < s->n_workers; i++)
+        event_active(s->workers[i].stop_ev, EV_READ, 0);
+}
+
+/* ---- sockets ---- */
+
+static int server_bind(const char *hostport, int port_override, bool reuseport,
+                       server_socket *out, gs_error *err)
+{
+    char host[256];
+    int port;
+    if (gs_echo_split_hostport(hostport, host, sizeof(host), &port) < 0)
+        return gs_error_set(err, GS_ERR_INVALID, "bad address '%s'", hostport);
+    if (port_override >= 0)
+        port = port_override;
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+    struct addrinfo *res = NULL;
+    char portstr[8];
+    snprintf(portstr, sizeof(portstr), "%d", port);
+    int gai = getaddrinfo(host[0] ? host : NULL, portstr, &hints, &res);
+    if (gai != 0)
+        return gs_error_set(err, GS_ERR_INVALID, "%s: %s", hostport, gai_strerror(gai));
+    int fd = socket(res->ai_family, SOCK_STREAM, 0);
+    if (fd < 0) {
+        freeaddrinfo(res);
+        return gs_error_set_errno(err, errno, "socket");
+    }
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (reuseport)
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+    if (bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 1024) != 0) {
+        int e = errno;
+        close(fd);
+        freeaddrinfo(res);
+        return gs_error_set_errno(err, e, "listen on %s", hostport);
+    }
+    freeaddrinfo(res);
+    evutil_make_socket_nonblocking(fd);
+    evutil_make_socket_closeonexec(fd);
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof(ss);
+    getsockname(fd, (struct sockaddr *)&ss, &sl);
+    char ip[INET6_ADDRSTRLEN] = "";
+    if (ss.ss_family == AF_INET6) {
+        struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+        inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof(ip));
+        out->port = ntohs(a->sin6_port);
+        snprintf(out->addr, sizeof(out->addr), "[%s]:%d", ip, out->port);
+    } else {
+        struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+        inet_ntop(AF_INET, &a->sin_addr, ip, sizeof(ip));
+        out->port = ntohs(a->sin_port);
+        snprintf(out->addr, sizeof(out->addr), "%s:%d", ip, out->port);
+    }
+    out->fd = fd;
+    return 0;
+}
+
+static void worker_add_listener(gs_echo_worker *w, gs_echo_listener_kind kind, int fd, int port)
+{
+    gs_echo_listener_info *li = &w->listeners[w->n_listeners++];
+    li->worker = w;
+    li->kind = kind;
+    li->port = port;
+    li->lev = evconnlistener_new(w->base, on_accept, li, LEV_OPT_CLOSE_ON_FREE, -1, fd);
+    evconnlistener_set_error_cb(li->lev, on_accept_error);
+}
+
+static void *worker_thread(void *arg)
+{
+    gs_echo_worker *w = arg;
+    event_base_dispatch(w->base);
+    return NULL;
+}
+
+static void server_ready_line(FILE *out, const gs_echo_config *cfg, const server_socket *plain,
+                              const server_socket *tls, const server_socket *control)
+{
+    gs_buf b = {0};
+    gs_json j;
+    gs_json_init(&j, &b, false);
+    gs_json_object_begin(&j);
+    gs_json_key(&j, "ready");
+    gs_json_bool(&j, true);
+    gs_json_key(&j, "service");
+    char svc[512];
+    snprintf(svc, sizeof(svc), "%s/%s", cfg->ns, cfg->name);
+    gs_json_string(&j, svc);
+    gs_json_key(&j, "replica");
+    gs_json_string(&j, cfg->replica);
+    gs_json_key(&j, "pid");
+    gs_json_int(&j, (int64_t)getpid());
+    if (plain != NULL) {
+        gs_json_key(&j, "listen");
+        gs_json_string(&j, plain->addr);
+        gs_json_key(&j, "port");
+        gs_json_int(&j, plain->port);
+    }
+    if (tls != NULL) {
+        gs_json_key(&j, "tlsListen");
+        gs_json_string(&j, tls->addr);
+        gs_json_key(&j, "tlsPort");
+        gs_json_int(&j, tls->port);
+    }
+    gs_json_key(&j, "control");
+    gs_json_string(&j, control->addr);
+    gs_json_key(&j, "controlPort");
+    gs_json_int(&j, control->port);
+    gs_json_key(&j, "threads");
+    gs_json_int(&j, cfg->threads);
+    gs_json_object_end(&j);
+    fprintf(out, "%s\n", b.data);
+    fflush(out);
+    gs_buf_free(&b);
+}
+
+int gs_echo_server_run(const gs_echo_config *cfg, FILE *ready_out)
+{
+    gs_error err = {0};
+    int rc = 1;
+    gs_echo_server s = {.cfg = cfg};
+    server_socket plain = {.fd = -1}, tls = {.fd = -1}, control = {.fd = -1};
+    bool handed = false; /* the first sockets belong to worker 0's listeners */
+    signal(SIGPIPE, SIG_IGN);
+    if (cfg->threads > 1 && evthread_use_pthreads() != 0) {
+        gs_log_error("libevent threads unavailable");
+        return 1;
+    }
+    gs_echo_log_new(&s.log, cfg->log_size);
+    if (cfg->tls_listen != NULL &&
+        gs_tls_server_ctx_new(&s.ssl_ctx, cfg->cert_file, cfg->key_file, gs_tls_alpn_h2_http11,
+                              &err) < 0) {
+        gs_log_error("TLS: %s", err.msg);
+        goto out;
+    }
+    bool reuse = cfg->threads > 1;
+    if ((!cfg->no_plain && server_bind(cfg->listen, -1, reuse, &plain, &err) < 0) ||
+        (cfg->tls_listen != NULL && server_bind(cfg->tls_listen, -1, reuse, &tls, &err) < 0) ||
+        server_bind(cfg->control_listen, -1, false, &control, &err) < 0) {
+        gs_log_error("%s", err.msg);
+        goto out;
+    }
+    uint64_t seed = cfg->seed ? cfg->seed : (uint64_t)gs_wall_ns() ^ ((uint64_t)getpid() << 32);
+    s.n_workers = cfg->threads;
+    s.workers = gs_xcalloc((size_t)s.n_workers, sizeof(*s.workers));
+    for (int i = 0; i < s.n_workers; i++) {
+        gs_echo_worker *w = &s.workers[i];
+        w->index = i;
+        w->cfg = cfg;
+        w->base = event_base_new();
+        w->ssl_ctx = s.ssl_ctx;
+        gs_echo_ctx_init(&w->ctx, cfg, s.log, seed + (uint64_t)i * 0x9e3779b97f4a7c15ull);
+        w->stop_ev = event_new(w->base, -1, 0, on_stop, w);
+        w->drain_timer = evtimer_new(w->base, on_drain_timeout, w);
+        w->resume_ev = evtimer_new(w->base, on_resume, w);
+        server_socket extra;
+        if (plain.fd >= 0) {
+            int fd = plain.fd;
+            if (i > 0) {
+                if (server_bind(cfg->listen, plain.port, true, &extra, &err) < 0) {
+                    gs_log_error("%s", err.msg);
+                    goto out;
+                }
+                fd = extra.fd;
+            }
+            worker_add_listener(w, GS_ECHO_LISTENER_PLAIN, fd, plain.port);
+        }
+        if (tls.fd >= 0) {
+            int fd = tls.fd;
+            if (i > 0) {
+                if (server_bind(cfg->tls_listen, tls.port, true, &extra, &err) < 0) {
+                    gs_log_error("%s", err.msg);
+                    goto out;
+                }
+                fd = extra.fd;
+            }
+            worker_add_listener(w, GS_ECHO_LISTENER_TLS, fd, tls.port);
+        }
+        if (i == 0) {
+            worker_add_listener(w, GS_ECHO_LISTENER_CONTROL, control.fd, control.port);
+            handed = true;
+        }
+    }
+    gs_echo_worker *w0 = &s.workers[0];
+    s.sig_term = evsignal_new(w0->base, SIGTERM, on_signal, &s);
+    s.sig_int = evsignal_new(w0->base, SIGINT, on_signal, &s);
+    evsignal_add(s.sig_term, NULL);
+    evsignal_add(s.sig_int, NULL);
+    server_ready_line(ready_out, cfg, plain.fd >= 0 ? &plain : NULL, tls.fd >= 0 ? &tls : NULL,
+                      &control);
+    for (int i = 1; i < s.n_workers; i++)
+        pthread_create(&s.workers[i].thread, NULL, worker_thread, &s.workers[i]);
+    event_base_dispatch(w0->base);
+    for (int i = 1; i < s.n_workers; i++) {
+        event_active(s.workers[i].stop_ev, EV_READ, 0);
+        pthread_join(s.workers[i].thread, NULL);
+    }
+    rc = 0;
+out:
+    if (!handed) {
+        if (plain.fd >= 0)
+            close(plain.fd);
+        if (tls.fd >= 0)
+            close(tls.fd);
+        if (control.fd >= 0)
+            close(control.fd);
+    }
+    if (s.sig_term != NULL)
+        event_free(s.sig_term);
+    if (s.sig_int != NULL)
+        event_free(s.sig_int);
+    for (int i = 0; s.workers != NULL && i < s.n_workers; i++) {
+        gs_echo_worker *w = &s.workers[i];
+        while (w->conns != NULL) {
+            w->draining = false; /* no loopexit from inside the teardown */
+            gs_echo_conn_close(w->conns, false);
+        }
+        for (size_t k = 0; k < w->n_listeners; k++)
+            evconnlistener_free(w->listeners[k].lev);
+        if (w->stop_ev != NULL)
+            event_free(w->stop_ev);
+        if (w->drain_timer != NULL)
+            event_free(w->drain_timer);
+        if (w->resume_ev != NULL)
+            event_free(w->resume_ev);
+        if (w->base != NULL)
+            event_base_free(w->base);
+    }
+    free(s.workers);
+    SSL_CTX_free(s.ssl_ctx);
+    gs_echo_log_free(s.log);
+    return rc;
+}
