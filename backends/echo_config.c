@@ -103,8 +103,9 @@ static int config_uint(const char *opt, const char *s, uint64_t min, uint64_t ma
     errno = 0;
     unsigned long long v = strtoull(s, &end, 10);
     if (errno != 0 || end == s || *end != '\0' || s[0] == '-' || v < min || v > max)
-        return gs_error_set(err, GS_ERR_USAGE, "--%s: expected a whole number in [%llu, %llu], got '%s'",
-                            opt, (unsigned long long)min, (unsigned long long)max, s);
+        return gs_error_set(err, GS_ERR_USAGE,
+                            "--%s: expected a whole number in [%llu, %llu], got '%s'", opt,
+                            (unsigned long long)min, (unsigned long long)max, s);
     *out = v;
     return 0;
 }

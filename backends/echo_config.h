@@ -13,33 +13,33 @@
 
 /* What a scenario's `backends[].behaviour` sets. Probabilities are in [0, 1]. */
 typedef struct gs_echo_faults {
-    int64_t delay_ns;       /* fixed delay before every response */
-    int64_t delay_max_ns;   /* when > delay_ns: uniform random delay in [delay_ns, delay_max_ns] */
-    double error_rate;      /* fraction of requests answered with error_status */
-    int error_status;       /* default 503 */
-    double reset_rate;      /* fraction of requests answered by a reset (h1: TCP RST, h2: RST_STREAM) */
-    int64_t slow_body_ns;   /* > 0: the body is sent in 64-byte pieces this far apart */
+    int64_t delay_ns;     /* fixed delay before every response */
+    int64_t delay_max_ns; /* when > delay_ns: uniform random delay in [delay_ns, delay_max_ns] */
+    double error_rate;    /* fraction of requests answered with error_status */
+    int error_status;     /* default 503 */
+    double reset_rate; /* fraction of requests answered by a reset (h1: TCP RST, h2: RST_STREAM) */
+    int64_t slow_body_ns; /* > 0: the body is sent in 64-byte pieces this far apart */
 } gs_echo_faults;
 
 typedef struct gs_echo_config {
-    const char *ns;        /* --service ns/name: the Kubernetes namespace */
-    const char *name;      /* ... and Service name */
-    const char *replica;   /* --replica ID (the echo "pod"), default "0" */
-    const char *listen;    /* --listen host:port (h1 + h2c + gRPC), default 127.0.0.1:0 */
+    const char *ns;         /* --service ns/name: the Kubernetes namespace */
+    const char *name;       /* ... and Service name */
+    const char *replica;    /* --replica ID (the echo "pod"), default "0" */
+    const char *listen;     /* --listen host:port (h1 + h2c + gRPC), default 127.0.0.1:0 */
     const char *tls_listen; /* --tls-listen host:port, NULL when off */
     const char *cert_file;
     const char *key_file;
     const char *control_listen; /* --control-listen host:port, default 127.0.0.1:0 */
-    bool no_plain;         /* --no-listen: serve only TLS */
-    int threads;           /* --threads N (event loops sharing the ports via SO_REUSEPORT) */
+    bool no_plain;              /* --no-listen: serve only TLS */
+    int threads;                /* --threads N (event loops sharing the ports via SO_REUSEPORT) */
     gs_echo_faults faults;
-    uint64_t seed;         /* --seed N for the fault draws; 0 = from the clock */
-    size_t log_size;       /* --log-size N request ids kept (ring), default 65536 */
-    size_t max_body;       /* --max-body BYTES kept of a request body, default 1 MiB */
+    uint64_t seed;               /* --seed N for the fault draws; 0 = from the clock */
+    size_t log_size;             /* --log-size N request ids kept (ring), default 65536 */
+    size_t max_body;             /* --max-body BYTES kept of a request body, default 1 MiB */
     int64_t idle_timeout_ns;     /* --idle-timeout: keep-alive / slow-header limit, default 30s */
     int64_t shutdown_timeout_ns; /* --shutdown-timeout: bound on draining at SIGTERM, default 5s */
-    int max_connections;   /* --max-connections per thread, default 10000 */
-    bool quiet;            /* --quiet: no per-connection diagnostics */
+    int max_connections;         /* --max-connections per thread, default 10000 */
+    bool quiet;                  /* --quiet: no per-connection diagnostics */
 
     char *owned_service; /* storage behind |ns| and |name| */
 } gs_echo_config;

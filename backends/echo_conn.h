@@ -54,7 +54,7 @@ struct gs_echo_worker {
     gs_echo_conn *conns; /* every open connection, for draining */
     int n_conns;
     bool draining;
-    struct event *stop_ev;    /* activated (from any thread) to start draining */
+    struct event *stop_ev;     /* activated (from any thread) to start draining */
     struct event *drain_timer; /* bounds the drain */
     struct event *resume_ev;   /* re-enables listeners after accept errors */
     pthread_t thread;
@@ -67,7 +67,7 @@ struct gs_echo_conn {
     gs_echo_listener_kind kind;
     int local_port;
     bool is_tls;
-    gs_tls_info tls; /* valid when is_tls, after the handshake */
+    gs_tls_info tls;              /* valid when is_tls, after the handshake */
     const gs_echo_proto_ops *ops; /* NULL while detecting the protocol */
     void *proto;                  /* echo_h1 / echo_h2 state */
 };

@@ -30,7 +30,7 @@ typedef struct h2_stream {
     h2_conn *h;
     int32_t id;
     struct h2_stream *prev, *next;
-    gs_buf strings;        /* "name\0value\0" for every field received */
+    gs_buf strings; /* "name\0value\0" for every field received */
     size_t n_fields;
     size_t header_bytes;
     size_t method_off, path_off, authority_off; /* into |strings|, SIZE_MAX when absent */
@@ -39,10 +39,10 @@ typedef struct h2_stream {
     bool dispatched;
     bool head_method;
     gs_echo_response resp;
-    size_t sent;      /* body bytes handed to nghttp2 */
-    size_t allowed;   /* slow body: bytes released so far */
-    bool deferred;    /* the data provider returned NGHTTP2_ERR_DEFERRED */
-    bool delaying;    /* the response waits for its delay */
+    size_t sent;    /* body bytes handed to nghttp2 */
+    size_t allowed; /* slow body: bytes released so far */
+    bool deferred;  /* the data provider returned NGHTTP2_ERR_DEFERRED */
+    bool delaying;  /* the response waits for its delay */
     struct event *timer;
 } h2_stream;
 
@@ -69,9 +69,8 @@ static void h2_stream_free(h2_stream *s)
 /* ---- response ---- */
 
 /* nghttp2 asks for body bytes; fires inside nghttp2_session_mem_send. */
-static ssize_t on_h2_data_read(nghttp2_session *ngh, int32_t stream_id, uint8_t *buf,
-                               size_t length, uint32_t *flags, nghttp2_data_source *source,
-                               void *user_data)
+static ssize_t on_h2_data_read(nghttp2_session *ngh, int32_t stream_id, uint8_t *buf, size_t length,
+                               uint32_t *flags, nghttp2_data_source *source, void *user_data)
 {
     (void)ngh;
     (void)stream_id;
@@ -119,8 +118,8 @@ static void h2_submit(h2_stream *s)
     size_t n = 0;
     char status[8], clen[24];
     snprintf(status, sizeof(status), "%d", r->status);
-    nva[n++] = (nghttp2_nv){(uint8_t *)(uintptr_t) ":status", (uint8_t *)status, 7,
-                            strlen(status), NGHTTP2_NV_FLAG_NO_COPY_NAME};
+    nva[n++] = (nghttp2_nv){(uint8_t *)(uintptr_t) ":status", (uint8_t *)status, 7, strlen(status),
+                            NGHTTP2_NV_FLAG_NO_COPY_NAME};
     size_t pos = 0, nl, vl;
     const char *name, *value;
     while (n < H2_MAX_FIELDS && gs_echo_response_next(r, &pos, &name, &nl, &value, &vl))
@@ -363,8 +362,8 @@ static void h2_flush(h2_conn *h)
             break;
         evbuffer_add(out, data, (size_t)n);
     }
-    bool over = h->closing ||
-                (!nghttp2_session_want_read(h->ngh) && !nghttp2_session_want_write(h->ngh));
+    bool over =
+        h->closing || (!nghttp2_session_want_read(h->ngh) && !nghttp2_session_want_write(h->ngh));
     if (over) {
         h->closing = true;
         bufferevent_disable(h->c->bev, EV_READ);
@@ -430,8 +429,8 @@ static void h2_drain(gs_echo_conn *c)
         return;
     h->draining = true;
     nghttp2_submit_goaway(h->ngh, NGHTTP2_FLAG_NONE,
-                          nghttp2_session_get_last_proc_stream_id(h->ngh), NGHTTP2_NO_ERROR,
-                          NULL, 0);
+                          nghttp2_session_get_last_proc_stream_id(h->ngh), NGHTTP2_NO_ERROR, NULL,
+                          0);
     h2_flush(h);
 }
 

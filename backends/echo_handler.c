@@ -43,8 +43,8 @@ void gs_echo_response_free(gs_echo_response *r)
     gs_buf_free(&r->grpc_message);
 }
 
-void gs_echo_response_add(gs_echo_response *r, const char *name, size_t name_len,
-                          const char *value, size_t value_len)
+void gs_echo_response_add(gs_echo_response *r, const char *name, size_t name_len, const char *value,
+                          size_t value_len)
 {
     char *dst = gs_buf_reserve(&r->fields, name_len + value_len + 2);
     for (size_t i = 0; i < name_len; i++) {
@@ -78,8 +78,7 @@ bool gs_echo_response_next(const gs_echo_response *r, size_t *pos, const char **
 
 /* ---- helpers ---- */
 
-void gs_echo_ctx_init(gs_echo_ctx *ctx, const gs_echo_config *cfg, gs_echo_log *log,
-                      uint64_t seed)
+void gs_echo_ctx_init(gs_echo_ctx *ctx, const gs_echo_config *cfg, gs_echo_log *log, uint64_t seed)
 {
     ctx->cfg = cfg;
     ctx->log = log;
@@ -101,8 +100,8 @@ void gs_echo_canonical_name(const char *name, size_t n, char *out)
 {
     for (size_t i = 0; i < n; i++) {
         char c = name[i];
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                  c == '-';
+        bool ok =
+            (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
         if (!ok) {
             memcpy(out, name, n);
             return;
@@ -291,7 +290,8 @@ static bool handler_is_grpc(const gs_echo_request *req)
     if (!req->h2)
         return false;
     const gs_echo_header *ct = gs_echo_request_header(req, "content-type");
-    return ct != NULL && ct->value_len >= 16 && strncasecmp(ct->value, "application/grpc", 16) == 0 &&
+    return ct != NULL && ct->value_len >= 16 &&
+           strncasecmp(ct->value, "application/grpc", 16) == 0 &&
            (ct->value_len == 16 || ct->value[16] == '+' || ct->value[16] == ';');
 }
 
@@ -326,7 +326,8 @@ static void handler_grpc_echo(gs_echo_ctx *ctx, const gs_echo_request *req, gs_e
     const char **vals = gs_xcalloc(n ? n : 1, sizeof(*vals));
     gs_buf strings = {0};
     /* Copy names and values NUL-terminated; offsets first, pointers after (the buffer moves). */
-    size_t *noff = gs_xcalloc(n ? n : 1, sizeof(size_t)), *voff = gs_xcalloc(n ? n : 1, sizeof(size_t));
+    size_t *noff = gs_xcalloc(n ? n : 1, sizeof(size_t)),
+           *voff = gs_xcalloc(n ? n : 1, sizeof(size_t));
     for (size_t i = 0; i < n; i++) {
         noff[i] = strings.len;
         gs_buf_append(&strings, req->headers[i].name, req->headers[i].name_len);
@@ -356,8 +357,8 @@ static void handler_grpc_echo(gs_echo_ctx *ctx, const gs_echo_request *req, gs_e
         }
     }
     char authority[512];
-    size_t alen = req->authority_len < sizeof(authority) - 1 ? req->authority_len
-                                                              : sizeof(authority) - 1;
+    size_t alen =
+        req->authority_len < sizeof(authority) - 1 ? req->authority_len : sizeof(authority) - 1;
     if (req->authority != NULL)
         memcpy(authority, req->authority, alen);
     authority[req->authority != NULL ? alen : 0] = '\0';

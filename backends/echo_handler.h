@@ -36,7 +36,7 @@ typedef struct gs_echo_request {
     size_t target_len;
     const char *authority; /* Host / :authority; may be NULL */
     size_t authority_len;
-    const char *proto; /* "HTTP/1.0", "HTTP/1.1", "HTTP/2.0" */
+    const char *proto;             /* "HTTP/1.0", "HTTP/1.1", "HTTP/2.0" */
     const gs_echo_header *headers; /* regular fields only (no pseudo-headers) */
     size_t n_headers;
     const char *body;
@@ -64,8 +64,8 @@ typedef struct gs_echo_response {
 void gs_echo_response_reset(gs_echo_response *r);
 void gs_echo_response_free(gs_echo_response *r);
 /* Adds a header field (|name| is lower-cased). */
-void gs_echo_response_add(gs_echo_response *r, const char *name, size_t name_len,
-                          const char *value, size_t value_len);
+void gs_echo_response_add(gs_echo_response *r, const char *name, size_t name_len, const char *value,
+                          size_t value_len);
 /* Iterates fields: start with *pos = 0; returns false at the end. */
 bool gs_echo_response_next(const gs_echo_response *r, size_t *pos, const char **name,
                            size_t *name_len, const char **value, size_t *value_len);
@@ -78,8 +78,7 @@ typedef struct gs_echo_ctx {
     char backend[256];         /* "ns/name/replica" */
 } gs_echo_ctx;
 
-void gs_echo_ctx_init(gs_echo_ctx *ctx, const gs_echo_config *cfg, gs_echo_log *log,
-                      uint64_t seed);
+void gs_echo_ctx_init(gs_echo_ctx *ctx, const gs_echo_config *cfg, gs_echo_log *log, uint64_t seed);
 
 /* Computes the response to |req| into |resp| (reset first) and logs the request. */
 void gs_echo_handle(gs_echo_ctx *ctx, const gs_echo_request *req, gs_echo_response *resp);

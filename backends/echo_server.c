@@ -209,7 +209,8 @@ static void on_resume(evutil_socket_t fd, short what, void *arg)
     if (w->draining)
         return;
     for (size_t i = 0; i < w->n_listeners; i++)
-        evconnlistener_enable(w->listeners[i].lev);
+        if (w->listeners[i].lev != NULL)
+            evconnlistener_enable(w->listeners[i].lev);
 }
 
 /* ---- shutdown ---- */
@@ -233,8 +234,12 @@ static void on_stop(evutil_socket_t fd, short what, void *arg)
     if (w->draining)
         return;
     w->draining = true;
-    for (size_t i = 0; i < w->n_listeners; i++)
-        evconnlistener_disable(w->listeners[i].lev);
+    /* Close the listening sockets: new connections are refused, not left in the backlog. */
+    for (size_t i = 0; i < w->n_listeners; i++) {
+        if (w->listeners[i].lev != NULL)
+            evconnlistener_free(w->listeners[i].lev);
+        w->listeners[i].lev = NULL;
+    }
     struct timeval tv = {(time_t)(w->cfg->shutdown_timeout_ns / GS_NS_PER_S),
                          (suseconds_t)((w->cfg->shutdown_timeout_ns % GS_NS_PER_S) / 1000)};
     evtimer_add(w->drain_timer, &tv);
@@ -264,8 +269,8 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 
 /* ---- sockets ---- */
 
-static int server_bind(const char *hostport, int port_override, bool reuseport,
-                       server_socket *out, gs_error *err)
+static int server_bind(const char *hostport, int port_override, bool reuseport, server_socket *out,
+                       gs_error *err)
 {
     char host[256];
     int port;
@@ -273,7 +278,8 @@ static int server_bind(const char *hostport, int port_override, bool reuseport,
         return gs_error_set(err, GS_ERR_INVALID, "bad address '%s'", hostport);
     if (port_override >= 0)
         port = port_override;
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+    struct addrinfo hints = {.ai_family = AF_UNSPEC,
+                             .ai_socktype = SOCK_STREAM,
                              .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
     struct addrinfo *res = NULL;
     char portstr[8];
@@ -389,9 +395,8 @@ int gs_echo_server_run(const gs_echo_config *cfg, FILE *ready_out)
         return 1;
     }
     gs_echo_log_new(&s.log, cfg->log_size);
-    if (cfg->tls_listen != NULL &&
-        gs_tls_server_ctx_new(&s.ssl_ctx, cfg->cert_file, cfg->key_file, gs_tls_alpn_h2_http11,
-                              &err) < 0) {
+    if (cfg->tls_listen != NULL && gs_tls_server_ctx_new(&s.ssl_ctx, cfg->cert_file, cfg->key_file,
+                                                         gs_tls_alpn_h2_http11, &err) < 0) {
         gs_log_error("TLS: %s", err.msg);
         goto out;
     }
@@ -478,7 +483,8 @@ out:
             gs_echo_conn_close(w->conns, false);
         }
         for (size_t k = 0; k < w->n_listeners; k++)
-            evconnlistener_free(w->listeners[k].lev);
+            if (w->listeners[k].lev != NULL)
+                evconnlistener_free(w->listeners[k].lev);
         if (w->stop_ev != NULL)
             event_free(w->stop_ev);
         if (w->drain_timer != NULL)

@@ -1,0 +1,547 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+# Integration tests of gatesim-echo against real clients: curl (HTTP/1.1, h2c prior knowledge,
+# HTTP/2 over TLS with SNI), nghttp, Python grpcio (h2c and TLS), raw sockets for malformed
+# HTTP/1.1 and HTTP/2, faults, the control endpoint and SIGTERM draining.
+# usage: echo_test.py PATH/TO/gatesim-echo GROUP   (GROUP: interop grpc robust faults control shutdown)
+import json
+import os
+import shutil
+import signal
+import socket
+import ssl
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+
+ECHO = None
+TMP = None
+FAILURES = []
+
+
+def check(cond, what):
+    if not cond:
+        FAILURES.append(what)
+        print("FAIL:", what, flush=True)
+    else:
+        print("ok:", what, flush=True)
+
+
+class Echo:
+    """One gatesim-echo process; stopped (and checked for a clean exit) by stop()."""
+
+    def __init__(self, *args, tls=False):
+        argv = [ECHO, "--service", "team-a/app", "--replica", "r1", "--quiet"] + list(args)
+        if tls:
+            argv += ["--tls-listen", "127.0.0.1:0", "--cert", f"{TMP}/leaf.pem", "--key",
+                     f"{TMP}/leaf.key"]
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError("gatesim-echo did not start: " + self.proc.stderr.read())
+        self.ready = json.loads(line)
+        self.port = self.ready.get("port")
+        self.tls_port = self.ready.get("tlsPort")
+        self.control = self.ready["controlPort"]
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def control_get(self, path):
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.control}{path}", timeout=5) as r:
+            return json.loads(r.read())
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            rc = "hung"
+        check(rc == 0, f"gatesim-echo exits 0 on SIGTERM (got {rc})")
+        return rc
+
+
+def curl(*args, timeout=20):
+    p = subprocess.run(["curl", "-sS", "--max-time", "10"] + list(args), capture_output=True,
+                       text=True, timeout=timeout)
+    return p
+
+
+def curl_json(*args):
+    p = curl("-D", f"{TMP}/headers.txt", *args)
+    if p.returncode != 0:
+        return None, {}, p.stderr
+    headers = {}
+    with open(f"{TMP}/headers.txt") as f:
+        for line in f:
+            if ":" in line:
+                k, v = line.split(":", 1)
+                headers[k.strip().lower()] = v.strip()
+    try:
+        return json.loads(p.stdout), headers, ""
+    except ValueError:
+        return None, headers, p.stdout
+
+
+def make_certs():
+    """A CA and a leaf for *.example.com + 127.0.0.1 with the openssl CLI."""
+    def run(*a):
+        subprocess.run(["openssl"] + list(a), check=True, capture_output=True)
+    run("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+        "-keyout", f"{TMP}/ca.key", "-out", f"{TMP}/ca.pem", "-days", "2", "-subj", "/CN=echo test CA",
+        "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign")
+    run("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout",
+        f"{TMP}/leaf.key", "-out", f"{TMP}/leaf.csr", "-subj", "/CN=app.example.com")
+    with open(f"{TMP}/ext.cnf", "w") as f:
+        f.write("subjectAltName=DNS:*.example.com,DNS:app.example.com,IP:127.0.0.1\n"
+                "extendedKeyUsage=serverAuth\n")
+    run("x509", "-req", "-in", f"{TMP}/leaf.csr", "-CA", f"{TMP}/ca.pem", "-CAkey", f"{TMP}/ca.key",
+        "-CAcreateserial", "-out", f"{TMP}/leaf.pem", "-days", "2", "-extfile", f"{TMP}/ext.cnf")
+
+
+def raw(port, data, read_timeout=3.0, wait_close=True):
+    """Sends |data| on a new connection; returns (bytes received, closed by peer)."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=read_timeout)
+    s.sendall(data)
+    got = b""
+    closed = False
+    deadline = time.time() + read_timeout
+    try:
+        while time.time() < deadline:
+            chunk = s.recv(65536)
+            if not chunk:
+                closed = True
+                break
+            got += chunk
+            if not wait_close and b"\r\n\r\n" in got:
+                break
+    except socket.timeout:
+        pass
+    except ConnectionResetError:
+        closed = True
+    s.close()
+    return got, closed
+
+
+# ---------------------------------------------------------------------------------------------
+
+def test_interop():
+    make_certs()
+    e = Echo(tls=True)
+    try:
+        body, hdr, err = curl_json("--http1.1", "-H", "X-Echo-Set-Header: X-Foo: bar",
+                                   "-H", "x-gatesim-request-id: h1-1", e.url("/a/b?x=1"))
+        check(body is not None, f"curl --http1.1 gets JSON ({err})")
+        if body:
+            check(body["path"] == "/a/b?x=1", "h1: path is the full request URI")
+            check(body["proto"] == "HTTP/1.1", "h1: proto HTTP/1.1")
+            check(body["method"] == "GET", "h1: method")
+            check(body["host"] == f"127.0.0.1:{e.port}", "h1: host")
+            check(body["namespace"] == "team-a" and body["service"] == "app" and body["pod"] == "r1",
+                  "h1: namespace/service/pod")
+            check(body["headers"].get("X-Gatesim-Request-Id") == ["h1-1"], "h1: headers map of arrays")
+            check("tls" not in body, "h1: no tls on plaintext")
+        check(hdr.get("x-gatesim-backend") == "team-a/app/r1", "h1: x-gatesim-backend header")
+        check(hdr.get("x-foo") == "bar", "h1: X-Echo-Set-Header sets a response header")
+
+        body, hdr, err = curl_json("--http2-prior-knowledge", "-H", "Accept: a", "-H", "accept: b",
+                                   e.url("/h2c?q"))
+        check(body is not None and body["proto"] == "HTTP/2.0", f"curl --http2-prior-knowledge ({err})")
+        if body:
+            check(body["headers"].get("Accept") == ["a", "b"], "h2c: repeated headers grouped")
+            check(body["path"] == "/h2c?q", "h2c: path")
+
+        p = curl("--http1.1", "-o", "/dev/null", "-w", "%{http_code}", e.url("/status/418"))
+        check(p.stdout == "418", f"/status/418 over h1 ({p.stdout})")
+        p = curl("--http2-prior-knowledge", "-o", "/dev/null", "-w", "%{http_code}",
+                 e.url("/status/503"))
+        check(p.stdout == "503", f"/status/503 over h2c ({p.stdout})")
+
+        # HTTP/2 over TLS: ALPN h2, SNI echoed, certificate verified against the CA.
+        res = f"app.example.com:{e.tls_port}:127.0.0.1"
+        body, hdr, err = curl_json("--http2", "--cacert", f"{TMP}/ca.pem", "--resolve", res,
+                                   f"https://app.example.com:{e.tls_port}/secure")
+        check(body is not None, f"curl --http2 over TLS ({err})")
+        if body:
+            check(body["proto"] == "HTTP/2.0", "tls: HTTP/2.0 negotiated")
+            tls = body.get("tls", {})
+            check(tls.get("serverName") == "app.example.com", "tls: SNI echoed")
+            check(tls.get("negotiatedProtocol") == "h2", "tls: ALPN h2")
+            check(tls.get("version", "").startswith("TLSv1."), "tls: version")
+            check(len(tls.get("cipherSuite", "")) > 0, "tls: cipher suite")
+        body, hdr, err = curl_json("--http1.1", "--cacert", f"{TMP}/ca.pem", "--resolve", res,
+                                   f"https://app.example.com:{e.tls_port}/secure1")
+        check(body is not None and body["proto"] == "HTTP/1.1" and
+              body["tls"]["negotiatedProtocol"] == "http/1.1", f"curl --http1.1 over TLS ({err})")
+
+        # nghttp: h2c (direct) and TLS.
+        p = subprocess.run(["nghttp", "-H", "x-gatesim-request-id: ng-1", e.url("/nghttp")],
+                           capture_output=True, text=True, timeout=20)
+        try:
+            nb = json.loads(p.stdout)
+        except ValueError:
+            nb = None
+        check(nb is not None and nb["proto"] == "HTTP/2.0" and nb["path"] == "/nghttp",
+              f"nghttp h2c ({p.stderr.strip()[:200]})")
+        p = subprocess.run(["nghttp", f"https://127.0.0.1:{e.tls_port}/nghttps"], capture_output=True,
+                           text=True, timeout=20)
+        try:
+            nb = json.loads(p.stdout)
+        except ValueError:
+            nb = None
+        check(nb is not None and nb["tls"]["negotiatedProtocol"] == "h2", "nghttp over TLS")
+
+        # Keep-alive + POST bodies (Content-Length and chunked) over curl.
+        p = curl("--http1.1", "-o", "/dev/null", "-o", "/dev/null", "-w", "%{num_connects}\n",
+                 "-d", "x" * 5000, e.url("/p1"), e.url("/p2"))
+        check(p.returncode == 0 and p.stdout.split() == ["1", "0"], f"keep-alive reuses the connection ({p.stdout!r})")
+        p = curl("--http1.1", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Transfer-Encoding: chunked",
+                 "--data-binary", "@/etc/hostname", e.url("/chunked"))
+        check(p.stdout == "200", "chunked POST answered")
+        p = curl("--http2-prior-knowledge", "-o", "/dev/null", "-w", "%{http_code}", "-d", "y" * 70000,
+                 e.url("/bigpost"))
+        check(p.stdout == "200", "h2c POST with a body over the initial window")
+        p = curl("--http1.1", "-I", e.url("/head"))
+        check(p.returncode == 0 and "content-length:" in p.stdout.lower(), "HEAD answered without body")
+    finally:
+        e.stop()
+
+
+def pb_fields(data):
+    """Minimal protobuf reader: {field: [values]} with bytes for length-delimited fields."""
+    out = {}
+    i = 0
+    while i < len(data):
+        key, i = varint(data, i)
+        num, wt = key >> 3, key & 7
+        if wt == 0:
+            v, i = varint(data, i)
+        elif wt == 2:
+            n, i = varint(data, i)
+            v = data[i:i + n]
+            i += n
+        else:
+            raise ValueError("wire type %d" % wt)
+        out.setdefault(num, []).append(v)
+    return out
+
+
+def varint(data, i):
+    shift = v = 0
+    while True:
+        b = data[i]
+        i += 1
+        v |= (b & 0x7f) << shift
+        shift += 7
+        if not b & 0x80:
+            return v, i
+
+
+def test_grpc():
+    import grpc
+    make_certs()
+    e = Echo(tls=True)
+    ident = lambda b: b
+    try:
+        for name, ch in [
+            ("h2c", grpc.insecure_channel(f"127.0.0.1:{e.port}")),
+            ("tls", grpc.secure_channel(
+                f"127.0.0.1:{e.tls_port}",
+                grpc.ssl_channel_credentials(root_certificates=open(f"{TMP}/ca.pem", "rb").read()),
+                options=[("grpc.ssl_target_name_override", "grpc.example.com")])),
+        ]:
+            call = ch.unary_unary("/foo.v1.Shop/GetThing", request_serializer=ident,
+                                  response_deserializer=ident)
+            resp, c = call.with_call(b"\x0a\x05hello", timeout=10,
+                                     metadata=[("x-gatesim-request-id", f"grpc-{name}"), ("x-md", "v")])
+            f = pb_fields(resp)
+            check(f.get(1) == [b"/foo.v1.Shop/GetThing"], f"grpc {name}: method path echoed")
+            check(f.get(8) == [b"r1"] and f.get(6) == [b"team-a"], f"grpc {name}: pod and namespace")
+            check(f.get(10) == [b"\x0a\x05hello"], f"grpc {name}: request message echoed")
+            check(f.get(11) == [b"team-a/app/r1"], f"grpc {name}: backend")
+            hdrs = {pb_fields(h)[1][0]: pb_fields(h).get(2, []) for h in f.get(5, [])}
+            check(hdrs.get(b"x-md") == [b"v"], f"grpc {name}: metadata echoed")
+            check(c.code() == grpc.StatusCode.OK, f"grpc {name}: status OK")
+            if name == "tls":
+                t = pb_fields(f[9][0])
+                check(t.get(2) == [b"grpc.example.com"] and t.get(3) == [b"h2"], "grpc tls: SNI and ALPN")
+            try:
+                call(b"", timeout=10, metadata=[("x-gatesim-grpc-status", "7"),
+                                                ("x-gatesim-grpc-message", "no way")])
+                check(False, f"grpc {name}: requested error status")
+            except grpc.RpcError as err:
+                check(err.code() == grpc.StatusCode.PERMISSION_DENIED and err.details() == "no way",
+                      f"grpc {name}: requested error status ({err.code()}, {err.details()})")
+            ch.close()
+        ids = [r["id"] for r in e.control_get("/requests?since=0")["requests"]]
+        check(ids == ["grpc-h2c", "grpc-tls"], f"grpc request ids logged ({ids})")
+        stats = e.control_get("/stats")
+        check(stats["protocols"].get("grpc") == 4, f"grpc calls counted ({stats['protocols']})")
+    finally:
+        e.stop()
+    # Injected HTTP errors reach gRPC clients as UNAVAILABLE (503).
+    e = Echo("--error-rate", "1", "--error-status", "503")
+    try:
+        ch = grpc.insecure_channel(f"127.0.0.1:{e.port}")
+        try:
+            ch.unary_unary("/a.B/C", request_serializer=ident, response_deserializer=ident)(b"", timeout=10)
+            check(False, "grpc: injected 503 fails the call")
+        except grpc.RpcError as err:
+            check(err.code() == grpc.StatusCode.UNAVAILABLE, f"grpc: injected 503 is UNAVAILABLE ({err.code()})")
+        ch.close()
+    finally:
+        e.stop()
+
+
+def h2_frames(data):
+    """Splits server bytes into (type, flags, stream, payload) frames."""
+    frames = []
+    i = 0
+    while i + 9 <= len(data):
+        length = int.from_bytes(data[i:i + 3], "big")
+        ftype, flags = data[i + 3], data[i + 4]
+        stream = int.from_bytes(data[i + 5:i + 9], "big") & 0x7fffffff
+        frames.append((ftype, flags, stream, data[i + 9:i + 9 + length]))
+        i += 9 + length
+    return frames
+
+
+def test_robust():
+    e = Echo("--idle-timeout", "400ms", "--max-connections", "200")
+    try:
+        def status_and_closed(data, what, want):
+            got, closed = raw(e.port, data)
+            line = got.split(b"\r\n", 1)[0].decode(errors="replace")
+            check(line.startswith(f"HTTP/1.1 {want}") and closed, f"{what}: {want} and close (got {line!r}, closed={closed})")
+
+        status_and_closed(b"GET  / HTTP/1.1\r\nHost: a\r\n\r\n", "bad request line", 400)
+        status_and_closed(b"GET / HTTP/1.1\r\nHost: a\r\nX-Big: " + b"a" * 40000 + b"\r\n\r\n",
+                          "header over the limit", 431)
+        status_and_closed(b"GET / HTTP/1.1\r\nHost: a\r\n" + b"".join(b"X-%d: 1\r\n" % i for i in range(150)) + b"\r\n",
+                          "too many headers", 431)
+        status_and_closed(b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+                          "Content-Length with Transfer-Encoding", 400)
+        status_and_closed(b"POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd",
+                          "differing Content-Lengths", 400)
+        status_and_closed(b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n",
+                          "invalid chunk size", 400)
+        status_and_closed(b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcX\r\n",
+                          "chunk without CRLF", 400)
+        status_and_closed(b"GET / HTTP/1.1\r\nX: 1\r\n\r\n", "missing Host", 400)
+        status_and_closed(b"GET / HTTP/3.0\r\nHost: a\r\n\r\n", "HTTP/3.0 request line", 505)
+        status_and_closed(b"GET / HTTP/1.1\r\nHost: a\r\nX: 1\r\n folded\r\n\r\n", "obs-fold", 400)
+
+        # Pipelining: three requests in one write, three responses in order, last one closes.
+        got, closed = raw(e.port, b"GET /1 HTTP/1.1\r\nHost: a\r\n\r\n"
+                                  b"POST /2 HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n"
+                                  b"GET /3 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+        paths = [json.loads(p.split(b"\r\n\r\n", 1)[1].split(b"\n", 1)[0])["path"]
+                 for p in got.split(b"HTTP/1.1 200 OK")[1:]]
+        check(paths == ["/1", "/2", "/3"] and closed, f"pipelined requests answered in order ({paths})")
+
+        # Expect: 100-continue.
+        s = socket.create_connection(("127.0.0.1", e.port), timeout=3)
+        s.sendall(b"POST /c HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n")
+        first = s.recv(100)
+        s.sendall(b"body")
+        rest = s.recv(4096)
+        s.close()
+        check(first.startswith(b"HTTP/1.1 100 Continue") and b"200 OK" in first + rest, "Expect: 100-continue")
+
+        # Slow client: a partial head is dropped after the idle timeout.
+        t0 = time.time()
+        got, closed = raw(e.port, b"GET / HTTP/1.1\r\nHo", read_timeout=3)
+        check(closed and time.time() - t0 < 2.5, f"slow header closed by the idle timeout ({time.time() - t0:.2f}s)")
+
+        # HTTP/2 garbage after the preface: GOAWAY, then close.
+        got, closed = raw(e.port, b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + b"\x00\x00\x05\x04\x00\x00\x00\x00\x00hello")
+        types = [f[0] for f in h2_frames(got)]
+        check(7 in types and closed, f"h2 bad SETTINGS frame: GOAWAY and close (frames {types})")
+        got, closed = raw(e.port, b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+        types = [f[0] for f in h2_frames(got)]
+        check(7 in types and closed, f"h2 preface then HTTP/1.1 bytes: GOAWAY (frames {types})")
+        got, closed = raw(e.port, b"PRI * HTTP/2.0\r\n\r\nXX\r\n\r\n")
+        check(got.startswith(b"HTTP/1.1 505") and closed, "broken preface is an HTTP/1.1 505")
+
+        # Flood: many connections, some with partial requests, all closed abruptly.
+        socks = []
+        for i in range(150):
+            s = socket.create_connection(("127.0.0.1", e.port), timeout=3)
+            if i % 3 == 0:
+                s.sendall(b"GET /flood HTTP/1.1\r\nHost:")
+            elif i % 3 == 1:
+                s.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
+            socks.append(s)
+        for s in socks:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            s.close()
+        p = curl("--http1.1", "-o", "/dev/null", "-w", "%{http_code}", e.url("/after-flood"))
+        check(p.stdout == "200" and e.alive(), "still serving after a connection flood")
+        # Over --max-connections: extra connections are closed at once.
+        socks = [socket.create_connection(("127.0.0.1", e.port), timeout=3) for _ in range(205)]
+        time.sleep(0.2)
+        closed_count = 0
+        for s in socks:
+            s.settimeout(0.5)
+            try:
+                if s.recv(10) == b"":
+                    closed_count += 1
+            except (socket.timeout, ConnectionResetError):
+                pass
+            s.close()
+        check(closed_count >= 5, f"connections over --max-connections are refused ({closed_count})")
+        stats = e.control_get("/stats")
+        check(stats["events"].get("h1_rejected", 0) >= 10, f"rejections counted ({stats['events']})")
+    finally:
+        e.stop()
+
+
+def test_faults():
+    e = Echo("--error-rate", "1", "--error-status", "502")
+    try:
+        p = curl("--http1.1", "-o", "/dev/null", "-w", "%{http_code}", e.url("/x"))
+        check(p.stdout == "502", f"--error-rate 1 gives 502 ({p.stdout})")
+    finally:
+        e.stop()
+    e = Echo("--reset-rate", "1")
+    try:
+        p = curl("--http1.1", e.url("/x"))
+        check(p.returncode in (52, 56), f"--reset-rate 1 resets h1 (curl exit {p.returncode}: {p.stderr.strip()})")
+        p = curl("--http2-prior-knowledge", e.url("/x"))
+        check(p.returncode == 92 or "RST_STREAM" in p.stderr or "INTERNAL_ERROR" in p.stderr,
+              f"--reset-rate 1 resets the h2 stream (curl exit {p.returncode}: {p.stderr.strip()})")
+    finally:
+        e.stop()
+    e = Echo("--delay", "200ms", "--delay-max", "300ms")
+    try:
+        t0 = time.time()
+        p = curl("--http1.1", "-o", "/dev/null", "-w", "%{http_code}", e.url("/d"))
+        dt = time.time() - t0
+        check(p.stdout == "200" and 0.2 <= dt < 1.5, f"random delay 200-300ms ({dt:.3f}s)")
+        t0 = time.time()
+        p = curl("--http2-prior-knowledge", "-o", "/dev/null", "-w", "%{http_code}", e.url("/d?delay=300ms"))
+        dt = time.time() - t0
+        check(p.stdout == "200" and 0.5 <= dt < 2.0, f"?delay= adds to the configured delay over h2c ({dt:.3f}s)")
+    finally:
+        e.stop()
+    e = Echo("--slow-body", "30ms")
+    try:
+        for proto in ("--http1.1", "--http2-prior-knowledge"):
+            t0 = time.time()
+            body, hdr, err = curl_json(proto, e.url("/slow-body-path"))
+            dt = time.time() - t0
+            check(body is not None and body["path"] == "/slow-body-path" and dt >= 0.1,
+                  f"slow body {proto} arrives complete, slowly ({dt:.3f}s)")
+    finally:
+        e.stop()
+
+
+def test_control():
+    e = Echo("--log-size", "4")
+    try:
+        for i in range(6):
+            curl("--http1.1" if i % 2 else "--http2-prior-knowledge", "-o", "/dev/null", "-H",
+                 f"x-gatesim-request-id: id-{i}", e.url(f"/m?i={i}"))
+        curl("--http1.1", "-o", "/dev/null", e.url("/no-id"))
+        r = e.control_get("/requests?since=0")
+        ids = [x["id"] for x in r["requests"]]
+        check(ids == ["id-2", "id-3", "id-4", "id-5"] and r["dropped"] == 2 and r["next"] == 6,
+              f"ring keeps the last 4 ids, reports 2 dropped ({r})")
+        r = e.control_get("/requests?since=5")  # id-i has sequence number i+1
+        check([x["id"] for x in r["requests"]] == ["id-5"], f"since= pages ({r})")
+        check(r["requests"][0]["path"] == "/m?i=5" and r["requests"][0]["method"] == "GET",
+              "entries carry method and path")
+        s = e.control_get("/stats")
+        check(s["requests"] == 7 and s["paths"].get("/m") == 6 and s["paths"].get("/no-id") == 1,
+              f"counters by path ({s['paths']})")
+        check(s["protocols"].get("HTTP/2.0") == 3 and s["protocols"].get("HTTP/1.1") == 4,
+              f"counters by protocol ({s['protocols']})")
+        req = urllib.request.Request(f"http://127.0.0.1:{e.control}/reset", method="POST")
+        urllib.request.urlopen(req, timeout=5).close()
+        check(e.control_get("/stats")["requests"] == 0, "POST /reset clears the counters")
+        p = curl("--http1.1", "-o", "/dev/null", "-w", "%{http_code}", f"http://127.0.0.1:{e.control}/x")
+        check(p.stdout == "404", "unknown control path is 404")
+        # The user port never serves the control paths.
+        body, _, _ = curl_json("--http1.1", e.url("/requests?since=0"))
+        check(body is not None and body["path"] == "/requests?since=0", "control paths do not collide with user paths")
+    finally:
+        e.stop()
+    p = subprocess.run([ECHO, "--bogus"], capture_output=True, text=True)
+    check(p.returncode == 2 and "bogus" in p.stderr, "usage error exits 2")
+    p = subprocess.run([ECHO, "--help"], capture_output=True, text=True)
+    check(p.returncode == 0 and "--service" in p.stdout, "--help exits 0")
+    p = subprocess.run([ECHO, "--tls-listen", "127.0.0.1:0", "--cert", "/nonexistent", "--key", "/nonexistent"],
+                       capture_output=True, text=True)
+    check(p.returncode == 1 and p.stdout == "", "unreadable certificate exits 1 without a ready line")
+
+
+def test_shutdown():
+    e = Echo("--shutdown-timeout", "3s", "--threads", "2")
+    result = {}
+
+    def slow():
+        p = curl("--http1.1", "-o", "/dev/null", "-w", "%{http_code}", e.url("/inflight?delay=600ms"))
+        result["h1"] = p.stdout
+
+    def slow2():
+        p = curl("--http2-prior-knowledge", "-o", "/dev/null", "-w", "%{http_code}", e.url("/inflight?delay=600ms"))
+        result["h2"] = p.stdout
+
+    ts = [threading.Thread(target=slow), threading.Thread(target=slow2)]
+    for t in ts:
+        t.start()
+    time.sleep(0.25)
+    t0 = time.time()
+    e.proc.send_signal(signal.SIGTERM)
+    time.sleep(0.1)
+    try:
+        socket.create_connection(("127.0.0.1", e.port), timeout=1).close()
+        refused = False
+    except OSError:
+        refused = True
+    for t in ts:
+        t.join()
+    rc = e.proc.wait(timeout=10)
+    dt = time.time() - t0
+    check(result.get("h1") == "200" and result.get("h2") == "200", f"in-flight requests finish at SIGTERM ({result})")
+    check(rc == 0 and dt < 2.5, f"exit 0 soon after the last response ({rc}, {dt:.2f}s)")
+    check(refused, "no new connections after SIGTERM")
+
+    # A connection that never finishes is cut at --shutdown-timeout.
+    e = Echo("--shutdown-timeout", "300ms", "--idle-timeout", "30s")
+    s = socket.create_connection(("127.0.0.1", e.port), timeout=3)
+    s.sendall(b"GET /x HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\npartial")
+    time.sleep(0.1)
+    t0 = time.time()
+    e.proc.send_signal(signal.SIGTERM)
+    rc = e.proc.wait(timeout=10)
+    check(rc == 0 and time.time() - t0 < 2, f"drain bounded by --shutdown-timeout ({time.time() - t0:.2f}s)")
+    s.close()
+
+
+def main():
+    global ECHO, TMP
+    ECHO = os.path.abspath(sys.argv[1])
+    group = sys.argv[2]
+    TMP = tempfile.mkdtemp(prefix="gs-echo-test-")
+    try:
+        {"interop": test_interop, "grpc": test_grpc, "robust": test_robust, "faults": test_faults,
+         "control": test_control, "shutdown": test_shutdown}[group]()
+    finally:
+        shutil.rmtree(TMP, ignore_errors=True)
+    if FAILURES:
+        print(f"{len(FAILURES)} check(s) failed:", *FAILURES, sep="\n  ")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

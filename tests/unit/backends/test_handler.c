@@ -1,0 +1,336 @@
+/* SPDX-License-Identifier: MIT */
+/* gatesim-echo handler: the JSON echo, /status and /health, ?delay=, X-Echo-Set-Header, fault
+ * draws, gRPC echo and requested gRPC errors, the request log, and the control endpoint. */
+#include "echo_handler.h"
+#include "gs_grpc.h"
+#include "gs_test.h"
+#include "gs_time.h"
+
+#include <stdio.h>
+#include <string.h>
+
+typedef struct fixture {
+    gs_echo_config cfg;
+    gs_echo_log *log;
+    gs_echo_ctx ctx;
+    gs_echo_response resp;
+} fixture;
+
+static void fx_init(fixture *f)
+{
+    memset(f, 0, sizeof(*f));
+    f->cfg.ns = "team-a";
+    f->cfg.name = "app";
+    f->cfg.replica = "r1";
+    f->cfg.faults.error_status = 503;
+    f->cfg.max_body = 1 << 20;
+    gs_echo_log_new(&f->log, 16);
+    gs_echo_ctx_init(&f->ctx, &f->cfg, f->log, 7);
+}
+
+static void fx_free(fixture *f)
+{
+    gs_echo_response_free(&f->resp);
+    gs_echo_log_free(f->log);
+}
+
+static gs_echo_request mkreq(const char *method, const char *target, const gs_echo_header *h,
+                             size_t n)
+{
+    gs_echo_request r = {
+        .method = method,
+        .method_len = strlen(method),
+        .target = target,
+        .target_len = strlen(target),
+        .authority = "app.example.com",
+        .authority_len = 15,
+        .proto = "HTTP/1.1",
+        .headers = h,
+        .n_headers = n,
+        .local_port = 8080,
+    };
+    return r;
+}
+
+#define HDR(n, v)                                                                                  \
+    {                                                                                              \
+        n, sizeof(n) - 1, v, sizeof(v) - 1                                                         \
+    }
+
+static const char *field(const gs_echo_response *r, const char *name)
+{
+    static char value[256];
+    size_t pos = 0, nl, vl;
+    const char *n, *v;
+    while (gs_echo_response_next(r, &pos, &n, &nl, &v, &vl)) {
+        if (strcmp(n, name) == 0) {
+            snprintf(value, sizeof(value), "%.*s", (int)vl, v);
+            return value;
+        }
+    }
+    return NULL;
+}
+
+START_TEST(json_echo)
+{
+    fixture f;
+    fx_init(&f);
+    gs_echo_header h[] = {HDR("Host", "app.example.com"), HDR("x-forwarded-for", "1.2.3.4"),
+                          HDR("ACCEPT", "a"), HDR("accept", "b"), HDR("x_odd", "keep")};
+    gs_echo_request req = mkreq("GET", "/a/b?x=1&y=%20", h, 5);
+    gs_echo_handle(&f.ctx, &req, &f.resp);
+    ck_assert_int_eq(f.resp.status, 200);
+    ck_assert_str_eq(field(&f.resp, "x-gatesim-backend"), "team-a/app/r1");
+    ck_assert_str_eq(field(&f.resp, "content-type"), "application/json");
+    ck_assert_str_eq(f.resp.body.data,
+                     "{\"path\":\"/a/b?x=1&y=%20\",\"host\":\"app.example.com\",\"method\":\"GET\","
+                     "\"proto\":\"HTTP/1.1\",\"headers\":{\"X-Forwarded-For\":[\"1.2.3.4\"],"
+                     "\"Accept\":[\"a\",\"b\"],\"x_odd\":[\"keep\"]},\"namespace\":\"team-a\","
+                     "\"ingress\":\"\",\"service\":\"app\",\"pod\":\"r1\",\"httpPort\":\"8080\","
+                     "\"backend\":\"team-a/app/r1\"}\n");
+    ck_assert(f.resp.delay_ns == 0);
+    ck_assert(!f.resp.reset);
+
+    gs_tls_info tls = {"TLSv1.3", "TLS_AES_128_GCM_SHA256", "app.example.com", "h2"};
+    req.tls = &tls;
+    req.proto = "HTTP/2.0";
+    gs_echo_handle(&f.ctx, &req, &f.resp);
+    ck_assert_ptr_nonnull(strstr(
+        f.resp.body.data, "\"tls\":{\"version\":\"TLSv1.3\",\"serverName\":\"app.example.com\","
+                          "\"negotiatedProtocol\":\"h2\",\"cipherSuite\":"
+                          "\"TLS_AES_128_GCM_SHA256\"}"));
+    ck_assert_ptr_nonnull(strstr(f.resp.body.data, "\"proto\":\"HTTP/2.0\""));
+    fx_free(&f);
+}
+END_TEST
+
+START_TEST(status_health_delay_set_header)
+{
+    fixture f;
+    fx_init(&f);
+    gs_echo_request req = mkreq("GET", "/status/418?x", NULL, 0);
+    gs_echo_handle(&f.ctx, &req, &f.resp);
+    ck_assert_int_eq(f.resp.status, 418);
+    ck_assert_uint_eq(f.resp.body.len, 0);
+    ck_assert_str_eq(field(&f.resp, "x-gatesim-backend"), "team-a/app/r1");
+    req = mkreq("GET", "/status/99", NULL, 0);
+    gs_echo_handle(&f.ctx, &req, &f.resp);
+    ck_assert_int_eq(f.resp.status, 400);
+    req = mkreq("GET", "/status/2000", NULL, 0);
+    gs_echo_handle(&f.ctx, &req, &f.resp);
+    ck_assert_int_eq(f.resp.status, 400);
+    req = mkreq("GET", "/health", NULL, 0);
+    gs_echo_handle(&f.ctx, &req, &f.resp);
+    ck_assert_str_eq(f.resp.body.data, "OK");
+
+    req = mkreq("GET", "/slow?a=1&delay=1.5s", NULL, 0);
+    gs_echo_handle(&f.ctx, &req, &f.resp);
+    ck_assert(f.resp.delay_ns == 1500 * GS_NS_PER_MS);
+    req = mkreq("GET", "/slow?delay=bogus", NULL, 0);
+    gs_echo_handle(&f.ctx, &req, &f.resp);
+    ck_assert(f.resp.delay_ns == 0);
+
+    gs_echo_header h[] = {HDR("X-Echo-Set-Header", "X-Foo: bar , X-Two:2,junk,:novalue"),
+                          HDR("x-echo-set-header", "X-Foo:again")};
+    req = mkreq("GET", "/status/201", h, 2);
+    gs_echo_handle(&f.ctx, &req, &f.resp);
+    ck_assert_int_eq(f.resp.status, 201);
+    ck_assert_str_eq(field(&f.resp, "x-foo"), "bar");
+    ck_assert_str_eq(field(&f.resp, "x-two"), "2");
+    size_t foos = 0, pos = 0, nl, vl;
+    const char *n, *v;
+    while (gs_echo_response_next(&f.resp, &pos, &n, &nl, &v, &vl))
+        foos += strcmp(n, "x-foo") == 0;
+    ck_assert_uint_eq(foos, 2);
+    ck_assert_uint_eq(f.resp.n_fields, 4);
+    fx_free(&f);
+}
+END_TEST
+
+START_TEST(faults)
+{
+    fixture f;
+    fx_init(&f);
+    gs_echo_request req = mkreq("GET", "/", NULL, 0);
+    f.cfg.faults.error_rate = 1.0;
+    f.cfg.faults.error_status = 502;
+    gs_echo_handle(&f.ctx, &req, &f.resp);
+    ck_assert_int_eq(f.resp.status, 502);
+    ck_assert_str_eq(field(&f.resp, "x-gatesim-backend"), "team-a/app/r1");
+
+    f.cfg.faults.error_rate = 0.3;
+    int errors = 0;
+    for (int i = 0; i < 2000; i++) {
+        gs_echo_handle(&f.ctx, &req, &f.resp);
+        errors += f.resp.status == 502;
+    }
+    ck_assert_msg(errors > 480 && errors < 720, "error rate 0.3 gave %d/2000", errors);
+
+    f.cfg.faults.error_rate = 0;
+    f.cfg.faults.reset_rate = 1.0;
+    gs_echo_handle(&f.ctx, &req, &f.resp);
+    ck_assert(f.resp.reset);
+
+    f.cfg.faults.reset_rate = 0;
+    f.cfg.faults.delay_ns = 10 * GS_NS_PER_MS;
+    f.cfg.faults.delay_max_ns = 20 * GS_NS_PER_MS;
+    f.cfg.faults.slow_body_ns = GS_NS_PER_MS;
+    int64_t lo = INT64_MAX, hi = 0;
+    for (int i = 0; i < 200; i++) {
+        gs_echo_handle(&f.ctx, &req, &f.resp);
+        lo = f.resp.delay_ns < lo ? f.resp.delay_ns : lo;
+        hi = f.resp.delay_ns > hi ? f.resp.delay_ns : hi;
+    }
+    ck_assert(lo >= 10 * GS_NS_PER_MS && lo < 12 * GS_NS_PER_MS);
+    ck_assert(hi <= 20 * GS_NS_PER_MS && hi > 18 * GS_NS_PER_MS);
+    ck_assert(f.resp.slow_body_ns == GS_NS_PER_MS);
+    fx_free(&f);
+}
+END_TEST
+
+START_TEST(grpc_echo_and_errors)
+{
+    fixture f;
+    fx_init(&f);
+    gs_echo_header h[] = {HDR("content-type", "application/grpc"), HDR("te", "trailers"),
+                          HDR("x-md", "1"), HDR("x-md", "2")};
+    gs_buf body = {0};
+    gs_grpc_frame_write(&body, "\x0a\x02hi", 4);
+    gs_echo_request req = mkreq("POST", "/pkg.Svc/Do", h, 4);
+    req.h2 = true;
+    req.proto = "HTTP/2.0";
+    req.body = body.data;
+    req.body_len = body.len;
+    gs_echo_handle(&f.ctx, &req, &f.resp);
+    ck_assert(f.resp.grpc);
+    ck_assert_int_eq(f.resp.grpc_status, 0);
+    ck_assert_str_eq(field(&f.resp, "content-type"), "application/grpc");
+    const uint8_t *msg;
+    size_t len;
+    bool comp;
+    ck_assert_int_eq(gs_grpc_frame_parse(f.resp.body.data, f.resp.body.len, &msg, &len, &comp, 0),
+                     (ssize_t)f.resp.body.len);
+    gs_grpc_echo e;
+    ck_assert_int_eq(gs_grpc_echo_decode(&e, msg, len), 0);
+    ck_assert_str_eq(e.path, "/pkg.Svc/Do");
+    ck_assert_str_eq(e.host, "app.example.com");
+    ck_assert_str_eq(e.pod, "r1");
+    ck_assert_str_eq(e.ns, "team-a");
+    ck_assert_str_eq(e.backend, "team-a/app/r1");
+    ck_assert_uint_eq(e.request_len, 4);
+    const gs_grpc_echo_header *md = gs_grpc_echo_header_find(&e, "x-md");
+    ck_assert_ptr_nonnull(md);
+    ck_assert_uint_eq(md->n_values, 2);
+    ck_assert_str_eq(md->values[1], "2");
+    gs_grpc_echo_free(&e);
+
+    /* Over HTTP/1.1 the same request is plain HTTP. */
+    req.h2 = false;
+    gs_echo_handle(&f.ctx, &req, &f.resp);
+    ck_assert(!f.resp.grpc);
+
+    gs_echo_header he[] = {HDR("content-type", "application/grpc+proto"),
+                           HDR("x-gatesim-grpc-status", "14"),
+                           HDR("x-gatesim-grpc-message", "down 100%")};
+    req = mkreq("POST", "/pkg.Svc/Do", he, 3);
+    req.h2 = true;
+    gs_echo_handle(&f.ctx, &req, &f.resp);
+    ck_assert(f.resp.grpc);
+    ck_assert_int_eq(f.resp.grpc_status, 14);
+    ck_assert_str_eq(f.resp.grpc_message.data, "down 100%25");
+    ck_assert_uint_eq(f.resp.body.len, 0);
+
+    /* Malformed framing and compressed messages are gRPC errors. */
+    gs_echo_header hc[] = {HDR("content-type", "application/grpc")};
+    req = mkreq("POST", "/pkg.Svc/Do", hc, 1);
+    req.h2 = true;
+    req.body = "\x00\x00\x00\x00\x09short";
+    req.body_len = 10;
+    gs_echo_handle(&f.ctx, &req, &f.resp);
+    ck_assert_int_eq(f.resp.grpc_status, GS_GRPC_INTERNAL);
+    req.body = "\x01\x00\x00\x00\x01x";
+    req.body_len = 6;
+    gs_echo_handle(&f.ctx, &req, &f.resp);
+    ck_assert_int_eq(f.resp.grpc_status, GS_GRPC_UNIMPLEMENTED);
+    gs_buf_free(&body);
+    fx_free(&f);
+}
+END_TEST
+
+START_TEST(request_log_and_control)
+{
+    fixture f;
+    fx_init(&f);
+    gs_echo_header h[] = {HDR("X-Gatesim-Request-Id", "id-1")};
+    gs_echo_request req = mkreq("POST", "/mirror?x=1", h, 1);
+    gs_echo_handle(&f.ctx, &req, &f.resp);
+    req = mkreq("GET", "/other", NULL, 0);
+    gs_echo_handle(&f.ctx, &req, &f.resp);
+
+    gs_echo_request c = mkreq("GET", "/requests?since=0", NULL, 0);
+    gs_echo_handle_control(&f.ctx, &c, &f.resp);
+    ck_assert_int_eq(f.resp.status, 200);
+    ck_assert_ptr_nonnull(
+        strstr(f.resp.body.data,
+               "{\"seq\":1,\"id\":\"id-1\",\"method\":\"POST\",\"path\":\"/mirror?x=1\""));
+    ck_assert_ptr_null(strstr(f.resp.body.data, "/other"));
+    c = mkreq("GET", "/requests?since=1", NULL, 0);
+    gs_echo_handle_control(&f.ctx, &c, &f.resp);
+    ck_assert_ptr_nonnull(strstr(f.resp.body.data, "\"requests\":[]"));
+    c = mkreq("GET", "/stats", NULL, 0);
+    gs_echo_handle_control(&f.ctx, &c, &f.resp);
+    ck_assert_ptr_nonnull(strstr(f.resp.body.data, "\"methods\":{\"POST\":1,\"GET\":1}"));
+    c = mkreq("GET", "/reset", NULL, 0);
+    gs_echo_handle_control(&f.ctx, &c, &f.resp);
+    ck_assert_int_eq(f.resp.status, 405);
+    ck_assert_str_eq(field(&f.resp, "allow"), "POST");
+    c = mkreq("POST", "/reset", NULL, 0);
+    gs_echo_handle_control(&f.ctx, &c, &f.resp);
+    ck_assert_int_eq(f.resp.status, 204);
+    c = mkreq("GET", "/stats", NULL, 0);
+    gs_echo_handle_control(&f.ctx, &c, &f.resp);
+    ck_assert_ptr_nonnull(strstr(f.resp.body.data, "\"requests\":0"));
+    c = mkreq("GET", "/nope", NULL, 0);
+    gs_echo_handle_control(&f.ctx, &c, &f.resp);
+    ck_assert_int_eq(f.resp.status, 404);
+    fx_free(&f);
+}
+END_TEST
+
+START_TEST(helpers)
+{
+    char out[32];
+    gs_echo_canonical_name("x-forwarded-FOR", 15, out);
+    ck_assert_mem_eq(out, "X-Forwarded-For", 15);
+    gs_echo_canonical_name("content-type2", 13, out);
+    ck_assert_mem_eq(out, "Content-Type2", 13);
+    gs_echo_canonical_name("we ird", 6, out);
+    ck_assert_mem_eq(out, "we ird", 6);
+    size_t n;
+    const char *v = gs_echo_query_param("/p?delay=1s&x=2", 15, "x", &n);
+    ck_assert_ptr_nonnull(v);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_int_eq(v[0], '2');
+    ck_assert_ptr_null(gs_echo_query_param("/p?xdelay=1", 11, "delay", &n));
+    ck_assert_ptr_null(gs_echo_query_param("/p", 2, "delay", &n));
+}
+END_TEST
+
+static Suite *handler_suite(void)
+{
+    Suite *s = suite_create("echo_handler");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, json_echo);
+    tcase_add_test(tc, status_health_delay_set_header);
+    tcase_add_test(tc, faults);
+    tcase_add_test(tc, grpc_echo_and_errors);
+    tcase_add_test(tc, request_log_and_control);
+    tcase_add_test(tc, helpers);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return gs_test_run(handler_suite());
+}
