@@ -362,6 +362,7 @@ static void exchange_route(gs_gw_exchange *ex, const gs_gw_exchange_source *src)
 
     /* What every upstream (and mirror) sees, before the route's own filters run. */
     gs_gw_forwarded_strip_hop(&req->headers);
+    gs_gw_headers_remove(&req->headers, "expect"); /* the body is already here */
     gs_gw_forwarded_add(&req->headers, src->client_ip ? src->client_ip : "unknown", ex->scheme);
 
     int64_t timeout = exchange_timeout_ms(ex);

@@ -255,6 +255,39 @@ static void gwf_child(int wfd, gwf_build build)
     _exit(0);
 }
 
+static void gwf_upstream_child(int wfd)
+{
+    signal(SIGPIPE, SIG_IGN);
+    struct event_base *base = event_base_new();
+    static fake_up ups[GWF_UPSTREAMS] = {{"v1", 0, NULL}, {"v2", 0, NULL}, {"mirror", 0, NULL}};
+    int ports[GWF_UPSTREAMS];
+    for (int i = 0; i < GWF_UPSTREAMS; i++) {
+        ups[i].base = base;
+        ports[i] = fake_listen(base, &ups[i]);
+    }
+    ck_assert_int_eq(write(wfd, ports, sizeof(ports)), (int)sizeof(ports));
+    close(wfd);
+    struct event *term = evsignal_new(base, SIGTERM, on_child_term, base);
+    event_add(term, NULL);
+    event_base_dispatch(base);
+    _exit(0);
+}
+
+void gwf_start_upstreams(gwf *f)
+{
+    int p[2];
+    ck_assert_int_eq(pipe(p), 0);
+    f->pid = fork();
+    ck_assert_int_ge(f->pid, 0);
+    if (f->pid == 0) {
+        close(p[0]);
+        gwf_upstream_child(p[1]);
+    }
+    close(p[1]);
+    ck_assert_int_eq((int)read(p[0], f->up_port, sizeof(f->up_port)), (int)sizeof(f->up_port));
+    close(p[0]);
+}
+
 void gwf_start(gwf *f, gwf_build build)
 {
     int p[2];

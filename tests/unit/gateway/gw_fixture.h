@@ -26,6 +26,8 @@ typedef void (*gwf_build)(gs_route_table *t);
  * upstreams), default/dead:8080 → a closed port, default/h2c:8080 → v1 as well. */
 void gwf_start(gwf *f, gwf_build build);
 void gwf_stop(gwf *f);
+/* Starts only the fake upstreams (v1, v2, mirror) in a child; fills |up_port|. */
+void gwf_start_upstreams(gwf *f);
 
 typedef struct gwf_resp {
     int status;
