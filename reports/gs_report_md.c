@@ -39,6 +39,12 @@ static size_t md_longest_backticks(const char *s)
     return best;
 }
 
+/* Evidence longer than this is cut in the summary (GitHub caps a job summary at 1 MiB); the
+ * HTML report and results.json keep it whole. */
+#define MD_MAX_EVIDENCE 4096
+/* Failures listed in full; the rest are counted and left to the HTML report. */
+#define MD_MAX_FAILURES 50
+
 static void md_code_block(gs_buf *b, const char *title, const char *text)
 {
     size_t fence = md_longest_backticks(text) + 1;
@@ -48,10 +54,13 @@ static void md_code_block(gs_buf *b, const char *title, const char *text)
     for (size_t i = 0; i < fence; i++)
         gs_buf_putc(b, '`');
     gs_buf_puts(b, "text\n");
-    /* Inside a fence nothing is markup; only strip NULs the text cannot hold anyway. */
-    gs_buf_puts(b, text);
-    if (text[0] != '\0' && text[strlen(text) - 1] != '\n')
+    /* Inside a fence nothing is markup; only bytes that are not text are replaced. */
+    size_t before = b->len;
+    int cut = gs_report_plain(b, text, MD_MAX_EVIDENCE);
+    if (b->len > before && b->data[b->len - 1] != '\n')
         gs_buf_putc(b, '\n');
+    if (cut)
+        gs_buf_puts(b, "[... cut: the whole text is in report.html and results.json]\n");
     for (size_t i = 0; i < fence; i++)
         gs_buf_putc(b, '`');
     gs_buf_putc(b, '\n');
@@ -150,6 +159,7 @@ void gs_report_markdown(const gs_results *r, gs_buf *out)
     if (!bad)
         return;
     gs_buf_puts(out, "\n### Failures\n");
+    unsigned listed = 0, more = 0;
     for (size_t i = 0; i < r->scenarios_len; i++) {
         const gs_results_scenario *s = r->scenarios[i];
         if (s->result == GS_RESULT_ERROR && s->error != NULL) {
@@ -170,9 +180,16 @@ void gs_report_markdown(const gs_results *r, gs_buf *out)
                 gs_report_escape_md(out, st->message);
                 gs_buf_putc(out, '\n');
             }
-            for (size_t c = 0; c < st->checks_len; c++)
-                if (st->checks[c]->result == GS_RESULT_FAILED)
+            for (size_t c = 0; c < st->checks_len; c++) {
+                if (st->checks[c]->result != GS_RESULT_FAILED)
+                    continue;
+                if (listed++ < MD_MAX_FAILURES)
                     md_failure(out, s, st, st->checks[c]);
+                else
+                    more++;
+            }
         }
     }
+    if (more > 0)
+        gs_buf_printf(out, "\n…and %u more failed checks: see report.html.\n", more);
 }

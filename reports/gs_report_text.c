@@ -143,6 +143,28 @@ void gs_report_escape_md(gs_buf *b, const char *s)
     }
 }
 
+int gs_report_plain(gs_buf *b, const char *s, size_t max)
+{
+    const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
+    const unsigned char *start = p;
+    while (*p != '\0') {
+        unsigned char c = *p;
+        size_t n =
+            (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F ? 0 : text_utf8_len(p);
+        size_t step = n == 0 ? 1 : n;
+        if ((size_t)(p - start) + step > max)
+            return 1;
+        if (c == '\r')
+            ;
+        else if (n == 0)
+            gs_buf_puts(b, TEXT_REPLACEMENT);
+        else
+            gs_buf_append(b, p, n);
+        p += step;
+    }
+    return 0;
+}
+
 void gs_report_percent(gs_buf *b, double share)
 {
     if (isnan(share))

@@ -16,6 +16,11 @@ void gs_report_escape_xml(gs_buf *b, const char *s, int newline_refs);
  * become <br>, so a message cannot break the table or inject HTML. */
 void gs_report_escape_md(gs_buf *b, const char *s);
 
+/* Appends |s| as plain text for a code block: invalid UTF-8 and control characters other than
+ * \t \n become U+FFFD, \r is dropped, and at most |max| bytes of |s| are used (cut on a
+ * character boundary). Returns 1 when |s| was cut, else 0. */
+int gs_report_plain(gs_buf *b, const char *s, size_t max);
+
 /* Formats a share in [0,1] as a percentage with one decimal ("70.0%"); NaN gives "n/a". */
 void gs_report_percent(gs_buf *b, double share);
 

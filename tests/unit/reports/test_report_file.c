@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static char *file_make_dir(void)
@@ -119,6 +121,48 @@ START_TEST(write_all_writes_each_format)
 }
 END_TEST
 
+/* A writer killed at an arbitrary moment (SIGKILL: no cleanup) leaves the previous or the
+ * next complete report, never a torn one. */
+START_TEST(killed_writer_leaves_valid_reports)
+{
+    char *dir = file_make_dir();
+    gs_results *r = sample_results();
+    /* Make the report big enough that a write takes a while. */
+    for (int i = 0; i < 300; i++) {
+        gs_results_scenario *s = gs_results_add_scenario(r, "bulk", "bulk.yaml");
+        s->result = GS_RESULT_PASSED;
+        gs_results_set(&s->description, "%0500d", i);
+    }
+    gs_error err;
+    ck_assert_int_eq(gs_report_write_all(r, dir, GS_REPORT_JSON | GS_REPORT_JUNIT, &err), 0);
+    for (int round = 0; round < 5; round++) {
+        pid_t pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+            for (unsigned i = 0;; i++) {
+                r->seed = i;
+                gs_report_write_all(r, dir, GS_REPORT_JSON | GS_REPORT_JUNIT, NULL);
+            }
+        }
+        usleep(3000 + 7000 * (useconds_t)round);
+        kill(pid, SIGKILL);
+        int status;
+        waitpid(pid, &status, 0);
+        char *cmd =
+            gs_xasprintf("/usr/bin/python3 -c 'import json, sys, xml.etree.ElementTree as E; "
+                         "d = json.load(open(sys.argv[1])); assert len(d[\"scenarios\"]) == 304; "
+                         "assert E.parse(sys.argv[2]).getroot().get(\"tests\") == \"304\"' "
+                         "%s/results.json %s/junit.xml",
+                         dir, dir);
+        ck_assert_msg(system(cmd) == 0, "round %d: torn report", round);
+        free(cmd);
+    }
+    file_clean_dir(dir); /* also removes the killed writer's leftover temporary files */
+    gs_results_free(r);
+    free(dir);
+}
+END_TEST
+
 START_TEST(formats_parse_lists)
 {
     unsigned f = 0;
@@ -141,9 +185,11 @@ int main(void)
 {
     Suite *s = suite_create("reports/file");
     TCase *tc = tcase_create("file");
+    tcase_set_timeout(tc, 60);
     tcase_add_test(tc, write_file_replaces_atomically);
     tcase_add_test(tc, write_file_reports_errors);
     tcase_add_test(tc, write_all_writes_each_format);
+    tcase_add_test(tc, killed_writer_leaves_valid_reports);
     tcase_add_test(tc, formats_parse_lists);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
