@@ -22,6 +22,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+const char *gwf_extra_backends[4];
+
 /* ---- fake upstream (child) ---------------------------------------------------------------- */
 
 typedef struct fake_up {
@@ -214,6 +216,8 @@ static void gwf_child(int wfd, gwf_build build)
         ck_assert_int_eq(gs_gw_endpoints_add_spec(&eps, spec, NULL), 0);
     }
     ck_assert_int_eq(gs_gw_endpoints_add_spec(&eps, "default/dead:8080=127.0.0.1:1", NULL), 0);
+    for (size_t i = 0; i < GS_ARRAY_LEN(gwf_extra_backends) && gwf_extra_backends[i]; i++)
+        ck_assert_int_eq(gs_gw_endpoints_add_spec(&eps, gwf_extra_backends[i], NULL), 0);
 
     gs_route_table *t;
     gs_route_table_new(&t, NULL);

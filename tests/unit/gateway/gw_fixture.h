@@ -19,6 +19,9 @@ typedef struct gwf {
     int up_port[GWF_UPSTREAMS];
 } gwf;
 
+/* More --backend specs for the child (set before gwf_start; NULL-terminated). */
+extern const char *gwf_extra_backends[4];
+
 /* Builds the table in the child. Must add listeners and routes, not compile. */
 typedef void (*gwf_build)(gs_route_table *t);
 
