@@ -1,0 +1,392 @@
+/* SPDX-License-Identifier: MIT */
+/* The scenario's object set: reading manifests into keyed items, replace/delete, and rendering
+ * the desired state (with synthesized Namespaces, Services and Secrets) as YAML text. Rendering
+ * re-emits parsed nodes in flow style, quoting exactly the scalars that must stay strings. */
+#include "gs_objset.h"
+
+#include "gs_alloc.h"
+#include "gs_json.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const char *const objset_cluster_kinds[] = {"GatewayClass",
+                                                   "Namespace",
+                                                   "ClusterRole",
+                                                   "ClusterRoleBinding",
+                                                   "CustomResourceDefinition",
+                                                   NULL};
+
+static bool objset_cluster_scoped(const char *kind)
+{
+    for (size_t i = 0; objset_cluster_kinds[i]; i++)
+        if (strcmp(kind, objset_cluster_kinds[i]) == 0)
+            return true;
+    return false;
+}
+
+/* ---- emitting ---- */
+
+/* Characters a plain scalar may hold and still read back the same inside a flow collection. */
+static bool objset_plain_safe(const char *s, size_t n)
+{
+    if (n == 0)
+        return false;
+    if (strchr("-?:", s[0]) && (n == 1 || s[1] == ' '))
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (!(c >= 'a' && c <= 'z') && !(c >= 'A' && c <= 'Z') && !(c >= '0' && c <= '9') &&
+            !strchr("._/-+=~()^$;", c) && c < 0x80)
+            return false;
+        if (c >= 0x80)
+            return false;
+    }
+    /* These are never strings when plain; a string spelled so must be quoted. */
+    return true;
+}
+
+static void objset_emit_scalar(gs_buf *out, const gs_yaml_node *n)
+{
+    gs_yaml_type t = gs_yaml_type_of(n);
+    if (t != GS_YAML_T_STR) {
+        /* null, booleans and numbers: the text as written reads back as the same value. */
+        if (n->len == 0)
+            gs_buf_puts(out, "null");
+        else
+            gs_buf_append(out, n->str, n->len);
+        return;
+    }
+    if (n->style == GS_YAML_PLAIN && n->tag == NULL && objset_plain_safe(n->str, n->len))
+        gs_buf_append(out, n->str, n->len);
+    else
+        gs_json_escape(out, n->str, n->len);
+}
+
+static void objset_emit(gs_buf *out, const gs_yaml_node *n, int depth)
+{
+    if (n == NULL) {
+        gs_buf_puts(out, "null");
+        return;
+    }
+    if (depth > GS_YAML_MAX_DEPTH) {
+        gs_buf_puts(out, "null");
+        return;
+    }
+    switch (n->kind) {
+    case GS_YAML_SCALAR:
+        objset_emit_scalar(out, n);
+        break;
+    case GS_YAML_MAPPING:
+        gs_buf_putc(out, '{');
+        for (size_t i = 0; i < n->npairs; i++) {
+            if (i)
+                gs_buf_puts(out, ", ");
+            objset_emit(out, n->pairs[i].key, depth + 1);
+            gs_buf_puts(out, ": ");
+            objset_emit(out, n->pairs[i].value, depth + 1);
+        }
+        gs_buf_putc(out, '}');
+        break;
+    case GS_YAML_SEQUENCE:
+        gs_buf_putc(out, '[');
+        for (size_t i = 0; i < n->nitems; i++) {
+            if (i)
+                gs_buf_puts(out, ", ");
+            objset_emit(out, n->items[i], depth + 1);
+        }
+        gs_buf_putc(out, ']');
+        break;
+    }
+}
+
+void gs_objset_emit_yaml(gs_buf *out, const gs_yaml_node *n)
+{
+    objset_emit(out, n, 0);
+}
+
+/* ---- adding and removing ---- */
+
+static gs_objset_item *objset_lookup(const gs_objset *set, const char *kind, const char *ns,
+                                     const char *name)
+{
+    if (ns == NULL)
+        ns = "";
+    for (size_t i = 0; i < set->len; i++) {
+        gs_objset_item *it = &set->items[i];
+        if (strcmp(it->kind, kind) == 0 && strcmp(it->ns, ns) == 0 && strcmp(it->name, name) == 0)
+            return it;
+    }
+    return NULL;
+}
+
+const gs_objset_item *gs_objset_find(const gs_objset *set, const char *kind, const char *ns,
+                                     const char *name)
+{
+    return objset_lookup(set, kind, ns, name);
+}
+
+static int objset_add_node(gs_objset *set, const gs_yaml_node *obj, gs_error *err)
+{
+    if (obj == NULL)
+        return 0; /* empty document */
+    if (obj->kind != GS_YAML_MAPPING)
+        return gs_error_set_at(err, GS_ERR_INVALID, obj->pos,
+                               "%s:%u:%u: an object must be a mapping", obj->pos.file,
+                               obj->pos.line, obj->pos.col);
+    const char *kind = gs_yaml_str(gs_yaml_get(obj, "kind"));
+    if (kind && strcmp(kind, "List") == 0) {
+        const gs_yaml_node *items = gs_yaml_get(obj, "items");
+        for (size_t i = 0; items && items->kind == GS_YAML_SEQUENCE && i < items->nitems; i++) {
+            int rc = objset_add_node(set, items->items[i], err);
+            if (rc < 0)
+                return rc;
+        }
+        return 0;
+    }
+    const gs_yaml_node *meta = gs_yaml_get(obj, "metadata");
+    const char *name = gs_yaml_str(gs_yaml_get(meta, "name"));
+    if (kind == NULL || name == NULL)
+        return gs_error_set_at(err, GS_ERR_INVALID, obj->pos,
+                               "%s:%u:%u: an object needs kind and metadata.name", obj->pos.file,
+                               obj->pos.line, obj->pos.col);
+    const char *ns = "";
+    if (!objset_cluster_scoped(kind)) {
+        ns = gs_yaml_str(gs_yaml_get(meta, "namespace"));
+        if (ns == NULL || ns[0] == '\0')
+            ns = "default";
+    }
+    gs_objset_item *it = objset_lookup(set, kind, ns, name);
+    if (it == NULL) {
+        gs_xgrow((void **)&set->items, &set->cap, set->len + 1, sizeof(*set->items));
+        it = &set->items[set->len++];
+    }
+    *it = (gs_objset_item){kind, ns, name, obj, obj->pos};
+    return 0;
+}
+
+static bool objset_yaml_name(const char *name)
+{
+    size_t n = strlen(name);
+    return (n > 5 && strcmp(name + n - 5, ".yaml") == 0) ||
+           (n > 4 && strcmp(name + n - 4, ".yml") == 0);
+}
+
+static int objset_cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int objset_add_path(gs_objset *set, const char *path, int depth, gs_error *err)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return gs_error_set_errno(err, errno, "%s", path);
+    if (S_ISDIR(st.st_mode)) {
+        if (depth > 16)
+            return 0;
+        DIR *d = opendir(path);
+        if (d == NULL)
+            return gs_error_set_errno(err, errno, "%s", path);
+        char **names = NULL;
+        size_t n = 0, cap = 0;
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            if (e->d_name[0] == '.')
+                continue;
+            gs_xgrow((void **)&names, &cap, n + 1, sizeof(*names));
+            names[n++] = gs_xasprintf("%s/%s", path, e->d_name);
+        }
+        closedir(d);
+        if (n)
+            qsort(names, n, sizeof(*names), objset_cmp_names);
+        int rc = 0;
+        for (size_t i = 0; i < n; i++) {
+            struct stat cst;
+            if (rc == 0 && stat(names[i], &cst) == 0 &&
+                (S_ISDIR(cst.st_mode) || objset_yaml_name(names[i])))
+                rc = objset_add_path(set, names[i], depth + 1, err);
+            free(names[i]);
+        }
+        free(names);
+        return rc;
+    }
+    gs_yaml_stream *s = NULL;
+    int rc = gs_yaml_parse_file(&s, path, err);
+    if (rc < 0)
+        return rc;
+    gs_xgrow((void **)&set->streams, &set->cap_streams, set->n_streams + 1, sizeof(*set->streams));
+    set->streams[set->n_streams++] = s;
+    for (size_t i = 0; i < s->ndocs && rc == 0; i++)
+        rc = objset_add_node(set, s->docs[i], err);
+    return rc;
+}
+
+int gs_objset_add_source(gs_objset *set, const gs_scenario_source *src, gs_error *err)
+{
+    if (src->inline_obj)
+        return objset_add_node(set, src->inline_obj, err);
+    if (src->path)
+        return objset_add_path(set, src->path, 0, err);
+    return gs_error_set(err, GS_ERR_INVALID, "empty manifest source");
+}
+
+int gs_objset_delete(gs_objset *set, const char *kind, const char *ns, const char *name)
+{
+    if (objset_cluster_scoped(kind))
+        ns = "";
+    gs_objset_item *it = objset_lookup(set, kind, ns ? ns : "", name);
+    if (it == NULL)
+        return GS_ERR_NOT_FOUND;
+    size_t i = (size_t)(it - set->items);
+    memmove(&set->items[i], &set->items[i + 1], (set->len - i - 1) * sizeof(*it));
+    set->len--;
+    return 0;
+}
+
+/* ---- rendering ---- */
+
+typedef struct objset_docs {
+    char **items;
+    size_t len, cap;
+} objset_docs;
+
+static void objset_docs_push(objset_docs *d, char *doc)
+{
+    gs_xgrow((void **)&d->items, &d->cap, d->len + 1, sizeof(*d->items));
+    d->items[d->len++] = doc;
+}
+
+static bool objset_seen(const char *const *list, size_t n, const char *s)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(list[i], s) == 0)
+            return true;
+    return false;
+}
+
+static void objset_b64(gs_buf *out, const char *s)
+{
+    size_t n = strlen(s);
+    char *dst = gs_buf_reserve(out, 4 * ((n + 2) / 3) + 1);
+    int w = EVP_EncodeBlock((unsigned char *)dst, (const unsigned char *)s, (int)n);
+    out->len += (size_t)w;
+    out->data[out->len] = '\0';
+}
+
+static void objset_render_namespace(objset_docs *d, const gs_scenario *sc, const char *ns)
+{
+    gs_buf b = {0};
+    gs_buf_puts(&b, "{apiVersion: v1, kind: Namespace, metadata: {name: ");
+    gs_json_escape(&b, ns, strlen(ns));
+    gs_buf_puts(&b, ", labels: {\"kubernetes.io/metadata.name\": ");
+    gs_json_escape(&b, ns, strlen(ns));
+    for (size_t i = 0; i < sc->n_namespaces; i++) {
+        if (strcmp(sc->namespaces[i].name, ns) != 0)
+            continue;
+        for (size_t j = 0; j < sc->namespaces[i].n_labels; j++) {
+            const gs_scenario_kv *l = &sc->namespaces[i].labels[j];
+            gs_buf_puts(&b, ", ");
+            gs_json_escape(&b, l->name, strlen(l->name));
+            gs_buf_puts(&b, ": ");
+            gs_json_escape(&b, l->value, strlen(l->value));
+        }
+    }
+    gs_buf_puts(&b, "}}}");
+    objset_docs_push(d, gs_buf_take(&b));
+}
+
+static void objset_render_service(objset_docs *d, const gs_scenario_backend *be)
+{
+    gs_buf b = {0};
+    gs_buf_puts(&b, "{apiVersion: v1, kind: Service, metadata: {name: ");
+    gs_json_escape(&b, be->name, strlen(be->name));
+    gs_buf_puts(&b, ", namespace: ");
+    gs_json_escape(&b, be->ns, strlen(be->ns));
+    gs_buf_puts(&b, ", labels: {\"gatesim.dev/backend\": \"true\"}}, spec: {ports: [");
+    for (size_t i = 0; i < be->n_ports; i++)
+        gs_buf_printf(&b, "%s{name: port-%u, port: %u, protocol: TCP}", i ? ", " : "", be->ports[i],
+                      be->ports[i]);
+    gs_buf_puts(&b, "]}}");
+    objset_docs_push(d, gs_buf_take(&b));
+}
+
+static void objset_render_secret(objset_docs *d, const gs_objset_secret *s)
+{
+    gs_buf b = {0};
+    gs_buf_puts(&b, "{apiVersion: v1, kind: Secret, type: kubernetes.io/tls, metadata: {name: ");
+    gs_json_escape(&b, s->name, strlen(s->name));
+    gs_buf_puts(&b, ", namespace: ");
+    gs_json_escape(&b, s->ns, strlen(s->ns));
+    gs_buf_puts(&b, "}, data: {tls.crt: ");
+    objset_b64(&b, s->cert_pem);
+    gs_buf_puts(&b, ", tls.key: ");
+    objset_b64(&b, s->key_pem);
+    gs_buf_puts(&b, "}}");
+    objset_docs_push(d, gs_buf_take(&b));
+}
+
+void gs_objset_render(const gs_objset *set, const gs_scenario *sc, const gs_objset_secret *secrets,
+                      size_t n_secrets, char ***docs, size_t *n_docs)
+{
+    objset_docs d = {0};
+    for (size_t i = 0; i < set->len; i++) {
+        gs_buf b = {0};
+        gs_objset_emit_yaml(&b, set->items[i].node);
+        objset_docs_push(&d, gs_buf_take(&b));
+    }
+    /* Every namespace in use exists, with the scenario's labels, unless declared as an object. */
+    const char **used = NULL;
+    size_t n_used = 0, cap_used = 0;
+#define OBJSET_USE(nsname)                                                                         \
+    do {                                                                                           \
+        const char *u_ = (nsname);                                                                 \
+        if (u_ && u_[0] && !objset_seen(used, n_used, u_)) {                                       \
+            gs_xgrow((void **)&used, &cap_used, n_used + 1, sizeof(*used));                        \
+            used[n_used++] = u_;                                                                   \
+        }                                                                                          \
+    } while (0)
+    for (size_t i = 0; i < set->len; i++)
+        OBJSET_USE(set->items[i].ns);
+    for (size_t i = 0; i < sc->n_namespaces; i++)
+        OBJSET_USE(sc->namespaces[i].name);
+    for (size_t i = 0; i < sc->n_backends; i++)
+        OBJSET_USE(sc->backends[i].ns);
+    for (size_t i = 0; i < n_secrets; i++)
+        OBJSET_USE(secrets[i].ns);
+#undef OBJSET_USE
+    for (size_t i = 0; i < n_used; i++)
+        if (!objset_lookup(set, "Namespace", "", used[i]))
+            objset_render_namespace(&d, sc, used[i]);
+    free(used);
+    for (size_t i = 0; i < sc->n_backends; i++)
+        if (!objset_lookup(set, "Service", sc->backends[i].ns, sc->backends[i].name))
+            objset_render_service(&d, &sc->backends[i]);
+    for (size_t i = 0; i < n_secrets; i++)
+        if (!objset_lookup(set, "Secret", secrets[i].ns, secrets[i].name))
+            objset_render_secret(&d, &secrets[i]);
+    *docs = d.items;
+    *n_docs = d.len;
+}
+
+void gs_objset_docs_free(char **docs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(docs[i]);
+    free(docs);
+}
+
+void gs_objset_free(gs_objset *set)
+{
+    if (set == NULL)
+        return;
+    for (size_t i = 0; i < set->n_streams; i++)
+        gs_yaml_stream_free(set->streams[i]);
+    free(set->streams);
+    free(set->items);
+    memset(set, 0, sizeof(*set));
+}

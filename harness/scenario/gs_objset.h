@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/* The object set a scenario applies to its target, step by step: the user's objects (from
+ * manifest files and inline), keyed by kind/namespace/name so a later `apply` replaces and
+ * `delete` removes, plus what the runner synthesizes around them: a Namespace for every
+ * namespace in use (with the scenario's labels), a Service for every declared backend, and a
+ * kubernetes.io/tls Secret for every generated certificate. Rendering turns the set into YAML
+ * documents for gs_target; this file does no other I/O than reading manifests. */
+#ifndef GS_OBJSET_H
+#define GS_OBJSET_H
+
+#include "gs_scenario.h"
+
+#include "gs_buf.h"
+
+typedef struct gs_objset_item {
+    const char *kind;
+    const char *ns; /* "" for cluster-scoped kinds */
+    const char *name;
+    const gs_yaml_node *node; /* borrowed from a stream the set (or the scenario) owns */
+    gs_pos pos;
+} gs_objset_item;
+
+/* A certificate generated for a `tls:` entry, as PEM. */
+typedef struct gs_objset_secret {
+    const char *ns;
+    const char *name;
+    const char *cert_pem;
+    const char *key_pem;
+} gs_objset_secret;
+
+typedef struct gs_objset {
+    gs_objset_item *items;
+    size_t len, cap;
+    gs_yaml_stream **streams; /* manifest files read so far */
+    size_t n_streams, cap_streams;
+} gs_objset;
+
+/* Adds the objects of |src| (a file, a folder of *.yaml / *.yml, or an inline object; `kind:
+ * List` is unpacked) to |set|, replacing objects with the same kind/namespace/name. Returns 0,
+ * or GS_ERR_IO / GS_ERR_PARSE / GS_ERR_INVALID with file:line:col in |err|. */
+int gs_objset_add_source(gs_objset *set, const gs_scenario_source *src, gs_error *err);
+
+/* Removes kind/ns/name (ns NULL or "" for cluster-scoped). GS_ERR_NOT_FOUND when absent. */
+int gs_objset_delete(gs_objset *set, const char *kind, const char *ns, const char *name);
+
+/* The object kind/ns/name, or NULL. */
+const gs_objset_item *gs_objset_find(const gs_objset *set, const char *kind, const char *ns,
+                                     const char *name);
+
+/* Renders the whole desired state as YAML documents (flow style, one object each): the user's
+ * objects, then the synthesized Namespaces, Services (one per declared backend, unless the user
+ * declared that Service) and Secrets (unless declared). *docs gets malloc'd strings; free with
+ * gs_objset_docs_free. */
+void gs_objset_render(const gs_objset *set, const gs_scenario *sc, const gs_objset_secret *secrets,
+                      size_t n_secrets, char ***docs, size_t *n_docs);
+void gs_objset_docs_free(char **docs, size_t n);
+
+/* Appends |n| as flow-style YAML that reads back with the same types (a plain `80` stays an
+ * integer, a quoted "80" a string). */
+void gs_objset_emit_yaml(gs_buf *out, const gs_yaml_node *n);
+
+void gs_objset_free(gs_objset *set);
+
+#endif
