@@ -1,0 +1,873 @@
+/* SPDX-License-Identifier: MIT */
+/* Checking a step's responses against its `expect` block. Per-response checks keep a count of
+ * offenders and the first offending exchange (request and response as text, for the report);
+ * aggregate checks (split, mirror, latency) read the merged traffic result and call the
+ * statistics module. What the backend saw comes from the echo body: JSON for HTTP, the
+ * EchoResponse message for gRPC. */
+#include "gs_expect.h"
+
+#include "gs_alloc.h"
+#include "gs_buf.h"
+#include "gs_gof.h"
+#include "gs_grpc.h"
+#include "gs_json_parse.h"
+#include "gs_plan.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define EXPECT_EVIDENCE_BODY 2048
+
+void gs_expect_obs_init(gs_expect_obs *o, const gs_scenario_send *send,
+                        const gs_scenario_expect *ex, const char *authority,
+                        const char *request_id_prefix, uint64_t requests)
+{
+    memset(o, 0, sizeof(*o));
+    o->send = send;
+    o->ex = ex;
+    o->authority = authority;
+    o->request_id_prefix = request_id_prefix;
+    o->id_bits = requests + 1;
+    o->answered = gs_xcalloc((size_t)(o->id_bits + 7) / 8, 1);
+    if (ex && ex->n_mirror) {
+        o->mirrored = gs_xcalloc(ex->n_mirror, sizeof(*o->mirrored));
+        for (size_t i = 0; i < ex->n_mirror; i++)
+            o->mirrored[i] = gs_xcalloc((size_t)(o->id_bits + 7) / 8, 1);
+    }
+}
+
+static void expect_tally_clear(gs_expect_tally *t)
+{
+    free(t->first_message);
+    free(t->first_request);
+    free(t->first_response);
+    memset(t, 0, sizeof(*t));
+}
+
+void gs_expect_obs_clear(gs_expect_obs *o)
+{
+    expect_tally_clear(&o->status);
+    expect_tally_clear(&o->grpc_status);
+    expect_tally_clear(&o->backend);
+    expect_tally_clear(&o->request);
+    expect_tally_clear(&o->response);
+    expect_tally_clear(&o->redirect);
+    if (o->mirrored && o->ex)
+        for (size_t i = 0; i < o->ex->n_mirror; i++)
+            free(o->mirrored[i]);
+    free(o->mirrored);
+    free(o->answered);
+    memset(o, 0, sizeof(*o));
+}
+
+/* ---- evidence ---- */
+
+static char *expect_request_text(const gs_expect_obs *o, const gs_traffic_response *r)
+{
+    const gs_scenario_send *s = o->send;
+    gs_buf b = {0};
+    bool h2 = s->protocol != GS_SCENARIO_HTTP1;
+    if (s->protocol == GS_SCENARIO_GRPC)
+        gs_buf_printf(&b, "POST /%s/%s HTTP/2 (gRPC)\n", s->grpc_service ? s->grpc_service : "",
+                      s->grpc_method ? s->grpc_method : "");
+    else
+        gs_buf_printf(&b, "%s %s %s\n", s->method, s->path, h2 ? "HTTP/2" : "HTTP/1.1");
+    gs_buf_printf(&b, "%s: %s\n", h2 ? ":authority" : "Host", o->authority ? o->authority : "");
+    for (size_t i = 0; i < s->n_headers; i++)
+        gs_buf_printf(&b, "%s: %s\n", s->headers[i].name, s->headers[i].value);
+    if (r->request_id)
+        gs_buf_printf(&b, "x-gatesim-request-id: %s\n", r->request_id);
+    return gs_buf_take(&b);
+}
+
+static char *expect_response_text(const gs_traffic_response *r)
+{
+    gs_buf b = {0};
+    if (r->error != GS_TRAFFIC_OK) {
+        gs_buf_printf(&b, "no response: %s%s%s\n", gs_traffic_error_name(r->error),
+                      r->detail ? ": " : "", r->detail ? r->detail : "");
+        return gs_buf_take(&b);
+    }
+    gs_buf_printf(&b, "status %d\n", r->status);
+    for (size_t i = 0; i < r->num_headers; i++)
+        gs_buf_printf(&b, "%s: %s\n", r->headers[i].name, r->headers[i].value);
+    for (size_t i = 0; i < r->num_trailers; i++)
+        gs_buf_printf(&b, "%s: %s (trailer)\n", r->trailers[i].name, r->trailers[i].value);
+    if (r->body_len) {
+        gs_buf_putc(&b, '\n');
+        size_t n = r->body_len < EXPECT_EVIDENCE_BODY ? r->body_len : EXPECT_EVIDENCE_BODY;
+        if (r->grpc_status >= 0 || r->body_len != strnlen(r->body, r->body_len)) {
+            gs_buf_printf(&b, "(%zu bytes of binary body)", r->body_len);
+        } else {
+            gs_buf_append(&b, r->body, n);
+            if (n < r->body_total)
+                gs_buf_printf(&b, "... (%llu bytes in all)", (unsigned long long)r->body_total);
+        }
+        gs_buf_putc(&b, '\n');
+    }
+    return gs_buf_take(&b);
+}
+
+static void expect_offend(gs_expect_obs *o, gs_expect_tally *t, const gs_traffic_response *r,
+                          const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void expect_offend(gs_expect_obs *o, gs_expect_tally *t, const gs_traffic_response *r,
+                          const char *fmt, ...)
+{
+    if (t->bad++ > 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    char msg[1024];
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    t->first_message = gs_xstrdup(msg);
+    t->first_request = expect_request_text(o, r);
+    t->first_response = expect_response_text(r);
+}
+
+/* ---- what the backend saw ---- */
+
+/* A header as the backend saw it: name and values. */
+typedef struct expect_seen_header {
+    const char *name;
+    const char *const *values;
+    size_t n_values;
+} expect_seen_header;
+
+typedef struct expect_seen {
+    const char *method, *path, *host, *service_ns, *service;
+    expect_seen_header *headers;
+    size_t n_headers;
+    gs_json_value *json; /* owns the strings when parsed from JSON */
+    gs_grpc_echo grpc;   /* owns them when parsed from gRPC */
+    bool is_grpc;
+    const char **value_arena; /* JSON header values collected as arrays */
+} expect_seen;
+
+static void expect_seen_free(expect_seen *s)
+{
+    if (s->json)
+        gs_json_value_free(s->json);
+    if (s->is_grpc)
+        gs_grpc_echo_free(&s->grpc);
+    if (s->headers && !s->is_grpc) {
+        for (size_t i = 0; i < s->n_headers; i++)
+            free((void *)(uintptr_t)s->headers[i].values);
+    }
+    free(s->headers);
+}
+
+static int expect_seen_parse(const gs_traffic_response *r, bool grpc, expect_seen *s)
+{
+    memset(s, 0, sizeof(*s));
+    if (grpc) {
+        if (gs_grpc_echo_decode(&s->grpc, r->body, r->body_len) != 0)
+            return GS_ERR_PARSE;
+        s->is_grpc = true;
+        s->method = s->grpc.method;
+        s->path = s->grpc.path;
+        s->host = s->grpc.host;
+        s->n_headers = s->grpc.n_headers;
+        s->headers = gs_xcalloc(s->n_headers ? s->n_headers : 1, sizeof(*s->headers));
+        for (size_t i = 0; i < s->n_headers; i++)
+            s->headers[i] = (expect_seen_header){s->grpc.headers[i].name, s->grpc.headers[i].values,
+                                                 s->grpc.headers[i].n_values};
+        return 0;
+    }
+    gs_json_limits lim = {.max_depth = 16, .max_values = 100000};
+    if (r->body_len < r->body_total ||
+        gs_json_parse(r->body, r->body_len, &lim, &s->json, NULL) != 0 ||
+        s->json->type != GS_JSON_OBJECT)
+        return GS_ERR_PARSE;
+    s->method = gs_json_get_string(s->json, "method", NULL);
+    s->path = gs_json_get_string(s->json, "path", NULL);
+    s->host = gs_json_get_string(s->json, "host", NULL);
+    const gs_json_value *h = gs_json_get(s->json, "headers");
+    if (h && h->type == GS_JSON_OBJECT) {
+        s->headers = gs_xcalloc(h->len ? h->len : 1, sizeof(*s->headers));
+        for (size_t i = 0; i < h->len; i++) {
+            const gs_json_value *v = h->items[i];
+            const char **vals = gs_xcalloc(v->len ? v->len : 1, sizeof(*vals));
+            size_t n = 0;
+            if (v->type == GS_JSON_ARRAY) {
+                for (size_t j = 0; j < v->len; j++)
+                    if (v->items[j]->type == GS_JSON_STRING)
+                        vals[n++] = v->items[j]->str;
+            } else if (v->type == GS_JSON_STRING) {
+                vals[n++] = v->str;
+            }
+            s->headers[s->n_headers++] = (expect_seen_header){h->keys[i], vals, n};
+        }
+    }
+    return 0;
+}
+
+static const expect_seen_header *expect_seen_find(const expect_seen *s, const char *name)
+{
+    for (size_t i = 0; i < s->n_headers; i++)
+        if (strcasecmp(s->headers[i].name, name) == 0)
+            return &s->headers[i];
+    return NULL;
+}
+
+static void expect_values_text(char *out, size_t n, const expect_seen_header *h)
+{
+    size_t len = 0;
+    out[0] = '\0';
+    for (size_t i = 0; h && i < h->n_values && len < n; i++)
+        len += (size_t)snprintf(out + len, n - len, "%s\"%s\"", i ? ", " : "", h->values[i]);
+}
+
+/* ---- per-response checks ---- */
+
+static const char *expect_resp_header(const gs_traffic_response *r, const char *name)
+{
+    for (size_t i = 0; i < r->num_headers; i++)
+        if (strcasecmp(r->headers[i].name, name) == 0)
+            return r->headers[i].value;
+    return NULL;
+}
+
+/* The Service part "ns/name" of an x-gatesim-backend value "ns/name/replica", in |out|. */
+static const char *expect_service_of(const char *backend, char *out, size_t n)
+{
+    if (backend == NULL)
+        return NULL;
+    const char *s1 = strchr(backend, '/');
+    const char *s2 = s1 ? strchr(s1 + 1, '/') : NULL;
+    size_t len = s2 ? (size_t)(s2 - backend) : strlen(backend);
+    if (len >= n)
+        len = n - 1;
+    memcpy(out, backend, len);
+    out[len] = '\0';
+    return out;
+}
+
+static void expect_check_request(gs_expect_obs *o, const gs_traffic_response *r)
+{
+    const gs_scenario_http_expect *q = &o->ex->request;
+    if (r->backend == NULL) {
+        expect_offend(o, &o->request, r, "the response did not come from a backend");
+        return;
+    }
+    expect_seen seen;
+    if (expect_seen_parse(r, o->send->protocol == GS_SCENARIO_GRPC, &seen) != 0) {
+        expect_offend(o, &o->request, r, "the backend's echo body could not be read");
+        expect_seen_free(&seen);
+        return;
+    }
+    if (q->method && (!seen.method || strcmp(seen.method, q->method) != 0))
+        expect_offend(o, &o->request, r, "the backend saw method %s, expected %s",
+                      seen.method ? seen.method : "(none)", q->method);
+    else if (q->path && (!seen.path || strcmp(seen.path, q->path) != 0))
+        expect_offend(o, &o->request, r, "the backend saw path %s, expected %s",
+                      seen.path ? seen.path : "(none)", q->path);
+    else if (q->host && (!seen.host || strcasecmp(seen.host, q->host) != 0))
+        expect_offend(o, &o->request, r, "the backend saw host %s, expected %s",
+                      seen.host ? seen.host : "(none)", q->host);
+    else {
+        for (size_t i = 0; i < q->n_headers; i++) {
+            const expect_seen_header *h = expect_seen_find(&seen, q->headers[i].name);
+            bool match = false;
+            for (size_t j = 0; h && j < h->n_values; j++)
+                match |= strcmp(h->values[j], q->headers[i].value) == 0;
+            if (!match) {
+                char vals[512];
+                expect_values_text(vals, sizeof(vals), h);
+                if (h)
+                    expect_offend(o, &o->request, r, "the backend saw %s: %s, expected \"%s\"",
+                                  q->headers[i].name, vals, q->headers[i].value);
+                else
+                    expect_offend(o, &o->request, r,
+                                  "the backend did not see header %s (expected \"%s\")",
+                                  q->headers[i].name, q->headers[i].value);
+                goto out;
+            }
+        }
+        for (size_t i = 0; i < q->n_absent; i++) {
+            const expect_seen_header *h = expect_seen_find(&seen, q->absent[i]);
+            if (h) {
+                char vals[512];
+                expect_values_text(vals, sizeof(vals), h);
+                expect_offend(o, &o->request, r, "the backend saw %s: %s, expected it absent",
+                              q->absent[i], vals);
+                goto out;
+            }
+        }
+    }
+out:
+    expect_seen_free(&seen);
+}
+
+static void expect_check_response(gs_expect_obs *o, const gs_traffic_response *r)
+{
+    const gs_scenario_http_expect *p = &o->ex->response;
+    for (size_t i = 0; i < p->n_headers; i++) {
+        bool found = false, match = false;
+        const char *first = NULL;
+        for (size_t j = 0; j < r->num_headers; j++) {
+            if (strcasecmp(r->headers[j].name, p->headers[i].name) != 0)
+                continue;
+            if (!found)
+                first = r->headers[j].value;
+            found = true;
+            match |= strcmp(r->headers[j].value, p->headers[i].value) == 0;
+        }
+        if (!match) {
+            if (found)
+                expect_offend(o, &o->response, r, "response header %s: \"%s\", expected \"%s\"",
+                              p->headers[i].name, first, p->headers[i].value);
+            else
+                expect_offend(o, &o->response, r, "response header %s missing (expected \"%s\")",
+                              p->headers[i].name, p->headers[i].value);
+            return;
+        }
+    }
+    for (size_t i = 0; i < p->n_absent; i++) {
+        const char *v = expect_resp_header(r, p->absent[i]);
+        if (v) {
+            expect_offend(o, &o->response, r, "response header %s: \"%s\", expected it absent",
+                          p->absent[i], v);
+            return;
+        }
+    }
+}
+
+static bool expect_status_in(const gs_scenario_expect *ex, int status)
+{
+    for (size_t i = 0; i < ex->n_statuses; i++)
+        if (ex->statuses[i] == status)
+            return true;
+    return false;
+}
+
+/* The index a request id carries after the prefix, or UINT64_MAX. */
+static uint64_t expect_id_index(const gs_expect_obs *o, const char *id)
+{
+    if (id == NULL || o->request_id_prefix == NULL)
+        return UINT64_MAX;
+    size_t pl = strlen(o->request_id_prefix);
+    if (strncmp(id, o->request_id_prefix, pl) != 0 || id[pl] < '0' || id[pl] > '9')
+        return UINT64_MAX;
+    char *end;
+    unsigned long long v = strtoull(id + pl, &end, 10);
+    if (*end != '\0' || v >= o->id_bits)
+        return UINT64_MAX;
+    return v;
+}
+
+void gs_expect_observe(gs_expect_obs *o, const gs_traffic_response *r)
+{
+    if (r->warmup)
+        return;
+    o->observed++;
+    const gs_scenario_expect *ex = o->ex;
+    bool ok = r->error == GS_TRAFFIC_OK;
+    if (ok && r->index < o->id_bits)
+        o->answered[r->index / 8] |= (uint8_t)(1u << (r->index % 8));
+    if (ex == NULL || !ex->present)
+        return;
+    if (ex->n_statuses && (!ok || !expect_status_in(ex, r->status))) {
+        if (ok)
+            expect_offend(o, &o->status, r, "status %d", r->status);
+        else
+            expect_offend(o, &o->status, r, "no response (%s)", gs_traffic_error_name(r->error));
+    }
+    if (ex->has_grpc_status && (!ok || r->grpc_status != ex->grpc_status)) {
+        int got = r->grpc_status >= 0 ? r->grpc_status : (int)gs_grpc_code_from_http(r->status);
+        if (!ok)
+            expect_offend(o, &o->grpc_status, r, "no response (%s)",
+                          gs_traffic_error_name(r->error));
+        else
+            expect_offend(o, &o->grpc_status, r, "grpc-status %d (%s)%s", got,
+                          gs_grpc_code_name(got),
+                          r->grpc_status < 0 ? " from the HTTP status" : "");
+    }
+    char svc[256];
+    const char *service = expect_service_of(r->backend, svc, sizeof(svc));
+    if (ex->backend && (!ok || service == NULL || strcmp(service, ex->backend) != 0)) {
+        if (!ok)
+            expect_offend(o, &o->backend, r, "no response (%s)", gs_traffic_error_name(r->error));
+        else if (service == NULL)
+            expect_offend(o, &o->backend, r, "status %d answered without a backend", r->status);
+        else
+            expect_offend(o, &o->backend, r, "answered by %s", r->backend);
+    }
+    if (ex->backend_none && ok && service != NULL)
+        expect_offend(o, &o->backend, r, "answered by backend %s", r->backend);
+    if (ex->backend_none && !ok)
+        expect_offend(o, &o->backend, r, "no response (%s)", gs_traffic_error_name(r->error));
+    if (ex->request.present) {
+        if (!ok)
+            expect_offend(o, &o->request, r, "no response (%s)", gs_traffic_error_name(r->error));
+        else
+            expect_check_request(o, r);
+    }
+    if (ex->response.present) {
+        if (!ok)
+            expect_offend(o, &o->response, r, "no response (%s)", gs_traffic_error_name(r->error));
+        else
+            expect_check_response(o, r);
+    }
+    if (ex->has_redirect) {
+        const char *loc = ok ? expect_resp_header(r, "location") : NULL;
+        if (!ok)
+            expect_offend(o, &o->redirect, r, "no response (%s)", gs_traffic_error_name(r->error));
+        else if (r->status < 300 || r->status > 399 ||
+                 (ex->redirect_status && r->status != ex->redirect_status))
+            expect_offend(o, &o->redirect, r, "status %d", r->status);
+        else if (ex->redirect_location && (loc == NULL || strcmp(loc, ex->redirect_location) != 0))
+            expect_offend(o, &o->redirect, r, "Location %s%s%s", loc ? "\"" : "",
+                          loc ? loc : "missing", loc ? "\"" : "");
+    }
+}
+
+void gs_expect_mirror_seen(gs_expect_obs *o, size_t mirror, const char *id)
+{
+    if (o->ex == NULL || mirror >= o->ex->n_mirror)
+        return;
+    uint64_t i = expect_id_index(o, id);
+    if (i != UINT64_MAX)
+        o->mirrored[mirror][i / 8] |= (uint8_t)(1u << (i % 8));
+}
+
+void gs_expect_mirror_counts(const gs_expect_obs *o, size_t mirror, uint64_t *hits,
+                             uint64_t *answered)
+{
+    uint64_t h = 0, a = 0;
+    for (uint64_t i = 0; i < o->id_bits; i++) {
+        bool ans = o->answered[i / 8] & (1u << (i % 8));
+        a += ans;
+        if (ans && o->mirrored && mirror < o->ex->n_mirror)
+            h += (o->mirrored[mirror][i / 8] & (1u << (i % 8))) != 0;
+    }
+    *hits = h;
+    *answered = a;
+}
+
+/* ---- finishing ---- */
+
+static void expect_counts_text(gs_buf *b, const gs_traffic_counts *c, const char *sep_first)
+{
+    for (size_t i = 0; i < c->len; i++)
+        gs_buf_printf(b, "%s%s \xc3\x97%llu", i ? ", " : sep_first, c->items[i].name,
+                      (unsigned long long)c->items[i].count);
+}
+
+static void expect_errors_text(gs_buf *b, const gs_traffic_result *res)
+{
+    bool first = true;
+    for (int e = 1; e < GS_TRAFFIC_ERR_COUNT; e++) {
+        if (res->errors[e] == 0)
+            continue;
+        gs_buf_printf(b, "%s%s \xc3\x97%llu", first ? (b->len ? "; errors: " : "errors: ") : ", ",
+                      gs_traffic_error_name((gs_traffic_error)e),
+                      (unsigned long long)res->errors[e]);
+        first = false;
+    }
+}
+
+static gs_results_check *expect_tally_check(gs_results_step *step, const char *kind,
+                                            gs_expect_tally *t, uint64_t total,
+                                            const char *expected, const char *observed,
+                                            unsigned *failed)
+{
+    gs_results_check *c = gs_results_add_check(step, kind);
+    gs_results_set(&c->expected, "%s", expected);
+    gs_results_set(&c->observed, "%s", observed);
+    if (total == 0) {
+        c->result = GS_RESULT_FAILED;
+        gs_results_set(&c->message, "no responses to check");
+        (*failed)++;
+    } else if (t->bad == 0) {
+        c->result = GS_RESULT_PASSED;
+        gs_results_set(&c->message, "all %llu responses as expected", (unsigned long long)total);
+    } else {
+        c->result = GS_RESULT_FAILED;
+        gs_results_set(&c->message, "%llu of %llu responses did not match; first: %s",
+                       (unsigned long long)t->bad, (unsigned long long)total, t->first_message);
+        gs_results_set(&c->evidence_request, "%s", t->first_request);
+        gs_results_set(&c->evidence_response, "%s", t->first_response);
+        (*failed)++;
+    }
+    return c;
+}
+
+static void expect_split(gs_expect_obs *o, const gs_traffic_result *res,
+                         const gs_scenario_statistics *stats, gs_results_step *step,
+                         unsigned *failed)
+{
+    const gs_scenario_expect *ex = o->ex;
+    gs_results_check *c = gs_results_add_check(step, "split");
+    /* Rows: the expected backends, then anything else that answered (weight 0), then the
+     * responses no backend answered and the requests that failed (weight 0 too: a split among
+     * backends means every request reached one of them). */
+    size_t cap = ex->n_split + res->backends.len + 2;
+    gs_gof_backend *rows = gs_xcalloc(cap, sizeof(*rows));
+    const char **names = gs_xcalloc(cap, sizeof(*names));
+    size_t k = 0;
+    double total_w = 0;
+    for (size_t i = 0; i < ex->n_split; i++) {
+        names[k] = ex->split[i].backend;
+        rows[k].weight = ex->split[i].weight;
+        rows[k].count = gs_traffic_counts_get(&res->backends, ex->split[i].backend);
+        total_w += ex->split[i].weight;
+        k++;
+    }
+    for (size_t i = 0; i < res->backends.len; i++) {
+        bool known = false;
+        for (size_t j = 0; j < ex->n_split; j++)
+            known |= strcmp(res->backends.items[i].name, ex->split[j].backend) == 0;
+        if (!known && res->backends.items[i].count > 0) {
+            names[k] = strcmp(res->backends.items[i].name, "none") == 0
+                           ? "(no backend)"
+                           : res->backends.items[i].name;
+            rows[k].weight = 0;
+            rows[k].count = res->backends.items[i].count;
+            k++;
+        }
+    }
+    uint64_t errs = 0;
+    for (int e = 1; e < GS_TRAFFIC_ERR_COUNT; e++)
+        errs += res->errors[e];
+    if (errs) {
+        names[k] = "(no response)";
+        rows[k].weight = 0;
+        rows[k].count = errs;
+        k++;
+    }
+    gs_gof_result gr;
+    gs_error err = {0};
+    int rc = gs_gof_split(rows, k, stats->alpha, stats->power, &gr, &err);
+    gs_buf exp = {0}, obs = {0};
+    for (size_t i = 0; i < ex->n_split; i++)
+        gs_buf_printf(&exp, "%s%s %g", i ? ", " : "", ex->split[i].backend, ex->split[i].weight);
+    if (rc < 0) {
+        c->result = GS_RESULT_ERROR;
+        gs_results_set(&c->message, "%s", err.msg);
+        (*failed)++;
+        goto out;
+    }
+    for (size_t i = 0; i < k; i++) {
+        gs_results_share *sh = gs_results_add_share(c, names[i]);
+        sh->expected_weight = rows[i].weight;
+        sh->expected_share = total_w > 0 ? rows[i].weight / total_w : NAN;
+        sh->observed_count = rows[i].count;
+        sh->observed_share = rows[i].observed_share;
+        sh->ci_low = rows[i].ci_low;
+        sh->ci_high = rows[i].ci_high;
+        sh->detectable = rows[i].detectable;
+        sh->p_value = rows[i].p_value;
+        gs_buf_printf(&obs, "%s%s %llu (%.1f%%)", i ? ", " : "", names[i],
+                      (unsigned long long)rows[i].count,
+                      gr.n ? 100.0 * (double)rows[i].count / (double)gr.n : 0.0);
+    }
+    c->p_value = gr.p_value;
+    c->alpha = stats->alpha;
+    c->power = stats->power;
+    c->samples = gr.n;
+    c->detectable = gr.detectable;
+    gs_results_set(&c->method, "%s", gs_gof_method_name(gr.method));
+    if (gr.passed) {
+        c->result = GS_RESULT_PASSED;
+        gs_results_set(&c->message,
+                       "counts agree with the weights (%s, p = %.3g > alpha %g; a deviation of "
+                       "%.1f%% would be detected with probability %g)",
+                       gs_gof_method_name(gr.method), gr.p_value, stats->alpha, 100 * gr.detectable,
+                       stats->power);
+    } else {
+        c->result = GS_RESULT_FAILED;
+        (*failed)++;
+        size_t culprit = k;
+        for (size_t i = 0; i < k && culprit == k; i++)
+            if (rows[i].weight == 0 && rows[i].count > 0)
+                culprit = i;
+        if (gr.n == 0)
+            gs_results_set(&c->message, "no responses to count");
+        else if (culprit < k)
+            gs_results_set(&c->message, "%s has weight 0 but answered %llu requests",
+                           names[culprit], (unsigned long long)rows[culprit].count);
+        else
+            gs_results_set(&c->message,
+                           "counts do not fit the weights (%s, p = %.3g <= alpha %g: a correct "
+                           "implementation fails this way with probability alpha)",
+                           gs_gof_method_name(gr.method), gr.p_value, stats->alpha);
+    }
+out:
+    gs_results_set(&c->expected, "%s", exp.data ? exp.data : "");
+    gs_results_set(&c->observed, "%s", obs.data ? obs.data : "");
+    gs_buf_free(&exp);
+    gs_buf_free(&obs);
+    free(rows);
+    free(names);
+}
+
+static void expect_mirror(gs_expect_obs *o, const gs_scenario_statistics *stats,
+                          gs_results_step *step, unsigned *failed)
+{
+    const gs_scenario_expect *ex = o->ex;
+    for (size_t m = 0; m < ex->n_mirror; m++) {
+        const gs_scenario_mirror *mi = &ex->mirror[m];
+        gs_results_check *c = gs_results_add_check(step, "mirror");
+        uint64_t hits, answered;
+        gs_expect_mirror_counts(o, m, &hits, &answered);
+        gs_gof_fraction_result fr;
+        gs_error err = {0};
+        gs_results_set(&c->expected, "%s receives %g of the requests", mi->backend, mi->fraction);
+        gs_results_set(&c->observed, "%llu of %llu request ids arrived (%.1f%%)",
+                       (unsigned long long)hits, (unsigned long long)answered,
+                       answered ? 100.0 * (double)hits / (double)answered : 0.0);
+        gs_results_share *sh = gs_results_add_share(c, mi->backend);
+        sh->expected_share = mi->fraction;
+        sh->observed_count = hits;
+        if (gs_gof_fraction(hits, answered, mi->fraction, stats->alpha, &fr, &err) < 0) {
+            c->result = GS_RESULT_ERROR;
+            gs_results_set(&c->message, "%s", err.msg);
+            (*failed)++;
+            continue;
+        }
+        sh->observed_share = fr.observed;
+        sh->ci_low = fr.ci_low;
+        sh->ci_high = fr.ci_high;
+        sh->p_value = fr.p_value;
+        c->samples = answered;
+        if (!fr.exact) {
+            c->p_value = fr.p_value;
+            c->alpha = stats->alpha;
+            gs_results_set(&c->method, "exact-binomial");
+        }
+        if (answered == 0) {
+            c->result = GS_RESULT_FAILED;
+            gs_results_set(&c->message, "no answered requests to match against the mirror");
+            (*failed)++;
+        } else if (fr.passed) {
+            c->result = GS_RESULT_PASSED;
+            if (fr.exact)
+                gs_results_set(&c->message, "every request id %s %s",
+                               mi->fraction > 0 ? "reached" : "stayed away from", mi->backend);
+            else
+                gs_results_set(&c->message, "mirrored share fits %g (p = %.3g > alpha %g)",
+                               mi->fraction, fr.p_value, stats->alpha);
+        } else {
+            c->result = GS_RESULT_FAILED;
+            (*failed)++;
+            if (fr.exact)
+                gs_results_set(&c->message, "%llu of %llu request ids %s %s",
+                               (unsigned long long)(mi->fraction > 0 ? answered - hits : hits),
+                               (unsigned long long)answered,
+                               mi->fraction > 0 ? "never reached" : "reached", mi->backend);
+            else
+                gs_results_set(&c->message,
+                               "mirrored share %.3f does not fit %g (p = %.3g <= alpha %g)",
+                               fr.observed, mi->fraction, fr.p_value, stats->alpha);
+        }
+    }
+}
+
+static void expect_latency(const gs_scenario_latency *l, const gs_traffic_result *res,
+                           gs_results_step *step, unsigned *failed)
+{
+    struct {
+        const char *name;
+        double pct;
+        int64_t limit;
+    } rows[] = {{"p50", 50, l->p50_ns},
+                {"p90", 90, l->p90_ns},
+                {"p99", 99, l->p99_ns},
+                {"p999", 99.9, l->p999_ns},
+                {"max", 100, l->max_ns}};
+    gs_results_check *c = gs_results_add_check(step, "latency");
+    gs_buf exp = {0}, obs = {0}, bad = {0};
+    uint64_t count = res->latency ? gs_histogram_count(res->latency) : 0;
+    for (size_t i = 0; i < GS_ARRAY_LEN(rows); i++) {
+        if (rows[i].limit <= 0)
+            continue;
+        int64_t v = count
+                        ? (rows[i].pct >= 100 ? gs_histogram_max(res->latency)
+                                              : gs_histogram_percentile(res->latency, rows[i].pct))
+                        : 0;
+        gs_buf_printf(&exp, "%s%s <= %.3f ms", exp.len ? ", " : "", rows[i].name,
+                      (double)rows[i].limit / 1e6);
+        gs_buf_printf(&obs, "%s%s %.3f ms", obs.len ? ", " : "", rows[i].name, (double)v / 1e6);
+        if (v > rows[i].limit)
+            gs_buf_printf(&bad, "%s%s %.3f ms > %.3f ms", bad.len ? ", " : "", rows[i].name,
+                          (double)v / 1e6, (double)rows[i].limit / 1e6);
+    }
+    gs_results_set(&c->expected, "%s", exp.data ? exp.data : "");
+    gs_results_set(&c->observed, "%s", obs.data ? obs.data : "");
+    if (count == 0) {
+        c->result = GS_RESULT_FAILED;
+        gs_results_set(&c->message, "no responses to measure");
+        (*failed)++;
+    } else if (bad.len) {
+        c->result = GS_RESULT_FAILED;
+        gs_results_set(&c->message, "over the limit: %s", bad.data);
+        (*failed)++;
+    } else {
+        c->result = GS_RESULT_PASSED;
+        gs_results_set(&c->message, "within the limits over %llu responses",
+                       (unsigned long long)count);
+    }
+    gs_buf_free(&exp);
+    gs_buf_free(&obs);
+    gs_buf_free(&bad);
+}
+
+unsigned gs_expect_finish(gs_expect_obs *o, const gs_traffic_result *res,
+                          const gs_scenario_statistics *stats, gs_results_step *step)
+{
+    const gs_scenario_expect *ex = o->ex;
+    unsigned failed = 0;
+    if (ex == NULL || !ex->present)
+        return 0;
+    uint64_t total = res->requests;
+    gs_buf b = {0};
+    if (ex->n_statuses) {
+        for (size_t i = 0; i < ex->n_statuses; i++)
+            gs_buf_printf(&b, "%s%d", i ? " or " : "", ex->statuses[i]);
+        char *expected = gs_buf_take(&b);
+        expect_counts_text(&b, &res->statuses, "");
+        expect_errors_text(&b, res);
+        expect_tally_check(step, "status", &o->status, total, expected, b.data ? b.data : "",
+                           &failed);
+        free(expected);
+        gs_buf_reset(&b);
+    }
+    if (ex->has_grpc_status) {
+        char expected[64];
+        snprintf(expected, sizeof(expected), "%d (%s)", ex->grpc_status,
+                 gs_grpc_code_name(ex->grpc_status));
+        expect_counts_text(&b, &res->grpc_statuses, "");
+        expect_errors_text(&b, res);
+        expect_tally_check(step, "grpcStatus", &o->grpc_status, total, expected,
+                           b.data ? b.data : "", &failed);
+        gs_buf_reset(&b);
+    }
+    if (ex->backend || ex->backend_none) {
+        expect_counts_text(&b, &res->backends, "");
+        expect_errors_text(&b, res);
+        expect_tally_check(step, "backend", &o->backend, total,
+                           ex->backend_none ? "no backend answers" : ex->backend,
+                           b.data ? b.data : "", &failed);
+        gs_buf_reset(&b);
+    }
+    if (ex->n_split)
+        expect_split(o, res, stats, step, &failed);
+    if (ex->request.present) {
+        const gs_scenario_http_expect *q = &ex->request;
+        if (q->method)
+            gs_buf_printf(&b, "method %s; ", q->method);
+        if (q->path)
+            gs_buf_printf(&b, "path %s; ", q->path);
+        if (q->host)
+            gs_buf_printf(&b, "host %s; ", q->host);
+        for (size_t i = 0; i < q->n_headers; i++)
+            gs_buf_printf(&b, "%s: %s; ", q->headers[i].name, q->headers[i].value);
+        for (size_t i = 0; i < q->n_absent; i++)
+            gs_buf_printf(&b, "no %s; ", q->absent[i]);
+        char *expected = gs_buf_take(&b);
+        gs_buf_printf(&b, "%llu of %llu as expected", (unsigned long long)(total - o->request.bad),
+                      (unsigned long long)total);
+        expect_tally_check(step, "request", &o->request, total, expected, b.data, &failed);
+        free(expected);
+        gs_buf_reset(&b);
+    }
+    if (ex->response.present) {
+        const gs_scenario_http_expect *p = &ex->response;
+        for (size_t i = 0; i < p->n_headers; i++)
+            gs_buf_printf(&b, "%s: %s; ", p->headers[i].name, p->headers[i].value);
+        for (size_t i = 0; i < p->n_absent; i++)
+            gs_buf_printf(&b, "no %s; ", p->absent[i]);
+        char *expected = gs_buf_take(&b);
+        gs_buf_printf(&b, "%llu of %llu as expected", (unsigned long long)(total - o->response.bad),
+                      (unsigned long long)total);
+        expect_tally_check(step, "response", &o->response, total, expected, b.data, &failed);
+        free(expected);
+        gs_buf_reset(&b);
+    }
+    if (ex->has_redirect) {
+        if (ex->redirect_status)
+            gs_buf_printf(&b, "%d", ex->redirect_status);
+        else
+            gs_buf_puts(&b, "3xx");
+        if (ex->redirect_location)
+            gs_buf_printf(&b, " to %s", ex->redirect_location);
+        char *expected = gs_buf_take(&b);
+        gs_buf_printf(&b, "%llu of %llu as expected", (unsigned long long)(total - o->redirect.bad),
+                      (unsigned long long)total);
+        expect_tally_check(step, "redirect", &o->redirect, total, expected, b.data, &failed);
+        free(expected);
+        gs_buf_reset(&b);
+    }
+    if (ex->n_mirror)
+        expect_mirror(o, stats, step, &failed);
+    if (ex->latency.present)
+        expect_latency(&ex->latency, res, step, &failed);
+    gs_buf_free(&b);
+    return failed;
+}
+
+int gs_expect_plan_requests(const gs_scenario_expect *ex, const gs_scenario_statistics *stats,
+                            uint64_t *out, gs_error *err)
+{
+    uint64_t n = 0;
+    if (ex->n_split) {
+        double *w = gs_xcalloc(ex->n_split, sizeof(*w));
+        for (size_t i = 0; i < ex->n_split; i++)
+            w[i] = ex->split[i].weight;
+        uint64_t k;
+        int rc = gs_plan_requests(w, ex->n_split, stats->alpha, stats->power, stats->min_effect, &k,
+                                  err);
+        free(w);
+        if (rc < 0)
+            return rc;
+        n = k;
+    }
+    for (size_t i = 0; i < ex->n_mirror; i++) {
+        double f = ex->mirror[i].fraction;
+        if (f <= 0 || f >= 1)
+            continue;
+        double w[2] = {f, 1 - f};
+        uint64_t k;
+        int rc = gs_plan_requests(w, 2, stats->alpha, stats->power, stats->min_effect, &k, err);
+        if (rc < 0)
+            return rc;
+        if (k > n)
+            n = k;
+    }
+    if (n == 0)
+        n = 100;
+    *out = n;
+    return 0;
+}
+
+static void expect_copy_counts(gs_results_counts *dst, const gs_traffic_counts *src)
+{
+    for (size_t i = 0; i < src->len; i++)
+        gs_results_counts_add(dst, src->items[i].name, src->items[i].count);
+}
+
+void gs_expect_fill_traffic(gs_results_traffic *t, const gs_traffic_result *res)
+{
+    t->present = true;
+    t->requests = res->requests;
+    t->duration_seconds = res->duration_s;
+    t->rps = res->rps;
+    if (res->latency && gs_histogram_count(res->latency)) {
+        t->latency_ms.p50 = (double)gs_histogram_percentile(res->latency, 50) / 1e6;
+        t->latency_ms.p90 = (double)gs_histogram_percentile(res->latency, 90) / 1e6;
+        t->latency_ms.p99 = (double)gs_histogram_percentile(res->latency, 99) / 1e6;
+        t->latency_ms.p999 = (double)gs_histogram_percentile(res->latency, 99.9) / 1e6;
+        t->latency_ms.max = (double)gs_histogram_max(res->latency) / 1e6;
+    }
+    expect_copy_counts(&t->statuses, &res->statuses);
+    expect_copy_counts(&t->backends, &res->backends);
+    for (int e = 1; e < GS_TRAFFIC_ERR_COUNT; e++)
+        if (res->errors[e])
+            gs_results_counts_add(&t->errors, gs_traffic_error_name((gs_traffic_error)e),
+                                  res->errors[e]);
+}

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/* Expectations: a step's `expect` block checked against what its traffic produced. Responses
+ * are observed one by one (from the traffic callback) into bounded counters plus the first
+ * offending exchange of each check; when the traffic is over, gs_expect_finish turns them and
+ * the merged traffic result into gs_results checks (status, grpcStatus, backend, split, request,
+ * response, redirect, mirror, latency). Statistics come from harness/stats; no I/O here. */
+#ifndef GS_EXPECT_H
+#define GS_EXPECT_H
+
+#include "gs_scenario.h"
+
+#include "gs_results.h"
+#include "gs_traffic.h"
+
+/* One check's running state: how many responses offended, and the first one as evidence. */
+typedef struct gs_expect_tally {
+    uint64_t bad;
+    char *first_message;  /* why the first offender offended */
+    char *first_request;  /* its request, as text */
+    char *first_response; /* its response, as text */
+} gs_expect_tally;
+
+typedef struct gs_expect_obs {
+    const gs_scenario_send *send;  /* borrowed */
+    const gs_scenario_expect *ex;  /* borrowed */
+    const char *authority;         /* the Host the requests carried */
+    const char *request_id_prefix; /* as given to gs_traffic, or NULL */
+    uint64_t observed;             /* measured requests seen */
+    gs_expect_tally status, grpc_status, backend, request, response, redirect;
+    /* Request ids (by index) that got a response, and per mirror expectation the ids that
+     * reached the mirror backend. Bit sets of |id_bits| bits. */
+    uint8_t *answered;
+    uint8_t **mirrored;
+    uint64_t id_bits;
+} gs_expect_obs;
+
+/* Prepares |o| for a step sending up to |requests| requests (bit sets are sized from it). All
+ * pointers are borrowed until gs_expect_obs_clear. */
+void gs_expect_obs_init(gs_expect_obs *o, const gs_scenario_send *send,
+                        const gs_scenario_expect *ex, const char *authority,
+                        const char *request_id_prefix, uint64_t requests);
+void gs_expect_obs_clear(gs_expect_obs *o);
+
+/* Observes one finished request (call from the traffic callback; serialize the calls). */
+void gs_expect_observe(gs_expect_obs *o, const gs_traffic_response *r);
+
+/* Records that request id |id| reached the backend of mirror expectation |mirror|. Ids with
+ * another prefix or out of range are ignored. */
+void gs_expect_mirror_seen(gs_expect_obs *o, size_t mirror, const char *id);
+
+/* How many answered requests reached mirror expectation |mirror|, and how many were answered. */
+void gs_expect_mirror_counts(const gs_expect_obs *o, size_t mirror, uint64_t *hits,
+                             uint64_t *answered);
+
+/* Adds one check per expectation of |o->ex| to |step| and returns the number that failed.
+ * |res| is the merged traffic result; |stats| the scenario's statistics settings. */
+unsigned gs_expect_finish(gs_expect_obs *o, const gs_traffic_result *res,
+                          const gs_scenario_statistics *stats, gs_results_step *step);
+
+/* The request count `requests: auto` stands for: the smallest n for which the step's split
+ * (and fractional mirror) checks detect a deviation of stats->min_effect with stats->power.
+ * Returns 0 or GS_ERR_RANGE / GS_ERR_INVALID with a message. */
+int gs_expect_plan_requests(const gs_scenario_expect *ex, const gs_scenario_statistics *stats,
+                            uint64_t *out, gs_error *err);
+
+/* Fills the results' traffic section from a traffic result. */
+void gs_expect_fill_traffic(gs_results_traffic *t, const gs_traffic_result *res);
+
+#endif

@@ -1,0 +1,404 @@
+/* SPDX-License-Identifier: MIT */
+/* Expectation checks on synthetic responses: the harness must be able to fail. A 75/25 split
+ * checked against 70/30 fails and against 75/25 passes; a zero-weight backend claimed at 2%
+ * fails while its correct claim passes; a missing header fails with the offending exchange as
+ * evidence; an unconfigured mirror fails; plus status, backend, redirect, response headers,
+ * gRPC status and latency. */
+#include "gs_expect.h"
+#include "gs_alloc.h"
+#include "gs_test.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static gs_scenario_send send_get = {.present = true, .method = "GET", .path = "/x"};
+
+typedef struct fake_result {
+    gs_traffic_result res;
+} fake_result;
+
+static void counts_set(gs_traffic_counts *c, const char *name, uint64_t n)
+{
+    gs_xgrow((void **)&c->items, &c->cap, c->len + 1, sizeof(*c->items));
+    c->items[c->len++] = (gs_traffic_count){gs_xstrdup(name), n};
+}
+
+static void counts_free(gs_traffic_counts *c)
+{
+    for (size_t i = 0; i < c->len; i++)
+        free(c->items[i].name);
+    free(c->items);
+}
+
+static gs_results *results;
+static gs_results_step *step;
+
+static void setup(void)
+{
+    gs_results_new(&results, "builtin", 0, 1);
+    gs_results_scenario *sc = gs_results_add_scenario(results, "t", "t.yaml");
+    step = gs_results_add_step(sc, "s");
+}
+
+static void teardown(void)
+{
+    gs_results_free(results);
+}
+
+/* Runs a split check of |counts| (per backend) against |weights| with the default statistics
+ * and n planned from them; returns the check. */
+static gs_results_check *split_check(const char *const *names, const double *weights,
+                                     const uint64_t *counts, size_t k, unsigned *failed)
+{
+    gs_scenario_weight *w = gs_xcalloc(k, sizeof(*w));
+    for (size_t i = 0; i < k; i++)
+        w[i] = (gs_scenario_weight){names[i], weights[i], {0}};
+    gs_scenario_expect ex = {.present = true, .split = w, .n_split = k};
+    gs_scenario_statistics st = {.alpha = 0.001, .power = 0.99, .min_effect = 0.02};
+    gs_traffic_result res = {0};
+    for (size_t i = 0; i < k; i++) {
+        if (counts[i])
+            counts_set(&res.backends, names[i], counts[i]);
+        res.requests += counts[i];
+        res.responses += counts[i];
+    }
+    gs_expect_obs o;
+    gs_expect_obs_init(&o, &send_get, &ex, "app.example.com", "r-", res.requests);
+    *failed = gs_expect_finish(&o, &res, &st, step);
+    gs_expect_obs_clear(&o);
+    counts_free(&res.backends);
+    free(w);
+    return step->checks[step->checks_len - 1];
+}
+
+static uint64_t planned(const double *weights, size_t k)
+{
+    gs_scenario_weight w[4];
+    for (size_t i = 0; i < k; i++)
+        w[i] = (gs_scenario_weight){"x", weights[i], {0}};
+    gs_scenario_expect ex = {.present = true, .split = w, .n_split = k};
+    gs_scenario_statistics st = {.alpha = 0.001, .power = 0.99, .min_effect = 0.02};
+    uint64_t n = 0;
+    ck_assert_int_eq(gs_expect_plan_requests(&ex, &st, &n, NULL), 0);
+    return n;
+}
+
+START_TEST(expect_split_75_25_against_70_30_fails)
+{
+    static const char *const names[] = {"default/stable", "default/canary"};
+    double want[] = {70, 30};
+    uint64_t n = planned(want, 2);
+    ck_assert_uint_gt(n, 1000);
+    ck_assert_uint_lt(n, 200000);
+    uint64_t got[] = {n * 3 / 4, n - n * 3 / 4}; /* what a 75/25 gateway delivers */
+    unsigned failed;
+    gs_results_check *c = split_check(names, want, got, 2, &failed);
+    ck_assert_uint_eq(failed, 1);
+    ck_assert_int_eq(c->result, GS_RESULT_FAILED);
+    ck_assert(c->p_value <= 0.001);
+    ck_assert_str_eq(c->method, "exact-binomial");
+    ck_assert_uint_eq(c->shares_len, 2);
+    ck_assert_double_eq_tol(c->shares[0]->expected_share, 0.7, 1e-12);
+    ck_assert(c->shares[0]->ci_low > 0.7); /* the interval excludes the claim */
+    ck_assert(strstr(c->message, "do not fit the weights") != NULL);
+}
+END_TEST
+
+START_TEST(expect_split_75_25_correct_passes)
+{
+    static const char *const names[] = {"default/stable", "default/canary"};
+    double want[] = {75, 25};
+    uint64_t n = planned(want, 2);
+    uint64_t got[] = {n * 3 / 4, n - n * 3 / 4};
+    unsigned failed;
+    gs_results_check *c = split_check(names, want, got, 2, &failed);
+    ck_assert_uint_eq(failed, 0);
+    ck_assert_int_eq(c->result, GS_RESULT_PASSED);
+    ck_assert(c->p_value > 0.001);
+    ck_assert(c->detectable > 0 && c->detectable <= 0.02 + 1e-9);
+    ck_assert_uint_eq(c->samples, n);
+}
+END_TEST
+
+START_TEST(expect_zero_weight_claimed_at_2_percent_fails)
+{
+    /* The route gives app-b weight 0; the scenario claims 98/2. */
+    static const char *const names[] = {"default/a", "default/b"};
+    double claim[] = {98, 2};
+    uint64_t n = planned(claim, 2);
+    uint64_t got[] = {n, 0};
+    unsigned failed;
+    gs_results_check *c = split_check(names, claim, got, 2, &failed);
+    ck_assert_uint_eq(failed, 1);
+    ck_assert_int_eq(c->result, GS_RESULT_FAILED);
+    /* Claimed correctly (100/0) it passes. */
+    double right[] = {100, 0};
+    c = split_check(names, right, got, 2, &failed);
+    ck_assert_uint_eq(failed, 0);
+    ck_assert_int_eq(c->result, GS_RESULT_PASSED);
+    /* And one request on a zero-weight backend fails outright. */
+    uint64_t leak[] = {n - 1, 1};
+    c = split_check(names, right, leak, 2, &failed);
+    ck_assert_uint_eq(failed, 1);
+    ck_assert_str_eq(c->message, "default/b has weight 0 but answered 1 requests");
+}
+END_TEST
+
+/* A response from backend |svc| whose echo body shows |headers_json|. */
+static gs_traffic_response echo_response(uint64_t index, const char *backend, const char *body,
+                                         char *idbuf)
+{
+    sprintf(idbuf, "r-%llu", (unsigned long long)index);
+    static const gs_traffic_header hdrs[] = {{"content-type", "application/json"},
+                                             {"x-frame-options", "DENY"}};
+    gs_traffic_response r = {.index = index,
+                             .request_id = idbuf,
+                             .status = 200,
+                             .grpc_status = -1,
+                             .backend = backend,
+                             .headers = hdrs,
+                             .num_headers = 2,
+                             .body = body,
+                             .body_len = strlen(body),
+                             .body_total = strlen(body)};
+    return r;
+}
+
+START_TEST(expect_request_header_missing_fails_with_evidence)
+{
+    gs_scenario_kv want[] = {{"X-Gateway", "production", {0}}};
+    const char *absent[] = {"X-Debug"};
+    gs_scenario_expect ex = {.present = true,
+                             .request = {.present = true,
+                                         .path = "/orders",
+                                         .headers = want,
+                                         .n_headers = 1,
+                                         .absent = absent,
+                                         .n_absent = 1}};
+    gs_scenario_kv sent[] = {{"X-Debug", "1", {0}}};
+    gs_scenario_send send = send_get;
+    send.headers = sent;
+    send.n_headers = 1;
+    gs_scenario_statistics st = {.alpha = 0.001, .power = 0.99, .min_effect = 0.02};
+    const char *good = "{\"path\":\"/orders\",\"host\":\"api\",\"method\":\"GET\","
+                       "\"headers\":{\"X-Gateway\":[\"production\"],\"Accept\":[\"*/*\"]}}";
+    const char *bad = "{\"path\":\"/orders\",\"host\":\"api\",\"method\":\"GET\","
+                      "\"headers\":{\"Accept\":[\"*/*\"],\"X-Debug\":[\"1\"]}}";
+    char id[32];
+
+    gs_expect_obs o;
+    gs_expect_obs_init(&o, &send, &ex, "api.example.com", "r-", 10);
+    for (uint64_t i = 0; i < 10; i++) {
+        gs_traffic_response r = echo_response(i, "default/api/0", good, id);
+        gs_expect_observe(&o, &r);
+    }
+    gs_traffic_result res = {.requests = 10, .responses = 10};
+    ck_assert_uint_eq(gs_expect_finish(&o, &res, &st, step), 0);
+    ck_assert_int_eq(step->checks[0]->result, GS_RESULT_PASSED);
+    gs_expect_obs_clear(&o);
+
+    gs_expect_obs_init(&o, &send, &ex, "api.example.com", "r-", 10);
+    for (uint64_t i = 0; i < 10; i++) {
+        gs_traffic_response r = echo_response(i, "default/api/0", i == 3 ? bad : good, id);
+        gs_expect_observe(&o, &r);
+    }
+    ck_assert_uint_eq(gs_expect_finish(&o, &res, &st, step), 1);
+    gs_results_check *c = step->checks[1];
+    ck_assert_int_eq(c->result, GS_RESULT_FAILED);
+    ck_assert_msg(strstr(c->message, "1 of 10 responses did not match; first: the backend did "
+                                     "not see header X-Gateway (expected \"production\")"),
+                  "%s", c->message);
+    ck_assert(strstr(c->evidence_request, "GET /x HTTP/1.1\nHost: api.example.com\nX-Debug: 1\n"
+                                          "x-gatesim-request-id: r-3\n") != NULL);
+    ck_assert(strstr(c->evidence_response, "status 200\n") != NULL);
+    ck_assert(strstr(c->evidence_response, "\"X-Debug\":[\"1\"]") != NULL);
+    gs_expect_obs_clear(&o);
+}
+END_TEST
+
+START_TEST(expect_mirror_unconfigured_fails_and_configured_passes)
+{
+    gs_scenario_mirror m[] = {{"default/shadow", 1.0, {0}}};
+    gs_scenario_expect ex = {.present = true, .mirror = m, .n_mirror = 1};
+    gs_scenario_statistics st = {.alpha = 0.001, .power = 0.99, .min_effect = 0.02};
+    gs_traffic_result res = {.requests = 50, .responses = 50};
+    char id[32];
+    for (int configured = 0; configured < 2; configured++) {
+        gs_expect_obs o;
+        gs_expect_obs_init(&o, &send_get, &ex, "shop", "r-", 50);
+        for (uint64_t i = 0; i < 50; i++) {
+            gs_traffic_response r = echo_response(i, "default/orders/0", "{}", id);
+            gs_expect_observe(&o, &r);
+            if (configured)
+                gs_expect_mirror_seen(&o, 0, id);
+        }
+        gs_expect_mirror_seen(&o, 0, "other-7"); /* another run's id: ignored */
+        gs_expect_mirror_seen(&o, 0, "r-99");    /* out of range: ignored */
+        unsigned failed = gs_expect_finish(&o, &res, &st, step);
+        gs_results_check *c = step->checks[step->checks_len - 1];
+        ck_assert_str_eq(c->kind, "mirror");
+        if (configured) {
+            ck_assert_uint_eq(failed, 0);
+            ck_assert_int_eq(c->result, GS_RESULT_PASSED);
+        } else {
+            ck_assert_uint_eq(failed, 1);
+            ck_assert_str_eq(c->message, "50 of 50 request ids never reached default/shadow");
+        }
+        gs_expect_obs_clear(&o);
+    }
+}
+END_TEST
+
+START_TEST(expect_mirror_fraction_binomial)
+{
+    gs_scenario_mirror m[] = {{"default/shadow", 0.25, {0}}};
+    gs_scenario_expect ex = {.present = true, .mirror = m, .n_mirror = 1};
+    gs_scenario_statistics st = {.alpha = 0.001, .power = 0.99, .min_effect = 0.02};
+    gs_traffic_result res = {.requests = 2000, .responses = 2000};
+    char id[32];
+    int every[] = {4, 2}; /* 25% mirrored passes; 50% mirrored fails */
+    for (int t = 0; t < 2; t++) {
+        gs_expect_obs o;
+        gs_expect_obs_init(&o, &send_get, &ex, "shop", "r-", 2000);
+        for (uint64_t i = 0; i < 2000; i++) {
+            gs_traffic_response r = echo_response(i, "default/search/0", "{}", id);
+            gs_expect_observe(&o, &r);
+            if (i % (uint64_t)every[t] == 0)
+                gs_expect_mirror_seen(&o, 0, id);
+        }
+        unsigned failed = gs_expect_finish(&o, &res, &st, step);
+        ck_assert_uint_eq(failed, t == 0 ? 0 : 1);
+        gs_results_check *c = step->checks[step->checks_len - 1];
+        ck_assert(!isnan(c->p_value));
+        gs_expect_obs_clear(&o);
+    }
+}
+END_TEST
+
+START_TEST(expect_status_backend_redirect_response)
+{
+    gs_scenario_kv rh[] = {{"X-Frame-Options", "DENY", {0}}};
+    const char *absent[] = {"Server"};
+    gs_scenario_expect ex = {
+        .present = true,
+        .statuses = {200},
+        .n_statuses = 1,
+        .backend = "default/app",
+        .response = {
+            .present = true, .headers = rh, .n_headers = 1, .absent = absent, .n_absent = 1}};
+    gs_scenario_statistics st = {.alpha = 0.001, .power = 0.99, .min_effect = 0.02};
+    char id[32];
+    gs_expect_obs o;
+    gs_expect_obs_init(&o, &send_get, &ex, "app", "r-", 4);
+    gs_traffic_response r = echo_response(0, "default/app/1", "{}", id);
+    gs_expect_observe(&o, &r);
+    r = echo_response(1, "default/other/0", "{}", id);
+    gs_expect_observe(&o, &r);
+    r = echo_response(2, NULL, "{}", id);
+    r.status = 503;
+    gs_expect_observe(&o, &r);
+    r = echo_response(3, NULL, "", id);
+    r.error = GS_TRAFFIC_ERR_CONNECT;
+    r.status = 0;
+    r.num_headers = 0;
+    r.detail = "connection refused";
+    gs_expect_observe(&o, &r);
+    gs_traffic_result res = {.requests = 4, .responses = 3};
+    res.errors[GS_TRAFFIC_ERR_CONNECT] = 1;
+    counts_set(&res.statuses, "200", 2);
+    counts_set(&res.statuses, "503", 1);
+    ck_assert_uint_eq(gs_expect_finish(&o, &res, &st, step), 3);
+    ck_assert_str_eq(step->checks[0]->kind, "status");
+    ck_assert_str_eq(step->checks[0]->observed, "200 \xc3\x97"
+                                                "2, 503 \xc3\x97"
+                                                "1; errors: connect \xc3\x97"
+                                                "1");
+    ck_assert(
+        strstr(step->checks[0]->message, "2 of 4 responses did not match; first: status 503"));
+    ck_assert_str_eq(step->checks[1]->kind, "backend");
+    ck_assert(strstr(step->checks[1]->message, "3 of 4 responses did not match; first: answered by "
+                                               "default/other/0"));
+    ck_assert_str_eq(step->checks[2]->kind, "response");
+    ck_assert(
+        strstr(step->checks[2]->evidence_response, "no response: connect: connection refused"));
+    gs_expect_obs_clear(&o);
+    counts_free(&res.statuses);
+
+    /* Redirects never reach a backend and must carry the Location. */
+    gs_scenario_expect rx = {.present = true,
+                             .backend_none = true,
+                             .has_redirect = true,
+                             .redirect_status = 301,
+                             .redirect_location = "https://app.example.com/cart?item=3"};
+    static const gs_traffic_header loc_ok[] = {{"location", "https://app.example.com/cart?item=3"}};
+    static const gs_traffic_header loc_bad[] = {{"location", "https://app.example.com:443/cart"}};
+    gs_expect_obs_init(&o, &send_get, &rx, "app", "r-", 2);
+    gs_traffic_response a = {
+        .index = 0, .status = 301, .grpc_status = -1, .headers = loc_ok, .num_headers = 1};
+    gs_traffic_response b = {
+        .index = 1, .status = 301, .grpc_status = -1, .headers = loc_bad, .num_headers = 1};
+    gs_expect_observe(&o, &a);
+    gs_expect_observe(&o, &b);
+    gs_traffic_result rres = {.requests = 2, .responses = 2};
+    ck_assert_uint_eq(gs_expect_finish(&o, &rres, &st, step), 1);
+    gs_results_check *c = step->checks[step->checks_len - 1];
+    ck_assert_str_eq(c->kind, "redirect");
+    ck_assert(strstr(c->message, "first: Location \"https://app.example.com:443/cart\""));
+    ck_assert_int_eq(step->checks[step->checks_len - 2]->result, GS_RESULT_PASSED);
+    gs_expect_obs_clear(&o);
+}
+END_TEST
+
+START_TEST(expect_grpc_status_and_latency)
+{
+    gs_scenario_send gs = {.present = true,
+                           .protocol = GS_SCENARIO_GRPC,
+                           .method = "GET",
+                           .path = "/",
+                           .grpc_service = "shop.v1.Cart",
+                           .grpc_method = "Pay"};
+    gs_scenario_expect ex = {.present = true,
+                             .has_grpc_status = true,
+                             .grpc_status = 12,
+                             .latency = {.present = true, .p99_ns = 50 * 1000000LL}};
+    gs_scenario_statistics st = {.alpha = 0.001, .power = 0.99, .min_effect = 0.02};
+    gs_expect_obs o;
+    gs_expect_obs_init(&o, &gs, &ex, "grpc", NULL, 2);
+    gs_traffic_response a = {.index = 0, .status = 200, .grpc_status = 12};
+    gs_traffic_response b = {.index = 1, .status = 404, .grpc_status = -1}; /* 404 -> 12 too? */
+    gs_expect_observe(&o, &a);
+    gs_expect_observe(&o, &b);
+    gs_traffic_result res = {.requests = 2, .responses = 2};
+    gs_histogram_new(&res.latency);
+    gs_histogram_record(res.latency, 10 * 1000000LL);
+    gs_histogram_record(res.latency, 80 * 1000000LL);
+    unsigned failed = gs_expect_finish(&o, &res, &st, step);
+    /* A response without grpc-status is an offender even when its HTTP status maps to 12. */
+    ck_assert_uint_eq(failed, 2);
+    ck_assert(
+        strstr(step->checks[0]->message, "grpc-status 12 (UNIMPLEMENTED) from the HTTP status"));
+    ck_assert_str_eq(step->checks[1]->kind, "latency");
+    ck_assert(strstr(step->checks[1]->message, "over the limit: p99 80."));
+    gs_histogram_free(res.latency);
+    gs_expect_obs_clear(&o);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("expect");
+    TCase *tc = tcase_create("core");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, expect_split_75_25_against_70_30_fails);
+    tcase_add_test(tc, expect_split_75_25_correct_passes);
+    tcase_add_test(tc, expect_zero_weight_claimed_at_2_percent_fails);
+    tcase_add_test(tc, expect_request_header_missing_fails_with_evidence);
+    tcase_add_test(tc, expect_mirror_unconfigured_fails_and_configured_passes);
+    tcase_add_test(tc, expect_mirror_fraction_binomial);
+    tcase_add_test(tc, expect_status_backend_redirect_response);
+    tcase_add_test(tc, expect_grpc_status_and_latency);
+    suite_add_tcase(s, tc);
+    return gs_test_run(s);
+}
