@@ -107,6 +107,11 @@ int gs_proc_interrupted(void)
     return proc_signal;
 }
 
+volatile sig_atomic_t *gs_proc_interrupt_flag(void)
+{
+    return &proc_signal;
+}
+
 /* A new environment: ours, with the entries of |add| replacing those of the same name. */
 static char **proc_build_env(const char *const *add)
 {

@@ -8,6 +8,7 @@
 
 #include "gs_error.h"
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -70,6 +71,9 @@ void gs_proc_install_cleanup(void);
 
 /* The signal that interrupted this process (SIGINT, SIGTERM, SIGHUP), or 0. */
 int gs_proc_interrupted(void);
+
+/* The flag behind gs_proc_interrupted, for APIs that poll a cancel flag (gs_traffic). */
+volatile sig_atomic_t *gs_proc_interrupt_flag(void);
 
 /* Number of children in the registry (started and not yet reaped). */
 int gs_proc_live_count(void);

@@ -44,6 +44,8 @@ typedef struct gs_target_config {
     const char *gatesim_path; /* the gatesim binary (builtin target runs `gatesim gateway`) */
     const char *const *controller_names; /* --controller-name values, NULL-terminated or NULL */
     int64_t start_timeout_ns;            /* how long start/reload may take; 0: 20 s */
+    bool has_seed; /* pass |seed| to the implementation's random choices */
+    uint64_t seed;
 } gs_target_config;
 
 typedef struct gs_target gs_target;

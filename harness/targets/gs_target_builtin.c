@@ -125,7 +125,12 @@ static int builtin_wait_ready(gs_target *t, gs_error *err)
         gs_json_value *v = NULL;
         if (line[0] == '{' && gs_json_parse(line, strlen(line), NULL, &v, NULL) == 0 &&
             gs_json_get_bool(v, "ready", false)) {
-            rc = gs_target_set_listeners_json(t, v, err);
+            const char *reload_error = gs_json_get_string(v, "reloadError", NULL);
+            if (reload_error)
+                rc = gs_error_set(err, GS_ERR_INVALID,
+                                  "the gateway rejected the new configuration: %s", reload_error);
+            else
+                rc = gs_target_set_listeners_json(t, v, err);
             gs_json_value_free(v);
             free(line);
             return rc;
@@ -146,7 +151,9 @@ static int builtin_start(gs_target *t, const gs_target_objects *objs, gs_error *
     size_t n_ctl = 0;
     while (t->cfg.controller_names && t->cfg.controller_names[n_ctl])
         n_ctl++;
-    size_t max = 4 + 2 * objs->n_endpoints + 2 * n_ctl + 1;
+    size_t max = 6 + 2 * objs->n_endpoints + 2 * n_ctl + 1;
+    char seed[32];
+    snprintf(seed, sizeof(seed), "%llu", (unsigned long long)t->cfg.seed);
     const char **argv = gs_xcalloc(max, sizeof(*argv));
     char **owned = gs_xcalloc(objs->n_endpoints + 1, sizeof(*owned));
     size_t k = 0;
@@ -161,6 +168,10 @@ static int builtin_start(gs_target *t, const gs_target_objects *objs, gs_error *
     for (size_t i = 0; i < n_ctl; i++) {
         argv[k++] = "--controller-name";
         argv[k++] = t->cfg.controller_names[i];
+    }
+    if (t->cfg.has_seed) {
+        argv[k++] = "--seed";
+        argv[k++] = seed;
     }
     argv[k] = NULL;
     gs_proc_opts opts = {.capture_stdout = true, .stderr_path = st->log_path};

@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: MIT */
+/* `gatesim run PATH...`: parses the command line, loads the scenarios and hands them to the
+ * runner (gs_runner_run). Exit codes: 0 all passed, 1 a check failed or a scenario errored, 2
+ * usage error or invalid/unreadable scenarios, 130 interrupted (reports still written). */
+#include "gs_alloc.h"
+#include "gs_log.h"
+#include "gs_proc.h"
+#include "gs_report.h"
+#include "gs_runner.h"
+#include "gs_scenario.h"
+#include "gs_time.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const char gs_cmd_run_summary[] = "run scenarios against a target and check what comes back";
+int gs_cmd_run(int argc, char **argv);
+
+#ifndef GS_VERSION
+#define GS_VERSION "dev"
+#endif
+
+static void run_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: gatesim run [OPTIONS] PATH...\n\n"
+            "Runs the scenarios (gatesim.dev/v1alpha1) in PATH (files, or directories searched\n"
+            "for *.yaml/*.yml; files holding no Scenario are skipped) against a target: starts an\n"
+            "echo backend per declared Service replica, applies the objects, waits for them to\n"
+            "take effect, then runs each step (apply/delete, expectStatus, send, expect).\n\n"
+            "Options:\n"
+            "  -t, --target NAME       implementation to test: builtin (default)\n"
+            "  -o, --report-dir DIR    where reports go (default gatesim-results)\n"
+            "  -f, --format LIST       json,junit,html,md or all (default all); results.json is\n"
+            "                          always written\n"
+            "      --seed N            seed of the gateway's random choices (weighted backends,\n"
+            "                          mirror sampling), for reproducible runs\n"
+            "  -l, --select L=V        run only scenarios whose label L is V (repeatable: all\n"
+            "                          must match)\n"
+            "      --timeout D         bound on starting backends and the target and on each\n"
+            "                          reload (default 20s)\n"
+            "      --keep-workdir      keep each scenario's temporary folder (objects, logs)\n"
+            "      --echo PATH         the gatesim-echo binary (default: next to gatesim, or\n"
+            "                          $GATESIM_ECHO, or on PATH)\n"
+            "  -q, --quiet             print nothing but errors\n"
+            "  -h, --help\n\n"
+            "Exit codes: 0 all checks passed, 1 a check failed or a scenario errored, 2 usage\n"
+            "error or invalid scenarios, 130 interrupted (reports are still complete).\n");
+}
+
+static int run_bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int run_bad(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "gatesim run: ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\nRun `gatesim run --help` for usage.\n");
+    va_end(ap);
+    return 2;
+}
+
+static char *run_self_path(void)
+{
+    char buf[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+    if (n <= 0)
+        return NULL;
+    buf[n] = '\0';
+    return gs_xstrdup(buf);
+}
+
+/* gatesim-echo: $GATESIM_ECHO, next to gatesim, the build tree's backends/, then PATH. */
+static char *run_find_echo(const char *self)
+{
+    const char *env = getenv("GATESIM_ECHO");
+    if (env && *env)
+        return gs_xstrdup(env);
+    if (self) {
+        char *dir = gs_xstrdup(self);
+        char *slash = strrchr(dir, '/');
+        if (slash)
+            *slash = '\0';
+        const char *cands[] = {"%s/gatesim-echo", "%s/../../backends/gatesim-echo",
+                               "%s/../backends/gatesim-echo"};
+        for (size_t i = 0; i < GS_ARRAY_LEN(cands); i++) {
+            char *p = gs_xasprintf(cands[i], dir);
+            if (access(p, X_OK) == 0) {
+                free(dir);
+                return p;
+            }
+            free(p);
+        }
+        free(dir);
+    }
+    const char *path = getenv("PATH");
+    if (path) {
+        char *copy = gs_xstrdup(path), *save = NULL;
+        for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+            char *p = gs_xasprintf("%s/gatesim-echo", d);
+            if (access(p, X_OK) == 0) {
+                free(copy);
+                return p;
+            }
+            free(p);
+        }
+        free(copy);
+    }
+    return NULL;
+}
+
+int gs_cmd_run(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"target", required_argument, NULL, 't'},
+        {"report-dir", required_argument, NULL, 'o'},
+        {"format", required_argument, NULL, 'f'},
+        {"seed", required_argument, NULL, 'S'},
+        {"select", required_argument, NULL, 'l'},
+        {"timeout", required_argument, NULL, 'T'},
+        {"keep-workdir", no_argument, NULL, 'K'},
+        {"echo", required_argument, NULL, 'E'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    gs_runner_config cfg = {.target = "builtin",
+                            .report_dir = "gatesim-results",
+                            .formats = GS_REPORT_ALL,
+                            .start_timeout_ns = 20 * GS_NS_PER_S,
+                            .version = GS_VERSION};
+    const char **select = gs_xcalloc((size_t)argc + 1, sizeof(*select));
+    size_t n_select = 0;
+    bool quiet = false;
+    char *echo = NULL;
+    int rc = 2;
+    gs_error err = {0};
+    optind = 1;
+    int opt;
+    while ((opt = getopt_long(argc, argv, "t:o:f:l:qh", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 't':
+            cfg.target = optarg;
+            break;
+        case 'o':
+            cfg.report_dir = optarg;
+            break;
+        case 'f':
+            if (gs_report_formats_parse(optarg, &cfg.formats, &err) < 0) {
+                rc = run_bad("%s", err.msg);
+                goto out;
+            }
+            cfg.formats |= GS_REPORT_JSON;
+            break;
+        case 'S': {
+            char *end;
+            errno = 0;
+            unsigned long long v = strtoull(optarg, &end, 10);
+            if (*optarg == '\0' || *end != '\0' || errno) {
+                rc = run_bad("--seed: expected a whole number, got \"%s\"", optarg);
+                goto out;
+            }
+            cfg.has_seed = true;
+            cfg.seed = v;
+            break;
+        }
+        case 'l':
+            if (strchr(optarg, '=') == NULL || optarg[0] == '=') {
+                rc = run_bad("--select: expected LABEL=VALUE, got \"%s\"", optarg);
+                goto out;
+            }
+            select[n_select++] = optarg;
+            break;
+        case 'T':
+            if (gs_duration_parse(optarg, &cfg.start_timeout_ns, &err) < 0 ||
+                cfg.start_timeout_ns <= 0) {
+                rc = run_bad("--timeout: %s", err.msg[0] ? err.msg : "must be positive");
+                goto out;
+            }
+            break;
+        case 'K':
+            cfg.keep_workdir = true;
+            break;
+        case 'E':
+            free(echo);
+            echo = gs_xstrdup(optarg);
+            break;
+        case 'q':
+            quiet = true;
+            break;
+        case 'h':
+            run_usage(stdout);
+            rc = 0;
+            goto out;
+        default:
+            rc = run_bad("unknown option");
+            goto out;
+        }
+    }
+    if (optind >= argc) {
+        rc = run_bad("no scenario given");
+        goto out;
+    }
+    if (strcmp(cfg.target, "builtin") != 0) {
+        rc = run_bad("unknown target \"%s\" (available: builtin)", cfg.target);
+        goto out;
+    }
+
+    gs_scenario_list list = {0};
+    gs_diags diags = {0};
+    int load_rc = 0;
+    for (int i = optind; i < argc; i++) {
+        int r = gs_scenario_list_load(&list, argv[i], &diags, &err);
+        if (r < 0 && load_rc == 0)
+            load_rc = r;
+    }
+    gs_diags_sort(&diags);
+    gs_diags_print(&diags, stderr, gs_term_colour(2));
+    if (load_rc < 0 || diags.nerrors) {
+        fprintf(stderr, "gatesim run: %zu problem%s in the scenarios; nothing was run\n",
+                diags.nerrors, diags.nerrors == 1 ? "" : "s");
+        gs_diags_free(&diags);
+        gs_scenario_list_free(&list);
+        rc = 2;
+        goto out;
+    }
+    gs_diags_free(&diags);
+
+    char *self = run_self_path();
+    if (echo == NULL)
+        echo = run_find_echo(self);
+    cfg.gatesim_path = self;
+    cfg.echo_path = echo;
+    cfg.select = select;
+    cfg.n_select = n_select;
+    cfg.out = quiet ? NULL : stdout;
+    cfg.colour = gs_term_colour(1);
+    cfg.progress = !quiet && gs_term_isatty(2);
+
+    gs_proc_install_cleanup();
+    gs_results *results = NULL;
+    gs_results_new(&results, cfg.target, gs_wall_ns(), cfg.seed);
+    gs_results_set(&results->version, "%s", GS_VERSION);
+    int outcome = gs_runner_run(&cfg, &list, results, &err);
+    if (outcome < 0) {
+        fprintf(stderr, "gatesim run: %s\n", err.msg);
+        rc = 2;
+    } else {
+        gs_results_summary sum;
+        gs_results_summarize(results, &sum);
+        if (!quiet) {
+            bool c = cfg.colour;
+            printf("\n%s%u scenario%s: %u passed, %u failed, %u errors", gs_term_bold(c),
+                   sum.scenarios, sum.scenarios == 1 ? "" : "s", sum.passed, sum.failed,
+                   sum.errors);
+            if (sum.skipped)
+                printf(", %u skipped", sum.skipped);
+            printf("%s\n", gs_term_reset(c));
+            if (cfg.report_dir)
+                printf("reports in %s/\n", cfg.report_dir);
+        }
+        if (outcome == GS_RUNNER_INTERRUPTED) {
+            fprintf(stderr, "gatesim run: interrupted; reports are complete up to here\n");
+            rc = 128 + gs_proc_interrupted();
+        } else {
+            rc = outcome == GS_RUNNER_PASSED ? 0 : 1;
+            if (sum.scenarios == 0) {
+                fprintf(stderr, "gatesim run: no scenario %s\n",
+                        n_select ? "matched the selection" : "found");
+                rc = 2;
+            }
+        }
+    }
+    gs_results_free(results);
+    gs_scenario_list_free(&list);
+    free(self);
+out:
+    free(echo);
+    free(select);
+    return rc;
+}

@@ -1,0 +1,331 @@
+/* SPDX-License-Identifier: MIT */
+/* Starting, watching and querying the echo backends of a scenario. Each replica is a
+ * gatesim-echo child (gs_proc: own process group, killed with the run); its ready line says
+ * where it listens; its request log is read with a plain HTTP/1.0 GET on its control path. */
+#include "gs_echo_fleet.h"
+
+#include "gs_alloc.h"
+#include "gs_json_parse.h"
+#include "gs_time.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static void fleet_log_tail(const char *path, char *out, size_t n)
+{
+    out[0] = '\0';
+    FILE *f = path ? fopen(path, "r") : NULL;
+    if (f == NULL)
+        return;
+    char line[1024];
+    while (fgets(line, sizeof(line), f)) {
+        size_t len = strcspn(line, "\r\n");
+        if (len == 0)
+            continue;
+        if (len >= n)
+            len = n - 1;
+        memcpy(out, line, len);
+        out[len] = '\0';
+    }
+    fclose(f);
+}
+
+/* The listening address in an echo ready line: "address", else "listen", else the first of
+ * "listeners". */
+static const char *fleet_ready_address(const gs_json_value *v)
+{
+    const char *a = gs_json_get_string(v, "address", NULL);
+    if (a == NULL)
+        a = gs_json_get_string(v, "listen", NULL);
+    if (a == NULL) {
+        const gs_json_value *l = gs_json_at(gs_json_get(v, "listeners"), 0);
+        a = l && l->type == GS_JSON_STRING ? l->str : gs_json_get_string(l, "address", NULL);
+    }
+    return a;
+}
+
+static int fleet_start_replica(gs_echo_replica *r, const char *echo_path, const char *workdir,
+                               int64_t timeout_ns, gs_error *err)
+{
+    const gs_scenario_backend *b = r->backend;
+    char service[512], replica[32], delay[32], rate[32], status[16];
+    snprintf(service, sizeof(service), "%s/%s", b->ns, b->name);
+    snprintf(replica, sizeof(replica), "%u", r->replica);
+    const char *argv[16];
+    size_t k = 0;
+    argv[k++] = echo_path;
+    argv[k++] = "--service";
+    argv[k++] = service;
+    argv[k++] = "--replica";
+    argv[k++] = r->id;
+    argv[k++] = "--listen";
+    argv[k++] = "127.0.0.1:0";
+    if (b->behaviour.delay_ns > 0) {
+        snprintf(delay, sizeof(delay), "%lldus", (long long)(b->behaviour.delay_ns / 1000));
+        argv[k++] = "--delay";
+        argv[k++] = delay;
+    }
+    if (b->behaviour.error_rate > 0) {
+        snprintf(rate, sizeof(rate), "%.9g", b->behaviour.error_rate);
+        argv[k++] = "--error-rate";
+        argv[k++] = rate;
+    }
+    if (b->behaviour.status > 0) {
+        snprintf(status, sizeof(status), "%d", b->behaviour.status);
+        argv[k++] = "--error-status";
+        argv[k++] = status;
+    }
+    argv[k] = NULL;
+    (void)replica;
+    r->log = gs_xasprintf("%s/echo-%s-%s-%u.log", workdir, b->ns, b->name, r->replica);
+    gs_proc_opts opts = {.capture_stdout = true, .stderr_path = r->log};
+    int rc = gs_proc_spawn(&r->proc, argv, &opts, err);
+    if (rc < 0)
+        return rc;
+    int64_t deadline = gs_now_ns() + timeout_ns;
+    for (;;) {
+        char *line = NULL;
+        gs_error e = {0};
+        int64_t left = deadline - gs_now_ns();
+        rc = left > 0 ? gs_proc_read_line(r->proc, left, &line, &e) : GS_ERR_TIMEOUT;
+        if (rc < 0) {
+            int st = 0;
+            char desc[64], tail[512];
+            gs_proc_stop(r->proc, GS_NS_PER_S, &st);
+            gs_proc_describe_status(st, desc);
+            fleet_log_tail(r->log, tail, sizeof(tail));
+            if (rc == GS_ERR_TIMEOUT)
+                return gs_error_set(err, rc, "backend %s replica %u: no ready line in time%s%s",
+                                    service, r->replica, tail[0] ? "; last log: " : "", tail);
+            return gs_error_set(err, rc, "backend %s replica %u %s%s%s", service, r->replica, desc,
+                                tail[0] ? ": " : "", tail);
+        }
+        gs_json_value *v = NULL;
+        const char *addr = NULL;
+        if (line[0] == '{' && gs_json_parse(line, strlen(line), NULL, &v, NULL) == 0 &&
+            gs_json_get_bool(v, "ready", false))
+            addr = fleet_ready_address(v);
+        if (addr) {
+            r->address = gs_xstrdup(addr);
+            const char *control = gs_json_get_string(v, "control", NULL);
+            r->control = control ? gs_xstrdup(control) : NULL;
+        }
+        gs_json_value_free(v);
+        free(line);
+        if (r->address)
+            return 0;
+    }
+}
+
+int gs_echo_fleet_start(gs_echo_fleet *f, const gs_scenario *sc, const char *echo_path,
+                        const char *workdir, int64_t timeout_ns, gs_error *err)
+{
+    memset(f, 0, sizeof(*f));
+    size_t n = 0, n_ep = 0;
+    for (size_t i = 0; i < sc->n_backends; i++) {
+        n += sc->backends[i].replicas;
+        n_ep += sc->backends[i].replicas * sc->backends[i].n_ports;
+    }
+    f->replicas = gs_xcalloc(n ? n : 1, sizeof(*f->replicas));
+    f->endpoints = gs_xcalloc(n_ep ? n_ep : 1, sizeof(*f->endpoints));
+    for (size_t i = 0; i < sc->n_backends; i++) {
+        const gs_scenario_backend *b = &sc->backends[i];
+        for (unsigned r = 0; r < b->replicas; r++) {
+            gs_echo_replica *rep = &f->replicas[f->n_replicas++];
+            rep->backend = b;
+            rep->replica = r;
+            rep->id = gs_xasprintf("%s-%u", b->name, r);
+            int rc = fleet_start_replica(rep, echo_path, workdir, timeout_ns, err);
+            if (rc < 0) {
+                gs_echo_fleet_stop(f);
+                return rc;
+            }
+            for (size_t p = 0; p < b->n_ports; p++)
+                f->endpoints[f->n_endpoints++] =
+                    (gs_target_endpoint){b->ns, b->name, b->ports[p], rep->address};
+        }
+    }
+    return 0;
+}
+
+int gs_echo_fleet_check(gs_echo_fleet *f, gs_error *err)
+{
+    for (size_t i = 0; i < f->n_replicas; i++) {
+        gs_echo_replica *r = &f->replicas[i];
+        int st;
+        if (r->proc && gs_proc_exited(r->proc, &st)) {
+            char desc[64], tail[512];
+            gs_proc_describe_status(st, desc);
+            fleet_log_tail(r->log, tail, sizeof(tail));
+            return gs_error_set(err, GS_ERR_CLOSED, "backend %s/%s replica %u %s%s%s",
+                                r->backend->ns, r->backend->name, r->replica, desc,
+                                tail[0] ? ": " : "", tail);
+        }
+    }
+    return 0;
+}
+
+int gs_echo_http_get(const char *address, const char *path, int64_t timeout_ns, gs_buf *body,
+                     gs_error *err)
+{
+    char host[256];
+    const char *colon = strrchr(address, ':');
+    if (colon == NULL || (size_t)(colon - address) >= sizeof(host))
+        return gs_error_set(err, GS_ERR_INVALID, "bad address %s", address);
+    memcpy(host, address, (size_t)(colon - address));
+    host[colon - address] = '\0';
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *ai = NULL;
+    if (getaddrinfo(host, colon + 1, &hints, &ai) != 0 || ai == NULL)
+        return gs_error_set(err, GS_ERR_INVALID, "cannot resolve %s", address);
+    int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int rc = 0;
+    if (fd < 0 || connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+        rc = gs_error_set_errno(err, errno, "connect %s", address);
+        goto out;
+    }
+    char req[1024];
+    int len = snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: %s\r\n\r\n", path, address);
+    if (len < 0 || (size_t)len >= sizeof(req) || write(fd, req, (size_t)len) != len) {
+        rc = gs_error_set_errno(err, errno, "write %s", address);
+        goto out;
+    }
+    gs_buf in = {0};
+    int64_t deadline = gs_now_ns() + timeout_ns;
+    for (;;) {
+        int64_t left = deadline - gs_now_ns();
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (left <= 0 || poll(&p, 1, (int)(left / GS_NS_PER_MS) + 1) == 0) {
+            rc = gs_error_set(err, GS_ERR_TIMEOUT, "GET %s%s timed out", address, path);
+            break;
+        }
+        char *dst = gs_buf_reserve(&in, 65536);
+        ssize_t n = read(fd, dst, 65536);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            rc = gs_error_set_errno(err, errno, "read %s", address);
+            break;
+        }
+        if (n == 0)
+            break;
+        in.len += (size_t)n;
+        in.data[in.len] = '\0';
+        if (in.len > (64u << 20)) {
+            rc = gs_error_set(err, GS_ERR_RANGE, "GET %s%s: response too large", address, path);
+            break;
+        }
+    }
+    if (rc == 0) {
+        const char *sep = in.data ? strstr(in.data, "\r\n\r\n") : NULL;
+        int status = 0;
+        if (sep == NULL || sscanf(in.data, "HTTP/%*d.%*d %d", &status) != 1) {
+            rc = gs_error_set(err, GS_ERR_PROTOCOL, "GET %s%s: malformed response", address, path);
+        } else {
+            gs_buf_append(body, sep + 4, in.len - (size_t)(sep + 4 - in.data));
+            rc = status;
+        }
+    }
+    gs_buf_free(&in);
+out:
+    if (fd >= 0)
+        close(fd);
+    freeaddrinfo(ai);
+    return rc;
+}
+
+/* Reads one replica's request log from its cursor; calls |on_id| per id when given. */
+static int fleet_read_log(gs_echo_replica *r, void (*on_id)(const char *id, void *user), void *user,
+                          gs_error *err)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "/.gatesim/requests?since=%llu", (unsigned long long)r->log_since);
+    gs_buf body = {0};
+    int status = gs_echo_http_get(r->address, path, 5 * GS_NS_PER_S, &body, err);
+    if (status < 0) {
+        gs_buf_free(&body);
+        return status;
+    }
+    gs_json_value *v = NULL;
+    int rc = 0;
+    if (status != 200 || gs_json_parse(body.data ? body.data : "", body.len, NULL, &v, err) != 0) {
+        rc = gs_error_set(
+            err, GS_ERR_PROTOCOL, "backend %s/%s replica %u: request log answered %d %.200s",
+            r->backend->ns, r->backend->name, r->replica, status, body.data ? body.data : "");
+        goto out;
+    }
+    const gs_json_value *ids = gs_json_get(v, "ids");
+    if (ids == NULL)
+        ids = gs_json_get(v, "requests");
+    int count = 0;
+    for (size_t i = 0; ids && ids->type == GS_JSON_ARRAY && i < ids->len; i++) {
+        const gs_json_value *e = ids->items[i];
+        const char *id = e->type == GS_JSON_STRING ? e->str : gs_json_get_string(e, "id", NULL);
+        if (id && on_id)
+            on_id(id, user);
+        count++;
+    }
+    double dropped = gs_json_get_number(v, "dropped", 0);
+    if (dropped > 0) {
+        rc = gs_error_set(err, GS_ERR_RANGE,
+                          "backend %s/%s replica %u dropped %.0f request ids from its log (raise "
+                          "its --log-size or send fewer requests per step)",
+                          r->backend->ns, r->backend->name, r->replica, dropped);
+        goto out;
+    }
+    double next = gs_json_get_number(v, "next", -1);
+    r->log_since = next >= 0 ? (uint64_t)next : r->log_since + (uint64_t)count;
+    rc = count;
+out:
+    gs_json_value_free(v);
+    gs_buf_free(&body);
+    return rc;
+}
+
+int gs_echo_fleet_request_ids(gs_echo_fleet *f, const char *backend,
+                              void (*on_id)(const char *id, void *user), void *user, gs_error *err)
+{
+    int total = 0;
+    for (size_t i = 0; i < f->n_replicas; i++) {
+        gs_echo_replica *r = &f->replicas[i];
+        size_t nl = strlen(r->backend->ns);
+        if (strncmp(backend, r->backend->ns, nl) != 0 || backend[nl] != '/' ||
+            strcmp(backend + nl + 1, r->backend->name) != 0)
+            continue;
+        int n = fleet_read_log(r, on_id, user, err);
+        if (n < 0)
+            return n;
+        total += n;
+    }
+    return total;
+}
+
+int gs_echo_fleet_mark(gs_echo_fleet *f, gs_error *err)
+{
+    for (size_t i = 0; i < f->n_replicas; i++) {
+        int n = fleet_read_log(&f->replicas[i], NULL, NULL, err);
+        if (n < 0)
+            return n;
+    }
+    return 0;
+}
+
+void gs_echo_fleet_stop(gs_echo_fleet *f)
+{
+    for (size_t i = 0; i < f->n_replicas; i++) {
+        gs_echo_replica *r = &f->replicas[i];
+        gs_proc_free(r->proc);
+        free(r->id);
+        free(r->address);
+        free(r->control);
+        free(r->log);
+    }
+    free(f->replicas);
+    free(f->endpoints);
+    memset(f, 0, sizeof(*f));
+}

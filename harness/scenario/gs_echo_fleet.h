@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/* The echo backends of one scenario: one gatesim-echo process per backend replica, started on
+ * free loopback ports with the backend's fault behaviour, their addresses read from ready lines,
+ * watched for death, and asked (over HTTP, never by scraping logs) which request ids they
+ * served. Stopping the fleet stops every process. */
+#ifndef GS_ECHO_FLEET_H
+#define GS_ECHO_FLEET_H
+
+#include "gs_proc.h"
+#include "gs_scenario.h"
+#include "gs_target.h"
+
+typedef struct gs_echo_replica {
+    const gs_scenario_backend *backend; /* borrowed from the scenario */
+    unsigned replica;
+    char *id;      /* replica id given to the echo ("app-stable-0") */
+    char *address; /* "127.0.0.1:40123": where the Service's traffic goes */
+    char *control; /* its control listener (request log), or NULL */
+    char *log;     /* its stderr file */
+    gs_proc *proc;
+    uint64_t log_since; /* request-log cursor: ids before it were already read */
+} gs_echo_replica;
+
+typedef struct gs_echo_fleet {
+    gs_echo_replica *replicas;
+    size_t n_replicas;
+    gs_target_endpoint *endpoints; /* one per replica and Service port */
+    size_t n_endpoints;
+} gs_echo_fleet;
+
+/* Starts every replica of every backend of |sc| with the |echo_path| binary, logs in |workdir|.
+ * Returns 0, or an error naming the replica that failed (then nothing is left running). */
+int gs_echo_fleet_start(gs_echo_fleet *f, const gs_scenario *sc, const char *echo_path,
+                        const char *workdir, int64_t timeout_ns, gs_error *err);
+
+/* GS_ERR_CLOSED with "backend ns/name replica N exited with ...: <last log line>" when a
+ * replica died; else 0. */
+int gs_echo_fleet_check(gs_echo_fleet *f, gs_error *err);
+
+/* Calls |on_id| for every request id the replicas of backend "ns/name" served since the last
+ * call (the fleet keeps a cursor per replica). Returns the number of ids, or GS_ERR_*. */
+int gs_echo_fleet_request_ids(gs_echo_fleet *f, const char *backend,
+                              void (*on_id)(const char *id, void *user), void *user, gs_error *err);
+
+/* Advances every replica's cursor past what it has served so far (called before a step sends,
+ * so the step only sees its own ids). */
+int gs_echo_fleet_mark(gs_echo_fleet *f, gs_error *err);
+
+void gs_echo_fleet_stop(gs_echo_fleet *f);
+
+/* One HTTP/1.0 GET of |path| on |address| ("host:port"), for control endpoints. Returns the
+ * status (and the body in |body|) or GS_ERR_*. */
+int gs_echo_http_get(const char *address, const char *path, int64_t timeout_ns, gs_buf *body,
+                     gs_error *err);
+
+#endif

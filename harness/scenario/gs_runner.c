@@ -1,0 +1,757 @@
+/* SPDX-License-Identifier: MIT */
+/* The runner's control flow: scenario set-up (work folder, TLS secrets, echo fleet, object set,
+ * target start), the steps, and tear-down. Checks are gs_expect / gs_status_check; report files
+ * are gs_report's; processes are gs_proc's. A failure of the machinery (a backend or the gateway
+ * died, the target rejected the objects) is the step's and scenario's "error" and the run goes
+ * on with the next scenario; an interrupt ends the run after writing the reports. */
+#include "gs_runner.h"
+
+#include "gs_alloc.h"
+#include "gs_echo_fleet.h"
+#include "gs_expect.h"
+#include "gs_log.h"
+#include "gs_objset.h"
+#include "gs_proc.h"
+#include "gs_report.h"
+#include "gs_status_check.h"
+#include "gs_target.h"
+#include "gs_time.h"
+#include "gs_tls.h"
+
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* State of one scenario while it runs. */
+typedef struct runner_scenario {
+    const gs_runner_config *cfg;
+    const gs_scenario *sc;
+    size_t index; /* among the selected scenarios */
+    size_t total; /* selected scenarios */
+    char *workdir;
+    char *ca_path; /* CA the clients trust, or NULL without tls entries */
+    gs_echo_fleet fleet;
+    gs_objset set;
+    gs_objset_secret *secrets;
+    gs_tls_pem *pems;
+    size_t n_secrets;
+    gs_target *target;
+    const char **ctl;              /* --controller-name values for the target, NULL-terminated */
+    double pending_convergence_ms; /* set-up convergence, reported on the first step */
+} runner_scenario;
+
+bool gs_runner_selected(const gs_scenario *sc, const char *const *select, size_t n_select)
+{
+    for (size_t i = 0; i < n_select; i++) {
+        const char *eq = strchr(select[i], '=');
+        size_t klen = eq ? (size_t)(eq - select[i]) : strlen(select[i]);
+        bool hit = false;
+        for (size_t j = 0; j < sc->n_labels && !hit; j++)
+            hit = strlen(sc->labels[j].name) == klen &&
+                  strncmp(sc->labels[j].name, select[i], klen) == 0 &&
+                  (eq == NULL || strcmp(sc->labels[j].value, eq + 1) == 0);
+        if (!hit)
+            return false;
+    }
+    return true;
+}
+
+static double runner_ms(int64_t ns)
+{
+    return (double)ns / 1e6;
+}
+
+/* ---- progress and output ---- */
+
+static void runner_progress(const runner_scenario *rs, const char *step, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void runner_progress(const runner_scenario *rs, const char *step, const char *fmt, ...)
+{
+    if (!rs->cfg->progress)
+        return;
+    char tail[256] = "";
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(tail, sizeof(tail), fmt, ap);
+        va_end(ap);
+    }
+    fprintf(stderr, "\r\033[K[%zu/%zu] %s%s%s%s%s", rs->index + 1, rs->total, rs->sc->name,
+            step ? " \xe2\x80\xba " : "", step ? step : "", tail[0] ? " \xe2\x80\xba " : "", tail);
+    fflush(stderr);
+}
+
+static void runner_progress_clear(const gs_runner_config *cfg)
+{
+    if (cfg->progress) {
+        fputs("\r\033[K", stderr);
+        fflush(stderr);
+    }
+}
+
+typedef struct runner_traffic_ctx {
+    gs_expect_obs *obs;
+    const runner_scenario *rs;
+    const char *step;
+    uint64_t planned;
+} runner_traffic_ctx;
+
+/* Fires on a worker thread for every finished request (calls are serialized by gs_traffic). */
+static void on_runner_response(const gs_traffic_response *resp, void *user)
+{
+    runner_traffic_ctx *ctx = user;
+    gs_expect_observe(ctx->obs, resp);
+}
+
+/* Fires about once a second on the runner's thread while traffic runs. */
+static void on_runner_progress(uint64_t done, uint64_t errors, double elapsed_s, void *user)
+{
+    runner_traffic_ctx *ctx = user;
+    (void)elapsed_s;
+    runner_progress(ctx->rs, ctx->step, "%llu/%llu requests%s", (unsigned long long)done,
+                    (unsigned long long)ctx->planned, errors ? " (errors)" : "");
+}
+
+/* ---- set-up ---- */
+
+static int runner_mkworkdir(runner_scenario *rs, gs_error *err)
+{
+    const char *tmp = getenv("TMPDIR");
+    if (tmp == NULL || *tmp == '\0')
+        tmp = "/tmp";
+    rs->workdir = gs_xasprintf("%s/gatesim-run-XXXXXX", tmp);
+    if (mkdtemp(rs->workdir) == NULL) {
+        int e = errno;
+        free(rs->workdir);
+        rs->workdir = NULL;
+        return gs_error_set_errno(err, e, "cannot create a work folder in %s", tmp);
+    }
+    return 0;
+}
+
+static void runner_rmtree(const char *dir)
+{
+    char cmd[4096 + 32];
+    /* Only our own mkdtemp folder, whose name has no quote. */
+    if (dir == NULL || strchr(dir, '\'') || strstr(dir, "/gatesim-run-") == NULL)
+        return;
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    int rc = system(cmd);
+    (void)rc;
+}
+
+static int runner_tls(runner_scenario *rs, gs_error *err)
+{
+    const gs_scenario *sc = rs->sc;
+    if (sc->n_tls == 0)
+        return 0;
+    gs_tls_pem ca = {0};
+    int rc = gs_tls_ca_generate(&ca, "gatesim run CA", err);
+    if (rc < 0)
+        return rc;
+    rs->ca_path = gs_xasprintf("%s/ca.pem", rs->workdir);
+    rc = gs_tls_pem_write(&ca, rs->ca_path, NULL, err);
+    rs->secrets = gs_xcalloc(sc->n_tls, sizeof(*rs->secrets));
+    rs->pems = gs_xcalloc(sc->n_tls, sizeof(*rs->pems));
+    for (size_t i = 0; i < sc->n_tls && rc == 0; i++) {
+        const gs_scenario_tls *t = &sc->tls[i];
+        rc =
+            gs_tls_leaf_generate(&rs->pems[i], &ca, (const char *const *)t->hosts, t->n_hosts, err);
+        if (rc == 0) {
+            rs->secrets[i] = (gs_objset_secret){t->ns, t->name, rs->pems[i].cert, rs->pems[i].key};
+            rs->n_secrets++;
+        }
+    }
+    gs_tls_pem_free(&ca);
+    return rc;
+}
+
+/* Renders the object set and applies it to the target; returns the convergence time. */
+static int runner_apply(runner_scenario *rs, double *converge_ms, gs_error *err)
+{
+    char **docs;
+    size_t n;
+    gs_objset_render(&rs->set, rs->sc, rs->secrets, rs->n_secrets, &docs, &n);
+    gs_target_objects objs = {(const char *const *)docs, n, rs->fleet.endpoints,
+                              rs->fleet.n_endpoints};
+    int64_t t0 = gs_now_ns();
+    int rc = gs_target_apply(rs->target, &objs, err);
+    *converge_ms = runner_ms(gs_now_ns() - t0);
+    gs_objset_docs_free(docs, n);
+    return rc;
+}
+
+static int runner_setup(runner_scenario *rs, gs_error *err)
+{
+    const gs_runner_config *cfg = rs->cfg;
+    int rc = runner_mkworkdir(rs, err);
+    if (rc == 0)
+        rc = runner_tls(rs, err);
+    if (rc == 0) {
+        runner_progress(rs, NULL, "starting %zu backend%s", rs->sc->n_backends,
+                        rs->sc->n_backends == 1 ? "" : "s");
+        rc = gs_echo_fleet_start(&rs->fleet, rs->sc, cfg->echo_path, rs->workdir,
+                                 cfg->start_timeout_ns, err);
+    }
+    for (size_t i = 0; rc == 0 && i < rs->sc->n_manifests; i++)
+        rc = gs_objset_add_source(&rs->set, &rs->sc->manifests[i], err);
+    if (rc == 0) {
+        gs_target_config tc = {.workdir = rs->workdir,
+                               .gatesim_path = cfg->gatesim_path,
+                               .controller_names = rs->sc->controller_names,
+                               .start_timeout_ns = cfg->start_timeout_ns,
+                               .has_seed = cfg->has_seed,
+                               .seed = cfg->seed};
+        if (rs->sc->n_controller_names) {
+            /* NULL-terminated copy: the target borrows it until runner_teardown. */
+            rs->ctl = gs_xcalloc(rs->sc->n_controller_names + 1, sizeof(*rs->ctl));
+            memcpy(rs->ctl, rs->sc->controller_names,
+                   rs->sc->n_controller_names * sizeof(*rs->ctl));
+            tc.controller_names = rs->ctl;
+        } else {
+            tc.controller_names = NULL;
+        }
+        rc = gs_target_new(&rs->target, cfg->target ? cfg->target : "builtin", &tc, err);
+        if (rc == 0) {
+            runner_progress(rs, NULL, "starting the %s target", rs->target->ops->name);
+            rc = runner_apply(rs, &rs->pending_convergence_ms, err);
+        }
+    }
+    return rc;
+}
+
+static void runner_teardown(runner_scenario *rs)
+{
+    gs_target_free(rs->target);
+    rs->target = NULL;
+    free(rs->ctl);
+    gs_echo_fleet_stop(&rs->fleet);
+    gs_objset_free(&rs->set);
+    for (size_t i = 0; i < rs->n_secrets; i++)
+        gs_tls_pem_free(&rs->pems[i]);
+    free(rs->pems);
+    free(rs->secrets);
+    free(rs->ca_path);
+    if (rs->workdir && !rs->cfg->keep_workdir)
+        runner_rmtree(rs->workdir);
+    else if (rs->workdir && rs->cfg->out)
+        fprintf(rs->cfg->out, "  work folder kept: %s\n", rs->workdir);
+    free(rs->workdir);
+}
+
+/* ---- sending ---- */
+
+/* The listeners of Gateway |gw| as declared: name, protocol, hostname. */
+typedef struct runner_listener {
+    const char *name;
+    const char *protocol;
+    const char *hostname;
+} runner_listener;
+
+static size_t runner_gateway_listeners(const gs_objset_item *gw, runner_listener *out, size_t cap)
+{
+    const gs_yaml_node *ls = gs_yaml_get(gs_yaml_get(gw->node, "spec"), "listeners");
+    size_t n = 0;
+    for (size_t i = 0; ls && ls->kind == GS_YAML_SEQUENCE && i < ls->nitems && n < cap; i++) {
+        const gs_yaml_node *l = ls->items[i];
+        out[n].name = gs_yaml_str(gs_yaml_get(l, "name"));
+        out[n].protocol = gs_yaml_str(gs_yaml_get(l, "protocol"));
+        out[n].hostname = gs_yaml_str(gs_yaml_get(l, "hostname"));
+        if (out[n].name && out[n].protocol)
+            n++;
+    }
+    return n;
+}
+
+static bool runner_host_matches(const char *pattern, const char *host)
+{
+    if (pattern == NULL)
+        return true;
+    if (pattern[0] == '*' && pattern[1] == '.') {
+        const char *dot = strchr(host, '.');
+        return dot && strcasecmp(dot, pattern + 1) == 0;
+    }
+    return strcasecmp(pattern, host) == 0;
+}
+
+/* Where a send goes: the target listener, whether it is TLS, and the Host. */
+typedef struct runner_dest {
+    const gs_target_listener *listener;
+    bool tls;
+    char host[256];
+} runner_dest;
+
+static int runner_pick_destination(runner_scenario *rs, const gs_scenario_send *send,
+                                   runner_dest *d, gs_error *err)
+{
+    const gs_target *t = rs->target;
+    char gwref[512] = "";
+    if (send->gateway) {
+        snprintf(gwref, sizeof(gwref), "%s%s", strchr(send->gateway, '/') ? "" : "default/",
+                 send->gateway);
+    } else {
+        for (size_t i = 0; i < t->n_listeners; i++) {
+            if (gwref[0] && strcmp(gwref, t->listeners[i].gateway) != 0)
+                return gs_error_set(err, GS_ERR_INVALID,
+                                    "the target serves several Gateways (%s, %s): say which with "
+                                    "send.gateway",
+                                    gwref, t->listeners[i].gateway);
+            snprintf(gwref, sizeof(gwref), "%s", t->listeners[i].gateway);
+        }
+        if (gwref[0] == '\0')
+            return gs_error_set(err, GS_ERR_INVALID, "the target serves no listener");
+    }
+    char gw_ns[256];
+    const char *slash = strchr(gwref, '/');
+    snprintf(gw_ns, sizeof(gw_ns), "%.*s", (int)(slash - gwref), gwref);
+    const gs_objset_item *gw = gs_objset_find(&rs->set, "Gateway", gw_ns, slash + 1);
+    if (gw == NULL)
+        return gs_error_set(err, GS_ERR_INVALID, "no Gateway %s among the objects", gwref);
+    runner_listener ls[64];
+    size_t n = runner_gateway_listeners(gw, ls, GS_ARRAY_LEN(ls));
+    const char *host = send->host;
+    const runner_listener *pick = NULL;
+    if (send->listener) {
+        for (size_t i = 0; i < n && !pick; i++)
+            if (strcmp(ls[i].name, send->listener) == 0)
+                pick = &ls[i];
+        if (pick == NULL)
+            return gs_error_set(err, GS_ERR_INVALID, "Gateway %s has no listener %s", gwref,
+                                send->listener);
+    } else {
+        const char *want = send->protocol == GS_SCENARIO_HTTP2 ? "HTTPS" : "HTTP";
+        for (int pass = 0; pass < 2 && !pick; pass++)
+            for (size_t i = 0; i < n && !pick; i++)
+                if (strcmp(ls[i].protocol, want) == 0 &&
+                    (pass == 1 || (host && runner_host_matches(ls[i].hostname, host))))
+                    pick = &ls[i];
+        if (pick == NULL)
+            return gs_error_set(err, GS_ERR_INVALID,
+                                "Gateway %s has no %s listener for protocol %s: name one with "
+                                "send.listener",
+                                gwref, want, gs_scenario_protocol_name(send->protocol));
+    }
+    d->tls = strcmp(pick->protocol, "HTTPS") == 0 || strcmp(pick->protocol, "TLS") == 0;
+    if (send->protocol == GS_SCENARIO_H2C && d->tls)
+        return gs_error_set(err, GS_ERR_INVALID, "h2c is cleartext but listener %s is %s",
+                            pick->name, pick->protocol);
+    if (send->protocol == GS_SCENARIO_HTTP2 && !d->tls)
+        return gs_error_set(err, GS_ERR_INVALID,
+                            "protocol http2 needs TLS but listener %s is %s (use h2c)", pick->name,
+                            pick->protocol);
+    d->listener = gs_target_find_listener(t, gwref, pick->name);
+    if (d->listener == NULL)
+        return gs_error_set(err, GS_ERR_INVALID,
+                            "the target reports no address for listener %s of %s (not ready, or "
+                            "not programmed)",
+                            pick->name, gwref);
+    if (host)
+        snprintf(d->host, sizeof(d->host), "%s", host);
+    else if (pick->hostname && pick->hostname[0] != '*')
+        snprintf(d->host, sizeof(d->host), "%s", pick->hostname);
+    else if (pick->hostname)
+        snprintf(d->host, sizeof(d->host), "gatesim%s", pick->hostname + 1);
+    else
+        snprintf(d->host, sizeof(d->host), "example.com");
+    return 0;
+}
+
+typedef struct runner_mirror_ctx {
+    gs_expect_obs *obs;
+    size_t mirror;
+} runner_mirror_ctx;
+
+static void on_runner_mirror_id(const char *id, void *user)
+{
+    runner_mirror_ctx *m = user;
+    gs_expect_mirror_seen(m->obs, m->mirror, id);
+}
+
+/* Collects the mirrored request ids, waiting (bounded) for asynchronous mirror copies. */
+static int runner_collect_mirrors(runner_scenario *rs, const gs_scenario_expect *ex,
+                                  gs_expect_obs *obs, gs_error *err)
+{
+    for (size_t m = 0; m < ex->n_mirror; m++) {
+        runner_mirror_ctx ctx = {obs, m};
+        int64_t start = gs_now_ns(), last_new = start;
+        for (;;) {
+            int n = gs_echo_fleet_request_ids(&rs->fleet, ex->mirror[m].backend,
+                                              on_runner_mirror_id, &ctx, err);
+            if (n < 0)
+                return n;
+            int64_t now = gs_now_ns();
+            if (n > 0)
+                last_new = now;
+            uint64_t hits, answered;
+            gs_expect_mirror_counts(obs, m, &hits, &answered);
+            if (ex->mirror[m].fraction >= 1.0 && hits == answered)
+                break;
+            if (now - last_new > 300 * GS_NS_PER_MS || now - start > 5 * GS_NS_PER_S ||
+                gs_proc_interrupted())
+                break;
+            usleep(50 * 1000);
+        }
+    }
+    return 0;
+}
+
+static gs_traffic_protocol runner_traffic_protocol(gs_scenario_protocol p)
+{
+    switch (p) {
+    case GS_SCENARIO_HTTP1:
+        return GS_TRAFFIC_HTTP1;
+    case GS_SCENARIO_H2C:
+        return GS_TRAFFIC_H2C;
+    case GS_SCENARIO_HTTP2:
+        return GS_TRAFFIC_HTTP2;
+    case GS_SCENARIO_GRPC:
+        return GS_TRAFFIC_GRPC;
+    }
+    return GS_TRAFFIC_HTTP1;
+}
+
+/* Sends the step's traffic and checks its expectations. Returns the failed-check count, or a
+ * negative GS_ERR_* for an error of the machinery. */
+static int runner_send(runner_scenario *rs, size_t step_index, const gs_scenario_step *step,
+                       gs_results_step *rst, gs_error *err)
+{
+    const gs_scenario_send *send = &step->send;
+    runner_dest d;
+    int rc = runner_pick_destination(rs, send, &d, err);
+    if (rc < 0)
+        return rc;
+    uint64_t requests = send->requests;
+    if (send->requests_auto) {
+        rc = gs_expect_plan_requests(&step->expect, &rs->sc->statistics, &requests, err);
+        if (rc < 0)
+            return rc;
+    }
+    char prefix[64];
+    snprintf(prefix, sizeof(prefix), "gs%zu-%zu-%llx-", rs->index, step_index,
+             (unsigned long long)(gs_wall_ns() & 0xffffff));
+    gs_expect_obs obs;
+    gs_expect_obs_init(&obs, send, &step->expect, d.host, prefix, requests);
+    gs_traffic_header *hdrs = gs_xcalloc(send->n_headers + 1, sizeof(*hdrs));
+    for (size_t i = 0; i < send->n_headers; i++)
+        hdrs[i] = (gs_traffic_header){send->headers[i].name, send->headers[i].value};
+
+    runner_traffic_ctx ctx = {&obs, rs, step->name, requests};
+    gs_traffic_config tc;
+    gs_traffic_config_init(&tc);
+    tc.address = d.listener->address;
+    tc.protocol = runner_traffic_protocol(send->protocol);
+    tc.tls = d.tls;
+    tc.method = send->protocol == GS_SCENARIO_GRPC ? NULL : send->method;
+    tc.authority = d.host;
+    tc.path = send->protocol == GS_SCENARIO_GRPC ? NULL : send->path;
+    tc.headers = hdrs;
+    tc.num_headers = send->n_headers;
+    tc.grpc_service = send->grpc_service;
+    tc.grpc_method = send->grpc_method;
+    tc.connections = send->connections;
+    tc.streams = send->streams;
+    tc.requests = requests;
+    tc.rate = send->rate;
+    tc.new_connection_per_request = send->new_connection_per_request;
+    tc.ca_file = d.tls ? rs->ca_path : NULL;
+    tc.sni = d.host;
+    tc.request_id_prefix = prefix;
+    tc.on_response = on_runner_response;
+    tc.user = &ctx;
+    tc.serialize_callbacks = true;
+    tc.body_limit = step->expect.request.present ? 256 * 1024 : 4096;
+    tc.cancel = gs_proc_interrupt_flag();
+    tc.on_progress = on_runner_progress;
+    tc.progress_interval_ns = 200 * GS_NS_PER_MS;
+    if (d.tls && rs->ca_path == NULL)
+        tc.insecure = true; /* certificates the scenario did not generate: nothing to trust */
+
+    gs_traffic_result *res = NULL;
+    runner_progress(rs, step->name, "sending %llu requests to %s", (unsigned long long)requests,
+                    d.listener->address);
+    rc = gs_traffic_run(&tc, &res, err);
+    free(hdrs);
+    if (rc < 0) {
+        gs_expect_obs_clear(&obs);
+        return rc;
+    }
+    gs_expect_fill_traffic(&rst->traffic, res);
+    if (step->expect.n_mirror) {
+        rc = runner_collect_mirrors(rs, &step->expect, &obs, err);
+        if (rc < 0) {
+            gs_traffic_result_free(res);
+            gs_expect_obs_clear(&obs);
+            return rc;
+        }
+    }
+    int failed = (int)gs_expect_finish(&obs, res, &rs->sc->statistics, rst);
+    gs_traffic_result_free(res);
+    gs_expect_obs_clear(&obs);
+    return failed;
+}
+
+/* ---- steps ---- */
+
+/* Checks that the backends and the target are alive; sets the step error when not. */
+static bool runner_alive(runner_scenario *rs, gs_results_step *rst)
+{
+    gs_error e = {0};
+    if (gs_echo_fleet_check(&rs->fleet, &e) < 0 || gs_target_check(rs->target, &e) < 0) {
+        rst->result = GS_RESULT_ERROR;
+        gs_results_set(&rst->message, "%s", e.msg);
+        return false;
+    }
+    return true;
+}
+
+static void runner_step(runner_scenario *rs, size_t i, gs_results_step *rst)
+{
+    const gs_scenario_step *step = &rs->sc->steps[i];
+    int64_t t0 = gs_now_ns();
+    gs_error err = {0};
+    int rc = 0;
+    unsigned failed = 0;
+    rst->convergence_ms = -1;
+    if (i == 0 && rs->pending_convergence_ms >= 0)
+        rst->convergence_ms = rs->pending_convergence_ms;
+    runner_progress(rs, step->name, NULL);
+    if (!runner_alive(rs, rst))
+        goto out;
+
+    if (step->n_apply || step->n_deletes) {
+        for (size_t a = 0; rc == 0 && a < step->n_apply; a++)
+            rc = gs_objset_add_source(&rs->set, &step->apply[a], &err);
+        for (size_t k = 0; rc == 0 && k < step->n_deletes; k++) {
+            const gs_scenario_delete *dl = &step->deletes[k];
+            if (gs_objset_delete(&rs->set, dl->kind, dl->ns, dl->name) < 0)
+                rc = gs_error_set(&err, GS_ERR_NOT_FOUND, "delete: no %s %s%s%s among the objects",
+                                  dl->kind, dl->ns ? dl->ns : "", dl->ns ? "/" : "", dl->name);
+        }
+        double ms = 0;
+        if (rc == 0) {
+            runner_progress(rs, step->name, "applying and waiting for convergence");
+            rc = runner_apply(rs, &ms, &err);
+        }
+        rst->convergence_ms = (rst->convergence_ms > 0 ? rst->convergence_ms : 0) + ms;
+        if (rc < 0) {
+            rst->result = GS_RESULT_ERROR;
+            gs_results_set(&rst->message, "%s", err.msg);
+            goto out;
+        }
+    }
+
+    if (step->n_expect_status) {
+        gs_json_value *status = NULL;
+        rc = gs_target_status(rs->target, &status, &err);
+        if (rc < 0) {
+            rst->result = GS_RESULT_ERROR;
+            gs_results_set(&rst->message, "status: %s", err.msg);
+            goto out;
+        }
+        for (size_t k = 0; k < step->n_expect_status; k++)
+            failed += !gs_status_check(&step->expect_status[k], status, rst);
+        gs_json_value_free(status);
+    }
+
+    if (step->send.present) {
+        rc = runner_send(rs, i, step, rst, &err);
+        if (rc < 0) {
+            rst->result = GS_RESULT_ERROR;
+            gs_results_set(&rst->message, "%s", err.msg);
+            goto out;
+        }
+        failed += (unsigned)rc;
+        /* A backend or the gateway dying during the traffic explains its failures. */
+        if (!runner_alive(rs, rst))
+            goto out;
+        if (gs_proc_interrupted()) {
+            rst->result = GS_RESULT_ERROR;
+            gs_results_set(&rst->message, "interrupted");
+            goto out;
+        }
+    }
+    rst->result = failed ? GS_RESULT_FAILED : GS_RESULT_PASSED;
+    if (failed)
+        gs_results_set(&rst->message, "%u check%s failed", failed, failed == 1 ? "" : "s");
+out:
+    rst->duration_ms = runner_ms(gs_now_ns() - t0);
+}
+
+/* ---- output ---- */
+
+static void runner_print_scenario(const gs_runner_config *cfg, const gs_results_scenario *r)
+{
+    FILE *out = cfg->out;
+    if (out == NULL)
+        return;
+    bool c = cfg->colour;
+    const char *word = r->result == GS_RESULT_PASSED   ? "PASS"
+                       : r->result == GS_RESULT_FAILED ? "FAIL"
+                       : r->result == GS_RESULT_ERROR  ? "ERROR"
+                                                       : "SKIP";
+    const char *col = r->result == GS_RESULT_PASSED ? gs_term_green(c) : gs_term_red(c);
+    fprintf(out, "%s%s%s %s (%zu step%s, %.1f s)\n", col, word, gs_term_reset(c), r->name,
+            r->steps_len, r->steps_len == 1 ? "" : "s", r->duration_ms / 1000.0);
+    if (r->error && r->result == GS_RESULT_ERROR)
+        fprintf(out, "  %s\n", r->error);
+    for (size_t i = 0; i < r->steps_len; i++) {
+        const gs_results_step *st = r->steps[i];
+        if (st->result == GS_RESULT_PASSED || st->result == GS_RESULT_SKIPPED ||
+            st->result == GS_RESULT_PENDING)
+            continue;
+        fprintf(out, "  step \"%s\": %s%s%s\n", st->name, gs_result_name(st->result),
+                st->message ? ": " : "", st->message ? st->message : "");
+        for (size_t k = 0; k < st->checks_len; k++) {
+            const gs_results_check *ch = st->checks[k];
+            if (ch->result == GS_RESULT_PASSED)
+                continue;
+            fprintf(out, "    %s%s%s: %s\n      expected: %s\n      observed: %s\n",
+                    gs_term_bold(c), ch->kind, gs_term_reset(c), ch->message ? ch->message : "",
+                    ch->expected ? ch->expected : "", ch->observed ? ch->observed : "");
+            if (ch->evidence_request) {
+                fprintf(out, "      first offending request:\n");
+                for (const char *p = ch->evidence_request; *p;) {
+                    size_t n = strcspn(p, "\n");
+                    fprintf(out, "        %.*s\n", (int)n, p);
+                    p += n + (p[n] == '\n');
+                }
+            }
+            if (ch->evidence_response) {
+                fprintf(out, "      its response:\n");
+                int lines = 0;
+                for (const char *p = ch->evidence_response; *p && lines < 30; lines++) {
+                    size_t n = strcspn(p, "\n");
+                    fprintf(out, "        %.*s\n", (int)(n > 300 ? 300 : n), p);
+                    p += n + (p[n] == '\n');
+                }
+            }
+        }
+    }
+    fflush(out);
+}
+
+/* ---- the run ---- */
+
+static int runner_write_reports(const gs_runner_config *cfg, const gs_results *results,
+                                gs_error *err)
+{
+    if (cfg->report_dir == NULL || cfg->formats == 0)
+        return 0;
+    return gs_report_write_all(results, cfg->report_dir, cfg->formats, err);
+}
+
+static void runner_scenario_run(runner_scenario *rs, gs_results_scenario *r)
+{
+    int64_t t0 = gs_now_ns();
+    gs_error err = {0};
+    rs->pending_convergence_ms = -1;
+    for (size_t i = 0; i < rs->sc->n_steps; i++)
+        gs_results_add_step(r, rs->sc->steps[i].name);
+    int rc = runner_setup(rs, &err);
+    if (rc < 0) {
+        r->result = GS_RESULT_ERROR;
+        gs_results_set(&r->error, "set-up failed: %s", err.msg);
+        for (size_t i = 0; i < r->steps_len; i++)
+            r->steps[i]->result = GS_RESULT_SKIPPED;
+    } else {
+        bool stop = false;
+        for (size_t i = 0; i < rs->sc->n_steps; i++) {
+            gs_results_step *st = r->steps[i];
+            if (stop || gs_proc_interrupted()) {
+                st->result = GS_RESULT_SKIPPED;
+                if (gs_proc_interrupted() && !stop)
+                    gs_results_set(&st->message, "interrupted");
+                continue;
+            }
+            runner_step(rs, i, st);
+            /* After an error the scenario's state is unknown: skip the remaining steps. */
+            if (st->result == GS_RESULT_ERROR)
+                stop = true;
+        }
+        gs_result res = GS_RESULT_PASSED;
+        for (size_t i = 0; i < r->steps_len; i++) {
+            if (r->steps[i]->result == GS_RESULT_ERROR) {
+                res = GS_RESULT_ERROR;
+                gs_results_set(&r->error, "step \"%s\": %s", r->steps[i]->name,
+                               r->steps[i]->message ? r->steps[i]->message : "error");
+                break;
+            }
+            if (r->steps[i]->result == GS_RESULT_FAILED)
+                res = GS_RESULT_FAILED;
+        }
+        r->result = res;
+    }
+    runner_teardown(rs);
+    r->duration_ms = runner_ms(gs_now_ns() - t0);
+}
+
+int gs_runner_run(const gs_runner_config *cfg, const gs_scenario_list *list, gs_results *results,
+                  gs_error *err)
+{
+    if (cfg->echo_path == NULL || access(cfg->echo_path, X_OK) != 0)
+        return gs_error_set(err, GS_ERR_USAGE, "cannot run the echo backend %s",
+                            cfg->echo_path ? cfg->echo_path : "(none found)");
+    if (cfg->gatesim_path == NULL || access(cfg->gatesim_path, X_OK) != 0)
+        return gs_error_set(err, GS_ERR_USAGE, "cannot run gatesim at %s",
+                            cfg->gatesim_path ? cfg->gatesim_path : "(unknown)");
+    /* Every selected scenario is in the results from the start (pending), so a report written
+     * after an interrupt still lists what did not run. */
+    const gs_scenario **sel = gs_xcalloc(list->len ? list->len : 1, sizeof(*sel));
+    gs_results_scenario **rows = gs_xcalloc(list->len ? list->len : 1, sizeof(*rows));
+    size_t n = 0;
+    for (size_t i = 0; i < list->len; i++) {
+        if (!gs_runner_selected(list->items[i], cfg->select, cfg->n_select))
+            continue;
+        sel[n] = list->items[i];
+        rows[n] = gs_results_add_scenario(results, sel[n]->name, sel[n]->file);
+        if (sel[n]->description)
+            gs_results_set(&rows[n]->description, "%s", sel[n]->description);
+        n++;
+    }
+    int rc = runner_write_reports(cfg, results, err);
+    if (rc < 0) {
+        free(sel);
+        free(rows);
+        return rc;
+    }
+    int outcome = GS_RUNNER_PASSED;
+    for (size_t i = 0; i < n; i++) {
+        if (gs_proc_interrupted())
+            break;
+        runner_scenario rs = {.cfg = cfg, .sc = sel[i], .index = i, .total = n};
+        runner_scenario_run(&rs, rows[i]);
+        runner_progress_clear(cfg);
+        if (gs_proc_interrupted() && rows[i]->result != GS_RESULT_PASSED) {
+            rows[i]->result = GS_RESULT_ERROR;
+            if (rows[i]->error == NULL)
+                gs_results_set(&rows[i]->error, "interrupted");
+        }
+        if (rows[i]->result != GS_RESULT_PASSED)
+            outcome = GS_RUNNER_FAILED;
+        runner_print_scenario(cfg, rows[i]);
+        gs_error werr = {0};
+        if (runner_write_reports(cfg, results, &werr) < 0 && cfg->out)
+            fprintf(cfg->out, "warning: reports not written: %s\n", werr.msg);
+    }
+    if (gs_proc_interrupted()) {
+        for (size_t i = 0; i < n; i++)
+            if (rows[i]->result == GS_RESULT_PENDING)
+                rows[i]->result = GS_RESULT_SKIPPED;
+        results->state = GS_RUN_INTERRUPTED;
+        outcome = GS_RUNNER_INTERRUPTED;
+    } else {
+        results->state = GS_RUN_COMPLETE;
+    }
+    results->finished_at = gs_wall_ns();
+    rc = runner_write_reports(cfg, results, err);
+    free(sel);
+    free(rows);
+    return rc < 0 ? rc : outcome;
+}
