@@ -87,10 +87,10 @@ static char *run_find_echo(const char *self)
         char *slash = strrchr(dir, '/');
         if (slash)
             *slash = '\0';
-        const char *cands[] = {"%s/gatesim-echo", "%s/../../backends/gatesim-echo",
-                               "%s/../backends/gatesim-echo"};
+        const char *cands[] = {"/gatesim-echo", "/../../backends/gatesim-echo",
+                               "/../backends/gatesim-echo"};
         for (size_t i = 0; i < GS_ARRAY_LEN(cands); i++) {
-            char *p = gs_xasprintf(cands[i], dir);
+            char *p = gs_xasprintf("%s%s", dir, cands[i]);
             if (access(p, X_OK) == 0) {
                 free(dir);
                 return p;
