@@ -163,30 +163,31 @@ bool gs_dec_expect(gs_decoder *d, const gs_yaml_node *n, gs_yaml_type t)
 
 unsigned gs_edit_distance(const char *a, const char *b)
 {
+    /* optimal string alignment: insertions, deletions, substitutions and adjacent
+     * transpositions ("sepc" -> "spec" is one edit), case-insensitive */
     size_t la = strlen(a), lb = strlen(b);
     if (la > 64 || lb > 64)
         return 255;
-    unsigned row[65];
+    unsigned d[65][65];
+    for (size_t i = 0; i <= la; i++)
+        d[i][0] = (unsigned)i;
     for (size_t j = 0; j <= lb; j++)
-        row[j] = (unsigned)j;
+        d[0][j] = (unsigned)j;
     for (size_t i = 1; i <= la; i++) {
-        unsigned prev = row[0];
-        row[0] = (unsigned)i;
         for (size_t j = 1; j <= lb; j++) {
-            unsigned cur = row[j];
-            unsigned cost = tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 1])
-                                ? 0
-                                : 1;
-            unsigned v = prev + cost;
-            if (row[j] + 1 < v)
-                v = row[j] + 1;
-            if (row[j - 1] + 1 < v)
-                v = row[j - 1] + 1;
-            row[j] = v;
-            prev = cur;
+            int ca = tolower((unsigned char)a[i - 1]), cb = tolower((unsigned char)b[j - 1]);
+            unsigned v = d[i - 1][j - 1] + (ca == cb ? 0 : 1);
+            if (d[i - 1][j] + 1 < v)
+                v = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < v)
+                v = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && ca == tolower((unsigned char)b[j - 2]) &&
+                tolower((unsigned char)a[i - 2]) == cb && d[i - 2][j - 2] + 1 < v)
+                v = d[i - 2][j - 2] + 1;
+            d[i][j] = v;
         }
     }
-    return row[lb] > 255 ? 255 : row[lb];
+    return d[la][lb] > 255 ? 255 : d[la][lb];
 }
 
 const char *gs_did_you_mean(const char *word, const char *const *candidates)

@@ -555,6 +555,9 @@ static int load_file(gs_model *m, const char *path, const gs_load_options *opt, 
         return gs_error_set_errno(err, e, "%s", path);
     }
     gs_buf b = {0};
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+        gs_buf_reserve(&b, (size_t)st.st_size + 1); /* one allocation of the right size */
     char chunk[65536];
     size_t n;
     while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)

@@ -108,6 +108,74 @@ const unsigned char *gs_secret_get(const gs_secret *s, const char *key, size_t *
     return NULL;
 }
 
+/* ---- identity index: open addressing on kind/namespace/name ---- */
+
+typedef struct gs_model_index {
+    gs_object **slots; /* NULL = empty; TOMBSTONE = removed */
+    size_t cap, used;  /* used counts tombstones too */
+} gs_model_index;
+
+static gs_object index_tombstone_;
+#define INDEX_TOMBSTONE (&index_tombstone_)
+
+static uint64_t index_hash(gs_kind kind, const char *ns, const char *name)
+{
+    uint64_t h = 1469598103934665603ULL ^ (uint64_t)kind;
+    for (const char *p = ns ? ns : ""; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    h = (h ^ '/') * 1099511628211ULL;
+    for (const char *p = name; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    return h;
+}
+
+static const char *object_ns(const gs_object *o)
+{
+    return gs_kind_is_namespaced(o->kind) && o->metadata.namespace.v ? o->metadata.namespace.v
+                                                                      : "";
+}
+
+static bool object_is(const gs_object *o, gs_kind kind, const char *ns, const char *name);
+
+/* The slot holding that identity, or the empty slot where it would go. */
+static gs_object **index_slot(gs_model_index *ix, gs_kind kind, const char *ns, const char *name)
+{
+    if (!gs_kind_is_namespaced(kind))
+        ns = "";
+    size_t mask = ix->cap - 1;
+    size_t i = (size_t)index_hash(kind, ns, name) & mask;
+    gs_object **free_slot = NULL;
+    for (;;) {
+        gs_object *o = ix->slots[i];
+        if (!o)
+            return free_slot ? free_slot : &ix->slots[i];
+        if (o == INDEX_TOMBSTONE) {
+            if (!free_slot)
+                free_slot = &ix->slots[i];
+        } else if (object_is(o, kind, ns, name)) {
+            return &ix->slots[i];
+        }
+        i = (i + 1) & mask;
+    }
+}
+
+static void index_grow(gs_model_index *ix)
+{
+    gs_object **old = ix->slots;
+    size_t old_cap = ix->cap;
+    ix->cap = old_cap ? old_cap * 2 : 64;
+    ix->slots = gs_xcalloc(ix->cap, sizeof *ix->slots);
+    ix->used = 0;
+    for (size_t i = 0; i < old_cap; i++) {
+        gs_object *o = old[i];
+        if (o && o != INDEX_TOMBSTONE) {
+            *index_slot(ix, o->kind, object_ns(o), o->metadata.name.v) = o;
+            ix->used++;
+        }
+    }
+    free(old);
+}
+
 /* ---- the set ---- */
 
 int gs_model_new(gs_model **out)
@@ -136,6 +204,10 @@ void gs_model_free(gs_model *m)
     free(m->namespaces);
     free(m->services);
     free(m->secrets);
+    if (m->index_) {
+        free(m->index_->slots);
+        free(m->index_);
+    }
     gs_diags_free(&m->diags);
     free(m);
 }
@@ -205,15 +277,10 @@ static bool object_is(const gs_object *o, gs_kind kind, const char *ns, const ch
 
 gs_object *gs_model_find(const gs_model *m, gs_kind kind, const char *ns, const char *name)
 {
-    void **items;
-    size_t *n, *cap;
-    if (!name || !model_list((gs_model *)(uintptr_t)m, kind, (void ***)&items, &n, &cap))
+    if (!name || !m->index_ || !gs_kind_is_modelled(kind))
         return NULL;
-    gs_object **list = *(gs_object ***)items;
-    for (size_t i = 0; i < *n; i++)
-        if (object_is(list[i], kind, ns, name))
-            return list[i];
-    return NULL;
+    gs_object *o = *index_slot(m->index_, kind, ns, name);
+    return o == INDEX_TOMBSTONE ? NULL : o;
 }
 
 /* Internal (gs_load.c): adds |o| or replaces the object with its identity. Returns the replaced
@@ -227,15 +294,25 @@ gs_object *gs_model_put(gs_model *m, gs_object *o)
         return NULL;
     gs_object ***list = (gs_object ***)items;
     o->index = m->next_index++;
-    for (size_t i = 0; i < *n; i++) {
-        gs_object *old = (*list)[i];
-        if (object_is(old, o->kind, o->metadata.namespace.v, o->metadata.name.v)) {
-            (*list)[i] = o;
-            for (size_t k = 0; k < m->n_objects; k++)
-                if (m->objects[k] == old)
-                    m->objects[k] = o;
-            return old;
-        }
+    if (!m->index_)
+        m->index_ = gs_xcalloc(1, sizeof *m->index_);
+    gs_model_index *ix = m->index_;
+    if ((ix->used + 1) * 4 >= ix->cap * 3)
+        index_grow(ix);
+    const char *name = o->metadata.name.v ? o->metadata.name.v : "";
+    gs_object **slot = index_slot(ix, o->kind, object_ns(o), name);
+    gs_object *old = *slot && *slot != INDEX_TOMBSTONE ? *slot : NULL;
+    if (!*slot)
+        ix->used++;
+    *slot = o;
+    if (old) {
+        for (size_t i = 0; i < *n; i++)
+            if ((*list)[i] == old)
+                (*list)[i] = o;
+        for (size_t k = 0; k < m->n_objects; k++)
+            if (m->objects[k] == old)
+                m->objects[k] = o;
+        return old;
     }
     gs_xgrow((void **)list, cap, *n + 1, sizeof **list);
     (*list)[(*n)++] = o;
@@ -249,8 +326,12 @@ int gs_model_remove(gs_model *m, gs_kind kind, const char *ns, const char *name)
 {
     void **items;
     size_t *n, *cap;
-    if (!name || !model_list(m, kind, (void ***)&items, &n, &cap))
+    if (!name || !m->index_ || !model_list(m, kind, (void ***)&items, &n, &cap))
         return GS_ERR_NOT_FOUND;
+    gs_object **slot = index_slot(m->index_, kind, ns, name);
+    if (!*slot || *slot == INDEX_TOMBSTONE)
+        return GS_ERR_NOT_FOUND;
+    *slot = INDEX_TOMBSTONE;
     gs_object **list = *(gs_object ***)items;
     for (size_t i = 0; i < *n; i++) {
         if (!object_is(list[i], kind, ns, name))

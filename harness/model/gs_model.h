@@ -560,6 +560,7 @@ typedef struct gs_model {
     gs_model_stream *streams;
     size_t caps_[10];
     size_t next_index;
+    struct gs_model_index *index_; /* kind/namespace/name -> object */
 } gs_model;
 
 typedef struct gs_load_options {

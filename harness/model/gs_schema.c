@@ -284,7 +284,9 @@ static void schema_map_key(const gs_yaml_node *item, const char *const *keys, gs
     for (const char *const *k = keys; *k; k++) {
         const gs_yaml_node *kv = gs_yaml_get(item, *k);
         gs_buf_printf(out, "%s\"%s\":", k == keys ? "" : ",", *k);
-        if (kv && kv->kind == GS_YAML_SCALAR)
+        if (kv && kv->kind == GS_YAML_SCALAR && gs_yaml_type_of(kv) == GS_YAML_T_INT)
+            gs_buf_puts(out, kv->str);
+        else if (kv && kv->kind == GS_YAML_SCALAR)
             gs_buf_printf(out, "\"%s\"", kv->str);
         else
             gs_buf_puts(out, "null");
@@ -386,30 +388,39 @@ static size_t schema_object(gs_vctx *v, gs_yaml_node *n, const gs_schema *s)
             errs++;
         }
     }
-    /* defaults, required */
+    /* defaults (added in one allocation), required */
+    const gs_schema_prop *add[64];
+    unsigned nadd = 0;
     for (unsigned p = 0; p < s->nprops; p++) {
         const gs_schema_prop *pr = &s->props[p];
         gs_yaml_pair *pair = gs_yaml_get_pair(n, pr->name);
         if (pair && !is_null(pair->value))
             continue;
-        if (pr->schema->default_json) {
-            const gs_yaml_node *def = default_node(pr->schema->default_json);
-            if (def) {
-                gs_yaml_node *val = gs_yaml_clone_at(v->stream, def, n->pos);
-                if (pair) {
-                    pair->value = val;
-                } else {
-                    gs_yaml_node *key = gs_yaml_new_scalar(v->stream, n->pos, pr->name,
-                                                           GS_YAML_PLAIN);
-                    gs_yaml_map_add(v->stream, n, key, val);
-                }
-                continue;
-            }
+        if (pr->schema->default_json && default_node(pr->schema->default_json)) {
+            if (pair)
+                pair->value = gs_yaml_clone_at(v->stream, default_node(pr->schema->default_json),
+                                               n->pos);
+            else if (nadd < 64)
+                add[nadd++] = pr;
+            continue;
         }
         if (pr->required) {
             gs_dec_error_field(v->dec, n, pr->name, "Required value");
             errs++;
         }
+    }
+    if (nadd) {
+        gs_yaml_pair *pairs = gs_yaml_alloc(v->stream, (n->npairs + nadd) * sizeof *pairs);
+        if (n->npairs)
+            memcpy(pairs, n->pairs, n->npairs * sizeof *pairs);
+        for (unsigned a = 0; a < nadd; a++) {
+            pairs[n->npairs + a].key = gs_yaml_new_scalar(v->stream, n->pos, add[a]->name,
+                                                          GS_YAML_PLAIN);
+            pairs[n->npairs + a].value =
+                gs_yaml_clone_at(v->stream, default_node(add[a]->schema->default_json), n->pos);
+        }
+        n->pairs = pairs;
+        n->npairs += nadd;
     }
     for (size_t i = 0; i < n->npairs; i++) {
         gs_yaml_pair *pair = &n->pairs[i];

@@ -28,7 +28,7 @@ struct gs_yaml_arena {
 
 static void *arena_alloc(struct gs_yaml_arena *a, size_t size)
 {
-    size = (size + 15u) & ~(size_t)15u;
+    size = (size + 7u) & ~(size_t)7u;
     arena_chunk *c = a->head;
     if (!c || c->cap - c->used < size) {
         size_t cap = size > 60000 ? size : 64 * 1024 - sizeof(arena_chunk);
@@ -184,6 +184,7 @@ static gs_yaml_node *parse_new_node(parse_state *st, gs_yaml_kind kind, yaml_mar
     gs_yaml_node *n = arena_alloc(st->s->arena, sizeof *n);
     n->kind = kind;
     n->pos = parse_pos(st->s, m);
+    n->expanded = 1;
     st->nodes++;
     return n;
 }
@@ -232,6 +233,15 @@ static int parse_close(parse_state *st, gs_error *err)
         }
     }
     f->nkids = 0;
+    size_t total = 1;
+    for (size_t i = 0; i < n->nitems; i++)
+        total += n->items[i]->expanded;
+    for (size_t i = 0; i < n->npairs; i++)
+        total += n->pairs[i].key->expanded + n->pairs[i].value->expanded;
+    n->expanded = total > GS_YAML_MAX_EXPANDED ? GS_YAML_MAX_EXPANDED + 1 : total;
+    if (n->expanded > GS_YAML_MAX_EXPANDED)
+        return parse_fail(err, n->pos, "aliases expand to more than %u nodes",
+                          GS_YAML_MAX_EXPANDED);
     parse_attach(st, n);
     if (n->kind == GS_YAML_MAPPING) {
         const gs_yaml_node *dup = parse_duplicate_key(n);
@@ -292,6 +302,11 @@ static int parse_event(parse_state *st, yaml_event_t *ev, gs_error *err)
     case YAML_ALIAS_EVENT:
         for (size_t i = st->nanchors; i-- > 0;) {
             if (strcmp(st->anchors[i].name, (const char *)ev->data.alias.anchor) == 0) {
+                for (size_t k = 0; k < st->depth; k++)
+                    if (st->stack[k].node == st->anchors[i].node)
+                        return parse_fail(err, parse_pos(st->s, ev->start_mark),
+                                          "alias \"*%s\" refers to a node that contains it",
+                                          (const char *)ev->data.alias.anchor);
                 parse_attach(st, st->anchors[i].node);
                 return 0;
             }
@@ -370,6 +385,8 @@ int gs_yaml_parse_buffer(gs_yaml_stream **out, const char *file, const void *dat
         free(st.anchors[i].name);
     free(st.anchors);
     if (rc) {
+        if (err) /* the stream's copy of the name dies with it: point at the caller's */
+            err->pos.file = file ? file : "<input>";
         gs_yaml_stream_free(s);
         return rc;
     }
@@ -573,11 +590,16 @@ gs_yaml_type gs_yaml_type_of(const gs_yaml_node *n)
     }
     if (n->style != GS_YAML_PLAIN)
         return GS_YAML_T_STR;
-    if (n->len == 0 || in_list(n->str, yaml_null))
+    if (n->len == 0)
         return GS_YAML_T_NULL;
-    if (in_list(n->str, yaml_true) || in_list(n->str, yaml_false))
-        return GS_YAML_T_BOOL;
     char c = n->str[0];
+    /* every null and boolean word is at most 5 characters and starts with one of these */
+    if (n->len <= 5 && strchr("~nNyYtTfFoO", c)) {
+        if (in_list(n->str, yaml_null))
+            return GS_YAML_T_NULL;
+        if (in_list(n->str, yaml_true) || in_list(n->str, yaml_false))
+            return GS_YAML_T_BOOL;
+    }
     if ((c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.') {
         int64_t iv;
         double dv;
@@ -655,6 +677,7 @@ gs_yaml_node *gs_yaml_new_scalar(gs_yaml_stream *s, gs_pos pos, const char *text
 {
     gs_yaml_node *n = arena_alloc(s->arena, sizeof *n);
     n->kind = GS_YAML_SCALAR;
+    n->expanded = 1;
     n->pos = pos;
     n->style = (uint8_t)style;
     n->defaulted = true;

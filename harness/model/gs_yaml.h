@@ -61,6 +61,8 @@ struct gs_yaml_node {
     /* GS_YAML_SEQUENCE */
     gs_yaml_node **items;
     size_t nitems;
+    /* Nodes in this subtree with aliases expanded (bounded by GS_YAML_MAX_EXPANDED). */
+    size_t expanded;
 };
 
 /* One parsed file (or buffer): every document of it and the arena that owns their nodes. */
@@ -73,7 +75,8 @@ typedef struct gs_yaml_stream {
 } gs_yaml_stream;
 
 /* Parses |len| bytes named |file| (used in positions) into a new stream. Malformed YAML, a
- * duplicate mapping key, nesting over 256 levels or more than |GS_YAML_MAX_NODES| nodes fail with
+ * duplicate mapping key, an alias to itself, aliases expanding past GS_YAML_MAX_EXPANDED nodes,
+ * nesting over 256 levels or more than |GS_YAML_MAX_NODES| nodes fail with
  * GS_ERR_PARSE and the parser's position in |err| (err->pos and "file:line:col: message").
  * On success *out owns everything; free it with gs_yaml_stream_free. */
 int gs_yaml_parse_buffer(gs_yaml_stream **out, const char *file, const void *data, size_t len,
@@ -86,6 +89,8 @@ void gs_yaml_stream_free(gs_yaml_stream *s);
 
 #define GS_YAML_MAX_NODES 20000000u
 #define GS_YAML_MAX_DEPTH 256
+/* A document whose aliases expand to more nodes than this is rejected ("billion laughs"). */
+#define GS_YAML_MAX_EXPANDED 4000000u
 
 /* ---- reading nodes ---- */
 

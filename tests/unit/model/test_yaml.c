@@ -105,6 +105,25 @@ START_TEST(yaml_alias_and_clone)
 }
 END_TEST
 
+START_TEST(yaml_alias_limits)
+{
+    gs_yaml_stream *s = NULL;
+    gs_error err = {0};
+    const char *self_ref = "a: &x {b: *x}\n";
+    ck_assert_int_eq(gs_yaml_parse_buffer(&s, "r.yaml", self_ref, strlen(self_ref), &err),
+                     GS_ERR_PARSE);
+    ck_assert_str_eq(err.msg, "r.yaml:1:11: alias \"*x\" refers to a node that contains it");
+    gs_buf b = {0};
+    gs_buf_puts(&b, "l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for (int i = 1; i < 8; i++)
+        gs_buf_printf(&b, "l%d: &l%d [*l%d, *l%d, *l%d, *l%d, *l%d, *l%d, *l%d, *l%d, *l%d, *l%d]\n",
+                      i, i, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1);
+    ck_assert_int_eq(gs_yaml_parse_buffer(&s, "bomb.yaml", b.data, b.len, &err), GS_ERR_PARSE);
+    ck_assert_ptr_nonnull(strstr(err.msg, "aliases expand to more than"));
+    gs_buf_free(&b);
+}
+END_TEST
+
 START_TEST(diag_format)
 {
     gs_diags d = {0};
@@ -205,6 +224,7 @@ int main(void)
     tcase_add_test(tc, yaml_multi_document);
     tcase_add_test(tc, yaml_malformed_has_position);
     tcase_add_test(tc, yaml_alias_and_clone);
+    tcase_add_test(tc, yaml_alias_limits);
     tcase_add_test(tc, diag_format);
     tcase_add_test(tc, decode_fields_and_types);
     tcase_add_test(tc, decode_did_you_mean);
