@@ -118,7 +118,12 @@ int gs_gw_run(const gs_gw_run_opts *opts, gs_error *err)
     int rc = opts->load(opts->load_arg, &t, err);
     if (rc < 0)
         return rc;
-    m.rt.base = event_base_new();
+    /* The changelist folds the add/del of write interest a bufferevent does around every
+     * response into at most one epoll_ctl per loop turn. */
+    struct event_config *cfg = event_config_new();
+    event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+    m.rt.base = event_base_new_with_config(cfg);
+    event_config_free(cfg);
     m.rt.limits = opts->limits;
     gs_gw_limits_defaults(&m.rt.limits);
     m.rt.endpoints = opts->endpoints;
