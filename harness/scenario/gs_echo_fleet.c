@@ -244,9 +244,13 @@ static int fleet_read_log(gs_echo_replica *r, void (*on_id)(const char *id, void
                           gs_error *err)
 {
     char path[128];
-    snprintf(path, sizeof(path), "/.gatesim/requests?since=%llu", (unsigned long long)r->log_since);
+    if (r->control == NULL)
+        return gs_error_set(err, GS_ERR_PROTOCOL,
+                            "backend %s/%s replica %u has no control listener for its request log",
+                            r->backend->ns, r->backend->name, r->replica);
+    snprintf(path, sizeof(path), "/requests?since=%llu", (unsigned long long)r->log_since);
     gs_buf body = {0};
-    int status = gs_echo_http_get(r->address, path, 5 * GS_NS_PER_S, &body, err);
+    int status = gs_echo_http_get(r->control, path, 5 * GS_NS_PER_S, &body, err);
     if (status < 0) {
         gs_buf_free(&body);
         return status;
@@ -271,7 +275,7 @@ static int fleet_read_log(gs_echo_replica *r, void (*on_id)(const char *id, void
         count++;
     }
     double dropped = gs_json_get_number(v, "dropped", 0);
-    if (dropped > 0) {
+    if (dropped > 0 && !ignore_dropped) {
         rc = gs_error_set(err, GS_ERR_RANGE,
                           "backend %s/%s replica %u dropped %.0f request ids from its log (raise "
                           "its --log-size or send fewer requests per step)",
@@ -297,7 +301,7 @@ int gs_echo_fleet_request_ids(gs_echo_fleet *f, const char *backend,
         if (strncmp(backend, r->backend->ns, nl) != 0 || backend[nl] != '/' ||
             strcmp(backend + nl + 1, r->backend->name) != 0)
             continue;
-        int n = fleet_read_log(r, on_id, user, err);
+        int n = fleet_read_log(r, on_id, user, false, err);
         if (n < 0)
             return n;
         total += n;
@@ -308,7 +312,7 @@ int gs_echo_fleet_request_ids(gs_echo_fleet *f, const char *backend,
 int gs_echo_fleet_mark(gs_echo_fleet *f, gs_error *err)
 {
     for (size_t i = 0; i < f->n_replicas; i++) {
-        int n = fleet_read_log(&f->replicas[i], NULL, NULL, err);
+        int n = fleet_read_log(&f->replicas[i], NULL, NULL, true, err);
         if (n < 0)
             return n;
     }

@@ -473,6 +473,12 @@ static int runner_send(runner_scenario *rs, size_t step_index, const gs_scenario
     if (d.tls && rs->ca_path == NULL)
         tc.insecure = true; /* certificates the scenario did not generate: nothing to trust */
 
+    /* Only this step's ids count for mirrors; skip what earlier steps left in the logs. */
+    if (step->expect.n_mirror && (rc = gs_echo_fleet_mark(&rs->fleet, err)) < 0) {
+        free(hdrs);
+        gs_expect_obs_clear(&obs);
+        return rc;
+    }
     gs_traffic_result *res = NULL;
     runner_progress(rs, step->name, "sending %llu requests to %s", (unsigned long long)requests,
                     d.listener->address);

@@ -82,6 +82,10 @@ static const gs_json_value *status_find_parent(const gs_json_value *parents,
                              : "the route has several parents: say which with parent");
         return NULL;
     }
+    /* An exact match (section included, or both without one) wins; without a section in the
+     * expectation, the only entry for that Gateway (whatever its section) is taken. */
+    const gs_json_value *loose = NULL;
+    size_t n_loose = 0;
     for (size_t i = 0; i < n; i++) {
         const gs_json_value *ref = gs_json_get(parents->items[i], "parentRef");
         const char *name = gs_json_get_string(ref, "name", "");
@@ -89,11 +93,19 @@ static const gs_json_value *status_find_parent(const gs_json_value *parents,
         const char *section = gs_json_get_string(ref, "sectionName", NULL);
         if (strcmp(name, x->parent_name) != 0 || strcmp(ns, x->parent_ns) != 0)
             continue;
-        if ((x->parent_section == NULL) != (section == NULL))
-            continue;
-        if (section && strcmp(section, x->parent_section) != 0)
-            continue;
-        return parents->items[i];
+        if (x->parent_section == NULL && section == NULL)
+            return parents->items[i];
+        if (x->parent_section && section && strcmp(section, x->parent_section) == 0)
+            return parents->items[i];
+        loose = parents->items[i];
+        n_loose++;
+    }
+    if (x->parent_section == NULL && n_loose == 1)
+        return loose;
+    if (x->parent_section == NULL && n_loose > 1) {
+        gs_buf_printf(bad, "the route has %zu parent entries for %s/%s: add the sectionName",
+                      n_loose, x->parent_ns, x->parent_name);
+        return NULL;
     }
     gs_buf_printf(bad, "no status for parent %s/%s%s%s", x->parent_ns, x->parent_name,
                   x->parent_section ? "/" : "", x->parent_section ? x->parent_section : "");

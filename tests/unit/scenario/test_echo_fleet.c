@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: MIT */
+/* The echo fleet against the real gatesim-echo: one process per replica with endpoints for every
+ * Service port, request ids read back from each replica's log (only new ones on each call), a
+ * replica that dies is reported, and stopping leaves no process. */
+#include "gs_echo_fleet.h"
+#include "gs_alloc.h"
+#include "gs_proc.h"
+#include "gs_test.h"
+#include "gs_time.h"
+#include "gs_traffic.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *yaml = "apiVersion: gatesim.dev/v1alpha1\nkind: Scenario\nmetadata: {name: f}\n"
+                          "spec:\n  backends:\n  - {service: default/app, replicas: 2, ports: [80, "
+                          "8080]}\n  - {service: other/shadow, behaviour: {delay: 1ms}}\n"
+                          "  steps:\n  - name: s\n    send: {path: /}\n";
+
+static void on_id(const char *id, void *user)
+{
+    int *n = user;
+    if (strncmp(id, "fleet-", 6) == 0)
+        (*n)++;
+}
+
+START_TEST(echo_fleet_start_log_die_stop)
+{
+    char dir[] = "/tmp/gatesim-fleet-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char *p = gs_test_write_temp(".yaml", yaml);
+    gs_scenario_list list = {0};
+    gs_diags diags = {0};
+    ck_assert_int_eq(gs_scenario_list_load(&list, p, &diags, NULL), 0);
+    const gs_scenario *sc = list.items[0];
+
+    gs_echo_fleet f;
+    gs_error err = {0};
+    int rc = gs_echo_fleet_start(&f, sc, gs_test_built("backends/gatesim-echo"), dir,
+                                 10 * GS_NS_PER_S, &err);
+    ck_assert_msg(rc == 0, "%s", err.msg);
+    ck_assert_uint_eq(f.n_replicas, 3);
+    ck_assert_uint_eq(f.n_endpoints, 5); /* 2 replicas x 2 ports + 1 */
+    ck_assert_int_eq(gs_proc_live_count(), 3);
+    ck_assert_str_eq(f.endpoints[0].name, "app");
+    ck_assert_uint_eq(f.endpoints[1].port, 8080);
+    ck_assert_str_eq(f.endpoints[0].address, f.endpoints[1].address);
+    ck_assert_str_ne(f.endpoints[0].address, f.endpoints[2].address);
+    ck_assert_int_eq(gs_echo_fleet_check(&f, &err), 0);
+
+    /* 7 requests with ids to the shadow replica; the log gives exactly those back, once. */
+    gs_traffic_config tc;
+    gs_traffic_config_init(&tc);
+    tc.address = f.replicas[2].address;
+    tc.requests = 7;
+    tc.request_id_prefix = "fleet-";
+    gs_traffic_result *res = NULL;
+    ck_assert_int_eq(gs_traffic_run(&tc, &res, &err), 0);
+    ck_assert_uint_eq(gs_traffic_counts_get(&res->backends, "other/shadow"), 7);
+    gs_traffic_result_free(res);
+    int n = 0;
+    int got = gs_echo_fleet_request_ids(&f, "other/shadow", on_id, &n, &err);
+    ck_assert_int_eq(got, 7);
+    ck_assert_int_eq(n, 7);
+    n = 0;
+    ck_assert_int_eq(gs_echo_fleet_request_ids(&f, "other/shadow", on_id, &n, &err), 0);
+    ck_assert_int_eq(gs_echo_fleet_request_ids(&f, "default/app", on_id, &n, &err), 0);
+    ck_assert_int_eq(n, 0);
+
+    /* A replica killed behind the fleet's back is reported by name. */
+    ck_assert_int_eq(kill(gs_proc_pid(f.replicas[1].proc), SIGKILL), 0);
+    rc = 0;
+    for (int i = 0; i < 2000 && rc == 0; i++) {
+        rc = gs_echo_fleet_check(&f, &err);
+        if (rc == 0)
+            usleep(1000);
+    }
+    ck_assert_int_eq(rc, GS_ERR_CLOSED);
+    ck_assert_msg(strstr(err.msg, "backend default/app replica 1 killed by signal 9"), "%s",
+                  err.msg);
+    gs_echo_fleet_stop(&f);
+    ck_assert_int_eq(gs_proc_live_count(), 0);
+
+    gs_diags_free(&diags);
+    gs_scenario_list_free(&list);
+    unlink(p);
+    free(p);
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+START_TEST(echo_fleet_bad_binary_is_an_error)
+{
+    char *p = gs_test_write_temp(".yaml", yaml);
+    gs_scenario_list list = {0};
+    gs_diags diags = {0};
+    ck_assert_int_eq(gs_scenario_list_load(&list, p, &diags, NULL), 0);
+    gs_echo_fleet f;
+    gs_error err = {0};
+    /* /bin/false exits at once without a ready line. */
+    ck_assert_int_lt(
+        gs_echo_fleet_start(&f, list.items[0], "/bin/false", "/tmp", 5 * GS_NS_PER_S, &err), 0);
+    ck_assert_msg(strstr(err.msg, "backend default/app replica 0 exited with status 1"), "%s",
+                  err.msg);
+    ck_assert_int_eq(gs_proc_live_count(), 0);
+    gs_diags_free(&diags);
+    gs_scenario_list_free(&list);
+    unlink(p);
+    free(p);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("echo_fleet");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, echo_fleet_start_log_die_stop);
+    tcase_add_test(tc, echo_fleet_bad_binary_is_an_error);
+    suite_add_tcase(s, tc);
+    return gs_test_run(s);
+}
