@@ -1,0 +1,390 @@
+/* SPDX-License-Identifier: MIT */
+/* Status data: conditions bookkeeping, and the JSON/YAML renderings of a status set. YAML is
+ * produced by writing the JSON document and re-emitting its tree, so both always agree. */
+#include "gs_status.h"
+
+#include "gs_alloc.h"
+#include "gs_json_parse.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void gs_conditions_set(gs_conditions *c, const char *type, const char *status, const char *reason,
+                       const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = NULL;
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    msg = gs_xmalloc((size_t)(n > 0 ? n : 0) + 1);
+    va_start(ap, fmt);
+    vsnprintf(msg, (size_t)(n > 0 ? n : 0) + 1, fmt, ap);
+    va_end(ap);
+    for (size_t i = 0; i < c->n; i++) {
+        if (strcmp(c->items[i].type, type) == 0) {
+            free(c->items[i].message);
+            c->items[i] = (gs_condition){type, status, reason, msg};
+            return;
+        }
+    }
+    gs_xgrow((void **)&c->items, &c->cap, c->n + 1, sizeof(*c->items));
+    c->items[c->n++] = (gs_condition){type, status, reason, msg};
+}
+
+const gs_condition *gs_conditions_get(const gs_conditions *c, const char *type)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        if (strcmp(c->items[i].type, type) == 0)
+            return &c->items[i];
+    }
+    return NULL;
+}
+
+bool gs_conditions_true(const gs_conditions *c, const char *type)
+{
+    const gs_condition *k = gs_conditions_get(c, type);
+    return k && strcmp(k->status, "True") == 0;
+}
+
+void gs_conditions_free(gs_conditions *c)
+{
+    for (size_t i = 0; i < c->n; i++)
+        free(c->items[i].message);
+    free(c->items);
+    memset(c, 0, sizeof(*c));
+}
+
+void gs_status_strv_add(char ***v, size_t *n, const char *s)
+{
+    *v = gs_xrealloc(*v, (*n + 1) * sizeof(**v));
+    (*v)[(*n)++] = gs_xstrdup(s);
+}
+
+static void strv_free(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+void gs_status_add_note(gs_status_set *s, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *msg = gs_xmalloc((size_t)(n > 0 ? n : 0) + 1);
+    va_start(ap, fmt);
+    vsnprintf(msg, (size_t)(n > 0 ? n : 0) + 1, fmt, ap);
+    va_end(ap);
+    gs_xgrow((void **)&s->notes, &s->cap_notes, s->n_notes + 1, sizeof(*s->notes));
+    s->notes[s->n_notes++] = msg;
+}
+
+void gs_status_set_free(gs_status_set *s)
+{
+    if (s == NULL)
+        return;
+    for (size_t i = 0; i < s->n_classes; i++) {
+        free(s->classes[i].name);
+        free(s->classes[i].controller_name);
+        gs_conditions_free(&s->classes[i].conditions);
+    }
+    free(s->classes);
+    for (size_t i = 0; i < s->n_gateways; i++) {
+        gs_gateway_status *g = &s->gateways[i];
+        free(g->namespace);
+        free(g->name);
+        free(g->class_name);
+        gs_conditions_free(&g->conditions);
+        for (size_t k = 0; k < g->n_listeners; k++) {
+            gs_listener_status *l = &g->listeners[k];
+            free(l->name);
+            free(l->protocol);
+            free(l->hostname);
+            gs_conditions_free(&l->conditions);
+            strv_free(l->routes, l->n_routes);
+        }
+        free(g->listeners);
+    }
+    free(s->gateways);
+    for (size_t i = 0; i < s->n_routes; i++) {
+        gs_route_status *r = &s->routes[i];
+        free(r->kind);
+        free(r->namespace);
+        free(r->name);
+        for (size_t k = 0; k < r->n_parents; k++) {
+            gs_parent_status *p = &r->parents[k];
+            free(p->ref.group);
+            free(p->ref.kind);
+            free(p->ref.namespace);
+            free(p->ref.name);
+            free(p->ref.section_name);
+            free(p->controller_name);
+            gs_conditions_free(&p->conditions);
+            strv_free(p->listeners, p->n_listeners);
+            strv_free(p->notes, p->n_notes);
+        }
+        free(r->parents);
+    }
+    free(s->routes);
+    strv_free(s->notes, s->n_notes);
+    memset(s, 0, sizeof(*s));
+}
+
+/* ---- JSON ------------------------------------------------------------------------------------ */
+
+static void json_kv(gs_json *j, const char *k, const char *v)
+{
+    gs_json_key(j, k);
+    gs_json_string(j, v ? v : "");
+}
+
+static void json_conditions(gs_json *j, const gs_conditions *c)
+{
+    gs_json_key(j, "conditions");
+    gs_json_array_begin(j);
+    for (size_t i = 0; i < c->n; i++) {
+        gs_json_object_begin(j);
+        json_kv(j, "type", c->items[i].type);
+        json_kv(j, "status", c->items[i].status);
+        json_kv(j, "reason", c->items[i].reason);
+        json_kv(j, "message", c->items[i].message);
+        gs_json_key(j, "observedGeneration");
+        gs_json_int(j, 1);
+        gs_json_object_end(j);
+    }
+    gs_json_array_end(j);
+}
+
+static void json_object_head(gs_json *j, const char *kind, const char *ns, const char *name)
+{
+    gs_json_object_begin(j);
+    json_kv(j, "kind", kind);
+    if (ns)
+        json_kv(j, "namespace", ns);
+    json_kv(j, "name", name);
+    gs_json_key(j, "status");
+    gs_json_object_begin(j);
+}
+
+static void json_strv(gs_json *j, const char *key, char *const *v, size_t n)
+{
+    gs_json_key(j, key);
+    gs_json_array_begin(j);
+    for (size_t i = 0; i < n; i++)
+        gs_json_string(j, v[i]);
+    gs_json_array_end(j);
+}
+
+void gs_status_write_json(const gs_status_set *s, gs_json *j)
+{
+    gs_json_object_begin(j);
+    gs_json_key(j, "objects");
+    gs_json_array_begin(j);
+    for (size_t i = 0; i < s->n_classes; i++) {
+        const gs_class_status *c = &s->classes[i];
+        json_object_head(j, "GatewayClass", NULL, c->name);
+        json_conditions(j, &c->conditions);
+        gs_json_object_end(j);
+        gs_json_object_end(j);
+    }
+    for (size_t i = 0; i < s->n_gateways; i++) {
+        const gs_gateway_status *g = &s->gateways[i];
+        json_object_head(j, "Gateway", g->namespace, g->name);
+        json_conditions(j, &g->conditions);
+        gs_json_key(j, "listeners");
+        gs_json_array_begin(j);
+        for (size_t k = 0; k < g->n_listeners; k++) {
+            const gs_listener_status *l = &g->listeners[k];
+            gs_json_object_begin(j);
+            json_kv(j, "name", l->name);
+            gs_json_key(j, "supportedKinds");
+            gs_json_array_begin(j);
+            for (size_t m = 0; m < l->n_supported_kinds; m++) {
+                gs_json_object_begin(j);
+                json_kv(j, "group", l->supported_kinds[m].group);
+                json_kv(j, "kind", l->supported_kinds[m].kind);
+                gs_json_object_end(j);
+            }
+            gs_json_array_end(j);
+            gs_json_key(j, "attachedRoutes");
+            gs_json_int(j, l->attached_routes);
+            json_conditions(j, &l->conditions);
+            gs_json_object_end(j);
+        }
+        gs_json_array_end(j);
+        gs_json_object_end(j);
+        gs_json_object_end(j);
+    }
+    for (size_t i = 0; i < s->n_routes; i++) {
+        const gs_route_status *r = &s->routes[i];
+        json_object_head(j, r->kind, r->namespace, r->name);
+        gs_json_key(j, "parents");
+        gs_json_array_begin(j);
+        for (size_t k = 0; k < r->n_parents; k++) {
+            const gs_parent_status *p = &r->parents[k];
+            gs_json_object_begin(j);
+            gs_json_key(j, "parentRef");
+            gs_json_object_begin(j);
+            json_kv(j, "group", p->ref.group);
+            json_kv(j, "kind", p->ref.kind);
+            json_kv(j, "namespace", p->ref.namespace);
+            json_kv(j, "name", p->ref.name);
+            if (p->ref.section_name)
+                json_kv(j, "sectionName", p->ref.section_name);
+            if (p->ref.port) {
+                gs_json_key(j, "port");
+                gs_json_int(j, p->ref.port);
+            }
+            gs_json_object_end(j);
+            json_kv(j, "controllerName", p->controller_name);
+            json_conditions(j, &p->conditions);
+            /* Not in the Kubernetes shape; for people and scripts reading explain. */
+            json_strv(j, "attachedListeners", p->listeners, p->n_listeners);
+            gs_json_object_end(j);
+        }
+        gs_json_array_end(j);
+        gs_json_object_end(j);
+        gs_json_object_end(j);
+    }
+    gs_json_array_end(j);
+    if (s->n_notes)
+        json_strv(j, "notes", s->notes, s->n_notes);
+    gs_json_object_end(j);
+}
+
+/* ---- YAML ------------------------------------------------------------------------------------ */
+
+/* Plain scalars where YAML would read them back as the same string; double-quoted otherwise. */
+static bool yaml_plain_ok(const char *s, size_t n)
+{
+    if (n == 0)
+        return false;
+    static const char *const special[] = {"true", "false", "yes", "no", "on", "off", "null",
+                                          "True", "False", "Yes", "No", "On", "Off", "Null",
+                                          "TRUE", "FALSE", "YES", "NO", "ON", "OFF", "NULL",
+                                          "~",    "y",     "n",   "Y",  "N"};
+    for (size_t i = 0; i < sizeof(special) / sizeof(special[0]); i++) {
+        if (strlen(special[i]) == n && memcmp(special[i], s, n) == 0)
+            return false;
+    }
+    if (strchr("-?:,[]{}#&*!|>'\"%@` ", s[0]) || s[n - 1] == ' ' || s[n - 1] == ':')
+        return false;
+    bool numeric = true;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c >= 0x7f || c == '#' || (c == ':' && i + 1 < n && s[i + 1] == ' '))
+            return false;
+        if (!((c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-' ||
+              c == 'x' || c == 'o' || c == '_'))
+            numeric = false;
+    }
+    return !numeric;
+}
+
+static void yaml_scalar(gs_buf *out, const gs_json_value *v)
+{
+    switch (v->type) {
+    case GS_JSON_NULL:
+        gs_buf_puts(out, "null");
+        break;
+    case GS_JSON_BOOL:
+        gs_buf_puts(out, v->boolean ? "true" : "false");
+        break;
+    case GS_JSON_NUMBER:
+        if (v->number > -1e15 && v->number < 1e15 && v->number == (double)(int64_t)v->number)
+            gs_buf_printf(out, "%lld", (long long)v->number);
+        else
+            gs_buf_printf(out, "%.17g", v->number);
+        break;
+    case GS_JSON_STRING:
+        if (yaml_plain_ok(v->str, v->len))
+            gs_buf_append(out, v->str, v->len);
+        else
+            gs_json_escape(out, v->str, v->len); /* JSON strings are valid YAML */
+        break;
+    default:
+        break;
+    }
+}
+
+static bool yaml_is_collection(const gs_json_value *v)
+{
+    return (v->type == GS_JSON_OBJECT || v->type == GS_JSON_ARRAY) && v->len > 0;
+}
+
+static void yaml_value(gs_buf *out, const gs_json_value *v, int indent);
+
+static void yaml_indent(gs_buf *out, int indent)
+{
+    for (int i = 0; i < indent; i++)
+        gs_buf_putc(out, ' ');
+}
+
+/* Writes the members of an object; the first line's indentation is already written when
+ * |first_inline|. */
+static void yaml_object(gs_buf *out, const gs_json_value *v, int indent, bool first_inline)
+{
+    for (size_t i = 0; i < v->len; i++) {
+        if (i > 0 || !first_inline)
+            yaml_indent(out, indent);
+        gs_json_value key = {.type = GS_JSON_STRING, .str = v->keys[i], .len = strlen(v->keys[i])};
+        yaml_scalar(out, &key);
+        gs_buf_putc(out, ':');
+        const gs_json_value *c = v->items[i];
+        if (yaml_is_collection(c)) {
+            gs_buf_putc(out, '\n');
+            yaml_value(out, c, c->type == GS_JSON_ARRAY ? indent : indent + 2);
+        } else {
+            gs_buf_putc(out, ' ');
+            yaml_value(out, c, indent + 2);
+        }
+    }
+}
+
+static void yaml_value(gs_buf *out, const gs_json_value *v, int indent)
+{
+    if (v->type == GS_JSON_OBJECT && v->len > 0) {
+        yaml_object(out, v, indent, false);
+    } else if (v->type == GS_JSON_ARRAY && v->len > 0) {
+        for (size_t i = 0; i < v->len; i++) {
+            const gs_json_value *c = v->items[i];
+            yaml_indent(out, indent);
+            gs_buf_puts(out, "- ");
+            if (c->type == GS_JSON_OBJECT && c->len > 0) {
+                yaml_object(out, c, indent + 2, true);
+            } else if (c->type == GS_JSON_ARRAY && c->len > 0) {
+                gs_buf_putc(out, '\n');
+                yaml_value(out, c, indent + 2);
+            } else {
+                yaml_value(out, c, indent + 2);
+            }
+        }
+    } else if (v->type == GS_JSON_OBJECT) {
+        gs_buf_puts(out, "{}\n");
+    } else if (v->type == GS_JSON_ARRAY) {
+        gs_buf_puts(out, "[]\n");
+    } else {
+        yaml_scalar(out, v);
+        gs_buf_putc(out, '\n');
+    }
+}
+
+void gs_status_write_yaml(const gs_status_set *s, gs_buf *out)
+{
+    gs_buf text = {0};
+    gs_json j;
+    gs_json_init(&j, &text, false);
+    gs_status_write_json(s, &j);
+    gs_json_value *tree = NULL;
+    gs_json_limits limits = {.max_bytes = (size_t)1 << 30, .max_values = (size_t)1 << 28};
+    if (gs_json_parse(text.data, text.len, &limits, &tree, NULL) == 0) {
+        yaml_value(out, tree, 0);
+        gs_json_value_free(tree);
+    }
+    gs_buf_free(&text);
+}

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: MIT */
+/* Computed Gateway API status as plain data (GatewayClass, Gateway with listeners, route
+ * parents), filled by gs_control.c and rendered here as Kubernetes-shaped JSON or YAML
+ * ({"objects":[{"kind","namespace","name","status":{...}}]}, DESIGN §2). No model types, no I/O
+ * other than writing into a buffer. */
+#ifndef GS_STATUS_H
+#define GS_STATUS_H
+
+#include "gs_buf.h"
+#include "gs_error.h"
+#include "gs_json.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* One condition. |type|, |status| and |reason| are static strings; |message| is owned. */
+typedef struct gs_condition {
+    const char *type;
+    const char *status; /* "True", "False", "Unknown" */
+    const char *reason;
+    char *message;
+} gs_condition;
+
+typedef struct gs_conditions {
+    gs_condition *items;
+    size_t n, cap;
+} gs_conditions;
+
+/* Sets condition |type| (replacing an earlier one of that type, keeping its position). */
+void gs_conditions_set(gs_conditions *c, const char *type, const char *status, const char *reason,
+                       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* The condition of |type|, or NULL. */
+const gs_condition *gs_conditions_get(const gs_conditions *c, const char *type);
+/* True when condition |type| exists with status "True". */
+bool gs_conditions_true(const gs_conditions *c, const char *type);
+void gs_conditions_free(gs_conditions *c);
+
+typedef struct gs_group_kind {
+    const char *group; /* static or owned by the status set */
+    const char *kind;
+} gs_group_kind;
+
+typedef struct gs_listener_status {
+    char *name;
+    uint16_t port;
+    char *protocol;
+    char *hostname; /* NULL: none */
+    gs_group_kind supported_kinds[8];
+    size_t n_supported_kinds;
+    int attached_routes;
+    gs_conditions conditions;
+    bool in_table;      /* Accepted and programmed into the route table */
+    size_t table_index; /* gs_route_table_listener index when in_table */
+    char **routes;      /* "Kind ns/name" of the routes attached here (for humans) */
+    size_t n_routes;
+} gs_listener_status;
+
+typedef struct gs_gateway_status {
+    char *namespace;
+    char *name;
+    char *class_name;
+    gs_conditions conditions;
+    gs_listener_status *listeners;
+    size_t n_listeners;
+} gs_gateway_status;
+
+typedef struct gs_class_status {
+    char *name;
+    char *controller_name;
+    gs_conditions conditions;
+} gs_class_status;
+
+typedef struct gs_parent_ref {
+    char *group;
+    char *kind;
+    char *namespace;
+    char *name;
+    char *section_name; /* NULL: unset */
+    int port;           /* 0: unset */
+} gs_parent_ref;
+
+typedef struct gs_parent_status {
+    gs_parent_ref ref;
+    char *controller_name;
+    gs_conditions conditions;
+    char **listeners; /* names of the listeners the route attached to */
+    size_t n_listeners;
+    char **notes; /* why it did not attach, per listener, in words a user acts on */
+    size_t n_notes;
+} gs_parent_status;
+
+typedef struct gs_route_status {
+    char *kind; /* "HTTPRoute", "GRPCRoute" */
+    char *namespace;
+    char *name;
+    gs_parent_status *parents;
+    size_t n_parents;
+} gs_route_status;
+
+/* Everything computed for one set of objects. */
+typedef struct gs_status_set {
+    gs_class_status *classes;
+    size_t n_classes, cap_classes;
+    gs_gateway_status *gateways;
+    size_t n_gateways, cap_gateways;
+    gs_route_status *routes;
+    size_t n_routes, cap_routes;
+    char **notes; /* set-wide notes ("GatewayClass nginx is not among the objects; ...") */
+    size_t n_notes, cap_notes;
+} gs_status_set;
+
+void gs_status_set_free(gs_status_set *s);
+void gs_status_add_note(gs_status_set *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Appends |s| to |*v| (an owned copy), growing the array; |*n| counts. */
+void gs_status_strv_add(char ***v, size_t *n, const char *s);
+
+/* Writes {"objects":[...]} (classes, gateways, routes in that order). */
+void gs_status_write_json(const gs_status_set *s, gs_json *j);
+/* Renders the same document as YAML into |out|. */
+void gs_status_write_yaml(const gs_status_set *s, gs_buf *out);
+
+#endif
