@@ -379,4 +379,18 @@ const char *gs_rt_backend_state_reason(gs_rt_backend_state s); /* "BackendNotFou
 const char *gs_rt_filter_type_name(gs_rt_filter_type t);       /* "RequestHeaderModifier", ... */
 const char *gs_rt_protocol_name(gs_rt_protocol p);             /* "HTTP", ... */
 
+/* ---- reading the compiled rules (explain, debugging) ---------------------------------------- */
+
+/* Called once per (route, rule, match) candidate of a listener: |hostname| is the effective
+ * route hostname (NULL for routes without hostnames); GRPCRoute candidates have |match| NULL and
+ * |grpc_match| set (NULL for a rule without matches), HTTPRoute ones the reverse. */
+typedef void (*gs_rt_visit_fn)(void *arg, const char *hostname, const gs_rt_route *route,
+                               const gs_rt_rule *rule, const gs_rt_match *match,
+                               const gs_rt_grpc_match *grpc_match);
+
+/* Visits the candidates of listener |listener| (a gs_route_table_listener index) of a compiled
+ * table: hostnames from most to least specific, and within each hostname in precedence order
+ * (the order lookup tries them). Returns the number of candidates visited. */
+size_t gs_route_table_visit(const gs_route_table *t, size_t listener, gs_rt_visit_fn fn, void *arg);
+
 #endif

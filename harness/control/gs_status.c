@@ -109,6 +109,8 @@ void gs_status_set_free(gs_status_set *s)
             strv_free(l->routes, l->n_routes);
         }
         free(g->listeners);
+        free(g->controller_name);
+        strv_free(g->notes, g->n_notes);
     }
     free(s->gateways);
     for (size_t i = 0; i < s->n_routes; i++) {
@@ -129,6 +131,8 @@ void gs_status_set_free(gs_status_set *s)
             strv_free(p->notes, p->n_notes);
         }
         free(r->parents);
+        strv_free(r->hostnames, r->n_hostnames);
+        strv_free(r->notes, r->n_notes);
     }
     free(s->routes);
     strv_free(s->notes, s->n_notes);
@@ -374,17 +378,24 @@ static void yaml_value(gs_buf *out, const gs_json_value *v, int indent)
     }
 }
 
+int gs_status_json_to_yaml(const char *json, size_t len, gs_buf *out)
+{
+    gs_json_value *tree = NULL;
+    gs_json_limits limits = {.max_bytes = (size_t)1 << 30, .max_values = (size_t)1 << 28};
+    int rc = gs_json_parse(json ? json : "", len, &limits, &tree, NULL);
+    if (rc < 0)
+        return GS_ERR_PARSE;
+    yaml_value(out, tree, 0);
+    gs_json_value_free(tree);
+    return 0;
+}
+
 void gs_status_write_yaml(const gs_status_set *s, gs_buf *out)
 {
     gs_buf text = {0};
     gs_json j;
     gs_json_init(&j, &text, false);
     gs_status_write_json(s, &j);
-    gs_json_value *tree = NULL;
-    gs_json_limits limits = {.max_bytes = (size_t)1 << 30, .max_values = (size_t)1 << 28};
-    if (gs_json_parse(text.data, text.len, &limits, &tree, NULL) == 0) {
-        yaml_value(out, tree, 0);
-        gs_json_value_free(tree);
-    }
+    gs_status_json_to_yaml(text.data, text.len, out);
     gs_buf_free(&text);
 }

@@ -63,6 +63,9 @@ typedef struct gs_gateway_status {
     gs_conditions conditions;
     gs_listener_status *listeners;
     size_t n_listeners;
+    char *controller_name;
+    char **notes; /* for people: "GatewayClass nginx is not among the objects; ..." */
+    size_t n_notes;
 } gs_gateway_status;
 
 typedef struct gs_class_status {
@@ -71,17 +74,17 @@ typedef struct gs_class_status {
     gs_conditions conditions;
 } gs_class_status;
 
-typedef struct gs_parent_ref {
+typedef struct gs_status_parent_ref {
     char *group;
     char *kind;
     char *namespace;
     char *name;
     char *section_name; /* NULL: unset */
     int port;           /* 0: unset */
-} gs_parent_ref;
+} gs_status_parent_ref;
 
 typedef struct gs_parent_status {
-    gs_parent_ref ref;
+    gs_status_parent_ref ref;
     char *controller_name;
     gs_conditions conditions;
     char **listeners; /* names of the listeners the route attached to */
@@ -96,6 +99,10 @@ typedef struct gs_route_status {
     char *name;
     gs_parent_status *parents;
     size_t n_parents;
+    char **hostnames;
+    size_t n_hostnames;
+    char **notes; /* for people: parents that are not ours or do not exist, dropped rules */
+    size_t n_notes;
 } gs_route_status;
 
 /* Everything computed for one set of objects. */
@@ -120,5 +127,8 @@ void gs_status_strv_add(char ***v, size_t *n, const char *s);
 void gs_status_write_json(const gs_status_set *s, gs_json *j);
 /* Renders the same document as YAML into |out|. */
 void gs_status_write_yaml(const gs_status_set *s, gs_buf *out);
+/* Re-emits the JSON document |json| (|len| bytes) as YAML into |out|. Returns 0 or
+ * GS_ERR_PARSE. */
+int gs_status_json_to_yaml(const char *json, size_t len, gs_buf *out);
 
 #endif

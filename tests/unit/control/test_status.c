@@ -41,7 +41,7 @@ static void fill(gs_status_set *s)
     r->name = gs_xstrdup("yes");
     r->parents = gs_xcalloc(1, sizeof(*r->parents));
     r->n_parents = 1;
-    r->parents[0].ref = (gs_parent_ref){gs_xstrdup("gateway.networking.k8s.io"),
+    r->parents[0].ref = (gs_status_parent_ref){gs_xstrdup("gateway.networking.k8s.io"),
                                         gs_xstrdup("Gateway"),
                                         gs_xstrdup("infra"),
                                         gs_xstrdup("gw"),

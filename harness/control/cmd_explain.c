@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: MIT */
+/* `gatesim explain PATH...`: computes status as a controller would and prints it like
+ * `kubectl describe`, or as Kubernetes-shaped JSON/YAML. Plain manifests form one set of
+ * objects; each scenario is explained on its own with its manifests, backends (Services),
+ * namespaces and generated TLS secrets. Argument parsing, loading and printing only. */
+#include "cli.h"
+#include "gs_control.h"
+#include "gs_explain.h"
+#include "gs_scenario.h"
+
+#include "gs_alloc.h"
+#include "gs_json.h"
+#include "gs_log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char gs_cmd_explain_summary[] = "compute Gateway API status and show why routes attach";
+
+typedef enum explain_format {
+    EXPLAIN_TEXT = 0,
+    EXPLAIN_JSON,
+    EXPLAIN_YAML,
+} explain_format;
+
+typedef struct explain_world {
+    const char *title; /* NULL for the plain manifests */
+    const char *file;
+    gs_control *ctl;
+} explain_world;
+
+static void explain_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: gatesim explain [OPTIONS] PATH...\n\n"
+            "Computes what a Gateway API controller would report for the objects in PATH (files,\n"
+            "or directories searched recursively for *.yaml / *.yml): GatewayClass, Gateway and\n"
+            "listener conditions, attachedRoutes, which listeners each route attached to and why\n"
+            "not, and the effective route table per listener. Scenario files are explained with\n"
+            "their manifests, backends, namespaces and generated TLS secrets.\n\n"
+            "Options:\n"
+            "  --output text|json|yaml   output format (default text); -o is short for it\n"
+            "  --controller-name NAME    manage only GatewayClasses with this controllerName\n"
+            "                            (repeatable; default: every class)\n"
+            "  --no-hostname-fallthrough a request never falls through from its most specific\n"
+            "                            route hostname to less specific ones\n"
+            "  --strict                  objects of kinds gatesim does not model are errors\n"
+            "  --help, -h                this help\n\n"
+            "Exit codes: 0 status computed, 1 some object is invalid (status is still printed\n"
+            "for the valid ones), 2 usage error, unreadable path or malformed YAML.\n");
+}
+
+/* Loads one scenario's world: its manifests, plus what it declares. Returns the number of
+ * errors found in its manifests. */
+static size_t explain_scenario_world(const gs_scenario *sc, const gs_control_opts *copts,
+                                     const gs_load_options *lo, explain_world *w, gs_model **mp,
+                                     bool *unreadable)
+{
+    gs_model *m = NULL;
+    gs_model_new(&m);
+    for (size_t i = 0; i < sc->n_manifests; i++) {
+        const gs_scenario_source *src = &sc->manifests[i];
+        if (src->inline_obj)
+            gs_model_load_node(m, src->inline_obj, lo);
+        else if (src->path && gs_model_load_path(m, src->path, lo, NULL) == GS_ERR_IO)
+            *unreadable = true;
+    }
+    gs_control_new(&w->ctl, copts);
+    for (size_t i = 0; i < sc->n_namespaces; i++) {
+        const gs_scenario_namespace *ns = &sc->namespaces[i];
+        const char **kv = gs_xcalloc(2 * ns->n_labels + 1, sizeof(*kv));
+        for (size_t k = 0; k < ns->n_labels; k++) {
+            kv[2 * k] = ns->labels[k].name;
+            kv[2 * k + 1] = ns->labels[k].value;
+        }
+        gs_control_add_namespace(w->ctl, ns->name, kv, ns->n_labels);
+        free(kv);
+    }
+    for (size_t i = 0; i < sc->n_backends; i++) {
+        const gs_scenario_backend *b = &sc->backends[i];
+        gs_control_service_port ports[16];
+        for (size_t k = 0; k < b->n_ports && k < 16; k++)
+            ports[k] = (gs_control_service_port){(uint16_t)b->ports[k], NULL};
+        gs_control_add_service(w->ctl, b->ns, b->name, ports, b->n_ports < 16 ? b->n_ports : 16);
+    }
+    for (size_t i = 0; i < sc->n_tls; i++)
+        gs_control_add_secret(w->ctl, sc->tls[i].ns, sc->tls[i].name, NULL, NULL);
+    w->title = sc->name;
+    w->file = sc->file;
+    *mp = m;
+    return m->diags.nerrors;
+}
+
+static void explain_print_diags(gs_diags *d, bool quiet_notes)
+{
+    gs_diags_sort(d);
+    gs_diags shown = {0};
+    for (size_t i = 0; i < d->len; i++) {
+        const gs_diag *g = &d->items[i];
+        if (quiet_notes && g->severity == GS_DIAG_NOTE)
+            continue;
+        gs_diags_add(&shown, g->severity, g->pos, g->kind, g->ns, g->name, g->field, "%s",
+                     g->message);
+    }
+    gs_diags_print(&shown, stderr, gs_term_colour(2));
+    gs_diags_free(&shown);
+}
+
+static void explain_world_json(const explain_world *w, gs_json *j)
+{
+    const gs_status_set *s = gs_control_status(w->ctl);
+    gs_buf tmp = {0};
+    gs_json inner;
+    gs_json_init(&inner, &tmp, false);
+    gs_status_write_json(s, &inner);
+    gs_json_raw(j, tmp.data);
+    gs_buf_free(&tmp);
+}
+
+static void explain_output(explain_world *worlds, size_t n, explain_format fmt)
+{
+    if (fmt == EXPLAIN_TEXT) {
+        bool colour = gs_term_colour(1);
+        for (size_t i = 0; i < n; i++) {
+            gs_buf out = {0};
+            if (worlds[i].title)
+                gs_buf_printf(&out, "%s=== Scenario %s (%s)%s\n\n", gs_term_bold(colour),
+                              worlds[i].title, worlds[i].file, gs_term_reset(colour));
+            gs_explain_describe(gs_control_status(worlds[i].ctl), gs_control_table(worlds[i].ctl),
+                                colour, &out);
+            fputs(out.data ? out.data : "", stdout);
+            gs_buf_free(&out);
+        }
+        return;
+    }
+    /* One world: its {"objects":[...]}. Several: the plain one's objects (if any) and
+     * "scenarios":[{"name","file","objects"}]. */
+    gs_buf b = {0};
+    gs_json j;
+    gs_json_init(&j, &b, fmt == EXPLAIN_JSON);
+    if (n == 1) {
+        explain_world_json(&worlds[0], &j);
+    } else {
+        gs_json_object_begin(&j);
+        gs_json_key(&j, "objects");
+        gs_json_array_begin(&j);
+        gs_json_array_end(&j);
+        gs_json_key(&j, "scenarios");
+        gs_json_array_begin(&j);
+        for (size_t i = 0; i < n; i++) {
+            gs_json_object_begin(&j);
+            gs_json_key(&j, "name");
+            gs_json_string(&j, worlds[i].title ? worlds[i].title : "");
+            gs_json_key(&j, "file");
+            gs_json_string(&j, worlds[i].file ? worlds[i].file : "");
+            gs_json_key(&j, "status");
+            explain_world_json(&worlds[i], &j);
+            gs_json_object_end(&j);
+        }
+        gs_json_array_end(&j);
+        gs_json_object_end(&j);
+    }
+    if (fmt == EXPLAIN_JSON) {
+        printf("%s\n", b.data);
+    } else {
+        gs_buf y = {0};
+        gs_status_json_to_yaml(b.data, b.len, &y);
+        fputs(y.data ? y.data : "", stdout);
+        gs_buf_free(&y);
+    }
+    gs_buf_free(&b);
+}
+
+static int explain_parse_output(const char *v, explain_format *fmt)
+{
+    if (v && strcmp(v, "text") == 0)
+        *fmt = EXPLAIN_TEXT;
+    else if (v && strcmp(v, "json") == 0)
+        *fmt = EXPLAIN_JSON;
+    else if (v && strcmp(v, "yaml") == 0)
+        *fmt = EXPLAIN_YAML;
+    else
+        return -1;
+    return 0;
+}
+
+int gs_cmd_explain(int argc, char **argv);
+int gs_cmd_explain(int argc, char **argv)
+{
+    explain_format fmt = EXPLAIN_TEXT;
+    gs_control_opts copts = {0};
+    gs_load_options lo = {0};
+    const char **names = gs_xcalloc((size_t)argc + 1, sizeof(*names));
+    const char **paths = gs_xcalloc((size_t)argc + 1, sizeof(*paths));
+    size_t n_names = 0, n_paths = 0;
+    bool end_of_options = false;
+    int rc = GS_EXIT_OK;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (end_of_options || a[0] != '-' || a[1] == '\0') {
+            paths[n_paths++] = a;
+            continue;
+        }
+        if (strcmp(a, "--") == 0) {
+            end_of_options = true;
+        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            explain_usage(stdout);
+            goto out;
+        } else if (strcmp(a, "--strict") == 0) {
+            copts.strict = lo.strict = true;
+        } else if (strcmp(a, "--no-hostname-fallthrough") == 0) {
+            copts.no_hostname_fallthrough = true;
+        } else if (strcmp(a, "--output") == 0 || strcmp(a, "-o") == 0) {
+            if (i + 1 >= argc || explain_parse_output(argv[++i], &fmt) < 0) {
+                fprintf(stderr, "gatesim explain: --output takes text, json or yaml\n");
+                rc = GS_EXIT_USAGE;
+                goto out;
+            }
+        } else if (strncmp(a, "--output=", 9) == 0) {
+            if (explain_parse_output(a + 9, &fmt) < 0) {
+                fprintf(stderr, "gatesim explain: --output takes text, json or yaml\n");
+                rc = GS_EXIT_USAGE;
+                goto out;
+            }
+        } else if (strcmp(a, "--controller-name") == 0 && i + 1 < argc) {
+            names[n_names++] = argv[++i];
+        } else if (strncmp(a, "--controller-name=", 18) == 0) {
+            names[n_names++] = a + 18;
+        } else {
+            fprintf(stderr, "gatesim explain: unknown option %s\n\n", a);
+            explain_usage(stderr);
+            rc = GS_EXIT_USAGE;
+            goto out;
+        }
+    }
+    if (n_paths == 0) {
+        fprintf(stderr, "gatesim explain: no PATH given\n\n");
+        explain_usage(stderr);
+        rc = GS_EXIT_USAGE;
+        goto out;
+    }
+    copts.controller_names = names;
+    copts.n_controller_names = n_names;
+
+    /* Plain manifests in one model; scenarios found in the same paths each in their own. */
+    gs_model *plain = NULL;
+    gs_model_new(&plain);
+    gs_scenario_list scenarios = {0};
+    gs_diags sdiags = {0};
+    bool unreadable = false, malformed = false;
+    for (size_t i = 0; i < n_paths; i++) {
+        int lr = gs_model_load_path(plain, paths[i], &lo, NULL);
+        unreadable |= lr == GS_ERR_IO;
+        malformed |= lr == GS_ERR_PARSE;
+        if (lr != GS_ERR_IO && plain->n_scenarios) {
+            int sr = gs_scenario_list_load(&scenarios, paths[i], &sdiags, NULL);
+            malformed |= sr == GS_ERR_PARSE;
+        }
+    }
+    size_t n_worlds = 0;
+    explain_world *worlds = gs_xcalloc(scenarios.len + 1, sizeof(*worlds));
+    gs_model **models = gs_xcalloc(scenarios.len + 1, sizeof(*models));
+    size_t errors = plain->diags.nerrors + sdiags.nerrors;
+    explain_print_diags(&plain->diags, false);
+    explain_print_diags(&sdiags, true);
+    if (plain->n_objects || scenarios.len == 0) {
+        gs_control_new(&worlds[0].ctl, &copts);
+        models[0] = plain;
+        n_worlds = 1;
+    }
+    for (size_t i = 0; i < scenarios.len; i++) {
+        gs_model *m = NULL;
+        errors += explain_scenario_world(scenarios.items[i], &copts, &lo, &worlds[n_worlds], &m,
+                                         &unreadable);
+        explain_print_diags(&m->diags, true);
+        models[n_worlds++] = m;
+    }
+    for (size_t i = 0; i < n_worlds; i++) {
+        gs_error err = {0};
+        if (gs_control_compute(worlds[i].ctl, models[i], &err) < 0) {
+            fprintf(stderr, "gatesim explain: %s\n", err.msg);
+            errors++;
+        }
+    }
+    explain_output(worlds, n_worlds, fmt);
+    for (size_t i = 0; i < n_worlds; i++) {
+        gs_control_free(worlds[i].ctl);
+        if (models[i] != plain)
+            gs_model_free(models[i]);
+    }
+    free(worlds);
+    free(models);
+    gs_model_free(plain);
+    gs_scenario_list_free(&scenarios);
+    gs_diags_free(&sdiags);
+    rc = unreadable || malformed ? GS_EXIT_USAGE : errors ? GS_EXIT_FAILED : GS_EXIT_OK;
+out:
+    free(names);
+    free(paths);
+    return rc;
+}

@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: MIT */
+/* Internals shared by the controller's files: gs_control.c (objects, GatewayClasses, Gateways,
+ * listeners), gs_control_routes.c (route attachment and status) and gs_control_table.c (model →
+ * compiled route table). Not a public header. */
+#ifndef GS_CONTROL_PRIV_H
+#define GS_CONTROL_PRIV_H
+
+#include "gs_control.h"
+
+/* A Service as the controller sees it (from the model or declared by a scenario). */
+typedef struct ctl_service {
+    const char *ns, *name;
+    gs_control_service_port *ports;
+    size_t n_ports;
+} ctl_service;
+
+typedef struct ctl_namespace {
+    char *name;
+    gs_labels labels; /* owned (gs_sval strings owned too) */
+} ctl_namespace;
+
+typedef struct ctl_secret {
+    char *ns, *name, *cert_pem, *key_pem;
+} ctl_secret;
+
+typedef struct ctl_listener {
+    const gs_listener *spec;
+    struct ctl_gateway *gw;
+    size_t index;      /* in the Gateway's listeners */
+    bool kind_http;    /* HTTPRoute in supportedKinds */
+    bool kind_grpc;    /* GRPCRoute in supportedKinds */
+    bool accepted;     /* Accepted=True (supported protocol, no conflict) */
+    bool programmed;   /* Programmed=True: goes into the route table */
+    gs_rt_cert *certs; /* resolved certificates (PEM borrowed from the model/secrets) */
+    size_t n_certs;
+    size_t table_index; /* valid when programmed and the table holds it */
+    int attached;       /* attachedRoutes */
+} ctl_listener;
+
+typedef struct ctl_gateway {
+    const gs_gateway *gw;
+    bool managed;
+    const char *controller_name;
+    ctl_listener *listeners;
+    size_t n_listeners;
+    size_t status_index; /* in gs_status_set.gateways */
+} ctl_gateway;
+
+/* Why a listener did not take a route. */
+typedef enum ctl_verdict {
+    CTL_ADMITTED = 0,
+    CTL_REJECT_KIND,
+    CTL_REJECT_NAMESPACE,
+    CTL_REJECT_HOSTNAME,
+    CTL_REJECT_CONFLICT, /* HTTPRoute vs GRPCRoute on intersecting hostnames: the other won */
+} ctl_verdict;
+
+typedef struct ctl_candidate {
+    ctl_listener *listener;
+    ctl_verdict verdict;
+    char *why; /* owned; for rejections */
+} ctl_candidate;
+
+typedef struct ctl_parent {
+    const gs_parent_ref *ref;
+    ctl_gateway *gw;
+    ctl_candidate *cands; /* listeners selected by sectionName/port */
+    size_t n_cands;
+    size_t status_index; /* in the route status' parents */
+} ctl_parent;
+
+typedef struct ctl_route {
+    gs_kind kind;
+    const gs_object *obj;
+    const gs_parent_ref *parent_refs;
+    size_t n_parent_refs;
+    const gs_sval *hostnames;
+    size_t n_hostnames;
+    size_t n_rules;
+    bool *rule_ok; /* rules that can be implemented */
+    size_t n_rules_ok;
+    ctl_parent *parents; /* only parents of managed Gateways */
+    size_t n_parents;
+    size_t status_index; /* in gs_status_set.routes */
+} ctl_route;
+
+struct gs_control {
+    gs_control_opts opts; /* controller_names copied */
+    char **names;
+    ctl_service *services; /* declared ones (ports owned) */
+    size_t n_services, cap_services;
+    ctl_namespace *namespaces;
+    size_t n_namespaces, cap_namespaces;
+    ctl_secret *secrets;
+    size_t n_secrets, cap_secrets;
+
+    /* Results. */
+    gs_status_set status;
+    gs_route_table *table;
+
+    /* Compute-time state (valid during gs_control_compute). */
+    const gs_model *m;
+    ctl_service *all_services; /* model + declared; model ones point into the model */
+    size_t n_all_services;
+    ctl_gateway *gws;
+    size_t n_gws;
+    ctl_route *routes;
+    size_t n_routes;
+};
+
+/* gs_control.c */
+const ctl_service *ctl_find_service(const gs_control *c, const char *ns, const char *name);
+/* Labels of namespace |name| (with kubernetes.io/metadata.name); never NULL. |scratch| holds the
+ * implicit label when the namespace is declared nowhere. */
+const gs_labels *ctl_namespace_labels(const gs_control *c, const char *name, gs_labels *scratch,
+                                      gs_label *scratch_item);
+/* True when a ReferenceGrant in |to_ns| lets (|from_group|, |from_kind|, |from_ns|) refer to
+ * (|to_group|, |to_kind|, |to_name|). */
+bool ctl_grant_permits(const gs_control *c, const char *from_group, const char *from_kind,
+                       const char *from_ns, const char *to_ns, const char *to_group,
+                       const char *to_kind, const char *to_name);
+/* Explains why |labels| do not satisfy |sel| ("has no label a=b"), into |out|. */
+void ctl_selector_explain(const gs_label_selector *sel, const gs_labels *labels, char *out,
+                          size_t n);
+bool ctl_regex_ok(const char *pattern);
+
+/* gs_control_routes.c */
+void ctl_routes_compute(gs_control *c);
+
+/* gs_control_table.c */
+int ctl_table_build(gs_control *c, gs_error *err);
+/* The backendRef's resolution (state) and, when not OK, a message for ResolvedRefs. */
+gs_rt_backend_state ctl_backend_resolve(const gs_control *c, const ctl_route *r,
+                                        const gs_backend_ref *ref, const char **app_protocol,
+                                        char *why, size_t why_len);
+
+#endif

@@ -1,0 +1,826 @@
+/* SPDX-License-Identifier: MIT */
+/* The controller's entry points and its Gateway side: declared objects, GatewayClass status,
+ * Gateway and listener status (protocols, supportedKinds, certificate references with
+ * ReferenceGrants, conflicts, overlapping TLS hostnames). Routes are in gs_control_routes.c,
+ * the table in gs_control_table.c. */
+#include "control_priv.h"
+#include "gs_hostname.h"
+
+#include "gs_alloc.h"
+
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Frees a string we own but keep behind a const pointer (model structs are const-typed). */
+static void free_const(const void *p)
+{
+    free((void *)(uintptr_t)p);
+}
+
+/* ---- life cycle and declared objects ------------------------------------------------------- */
+
+int gs_control_new(gs_control **out, const gs_control_opts *opts)
+{
+    gs_control *c = gs_xcalloc(1, sizeof(*c));
+    if (opts) {
+        c->opts = *opts;
+        if (opts->n_controller_names) {
+            c->names = gs_xcalloc(opts->n_controller_names, sizeof(*c->names));
+            for (size_t i = 0; i < opts->n_controller_names; i++)
+                c->names[i] = gs_xstrdup(opts->controller_names[i]);
+            c->opts.controller_names = (const char *const *)c->names;
+        }
+    }
+    *out = c;
+    return 0;
+}
+
+static void labels_free(gs_labels *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        free_const(l->items[i].key.v);
+        free_const(l->items[i].value.v);
+    }
+    free(l->items);
+    memset(l, 0, sizeof(*l));
+}
+
+static void labels_put(gs_labels *l, const char *key, const char *value)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        if (strcmp(l->items[i].key.v, key) == 0) {
+            free_const(l->items[i].value.v);
+            l->items[i].value.v = gs_xstrdup(value);
+            return;
+        }
+    }
+    l->items = gs_xrealloc(l->items, (l->n + 1) * sizeof(*l->items));
+    memset(&l->items[l->n], 0, sizeof(l->items[l->n]));
+    l->items[l->n].key.v = gs_xstrdup(key);
+    l->items[l->n].key.set = true;
+    l->items[l->n].value.v = gs_xstrdup(value);
+    l->items[l->n].value.set = true;
+    l->n++;
+}
+
+static void control_reset_results(gs_control *c)
+{
+    gs_status_set_free(&c->status);
+    gs_route_table_free(c->table);
+    c->table = NULL;
+}
+
+void gs_control_free(gs_control *c)
+{
+    if (c == NULL)
+        return;
+    control_reset_results(c);
+    for (size_t i = 0; i < c->opts.n_controller_names; i++)
+        free(c->names[i]);
+    free(c->names);
+    for (size_t i = 0; i < c->n_services; i++) {
+        free_const(c->services[i].ns);
+        free_const(c->services[i].name);
+        for (size_t k = 0; k < c->services[i].n_ports; k++)
+            free_const(c->services[i].ports[k].app_protocol);
+        free(c->services[i].ports);
+    }
+    free(c->services);
+    for (size_t i = 0; i < c->n_namespaces; i++) {
+        free(c->namespaces[i].name);
+        labels_free(&c->namespaces[i].labels);
+    }
+    free(c->namespaces);
+    for (size_t i = 0; i < c->n_secrets; i++) {
+        free(c->secrets[i].ns);
+        free(c->secrets[i].name);
+        free(c->secrets[i].cert_pem);
+        free(c->secrets[i].key_pem);
+    }
+    free(c->secrets);
+    free(c);
+}
+
+void gs_control_add_service(gs_control *c, const char *ns, const char *name,
+                            const gs_control_service_port *ports, size_t n_ports)
+{
+    gs_xgrow((void **)&c->services, &c->cap_services, c->n_services + 1, sizeof(*c->services));
+    ctl_service *s = &c->services[c->n_services++];
+    s->ns = gs_xstrdup(ns);
+    s->name = gs_xstrdup(name);
+    s->n_ports = n_ports;
+    s->ports = gs_xcalloc(n_ports ? n_ports : 1, sizeof(*s->ports));
+    for (size_t i = 0; i < n_ports; i++) {
+        s->ports[i].port = ports[i].port;
+        s->ports[i].app_protocol = ports[i].app_protocol ? gs_xstrdup(ports[i].app_protocol) : NULL;
+    }
+}
+
+void gs_control_add_namespace(gs_control *c, const char *name, const char *const *labels,
+                              size_t n_labels)
+{
+    ctl_namespace *ns = NULL;
+    for (size_t i = 0; i < c->n_namespaces && !ns; i++) {
+        if (strcmp(c->namespaces[i].name, name) == 0)
+            ns = &c->namespaces[i];
+    }
+    if (ns == NULL) {
+        gs_xgrow((void **)&c->namespaces, &c->cap_namespaces, c->n_namespaces + 1,
+                 sizeof(*c->namespaces));
+        ns = &c->namespaces[c->n_namespaces++];
+        memset(ns, 0, sizeof(*ns));
+        ns->name = gs_xstrdup(name);
+    }
+    for (size_t i = 0; i < n_labels; i++)
+        labels_put(&ns->labels, labels[2 * i], labels[2 * i + 1]);
+}
+
+void gs_control_add_secret(gs_control *c, const char *ns, const char *name, const char *cert_pem,
+                           const char *key_pem)
+{
+    gs_xgrow((void **)&c->secrets, &c->cap_secrets, c->n_secrets + 1, sizeof(*c->secrets));
+    ctl_secret *s = &c->secrets[c->n_secrets++];
+    s->ns = gs_xstrdup(ns);
+    s->name = gs_xstrdup(name);
+    s->cert_pem = cert_pem ? gs_xstrdup(cert_pem) : NULL;
+    s->key_pem = key_pem ? gs_xstrdup(key_pem) : NULL;
+}
+
+/* ---- lookups shared with the route side ----------------------------------------------------- */
+
+const ctl_service *ctl_find_service(const gs_control *c, const char *ns, const char *name)
+{
+    for (size_t i = 0; i < c->n_all_services; i++) {
+        if (strcmp(c->all_services[i].ns, ns) == 0 && strcmp(c->all_services[i].name, name) == 0)
+            return &c->all_services[i];
+    }
+    return NULL;
+}
+
+const gs_labels *ctl_namespace_labels(const gs_control *c, const char *name, gs_labels *scratch,
+                                      gs_label *scratch_item)
+{
+    for (size_t i = 0; i < c->n_namespaces; i++) {
+        if (strcmp(c->namespaces[i].name, name) == 0)
+            return &c->namespaces[i].labels;
+    }
+    memset(scratch_item, 0, sizeof(*scratch_item));
+    scratch_item->key.v = "kubernetes.io/metadata.name";
+    scratch_item->value.v = name;
+    scratch->items = scratch_item;
+    scratch->n = 1;
+    return scratch;
+}
+
+bool ctl_grant_permits(const gs_control *c, const char *from_group, const char *from_kind,
+                       const char *from_ns, const char *to_ns, const char *to_group,
+                       const char *to_kind, const char *to_name)
+{
+    const gs_model *m = c->m;
+    for (size_t i = 0; i < m->n_reference_grants; i++) {
+        const gs_reference_grant *g = m->reference_grants[i];
+        if (strcmp(g->obj.metadata.namespace.v, to_ns) != 0)
+            continue;
+        bool from_ok = false, to_ok = false;
+        for (size_t k = 0; k < g->spec.n_from && !from_ok; k++) {
+            const gs_reference_grant_from *f = &g->spec.from[k];
+            from_ok = strcmp(f->group.v ? f->group.v : "", from_group) == 0 &&
+                      strcmp(f->kind.v ? f->kind.v : "", from_kind) == 0 &&
+                      strcmp(f->namespace.v ? f->namespace.v : "", from_ns) == 0;
+        }
+        for (size_t k = 0; k < g->spec.n_to && !to_ok && from_ok; k++) {
+            const gs_reference_grant_to *t = &g->spec.to[k];
+            to_ok = strcmp(t->group.v ? t->group.v : "", to_group) == 0 &&
+                    strcmp(t->kind.v ? t->kind.v : "", to_kind) == 0 &&
+                    (t->name.v == NULL || strcmp(t->name.v, to_name) == 0);
+        }
+        if (from_ok && to_ok)
+            return true;
+    }
+    return false;
+}
+
+void ctl_selector_explain(const gs_label_selector *sel, const gs_labels *labels, char *out,
+                          size_t n)
+{
+    snprintf(out, n, "does not match the selector");
+    for (size_t i = 0; i < sel->match_labels.n; i++) {
+        const gs_label *l = &sel->match_labels.items[i];
+        const char *want = l->value.v ? l->value.v : "";
+        const char *have = gs_labels_get(labels, l->key.v);
+        if (have == NULL) {
+            snprintf(out, n, "has no label %s=%s", l->key.v, want);
+            return;
+        }
+        if (strcmp(have, want) != 0) {
+            snprintf(out, n, "has label %s=%s, not %s=%s", l->key.v, have, l->key.v, want);
+            return;
+        }
+    }
+    for (size_t i = 0; i < sel->n_match_expressions; i++) {
+        const gs_label_selector_requirement *r = &sel->match_expressions[i];
+        const char *op = r->operator.v ? r->operator.v : "";
+        const char *have = gs_labels_get(labels, r->key.v);
+        char vals[256] = "";
+        size_t used = 0;
+        bool in = false;
+        for (size_t k = 0; k < r->n_values; k++) {
+            used += (size_t)snprintf(vals + used, used < sizeof(vals) ? sizeof(vals) - used : 0,
+                                     "%s%s", k ? ", " : "", r->values[k].v ? r->values[k].v : "");
+            if (used >= sizeof(vals))
+                used = sizeof(vals) - 1;
+            in = in || (have && r->values[k].v && strcmp(r->values[k].v, have) == 0);
+        }
+        if (strcmp(op, "In") == 0 && !in) {
+            if (have)
+                snprintf(out, n, "has label %s=%s, not one of (%s)", r->key.v, have, vals);
+            else
+                snprintf(out, n, "has no label %s with a value in (%s)", r->key.v, vals);
+            return;
+        }
+        if (strcmp(op, "NotIn") == 0 && in) {
+            snprintf(out, n, "has label %s=%s, excluded by NotIn (%s)", r->key.v, have, vals);
+            return;
+        }
+        if (strcmp(op, "Exists") == 0 && !have) {
+            snprintf(out, n, "has no label %s", r->key.v);
+            return;
+        }
+        if (strcmp(op, "DoesNotExist") == 0 && have) {
+            snprintf(out, n, "has label %s, which the selector excludes", r->key.v);
+            return;
+        }
+    }
+}
+
+bool ctl_regex_ok(const char *pattern)
+{
+    int code;
+    PCRE2_SIZE off;
+    pcre2_code *re =
+        pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, PCRE2_UTF, &code, &off, NULL);
+    if (re == NULL)
+        return false;
+    pcre2_code_free(re);
+    return true;
+}
+
+/* ---- GatewayClasses ------------------------------------------------------------------------ */
+
+static bool control_manages(const gs_control *c, const char *controller_name)
+{
+    if (c->opts.n_controller_names == 0)
+        return true;
+    for (size_t i = 0; i < c->opts.n_controller_names; i++) {
+        if (controller_name && strcmp(c->opts.controller_names[i], controller_name) == 0)
+            return true;
+    }
+    return false;
+}
+
+static const char *control_default_controller(const gs_control *c)
+{
+    return c->opts.n_controller_names ? c->opts.controller_names[0] : GS_CONTROL_DEFAULT_CONTROLLER;
+}
+
+static void control_classes(gs_control *c)
+{
+    const gs_model *m = c->m;
+    for (size_t i = 0; i < m->n_gateway_classes; i++) {
+        const gs_gateway_class *gc = m->gateway_classes[i];
+        if (!control_manages(c, gc->spec.controller_name.v))
+            continue;
+        gs_status_set *s = &c->status;
+        gs_xgrow((void **)&s->classes, &s->cap_classes, s->n_classes + 1, sizeof(*s->classes));
+        gs_class_status *cs = &s->classes[s->n_classes++];
+        memset(cs, 0, sizeof(*cs));
+        cs->name = gs_xstrdup(gc->obj.metadata.name.v);
+        cs->controller_name = gs_xstrdup(gc->spec.controller_name.v);
+        if (gc->spec.parameters_ref.set)
+            gs_conditions_set(&cs->conditions, "Accepted", "True", "Accepted",
+                              "Accepted; parametersRef %s %s is not used by gatesim",
+                              gc->spec.parameters_ref.kind.v ? gc->spec.parameters_ref.kind.v : "",
+                              gc->spec.parameters_ref.name.v ? gc->spec.parameters_ref.name.v : "");
+        else
+            gs_conditions_set(&cs->conditions, "Accepted", "True", "Accepted", "Managed by %s",
+                              cs->controller_name);
+    }
+}
+
+/* ---- listeners ----------------------------------------------------------------------------- */
+
+static bool listener_protocol_supported(const gs_listener *l)
+{
+    return l->protocol_kind == GS_PROTOCOL_HTTP || l->protocol_kind == GS_PROTOCOL_HTTPS;
+}
+
+/* supportedKinds and InvalidRouteKinds. Returns false when a listed kind is invalid. */
+static bool listener_kinds(ctl_listener *cl, gs_listener_status *ls, char *bad, size_t bad_len)
+{
+    const gs_listener *l = cl->spec;
+    bool ok = true;
+    bad[0] = '\0';
+    if (!listener_protocol_supported(l))
+        return true; /* nothing routable: reported as UnsupportedProtocol */
+    if (!l->allowed_routes.kinds_set || l->allowed_routes.n_kinds == 0) {
+        if (l->allowed_routes.kinds_set)
+            return true; /* kinds: [] — no kind at all */
+        cl->kind_http = cl->kind_grpc = true;
+    }
+    for (size_t i = 0; l->allowed_routes.kinds_set && i < l->allowed_routes.n_kinds; i++) {
+        const gs_route_group_kind *k = &l->allowed_routes.kinds[i];
+        const char *group = k->group.v ? k->group.v : GS_GATEWAY_GROUP;
+        const char *kind = k->kind.v ? k->kind.v : "";
+        bool gw_group = strcmp(group, GS_GATEWAY_GROUP) == 0;
+        if (gw_group && strcmp(kind, "HTTPRoute") == 0)
+            cl->kind_http = true;
+        else if (gw_group && strcmp(kind, "GRPCRoute") == 0)
+            cl->kind_grpc = true;
+        else {
+            size_t used = strlen(bad);
+            snprintf(bad + used, bad_len - used, "%s%s/%s", used ? ", " : "", group, kind);
+            ok = false;
+        }
+    }
+    if (cl->kind_http)
+        ls->supported_kinds[ls->n_supported_kinds++] =
+            (gs_group_kind){GS_GATEWAY_GROUP, "HTTPRoute"};
+    if (cl->kind_grpc)
+        ls->supported_kinds[ls->n_supported_kinds++] =
+            (gs_group_kind){GS_GATEWAY_GROUP, "GRPCRoute"};
+    return ok;
+}
+
+static bool pem_pair_ok(const unsigned char *crt, size_t crt_len, const unsigned char *key,
+                        size_t key_len, const char **why)
+{
+    bool ok = false;
+    BIO *cb = BIO_new_mem_buf(crt, (int)crt_len);
+    BIO *kb = BIO_new_mem_buf(key, (int)key_len);
+    X509 *x = cb ? PEM_read_bio_X509(cb, NULL, NULL, NULL) : NULL;
+    EVP_PKEY *k = kb ? PEM_read_bio_PrivateKey(kb, NULL, NULL, NULL) : NULL;
+    if (x == NULL)
+        *why = "tls.crt is not a PEM certificate";
+    else if (k == NULL)
+        *why = "tls.key is not a PEM private key";
+    else if (X509_check_private_key(x, k) != 1)
+        *why = "tls.key does not match the certificate in tls.crt";
+    else
+        ok = true;
+    X509_free(x);
+    EVP_PKEY_free(k);
+    BIO_free(cb);
+    BIO_free(kb);
+    return ok;
+}
+
+/* Resolves one certificateRef: fills |cert| and returns NULL, or returns the failing reason
+ * (InvalidCertificateRef / RefNotPermitted) with a message in |why|. */
+static const char *listener_cert(gs_control *c, const gs_gateway *gw, const gs_secret_ref *ref,
+                                 gs_rt_cert *cert, char *why, size_t why_len)
+{
+    const char *gw_ns = gw->obj.metadata.namespace.v;
+    const char *group = ref->group.v ? ref->group.v : "";
+    const char *kind = ref->kind.v ? ref->kind.v : "Secret";
+    const char *ns = ref->namespace.v ? ref->namespace.v : gw_ns;
+    const char *name = ref->name.v ? ref->name.v : "";
+    if (group[0] != '\0' || strcmp(kind, "Secret") != 0) {
+        snprintf(why, why_len, "certificateRef %s/%s %s: only core Secrets are supported",
+                 group[0] ? group : "core", kind, name);
+        return "InvalidCertificateRef";
+    }
+    if (strcmp(ns, gw_ns) != 0 &&
+        !ctl_grant_permits(c, GS_GATEWAY_GROUP, "Gateway", gw_ns, ns, "", "Secret", name)) {
+        snprintf(why, why_len,
+                 "certificateRef Secret %s/%s is in another namespace and no ReferenceGrant in %s "
+                 "allows Gateways of %s to use it",
+                 ns, name, ns, gw_ns);
+        return "RefNotPermitted";
+    }
+    for (size_t i = 0; i < c->n_secrets; i++) {
+        const ctl_secret *s = &c->secrets[i];
+        if (strcmp(s->ns, ns) == 0 && strcmp(s->name, name) == 0) {
+            *cert = (gs_rt_cert){ns, name, s->cert_pem, s->key_pem};
+            return NULL;
+        }
+    }
+    const gs_secret *s = (const gs_secret *)gs_model_find(c->m, GS_KIND_SECRET, ns, name);
+    if (s == NULL) {
+        snprintf(why, why_len, "certificateRef Secret %s/%s does not exist", ns, name);
+        return "InvalidCertificateRef";
+    }
+    size_t crt_len = 0, key_len = 0;
+    const unsigned char *crt = gs_secret_get(s, "tls.crt", &crt_len);
+    const unsigned char *key = gs_secret_get(s, "tls.key", &key_len);
+    const char *bad = NULL;
+    if (s->type.v && strcmp(s->type.v, "kubernetes.io/tls") != 0)
+        bad = "its type is not kubernetes.io/tls";
+    else if (crt == NULL || key == NULL)
+        bad = "it lacks tls.crt or tls.key";
+    else
+        pem_pair_ok(crt, crt_len, key, key_len, &bad);
+    if (bad) {
+        snprintf(why, why_len, "certificateRef Secret %s/%s is malformed: %s", ns, name, bad);
+        return "InvalidCertificateRef";
+    }
+    *cert = (gs_rt_cert){ns, name, (const char *)crt, (const char *)key};
+    return NULL;
+}
+
+static void listener_refs(gs_control *c, ctl_gateway *g, ctl_listener *cl, gs_listener_status *ls,
+                          bool kinds_ok, const char *bad_kinds)
+{
+    const gs_listener *l = cl->spec;
+    char why[512] = "";
+    const char *reason = NULL;
+    if (l->protocol_kind == GS_PROTOCOL_HTTPS) {
+        const gs_gateway_tls_config *tls = &l->tls;
+        if (!tls->set || tls->n_certificate_refs == 0) {
+            reason = "InvalidCertificateRef";
+            snprintf(why, sizeof(why), "HTTPS listener without tls.certificateRefs");
+        }
+        cl->certs =
+            gs_xcalloc(tls->n_certificate_refs ? tls->n_certificate_refs : 1, sizeof(*cl->certs));
+        for (size_t i = 0; i < tls->n_certificate_refs && reason == NULL; i++) {
+            reason = listener_cert(c, g->gw, &tls->certificate_refs[i], &cl->certs[cl->n_certs],
+                                   why, sizeof(why));
+            if (reason == NULL)
+                cl->n_certs++;
+        }
+    }
+    if (reason) {
+        gs_conditions_set(&ls->conditions, "ResolvedRefs", "False", reason, "%s", why);
+    } else if (!kinds_ok) {
+        gs_conditions_set(&ls->conditions, "ResolvedRefs", "False", "InvalidRouteKinds",
+                          "Route kinds not supported on a %s listener: %s", l->protocol.v,
+                          bad_kinds);
+    } else {
+        gs_conditions_set(&ls->conditions, "ResolvedRefs", "True", "ResolvedRefs",
+                          "All references resolved");
+    }
+    if (reason)
+        cl->programmed = false;
+    if (!kinds_ok && !cl->kind_http && !cl->kind_grpc)
+        cl->programmed = false;
+}
+
+/* Listener conflicts on one port of one Gateway (§4.3): different protocols → ProtocolConflict
+ * for all of them; equal protocol and hostname → HostnameConflict. */
+static const char *listener_conflict(const ctl_gateway *g, size_t idx, char *why, size_t why_len)
+{
+    const gs_listener *l = g->listeners[idx].spec;
+    for (size_t i = 0; i < g->n_listeners; i++) {
+        const gs_listener *o = g->listeners[i].spec;
+        if (i == idx || o->port.v != l->port.v)
+            continue;
+        bool udp_l = l->protocol_kind == GS_PROTOCOL_UDP,
+             udp_o = o->protocol_kind == GS_PROTOCOL_UDP;
+        if (udp_l != udp_o)
+            continue; /* different transports share port numbers freely */
+        if (strcmp(l->protocol.v, o->protocol.v) != 0) {
+            snprintf(why, why_len, "Listener %s (%s) and listener %s (%s) share port %lld",
+                     l->name.v, l->protocol.v, o->name.v, o->protocol.v, (long long)l->port.v);
+            return "ProtocolConflict";
+        }
+        const char *lh = l->hostname.v, *oh = o->hostname.v;
+        if ((lh == NULL && oh == NULL) || (lh && oh && strcmp(lh, oh) == 0)) {
+            snprintf(why, why_len, "Listener %s and listener %s share port %lld and hostname %s",
+                     l->name.v, o->name.v, (long long)l->port.v, lh ? lh : "(none)");
+            return "HostnameConflict";
+        }
+    }
+    return NULL;
+}
+
+static bool hostnames_overlap(const char *a, const char *b)
+{
+    const char *out;
+    return gs_hostname_intersect(a, b, &out);
+}
+
+static void control_gateway(gs_control *c, ctl_gateway *g)
+{
+    const gs_gateway *gw = g->gw;
+    gs_status_set *s = &c->status;
+    gs_xgrow((void **)&s->gateways, &s->cap_gateways, s->n_gateways + 1, sizeof(*s->gateways));
+    g->status_index = s->n_gateways;
+    gs_gateway_status *gs = &s->gateways[s->n_gateways++];
+    memset(gs, 0, sizeof(*gs));
+    gs->namespace = gs_xstrdup(gw->obj.metadata.namespace.v);
+    gs->name = gs_xstrdup(gw->obj.metadata.name.v);
+    gs->class_name = gs_xstrdup(gw->spec.gateway_class_name.v ? gw->spec.gateway_class_name.v : "");
+    gs->controller_name = gs_xstrdup(g->controller_name);
+    gs->n_listeners = g->n_listeners;
+    gs->listeners = gs_xcalloc(g->n_listeners ? g->n_listeners : 1, sizeof(*gs->listeners));
+
+    for (size_t i = 0; i < g->n_listeners; i++) {
+        ctl_listener *cl = &g->listeners[i];
+        const gs_listener *l = cl->spec;
+        gs_listener_status *ls = &gs->listeners[i];
+        ls->name = gs_xstrdup(l->name.v);
+        ls->port = (uint16_t)l->port.v;
+        ls->protocol = gs_xstrdup(l->protocol.v ? l->protocol.v : "");
+        ls->hostname = l->hostname.v ? gs_xstrdup(l->hostname.v) : NULL;
+        char why[512], bad[256];
+        bool kinds_ok = listener_kinds(cl, ls, bad, sizeof(bad));
+        const char *conflict = listener_conflict(g, i, why, sizeof(why));
+        cl->accepted = cl->programmed = true;
+        if (conflict) {
+            cl->accepted = cl->programmed = false;
+            gs_conditions_set(&ls->conditions, "Accepted", "False", conflict, "%s", why);
+            gs_conditions_set(&ls->conditions, "Conflicted", "True", conflict, "%s", why);
+        } else if (!listener_protocol_supported(l)) {
+            cl->accepted = cl->programmed = false;
+            gs_conditions_set(&ls->conditions, "Accepted", "False", "UnsupportedProtocol",
+                              "Protocol %s is not supported by the builtin gateway (HTTP and "
+                              "HTTPS are)",
+                              l->protocol.v);
+            gs_conditions_set(&ls->conditions, "Conflicted", "False", "NoConflicts",
+                              "No conflicts");
+        } else {
+            gs_conditions_set(&ls->conditions, "Accepted", "True", "Accepted", "Accepted");
+            gs_conditions_set(&ls->conditions, "Conflicted", "False", "NoConflicts",
+                              "No conflicts");
+        }
+        listener_refs(c, g, cl, ls, kinds_ok, bad);
+        if (conflict)
+            gs_conditions_set(&ls->conditions, "Programmed", "False", conflict,
+                              "Not programmed: %s", why);
+        else if (!cl->accepted)
+            gs_conditions_set(&ls->conditions, "Programmed", "False", "Invalid",
+                              "Not programmed: the listener is not accepted");
+        else if (!cl->programmed)
+            gs_conditions_set(&ls->conditions, "Programmed", "False", "Invalid",
+                              "Not programmed: %s",
+                              gs_conditions_get(&ls->conditions, "ResolvedRefs")->message);
+        else
+            gs_conditions_set(&ls->conditions, "Programmed", "True", "Programmed", "Programmed");
+    }
+    /* OverlappingTLSConfig: HTTPS listeners on one port whose hostnames overlap. */
+    for (size_t i = 0; i < g->n_listeners; i++) {
+        const gs_listener *l = g->listeners[i].spec;
+        if (l->protocol_kind != GS_PROTOCOL_HTTPS)
+            continue;
+        for (size_t k = 0; k < g->n_listeners; k++) {
+            const gs_listener *o = g->listeners[k].spec;
+            if (k == i || o->protocol_kind != GS_PROTOCOL_HTTPS || o->port.v != l->port.v ||
+                !hostnames_overlap(l->hostname.v, o->hostname.v))
+                continue;
+            gs_conditions_set(&gs->listeners[i].conditions, "OverlappingTLSConfig", "True",
+                              "OverlappingHostnames",
+                              "Hostname %s overlaps hostname %s of listener %s on port %lld",
+                              l->hostname.v ? l->hostname.v : "(any)",
+                              o->hostname.v ? o->hostname.v : "(any)", o->name.v,
+                              (long long)l->port.v);
+            break;
+        }
+    }
+}
+
+static void control_gateway_conditions(ctl_gateway *g, gs_gateway_status *gs)
+{
+    size_t valid = 0, programmed = 0;
+    for (size_t i = 0; i < g->n_listeners; i++) {
+        const gs_listener_status *ls = &gs->listeners[i];
+        bool ok = gs_conditions_true(&ls->conditions, "Accepted") &&
+                  gs_conditions_true(&ls->conditions, "ResolvedRefs") &&
+                  !gs_conditions_true(&ls->conditions, "Conflicted");
+        valid += ok;
+        programmed += g->listeners[i].programmed;
+    }
+    if (valid == g->n_listeners)
+        gs_conditions_set(&gs->conditions, "Accepted", "True", "Accepted", "Accepted");
+    else if (valid > 0 || programmed > 0)
+        gs_conditions_set(&gs->conditions, "Accepted", "True", "ListenersNotValid",
+                          "%zu of %zu listeners are not valid", g->n_listeners - valid,
+                          g->n_listeners);
+    else
+        gs_conditions_set(&gs->conditions, "Accepted", "False", "ListenersNotValid",
+                          "No listener is valid");
+    if (programmed)
+        gs_conditions_set(&gs->conditions, "Programmed", "True", "Programmed",
+                          "%zu of %zu listeners programmed", programmed, g->n_listeners);
+    else
+        gs_conditions_set(&gs->conditions, "Programmed", "False", "Invalid",
+                          "No listener could be programmed");
+}
+
+/* ---- compute ------------------------------------------------------------------------------- */
+
+static void control_collect_services(gs_control *c)
+{
+    const gs_model *m = c->m;
+    size_t n = m->n_services + c->n_services;
+    c->all_services = gs_xcalloc(n ? n : 1, sizeof(*c->all_services));
+    for (size_t i = 0; i < m->n_services; i++) {
+        const gs_service *s = m->services[i];
+        ctl_service *cs = &c->all_services[c->n_all_services++];
+        cs->ns = s->obj.metadata.namespace.v;
+        cs->name = s->obj.metadata.name.v;
+        cs->n_ports = s->spec.n_ports;
+        cs->ports = gs_xcalloc(s->spec.n_ports ? s->spec.n_ports : 1, sizeof(*cs->ports));
+        for (size_t k = 0; k < s->spec.n_ports; k++)
+            cs->ports[k] = (gs_control_service_port){(uint16_t)s->spec.ports[k].port.v,
+                                                     s->spec.ports[k].app_protocol.v};
+    }
+    for (size_t i = 0; i < c->n_services; i++) {
+        ctl_service *cs = &c->all_services[c->n_all_services++];
+        *cs = c->services[i];
+        /* Declared services share the port arrays: copy so the cleanup is uniform. */
+        cs->ports = gs_xcalloc(cs->n_ports ? cs->n_ports : 1, sizeof(*cs->ports));
+        memcpy(cs->ports, c->services[i].ports, cs->n_ports * sizeof(*cs->ports));
+    }
+}
+
+/* Namespaces declared as objects feed the label store (declared ones win). */
+static void control_collect_namespaces(gs_control *c, size_t *n_declared)
+{
+    const gs_model *m = c->m;
+    *n_declared = c->n_namespaces;
+    for (size_t i = 0; i < m->n_namespaces; i++) {
+        const gs_namespace *ns = m->namespaces[i];
+        const char *name = ns->obj.metadata.name.v;
+        bool declared = false;
+        for (size_t k = 0; k < *n_declared && !declared; k++)
+            declared = strcmp(c->namespaces[k].name, name) == 0;
+        const char **kv = gs_xcalloc(2 * ns->obj.metadata.labels.n + 1, sizeof(*kv));
+        for (size_t k = 0; k < ns->obj.metadata.labels.n; k++) {
+            kv[2 * k] = ns->obj.metadata.labels.items[k].key.v;
+            kv[2 * k + 1] = ns->obj.metadata.labels.items[k].value.v
+                                ? ns->obj.metadata.labels.items[k].value.v
+                                : "";
+        }
+        if (declared) {
+            /* Merge under the declared labels: add only keys they do not set. */
+            ctl_namespace *d = NULL;
+            for (size_t k = 0; k < *n_declared; k++)
+                if (strcmp(c->namespaces[k].name, name) == 0)
+                    d = &c->namespaces[k];
+            for (size_t k = 0; k < ns->obj.metadata.labels.n; k++)
+                if (gs_labels_get(&d->labels, kv[2 * k]) == NULL)
+                    labels_put(&d->labels, kv[2 * k], kv[2 * k + 1]);
+        } else {
+            gs_control_add_namespace(c, name, kv, ns->obj.metadata.labels.n);
+        }
+        free(kv);
+    }
+    for (size_t i = 0; i < c->n_namespaces; i++) {
+        if (gs_labels_get(&c->namespaces[i].labels, "kubernetes.io/metadata.name") == NULL)
+            labels_put(&c->namespaces[i].labels, "kubernetes.io/metadata.name",
+                       c->namespaces[i].name);
+    }
+}
+
+static void control_release_compute(gs_control *c, size_t n_declared_namespaces)
+{
+    for (size_t i = 0; i < c->n_all_services; i++)
+        free(c->all_services[i].ports);
+    free(c->all_services);
+    c->all_services = NULL;
+    c->n_all_services = 0;
+    for (size_t i = 0; i < c->n_gws; i++) {
+        for (size_t k = 0; k < c->gws[i].n_listeners; k++)
+            free(c->gws[i].listeners[k].certs);
+        free(c->gws[i].listeners);
+    }
+    free(c->gws);
+    c->gws = NULL;
+    c->n_gws = 0;
+    for (size_t i = 0; i < c->n_routes; i++) {
+        ctl_route *r = &c->routes[i];
+        for (size_t p = 0; p < r->n_parents; p++) {
+            for (size_t k = 0; k < r->parents[p].n_cands; k++)
+                free(r->parents[p].cands[k].why);
+            free(r->parents[p].cands);
+        }
+        free(r->parents);
+        free(r->rule_ok);
+    }
+    free(c->routes);
+    c->routes = NULL;
+    c->n_routes = 0;
+    /* Namespaces taken from the model are forgotten so a later compute starts clean. */
+    while (c->n_namespaces > n_declared_namespaces) {
+        ctl_namespace *ns = &c->namespaces[--c->n_namespaces];
+        free(ns->name);
+        labels_free(&ns->labels);
+    }
+    c->m = NULL;
+}
+
+int gs_control_compute(gs_control *c, const gs_model *m, gs_error *err)
+{
+    control_reset_results(c);
+    c->m = m;
+    size_t n_declared = 0;
+    control_collect_services(c);
+    control_collect_namespaces(c, &n_declared);
+    control_classes(c);
+
+    c->gws = gs_xcalloc(m->n_gateways ? m->n_gateways : 1, sizeof(*c->gws));
+    for (size_t i = 0; i < m->n_gateways; i++) {
+        const gs_gateway *gw = m->gateways[i];
+        ctl_gateway *g = &c->gws[c->n_gws];
+        const char *cls = gw->spec.gateway_class_name.v ? gw->spec.gateway_class_name.v : "";
+        const gs_gateway_class *gc =
+            (const gs_gateway_class *)gs_model_find(m, GS_KIND_GATEWAY_CLASS, NULL, cls);
+        if (gc && !control_manages(c, gc->spec.controller_name.v))
+            continue; /* another controller's Gateway: no status from us */
+        c->n_gws++;
+        g->gw = gw;
+        g->managed = true;
+        g->controller_name = gc ? gc->spec.controller_name.v : control_default_controller(c);
+        g->n_listeners = gw->spec.n_listeners;
+        g->listeners = gs_xcalloc(g->n_listeners ? g->n_listeners : 1, sizeof(*g->listeners));
+        for (size_t k = 0; k < g->n_listeners; k++) {
+            g->listeners[k].spec = &gw->spec.listeners[k];
+            g->listeners[k].gw = g;
+            g->listeners[k].index = k;
+        }
+        control_gateway(c, g);
+        if (gc == NULL) {
+            gs_gateway_status *gs = &c->status.gateways[g->status_index];
+            char *note = gs_xasprintf("GatewayClass %s is not among the objects; gatesim treats "
+                                      "it as existing and managed by %s",
+                                      cls, g->controller_name);
+            gs_status_strv_add(&gs->notes, &gs->n_notes, note);
+            free(note);
+        }
+    }
+    ctl_routes_compute(c);
+    for (size_t i = 0; i < c->n_gws; i++) {
+        gs_gateway_status *gs = &c->status.gateways[c->gws[i].status_index];
+        control_gateway_conditions(&c->gws[i], gs);
+        for (size_t k = 0; k < c->gws[i].n_listeners; k++)
+            gs->listeners[k].attached_routes = c->gws[i].listeners[k].attached;
+    }
+    int rc = ctl_table_build(c, err);
+    control_release_compute(c, n_declared);
+    return rc;
+}
+
+const gs_status_set *gs_control_status(const gs_control *c)
+{
+    return &c->status;
+}
+
+const gs_route_table *gs_control_table(const gs_control *c)
+{
+    return c->table;
+}
+
+gs_route_table *gs_control_take_table(gs_control *c)
+{
+    gs_route_table *t = c->table;
+    c->table = NULL;
+    return t;
+}
+
+/* ---- the whole pipeline for `gatesim gateway` ---------------------------------------------- */
+
+int gs_control_build_route_table(const char *const *paths, size_t n_paths,
+                                 const gs_control_opts *opts, gs_route_table **out, gs_error *err)
+{
+    *out = NULL;
+    gs_model *m = NULL;
+    gs_model_new(&m);
+    gs_load_options lo = {.strict = opts ? opts->strict : false};
+    int rc = 0;
+    for (size_t i = 0; i < n_paths && rc == 0; i++) {
+        rc = gs_model_load_path(m, paths[i], &lo, err);
+    }
+    if (rc == 0 && m->diags.nerrors) {
+        gs_diags_sort(&m->diags);
+        for (size_t i = 0; i < m->diags.len; i++) {
+            if (m->diags.items[i].severity == GS_DIAG_ERROR) {
+                char line[900];
+                gs_diag_format(&m->diags.items[i], line, sizeof(line));
+                rc = gs_error_set(err, GS_ERR_INVALID, "%s%s", line,
+                                  m->diags.nerrors > 1 ? " (and more problems)" : "");
+                break;
+            }
+        }
+    } else if (rc == GS_ERR_PARSE) {
+        rc = GS_ERR_INVALID;
+    }
+    gs_control *c = NULL;
+    if (rc == 0) {
+        gs_control_new(&c, opts);
+        rc = gs_control_compute(c, m, err);
+        if (rc == 0)
+            *out = gs_control_take_table(c);
+    }
+    gs_control_free(c);
+    gs_model_free(m);
+    return rc;
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+/* The controller: from a set of model objects (plus Services, Namespaces and Secrets a scenario
+ * declares) it computes what a Gateway API controller would write into status — GatewayClass,
+ * Gateway and listener conditions, route parents, attachedRoutes — and compiles the route table
+ * the builtin data plane serves. The meaning of a manifest is computed here and only here. */
+#ifndef GS_CONTROL_H
+#define GS_CONTROL_H
+
+#include "gs_error.h"
+#include "gs_model.h"
+#include "gs_route_table.h"
+#include "gs_status.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* controllerName reported for Gateways whose GatewayClass is not among the objects, when no
+ * --controller-name is given. */
+#define GS_CONTROL_DEFAULT_CONTROLLER "gatesim.dev/gateway-controller"
+
+typedef struct gs_control_opts {
+    const char *const *controller_names; /* --controller-name; none = manage every class */
+    size_t n_controller_names;
+    bool strict;                  /* kinds outside the model are errors (loading) */
+    bool no_hostname_fallthrough; /* see gs_rt_options */
+} gs_control_opts;
+
+typedef struct gs_control gs_control;
+
+/* Creates a controller with |opts| (copied; NULL = defaults). Returns 0. */
+int gs_control_new(gs_control **out, const gs_control_opts *opts);
+void gs_control_free(gs_control *c);
+
+/* Declares objects that exist besides the model's (scenario backends, namespaces, generated
+ * certificates). Strings are copied. Call before gs_control_compute. */
+typedef struct gs_control_service_port {
+    uint16_t port;
+    const char *app_protocol; /* NULL: none */
+} gs_control_service_port;
+
+void gs_control_add_service(gs_control *c, const char *ns, const char *name,
+                            const gs_control_service_port *ports, size_t n_ports);
+/* |labels| holds |n_labels| key/value pairs: labels[2*i] = key, labels[2*i+1] = value. Adding a
+ * namespace the objects also declare merges the labels (these win). */
+void gs_control_add_namespace(gs_control *c, const char *name, const char *const *labels,
+                              size_t n_labels);
+/* A kubernetes.io/tls Secret. NULL PEMs mean "generated at run time": the Secret counts as
+ * present and valid for status, and the table gets no certificate for it. */
+void gs_control_add_secret(gs_control *c, const char *ns, const char *name, const char *cert_pem,
+                           const char *key_pem);
+
+/* Computes status and the route table for the objects of |m| (borrowed for the call only).
+ * Can be called again (with the same or another model); each call replaces the previous
+ * results. Returns 0, or GS_ERR_INVALID when the table could not be built (|err| says why). */
+int gs_control_compute(gs_control *c, const gs_model *m, gs_error *err);
+
+/* Results of the last gs_control_compute; owned by |c|. */
+const gs_status_set *gs_control_status(const gs_control *c);
+const gs_route_table *gs_control_table(const gs_control *c);
+/* Hands the compiled table to the caller (who frees it); |c| no longer has one. */
+gs_route_table *gs_control_take_table(gs_control *c);
+
+/* The whole pipeline for `gatesim gateway`: loads |paths| (files, or directories of *.yaml /
+ * *.yml) with the model, computes status, and returns the compiled table: only Accepted,
+ * non-conflicted, programmed listeners; only Accepted routes on the listeners that accepted
+ * them. Returns 0, GS_ERR_INVALID (objects invalid: the first problem as file:line:col in
+ * |err|) or GS_ERR_IO (unreadable path). */
+int gs_control_build_route_table(const char *const *paths, size_t n_paths,
+                                 const gs_control_opts *opts, gs_route_table **out, gs_error *err);
+
+#endif

@@ -1,0 +1,410 @@
+/* SPDX-License-Identifier: MIT */
+/* Model → compiled route table: backendRef resolution (kind, ReferenceGrant, Service and port,
+ * appProtocol), and the conversion of programmed listeners and accepted routes (valid rules
+ * only) into the plain gs_rt_* structs the data plane consumes. */
+#include "control_priv.h"
+
+#include "gs_alloc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* appProtocols the builtin gateway can speak upstream. */
+static bool app_protocol_supported(const char *p)
+{
+    static const char *const ok[] = {"http", "HTTP", "kubernetes.io/h2c", "h2c", "grpc",
+                                     "tcp",  "TCP"};
+    if (p == NULL || p[0] == '\0')
+        return true;
+    for (size_t i = 0; i < GS_ARRAY_LEN(ok); i++) {
+        if (strcmp(ok[i], p) == 0)
+            return true;
+    }
+    return false;
+}
+
+gs_rt_backend_state ctl_backend_resolve(const gs_control *c, const ctl_route *r,
+                                        const gs_backend_ref *ref, const char **app_protocol,
+                                        char *why, size_t why_len)
+{
+    const char *group = ref->group.v ? ref->group.v : "";
+    const char *kind = ref->kind.v ? ref->kind.v : "Service";
+    const char *rns = r->obj->metadata.namespace.v;
+    const char *ns = ref->namespace.v ? ref->namespace.v : rns;
+    const char *name = ref->name.v ? ref->name.v : "";
+    const char *rkind = r->kind == GS_KIND_GRPC_ROUTE ? "GRPCRoute" : "HTTPRoute";
+    *app_protocol = NULL;
+    if (group[0] != '\0' || strcmp(kind, "Service") != 0) {
+        snprintf(why, why_len, "backendRef %s %s/%s: only core Services are supported", kind, ns,
+                 name);
+        return GS_RT_BACKEND_INVALID_KIND;
+    }
+    if (strcmp(ns, rns) != 0 &&
+        !ctl_grant_permits(c, GS_GATEWAY_GROUP, rkind, rns, ns, "", "Service", name)) {
+        snprintf(why, why_len,
+                 "backendRef Service %s/%s is in another namespace and no ReferenceGrant in %s "
+                 "allows %ss of namespace %s to use it",
+                 ns, name, ns, rkind, rns);
+        return GS_RT_BACKEND_REF_NOT_PERMITTED;
+    }
+    const ctl_service *svc = ctl_find_service(c, ns, name);
+    if (svc == NULL) {
+        snprintf(why, why_len, "backendRef Service %s/%s does not exist", ns, name);
+        return GS_RT_BACKEND_NOT_FOUND;
+    }
+    if (!ref->port.has) {
+        snprintf(why, why_len, "backendRef Service %s/%s has no port", ns, name);
+        return GS_RT_BACKEND_NOT_FOUND;
+    }
+    for (size_t i = 0; i < svc->n_ports; i++) {
+        if (svc->ports[i].port != ref->port.v)
+            continue;
+        *app_protocol = svc->ports[i].app_protocol;
+        if (!app_protocol_supported(*app_protocol)) {
+            snprintf(why, why_len,
+                     "backendRef Service %s/%s port %lld: appProtocol %s is not "
+                     "supported",
+                     ns, name, (long long)ref->port.v, *app_protocol);
+            return GS_RT_BACKEND_UNSUPPORTED_PROTOCOL;
+        }
+        return GS_RT_BACKEND_OK;
+    }
+    char ports[128] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < svc->n_ports && used < sizeof(ports); i++)
+        used += (size_t)snprintf(ports + used, sizeof(ports) - used, "%s%u", i ? ", " : "",
+                                 (unsigned)svc->ports[i].port);
+    snprintf(why, why_len, "backendRef Service %s/%s has no port %lld (ports: %s)", ns, name,
+             (long long)ref->port.v, used ? ports : "none");
+    return GS_RT_BACKEND_NOT_FOUND;
+}
+
+/* ---- conversion ---------------------------------------------------------------------------- */
+
+/* Temporary arrays of one route's conversion, freed once the table has copied it. */
+typedef struct ctl_scratch {
+    void **ptrs;
+    size_t n, cap;
+} ctl_scratch;
+
+static void *scratch_alloc(ctl_scratch *s, size_t n, size_t size)
+{
+    void *p = gs_xcalloc(n ? n : 1, size);
+    gs_xgrow((void **)&s->ptrs, &s->cap, s->n + 1, sizeof(*s->ptrs));
+    s->ptrs[s->n++] = p;
+    return p;
+}
+
+static void scratch_free(ctl_scratch *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        free(s->ptrs[i]);
+    free(s->ptrs);
+    memset(s, 0, sizeof(*s));
+}
+
+static const char **conv_strv(ctl_scratch *s, const gs_sval *v, size_t n)
+{
+    const char **out = scratch_alloc(s, n, sizeof(*out));
+    for (size_t i = 0; i < n; i++)
+        out[i] = v[i].v ? v[i].v : "";
+    return out;
+}
+
+static gs_rt_header_value *conv_headers(ctl_scratch *s, const gs_http_header *h, size_t n)
+{
+    gs_rt_header_value *out = scratch_alloc(s, n, sizeof(*out));
+    for (size_t i = 0; i < n; i++)
+        out[i] = (gs_rt_header_value){h[i].name.v, h[i].value.v ? h[i].value.v : ""};
+    return out;
+}
+
+static gs_rt_header_mod conv_header_mod(ctl_scratch *s, const gs_http_header_filter *f)
+{
+    return (gs_rt_header_mod){.set = conv_headers(s, f->set, f->n_set),
+                              .n_set = f->n_set,
+                              .add = conv_headers(s, f->add, f->n_add),
+                              .n_add = f->n_add,
+                              .remove = conv_strv(s, f->remove, f->n_remove),
+                              .n_remove = f->n_remove};
+}
+
+static gs_rt_path_mod conv_path_mod(const gs_http_path_modifier *p)
+{
+    switch (p->type) {
+    case GS_PATH_MODIFIER_REPLACE_FULL_PATH:
+        return (gs_rt_path_mod){GS_RT_PATH_REPLACE_FULL, p->replace_full_path.v};
+    case GS_PATH_MODIFIER_REPLACE_PREFIX_MATCH:
+        return (gs_rt_path_mod){GS_RT_PATH_REPLACE_PREFIX, p->replace_prefix_match.v};
+    case GS_PATH_MODIFIER_NONE:
+        break;
+    }
+    return (gs_rt_path_mod){GS_RT_PATH_KEEP, NULL};
+}
+
+static void conv_backend_ref(const gs_control *c, const ctl_route *r, const gs_backend_ref *ref,
+                             gs_rt_backend *out)
+{
+    char why[512];
+    const char *app = NULL;
+    out->state = ctl_backend_resolve(c, r, ref, &app, why, sizeof(why));
+    out->group = ref->group.v ? ref->group.v : "";
+    out->kind = ref->kind.v ? ref->kind.v : "Service";
+    out->namespace = ref->namespace.v ? ref->namespace.v : r->obj->metadata.namespace.v;
+    out->name = ref->name.v ? ref->name.v : "";
+    out->port = ref->port.has ? (uint16_t)ref->port.v : 0;
+    out->app_protocol = app;
+}
+
+static size_t conv_filters(const gs_control *c, const ctl_route *r, ctl_scratch *s,
+                           const gs_route_filter *in, size_t n, const gs_rt_filter **out)
+{
+    gs_rt_filter *f = scratch_alloc(s, n, sizeof(*f));
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        const gs_route_filter *src = &in[i];
+        gs_rt_filter *d = &f[k];
+        switch (src->type) {
+        case GS_FILTER_REQUEST_HEADER_MODIFIER:
+            d->type = GS_RT_FILTER_REQUEST_HEADER_MODIFIER;
+            d->header_mod = conv_header_mod(s, &src->request_header_modifier);
+            break;
+        case GS_FILTER_RESPONSE_HEADER_MODIFIER:
+            d->type = GS_RT_FILTER_RESPONSE_HEADER_MODIFIER;
+            d->header_mod = conv_header_mod(s, &src->response_header_modifier);
+            break;
+        case GS_FILTER_REQUEST_REDIRECT: {
+            const gs_http_request_redirect *rr = &src->request_redirect;
+            d->type = GS_RT_FILTER_REQUEST_REDIRECT;
+            d->redirect.scheme = rr->scheme.v;
+            d->redirect.hostname = rr->hostname.v;
+            d->redirect.path = conv_path_mod(&rr->path);
+            d->redirect.port = rr->port.has ? (uint16_t)rr->port.v : 0;
+            d->redirect.status_code = rr->status_code.has ? (int)rr->status_code.v : 302;
+            break;
+        }
+        case GS_FILTER_URL_REWRITE:
+            d->type = GS_RT_FILTER_URL_REWRITE;
+            d->rewrite.hostname = src->url_rewrite.hostname.v;
+            d->rewrite.path = conv_path_mod(&src->url_rewrite.path);
+            break;
+        case GS_FILTER_REQUEST_MIRROR: {
+            const gs_http_request_mirror *mr = &src->request_mirror;
+            d->type = GS_RT_FILTER_REQUEST_MIRROR;
+            conv_backend_ref(c, r, &mr->backend_ref, &d->mirror.backend);
+            if (mr->percent.has) {
+                d->mirror.numerator = (uint32_t)mr->percent.v;
+                d->mirror.denominator = 100;
+            } else if (mr->has_fraction) {
+                d->mirror.numerator = (uint32_t)mr->fraction_numerator.v;
+                d->mirror.denominator =
+                    mr->fraction_denominator.has ? (uint32_t)mr->fraction_denominator.v : 100;
+            }
+            break;
+        }
+        case GS_FILTER_CORS: {
+            const gs_http_cors *cr = &src->cors;
+            d->type = GS_RT_FILTER_CORS;
+            d->cors.allow_origins = conv_strv(s, cr->allow_origins, cr->n_allow_origins);
+            d->cors.n_allow_origins = cr->n_allow_origins;
+            d->cors.allow_methods = conv_strv(s, cr->allow_methods, cr->n_allow_methods);
+            d->cors.n_allow_methods = cr->n_allow_methods;
+            d->cors.allow_headers = conv_strv(s, cr->allow_headers, cr->n_allow_headers);
+            d->cors.n_allow_headers = cr->n_allow_headers;
+            d->cors.expose_headers = conv_strv(s, cr->expose_headers, cr->n_expose_headers);
+            d->cors.n_expose_headers = cr->n_expose_headers;
+            d->cors.allow_credentials = cr->allow_credentials.v;
+            d->cors.max_age = cr->max_age.has ? (int)cr->max_age.v : 5;
+            break;
+        }
+        case GS_FILTER_EXTENSION_REF:
+            d->type = GS_RT_FILTER_EXTENSION_REF;
+            d->extension_ref = (gs_rt_extension_ref){
+                src->extension_ref.group.v, src->extension_ref.kind.v, src->extension_ref.name.v};
+            break;
+        case GS_FILTER_UNKNOWN:
+        case GS_FILTER_EXTERNAL_AUTH:
+            continue; /* such rules are dropped before conversion */
+        }
+        k++;
+    }
+    *out = f;
+    return k;
+}
+
+static gs_rt_backend *conv_backends(const gs_control *c, const ctl_route *r, ctl_scratch *s,
+                                    const gs_route_backend_ref *in, size_t n)
+{
+    gs_rt_backend *b = scratch_alloc(s, n, sizeof(*b));
+    for (size_t i = 0; i < n; i++) {
+        conv_backend_ref(c, r, &in[i].ref, &b[i]);
+        b[i].weight = in[i].weight.has ? (uint32_t)in[i].weight.v : 1;
+        b[i].n_filters = conv_filters(c, r, s, in[i].filters, in[i].n_filters, &b[i].filters);
+    }
+    return b;
+}
+
+static int64_t conv_timeout(int64_t ns)
+{
+    if (ns < 0)
+        return GS_RT_TIMEOUT_UNSET;
+    return (ns + 999999) / 1000000;
+}
+
+static gs_rt_kv_match *conv_values(ctl_scratch *s, const gs_http_value_match *v, size_t n)
+{
+    gs_rt_kv_match *out = scratch_alloc(s, n, sizeof(*out));
+    for (size_t i = 0; i < n; i++)
+        out[i] =
+            (gs_rt_kv_match){.type = v[i].type == GS_MATCH_REGULAR_EXPRESSION ? GS_RT_MATCH_REGEX
+                                                                              : GS_RT_MATCH_EXACT,
+                             .name = v[i].name.v ? v[i].name.v : "",
+                             .value = v[i].value.v ? v[i].value.v : ""};
+    return out;
+}
+
+static void conv_http_rule(const gs_control *c, const ctl_route *r, ctl_scratch *s,
+                           const gs_http_route_rule *in, gs_rt_rule *out)
+{
+    out->name = in->name.v;
+    gs_rt_match *m = scratch_alloc(s, in->n_matches, sizeof(*m));
+    for (size_t i = 0; i < in->n_matches; i++) {
+        const gs_http_route_match *src = &in->matches[i];
+        m[i].path.type = src->path.type == GS_PATH_EXACT                ? GS_RT_MATCH_EXACT
+                         : src->path.type == GS_PATH_REGULAR_EXPRESSION ? GS_RT_MATCH_REGEX
+                                                                        : GS_RT_MATCH_PREFIX;
+        m[i].path.value = src->path.value.v ? src->path.value.v : "/";
+        m[i].method = src->method.v;
+        m[i].headers = conv_values(s, src->headers, src->n_headers);
+        m[i].n_headers = src->n_headers;
+        m[i].query = conv_values(s, src->query_params, src->n_query_params);
+        m[i].n_query = src->n_query_params;
+    }
+    out->matches = m;
+    out->n_matches = in->n_matches;
+    out->n_filters = conv_filters(c, r, s, in->filters, in->n_filters, &out->filters);
+    out->backends = conv_backends(c, r, s, in->backend_refs, in->n_backend_refs);
+    out->n_backends = in->n_backend_refs;
+    out->request_timeout_ms =
+        in->timeouts.set ? conv_timeout(in->timeouts.request_ns) : GS_RT_TIMEOUT_UNSET;
+    out->backend_request_timeout_ms =
+        in->timeouts.set ? conv_timeout(in->timeouts.backend_request_ns) : GS_RT_TIMEOUT_UNSET;
+}
+
+static void conv_grpc_rule(const gs_control *c, const ctl_route *r, ctl_scratch *s,
+                           const gs_grpc_route_rule *in, gs_rt_rule *out)
+{
+    out->name = in->name.v;
+    gs_rt_grpc_match *m = scratch_alloc(s, in->n_matches, sizeof(*m));
+    for (size_t i = 0; i < in->n_matches; i++) {
+        const gs_grpc_route_match *src = &in->matches[i];
+        m[i].type =
+            src->method.type == GS_MATCH_REGULAR_EXPRESSION ? GS_RT_MATCH_REGEX : GS_RT_MATCH_EXACT;
+        m[i].service = src->method.set ? src->method.service.v : NULL;
+        m[i].method = src->method.set ? src->method.method.v : NULL;
+        m[i].headers = conv_values(s, src->headers, src->n_headers);
+        m[i].n_headers = src->n_headers;
+    }
+    out->grpc_matches = m;
+    out->n_grpc_matches = in->n_matches;
+    out->n_filters = conv_filters(c, r, s, in->filters, in->n_filters, &out->filters);
+    out->backends = conv_backends(c, r, s, in->backend_refs, in->n_backend_refs);
+    out->n_backends = in->n_backend_refs;
+    out->request_timeout_ms = GS_RT_TIMEOUT_UNSET;
+    out->backend_request_timeout_ms = GS_RT_TIMEOUT_UNSET;
+}
+
+/* Adds |r| on the programmed listeners that admitted it under an Accepted parent. */
+static int table_add_route(gs_control *c, gs_route_table *t, const ctl_route *r, gs_error *err)
+{
+    const gs_route_status *rs = &c->status.routes[r->status_index];
+    size_t idx[64];
+    size_t n_idx = 0;
+    for (size_t p = 0; p < r->n_parents; p++) {
+        if (!gs_conditions_true(&rs->parents[r->parents[p].status_index].conditions, "Accepted"))
+            continue;
+        for (size_t k = 0; k < r->parents[p].n_cands; k++) {
+            const ctl_candidate *cand = &r->parents[p].cands[k];
+            if (cand->verdict != CTL_ADMITTED || !cand->listener->programmed)
+                continue;
+            bool dup = false;
+            for (size_t q = 0; q < n_idx && !dup; q++)
+                dup = idx[q] == cand->listener->table_index;
+            if (!dup && n_idx < GS_ARRAY_LEN(idx))
+                idx[n_idx++] = cand->listener->table_index;
+        }
+    }
+    if (n_idx == 0 || r->n_rules_ok == 0)
+        return 0;
+    ctl_scratch s = {0};
+    gs_rt_rule *rules = scratch_alloc(&s, r->n_rules_ok, sizeof(*rules));
+    size_t k = 0;
+    for (size_t i = 0; i < r->n_rules; i++) {
+        if (!r->rule_ok[i])
+            continue;
+        if (r->kind == GS_KIND_HTTP_ROUTE)
+            conv_http_rule(c, r, &s, &((const gs_http_route *)r->obj)->spec.rules[i], &rules[k++]);
+        else
+            conv_grpc_rule(c, r, &s, &((const gs_grpc_route *)r->obj)->spec.rules[i], &rules[k++]);
+    }
+    const char **hosts = conv_strv(&s, r->hostnames, r->n_hostnames);
+    gs_rt_route route = {.kind =
+                             r->kind == GS_KIND_GRPC_ROUTE ? GS_RT_ROUTE_GRPC : GS_RT_ROUTE_HTTP,
+                         .namespace = r->obj->metadata.namespace.v,
+                         .name = r->obj->metadata.name.v,
+                         .created = (int64_t)r->obj->index,
+                         .hostnames = hosts,
+                         .n_hostnames = r->n_hostnames,
+                         .rules = rules,
+                         .n_rules = k};
+    int rc = gs_route_table_add_route(t, &route, idx, n_idx, err);
+    scratch_free(&s);
+    return rc;
+}
+
+int ctl_table_build(gs_control *c, gs_error *err)
+{
+    gs_rt_options opt = {.no_hostname_fallthrough = c->opts.no_hostname_fallthrough};
+    gs_route_table *t = NULL;
+    gs_route_table_new(&t, &opt);
+    gs_error e = {0};
+    for (size_t g = 0; g < c->n_gws; g++) {
+        ctl_gateway *gw = &c->gws[g];
+        for (size_t i = 0; i < gw->n_listeners; i++) {
+            ctl_listener *cl = &gw->listeners[i];
+            if (!cl->programmed)
+                continue;
+            gs_rt_listener l = {.gateway_namespace = gw->gw->obj.metadata.namespace.v,
+                                .gateway_name = gw->gw->obj.metadata.name.v,
+                                .name = cl->spec->name.v,
+                                .port = (uint16_t)cl->spec->port.v,
+                                .protocol = cl->spec->protocol_kind == GS_PROTOCOL_HTTPS
+                                                ? GS_RT_PROTO_HTTPS
+                                                : GS_RT_PROTO_HTTP,
+                                .hostname = cl->spec->hostname.v,
+                                .certs = cl->certs,
+                                .n_certs = cl->n_certs};
+            if (gs_route_table_add_listener(t, &l, &cl->table_index, &e) < 0) {
+                /* Cannot happen for listeners control accepted; keep going without it. */
+                cl->programmed = false;
+                gs_status_add_note(&c->status,
+                                   "listener %s of %s/%s left out of the route "
+                                   "table: %s",
+                                   l.name, l.gateway_namespace, l.gateway_name, e.msg);
+            }
+        }
+    }
+    for (size_t i = 0; i < c->n_routes; i++) {
+        if (table_add_route(c, t, &c->routes[i], &e) < 0)
+            gs_status_add_note(&c->status, "%s left out of the route table: %s",
+                               c->status.routes[c->routes[i].status_index].name, e.msg);
+    }
+    int rc = gs_route_table_compile(t, err);
+    if (rc < 0) {
+        gs_route_table_free(t);
+        return rc;
+    }
+    c->table = t;
+    return 0;
+}

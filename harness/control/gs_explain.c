@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: MIT */
+/* `gatesim explain` text output: a describe-style report of the computed status and of the
+ * compiled route table per listener. Formatting only; the facts come from gs_control. */
+#include "gs_explain.h"
+
+#include "gs_log.h"
+
+#include <string.h>
+
+typedef struct explain_ctx {
+    gs_buf *out;
+    bool colour;
+    const char *last_host; /* route-table printing: the current hostname group */
+    bool host_started;
+    size_t n;
+} explain_ctx;
+
+static const char *status_colour(const explain_ctx *x, const gs_condition *c)
+{
+    /* Conflicted and OverlappingTLSConfig are bad news when True. */
+    bool negative = strcmp(c->type, "Conflicted") == 0 ||
+                    strcmp(c->type, "OverlappingTLSConfig") == 0 ||
+                    strcmp(c->type, "PartiallyInvalid") == 0;
+    bool is_true = strcmp(c->status, "True") == 0;
+    if (strcmp(c->status, "Unknown") == 0)
+        return gs_term_yellow(x->colour);
+    return (is_true != negative) ? gs_term_green(x->colour) : gs_term_red(x->colour);
+}
+
+static void explain_conditions(explain_ctx *x, const gs_conditions *c, int indent)
+{
+    gs_buf_printf(x->out, "%*sConditions:\n", indent, "");
+    for (size_t i = 0; i < c->n; i++) {
+        const gs_condition *k = &c->items[i];
+        gs_buf_printf(x->out, "%*s%-20s %s%-7s%s %-28s %s\n", indent + 2, "", k->type,
+                      status_colour(x, k), k->status, gs_term_reset(x->colour), k->reason,
+                      k->message ? k->message : "");
+    }
+}
+
+void gs_explain_match(const gs_rt_match *m, const gs_rt_grpc_match *g, gs_buf *out)
+{
+    if (g) {
+        const char *type = g->type == GS_RT_MATCH_REGEX ? "RegularExpression " : "";
+        gs_buf_printf(out, "gRPC %s%s/%s", type, g->service ? g->service : "*",
+                      g->method ? g->method : "*");
+        for (size_t i = 0; i < g->n_headers; i++)
+            gs_buf_printf(out, " header %s%s%s", g->headers[i].name,
+                          g->headers[i].type == GS_RT_MATCH_REGEX ? "~" : "=", g->headers[i].value);
+        return;
+    }
+    if (m == NULL) {
+        gs_buf_puts(out, "PathPrefix / (every request)");
+        return;
+    }
+    const char *type = m->path.type == GS_RT_MATCH_EXACT   ? "Exact"
+                       : m->path.type == GS_RT_MATCH_REGEX ? "RegularExpression"
+                                                           : "PathPrefix";
+    gs_buf_printf(out, "%s %s", type, m->path.value ? m->path.value : "/");
+    if (m->method)
+        gs_buf_printf(out, " method %s", m->method);
+    for (size_t i = 0; i < m->n_headers; i++)
+        gs_buf_printf(out, " header %s%s%s", m->headers[i].name,
+                      m->headers[i].type == GS_RT_MATCH_REGEX ? "~" : "=", m->headers[i].value);
+    for (size_t i = 0; i < m->n_query; i++)
+        gs_buf_printf(out, " query %s%s%s", m->query[i].name,
+                      m->query[i].type == GS_RT_MATCH_REGEX ? "~" : "=", m->query[i].value);
+}
+
+static void explain_filters(explain_ctx *x, const gs_rt_filter *f, size_t n, int indent)
+{
+    for (size_t i = 0; i < n; i++) {
+        gs_buf_printf(x->out, "%*sfilter %s", indent, "", gs_rt_filter_type_name(f[i].type));
+        switch (f[i].type) {
+        case GS_RT_FILTER_REQUEST_HEADER_MODIFIER:
+        case GS_RT_FILTER_RESPONSE_HEADER_MODIFIER:
+            for (size_t k = 0; k < f[i].header_mod.n_set; k++)
+                gs_buf_printf(x->out, " set %s: %s", f[i].header_mod.set[k].name,
+                              f[i].header_mod.set[k].value);
+            for (size_t k = 0; k < f[i].header_mod.n_add; k++)
+                gs_buf_printf(x->out, " add %s: %s", f[i].header_mod.add[k].name,
+                              f[i].header_mod.add[k].value);
+            for (size_t k = 0; k < f[i].header_mod.n_remove; k++)
+                gs_buf_printf(x->out, " remove %s", f[i].header_mod.remove[k]);
+            break;
+        case GS_RT_FILTER_REQUEST_REDIRECT:
+            gs_buf_printf(x->out, " %d", f[i].redirect.status_code);
+            if (f[i].redirect.scheme)
+                gs_buf_printf(x->out, " scheme %s", f[i].redirect.scheme);
+            if (f[i].redirect.hostname)
+                gs_buf_printf(x->out, " hostname %s", f[i].redirect.hostname);
+            if (f[i].redirect.port)
+                gs_buf_printf(x->out, " port %u", (unsigned)f[i].redirect.port);
+            if (f[i].redirect.path.type != GS_RT_PATH_KEEP)
+                gs_buf_printf(x->out, " path %s %s",
+                              f[i].redirect.path.type == GS_RT_PATH_REPLACE_FULL ? "full"
+                                                                                 : "prefix",
+                              f[i].redirect.path.value);
+            break;
+        case GS_RT_FILTER_URL_REWRITE:
+            if (f[i].rewrite.hostname)
+                gs_buf_printf(x->out, " hostname %s", f[i].rewrite.hostname);
+            if (f[i].rewrite.path.type != GS_RT_PATH_KEEP)
+                gs_buf_printf(x->out, " path %s %s",
+                              f[i].rewrite.path.type == GS_RT_PATH_REPLACE_FULL ? "full" : "prefix",
+                              f[i].rewrite.path.value);
+            break;
+        case GS_RT_FILTER_REQUEST_MIRROR:
+            gs_buf_printf(
+                x->out, " to %s/%s:%u (%u/%u)%s%s", f[i].mirror.backend.namespace,
+                f[i].mirror.backend.name, (unsigned)f[i].mirror.backend.port, f[i].mirror.numerator,
+                f[i].mirror.denominator, f[i].mirror.backend.state ? " not sent: " : "",
+                f[i].mirror.backend.state ? gs_rt_backend_state_reason(f[i].mirror.backend.state)
+                                          : "");
+            break;
+        case GS_RT_FILTER_CORS:
+            gs_buf_printf(x->out, " %zu origin(s)", f[i].cors.n_allow_origins);
+            break;
+        case GS_RT_FILTER_EXTENSION_REF:
+            gs_buf_printf(x->out, " %s %s (unresolvable: 500)", f[i].extension_ref.kind,
+                          f[i].extension_ref.name);
+            break;
+        }
+        gs_buf_putc(x->out, '\n');
+    }
+}
+
+static void explain_candidate(void *arg, const char *hostname, const gs_rt_route *route,
+                              const gs_rt_rule *rule, const gs_rt_match *match,
+                              const gs_rt_grpc_match *grpc)
+{
+    explain_ctx *x = arg;
+    const char *h = hostname ? hostname : "(any hostname)";
+    if (!x->host_started || strcmp(h, x->last_host) != 0) {
+        gs_buf_printf(x->out, "        %s%s%s\n", gs_term_bold(x->colour), h,
+                      gs_term_reset(x->colour));
+        x->last_host = h;
+        x->host_started = true;
+        x->n = 0;
+    }
+    x->n++;
+    gs_buf_printf(x->out, "          %zu. ", x->n);
+    gs_explain_match(match,
+                     route->kind == GS_RT_ROUTE_GRPC && grpc == NULL && !match
+                         ? &(gs_rt_grpc_match){.type = GS_RT_MATCH_EXACT}
+                         : grpc,
+                     x->out);
+    gs_buf_printf(x->out, "  %s(%s %s/%s rule %zu%s%s)%s\n", gs_term_dim(x->colour),
+                  route->kind == GS_RT_ROUTE_GRPC ? "GRPCRoute" : "HTTPRoute", route->namespace,
+                  route->name, rule->index, rule->name ? " " : "", rule->name ? rule->name : "",
+                  gs_term_reset(x->colour));
+    explain_filters(x, rule->filters, rule->n_filters, 14);
+    if (rule->n_backends == 0) {
+        bool answers = false;
+        for (size_t i = 0; i < rule->n_filters; i++)
+            answers |= rule->filters[i].type == GS_RT_FILTER_REQUEST_REDIRECT;
+        if (!answers)
+            gs_buf_printf(x->out, "              -> no backends: 500\n");
+    }
+    for (size_t i = 0; i < rule->n_backends; i++) {
+        const gs_rt_backend *b = &rule->backends[i];
+        gs_buf_printf(x->out, "              -> %s/%s:%u weight %u", b->namespace, b->name,
+                      (unsigned)b->port, b->weight);
+        if (rule->total_weight && b->weight)
+            gs_buf_printf(x->out, " (%.1f%%)", 100.0 * b->weight / (double)rule->total_weight);
+        if (b->state != GS_RT_BACKEND_OK)
+            gs_buf_printf(x->out, " %s%s: answers 500%s", gs_term_red(x->colour),
+                          gs_rt_backend_state_reason(b->state), gs_term_reset(x->colour));
+        gs_buf_putc(x->out, '\n');
+        explain_filters(x, b->filters, b->n_filters, 18);
+    }
+    if (rule->request_timeout_ms >= 0 || rule->backend_request_timeout_ms >= 0)
+        gs_buf_printf(x->out, "              timeouts: request %lldms, backendRequest %lldms\n",
+                      (long long)rule->request_timeout_ms,
+                      (long long)rule->backend_request_timeout_ms);
+}
+
+static size_t table_listener(const gs_route_table *t, const char *ns, const char *gw,
+                             const char *name)
+{
+    for (size_t i = 0; t && i < gs_route_table_listener_count(t); i++) {
+        const gs_rt_listener *l = gs_route_table_listener(t, i);
+        if (strcmp(l->gateway_namespace, ns) == 0 && strcmp(l->gateway_name, gw) == 0 &&
+            strcmp(l->name, name) == 0)
+            return i;
+    }
+    return (size_t)-1;
+}
+
+static void explain_gateway(explain_ctx *x, const gs_gateway_status *g, const gs_route_table *t)
+{
+    gs_buf *o = x->out;
+    gs_buf_printf(o, "%sGateway %s/%s%s\n", gs_term_bold(x->colour), g->namespace, g->name,
+                  gs_term_reset(x->colour));
+    gs_buf_printf(o, "  Class:       %s\n", g->class_name);
+    gs_buf_printf(o, "  Controller:  %s\n", g->controller_name ? g->controller_name : "");
+    for (size_t i = 0; i < g->n_notes; i++)
+        gs_buf_printf(o, "  Note:        %s\n", g->notes[i]);
+    explain_conditions(x, &g->conditions, 2);
+    gs_buf_printf(o, "  Listeners:\n");
+    for (size_t i = 0; i < g->n_listeners; i++) {
+        const gs_listener_status *l = &g->listeners[i];
+        gs_buf_printf(o, "    %s%s%s  %s port %u  hostname %s\n", gs_term_bold(x->colour), l->name,
+                      gs_term_reset(x->colour), l->protocol, (unsigned)l->port,
+                      l->hostname ? l->hostname : "(any)");
+        gs_buf_printf(o, "      Attached routes:  %d\n", l->attached_routes);
+        gs_buf_printf(o, "      Supported kinds:  ");
+        for (size_t k = 0; k < l->n_supported_kinds; k++)
+            gs_buf_printf(o, "%s%s", k ? ", " : "", l->supported_kinds[k].kind);
+        gs_buf_printf(o, "%s\n", l->n_supported_kinds ? "" : "(none)");
+        explain_conditions(x, &l->conditions, 6);
+        if (l->n_routes) {
+            gs_buf_printf(o, "      Routes:\n");
+            for (size_t k = 0; k < l->n_routes; k++)
+                gs_buf_printf(o, "        %s\n", l->routes[k]);
+        }
+        size_t ti = table_listener(t, g->namespace, g->name, l->name);
+        if (ti == (size_t)-1) {
+            gs_buf_printf(o, "      Route table:      (not programmed)\n");
+            continue;
+        }
+        gs_buf_printf(o, "      Route table:\n");
+        x->host_started = false;
+        if (gs_route_table_visit(t, ti, explain_candidate, x) == 0)
+            gs_buf_printf(o, "        (empty: every request gets 404)\n");
+    }
+    gs_buf_putc(o, '\n');
+}
+
+static void explain_route(explain_ctx *x, const gs_route_status *r)
+{
+    gs_buf *o = x->out;
+    gs_buf_printf(o, "%s%s %s/%s%s\n", gs_term_bold(x->colour), r->kind, r->namespace, r->name,
+                  gs_term_reset(x->colour));
+    gs_buf_printf(o, "  Hostnames:   ");
+    for (size_t i = 0; i < r->n_hostnames; i++)
+        gs_buf_printf(o, "%s%s", i ? ", " : "", r->hostnames[i]);
+    gs_buf_printf(o, "%s\n", r->n_hostnames ? "" : "(any)");
+    for (size_t i = 0; i < r->n_notes; i++)
+        gs_buf_printf(o, "  Note:        %s\n", r->notes[i]);
+    if (r->n_parents == 0)
+        gs_buf_printf(o, "  Parents:     none managed by this controller\n");
+    for (size_t i = 0; i < r->n_parents; i++) {
+        const gs_parent_status *p = &r->parents[i];
+        gs_buf_printf(o, "  Parent %s %s/%s", p->ref.kind, p->ref.namespace, p->ref.name);
+        if (p->ref.section_name)
+            gs_buf_printf(o, " sectionName %s", p->ref.section_name);
+        if (p->ref.port)
+            gs_buf_printf(o, " port %d", p->ref.port);
+        gs_buf_putc(o, '\n');
+        gs_buf_printf(o, "    Controller:   %s\n", p->controller_name);
+        gs_buf_printf(o, "    Attached to:  ");
+        for (size_t k = 0; k < p->n_listeners; k++)
+            gs_buf_printf(o, "%s%s", k ? ", " : "", p->listeners[k]);
+        gs_buf_printf(o, "%s\n", p->n_listeners ? "" : "(no listener)");
+        explain_conditions(x, &p->conditions, 4);
+        if (!gs_conditions_true(&p->conditions, "Accepted") && p->n_notes) {
+            gs_buf_printf(o, "    Why not attached:\n");
+            for (size_t k = 0; k < p->n_notes; k++)
+                gs_buf_printf(o, "      - %s\n", p->notes[k]);
+        }
+    }
+    gs_buf_putc(o, '\n');
+}
+
+void gs_explain_describe(const gs_status_set *s, const gs_route_table *t, bool colour, gs_buf *out)
+{
+    explain_ctx x = {.out = out, .colour = colour};
+    for (size_t i = 0; i < s->n_classes; i++) {
+        const gs_class_status *c = &s->classes[i];
+        gs_buf_printf(out, "%sGatewayClass %s%s\n", gs_term_bold(colour), c->name,
+                      gs_term_reset(colour));
+        gs_buf_printf(out, "  Controller:  %s\n", c->controller_name);
+        explain_conditions(&x, &c->conditions, 2);
+        gs_buf_putc(out, '\n');
+    }
+    for (size_t i = 0; i < s->n_gateways; i++)
+        explain_gateway(&x, &s->gateways[i], t);
+    for (size_t i = 0; i < s->n_routes; i++)
+        explain_route(&x, &s->routes[i]);
+    for (size_t i = 0; i < s->n_notes; i++)
+        gs_buf_printf(out, "Note: %s\n", s->notes[i]);
+    if (s->n_classes + s->n_gateways + s->n_routes == 0)
+        gs_buf_puts(out, "No GatewayClass, Gateway or route managed by this controller.\n");
+}

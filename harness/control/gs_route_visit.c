@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: MIT */
+/* Walks a compiled listener's candidates in the order lookup considers them, for `gatesim
+ * explain` and debugging: hostname buckets by specificity, candidates by precedence. Reads the
+ * table only. */
+#include "gs_route_table.h"
+#include "route_table_priv.h"
+
+#include "gs_alloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void visit_collect(const rt_fmap *m, const rt_entry ***v, size_t *n, size_t *cap)
+{
+    for (size_t i = 0; m->slots && i <= m->mask; i++) {
+        const rt_fnode *node = (const rt_fnode *)m->slots[i].node;
+        for (uint32_t k = 0; node && k < node->n; k++) {
+            gs_xgrow((void **)v, cap, *n + 1, sizeof(**v));
+            (*v)[(*n)++] = &node->entries[k];
+        }
+    }
+}
+
+static int visit_entry_cmp(const void *pa, const void *pb)
+{
+    return rt_entry_compare(*(const rt_entry *const *)pa, *(const rt_entry *const *)pb);
+}
+
+static size_t visit_bucket(const rt_fbucket *b, gs_rt_visit_fn fn, void *arg)
+{
+    const rt_entry **v = NULL;
+    size_t n = 0, cap = 0;
+    visit_collect(&b->exact, &v, &n, &cap);
+    visit_collect(&b->prefix, &v, &n, &cap);
+    for (size_t i = 0; i < b->n_regex; i++) {
+        gs_xgrow((void **)&v, &cap, n + 1, sizeof(*v));
+        v[n++] = &b->regex[i];
+    }
+    size_t n_http = n;
+    qsort(v, n_http, sizeof(*v), visit_entry_cmp);
+    visit_collect(&b->grpc_exact, &v, &n, &cap);
+    visit_collect(&b->grpc_service, &v, &n, &cap);
+    for (size_t i = 0; i < b->n_grpc_other; i++) {
+        gs_xgrow((void **)&v, &cap, n + 1, sizeof(*v));
+        v[n++] = &b->grpc_other[i];
+    }
+    qsort(v + n_http, n - n_http, sizeof(*v), visit_entry_cmp);
+    for (size_t i = 0; i < n; i++) {
+        const rt_entry *e = v[i];
+        const gs_rt_grpc_match *gm = NULL;
+        if (e->match == NULL && e->rule->n_grpc_matches)
+            gm = e->grpc_match;
+        fn(arg, b->head.key, e->route, e->rule, e->match && e->rule->n_matches ? e->match : NULL,
+           gm);
+    }
+    free(v);
+    return n;
+}
+
+/* Exact hostnames first, then wildcards; longer first; then by name. */
+static int visit_bucket_cmp(const void *pa, const void *pb)
+{
+    const rt_fbucket *a = *(const rt_fbucket *const *)pa, *b = *(const rt_fbucket *const *)pb;
+    bool wa = a->head.key[0] == '*', wb = b->head.key[0] == '*';
+    if (wa != wb)
+        return wa ? 1 : -1;
+    if (a->head.key_len != b->head.key_len)
+        return a->head.key_len > b->head.key_len ? -1 : 1;
+    return strcmp(a->head.key, b->head.key);
+}
+
+size_t gs_route_table_visit(const gs_route_table *t, size_t listener, gs_rt_visit_fn fn, void *arg)
+{
+    if (t == NULL || !t->compiled || listener >= t->n_listeners)
+        return 0;
+    const rt_listener_index *li = t->lindex[listener];
+    const rt_fbucket **bs = NULL;
+    size_t n = 0, cap = 0, visited = 0;
+    for (size_t i = 0; li->fhosts.slots && i <= li->fhosts.mask; i++) {
+        if (li->fhosts.slots[i].node == NULL)
+            continue;
+        gs_xgrow((void **)&bs, &cap, n + 1, sizeof(*bs));
+        bs[n++] = (const rt_fbucket *)li->fhosts.slots[i].node;
+    }
+    qsort(bs, n, sizeof(*bs), visit_bucket_cmp);
+    for (size_t i = 0; i < n; i++)
+        visited += visit_bucket(bs[i], fn, arg);
+    if (li->fimplicit)
+        visited += visit_bucket(li->fimplicit, fn, arg);
+    free(bs);
+    return visited;
+}
