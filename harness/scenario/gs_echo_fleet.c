@@ -241,7 +241,7 @@ out:
 
 /* Reads one replica's request log from its cursor; calls |on_id| per id when given. */
 static int fleet_read_log(gs_echo_replica *r, void (*on_id)(const char *id, void *user), void *user,
-                          gs_error *err)
+                          bool ignore_dropped, gs_error *err)
 {
     char path[128];
     if (r->control == NULL)
