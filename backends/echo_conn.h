@@ -76,6 +76,11 @@ struct gs_echo_conn {
  * the TCP connection is aborted with RST (SO_LINGER 0). */
 void gs_echo_conn_close(gs_echo_conn *c, bool reset);
 
+/* Queues |len| bytes for the peer. On a plaintext connection with nothing queued they are
+ * written at once (no write-event registration per response); what the socket does not take,
+ * and everything on TLS, goes to the bufferevent's output buffer. */
+void gs_echo_conn_send(gs_echo_conn *c, const void *data, size_t len);
+
 /* Protocol entry points: take over |c|'s bufferevent callbacks; bytes already in its input
  * buffer are processed right away. */
 void gs_echo_h1_start(gs_echo_conn *c);

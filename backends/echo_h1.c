@@ -46,7 +46,8 @@ typedef struct h1_conn {
     gs_echo_response resp;
     size_t slow_off;
     struct event *timer;
-    gs_buf out; /* response head being formatted */
+    int read_timeout; /* -1 unknown, 0 off, 1 on */
+    gs_buf out;       /* response head being formatted */
 } h1_conn;
 
 static void h1_process(h1_conn *h);
@@ -117,6 +118,9 @@ static const char *h1_reason(int status)
 
 static void h1_set_read_timeout(h1_conn *h, bool on)
 {
+    if (h->read_timeout == (int)on)
+        return;
+    h->read_timeout = on;
     const gs_echo_config *cfg = h->c->w->cfg;
     struct timeval idle = {(time_t)(cfg->idle_timeout_ns / GS_NS_PER_S),
                            (suseconds_t)((cfg->idle_timeout_ns % GS_NS_PER_S) / 1000)};
@@ -134,7 +138,13 @@ static void h1_write_head(h1_conn *h, bool close)
     gs_echo_response *r = &h->resp;
     gs_buf *o = &h->out;
     gs_buf_reset(o);
-    gs_buf_printf(o, "HTTP/1.1 %d %s\r\n", r->status, h1_reason(r->status));
+    char num[24];
+    size_t nn = gs_echo_utoa((uint64_t)r->status, num);
+    gs_buf_append(o, "HTTP/1.1 ", 9);
+    gs_buf_append(o, num, nn);
+    gs_buf_putc(o, ' ');
+    gs_buf_puts(o, h1_reason(r->status));
+    gs_buf_append(o, "\r\n", 2);
     size_t pos = 0, nl, vl;
     const char *n, *v;
     while (gs_echo_response_next(r, &pos, &n, &nl, &v, &vl)) {
@@ -143,20 +153,23 @@ static void h1_write_head(h1_conn *h, bool close)
         gs_buf_append(o, v, vl);
         gs_buf_append(o, "\r\n", 2);
     }
-    if (!h1_no_body_status(r->status))
-        gs_buf_printf(o, "content-length: %zu\r\n", r->body.len);
+    if (!h1_no_body_status(r->status)) {
+        nn = gs_echo_utoa(r->body.len, num);
+        gs_buf_append(o, "content-length: ", 16);
+        gs_buf_append(o, num, nn);
+        gs_buf_append(o, "\r\n", 2);
+    }
     if (close)
         gs_buf_puts(o, "connection: close\r\n");
     else if (h->req.version_minor == 0)
         gs_buf_puts(o, "connection: keep-alive\r\n");
     gs_buf_append(o, "\r\n", 2);
-    struct evbuffer *out = bufferevent_get_output(h->c->bev);
     bool send_body = !h->head_method && !h1_no_body_status(r->status);
     if (send_body && r->slow_body_ns <= 0 && r->body.len > 0) {
         gs_buf_append(o, r->body.data, r->body.len);
         send_body = false;
     }
-    evbuffer_add(out, o->data, o->len);
+    gs_echo_conn_send(h->c, o->data, o->len);
     h->slow_off = send_body ? 0 : r->body.len;
 }
 
@@ -191,7 +204,7 @@ static void h1_slow_piece(h1_conn *h)
     size_t n = r->body.len - h->slow_off;
     if (n > H1_SLOW_PIECE)
         n = H1_SLOW_PIECE;
-    evbuffer_add(bufferevent_get_output(h->c->bev), r->body.data + h->slow_off, n);
+    gs_echo_conn_send(h->c, r->body.data + h->slow_off, n);
     h->slow_off += n;
     if (h->slow_off < r->body.len) {
         struct timeval tv = {(time_t)(r->slow_body_ns / GS_NS_PER_S),
@@ -325,8 +338,17 @@ static void h1_read_head(h1_conn *h, struct evbuffer *in)
     if (len == 0)
         return;
     size_t want = len < 40000 ? len : 40000; /* past every default limit */
-    const char *data = (const char *)evbuffer_pullup(in, (ev_ssize_t)want);
-    ssize_t n = gs_h1_request_parse(&h->req, data, want, NULL);
+    /* Parse in place when the first chunk holds the head (the usual case); make more of the
+     * buffer contiguous only when the head runs past it. */
+    struct evbuffer_iovec v;
+    evbuffer_peek(in, -1, NULL, &v, 1);
+    const char *data = v.iov_base;
+    size_t avail = v.iov_len < want ? v.iov_len : want;
+    ssize_t n = gs_h1_request_parse(&h->req, data, avail, NULL);
+    if (n == GS_ERR_INCOMPLETE && avail < want) {
+        data = (const char *)evbuffer_pullup(in, (ev_ssize_t)want);
+        n = gs_h1_request_parse(&h->req, data, want, NULL);
+    }
     if (n == GS_ERR_INCOMPLETE)
         return;
     if (n < 0) {
@@ -342,7 +364,7 @@ static void h1_read_head(h1_conn *h, struct evbuffer *in)
         gs_chunked_init(&h->chunked);
     if (h->body_chunked || h->body_left > 0) {
         if (h->req.expect_continue)
-            evbuffer_add(bufferevent_get_output(h->c->bev), "HTTP/1.1 100 Continue\r\n\r\n", 25);
+            gs_echo_conn_send(h->c, "HTTP/1.1 100 Continue\r\n\r\n", 25);
         h->state = H1_READ_BODY;
         return;
     }
@@ -482,6 +504,7 @@ void gs_echo_h1_start(gs_echo_conn *c)
     h->c = c;
     gs_h1_request_reset(&h->req);
     h->timer = evtimer_new(c->w->base, on_h1_timer, h);
+    h->read_timeout = -1;
     c->proto = h;
     c->ops = &h1_ops;
     gs_echo_log_count(c->w->ctx.log, c->kind == GS_ECHO_LISTENER_CONTROL ? "control" : "h1");

@@ -51,7 +51,10 @@ struct h2_conn {
     nghttp2_session *ngh;
     h2_stream *streams;
     bool draining;
-    bool closing; /* fatal error: close once the output is flushed */
+    bool closing;    /* fatal error: close once the output is flushed */
+    gs_buf out;      /* frames collected by one flush, sent with one write */
+    h2_stream *pool; /* closed streams kept for reuse (their buffers keep their memory) */
+    size_t pooled;
 };
 
 static void h2_flush(h2_conn *h);
@@ -90,8 +93,8 @@ static ssize_t on_h2_data_read(nghttp2_session *ngh, int32_t stream_id, uint8_t 
     if (s->sent == total) {
         *flags |= NGHTTP2_DATA_FLAG_EOF;
         if (r->grpc) {
-            char code[12];
-            snprintf(code, sizeof(code), "%d", r->grpc_status);
+            char code[24];
+            gs_echo_utoa((uint64_t)r->grpc_status, code);
             nghttp2_nv trailers[2] = {
                 {(uint8_t *)(uintptr_t) "grpc-status", (uint8_t *)code, 11, strlen(code),
                  NGHTTP2_NV_FLAG_NO_COPY_NAME},
@@ -116,8 +119,8 @@ static void h2_submit(h2_stream *s)
     gs_echo_response *r = &s->resp;
     nghttp2_nv nva[H2_MAX_FIELDS + 2];
     size_t n = 0;
-    char status[8], clen[24];
-    snprintf(status, sizeof(status), "%d", r->status);
+    char status[24], clen[24];
+    gs_echo_utoa((uint64_t)r->status, status);
     nva[n++] = (nghttp2_nv){(uint8_t *)(uintptr_t) ":status", (uint8_t *)status, 7, strlen(status),
                             NGHTTP2_NV_FLAG_NO_COPY_NAME};
     size_t pos = 0, nl, vl;
@@ -127,7 +130,7 @@ static void h2_submit(h2_stream *s)
                                 NGHTTP2_NV_FLAG_NONE};
     bool no_body = (r->status >= 100 && r->status < 200) || r->status == 204 || r->status == 304;
     if (!r->grpc && !no_body) {
-        snprintf(clen, sizeof(clen), "%zu", r->body.len);
+        gs_echo_utoa(r->body.len, clen);
         nva[n++] = (nghttp2_nv){(uint8_t *)(uintptr_t) "content-length", (uint8_t *)clen, 14,
                                 strlen(clen), NGHTTP2_NV_FLAG_NO_COPY_NAME};
     }
@@ -230,7 +233,8 @@ static void h2_dispatch(h2_stream *s)
         nghttp2_submit_rst_stream(h->ngh, NGHTTP2_FLAG_NONE, s->id, NGHTTP2_INTERNAL_ERROR);
         return;
     }
-    s->timer = evtimer_new(c->w->base, on_h2_timer, s);
+    if (s->resp.delay_ns > 0 || s->resp.slow_body_ns > 0)
+        s->timer = evtimer_new(c->w->base, on_h2_timer, s);
     if (s->resp.delay_ns > 0) {
         s->delaying = true;
         struct timeval tv = h2_tv(s->resp.delay_ns);
@@ -251,9 +255,16 @@ static int on_h2_begin_headers(nghttp2_session *ngh, const nghttp2_frame *frame,
     h2_conn *h = user_data;
     if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST)
         return 0;
-    h2_stream *s = gs_xcalloc(1, sizeof(*s));
+    h2_stream *s = h->pool;
+    if (s != NULL) {
+        h->pool = s->next;
+        h->pooled--;
+    } else {
+        s = gs_xcalloc(1, sizeof(*s));
+    }
     s->h = h;
     s->id = frame->hd.stream_id;
+    s->prev = NULL;
     s->method_off = s->path_off = s->authority_off = SIZE_MAX;
     s->next = h->streams;
     if (h->streams != NULL)
@@ -340,7 +351,24 @@ static int on_h2_stream_close(nghttp2_session *ngh, int32_t stream_id, uint32_t 
         h->streams = s->next;
     if (s->next != NULL)
         s->next->prev = s->prev;
-    h2_stream_free(s);
+    if (h->pooled >= H2_MAX_STREAMS) {
+        h2_stream_free(s);
+        return 0;
+    }
+    /* Keep it for the next stream: buffers are emptied, their memory kept. */
+    if (s->timer != NULL)
+        event_free(s->timer);
+    gs_buf strings = s->strings, body = s->body;
+    gs_echo_response resp = s->resp;
+    gs_buf_reset(&strings);
+    gs_buf_reset(&body);
+    memset(s, 0, sizeof(*s));
+    s->strings = strings;
+    s->body = body;
+    s->resp = resp;
+    s->next = h->pool;
+    h->pool = s;
+    h->pooled++;
     return 0;
 }
 
@@ -351,6 +379,7 @@ static int on_h2_stream_close(nghttp2_session *ngh, int32_t stream_id, uint32_t 
 static void h2_flush(h2_conn *h)
 {
     struct evbuffer *out = bufferevent_get_output(h->c->bev);
+    gs_buf_reset(&h->out);
     for (;;) {
         const uint8_t *data;
         ssize_t n = nghttp2_session_mem_send(h->ngh, &data);
@@ -360,8 +389,10 @@ static void h2_flush(h2_conn *h)
         }
         if (n == 0)
             break;
-        evbuffer_add(out, data, (size_t)n);
+        gs_buf_append(&h->out, data, (size_t)n);
     }
+    if (h->out.len > 0)
+        gs_echo_conn_send(h->c, h->out.data, h->out.len);
     bool over =
         h->closing || (!nghttp2_session_want_read(h->ngh) && !nghttp2_session_want_write(h->ngh));
     if (over) {
@@ -377,24 +408,29 @@ static void on_h2_read(struct bufferevent *bev, void *arg)
 {
     h2_conn *h = arg;
     struct evbuffer *in = bufferevent_get_input(bev);
-    size_t len = evbuffer_get_length(in);
     if (h->closing) {
-        evbuffer_drain(in, len);
+        evbuffer_drain(in, evbuffer_get_length(in));
         return;
     }
-    const uint8_t *data = evbuffer_pullup(in, -1);
-    ssize_t n = nghttp2_session_mem_recv(h->ngh, data, len);
+    ssize_t n = 0;
+    while (evbuffer_get_length(in) > 0) {
+        struct evbuffer_iovec v;
+        evbuffer_peek(in, -1, NULL, &v, 1);
+        n = nghttp2_session_mem_recv(h->ngh, v.iov_base, v.iov_len);
+        if (n <= 0)
+            break; /* nghttp2 takes everything unless it fails */
+        evbuffer_drain(in, (size_t)n);
+    }
     if (n < 0) {
         gs_echo_log_count(h->c->w->ctx.log, "h2_protocol_error");
         if (!h->c->w->cfg->quiet)
             gs_log_debug("HTTP/2 session error: %s", nghttp2_strerror((int)n));
         nghttp2_session_terminate_session(h->ngh, NGHTTP2_PROTOCOL_ERROR);
-        evbuffer_drain(in, len);
+        evbuffer_drain(in, evbuffer_get_length(in));
         h->closing = true;
         h2_flush(h); /* sends the GOAWAY; the connection closes once it is written */
         return;
     }
-    evbuffer_drain(in, (size_t)n);
     h2_flush(h);
 }
 
@@ -445,6 +481,12 @@ static void h2_free(gs_echo_conn *c)
         h->streams = s->next;
         h2_stream_free(s);
     }
+    while (h->pool != NULL) {
+        h2_stream *s = h->pool;
+        h->pool = s->next;
+        h2_stream_free(s);
+    }
+    gs_buf_free(&h->out);
     free(h);
     c->proto = NULL;
 }

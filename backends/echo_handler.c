@@ -83,7 +83,15 @@ void gs_echo_ctx_init(gs_echo_ctx *ctx, const gs_echo_config *cfg, gs_echo_log *
     ctx->cfg = cfg;
     ctx->log = log;
     ctx->rng = seed ? seed : 0x9e3779b97f4a7c15ull;
+    memset(ctx->tails, 0, sizeof(ctx->tails));
+    ctx->next_tail = 0;
     snprintf(ctx->backend, sizeof(ctx->backend), "%s/%s/%s", cfg->ns, cfg->name, cfg->replica);
+}
+
+void gs_echo_ctx_free(gs_echo_ctx *ctx)
+{
+    for (size_t i = 0; i < GS_ARRAY_LEN(ctx->tails); i++)
+        gs_buf_free(&ctx->tails[i].json);
 }
 
 static double handler_uniform(gs_echo_ctx *ctx)
@@ -94,6 +102,20 @@ static double handler_uniform(gs_echo_ctx *ctx)
     x ^= x >> 27;
     ctx->rng = x;
     return (double)((x * 0x2545f4914f6cdd1dull) >> 11) * 0x1.0p-53;
+}
+
+size_t gs_echo_utoa(uint64_t v, char out[24])
+{
+    char tmp[24];
+    size_t n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (size_t i = 0; i < n; i++)
+        out[i] = tmp[n - 1 - i];
+    out[n] = '\0';
+    return n;
 }
 
 void gs_echo_canonical_name(const char *name, size_t n, char *out)
@@ -200,21 +222,31 @@ static void handler_set_headers(const gs_echo_request *req, gs_echo_response *re
     }
 }
 
-static void json_key_n(gs_json *j, const char *s, size_t n)
+/* Appends |s| as a JSON string: a straight copy when every byte is printable ASCII other than
+ * '"' and '\\' (the usual case), else gs_json_escape (which also repairs invalid UTF-8). */
+static void json_str(gs_buf *out, const char *s, size_t n)
 {
-    /* gs_json_key wants a NUL-terminated key; header names are short. */
-    char tmp[256];
-    if (n >= sizeof(tmp))
-        n = sizeof(tmp) - 1;
-    memcpy(tmp, s, n);
-    tmp[n] = '\0';
-    gs_json_key(j, tmp);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+            gs_json_escape(out, s, n);
+            return;
+        }
+    }
+    char *d = gs_buf_reserve(out, n + 2);
+    d[0] = '"';
+    memcpy(d + 1, s, n);
+    d[n + 1] = '"';
+    out->len += n + 2;
+    out->data[out->len] = '\0';
 }
 
-static void handler_json_headers(gs_json *j, const gs_echo_request *req)
+#define JSON_LIT(out, lit) gs_buf_append((out), (lit), sizeof(lit) - 1)
+
+static void handler_json_headers(gs_buf *out, const gs_echo_request *req)
 {
-    gs_json_key(j, "headers");
-    gs_json_object_begin(j);
+    JSON_LIT(out, ",\"headers\":{");
+    bool first = true;
     for (size_t i = 0; i < req->n_headers; i++) {
         const gs_echo_header *h = &req->headers[i];
         if (gs_h1_strieq(h->name, h->name_len, "host"))
@@ -228,61 +260,73 @@ static void handler_json_headers(gs_json *j, const gs_echo_request *req)
         char canon[256];
         size_t n = h->name_len < sizeof(canon) ? h->name_len : sizeof(canon) - 1;
         gs_echo_canonical_name(h->name, n, canon);
-        json_key_n(j, canon, n);
-        gs_json_array_begin(j);
+        if (!first)
+            gs_buf_putc(out, ',');
+        first = false;
+        json_str(out, canon, n);
+        JSON_LIT(out, ":[");
+        bool first_value = true;
         for (size_t k = i; k < req->n_headers; k++) {
             const gs_echo_header *o = &req->headers[k];
-            if (o->name_len == h->name_len && strncasecmp(o->name, h->name, h->name_len) == 0)
-                gs_json_string_n(j, o->value, o->value_len);
+            if (o->name_len == h->name_len && strncasecmp(o->name, h->name, h->name_len) == 0) {
+                if (!first_value)
+                    gs_buf_putc(out, ',');
+                first_value = false;
+                json_str(out, o->value, o->value_len);
+            }
         }
-        gs_json_array_end(j);
+        gs_buf_putc(out, ']');
     }
-    gs_json_object_end(j);
+    gs_buf_putc(out, '}');
+}
+
+/* The part of the echo that depends only on the process and the port, built once per port. */
+static const gs_buf *handler_json_tail(gs_echo_ctx *ctx, int port)
+{
+    for (size_t i = 0; i < GS_ARRAY_LEN(ctx->tails); i++) {
+        if (ctx->tails[i].port == port && ctx->tails[i].json.len > 0)
+            return &ctx->tails[i].json;
+    }
+    size_t slot = ctx->next_tail++ % GS_ARRAY_LEN(ctx->tails);
+    gs_buf *out = &ctx->tails[slot].json;
+    ctx->tails[slot].port = port;
+    gs_buf_reset(out);
+    JSON_LIT(out, ",\"namespace\":");
+    json_str(out, ctx->cfg->ns, strlen(ctx->cfg->ns));
+    JSON_LIT(out, ",\"ingress\":\"\",\"service\":");
+    json_str(out, ctx->cfg->name, strlen(ctx->cfg->name));
+    JSON_LIT(out, ",\"pod\":");
+    json_str(out, ctx->cfg->replica, strlen(ctx->cfg->replica));
+    gs_buf_printf(out, ",\"httpPort\":\"%d\",\"backend\":", port);
+    json_str(out, ctx->backend, strlen(ctx->backend));
+    return out;
 }
 
 static void handler_json_echo(gs_echo_ctx *ctx, const gs_echo_request *req, gs_buf *out)
 {
-    gs_json j;
-    gs_json_init(&j, out, false);
-    gs_json_object_begin(&j);
-    gs_json_key(&j, "path");
-    gs_json_string_n(&j, req->target, req->target_len);
-    gs_json_key(&j, "host");
-    gs_json_string_n(&j, req->authority != NULL ? req->authority : "", req->authority_len);
-    gs_json_key(&j, "method");
-    gs_json_string_n(&j, req->method, req->method_len);
-    gs_json_key(&j, "proto");
-    gs_json_string(&j, req->proto);
-    handler_json_headers(&j, req);
-    gs_json_key(&j, "namespace");
-    gs_json_string(&j, ctx->cfg->ns);
-    gs_json_key(&j, "ingress");
-    gs_json_string(&j, "");
-    gs_json_key(&j, "service");
-    gs_json_string(&j, ctx->cfg->name);
-    gs_json_key(&j, "pod");
-    gs_json_string(&j, ctx->cfg->replica);
-    gs_json_key(&j, "httpPort");
-    char port[16];
-    snprintf(port, sizeof(port), "%d", req->local_port);
-    gs_json_string(&j, port);
-    gs_json_key(&j, "backend");
-    gs_json_string(&j, ctx->backend);
+    JSON_LIT(out, "{\"path\":");
+    json_str(out, req->target, req->target_len);
+    JSON_LIT(out, ",\"host\":");
+    json_str(out, req->authority != NULL ? req->authority : "", req->authority_len);
+    JSON_LIT(out, ",\"method\":");
+    json_str(out, req->method, req->method_len);
+    JSON_LIT(out, ",\"proto\":");
+    json_str(out, req->proto, strlen(req->proto));
+    handler_json_headers(out, req);
+    const gs_buf *tail = handler_json_tail(ctx, req->local_port);
+    gs_buf_append(out, tail->data, tail->len);
     if (req->tls != NULL) {
-        gs_json_key(&j, "tls");
-        gs_json_object_begin(&j);
-        gs_json_key(&j, "version");
-        gs_json_string(&j, req->tls->version);
-        gs_json_key(&j, "serverName");
-        gs_json_string(&j, req->tls->server_name);
-        gs_json_key(&j, "negotiatedProtocol");
-        gs_json_string(&j, req->tls->alpn);
-        gs_json_key(&j, "cipherSuite");
-        gs_json_string(&j, req->tls->cipher);
-        gs_json_object_end(&j);
+        JSON_LIT(out, ",\"tls\":{\"version\":");
+        json_str(out, req->tls->version, strlen(req->tls->version));
+        JSON_LIT(out, ",\"serverName\":");
+        json_str(out, req->tls->server_name, strlen(req->tls->server_name));
+        JSON_LIT(out, ",\"negotiatedProtocol\":");
+        json_str(out, req->tls->alpn, strlen(req->tls->alpn));
+        JSON_LIT(out, ",\"cipherSuite\":");
+        json_str(out, req->tls->cipher, strlen(req->tls->cipher));
+        gs_buf_putc(out, '}');
     }
-    gs_json_object_end(&j);
-    gs_buf_putc(out, '\n');
+    JSON_LIT(out, "}\n");
 }
 
 static bool handler_is_grpc(const gs_echo_request *req)

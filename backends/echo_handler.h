@@ -76,9 +76,17 @@ typedef struct gs_echo_ctx {
     gs_echo_log *log;          /* borrowed, shared between loops */
     uint64_t rng;              /* xorshift64* state; never 0 */
     char backend[256];         /* "ns/name/replica" */
+    struct {
+        int port;
+        gs_buf json; /* the port-specific tail of the JSON echo, built on first use */
+    } tails[4];
+    size_t next_tail;
 } gs_echo_ctx;
 
 void gs_echo_ctx_init(gs_echo_ctx *ctx, const gs_echo_config *cfg, gs_echo_log *log, uint64_t seed);
+
+/* Releases the caches of |ctx|. */
+void gs_echo_ctx_free(gs_echo_ctx *ctx);
 
 /* Computes the response to |req| into |resp| (reset first) and logs the request. */
 void gs_echo_handle(gs_echo_ctx *ctx, const gs_echo_request *req, gs_echo_response *resp);
@@ -90,6 +98,10 @@ void gs_echo_handle_control(gs_echo_ctx *ctx, const gs_echo_request *req, gs_ech
 /* Writes |name| in Go's canonical header form ("x-forwarded-for" -> "X-Forwarded-For") to |out|
  * (|n| bytes; names with characters other than letters, digits and '-' are kept as they are). */
 void gs_echo_canonical_name(const char *name, size_t n, char *out);
+
+/* Writes |v| in decimal to |out| (NUL-terminated) and returns its length. A snprintf without
+ * the format parsing, for the per-response numbers. */
+size_t gs_echo_utoa(uint64_t v, char out[24]);
 
 /* The first request header named |name| (case-insensitive), or NULL. */
 const gs_echo_header *gs_echo_request_header(const gs_echo_request *req, const char *name);

@@ -3,6 +3,8 @@
  * distinct methods, protocols and statuses is tiny; paths are capped and the rest is "(other)"). */
 #include "echo_log.h"
 
+#include "echo_handler.h"
+
 #include "gs_alloc.h"
 #include "gs_json.h"
 
@@ -120,15 +122,15 @@ void gs_echo_log_add(gs_echo_log *log, const gs_echo_log_entry *e)
     const char *q = e->path != NULL ? memchr(e->path, '?', plen) : NULL;
     if (q != NULL)
         plen = (size_t)(q - e->path);
-    char status[16];
-    int sn = snprintf(status, sizeof(status), "%d", e->status);
+    char status[24];
+    size_t sn = gs_echo_utoa((uint64_t)(e->status < 0 ? 0 : e->status), status);
 
     pthread_mutex_lock(&log->mu);
     log->requests++;
     table_bump(&log->methods, e->method != NULL ? e->method : "", e->method_len);
     table_bump(&log->paths, e->path != NULL ? e->path : "", plen);
     table_bump(&log->protos, e->grpc ? "grpc" : e->proto, strlen(e->grpc ? "grpc" : e->proto));
-    table_bump(&log->statuses, status, (size_t)sn);
+    table_bump(&log->statuses, status, sn);
     if (e->request_id != NULL && e->request_id_len > 0) {
         uint64_t seq = log->next_seq++;
         log_slot *s = &log->ring[(seq - 1) % log->capacity];

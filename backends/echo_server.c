@@ -75,6 +75,22 @@ void gs_echo_conn_close(gs_echo_conn *c, bool reset)
         event_base_loopexit(w->base, NULL);
 }
 
+void gs_echo_conn_send(gs_echo_conn *c, const void *data, size_t len)
+{
+    struct evbuffer *out = bufferevent_get_output(c->bev);
+    const char *p = data;
+    if (!c->is_tls && len > 0 && evbuffer_get_length(out) == 0) {
+        ssize_t n = send(bufferevent_getfd(c->bev), p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+        /* On errors other than EAGAIN the bufferevent's own write reports them. */
+        if (n > 0) {
+            p += n;
+            len -= (size_t)n;
+        }
+    }
+    if (len > 0)
+        evbuffer_add(out, p, len);
+}
+
 static void conn_choose_protocol(gs_echo_conn *c);
 
 /* Fires while the protocol is being detected (plaintext: the first bytes; TLS: handshake). */
@@ -493,6 +509,7 @@ out:
             event_free(w->resume_ev);
         if (w->base != NULL)
             event_base_free(w->base);
+        gs_echo_ctx_free(&w->ctx);
     }
     free(s.workers);
     SSL_CTX_free(s.ssl_ctx);

@@ -31,6 +31,7 @@ static void fx_init(fixture *f)
 static void fx_free(fixture *f)
 {
     gs_echo_response_free(&f->resp);
+    gs_echo_ctx_free(&f->ctx);
     gs_echo_log_free(f->log);
 }
 

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Benchmark gatesim-echo against its peers, side by side on this machine (DESIGN §7):
+#   HTTP/1.1: wrk -t1 -c64 against gatesim-echo and against nginx `return 200` (one worker);
+#   h2c:      h2load -c16 -m16 against gatesim-echo and against nghttpd (--no-tls).
+# The machine is shared and noisy, so the runs alternate between the servers for ROUNDS rounds
+# and the medians are compared. gatesim-echo is measured twice: answering its JSON echo (the
+# real workload, a ~300-byte body) and answering /status/200 (an empty 200, the same shape as
+# nginx's `return 200` and nghttpd's empty file). Prints median req/s, the ratios echo/peer
+# (goal >= 1.0) and server CPU per request (user+system time of the server / requests).
+# usage: bench/echo.sh [path/to/gatesim-echo] [seconds per run, default 3] [rounds, default 3]
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+echo_bin=${1:-$here/build/backends/gatesim-echo}
+secs=${2:-3}
+rounds=${3:-3}
+[ -x "$echo_bin" ] || { echo "bench/echo.sh: $echo_bin not built (cmake --build build)" >&2; exit 2; }
+for t in wrk h2load nghttpd nginx; do
+    command -v "$t" >/dev/null || [ -x "/usr/sbin/$t" ] || { echo "bench/echo.sh: $t not installed" >&2; exit 2; }
+done
+nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+nghttpd_bin=$(command -v nghttpd || echo /usr/sbin/nghttpd)
+
+tmp=$(mktemp -d /tmp/gs-bench-echo.XXXXXX)
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# CPU ticks (user+system) of a process and its threads.
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+hz=$(getconf CLK_TCK)
+wait_port() { for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
+
+# --- servers ---
+"$echo_bin" --quiet --service bench/echo --replica 0 --listen 127.0.0.1:0 >"$tmp/ready" 2>"$tmp/echo.err" &
+pids+=($!)
+echo_pid=$!
+for _ in $(seq 100); do [ -s "$tmp/ready" ] && break; sleep 0.05; done
+echo_port=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["port"])' "$tmp/ready")
+
+nginx_port=$(free_port)
+mkdir -p "$tmp/nginx/logs"
+cat >"$tmp/nginx/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+pid $tmp/nginx/nginx.pid;
+error_log $tmp/nginx/logs/error.log crit;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $tmp/nginx/body;
+    proxy_temp_path $tmp/nginx/proxy;
+    fastcgi_temp_path $tmp/nginx/fastcgi;
+    uwsgi_temp_path $tmp/nginx/uwsgi;
+    scgi_temp_path $tmp/nginx/scgi;
+    keepalive_requests 1000000;
+    server {
+        listen 127.0.0.1:$nginx_port;
+        location / { return 200; }
+    }
+}
+CONF
+"$nginx_bin" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" 2>"$tmp/nginx.err" &
+pids+=($!)
+nginx_master=$!
+wait_port "$nginx_port"
+nginx_worker=$(pgrep -P "$nginx_master" | head -1)
+
+nghttpd_port=$(free_port)
+mkdir -p "$tmp/htdocs"
+: >"$tmp/htdocs/index.html"
+"$nghttpd_bin" --no-tls -d "$tmp/htdocs" "$nghttpd_port" >/dev/null 2>"$tmp/nghttpd.err" &
+pids+=($!)
+nghttpd_pid=$!
+wait_port "$nghttpd_port"
+
+# --- runs: each prints "rps cpu_us_per_request" ---
+run_wrk() { # pid port path
+    local t0 t1 out rps reqs
+    t0=$(ticks "$1")
+    out=$(wrk -t1 -c64 -d"${secs}s" "http://127.0.0.1:$2$3")
+    t1=$(ticks "$1")
+    rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+    reqs=$(awk '/requests in/ {print $1}' <<<"$out")
+    awk -v r="$rps" -v n="$reqs" -v d=$((t1 - t0)) -v hz="$hz" \
+        'BEGIN {printf "%.0f %.2f\n", r, (n > 0 ? d / hz * 1e6 / n : 0)}'
+}
+run_h2load() { # pid port path
+    local t0 t1 out rps reqs
+    t0=$(ticks "$1")
+    out=$(h2load -c16 -m16 -D"$secs" "http://127.0.0.1:$2$3" 2>&1)
+    t1=$(ticks "$1")
+    rps=$(awk '/^finished in/ {gsub(",", "", $4); print $4}' <<<"$out")
+    reqs=$(awk '/^requests:/ {print $6}' <<<"$out")
+    awk -v r="$rps" -v n="$reqs" -v d=$((t1 - t0)) -v hz="$hz" \
+        'BEGIN {printf "%.0f %.2f\n", r, (n > 0 ? d / hz * 1e6 / n : 0)}'
+}
+
+echo "gatesim-echo benchmark: $rounds rounds x ${secs}s per run, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%FT%TZ)"
+declare -A res
+for r in $(seq "$rounds"); do
+    res[h1_echo]+="$(run_wrk "$echo_pid" "$echo_port" /)"$'\n'
+    res[h1_echo_empty]+="$(run_wrk "$echo_pid" "$echo_port" /status/200)"$'\n'
+    res[h1_nginx]+="$(run_wrk "$nginx_worker" "$nginx_port" /)"$'\n'
+    res[h2_echo]+="$(run_h2load "$echo_pid" "$echo_port" /)"$'\n'
+    res[h2_echo_empty]+="$(run_h2load "$echo_pid" "$echo_port" /status/200)"$'\n'
+    res[h2_nghttpd]+="$(run_h2load "$nghttpd_pid" "$nghttpd_port" /)"$'\n'
+done
+# median of column $2 in the lines of $1
+median() { awk -v c="$2" 'NF {print $c}' <<<"$1" | sort -n | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
+row() { printf '%-40s %10s %12s   %s\n' "$1" "$(median "${res[$2]}" 1)" "$(median "${res[$2]}" 2)" "$(awk 'NF {printf "%s ", $1}' <<<"${res[$2]}")"; }
+printf '%-40s %10s %12s   %s\n' "run (median of $rounds)" "req/s" "CPU us/req" "req/s per round"
+row "HTTP/1.1 wrk -t1 -c64  echo JSON /" h1_echo
+row "HTTP/1.1 wrk -t1 -c64  echo /status/200" h1_echo_empty
+row "HTTP/1.1 wrk -t1 -c64  nginx return 200" h1_nginx
+row "h2c h2load -c16 -m16   echo JSON /" h2_echo
+row "h2c h2load -c16 -m16   echo /status/200" h2_echo_empty
+row "h2c h2load -c16 -m16   nghttpd empty file" h2_nghttpd
+ratio() { awk -v a="$(median "${res[$1]}" 1)" -v b="$(median "${res[$2]}" 1)" -v ca="$(median "${res[$1]}" 2)" -v cb="$(median "${res[$2]}" 2)" -v what="$3" \
+    'BEGIN {printf "%-44s req/s %.2f   CPU/req %.2f (peer/echo)\n", what, (b > 0 ? a / b : 0), (ca > 0 ? cb / ca : 0)}'; }
+echo "ratios echo/peer (goal >= 1.0; the CPU ratio is peer CPU per request over echo's, >= 1.0 = echo cheaper):"
+ratio h1_echo_empty h1_nginx "HTTP/1.1 echo /status/200 vs nginx:"
+ratio h1_echo h1_nginx "HTTP/1.1 echo JSON vs nginx:"
+ratio h2_echo_empty h2_nghttpd "h2c echo /status/200 vs nghttpd:"
+ratio h2_echo h2_nghttpd "h2c echo JSON vs nghttpd:"
