@@ -93,6 +93,7 @@ int gs_cmd_validate(int argc, char **argv)
     for (int i = 0; i < npaths; i++)
         if (gs_model_load_path(m, paths[i], &opt, NULL) != 0)
             unreadable = true;
+    gs_model_check_cross(m);
     gs_diags_sort(&m->diags);
 
     gs_diags shown = {0};

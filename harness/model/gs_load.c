@@ -11,6 +11,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -121,6 +122,16 @@ static void load_metadata(gs_decoder *d, const gs_yaml_node *doc, gs_kind kind)
         }
         gs_dec_pop(d);
     }
+    gs_yaml_node *ct = gs_dec_field(d, md, "creationTimestamp", false);
+    if (ct) {
+        gs_dec_push(d, "creationTimestamp");
+        if (gs_dec_expect(d, ct, GS_YAML_T_STR) && gs_parse_rfc3339(ct->str) < 0)
+            gs_dec_error(d, ct, "Invalid value: \"%s\": must be an RFC 3339 date-time "
+                                "(2024-05-01T10:00:00Z)", ct->str);
+        gs_dec_pop(d);
+    }
+    int64_t gen;
+    gs_dec_int(d, md, "generation", false, 0, INT64_MAX, &gen);
     gs_dec_push(d, "labels");
     load_string_map(d, gs_dec_field(d, md, "labels", false), true);
     gs_dec_pop(d);

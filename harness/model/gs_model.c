@@ -6,6 +6,7 @@
 #include "gs_alloc.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -106,6 +107,45 @@ const unsigned char *gs_secret_get(const gs_secret *s, const char *key, size_t *
             return s->data[i].decoded;
         }
     return NULL;
+}
+
+int64_t gs_parse_rfc3339(const char *s)
+{
+    if (!s)
+        return -1;
+    int Y, M, D, h, m, sec, n = 0;
+    if (sscanf(s, "%4d-%2d-%2d%*1[Tt ]%2d:%2d:%2d%n", &Y, &M, &D, &h, &m, &sec, &n) != 6 || n < 19)
+        return -1;
+    const char *p = s + n;
+    if (*p == '.') {
+        p++;
+        if (*p < '0' || *p > '9')
+            return -1;
+        while (*p >= '0' && *p <= '9')
+            p++;
+    }
+    long off = 0;
+    if (*p == 'Z' || *p == 'z') {
+        p++;
+    } else if (*p == '+' || *p == '-') {
+        int oh, om, k = 0;
+        if (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &k) != 2 || k != 5)
+            return -1;
+        off = (oh * 60L + om) * 60L * (*p == '-' ? -1 : 1);
+        p += 6;
+    } else {
+        return -1;
+    }
+    if (*p || M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || sec > 60)
+        return -1;
+    /* days from civil (proleptic Gregorian) */
+    int y = Y - (M <= 2);
+    long era = (y >= 0 ? y : y - 399) / 400;
+    long yoe = y - era * 400;
+    long doy = (153L * (M + (M > 2 ? -3 : 9)) + 2) / 5 + D - 1;
+    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    long days = era * 146097 + doe - 719468;
+    return (int64_t)days * 86400 + h * 3600 + m * 60 + sec - off;
 }
 
 /* ---- identity index: open addressing on kind/namespace/name ---- */

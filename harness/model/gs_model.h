@@ -87,7 +87,17 @@ typedef struct gs_object_meta {
     gs_labels labels;
     gs_labels annotations;
     gs_pos pos;
+    /* creationTimestamp as written (RFC 3339) and in seconds since the epoch, -1 when absent or
+     * malformed; controllers order equal-precedence routes and listeners by it (oldest first),
+     * then by gs_object.index (load order). */
+    gs_sval creation_timestamp;
+    int64_t creation_time;
+    gs_ival generation; /* metadata.generation, default 1 */
 } gs_object_meta;
+
+/* Seconds since the epoch of an RFC 3339 time ("2024-05-01T10:00:00Z", fractions and offsets
+ * allowed), or -1 when |s| is not one. */
+int64_t gs_parse_rfc3339(const char *s);
 
 /* The common head of every typed object (first member, so a gs_object * can be cast). */
 typedef struct gs_object {
@@ -594,6 +604,16 @@ gs_object *gs_model_find(const gs_model *m, gs_kind kind, const char *ns, const 
 /* Unlinks that object from the set (its memory lives until gs_model_free). Returns 0 or
  * GS_ERR_NOT_FOUND. Used by scenario steps that delete objects. */
 int gs_model_remove(gs_model *m, gs_kind kind, const char *ns, const char *name);
+
+/* Checks that need several objects (semantics §12 D): HTTPRoutes and GRPCRoutes with
+ * intersecting hostnames attached to the same Gateway listener (warnings, since which one a
+ * controller rejects is implementation-specific). Adds to m->diags; returns how many. Call
+ * after loading everything (gatesim validate does). */
+size_t gs_model_check_cross(gs_model *m);
+
+/* True when hostnames |a| and |b| (either may be a "*." wildcard, NULL = any host) can match
+ * a common request host. */
+bool gs_hostnames_intersect(const char *a, const char *b);
 
 /* Loading an object that already exists (same kind/namespace/name) replaces it in place
  * (same position in the lists, like `kubectl apply`). */

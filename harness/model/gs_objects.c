@@ -676,6 +676,13 @@ gs_object *gs_objects_decode(gs_yaml_stream *s, gs_kind kind, const gs_yaml_node
     }
     labels(&d, get(md, "labels"), &o->metadata.labels);
     labels(&d, get(md, "annotations"), &o->metadata.annotations);
+    o->metadata.creation_timestamp = sv(md, "creationTimestamp");
+    o->metadata.creation_time = gs_parse_rfc3339(o->metadata.creation_timestamp.v);
+    o->metadata.generation = iv(md, "generation");
+    if (!o->metadata.generation.has) {
+        o->metadata.generation.v = 1;
+        o->metadata.generation.has = true;
+    }
     const gs_yaml_node *spec = get(doc, "spec");
     switch (kind) {
     case GS_KIND_GATEWAY_CLASS: decode_gateway_class(&d, spec, (gs_gateway_class *)o); break;

@@ -360,3 +360,103 @@ void gs_semantic_check_object(gs_decoder *d, const gs_object *o)
     default: break;
     }
 }
+
+/* ---- checks across objects ---- */
+
+static bool host_suffix(const char *host, const char *suffix)
+{
+    size_t hl = strlen(host), sl = strlen(suffix);
+    return hl > sl && strcasecmp(host + hl - sl, suffix) == 0 && host[hl - sl - 1] == '.';
+}
+
+bool gs_hostnames_intersect(const char *a, const char *b)
+{
+    if (!a || !b || !*a || !*b)
+        return true;
+    bool aw = strncmp(a, "*.", 2) == 0, bw = strncmp(b, "*.", 2) == 0;
+    if (!aw && !bw)
+        return strcasecmp(a, b) == 0;
+    if (aw && !bw)
+        return host_suffix(b, a + 2);
+    if (!aw && bw)
+        return host_suffix(a, b + 2);
+    return strcasecmp(a + 2, b + 2) == 0 || host_suffix(a + 2, b + 2) ||
+           host_suffix(b + 2, a + 2);
+}
+
+static bool parents_overlap(const gs_parent_ref *a, const gs_parent_ref *b)
+{
+    if (!a->name.v || !b->name.v || strcmp(a->name.v, b->name.v) != 0 ||
+        strcmp(a->namespace.v ? a->namespace.v : "", b->namespace.v ? b->namespace.v : "") != 0 ||
+        strcmp(a->kind.v, "Gateway") != 0 || strcmp(b->kind.v, "Gateway") != 0)
+        return false;
+    if (a->section_name.v && b->section_name.v && strcmp(a->section_name.v, b->section_name.v) != 0)
+        return false;
+    if (a->port.has && b->port.has && a->port.v != b->port.v)
+        return false;
+    return true;
+}
+
+static const char *hosts_intersection(const gs_sval *a, size_t na, const gs_sval *b, size_t nb)
+{
+    if (na == 0 && nb == 0)
+        return "*";
+    if (na == 0)
+        return b[0].v;
+    if (nb == 0)
+        return a[0].v;
+    for (size_t i = 0; i < na; i++)
+        for (size_t j = 0; j < nb; j++)
+            if (gs_hostnames_intersect(a[i].v, b[j].v))
+                return strncmp(a[i].v, "*.", 2) == 0 ? b[j].v : a[i].v;
+    return NULL;
+}
+
+size_t gs_model_check_cross(gs_model *m)
+{
+    size_t added = 0;
+    for (size_t g = 0; g < m->n_grpc_routes; g++) {
+        const gs_grpc_route *gr = m->grpc_routes[g];
+        const gs_http_route *first = NULL;
+        const gs_parent_ref *first_parent = NULL;
+        const char *first_host = NULL;
+        size_t count = 0;
+        for (size_t h = 0; h < m->n_http_routes; h++) {
+            const gs_http_route *hr = m->http_routes[h];
+            const gs_parent_ref *shared = NULL;
+            for (size_t i = 0; i < gr->spec.n_parent_refs && !shared; i++)
+                for (size_t j = 0; j < hr->spec.n_parent_refs && !shared; j++)
+                    if (parents_overlap(&gr->spec.parent_refs[i], &hr->spec.parent_refs[j]))
+                        shared = &gr->spec.parent_refs[i];
+            if (!shared)
+                continue;
+            const char *host = hosts_intersection(gr->spec.hostnames, gr->spec.n_hostnames,
+                                                  hr->spec.hostnames, hr->spec.n_hostnames);
+            if (!host)
+                continue;
+            if (!first) {
+                first = hr;
+                first_parent = shared;
+                first_host = host;
+            }
+            count++;
+        }
+        if (!first)
+            continue;
+        char more[64] = "";
+        if (count > 1)
+            snprintf(more, sizeof more, " (and %zu more HTTPRoute%s)", count - 1,
+                     count > 2 ? "s" : "");
+        gs_diags_add(&m->diags, GS_DIAG_WARNING,
+                     gr->spec.n_hostnames ? gr->spec.hostnames[0].pos : gr->obj.pos, "GRPCRoute",
+                     gr->obj.metadata.namespace.v, gr->obj.metadata.name.v,
+                     gr->spec.n_hostnames ? "spec.hostnames" : "spec",
+                     "hostname %s is also served by HTTPRoute %s/%s%s on Gateway %s/%s: a "
+                     "listener must not mix HTTPRoute and GRPCRoute for one host (a controller "
+                     "rejects one of them)",
+                     first_host, first->obj.metadata.namespace.v, first->obj.metadata.name.v,
+                     more, first_parent->namespace.v, first_parent->name.v);
+        added++;
+    }
+    return added;
+}

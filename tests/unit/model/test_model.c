@@ -231,6 +231,67 @@ START_TEST(model_load_node_copies)
 }
 END_TEST
 
+START_TEST(model_metadata_creation_and_generation)
+{
+    ck_assert_int_eq(gs_parse_rfc3339("1970-01-01T00:00:00Z"), 0);
+    ck_assert_int_eq(gs_parse_rfc3339("2024-05-01T10:00:00Z"), 1714557600LL);
+    ck_assert_int_eq(gs_parse_rfc3339("2024-05-01T12:00:00.5+02:00"), 1714557600LL);
+    ck_assert_int_eq(gs_parse_rfc3339("2024-05-01"), -1);
+    ck_assert_int_eq(gs_parse_rfc3339("2024-13-01T00:00:00Z"), -1);
+    gs_model *m;
+    gs_model_new(&m);
+    const char *text = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n"
+                       "  creationTimestamp: 2024-05-01T10:00:00Z\n  generation: 3\n---\n"
+                       "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: b\n"
+                       "  creationTimestamp: yesterday\n";
+    gs_model_load_buffer(m, "t.yaml", text, strlen(text), NULL, NULL);
+    gs_object *a = gs_model_find(m, GS_KIND_NAMESPACE, NULL, "a");
+    ck_assert_ptr_nonnull(a);
+    ck_assert_int_eq(a->metadata.creation_time, 1714557600LL);
+    ck_assert_int_eq(a->metadata.generation.v, 3);
+    ck_assert_ptr_null(gs_model_find(m, GS_KIND_NAMESPACE, NULL, "b"));
+    ck_assert_uint_eq(m->diags.nerrors, 1);
+    char line[512];
+    gs_diag_format(&m->diags.items[0], line, sizeof line);
+    ck_assert_str_eq(line, "t.yaml:12:22: Namespace b: metadata.creationTimestamp: Invalid value: "
+                           "\"yesterday\": must be an RFC 3339 date-time (2024-05-01T10:00:00Z)");
+    gs_model_free(m);
+}
+END_TEST
+
+START_TEST(model_cross_http_grpc_hostnames)
+{
+    ck_assert(gs_hostnames_intersect("a.example.com", "A.example.com"));
+    ck_assert(gs_hostnames_intersect("*.example.com", "a.example.com"));
+    ck_assert(!gs_hostnames_intersect("*.example.com", "example.com"));
+    ck_assert(gs_hostnames_intersect("*.example.com", "*.a.example.com"));
+    ck_assert(!gs_hostnames_intersect("a.example.com", "b.example.com"));
+    ck_assert(gs_hostnames_intersect(NULL, "b.example.com"));
+    gs_model *m;
+    gs_model_new(&m);
+    const char *text =
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: web}\n"
+        "spec:\n  parentRefs: [{name: gw}]\n  hostnames: [\"*.example.com\"]\n"
+        "  rules: [{backendRefs: [{name: s, port: 80}]}]\n---\n"
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: GRPCRoute\nmetadata: {name: rpc}\n"
+        "spec:\n  parentRefs: [{name: gw, sectionName: http}]\n  hostnames: [api.example.com]\n"
+        "  rules: [{backendRefs: [{name: s, port: 80}]}]\n---\n"
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: GRPCRoute\nmetadata: {name: other}\n"
+        "spec:\n  parentRefs: [{name: gw}]\n  hostnames: [api.example.org]\n"
+        "  rules: [{backendRefs: [{name: s, port: 80}]}]\n";
+    gs_model_load_buffer(m, "x.yaml", text, strlen(text), NULL, NULL);
+    ck_assert_uint_eq(m->diags.len, 0);
+    ck_assert_uint_eq(gs_model_check_cross(m), 1);
+    char line[1024];
+    gs_diag_format(&m->diags.items[0], line, sizeof line);
+    ck_assert_str_eq(line, "x.yaml:14:15: warning: GRPCRoute default/rpc: spec.hostnames: hostname "
+                           "api.example.com is also served by HTTPRoute default/web on Gateway "
+                           "default/gw: a listener must not mix HTTPRoute and GRPCRoute for one "
+                           "host (a controller rejects one of them)");
+    gs_model_free(m);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("model");
@@ -241,6 +302,8 @@ int main(void)
     tcase_add_test(tc, model_replace_and_remove);
     tcase_add_test(tc, model_scenario_hook_and_strict);
     tcase_add_test(tc, model_load_node_copies);
+    tcase_add_test(tc, model_metadata_creation_and_generation);
+    tcase_add_test(tc, model_cross_http_grpc_hostnames);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
 }
