@@ -108,8 +108,11 @@ void traffic_req_header(traffic_conn *c, traffic_req *r, const char *name, size_
         return;
     if (r->num_headers + r->num_trailers >= 256 || r->hstore.len > 65536)
         return; /* bounded */
-    gs_buf_append(&r->hstore, name, nlen);
-    gs_buf_putc(&r->hstore, '\0');
+    char *dst = gs_buf_reserve(&r->hstore, nlen + 1);
+    for (size_t k = 0; k < nlen; k++)
+        dst[k] = (char)tolower((unsigned char)name[k]);
+    dst[nlen] = '\0';
+    r->hstore.len += nlen + 1;
     gs_buf_append(&r->hstore, value, vlen);
     gs_buf_putc(&r->hstore, '\0');
     if (trailer)
@@ -342,6 +345,12 @@ static void conn_start(traffic_conn *c, int64_t now, int64_t intended)
     r->intended_ns = intended;
     r->sent_ns = now;
     r->deadline_ns = now + run->cfg.request_timeout_ns;
+    if (run->cfg.protocol == GS_TRAFFIC_GRPC) {
+        /* the server enforces grpc-timeout and answers DEADLINE_EXCEEDED: give that answer
+         * time to arrive before calling it a client-side timeout */
+        int64_t grace = run->cfg.request_timeout_ns / 5;
+        r->deadline_ns += grace > 50 * GS_NS_PER_MS ? grace : 50 * GS_NS_PER_MS;
+    }
     r->stream_id = 0;
     r->status = 0;
     r->grpc_status = -1;
@@ -442,30 +451,39 @@ void traffic_conn_close(traffic_conn *c, gs_traffic_error e, const char *detail)
         c->retry_at_ns = gs_now_ns() + 10 * GS_NS_PER_MS; /* no hot loop on refusals */
 }
 
+/* Schedules a pump on a clean stack when more work may start (never when none can: an
+ * always-active event would starve the loop's I/O). */
+static void conn_poke(traffic_worker *w)
+{
+    if (!traffic_worker_exhausted(w, gs_now_ns()))
+        event_active(w->pump_ev, EV_TIMEOUT, 0);
+}
+
 /* After an I/O callback: close when asked, start more work, write what is pending. */
 void traffic_conn_after_io(traffic_conn *c, bool refill)
 {
     traffic_worker *w = c->w;
     if (c->want_close) {
         traffic_conn_close(c, c->close_error, c->close_detail);
-        event_active(w->pump_ev, EV_TIMEOUT, 0);
+        conn_poke(w);
         return;
     }
     if (refill) {
         if (w->open_loop)
-            event_active(w->pump_ev, EV_TIMEOUT, 0);
+            conn_poke(w);
         else
             conn_fill(c, gs_now_ns());
     }
     if (c->bev != NULL) {
         gs_traffic_error e = conn_ops(c)->flush(c);
-        if (e != GS_TRAFFIC_OK)
-            traffic_conn_close(c, e, "protocol error while sending");
-        else if (c->want_close)
-            traffic_conn_close(c, c->close_error, c->close_detail);
+        if (e != GS_TRAFFIC_OK || c->want_close) {
+            if (e != GS_TRAFFIC_OK)
+                traffic_conn_close(c, e, "protocol error while sending");
+            else
+                traffic_conn_close(c, c->close_error, c->close_detail);
+            conn_poke(w);
+        }
     }
-    if (c->state == TRAFFIC_CONN_IDLE)
-        event_active(w->pump_ev, EV_TIMEOUT, 0);
 }
 
 /* Fires when bytes arrived; may complete requests. */
@@ -476,7 +494,7 @@ static void on_conn_read(struct bufferevent *bev, void *arg)
     gs_traffic_error e = conn_ops(c)->on_read(c);
     if (e != GS_TRAFFIC_OK) {
         traffic_conn_close(c, e, "malformed response");
-        event_active(c->w->pump_ev, EV_TIMEOUT, 0);
+        conn_poke(c->w);
         traffic_worker_check_done(c->w);
         return;
     }
@@ -512,7 +530,7 @@ static void on_conn_event(struct bufferevent *bev, short events, void *arg)
             SSL_get0_alpn_selected(ssl, &alpn, &alpn_len);
             if (alpn_len != 2 || memcmp(alpn, "h2", 2) != 0) {
                 traffic_conn_close(c, GS_TRAFFIC_ERR_TLS, "server did not agree to ALPN h2");
-                event_active(w->pump_ev, EV_TIMEOUT, 0);
+                conn_poke(w);
                 return;
             }
         }
@@ -548,7 +566,7 @@ static void on_conn_event(struct bufferevent *bev, short events, void *arg)
                 conn_ops(c)->on_eof(c);
         }
         traffic_conn_close(c, e, detail);
-        event_active(w->pump_ev, EV_TIMEOUT, 0);
+        conn_poke(w);
         traffic_worker_check_done(w);
     }
 }

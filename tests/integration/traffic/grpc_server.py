@@ -1,0 +1,54 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+# A gRPC server for gatesim's traffic tests, with generic handlers (no generated code): bytes in,
+# bytes out. Binds 127.0.0.1:0 and prints the port. Methods of service test.Echo:
+#   Unary  - returns the request bytes prefixed with b"echo:"
+#   Fail   - aborts with NOT_FOUND and message "no such thing: 100%"
+#   Slow   - sleeps 2 s, then answers (the client's deadline should expire first)
+import sys
+import time
+from concurrent import futures
+
+import grpc
+
+
+def unary(request, context):
+    context.set_trailing_metadata((("x-served-by", "python"),))
+    return b"echo:" + request
+
+
+def fail(request, context):
+    context.abort(grpc.StatusCode.NOT_FOUND, "no such thing: 100%")
+
+
+def slow(request, context):
+    time.sleep(2)
+    return b"late"
+
+
+def ident(b):
+    return b
+
+
+class Handler(grpc.GenericRpcHandler):
+    methods = {"/test.Echo/Unary": unary, "/test.Echo/Fail": fail, "/test.Echo/Slow": slow}
+
+    def service(self, details):
+        fn = self.methods.get(details.method)
+        if fn is None:
+            return None
+        return grpc.unary_unary_rpc_method_handler(fn, request_deserializer=ident,
+                                                   response_serializer=ident)
+
+
+def main():
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
+    server.add_generic_rpc_handlers((Handler(),))
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    print(port, flush=True)
+    server.wait_for_termination()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

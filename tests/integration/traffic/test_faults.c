@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: MIT */
+/* HTTP/1.1 client against a deliberately misbehaving Python server: every response shape and
+ * every failure (refused, reset, timeout, garbage, cut body) is counted in the right class. */
+#include "gs_alloc.h"
+#include "gs_test.h"
+#include "gs_time.h"
+#include "traffic_it.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static gs_proc *server;
+static unsigned port;
+static char address[64];
+
+static void setup(void)
+{
+    server = it_python("fault_server.py", &port);
+    snprintf(address, sizeof(address), "127.0.0.1:%u", port);
+}
+
+static void teardown(void)
+{
+    it_stop(server);
+}
+
+static void config(gs_traffic_config *cfg, const char *path, uint64_t requests)
+{
+    gs_traffic_config_init(cfg);
+    cfg->address = address;
+    cfg->authority = "fault.test";
+    cfg->path = path;
+    cfg->requests = requests;
+    cfg->request_timeout_ns = 2 * GS_NS_PER_S;
+}
+
+START_TEST(counts_statuses_and_backends)
+{
+    gs_traffic_config cfg;
+    config(&cfg, "/ok", 50);
+    cfg.connections = 2;
+    cfg.request_id_prefix = "t-";
+    gs_traffic_result *r = it_run(&cfg);
+    ck_assert_uint_eq(r->requests, 50);
+    ck_assert_uint_eq(r->responses, 50);
+    ck_assert_uint_eq(gs_traffic_counts_get(&r->statuses, "200"), 50);
+    ck_assert_uint_eq(gs_traffic_counts_get(&r->backends, "test/fault"), 50);
+    ck_assert_uint_eq(gs_traffic_counts_get(&r->replicas, "test/fault/r1"), 50);
+    ck_assert_uint_eq(gs_histogram_count(r->latency), 50);
+    ck_assert_uint_eq(r->connections_opened, 2);
+    ck_assert_uint_eq(it_seen_data.calls, 50);
+    ck_assert_uint_eq(it_seen_data.ids_seen, 50);
+    ck_assert_uint_eq(it_seen_data.duplicate_index, 0);
+    ck_assert_str_eq(it_seen_data.last_body, "ok");
+    ck_assert_str_eq(it_seen_data.last_backend, "test/fault/r1");
+    gs_traffic_result_free(r);
+}
+END_TEST
+
+START_TEST(chunked_body_is_decoded)
+{
+    gs_traffic_config cfg;
+    config(&cfg, "/chunked", 20);
+    cfg.streams = 2; /* pipelined: chunked framing must end exactly at the trailer */
+    gs_traffic_result *r = it_run(&cfg);
+    ck_assert_uint_eq(gs_traffic_counts_get(&r->statuses, "200"), 20);
+    ck_assert_uint_eq(gs_traffic_counts_get(&r->backends, "test/chunky"), 20);
+    ck_assert_str_eq(it_seen_data.last_body, "hello world");
+    ck_assert_uint_eq(r->connections_opened, 1);
+    gs_traffic_result_free(r);
+}
+END_TEST
+
+START_TEST(body_until_close_and_connection_close)
+{
+    gs_traffic_config cfg;
+    config(&cfg, "/close", 10);
+    gs_traffic_result *r = it_run(&cfg);
+    ck_assert_uint_eq(gs_traffic_counts_get(&r->statuses, "200"), 10);
+    ck_assert_str_eq(it_seen_data.last_body, "until close");
+    ck_assert_uint_eq(r->connections_opened, 10);
+    gs_traffic_result_free(r);
+
+    config(&cfg, "/conn-close", 10);
+    r = it_run(&cfg);
+    ck_assert_uint_eq(gs_traffic_counts_get(&r->statuses, "201"), 10);
+    ck_assert_uint_eq(r->connections_opened, 10);
+    ck_assert_uint_eq(r->errors[GS_TRAFFIC_ERR_RESET], 0);
+    gs_traffic_result_free(r);
+}
+END_TEST
+
+START_TEST(resets_are_counted)
+{
+    gs_traffic_config cfg;
+    config(&cfg, "/reset", 10);
+    gs_traffic_result *r = it_run(&cfg);
+    ck_assert_uint_eq(r->requests, 10);
+    ck_assert_uint_eq(r->responses, 0);
+    ck_assert_uint_eq(r->errors[GS_TRAFFIC_ERR_RESET], 10);
+    ck_assert_uint_eq(it_seen_data.by_error[GS_TRAFFIC_ERR_RESET], 10);
+    gs_traffic_result_free(r);
+
+    config(&cfg, "/half", 5); /* the body stops short of its Content-Length */
+    r = it_run(&cfg);
+    ck_assert_uint_eq(r->errors[GS_TRAFFIC_ERR_RESET], 5);
+    ck_assert_uint_eq(r->responses, 0);
+    gs_traffic_result_free(r);
+}
+END_TEST
+
+START_TEST(timeouts_are_counted)
+{
+    gs_traffic_config cfg;
+    config(&cfg, "/hang", 4);
+    cfg.connections = 2;
+    cfg.request_timeout_ns = 200 * GS_NS_PER_MS;
+    int64_t t0 = gs_now_ns();
+    gs_traffic_result *r = it_run(&cfg);
+    int64_t took = gs_now_ns() - t0;
+    ck_assert_uint_eq(r->errors[GS_TRAFFIC_ERR_TIMEOUT], 4);
+    ck_assert_uint_eq(r->responses, 0);
+    ck_assert_int_ge(took, 400 * GS_NS_PER_MS); /* two rounds of 200 ms on each connection */
+    ck_assert_int_lt(took, 3 * GS_NS_PER_S);
+    gs_traffic_result_free(r);
+}
+END_TEST
+
+START_TEST(garbage_is_a_protocol_error)
+{
+    gs_traffic_config cfg;
+    config(&cfg, "/garbage", 5);
+    gs_traffic_result *r = it_run(&cfg);
+    ck_assert_uint_eq(r->errors[GS_TRAFFIC_ERR_PROTOCOL], 5);
+    ck_assert_uint_eq(r->responses, 0);
+    gs_traffic_result_free(r);
+}
+END_TEST
+
+START_TEST(refused_connections_are_counted)
+{
+    gs_traffic_config cfg;
+    config(&cfg, "/", 6);
+    char closed[64];
+    snprintf(closed, sizeof(closed), "127.0.0.1:%u", it_free_port());
+    cfg.address = closed;
+    cfg.connections = 3;
+    gs_traffic_result *r = it_run(&cfg);
+    ck_assert_uint_eq(r->requests, 6);
+    ck_assert_uint_eq(r->errors[GS_TRAFFIC_ERR_CONNECT], 6);
+    ck_assert_uint_eq(it_seen_data.by_error[GS_TRAFFIC_ERR_CONNECT], 6);
+    ck_assert_ptr_nonnull(strstr(it_seen_data.last_detail, "refused"));
+    gs_traffic_result_free(r);
+}
+END_TEST
+
+START_TEST(open_loop_holds_the_rate)
+{
+    gs_traffic_config cfg;
+    config(&cfg, "/ok", 0);
+    cfg.duration_ns = 500 * GS_NS_PER_MS;
+    cfg.rate = 200;
+    cfg.connections = 2;
+    cfg.threads = 2;
+    gs_traffic_result *r = it_run(&cfg);
+    /* 200/s for 0.5 s: 100 requests scheduled, give or take the ones at the edges */
+    ck_assert_uint_ge(r->requests, 98);
+    ck_assert_uint_le(r->requests, 102);
+    ck_assert_uint_eq(r->responses, r->requests);
+    ck_assert(r->target_rps == 200);
+    ck_assert(r->rps > 180 && r->rps < 220);
+    ck_assert_uint_eq(it_seen_data.duplicate_index, 0);
+    gs_traffic_result_free(r);
+}
+END_TEST
+
+START_TEST(warmup_is_excluded)
+{
+    gs_traffic_config cfg;
+    config(&cfg, "/ok", 30);
+    cfg.warmup_ns = 100 * GS_NS_PER_MS;
+    cfg.rate = 100;
+    gs_traffic_result *r = it_run(&cfg);
+    ck_assert_uint_eq(r->requests, 30);
+    ck_assert_uint_ge(r->warmup_requests, 9);
+    ck_assert_uint_le(r->warmup_requests, 11);
+    ck_assert_uint_eq(it_seen_data.warmup_calls, r->warmup_requests);
+    ck_assert_uint_eq(it_seen_data.calls, 30);
+    gs_traffic_result_free(r);
+}
+END_TEST
+
+START_TEST(pipelined_on_one_connection)
+{
+    gs_traffic_config cfg;
+    config(&cfg, "/ok", 40);
+    cfg.streams = 4;
+    gs_traffic_result *r = it_run(&cfg);
+    ck_assert_uint_eq(gs_traffic_counts_get(&r->statuses, "200"), 40);
+    ck_assert_uint_eq(r->connections_opened, 1);
+    gs_traffic_result_free(r);
+}
+END_TEST
+
+static Suite *faults_suite(void)
+{
+    Suite *s = suite_create("traffic_faults");
+    TCase *tc = tcase_create("faults");
+    tcase_set_timeout(tc, 30);
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, counts_statuses_and_backends);
+    tcase_add_test(tc, chunked_body_is_decoded);
+    tcase_add_test(tc, body_until_close_and_connection_close);
+    tcase_add_test(tc, resets_are_counted);
+    tcase_add_test(tc, timeouts_are_counted);
+    tcase_add_test(tc, garbage_is_a_protocol_error);
+    tcase_add_test(tc, refused_connections_are_counted);
+    tcase_add_test(tc, open_loop_holds_the_rate);
+    tcase_add_test(tc, warmup_is_excluded);
+    tcase_add_test(tc, pipelined_on_one_connection);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return gs_test_run(faults_suite());
+}

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: MIT */
+/* gRPC unary over h2c against a Python grpcio server (generic handlers): payload echo,
+ * grpc-status and percent-decoded grpc-message from trailers, server-enforced deadlines. */
+#include "gs_test.h"
+#include "gs_time.h"
+#include "traffic_it.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static gs_proc *server;
+static char address[64];
+
+static void setup(void)
+{
+    unsigned port;
+    server = it_python("grpc_server.py", &port);
+    snprintf(address, sizeof(address), "127.0.0.1:%u", port);
+}
+
+static void teardown(void)
+{
+    it_stop(server);
+}
+
+static void config(gs_traffic_config *cfg, const char *method, uint64_t n)
+{
+    gs_traffic_config_init(cfg);
+    cfg->protocol = GS_TRAFFIC_GRPC;
+    cfg->address = address;
+    cfg->authority = "grpc.example.com";
+    cfg->grpc_service = "test.Echo";
+    cfg->grpc_method = method;
+    cfg->requests = n;
+    cfg->body = "hello";
+    cfg->body_len = 5;
+}
+
+START_TEST(unary_echo)
+{
+    gs_traffic_config cfg;
+    config(&cfg, "Unary", 40);
+    cfg.streams = 4;
+    it_watch_header = "content-type";
+    it_watch_trailer = "x-served-by";
+    gs_traffic_result *r = it_run(&cfg);
+    ck_assert_uint_eq(gs_traffic_counts_get(&r->statuses, "200"), 40);
+    ck_assert_uint_eq(gs_traffic_counts_get(&r->grpc_statuses, "0"), 40);
+    ck_assert_int_eq(it_seen_data.last_grpc_status, 0);
+    ck_assert_str_eq(it_seen_data.last_body, "echo:hello");
+    ck_assert_str_eq(it_seen_data.last_header, "application/grpc");
+    ck_assert_str_eq(it_seen_data.last_trailer, "python");
+    gs_traffic_result_free(r);
+}
+END_TEST
+
+START_TEST(status_and_message_from_trailers)
+{
+    gs_traffic_config cfg;
+    config(&cfg, "Fail", 10);
+    gs_traffic_result *r = it_run(&cfg);
+    ck_assert_uint_eq(r->responses, 10);
+    ck_assert_uint_eq(gs_traffic_counts_get(&r->grpc_statuses, "5"), 10);
+    ck_assert_int_eq(it_seen_data.last_grpc_status, 5);
+    ck_assert_str_eq(it_seen_data.last_grpc_message, "no such thing: 100%");
+    gs_traffic_result_free(r);
+}
+END_TEST
+
+START_TEST(deadline_exceeded)
+{
+    gs_traffic_config cfg;
+    config(&cfg, "Slow", 3);
+    cfg.streams = 3;
+    cfg.request_timeout_ns = 300 * GS_NS_PER_MS;
+    gs_traffic_result *r = it_run(&cfg);
+    /* grpcio enforces grpc-timeout: DEADLINE_EXCEEDED (4), not a client-side timeout */
+    ck_assert_uint_eq(gs_traffic_counts_get(&r->grpc_statuses, "4"), 3);
+    ck_assert_uint_eq(r->errors[GS_TRAFFIC_ERR_TIMEOUT], 0);
+    gs_traffic_result_free(r);
+}
+END_TEST
+
+START_TEST(unknown_method)
+{
+    gs_traffic_config cfg;
+    config(&cfg, "Nope", 5);
+    gs_traffic_result *r = it_run(&cfg);
+    ck_assert_uint_eq(gs_traffic_counts_get(&r->grpc_statuses, "12"), 5); /* UNIMPLEMENTED */
+    gs_traffic_result_free(r);
+}
+END_TEST
+
+static Suite *grpc_suite(void)
+{
+    Suite *s = suite_create("traffic_grpc");
+    TCase *tc = tcase_create("grpc");
+    tcase_set_timeout(tc, 30);
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, unary_echo);
+    tcase_add_test(tc, status_and_message_from_trailers);
+    tcase_add_test(tc, deadline_exceeded);
+    tcase_add_test(tc, unknown_method);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return gs_test_run(grpc_suite());
+}

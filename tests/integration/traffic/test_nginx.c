@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: MIT */
+/* HTTP/1.1 and h2c (prior knowledge) against nginx, h2c against nghttpd: statuses, backends,
+ * stream resets (nginx `return 444` on HTTP/2) and stream timeouts (nginx proxying to a server
+ * that never answers) land in the right counters. */
+#include "gs_alloc.h"
+#include "gs_test.h"
+#include "gs_time.h"
+#include "traffic_it.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static gs_proc *nginx, *hang;
+static char *dir;
+static unsigned h1_port, h2_port;
+static char h1_addr[64], h2_addr[64];
+
+static void setup(void)
+{
+    unsigned hang_port;
+    hang = it_python("fault_server.py", &hang_port);
+    dir = it_tmpdir();
+    h1_port = it_free_port();
+    h2_port = it_free_port();
+    char *body = gs_xasprintf(
+        "keepalive_requests 100000; http2_max_concurrent_streams 64;\n"
+        "map $server_port $replica { default r0; %u r1; }\n"
+        "server { listen 127.0.0.1:%u; listen 127.0.0.1:%u http2;\n"
+        "  location / { add_header x-gatesim-backend default/web/$replica; return 200 \"hi\"; }\n"
+        "  location /missing { return 404; }\n"
+        "  location /reset { return 444; }\n"
+        "  location /hang { proxy_pass http://127.0.0.1:%u; proxy_read_timeout 30s; }\n"
+        "}\n",
+        h2_port, h1_port, h2_port, hang_port);
+    nginx = it_nginx(dir, body, h1_port);
+    ck_assert(it_wait_port(h2_port, 3000));
+    free(body);
+    snprintf(h1_addr, sizeof(h1_addr), "127.0.0.1:%u", h1_port);
+    snprintf(h2_addr, sizeof(h2_addr), "127.0.0.1:%u", h2_port);
+}
+
+static void teardown(void)
+{
+    it_stop(nginx);
+    it_stop(hang);
+    free(dir);
+}
+
+static void config(gs_traffic_config *cfg, gs_traffic_protocol proto, const char *path, uint64_t n)
+{
+    gs_traffic_config_init(cfg);
+    cfg->protocol = proto;
+    cfg->address = proto == GS_TRAFFIC_HTTP1 ? h1_addr : h2_addr;
+    cfg->authority = "app.example.com";
+    cfg->path = path;
+    cfg->requests = n;
+}
+
+START_TEST(http1_statuses_and_backends)
+{
+    gs_traffic_config cfg;
+    config(&cfg, GS_TRAFFIC_HTTP1, "/", 300);
+    cfg.connections = 4;
+    cfg.threads = 2;
+    it_watch_header = "content-type";
+    gs_traffic_result *r = it_run(&cfg);
+    ck_assert_uint_eq(gs_traffic_counts_get(&r->statuses, "200"), 300);
+    ck_assert_uint_eq(gs_traffic_counts_get(&r->backends, "default/web"), 300);
+    ck_assert_uint_eq(gs_traffic_counts_get(&r->replicas, "default/web/r0"), 300);
+    ck_assert_uint_eq(r->connections_opened, 4);
+    ck_assert_str_eq(it_seen_data.last_header, "text/plain");
+    ck_assert_str_eq(it_seen_data.last_body, "hi");
+    ck_assert_uint_eq(it_seen_data.duplicate_index, 0);
+    gs_traffic_result_free(r);
+
+    config(&cfg, GS_TRAFFIC_HTTP1, "/missing", 20);
+    r = it_run(&cfg);
+    ck_assert_uint_eq(gs_traffic_counts_get(&r->statuses, "404"), 20);
+    ck_assert_uint_eq(gs_traffic_counts_get(&r->backends, "none"), 20);
+    gs_traffic_result_free(r);
+}
+END_TEST
+
+START_TEST(http1_new_connection_per_request)
+{
+    gs_traffic_config cfg;
+    config(&cfg, GS_TRAFFIC_HTTP1, "/", 25);
+    cfg.new_connection_per_request = true;
+    cfg.connections = 2;
+    gs_traffic_result *r = it_run(&cfg);
+    ck_assert_uint_eq(gs_traffic_counts_get(&r->statuses, "200"), 25);
+    ck_assert_uint_eq(r->connections_opened, 25);
+    ck_assert_uint_eq(r->errors[GS_TRAFFIC_ERR_RESET], 0);
+    gs_traffic_result_free(r);
+}
+END_TEST
+
+START_TEST(http1_reset_by_nginx)
+{
+    gs_traffic_config cfg;
+    config(&cfg, GS_TRAFFIC_HTTP1, "/reset", 8);
+    gs_traffic_result *r = it_run(&cfg);
+    ck_assert_uint_eq(r->errors[GS_TRAFFIC_ERR_RESET], 8);
+    ck_assert_uint_eq(r->responses, 0);
+    gs_traffic_result_free(r);
+}
+END_TEST
+
+START_TEST(h2c_statuses_and_backends)
+{
+    gs_traffic_config cfg;
+    config(&cfg, GS_TRAFFIC_H2C, "/", 400);
+    cfg.connections = 2;
+    cfg.streams = 8;
+    cfg.request_id_prefix = "h2-";
+    it_watch_header = "content-type";
+    gs_traffic_result *r = it_run(&cfg);
+    ck_assert_uint_eq(gs_traffic_counts_get(&r->statuses, "200"), 400);
+    ck_assert_uint_eq(gs_traffic_counts_get(&r->backends, "default/web"), 400);
+    ck_assert_uint_eq(gs_traffic_counts_get(&r->replicas, "default/web/r1"), 400);
+    ck_assert_uint_eq(r->connections_opened, 2);
+    ck_assert_str_eq(it_seen_data.last_header, "text/plain");
+    ck_assert_str_eq(it_seen_data.last_body, "hi");
+    ck_assert_uint_eq(it_seen_data.ids_seen, 400);
+    ck_assert_uint_eq(it_seen_data.duplicate_index, 0);
+    gs_traffic_result_free(r);
+
+    config(&cfg, GS_TRAFFIC_H2C, "/missing", 30);
+    cfg.streams = 4;
+    r = it_run(&cfg);
+    ck_assert_uint_eq(gs_traffic_counts_get(&r->statuses, "404"), 30);
+    gs_traffic_result_free(r);
+}
+END_TEST
+
+START_TEST(h2c_stream_resets)
+{
+    gs_traffic_config cfg;
+    config(&cfg, GS_TRAFFIC_H2C, "/reset", 12);
+    cfg.streams = 4;
+    gs_traffic_result *r = it_run(&cfg);
+    ck_assert_uint_eq(r->requests, 12);
+    ck_assert_uint_eq(r->errors[GS_TRAFFIC_ERR_RESET], 12);
+    ck_assert_uint_eq(r->responses, 0);
+    gs_traffic_result_free(r);
+}
+END_TEST
+
+START_TEST(h2c_stream_timeouts_keep_the_connection)
+{
+    gs_traffic_config cfg;
+    config(&cfg, GS_TRAFFIC_H2C, "/hang", 6);
+    cfg.streams = 3;
+    cfg.request_timeout_ns = 300 * GS_NS_PER_MS;
+    gs_traffic_result *r = it_run(&cfg);
+    ck_assert_uint_eq(r->errors[GS_TRAFFIC_ERR_TIMEOUT], 6);
+    ck_assert_uint_eq(r->responses, 0);
+    /* HTTP/2 cancels the stream, not the connection */
+    ck_assert_uint_eq(r->connections_opened, 1);
+    gs_traffic_result_free(r);
+}
+END_TEST
+
+START_TEST(h2c_against_nghttpd)
+{
+    char *www = gs_xasprintf("%s/www", dir);
+    mkdir(www, 0755);
+    char *index = gs_xasprintf("%s/index.html", www);
+    FILE *f = fopen(index, "w");
+    fputs("hello from nghttpd", f);
+    fclose(f);
+    unsigned port = it_free_port();
+    char ports[16];
+    snprintf(ports, sizeof(ports), "%u", port);
+    const char *argv[] = {
+        "/usr/sbin/nghttpd", "--no-tls", "-a", "127.0.0.1", "-d", www, ports, NULL};
+    gs_proc *p = NULL;
+    gs_error err;
+    ck_assert_int_eq(gs_proc_spawn(&p, argv, NULL, &err), 0);
+    ck_assert(it_wait_port(port, 5000));
+    char addr[64];
+    snprintf(addr, sizeof(addr), "127.0.0.1:%u", port);
+
+    gs_traffic_config cfg;
+    config(&cfg, GS_TRAFFIC_H2C, "/index.html", 200);
+    cfg.address = addr;
+    cfg.streams = 10;
+    gs_traffic_result *r = it_run(&cfg);
+    ck_assert_uint_eq(gs_traffic_counts_get(&r->statuses, "200"), 200);
+    ck_assert_str_eq(it_seen_data.last_body, "hello from nghttpd");
+    gs_traffic_result_free(r);
+
+    config(&cfg, GS_TRAFFIC_H2C, "/nope", 10);
+    cfg.address = addr;
+    r = it_run(&cfg);
+    ck_assert_uint_eq(gs_traffic_counts_get(&r->statuses, "404"), 10);
+    gs_traffic_result_free(r);
+    gs_proc_free(p);
+    free(index);
+    free(www);
+}
+END_TEST
+
+static Suite *nginx_suite(void)
+{
+    Suite *s = suite_create("traffic_nginx");
+    TCase *tc = tcase_create("nginx");
+    tcase_set_timeout(tc, 30);
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, http1_statuses_and_backends);
+    tcase_add_test(tc, http1_new_connection_per_request);
+    tcase_add_test(tc, http1_reset_by_nginx);
+    tcase_add_test(tc, h2c_statuses_and_backends);
+    tcase_add_test(tc, h2c_stream_resets);
+    tcase_add_test(tc, h2c_stream_timeouts_keep_the_connection);
+    tcase_add_test(tc, h2c_against_nghttpd);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return gs_test_run(nginx_suite());
+}

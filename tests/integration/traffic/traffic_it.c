@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: MIT */
+/* Integration test helpers: ports, nginx and Python servers as children, a collecting callback. */
+#include "traffic_it.h"
+
+#include "gs_alloc.h"
+#include "gs_test.h"
+#include "gs_time.h"
+
+#include <arpa/inet.h>
+#include <check.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#if __has_include("gs_tls.h")
+#include "gs_tls.h"
+#define IT_HAVE_GS_TLS 1
+#else
+#define IT_HAVE_GS_TLS 0
+#endif
+
+it_seen it_seen_data;
+const char *it_watch_header;
+const char *it_watch_trailer;
+
+unsigned it_free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    socklen_t len = sizeof(a);
+    getsockname(fd, (struct sockaddr *)&a, &len);
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+bool it_wait_port(unsigned port, int timeout_ms)
+{
+    int64_t until = gs_now_ns() + (int64_t)timeout_ms * GS_NS_PER_MS;
+    while (gs_now_ns() < until) {
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in a = {.sin_family = AF_INET,
+                                .sin_port = htons((uint16_t)port),
+                                .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        int rc = connect(fd, (struct sockaddr *)&a, sizeof(a));
+        close(fd);
+        if (rc == 0)
+            return true;
+        usleep(20000);
+    }
+    return false;
+}
+
+char *it_tmpdir(void)
+{
+    const char *base = getenv("TMPDIR");
+    char *dir = gs_xasprintf("%s/gatesim-traffic-XXXXXX", base && *base ? base : "/tmp");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    return dir;
+}
+
+gs_proc *it_nginx(const char *dir, const char *http_body, unsigned port)
+{
+    char *conf = gs_xasprintf("%s/nginx.conf", dir);
+    FILE *f = fopen(conf, "w");
+    ck_assert_ptr_nonnull(f);
+    fprintf(f,
+            "worker_processes 1; daemon off; pid %s/nginx.pid; error_log %s/error.log;\n"
+            "events { worker_connections 1024; }\n"
+            "http { access_log off; default_type text/plain;\n"
+            "client_body_temp_path %s; proxy_temp_path %s; fastcgi_temp_path %s;\n"
+            "uwsgi_temp_path %s; scgi_temp_path %s;\n%s\n}\n",
+            dir, dir, dir, dir, dir, dir, dir, http_body);
+    fclose(f);
+    const char *argv[] = {"/usr/sbin/nginx", "-e", "stderr", "-p", dir, "-c", conf, NULL};
+    char *log = gs_xasprintf("%s/stderr.log", dir);
+    gs_proc_opts opts = {.stderr_path = log};
+    gs_proc *p = NULL;
+    gs_error err;
+    ck_assert_msg(gs_proc_spawn(&p, argv, &opts, &err) == 0, "nginx: %s", err.msg);
+    ck_assert_msg(it_wait_port(port, 5000), "nginx did not listen on %u", port);
+    free(conf);
+    free(log);
+    return p;
+}
+
+gs_proc *it_python(const char *script, unsigned *port)
+{
+    char *path = gs_xasprintf("%s/tests/integration/traffic/%s", GS_SOURCE_DIR, script);
+    const char *argv[] = {"/usr/bin/python3", path, NULL};
+    gs_proc_opts opts = {.capture_stdout = true};
+    gs_proc *p = NULL;
+    gs_error err;
+    ck_assert_msg(gs_proc_spawn(&p, argv, &opts, &err) == 0, "%s: %s", script, err.msg);
+    char *line = NULL;
+    ck_assert_msg(gs_proc_read_line(p, 10 * GS_NS_PER_S, &line, &err) == 0, "%s: %s", script,
+                  err.msg);
+    *port = (unsigned)atoi(line);
+    ck_assert_uint_gt(*port, 0);
+    free(line);
+    free(path);
+    return p;
+}
+
+void it_make_cert(const char *dir)
+{
+#if IT_HAVE_GS_TLS
+    gs_tls_pem ca = {0}, leaf = {0};
+    gs_error err;
+    const char *names[] = {"localhost", "127.0.0.1"};
+    ck_assert_int_eq(gs_tls_ca_generate(&ca, "gatesim test CA", &err), 0);
+    ck_assert_int_eq(gs_tls_leaf_generate(&leaf, &ca, names, 2, &err), 0);
+    char *cap = gs_xasprintf("%s/ca.pem", dir), *cert = gs_xasprintf("%s/cert.pem", dir),
+         *key = gs_xasprintf("%s/key.pem", dir);
+    ck_assert_int_eq(gs_tls_pem_write(&ca, cap, NULL, &err), 0);
+    ck_assert_int_eq(gs_tls_pem_write(&leaf, cert, key, &err), 0);
+    free(cap);
+    free(cert);
+    free(key);
+    gs_tls_pem_free(&ca);
+    gs_tls_pem_free(&leaf);
+#else
+    (void)dir;
+    ck_abort_msg("gs_tls is not available");
+#endif
+}
+
+static void on_it_response(const gs_traffic_response *r, void *user)
+{
+    (void)user;
+    it_seen *s = &it_seen_data;
+    if (r->warmup) {
+        s->warmup_calls++;
+        return;
+    }
+    s->calls++;
+    s->by_error[r->error]++;
+    if (r->request_id != NULL)
+        s->ids_seen++;
+    if (r->index < sizeof(s->index_seen)) {
+        if (s->index_seen[r->index])
+            s->duplicate_index++;
+        s->index_seen[r->index] = 1;
+    }
+    s->last_status = r->status;
+    s->last_grpc_status = r->grpc_status;
+    snprintf(s->last_body, sizeof(s->last_body), "%.*s", (int)r->body_len, r->body);
+    snprintf(s->last_grpc_message, sizeof(s->last_grpc_message), "%s",
+             r->grpc_message ? r->grpc_message : "");
+    snprintf(s->last_backend, sizeof(s->last_backend), "%s", r->backend ? r->backend : "");
+    snprintf(s->last_detail, sizeof(s->last_detail), "%s", r->detail ? r->detail : "");
+    for (size_t k = 0; it_watch_header && k < r->num_headers; k++) {
+        if (strcmp(r->headers[k].name, it_watch_header) == 0)
+            snprintf(s->last_header, sizeof(s->last_header), "%s", r->headers[k].value);
+    }
+    for (size_t k = 0; it_watch_trailer && k < r->num_trailers; k++) {
+        if (strcmp(r->trailers[k].name, it_watch_trailer) == 0)
+            snprintf(s->last_trailer, sizeof(s->last_trailer), "%s", r->trailers[k].value);
+    }
+}
+
+gs_traffic_result *it_run(gs_traffic_config *cfg)
+{
+    memset(&it_seen_data, 0, sizeof(it_seen_data));
+    cfg->on_response = on_it_response;
+    cfg->serialize_callbacks = true;
+    gs_traffic_result *res = NULL;
+    gs_error err = {0};
+    ck_assert_msg(gs_traffic_run(cfg, &res, &err) == 0, "run failed: %s", err.msg);
+    return res;
+}
+
+void it_stop(gs_proc *p)
+{
+    gs_proc_free(p);
+}

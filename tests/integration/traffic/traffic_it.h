@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/* Helpers for the traffic integration tests: free loopback ports, starting nginx with a given
+ * http{} body, starting the Python test servers, and running gs_traffic with a callback that
+ * collects what the tests assert on. Every process started here is stopped by it_stop_all. */
+#ifndef TRAFFIC_IT_H
+#define TRAFFIC_IT_H
+
+#include "gs_proc.h"
+#include "gs_traffic.h"
+
+#include <stdbool.h>
+
+/* A port nothing listens on right now (bound to 0, read, closed). */
+unsigned it_free_port(void);
+/* Waits until 127.0.0.1:|port| accepts connections; false after |timeout_ms|. */
+bool it_wait_port(unsigned port, int timeout_ms);
+/* A fresh temporary directory (malloc'd path). */
+char *it_tmpdir(void);
+
+/* Starts nginx with |http_body| (the inside of http{}), already formatted with its ports, in
+ * directory |dir|; waits for |port|. Fails the test when nginx does not come up. */
+gs_proc *it_nginx(const char *dir, const char *http_body, unsigned port);
+/* Starts /usr/bin/python3 |script| (in this folder) and reads the port it prints. */
+gs_proc *it_python(const char *script, unsigned *port);
+/* Writes a CA and a localhost leaf into |dir| (ca.pem, cert.pem, key.pem). */
+void it_make_cert(const char *dir);
+
+/* What the callback saw. */
+typedef struct it_seen {
+    uint64_t calls, warmup_calls;
+    uint64_t by_error[GS_TRAFFIC_ERR_COUNT];
+    uint64_t ids_seen;        /* responses that carried a request id */
+    uint64_t duplicate_index; /* request indexes (< 4096) seen twice */
+    uint8_t index_seen[4096];
+    int last_status, last_grpc_status;
+    char last_body[256];
+    char last_grpc_message[256];
+    char last_backend[128];
+    char last_header[256]; /* value of the header named by it_watch_header */
+    char last_trailer[256];
+    char last_detail[256];
+} it_seen;
+
+extern it_seen it_seen_data;
+extern const char *it_watch_header;  /* response header copied into last_header */
+extern const char *it_watch_trailer; /* trailer copied into last_trailer */
+
+/* Runs |cfg| with the collecting callback; returns the result (test fails on a run error). */
+gs_traffic_result *it_run(gs_traffic_config *cfg);
+
+void it_stop(gs_proc *p);
+
+#endif
