@@ -98,9 +98,11 @@ static void runner_progress_clear(const gs_runner_config *cfg)
 
 typedef struct runner_traffic_ctx {
     gs_expect_obs *obs;
-    const runner_scenario *rs;
+    runner_scenario *rs;
     const char *step;
     uint64_t planned;
+    volatile sig_atomic_t cancel; /* set to end the traffic early */
+    gs_error died;                /* why: a backend or the target died (code < 0) */
 } runner_traffic_ctx;
 
 /* Fires on a worker thread for every finished request (calls are serialized by gs_traffic). */
@@ -110,11 +112,18 @@ static void on_runner_response(const gs_traffic_response *resp, void *user)
     gs_expect_observe(ctx->obs, resp);
 }
 
-/* Fires about once a second on the runner's thread while traffic runs. */
+static bool runner_check_alive(runner_scenario *rs, gs_error *err);
+
+/* Fires every 200 ms on the runner's thread while traffic runs: progress, and the end of the
+ * traffic when the run is interrupted or a backend or the target died. */
 static void on_runner_progress(uint64_t done, uint64_t errors, double elapsed_s, void *user)
 {
     runner_traffic_ctx *ctx = user;
     (void)elapsed_s;
+    if (gs_proc_interrupted())
+        ctx->cancel = 1;
+    if (ctx->died.code == 0 && !runner_check_alive(ctx->rs, &ctx->died))
+        ctx->cancel = 1;
     runner_progress(ctx->rs, ctx->step, "%llu/%llu requests%s", (unsigned long long)done,
                     (unsigned long long)ctx->planned, errors ? " (errors)" : "");
 }
@@ -442,7 +451,7 @@ static int runner_send(runner_scenario *rs, size_t step_index, const gs_scenario
     for (size_t i = 0; i < send->n_headers; i++)
         hdrs[i] = (gs_traffic_header){send->headers[i].name, send->headers[i].value};
 
-    runner_traffic_ctx ctx = {&obs, rs, step->name, requests};
+    runner_traffic_ctx ctx = {.obs = &obs, .rs = rs, .step = step->name, .planned = requests};
     gs_traffic_config tc;
     gs_traffic_config_init(&tc);
     tc.address = d.listener->address;
@@ -467,7 +476,7 @@ static int runner_send(runner_scenario *rs, size_t step_index, const gs_scenario
     tc.user = &ctx;
     tc.serialize_callbacks = true;
     tc.body_limit = step->expect.request.present ? 256 * 1024 : 4096;
-    tc.cancel = gs_proc_interrupt_flag();
+    tc.cancel = &ctx.cancel;
     tc.on_progress = on_runner_progress;
     tc.progress_interval_ns = 200 * GS_NS_PER_MS;
     if (d.tls && rs->ca_path == NULL)
@@ -489,6 +498,16 @@ static int runner_send(runner_scenario *rs, size_t step_index, const gs_scenario
         return rc;
     }
     gs_expect_fill_traffic(&rst->traffic, res);
+    if (ctx.died.code < 0 || gs_proc_interrupted()) {
+        /* Responses measured while something died or while stopping prove nothing. */
+        if (ctx.died.code < 0)
+            *err = ctx.died;
+        else
+            gs_error_set(err, GS_ERR_CLOSED, "interrupted");
+        gs_traffic_result_free(res);
+        gs_expect_obs_clear(&obs);
+        return err ? err->code : GS_ERR_CLOSED;
+    }
     if (step->expect.n_mirror) {
         rc = runner_collect_mirrors(rs, &step->expect, &obs, err);
         if (rc < 0) {
@@ -505,11 +524,16 @@ static int runner_send(runner_scenario *rs, size_t step_index, const gs_scenario
 
 /* ---- steps ---- */
 
+static bool runner_check_alive(runner_scenario *rs, gs_error *err)
+{
+    return gs_echo_fleet_check(&rs->fleet, err) == 0 && gs_target_check(rs->target, err) == 0;
+}
+
 /* Checks that the backends and the target are alive; sets the step error when not. */
 static bool runner_alive(runner_scenario *rs, gs_results_step *rst)
 {
     gs_error e = {0};
-    if (gs_echo_fleet_check(&rs->fleet, &e) < 0 || gs_target_check(rs->target, &e) < 0) {
+    if (!runner_check_alive(rs, &e)) {
         rst->result = GS_RESULT_ERROR;
         gs_results_set(&rst->message, "%s", e.msg);
         return false;

@@ -1,0 +1,286 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+# End-to-end tests of `gatesim run` with the builtin gateway and real gatesim-echo backends.
+#   run_cases.py GATESIM pass DIR       every scenario in DIR passes (exit 0)
+#   run_cases.py GATESIM fail DIR       every scenario file in DIR fails (exit 1) on the check its
+#                                       label gatesim.dev/expect names, and only that kind fails
+#   run_cases.py GATESIM interrupt      SIGINT mid-run: exit 130, no process left, valid reports
+#   run_cases.py GATESIM backend-dies   an echo killed mid-step: that scenario errors with the
+#                                       backend named, the next scenario still runs and passes
+# Every run uses a fixed --seed so the gateway's weighted choices are reproducible.
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+
+GATESIM = None
+
+
+def fail(msg):
+    print("FAIL: " + msg)
+    sys.exit(1)
+
+
+def run(args, timeout=240):
+    p = subprocess.run([GATESIM, "run", "--seed", "11"] + args, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True, timeout=timeout)
+    return p.returncode, p.stdout, p.stderr
+
+
+def check_reports(report_dir, state):
+    with open(os.path.join(report_dir, "results.json")) as f:
+        res = json.load(f)
+    if res.get("state") != state:
+        fail("results.json state %r, expected %r" % (res.get("state"), state))
+    for key in ("target", "startedAt", "summary", "scenarios"):
+        if key not in res:
+            fail("results.json lacks %s" % key)
+    ET.parse(os.path.join(report_dir, "junit.xml"))  # well-formed XML
+    with open(os.path.join(report_dir, "summary.md")) as f:
+        if "gatesim" not in f.read().lower():
+            fail("summary.md does not look like a report")
+    return res
+
+
+def scenario_labels(path):
+    text = open(path).read()
+    m = re.search(r'gatesim\.dev/expect: "([a-zA-Z]+)"', text)
+    return m.group(1) if m else None
+
+
+def case_pass(d):
+    with tempfile.TemporaryDirectory() as out:
+        rc, so, se = run([d, "--report-dir", out])
+        res = check_reports(out, "complete")
+        if rc != 0:
+            fail("exit %d for passing scenarios\n%s\n%s" % (rc, so, se))
+        s = res["summary"]
+        if s["passed"] != s["scenarios"] or s["scenarios"] < 4:
+            fail("summary %r" % s)
+        for sc in res["scenarios"]:
+            for st in sc["steps"]:
+                if st.get("convergenceMs") is None and st is sc["steps"][0]:
+                    fail("%s: no convergence time on the first step" % sc["name"])
+                for c in st["checks"]:
+                    if c["result"] != "passed":
+                        fail("%s: %s check %s" % (sc["name"], c["kind"], c["result"]))
+                    if c["kind"] == "split" and ("pValue" not in c or "shares" not in c):
+                        fail("split check without p-value or shares: %r" % c)
+    print("ok: %d scenarios passed" % s["scenarios"])
+
+
+def case_fail(d):
+    files = sorted(f for f in os.listdir(d) if f.endswith(".yaml"))
+    if len(files) < 4:
+        fail("expected at least 4 failing scenarios in %s" % d)
+    for name in files:
+        path = os.path.join(d, name)
+        want = scenario_labels(path)
+        with tempfile.TemporaryDirectory() as out:
+            rc, so, se = run([path, "--report-dir", out])
+            res = check_reports(out, "complete")
+            if rc != 1:
+                fail("%s: exit %d, expected 1\n%s\n%s" % (name, rc, so, se))
+            sc = res["scenarios"][0]
+            if sc["result"] != "failed":
+                fail("%s: result %s (%s), expected failed" % (name, sc["result"], sc.get("error")))
+            failed = [c for st in sc["steps"] for c in st["checks"] if c["result"] == "failed"]
+            kinds = sorted(set(c["kind"] for c in failed))
+            if kinds != [want]:
+                fail("%s: failed checks %r, expected only %r\n%s" % (name, kinds, want, so))
+            c = failed[0]
+            if not c.get("message") or not c.get("expected") or not c.get("observed"):
+                fail("%s: failing check lacks message/expected/observed: %r" % (name, c))
+            if want == "split" and not (c.get("pValue", 1) <= 0.001):
+                fail("%s: split failed with p-value %r" % (name, c.get("pValue")))
+            if want == "request" and "evidence" not in c:
+                fail("%s: request check failed without evidence" % name)
+            if "FAIL " + sc["name"] not in so:
+                fail("%s: the terminal output does not name the failure:\n%s" % (name, so))
+            print("ok: %s fails on %s: %s" % (name, want, c["message"]))
+
+
+def session_processes(sid):
+    """Pids whose session id is |sid| (every process the run started stays in its session)."""
+    pids = []
+    for p in os.listdir("/proc"):
+        if not p.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % p) as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(")") + 2:].split()
+        state, session = fields[0], int(fields[3])
+        if session == sid and state != "Z":
+            pids.append(int(p))
+    return pids
+
+
+def long_scenario(dirname, manifests):
+    path = os.path.join(dirname, "long.yaml")
+    with open(path, "w") as f:
+        f.write("""apiVersion: gatesim.dev/v1alpha1
+kind: Scenario
+metadata: {name: long-running}
+spec:
+  manifests:
+  - path: %s
+  - inline:
+      apiVersion: gateway.networking.k8s.io/v1
+      kind: HTTPRoute
+      metadata: {name: slow, namespace: default}
+      spec:
+        parentRefs: [{name: gw, namespace: infra}]
+        rules: [{backendRefs: [{name: victim, port: 80}]}]
+  backends: [{service: default/victim, replicas: 2}]
+  steps:
+  - name: a long open-loop step
+    send: {requests: 20000, rate: 400, connections: 2}
+    expect: {status: 200}
+  - name: never reached
+    send: {requests: 10}
+    expect: {status: 200}
+---
+apiVersion: gatesim.dev/v1alpha1
+kind: Scenario
+metadata: {name: after}
+spec:
+  manifests:
+  - path: %s
+  - inline:
+      apiVersion: gateway.networking.k8s.io/v1
+      kind: HTTPRoute
+      metadata: {name: quick, namespace: default}
+      spec:
+        parentRefs: [{name: gw, namespace: infra}]
+        rules: [{backendRefs: [{name: app, port: 80}]}]
+  backends: [{service: default/app}]
+  steps:
+  - name: quick
+    send: {requests: 20}
+    expect: {status: 200, backend: default/app}
+""" % (manifests, manifests))
+    return path
+
+
+def wait_for(pred, timeout):
+    end = time.time() + timeout
+    while time.time() < end:
+        v = pred()
+        if v:
+            return v
+        time.sleep(0.05)
+    return None
+
+
+def start_run(scenario, out):
+    return subprocess.Popen([GATESIM, "run", "--seed", "11", scenario, "--report-dir", out],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+
+
+def echo_pids(sid, service):
+    found = []
+    for pid in session_processes(sid):
+        try:
+            with open("/proc/%d/cmdline" % pid, "rb") as f:
+                argv = f.read().split(b"\0")
+        except OSError:
+            continue
+        if argv and argv[0].endswith(b"gatesim-echo") and service.encode() in argv:
+            found.append(pid)
+    return found
+
+
+def case_interrupt(manifests):
+    with tempfile.TemporaryDirectory() as d:
+        out = os.path.join(d, "reports")
+        scenario = long_scenario(d, manifests)
+        p = start_run(scenario, out)
+        # Wait until the backends and the gateway run and traffic flows.
+        if not wait_for(lambda: len(echo_pids(p.pid, "default/victim")) == 2, 30):
+            p.kill()
+            fail("the run never started its backends: %s" % p.communicate()[1])
+        time.sleep(1.5)
+        before = session_processes(p.pid)
+        if len(before) < 4:  # gatesim run, 2 echoes, gateway
+            p.kill()
+            fail("expected the run's processes, found %r" % before)
+        p.send_signal(signal.SIGINT)
+        try:
+            so, se = p.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            fail("gatesim run did not stop within 20 s of SIGINT")
+        if p.returncode != 130:
+            fail("exit %d after SIGINT, expected 130\n%s\n%s" % (p.returncode, so, se))
+        left = wait_for(lambda: session_processes(p.pid) == [] or None, 5)
+        if left is None:
+            fail("processes left after the run: %r" % session_processes(p.pid))
+        res = check_reports(out, "interrupted")
+        names = [s["name"] for s in res["scenarios"]]
+        if names != ["long-running", "after"]:
+            fail("scenarios in the report: %r" % names)
+        if res["scenarios"][0]["result"] != "error" or res["scenarios"][1]["result"] != "skipped":
+            fail("results after interrupt: %r" % [s["result"] for s in res["scenarios"]])
+        print("ok: interrupted run stopped %d processes, reports valid" % (len(before) - 1))
+
+
+def case_backend_dies(manifests):
+    with tempfile.TemporaryDirectory() as d:
+        out = os.path.join(d, "reports")
+        scenario = long_scenario(d, manifests)
+        p = start_run(scenario, out)
+        victims = wait_for(lambda: echo_pids(p.pid, "default/victim") or None, 30)
+        if not victims:
+            p.kill()
+            fail("no victim backend started")
+        time.sleep(1.0)
+        os.kill(victims[0], signal.SIGKILL)
+        try:
+            so, se = p.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            fail("the run did not finish after the backend died")
+        if p.returncode != 1:
+            fail("exit %d, expected 1\n%s\n%s" % (p.returncode, so, se))
+        res = check_reports(out, "complete")
+        first, second = res["scenarios"]
+        if first["result"] != "error" or "default/victim" not in (first.get("error") or ""):
+            fail("the dead backend is not reported: %r" % first)
+        if "killed by signal 9" not in first["error"]:
+            fail("the error does not say how the backend died: %s" % first["error"])
+        if second["result"] != "passed":
+            fail("the next scenario did not run cleanly: %r" % second)
+        if session_processes(p.pid):
+            fail("processes left: %r" % session_processes(p.pid))
+        print("ok: %s" % first["error"])
+
+
+def main():
+    global GATESIM
+    GATESIM = sys.argv[1]
+    mode = sys.argv[2]
+    here = os.path.dirname(os.path.abspath(__file__))
+    manifests = os.path.join(here, "scenarios", "manifests", "gateway.yaml")
+    if mode == "pass":
+        case_pass(sys.argv[3])
+    elif mode == "fail":
+        case_fail(sys.argv[3])
+    elif mode == "interrupt":
+        case_interrupt(manifests)
+    elif mode == "backend-dies":
+        case_backend_dies(manifests)
+    else:
+        fail("unknown mode " + mode)
+
+
+if __name__ == "__main__":
+    main()
