@@ -8,6 +8,7 @@
 #include "gs_grpc.h"
 #include "gs_h1_request.h"
 #include "gs_json.h"
+#include "gs_pb.h"
 #include "gs_time.h"
 
 #include <stdio.h>
@@ -442,6 +443,56 @@ static void handler_grpc_echo(gs_echo_ctx *ctx, const gs_echo_request *req, gs_e
     free(vals);
 }
 
+/* The Gateway API conformance suite's own gRPC echo service: its EchoResponse wire format
+ * (Assertions{fully_qualified_method=1, headers=2 Header{key,value}, authority=3,
+ * context=4 Context{namespace, ingress, service_name, pod}, tls_assertions=5}, request=2), so
+ * conformance expectations written for echo-basic work against gatesim-echo too. */
+#define CONFORMANCE_GRPC_SERVICE "/gateway_api_conformance.echo_basic.grpcecho.GrpcEcho/"
+
+static void handler_grpc_conformance(gs_echo_ctx *ctx, const gs_echo_request *req,
+                                     gs_echo_response *resp, const char *method, size_t method_len)
+{
+    if (!gs_h1_strieq(method, method_len, "Echo") && !gs_h1_strieq(method, method_len, "EchoTwo")) {
+        handler_grpc_fail(resp, GS_GRPC_UNIMPLEMENTED, "method not implemented");
+        return;
+    }
+    gs_buf a = {0}, sub = {0};
+    gs_pb_put_bytes(&a, 1, req->target, req->target_len);
+    if (req->authority != NULL) {
+        gs_pb_put_bytes(&sub, 1, ":authority", 10);
+        gs_pb_put_bytes(&sub, 2, req->authority, req->authority_len);
+        gs_pb_put_bytes(&a, 2, sub.data, sub.len);
+    }
+    for (size_t i = 0; i < req->n_headers; i++) {
+        gs_buf_reset(&sub);
+        gs_pb_put_bytes(&sub, 1, req->headers[i].name, req->headers[i].name_len);
+        gs_pb_put_bytes(&sub, 2, req->headers[i].value, req->headers[i].value_len);
+        gs_pb_put_bytes(&a, 2, sub.data, sub.len);
+    }
+    if (req->authority != NULL)
+        gs_pb_put_bytes(&a, 3, req->authority, req->authority_len);
+    gs_buf_reset(&sub);
+    gs_pb_put_string(&sub, 1, ctx->cfg->ns);
+    gs_pb_put_string(&sub, 3, ctx->cfg->name);
+    gs_pb_put_string(&sub, 4, ctx->cfg->replica);
+    gs_pb_put_bytes(&a, 4, sub.data, sub.len);
+    if (req->tls != NULL) {
+        gs_buf_reset(&sub);
+        gs_pb_put_string(&sub, 1, req->tls->version);
+        gs_pb_put_string(&sub, 2, req->tls->alpn);
+        gs_pb_put_string(&sub, 3, req->tls->server_name);
+        gs_pb_put_string(&sub, 4, req->tls->cipher);
+        gs_pb_put_bytes(&a, 5, sub.data != NULL ? sub.data : "", sub.len);
+    }
+    gs_buf msg = {0};
+    gs_pb_put_bytes(&msg, 1, a.data, a.len);
+    gs_pb_put_bytes(&msg, 2, "", 0); /* the (empty) EchoRequest */
+    gs_grpc_frame_write(&resp->body, msg.data, msg.len);
+    gs_buf_free(&msg);
+    gs_buf_free(&a);
+    gs_buf_free(&sub);
+}
+
 static void handler_grpc(gs_echo_ctx *ctx, const gs_echo_request *req, gs_echo_response *resp)
 {
     resp->grpc = true;
@@ -463,6 +514,11 @@ static void handler_grpc(gs_echo_ctx *ctx, const gs_echo_request *req, gs_echo_r
             gs_buf_puts(&resp->grpc_message, "requested%20by%20x-gatesim-grpc-status");
         if (code != 0)
             return;
+    }
+    size_t plen = target_path_len(req), slen = strlen(CONFORMANCE_GRPC_SERVICE);
+    if (plen > slen && memcmp(req->target, CONFORMANCE_GRPC_SERVICE, slen) == 0) {
+        handler_grpc_conformance(ctx, req, resp, req->target + slen, plen - slen);
+        return;
     }
     handler_grpc_echo(ctx, req, resp);
 }

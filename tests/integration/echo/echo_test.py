@@ -281,10 +281,26 @@ def test_grpc():
                 check(err.code() == grpc.StatusCode.PERMISSION_DENIED and err.details() == "no way",
                       f"grpc {name}: requested error status ({err.code()}, {err.details()})")
             ch.close()
+        # The conformance suite's own service answers in its EchoResponse format.
+        ch = grpc.insecure_channel(f"127.0.0.1:{e.port}")
+        svc = "/gateway_api_conformance.echo_basic.grpcecho.GrpcEcho/"
+        resp = ch.unary_unary(svc + "Echo", request_serializer=ident, response_deserializer=ident)(
+            b"", timeout=10, metadata=[("x-jitter", "7")])
+        a = pb_fields(pb_fields(resp)[1][0])
+        ctx = pb_fields(a[4][0])
+        hdrs = {pb_fields(h)[1][0]: pb_fields(h)[2][0] for h in a.get(2, [])}
+        check(a[1] == [(svc + "Echo").encode()] and ctx.get(4) == [b"r1"] and ctx.get(1) == [b"team-a"]
+              and hdrs.get(b"x-jitter") == b"7", "grpc: conformance GrpcEcho/Echo format")
+        try:
+            ch.unary_unary(svc + "EchoThree", request_serializer=ident, response_deserializer=ident)(b"", timeout=10)
+            check(False, "grpc: conformance EchoThree is UNIMPLEMENTED")
+        except grpc.RpcError as err:
+            check(err.code() == grpc.StatusCode.UNIMPLEMENTED, "grpc: conformance EchoThree is UNIMPLEMENTED")
+        ch.close()
         ids = [r["id"] for r in e.control_get("/requests?since=0")["requests"]]
         check(ids == ["grpc-h2c", "grpc-tls"], f"grpc request ids logged ({ids})")
         stats = e.control_get("/stats")
-        check(stats["protocols"].get("grpc") == 4, f"grpc calls counted ({stats['protocols']})")
+        check(stats["protocols"].get("grpc") == 6, f"grpc calls counted ({stats['protocols']})")
     finally:
         e.stop()
     # Injected HTTP errors reach gRPC clients as UNAVAILABLE (503).

@@ -3,6 +3,7 @@
  * draws, gRPC echo and requested gRPC errors, the request log, and the control endpoint. */
 #include "echo_handler.h"
 #include "gs_grpc.h"
+#include "gs_pb.h"
 #include "gs_test.h"
 #include "gs_time.h"
 
@@ -258,6 +259,61 @@ START_TEST(grpc_echo_and_errors)
 }
 END_TEST
 
+/* Finds the first length-delimited field |num| in |data|. */
+static bool pb_find(const void *data, size_t len, uint32_t num, const uint8_t **out,
+                    size_t *out_len)
+{
+    gs_pb_reader r;
+    gs_pb_field fl;
+    gs_pb_reader_init(&r, data, len);
+    while (gs_pb_next(&r, &fl) == 1) {
+        if (fl.number == num && fl.wire == GS_PB_LEN) {
+            *out = fl.data;
+            *out_len = fl.len;
+            return true;
+        }
+    }
+    return false;
+}
+
+START_TEST(grpc_conformance_service)
+{
+    fixture f;
+    fx_init(&f);
+    gs_echo_header h[] = {HDR("content-type", "application/grpc"), HDR("x-jitter", "42")};
+    gs_echo_request req =
+        mkreq("POST", "/gateway_api_conformance.echo_basic.grpcecho.GrpcEcho/EchoTwo", h, 2);
+    req.h2 = true;
+    req.proto = "HTTP/2.0";
+    gs_echo_handle(&f.ctx, &req, &f.resp);
+    ck_assert_int_eq(f.resp.grpc_status, 0);
+    const uint8_t *msg, *as, *v, *ctx;
+    size_t len, as_len, v_len, ctx_len;
+    bool comp;
+    ck_assert_int_gt(gs_grpc_frame_parse(f.resp.body.data, f.resp.body.len, &msg, &len, &comp, 0),
+                     0);
+    ck_assert(pb_find(msg, len, 1, &as, &as_len));
+    ck_assert(pb_find(as, as_len, 1, &v, &v_len));
+    ck_assert_uint_eq(v_len, strlen(req.target));
+    ck_assert_mem_eq(v, req.target, v_len);
+    ck_assert(pb_find(as, as_len, 3, &v, &v_len));
+    ck_assert_mem_eq(v, "app.example.com", v_len);
+    ck_assert(pb_find(as, as_len, 4, &ctx, &ctx_len));
+    ck_assert(pb_find(ctx, ctx_len, 4, &v, &v_len));
+    ck_assert_mem_eq(v, "r1", 2);
+    ck_assert(pb_find(ctx, ctx_len, 1, &v, &v_len));
+    ck_assert_mem_eq(v, "team-a", 6);
+    ck_assert(pb_find(msg, len, 2, &v, &v_len));
+    ck_assert_uint_eq(v_len, 0);
+
+    req = mkreq("POST", "/gateway_api_conformance.echo_basic.grpcecho.GrpcEcho/EchoThree", h, 2);
+    req.h2 = true;
+    gs_echo_handle(&f.ctx, &req, &f.resp);
+    ck_assert_int_eq(f.resp.grpc_status, GS_GRPC_UNIMPLEMENTED);
+    fx_free(&f);
+}
+END_TEST
+
 START_TEST(request_log_and_control)
 {
     fixture f;
@@ -325,6 +381,7 @@ static Suite *handler_suite(void)
     tcase_add_test(tc, status_health_delay_set_header);
     tcase_add_test(tc, faults);
     tcase_add_test(tc, grpc_echo_and_errors);
+    tcase_add_test(tc, grpc_conformance_service);
     tcase_add_test(tc, request_log_and_control);
     tcase_add_test(tc, helpers);
     suite_add_tcase(s, tc);
