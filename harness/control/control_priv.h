@@ -124,6 +124,10 @@ void ctl_selector_explain(const gs_label_selector *sel, const gs_labels *labels,
                           size_t n);
 bool ctl_regex_ok(const char *pattern);
 
+/* Age order of an object: creationTimestamp (absent = newest), then load order. Smaller is
+ * older. */
+int64_t ctl_object_age(const gs_object *o);
+
 /* gs_control_routes.c */
 void ctl_routes_compute(gs_control *c);
 

@@ -275,6 +275,14 @@ bool ctl_regex_ok(const char *pattern)
     return true;
 }
 
+int64_t ctl_object_age(const gs_object *o)
+{
+    int64_t t = o->metadata.creation_time;
+    if (t < 0 || t > ((int64_t)1 << 40))
+        t = (int64_t)1 << 40;
+    return (t << 20) | (int64_t)(o->index & 0xfffff);
+}
+
 /* ---- GatewayClasses ------------------------------------------------------------------------ */
 
 static bool control_manages(const gs_control *c, const char *controller_name)
@@ -306,6 +314,7 @@ static void control_classes(gs_control *c)
         memset(cs, 0, sizeof(*cs));
         cs->name = gs_xstrdup(gc->obj.metadata.name.v);
         cs->controller_name = gs_xstrdup(gc->spec.controller_name.v);
+        cs->generation = gc->obj.metadata.generation.v;
         if (gc->spec.parameters_ref.set)
             gs_conditions_set(&cs->conditions, "Accepted", "True", "Accepted",
                               "Accepted; parametersRef %s %s is not used by gatesim",
@@ -520,6 +529,7 @@ static void control_gateway(gs_control *c, ctl_gateway *g)
     gs->name = gs_xstrdup(gw->obj.metadata.name.v);
     gs->class_name = gs_xstrdup(gw->spec.gateway_class_name.v ? gw->spec.gateway_class_name.v : "");
     gs->controller_name = gs_xstrdup(g->controller_name);
+    gs->generation = gw->obj.metadata.generation.v;
     gs->n_listeners = g->n_listeners;
     gs->listeners = gs_xcalloc(g->n_listeners ? g->n_listeners : 1, sizeof(*gs->listeners));
 

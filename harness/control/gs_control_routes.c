@@ -240,8 +240,9 @@ static bool routes_share_hostname(const ctl_route *a, const ctl_route *b, const 
 
 static bool route_older(const ctl_route *a, const ctl_route *b)
 {
-    if (a->obj->index != b->obj->index)
-        return a->obj->index < b->obj->index;
+    int64_t aa = ctl_object_age(a->obj), ab = ctl_object_age(b->obj);
+    if (aa != ab)
+        return aa < ab;
     int cmp = strcmp(route_ns(a), route_ns(b));
     return cmp != 0 ? cmp < 0 : strcmp(route_name(a), route_name(b)) < 0;
 }
@@ -375,6 +376,7 @@ static gs_route_status *route_status_new(gs_control *c, ctl_route *r)
     rs->kind = gs_xstrdup(route_kind_name(r));
     rs->namespace = gs_xstrdup(route_ns(r));
     rs->name = gs_xstrdup(route_name(r));
+    rs->generation = r->obj->metadata.generation.v;
     for (size_t i = 0; i < r->n_hostnames; i++)
         gs_status_strv_add(&rs->hostnames, &rs->n_hostnames, r->hostnames[i].v);
     return rs;
@@ -414,7 +416,7 @@ static void parent_status(ctl_route *r, ctl_parent *p, gs_route_status *rs,
         gs_conditions_set(&ps->conditions, "Accepted", "False", "NoMatchingParent", "%s",
                           no_cands_why);
         gs_status_strv_add(&ps->notes, &ps->n_notes, no_cands_why);
-    } else if (admitted && r->n_rules_ok == 0) {
+    } else if (admitted && r->n_rules > 0 && r->n_rules_ok == 0) {
         gs_conditions_set(&ps->conditions, "Accepted", "False", "UnsupportedValue",
                           "No rule can be implemented: %s", dropped);
     } else if (admitted) {

@@ -147,7 +147,7 @@ static void json_kv(gs_json *j, const char *k, const char *v)
     gs_json_string(j, v ? v : "");
 }
 
-static void json_conditions(gs_json *j, const gs_conditions *c)
+static void json_conditions(gs_json *j, const gs_conditions *c, int64_t generation)
 {
     gs_json_key(j, "conditions");
     gs_json_array_begin(j);
@@ -158,7 +158,7 @@ static void json_conditions(gs_json *j, const gs_conditions *c)
         json_kv(j, "reason", c->items[i].reason);
         json_kv(j, "message", c->items[i].message);
         gs_json_key(j, "observedGeneration");
-        gs_json_int(j, 1);
+        gs_json_int(j, generation > 0 ? generation : 1);
         gs_json_object_end(j);
     }
     gs_json_array_end(j);
@@ -192,14 +192,14 @@ void gs_status_write_json(const gs_status_set *s, gs_json *j)
     for (size_t i = 0; i < s->n_classes; i++) {
         const gs_class_status *c = &s->classes[i];
         json_object_head(j, "GatewayClass", NULL, c->name);
-        json_conditions(j, &c->conditions);
+        json_conditions(j, &c->conditions, c->generation);
         gs_json_object_end(j);
         gs_json_object_end(j);
     }
     for (size_t i = 0; i < s->n_gateways; i++) {
         const gs_gateway_status *g = &s->gateways[i];
         json_object_head(j, "Gateway", g->namespace, g->name);
-        json_conditions(j, &g->conditions);
+        json_conditions(j, &g->conditions, g->generation);
         gs_json_key(j, "listeners");
         gs_json_array_begin(j);
         for (size_t k = 0; k < g->n_listeners; k++) {
@@ -217,7 +217,7 @@ void gs_status_write_json(const gs_status_set *s, gs_json *j)
             gs_json_array_end(j);
             gs_json_key(j, "attachedRoutes");
             gs_json_int(j, l->attached_routes);
-            json_conditions(j, &l->conditions);
+            json_conditions(j, &l->conditions, g->generation);
             gs_json_object_end(j);
         }
         gs_json_array_end(j);
@@ -246,7 +246,7 @@ void gs_status_write_json(const gs_status_set *s, gs_json *j)
             }
             gs_json_object_end(j);
             json_kv(j, "controllerName", p->controller_name);
-            json_conditions(j, &p->conditions);
+            json_conditions(j, &p->conditions, r->generation);
             /* Not in the Kubernetes shape; for people and scripts reading explain. */
             json_strv(j, "attachedListeners", p->listeners, p->n_listeners);
             gs_json_object_end(j);

@@ -60,6 +60,7 @@ typedef struct gs_gateway_status {
     char *namespace;
     char *name;
     char *class_name;
+    int64_t generation; /* metadata.generation: observedGeneration of every condition */
     gs_conditions conditions;
     gs_listener_status *listeners;
     size_t n_listeners;
@@ -71,6 +72,7 @@ typedef struct gs_gateway_status {
 typedef struct gs_class_status {
     char *name;
     char *controller_name;
+    int64_t generation;
     gs_conditions conditions;
 } gs_class_status;
 
@@ -97,6 +99,7 @@ typedef struct gs_route_status {
     char *kind; /* "HTTPRoute", "GRPCRoute" */
     char *namespace;
     char *name;
+    int64_t generation;
     gs_parent_status *parents;
     size_t n_parents;
     char **hostnames;

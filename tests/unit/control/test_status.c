@@ -42,11 +42,11 @@ static void fill(gs_status_set *s)
     r->parents = gs_xcalloc(1, sizeof(*r->parents));
     r->n_parents = 1;
     r->parents[0].ref = (gs_status_parent_ref){gs_xstrdup("gateway.networking.k8s.io"),
-                                        gs_xstrdup("Gateway"),
-                                        gs_xstrdup("infra"),
-                                        gs_xstrdup("gw"),
-                                        gs_xstrdup("https"),
-                                        443};
+                                               gs_xstrdup("Gateway"),
+                                               gs_xstrdup("infra"),
+                                               gs_xstrdup("gw"),
+                                               gs_xstrdup("https"),
+                                               443};
     r->parents[0].controller_name = gs_xstrdup("gatesim.dev/builtin");
     gs_conditions_set(&r->parents[0].conditions, "Accepted", "False", "NotAllowedByListeners",
                       "namespace team-a: no");
