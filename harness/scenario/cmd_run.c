@@ -220,6 +220,10 @@ int gs_cmd_run(int argc, char **argv)
         if (r < 0 && load_rc == 0)
             load_rc = r;
     }
+    if (load_rc == 0 && diags.nerrors == 0)
+        for (size_t i = 0; i < list.len; i++)
+            if (gs_runner_selected(list.items[i], select, n_select))
+                gs_scenario_check_objects(list.items[i], &diags);
     gs_diags_sort(&diags);
     gs_diags_print(&diags, stderr, gs_term_colour(2));
     if (load_rc < 0 || diags.nerrors) {

@@ -263,6 +263,11 @@ bool gs_scenario_is_scenario(const gs_yaml_node *doc);
 gs_scenario *gs_scenario_decode(gs_yaml_stream *stream, const gs_yaml_node *doc, gs_diags *diags,
                                 bool *ok);
 
+/* Validates the Gateway API objects |sc| applies (its manifests, then every step's `apply`, in
+ * order, each replacing what it names) with the model: defaults, schema, CEL and semantic rules.
+ * Problems go to |diags| at their source positions. Returns the number of errors. */
+size_t gs_scenario_check_objects(const gs_scenario *sc, gs_diags *diags);
+
 /* Validates every Scenario in the file at |path| (the hook for `gatesim validate`): problems go
  * to |diags|. Returns the number of Scenario documents found (0: not a scenario file), or a
  * negative GS_ERR_* when the file cannot be read or parsed (also reported in |diags|). */

@@ -223,6 +223,42 @@ START_TEST(scenario_validate_file_hook)
 }
 END_TEST
 
+START_TEST(scenario_objects_checked_with_positions)
+{
+    const char *text =
+        "apiVersion: gatesim.dev/v1alpha1\nkind: Scenario\nmetadata: {name: objs}\n"
+        "spec:\n  manifests:\n  - inline:\n      apiVersion: gateway.networking.k8s.io/v1\n"
+        "      kind: HTTPRoute\n      metadata: {name: r, namespace: default}\n"
+        "      spec:\n        rules:\n        - matches: [{path: {type: Prefixx, "
+        "value: /}}]\n"
+        "  steps:\n  - name: s\n    apply:\n    - inline:\n"
+        "        apiVersion: gateway.networking.k8s.io/v1\n        kind: HTTPRoute\n"
+        "        metadata: {name: r, namespace: default}\n        spec: {}\n"
+        "    send: {path: /}\n";
+    char *p = gs_test_write_temp(".yaml", text);
+    gs_scenario_list list = {0};
+    gs_diags diags = {0};
+    ck_assert_int_eq(gs_scenario_list_load(&list, p, &diags, NULL), 0);
+    ck_assert_uint_ge(gs_scenario_check_objects(list.items[0], &diags), 1);
+    bool found = false, redefined = false;
+    for (size_t i = 0; i < diags.len; i++) {
+        const gs_diag *g = &diags.items[i];
+        if (g->severity == GS_DIAG_ERROR && g->pos.line == 12 && g->pos.col == 35 &&
+            strstr(g->message, "Prefixx") && strcmp(g->pos.file, p) == 0)
+            found = true;
+        redefined |= strstr(g->message, "defined again") != NULL;
+    }
+    if (!found)
+        print_diags(&diags);
+    ck_assert(found);
+    ck_assert(!redefined); /* replacing in a step's apply is not worth a warning */
+    gs_diags_free(&diags);
+    gs_scenario_list_free(&list);
+    unlink(p);
+    free(p);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("scenario_load");
@@ -232,6 +268,7 @@ int main(void)
     tcase_add_test(tc, scenario_invalid_corpus);
     tcase_add_test(tc, scenario_malformed_yaml_and_missing_file);
     tcase_add_test(tc, scenario_validate_file_hook);
+    tcase_add_test(tc, scenario_objects_checked_with_positions);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
 }
