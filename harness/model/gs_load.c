@@ -438,7 +438,7 @@ static void load_object(load_ctx *c, gs_decoder *d, gs_yaml_node *doc, const kin
         c->m->n_invalid++;
         return;
     }
-    gs_object *o = gs_objects_decode(c->stream, kind, doc, ns, api, ki->group, ki->schema_version);
+    gs_object *o = gs_objects_decode(c->stream, kind, doc, ns, api, ki->group, NULL);
     if (!o)
         return;
     gs_semantic_check_object(d, o);

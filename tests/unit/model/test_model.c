@@ -292,6 +292,69 @@ START_TEST(model_cross_http_grpc_hostnames)
 }
 END_TEST
 
+START_TEST(model_features_load_clean)
+{
+    gs_model *m;
+    gs_model_new(&m);
+    ck_assert_int_eq(gs_model_load_path(m, gs_test_data("model/features"), NULL, NULL), 0);
+    ck_assert_uint_eq(m->diags.nerrors, 0);
+    ck_assert_uint_eq(m->diags.nwarnings, 0);
+    ck_assert_uint_eq(m->diags.nnotes, 1); /* ReferenceGrant v1alpha2 validated as v1beta1 */
+    ck_assert_uint_eq(m->n_objects, 6);
+    gs_gateway *gw = (gs_gateway *)gs_model_find(m, GS_KIND_GATEWAY, "infra", "multi");
+    ck_assert_int_eq(gw->obj.metadata.creation_time, 1714557600LL);
+    ck_assert_int_eq(gw->spec.listeners[0].protocol_kind, GS_PROTOCOL_TLS);
+    ck_assert_int_eq(gw->spec.listeners[0].tls.mode, GS_TLS_MODE_PASSTHROUGH);
+    ck_assert_int_eq(gw->spec.listeners[1].protocol_kind, GS_PROTOCOL_TCP);
+    ck_assert_str_eq(gs_labels_get(&gw->spec.listeners[2].tls.options, "example.net/cert-provider"),
+                     "vault");
+    ck_assert_int_eq(gw->spec.listeners[3].allowed_routes.from, GS_FROM_ALL);
+    ck_assert_str_eq(gw->spec.addresses[1].type.v, "example.net/custom");
+    ck_assert_str_eq(gs_labels_get(&gw->spec.infrastructure.labels, "example.net/team"), "edge");
+    gs_http_route *r = (gs_http_route *)gs_model_find(m, GS_KIND_HTTP_ROUTE, "infra", "features");
+    ck_assert_str_eq(r->obj.version, "v1beta1");
+    gs_route_filter *cors = &r->spec.rules[0].filters[0];
+    ck_assert_int_eq(cors->type, GS_FILTER_CORS);
+    ck_assert_uint_eq(cors->cors.n_allow_origins, 2);
+    ck_assert(cors->cors.allow_credentials.v);
+    ck_assert_int_eq(cors->cors.max_age.v, 600);
+    gs_route_filter *rw = &r->spec.rules[0].filters[1];
+    ck_assert_str_eq(rw->url_rewrite.hostname.v, "internal.example.net");
+    ck_assert_int_eq(rw->url_rewrite.path.type, GS_PATH_MODIFIER_REPLACE_PREFIX_MATCH);
+    ck_assert_int_eq(r->spec.rules[0].timeouts.request_ns, 90LL * 1000000000LL);
+    ck_assert_int_eq(r->spec.rules[0].timeouts.backend_request_ns, -1);
+    gs_route_filter *mir = &r->spec.rules[1].filters[0];
+    ck_assert(mir->request_mirror.percent.has);
+    ck_assert_int_eq(mir->request_mirror.percent.v, 25);
+    ck_assert(!mir->request_mirror.has_fraction);
+    ck_assert_int_eq(r->spec.rules[1].backend_refs[0].weight.v, 0);
+    ck_assert(r->spec.rules[1].backend_refs[0].weight.set);
+    gs_http_request_redirect *rr = &r->spec.rules[2].filters[0].request_redirect;
+    ck_assert_int_eq(rr->status_code.v, 301);
+    ck_assert_int_eq(rr->port.v, 8443);
+    ck_assert_str_eq(rr->path.replace_full_path.v, "/new-page");
+    gs_route_filter *ext = &r->spec.rules[3].filters[0];
+    ck_assert_int_eq(ext->type, GS_FILTER_EXTENSION_REF);
+    ck_assert_str_eq(ext->extension_ref.kind.v, "RateLimit");
+    ck_assert_str_eq(r->spec.rules[3].backend_refs[0].ref.kind.v, "Backend");
+    ck_assert(!r->spec.rules[3].backend_refs[0].ref.port.has);
+    gs_grpc_route *g = (gs_grpc_route *)gs_model_find(m, GS_KIND_GRPC_ROUTE, "apps", "grpc-all");
+    ck_assert_str_eq(g->spec.rules[0].matches[0].method.method.v, "GetItem");
+    ck_assert_int_eq(g->spec.rules[0].backend_refs[0].weight.v, 3);
+    ck_assert_int_eq(g->spec.rules[0].backend_refs[0].filters[0].type,
+                     GS_FILTER_RESPONSE_HEADER_MODIFIER);
+    ck_assert(!g->spec.rules[1].matches[1].method.set);
+    gs_reference_grant *rg =
+        (gs_reference_grant *)gs_model_find(m, GS_KIND_REFERENCE_GRANT, "infra", "from-apps");
+    ck_assert_str_eq(rg->obj.version, "v1alpha2");
+    ck_assert_str_eq(rg->spec.to[0].name.v, "shadow");
+    gs_secret *sec = (gs_secret *)gs_model_find(m, GS_KIND_SECRET, "infra", "plain");
+    size_t len;
+    ck_assert_str_eq((const char *)gs_secret_get(sec, "token", &len), "not-base64 at all");
+    gs_model_free(m);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("model");
@@ -304,6 +367,7 @@ int main(void)
     tcase_add_test(tc, model_load_node_copies);
     tcase_add_test(tc, model_metadata_creation_and_generation);
     tcase_add_test(tc, model_cross_http_grpc_hostnames);
+    tcase_add_test(tc, model_features_load_clean);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
 }
