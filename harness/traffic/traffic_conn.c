@@ -5,6 +5,8 @@
 #include "traffic_worker.h"
 
 #include "gs_alloc.h"
+#include "gs_grpc.h"
+#include "gs_tls.h"
 #include "gs_time.h"
 
 #include <ctype.h>
@@ -17,13 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-#if __has_include("gs_tls.h")
-#include "gs_tls.h"
-#define TRAFFIC_HAVE_TLS 1
-#else
-#define TRAFFIC_HAVE_TLS 0
-#endif
 
 static const gs_proto_ops *conn_ops(const traffic_conn *c)
 {
@@ -136,31 +131,6 @@ void traffic_req_body(traffic_conn *c, traffic_req *r, const char *data, size_t 
     }
 }
 
-static int conn_hexval(char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    ch = (char)tolower((unsigned char)ch);
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    return -1;
-}
-
-/* grpc-message is percent-encoded (gRPC HTTP/2 protocol spec). */
-static void conn_percent_decode(gs_buf *out, const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        int hi, lo;
-        if (s[i] == '%' && i + 2 < n && (hi = conn_hexval(s[i + 1])) >= 0 &&
-            (lo = conn_hexval(s[i + 2])) >= 0) {
-            gs_buf_putc(out, (char)(hi * 16 + lo));
-            i += 2;
-        } else {
-            gs_buf_putc(out, s[i]);
-        }
-    }
-}
-
 /* Calls the user's callback for |r|. */
 static void conn_report(traffic_conn *c, traffic_req *r, gs_traffic_error e, const char *detail,
                         int64_t now)
@@ -181,7 +151,7 @@ static void conn_report(traffic_conn *c, traffic_req *r, gs_traffic_error e, con
     }
     gs_buf msg = {0};
     if (r->grpc_message.len > 0)
-        conn_percent_decode(&msg, r->grpc_message.data, r->grpc_message.len);
+        gs_grpc_message_decode(&msg, r->grpc_message.data, r->grpc_message.len);
 
     gs_traffic_response resp = {
         .index = r->index,
@@ -207,18 +177,22 @@ static void conn_report(traffic_conn *c, traffic_req *r, gs_traffic_error e, con
         .detail = detail,
     };
     if (run->cfg.protocol == GS_TRAFFIC_GRPC) {
-        /* the first message's payload, without its 5-byte prefix */
-        if (r->body.len >= 5) {
-            const unsigned char *b = (const unsigned char *)r->body.data;
-            uint64_t mlen =
-                ((uint64_t)b[1] << 24) | ((uint64_t)b[2] << 16) | ((uint64_t)b[3] << 8) | b[4];
-            size_t have = r->body.len - 5;
-            resp.body = r->body.data + 5;
-            resp.body_len = mlen < have ? (size_t)mlen : have;
-            if (resp.body_len > run->cfg.body_limit)
-                resp.body_len = run->cfg.body_limit;
-        } else {
-            resp.body_len = 0;
+        /* the first message's payload, without its 5-byte prefix (cut at body_limit) */
+        const uint8_t *msg_data = NULL;
+        size_t msg_len = 0;
+        bool compressed;
+        resp.body_len = 0;
+        if (r->body.len >= GS_GRPC_PREFIX) {
+            ssize_t n =
+                gs_grpc_frame_parse(r->body.data, r->body.len, &msg_data, &msg_len, &compressed, 0);
+            if (n == GS_ERR_INCOMPLETE) { /* kept only the first body_limit bytes */
+                msg_data = (const uint8_t *)r->body.data + GS_GRPC_PREFIX;
+                msg_len = r->body.len - GS_GRPC_PREFIX;
+            }
+            if (msg_data != NULL) {
+                resp.body = (const char *)msg_data;
+                resp.body_len = msg_len < run->cfg.body_limit ? msg_len : run->cfg.body_limit;
+            }
         }
     }
     if (run->cfg.serialize_callbacks)
@@ -236,6 +210,13 @@ void traffic_req_finish(traffic_conn *c, traffic_req *r, gs_traffic_error e, con
         return;
     if (e == GS_TRAFFIC_OK && r->status == 0)
         e = GS_TRAFFIC_ERR_PROTOCOL; /* completed without a final status */
+    if (e == GS_TRAFFIC_OK && w->run->cfg.protocol == GS_TRAFFIC_GRPC && r->grpc_status < 0) {
+        /* gRPC's HTTP-to-gRPC mapping; a 200 without grpc-status is an INTERNAL error */
+        r->grpc_status =
+            r->status == 200 ? GS_GRPC_INTERNAL : (int)gs_grpc_code_from_http(r->status);
+        if (detail == NULL)
+            detail = "no grpc-status in the response";
+    }
     int64_t now = gs_now_ns();
     if (r->warmup) {
         w->warmup_requests++;
@@ -578,7 +559,6 @@ int traffic_conn_open(traffic_conn *c)
     struct bufferevent *bev = NULL;
     c->want_close = false;
     if (run->cfg.tls) {
-#if TRAFFIC_HAVE_TLS
         SSL *ssl = NULL;
         if (gs_tls_client_ssl_new(&ssl, run->ssl_ctx, run->sni, NULL) != 0) {
             w->errors[GS_TRAFFIC_ERR_TLS]++;
@@ -590,7 +570,6 @@ int traffic_conn_open(traffic_conn *c)
                                              BEV_OPT_CLOSE_ON_FREE);
         if (bev != NULL)
             bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
-#endif
     } else {
         bev = bufferevent_socket_new(w->base, -1, BEV_OPT_CLOSE_ON_FREE);
     }

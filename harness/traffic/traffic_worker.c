@@ -5,6 +5,8 @@
 #include "traffic_worker.h"
 
 #include "gs_alloc.h"
+#include "gs_grpc.h"
+#include "gs_tls.h"
 #include "gs_log.h"
 #include "gs_time.h"
 
@@ -18,13 +20,6 @@
 #include <strings.h>
 #include <sys/resource.h>
 #include <time.h>
-
-#if __has_include("gs_tls.h")
-#include "gs_tls.h"
-#define TRAFFIC_HAVE_TLS 1
-#else
-#define TRAFFIC_HAVE_TLS 0
-#endif
 
 void gs_traffic_config_init(gs_traffic_config *cfg)
 {
@@ -206,12 +201,7 @@ static int run_new(traffic_run **out, const gs_traffic_config *cfg, gs_error *er
                               "gRPC needs a service and a method (or a /service/method path)");
             goto fail;
         }
-        unsigned char prefix[5] = {0, (unsigned char)(c->body_len >> 24),
-                                   (unsigned char)(c->body_len >> 16),
-                                   (unsigned char)(c->body_len >> 8), (unsigned char)c->body_len};
-        gs_buf_append(&run->grpc_body, prefix, 5);
-        if (c->body_len)
-            gs_buf_append(&run->grpc_body, c->body, c->body_len);
+        gs_grpc_frame_write(&run->grpc_body, c->body ? c->body : "", c->body_len);
         run->body = run->grpc_body.data;
         run->body_len = run->grpc_body.len;
         run_grpc_timeout(run->grpc_timeout, c->request_timeout_ns);
@@ -227,15 +217,10 @@ static int run_new(traffic_run **out, const gs_traffic_config *cfg, gs_error *er
     }
 
     if (c->tls) {
-#if TRAFFIC_HAVE_TLS
         const char *const *alpn = run->is_h2 ? gs_tls_alpn_h2 : gs_tls_alpn_http11;
         if ((rc = gs_tls_client_ctx_new(&run->ssl_ctx, alpn, c->ca_file, NULL, c->insecure, err)) !=
             0)
             goto fail;
-#else
-        rc = gs_error_set(err, GS_ERR_INVALID, "TLS is not available in this build");
-        goto fail;
-#endif
     }
     *out = run;
     return 0;

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
 # A gRPC server for gatesim's traffic tests, with generic handlers (no generated code): bytes in,
-# bytes out. Binds 127.0.0.1:0 and prints the port. Methods of service test.Echo:
+# bytes out. Binds 127.0.0.1:0 and prints the port; with CERT KEY arguments it also serves TLS
+# on a second port, printed on the same line. Methods of service test.Echo:
 #   Unary  - returns the request bytes prefixed with b"echo:"
 #   Fail   - aborts with NOT_FOUND and message "no such thing: 100%"
 #   Slow   - sleeps 2 s, then answers (the client's deadline should expire first)
@@ -45,8 +46,13 @@ def main():
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
     server.add_generic_rpc_handlers((Handler(),))
     port = server.add_insecure_port("127.0.0.1:0")
+    line = str(port)
+    if len(sys.argv) == 3:
+        with open(sys.argv[1], "rb") as c, open(sys.argv[2], "rb") as k:
+            creds = grpc.ssl_server_credentials(((k.read(), c.read()),))
+        line += " %d" % server.add_secure_port("127.0.0.1:0", creds)
     server.start()
-    print(port, flush=True)
+    print(line, flush=True)
     server.wait_for_termination()
 
 

@@ -1,26 +1,36 @@
 /* SPDX-License-Identifier: MIT */
 /* gRPC unary over h2c against a Python grpcio server (generic handlers): payload echo,
  * grpc-status and percent-decoded grpc-message from trailers, server-enforced deadlines. */
+#include "gs_alloc.h"
 #include "gs_test.h"
 #include "gs_time.h"
 #include "traffic_it.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static gs_proc *server;
-static char address[64];
+static char address[64], tls_address[64];
+static char *dir;
 
 static void setup(void)
 {
-    unsigned port;
-    server = it_python("grpc_server.py", &port);
+    unsigned port, tls_port;
+    dir = it_tmpdir();
+    it_make_cert(dir);
+    char *cert = gs_xasprintf("%s/cert.pem", dir), *key = gs_xasprintf("%s/key.pem", dir);
+    server = it_python_args("grpc_server.py", cert, key, &port, &tls_port);
     snprintf(address, sizeof(address), "127.0.0.1:%u", port);
+    snprintf(tls_address, sizeof(tls_address), "127.0.0.1:%u", tls_port);
+    free(cert);
+    free(key);
 }
 
 static void teardown(void)
 {
     it_stop(server);
+    free(dir);
 }
 
 static void config(gs_traffic_config *cfg, const char *method, uint64_t n)
@@ -91,6 +101,23 @@ START_TEST(unknown_method)
 }
 END_TEST
 
+START_TEST(unary_over_tls)
+{
+    gs_traffic_config cfg;
+    config(&cfg, "Unary", 20);
+    cfg.tls = true;
+    cfg.address = tls_address;
+    cfg.authority = "localhost";
+    char *ca = gs_xasprintf("%s/ca.pem", dir);
+    cfg.ca_file = ca;
+    gs_traffic_result *r = it_run(&cfg);
+    ck_assert_uint_eq(gs_traffic_counts_get(&r->grpc_statuses, "0"), 20);
+    ck_assert_str_eq(it_seen_data.last_body, "echo:hello");
+    gs_traffic_result_free(r);
+    free(ca);
+}
+END_TEST
+
 static Suite *grpc_suite(void)
 {
     Suite *s = suite_create("traffic_grpc");
@@ -101,6 +128,7 @@ static Suite *grpc_suite(void)
     tcase_add_test(tc, status_and_message_from_trailers);
     tcase_add_test(tc, deadline_exceeded);
     tcase_add_test(tc, unknown_method);
+    tcase_add_test(tc, unary_over_tls);
     suite_add_tcase(s, tc);
     return s;
 }

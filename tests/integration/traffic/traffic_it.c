@@ -15,12 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#if __has_include("gs_tls.h")
 #include "gs_tls.h"
-#define IT_HAVE_GS_TLS 1
-#else
-#define IT_HAVE_GS_TLS 0
-#endif
 
 it_seen it_seen_data;
 const char *it_watch_header;
@@ -89,8 +84,14 @@ gs_proc *it_nginx(const char *dir, const char *http_body, unsigned port)
 
 gs_proc *it_python(const char *script, unsigned *port)
 {
+    return it_python_args(script, NULL, NULL, port, NULL);
+}
+
+gs_proc *it_python_args(const char *script, const char *a1, const char *a2, unsigned *port,
+                        unsigned *port2)
+{
     char *path = gs_xasprintf("%s/tests/integration/traffic/%s", GS_SOURCE_DIR, script);
-    const char *argv[] = {"/usr/bin/python3", path, NULL};
+    const char *argv[] = {"/usr/bin/python3", path, a1, a1 ? a2 : NULL, NULL};
     gs_proc_opts opts = {.capture_stdout = true};
     gs_proc *p = NULL;
     gs_error err;
@@ -98,8 +99,13 @@ gs_proc *it_python(const char *script, unsigned *port)
     char *line = NULL;
     ck_assert_msg(gs_proc_read_line(p, 10 * GS_NS_PER_S, &line, &err) == 0, "%s: %s", script,
                   err.msg);
-    *port = (unsigned)atoi(line);
+    char *end;
+    *port = (unsigned)strtoul(line, &end, 10);
     ck_assert_uint_gt(*port, 0);
+    if (port2 != NULL) {
+        *port2 = (unsigned)strtoul(end, NULL, 10);
+        ck_assert_uint_gt(*port2, 0);
+    }
     free(line);
     free(path);
     return p;
@@ -107,7 +113,6 @@ gs_proc *it_python(const char *script, unsigned *port)
 
 void it_make_cert(const char *dir)
 {
-#if IT_HAVE_GS_TLS
     gs_tls_pem ca = {0}, leaf = {0};
     gs_error err;
     const char *names[] = {"localhost", "127.0.0.1"};
@@ -122,10 +127,6 @@ void it_make_cert(const char *dir)
     free(key);
     gs_tls_pem_free(&ca);
     gs_tls_pem_free(&leaf);
-#else
-    (void)dir;
-    ck_abort_msg("gs_tls is not available");
-#endif
 }
 
 static void on_it_response(const gs_traffic_response *r, void *user)

@@ -22,6 +22,9 @@ char *it_tmpdir(void);
 gs_proc *it_nginx(const char *dir, const char *http_body, unsigned port);
 /* Starts /usr/bin/python3 |script| (in this folder) and reads the port it prints. */
 gs_proc *it_python(const char *script, unsigned *port);
+/* The same with up to two arguments (NULL for none) and a second port on the line (or NULL). */
+gs_proc *it_python_args(const char *script, const char *a1, const char *a2, unsigned *port,
+                        unsigned *port2);
 /* Writes a CA and a localhost leaf into |dir| (ca.pem, cert.pem, key.pem). */
 void it_make_cert(const char *dir);
 
