@@ -160,6 +160,7 @@ int gs_cmd_gateway(int argc, char **argv)
     }
     lo.paths = (const char *const *)(argv + optind);
     lo.n_paths = (size_t)(argc - optind);
+    lo.endpoints = &eps;
     ro.load = gs_gw_load_table;
     ro.load_arg = &lo;
     ro.endpoints = &eps;

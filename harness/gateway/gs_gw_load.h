@@ -6,6 +6,7 @@
 #define GS_GW_LOAD_H
 
 #include "gs_error.h"
+#include "gs_gw_endpoints.h"
 #include "gs_route_table.h"
 
 #include <stdbool.h>
@@ -17,6 +18,7 @@ typedef struct gs_gw_load_opts {
     const char **controller_names;
     size_t n_controller_names;
     bool strict;
+    const gs_gw_endpoints *endpoints; /* --backend Services exist even if not declared */
 } gs_gw_load_opts;
 
 /* A gs_gw_load_fn: |arg| is a gs_gw_load_opts. Returns 0, GS_ERR_INVALID (invalid objects) or

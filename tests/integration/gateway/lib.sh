@@ -1,0 +1,76 @@
+# SPDX-License-Identifier: MIT
+# Shared helpers of the gateway integration tests (sourced). Starts gatesim-echo backends and
+# `gatesim gateway` on 127.0.0.1 free ports, stops everything it started on exit, and offers
+# small assertion helpers. Needs: GATESIM, GATESIM_ECHO (paths), curl, /usr/bin/python3.
+set -euo pipefail
+
+PY=/usr/bin/python3
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/gatesim-gw-it.XXXXXX")
+PIDS=()
+FAILS=0
+CHECKS=0
+
+cleanup() {
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# json FILE EXPR: evaluates a Python expression on the parsed JSON (as `j`) and prints it.
+json() { "$PY" -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)" "$1"; }
+
+# wait_line FILE: waits (max 10 s) until FILE has a complete first line.
+wait_line() {
+    for _ in $(seq 1 200); do
+        if [ -s "$1" ] && [ "$(wc -l < "$1")" -ge "${2:-1}" ]; then return 0; fi
+        sleep 0.05
+    done
+    echo "timed out waiting for a ready line in $1" >&2
+    cat "$1" >&2 || true
+    return 1
+}
+
+# start_echo NS/NAME [REPLICA] [more gatesim-echo flags]: sets ECHO_PORT and ECHO_CONTROL.
+start_echo() {
+    local svc=$1 replica=${2:-0}
+    shift 2 || shift $#
+    local out="$WORK/echo-${svc//\//_}-$replica.json"
+    "$GATESIM_ECHO" --service "$svc" --replica "$replica" --quiet "$@" > "$out" 2> "$out.err" &
+    PIDS+=($!)
+    wait_line "$out"
+    head -n1 "$out" > "$out.1"
+    ECHO_PORT=$(json "$out.1" "j['port']")
+    ECHO_CONTROL=$(json "$out.1" "j['controlPort']")
+}
+
+# start_gateway ARGS...: runs gatesim gateway; sets GW_PID, GW_OUT (its stdout) and GW_READY
+# (the first ready line as a file).
+start_gateway() {
+    GW_OUT="$WORK/gateway.out"
+    "$GATESIM" gateway "$@" > "$GW_OUT" 2> "$WORK/gateway.err" &
+    GW_PID=$!
+    PIDS+=($GW_PID)
+    if ! wait_line "$GW_OUT"; then cat "$WORK/gateway.err" >&2; return 1; fi
+    GW_READY="$WORK/ready.json"
+    head -n1 "$GW_OUT" > "$GW_READY"
+}
+
+# gw_addr LISTENER: the bound address of listener LISTENER (first Gateway that has it).
+gw_addr() {
+    json "$GW_READY" "[l['address'] for l in j['listeners'] if l['listener']=='$1'][0]"
+}
+
+check() { # check DESCRIPTION COMMAND...
+    CHECKS=$((CHECKS + 1))
+    if "${@:2}"; then echo "ok   $1"; else echo "FAIL $1"; FAILS=$((FAILS + 1)); fi
+}
+
+eq() { [ "$1" = "$2" ] || { echo "  expected [$2], got [$1]" >&2; return 1; }; }
+contains() { case "$1" in *"$2"*) return 0 ;; esac; echo "  [$2] not in: ${1:0:300}" >&2; return 1; }
+lacks() { case "$1" in *"$2"*) echo "  [$2] unexpectedly in: ${1:0:300}" >&2; return 1 ;; esac; return 0; }
+
+finish() {
+    echo "$((CHECKS - FAILS)) passed, $FAILS failed"
+    [ "$FAILS" -eq 0 ]
+}

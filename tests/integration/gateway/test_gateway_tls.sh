@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# HTTPS listeners of `gatesim gateway`: certificates from kubernetes.io/tls Secrets chosen by SNI,
+# ALPN h2 and http/1.1 with curl, X-Forwarded-Proto https, and 421 when the Host belongs to
+# another listener than the SNI.
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib.sh"
+
+# A CA and one leaf per listener, made with the openssl CLI.
+cd "$WORK"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=test-ca \
+    -keyout ca.key -out ca.crt 2> /dev/null
+leaf() { # leaf NAME SAN
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$2" \
+        -keyout "$1.key" -out "$1.csr" 2> /dev/null
+    printf 'subjectAltName=DNS:%s\n' "$2" > "$1.ext"
+    openssl x509 -req -in "$1.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 \
+        -extfile "$1.ext" -out "$1.crt" 2> /dev/null
+}
+leaf a a.example.com
+leaf b '*.b.example.com'
+cd - > /dev/null
+
+start_echo default/v1 a; V1=$ECHO_PORT
+{
+    cat <<YAML
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: gatesim}
+spec: {controllerName: gatesim.dev/gateway-controller}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: tls, namespace: default}
+spec:
+  gatewayClassName: gatesim
+  listeners:
+  - name: https-a
+    port: 443
+    protocol: HTTPS
+    hostname: a.example.com
+    tls: {certificateRefs: [{name: a-cert}]}
+  - name: https-b
+    port: 443
+    protocol: HTTPS
+    hostname: "*.b.example.com"
+    tls: {certificateRefs: [{name: b-cert}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: v1, namespace: default}
+spec: {ports: [{port: 8080}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: app, namespace: default}
+spec:
+  parentRefs: [{name: tls}]
+  rules:
+  - backendRefs: [{name: v1, port: 8080}]
+YAML
+    for n in a b; do
+        cat <<YAML
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: $n-cert, namespace: default}
+type: kubernetes.io/tls
+data:
+  tls.crt: $(base64 -w0 < "$WORK/$n.crt")
+  tls.key: $(base64 -w0 < "$WORK/$n.key")
+YAML
+    done
+} > "$WORK/tls.yaml"
+
+start_gateway "$WORK/tls.yaml" --backend "default/v1:8080=127.0.0.1:$V1"
+ADDR=$(gw_addr https-a)
+PORT=${ADDR##*:}
+check "one socket for both listeners of port 443" eq "$(gw_addr https-b)" "$ADDR"
+
+c() { curl -s -S --max-time 5 --cacert "$WORK/ca.crt" -o "$WORK/body" -D "$WORK/head" "$@" 2>&1 || true; }
+c --resolve "a.example.com:$PORT:127.0.0.1" "https://a.example.com:$PORT/x"
+check "h2 over TLS with a's certificate" contains "$(head -1 "$WORK/head")" "HTTP/2 200"
+check "X-Forwarded-Proto https" contains "$(cat "$WORK/body")" '"X-Forwarded-Proto":["https"]'
+c --http1.1 --resolve "x.b.example.com:$PORT:127.0.0.1" "https://x.b.example.com:$PORT/y"
+check "http/1.1 over TLS with the wildcard certificate" contains "$(head -1 "$WORK/head")" "HTTP/1.1 200"
+c --resolve "a.example.com:$PORT:127.0.0.1" -H "Host: x.b.example.com" "https://a.example.com:$PORT/"
+check "Host of another listener than the SNI is 421" contains "$(head -1 "$WORK/head")" " 421"
+
+finish
