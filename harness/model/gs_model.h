@@ -406,6 +406,28 @@ typedef struct gs_http_route_timeouts {
     gs_pos pos;
 } gs_http_route_timeouts;
 
+/* Experimental: rules[].retry (HTTPRoute). */
+typedef struct gs_http_route_retry {
+    bool set;
+    gs_ival attempts;   /* has=false: implementation default */
+    gs_sval backoff;    /* GEP-2257 duration as written */
+    int64_t backoff_ns; /* -1 when absent */
+    gs_ival *codes;     /* HTTP status codes 400..599 */
+    size_t n_codes;
+    gs_pos pos;
+} gs_http_route_retry;
+
+/* Experimental: rules[].sessionPersistence (HTTPRoute, GRPCRoute). */
+typedef struct gs_session_persistence {
+    bool set;
+    gs_sval type; /* Cookie (default) or Header */
+    gs_sval session_name;
+    gs_sval absolute_timeout;
+    int64_t absolute_timeout_ns; /* -1 when absent */
+    gs_sval lifetime_type;       /* cookieConfig.lifetimeType: Session (default) or Permanent */
+    gs_pos pos;
+} gs_session_persistence;
+
 typedef struct gs_http_route_rule {
     gs_sval name;
     gs_http_route_match *matches; /* at least one after defaulting */
@@ -416,6 +438,8 @@ typedef struct gs_http_route_rule {
     size_t n_backend_refs;
     gs_http_route_timeouts timeouts;
     gs_pos pos;
+    gs_http_route_retry retry;
+    gs_session_persistence session_persistence;
 } gs_http_route_rule;
 
 typedef struct gs_http_route {
@@ -456,6 +480,7 @@ typedef struct gs_grpc_route_rule {
     gs_route_backend_ref *backend_refs;
     size_t n_backend_refs;
     gs_pos pos;
+    gs_session_persistence session_persistence;
 } gs_grpc_route_rule;
 
 typedef struct gs_grpc_route {

@@ -467,6 +467,42 @@ static gs_route_backend_ref *route_backend_refs(dec *d, const gs_yaml_node *seq,
     return v;
 }
 
+static void session_persistence(const gs_yaml_node *n, gs_session_persistence *sp)
+{
+    sp->absolute_timeout_ns = -1;
+    if (!n)
+        return;
+    sp->set = true;
+    sp->pos = n->pos;
+    sp->type = sv_def(n, "type", "Cookie");
+    sp->session_name = sv(n, "sessionName");
+    sp->absolute_timeout = sv(n, "absoluteTimeout");
+    if (sp->absolute_timeout.v)
+        gs_parse_go_duration(sp->absolute_timeout.v, &sp->absolute_timeout_ns);
+    sp->lifetime_type = sv_def(get(n, "cookieConfig"), "lifetimeType", "Session");
+}
+
+static void retry(dec *d, const gs_yaml_node *n, gs_http_route_retry *r)
+{
+    r->backoff_ns = -1;
+    if (!n)
+        return;
+    r->set = true;
+    r->pos = n->pos;
+    r->attempts = iv(n, "attempts");
+    r->backoff = sv(n, "backoff");
+    if (r->backoff.v)
+        gs_parse_go_duration(r->backoff.v, &r->backoff_ns);
+    const gs_yaml_node *codes = get(n, "codes");
+    r->n_codes = seq_len(codes);
+    r->codes = alloc_n(d, r->n_codes, sizeof *r->codes);
+    for (size_t i = 0; i < r->n_codes; i++) {
+        r->codes[i].pos = pos_of(codes->items[i]);
+        r->codes[i].has = gs_yaml_int(codes->items[i], &r->codes[i].v);
+        r->codes[i].set = r->codes[i].has;
+    }
+}
+
 static void route_common(dec *d, const gs_yaml_node *spec, gs_parent_ref **prs, size_t *n_prs,
                          gs_sval **hosts, size_t *n_hosts)
 {
@@ -510,6 +546,8 @@ static void decode_http_route(dec *d, const gs_yaml_node *spec, gs_http_route *r
         }
         rule->filters = route_filters(d, get(rn, "filters"), &rule->n_filters);
         rule->backend_refs = route_backend_refs(d, get(rn, "backendRefs"), &rule->n_backend_refs);
+        retry(d, get(rn, "retry"), &rule->retry);
+        session_persistence(get(rn, "sessionPersistence"), &rule->session_persistence);
         const gs_yaml_node *t = get(rn, "timeouts");
         rule->timeouts.request_ns = -1;
         rule->timeouts.backend_request_ns = -1;
@@ -561,6 +599,7 @@ static void decode_grpc_route(dec *d, const gs_yaml_node *spec, gs_grpc_route *r
         }
         rule->filters = route_filters(d, get(rn, "filters"), &rule->n_filters);
         rule->backend_refs = route_backend_refs(d, get(rn, "backendRefs"), &rule->n_backend_refs);
+        session_persistence(get(rn, "sessionPersistence"), &rule->session_persistence);
     }
 }
 

@@ -328,6 +328,17 @@ START_TEST(model_features_load_clean)
     ck_assert_int_eq(mir->request_mirror.percent.v, 25);
     ck_assert(!mir->request_mirror.has_fraction);
     ck_assert_int_eq(r->spec.rules[1].backend_refs[0].weight.v, 0);
+    gs_http_route_rule *r1 = &r->spec.rules[1];
+    ck_assert(r1->retry.set);
+    ck_assert_int_eq(r1->retry.attempts.v, 3);
+    ck_assert_int_eq(r1->retry.backoff_ns, 100000000LL);
+    ck_assert_uint_eq(r1->retry.n_codes, 2);
+    ck_assert_int_eq(r1->retry.codes[1].v, 503);
+    ck_assert(r1->session_persistence.set);
+    ck_assert_str_eq(r1->session_persistence.type.v, "Cookie");
+    ck_assert_str_eq(r1->session_persistence.lifetime_type.v, "Permanent");
+    ck_assert_int_eq(r1->session_persistence.absolute_timeout_ns, 3600LL * 1000000000LL);
+    ck_assert(!r->spec.rules[0].retry.set);
     ck_assert(r->spec.rules[1].backend_refs[0].weight.set);
     gs_http_request_redirect *rr = &r->spec.rules[2].filters[0].request_redirect;
     ck_assert_int_eq(rr->status_code.v, 301);
