@@ -37,14 +37,16 @@ static size_t visit_bucket(const rt_fbucket *b, gs_rt_visit_fn fn, void *arg)
         v[n++] = &b->regex[i];
     }
     size_t n_http = n;
-    qsort(v, n_http, sizeof(*v), visit_entry_cmp);
+    if (n_http > 1)
+        qsort(v, n_http, sizeof(*v), visit_entry_cmp);
     visit_collect(&b->grpc_exact, &v, &n, &cap);
     visit_collect(&b->grpc_service, &v, &n, &cap);
     for (size_t i = 0; i < b->n_grpc_other; i++) {
         gs_xgrow((void **)&v, &cap, n + 1, sizeof(*v));
         v[n++] = &b->grpc_other[i];
     }
-    qsort(v + n_http, n - n_http, sizeof(*v), visit_entry_cmp);
+    if (n - n_http > 1)
+        qsort(v + n_http, n - n_http, sizeof(*v), visit_entry_cmp);
     for (size_t i = 0; i < n; i++) {
         const rt_entry *e = v[i];
         const gs_rt_grpc_match *gm = NULL;
@@ -82,7 +84,8 @@ size_t gs_route_table_visit(const gs_route_table *t, size_t listener, gs_rt_visi
         gs_xgrow((void **)&bs, &cap, n + 1, sizeof(*bs));
         bs[n++] = (const rt_fbucket *)li->fhosts.slots[i].node;
     }
-    qsort(bs, n, sizeof(*bs), visit_bucket_cmp);
+    if (n > 1)
+        qsort(bs, n, sizeof(*bs), visit_bucket_cmp);
     for (size_t i = 0; i < n; i++)
         visited += visit_bucket(bs[i], fn, arg);
     if (li->fimplicit)
