@@ -59,6 +59,12 @@ static void status_match_conditions(const gs_scenario_condition *want, size_t n,
         else if (want[i].reason && strcmp(reason, want[i].reason) != 0)
             gs_buf_printf(bad, "%s%s%s reason is %s, expected %s", bad->len ? "; " : "", where,
                           want[i].type, reason, want[i].reason);
+        else
+            continue;
+        /* The controller's own words say why. */
+        const char *msg = gs_json_get_string(c, "message", NULL);
+        if (msg && msg[0])
+            gs_buf_printf(bad, " (\"%s\")", msg);
     }
 }
 

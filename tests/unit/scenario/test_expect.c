@@ -386,6 +386,48 @@ START_TEST(expect_grpc_status_and_latency)
 }
 END_TEST
 
+/* xorshift64*: a fixed-seed generator, so the simulation below is the same on every run. */
+static uint64_t sim_state = 0x9e3779b97f4a7c15ULL;
+static double sim_uniform(void)
+{
+    sim_state ^= sim_state >> 12;
+    sim_state ^= sim_state << 25;
+    sim_state ^= sim_state >> 27;
+    return (double)((sim_state * 0x2545f4914f6cdd1dULL) >> 11) / 9007199254740992.0;
+}
+
+START_TEST(expect_split_false_failure_rate_by_simulation)
+{
+    /* 2,000 runs of a correct 70/30 gateway (1,000 requests each), checked at alpha 0.01: the
+     * split check must fail about 1% of them (exact tests are conservative: at most alpha, in
+     * expectation). Bounds: 2000 * 0.01 = 20 expected; [4, 36] is beyond 3.5 standard
+     * deviations either way. */
+    static const char *const names[] = {"default/stable", "default/canary"};
+    gs_scenario_weight w[] = {{names[0], 70, {0}}, {names[1], 30, {0}}};
+    gs_scenario_expect ex = {.present = true, .split = w, .n_split = 2};
+    gs_scenario_statistics st = {.alpha = 0.01, .power = 0.99, .min_effect = 0.02};
+    unsigned failures = 0;
+    for (int run = 0; run < 2000; run++) {
+        uint64_t stable = 0;
+        for (int i = 0; i < 1000; i++)
+            stable += sim_uniform() < 0.7;
+        gs_traffic_result res = {.requests = 1000, .responses = 1000};
+        counts_set(&res.backends, names[0], stable);
+        counts_set(&res.backends, names[1], 1000 - stable);
+        gs_results *r;
+        gs_results_new(&r, "builtin", 0, 0);
+        gs_results_step *stp = gs_results_add_step(gs_results_add_scenario(r, "s", NULL), "x");
+        gs_expect_obs o;
+        gs_expect_obs_init(&o, &send_get, &ex, "app", NULL, 1000);
+        failures += gs_expect_finish(&o, &res, &st, stp);
+        gs_expect_obs_clear(&o);
+        gs_results_free(r);
+        counts_free(&res.backends);
+    }
+    ck_assert_msg(failures >= 4 && failures <= 36, "%u of 2000 correct runs failed", failures);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("expect");
@@ -399,6 +441,7 @@ int main(void)
     tcase_add_test(tc, expect_mirror_fraction_binomial);
     tcase_add_test(tc, expect_status_backend_redirect_response);
     tcase_add_test(tc, expect_grpc_status_and_latency);
+    tcase_add_test(tc, expect_split_false_failure_rate_by_simulation);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
 }
