@@ -3,6 +3,9 @@
 # Builtin gateway vs nginx as a keep-alive reverse proxy, same route, same gatesim-echo backend:
 # wrk -t1 -c64 through each (one warm-up and one measured run each, interleaved), printing req/s
 # and p99 and the ratios gateway/nginx (goal: req/s ratio >= 1.0, p99 ratio <= 1.0).
+# Then the gateway with 10 vs 10,000 HTTPRoutes (distinct hostnames and paths), the request
+# matching the last route: the req/s ratio shows the per-request routing cost (goal within 2x;
+# bench/route_table.sh measures the lookup alone).
 # Usage: bench/gateway.sh [BUILD_DIR] [DURATION]   (defaults: build, 5s)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -86,6 +89,10 @@ sleep 0.5
 # run URL → "RPS P99_MS"
 run() {
     wrk -t1 -c64 -d"$DUR" --latency "$1" > "$WORK/wrk.txt"
+    if grep -q "Non-2xx" "$WORK/wrk.txt"; then
+        echo "bench/gateway.sh: non-2xx answers from $1" >&2
+        exit 1
+    fi
     local rps p99
     rps=$(awk '/Requests\/sec/{print $2}' "$WORK/wrk.txt")
     p99=$(awk '$1=="99%"{v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; print v}' "$WORK/wrk.txt")
@@ -99,3 +106,43 @@ printf 'gatesim gateway : %10.0f req/s   p99 %7.2f ms\n' "$G_RPS" "$G_P99"
 printf 'nginx proxy     : %10.0f req/s   p99 %7.2f ms\n' "$N_RPS" "$N_P99"
 py "print('ratio req/s gateway/nginx: %.2f (goal >= 1.0)' % ($G_RPS / $N_RPS))"
 py "print('ratio p99   gateway/nginx: %.2f (goal <= 1.0)' % ($G_P99 / max($N_P99, 1e-9)))"
+
+# ---- 10 vs 10,000 HTTPRoutes ---------------------------------------------------------------
+routes() { # routes N FILE
+    py "
+n=$1
+out=open('$2','w')
+out.write(open('$WORK/gw.yaml').read().split('---\\napiVersion: gateway.networking.k8s.io/v1\\nkind: HTTPRoute')[0])
+for i in range(n):
+    out.write('---\\napiVersion: gateway.networking.k8s.io/v1\\nkind: HTTPRoute\\n'
+              'metadata: {name: r%d, namespace: default}\\nspec:\\n  parentRefs: [{name: bench}]\\n'
+              '  hostnames: [h%d.example.com]\\n  rules: [{matches: [{path: {type: PathPrefix, '
+              'value: /p%d}}], backendRefs: [{name: app, port: 80}]}]\\n' % (i, i, i))
+"
+}
+scale() { # scale N → "RPS P99"
+    routes "$1" "$WORK/r$1.yaml"
+    "$GATESIM" gateway "$WORK/r$1.yaml" --backend "default/app:80=127.0.0.1:$EPORT" \
+        > "$WORK/r$1.json" 2> "$WORK/r$1.err" &
+    local pid=$!
+    PIDS+=($pid)
+    wait_file "$WORK/r$1.json" || { cat "$WORK/r$1.err" >&2; exit 1; }
+    local addr
+    addr=$(py "import json;print(json.loads(open('$WORK/r$1.json').readline())['listeners'][0]['address'])")
+    local last=$(($1 - 1))
+    wrk -t1 -c64 -d"$DUR" -H "Host: h$last.example.com" "http://$addr/p$last/x" > /dev/null
+    wrk -t1 -c64 -d"$DUR" --latency -H "Host: h$last.example.com" "http://$addr/p$last/x" \
+        > "$WORK/wrk.txt"
+    kill "$pid"
+    if grep -q "Non-2xx" "$WORK/wrk.txt"; then
+        echo "bench/gateway.sh: non-2xx answers with $1 routes" >&2
+        cat "$WORK/wrk.txt" >&2
+        exit 1
+    fi
+    awk '/Requests\/sec/{print $2}' "$WORK/wrk.txt"
+}
+S10=$(scale 10)
+S10K=$(scale 10000)
+printf 'gateway, 10 routes     : %10.0f req/s\n' "$S10"
+printf 'gateway, 10,000 routes : %10.0f req/s\n' "$S10K"
+py "print('ratio req/s 10/10,000 routes: %.2f (goal <= 2.0)' % ($S10 / $S10K))"

@@ -286,7 +286,10 @@ static void on_exchange_upstream(void *arg, int err, gs_gw_response *resp)
     ex->resp = *resp;
     memset(resp, 0, sizeof(*resp));
     gs_gw_forwarded_strip_hop(&ex->resp.headers);
-    gs_gw_headers_remove(&ex->resp.headers, "content-length");
+    /* The body is buffered: the downstream side writes its own length, except for HEAD where
+     * the upstream's Content-Length describes the body a GET would get. */
+    if (strcmp(ex->req.method, "HEAD") != 0)
+        gs_gw_headers_remove(&ex->resp.headers, "content-length");
     exchange_finish_filters(ex);
     exchange_deliver(ex);
 }

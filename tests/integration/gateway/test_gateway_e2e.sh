@@ -27,6 +27,7 @@ get() {
     printf '%s %s\n' "$(awk 'NR==1{print $2}' "$WORK/head")" \
         "$(grep -i '^x-gatesim-backend:' "$WORK/head" | tr -d '\r' | awk '{print $2}')"
 }
+
 header() { grep -i "^$1:" "$WORK/head" | head -1 | cut -d' ' -f2- | tr -d '\r'; }
 
 # Precedence (digest §6.4, conformance HTTPRouteMatching).
@@ -39,6 +40,8 @@ check "GET /exact is not the POST rule"  eq "$(get /exact example.com)" "200 def
 check "query animal=whale goes to v2"    eq "$(get '/q?animal=whale' example.com)" "200 default/v2/a"
 check "query ANIMAL=whale does not"      eq "$(get '/q?ANIMAL=whale' example.com)" "200 default/v1/a"
 check "unknown host is 404"              eq "$(get / nowhere.example.net)" "404 "
+curl -s -I -o /dev/null -D "$WORK/head" -H 'Host: example.com' "http://$HTTP/" || true
+check "HEAD keeps the upstream Content-Length" test "$(header content-length)" -gt 0
 
 # Header modifiers (conformance HTTPRouteRequestHeaderModifier / ResponseHeaderModifier).
 get /headers filters.example.com -H 'x-header-set: some-other-value' \
