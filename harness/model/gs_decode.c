@@ -99,12 +99,12 @@ void gs_dec_report(gs_decoder *d, gs_diag_severity sev, gs_pos pos, const char *
     va_end(ap);
 }
 
-static gs_pos dec_pos(const gs_yaml_node *n)
+#define dec_pos(n) dec_pos_(d, (n))
+static gs_pos dec_pos_(const gs_decoder *d, const gs_yaml_node *n)
 {
-    gs_pos p = {0};
-    if (n)
-        p = n->pos;
-    return p;
+    if (n && n->pos.line)
+        return n->pos;
+    return d->fallback;
 }
 
 void gs_dec_error(gs_decoder *d, const gs_yaml_node *at, const char *fmt, ...)

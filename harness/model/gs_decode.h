@@ -36,6 +36,9 @@ typedef struct gs_decoder {
     size_t marks[GS_DEC_MAX_DEPTH];
     int depth;
     size_t nerrors;    /* errors added through this decoder */
+    /* Where problems at nodes without a position go (shared default nodes have line 0): set it
+     * to the enclosing object's position. */
+    gs_pos fallback;
 } gs_decoder;
 
 /* Starts decoding into |diags| (borrowed until gs_decoder_release). */

@@ -467,6 +467,7 @@ static void load_document(load_ctx *c, gs_yaml_node *doc, int depth)
     gs_diags *diags = &c->m->diags;
     gs_decoder d;
     gs_decoder_init(&d, diags);
+    d.fallback = doc->pos;
     if (depth > 8 || doc->kind != GS_YAML_MAPPING) {
         gs_dec_error(&d, doc, "a manifest must be an object (mapping), got %s",
                      gs_yaml_type_name(gs_yaml_type_of(doc)));

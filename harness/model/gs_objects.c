@@ -21,12 +21,15 @@ static const gs_yaml_node *get(const gs_yaml_node *map, const char *key)
     return v;
 }
 
+/* Shared default nodes have no position (line 0): values read from them get the position of
+ * the object being decoded, which is what gs_sval.pos promises for defaults. */
+static _Thread_local gs_pos decode_object_pos;
+
 static gs_pos pos_of(const gs_yaml_node *n)
 {
-    gs_pos p = {0};
-    if (n)
-        p = n->pos;
-    return p;
+    if (n && n->pos.line)
+        return n->pos;
+    return decode_object_pos;
 }
 
 static gs_sval sv(const gs_yaml_node *map, const char *key)
@@ -37,7 +40,7 @@ static gs_sval sv(const gs_yaml_node *map, const char *key)
     if (!v || v->kind != GS_YAML_SCALAR)
         return r;
     r.v = v->str;
-    r.pos = v->pos;
+    r.pos = v->defaulted ? pos_of(map) : v->pos;
     r.set = !v->defaulted;
     return r;
 }
@@ -56,7 +59,7 @@ static gs_sval sv_node(const gs_yaml_node *n)
     gs_sval r = {0};
     if (n && n->kind == GS_YAML_SCALAR) {
         r.v = n->str;
-        r.pos = n->pos;
+        r.pos = pos_of(n);
         r.set = !n->defaulted;
     }
     return r;
@@ -69,7 +72,7 @@ static gs_ival iv(const gs_yaml_node *map, const char *key)
     r.pos = pos_of(map);
     if (!v)
         return r;
-    r.pos = v->pos;
+    r.pos = v->defaulted ? pos_of(map) : v->pos;
     if (gs_yaml_int(v, &r.v)) {
         r.has = true;
         r.set = !v->defaulted;
@@ -83,7 +86,7 @@ static gs_bval bv(const gs_yaml_node *map, const char *key)
     const gs_yaml_node *v = get(map, key);
     r.pos = pos_of(map);
     if (v && gs_yaml_bool(v, &r.v)) {
-        r.pos = v->pos;
+        r.pos = v->defaulted ? pos_of(map) : v->pos;
         r.set = !v->defaulted;
     }
     return r;
@@ -123,7 +126,7 @@ static void labels(dec *d, const gs_yaml_node *map, gs_labels *out)
         l->value = sv_node(map->pairs[i].value);
         if (!l->value.v) {
             l->value.v = "";
-            l->value.pos = map->pairs[i].key->pos;
+            l->value.pos = pos_of(map->pairs[i].key);
         }
     }
 }
@@ -188,7 +191,7 @@ static void selector(dec *d, const gs_yaml_node *n, gs_label_selector *sel)
     if (!n || n->kind != GS_YAML_MAPPING)
         return;
     sel->set = true;
-    sel->pos = n->pos;
+    sel->pos = pos_of(n);
     labels(d, get(n, "matchLabels"), &sel->match_labels);
     const gs_yaml_node *ex = get(n, "matchExpressions");
     sel->n_match_expressions = seq_len(ex);
@@ -242,7 +245,7 @@ static void decode_listener(dec *d, const gs_yaml_node *n, gs_listener *l)
     if (tls && tls->kind == GS_YAML_MAPPING) {
         gs_gateway_tls_config *t = &l->tls;
         t->set = true;
-        t->pos = tls->pos;
+        t->pos = pos_of(tls);
         t->mode_str = sv_def(tls, "mode", "Terminate");
         t->mode = strcmp(t->mode_str.v, "Passthrough") == 0 ? GS_TLS_MODE_PASSTHROUGH
                                                              : GS_TLS_MODE_TERMINATE;
@@ -255,7 +258,7 @@ static void decode_listener(dec *d, const gs_yaml_node *n, gs_listener *l)
     }
     const gs_yaml_node *ar = get(n, "allowedRoutes");
     gs_allowed_routes *a = &l->allowed_routes;
-    a->pos = ar ? ar->pos : l->pos;
+    a->pos = ar ? pos_of(ar) : l->pos;
     const gs_yaml_node *nss = get(ar, "namespaces");
     a->from_str = sv_def(nss, "from", "Same");
     a->from = strcmp(a->from_str.v, "All") == 0        ? GS_FROM_ALL
@@ -293,7 +296,7 @@ static void decode_gateway(dec *d, const gs_yaml_node *spec, gs_gateway *gw)
     const gs_yaml_node *inf = get(spec, "infrastructure");
     if (inf) {
         gw->spec.infrastructure.set = true;
-        gw->spec.infrastructure.pos = inf->pos;
+        gw->spec.infrastructure.pos = pos_of(inf);
         labels(d, get(inf, "labels"), &gw->spec.infrastructure.labels);
         labels(d, get(inf, "annotations"), &gw->spec.infrastructure.annotations);
         local_ref(get(inf, "parametersRef"), &gw->spec.infrastructure.parameters_ref);
@@ -337,7 +340,7 @@ static void header_filter(dec *d, const gs_yaml_node *n, gs_http_header_filter *
 {
     if (!n)
         return;
-    f->pos = n->pos;
+    f->pos = pos_of(n);
     f->set = headers(d, get(n, "set"), &f->n_set);
     f->add = headers(d, get(n, "add"), &f->n_add);
     f->remove = str_list(d, get(n, "remove"), &f->n_remove);
@@ -347,7 +350,7 @@ static void path_modifier(const gs_yaml_node *n, gs_http_path_modifier *p)
 {
     if (!n)
         return;
-    p->pos = n->pos;
+    p->pos = pos_of(n);
     gs_sval t = sv(n, "type");
     p->type = !t.v                                      ? GS_PATH_MODIFIER_NONE
               : strcmp(t.v, "ReplaceFullPath") == 0    ? GS_PATH_MODIFIER_REPLACE_FULL_PATH
@@ -388,7 +391,7 @@ static void route_filter(dec *d, const gs_yaml_node *n, gs_route_filter *f)
     const gs_yaml_node *m = get(n, "requestMirror");
     if (m) {
         gs_http_request_mirror *rm = &f->request_mirror;
-        rm->pos = m->pos;
+        rm->pos = pos_of(m);
         backend_ref(d, get(m, "backendRef"), &rm->backend_ref);
         rm->percent = iv(m, "percent");
         const gs_yaml_node *fr = get(m, "fraction");
@@ -405,7 +408,7 @@ static void route_filter(dec *d, const gs_yaml_node *n, gs_route_filter *f)
     const gs_yaml_node *r = get(n, "requestRedirect");
     if (r) {
         gs_http_request_redirect *rr = &f->request_redirect;
-        rr->pos = r->pos;
+        rr->pos = pos_of(r);
         rr->scheme = sv(r, "scheme");
         rr->hostname = sv(r, "hostname");
         path_modifier(get(r, "path"), &rr->path);
@@ -418,14 +421,14 @@ static void route_filter(dec *d, const gs_yaml_node *n, gs_route_filter *f)
     }
     const gs_yaml_node *u = get(n, "urlRewrite");
     if (u) {
-        f->url_rewrite.pos = u->pos;
+        f->url_rewrite.pos = pos_of(u);
         f->url_rewrite.hostname = sv(u, "hostname");
         path_modifier(get(u, "path"), &f->url_rewrite.path);
     }
     const gs_yaml_node *c = get(n, "cors");
     if (c) {
         gs_http_cors *co = &f->cors;
-        co->pos = c->pos;
+        co->pos = pos_of(c);
         co->allow_origins = str_list(d, get(c, "allowOrigins"), &co->n_allow_origins);
         co->allow_methods = str_list(d, get(c, "allowMethods"), &co->n_allow_methods);
         co->allow_headers = str_list(d, get(c, "allowHeaders"), &co->n_allow_headers);
@@ -473,7 +476,7 @@ static void session_persistence(const gs_yaml_node *n, gs_session_persistence *s
     if (!n)
         return;
     sp->set = true;
-    sp->pos = n->pos;
+    sp->pos = pos_of(n);
     sp->type = sv_def(n, "type", "Cookie");
     sp->session_name = sv(n, "sessionName");
     sp->absolute_timeout = sv(n, "absoluteTimeout");
@@ -488,7 +491,7 @@ static void retry(dec *d, const gs_yaml_node *n, gs_http_route_retry *r)
     if (!n)
         return;
     r->set = true;
-    r->pos = n->pos;
+    r->pos = pos_of(n);
     r->attempts = iv(n, "attempts");
     r->backoff = sv(n, "backoff");
     if (r->backoff.v)
@@ -539,7 +542,7 @@ static void decode_http_route(dec *d, const gs_yaml_node *spec, gs_http_route *r
                            : strcmp(pt.v, "Exact") == 0             ? GS_PATH_EXACT
                                                                     : GS_PATH_REGULAR_EXPRESSION;
             m->path.value = sv_def(path, "value", "/");
-            m->path.pos = path ? path->pos : m->pos;
+            m->path.pos = path ? pos_of(path) : m->pos;
             m->headers = value_matches(d, get(mn, "headers"), &m->n_headers);
             m->query_params = value_matches(d, get(mn, "queryParams"), &m->n_query_params);
             m->method = sv(mn, "method");
@@ -553,7 +556,7 @@ static void decode_http_route(dec *d, const gs_yaml_node *spec, gs_http_route *r
         rule->timeouts.backend_request_ns = -1;
         if (t) {
             rule->timeouts.set = true;
-            rule->timeouts.pos = t->pos;
+            rule->timeouts.pos = pos_of(t);
             rule->timeouts.request = sv(t, "request");
             rule->timeouts.backend_request = sv(t, "backendRequest");
             if (rule->timeouts.request.v)
@@ -587,7 +590,7 @@ static void decode_grpc_route(dec *d, const gs_yaml_node *spec, gs_grpc_route *r
             const gs_yaml_node *meth = get(mn, "method");
             if (meth) {
                 m->method.set = true;
-                m->method.pos = meth->pos;
+                m->method.pos = pos_of(meth);
                 gs_sval t = sv(meth, "type");
                 m->method.type = t.v && strcmp(t.v, "RegularExpression") == 0
                                      ? GS_MATCH_REGULAR_EXPRESSION
@@ -691,6 +694,7 @@ gs_object *gs_objects_decode(gs_yaml_stream *s, gs_kind kind, const gs_yaml_node
     if (!gs_kind_is_modelled(kind))
         return NULL;
     dec d = {.s = s, .ns = ns};
+    decode_object_pos = doc->pos;
     gs_object *o = gs_yaml_alloc(s, sizes[kind]);
     o->kind = kind;
     o->api_version = api_version ? gs_yaml_strdup(s, api_version) : "";
