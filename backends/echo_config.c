@@ -25,6 +25,8 @@ static const char echo_usage[] =
     "  --no-listen              no plaintext listener (TLS only)\n"
     "  --tls-listen HOST:PORT   TLS listener, ALPN h2 and http/1.1 (needs --cert and --key)\n"
     "  --cert FILE --key FILE   PEM certificate (chain) and key for --tls-listen\n"
+    "  --client-ca FILE         ask TLS clients for a certificate, verify it against FILE when\n"
+    "                           given, echo it as tls.peerCertificates\n"
     "  --control-listen H:P     request log and counters (default 127.0.0.1:0)\n"
     "  --threads N              event loops sharing the ports (default 1)\n"
     "faults (a scenario's backends[].behaviour):\n"
@@ -52,6 +54,7 @@ enum {
     OPT_TLS_LISTEN,
     OPT_CERT,
     OPT_KEY,
+    OPT_CLIENT_CA,
     OPT_CONTROL,
     OPT_THREADS,
     OPT_DELAY,
@@ -77,6 +80,7 @@ static const struct option echo_options[] = {
     {"tls-listen", required_argument, NULL, OPT_TLS_LISTEN},
     {"cert", required_argument, NULL, OPT_CERT},
     {"key", required_argument, NULL, OPT_KEY},
+    {"client-ca", required_argument, NULL, OPT_CLIENT_CA},
     {"control-listen", required_argument, NULL, OPT_CONTROL},
     {"threads", required_argument, NULL, OPT_THREADS},
     {"delay", required_argument, NULL, OPT_DELAY},
@@ -238,6 +242,9 @@ int gs_echo_config_parse(gs_echo_config *cfg, int argc, char **argv, FILE *out, 
         case OPT_KEY:
             cfg->key_file = optarg;
             break;
+        case OPT_CLIENT_CA:
+            cfg->client_ca = optarg;
+            break;
         case OPT_CONTROL:
             rc = config_check_hostport(name, optarg, err);
             cfg->control_listen = optarg;
@@ -304,6 +311,8 @@ int gs_echo_config_parse(gs_echo_config *cfg, int argc, char **argv, FILE *out, 
         return gs_error_set(err, GS_ERR_USAGE, "--tls-listen needs --cert and --key");
     if (cfg->tls_listen == NULL && (cfg->cert_file != NULL || cfg->key_file != NULL))
         return gs_error_set(err, GS_ERR_USAGE, "--cert/--key given without --tls-listen");
+    if (cfg->client_ca != NULL && cfg->tls_listen == NULL)
+        return gs_error_set(err, GS_ERR_USAGE, "--client-ca given without --tls-listen");
     if (cfg->no_plain && cfg->tls_listen == NULL)
         return gs_error_set(err, GS_ERR_USAGE, "--no-listen leaves no listener (add --tls-listen)");
     if (cfg->faults.delay_max_ns != 0 && cfg->faults.delay_max_ns < cfg->faults.delay_ns)

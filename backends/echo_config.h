@@ -29,6 +29,7 @@ typedef struct gs_echo_config {
     const char *tls_listen; /* --tls-listen host:port, NULL when off */
     const char *cert_file;
     const char *key_file;
+    const char *client_ca;      /* --client-ca FILE: verify client certificates when given */
     const char *control_listen; /* --control-listen host:port, default 127.0.0.1:0 */
     bool no_plain;              /* --no-listen: serve only TLS */
     int threads;                /* --threads N (event loops sharing the ports via SO_REUSEPORT) */

@@ -68,6 +68,7 @@ struct gs_echo_conn {
     int local_port;
     bool is_tls;
     gs_tls_info tls;              /* valid when is_tls, after the handshake */
+    char *peer_cert;              /* the TLS client certificate (PEM), or NULL */
     const gs_echo_proto_ops *ops; /* NULL while detecting the protocol */
     void *proto;                  /* echo_h1 / echo_h2 state */
 };

@@ -271,6 +271,7 @@ static void h1_dispatch(h1_conn *h)
         .body = h->body.data,
         .body_len = h->body.len,
         .tls = c->is_tls ? &c->tls : NULL,
+        .peer_cert = c->peer_cert,
         .local_port = c->local_port,
     };
     h->keep_alive = q->keep_alive;

@@ -224,6 +224,7 @@ static void h2_dispatch(h2_stream *s)
         .body = s->body.data,
         .body_len = s->body.len,
         .tls = c->is_tls ? &c->tls : NULL,
+        .peer_cert = c->peer_cert,
         .local_port = c->local_port,
         .h2 = true,
     };

@@ -325,6 +325,11 @@ static void handler_json_echo(gs_echo_ctx *ctx, const gs_echo_request *req, gs_b
         json_str(out, req->tls->alpn, strlen(req->tls->alpn));
         JSON_LIT(out, ",\"cipherSuite\":");
         json_str(out, req->tls->cipher, strlen(req->tls->cipher));
+        if (req->peer_cert != NULL) {
+            JSON_LIT(out, ",\"peerCertificates\":[");
+            json_str(out, req->peer_cert, strlen(req->peer_cert));
+            gs_buf_putc(out, ']');
+        }
         gs_buf_putc(out, '}');
     }
     JSON_LIT(out, "}\n");
@@ -431,6 +436,7 @@ static void handler_grpc_echo(gs_echo_ctx *ctx, const gs_echo_request *req, gs_e
         e.tls_server_name = req->tls->server_name;
         e.tls_negotiated_protocol = req->tls->alpn;
         e.tls_cipher_suite = req->tls->cipher;
+        e.tls_peer_certificate = req->peer_cert;
     }
     gs_buf pb = {0};
     gs_grpc_echo_encode(&e, &pb);
@@ -482,6 +488,7 @@ static void handler_grpc_conformance(gs_echo_ctx *ctx, const gs_echo_request *re
         gs_pb_put_string(&sub, 2, req->tls->alpn);
         gs_pb_put_string(&sub, 3, req->tls->server_name);
         gs_pb_put_string(&sub, 4, req->tls->cipher);
+        gs_pb_put_string(&sub, 5, req->peer_cert);
         gs_pb_put_bytes(&a, 5, sub.data != NULL ? sub.data : "", sub.len);
     }
     gs_buf msg = {0};

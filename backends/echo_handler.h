@@ -42,6 +42,7 @@ typedef struct gs_echo_request {
     const char *body;
     size_t body_len;
     const gs_tls_info *tls; /* NULL on plaintext */
+    const char *peer_cert;  /* TLS client certificate (PEM), or NULL */
     int local_port;         /* the port the request arrived on ("httpPort") */
     bool h2;                /* HTTP/2: gRPC is possible */
 } gs_echo_request;

@@ -70,6 +70,7 @@ void gs_echo_conn_close(gs_echo_conn *c, bool reset)
     if (c->next != NULL)
         c->next->prev = c->prev;
     w->n_conns--;
+    free(c->peer_cert);
     free(c);
     if (w->draining && w->n_conns == 0)
         event_base_loopexit(w->base, NULL);
@@ -107,6 +108,8 @@ static void on_detect_event(struct bufferevent *bev, short what, void *arg)
         /* TLS handshake done. */
         SSL *ssl = bufferevent_openssl_get_ssl(bev);
         gs_tls_info_get(ssl, &c->tls);
+        if (c->w->cfg->client_ca != NULL)
+            c->peer_cert = gs_tls_peer_cert_pem(ssl);
         gs_echo_log_count(c->w->ctx.log, "tls");
         conn_choose_protocol(c);
         return;
@@ -414,6 +417,11 @@ int gs_echo_server_run(const gs_echo_config *cfg, FILE *ready_out)
     if (cfg->tls_listen != NULL && gs_tls_server_ctx_new(&s.ssl_ctx, cfg->cert_file, cfg->key_file,
                                                          gs_tls_alpn_h2_http11, &err) < 0) {
         gs_log_error("TLS: %s", err.msg);
+        goto out;
+    }
+    if (cfg->client_ca != NULL &&
+        gs_tls_server_ctx_verify_clients(s.ssl_ctx, cfg->client_ca, NULL, false, &err) < 0) {
+        gs_log_error("TLS: --client-ca: %s", err.msg);
         goto out;
     }
     bool reuse = cfg->threads > 1;

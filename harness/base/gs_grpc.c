@@ -145,6 +145,7 @@ enum {
     TLS_SERVER_NAME = 2,
     TLS_NEGOTIATED_PROTOCOL = 3,
     TLS_CIPHER_SUITE = 4,
+    TLS_PEER_CERTIFICATE = 5,
 };
 
 void gs_grpc_echo_encode(const gs_grpc_echo *echo, gs_buf *out)
@@ -171,6 +172,7 @@ void gs_grpc_echo_encode(const gs_grpc_echo *echo, gs_buf *out)
         gs_pb_put_string(&sub, TLS_SERVER_NAME, echo->tls_server_name);
         gs_pb_put_string(&sub, TLS_NEGOTIATED_PROTOCOL, echo->tls_negotiated_protocol);
         gs_pb_put_string(&sub, TLS_CIPHER_SUITE, echo->tls_cipher_suite);
+        gs_pb_put_string(&sub, TLS_PEER_CERTIFICATE, echo->tls_peer_certificate);
         gs_pb_put_bytes(out, ECHO_TLS, sub.data != NULL ? sub.data : "", sub.len);
     }
     if (echo->request_len > 0)
@@ -275,7 +277,7 @@ static int echo_walk(gs_grpc_echo *echo, const void *data, size_t len, echo_aren
             echo->has_tls = true;
             int trc;
             while ((trc = gs_pb_next(&tr, &tf)) == 1) {
-                if (tf.number >= TLS_VERSION && tf.number <= TLS_CIPHER_SUITE &&
+                if (tf.number >= TLS_VERSION && tf.number <= TLS_PEER_CERTIFICATE &&
                     tf.wire != GS_PB_LEN)
                     return GS_ERR_PARSE;
                 if (tf.number == TLS_VERSION)
@@ -286,6 +288,8 @@ static int echo_walk(gs_grpc_echo *echo, const void *data, size_t len, echo_aren
                     echo->tls_negotiated_protocol = echo_copy(a, &tf);
                 else if (tf.number == TLS_CIPHER_SUITE)
                     echo->tls_cipher_suite = echo_copy(a, &tf);
+                else if (tf.number == TLS_PEER_CERTIFICATE)
+                    echo->tls_peer_certificate = echo_copy(a, &tf);
             }
             if (trc < 0)
                 return GS_ERR_PARSE;
@@ -324,6 +328,7 @@ int gs_grpc_echo_decode(gs_grpc_echo *echo, const void *data, size_t len)
     echo->ns = echo->service = echo->pod = echo->backend = empty;
     echo->tls_version = echo->tls_server_name = echo->tls_negotiated_protocol = empty;
     echo->tls_cipher_suite = empty;
+    echo->tls_peer_certificate = empty;
     echo_walk(echo, data, len, &a, &nh, &nv); /* validated above: cannot fail */
     return 0;
 }

@@ -85,7 +85,8 @@ typedef struct gs_grpc_echo {
     const char *tls_server_name;
     const char *tls_negotiated_protocol;
     const char *tls_cipher_suite;
-    const uint8_t *request; /* 10: the request message bytes, echoed */
+    const char *tls_peer_certificate; /* TLS field 5: the client's certificate (PEM), if any */
+    const uint8_t *request;           /* 10: the request message bytes, echoed */
     size_t request_len;
     const char *backend; /* 11: "ns/name/replica" */
 

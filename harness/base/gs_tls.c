@@ -135,14 +135,10 @@ fail:
     return GS_ERR_TLS;
 }
 
-int gs_tls_server_ctx_new_pem(SSL_CTX **out, const char *cert_pem, const char *key_pem,
-                              const char *const *alpn, gs_error *err)
+/* Installs a PEM certificate (leaf, then chain) and key on |ctx|. */
+static int tls_ctx_use_pem(SSL_CTX *ctx, const char *cert_pem, const char *key_pem, gs_error *err)
 {
-    *out = NULL;
     int rc = GS_ERR_TLS;
-    SSL_CTX *ctx = tls_server_ctx_base(alpn, err);
-    if (ctx == NULL)
-        return GS_ERR_TLS;
     BIO *cb = BIO_new_mem_buf(cert_pem, -1);
     BIO *kb = BIO_new_mem_buf(key_pem, -1);
     X509 *leaf = PEM_read_bio_X509(cb, NULL, NULL, NULL);
@@ -165,16 +161,34 @@ int gs_tls_server_ctx_new_pem(SSL_CTX **out, const char *cert_pem, const char *k
         }
     }
     ERR_clear_error(); /* the end-of-input "no start line" from the loop above */
-    *out = ctx;
-    ctx = NULL;
     rc = 0;
 out:
     X509_free(leaf);
     EVP_PKEY_free(key);
     BIO_free(cb);
     BIO_free(kb);
-    SSL_CTX_free(ctx);
     return rc;
+}
+
+int gs_tls_server_ctx_new_pem(SSL_CTX **out, const char *cert_pem, const char *key_pem,
+                              const char *const *alpn, gs_error *err)
+{
+    *out = NULL;
+    SSL_CTX *ctx = tls_server_ctx_base(alpn, err);
+    if (ctx == NULL)
+        return GS_ERR_TLS;
+    if (tls_ctx_use_pem(ctx, cert_pem, key_pem, err) < 0) {
+        SSL_CTX_free(ctx);
+        return GS_ERR_TLS;
+    }
+    *out = ctx;
+    return 0;
+}
+
+int gs_tls_client_ctx_use_cert(SSL_CTX *ctx, const char *cert_pem, const char *key_pem,
+                               gs_error *err)
+{
+    return tls_ctx_use_pem(ctx, cert_pem, key_pem, err);
 }
 
 static int tls_store_add_pem(X509_STORE *store, const char *pem, gs_error *err)
@@ -235,6 +249,44 @@ int gs_tls_client_ctx_new(SSL_CTX **out, const char *const *alpn, const char *ca
 fail:
     SSL_CTX_free(ctx);
     return GS_ERR_TLS;
+}
+
+int gs_tls_server_ctx_verify_clients(SSL_CTX *ctx, const char *ca_file, const char *ca_pem,
+                                     bool require, gs_error *err)
+{
+    if (ca_file != NULL) {
+        if (SSL_CTX_load_verify_locations(ctx, ca_file, NULL) != 1)
+            return gs_error_set_ssl(err, ca_file);
+        STACK_OF(X509_NAME) *names = SSL_load_client_CA_file(ca_file);
+        if (names != NULL)
+            SSL_CTX_set_client_CA_list(ctx, names);
+    }
+    if (ca_pem != NULL && tls_store_add_pem(SSL_CTX_get_cert_store(ctx), ca_pem, err) < 0)
+        return GS_ERR_TLS;
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | (require ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0),
+                       NULL);
+    /* Session resumption across contexts with different verification is refused by OpenSSL
+     * without an id context. */
+    static const unsigned char sid[] = "gatesim";
+    SSL_CTX_set_session_id_context(ctx, sid, sizeof(sid) - 1);
+    return 0;
+}
+
+char *gs_tls_peer_cert_pem(SSL *ssl)
+{
+    X509 *peer = SSL_get1_peer_certificate(ssl);
+    if (peer == NULL)
+        return NULL;
+    BIO *b = BIO_new(BIO_s_mem());
+    char *out = NULL;
+    if (b != NULL && PEM_write_bio_X509(b, peer) == 1) {
+        char *p = NULL;
+        long n = BIO_get_mem_data(b, &p);
+        out = gs_xstrndup(p, n > 0 ? (size_t)n : 0);
+    }
+    BIO_free(b);
+    X509_free(peer);
+    return out;
 }
 
 static bool tls_is_ip_literal(const char *s)

@@ -38,11 +38,26 @@ int gs_tls_server_ctx_new(SSL_CTX **out, const char *cert_file, const char *key_
 int gs_tls_server_ctx_new_pem(SSL_CTX **out, const char *cert_pem, const char *key_pem,
                               const char *const *alpn, gs_error *err);
 
+/* Asks clients of server context |ctx| for a certificate and verifies it against |ca_file|
+ * and/or |ca_pem|. With |require| false a client without a certificate is still accepted (Go's
+ * VerifyClientCertIfGiven); a certificate that does not verify fails the handshake either way.
+ * Returns 0 or GS_ERR_TLS. */
+int gs_tls_server_ctx_verify_clients(SSL_CTX *ctx, const char *ca_file, const char *ca_pem,
+                                     bool require, gs_error *err);
+
+/* The peer's certificate as PEM (malloc'd; the caller frees it), or NULL when it sent none. */
+char *gs_tls_peer_cert_pem(SSL *ssl);
+
 /* Client context offering |alpn| (NULL: no ALPN). Peers are verified against |ca_file| and/or
  * |ca_pem| when given, else against the system store; |insecure| disables verification. The
  * caller frees *out with SSL_CTX_free. */
 int gs_tls_client_ctx_new(SSL_CTX **out, const char *const *alpn, const char *ca_file,
                           const char *ca_pem, bool insecure, gs_error *err);
+
+/* Makes client context |ctx| present |cert_pem| (leaf, then chain) with |key_pem| when a
+ * server asks for a certificate. Returns 0 or GS_ERR_TLS. */
+int gs_tls_client_ctx_use_cert(SSL_CTX *ctx, const char *cert_pem, const char *key_pem,
+                               gs_error *err);
 
 /* A client SSL for one connection: sends |server_name| as SNI (unless NULL or an IP literal) and,
  * when the context verifies peers, checks the certificate against it. The caller owns *out (or

@@ -115,6 +115,7 @@ START_TEST(echo_roundtrip)
         .tls_server_name = "grpc.example.com",
         .tls_negotiated_protocol = "h2",
         .tls_cipher_suite = "TLS_AES_128_GCM_SHA256",
+        .tls_peer_certificate = "-----BEGIN CERTIFICATE-----\n",
         .request = (const uint8_t *)"\x0a\x02hi",
         .request_len = 4,
         .backend = "default/shop/shop-1",
@@ -135,6 +136,7 @@ START_TEST(echo_roundtrip)
     ck_assert_str_eq(out.tls_server_name, "grpc.example.com");
     ck_assert_str_eq(out.tls_negotiated_protocol, "h2");
     ck_assert_str_eq(out.tls_cipher_suite, "TLS_AES_128_GCM_SHA256");
+    ck_assert_str_eq(out.tls_peer_certificate, "-----BEGIN CERTIFICATE-----\n");
     ck_assert_uint_eq(out.request_len, 4);
     ck_assert_mem_eq(out.request, "\x0a\x02hi", 4);
     ck_assert_uint_eq(out.n_headers, 3);
@@ -157,6 +159,7 @@ START_TEST(echo_roundtrip)
     ck_assert_int_eq(gs_grpc_echo_decode(&out, b.data, b.len), 0);
     ck_assert_str_eq(out.path, "/x/y");
     ck_assert_str_eq(out.pod, "");
+    ck_assert_str_eq(out.tls_peer_certificate, "");
     ck_assert(!out.has_tls);
     gs_grpc_echo_free(&out);
 

@@ -19,6 +19,8 @@ typedef struct hs_result {
     gs_tls_info server;
     char client_alpn[32];
     char peer_cn[128];
+    bool server_peer; /* the server saw a client certificate */
+    char server_peer_cn[128];
 } hs_result;
 
 /* Runs a handshake between |cctx| and |sctx| in memory. */
@@ -69,6 +71,17 @@ static hs_result handshake(SSL_CTX *cctx, SSL_CTX *sctx, const char *server_name
         gs_tls_info ci;
         gs_tls_info_get(c, &ci);
         snprintf(r.client_alpn, sizeof(r.client_alpn), "%s", ci.alpn);
+        char *pem = gs_tls_peer_cert_pem(s);
+        if (pem != NULL) {
+            r.server_peer = true;
+            BIO *b = BIO_new_mem_buf(pem, -1);
+            X509 *x = PEM_read_bio_X509(b, NULL, NULL, NULL);
+            X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, r.server_peer_cn,
+                                      sizeof(r.server_peer_cn));
+            X509_free(x);
+            BIO_free(b);
+            free(pem);
+        }
         X509 *peer = SSL_get1_peer_certificate(c);
         if (peer != NULL) {
             X509_NAME_get_text_by_NID(X509_get_subject_name(peer), NID_commonName, r.peer_cn,
@@ -239,6 +252,57 @@ START_TEST(files_and_sni_map)
 }
 END_TEST
 
+START_TEST(client_certificates)
+{
+    fixture f;
+    fixture_make(&f);
+    gs_error err;
+    const char *cn[] = {"client.test"};
+    gs_tls_pem client = {0}, other_ca = {0}, stranger = {0};
+    ck_assert_int_eq(gs_tls_leaf_generate(&client, &f.ca, cn, 1, &err), 0);
+    ck_assert_int_eq(gs_tls_ca_generate(&other_ca, "other CA", &err), 0);
+    ck_assert_int_eq(gs_tls_leaf_generate(&stranger, &other_ca, cn, 1, &err), 0);
+
+    SSL_CTX *sctx, *cctx;
+    ck_assert_int_eq(gs_tls_server_ctx_new_pem(&sctx, f.leaf.cert, f.leaf.key, NULL, &err), 0);
+    ck_assert_int_eq(gs_tls_server_ctx_verify_clients(sctx, NULL, f.ca.cert, false, &err), 0);
+
+    /* No client certificate: accepted (not required), nothing to echo. */
+    ck_assert_int_eq(gs_tls_client_ctx_new(&cctx, NULL, NULL, f.ca.cert, false, &err), 0);
+    hs_result r = handshake(cctx, sctx, "example.com");
+    ck_assert(r.ok);
+    ck_assert(!r.server_peer);
+    /* A certificate from the trusted CA: accepted and visible to the server. */
+    ck_assert_int_eq(gs_tls_client_ctx_use_cert(cctx, client.cert, client.key, &err), 0);
+    r = handshake(cctx, sctx, "example.com");
+    ck_assert(r.ok);
+    ck_assert(r.server_peer);
+    ck_assert_str_eq(r.server_peer_cn, "client.test");
+    SSL_CTX_free(cctx);
+    /* A certificate from another CA: the handshake fails. */
+    ck_assert_int_eq(gs_tls_client_ctx_new(&cctx, NULL, NULL, f.ca.cert, false, &err), 0);
+    ck_assert_int_eq(gs_tls_client_ctx_use_cert(cctx, stranger.cert, stranger.key, &err), 0);
+    ck_assert(!handshake(cctx, sctx, "example.com").ok);
+    SSL_CTX_free(cctx);
+    SSL_CTX_free(sctx);
+
+    /* Required: a client without a certificate fails. */
+    ck_assert_int_eq(gs_tls_server_ctx_new_pem(&sctx, f.leaf.cert, f.leaf.key, NULL, &err), 0);
+    ck_assert_int_eq(gs_tls_server_ctx_verify_clients(sctx, NULL, f.ca.cert, true, &err), 0);
+    ck_assert_int_eq(gs_tls_client_ctx_new(&cctx, NULL, NULL, f.ca.cert, false, &err), 0);
+    ck_assert(!handshake(cctx, sctx, "example.com").ok);
+    SSL_CTX_free(cctx);
+    SSL_CTX_free(sctx);
+    ck_assert_int_eq(gs_tls_client_ctx_new(&cctx, NULL, NULL, NULL, true, &err), 0);
+    ck_assert_int_eq(gs_tls_client_ctx_use_cert(cctx, "junk", "junk", &err), GS_ERR_TLS);
+    SSL_CTX_free(cctx);
+    gs_tls_pem_free(&client);
+    gs_tls_pem_free(&other_ca);
+    gs_tls_pem_free(&stranger);
+    fixture_free(&f);
+}
+END_TEST
+
 static Suite *tls_suite(void)
 {
     Suite *s = suite_create("tls");
@@ -248,6 +312,7 @@ static Suite *tls_suite(void)
     tcase_add_test(tc, handshake_verifies_and_selects_h2);
     tcase_add_test(tc, untrusted_ca_fails_and_insecure_passes);
     tcase_add_test(tc, files_and_sni_map);
+    tcase_add_test(tc, client_certificates);
     suite_add_tcase(s, tc);
     return s;
 }
