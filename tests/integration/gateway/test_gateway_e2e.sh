@@ -116,6 +116,13 @@ for _ in $(seq 1 50); do
     sleep 0.05
 done
 check "every request id reached the mirror (saw $seen)" eq "$seen" 50
+"$PY" "$HERE/count.py" "$HTTP" filters.example.com /mirror-half 400 "x-gatesim-request-id=half-{i}" \
+    > /dev/null
+sleep 0.3
+curl -s "http://127.0.0.1:$SHADOW_CTL/requests?since=0" > "$WORK/log.json"
+half=$(json "$WORK/log.json" "len({r['id'] for r in j['requests'] if r['id'].startswith('half-')})")
+# Binomial(400, 0.5): sd 10; 6 sd either side.
+check "percent 50 mirrors about half (saw $half of 400)" test "$half" -gt 140 -a "$half" -lt 260
 
 # gRPC with grpcio: method match, UNAVAILABLE for an invalid backend, UNIMPLEMENTED otherwise.
 cat > "$WORK/grpc_client.py" <<'PYEOF'

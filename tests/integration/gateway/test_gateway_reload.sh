@@ -65,7 +65,25 @@ check "failed reload is reported" contains "$(tail -n1 "$GW_OUT")" '"reloadError
 check "and the old table still serves" \
     eq "$(curl -s -o /dev/null -w '%{http_code}' -H 'Host: x' "http://$HTTP/")" 200
 
+# A request in flight during a reload finishes on the table it started with (v1 here), and one in
+# flight at SIGTERM still gets its answer before the gateway exits.
+curl -s -o "$WORK/slow1" -w '%{http_code}' -H 'Host: x' "http://$HTTP/slow?delay=800ms" \
+    > "$WORK/slow1.code" &
+SLOW=$!
+sleep 0.2
+route v2
+kill -HUP "$GW_PID"
+wait_line "$GW_OUT" 5
+wait "$SLOW" || true
+check "in-flight request finished across the reload" eq "$(cat "$WORK/slow1.code")" 200
+check "... on the table it started with" contains "$(cat "$WORK/slow1")" '"service":"v1"'
+curl -s -o "$WORK/slow2" -w '%{http_code}' -H 'Host: x' "http://$HTTP/slow?delay=800ms" \
+    > "$WORK/slow2.code" &
+SLOW=$!
+sleep 0.2
 kill -TERM "$GW_PID"
+wait "$SLOW" || true
+check "in-flight request answered at SIGTERM" eq "$(cat "$WORK/slow2.code")" 200
 set +e
 wait "$GW_PID"
 RC=$?
