@@ -17,7 +17,9 @@ static size_t validate_scenario(gs_yaml_stream *stream, const gs_yaml_node *doc,
 {
     size_t before = diags->nerrors;
     bool ok = false;
-    gs_scenario_decode(stream, doc, diags, &ok);
+    gs_scenario *sc = gs_scenario_decode(stream, doc, diags, &ok);
+    if (sc) /* the objects it applies: inline ones and the manifest files it names */
+        gs_scenario_check_objects(sc, diags);
     return diags->nerrors - before;
 }
 
@@ -96,9 +98,24 @@ int gs_cmd_validate(int argc, char **argv)
     gs_model_check_cross(m);
     gs_diags_sort(&m->diags);
 
-    gs_diags shown = {0};
+    /* A manifest file named by a scenario and also given on the command line (or found in the
+     * same directory) is checked twice: print each problem once. */
+    gs_diags unique = {0}, shown = {0};
     for (size_t i = 0; i < m->diags.len; i++) {
         const gs_diag *g = &m->diags.items[i];
+        bool dup = false;
+        for (size_t k = unique.len; k-- > 0 && !dup;) {
+            const gs_diag *o = &unique.items[k];
+            if (o->pos.line != g->pos.line || o->pos.col != g->pos.col ||
+                strcmp(o->pos.file ? o->pos.file : "", g->pos.file ? g->pos.file : "") != 0)
+                break;
+            dup = o->severity == g->severity && strcmp(o->message, g->message) == 0 &&
+                  strcmp(o->field, g->field) == 0;
+        }
+        if (dup)
+            continue;
+        gs_diags_add(&unique, g->severity, g->pos, g->kind, g->ns, g->name, g->field, "%s",
+                     g->message);
         if (quiet && g->severity != GS_DIAG_ERROR)
             continue;
         gs_diags_add(&shown, g->severity, g->pos, g->kind, g->ns, g->name, g->field, "%s",
@@ -111,7 +128,7 @@ int gs_cmd_validate(int argc, char **argv)
         gs_json_init(&j, &b, true);
         gs_json_object_begin(&j);
         gs_json_key(&j, "valid");
-        gs_json_bool(&j, m->diags.nerrors == 0 && !unreadable);
+        gs_json_bool(&j, unique.nerrors == 0 && !unreadable);
         gs_json_key(&j, "files");
         gs_json_uint(&j, m->n_files);
         gs_json_key(&j, "objects");
@@ -123,9 +140,9 @@ int gs_cmd_validate(int argc, char **argv)
         gs_json_key(&j, "scenarios");
         gs_json_uint(&j, m->n_scenarios);
         gs_json_key(&j, "errors");
-        gs_json_uint(&j, m->diags.nerrors);
+        gs_json_uint(&j, unique.nerrors);
         gs_json_key(&j, "warnings");
-        gs_json_uint(&j, m->diags.nwarnings);
+        gs_json_uint(&j, unique.nwarnings);
         gs_json_key(&j, "problems");
         gs_diags_json(&shown, &j);
         gs_json_object_end(&j);
@@ -135,18 +152,19 @@ int gs_cmd_validate(int argc, char **argv)
         gs_diags_print(&shown, stdout, gs_term_colour(1));
         bool colour = gs_term_colour(2);
         fprintf(stderr, "%s%zu object%s in %zu file%s: %zu error%s, %zu warning%s",
-                m->diags.nerrors ? gs_term_red(colour) : gs_term_green(colour), objects,
+                unique.nerrors ? gs_term_red(colour) : gs_term_green(colour), objects,
                 objects == 1 ? "" : "s", m->n_files, m->n_files == 1 ? "" : "s",
-                m->diags.nerrors, m->diags.nerrors == 1 ? "" : "s", m->diags.nwarnings,
-                m->diags.nwarnings == 1 ? "" : "s");
+                unique.nerrors, unique.nerrors == 1 ? "" : "s", unique.nwarnings,
+                unique.nwarnings == 1 ? "" : "s");
         if (m->n_skipped)
             fprintf(stderr, ", %zu skipped", m->n_skipped);
         if (m->n_scenarios)
             fprintf(stderr, ", %zu scenario%s", m->n_scenarios, m->n_scenarios == 1 ? "" : "s");
         fprintf(stderr, "%s\n", gs_term_reset(colour));
     }
-    int rc = unreadable ? 2 : (m->diags.nerrors ? 1 : 0);
+    int rc = unreadable ? 2 : (unique.nerrors ? 1 : 0);
     gs_diags_free(&shown);
+    gs_diags_free(&unique);
     gs_model_free(m);
     return rc;
 }

@@ -62,6 +62,14 @@ try:
 except (ValueError, KeyError, IndexError) as e:
     failures.append("json: cannot read output (%s):\n%s" % (e, out))
 
+# a scenario: its inline objects are validated like manifests, at their lines
+rc, out, err = run("scenario", cwd=data)
+check(rc == 1, "scenario: exit %d, want 1" % rc)
+check(out.splitlines() == ["scenario/bad-inline.yaml:15:32: HTTPRoute default/web: "
+                           "spec.rules[0].backendRefs[0]: Must have port for Service reference"],
+      "scenario: output:\n" + out)
+check("1 scenario" in err, "scenario: summary:\n" + err)
+
 # malformed YAML and unreadable paths: exit 2 with the parser's position
 tmp = tempfile.mkdtemp()
 try:
