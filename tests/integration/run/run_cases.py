@@ -7,6 +7,7 @@
 #   run_cases.py GATESIM interrupt      SIGINT mid-run: exit 130, no process left, valid reports
 #   run_cases.py GATESIM backend-dies   an echo killed mid-step: that scenario errors with the
 #                                       backend named, the next scenario still runs and passes
+#   run_cases.py GATESIM cli DATA       usage errors and invalid scenarios exit 2, with positions
 # Every run uses a fixed --seed so the gateway's weighted choices are reproducible.
 import json
 import os
@@ -264,6 +265,32 @@ def case_backend_dies(manifests):
         print("ok: %s" % first["error"])
 
 
+def case_cli(data_dir):
+    def cli(args):
+        p = subprocess.run([GATESIM, "run"] + args, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, timeout=60)
+        return p.returncode, p.stdout, p.stderr
+
+    rc, so, _ = cli(["--help"])
+    if rc != 0 or "usage: gatesim run" not in so:
+        fail("--help: exit %d" % rc)
+    rc, _, se = cli([])
+    if rc != 2 or "no scenario given" not in se:
+        fail("no arguments: exit %d, %s" % (rc, se))
+    bad = os.path.join(data_dir, "invalid", "bad-protocol.yaml")
+    want = open(bad).readline().split()[2]  # "# expect LINE:COL ..."
+    rc, so, se = cli([bad])
+    if rc != 2 or ("bad-protocol.yaml:%s:" % want) not in se or "nothing was run" not in se:
+        fail("invalid scenario: exit %d\n%s" % (rc, se))
+    rc, _, se = cli(["/nonexistent/scenario.yaml"])
+    if rc != 2 or "No such file" not in se:
+        fail("missing file: exit %d, %s" % (rc, se))
+    rc, _, se = cli(["--format", "pdf", bad])
+    if rc != 2 or "unknown report format" not in se:
+        fail("bad --format: exit %d, %s" % (rc, se))
+    print("ok: usage errors and invalid scenarios exit 2 with file:line:col")
+
+
 def main():
     global GATESIM
     GATESIM = sys.argv[1]
@@ -278,6 +305,8 @@ def main():
         case_interrupt(manifests)
     elif mode == "backend-dies":
         case_backend_dies(manifests)
+    elif mode == "cli":
+        case_cli(sys.argv[3])
     else:
         fail("unknown mode " + mode)
 
