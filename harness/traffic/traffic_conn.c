@@ -440,6 +440,21 @@ static void conn_poke(traffic_worker *w)
         event_active(w->pump_ev, EV_TIMEOUT, 0);
 }
 
+/* Plain sockets write at once, from the callback that produced the bytes: letting the
+ * bufferevent do it costs an epoll_ctl pair and a loop turn per request. EV_WRITE is enabled
+ * only while the kernel pushes back. TLS bufferevents keep their own write path. */
+static void conn_write_now(traffic_conn *c)
+{
+    if (c->w->run->cfg.tls || c->state != TRAFFIC_CONN_READY || c->bev == NULL)
+        return;
+    struct evbuffer *out = bufferevent_get_output(c->bev);
+    if (evbuffer_get_length(out) == 0)
+        return;
+    (void)evbuffer_write(out, bufferevent_getfd(c->bev));
+    if (evbuffer_get_length(out) > 0)
+        bufferevent_enable(c->bev, EV_WRITE);
+}
+
 /* After an I/O callback: close when asked, start more work, write what is pending. */
 void traffic_conn_after_io(traffic_conn *c, bool refill)
 {
@@ -463,8 +478,18 @@ void traffic_conn_after_io(traffic_conn *c, bool refill)
             else
                 traffic_conn_close(c, c->close_error, c->close_detail);
             conn_poke(w);
+            return;
         }
+        conn_write_now(c);
     }
+}
+
+/* Fires when the output drained after the kernel pushed back (plain sockets). */
+static void on_conn_write(struct bufferevent *bev, void *arg)
+{
+    traffic_conn *c = arg;
+    if (!c->w->run->cfg.tls && c->state == TRAFFIC_CONN_READY)
+        bufferevent_disable(bev, EV_WRITE);
 }
 
 /* Fires when bytes arrived; may complete requests. */
@@ -501,6 +526,8 @@ static void on_conn_event(struct bufferevent *bev, short events, void *arg)
     traffic_worker *w = c->w;
     if (events & BEV_EVENT_CONNECTED) {
         c->state = TRAFFIC_CONN_READY;
+        if (!w->run->cfg.tls)
+            bufferevent_disable(bev, EV_WRITE); /* conn_write_now writes; see there */
         evutil_socket_t fd = bufferevent_getfd(bev);
         int one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -580,8 +607,8 @@ int traffic_conn_open(traffic_conn *c)
     c->connect_deadline_ns = gs_now_ns() + run->cfg.connect_timeout_ns;
     c->fifo_head = c->fifo_len = 0;
     w->connections_opened++;
-    bufferevent_setcb(bev, on_conn_read, NULL, on_conn_event, c);
-    bufferevent_enable(bev, EV_READ | EV_WRITE);
+    bufferevent_setcb(bev, on_conn_read, on_conn_write, on_conn_event, c);
+    bufferevent_enable(bev, run->cfg.tls ? EV_READ | EV_WRITE : EV_READ);
     conn_ops(c)->on_open(c);
     if (bufferevent_socket_connect(bev, (const struct sockaddr *)&run->addr, (int)run->addr_len) !=
         0) {
