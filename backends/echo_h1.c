@@ -18,6 +18,7 @@
 
 #define H1_SLOW_PIECE 64
 #define H1_WRITE_HIGH (256 * 1024) /* stop reading requests while this much is unsent */
+#define H1_READ_HIGH (1024 * 1024) /* input kept while a response is in progress */
 
 typedef enum h1_state {
     H1_READ_HEAD = 0,
@@ -510,6 +511,9 @@ void gs_echo_h1_start(gs_echo_conn *c)
     c->ops = &h1_ops;
     gs_echo_log_count(c->w->ctx.log, c->kind == GS_ECHO_LISTENER_CONTROL ? "control" : "h1");
     bufferevent_setcb(c->bev, on_h1_read, on_h1_write, on_h1_event, h);
+    /* While a response is delayed or trickled, pipelined bytes wait in the input buffer; stop
+     * reading past this much so a client cannot grow it without bound. */
+    bufferevent_setwatermark(c->bev, EV_READ, 0, H1_READ_HIGH);
     h1_set_read_timeout(h, true);
     bufferevent_enable(c->bev, EV_READ | EV_WRITE);
     h1_process(h);
