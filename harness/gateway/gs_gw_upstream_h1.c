@@ -57,10 +57,30 @@ static void h1_write_request(h1_conn *h, const gs_gw_request *req)
     evbuffer_add_printf(out, "%s %s HTTP/1.1\r\n", req->method, req->target);
     if (req->authority)
         evbuffer_add_printf(out, "Host: %s\r\n", req->authority);
+    bool cookies_done = false;
     for (size_t i = 0; i < req->headers.len; i++) {
         const gs_gw_header *f = &req->headers.items[i];
         if (strcasecmp(f->name, "content-length") == 0 || strcasecmp(f->name, "host") == 0)
             continue;
+        if (strcasecmp(f->name, "cookie") == 0) {
+            /* HTTP/2 may split cookies into several fields; HTTP/1.1 wants one "; " list. */
+            if (cookies_done)
+                continue;
+            cookies_done = true;
+            evbuffer_add(out, "cookie: ", 8);
+            bool first = true;
+            for (size_t k = i; k < req->headers.len; k++) {
+                const gs_gw_header *c = &req->headers.items[k];
+                if (strcasecmp(c->name, "cookie") != 0)
+                    continue;
+                if (!first)
+                    evbuffer_add(out, "; ", 2);
+                evbuffer_add(out, c->value, c->value_len);
+                first = false;
+            }
+            evbuffer_add(out, "\r\n", 2);
+            continue;
+        }
         evbuffer_add(out, f->name, f->name_len);
         evbuffer_add(out, ": ", 2);
         evbuffer_add(out, f->value, f->value_len);

@@ -10,10 +10,12 @@ start_echo default/v1 a;     V1=$ECHO_PORT
 start_echo default/v2 a;     V2=$ECHO_PORT
 start_echo default/shadow a; SHADOW=$ECHO_PORT; SHADOW_CTL=$ECHO_CONTROL
 start_echo default/grpc a;   GRPC=$ECHO_PORT
+start_echo default/slow-shadow a --delay 2s; SLOW=$ECHO_PORT; SLOW_CTL=$ECHO_CONTROL
 
 start_gateway "$HERE/manifests/base.yaml" "$HERE/manifests/routes.yaml" --seed 7 \
     --backend "default/v1:8080=127.0.0.1:$V1" --backend "default/v2:8080=127.0.0.1:$V2" \
-    --backend "default/shadow:8080=127.0.0.1:$SHADOW" --backend "default/grpc:8080=127.0.0.1:$GRPC"
+    --backend "default/shadow:8080=127.0.0.1:$SHADOW" --backend "default/grpc:8080=127.0.0.1:$GRPC" \
+    --backend "default/slow-shadow:8080=127.0.0.1:$SLOW"
 HTTP=$(gw_addr http)
 HTTP8080=$(gw_addr http-8080)
 
@@ -123,6 +125,25 @@ curl -s "http://127.0.0.1:$SHADOW_CTL/requests?since=0" > "$WORK/log.json"
 half=$(json "$WORK/log.json" "len({r['id'] for r in j['requests'] if r['id'].startswith('half-')})")
 # Binomial(400, 0.5): sd 10; 6 sd either side.
 check "percent 50 mirrors about half (saw $half of 400)" test "$half" -gt 140 -a "$half" -lt 260
+
+# A slow mirror (2 s) never slows the primary, and its answer never reaches the client.
+T=$(curl -s -o "$WORK/body" -w '%{time_total}' -H 'Host: filters.example.com' \
+    -H 'x-gatesim-request-id: slow-1' "http://$HTTP/mirror-slow/x" || true)
+check "primary answered fast despite a 2 s mirror (${T}s)" "$PY" -c "import sys; sys.exit(0 if $T < 1.0 else 1)"
+check "the client got the primary's answer" contains "$(cat "$WORK/body")" '"service":"v1"'
+seen=0
+for _ in $(seq 1 60); do
+    curl -s "http://127.0.0.1:$SLOW_CTL/requests?since=0" > "$WORK/log.json"
+    seen=$(json "$WORK/log.json" "len([r for r in j['requests'] if r['id'] == 'slow-1'])")
+    [ "$seen" -ge 1 ] && break
+    sleep 0.1
+done
+check "the slow mirror still got the request" eq "$seen" 1
+
+# Cookies split over HTTP/2 fields reach an HTTP/1.1 upstream as one list.
+curl -s --http2-prior-knowledge -o "$WORK/body" -H 'Host: example.com' -H 'cookie: a=1' \
+    -H 'cookie: b=2' "http://$HTTP/" || true
+check "HTTP/2 cookies joined for HTTP/1.1" contains "$(cat "$WORK/body")" '"Cookie":["a=1; b=2"]'
 
 # gRPC with grpcio: method match, UNAVAILABLE for an invalid backend, UNIMPLEMENTED otherwise.
 cat > "$WORK/grpc_client.py" <<'PYEOF'
