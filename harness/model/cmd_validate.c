@@ -35,6 +35,9 @@ static void validate_usage(FILE *f)
             "Options:\n"
             "  --output text|json  output format (default text); -o is short for it\n"
             "  --strict            objects of kinds gatesim does not model are errors\n"
+            "  --channel standard|experimental\n"
+            "                      which v1.6.1 CRDs to enforce (default experimental, a superset:\n"
+            "                      standard rejects experimental fields such as sessionPersistence)\n"
             "  --quiet, -q         print errors only (no warnings or notes)\n"
             "  --help, -h          this help\n\n"
             "Exit codes: 0 all valid, 1 some object is invalid, 2 usage error, unreadable path or\n"
@@ -59,6 +62,13 @@ int gs_cmd_validate(int argc, char **argv)
                 return 0;
             } else if (strcmp(a, "--strict") == 0) {
                 opt.strict = true;
+            } else if (strcmp(a, "--channel") == 0 || strncmp(a, "--channel=", 10) == 0) {
+                const char *v = a[9] == '=' ? a + 10 : (i + 1 < argc ? argv[++i] : NULL);
+                if (!v || (strcmp(v, "standard") != 0 && strcmp(v, "experimental") != 0)) {
+                    fprintf(stderr, "gatesim validate: --channel takes standard or experimental\n");
+                    return 2;
+                }
+                opt.channel = v;
             } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
                 quiet = true;
             } else if (strcmp(a, "--output") == 0 || strcmp(a, "-o") == 0 ||

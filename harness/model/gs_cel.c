@@ -245,13 +245,17 @@ static void cel_parent_refs(gs_vctx *v, const gs_cel_ref *ref, gs_yaml_node *sel
                 continue;
             bool a_sec = !cel_str_eq(a, "sectionName", ""), b_sec = !cel_str_eq(b, "sectionName", "");
             bool a_port = !port_unset(a), b_port = !port_unset(b);
+            if (ref->arg && strcmp(ref->arg, "sectionName") == 0) {
+                /* the standard channel's rules look at sectionName only */
+                a_port = b_port = false;
+            }
             bool fail;
             if (ref->id == GS_CEL_PARENT_SPECIFIED)
                 fail = a_sec != b_sec || a_port != b_port;
             else
                 fail = a_sec == b_sec && a_port == b_port &&
                        strcmp(cel_str(a, "sectionName"), cel_str(b, "sectionName")) == 0 &&
-                       strcmp(cel_str(a, "port"), cel_str(b, "port")) == 0;
+                       (!a_port || strcmp(cel_str(a, "port"), cel_str(b, "port")) == 0);
             if (fail) {
                 cel_fail_item(v, ref, i, a, NULL);
                 break;

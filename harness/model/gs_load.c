@@ -420,7 +420,8 @@ static void load_object(load_ctx *c, gs_decoder *d, gs_yaml_node *doc, const kin
                                                       : "default";
     }
     if (ki->schema_version) {
-        const gs_schema *schema = gs_schema_find(gs_kind_name(kind), ki->schema_version);
+        const gs_schema *schema = gs_schema_find_channel(c->opt ? c->opt->channel : NULL,
+                                                         gs_kind_name(kind), ki->schema_version);
         gs_yaml_node *spec = gs_dec_map(d, doc, "spec", true);
         if (spec && schema) {
             gs_vctx v = {.dec = d, .stream = c->stream, .object_ns = ns};

@@ -602,6 +602,9 @@ typedef struct gs_load_options {
     bool strict;                   /* kinds outside the model are errors, not notes */
     const char *default_namespace; /* for namespaced objects without one; NULL = "default" */
     bool keep_invalid;             /* also add objects that have errors (for explain tools) */
+    /* Gateway API release channel whose CRDs validate: "standard" or "experimental" (NULL, the
+     * default: a superset of standard, so experimental fields are accepted). */
+    const char *channel;
 } gs_load_options;
 
 int gs_model_new(gs_model **out);

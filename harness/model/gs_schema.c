@@ -87,12 +87,20 @@ size_t gs_utf8_len(const char *s, size_t len)
     return n;
 }
 
-const gs_schema *gs_schema_find(const char *kind, const char *version)
+const gs_schema *gs_schema_find_channel(const char *channel, const char *kind, const char *version)
 {
+    if (!channel)
+        channel = "experimental";
     for (const gs_schema_root *r = gs_schema_roots; r->kind; r++)
-        if (strcmp(r->kind, kind) == 0 && strcmp(r->version, version) == 0)
+        if (strcmp(r->kind, kind) == 0 && strcmp(r->version, version) == 0 &&
+            strcmp(r->channel, channel) == 0)
             return r->spec;
     return NULL;
+}
+
+const gs_schema *gs_schema_find(const char *kind, const char *version)
+{
+    return gs_schema_find_channel("experimental", kind, version);
 }
 
 /* ---- defaults ---- */

@@ -120,14 +120,18 @@ typedef struct gs_schema_root {
     const char *kind;
     const char *version;
     const gs_schema *spec;
+    const char *channel; /* "experimental" or "standard" */
 } gs_schema_root;
 
 extern const char *const gs_schema_patterns[];
 extern const unsigned gs_schema_npatterns;
 extern const gs_schema_root gs_schema_roots[];
 
-/* The spec schema of a Gateway API kind at |version|, or NULL when not served. */
+/* The spec schema of a Gateway API kind at |version| in the experimental channel (a superset
+ * of standard), or NULL when not served. */
 const gs_schema *gs_schema_find(const char *kind, const char *version);
+/* As gs_schema_find in |channel| ("standard", "experimental"; NULL = experimental). */
+const gs_schema *gs_schema_find_channel(const char *channel, const char *kind, const char *version);
 
 /* Validation state for one object. */
 typedef struct gs_vctx {

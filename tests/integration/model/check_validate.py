@@ -33,6 +33,15 @@ check(rc == 1, "strict: exit %d, want 1" % rc)
 check("valid/routes.yaml:90:3: Deployment team-a/store: apps/v1 Deployment is not a kind gatesim models "
       "(rejected by --strict)" in out, "strict: message:\n" + out)
 
+# --channel standard rejects experimental fields the default accepts
+rc, out, err = run("--channel", "standard", "features", cwd=data)
+check(rc == 1 and "spec.rules[1].sessionPersistence: unknown field \"sessionPersistence\"" in out,
+      "channel standard: exit %d:\n%s" % (rc, out))
+rc, out, err = run("features", cwd=data)
+check(rc == 0, "features (experimental): exit %d:\n%s" % (rc, out))
+rc, out, err = run("--channel", "beta", "features", cwd=data)
+check(rc == 2, "bad channel: exit %d" % rc)
+
 # invalid objects: exit 1, each problem on its own line with file:line:col
 rc, out, err = run("invalid/route.yaml", cwd=data)
 check(rc == 1, "invalid: exit %d, want 1" % rc)

@@ -107,6 +107,37 @@ START_TEST(validate_json_output_positions)
 }
 END_TEST
 
+START_TEST(validate_standard_channel)
+{
+    /* valid in the experimental channel (the default), invalid in standard: parentRefs told
+     * apart by port only, and an experimental field */
+    const char *text = "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n"
+                       "metadata: {name: r}\nspec:\n  parentRefs:\n  - {name: gw, port: 80}\n"
+                       "  - {name: gw, port: 443}\n  rules:\n  - sessionPersistence: {sessionName: s}\n"
+                       "    backendRefs: [{name: s, port: 80}]\n";
+    gs_model *m;
+    gs_model_new(&m);
+    gs_model_load_buffer(m, "c.yaml", text, strlen(text), NULL, NULL);
+    ck_assert_uint_eq(m->diags.len, 0);
+    ck_assert_uint_eq(m->n_http_routes, 1);
+    gs_model_free(m);
+    gs_model_new(&m);
+    gs_load_options std = {.channel = "standard"};
+    gs_model_load_buffer(m, "c.yaml", text, strlen(text), &std, NULL);
+    ck_assert_uint_eq(m->diags.nerrors, 2);
+    gs_diags_sort(&m->diags);
+    char line[1024];
+    gs_diag_format(&m->diags.items[1], line, sizeof line);
+    ck_assert_str_eq(line, "c.yaml:9:5: HTTPRoute default/r: spec.rules[0].sessionPersistence: "
+                           "unknown field \"sessionPersistence\"");
+    gs_diag_format(&m->diags.items[0], line, sizeof line);
+    ck_assert_str_eq(line, "c.yaml:7:5: HTTPRoute default/r: spec.parentRefs[1]: sectionName must "
+                           "be unique when parentRefs includes 2 or more references to the same "
+                           "parent");
+    gs_model_free(m);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("validate");
@@ -114,6 +145,7 @@ int main(void)
     tcase_add_loop_test(tc, validate_corpus_case, 0, (int)(sizeof cases / sizeof cases[0]));
     tcase_add_test(tc, validate_corpus_size);
     tcase_add_test(tc, validate_json_output_positions);
+    tcase_add_test(tc, validate_standard_channel);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
 }
