@@ -27,8 +27,8 @@ static void validate_usage(FILE *f)
 {
     fprintf(f,
             "usage: gatesim validate [OPTIONS] PATH...\n\n"
-            "Loads every object and scenario in PATH (files, or directories searched recursively\n"
-            "for *.yaml / *.yml), applies the API server's defaults and checks what the Gateway API\n"
+            "Loads every object and scenario in PATH (files, directories searched recursively\n"
+            "for *.yaml / *.yml, or - for standard input), applies the API server's defaults and checks what the Gateway API\n"
             "v1.6.1 CRDs enforce (schema and CEL rules) plus the spec's semantic rules.\n"
             "Each problem is printed as\n"
             "  file:line:col: Kind namespace/name: field.path: message\n\n"
@@ -102,9 +102,22 @@ int gs_cmd_validate(int argc, char **argv)
     gs_model_new(&m);
     gs_model_set_scenario_hook(validate_scenario);
     bool unreadable = false;
-    for (int i = 0; i < npaths; i++)
-        if (gs_model_load_path(m, paths[i], &opt, NULL) != 0)
+    for (int i = 0; i < npaths; i++) {
+        int rc;
+        if (strcmp(paths[i], "-") == 0) { /* standard input, e.g. kubectl kustomize | gatesim validate - */
+            gs_buf in = {0};
+            char chunk[65536];
+            size_t n;
+            while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0)
+                gs_buf_append(&in, chunk, n);
+            rc = gs_model_load_buffer(m, "<stdin>", in.data ? in.data : "", in.len, &opt, NULL);
+            gs_buf_free(&in);
+        } else {
+            rc = gs_model_load_path(m, paths[i], &opt, NULL);
+        }
+        if (rc != 0)
             unreadable = true;
+    }
     gs_model_check_cross(m);
     gs_diags_sort(&m->diags);
 

@@ -93,6 +93,13 @@ try:
 finally:
     shutil.rmtree(tmp)
 
+# standard input
+r = subprocess.run([gatesim, "validate", "-"], input="apiVersion: v1\nkind: Service\n"
+                   "metadata: {name: Web}\n", capture_output=True, text=True, timeout=30)
+check(r.returncode == 1 and r.stdout.startswith("<stdin>:3:18: Service default/Web: metadata.name: "
+                                                "Invalid value: \"Web\""),
+      "stdin: exit %d:\n%s" % (r.returncode, r.stdout))
+
 # usage
 rc, out, err = run()
 check(rc == 2 and "usage: gatesim validate" in err, "no args: exit %d" % rc)
