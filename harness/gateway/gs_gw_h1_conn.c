@@ -9,6 +9,7 @@
 #include "gs_chunked.h"
 #include "gs_h1_request.h"
 
+#include <assert.h>
 #include <event2/buffer.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,26 @@ typedef struct h1d {
 
 static void h1d_process(h1d *h);
 
+/* The only way h->state changes: HEAD → BODY → WAIT → DRAIN → HEAD, and any state → DRAIN when
+ * the connection answers and closes. */
+static void h1d_set_state(h1d *h, h1d_state next)
+{
+    switch (next) {
+    case H1D_HEAD:
+        assert(h->state == H1D_DRAIN);
+        break;
+    case H1D_BODY:
+        assert(h->state == H1D_HEAD);
+        break;
+    case H1D_WAIT:
+        assert(h->state == H1D_BODY);
+        break;
+    case H1D_DRAIN:
+        break;
+    }
+    h->state = next;
+}
+
 static void h1d_arm(h1d *h, int64_t ms, bool idle)
 {
     struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
@@ -51,7 +72,7 @@ static void h1d_close_after_write(h1d *h)
     h->keep_alive = false;
     h->conn->closing = true;
     bufferevent_disable(h->conn->bev, EV_READ);
-    h->state = H1D_DRAIN;
+    h1d_set_state(h, H1D_DRAIN);
     if (evbuffer_get_length(bufferevent_get_output(h->conn->bev)) == 0)
         gs_gw_conn_free(h->conn);
 }
@@ -109,9 +130,9 @@ static void on_h1d_response(void *arg, gs_gw_response *resp)
         h1d_close_after_write(h);
         return;
     }
-    h->state = H1D_DRAIN;
+    h1d_set_state(h, H1D_DRAIN);
     if (evbuffer_get_length(bufferevent_get_output(h->conn->bev)) < (256u << 10)) {
-        h->state = H1D_HEAD;
+        h1d_set_state(h, H1D_HEAD);
         gs_h1_request_reset(&h->parser);
         bufferevent_enable(h->conn->bev, EV_READ);
         h1d_process(h);
@@ -121,7 +142,7 @@ static void on_h1d_response(void *arg, gs_gw_response *resp)
 static void h1d_dispatch(h1d *h)
 {
     evtimer_del(h->timer);
-    h->state = H1D_WAIT;
+    h1d_set_state(h, H1D_WAIT);
     bufferevent_disable(h->conn->bev, EV_READ);
     gs_gw_runtime *rt = h->conn->rt;
     gs_gw_snapshot *snap = rt->current;
@@ -263,7 +284,7 @@ static void h1d_process(h1d *h)
         gs_chunked_init(&h->chunked);
         if (expect && h->body_kind != GS_H1_BODY_NONE)
             evbuffer_add(bufferevent_get_output(h->conn->bev), "HTTP/1.1 100 Continue\r\n\r\n", 25);
-        h->state = H1D_BODY;
+        h1d_set_state(h, H1D_BODY);
         h1d_arm(h, h->conn->rt->limits.idle_timeout_ms, false);
     }
     if (h->state == H1D_BODY) {
@@ -300,7 +321,7 @@ static void on_h1d_write(struct bufferevent *bev, void *arg)
         gs_gw_conn_free(c);
         return;
     }
-    h->state = H1D_HEAD;
+    h1d_set_state(h, H1D_HEAD);
     gs_h1_request_reset(&h->parser);
     bufferevent_enable(c->bev, EV_READ);
     h1d_process(h);

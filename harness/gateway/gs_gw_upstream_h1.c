@@ -9,6 +9,7 @@
 #include "gs_chunked.h"
 #include "gs_h1_response.h"
 
+#include <assert.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <stdlib.h>
@@ -38,6 +39,25 @@ typedef struct h1_conn {
     gs_chunked chunked;
     TAILQ_ENTRY(h1_conn) link; /* in pool->idle or u->busy */
 } h1_conn;
+
+/* The only way h->state changes: CONNECTING|IDLE → HEAD → BODY → IDLE. */
+static void h1_set_state(h1_conn *h, h1_state next)
+{
+    switch (next) {
+    case H1_CONNECTING:
+        break; /* a new connection */
+    case H1_HEAD:
+        assert(h->state == H1_CONNECTING || h->state == H1_IDLE);
+        break;
+    case H1_BODY:
+        assert(h->state == H1_HEAD);
+        break;
+    case H1_IDLE:
+        assert(h->state == H1_HEAD || h->state == H1_BODY);
+        break;
+    }
+    h->state = next;
+}
 
 static void h1_conn_free(h1_conn *h)
 {
@@ -100,7 +120,7 @@ static void h1_start(h1_conn *h, gs_gw_upstream_call *c)
 {
     h->call = c;
     c->h1 = h;
-    h->state = H1_HEAD;
+    h1_set_state(h, H1_HEAD);
     h->got_bytes = false;
     TAILQ_INSERT_TAIL(&h->u->busy, h, link);
     h1_write_request(h, c->req);
@@ -116,7 +136,7 @@ static void h1_finish(h1_conn *h, int err)
     if (err == 0 && h->keep_alive && h->pool->n_idle < H1_MAX_IDLE_PER_ENDPOINT &&
         evbuffer_get_length(bufferevent_get_input(h->bev)) == 0) {
         TAILQ_REMOVE(&h->u->busy, h, link);
-        h->state = H1_IDLE;
+        h1_set_state(h, H1_IDLE);
         TAILQ_INSERT_HEAD(&h->pool->idle, h, link);
         h->pool->n_idle++;
     } else {
@@ -208,7 +228,7 @@ static int h1_read_head(h1_conn *h)
     h->remaining = resp.content_length;
     gs_chunked_init(&h->chunked);
     evbuffer_drain(in, (size_t)n);
-    h->state = H1_BODY;
+    h1_set_state(h, H1_BODY);
     return 1;
 }
 
@@ -291,7 +311,7 @@ void upstream_h1_send(gs_gw_upstream *u, upstream_pool *p, gs_gw_upstream_call *
     h->pool = p;
     h->bev = bufferevent_socket_new(u->base, fd, BEV_OPT_CLOSE_ON_FREE);
     bufferevent_setcb(h->bev, on_h1_read, NULL, on_h1_event, h);
-    h->state = H1_CONNECTING;
+    h1_set_state(h, H1_CONNECTING);
     h->reused = false;
     h1_start(h, c);
 }
