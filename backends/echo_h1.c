@@ -11,6 +11,7 @@
 #include "gs_log.h"
 #include "gs_time.h"
 
+#include <assert.h>
 #include <event2/buffer.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +53,16 @@ typedef struct h1_conn {
 } h1_conn;
 
 static void h1_process(h1_conn *h);
+
+/* The one place the state changes. A closing connection never comes back; a response in
+ * progress (delay, slow body) only moves on to the next request, to WRITING or to CLOSING. */
+static void h1_set_state(h1_conn *h, h1_state next)
+{
+    assert(h->state != H1_CLOSING || next == H1_CLOSING);
+    assert(next != H1_READ_BODY || h->state == H1_READ_HEAD);
+    assert(next != H1_DELAY || h->state == H1_READ_HEAD || h->state == H1_READ_BODY);
+    h->state = next;
+}
 
 static const char *h1_reason(int status)
 {
@@ -178,7 +189,7 @@ static void h1_write_head(h1_conn *h, bool close)
 static void h1_response_done(h1_conn *h, bool close)
 {
     if (close) {
-        h->state = H1_CLOSING;
+        h1_set_state(h, H1_CLOSING);
         bufferevent_disable(h->c->bev, EV_READ);
         return;
     }
@@ -186,10 +197,10 @@ static void h1_response_done(h1_conn *h, bool close)
     gs_buf_reset(&h->body);
     h1_set_read_timeout(h, true);
     if (evbuffer_get_length(bufferevent_get_output(h->c->bev)) > H1_WRITE_HIGH) {
-        h->state = H1_WRITING;
+        h1_set_state(h, H1_WRITING);
         return;
     }
-    h->state = H1_READ_HEAD;
+    h1_set_state(h, H1_READ_HEAD);
     h1_process(h);
 }
 
@@ -221,7 +232,7 @@ static void h1_send_response(h1_conn *h)
     bool close = h1_should_close(h);
     h1_write_head(h, close);
     if (h->slow_off < h->resp.body.len) {
-        h->state = H1_SLOW_BODY;
+        h1_set_state(h, H1_SLOW_BODY);
         h1_slow_piece(h);
         return;
     }
@@ -282,12 +293,12 @@ static void h1_dispatch(h1_conn *h)
     else
         gs_echo_handle(&c->w->ctx, &er, &h->resp);
     if (h->resp.reset) {
-        h->state = H1_CLOSING;
+        h1_set_state(h, H1_CLOSING);
         h->reset = true;
         return;
     }
     if (h->resp.delay_ns > 0) {
-        h->state = H1_DELAY;
+        h1_set_state(h, H1_DELAY);
         h1_set_read_timeout(h, false);
         struct timeval tv = {(time_t)(h->resp.delay_ns / GS_NS_PER_S),
                              (suseconds_t)((h->resp.delay_ns % GS_NS_PER_S) / 1000)};
@@ -367,7 +378,7 @@ static void h1_read_head(h1_conn *h, struct evbuffer *in)
     if (h->body_chunked || h->body_left > 0) {
         if (h->req.expect_continue)
             gs_echo_conn_send(h->c, "HTTP/1.1 100 Continue\r\n\r\n", 25);
-        h->state = H1_READ_BODY;
+        h1_set_state(h, H1_READ_BODY);
         return;
     }
     h1_dispatch(h);
@@ -419,7 +430,7 @@ static void h1_process(h1_conn *h)
         size_t len = evbuffer_get_length(in);
         if (h->state == H1_READ_HEAD) {
             if (h->draining && len == 0) {
-                h->state = H1_CLOSING;
+                h1_set_state(h, H1_CLOSING);
                 return;
             }
             h1_read_head(h, in);
@@ -452,7 +463,7 @@ static void on_h1_write(struct bufferevent *bev, void *arg)
     (void)bev;
     h1_conn *h = arg;
     if (h->state == H1_WRITING) {
-        h->state = H1_READ_HEAD;
+        h1_set_state(h, H1_READ_HEAD);
         h1_process(h);
     }
     h1_after(h);
@@ -480,7 +491,7 @@ static void h1_drain(gs_echo_conn *c)
     h1_conn *h = c->proto;
     h->draining = true;
     if (h->state == H1_READ_HEAD && evbuffer_get_length(bufferevent_get_input(c->bev)) == 0)
-        h->state = H1_CLOSING;
+        h1_set_state(h, H1_CLOSING);
     h1_after(h);
 }
 
