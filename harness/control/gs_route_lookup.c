@@ -171,7 +171,8 @@ static bool http_predicates(rt_ctx *c, const rt_entry *e)
     }
     if (e->n_headers == 0 && e->n_query == 0)
         return true;
-    return headers_match(c, e->headers, e->n_headers) && query_match(c, e->query, e->n_query);
+    return headers_match(c, e->kv, e->n_headers) &&
+           query_match(c, e->kv + e->n_headers, e->n_query);
 }
 
 static const rt_entry *node_first_http(rt_ctx *c, const rt_fkey *k)
@@ -186,21 +187,36 @@ static const rt_entry *node_first_http(rt_ctx *c, const rt_fkey *k)
     return NULL;
 }
 
-static const rt_entry *bucket_match_http(rt_ctx *c, const rt_fbucket *b)
+static void fmap_prefetch(const rt_fmap *m, uint64_t h)
+{
+    __builtin_prefetch(&m->slots[(size_t)h & m->mask]);
+}
+
+static const rt_entry *bucket_match_http(rt_ctx *c, const rt_hslot *hs)
 {
     const rt_entry *e;
+    /* Issue every slot fetch this lookup may need at once, so their misses overlap. */
+    bool exact = (hs->exact_depths & c->path_depth_bit) != 0;
+    if (exact)
+        fmap_prefetch(&hs->exact, c->path_hash);
+    if (hs->prefix.slots && !c->cuts_overflow) {
+        for (size_t k = c->n_cuts; k-- > 0;)
+            if (hs->prefix_depths & c->cuts[k].depth_bit)
+                fmap_prefetch(&hs->prefix, c->cuts[k].hash);
+    }
     /* Exact paths rank first, then regular expressions, then prefixes longest first. */
-    if (b->exact_depths & c->path_depth_bit) {
-        e = node_first_http(c, rt_fmap_get(&b->exact, c->path, c->path_len, c->path_hash));
+    if (exact) {
+        e = node_first_http(c, rt_fmap_get(&hs->exact, c->path, c->path_len, c->path_hash));
         if (e)
             return e;
     }
-    for (size_t i = 0; i < b->n_regex; i++) {
+    const rt_fbucket *b = hs->bucket;
+    for (size_t i = 0; hs->has_regex && i < b->n_regex; i++) {
         e = &b->regex[i];
         if (ctx_regex(c, e->match->path.priv, c->path, c->path_len) && http_predicates(c, e))
             return e;
     }
-    if (b->prefix.slots == NULL)
+    if (hs->prefix.slots == NULL)
         return NULL;
     /* Candidate prefixes are the path cut at each '/' (and the whole path), longest first;
      * the root prefix "/" is stored as the empty key. */
@@ -218,7 +234,7 @@ static const rt_entry *bucket_match_http(rt_ctx *c, const rt_fbucket *b)
     for (size_t i = c->path_len + 1; i-- > 0;) {
         if (i != c->path_len && i != 0 && c->path[i] != '/')
             continue;
-        e = node_first_http(c, rt_fmap_get(&b->prefix, c->path, i, gs_strmap_hash(c->path, i)));
+        e = node_first_http(c, rt_fmap_get(&hs->prefix, c->path, i, gs_strmap_hash(c->path, i)));
         if (e)
             return e;
     }
@@ -298,11 +314,27 @@ static const rt_entry *bucket_match_grpc(rt_ctx *c, const rt_fbucket *b)
     return better(best, grpc_first(c, b->grpc_other, b->n_grpc_other, svc, sl, meth, ml));
 }
 
-static const rt_entry *bucket_match(rt_ctx *c, const rt_fbucket *b)
+static const rt_entry *bucket_match(rt_ctx *c, const rt_hslot *hs)
 {
     /* HTTPRoute rules first; control never lets both kinds share an effective hostname. */
-    const rt_entry *e = bucket_match_http(c, b);
-    return e ? e : bucket_match_grpc(c, b);
+    const rt_entry *e = bucket_match_http(c, hs);
+    return e || !hs->has_grpc ? e : bucket_match_grpc(c, hs->bucket);
+}
+
+/* The compiled hostname |key| of a listener, or NULL. */
+static const rt_hslot *hslot_get(const rt_listener_index *li, const char *key, size_t len,
+                                 uint64_t h)
+{
+    for (size_t i = (size_t)h & li->hmask;; i = (i + 1) & li->hmask) {
+        const rt_hslot *s = &li->hslots[i];
+        if (s->bucket == NULL)
+            return NULL;
+        if (s->hash != h || s->key_len != len)
+            continue;
+        const char *k = len <= sizeof(s->key) ? s->key : s->key_ptr;
+        if (memcmp(k, key, len) == 0)
+            return s;
+    }
 }
 
 /* Hashes the path once: the FNV state at each '/' cut is the hash of that prefix. */
@@ -376,16 +408,19 @@ int gs_route_table_lookup(const gs_route_table *t, const gs_rt_port *port, const
     c.method = req->method ? req->method : "GET";
     c.method_len = req->method && req->method_len ? req->method_len : strlen(c.method);
 
+    /* Start fetching the host's slot, then hash the path while it arrives. */
+    const rt_listener_index *li = t->lindex[l->index];
+    uint64_t host_hash = gs_strmap_hash(host, (size_t)hl);
+    if (li->hslots)
+        __builtin_prefetch(&li->hslots[host_hash & li->hmask]);
     ctx_hash_path(&c);
 
-    const rt_listener_index *li = t->lindex[l->index];
     const rt_entry *e = NULL;
-    const rt_fbucket *b = NULL;
+    const rt_hslot *b = NULL;
     bool consulted = false;
     /* Buckets from most to least specific: exact host, wildcards by suffix length, none. */
-    if (li->fhosts.slots && hl > 0) {
-        b = (const rt_fbucket *)rt_fmap_get(&li->fhosts, host, (size_t)hl,
-                                            gs_strmap_hash(host, (size_t)hl));
+    if (li->hslots && hl > 0) {
+        b = hslot_get(li, host, (size_t)hl, host_hash);
         if (b) {
             e = bucket_match(&c, b);
             consulted = true;
@@ -397,8 +432,7 @@ int gs_route_table_lookup(const gs_route_table *t, const gs_rt_port *port, const
             key[0] = '*';
             memcpy(key + 1, host + i, (size_t)hl - i);
             size_t kl = (size_t)hl - i + 1;
-            const rt_fbucket *wb =
-                (const rt_fbucket *)rt_fmap_get(&li->fhosts, key, kl, gs_strmap_hash(key, kl));
+            const rt_hslot *wb = hslot_get(li, key, kl, gs_strmap_hash(key, kl));
             if (wb) {
                 b = wb;
                 e = bucket_match(&c, b);
@@ -406,8 +440,8 @@ int gs_route_table_lookup(const gs_route_table *t, const gs_rt_port *port, const
             }
         }
     }
-    if (e == NULL && li->fimplicit && !(consulted && t->opt.no_hostname_fallthrough)) {
-        b = li->fimplicit;
+    if (e == NULL && li->himplicit.bucket && !(consulted && t->opt.no_hostname_fallthrough)) {
+        b = &li->himplicit;
         e = bucket_match(&c, b);
     }
     if (c.md)
@@ -418,9 +452,9 @@ int gs_route_table_lookup(const gs_route_table *t, const gs_rt_port *port, const
     out->route = e->route;
     out->rule = e->rule;
     out->match_index = e->match_index;
-    out->hostname = b->head.key;
-    if (e->match && e->match->path.type == GS_RT_MATCH_PREFIX)
-        out->matched_prefix = e->match->path.value;
+    out->hostname = b->key_ptr;
+    if (!e->is_grpc && e->path_rank == 2)
+        out->matched_prefix = e->path_value;
     return 0;
 }
 

@@ -12,6 +12,8 @@
 #include <pcre2.h>
 
 #include <ctype.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <string.h>
@@ -555,10 +557,9 @@ static void bucket_add_http(gs_route_table *t, rt_bucket *b, rt_entry *e)
         if (ml <= sizeof(e->method_inline))
             memcpy(e->method_inline, m->method, ml);
     }
-    e->n_headers = (uint32_t)m->n_headers;
-    e->n_query = (uint32_t)m->n_query;
-    e->headers = m->headers;
-    e->query = m->query;
+    e->n_headers = (uint8_t)m->n_headers;
+    e->n_query = (uint8_t)m->n_query;
+    e->path_value = m->path.value;
     switch (m->path.type) {
     case GS_RT_MATCH_EXACT:
         e->path_rank = 0;
@@ -582,8 +583,8 @@ static void bucket_add_grpc(gs_route_table *t, rt_bucket *b, rt_entry *e)
     const gs_rt_grpc_match *m = e->grpc_match;
     e->path_rank = 0;
     e->path_len = m->service ? (uint32_t)strlen(m->service) : 0;
-    e->method = m->method ? (uint32_t)strlen(m->method) : 0;
-    e->n_headers = (uint32_t)m->n_headers;
+    e->method = m->method ? (uint16_t)strlen(m->method) : 0;
+    e->n_headers = (uint8_t)m->n_headers;
     if (m->type == GS_RT_MATCH_EXACT && m->service && m->method) {
         char *key = gs_xasprintf("/%s/%s", m->service, m->method);
         const char *k = arena_strdup(&t->arena, key);
@@ -619,7 +620,7 @@ static void table_index_rule(gs_route_table *t, rt_bucket *b, const gs_rt_route 
             e->route = r;
             e->rule = rule;
             e->match = rule->n_matches ? &rule->matches[i] : &rt_default_match;
-            e->match_index = (uint32_t)i;
+            e->match_index = (uint16_t)i;
             bucket_add_http(t, b, e);
         }
     } else {
@@ -629,7 +630,8 @@ static void table_index_rule(gs_route_table *t, rt_bucket *b, const gs_rt_route 
             e->route = r;
             e->rule = rule;
             e->grpc_match = rule->n_grpc_matches ? &rule->grpc_matches[i] : &rt_default_grpc_match;
-            e->match_index = (uint32_t)i;
+            e->is_grpc = 1;
+            e->match_index = (uint16_t)i;
             bucket_add_grpc(t, b, e);
         }
     }
@@ -790,22 +792,22 @@ static size_t fmap_cap(size_t count)
 
 static size_t fnode_size(size_t n)
 {
+    _Static_assert(sizeof(rt_entry) == 64, "a compiled candidate is one cache line");
+    _Static_assert(offsetof(rt_fnode, entries) == 64, "entries start on the node's 2nd line");
     return sizeof(rt_fnode) + n * sizeof(rt_entry);
 }
 
 static size_t kv_copy_size(const gs_rt_kv_match *kv, size_t n)
 {
-    size_t size = RT_ALIGN(n * sizeof(*kv));
+    size_t size = 0;
     for (size_t i = 0; i < n; i++)
         size += RT_ALIGN(strlen(kv[i].name) + strlen(kv[i].value) + 2);
     return size;
 }
 
-static const gs_rt_kv_match *kv_copy(const gs_rt_kv_match *kv, size_t n, rt_cursor *c)
+/* Copies |kv| (|n| items) into |out| with the strings next to them. */
+static void kv_copy(gs_rt_kv_match *out, const gs_rt_kv_match *kv, size_t n, rt_cursor *c)
 {
-    if (n == 0)
-        return NULL;
-    gs_rt_kv_match *out = cursor_take(c, n * sizeof(*out));
     for (size_t i = 0; i < n; i++) {
         size_t nl = strlen(kv[i].name), vl = strlen(kv[i].value);
         char *str = cursor_take(c, nl + vl + 2);
@@ -815,18 +817,20 @@ static const gs_rt_kv_match *kv_copy(const gs_rt_kv_match *kv, size_t n, rt_curs
         out[i].name = str;
         out[i].value = str + nl + 1;
     }
-    return out;
 }
 
-/* Header and query matches are copied next to their entries so that evaluating a candidate
- * reads only the bucket block. */
+/* Header and query matches are copied next to their entries (headers then query in one
+ * array) so that evaluating a candidate reads only the bucket block. */
 static size_t entries_extra_size(rt_entry *const *items, size_t n)
 {
     size_t size = 0;
     for (size_t i = 0; i < n; i++) {
-        if (items[i]->match)
-            size += kv_copy_size(items[i]->headers, items[i]->n_headers) +
-                    kv_copy_size(items[i]->query, items[i]->n_query);
+        const rt_entry *e = items[i];
+        if (e->is_grpc || e->n_headers + e->n_query == 0)
+            continue;
+        size += RT_ALIGN((e->n_headers + e->n_query) * sizeof(gs_rt_kv_match)) +
+                kv_copy_size(e->match->headers, e->n_headers) +
+                kv_copy_size(e->match->query, e->n_query);
     }
     return size;
 }
@@ -835,10 +839,13 @@ static void entries_copy(rt_entry *dst, rt_entry *const *items, size_t n, rt_cur
 {
     for (size_t i = 0; i < n; i++) {
         dst[i] = *items[i];
-        if (dst[i].match) {
-            dst[i].headers = kv_copy(items[i]->headers, items[i]->n_headers, c);
-            dst[i].query = kv_copy(items[i]->query, items[i]->n_query, c);
-        }
+        const rt_entry *e = items[i];
+        if (e->is_grpc || e->n_headers + e->n_query == 0)
+            continue;
+        gs_rt_kv_match *kv = cursor_take(c, (e->n_headers + e->n_query) * sizeof(*kv));
+        kv_copy(kv, e->match->headers, e->n_headers, c);
+        kv_copy(kv + e->n_headers, e->match->query, e->n_query, c);
+        dst[i].kv = kv;
     }
 }
 
@@ -850,8 +857,9 @@ static size_t fmap_size(const gs_strmap *m)
         if (s->key == NULL)
             continue;
         const rt_list *l = s->value;
-        size +=
-            RT_ALIGN(s->len + 1) + RT_ALIGN(fnode_size(l->n)) + entries_extra_size(l->items, l->n);
+        /* 64 for the node's alignment; the key has its own bytes only when too long. */
+        size += 64 + fnode_size(l->n) + (s->len >= RT_FNODE_KEY ? RT_ALIGN(s->len + 1) : 0) +
+                entries_extra_size(l->items, l->n);
     }
     return size;
 }
@@ -887,9 +895,10 @@ static void fmap_fill(rt_fslot *slots, size_t mask, const gs_strmap *m, rt_curso
         if (s->key == NULL)
             continue;
         const rt_list *l = s->value;
-        char *key = cursor_take(c, s->len + 1);
-        memcpy(key, s->key, s->len);
+        c->p = (char *)(((uintptr_t)c->p + 63) & ~(uintptr_t)63);
         rt_fnode *node = cursor_take(c, fnode_size(l->n));
+        char *key = s->len < RT_FNODE_KEY ? node->inline_key : cursor_take(c, s->len + 1);
+        memcpy(key, s->key, s->len);
         node->head.key = key;
         node->head.key_len = (uint32_t)s->len;
         node->n = (uint32_t)l->n;
@@ -957,21 +966,44 @@ static const rt_fbucket *bucket_freeze(gs_route_table *t, const rt_bucket *b)
     return fb;
 }
 
+static void hslot_fill(rt_hslot *hs, const rt_fbucket *fb, uint64_t hash)
+{
+    hs->hash = hash;
+    hs->bucket = fb;
+    hs->exact = fb->exact;
+    hs->prefix = fb->prefix;
+    hs->exact_depths = fb->exact_depths;
+    hs->prefix_depths = fb->prefix_depths;
+    hs->key_len = fb->head.key_len;
+    hs->has_regex = fb->n_regex > 0;
+    hs->has_grpc = fb->has_grpc;
+    hs->key_ptr = fb->head.key;
+    if (fb->head.key && fb->head.key_len <= sizeof(hs->key))
+        memcpy(hs->key, fb->head.key, fb->head.key_len);
+}
+
 static void listener_freeze(gs_route_table *t, rt_listener_index *li)
 {
+    _Static_assert(sizeof(rt_hslot) == 128, "a hostname slot is two cache lines");
     size_t cap = fmap_cap(li->hosts.count);
     if (cap) {
-        rt_fslot *slots = arena_alloc(&t->arena, cap * sizeof(*slots));
+        char *raw = arena_alloc(&t->arena, (cap + 1) * sizeof(rt_hslot));
+        rt_hslot *slots = (rt_hslot *)(((uintptr_t)raw + 127) & ~(uintptr_t)127);
         for (size_t i = 0; i < li->hosts.cap; i++) {
             const gs_strmap_slot *s = &li->hosts.slots[i];
-            if (s->key)
-                fslot_insert(slots, cap - 1, s->hash, &bucket_freeze(t, s->value)->head);
+            if (s->key == NULL)
+                continue;
+            const rt_fbucket *fb = bucket_freeze(t, s->value);
+            size_t k = (size_t)s->hash & (cap - 1);
+            while (slots[k].bucket)
+                k = (k + 1) & (cap - 1);
+            hslot_fill(&slots[k], fb, s->hash);
         }
-        li->fhosts.slots = slots;
-        li->fhosts.mask = cap - 1;
+        li->hslots = slots;
+        li->hmask = cap - 1;
     }
     if (li->implicit)
-        li->fimplicit = bucket_freeze(t, li->implicit);
+        hslot_fill(&li->himplicit, bucket_freeze(t, li->implicit), 0);
 }
 
 /* The build-time maps and lists are not needed once frozen. */
@@ -1011,19 +1043,6 @@ int gs_route_table_compile(gs_route_table *t, gs_error *err)
     table_release_build_state(t);
     t->compiled = true;
     return 0;
-}
-
-const rt_fkey *rt_fmap_get(const rt_fmap *m, const char *key, size_t len, uint64_t h)
-{
-    if (m->slots == NULL)
-        return NULL;
-    for (size_t i = (size_t)h & m->mask;; i = (i + 1) & m->mask) {
-        const rt_fslot *s = &m->slots[i];
-        if (s->node == NULL)
-            return NULL;
-        if (s->hash == h && s->node->key_len == len && memcmp(s->node->key, key, len) == 0)
-            return s->node;
-    }
 }
 
 /* ---- reading ------------------------------------------------------------------------------- */

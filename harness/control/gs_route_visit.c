@@ -50,9 +50,9 @@ static size_t visit_bucket(const rt_fbucket *b, gs_rt_visit_fn fn, void *arg)
     for (size_t i = 0; i < n; i++) {
         const rt_entry *e = v[i];
         const gs_rt_grpc_match *gm = NULL;
-        if (e->match == NULL && e->rule->n_grpc_matches)
+        if (e->is_grpc && e->rule->n_grpc_matches)
             gm = e->grpc_match;
-        fn(arg, b->head.key, e->route, e->rule, e->match && e->rule->n_matches ? e->match : NULL,
+        fn(arg, b->head.key, e->route, e->rule, !e->is_grpc && e->rule->n_matches ? e->match : NULL,
            gm);
     }
     free(v);
@@ -78,18 +78,18 @@ size_t gs_route_table_visit(const gs_route_table *t, size_t listener, gs_rt_visi
     const rt_listener_index *li = t->lindex[listener];
     const rt_fbucket **bs = NULL;
     size_t n = 0, cap = 0, visited = 0;
-    for (size_t i = 0; li->fhosts.slots && i <= li->fhosts.mask; i++) {
-        if (li->fhosts.slots[i].node == NULL)
+    for (size_t i = 0; li->hslots && i <= li->hmask; i++) {
+        if (li->hslots[i].bucket == NULL)
             continue;
         gs_xgrow((void **)&bs, &cap, n + 1, sizeof(*bs));
-        bs[n++] = (const rt_fbucket *)li->fhosts.slots[i].node;
+        bs[n++] = li->hslots[i].bucket;
     }
     if (n > 1)
         qsort(bs, n, sizeof(*bs), visit_bucket_cmp);
     for (size_t i = 0; i < n; i++)
         visited += visit_bucket(bs[i], fn, arg);
-    if (li->fimplicit)
-        visited += visit_bucket(li->fimplicit, fn, arg);
+    if (li->himplicit.bucket)
+        visited += visit_bucket(li->himplicit.bucket, fn, arg);
     free(bs);
     return visited;
 }

@@ -8,6 +8,8 @@
 #include "gs_route_table.h"
 #include "gs_strmap.h"
 
+#include <string.h>
+
 /* Bump allocator: every copied string and struct lives here until the table is freed. */
 typedef struct rt_arena_block {
     struct rt_arena_block *next;
@@ -21,21 +23,26 @@ typedef struct rt_arena {
 } rt_arena;
 
 /* One (route, rule, match) candidate in one hostname bucket of one listener, with its
- * precedence key after hostname specificity. Lists of entries are sorted best first. */
+ * precedence key after hostname specificity. Lists of entries are sorted best first. 64 bytes:
+ * a compiled candidate is one cache line. */
 typedef struct rt_entry {
     const gs_rt_route *route;
     const gs_rt_rule *rule;
-    const gs_rt_match *match;           /* HTTPRoute */
-    const gs_rt_grpc_match *grpc_match; /* GRPCRoute */
-    uint32_t match_index;
-    uint8_t path_rank;  /* HTTP: 0 Exact, 1 RegularExpression, 2 PathPrefix; gRPC: 0 */
-    uint32_t path_len;  /* HTTP: configured path length; gRPC: service characters */
-    uint32_t method;    /* HTTP: 1 with a method; gRPC: method characters */
-    uint32_t n_headers; /* distinct header names */
-    uint32_t n_query;
-    /* HTTP: match->headers/query; once frozen, copies inside the bucket block (locality). */
-    const gs_rt_kv_match *headers;
-    const gs_rt_kv_match *query;
+    union {
+        const gs_rt_match *match;           /* HTTPRoute (is_grpc 0) */
+        const gs_rt_grpc_match *grpc_match; /* GRPCRoute (is_grpc 1) */
+    };
+    /* Frozen HTTP entries: the header matches then the query matches, copied inside the bucket
+     * block; NULL before compile (read match->headers/query then). */
+    const gs_rt_kv_match *kv;
+    const char *path_value; /* HTTP: match->path.value, so results need not read the match */
+    uint32_t path_len;      /* HTTP: configured path length; gRPC: service characters */
+    uint16_t match_index;
+    uint16_t method;   /* HTTP: 1 with a method; gRPC: method characters */
+    uint8_t path_rank; /* HTTP: 0 Exact, 1 RegularExpression, 2 PathPrefix; gRPC: 0 */
+    uint8_t n_headers; /* distinct header names */
+    uint8_t n_query;
+    uint8_t is_grpc;
     /* HTTP: the method inline so that most lookups never read the route's own memory;
      * method_len 0 = any method, 0xff = longer than 7 bytes (compare match->method). */
     uint8_t method_len;
@@ -80,10 +87,13 @@ typedef struct rt_fmap {
     size_t mask;
 } rt_fmap;
 
-/* The candidates stored under one key, best first. */
+/* The candidates stored under one key, best first. Nodes are 64-byte aligned: the head and a
+ * short key share the first cache line, each entry takes one more. */
+#define RT_FNODE_KEY 44
 typedef struct rt_fnode {
-    rt_fkey head;
+    rt_fkey head; /* head.key points into inline_key when the key fits */
     uint32_t n;
+    char inline_key[RT_FNODE_KEY];
     rt_entry entries[];
 } rt_fnode;
 
@@ -102,11 +112,32 @@ typedef struct rt_fbucket {
     bool has_grpc;
 } rt_fbucket;
 
+/* A compiled hostname: one 128-byte slot (two cache lines, fetched together) holding what a
+ * lookup needs before it reaches the bucket's path slots — the key, the path maps, the depth
+ * masks — so that the bucket header is read only for regex and gRPC candidates. */
+#define RT_HSLOT_KEY 54 /* inline key bytes + the key pointer */
+typedef struct rt_hslot {
+    uint64_t hash;
+    const rt_fbucket *bucket; /* NULL: empty slot */
+    rt_fmap exact;            /* copies of the bucket's maps */
+    rt_fmap prefix;
+    uint64_t exact_depths;
+    uint64_t prefix_depths;
+    uint32_t key_len;
+    uint8_t has_regex;
+    uint8_t has_grpc;
+    char key[RT_HSLOT_KEY - 8];
+    const char *key_ptr;
+        /* the bucket's hostname (NULL for routes without hostnames) */ /* the hostname when key_len
+                                                                           <= RT_HSLOT_KEY */
+} rt_hslot;
+
 typedef struct rt_listener_index {
-    gs_strmap hosts;     /* build: effective hostname ("a.b", "*.b") -> rt_bucket* */
-    rt_bucket *implicit; /* build: routes without hostnames; NULL if none */
-    rt_fmap fhosts;      /* compiled: hostname -> rt_fbucket */
-    const rt_fbucket *fimplicit;
+    gs_strmap hosts;        /* build: effective hostname ("a.b", "*.b") -> rt_bucket* */
+    rt_bucket *implicit;    /* build: routes without hostnames; NULL if none */
+    const rt_hslot *hslots; /* compiled: hostname slots (128-byte aligned), NULL if none */
+    size_t hmask;
+    rt_hslot himplicit; /* compiled: routes without hostnames (bucket NULL if none) */
 } rt_listener_index;
 
 /* Bit for a key with |slashes| '/' characters in a depth mask. */
@@ -115,8 +146,23 @@ static inline uint64_t rt_depth_bit(size_t slashes)
     return 1ULL << (slashes < 63 ? slashes : 63);
 }
 
-/* Finds |key| (hash |h|) in a frozen map; NULL if absent. */
-const rt_fkey *rt_fmap_get(const rt_fmap *m, const char *key, size_t len, uint64_t h);
+/* Finds |key| (hash |h|) in a frozen map of nodes; NULL if absent. On a hash hit the node's
+ * first entry (its second cache line) is fetched while the key is compared. */
+static inline const rt_fkey *rt_fmap_get(const rt_fmap *m, const char *key, size_t len, uint64_t h)
+{
+    if (m->slots == NULL)
+        return NULL;
+    for (size_t i = (size_t)h & m->mask;; i = (i + 1) & m->mask) {
+        const rt_fslot *s = &m->slots[i];
+        if (s->node == NULL)
+            return NULL;
+        if (s->hash != h)
+            continue;
+        __builtin_prefetch((const char *)s->node + 64);
+        if (s->node->key_len == len && memcmp(s->node->key, key, len) == 0)
+            return s->node;
+    }
+}
 
 typedef struct rt_port_index {
     gs_strmap exact; /* listener hostname -> gs_rt_listener* */
