@@ -21,7 +21,8 @@ typedef struct h2_session {
     nghttp2_session *ng;
     size_t n_streams;
     bool dead;
-    bool in_io; /* inside a read/write loop: defer freeing */
+    bool in_io;      /* inside nghttp2 (mem_recv or send): no nested send, no freeing */
+    bool want_flush; /* frames were submitted while in_io: send them when it ends */
 } h2_session;
 
 static void h2_session_kill(h2_session *s, int err);
@@ -49,12 +50,29 @@ static ssize_t on_h2_send(nghttp2_session *ng, const uint8_t *data, size_t len, 
     return (ssize_t)len;
 }
 
+/* Sends what nghttp2 has queued, including what callbacks queue meanwhile, then frees the
+ * session if it is finished. Only called outside nghttp2 (never re-entrantly). */
+static void h2_pump(h2_session *s)
+{
+    s->in_io = true;
+    do {
+        s->want_flush = false;
+        if (!s->dead && nghttp2_session_send(s->ng) != 0)
+            h2_session_kill(s, GS_ERR_IO);
+    } while (s->want_flush && !s->dead);
+    s->in_io = false;
+    h2_maybe_free(s);
+}
+
+/* Asks for queued frames to be sent: now, or when the current nghttp2 call returns. May free
+ * the session. */
 static void h2_flush(h2_session *s)
 {
-    if (s->dead)
+    if (s->in_io) {
+        s->want_flush = true;
         return;
-    if (nghttp2_session_send(s->ng) != 0)
-        h2_session_kill(s, GS_ERR_IO);
+    }
+    h2_pump(s);
 }
 
 /* Fires for every response header field; the first HEADERS block is the response head, a later
@@ -173,9 +191,8 @@ static void on_h2_read(struct bufferevent *bev, void *arg)
         h2_session_kill(s, GS_ERR_PROTOCOL);
     else
         evbuffer_drain(in, (size_t)n);
-    h2_flush(s);
     s->in_io = false;
-    h2_maybe_free(s);
+    h2_pump(s);
 }
 
 static void on_h2_event(struct bufferevent *bev, short what, void *arg)
@@ -294,8 +311,7 @@ void upstream_h2_cancel(gs_gw_upstream_call *c)
     c->h2 = NULL;
     gs_gw_response_free(&c->resp);
     free(c);
-    if (!s->in_io)
-        h2_flush(s);
+    h2_flush(s);
 }
 
 void upstream_h2_session_free(struct h2_session *s)
