@@ -101,6 +101,17 @@ N500=$(json "$WORK/half.json" "j.get('status:500', 0)")
 N200=$(json "$WORK/half.json" "j.get('status:200', 0)")
 check "invalid backend share answers 500 (500=$N500, 200=$N200)" \
     test "$N500" -gt 140 -a "$N500" -lt 260 -a $((N500 + N200)) -eq 400
+# backendRef filters run only for the backend chosen (conformance RequestHeaderModifierBackend).
+bf_ok=0
+for i in $(seq 1 20); do
+    get /backend-filters weights.example.com > "$WORK/bf.txt"
+    be=$(cut -d' ' -f2 "$WORK/bf.txt" | cut -d/ -f2)
+    B=$(cat "$WORK/body")
+    case "$B" in *"\"X-Backend\":[\"$be\"]"*) ;; *) continue ;; esac
+    case "$B" in *'"X-Rule":["rule"]'*) ;; *) continue ;; esac
+    [ "$(header x-chosen)" = "$be" ] && bf_ok=$((bf_ok + 1))
+done
+check "backendRef filters follow the chosen backend ($bf_ok/20)" eq "$bf_ok" 20
 check "Service without endpoints is 503" eq "$(get /no-endpoints weights.example.com)" "503 "
 check "request timeout is 504"           eq "$(get '/timeout?delay=2s' weights.example.com)" "504 "
 check "within the timeout is 200"        eq "$(get '/timeout?delay=10ms' weights.example.com)" "200 default/v1/a"
