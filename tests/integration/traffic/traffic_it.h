@@ -36,7 +36,7 @@ typedef struct it_seen {
     uint64_t duplicate_index; /* request indexes (< 4096) seen twice */
     uint8_t index_seen[4096];
     int last_status, last_grpc_status;
-    char last_body[256];
+    char last_body[4096];
     char last_grpc_message[256];
     char last_backend[128];
     char last_header[256]; /* value of the header named by it_watch_header */

@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: MIT */
+/* The traffic engine against gatesim-echo, the backend every scenario uses: backends and
+ * replicas from x-gatesim-backend, request ids and Host reaching the backend, the gRPC echo
+ * message, and the echo's fault injection (resets, error statuses, delays) counted right. */
+#include "gs_alloc.h"
+#include "gs_grpc.h"
+#include "gs_test.h"
+#include "gs_time.h"
+#include "traffic_it.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static gs_proc *echo;
+static char address[64];
+
+/* Starts gatesim-echo with |extra| flags (NULL-terminated, up to 4) and reads its port. */
+static gs_proc *start_echo(const char *const *extra, char *addr, size_t n)
+{
+    const char *argv[16] = {gs_test_built("backends/gatesim-echo"),
+                            "--quiet",
+                            "--service",
+                            "team-a/app",
+                            "--replica",
+                            "r1",
+                            "--listen",
+                            "127.0.0.1:0"};
+    size_t k = 8;
+    argv[0] = gs_xstrdup(argv[0]);
+    for (size_t i = 0; extra && extra[i] && k < 14; i++)
+        argv[k++] = extra[i];
+    argv[k] = NULL;
+    gs_proc_opts opts = {.capture_stdout = true};
+    gs_proc *p = NULL;
+    gs_error err;
+    ck_assert_msg(gs_proc_spawn(&p, argv, &opts, &err) == 0, "echo: %s", err.msg);
+    char *line = NULL;
+    ck_assert_msg(gs_proc_read_line(p, 10 * GS_NS_PER_S, &line, &err) == 0, "echo: %s", err.msg);
+    const char *port = strstr(line, "\"port\":");
+    ck_assert_ptr_nonnull(port);
+    snprintf(addr, n, "127.0.0.1:%d", atoi(port + 7));
+    free(line);
+    free((void *)(uintptr_t)argv[0]);
+    return p;
+}
+
+static void setup(void)
+{
+    echo = start_echo(NULL, address, sizeof(address));
+}
+
+static void teardown(void)
+{
+    it_stop(echo);
+}
+
+static void config(gs_traffic_config *cfg, gs_traffic_protocol proto, const char *path, uint64_t n)
+{
+    gs_traffic_config_init(cfg);
+    cfg->protocol = proto;
+    cfg->address = address;
+    cfg->authority = "app.example.com";
+    cfg->path = path;
+    cfg->requests = n;
+}
+
+START_TEST(http1_and_h2c_echo)
+{
+    static const gs_traffic_protocol protos[] = {GS_TRAFFIC_HTTP1, GS_TRAFFIC_H2C};
+    for (int k = 0; k < 2; k++) {
+        gs_traffic_config cfg;
+        config(&cfg, protos[k], "/a/b?x=1", 100);
+        cfg.connections = 2;
+        cfg.streams = k ? 8 : 1;
+        cfg.request_id_prefix = "echo-";
+        gs_traffic_header h = {"X-Echo-Set-Header", "X-Answer: 42"};
+        cfg.headers = &h;
+        cfg.num_headers = 1;
+        it_watch_header = "x-answer";
+        gs_traffic_result *r = it_run(&cfg);
+        ck_assert_uint_eq(gs_traffic_counts_get(&r->statuses, "200"), 100);
+        ck_assert_uint_eq(gs_traffic_counts_get(&r->backends, "team-a/app"), 100);
+        ck_assert_uint_eq(gs_traffic_counts_get(&r->replicas, "team-a/app/r1"), 100);
+        ck_assert_str_eq(it_seen_data.last_header, "42");
+        const char *body = it_seen_data.last_body;
+        ck_assert_msg(strstr(body, "\"host\":\"app.example.com\""), "%s", body);
+        ck_assert_msg(strstr(body, "\"path\":\"/a/b?x=1\""), "%s", body);
+        ck_assert_msg(strstr(body, k ? "\"proto\":\"HTTP/2.0\"" : "\"proto\":\"HTTP/1.1\""), "%s",
+                      body);
+        ck_assert_msg(strstr(body, "\"echo-"), "request id not echoed: %s", body);
+        ck_assert_uint_eq(it_seen_data.ids_seen, 100);
+        gs_traffic_result_free(r);
+    }
+}
+END_TEST
+
+/* The callback keeps the last gRPC body; decode it as the echo message. */
+static gs_grpc_echo grpc_last;
+static int grpc_decoded;
+
+static void on_grpc(const gs_traffic_response *resp, void *user)
+{
+    (void)user;
+    if (resp->error == GS_TRAFFIC_OK && resp->grpc_status == 0 && !grpc_decoded) {
+        ck_assert_int_eq(gs_grpc_echo_decode(&grpc_last, resp->body, resp->body_len), 0);
+        grpc_decoded = 1;
+    }
+}
+
+START_TEST(grpc_echo_message)
+{
+    gs_traffic_config cfg;
+    config(&cfg, GS_TRAFFIC_GRPC, NULL, 30);
+    cfg.grpc_service = "shop.v1.Cart";
+    cfg.grpc_method = "Get";
+    cfg.body = "\x0a\x03"
+               "abc";
+    cfg.body_len = 5;
+    cfg.streams = 4;
+    cfg.on_response = on_grpc;
+    gs_traffic_result *r = NULL;
+    gs_error err;
+    ck_assert_int_eq(gs_traffic_run(&cfg, &r, &err), 0);
+    ck_assert_uint_eq(gs_traffic_counts_get(&r->grpc_statuses, "0"), 30);
+    ck_assert_uint_eq(gs_traffic_counts_get(&r->backends, "team-a/app"), 30);
+    ck_assert(grpc_decoded);
+    ck_assert_str_eq(grpc_last.path, "/shop.v1.Cart/Get");
+    ck_assert_str_eq(grpc_last.host, "app.example.com");
+    ck_assert_str_eq(grpc_last.backend, "team-a/app/r1");
+    ck_assert_uint_eq(grpc_last.request_len, 5);
+    ck_assert_int_eq(memcmp(grpc_last.request,
+                            "\x0a\x03"
+                            "abc",
+                            5),
+                     0);
+    gs_grpc_echo_free(&grpc_last);
+    gs_traffic_result_free(r);
+}
+END_TEST
+
+START_TEST(statuses_and_delays)
+{
+    gs_traffic_config cfg;
+    config(&cfg, GS_TRAFFIC_H2C, "/status/503", 20);
+    cfg.streams = 4;
+    gs_traffic_result *r = it_run(&cfg);
+    ck_assert_uint_eq(gs_traffic_counts_get(&r->statuses, "503"), 20);
+    gs_traffic_result_free(r);
+
+    config(&cfg, GS_TRAFFIC_HTTP1, "/slow?delay=2s", 3);
+    cfg.request_timeout_ns = 150 * GS_NS_PER_MS;
+    r = it_run(&cfg);
+    ck_assert_uint_eq(r->errors[GS_TRAFFIC_ERR_TIMEOUT], 3);
+    gs_traffic_result_free(r);
+
+    /* open loop against a 20 ms server: corrected and uncorrected latency both see it */
+    config(&cfg, GS_TRAFFIC_HTTP1, "/x?delay=20ms", 0);
+    cfg.duration_ns = 300 * GS_NS_PER_MS;
+    cfg.rate = 100;
+    cfg.connections = 4;
+    r = it_run(&cfg);
+    ck_assert_uint_ge(r->responses, 28);
+    /* the echo's timer may fire a little early: allow a few ms */
+    ck_assert_int_ge(gs_histogram_percentile(r->latency, 50), 15 * GS_NS_PER_MS);
+    ck_assert_int_ge(gs_histogram_percentile(r->service, 50), 15 * GS_NS_PER_MS);
+    gs_traffic_result_free(r);
+}
+END_TEST
+
+START_TEST(coordinated_omission_is_corrected)
+{
+    /* one connection, 50 ms per response, asked for 100/s: the schedule falls behind, so
+     * latency from the intended send time grows far beyond the 50 ms each request took */
+    gs_traffic_config cfg;
+    config(&cfg, GS_TRAFFIC_HTTP1, "/x?delay=50ms", 0);
+    cfg.duration_ns = 500 * GS_NS_PER_MS;
+    cfg.rate = 100;
+    gs_traffic_result *r = it_run(&cfg);
+    ck_assert_int_lt(gs_histogram_percentile(r->service, 99), 150 * GS_NS_PER_MS);
+    ck_assert_int_gt(gs_histogram_percentile(r->latency, 99), 300 * GS_NS_PER_MS);
+    ck_assert(r->rps < 30); /* achieved far below the target */
+    ck_assert(r->target_rps == 100);
+    gs_traffic_result_free(r);
+}
+END_TEST
+
+START_TEST(injected_resets)
+{
+    char addr[64];
+    const char *extra[] = {"--reset-rate", "0.5", "--seed", "7", NULL};
+    gs_proc *faulty = start_echo(extra, addr, sizeof(addr));
+    static const gs_traffic_protocol protos[] = {GS_TRAFFIC_HTTP1, GS_TRAFFIC_H2C};
+    for (int k = 0; k < 2; k++) {
+        gs_traffic_config cfg;
+        config(&cfg, protos[k], "/", 200);
+        cfg.address = addr;
+        cfg.streams = k ? 4 : 1;
+        gs_traffic_result *r = it_run(&cfg);
+        ck_assert_uint_eq(r->requests, 200);
+        ck_assert_uint_eq(r->responses + r->errors[GS_TRAFFIC_ERR_RESET], 200);
+        /* about half: far from 0 and from 200 */
+        ck_assert_uint_gt(r->errors[GS_TRAFFIC_ERR_RESET], 60);
+        ck_assert_uint_lt(r->errors[GS_TRAFFIC_ERR_RESET], 140);
+        ck_assert_uint_eq(gs_traffic_counts_get(&r->statuses, "200"), r->responses);
+        gs_traffic_result_free(r);
+    }
+    it_stop(faulty);
+}
+END_TEST
+
+static Suite *echo_suite(void)
+{
+    Suite *s = suite_create("traffic_echo");
+    TCase *tc = tcase_create("echo");
+    tcase_set_timeout(tc, 30);
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, http1_and_h2c_echo);
+    tcase_add_test(tc, grpc_echo_message);
+    tcase_add_test(tc, statuses_and_delays);
+    tcase_add_test(tc, coordinated_omission_is_corrected);
+    tcase_add_test(tc, injected_resets);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return gs_test_run(echo_suite());
+}
