@@ -3,7 +3,8 @@
 # Integration tests of gatesim-echo against real clients: curl (HTTP/1.1, h2c prior knowledge,
 # HTTP/2 over TLS with SNI), nghttp, Python grpcio (h2c and TLS), raw sockets for malformed
 # HTTP/1.1 and HTTP/2, faults, the control endpoint and SIGTERM draining.
-# usage: echo_test.py PATH/TO/gatesim-echo GROUP   (GROUP: interop grpc robust faults control shutdown)
+# usage: echo_test.py PATH/TO/gatesim-echo GROUP
+#   (GROUP: interop grpc robust faults control shutdown soak)
 import json
 import os
 import shutil
@@ -588,6 +589,81 @@ def test_shutdown():
     s.close()
 
 
+def h2_request_bytes(path=b"/x", extra=b""):
+    """Client preface, empty SETTINGS and one HEADERS frame (literal fields, END_STREAM)."""
+    def lit(n, v):
+        return b"\x00" + bytes([len(n)]) + n + bytes([len(v)]) + v
+    block = lit(b":method", b"GET") + lit(b":path", path) + lit(b":scheme", b"http") + \
+        lit(b":authority", b"a") + extra
+    return (b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + b"\x00\x00\x00\x04\x00\x00\x00\x00\x00" +
+            struct.pack(">I", len(block))[1:] + b"\x01\x05" + struct.pack(">I", 1) + block)
+
+
+def test_soak():
+    """Mutated HTTP/1.1 and HTTP/2 bytes, sent in random pieces, on a fixed seed: the server must
+    survive, keep answering, and exit cleanly (no leaks under ASan)."""
+    import random
+    rnd = random.Random(20261129)
+    seeds = [
+        b"GET /a?delay=5ms HTTP/1.1\r\nHost: a\r\nX-Echo-Set-Header: A:b\r\n\r\n",
+        b"POST /p HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+        b"POST /p HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\nhello",
+        b"GET /status/204 HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+        b"HEAD / HTTP/1.1\r\nHost: a\r\n\r\n",
+        h2_request_bytes(),
+        h2_request_bytes(b"/y?delay=3ms", b"\x00\x0ccontent-type\x10application/grpc"),
+    ]
+
+    def mutate(b):
+        b = bytearray(b)
+        for _ in range(rnd.randint(1, 6)):
+            op, i = rnd.randint(0, 4), rnd.randrange(len(b)) if b else 0
+            if op == 0 and b:
+                b[i] = rnd.randrange(256)
+            elif op == 1:
+                b[i:i] = bytes(rnd.randrange(256) for _ in range(rnd.randint(1, 8)))
+            elif op == 2 and b:
+                del b[i:i + rnd.randint(1, 8)]
+            elif op == 3:
+                b += rnd.choice(seeds)
+            elif op == 4 and b:
+                b[i:i] = b[i:i + rnd.randint(1, 40)]
+        return bytes(b)
+
+    e = Echo("--idle-timeout", "300ms", "--slow-body", "1ms")
+    try:
+        n = 0
+        t0 = time.time()
+        while time.time() - t0 < 5:
+            data = mutate(rnd.choice(seeds))
+            try:
+                s = socket.create_connection(("127.0.0.1", e.port), timeout=1)
+                i = 0
+                while i < len(data):
+                    k = rnd.randint(1, 64)
+                    s.sendall(data[i:i + k])
+                    i += k
+                s.settimeout(0.05)
+                try:
+                    while s.recv(65536):
+                        pass
+                except (socket.timeout, ConnectionResetError):
+                    pass
+                if rnd.random() < 0.3:
+                    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                s.close()
+            except OSError:
+                pass
+            n += 1
+            if not e.alive():
+                break
+        check(e.alive() and n > 50, f"survives {n} mutated connections")
+        p = curl("--http1.1", "-o", "/dev/null", "-w", "%{http_code}", e.url("/after"))
+        check(p.stdout == "200", "still answers after the soak")
+    finally:
+        e.stop()
+
+
 def main():
     global ECHO, TMP
     ECHO = os.path.abspath(sys.argv[1])
@@ -595,7 +671,7 @@ def main():
     TMP = tempfile.mkdtemp(prefix="gs-echo-test-")
     try:
         {"interop": test_interop, "grpc": test_grpc, "robust": test_robust, "faults": test_faults,
-         "control": test_control, "shutdown": test_shutdown}[group]()
+         "control": test_control, "shutdown": test_shutdown, "soak": test_soak}[group]()
     finally:
         shutil.rmtree(TMP, ignore_errors=True)
     if FAILURES:
