@@ -28,6 +28,8 @@ void gs_gw_limits_defaults(gs_gw_limits *l)
         l->h2_max_resets = 200;
     if (!l->max_mirrors_in_flight)
         l->max_mirrors_in_flight = 1024;
+    if (!l->max_connections)
+        l->max_connections = 10000;
 }
 
 void gs_gw_request_free(gs_gw_request *r)

@@ -40,6 +40,7 @@ typedef struct gs_gw_limits {
     uint32_t h2_max_streams;      /* default 128 concurrent streams per connection */
     uint32_t h2_max_resets;       /* default 200 client resets per 10 s, then GOAWAY */
     size_t max_mirrors_in_flight; /* default 1024; mirrors over it are dropped and counted */
+    size_t max_connections;       /* default 10000 downstream connections; more are closed */
 } gs_gw_limits;
 
 /* Fills the zero fields of |l| with the defaults. */

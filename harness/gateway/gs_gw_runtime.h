@@ -31,7 +31,8 @@ typedef struct gs_gw_counters {
     uint64_t mirrors_dropped;
     uint64_t upstream_errors;
     uint64_t timeouts;
-    uint64_t h2_resets_refused; /* connections closed for rapid reset / stream floods */
+    uint64_t h2_resets_refused;   /* connections closed for rapid reset / stream floods */
+    uint64_t connections_refused; /* over max_connections: closed at accept */
 } gs_gw_counters;
 
 typedef struct gs_gw_runtime {

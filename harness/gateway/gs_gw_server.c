@@ -118,6 +118,11 @@ static void on_accept(struct evconnlistener *evl, evutil_socket_t fd, struct soc
     (void)salen;
     gs_gw_listen *l = arg;
     gs_gw_server *s = l->srv;
+    if (s->n_conns >= s->rt->limits.max_connections || s->shutting_down) {
+        s->rt->counters.connections_refused++;
+        evutil_closesocket(fd);
+        return;
+    }
     gs_gw_conn *c = gs_xcalloc(1, sizeof(*c));
     c->srv = s;
     c->rt = s->rt;

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 const char *gwf_extra_backends[4];
+size_t gwf_max_connections;
 
 /* ---- fake upstream (child) ---------------------------------------------------------------- */
 
@@ -230,6 +231,8 @@ static void gwf_child(int wfd, gwf_build build)
     gs_gw_limits_defaults(&rt.limits);
     rt.limits.header_timeout_ms = 1000;
     rt.limits.max_response_body = 1u << 20;
+    if (gwf_max_connections)
+        rt.limits.max_connections = gwf_max_connections;
     gs_gw_upstream_new(&rt.upstream, base, &rt.limits);
     rt.endpoints = &eps;
     gs_gw_rng_seed(&rt.rng, 1);

@@ -21,6 +21,8 @@ typedef struct gwf {
 
 /* More --backend specs for the child (set before gwf_start; NULL-terminated). */
 extern const char *gwf_extra_backends[4];
+/* The gateway's max_connections in the child (0: the default). */
+extern size_t gwf_max_connections;
 
 /* Builds the table in the child. Must add listeners and routes, not compile. */
 typedef void (*gwf_build)(gs_route_table *t);

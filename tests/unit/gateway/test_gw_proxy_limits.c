@@ -229,6 +229,31 @@ START_TEST(limits_h2_stream_flood)
 }
 END_TEST
 
+static void setup_two(void)
+{
+    gwf_max_connections = 2;
+    gwf_start(&fix, build_simple);
+}
+
+START_TEST(limits_max_connections)
+{
+    int a = raw_connect(fix.gw_port);
+    int b = raw_connect(fix.gw_port);
+    usleep(100000);
+    int c = raw_connect(fix.gw_port); /* accepted by the kernel, closed by the gateway */
+    char buf[16];
+    ck_assert_int_eq((int)read(c, buf, sizeof(buf)), 0);
+    close(c);
+    close(a);
+    usleep(100000);
+    gwf_resp r;
+    ck_assert_int_eq(gwf_get(&fix, "example.com", "/again", "", &r), 0);
+    ck_assert_int_eq(r.status, 200);
+    gwf_resp_free(&r);
+    close(b);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("gw_proxy_limits");
@@ -241,5 +266,10 @@ int main(void)
     tcase_add_test(tc, limits_h2_rapid_reset);
     tcase_add_test(tc, limits_h2_stream_flood);
     suite_add_tcase(s, tc);
+    TCase *tc2 = tcase_create("connections");
+    tcase_add_checked_fixture(tc2, setup_two, teardown);
+    tcase_set_timeout(tc2, 30);
+    tcase_add_test(tc2, limits_max_connections);
+    suite_add_tcase(s, tc2);
     return gs_test_run(s);
 }
