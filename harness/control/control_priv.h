@@ -6,6 +6,7 @@
 #define GS_CONTROL_PRIV_H
 
 #include "gs_control.h"
+#include "gs_strmap.h"
 
 /* A Service as the controller sees it (from the model or declared by a scenario). */
 typedef struct ctl_service {
@@ -102,6 +103,8 @@ struct gs_control {
     const gs_model *m;
     ctl_service *all_services; /* model + declared; model ones point into the model */
     size_t n_all_services;
+    gs_strmap service_index; /* "ns/name" -> ctl_service* (keys in service_keys) */
+    char **service_keys;
     ctl_gateway *gws;
     size_t n_gws;
     ctl_route *routes;

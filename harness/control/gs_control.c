@@ -160,11 +160,11 @@ void gs_control_add_secret(gs_control *c, const char *ns, const char *name, cons
 
 const ctl_service *ctl_find_service(const gs_control *c, const char *ns, const char *name)
 {
-    for (size_t i = 0; i < c->n_all_services; i++) {
-        if (strcmp(c->all_services[i].ns, ns) == 0 && strcmp(c->all_services[i].name, name) == 0)
-            return &c->all_services[i];
-    }
-    return NULL;
+    char key[512];
+    int n = snprintf(key, sizeof(key), "%s/%s", ns, name);
+    if (n < 0 || (size_t)n >= sizeof(key))
+        return NULL;
+    return gs_strmap_get(&c->service_index, key, (size_t)n);
 }
 
 const gs_labels *ctl_namespace_labels(const gs_control *c, const char *name, gs_labels *scratch,
@@ -650,6 +650,14 @@ static void control_collect_services(gs_control *c)
         cs->ports = gs_xcalloc(cs->n_ports ? cs->n_ports : 1, sizeof(*cs->ports));
         memcpy(cs->ports, c->services[i].ports, cs->n_ports * sizeof(*cs->ports));
     }
+    /* Index by "ns/name"; a declared Service replaces a model one of the same name. */
+    c->service_keys =
+        gs_xcalloc(c->n_all_services ? c->n_all_services : 1, sizeof(*c->service_keys));
+    for (size_t i = 0; i < c->n_all_services; i++) {
+        ctl_service *cs = &c->all_services[i];
+        c->service_keys[i] = gs_xasprintf("%s/%s", cs->ns, cs->name);
+        *gs_strmap_slot_for(&c->service_index, c->service_keys[i], strlen(c->service_keys[i])) = cs;
+    }
 }
 
 /* Namespaces declared as objects feed the label store (declared ones win). */
@@ -695,6 +703,11 @@ static void control_release_compute(gs_control *c, size_t n_declared_namespaces)
 {
     for (size_t i = 0; i < c->n_all_services; i++)
         free(c->all_services[i].ports);
+    gs_strmap_free(&c->service_index);
+    for (size_t i = 0; i < c->n_all_services; i++)
+        free(c->service_keys[i]);
+    free(c->service_keys);
+    c->service_keys = NULL;
     free(c->all_services);
     c->all_services = NULL;
     c->n_all_services = 0;

@@ -128,8 +128,8 @@ typedef struct rt_hslot {
     uint8_t has_grpc;
     char key[RT_HSLOT_KEY - 8];
     const char *key_ptr;
-        /* the bucket's hostname (NULL for routes without hostnames) */ /* the hostname when key_len
-                                                                           <= RT_HSLOT_KEY */
+    /* the bucket's hostname (NULL for routes without hostnames) */ /* the hostname when key_len
+                                                                       <= RT_HSLOT_KEY */
 } rt_hslot;
 
 typedef struct rt_listener_index {
