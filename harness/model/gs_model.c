@@ -209,7 +209,7 @@ static void index_grow(gs_model_index *ix)
     for (size_t i = 0; i < old_cap; i++) {
         gs_object *o = old[i];
         if (o && o != INDEX_TOMBSTONE) {
-            *index_slot(ix, o->kind, object_ns(o), o->metadata.name.v) = o;
+            *index_slot(ix, o->kind, object_ns(o), o->metadata.name.v ? o->metadata.name.v : "") = o;
             ix->used++;
         }
     }
