@@ -7,6 +7,7 @@
 #   run_cases.py GATESIM interrupt      SIGINT mid-run: exit 130, no process left, valid reports
 #   run_cases.py GATESIM backend-dies   an echo killed mid-step: that scenario errors with the
 #                                       backend named, the next scenario still runs and passes
+#   run_cases.py GATESIM seed DIR       the bundled seed scenarios all pass
 #   run_cases.py GATESIM cli DATA       usage errors and invalid scenarios exit 2, with positions
 # Every run uses a fixed --seed so the gateway's weighted choices are reproducible.
 import json
@@ -73,6 +74,27 @@ def case_pass(d):
                     if c["kind"] == "split" and ("pValue" not in c or "shares" not in c):
                         fail("split check without p-value or shares: %r" % c)
     print("ok: %d scenarios passed" % s["scenarios"])
+
+
+def case_seed(d):
+    """The bundled seed scenarios (the founding walkthrough) all pass on the builtin target."""
+    with tempfile.TemporaryDirectory() as out:
+        rc, so, se = run([d, "--report-dir", out])
+        res = check_reports(out, "complete")
+        s = res["summary"]
+        if rc != 0 or s["passed"] != s["scenarios"] or s["scenarios"] < 16:
+            fail("seed scenarios: exit %d, summary %r\n%s\n%s" % (rc, s, so, se))
+        checks = sum(len(st["checks"]) for sc in res["scenarios"] for st in sc["steps"])
+        kinds = sorted(set(c["kind"] for sc in res["scenarios"] for st in sc["steps"]
+                           for c in st["checks"]))
+        for k in ("backend", "expectStatus", "grpcStatus", "mirror", "redirect", "request",
+                  "response", "split", "status"):
+            if k not in kinds:
+                fail("no %s check ran in the seed suite" % k)
+        if not os.path.exists(os.path.join(out, "report.html")):
+            fail("no report.html")
+        print("ok: %d seed scenarios passed, %d checks of kinds %s" % (s["scenarios"], checks,
+                                                                          ",".join(kinds)))
 
 
 def case_fail(d):
@@ -305,6 +327,8 @@ def main():
         case_interrupt(manifests)
     elif mode == "backend-dies":
         case_backend_dies(manifests)
+    elif mode == "seed":
+        case_seed(sys.argv[3])
     elif mode == "cli":
         case_cli(sys.argv[3])
     else:
