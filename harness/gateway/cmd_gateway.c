@@ -36,6 +36,10 @@ static void gateway_usage(FILE *out)
         "      --controller-name N manage only GatewayClasses with this controllerName\n"
         "                          (repeatable; default: every GatewayClass)\n"
         "      --strict            objects of kinds outside the model are errors\n"
+        "      --no-hostname-fallthrough\n"
+        "                          a request whose most specific route hostname has no\n"
+        "                          matching rule gets 404 instead of trying less specific\n"
+        "                          hostnames (Envoy-style virtual hosts)\n"
         "      --seed N            seed of the weighted backend and mirror choices\n"
         "      --request-timeout D default request timeout when a route sets none\n"
         "                          (default 60s)\n"
@@ -79,13 +83,15 @@ static int gateway_port_map(const char *arg, gs_gw_port_map **maps, size_t *n)
 
 int gs_cmd_gateway(int argc, char **argv)
 {
-    enum { OPT_BIND = 256, OPT_CONTROLLER, OPT_STRICT, OPT_SEED, OPT_TIMEOUT };
+    enum { OPT_BIND = 256, OPT_CONTROLLER, OPT_STRICT, OPT_SEED, OPT_TIMEOUT, OPT_NO_FALLTHROUGH };
     static const struct option longopts[] = {
         {"backend", required_argument, NULL, 'b'},
         {"port-map", required_argument, NULL, 'p'},
         {"bind", required_argument, NULL, OPT_BIND},
         {"controller-name", required_argument, NULL, OPT_CONTROLLER},
         {"strict", no_argument, NULL, OPT_STRICT},
+        {"no-hostname-fallthrough", no_argument, NULL, OPT_NO_FALLTHROUGH},
+        {"no-hostname-fallthrough", no_argument, NULL, OPT_NO_FALLTHROUGH},
         {"seed", required_argument, NULL, OPT_SEED},
         {"request-timeout", required_argument, NULL, OPT_TIMEOUT},
         {"help", no_argument, NULL, 'h'},
@@ -125,6 +131,9 @@ int gs_cmd_gateway(int argc, char **argv)
             break;
         case OPT_STRICT:
             lo.strict = true;
+            break;
+        case OPT_NO_FALLTHROUGH:
+            lo.no_hostname_fallthrough = true;
             break;
         case OPT_SEED: {
             char *end = NULL;

@@ -40,7 +40,7 @@ static int load_report(gs_model *m, gs_error *err)
         } else if (d->severity == GS_DIAG_WARNING) {
             gs_log_warn("%s", line);
         } else {
-            gs_log_info("%s", line);
+            gs_log_note("%s", line);
         }
     }
     return rc;
@@ -64,7 +64,8 @@ int gs_gw_load_table(void *arg, gs_route_table **out, gs_error *err)
     if (rc == 0) {
         gs_control_opts co = {.controller_names = o->controller_names,
                               .n_controller_names = o->n_controller_names,
-                              .strict = o->strict};
+                              .strict = o->strict,
+                              .no_hostname_fallthrough = o->no_hostname_fallthrough};
         gs_control_new(&c, &co);
         const gs_gw_endpoints *eps = o->endpoints;
         for (size_t i = 0; eps && i < eps->n_services; i++) {

@@ -18,6 +18,7 @@ typedef struct gs_gw_load_opts {
     const char **controller_names;
     size_t n_controller_names;
     bool strict;
+    bool no_hostname_fallthrough;     /* see gs_rt_options */
     const gs_gw_endpoints *endpoints; /* --backend Services exist even if not declared */
 } gs_gw_load_opts;
 
