@@ -6,7 +6,8 @@
 #   h2c:      gatesim load -c16 -m16   vs  h2load -c16 -m16   (nginx `listen ... http2`)
 # The machine is shared and noisy: runs alternate between the clients for ROUNDS rounds and the
 # medians are compared. Prints median req/s, the ratio gatesim/peer (goal >= 1.0), and client
-# CPU per request (user+system of the client process / requests) for each.
+# CPU per request (user+system of the client process / requests) for each. Then checks that the
+# client's memory stays flat: peak RSS of a 10x longer run (open loop, with request ids).
 # usage: bench/load.sh [path/to/gatesim] [seconds per run, default 3] [rounds, default 3]
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -98,3 +99,15 @@ printf '  HTTP/1.1 -c64     gatesim %8.0f req/s %6.2f us/req   wrk    %8.0f req/
 printf '  h2c -c16 -m16     gatesim %8.0f req/s %6.2f us/req   h2load %8.0f req/s %6.2f us/req   ratio %.2f\n' \
     "$gs2_rps" "$gs2_cpu" "$h2l_rps" "$h2l_cpu" "$(echo "$gs2_rps $h2l_rps" | awk '{print $1/$2}')"
 echo "goal: ratio >= 1.0 for both"
+
+# memory: peak RSS must not grow with the number of requests (no per-request storage)
+rss() {
+    /usr/bin/time -f "%M" -o "$tmp/rss" "$gatesim" load -q -c 16 -n "$1" --request-id-prefix m- \
+        -o json "http://127.0.0.1:$h1_port/" >/dev/null 2>&1 || true
+    cat "$tmp/rss"
+}
+small=$(rss 50000)
+large=$(rss 500000)
+echo
+printf 'peak RSS: %s KiB after 50k requests, %s KiB after 500k requests (ratio %.2f, goal ~1.0)\n' \
+    "$small" "$large" "$(echo "$large $small" | awk '{print $1/$2}')"

@@ -9,6 +9,7 @@
 #include "gs_tls.h"
 #include "gs_time.h"
 
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <event2/buffer.h>
@@ -23,6 +24,15 @@
 static const gs_proto_ops *conn_ops(const traffic_conn *c)
 {
     return c->w->run->is_h2 ? &traffic_h2_ops : &traffic_h1_ops;
+}
+
+/* The one place a connection changes state: IDLE -> CONNECTING -> READY, and any -> IDLE. */
+static void conn_set_state(traffic_conn *c, traffic_conn_state s)
+{
+    assert(s == TRAFFIC_CONN_IDLE ||
+           (s == TRAFFIC_CONN_CONNECTING && c->state == TRAFFIC_CONN_IDLE) ||
+           (s == TRAFFIC_CONN_READY && c->state == TRAFFIC_CONN_CONNECTING));
+    c->state = s;
 }
 
 /* ---- counts ---------------------------------------------------------------------------- */
@@ -420,7 +430,7 @@ void traffic_conn_close(traffic_conn *c, gs_traffic_error e, const char *detail)
         bufferevent_free(c->bev);
         c->bev = NULL;
     }
-    c->state = TRAFFIC_CONN_IDLE;
+    conn_set_state(c, TRAFFIC_CONN_IDLE);
     c->want_close = false;
     for (unsigned k = 0; k < c->nslots; k++) {
         if (c->slots[k].in_use)
@@ -525,7 +535,7 @@ static void on_conn_event(struct bufferevent *bev, short events, void *arg)
     traffic_conn *c = arg;
     traffic_worker *w = c->w;
     if (events & BEV_EVENT_CONNECTED) {
-        c->state = TRAFFIC_CONN_READY;
+        conn_set_state(c, TRAFFIC_CONN_READY);
         if (!w->run->cfg.tls)
             bufferevent_disable(bev, EV_WRITE); /* conn_write_now writes; see there */
         evutil_socket_t fd = bufferevent_getfd(bev);
@@ -603,7 +613,7 @@ int traffic_conn_open(traffic_conn *c)
     if (bev == NULL)
         abort(); /* only out of memory gets here */
     c->bev = bev;
-    c->state = TRAFFIC_CONN_CONNECTING;
+    conn_set_state(c, TRAFFIC_CONN_CONNECTING);
     c->connect_deadline_ns = gs_now_ns() + run->cfg.connect_timeout_ns;
     c->fifo_head = c->fifo_len = 0;
     w->connections_opened++;

@@ -127,7 +127,7 @@ static gs_traffic_error h1_on_read(traffic_conn *c)
         if (!r->head_done) {
             size_t want = avail < GS_H1_RESPONSE_MAX_HEAD ? avail : GS_H1_RESPONSE_MAX_HEAD;
             const char *data = (const char *)evbuffer_pullup(in, (ev_ssize_t)want);
-            int n = gs_h1_response_parse(c->h1, data, want, 0);
+            int n = gs_h1_response_parse(c->h1, data, want, c->w->run->h1_parse_flags);
             if (n == GS_ERR_INCOMPLETE)
                 return GS_TRAFFIC_OK;
             if (n < 0 || c->h1->upgrade)

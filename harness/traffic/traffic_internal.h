@@ -120,6 +120,7 @@ struct traffic_run {
     char grpc_timeout[32];
     SSL_CTX *ssl_ctx; /* shared: SSL_new is thread-safe */
     bool is_h2;
+    unsigned h1_parse_flags; /* GS_H1_RESPONSE_TO_HEAD for HEAD requests: no body follows */
     pthread_mutex_t cb_lock;
     unsigned threads;
     int64_t start_ns, measure_start_ns;

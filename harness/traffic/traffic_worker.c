@@ -179,6 +179,15 @@ static int run_new(traffic_run **out, const gs_traffic_config *cfg, gs_error *er
         char *name = gs_xstrdup(h->name);
         for (char *p = name; *p; p++)
             *p = (char)tolower((unsigned char)*p);
+        if (run->is_h2 && (strcmp(name, "connection") == 0 || strcmp(name, "keep-alive") == 0 ||
+                           strcmp(name, "proxy-connection") == 0 ||
+                           strcmp(name, "transfer-encoding") == 0 || strcmp(name, "upgrade") == 0 ||
+                           (strcmp(name, "te") == 0 && strcasecmp(h->value, "trailers") != 0))) {
+            /* connection-specific fields are malformed in HTTP/2 (RFC 9113 §8.2.2) */
+            gs_log_debug("dropping header \"%s\" for HTTP/2", h->name);
+            free(name);
+            continue;
+        }
         run->headers[run->num_headers].name = name;
         run->headers[run->num_headers].value = gs_xstrdup(h->value);
         run->num_headers++;
@@ -210,6 +219,12 @@ static int run_new(traffic_run **out, const gs_traffic_config *cfg, gs_error *er
         run->path = gs_xstrdup(c->path && *c->path ? c->path : "/");
         run->body = c->body;
         run->body_len = c->body_len;
+    }
+    if (strcmp(run->method, "HEAD") == 0)
+        run->h1_parse_flags = GS_H1_RESPONSE_TO_HEAD;
+    if (strcmp(run->method, "CONNECT") == 0) {
+        rc = gs_error_set(err, GS_ERR_INVALID, "CONNECT is not supported");
+        goto fail;
     }
     if (strpbrk(run->method, " \r\n") || strpbrk(run->path, " \r\n") || run->path[0] != '/') {
         rc = gs_error_set(err, GS_ERR_INVALID, "bad method or path");

@@ -203,6 +203,27 @@ START_TEST(h2c_against_nghttpd)
 }
 END_TEST
 
+START_TEST(head_has_no_body)
+{
+    static const gs_traffic_protocol protos[] = {GS_TRAFFIC_HTTP1, GS_TRAFFIC_H2C};
+    for (int k = 0; k < 2; k++) {
+        gs_traffic_config cfg;
+        config(&cfg, protos[k], "/", 10);
+        cfg.method = "HEAD";
+        cfg.request_timeout_ns = 2 * GS_NS_PER_S;
+        /* not allowed on HTTP/2: must be dropped, not sent */
+        gs_traffic_header h = {"Connection", "keep-alive"};
+        cfg.headers = &h;
+        cfg.num_headers = 1;
+        gs_traffic_result *r = it_run(&cfg);
+        ck_assert_uint_eq(gs_traffic_counts_get(&r->statuses, "200"), 10);
+        ck_assert_uint_eq(r->errors[GS_TRAFFIC_ERR_TIMEOUT], 0);
+        ck_assert_str_eq(it_seen_data.last_body, "");
+        gs_traffic_result_free(r);
+    }
+}
+END_TEST
+
 static Suite *nginx_suite(void)
 {
     Suite *s = suite_create("traffic_nginx");
@@ -216,6 +237,7 @@ static Suite *nginx_suite(void)
     tcase_add_test(tc, h2c_stream_resets);
     tcase_add_test(tc, h2c_stream_timeouts_keep_the_connection);
     tcase_add_test(tc, h2c_against_nghttpd);
+    tcase_add_test(tc, head_has_no_body);
     suite_add_tcase(s, tc);
     return s;
 }
