@@ -562,9 +562,13 @@ static void expect_split(gs_expect_obs *o, const gs_traffic_result *res,
         sh->ci_high = rows[i].ci_high;
         sh->detectable = rows[i].detectable;
         sh->p_value = rows[i].p_value;
-        gs_buf_printf(&obs, "%s%s %llu (%.1f%%)", i ? ", " : "", names[i],
+        gs_buf_printf(&obs, "%s%s %llu (%.1f%%", i ? ", " : "", names[i],
                       (unsigned long long)rows[i].count,
                       gr.n ? 100.0 * (double)rows[i].count / (double)gr.n : 0.0);
+        if (!isnan(rows[i].ci_low))
+            gs_buf_printf(&obs, ", interval %.1f-%.1f%%", 100 * rows[i].ci_low,
+                          100 * rows[i].ci_high);
+        gs_buf_putc(&obs, ')');
     }
     c->p_value = gr.p_value;
     c->alpha = stats->alpha;
@@ -591,11 +595,27 @@ static void expect_split(gs_expect_obs *o, const gs_traffic_result *res,
         else if (culprit < k)
             gs_results_set(&c->message, "%s has weight 0 but answered %llu requests",
                            names[culprit], (unsigned long long)rows[culprit].count);
-        else
-            gs_results_set(&c->message,
-                           "counts do not fit the weights (%s, p = %.3g <= alpha %g: a correct "
-                           "implementation fails this way with probability alpha)",
-                           gs_gof_method_name(gr.method), gr.p_value, stats->alpha);
+        else {
+            /* Name the backend furthest from its share. */
+            size_t worst = 0;
+            double dev = -1;
+            for (size_t i = 0; i < k; i++) {
+                double d = fabs(rows[i].observed_share - rows[i].expected_share);
+                if (!isnan(d) && d > dev) {
+                    dev = d;
+                    worst = i;
+                }
+            }
+            gs_results_set(
+                &c->message,
+                "counts do not fit the weights: %s got %.1f%% (%.4g%% interval %.1f-%.1f%%), "
+                "expected %.1f%% (%s, p = %.3g <= alpha %g; a correct implementation "
+                "fails this way with probability alpha)",
+                names[worst], 100 * rows[worst].observed_share, 100 * (1 - stats->alpha),
+                100 * rows[worst].ci_low, 100 * rows[worst].ci_high,
+                100 * rows[worst].expected_share, gs_gof_method_name(gr.method), gr.p_value,
+                stats->alpha);
+        }
     }
 out:
     gs_results_set(&c->expected, "%s", exp.data ? exp.data : "");
@@ -617,7 +637,13 @@ static void expect_mirror(gs_expect_obs *o, const gs_scenario_statistics *stats,
         gs_expect_mirror_counts(o, m, &hits, &answered);
         gs_gof_fraction_result fr;
         gs_error err = {0};
-        gs_results_set(&c->expected, "%s receives %g of the requests", mi->backend, mi->fraction);
+        if (mi->fraction >= 1)
+            gs_results_set(&c->expected, "every request reaches %s", mi->backend);
+        else if (mi->fraction <= 0)
+            gs_results_set(&c->expected, "no request reaches %s", mi->backend);
+        else
+            gs_results_set(&c->expected, "%g%% of the requests reach %s", 100 * mi->fraction,
+                           mi->backend);
         gs_results_set(&c->observed, "%llu of %llu request ids arrived (%.1f%%)",
                        (unsigned long long)hits, (unsigned long long)answered,
                        answered ? 100.0 * (double)hits / (double)answered : 0.0);
@@ -760,15 +786,16 @@ unsigned gs_expect_finish(gs_expect_obs *o, const gs_traffic_result *res,
     if (ex->request.present) {
         const gs_scenario_http_expect *q = &ex->request;
         if (q->method)
-            gs_buf_printf(&b, "method %s; ", q->method);
+            gs_buf_printf(&b, "%smethod %s", b.len ? "; " : "", q->method);
         if (q->path)
-            gs_buf_printf(&b, "path %s; ", q->path);
+            gs_buf_printf(&b, "%spath %s", b.len ? "; " : "", q->path);
         if (q->host)
-            gs_buf_printf(&b, "host %s; ", q->host);
+            gs_buf_printf(&b, "%shost %s", b.len ? "; " : "", q->host);
         for (size_t i = 0; i < q->n_headers; i++)
-            gs_buf_printf(&b, "%s: %s; ", q->headers[i].name, q->headers[i].value);
+            gs_buf_printf(&b, "%s%s: %s", b.len ? "; " : "", q->headers[i].name,
+                          q->headers[i].value);
         for (size_t i = 0; i < q->n_absent; i++)
-            gs_buf_printf(&b, "no %s; ", q->absent[i]);
+            gs_buf_printf(&b, "%sno %s", b.len ? "; " : "", q->absent[i]);
         char *expected = gs_buf_take(&b);
         gs_buf_printf(&b, "%llu of %llu as expected", (unsigned long long)(total - o->request.bad),
                       (unsigned long long)total);
@@ -779,9 +806,10 @@ unsigned gs_expect_finish(gs_expect_obs *o, const gs_traffic_result *res,
     if (ex->response.present) {
         const gs_scenario_http_expect *p = &ex->response;
         for (size_t i = 0; i < p->n_headers; i++)
-            gs_buf_printf(&b, "%s: %s; ", p->headers[i].name, p->headers[i].value);
+            gs_buf_printf(&b, "%s%s: %s", b.len ? "; " : "", p->headers[i].name,
+                          p->headers[i].value);
         for (size_t i = 0; i < p->n_absent; i++)
-            gs_buf_printf(&b, "no %s; ", p->absent[i]);
+            gs_buf_printf(&b, "%sno %s", b.len ? "; " : "", p->absent[i]);
         char *expected = gs_buf_take(&b);
         gs_buf_printf(&b, "%llu of %llu as expected", (unsigned long long)(total - o->response.bad),
                       (unsigned long long)total);

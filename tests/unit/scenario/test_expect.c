@@ -102,7 +102,11 @@ START_TEST(expect_split_75_25_against_70_30_fails)
     ck_assert_uint_eq(c->shares_len, 2);
     ck_assert_double_eq_tol(c->shares[0]->expected_share, 0.7, 1e-12);
     ck_assert(c->shares[0]->ci_low > 0.7); /* the interval excludes the claim */
-    ck_assert(strstr(c->message, "do not fit the weights") != NULL);
+    ck_assert_msg(
+        strstr(c->message, "do not fit the weights: default/stable got 75.0% (99.9% interval "),
+        "%s", c->message);
+    ck_assert(strstr(c->message, "expected 70.0%") != NULL);
+    ck_assert(strstr(c->observed, "default/stable") && strstr(c->observed, "interval"));
 }
 END_TEST
 
