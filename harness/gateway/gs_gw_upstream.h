@@ -30,7 +30,7 @@ typedef struct gs_gw_upstream_stats {
 
 /* Creates the upstream side. Borrows |base| and |limits| for its lifetime. */
 int gs_gw_upstream_new(gs_gw_upstream **out, struct event_base *base, const gs_gw_limits *limits);
-/* Closes every connection; pending calls are cancelled without callbacks. */
+/* Closes every connection; calls still pending (mirrors) end with GS_ERR_CLOSED. */
 void gs_gw_upstream_free(gs_gw_upstream *u);
 
 /* Sends |req| (borrowed until the call ends or is cancelled) to |ep| over HTTP/2 prior knowledge

@@ -338,12 +338,12 @@ void upstream_h1_busy_free(gs_gw_upstream *u)
 {
     h1_conn *h;
     while ((h = TAILQ_FIRST(&u->busy)) != NULL) {
-        if (h->call) {
-            h->call->h1 = NULL;
-            gs_gw_response_free(&h->call->resp);
-            free(h->call);
-            h->call = NULL;
-        }
+        gs_gw_upstream_call *c = h->call;
+        h->call = NULL;
         h1_conn_free(h);
+        if (c) { /* only fire-and-forget calls (mirrors) are still here: let them clean up */
+            c->h1 = NULL;
+            upstream_call_finish(c, GS_ERR_CLOSED);
+        }
     }
 }

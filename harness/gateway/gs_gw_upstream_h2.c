@@ -322,8 +322,9 @@ void upstream_h2_session_free(struct h2_session *s)
     for (int32_t id = 1; id > 0 && id < last; id += 2) {
         gs_gw_upstream_call *c = nghttp2_session_get_stream_user_data(s->ng, id);
         if (c) {
-            gs_gw_response_free(&c->resp);
-            free(c);
+            nghttp2_session_set_stream_user_data(s->ng, id, NULL);
+            c->h2 = NULL;
+            upstream_call_finish(c, GS_ERR_CLOSED);
         }
     }
     nghttp2_session_del(s->ng);
