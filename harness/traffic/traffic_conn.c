@@ -6,6 +6,7 @@
 
 #include "gs_alloc.h"
 #include "gs_grpc.h"
+#include "gs_log.h"
 #include "gs_tls.h"
 #include "gs_time.h"
 
@@ -232,6 +233,8 @@ void traffic_req_finish(traffic_conn *c, traffic_req *r, gs_traffic_error e, con
         w->warmup_requests++;
     } else if (e != GS_TRAFFIC_OK) {
         w->errors[e]++;
+        gs_log_debug("request %llu: %s error: %s", (unsigned long long)r->index,
+                     gs_traffic_error_name(e), detail ? detail : "");
         atomic_fetch_add_explicit(&w->progress_errors, 1, memory_order_relaxed);
     } else {
         w->responses++;
@@ -270,6 +273,25 @@ void traffic_req_finish(traffic_conn *c, traffic_req *r, gs_traffic_error e, con
     }
 }
 
+static void conn_poke(traffic_worker *w);
+
+void traffic_req_requeue(traffic_conn *c, traffic_req *r)
+{
+    traffic_worker *w = c->w;
+    if (!r->in_use)
+        return;
+    if (r->attempts >= 9) {
+        traffic_req_finish(c, r, GS_TRAFFIC_ERR_RESET, "refused by the server 10 times");
+        return;
+    }
+    gs_xgrow((void **)&w->retry, &w->retry_cap, w->retry_len + 1, sizeof(*w->retry));
+    w->retry[w->retry_len++] =
+        (traffic_retry){r->index, r->intended_ns, r->warmup, r->attempts + 1};
+    r->in_use = false;
+    c->inflight--; /* still outstanding for the worker */
+    conn_poke(w);
+}
+
 /* ---- budget ---------------------------------------------------------------------------- */
 
 /* True when no request may start any more: cancelled, quota used, or past the end. */
@@ -287,6 +309,10 @@ bool traffic_worker_exhausted(traffic_worker *w, int64_t now)
 /* Decides whether a request may start now and with which intended time. */
 static bool conn_may_start(traffic_worker *w, int64_t now, int64_t *intended)
 {
+    if (w->retry_len > 0 && !w->stopping) {
+        *intended = w->retry[0].intended_ns;
+        return true;
+    }
     if (traffic_worker_exhausted(w, now))
         return false;
     if (w->open_loop) {
@@ -324,15 +350,27 @@ static void conn_start(traffic_conn *c, int64_t now, int64_t intended)
     }
     if (r == NULL)
         return;
-    if (w->open_loop)
-        (void)gs_rate_take(&w->rate);
     r->in_use = true;
-    r->warmup = intended < run->measure_start_ns;
     r->head_done = r->complete = false;
-    r->index = w->started * run->threads + w->id;
-    w->started++;
-    if (!r->warmup)
-        w->started_measured++;
+    if (w->retry_len > 0) {
+        traffic_retry t = w->retry[0];
+        memmove(w->retry, w->retry + 1, (w->retry_len - 1) * sizeof(*w->retry));
+        w->retry_len--;
+        r->index = t.index;
+        r->warmup = t.warmup;
+        r->attempts = t.attempts;
+        intended = t.intended_ns;
+    } else {
+        if (w->open_loop)
+            (void)gs_rate_take(&w->rate);
+        r->warmup = intended < run->measure_start_ns;
+        r->index = w->started * run->threads + w->id;
+        r->attempts = 0;
+        w->started++;
+        if (!r->warmup)
+            w->started_measured++;
+        w->outstanding++;
+    }
     r->intended_ns = intended;
     r->sent_ns = now;
     r->deadline_ns = now + run->cfg.request_timeout_ns;
@@ -357,7 +395,6 @@ static void conn_start(traffic_conn *c, int64_t now, int64_t intended)
     else
         r->id[0] = '\0';
     c->inflight++;
-    w->outstanding++;
     gs_traffic_error e = conn_ops(c)->submit(c, r);
     if (e != GS_TRAFFIC_OK) {
         c->want_close = true;
@@ -446,7 +483,7 @@ void traffic_conn_close(traffic_conn *c, gs_traffic_error e, const char *detail)
  * always-active event would starve the loop's I/O). */
 static void conn_poke(traffic_worker *w)
 {
-    if (!traffic_worker_exhausted(w, gs_now_ns()))
+    if (w->retry_len > 0 || !traffic_worker_exhausted(w, gs_now_ns()))
         event_active(w->pump_ev, EV_TIMEOUT, 0);
 }
 

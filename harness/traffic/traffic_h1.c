@@ -61,6 +61,14 @@ static void h1_complete(traffic_conn *c, traffic_req *r)
     bool keep = c->h1_keep_alive;
     h1_pop(c);
     traffic_req_finish(c, r, GS_TRAFFIC_OK, NULL);
+    if (!keep) {
+        /* requests pipelined behind a closing response were not processed: send them again */
+        while (c->fifo_len > 0) {
+            traffic_req *next = h1_current(c);
+            h1_pop(c);
+            traffic_req_requeue(c, next);
+        }
+    }
     if (!keep && !c->want_close) {
         c->want_close = true;
         c->close_error = GS_TRAFFIC_ERR_RESET;

@@ -104,6 +104,9 @@ static int on_h2_stream_close(nghttp2_session *s, int32_t stream_id, uint32_t er
     nghttp2_session_set_stream_user_data(s, stream_id, NULL);
     if (r->complete && r->head_done) {
         traffic_req_finish(c, r, GS_TRAFFIC_OK, NULL);
+    } else if (error_code == NGHTTP2_REFUSED_STREAM && r->status == 0) {
+        /* not processed (RFC 9113 §8.7): refused, or above the GOAWAY's last stream */
+        traffic_req_requeue(c, r);
     } else {
         char detail[80];
         snprintf(detail, sizeof(detail), "stream reset (%s)", nghttp2_http2_strerror(error_code));

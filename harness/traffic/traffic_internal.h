@@ -44,8 +44,18 @@ struct traffic_req {
     char backend[256];   /* x-gatesim-backend, NUL-terminated; "" when absent */
     gs_buf body;         /* with a callback: first body_limit bytes (gRPC: still framed) */
     uint64_t body_total;
-    char id[96]; /* x-gatesim-request-id value, "" when none */
+    char id[96];       /* x-gatesim-request-id value, "" when none */
+    unsigned attempts; /* times it was sent before (retries of unprocessed requests) */
 };
+
+/* A request the server provably did not process (HTTP/2 REFUSED_STREAM / beyond GOAWAY, or
+ * pipelined behind a "Connection: close" response): sent again, keeping its identity. */
+typedef struct traffic_retry {
+    uint64_t index;
+    int64_t intended_ns;
+    bool warmup;
+    unsigned attempts;
+} traffic_retry;
 
 typedef enum traffic_conn_state {
     TRAFFIC_CONN_IDLE = 0,   /* no socket */
@@ -137,8 +147,10 @@ struct traffic_worker {
     /* budget */
     uint64_t quota; /* measured requests this worker may start; UINT64_MAX by time */
     uint64_t started_measured;
-    uint64_t started; /* all requests started; index = started * threads + id */
-    uint64_t outstanding;
+    uint64_t started;     /* all requests started; index = started * threads + id */
+    uint64_t outstanding; /* in flight plus waiting in |retry| */
+    traffic_retry *retry; /* FIFO, at most connections x streams entries */
+    size_t retry_len, retry_cap;
     int64_t end_ns; /* by time: no measured request starts at or after this */
     bool open_loop;
     gs_rate rate;
@@ -167,6 +179,10 @@ struct traffic_worker {
  * Records it, calls the callback, frees the slot and may start the next request. Never frees
  * |c|. */
 void traffic_req_finish(traffic_conn *c, traffic_req *r, gs_traffic_error e, const char *detail);
+
+/* Request |r| was not processed by the server: frees its slot and queues it to be sent again
+ * (at most 10 attempts; then it finishes as a reset). */
+void traffic_req_requeue(traffic_conn *c, traffic_req *r);
 
 /* Records a response header (or trailer) of |r|: status, backend, gRPC fields, and with a
  * callback the copy. Names are matched case-insensitively. */

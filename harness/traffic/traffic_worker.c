@@ -388,6 +388,7 @@ static void worker_free(traffic_worker *w)
     traffic_counts_clear(&w->backends);
     traffic_counts_clear(&w->replicas);
     free(w->cb_headers);
+    free(w->retry);
 }
 
 static void *worker_main(void *arg)

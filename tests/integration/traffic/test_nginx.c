@@ -14,8 +14,8 @@
 
 static gs_proc *nginx, *hang;
 static char *dir;
-static unsigned h1_port, h2_port;
-static char h1_addr[64], h2_addr[64];
+static unsigned h1_port, h2_port, h1_short_port, h2_short_port;
+static char h1_addr[64], h2_addr[64], h1_short_addr[64], h2_short_addr[64];
 
 static void setup(void)
 {
@@ -24,6 +24,8 @@ static void setup(void)
     dir = it_tmpdir();
     h1_port = it_free_port();
     h2_port = it_free_port();
+    h1_short_port = it_free_port();
+    h2_short_port = it_free_port();
     char *body = gs_xasprintf(
         "keepalive_requests 100000; http2_max_concurrent_streams 64;\n"
         "map $server_port $replica { default r0; %u r1; }\n"
@@ -32,13 +34,18 @@ static void setup(void)
         "  location /missing { return 404; }\n"
         "  location /reset { return 444; }\n"
         "  location /hang { proxy_pass http://127.0.0.1:%u; proxy_read_timeout 30s; }\n"
-        "}\n",
-        h2_port, h1_port, h2_port, hang_port);
+        "}\n"
+        "server { listen 127.0.0.1:%u; listen 127.0.0.1:%u http2; keepalive_requests 20;\n"
+        "  location / { return 200 \"short\"; } }\n",
+        h2_port, h1_port, h2_port, hang_port, h1_short_port, h2_short_port);
     nginx = it_nginx(dir, body, h1_port);
     ck_assert(it_wait_port(h2_port, 3000));
     free(body);
     snprintf(h1_addr, sizeof(h1_addr), "127.0.0.1:%u", h1_port);
     snprintf(h2_addr, sizeof(h2_addr), "127.0.0.1:%u", h2_port);
+    snprintf(h1_short_addr, sizeof(h1_short_addr), "127.0.0.1:%u", h1_short_port);
+    snprintf(h2_short_addr, sizeof(h2_short_addr), "127.0.0.1:%u", h2_short_port);
+    ck_assert(it_wait_port(h2_short_port, 3000));
 }
 
 static void teardown(void)
@@ -224,6 +231,38 @@ START_TEST(head_has_no_body)
 }
 END_TEST
 
+START_TEST(unprocessed_requests_are_sent_again)
+{
+    /* nginx closes every connection after 20 requests: GOAWAY on HTTP/2 (streams above its
+     * last stream are refused), "Connection: close" on HTTP/1.1 (pipelined requests behind it
+     * are never read). Neither is an error: those requests go out again, keeping their ids. */
+    gs_traffic_config cfg;
+    config(&cfg, GS_TRAFFIC_H2C, "/", 500);
+    cfg.address = h2_short_addr;
+    cfg.connections = 2;
+    cfg.streams = 8;
+    cfg.request_id_prefix = "again-";
+    gs_traffic_result *r = it_run(&cfg);
+    ck_assert_uint_eq(gs_traffic_counts_get(&r->statuses, "200"), 500);
+    ck_assert_uint_eq(r->requests, 500);
+    ck_assert_uint_ge(r->connections_opened, 25);
+    ck_assert_uint_eq(it_seen_data.calls, 500);
+    ck_assert_uint_eq(it_seen_data.duplicate_index, 0);
+    gs_traffic_result_free(r);
+
+    config(&cfg, GS_TRAFFIC_HTTP1, "/", 500);
+    cfg.address = h1_short_addr;
+    cfg.connections = 2;
+    cfg.streams = 4;
+    r = it_run(&cfg);
+    ck_assert_uint_eq(gs_traffic_counts_get(&r->statuses, "200"), 500);
+    ck_assert_uint_eq(r->errors[GS_TRAFFIC_ERR_RESET], 0);
+    ck_assert_uint_ge(r->connections_opened, 25);
+    ck_assert_uint_eq(it_seen_data.duplicate_index, 0);
+    gs_traffic_result_free(r);
+}
+END_TEST
+
 static Suite *nginx_suite(void)
 {
     Suite *s = suite_create("traffic_nginx");
@@ -238,6 +277,7 @@ static Suite *nginx_suite(void)
     tcase_add_test(tc, h2c_stream_timeouts_keep_the_connection);
     tcase_add_test(tc, h2c_against_nghttpd);
     tcase_add_test(tc, head_has_no_body);
+    tcase_add_test(tc, unprocessed_requests_are_sent_again);
     suite_add_tcase(s, tc);
     return s;
 }
