@@ -513,9 +513,30 @@ static void load_document(load_ctx *c, gs_yaml_node *doc, int depth)
         c->m->n_invalid++;
         goto out;
     }
+    if (!gs_kind_is_modelled(ki.kind) && ki.kind == GS_KIND_UNKNOWN) {
+        /* "HTTPRoutes", "Sevice": a typo of a kind we model is an error (the API server would
+         * answer "no matches for kind"), not a kind to skip */
+        static const char *const modelled[] = {"GatewayClass", "Gateway", "HTTPRoute", "GRPCRoute",
+                                               "ReferenceGrant", "Namespace", "Service", "Secret",
+                                               "ListenerSet", "TLSRoute", "TCPRoute", "UDPRoute",
+                                               "BackendTLSPolicy", "Ingress", NULL};
+        const char *hint = gs_did_you_mean(kind, modelled);
+        if (hint && strcmp(hint, kind) != 0 && gs_kind_is_modelled(gs_kind_from_name(hint))) {
+            gs_dec_push(&d, "kind");
+            gs_dec_error(&d, gs_yaml_get(doc, "kind"),
+                         "no matches for kind \"%s\" in version \"%s\"; did you mean \"%s\"?",
+                         kind, api, hint);
+            gs_dec_pop(&d);
+            c->m->n_invalid++;
+            goto out;
+        }
+    }
     if (!gs_kind_is_modelled(ki.kind)) {
+        bool gateway_group = strncmp(api, GS_GATEWAY_GROUP "/", strlen(GS_GATEWAY_GROUP) + 1) == 0 ||
+                             strncmp(api, "gateway.networking.x-k8s.io/", 28) == 0;
         load_skip(c, &d, doc, api, kind,
                   ki.kind != GS_KIND_UNKNOWN ? "(recognised; not modelled yet)"
+                  : gateway_group            ? "(a Gateway API kind gatesim does not model yet)"
                                              : "(not a Gateway API or core kind gatesim models)");
         goto out;
     }
