@@ -18,6 +18,7 @@
 #include "gs_time.h"
 #include "gs_tls.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
@@ -234,6 +235,48 @@ static int runner_setup(runner_scenario *rs, gs_error *err)
         }
     }
     return rc;
+}
+
+/* Copies the work folder's logs and objects to <report-dir>/logs/<scenario>/ so an error can
+ * be investigated after the folder is gone. Returns the folder (malloc'd) or NULL. */
+static char *runner_save_logs(runner_scenario *rs)
+{
+    if (rs->cfg->report_dir == NULL || rs->workdir == NULL)
+        return NULL;
+    char *logs = gs_xasprintf("%s/logs", rs->cfg->report_dir);
+    char *dest = gs_xasprintf("%s/%s", logs, rs->sc->name);
+    mkdir(rs->cfg->report_dir, 0755);
+    mkdir(logs, 0755);
+    mkdir(dest, 0755);
+    free(logs);
+    DIR *d = opendir(rs->workdir);
+    if (d == NULL) {
+        free(dest);
+        return NULL;
+    }
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        size_t n = strlen(e->d_name);
+        if (!(n > 4 && strcmp(e->d_name + n - 4, ".log") == 0) &&
+            strcmp(e->d_name, "objects.yaml") != 0)
+            continue;
+        char *from = gs_xasprintf("%s/%s", rs->workdir, e->d_name);
+        char *to = gs_xasprintf("%s/%s", dest, e->d_name);
+        FILE *in = fopen(from, "rb"), *out = in ? fopen(to, "wb") : NULL;
+        char buf[65536];
+        size_t got;
+        while (in && out && (got = fread(buf, 1, sizeof(buf), in)) > 0)
+            if (fwrite(buf, 1, got, out) != got)
+                break;
+        if (in)
+            fclose(in);
+        if (out)
+            fclose(out);
+        free(from);
+        free(to);
+    }
+    closedir(d);
+    return dest;
 }
 
 static void runner_teardown(runner_scenario *rs)
@@ -717,6 +760,19 @@ static void runner_scenario_run(runner_scenario *rs, gs_results_scenario *r)
                 res = GS_RESULT_FAILED;
         }
         r->result = res;
+    }
+    /* Stop everything first so the logs are complete, then keep them next to the reports. */
+    gs_target_free(rs->target);
+    rs->target = NULL;
+    gs_echo_fleet_stop(&rs->fleet);
+    if (r->result == GS_RESULT_ERROR) {
+        char *saved = runner_save_logs(rs);
+        if (saved && r->error) {
+            char *msg = gs_xasprintf("%s (logs: %s/)", r->error, saved);
+            gs_results_set(&r->error, "%s", msg);
+            free(msg);
+        }
+        free(saved);
     }
     runner_teardown(rs);
     r->duration_ms = runner_ms(gs_now_ns() - t0);

@@ -64,8 +64,7 @@ static int builtin_died(builtin_state *st, int status, gs_error *err)
     char desc[64], tail[512];
     gs_proc_describe_status(status, desc);
     builtin_log_tail(st->log_path, tail, sizeof(tail));
-    return gs_error_set(err, GS_ERR_CLOSED, "gateway %s%s%s (log: %s)", desc, tail[0] ? ": " : "",
-                        tail, st->log_path);
+    return gs_error_set(err, GS_ERR_CLOSED, "gateway %s%s%s", desc, tail[0] ? ": " : "", tail);
 }
 
 static int builtin_write_objects(builtin_state *st, const gs_target_objects *objs, gs_error *err)
@@ -115,10 +114,9 @@ static int builtin_wait_ready(gs_target *t, gs_error *err)
         if (rc == GS_ERR_TIMEOUT) {
             char tail[512];
             builtin_log_tail(st->log_path, tail, sizeof(tail));
-            return gs_error_set(err, GS_ERR_TIMEOUT,
-                                "gateway did not report ready within %.1f s%s%s (log: %s)",
-                                (double)t->cfg.start_timeout_ns / 1e9,
-                                tail[0] ? "; last log: " : "", tail, st->log_path);
+            return gs_error_set(
+                err, GS_ERR_TIMEOUT, "gateway did not report ready within %.1f s%s%s",
+                (double)t->cfg.start_timeout_ns / 1e9, tail[0] ? "; last log: " : "", tail);
         }
         if (rc < 0)
             return gs_error_set(err, rc, "gateway: %s", e.msg);

@@ -7,6 +7,9 @@
 #   run_cases.py GATESIM interrupt      SIGINT mid-run: exit 130, no process left, valid reports
 #   run_cases.py GATESIM backend-dies   an echo killed mid-step: that scenario errors with the
 #                                       backend named, the next scenario still runs and passes
+#   run_cases.py GATESIM gateway-dies   the gateway killed mid-step: named error, rest skipped,
+#                                       the next scenario gets a fresh gateway and passes
+#   run_cases.py GATESIM select DIR     --select runs only the scenarios whose label matches
 #   run_cases.py GATESIM seed DIR       the bundled seed scenarios all pass
 #   run_cases.py GATESIM cli DATA       usage errors and invalid scenarios exit 2, with positions
 # Every run uses a fixed --seed so the gateway's weighted choices are reproducible.
@@ -313,6 +316,67 @@ def case_cli(data_dir):
     print("ok: usage errors and invalid scenarios exit 2 with file:line:col")
 
 
+def gateway_pids(sid):
+    found = []
+    for pid in session_processes(sid):
+        try:
+            with open("/proc/%d/cmdline" % pid, "rb") as f:
+                argv = f.read().split(b"\0")
+        except OSError:
+            continue
+        if len(argv) > 1 and argv[1] == b"gateway":
+            found.append(pid)
+    return found
+
+
+def case_gateway_dies(manifests):
+    with tempfile.TemporaryDirectory() as d:
+        out = os.path.join(d, "reports")
+        scenario = long_scenario(d, manifests)
+        p = start_run(scenario, out)
+        gw = wait_for(lambda: gateway_pids(p.pid) or None, 30)
+        if not gw or not wait_for(lambda: len(echo_pids(p.pid, "default/victim")) == 2, 10):
+            p.kill()
+            fail("the gateway never started")
+        time.sleep(1.0)
+        os.kill(gw[0], signal.SIGKILL)
+        try:
+            so, se = p.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            fail("the run did not finish after the gateway died")
+        res = check_reports(out, "complete")
+        first, second = res["scenarios"]
+        if p.returncode != 1 or first["result"] != "error":
+            fail("exit %d, first scenario %r" % (p.returncode, first))
+        if "gateway killed by signal 9" not in (first.get("error") or ""):
+            fail("the gateway's death is not reported: %s" % first.get("error"))
+        logs = os.path.join(out, "logs", "long-running")
+        for f in ("gateway.log", "objects.yaml"):
+            if not os.path.exists(os.path.join(logs, f)):
+                fail("the errored scenario's %s was not kept in %s" % (f, logs))
+        if first["steps"][1]["result"] != "skipped":
+            fail("the step after the error was not skipped: %r" % first["steps"][1])
+        if second["result"] != "passed":
+            fail("the next scenario did not run with a fresh gateway: %r" % second)
+        if session_processes(p.pid):
+            fail("processes left: %r" % session_processes(p.pid))
+        print("ok: %s" % first["error"])
+
+
+def case_select(fail_dir):
+    with tempfile.TemporaryDirectory() as out:
+        rc, so, se = run(["--select", "gatesim.dev/expect=mirror", fail_dir, "--report-dir", out])
+        res = check_reports(out, "complete")
+        names = [s["name"] for s in res["scenarios"]]
+        if rc != 1 or names != ["mirror-unconfigured"]:
+            fail("--select ran %r (exit %d)" % (names, rc))
+        rc, so, se = run(["--select", "gatesim.dev/expect=nothing", fail_dir, "--report-dir", out])
+        if rc != 2 or "no scenario matched" not in se:
+            fail("an empty selection: exit %d, %s" % (rc, se))
+    print("ok: --select runs only the matching scenario")
+
+
 def main():
     global GATESIM
     GATESIM = sys.argv[1]
@@ -327,6 +391,10 @@ def main():
         case_interrupt(manifests)
     elif mode == "backend-dies":
         case_backend_dies(manifests)
+    elif mode == "gateway-dies":
+        case_gateway_dies(manifests)
+    elif mode == "select":
+        case_select(sys.argv[3])
     elif mode == "seed":
         case_seed(sys.argv[3])
     elif mode == "cli":
