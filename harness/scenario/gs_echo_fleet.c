@@ -51,13 +51,13 @@ static const char *fleet_ready_address(const gs_json_value *v)
 }
 
 static int fleet_start_replica(gs_echo_replica *r, const char *echo_path, const char *workdir,
-                               int64_t timeout_ns, gs_error *err)
+                               const uint64_t *seed, int64_t timeout_ns, gs_error *err)
 {
     const gs_scenario_backend *b = r->backend;
-    char service[512], replica[32], delay[32], rate[32], status[16];
+    char service[512], replica[32], delay[32], rate[32], status[16], seedbuf[32];
     snprintf(service, sizeof(service), "%s/%s", b->ns, b->name);
     snprintf(replica, sizeof(replica), "%u", r->replica);
-    const char *argv[16];
+    const char *argv[24];
     size_t k = 0;
     argv[k++] = echo_path;
     argv[k++] = "--service";
@@ -80,6 +80,11 @@ static int fleet_start_replica(gs_echo_replica *r, const char *echo_path, const 
         snprintf(status, sizeof(status), "%d", b->behaviour.status);
         argv[k++] = "--error-status";
         argv[k++] = status;
+    }
+    if (seed) {
+        snprintf(seedbuf, sizeof(seedbuf), "%llu", (unsigned long long)*seed);
+        argv[k++] = "--seed";
+        argv[k++] = seedbuf;
     }
     argv[k] = NULL;
     (void)replica;
@@ -124,7 +129,8 @@ static int fleet_start_replica(gs_echo_replica *r, const char *echo_path, const 
 }
 
 int gs_echo_fleet_start(gs_echo_fleet *f, const gs_scenario *sc, const char *echo_path,
-                        const char *workdir, int64_t timeout_ns, gs_error *err)
+                        const char *workdir, const uint64_t *seed, int64_t timeout_ns,
+                        gs_error *err)
 {
     memset(f, 0, sizeof(*f));
     size_t n = 0, n_ep = 0;
@@ -141,7 +147,9 @@ int gs_echo_fleet_start(gs_echo_fleet *f, const gs_scenario *sc, const char *ech
             rep->backend = b;
             rep->replica = r;
             rep->id = gs_xasprintf("%s-%u", b->name, r);
-            int rc = fleet_start_replica(rep, echo_path, workdir, timeout_ns, err);
+            uint64_t rseed = seed ? *seed + f->n_replicas : 0;
+            int rc =
+                fleet_start_replica(rep, echo_path, workdir, seed ? &rseed : NULL, timeout_ns, err);
             if (rc < 0) {
                 gs_echo_fleet_stop(f);
                 return rc;

@@ -29,9 +29,11 @@ typedef struct gs_echo_fleet {
 } gs_echo_fleet;
 
 /* Starts every replica of every backend of |sc| with the |echo_path| binary, logs in |workdir|.
+ * With |seed| (may be NULL), replica i draws its faults from seed + i, reproducibly.
  * Returns 0, or an error naming the replica that failed (then nothing is left running). */
 int gs_echo_fleet_start(gs_echo_fleet *f, const gs_scenario *sc, const char *echo_path,
-                        const char *workdir, int64_t timeout_ns, gs_error *err);
+                        const char *workdir, const uint64_t *seed, int64_t timeout_ns,
+                        gs_error *err);
 
 /* GS_ERR_CLOSED with "backend ns/name replica N exited with ...: <last log line>" when a
  * replica died; else 0. */

@@ -208,7 +208,7 @@ static int runner_setup(runner_scenario *rs, gs_error *err)
         runner_progress(rs, NULL, "starting %zu backend%s", rs->sc->n_backends,
                         rs->sc->n_backends == 1 ? "" : "s");
         rc = gs_echo_fleet_start(&rs->fleet, rs->sc, cfg->echo_path, rs->workdir,
-                                 cfg->start_timeout_ns, err);
+                                 cfg->has_seed ? &cfg->seed : NULL, cfg->start_timeout_ns, err);
     }
     for (size_t i = 0; rc == 0 && i < rs->sc->n_manifests; i++)
         rc = gs_objset_add_source(&rs->set, &rs->sc->manifests[i], err);

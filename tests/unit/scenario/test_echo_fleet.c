@@ -39,7 +39,7 @@ START_TEST(echo_fleet_start_log_die_stop)
 
     gs_echo_fleet f;
     gs_error err = {0};
-    int rc = gs_echo_fleet_start(&f, sc, gs_test_built("backends/gatesim-echo"), dir,
+    int rc = gs_echo_fleet_start(&f, sc, gs_test_built("backends/gatesim-echo"), dir, NULL,
                                  10 * GS_NS_PER_S, &err);
     ck_assert_msg(rc == 0, "%s", err.msg);
     ck_assert_uint_eq(f.n_replicas, 3);
@@ -104,7 +104,8 @@ START_TEST(echo_fleet_bad_binary_is_an_error)
     gs_error err = {0};
     /* /bin/false exits at once without a ready line. */
     ck_assert_int_lt(
-        gs_echo_fleet_start(&f, list.items[0], "/bin/false", "/tmp", 5 * GS_NS_PER_S, &err), 0);
+        gs_echo_fleet_start(&f, list.items[0], "/bin/false", "/tmp", NULL, 5 * GS_NS_PER_S, &err),
+        0);
     ck_assert_msg(strstr(err.msg, "backend default/app replica 0 exited with status 1"), "%s",
                   err.msg);
     ck_assert_int_eq(gs_proc_live_count(), 0);
