@@ -4,7 +4,9 @@
  * the most specific node it can (the duplicate, the forbidden field) rather than at the list. */
 #include "gs_schema.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
+#include <sys/socket.h>
 #include <string.h>
 
 #define HOSTNAME_RE "^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
@@ -583,6 +585,59 @@ static void cel_grpc_method(gs_vctx *v, const gs_cel_ref *ref, gs_yaml_node *sel
     }
 }
 
+/* ---- TLSRoute hostnames, BackendTLSPolicy ---- */
+
+static const char rfc1123_re[] =
+    "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)$";
+
+static bool cel_is_ip(const char *s)
+{
+    unsigned char buf[16];
+    return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
+}
+
+static void cel_hostnames(gs_vctx *v, const gs_cel_ref *ref, gs_yaml_node *self)
+{
+    for (size_t i = 0; i < cel_size(self); i++) {
+        const gs_yaml_node *h = cel_items(self, i);
+        if (!h || h->kind != GS_YAML_SCALAR)
+            continue;
+        bool wild = strchr(h->str, '*') != NULL, bad = false;
+        if (ref->id == GS_CEL_HOSTNAMES_NO_IP)
+            bad = cel_is_ip(h->str);
+        else if (ref->id == GS_CEL_HOSTNAMES_RFC1123)
+            bad = !wild && !gs_regex_match(rfc1123_re, h->str, h->len);
+        else
+            bad = wild && !(strncmp(h->str, "*.", 2) == 0 &&
+                            gs_regex_match(rfc1123_re, h->str + 2, h->len - 2));
+        if (bad)
+            cel_fail_item(v, ref, i, h, NULL);
+    }
+}
+
+static void cel_backend_tls_ca(gs_vctx *v, const gs_cel_ref *ref, gs_yaml_node *self)
+{
+    bool refs = cel_size(cel_get(self, "caCertificateRefs")) > 0;
+    bool known = cel_has(self, "wellKnownCACertificates") &&
+                 !cel_str_eq(self, "wellKnownCACertificates", "");
+    if (ref->id == GS_CEL_BTLS_CA_BOTH && refs && known)
+        cel_fail(v, ref, cel_at(self, "wellKnownCACertificates"), "wellKnownCACertificates");
+    else if (ref->id == GS_CEL_BTLS_CA_EITHER && !refs && !known)
+        cel_fail(v, ref, self, NULL);
+}
+
+static void cel_san(gs_vctx *v, const gs_cel_ref *ref, gs_yaml_node *self)
+{
+    /* arg: "Hostname" or "URI"; the field is "hostname" / "uri" */
+    const char *field = strcmp(ref->arg, "URI") == 0 ? "uri" : "hostname";
+    bool is_type = cel_str_eq(self, "type", ref->arg);
+    bool has = cel_has(self, field) && !cel_str_eq(self, field, "");
+    if (ref->id == GS_CEL_SAN_NEEDS && is_type && !has)
+        cel_fail(v, ref, cel_at(self, "type"), "type");
+    else if (ref->id == GS_CEL_SAN_FORBIDS && !is_type && has)
+        cel_fail(v, ref, cel_at(self, field), field);
+}
+
 void gs_cel_run(gs_vctx *v, const gs_cel_ref *ref, gs_yaml_node *self)
 {
     switch (ref->id) {
@@ -640,5 +695,12 @@ void gs_cel_run(gs_vctx *v, const gs_cel_ref *ref, gs_yaml_node *self)
     case GS_CEL_GRPC_SERVICE_OR_METHOD:
     case GS_CEL_GRPC_SERVICE_CHARS:
     case GS_CEL_GRPC_METHOD_CHARS: cel_grpc_method(v, ref, self); break;
+    case GS_CEL_HOSTNAMES_NO_IP:
+    case GS_CEL_HOSTNAMES_RFC1123:
+    case GS_CEL_HOSTNAMES_WILDCARD: cel_hostnames(v, ref, self); break;
+    case GS_CEL_BTLS_CA_BOTH:
+    case GS_CEL_BTLS_CA_EITHER: cel_backend_tls_ca(v, ref, self); break;
+    case GS_CEL_SAN_NEEDS:
+    case GS_CEL_SAN_FORBIDS: cel_san(v, ref, self); break;
     }
 }

@@ -195,8 +195,20 @@ static bool load_resolve(gs_decoder *d, const gs_yaml_node *av, const char *kind
             return false;
         }
         if (k == GS_KIND_TLS_ROUTE || k == GS_KIND_TCP_ROUTE || k == GS_KIND_UDP_ROUTE ||
-            k == GS_KIND_BACKEND_TLS_POLICY)
-            out->kind = k; /* recognised, not modelled */
+            k == GS_KIND_BACKEND_TLS_POLICY) {
+            /* validated with their CRDs, not modelled as typed objects yet */
+            out->kind = k;
+            out->group = GS_GATEWAY_GROUP;
+            if (gs_schema_find(kind_name, version)) {
+                out->schema_version = version;
+                return true;
+            }
+            gs_dec_push(d, "apiVersion");
+            gs_dec_error(d, av, "Invalid value: \"%s\": %s is not served at this version by Gateway API v1.6.1", api, kind_name);
+            gs_dec_pop(d);
+            out->kind = GS_KIND_UNKNOWN;
+            return false;
+        }
         return true;
     }
     if (group[0] == '\0' && strcmp(version, "v1") == 0 &&
@@ -435,6 +447,13 @@ static void load_object(load_ctx *c, gs_decoder *d, gs_yaml_node *doc, const kin
         load_check_secret(d, doc);
     }
     bool valid = d->nerrors == before;
+    if (!gs_kind_is_modelled(kind)) {
+        if (valid)
+            load_skip(c, d, doc, api, gs_kind_name(kind), "(validated; not modelled yet)");
+        else
+            c->m->n_invalid++;
+        return;
+    }
     if (!valid && !(c->opt && c->opt->keep_invalid)) {
         c->m->n_invalid++;
         return;
@@ -531,7 +550,7 @@ static void load_document(load_ctx *c, gs_yaml_node *doc, int depth)
             goto out;
         }
     }
-    if (!gs_kind_is_modelled(ki.kind)) {
+    if (!gs_kind_is_modelled(ki.kind) && !ki.schema_version) {
         bool gateway_group = strncmp(api, GS_GATEWAY_GROUP "/", strlen(GS_GATEWAY_GROUP) + 1) == 0 ||
                              strncmp(api, "gateway.networking.x-k8s.io/", 28) == 0;
         load_skip(c, &d, doc, api, kind,

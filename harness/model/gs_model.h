@@ -27,7 +27,8 @@ typedef enum gs_kind {
     GS_KIND_NAMESPACE,
     GS_KIND_SERVICE,
     GS_KIND_SECRET,
-    /* Recognised but not modelled yet: loaded objects of these kinds are skipped with a note. */
+    /* Recognised but not modelled yet: objects of these kinds are validated against their CRDs
+     * (all but Ingress), then skipped with a note; they are not in the object set. */
     GS_KIND_TLS_ROUTE,
     GS_KIND_TCP_ROUTE,
     GS_KIND_UDP_ROUTE,

@@ -83,6 +83,14 @@ typedef enum gs_cel_id {
     GS_CEL_SESSION_COOKIE,
     GS_CEL_SESSION_PERMANENT,
     GS_CEL_TIMEOUTS,
+    /* TLSRoute hostnames, BackendTLSPolicy validation */
+    GS_CEL_HOSTNAMES_NO_IP,
+    GS_CEL_HOSTNAMES_RFC1123,
+    GS_CEL_HOSTNAMES_WILDCARD,
+    GS_CEL_BTLS_CA_BOTH,
+    GS_CEL_BTLS_CA_EITHER,
+    GS_CEL_SAN_NEEDS,
+    GS_CEL_SAN_FORBIDS,
 } gs_cel_id;
 
 typedef struct gs_cel_ref {

@@ -16,6 +16,11 @@ CRDS = [  # file, kind, versions
     ("gateway.networking.k8s.io_httproutes.yaml", "HTTPRoute", ["v1", "v1beta1"]),
     ("gateway.networking.k8s.io_grpcroutes.yaml", "GRPCRoute", ["v1"]),
     ("gateway.networking.k8s.io_referencegrants.yaml", "ReferenceGrant", ["v1", "v1beta1"]),
+    # validated (schema and CEL) but not modelled as typed objects yet
+    ("gateway.networking.k8s.io_tlsroutes.yaml", "TLSRoute", ["v1", "v1alpha2", "v1alpha3"]),
+    ("gateway.networking.k8s.io_tcproutes.yaml", "TCPRoute", ["v1", "v1alpha2"]),
+    ("gateway.networking.k8s.io_udproutes.yaml", "UDPRoute", ["v1", "v1alpha2"]),
+    ("gateway.networking.k8s.io_backendtlspolicies.yaml", "BackendTLSPolicy", ["v1", "v1alpha3"]),
 ]
 
 # message (regex) -> CEL function id; the argument is the first group when present.
@@ -40,6 +45,15 @@ CEL = [
     # standard channel: the same rules without port ("sectionName" as the argument)
     (r"^(sectionName) must be specified when parentRefs includes 2 or more", "PARENT_SPECIFIED"),
     (r"^(sectionName) must be unique when parentRefs includes 2 or more", "PARENT_UNIQUE"),
+    (r"^(sectionName) must be specified when targetRefs includes 2 or more", "PARENT_SPECIFIED"),
+    (r"^(sectionName) must be unique when targetRefs includes 2 or more", "PARENT_UNIQUE"),
+    (r"^Hostnames cannot contain an IP$", "HOSTNAMES_NO_IP"),
+    (r"^Hostnames must be valid based on RFC-1123$", "HOSTNAMES_RFC1123"),
+    (r"^Wildcards on hostnames must be the first label", "HOSTNAMES_WILDCARD"),
+    (r"^must not contain both CACertificateRefs and WellKnownCACertificates$", "BTLS_CA_BOTH"),
+    (r"^must specify either CACertificateRefs or WellKnownCACertificates$", "BTLS_CA_EITHER"),
+    (r"^SubjectAltName element must contain (Hostname|URI), if Type is set to", "SAN_NEEDS"),
+    (r"^SubjectAltName element must not contain (Hostname|URI), if Type is not set to", "SAN_FORBIDS"),
     (r"^While 16 rules and 64 matches per rule are allowed", "RULES_MATCH_TOTAL"),
     (r"^Rule name must be unique within the route$", "RULE_NAME_UNIQUE"),
     (r"^RequestRedirect filter must not be used together with backendRefs$", "REDIRECT_WITH_BACKENDS"),
@@ -191,9 +205,11 @@ def main():
     for channel in ("experimental", "standard"):
         d = os.path.join(top, channel)
         for fname, kind, versions in CRDS:
+            if not os.path.exists(os.path.join(d, fname)):
+                continue
             crd = yaml.safe_load(open(os.path.join(d, fname)))
             for v in crd["spec"]["versions"]:
-                if v["name"] not in versions:
+                if v["name"] not in versions or not v.get("served", True):
                     continue
                 spec = v["schema"]["openAPIV3Schema"]["properties"]["spec"]
                 roots.append((channel, kind, v["name"], emit(spec, "")))
