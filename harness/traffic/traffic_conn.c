@@ -266,6 +266,8 @@ void traffic_req_finish(traffic_conn *c, traffic_req *r, gs_traffic_error e, con
     r->in_use = false;
     c->inflight--;
     w->outstanding--;
+    if (e == GS_TRAFFIC_OK)
+        c->served++;
     if (w->run->cfg.new_connection_per_request && c->inflight == 0 && !c->want_close) {
         c->want_close = true;
         c->close_error = GS_TRAFFIC_ERR_RESET;
@@ -616,8 +618,10 @@ static void on_conn_event(struct bufferevent *bev, short events, void *arg)
         } else {
             if (ssl_detail != NULL)
                 detail = ssl_detail;
-            /* bytes still buffered may complete a response (until-close bodies) */
-            if (conn_ops(c)->on_read(c) == GS_TRAFFIC_OK)
+            /* bytes still buffered may complete a response; a clean close (not a reset) may
+             * end an until-close body or be the keep-alive race */
+            if (conn_ops(c)->on_read(c) == GS_TRAFFIC_OK && !(events & BEV_EVENT_ERROR) &&
+                c->bev != NULL)
                 conn_ops(c)->on_eof(c);
         }
         traffic_conn_close(c, e, detail);
@@ -632,6 +636,7 @@ int traffic_conn_open(traffic_conn *c)
     const traffic_run *run = w->run;
     struct bufferevent *bev = NULL;
     c->want_close = false;
+    c->served = 0;
     if (run->cfg.tls) {
         SSL *ssl = NULL;
         if (gs_tls_client_ssl_new(&ssl, run->ssl_ctx, run->sni, NULL) != 0) {

@@ -191,8 +191,20 @@ static gs_traffic_error h1_on_read(traffic_conn *c)
 static void h1_on_eof(traffic_conn *c)
 {
     traffic_req *r = h1_current(c);
-    if (r != NULL && r->head_done && c->h1_body == GS_H1_BODY_UNTIL_CLOSE)
+    if (r != NULL && r->head_done && c->h1_body == GS_H1_BODY_UNTIL_CLOSE) {
         h1_complete(c, r);
+        return;
+    }
+    /* A reused connection closed cleanly before a single byte of the answer: the server timed
+     * it out as the request was on its way (RFC 9112 §9.3.1). Idempotent requests go again. */
+    if (r != NULL && !r->head_done && c->served > 0 && c->w->run->idempotent &&
+        evbuffer_get_length(bufferevent_get_input(c->bev)) == 0) {
+        while (c->fifo_len > 0) {
+            traffic_req *next = h1_current(c);
+            h1_pop(c);
+            traffic_req_requeue(c, next);
+        }
+    }
 }
 
 static gs_traffic_error h1_flush(traffic_conn *c)

@@ -100,6 +100,7 @@ struct traffic_conn {
     int64_t retry_at_ns; /* after a connect failure: do not reconnect before this */
     traffic_req *slots;
     unsigned nslots, inflight;
+    uint64_t served;              /* responses completed on the current socket */
     bool want_close;              /* close after the current I/O callback returns */
     gs_traffic_error close_error; /* the class for requests still in flight at that close */
     const char *close_detail;
@@ -131,6 +132,7 @@ struct traffic_run {
     SSL_CTX *ssl_ctx; /* shared: SSL_new is thread-safe */
     bool is_h2;
     unsigned h1_parse_flags; /* GS_H1_RESPONSE_TO_HEAD for HEAD requests: no body follows */
+    bool idempotent;         /* method may be retried after a keep-alive close race */
     pthread_mutex_t cb_lock;
     unsigned threads;
     int64_t start_ns, measure_start_ns;

@@ -222,6 +222,9 @@ static int run_new(traffic_run **out, const gs_traffic_config *cfg, gs_error *er
     }
     if (strcmp(run->method, "HEAD") == 0)
         run->h1_parse_flags = GS_H1_RESPONSE_TO_HEAD;
+    static const char *const idempotent[] = {"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"};
+    for (size_t k = 0; k < sizeof(idempotent) / sizeof(idempotent[0]); k++)
+        run->idempotent |= strcmp(run->method, idempotent[k]) == 0;
     if (strcmp(run->method, "CONNECT") == 0) {
         rc = gs_error_set(err, GS_ERR_INVALID, "CONNECT is not supported");
         goto fail;

@@ -3,7 +3,8 @@
 # A deliberately misbehaving HTTP/1.1 server for gatesim's traffic tests. Binds 127.0.0.1:0,
 # prints the port on stdout, and answers by path: /ok, /chunked, /close (body until close),
 # /reset (TCP RST), /hang (never answers), /garbage (not HTTP), /half (body cut short),
-# /conn-close (Connection: close after each response). Stops on SIGTERM.
+# /conn-close (Connection: close after each response), /flaky (answers the first request of a
+# connection, then closes it silently when the next one arrives). Stops on SIGTERM.
 import socket
 import struct
 import sys
@@ -25,6 +26,7 @@ def read_head(conn, buf):
 
 def serve(conn):
     buf = b""
+    served = 0
     try:
         while True:
             head, buf = read_head(conn, buf)
@@ -32,7 +34,11 @@ def serve(conn):
                 return
             line = head.split(b"\r\n", 1)[0].decode("latin-1")
             path = line.split(" ")[1] if line.count(" ") >= 2 else "/"
-            if path.startswith("/ok"):
+            if path.startswith("/flaky"):
+                if served > 0:
+                    return
+                conn.sendall(OK)
+            elif path.startswith("/ok"):
                 conn.sendall(OK)
             elif path.startswith("/chunked"):
                 conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
@@ -60,6 +66,7 @@ def serve(conn):
                 return
             else:
                 conn.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+            served += 1
     except OSError:
         pass
     finally:

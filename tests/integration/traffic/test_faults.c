@@ -203,6 +203,27 @@ START_TEST(pipelined_on_one_connection)
 }
 END_TEST
 
+START_TEST(keepalive_close_race_is_retried)
+{
+    /* every reused connection is closed as the next request arrives: GET goes again on a new
+     * connection, POST (not idempotent) is a reset */
+    gs_traffic_config cfg;
+    config(&cfg, "/flaky", 10);
+    gs_traffic_result *r = it_run(&cfg);
+    ck_assert_uint_eq(gs_traffic_counts_get(&r->statuses, "200"), 10);
+    ck_assert_uint_eq(r->errors[GS_TRAFFIC_ERR_RESET], 0);
+    ck_assert_uint_eq(r->connections_opened, 10);
+    gs_traffic_result_free(r);
+
+    config(&cfg, "/flaky", 10);
+    cfg.method = "POST";
+    r = it_run(&cfg);
+    ck_assert_uint_eq(r->responses + r->errors[GS_TRAFFIC_ERR_RESET], 10);
+    ck_assert_uint_ge(r->errors[GS_TRAFFIC_ERR_RESET], 4);
+    gs_traffic_result_free(r);
+}
+END_TEST
+
 static Suite *faults_suite(void)
 {
     Suite *s = suite_create("traffic_faults");
@@ -219,6 +240,7 @@ static Suite *faults_suite(void)
     tcase_add_test(tc, open_loop_holds_the_rate);
     tcase_add_test(tc, warmup_is_excluded);
     tcase_add_test(tc, pipelined_on_one_connection);
+    tcase_add_test(tc, keepalive_close_race_is_retried);
     suite_add_tcase(s, tc);
     return s;
 }
