@@ -414,15 +414,11 @@ static void load_object(load_ctx *c, gs_decoder *d, gs_yaml_node *doc, const kin
     static const char *const top[] = {"apiVersion", "kind", "metadata", "spec", "status", NULL};
     static const char *const top_secret[] = {"apiVersion", "kind", "metadata", "data",
                                              "stringData", "type", "immutable", NULL};
-    static const char *const top_ns[] = {"apiVersion", "kind", "metadata", "spec", "status",
-                                         NULL};
     if (ki->note_old)
         gs_dec_note(d, gs_yaml_get(doc, "apiVersion"),
                     "%s is not served by Gateway API v1.6.1; validated as %s/%s", api,
                     GS_GATEWAY_GROUP, ki->schema_version);
-    gs_dec_check_fields(d, doc, kind == GS_KIND_SECRET ? top_secret
-                                : kind == GS_KIND_NAMESPACE ? top_ns
-                                                            : top);
+    gs_dec_check_fields(d, doc, kind == GS_KIND_SECRET ? top_secret : top);
     load_metadata(d, doc, kind);
     const char *ns = NULL;
     if (gs_kind_is_namespaced(kind)) {

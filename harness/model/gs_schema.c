@@ -49,7 +49,7 @@ bool gs_regex_match(const char *re, const char *s, size_t len)
     regex_entry *e = regex_get(re);
     if (!e->code)
         return false;
-    int rc = pcre2_match(e->code, (PCRE2_SPTR)s, len, 0, PCRE2_NO_UTF_CHECK * 0, regex_md, NULL);
+    int rc = pcre2_match(e->code, (PCRE2_SPTR)s, len, 0, 0, regex_md, NULL);
     return rc >= 0;
 }
 

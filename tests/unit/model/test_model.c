@@ -103,6 +103,9 @@ START_TEST(model_http_route_fields_and_defaults)
     ck_assert_str_eq(p->group.v, GS_GATEWAY_GROUP);
     ck_assert_str_eq(p->kind.v, "Gateway");
     ck_assert(!p->kind.set);
+    /* a defaulted value is placed at the object that holds it */
+    ck_assert_uint_eq(p->kind.pos.line, p->pos.line);
+    ck_assert_str_eq(p->kind.pos.file, p->pos.file);
     ck_assert_str_eq(p->namespace.v, "infra");
     ck_assert(p->namespace.set);
     ck_assert_str_eq(p->section_name.v, "https");
