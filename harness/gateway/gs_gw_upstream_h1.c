@@ -118,6 +118,7 @@ static void h1_write_request(h1_conn *h, const gs_gw_request *req)
 
 static void h1_start(h1_conn *h, gs_gw_upstream_call *c)
 {
+    bool connected = h->state == H1_IDLE;
     h->call = c;
     c->h1 = h;
     h1_set_state(h, H1_HEAD);
@@ -125,6 +126,23 @@ static void h1_start(h1_conn *h, gs_gw_upstream_call *c)
     TAILQ_INSERT_TAIL(&h->u->busy, h, link);
     h1_write_request(h, c->req);
     bufferevent_enable(h->bev, EV_READ);
+    /* A pooled connection: write at once, EV_WRITE only for what the socket did not take
+     * (a new one waits for EV_WRITE, which also tells the connect finished). */
+    struct evbuffer *out = bufferevent_get_output(h->bev);
+    if (connected) {
+        evbuffer_unfreeze(out, 1); /* see h1d_flush in gs_gw_h1_conn.c */
+        (void)evbuffer_write(out, bufferevent_getfd(h->bev));
+        evbuffer_freeze(out, 1);
+    }
+    if (evbuffer_get_length(out))
+        bufferevent_enable(h->bev, EV_WRITE);
+}
+
+/* Fires when the request is written out: stop watching for writability. */
+static void on_h1_write(struct bufferevent *bev, void *arg)
+{
+    (void)arg;
+    bufferevent_disable(bev, EV_WRITE);
 }
 
 static void h1_finish(h1_conn *h, int err)
@@ -310,7 +328,7 @@ void upstream_h1_send(gs_gw_upstream *u, upstream_pool *p, gs_gw_upstream_call *
     h->u = u;
     h->pool = p;
     h->bev = bufferevent_socket_new(u->base, fd, BEV_OPT_CLOSE_ON_FREE);
-    bufferevent_setcb(h->bev, on_h1_read, NULL, on_h1_event, h);
+    bufferevent_setcb(h->bev, on_h1_read, on_h1_write, on_h1_event, h);
     h1_set_state(h, H1_CONNECTING);
     h->reused = false;
     h1_start(h, c);
