@@ -4,6 +4,7 @@
  * are gs_report's; processes are gs_proc's. A failure of the machinery (a backend or the gateway
  * died, the target rejected the objects) is the step's and scenario's "error" and the run goes
  * on with the next scenario; an interrupt ends the run after writing the reports. */
+#define _XOPEN_SOURCE 700 /* nftw */
 #include "gs_runner.h"
 
 #include "gs_alloc.h"
@@ -20,6 +21,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <ftw.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -146,15 +148,19 @@ static int runner_mkworkdir(runner_scenario *rs, gs_error *err)
     return 0;
 }
 
+static int runner_rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+/* Removes our own mkdtemp folder and everything in it (no symlinks followed). */
 static void runner_rmtree(const char *dir)
 {
-    char cmd[4096 + 32];
-    /* Only our own mkdtemp folder, whose name has no quote. */
-    if (dir == NULL || strchr(dir, '\'') || strstr(dir, "/gatesim-run-") == NULL)
+    if (dir == NULL || strstr(dir, "/gatesim-run-") == NULL)
         return;
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    int rc = system(cmd);
-    (void)rc;
+    nftw(dir, runner_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 static int runner_tls(runner_scenario *rs, gs_error *err)
