@@ -7,8 +7,11 @@
 #include "gs_alloc.h"
 #include "gs_test.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 static gs_rt_backend be(const char *name, uint32_t weight)
@@ -317,6 +320,33 @@ START_TEST(proxy_keep_alive_pipelined)
 }
 END_TEST
 
+START_TEST(proxy_half_closed_client_gets_answer)
+{
+    /* The client sends its request and shuts down its sending side while the upstream is slow:
+     * the gateway still answers, then closes. */
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sin = {0};
+    sin.sin_family = AF_INET;
+    sin.sin_port = htons((uint16_t)fix.gw_port);
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    struct timeval tv = {5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+    const char *req = "GET /__delay/150 HTTP/1.1\r\nHost: example.com\r\n\r\n";
+    ck_assert_int_eq((int)write(fd, req, strlen(req)), (int)strlen(req));
+    shutdown(fd, SHUT_WR);
+    char buf[8192];
+    size_t got = 0;
+    ssize_t n;
+    while (got < sizeof(buf) - 1 && (n = read(fd, buf + got, sizeof(buf) - 1 - got)) > 0)
+        got += (size_t)n;
+    buf[got] = '\0';
+    close(fd);
+    ck_assert_msg(strncmp(buf, "HTTP/1.1 200", 12) == 0, "got: %.60s", buf);
+    ck_assert_ptr_nonnull(strstr(buf, "Connection: close"));
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("gw_proxy");
@@ -331,6 +361,7 @@ int main(void)
     tcase_add_test(tc, proxy_failures_answered);
     tcase_add_test(tc, proxy_refuses_smuggling);
     tcase_add_test(tc, proxy_keep_alive_pipelined);
+    tcase_add_test(tc, proxy_half_closed_client_gets_answer);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
 }
