@@ -231,10 +231,11 @@ def case_interrupt(manifests):
         scenario = long_scenario(d, manifests)
         p = start_run(scenario, out)
         # Wait until the backends and the gateway run and traffic flows.
-        if not wait_for(lambda: len(echo_pids(p.pid, "default/victim")) == 2, 30):
+        if not wait_for(lambda: len(echo_pids(p.pid, "default/victim")) == 2, 30) or \
+                not wait_for(lambda: gateway_pids(p.pid) or None, 30):
             p.kill()
-            fail("the run never started its backends: %s" % p.communicate()[1])
-        time.sleep(1.5)
+            fail("the run never started its backends and gateway: %s" % p.communicate()[1])
+        time.sleep(1.0)
         before = session_processes(p.pid)
         if len(before) < 4:  # gatesim run, 2 echoes, gateway
             p.kill()
@@ -265,9 +266,9 @@ def case_backend_dies(manifests):
         scenario = long_scenario(d, manifests)
         p = start_run(scenario, out)
         victims = wait_for(lambda: echo_pids(p.pid, "default/victim") or None, 30)
-        if not victims:
+        if not victims or not wait_for(lambda: gateway_pids(p.pid) or None, 30):
             p.kill()
-            fail("no victim backend started")
+            fail("no victim backend or gateway started")
         time.sleep(1.0)
         os.kill(victims[0], signal.SIGKILL)
         try:
