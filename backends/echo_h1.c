@@ -206,7 +206,7 @@ static void h1_response_done(h1_conn *h, bool close)
 
 static bool h1_should_close(h1_conn *h)
 {
-    return !h->keep_alive || h->resp.close || h->draining || h->peer_eof;
+    return !h->keep_alive || h->resp.close || h->draining;
 }
 
 /* Queues the next piece of a slow body, or finishes the response. */
@@ -429,7 +429,7 @@ static void h1_process(h1_conn *h)
         h1_state before = h->state;
         size_t len = evbuffer_get_length(in);
         if (h->state == H1_READ_HEAD) {
-            if (h->draining && len == 0) {
+            if ((h->draining || h->peer_eof) && len == 0) {
                 h1_set_state(h, H1_CLOSING);
                 return;
             }
@@ -440,8 +440,12 @@ static void h1_process(h1_conn *h)
         } else {
             return;
         }
-        if (h->state == before && evbuffer_get_length(in) == len)
+        if (h->state == before && evbuffer_get_length(in) == len) {
+            /* Waiting for bytes that will never come after the peer's EOF. */
+            if (h->peer_eof)
+                h1_set_state(h, H1_CLOSING);
             return;
+        }
         if (h->state != H1_READ_HEAD && h->state != H1_READ_BODY)
             return;
     }
@@ -475,11 +479,13 @@ static void on_h1_event(struct bufferevent *bev, short what, void *arg)
     (void)bev;
     h1_conn *h = arg;
     if (what & BEV_EVENT_EOF) {
+        /* The peer finished sending (maybe only half-closed): answer what is complete, flush,
+         * then close. A response in progress finishes first. */
         h->peer_eof = true;
-        if (h->state == H1_READ_HEAD || h->state == H1_READ_BODY || h->state == H1_WRITING) {
-            gs_echo_conn_close(h->c, false);
-        }
-        return; /* a response in progress finishes, then closes */
+        if (h->state == H1_READ_HEAD || h->state == H1_READ_BODY)
+            h1_process(h);
+        h1_after(h);
+        return;
     }
     if (what & BEV_EVENT_TIMEOUT)
         gs_echo_log_count(h->c->w->ctx.log, "timeout");

@@ -400,6 +400,31 @@ def test_robust():
                  for p in got.split(b"HTTP/1.1 200 OK")[1:]]
         check(paths == ["/1", "/2", "/3"] and closed, f"pipelined requests answered in order ({paths})")
 
+        # Half-close after many pipelined requests, read late (the answers back up past the socket
+        # buffers and the 256 KiB output mark):
+        # every request is answered, then the connection closes.
+        s = socket.create_connection(("127.0.0.1", e.port), timeout=5)
+
+        def send_all():
+            s.sendall(b"GET /half HTTP/1.1\r\nHost: a\r\n\r\n" * 20000)
+            s.shutdown(socket.SHUT_WR)
+        sender = threading.Thread(target=send_all)
+        sender.start()
+        time.sleep(0.3)  # let the server's output back up before reading
+        got = b""
+        try:
+            while True:
+                chunk = s.recv(1 << 20)
+                if not chunk:
+                    break
+                got += chunk
+        except socket.timeout:
+            pass
+        sender.join()
+        s.close()
+        n = got.count(b"HTTP/1.1 200 OK")
+        check(n == 20000, f"20000 pipelined requests then FIN: all answered ({n})")
+
         # Expect: 100-continue.
         s = socket.create_connection(("127.0.0.1", e.port), timeout=3)
         s.sendall(b"POST /c HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n")
