@@ -105,40 +105,43 @@ static bool ctx_regex(rt_ctx *c, const void *re, const char *s, size_t len)
     return pcre2_match((const pcre2_code *)re, (PCRE2_SPTR)s, len, 0, 0, c->md, NULL) >= 0;
 }
 
-static bool kv_value_matches(rt_ctx *c, const gs_rt_kv_match *m, const char *v, size_t len)
+static bool kv_value_matches(rt_ctx *c, const rt_fkv *m, const char *v, size_t len)
 {
     if (m->type == GS_RT_MATCH_REGEX)
-        return ctx_regex(c, m->priv, v, len);
-    /* strnlen bounds the read to the configured value even if |v| holds a NUL. */
-    return strncmp(m->value, v, len) == 0 && strnlen(m->value, len + 1) == len;
+        return ctx_regex(c, rt_fkv_regex(m), v, len);
+    return m->value_len == len && memcmp(rt_fkv_value(m), v, len) == 0;
 }
 
-/* A header match holds when any field line with that name has a matching value. */
-static bool headers_match(rt_ctx *c, const gs_rt_kv_match *hm, size_t n)
+/* A header match holds when any field line with that name has a matching value. Returns the
+ * record after the last one checked through |next| (the query matches follow the headers). */
+static bool headers_match(rt_ctx *c, const rt_fkv *hm, size_t n, const rt_fkv **next)
 {
     const gs_rt_request *r = c->req;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++, hm = rt_fkv_next(hm)) {
         bool ok = false;
+        const char *name = rt_fkv_name(hm);
         for (size_t j = 0; j < r->n_headers && !ok; j++) {
             const gs_rt_header *h = &r->headers[j];
             size_t hl = h->name_len ? h->name_len : strlen(h->name);
-            if (strncasecmp(h->name, hm[i].name, hl) != 0 || hm[i].name[hl] != '\0')
+            if (hl != hm->name_len || strncasecmp(h->name, name, hl) != 0)
                 continue;
             size_t vl = h->value_len ? h->value_len : strlen(h->value);
-            ok = kv_value_matches(c, &hm[i], h->value, vl);
+            ok = kv_value_matches(c, hm, h->value, vl);
         }
         if (!ok)
             return false;
     }
+    *next = hm;
     return true;
 }
 
 /* A query match holds when the FIRST parameter of that name (compared exactly, undecoded) has
  * a matching value. */
-static bool query_match(rt_ctx *c, const gs_rt_kv_match *qm, size_t n)
+static bool query_match(rt_ctx *c, const rt_fkv *qm, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        size_t nl = strlen(qm[i].name);
+    for (size_t i = 0; i < n; i++, qm = rt_fkv_next(qm)) {
+        size_t nl = qm->name_len;
+        const char *name = rt_fkv_name(qm);
         const char *p = c->query, *end = c->query ? c->query + c->query_len : NULL;
         bool found = false, ok = false;
         while (p && p < end && !found) {
@@ -146,10 +149,10 @@ static bool query_match(rt_ctx *c, const gs_rt_kv_match *qm, size_t n)
             const char *pe = amp ? amp : end;
             const char *eq = memchr(p, '=', (size_t)(pe - p));
             const char *ne = eq ? eq : pe;
-            if ((size_t)(ne - p) == nl && memcmp(p, qm[i].name, nl) == 0) {
+            if ((size_t)(ne - p) == nl && memcmp(p, name, nl) == 0) {
                 found = true;
                 const char *v = eq ? eq + 1 : pe;
-                ok = kv_value_matches(c, &qm[i], v, (size_t)(pe - v));
+                ok = kv_value_matches(c, qm, v, (size_t)(pe - v));
             }
             p = amp ? amp + 1 : NULL;
         }
@@ -159,91 +162,127 @@ static bool query_match(rt_ctx *c, const gs_rt_kv_match *qm, size_t n)
     return true;
 }
 
+/* The request's method against a candidate's (|len| 0 = any, 0xff = compare |full|). */
+static bool method_matches(const rt_ctx *c, uint8_t len, const char *inl, const char *full)
+{
+    if (len == 0xff)
+        return strlen(full) == c->method_len && memcmp(full, c->method, c->method_len) == 0;
+    return len == 0 || (len == c->method_len && memcmp(inl, c->method, len) == 0);
+}
+
+static bool kv_match(rt_ctx *c, const uint8_t *kv, size_t n_headers, size_t n_query)
+{
+    if (n_headers == 0 && n_query == 0)
+        return true;
+    const rt_fkv *q;
+    return headers_match(c, (const rt_fkv *)(const void *)kv, n_headers, &q) &&
+           query_match(c, q, n_query);
+}
+
 static bool http_predicates(rt_ctx *c, const rt_entry *e)
 {
-    if (e->method_len == 0xff) {
-        const char *m = e->match->method;
-        if (strlen(m) != c->method_len || memcmp(m, c->method, c->method_len) != 0)
-            return false;
-    } else if (e->method_len && (e->method_len != c->method_len ||
-                                 memcmp(e->method_inline, c->method, c->method_len) != 0)) {
+    return method_matches(c, e->method_len, e->method_inline,
+                          e->method_len == 0xff ? e->match->method : NULL) &&
+           kv_match(c, e->kv, e->n_headers, e->n_query);
+}
+
+/* The winner of a lookup: what the result reports. */
+typedef struct rt_hit {
+    const gs_rt_route *route; /* NULL: none */
+    const gs_rt_rule *rule;
+    const char *prefix; /* the PathPrefix value matched, else NULL */
+    uint16_t match_index;
+} rt_hit;
+
+static bool hit_entry(rt_hit *hit, const rt_entry *e)
+{
+    if (e == NULL)
         return false;
-    }
-    if (e->n_headers == 0 && e->n_query == 0)
+    hit->route = e->route;
+    hit->rule = e->rule;
+    hit->match_index = e->match_index;
+    hit->prefix = !e->is_grpc && e->path_rank == 2 ? e->path_value : NULL;
+    return true;
+}
+
+/* The first candidate of path slot |s| whose method, headers and query hold. The best one is
+ * evaluated from the slot's own lines; the others from their full entries. */
+static bool pslot_match(rt_ctx *c, const rt_pslot *s, rt_hit *hit)
+{
+    if (s == NULL)
+        return false;
+    if (method_matches(c, s->method_len, s->method_inline,
+                       s->method_len == 0xff ? s->entries[0].match->method : NULL) &&
+        kv_match(c, s->kv, s->n_headers, s->n_query)) {
+        hit->route = s->route;
+        hit->rule = s->rule;
+        hit->match_index = s->match_index;
+        hit->prefix = s->path_rank == 2 ? s->value : NULL;
         return true;
-    return headers_match(c, e->kv, e->n_headers) &&
-           query_match(c, e->kv + e->n_headers, e->n_query);
-}
-
-static const rt_entry *node_first_http(rt_ctx *c, const rt_fkey *k)
-{
-    if (k == NULL)
-        return NULL;
-    const rt_fnode *node = (const rt_fnode *)k;
-    for (uint32_t i = 0; i < node->n; i++) {
-        if (http_predicates(c, &node->entries[i]))
-            return &node->entries[i];
     }
-    return NULL;
+    for (uint32_t i = 1; i < s->n; i++) {
+        if (http_predicates(c, &s->entries[i]))
+            return hit_entry(hit, &s->entries[i]);
+    }
+    return false;
 }
 
-static void fmap_prefetch(const rt_fmap *m, uint64_t h)
+/* Starts fetching both cache lines of the slot a key with hash |h| starts probing at. */
+static void pmap_prefetch(const rt_pmap *m, uint64_t h)
 {
-    __builtin_prefetch(&m->slots[(size_t)h & m->mask]);
+    const char *s = (const char *)&m->slots[(size_t)h & m->mask];
+    __builtin_prefetch(s);
+    __builtin_prefetch(s + 64);
 }
 
-static const rt_entry *bucket_match_http(rt_ctx *c, const rt_hslot *hs)
+static bool bucket_match_http(rt_ctx *c, const rt_hslot *hs, rt_hit *hit)
 {
-    const rt_entry *e;
     /* Issue every slot fetch this lookup may need at once, so their misses overlap. */
     bool exact = (hs->exact_depths & c->path_depth_bit) != 0;
     if (exact)
-        fmap_prefetch(&hs->exact, c->path_hash);
+        pmap_prefetch(&hs->exact, c->path_hash);
     if (hs->prefix.slots && !c->cuts_overflow) {
         for (size_t k = c->n_cuts; k-- > 0;)
             if (hs->prefix_depths & c->cuts[k].depth_bit)
-                fmap_prefetch(&hs->prefix, c->cuts[k].hash);
+                pmap_prefetch(&hs->prefix, c->cuts[k].hash);
     }
     /* Exact paths rank first, then regular expressions, then prefixes longest first. */
-    if (exact) {
-        e = node_first_http(c, rt_fmap_get(&hs->exact, c->path, c->path_len, c->path_hash));
-        if (e)
-            return e;
-    }
+    if (exact &&
+        pslot_match(c, rt_pmap_get(&hs->exact, c->path, c->path_len, c->path_hash), hit))
+        return true;
     const rt_fbucket *b = hs->bucket;
     for (size_t i = 0; hs->has_regex && i < b->n_regex; i++) {
-        e = &b->regex[i];
+        const rt_entry *e = &b->regex[i];
         if (ctx_regex(c, e->match->path.priv, c->path, c->path_len) && http_predicates(c, e))
-            return e;
+            return hit_entry(hit, e);
     }
     if (hs->prefix.slots == NULL)
-        return NULL;
+        return false;
     /* Candidate prefixes are the path cut at each '/' (and the whole path), longest first;
      * the root prefix "/" is stored as the empty key. */
     if (!c->cuts_overflow) {
         for (size_t k = c->n_cuts; k-- > 0;) {
-            if (!(b->prefix_depths & c->cuts[k].depth_bit))
+            if (!(hs->prefix_depths & c->cuts[k].depth_bit))
                 continue;
-            e = node_first_http(c,
-                                rt_fmap_get(&b->prefix, c->path, c->cuts[k].len, c->cuts[k].hash));
-            if (e)
-                return e;
+            if (pslot_match(c, rt_pmap_get(&hs->prefix, c->path, c->cuts[k].len, c->cuts[k].hash),
+                            hit))
+                return true;
         }
-        return NULL;
+        return false;
     }
     for (size_t i = c->path_len + 1; i-- > 0;) {
         if (i != c->path_len && i != 0 && c->path[i] != '/')
             continue;
-        e = node_first_http(c, rt_fmap_get(&hs->prefix, c->path, i, gs_strmap_hash(c->path, i)));
-        if (e)
-            return e;
+        if (pslot_match(c, rt_pmap_get(&hs->prefix, c->path, i, gs_strmap_hash(c->path, i)), hit))
+            return true;
     }
-    return NULL;
+    return false;
 }
 
-static bool grpc_predicates(rt_ctx *c, const gs_rt_grpc_match *m, const char *svc, size_t sl,
+static bool grpc_predicates(rt_ctx *c, const rt_entry *e, const char *svc, size_t sl,
                             const char *meth, size_t ml)
 {
+    const gs_rt_grpc_match *m = e->grpc_match;
     if (m->type == GS_RT_MATCH_REGEX && m->priv) {
         if (svc == NULL || !ctx_regex(c, m->priv, svc, sl + 1 + ml))
             return false;
@@ -255,14 +294,14 @@ static bool grpc_predicates(rt_ctx *c, const gs_rt_grpc_match *m, const char *sv
             (meth == NULL || strlen(m->method) != ml || memcmp(m->method, meth, ml) != 0))
             return false;
     }
-    return headers_match(c, m->headers, m->n_headers);
+    return kv_match(c, e->kv, e->n_headers, 0);
 }
 
 static const rt_entry *grpc_first(rt_ctx *c, const rt_entry *e, size_t n, const char *svc,
                                   size_t sl, const char *meth, size_t ml)
 {
     for (size_t i = 0; i < n; i++) {
-        if (grpc_predicates(c, e[i].grpc_match, svc, sl, meth, ml))
+        if (grpc_predicates(c, &e[i], svc, sl, meth, ml))
             return &e[i];
     }
     return NULL;
@@ -314,11 +353,12 @@ static const rt_entry *bucket_match_grpc(rt_ctx *c, const rt_fbucket *b)
     return better(best, grpc_first(c, b->grpc_other, b->n_grpc_other, svc, sl, meth, ml));
 }
 
-static const rt_entry *bucket_match(rt_ctx *c, const rt_hslot *hs)
+static bool bucket_match(rt_ctx *c, const rt_hslot *hs, rt_hit *hit)
 {
     /* HTTPRoute rules first; control never lets both kinds share an effective hostname. */
-    const rt_entry *e = bucket_match_http(c, hs);
-    return e || !hs->has_grpc ? e : bucket_match_grpc(c, hs->bucket);
+    if (bucket_match_http(c, hs, hit))
+        return true;
+    return hs->has_grpc && hit_entry(hit, bucket_match_grpc(c, hs->bucket));
 }
 
 /* The compiled hostname |key| of a listener, or NULL. */
@@ -415,18 +455,19 @@ int gs_route_table_lookup(const gs_route_table *t, const gs_rt_port *port, const
         __builtin_prefetch(&li->hslots[host_hash & li->hmask]);
     ctx_hash_path(&c);
 
-    const rt_entry *e = NULL;
+    rt_hit hit = {0};
+    bool found = false;
     const rt_hslot *b = NULL;
     bool consulted = false;
     /* Buckets from most to least specific: exact host, wildcards by suffix length, none. */
     if (li->hslots && hl > 0) {
         b = hslot_get(li, host, (size_t)hl, host_hash);
         if (b) {
-            e = bucket_match(&c, b);
+            found = bucket_match(&c, b, &hit);
             consulted = true;
         }
         char key[RT_HOST_MAX + 3];
-        for (size_t i = 1; i < (size_t)hl && e == NULL; i++) {
+        for (size_t i = 1; i < (size_t)hl && !found; i++) {
             if (host[i] != '.' || (consulted && t->opt.no_hostname_fallthrough))
                 continue;
             key[0] = '*';
@@ -435,26 +476,25 @@ int gs_route_table_lookup(const gs_route_table *t, const gs_rt_port *port, const
             const rt_hslot *wb = hslot_get(li, key, kl, gs_strmap_hash(key, kl));
             if (wb) {
                 b = wb;
-                e = bucket_match(&c, b);
+                found = bucket_match(&c, b, &hit);
                 consulted = true;
             }
         }
     }
-    if (e == NULL && li->himplicit.bucket && !(consulted && t->opt.no_hostname_fallthrough)) {
+    if (!found && li->himplicit.bucket && !(consulted && t->opt.no_hostname_fallthrough)) {
         b = &li->himplicit;
-        e = bucket_match(&c, b);
+        found = bucket_match(&c, b, &hit);
     }
     if (c.md)
         pcre2_match_data_free(c.md);
-    if (e == NULL)
+    if (!found)
         return lookup_fail(out, GS_RT_NO_ROUTE);
     out->outcome = GS_RT_MATCHED;
-    out->route = e->route;
-    out->rule = e->rule;
-    out->match_index = e->match_index;
+    out->route = hit.route;
+    out->rule = hit.rule;
+    out->match_index = hit.match_index;
     out->hostname = b->key_ptr;
-    if (!e->is_grpc && e->path_rank == 2)
-        out->matched_prefix = e->path_value;
+    out->matched_prefix = hit.prefix;
     return 0;
 }
 

@@ -797,41 +797,66 @@ static size_t fnode_size(size_t n)
     return sizeof(rt_fnode) + n * sizeof(rt_entry);
 }
 
-static size_t kv_copy_size(const gs_rt_kv_match *kv, size_t n)
+/* Bytes of one packed rt_fkv record for |m|. */
+static size_t fkv_record_size(const gs_rt_kv_match *m)
+{
+    size_t size = sizeof(rt_fkv) + (m->type == GS_RT_MATCH_REGEX ? sizeof(void *) : 0) +
+                  strlen(m->name) + 1 + strlen(m->value) + 1;
+    return (size + 7) & ~(size_t)7;
+}
+
+/* The header matches of |e| then its query matches (HTTP only). */
+static const gs_rt_kv_match *entry_headers(const rt_entry *e)
+{
+    return e->is_grpc ? e->grpc_match->headers : e->match->headers;
+}
+
+static size_t entry_kv_size(const rt_entry *e)
 {
     size_t size = 0;
-    for (size_t i = 0; i < n; i++)
-        size += RT_ALIGN(strlen(kv[i].name) + strlen(kv[i].value) + 2);
+    const gs_rt_kv_match *h = entry_headers(e);
+    for (size_t i = 0; i < e->n_headers; i++)
+        size += fkv_record_size(&h[i]);
+    for (size_t i = 0; !e->is_grpc && i < e->n_query; i++)
+        size += fkv_record_size(&e->match->query[i]);
     return size;
 }
 
-/* Copies |kv| (|n| items) into |out| with the strings next to them. */
-static void kv_copy(gs_rt_kv_match *out, const gs_rt_kv_match *kv, size_t n, rt_cursor *c)
+static uint8_t *fkv_write(uint8_t *out, const gs_rt_kv_match *m, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        size_t nl = strlen(kv[i].name), vl = strlen(kv[i].value);
-        char *str = cursor_take(c, nl + vl + 2);
-        memcpy(str, kv[i].name, nl + 1);
-        memcpy(str + nl + 1, kv[i].value, vl + 1);
-        out[i] = kv[i];
-        out[i].name = str;
-        out[i].value = str + nl + 1;
+        size_t nl = strlen(m[i].name), vl = strlen(m[i].value);
+        rt_fkv head = {(uint32_t)fkv_record_size(&m[i]), (uint32_t)nl, (uint32_t)vl,
+                       (uint32_t)m[i].type};
+        memcpy(out, &head, sizeof(head));
+        char *str = (char *)out + sizeof(head);
+        if (m[i].type == GS_RT_MATCH_REGEX) {
+            memcpy(str, &m[i].priv, sizeof(m[i].priv));
+            str += sizeof(m[i].priv);
+        }
+        memcpy(str, m[i].name, nl + 1);
+        memcpy(str + nl + 1, m[i].value, vl + 1);
+        out += head.size;
     }
+    return out;
 }
 
-/* Header and query matches are copied next to their entries (headers then query in one
- * array) so that evaluating a candidate reads only the bucket block. */
+/* Writes the packed matches of |e| at |out| (entry_kv_size bytes) and points e->kv there. */
+static void entry_kv_write(rt_entry *e, uint8_t *out)
+{
+    e->kv = out;
+    out = fkv_write(out, entry_headers(e), e->n_headers);
+    if (!e->is_grpc)
+        fkv_write(out, e->match->query, e->n_query);
+}
+
+/* Header and query matches are packed next to their entries so that evaluating a candidate
+ * reads only the bucket block. */
 static size_t entries_extra_size(rt_entry *const *items, size_t n)
 {
     size_t size = 0;
-    for (size_t i = 0; i < n; i++) {
-        const rt_entry *e = items[i];
-        if (e->is_grpc || e->n_headers + e->n_query == 0)
-            continue;
-        size += RT_ALIGN((e->n_headers + e->n_query) * sizeof(gs_rt_kv_match)) +
-                kv_copy_size(e->match->headers, e->n_headers) +
-                kv_copy_size(e->match->query, e->n_query);
-    }
+    for (size_t i = 0; i < n; i++)
+        size += RT_ALIGN(entry_kv_size(items[i]));
     return size;
 }
 
@@ -839,13 +864,10 @@ static void entries_copy(rt_entry *dst, rt_entry *const *items, size_t n, rt_cur
 {
     for (size_t i = 0; i < n; i++) {
         dst[i] = *items[i];
-        const rt_entry *e = items[i];
-        if (e->is_grpc || e->n_headers + e->n_query == 0)
-            continue;
-        gs_rt_kv_match *kv = cursor_take(c, (e->n_headers + e->n_query) * sizeof(*kv));
-        kv_copy(kv, e->match->headers, e->n_headers, c);
-        kv_copy(kv + e->n_headers, e->match->query, e->n_query, c);
-        dst[i].kv = kv;
+        dst[i].kv = NULL;
+        size_t size = entry_kv_size(items[i]);
+        if (size)
+            entry_kv_write(&dst[i], cursor_take(c, size));
     }
 }
 
@@ -907,6 +929,98 @@ static void fmap_fill(rt_fslot *slots, size_t mask, const gs_strmap *m, rt_curso
     }
 }
 
+/* ---- frozen HTTP path maps (rt_pslot) ---- */
+
+static size_t pmap_size(const gs_strmap *m)
+{
+    _Static_assert(sizeof(rt_pslot) == 128, "a path slot is two cache lines");
+    _Static_assert(offsetof(rt_pslot, method_inline) == 64, "line 1 starts with the method");
+    size_t cap = fmap_cap(m->count);
+    if (cap == 0)
+        return 0;
+    /* 128 for the slots' alignment, 64 per key for its entries' alignment. */
+    size_t size = 128 + cap * sizeof(rt_pslot);
+    for (size_t i = 0; i < m->cap; i++) {
+        const gs_strmap_slot *s = &m->slots[i];
+        if (s->key == NULL)
+            continue;
+        const rt_list *l = s->value;
+        size += 64 + l->n * sizeof(rt_entry) + entries_extra_size(l->items, l->n);
+    }
+    return size;
+}
+
+/* Takes the (128-byte aligned) slot array of |out|. */
+static rt_pslot *pmap_slots(rt_pmap *out, const gs_strmap *m, rt_cursor *c)
+{
+    size_t cap = fmap_cap(m->count);
+    if (cap == 0)
+        return NULL;
+    c->p = (char *)(((uintptr_t)c->p + 127) & ~(uintptr_t)127);
+    rt_pslot *slots = cursor_take(c, cap * sizeof(*slots));
+    out->slots = slots;
+    out->mask = cap - 1;
+    return slots;
+}
+
+/* Fills slot |ps| for |key_len| and the sorted candidates |items| (|n| >= 1); the full entries
+ * and whatever does not fit inline go to the cursor. */
+static void pslot_fill(rt_pslot *ps, uint64_t hash, size_t key_len, rt_entry *const *items,
+                       size_t n, rt_cursor *c)
+{
+    c->p = (char *)(((uintptr_t)c->p + 63) & ~(uintptr_t)63);
+    rt_entry *es = cursor_take(c, n * sizeof(*es));
+    const rt_entry *first = items[0];
+    size_t room = sizeof(ps->inline_data), used = 0;
+    size_t vl = strlen(first->path_value);
+    ps->value = first->path_value;
+    if (vl + 1 <= room) {
+        memcpy(ps->inline_data, first->path_value, vl + 1);
+        ps->value = ps->inline_data;
+        used = (vl + 1 + 7) & ~(size_t)7;
+    }
+    for (size_t i = 0; i < n; i++) {
+        es[i] = *items[i];
+        es[i].kv = NULL;
+        size_t size = entry_kv_size(items[i]);
+        if (size == 0)
+            continue;
+        if (i == 0 && used + size <= room)
+            entry_kv_write(&es[i], (uint8_t *)ps->inline_data + used);
+        else
+            entry_kv_write(&es[i], cursor_take(c, size));
+    }
+    ps->hash = hash;
+    ps->entries = es;
+    ps->kv = es[0].kv;
+    ps->route = first->route;
+    ps->rule = first->rule;
+    ps->n = (uint32_t)n;
+    ps->key_len = (uint32_t)key_len;
+    ps->match_index = first->match_index;
+    ps->path_rank = first->path_rank;
+    ps->n_headers = first->n_headers;
+    ps->n_query = first->n_query;
+    ps->method_len = first->method_len;
+    memcpy(ps->method_inline, first->method_inline, sizeof(first->method_inline));
+}
+
+static void pmap_fill(rt_pslot *slots, size_t mask, const gs_strmap *m, rt_cursor *c)
+{
+    if (slots == NULL)
+        return;
+    for (size_t i = 0; i < m->cap; i++) {
+        const gs_strmap_slot *s = &m->slots[i];
+        if (s->key == NULL)
+            continue;
+        const rt_list *l = s->value;
+        size_t k = (size_t)s->hash & mask;
+        while (slots[k].entries)
+            k = (k + 1) & mask;
+        pslot_fill(&slots[k], s->hash, s->len, l->items, l->n, c);
+    }
+}
+
 static const rt_entry *entries_fill(const rt_list *l, rt_cursor *c)
 {
     if (l->n == 0)
@@ -935,8 +1049,8 @@ static uint64_t map_depths(const gs_strmap *m)
 static const rt_fbucket *bucket_freeze(gs_route_table *t, const rt_bucket *b)
 {
     size_t hl = b->hostname ? strlen(b->hostname) : 0;
-    size_t size = RT_ALIGN(sizeof(rt_fbucket)) + RT_ALIGN(hl + 1) + fmap_size(&b->exact) +
-                  fmap_size(&b->prefix) + fmap_size(&b->grpc_exact) + fmap_size(&b->grpc_service) +
+    size_t size = RT_ALIGN(sizeof(rt_fbucket)) + RT_ALIGN(hl + 1) + pmap_size(&b->exact) +
+                  pmap_size(&b->prefix) + fmap_size(&b->grpc_exact) + fmap_size(&b->grpc_service) +
                   RT_ALIGN(b->regex.n * sizeof(rt_entry)) +
                   entries_extra_size(b->regex.items, b->regex.n) +
                   RT_ALIGN(b->grpc_other.n * sizeof(rt_entry));
@@ -950,12 +1064,12 @@ static const rt_fbucket *bucket_freeze(gs_route_table *t, const rt_bucket *b)
     }
     fb->exact_depths = map_depths(&b->exact);
     fb->prefix_depths = map_depths(&b->prefix);
-    rt_fslot *se = fmap_slots(&fb->exact, &b->exact, &c);
-    rt_fslot *sp = fmap_slots(&fb->prefix, &b->prefix, &c);
+    rt_pslot *se = pmap_slots(&fb->exact, &b->exact, &c);
+    rt_pslot *sp = pmap_slots(&fb->prefix, &b->prefix, &c);
     rt_fslot *sge = fmap_slots(&fb->grpc_exact, &b->grpc_exact, &c);
     rt_fslot *sgs = fmap_slots(&fb->grpc_service, &b->grpc_service, &c);
-    fmap_fill(se, fb->exact.mask, &b->exact, &c);
-    fmap_fill(sp, fb->prefix.mask, &b->prefix, &c);
+    pmap_fill(se, fb->exact.mask, &b->exact, &c);
+    pmap_fill(sp, fb->prefix.mask, &b->prefix, &c);
     fmap_fill(sge, fb->grpc_exact.mask, &b->grpc_exact, &c);
     fmap_fill(sgs, fb->grpc_service.mask, &b->grpc_service, &c);
     fb->regex = entries_fill(&b->regex, &c);

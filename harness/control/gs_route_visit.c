@@ -21,6 +21,17 @@ static void visit_collect(const rt_fmap *m, const rt_entry ***v, size_t *n, size
     }
 }
 
+static void visit_collect_paths(const rt_pmap *m, const rt_entry ***v, size_t *n, size_t *cap)
+{
+    for (size_t i = 0; m->slots && i <= m->mask; i++) {
+        const rt_pslot *s = &m->slots[i];
+        for (uint32_t k = 0; s->entries && k < s->n; k++) {
+            gs_xgrow((void **)v, cap, *n + 1, sizeof(**v));
+            (*v)[(*n)++] = &s->entries[k];
+        }
+    }
+}
+
 static int visit_entry_cmp(const void *pa, const void *pb)
 {
     return rt_entry_compare(*(const rt_entry *const *)pa, *(const rt_entry *const *)pb);
@@ -30,8 +41,8 @@ static size_t visit_bucket(const rt_fbucket *b, gs_rt_visit_fn fn, void *arg)
 {
     const rt_entry **v = NULL;
     size_t n = 0, cap = 0;
-    visit_collect(&b->exact, &v, &n, &cap);
-    visit_collect(&b->prefix, &v, &n, &cap);
+    visit_collect_paths(&b->exact, &v, &n, &cap);
+    visit_collect_paths(&b->prefix, &v, &n, &cap);
     for (size_t i = 0; i < b->n_regex; i++) {
         gs_xgrow((void **)&v, &cap, n + 1, sizeof(*v));
         v[n++] = &b->regex[i];

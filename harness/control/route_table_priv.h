@@ -32,9 +32,9 @@ typedef struct rt_entry {
         const gs_rt_match *match;           /* HTTPRoute (is_grpc 0) */
         const gs_rt_grpc_match *grpc_match; /* GRPCRoute (is_grpc 1) */
     };
-    /* Frozen HTTP entries: the header matches then the query matches, copied inside the bucket
-     * block; NULL before compile (read match->headers/query then). */
-    const gs_rt_kv_match *kv;
+    /* Frozen entries: the header matches then (HTTP) the query matches as packed rt_fkv
+     * records inside the bucket block; NULL before compile and when there are none. */
+    const uint8_t *kv;
     const char *path_value; /* HTTP: match->path.value, so results need not read the match */
     uint32_t path_len;      /* HTTP: configured path length; gRPC: service characters */
     uint16_t match_index;
@@ -65,6 +65,39 @@ typedef struct rt_bucket {
     gs_strmap grpc_service; /* "service" -> rt_list* (Exact, service only) */
     rt_list grpc_other;     /* method only, regex, match-all */
 } rt_bucket;
+
+/* A frozen header or query match: one record of a packed sequence (each record 8-aligned, |size|
+ * bytes to the next). A RegularExpression record carries the compiled pattern (pcre2_code *)
+ * right after the head; then the name, NUL, the value, NUL. Lengths make comparisons exact
+ * without strlen, and a candidate's matches sit next to each other (usually in its path slot). */
+typedef struct rt_fkv {
+    uint32_t size;
+    uint32_t name_len;
+    uint32_t value_len;
+    uint32_t type; /* gs_rt_match_type: EXACT or REGEX */
+} rt_fkv;
+
+static inline const rt_fkv *rt_fkv_next(const rt_fkv *k)
+{
+    return (const rt_fkv *)(const void *)((const uint8_t *)k + k->size);
+}
+
+static inline const void *rt_fkv_regex(const rt_fkv *k)
+{
+    const void *re;
+    memcpy(&re, k + 1, sizeof(re));
+    return re;
+}
+
+static inline const char *rt_fkv_name(const rt_fkv *k)
+{
+    return (const char *)(k + 1) + (k->type == GS_RT_MATCH_REGEX ? sizeof(void *) : 0);
+}
+
+static inline const char *rt_fkv_value(const rt_fkv *k)
+{
+    return rt_fkv_name(k) + k->name_len + 1;
+}
 
 /* ---- frozen (compiled) form, read by lookup ----
  * gs_route_table_compile copies each bucket into ONE contiguous block (header, hash slots,
@@ -97,10 +130,44 @@ typedef struct rt_fnode {
     rt_entry entries[];
 } rt_fnode;
 
+/* A compiled HTTP path key (Exact path, or PathPrefix value without its trailing '/') with its
+ * candidates. The slot itself carries the best candidate's hot data — its path value (the key is
+ * the first |key_len| bytes of it), its method, its header/query matches (rt_fkv) when they fit,
+ * and what the result needs — so a lookup whose first candidate matches reads this slot's two
+ * cache lines (fetched together) and nothing else. |entries| holds every candidate in full, best
+ * first (entries[0] is the one inlined), for the others and for explain. */
+#define RT_PSLOT_INLINE 56
+typedef struct rt_pslot {
+    /* line 0 */
+    uint64_t hash;
+    const rt_entry *entries; /* NULL: empty slot */
+    const char *value;       /* entries[0]'s path value (inline when short) */
+    const uint8_t *kv;       /* entries[0]'s rt_fkv records (inline when they fit) */
+    const gs_rt_route *route;
+    const gs_rt_rule *rule;
+    uint32_t n;
+    uint32_t key_len;
+    uint16_t match_index;
+    uint8_t path_rank;
+    uint8_t n_headers;
+    uint8_t n_query;
+    uint8_t method_len; /* as rt_entry.method_len */
+    uint8_t pad_[2];
+    /* line 1 */
+    char method_inline[8];
+    _Alignas(8) char inline_data[RT_PSLOT_INLINE]; /* the value, NUL, then the kv records */
+} rt_pslot;
+
+/* Open addressing over 128-byte-aligned rt_pslot, linear probing; load factor <= 2/3. */
+typedef struct rt_pmap {
+    const rt_pslot *slots; /* NULL when empty */
+    size_t mask;
+} rt_pmap;
+
 typedef struct rt_fbucket {
     rt_fkey head;           /* the effective hostname; key NULL for the no-hostname bucket */
-    rt_fmap exact;          /* path -> rt_fnode */
-    rt_fmap prefix;         /* path without trailing '/' -> rt_fnode */
+    rt_pmap exact;          /* path -> candidates */
+    rt_pmap prefix;         /* path without trailing '/' -> candidates */
     uint64_t exact_depths;  /* bit d: some Exact key has d '/' (d >= 63 folded into bit 63) */
     uint64_t prefix_depths; /* the same for PathPrefix keys: skips probes that cannot hit */
     rt_fmap grpc_exact;     /* "/service/method" -> rt_fnode */
@@ -119,17 +186,15 @@ typedef struct rt_fbucket {
 typedef struct rt_hslot {
     uint64_t hash;
     const rt_fbucket *bucket; /* NULL: empty slot */
-    rt_fmap exact;            /* copies of the bucket's maps */
-    rt_fmap prefix;
+    rt_pmap exact;            /* copies of the bucket's maps */
+    rt_pmap prefix;
     uint64_t exact_depths;
     uint64_t prefix_depths;
     uint32_t key_len;
     uint8_t has_regex;
     uint8_t has_grpc;
-    char key[RT_HSLOT_KEY - 8];
-    const char *key_ptr;
-    /* the bucket's hostname (NULL for routes without hostnames) */ /* the hostname when key_len
-                                                                       <= RT_HSLOT_KEY */
+    char key[RT_HSLOT_KEY - 8]; /* the hostname when it fits */
+    const char *key_ptr;        /* the bucket's hostname (NULL for routes without hostnames) */
 } rt_hslot;
 
 typedef struct rt_listener_index {
@@ -161,6 +226,21 @@ static inline const rt_fkey *rt_fmap_get(const rt_fmap *m, const char *key, size
         __builtin_prefetch((const char *)s->node + 64);
         if (s->node->key_len == len && memcmp(s->node->key, key, len) == 0)
             return s->node;
+    }
+}
+
+/* Finds |key| (hash |h|) in a frozen path map; NULL if absent. */
+static inline const rt_pslot *rt_pmap_get(const rt_pmap *m, const char *key, size_t len,
+                                          uint64_t h)
+{
+    if (m->slots == NULL)
+        return NULL;
+    for (size_t i = (size_t)h & m->mask;; i = (i + 1) & m->mask) {
+        const rt_pslot *s = &m->slots[i];
+        if (s->entries == NULL)
+            return NULL;
+        if (s->hash == h && s->key_len == len && memcmp(s->value, key, len) == 0)
+            return s;
     }
 }
 
