@@ -36,8 +36,9 @@
 typedef struct runner_scenario {
     const gs_runner_config *cfg;
     const gs_scenario *sc;
-    size_t index; /* among the selected scenarios */
-    size_t total; /* selected scenarios */
+    size_t index;   /* among the selected scenarios */
+    size_t total;   /* selected scenarios */
+    gs_tls_pem *ca; /* the run's CA (empty until a scenario needs TLS); borrowed */
     char *workdir;
     char *ca_path; /* CA the clients trust, or NULL without tls entries */
     gs_echo_fleet fleet;
@@ -168,10 +169,11 @@ static int runner_tls(runner_scenario *rs, gs_error *err)
     const gs_scenario *sc = rs->sc;
     if (sc->n_tls == 0)
         return 0;
-    gs_tls_pem ca = {0};
-    int rc = gs_tls_ca_generate(&ca, "gatesim run CA", err);
-    if (rc < 0)
+    /* One CA per run, made when the first scenario needs it; every leaf is signed by it. */
+    int rc = 0;
+    if (rs->ca->cert == NULL && (rc = gs_tls_ca_generate(rs->ca, "gatesim run CA", err)) < 0)
         return rc;
+    const gs_tls_pem ca = *rs->ca;
     rs->ca_path = gs_xasprintf("%s/ca.pem", rs->workdir);
     rc = gs_tls_pem_write(&ca, rs->ca_path, NULL, err);
     rs->secrets = gs_xcalloc(sc->n_tls, sizeof(*rs->secrets));
@@ -185,7 +187,6 @@ static int runner_tls(runner_scenario *rs, gs_error *err)
             rs->n_secrets++;
         }
     }
-    gs_tls_pem_free(&ca);
     return rc;
 }
 
@@ -814,10 +815,11 @@ int gs_runner_run(const gs_runner_config *cfg, const gs_scenario_list *list, gs_
         return rc;
     }
     int outcome = GS_RUNNER_PASSED;
+    gs_tls_pem ca = {0};
     for (size_t i = 0; i < n; i++) {
         if (gs_proc_interrupted())
             break;
-        runner_scenario rs = {.cfg = cfg, .sc = sel[i], .index = i, .total = n};
+        runner_scenario rs = {.cfg = cfg, .sc = sel[i], .index = i, .total = n, .ca = &ca};
         runner_scenario_run(&rs, rows[i]);
         runner_progress_clear(cfg);
         if (gs_proc_interrupted() && rows[i]->result != GS_RESULT_PASSED) {
@@ -841,6 +843,7 @@ int gs_runner_run(const gs_runner_config *cfg, const gs_scenario_list *list, gs_
     } else {
         results->state = GS_RUN_COMPLETE;
     }
+    gs_tls_pem_free(&ca);
     results->finished_at = gs_wall_ns();
     rc = runner_write_reports(cfg, results, err);
     free(sel);
