@@ -568,6 +568,15 @@ static const char *conn_ssl_error(struct bufferevent *bev, char *buf, size_t n)
     return buf;
 }
 
+/* True when the socket of |c| is connected at the TCP level (so a failure is TLS's). */
+static bool conn_tcp_up(const traffic_conn *c)
+{
+    struct sockaddr_storage peer;
+    socklen_t len = sizeof(peer);
+    return c->bev != NULL &&
+           getpeername(bufferevent_getfd(c->bev), (struct sockaddr *)&peer, &len) == 0;
+}
+
 /* Fires on connect, EOF and errors. May close the connection (never frees |c|). */
 static void on_conn_event(struct bufferevent *bev, short events, void *arg)
 {
@@ -602,13 +611,16 @@ static void on_conn_event(struct bufferevent *bev, short events, void *arg)
         const char *ssl_detail = w->run->cfg.tls ? conn_ssl_error(bev, buf, sizeof(buf)) : NULL;
         if (c->state == TRAFFIC_CONN_CONNECTING) {
             int err = EVUTIL_SOCKET_ERROR();
-            if (ssl_detail != NULL) {
+            if (w->run->cfg.tls && !conn_tcp_up(c)) {
+                e = GS_TRAFFIC_ERR_CONNECT; /* TCP never came up: not TLS's fault */
+                detail = err ? strerror(err) : "connect failed";
+            } else if (ssl_detail != NULL) {
                 e = GS_TRAFFIC_ERR_TLS;
                 detail = ssl_detail;
             } else if (w->run->cfg.tls && (events & BEV_EVENT_EOF)) {
                 e = GS_TRAFFIC_ERR_TLS;
                 detail = "connection closed during the TLS handshake";
-            } else if (w->run->cfg.tls && err == 0) {
+            } else if (w->run->cfg.tls) {
                 e = GS_TRAFFIC_ERR_TLS;
                 detail = "TLS handshake failed";
             } else {
@@ -678,11 +690,7 @@ void traffic_conn_check_deadlines(traffic_conn *c, int64_t now)
 {
     if (c->state == TRAFFIC_CONN_CONNECTING && now >= c->connect_deadline_ns) {
         /* connected at the TCP level: the TLS handshake is what stalled */
-        struct sockaddr_storage peer;
-        socklen_t len = sizeof(peer);
-        bool tcp_up = c->bev != NULL &&
-                      getpeername(bufferevent_getfd(c->bev), (struct sockaddr *)&peer, &len) == 0;
-        if (c->w->run->cfg.tls && tcp_up)
+        if (c->w->run->cfg.tls && conn_tcp_up(c))
             traffic_conn_close(c, GS_TRAFFIC_ERR_TLS, "TLS handshake timeout");
         else
             traffic_conn_close(c, GS_TRAFFIC_ERR_CONNECT, "connect timeout");

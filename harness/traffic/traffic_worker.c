@@ -236,9 +236,14 @@ static int run_new(traffic_run **out, const gs_traffic_config *cfg, gs_error *er
 
     if (c->tls) {
         const char *const *alpn = run->is_h2 ? gs_tls_alpn_h2 : gs_tls_alpn_http11;
-        if ((rc = gs_tls_client_ctx_new(&run->ssl_ctx, alpn, c->ca_file, NULL, c->insecure, err)) !=
-            0)
+        rc = gs_tls_client_ctx_new(&run->ssl_ctx, alpn, c->ca_file, NULL, c->insecure, err);
+        if (rc != 0)
             goto fail;
+        /* a server name OpenSSL refuses is bad configuration, not a per-request error */
+        SSL *probe = NULL;
+        if ((rc = gs_tls_client_ssl_new(&probe, run->ssl_ctx, run->sni, err)) != 0)
+            goto fail;
+        SSL_free(probe);
     }
     *out = run;
     return 0;

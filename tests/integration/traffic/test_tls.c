@@ -136,6 +136,20 @@ START_TEST(sni_override)
 }
 END_TEST
 
+START_TEST(refused_tls_port_is_a_connect_error)
+{
+    gs_traffic_config cfg;
+    config(&cfg, GS_TRAFFIC_HTTP2, 4);
+    char closed[64];
+    snprintf(closed, sizeof(closed), "127.0.0.1:%u", it_free_port());
+    cfg.address = closed;
+    gs_traffic_result *r = it_run(&cfg);
+    ck_assert_uint_eq(r->errors[GS_TRAFFIC_ERR_CONNECT], 4);
+    ck_assert_uint_eq(r->errors[GS_TRAFFIC_ERR_TLS], 0);
+    gs_traffic_result_free(r);
+}
+END_TEST
+
 static Suite *tls_suite(void)
 {
     Suite *s = suite_create("traffic_tls");
@@ -147,6 +161,7 @@ static Suite *tls_suite(void)
     tcase_add_test(tc, untrusted_certificate_is_a_tls_error);
     tcase_add_test(tc, http2_needs_alpn_h2);
     tcase_add_test(tc, sni_override);
+    tcase_add_test(tc, refused_tls_port_is_a_connect_error);
     suite_add_tcase(s, tc);
     return s;
 }
