@@ -195,11 +195,13 @@ static void h1_response_done(h1_conn *h, bool close)
     }
     gs_h1_request_reset(&h->req);
     gs_buf_reset(&h->body);
-    h1_set_read_timeout(h, true);
     if (evbuffer_get_length(bufferevent_get_output(h->c->bev)) > H1_WRITE_HIGH) {
+        /* Busy writing: the client is not idle (the write timeout still guards the output). */
+        h1_set_read_timeout(h, false);
         h1_set_state(h, H1_WRITING);
         return;
     }
+    h1_set_read_timeout(h, true);
     h1_set_state(h, H1_READ_HEAD);
     h1_process(h);
 }
@@ -467,6 +469,7 @@ static void on_h1_write(struct bufferevent *bev, void *arg)
     (void)bev;
     h1_conn *h = arg;
     if (h->state == H1_WRITING) {
+        h1_set_read_timeout(h, true);
         h1_set_state(h, H1_READ_HEAD);
         h1_process(h);
     }
