@@ -105,6 +105,7 @@ typedef struct runner_traffic_ctx {
     runner_scenario *rs;
     const char *step;
     uint64_t planned;
+    const gs_scenario_expect *ex; /* the step's expectations (mirrors read during traffic) */
     volatile sig_atomic_t cancel; /* set to end the traffic early */
     gs_error died;                /* why: a backend or the target died (code < 0) */
 } runner_traffic_ctx;
@@ -114,6 +115,17 @@ static void on_runner_response(const gs_traffic_response *resp, void *user)
 {
     runner_traffic_ctx *ctx = user;
     gs_expect_observe(ctx->obs, resp);
+}
+
+typedef struct runner_mirror_ctx {
+    gs_expect_obs *obs;
+    size_t mirror;
+} runner_mirror_ctx;
+
+static void on_runner_mirror_id(const char *id, void *user)
+{
+    runner_mirror_ctx *m = user;
+    gs_expect_mirror_seen(m->obs, m->mirror, id);
 }
 
 static bool runner_check_alive(runner_scenario *rs, gs_error *err);
@@ -128,6 +140,13 @@ static void on_runner_progress(uint64_t done, uint64_t errors, double elapsed_s,
         ctx->cancel = 1;
     if (ctx->died.code == 0 && !runner_check_alive(ctx->rs, &ctx->died))
         ctx->cancel = 1;
+    /* Read the mirrors' request logs as the traffic goes, so their rings never overflow. */
+    for (size_t m = 0; ctx->died.code == 0 && ctx->ex && m < ctx->ex->n_mirror; m++) {
+        runner_mirror_ctx mc = {ctx->obs, m};
+        if (gs_echo_fleet_request_ids(&ctx->rs->fleet, ctx->ex->mirror[m].backend,
+                                      on_runner_mirror_id, &mc, &ctx->died) < 0)
+            ctx->cancel = 1;
+    }
     runner_progress(ctx->rs, ctx->step, "%llu/%llu requests%s", (unsigned long long)done,
                     (unsigned long long)ctx->planned, errors ? " (errors)" : "");
 }
@@ -422,17 +441,6 @@ static int runner_pick_destination(runner_scenario *rs, const gs_scenario_send *
     return 0;
 }
 
-typedef struct runner_mirror_ctx {
-    gs_expect_obs *obs;
-    size_t mirror;
-} runner_mirror_ctx;
-
-static void on_runner_mirror_id(const char *id, void *user)
-{
-    runner_mirror_ctx *m = user;
-    gs_expect_mirror_seen(m->obs, m->mirror, id);
-}
-
 /* Collects the mirrored request ids, waiting (bounded) for asynchronous mirror copies. */
 static int runner_collect_mirrors(runner_scenario *rs, const gs_scenario_expect *ex,
                                   gs_expect_obs *obs, gs_error *err)
@@ -501,7 +509,8 @@ static int runner_send(runner_scenario *rs, size_t step_index, const gs_scenario
     for (size_t i = 0; i < send->n_headers; i++)
         hdrs[i] = (gs_traffic_header){send->headers[i].name, send->headers[i].value};
 
-    runner_traffic_ctx ctx = {.obs = &obs, .rs = rs, .step = step->name, .planned = requests};
+    runner_traffic_ctx ctx = {
+        .obs = &obs, .rs = rs, .step = step->name, .planned = requests, .ex = &step->expect};
     gs_traffic_config tc;
     gs_traffic_config_init(&tc);
     tc.address = d.listener->address;
