@@ -449,9 +449,11 @@ static void on_h2_event(struct bufferevent *bev, short what, void *arg)
     (void)bev;
     h2_conn *h = arg;
     if (what & BEV_EVENT_TIMEOUT) {
-        if (h->streams != NULL && !h->closing) {
-            /* streams in progress (delays): not idle; libevent disabled the direction */
-            bufferevent_enable(h->c->bev, EV_READ | EV_WRITE);
+        if (h->streams != NULL && !h->closing && !(what & BEV_EVENT_WRITING)) {
+            /* No input for a while, but streams are in progress (delays): not idle. libevent
+             * disabled reading on the timeout; turn it back on. A write timeout (the peer does
+             * not read) still ends the connection. */
+            bufferevent_enable(h->c->bev, EV_READ);
             return;
         }
         gs_echo_log_count(h->c->w->ctx.log, "timeout");

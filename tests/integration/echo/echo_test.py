@@ -519,6 +519,14 @@ def test_faults():
         check(p.stdout == "200" and 0.5 <= dt < 5, f"?delay= adds to the configured delay over h2c ({dt:.3f}s)")
     finally:
         e.stop()
+    # A delay longer than the idle timeout is not idleness.
+    e = Echo("--idle-timeout", "300ms")
+    try:
+        for proto in ("--http1.1", "--http2-prior-knowledge"):
+            p = curl(proto, "-o", "/dev/null", "-w", "%{http_code}", e.url("/d?delay=800ms"))
+            check(p.stdout == "200", f"{proto}: a delay beyond --idle-timeout still answers ({p.stdout} {p.stderr.strip()})")
+    finally:
+        e.stop()
     e = Echo("--slow-body", "30ms")
     try:
         for proto in ("--http1.1", "--http2-prior-knowledge"):
