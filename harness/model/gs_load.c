@@ -638,11 +638,27 @@ static int load_cmp(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* The directories on the current descent, so a symlink back up the tree is not followed. */
+typedef struct dir_chain {
+    dev_t dev;
+    ino_t ino;
+    const struct dir_chain *up;
+} dir_chain;
+
 static int load_dir(gs_model *m, const char *path, const gs_load_options *opt, gs_error *err,
-                    int depth)
+                    const dir_chain *up, int depth)
 {
-    if (depth > 32)
+    struct stat self;
+    if (depth > 32 || stat(path, &self) != 0)
         return 0;
+    for (const dir_chain *c = up; c; c = c->up)
+        if (c->dev == self.st_dev && c->ino == self.st_ino) {
+            gs_pos pos = {path, 0, 0};
+            gs_diags_add(&m->diags, GS_DIAG_NOTE, pos, NULL, NULL, NULL, NULL,
+                         "not followed: a link back to a directory being read");
+            return 0;
+        }
+    dir_chain here = {self.st_dev, self.st_ino, up};
     DIR *dir = opendir(path);
     if (!dir) {
         int e = errno;
@@ -669,7 +685,7 @@ static int load_dir(gs_model *m, const char *path, const gs_load_options *opt, g
         struct stat st;
         int r = 0;
         if (stat(full, &st) == 0 && S_ISDIR(st.st_mode))
-            r = load_dir(m, full, opt, err, depth + 1);
+            r = load_dir(m, full, opt, err, &here, depth + 1);
         else if (load_is_yaml(names[i]))
             r = load_file(m, full, opt, err);
         if (r && !rc)
@@ -692,7 +708,7 @@ int gs_model_load_path(gs_model *m, const char *path, const gs_load_options *opt
         return gs_error_set_errno(err, e, "%s", path);
     }
     if (S_ISDIR(st.st_mode))
-        return load_dir(m, path, opt, err, 0);
+        return load_dir(m, path, opt, err, NULL, 0);
     return load_file(m, path, opt, err);
 }
 

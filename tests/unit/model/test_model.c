@@ -4,7 +4,10 @@
 #include "gs_model.h"
 #include "gs_test.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <string.h>
 
 static gs_model *load_valid(void)
@@ -369,6 +372,33 @@ START_TEST(model_features_load_clean)
 }
 END_TEST
 
+START_TEST(model_directory_symlink_loop)
+{
+    char dir[] = "/tmp/gs_model_dirXXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char sub[256], file[300], link[300];
+    snprintf(sub, sizeof sub, "%s/sub", dir);
+    ck_assert_int_eq(mkdir(sub, 0700), 0);
+    snprintf(file, sizeof file, "%s/ns.yml", sub);
+    FILE *f = fopen(file, "w");
+    fputs("apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n", f);
+    fclose(f);
+    snprintf(link, sizeof link, "%s/loop", sub);
+    ck_assert_int_eq(symlink(dir, link), 0);
+    gs_model *m;
+    gs_model_new(&m);
+    ck_assert_int_eq(gs_model_load_path(m, dir, NULL, NULL), 0);
+    ck_assert_uint_eq(m->n_files, 1);
+    ck_assert_uint_eq(m->n_namespaces, 1);
+    ck_assert_uint_eq(m->diags.nnotes, 1);
+    gs_model_free(m);
+    unlink(link);
+    unlink(file);
+    rmdir(sub);
+    rmdir(dir);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("model");
@@ -382,6 +412,7 @@ int main(void)
     tcase_add_test(tc, model_metadata_creation_and_generation);
     tcase_add_test(tc, model_cross_http_grpc_hostnames);
     tcase_add_test(tc, model_features_load_clean);
+    tcase_add_test(tc, model_directory_symlink_loop);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
 }
