@@ -182,6 +182,14 @@ int gs_traffic_run(const gs_traffic_config *cfg, gs_traffic_result **out, gs_err
 
 void gs_traffic_result_free(gs_traffic_result *r);
 
+/* An empty result (histograms allocated), to merge others into. */
+gs_traffic_result *gs_traffic_result_new(void);
+
+/* Adds |src| to |dst| as if both runs were one: counts and histograms are summed (the
+ * histograms hold the union of the samples), durations and CPU add up, rps is recomputed over
+ * the summed duration; target_rps keeps |dst|'s unless it is 0. */
+void gs_traffic_result_merge(gs_traffic_result *dst, const gs_traffic_result *src);
+
 /* Writes the result as the JSON object of DESIGN §2 ("requests", "durationSeconds", "rps",
  * "latencyMs" {p50,p90,p99,p999,max, ...}, "statuses", "backends", "errors", and more). */
 void gs_traffic_result_write_json(const gs_traffic_result *r, gs_json *j);

@@ -425,9 +425,7 @@ static double rusage_s(const struct timeval *tv)
 static gs_traffic_result *run_merge(traffic_run *run, traffic_worker *ws, unsigned n,
                                     int64_t end_ns)
 {
-    gs_traffic_result *res = gs_xcalloc(1, sizeof(*res));
-    gs_histogram_new(&res->latency);
-    gs_histogram_new(&res->service);
+    gs_traffic_result *res = gs_traffic_result_new();
     uint64_t status[1000] = {0}, grpc[18] = {0};
     int64_t last = 0;
     for (unsigned i = 0; i < n; i++) {
@@ -537,6 +535,38 @@ int gs_traffic_run(const gs_traffic_config *cfg, gs_traffic_result **out, gs_err
     run_free(run);
     *out = res;
     return 0;
+}
+
+gs_traffic_result *gs_traffic_result_new(void)
+{
+    gs_traffic_result *res = gs_xcalloc(1, sizeof(*res));
+    gs_histogram_new(&res->latency);
+    gs_histogram_new(&res->service);
+    return res;
+}
+
+void gs_traffic_result_merge(gs_traffic_result *dst, const gs_traffic_result *src)
+{
+    dst->requests += src->requests;
+    dst->responses += src->responses;
+    for (int e = 1; e < GS_TRAFFIC_ERR_COUNT; e++)
+        dst->errors[e] += src->errors[e];
+    dst->warmup_requests += src->warmup_requests;
+    dst->abandoned += src->abandoned;
+    dst->duration_s += src->duration_s;
+    dst->rps = dst->duration_s > 0 ? (double)dst->requests / dst->duration_s : 0;
+    if (dst->target_rps == 0)
+        dst->target_rps = src->target_rps;
+    gs_histogram_merge(dst->latency, src->latency);
+    gs_histogram_merge(dst->service, src->service);
+    traffic_counts_merge(&dst->statuses, &src->statuses);
+    traffic_counts_merge(&dst->grpc_statuses, &src->grpc_statuses);
+    traffic_counts_merge(&dst->backends, &src->backends);
+    traffic_counts_merge(&dst->replicas, &src->replicas);
+    dst->connections_opened += src->connections_opened;
+    dst->bytes_received += src->bytes_received;
+    dst->cpu_user_s += src->cpu_user_s;
+    dst->cpu_system_s += src->cpu_system_s;
 }
 
 void gs_traffic_result_free(gs_traffic_result *r)

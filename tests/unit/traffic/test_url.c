@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* gs_traffic_url_parse and the result JSON: what `gatesim load` accepts, refuses and prints. */
 #include "gs_test.h"
+#include "gs_time.h"
 #include "gs_traffic.h"
 
 #include <string.h>
@@ -85,6 +86,46 @@ START_TEST(config_defaults_and_bad_config)
 }
 END_TEST
 
+START_TEST(results_merge_and_json)
+{
+    gs_traffic_result *a = gs_traffic_result_new(), *b = gs_traffic_result_new();
+    a->requests = a->responses = 3;
+    a->duration_s = 1;
+    b->requests = 5;
+    b->responses = 4;
+    b->errors[GS_TRAFFIC_ERR_TIMEOUT] = 1;
+    b->duration_s = 1;
+    for (int k = 1; k <= 3; k++)
+        gs_histogram_record(a->latency, k * GS_NS_PER_MS);
+    for (int k = 4; k <= 7; k++)
+        gs_histogram_record(b->latency, k * GS_NS_PER_MS);
+    gs_traffic_result *all = gs_traffic_result_new();
+    gs_traffic_result_merge(all, a);
+    gs_traffic_result_merge(all, b);
+    ck_assert_uint_eq(all->requests, 8);
+    ck_assert_uint_eq(all->responses, 7);
+    ck_assert_uint_eq(all->errors[GS_TRAFFIC_ERR_TIMEOUT], 1);
+    ck_assert(all->rps == 4.0);
+    ck_assert_uint_eq(gs_histogram_count(all->latency), 7);
+    ck_assert_int_ge(gs_histogram_percentile(all->latency, 50), 4 * GS_NS_PER_MS);
+    ck_assert_int_le(gs_histogram_percentile(all->latency, 50), 4004 * GS_NS_PER_US);
+    ck_assert_int_eq(gs_histogram_max(all->latency), 7 * GS_NS_PER_MS);
+
+    gs_buf out = {0};
+    gs_json j;
+    gs_json_init(&j, &out, false);
+    gs_traffic_result_write_json(all, &j);
+    ck_assert_ptr_nonnull(strstr(out.data, "\"requests\":8"));
+    ck_assert_ptr_nonnull(strstr(out.data, "\"latencyMs\":{\"p50\":4"));
+    ck_assert_ptr_nonnull(strstr(out.data, "\"timeout\":1"));
+    ck_assert_ptr_nonnull(strstr(out.data, "\"statuses\":{}"));
+    gs_buf_free(&out);
+    gs_traffic_result_free(a);
+    gs_traffic_result_free(b);
+    gs_traffic_result_free(all);
+}
+END_TEST
+
 static Suite *url_suite(void)
 {
     Suite *s = suite_create("url");
@@ -93,6 +134,7 @@ static Suite *url_suite(void)
     tcase_add_test(tc, refuses_bad_urls);
     tcase_add_test(tc, names_round_trip);
     tcase_add_test(tc, config_defaults_and_bad_config);
+    tcase_add_test(tc, results_merge_and_json);
     suite_add_tcase(s, tc);
     return s;
 }
