@@ -247,8 +247,7 @@ static bool bucket_match_http(rt_ctx *c, const rt_hslot *hs, rt_hit *hit)
                 pmap_prefetch(&hs->prefix, c->cuts[k].hash);
     }
     /* Exact paths rank first, then regular expressions, then prefixes longest first. */
-    if (exact &&
-        pslot_match(c, rt_pmap_get(&hs->exact, c->path, c->path_len, c->path_hash), hit))
+    if (exact && pslot_match(c, rt_pmap_get(&hs->exact, c->path, c->path_len, c->path_hash), hit))
         return true;
     const rt_fbucket *b = hs->bucket;
     for (size_t i = 0; hs->has_regex && i < b->n_regex; i++) {

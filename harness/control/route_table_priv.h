@@ -230,8 +230,7 @@ static inline const rt_fkey *rt_fmap_get(const rt_fmap *m, const char *key, size
 }
 
 /* Finds |key| (hash |h|) in a frozen path map; NULL if absent. */
-static inline const rt_pslot *rt_pmap_get(const rt_pmap *m, const char *key, size_t len,
-                                          uint64_t h)
+static inline const rt_pslot *rt_pmap_get(const rt_pmap *m, const char *key, size_t len, uint64_t h)
 {
     if (m->slots == NULL)
         return NULL;
