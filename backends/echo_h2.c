@@ -36,6 +36,7 @@ typedef struct h2_stream {
     size_t method_off, path_off, authority_off; /* into |strings|, SIZE_MAX when absent */
     size_t method_len, path_len, authority_len;
     gs_buf body;
+    bool body_truncated; /* more than --max-body arrived */
     bool dispatched;
     bool head_method;
     gs_echo_response resp;
@@ -223,6 +224,7 @@ static void h2_dispatch(h2_stream *s)
         .n_headers = nf,
         .body = s->body.data,
         .body_len = s->body.len,
+        .body_truncated = s->body_truncated,
         .tls = c->is_tls ? &c->tls : NULL,
         .peer_cert = c->peer_cert,
         .local_port = c->local_port,
@@ -318,6 +320,8 @@ static int on_h2_data_chunk(nghttp2_session *ngh, uint8_t flags, int32_t stream_
         return 0;
     size_t max = h->c->w->cfg->max_body;
     size_t keep = s->body.len < max ? max - s->body.len : 0;
+    if (keep < len)
+        s->body_truncated = true;
     if (keep > len)
         keep = len;
     gs_buf_append(&s->body, data, keep);

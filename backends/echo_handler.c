@@ -359,6 +359,10 @@ static void handler_grpc_echo(gs_echo_ctx *ctx, const gs_echo_request *req, gs_e
     const uint8_t *msg = NULL;
     size_t msg_len = 0;
     bool compressed = false;
+    if (req->body_truncated) {
+        handler_grpc_fail(resp, GS_GRPC_RESOURCE_EXHAUSTED, "request message over --max-body");
+        return;
+    }
     if (req->body_len > 0) {
         ssize_t n = gs_grpc_frame_parse(req->body, req->body_len, &msg, &msg_len, &compressed,
                                         ctx->cfg->max_body);

@@ -41,6 +41,7 @@ typedef struct gs_echo_request {
     size_t n_headers;
     const char *body;
     size_t body_len;
+    bool body_truncated;    /* the body was longer than --max-body; |body| holds its start */
     const gs_tls_info *tls; /* NULL on plaintext */
     const char *peer_cert;  /* TLS client certificate (PEM), or NULL */
     int local_port;         /* the port the request arrived on ("httpPort") */

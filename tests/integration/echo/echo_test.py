@@ -340,6 +340,21 @@ def test_grpc():
         check(stats["protocols"].get("grpc") == 6, f"grpc calls counted ({stats['protocols']})")
     finally:
         e.stop()
+    # A message over --max-body is RESOURCE_EXHAUSTED.
+    e = Echo("--max-body", "100")
+    try:
+        ch = grpc.insecure_channel(f"127.0.0.1:{e.port}")
+        call = ch.unary_unary("/a.B/C", request_serializer=ident, response_deserializer=ident)
+        resp = call(b"\x0a\x03abc", timeout=10)
+        check(pb_fields(resp).get(10) == [b"\x0a\x03abc"], "grpc: a small message passes --max-body 100")
+        try:
+            call(b"x" * 1000, timeout=10)
+            check(False, "grpc: message over --max-body fails")
+        except grpc.RpcError as err:
+            check(err.code() == grpc.StatusCode.RESOURCE_EXHAUSTED, f"grpc: message over --max-body is RESOURCE_EXHAUSTED ({err.code()})")
+        ch.close()
+    finally:
+        e.stop()
     # Injected HTTP errors reach gRPC clients as UNAVAILABLE (503).
     e = Echo("--error-rate", "1", "--error-status", "503")
     try:

@@ -254,6 +254,9 @@ START_TEST(grpc_echo_and_errors)
     req.body_len = 6;
     gs_echo_handle(&f.ctx, &req, &f.resp);
     ck_assert_int_eq(f.resp.grpc_status, GS_GRPC_UNIMPLEMENTED);
+    req.body_truncated = true;
+    gs_echo_handle(&f.ctx, &req, &f.resp);
+    ck_assert_int_eq(f.resp.grpc_status, GS_GRPC_RESOURCE_EXHAUSTED);
     gs_buf_free(&body);
     fx_free(&f);
 }
