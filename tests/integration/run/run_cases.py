@@ -5,6 +5,7 @@
 #   run_cases.py GATESIM fail DIR       every scenario file in DIR fails (exit 1) on the check its
 #                                       label gatesim.dev/expect names, and only that kind fails
 #   run_cases.py GATESIM interrupt      SIGINT mid-run: exit 130, no process left, valid reports
+#   run_cases.py GATESIM terminate      the same with SIGTERM (exit 143)
 #   run_cases.py GATESIM backend-dies   an echo killed mid-step: that scenario errors with the
 #                                       backend named, the next scenario still runs and passes
 #   run_cases.py GATESIM gateway-dies   the gateway killed mid-step: named error, rest skipped,
@@ -225,7 +226,7 @@ def echo_pids(sid, service):
     return found
 
 
-def case_interrupt(manifests):
+def case_interrupt(manifests, sig=signal.SIGINT):
     with tempfile.TemporaryDirectory() as d:
         out = os.path.join(d, "reports")
         scenario = long_scenario(d, manifests)
@@ -240,14 +241,15 @@ def case_interrupt(manifests):
         if len(before) < 4:  # gatesim run, 2 echoes, gateway
             p.kill()
             fail("expected the run's processes, found %r" % before)
-        p.send_signal(signal.SIGINT)
+        p.send_signal(sig)
         try:
             so, se = p.communicate(timeout=20)
         except subprocess.TimeoutExpired:
             p.kill()
-            fail("gatesim run did not stop within 20 s of SIGINT")
-        if p.returncode != 130:
-            fail("exit %d after SIGINT, expected 130\n%s\n%s" % (p.returncode, so, se))
+            fail("gatesim run did not stop within 20 s of signal %d" % sig)
+        if p.returncode != 128 + sig:
+            fail("exit %d after signal %d, expected %d\n%s\n%s" % (p.returncode, sig, 128 + sig,
+                                                                     so, se))
         left = wait_for(lambda: session_processes(p.pid) == [] or None, 5)
         if left is None:
             fail("processes left after the run: %r" % session_processes(p.pid))
@@ -257,7 +259,8 @@ def case_interrupt(manifests):
             fail("scenarios in the report: %r" % names)
         if res["scenarios"][0]["result"] != "error" or res["scenarios"][1]["result"] != "skipped":
             fail("results after interrupt: %r" % [s["result"] for s in res["scenarios"]])
-        print("ok: interrupted run stopped %d processes, reports valid" % (len(before) - 1))
+        print("ok: run stopped by signal %d: %d processes stopped, reports valid" %
+              (sig, len(before) - 1))
 
 
 def case_backend_dies(manifests):
@@ -390,6 +393,8 @@ def main():
         case_fail(sys.argv[3])
     elif mode == "interrupt":
         case_interrupt(manifests)
+    elif mode == "terminate":
+        case_interrupt(manifests, signal.SIGTERM)
     elif mode == "backend-dies":
         case_backend_dies(manifests)
     elif mode == "gateway-dies":
