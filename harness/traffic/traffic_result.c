@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* The traffic engine's vocabulary and outputs: protocol and error-class names, the JSON form of
- * a result (DESIGN §2, shared by `gatesim load` and the runner's results.json), and the URL
- * syntax `gatesim load` accepts. No I/O. */
-#include "gs_traffic.h"
+/* The traffic engine's vocabulary and outputs: protocol and error-class names, bounded counts
+ * by name, the JSON form of a result (DESIGN §2, shared by `gatesim load` and the runner's
+ * results.json), and the URL syntax `gatesim load` accepts. No I/O. */
+#include "traffic_internal.h"
 
 #include "gs_alloc.h"
 
@@ -35,6 +35,56 @@ int gs_traffic_protocol_parse(const char *s, gs_traffic_protocol *out)
         }
     }
     return GS_ERR_INVALID;
+}
+
+/* ---- counts ---------------------------------------------------------------------------- */
+
+void traffic_counts_add(gs_traffic_counts *c, const char *name, size_t len, uint64_t n)
+{
+    for (size_t i = 0; i < c->len; i++) {
+        if (strlen(c->items[i].name) == len && memcmp(c->items[i].name, name, len) == 0) {
+            c->items[i].count += n;
+            return;
+        }
+    }
+    if (c->len >= GS_TRAFFIC_MAX_KEYS) {
+        name = "other";
+        len = 5;
+        for (size_t i = 0; i < c->len; i++) {
+            if (strcmp(c->items[i].name, "other") == 0) {
+                c->items[i].count += n;
+                return;
+            }
+        }
+    }
+    gs_xgrow((void **)&c->items, &c->cap, c->len + 1, sizeof(*c->items));
+    c->items[c->len].name = gs_xstrndup(name, len);
+    c->items[c->len].count = n;
+    c->len++;
+}
+
+void traffic_counts_merge(gs_traffic_counts *dst, const gs_traffic_counts *src)
+{
+    for (size_t i = 0; i < src->len; i++)
+        traffic_counts_add(dst, src->items[i].name, strlen(src->items[i].name),
+                           src->items[i].count);
+}
+
+void traffic_counts_clear(gs_traffic_counts *c)
+{
+    for (size_t i = 0; i < c->len; i++)
+        free(c->items[i].name);
+    free(c->items);
+    memset(c, 0, sizeof(*c));
+}
+
+uint64_t gs_traffic_counts_get(const gs_traffic_counts *c, const char *name)
+{
+    for (size_t i = 0; i < c->len; i++) {
+        if (strcmp(c->items[i].name, name) == 0)
+            return c->items[i].count;
+    }
+    return 0;
 }
 
 static void result_write_counts(gs_json *j, const char *key, const gs_traffic_counts *c)

@@ -4,7 +4,8 @@
 # prints the port on stdout, and answers by path: /ok, /chunked, /close (body until close),
 # /reset (TCP RST), /hang (never answers), /garbage (not HTTP), /half (body cut short),
 # /conn-close (Connection: close after each response), /flaky (answers the first request of a
-# connection, then closes it silently when the next one arrives). Stops on SIGTERM.
+# connection, then closes it silently when the next one arrives), /host (the Host header comes
+# back as the backend "test/<host>/r0"). Stops on SIGTERM.
 import socket
 import struct
 import sys
@@ -34,7 +35,15 @@ def serve(conn):
                 return
             line = head.split(b"\r\n", 1)[0].decode("latin-1")
             path = line.split(" ")[1] if line.count(" ") >= 2 else "/"
-            if path.startswith("/flaky"):
+            if path.startswith("/host"):
+                host = "none"
+                for field in head.split(b"\r\n")[1:]:
+                    name, _, value = field.partition(b":")
+                    if name.strip().lower() == b"host":
+                        host = value.strip().decode("latin-1")
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nx-gatesim-backend: test/"
+                             + host.encode("latin-1") + b"/r0\r\n\r\n")
+            elif path.startswith("/flaky"):
                 if served > 0:
                     return
                 conn.sendall(OK)

@@ -91,6 +91,17 @@ START_TEST(json_output_fields)
     ck_assert_ptr_nonnull(strstr(out.data, "test/fault: 5"));
     free(args);
 
+    /* --connect-to reaches the server while the URL's authority is sent as Host; --host
+     * overrides it */
+    args = gs_xasprintf("-n 4 -o json --connect-to 127.0.0.1:%u http://app.example.com/host", port);
+    ck_assert_int_eq(run_load(args, &out), 0);
+    ck_assert_msg(strstr(out.data, "\"backends\":{\"test/app.example.com\":4}"), "%s", out.data);
+    free(args);
+    args = gs_xasprintf("-n 2 -o json --host other.test:8080 http://127.0.0.1:%u/host", port);
+    ck_assert_int_eq(run_load(args, &out), 0);
+    ck_assert_msg(strstr(out.data, "\"backends\":{\"test/other.test:8080\":2}"), "%s", out.data);
+    free(args);
+
     /* nothing listens: every request fails, exit 1, errors counted */
     args = gs_xasprintf("-n 3 -o json http://127.0.0.1:%u/", it_free_port());
     ck_assert_int_eq(run_load(args, &out), 1);
