@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The Gateway API and core object model: typed, defaulted, validated objects with the source
- * position of every field, and the object set (gs_model) the control plane iterates.
- * Field names keep the API spelling (backend_refs, section_name). Loading and validation are in
- * gs_load.c / gs_validate.c; this header is the stable contract: extend it additively. */
+ * position of every field (API spelling: backend_refs, section_name), and the object set
+ * (gs_model) the control plane iterates. The stable contract of harness/model: extend it
+ * additively. Load from one thread (pattern and default caches are process-wide). */
 #ifndef GS_MODEL_H
 #define GS_MODEL_H
 
