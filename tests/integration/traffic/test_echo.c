@@ -27,8 +27,10 @@ static gs_proc *start_echo(const char *const *extra, char *addr, size_t n)
                             "--listen",
                             "127.0.0.1:0"};
     size_t k = 8;
+    argv[k++] = "--shutdown-timeout"; /* delayed answers must not hold up the teardown */
+    argv[k++] = "200ms";
     argv[0] = gs_xstrdup(argv[0]);
-    for (size_t i = 0; extra && extra[i] && k < 14; i++)
+    for (size_t i = 0; extra && extra[i] && k < 15; i++)
         argv[k++] = extra[i];
     argv[k] = NULL;
     gs_proc_opts opts = {.capture_stdout = true};
@@ -174,7 +176,7 @@ START_TEST(coordinated_omission_is_corrected)
      * latency from the intended send time grows far beyond the 50 ms each request took */
     gs_traffic_config cfg;
     config(&cfg, GS_TRAFFIC_HTTP1, "/x?delay=50ms", 0);
-    cfg.duration_ns = 500 * GS_NS_PER_MS;
+    cfg.duration_ns = 250 * GS_NS_PER_MS;
     cfg.rate = 100;
     gs_traffic_result *r = it_run(&cfg);
     ck_assert_int_lt(gs_histogram_percentile(r->service, 50), 100 * GS_NS_PER_MS);
