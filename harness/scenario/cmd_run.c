@@ -35,7 +35,8 @@ static void run_usage(FILE *out)
             "echo backend per declared Service replica, applies the objects, waits for them to\n"
             "take effect, then runs each step (apply/delete, expectStatus, send, expect).\n\n"
             "Options:\n"
-            "  -t, --target NAME       implementation to test: builtin (default)\n"
+            "  -t, --target NAME       implementation to test: builtin (default), or\n"
+            "                          exec:COMMAND (see docs/runner.md, \"The exec target\")\n"
             "  -o, --report-dir DIR    where reports go (default gatesim-results)\n"
             "  -f, --format LIST       json,junit,html,md or all (default all); results.json is\n"
             "                          always written\n"
@@ -207,8 +208,9 @@ int gs_cmd_run(int argc, char **argv)
         rc = run_bad("no scenario given");
         goto out;
     }
-    if (strcmp(cfg.target, "builtin") != 0) {
-        rc = run_bad("unknown target \"%s\" (available: builtin)", cfg.target);
+    if (strcmp(cfg.target, "builtin") != 0 &&
+        (strncmp(cfg.target, "exec:", 5) != 0 || cfg.target[5] == '\0')) {
+        rc = run_bad("unknown target \"%s\" (available: builtin, exec:COMMAND)", cfg.target);
         goto out;
     }
 

@@ -8,24 +8,31 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const gs_target_ops *const target_kinds[] = {&gs_target_builtin_ops, NULL};
+static const gs_target_ops *const target_kinds[] = {&gs_target_builtin_ops, &gs_target_exec_ops,
+                                                    NULL};
 
 int gs_target_new(gs_target **out, const char *spec, const gs_target_config *cfg, gs_error *err)
 {
     *out = NULL;
     const gs_target_ops *ops = NULL;
+    const char *colon = strchr(spec, ':');
+    size_t name_len = colon ? (size_t)(colon - spec) : strlen(spec);
     for (size_t i = 0; target_kinds[i]; i++)
-        if (strcmp(target_kinds[i]->name, spec) == 0)
+        if (strlen(target_kinds[i]->name) == name_len &&
+            strncmp(target_kinds[i]->name, spec, name_len) == 0)
             ops = target_kinds[i];
     if (ops == NULL)
-        return gs_error_set(err, GS_ERR_USAGE, "unknown target \"%s\" (available: builtin)", spec);
+        return gs_error_set(err, GS_ERR_USAGE,
+                            "unknown target \"%s\" (available: builtin, exec:COMMAND)", spec);
     gs_target *t = gs_xcalloc(1, sizeof(*t));
     t->ops = ops;
+    t->arg = colon ? gs_xstrdup(colon + 1) : NULL;
     t->cfg = *cfg;
     if (t->cfg.start_timeout_ns <= 0)
         t->cfg.start_timeout_ns = 20 * (int64_t)1000000000;
     int rc = ops->open(t, err);
     if (rc < 0) {
+        free(t->arg);
         free(t);
         return rc;
     }
@@ -111,5 +118,6 @@ void gs_target_free(gs_target *t)
         return;
     t->ops->close(t);
     target_clear_listeners(t);
+    free(t->arg);
     free(t);
 }

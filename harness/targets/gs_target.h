@@ -44,7 +44,7 @@ typedef struct gs_target_config {
     const char *gatesim_path; /* the gatesim binary (builtin target runs `gatesim gateway`) */
     const char *const *controller_names; /* --controller-name values, NULL-terminated or NULL */
     int64_t start_timeout_ns;            /* how long start/reload may take; 0: 20 s */
-    bool has_seed; /* pass |seed| to the implementation's random choices */
+    bool has_seed;                       /* pass |seed| to the implementation's random choices */
     uint64_t seed;
 } gs_target_config;
 
@@ -74,9 +74,10 @@ struct gs_target {
     gs_target_listener *listeners; /* as of the last apply */
     size_t n_listeners;
     void *impl; /* the target's own state */
+    char *arg;  /* what follows "name:" in the target spec (exec:COMMAND), or NULL */
 };
 
-/* Creates the target named by |spec| ("builtin"; more later). Returns 0, or GS_ERR_USAGE for
+/* Creates the target named by |spec| ("builtin", or "exec:COMMAND"). Returns 0, or GS_ERR_USAGE for
  * an unknown name (with the known ones in |err|). Does not start anything: the first
  * gs_target_apply does. */
 int gs_target_new(gs_target **out, const char *spec, const gs_target_config *cfg, gs_error *err);
@@ -98,7 +99,8 @@ void gs_target_free(gs_target *t);
  * the builtin gateway's ready protocol. Returns 0 or GS_ERR_PROTOCOL. */
 int gs_target_set_listeners_json(gs_target *t, const gs_json_value *ready, gs_error *err);
 
-/* The builtin target's operations (harness/targets/gs_target_builtin.c). */
+/* The builtin and exec targets' operations (harness/targets/gs_target_builtin.c). */
 extern const gs_target_ops gs_target_builtin_ops;
+extern const gs_target_ops gs_target_exec_ops;
 
 #endif

@@ -12,6 +12,7 @@
 #                                       the next scenario gets a fresh gateway and passes
 #   run_cases.py GATESIM select DIR     --select runs only the scenarios whose label matches
 #   run_cases.py GATESIM seed DIR       the bundled seed scenarios all pass
+#   run_cases.py GATESIM exec DIR ADAPTER  the seed scenarios through --target exec:ADAPTER
 #   run_cases.py GATESIM cli DATA       usage errors and invalid scenarios exit 2, with positions
 # Every run uses a fixed --seed so the gateway's weighted choices are reproducible.
 import json
@@ -99,6 +100,19 @@ def case_seed(d):
             fail("no report.html")
         print("ok: %d seed scenarios passed, %d checks of kinds %s" % (s["scenarios"], checks,
                                                                           ",".join(kinds)))
+
+
+def case_exec(d, adapter):
+    """The seed scenarios through the exec target, with an adapter around gatesim gateway."""
+    with tempfile.TemporaryDirectory() as out:
+        rc, so, se = run(["--target", "exec:" + adapter, d, "--report-dir", out])
+        res = check_reports(out, "complete")
+        s = res["summary"]
+        if rc != 0 or s["passed"] != s["scenarios"] or s["scenarios"] < 16:
+            fail("exec target: exit %d, summary %r\n%s\n%s" % (rc, s, so, se))
+        if res["target"] != "exec:" + adapter:
+            fail("target in the report: %r" % res["target"])
+        print("ok: %d seed scenarios passed through the exec target" % s["scenarios"])
 
 
 def case_fail(d):
@@ -403,6 +417,8 @@ def main():
         case_select(sys.argv[3])
     elif mode == "seed":
         case_seed(sys.argv[3])
+    elif mode == "exec":
+        case_exec(sys.argv[3], sys.argv[4])
     elif mode == "cli":
         case_cli(sys.argv[3])
     else:

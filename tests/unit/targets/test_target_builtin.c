@@ -178,6 +178,48 @@ START_TEST(target_builtin_death_later_is_reported)
 }
 END_TEST
 
+START_TEST(target_exec_protocol_files_and_failures)
+{
+    static const char *const ctl[] = {"a.example/x", "b.example/y", NULL};
+    gs_target_config cfg = {.workdir = workdir,
+                            .gatesim_path = "/usr/bin/gatesim-test",
+                            .controller_names = ctl,
+                            .start_timeout_ns = 5 * GS_NS_PER_S,
+                            .has_seed = true,
+                            .seed = 9};
+    gs_target *t = NULL;
+    gs_error err = {0};
+    ck_assert_int_eq(gs_target_new(&t, "exec:", &cfg, &err), GS_ERR_USAGE);
+    /* A command that records its environment and files, then fails: the failure is reported
+     * with the command's last words, and the files it was given are there. */
+    char cmd[1024];
+    snprintf(cmd, sizeof(cmd),
+             "sh -c 'env | grep ^GATESIM | sort > %s/env.txt; cat $GATESIM_BACKENDS_TXT > "
+             "%s/seen.txt; echo no listeners here >&2; exit 4' --",
+             workdir, workdir);
+    char spec[1100];
+    snprintf(spec, sizeof(spec), "exec:%s", cmd);
+    ck_assert_int_eq(gs_target_new(&t, spec, &cfg, &err), 0);
+    gs_target_objects objs = {docs2, 2, eps, 2};
+    ck_assert_int_eq(gs_target_apply(t, &objs, &err), GS_ERR_CLOSED);
+    ck_assert_msg(strstr(err.msg, "target exited with status 4: no listeners here"), "%s", err.msg);
+    char path[512];
+    snprintf(path, sizeof(path), "%s/seen.txt", workdir);
+    ck_assert_str_eq(slurp(path), "default/app:80=127.0.0.1:4001\ndefault/app:80=127.0.0.1:4002\n");
+    snprintf(path, sizeof(path), "%s/env.txt", workdir);
+    const char *env = slurp(path);
+    ck_assert(strstr(env, "GATESIM=/usr/bin/gatesim-test\n"));
+    ck_assert(strstr(env, "GATESIM_CONTROLLER_NAMES=a.example/x,b.example/y\n"));
+    ck_assert(strstr(env, "GATESIM_SEED=9\n"));
+    ck_assert(strstr(env, "/objects.yaml\n"));
+    snprintf(path, sizeof(path), "%s/backends.json", workdir);
+    ck_assert(strstr(slurp(path), "{\"namespace\":\"default\",\"name\":\"app\",\"port\":80,"
+                                  "\"address\":\"127.0.0.1:4002\"}"));
+    gs_target_free(t);
+    ck_assert_int_eq(gs_proc_live_count(), 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("target_builtin");
@@ -189,6 +231,7 @@ int main(void)
     tcase_add_test(tc, target_builtin_death_at_start);
     tcase_add_test(tc, target_builtin_ready_timeout);
     tcase_add_test(tc, target_builtin_death_later_is_reported);
+    tcase_add_test(tc, target_exec_protocol_files_and_failures);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
 }
