@@ -23,6 +23,19 @@ static int64_t bench_cpu_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* Resident memory of the process in MiB (Linux), 0 if unknown. */
+static double bench_rss_mib(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    long pages = 0, rss = 0;
+    if (f == NULL)
+        return 0;
+    if (fscanf(f, "%ld %ld", &pages, &rss) != 2)
+        rss = 0;
+    fclose(f);
+    return (double)rss * 4096 / (1 << 20);
+}
+
 typedef struct bench_req {
     char host[64];
     char path[96];
@@ -188,7 +201,9 @@ int main(int argc, char **argv)
     bench_width = snprintf(NULL, 0, "%zu", big - 1);
     gs_route_table *small_t, *big_t, *one_host_t;
     double c_small = bench_build(&small_t, 10, 1);
+    double rss0 = bench_rss_mib();
     double c_big = bench_build(&big_t, big, big / 10);
+    double rss_big = bench_rss_mib() - rss0;
     double c_one = bench_build(&one_host_t, big, 1);
     /* Warm: all traffic on 10 routes of the big table, spread over its hostnames. */
     uint32_t hot[10];
@@ -198,7 +213,7 @@ int main(int argc, char **argv)
     bench_mix m_warm = {big, big / 10, hot, 10}, m_one = {big, 1, NULL, 0};
     /* The machine is shared and noisy: interleave rounds and keep each case's fastest round
      * (interference only ever adds time). */
-    enum { ROUNDS = 7 };
+    enum { ROUNDS = 11 };
     double l_small = 1e18, l_big = 1e18, l_one = 1e18, l_warm = 1e18;
     bench_lookup(small_t, &m_small, iters / ROUNDS);
     bench_lookup(big_t, &m_big, iters / ROUNDS);
@@ -213,8 +228,9 @@ int main(int argc, char **argv)
         l_one = v < l_one ? v : l_one;
     }
     printf("routes=10 hostnames=1 compile_ms=%.2f lookup_ns=%.1f\n", c_small * 1e3, l_small);
-    printf("routes=%zu hostnames=%zu compile_ms=%.2f lookup_ns=%.1f (uniformly random routes)\n",
-           big, big / 10, c_big * 1e3, l_big);
+    printf("routes=%zu hostnames=%zu compile_ms=%.2f lookup_ns=%.1f (uniformly random routes) "
+           "table_mib=%.1f\n",
+           big, big / 10, c_big * 1e3, l_big, rss_big);
     printf("routes=%zu hostnames=%zu lookup_ns=%.1f (warm: traffic on 10 of the routes)\n", big,
            big / 10, l_warm);
     printf("routes=%zu hostnames=1 compile_ms=%.2f lookup_ns=%.1f\n", big, c_one * 1e3, l_one);
