@@ -303,8 +303,14 @@ int gs_tls_client_ssl_new(SSL **out, SSL_CTX *ctx, const char *server_name, gs_e
         return gs_error_set_ssl(err, "SSL_new");
     if (server_name != NULL && *server_name != '\0') {
         bool ip = tls_is_ip_literal(server_name);
-        if (!ip && SSL_set_tlsext_host_name(ssl, server_name) != 1)
-            goto fail;
+        if (!ip) {
+            /* The macro takes a non-const pointer; OpenSSL copies the name. */
+            char *name = gs_xstrdup(server_name);
+            long set = SSL_set_tlsext_host_name(ssl, name);
+            free(name);
+            if (set != 1)
+                goto fail;
+        }
         if (SSL_CTX_get_verify_mode(ctx) & SSL_VERIFY_PEER) {
             int ok = ip ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), server_name)
                         : SSL_set1_host(ssl, server_name);

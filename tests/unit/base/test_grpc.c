@@ -80,8 +80,8 @@ START_TEST(pb_primitives)
     ck_assert_int_eq(gs_pb_next(&r, &f), 0);
 
     static const char *const bad[] = {"\x08",
-                                      "\x12\x05"
-                                      "abc",
+                                      ("\x12\x05"
+                                       "abc"),
                                       "\x00\x01",
                                       "\x0b",
                                       "\x0d\x01\x02",
