@@ -74,8 +74,8 @@ typedef struct gs_traffic_config {
     unsigned connections; /* total across threads; default 1 */
     unsigned streams;     /* in flight per connection: HTTP/2 streams, HTTP/1.1 pipeline depth;
                              default 1 */
-    unsigned threads;     /* worker threads; default min(connections, 1) .. capped at
-                             |connections|; 0 = 1 */
+    unsigned threads;     /* worker threads, each with its own event base and a share of the
+                             connections, requests and rate; default 1, at most |connections| */
     uint64_t requests;    /* measured requests to send (warm-up excluded); 0 = bounded by time */
     int64_t duration_ns;  /* measured duration; used when requests == 0 */
     double rate;          /* open loop: requests per second over all threads; 0 = closed loop */
@@ -109,15 +109,19 @@ typedef struct gs_traffic_config {
 
 /* What the callback sees of one finished request. */
 struct gs_traffic_response {
-    uint64_t index;                   /* 0-based request index, unique within the run */
-    const char *request_id;           /* the x-gatesim-request-id sent, or NULL */
-    gs_traffic_error error;           /* GS_TRAFFIC_OK when a complete response arrived */
-    bool warmup;                      /* sent during warm-up: not counted in the result */
-    int status;                       /* HTTP status; 0 when error != OK */
-    int grpc_status;                  /* from trailers (or trailers-only headers); -1 when absent */
-    const char *grpc_message;         /* percent-decoded grpc-message, or NULL */
-    const char *backend;              /* x-gatesim-backend value ("ns/name/replica"), or NULL */
-    const gs_traffic_header *headers; /* response headers as received (HTTP/2: lowercase) */
+    uint64_t index;           /* 0-based, unique within the run; a request the
+                                 server did not process and that was sent again
+                                 keeps its index (reported once) */
+    const char *request_id;   /* the x-gatesim-request-id sent, or NULL */
+    gs_traffic_error error;   /* GS_TRAFFIC_OK when a complete response arrived */
+    bool warmup;              /* sent during warm-up: not counted in the result */
+    int status;               /* HTTP status; 0 when error != OK */
+    int grpc_status;          /* gRPC: from the trailers (or a trailers-only response), else mapped
+                                 from the HTTP status (gs_grpc_code_from_http); -1 for other protocols
+                                 and for errors */
+    const char *grpc_message; /* percent-decoded grpc-message, or NULL */
+    const char *backend;      /* x-gatesim-backend value ("ns/name/replica"), or NULL */
+    const gs_traffic_header *headers; /* response headers in order, names lower case */
     size_t num_headers;
     const gs_traffic_header *trailers; /* HTTP/2 trailers (gRPC status lives here) */
     size_t num_trailers;
