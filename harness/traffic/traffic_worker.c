@@ -11,6 +11,7 @@
 #include "gs_time.h"
 
 #include <ctype.h>
+#include <signal.h>
 #include <event2/thread.h>
 #include <netdb.h>
 #include <stdint.h>
@@ -402,6 +403,13 @@ static void worker_free(traffic_worker *w)
 static void *worker_main(void *arg)
 {
     traffic_worker *w = arg;
+    /* a write to a connection the server reset must be EPIPE, not a process-killing SIGPIPE,
+     * whatever the embedding program does with the signal (the pending signal dies with this
+     * thread) */
+    sigset_t pipe;
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe, NULL);
     /* wait for the common start so every worker's schedule lines up */
     int64_t wait = w->run->start_ns - gs_now_ns();
     if (wait > 0) {
