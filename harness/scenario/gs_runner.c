@@ -600,6 +600,34 @@ static bool runner_alive(runner_scenario *rs, gs_results_step *rst)
     return true;
 }
 
+/* The target's status for the step's expectStatus checks. The builtin target computes status
+ * from the objects it was given, so one reading is final; other targets may publish status
+ * after their data plane converged, so they are polled (every 250 ms, up to the start timeout)
+ * until every expectation holds, and the last reading is what gets checked. */
+static int runner_status_converged(runner_scenario *rs, const gs_scenario_step *step,
+                                   gs_json_value **out, gs_error *err)
+{
+    bool poll = strcmp(rs->target->ops->name, "builtin") != 0;
+    int64_t deadline = gs_now_ns() + rs->cfg->start_timeout_ns;
+    for (;;) {
+        int rc = gs_target_status(rs->target, out, err);
+        if (rc < 0 || !poll)
+            return rc;
+        gs_results *scratch;
+        gs_results_new(&scratch, NULL, 0, 0);
+        gs_results_step *st = gs_results_add_step(gs_results_add_scenario(scratch, "s", NULL), "s");
+        bool all = true;
+        for (size_t k = 0; k < step->n_expect_status; k++)
+            all &= gs_status_check(&step->expect_status[k], *out, st);
+        gs_results_free(scratch);
+        if (all || gs_now_ns() >= deadline || gs_proc_interrupted())
+            return 0;
+        gs_json_value_free(*out);
+        *out = NULL;
+        usleep(250 * 1000);
+    }
+}
+
 static void runner_step(runner_scenario *rs, size_t i, gs_results_step *rst)
 {
     const gs_scenario_step *step = &rs->sc->steps[i];
@@ -638,7 +666,7 @@ static void runner_step(runner_scenario *rs, size_t i, gs_results_step *rst)
 
     if (step->n_expect_status) {
         gs_json_value *status = NULL;
-        rc = gs_target_status(rs->target, &status, &err);
+        rc = runner_status_converged(rs, step, &status, &err);
         if (rc < 0) {
             rst->result = GS_RESULT_ERROR;
             gs_results_set(&rst->message, "status: %s", err.msg);
