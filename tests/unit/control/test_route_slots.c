@@ -185,6 +185,43 @@ START_TEST(crowded_bucket_probe_chains)
 }
 END_TEST
 
+START_TEST(grpc_header_matches_are_packed_too)
+{
+    /* gRPC candidates keep their header matches in the same packed form: exact and regex values,
+     * a repeated name counted once, on each of the three gRPC indexes. */
+    gs_rt_kv_match h2[] = {{.name = "x-tier", .value = "gold"},
+                           {.type = GS_RT_MATCH_REGEX, .name = "x-id", .value = "[0-9]{3}"},
+                           {.name = "X-Tier", .value = "silver"}};
+    gs_rt_kv_match h1[] = {{.type = GS_RT_MATCH_REGEX, .name = "x-id", .value = "[0-9]+"}};
+    gs_rt_grpc_match ms[] = {
+        {.service = "svc.A", .method = "Get", .headers = h2, .n_headers = 3},
+        {.service = "svc.A", .headers = h1, .n_headers = 1},
+        {.method = "Get", .headers = h1, .n_headers = 1},
+        {.service = "svc.A", .method = "Get"},
+    };
+    gs_rt_rule rules[4];
+    for (int i = 0; i < 4; i++)
+        rules[i] = (gs_rt_rule){.grpc_matches = &ms[i], .n_grpc_matches = 1};
+    gs_rt_route r = {
+        .kind = GS_RT_ROUTE_GRPC, .namespace = "ns", .name = "g", .rules = rules, .n_rules = 4};
+    gs_error err = {0};
+    ck_assert_int_eq(gs_route_table_add_route(table, &r, &l_http, 1, &err), 0);
+    ck_assert_int_eq(gs_route_table_compile(table, NULL), 0);
+
+    gs_rt_header gold[] = {{.name = "X-Tier", .value = "gold"}, {.name = "x-id", .value = "123"}};
+    ck_assert_str_eq(winner(lookup_req("h", "POST", "/svc.A/Get", gold, 2)), "g#0.0");
+    gs_rt_header silver[] = {{.name = "x-tier", .value = "silver"},
+                             {.name = "x-id", .value = "123"}};
+    ck_assert_str_eq(winner(lookup_req("h", "POST", "/svc.A/Get", silver, 2)), "g#3.0");
+    gs_rt_header id4[] = {{.name = "x-id", .value = "1234"}};
+    ck_assert_str_eq(winner(lookup_req("h", "POST", "/svc.A/Put", id4, 1)), "g#1.0");
+    ck_assert_str_eq(winner(lookup_req("h", "POST", "/svc.B/Get", id4, 1)), "g#2.0");
+    ck_assert_str_eq(winner(lookup_req("h", "POST", "/svc.B/Get", NULL, 0)), "404");
+    gs_rt_header bad[] = {{.name = "x-id", .value = "12a"}};
+    ck_assert_str_eq(winner(lookup_req("h", "POST", "/svc.A/Put", bad, 1)), "404");
+}
+END_TEST
+
 /* ---- differential check against a brute-force scan ------------------------------------------ */
 
 enum { MAX_ROUTES = 40, MAX_RULES = 3, MAX_MATCHES = 2 };
@@ -491,6 +528,7 @@ static Suite *route_slots_suite(void)
     tcase_add_test(tc, slot_candidates_after_the_first);
     tcase_add_test(tc, long_values_methods_and_matches_out_of_line);
     tcase_add_test(tc, crowded_bucket_probe_chains);
+    tcase_add_test(tc, grpc_header_matches_are_packed_too);
     tcase_add_test(tc, lookup_agrees_with_brute_force_precedence);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
