@@ -44,6 +44,7 @@ static const char echo_usage[] =
     "  --shutdown-timeout DUR   bound on draining at SIGTERM (default 5s)\n"
     "  --max-connections N      per thread (default 10000)\n"
     "  --quiet                  fewer diagnostics on stderr\n"
+    "  --access-log             one line per request on stderr\n"
     "  -h, --help               this help\n";
 
 enum {
@@ -70,6 +71,7 @@ enum {
     OPT_SHUTDOWN_TIMEOUT,
     OPT_MAX_CONNECTIONS,
     OPT_QUIET,
+    OPT_ACCESS_LOG,
 };
 
 static const struct option echo_options[] = {
@@ -96,6 +98,7 @@ static const struct option echo_options[] = {
     {"shutdown-timeout", required_argument, NULL, OPT_SHUTDOWN_TIMEOUT},
     {"max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS},
     {"quiet", no_argument, NULL, OPT_QUIET},
+    {"access-log", no_argument, NULL, OPT_ACCESS_LOG},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -295,6 +298,9 @@ int gs_echo_config_parse(gs_echo_config *cfg, int argc, char **argv, FILE *out, 
             break;
         case OPT_QUIET:
             cfg->quiet = true;
+            break;
+        case OPT_ACCESS_LOG:
+            cfg->access_log = true;
             break;
         case ':':
             return gs_error_set(err, GS_ERR_USAGE, "%s needs a value", argv[optind - 1]);

@@ -41,6 +41,7 @@ typedef struct gs_echo_config {
     int64_t shutdown_timeout_ns; /* --shutdown-timeout: bound on draining at SIGTERM, default 5s */
     int max_connections;         /* --max-connections per thread, default 10000 */
     bool quiet;                  /* --quiet: no per-connection diagnostics */
+    bool access_log;             /* --access-log: one line per request on stderr */
 
     char *owned_service; /* storage behind |ns| and |name| */
 } gs_echo_config;

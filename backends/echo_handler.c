@@ -548,8 +548,11 @@ static void handler_log(gs_echo_ctx *ctx, const gs_echo_request *req, const gs_e
         .proto = req->proto,
         .status = resp->reset ? 0 : resp->status,
         .grpc = grpc,
+        .grpc_status = resp->grpc_status,
     };
     gs_echo_log_add(ctx->log, &e);
+    if (ctx->cfg->access_log)
+        gs_echo_access_log_write(stderr, ctx->backend, &e);
 }
 
 /* /status/NNN: the status, or 400 when NNN is not a status code. */

@@ -7,6 +7,7 @@
 
 #include "gs_alloc.h"
 #include "gs_json.h"
+#include "gs_time.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -25,6 +26,7 @@ typedef struct log_slot {
     char proto[12];
     char path[LOG_MAX_PATH + 1];
     int status;
+    int grpc_status; /* -1 when not gRPC */
 } log_slot;
 
 typedef struct log_counter {
@@ -140,8 +142,23 @@ void gs_echo_log_add(gs_echo_log *log, const gs_echo_log_entry *e)
         copy_trunc(s->proto, sizeof(s->proto), e->proto, strlen(e->proto));
         copy_trunc(s->path, sizeof(s->path), e->path, e->path_len);
         s->status = e->status;
+        s->grpc_status = e->grpc ? e->grpc_status : -1;
     }
     pthread_mutex_unlock(&log->mu);
+}
+
+void gs_echo_access_log_write(FILE *out, const char *backend, const gs_echo_log_entry *e)
+{
+    char when[32];
+    gs_time_rfc3339(gs_wall_ns(), when);
+    char grpc[24] = "";
+    if (e->grpc)
+        snprintf(grpc, sizeof(grpc), " grpc=%d", e->grpc_status);
+    /* One fprintf per line: stderr is unbuffered, and lines of concurrent loops must not mix. */
+    fprintf(out, "%s %s \"%.*s %.*s %s\" %d%s id=%.*s\n", when, backend, (int)e->method_len,
+            e->method != NULL ? e->method : "", (int)e->path_len, e->path != NULL ? e->path : "",
+            e->proto, e->status, grpc, e->request_id_len > 0 ? (int)e->request_id_len : 1,
+            e->request_id_len > 0 ? e->request_id : "-");
 }
 
 void gs_echo_log_count(gs_echo_log *log, const char *event)
@@ -183,6 +200,10 @@ void gs_echo_log_requests_json(gs_echo_log *log, uint64_t since, size_t limit, g
         gs_json_string(&j, s->proto);
         gs_json_key(&j, "status");
         gs_json_int(&j, s->status);
+        if (s->grpc_status >= 0) {
+            gs_json_key(&j, "grpcStatus");
+            gs_json_int(&j, s->grpc_status);
+        }
         gs_json_object_end(&j);
     }
     gs_json_array_end(&j);

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 typedef struct gs_echo_log gs_echo_log;
 
@@ -25,6 +26,7 @@ typedef struct gs_echo_log_entry {
     const char *proto; /* "HTTP/1.1", "HTTP/2.0", ... */
     int status;        /* 0 for a reset */
     bool grpc;
+    int grpc_status; /* with |grpc| */
 } gs_echo_log_entry;
 
 /* A log keeping the last |capacity| ids. */
@@ -34,10 +36,16 @@ void gs_echo_log_free(gs_echo_log *log);
 /* Records one request. Thread-safe. */
 void gs_echo_log_add(gs_echo_log *log, const gs_echo_log_entry *e);
 
+/* Writes one access-log line for |e| to |out| (for --access-log):
+ *   2026-11-29T04:10:00.123Z team-a/app/r1 "GET /path HTTP/1.1" 200 id=abc
+ * with "grpc=N" after the status for gRPC calls and "id=-" without a request id. */
+void gs_echo_access_log_write(FILE *out, const char *backend, const gs_echo_log_entry *e);
+
 /* Counts a connection-level event ("accepted", "h1", "h2", "tls", "parse_error", ...). */
 void gs_echo_log_count(gs_echo_log *log, const char *event);
 
-/* Appends {"next":N,"dropped":D,"requests":[{"seq","id","method","path","proto","status"}...]}
+/* Appends {"next":N,"dropped":D,"requests":[{"seq","id","method","path","proto","status"
+ * [,"grpcStatus"]}...]}
  * with the ids whose sequence number is greater than |since|, at most |limit| of them (0 = all
  * kept). "next" is the sequence to pass as |since| to continue; "dropped" counts ids after
  * |since| that the ring no longer holds. Thread-safe. */

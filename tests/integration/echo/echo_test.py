@@ -555,7 +555,7 @@ def test_faults():
 
 
 def test_control():
-    e = Echo("--log-size", "4")
+    e = Echo("--log-size", "4", "--access-log")
     try:
         for i in range(6):
             curl("--http1.1" if i % 2 else "--http2-prior-knowledge", "-o", "/dev/null", "-H",
@@ -584,6 +584,9 @@ def test_control():
         check(body is not None and body["path"] == "/requests?since=0", "control paths do not collide with user paths")
     finally:
         e.stop()
+    lines = [l for l in e.proc.stderr.read().splitlines() if '"GET /' in l]
+    check(len(lines) == 8 and lines[0].endswith('team-a/app/r1 "GET /m?i=0 HTTP/2.0" 200 id=id-0'),
+          f"--access-log writes one line per request ({len(lines)}: {lines[:1]})")
     p = subprocess.run([ECHO, "--bogus"], capture_output=True, text=True)
     check(p.returncode == 2 and "bogus" in p.stderr, "usage error exits 2")
     p = subprocess.run([ECHO, "--help"], capture_output=True, text=True)

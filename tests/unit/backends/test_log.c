@@ -93,12 +93,55 @@ START_TEST(path_table_is_bounded)
 }
 END_TEST
 
+START_TEST(grpc_status_and_access_log)
+{
+    gs_echo_log *log;
+    gs_echo_log_new(&log, 4);
+    gs_echo_log_entry e = {
+        .request_id = "g1",
+        .request_id_len = 2,
+        .method = "POST",
+        .method_len = 4,
+        .path = "/a.B/C",
+        .path_len = 6,
+        .proto = "HTTP/2.0",
+        .status = 200,
+        .grpc = true,
+        .grpc_status = 14,
+    };
+    gs_echo_log_add(log, &e);
+    gs_buf b = {0};
+    gs_echo_log_requests_json(log, 0, 0, &b);
+    ck_assert_ptr_nonnull(strstr(b.data, "\"status\":200,\"grpcStatus\":14}"));
+    gs_buf_reset(&b);
+    gs_echo_log_stats_json(log, &b);
+    ck_assert_ptr_nonnull(strstr(b.data, "\"protocols\":{\"grpc\":1}"));
+
+    char line[512] = "";
+    FILE *f = fmemopen(line, sizeof(line), "w");
+    gs_echo_access_log_write(f, "ns/app/r1", &e);
+    e.grpc = false;
+    e.request_id_len = 0;
+    gs_echo_access_log_write(f, "ns/app/r1", &e);
+    fclose(f);
+    /* "2026-11-29T04:10:00.123Z ns/app/r1 ..." */
+    char *second = strchr(line, '\n');
+    ck_assert_ptr_nonnull(second);
+    ck_assert_int_eq(line[4], '-');
+    ck_assert_ptr_nonnull(strstr(line, "Z ns/app/r1 \"POST /a.B/C HTTP/2.0\" 200 grpc=14 id=g1\n"));
+    ck_assert_ptr_nonnull(strstr(second, "Z ns/app/r1 \"POST /a.B/C HTTP/2.0\" 200 id=-\n"));
+    gs_buf_free(&b);
+    gs_echo_log_free(log);
+}
+END_TEST
+
 static Suite *log_suite(void)
 {
     Suite *s = suite_create("echo_log");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, ring_and_paging);
     tcase_add_test(tc, path_table_is_bounded);
+    tcase_add_test(tc, grpc_status_and_access_log);
     suite_add_tcase(s, tc);
     return s;
 }
