@@ -120,15 +120,20 @@ static char *load_read_file(const char *path, size_t *len)
 }
 
 static bool load_progress_tty;
+static const gs_traffic_config *load_progress_cfg;
 
+/* Fires about once a second on the main thread: one line, redrawn in place. */
 static void on_load_progress(uint64_t done, uint64_t errors, double elapsed, void *user)
 {
     (void)user;
     if (!load_progress_tty)
         return;
-    fprintf(stderr, "\r\033[K  %6.1fs  %llu requests  %.0f req/s  %llu errors", elapsed,
-            (unsigned long long)done, elapsed > 0 ? (double)done / elapsed : 0.0,
-            (unsigned long long)errors);
+    const gs_traffic_config *cfg = load_progress_cfg;
+    double share = cfg->requests ? (double)done / (double)cfg->requests
+                                 : elapsed / ((double)cfg->duration_ns / 1e9);
+    fprintf(stderr, "\r\033[K  %3.0f%%  %6.1fs  %llu requests  %.0f req/s  %llu errors",
+            share > 1 ? 100.0 : share * 100, elapsed, (unsigned long long)done,
+            elapsed > 0 ? (double)done / elapsed : 0.0, (unsigned long long)errors);
     fflush(stderr);
 }
 
@@ -472,6 +477,7 @@ int gs_cmd_load(int argc, char **argv)
 
     load_progress_tty = !quiet && gs_term_isatty(STDERR_FILENO);
     cfg.on_progress = on_load_progress;
+    load_progress_cfg = &cfg;
     cfg.cancel = &load_cancel;
     struct sigaction sa = {0}, old_int, old_term;
     sa.sa_handler = on_load_signal;
