@@ -397,6 +397,10 @@ static void exchange_route(gs_gw_exchange *ex, const gs_gw_exchange_source *src)
         return;
     }
     bool h2 = exchange_backend_h2(b, ex->grpc);
+    if (h2 && req->upgrade) { /* no upgrade over HTTP/2 upstreams: an ordinary request */
+        free(req->upgrade);
+        req->upgrade = NULL;
+    }
     if (ex->grpc)
         gs_gw_headers_set(&req->headers, "te", "trailers");
     gs_gw_upstream_send(rt->upstream, ep, h2, req, on_exchange_upstream, ex, &ex->call);

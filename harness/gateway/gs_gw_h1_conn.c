@@ -20,7 +20,11 @@ typedef enum h1d_state {
     H1D_BODY,     /* reading the request body */
     H1D_WAIT,     /* the exchange runs; reading paused */
     H1D_DRAIN,    /* response queued; waiting for the output to drain */
+    H1D_TUNNEL,   /* upgraded (101): bytes flow both ways between client and upstream */
 } h1d_state;
+
+/* Output queued towards one side of a tunnel beyond which the other side stops being read. */
+#define H1D_TUNNEL_MAX_PENDING (1u << 20)
 
 typedef struct h1d {
     gs_gw_conn *conn;
@@ -37,6 +41,9 @@ typedef struct h1d {
     bool direct; /* plain socket: write at once, EV_WRITE only while output is pending */
     struct event *timer;
     gs_gw_exchange *ex;
+    char *upgrade;            /* the request's Upgrade value (owned), kept past the handover */
+    struct bufferevent *peer; /* TUNNEL: the upstream connection (owned) */
+    bool tunnel_closing;      /* TUNNEL: one side ended; close once the other has its bytes */
 } h1d;
 
 static void h1d_process(h1d *h);
@@ -56,6 +63,9 @@ static void h1d_set_state(h1d *h, h1d_state next)
         assert(h->state == H1D_BODY);
         break;
     case H1D_DRAIN:
+        break;
+    case H1D_TUNNEL:
+        assert(h->state == H1D_WAIT);
         break;
     }
     h->state = next;
@@ -138,11 +148,101 @@ static void h1d_reject(h1d *h, int status, const char *text)
     h1d_close_after_write(h);
 }
 
+static struct bufferevent *h1d_tunnel_other(h1d *h, struct bufferevent *bev)
+{
+    return bev == h->conn->bev ? h->peer : h->conn->bev;
+}
+
+static void h1d_tunnel_maybe_close(h1d *h)
+{
+    if (evbuffer_get_length(bufferevent_get_output(h->conn->bev)) == 0 &&
+        evbuffer_get_length(bufferevent_get_output(h->peer)) == 0)
+        gs_gw_conn_free(h->conn);
+}
+
+/* Fires when one side of a tunnel sent bytes: queue them to the other side. */
+static void on_h1d_tunnel_read(struct bufferevent *src, void *arg)
+{
+    h1d *h = arg;
+    struct bufferevent *dst = h1d_tunnel_other(h, src);
+    struct evbuffer *out = bufferevent_get_output(dst);
+    evbuffer_add_buffer(out, bufferevent_get_input(src));
+    if (evbuffer_get_length(out) > H1D_TUNNEL_MAX_PENDING)
+        bufferevent_disable(src, EV_READ); /* until |dst| drains */
+}
+
+/* Fires when one side's output drained: read the other side again (or finish closing). */
+static void on_h1d_tunnel_write(struct bufferevent *dst, void *arg)
+{
+    h1d *h = arg;
+    if (h->tunnel_closing) {
+        h1d_tunnel_maybe_close(h);
+        return;
+    }
+    bufferevent_enable(h1d_tunnel_other(h, dst), EV_READ);
+}
+
+/* Fires on EOF, error or idle timeout of either side: deliver what is queued, then close. */
+static void on_h1d_tunnel_event(struct bufferevent *bev, short what, void *arg)
+{
+    (void)what;
+    h1d *h = arg;
+    if (what & BEV_EVENT_EOF)
+        on_h1d_tunnel_read(bev, h); /* the last bytes */
+    h->tunnel_closing = true;
+    bufferevent_disable(h->conn->bev, EV_READ);
+    bufferevent_disable(h->peer, EV_READ);
+    if (what & (BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT)) {
+        gs_gw_conn_free(h->conn);
+        return;
+    }
+    h1d_tunnel_maybe_close(h);
+}
+
+/* The upstream answered an upgrade request with 101: answer the client, then splice. */
+static void h1d_tunnel_start(h1d *h, gs_gw_response *resp)
+{
+    struct bufferevent *bev = h->conn->bev;
+    struct evbuffer *out = bufferevent_get_output(bev);
+    evbuffer_add_printf(out, "HTTP/1.1 101 Switching Protocols\r\n");
+    for (size_t i = 0; i < resp->headers.len; i++) {
+        const gs_gw_header *f = &resp->headers.items[i];
+        if (strcasecmp(f->name, "content-length") == 0)
+            continue;
+        evbuffer_add(out, f->name, f->name_len);
+        evbuffer_add(out, ": ", 2);
+        evbuffer_add(out, f->value, f->value_len);
+        evbuffer_add(out, "\r\n", 2);
+    }
+    evbuffer_add_printf(out, "Connection: Upgrade\r\nUpgrade: %s\r\n\r\n", h->upgrade);
+    h->peer = resp->tunnel;
+    resp->tunnel = NULL;
+    h1d_set_state(h, H1D_TUNNEL);
+    gs_gw_request_free(&h->req);
+    int64_t ms = h->conn->rt->limits.idle_timeout_ms * 10;
+    struct timeval idle = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
+    struct bufferevent *sides[2] = {bev, h->peer};
+    for (int i = 0; i < 2; i++) {
+        bufferevent_setwatermark(sides[i], EV_READ, 0, 0);
+        bufferevent_setcb(sides[i], on_h1d_tunnel_read, on_h1d_tunnel_write, on_h1d_tunnel_event,
+                          h);
+        bufferevent_set_timeouts(sides[i], &idle, NULL);
+        bufferevent_enable(sides[i], EV_READ | EV_WRITE);
+    }
+    /* Bytes either side sent before the switch are already buffered. */
+    on_h1d_tunnel_read(h->peer, h);
+    on_h1d_tunnel_read(bev, h);
+}
+
 /* Fires with the exchange's response (once). */
 static void on_h1d_response(void *arg, gs_gw_response *resp)
 {
     h1d *h = arg;
     h->ex = NULL;
+    if (resp->status == 101 && resp->tunnel && h->upgrade) {
+        h1d_tunnel_start(h, resp);
+        return;
+    }
     h1d_write_response(h, resp);
     gs_gw_request_free(&h->req);
     if (!h->keep_alive || h->shutdown) {
@@ -170,6 +270,8 @@ static void h1d_dispatch(h1d *h)
         return;
     }
     gs_gw_exchange_source src = {port, h->conn->sni, h->conn->client_ip};
+    free(h->upgrade);
+    h->upgrade = h->req.upgrade ? gs_xstrdup(h->req.upgrade) : NULL;
     gs_gw_exchange_start(rt, snap, &src, &h->req, on_h1d_response, h, &h->ex);
 }
 
@@ -217,6 +319,11 @@ static bool h1d_build_request(h1d *h)
     }
     if (r->authority == NULL && p->host)
         r->authority = h1d_strn(p->host, p->host_len);
+    if (p->upgrade) {
+        const gs_h1_header *u = gs_h1_request_header(p, "upgrade");
+        if (u)
+            r->upgrade = h1d_strn(u->value, u->value_len);
+    }
     for (size_t i = 0; i < p->num_headers; i++) {
         const gs_h1_header *f = &p->headers[i];
         if (gs_h1_strieq(f->name, f->name_len, "host"))
@@ -410,6 +517,10 @@ void gs_gw_h1_shutdown(gs_gw_conn *c)
 {
     h1d *h = c->state;
     h->shutdown = true;
+    if (h->state == H1D_TUNNEL) {
+        gs_gw_conn_free(c);
+        return;
+    }
     if (h->state == H1D_HEAD && evbuffer_get_length(bufferevent_get_input(c->bev)) == 0)
         h1d_close_after_write(h);
 }
@@ -420,6 +531,9 @@ void gs_gw_h1_free(gs_gw_conn *c)
     if (h == NULL)
         return;
     gs_gw_exchange_cancel(h->ex);
+    if (h->peer)
+        bufferevent_free(h->peer);
+    free(h->upgrade);
     gs_gw_request_free(&h->req);
     event_free(h->timer);
     free(h);

@@ -4,6 +4,8 @@
 
 #include "gs_alloc.h"
 
+#include <event2/bufferevent.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +42,7 @@ void gs_gw_request_free(gs_gw_request *r)
     free(r->scheme);
     free(r->authority);
     free(r->target);
+    free(r->upgrade);
     gs_gw_headers_free(&r->headers);
     gs_buf_free(&r->body);
     gs_gw_headers_free(&r->trailers);
@@ -72,6 +75,8 @@ void gs_gw_response_free(gs_gw_response *r)
     gs_gw_headers_free(&r->headers);
     gs_buf_free(&r->body);
     gs_gw_headers_free(&r->trailers);
+    if (r->tunnel)
+        bufferevent_free(r->tunnel);
     memset(r, 0, sizeof(*r));
 }
 

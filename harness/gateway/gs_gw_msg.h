@@ -16,6 +16,7 @@ typedef struct gs_gw_request {
     char *scheme;          /* owned: "http" | "https" (what the client used) */
     char *authority;       /* owned: Host / :authority, may be NULL */
     char *target;          /* owned: origin-form path with query */
+    char *upgrade;         /* owned: the Upgrade value of an HTTP/1.1 upgrade request, or NULL */
     gs_gw_headers headers; /* regular fields only (no pseudo-headers, no Host) */
     gs_buf body;
     gs_gw_headers trailers;
@@ -27,6 +28,9 @@ typedef struct gs_gw_response {
     gs_gw_headers headers;
     gs_buf body;
     gs_gw_headers trailers; /* gRPC status travels here */
+    /* A 101 answer to an upgrade request: the upstream connection, now a byte stream (owned;
+     * whoever takes it sets this to NULL). */
+    struct bufferevent *tunnel;
 } gs_gw_response;
 
 /* Limits shared by every connection; a zeroed field takes its default. */
@@ -47,7 +51,7 @@ typedef struct gs_gw_limits {
 void gs_gw_limits_defaults(gs_gw_limits *l);
 
 void gs_gw_request_free(gs_gw_request *r);
-/* Deep copy (for mirrors). */
+/* Deep copy (for mirrors), without |upgrade|: a mirror is never upgraded. */
 void gs_gw_request_copy(gs_gw_request *dst, const gs_gw_request *src);
 void gs_gw_response_free(gs_gw_response *r);
 

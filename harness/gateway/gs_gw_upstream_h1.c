@@ -67,7 +67,8 @@ static void h1_conn_free(h1_conn *h)
     } else {
         TAILQ_REMOVE(&h->u->busy, h, link);
     }
-    bufferevent_free(h->bev);
+    if (h->bev) /* NULL once handed over as an upgrade tunnel */
+        bufferevent_free(h->bev);
     free(h);
 }
 
@@ -77,6 +78,8 @@ static void h1_write_request(h1_conn *h, const gs_gw_request *req)
     evbuffer_add_printf(out, "%s %s HTTP/1.1\r\n", req->method, req->target);
     if (req->authority)
         evbuffer_add_printf(out, "Host: %s\r\n", req->authority);
+    if (req->upgrade) /* hop-by-hop fields were removed: say the upgrade again for this hop */
+        evbuffer_add_printf(out, "Connection: Upgrade\r\nUpgrade: %s\r\n", req->upgrade);
     bool cookies_done = false;
     for (size_t i = 0; i < req->headers.len; i++) {
         const gs_gw_header *f = &req->headers.items[i];
@@ -234,8 +237,8 @@ static int h1_read_head(h1_conn *h)
         evbuffer_drain(in, (size_t)n);
         return h1_read_head(h);
     }
-    if (resp.upgrade)
-        return GS_ERR_PROTOCOL;
+    if (resp.upgrade && h->call->req->upgrade == NULL)
+        return GS_ERR_PROTOCOL; /* 101 to a request that did not ask */
     gs_gw_response *r = &h->call->resp;
     r->status = resp.status;
     for (size_t i = 0; i < resp.num_headers; i++)
@@ -247,6 +250,16 @@ static int h1_read_head(h1_conn *h)
     gs_chunked_init(&h->chunked);
     evbuffer_drain(in, (size_t)n);
     h1_set_state(h, H1_BODY);
+    if (resp.upgrade) {
+        /* 101: the connection becomes the caller's byte stream (bytes the server already sent
+         * stay in its input buffer). It is never pooled again. */
+        bufferevent_setcb(h->bev, NULL, NULL, NULL, NULL);
+        bufferevent_disable(h->bev, EV_READ | EV_WRITE);
+        r->tunnel = h->bev;
+        h->bev = NULL;
+        h->keep_alive = false;
+        h->body_kind = GS_H1_BODY_NONE;
+    }
     return 1;
 }
 
@@ -267,6 +280,10 @@ static void on_h1_read(struct bufferevent *bev, void *arg)
                 h1_finish(h, rc);
             return;
         }
+    }
+    if (h->bev == NULL) { /* upgraded */
+        h1_finish(h, 0);
+        return;
     }
     rc = h1_read_body(h);
     if (rc < 0) {
