@@ -31,8 +31,10 @@ void gs_expect_obs_init(gs_expect_obs *o, const gs_scenario_send *send,
     o->ex = ex;
     o->authority = authority;
     o->request_id_prefix = request_id_prefix;
-    o->id_bits = requests + 1;
-    o->answered = gs_xcalloc((size_t)(o->id_bits + 7) / 8, 1);
+    /* Per-request state only where a check needs it (mirrors match ids); everything else is
+     * counters, so memory stays flat however many requests a step sends. */
+    o->id_bits = ex && ex->n_mirror ? requests + 1 : 0;
+    o->answered = o->id_bits ? gs_xcalloc((size_t)(o->id_bits + 7) / 8, 1) : NULL;
     if (ex && ex->n_mirror) {
         o->mirrored = gs_xcalloc(ex->n_mirror, sizeof(*o->mirrored));
         for (size_t i = 0; i < ex->n_mirror; i++)
@@ -367,7 +369,7 @@ void gs_expect_observe(gs_expect_obs *o, const gs_traffic_response *r)
     o->observed++;
     const gs_scenario_expect *ex = o->ex;
     bool ok = r->error == GS_TRAFFIC_OK;
-    if (ok && r->index < o->id_bits)
+    if (ok && o->answered && r->index < o->id_bits)
         o->answered[r->index / 8] |= (uint8_t)(1u << (r->index % 8));
     if (ex == NULL || !ex->present)
         return;

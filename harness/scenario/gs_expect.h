@@ -27,8 +27,8 @@ typedef struct gs_expect_obs {
     const char *request_id_prefix; /* as given to gs_traffic, or NULL */
     uint64_t observed;             /* measured requests seen */
     gs_expect_tally status, grpc_status, backend, request, response, redirect;
-    /* Request ids (by index) that got a response, and per mirror expectation the ids that
-     * reached the mirror backend. Bit sets of |id_bits| bits. */
+    /* With mirror expectations only: request ids (by index) that got a response, and per mirror
+     * expectation the ids that reached the mirror backend. Bit sets of |id_bits| bits. */
     uint8_t *answered;
     uint8_t **mirrored;
     uint64_t id_bits;
