@@ -21,7 +21,6 @@
 
 /* gRPC status codes used by the gateway's own answers. */
 enum {
-    GRPC_UNKNOWN = 2,
     GRPC_DEADLINE_EXCEEDED = 4,
     GRPC_UNIMPLEMENTED = 12,
     GRPC_INTERNAL = 13,
@@ -95,9 +94,15 @@ static void exchange_finish_filters(gs_gw_exchange *ex)
     gs_gw_response *r = &ex->resp;
     for (size_t i = 0; i < ex->n_resp_mods; i++)
         gs_gw_header_mod_apply_rt(ex->resp_mods[i], &r->headers);
-    if (ex->cors_actual)
-        for (size_t i = 0; i < ex->cors_out.len; i++)
-            gs_gw_headers_set(&r->headers, ex->cors_out.items[i].name, ex->cors_out.items[i].value);
+    if (ex->cors_actual) {
+        for (size_t i = 0; i < ex->cors_out.len; i++) {
+            const gs_gw_header *f = &ex->cors_out.items[i];
+            if (gs_gw_name_eq(f->name, "vary")) /* Vary is a list: keep the upstream's too */
+                gs_gw_headers_add(&r->headers, f->name, f->value);
+            else
+                gs_gw_headers_set(&r->headers, f->name, f->value);
+        }
+    }
 }
 
 /* An answer the gateway makes itself. For gRPC calls it is a trailers-only response. */
