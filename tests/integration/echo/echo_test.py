@@ -32,6 +32,17 @@ def check(cond, what):
         print("ok:", what, flush=True)
 
 
+ALL_ECHOS = []
+
+
+def kill_leftovers():
+    """Never leave a gatesim-echo behind, whatever failed."""
+    for e in ALL_ECHOS:
+        if e.proc.poll() is None:
+            e.proc.kill()
+            e.proc.wait()
+
+
 class Echo:
     """One gatesim-echo process; stopped (and checked for a clean exit) by stop()."""
 
@@ -41,6 +52,7 @@ class Echo:
             argv += ["--tls-listen", "127.0.0.1:0", "--cert", f"{TMP}/leaf.pem", "--key",
                      f"{TMP}/leaf.key"]
         self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        ALL_ECHOS.append(self)
         line = self.proc.stdout.readline()
         if not line:
             raise RuntimeError("gatesim-echo did not start: " + self.proc.stderr.read())
@@ -724,6 +736,7 @@ def main():
         {"interop": test_interop, "grpc": test_grpc, "robust": test_robust, "faults": test_faults,
          "control": test_control, "shutdown": test_shutdown, "soak": test_soak}[group]()
     finally:
+        kill_leftovers()
         shutil.rmtree(TMP, ignore_errors=True)
     if FAILURES:
         print(f"{len(FAILURES)} check(s) failed:", *FAILURES, sep="\n  ")
