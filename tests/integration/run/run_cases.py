@@ -13,6 +13,8 @@
 #   run_cases.py GATESIM select DIR     --select runs only the scenarios whose label matches
 #   run_cases.py GATESIM seed DIR       the bundled seed scenarios all pass
 #   run_cases.py GATESIM exec DIR ADAPTER  the seed scenarios through --target exec:ADAPTER
+#   run_cases.py GATESIM wrong-gateway DIR ADAPTER  passes on builtin, fails on a gateway that
+#                                       serves 70/30 as 75/25 (exec:ADAPTER)
 #   run_cases.py GATESIM cli DATA       usage errors and invalid scenarios exit 2, with positions
 # Every run uses a fixed --seed so the gateway's weighted choices are reproducible.
 import json
@@ -113,6 +115,21 @@ def case_exec(d, adapter):
         if res["target"] != "exec:" + adapter:
             fail("target in the report: %r" % res["target"])
         print("ok: %d seed scenarios passed through the exec target" % s["scenarios"])
+
+
+def case_wrong_gateway(d, adapter):
+    """The same scenario passes on the builtin gateway and fails on a deliberately wrong one."""
+    with tempfile.TemporaryDirectory() as out:
+        rc, so, se = run([d, "--report-dir", out])
+        if rc != 0:
+            fail("correct gateway: exit %d\n%s\n%s" % (rc, so, se))
+        rc, so, se = run(["--target", "exec:" + adapter, d, "--report-dir", out])
+        res = check_reports(out, "complete")
+        sc = res["scenarios"][0]
+        failed = [c for st in sc["steps"] for c in st["checks"] if c["result"] == "failed"]
+        if rc != 1 or [c["kind"] for c in failed] != ["split"]:
+            fail("wrong gateway: exit %d, failed %r\n%s" % (rc, failed, so))
+        print("ok: the 75/25 gateway fails the 70/30 route: %s" % failed[0]["message"])
 
 
 def case_fail(d):
@@ -419,6 +436,8 @@ def main():
         case_seed(sys.argv[3])
     elif mode == "exec":
         case_exec(sys.argv[3], sys.argv[4])
+    elif mode == "wrong-gateway":
+        case_wrong_gateway(sys.argv[3], sys.argv[4])
     elif mode == "cli":
         case_cli(sys.argv[3])
     else:
