@@ -40,6 +40,7 @@ struct h2d_stream {
     gs_gw_response resp;
     size_t sent;
     bool dispatched;
+    bool head; /* a HEAD request: the response has no body (the request itself was handed over) */
 };
 
 static void h2d_flush(h2d *h);
@@ -187,8 +188,7 @@ static void on_h2d_response(void *arg, gs_gw_response *resp)
         nva[k++] = (nghttp2_nv){(uint8_t *)f->name, (uint8_t *)f->value, f->name_len, f->value_len,
                                 NGHTTP2_NV_FLAG_NONE};
     }
-    bool head = s->req.method && strcmp(s->req.method, "HEAD") == 0;
-    bool body = (r->body.len > 0 || r->trailers.len > 0) && !head;
+    bool body = (r->body.len > 0 || r->trailers.len > 0) && !s->head;
     nghttp2_data_provider prd = {.source = {.ptr = s}, .read_callback = on_h2d_body_read};
     nghttp2_submit_response(h->ng, s->id, nva, k, body ? &prd : NULL);
     free(nva);
@@ -214,6 +214,7 @@ static void h2d_dispatch(h2d *h, h2d_stream *s)
         return;
     }
     gs_gw_exchange_source src = {port, h->conn->sni, h->conn->client_ip};
+    s->head = strcmp(s->req.method, "HEAD") == 0;
     gs_gw_exchange_start(rt, snap, &src, &s->req, on_h2d_response, s, &s->ex);
 }
 
