@@ -240,7 +240,9 @@ static gs_traffic_error h2_flush(traffic_conn *c)
 {
     if (c->h2 == NULL)
         return GS_TRAFFIC_OK;
-    struct evbuffer *out = bufferevent_get_output(c->bev);
+    /* gather the frames into one piece: one TLS record / one write instead of one per frame */
+    gs_buf *pending = &c->w->h2_out;
+    gs_buf_reset(pending);
     for (;;) {
         const uint8_t *data;
         ssize_t n = nghttp2_session_mem_send(c->h2, &data);
@@ -248,8 +250,10 @@ static gs_traffic_error h2_flush(traffic_conn *c)
             return GS_TRAFFIC_ERR_PROTOCOL;
         if (n == 0)
             break;
-        evbuffer_add(out, data, (size_t)n);
+        gs_buf_append(pending, data, (size_t)n);
     }
+    if (pending->len > 0)
+        evbuffer_add(bufferevent_get_output(c->bev), pending->data, pending->len);
     if (!nghttp2_session_want_read(c->h2) && !nghttp2_session_want_write(c->h2) && !c->want_close) {
         c->want_close = true;
         c->close_error = GS_TRAFFIC_ERR_RESET;

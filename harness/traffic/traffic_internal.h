@@ -172,6 +172,7 @@ struct traffic_worker {
     _Atomic uint64_t progress_done, progress_errors;
     atomic_bool finished;
     gs_buf chunk_scratch; /* HTTP/1.1: decoded chunk data on its way to a request's body */
+    gs_buf h2_out;        /* HTTP/2: frames of one flush, written as one piece */
     /* scratch for callbacks */
     gs_traffic_header *cb_headers;
     size_t cb_cap;

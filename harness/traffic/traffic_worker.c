@@ -392,6 +392,7 @@ static void worker_free(traffic_worker *w)
     gs_buf_free(&w->h1_suffix);
     gs_buf_free(&w->h1_full);
     gs_buf_free(&w->chunk_scratch);
+    gs_buf_free(&w->h2_out);
     gs_histogram_free(w->latency);
     gs_histogram_free(w->service);
     traffic_counts_clear(&w->backends);
