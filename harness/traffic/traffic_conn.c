@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
 
 static const gs_proto_ops *conn_ops(const traffic_conn *c)
 {
@@ -491,6 +492,13 @@ static void on_conn_write(struct bufferevent *bev, void *arg)
         bufferevent_disable(bev, EV_WRITE);
 }
 
+/* True when more bytes wait in the kernel for |c|'s socket. */
+static bool conn_more_to_read(const traffic_conn *c)
+{
+    int n = 0;
+    return ioctl(bufferevent_getfd(c->bev), FIONREAD, &n) == 0 && n > 0;
+}
+
 /* Fires when bytes arrived; may complete requests. */
 static void on_conn_read(struct bufferevent *bev, void *arg)
 {
@@ -501,6 +509,15 @@ static void on_conn_read(struct bufferevent *bev, void *arg)
         traffic_conn_close(c, e, "malformed response");
         conn_poke(c->w);
         traffic_worker_check_done(c->w);
+        return;
+    }
+    if (c->w->run->cfg.tls && c->w->run->is_h2 && !c->want_close && conn_more_to_read(c)) {
+        /* bufferevent_openssl hands over one TLS record per loop turn: queue the next
+         * requests now, write them when the socket is drained, as one record */
+        if (c->w->open_loop)
+            conn_poke(c->w);
+        else
+            conn_fill(c, gs_now_ns());
         return;
     }
     traffic_conn_after_io(c, true);
