@@ -46,6 +46,10 @@ static void run_usage(FILE *out)
             "                          must match)\n"
             "      --timeout D         bound on starting backends and the target and on each\n"
             "                          reload (default 20s)\n"
+            "      --controller-name N the target manages only GatewayClasses with this\n"
+            "                          controllerName (repeatable) in scenarios that do not\n"
+            "                          set spec.controllerNames\n"
+            "      --strict            objects of kinds outside the model are errors\n"
             "      --keep-workdir      keep each scenario's temporary folder (objects, logs)\n"
             "      --echo PATH         the gatesim-echo binary (default: next to gatesim, or\n"
             "                          $GATESIM_ECHO, or on PATH)\n"
@@ -126,6 +130,8 @@ int gs_cmd_run(int argc, char **argv)
         {"select", required_argument, NULL, 'l'},
         {"timeout", required_argument, NULL, 'T'},
         {"keep-workdir", no_argument, NULL, 'K'},
+        {"strict", no_argument, NULL, 'R'},
+        {"controller-name", required_argument, NULL, 'C'},
         {"echo", required_argument, NULL, 'E'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -138,6 +144,9 @@ int gs_cmd_run(int argc, char **argv)
                             .version = GS_VERSION};
     const char **select = gs_xcalloc((size_t)argc + 1, sizeof(*select));
     size_t n_select = 0;
+    const char **ctl = gs_xcalloc((size_t)argc + 1, sizeof(*ctl));
+    size_t n_ctl = 0;
+    bool strict = false;
     bool quiet = false;
     char *echo = NULL;
     int rc = 2;
@@ -188,6 +197,12 @@ int gs_cmd_run(int argc, char **argv)
         case 'K':
             cfg.keep_workdir = true;
             break;
+        case 'R':
+            strict = true;
+            break;
+        case 'C':
+            ctl[n_ctl++] = optarg;
+            break;
         case 'E':
             free(echo);
             echo = gs_xstrdup(optarg);
@@ -225,7 +240,7 @@ int gs_cmd_run(int argc, char **argv)
     if (load_rc == 0 && diags.nerrors == 0)
         for (size_t i = 0; i < list.len; i++)
             if (gs_runner_selected(list.items[i], select, n_select))
-                gs_scenario_check_objects(list.items[i], &diags);
+                gs_scenario_check_objects_strict(list.items[i], strict, &diags);
     gs_diags_sort(&diags);
     gs_diags_print(&diags, stderr, gs_term_colour(2));
     if (load_rc < 0 || diags.nerrors) {
@@ -245,6 +260,7 @@ int gs_cmd_run(int argc, char **argv)
     cfg.echo_path = echo;
     cfg.select = select;
     cfg.n_select = n_select;
+    cfg.controller_names = n_ctl ? ctl : NULL;
     cfg.out = quiet ? NULL : stdout;
     cfg.colour = gs_term_colour(1);
     cfg.progress = !quiet && gs_term_isatty(2);
@@ -289,5 +305,6 @@ int gs_cmd_run(int argc, char **argv)
 out:
     free(echo);
     free(select);
+    free(ctl);
     return rc;
 }

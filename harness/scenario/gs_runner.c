@@ -252,7 +252,7 @@ static int runner_setup(runner_scenario *rs, gs_error *err)
                    rs->sc->n_controller_names * sizeof(*rs->ctl));
             tc.controller_names = rs->ctl;
         } else {
-            tc.controller_names = NULL;
+            tc.controller_names = cfg->controller_names;
         }
         rc = gs_target_new(&rs->target, cfg->target ? cfg->target : "builtin", &tc, err);
         if (rc == 0) {

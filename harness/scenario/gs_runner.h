@@ -21,6 +21,9 @@ typedef struct gs_runner_config {
     bool has_seed;
     uint64_t seed;
     const char *const *select; /* "LABEL=VALUE" filters, all must match */
+    /* --controller-name values (NULL-terminated, or NULL) for scenarios without their own
+     * spec.controllerNames. */
+    const char *const *controller_names;
     size_t n_select;
     FILE *out;                /* one line per scenario and failing check; NULL: quiet */
     bool colour;              /* colour in |out| */

@@ -267,6 +267,9 @@ gs_scenario *gs_scenario_decode(gs_yaml_stream *stream, const gs_yaml_node *doc,
  * order, each replacing what it names) with the model: defaults, schema, CEL and semantic rules.
  * Problems go to |diags| at their source positions. Returns the number of errors. */
 size_t gs_scenario_check_objects(const gs_scenario *sc, gs_diags *diags);
+/* As gs_scenario_check_objects; with |strict|, objects of kinds outside the model are errors
+ * instead of notes (`--strict`). */
+size_t gs_scenario_check_objects_strict(const gs_scenario *sc, bool strict, gs_diags *diags);
 
 /* Validates every Scenario in the file at |path| (the hook for `gatesim validate`): problems go
  * to |diags|. Returns the number of Scenario documents found (0: not a scenario file), or a

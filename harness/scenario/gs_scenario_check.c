@@ -9,26 +9,32 @@
 
 #include <string.h>
 
-static void scenario_check_source(gs_model *m, const gs_scenario_source *src)
+static void scenario_check_source(gs_model *m, const gs_scenario_source *src,
+                                  const gs_load_options *opt)
 {
-    static const gs_load_options opt = {0};
     gs_error err = {0};
     if (src->inline_obj)
-        gs_model_load_node(m, src->inline_obj, &opt);
+        gs_model_load_node(m, src->inline_obj, opt);
     else if (src->path)
-        gs_model_load_path(m, src->path, &opt, &err); /* problems also land in m->diags */
+        gs_model_load_path(m, src->path, opt, &err); /* problems also land in m->diags */
 }
 
 size_t gs_scenario_check_objects(const gs_scenario *sc, gs_diags *diags)
 {
+    return gs_scenario_check_objects_strict(sc, false, diags);
+}
+
+size_t gs_scenario_check_objects_strict(const gs_scenario *sc, bool strict, gs_diags *diags)
+{
     gs_model *m = NULL;
+    gs_load_options opt = {.strict = strict};
     if (gs_model_new(&m) != 0)
         return 0;
     for (size_t i = 0; i < sc->n_manifests; i++)
-        scenario_check_source(m, &sc->manifests[i]);
+        scenario_check_source(m, &sc->manifests[i], &opt);
     for (size_t s = 0; s < sc->n_steps; s++)
         for (size_t i = 0; i < sc->steps[s].n_apply; i++)
-            scenario_check_source(m, &sc->steps[s].apply[i]);
+            scenario_check_source(m, &sc->steps[s].apply[i], &opt);
     size_t errors = m->diags.nerrors;
     /* Warnings and notes are kept (they do not stop a run), except the model's remark that an
      * object is defined again: replacing objects is what a step's `apply` is for. */

@@ -348,6 +348,19 @@ def case_cli(data_dir):
     rc, _, se = cli(["--format", "pdf", bad])
     if rc != 2 or "unknown report format" not in se:
         fail("bad --format: exit %d, %s" % (rc, se))
+    # Kinds outside the model are notes, or errors with --strict (at their line).
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "strict.yaml")
+        with open(path, "w") as f:
+            f.write("apiVersion: gatesim.dev/v1alpha1\nkind: Scenario\nmetadata: {name: strict}\n"
+                    "spec:\n  manifests:\n  - inline: {apiVersion: apps/v1, kind: Deployment, "
+                    "metadata: {name: web, namespace: default}}\n"
+                    "  steps:\n  - name: nothing to send\n    expectStatus:\n"
+                    "    - {kind: GatewayClass, name: none, conditions: {Accepted: {status: "
+                    "\"True\"}}}\n")
+        rc, _, se = cli(["--strict", path, "--report-dir", os.path.join(d, "r")])
+        if rc != 2 or "strict.yaml:6:" not in se or "Deployment" not in se:
+            fail("--strict with a Deployment: exit %d\n%s" % (rc, se))
     print("ok: usage errors and invalid scenarios exit 2 with file:line:col")
 
 
