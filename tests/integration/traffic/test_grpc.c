@@ -30,7 +30,7 @@ static void setup(void)
 static void teardown(void)
 {
     it_stop(server);
-    free(dir);
+    it_rmdir(dir);
 }
 
 static void config(gs_traffic_config *cfg, const char *method, uint64_t n)

@@ -52,7 +52,7 @@ static void teardown(void)
 {
     it_stop(nginx);
     it_stop(hang);
-    free(dir);
+    it_rmdir(dir);
 }
 
 static void config(gs_traffic_config *cfg, gs_traffic_protocol proto, const char *path, uint64_t n)

@@ -39,7 +39,7 @@ static void teardown(void)
 {
     it_stop(nginx);
     free(ca);
-    free(dir);
+    it_rmdir(dir);
 }
 
 static void config(gs_traffic_config *cfg, gs_traffic_protocol proto, uint64_t n)

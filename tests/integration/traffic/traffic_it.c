@@ -57,13 +57,25 @@ char *it_tmpdir(void)
     return dir;
 }
 
+void it_rmdir(char *dir)
+{
+    /* only our own mkdtemp folders, whose names have no quote */
+    if (dir != NULL && strstr(dir, "/gatesim-traffic-") != NULL && strchr(dir, '\'') == NULL) {
+        char *cmd = gs_xasprintf("rm -rf '%s'", dir);
+        int rc = system(cmd);
+        (void)rc;
+        free(cmd);
+    }
+    free(dir);
+}
+
 gs_proc *it_nginx(const char *dir, const char *http_body, unsigned port)
 {
     char *conf = gs_xasprintf("%s/nginx.conf", dir);
     FILE *f = fopen(conf, "w");
     ck_assert_ptr_nonnull(f);
     fprintf(f,
-            "worker_processes 1; daemon off; pid %s/nginx.pid; error_log %s/error.log;\n"
+            "master_process off; daemon off; pid %s/nginx.pid; error_log %s/error.log;\n"
             "events { worker_connections 1024; }\n"
             "http { access_log off; default_type text/plain;\n"
             "client_body_temp_path %s; proxy_temp_path %s; fastcgi_temp_path %s;\n"

@@ -14,11 +14,15 @@
 unsigned it_free_port(void);
 /* Waits until 127.0.0.1:|port| accepts connections; false after |timeout_ms|. */
 bool it_wait_port(unsigned port, int timeout_ms);
-/* A fresh temporary directory (malloc'd path). */
+/* A fresh temporary directory (malloc'd path); it_rmdir removes it with its contents and
+ * frees the path. */
 char *it_tmpdir(void);
+void it_rmdir(char *dir);
 
 /* Starts nginx with |http_body| (the inside of http{}), already formatted with its ports, in
- * directory |dir|; waits for |port|. Fails the test when nginx does not come up. */
+ * directory |dir|; waits for |port|. Fails the test when nginx does not come up. nginx runs as
+ * a single process (master_process off), so the child's death signal takes all of it even when
+ * a test is killed on a timeout. */
 gs_proc *it_nginx(const char *dir, const char *http_body, unsigned port);
 /* Starts /usr/bin/python3 |script| (in this folder) and reads the port it prints. */
 gs_proc *it_python(const char *script, unsigned *port);
