@@ -7,7 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
-static void error_vformat(gs_error *err, int code, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static void error_vformat(gs_error *err, int code,
+                                                             const char *fmt, va_list ap)
 {
     err->code = code;
     vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
