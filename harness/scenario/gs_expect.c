@@ -86,7 +86,25 @@ static char *expect_request_text(const gs_expect_obs *o, const gs_traffic_respon
     return gs_buf_take(&b);
 }
 
-static char *expect_response_text(const gs_traffic_response *r)
+/* A gRPC echo body as text: what the backend saw. */
+static bool expect_grpc_body_text(gs_buf *b, const gs_traffic_response *r)
+{
+    gs_grpc_echo echo;
+    if (r->body_len == 0 || gs_grpc_echo_decode(&echo, r->body, r->body_len) != 0)
+        return false;
+    gs_buf_printf(b, "EchoResponse: path %s, host %s, method %s, backend %s\n", echo.path,
+                  echo.host, echo.method, echo.backend);
+    for (size_t i = 0; i < echo.n_headers; i++) {
+        gs_buf_printf(b, "  %s:", echo.headers[i].name);
+        for (size_t j = 0; j < echo.headers[i].n_values; j++)
+            gs_buf_printf(b, "%s \"%s\"", j ? "," : "", echo.headers[i].values[j]);
+        gs_buf_putc(b, '\n');
+    }
+    gs_grpc_echo_free(&echo);
+    return true;
+}
+
+static char *expect_response_text(const gs_traffic_response *r, bool grpc)
 {
     gs_buf b = {0};
     if (r->error != GS_TRAFFIC_OK) {
@@ -102,7 +120,9 @@ static char *expect_response_text(const gs_traffic_response *r)
     if (r->body_len) {
         gs_buf_putc(&b, '\n');
         size_t n = r->body_len < EXPECT_EVIDENCE_BODY ? r->body_len : EXPECT_EVIDENCE_BODY;
-        if (r->grpc_status >= 0 || r->body_len != strnlen(r->body, r->body_len)) {
+        if (grpc && expect_grpc_body_text(&b, r)) {
+            /* decoded above */
+        } else if (grpc || r->body_len != strnlen(r->body, r->body_len)) {
             gs_buf_printf(&b, "(%zu bytes of binary body)", r->body_len);
         } else {
             gs_buf_append(&b, r->body, n);
@@ -128,7 +148,7 @@ static void expect_offend(gs_expect_obs *o, gs_expect_tally *t, const gs_traffic
     va_end(ap);
     t->first_message = gs_xstrdup(msg);
     t->first_request = expect_request_text(o, r);
-    t->first_response = expect_response_text(r);
+    t->first_response = expect_response_text(r, o->send->protocol == GS_SCENARIO_GRPC);
 }
 
 /* ---- what the backend saw ---- */
