@@ -686,7 +686,12 @@ static void expect_mirror(gs_expect_obs *o, const gs_scenario_statistics *stats,
         if (!fr.exact) {
             c->p_value = fr.p_value;
             c->alpha = stats->alpha;
+            c->power = stats->power;
             gs_results_set(&c->method, "exact-binomial");
+            /* The smallest deviation from the fraction this many ids would have revealed. */
+            double w[2] = {mi->fraction, 1 - mi->fraction};
+            c->detectable = sh->detectable =
+                gs_plan_detectable(w, 2, answered, stats->alpha, stats->power);
         }
         if (answered == 0) {
             c->result = GS_RESULT_FAILED;

@@ -276,6 +276,8 @@ START_TEST(expect_mirror_fraction_binomial)
         ck_assert_uint_eq(failed, t == 0 ? 0 : 1);
         gs_results_check *c = step->checks[step->checks_len - 1];
         ck_assert(!isnan(c->p_value));
+        /* 2,000 ids at alpha 0.001, power 0.99: a few percent of deviation is detectable. */
+        ck_assert_msg(c->detectable > 0.01 && c->detectable < 0.1, "%g", c->detectable);
         gs_expect_obs_clear(&o);
     }
 }
