@@ -519,10 +519,22 @@ static gs_results_check *expect_tally_check(gs_results_step *step, const char *k
     return c;
 }
 
+/* "p = 0.0123", or "p < 1e-300" where the p-value underflowed to zero: a p of exactly 0 would
+ * claim a certainty no finite sample gives. */
+static const char *expect_p_text(double p, char buf[40])
+{
+    if (p < 1e-300)
+        snprintf(buf, 40, "p < 1e-300");
+    else
+        snprintf(buf, 40, "p = %.3g", p);
+    return buf;
+}
+
 static void expect_split(gs_expect_obs *o, const gs_traffic_result *res,
                          const gs_scenario_statistics *stats, gs_results_step *step,
                          unsigned *failed)
 {
+    char pbuf[40];
     const gs_scenario_expect *ex = o->ex;
     gs_results_check *c = gs_results_add_check(step, "split");
     /* Rows: the expected backends, then anything else that answered (weight 0), then the
@@ -601,10 +613,10 @@ static void expect_split(gs_expect_obs *o, const gs_traffic_result *res,
     if (gr.passed) {
         c->result = GS_RESULT_PASSED;
         gs_results_set(&c->message,
-                       "counts agree with the weights (%s, p = %.3g > alpha %g; a deviation of "
+                       "counts agree with the weights (%s, %s, above alpha %g; a deviation of "
                        "%.1f%% would be detected with probability %g)",
-                       gs_gof_method_name(gr.method), gr.p_value, stats->alpha, 100 * gr.detectable,
-                       stats->power);
+                       gs_gof_method_name(gr.method), expect_p_text(gr.p_value, pbuf), stats->alpha,
+                       100 * gr.detectable, stats->power);
     } else {
         c->result = GS_RESULT_FAILED;
         (*failed)++;
@@ -631,12 +643,12 @@ static void expect_split(gs_expect_obs *o, const gs_traffic_result *res,
             gs_results_set(
                 &c->message,
                 "counts do not fit the weights: %s got %.1f%% (%.4g%% interval %.1f-%.1f%%), "
-                "expected %.1f%% (%s, p = %.3g <= alpha %g; a correct implementation "
+                "expected %.1f%% (%s, %s, at or below alpha %g; a correct implementation "
                 "fails this way with probability alpha)",
                 names[worst], 100 * rows[worst].observed_share, 100 * (1 - stats->alpha),
                 100 * rows[worst].ci_low, 100 * rows[worst].ci_high,
-                100 * rows[worst].expected_share, gs_gof_method_name(gr.method), gr.p_value,
-                stats->alpha);
+                100 * rows[worst].expected_share, gs_gof_method_name(gr.method),
+                expect_p_text(gr.p_value, pbuf), stats->alpha);
         }
     }
 out:
@@ -651,6 +663,7 @@ out:
 static void expect_mirror(gs_expect_obs *o, const gs_scenario_statistics *stats,
                           gs_results_step *step, unsigned *failed)
 {
+    char pbuf[40];
     const gs_scenario_expect *ex = o->ex;
     for (size_t m = 0; m < ex->n_mirror; m++) {
         const gs_scenario_mirror *mi = &ex->mirror[m];
@@ -703,8 +716,8 @@ static void expect_mirror(gs_expect_obs *o, const gs_scenario_statistics *stats,
                 gs_results_set(&c->message, "every request id %s %s",
                                mi->fraction > 0 ? "reached" : "stayed away from", mi->backend);
             else
-                gs_results_set(&c->message, "mirrored share fits %g (p = %.3g > alpha %g)",
-                               mi->fraction, fr.p_value, stats->alpha);
+                gs_results_set(&c->message, "mirrored share fits %g (%s, above alpha %g)",
+                               mi->fraction, expect_p_text(fr.p_value, pbuf), stats->alpha);
         } else {
             c->result = GS_RESULT_FAILED;
             (*failed)++;
@@ -714,9 +727,9 @@ static void expect_mirror(gs_expect_obs *o, const gs_scenario_statistics *stats,
                                (unsigned long long)answered,
                                mi->fraction > 0 ? "never reached" : "reached", mi->backend);
             else
-                gs_results_set(&c->message,
-                               "mirrored share %.3f does not fit %g (p = %.3g <= alpha %g)",
-                               fr.observed, mi->fraction, fr.p_value, stats->alpha);
+                gs_results_set(
+                    &c->message, "mirrored share %.3f does not fit %g (%s, at or below alpha %g)",
+                    fr.observed, mi->fraction, expect_p_text(fr.p_value, pbuf), stats->alpha);
         }
     }
 }
