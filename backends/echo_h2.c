@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* HTTP/2 connection glue for gatesim-echo (h2c prior knowledge and h2 over TLS): an nghttp2
  * server session fed from the bufferevent (read → nghttp2_session_mem_recv → drain →
- * nghttp2_session_mem_send into the output buffer). Each stream collects its request, the handler
- * answers it, and the response goes out through a data provider (delays and slow bodies use a
- * per-stream timer; gRPC replies end with trailers). Protocol errors end in GOAWAY. */
+ * nghttp2_session_mem_send into one output buffer, written once per read event). Each stream
+ * collects its request, the handler answers it, and the response goes out through a data
+ * provider (NGHTTP2_DATA_FLAG_NO_COPY: the body is copied once, from the response straight into
+ * the output buffer; delays and slow bodies use a per-stream timer; gRPC replies end with
+ * trailers). Response header fields are handed to nghttp2 without copies. Protocol errors end in
+ * GOAWAY. */
 #include "echo_conn.h"
 
 #include "gs_alloc.h"
@@ -26,12 +29,18 @@
 
 typedef struct h2_conn h2_conn;
 
+/* Where one received field lives in h2_stream.strings. */
+typedef struct h2_field {
+    size_t name_off, name_len, value_off, value_len;
+} h2_field;
+
 typedef struct h2_stream {
     h2_conn *h;
     int32_t id;
     struct h2_stream *prev, *next;
     gs_buf strings; /* "name\0value\0" for every field received */
-    size_t n_fields;
+    h2_field *fields;
+    size_t n_fields, fields_cap;
     size_t header_bytes;
     size_t method_off, path_off, authority_off; /* into |strings|, SIZE_MAX when absent */
     size_t method_len, path_len, authority_len;
@@ -41,6 +50,7 @@ typedef struct h2_stream {
     bool head_method;
     gs_echo_response resp;
     size_t sent;    /* body bytes handed to nghttp2 */
+    size_t copied;  /* body bytes written to the output buffer (on_h2_send_data) */
     size_t allowed; /* slow body: bytes released so far */
     bool deferred;  /* the data provider returned NGHTTP2_ERR_DEFERRED */
     bool delaying;  /* the response waits for its delay */
@@ -56,6 +66,7 @@ struct h2_conn {
     gs_buf out;      /* frames collected by one flush, sent with one write */
     h2_stream *pool; /* closed streams kept for reuse (their buffers keep their memory) */
     size_t pooled;
+    h2_stream *cur; /* the stream whose header block is being received */
 };
 
 static void h2_flush(h2_conn *h);
@@ -65,6 +76,7 @@ static void h2_stream_free(h2_stream *s)
     if (s->timer != NULL)
         event_free(s->timer);
     gs_buf_free(&s->strings);
+    free(s->fields);
     gs_buf_free(&s->body);
     gs_echo_response_free(&s->resp);
     free(s);
@@ -88,8 +100,9 @@ static ssize_t on_h2_data_read(nghttp2_session *ngh, int32_t stream_id, uint8_t 
     size_t n = limit - s->sent;
     if (n > length)
         n = length;
+    (void)buf; /* on_h2_send_data writes the bytes */
     if (n > 0)
-        memcpy(buf, r->body.data + s->sent, n);
+        *flags |= NGHTTP2_DATA_FLAG_NO_COPY;
     s->sent += n;
     if (s->sent == total) {
         *flags |= NGHTTP2_DATA_FLAG_EOF;
@@ -115,29 +128,66 @@ static ssize_t on_h2_data_read(nghttp2_session *ngh, int32_t stream_id, uint8_t 
     return (ssize_t)n;
 }
 
+/* Writes one DATA frame (header from nghttp2, payload from the response body) to the output
+ * buffer; nghttp2 calls it for the frames on_h2_data_read flagged NGHTTP2_DATA_FLAG_NO_COPY. */
+static int on_h2_send_data(nghttp2_session *ngh, nghttp2_frame *frame, const uint8_t *framehd,
+                           size_t length, nghttp2_data_source *source, void *user_data)
+{
+    (void)ngh;
+    (void)frame; /* no padding is ever requested */
+    h2_conn *h = user_data;
+    h2_stream *s = source->ptr;
+    char *d = gs_buf_reserve(&h->out, 9 + length);
+    memcpy(d, framehd, 9);
+    memcpy(d + 9, s->resp.body.data + s->copied, length);
+    h->out.len += 9 + length;
+    h->out.data[h->out.len] = '\0';
+    s->copied += length;
+    return 0;
+}
+
+/* ":status" values without formatting. */
+static const char *h2_status_text(int status, char tmp[24], size_t *len)
+{
+    switch (status) {
+    case 200: *len = 3; return "200";
+    case 204: *len = 3; return "204";
+    case 404: *len = 3; return "404";
+    case 503: *len = 3; return "503";
+    default: *len = gs_echo_utoa((uint64_t)status, tmp); return tmp;
+    }
+}
+
 static void h2_submit(h2_stream *s)
 {
     gs_echo_response *r = &s->resp;
     nghttp2_nv nva[H2_MAX_FIELDS + 2];
     size_t n = 0;
-    char status[24], clen[24];
-    gs_echo_utoa((uint64_t)r->status, status);
-    nva[n++] = (nghttp2_nv){(uint8_t *)(uintptr_t) ":status", (uint8_t *)status, 7, strlen(status),
-                            NGHTTP2_NV_FLAG_NO_COPY_NAME};
+    char status_tmp[24], clen[24];
+    size_t status_len;
+    const char *status = h2_status_text(r->status, status_tmp, &status_len);
+    /* Fields of the response are copied by nghttp2 only where they live on this stack frame:
+     * the response buffers stay put until the stream closes, after its HEADERS went out. */
+    nva[n++] = (nghttp2_nv){(uint8_t *)(uintptr_t) ":status", (uint8_t *)(uintptr_t)status, 7,
+                            status_len,
+                            status == status_tmp ? NGHTTP2_NV_FLAG_NO_COPY_NAME
+                                                 : NGHTTP2_NV_FLAG_NO_COPY_NAME |
+                                                       NGHTTP2_NV_FLAG_NO_COPY_VALUE};
     size_t pos = 0, nl, vl;
     const char *name, *value;
     while (n < H2_MAX_FIELDS && gs_echo_response_next(r, &pos, &name, &nl, &value, &vl))
         nva[n++] = (nghttp2_nv){(uint8_t *)(uintptr_t)name, (uint8_t *)(uintptr_t)value, nl, vl,
-                                NGHTTP2_NV_FLAG_NONE};
+                                NGHTTP2_NV_FLAG_NO_COPY_NAME | NGHTTP2_NV_FLAG_NO_COPY_VALUE};
     bool no_body = (r->status >= 100 && r->status < 200) || r->status == 204 || r->status == 304;
     if (!r->grpc && !no_body) {
-        gs_echo_utoa(r->body.len, clen);
-        nva[n++] = (nghttp2_nv){(uint8_t *)(uintptr_t) "content-length", (uint8_t *)clen, 14,
-                                strlen(clen), NGHTTP2_NV_FLAG_NO_COPY_NAME};
+        size_t cl = gs_echo_utoa(r->body.len, clen);
+        nva[n++] = (nghttp2_nv){(uint8_t *)(uintptr_t) "content-length", (uint8_t *)clen, 14, cl,
+                                NGHTTP2_NV_FLAG_NO_COPY_NAME};
     }
     if (no_body)
         gs_buf_reset(&r->body);
     s->sent = 0;
+    s->copied = 0;
     s->allowed = r->slow_body_ns > 0 ? H2_SLOW_PIECE : r->body.len;
     bool provider = r->grpc || (r->body.len > 0 && !s->head_method);
     nghttp2_data_provider dp = {.source.ptr = s, .read_callback = on_h2_data_read};
@@ -186,16 +236,14 @@ static void h2_dispatch(h2_stream *s)
     gs_echo_conn *c = h->c;
     s->dispatched = true;
     gs_echo_header fields[H2_MAX_FIELDS];
-    size_t nf = 0, pos = 0;
-    while (pos < s->strings.len) {
-        const char *name = s->strings.data + pos;
-        size_t nl = strlen(name);
-        const char *value = name + nl + 1;
-        size_t vl = strlen(value);
-        pos += nl + vl + 2;
-        if (name[0] == ':' || nf >= H2_MAX_FIELDS)
+    size_t nf = 0;
+    for (size_t i = 0; i < s->n_fields && nf < H2_MAX_FIELDS; i++) {
+        const h2_field *f = &s->fields[i];
+        const char *name = s->strings.data + f->name_off;
+        if (name[0] == ':')
             continue;
-        fields[nf++] = (gs_echo_header){name, nl, value, vl};
+        fields[nf++] = (gs_echo_header){name, f->name_len, s->strings.data + f->value_off,
+                                        f->value_len};
     }
     const char *method = h2_str(s, s->method_off);
     const char *path = h2_str(s, s->path_off);
@@ -273,6 +321,7 @@ static int on_h2_begin_headers(nghttp2_session *ngh, const nghttp2_frame *frame,
     if (h->streams != NULL)
         h->streams->prev = s;
     h->streams = s;
+    h->cur = s;
     nghttp2_session_set_stream_user_data(ngh, s->id, s);
     return 0;
 }
@@ -282,21 +331,27 @@ static int on_h2_header(nghttp2_session *ngh, const nghttp2_frame *frame, const 
                         void *user_data)
 {
     (void)flags;
-    (void)user_data;
+    h2_conn *h = user_data;
     if (frame->hd.type != NGHTTP2_HEADERS)
         return 0;
-    h2_stream *s = nghttp2_session_get_stream_user_data(ngh, frame->hd.stream_id);
+    h2_stream *s = h->cur != NULL && h->cur->id == frame->hd.stream_id
+                       ? h->cur
+                       : nghttp2_session_get_stream_user_data(ngh, frame->hd.stream_id);
     if (s == NULL || s->dispatched)
         return 0; /* trailers of a request: ignored */
     s->header_bytes += namelen + valuelen + 32;
     if (s->header_bytes > H2_MAX_HEADER_BYTES || s->n_fields >= H2_MAX_FIELDS)
         return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE; /* RST_STREAM for this stream */
-    gs_buf_append(&s->strings, name, namelen);
-    gs_buf_putc(&s->strings, '\0');
-    size_t voff = s->strings.len;
-    gs_buf_append(&s->strings, value, valuelen);
-    gs_buf_putc(&s->strings, '\0');
-    s->n_fields++;
+    if (s->n_fields == s->fields_cap)
+        gs_xgrow((void **)&s->fields, &s->fields_cap, s->n_fields + 1, sizeof(*s->fields));
+    size_t noff = s->strings.len, voff = noff + namelen + 1;
+    char *d = gs_buf_reserve(&s->strings, namelen + valuelen + 2);
+    memcpy(d, name, namelen);
+    d[namelen] = '\0';
+    memcpy(d + namelen + 1, value, valuelen);
+    d[namelen + 1 + valuelen] = '\0';
+    s->strings.len += namelen + valuelen + 2;
+    s->fields[s->n_fields++] = (h2_field){noff, namelen, voff, valuelen};
     if (namelen == 7 && memcmp(name, ":method", 7) == 0) {
         s->method_off = voff;
         s->method_len = valuelen;
@@ -350,6 +405,8 @@ static int on_h2_stream_close(nghttp2_session *ngh, int32_t stream_id, uint32_t 
     if (s == NULL)
         return 0;
     nghttp2_session_set_stream_user_data(ngh, stream_id, NULL);
+    if (h->cur == s)
+        h->cur = NULL;
     if (s->prev != NULL)
         s->prev->next = s->next;
     else
@@ -365,12 +422,16 @@ static int on_h2_stream_close(nghttp2_session *ngh, int32_t stream_id, uint32_t 
         event_free(s->timer);
     gs_buf strings = s->strings, body = s->body;
     gs_echo_response resp = s->resp;
+    h2_field *fields = s->fields;
+    size_t fields_cap = s->fields_cap;
     gs_buf_reset(&strings);
     gs_buf_reset(&body);
     memset(s, 0, sizeof(*s));
     s->strings = strings;
     s->body = body;
     s->resp = resp;
+    s->fields = fields;
+    s->fields_cap = fields_cap;
     s->next = h->pool;
     h->pool = s;
     h->pooled++;
@@ -511,6 +572,7 @@ static void h2_callbacks_init(void)
     nghttp2_session_callbacks_set_on_data_chunk_recv_callback(h2_cbs, on_h2_data_chunk);
     nghttp2_session_callbacks_set_on_frame_recv_callback(h2_cbs, on_h2_frame_recv);
     nghttp2_session_callbacks_set_on_stream_close_callback(h2_cbs, on_h2_stream_close);
+    nghttp2_session_callbacks_set_send_data_callback(h2_cbs, on_h2_send_data);
 }
 
 void gs_echo_h2_start(gs_echo_conn *c)

@@ -59,6 +59,21 @@ void gs_echo_response_add(gs_echo_response *r, const char *name, size_t name_len
     r->n_fields++;
 }
 
+/* Adds a field whose name is a lower-case literal (no per-byte lowering). */
+static void response_add_lower(gs_echo_response *r, const char *name, size_t name_len,
+                               const char *value, size_t value_len)
+{
+    char *dst = gs_buf_reserve(&r->fields, name_len + value_len + 2);
+    memcpy(dst, name, name_len + 1);
+    memcpy(dst + name_len + 1, value, value_len);
+    dst[name_len + 1 + value_len] = '\0';
+    r->fields.len += name_len + value_len + 2;
+    r->n_fields++;
+}
+
+#define RESPONSE_ADD_LIT(r, name, lit) \
+    response_add_lower((r), (name), sizeof(name) - 1, (lit), sizeof(lit) - 1)
+
 static void response_add_str(gs_echo_response *r, const char *name, const char *value)
 {
     gs_echo_response_add(r, name, strlen(name), value, strlen(value));
@@ -87,6 +102,7 @@ void gs_echo_ctx_init(gs_echo_ctx *ctx, const gs_echo_config *cfg, gs_echo_log *
     memset(ctx->tails, 0, sizeof(ctx->tails));
     ctx->next_tail = 0;
     snprintf(ctx->backend, sizeof(ctx->backend), "%s/%s/%s", cfg->ns, cfg->name, cfg->replica);
+    ctx->backend_len = strlen(ctx->backend);
 }
 
 void gs_echo_ctx_free(gs_echo_ctx *ctx)
@@ -223,62 +239,145 @@ static void handler_set_headers(const gs_echo_request *req, gs_echo_response *re
     }
 }
 
+/* Bytes with any of these in a word of 8: below 0x20, 0x7f and above, '"', '\\'. Eight bytes per
+ * step (SWAR); the classic "has a zero byte" test on x ^ pattern finds the two characters. */
+#define SWAR_ONES 0x0101010101010101ull
+#define SWAR_HIGH 0x8080808080808080ull
+
+static inline uint64_t swar_zero_bytes(uint64_t x)
+{
+    return (x - SWAR_ONES) & ~x & SWAR_HIGH;
+}
+
+bool gs_echo_json_plain(const char *s, size_t n)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t x;
+        memcpy(&x, s + i, 8);
+        /* 0x80..0xff: high bit set; 0x7f: x + 1 sets it; < 0x20: x - 0x20 borrows (checked
+         * only on bytes without the high bit, so no borrow leaks in from a neighbour). */
+        uint64_t low = x & ~SWAR_HIGH;
+        uint64_t bad = (x & SWAR_HIGH) | ((low + SWAR_ONES) & SWAR_HIGH) |
+                       ((low - 0x20 * SWAR_ONES) & ~low & SWAR_HIGH) |
+                       swar_zero_bytes(x ^ ('"' * SWAR_ONES)) |
+                       swar_zero_bytes(x ^ ('\\' * SWAR_ONES));
+        if (bad != 0)
+            return false;
+    }
+    for (; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
+            return false;
+    }
+    return true;
+}
+
+/* Most bytes json_str writes for |n| input bytes (gs_json_escape: 6 per byte at most, plus the
+ * quotes). The JSON echo reserves the sum once and then writes without capacity checks. */
+#define JSON_STR_MAX(n) (6 * (n) + 2)
+
 /* Appends |s| as a JSON string: a straight copy when every byte is printable ASCII other than
- * '"' and '\\' (the usual case), else gs_json_escape (which also repairs invalid UTF-8). */
+ * '"' and '\\' (the usual case), else gs_json_escape (which also repairs invalid UTF-8).
+ * The caller has reserved JSON_STR_MAX(n) bytes. */
 static void json_str(gs_buf *out, const char *s, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
-            gs_json_escape(out, s, n);
-            return;
-        }
+    if (!gs_echo_json_plain(s, n)) {
+        gs_json_escape(out, s, n);
+        return;
     }
-    char *d = gs_buf_reserve(out, n + 2);
+    char *d = out->data + out->len;
     d[0] = '"';
     memcpy(d + 1, s, n);
     d[n + 1] = '"';
     out->len += n + 2;
-    out->data[out->len] = '\0';
 }
 
-#define JSON_LIT(out, lit) gs_buf_append((out), (lit), sizeof(lit) - 1)
+/* Unchecked appends into reserved room (the NUL terminator is written at the end). */
+static inline void json_raw(gs_buf *out, const char *s, size_t n)
+{
+    memcpy(out->data + out->len, s, n);
+    out->len += n;
+}
 
+static inline void json_putc(gs_buf *out, char c)
+{
+    out->data[out->len++] = c;
+}
+
+#define JSON_LIT(out, lit) json_raw((out), (lit), sizeof(lit) - 1)
+
+/* Header names longer than this are cut in the JSON echo. */
+#define JSON_MAX_NAME 255
+
+static bool name_eq(const gs_echo_header *a, const gs_echo_header *b)
+{
+    return a->name_len == b->name_len && strncasecmp(a->name, b->name, a->name_len) == 0;
+}
+
+/* Writes |name| (n bytes) as a JSON string in Go's canonical form straight into reserved room;
+ * names with other characters than letters, digits and '-' go through json_str unchanged. */
+static void json_canonical_name(gs_buf *out, const char *name, size_t n)
+{
+    char *d = out->data + out->len + 1;
+    bool upper = true;
+    for (size_t i = 0; i < n; i++) {
+        char c = name[i];
+        if (c >= 'a' && c <= 'z') {
+            if (upper)
+                c = (char)(c - ('a' - 'A'));
+        } else if (c >= 'A' && c <= 'Z') {
+            if (!upper)
+                c = (char)(c + ('a' - 'A'));
+        } else if (!((c >= '0' && c <= '9') || c == '-')) {
+            json_str(out, name, n);
+            return;
+        }
+        d[i] = c;
+        upper = c == '-';
+    }
+    d[-1] = '"';
+    d[n] = '"';
+    out->len += n + 2;
+}
+
+static bool is_host(const gs_echo_header *h)
+{
+    return h->name_len == 4 && (h->name[0] | 0x20) == 'h' && (h->name[1] | 0x20) == 'o' &&
+           (h->name[2] | 0x20) == 's' && (h->name[3] | 0x20) == 't';
+}
+
+/* Every field, grouped by name in order of first appearance; "Host" is reported as "host", as
+ * Go's server does. Writes into room reserved by handler_json_echo. */
 static void handler_json_headers(gs_buf *out, const gs_echo_request *req)
 {
     JSON_LIT(out, ",\"headers\":{");
     bool first = true;
     for (size_t i = 0; i < req->n_headers; i++) {
         const gs_echo_header *h = &req->headers[i];
-        if (gs_h1_strieq(h->name, h->name_len, "host"))
-            continue; /* reported as "host", as Go's server does */
+        if (is_host(h))
+            continue;
         bool seen = false;
         for (size_t k = 0; k < i && !seen; k++)
-            seen = req->headers[k].name_len == h->name_len &&
-                   strncasecmp(req->headers[k].name, h->name, h->name_len) == 0;
+            seen = name_eq(&req->headers[k], h);
         if (seen)
             continue;
-        char canon[256];
-        size_t n = h->name_len < sizeof(canon) ? h->name_len : sizeof(canon) - 1;
-        gs_echo_canonical_name(h->name, n, canon);
         if (!first)
-            gs_buf_putc(out, ',');
+            json_putc(out, ',');
         first = false;
-        json_str(out, canon, n);
+        json_canonical_name(out, h->name, h->name_len < JSON_MAX_NAME ? h->name_len : JSON_MAX_NAME);
         JSON_LIT(out, ":[");
-        bool first_value = true;
-        for (size_t k = i; k < req->n_headers; k++) {
+        json_str(out, h->value, h->value_len);
+        for (size_t k = i + 1; k < req->n_headers; k++) {
             const gs_echo_header *o = &req->headers[k];
-            if (o->name_len == h->name_len && strncasecmp(o->name, h->name, h->name_len) == 0) {
-                if (!first_value)
-                    gs_buf_putc(out, ',');
-                first_value = false;
+            if (name_eq(o, h)) {
+                json_putc(out, ',');
                 json_str(out, o->value, o->value_len);
             }
         }
-        gs_buf_putc(out, ']');
+        json_putc(out, ']');
     }
-    gs_buf_putc(out, '}');
+    json_putc(out, '}');
 }
 
 /* The part of the echo that depends only on the process and the port, built once per port. */
@@ -292,19 +391,37 @@ static const gs_buf *handler_json_tail(gs_echo_ctx *ctx, int port)
     gs_buf *out = &ctx->tails[slot].json;
     ctx->tails[slot].port = port;
     gs_buf_reset(out);
+    const char *ns = ctx->cfg->ns, *name = ctx->cfg->name, *pod = ctx->cfg->replica;
+    gs_buf_reserve(out, 128 + JSON_STR_MAX(strlen(ns)) + JSON_STR_MAX(strlen(name)) +
+                            JSON_STR_MAX(strlen(pod)) + JSON_STR_MAX(strlen(ctx->backend)));
     JSON_LIT(out, ",\"namespace\":");
-    json_str(out, ctx->cfg->ns, strlen(ctx->cfg->ns));
+    json_str(out, ns, strlen(ns));
     JSON_LIT(out, ",\"ingress\":\"\",\"service\":");
-    json_str(out, ctx->cfg->name, strlen(ctx->cfg->name));
+    json_str(out, name, strlen(name));
     JSON_LIT(out, ",\"pod\":");
-    json_str(out, ctx->cfg->replica, strlen(ctx->cfg->replica));
+    json_str(out, pod, strlen(pod));
+    out->data[out->len] = '\0';
     gs_buf_printf(out, ",\"httpPort\":\"%d\",\"backend\":", port);
     json_str(out, ctx->backend, strlen(ctx->backend));
+    out->data[out->len] = '\0';
     return out;
 }
 
+/* The JSON echo in one pass: the most it can take is reserved first, then every piece is copied
+ * in without further capacity checks. */
 static void handler_json_echo(gs_echo_ctx *ctx, const gs_echo_request *req, gs_buf *out)
 {
+    const gs_buf *tail = handler_json_tail(ctx, req->local_port);
+    size_t need = 96 + JSON_STR_MAX(req->target_len) + JSON_STR_MAX(req->authority_len) +
+                  JSON_STR_MAX(req->method_len) + JSON_STR_MAX(strlen(req->proto)) + tail->len;
+    for (size_t i = 0; i < req->n_headers; i++)
+        need += JSON_STR_MAX(req->headers[i].name_len) + JSON_STR_MAX(req->headers[i].value_len) + 4;
+    if (req->tls != NULL)
+        need += 128 + JSON_STR_MAX(strlen(req->tls->version)) +
+                JSON_STR_MAX(strlen(req->tls->server_name)) + JSON_STR_MAX(strlen(req->tls->alpn)) +
+                JSON_STR_MAX(strlen(req->tls->cipher)) +
+                (req->peer_cert != NULL ? JSON_STR_MAX(strlen(req->peer_cert)) : 0);
+    gs_buf_reserve(out, need);
     JSON_LIT(out, "{\"path\":");
     json_str(out, req->target, req->target_len);
     JSON_LIT(out, ",\"host\":");
@@ -314,8 +431,7 @@ static void handler_json_echo(gs_echo_ctx *ctx, const gs_echo_request *req, gs_b
     JSON_LIT(out, ",\"proto\":");
     json_str(out, req->proto, strlen(req->proto));
     handler_json_headers(out, req);
-    const gs_buf *tail = handler_json_tail(ctx, req->local_port);
-    gs_buf_append(out, tail->data, tail->len);
+    json_raw(out, tail->data, tail->len);
     if (req->tls != NULL) {
         JSON_LIT(out, ",\"tls\":{\"version\":");
         json_str(out, req->tls->version, strlen(req->tls->version));
@@ -328,11 +444,12 @@ static void handler_json_echo(gs_echo_ctx *ctx, const gs_echo_request *req, gs_b
         if (req->peer_cert != NULL) {
             JSON_LIT(out, ",\"peerCertificates\":[");
             json_str(out, req->peer_cert, strlen(req->peer_cert));
-            gs_buf_putc(out, ']');
+            json_putc(out, ']');
         }
-        gs_buf_putc(out, '}');
+        json_putc(out, '}');
     }
     JSON_LIT(out, "}\n");
+    out->data[out->len] = '\0';
 }
 
 static bool handler_is_grpc(const gs_echo_request *req)
@@ -593,7 +710,8 @@ void gs_echo_handle(gs_echo_ctx *ctx, const gs_echo_request *req, gs_echo_respon
         handler_log(ctx, req, resp, grpc);
         return;
     }
-    response_add_str(resp, GS_ECHO_BACKEND_HEADER, ctx->backend);
+    response_add_lower(resp, GS_ECHO_BACKEND_HEADER, sizeof(GS_ECHO_BACKEND_HEADER) - 1,
+                       ctx->backend, ctx->backend_len);
     int status;
     if (f->error_rate > 0 && handler_uniform(ctx) < f->error_rate) {
         resp->status = f->error_status;
@@ -607,8 +725,8 @@ void gs_echo_handle(gs_echo_ctx *ctx, const gs_echo_request *req, gs_echo_respon
         response_add_str(resp, "content-type", "text/plain");
         gs_buf_puts(&resp->body, "OK");
     } else {
-        response_add_str(resp, "content-type", "application/json");
-        response_add_str(resp, "x-content-type-options", "nosniff");
+        RESPONSE_ADD_LIT(resp, "content-type", "application/json");
+        RESPONSE_ADD_LIT(resp, "x-content-type-options", "nosniff");
         handler_json_echo(ctx, req, &resp->body);
     }
     if (!grpc)

@@ -78,6 +78,7 @@ typedef struct gs_echo_ctx {
     gs_echo_log *log;          /* borrowed, shared between loops */
     uint64_t rng;              /* xorshift64* state; never 0 */
     char backend[256];         /* "ns/name/replica" */
+    size_t backend_len;
     struct {
         int port;
         gs_buf json; /* the port-specific tail of the JSON echo, built on first use */
@@ -100,6 +101,10 @@ void gs_echo_handle_control(gs_echo_ctx *ctx, const gs_echo_request *req, gs_ech
 /* Writes |name| in Go's canonical header form ("x-forwarded-for" -> "X-Forwarded-For") to |out|
  * (|n| bytes; names with characters other than letters, digits and '-' are kept as they are). */
 void gs_echo_canonical_name(const char *name, size_t n, char *out);
+
+/* True when |s| (n bytes) can go into a JSON string as it is: printable ASCII (0x20-0x7e) other
+ * than '"' and '\\'. Checks eight bytes at a time. */
+bool gs_echo_json_plain(const char *s, size_t n);
 
 /* Writes |v| in decimal to |out| (NUL-terminated) and returns its length. A snprintf without
  * the format parsing, for the per-response numbers. */

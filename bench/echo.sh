@@ -3,11 +3,15 @@
 # Benchmark gatesim-echo against its peers, side by side on this machine (DESIGN §7):
 #   HTTP/1.1: wrk -t1 -c64 against gatesim-echo and against nginx `return 200` (one worker);
 #   h2c:      h2load -c16 -m16 against gatesim-echo and against nghttpd (--no-tls).
+# Fairness: every comparison moves the same number of body bytes on both sides. The echo's JSON
+# answer depends on the request (path, host, client headers), so the script first asks the echo
+# what it answers to exactly what wrk / h2load send, then makes the peers answer a body of that
+# size: nginx `return 200 "<N bytes>"`, nghttpd a file of N bytes in its htdocs. The empty-body
+# pair (echo /status/200 vs nginx `return 200` / nghttpd's empty file) is measured as well.
+# Body and header bytes per response are printed for every target.
 # The machine is shared and noisy, so the runs alternate between the servers for ROUNDS rounds
-# and the medians are compared. gatesim-echo is measured twice: answering its JSON echo (the
-# real workload, a ~300-byte body) and answering /status/200 (an empty 200, the same shape as
-# nginx's `return 200` and nghttpd's empty file). Prints median req/s, the ratios echo/peer
-# (goal >= 1.0) and server CPU per request (user+system time of the server / requests).
+# and the medians are compared. Prints median req/s, the ratios echo/peer (goal >= 1.0) and
+# server CPU per request (user+system time of the server / requests).
 # usage: bench/echo.sh [path/to/gatesim-echo] [seconds per run, default 3] [rounds, default 3]
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -43,6 +47,39 @@ echo_pid=$!
 for _ in $(seq 100); do [ -s "$tmp/ready" ] && break; sleep 0.05; done
 echo_port=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["port"])' "$tmp/ready")
 
+# --- what the echo answers to exactly what the clients send ---
+# HTTP/1.1: wrk sends "GET <path> HTTP/1.1" with only a Host field. Prints "head_bytes body_bytes".
+probe_h1() { # port path
+    /usr/bin/python3 - "$1" "$2" <<'PY'
+import socket, sys
+port, path = int(sys.argv[1]), sys.argv[2]
+s = socket.create_connection(("127.0.0.1", port))
+s.sendall(b"GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n" % (path.encode(), port))
+buf = b""
+while b"\r\n\r\n" not in buf:
+    buf += s.recv(65536)
+head, _, body = buf.partition(b"\r\n\r\n")
+clen = 0
+for line in head.split(b"\r\n")[1:]:
+    k, _, v = line.partition(b":")
+    if k.strip().lower() == b"content-length":
+        clen = int(v)
+print(len(head) + 4, clen)
+PY
+}
+# h2c: h2load's own request; prints "header_block_bytes body_bytes" per response (HPACK-compressed
+# header blocks, as h2load counts them).
+probe_h2() { # port path
+    h2load -n16 -c1 -m1 "http://127.0.0.1:$1$2" 2>&1 |
+        awk '/^traffic:/ {for (i = 1; i <= NF; i++) { if ($i == "headers") h = $(i-1); if ($i == "data") d = $(i-1) }
+             gsub(/[()]/, "", h); gsub(/[()]/, "", d); print int(h / 16), int(d / 16)}'
+}
+read -r _ h1_json_size < <(probe_h1 "$echo_port" /)
+read -r _ h2_json_size < <(probe_h2 "$echo_port" /)
+[ "${h1_json_size:-0}" -gt 0 ] && [ "${h2_json_size:-0}" -gt 0 ] ||
+    { echo "bench/echo.sh: could not read the echo's JSON size" >&2; exit 1; }
+filler() { head -c "$1" /dev/zero | tr '\0' x; }
+
 nginx_port=$(free_port)
 mkdir -p "$tmp/nginx/logs"
 cat >"$tmp/nginx/nginx.conf" <<CONF
@@ -61,7 +98,8 @@ http {
     keepalive_requests 1000000;
     server {
         listen 127.0.0.1:$nginx_port;
-        location / { return 200; }
+        location = /empty { return 200; }
+        location = /json { default_type application/json; return 200 "$(filler "$h1_json_size")"; }
     }
 }
 CONF
@@ -73,7 +111,8 @@ nginx_worker=$(pgrep -P "$nginx_master" | head -1)
 
 nghttpd_port=$(free_port)
 mkdir -p "$tmp/htdocs"
-: >"$tmp/htdocs/index.html"
+: >"$tmp/htdocs/empty"
+filler "$h2_json_size" >"$tmp/htdocs/json"
 "$nghttpd_bin" --no-tls -d "$tmp/htdocs" "$nghttpd_port" >/dev/null 2>"$tmp/nghttpd.err" &
 pids+=($!)
 nghttpd_pid=$!
@@ -102,29 +141,43 @@ run_h2load() { # pid port path
 }
 
 echo "gatesim-echo benchmark: $rounds rounds x ${secs}s per run, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%FT%TZ)"
+echo "bytes per response (what each side moves):"
+sizes() { printf '  %-38s head %4s B  body %4s B\n' "$1" $2; }
+sizes "HTTP/1.1 echo JSON /" "$(probe_h1 "$echo_port" /)"
+sizes "HTTP/1.1 nginx return 200 <JSON size>" "$(probe_h1 "$nginx_port" /json)"
+sizes "HTTP/1.1 echo /status/200" "$(probe_h1 "$echo_port" /status/200)"
+sizes "HTTP/1.1 nginx return 200" "$(probe_h1 "$nginx_port" /empty)"
+sizes "h2c echo JSON / (HPACK head)" "$(probe_h2 "$echo_port" /)"
+sizes "h2c nghttpd file <JSON size>" "$(probe_h2 "$nghttpd_port" /json)"
+sizes "h2c echo /status/200" "$(probe_h2 "$echo_port" /status/200)"
+sizes "h2c nghttpd empty file" "$(probe_h2 "$nghttpd_port" /empty)"
 declare -A res
 for r in $(seq "$rounds"); do
     res[h1_echo]+="$(run_wrk "$echo_pid" "$echo_port" /)"$'\n'
+    res[h1_nginx]+="$(run_wrk "$nginx_worker" "$nginx_port" /json)"$'\n'
     res[h1_echo_empty]+="$(run_wrk "$echo_pid" "$echo_port" /status/200)"$'\n'
-    res[h1_nginx]+="$(run_wrk "$nginx_worker" "$nginx_port" /)"$'\n'
+    res[h1_nginx_empty]+="$(run_wrk "$nginx_worker" "$nginx_port" /empty)"$'\n'
     res[h2_echo]+="$(run_h2load "$echo_pid" "$echo_port" /)"$'\n'
+    res[h2_nghttpd]+="$(run_h2load "$nghttpd_pid" "$nghttpd_port" /json)"$'\n'
     res[h2_echo_empty]+="$(run_h2load "$echo_pid" "$echo_port" /status/200)"$'\n'
-    res[h2_nghttpd]+="$(run_h2load "$nghttpd_pid" "$nghttpd_port" /)"$'\n'
+    res[h2_nghttpd_empty]+="$(run_h2load "$nghttpd_pid" "$nghttpd_port" /empty)"$'\n'
 done
 # median of column $2 in the lines of $1
 median() { awk -v c="$2" 'NF {print $c}' <<<"$1" | sort -n | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
-row() { printf '%-40s %10s %12s   %s\n' "$1" "$(median "${res[$2]}" 1)" "$(median "${res[$2]}" 2)" "$(awk 'NF {printf "%s ", $1}' <<<"${res[$2]}")"; }
-printf '%-40s %10s %12s   %s\n' "run (median of $rounds)" "req/s" "CPU us/req" "req/s per round"
+row() { printf '%-46s %10s %12s   %s\n' "$1" "$(median "${res[$2]}" 1)" "$(median "${res[$2]}" 2)" "$(awk 'NF {printf "%s ", $1}' <<<"${res[$2]}")"; }
+printf '%-46s %10s %12s   %s\n' "run (median of $rounds)" "req/s" "CPU us/req" "req/s per round"
 row "HTTP/1.1 wrk -t1 -c64  echo JSON /" h1_echo
+row "HTTP/1.1 wrk -t1 -c64  nginx return 200 ${h1_json_size} B" h1_nginx
 row "HTTP/1.1 wrk -t1 -c64  echo /status/200" h1_echo_empty
-row "HTTP/1.1 wrk -t1 -c64  nginx return 200" h1_nginx
+row "HTTP/1.1 wrk -t1 -c64  nginx return 200 empty" h1_nginx_empty
 row "h2c h2load -c16 -m16   echo JSON /" h2_echo
+row "h2c h2load -c16 -m16   nghttpd file ${h2_json_size} B" h2_nghttpd
 row "h2c h2load -c16 -m16   echo /status/200" h2_echo_empty
-row "h2c h2load -c16 -m16   nghttpd empty file" h2_nghttpd
+row "h2c h2load -c16 -m16   nghttpd empty file" h2_nghttpd_empty
 ratio() { awk -v a="$(median "${res[$1]}" 1)" -v b="$(median "${res[$2]}" 1)" -v ca="$(median "${res[$1]}" 2)" -v cb="$(median "${res[$2]}" 2)" -v what="$3" \
-    'BEGIN {printf "%-44s req/s %.2f   CPU/req %.2f (peer/echo)\n", what, (b > 0 ? a / b : 0), (ca > 0 ? cb / ca : 0)}'; }
-echo "ratios echo/peer (goal >= 1.0; the CPU ratio is peer CPU per request over echo's, >= 1.0 = echo cheaper):"
-ratio h1_echo_empty h1_nginx "HTTP/1.1 echo /status/200 vs nginx:"
-ratio h1_echo h1_nginx "HTTP/1.1 echo JSON vs nginx:"
-ratio h2_echo_empty h2_nghttpd "h2c echo /status/200 vs nghttpd:"
-ratio h2_echo h2_nghttpd "h2c echo JSON vs nghttpd:"
+    'BEGIN {printf "%-50s req/s %.2f   CPU/req %.2f (peer/echo)\n", what, (b > 0 ? a / b : 0), (ca > 0 ? cb / ca : 0)}'; }
+echo "ratios echo/peer, same body size on both sides (goal >= 1.0; the CPU ratio is peer CPU per request over echo's, >= 1.0 = echo cheaper):"
+ratio h1_echo h1_nginx "HTTP/1.1 echo JSON vs nginx ${h1_json_size} B:"
+ratio h1_echo_empty h1_nginx_empty "HTTP/1.1 echo /status/200 vs nginx empty:"
+ratio h2_echo h2_nghttpd "h2c echo JSON vs nghttpd ${h2_json_size} B file:"
+ratio h2_echo_empty h2_nghttpd_empty "h2c echo /status/200 vs nghttpd empty file:"

@@ -2,13 +2,16 @@
 /* gatesim-echo handler: the JSON echo, /status and /health, ?delay=, X-Echo-Set-Header, fault
  * draws, gRPC echo and requested gRPC errors, the request log, and the control endpoint. */
 #include "echo_handler.h"
+#include "gs_alloc.h"
 #include "gs_grpc.h"
+#include "gs_json.h"
 #include "gs_pb.h"
 #include "gs_test.h"
 #include "gs_time.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 typedef struct fixture {
     gs_echo_config cfg;
@@ -376,6 +379,202 @@ START_TEST(helpers)
 }
 END_TEST
 
+/* The byte-at-a-time definition gs_echo_json_plain must agree with. */
+static bool plain_ref(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
+            return false;
+    }
+    return true;
+}
+
+static uint64_t test_rng = 0x243f6a8885a308d3ull;
+
+static unsigned test_rand(void)
+{
+    test_rng ^= test_rng << 13;
+    test_rng ^= test_rng >> 7;
+    test_rng ^= test_rng << 17;
+    return (unsigned)(test_rng >> 16);
+}
+
+START_TEST(json_plain)
+{
+    /* Every byte value at every position of strings up to 19 bytes (both the 8-byte steps and
+     * the tail), among plain neighbours and among bytes that borrow or carry in a word. */
+    const char fills[] = {'a', ' ', '~', '!', '[', ']'};
+    char buf[32];
+    for (size_t f = 0; f < sizeof(fills); f++) {
+        for (size_t len = 0; len < 20; len++) {
+            memset(buf, fills[f], sizeof(buf));
+            ck_assert(gs_echo_json_plain(buf, len));
+            for (size_t pos = 0; pos < len; pos++) {
+                for (int b = 0; b < 256; b++) {
+                    memset(buf, fills[f], sizeof(buf));
+                    buf[pos] = (char)b;
+                    ck_assert_msg(gs_echo_json_plain(buf, len) == plain_ref(buf, len),
+                                  "byte 0x%02x at %zu of %zu", b, pos, len);
+                }
+            }
+        }
+    }
+    /* Random mixes weighted towards the edges (0x1f/0x20, 0x7e/0x7f/0x80, '"', '\\'). */
+    const unsigned char edges[] = {0x00, 0x1f, 0x20, 0x21, 0x22, 0x5b, 0x5c, 0x5d,
+                                   0x7e, 0x7f, 0x80, 0xa0, 0xdf, 0xe0, 0xfe, 0xff};
+    for (int iter = 0; iter < 20000; iter++) {
+        size_t len = test_rand() % 33;
+        for (size_t i = 0; i < len; i++) {
+            unsigned r = test_rand();
+            buf[i] = (r & 3) == 0 ? (char)edges[(r >> 2) % sizeof(edges)]
+                                  : (char)(0x20 + (r >> 2) % 0x5f);
+        }
+        ck_assert(gs_echo_json_plain(buf, len) == plain_ref(buf, len));
+    }
+}
+END_TEST
+
+/* The JSON echo written the slow, obvious way (gs_json_escape for every string, headers grouped
+ * with a quadratic scan, names canonicalised through gs_echo_canonical_name and cut at 255). */
+static void json_echo_ref(const gs_echo_ctx *ctx, const gs_echo_request *req, gs_buf *out)
+{
+    gs_buf_puts(out, "{\"path\":");
+    gs_json_escape(out, req->target, req->target_len);
+    gs_buf_puts(out, ",\"host\":");
+    gs_json_escape(out, req->authority != NULL ? req->authority : "", req->authority_len);
+    gs_buf_puts(out, ",\"method\":");
+    gs_json_escape(out, req->method, req->method_len);
+    gs_buf_puts(out, ",\"proto\":");
+    gs_json_escape(out, req->proto, strlen(req->proto));
+    gs_buf_puts(out, ",\"headers\":{");
+    bool first = true;
+    for (size_t i = 0; i < req->n_headers; i++) {
+        const gs_echo_header *h = &req->headers[i];
+        if (h->name_len == 4 && strncasecmp(h->name, "host", 4) == 0)
+            continue;
+        bool seen = false;
+        for (size_t k = 0; k < i; k++)
+            if (req->headers[k].name_len == h->name_len &&
+                strncasecmp(req->headers[k].name, h->name, h->name_len) == 0)
+                seen = true;
+        if (seen)
+            continue;
+        char canon[256];
+        size_t n = h->name_len < 255 ? h->name_len : 255;
+        gs_echo_canonical_name(h->name, n, canon);
+        if (!first)
+            gs_buf_putc(out, ',');
+        first = false;
+        gs_json_escape(out, canon, n);
+        gs_buf_puts(out, ":[");
+        bool fv = true;
+        for (size_t k = i; k < req->n_headers; k++) {
+            const gs_echo_header *o = &req->headers[k];
+            if (o->name_len == h->name_len && strncasecmp(o->name, h->name, h->name_len) == 0) {
+                if (!fv)
+                    gs_buf_putc(out, ',');
+                fv = false;
+                gs_json_escape(out, o->value, o->value_len);
+            }
+        }
+        gs_buf_putc(out, ']');
+    }
+    gs_buf_puts(out, "},\"namespace\":");
+    gs_json_escape(out, ctx->cfg->ns, strlen(ctx->cfg->ns));
+    gs_buf_puts(out, ",\"ingress\":\"\",\"service\":");
+    gs_json_escape(out, ctx->cfg->name, strlen(ctx->cfg->name));
+    gs_buf_puts(out, ",\"pod\":");
+    gs_json_escape(out, ctx->cfg->replica, strlen(ctx->cfg->replica));
+    gs_buf_printf(out, ",\"httpPort\":\"%d\",\"backend\":", req->local_port);
+    gs_json_escape(out, ctx->backend, strlen(ctx->backend));
+    if (req->tls != NULL) {
+        gs_buf_puts(out, ",\"tls\":{\"version\":");
+        gs_json_escape(out, req->tls->version, strlen(req->tls->version));
+        gs_buf_puts(out, ",\"serverName\":");
+        gs_json_escape(out, req->tls->server_name, strlen(req->tls->server_name));
+        gs_buf_puts(out, ",\"negotiatedProtocol\":");
+        gs_json_escape(out, req->tls->alpn, strlen(req->tls->alpn));
+        gs_buf_puts(out, ",\"cipherSuite\":");
+        gs_json_escape(out, req->tls->cipher, strlen(req->tls->cipher));
+        if (req->peer_cert != NULL) {
+            gs_buf_puts(out, ",\"peerCertificates\":[");
+            gs_json_escape(out, req->peer_cert, strlen(req->peer_cert));
+            gs_buf_putc(out, ']');
+        }
+        gs_buf_putc(out, '}');
+    }
+    gs_buf_puts(out, "}\n");
+}
+
+static void rand_bytes(char *out, size_t n, bool odd)
+{
+    static const char plain[] = "abcXYZ-09 /.:;=_~";
+    static const char weird[] = "\"\\\n\t\x01\x7f\x80\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xff";
+    for (size_t i = 0; i < n; i++) {
+        unsigned r = test_rand();
+        out[i] = odd && r % 5 == 0 ? weird[(r >> 3) % (sizeof(weird) - 1)]
+                                   : plain[(r >> 3) % (sizeof(plain) - 1)];
+    }
+}
+
+START_TEST(json_echo_matches_reference)
+{
+    fixture f;
+    fx_init(&f);
+    static const char *names[] = {"Host", "x-forwarded-for", "X-FORWARDED-FOR", "accept",
+                                  "Accept", "x_odd", "content-type", "we ird", "HOST"};
+    char long_name[300];
+    memset(long_name, 'k', sizeof(long_name));
+    long_name[3] = '-';
+    gs_tls_info tls = {"TLSv1.3", "TLS_AES_128_GCM_SHA256", "sni\"x", "h2"};
+    char store[40][64], target[80], authority[40];
+    gs_echo_header h[40];
+    gs_buf want = {0};
+    for (int iter = 0; iter < 500; iter++) {
+        size_t nh = test_rand() % 12;
+        bool odd = iter % 2 == 1;
+        for (size_t i = 0; i < nh; i++) {
+            unsigned r = test_rand();
+            size_t vl = r % 40;
+            rand_bytes(store[i], vl, odd);
+            if (r % 17 == 0) {
+                h[i] = (gs_echo_header){long_name, sizeof(long_name), store[i], vl};
+            } else if (r % 13 == 0) {
+                rand_bytes(store[20 + i], 10, true);
+                h[i] = (gs_echo_header){store[20 + i], 10, store[i], vl};
+            } else {
+                const char *n = names[(r >> 5) % GS_ARRAY_LEN(names)];
+                h[i] = (gs_echo_header){n, strlen(n), store[i], vl};
+            }
+        }
+        size_t tl = 1 + test_rand() % 70;
+        target[0] = '/';
+        rand_bytes(target + 1, tl - 1, odd);
+        rand_bytes(authority, 20, odd);
+        gs_echo_request req = mkreq("GET", "/", h, nh);
+        req.target = target;
+        req.target_len = tl;
+        req.authority = iter % 7 == 0 ? NULL : authority;
+        req.authority_len = iter % 7 == 0 ? 0 : 20;
+        req.local_port = 1000 + iter;
+        req.tls = iter % 3 == 0 ? &tls : NULL;
+        req.peer_cert = iter % 6 == 0 ? "-----BEGIN CERTIFICATE-----\nAA==\n" : NULL;
+        /* keep clear of /status/ and /health, which do not answer with the JSON echo */
+        if (tl >= 7 && (memcmp(target, "/status", 7) == 0 || memcmp(target, "/health", 7) == 0))
+            continue;
+        gs_echo_handle(&f.ctx, &req, &f.resp);
+        gs_buf_reset(&want);
+        json_echo_ref(&f.ctx, &req, &want);
+        ck_assert_uint_eq(f.resp.body.len, want.len);
+        ck_assert_mem_eq(f.resp.body.data, want.data, want.len);
+        ck_assert_int_eq(f.resp.body.data[f.resp.body.len], '\0');
+    }
+    gs_buf_free(&want);
+    fx_free(&f);
+}
+END_TEST
+
 static Suite *handler_suite(void)
 {
     Suite *s = suite_create("echo_handler");
@@ -387,6 +586,8 @@ static Suite *handler_suite(void)
     tcase_add_test(tc, grpc_conformance_service);
     tcase_add_test(tc, request_log_and_control);
     tcase_add_test(tc, helpers);
+    tcase_add_test(tc, json_plain);
+    tcase_add_test(tc, json_echo_matches_reference);
     suite_add_tcase(s, tc);
     return s;
 }
