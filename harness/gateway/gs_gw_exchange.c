@@ -31,8 +31,11 @@ struct gs_gw_exchange {
     gs_gw_runtime *rt;
     gs_gw_snapshot *snap;
     gs_gw_request req;
-    gs_gw_on_response on_response;
+    const gs_gw_sink *sink; /* NULL once cancelled */
     void *arg;
+    bool streaming;  /* on_head went out: the end comes through on_end */
+    bool timer_idle; /* the default timeout: while streaming it measures inactivity */
+    int64_t timeout_ms;
     gs_gw_exchange **out_slot; /* cleared when the exchange ends inside gs_gw_exchange_start */
     bool in_start;
     bool grpc;
@@ -84,8 +87,8 @@ static void exchange_deliver(gs_gw_exchange *ex)
     int cls = r->status / 100;
     if (cls >= 1 && cls <= 5)
         c->responses_by_class[cls]++;
-    if (ex->on_response)
-        ex->on_response(ex->arg, r);
+    if (ex->sink)
+        ex->sink->on_response(ex->arg, r);
     exchange_free(ex);
 }
 
@@ -278,10 +281,63 @@ static bool exchange_run_filters(gs_gw_exchange *ex, const gs_rt_filter *filters
     return false;
 }
 
+static void exchange_arm(gs_gw_exchange *ex)
+{
+    struct timeval tv = {(time_t)(ex->timeout_ms / 1000),
+                         (suseconds_t)(ex->timeout_ms % 1000) * 1000};
+    evtimer_add(ex->timer, &tv);
+}
+
+/* Fires when a streamed upstream response's head arrived. */
+static void on_exchange_head(void *arg, gs_gw_response *resp)
+{
+    gs_gw_exchange *ex = arg;
+    gs_gw_response_free(&ex->resp);
+    ex->resp.status = resp->status;
+    ex->resp.headers = resp->headers;
+    memset(&resp->headers, 0, sizeof(resp->headers));
+    gs_gw_forwarded_strip_hop(&ex->resp.headers); /* Content-Length stays: it frames the body */
+    exchange_finish_filters(ex);
+    ex->streaming = true;
+    int cls = ex->resp.status / 100;
+    if (cls >= 1 && cls <= 5)
+        ex->rt->counters.responses_by_class[cls]++;
+    if (ex->timer && ex->timer_idle)
+        exchange_arm(ex);
+    if (ex->sink)
+        ex->sink->on_head(ex->arg, &ex->resp);
+}
+
+/* Fires for each piece of a streamed body. */
+static void on_exchange_data(void *arg, const char *data, size_t len)
+{
+    gs_gw_exchange *ex = arg;
+    if (ex->timer && ex->timer_idle)
+        exchange_arm(ex);
+    if (ex->sink)
+        ex->sink->on_data(ex->arg, data, len);
+}
+
+static const gs_gw_upstream_stream exchange_stream_ops = {on_exchange_head, on_exchange_data};
+
+/* Ends a streamed response: the body is complete (0) or was cut short. */
+static void exchange_end_stream(gs_gw_exchange *ex, int err)
+{
+    if (ex->sink)
+        ex->sink->on_end(ex->arg, err);
+    exchange_free(ex);
+}
+
 static void on_exchange_upstream(void *arg, int err, gs_gw_response *resp)
 {
     gs_gw_exchange *ex = arg;
     ex->call = NULL;
+    if (ex->streaming) {
+        if (err)
+            ex->rt->counters.upstream_errors++;
+        exchange_end_stream(ex, err);
+        return;
+    }
     if (err) {
         ex->rt->counters.upstream_errors++;
         exchange_answer(ex, 502, GRPC_UNAVAILABLE, "upstream connection failed");
@@ -308,6 +364,10 @@ static void on_exchange_timeout(evutil_socket_t fd, short what, void *arg)
     ex->rt->counters.timeouts++;
     gs_gw_upstream_cancel(ex->call);
     ex->call = NULL;
+    if (ex->streaming) { /* too late for a 504: cut the response */
+        exchange_end_stream(ex, GS_ERR_TIMEOUT);
+        return;
+    }
     exchange_answer(ex, 504, GRPC_DEADLINE_EXCEEDED, "upstream request timeout");
 }
 
@@ -373,11 +433,12 @@ static void exchange_route(gs_gw_exchange *ex, const gs_gw_exchange_source *src)
     gs_gw_headers_remove(&req->headers, "expect"); /* the body is already here */
     gs_gw_forwarded_add(&req->headers, src->client_ip ? src->client_ip : "unknown", ex->scheme);
 
-    int64_t timeout = exchange_timeout_ms(ex);
-    if (timeout > 0) {
+    ex->timeout_ms = exchange_timeout_ms(ex);
+    ex->timer_idle = rule->request_timeout_ms == GS_RT_TIMEOUT_UNSET &&
+                     rule->backend_request_timeout_ms == GS_RT_TIMEOUT_UNSET;
+    if (ex->timeout_ms > 0) {
         ex->timer = evtimer_new(rt->base, on_exchange_timeout, ex);
-        struct timeval tv = {(time_t)(timeout / 1000), (suseconds_t)(timeout % 1000) * 1000};
-        evtimer_add(ex->timer, &tv);
+        exchange_arm(ex);
     }
 
     if (exchange_run_filters(ex, rule->filters, rule->n_filters))
@@ -408,11 +469,13 @@ static void exchange_route(gs_gw_exchange *ex, const gs_gw_exchange_source *src)
     }
     if (ex->grpc)
         gs_gw_headers_set(&req->headers, "te", "trailers");
-    gs_gw_upstream_send(rt->upstream, ep, h2, req, on_exchange_upstream, ex, &ex->call);
+    gs_gw_upstream_send_stream(rt->upstream, ep, h2, req,
+                               ex->sink->on_head ? &exchange_stream_ops : NULL,
+                               on_exchange_upstream, ex, &ex->call);
 }
 
 void gs_gw_exchange_start(gs_gw_runtime *rt, gs_gw_snapshot *snap, const gs_gw_exchange_source *src,
-                          gs_gw_request *req, gs_gw_on_response on_response, void *arg,
+                          gs_gw_request *req, const gs_gw_sink *sink, void *arg,
                           gs_gw_exchange **out)
 {
     gs_gw_exchange *ex = gs_xcalloc(1, sizeof(*ex));
@@ -420,7 +483,7 @@ void gs_gw_exchange_start(gs_gw_runtime *rt, gs_gw_snapshot *snap, const gs_gw_e
     ex->snap = gs_gw_snapshot_ref(snap);
     ex->req = *req;
     memset(req, 0, sizeof(*req));
-    ex->on_response = on_response;
+    ex->sink = sink;
     ex->arg = arg;
     ex->grpc = gs_gw_request_is_grpc(&ex->req);
     ex->scheme = src->port->protocol == GS_RT_PROTO_HTTPS ? "https" : "http";
@@ -441,10 +504,16 @@ void gs_gw_exchange_start(gs_gw_runtime *rt, gs_gw_snapshot *snap, const gs_gw_e
     }
 }
 
+void gs_gw_exchange_pause(gs_gw_exchange *ex, bool paused)
+{
+    if (ex)
+        gs_gw_upstream_pause(ex->call, paused);
+}
+
 void gs_gw_exchange_cancel(gs_gw_exchange *ex)
 {
     if (ex == NULL)
         return;
-    ex->on_response = NULL;
+    ex->sink = NULL;
     exchange_free(ex);
 }

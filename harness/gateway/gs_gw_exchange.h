@@ -14,6 +14,19 @@ typedef struct gs_gw_exchange gs_gw_exchange;
  * may move fields out of |resp| (leaving them zeroed); the exchange is freed right after. */
 typedef void (*gs_gw_on_response)(void *arg, gs_gw_response *resp);
 
+/* Where the response goes. |on_response| gets whole responses (the gateway's own answers and
+ * buffered upstream ones). A downstream that can stream also sets the other three: then an
+ * HTTP/1.1 upstream's response comes as |on_head| (status and headers after the response filters;
+ * the callee may move fields out), |on_data| per piece of body, and |on_end| (0, or an error when
+ * the body was cut short: the client must see a broken response). The exchange is freed after
+ * |on_response| or |on_end| returns; any callback may cancel it. */
+typedef struct gs_gw_sink {
+    gs_gw_on_response on_response;
+    void (*on_head)(void *arg, gs_gw_response *resp);
+    void (*on_data)(void *arg, const char *data, size_t len);
+    void (*on_end)(void *arg, int err);
+} gs_gw_sink;
+
 typedef struct gs_gw_exchange_source {
     const gs_rt_port *port; /* the listener port the request arrived on */
     const char *sni;        /* TLS server name, or NULL */
@@ -25,8 +38,11 @@ typedef struct gs_gw_exchange_source {
  * redirects). Writes the handle to |*out| only when the exchange is still running on return (the
  * caller sets |*out| to NULL first; the callback may have freed the caller otherwise). */
 void gs_gw_exchange_start(gs_gw_runtime *rt, gs_gw_snapshot *snap, const gs_gw_exchange_source *src,
-                          gs_gw_request *req, gs_gw_on_response on_response, void *arg,
+                          gs_gw_request *req, const gs_gw_sink *sink, void *arg,
                           gs_gw_exchange **out);
+
+/* Backpressure from a streaming downstream: stop (true) or resume (false) reading upstream. */
+void gs_gw_exchange_pause(gs_gw_exchange *ex, bool paused);
 
 /* The downstream went away: stop, without calling back. NULL is fine. */
 void gs_gw_exchange_cancel(gs_gw_exchange *ex);

@@ -44,6 +44,9 @@ typedef struct h1d {
     char *upgrade;            /* the request's Upgrade value (owned), kept past the handover */
     struct bufferevent *peer; /* TUNNEL: the upstream connection (owned) */
     bool tunnel_closing;      /* TUNNEL: one side ended; close once the other has its bytes */
+    bool chunked_out;         /* streaming a response of unknown length: chunked coding */
+    bool body_out;            /* streaming: the response has a body */
+    bool paused;              /* streaming: upstream reading paused until the output drains */
 } h1d;
 
 static void h1d_process(h1d *h);
@@ -234,16 +237,9 @@ static void h1d_tunnel_start(h1d *h, gs_gw_response *resp)
     on_h1d_tunnel_read(bev, h);
 }
 
-/* Fires with the exchange's response (once). */
-static void on_h1d_response(void *arg, gs_gw_response *resp)
+/* After a response went out: close, or read the next request (once the output is small). */
+static void h1d_response_done(h1d *h)
 {
-    h1d *h = arg;
-    h->ex = NULL;
-    if (resp->status == 101 && resp->tunnel && h->upgrade) {
-        h1d_tunnel_start(h, resp);
-        return;
-    }
-    h1d_write_response(h, resp);
     gs_gw_request_free(&h->req);
     if (!h->keep_alive || h->shutdown) {
         h1d_close_after_write(h);
@@ -256,6 +252,87 @@ static void on_h1d_response(void *arg, gs_gw_response *resp)
         h1d_process(h);
     }
 }
+
+/* Fires with the exchange's response (once). */
+static void on_h1d_response(void *arg, gs_gw_response *resp)
+{
+    h1d *h = arg;
+    h->ex = NULL;
+    if (resp->status == 101 && resp->tunnel && h->upgrade) {
+        h1d_tunnel_start(h, resp);
+        return;
+    }
+    h1d_write_response(h, resp);
+    h1d_response_done(h);
+}
+
+/* Streaming: the head of an upstream response whose body follows. */
+static void on_h1d_head(void *arg, gs_gw_response *r)
+{
+    h1d *h = arg;
+    struct evbuffer *out = bufferevent_get_output(h->conn->bev);
+    int st = r->status > 0 ? r->status : 502;
+    evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n", st, gs_gw_status_reason(st));
+    bool has_length = false;
+    for (size_t i = 0; i < r->headers.len; i++) {
+        const gs_gw_header *f = &r->headers.items[i];
+        if (strcasecmp(f->name, "transfer-encoding") == 0 || strcasecmp(f->name, "connection") == 0)
+            continue;
+        has_length |= strcasecmp(f->name, "content-length") == 0;
+        evbuffer_add(out, f->name, f->name_len);
+        evbuffer_add(out, ": ", 2);
+        evbuffer_add(out, f->value, f->value_len);
+        evbuffer_add(out, "\r\n", 2);
+    }
+    h->body_out = !(h->head_method || st == 204 || st == 304 || (st >= 100 && st < 200));
+    h->chunked_out = h->body_out && !has_length;
+    if (h->chunked_out)
+        evbuffer_add(out, "Transfer-Encoding: chunked\r\n", 28);
+    if (!h->keep_alive || h->shutdown)
+        evbuffer_add(out, "Connection: close\r\n", 19);
+    evbuffer_add(out, "\r\n", 2);
+    h1d_flush(h);
+}
+
+/* Streaming: a piece of the body. A client that reads slower than the upstream sends pauses the
+ * upstream until the output drains (on_h1d_write). */
+static void on_h1d_data(void *arg, const char *data, size_t len)
+{
+    h1d *h = arg;
+    if (!h->body_out || len == 0)
+        return;
+    struct evbuffer *out = bufferevent_get_output(h->conn->bev);
+    if (h->chunked_out)
+        evbuffer_add_printf(out, "%zx\r\n", len);
+    evbuffer_add(out, data, len);
+    if (h->chunked_out)
+        evbuffer_add(out, "\r\n", 2);
+    h1d_flush(h);
+    if (!h->paused && evbuffer_get_length(out) > (1u << 20)) {
+        h->paused = true;
+        gs_gw_exchange_pause(h->ex, true);
+    }
+}
+
+/* Streaming: the end of the body, or a cut (the client sees the connection close early). */
+static void on_h1d_end(void *arg, int err)
+{
+    h1d *h = arg;
+    h->ex = NULL;
+    h->paused = false;
+    if (err) {
+        gs_gw_request_free(&h->req);
+        h1d_close_after_write(h);
+        return;
+    }
+    if (h->chunked_out) {
+        evbuffer_add(bufferevent_get_output(h->conn->bev), "0\r\n\r\n", 5);
+        h1d_flush(h);
+    }
+    h1d_response_done(h);
+}
+
+static const gs_gw_sink h1d_sink = {on_h1d_response, on_h1d_head, on_h1d_data, on_h1d_end};
 
 static void h1d_dispatch(h1d *h)
 {
@@ -272,7 +349,7 @@ static void h1d_dispatch(h1d *h)
     gs_gw_exchange_source src = {port, h->conn->sni, h->conn->client_ip};
     free(h->upgrade);
     h->upgrade = h->req.upgrade ? gs_xstrdup(h->req.upgrade) : NULL;
-    gs_gw_exchange_start(rt, snap, &src, &h->req, on_h1d_response, h, &h->ex);
+    gs_gw_exchange_start(rt, snap, &src, &h->req, &h1d_sink, h, &h->ex);
 }
 
 static char *h1d_strn(const char *s, size_t n)
@@ -444,6 +521,11 @@ static void on_h1d_write(struct bufferevent *bev, void *arg)
     h1d *h = c->state;
     if (h->direct)
         bufferevent_disable(c->bev, EV_WRITE);
+    if (h->state == H1D_WAIT && h->paused) { /* streaming: the client caught up */
+        h->paused = false;
+        gs_gw_exchange_pause(h->ex, false);
+        return;
+    }
     if (h->state != H1D_DRAIN)
         return;
     if (c->closing) {

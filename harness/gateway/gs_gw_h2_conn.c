@@ -41,6 +41,9 @@ struct h2d_stream {
     size_t sent;
     bool dispatched;
     bool head; /* a HEAD request: the response has no body (the request itself was handed over) */
+    bool streaming; /* the body arrives piece by piece (on_h2d_data) until |ended| */
+    bool ended;
+    bool paused; /* upstream reading paused until the client takes more */
 };
 
 static void h2d_flush(h2d *h);
@@ -141,6 +144,18 @@ static ssize_t on_h2d_body_read(nghttp2_session *ng, int32_t stream_id, uint8_t 
     if (n)
         memcpy(buf, s->resp.body.data + s->sent, n);
     s->sent += n;
+    if (s->streaming) {
+        if (s->paused && s->resp.body.len - s->sent < (256u << 10)) {
+            s->paused = false;
+            gs_gw_exchange_pause(s->ex, false);
+        }
+        if (s->sent < s->resp.body.len)
+            return (ssize_t)n;
+        if (!s->ended)
+            return n ? (ssize_t)n : NGHTTP2_ERR_DEFERRED; /* more to come: on_h2d_data resumes */
+        *flags |= NGHTTP2_DATA_FLAG_EOF;
+        return (ssize_t)n;
+    }
     if (s->sent == s->resp.body.len) {
         *flags |= NGHTTP2_DATA_FLAG_EOF;
         if (s->resp.trailers.len) {
@@ -196,6 +211,83 @@ static void on_h2d_response(void *arg, gs_gw_response *resp)
         h2d_flush(h);
 }
 
+/* Streaming: the head of an upstream response whose body follows. */
+static void on_h2d_head(void *arg, gs_gw_response *resp)
+{
+    h2d_stream *s = arg;
+    h2d *h = s->h;
+    gs_gw_response_free(&s->resp);
+    s->resp.status = resp->status;
+    s->resp.headers = resp->headers;
+    memset(&resp->headers, 0, sizeof(resp->headers));
+    s->streaming = true;
+    gs_gw_response *r = &s->resp;
+    nghttp2_nv *nva = gs_xcalloc(r->headers.len + 1, sizeof(*nva));
+    size_t k = 0;
+    static char status_name[] = ":status";
+    char status[16];
+    snprintf(status, sizeof(status), "%d", r->status >= 200 && r->status < 1000 ? r->status : 502);
+    nva[k++] = (nghttp2_nv){(uint8_t *)status_name, (uint8_t *)status, 7, strlen(status),
+                            NGHTTP2_NV_FLAG_NONE};
+    for (size_t i = 0; i < r->headers.len; i++) {
+        gs_gw_header *f = &r->headers.items[i];
+        for (char *p = f->name; *p; p++)
+            *p = (char)tolower((unsigned char)*p);
+        if (strcmp(f->name, "connection") == 0 || strcmp(f->name, "transfer-encoding") == 0 ||
+            strcmp(f->name, "keep-alive") == 0 || strcmp(f->name, "upgrade") == 0)
+            continue;
+        nva[k++] = (nghttp2_nv){(uint8_t *)f->name, (uint8_t *)f->value, f->name_len, f->value_len,
+                                NGHTTP2_NV_FLAG_NONE};
+    }
+    bool body = !(s->head || r->status == 204 || r->status == 304);
+    nghttp2_data_provider prd = {.source = {.ptr = s}, .read_callback = on_h2d_body_read};
+    nghttp2_submit_response(h->ng, s->id, nva, k, body ? &prd : NULL);
+    free(nva);
+    if (!body)
+        s->ended = true;
+    if (!h->in_io)
+        h2d_flush(h);
+}
+
+/* Streaming: a piece of the response body; the client's flow control paces the upstream. */
+static void on_h2d_body_data(void *arg, const char *data, size_t len)
+{
+    h2d_stream *s = arg;
+    h2d *h = s->h;
+    if (s->ended || len == 0)
+        return;
+    if (s->sent == s->resp.body.len) { /* all sent: reuse the buffer from its start */
+        gs_buf_reset(&s->resp.body);
+        s->sent = 0;
+    }
+    gs_buf_append(&s->resp.body, data, len);
+    nghttp2_session_resume_data(h->ng, s->id);
+    if (!s->paused && s->resp.body.len - s->sent > (1u << 20)) {
+        s->paused = true;
+        gs_gw_exchange_pause(s->ex, true);
+    }
+    if (!h->in_io)
+        h2d_flush(h);
+}
+
+/* Streaming: the end of the body, or a cut (RST_STREAM). */
+static void on_h2d_end(void *arg, int err)
+{
+    h2d_stream *s = arg;
+    h2d *h = s->h;
+    s->ex = NULL;
+    if (err) {
+        nghttp2_submit_rst_stream(h->ng, NGHTTP2_FLAG_NONE, s->id, NGHTTP2_INTERNAL_ERROR);
+    } else if (!s->ended) {
+        s->ended = true;
+        nghttp2_session_resume_data(h->ng, s->id);
+    }
+    if (!h->in_io)
+        h2d_flush(h);
+}
+
+static const gs_gw_sink h2d_sink = {on_h2d_response, on_h2d_head, on_h2d_body_data, on_h2d_end};
+
 static void h2d_dispatch(h2d *h, h2d_stream *s)
 {
     s->dispatched = true;
@@ -215,7 +307,7 @@ static void h2d_dispatch(h2d *h, h2d_stream *s)
     }
     gs_gw_exchange_source src = {port, h->conn->sni, h->conn->client_ip};
     s->head = strcmp(s->req.method, "HEAD") == 0;
-    gs_gw_exchange_start(rt, snap, &src, &s->req, on_h2d_response, s, &s->ex);
+    gs_gw_exchange_start(rt, snap, &src, &s->req, &h2d_sink, s, &s->ex);
 }
 
 static int on_h2d_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *arg)

@@ -16,6 +16,8 @@ void gs_gw_limits_defaults(gs_gw_limits *l)
         l->max_request_body = 8u << 20;
     if (!l->max_response_body)
         l->max_response_body = 16u << 20;
+    if (!l->max_streamed_body)
+        l->max_streamed_body = UINT64_C(1) << 30;
     if (!l->max_header_bytes)
         l->max_header_bytes = 64u << 10;
     if (!l->header_timeout_ms)

@@ -104,8 +104,23 @@ int gs_gw_upstream_send(gs_gw_upstream *u, const gs_gw_endpoint *ep, bool h2,
                         const gs_gw_request *req, gs_gw_upstream_on_done on_done, void *arg,
                         gs_gw_upstream_call **call)
 {
+    return gs_gw_upstream_send_stream(u, ep, h2, req, NULL, on_done, arg, call);
+}
+
+void gs_gw_upstream_pause(gs_gw_upstream_call *c, bool paused)
+{
+    if (c && c->h1)
+        upstream_h1_pause(c, paused);
+}
+
+int gs_gw_upstream_send_stream(gs_gw_upstream *u, const gs_gw_endpoint *ep, bool h2,
+                               const gs_gw_request *req, const gs_gw_upstream_stream *stream,
+                               gs_gw_upstream_on_done on_done, void *arg,
+                               gs_gw_upstream_call **call)
+{
     gs_gw_upstream_call *c = gs_xcalloc(1, sizeof(*c));
     c->u = u;
+    c->stream = h2 ? NULL : stream;
     c->on_done = on_done;
     c->arg = arg;
     c->req = req;
@@ -124,6 +139,7 @@ void gs_gw_upstream_cancel(gs_gw_upstream_call *c)
     if (c == NULL)
         return;
     c->on_done = NULL;
+    c->stream = NULL;
     if (c->defer)
         return; /* already finishing from the loop: it frees itself */
     if (c->h1)

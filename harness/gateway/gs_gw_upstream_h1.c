@@ -34,6 +34,8 @@ typedef struct h1_conn {
     bool reused;    /* the current call was sent on a connection used before */
     bool got_bytes; /* response bytes arrived for the current call */
     bool keep_alive;
+    bool in_cb;          /* inside a stream callback: a cancel only marks... */
+    bool cancel_pending; /* ...and the conn and call are freed when the callback returns */
     gs_h1_body_kind body_kind;
     uint64_t remaining;
     gs_chunked chunked;
@@ -263,6 +265,34 @@ static int h1_read_head(h1_conn *h)
     return 1;
 }
 
+/* Streamed calls: hands the head (once) and the body read so far to the stream callbacks.
+ * Returns false when the callee cancelled the call (conn and call are then freed). */
+static bool h1_stream_emit(h1_conn *h)
+{
+    gs_gw_upstream_call *c = h->call;
+    h->in_cb = true;
+    if (!c->head_sent) {
+        c->head_sent = true;
+        if (c->stream && c->stream->on_head)
+            c->stream->on_head(c->arg, &c->resp);
+    }
+    if (c->stream && c->resp.body.len) {
+        c->streamed += c->resp.body.len;
+        c->stream->on_data(c->arg, c->resp.body.data, c->resp.body.len);
+    }
+    gs_buf_reset(&c->resp.body);
+    h->in_cb = false;
+    if (h->cancel_pending) {
+        h->call = NULL;
+        c->h1 = NULL;
+        gs_gw_response_free(&c->resp);
+        free(c);
+        h1_conn_free(h);
+        return false;
+    }
+    return true;
+}
+
 /* Fires when response bytes arrive (or, idle, when the server sent something unexpected). */
 static void on_h1_read(struct bufferevent *bev, void *arg)
 {
@@ -286,6 +316,12 @@ static void on_h1_read(struct bufferevent *bev, void *arg)
         return;
     }
     rc = h1_read_body(h);
+    if (rc >= 0 && h->call->stream) {
+        if (!h1_stream_emit(h))
+            return;
+        if (h->call->streamed > h->u->limits->max_streamed_body)
+            rc = GS_ERR_RANGE;
+    }
     if (rc < 0) {
         h1_finish(h, rc);
     } else if (rc == 1) {
@@ -351,9 +387,24 @@ void upstream_h1_send(gs_gw_upstream *u, upstream_pool *p, gs_gw_upstream_call *
     h1_start(h, c);
 }
 
+void upstream_h1_pause(gs_gw_upstream_call *c, bool paused)
+{
+    h1_conn *h = c->h1;
+    if (h->bev == NULL)
+        return;
+    if (paused)
+        bufferevent_disable(h->bev, EV_READ);
+    else
+        bufferevent_enable(h->bev, EV_READ);
+}
+
 void upstream_h1_cancel(gs_gw_upstream_call *c)
 {
     h1_conn *h = c->h1;
+    if (h->in_cb) { /* inside h1_stream_emit: it frees both when the callback returns */
+        h->cancel_pending = true;
+        return;
+    }
     h->call = NULL;
     c->h1 = NULL;
     h1_conn_free(h);

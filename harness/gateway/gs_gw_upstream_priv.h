@@ -38,8 +38,11 @@ struct gs_gw_upstream_call {
     struct h1_conn *h1;    /* HTTP/1.1: the connection carrying it */
     struct h2_session *h2; /* HTTP/2: its session and stream */
     int32_t stream_id;
-    size_t sent;         /* HTTP/2: request body bytes handed to nghttp2 */
-    struct event *defer; /* used to report errors from the loop */
+    size_t sent;                         /* HTTP/2: request body bytes handed to nghttp2 */
+    const gs_gw_upstream_stream *stream; /* NULL: buffered */
+    bool head_sent;                      /* stream: on_head has fired */
+    uint64_t streamed;                   /* stream: body bytes handed to on_data */
+    struct event *defer;                 /* used to report errors from the loop */
     int defer_err;
 };
 
@@ -51,6 +54,7 @@ void upstream_call_fail_later(gs_gw_upstream_call *c, int err);
 
 void upstream_h1_send(gs_gw_upstream *u, upstream_pool *p, gs_gw_upstream_call *c);
 void upstream_h1_cancel(gs_gw_upstream_call *c);
+void upstream_h1_pause(gs_gw_upstream_call *c, bool paused);
 void upstream_h1_pool_free(gs_gw_upstream *u, upstream_pool *p);
 void upstream_h1_busy_free(gs_gw_upstream *u);
 

@@ -11,11 +11,13 @@ start_echo default/v2 a;     V2=$ECHO_PORT
 start_echo default/shadow a; SHADOW=$ECHO_PORT; SHADOW_CTL=$ECHO_CONTROL
 start_echo default/grpc a;   GRPC=$ECHO_PORT
 start_echo default/slow-shadow a --delay 2s; SLOW=$ECHO_PORT; SLOW_CTL=$ECHO_CONTROL
+start_echo default/slow-body a --slow-body 40ms; SLOWBODY=$ECHO_PORT
 
 start_gateway "$HERE/manifests/base.yaml" "$HERE/manifests/routes.yaml" --seed 7 \
     --backend "default/v1:8080=127.0.0.1:$V1" --backend "default/v2:8080=127.0.0.1:$V2" \
     --backend "default/shadow:8080=127.0.0.1:$SHADOW" --backend "default/grpc:8080=127.0.0.1:$GRPC" \
-    --backend "default/slow-shadow:8080=127.0.0.1:$SLOW"
+    --backend "default/slow-shadow:8080=127.0.0.1:$SLOW" \
+    --backend "default/slow-body:8080=127.0.0.1:$SLOWBODY"
 HTTP=$(gw_addr http)
 HTTP8080=$(gw_addr http-8080)
 
@@ -112,6 +114,14 @@ for i in $(seq 1 20); do
     [ "$(header x-chosen)" = "$be" ] && bf_ok=$((bf_ok + 1))
 done
 check "backendRef filters follow the chosen backend ($bf_ok/20)" eq "$bf_ok" 20
+# A slowly sent body is streamed: the first bytes reach the client long before the last.
+for proto in --http1.1 --http2-prior-knowledge; do
+    T=$(curl -s $proto -o "$WORK/body" -w '%{time_starttransfer} %{time_total}' \
+        -H 'Host: weights.example.com' "http://$HTTP/slow-body" || true)
+    check "streamed $proto (first byte / total: $T)" \
+        "$PY" -c "import sys; a, b = map(float, '$T'.split()); sys.exit(0 if b > 0.1 and a < b / 2 else 1)"
+    check "streamed $proto body complete" contains "$(cat "$WORK/body")" '"path":"/slow-body"'
+done
 check "Service without endpoints is 503" eq "$(get /no-endpoints weights.example.com)" "503 "
 check "request timeout is 504"           eq "$(get '/timeout?delay=2s' weights.example.com)" "504 "
 check "within the timeout is 200"        eq "$(get '/timeout?delay=10ms' weights.example.com)" "200 default/v1/a"

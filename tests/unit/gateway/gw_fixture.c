@@ -231,6 +231,7 @@ static void gwf_child(int wfd, gwf_build build)
     gs_gw_limits_defaults(&rt.limits);
     rt.limits.header_timeout_ms = 1000;
     rt.limits.max_response_body = 1u << 20;
+    rt.limits.max_streamed_body = 2u << 20;
     if (gwf_max_connections)
         rt.limits.max_connections = gwf_max_connections;
     gs_gw_upstream_new(&rt.upstream, base, &rt.limits);
