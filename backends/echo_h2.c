@@ -8,6 +8,7 @@
  * trailers). Response header fields are handed to nghttp2 without copies. Protocol errors end in
  * GOAWAY. */
 #include "echo_conn.h"
+#include "echo_mem.h"
 
 #include "gs_alloc.h"
 #include "gs_grpc.h"
@@ -67,6 +68,8 @@ struct h2_conn {
     h2_stream *pool; /* closed streams kept for reuse (their buffers keep their memory) */
     size_t pooled;
     h2_stream *cur; /* the stream whose header block is being received */
+    gs_echo_mem mem;    /* nghttp2's allocations, recycled per size class */
+    nghttp2_mem ngmem;
 };
 
 static void h2_flush(h2_conn *h);
@@ -544,6 +547,7 @@ static void h2_free(gs_echo_conn *c)
     if (h == NULL)
         return;
     nghttp2_session_del(h->ngh); /* frees its streams without callbacks */
+    gs_echo_mem_release(&h->mem);
     while (h->streams != NULL) {
         h2_stream *s = h->streams;
         h->streams = s->next;
@@ -557,6 +561,26 @@ static void h2_free(gs_echo_conn *c)
     gs_buf_free(&h->out);
     free(h);
     c->proto = NULL;
+}
+
+static void *h2_malloc(size_t size, void *mem)
+{
+    return gs_echo_mem_malloc(mem, size);
+}
+
+static void h2_mfree(void *ptr, void *mem)
+{
+    gs_echo_mem_free(mem, ptr);
+}
+
+static void *h2_calloc(size_t nmemb, size_t size, void *mem)
+{
+    return gs_echo_mem_calloc(mem, nmemb, size);
+}
+
+static void *h2_realloc(void *ptr, size_t size, void *mem)
+{
+    return gs_echo_mem_realloc(mem, ptr, size);
 }
 
 static const gs_echo_proto_ops h2_ops = {"h2", h2_drain, h2_free};
@@ -580,7 +604,8 @@ void gs_echo_h2_start(gs_echo_conn *c)
     pthread_once(&h2_cbs_once, h2_callbacks_init);
     h2_conn *h = gs_xcalloc(1, sizeof(*h));
     h->c = c;
-    nghttp2_session_server_new(&h->ngh, h2_cbs, h);
+    h->ngmem = (nghttp2_mem){&h->mem, h2_malloc, h2_mfree, h2_calloc, h2_realloc};
+    nghttp2_session_server_new3(&h->ngh, h2_cbs, h, NULL, &h->ngmem);
     c->proto = h;
     c->ops = &h2_ops;
     gs_echo_log_count(c->w->ctx.log, "h2");

@@ -249,28 +249,37 @@ static inline uint64_t swar_zero_bytes(uint64_t x)
     return (x - SWAR_ONES) & ~x & SWAR_HIGH;
 }
 
+/* Non-zero when one of the 8 bytes of |x| needs escaping. 0x80..0xff: high bit set; 0x7f: +1
+ * sets it; < 0x20: - 0x20 borrows (only on bytes without the high bit, and a borrow can only run
+ * upwards from a byte that is itself below 0x20, so "any" stays exact). */
+static inline uint64_t swar_bad(uint64_t x)
+{
+    uint64_t low = x & ~SWAR_HIGH;
+    return (x & SWAR_HIGH) | ((low + SWAR_ONES) & SWAR_HIGH) |
+           ((low - 0x20 * SWAR_ONES) & ~low & SWAR_HIGH) | swar_zero_bytes(x ^ ('"' * SWAR_ONES)) |
+           swar_zero_bytes(x ^ ('\\' * SWAR_ONES));
+}
+
 bool gs_echo_json_plain(const char *s, size_t n)
 {
+    uint64_t x;
+    if (n < 8) {
+        for (size_t i = 0; i < n; i++) {
+            unsigned char c = (unsigned char)s[i];
+            if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
+                return false;
+        }
+        return true;
+    }
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
-        uint64_t x;
         memcpy(&x, s + i, 8);
-        /* 0x80..0xff: high bit set; 0x7f: x + 1 sets it; < 0x20: x - 0x20 borrows (checked
-         * only on bytes without the high bit, so no borrow leaks in from a neighbour). */
-        uint64_t low = x & ~SWAR_HIGH;
-        uint64_t bad = (x & SWAR_HIGH) | ((low + SWAR_ONES) & SWAR_HIGH) |
-                       ((low - 0x20 * SWAR_ONES) & ~low & SWAR_HIGH) |
-                       swar_zero_bytes(x ^ ('"' * SWAR_ONES)) |
-                       swar_zero_bytes(x ^ ('\\' * SWAR_ONES));
-        if (bad != 0)
+        if (swar_bad(x) != 0)
             return false;
     }
-    for (; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
-            return false;
-    }
-    return true;
+    /* The tail: the last 8 bytes, overlapping what was checked already. */
+    memcpy(&x, s + n - 8, 8);
+    return swar_bad(x) == 0;
 }
 
 /* Most bytes json_str writes for |n| input bytes (gs_json_escape: 6 per byte at most, plus the

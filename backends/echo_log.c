@@ -30,13 +30,15 @@ typedef struct log_slot {
 } log_slot;
 
 typedef struct log_counter {
-    char *key;
+    char *key; /* |len| bytes as counted, NUL-terminated */
+    size_t len;
     uint64_t n;
 } log_counter;
 
 typedef struct log_table {
     log_counter *items;
     size_t n, cap, max;
+    size_t last; /* the item bumped last: checked first (traffic repeats its keys) */
     uint64_t other; /* counts that found the table full */
 } log_table;
 
@@ -71,7 +73,7 @@ static void table_clear(log_table *t)
         free(t->items[i].key);
     free(t->items);
     t->items = NULL;
-    t->n = t->cap = 0;
+    t->n = t->cap = t->last = 0;
     t->other = 0;
 }
 
@@ -89,11 +91,21 @@ void gs_echo_log_free(gs_echo_log *log)
     free(log);
 }
 
+static bool counter_is(const log_counter *c, const char *key, size_t len)
+{
+    return c->len == len && memcmp(c->key, key, len) == 0;
+}
+
 static void table_bump(log_table *t, const char *key, size_t len)
 {
+    if (t->last < t->n && counter_is(&t->items[t->last], key, len)) {
+        t->items[t->last].n++;
+        return;
+    }
     for (size_t i = 0; i < t->n; i++) {
-        if (strncmp(t->items[i].key, key, len) == 0 && t->items[i].key[len] == '\0') {
+        if (counter_is(&t->items[i], key, len)) {
             t->items[i].n++;
+            t->last = i;
             return;
         }
     }
@@ -102,8 +114,13 @@ static void table_bump(log_table *t, const char *key, size_t len)
         return;
     }
     gs_xgrow((void **)&t->items, &t->cap, t->n + 1, sizeof(*t->items));
-    t->items[t->n].key = gs_xstrndup(key, len);
+    char *copy = gs_xmalloc(len + 1);
+    memcpy(copy, key, len);
+    copy[len] = '\0';
+    t->items[t->n].key = copy;
+    t->items[t->n].len = len;
     t->items[t->n].n = 1;
+    t->last = t->n;
     t->n++;
 }
 
