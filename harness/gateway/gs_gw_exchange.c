@@ -321,10 +321,10 @@ static void on_exchange_data(void *arg, const char *data, size_t len)
 static const gs_gw_upstream_stream exchange_stream_ops = {on_exchange_head, on_exchange_data};
 
 /* Ends a streamed response: the body is complete (0) or was cut short. */
-static void exchange_end_stream(gs_gw_exchange *ex, int err)
+static void exchange_end_stream(gs_gw_exchange *ex, gs_gw_headers *trailers, int err)
 {
     if (ex->sink)
-        ex->sink->on_end(ex->arg, err);
+        ex->sink->on_end(ex->arg, trailers, err);
     exchange_free(ex);
 }
 
@@ -335,7 +335,7 @@ static void on_exchange_upstream(void *arg, int err, gs_gw_response *resp)
     if (ex->streaming) {
         if (err)
             ex->rt->counters.upstream_errors++;
-        exchange_end_stream(ex, err);
+        exchange_end_stream(ex, err || resp == NULL ? NULL : &resp->trailers, err);
         return;
     }
     if (err) {
@@ -365,7 +365,7 @@ static void on_exchange_timeout(evutil_socket_t fd, short what, void *arg)
     gs_gw_upstream_cancel(ex->call);
     ex->call = NULL;
     if (ex->streaming) { /* too late for a 504: cut the response */
-        exchange_end_stream(ex, GS_ERR_TIMEOUT);
+        exchange_end_stream(ex, NULL, GS_ERR_TIMEOUT);
         return;
     }
     exchange_answer(ex, 504, GRPC_DEADLINE_EXCEEDED, "upstream request timeout");

@@ -16,15 +16,16 @@ typedef void (*gs_gw_on_response)(void *arg, gs_gw_response *resp);
 
 /* Where the response goes. |on_response| gets whole responses (the gateway's own answers and
  * buffered upstream ones). A downstream that can stream also sets the other three: then an
- * HTTP/1.1 upstream's response comes as |on_head| (status and headers after the response filters;
- * the callee may move fields out), |on_data| per piece of body, and |on_end| (0, or an error when
- * the body was cut short: the client must see a broken response). The exchange is freed after
- * |on_response| or |on_end| returns; any callback may cancel it. */
+ * upstream's response (other than a trailers-only one) comes as |on_head| (status and headers after
+ * the response filters; the callee may move fields out), |on_data| per piece of body, and |on_end|
+ * (0, or an error when the body was cut short: the client must see a broken response). The exchange
+ * is freed after |on_response| or |on_end| returns; any callback may cancel it. */
 typedef struct gs_gw_sink {
     gs_gw_on_response on_response;
     void (*on_head)(void *arg, gs_gw_response *resp);
     void (*on_data)(void *arg, const char *data, size_t len);
-    void (*on_end)(void *arg, int err);
+    void (*on_end)(void *arg, gs_gw_headers *trailers, int err); /* trailers may be NULL or
+                                                                    moved out */
 } gs_gw_sink;
 
 typedef struct gs_gw_exchange_source {

@@ -308,6 +308,14 @@ static void on_h1d_data(void *arg, const char *data, size_t len)
     if (h->chunked_out)
         evbuffer_add(out, "\r\n", 2);
     h1d_flush(h);
+    if (evbuffer_get_length(out) > h->conn->rt->limits.max_response_body) {
+        /* An upstream that ignores the pause (HTTP/2 has none here): cut the response. */
+        gs_gw_exchange_cancel(h->ex);
+        h->ex = NULL;
+        gs_gw_request_free(&h->req);
+        h1d_close_after_write(h);
+        return;
+    }
     if (!h->paused && evbuffer_get_length(out) > (1u << 20)) {
         h->paused = true;
         gs_gw_exchange_pause(h->ex, true);
@@ -315,8 +323,9 @@ static void on_h1d_data(void *arg, const char *data, size_t len)
 }
 
 /* Streaming: the end of the body, or a cut (the client sees the connection close early). */
-static void on_h1d_end(void *arg, int err)
+static void on_h1d_end(void *arg, gs_gw_headers *trailers, int err)
 {
+    (void)trailers; /* not forwarded to HTTP/1.1 clients */
     h1d *h = arg;
     h->ex = NULL;
     h->paused = false;

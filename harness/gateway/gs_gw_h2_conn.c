@@ -134,10 +134,30 @@ static int on_h2d_header(nghttp2_session *ng, const nghttp2_frame *frame, const 
     return 0;
 }
 
+/* At the end of a body: sends the response trailers (gRPC status) if there are any. */
+static void h2d_submit_trailers(nghttp2_session *ng, h2d_stream *s, uint32_t *flags)
+{
+    if (s->resp.trailers.len == 0)
+        return;
+    *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
+    size_t k = s->resp.trailers.len;
+    nghttp2_nv *nva = gs_xcalloc(k, sizeof(*nva));
+    for (size_t i = 0; i < k; i++) {
+        gs_gw_header *f = &s->resp.trailers.items[i];
+        for (char *p = f->name; *p; p++)
+            *p = (char)tolower((unsigned char)*p);
+        nva[i] = (nghttp2_nv){(uint8_t *)f->name, (uint8_t *)f->value, f->name_len, f->value_len,
+                              NGHTTP2_NV_FLAG_NONE};
+    }
+    nghttp2_submit_trailer(ng, s->id, nva, k);
+    free(nva);
+}
+
 static ssize_t on_h2d_body_read(nghttp2_session *ng, int32_t stream_id, uint8_t *buf, size_t len,
                                 uint32_t *flags, nghttp2_data_source *src, void *arg)
 {
     (void)arg;
+    (void)stream_id;
     h2d_stream *s = src->ptr;
     size_t left = s->resp.body.len - s->sent;
     size_t n = left < len ? left : len;
@@ -154,24 +174,12 @@ static ssize_t on_h2d_body_read(nghttp2_session *ng, int32_t stream_id, uint8_t 
         if (!s->ended)
             return n ? (ssize_t)n : NGHTTP2_ERR_DEFERRED; /* more to come: on_h2d_data resumes */
         *flags |= NGHTTP2_DATA_FLAG_EOF;
+        h2d_submit_trailers(ng, s, flags);
         return (ssize_t)n;
     }
     if (s->sent == s->resp.body.len) {
         *flags |= NGHTTP2_DATA_FLAG_EOF;
-        if (s->resp.trailers.len) {
-            *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
-            size_t k = s->resp.trailers.len;
-            nghttp2_nv *nva = gs_xcalloc(k, sizeof(*nva));
-            for (size_t i = 0; i < k; i++) {
-                gs_gw_header *f = &s->resp.trailers.items[i];
-                for (char *p = f->name; *p; p++)
-                    *p = (char)tolower((unsigned char)*p);
-                nva[i] = (nghttp2_nv){(uint8_t *)f->name, (uint8_t *)f->value, f->name_len,
-                                      f->value_len, NGHTTP2_NV_FLAG_NONE};
-            }
-            nghttp2_submit_trailer(ng, stream_id, nva, k);
-            free(nva);
-        }
+        h2d_submit_trailers(ng, s, flags);
     }
     return (ssize_t)n;
 }
@@ -261,6 +269,16 @@ static void on_h2d_body_data(void *arg, const char *data, size_t len)
         s->sent = 0;
     }
     gs_buf_append(&s->resp.body, data, len);
+    if (s->resp.body.len - s->sent > h->conn->rt->limits.max_response_body) {
+        /* An upstream that ignores the pause (HTTP/2 has none here): cut the stream. */
+        gs_gw_exchange_cancel(s->ex);
+        s->ex = NULL;
+        s->ended = true;
+        nghttp2_submit_rst_stream(h->ng, NGHTTP2_FLAG_NONE, s->id, NGHTTP2_INTERNAL_ERROR);
+        if (!h->in_io)
+            h2d_flush(h);
+        return;
+    }
     nghttp2_session_resume_data(h->ng, s->id);
     if (!s->paused && s->resp.body.len - s->sent > (1u << 20)) {
         s->paused = true;
@@ -271,11 +289,16 @@ static void on_h2d_body_data(void *arg, const char *data, size_t len)
 }
 
 /* Streaming: the end of the body, or a cut (RST_STREAM). */
-static void on_h2d_end(void *arg, int err)
+static void on_h2d_end(void *arg, gs_gw_headers *trailers, int err)
 {
     h2d_stream *s = arg;
     h2d *h = s->h;
     s->ex = NULL;
+    if (!err && trailers && trailers->len) {
+        gs_gw_headers_free(&s->resp.trailers);
+        s->resp.trailers = *trailers;
+        memset(trailers, 0, sizeof(*trailers));
+    }
     if (err) {
         nghttp2_submit_rst_stream(h->ng, NGHTTP2_FLAG_NONE, s->id, NGHTTP2_INTERNAL_ERROR);
     } else if (!s->ended) {

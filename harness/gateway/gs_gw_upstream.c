@@ -120,7 +120,7 @@ int gs_gw_upstream_send_stream(gs_gw_upstream *u, const gs_gw_endpoint *ep, bool
 {
     gs_gw_upstream_call *c = gs_xcalloc(1, sizeof(*c));
     c->u = u;
-    c->stream = h2 ? NULL : stream;
+    c->stream = stream;
     c->on_done = on_done;
     c->arg = arg;
     c->req = req;

@@ -21,10 +21,11 @@ typedef struct gs_gw_upstream_call gs_gw_upstream_call;
  * (malformed response: 502). The call is freed right after the callback returns. */
 typedef void (*gs_gw_upstream_on_done)(void *arg, int err, gs_gw_response *resp);
 
-/* Streaming delivery of a response (HTTP/1.1 upstreams; HTTP/2 ones stay buffered): |on_head|
- * fires once with status and headers (the callee may take fields), |on_data| with each piece of
- * the body, and then |on_done| ends the call (err != 0 after the head: the body was cut short).
- * The callbacks may cancel the call. */
+/* Streaming delivery of a response: |on_head| fires once with status and headers (the callee
+ * may take fields), |on_data| with each piece of the body, and then |on_done| ends the call with
+ * the trailers in its response (err != 0 after the head: the body was cut short). An HTTP/2
+ * trailers-only response (HEADERS with END_STREAM) comes through |on_done| alone. The callbacks
+ * may cancel the call. Over HTTP/2 there is no pause: the downstream bounds what it queues. */
 typedef struct gs_gw_upstream_stream {
     void (*on_head)(void *arg, gs_gw_response *resp);
     void (*on_data)(void *arg, const char *data, size_t len);
@@ -50,8 +51,7 @@ int gs_gw_upstream_send(gs_gw_upstream *u, const gs_gw_endpoint *ep, bool h2,
                         const gs_gw_request *req, gs_gw_upstream_on_done on_done, void *arg,
                         gs_gw_upstream_call **call);
 
-/* As gs_gw_upstream_send, delivering the response through |stream| (borrowed for the call) when
- * the upstream is HTTP/1.1; over HTTP/2 it is buffered as usual. */
+/* As gs_gw_upstream_send, delivering the response through |stream| (borrowed for the call). */
 int gs_gw_upstream_send_stream(gs_gw_upstream *u, const gs_gw_endpoint *ep, bool h2,
                                const gs_gw_request *req, const gs_gw_upstream_stream *stream,
                                gs_gw_upstream_on_done on_done, void *arg,

@@ -114,12 +114,39 @@ static int on_h2_data(nghttp2_session *ng, uint8_t flags, int32_t stream_id, con
     gs_gw_upstream_call *c = nghttp2_session_get_stream_user_data(ng, stream_id);
     if (c == NULL)
         return 0;
+    if (c->stream && c->head_sent) {
+        c->streamed += len;
+        if (c->streamed > c->u->limits->max_streamed_body) {
+            c->defer_err = GS_ERR_RANGE;
+            nghttp2_submit_rst_stream(ng, NGHTTP2_FLAG_NONE, stream_id, NGHTTP2_CANCEL);
+            return 0;
+        }
+        c->stream->on_data(c->arg, (const char *)data, len); /* may cancel |c| */
+        return 0;
+    }
     if (c->resp.body.len + len > c->u->limits->max_response_body) {
         c->defer_err = GS_ERR_RANGE;
         nghttp2_submit_rst_stream(ng, NGHTTP2_FLAG_NONE, stream_id, NGHTTP2_CANCEL);
         return 0;
     }
     gs_buf_append(&c->resp.body, data, len);
+    return 0;
+}
+
+/* Fires when a whole frame arrived: a response head that does not end the stream starts the
+ * streamed delivery. */
+static int on_h2_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *arg)
+{
+    (void)arg;
+    if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_RESPONSE ||
+        (frame->hd.flags & NGHTTP2_FLAG_END_STREAM))
+        return 0;
+    gs_gw_upstream_call *c = nghttp2_session_get_stream_user_data(ng, frame->hd.stream_id);
+    if (c == NULL || c->stream == NULL || c->head_sent || c->resp.status < 200)
+        return 0;
+    c->head_sent = true;
+    if (c->stream->on_head)
+        c->stream->on_head(c->arg, &c->resp); /* may cancel |c| */
     return 0;
 }
 
@@ -225,6 +252,7 @@ static h2_session *h2_session_new(gs_gw_upstream *u, upstream_pool *p)
     nghttp2_session_callbacks_set_send_callback(cbs, on_h2_send);
     nghttp2_session_callbacks_set_on_header_callback(cbs, on_h2_header);
     nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, on_h2_data);
+    nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, on_h2_frame_recv);
     nghttp2_session_callbacks_set_on_stream_close_callback(cbs, on_h2_stream_close);
     nghttp2_session_client_new(&s->ng, cbs, s);
     nghttp2_session_callbacks_del(cbs);
