@@ -143,7 +143,7 @@ int gs_gw_run(const gs_gw_run_opts *opts, gs_error *err)
         main_print_ready(&m, NULL);
         event_base_dispatch(m.rt.base);
         const gs_gw_counters *c = &m.rt.counters;
-        gs_log_info("served %llu requests (2xx %llu, 3xx %llu, 4xx %llu, 5xx %llu), mirrors %llu "
+        gs_log_note("served %llu requests (2xx %llu, 3xx %llu, 4xx %llu, 5xx %llu), mirrors %llu "
                     "sent %llu dropped, %llu upstream errors, %llu timeouts",
                     (unsigned long long)c->requests, (unsigned long long)c->responses_by_class[2],
                     (unsigned long long)c->responses_by_class[3],
