@@ -70,7 +70,7 @@ check "and the old table still serves" \
 curl -s -o "$WORK/slow1" -w '%{http_code}' -H 'Host: x' "http://$HTTP/slow?delay=800ms" \
     > "$WORK/slow1.code" &
 SLOW=$!
-sleep 0.2
+sleep 0.4
 route v2
 kill -HUP "$GW_PID"
 wait_line "$GW_OUT" 5
@@ -80,7 +80,7 @@ check "... on the table it started with" contains "$(cat "$WORK/slow1")" '"servi
 curl -s -o "$WORK/slow2" -w '%{http_code}' -H 'Host: x' "http://$HTTP/slow?delay=800ms" \
     > "$WORK/slow2.code" &
 SLOW=$!
-sleep 0.2
+sleep 0.4
 kill -TERM "$GW_PID"
 wait "$SLOW" || true
 check "in-flight request answered at SIGTERM" eq "$(cat "$WORK/slow2.code")" 200
