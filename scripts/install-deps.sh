@@ -13,6 +13,8 @@ packages=(
     openssl procps psmisc iproute2 chromium
     # benchmarks: peak memory with /usr/bin/time -v
     time
+    # profiling: instructions per request (bench/echo_callgrind.sh)
+    valgrind
 )
 
 missing=()
