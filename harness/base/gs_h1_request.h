@@ -7,6 +7,8 @@
 #ifndef GS_H1_REQUEST_H
 #define GS_H1_REQUEST_H
 
+#include "gs_h1.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -41,18 +43,8 @@ typedef struct gs_h1_limits {
     size_t max_headers;      /* default 100, at most GS_H1_MAX_HEADERS (then 431) */
 } gs_h1_limits;
 
-typedef struct gs_h1_header {
-    const char *name; /* not NUL-terminated; case as received */
-    size_t name_len;
-    const char *value; /* leading and trailing whitespace removed */
-    size_t value_len;
-} gs_h1_header;
+/* gs_h1_header (one header field) and gs_h1_body (framing) are defined in gs_h1.h. */
 
-typedef enum gs_h1_body {
-    GS_H1_BODY_NONE = 0, /* no Content-Length and no Transfer-Encoding: zero-length body */
-    GS_H1_BODY_LENGTH,   /* content_length bytes follow the head */
-    GS_H1_BODY_CHUNKED,  /* chunked coding follows the head */
-} gs_h1_body;
 
 typedef struct gs_h1_request {
     const char *method;

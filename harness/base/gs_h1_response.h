@@ -6,6 +6,8 @@
 #ifndef GS_H1_RESPONSE_H
 #define GS_H1_RESPONSE_H
 
+#include "gs_h1.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -15,13 +17,6 @@
 /* More header fields than this are refused with GS_ERR_RANGE. */
 #define GS_H1_RESPONSE_MAX_HEADERS 100
 
-/* How the body that follows the head is delimited. */
-typedef enum gs_h1_body_kind {
-    GS_H1_BODY_NONE = 0,    /* no body: 1xx, 204, 304, reply to HEAD, 2xx to CONNECT */
-    GS_H1_BODY_LENGTH,      /* exactly |content_length| bytes */
-    GS_H1_BODY_CHUNKED,     /* chunked transfer coding */
-    GS_H1_BODY_UNTIL_CLOSE, /* everything until the server closes */
-} gs_h1_body_kind;
 
 /* Flags for gs_h1_response_parse: what the request was, since framing depends on it. */
 enum {
@@ -29,14 +24,7 @@ enum {
     GS_H1_RESPONSE_TO_CONNECT = 1u << 1, /* the request method was CONNECT */
 };
 
-/* One header field. |name| and |value| point into the parsed bytes (borrowed, not
- * NUL-terminated); |value| has no leading or trailing whitespace. */
-typedef struct gs_h1_header {
-    const char *name;
-    size_t name_len;
-    const char *value;
-    size_t value_len;
-} gs_h1_header;
+/* gs_h1_header (one header field) and gs_h1_body (framing) are defined in gs_h1.h. */
 
 typedef struct gs_h1_response {
     int minor_version;  /* 0 or 1 (HTTP/1.x) */
@@ -45,7 +33,7 @@ typedef struct gs_h1_response {
     size_t reason_len;
     size_t num_headers;
     gs_h1_header headers[GS_H1_RESPONSE_MAX_HEADERS];
-    gs_h1_body_kind body;
+    gs_h1_body body;
     uint64_t content_length; /* meaningful when body == GS_H1_BODY_LENGTH */
     /* The connection may carry another exchange after this response's body: HTTP/1.1 without
      * "Connection: close", or HTTP/1.0 with "keep-alive"; never with an until-close body or

@@ -36,7 +36,7 @@ typedef struct h1_conn {
     bool keep_alive;
     bool in_cb;          /* inside a stream callback: a cancel only marks... */
     bool cancel_pending; /* ...and the conn and call are freed when the callback returns */
-    gs_h1_body_kind body_kind;
+    gs_h1_body body_kind;
     uint64_t remaining;
     gs_chunked chunked;
     TAILQ_ENTRY(h1_conn) link; /* in pool->idle or u->busy */

@@ -108,7 +108,7 @@ struct traffic_conn {
     unsigned *fifo;
     unsigned fifo_head, fifo_len;
     gs_h1_response *h1; /* scratch for the head parser */
-    gs_h1_body_kind h1_body;
+    gs_h1_body h1_body;
     uint64_t h1_remaining;
     bool h1_keep_alive;
     gs_chunked h1_chunked;

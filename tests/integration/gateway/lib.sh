@@ -46,8 +46,13 @@ start_echo() {
 
 # start_gateway ARGS...: runs gatesim gateway; sets GW_PID, GW_OUT (its stdout) and GW_READY
 # (the first ready line as a file).
+GW_STARTS=0
 start_gateway() {
-    GW_OUT="$WORK/gateway.out"
+    # A fresh file per start: the background job's redirect truncates its file only once it
+    # runs, so reusing one name could let wait_line see the previous gateway's ready line.
+    GW_STARTS=$((GW_STARTS + 1))
+    GW_OUT="$WORK/gateway-$GW_STARTS.out"
+    : > "$GW_OUT"
     "$GATESIM" gateway "$@" > "$GW_OUT" 2> "$WORK/gateway.err" &
     GW_PID=$!
     PIDS+=($GW_PID)

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/* What the HTTP/1.1 request parser (gs_h1_request.h) and response parser (gs_h1_response.h)
+ * share, so one file can use both (the gateway parses requests downstream and responses
+ * upstream). */
+#ifndef GS_H1_H
+#define GS_H1_H
+
+#include <stddef.h>
+
+/* One header field. |name| and |value| point into the parsed bytes (borrowed, not
+ * NUL-terminated); |name| keeps the case as received; |value| has no leading or trailing
+ * whitespace. */
+typedef struct gs_h1_header {
+    const char *name;
+    size_t name_len;
+    const char *value;
+    size_t value_len;
+} gs_h1_header;
+
+/* How the body that follows a head is delimited. Requests use the first three. */
+typedef enum gs_h1_body {
+    GS_H1_BODY_NONE = 0,    /* no body: a request without Content-Length or Transfer-Encoding;
+                               responses 1xx, 204, 304, replies to HEAD, 2xx to CONNECT */
+    GS_H1_BODY_LENGTH,      /* exactly |content_length| bytes */
+    GS_H1_BODY_CHUNKED,     /* chunked transfer coding */
+    GS_H1_BODY_UNTIL_CLOSE, /* responses only: everything until the server closes */
+} gs_h1_body;
+
+#endif
