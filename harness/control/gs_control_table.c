@@ -10,11 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* appProtocols the builtin gateway can speak upstream. */
+/* appProtocols the builtin gateway can speak upstream. kubernetes.io/ws is plain HTTP/1.1 with
+ * an Upgrade the gateway tunnels; kubernetes.io/wss would need TLS to the backend. */
 static bool app_protocol_supported(const char *p)
 {
     static const char *const ok[] = {"http", "HTTP", "kubernetes.io/h2c", "h2c", "grpc",
-                                     "tcp",  "TCP"};
+                                     "tcp",  "TCP",  "kubernetes.io/ws"};
     if (p == NULL || p[0] == '\0')
         return true;
     for (size_t i = 0; i < GS_ARRAY_LEN(ok); i++) {

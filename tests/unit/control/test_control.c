@@ -471,6 +471,25 @@ START_TEST(unsupported_value_and_partially_invalid)
 }
 END_TEST
 
+START_TEST(websocket_app_protocol_resolves)
+{
+    /* The gateway tunnels Upgrade over HTTP/1.1, so kubernetes.io/ws is a usable backend;
+     * kubernetes.io/wss (TLS to the backend) is not (see backend_references). */
+    gs_model *m =
+        model_of(CLASS GW_HEAD HTTP_ALL
+                 "---\napiVersion: v1\nkind: Service\nmetadata: {name: ws, namespace: infra}\n"
+                 "spec: {ports: [{port: 80, appProtocol: kubernetes.io/ws}]}\n" ROUTE(
+                     "infra", "chat",
+                     "  parentRefs: [{name: gw}]\n"
+                     "  rules: [{backendRefs: [{name: ws, port: 80}]}]\n"),
+                 false);
+    gs_control *c = ctl_run(m, NULL);
+    ck_cond(parent0(c, "infra", "chat"), "Accepted", "True", "Accepted");
+    ck_cond(parent0(c, "infra", "chat"), "ResolvedRefs", "True", "ResolvedRefs");
+    done(c, m);
+}
+END_TEST
+
 START_TEST(backend_references)
 {
     gs_model *m = model_of(
@@ -708,6 +727,7 @@ int main(void)
     tcase_add_test(tc, no_matching_listener_hostname_and_parent);
     tcase_add_test(tc, unsupported_value_and_partially_invalid);
     tcase_add_test(tc, backend_references);
+    tcase_add_test(tc, websocket_app_protocol_resolves);
     tcase_add_test(tc, attached_routes_count_accepted_routes_once);
     tcase_add_test(tc, http_and_grpc_routes_do_not_share_hostnames);
     tcase_add_test(tc, team_routes_need_namespace_labels_and_tls_secrets_show_up);
