@@ -6,10 +6,10 @@
 
 #include "gs_alloc.h"
 #include "gs_decode.h"
+#include "gs_dir.h"
 #include "gs_model_internal.h"
 #include "gs_schema.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -626,18 +626,6 @@ static int load_file(gs_model *m, const char *path, const gs_load_options *opt, 
     return rc;
 }
 
-static bool load_is_yaml(const char *name)
-{
-    size_t n = strlen(name);
-    return (n > 5 && strcmp(name + n - 5, ".yaml") == 0) ||
-           (n > 4 && strcmp(name + n - 4, ".yml") == 0);
-}
-
-static int load_cmp(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* The directories on the current descent, so a symlink back up the tree is not followed. */
 typedef struct dir_chain {
     dev_t dev;
@@ -659,25 +647,15 @@ static int load_dir(gs_model *m, const char *path, const gs_load_options *opt, g
             return 0;
         }
     dir_chain here = {self.st_dev, self.st_ino, up};
-    DIR *dir = opendir(path);
-    if (!dir) {
+    char **names;
+    size_t n;
+    if (gs_dir_names(path, &names, &n) < 0) {
         int e = errno;
         gs_pos pos = {path, 0, 0};
         gs_diags_add(&m->diags, GS_DIAG_ERROR, pos, NULL, NULL, NULL, NULL, "cannot read: %s",
                      strerror(e));
         return gs_error_set_errno(err, e, "%s", path);
     }
-    char **names = NULL;
-    size_t n = 0, cap = 0;
-    struct dirent *de;
-    while ((de = readdir(dir))) {
-        if (de->d_name[0] == '.')
-            continue;
-        gs_xgrow((void **)&names, &cap, n + 1, sizeof *names);
-        names[n++] = gs_xstrdup(de->d_name);
-    }
-    closedir(dir);
-    qsort(names, n, sizeof *names, load_cmp);
     int rc = 0;
     for (size_t i = 0; i < n; i++) {
         char *full = gs_xasprintf("%s%s%s", path,
@@ -686,14 +664,13 @@ static int load_dir(gs_model *m, const char *path, const gs_load_options *opt, g
         int r = 0;
         if (stat(full, &st) == 0 && S_ISDIR(st.st_mode))
             r = load_dir(m, full, opt, err, &here, depth + 1);
-        else if (load_is_yaml(names[i]))
+        else if (gs_path_is_yaml(names[i]))
             r = load_file(m, full, opt, err);
         if (r && !rc)
             rc = r;
         free(full);
-        free(names[i]);
     }
-    free(names);
+    gs_dir_names_free(names, n);
     return rc;
 }
 

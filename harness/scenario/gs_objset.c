@@ -5,9 +5,9 @@
 #include "gs_objset.h"
 
 #include "gs_alloc.h"
+#include "gs_dir.h"
 #include "gs_json.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
@@ -169,18 +169,6 @@ static int objset_add_node(gs_objset *set, const gs_yaml_node *obj, gs_error *er
     return 0;
 }
 
-static bool objset_yaml_name(const char *name)
-{
-    size_t n = strlen(name);
-    return (n > 5 && strcmp(name + n - 5, ".yaml") == 0) ||
-           (n > 4 && strcmp(name + n - 4, ".yml") == 0);
-}
-
-static int objset_cmp_names(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static int objset_add_path(gs_objset *set, const char *path, int depth, gs_error *err)
 {
     struct stat st;
@@ -189,30 +177,19 @@ static int objset_add_path(gs_objset *set, const char *path, int depth, gs_error
     if (S_ISDIR(st.st_mode)) {
         if (depth > 16)
             return 0;
-        DIR *d = opendir(path);
-        if (d == NULL)
+        char **names;
+        size_t n;
+        if (gs_dir_names(path, &names, &n) < 0)
             return gs_error_set_errno(err, errno, "%s", path);
-        char **names = NULL;
-        size_t n = 0, cap = 0;
-        struct dirent *e;
-        while ((e = readdir(d)) != NULL) {
-            if (e->d_name[0] == '.')
-                continue;
-            gs_xgrow((void **)&names, &cap, n + 1, sizeof(*names));
-            names[n++] = gs_xasprintf("%s/%s", path, e->d_name);
-        }
-        closedir(d);
-        if (n)
-            qsort(names, n, sizeof(*names), objset_cmp_names);
         int rc = 0;
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = 0; i < n && rc == 0; i++) {
+            char *full = gs_xasprintf("%s/%s", path, names[i]);
             struct stat cst;
-            if (rc == 0 && stat(names[i], &cst) == 0 &&
-                (S_ISDIR(cst.st_mode) || objset_yaml_name(names[i])))
-                rc = objset_add_path(set, names[i], depth + 1, err);
-            free(names[i]);
+            if (stat(full, &cst) == 0 && (S_ISDIR(cst.st_mode) || gs_path_is_yaml(names[i])))
+                rc = objset_add_path(set, full, depth + 1, err);
+            free(full);
         }
-        free(names);
+        gs_dir_names_free(names, n);
         return rc;
     }
     gs_yaml_stream *s = NULL;

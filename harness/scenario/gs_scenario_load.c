@@ -5,8 +5,8 @@
 #include "gs_scenario.h"
 
 #include "gs_alloc.h"
+#include "gs_dir.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,54 +111,33 @@ static int list_load_file(gs_scenario_list *list, const char *path, bool from_di
     return all_ok ? 0 : GS_ERR_INVALID;
 }
 
-static int scenario_name_cmp(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static bool scenario_yaml_name(const char *name)
-{
-    size_t n = strlen(name);
-    return (n > 5 && strcmp(name + n - 5, ".yaml") == 0) ||
-           (n > 4 && strcmp(name + n - 4, ".yml") == 0);
-}
-
 static int list_load_dir(gs_scenario_list *list, const char *path, int depth, gs_diags *diags,
                          gs_error *err)
 {
     if (depth > 32)
         return 0;
-    DIR *d = opendir(path);
-    if (d == NULL) {
+    char **names;
+    size_t n;
+    if (gs_dir_names(path, &names, &n) < 0) {
+        int e = errno;
         gs_diags_add(diags, GS_DIAG_ERROR, (gs_pos){0}, NULL, NULL, NULL, NULL, "%s: %s", path,
-                     strerror(errno));
-        return gs_error_set_errno(err, errno, "%s", path);
+                     strerror(e));
+        return gs_error_set_errno(err, e, "%s", path);
     }
-    char **names = NULL;
-    size_t n = 0, cap = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
-        gs_xgrow((void **)&names, &cap, n + 1, sizeof(*names));
-        names[n++] = gs_xasprintf("%s/%s", path, e->d_name);
-    }
-    closedir(d);
-    if (n)
-        qsort(names, n, sizeof(*names), scenario_name_cmp);
     int rc = 0;
     for (size_t i = 0; i < n; i++) {
+        char *full = gs_xasprintf("%s/%s", path, names[i]);
         struct stat st;
         int r = 0;
-        if (stat(names[i], &st) == 0 && S_ISDIR(st.st_mode))
-            r = list_load_dir(list, names[i], depth + 1, diags, err);
-        else if (scenario_yaml_name(names[i]))
-            r = list_load_file(list, names[i], true, diags, err);
+        if (stat(full, &st) == 0 && S_ISDIR(st.st_mode))
+            r = list_load_dir(list, full, depth + 1, diags, err);
+        else if (gs_path_is_yaml(names[i]))
+            r = list_load_file(list, full, true, diags, err);
         if (r < 0 && (rc == 0 || rc == GS_ERR_INVALID))
             rc = r; /* I/O and parse errors outrank invalid content */
-        free(names[i]);
+        free(full);
     }
-    free(names);
+    gs_dir_names_free(names, n);
     return rc;
 }
 

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/* Directory listing for the manifest loaders (gs_dir.h). */
+#include "gs_dir.h"
+
+#include "gs_alloc.h"
+#include "gs_error.h"
+
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+
+bool gs_path_is_yaml(const char *name)
+{
+    size_t n = strlen(name);
+    return (n > 5 && strcmp(name + n - 5, ".yaml") == 0) ||
+           (n > 4 && strcmp(name + n - 4, ".yml") == 0);
+}
+
+static int dir_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int gs_dir_names(const char *path, char ***names, size_t *n)
+{
+    *names = NULL;
+    *n = 0;
+    DIR *d = opendir(path);
+    if (d == NULL)
+        return GS_ERR_IO;
+    size_t cap = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        gs_xgrow((void **)names, &cap, *n + 1, sizeof(**names));
+        (*names)[(*n)++] = gs_xstrdup(e->d_name);
+    }
+    closedir(d);
+    if (*n)
+        qsort(*names, *n, sizeof(**names), dir_cmp);
+    return 0;
+}
+
+void gs_dir_names_free(char **names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+}
