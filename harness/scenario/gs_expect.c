@@ -783,6 +783,29 @@ static void expect_latency(const gs_scenario_latency *l, const gs_traffic_result
     gs_buf_free(&bad);
 }
 
+/* Appends "name: value" for each header |q| expects and "no name" for each it must not carry,
+ * "; "-separated after what |b| holds. */
+static void expect_headers_text(gs_buf *b, const gs_scenario_http_expect *q)
+{
+    for (size_t i = 0; i < q->n_headers; i++)
+        gs_buf_printf(b, "%s%s: %s", b->len ? "; " : "", q->headers[i].name, q->headers[i].value);
+    for (size_t i = 0; i < q->n_absent; i++)
+        gs_buf_printf(b, "%sno %s", b->len ? "; " : "", q->absent[i]);
+}
+
+/* Adds the per-request check |kind| whose expectation is the text in |b| and whose observation
+ * is "k of n as expected". Leaves |b| empty. */
+static void expect_as_expected_check(gs_buf *b, gs_results_step *step, const char *kind,
+                                     gs_expect_tally *t, uint64_t total, unsigned *failed)
+{
+    char *expected = gs_buf_take(b);
+    gs_buf_printf(b, "%llu of %llu as expected", (unsigned long long)(total - t->bad),
+                  (unsigned long long)total);
+    expect_tally_check(step, kind, t, total, expected, b->data, failed);
+    free(expected);
+    gs_buf_reset(b);
+}
+
 unsigned gs_expect_finish(gs_expect_obs *o, const gs_traffic_result *res,
                           const gs_scenario_statistics *stats, gs_results_step *step)
 {
@@ -831,31 +854,12 @@ unsigned gs_expect_finish(gs_expect_obs *o, const gs_traffic_result *res,
             gs_buf_printf(&b, "%spath %s", b.len ? "; " : "", q->path);
         if (q->host)
             gs_buf_printf(&b, "%shost %s", b.len ? "; " : "", q->host);
-        for (size_t i = 0; i < q->n_headers; i++)
-            gs_buf_printf(&b, "%s%s: %s", b.len ? "; " : "", q->headers[i].name,
-                          q->headers[i].value);
-        for (size_t i = 0; i < q->n_absent; i++)
-            gs_buf_printf(&b, "%sno %s", b.len ? "; " : "", q->absent[i]);
-        char *expected = gs_buf_take(&b);
-        gs_buf_printf(&b, "%llu of %llu as expected", (unsigned long long)(total - o->request.bad),
-                      (unsigned long long)total);
-        expect_tally_check(step, "request", &o->request, total, expected, b.data, &failed);
-        free(expected);
-        gs_buf_reset(&b);
+        expect_headers_text(&b, q);
+        expect_as_expected_check(&b, step, "request", &o->request, total, &failed);
     }
     if (ex->response.present) {
-        const gs_scenario_http_expect *p = &ex->response;
-        for (size_t i = 0; i < p->n_headers; i++)
-            gs_buf_printf(&b, "%s%s: %s", b.len ? "; " : "", p->headers[i].name,
-                          p->headers[i].value);
-        for (size_t i = 0; i < p->n_absent; i++)
-            gs_buf_printf(&b, "%sno %s", b.len ? "; " : "", p->absent[i]);
-        char *expected = gs_buf_take(&b);
-        gs_buf_printf(&b, "%llu of %llu as expected", (unsigned long long)(total - o->response.bad),
-                      (unsigned long long)total);
-        expect_tally_check(step, "response", &o->response, total, expected, b.data, &failed);
-        free(expected);
-        gs_buf_reset(&b);
+        expect_headers_text(&b, &ex->response);
+        expect_as_expected_check(&b, step, "response", &o->response, total, &failed);
     }
     if (ex->has_redirect) {
         if (ex->redirect_status)
@@ -864,12 +868,7 @@ unsigned gs_expect_finish(gs_expect_obs *o, const gs_traffic_result *res,
             gs_buf_puts(&b, "3xx");
         if (ex->redirect_location)
             gs_buf_printf(&b, " to %s", ex->redirect_location);
-        char *expected = gs_buf_take(&b);
-        gs_buf_printf(&b, "%llu of %llu as expected", (unsigned long long)(total - o->redirect.bad),
-                      (unsigned long long)total);
-        expect_tally_check(step, "redirect", &o->redirect, total, expected, b.data, &failed);
-        free(expected);
-        gs_buf_reset(&b);
+        expect_as_expected_check(&b, step, "redirect", &o->redirect, total, &failed);
     }
     if (ex->n_mirror)
         expect_mirror(o, stats, step, &failed);
