@@ -39,52 +39,19 @@ static size_t text_utf8_len(const unsigned char *s)
     return n;
 }
 
-void gs_report_escape_xml(gs_buf *b, const char *s, int newline_refs)
+/* What an escaper writes instead of the ASCII byte |c|, or NULL to keep it. */
+typedef const char *text_subst_fn(unsigned char c, int arg);
+
+/* Copies |s| to |b|, replacing each ASCII byte |subst| names and each byte that does not start
+ * a valid UTF-8 sequence (U+FFFD); valid sequences are copied as they are. */
+static void text_escape(gs_buf *b, const char *s, text_subst_fn *subst, int arg)
 {
     const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
     while (*p != '\0') {
-        unsigned char c = *p;
-        switch (c) {
-        case '&':
-            gs_buf_puts(b, "&amp;");
-            p++;
-            continue;
-        case '<':
-            gs_buf_puts(b, "&lt;");
-            p++;
-            continue;
-        case '>':
-            gs_buf_puts(b, "&gt;");
-            p++;
-            continue;
-        case '"':
-            gs_buf_puts(b, "&quot;");
-            p++;
-            continue;
-        case '\'':
-            gs_buf_puts(b, "&#39;");
-            p++;
-            continue;
-        case '\n':
-        case '\r':
-        case '\t':
-            if (newline_refs)
-                gs_buf_printf(b, "&#%d;", c);
-            else
-                gs_buf_putc(b, (char)c);
-            p++;
-            continue;
-        default:
-            break;
-        }
-        if (c < 0x20 || c == 0x7F) {
-            gs_buf_puts(b, TEXT_REPLACEMENT);
-            p++;
-            continue;
-        }
-        size_t n = text_utf8_len(p);
-        if (n == 0) {
-            gs_buf_puts(b, TEXT_REPLACEMENT);
+        const char *rep = *p < 0x80 ? subst(*p, arg) : NULL;
+        size_t n = rep != NULL ? 0 : text_utf8_len(p);
+        if (rep != NULL || n == 0) {
+            gs_buf_puts(b, rep != NULL ? rep : TEXT_REPLACEMENT);
             p++;
             continue;
         }
@@ -93,54 +60,71 @@ void gs_report_escape_xml(gs_buf *b, const char *s, int newline_refs)
     }
 }
 
+static const char *text_xml_subst(unsigned char c, int newline_refs)
+{
+    switch (c) {
+    case '&':
+        return "&amp;";
+    case '<':
+        return "&lt;";
+    case '>':
+        return "&gt;";
+    case '"':
+        return "&quot;";
+    case '\'':
+        return "&#39;";
+    case '\n':
+        return newline_refs ? "&#10;" : NULL;
+    case '\r':
+        return newline_refs ? "&#13;" : NULL;
+    case '\t':
+        return newline_refs ? "&#9;" : NULL;
+    default:
+        return c < 0x20 || c == 0x7F ? TEXT_REPLACEMENT : NULL;
+    }
+}
+
+void gs_report_escape_xml(gs_buf *b, const char *s, int newline_refs)
+{
+    text_escape(b, s, text_xml_subst, newline_refs);
+}
+
+static const char *text_md_subst(unsigned char c, int unused)
+{
+    (void)unused;
+    switch (c) {
+    case '|':
+        return "\\|";
+    case '`':
+        return "\\`";
+    case '\\':
+        return "\\\\";
+    case '*':
+        return "\\*";
+    case '_':
+        return "\\_";
+    case '[':
+        return "\\[";
+    case ']':
+        return "\\]";
+    case '<':
+        return "&lt;";
+    case '>':
+        return "&gt;";
+    case '&':
+        return "&amp;";
+    case '\n':
+        return "<br>";
+    case '\r':
+        return "";
+    default:
+        return c < 0x20 ? TEXT_REPLACEMENT : NULL;
+    }
+}
+
 void gs_report_escape_md(gs_buf *b, const char *s)
 {
-    const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
-    while (*p != '\0') {
-        unsigned char c = *p;
-        switch (c) {
-        case '|':
-        case '`':
-        case '\\':
-        case '*':
-        case '_':
-        case '[':
-        case ']':
-            gs_buf_putc(b, '\\');
-            gs_buf_putc(b, (char)c);
-            p++;
-            continue;
-        case '<':
-            gs_buf_puts(b, "&lt;");
-            p++;
-            continue;
-        case '>':
-            gs_buf_puts(b, "&gt;");
-            p++;
-            continue;
-        case '&':
-            gs_buf_puts(b, "&amp;");
-            p++;
-            continue;
-        case '\n':
-            gs_buf_puts(b, "<br>");
-            p++;
-            continue;
-        case '\r':
-            p++;
-            continue;
-        default:
-            break;
-        }
-        size_t n = c < 0x20 ? 0 : text_utf8_len(p);
-        if (n == 0) {
-            gs_buf_puts(b, TEXT_REPLACEMENT);
-            p++;
-            continue;
-        }
-        gs_buf_append(b, p, n);
-        p += n;
-    }
+    text_escape(b, s, text_md_subst, 0);
 }
 
 int gs_report_plain(gs_buf *b, const char *s, size_t max)
