@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/wait.h>
 
 /* Runs `gatesim load ARGS` (stderr merged) and returns its exit status; output in |out|. */
@@ -103,8 +104,11 @@ START_TEST(json_output_fields)
     free(args);
 
     /* nothing listens: every request fails, exit 1, errors counted */
-    args = gs_xasprintf("-n 3 -o json http://127.0.0.1:%u/", it_free_port());
+    unsigned closed;
+    int hold = it_refusing_port(&closed);
+    args = gs_xasprintf("-n 3 -o json http://127.0.0.1:%u/", closed);
     ck_assert_int_eq(run_load(args, &out), 1);
+    close(hold);
     ck_assert_ptr_nonnull(strstr(out.data, "\"connect\":3"));
     free(args);
     gs_buf_free(&out);

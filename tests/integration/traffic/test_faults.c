@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static gs_proc *server;
 static unsigned port;
@@ -143,10 +144,13 @@ START_TEST(refused_connections_are_counted)
     gs_traffic_config cfg;
     config(&cfg, "/", 6);
     char closed[64];
-    snprintf(closed, sizeof(closed), "127.0.0.1:%u", it_free_port());
+    unsigned refusing;
+    int hold = it_refusing_port(&refusing);
+    snprintf(closed, sizeof(closed), "127.0.0.1:%u", refusing);
     cfg.address = closed;
     cfg.connections = 3;
     gs_traffic_result *r = it_run(&cfg);
+    close(hold);
     ck_assert_uint_eq(r->requests, 6);
     ck_assert_uint_eq(r->errors[GS_TRAFFIC_ERR_CONNECT], 6);
     ck_assert_uint_eq(it_seen_data.by_error[GS_TRAFFIC_ERR_CONNECT], 6);

@@ -22,10 +22,12 @@ static void setup(void)
     unsigned hang_port;
     hang = it_python("fault_server.py", &hang_port);
     dir = it_tmpdir();
-    h1_port = it_free_port();
-    h2_port = it_free_port();
-    h1_short_port = it_free_port();
-    h2_short_port = it_free_port();
+    unsigned ports[4];
+    it_free_ports(ports, 4);
+    h1_port = ports[0];
+    h2_port = ports[1];
+    h1_short_port = ports[2];
+    h2_short_port = ports[3];
     char *body = gs_xasprintf(
         "keepalive_requests 100000; http2_max_concurrent_streams 64;\n"
         "map $server_port $replica { default r0; %u r1; }\n"

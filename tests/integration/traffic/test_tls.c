@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static gs_proc *nginx;
 static char *dir, *ca;
@@ -18,7 +19,9 @@ static void setup(void)
 {
     dir = it_tmpdir();
     it_make_cert(dir);
-    unsigned p2 = it_free_port(), p1 = it_free_port();
+    unsigned ports[2];
+    it_free_ports(ports, 2);
+    unsigned p2 = ports[0], p1 = ports[1];
     char *body = gs_xasprintf(
         "ssl_certificate %s/cert.pem; ssl_certificate_key %s/key.pem;\n"
         "server { listen 127.0.0.1:%u ssl http2;\n"
@@ -141,9 +144,12 @@ START_TEST(refused_tls_port_is_a_connect_error)
     gs_traffic_config cfg;
     config(&cfg, GS_TRAFFIC_HTTP2, 4);
     char closed[64];
-    snprintf(closed, sizeof(closed), "127.0.0.1:%u", it_free_port());
+    unsigned port;
+    int hold = it_refusing_port(&port);
+    snprintf(closed, sizeof(closed), "127.0.0.1:%u", port);
     cfg.address = closed;
     gs_traffic_result *r = it_run(&cfg);
+    close(hold);
     ck_assert_uint_eq(r->errors[GS_TRAFFIC_ERR_CONNECT], 4);
     ck_assert_uint_eq(r->errors[GS_TRAFFIC_ERR_TLS], 0);
     gs_traffic_result_free(r);

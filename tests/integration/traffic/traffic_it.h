@@ -9,9 +9,17 @@
 #include "gs_traffic.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* A port nothing listens on right now (bound to 0, read, closed). */
 unsigned it_free_port(void);
+/* |n| distinct such ports: all are bound at once before any is closed, so two calls in a row
+ * cannot hand out the same port to two servers. */
+void it_free_ports(unsigned *ports, size_t n);
+/* A port that refuses connections for as long as the returned socket stays open: it is bound
+ * but never listens, so no other process can take the port and accept on it meanwhile (a
+ * port closed again, as from it_free_port, could be reused by anything). Close the fd after. */
+int it_refusing_port(unsigned *port);
 /* Waits until 127.0.0.1:|port| accepts connections; false after |timeout_ms|. */
 bool it_wait_port(unsigned port, int timeout_ms);
 /* A fresh temporary directory (malloc'd path); it_rmdir removes it with its contents and
