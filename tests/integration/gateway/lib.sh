@@ -44,6 +44,22 @@ start_echo() {
     ECHO_CONTROL=$(json "$out.1" "j['controlPort']")
 }
 
+# echo_served CTL PATH [N]: waits (max 10 s) until the gatesim-echo whose control port is CTL has
+# counted at least N (default 1) requests for PATH (its /stats counts a request on arrival, so a
+# delayed request counts while it is still in flight).
+echo_served() {
+    local n
+    for _ in $(seq 1 200); do
+        n=$(curl -s "http://127.0.0.1:$1/stats" | "$PY" -c \
+            "import json,sys; print(json.load(sys.stdin)['paths'].get(sys.argv[1], 0))" "$2" \
+            2>/dev/null || echo 0)
+        if [ "$n" -ge "${3:-1}" ]; then return 0; fi
+        sleep 0.05
+    done
+    echo "the echo at control port $1 counted $n requests for $2, wanted ${3:-1}" >&2
+    return 1
+}
+
 # start_gateway ARGS...: runs gatesim gateway; sets GW_PID, GW_OUT (its stdout) and GW_READY
 # (the first ready line as a file).
 GW_STARTS=0

@@ -150,7 +150,8 @@ check "percent 50 mirrors about half (saw $half of 400)" test "$half" -gt 140 -a
 # A slow mirror (2 s) never slows the primary, and its answer never reaches the client.
 T=$(curl -s -o "$WORK/body" -w '%{time_total}' -H 'Host: filters.example.com' \
     -H 'x-gatesim-request-id: slow-1' "http://$HTTP/mirror-slow/x" || true)
-check "primary answered fast despite a 2 s mirror (${T}s)" "$PY" -c "import sys; sys.exit(0 if $T < 1.0 else 1)"
+# Any answer well before the mirror's 2 s shows the primary did not wait for it.
+check "primary answered fast despite a 2 s mirror (${T}s)" "$PY" -c "import sys; sys.exit(0 if $T < 1.5 else 1)"
 check "the client got the primary's answer" contains "$(cat "$WORK/body")" '"service":"v1"'
 seen=0
 for _ in $(seq 1 60); do

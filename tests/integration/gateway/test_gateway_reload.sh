@@ -6,8 +6,8 @@
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 
-start_echo default/v1 a; V1=$ECHO_PORT
-start_echo default/v2 a; V2=$ECHO_PORT
+start_echo default/v1 a; V1=$ECHO_PORT; V1_CTL=$ECHO_CONTROL
+start_echo default/v2 a; V2=$ECHO_PORT; V2_CTL=$ECHO_CONTROL
 
 route() { # route BACKEND: writes the objects with "/" going to BACKEND
     cat "$HERE/manifests/base.yaml" > "$WORK/objects.yaml.tmp"
@@ -33,11 +33,13 @@ HTTP=$(gw_addr http)
     --output json --quiet > "$WORK/load.json" 2> "$WORK/load.err" &
 LOAD=$!
 PIDS+=($LOAD)
-sleep 0.7
+# Each switch waits until the load really reached the backend it switches away from (not a
+# fixed sleep: a loaded machine may start `gatesim load` late); the 3 s load outlasts both.
+echo_served "$V1_CTL" / 20
 route v2
 kill -HUP "$GW_PID"
 wait_line "$GW_OUT" 2
-sleep 0.7
+echo_served "$V2_CTL" / 20
 route v1
 kill -HUP "$GW_PID"
 wait_line "$GW_OUT" 3
@@ -70,7 +72,7 @@ check "and the old table still serves" \
 curl -s -o "$WORK/slow1" -w '%{http_code}' -H 'Host: x' "http://$HTTP/slow?delay=800ms" \
     > "$WORK/slow1.code" &
 SLOW=$!
-sleep 0.4
+echo_served "$V1_CTL" /slow 1 # in flight: v1 has it and answers in 800 ms
 route v2
 kill -HUP "$GW_PID"
 wait_line "$GW_OUT" 5
@@ -80,7 +82,7 @@ check "... on the table it started with" contains "$(cat "$WORK/slow1")" '"servi
 curl -s -o "$WORK/slow2" -w '%{http_code}' -H 'Host: x' "http://$HTTP/slow?delay=800ms" \
     > "$WORK/slow2.code" &
 SLOW=$!
-sleep 0.4
+echo_served "$V2_CTL" /slow 1 # in flight: the table now sends / to v2
 kill -TERM "$GW_PID"
 wait "$SLOW" || true
 check "in-flight request answered at SIGTERM" eq "$(cat "$WORK/slow2.code")" 200
