@@ -414,3 +414,22 @@ void gs_proc_free(gs_proc *p)
     gs_buf_free(&p->rbuf);
     free(p);
 }
+
+void gs_proc_log_tail(const char *path, char *out, size_t n)
+{
+    out[0] = '\0';
+    FILE *f = path ? fopen(path, "r") : NULL;
+    if (f == NULL)
+        return;
+    char line[1024];
+    while (fgets(line, sizeof(line), f)) {
+        size_t len = strcspn(line, "\r\n");
+        if (len == 0)
+            continue;
+        if (len >= n)
+            len = n - 1;
+        memcpy(out, line, len);
+        out[len] = '\0';
+    }
+    fclose(f);
+}

@@ -78,4 +78,8 @@ volatile sig_atomic_t *gs_proc_interrupt_flag(void);
 /* Number of children in the registry (started and not yet reaped). */
 int gs_proc_live_count(void);
 
+/* The last non-empty line of the log file |path| (cut to |n| - 1 bytes) in |out|, for "why did
+ * it die" messages; "" when there is none or |path| is NULL or cannot be read. */
+void gs_proc_log_tail(const char *path, char *out, size_t n);
+
 #endif

@@ -18,25 +18,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static void fleet_log_tail(const char *path, char *out, size_t n)
-{
-    out[0] = '\0';
-    FILE *f = path ? fopen(path, "r") : NULL;
-    if (f == NULL)
-        return;
-    char line[1024];
-    while (fgets(line, sizeof(line), f)) {
-        size_t len = strcspn(line, "\r\n");
-        if (len == 0)
-            continue;
-        if (len >= n)
-            len = n - 1;
-        memcpy(out, line, len);
-        out[len] = '\0';
-    }
-    fclose(f);
-}
-
 /* The listening address in an echo ready line: "address", else "listen", else the first of
  * "listeners". */
 static const char *fleet_ready_address(const gs_json_value *v)
@@ -105,7 +86,7 @@ static int fleet_start_replica(gs_echo_replica *r, const char *echo_path, const 
             char desc[64], tail[512];
             gs_proc_stop(r->proc, GS_NS_PER_S, &st);
             gs_proc_describe_status(st, desc);
-            fleet_log_tail(r->log, tail, sizeof(tail));
+            gs_proc_log_tail(r->log, tail, sizeof(tail));
             if (rc == GS_ERR_TIMEOUT)
                 return gs_error_set(err, rc, "backend %s replica %u: no ready line in time%s%s",
                                     service, r->replica, tail[0] ? "; last log: " : "", tail);
@@ -171,7 +152,7 @@ int gs_echo_fleet_check(gs_echo_fleet *f, gs_error *err)
         if (r->proc && gs_proc_exited(r->proc, &st)) {
             char desc[64], tail[512];
             gs_proc_describe_status(st, desc);
-            fleet_log_tail(r->log, tail, sizeof(tail));
+            gs_proc_log_tail(r->log, tail, sizeof(tail));
             return gs_error_set(err, GS_ERR_CLOSED, "backend %s/%s replica %u %s%s%s",
                                 r->backend->ns, r->backend->name, r->replica, desc,
                                 tail[0] ? ": " : "", tail);

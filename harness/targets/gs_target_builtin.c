@@ -84,32 +84,11 @@ static int exec_open(gs_target *t, gs_error *err)
     return 0;
 }
 
-/* The last non-empty line of |path| (at most |n| bytes), for "why did it die" messages. */
-static void builtin_log_tail(const char *path, char *out, size_t n)
-{
-    out[0] = '\0';
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
-        return;
-    char line[1024];
-    while (fgets(line, sizeof(line), f)) {
-        line[strcspn(line, "\r\n")] = '\0';
-        size_t len = strlen(line);
-        if (len == 0)
-            continue;
-        if (len >= n)
-            len = n - 1;
-        memcpy(out, line, len);
-        out[len] = '\0';
-    }
-    fclose(f);
-}
-
 static int builtin_died(builtin_state *st, int status, gs_error *err)
 {
     char desc[64], tail[512];
     gs_proc_describe_status(status, desc);
-    builtin_log_tail(st->log_path, tail, sizeof(tail));
+    gs_proc_log_tail(st->log_path, tail, sizeof(tail));
     return gs_error_set(err, GS_ERR_CLOSED, "%s %s%s%s", st->who, desc, tail[0] ? ": " : "", tail);
 }
 
@@ -166,7 +145,7 @@ static int builtin_wait_ready(gs_target *t, gs_error *err)
         }
         if (rc == GS_ERR_TIMEOUT) {
             char tail[512];
-            builtin_log_tail(st->log_path, tail, sizeof(tail));
+            gs_proc_log_tail(st->log_path, tail, sizeof(tail));
             return gs_error_set(err, GS_ERR_TIMEOUT, "%s did not report ready within %.1f s%s%s",
                                 st->who, (double)t->cfg.start_timeout_ns / 1e9,
                                 tail[0] ? "; last log: " : "", tail);
@@ -402,7 +381,7 @@ static int builtin_status(gs_target *t, gs_json_value **out, gs_error *err)
         if (rc < 0) {
             char desc[64], tail[512];
             gs_proc_describe_status(status, desc);
-            builtin_log_tail(log, tail, sizeof(tail));
+            gs_proc_log_tail(log, tail, sizeof(tail));
             rc = gs_error_set(err, GS_ERR_PROTOCOL, "%s %s without JSON status%s%s",
                               st->command ? "the status command" : "gatesim explain", desc,
                               tail[0] ? ": " : "", tail);
