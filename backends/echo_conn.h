@@ -71,6 +71,22 @@ struct gs_echo_conn {
     char *peer_cert;              /* the TLS client certificate (PEM), or NULL */
     const gs_echo_proto_ops *ops; /* NULL while detecting the protocol */
     void *proto;                  /* echo_h1 / echo_h2 state */
+    /* Plaintext sockets are read by an own event (one recv straight into the bufferevent's
+     * input buffer) rather than by the bufferevent, whose evbuffer_read asks FIONREAD before
+     * every read: one system call less per request. The bufferevent still writes. TLS
+     * connections are read by their bufferevent. */
+    struct event *rev;
+    struct evbuffer_cb_entry *in_cb; /* resumes reading below the high watermark */
+    bufferevent_data_cb on_read;
+    bufferevent_event_cb on_event;
+    void *cb_arg;
+    struct timeval read_tv;
+    bool read_tv_set;
+    bool read_on;      /* the protocol wants input */
+    bool read_full;    /* the input buffer reached read_high */
+    bool read_over;    /* EOF or a read error: nothing more to read */
+    bool rev_pending;  /* rev is added */
+    size_t read_high;  /* 0 = no limit */
 };
 
 /* Closes |c| now: frees the protocol state, the bufferevent and the socket. With |reset|,
@@ -81,6 +97,19 @@ void gs_echo_conn_close(gs_echo_conn *c, bool reset);
  * written at once (no write-event registration per response); what the socket does not take,
  * and everything on TLS, goes to the bufferevent's output buffer. */
 void gs_echo_conn_send(gs_echo_conn *c, const void *data, size_t len);
+
+/* What the protocols use instead of the bufferevent_* calls of the same names, so that plaintext
+ * reading (see gs_echo_conn.rev) and TLS behave alike: callbacks get |c->bev| and are invoked
+ * like the bufferevent's (EOF, errors and read timeouts as BEV_EVENT_READING | ...; a read
+ * timeout or EOF stops reading). */
+void gs_echo_conn_setcb(gs_echo_conn *c, bufferevent_data_cb on_read, bufferevent_data_cb on_write,
+                        bufferevent_event_cb on_event, void *arg);
+/* Starts (|on|) or stops reading (gs_echo_conn_setcb enables writing). */
+void gs_echo_conn_read(gs_echo_conn *c, bool on);
+/* Read and write timeouts (NULL: none), as bufferevent_set_timeouts. */
+void gs_echo_conn_timeouts(gs_echo_conn *c, const struct timeval *rd, const struct timeval *wr);
+/* Stops reading while the input buffer holds |high| bytes or more (0: no limit). */
+void gs_echo_conn_read_high(gs_echo_conn *c, size_t high);
 
 /* Protocol entry points: take over |c|'s bufferevent callbacks; bytes already in its input
  * buffer are processed right away. */

@@ -136,7 +136,7 @@ static void h1_set_read_timeout(h1_conn *h, bool on)
     const gs_echo_config *cfg = h->c->w->cfg;
     struct timeval idle = {(time_t)(cfg->idle_timeout_ns / GS_NS_PER_S),
                            (suseconds_t)((cfg->idle_timeout_ns % GS_NS_PER_S) / 1000)};
-    bufferevent_set_timeouts(h->c->bev, on ? &idle : NULL, &idle);
+    gs_echo_conn_timeouts(h->c, on ? &idle : NULL, &idle);
 }
 
 static bool h1_no_body_status(int status)
@@ -190,7 +190,7 @@ static void h1_response_done(h1_conn *h, bool close)
 {
     if (close) {
         h1_set_state(h, H1_CLOSING);
-        bufferevent_disable(h->c->bev, EV_READ);
+        gs_echo_conn_read(h->c, false);
         return;
     }
     gs_h1_request_reset(&h->req);
@@ -530,12 +530,12 @@ void gs_echo_h1_start(gs_echo_conn *c)
     c->proto = h;
     c->ops = &h1_ops;
     gs_echo_log_count(c->w->ctx.log, c->kind == GS_ECHO_LISTENER_CONTROL ? "control" : "h1");
-    bufferevent_setcb(c->bev, on_h1_read, on_h1_write, on_h1_event, h);
+    gs_echo_conn_setcb(c, on_h1_read, on_h1_write, on_h1_event, h);
     /* While a response is delayed or trickled, pipelined bytes wait in the input buffer; stop
      * reading past this much so a client cannot grow it without bound. */
-    bufferevent_setwatermark(c->bev, EV_READ, 0, H1_READ_HIGH);
+    gs_echo_conn_read_high(c, H1_READ_HIGH);
     h1_set_read_timeout(h, true);
-    bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+    gs_echo_conn_read(c, true);
     h1_process(h);
     h1_after(h);
 }

@@ -466,7 +466,7 @@ static void h2_flush(h2_conn *h)
         h->closing || (!nghttp2_session_want_read(h->ngh) && !nghttp2_session_want_write(h->ngh));
     if (over) {
         h->closing = true;
-        bufferevent_disable(h->c->bev, EV_READ);
+        gs_echo_conn_read(h->c, false);
         if (evbuffer_get_length(out) == 0)
             gs_echo_conn_close(h->c, false);
     }
@@ -521,7 +521,7 @@ static void on_h2_event(struct bufferevent *bev, short what, void *arg)
             /* No input for a while, but streams are in progress (delays): not idle. libevent
              * disabled reading on the timeout; turn it back on. A write timeout (the peer does
              * not read) still ends the connection. */
-            bufferevent_enable(h->c->bev, EV_READ);
+            gs_echo_conn_read(h->c, true);
             return;
         }
         gs_echo_log_count(h->c->w->ctx.log, "timeout");
@@ -617,9 +617,9 @@ void gs_echo_h2_start(gs_echo_conn *c)
     const gs_echo_config *cfg = c->w->cfg;
     struct timeval idle = {(time_t)(cfg->idle_timeout_ns / GS_NS_PER_S),
                            (suseconds_t)((cfg->idle_timeout_ns % GS_NS_PER_S) / 1000)};
-    bufferevent_set_timeouts(c->bev, &idle, &idle);
-    bufferevent_setcb(c->bev, on_h2_read, on_h2_write, on_h2_event, h);
-    bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+    gs_echo_conn_timeouts(c, &idle, &idle);
+    gs_echo_conn_setcb(c, on_h2_read, on_h2_write, on_h2_event, h);
+    gs_echo_conn_read(c, true);
     if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
         on_h2_read(c->bev, h);
     else
