@@ -5,6 +5,7 @@
 #include "gs_chunked.h"
 
 #include "gs_error.h"
+#include "gs_hex.h"
 
 #include <string.h>
 
@@ -17,17 +18,6 @@ void gs_chunked_init(gs_chunked *c)
 bool gs_chunked_done(const gs_chunked *c)
 {
     return c->state == GS_CHUNKED_DONE;
-}
-
-static int chunked_hex(char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
 }
 
 static ssize_t chunked_fail(gs_chunked *c)
@@ -57,7 +47,7 @@ ssize_t gs_chunked_decode(gs_chunked *c, const char *in, size_t len, gs_buf *out
         char ch = in[i];
         switch (c->state) {
         case GS_CHUNKED_SIZE: {
-            int h = chunked_hex(ch);
+            int h = gs_hex_value(ch);
             if (h >= 0) {
                 if (c->size_digits == 16)
                     return chunked_fail(c);

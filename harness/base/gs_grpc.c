@@ -6,6 +6,7 @@
 
 #include "gs_alloc.h"
 #include "gs_error.h"
+#include "gs_hex.h"
 #include "gs_pb.h"
 
 #include <stdlib.h>
@@ -101,23 +102,12 @@ void gs_grpc_message_encode(gs_buf *out, const char *s, size_t len)
     }
 }
 
-static int grpc_hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 void gs_grpc_message_decode(gs_buf *out, const char *s, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
-        if (s[i] == '%' && i + 2 < len && grpc_hexval(s[i + 1]) >= 0 &&
-            grpc_hexval(s[i + 2]) >= 0) {
-            gs_buf_putc(out, (char)(grpc_hexval(s[i + 1]) * 16 + grpc_hexval(s[i + 2])));
+        if (s[i] == '%' && i + 2 < len && gs_hex_value(s[i + 1]) >= 0 &&
+            gs_hex_value(s[i + 2]) >= 0) {
+            gs_buf_putc(out, (char)(gs_hex_value(s[i + 1]) * 16 + gs_hex_value(s[i + 2])));
             i += 2;
         } else {
             gs_buf_putc(out, s[i]);

@@ -6,6 +6,7 @@
 
 #include "gs_alloc.h"
 #include "gs_buf.h"
+#include "gs_hex.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -62,16 +63,10 @@ static int json_hex4(json_parser *jp, unsigned *out)
         return json_fail(jp, "truncated \\u escape");
     unsigned v = 0;
     for (int i = 0; i < 4; i++) {
-        char c = jp->p[i];
-        v <<= 4;
-        if (c >= '0' && c <= '9')
-            v |= (unsigned)(c - '0');
-        else if (c >= 'a' && c <= 'f')
-            v |= (unsigned)(c - 'a' + 10);
-        else if (c >= 'A' && c <= 'F')
-            v |= (unsigned)(c - 'A' + 10);
-        else
+        int d = gs_hex_value(jp->p[i]);
+        if (d < 0)
             return json_fail(jp, "invalid \\u escape");
+        v = v << 4 | (unsigned)d;
     }
     jp->p += 4;
     *out = v;

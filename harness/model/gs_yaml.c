@@ -4,6 +4,7 @@
 #include "gs_yaml.h"
 
 #include "gs_alloc.h"
+#include "gs_hex.h"
 
 #include <errno.h>
 #include <math.h>
@@ -497,10 +498,8 @@ static bool parse_int(const char *s, size_t len, int64_t *out)
     if (!*p)
         return false;
     for (const char *q = p; *q; q++) {
-        int d = (*q >= '0' && *q <= '9') ? *q - '0'
-                : (*q >= 'a' && *q <= 'f') ? *q - 'a' + 10
-                : (*q >= 'A' && *q <= 'F') ? *q - 'A' + 10 : 99;
-        if (d >= base)
+        int d = gs_hex_value(*q);
+        if (d < 0 || d >= base)
             return false;
     }
     errno = 0;
