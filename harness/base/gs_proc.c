@@ -8,6 +8,7 @@
 
 #include "gs_alloc.h"
 #include "gs_buf.h"
+#include "gs_json_parse.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -432,4 +433,25 @@ void gs_proc_log_tail(const char *path, char *out, size_t n)
         out[len] = '\0';
     }
     fclose(f);
+}
+
+int gs_proc_wait_ready(gs_proc *p, int64_t deadline_ns, gs_json_value **ready, gs_error *err)
+{
+    *ready = NULL;
+    for (;;) {
+        int64_t left = deadline_ns - gs_now_ns();
+        char *line = NULL;
+        int rc = left > 0 ? gs_proc_read_line(p, left, &line, err) : GS_ERR_TIMEOUT;
+        if (rc < 0)
+            return rc;
+        gs_json_value *v = NULL;
+        if (line[0] == '{' && gs_json_parse(line, strlen(line), NULL, &v, NULL) == 0 &&
+            gs_json_get_bool(v, "ready", false)) {
+            free(line);
+            *ready = v;
+            return 0;
+        }
+        gs_json_value_free(v);
+        free(line);
+    }
 }

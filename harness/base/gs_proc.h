@@ -7,6 +7,7 @@
 #define GS_PROC_H
 
 #include "gs_error.h"
+#include "gs_json_parse.h"
 
 #include <signal.h>
 #include <stdbool.h>
@@ -81,5 +82,11 @@ int gs_proc_live_count(void);
 /* The last non-empty line of the log file |path| (cut to |n| - 1 bytes) in |out|, for "why did
  * it die" messages; "" when there is none or |path| is NULL or cannot be read. */
 void gs_proc_log_tail(const char *path, char *out, size_t n);
+
+/* Reads the child's stdout lines until one is a JSON object with "ready": true (the ready line
+ * every gatesim server prints; other lines are skipped) and gives it in |*ready| (free with
+ * gs_json_value_free). Returns 0, GS_ERR_TIMEOUT once |deadline_ns| (gs_now_ns clock) has
+ * passed, or what gs_proc_read_line returned (GS_ERR_CLOSED: stdout ended). */
+int gs_proc_wait_ready(gs_proc *p, int64_t deadline_ns, gs_json_value **ready, gs_error *err);
 
 #endif

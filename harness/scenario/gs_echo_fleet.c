@@ -77,10 +77,8 @@ static int fleet_start_replica(gs_echo_replica *r, const char *echo_path, const 
         return rc;
     int64_t deadline = gs_now_ns() + timeout_ns;
     for (;;) {
-        char *line = NULL;
-        gs_error e = {0};
-        int64_t left = deadline - gs_now_ns();
-        rc = left > 0 ? gs_proc_read_line(r->proc, left, &line, &e) : GS_ERR_TIMEOUT;
+        gs_json_value *v;
+        rc = gs_proc_wait_ready(r->proc, deadline, &v, NULL);
         if (rc < 0) {
             int st = 0;
             char desc[64], tail[512];
@@ -93,18 +91,13 @@ static int fleet_start_replica(gs_echo_replica *r, const char *echo_path, const 
             return gs_error_set(err, rc, "backend %s replica %u %s%s%s", service, r->replica, desc,
                                 tail[0] ? ": " : "", tail);
         }
-        gs_json_value *v = NULL;
-        const char *addr = NULL;
-        if (line[0] == '{' && gs_json_parse(line, strlen(line), NULL, &v, NULL) == 0 &&
-            gs_json_get_bool(v, "ready", false))
-            addr = fleet_ready_address(v);
+        const char *addr = fleet_ready_address(v);
         if (addr) {
             r->address = gs_xstrdup(addr);
             const char *control = gs_json_get_string(v, "control", NULL);
             r->control = control ? gs_xstrdup(control) : NULL;
         }
         gs_json_value_free(v);
-        free(line);
         if (r->address)
             return 0;
     }

@@ -132,42 +132,31 @@ static int builtin_write_objects(builtin_state *st, const gs_target_objects *obj
 static int builtin_wait_ready(gs_target *t, gs_error *err)
 {
     builtin_state *st = t->impl;
-    int64_t deadline = gs_now_ns() + t->cfg.start_timeout_ns;
-    for (;;) {
-        int64_t left = deadline - gs_now_ns();
-        char *line = NULL;
-        gs_error e = {0};
-        int rc = left > 0 ? gs_proc_read_line(st->gw, left, &line, &e) : GS_ERR_TIMEOUT;
-        if (rc == GS_ERR_CLOSED) {
-            int status = 0;
-            gs_proc_stop(st->gw, GS_NS_PER_S, &status);
-            return builtin_died(st, status, err);
-        }
-        if (rc == GS_ERR_TIMEOUT) {
-            char tail[512];
-            gs_proc_log_tail(st->log_path, tail, sizeof(tail));
-            return gs_error_set(err, GS_ERR_TIMEOUT, "%s did not report ready within %.1f s%s%s",
-                                st->who, (double)t->cfg.start_timeout_ns / 1e9,
-                                tail[0] ? "; last log: " : "", tail);
-        }
-        if (rc < 0)
-            return gs_error_set(err, rc, "%s: %s", st->who, e.msg);
-        gs_json_value *v = NULL;
-        if (line[0] == '{' && gs_json_parse(line, strlen(line), NULL, &v, NULL) == 0 &&
-            gs_json_get_bool(v, "ready", false)) {
-            const char *reload_error = gs_json_get_string(v, "reloadError", NULL);
-            if (reload_error)
-                rc = gs_error_set(err, GS_ERR_INVALID, "the %s rejected the new configuration: %s",
-                                  st->who, reload_error);
-            else
-                rc = gs_target_set_listeners_json(t, v, err);
-            gs_json_value_free(v);
-            free(line);
-            return rc;
-        }
-        gs_json_value_free(v);
-        free(line);
+    gs_json_value *v;
+    gs_error e = {0};
+    int rc = gs_proc_wait_ready(st->gw, gs_now_ns() + t->cfg.start_timeout_ns, &v, &e);
+    if (rc == GS_ERR_CLOSED) {
+        int status = 0;
+        gs_proc_stop(st->gw, GS_NS_PER_S, &status);
+        return builtin_died(st, status, err);
     }
+    if (rc == GS_ERR_TIMEOUT) {
+        char tail[512];
+        gs_proc_log_tail(st->log_path, tail, sizeof(tail));
+        return gs_error_set(err, GS_ERR_TIMEOUT, "%s did not report ready within %.1f s%s%s",
+                            st->who, (double)t->cfg.start_timeout_ns / 1e9,
+                            tail[0] ? "; last log: " : "", tail);
+    }
+    if (rc < 0)
+        return gs_error_set(err, rc, "%s: %s", st->who, e.msg);
+    const char *reload_error = gs_json_get_string(v, "reloadError", NULL);
+    if (reload_error)
+        rc = gs_error_set(err, GS_ERR_INVALID, "the %s rejected the new configuration: %s", st->who,
+                          reload_error);
+    else
+        rc = gs_target_set_listeners_json(t, v, err);
+    gs_json_value_free(v);
+    return rc;
 }
 
 static char *builtin_backend_flag(const gs_target_endpoint *e)
