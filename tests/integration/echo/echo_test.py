@@ -452,6 +452,33 @@ def test_robust():
         n = got.count(b"HTTP/1.1 200 OK")
         check(n == 20000, f"20000 pipelined requests then FIN: all answered ({n})")
 
+        # More than the 1 MiB of input kept while a response is delayed: reading pauses at the
+        # mark and resumes as the queued requests are answered; none is lost.
+        s = socket.create_connection(("127.0.0.1", e.port), timeout=5)
+        pad = b"x" * 200
+        many = 12000  # ~2.8 MB behind the delayed request
+
+        def send_many():
+            queued = b"GET /queued HTTP/1.1\r\nHost: a\r\nX-Pad: " + pad + b"\r\n\r\n"
+            s.sendall(b"GET /first?delay=300ms HTTP/1.1\r\nHost: a\r\n\r\n" + queued * many)
+            s.shutdown(socket.SHUT_WR)
+        sender = threading.Thread(target=send_many)
+        sender.start()
+        got = b""
+        try:
+            while True:
+                chunk = s.recv(1 << 20)
+                if not chunk:
+                    break
+                got += chunk
+        except socket.timeout:
+            pass
+        sender.join()
+        s.close()
+        n = got.count(b"HTTP/1.1 200 OK")
+        check(n == many + 1 and got.find(b"/first?delay=300ms") < got.find(b"/queued"),
+              f"{many} pipelined requests behind a delayed one (past the 1 MiB input mark): all answered in order ({n})")
+
         # Expect: 100-continue.
         s = socket.create_connection(("127.0.0.1", e.port), timeout=3)
         s.sendall(b"POST /c HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n")
