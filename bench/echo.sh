@@ -174,9 +174,14 @@ row "h2c h2load -c16 -m16   echo JSON /" h2_echo
 row "h2c h2load -c16 -m16   nghttpd file ${h2_json_size} B" h2_nghttpd
 row "h2c h2load -c16 -m16   echo /status/200" h2_echo_empty
 row "h2c h2load -c16 -m16   nghttpd empty file" h2_nghttpd_empty
-ratio() { awk -v a="$(median "${res[$1]}" 1)" -v b="$(median "${res[$2]}" 1)" -v ca="$(median "${res[$1]}" 2)" -v cb="$(median "${res[$2]}" 2)" -v what="$3" \
-    'BEGIN {printf "%-50s req/s %.2f   CPU/req %.2f (peer/echo)\n", what, (b > 0 ? a / b : 0), (ca > 0 ? cb / ca : 0)}'; }
-echo "ratios echo/peer, same body size on both sides (goal >= 1.0; the CPU ratio is peer CPU per request over echo's, >= 1.0 = echo cheaper):"
+# Median over the rounds of echo/peer in one round: the two runs of a round are seconds apart, so
+# this cancels most of the load that drifts between rounds on a shared machine.
+paired() { paste <(awk 'NF {print $1}' <<<"${res[$1]}") <(awk 'NF {print $1}' <<<"${res[$2]}") |
+    awk '$2 > 0 {print $1 / $2}' | sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
+ratio() { awk -v a="$(median "${res[$1]}" 1)" -v b="$(median "${res[$2]}" 1)" -v ca="$(median "${res[$1]}" 2)" -v cb="$(median "${res[$2]}" 2)" -v p="$(paired "$1" "$2")" -v what="$3" \
+    'BEGIN {printf "%-50s req/s %.2f (per round %.2f)   CPU/req %.2f (peer/echo)\n", what, (b > 0 ? a / b : 0), p, (ca > 0 ? cb / ca : 0)}'; }
+echo "ratios echo/peer, same body size on both sides (goal >= 1.0): req/s of the medians, and the median of the"
+echo "per-round ratios; the CPU ratio is peer CPU per request over echo's (>= 1.0 = echo cheaper):"
 ratio h1_echo h1_nginx "HTTP/1.1 echo JSON vs nginx ${h1_json_size} B:"
 ratio h1_echo_empty h1_nginx_empty "HTTP/1.1 echo /status/200 vs nginx empty:"
 ratio h2_echo h2_nghttpd "h2c echo JSON vs nghttpd ${h2_json_size} B file:"
