@@ -177,12 +177,7 @@ void gs_results_set(char **slot, const char *fmt, ...)
     if (fmt != NULL) {
         va_list ap;
         va_start(ap, fmt);
-        int n = vsnprintf(NULL, 0, fmt, ap);
-        va_end(ap);
-        s = gs_xmalloc((size_t)(n < 0 ? 0 : n) + 1);
-        s[0] = '\0';
-        va_start(ap, fmt);
-        vsnprintf(s, (size_t)(n < 0 ? 0 : n) + 1, fmt, ap);
+        s = gs_xvasprintf(fmt, ap);
         va_end(ap);
     }
     free(*slot);

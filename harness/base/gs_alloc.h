@@ -4,6 +4,7 @@
 #ifndef GS_ALLOC_H
 #define GS_ALLOC_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 void *gs_xmalloc(size_t size) __attribute__((malloc, returns_nonnull));
@@ -12,6 +13,8 @@ void *gs_xrealloc(void *p, size_t size) __attribute__((returns_nonnull));
 char *gs_xstrdup(const char *s) __attribute__((malloc, returns_nonnull));
 char *gs_xstrndup(const char *s, size_t n) __attribute__((malloc, returns_nonnull));
 char *gs_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2), returns_nonnull));
+char *gs_xvasprintf(const char *fmt, va_list ap)
+    __attribute__((format(printf, 1, 0), returns_nonnull));
 
 /* Grows |*items| (of |*cap| elements of |size| bytes) to hold at least |need| elements. */
 void gs_xgrow(void **items, size_t *cap, size_t need, size_t size);

@@ -16,12 +16,7 @@ void gs_conditions_set(gs_conditions *c, const char *type, const char *status, c
 {
     va_list ap;
     va_start(ap, fmt);
-    char *msg = NULL;
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    msg = gs_xmalloc((size_t)(n > 0 ? n : 0) + 1);
-    va_start(ap, fmt);
-    vsnprintf(msg, (size_t)(n > 0 ? n : 0) + 1, fmt, ap);
+    char *msg = gs_xvasprintf(fmt, ap);
     va_end(ap);
     for (size_t i = 0; i < c->n; i++) {
         if (strcmp(c->items[i].type, type) == 0) {
@@ -74,11 +69,7 @@ void gs_status_add_note(gs_status_set *s, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    char *msg = gs_xmalloc((size_t)(n > 0 ? n : 0) + 1);
-    va_start(ap, fmt);
-    vsnprintf(msg, (size_t)(n > 0 ? n : 0) + 1, fmt, ap);
+    char *msg = gs_xvasprintf(fmt, ap);
     va_end(ap);
     gs_xgrow((void **)&s->notes, &s->cap_notes, s->n_notes + 1, sizeof(*s->notes));
     s->notes[s->n_notes++] = msg;
