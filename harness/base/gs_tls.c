@@ -3,10 +3,10 @@
  * gs_tls_cert.c. Errors carry the OpenSSL error queue in |err|. */
 #include "gs_tls.h"
 
+#include "gs_addr.h"
 #include "gs_alloc.h"
 #include "gs_buf.h"
 
-#include <arpa/inet.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
@@ -289,12 +289,6 @@ char *gs_tls_peer_cert_pem(SSL *ssl)
     return out;
 }
 
-static bool tls_is_ip_literal(const char *s)
-{
-    unsigned char buf[16];
-    return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
-}
-
 int gs_tls_client_ssl_new(SSL **out, SSL_CTX *ctx, const char *server_name, gs_error *err)
 {
     *out = NULL;
@@ -302,7 +296,7 @@ int gs_tls_client_ssl_new(SSL **out, SSL_CTX *ctx, const char *server_name, gs_e
     if (ssl == NULL)
         return gs_error_set_ssl(err, "SSL_new");
     if (server_name != NULL && *server_name != '\0') {
-        bool ip = tls_is_ip_literal(server_name);
+        bool ip = gs_addr_is_ip_literal(server_name);
         if (!ip) {
             /* The macro takes a non-const pointer; OpenSSL copies the name. */
             char *name = gs_xstrdup(server_name);

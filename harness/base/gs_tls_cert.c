@@ -4,10 +4,10 @@
  * scenario secrets only: keys are unencrypted and validity is short. */
 #include "gs_tls.h"
 
+#include "gs_addr.h"
 #include "gs_alloc.h"
 #include "gs_buf.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/err.h>
@@ -116,12 +116,6 @@ out:
     return rc;
 }
 
-static bool cert_is_ip(const char *s)
-{
-    unsigned char buf[16];
-    return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
-}
-
 int gs_tls_leaf_generate(gs_tls_pem *out, const gs_tls_pem *ca, const char *const *names, size_t n,
                          gs_error *err)
 {
@@ -152,7 +146,8 @@ int gs_tls_leaf_generate(gs_tls_pem *out, const gs_tls_pem *ca, const char *cons
             rc = gs_error_set(err, GS_ERR_INVALID, "bad certificate name '%s'", names[i]);
             goto out;
         }
-        gs_buf_printf(&sb, "%s%s:%s", i ? "," : "", cert_is_ip(names[i]) ? "IP" : "DNS", names[i]);
+        gs_buf_printf(&sb, "%s%s:%s", i ? "," : "", gs_addr_is_ip_literal(names[i]) ? "IP" : "DNS",
+                      names[i]);
     }
     san = gs_buf_take(&sb);
     x = cert_new(names[0], key);

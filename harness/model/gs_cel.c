@@ -4,9 +4,9 @@
  * the most specific node it can (the duplicate, the forbidden field) rather than at the list. */
 #include "gs_schema.h"
 
-#include <arpa/inet.h>
+#include "gs_addr.h"
+
 #include <ctype.h>
-#include <sys/socket.h>
 #include <string.h>
 
 #define HOSTNAME_RE "^(\\*\\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
@@ -590,12 +590,6 @@ static void cel_grpc_method(gs_vctx *v, const gs_cel_ref *ref, gs_yaml_node *sel
 static const char rfc1123_re[] =
     "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*)$";
 
-static bool cel_is_ip(const char *s)
-{
-    unsigned char buf[16];
-    return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
-}
-
 static void cel_hostnames(gs_vctx *v, const gs_cel_ref *ref, gs_yaml_node *self)
 {
     for (size_t i = 0; i < cel_size(self); i++) {
@@ -604,7 +598,7 @@ static void cel_hostnames(gs_vctx *v, const gs_cel_ref *ref, gs_yaml_node *self)
             continue;
         bool wild = strchr(h->str, '*') != NULL, bad = false;
         if (ref->id == GS_CEL_HOSTNAMES_NO_IP)
-            bad = cel_is_ip(h->str);
+            bad = gs_addr_is_ip_literal(h->str);
         else if (ref->id == GS_CEL_HOSTNAMES_RFC1123)
             bad = !wild && !gs_regex_match(rfc1123_re, h->str, h->len);
         else
