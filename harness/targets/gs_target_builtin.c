@@ -201,6 +201,20 @@ static int exec_write_backends(builtin_state *st, const gs_target_objects *objs,
     return rc;
 }
 
+/* After a spawn: counts the start and waits for the ready line; a child that never became ready
+ * is stopped and dropped. */
+static int builtin_started(gs_target *t, gs_error *err)
+{
+    builtin_state *st = t->impl;
+    st->starts++;
+    int rc = builtin_wait_ready(t, err);
+    if (rc < 0) {
+        gs_proc_free(st->gw);
+        st->gw = NULL;
+    }
+    return rc;
+}
+
 static int exec_start(gs_target *t, gs_error *err)
 {
     builtin_state *st = t->impl;
@@ -210,15 +224,7 @@ static int exec_start(gs_target *t, gs_error *err)
         .capture_stdout = true, .stderr_path = st->log_path, .env = (const char *const *)st->env};
     int rc = gs_proc_spawn(&st->gw, argv, &opts, err);
     free(line);
-    if (rc < 0)
-        return rc;
-    st->starts++;
-    rc = builtin_wait_ready(t, err);
-    if (rc < 0) {
-        gs_proc_free(st->gw);
-        st->gw = NULL;
-    }
-    return rc;
+    return rc < 0 ? rc : builtin_started(t, err);
 }
 
 static int builtin_start(gs_target *t, const gs_target_objects *objs, gs_error *err)
@@ -258,15 +264,7 @@ static int builtin_start(gs_target *t, const gs_target_objects *objs, gs_error *
         free(owned[i]);
     free(owned);
     free(argv);
-    if (rc < 0)
-        return rc;
-    st->starts++;
-    rc = builtin_wait_ready(t, err);
-    if (rc < 0) {
-        gs_proc_free(st->gw);
-        st->gw = NULL;
-    }
-    return rc;
+    return rc < 0 ? rc : builtin_started(t, err);
 }
 
 static char *builtin_backends_key(const gs_target_objects *objs)
