@@ -10,6 +10,7 @@
 #include "gs_alloc.h"
 #include "gs_echo_fleet.h"
 #include "gs_expect.h"
+#include "gs_hostname.h"
 #include "gs_log.h"
 #include "gs_objset.h"
 #include "gs_proc.h"
@@ -25,6 +26,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -348,15 +350,15 @@ static size_t runner_gateway_listeners(const gs_objset_item *gw, runner_listener
     return n;
 }
 
-static bool runner_host_matches(const char *pattern, const char *host)
+/* How well listener hostname |pattern| (NULL: any) claims |host|, as the gateway chooses
+ * listeners: 0 no match, then catch-all < longer wildcard < exact. */
+static size_t runner_host_score(const char *pattern, const char *host)
 {
-    if (pattern == NULL)
-        return true;
-    if (pattern[0] == '*' && pattern[1] == '.') {
-        const char *dot = strchr(host, '.');
-        return dot && strcasecmp(dot, pattern + 1) == 0;
-    }
-    return strcasecmp(pattern, host) == 0;
+    if (pattern == NULL || pattern[0] == '\0')
+        return 1;
+    if (!gs_hostname_matches(pattern, host, strlen(host)))
+        return 0;
+    return gs_hostname_is_wildcard(pattern) ? 2 + strlen(pattern) : SIZE_MAX;
 }
 
 /* Where a send goes: the target listener, whether it is TLS, and the Host. */
@@ -405,11 +407,20 @@ static int runner_pick_destination(runner_scenario *rs, const gs_scenario_send *
                                 send->listener);
     } else {
         const char *want = send->protocol == GS_SCENARIO_HTTP2 ? "HTTPS" : "HTTP";
-        for (int pass = 0; pass < 2 && !pick; pass++)
-            for (size_t i = 0; i < n && !pick; i++)
-                if (strcmp(ls[i].protocol, want) == 0 &&
-                    (pass == 1 || (host && runner_host_matches(ls[i].hostname, host))))
-                    pick = &ls[i];
+        /* The listener the gateway would choose for the Host; without a Host (or when no
+         * listener claims it), the first listener of the protocol. */
+        size_t best = 0;
+        for (size_t i = 0; i < n && host; i++) {
+            size_t score =
+                strcmp(ls[i].protocol, want) == 0 ? runner_host_score(ls[i].hostname, host) : 0;
+            if (score > best) {
+                best = score;
+                pick = &ls[i];
+            }
+        }
+        for (size_t i = 0; i < n && !pick; i++)
+            if (strcmp(ls[i].protocol, want) == 0)
+                pick = &ls[i];
         if (pick == NULL)
             return gs_error_set(err, GS_ERR_INVALID,
                                 "Gateway %s has no %s listener for protocol %s: name one with "
