@@ -23,7 +23,8 @@ static void setup(void)
     hang = it_python("fault_server.py", &hang_port);
     dir = it_tmpdir();
     unsigned ports[4];
-    it_free_ports(ports, 4);
+    int held[4];
+    it_hold_ports(ports, held, 4);
     h1_port = ports[0];
     h2_port = ports[1];
     h1_short_port = ports[2];
@@ -48,6 +49,7 @@ static void setup(void)
     snprintf(h1_short_addr, sizeof(h1_short_addr), "127.0.0.1:%u", h1_short_port);
     snprintf(h2_short_addr, sizeof(h2_short_addr), "127.0.0.1:%u", h2_short_port);
     ck_assert(it_wait_port(h2_short_port, 3000));
+    it_release_ports(held, 4);
 }
 
 static void teardown(void)

@@ -20,7 +20,8 @@ static void setup(void)
     dir = it_tmpdir();
     it_make_cert(dir);
     unsigned ports[2];
-    it_free_ports(ports, 2);
+    int held[2];
+    it_hold_ports(ports, held, 2);
     unsigned p2 = ports[0], p1 = ports[1];
     char *body = gs_xasprintf(
         "ssl_certificate %s/cert.pem; ssl_certificate_key %s/key.pem;\n"
@@ -31,6 +32,7 @@ static void setup(void)
         dir, dir, p2, p1);
     nginx = it_nginx(dir, body, p2);
     ck_assert(it_wait_port(p1, 3000));
+    it_release_ports(held, 2);
     free(body);
     ca = gs_xasprintf("%s/ca.pem", dir);
     snprintf(h2_addr, sizeof(h2_addr), "127.0.0.1:%u", p2);

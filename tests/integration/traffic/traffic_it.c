@@ -32,26 +32,37 @@ unsigned it_free_port(void)
     return ntohs(a.sin_port);
 }
 
-void it_free_ports(unsigned *ports, size_t n)
-{
-    int fds[16];
-    ck_assert_uint_le(n, 16);
-    for (size_t k = 0; k < n; k++)
-        fds[k] = it_refusing_port(&ports[k]);
-    for (size_t k = 0; k < n; k++)
-        close(fds[k]);
-}
-
-int it_refusing_port(unsigned *port)
+/* A loopback TCP socket bound to a free port, not listening. */
+static int it_bind_loopback(unsigned *port, bool reuse)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     ck_assert_int_ge(fd, 0);
+    int one = 1;
+    if (reuse) /* before bind: the server's own bind checks it */
+        ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)), 0);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
     socklen_t len = sizeof(a);
     ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
     *port = ntohs(a.sin_port);
     return fd;
+}
+
+void it_hold_ports(unsigned *ports, int *fds, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        fds[k] = it_bind_loopback(&ports[k], true);
+}
+
+void it_release_ports(const int *fds, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        close(fds[k]);
+}
+
+int it_refusing_port(unsigned *port)
+{
+    return it_bind_loopback(port, false);
 }
 
 bool it_wait_port(unsigned port, int timeout_ms)

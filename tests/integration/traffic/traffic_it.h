@@ -13,9 +13,12 @@
 
 /* A port nothing listens on right now (bound to 0, read, closed). */
 unsigned it_free_port(void);
-/* |n| distinct such ports: all are bound at once before any is closed, so two calls in a row
- * cannot hand out the same port to two servers. */
-void it_free_ports(unsigned *ports, size_t n);
+/* |n| distinct ports for a server that cannot bind port 0 itself (nginx): each stays bound
+ * (SO_REUSEADDR, not listening) in |fds| until it_release_ports, so no other process can take
+ * it meanwhile, while a server that also sets SO_REUSEADDR (nginx does) can bind and listen on
+ * it. Release once the server listens. */
+void it_hold_ports(unsigned *ports, int *fds, size_t n);
+void it_release_ports(const int *fds, size_t n);
 /* A port that refuses connections for as long as the returned socket stays open: it is bound
  * but never listens, so no other process can take the port and accept on it meanwhile (a
  * port closed again, as from it_free_port, could be reused by anything). Close the fd after. */
