@@ -41,7 +41,8 @@ static void run_usage(FILE *out)
             "  -f, --format LIST       json,junit,html,md or all (default all); results.json is\n"
             "                          always written\n"
             "      --seed N            seed of the gateway's random choices (weighted backends,\n"
-            "                          mirror sampling), for reproducible runs\n"
+            "                          mirror sampling), for reproducible runs (default: drawn\n"
+            "                          from the clock; the reports and the summary name it)\n"
             "  -l, --select L=V        run only scenarios whose label L is V (repeatable: all\n"
             "                          must match)\n"
             "      --timeout D         bound on starting backends and the target and on each\n"
@@ -265,6 +266,13 @@ int gs_cmd_run(int argc, char **argv)
     cfg.colour = gs_term_colour(1);
     cfg.progress = !quiet && gs_term_isatty(2);
 
+    /* Every run has a seed, chosen from the clock when none is given, so the report names the
+     * one that reproduces this run's weighted choices and mirror sampling (--seed N). */
+    if (!cfg.has_seed) {
+        cfg.seed = ((uint64_t)gs_wall_ns() ^ ((uint64_t)getpid() << 32)) % 1000000000u;
+        cfg.has_seed = true;
+    }
+
     gs_proc_install_cleanup();
     gs_results *results = NULL;
     gs_results_new(&results, cfg.target, gs_wall_ns(), cfg.seed);
@@ -286,6 +294,8 @@ int gs_cmd_run(int argc, char **argv)
             printf("%s\n", gs_term_reset(c));
             if (cfg.report_dir)
                 printf("reports in %s/\n", cfg.report_dir);
+            printf("seed %llu (--seed %llu repeats this run's weighted choices and sampling)\n",
+                   (unsigned long long)cfg.seed, (unsigned long long)cfg.seed);
         }
         if (outcome == GS_RUNNER_INTERRUPTED) {
             fprintf(stderr, "gatesim run: interrupted; reports are complete up to here\n");

@@ -63,6 +63,9 @@ def check_pass():
         for c in splits:
             if "pValue" not in c:
                 fail(f"split check without a p-value: {c}")
+        # The run names its seed, so its random choices can be repeated.
+        if results.get("seed") != 7 or "seed 7 (" not in proc.stdout:
+            fail(f"seed 7 not reported: results seed {results.get('seed')}", proc)
         for f in ("junit.xml", "report.html", "summary.md"):
             if not os.path.getsize(os.path.join(tmp, f)):
                 fail(f"empty report {f}")
