@@ -8,6 +8,7 @@
 #include "gs_alloc.h"
 #include "gs_chunked.h"
 #include "gs_h1_request.h"
+#include "gs_http_status.h"
 #include "gs_log.h"
 #include "gs_time.h"
 
@@ -64,70 +65,6 @@ static void h1_set_state(h1_conn *h, h1_state next)
     h->state = next;
 }
 
-static const char *h1_reason(int status)
-{
-    switch (status) {
-    case 100:
-        return "Continue";
-    case 200:
-        return "OK";
-    case 201:
-        return "Created";
-    case 202:
-        return "Accepted";
-    case 204:
-        return "No Content";
-    case 206:
-        return "Partial Content";
-    case 301:
-        return "Moved Permanently";
-    case 302:
-        return "Found";
-    case 303:
-        return "See Other";
-    case 304:
-        return "Not Modified";
-    case 307:
-        return "Temporary Redirect";
-    case 308:
-        return "Permanent Redirect";
-    case 400:
-        return "Bad Request";
-    case 401:
-        return "Unauthorized";
-    case 403:
-        return "Forbidden";
-    case 404:
-        return "Not Found";
-    case 405:
-        return "Method Not Allowed";
-    case 408:
-        return "Request Timeout";
-    case 413:
-        return "Content Too Large";
-    case 414:
-        return "URI Too Long";
-    case 429:
-        return "Too Many Requests";
-    case 431:
-        return "Request Header Fields Too Large";
-    case 500:
-        return "Internal Server Error";
-    case 501:
-        return "Not Implemented";
-    case 502:
-        return "Bad Gateway";
-    case 503:
-        return "Service Unavailable";
-    case 504:
-        return "Gateway Timeout";
-    case 505:
-        return "HTTP Version Not Supported";
-    default:
-        return "Status";
-    }
-}
-
 static void h1_set_read_timeout(h1_conn *h, bool on)
 {
     if (h->read_timeout == (int)on)
@@ -155,7 +92,7 @@ static void h1_write_head(h1_conn *h, bool close)
     gs_buf_append(o, "HTTP/1.1 ", 9);
     gs_buf_append(o, num, nn);
     gs_buf_putc(o, ' ');
-    gs_buf_puts(o, h1_reason(r->status));
+    gs_buf_puts(o, gs_http_reason(r->status));
     gs_buf_append(o, "\r\n", 2);
     size_t pos = 0, nl, vl;
     const char *n, *v;

@@ -8,6 +8,7 @@
 #include "gs_alloc.h"
 #include "gs_chunked.h"
 #include "gs_h1_request.h"
+#include "gs_http_status.h"
 
 #include <assert.h>
 #include <event2/buffer.h>
@@ -112,7 +113,7 @@ static void h1d_write_response(h1d *h, gs_gw_response *r)
 {
     struct evbuffer *out = bufferevent_get_output(h->conn->bev);
     int st = r->status > 0 ? r->status : 502;
-    evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n", st, gs_gw_status_reason(st));
+    evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n", st, gs_http_reason(st));
     const char *head_cl = NULL;
     for (size_t i = 0; i < r->headers.len; i++) {
         const gs_gw_header *f = &r->headers.items[i];
@@ -272,7 +273,7 @@ static void on_h1d_head(void *arg, gs_gw_response *r)
     h1d *h = arg;
     struct evbuffer *out = bufferevent_get_output(h->conn->bev);
     int st = r->status > 0 ? r->status : 502;
-    evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n", st, gs_gw_status_reason(st));
+    evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n", st, gs_http_reason(st));
     bool has_length = false;
     for (size_t i = 0; i < r->headers.len; i++) {
         const gs_gw_header *f = &r->headers.items[i];

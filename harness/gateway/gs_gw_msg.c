@@ -3,6 +3,7 @@
 #include "gs_gw_msg.h"
 
 #include "gs_alloc.h"
+#include "gs_http_status.h"
 
 #include <event2/bufferevent.h>
 
@@ -89,63 +90,6 @@ void gs_gw_response_simple(gs_gw_response *r, int status, const char *text)
     gs_buf_reset(&r->body);
     r->status = status;
     gs_gw_headers_add(&r->headers, "content-type", "text/plain; charset=utf-8");
-    gs_buf_printf(&r->body, "%d %s\n", status, text ? text : gs_gw_status_reason(status));
+    gs_buf_printf(&r->body, "%d %s\n", status, text ? text : gs_http_reason(status));
 }
 
-const char *gs_gw_status_reason(int status)
-{
-    switch (status) {
-    case 100:
-        return "Continue";
-    case 200:
-        return "OK";
-    case 201:
-        return "Created";
-    case 204:
-        return "No Content";
-    case 301:
-        return "Moved Permanently";
-    case 302:
-        return "Found";
-    case 303:
-        return "See Other";
-    case 304:
-        return "Not Modified";
-    case 307:
-        return "Temporary Redirect";
-    case 308:
-        return "Permanent Redirect";
-    case 400:
-        return "Bad Request";
-    case 403:
-        return "Forbidden";
-    case 404:
-        return "Not Found";
-    case 405:
-        return "Method Not Allowed";
-    case 408:
-        return "Request Timeout";
-    case 413:
-        return "Content Too Large";
-    case 414:
-        return "URI Too Long";
-    case 421:
-        return "Misdirected Request";
-    case 431:
-        return "Request Header Fields Too Large";
-    case 500:
-        return "Internal Server Error";
-    case 501:
-        return "Not Implemented";
-    case 502:
-        return "Bad Gateway";
-    case 503:
-        return "Service Unavailable";
-    case 504:
-        return "Gateway Timeout";
-    case 505:
-        return "HTTP Version Not Supported";
-    default:
-        return "Unknown";
-    }
-}

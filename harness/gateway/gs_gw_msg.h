@@ -59,7 +59,5 @@ void gs_gw_response_free(gs_gw_response *r);
 /* Fills |r| with a small text response ("404 Not Found\n") of |status|. */
 void gs_gw_response_simple(gs_gw_response *r, int status, const char *text);
 
-/* The reason phrase of |status| ("Not Found"), or "Unknown". */
-const char *gs_gw_status_reason(int status);
 
 #endif
