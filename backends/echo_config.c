@@ -200,7 +200,7 @@ int gs_echo_config_parse(gs_echo_config *cfg, int argc, char **argv, FILE *out, 
     opterr = 0;
     optind = 1;
     int c;
-    uint64_t u;
+    uint64_t u = 0;
     int rc = 0;
     while (rc == 0 && (c = getopt_long(argc, argv, ":h", echo_options, NULL)) != -1) {
         const char *name = NULL;

@@ -104,7 +104,7 @@ static void sem_regex(gs_decoder *d, const gs_sval *re, const char *field)
 static void sem_value_matches(gs_decoder *d, const gs_http_value_match *m, size_t n,
                               const char *base, bool case_insensitive)
 {
-    char field[256];
+    char field[320]; /* base (< 256) + "[i].value" */
     for (size_t i = 0; i < n; i++) {
         if (m[i].type == GS_MATCH_REGULAR_EXPRESSION) {
             snprintf(field, sizeof field, "%s[%zu].value", base, i);
