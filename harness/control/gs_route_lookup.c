@@ -45,12 +45,15 @@ static const gs_rt_listener *port_select(const gs_rt_port *port, const char *h, 
         const gs_rt_listener *l = gs_strmap_get(&pi->exact, h, len);
         if (l)
             return l;
-        if (pi->wild.count) {
+        if (pi->wild.count && h[0] != '.') {
             char key[RT_HOST_MAX + 3];
-            /* Leftmost dot first: the longest wildcard suffix is the most specific. */
+            /* Leftmost dot first: the longest wildcard suffix is the most specific. A wildcard
+             * covers only non-empty labels (gs_hostname.h): stop at the first empty one. */
             for (size_t i = 1; i < len; i++) {
                 if (h[i] != '.')
                     continue;
+                if (h[i - 1] == '.')
+                    break;
                 key[0] = '*';
                 memcpy(key + 1, h + i, len - i);
                 l = gs_strmap_get(&pi->wild, key, len - i + 1);
@@ -466,9 +469,13 @@ int gs_route_table_lookup(const gs_route_table *t, const gs_rt_port *port, const
             consulted = true;
         }
         char key[RT_HOST_MAX + 3];
-        for (size_t i = 1; i < (size_t)hl && !found; i++) {
+        /* Wildcards cover only non-empty labels (gs_hostname.h): none for ".a.com", and the
+         * walk stops at the first empty label. */
+        for (size_t i = 1; i < (size_t)hl && !found && host[0] != '.'; i++) {
             if (host[i] != '.' || (consulted && t->opt.no_hostname_fallthrough))
                 continue;
+            if (host[i - 1] == '.')
+                break;
             key[0] = '*';
             memcpy(key + 1, host + i, (size_t)hl - i);
             size_t kl = (size_t)hl - i + 1;

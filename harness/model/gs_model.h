@@ -640,10 +640,6 @@ int gs_model_remove(gs_model *m, gs_kind kind, const char *ns, const char *name)
  * after loading everything (gatesim validate does). */
 size_t gs_model_check_cross(gs_model *m);
 
-/* True when hostnames |a| and |b| (either may be a "*." wildcard, NULL = any host) can match
- * a common request host. */
-bool gs_hostnames_intersect(const char *a, const char *b);
-
 /* Loading an object that already exists (same kind/namespace/name) replaces it in place
  * (same position in the lists, like `kubectl apply`). */
 

@@ -2,6 +2,7 @@
 /* The Gateway API spec's rules that the v1.6.1 CRDs do not enforce (semantics digest §12 D):
  * errors for what the spec calls invalid, warnings for what is legal but almost certainly not
  * meant (or implementation-specific). Works on typed objects; positions come from them. */
+#include "gs_hostname.h"
 #include "gs_model_internal.h"
 
 #include "gs_schema.h"
@@ -363,27 +364,6 @@ void gs_semantic_check_object(gs_decoder *d, const gs_object *o)
 
 /* ---- checks across objects ---- */
 
-static bool host_suffix(const char *host, const char *suffix)
-{
-    size_t hl = strlen(host), sl = strlen(suffix);
-    return hl > sl && strcasecmp(host + hl - sl, suffix) == 0 && host[hl - sl - 1] == '.';
-}
-
-bool gs_hostnames_intersect(const char *a, const char *b)
-{
-    if (!a || !b || !*a || !*b)
-        return true;
-    bool aw = strncmp(a, "*.", 2) == 0, bw = strncmp(b, "*.", 2) == 0;
-    if (!aw && !bw)
-        return strcasecmp(a, b) == 0;
-    if (aw && !bw)
-        return host_suffix(b, a + 2);
-    if (!aw && bw)
-        return host_suffix(a, b + 2);
-    return strcasecmp(a + 2, b + 2) == 0 || host_suffix(a + 2, b + 2) ||
-           host_suffix(b + 2, a + 2);
-}
-
 static bool parents_overlap(const gs_parent_ref *a, const gs_parent_ref *b)
 {
     if (!a->name.v || !b->name.v || strcmp(a->name.v, b->name.v) != 0 ||
@@ -397,18 +377,15 @@ static bool parents_overlap(const gs_parent_ref *a, const gs_parent_ref *b)
     return true;
 }
 
+/* The first hostname the two routes' lists share ("*" when neither lists any), or NULL. */
 static const char *hosts_intersection(const gs_sval *a, size_t na, const gs_sval *b, size_t nb)
 {
-    if (na == 0 && nb == 0)
-        return "*";
-    if (na == 0)
-        return b[0].v;
-    if (nb == 0)
-        return a[0].v;
-    for (size_t i = 0; i < na; i++)
-        for (size_t j = 0; j < nb; j++)
-            if (gs_hostnames_intersect(a[i].v, b[j].v))
-                return strncmp(a[i].v, "*.", 2) == 0 ? b[j].v : a[i].v;
+    for (size_t i = 0; i < (na ? na : 1); i++)
+        for (size_t j = 0; j < (nb ? nb : 1); j++) {
+            const char *out;
+            if (gs_hostname_intersect(na ? a[i].v : NULL, nb ? b[j].v : NULL, &out))
+                return out ? out : "*";
+        }
     return NULL;
 }
 

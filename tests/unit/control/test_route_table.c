@@ -128,6 +128,13 @@ START_TEST(listener_selection_exact_wildcard_catch_all)
     ck_assert_str_eq(gs_rt_port_select_listener(p, "a.foo.example.com", 0)->name, "wild-long");
     ck_assert_str_eq(gs_rt_port_select_listener(p, "example.com", 0)->name, "any");
     ck_assert_str_eq(gs_rt_port_select_listener(p, "other.org", 0)->name, "any");
+    /* Malformed Host headers, as gs_hostname_matches answers: a trailing dot is the same host,
+     * a wildcard covers only non-empty labels. */
+    ck_assert_str_eq(gs_rt_port_select_listener(p, "bar.example.com.", 0)->name, "wild");
+    ck_assert_str_eq(gs_rt_port_select_listener(p, ".example.com", 0)->name, "any");
+    ck_assert_str_eq(gs_rt_port_select_listener(p, "a..example.com", 0)->name, "any");
+    ck_assert_str_eq(gs_rt_port_select_listener(p, "a..foo.example.com", 0)->name, "any");
+    ck_assert_str_eq(gs_rt_port_select_listener(p, "x.a..foo.example.com", 0)->name, "any");
 }
 END_TEST
 
@@ -244,6 +251,11 @@ START_TEST(hostname_specificity_and_fallthrough)
     ck_assert_str_eq(winner(lookup("example.com", "GET", "/")), "ns/short-wild#0");
     ck_assert_str_eq(winner(lookup("example.org", "GET", "/")), "ns/none#0");
     ck_assert_str_eq(lookup("a.example.com", "GET", "/").hostname, "*.example.com");
+    /* Wildcards cover only non-empty labels (gs_hostname.h). */
+    ck_assert_str_eq(winner(lookup(".example.com", "GET", "/")), "ns/none#0");
+    ck_assert_str_eq(winner(lookup("a..example.com", "GET", "/")), "ns/none#0");
+    ck_assert_str_eq(winner(lookup("a.b..com", "GET", "/")), "ns/none#0");
+    ck_assert_str_eq(winner(lookup("a.b.example.com", "GET", "/")), "ns/long-wild#0");
 }
 END_TEST
 
