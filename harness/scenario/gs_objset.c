@@ -130,6 +130,28 @@ const gs_objset_item *gs_objset_find(const gs_objset *set, const char *kind, con
     return objset_lookup(set, kind, ns, name);
 }
 
+bool gs_objset_route_has_parent(const gs_objset_item *item, const char *ns, const char *name,
+                                const char *section)
+{
+    const gs_yaml_node *refs = gs_yaml_get(gs_yaml_get(item->node, "spec"), "parentRefs");
+    for (size_t i = 0; refs && refs->kind == GS_YAML_SEQUENCE && i < refs->nitems; i++) {
+        const gs_yaml_node *r = refs->items[i];
+        const char *group = gs_yaml_str(gs_yaml_get(r, "group"));
+        const char *kind = gs_yaml_str(gs_yaml_get(r, "kind"));
+        const char *rns = gs_yaml_str(gs_yaml_get(r, "namespace"));
+        const char *rname = gs_yaml_str(gs_yaml_get(r, "name"));
+        const char *rsec = gs_yaml_str(gs_yaml_get(r, "sectionName"));
+        if ((group && strcmp(group, "gateway.networking.k8s.io") != 0) ||
+            (kind && strcmp(kind, "Gateway") != 0) || rname == NULL)
+            continue;
+        if (strcmp(rname, name) != 0 || strcmp(rns ? rns : item->ns, ns) != 0)
+            continue;
+        if (section == NULL || (rsec && strcmp(rsec, section) == 0))
+            return true;
+    }
+    return false;
+}
+
 static int objset_add_node(gs_objset *set, const gs_yaml_node *obj, gs_error *err)
 {
     if (obj == NULL)

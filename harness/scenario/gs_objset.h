@@ -47,6 +47,12 @@ int gs_objset_delete(gs_objset *set, const char *kind, const char *ns, const cha
 const gs_objset_item *gs_objset_find(const gs_objset *set, const char *kind, const char *ns,
                                      const char *name);
 
+/* Whether route |item| (HTTPRoute, GRPCRoute, ...) has a parentRef to Gateway |ns|/|name|: with
+ * |section|, one with that sectionName; without, any. A parentRef without namespace is in the
+ * route's namespace; refs of other kinds than Gateway do not count. */
+bool gs_objset_route_has_parent(const gs_objset_item *item, const char *ns, const char *name,
+                                const char *section);
+
 /* Renders the whole desired state as YAML documents (flow style, one object each): the user's
  * objects, then the synthesized Namespaces, Services (one per declared backend, unless the user
  * declared that Service) and Secrets (unless declared). *docs gets malloc'd strings; free with

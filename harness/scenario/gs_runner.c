@@ -620,6 +620,45 @@ static bool runner_alive(runner_scenario *rs, gs_results_step *rst)
     return true;
 }
 
+/* `status: none` holds for names nobody declared: the expectation must name an object among
+ * those applied (and, with `parent`, a route with a parentRef to that Gateway). */
+static bool runner_status_declared(void *ctx, const gs_scenario_status_expect *x, gs_buf *why)
+{
+    const runner_scenario *rs = ctx;
+    const gs_objset_item *it = gs_objset_find(&rs->set, x->kind, x->ns, x->name);
+    if (it == NULL) {
+        gs_buf_printf(why,
+                      "%s %s%s%s is not among the scenario's objects at this step, so "
+                      "`status: none` would hold for any name: check the name",
+                      x->kind, x->ns ? x->ns : "", x->ns ? "/" : "", x->name);
+        return false;
+    }
+    if (x->parent_name &&
+        !gs_objset_route_has_parent(it, x->parent_ns, x->parent_name, x->parent_section)) {
+        gs_buf_printf(why,
+                      "%s %s/%s has no parentRef to Gateway %s/%s%s%s, so `status: none` for "
+                      "that parent would hold anyway: check the parent",
+                      x->kind, x->ns, x->name, x->parent_ns, x->parent_name,
+                      x->parent_section ? " sectionName " : "",
+                      x->parent_section ? x->parent_section : "");
+        return false;
+    }
+    return true;
+}
+
+/* What the status checks of |rs| know besides the target's status. */
+static gs_status_check_opts runner_status_opts(runner_scenario *rs)
+{
+    const char *const *names = rs->ctl ? (const char *const *)rs->ctl : rs->cfg->controller_names;
+    size_t n = 0;
+    while (names && names[n])
+        n++;
+    return (gs_status_check_opts){.controller_names = names,
+                                  .n_controller_names = n,
+                                  .declared = runner_status_declared,
+                                  .ctx = rs};
+}
+
 /* The target's status for the step's expectStatus checks. The builtin target computes status
  * from the objects it was given, so one reading is final; other targets may publish status
  * after their data plane converged, so they are polled (every 250 ms, up to the start timeout)
@@ -637,8 +676,9 @@ static int runner_status_converged(runner_scenario *rs, const gs_scenario_step *
         gs_results_new(&scratch, NULL, 0, 0);
         gs_results_step *st = gs_results_add_step(gs_results_add_scenario(scratch, "s", NULL), "s");
         bool all = true;
+        gs_status_check_opts opts = runner_status_opts(rs);
         for (size_t k = 0; k < step->n_expect_status; k++)
-            all &= gs_status_check(&step->expect_status[k], *out, st);
+            all &= gs_status_check_ex(&step->expect_status[k], *out, &opts, st);
         gs_results_free(scratch);
         if (all || gs_now_ns() >= deadline || gs_proc_interrupted())
             return 0;
@@ -692,8 +732,9 @@ static void runner_step(runner_scenario *rs, size_t i, gs_results_step *rst)
             gs_results_set(&rst->message, "status: %s", err.msg);
             goto out;
         }
+        gs_status_check_opts opts = runner_status_opts(rs);
         for (size_t k = 0; k < step->n_expect_status; k++)
-            failed += !gs_status_check(&step->expect_status[k], status, rst);
+            failed += !gs_status_check_ex(&step->expect_status[k], status, &opts, rst);
         gs_json_value_free(status);
     }
 

@@ -187,6 +187,11 @@ typedef struct gs_scenario_status_expect {
     gs_scenario_listener_expect *listeners;
     size_t n_listeners;
     gs_pos pos;
+    /* `status: none`: the controller writes no status for this object (no conditions, no
+     * listeners), or for a route none for |parent| (no parents[] entry; without `parent`, no
+     * entry at all). Never together with conditions or listeners. */
+    bool no_status;
+    gs_pos status_pos;
 } gs_scenario_status_expect;
 
 typedef struct gs_scenario_delete {

@@ -747,7 +747,9 @@ static gs_scenario_condition *sd_conditions(scenario_decoder *sd, const gs_yaml_
 static void sd_status_expect(scenario_decoder *sd, const gs_yaml_node *m,
                              gs_scenario_status_expect *x)
 {
-    static const char *const fields[] = {"kind", "name", "parent", "conditions", "listeners", NULL};
+    static const char *const fields[] = {"kind",      "name",   "parent", "conditions",
+                                         "listeners", "status", NULL};
+    static const char *const status_values[] = {"none", NULL};
     static const char *const kinds[] = {"GatewayClass", "Gateway",  "HTTPRoute", "GRPCRoute",
                                         "TLSRoute",     "TCPRoute", "UDPRoute",  NULL};
     x->pos = m->pos;
@@ -822,9 +824,26 @@ static void sd_status_expect(scenario_decoder *sd, const gs_yaml_node *m,
         }
         gs_dec_pop(&sd->d);
     }
+    /* `status: none`: nothing may be expected of a status that must not exist. */
+    const gs_yaml_node *stn = gs_dec_field(&sd->d, m, "status", false);
+    int idx;
+    if (stn && gs_dec_enum(&sd->d, m, "status", false, status_values, &idx)) {
+        x->no_status = true;
+        x->status_pos = stn->pos;
+        const gs_yaml_node *cn = gs_yaml_get(m, "conditions");
+        const gs_yaml_node *ln = gs_yaml_get(m, "listeners");
+        if (cn)
+            gs_dec_error_field(&sd->d, cn, "conditions",
+                               "contradicts status: none (an object without status has no "
+                               "conditions)");
+        if (ln)
+            gs_dec_error_field(&sd->d, ln, "listeners",
+                               "contradicts status: none (a Gateway without status has no "
+                               "listener status)");
+    }
     if (x->n_conditions == 0 && x->n_listeners == 0 && !gs_yaml_get(m, "conditions") &&
-        !gs_yaml_get(m, "listeners"))
-        gs_dec_error(&sd->d, m, "nothing to check: give conditions%s",
+        !gs_yaml_get(m, "listeners") && !stn)
+        gs_dec_error(&sd->d, m, "nothing to check: give conditions%s, or status: none",
                      kind == 1 ? " or listeners" : "");
 }
 

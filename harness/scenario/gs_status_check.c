@@ -75,17 +75,39 @@ static void status_expected_conditions(gs_buf *b, const gs_scenario_condition *c
                       c[i].reason ? "/" : "", c[i].reason ? c[i].reason : "");
 }
 
+/* Whether a parents[] entry was written by a controller under test (see the opts). */
+static bool status_parent_ours(const gs_json_value *p, const gs_status_check_opts *opts)
+{
+    const char *ctl = gs_json_get_string(p, "controllerName", NULL);
+    if (opts == NULL || opts->n_controller_names == 0 || ctl == NULL || ctl[0] == '\0')
+        return true;
+    for (size_t i = 0; i < opts->n_controller_names; i++)
+        if (strcmp(opts->controller_names[i], ctl) == 0)
+            return true;
+    return false;
+}
+
 /* The route's parent status entry for the expected parent (or the only one). */
 static const gs_json_value *status_find_parent(const gs_json_value *parents,
-                                               const gs_scenario_status_expect *x, gs_buf *bad)
+                                               const gs_scenario_status_expect *x,
+                                               const gs_status_check_opts *opts, gs_buf *bad)
 {
     size_t n = parents && parents->type == GS_JSON_ARRAY ? parents->len : 0;
     if (x->parent_name == NULL) {
-        if (n == 1)
-            return parents->items[0];
-        gs_buf_printf(bad, "%s",
-                      n == 0 ? "the route has no parent status"
-                             : "the route has several parents: say which with parent");
+        const gs_json_value *only = NULL;
+        size_t n_ours = 0;
+        for (size_t i = 0; i < n; i++)
+            if (status_parent_ours(parents->items[i], opts)) {
+                only = parents->items[i];
+                n_ours++;
+            }
+        if (n_ours == 1)
+            return only;
+        if (n_ours == 0)
+            gs_buf_printf(bad, "expected status for %s %s/%s, observed no parents[] entry",
+                          x->kind, x->ns, x->name);
+        else
+            gs_buf_puts(bad, "the route has several parents: say which with parent");
         return NULL;
     }
     /* An exact match (section included, or both without one) wins; without a section in the
@@ -93,6 +115,8 @@ static const gs_json_value *status_find_parent(const gs_json_value *parents,
     const gs_json_value *loose = NULL;
     size_t n_loose = 0;
     for (size_t i = 0; i < n; i++) {
+        if (!status_parent_ours(parents->items[i], opts))
+            continue;
         const gs_json_value *ref = gs_json_get(parents->items[i], "parentRef");
         const char *name = gs_json_get_string(ref, "name", "");
         const char *ns = gs_json_get_string(ref, "namespace", x->ns ? x->ns : "");
@@ -113,13 +137,119 @@ static const gs_json_value *status_find_parent(const gs_json_value *parents,
                       n_loose, x->parent_ns, x->parent_name);
         return NULL;
     }
-    gs_buf_printf(bad, "no status for parent %s/%s%s%s", x->parent_ns, x->parent_name,
+    gs_buf_printf(bad, "expected status for %s %s/%s parent %s/%s%s%s, observed no parents[] "
+                  "entry for that parent",
+                  x->kind, x->ns, x->name, x->parent_ns, x->parent_name,
                   x->parent_section ? "/" : "", x->parent_section ? x->parent_section : "");
     return NULL;
 }
 
+static bool status_kind_is_route(const char *kind)
+{
+    return strcmp(kind, "HTTPRoute") == 0 || strcmp(kind, "GRPCRoute") == 0 ||
+           strcmp(kind, "TLSRoute") == 0 || strcmp(kind, "TCPRoute") == 0 ||
+           strcmp(kind, "UDPRoute") == 0;
+}
+
+static size_t status_array_len(const gs_json_value *v)
+{
+    return v && v->type == GS_JSON_ARRAY ? v->len : 0;
+}
+
+/* "ns/name[/section]" of a parents[] entry's parentRef. */
+static void status_parent_ref_text(gs_buf *b, const gs_json_value *p, const char *route_ns)
+{
+    const gs_json_value *ref = gs_json_get(p, "parentRef");
+    const char *section = gs_json_get_string(ref, "sectionName", NULL);
+    gs_buf_printf(b, "%s/%s%s%s", gs_json_get_string(ref, "namespace", route_ns ? route_ns : ""),
+                  gs_json_get_string(ref, "name", "?"), section ? "/" : "",
+                  section ? section : "");
+}
+
+/* Whether parents[] entry |p| is for the expectation's parent: its Gateway, and its section
+ * when the expectation names one (without a section, any entry for that Gateway counts). */
+static bool status_parent_is(const gs_json_value *p, const gs_scenario_status_expect *x)
+{
+    const gs_json_value *ref = gs_json_get(p, "parentRef");
+    const char *section = gs_json_get_string(ref, "sectionName", NULL);
+    if (strcmp(gs_json_get_string(ref, "name", ""), x->parent_name) != 0 ||
+        strcmp(gs_json_get_string(ref, "namespace", x->ns ? x->ns : ""), x->parent_ns) != 0)
+        return false;
+    return x->parent_section == NULL ||
+           (section != NULL && strcmp(section, x->parent_section) == 0);
+}
+
+static void status_object_text(gs_buf *b, const gs_scenario_status_expect *x)
+{
+    gs_buf_printf(b, "%s %s%s%s", x->kind, x->ns ? x->ns : "", x->ns ? "/" : "", x->name);
+}
+
+/* |prefix| then the expectation's parent "ns/gateway[/section]". */
+static void status_parent_text(gs_buf *b, const gs_scenario_status_expect *x, const char *prefix)
+{
+    gs_buf_printf(b, "%s%s/%s%s%s", prefix, x->parent_ns, x->parent_name,
+                  x->parent_section ? "/" : "", x->parent_section ? x->parent_section : "");
+}
+
+/* `status: none`: |obj| is the reported object (NULL: not reported). Fills |obs| and, when some
+ * status exists, |bad| with "observed ..." (the caller prefixes what was expected). */
+static void status_check_none(const gs_scenario_status_expect *x, const gs_json_value *obj,
+                              const gs_status_check_opts *opts, gs_buf *obs, gs_buf *bad)
+{
+    const gs_json_value *st = gs_json_get(obj, "status");
+    if (obj == NULL) {
+        gs_buf_puts(obs, "no status (the target reports no such object)");
+        return;
+    }
+    if (status_kind_is_route(x->kind)) {
+        const gs_json_value *parents = gs_json_get(st, "parents");
+        size_t hits = 0;
+        for (size_t i = 0; i < status_array_len(parents); i++) {
+            const gs_json_value *p = parents->items[i];
+            if (!status_parent_ours(p, opts) || (x->parent_name && !status_parent_is(p, x)))
+                continue;
+            gs_buf_puts(bad, hits++ ? "; " : "");
+            gs_buf_puts(bad, "parents[] entry for ");
+            status_parent_ref_text(bad, p, x->ns);
+            const char *ctl = gs_json_get_string(p, "controllerName", NULL);
+            if (ctl && ctl[0])
+                gs_buf_printf(bad, " by %s", ctl);
+            gs_buf_puts(bad, ": ");
+            status_conditions_text(bad, gs_json_get(p, "conditions"));
+        }
+        if (hits == 0 && x->parent_name)
+            status_parent_text(obs, x, "no parents[] entry for ");
+        else if (hits == 0)
+            gs_buf_puts(obs, "no parents[] entry");
+        else
+            gs_buf_puts(obs, bad->data);
+        return;
+    }
+    const gs_json_value *conds = gs_json_get(st, "conditions");
+    const gs_json_value *ls = gs_json_get(st, "listeners");
+    if (status_array_len(conds)) {
+        gs_buf_puts(bad, "conditions ");
+        status_conditions_text(bad, conds);
+    }
+    for (size_t i = 0; i < status_array_len(ls); i++) {
+        const gs_json_value *l = ls->items[i];
+        gs_buf_printf(bad, "%slistener %s: attachedRoutes=%g ", bad->len ? "; " : "",
+                      gs_json_get_string(l, "name", "?"),
+                      gs_json_get_number(l, "attachedRoutes", -1));
+        status_conditions_text(bad, gs_json_get(l, "conditions"));
+    }
+    gs_buf_puts(obs, bad->len ? bad->data : "no status (no conditions, no listeners)");
+}
+
+
 bool gs_status_check(const gs_scenario_status_expect *x, const gs_json_value *status,
                      gs_results_step *step)
+{
+    return gs_status_check_ex(x, status, NULL, step);
+}
+
+bool gs_status_check_ex(const gs_scenario_status_expect *x, const gs_json_value *status,
+                        const gs_status_check_opts *opts, gs_results_step *step)
 {
     gs_results_check *c = gs_results_add_check(step, "expectStatus");
     gs_buf exp = {0}, obs = {0}, bad = {0};
@@ -142,16 +272,40 @@ bool gs_status_check(const gs_scenario_status_expect *x, const gs_json_value *st
         }
     }
 
+    if (x->no_status)
+        gs_buf_puts(&exp, ": no status");
+
     const gs_json_value *obj = status_find_object(status, x->kind, x->ns, x->name);
     const gs_json_value *st = gs_json_get(obj, "status");
-    if (obj == NULL) {
-        gs_buf_printf(&bad, "the target reports no %s %s%s%s", x->kind, x->ns ? x->ns : "",
-                      x->ns ? "/" : "", x->name);
-        gs_buf_puts(&obs, "not found");
-    } else if (x->parent_name || strcmp(x->kind, "HTTPRoute") == 0 ||
-               strcmp(x->kind, "GRPCRoute") == 0 || strcmp(x->kind, "TLSRoute") == 0 ||
-               strcmp(x->kind, "TCPRoute") == 0 || strcmp(x->kind, "UDPRoute") == 0) {
-        const gs_json_value *p = status_find_parent(gs_json_get(st, "parents"), x, &bad);
+    gs_buf why = {0};
+    if (x->no_status && opts && opts->declared && !opts->declared(opts->ctx, x, &why)) {
+        gs_buf_printf(&bad, "%s", why.data ? why.data : "not among the objects");
+        gs_buf_puts(&obs, "not checked");
+    } else if (x->no_status) {
+        gs_buf seen = {0};
+        status_check_none(x, obj, opts, &obs, &seen);
+        if (seen.len) {
+            gs_buf_puts(&bad, "expected no status for ");
+            status_object_text(&bad, x);
+            if (x->parent_name)
+                status_parent_text(&bad, x, " parent ");
+            gs_buf_printf(&bad, ", observed %s", seen.data);
+        }
+        gs_buf_free(&seen);
+    } else if (obj == NULL || (!status_kind_is_route(x->kind) && x->parent_name == NULL &&
+                               status_array_len(gs_json_get(st, "conditions")) == 0 &&
+                               status_array_len(gs_json_get(st, "listeners")) == 0)) {
+        /* No status at all, as for an object the controller does not manage. */
+        gs_buf_puts(&bad, "expected status for ");
+        status_object_text(&bad, x);
+        gs_buf_puts(&bad, ", observed no status");
+        if (obj == NULL) {
+            gs_buf_puts(&bad, ": the target reports no ");
+            status_object_text(&bad, x);
+        }
+        gs_buf_puts(&obs, obj ? "no status (no conditions, no listeners)" : "not found");
+    } else if (x->parent_name || status_kind_is_route(x->kind)) {
+        const gs_json_value *p = status_find_parent(gs_json_get(st, "parents"), x, opts, &bad);
         if (p) {
             const gs_json_value *conds = gs_json_get(p, "conditions");
             status_conditions_text(&obs, conds);
@@ -191,11 +345,20 @@ bool gs_status_check(const gs_scenario_status_expect *x, const gs_json_value *st
     gs_results_set(&c->observed, "%s", obs.data ? obs.data : "");
     bool passed = bad.len == 0;
     c->result = passed ? GS_RESULT_PASSED : GS_RESULT_FAILED;
-    if (passed)
+    if (passed && x->no_status) {
+        gs_buf m = {0};
+        status_object_text(&m, x);
+        gs_buf_puts(&m, " has no status");
+        if (x->parent_name)
+            status_parent_text(&m, x, " for parent ");
+        gs_results_set(&c->message, "%s, as expected", m.data);
+        gs_buf_free(&m);
+    } else if (passed)
         gs_results_set(&c->message, "%s %s%s%s has the expected status", x->kind,
                        x->ns ? x->ns : "", x->ns ? "/" : "", x->name);
     else
         gs_results_set(&c->message, "%s", bad.data);
+    gs_buf_free(&why);
     gs_buf_free(&exp);
     gs_buf_free(&obs);
     gs_buf_free(&bad);

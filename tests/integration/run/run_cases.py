@@ -3,7 +3,8 @@
 # End-to-end tests of `gatesim run` with the builtin gateway and real gatesim-echo backends.
 #   run_cases.py GATESIM pass DIR       every scenario in DIR passes (exit 0)
 #   run_cases.py GATESIM fail DIR       every scenario file in DIR fails (exit 1) on the check its
-#                                       label gatesim.dev/expect names, and only that kind fails
+#                                       label gatesim.dev/expect names, and only that kind fails;
+#                                       each "# expect-message: TEXT" line is some failed check's message
 #   run_cases.py GATESIM interrupt      SIGINT mid-run: exit 130, no process left, valid reports
 #   run_cases.py GATESIM terminate      the same with SIGTERM (exit 143)
 #   run_cases.py GATESIM backend-dies   an echo killed mid-step: that scenario errors with the
@@ -60,6 +61,13 @@ def scenario_labels(path):
     text = open(path).read()
     m = re.search(r'gatesim\.dev/expect: "([a-zA-Z]+)"', text)
     return m.group(1) if m else None
+
+
+def expected_messages(path):
+    """The lines "# expect-message: TEXT" of a failing scenario: each TEXT must be, exactly, the
+    message of one of its failed checks."""
+    return [line.split(":", 1)[1].strip() for line in open(path)
+            if line.startswith("# expect-message:")]
 
 
 def case_pass(d):
@@ -158,6 +166,10 @@ def case_fail(d):
                 fail("%s: split failed with p-value %r" % (name, c.get("pValue")))
             if want == "request" and "evidence" not in c:
                 fail("%s: request check failed without evidence" % name)
+            messages = [c["message"] for c in failed]
+            for text in expected_messages(path):
+                if text not in messages:
+                    fail("%s: no failed check says %r; messages: %r" % (name, text, messages))
             if "FAIL " + sc["name"] not in so:
                 fail("%s: the terminal output does not name the failure:\n%s" % (name, so))
             print("ok: %s fails on %s: %s" % (name, want, c["message"]))

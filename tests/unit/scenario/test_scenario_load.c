@@ -118,6 +118,14 @@ START_TEST(scenario_values_decoded)
     ck_assert_uint_eq(mc->n_controller_names, 1);
     ck_assert_str_eq(mc->steps[0].expect_status[0].name, "gatesim");
     ck_assert_ptr_null(mc->steps[0].expect_status[0].ns);
+    ck_assert(!mc->steps[0].expect_status[0].no_status);
+    const gs_scenario_status_expect *none = &mc->steps[0].expect_status[3];
+    ck_assert_str_eq(none->name, "other-vendor");
+    ck_assert(none->no_status);
+    ck_assert_uint_eq(none->n_conditions, 0);
+    ck_assert_uint_gt(none->status_pos.line, 0);
+    ck_assert(mc->steps[0].expect_status[4].no_status);
+    ck_assert_str_eq(mc->steps[0].expect_status[4].ns, "infra");
 
     gs_diags_free(&diags);
     gs_scenario_list_free(&list);
@@ -184,6 +192,41 @@ START_TEST(scenario_invalid_corpus)
         free(names[i]);
     }
     ck_assert_int_eq(failures, 0);
+}
+END_TEST
+
+/* `status: none` decodes on its own and with a route's parent; it is the one thing an entry
+ * checks, so "nothing to check" is not reported. */
+START_TEST(scenario_status_none_decoded)
+{
+    const char *text =
+        "apiVersion: gatesim.dev/v1alpha1\nkind: Scenario\nmetadata: {name: none}\n"
+        "spec:\n  steps:\n  - name: s\n    expectStatus:\n"
+        "    - {kind: GatewayClass, name: other, status: none}\n"
+        "    - {kind: HTTPRoute, name: team/r, parent: infra/theirs/http, status: none}\n"
+        "    - {kind: HTTPRoute, name: team/r, parent: infra/ours, conditions: "
+        "{Accepted: {status: \"True\"}}}\n";
+    char *p = gs_test_write_temp(".yaml", text);
+    gs_scenario_list list = {0};
+    gs_diags diags = {0};
+    int rc = gs_scenario_list_load(&list, p, &diags, NULL);
+    if (rc != 0)
+        print_diags(&diags);
+    ck_assert_int_eq(rc, 0);
+    const gs_scenario_step *st = &list.items[0]->steps[0];
+    ck_assert_uint_eq(st->n_expect_status, 3);
+    ck_assert(st->expect_status[0].no_status);
+    ck_assert_uint_eq(st->expect_status[0].status_pos.line, 8);
+    ck_assert_uint_eq(st->expect_status[0].status_pos.col, 49);
+    ck_assert(st->expect_status[1].no_status);
+    ck_assert_str_eq(st->expect_status[1].parent_ns, "infra");
+    ck_assert_str_eq(st->expect_status[1].parent_name, "theirs");
+    ck_assert_str_eq(st->expect_status[1].parent_section, "http");
+    ck_assert(!st->expect_status[2].no_status);
+    gs_diags_free(&diags);
+    gs_scenario_list_free(&list);
+    unlink(p);
+    free(p);
 }
 END_TEST
 
@@ -266,6 +309,7 @@ int main(void)
     tcase_add_test(tc, scenario_seed_suite_loads);
     tcase_add_test(tc, scenario_values_decoded);
     tcase_add_test(tc, scenario_invalid_corpus);
+    tcase_add_test(tc, scenario_status_none_decoded);
     tcase_add_test(tc, scenario_malformed_yaml_and_missing_file);
     tcase_add_test(tc, scenario_validate_file_hook);
     tcase_add_test(tc, scenario_objects_checked_with_positions);

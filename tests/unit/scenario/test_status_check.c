@@ -62,7 +62,9 @@ START_TEST(status_route_parent_with_and_without_section)
     /* A parent the route does not have. */
     x.parent_section = "http";
     ck_assert(!gs_status_check(&x, status, step));
-    ck_assert_str_eq(step->checks[2]->message, "no status for parent infra/gw/http");
+    ck_assert_str_eq(step->checks[2]->message,
+                     "expected status for HTTPRoute team-b/dash parent infra/gw/http, observed no "
+                     "parents[] entry for that parent");
     /* Without a section, the only entry for that Gateway is meant whatever its section. */
     gs_scenario_condition ok[] = {{"Accepted", "True", NULL, {0}}};
     gs_scenario_status_expect y = {.kind = "HTTPRoute",
@@ -125,7 +127,152 @@ START_TEST(status_gateway_listeners_and_class)
     gs_scenario_status_expect nope = {
         .kind = "Gateway", .ns = "infra", .name = "other", .conditions = acc, .n_conditions = 1};
     ck_assert(!gs_status_check(&nope, status, step));
-    ck_assert_str_eq(step->checks[4]->message, "the target reports no Gateway infra/other");
+    ck_assert_str_eq(step->checks[4]->message, "expected status for Gateway infra/other, observed "
+                                               "no status: the target reports no Gateway "
+                                               "infra/other");
+}
+END_TEST
+
+/* `status: none` for a GatewayClass and a Gateway: passes when the object is not reported or
+ * reports nothing, fails naming what was observed. */
+START_TEST(status_none_class_and_gateway)
+{
+    gs_scenario_status_expect other = {.kind = "GatewayClass", .name = "other", .no_status = true};
+    ck_assert(gs_status_check(&other, status, step));
+    ck_assert_str_eq(step->checks[0]->message, "GatewayClass other has no status, as expected");
+    ck_assert_str_eq(step->checks[0]->expected, "GatewayClass other: no status");
+
+    gs_scenario_status_expect gc = {.kind = "GatewayClass", .name = "gatesim", .no_status = true};
+    ck_assert(!gs_status_check(&gc, status, step));
+    ck_assert_int_eq(step->checks[1]->result, GS_RESULT_FAILED);
+    ck_assert_str_eq(step->checks[1]->message,
+                     "expected no status for GatewayClass gatesim, observed conditions "
+                     "Accepted=True/Accepted");
+    ck_assert_str_eq(step->checks[1]->observed, "conditions Accepted=True/Accepted");
+
+    gs_scenario_status_expect gw = {
+        .kind = "Gateway", .ns = "infra", .name = "gw", .no_status = true};
+    ck_assert(!gs_status_check(&gw, status, step));
+    ck_assert_str_eq(step->checks[2]->message,
+                     "expected no status for Gateway infra/gw, observed conditions "
+                     "Programmed=True/Programmed; listener https: attachedRoutes=1 "
+                     "ResolvedRefs=True/ResolvedRefs");
+
+    /* Reported with an empty status: no status. Listeners alone are status. */
+    const char *doc =
+        "{\"objects\":[{\"kind\":\"Gateway\",\"namespace\":\"infra\",\"name\":\"empty\","
+        "\"status\":{\"conditions\":[],\"listeners\":[]}},{\"kind\":\"Gateway\",\"namespace\":"
+        "\"infra\",\"name\":\"ls\",\"status\":{\"listeners\":[{\"name\":\"http\","
+        "\"attachedRoutes\":0}]}}]}";
+    gs_json_value *v = NULL;
+    ck_assert_int_eq(gs_json_parse(doc, strlen(doc), NULL, &v, NULL), 0);
+    gs_scenario_status_expect empty = {
+        .kind = "Gateway", .ns = "infra", .name = "empty", .no_status = true};
+    ck_assert(gs_status_check(&empty, v, step));
+    ck_assert_str_eq(step->checks[3]->observed, "no status (no conditions, no listeners)");
+    gs_scenario_status_expect ls = {.kind = "Gateway", .ns = "infra", .name = "ls", .no_status = true};
+    ck_assert(!gs_status_check(&ls, v, step));
+    ck_assert_str_eq(step->checks[4]->message,
+                     "expected no status for Gateway infra/ls, observed listener http: "
+                     "attachedRoutes=0 no conditions");
+    /* The other way round: conditions expected of an object with an empty status. */
+    gs_scenario_condition acc[] = {{"Accepted", "True", NULL, {0}}};
+    empty.no_status = false;
+    empty.conditions = acc;
+    empty.n_conditions = 1;
+    ck_assert(!gs_status_check(&empty, v, step));
+    ck_assert_str_eq(step->checks[5]->message,
+                     "expected status for Gateway infra/empty, observed no status");
+    gs_json_value_free(v);
+}
+END_TEST
+
+/* `status: none` for a route: per parent (any section of the Gateway without one; that section
+ * with one), or no parents[] entry at all without a parent. */
+START_TEST(status_none_route_parents)
+{
+    gs_scenario_status_expect x = {.kind = "HTTPRoute",
+                                   .ns = "team-a",
+                                   .name = "api",
+                                   .parent_ns = "infra",
+                                   .parent_name = "other",
+                                   .no_status = true};
+    ck_assert(gs_status_check(&x, status, step));
+    ck_assert_str_eq(step->checks[0]->message,
+                     "HTTPRoute team-a/api has no status for parent infra/other, as expected");
+    ck_assert_str_eq(step->checks[0]->observed, "no parents[] entry for infra/other");
+    /* Without a section, the entry for infra/gw/https is status for parent infra/gw. */
+    x.parent_name = "gw";
+    ck_assert(!gs_status_check(&x, status, step));
+    ck_assert_str_eq(step->checks[1]->message,
+                     "expected no status for HTTPRoute team-a/api parent infra/gw, observed "
+                     "parents[] entry for infra/gw/https: Accepted=True/Accepted");
+    /* Another section of the same Gateway has no entry. */
+    x.parent_section = "http";
+    ck_assert(gs_status_check(&x, status, step));
+    x.parent_section = "https";
+    ck_assert(!gs_status_check(&x, status, step));
+    /* No parent: any entry is status. */
+    gs_scenario_status_expect all = {
+        .kind = "HTTPRoute", .ns = "team-b", .name = "dash", .no_status = true};
+    ck_assert(!gs_status_check(&all, status, step));
+    ck_assert_str_eq(step->checks[4]->message,
+                     "expected no status for HTTPRoute team-b/dash, observed parents[] entry for "
+                     "infra/gw/https: Accepted=True/Accepted; parents[] entry for infra/gw: "
+                     "Accepted=False/NotAllowedByListeners");
+    gs_scenario_status_expect gone = {
+        .kind = "HTTPRoute", .ns = "team-b", .name = "gone", .no_status = true};
+    ck_assert(gs_status_check(&gone, status, step));
+}
+END_TEST
+
+/* Entries written by another controller do not count against the controllers under test, and
+ * an expectation for an undeclared object fails with the caller's reason. */
+static bool never_declared(void *ctx, const gs_scenario_status_expect *x, gs_buf *why)
+{
+    (void)ctx;
+    gs_buf_printf(why, "%s %s is not among the objects", x->kind, x->name);
+    return false;
+}
+
+START_TEST(status_none_other_controller_and_undeclared)
+{
+    const char *doc =
+        "{\"objects\":[{\"kind\":\"HTTPRoute\",\"namespace\":\"a\",\"name\":\"r\","
+        "\"status\":{\"parents\":[{\"parentRef\":{\"name\":\"theirs\",\"namespace\":"
+        "\"infra\"},\"controllerName\":\"example.com/other\",\"conditions\":[{\"type\":"
+        "\"Accepted\",\"status\":\"True\",\"reason\":\"Accepted\"}]},{\"parentRef\":{"
+        "\"name\":\"ours\",\"namespace\":\"infra\"},\"controllerName\":\"gatesim.dev/c\","
+        "\"conditions\":[{\"type\":\"Accepted\",\"status\":\"True\",\"reason\":"
+        "\"Accepted\"}]}]}}]}";
+    gs_json_value *v = NULL;
+    ck_assert_int_eq(gs_json_parse(doc, strlen(doc), NULL, &v, NULL), 0);
+    gs_scenario_status_expect x = {.kind = "HTTPRoute",
+                                   .ns = "a",
+                                   .name = "r",
+                                   .parent_ns = "infra",
+                                   .parent_name = "theirs",
+                                   .no_status = true};
+    /* Without controller names every entry counts. */
+    ck_assert(!gs_status_check(&x, v, step));
+    ck_assert(strstr(step->checks[0]->message, "by example.com/other: Accepted=True/Accepted"));
+    const char *names[] = {"gatesim.dev/c"};
+    gs_status_check_opts opts = {.controller_names = names, .n_controller_names = 1};
+    ck_assert(gs_status_check_ex(&x, v, &opts, step));
+    /* The only parent of ours is then infra/ours, also for a positive expectation. */
+    gs_scenario_condition acc[] = {{"Accepted", "True", NULL, {0}}};
+    gs_scenario_status_expect pos = {
+        .kind = "HTTPRoute", .ns = "a", .name = "r", .conditions = acc, .n_conditions = 1};
+    ck_assert(!gs_status_check(&pos, v, step)); /* two parents: ambiguous */
+    ck_assert(gs_status_check_ex(&pos, v, &opts, step));
+    /* An undeclared object: the caller's reason, whatever the status says. */
+    opts.declared = never_declared;
+    ck_assert(!gs_status_check_ex(&x, v, &opts, step));
+    ck_assert_str_eq(step->checks[4]->message, "HTTPRoute r is not among the objects");
+    ck_assert_int_eq(step->checks[4]->result, GS_RESULT_FAILED);
+    /* Positive expectations do not ask. */
+    ck_assert(gs_status_check_ex(&pos, v, &opts, step));
+    gs_json_value_free(v);
 }
 END_TEST
 
@@ -137,6 +284,9 @@ int main(void)
     tcase_add_test(tc, status_route_parent_with_and_without_section);
     tcase_add_test(tc, status_reason_mismatch_and_missing_condition);
     tcase_add_test(tc, status_gateway_listeners_and_class);
+    tcase_add_test(tc, status_none_class_and_gateway);
+    tcase_add_test(tc, status_none_route_parents);
+    tcase_add_test(tc, status_none_other_controller_and_undeclared);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
 }
