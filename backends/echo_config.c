@@ -137,43 +137,13 @@ static int config_duration(const char *opt, const char *s, int64_t *out, gs_erro
     return 0;
 }
 
-int gs_echo_split_hostport(const char *s, char *host, size_t host_size, int *port)
-{
-    const char *colon;
-    const char *h = s;
-    size_t hlen;
-    if (s[0] == '[') {
-        const char *close = strchr(s, ']');
-        if (close == NULL || close[1] != ':')
-            return GS_ERR_INVALID;
-        h = s + 1;
-        hlen = (size_t)(close - h);
-        colon = close + 1;
-    } else {
-        colon = strrchr(s, ':');
-        if (colon == NULL)
-            return GS_ERR_INVALID;
-        hlen = (size_t)(colon - s);
-    }
-    if (hlen + 1 > host_size)
-        return GS_ERR_INVALID;
-    char *end;
-    errno = 0;
-    long p = strtol(colon + 1, &end, 10);
-    if (errno != 0 || end == colon + 1 || *end != '\0' || p < 0 || p > 65535)
-        return GS_ERR_INVALID;
-    memcpy(host, h, hlen);
-    host[hlen] = '\0';
-    *port = (int)p;
-    return 0;
-}
-
 static int config_check_hostport(const char *opt, const char *s, gs_error *err)
 {
     char host[256];
-    int port;
-    if (gs_echo_split_hostport(s, host, sizeof(host), &port) < 0)
-        return gs_error_set(err, GS_ERR_USAGE, "--%s: expected HOST:PORT, got '%s'", opt, s);
+    uint16_t port;
+    gs_error sub;
+    if (gs_addr_parse_hostport(s, GS_ECHO_ADDR_FLAGS, host, sizeof(host), &port, &sub) < 0)
+        return gs_error_set(err, GS_ERR_USAGE, "--%s %s", opt, sub.msg);
     return 0;
 }
 

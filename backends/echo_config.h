@@ -5,6 +5,7 @@
 #ifndef ECHO_CONFIG_H
 #define ECHO_CONFIG_H
 
+#include "gs_addr.h"
 #include "gs_error.h"
 
 #include <stdbool.h>
@@ -51,8 +52,8 @@ typedef struct gs_echo_config {
 int gs_echo_config_parse(gs_echo_config *cfg, int argc, char **argv, FILE *out, gs_error *err);
 void gs_echo_config_free(gs_echo_config *cfg);
 
-/* Splits "host:port" / "[v6]:port" / ":port" into |host| (at most |host_size| bytes incl NUL;
- * "" when omitted) and |port|. Returns 0 or GS_ERR_INVALID. */
-int gs_echo_split_hostport(const char *s, char *host, size_t host_size, int *port);
+/* The listen addresses (--listen, --tls-listen, --control) are gs_addr_parse_hostport text with
+ * these flags: ":port" listens on every address, port 0 lets the kernel pick. */
+#define GS_ECHO_ADDR_FLAGS (GS_ADDR_EMPTY_HOST | GS_ADDR_PORT_ZERO)
 
 #endif

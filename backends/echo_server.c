@@ -16,7 +16,6 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent_ssl.h>
 #include <event2/thread.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
@@ -438,36 +437,28 @@ static int server_bind(const char *hostport, int port_override, bool reuseport, 
                        gs_error *err)
 {
     char host[256];
-    int port;
-    if (gs_echo_split_hostport(hostport, host, sizeof(host), &port) < 0)
-        return gs_error_set(err, GS_ERR_INVALID, "bad address '%s'", hostport);
+    uint16_t port;
+    gs_error sub;
+    if (gs_addr_parse_hostport(hostport, GS_ECHO_ADDR_FLAGS, host, sizeof(host), &port, &sub) < 0)
+        return gs_error_set(err, GS_ERR_INVALID, "address %s", sub.msg);
     if (port_override >= 0)
-        port = port_override;
-    struct addrinfo hints = {.ai_family = AF_UNSPEC,
-                             .ai_socktype = SOCK_STREAM,
-                             .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
-    struct addrinfo *res = NULL;
-    char portstr[8];
-    snprintf(portstr, sizeof(portstr), "%d", port);
-    int gai = getaddrinfo(host[0] ? host : NULL, portstr, &hints, &res);
-    if (gai != 0)
-        return gs_error_set(err, GS_ERR_INVALID, "%s: %s", hostport, gai_strerror(gai));
-    int fd = socket(res->ai_family, SOCK_STREAM, 0);
-    if (fd < 0) {
-        freeaddrinfo(res);
+        port = (uint16_t)port_override;
+    struct sockaddr_storage bind_addr;
+    socklen_t bind_len;
+    if (gs_addr_resolve(host, port, &bind_addr, &bind_len, &sub) < 0)
+        return gs_error_set(err, GS_ERR_INVALID, "%s: %s", hostport, sub.msg);
+    int fd = socket(bind_addr.ss_family, SOCK_STREAM, 0);
+    if (fd < 0)
         return gs_error_set_errno(err, errno, "socket");
-    }
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
     if (reuseport)
         setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
-    if (bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 1024) != 0) {
+    if (bind(fd, (struct sockaddr *)&bind_addr, bind_len) != 0 || listen(fd, 1024) != 0) {
         int e = errno;
         close(fd);
-        freeaddrinfo(res);
         return gs_error_set_errno(err, e, "listen on %s", hostport);
     }
-    freeaddrinfo(res);
     evutil_make_socket_nonblocking(fd);
     evutil_make_socket_closeonexec(fd);
     struct sockaddr_storage ss;

@@ -2,48 +2,18 @@
 /* Service port → endpoints map built from --backend flags. */
 #include "gs_gw_endpoints.h"
 
+#include "gs_addr.h"
 #include "gs_alloc.h"
 
-#include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
 
 static int endpoints_resolve(const char *hostport, gs_gw_endpoint *ep, gs_error *err)
 {
-    char *host = gs_xstrdup(hostport);
-    char *port = NULL;
-    if (host[0] == '[') {
-        char *rb = strchr(host, ']');
-        if (rb && rb[1] == ':') {
-            *rb = '\0';
-            port = rb + 2;
-            memmove(host, host + 1, strlen(host));
-        }
-    } else {
-        char *c = strrchr(host, ':');
-        if (c) {
-            *c = '\0';
-            port = c + 1;
-        }
-    }
-    if (port == NULL || *port == '\0' || *host == '\0') {
-        free(host);
-        return gs_error_set(err, GS_ERR_USAGE, "endpoint \"%s\" is not host:port", hostport);
-    }
-    struct addrinfo hints = {0}, *res = NULL;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_family = AF_UNSPEC;
-    int rc = getaddrinfo(host, port, &hints, &res);
-    if (rc != 0 || res == NULL) {
-        gs_error_set(err, GS_ERR_USAGE, "endpoint \"%s\": %s", hostport, gai_strerror(rc));
-        free(host);
-        return GS_ERR_USAGE;
-    }
-    memcpy(&ep->addr, res->ai_addr, res->ai_addrlen);
-    ep->addr_len = res->ai_addrlen;
+    gs_error sub;
+    if (gs_addr_resolve_hostport(hostport, 0, &ep->addr, &ep->addr_len, &sub) < 0)
+        return gs_error_set(err, GS_ERR_USAGE, "endpoint %s", sub.msg);
     ep->address = gs_xstrdup(hostport);
-    freeaddrinfo(res);
-    free(host);
     return 0;
 }
 

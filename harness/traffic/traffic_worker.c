@@ -4,6 +4,7 @@
  * reports progress from the calling thread, and merges the workers' statistics at the end. */
 #include "traffic_worker.h"
 
+#include "gs_addr.h"
 #include "gs_alloc.h"
 #include "gs_grpc.h"
 #include "gs_tls.h"
@@ -13,7 +14,6 @@
 #include <ctype.h>
 #include <signal.h>
 #include <event2/thread.h>
-#include <netdb.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,38 +37,12 @@ void gs_traffic_config_init(gs_traffic_config *cfg)
 
 /* ---- preparing a run ------------------------------------------------------------------------ */
 
-/* Splits "host:port" / "[v6]:port" and resolves it. */
+/* Resolves the "host:port" / "[v6]:port" to connect to. */
 static int run_resolve(traffic_run *run, const char *address, gs_error *err)
 {
-    char host[256];
-    const char *port;
-    if (address[0] == '[') {
-        const char *close = strchr(address, ']');
-        if (close == NULL || close[1] != ':' || (size_t)(close - address - 1) >= sizeof(host))
-            return gs_error_set(err, GS_ERR_INVALID, "bad address \"%s\": want [v6]:port", address);
-        memcpy(host, address + 1, (size_t)(close - address - 1));
-        host[close - address - 1] = '\0';
-        port = close + 2;
-    } else {
-        const char *colon = strrchr(address, ':');
-        if (colon == NULL || (size_t)(colon - address) >= sizeof(host) || colon == address)
-            return gs_error_set(err, GS_ERR_INVALID, "bad address \"%s\": want host:port", address);
-        memcpy(host, address, (size_t)(colon - address));
-        host[colon - address] = '\0';
-        port = colon + 1;
-    }
-    if (*port == '\0' || strspn(port, "0123456789") != strlen(port) || atoi(port) <= 0 ||
-        atoi(port) > 65535)
-        return gs_error_set(err, GS_ERR_INVALID, "bad port in address \"%s\"", address);
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
-    struct addrinfo *res = NULL;
-    int rc = getaddrinfo(host, port, &hints, &res);
-    if (rc != 0)
-        return gs_error_set(err, GS_ERR_INVALID, "cannot resolve \"%s\": %s", host,
-                            gai_strerror(rc));
-    memcpy(&run->addr, res->ai_addr, res->ai_addrlen);
-    run->addr_len = res->ai_addrlen;
-    freeaddrinfo(res);
+    gs_error sub;
+    if (gs_addr_resolve_hostport(address, 0, &run->addr, &run->addr_len, &sub) < 0)
+        return gs_error_set(err, GS_ERR_INVALID, "address %s", sub.msg);
     return 0;
 }
 

@@ -97,21 +97,34 @@ START_TEST(usage_errors)
 }
 END_TEST
 
-START_TEST(split_hostport)
+/* The listen addresses take ":port" and port 0 (gs_addr_parse_hostport with
+ * GS_ECHO_ADDR_FLAGS) and say precisely what is wrong otherwise. */
+START_TEST(listen_addresses)
 {
-    char host[64];
-    int port;
-    ck_assert_int_eq(gs_echo_split_hostport("127.0.0.1:80", host, sizeof(host), &port), 0);
-    ck_assert_str_eq(host, "127.0.0.1");
-    ck_assert_int_eq(port, 80);
-    ck_assert_int_eq(gs_echo_split_hostport("[::1]:0", host, sizeof(host), &port), 0);
-    ck_assert_str_eq(host, "::1");
-    ck_assert_int_eq(gs_echo_split_hostport(":9", host, sizeof(host), &port), 0);
-    ck_assert_str_eq(host, "");
-    ck_assert_int_eq(port, 9);
-    ck_assert_int_eq(gs_echo_split_hostport("[::1]0", host, sizeof(host), &port), GS_ERR_INVALID);
-    ck_assert_int_eq(gs_echo_split_hostport("h:", host, sizeof(host), &port), GS_ERR_INVALID);
-    ck_assert_int_eq(gs_echo_split_hostport("h:-1", host, sizeof(host), &port), GS_ERR_INVALID);
+    static const char *const good[] = {"127.0.0.1:80", "[::1]:0", ":9", "0.0.0.0:65535"};
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        const char *args[] = {"--listen", good[i]};
+        gs_echo_config cfg;
+        gs_error err = {0};
+        ck_assert_msg(parse(&cfg, &err, 2, args) == 0, "%s: %s", good[i], err.msg);
+        ck_assert_str_eq(cfg.listen, good[i]);
+        gs_echo_config_free(&cfg);
+    }
+    static const char *const bad[][2] = {
+        {"[::1]0", "--listen \"[::1]0\": expected \":port\" after \"]\""},
+        {"h:", "--listen \"h:\": empty port"},
+        {"h:-1", "--listen \"h:-1\": port \"-1\" is not a number"},
+        {"h:70000", "--listen \"h:70000\": port 70000 is out of range (0-65535)"},
+        {"nowhere", "--listen \"nowhere\": missing \":port\""},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        const char *args[] = {"--listen", bad[i][0]};
+        gs_echo_config cfg;
+        gs_error err = {0};
+        ck_assert_int_eq(parse(&cfg, &err, 2, args), GS_ERR_USAGE);
+        ck_assert_str_eq(err.msg, bad[i][1]);
+        gs_echo_config_free(&cfg);
+    }
 }
 END_TEST
 
@@ -122,7 +135,7 @@ static Suite *config_suite(void)
     tcase_add_test(tc, defaults);
     tcase_add_test(tc, all_values);
     tcase_add_test(tc, usage_errors);
-    tcase_add_test(tc, split_hostport);
+    tcase_add_test(tc, listen_addresses);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -48,6 +48,21 @@ START_TEST(endpoints_usage_errors)
         ck_assert_uint_eq(e.n_services, 0);
         gs_gw_endpoints_free(&e);
     }
+    /* Endpoint addresses go through gs_addr_parse_hostport: the message names the problem. */
+    static const char *const endpoint[][2] = {
+        {"default/app:80=127.0.0.1", "endpoint \"127.0.0.1\": missing \":port\""},
+        {"default/app:80=127.0.0.1:0",
+         "endpoint \"127.0.0.1:0\": port 0 is out of range (1-65535)"},
+        {"default/app:80=:8080", "endpoint \":8080\": empty host"},
+        {"default/app:80=[::1]8080", "endpoint \"[::1]8080\": expected \":port\" after \"]\""},
+    };
+    for (size_t i = 0; i < sizeof(endpoint) / sizeof(endpoint[0]); i++) {
+        gs_gw_endpoints e = {0};
+        gs_error err = {0};
+        ck_assert_int_eq(gs_gw_endpoints_add_spec(&e, endpoint[i][0], &err), GS_ERR_USAGE);
+        ck_assert_str_eq(err.msg, endpoint[i][1]);
+        gs_gw_endpoints_free(&e);
+    }
 }
 END_TEST
 
