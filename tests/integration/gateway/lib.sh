@@ -60,21 +60,63 @@ echo_served() {
     return 1
 }
 
-# start_gateway ARGS...: runs gatesim gateway; sets GW_PID, GW_OUT (its stdout) and GW_READY
-# (the first ready line as a file).
+# wait_ready FILE PID: waits (max 10 s) until FILE has a complete first line; returns 1 on the
+# timeout and 2 as soon as process PID has exited without writing one.
+wait_ready() {
+    for _ in $(seq 1 200); do
+        if [ -s "$1" ] && [ "$(wc -l < "$1")" -ge 1 ]; then return 0; fi
+        if ! kill -0 "$2" 2>/dev/null; then
+            [ -s "$1" ] && [ "$(wc -l < "$1")" -ge 1 ] && return 0
+            return 2
+        fi
+        sleep 0.05
+    done
+    echo "timed out waiting for a ready line in $1" >&2
+    return 1
+}
+
+# start_gateway ARGS...: runs gatesim gateway; sets GW_PID, GW_OUT (its stdout), GW_ERR (its
+# stderr) and GW_READY (the first ready line as a file). Returns 2 when the gateway exited
+# before it was ready (its stderr then says why), 1 on a timeout.
 GW_STARTS=0
 start_gateway() {
     # A fresh file per start: the background job's redirect truncates its file only once it
-    # runs, so reusing one name could let wait_line see the previous gateway's ready line.
+    # runs, so reusing one name could let wait_ready see the previous gateway's ready line.
     GW_STARTS=$((GW_STARTS + 1))
     GW_OUT="$WORK/gateway-$GW_STARTS.out"
+    GW_ERR="$WORK/gateway-$GW_STARTS.err"
     : > "$GW_OUT"
-    "$GATESIM" gateway "$@" > "$GW_OUT" 2> "$WORK/gateway.err" &
+    "$GATESIM" gateway "$@" > "$GW_OUT" 2> "$GW_ERR" &
     GW_PID=$!
     PIDS+=($GW_PID)
-    if ! wait_line "$GW_OUT"; then cat "$WORK/gateway.err" >&2; return 1; fi
+    local rc=0
+    wait_ready "$GW_OUT" "$GW_PID" || rc=$?
+    if [ "$rc" -ne 0 ]; then cat "$GW_ERR" >&2; return "$rc"; fi
     GW_READY="$WORK/ready.json"
     head -n1 "$GW_OUT" > "$GW_READY"
+}
+
+# start_gateway_port_map PORT ARGS...: start_gateway with --port-map PORT=<a free port>, the port
+# in FREE. A port found free can be taken by another process before the gateway binds it, so
+# when the gateway exits reporting exactly that (EADDRINUSE on its bind), the whole start is
+# retried with a new port, up to 5 times.
+start_gateway_port_map() {
+    local listener_port=$1 attempt rc
+    shift
+    for attempt in 1 2 3 4 5; do
+        FREE=$("$PY" -c "import socket;s=socket.socket();s.bind(('127.0.0.1',0));print(s.getsockname()[1])")
+        rc=0
+        start_gateway "$@" --port-map "$listener_port=$FREE" 2>/dev/null || rc=$?
+        [ "$rc" -eq 0 ] && return 0
+        if [ "$rc" -eq 2 ] && grep -q "cannot bind 127.0.0.1:$FREE: Address already in use" "$GW_ERR"; then
+            echo "port $FREE was taken before the gateway bound it (attempt $attempt), retrying" >&2
+            continue
+        fi
+        cat "$GW_ERR" >&2
+        return "$rc"
+    done
+    echo "no free port stayed free for the gateway in 5 attempts" >&2
+    return 1
 }
 
 # gw_addr LISTENER: the bound address of listener LISTENER (first Gateway that has it).

@@ -63,8 +63,7 @@ spec:
   hostnames: ["*.example.com"]
   rules: [{backendRefs: [{name: wild, port: 80}]}]
 YAML
-FREE=$("$PY" -c "import socket;s=socket.socket();s.bind(('127.0.0.1',0));print(s.getsockname()[1])")
-start_gateway "$WORK/routes.yaml" --port-map "80=$FREE" \
+start_gateway_port_map 80 "$WORK/routes.yaml" \
     --backend "default/app:80=127.0.0.1:$APP" --backend "default/wild:80=127.0.0.1:$WILD"
 check "--port-map binds the asked port" eq "$(gw_addr http)" "127.0.0.1:$FREE"
 be() { curl -s -o /dev/null -D - -H "Host: $1" "http://127.0.0.1:$FREE$2" | tr -d '\r' |

@@ -182,15 +182,30 @@ START_TEST(h2c_against_nghttpd)
     FILE *f = fopen(index, "w");
     fputs("hello from nghttpd", f);
     fclose(f);
-    unsigned port = it_free_port();
+    /* The port stays held (bound with SO_REUSEADDR, not listening) until nghttpd, which also
+     * sets SO_REUSEADDR, listens on it: no other process can take it in between. */
+    unsigned port;
+    int held;
+    it_hold_ports(&port, &held, 1);
     char ports[16];
     snprintf(ports, sizeof(ports), "%u", port);
     const char *argv[] = {
         "/usr/sbin/nghttpd", "--no-tls", "-a", "127.0.0.1", "-d", www, ports, NULL};
+    char *log = gs_xasprintf("%s/nghttpd.log", dir);
+    gs_proc_opts opts = {.stderr_path = log};
     gs_proc *p = NULL;
     gs_error err;
-    ck_assert_int_eq(gs_proc_spawn(&p, argv, NULL, &err), 0);
-    ck_assert(it_wait_port(port, 5000));
+    ck_assert_int_eq(gs_proc_spawn(&p, argv, &opts, &err), 0);
+    bool up = it_wait_port(port, 5000);
+    it_release_ports(&held, 1);
+    int st;
+    if (!up && gs_proc_exited(p, &st)) {
+        char tail[512];
+        gs_proc_log_tail(log, tail, sizeof(tail));
+        ck_abort_msg("nghttpd exited before listening on %u: %s", port, tail);
+    }
+    ck_assert_msg(up, "nghttpd did not listen on %u within 5 s", port);
+    free(log);
     char addr[64];
     snprintf(addr, sizeof(addr), "127.0.0.1:%u", port);
 

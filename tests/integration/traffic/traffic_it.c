@@ -21,17 +21,6 @@ it_seen it_seen_data;
 const char *it_watch_header;
 const char *it_watch_trailer;
 
-unsigned it_free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-    socklen_t len = sizeof(a);
-    getsockname(fd, (struct sockaddr *)&a, &len);
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
 /* A loopback TCP socket bound to a free port, not listening. */
 static int it_bind_loopback(unsigned *port, bool reuse)
 {

@@ -11,17 +11,16 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* A port nothing listens on right now (bound to 0, read, closed). */
-unsigned it_free_port(void);
-/* |n| distinct ports for a server that cannot bind port 0 itself (nginx): each stays bound
- * (SO_REUSEADDR, not listening) in |fds| until it_release_ports, so no other process can take
- * it meanwhile, while a server that also sets SO_REUSEADDR (nginx does) can bind and listen on
- * it. Release once the server listens. */
+/* |n| distinct ports for a server that cannot bind port 0 itself (nginx, nghttpd): each stays
+ * bound (SO_REUSEADDR, not listening) in |fds| until it_release_ports, so no other process can
+ * take it meanwhile, while a server that also sets SO_REUSEADDR (nginx and nghttpd do) can bind
+ * and listen on it. Release once the server listens. (A port bound to 0, read and closed again
+ * could be taken by anything before the server binds it: there is deliberately no such helper.) */
 void it_hold_ports(unsigned *ports, int *fds, size_t n);
 void it_release_ports(const int *fds, size_t n);
 /* A port that refuses connections for as long as the returned socket stays open: it is bound
  * but never listens, so no other process can take the port and accept on it meanwhile (a
- * port closed again, as from it_free_port, could be reused by anything). Close the fd after. */
+ * port closed again could be reused by anything). Close the fd after. */
 int it_refusing_port(unsigned *port);
 /* Waits until 127.0.0.1:|port| accepts connections; false after |timeout_ms|. */
 bool it_wait_port(unsigned port, int timeout_ms);
