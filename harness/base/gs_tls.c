@@ -135,8 +135,7 @@ fail:
     return GS_ERR_TLS;
 }
 
-/* Installs a PEM certificate (leaf, then chain) and key on |ctx|. */
-static int tls_ctx_use_pem(SSL_CTX *ctx, const char *cert_pem, const char *key_pem, gs_error *err)
+int gs_tls_ctx_use_pem(SSL_CTX *ctx, const char *cert_pem, const char *key_pem, gs_error *err)
 {
     int rc = GS_ERR_TLS;
     BIO *cb = BIO_new_mem_buf(cert_pem, -1);
@@ -177,7 +176,7 @@ int gs_tls_server_ctx_new_pem(SSL_CTX **out, const char *cert_pem, const char *k
     SSL_CTX *ctx = tls_server_ctx_base(alpn, err);
     if (ctx == NULL)
         return GS_ERR_TLS;
-    if (tls_ctx_use_pem(ctx, cert_pem, key_pem, err) < 0) {
+    if (gs_tls_ctx_use_pem(ctx, cert_pem, key_pem, err) < 0) {
         SSL_CTX_free(ctx);
         return GS_ERR_TLS;
     }
@@ -188,7 +187,7 @@ int gs_tls_server_ctx_new_pem(SSL_CTX **out, const char *cert_pem, const char *k
 int gs_tls_client_ctx_use_cert(SSL_CTX *ctx, const char *cert_pem, const char *key_pem,
                                gs_error *err)
 {
-    return tls_ctx_use_pem(ctx, cert_pem, key_pem, err);
+    return gs_tls_ctx_use_pem(ctx, cert_pem, key_pem, err);
 }
 
 static int tls_store_add_pem(X509_STORE *store, const char *pem, gs_error *err)

@@ -34,6 +34,11 @@ void gs_tls_pem_free(gs_tls_pem *pem);
 int gs_tls_server_ctx_new(SSL_CTX **out, const char *cert_file, const char *key_file,
                           const char *const *alpn, gs_error *err);
 
+/* Installs |cert_pem| (leaf, then chain) and the matching |key_pem| on any context |ctx|
+ * (server or client). Returns 0 or GS_ERR_TLS, the reason (unreadable PEM, key mismatch, chain
+ * certificate refused) and the OpenSSL queue in |err|. */
+int gs_tls_ctx_use_pem(SSL_CTX *ctx, const char *cert_pem, const char *key_pem, gs_error *err);
+
 /* As gs_tls_server_ctx_new, from PEM strings in memory. */
 int gs_tls_server_ctx_new_pem(SSL_CTX **out, const char *cert_pem, const char *key_pem,
                               const char *const *alpn, gs_error *err);

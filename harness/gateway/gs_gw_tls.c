@@ -4,9 +4,8 @@
 
 #include "gs_alloc.h"
 #include "gs_log.h"
+#include "gs_tls.h"
 
-#include <openssl/err.h>
-#include <openssl/pem.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,32 +40,6 @@ static SSL_CTX *tls_ctx_base(void)
     return ctx;
 }
 
-int gs_gw_tls_use_pem(SSL_CTX *ctx, const char *cert_pem, const char *key_pem, gs_error *err)
-{
-    int rc = GS_ERR_TLS;
-    BIO *cb = BIO_new_mem_buf(cert_pem, -1);
-    BIO *kb = BIO_new_mem_buf(key_pem, -1);
-    X509 *leaf = PEM_read_bio_X509(cb, NULL, NULL, NULL);
-    EVP_PKEY *key = PEM_read_bio_PrivateKey(kb, NULL, NULL, NULL);
-    if (leaf == NULL || key == NULL || SSL_CTX_use_certificate(ctx, leaf) != 1 ||
-        SSL_CTX_use_PrivateKey(ctx, key) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
-        gs_error_set_ssl(err, "loading the listener certificate");
-        goto out;
-    }
-    X509 *extra;
-    while ((extra = PEM_read_bio_X509(cb, NULL, NULL, NULL)) != NULL)
-        if (SSL_CTX_add0_chain_cert(ctx, extra) != 1)
-            X509_free(extra);
-    ERR_clear_error();
-    rc = 0;
-out:
-    X509_free(leaf);
-    EVP_PKEY_free(key);
-    BIO_free(cb);
-    BIO_free(kb);
-    return rc;
-}
-
 int gs_gw_tls_store_new(gs_gw_tls_store **out, const gs_route_table *table, gs_error *err)
 {
     (void)err;
@@ -80,7 +53,7 @@ int gs_gw_tls_store_new(gs_gw_tls_store **out, const gs_route_table *table, gs_e
             continue;
         SSL_CTX *ctx = tls_ctx_base();
         gs_error e = {0};
-        if (gs_gw_tls_use_pem(ctx, l->certs[0].cert_pem, l->certs[0].key_pem, &e) < 0) {
+        if (gs_tls_ctx_use_pem(ctx, l->certs[0].cert_pem, l->certs[0].key_pem, &e) < 0) {
             gs_log_warn("listener %s/%s %s: %s", l->gateway_namespace, l->gateway_name, l->name,
                         e.msg);
             SSL_CTX_free(ctx);

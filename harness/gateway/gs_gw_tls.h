@@ -24,7 +24,4 @@ SSL_CTX *gs_gw_tls_store_ctx(const gs_gw_tls_store *s, const gs_rt_listener *lis
  * callback's |arg| is the ex_data given to SSL objects. */
 SSL_CTX *gs_gw_tls_server_ctx(int (*on_sni)(SSL *ssl, int *alert, void *arg), void *arg);
 
-/* Loads a certificate chain and key from PEM strings into |ctx|. Returns 0 or GS_ERR_TLS. */
-int gs_gw_tls_use_pem(SSL_CTX *ctx, const char *cert_pem, const char *key_pem, gs_error *err);
-
 #endif

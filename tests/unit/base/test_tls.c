@@ -133,6 +133,32 @@ START_TEST(generated_pems_parse)
 }
 END_TEST
 
+/* gs_tls_ctx_use_pem: the PEM loader the gateway's HTTPS listeners and client certificates
+ * share. */
+START_TEST(ctx_use_pem_installs_chain_and_checks_key)
+{
+    fixture f;
+    fixture_make(&f);
+    gs_error err = {0};
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    ck_assert_int_eq(gs_tls_ctx_use_pem(ctx, f.leaf.cert, f.leaf.key, &err), 0);
+    STACK_OF(X509) *chain = NULL;
+    ck_assert_int_eq(SSL_CTX_get0_chain_certs(ctx, &chain), 1);
+    ck_assert_int_eq(sk_X509_num(chain), 1); /* the CA after the leaf */
+    SSL_CTX_free(ctx);
+
+    ctx = SSL_CTX_new(TLS_server_method());
+    ck_assert_int_eq(gs_tls_ctx_use_pem(ctx, f.leaf.cert, f.other.key, &err), GS_ERR_TLS);
+    ck_assert_ptr_nonnull(strstr(err.msg, "installing certificate and key"));
+    ck_assert_int_eq(gs_tls_ctx_use_pem(ctx, "junk", f.leaf.key, &err), GS_ERR_TLS);
+    ck_assert_ptr_nonnull(strstr(err.msg, "reading certificate PEM"));
+    ck_assert_int_eq(gs_tls_ctx_use_pem(ctx, f.leaf.cert, "junk", &err), GS_ERR_TLS);
+    ck_assert_ptr_nonnull(strstr(err.msg, "reading key PEM"));
+    SSL_CTX_free(ctx);
+    fixture_free(&f);
+}
+END_TEST
+
 START_TEST(handshake_verifies_and_selects_h2)
 {
     fixture f;
@@ -309,6 +335,7 @@ static Suite *tls_suite(void)
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, generated_pems_parse);
+    tcase_add_test(tc, ctx_use_pem_installs_chain_and_checks_key);
     tcase_add_test(tc, handshake_verifies_and_selects_h2);
     tcase_add_test(tc, untrusted_ca_fails_and_insecure_passes);
     tcase_add_test(tc, files_and_sni_map);
