@@ -328,7 +328,7 @@ void gwf_stop(gwf *f)
     }
 }
 
-static int gwf_connect(int port)
+int gwf_connect(int port)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in sin = {0};

@@ -40,6 +40,9 @@ typedef struct gwf_resp {
     char *body;
 } gwf_resp;
 
+/* A blocking TCP connection to 127.0.0.1:|port| with a 5 s receive timeout (fails the test
+ * when it cannot connect). */
+int gwf_connect(int port);
 /* Sends |raw| (a complete request) on a new connection and reads one response. Returns 0. */
 int gwf_http(const gwf *f, const char *raw, gwf_resp *out);
 /* A GET with Host |host| and extra header lines |extra| ("" or "X: y\r\n"). */

@@ -53,19 +53,6 @@ static void teardown(void)
     gwf_stop(&fix);
 }
 
-static int raw_connect(int port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sin = {0};
-    sin.sin_family = AF_INET;
-    sin.sin_port = htons((uint16_t)port);
-    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    struct timeval tv = {5, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-    return fd;
-}
-
 /* Reads until EOF (or 5 s); returns what arrived. */
 static char *raw_read_all(int fd, size_t *len)
 {
@@ -97,7 +84,7 @@ END_TEST
 
 START_TEST(limits_slow_head_timeout)
 {
-    int fd = raw_connect(fix.gw_port);
+    int fd = gwf_connect(fix.gw_port);
     const char *part = "GET / HTTP/1.1\r\nHost: exam";
     ck_assert_int_eq((int)write(fd, part, strlen(part)), (int)strlen(part));
     int64_t t0 = gs_now_ns();
@@ -108,7 +95,7 @@ START_TEST(limits_slow_head_timeout)
     ck_assert_msg(ms >= 800 && ms < 4000, "closed after %lld ms", (long long)ms);
     free(got);
     /* A connection that says nothing at all is closed too. */
-    fd = raw_connect(fix.gw_port);
+    fd = gwf_connect(fix.gw_port);
     t0 = gs_now_ns();
     got = raw_read_all(fd, NULL);
     ms = (gs_now_ns() - t0) / GS_NS_PER_MS;
@@ -122,7 +109,7 @@ START_TEST(limits_upstream_never_ends)
 {
     /* Streamed to the client as it comes, and cut (connection closed without the last chunk)
      * once it passes max_streamed_body (2 MiB in the fixture). */
-    int fd = raw_connect(fix.gw_port);
+    int fd = gwf_connect(fix.gw_port);
     const char *req = "GET /__infinite HTTP/1.1\r\nHost: example.com\r\n\r\n";
     ck_assert_int_eq((int)write(fd, req, strlen(req)), (int)strlen(req));
     size_t len = 0;
@@ -191,7 +178,7 @@ static bool h2_seen(const char *data, size_t len, uint8_t type, long code)
 
 START_TEST(limits_h2_rapid_reset)
 {
-    int fd = raw_connect(fix.gw_port);
+    int fd = gwf_connect(fix.gw_port);
     gs_buf b = {0};
     gs_buf_puts(&b, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
     h2_frame(&b, 0x4, 0, 0, NULL, 0); /* SETTINGS */
@@ -219,7 +206,7 @@ END_TEST
 
 START_TEST(limits_h2_stream_flood)
 {
-    int fd = raw_connect(fix.gw_port);
+    int fd = gwf_connect(fix.gw_port);
     gs_buf b = {0};
     gs_buf_puts(&b, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
     h2_frame(&b, 0x4, 0, 0, NULL, 0);
@@ -278,12 +265,12 @@ static void raw_request_ok(int fd)
 START_TEST(limits_max_connections)
 {
     /* Both allowed connections are served (so the gateway has accepted and counts them)... */
-    int a = raw_connect(fix.gw_port);
+    int a = gwf_connect(fix.gw_port);
     raw_request_ok(a);
-    int b = raw_connect(fix.gw_port);
+    int b = gwf_connect(fix.gw_port);
     raw_request_ok(b);
     /* ...then a third is accepted by the kernel and closed by the gateway without a byte. */
-    int c = raw_connect(fix.gw_port);
+    int c = gwf_connect(fix.gw_port);
     char buf[16];
     ck_assert_int_eq((int)read(c, buf, sizeof(buf)), 0);
     close(c);
