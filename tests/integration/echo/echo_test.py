@@ -32,6 +32,17 @@ def check(cond, what):
         print("ok:", what, flush=True)
 
 
+def wait_for(cond, timeout=10.0, step=0.02):
+    """Polls |cond| until it returns true or |timeout| seconds pass (generous, for a loaded
+    machine); returns its last value. Replaces fixed sleeps that guess how long things take."""
+    deadline = time.time() + timeout
+    while True:
+        v = cond()
+        if v or time.time() >= deadline:
+            return v
+        time.sleep(step)
+
+
 ALL_ECHOS = []
 
 
@@ -525,21 +536,39 @@ def test_robust():
     e = Echo("--max-connections", "20", "--idle-timeout", "20s")
     try:
         socks = [socket.create_connection(("127.0.0.1", e.port), timeout=3) for _ in range(30)]
-        time.sleep(0.5)
-        closed_count = 0
+        # Poll the sockets (the control endpoint counts against the limit too, so it cannot be
+        # asked meanwhile) until the server has closed the 10 extra ones, instead of sleeping a
+        # fixed time; then one more pass shows no other was closed.
+        closed = set()
         for s in socks:
-            s.settimeout(0.05)
-            try:
-                if s.recv(10) == b"":
-                    closed_count += 1
-            except socket.timeout:
-                pass
-            except ConnectionResetError:
-                closed_count += 1
+            s.setblocking(False)
+
+        def poll_closed():
+            for i, s in enumerate(socks):
+                if i in closed:
+                    continue
+                try:
+                    if s.recv(10) == b"":
+                        closed.add(i)
+                except BlockingIOError:
+                    pass
+                except ConnectionResetError:
+                    closed.add(i)
+            return len(closed) >= 10
+        wait_for(poll_closed)
+        time.sleep(0.1)
+        poll_closed()
+        closed_count = len(closed)
         for s in socks:
             s.close()
         check(closed_count == 10, f"connections over --max-connections are closed, the rest kept ({closed_count} of 30 closed)")
-        stats = e.control_get("/stats")
+
+        def stats_once_served():  # the closes above are noticed asynchronously
+            try:
+                return e.control_get("/stats")
+            except OSError:
+                return None
+        stats = wait_for(stats_once_served) or {"events": {}}
         check(stats["events"].get("rejected") == 10, f"rejected connections counted ({stats['events']})")
     finally:
         e.stop()
@@ -652,15 +681,29 @@ def test_shutdown():
     ts = [threading.Thread(target=slow), threading.Thread(target=slow2)]
     for t in ts:
         t.start()
-    time.sleep(0.25)
+    # Both requests are in flight (counted on arrival) before SIGTERM, however loaded the machine.
+    inflight = wait_for(lambda: e.control_get("/stats")["paths"].get("/inflight", 0) >= 2)
+    check(inflight, "both slow requests reached the server before SIGTERM")
     t0 = time.time()
     e.proc.send_signal(signal.SIGTERM)
-    time.sleep(0.1)
-    try:
-        socket.create_connection(("127.0.0.1", e.port), timeout=1).close()
-        refused = False
-    except OSError:
-        refused = True
+
+    def refuses():
+        try:
+            socket.create_connection(("127.0.0.1", e.port), timeout=1).close()
+            return False
+        except OSError:
+            return True
+    # The listeners close while the process still drains (it lives until the delayed answers
+    # are out): poll, and count a refusal only when the process was still alive after it.
+    seen = {}
+
+    def probe():
+        if refuses() and e.alive():
+            seen["refused"] = True
+            return True
+        return not e.alive()
+    wait_for(probe, timeout=5)
+    refused = seen.get("refused", False)
     for t in ts:
         t.join()
     rc = e.proc.wait(timeout=10)
