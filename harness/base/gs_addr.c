@@ -72,7 +72,7 @@ int gs_addr_parse_hostport(const char *s, unsigned flags, char *host, size_t hos
         hlen = colon ? (size_t)(colon - s) : strlen(s);
         if (colon)
             p = colon + 1;
-        if (memchr(s, ':', hlen) != NULL && !addr_is_v6(s, hlen))
+        if (memchr(s, ':', hlen) != NULL && ((flags & GS_ADDR_STRICT_V6) || !addr_is_v6(s, hlen)))
             return gs_error_set(err, GS_ERR_INVALID,
                                 "\"%s\": a host with ':' must be an IPv6 address in brackets, "
                                 "like \"[::1]:8080\"",

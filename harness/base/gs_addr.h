@@ -20,12 +20,14 @@ enum {
     GS_ADDR_EMPTY_HOST = 1 << 0,    /* ":80": host "" (every local address, for listening) */
     GS_ADDR_PORT_ZERO = 1 << 1,     /* port 0 (the kernel picks one, for listening) */
     GS_ADDR_PORT_OPTIONAL = 1 << 2, /* "host" or "[v6]" alone; |*port| is then left as it is */
+    GS_ADDR_STRICT_V6 = 1 << 3,     /* an IPv6 host needs brackets, as in URLs (RFC 3986) */
 };
 
 /* Splits |s| ("host:port", "[v6]:port") into |host| (brackets removed, NUL-terminated, at most
  * |host_size| bytes with the NUL) and |*port|. The port is 1 to 5 decimal digits; a host that
  * contains ':' must be bracketed, except an IPv6 literal left of the last colon ("::1:80" is
- * "::1" port 80, kept for the command lines that always took it). |flags| are GS_ADDR_*.
+ * "::1" port 80, kept for the command lines that always took it; not with GS_ADDR_STRICT_V6).
+ * A bracketed host must be an IPv6 literal (a "%zone" allowed). |flags| are GS_ADDR_*.
  * Returns 0, or GS_ERR_INVALID with a message in |err| that starts with |s| quoted
  * ("\"a.com\": missing \":port\""), so a caller prefixes its own context. */
 int gs_addr_parse_hostport(const char *s, unsigned flags, char *host, size_t host_size,

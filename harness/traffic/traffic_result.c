@@ -4,6 +4,7 @@
  * results.json), and the URL syntax `gatesim load` accepts. No I/O. */
 #include "traffic_internal.h"
 
+#include "gs_addr.h"
 #include "gs_alloc.h"
 
 #include <stdlib.h>
@@ -192,44 +193,24 @@ int gs_traffic_url_parse(const char *s, gs_traffic_url *out, gs_error *err)
         return gs_error_set(err, GS_ERR_INVALID, "bad URL \"%s\": no host", s);
     if (memchr(p, '@', alen) != NULL)
         return gs_error_set(err, GS_ERR_INVALID, "bad URL \"%s\": user info is not supported", s);
-    const char *host = p, *port = NULL;
-    size_t hlen;
-    if (p[0] == '[') {
-        const char *close = memchr(p, ']', alen);
-        if (close == NULL)
-            return gs_error_set(err, GS_ERR_INVALID, "bad URL \"%s\": unclosed [", s);
-        host = p + 1;
-        hlen = (size_t)(close - p - 1);
-        if (close + 1 < p + alen) {
-            if (close[1] != ':')
-                return gs_error_set(err, GS_ERR_INVALID, "bad URL \"%s\": junk after ]", s);
-            port = close + 2;
-        }
-    } else {
-        const char *colon = memchr(p, ':', alen);
-        hlen = colon ? (size_t)(colon - p) : alen;
-        if (colon)
-            port = colon + 1;
-    }
-    if (hlen == 0)
-        return gs_error_set(err, GS_ERR_INVALID, "bad URL \"%s\": no host", s);
-    for (size_t k = 0; k < hlen; k++) {
-        char ch = host[k];
-        if (!(ch == '.' || ch == '-' || ch == '_' || ch == ':' || (ch >= '0' && ch <= '9') ||
+    char *authority = gs_xstrndup(p, alen);
+    char host[256];
+    uint16_t port = out->tls ? 443 : 80;
+    gs_error sub;
+    int rc = gs_addr_parse_hostport(authority, GS_ADDR_PORT_OPTIONAL | GS_ADDR_STRICT_V6, host,
+                                    sizeof(host), &port, &sub);
+    free(authority);
+    if (rc < 0)
+        return gs_error_set(err, GS_ERR_INVALID, "bad URL \"%s\": %s", s, sub.msg);
+    bool v6 = p[0] == '['; /* the parser checked it is an IPv6 literal */
+    for (const char *h = host; !v6 && *h; h++) {
+        char ch = *h;
+        if (!(ch == '.' || ch == '-' || ch == '_' || (ch >= '0' && ch <= '9') ||
               (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')))
             return gs_error_set(err, GS_ERR_INVALID, "bad URL \"%s\": bad character in host", s);
     }
-    unsigned portnum = out->tls ? 443 : 80;
-    if (port != NULL) {
-        size_t plen = (size_t)(p + alen - port);
-        if (plen == 0 || plen > 5 || strspn(port, "0123456789") < plen)
-            return gs_error_set(err, GS_ERR_INVALID, "bad URL \"%s\": bad port", s);
-        portnum = (unsigned)strtoul(port, NULL, 10);
-        if (portnum == 0 || portnum > 65535)
-            return gs_error_set(err, GS_ERR_INVALID, "bad URL \"%s\": port out of range", s);
-    }
-    out->host = gs_xstrndup(host, hlen);
-    bool v6 = p[0] == '[';
+    unsigned portnum = port;
+    out->host = gs_xstrdup(host);
     bool default_port = portnum == (out->tls ? 443u : 80u);
     out->port = portnum;
     if (default_port)

@@ -102,6 +102,11 @@ START_TEST(errors_say_what_is_wrong)
     refused("a:b:80", 0,
             "\"a:b:80\": a host with ':' must be an IPv6 address in brackets, like "
             "\"[::1]:8080\"");
+    refused("::1:80", GS_ADDR_STRICT_V6,
+            "\"::1:80\": a host with ':' must be an IPv6 address in brackets, like "
+            "\"[::1]:8080\"");
+    refused("::1", GS_ADDR_PORT_OPTIONAL | GS_ADDR_STRICT_V6,
+            "\"::1\": a host with ':' must be an IPv6 address in brackets, like \"[::1]:8080\"");
     refused("", 0, "\"\": missing \":port\"");
     refused("", GS_ADDR_PORT_OPTIONAL, "\"\": empty host");
     char longer[100];

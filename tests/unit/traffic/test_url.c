@@ -26,6 +26,12 @@ START_TEST(parses_urls)
     ck_assert_str_eq(u.path, "/x/y?q=1");
     gs_traffic_url_clear(&u);
 
+    ck_assert_int_eq(gs_traffic_url_parse("http://[::1]/", &u, &err), 0);
+    ck_assert_uint_eq(u.port, 80);
+    ck_assert_str_eq(u.authority, "[::1]");
+    ck_assert_str_eq(u.address, "[::1]:80");
+    gs_traffic_url_clear(&u);
+
     ck_assert_int_eq(gs_traffic_url_parse("http://[::1]:9000?x", &u, &err), 0);
     ck_assert_str_eq(u.host, "::1");
     ck_assert_str_eq(u.address, "[::1]:9000");
@@ -37,9 +43,11 @@ END_TEST
 
 START_TEST(refuses_bad_urls)
 {
-    const char *bad[] = {"example.com",  "ftp://x/",        "http://",      "http:///x",
-                         "http://h:0/",  "http://h:99999/", "http://h:8x/", "http://u@h/",
-                         "http://[::1/", "http://h/a b",    "http://h o/"};
+    const char *bad[] = {"example.com",   "ftp://x/",        "http://",      "http:///x",
+                         "http://h:0/",   "http://h:99999/", "http://h:8x/", "http://u@h/",
+                         "http://[::1/",  "http://h/a b",    "http://h o/",  "http://::1:80/",
+                         "http://h:/",    "http://[::1]x/",  "http://[h]/",  "http://:80/",
+                         "http://a:b:80/"};
     for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
         gs_traffic_url u;
         gs_error err = {0};
@@ -47,6 +55,14 @@ START_TEST(refuses_bad_urls)
                       bad[k]);
         ck_assert_ptr_nonnull(strstr(err.msg, "bad URL"));
     }
+    /* The host:port part is gs_addr_parse_hostport's, with its precise reasons. */
+    gs_traffic_url u;
+    gs_error err = {0};
+    ck_assert_int_eq(gs_traffic_url_parse("http://h:99999/x", &u, &err), GS_ERR_INVALID);
+    ck_assert_str_eq(err.msg, "bad URL \"http://h:99999/x\": \"h:99999\": port 99999 is out of "
+                              "range (1-65535)");
+    ck_assert_int_eq(gs_traffic_url_parse("http://::1:80/", &u, &err), GS_ERR_INVALID);
+    ck_assert_ptr_nonnull(strstr(err.msg, "must be an IPv6 address in brackets"));
 }
 END_TEST
 
