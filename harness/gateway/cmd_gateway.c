@@ -91,7 +91,6 @@ int gs_cmd_gateway(int argc, char **argv)
         {"controller-name", required_argument, NULL, OPT_CONTROLLER},
         {"strict", no_argument, NULL, OPT_STRICT},
         {"no-hostname-fallthrough", no_argument, NULL, OPT_NO_FALLTHROUGH},
-        {"no-hostname-fallthrough", no_argument, NULL, OPT_NO_FALLTHROUGH},
         {"seed", required_argument, NULL, OPT_SEED},
         {"request-timeout", required_argument, NULL, OPT_TIMEOUT},
         {"help", no_argument, NULL, 'h'},
