@@ -7,6 +7,9 @@
 
 #include <stddef.h>
 
+/* 1 for the bytes of a token (tchar, RFC 9110 §5.6.2), 0 for the others. */
+extern const unsigned char gs_h1_tchar[256];
+
 /* One header field. |name| and |value| point into the parsed bytes (borrowed, not
  * NUL-terminated); |name| keeps the case as received; |value| has no leading or trailing
  * whitespace. */

@@ -14,20 +14,6 @@
 #define H1_DEFAULT_HEADERS 100
 #define H1_MAX_LEADING_EMPTY 2
 
-/* tchar per RFC 9110 §5.6.2 */
-static const unsigned char h1_tchar[256] = {
-    ['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1, ['*'] = 1, ['+'] = 1,
-    ['-'] = 1, ['.'] = 1, ['^'] = 1, ['_'] = 1, ['`'] = 1, ['|'] = 1,  ['~'] = 1, ['0'] = 1,
-    ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1,  ['7'] = 1, ['8'] = 1,
-    ['9'] = 1, ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1,  ['F'] = 1, ['G'] = 1,
-    ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1,  ['N'] = 1, ['O'] = 1,
-    ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1,  ['V'] = 1, ['W'] = 1,
-    ['X'] = 1, ['Y'] = 1, ['Z'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1,  ['d'] = 1, ['e'] = 1,
-    ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1,  ['l'] = 1, ['m'] = 1,
-    ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1,  ['t'] = 1, ['u'] = 1,
-    ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
-};
-
 typedef struct h1_limits_eff {
     size_t request_line, field_line, head, headers;
 } h1_limits_eff;
@@ -200,7 +186,7 @@ static bool h1_line_strip_cr(const char *s, size_t *n)
 static ssize_t h1_parse_request_line(gs_h1_request *req, const char *s, size_t n)
 {
     size_t i = 0;
-    while (i < n && h1_tchar[(unsigned char)s[i]])
+    while (i < n && gs_h1_tchar[(unsigned char)s[i]])
         i++;
     if (i == 0 || i >= n || s[i] != ' ')
         return h1_fail(req, GS_H1_ERR_REQUEST_LINE);
@@ -296,7 +282,7 @@ static ssize_t h1_parse_field(gs_h1_request *req, const char *s, size_t n, h1_fr
     if (n > 0 && h1_is_ows(s[0]))
         return h1_fail(req, GS_H1_ERR_HEADER_SYNTAX); /* obs-fold or leading whitespace */
     size_t i = 0;
-    while (i < n && h1_tchar[(unsigned char)s[i]])
+    while (i < n && gs_h1_tchar[(unsigned char)s[i]])
         i++;
     if (i == 0 || i >= n || s[i] != ':')
         return h1_fail(req, GS_H1_ERR_HEADER_SYNTAX);

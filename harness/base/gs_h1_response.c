@@ -9,14 +9,6 @@
 #include <string.h>
 #include <strings.h>
 
-/* tchar of RFC 9110 §5.6.2. */
-static bool response_is_tchar(unsigned char c)
-{
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-        return true;
-    return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
-
 /* field-vchar, SP or HTAB (obs-text allowed): anything but controls and DEL. */
 static bool response_is_field_char(unsigned char c)
 {
@@ -149,7 +141,7 @@ static int response_parse_status_line(gs_h1_response *r, const char *s, size_t n
 static int response_parse_field(gs_h1_header *h, const char *s, size_t n)
 {
     size_t i = 0;
-    while (i < n && response_is_tchar((unsigned char)s[i]))
+    while (i < n && gs_h1_tchar[(unsigned char)s[i]])
         i++;
     if (i == 0 || i == n || s[i] != ':')
         return GS_ERR_PARSE; /* empty name, no colon, or whitespace before the colon */

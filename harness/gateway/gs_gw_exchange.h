@@ -19,7 +19,9 @@ typedef void (*gs_gw_on_response)(void *arg, gs_gw_response *resp);
  * upstream's response (other than a trailers-only one) comes as |on_head| (status and headers after
  * the response filters; the callee may move fields out), |on_data| per piece of body, and |on_end|
  * (0, or an error when the body was cut short: the client must see a broken response). The exchange
- * is freed after |on_response| or |on_end| returns; any callback may cancel it. */
+ * is freed after |on_response| or |on_end| returns; any callback may cancel it. |on_head| is
+ * followed in the same loop turn by |on_data| or |on_end|; |on_data| with |len| 0 is a flush
+ * point (see gs_gw_upstream_stream). */
 typedef struct gs_gw_sink {
     gs_gw_on_response on_response;
     void (*on_head)(void *arg, gs_gw_response *resp);

@@ -4,6 +4,7 @@
  * request at a time (pipelined bytes wait in the input buffer), and writes buffered responses.
  * Header and idle timeouts bound slow clients. */
 #include "gs_gw_conn.h"
+#include "gs_gw_h1_head.h"
 
 #include "gs_alloc.h"
 #include "gs_chunked.h"
@@ -109,33 +110,58 @@ static void h1d_close_after_write(h1d *h)
         gs_gw_conn_free(h->conn);
 }
 
-static void h1d_write_response(h1d *h, gs_gw_response *r)
+/* Writes the head of |r| (status |st|): its fields but the framing ones, which this hop decides
+ * (|length|: a Content-Length value or NULL; |chunked|), and Connection: close when the
+ * connection ends after it. */
+static void h1d_write_head(h1d *h, const gs_gw_response *r, int st, const char *length,
+                           size_t length_len, bool chunked)
 {
-    struct evbuffer *out = bufferevent_get_output(h->conn->bev);
-    int st = r->status > 0 ? r->status : 502;
-    evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n", st, gs_http_reason(st));
-    const char *head_cl = NULL;
+    gs_gw_h1_head w;
+    gs_gw_h1_head_begin(&w, bufferevent_get_output(h->conn->bev),
+                        gs_gw_h1_head_expect(&r->headers, 128));
+    gs_gw_h1_head_status(&w, st);
     for (size_t i = 0; i < r->headers.len; i++) {
         const gs_gw_header *f = &r->headers.items[i];
-        if (strcasecmp(f->name, "content-length") == 0) {
-            head_cl = f->value;
+        if (GS_GW_HEADER_IS(f, "content-length") || GS_GW_HEADER_IS(f, "transfer-encoding") ||
+            GS_GW_HEADER_IS(f, "connection"))
             continue;
-        }
-        if (strcasecmp(f->name, "transfer-encoding") == 0 || strcasecmp(f->name, "connection") == 0)
-            continue;
-        evbuffer_add(out, f->name, f->name_len);
-        evbuffer_add(out, ": ", 2);
-        evbuffer_add(out, f->value, f->value_len);
-        evbuffer_add(out, "\r\n", 2);
+        gs_gw_h1_head_field(&w, f->name, f->name_len, f->value, f->value_len);
     }
-    bool no_body = st == 204 || st == 304 || (st >= 100 && st < 200);
-    if (h->head_method && head_cl)
-        evbuffer_add_printf(out, "Content-Length: %s\r\n", head_cl);
-    else if (!no_body)
-        evbuffer_add_printf(out, "Content-Length: %zu\r\n", r->body.len);
+    if (length)
+        gs_gw_h1_head_field(&w, "Content-Length", 14, length, length_len);
+    if (chunked)
+        GS_GW_H1_PUT(&w, "Transfer-Encoding: chunked\r\n");
     if (!h->keep_alive || h->shutdown)
-        evbuffer_add(out, "Connection: close\r\n", 19);
-    evbuffer_add(out, "\r\n", 2);
+        GS_GW_H1_PUT(&w, "Connection: close\r\n");
+    GS_GW_H1_PUT(&w, "\r\n");
+    gs_gw_h1_head_end(&w);
+}
+
+/* The Content-Length field of |r|'s head, or NULL. */
+static const gs_gw_header *h1d_length_field(const gs_gw_response *r)
+{
+    for (size_t i = 0; i < r->headers.len; i++)
+        if (GS_GW_HEADER_IS(&r->headers.items[i], "content-length"))
+            return &r->headers.items[i];
+    return NULL;
+}
+
+static void h1d_write_response(h1d *h, gs_gw_response *r)
+{
+    int st = r->status > 0 ? r->status : 502;
+    bool no_body = st == 204 || st == 304 || (st >= 100 && st < 200);
+    char len[24];
+    size_t len_n = 0;
+    const gs_gw_header *head_cl = h->head_method ? h1d_length_field(r) : NULL;
+    if (head_cl) {
+        h1d_write_head(h, r, st, head_cl->value, head_cl->value_len, false);
+    } else if (!no_body) {
+        len_n = (size_t)snprintf(len, sizeof len, "%zu", r->body.len);
+        h1d_write_head(h, r, st, len, len_n, false);
+    } else {
+        h1d_write_head(h, r, st, NULL, 0, false);
+    }
+    struct evbuffer *out = bufferevent_get_output(h->conn->bev);
     if (!h->head_method && !no_body && r->body.len)
         evbuffer_add(out, r->body.data, r->body.len);
     h1d_flush(h);
@@ -207,18 +233,18 @@ static void on_h1d_tunnel_event(struct bufferevent *bev, short what, void *arg)
 static void h1d_tunnel_start(h1d *h, gs_gw_response *resp)
 {
     struct bufferevent *bev = h->conn->bev;
-    struct evbuffer *out = bufferevent_get_output(bev);
-    evbuffer_add_printf(out, "HTTP/1.1 101 Switching Protocols\r\n");
+    gs_gw_h1_head w;
+    gs_gw_h1_head_begin(&w, bufferevent_get_output(bev), gs_gw_h1_head_expect(&resp->headers, 128));
+    gs_gw_h1_head_status(&w, 101);
     for (size_t i = 0; i < resp->headers.len; i++) {
         const gs_gw_header *f = &resp->headers.items[i];
-        if (strcasecmp(f->name, "content-length") == 0)
-            continue;
-        evbuffer_add(out, f->name, f->name_len);
-        evbuffer_add(out, ": ", 2);
-        evbuffer_add(out, f->value, f->value_len);
-        evbuffer_add(out, "\r\n", 2);
+        if (!GS_GW_HEADER_IS(f, "content-length"))
+            gs_gw_h1_head_field(&w, f->name, f->name_len, f->value, f->value_len);
     }
-    evbuffer_add_printf(out, "Connection: Upgrade\r\nUpgrade: %s\r\n\r\n", h->upgrade);
+    GS_GW_H1_PUT(&w, "Connection: Upgrade\r\n");
+    gs_gw_h1_head_field(&w, "Upgrade", 7, h->upgrade, strlen(h->upgrade));
+    GS_GW_H1_PUT(&w, "\r\n");
+    gs_gw_h1_head_end(&w);
     h->peer = resp->tunnel;
     resp->tunnel = NULL;
     h1d_set_state(h, H1D_TUNNEL);
@@ -267,32 +293,20 @@ static void on_h1d_response(void *arg, gs_gw_response *resp)
     h1d_response_done(h);
 }
 
-/* Streaming: the head of an upstream response whose body follows. */
+/* Streaming: the head of an upstream response whose body follows. It is not flushed here: the
+ * upstream side follows it in the same turn with on_h1d_data (a piece, or an empty flush point)
+ * or on_h1d_end, so a small response leaves in one write. */
 static void on_h1d_head(void *arg, gs_gw_response *r)
 {
     h1d *h = arg;
-    struct evbuffer *out = bufferevent_get_output(h->conn->bev);
     int st = r->status > 0 ? r->status : 502;
-    evbuffer_add_printf(out, "HTTP/1.1 %d %s\r\n", st, gs_http_reason(st));
-    bool has_length = false;
-    for (size_t i = 0; i < r->headers.len; i++) {
-        const gs_gw_header *f = &r->headers.items[i];
-        if (strcasecmp(f->name, "transfer-encoding") == 0 || strcasecmp(f->name, "connection") == 0)
-            continue;
-        has_length |= strcasecmp(f->name, "content-length") == 0;
-        evbuffer_add(out, f->name, f->name_len);
-        evbuffer_add(out, ": ", 2);
-        evbuffer_add(out, f->value, f->value_len);
-        evbuffer_add(out, "\r\n", 2);
-    }
     h->body_out = !(h->head_method || st == 204 || st == 304 || (st >= 100 && st < 200));
-    h->chunked_out = h->body_out && !has_length;
-    if (h->chunked_out)
-        evbuffer_add(out, "Transfer-Encoding: chunked\r\n", 28);
-    if (!h->keep_alive || h->shutdown)
-        evbuffer_add(out, "Connection: close\r\n", 19);
-    evbuffer_add(out, "\r\n", 2);
-    h1d_flush(h);
+    const gs_gw_header *cl = h1d_length_field(r);
+    h->chunked_out = h->body_out && cl == NULL;
+    if (cl)
+        h1d_write_head(h, r, st, cl->value, cl->value_len, false);
+    else
+        h1d_write_head(h, r, st, NULL, 0, h->chunked_out);
 }
 
 /* Streaming: a piece of the body. A client that reads slower than the upstream sends pauses the
@@ -300,11 +314,18 @@ static void on_h1d_head(void *arg, gs_gw_response *r)
 static void on_h1d_data(void *arg, const char *data, size_t len)
 {
     h1d *h = arg;
-    if (!h->body_out || len == 0)
+    if (!h->body_out || len == 0) {
+        h1d_flush(h); /* a flush point: the head, at least, goes out now */
         return;
+    }
     struct evbuffer *out = bufferevent_get_output(h->conn->bev);
-    if (h->chunked_out)
-        evbuffer_add_printf(out, "%zx\r\n", len);
+    if (h->chunked_out) {
+        gs_gw_h1_head w;
+        gs_gw_h1_head_begin(&w, out, 24);
+        gs_gw_h1_head_uint(&w, len, true);
+        GS_GW_H1_PUT(&w, "\r\n");
+        gs_gw_h1_head_end(&w);
+    }
     evbuffer_add(out, data, len);
     if (h->chunked_out)
         evbuffer_add(out, "\r\n", 2);
@@ -335,10 +356,9 @@ static void on_h1d_end(void *arg, gs_gw_headers *trailers, int err)
         h1d_close_after_write(h);
         return;
     }
-    if (h->chunked_out) {
+    if (h->chunked_out)
         evbuffer_add(bufferevent_get_output(h->conn->bev), "0\r\n\r\n", 5);
-        h1d_flush(h);
-    }
+    h1d_flush(h);
     h1d_response_done(h);
 }
 

@@ -14,15 +14,27 @@ bool gs_gw_name_eq(const char *a, const char *b)
     return strcasecmp(a, b) == 0;
 }
 
+/* Fills |f| with a fresh "name\0value\0" block. */
+static void headers_fill(gs_gw_header *f, const char *name, size_t name_len, const char *value,
+                         size_t value_len)
+{
+    char *block = gs_xmalloc(name_len + value_len + 2);
+    memcpy(block, name, name_len);
+    block[name_len] = '\0';
+    memcpy(block + name_len + 1, value, value_len);
+    block[name_len + 1 + value_len] = '\0';
+    f->name = block;
+    f->value = block + name_len + 1;
+    f->name_len = name_len;
+    f->value_len = value_len;
+}
+
 void gs_gw_headers_add_n(gs_gw_headers *h, const char *name, size_t name_len, const char *value,
                          size_t value_len)
 {
-    gs_xgrow((void **)&h->items, &h->cap, h->len + 1, sizeof(h->items[0]));
-    gs_gw_header *f = &h->items[h->len++];
-    f->name = gs_xstrndup(name, name_len);
-    f->value = gs_xstrndup(value, value_len);
-    f->name_len = name_len;
-    f->value_len = value_len;
+    if (h->len == h->cap)
+        gs_xgrow((void **)&h->items, &h->cap, h->len + 1, sizeof(h->items[0]));
+    headers_fill(&h->items[h->len++], name, name_len, value, value_len);
     h->bytes += name_len + value_len;
 }
 
@@ -31,65 +43,88 @@ void gs_gw_headers_add(gs_gw_headers *h, const char *name, const char *value)
     gs_gw_headers_add_n(h, name, strlen(name), value, strlen(value));
 }
 
-static void headers_drop(gs_gw_headers *h, size_t i)
-{
-    h->bytes -= h->items[i].name_len + h->items[i].value_len;
-    free(h->items[i].name);
-    free(h->items[i].value);
-    memmove(&h->items[i], &h->items[i + 1], (h->len - i - 1) * sizeof(h->items[0]));
-    h->len--;
-}
-
 void gs_gw_headers_set(gs_gw_headers *h, const char *name, const char *value)
 {
-    size_t first = h->len;
-    for (size_t i = 0; i < h->len;) {
-        if (!gs_gw_name_eq(h->items[i].name, name)) {
-            i++;
-        } else if (first == h->len) {
-            first = i;
-            gs_gw_header *f = &h->items[i];
-            size_t n = strlen(value);
-            h->bytes = h->bytes - f->value_len + n;
-            free(f->value);
-            f->value = gs_xstrdup(value);
-            f->value_len = n;
-            i++;
+    size_t name_len = strlen(name), value_len = strlen(value);
+    bool found = false;
+    size_t out = 0;
+    for (size_t i = 0; i < h->len; i++) {
+        gs_gw_header *f = &h->items[i];
+        if (!gs_gw_header_is(f, name, name_len)) {
+            h->items[out++] = *f;
+            continue;
+        }
+        h->bytes -= f->name_len + f->value_len;
+        if (!found) { /* the first one keeps its place (and its name's case) */
+            found = true;
+            char *old = f->name;
+            headers_fill(&h->items[out], old, f->name_len, value, value_len);
+            h->bytes += name_len + value_len;
+            free(old);
+            out++;
         } else {
-            headers_drop(h, i);
+            free(f->name);
         }
     }
-    if (first == h->len)
-        gs_gw_headers_add(h, name, value);
+    h->len = out;
+    if (!found)
+        gs_gw_headers_add_n(h, name, name_len, value, value_len);
+}
+
+size_t gs_gw_headers_remove_if(gs_gw_headers *h, bool (*drop)(const gs_gw_header *f, void *arg),
+                               void *arg)
+{
+    size_t out = 0;
+    for (size_t i = 0; i < h->len; i++) {
+        gs_gw_header *f = &h->items[i];
+        if (drop(f, arg)) {
+            h->bytes -= f->name_len + f->value_len;
+            free(f->name);
+        } else {
+            h->items[out++] = *f;
+        }
+    }
+    size_t n = h->len - out;
+    h->len = out;
+    return n;
+}
+
+typedef struct headers_name {
+    const char *name;
+    size_t len;
+} headers_name;
+
+static bool headers_drop_named(const gs_gw_header *f, void *arg)
+{
+    const headers_name *n = arg;
+    return gs_gw_header_is(f, n->name, n->len);
+}
+
+size_t gs_gw_headers_remove_n(gs_gw_headers *h, const char *name, size_t name_len)
+{
+    headers_name n = {name, name_len};
+    return gs_gw_headers_remove_if(h, headers_drop_named, &n);
 }
 
 size_t gs_gw_headers_remove(gs_gw_headers *h, const char *name)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < h->len;) {
-        if (gs_gw_name_eq(h->items[i].name, name)) {
-            headers_drop(h, i);
-            n++;
-        } else {
-            i++;
-        }
-    }
-    return n;
+    return gs_gw_headers_remove_n(h, name, strlen(name));
 }
 
 const char *gs_gw_headers_get(const gs_gw_headers *h, const char *name)
 {
+    size_t len = strlen(name);
     for (size_t i = 0; i < h->len; i++)
-        if (gs_gw_name_eq(h->items[i].name, name))
+        if (gs_gw_header_is(&h->items[i], name, len))
             return h->items[i].value;
     return NULL;
 }
 
 size_t gs_gw_headers_count(const gs_gw_headers *h, const char *name)
 {
-    size_t n = 0;
+    size_t len = strlen(name), n = 0;
     for (size_t i = 0; i < h->len; i++)
-        n += gs_gw_name_eq(h->items[i].name, name);
+        n += gs_gw_header_is(&h->items[i], name, len);
     return n;
 }
 
@@ -97,8 +132,9 @@ char *gs_gw_headers_join(const gs_gw_headers *h, const char *name)
 {
     gs_buf b = {0};
     bool any = false;
+    size_t len = strlen(name);
     for (size_t i = 0; i < h->len; i++) {
-        if (!gs_gw_name_eq(h->items[i].name, name))
+        if (!gs_gw_header_is(&h->items[i], name, len))
             continue;
         if (any)
             gs_buf_putc(&b, ',');
@@ -130,8 +166,9 @@ static bool headers_value_has_token(const char *v, const char *token)
 
 bool gs_gw_headers_has_token(const gs_gw_headers *h, const char *name, const char *token)
 {
+    size_t len = strlen(name);
     for (size_t i = 0; i < h->len; i++)
-        if (gs_gw_name_eq(h->items[i].name, name) &&
+        if (gs_gw_header_is(&h->items[i], name, len) &&
             headers_value_has_token(h->items[i].value, token))
             return true;
     return false;
@@ -146,10 +183,8 @@ void gs_gw_headers_copy(gs_gw_headers *dst, const gs_gw_headers *src)
 
 void gs_gw_headers_clear(gs_gw_headers *h)
 {
-    for (size_t i = 0; i < h->len; i++) {
+    for (size_t i = 0; i < h->len; i++)
         free(h->items[i].name);
-        free(h->items[i].value);
-    }
     h->len = 0;
     h->bytes = 0;
 }

@@ -8,9 +8,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* One field. |name| and |value| share one allocation ("name\0value\0", owned through |name|),
+ * so a field costs one malloc: the proxy path copies every field of every message. */
 typedef struct gs_gw_header {
     char *name;  /* owned, NUL-terminated, case as received */
-    char *value; /* owned, NUL-terminated */
+    char *value; /* NUL-terminated, inside the block |name| owns */
     size_t name_len;
     size_t value_len;
 } gs_gw_header;
@@ -31,6 +33,10 @@ void gs_gw_headers_add_n(gs_gw_headers *h, const char *name, size_t name_len, co
 void gs_gw_headers_set(gs_gw_headers *h, const char *name, const char *value);
 /* Removes every field named |name|; returns how many were removed. */
 size_t gs_gw_headers_remove(gs_gw_headers *h, const char *name);
+size_t gs_gw_headers_remove_n(gs_gw_headers *h, const char *name, size_t name_len);
+/* Removes, in one pass, every field for which |drop| returns true; returns how many. */
+size_t gs_gw_headers_remove_if(gs_gw_headers *h, bool (*drop)(const gs_gw_header *f, void *arg),
+                               void *arg);
 /* The value of the first field named |name|, or NULL. Borrowed until |h| changes. */
 const char *gs_gw_headers_get(const gs_gw_headers *h, const char *name);
 /* How many fields are named |name|. */
@@ -47,5 +53,23 @@ void gs_gw_headers_free(gs_gw_headers *h);
 
 /* ASCII case-insensitive equality of two NUL-terminated names. */
 bool gs_gw_name_eq(const char *a, const char *b);
+
+/* True when field |f| is named |name| (|len| bytes, any case). Compares lengths first: most
+ * fields are rejected without touching their bytes. */
+static inline bool gs_gw_header_is(const gs_gw_header *f, const char *name, size_t len)
+{
+    if (f->name_len != len)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char a = (unsigned char)f->name[i], b = (unsigned char)name[i];
+        unsigned char la = a | 0x20; /* lower case, when a is a letter */
+        if (a != b && (la != (b | 0x20) || la < 'a' || la > 'z'))
+            return false;
+    }
+    return true;
+}
+
+/* gs_gw_header_is with a string literal. */
+#define GS_GW_HEADER_IS(f, lit) gs_gw_header_is((f), (lit), sizeof(lit) - 1)
 
 #endif

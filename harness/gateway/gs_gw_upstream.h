@@ -25,7 +25,10 @@ typedef void (*gs_gw_upstream_on_done)(void *arg, int err, gs_gw_response *resp)
  * may take fields), |on_data| with each piece of the body, and then |on_done| ends the call with
  * the trailers in its response (err != 0 after the head: the body was cut short). An HTTP/2
  * trailers-only response (HEADERS with END_STREAM) comes through |on_done| alone. The callbacks
- * may cancel the call. Over HTTP/2 there is no pause: the downstream bounds what it queues. */
+ * may cancel the call. Over HTTP/2 there is no pause: the downstream bounds what it queues.
+ * |on_head| is always followed, in the same event-loop turn, by |on_data| or |on_done|; an
+ * |on_data| with |len| 0 is a flush point (nothing more for now), so a downstream may hold the
+ * head back and send it with the first piece of body: one write for a small response. */
 typedef struct gs_gw_upstream_stream {
     void (*on_head)(void *arg, gs_gw_response *resp);
     void (*on_data)(void *arg, const char *data, size_t len);

@@ -4,6 +4,8 @@
  * close) are buffered up to the configured limit. */
 #include "gs_gw_upstream_priv.h"
 
+#include "gs_gw_h1_head.h"
+
 #include "gs_alloc.h"
 #include "gs_buf.h"
 #include "gs_chunked.h"
@@ -77,46 +79,59 @@ static void h1_conn_free(h1_conn *h)
 static void h1_write_request(h1_conn *h, const gs_gw_request *req)
 {
     struct evbuffer *out = bufferevent_get_output(h->bev);
-    evbuffer_add_printf(out, "%s %s HTTP/1.1\r\n", req->method, req->target);
+    size_t method_len = strlen(req->method), target_len = strlen(req->target);
+    gs_gw_h1_head w;
+    gs_gw_h1_head_begin(&w, out,
+                        gs_gw_h1_head_expect(&req->headers, method_len + target_len + 128 +
+                                                                (req->authority
+                                                                     ? strlen(req->authority)
+                                                                     : 0)));
+    gs_gw_h1_head_put(&w, req->method, method_len);
+    GS_GW_H1_PUT(&w, " ");
+    gs_gw_h1_head_put(&w, req->target, target_len);
+    GS_GW_H1_PUT(&w, " HTTP/1.1\r\n");
     if (req->authority)
-        evbuffer_add_printf(out, "Host: %s\r\n", req->authority);
-    if (req->upgrade) /* hop-by-hop fields were removed: say the upgrade again for this hop */
-        evbuffer_add_printf(out, "Connection: Upgrade\r\nUpgrade: %s\r\n", req->upgrade);
+        gs_gw_h1_head_field(&w, "Host", 4, req->authority, strlen(req->authority));
+    if (req->upgrade) { /* hop-by-hop fields were removed: say the upgrade again for this hop */
+        GS_GW_H1_PUT(&w, "Connection: Upgrade\r\n");
+        gs_gw_h1_head_field(&w, "Upgrade", 7, req->upgrade, strlen(req->upgrade));
+    }
     bool cookies_done = false;
     for (size_t i = 0; i < req->headers.len; i++) {
         const gs_gw_header *f = &req->headers.items[i];
-        if (strcasecmp(f->name, "content-length") == 0 || strcasecmp(f->name, "host") == 0)
+        if (GS_GW_HEADER_IS(f, "content-length") || GS_GW_HEADER_IS(f, "host"))
             continue;
-        if (strcasecmp(f->name, "cookie") == 0) {
+        if (GS_GW_HEADER_IS(f, "cookie")) {
             /* HTTP/2 may split cookies into several fields; HTTP/1.1 wants one "; " list. */
             if (cookies_done)
                 continue;
             cookies_done = true;
-            evbuffer_add(out, "cookie: ", 8);
+            GS_GW_H1_PUT(&w, "cookie: ");
             bool first = true;
             for (size_t k = i; k < req->headers.len; k++) {
                 const gs_gw_header *c = &req->headers.items[k];
-                if (strcasecmp(c->name, "cookie") != 0)
+                if (!GS_GW_HEADER_IS(c, "cookie"))
                     continue;
                 if (!first)
-                    evbuffer_add(out, "; ", 2);
-                evbuffer_add(out, c->value, c->value_len);
+                    GS_GW_H1_PUT(&w, "; ");
+                gs_gw_h1_head_put(&w, c->value, c->value_len);
                 first = false;
             }
-            evbuffer_add(out, "\r\n", 2);
+            GS_GW_H1_PUT(&w, "\r\n");
             continue;
         }
-        evbuffer_add(out, f->name, f->name_len);
-        evbuffer_add(out, ": ", 2);
-        evbuffer_add(out, f->value, f->value_len);
-        evbuffer_add(out, "\r\n", 2);
+        gs_gw_h1_head_field(&w, f->name, f->name_len, f->value, f->value_len);
     }
     bool body_method = strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0 &&
                        strcmp(req->method, "DELETE") != 0 && strcmp(req->method, "OPTIONS") != 0 &&
                        strcmp(req->method, "TRACE") != 0;
-    if (req->body.len || body_method)
-        evbuffer_add_printf(out, "Content-Length: %zu\r\n", req->body.len);
-    evbuffer_add(out, "\r\n", 2);
+    if (req->body.len || body_method) {
+        GS_GW_H1_PUT(&w, "Content-Length: ");
+        gs_gw_h1_head_uint(&w, req->body.len, false);
+        GS_GW_H1_PUT(&w, "\r\n");
+    }
+    GS_GW_H1_PUT(&w, "\r\n");
+    gs_gw_h1_head_end(&w);
     if (req->body.len)
         evbuffer_add(out, req->body.data, req->body.len);
 }
@@ -265,9 +280,10 @@ static int h1_read_head(h1_conn *h)
     return 1;
 }
 
-/* Streamed calls: hands the head (once) and the body read so far to the stream callbacks.
+/* Streamed calls: hands the head (once) and the body read so far to the stream callbacks; when
+ * the body is not |done| and nothing of it came yet, an empty piece marks the flush point.
  * Returns false when the callee cancelled the call (conn and call are then freed). */
-static bool h1_stream_emit(h1_conn *h)
+static bool h1_stream_emit(h1_conn *h, bool done)
 {
     gs_gw_upstream_call *c = h->call;
     h->in_cb = true;
@@ -276,7 +292,7 @@ static bool h1_stream_emit(h1_conn *h)
         if (c->stream && c->stream->on_head)
             c->stream->on_head(c->arg, &c->resp);
     }
-    if (c->stream && c->resp.body.len) {
+    if (c->stream && !h->cancel_pending && (c->resp.body.len || !done)) {
         c->streamed += c->resp.body.len;
         c->stream->on_data(c->arg, c->resp.body.data, c->resp.body.len);
     }
@@ -317,7 +333,7 @@ static void on_h1_read(struct bufferevent *bev, void *arg)
     }
     rc = h1_read_body(h);
     if (rc >= 0 && h->call->stream) {
-        if (!h1_stream_emit(h))
+        if (!h1_stream_emit(h, rc == 1))
             return;
         if (h->call->streamed > h->u->limits->max_streamed_body)
             rc = GS_ERR_RANGE;

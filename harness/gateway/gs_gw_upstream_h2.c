@@ -147,6 +147,9 @@ static int on_h2_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, voi
     c->head_sent = true;
     if (c->stream->on_head)
         c->stream->on_head(c->arg, &c->resp); /* may cancel |c| */
+    c = nghttp2_session_get_stream_user_data(ng, frame->hd.stream_id);
+    if (c) /* a flush point: the body may take a while (a server stream) */
+        c->stream->on_data(c->arg, NULL, 0);
     return 0;
 }
 
