@@ -109,6 +109,13 @@ static void on_fake_read(struct bufferevent *bev, void *arg)
             on_fake_write(bev, c);
             return;
         }
+        if (strcmp(target, "/__headfirst") == 0) { /* the head, then a body that never comes */
+            evbuffer_drain(in, (size_t)n + body_len);
+            evbuffer_add_printf(bufferevent_get_output(bev),
+                                "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nx-upstream: %s\r\n\r\n",
+                                c->up->name);
+            return;
+        }
         if (strcmp(target, "/__bighead") == 0) {
             evbuffer_drain(in, (size_t)n + body_len);
             struct evbuffer *o = bufferevent_get_output(bev);

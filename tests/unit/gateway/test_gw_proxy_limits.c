@@ -11,6 +11,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -128,6 +129,36 @@ START_TEST(limits_upstream_never_ends)
     ck_assert_int_eq(gwf_get(&fix, "example.com", "/ok", "", &r), 0);
     ck_assert_int_eq(r.status, 200);
     gwf_resp_free(&r);
+}
+END_TEST
+
+START_TEST(limits_head_before_slow_body)
+{
+    /* The gateway sends a response head with its body when both came together (one write),
+     * but never holds a head back waiting for a body that is slow to come. */
+    int fd = gwf_connect(fix.gw_port);
+    const char *req = "GET /__headfirst HTTP/1.1\r\nHost: example.com\r\n\r\n";
+    ck_assert_int_eq((int)write(fd, req, strlen(req)), (int)strlen(req));
+    char got[4096];
+    size_t len = 0;
+    int64_t deadline = gs_now_ns() + 5 * GS_NS_PER_S;
+    while (len < sizeof(got) - 1 && gs_now_ns() < deadline) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, 100) <= 0)
+            continue;
+        ssize_t n = read(fd, got + len, sizeof(got) - 1 - len);
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+        got[len] = '\0';
+        if (strstr(got, "\r\n\r\n"))
+            break;
+    }
+    got[len] = '\0';
+    close(fd);
+    ck_assert_msg(strncmp(got, "HTTP/1.1 200", 12) == 0, "no head within 5 s, got: %s", got);
+    ck_assert_msg(strstr(got, "\r\nContent-Length: 5\r\n") != NULL, "got: %s", got);
+    ck_assert_msg(strstr(got, "\r\n\r\n") == got + len - 4, "got a body: %s", got);
 }
 END_TEST
 
@@ -306,6 +337,7 @@ int main(void)
     tcase_add_test(tc, limits_oversized_head_431);
     tcase_add_test(tc, limits_slow_head_timeout);
     tcase_add_test(tc, limits_upstream_never_ends);
+    tcase_add_test(tc, limits_head_before_slow_body);
     tcase_add_test(tc, limits_h2_rapid_reset);
     tcase_add_test(tc, limits_h2_stream_flood);
     suite_add_tcase(s, tc);
