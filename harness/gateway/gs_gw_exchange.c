@@ -4,6 +4,8 @@
  * this file only carries them out. */
 #include "gs_gw_exchange.h"
 
+#include "gs_gw_timer.h"
+
 #include "gs_alloc.h"
 #include "gs_gw_cors.h"
 #include "gs_gw_forwarded.h"
@@ -44,7 +46,7 @@ struct gs_gw_exchange {
     size_t n_resp_mods;
     gs_gw_headers cors_out;
     bool cors_actual;
-    struct event *timer;
+    gs_gw_timer timer; /* zeroed (no event) when the exchange has no timeout */
     gs_gw_upstream_call *call;
     gs_gw_response resp;
     int listener_port; /* declared port, for redirects */
@@ -68,8 +70,7 @@ static void exchange_free(gs_gw_exchange *ex)
 {
     if (ex->in_start && ex->out_slot)
         *ex->out_slot = NULL;
-    if (ex->timer)
-        event_free(ex->timer);
+    gs_gw_timer_deinit(&ex->timer);
     gs_gw_upstream_cancel(ex->call);
     gs_gw_request_free(&ex->req);
     gs_gw_response_free(&ex->resp);
@@ -283,9 +284,7 @@ static bool exchange_run_filters(gs_gw_exchange *ex, const gs_rt_filter *filters
 
 static void exchange_arm(gs_gw_exchange *ex)
 {
-    struct timeval tv = {(time_t)(ex->timeout_ms / 1000),
-                         (suseconds_t)(ex->timeout_ms % 1000) * 1000};
-    evtimer_add(ex->timer, &tv);
+    gs_gw_timer_set(&ex->timer, ex->timeout_ms);
 }
 
 /* Fires when a streamed upstream response's head arrived. */
@@ -302,7 +301,7 @@ static void on_exchange_head(void *arg, gs_gw_response *resp)
     int cls = ex->resp.status / 100;
     if (cls >= 1 && cls <= 5)
         ex->rt->counters.responses_by_class[cls]++;
-    if (ex->timer && ex->timer_idle)
+    if (ex->timer.ev && ex->timer_idle)
         exchange_arm(ex);
     if (ex->sink)
         ex->sink->on_head(ex->arg, &ex->resp);
@@ -312,7 +311,7 @@ static void on_exchange_head(void *arg, gs_gw_response *resp)
 static void on_exchange_data(void *arg, const char *data, size_t len)
 {
     gs_gw_exchange *ex = arg;
-    if (ex->timer && ex->timer_idle)
+    if (ex->timer.ev && ex->timer_idle)
         exchange_arm(ex);
     if (ex->sink)
         ex->sink->on_data(ex->arg, data, len);
@@ -356,10 +355,8 @@ static void on_exchange_upstream(void *arg, int err, gs_gw_response *resp)
 }
 
 /* Fires when the request (or backend request) timeout expires. */
-static void on_exchange_timeout(evutil_socket_t fd, short what, void *arg)
+static void on_exchange_timeout(void *arg)
 {
-    (void)fd;
-    (void)what;
     gs_gw_exchange *ex = arg;
     ex->rt->counters.timeouts++;
     gs_gw_upstream_cancel(ex->call);
@@ -437,7 +434,7 @@ static void exchange_route(gs_gw_exchange *ex, const gs_gw_exchange_source *src)
     ex->timer_idle = rule->request_timeout_ms == GS_RT_TIMEOUT_UNSET &&
                      rule->backend_request_timeout_ms == GS_RT_TIMEOUT_UNSET;
     if (ex->timeout_ms > 0) {
-        ex->timer = evtimer_new(rt->base, on_exchange_timeout, ex);
+        gs_gw_timer_init(&ex->timer, rt->base, on_exchange_timeout, ex);
         exchange_arm(ex);
     }
 

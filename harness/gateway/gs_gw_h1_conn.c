@@ -5,6 +5,7 @@
  * Header and idle timeouts bound slow clients. */
 #include "gs_gw_conn.h"
 #include "gs_gw_h1_head.h"
+#include "gs_gw_timer.h"
 
 #include "gs_alloc.h"
 #include "gs_chunked.h"
@@ -41,7 +42,7 @@ typedef struct h1d {
     bool timer_is_idle;
     bool shutdown;
     bool direct; /* plain socket: write at once, EV_WRITE only while output is pending */
-    struct event *timer;
+    gs_gw_timer timer; /* header, body and idle timeouts */
     gs_gw_exchange *ex;
     char *upgrade;            /* the request's Upgrade value (owned), kept past the handover */
     struct bufferevent *peer; /* TUNNEL: the upstream connection (owned) */
@@ -78,9 +79,8 @@ static void h1d_set_state(h1d *h, h1d_state next)
 
 static void h1d_arm(h1d *h, int64_t ms, bool idle)
 {
-    struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
     h->timer_is_idle = idle;
-    evtimer_add(h->timer, &tv);
+    gs_gw_timer_set(&h->timer, ms);
 }
 
 /* Sends queued output now when the socket allows it (saves a loop turn and two epoll_ctl per
@@ -366,7 +366,7 @@ static const gs_gw_sink h1d_sink = {on_h1d_response, on_h1d_head, on_h1d_data, o
 
 static void h1d_dispatch(h1d *h)
 {
-    evtimer_del(h->timer);
+    gs_gw_timer_stop(&h->timer);
     h1d_set_state(h, H1D_WAIT); /* reading goes on (for EOF); the input high watermark bounds
                                  * what a pipelining client can queue meanwhile */
     gs_gw_runtime *rt = h->conn->rt;
@@ -480,11 +480,11 @@ static void h1d_process(h1d *h)
     if (h->state == H1D_HEAD) {
         size_t avail = evbuffer_get_length(in);
         if (avail == 0) {
-            if (!evtimer_pending(h->timer, NULL))
+            if (!gs_gw_timer_active(&h->timer))
                 h1d_arm(h, h->conn->rt->limits.idle_timeout_ms, true);
             return;
         }
-        if (h->timer_is_idle || !evtimer_pending(h->timer, NULL))
+        if (h->timer_is_idle || !gs_gw_timer_active(&h->timer))
             h1d_arm(h, h->conn->rt->limits.header_timeout_ms, false);
         const char *data = (const char *)evbuffer_pullup(in, -1);
         gs_h1_limits lim = {.max_head = h->conn->rt->limits.max_header_bytes};
@@ -589,10 +589,8 @@ static void on_h1d_event(struct bufferevent *bev, short what, void *arg)
 }
 
 /* Fires when a client is too slow: idle between requests (close), or mid-head/body (408). */
-static void on_h1d_timeout(evutil_socket_t fd, short what, void *arg)
+static void on_h1d_timeout(void *arg)
 {
-    (void)fd;
-    (void)what;
     h1d *h = arg;
     if (h->state == H1D_HEAD && h->timer_is_idle) {
         gs_gw_conn_free(h->conn);
@@ -609,7 +607,7 @@ void gs_gw_h1_start(gs_gw_conn *c)
     h->conn = c;
     c->state = h;
     c->proto = GS_GW_CONN_H1;
-    h->timer = evtimer_new(c->rt->base, on_h1d_timeout, h);
+    gs_gw_timer_init(&h->timer, c->rt->base, on_h1d_timeout, h);
     gs_h1_request_reset(&h->parser);
     bufferevent_setcb(c->bev, on_h1d_read, on_h1d_write, on_h1d_event, c);
     bufferevent_set_timeouts(c->bev, NULL, NULL); /* h->timer handles header and idle time */
@@ -647,7 +645,7 @@ void gs_gw_h1_free(gs_gw_conn *c)
         bufferevent_free(h->peer);
     free(h->upgrade);
     gs_gw_request_free(&h->req);
-    event_free(h->timer);
+    gs_gw_timer_deinit(&h->timer);
     free(h);
     c->state = NULL;
 }
