@@ -5,6 +5,7 @@
  * Header and idle timeouts bound slow clients. */
 #include "gs_gw_conn.h"
 #include "gs_gw_h1_head.h"
+#include "gs_gw_sockread.h"
 #include "gs_gw_timer.h"
 
 #include "gs_alloc.h"
@@ -43,6 +44,7 @@ typedef struct h1d {
     bool shutdown;
     bool direct; /* plain socket: write at once, EV_WRITE only while output is pending */
     gs_gw_timer timer; /* header, body and idle timeouts */
+    gs_gw_sockread rd; /* plain sockets: reads without libevent's FIONREAD probe */
     gs_gw_exchange *ex;
     char *upgrade;            /* the request's Upgrade value (owned), kept past the handover */
     struct bufferevent *peer; /* TUNNEL: the upstream connection (owned) */
@@ -104,7 +106,10 @@ static void h1d_close_after_write(h1d *h)
 {
     h->keep_alive = false;
     h->conn->closing = true;
-    bufferevent_disable(h->conn->bev, EV_READ);
+    if (h->direct)
+        gs_gw_sockread_enable(&h->rd, false);
+    else
+        bufferevent_disable(h->conn->bev, EV_READ);
     h1d_set_state(h, H1D_DRAIN);
     if (evbuffer_get_length(bufferevent_get_output(h->conn->bev)) == 0)
         gs_gw_conn_free(h->conn);
@@ -247,6 +252,7 @@ static void h1d_tunnel_start(h1d *h, gs_gw_response *resp)
     gs_gw_h1_head_end(&w);
     h->peer = resp->tunnel;
     resp->tunnel = NULL;
+    gs_gw_sockread_detach(&h->rd); /* the tunnel reads both sides through their bufferevents */
     h1d_set_state(h, H1D_TUNNEL);
     gs_gw_request_free(&h->req);
     int64_t ms = h->conn->rt->limits.idle_timeout_ms * 10;
@@ -612,12 +618,13 @@ void gs_gw_h1_start(gs_gw_conn *c)
     bufferevent_setcb(c->bev, on_h1d_read, on_h1d_write, on_h1d_event, c);
     bufferevent_set_timeouts(c->bev, NULL, NULL); /* h->timer handles header and idle time */
     h->direct = c->ssl == NULL;
-    bufferevent_setwatermark(c->bev, EV_READ, 0,
-                             c->rt->limits.max_header_bytes + (size_t)(256u << 10));
+    size_t high = c->rt->limits.max_header_bytes + (size_t)(256u << 10);
     if (h->direct) {
         bufferevent_disable(c->bev, EV_WRITE);
-        bufferevent_enable(c->bev, EV_READ);
+        gs_gw_sockread_attach(&h->rd, c->bev, high, on_h1d_read, on_h1d_event, c);
+        gs_gw_sockread_enable(&h->rd, true);
     } else {
+        bufferevent_setwatermark(c->bev, EV_READ, 0, high);
         bufferevent_enable(c->bev, EV_READ | EV_WRITE);
     }
     h1d_process(h);
@@ -646,6 +653,7 @@ void gs_gw_h1_free(gs_gw_conn *c)
     free(h->upgrade);
     gs_gw_request_free(&h->req);
     gs_gw_timer_deinit(&h->timer);
+    gs_gw_sockread_detach(&h->rd);
     free(h);
     c->state = NULL;
 }
