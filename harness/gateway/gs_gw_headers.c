@@ -5,6 +5,7 @@
 #include "gs_alloc.h"
 #include "gs_buf.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -14,15 +15,51 @@ bool gs_gw_name_eq(const char *a, const char *b)
     return strcasecmp(a, b) == 0;
 }
 
-/* Fills |f| with a fresh "name\0value\0" block. */
-static void headers_fill(gs_gw_header *f, const char *name, size_t name_len, const char *value,
-                         size_t value_len)
+/* True, with the offset, when |p| points into the |len| bytes at |from|. */
+static bool headers_in(const char *p, const char *from, size_t len, size_t *off)
 {
-    char *block = gs_xmalloc(name_len + value_len + 2);
+    uintptr_t u = (uintptr_t)p, f = (uintptr_t)from;
+    if (from == NULL || u < f || u >= f + len)
+        return false;
+    *off = (size_t)(u - f);
+    return true;
+}
+
+/* Appends "name\0value\0" to the arena and points |f| at it. The arena may move: every field's
+ * pointers follow, and so do |name| and |value| when they point into it (a value copied from
+ * another field of the same list). */
+static void headers_fill(gs_gw_headers *h, gs_gw_header *f, const char *name, size_t name_len,
+                         const char *value, size_t value_len)
+{
+    size_t need = name_len + value_len + 2;
+    if (h->arena_len + need > h->arena_cap) {
+        size_t cap = h->arena_cap ? h->arena_cap : 256;
+        while (cap < h->arena_len + need)
+            cap *= 2;
+        char *old = h->arena, *a = gs_xmalloc(cap);
+        if (h->arena_len)
+            memcpy(a, old, h->arena_len);
+        size_t off;
+        for (size_t i = 0; i < h->len; i++) {
+            if (headers_in(h->items[i].name, old, h->arena_cap, &off))
+                h->items[i].name = a + off;
+            if (headers_in(h->items[i].value, old, h->arena_cap, &off))
+                h->items[i].value = a + off;
+        }
+        if (headers_in(name, old, h->arena_cap, &off))
+            name = a + off;
+        if (headers_in(value, old, h->arena_cap, &off))
+            value = a + off;
+        h->arena = a;
+        h->arena_cap = cap;
+        free(old);
+    }
+    char *block = h->arena + h->arena_len;
     memcpy(block, name, name_len);
     block[name_len] = '\0';
     memcpy(block + name_len + 1, value, value_len);
     block[name_len + 1 + value_len] = '\0';
+    h->arena_len += need;
     f->name = block;
     f->value = block + name_len + 1;
     f->name_len = name_len;
@@ -34,7 +71,10 @@ void gs_gw_headers_add_n(gs_gw_headers *h, const char *name, size_t name_len, co
 {
     if (h->len == h->cap)
         gs_xgrow((void **)&h->items, &h->cap, h->len + 1, sizeof(h->items[0]));
-    headers_fill(&h->items[h->len++], name, name_len, value, value_len);
+    gs_gw_header *f = &h->items[h->len];
+    f->name = f->value = NULL; /* not a field yet: nothing to rebase */
+    headers_fill(h, f, name, name_len, value, value_len);
+    h->len++;
     h->bytes += name_len + value_len;
 }
 
@@ -57,13 +97,11 @@ void gs_gw_headers_set(gs_gw_headers *h, const char *name, const char *value)
         h->bytes -= f->name_len + f->value_len;
         if (!found) { /* the first one keeps its place (and its name's case) */
             found = true;
-            char *old = f->name;
-            headers_fill(&h->items[out], old, f->name_len, value, value_len);
+            gs_gw_header kept = *f;
+            h->items[out] = kept;
+            headers_fill(h, &h->items[out], kept.name, kept.name_len, value, value_len);
             h->bytes += name_len + value_len;
-            free(old);
             out++;
-        } else {
-            free(f->name);
         }
     }
     h->len = out;
@@ -78,8 +116,7 @@ size_t gs_gw_headers_remove_if(gs_gw_headers *h, bool (*drop)(const gs_gw_header
     for (size_t i = 0; i < h->len; i++) {
         gs_gw_header *f = &h->items[i];
         if (drop(f, arg)) {
-            h->bytes -= f->name_len + f->value_len;
-            free(f->name);
+            h->bytes -= f->name_len + f->value_len; /* its bytes stay in the arena until clear */
         } else {
             h->items[out++] = *f;
         }
@@ -183,18 +220,16 @@ void gs_gw_headers_copy(gs_gw_headers *dst, const gs_gw_headers *src)
 
 void gs_gw_headers_clear(gs_gw_headers *h)
 {
-    for (size_t i = 0; i < h->len; i++)
-        free(h->items[i].name);
     h->len = 0;
     h->bytes = 0;
+    h->arena_len = 0;
 }
 
 void gs_gw_headers_free(gs_gw_headers *h)
 {
     if (h == NULL)
         return;
-    gs_gw_headers_clear(h);
     free(h->items);
-    h->items = NULL;
-    h->cap = 0;
+    free(h->arena);
+    memset(h, 0, sizeof(*h));
 }

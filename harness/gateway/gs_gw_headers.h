@@ -8,20 +8,27 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* One field. |name| and |value| share one allocation ("name\0value\0", owned through |name|),
- * so a field costs one malloc: the proxy path copies every field of every message. */
+/* One field: |name| and |value| point into the list's arena, next to each other
+ * ("name\0value\0"). Borrowed: valid until the list gains a field (the arena may move) or is
+ * cleared. */
 typedef struct gs_gw_header {
-    char *name;  /* owned, NUL-terminated, case as received */
-    char *value; /* NUL-terminated, inside the block |name| owns */
+    char *name;  /* NUL-terminated, case as received */
+    char *value; /* NUL-terminated */
     size_t name_len;
     size_t value_len;
 } gs_gw_header;
 
+/* The bytes of every field live in one arena per list, so a message's fields cost two
+ * allocations (items + arena) rather than one per field: the proxy path copies every field of
+ * every message. Removed fields leave their bytes in the arena until the list is cleared. */
 typedef struct gs_gw_headers {
     gs_gw_header *items; /* owned; a zeroed gs_gw_headers is an empty list */
     size_t len;
     size_t cap;
     size_t bytes; /* sum of name_len + value_len, for size limits */
+    char *arena;  /* owned */
+    size_t arena_len;
+    size_t arena_cap;
 } gs_gw_headers;
 
 /* Appends a field (copies both). */
@@ -37,7 +44,8 @@ size_t gs_gw_headers_remove_n(gs_gw_headers *h, const char *name, size_t name_le
 /* Removes, in one pass, every field for which |drop| returns true; returns how many. */
 size_t gs_gw_headers_remove_if(gs_gw_headers *h, bool (*drop)(const gs_gw_header *f, void *arg),
                                void *arg);
-/* The value of the first field named |name|, or NULL. Borrowed until |h| changes. */
+/* The value of the first field named |name|, or NULL. Borrowed until |h| changes (adding or
+ * setting a field may move every value; a value passed back to add or set is safe). */
 const char *gs_gw_headers_get(const gs_gw_headers *h, const char *name);
 /* How many fields are named |name|. */
 size_t gs_gw_headers_count(const gs_gw_headers *h, const char *name);
