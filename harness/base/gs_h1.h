@@ -9,6 +9,8 @@
 
 /* 1 for the bytes of a token (tchar, RFC 9110 §5.6.2), 0 for the others. */
 extern const unsigned char gs_h1_tchar[256];
+/* 1 for the bytes a field value may not contain (controls but HTAB, and DEL), 0 for the others. */
+extern const unsigned char gs_h1_value_bad[256];
 
 /* One header field. |name| and |value| point into the parsed bytes (borrowed, not
  * NUL-terminated); |name| keeps the case as received; |value| has no leading or trailing

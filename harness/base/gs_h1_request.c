@@ -71,6 +71,9 @@ bool gs_h1_strieq(const char *s, size_t n, const char *lit)
     return lit[i] == '\0';
 }
 
+/* |n| bytes at |s| are the name |lit| (a literal), any case; lengths first. */
+#define H1_NAME_IS(s, n, lit) ((n) == sizeof(lit) - 1 && gs_h1_strieq((s), (n), (lit)))
+
 static bool h1_is_ows(char c)
 {
     return c == ' ' || c == '\t';
@@ -293,8 +296,7 @@ static ssize_t h1_parse_field(gs_h1_request *req, const char *s, size_t n, h1_fr
     while (vend > vstart && h1_is_ows(s[vend - 1]))
         vend--;
     for (size_t k = vstart; k < vend; k++) {
-        unsigned char c = (unsigned char)s[k];
-        if ((c < 0x20 && c != '\t') || c == 0x7f)
+        if (gs_h1_value_bad[(unsigned char)s[k]])
             return h1_fail(req, GS_H1_ERR_HEADER_SYNTAX);
     }
     if (req->num_headers >= max_headers)
@@ -305,29 +307,29 @@ static ssize_t h1_parse_field(gs_h1_request *req, const char *s, size_t n, h1_fr
     h->value = s + vstart;
     h->value_len = vend - vstart;
 
-    if (gs_h1_strieq(s, name_len, "content-length")) {
+    if (H1_NAME_IS(s, name_len, "content-length")) {
         int before = f->cl_elements;
         h1_list_each(h->value, h->value_len, h1_cl_element, f);
         if (f->cl_elements == before)
             f->cl_bad = true; /* empty, or only commas */
         if (f->cl_bad)
             return h1_fail(req, GS_H1_ERR_CONTENT_LENGTH);
-    } else if (gs_h1_strieq(s, name_len, "transfer-encoding")) {
+    } else if (H1_NAME_IS(s, name_len, "transfer-encoding")) {
         f->have_te = true;
         int before = f->te_chunked_count;
         bool before_other = f->te_other;
         h1_list_each(h->value, h->value_len, h1_te_element, f);
         if (f->te_chunked_count == before && f->te_other == before_other)
             return h1_fail(req, GS_H1_ERR_TRANSFER_ENCODING); /* empty list */
-    } else if (gs_h1_strieq(s, name_len, "host")) {
+    } else if (H1_NAME_IS(s, name_len, "host")) {
         f->hosts++;
         req->host = h->value;
         req->host_len = h->value_len;
-    } else if (gs_h1_strieq(s, name_len, "connection")) {
+    } else if (H1_NAME_IS(s, name_len, "connection")) {
         h1_list_each(h->value, h->value_len, h1_conn_element, f);
-    } else if (gs_h1_strieq(s, name_len, "upgrade")) {
+    } else if (H1_NAME_IS(s, name_len, "upgrade")) {
         f->have_upgrade = true;
-    } else if (gs_h1_strieq(s, name_len, "expect")) {
+    } else if (H1_NAME_IS(s, name_len, "expect")) {
         if (gs_h1_strieq(h->value, h->value_len, "100-continue"))
             req->expect_continue = true;
     }

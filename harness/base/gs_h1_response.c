@@ -12,7 +12,7 @@
 /* field-vchar, SP or HTAB (obs-text allowed): anything but controls and DEL. */
 static bool response_is_field_char(unsigned char c)
 {
-    return c == '\t' || (c >= 0x20 && c != 0x7f);
+    return !gs_h1_value_bad[c];
 }
 
 static bool response_name_is(const gs_h1_header *h, const char *name, size_t n)
@@ -244,8 +244,8 @@ int gs_h1_response_parse(gs_h1_response *r, const char *data, size_t len, unsign
             n--;
         const char *line = data + pos;
         pos = eol + 1;
-        if (memchr(line, '\r', n) != NULL)
-            return GS_ERR_PARSE; /* bare CR inside a line */
+        /* A bare CR inside a line needs no scan of its own: the status line's fixed part, the
+         * tchar name and the value check (gs_h1_value_bad) each refuse it. */
         if (first) {
             if (response_parse_status_line(r, line, n) != 0)
                 return GS_ERR_PARSE;

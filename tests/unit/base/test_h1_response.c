@@ -172,6 +172,12 @@ START_TEST(refuses_malformed)
         "HTTP/1.1 200 OK\r\nA: b\r\n folded\r\n\r\n",
         "HTTP/1.1 200 OK\r\nA: b\rc\r\n\r\n",
         "HTTP/1.1 200 O\x01K\r\n\r\n",
+        /* bare CR anywhere in a line */
+        "HTTP/1.1 200 O\rK\r\n\r\n",
+        "HTTP/1.1 200\r OK\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nA\rB: c\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nA:\rb\r\n\r\n",
+        "HTTP/1.1 200 OK\r\nA: b\r\r\n\r\n",
     };
     for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++)
         ck_assert_msg(parse(bad[k], 0) == GS_ERR_PARSE, "accepted case %zu", k);
