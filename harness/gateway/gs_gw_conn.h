@@ -62,6 +62,13 @@ void gs_gw_h1_free(gs_gw_conn *c);
 void gs_gw_h1_shutdown(gs_gw_conn *c);
 
 void gs_gw_h2_start(gs_gw_conn *c);
+/* Continues a cleartext connection whose HTTP/1.1 request asked for h2c and was answered 101 (the
+ * 101 is already in |c->bev|'s output, the HTTP/1.1 side freed): sends our SETTINGS, applies the
+ * client's decoded HTTP2-Settings payload |settings| (|settings_len| bytes, checked by
+ * gs_gw_h2c_decide), and runs |req| (taken: moved out, left zeroed) as stream 1 through the same
+ * exchange path as any stream. The client's connection preface may already be in the input. */
+void gs_gw_h2_start_upgrade(gs_gw_conn *c, gs_gw_request *req, const uint8_t *settings,
+                            size_t settings_len);
 void gs_gw_h2_free(gs_gw_conn *c);
 /* Sends GOAWAY; the connection closes when its streams are done. */
 void gs_gw_h2_shutdown(gs_gw_conn *c);

@@ -2,9 +2,12 @@
 /* HTTP/1.1 downstream side: reads request heads with gs_h1_request (which refuses smuggling
  * shapes: CL+TE, differing Content-Lengths, bare CR, obs-fold), bodies with gs_chunked, one
  * request at a time (pipelined bytes wait in the input buffer), and writes buffered responses.
- * Header and idle timeouts bound slow clients. */
+ * Header and idle timeouts bound slow clients. An `Upgrade: h2c` request that gs_gw_h2c takes is
+ * answered 101 and the connection handed to the HTTP/2 side; one it does not take loses its h2c
+ * fields and is proxied as plain HTTP/1.1. */
 #include "gs_gw_conn.h"
 #include "gs_gw_h1_head.h"
+#include "gs_gw_h2c.h"
 #include "gs_gw_sockread.h"
 #include "gs_gw_timer.h"
 
@@ -446,6 +449,38 @@ static bool h1d_build_request(h1d *h)
     return true;
 }
 
+/* Applies an h2c upgrade verdict other than NONE to h->req: HTTP2-Settings goes, and the h2c token
+ * leaves the Upgrade value (whatever else it names, a WebSocket say, stays an upgrade), so an
+ * upgrade that is not taken is never forwarded. */
+static void h1d_h2c_strip(h1d *h)
+{
+    gs_gw_request *r = &h->req;
+    gs_gw_headers_remove(&r->headers, "http2-settings");
+    if (r->upgrade) {
+        char *rest = gs_gw_h2c_strip_upgrade(r->upgrade, strlen(r->upgrade));
+        free(r->upgrade);
+        r->upgrade = rest;
+    }
+}
+
+/* Takes an h2c upgrade (RFC 7540 §3.2): answers 101, then the connection is HTTP/2 with the
+ * request as stream 1. The HTTP/1.1 side is freed here (its socket reader detached: HTTP/2 reads
+ * through the bufferevent); bytes the client sent after the head (its connection preface, often
+ * in the same packet) stay in the input buffer for nghttp2. */
+static void h1d_h2c_switch(h1d *h, const gs_gw_h2c *h2c)
+{
+    static const char switching[] = "HTTP/1.1 101 Switching Protocols\r\n"
+                                    "Connection: Upgrade\r\nUpgrade: h2c\r\n\r\n";
+    gs_gw_conn *c = h->conn;
+    gs_gw_request req = h->req;
+    memset(&h->req, 0, sizeof(h->req));
+    free(req.upgrade); /* stream 1 is an ordinary request */
+    req.upgrade = NULL;
+    evbuffer_add(bufferevent_get_output(c->bev), switching, sizeof(switching) - 1);
+    gs_gw_h1_free(c);
+    gs_gw_h2_start_upgrade(c, &req, h2c->settings, h2c->settings_len);
+}
+
 /* Reads body bytes. Returns 1 when complete, 0 for more, negative on error. */
 static int h1d_read_body(h1d *h)
 {
@@ -507,7 +542,16 @@ static void h1d_process(h1d *h)
             h1d_reject(h, 400, "bad request target");
             return;
         }
-        h->keep_alive = h->parser.keep_alive && !h->parser.upgrade;
+        gs_gw_h2c h2c;
+        gs_gw_h2c_decide(&h->parser, h->conn->ssl != NULL, &h2c);
+        if (h2c.verdict != GS_GW_H2C_NONE)
+            h1d_h2c_strip(h);
+        if (h2c.verdict == GS_GW_H2C_TAKE) {
+            evbuffer_drain(in, (size_t)n);
+            h1d_h2c_switch(h, &h2c); /* |h| is gone */
+            return;
+        }
+        h->keep_alive = h->parser.keep_alive && h->req.upgrade == NULL;
         h->head_method = strcmp(h->req.method, "HEAD") == 0;
         h->body_kind = h->parser.body;
         h->remaining = h->parser.content_length;

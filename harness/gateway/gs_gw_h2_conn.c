@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* HTTP/2 downstream side (h2c prior knowledge and h2 over TLS) on nghttp2's server session:
+/* HTTP/2 downstream side (h2c prior knowledge or upgrade, h2 over TLS) on nghttp2's server session:
  * streams collect a request, run an exchange, and send the buffered response (with trailers for
  * gRPC). Bounded against abuse: concurrent streams capped by SETTINGS, header block size capped,
  * and a client that resets streams faster than the limit (rapid reset, CVE-2023-44487) gets
@@ -75,19 +75,26 @@ static ssize_t on_h2d_send(nghttp2_session *ng, const uint8_t *data, size_t len,
     return (ssize_t)len;
 }
 
-static int on_h2d_begin_headers(nghttp2_session *ng, const nghttp2_frame *frame, void *arg)
+/* A new live stream |id| (its request still empty). */
+static h2d_stream *h2d_stream_new(h2d *h, int32_t id)
 {
-    h2d *h = arg;
-    if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST)
-        return 0;
     h2d_stream *s = gs_xcalloc(1, sizeof(*s));
     s->h = h;
-    s->id = frame->hd.stream_id;
+    s->id = id;
     s->next = h->streams;
     if (h->streams)
         h->streams->prev = s;
     h->streams = s;
     s->req.http2 = true;
+    return s;
+}
+
+static int on_h2d_begin_headers(nghttp2_session *ng, const nghttp2_frame *frame, void *arg)
+{
+    h2d *h = arg;
+    if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST)
+        return 0;
+    h2d_stream *s = h2d_stream_new(h, frame->hd.stream_id);
     s->req.scheme = gs_xstrdup(h->conn->listen->protocol == GS_RT_PROTO_HTTPS ? "https" : "http");
     nghttp2_session_set_stream_user_data(ng, s->id, s);
     return 0;
@@ -451,7 +458,9 @@ static void on_h2d_event(struct bufferevent *bev, short what, void *arg)
     gs_gw_conn_free(c);
 }
 
-void gs_gw_h2_start(gs_gw_conn *c)
+/* The connection's HTTP/2 state and nghttp2 server session, with our SETTINGS queued (the first
+ * frame a server sends). */
+static h2d *h2d_new(gs_gw_conn *c)
 {
     h2d *h = gs_xcalloc(1, sizeof(*h));
     h->conn = c;
@@ -482,7 +491,14 @@ void gs_gw_h2_start(gs_gw_conn *c)
     struct timeval idle = {(time_t)(c->rt->limits.idle_timeout_ms * 2 / 1000), 0};
     bufferevent_set_timeouts(c->bev, &idle, NULL);
     bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-    h->in_io = true;
+    h->in_io = true; /* until h2d_begin: callbacks queue frames, h2d_begin sends them */
+    return h;
+}
+
+/* Sends what is queued, then feeds nghttp2 the bytes already in the input buffer. */
+static void h2d_begin(h2d *h)
+{
+    gs_gw_conn *c = h->conn;
     h2d_flush(h);
     if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0 && !h->dead) {
         h->in_io = false;
@@ -490,6 +506,33 @@ void gs_gw_h2_start(gs_gw_conn *c)
         return;
     }
     h2d_after_io(h);
+}
+
+void gs_gw_h2_start(gs_gw_conn *c)
+{
+    h2d_begin(h2d_new(c));
+}
+
+void gs_gw_h2_start_upgrade(gs_gw_conn *c, gs_gw_request *req, const uint8_t *settings,
+                            size_t settings_len)
+{
+    struct bufferevent *bev = c->bev;
+    bufferevent_setwatermark(bev, EV_READ, 0, 0); /* the HTTP/1.1 side's limits end here */
+    h2d *h = h2d_new(c);
+    h2d_stream *s = h2d_stream_new(h, 1);
+    s->req = *req;
+    memset(req, 0, sizeof(*req));
+    s->req.http2 = true; /* the response goes out as HTTP/2 (trailers included) */
+    int head = s->req.method && strcmp(s->req.method, "HEAD") == 0;
+    int rc = nghttp2_session_upgrade2(h->ng, settings, settings_len, head, s);
+    if (rc != 0) { /* gs_gw_h2c_decide checked the payload: not expected */
+        gs_log_warn("h2c upgrade refused by nghttp2: %s", nghttp2_strerror(rc));
+        h2d_stream_free(s);
+        nghttp2_session_terminate_session(h->ng, NGHTTP2_INTERNAL_ERROR);
+    } else {
+        h2d_dispatch(h, s); /* stream 1 is half-closed (remote): the request is complete */
+    }
+    h2d_begin(h);
 }
 
 void gs_gw_h2_shutdown(gs_gw_conn *c)
