@@ -20,24 +20,6 @@ static bool response_name_is(const gs_h1_header *h, const char *name, size_t n)
     return h->name_len == n && strncasecmp(h->name, name, n) == 0;
 }
 
-/* Returns the length of the head (through its blank line), 0 if not complete yet. */
-static size_t response_find_end(const char *data, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        const char *nl = memchr(data + i, '\n', len - i);
-        if (nl == NULL)
-            return 0;
-        size_t q = (size_t)(nl - data) + 1;
-        if (q < len && data[q] == '\n')
-            return q + 1;
-        if (q + 1 < len && data[q] == '\r' && data[q + 1] == '\n')
-            return q + 2;
-        i = q;
-    }
-    return 0;
-}
-
 /* Parses a Content-Length value: 1*DIGIT, or a comma-separated list of identical ones
  * (RFC 9110 §8.6). Returns 0 or GS_ERR_PARSE. */
 static int response_parse_length(const char *v, size_t n, uint64_t *out)
@@ -221,12 +203,6 @@ static int response_decide_framing(gs_h1_response *r, unsigned flags)
 
 int gs_h1_response_parse(gs_h1_response *r, const char *data, size_t len, unsigned flags)
 {
-    size_t end = response_find_end(data, len);
-    if (end == 0)
-        return len >= GS_H1_RESPONSE_MAX_HEAD ? GS_ERR_RANGE : GS_ERR_INCOMPLETE;
-    if (end > GS_H1_RESPONSE_MAX_HEAD)
-        return GS_ERR_RANGE;
-
     r->num_headers = 0;
     r->content_length = 0;
     r->keep_alive = false;
@@ -234,11 +210,17 @@ int gs_h1_response_parse(gs_h1_response *r, const char *data, size_t len, unsign
     r->upgrade = false;
     r->body = GS_H1_BODY_NONE;
 
+    /* One pass over the lines: a line without its LF yet means the head is incomplete (or too
+     * large, once GS_H1_RESPONSE_MAX_HEAD bytes hold no end); a malformed complete line fails at
+     * once, even before the rest of the head arrives. */
+    size_t limit = len < GS_H1_RESPONSE_MAX_HEAD ? len : GS_H1_RESPONSE_MAX_HEAD;
     size_t pos = 0;
     bool first = true;
     for (;;) {
-        const char *nl = memchr(data + pos, '\n', end - pos);
-        size_t eol = (size_t)(nl - data); /* always found: the head ends with a blank line */
+        const char *nl = memchr(data + pos, '\n', limit - pos);
+        if (nl == NULL)
+            return len >= GS_H1_RESPONSE_MAX_HEAD ? GS_ERR_RANGE : GS_ERR_INCOMPLETE;
+        size_t eol = (size_t)(nl - data);
         size_t n = eol - pos;
         if (n > 0 && data[pos + n - 1] == '\r')
             n--;
@@ -262,10 +244,8 @@ int gs_h1_response_parse(gs_h1_response *r, const char *data, size_t len, unsign
             return GS_ERR_PARSE;
         r->num_headers++;
     }
-    if (pos != end)
-        return GS_ERR_PARSE;
     int rc = response_decide_framing(r, flags);
-    return rc < 0 ? rc : (int)end;
+    return rc < 0 ? rc : (int)pos;
 }
 
 const gs_h1_header *gs_h1_response_header(const gs_h1_response *r, const char *name)

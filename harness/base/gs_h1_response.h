@@ -47,7 +47,8 @@ typedef struct gs_h1_response {
  * borrow |data| until the caller reuses it. Accepts CRLF or bare LF line ends, a status line
  * without a reason phrase, and repeated identical Content-Length values.
  * Returns the size of the head in bytes (the body, if any, starts there), GS_ERR_INCOMPLETE
- * when the head is not complete yet, GS_ERR_RANGE when the head exceeds
+ * when the head is not complete yet (its complete lines are checked already: a malformed one
+ * fails at once), GS_ERR_RANGE when the head exceeds
  * GS_H1_RESPONSE_MAX_HEAD or GS_H1_RESPONSE_MAX_HEADERS, or GS_ERR_PARSE for malformed bytes
  * (bad status line, bad field syntax, obsolete line folding, conflicting Content-Length,
  * an unknown final transfer coding is framed until close, not refused). */
