@@ -340,14 +340,14 @@ static void on_h1d_data(void *arg, const char *data, size_t len)
         evbuffer_add(out, "\r\n", 2);
     h1d_flush(h);
     if (evbuffer_get_length(out) > h->conn->rt->limits.max_response_body) {
-        /* An upstream that ignores the pause (HTTP/2 has none here): cut the response. */
+        /* Past the pause: an upstream that ignores it. Cut the response. */
         gs_gw_exchange_cancel(h->ex);
         h->ex = NULL;
         gs_gw_request_free(&h->req);
         h1d_close_after_write(h);
         return;
     }
-    if (!h->paused && evbuffer_get_length(out) > (1u << 20)) {
+    if (!h->paused && evbuffer_get_length(out) > gs_gw_upstream_pause_bytes(&h->conn->rt->limits)) {
         h->paused = true;
         gs_gw_exchange_pause(h->ex, true);
     }

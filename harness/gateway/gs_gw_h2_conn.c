@@ -172,7 +172,8 @@ static ssize_t on_h2d_body_read(nghttp2_session *ng, int32_t stream_id, uint8_t 
         memcpy(buf, s->resp.body.data + s->sent, n);
     s->sent += n;
     if (s->streaming) {
-        if (s->paused && s->resp.body.len - s->sent < (256u << 10)) {
+        size_t low = gs_gw_upstream_pause_bytes(&s->h->conn->rt->limits) / 4;
+        if (s->paused && s->resp.body.len - s->sent < low) {
             s->paused = false;
             gs_gw_exchange_pause(s->ex, false);
         }
@@ -264,20 +265,31 @@ static void on_h2d_head(void *arg, gs_gw_response *resp)
         h2d_flush(h);
 }
 
-/* Streaming: a piece of the response body; the client's flow control paces the upstream. */
+/* Streaming: a piece of the response body. The client's flow control paces the upstream: more
+ * than gs_gw_upstream_pause_bytes waiting for the client pauses the exchange, and
+ * on_h2d_body_read resumes it once nghttp2 sent all but a quarter of that. */
 static void on_h2d_body_data(void *arg, const char *data, size_t len)
 {
     h2d_stream *s = arg;
     h2d *h = s->h;
     if (s->ended || len == 0)
         return;
-    if (s->sent == s->resp.body.len) { /* all sent: reuse the buffer from its start */
-        gs_buf_reset(&s->resp.body);
+    gs_buf *b = &s->resp.body;
+    if (s->sent == b->len) { /* all sent: reuse the buffer from its start */
+        gs_buf_reset(b);
+        s->sent = 0;
+    } else if (s->sent >= (64u << 10) && s->sent >= b->len / 2) {
+        /* Paused and resumed without ever running dry: drop the sent part, or the buffer would
+         * grow with the whole body. */
+        memmove(b->data, b->data + s->sent, b->len - s->sent);
+        b->len -= s->sent;
+        b->data[b->len] = '\0';
         s->sent = 0;
     }
-    gs_buf_append(&s->resp.body, data, len);
-    if (s->resp.body.len - s->sent > h->conn->rt->limits.max_response_body) {
-        /* An upstream that ignores the pause (HTTP/2 has none here): cut the stream. */
+    gs_buf_append(b, data, len);
+    if (b->len - s->sent > h->conn->rt->limits.max_response_body) {
+        /* Past the pause, only an upstream that ignores it gets here (a pause stops HTTP/1.1
+         * reading and closes the HTTP/2 stream window): cut the stream. */
         gs_gw_exchange_cancel(s->ex);
         s->ex = NULL;
         s->ended = true;
@@ -287,7 +299,7 @@ static void on_h2d_body_data(void *arg, const char *data, size_t len)
         return;
     }
     nghttp2_session_resume_data(h->ng, s->id);
-    if (!s->paused && s->resp.body.len - s->sent > (1u << 20)) {
+    if (!s->paused && b->len - s->sent > gs_gw_upstream_pause_bytes(&h->conn->rt->limits)) {
         s->paused = true;
         gs_gw_exchange_pause(s->ex, true);
     }

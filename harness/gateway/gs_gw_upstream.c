@@ -109,8 +109,22 @@ int gs_gw_upstream_send(gs_gw_upstream *u, const gs_gw_endpoint *ep, bool h2,
 
 void gs_gw_upstream_pause(gs_gw_upstream_call *c, bool paused)
 {
-    if (c && c->h1)
+    if (c == NULL || c->paused == paused)
+        return;
+    c->paused = paused;
+    if (paused)
+        c->u->stats.pauses++;
+    if (c->h1)
         upstream_h1_pause(c, paused);
+    else if (c->h2)
+        upstream_h2_pause(c, paused);
+}
+
+size_t gs_gw_upstream_pause_bytes(const gs_gw_limits *limits)
+{
+    size_t quarter = limits->max_response_body / 4;
+    size_t b = quarter < (1u << 20) ? quarter : (1u << 20);
+    return b < (16u << 10) ? (16u << 10) : b;
 }
 
 int gs_gw_upstream_send_stream(gs_gw_upstream *u, const gs_gw_endpoint *ep, bool h2,

@@ -25,7 +25,9 @@ typedef void (*gs_gw_upstream_on_done)(void *arg, int err, gs_gw_response *resp)
  * may take fields), |on_data| with each piece of the body, and then |on_done| ends the call with
  * the trailers in its response (err != 0 after the head: the body was cut short). An HTTP/2
  * trailers-only response (HEADERS with END_STREAM) comes through |on_done| alone. The callbacks
- * may cancel the call. Over HTTP/2 there is no pause: the downstream bounds what it queues.
+ * may cancel the call, and may pause it (gs_gw_upstream_pause): over HTTP/1.1 reading stops,
+ * over HTTP/2 the stream's flow-control window is no longer reopened, so at most one window
+ * (gs_gw_upstream_pause_bytes) more arrives after the pause.
  * |on_head| is always followed, in the same event-loop turn, by |on_data| or |on_done|; an
  * |on_data| with |len| 0 is a flush point (nothing more for now), so a downstream may hold the
  * head back and send it with the first piece of body: one write for a small response. */
@@ -39,6 +41,7 @@ typedef struct gs_gw_upstream_stats {
     uint64_t connects; /* new upstream connections */
     uint64_t reuses;   /* requests sent on a pooled HTTP/1.1 connection */
     uint64_t failures; /* calls that ended with an error */
+    uint64_t pauses;   /* streamed calls paused by a slow downstream (HTTP/1.1 and HTTP/2) */
 } gs_gw_upstream_stats;
 
 /* Creates the upstream side. Borrows |base| and |limits| for its lifetime. */
@@ -60,8 +63,17 @@ int gs_gw_upstream_send_stream(gs_gw_upstream *u, const gs_gw_endpoint *ep, bool
                                gs_gw_upstream_on_done on_done, void *arg,
                                gs_gw_upstream_call **call);
 
-/* Backpressure for streamed calls: stop (true) or resume (false) reading the upstream. */
+/* Backpressure for streamed calls: stop (true) or resume (false) taking the upstream's body.
+ * HTTP/1.1 stops reading the connection. HTTP/2 keeps reading the session (other streams go on:
+ * the connection window is released as data arrives) but holds back the paused stream's
+ * WINDOW_UPDATE until the resume, so the upstream stops once its stream window is spent. */
 void gs_gw_upstream_pause(gs_gw_upstream_call *call, bool paused);
+
+/* How much response body a streaming downstream should let wait for its client before pausing
+ * the call: 1 MiB, or a quarter of max_response_body when that is smaller. It is also the HTTP/2
+ * upstream stream window (SETTINGS_INITIAL_WINDOW_SIZE), so a paused call queues at most about
+ * twice this, well under the max_response_body cut. */
+size_t gs_gw_upstream_pause_bytes(const gs_gw_limits *limits);
 
 /* Abandons |call|: its callback will not fire; its connection is closed (HTTP/1.1) or its stream
  * reset (HTTP/2). NULL is fine. */

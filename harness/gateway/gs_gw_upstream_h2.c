@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* HTTP/2 upstream client over cleartext with prior knowledge (h2c): one multiplexed session per
- * endpoint, used for Service ports with appProtocol kubernetes.io/h2c and for gRPC. Response
- * headers, body and trailers are buffered into the call's gs_gw_response. */
+ * endpoint, used for Service ports with appProtocol kubernetes.io/h2c and for gRPC. Responses are
+ * buffered into the call's gs_gw_response or streamed; flow control is manual (no automatic
+ * WINDOW_UPDATE): the connection window is released as DATA arrives, a stream's window once the
+ * downstream took the bytes and is not paused, which is the backpressure of a streamed call. */
 #include "gs_gw_upstream_priv.h"
 
 #include "gs_alloc.h"
@@ -21,8 +23,9 @@ typedef struct h2_session {
     nghttp2_session *ng;
     size_t n_streams;
     bool dead;
-    bool in_io;      /* inside nghttp2 (mem_recv or send): no nested send, no freeing */
-    bool want_flush; /* frames were submitted while in_io: send them when it ends */
+    bool in_io;         /* inside nghttp2 (mem_recv or send): no nested send, no freeing */
+    bool want_flush;    /* frames were submitted while in_io: send them when it ends */
+    struct event *pump; /* sends queued frames on the next loop turn (after a resume) */
 } h2_session;
 
 static void h2_session_kill(h2_session *s, int err);
@@ -36,6 +39,7 @@ static void h2_maybe_free(h2_session *s)
             s->pool->h2 = NULL;
         nghttp2_session_del(s->ng);
         bufferevent_free(s->bev);
+        event_free(s->pump);
         free(s);
     }
 }
@@ -75,6 +79,13 @@ static void h2_flush(h2_session *s)
     h2_pump(s);
 }
 
+static void on_h2_pump(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    h2_flush(arg);
+}
+
 /* Fires for every response header field; the first HEADERS block is the response head, a later
  * one carries trailers. */
 static int on_h2_header(nghttp2_session *ng, const nghttp2_frame *frame, const uint8_t *name,
@@ -106,13 +117,17 @@ static int on_h2_header(nghttp2_session *ng, const nghttp2_frame *frame, const u
     return 0;
 }
 
+/* A piece of response body. The connection window is released at once, so a paused stream
+ * never holds up the others; the stream window once the bytes are taken, unless the call is
+ * paused: then they are counted in |held| and released by the resume (upstream_h2_pause). */
 static int on_h2_data(nghttp2_session *ng, uint8_t flags, int32_t stream_id, const uint8_t *data,
                       size_t len, void *arg)
 {
     (void)flags;
     (void)arg;
+    nghttp2_session_consume_connection(ng, len);
     gs_gw_upstream_call *c = nghttp2_session_get_stream_user_data(ng, stream_id);
-    if (c == NULL)
+    if (c == NULL) /* cancelled: the stream is being reset, its window no longer matters */
         return 0;
     if (c->stream && c->head_sent) {
         c->streamed += len;
@@ -121,7 +136,12 @@ static int on_h2_data(nghttp2_session *ng, uint8_t flags, int32_t stream_id, con
             nghttp2_submit_rst_stream(ng, NGHTTP2_FLAG_NONE, stream_id, NGHTTP2_CANCEL);
             return 0;
         }
-        c->stream->on_data(c->arg, (const char *)data, len); /* may cancel |c| */
+        c->stream->on_data(c->arg, (const char *)data, len); /* may cancel or pause |c| */
+        c = nghttp2_session_get_stream_user_data(ng, stream_id);
+        if (c && c->paused)
+            c->held += len;
+        else if (c)
+            nghttp2_session_consume_stream(ng, stream_id, len);
         return 0;
     }
     if (c->resp.body.len + len > c->u->limits->max_response_body) {
@@ -130,6 +150,7 @@ static int on_h2_data(nghttp2_session *ng, uint8_t flags, int32_t stream_id, con
         return 0;
     }
     gs_buf_append(&c->resp.body, data, len);
+    nghttp2_session_consume_stream(ng, stream_id, len);
     return 0;
 }
 
@@ -250,6 +271,7 @@ static h2_session *h2_session_new(gs_gw_upstream *u, upstream_pool *p)
     s->bev = bufferevent_socket_new(u->base, fd, BEV_OPT_CLOSE_ON_FREE);
     bufferevent_setcb(s->bev, on_h2_read, NULL, on_h2_event, s);
     bufferevent_enable(s->bev, EV_READ);
+    s->pump = event_new(u->base, -1, 0, on_h2_pump, s);
     nghttp2_session_callbacks *cbs;
     nghttp2_session_callbacks_new(&cbs);
     nghttp2_session_callbacks_set_send_callback(cbs, on_h2_send);
@@ -257,10 +279,17 @@ static h2_session *h2_session_new(gs_gw_upstream *u, upstream_pool *p)
     nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, on_h2_data);
     nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, on_h2_frame_recv);
     nghttp2_session_callbacks_set_on_stream_close_callback(cbs, on_h2_stream_close);
-    nghttp2_session_client_new(&s->ng, cbs, s);
+    nghttp2_option *opt;
+    nghttp2_option_new(&opt);
+    nghttp2_option_set_no_auto_window_update(opt, 1); /* on_h2_data and the resume release it */
+    nghttp2_session_client_new2(&s->ng, cbs, s, opt);
+    nghttp2_option_del(opt);
     nghttp2_session_callbacks_del(cbs);
+    /* The stream window bounds what a paused call still receives; the connection window is
+     * released as data arrives, so it only needs to be large enough not to slow the streams. */
+    uint32_t window = (uint32_t)gs_gw_upstream_pause_bytes(u->limits);
     nghttp2_settings_entry iv[] = {{NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, 1000},
-                                   {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, (1u << 24)}};
+                                   {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, window}};
     nghttp2_submit_settings(s->ng, NGHTTP2_FLAG_NONE, iv, 2);
     nghttp2_session_set_local_window_size(s->ng, NGHTTP2_FLAG_NONE, 0, 1 << 26);
     return s;
@@ -345,6 +374,21 @@ void upstream_h2_cancel(gs_gw_upstream_call *c)
     h2_flush(s);
 }
 
+void upstream_h2_pause(gs_gw_upstream_call *c, bool paused)
+{
+    h2_session *s = c->h2;
+    if (paused || c->held == 0)
+        return;
+    /* Reopen the stream window; the WINDOW_UPDATE leaves on the next loop turn (the resume
+     * comes from inside a downstream's callbacks: no nghttp2 I/O from here). */
+    nghttp2_session_consume_stream(s->ng, c->stream_id, c->held);
+    c->held = 0;
+    if (s->in_io)
+        s->want_flush = true;
+    else
+        event_active(s->pump, 0, 0);
+}
+
 void upstream_h2_session_free(struct h2_session *s)
 {
     if (s == NULL)
@@ -360,5 +404,6 @@ void upstream_h2_session_free(struct h2_session *s)
     }
     nghttp2_session_del(s->ng);
     bufferevent_free(s->bev);
+    event_free(s->pump);
     free(s);
 }

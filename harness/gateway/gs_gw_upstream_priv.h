@@ -42,6 +42,8 @@ struct gs_gw_upstream_call {
     const gs_gw_upstream_stream *stream; /* NULL: buffered */
     bool head_sent;                      /* stream: on_head has fired */
     uint64_t streamed;                   /* stream: body bytes handed to on_data */
+    bool paused;                         /* stream: the downstream asked for a pause */
+    size_t held;                         /* HTTP/2: bytes taken while paused, window not reopened */
     struct event *defer;                 /* used to report errors from the loop */
     int defer_err;
 };
@@ -60,6 +62,7 @@ void upstream_h1_busy_free(gs_gw_upstream *u);
 
 void upstream_h2_send(gs_gw_upstream *u, upstream_pool *p, gs_gw_upstream_call *c);
 void upstream_h2_cancel(gs_gw_upstream_call *c);
+void upstream_h2_pause(gs_gw_upstream_call *c, bool paused);
 void upstream_h2_session_free(struct h2_session *s);
 
 /* A nonblocking TCP connect to |p|'s address; returns the fd or -1. */

@@ -24,6 +24,7 @@
 
 const char *gwf_extra_backends[4];
 size_t gwf_max_connections;
+uint64_t gwf_max_streamed_body;
 
 /* ---- fake upstream (child) ---------------------------------------------------------------- */
 
@@ -241,6 +242,8 @@ static void gwf_child(int wfd, gwf_build build)
     rt.limits.max_streamed_body = 2u << 20;
     if (gwf_max_connections)
         rt.limits.max_connections = gwf_max_connections;
+    if (gwf_max_streamed_body)
+        rt.limits.max_streamed_body = gwf_max_streamed_body;
     gs_gw_upstream_new(&rt.upstream, base, &rt.limits);
     rt.endpoints = &eps;
     gs_gw_rng_seed(&rt.rng, 1);

@@ -8,6 +8,7 @@
 #include "gs_route_table.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #define GWF_UPSTREAMS 3 /* default/v1, default/v2, default/mirror on Service port 8080 */
@@ -23,6 +24,8 @@ typedef struct gwf {
 extern const char *gwf_extra_backends[4];
 /* The gateway's max_connections in the child (0: the default). */
 extern size_t gwf_max_connections;
+/* The gateway's max_streamed_body in the child (0: the fixture's 2 MiB). */
+extern uint64_t gwf_max_streamed_body;
 
 /* Builds the table in the child. Must add listeners and routes, not compile. */
 typedef void (*gwf_build)(gs_route_table *t);

@@ -1,0 +1,558 @@
+/* SPDX-License-Identifier: MIT */
+/* Backpressure from slow clients to HTTP/2 (h2c) upstreams: a fake nghttp2 server sends a body
+ * of 8 or 16 times the gateway's max_response_body (1 MiB in the fixture) to an HTTP/1.1 and to
+ * an HTTP/2 client that stop reading three times. The whole body must arrive intact (not cut),
+ * and while the client stalls the server must be held back by flow control, a bounded amount
+ * ahead of the client (the server shares how much it sent through shared memory). */
+#include "gw_fixture.h"
+
+#include "gs_alloc.h"
+#include "gs_buf.h"
+#include "gs_test.h"
+#include "gs_time.h"
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <netinet/in.h>
+#include <nghttp2/nghttp2.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define H2_BODY_LEN (8u << 20)
+#define H1_BODY_LEN (16u << 20) /* more than the kernel's send buffer can absorb (see below) */
+
+/* Shared with the fake server's process. */
+typedef struct shared {
+    volatile uint64_t sent; /* body bytes the server handed to nghttp2 for /big/N responses */
+} shared;
+
+static shared *shm;
+static pid_t srv_pid;
+static int srv_port;
+static gwf fix;
+
+static uint8_t body_byte(uint64_t i)
+{
+    return (uint8_t)(((uint32_t)i * 2654435761u) >> 24);
+}
+
+static nghttp2_nv nv(const char *name, const char *value)
+{
+    nghttp2_nv v = {(uint8_t *)(uintptr_t)name, (uint8_t *)(uintptr_t)value, strlen(name),
+                    strlen(value), NGHTTP2_NV_FLAG_NONE};
+    return v;
+}
+
+/* ---- fake h2c server (child process) ------------------------------------------------------- */
+
+typedef struct srv_conn {
+    struct bufferevent *bev;
+    nghttp2_session *ng;
+} srv_conn;
+
+typedef struct srv_stream {
+    uint64_t len, off;
+    bool untracked; /* /big/N/other: not counted in shm->sent */
+} srv_stream;
+
+static ssize_t on_srv_send(nghttp2_session *ng, const uint8_t *data, size_t len, int flags,
+                           void *arg)
+{
+    (void)ng;
+    (void)flags;
+    srv_conn *c = arg;
+    evbuffer_add(bufferevent_get_output(c->bev), data, len);
+    return (ssize_t)len;
+}
+
+static int on_srv_begin_headers(nghttp2_session *ng, const nghttp2_frame *frame, void *arg)
+{
+    (void)arg;
+    if (frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_REQUEST)
+        nghttp2_session_set_stream_user_data(ng, frame->hd.stream_id,
+                                             gs_xcalloc(1, sizeof(srv_stream)));
+    return 0;
+}
+
+/* :path /big/N asks for N bytes (/big/N/other too, not counted in shm->sent). */
+static int on_srv_header(nghttp2_session *ng, const nghttp2_frame *frame, const uint8_t *name,
+                         size_t namelen, const uint8_t *value, size_t valuelen, uint8_t flags,
+                         void *arg)
+{
+    (void)flags;
+    (void)arg;
+    srv_stream *st = nghttp2_session_get_stream_user_data(ng, frame->hd.stream_id);
+    if (st && namelen == 5 && memcmp(name, ":path", 5) == 0 && valuelen > 5 &&
+        memcmp(value, "/big/", 5) == 0) {
+        char num[32];
+        snprintf(num, sizeof(num), "%.*s", (int)(valuelen - 5), (const char *)value + 5);
+        char *end;
+        st->len = strtoull(num, &end, 10);
+        st->untracked = *end == '/';
+    }
+    return 0;
+}
+
+static ssize_t on_srv_read(nghttp2_session *ng, int32_t id, uint8_t *buf, size_t len,
+                           uint32_t *flags, nghttp2_data_source *src, void *arg)
+{
+    (void)ng;
+    (void)id;
+    (void)arg;
+    srv_stream *st = src->ptr;
+    uint64_t left = st->len - st->off;
+    size_t n = left < len ? (size_t)left : len;
+    for (size_t i = 0; i < n; i++)
+        buf[i] = body_byte(st->off + i);
+    st->off += n;
+    if (!st->untracked)
+        __atomic_add_fetch(&shm->sent, (uint64_t)n, __ATOMIC_SEQ_CST);
+    if (st->off == st->len)
+        *flags |= NGHTTP2_DATA_FLAG_EOF;
+    return (ssize_t)n;
+}
+
+static int on_srv_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *arg)
+{
+    (void)arg;
+    if (frame->hd.type != NGHTTP2_HEADERS || !(frame->hd.flags & NGHTTP2_FLAG_END_STREAM))
+        return 0;
+    srv_stream *st = nghttp2_session_get_stream_user_data(ng, frame->hd.stream_id);
+    if (st == NULL)
+        return 0;
+    char cl[32];
+    snprintf(cl, sizeof(cl), "%llu", (unsigned long long)st->len);
+    nghttp2_nv nva[] = {nv(":status", "200"), nv("content-length", cl),
+                        nv("content-type", "application/octet-stream")};
+    nghttp2_data_provider prd = {.source = {.ptr = st}, .read_callback = on_srv_read};
+    nghttp2_submit_response(ng, frame->hd.stream_id, nva, 3, &prd);
+    return 0;
+}
+
+static int on_srv_stream_close(nghttp2_session *ng, int32_t id, uint32_t code, void *arg)
+{
+    (void)code;
+    (void)arg;
+    free(nghttp2_session_get_stream_user_data(ng, id));
+    nghttp2_session_set_stream_user_data(ng, id, NULL);
+    return 0;
+}
+
+static void srv_conn_free(srv_conn *c)
+{
+    nghttp2_session_del(c->ng);
+    bufferevent_free(c->bev);
+    free(c);
+}
+
+static void on_srv_conn_read(struct bufferevent *bev, void *arg)
+{
+    srv_conn *c = arg;
+    struct evbuffer *in = bufferevent_get_input(bev);
+    size_t len = evbuffer_get_length(in);
+    ssize_t n = nghttp2_session_mem_recv(c->ng, evbuffer_pullup(in, -1), len);
+    if (n < 0 || nghttp2_session_send(c->ng) != 0) {
+        srv_conn_free(c);
+        return;
+    }
+    evbuffer_drain(in, (size_t)n);
+}
+
+static void on_srv_conn_event(struct bufferevent *bev, short what, void *arg)
+{
+    (void)bev;
+    (void)what;
+    srv_conn_free(arg);
+}
+
+static void on_srv_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+                          int salen, void *arg)
+{
+    (void)l;
+    (void)sa;
+    (void)salen;
+    srv_conn *c = gs_xcalloc(1, sizeof(*c));
+    c->bev = bufferevent_socket_new(arg, fd, BEV_OPT_CLOSE_ON_FREE);
+    nghttp2_session_callbacks *cbs;
+    nghttp2_session_callbacks_new(&cbs);
+    nghttp2_session_callbacks_set_send_callback(cbs, on_srv_send);
+    nghttp2_session_callbacks_set_on_begin_headers_callback(cbs, on_srv_begin_headers);
+    nghttp2_session_callbacks_set_on_header_callback(cbs, on_srv_header);
+    nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, on_srv_frame_recv);
+    nghttp2_session_callbacks_set_on_stream_close_callback(cbs, on_srv_stream_close);
+    nghttp2_session_server_new(&c->ng, cbs, c);
+    nghttp2_session_callbacks_del(cbs);
+    nghttp2_submit_settings(c->ng, NGHTTP2_FLAG_NONE, NULL, 0);
+    bufferevent_setcb(c->bev, on_srv_conn_read, NULL, on_srv_conn_event, c);
+    bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+    nghttp2_session_send(c->ng);
+}
+
+static void on_srv_term(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    event_base_loopbreak(arg);
+}
+
+static void srv_start(void)
+{
+    shm = mmap(NULL, sizeof(*shm), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    ck_assert_ptr_ne(shm, MAP_FAILED);
+    int p[2];
+    ck_assert_int_eq(pipe(p), 0);
+    srv_pid = fork();
+    ck_assert_int_ge(srv_pid, 0);
+    if (srv_pid == 0) {
+        close(p[0]);
+        signal(SIGPIPE, SIG_IGN);
+        struct event_base *base = event_base_new();
+        struct sockaddr_in sin = {0};
+        sin.sin_family = AF_INET;
+        sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        struct evconnlistener *l = evconnlistener_new_bind(
+            base, on_srv_accept, base, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 16,
+            (struct sockaddr *)&sin, sizeof(sin));
+        if (l == NULL)
+            _exit(1);
+        struct sockaddr_in b;
+        socklen_t bl = sizeof(b);
+        getsockname(evconnlistener_get_fd(l), (struct sockaddr *)&b, &bl);
+        int port = ntohs(b.sin_port);
+        if (write(p[1], &port, sizeof(port)) != (ssize_t)sizeof(port))
+            _exit(1);
+        close(p[1]);
+        struct event *term = evsignal_new(base, SIGTERM, on_srv_term, base);
+        event_add(term, NULL);
+        event_base_dispatch(base);
+        _exit(0);
+    }
+    close(p[1]);
+    ck_assert_int_eq((int)read(p[0], &srv_port, sizeof(srv_port)), (int)sizeof(srv_port));
+    close(p[0]);
+}
+
+/* ---- gateway ------------------------------------------------------------------------------- */
+
+static void build_big(gs_route_table *t)
+{
+    size_t l = gwf_listener(t, "http", 80, GS_RT_PROTO_HTTP, NULL);
+    gs_rt_backend big = {.group = "",
+                         .kind = "Service",
+                         .namespace = "default",
+                         .name = "big",
+                         .port = 8080,
+                         .weight = 1,
+                         .app_protocol = "kubernetes.io/h2c"};
+    gs_rt_match m[] = {{.path = {GS_RT_MATCH_PREFIX, "/", NULL}}};
+    gs_rt_rule rule = {.matches = m,
+                       .n_matches = 1,
+                       .backends = &big,
+                       .n_backends = 1,
+                       .request_timeout_ms = GS_RT_TIMEOUT_UNSET,
+                       .backend_request_timeout_ms = GS_RT_TIMEOUT_UNSET};
+    gs_rt_route r = {.kind = GS_RT_ROUTE_HTTP,
+                     .namespace = "default",
+                     .name = "r",
+                     .rules = &rule,
+                     .n_rules = 1};
+    ck_assert_int_eq(gs_route_table_add_route(t, &r, &l, 1, NULL), 0);
+}
+
+static char backend_spec[64];
+
+static void setup(void)
+{
+    srv_start();
+    snprintf(backend_spec, sizeof(backend_spec), "default/big:8080=127.0.0.1:%d", srv_port);
+    gwf_extra_backends[0] = backend_spec;
+    gwf_max_streamed_body = 64u << 20;
+    gwf_start(&fix, build_big);
+}
+
+static void teardown(void)
+{
+    gwf_stop(&fix);
+    kill(srv_pid, SIGTERM);
+    int st;
+    waitpid(srv_pid, &st, 0);
+    munmap(shm, sizeof(*shm));
+}
+
+/* A client connection with a small receive buffer, so that the kernel holds little of what
+ * the gateway sends while the client stalls. */
+static int slow_connect(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int small = 16 << 10;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+    struct timeval tv = {5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    struct sockaddr_in sin = {0};
+    sin.sin_family = AF_INET;
+    sin.sin_port = htons((uint16_t)fix.gw_port);
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+    return fd;
+}
+
+/* The client stops reading: waits until the server has sent nothing new for 200 ms (at most
+ * 3 s) and returns how much it had sent by then. */
+static uint64_t stall(void)
+{
+    uint64_t last = __atomic_load_n(&shm->sent, __ATOMIC_SEQ_CST);
+    int64_t deadline = gs_now_ns() + 3 * GS_NS_PER_S;
+    int64_t since = gs_now_ns();
+    while (gs_now_ns() < deadline && gs_now_ns() - since < 200 * GS_NS_PER_MS) {
+        poll(NULL, 0, 20);
+        uint64_t now = __atomic_load_n(&shm->sent, __ATOMIC_SEQ_CST);
+        if (now != last) {
+            last = now;
+            since = gs_now_ns();
+        }
+    }
+    return last;
+}
+
+/* While the client stalled with |received| body bytes, the server sent |sent| of |total|: it
+ * must have been held back (not sent the whole body) and be at most |bound| ahead. Returns
+ * whether it was held back (a stall after the server finished proves nothing). */
+static bool check_held_back(uint64_t sent, uint64_t received, uint64_t total, uint64_t bound)
+{
+    ck_assert_msg(sent - received < bound,
+                  "the server got %llu bytes ahead of a stalled client (bound %llu)",
+                  (unsigned long long)(sent - received), (unsigned long long)bound);
+    return sent < total;
+}
+
+static void check_body(const gs_buf *b, size_t total)
+{
+    ck_assert_msg(b->len == total, "got %zu body bytes of %zu", b->len, total);
+    for (size_t i = 0; i < b->len; i++)
+        if ((uint8_t)b->data[i] != body_byte(i))
+            ck_abort_msg("body byte %zu differs", i);
+}
+
+/* The gateway's queue for an HTTP/1.1 client is its output buffer (paused over 256 KiB here),
+ * plus one upstream stream window (256 KiB); but the kernel's send buffer of the gateway's
+ * socket autotunes up to tcp_wmem's maximum whatever the client's window, and it holds that much
+ * more. */
+static uint64_t kernel_send_buffer_max(void)
+{
+    FILE *f = fopen("/proc/sys/net/ipv4/tcp_wmem", "r");
+    unsigned long long lo = 0, def = 0, max = 4u << 20;
+    if (f) {
+        if (fscanf(f, "%llu %llu %llu", &lo, &def, &max) != 3)
+            max = 4u << 20;
+        fclose(f);
+    }
+    return max;
+}
+
+/* Reads a whole /big/|total| response over HTTP/1.1 at full speed and checks it. */
+static void fetch_fast(uint64_t total)
+{
+    int fd = gwf_connect(fix.gw_port);
+    char *req = gs_xasprintf("GET /big/%llu/other HTTP/1.1\r\nHost: example.com\r\n\r\n",
+                             (unsigned long long)total);
+    ck_assert_int_eq((int)write(fd, req, strlen(req)), (int)strlen(req));
+    free(req);
+    gs_buf in = {0};
+    size_t head_len = 0;
+    char buf[65536];
+    while (head_len == 0 || in.len - head_len < total) {
+        ssize_t n = read(fd, buf, sizeof(buf));
+        if (n <= 0)
+            break;
+        gs_buf_append(&in, buf, (size_t)n);
+        const char *end = head_len == 0 && in.data ? strstr(in.data, "\r\n\r\n") : NULL;
+        if (end)
+            head_len = (size_t)(end - in.data) + 4;
+    }
+    close(fd);
+    ck_assert_msg(head_len && strncmp(in.data, "HTTP/1.1 200", 12) == 0, "no 200 (%zu bytes)",
+                  in.len);
+    gs_buf body = {0};
+    gs_buf_append(&body, in.data + head_len, in.len - head_len);
+    check_body(&body, total);
+    gs_buf_free(&body);
+    gs_buf_free(&in);
+}
+
+START_TEST(backpressure_h1_client)
+{
+    uint64_t bound = kernel_send_buffer_max() + (1u << 20);
+    int fd = slow_connect();
+    char *req = gs_xasprintf("GET /big/%u HTTP/1.1\r\nHost: example.com\r\n\r\n", H1_BODY_LEN);
+    ck_assert_int_eq((int)write(fd, req, strlen(req)), (int)strlen(req));
+    free(req);
+    gs_buf in = {0};
+    size_t head_len = 0;
+    uint64_t stall_at[] = {64u << 10, 4u << 20, 8u << 20};
+    size_t next_stall = 0;
+    int held = 0;
+    char buf[4096];
+    for (;;) {
+        size_t body = head_len ? in.len - head_len : 0;
+        if (head_len && body >= H1_BODY_LEN)
+            break;
+        if (head_len && next_stall < GS_ARRAY_LEN(stall_at) && body >= stall_at[next_stall]) {
+            held += check_held_back(stall(), body, H1_BODY_LEN, bound);
+            /* The paused stream holds only its own window: another stream on the same upstream
+             * session (one per endpoint) goes on at full speed meanwhile. */
+            if (next_stall == 1)
+                fetch_fast(3u << 20);
+            next_stall++;
+        }
+        ssize_t n = read(fd, buf, sizeof(buf));
+        if (n <= 0)
+            break;
+        gs_buf_append(&in, buf, (size_t)n);
+        if (head_len == 0 && in.data && strstr(in.data, "\r\n\r\n")) {
+            head_len = (size_t)(strstr(in.data, "\r\n\r\n") - in.data) + 4;
+            ck_assert_msg(strncmp(in.data, "HTTP/1.1 200", 12) == 0, "%.*s", (int)head_len,
+                          in.data);
+            char *cl = gwf_header(&(gwf_resp){.head = in.data}, "content-length");
+            ck_assert_msg(cl && strtoul(cl, NULL, 10) == H1_BODY_LEN, "%.*s", (int)head_len,
+                          in.data);
+            free(cl);
+        }
+    }
+    close(fd);
+    ck_assert_msg(head_len > 0, "no response head (%zu bytes)", in.len);
+    ck_assert_msg(held >= 1, "the server was never held back");
+    gs_buf body = {0};
+    gs_buf_append(&body, in.data + head_len, in.len - head_len);
+    check_body(&body, H1_BODY_LEN);
+    gs_buf_free(&body);
+    gs_buf_free(&in);
+}
+END_TEST
+
+/* ---- HTTP/2 client ------------------------------------------------------------------------- */
+
+typedef struct h2cli {
+    int fd;
+    nghttp2_session *ng;
+    int status;
+    gs_buf body;
+    bool closed;
+    uint32_t error;
+} h2cli;
+
+static int on_cli_header(nghttp2_session *ng, const nghttp2_frame *frame, const uint8_t *name,
+                         size_t namelen, const uint8_t *value, size_t valuelen, uint8_t flags,
+                         void *arg)
+{
+    (void)ng;
+    (void)frame;
+    (void)flags;
+    h2cli *c = arg;
+    if (namelen == 7 && memcmp(name, ":status", 7) == 0)
+        for (size_t i = 0; i < valuelen; i++)
+            c->status = c->status * 10 + (value[i] - '0');
+    return 0;
+}
+
+static int on_cli_data(nghttp2_session *ng, uint8_t flags, int32_t id, const uint8_t *data,
+                       size_t len, void *arg)
+{
+    (void)ng;
+    (void)flags;
+    (void)id;
+    h2cli *c = arg;
+    gs_buf_append(&c->body, data, len);
+    return 0;
+}
+
+static int on_cli_close(nghttp2_session *ng, int32_t id, uint32_t code, void *arg)
+{
+    (void)ng;
+    (void)id;
+    h2cli *c = arg;
+    c->closed = true;
+    c->error = code;
+    return 0;
+}
+
+static void cli_flush(h2cli *c)
+{
+    for (;;) {
+        const uint8_t *d;
+        ssize_t n = nghttp2_session_mem_send(c->ng, &d);
+        ck_assert_int_ge((int)n, 0);
+        if (n == 0)
+            return;
+        ck_assert_int_eq((int)write(c->fd, d, (size_t)n), (int)n);
+    }
+}
+
+/* Towards an HTTP/2 client the client's own stream window (64 KiB) limits what the gateway
+ * hands the kernel, so the server is held within the gateway's queue (256 KiB before the pause,
+ * one 16 KiB frame), one upstream stream window (256 KiB) and that 64 KiB: under 1 MiB, the
+ * fixture's max_response_body. */
+START_TEST(backpressure_h2_client)
+{
+    h2cli c = {0};
+    c.fd = slow_connect();
+    nghttp2_session_callbacks *cbs;
+    nghttp2_session_callbacks_new(&cbs);
+    nghttp2_session_callbacks_set_on_header_callback(cbs, on_cli_header);
+    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, on_cli_data);
+    nghttp2_session_callbacks_set_on_stream_close_callback(cbs, on_cli_close);
+    ck_assert_int_eq(nghttp2_session_client_new(&c.ng, cbs, &c), 0);
+    nghttp2_session_callbacks_del(cbs);
+    nghttp2_submit_settings(c.ng, NGHTTP2_FLAG_NONE, NULL, 0);
+    char path[32];
+    snprintf(path, sizeof(path), "/big/%u", H2_BODY_LEN);
+    nghttp2_nv nva[] = {nv(":method", "GET"), nv(":scheme", "http"),
+                        nv(":authority", "example.com"), nv(":path", path)};
+    ck_assert_int_gt(nghttp2_submit_request(c.ng, NULL, nva, 4, NULL, NULL), 0);
+    cli_flush(&c);
+    uint64_t stall_at[] = {64u << 10, 2u << 20, 4u << 20};
+    size_t next_stall = 0;
+    int held = 0;
+    uint8_t buf[4096];
+    while (!c.closed) {
+        if (next_stall < GS_ARRAY_LEN(stall_at) && c.body.len >= stall_at[next_stall]) {
+            held += check_held_back(stall(), c.body.len, H2_BODY_LEN, 1u << 20);
+            next_stall++;
+        }
+        ssize_t n = read(c.fd, buf, sizeof(buf));
+        if (n <= 0)
+            break;
+        ck_assert_int_eq((int)nghttp2_session_mem_recv(c.ng, buf, (size_t)n), (int)n);
+        cli_flush(&c);
+    }
+    close(c.fd);
+    nghttp2_session_del(c.ng);
+    ck_assert_msg(c.closed && c.error == NGHTTP2_NO_ERROR, "stream closed %d, error %u",
+                  (int)c.closed, c.error);
+    ck_assert_int_eq(c.status, 200);
+    ck_assert_int_eq(held, 3);
+    check_body(&c.body, H2_BODY_LEN);
+    gs_buf_free(&c.body);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("gw_proxy_backpressure");
+    TCase *tc = tcase_create("backpressure");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, backpressure_h1_client);
+    tcase_add_test(tc, backpressure_h2_client);
+    suite_add_tcase(s, tc);
+    return gs_test_run(s);
+}
