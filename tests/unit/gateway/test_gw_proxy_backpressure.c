@@ -3,11 +3,14 @@
  * of 8 or 16 times the gateway's max_response_body (1 MiB in the fixture) to an HTTP/1.1 and to
  * an HTTP/2 client that stop reading three times. The whole body must arrive intact (not cut),
  * and while the client stalls the server must be held back by flow control, a bounded amount
- * ahead of the client (the server shares how much it sent through shared memory). */
+ * ahead of the client (the server shares how much it sent through shared memory). And the
+ * upstream API alone: a paused h2c call gets at most one stream window more. */
 #include "gw_fixture.h"
 
 #include "gs_alloc.h"
 #include "gs_buf.h"
+#include "gs_gw_endpoints.h"
+#include "gs_gw_upstream.h"
 #include "gs_test.h"
 #include "gs_time.h"
 
@@ -545,6 +548,113 @@ START_TEST(backpressure_h2_client)
 }
 END_TEST
 
+/* ---- the upstream API alone --------------------------------------------------------------- */
+
+typedef struct pause_probe {
+    gs_gw_upstream_call *call;
+    int status;
+    gs_buf body;
+    uint64_t pause_at; /* pause once this much arrived (0: never again) */
+    uint64_t at_pause; /* body bytes received when the pause was asked */
+    bool paused, done;
+    int err;
+} pause_probe;
+
+static void on_probe_head(void *arg, gs_gw_response *resp)
+{
+    pause_probe *p = arg;
+    p->status = resp->status;
+}
+
+static void on_probe_data(void *arg, const char *data, size_t len)
+{
+    pause_probe *p = arg;
+    gs_buf_append(&p->body, data, len);
+    if (p->pause_at && p->body.len >= p->pause_at) {
+        p->pause_at = 0;
+        p->paused = true;
+        p->at_pause = p->body.len;
+        gs_gw_upstream_pause(p->call, true);
+    }
+}
+
+static void on_probe_done(void *arg, int err, gs_gw_response *resp)
+{
+    (void)resp;
+    pause_probe *p = arg;
+    p->done = true;
+    p->err = err;
+}
+
+/* Runs |base| for |ms| milliseconds, or until |p| is done (or paused, with |until_paused|). */
+static void run_for(struct event_base *base, pause_probe *p, int64_t ms, bool until_paused)
+{
+    int64_t end = gs_now_ns() + ms * GS_NS_PER_MS;
+    while (!p->done && !(until_paused && p->paused) && gs_now_ns() < end) {
+        event_base_loop(base, EVLOOP_NONBLOCK);
+        poll(NULL, 0, 1);
+    }
+}
+
+START_TEST(upstream_h2_pause_holds_the_window)
+{
+    /* A streamed h2c call paused after 100 KiB receives at most one stream window more (the
+     * server is held there), and everything once resumed; the pause is counted. */
+    struct event_base *base = event_base_new();
+    gs_gw_limits lim = {0};
+    lim.max_response_body = 1u << 20;
+    lim.max_streamed_body = 64u << 20;
+    gs_gw_limits_defaults(&lim);
+    uint64_t window = gs_gw_upstream_pause_bytes(&lim);
+    ck_assert_int_eq((int)window, 256 << 10);
+    gs_gw_upstream *u;
+    ck_assert_int_eq(gs_gw_upstream_new(&u, base, &lim), 0);
+    gs_gw_endpoints eps = {0};
+    char spec[64];
+    snprintf(spec, sizeof(spec), "default/big:8080=127.0.0.1:%d", srv_port);
+    ck_assert_int_eq(gs_gw_endpoints_add_spec(&eps, spec, NULL), 0);
+    const gs_gw_endpoint *ep = gs_gw_service_next(&eps.services[0]);
+    gs_gw_request req = {0};
+    req.method = gs_xstrdup("GET");
+    req.scheme = gs_xstrdup("http");
+    req.authority = gs_xstrdup("example.com");
+    req.target = gs_xasprintf("/big/%u", H2_BODY_LEN);
+    pause_probe p = {.pause_at = 100u << 10};
+    static const gs_gw_upstream_stream ops = {on_probe_head, on_probe_data};
+    ck_assert_int_eq(
+        gs_gw_upstream_send_stream(u, ep, true, &req, &ops, on_probe_done, &p, &p.call), 0);
+    run_for(base, &p, 5000, true);
+    ck_assert_msg(p.paused && !p.done, "paused %d done %d err %d", (int)p.paused, (int)p.done,
+                  p.err);
+    ck_assert_int_eq(p.status, 200);
+    /* Paused: give the server time to send all it may. */
+    uint64_t last = 0;
+    for (int i = 0; i < 20 && (i < 3 || __atomic_load_n(&shm->sent, __ATOMIC_SEQ_CST) != last);
+         i++) {
+        last = __atomic_load_n(&shm->sent, __ATOMIC_SEQ_CST);
+        run_for(base, &p, 50, false);
+    }
+    uint64_t sent = __atomic_load_n(&shm->sent, __ATOMIC_SEQ_CST);
+    ck_assert_msg(p.body.len - p.at_pause <= window, "%zu bytes arrived after the pause",
+                  (size_t)(p.body.len - p.at_pause));
+    ck_assert_msg(sent <= p.at_pause + window, "the server sent %llu with %llu taken",
+                  (unsigned long long)sent, (unsigned long long)p.at_pause);
+    ck_assert_msg(sent < H2_BODY_LEN, "not held back");
+    ck_assert_int_eq((int)gs_gw_upstream_get_stats(u)->pauses, 1);
+    gs_gw_upstream_pause(p.call, false);
+    run_for(base, &p, 10000, false);
+    ck_assert_msg(p.done && p.err == 0, "done %d err %d after %zu bytes", (int)p.done, p.err,
+                  p.body.len);
+    check_body(&p.body, H2_BODY_LEN);
+    ck_assert_int_eq((int)gs_gw_upstream_get_stats(u)->pauses, 1);
+    gs_buf_free(&p.body);
+    gs_gw_request_free(&req);
+    gs_gw_upstream_free(u);
+    gs_gw_endpoints_free(&eps);
+    event_base_free(base);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("gw_proxy_backpressure");
@@ -553,6 +663,7 @@ int main(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, backpressure_h1_client);
     tcase_add_test(tc, backpressure_h2_client);
+    tcase_add_test(tc, upstream_h2_pause_holds_the_window);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
 }
