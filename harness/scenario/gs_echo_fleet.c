@@ -4,12 +4,12 @@
  * where it listens; its request log is read with a plain HTTP/1.0 GET on its control path. */
 #include "gs_echo_fleet.h"
 
+#include "gs_addr.h"
 #include "gs_alloc.h"
 #include "gs_json_parse.h"
 #include "gs_time.h"
 
 #include <errno.h>
-#include <netdb.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -157,18 +157,13 @@ int gs_echo_fleet_check(gs_echo_fleet *f, gs_error *err)
 int gs_echo_http_get(const char *address, const char *path, int64_t timeout_ns, gs_buf *body,
                      gs_error *err)
 {
-    char host[256];
-    const char *colon = strrchr(address, ':');
-    if (colon == NULL || (size_t)(colon - address) >= sizeof(host))
-        return gs_error_set(err, GS_ERR_INVALID, "bad address %s", address);
-    memcpy(host, address, (size_t)(colon - address));
-    host[colon - address] = '\0';
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *ai = NULL;
-    if (getaddrinfo(host, colon + 1, &hints, &ai) != 0 || ai == NULL)
-        return gs_error_set(err, GS_ERR_INVALID, "cannot resolve %s", address);
-    int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_storage sa;
+    socklen_t sa_len;
+    if (gs_addr_resolve_hostport(address, 0, &sa, &sa_len, err) != 0)
+        return GS_ERR_INVALID;
+    int fd = socket(sa.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     int rc = 0;
-    if (fd < 0 || connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+    if (fd < 0 || connect(fd, (const struct sockaddr *)&sa, sa_len) != 0) {
         rc = gs_error_set_errno(err, errno, "connect %s", address);
         goto out;
     }
@@ -218,7 +213,6 @@ int gs_echo_http_get(const char *address, const char *path, int64_t timeout_ns, 
 out:
     if (fd >= 0)
         close(fd);
-    freeaddrinfo(ai);
     return rc;
 }
 
