@@ -44,7 +44,9 @@ void gs_gw_exchange_start(gs_gw_runtime *rt, gs_gw_snapshot *snap, const gs_gw_e
                           gs_gw_request *req, const gs_gw_sink *sink, void *arg,
                           gs_gw_exchange **out);
 
-/* Backpressure from a streaming downstream: stop (true) or resume (false) reading upstream. */
+/* Backpressure from a streaming downstream: stop (true) or resume (false) taking the upstream's
+ * body (HTTP/1.1: reading stops; HTTP/2: the stream's window stays closed, see
+ * gs_gw_upstream_pause). Pause once more than gs_gw_upstream_pause_bytes waits for the client. */
 void gs_gw_exchange_pause(gs_gw_exchange *ex, bool paused);
 
 /* The downstream went away: stop, without calling back. NULL is fine. */
