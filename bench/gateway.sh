@@ -17,81 +17,27 @@ DUR=${2:-5s}
 ROUNDS=${3:-5}
 GATESIM=$BUILD/harness/cli/gatesim
 ECHO=$BUILD/backends/gatesim-echo
-for t in wrk nginx "$GATESIM" "$ECHO"; do
-    command -v "$t" > /dev/null || { echo "bench/gateway.sh: $t not found" >&2; exit 2; }
-done
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() {
-    for p in "${PIDS[@]}"; do kill "$p" 2> /dev/null || true; done
-    for p in "${PIDS[@]}"; do wait "$p" 2> /dev/null || true; done
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-py() { /usr/bin/python3 -c "$@"; }
-wait_file() { for _ in $(seq 1 200); do [ -s "$1" ] && return 0; sleep 0.05; done; return 1; }
+NAME=bench/gateway.sh
+. "$ROOT/bench/proxy_lib.sh"
+proxy_setup wrk nginx "$GATESIM" "$ECHO"
+proxy_start_echo
 
-"$ECHO" --service default/app --replica 0 --quiet > "$WORK/echo.json" &
-PIDS+=($!)
-wait_file "$WORK/echo.json"
-EPORT=$(py "import json;print(json.loads(open('$WORK/echo.json').readline())['port'])")
-
-cat > "$WORK/gw.yaml" <<YAML
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: bench, namespace: default}
-spec:
-  gatewayClassName: gatesim
-  listeners: [{name: http, port: 80, protocol: HTTP}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: app, namespace: default}
-spec: {ports: [{port: 80}]}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: app, namespace: default}
-spec:
-  parentRefs: [{name: bench}]
-  rules: [{backendRefs: [{name: app, port: 80}]}]
-YAML
+proxy_manifests "$WORK/gw.yaml"
 "$GATESIM" gateway "$WORK/gw.yaml" --backend "default/app:80=127.0.0.1:$EPORT" \
     > "$WORK/gw.json" 2> "$WORK/gw.err" &
-PIDS+=($!)
+GW_PID=$!
+PIDS+=($GW_PID)
 wait_file "$WORK/gw.json" || { cat "$WORK/gw.err" >&2; exit 1; }
-GW=$(py "import json;print(json.loads(open('$WORK/gw.json').readline())['listeners'][0]['address'])")
+GW=$(json_field "$WORK/gw.json" "d['listeners'][0]['address']")
 
-NPORT=$(py "import socket;s=socket.socket();s.bind(('127.0.0.1',0));print(s.getsockname()[1])")
+NPORT=$(free_port)
 mkdir -p "$WORK/nginx"
-cat > "$WORK/nginx/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/error.log;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  upstream app { server 127.0.0.1:$EPORT; keepalive 128; }
-  server {
-    listen 127.0.0.1:$NPORT;
-    location / {
-      proxy_pass http://app;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host \$host;
-      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
-      proxy_set_header X-Forwarded-Proto \$scheme;
-    }
-  }
-}
-CONF
+proxy_nginx_conf "$NPORT" > "$WORK/nginx/nginx.conf"
 nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" 2> /dev/null &
 PIDS+=($!)
 for _ in $(seq 1 100); do [ -s "$WORK/nginx/nginx.pid" ] && break; sleep 0.05; done
-GW_PID=$(pgrep -f "gateway $WORK/gw.yaml" | head -1)
 NGINX_WORKER=$(pgrep -P "$(cat "$WORK/nginx/nginx.pid")" | head -1)
-[ -n "$GW_PID" ] && [ -n "$NGINX_WORKER" ] || { echo "bench/gateway.sh: proxies not found" >&2; exit 1; }
+[ -n "$NGINX_WORKER" ] || { echo "$NAME: no nginx worker" >&2; exit 1; }
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; } # user + system, in clock ticks
 HZ=$(getconf CLK_TCK)
@@ -144,27 +90,15 @@ py "print('ratio p99   gateway/nginx: %.2f (goal <= 1.0)' % ($GP / max($NP, 1e-9
 py "print('ratio CPU per request gateway/nginx: %.2f (lower is better)' % ($GC / max($NC, 1e-9)))"
 
 # ---- 10 vs 10,000 HTTPRoutes ---------------------------------------------------------------
-routes() { # routes N FILE
-    py "
-n=$1
-out=open('$2','w')
-out.write(open('$WORK/gw.yaml').read().split('---\\napiVersion: gateway.networking.k8s.io/v1\\nkind: HTTPRoute')[0])
-for i in range(n):
-    out.write('---\\napiVersion: gateway.networking.k8s.io/v1\\nkind: HTTPRoute\\n'
-              'metadata: {name: r%d, namespace: default}\\nspec:\\n  parentRefs: [{name: bench}]\\n'
-              '  hostnames: [h%d.example.com]\\n  rules: [{matches: [{path: {type: PathPrefix, '
-              'value: /p%d}}], backendRefs: [{name: app, port: 80}]}]\\n' % (i, i, i))
-"
-}
 scale() { # scale N → "RPS P99"
-    routes "$1" "$WORK/r$1.yaml"
+    proxy_manifests "$WORK/r$1.yaml" "$1"
     "$GATESIM" gateway "$WORK/r$1.yaml" --backend "default/app:80=127.0.0.1:$EPORT" \
         > "$WORK/r$1.json" 2> "$WORK/r$1.err" &
     local pid=$!
     PIDS+=($pid)
     wait_file "$WORK/r$1.json" || { cat "$WORK/r$1.err" >&2; exit 1; }
     local addr
-    addr=$(py "import json;print(json.loads(open('$WORK/r$1.json').readline())['listeners'][0]['address'])")
+    addr=$(json_field "$WORK/r$1.json" "d['listeners'][0]['address']")
     local last=$(($1 - 1))
     wrk -t1 -c64 -d"$DUR" -H "Host: h$last.example.com" "http://$addr/p$last/x" > /dev/null
     wrk -t1 -c64 -d"$DUR" --latency -H "Host: h$last.example.com" "http://$addr/p$last/x" \

@@ -16,72 +16,11 @@ N1=${2:-3000}
 N2=${3:-13000}
 GATESIM=$BUILD/harness/cli/gatesim
 ECHO=$BUILD/backends/gatesim-echo
-for t in valgrind callgrind_annotate strace h2load nginx "$GATESIM" "$ECHO"; do
-    command -v "$t" > /dev/null || { echo "bench/gateway_cost.sh: $t not found" >&2; exit 2; }
-done
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() {
-    for p in "${PIDS[@]}"; do kill "$p" 2> /dev/null || true; done
-    wait 2> /dev/null || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-py() { /usr/bin/python3 -c "$@"; }
-wait_file() { for _ in $(seq 1 600); do [ -s "$1" ] && return 0; sleep 0.05; done; return 1; }
-free_port() { py "import socket;s=socket.socket();s.bind(('127.0.0.1',0));print(s.getsockname()[1])"; }
-
-"$ECHO" --service default/app --replica 0 --quiet > "$WORK/echo.json" &
-PIDS+=($!)
-wait_file "$WORK/echo.json"
-EPORT=$(py "import json;print(json.loads(open('$WORK/echo.json').readline())['port'])")
-
-cat > "$WORK/gw.yaml" << YAML
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: bench, namespace: default}
-spec:
-  gatewayClassName: gatesim
-  listeners: [{name: http, port: 80, protocol: HTTP}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: app, namespace: default}
-spec: {ports: [{port: 80}]}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: app, namespace: default}
-spec:
-  parentRefs: [{name: bench}]
-  rules: [{backendRefs: [{name: app, port: 80}]}]
-YAML
-
-nginx_conf() { # port → nginx.conf on stdout (one process: the worker is the one measured)
-    cat << CONF
-worker_processes 1;
-master_process off;
-daemon off;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/error.log;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  upstream app { server 127.0.0.1:$EPORT; keepalive 128; }
-  server {
-    listen 127.0.0.1:$1;
-    location / {
-      proxy_pass http://app;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host \$host;
-      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
-      proxy_set_header X-Forwarded-Proto \$scheme;
-    }
-  }
-}
-CONF
-}
+NAME=bench/gateway_cost.sh
+. "$ROOT/bench/proxy_lib.sh"
+proxy_setup valgrind callgrind_annotate strace h2load nginx curl "$GATESIM" "$ECHO"
+proxy_start_echo
+proxy_manifests "$WORK/gw.yaml"
 
 # start WHICH TOOL... → starts the proxy under TOOL, sets PROXY_PID and ADDR
 start() {
@@ -93,12 +32,12 @@ start() {
             > "$WORK/gw.json" 2> "$WORK/gw.err" &
         PROXY_PID=$!
         wait_file "$WORK/gw.json" || { cat "$WORK/gw.err" >&2; exit 1; }
-        ADDR=$(py "import json;print(json.loads(open('$WORK/gw.json').readline())['listeners'][0]['address'])")
+        ADDR=$(json_field "$WORK/gw.json" "d['listeners'][0]['address']")
     else
         local port
         port=$(free_port)
         mkdir -p "$WORK/nginx"
-        nginx_conf "$port" > "$WORK/nginx/nginx.conf"
+        proxy_nginx_conf "$port" "master_process off;" > "$WORK/nginx/nginx.conf"
         "$@" nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" 2> "$WORK/nginx/stderr" &
         PROXY_PID=$!
         ADDR=127.0.0.1:$port
@@ -113,7 +52,7 @@ start() {
 drive() { # n → sends n requests (after the readiness probe, if any, which both runs share)
     h2load --h1 -n "$1" -c64 "http://$ADDR/" > "$WORK/load.txt" 2>&1
     grep -q "succeeded, 0 failed, 0 errored" "$WORK/load.txt" && grep -q "status codes: $1 2xx" "$WORK/load.txt" ||
-        { echo "bench/gateway_cost.sh: load through $ADDR failed" >&2; cat "$WORK/load.txt" >&2; exit 1; }
+        { echo "$NAME: load through $ADDR failed" >&2; cat "$WORK/load.txt" >&2; exit 1; }
 }
 
 stop() { # the proxy itself gets SIGTERM (strace runs it as a child; valgrind in its own process)
