@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 
-/* One read takes at most this much, as libevent's own reads do; a level-triggered event comes
- * back for the rest. */
-#define SOCKREAD_CHUNK 4096
+/* One read takes at most this much (bufferevent's default single-read limit); a level-triggered
+ * event comes back for the rest. */
+#define SOCKREAD_CHUNK 16384
 
 static void sockread_update(gs_gw_sockread *r)
 {
