@@ -10,6 +10,7 @@
 #include "gs_time.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -216,16 +217,27 @@ out:
     return rc;
 }
 
-/* Reads one replica's request log from its cursor; calls |on_id| per id when given. */
-static int fleet_read_log(gs_echo_replica *r, void (*on_id)(const char *id, void *user), void *user,
-                          bool ignore_dropped, gs_error *err)
+/* Ids asked for per GET of a request log: the runner's memory for reading a log is bounded by a
+ * page (a parsed page of 1024 ids is ~1 MiB), not by how many ids arrived since the last read
+ * (up to the echo's ring, 65,536 by default). Reads for ids take FLEET_LOG_PAGES pages at most,
+ * so a reader polled during traffic returns to it (the rest is read at the next poll); marking
+ * the cursor before a step reads to the end. */
+#define FLEET_LOG_PAGE 1024
+#define FLEET_LOG_PAGES 64
+
+/* Reads one page of a replica's request log from its cursor; calls |on_id| per id when given.
+ * Sets |*full| when the page was full (more may follow). */
+static int fleet_read_page(gs_echo_replica *r, void (*on_id)(const char *id, void *user),
+                           void *user, bool ignore_dropped, bool *full, gs_error *err)
 {
     char path[128];
+    *full = false;
     if (r->control == NULL)
         return gs_error_set(err, GS_ERR_PROTOCOL,
                             "backend %s/%s replica %u has no control listener for its request log",
                             r->backend->ns, r->backend->name, r->replica);
-    snprintf(path, sizeof(path), "/requests?since=%llu", (unsigned long long)r->log_since);
+    snprintf(path, sizeof(path), "/requests?since=%llu&limit=%d", (unsigned long long)r->log_since,
+             FLEET_LOG_PAGE);
     gs_buf body = {0};
     int status = gs_echo_http_get(r->control, path, 5 * GS_NS_PER_S, &body, err);
     if (status < 0) {
@@ -260,12 +272,30 @@ static int fleet_read_log(gs_echo_replica *r, void (*on_id)(const char *id, void
         goto out;
     }
     double next = gs_json_get_number(v, "next", -1);
+    uint64_t since = r->log_since;
     r->log_since = next >= 0 ? (uint64_t)next : r->log_since + (uint64_t)count;
+    *full = r->log_since - since >= FLEET_LOG_PAGE;
     rc = count;
 out:
     gs_json_value_free(v);
     gs_buf_free(&body);
     return rc;
+}
+
+/* Reads one replica's request log from its cursor, page by page (at most |max_pages|); calls
+ * |on_id| per id when given. */
+static int fleet_read_log(gs_echo_replica *r, void (*on_id)(const char *id, void *user), void *user,
+                          bool ignore_dropped, int max_pages, gs_error *err)
+{
+    int total = 0;
+    bool full = true;
+    for (int page = 0; full && page < max_pages; page++) {
+        int n = fleet_read_page(r, on_id, user, ignore_dropped, &full, err);
+        if (n < 0)
+            return n;
+        total += n;
+    }
+    return total;
 }
 
 int gs_echo_fleet_request_ids(gs_echo_fleet *f, const char *backend,
@@ -278,7 +308,7 @@ int gs_echo_fleet_request_ids(gs_echo_fleet *f, const char *backend,
         if (strncmp(backend, r->backend->ns, nl) != 0 || backend[nl] != '/' ||
             strcmp(backend + nl + 1, r->backend->name) != 0)
             continue;
-        int n = fleet_read_log(r, on_id, user, false, err);
+        int n = fleet_read_log(r, on_id, user, false, FLEET_LOG_PAGES, err);
         if (n < 0)
             return n;
         total += n;
@@ -289,7 +319,7 @@ int gs_echo_fleet_request_ids(gs_echo_fleet *f, const char *backend,
 int gs_echo_fleet_mark(gs_echo_fleet *f, gs_error *err)
 {
     for (size_t i = 0; i < f->n_replicas; i++) {
-        int n = fleet_read_log(&f->replicas[i], NULL, NULL, true, err);
+        int n = fleet_read_log(&f->replicas[i], NULL, NULL, true, INT_MAX, err);
         if (n < 0)
             return n;
     }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The echo fleet against the real gatesim-echo: one process per replica with endpoints for every
- * Service port, request ids read back from each replica's log (only new ones on each call), a
- * replica that dies is reported, and stopping leaves no process. */
+ * Service port, request ids read back from each replica's log (only new ones on each call; more
+ * than a page of them in pages), a replica that dies is reported, and stopping leaves no process. */
 #include "gs_echo_fleet.h"
 #include "gs_alloc.h"
 #include "gs_proc.h"
@@ -69,6 +69,19 @@ START_TEST(echo_fleet_start_log_die_stop)
     ck_assert_int_eq(gs_echo_fleet_request_ids(&f, "other/shadow", on_id, &n, &err), 0);
     ck_assert_int_eq(gs_echo_fleet_request_ids(&f, "default/app", on_id, &n, &err), 0);
     ck_assert_int_eq(n, 0);
+
+    /* More ids than one page of the log (1024): read in pages, every id once. */
+    gs_traffic_config_init(&tc);
+    tc.address = f.replicas[0].address;
+    tc.requests = 3000;
+    tc.connections = 8;
+    tc.request_id_prefix = "fleet-";
+    ck_assert_int_eq(gs_traffic_run(&tc, &res, &err), 0);
+    ck_assert_uint_eq(gs_traffic_counts_get(&res->backends, "default/app"), 3000);
+    gs_traffic_result_free(res);
+    ck_assert_int_eq(gs_echo_fleet_request_ids(&f, "default/app", on_id, &n, &err), 3000);
+    ck_assert_int_eq(n, 3000);
+    ck_assert_int_eq(gs_echo_fleet_request_ids(&f, "default/app", on_id, &n, &err), 0);
 
     /* A replica killed behind the fleet's back is reported by name. */
     ck_assert_int_eq(kill(gs_proc_pid(f.replicas[1].proc), SIGKILL), 0);
