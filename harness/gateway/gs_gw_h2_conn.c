@@ -5,6 +5,8 @@
  * and a client that resets streams faster than the limit (rapid reset, CVE-2023-44487) gets
  * GOAWAY(ENHANCE_YOUR_CALM). */
 #include "gs_gw_conn.h"
+#include "gs_gw_sockread.h"
+#include "gs_gw_timer.h"
 
 #include "gs_alloc.h"
 #include "gs_log.h"
@@ -28,6 +30,9 @@ typedef struct h2d {
     int64_t reset_window_start;
     bool in_io;
     bool dead;
+    bool direct;       /* plain socket: read by |rd|, idle time kept by |idle| */
+    gs_gw_sockread rd; /* reads without libevent's FIONREAD probe */
+    gs_gw_timer idle;
 } h2d;
 
 struct h2d_stream {
@@ -435,6 +440,8 @@ static void on_h2d_read(struct bufferevent *bev, void *arg)
     gs_gw_conn *c = arg;
     h2d *h = c->state;
     struct evbuffer *in = bufferevent_get_input(bev);
+    if (h->direct)
+        gs_gw_timer_set(&h->idle, c->rt->limits.idle_timeout_ms * 2);
     h->in_io = true;
     size_t len = evbuffer_get_length(in);
     const uint8_t *data = evbuffer_pullup(in, -1);
@@ -470,6 +477,13 @@ static void on_h2d_event(struct bufferevent *bev, short what, void *arg)
     gs_gw_conn_free(c);
 }
 
+/* Fires when a plain-socket client sent nothing for twice the idle timeout. */
+static void on_h2d_idle(void *arg)
+{
+    h2d *h = arg;
+    gs_gw_conn_free(h->conn);
+}
+
 /* The connection's HTTP/2 state and nghttp2 server session, with our SETTINGS queued (the first
  * frame a server sends). */
 static h2d *h2d_new(gs_gw_conn *c)
@@ -500,9 +514,20 @@ static h2d *h2d_new(gs_gw_conn *c)
     };
     nghttp2_submit_settings(h->ng, NGHTTP2_FLAG_NONE, iv, GS_ARRAY_LEN(iv));
     bufferevent_setcb(c->bev, on_h2d_read, on_h2d_write, on_h2d_event, c);
-    struct timeval idle = {(time_t)(c->rt->limits.idle_timeout_ms * 2 / 1000), 0};
-    bufferevent_set_timeouts(c->bev, &idle, NULL);
-    bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+    int64_t idle_ms = c->rt->limits.idle_timeout_ms * 2; /* a silent client is closed */
+    h->direct = c->ssl == NULL;
+    if (h->direct) {
+        bufferevent_set_timeouts(c->bev, NULL, NULL);
+        gs_gw_sockread_attach(&h->rd, c->bev, 0, on_h2d_read, on_h2d_event, c);
+        gs_gw_sockread_enable(&h->rd, true);
+        bufferevent_enable(c->bev, EV_WRITE);
+        gs_gw_timer_init(&h->idle, c->rt->base, on_h2d_idle, h);
+        gs_gw_timer_set(&h->idle, idle_ms);
+    } else {
+        struct timeval idle = {(time_t)(idle_ms / 1000), (suseconds_t)(idle_ms % 1000) * 1000};
+        bufferevent_set_timeouts(c->bev, &idle, NULL);
+        bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+    }
     h->in_io = true; /* until h2d_begin: callbacks queue frames, h2d_begin sends them */
     return h;
 }
@@ -569,6 +594,8 @@ void gs_gw_h2_free(gs_gw_conn *c)
     while (h->streams)
         h2d_stream_free(h->streams);
     nghttp2_session_del(h->ng);
+    gs_gw_sockread_detach(&h->rd);
+    gs_gw_timer_deinit(&h->idle);
     free(h);
     c->state = NULL;
 }

@@ -25,6 +25,7 @@
 const char *gwf_extra_backends[4];
 size_t gwf_max_connections;
 uint64_t gwf_max_streamed_body;
+int64_t gwf_idle_timeout_ms;
 
 /* ---- fake upstream (child) ---------------------------------------------------------------- */
 
@@ -244,6 +245,8 @@ static void gwf_child(int wfd, gwf_build build)
         rt.limits.max_connections = gwf_max_connections;
     if (gwf_max_streamed_body)
         rt.limits.max_streamed_body = gwf_max_streamed_body;
+    if (gwf_idle_timeout_ms)
+        rt.limits.idle_timeout_ms = gwf_idle_timeout_ms;
     gs_gw_upstream_new(&rt.upstream, base, &rt.limits);
     rt.endpoints = &eps;
     gs_gw_rng_seed(&rt.rng, 1);

@@ -26,6 +26,8 @@ extern const char *gwf_extra_backends[4];
 extern size_t gwf_max_connections;
 /* The gateway's max_streamed_body in the child (0: the fixture's 2 MiB). */
 extern uint64_t gwf_max_streamed_body;
+/* The gateway's idle_timeout_ms in the child (0: the default, 60 s). */
+extern int64_t gwf_idle_timeout_ms;
 
 /* Builds the table in the child. Must add listeners and routes, not compile. */
 typedef void (*gwf_build)(gs_route_table *t);

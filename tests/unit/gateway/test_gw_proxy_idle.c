@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: MIT */
+/* Idle connections are closed, busy ones are not: with a 300 ms idle timeout, an HTTP/1.1
+ * keep-alive connection that says nothing more is closed after it, an h2c connection after
+ * twice it, and an h2c connection that keeps sending frames stays open well past both (the lazy
+ * timer follows the moving deadline). Bounds are "not before" and a generous "within". */
+#include "gw_fixture.h"
+
+#include "gs_buf.h"
+#include "gs_test.h"
+#include "gs_time.h"
+
+#include <poll.h>
+#include <string.h>
+#include <unistd.h>
+
+static void build_simple(gs_route_table *t)
+{
+    size_t l = gwf_listener(t, "http", 80, GS_RT_PROTO_HTTP, NULL);
+    gs_rt_backend v1 = {.group = "",
+                        .kind = "Service",
+                        .namespace = "default",
+                        .name = "v1",
+                        .port = 8080,
+                        .weight = 1};
+    gs_rt_match m[] = {{.path = {GS_RT_MATCH_PREFIX, "/", NULL}}};
+    gs_rt_rule rule = {.matches = m,
+                       .n_matches = 1,
+                       .backends = &v1,
+                       .n_backends = 1,
+                       .request_timeout_ms = GS_RT_TIMEOUT_UNSET,
+                       .backend_request_timeout_ms = GS_RT_TIMEOUT_UNSET};
+    gs_rt_route r = {.kind = GS_RT_ROUTE_HTTP,
+                     .namespace = "default",
+                     .name = "r",
+                     .rules = &rule,
+                     .n_rules = 1};
+    ck_assert_int_eq(gs_route_table_add_route(t, &r, &l, 1, NULL), 0);
+}
+
+static gwf fix;
+
+static void setup(void)
+{
+    gwf_idle_timeout_ms = 300;
+    gwf_start(&fix, build_simple);
+}
+
+static void teardown(void)
+{
+    gwf_stop(&fix);
+}
+
+/* Reads and discards until EOF or |ms| pass; returns the ms it took to see EOF, -1 on timeout. */
+static int64_t until_closed(int fd, int64_t ms)
+{
+    int64_t t0 = gs_now_ns(), deadline = t0 + ms * GS_NS_PER_MS;
+    char buf[4096];
+    while (gs_now_ns() < deadline) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, 50) <= 0)
+            continue;
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n <= 0)
+            return (gs_now_ns() - t0) / GS_NS_PER_MS;
+    }
+    return -1;
+}
+
+static void h2_frame(int fd, uint8_t type, const void *payload, uint32_t len)
+{
+    uint8_t hd[9] = {(uint8_t)(len >> 16), (uint8_t)(len >> 8), (uint8_t)len, type, 0, 0, 0, 0, 0};
+    ck_assert_int_eq((int)write(fd, hd, sizeof hd), 9);
+    if (len)
+        ck_assert_int_eq((int)write(fd, payload, len), (int)len);
+}
+
+static int h2_open(void)
+{
+    int fd = gwf_connect(fix.gw_port);
+    const char preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+    ck_assert_int_eq((int)write(fd, preface, sizeof preface - 1), (int)sizeof preface - 1);
+    h2_frame(fd, 0x4, NULL, 0); /* SETTINGS */
+    return fd;
+}
+
+START_TEST(idle_h1_keep_alive_closed)
+{
+    int fd = gwf_connect(fix.gw_port);
+    const char *req = "GET / HTTP/1.1\r\nHost: example.com\r\n\r\n";
+    ck_assert_int_eq((int)write(fd, req, strlen(req)), (int)strlen(req));
+    int64_t t0 = gs_now_ns();
+    int64_t ms = until_closed(fd, 5000); /* the response, then silence, then the close */
+    int64_t since = (gs_now_ns() - t0) / GS_NS_PER_MS;
+    close(fd);
+    ck_assert_msg(ms >= 0, "idle keep-alive connection still open after 5 s");
+    ck_assert_msg(since >= 250, "closed after %lld ms, before the 300 ms idle timeout",
+                  (long long)since);
+}
+END_TEST
+
+START_TEST(idle_h2_closed_after_twice_idle)
+{
+    int fd = h2_open();
+    int64_t ms = until_closed(fd, 5000);
+    close(fd);
+    ck_assert_msg(ms >= 0, "idle h2c connection still open after 5 s");
+    ck_assert_msg(ms >= 550, "closed after %lld ms, before 2 x 300 ms", (long long)ms);
+}
+END_TEST
+
+START_TEST(busy_h2_stays_open)
+{
+    int fd = h2_open();
+    int64_t t0 = gs_now_ns();
+    const uint8_t ping[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    char buf[4096];
+    while (gs_now_ns() - t0 < 1500 * GS_NS_PER_MS) { /* 2.5 x the 600 ms limit */
+        h2_frame(fd, 0x6, ping, sizeof ping);
+        int64_t until = gs_now_ns() + 150 * GS_NS_PER_MS;
+        while (gs_now_ns() < until) {
+            struct pollfd p = {.fd = fd, .events = POLLIN};
+            if (poll(&p, 1, 20) > 0)
+                ck_assert_msg(read(fd, buf, sizeof buf) > 0, "closed while busy, after %lld ms",
+                              (long long)((gs_now_ns() - t0) / GS_NS_PER_MS));
+        }
+    }
+    close(fd);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("gw_proxy_idle");
+    TCase *tc = tcase_create("idle");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, idle_h1_keep_alive_closed);
+    tcase_add_test(tc, idle_h2_closed_after_twice_idle);
+    tcase_add_test(tc, busy_h2_stays_open);
+    suite_add_tcase(s, tc);
+    return gs_test_run(s);
+}
