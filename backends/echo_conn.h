@@ -9,6 +9,7 @@
 #include "echo_config.h"
 #include "echo_handler.h"
 #include "echo_log.h"
+#include "gs_sockread.h"
 #include "gs_tls.h"
 
 #include <event2/bufferevent.h>
@@ -71,22 +72,11 @@ struct gs_echo_conn {
     char *peer_cert;              /* the TLS client certificate (PEM), or NULL */
     const gs_echo_proto_ops *ops; /* NULL while detecting the protocol */
     void *proto;                  /* echo_h1 / echo_h2 state */
-    /* Plaintext sockets are read by an own event (one recv straight into the bufferevent's
+    /* Plaintext sockets are read by gs_sockread (one recv straight into the bufferevent's
      * input buffer) rather than by the bufferevent, whose evbuffer_read asks FIONREAD before
      * every read: one system call less per request. The bufferevent still writes. TLS
      * connections are read by their bufferevent. */
-    struct event *rev;
-    struct evbuffer_cb_entry *in_cb; /* resumes reading below the high watermark */
-    bufferevent_data_cb on_read;
-    bufferevent_event_cb on_event;
-    void *cb_arg;
-    struct timeval read_tv;
-    bool read_tv_set;
-    bool read_on;      /* the protocol wants input */
-    bool read_full;    /* the input buffer reached read_high */
-    bool read_over;    /* EOF or a read error: nothing more to read */
-    bool rev_pending;  /* rev is added */
-    size_t read_high;  /* 0 = no limit */
+    gs_sockread rd;
 };
 
 /* Closes |c| now: frees the protocol state, the bufferevent and the socket. With |reset|,

@@ -61,10 +61,7 @@ void gs_echo_conn_close(gs_echo_conn *c, bool reset)
                 SSL_set_quiet_shutdown(ssl, 1);
         }
     }
-    if (c->rev != NULL)
-        event_free(c->rev);
-    if (c->in_cb != NULL)
-        evbuffer_remove_cb_entry(bufferevent_get_input(c->bev), c->in_cb);
+    gs_sockread_detach(&c->rd);
     bufferevent_free(c->bev);
     if (c->prev != NULL)
         c->prev->next = c->next;
@@ -95,109 +92,25 @@ void gs_echo_conn_send(gs_echo_conn *c, const void *data, size_t len)
         evbuffer_add(out, p, len);
 }
 
-/* ---- reading plaintext sockets (see gs_echo_conn.rev) ---- */
-
-#define CONN_READ_MAX 16384
-
-/* Adds or removes the read event as the state asks. */
-static void conn_update_read(gs_echo_conn *c)
-{
-    bool want = c->read_on && !c->read_full && !c->read_over;
-    if (want && !c->rev_pending) {
-        event_add(c->rev, c->read_tv_set ? &c->read_tv : NULL);
-        c->rev_pending = true;
-    } else if (!want && c->rev_pending) {
-        event_del(c->rev);
-        c->rev_pending = false;
-    }
-}
-
-/* Fires when the socket is readable or the read timeout passed. */
-static void on_conn_readable(evutil_socket_t fd, short what, void *arg)
-{
-    gs_echo_conn *c = arg;
-    if (what & EV_TIMEOUT) {
-        c->read_on = false; /* as a bufferevent does: reading stops on a read timeout */
-        conn_update_read(c);
-        c->on_event(c->bev, BEV_EVENT_READING | BEV_EVENT_TIMEOUT, c->cb_arg);
-        return;
-    }
-    struct evbuffer *in = bufferevent_get_input(c->bev);
-    size_t room = CONN_READ_MAX;
-    if (c->read_high > 0) {
-        size_t len = evbuffer_get_length(in);
-        room = len < c->read_high ? c->read_high - len : 0;
-        if (room > CONN_READ_MAX)
-            room = CONN_READ_MAX;
-        if (room == 0) {
-            c->read_full = true;
-            conn_update_read(c);
-            return;
-        }
-    }
-    struct evbuffer_iovec v;
-    if (evbuffer_reserve_space(in, (ev_ssize_t)room, &v, 1) < 1) {
-        c->read_over = true; /* out of memory: give up on this connection's input */
-        conn_update_read(c);
-        c->on_event(c->bev, BEV_EVENT_READING | BEV_EVENT_ERROR, c->cb_arg);
-        return;
-    }
-    if (v.iov_len > room)
-        v.iov_len = room;
-    ssize_t n = recv(fd, v.iov_base, v.iov_len, 0);
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-        evbuffer_commit_space(in, &v, 0);
-        return;
-    }
-    if (n <= 0) {
-        evbuffer_commit_space(in, &v, 0);
-        c->read_over = true;
-        conn_update_read(c);
-        c->on_event(c->bev, BEV_EVENT_READING | (n == 0 ? BEV_EVENT_EOF : BEV_EVENT_ERROR),
-                    c->cb_arg);
-        return;
-    }
-    v.iov_len = (size_t)n;
-    evbuffer_commit_space(in, &v, 1);
-    if (c->read_high > 0 && evbuffer_get_length(in) >= c->read_high) {
-        c->read_full = true;
-        conn_update_read(c);
-    }
-    c->on_read(c->bev, c->cb_arg); /* may close and free |c|: last */
-}
-
-/* Input buffer changes: resumes reading once it drops below the high watermark. */
-static void on_conn_input(struct evbuffer *in, const struct evbuffer_cb_info *info, void *arg)
-{
-    (void)info;
-    gs_echo_conn *c = arg;
-    if (c->read_full && evbuffer_get_length(in) < c->read_high) {
-        c->read_full = false;
-        conn_update_read(c);
-    }
-}
+/* ---- reading: gs_sockread on plaintext sockets, the bufferevent on TLS ---- */
 
 void gs_echo_conn_setcb(gs_echo_conn *c, bufferevent_data_cb on_read, bufferevent_data_cb on_write,
                         bufferevent_event_cb on_event, void *arg)
 {
-    c->on_read = on_read;
-    c->on_event = on_event;
-    c->cb_arg = arg;
+    if (!c->is_tls)
+        gs_sockread_setcb(&c->rd, on_read, on_event, arg);
     bufferevent_setcb(c->bev, c->is_tls ? on_read : NULL, on_write, on_event, arg);
     bufferevent_enable(c->bev, EV_WRITE);
 }
 
 void gs_echo_conn_read(gs_echo_conn *c, bool on)
 {
-    if (c->is_tls) {
-        if (on)
-            bufferevent_enable(c->bev, EV_READ);
-        else
-            bufferevent_disable(c->bev, EV_READ);
-        return;
-    }
-    c->read_on = on;
-    conn_update_read(c);
+    if (!c->is_tls)
+        gs_sockread_enable(&c->rd, on);
+    else if (on)
+        bufferevent_enable(c->bev, EV_READ);
+    else
+        bufferevent_disable(c->bev, EV_READ);
 }
 
 void gs_echo_conn_timeouts(gs_echo_conn *c, const struct timeval *rd, const struct timeval *wr)
@@ -207,28 +120,15 @@ void gs_echo_conn_timeouts(gs_echo_conn *c, const struct timeval *rd, const stru
         return;
     }
     bufferevent_set_timeouts(c->bev, NULL, wr);
-    c->read_tv_set = rd != NULL;
-    if (rd != NULL)
-        c->read_tv = *rd;
-    if (c->rev_pending) { /* re-arm with the new timeout (as bufferevent_set_timeouts does) */
-        if (c->read_tv_set)
-            event_add(c->rev, &c->read_tv);
-        else
-            event_remove_timer(c->rev); /* event_add(NULL) would keep the old one */
-    }
+    gs_sockread_set_timeout(&c->rd, rd);
 }
 
 void gs_echo_conn_read_high(gs_echo_conn *c, size_t high)
 {
-    if (c->is_tls) {
+    if (c->is_tls)
         bufferevent_setwatermark(c->bev, EV_READ, 0, high);
-        return;
-    }
-    c->read_high = high;
-    if (high > 0 && c->in_cb == NULL)
-        c->in_cb = evbuffer_add_cb(bufferevent_get_input(c->bev), on_conn_input, c);
-    c->read_full = high > 0 && evbuffer_get_length(bufferevent_get_input(c->bev)) >= high;
-    conn_update_read(c);
+    else
+        gs_sockread_set_high(&c->rd, high);
 }
 
 static void conn_choose_protocol(gs_echo_conn *c);
@@ -328,12 +228,8 @@ static void conn_new(gs_echo_listener_info *li, evutil_socket_t fd)
     gs_echo_log_count(w->ctx.log, "accepted");
     struct timeval idle = {(time_t)(cfg->idle_timeout_ns / GS_NS_PER_S),
                            (suseconds_t)((cfg->idle_timeout_ns % GS_NS_PER_S) / 1000)};
-    if (!c->is_tls) {
-        c->rev = event_new(w->base, fd, EV_READ | EV_PERSIST, on_conn_readable, c);
-        /* A socket bufferevent freezes the end of its input buffer (only its own reader may
-         * add); here on_conn_readable is the reader. */
-        evbuffer_unfreeze(bufferevent_get_input(c->bev), 0);
-    }
+    if (!c->is_tls)
+        gs_sockread_attach(&c->rd, c->bev);
     gs_echo_conn_timeouts(c, &idle, &idle);
     gs_echo_conn_setcb(c, on_detect_read, NULL, on_detect_event, c);
     gs_echo_conn_read(c, true);

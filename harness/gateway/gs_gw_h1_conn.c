@@ -8,7 +8,7 @@
 #include "gs_gw_conn.h"
 #include "gs_gw_h1_head.h"
 #include "gs_gw_h2c.h"
-#include "gs_gw_sockread.h"
+#include "gs_sockread.h"
 #include "gs_gw_timer.h"
 
 #include "gs_alloc.h"
@@ -47,7 +47,7 @@ typedef struct h1d {
     bool shutdown;
     bool direct; /* plain socket: write at once, EV_WRITE only while output is pending */
     gs_gw_timer timer; /* header, body and idle timeouts */
-    gs_gw_sockread rd; /* plain sockets: reads without libevent's FIONREAD probe */
+    gs_sockread rd; /* plain sockets: reads without libevent's FIONREAD probe */
     gs_gw_exchange *ex;
     char *upgrade;            /* the request's Upgrade value (owned), kept past the handover */
     struct bufferevent *peer; /* TUNNEL: the upstream connection (owned) */
@@ -110,7 +110,7 @@ static void h1d_close_after_write(h1d *h)
     h->keep_alive = false;
     h->conn->closing = true;
     if (h->direct)
-        gs_gw_sockread_enable(&h->rd, false);
+        gs_sockread_enable(&h->rd, false);
     else
         bufferevent_disable(h->conn->bev, EV_READ);
     h1d_set_state(h, H1D_DRAIN);
@@ -255,7 +255,7 @@ static void h1d_tunnel_start(h1d *h, gs_gw_response *resp)
     gs_gw_h1_head_end(&w);
     h->peer = resp->tunnel;
     resp->tunnel = NULL;
-    gs_gw_sockread_detach(&h->rd); /* the tunnel reads both sides through their bufferevents */
+    gs_sockread_detach(&h->rd); /* the tunnel reads both sides through their bufferevents */
     h1d_set_state(h, H1D_TUNNEL);
     gs_gw_request_free(&h->req);
     int64_t ms = h->conn->rt->limits.idle_timeout_ms * 10;
@@ -665,8 +665,10 @@ void gs_gw_h1_start(gs_gw_conn *c)
     size_t high = c->rt->limits.max_header_bytes + (size_t)(256u << 10);
     if (h->direct) {
         bufferevent_disable(c->bev, EV_WRITE);
-        gs_gw_sockread_attach(&h->rd, c->bev, high, on_h1d_read, on_h1d_event, c);
-        gs_gw_sockread_enable(&h->rd, true);
+        gs_sockread_attach(&h->rd, c->bev);
+        gs_sockread_setcb(&h->rd, on_h1d_read, on_h1d_event, c);
+        gs_sockread_set_high(&h->rd, high);
+        gs_sockread_enable(&h->rd, true);
     } else {
         bufferevent_setwatermark(c->bev, EV_READ, 0, high);
         bufferevent_enable(c->bev, EV_READ | EV_WRITE);
@@ -697,7 +699,7 @@ void gs_gw_h1_free(gs_gw_conn *c)
     free(h->upgrade);
     gs_gw_request_free(&h->req);
     gs_gw_timer_deinit(&h->timer);
-    gs_gw_sockread_detach(&h->rd);
+    gs_sockread_detach(&h->rd);
     free(h);
     c->state = NULL;
 }

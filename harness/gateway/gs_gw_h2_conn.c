@@ -5,7 +5,7 @@
  * and a client that resets streams faster than the limit (rapid reset, CVE-2023-44487) gets
  * GOAWAY(ENHANCE_YOUR_CALM). */
 #include "gs_gw_conn.h"
-#include "gs_gw_sockread.h"
+#include "gs_sockread.h"
 #include "gs_gw_timer.h"
 
 #include "gs_alloc.h"
@@ -31,7 +31,7 @@ typedef struct h2d {
     bool in_io;
     bool dead;
     bool direct;       /* plain socket: read by |rd|, idle time kept by |idle| */
-    gs_gw_sockread rd; /* reads without libevent's FIONREAD probe */
+    gs_sockread rd; /* reads without libevent's FIONREAD probe */
     gs_gw_timer idle;
 } h2d;
 
@@ -518,8 +518,9 @@ static h2d *h2d_new(gs_gw_conn *c)
     h->direct = c->ssl == NULL;
     if (h->direct) {
         bufferevent_set_timeouts(c->bev, NULL, NULL);
-        gs_gw_sockread_attach(&h->rd, c->bev, 0, on_h2d_read, on_h2d_event, c);
-        gs_gw_sockread_enable(&h->rd, true);
+        gs_sockread_attach(&h->rd, c->bev);
+        gs_sockread_setcb(&h->rd, on_h2d_read, on_h2d_event, c);
+        gs_sockread_enable(&h->rd, true);
         bufferevent_enable(c->bev, EV_WRITE);
         gs_gw_timer_init(&h->idle, c->rt->base, on_h2d_idle, h);
         gs_gw_timer_set(&h->idle, idle_ms);
@@ -594,7 +595,7 @@ void gs_gw_h2_free(gs_gw_conn *c)
     while (h->streams)
         h2d_stream_free(h->streams);
     nghttp2_session_del(h->ng);
-    gs_gw_sockread_detach(&h->rd);
+    gs_sockread_detach(&h->rd);
     gs_gw_timer_deinit(&h->idle);
     free(h);
     c->state = NULL;

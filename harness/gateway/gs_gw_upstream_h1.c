@@ -5,7 +5,7 @@
 #include "gs_gw_upstream_priv.h"
 
 #include "gs_gw_h1_head.h"
-#include "gs_gw_sockread.h"
+#include "gs_sockread.h"
 
 #include "gs_alloc.h"
 #include "gs_buf.h"
@@ -32,7 +32,7 @@ typedef struct h1_conn {
     gs_gw_upstream *u;
     upstream_pool *pool;
     struct bufferevent *bev;
-    gs_gw_sockread rd; /* reads without libevent's FIONREAD probe */
+    gs_sockread rd; /* reads without libevent's FIONREAD probe */
     gs_gw_upstream_call *call;
     h1_state state;
     bool reused;    /* the current call was sent on a connection used before */
@@ -73,7 +73,7 @@ static void h1_conn_free(h1_conn *h)
     } else {
         TAILQ_REMOVE(&h->u->busy, h, link);
     }
-    gs_gw_sockread_detach(&h->rd);
+    gs_sockread_detach(&h->rd);
     if (h->bev) /* NULL once handed over as an upgrade tunnel */
         bufferevent_free(h->bev);
     free(h);
@@ -148,7 +148,7 @@ static void h1_start(h1_conn *h, gs_gw_upstream_call *c)
     h->got_bytes = false;
     TAILQ_INSERT_TAIL(&h->u->busy, h, link);
     h1_write_request(h, c->req);
-    gs_gw_sockread_enable(&h->rd, true);
+    gs_sockread_enable(&h->rd, true);
     /* A pooled connection: write at once, EV_WRITE only for what the socket did not take
      * (a new one waits for EV_WRITE, which also tells the connect finished). */
     struct evbuffer *out = bufferevent_get_output(h->bev);
@@ -273,7 +273,7 @@ static int h1_read_head(h1_conn *h)
     if (resp.upgrade) {
         /* 101: the connection becomes the caller's byte stream (bytes the server already sent
          * stay in its input buffer). It is never pooled again. */
-        gs_gw_sockread_detach(&h->rd);
+        gs_sockread_detach(&h->rd);
         bufferevent_setcb(h->bev, NULL, NULL, NULL, NULL);
         bufferevent_disable(h->bev, EV_READ | EV_WRITE);
         r->tunnel = h->bev;
@@ -402,7 +402,8 @@ void upstream_h1_send(gs_gw_upstream *u, upstream_pool *p, gs_gw_upstream_call *
     h->pool = p;
     h->bev = bufferevent_socket_new(u->base, fd, BEV_OPT_CLOSE_ON_FREE);
     bufferevent_setcb(h->bev, on_h1_read, on_h1_write, on_h1_event, h);
-    gs_gw_sockread_attach(&h->rd, h->bev, 0, on_h1_read, on_h1_event, h);
+    gs_sockread_attach(&h->rd, h->bev);
+    gs_sockread_setcb(&h->rd, on_h1_read, on_h1_event, h);
     h1_set_state(h, H1_CONNECTING);
     h->reused = false;
     h1_start(h, c);
@@ -413,7 +414,7 @@ void upstream_h1_pause(gs_gw_upstream_call *c, bool paused)
     h1_conn *h = c->h1;
     if (h->bev == NULL)
         return;
-    gs_gw_sockread_enable(&h->rd, !paused);
+    gs_sockread_enable(&h->rd, !paused);
 }
 
 void upstream_h1_cancel(gs_gw_upstream_call *c)

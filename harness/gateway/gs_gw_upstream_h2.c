@@ -6,7 +6,7 @@
  * downstream took the bytes and is not paused, which is the backpressure of a streamed call. */
 #include "gs_gw_upstream_priv.h"
 
-#include "gs_gw_sockread.h"
+#include "gs_sockread.h"
 
 #include "gs_alloc.h"
 
@@ -22,7 +22,7 @@ typedef struct h2_session {
     gs_gw_upstream *u;
     upstream_pool *pool; /* NULL once detached (no new streams; freed when the last one ends) */
     struct bufferevent *bev;
-    gs_gw_sockread rd; /* reads without libevent's FIONREAD probe */
+    gs_sockread rd; /* reads without libevent's FIONREAD probe */
     nghttp2_session *ng;
     size_t n_streams;
     bool dead;
@@ -41,7 +41,7 @@ static void h2_maybe_free(h2_session *s)
         if (s->pool && s->pool->h2 == s)
             s->pool->h2 = NULL;
         nghttp2_session_del(s->ng);
-        gs_gw_sockread_detach(&s->rd);
+        gs_sockread_detach(&s->rd);
         bufferevent_free(s->bev);
         event_free(s->pump);
         free(s);
@@ -274,8 +274,9 @@ static h2_session *h2_session_new(gs_gw_upstream *u, upstream_pool *p)
     s->pool = p;
     s->bev = bufferevent_socket_new(u->base, fd, BEV_OPT_CLOSE_ON_FREE);
     bufferevent_setcb(s->bev, on_h2_read, NULL, on_h2_event, s);
-    gs_gw_sockread_attach(&s->rd, s->bev, 0, on_h2_read, on_h2_event, s);
-    gs_gw_sockread_enable(&s->rd, true);
+    gs_sockread_attach(&s->rd, s->bev);
+    gs_sockread_setcb(&s->rd, on_h2_read, on_h2_event, s);
+    gs_sockread_enable(&s->rd, true);
     s->pump = event_new(u->base, -1, 0, on_h2_pump, s);
     nghttp2_session_callbacks *cbs;
     nghttp2_session_callbacks_new(&cbs);
@@ -408,7 +409,7 @@ void upstream_h2_session_free(struct h2_session *s)
         }
     }
     nghttp2_session_del(s->ng);
-    gs_gw_sockread_detach(&s->rd);
+    gs_sockread_detach(&s->rd);
     bufferevent_free(s->bev);
     event_free(s->pump);
     free(s);
