@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* results.json: the DESIGN §2 schema ({"target","startedAt","summary","scenarios":[{..."steps":
- * [{..."traffic","checks"}]}]}) plus extra fields (seed, state, evidence, split rows). Field
- * names are a contract with scripts; add, never rename. Formatting only. */
+ * [{..."traffic","checks"}]}]}) plus extra fields (seed, state, evidence, split rows, a step's
+ * targetStats). Field names are a contract with scripts; add, never rename. Formatting only. */
 #include "gs_report.h"
 
 #include "gs_json.h"
@@ -153,6 +153,8 @@ static void json_step(gs_json *j, const gs_results_step *st)
     }
     if (st->traffic.present)
         json_traffic(j, &st->traffic);
+    if (st->target_stats.len)
+        json_counts(j, "targetStats", &st->target_stats);
     gs_json_key(j, "checks");
     gs_json_array_begin(j);
     for (size_t i = 0; i < st->checks_len; i++)

@@ -63,6 +63,7 @@ static void results_step_free(gs_results_step *st)
     results_counts_free(&st->traffic.statuses);
     results_counts_free(&st->traffic.backends);
     results_counts_free(&st->traffic.errors);
+    results_counts_free(&st->target_stats);
     for (size_t i = 0; i < st->checks_len; i++)
         results_check_free(st->checks[i]);
     free(st->checks);

@@ -104,6 +104,10 @@ typedef struct gs_results_step {
     double convergence_ms; /* time waited for config to take effect; < 0 when not measured */
     double duration_ms;    /* whole step */
     gs_results_traffic traffic;
+    /* The target's own counters over the step ("mirrorsSent", "mirrorsDropped", ... as the
+     * builtin gateway's stats line names them: counters as the step's difference, gauges as
+     * read after it). Empty when the target does not report counters. */
+    gs_results_counts target_stats;
     gs_results_check **checks;
     size_t checks_len, checks_cap;
 } gs_results_step;

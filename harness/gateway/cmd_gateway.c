@@ -7,6 +7,7 @@
 #include "gs_log.h"
 #include "gs_time.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -26,7 +27,9 @@ static void gateway_usage(FILE *out)
         "Gateway is bound on loopback; when ready, one JSON line is printed on stdout:\n"
         "  {\"ready\":true,\"listeners\":[{\"gateway\":\"ns/name\",\"listener\":\"http\","
         "\"port\":80,\"address\":\"127.0.0.1:18080\"}]}\n"
-        "SIGHUP reloads the manifests (and prints a new ready line); SIGTERM stops cleanly.\n\n"
+        "SIGHUP reloads the manifests (and prints a new ready line); SIGUSR1 prints one\n"
+        "stats line, {\"stats\":{\"requests\":N,\"mirrorsSent\":N,\"mirrorsDropped\":N,...}}\n"
+        "(counters since the start; docs/gateway.md lists them); SIGTERM stops cleanly.\n\n"
         "Options:\n"
         "  -b, --backend NS/SVC:PORT=HOST:PORT  endpoint of a Service port (repeatable;\n"
         "                          several endpoints of one Service port are round-robin)\n"
@@ -43,6 +46,12 @@ static void gateway_usage(FILE *out)
         "      --seed N            seed of the weighted backend and mirror choices\n"
         "      --request-timeout D default request timeout when a route sets none\n"
         "                          (default 60s)\n"
+        "      --max-mirrors-in-flight N\n"
+        "                          RequestMirror copies in flight at most (default 1024).\n"
+        "                          Mirrors never slow the primary request, so a mirror\n"
+        "                          backend slower than the traffic would make the copies\n"
+        "                          pile up without bound; over the cap a copy is dropped\n"
+        "                          and counted (mirrorsDropped in the stats line)\n"
         "  -h, --help\n\n"
         "Exit codes: 0 stopped cleanly, 1 invalid objects, 2 usage error or unreadable input.\n");
 }
@@ -83,7 +92,15 @@ static int gateway_port_map(const char *arg, gs_gw_port_map **maps, size_t *n)
 
 int gs_cmd_gateway(int argc, char **argv)
 {
-    enum { OPT_BIND = 256, OPT_CONTROLLER, OPT_STRICT, OPT_SEED, OPT_TIMEOUT, OPT_NO_FALLTHROUGH };
+    enum {
+        OPT_BIND = 256,
+        OPT_CONTROLLER,
+        OPT_STRICT,
+        OPT_SEED,
+        OPT_TIMEOUT,
+        OPT_NO_FALLTHROUGH,
+        OPT_MAX_MIRRORS,
+    };
     static const struct option longopts[] = {
         {"backend", required_argument, NULL, 'b'},
         {"port-map", required_argument, NULL, 'p'},
@@ -93,6 +110,7 @@ int gs_cmd_gateway(int argc, char **argv)
         {"no-hostname-fallthrough", no_argument, NULL, OPT_NO_FALLTHROUGH},
         {"seed", required_argument, NULL, OPT_SEED},
         {"request-timeout", required_argument, NULL, OPT_TIMEOUT},
+        {"max-mirrors-in-flight", required_argument, NULL, OPT_MAX_MIRRORS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -151,6 +169,20 @@ int gs_cmd_gateway(int argc, char **argv)
                 goto out;
             }
             ro.limits.default_timeout_ms = ns / 1000000 > 0 ? ns / 1000000 : 1;
+            break;
+        }
+        case OPT_MAX_MIRRORS: {
+            char *end = NULL;
+            errno = 0;
+            unsigned long long v = strtoull(optarg, &end, 10);
+            if (*optarg < '0' || *optarg > '9' || *end != '\0' || errno != 0 || v < 1 ||
+                v > 1000000000ull) {
+                rc = gateway_bad("--max-mirrors-in-flight \"%s\": expected a number from 1 to "
+                                 "1000000000",
+                                 optarg);
+                goto out;
+            }
+            ro.limits.max_mirrors_in_flight = (size_t)v;
             break;
         }
         case 'h':

@@ -129,9 +129,12 @@ static void exchange_answer(gs_gw_exchange *ex, int http_status, int grpc_status
 
 static void on_mirror_done(void *arg, int err, gs_gw_response *resp)
 {
-    (void)err;
     (void)resp; /* a mirror's answer never reaches the client */
     exchange_mirror *m = arg;
+    if (err == GS_ERR_TIMEOUT)
+        m->rt->counters.mirrors_timed_out++;
+    else if (err != 0)
+        m->rt->counters.mirrors_failed++;
     m->call = NULL;
     m->rt->mirrors_in_flight--;
     event_free(m->timer);
@@ -165,7 +168,13 @@ static void exchange_mirror_send(gs_gw_exchange *ex, const gs_rt_mirror *m)
     gs_gw_service *svc =
         gs_gw_endpoints_find(rt->endpoints, m->backend.namespace, m->backend.name, m->backend.port);
     const gs_gw_endpoint *ep = gs_gw_service_next(svc);
-    if (ep == NULL || rt->mirrors_in_flight >= rt->limits.max_mirrors_in_flight) {
+    if (ep == NULL) {
+        rt->counters.mirrors_no_endpoint++;
+        return;
+    }
+    /* The cap bounds memory, not speed: mirrors never slow the primary, so a mirror backend
+     * slower than the traffic would otherwise pile up copies without limit. */
+    if (rt->mirrors_in_flight >= rt->limits.max_mirrors_in_flight) {
         rt->counters.mirrors_dropped++;
         return;
     }

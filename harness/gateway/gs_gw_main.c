@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The gateway's main loop and its signals. */
+/* The gateway's main loop and its signals: SIGHUP reloads, SIGUSR1 prints the stats line,
+ * SIGTERM/SIGINT stop. */
 #include "gs_gw_main.h"
 
 #include "gs_alloc.h"
@@ -15,7 +16,7 @@ typedef struct gw_main {
     const gs_gw_run_opts *opts;
     gs_gw_runtime rt;
     gs_gw_server *srv;
-    struct event *ev_hup, *ev_term, *ev_int, *drain_timer;
+    struct event *ev_hup, *ev_usr1, *ev_term, *ev_int, *drain_timer;
     uint64_t generation;
     bool stopping;
     int64_t stop_deadline;
@@ -32,6 +33,21 @@ static void main_print_ready(gw_main *m, const char *reload_error)
         gs_json_escape(&b, reload_error, strlen(reload_error));
         gs_buf_putc(&b, '}');
     }
+    FILE *out = m->opts->ready_out ? m->opts->ready_out : stdout;
+    fprintf(out, "%s\n", b.data);
+    fflush(out);
+    gs_buf_free(&b);
+}
+
+/* Fires on SIGUSR1: one stats line on the ready lines' stream. It has no "ready" member, so
+ * readers waiting for a ready line skip it, and a stats reader skips ready lines. */
+static void on_main_usr1(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    gw_main *m = arg;
+    gs_buf b = {0};
+    gs_gw_runtime_stats_json(&m->rt, gs_gw_server_conn_count(m->srv), &b);
     FILE *out = m->opts->ready_out ? m->opts->ready_out : stdout;
     fprintf(out, "%s\n", b.data);
     fflush(out);
@@ -134,24 +150,30 @@ int gs_gw_run(const gs_gw_run_opts *opts, gs_error *err)
     rc = gs_gw_server_sync(m.srv, err);
     if (rc == 0) {
         m.ev_hup = evsignal_new(m.rt.base, SIGHUP, on_main_hup, &m);
+        m.ev_usr1 = evsignal_new(m.rt.base, SIGUSR1, on_main_usr1, &m);
         m.ev_term = evsignal_new(m.rt.base, SIGTERM, on_main_term, &m);
         m.ev_int = evsignal_new(m.rt.base, SIGINT, on_main_term, &m);
         m.drain_timer = evtimer_new(m.rt.base, on_main_drain, &m);
         event_add(m.ev_hup, NULL);
+        event_add(m.ev_usr1, NULL);
         event_add(m.ev_term, NULL);
         event_add(m.ev_int, NULL);
         main_print_ready(&m, NULL);
         event_base_dispatch(m.rt.base);
         const gs_gw_counters *c = &m.rt.counters;
         gs_log_note("served %llu requests (2xx %llu, 3xx %llu, 4xx %llu, 5xx %llu), mirrors %llu "
-                    "sent %llu dropped, %llu upstream errors, %llu timeouts",
+                    "sent %llu dropped (over %zu in flight) %llu without endpoint %llu failed "
+                    "%llu timed out, %llu upstream errors, %llu timeouts",
                     (unsigned long long)c->requests, (unsigned long long)c->responses_by_class[2],
                     (unsigned long long)c->responses_by_class[3],
                     (unsigned long long)c->responses_by_class[4],
                     (unsigned long long)c->responses_by_class[5],
                     (unsigned long long)c->mirrors_sent, (unsigned long long)c->mirrors_dropped,
+                    m.rt.limits.max_mirrors_in_flight, (unsigned long long)c->mirrors_no_endpoint,
+                    (unsigned long long)c->mirrors_failed, (unsigned long long)c->mirrors_timed_out,
                     (unsigned long long)c->upstream_errors, (unsigned long long)c->timeouts);
         event_free(m.ev_hup);
+        event_free(m.ev_usr1);
         event_free(m.ev_term);
         event_free(m.ev_int);
         event_free(m.drain_timer);

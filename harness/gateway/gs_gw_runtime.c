@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* Configuration snapshots: reference counting and installation. */
+/* Configuration snapshots: reference counting and installation; the stats line's JSON. */
 #include "gs_gw_runtime.h"
 
 #include "gs_alloc.h"
+#include "gs_json.h"
 
 #include <stdlib.h>
 
@@ -36,4 +37,41 @@ void gs_gw_runtime_install(gs_gw_runtime *rt, gs_gw_snapshot *s)
     gs_gw_snapshot *old = rt->current;
     rt->current = s;
     gs_gw_snapshot_unref(old);
+}
+
+static void runtime_field(gs_json *j, const char *key, uint64_t v)
+{
+    gs_json_key(j, key);
+    gs_json_uint(j, v);
+}
+
+void gs_gw_runtime_stats_json(const gs_gw_runtime *rt, size_t connections, gs_buf *out)
+{
+    const gs_gw_counters *c = &rt->counters;
+    gs_json j;
+    gs_json_init(&j, out, false);
+    gs_json_object_begin(&j);
+    gs_json_key(&j, "stats");
+    gs_json_object_begin(&j);
+    runtime_field(&j, "requests", c->requests);
+    static const char *const classes[6] = {NULL,           "responses1xx", "responses2xx",
+                                           "responses3xx", "responses4xx", "responses5xx"};
+    for (int i = 1; i <= 5; i++)
+        runtime_field(&j, classes[i], c->responses_by_class[i]);
+    runtime_field(&j, "upstreamErrors", c->upstream_errors);
+    runtime_field(&j, "timeouts", c->timeouts);
+    runtime_field(&j, "mirrorsSent", c->mirrors_sent);
+    runtime_field(&j, "mirrorsDropped", c->mirrors_dropped);
+    runtime_field(&j, "mirrorsNoEndpoint", c->mirrors_no_endpoint);
+    runtime_field(&j, "mirrorsFailed", c->mirrors_failed);
+    runtime_field(&j, "mirrorsTimedOut", c->mirrors_timed_out);
+    runtime_field(&j, "mirrorsInFlight", rt->mirrors_in_flight);
+    runtime_field(&j, "maxMirrorsInFlight", rt->limits.max_mirrors_in_flight);
+    runtime_field(&j, "exchangesInFlight", rt->exchanges_in_flight);
+    runtime_field(&j, "connections", connections);
+    runtime_field(&j, "connectionsRefused", c->connections_refused);
+    runtime_field(&j, "h2ResetsRefused", c->h2_resets_refused);
+    runtime_field(&j, "generation", rt->current ? rt->current->generation : 0);
+    gs_json_object_end(&j);
+    gs_json_object_end(&j);
 }

@@ -23,12 +23,16 @@ typedef struct gs_gw_snapshot {
     uint64_t generation;   /* 1 for the first load, +1 per reload */
 } gs_gw_snapshot;
 
-/* Counters (monotonic), printed on exit with GATESIM_DEBUG and read by tests. */
+/* Counters (monotonic), logged on exit, printed as a stats line on SIGUSR1
+ * (gs_gw_runtime_stats_json) and read by tests. */
 typedef struct gs_gw_counters {
     uint64_t requests;
     uint64_t responses_by_class[6]; /* index status/100 (0 unused) */
-    uint64_t mirrors_sent;
-    uint64_t mirrors_dropped;
+    uint64_t mirrors_sent;          /* copies handed to an upstream */
+    uint64_t mirrors_dropped;       /* not sent: max_mirrors_in_flight copies were in flight */
+    uint64_t mirrors_no_endpoint;   /* not sent: the mirror Service port has no endpoint */
+    uint64_t mirrors_failed;        /* sent, ended with an upstream error (connect, broken) */
+    uint64_t mirrors_timed_out;     /* sent, abandoned after the default timeout */
     uint64_t upstream_errors;
     uint64_t timeouts;
     uint64_t h2_resets_refused;   /* connections closed for rapid reset / stream floods */
@@ -51,6 +55,12 @@ typedef struct gs_gw_runtime {
 gs_gw_snapshot *gs_gw_snapshot_new(gs_route_table *table, uint64_t generation);
 gs_gw_snapshot *gs_gw_snapshot_ref(gs_gw_snapshot *s);
 void gs_gw_snapshot_unref(gs_gw_snapshot *s);
+
+/* Appends the stats line's JSON object (no newline) to |out|:
+ * {"stats":{"requests":N,"responses2xx":N,...,"mirrorsSent":N,"mirrorsDropped":N,...}}: every
+ * counter, the gauges (mirrors and exchanges in flight, |connections| open downstream), the
+ * mirror cap and the configuration generation. Flat: every value is a non-negative integer. */
+void gs_gw_runtime_stats_json(const gs_gw_runtime *rt, size_t connections, gs_buf *out);
 
 /* Replaces the runtime's current snapshot by |s| (takes the caller's reference). */
 void gs_gw_runtime_install(gs_gw_runtime *rt, gs_gw_snapshot *s);

@@ -51,6 +51,10 @@ static void run_usage(FILE *out)
             "                          controllerName (repeatable) in scenarios that do not\n"
             "                          set spec.controllerNames\n"
             "      --strict            objects of kinds outside the model are errors\n"
+            "      --max-mirrors-in-flight N\n"
+            "                          builtin target: the gateway's cap on RequestMirror\n"
+            "                          copies in flight (default 1024; over it copies are\n"
+            "                          dropped, and a failed mirror check says how many)\n"
             "      --keep-workdir      keep each scenario's temporary folder (objects, logs)\n"
             "      --echo PATH         the gatesim-echo binary (default: next to gatesim, or\n"
             "                          $GATESIM_ECHO, or on PATH)\n"
@@ -134,6 +138,7 @@ int gs_cmd_run(int argc, char **argv)
         {"strict", no_argument, NULL, 'R'},
         {"controller-name", required_argument, NULL, 'C'},
         {"echo", required_argument, NULL, 'E'},
+        {"max-mirrors-in-flight", required_argument, NULL, 'M'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -208,6 +213,20 @@ int gs_cmd_run(int argc, char **argv)
             free(echo);
             echo = gs_xstrdup(optarg);
             break;
+        case 'M': {
+            char *end;
+            errno = 0;
+            unsigned long long v = strtoull(optarg, &end, 10);
+            if (*optarg < '0' || *optarg > '9' || *end != '\0' || errno || v < 1 ||
+                v > 1000000000ull) {
+                rc = run_bad("--max-mirrors-in-flight: expected a number from 1 to 1000000000, "
+                             "got \"%s\"",
+                             optarg);
+                goto out;
+            }
+            cfg.max_mirrors_in_flight = (size_t)v;
+            break;
+        }
         case 'q':
             quiet = true;
             break;
@@ -227,6 +246,12 @@ int gs_cmd_run(int argc, char **argv)
     if (strcmp(cfg.target, "builtin") != 0 &&
         (strncmp(cfg.target, "exec:", 5) != 0 || cfg.target[5] == '\0')) {
         rc = run_bad("unknown target \"%s\" (available: builtin, exec:COMMAND)", cfg.target);
+        goto out;
+    }
+    if (cfg.max_mirrors_in_flight && strcmp(cfg.target, "builtin") != 0) {
+        rc = run_bad("--max-mirrors-in-flight is a setting of the builtin gateway; the %s "
+                     "target is configured by its own command",
+                     cfg.target);
         goto out;
     }
 

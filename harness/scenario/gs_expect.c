@@ -660,6 +660,101 @@ out:
     free(names);
 }
 
+/* |v| with thousands separators ("1,234,567"). */
+static const char *expect_thousands(uint64_t v, char buf[32])
+{
+    char digits[24];
+    int n = snprintf(digits, sizeof(digits), "%llu", (unsigned long long)v);
+    size_t k = 0;
+    for (int i = 0; i < n; i++) {
+        if (i > 0 && (n - i) % 3 == 0)
+            buf[k++] = ',';
+        buf[k++] = digits[i];
+    }
+    buf[k] = '\0';
+    return buf;
+}
+
+/* "N mirror copy"/"N mirror copies", with separators. */
+static void expect_copies(gs_buf *b, uint64_t n)
+{
+    char t[32];
+    gs_buf_printf(b, "%s mirror cop%s", expect_thousands(n, t), n == 1 ? "y" : "ies");
+}
+
+/* Appends why mirror copies may have gone astray, from what the target reported. */
+static void expect_mirror_why(const gs_expect_target_mirrors *t, gs_buf *b)
+{
+    char n1[32];
+    if (!t->asked)
+        return;
+    if (!t->known) {
+        gs_buf_printf(b, "; the target's mirror counters are unknown (%s)",
+                      t->unknown[0] ? t->unknown : "not reported");
+        return;
+    }
+    size_t before = b->len;
+    if (t->dropped) {
+        gs_buf_puts(b, "; the gateway dropped ");
+        expect_copies(b, t->dropped);
+        gs_buf_puts(b, " in this step (");
+        if (t->cap)
+            gs_buf_printf(b, "more than %s in flight", expect_thousands(t->cap, n1));
+        else
+            gs_buf_puts(b, "too many in flight");
+        gs_buf_puts(b, ": the mirror backend did not keep up; raise the cap with "
+                       "--max-mirrors-in-flight on gatesim run or gatesim gateway)");
+    }
+    if (t->no_endpoint) {
+        gs_buf_puts(b, "; ");
+        expect_copies(b, t->no_endpoint);
+        gs_buf_puts(b, " had no endpoint to go to");
+    }
+    if (t->failed) {
+        gs_buf_puts(b, "; ");
+        expect_copies(b, t->failed);
+        gs_buf_puts(b, " failed on the way to the backend (connect error or broken connection)");
+    }
+    if (t->timed_out) {
+        gs_buf_puts(b, "; ");
+        expect_copies(b, t->timed_out);
+        gs_buf_puts(b, " timed out");
+    }
+    if (t->in_flight) {
+        gs_buf_puts(b, "; ");
+        expect_copies(b, t->in_flight);
+        gs_buf_puts(b, " still in flight when the ids were read");
+    }
+    if (b->len != before)
+        return;
+    if (t->sent == 0) {
+        gs_buf_puts(b, "; the gateway sent no mirror copies in this step");
+    } else {
+        gs_buf_puts(b, "; the gateway sent ");
+        expect_copies(b, t->sent);
+        gs_buf_puts(b, " in this step and reports none dropped or failed");
+    }
+}
+
+#define EXPECT_MIRROR_IDS 5
+
+/* Appends "; first missing: <id>, ..." (|missing|: answered ids the mirror did not see) or
+ * "; first: <id>, ..." (ids the mirror saw), at most EXPECT_MIRROR_IDS of them: the request
+ * ids to look for in the backend's and the gateway's logs. */
+static void expect_mirror_ids(const gs_expect_obs *o, size_t m, bool missing, gs_buf *b)
+{
+    unsigned listed = 0;
+    for (uint64_t i = 0; i < o->id_bits && listed < EXPECT_MIRROR_IDS; i++) {
+        bool ans = o->answered[i / 8] & (1u << (i % 8));
+        bool seen = (o->mirrored[m][i / 8] & (1u << (i % 8))) != 0;
+        if (!ans || seen != !missing)
+            continue;
+        gs_buf_printf(b, "%s%s%llu", listed ? ", " : (missing ? "; first missing: " : "; first: "),
+                      o->request_id_prefix ? o->request_id_prefix : "", (unsigned long long)i);
+        listed++;
+    }
+}
+
 static void expect_mirror(gs_expect_obs *o, const gs_scenario_statistics *stats,
                           gs_results_step *step, unsigned *failed)
 {
@@ -721,15 +816,26 @@ static void expect_mirror(gs_expect_obs *o, const gs_scenario_statistics *stats,
         } else {
             c->result = GS_RESULT_FAILED;
             (*failed)++;
-            if (fr.exact)
-                gs_results_set(&c->message, "%llu of %llu request ids %s %s",
-                               (unsigned long long)(mi->fraction > 0 ? answered - hits : hits),
-                               (unsigned long long)answered,
-                               mi->fraction > 0 ? "never reached" : "reached", mi->backend);
-            else
-                gs_results_set(
-                    &c->message, "mirrored share %.3f does not fit %g (%s, at or below alpha %g)",
+            gs_buf msg = {0};
+            char n1[32], n2[32];
+            if (fr.exact) {
+                bool want = mi->fraction > 0;
+                gs_buf_printf(&msg, "%s of %s request ids %s %s",
+                              expect_thousands(want ? answered - hits : hits, n1),
+                              expect_thousands(answered, n2), want ? "never reached" : "reached",
+                              mi->backend);
+                if (want)
+                    expect_mirror_why(&o->target, &msg);
+                expect_mirror_ids(o, m, want, &msg);
+            } else {
+                gs_buf_printf(
+                    &msg, "mirrored share %.3f does not fit %g (%s, at or below alpha %g)",
                     fr.observed, mi->fraction, expect_p_text(fr.p_value, pbuf), stats->alpha);
+                if (fr.observed < mi->fraction)
+                    expect_mirror_why(&o->target, &msg);
+            }
+            gs_results_set(&c->message, "%s", msg.data);
+            gs_buf_free(&msg);
         }
     }
 }

@@ -20,6 +20,20 @@ typedef struct gs_expect_tally {
     char *first_response; /* its response, as text */
 } gs_expect_tally;
 
+/* What the target said about mirror copies during a step (its counters after the step's
+ * traffic and mirror collection minus before), to explain a failed mirror check. The runner
+ * fills it after gs_expect_obs_init; left zeroed, messages say nothing about the target. */
+typedef struct gs_expect_target_mirrors {
+    bool asked;        /* the runner tried to read the target's counters */
+    bool known;        /* and got them: the counts below hold */
+    char unknown[200]; /* why not, when asked and not known */
+    uint64_t sent;     /* copies the gateway sent during the step */
+    uint64_t dropped;  /* not sent: |cap| copies were already in flight */
+    uint64_t no_endpoint, failed, timed_out;
+    uint64_t in_flight; /* still in flight after the step */
+    uint64_t cap;       /* max mirrors in flight; 0 when not reported */
+} gs_expect_target_mirrors;
+
 typedef struct gs_expect_obs {
     const gs_scenario_send *send;  /* borrowed */
     const gs_scenario_expect *ex;  /* borrowed */
@@ -32,6 +46,7 @@ typedef struct gs_expect_obs {
     uint8_t *answered;
     uint8_t **mirrored;
     uint64_t id_bits;
+    gs_expect_target_mirrors target;
 } gs_expect_obs;
 
 /* Prepares |o| for a step sending up to |requests| requests (bit sets are sized from it). All
@@ -53,6 +68,8 @@ void gs_expect_mirror_counts(const gs_expect_obs *o, size_t mirror, uint64_t *hi
                              uint64_t *answered);
 
 /* Adds one check per expectation of |o->ex| to |step| and returns the number that failed.
+ * A failed mirror check says why when |o->target| knows (copies dropped over the cap, failed,
+ * timed out, never sent) and names the first few request ids that went astray.
  * |res| is the merged traffic result; |stats| the scenario's statistics settings. */
 unsigned gs_expect_finish(gs_expect_obs *o, const gs_traffic_result *res,
                           const gs_scenario_statistics *stats, gs_results_step *step);

@@ -246,7 +246,8 @@ static int runner_setup(runner_scenario *rs, gs_error *err)
                                .controller_names = rs->sc->controller_names,
                                .start_timeout_ns = cfg->start_timeout_ns,
                                .has_seed = cfg->has_seed,
-                               .seed = cfg->seed};
+                               .seed = cfg->seed,
+                               .max_mirrors_in_flight = cfg->max_mirrors_in_flight};
         if (rs->sc->n_controller_names) {
             /* NULL-terminated copy: the target borrows it until runner_teardown. */
             rs->ctl = gs_xcalloc(rs->sc->n_controller_names + 1, sizeof(*rs->ctl));
@@ -452,6 +453,52 @@ static int runner_pick_destination(runner_scenario *rs, const gs_scenario_send *
     return 0;
 }
 
+/* Counters of the target's stats that are gauges (a value now), not counts since its start. */
+static bool runner_stat_is_gauge(const char *name)
+{
+    static const char *const gauges[] = {"mirrorsInFlight", "maxMirrorsInFlight",
+                                         "exchangesInFlight", "connections", "generation"};
+    for (size_t i = 0; i < GS_ARRAY_LEN(gauges); i++)
+        if (strcmp(name, gauges[i]) == 0)
+            return true;
+    return false;
+}
+
+/* The step's share of the target's counters: |after| - |before| for counts (|after| alone when
+ * it went down: the implementation restarted), |after| for gauges. Into the step's results and
+ * into what the mirror check explains itself with. |before_rc| / |after_rc| and |why| say
+ * whether the readings worked. */
+static void runner_target_stats(const gs_target_stats *before, int before_rc,
+                                const gs_target_stats *after, int after_rc, const char *why,
+                                gs_results_step *rst, gs_expect_target_mirrors *tm)
+{
+    memset(tm, 0, sizeof(*tm));
+    tm->asked = true;
+    if (before_rc < 0 || after_rc < 0) {
+        snprintf(tm->unknown, sizeof(tm->unknown), "%.199s", why);
+        return;
+    }
+    for (size_t i = 0; i < after->len; i++) {
+        const gs_target_stat *a = &after->items[i];
+        uint64_t b = 0, v = a->value;
+        if (!runner_stat_is_gauge(a->name) && gs_target_stats_get(before, a->name, &b) && b <= v)
+            v -= b;
+        gs_results_counts_add(&rst->target_stats, a->name, v);
+    }
+    const gs_results_counts *c = &rst->target_stats;
+    uint64_t unused;
+    tm->known = gs_target_stats_get(after, "mirrorsSent", &unused);
+    tm->sent = gs_results_counts_get(c, "mirrorsSent");
+    tm->dropped = gs_results_counts_get(c, "mirrorsDropped");
+    tm->no_endpoint = gs_results_counts_get(c, "mirrorsNoEndpoint");
+    tm->failed = gs_results_counts_get(c, "mirrorsFailed");
+    tm->timed_out = gs_results_counts_get(c, "mirrorsTimedOut");
+    tm->in_flight = gs_results_counts_get(c, "mirrorsInFlight");
+    tm->cap = gs_results_counts_get(c, "maxMirrorsInFlight");
+    if (!tm->known)
+        snprintf(tm->unknown, sizeof(tm->unknown), "the target's counters have no mirrorsSent");
+}
+
 /* Mirror copies travel asynchronously: a gateway may still be sending them, or a backend still
  * reading them, after the last primary answer. For a fraction below 1 the number to wait for is
  * unknown, so collection ends once no new id arrived for RUNNER_MIRROR_QUIET_NS. 300 ms was too
@@ -567,6 +614,12 @@ static int runner_send(runner_scenario *rs, size_t step_index, const gs_scenario
         gs_expect_obs_clear(&obs);
         return rc;
     }
+    /* The target's counters before and after the traffic explain lost mirror copies. */
+    gs_target_stats stats_before = {0}, stats_after = {0};
+    gs_error stats_err = {0};
+    int stats_rc = 0;
+    if (step->expect.n_mirror)
+        stats_rc = gs_target_stats_read(rs->target, &stats_before, &stats_err);
     gs_traffic_result *res = NULL;
     runner_progress(rs, step->name, "sending %llu requests to %s", (unsigned long long)requests,
                     d.listener->address);
@@ -574,6 +627,7 @@ static int runner_send(runner_scenario *rs, size_t step_index, const gs_scenario
     free(hdrs);
     if (rc < 0) {
         gs_expect_obs_clear(&obs);
+        gs_target_stats_clear(&stats_before);
         return rc;
     }
     gs_expect_fill_traffic(&rst->traffic, res);
@@ -585,6 +639,7 @@ static int runner_send(runner_scenario *rs, size_t step_index, const gs_scenario
             gs_error_set(err, GS_ERR_CLOSED, "interrupted");
         gs_traffic_result_free(res);
         gs_expect_obs_clear(&obs);
+        gs_target_stats_clear(&stats_before);
         return err ? err->code : GS_ERR_CLOSED;
     }
     if (step->expect.n_mirror) {
@@ -592,8 +647,15 @@ static int runner_send(runner_scenario *rs, size_t step_index, const gs_scenario
         if (rc < 0) {
             gs_traffic_result_free(res);
             gs_expect_obs_clear(&obs);
+            gs_target_stats_clear(&stats_before);
             return rc;
         }
+        int after_rc =
+            stats_rc < 0 ? stats_rc : gs_target_stats_read(rs->target, &stats_after, &stats_err);
+        runner_target_stats(&stats_before, stats_rc, &stats_after, after_rc, stats_err.msg, rst,
+                            &obs.target);
+        gs_target_stats_clear(&stats_before);
+        gs_target_stats_clear(&stats_after);
     }
     int failed = (int)gs_expect_finish(&obs, res, &rs->sc->statistics, rst);
     gs_traffic_result_free(res);

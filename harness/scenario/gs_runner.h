@@ -30,6 +30,7 @@ typedef struct gs_runner_config {
     bool progress;            /* live progress line on stderr (a TTY) */
     bool keep_workdir;        /* leave each scenario's temporary folder (logs, objects) behind */
     int64_t start_timeout_ns; /* backends and target start / reload; default 20 s */
+    size_t max_mirrors_in_flight; /* builtin target: gateway's mirror cap; 0: its default */
     const char *version;
 } gs_runner_config;
 

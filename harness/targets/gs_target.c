@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* The target registry and the calls every target shares (listener bookkeeping, ready-line
- * decoding). What a particular implementation does lives in gs_target_<name>.c. */
+/* The target registry and the calls every target shares (listener bookkeeping, ready-line and
+ * stats-line decoding). What a particular implementation does lives in gs_target_<name>.c. */
 #include "gs_target.h"
 
 #include "gs_alloc.h"
@@ -53,6 +53,54 @@ int gs_target_status(gs_target *t, gs_json_value **out, gs_error *err)
 int gs_target_check(gs_target *t, gs_error *err)
 {
     return t->ops->check(t, err);
+}
+
+int gs_target_stats_read(gs_target *t, gs_target_stats *out, gs_error *err)
+{
+    gs_target_stats_clear(out);
+    if (t->ops->stats == NULL)
+        return gs_error_set(err, GS_ERR_NOT_FOUND, "the %s target does not report counters",
+                            t->ops->name);
+    return t->ops->stats(t, out, err);
+}
+
+bool gs_target_stats_get(const gs_target_stats *s, const char *name, uint64_t *out)
+{
+    for (size_t i = 0; i < s->len; i++)
+        if (strcmp(s->items[i].name, name) == 0) {
+            *out = s->items[i].value;
+            return true;
+        }
+    return false;
+}
+
+void gs_target_stats_clear(gs_target_stats *s)
+{
+    for (size_t i = 0; i < s->len; i++)
+        free(s->items[i].name);
+    free(s->items);
+    s->items = NULL;
+    s->len = 0;
+}
+
+int gs_target_stats_from_json(gs_target_stats *out, const gs_json_value *line, gs_error *err)
+{
+    gs_target_stats_clear(out);
+    const gs_json_value *st = line ? gs_json_get(line, "stats") : NULL;
+    if (st == NULL || st->type != GS_JSON_OBJECT)
+        return gs_error_set(err, GS_ERR_PROTOCOL, "stats line without a \"stats\" object");
+    out->items = gs_xcalloc(st->len ? st->len : 1, sizeof(*out->items));
+    for (size_t i = 0; i < st->len; i++) {
+        const gs_json_value *v = st->items[i];
+        /* 2^53: beyond it a JSON number no longer holds every integer. */
+        if (v->type != GS_JSON_NUMBER || !(v->number >= 0) || v->number > 9007199254740992.0 ||
+            v->number != (double)(uint64_t)v->number)
+            continue;
+        out->items[out->len].name = gs_xstrdup(st->keys[i]);
+        out->items[out->len].value = (uint64_t)v->number;
+        out->len++;
+    }
+    return 0;
 }
 
 static void target_clear_listeners(gs_target *t)

@@ -46,7 +46,22 @@ typedef struct gs_target_config {
     int64_t start_timeout_ns;            /* how long start/reload may take; 0: 20 s */
     bool has_seed;                       /* pass |seed| to the implementation's random choices */
     uint64_t seed;
+    size_t max_mirrors_in_flight; /* builtin: the gateway's mirror cap; 0: its default */
 } gs_target_config;
+
+/* Counters an implementation reports about itself while it runs, by name, as the builtin
+ * gateway's stats line spells them ("requests", "mirrorsSent", "mirrorsDropped",
+ * "maxMirrorsInFlight", ...: docs/gateway.md). Counters grow from the implementation's start;
+ * gauges (names ending in "InFlight", "connections") are values at the time of reading. */
+typedef struct gs_target_stat {
+    char *name;
+    uint64_t value;
+} gs_target_stat;
+
+typedef struct gs_target_stats {
+    gs_target_stat *items;
+    size_t len;
+} gs_target_stats;
 
 typedef struct gs_target gs_target;
 
@@ -64,6 +79,9 @@ typedef struct gs_target_ops {
     /* GS_ERR_CLOSED with a message when the implementation died (e.g. "gateway exited with
      * status 1: <last line of its log>"), else 0. */
     int (*check)(gs_target *t, gs_error *err);
+    /* Reads the implementation's counters into |out| (replacing what it held). NULL for
+     * targets that cannot: gs_target_stats_read then says so. */
+    int (*stats)(gs_target *t, gs_target_stats *out, gs_error *err);
     /* Stops everything the target started. Idempotent. */
     void (*close)(gs_target *t);
 } gs_target_ops;
@@ -85,6 +103,19 @@ int gs_target_new(gs_target **out, const char *spec, const gs_target_config *cfg
 int gs_target_apply(gs_target *t, const gs_target_objects *objs, gs_error *err);
 int gs_target_status(gs_target *t, gs_json_value **out, gs_error *err);
 int gs_target_check(gs_target *t, gs_error *err);
+
+/* The implementation's counters now (see gs_target_stats). Returns 0, GS_ERR_NOT_FOUND when the
+ * target does not report counters (exec:), GS_ERR_CLOSED when it is not running, GS_ERR_TIMEOUT
+ * when it did not answer in time, with the reason in |err|. |out| is cleared first. */
+int gs_target_stats_read(gs_target *t, gs_target_stats *out, gs_error *err);
+
+/* The value of counter |name| in |*out|; false when |s| does not have it. */
+bool gs_target_stats_get(const gs_target_stats *s, const char *name, uint64_t *out);
+/* Frees what |s| holds and empties it. */
+void gs_target_stats_clear(gs_target_stats *s);
+/* Fills |out| from a stats line ({"stats":{"name":N,...}}; members that are not non-negative
+ * integers are skipped). Returns 0 or GS_ERR_PROTOCOL when |line| has no "stats" object. */
+int gs_target_stats_from_json(gs_target_stats *out, const gs_json_value *line, gs_error *err);
 
 /* The listener |listener| of Gateway |gateway| ("ns/name"), or NULL. Borrowed until the next
  * apply. */

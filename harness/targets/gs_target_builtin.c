@@ -5,7 +5,8 @@
  * with a JSON ready line; a new object set is written atomically and announced with SIGHUP, and
  * the gateway answers with a new ready line; status comes from `gatesim explain --output json`
  * on the same file. exec:COMMAND: the same protocol with `COMMAND serve` and `COMMAND status`,
- * the files named in the environment (docs/runner.md, "The exec target"). */
+ * the files named in the environment (docs/runner.md, "The exec target"). The builtin gateway
+ * also reports its counters: SIGUSR1 makes it print a stats line on the same stdout. */
 #include "gs_target.h"
 
 #include "gs_alloc.h"
@@ -235,9 +236,10 @@ static int builtin_start(gs_target *t, const gs_target_objects *objs, gs_error *
     size_t n_ctl = 0;
     while (t->cfg.controller_names && t->cfg.controller_names[n_ctl])
         n_ctl++;
-    size_t max = 6 + 2 * objs->n_endpoints + 2 * n_ctl + 1;
-    char seed[32];
+    size_t max = 8 + 2 * objs->n_endpoints + 2 * n_ctl + 1;
+    char seed[32], mirrors[32];
     snprintf(seed, sizeof(seed), "%llu", (unsigned long long)t->cfg.seed);
+    snprintf(mirrors, sizeof(mirrors), "%zu", t->cfg.max_mirrors_in_flight);
     const char **argv = gs_xcalloc(max, sizeof(*argv));
     char **owned = gs_xcalloc(objs->n_endpoints + 1, sizeof(*owned));
     size_t k = 0;
@@ -256,6 +258,10 @@ static int builtin_start(gs_target *t, const gs_target_objects *objs, gs_error *
     if (t->cfg.has_seed) {
         argv[k++] = "--seed";
         argv[k++] = seed;
+    }
+    if (t->cfg.max_mirrors_in_flight) {
+        argv[k++] = "--max-mirrors-in-flight";
+        argv[k++] = mirrors;
     }
     argv[k] = NULL;
     gs_proc_opts opts = {.capture_stdout = true, .stderr_path = st->log_path};
@@ -393,6 +399,58 @@ static int builtin_check(gs_target *t, gs_error *err)
     return 0;
 }
 
+/* How long the gateway may take to answer SIGUSR1: it answers from its event loop, which a busy
+ * loaded machine may keep for a while, but a stats line is not worth a long wait. */
+#define BUILTIN_STATS_TIMEOUT_NS (5 * GS_NS_PER_S)
+
+/* SIGUSR1 to the gateway, then the first stats line it prints. Lines already waiting are read
+ * and dropped first, so a stats line that came too late for an earlier call is not taken for
+ * this one's; ready lines are never waiting here (every SIGHUP's is read by apply). */
+static int builtin_stats(gs_target *t, gs_target_stats *out, gs_error *err)
+{
+    builtin_state *st = t->impl;
+    int rc = builtin_check(t, err);
+    if (rc < 0)
+        return rc;
+    for (;;) {
+        char *stale = NULL;
+        gs_error e = {0};
+        rc = gs_proc_read_line(st->gw, GS_NS_PER_MS, &stale, &e);
+        free(stale);
+        if (rc == GS_ERR_TIMEOUT)
+            break;
+        if (rc == GS_ERR_CLOSED)
+            return builtin_check(t, err) < 0
+                       ? err->code
+                       : gs_error_set(err, GS_ERR_CLOSED, "gateway closed its output");
+        if (rc < 0)
+            return gs_error_set(err, rc, "gateway: %s", e.msg);
+    }
+    if (gs_proc_signal(st->gw, SIGUSR1) < 0)
+        return gs_error_set(err, GS_ERR_CLOSED, "gateway: cannot signal it");
+    int64_t deadline = gs_now_ns() + BUILTIN_STATS_TIMEOUT_NS;
+    for (;;) {
+        int64_t left = deadline - gs_now_ns();
+        char *line = NULL;
+        gs_error e = {0};
+        rc = left > 0 ? gs_proc_read_line(st->gw, left, &line, &e) : GS_ERR_TIMEOUT;
+        if (rc == GS_ERR_TIMEOUT)
+            return gs_error_set(err, GS_ERR_TIMEOUT, "gateway printed no stats line within %.1f s",
+                                (double)BUILTIN_STATS_TIMEOUT_NS / 1e9);
+        if (rc < 0)
+            return gs_error_set(err, rc, "gateway: %s", e.msg);
+        gs_json_value *v = NULL;
+        bool is_stats = line[0] == '{' && gs_json_parse(line, strlen(line), NULL, &v, NULL) == 0 &&
+                        gs_json_get(v, "stats") != NULL;
+        free(line);
+        if (is_stats)
+            rc = gs_target_stats_from_json(out, v, err);
+        gs_json_value_free(v);
+        if (is_stats)
+            return rc;
+    }
+}
+
 static void builtin_close(gs_target *t)
 {
     builtin_state *st = t->impl;
@@ -418,6 +476,7 @@ const gs_target_ops gs_target_builtin_ops = {
     .apply = builtin_apply,
     .status = builtin_status,
     .check = builtin_check,
+    .stats = builtin_stats,
     .close = builtin_close,
 };
 

@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Stands in for the gatesim binary in the builtin target's unit tests: `gateway FILE --backend ...`
-# prints a ready line naming its arguments and a new one on every SIGHUP; FAKE_GATEWAY_DIE=1
+# prints a ready line naming its arguments and a new one on every SIGHUP, a stats line (after a
+# line of noise) on every SIGUSR1; FAKE_GATEWAY_DIE=1
 # makes it fail at start; `explain FILE --output json` prints a status document.
 cmd=$1; shift
 case "$cmd" in
@@ -18,6 +19,8 @@ gateway)
         echo "{\"ready\":true,\"listeners\":[{\"gateway\":\"infra/gw\",\"listener\":\"http\",\"port\":80,\"address\":\"127.0.0.1:1$gen$n\"}],\"args\":\"$*\"}"
     }
     trap 'gen=$((gen+1)); n=$(grep -c "^---" "$file"); ready' HUP
+    seq=0
+    trap 'seq=$((seq+1)); echo "noise before stats"; echo "{\"stats\":{\"seq\":$seq,\"requests\":$((seq*10)),\"ratio\":0.5,\"name\":\"x\",\"negative\":-1}}"' USR1
     ready
     while :; do sleep 0.05; done
     ;;

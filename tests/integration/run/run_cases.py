@@ -17,6 +17,9 @@
 #   run_cases.py GATESIM wrong-gateway DIR ADAPTER  passes on builtin, fails on a gateway that
 #                                       serves 70/30 as 75/25 (exec:ADAPTER)
 #   run_cases.py GATESIM cli DATA       usage errors and invalid scenarios exit 2, with positions
+#   run_cases.py GATESIM mirror-drops DIR  with --max-mirrors-in-flight 4 a slow mirror backend
+#                                       loses copies: the mirror check fails naming the gateway's
+#                                       drops and the first missing ids; the default cap passes
 # Every run uses a fixed --seed so the gateway's weighted choices are reproducible.
 import json
 import os
@@ -173,6 +176,68 @@ def case_fail(d):
             if "FAIL " + sc["name"] not in so:
                 fail("%s: the terminal output does not name the failure:\n%s" % (name, so))
             print("ok: %s fails on %s: %s" % (name, want, c["message"]))
+
+
+def case_mirror_drops(d):
+    """A mirror backend slower than the traffic, with the gateway's in-flight cap at 4: copies
+    are dropped, and the failed mirror check says how many, why, and which ids to look for."""
+    with tempfile.TemporaryDirectory() as out:
+        rc, so, se = run(["--max-mirrors-in-flight", "4", d, "--report-dir", out])
+        res = check_reports(out, "complete")
+        if rc != 1:
+            fail("capped run: exit %d, expected 1\n%s\n%s" % (rc, so, se))
+        st = res["scenarios"][0]["steps"][0]
+        failed = [c for c in st["checks"] if c["result"] == "failed"]
+        if [c["kind"] for c in failed] != ["mirror"]:
+            fail("capped run: failed checks %r, expected only mirror\n%s" % (failed, so))
+        msg = failed[0]["message"]
+        ts = st.get("targetStats")
+        if not ts:
+            fail("capped run: no targetStats in the step: %r" % st)
+        if ts.get("requests") != 400 or ts.get("maxMirrorsInFlight") != 4:
+            fail("capped run: targetStats %r" % ts)
+        if ts["mirrorsSent"] + ts["mirrorsDropped"] != 400 or ts["mirrorsDropped"] == 0:
+            fail("capped run: sent + dropped should be the 400 requests, with drops: %r" % ts)
+        m = re.match(r"([0-9,]+) of 400 request ids never reached default/orders-shadow; the "
+                     r"gateway dropped ([0-9,]+) mirror cop(?:y|ies) in this step \(more than 4 "
+                     r"in flight: the mirror backend did not keep up; raise the cap with "
+                     r"--max-mirrors-in-flight on gatesim run or gatesim gateway\); first "
+                     r"missing: (.*)$", msg)
+        if not m:
+            fail("capped run: the message does not explain the drops: %r" % msg)
+        missing = int(m.group(1).replace(",", ""))
+        dropped = int(m.group(2).replace(",", ""))
+        if dropped != ts["mirrorsDropped"] or missing != dropped:
+            fail("capped run: %d missing, %d dropped in the message, targetStats %r"
+                 % (missing, dropped, ts))
+        ids = m.group(3).split(", ")
+        if len(ids) != 5 or len(set(ids)) != 5 or \
+                not all(re.match(r"gs0-0-[0-9a-f]+-[0-9]+$", i) for i in ids):
+            fail("capped run: first missing ids %r" % ids)
+        if msg not in so:
+            fail("capped run: the terminal output lacks the message:\n%s" % so)
+        ts2 = res["scenarios"][0]["steps"][1].get("targetStats", {})
+        if ts2.get("requests") != 100 or ts2["mirrorsSent"] + ts2["mirrorsDropped"] != 100:
+            fail("capped run: the second step's counters are not its own: %r" % ts2)
+        # The default cap (1024) holds all 400 copies: the same scenario passes.
+        rc, so, se = run([d, "--report-dir", out])
+        res = check_reports(out, "complete")
+        steps = res["scenarios"][0]["steps"]
+        sent = [st.get("targetStats", {}).get("mirrorsSent") for st in steps]
+        ts = steps[0].get("targetStats", {})
+        if rc != 0 or ts.get("mirrorsDropped") != 0 or sent != [400, 100] or \
+                ts.get("maxMirrorsInFlight") != 1024:
+            fail("default cap: exit %d, mirrors sent %r, targetStats %r\n%s\n%s"
+                 % (rc, sent, ts, so, se))
+        # The cap is the builtin gateway's: other targets refuse it (exit 2).
+        rc, _, se = run(["--max-mirrors-in-flight", "4", "--target", "exec:/bin/true", d])
+        if rc != 2 or "builtin gateway" not in se:
+            fail("--max-mirrors-in-flight with an exec target: exit %d, %s" % (rc, se))
+        rc, _, se = run(["--max-mirrors-in-flight", "0", d])
+        if rc != 2 or "--max-mirrors-in-flight" not in se:
+            fail("--max-mirrors-in-flight 0: exit %d, %s" % (rc, se))
+    print("ok: %d of 400 mirror copies dropped over a cap of 4, and the check says so: %s"
+          % (dropped, msg))
 
 
 def session_processes(sid):
@@ -465,6 +530,8 @@ def main():
         case_wrong_gateway(sys.argv[3], sys.argv[4])
     elif mode == "cli":
         case_cli(sys.argv[3])
+    elif mode == "mirror-drops":
+        case_mirror_drops(sys.argv[3])
     else:
         fail("unknown mode " + mode)
 

@@ -84,6 +84,8 @@ static gs_results *sample_results(void)
     st->convergence_ms = 8;
     st->duration_ms = 2000;
     sample_traffic(&st->traffic, 3004, 996, "default/a", "default/b");
+    gs_results_counts_add(&st->target_stats, "mirrorsSent", 3988);
+    gs_results_counts_add(&st->target_stats, "mirrorsDropped", 12);
     c = gs_results_add_check(st, "split");
     c->result = GS_RESULT_FAILED;
     c->p_value = 3.2e-12;

@@ -2,7 +2,8 @@
 /* Expectation checks on synthetic responses: the harness must be able to fail. A 75/25 split
  * checked against 70/30 fails and against 75/25 passes; a zero-weight backend claimed at 2%
  * fails while its correct claim passes; a missing header fails with the offending exchange as
- * evidence; an unconfigured mirror fails; plus status, backend, redirect, response headers,
+ * evidence; an unconfigured mirror fails, and a failed mirror check explains itself from the
+ * target's counters; plus status, backend, redirect, response headers,
  * gRPC status and latency. */
 #include "gs_expect.h"
 #include "gs_alloc.h"
@@ -248,10 +249,95 @@ START_TEST(expect_mirror_unconfigured_fails_and_configured_passes)
             ck_assert_int_eq(c->result, GS_RESULT_PASSED);
         } else {
             ck_assert_uint_eq(failed, 1);
-            ck_assert_str_eq(c->message, "50 of 50 request ids never reached default/shadow");
+            ck_assert_str_eq(c->message, "50 of 50 request ids never reached default/shadow; "
+                                         "first missing: r-0, r-1, r-2, r-3, r-4");
         }
         gs_expect_obs_clear(&o);
     }
+}
+END_TEST
+
+/* A mirror check of |n| answered requests of which those with index >= |first_lost| never
+ * reached the mirror, with |tm| as what the target reported; returns the check's message. */
+static const char *mirror_message(double fraction, uint64_t n, uint64_t first_lost,
+                                  const gs_expect_target_mirrors *tm)
+{
+    gs_scenario_mirror m[] = {{"default/shadow", fraction, {0}}};
+    gs_scenario_expect ex = {.present = true, .mirror = m, .n_mirror = 1};
+    gs_scenario_statistics st = {.alpha = 0.001, .power = 0.99, .min_effect = 0.02};
+    gs_traffic_result res = {.requests = n, .responses = n};
+    char id[32];
+    gs_expect_obs o;
+    gs_expect_obs_init(&o, &send_get, &ex, "shop", "gs0-1-ab-", n);
+    if (tm)
+        o.target = *tm;
+    for (uint64_t i = 0; i < n; i++) {
+        gs_traffic_response r = echo_response(i, "default/orders/0", "{}", id);
+        gs_expect_observe(&o, &r);
+        if (i < first_lost) {
+            snprintf(id, sizeof(id), "gs0-1-ab-%llu", (unsigned long long)i);
+            gs_expect_mirror_seen(&o, 0, id);
+        }
+    }
+    ck_assert_uint_eq(gs_expect_finish(&o, &res, &st, step), 1);
+    gs_expect_obs_clear(&o);
+    gs_results_check *c = step->checks[step->checks_len - 1];
+    ck_assert_int_eq(c->result, GS_RESULT_FAILED);
+    return c->message;
+}
+
+START_TEST(expect_mirror_failure_explained)
+{
+    /* Drops over the gateway's cap: counted, with the cap and the way out, and the first ids. */
+    gs_expect_target_mirrors tm = {
+        .asked = true, .known = true, .sent = 766, .dropped = 1234, .cap = 1024};
+    ck_assert_str_eq(mirror_message(1.0, 2000, 766, &tm),
+                     "1,234 of 2,000 request ids never reached default/shadow; the gateway "
+                     "dropped 1,234 mirror copies in this step (more than 1,024 in flight: the "
+                     "mirror backend did not keep up; raise the cap with --max-mirrors-in-flight "
+                     "on gatesim run or gatesim gateway); first missing: gs0-1-ab-766, "
+                     "gs0-1-ab-767, gs0-1-ab-768, gs0-1-ab-769, gs0-1-ab-770");
+    /* Other losses, one of each (singular), and copies still on their way. */
+    gs_expect_target_mirrors other = {.asked = true,
+                                      .known = true,
+                                      .sent = 7,
+                                      .no_endpoint = 1,
+                                      .failed = 1,
+                                      .timed_out = 2,
+                                      .in_flight = 1};
+    ck_assert_str_eq(mirror_message(1.0, 10, 8, &other),
+                     "2 of 10 request ids never reached default/shadow; 1 mirror copy had no "
+                     "endpoint to go to; 1 mirror copy failed on the way to the backend (connect "
+                     "error or broken connection); 2 mirror copies timed out; 1 mirror copy still "
+                     "in flight when the ids were read; first missing: gs0-1-ab-8, gs0-1-ab-9");
+    /* The gateway lost nothing: it says so, and the ids are the lead. */
+    gs_expect_target_mirrors clean = {.asked = true, .known = true, .sent = 10, .cap = 1024};
+    ck_assert_str_eq(mirror_message(1.0, 10, 9, &clean),
+                     "1 of 10 request ids never reached default/shadow; the gateway sent 10 "
+                     "mirror copies in this step and reports none dropped or failed; first "
+                     "missing: gs0-1-ab-9");
+    gs_expect_target_mirrors none = {.asked = true, .known = true};
+    ck_assert_str_eq(mirror_message(1.0, 3, 0, &none),
+                     "3 of 3 request ids never reached default/shadow; the gateway sent no "
+                     "mirror copies in this step; first missing: gs0-1-ab-0, gs0-1-ab-1, "
+                     "gs0-1-ab-2");
+    /* A target without counters: unknown, with the reason. */
+    gs_expect_target_mirrors unknown = {.asked = true};
+    snprintf(unknown.unknown, sizeof(unknown.unknown), "the exec target does not report counters");
+    ck_assert_str_eq(mirror_message(1.0, 4, 3, &unknown),
+                     "1 of 4 request ids never reached default/shadow; the target's mirror "
+                     "counters are unknown (the exec target does not report counters); first "
+                     "missing: gs0-1-ab-3");
+    /* fraction 0: the ids that did reach the backend. */
+    ck_assert_str_eq(mirror_message(0.0, 1000, 2, &tm),
+                     "2 of 1,000 request ids reached default/shadow; first: gs0-1-ab-0, "
+                     "gs0-1-ab-1");
+    /* A share below the fraction: the drops are named too. */
+    const char *msg = mirror_message(0.5, 2000, 200, &tm);
+    ck_assert_msg(strstr(msg, "mirrored share 0.100 does not fit 0.5 (") == msg, "%s", msg);
+    ck_assert_msg(strstr(msg, "; the gateway dropped 1,234 mirror copies in this step (more "
+                              "than 1,024 in flight"),
+                  "%s", msg);
 }
 END_TEST
 
@@ -445,6 +531,7 @@ int main(void)
     tcase_add_test(tc, expect_request_header_missing_fails_with_evidence);
     tcase_add_test(tc, expect_mirror_unconfigured_fails_and_configured_passes);
     tcase_add_test(tc, expect_mirror_fraction_binomial);
+    tcase_add_test(tc, expect_mirror_failure_explained);
     tcase_add_test(tc, expect_status_backend_redirect_response);
     tcase_add_test(tc, expect_grpc_status_and_latency);
     tcase_add_test(tc, expect_split_false_failure_rate_by_simulation);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The builtin target's process handling, against a stand-in gatesim (tests/data/targets/
  * fake-gatesim.sh): objects file and --backend flags, ready-line listeners, reload by SIGHUP,
- * restart when the endpoints change, a gateway that dies at start or later, status via explain. */
+ * restart when the endpoints change, a gateway that dies at start or later, status via explain,
+ * counters by SIGUSR1 and the stats line. */
 #include "gs_proc.h"
 #include "gs_target.h"
 #include "gs_test.h"
@@ -178,6 +179,90 @@ START_TEST(target_builtin_death_later_is_reported)
 }
 END_TEST
 
+/* The pid the fake gateway logged. */
+static pid_t fake_gateway_pid(void)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/gateway.log", workdir);
+    const char *pid = strstr(slurp(path), "pid: ");
+    ck_assert_ptr_nonnull(pid);
+    return (pid_t)atoi(pid + 5);
+}
+
+START_TEST(target_builtin_stats)
+{
+    gs_target *t = new_target();
+    gs_error err = {0};
+    gs_target_objects objs = {docs2, 2, eps, 2};
+    ck_assert_int_eq(gs_target_apply(t, &objs, &err), 0);
+    gs_target_stats st = {0};
+    int rc = gs_target_stats_read(t, &st, &err);
+    ck_assert_msg(rc == 0, "%s", err.msg);
+    uint64_t v = 0;
+    ck_assert(gs_target_stats_get(&st, "seq", &v));
+    ck_assert_uint_eq(v, 1);
+    ck_assert(gs_target_stats_get(&st, "requests", &v));
+    ck_assert_uint_eq(v, 10);
+    /* Only non-negative integers are counters. */
+    ck_assert(!gs_target_stats_get(&st, "ratio", &v));
+    ck_assert(!gs_target_stats_get(&st, "name", &v));
+    ck_assert(!gs_target_stats_get(&st, "negative", &v));
+    ck_assert_uint_eq(st.len, 2);
+
+    /* A stats line nobody asked for (a late answer) is not taken for the next call's. */
+    ck_assert_int_eq(kill(fake_gateway_pid(), SIGUSR1), 0);
+    usleep(400 * 1000);
+    ck_assert_int_eq(gs_target_stats_read(t, &st, &err), 0);
+    ck_assert(gs_target_stats_get(&st, "seq", &v));
+    ck_assert_uint_eq(v, 3);
+
+    /* Stats lines do not disturb the ready-line protocol, nor ready lines the stats. */
+    gs_target_objects one = {docs2, 1, eps, 2};
+    ck_assert_int_eq(gs_target_apply(t, &one, &err), 0);
+    ck_assert_str_eq(t->listeners[0].address, "127.0.0.1:111");
+    ck_assert_int_eq(gs_target_stats_read(t, &st, &err), 0);
+    ck_assert(gs_target_stats_get(&st, "requests", &v));
+    ck_assert_uint_eq(v, 40);
+
+    /* A dead gateway has no counters, and says why. */
+    ck_assert_int_eq(kill(fake_gateway_pid(), SIGKILL), 0);
+    for (int i = 0; i < 2000 && gs_target_check(t, &err) == 0; i++)
+        usleep(1000);
+    ck_assert_int_eq(gs_target_stats_read(t, &st, &err), GS_ERR_CLOSED);
+    ck_assert_uint_eq(st.len, 0);
+    ck_assert_msg(strstr(err.msg, "killed by signal 9") != NULL, "%s", err.msg);
+    gs_target_stats_clear(&st);
+    gs_target_free(t);
+}
+END_TEST
+
+START_TEST(target_stats_line_decoding)
+{
+    gs_target_stats st = {0};
+    gs_error err = {0};
+    gs_json_value *v = NULL;
+    const char *line = "{\"stats\":{\"mirrorsDropped\":1234,\"big\":9007199254740992,"
+                       "\"huge\":1e300,\"half\":2.5,\"list\":[1]}}";
+    ck_assert_int_eq(gs_json_parse(line, strlen(line), NULL, &v, NULL), 0);
+    ck_assert_int_eq(gs_target_stats_from_json(&st, v, &err), 0);
+    uint64_t n = 0;
+    ck_assert(gs_target_stats_get(&st, "mirrorsDropped", &n));
+    ck_assert_uint_eq(n, 1234);
+    ck_assert(gs_target_stats_get(&st, "big", &n));
+    ck_assert_uint_eq(n, UINT64_C(9007199254740992));
+    ck_assert(!gs_target_stats_get(&st, "huge", &n));
+    ck_assert(!gs_target_stats_get(&st, "half", &n));
+    ck_assert(!gs_target_stats_get(&st, "list", &n));
+    gs_json_value_free(v);
+    const char *ready = "{\"ready\":true,\"listeners\":[]}";
+    ck_assert_int_eq(gs_json_parse(ready, strlen(ready), NULL, &v, NULL), 0);
+    ck_assert_int_eq(gs_target_stats_from_json(&st, v, &err), GS_ERR_PROTOCOL);
+    ck_assert_uint_eq(st.len, 0);
+    gs_json_value_free(v);
+    gs_target_stats_clear(&st);
+}
+END_TEST
+
 START_TEST(target_exec_protocol_files_and_failures)
 {
     static const char *const ctl[] = {"a.example/x", "b.example/y", NULL};
@@ -215,6 +300,10 @@ START_TEST(target_exec_protocol_files_and_failures)
     snprintf(path, sizeof(path), "%s/backends.json", workdir);
     ck_assert(strstr(slurp(path), "{\"namespace\":\"default\",\"name\":\"app\",\"port\":80,"
                                   "\"address\":\"127.0.0.1:4002\"}"));
+    /* An exec implementation is never sent SIGUSR1 (its default action would kill it). */
+    gs_target_stats st = {0};
+    ck_assert_int_eq(gs_target_stats_read(t, &st, &err), GS_ERR_NOT_FOUND);
+    ck_assert_msg(strstr(err.msg, "the exec target does not report counters"), "%s", err.msg);
     gs_target_free(t);
     ck_assert_int_eq(gs_proc_live_count(), 0);
 }
@@ -232,6 +321,8 @@ int main(void)
     tcase_add_test(tc, target_builtin_ready_timeout);
     tcase_add_test(tc, target_builtin_death_later_is_reported);
     tcase_add_test(tc, target_exec_protocol_files_and_failures);
+    tcase_add_test(tc, target_builtin_stats);
+    tcase_add_test(tc, target_stats_line_decoding);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
 }
