@@ -493,6 +493,23 @@ static void expect_errors_text(gs_buf *b, const gs_traffic_result *res)
     }
 }
 
+/* "; the gateway counted 3 upstream failures and 1 timeout in this step", when it did. */
+static void expect_target_errors_text(gs_buf *b, const gs_expect_target_errors *t)
+{
+    if (!t->known || (t->upstream_errors == 0 && t->timeouts == 0))
+        return;
+    gs_buf_printf(b, "%sthe gateway counted ", b->len ? "; " : "");
+    if (t->upstream_errors)
+        gs_buf_printf(b, "%llu upstream failure%s", (unsigned long long)t->upstream_errors,
+                      t->upstream_errors == 1 ? "" : "s");
+    if (t->upstream_errors && t->timeouts)
+        gs_buf_puts(b, " and ");
+    if (t->timeouts)
+        gs_buf_printf(b, "%llu timeout%s", (unsigned long long)t->timeouts,
+                      t->timeouts == 1 ? "" : "s");
+    gs_buf_puts(b, " in this step");
+}
+
 static gs_results_check *expect_tally_check(gs_results_step *step, const char *kind,
                                             gs_expect_tally *t, uint64_t total,
                                             const char *expected, const char *observed,
@@ -927,6 +944,7 @@ unsigned gs_expect_finish(gs_expect_obs *o, const gs_traffic_result *res,
         char *expected = gs_buf_take(&b);
         expect_counts_text(&b, &res->statuses, "");
         expect_errors_text(&b, res);
+        expect_target_errors_text(&b, &o->target_errors);
         expect_tally_check(step, "status", &o->status, total, expected, b.data ? b.data : "",
                            &failed);
         free(expected);
@@ -938,6 +956,7 @@ unsigned gs_expect_finish(gs_expect_obs *o, const gs_traffic_result *res,
                  gs_grpc_code_name(ex->grpc_status));
         expect_counts_text(&b, &res->grpc_statuses, "");
         expect_errors_text(&b, res);
+        expect_target_errors_text(&b, &o->target_errors);
         expect_tally_check(step, "grpcStatus", &o->grpc_status, total, expected,
                            b.data ? b.data : "", &failed);
         gs_buf_reset(&b);

@@ -34,6 +34,14 @@ typedef struct gs_expect_target_mirrors {
     uint64_t cap;       /* max mirrors in flight; 0 when not reported */
 } gs_expect_target_mirrors;
 
+/* The target's error counters during a step (after minus before), to explain failed status
+ * checks: a 502 the gateway counted as an upstream failure, a 504 as a deadline. */
+typedef struct gs_expect_target_errors {
+    bool known;
+    uint64_t upstream_errors; /* upstream failed: 502, or a streamed body cut short */
+    uint64_t timeouts;        /* past the deadline: 504, or cut */
+} gs_expect_target_errors;
+
 typedef struct gs_expect_obs {
     const gs_scenario_send *send;  /* borrowed */
     const gs_scenario_expect *ex;  /* borrowed */
@@ -47,6 +55,7 @@ typedef struct gs_expect_obs {
     uint8_t **mirrored;
     uint64_t id_bits;
     gs_expect_target_mirrors target;
+    gs_expect_target_errors target_errors;
 } gs_expect_obs;
 
 /* Prepares |o| for a step sending up to |requests| requests (bit sets are sized from it). All

@@ -466,16 +466,18 @@ static bool runner_stat_is_gauge(const char *name)
 
 /* The step's share of the target's counters: |after| - |before| for counts (|after| alone when
  * it went down: the implementation restarted), |after| for gauges. Into the step's results and
- * into what the mirror check explains itself with. |before_rc| / |after_rc| and |why| say
- * whether the readings worked. */
+ * into what the mirror check (with |mirrors|) and the status checks explain themselves with.
+ * |before_rc| / |after_rc| and |why| say whether the readings worked. */
 static void runner_target_stats(const gs_target_stats *before, int before_rc,
                                 const gs_target_stats *after, int after_rc, const char *why,
-                                gs_results_step *rst, gs_expect_target_mirrors *tm)
+                                gs_results_step *rst, bool mirrors, gs_expect_obs *obs)
 {
+    gs_expect_target_mirrors *tm = &obs->target;
     memset(tm, 0, sizeof(*tm));
-    tm->asked = true;
+    tm->asked = mirrors;
     if (before_rc < 0 || after_rc < 0) {
-        snprintf(tm->unknown, sizeof(tm->unknown), "%.199s", why);
+        if (mirrors)
+            snprintf(tm->unknown, sizeof(tm->unknown), "%.199s", why);
         return;
     }
     for (size_t i = 0; i < after->len; i++) {
@@ -487,6 +489,11 @@ static void runner_target_stats(const gs_target_stats *before, int before_rc,
     }
     const gs_results_counts *c = &rst->target_stats;
     uint64_t unused;
+    obs->target_errors.known = gs_target_stats_get(after, "upstreamErrors", &unused);
+    obs->target_errors.upstream_errors = gs_results_counts_get(c, "upstreamErrors");
+    obs->target_errors.timeouts = gs_results_counts_get(c, "timeouts");
+    if (!mirrors)
+        return;
     tm->known = gs_target_stats_get(after, "mirrorsSent", &unused);
     tm->sent = gs_results_counts_get(c, "mirrorsSent");
     tm->dropped = gs_results_counts_get(c, "mirrorsDropped");
@@ -614,12 +621,11 @@ static int runner_send(runner_scenario *rs, size_t step_index, const gs_scenario
         gs_expect_obs_clear(&obs);
         return rc;
     }
-    /* The target's counters before and after the traffic explain lost mirror copies. */
+    /* The target's counters before and after the traffic explain lost mirror copies and failed
+     * statuses (targets without counters: nothing is said, unless a mirror check fails). */
     gs_target_stats stats_before = {0}, stats_after = {0};
     gs_error stats_err = {0};
-    int stats_rc = 0;
-    if (step->expect.n_mirror)
-        stats_rc = gs_target_stats_read(rs->target, &stats_before, &stats_err);
+    int stats_rc = gs_target_stats_read(rs->target, &stats_before, &stats_err);
     gs_traffic_result *res = NULL;
     runner_progress(rs, step->name, "sending %llu requests to %s", (unsigned long long)requests,
                     d.listener->address);
@@ -650,13 +656,13 @@ static int runner_send(runner_scenario *rs, size_t step_index, const gs_scenario
             gs_target_stats_clear(&stats_before);
             return rc;
         }
-        int after_rc =
-            stats_rc < 0 ? stats_rc : gs_target_stats_read(rs->target, &stats_after, &stats_err);
-        runner_target_stats(&stats_before, stats_rc, &stats_after, after_rc, stats_err.msg, rst,
-                            &obs.target);
-        gs_target_stats_clear(&stats_before);
-        gs_target_stats_clear(&stats_after);
     }
+    int after_rc =
+        stats_rc < 0 ? stats_rc : gs_target_stats_read(rs->target, &stats_after, &stats_err);
+    runner_target_stats(&stats_before, stats_rc, &stats_after, after_rc, stats_err.msg, rst,
+                        step->expect.n_mirror > 0, &obs);
+    gs_target_stats_clear(&stats_before);
+    gs_target_stats_clear(&stats_after);
     int failed = (int)gs_expect_finish(&obs, res, &rs->sc->statistics, rst);
     gs_traffic_result_free(res);
     gs_expect_obs_clear(&obs);

@@ -4,7 +4,8 @@
 #   run_cases.py GATESIM pass DIR       every scenario in DIR passes (exit 0)
 #   run_cases.py GATESIM fail DIR       every scenario file in DIR fails (exit 1) on the check its
 #                                       label gatesim.dev/expect names, and only that kind fails;
-#                                       each "# expect-message: TEXT" line is some failed check's message
+#                                       each "# expect-message: TEXT" line is some failed check's message,
+#                                       each "# expect-observed: TEXT" line some failed check's observed text
 #   run_cases.py GATESIM interrupt      SIGINT mid-run: exit 130, no process left, valid reports
 #   run_cases.py GATESIM terminate      the same with SIGTERM (exit 143)
 #   run_cases.py GATESIM backend-dies   an echo killed mid-step: that scenario errors with the
@@ -66,11 +67,11 @@ def scenario_labels(path):
     return m.group(1) if m else None
 
 
-def expected_messages(path):
-    """The lines "# expect-message: TEXT" of a failing scenario: each TEXT must be, exactly, the
-    message of one of its failed checks."""
+def expected_lines(path, key):
+    """The lines "# expect-KEY: TEXT" of a failing scenario: each TEXT must be, exactly, the
+    message (KEY message) or the observed text (KEY observed) of one of its failed checks."""
     return [line.split(":", 1)[1].strip() for line in open(path)
-            if line.startswith("# expect-message:")]
+            if line.startswith("# expect-%s:" % key)]
 
 
 def case_pass(d):
@@ -169,10 +170,11 @@ def case_fail(d):
                 fail("%s: split failed with p-value %r" % (name, c.get("pValue")))
             if want == "request" and "evidence" not in c:
                 fail("%s: request check failed without evidence" % name)
-            messages = [c["message"] for c in failed]
-            for text in expected_messages(path):
-                if text not in messages:
-                    fail("%s: no failed check says %r; messages: %r" % (name, text, messages))
+            for key in ("message", "observed"):
+                said = [c[key] for c in failed]
+                for text in expected_lines(path, key):
+                    if text not in said:
+                        fail("%s: no failed check's %s is %r; they are: %r" % (name, key, text, said))
             if "FAIL " + sc["name"] not in so:
                 fail("%s: the terminal output does not name the failure:\n%s" % (name, so))
             print("ok: %s fails on %s: %s" % (name, want, c["message"]))

@@ -443,6 +443,48 @@ START_TEST(expect_status_backend_redirect_response)
 }
 END_TEST
 
+START_TEST(expect_status_names_the_gateways_errors)
+{
+    /* A failed status check carries the target's error counters for the step when it has any;
+     * without counters, or with none counted, nothing is added. */
+    gs_scenario_expect ex = {.present = true, .statuses = {200}, .n_statuses = 1};
+    gs_scenario_statistics st = {.alpha = 0.001, .power = 0.99, .min_effect = 0.02};
+    const gs_expect_target_errors cases[] = {
+        {.known = true, .upstream_errors = 3, .timeouts = 1},
+        {.known = true, .upstream_errors = 1},
+        {.known = true, .timeouts = 2},
+        {.known = true},
+        {.known = false, .upstream_errors = 5},
+    };
+    const char *want[] = {
+        "502 \xc3\x97" "4; the gateway counted 3 upstream failures and 1 timeout in this step",
+        "502 \xc3\x97" "4; the gateway counted 1 upstream failure in this step",
+        "502 \xc3\x97" "4; the gateway counted 2 timeouts in this step",
+        "502 \xc3\x97" "4",
+        "502 \xc3\x97" "4",
+    };
+    for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+        gs_results_step *one = gs_results_add_step(results->scenarios[0], "errors");
+        char id[32];
+        gs_expect_obs o;
+        gs_expect_obs_init(&o, &send_get, &ex, "app", "r-", 4);
+        o.target_errors = cases[k];
+        for (int i = 0; i < 4; i++) {
+            gs_traffic_response r = echo_response(i, NULL, "", id);
+            r.status = 502;
+            gs_expect_observe(&o, &r);
+        }
+        gs_traffic_result res = {.requests = 4, .responses = 4};
+        counts_set(&res.statuses, "502", 4);
+        ck_assert_uint_eq(gs_expect_finish(&o, &res, &st, one), 1);
+        ck_assert_str_eq(one->checks[0]->kind, "status");
+        ck_assert_str_eq(one->checks[0]->observed, want[k]);
+        gs_expect_obs_clear(&o);
+        counts_free(&res.statuses);
+    }
+}
+END_TEST
+
 START_TEST(expect_grpc_status_and_latency)
 {
     gs_scenario_send gs = {.present = true,
@@ -534,6 +576,7 @@ int main(void)
     tcase_add_test(tc, expect_mirror_failure_explained);
     tcase_add_test(tc, expect_status_backend_redirect_response);
     tcase_add_test(tc, expect_grpc_status_and_latency);
+    tcase_add_test(tc, expect_status_names_the_gateways_errors);
     tcase_add_test(tc, expect_split_false_failure_rate_by_simulation);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
