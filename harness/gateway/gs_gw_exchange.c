@@ -24,6 +24,7 @@
 /* gRPC status codes used by the gateway's own answers. */
 enum {
     GRPC_DEADLINE_EXCEEDED = 4,
+    GRPC_RESOURCE_EXHAUSTED = 8,
     GRPC_UNIMPLEMENTED = 12,
     GRPC_INTERNAL = 13,
     GRPC_UNAVAILABLE = 14,
@@ -41,6 +42,7 @@ struct gs_gw_exchange {
     gs_gw_exchange **out_slot; /* cleared when the exchange ends inside gs_gw_exchange_start */
     bool in_start;
     bool grpc;
+    bool body_wait; /* a streamed request body is buffered whole before the filters run */
     gs_rt_result res;
     const gs_rt_header_mod *resp_mods[EXCHANGE_MAX_RESP_MODS];
     size_t n_resp_mods;
@@ -326,7 +328,16 @@ static void on_exchange_data(void *arg, const char *data, size_t len)
         ex->sink->on_data(ex->arg, data, len);
 }
 
-static const gs_gw_upstream_stream exchange_stream_ops = {on_exchange_head, on_exchange_data};
+/* Fires when the upstream took streamed request body bytes. */
+static void on_exchange_body_taken(void *arg, size_t len)
+{
+    gs_gw_exchange *ex = arg;
+    if (ex->sink && ex->sink->on_body_taken)
+        ex->sink->on_body_taken(ex->arg, len);
+}
+
+static const gs_gw_upstream_stream exchange_stream_ops = {on_exchange_head, on_exchange_data,
+                                                          on_exchange_body_taken};
 
 /* Ends a streamed response: the body is complete (0) or was cut short. */
 static void exchange_end_stream(gs_gw_exchange *ex, gs_gw_headers *trailers, int err)
@@ -389,6 +400,21 @@ static int64_t exchange_timeout_ms(const gs_gw_exchange *ex)
     return t; /* 0: disabled */
 }
 
+static void exchange_proceed(gs_gw_exchange *ex);
+
+/* True when |rule| or one of its backendRefs has a RequestMirror filter. */
+static bool exchange_rule_mirrors(const gs_rt_rule *rule)
+{
+    for (size_t i = 0; i < rule->n_filters; i++)
+        if (rule->filters[i].type == GS_RT_FILTER_REQUEST_MIRROR)
+            return true;
+    for (size_t b = 0; b < rule->n_backends; b++)
+        for (size_t i = 0; i < rule->backends[b].n_filters; i++)
+            if (rule->backends[b].filters[i].type == GS_RT_FILTER_REQUEST_MIRROR)
+                return true;
+    return false;
+}
+
 static void exchange_route(gs_gw_exchange *ex, const gs_gw_exchange_source *src)
 {
     gs_gw_runtime *rt = ex->rt;
@@ -446,7 +472,21 @@ static void exchange_route(gs_gw_exchange *ex, const gs_gw_exchange_source *src)
         gs_gw_timer_init(&ex->timer, rt->base, on_exchange_timeout, ex);
         exchange_arm(ex);
     }
+    /* A streamed body goes upstream as it comes only to a gRPC (HTTP/2) upstream and when no
+     * mirror needs a copy of it; otherwise it is buffered whole first, as an HTTP/1.1 body is. */
+    if (req->body_open && (!ex->grpc || exchange_rule_mirrors(rule))) {
+        ex->body_wait = true;
+        return;
+    }
+    exchange_proceed(ex);
+}
 
+/* The rule's filters, the backend choice, its filters and the upstream call. */
+static void exchange_proceed(gs_gw_exchange *ex)
+{
+    gs_gw_runtime *rt = ex->rt;
+    gs_gw_request *req = &ex->req;
+    const gs_rt_rule *rule = ex->res.rule;
     if (exchange_run_filters(ex, rule->filters, rule->n_filters))
         return;
     int pick = gs_rt_rule_pick_backend(rule, (uint32_t)gs_gw_rng_next(&rt->rng));
@@ -507,6 +547,34 @@ void gs_gw_exchange_start(gs_gw_runtime *rt, gs_gw_snapshot *snap, const gs_gw_e
         running->out_slot = NULL;
         if (out)
             *out = running;
+    }
+}
+
+void gs_gw_exchange_body(gs_gw_exchange *ex, const char *data, size_t len, bool end)
+{
+    if (ex == NULL || !ex->req.body_open)
+        return;
+    if (ex->timer.ev && ex->timer_idle && !ex->body_wait)
+        exchange_arm(ex); /* the default timeout measures inactivity: the client is active */
+    if (ex->call && !ex->body_wait) {
+        if (end)
+            ex->req.body_open = false;
+        gs_gw_upstream_send_body(ex->call, data, len, end);
+        return;
+    }
+    if (ex->req.body.len + len > ex->rt->limits.max_request_body) {
+        exchange_answer(ex, 413, GRPC_RESOURCE_EXHAUSTED, "request body too large");
+        return;
+    }
+    gs_buf_append(&ex->req.body, data, len);
+    if (len && ex->sink && ex->sink->on_body_taken)
+        ex->sink->on_body_taken(ex->arg, len);
+    if (!end)
+        return;
+    ex->req.body_open = false;
+    if (ex->body_wait) {
+        ex->body_wait = false;
+        exchange_proceed(ex);
     }
 }
 

@@ -28,6 +28,11 @@ typedef struct gs_gw_sink {
     void (*on_data)(void *arg, const char *data, size_t len);
     void (*on_end)(void *arg, gs_gw_headers *trailers, int err); /* trailers may be NULL or
                                                                     moved out */
+    /* Streamed request bodies (optional): |len| bytes given to gs_gw_exchange_body were taken
+     * (sent upstream, or buffered within max_request_body), so the downstream may let its client
+     * send that much more. May fire inside gs_gw_exchange_body or later from the loop; never
+     * ends the exchange. */
+    void (*on_body_taken)(void *arg, size_t len);
 } gs_gw_sink;
 
 typedef struct gs_gw_exchange_source {
@@ -43,6 +48,13 @@ typedef struct gs_gw_exchange_source {
 void gs_gw_exchange_start(gs_gw_runtime *rt, gs_gw_snapshot *snap, const gs_gw_exchange_source *src,
                           gs_gw_request *req, const gs_gw_sink *sink, void *arg,
                           gs_gw_exchange **out);
+
+/* More of a streamed request body (the request was started with |body_open|): |len| bytes, the
+ * end when |end|. They go to the upstream call as they come (HTTP/2 upstreams); the exchange
+ * buffers them instead (up to max_request_body, then 413 / RESOURCE_EXHAUSTED) while it waits
+ * for the whole body: when the route mirrors the request, or the request is not gRPC. May end
+ * the exchange (through the sink) before returning. NULL is fine. */
+void gs_gw_exchange_body(gs_gw_exchange *ex, const char *data, size_t len, bool end);
 
 /* Backpressure from a streaming downstream: stop (true) or resume (false) taking the upstream's
  * body (HTTP/1.1: reading stops; HTTP/2: the stream's window stays closed, see

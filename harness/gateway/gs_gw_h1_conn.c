@@ -371,7 +371,7 @@ static void on_h1d_end(void *arg, gs_gw_headers *trailers, int err)
     h1d_response_done(h);
 }
 
-static const gs_gw_sink h1d_sink = {on_h1d_response, on_h1d_head, on_h1d_data, on_h1d_end};
+static const gs_gw_sink h1d_sink = {on_h1d_response, on_h1d_head, on_h1d_data, on_h1d_end, NULL};
 
 static void h1d_dispatch(h1d *h)
 {

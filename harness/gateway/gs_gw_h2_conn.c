@@ -31,6 +31,7 @@ typedef struct h2d {
     bool in_io;
     bool dead;
     bool direct;       /* plain socket: read by |rd|, idle time kept by |idle| */
+    struct event *pump; /* sends WINDOW_UPDATEs on the next loop turn (request body taken) */
     gs_sockread rd; /* reads without libevent's FIONREAD probe */
     gs_gw_timer idle;
 } h2d;
@@ -49,9 +50,11 @@ struct h2d_stream {
     bool streaming; /* the body arrives piece by piece (on_h2d_data) until |ended| */
     bool ended;
     bool paused; /* upstream reading paused until the client takes more */
+    bool req_open; /* dispatched at HEADERS: the request body still streams to the exchange */
 };
 
 static void h2d_flush(h2d *h);
+static void h2d_after_io(h2d *h);
 
 static void h2d_stream_free(h2d_stream *s)
 {
@@ -333,7 +336,10 @@ static void on_h2d_end(void *arg, gs_gw_headers *trailers, int err)
         h2d_flush(h);
 }
 
-static const gs_gw_sink h2d_sink = {on_h2d_response, on_h2d_head, on_h2d_body_data, on_h2d_end};
+static void on_h2d_body_taken(void *arg, size_t len);
+
+static const gs_gw_sink h2d_sink = {on_h2d_response, on_h2d_head, on_h2d_body_data, on_h2d_end,
+                                    on_h2d_body_taken};
 
 static void h2d_dispatch(h2d *h, h2d_stream *s)
 {
@@ -372,11 +378,27 @@ static int on_h2d_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, vo
         }
         return 0;
     }
-    if ((frame->hd.type == NGHTTP2_HEADERS || frame->hd.type == NGHTTP2_DATA) &&
-        (frame->hd.flags & NGHTTP2_FLAG_END_STREAM)) {
-        h2d_stream *s = nghttp2_session_get_stream_user_data(ng, frame->hd.stream_id);
-        if (s && !s->dispatched)
+    if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA)
+        return 0;
+    h2d_stream *s = nghttp2_session_get_stream_user_data(ng, frame->hd.stream_id);
+    if (s == NULL)
+        return 0;
+    bool end = frame->hd.flags & NGHTTP2_FLAG_END_STREAM;
+    if (!s->dispatched) {
+        /* A gRPC call is dispatched at its HEADERS and its body streams (client and
+         * bidirectional streams must not wait for the client's end); other requests are
+         * dispatched once whole. Trailers of a streamed request are not forwarded. */
+        if (end) {
             h2d_dispatch(h, s);
+        } else if (frame->hd.type == NGHTTP2_HEADERS &&
+                   frame->headers.cat == NGHTTP2_HCAT_REQUEST && gs_gw_request_is_grpc(&s->req)) {
+            s->req_open = true;
+            s->req.body_open = true;
+            h2d_dispatch(h, s);
+        }
+    } else if (end && s->req_open) {
+        s->req_open = false;
+        gs_gw_exchange_body(s->ex, NULL, 0, true);
     }
     return 0;
 }
@@ -386,7 +408,13 @@ static int on_h2d_data(nghttp2_session *ng, uint8_t flags, int32_t stream_id, co
 {
     (void)flags;
     h2d *h = arg;
+    nghttp2_session_consume_connection(ng, len);
     h2d_stream *s = nghttp2_session_get_stream_user_data(ng, stream_id);
+    if (s && s->req_open && s->ex) {
+        gs_gw_exchange_body(s->ex, (const char *)data, len, false);
+        return 0;
+    }
+    nghttp2_session_consume_stream(ng, stream_id, len);
     if (s == NULL || s->dispatched)
         return 0;
     if (s->req.body.len + len > h->conn->rt->limits.max_request_body) {
@@ -398,6 +426,45 @@ static int on_h2d_data(nghttp2_session *ng, uint8_t flags, int32_t stream_id, co
         return 0;
     }
     gs_buf_append(&s->req.body, data, len);
+    return 0;
+}
+
+/* The exchange took |len| bytes of a streamed request body: reopen the stream window by that
+ * much (the WINDOW_UPDATE leaves on the next loop turn, or after the current read). */
+static void on_h2d_body_taken(void *arg, size_t len)
+{
+    h2d_stream *s = arg;
+    h2d *h = s->h;
+    nghttp2_session_consume_stream(h->ng, s->id, len);
+    if (!h->in_io)
+        event_active(h->pump, 0, 0);
+}
+
+static void on_h2d_pump(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    h2d *h = arg;
+    if (h->in_io || h->dead)
+        return;
+    h->in_io = true;
+    h2d_flush(h);
+    h2d_after_io(h);
+}
+
+/* Fires after a frame went out: a response that ended while the request body still streams
+ * ends the request too (RST_STREAM NO_ERROR, RFC 9113 §8.1): the client stops sending. */
+static int on_h2d_frame_send(nghttp2_session *ng, const nghttp2_frame *frame, void *arg)
+{
+    (void)arg;
+    if ((frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) ||
+        !(frame->hd.flags & NGHTTP2_FLAG_END_STREAM))
+        return 0;
+    h2d_stream *s = nghttp2_session_get_stream_user_data(ng, frame->hd.stream_id);
+    if (s && s->req_open) {
+        s->req_open = false;
+        nghttp2_submit_rst_stream(ng, NGHTTP2_FLAG_NONE, s->id, NGHTTP2_NO_ERROR);
+    }
     return 0;
 }
 
@@ -493,6 +560,7 @@ static h2d *h2d_new(gs_gw_conn *c)
     c->state = h;
     c->proto = GS_GW_CONN_H2;
     h->reset_window_start = gs_now_ns();
+    h->pump = event_new(c->rt->base, -1, 0, on_h2d_pump, h);
     nghttp2_session_callbacks *cbs;
     nghttp2_session_callbacks_new(&cbs);
     nghttp2_session_callbacks_set_send_callback(cbs, on_h2d_send);
@@ -501,8 +569,10 @@ static h2d *h2d_new(gs_gw_conn *c)
     nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, on_h2d_frame_recv);
     nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, on_h2d_data);
     nghttp2_session_callbacks_set_on_stream_close_callback(cbs, on_h2d_stream_close);
+    nghttp2_session_callbacks_set_on_frame_send_callback(cbs, on_h2d_frame_send);
     nghttp2_option *opt;
     nghttp2_option_new(&opt);
+    nghttp2_option_set_no_auto_window_update(opt, 1); /* on_h2d_data and the upstream release it */
     nghttp2_option_set_max_deflate_dynamic_table_size(opt, 4096);
     nghttp2_session_server_new2(&h->ng, cbs, h, opt);
     nghttp2_option_del(opt);
@@ -597,6 +667,7 @@ void gs_gw_h2_free(gs_gw_conn *c)
     nghttp2_session_del(h->ng);
     gs_sockread_detach(&h->rd);
     gs_gw_timer_deinit(&h->idle);
+    event_free(h->pump);
     free(h);
     c->state = NULL;
 }

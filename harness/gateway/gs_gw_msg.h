@@ -21,6 +21,9 @@ typedef struct gs_gw_request {
     gs_buf body;
     gs_gw_headers trailers;
     bool http2; /* arrived over HTTP/2 */
+    /* The body is still arriving (a streamed HTTP/2 request): |body| holds what came so far and
+     * the rest goes through gs_gw_exchange_body / gs_gw_upstream_send_body. */
+    bool body_open;
 } gs_gw_request;
 
 typedef struct gs_gw_response {

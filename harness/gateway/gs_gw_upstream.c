@@ -79,6 +79,7 @@ void upstream_call_finish(gs_gw_upstream_call *c, int err)
     if (c->on_done)
         c->on_done(c->arg, err, err ? NULL : &c->resp);
     gs_gw_response_free(&c->resp);
+    gs_buf_free(&c->pending);
     free(c);
 }
 
@@ -105,6 +106,13 @@ int gs_gw_upstream_send(gs_gw_upstream *u, const gs_gw_endpoint *ep, bool h2,
                         gs_gw_upstream_call **call)
 {
     return gs_gw_upstream_send_stream(u, ep, h2, req, NULL, on_done, arg, call);
+}
+
+void gs_gw_upstream_send_body(gs_gw_upstream_call *c, const char *data, size_t len, bool end)
+{
+    if (c == NULL || c->h2 == NULL || !c->body_stream || c->defer)
+        return;
+    upstream_h2_send_body(c, data, len, end);
 }
 
 void gs_gw_upstream_pause(gs_gw_upstream_call *c, bool paused)

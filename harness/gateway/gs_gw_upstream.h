@@ -34,6 +34,10 @@ typedef void (*gs_gw_upstream_on_done)(void *arg, int err, gs_gw_response *resp)
 typedef struct gs_gw_upstream_stream {
     void (*on_head)(void *arg, gs_gw_response *resp);
     void (*on_data)(void *arg, const char *data, size_t len);
+    /* Streamed request body (optional): |len| bytes given to gs_gw_upstream_send_body were handed
+     * to the upstream connection (HTTP/2: put into DATA frames within the upstream's flow-control
+     * window), so the caller may take that much more from its client. Never cancels. */
+    void (*on_body_taken)(void *arg, size_t len);
 } gs_gw_upstream_stream;
 
 /* Counters, for logs and tests. */
@@ -62,6 +66,13 @@ int gs_gw_upstream_send_stream(gs_gw_upstream *u, const gs_gw_endpoint *ep, bool
                                const gs_gw_request *req, const gs_gw_upstream_stream *stream,
                                gs_gw_upstream_on_done on_done, void *arg,
                                gs_gw_upstream_call **call);
+
+/* A streamed request body (the request was sent with |body_open|): appends |len| bytes (copied)
+ * to what goes to the upstream after the request's |body|, and ends the body when |end| (client
+ * trailers are not forwarded). Only HTTP/2 calls stream a request body; an HTTP/1.1 call, or one
+ * already failing, drops the bytes. Frames leave on the next loop turn; on_body_taken reports
+ * the bytes as the upstream's flow control lets them go. NULL is fine. */
+void gs_gw_upstream_send_body(gs_gw_upstream_call *call, const char *data, size_t len, bool end);
 
 /* Backpressure for streamed calls: stop (true) or resume (false) taking the upstream's body.
  * HTTP/1.1 stops reading the connection. HTTP/2 keeps reading the session (other streams go on:

@@ -159,12 +159,20 @@ static int on_h2_data(nghttp2_session *ng, uint8_t flags, int32_t stream_id, con
 }
 
 /* Fires when a whole frame arrived: a response head that does not end the stream starts the
- * streamed delivery. */
+ * streamed delivery; a response that ends while the request body is still coming ends the
+ * request too (RST_STREAM NO_ERROR, RFC 9113 §8.1), so the call finishes now. */
 static int on_h2_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *arg)
 {
     (void)arg;
-    if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_RESPONSE ||
-        (frame->hd.flags & NGHTTP2_FLAG_END_STREAM))
+    if ((frame->hd.type == NGHTTP2_HEADERS || frame->hd.type == NGHTTP2_DATA) &&
+        (frame->hd.flags & NGHTTP2_FLAG_END_STREAM)) {
+        gs_gw_upstream_call *c = nghttp2_session_get_stream_user_data(ng, frame->hd.stream_id);
+        if (c && c->body_stream && !c->body_end)
+            nghttp2_submit_rst_stream(ng, NGHTTP2_FLAG_NONE, frame->hd.stream_id,
+                                      NGHTTP2_NO_ERROR);
+        return 0;
+    }
+    if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_RESPONSE)
         return 0;
     gs_gw_upstream_call *c = nghttp2_session_get_stream_user_data(ng, frame->hd.stream_id);
     if (c == NULL || c->stream == NULL || c->head_sent || c->resp.status < 200)
@@ -197,6 +205,8 @@ static int on_h2_stream_close(nghttp2_session *ng, int32_t stream_id, uint32_t e
     return 0;
 }
 
+/* The request body: first what the request carried, then (streamed) what send_body added.
+ * A streamed body with nothing to send yet defers; send_body resumes it. */
 static ssize_t on_h2_body_read(nghttp2_session *ng, int32_t stream_id, uint8_t *buf, size_t len,
                                uint32_t *flags, nghttp2_data_source *src, void *arg)
 {
@@ -204,13 +214,26 @@ static ssize_t on_h2_body_read(nghttp2_session *ng, int32_t stream_id, uint8_t *
     (void)stream_id;
     (void)arg;
     gs_gw_upstream_call *c = src->ptr;
-    size_t left = c->req->body.len - c->sent;
-    size_t n = left < len ? left : len;
-    if (n)
+    size_t n = 0, taken = 0;
+    if (c->sent < c->req->body.len) {
+        size_t left = c->req->body.len - c->sent;
+        n = left < len ? left : len;
         memcpy(buf, c->req->body.data + c->sent, n);
-    c->sent += n;
-    if (c->sent == c->req->body.len)
+        c->sent += n;
+    } else if (c->pending_off < c->pending.len) {
+        size_t left = c->pending.len - c->pending_off;
+        n = left < len ? left : len;
+        memcpy(buf, c->pending.data + c->pending_off, n);
+        c->pending_off += n;
+        taken = n;
+    }
+    bool all = c->sent == c->req->body.len && c->pending_off == c->pending.len;
+    if (all && (!c->body_stream || c->body_end))
         *flags |= NGHTTP2_DATA_FLAG_EOF;
+    else if (n == 0)
+        return NGHTTP2_ERR_DEFERRED;
+    if (taken && c->stream && c->stream->on_body_taken)
+        c->stream->on_body_taken(c->arg, taken);
     return (ssize_t)n;
 }
 
@@ -344,8 +367,9 @@ void upstream_h2_send(gs_gw_upstream *u, upstream_pool *p, gs_gw_upstream_call *
         nva[k++] = h2_nv(lowered[i], f->name_len, f->value, f->value_len);
     }
     nghttp2_data_provider prd = {.source = {.ptr = c}, .read_callback = on_h2_body_read};
-    bool has_body =
-        req->body.len > 0 || (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0);
+    c->body_stream = req->body_open;
+    bool has_body = req->body.len > 0 || req->body_open ||
+                    (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0);
     int32_t id = nghttp2_submit_request(s->ng, NULL, nva, k, has_body ? &prd : NULL, c);
     for (size_t i = 0; i < req->headers.len; i++)
         free(lowered[i]);
@@ -376,8 +400,36 @@ void upstream_h2_cancel(gs_gw_upstream_call *c)
     nghttp2_submit_rst_stream(s->ng, NGHTTP2_FLAG_NONE, c->stream_id, NGHTTP2_CANCEL);
     c->h2 = NULL;
     gs_gw_response_free(&c->resp);
+    gs_buf_free(&c->pending);
     free(c);
     h2_flush(s);
+}
+
+void upstream_h2_send_body(gs_gw_upstream_call *c, const char *data, size_t len, bool end)
+{
+    h2_session *s = c->h2;
+    if (c->body_end)
+        return;
+    gs_buf *b = &c->pending;
+    if (len) {
+        if (c->pending_off == b->len) { /* all sent: reuse the buffer from its start */
+            gs_buf_reset(b);
+            c->pending_off = 0;
+        } else if (c->pending_off >= (64u << 10) && c->pending_off >= b->len / 2) {
+            memmove(b->data, b->data + c->pending_off, b->len - c->pending_off);
+            b->len -= c->pending_off;
+            c->pending_off = 0;
+        }
+        gs_buf_append(b, data, len);
+    }
+    if (end)
+        c->body_end = true;
+    nghttp2_session_resume_data(s->ng, c->stream_id);
+    /* The frames leave on the next loop turn: the caller is inside a downstream's callbacks. */
+    if (s->in_io)
+        s->want_flush = true;
+    else
+        event_active(s->pump, 0, 0);
 }
 
 void upstream_h2_pause(gs_gw_upstream_call *c, bool paused)

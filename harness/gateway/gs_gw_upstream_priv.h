@@ -44,6 +44,10 @@ struct gs_gw_upstream_call {
     uint64_t streamed;                   /* stream: body bytes handed to on_data */
     bool paused;                         /* stream: the downstream asked for a pause */
     size_t held;                         /* HTTP/2: bytes taken while paused, window not reopened */
+    bool body_stream;                    /* HTTP/2: the request body arrives by send_body */
+    bool body_end;                       /* body_stream: the client's body ended */
+    gs_buf pending;                      /* body_stream: bytes given by send_body */
+    size_t pending_off;                  /* body_stream: how much of |pending| went out */
     struct event *defer;                 /* used to report errors from the loop */
     int defer_err;
 };
@@ -63,6 +67,7 @@ void upstream_h1_busy_free(gs_gw_upstream *u);
 void upstream_h2_send(gs_gw_upstream *u, upstream_pool *p, gs_gw_upstream_call *c);
 void upstream_h2_cancel(gs_gw_upstream_call *c);
 void upstream_h2_pause(gs_gw_upstream_call *c, bool paused);
+void upstream_h2_send_body(gs_gw_upstream_call *c, const char *data, size_t len, bool end);
 void upstream_h2_session_free(struct h2_session *s);
 
 /* A nonblocking TCP connect to |p|'s address; returns the fd or -1. */

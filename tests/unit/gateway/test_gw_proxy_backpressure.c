@@ -620,7 +620,7 @@ START_TEST(upstream_h2_pause_holds_the_window)
     req.authority = gs_xstrdup("example.com");
     req.target = gs_xasprintf("/big/%u", H2_BODY_LEN);
     pause_probe p = {.pause_at = 100u << 10};
-    static const gs_gw_upstream_stream ops = {on_probe_head, on_probe_data};
+    static const gs_gw_upstream_stream ops = {on_probe_head, on_probe_data, NULL};
     ck_assert_int_eq(
         gs_gw_upstream_send_stream(u, ep, true, &req, &ops, on_probe_done, &p, &p.call), 0);
     run_for(base, &p, 5000, true);

@@ -1,0 +1,101 @@
+# SPDX-License-Identifier: MIT
+# grpc_bidi_client.py ADDR: request-streaming calls against grpc_bidi_server.py, one result line
+# each. The bidi call sends one message, waits (3 s at most) for its echo, then sends the next:
+# a gateway that buffers the request body until the client ends deadlocks it, and it fails fast.
+import hashlib
+import queue
+import sys
+import threading
+import time
+
+import grpc
+
+ch = grpc.insecure_channel(sys.argv[1], options=[("grpc.default_authority", "chat.example.com")])
+raw = dict(request_serializer=lambda x: x, response_deserializer=lambda x: x)
+
+
+def bidi():
+    outq = queue.Queue()
+
+    def requests():
+        while True:
+            m = outq.get()
+            if m is None:
+                return
+            yield m
+
+    call = ch.stream_stream("/s.v1.Chat/Echo", **raw)(requests(), timeout=30)
+    got = queue.Queue()
+
+    def reader():
+        try:
+            for m in call:
+                got.put(m)
+            got.put(("end", "OK"))
+        except grpc.RpcError as e:
+            got.put(("end", e.code().name))
+
+    threading.Thread(target=reader, daemon=True).start()
+    rounds = 0
+    try:
+        for i in range(5):
+            msg = b"ping-%d" % i
+            outq.put(msg)
+            try:
+                r = got.get(timeout=3)
+            except queue.Empty:
+                print("BIDI STUCK round %d" % i)
+                call.cancel()
+                return
+            if r != msg:
+                print("BIDI WRONG round %d %r" % (i, r))
+                call.cancel()
+                return
+            rounds += 1
+        outq.put(None)
+        end = got.get(timeout=5)
+        print("BIDI ROUNDS %d STATUS %s" % (rounds, end[1] if isinstance(end, tuple) else end))
+    except queue.Empty:
+        print("BIDI NOEND rounds %d" % rounds)
+        call.cancel()
+
+
+def collect():
+    msgs = [b"m%d" % i for i in range(5)]
+    try:
+        r = ch.stream_unary("/s.v1.Chat/Collect", **raw)(iter(msgs), timeout=10)
+        print("COLLECT", r.decode())
+    except grpc.RpcError as e:
+        print("COLLECT ERROR", e.code().name)
+
+
+def unary():
+    try:
+        r = ch.unary_unary("/s.v1.Chat/Unary", **raw)(b"hello", timeout=10)
+        print("UNARY", r.decode())
+    except grpc.RpcError as e:
+        print("UNARY ERROR", e.code().name)
+
+
+def big():
+    chunk = 64 << 10
+    total = 20 << 20
+    h = hashlib.sha256()
+    pieces = []
+    for i in range(total // chunk):
+        b = bytes([(i * 7 + j) & 0xFF for j in range(256)]) * (chunk // 256)
+        pieces.append(b)
+        h.update(b)
+    try:
+        t0 = time.time()
+        r = ch.stream_unary("/s.v1.Chat/Digest", **raw)(iter(pieces), timeout=60)
+        want = "%d %d %s" % (len(pieces), total, h.hexdigest())
+        print("BIG", "MATCH" if r.decode() == want else "MISMATCH %s != %s" % (r.decode(), want),
+              "%.2fs" % (time.time() - t0))
+    except grpc.RpcError as e:
+        print("BIG ERROR", e.code().name)
+
+
+for name in sys.argv[2:] or ["unary", "collect", "bidi", "big"]:
+    globals()[name]()
+    sys.stdout.flush()

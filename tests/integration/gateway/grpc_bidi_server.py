@@ -1,0 +1,49 @@
+# SPDX-License-Identifier: MIT
+# grpc_bidi_server.py: a grpcio server (raw bytes, no protobuf) for request-streaming tests:
+# /s.v1.Chat/Echo (bidi: echoes each message as it arrives), /s.v1.Chat/Collect (client stream:
+# answers "<count>:<concatenation>"), /s.v1.Chat/Digest (client stream: answers
+# "<count> <bytes> <sha256>") and /s.v1.Chat/Unary (answers "unary:<request>"). Prints its port.
+import hashlib
+from concurrent import futures
+
+import grpc
+
+
+def echo(it, context):
+    for msg in it:
+        yield msg
+
+
+def collect(it, context):
+    msgs = list(it)
+    return b"%d:" % len(msgs) + b"".join(msgs)
+
+
+def digest(it, context):
+    h = hashlib.sha256()
+    n = size = 0
+    for msg in it:
+        n += 1
+        size += len(msg)
+        h.update(msg)
+    return b"%d %d %s" % (n, size, h.hexdigest().encode())
+
+
+def unary(req, context):
+    return b"unary:" + req
+
+
+raw = dict(request_deserializer=lambda b: b, response_serializer=lambda b: b)
+handler = grpc.method_handlers_generic_handler("s.v1.Chat", {
+    "Echo": grpc.stream_stream_rpc_method_handler(echo, **raw),
+    "Collect": grpc.stream_unary_rpc_method_handler(collect, **raw),
+    "Digest": grpc.stream_unary_rpc_method_handler(digest, **raw),
+    "Unary": grpc.unary_unary_rpc_method_handler(unary, **raw),
+})
+server = grpc.server(futures.ThreadPoolExecutor(max_workers=8),
+                     options=[("grpc.max_receive_message_length", 8 << 20)])
+server.add_generic_rpc_handlers((handler,))
+port = server.add_insecure_port("127.0.0.1:0")
+server.start()
+print(port, flush=True)
+server.wait_for_termination()
