@@ -347,6 +347,18 @@ static void exchange_end_stream(gs_gw_exchange *ex, gs_gw_headers *trailers, int
     exchange_free(ex);
 }
 
+/* Ends a streamed gRPC response with the gateway's own status in the trailers. */
+static void exchange_end_grpc(gs_gw_exchange *ex, int grpc_status, const char *msg)
+{
+    gs_gw_headers tr = {0};
+    char st[16];
+    snprintf(st, sizeof(st), "%d", grpc_status);
+    gs_gw_headers_add(&tr, "grpc-status", st);
+    gs_gw_headers_add(&tr, "grpc-message", msg);
+    exchange_end_stream(ex, &tr, 0);
+    gs_gw_headers_free(&tr);
+}
+
 static void on_exchange_upstream(void *arg, int err, gs_gw_response *resp)
 {
     gs_gw_exchange *ex = arg;
@@ -354,6 +366,10 @@ static void on_exchange_upstream(void *arg, int err, gs_gw_response *resp)
     if (ex->streaming) {
         if (err)
             ex->rt->counters.upstream_errors++;
+        if (err && ex->grpc) { /* a gRPC client gets a status, not a broken stream */
+            exchange_end_grpc(ex, GRPC_UNAVAILABLE, "upstream connection failed");
+            return;
+        }
         exchange_end_stream(ex, err || resp == NULL ? NULL : &resp->trailers, err);
         return;
     }

@@ -77,9 +77,35 @@ def unary():
         print("UNARY ERROR", e.code().name)
 
 
-def big():
+def cancel():
+    """A Hold call cancelled after one echo: the server must see the cancel (RST_STREAM goes
+    through the gateway to the upstream stream)."""
+    outq = queue.Queue()
+
+    def requests():
+        while True:
+            m = outq.get()
+            if m is None:
+                return
+            yield m
+
+    call = ch.stream_stream("/s.v1.Chat/Hold", **raw)(requests(), timeout=30)
+    outq.put(b"one")
+    first = next(call)
+    call.cancel()
+    outq.put(None)
+    ask = ch.unary_unary("/s.v1.Chat/Cancelled", **raw)
+    n = b"0"
+    for _ in range(30):
+        n = ask(b"", timeout=5)
+        if n != b"0":
+            break
+        time.sleep(0.1)
+    print("CANCEL echo %s server-saw-cancel %s" % (first.decode(), n.decode()))
+
+
+def big(method="Digest", total=20 << 20):
     chunk = 64 << 10
-    total = 20 << 20
     h = hashlib.sha256()
     pieces = []
     for i in range(total // chunk):
@@ -88,14 +114,20 @@ def big():
         h.update(b)
     try:
         t0 = time.time()
-        r = ch.stream_unary("/s.v1.Chat/Digest", **raw)(iter(pieces), timeout=60)
+        r = ch.stream_unary("/s.v1.Chat/" + method, **raw)(iter(pieces), timeout=60)
         want = "%d %d %s" % (len(pieces), total, h.hexdigest())
-        print("BIG", "MATCH" if r.decode() == want else "MISMATCH %s != %s" % (r.decode(), want),
+        print("BIG" if method == "Digest" else "SLOW", "MATCH" if r.decode() == want else "MISMATCH %s != %s" % (r.decode(), want),
               "%.2fs" % (time.time() - t0))
     except grpc.RpcError as e:
-        print("BIG ERROR", e.code().name)
+        print("BIG" if method == "Digest" else "SLOW", "ERROR", e.code().name)
 
 
-for name in sys.argv[2:] or ["unary", "collect", "bidi", "big"]:
+def slow():
+    """40 MiB to a server that takes 4 ms per 64 KiB message (about 3 s): flow control must
+    hold the client back instead of the gateway buffering what the server has not taken."""
+    big("SlowDigest", 40 << 20)
+
+
+for name in sys.argv[2:] or ["unary", "collect", "bidi", "big", "cancel"]:
     globals()[name]()
     sys.stdout.flush()

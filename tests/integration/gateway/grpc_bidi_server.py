@@ -2,8 +2,13 @@
 # grpc_bidi_server.py: a grpcio server (raw bytes, no protobuf) for request-streaming tests:
 # /s.v1.Chat/Echo (bidi: echoes each message as it arrives), /s.v1.Chat/Collect (client stream:
 # answers "<count>:<concatenation>"), /s.v1.Chat/Digest (client stream: answers
-# "<count> <bytes> <sha256>") and /s.v1.Chat/Unary (answers "unary:<request>"). Prints its port.
+# "<count> <bytes> <sha256>"), /s.v1.Chat/SlowDigest (the same, taking 4 ms per message),
+# /s.v1.Chat/Hold (bidi echo that records calls ended by a cancel) and /s.v1.Chat/Cancelled
+# (answers how many Hold calls were cancelled) and /s.v1.Chat/Unary (answers "unary:<request>").
+# Prints its port.
 import hashlib
+import threading
+import time
 from concurrent import futures
 
 import grpc
@@ -29,6 +34,36 @@ def digest(it, context):
     return b"%d %d %s" % (n, size, h.hexdigest().encode())
 
 
+def slow_digest(it, context):
+    def slow():
+        for msg in it:
+            time.sleep(0.004)
+            yield msg
+    return digest(slow(), context)
+
+
+cancelled = [0]
+lock = threading.Lock()
+
+
+def hold(it, context):
+    done = [False]
+
+    def on_end():
+        if not done[0]:
+            with lock:
+                cancelled[0] += 1
+    context.add_callback(on_end)
+    for msg in it:
+        yield msg
+    done[0] = True
+
+
+def cancelled_count(req, context):
+    with lock:
+        return b"%d" % cancelled[0]
+
+
 def unary(req, context):
     return b"unary:" + req
 
@@ -38,6 +73,9 @@ handler = grpc.method_handlers_generic_handler("s.v1.Chat", {
     "Echo": grpc.stream_stream_rpc_method_handler(echo, **raw),
     "Collect": grpc.stream_unary_rpc_method_handler(collect, **raw),
     "Digest": grpc.stream_unary_rpc_method_handler(digest, **raw),
+    "SlowDigest": grpc.stream_unary_rpc_method_handler(slow_digest, **raw),
+    "Hold": grpc.stream_stream_rpc_method_handler(hold, **raw),
+    "Cancelled": grpc.unary_unary_rpc_method_handler(cancelled_count, **raw),
     "Unary": grpc.unary_unary_rpc_method_handler(unary, **raw),
 })
 server = grpc.server(futures.ThreadPoolExecutor(max_workers=8),

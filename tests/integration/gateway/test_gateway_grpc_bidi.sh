@@ -3,7 +3,9 @@
 # Request-streaming gRPC through `gatesim gateway` (GRPCRoute, grpcio on both ends): a bidi call
 # whose client waits for each echo before sending the next message (deadlocks if the gateway
 # buffered the request body until the client's end), a client-streaming call, a unary call, and
-# a 20 MiB client stream in 64 KiB messages arriving intact (the server returns its SHA-256).
+# a 20 MiB client stream in 64 KiB messages arriving intact (the server returns its SHA-256), a
+# client cancel reaching the server, and a 40 MiB stream to a slow server with the gateway's
+# peak memory bounded (flow control holds the client back).
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 
@@ -38,5 +40,22 @@ check "client stream: 5 messages, in order" contains "$OUT" "COLLECT 5:m0m1m2m3m
 check "bidi: 5 rounds, each echo before the next message, status OK" contains "$OUT" \
     "BIDI ROUNDS 5 STATUS OK"
 check "20 MiB client stream intact (count, size, sha256)" contains "$OUT" "BIG MATCH"
+check "client cancel mid-stream reaches the server" contains "$OUT" \
+    "CANCEL echo one server-saw-cancel 1"
+
+# Peak memory is only meaningful without AddressSanitizer (its quarantine keeps freed memory).
+ASAN=0
+grep -q __asan_init "$GATESIM" && ASAN=1
+kib() { awk -v k="$1" '$1 == k":" {print $2}' "/proc/$GW_PID/status"; }
+echo 5 > "/proc/$GW_PID/clear_refs" 2> /dev/null || true # resets VmHWM
+RSS_BEFORE=$(kib VmRSS)
+OUT=$(timeout 90 "$PY" "$HERE/grpc_bidi_client.py" "$ADDR" slow 2>&1 || true)
+PEAK=$(kib VmHWM)
+echo "$OUT" | sed 's/^/  /'
+echo "  gateway VmRSS before ${RSS_BEFORE} KiB, VmHWM after ${PEAK} KiB"
+check "40 MiB client stream to a slow server intact" contains "$OUT" "SLOW MATCH"
+if [ "$ASAN" -eq 0 ]; then
+    check "gateway peak memory grew by under 12 MiB" test $((PEAK - RSS_BEFORE)) -lt $((12 * 1024))
+fi
 
 finish
