@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* HTTP/2 downstream side (h2c prior knowledge or upgrade, h2 over TLS) on nghttp2's server session:
- * streams collect a request, run an exchange, and send the buffered response (with trailers for
- * gRPC). Bounded against abuse: concurrent streams capped by SETTINGS, header block size capped,
+ * streams collect a request, run an exchange, and send the response (streamed, with trailers for
+ * gRPC). gRPC calls are dispatched at their HEADERS and their body streams to the exchange, with
+ * the stream window reopened only as the upstream takes the bytes. Bounded against abuse: concurrent streams capped by SETTINGS, header block size capped,
  * and a client that resets streams faster than the limit (rapid reset, CVE-2023-44487) gets
  * GOAWAY(ENHANCE_YOUR_CALM). */
 #include "gs_gw_conn.h"

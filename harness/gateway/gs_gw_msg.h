@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The protocol-neutral request and response the gateway moves between its HTTP/1.1 and HTTP/2
- * sides. Bodies are buffered whole (bounded by the limits in gs_gw_limits), which keeps mirroring,
+ * sides. Bodies are buffered whole (bounded by the limits in gs_gw_limits; streamed gRPC request
+ * bodies and streamed responses are the exceptions, see |body_open|), which keeps mirroring,
  * retries of the head and never-ending upstream bodies simple to bound. */
 #ifndef GS_GW_MSG_H
 #define GS_GW_MSG_H

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Upstream clients of the gateway: HTTP/1.1 keep-alive pools and HTTP/2 (h2c) sessions, one
- * pool/session per endpoint, all on one event_base. A call sends a buffered request and delivers
+ * pool/session per endpoint, all on one event_base. A call sends a buffered request (HTTP/2: or
+ * one whose body streams, gs_gw_upstream_send_body) and delivers
  * a buffered response to its callback exactly once, unless cancelled first. Timeouts belong to
  * the caller (it cancels); limits on the response size are enforced here. */
 #ifndef GS_GW_UPSTREAM_H

@@ -69,6 +69,18 @@ def collect():
         print("COLLECT ERROR", e.code().name)
 
 
+def mirrored():
+    """After collect: the route mirrors Collect, so the server saw it twice, whole both times."""
+    ask = ch.unary_unary("/s.v1.Chat/Collected", **raw)
+    r = b""
+    for _ in range(30):
+        r = ask(b"", timeout=5)
+        if r.count(b"|") >= 1:
+            break
+        time.sleep(0.1)
+    print("MIRRORED", r.decode())
+
+
 def unary():
     try:
         r = ch.unary_unary("/s.v1.Chat/Unary", **raw)(b"hello", timeout=10)
@@ -128,6 +140,6 @@ def slow():
     big("SlowDigest", 40 << 20)
 
 
-for name in sys.argv[2:] or ["unary", "collect", "bidi", "big", "cancel"]:
+for name in sys.argv[2:] or ["unary", "collect", "mirrored", "bidi", "big", "cancel"]:
     globals()[name]()
     sys.stdout.flush()

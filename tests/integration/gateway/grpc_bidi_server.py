@@ -4,7 +4,8 @@
 # answers "<count>:<concatenation>"), /s.v1.Chat/Digest (client stream: answers
 # "<count> <bytes> <sha256>"), /s.v1.Chat/SlowDigest (the same, taking 4 ms per message),
 # /s.v1.Chat/Hold (bidi echo that records calls ended by a cancel) and /s.v1.Chat/Cancelled
-# (answers how many Hold calls were cancelled) and /s.v1.Chat/Unary (answers "unary:<request>").
+# (answers how many Hold calls were cancelled), /s.v1.Chat/Collected (what each Collect call
+# answered, "|"-joined) and /s.v1.Chat/Unary (answers "unary:<request>").
 # Prints its port.
 import hashlib
 import threading
@@ -13,15 +14,27 @@ from concurrent import futures
 
 import grpc
 
+lock = threading.Lock()
 
 def echo(it, context):
     for msg in it:
         yield msg
 
 
+collected = []
+
+
 def collect(it, context):
     msgs = list(it)
-    return b"%d:" % len(msgs) + b"".join(msgs)
+    r = b"%d:" % len(msgs) + b"".join(msgs)
+    with lock:
+        collected.append(r)
+    return r
+
+
+def collected_list(req, context):
+    with lock:
+        return b"|".join(collected)
 
 
 def digest(it, context):
@@ -43,7 +56,6 @@ def slow_digest(it, context):
 
 
 cancelled = [0]
-lock = threading.Lock()
 
 
 def hold(it, context):
@@ -76,6 +88,7 @@ handler = grpc.method_handlers_generic_handler("s.v1.Chat", {
     "SlowDigest": grpc.stream_unary_rpc_method_handler(slow_digest, **raw),
     "Hold": grpc.stream_stream_rpc_method_handler(hold, **raw),
     "Cancelled": grpc.unary_unary_rpc_method_handler(cancelled_count, **raw),
+    "Collected": grpc.unary_unary_rpc_method_handler(collected_list, **raw),
     "Unary": grpc.unary_unary_rpc_method_handler(unary, **raw),
 })
 server = grpc.server(futures.ThreadPoolExecutor(max_workers=8),

@@ -3,6 +3,7 @@
 # Request-streaming gRPC through `gatesim gateway` (GRPCRoute, grpcio on both ends): a bidi call
 # whose client waits for each echo before sending the next message (deadlocks if the gateway
 # buffered the request body until the client's end), a client-streaming call, a unary call, and
+# a client stream through a mirroring rule (buffered whole: the mirror gets it all too),
 # a 20 MiB client stream in 64 KiB messages arriving intact (the server returns its SHA-256), a
 # client cancel reaching the server, and a 40 MiB stream to a slow server with the gateway's
 # peak memory bounded (flow control holds the client back).
@@ -29,6 +30,11 @@ spec:
   rules:
   - matches: [{method: {service: s.v1.Chat}}]
     backendRefs: [{name: chat, port: 50051}]
+  - matches: [{method: {service: s.v1.Chat, method: Collect}}]
+    filters:
+    - type: RequestMirror
+      requestMirror: {backendRef: {name: chat, port: 50051}}
+    backendRefs: [{name: chat, port: 50051}]
 YAML
 start_gateway "$WORK/grpc.yaml" --backend "default/chat:50051=127.0.0.1:$GP"
 ADDR=$(gw_addr http)
@@ -37,6 +43,8 @@ OUT=$(timeout 90 "$PY" "$HERE/grpc_bidi_client.py" "$ADDR" 2>&1 || true)
 echo "$OUT" | sed 's/^/  /'
 check "unary call" contains "$OUT" "UNARY unary:hello"
 check "client stream: 5 messages, in order" contains "$OUT" "COLLECT 5:m0m1m2m3m4"
+check "mirrored client stream: buffered, primary and mirror both got the whole body" contains \
+    "$OUT" "MIRRORED 5:m0m1m2m3m4|5:m0m1m2m3m4"
 check "bidi: 5 rounds, each echo before the next message, status OK" contains "$OUT" \
     "BIDI ROUNDS 5 STATUS OK"
 check "20 MiB client stream intact (count, size, sha256)" contains "$OUT" "BIG MATCH"
