@@ -116,6 +116,31 @@ def cancel():
     print("CANCEL echo %s server-saw-cancel %s" % (first.decode(), n.decode()))
 
 
+def doomed():
+    """The server process dies after the first echo, mid-body: the gateway must end the call
+    with gRPC status UNAVAILABLE (in trailers), not a bare stream reset (INTERNAL)."""
+    outq = queue.Queue()
+
+    def requests():
+        while True:
+            m = outq.get()
+            if m is None:
+                return
+            yield m
+
+    call = ch.stream_stream("/s.v1.Chat/Doomed", **raw)(requests(), timeout=10)
+    outq.put(b"one")
+    first = next(call)
+    outq.put(b"two")
+    try:
+        for _ in call:
+            pass
+        print("DOOMED echo %s status OK" % first.decode())
+    except grpc.RpcError as e:
+        print("DOOMED echo %s status %s" % (first.decode(), e.code().name))
+    outq.put(None)
+
+
 def big(method="Digest", total=20 << 20):
     chunk = 64 << 10
     h = hashlib.sha256()

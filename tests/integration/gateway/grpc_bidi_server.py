@@ -5,9 +5,11 @@
 # "<count> <bytes> <sha256>"), /s.v1.Chat/SlowDigest (the same, taking 4 ms per message),
 # /s.v1.Chat/Hold (bidi echo that records calls ended by a cancel) and /s.v1.Chat/Cancelled
 # (answers how many Hold calls were cancelled), /s.v1.Chat/Collected (what each Collect call
-# answered, "|"-joined) and /s.v1.Chat/Unary (answers "unary:<request>").
+# answered, "|"-joined), /s.v1.Chat/Doomed (bidi echo of the first message; the process exits
+# when the second arrives: an upstream failing mid-body) and /s.v1.Chat/Unary (answers "unary:<request>").
 # Prints its port.
 import hashlib
+import os
 import threading
 import time
 from concurrent import futures
@@ -71,6 +73,13 @@ def hold(it, context):
     done[0] = True
 
 
+def doomed(it, context):
+    for i, msg in enumerate(it):
+        if i == 1:
+            os._exit(3)
+        yield msg
+
+
 def cancelled_count(req, context):
     with lock:
         return b"%d" % cancelled[0]
@@ -87,6 +96,7 @@ handler = grpc.method_handlers_generic_handler("s.v1.Chat", {
     "Digest": grpc.stream_unary_rpc_method_handler(digest, **raw),
     "SlowDigest": grpc.stream_unary_rpc_method_handler(slow_digest, **raw),
     "Hold": grpc.stream_stream_rpc_method_handler(hold, **raw),
+    "Doomed": grpc.stream_stream_rpc_method_handler(doomed, **raw),
     "Cancelled": grpc.unary_unary_rpc_method_handler(cancelled_count, **raw),
     "Collected": grpc.unary_unary_rpc_method_handler(collected_list, **raw),
     "Unary": grpc.unary_unary_rpc_method_handler(unary, **raw),

@@ -14,6 +14,10 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 PIDS+=($!)
 wait_line "$WORK/grpc.port"
 GP=$(head -1 "$WORK/grpc.port")
+"$PY" "$HERE/grpc_bidi_server.py" > "$WORK/victim.port" 2> "$WORK/victim.err" &
+PIDS+=($!)
+wait_line "$WORK/victim.port"
+VP=$(head -1 "$WORK/victim.port")
 cat > "$WORK/grpc.yaml" <<'YAML'
 apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
@@ -30,13 +34,16 @@ spec:
   rules:
   - matches: [{method: {service: s.v1.Chat}}]
     backendRefs: [{name: chat, port: 50051}]
+  - matches: [{method: {service: s.v1.Chat, method: Doomed}}]
+    backendRefs: [{name: victim, port: 50051}]
   - matches: [{method: {service: s.v1.Chat, method: Collect}}]
     filters:
     - type: RequestMirror
       requestMirror: {backendRef: {name: chat, port: 50051}}
     backendRefs: [{name: chat, port: 50051}]
 YAML
-start_gateway "$WORK/grpc.yaml" --backend "default/chat:50051=127.0.0.1:$GP"
+start_gateway "$WORK/grpc.yaml" --backend "default/chat:50051=127.0.0.1:$GP" \
+    --backend "default/victim:50051=127.0.0.1:$VP"
 ADDR=$(gw_addr http)
 
 OUT=$(timeout 90 "$PY" "$HERE/grpc_bidi_client.py" "$ADDR" 2>&1 || true)
@@ -50,6 +57,11 @@ check "bidi: 5 rounds, each echo before the next message, status OK" contains "$
 check "20 MiB client stream intact (count, size, sha256)" contains "$OUT" "BIG MATCH"
 check "client cancel mid-stream reaches the server" contains "$OUT" \
     "CANCEL echo one server-saw-cancel 1"
+OUT=$(timeout 30 "$PY" "$HERE/grpc_bidi_client.py" "$ADDR" doomed unary 2>&1 || true)
+echo "$OUT" | sed 's/^/  /'
+check "upstream dies mid-body: the client gets UNAVAILABLE" contains "$OUT" \
+    "DOOMED echo one status UNAVAILABLE"
+check "and the gateway goes on serving" contains "$OUT" "UNARY unary:hello"
 
 # Peak memory is only meaningful without AddressSanitizer (its quarantine keeps freed memory).
 ASAN=0
