@@ -104,8 +104,7 @@ def cancel():
     call = ch.stream_stream("/s.v1.Chat/Hold", **raw)(requests(), timeout=30)
     outq.put(b"one")
     first = next(call)
-    call.cancel()
-    outq.put(None)
+    call.cancel()  # no half-close first: the server must see a cancel, not the request's end
     ask = ch.unary_unary("/s.v1.Chat/Cancelled", **raw)
     n = b"0"
     for _ in range(30):
