@@ -351,6 +351,14 @@ static void html_step(gs_buf *b, const gs_results_step *st)
         html_text(b, st->message);
         gs_buf_puts(b, "</div>\n");
     }
+    gs_buf counters = {0};
+    gs_report_target_stats(&counters, &st->target_stats);
+    if (counters.len > 0) {
+        gs_buf_puts(b, "<div class=\"meta\">target counters in this step: ");
+        html_text(b, counters.data);
+        gs_buf_puts(b, "</div>\n");
+    }
+    gs_buf_free(&counters);
     if (st->traffic.present)
         html_traffic(b, &st->traffic);
 

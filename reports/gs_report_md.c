@@ -82,6 +82,14 @@ static void md_failure(gs_buf *b, const gs_results_scenario *s, const gs_results
     gs_buf_puts(b, "\n- observed: ");
     gs_report_escape_md(b, c->observed);
     gs_buf_putc(b, '\n');
+    gs_buf counters = {0};
+    gs_report_target_stats(&counters, &st->target_stats);
+    if (counters.len > 0) {
+        gs_buf_puts(b, "- target counters in this step: ");
+        gs_report_escape_md(b, counters.data);
+        gs_buf_putc(b, '\n');
+    }
+    gs_buf_free(&counters);
     if (!isnan(c->p_value)) {
         gs_buf_printf(b, "- p-value: %.3g", c->p_value);
         if (c->method != NULL) {

@@ -156,3 +156,15 @@ void gs_report_percent(gs_buf *b, double share)
     else
         gs_buf_printf(b, "%.1f%%", share * 100.0);
 }
+
+void gs_report_target_stats(gs_buf *b, const gs_results_counts *c)
+{
+    bool first = true;
+    for (size_t i = 0; i < c->len; i++) {
+        if (c->items[i].count == 0)
+            continue;
+        gs_buf_printf(b, "%s%s %llu", first ? "" : ", ", c->items[i].name,
+                      (unsigned long long)c->items[i].count);
+        first = false;
+    }
+}

@@ -5,6 +5,7 @@
 #define GS_REPORT_TEXT_H
 
 #include "gs_buf.h"
+#include "gs_results.h"
 
 /* Escapes & < > " ' for XML and HTML (text and attribute values). Bytes that are not valid
  * UTF-8, and control characters other than \t \n \r, become U+FFFD, so the output is always
@@ -23,5 +24,9 @@ int gs_report_plain(gs_buf *b, const char *s, size_t max);
 
 /* Formats a share in [0,1] as a percentage with one decimal ("70.0%"); NaN gives "n/a". */
 void gs_report_percent(gs_buf *b, double share);
+
+/* The step's target counters that are not zero, as plain text ("requests 200, timeouts 6"), or
+ * nothing when there are none. The caller escapes it for its format. */
+void gs_report_target_stats(gs_buf *b, const gs_results_counts *c);
 
 #endif

@@ -36,6 +36,9 @@ START_TEST(html_is_self_contained_and_escaped)
         strstr(h, "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;q&#39;"));
     ck_assert_ptr_nonnull(strstr(h, "{&quot;path&quot;:&quot;&lt;/pre&gt;"));
     ck_assert_ptr_nonnull(strstr(h, "wrong-split &lt;75/25&gt;"));
+    /* The step's target counters (zeros left out). */
+    ck_assert_ptr_nonnull(strstr(
+        h, "<div class=\"meta\">target counters in this step: mirrorsSent 3988, mirrorsDropped 12</div>"));
     /* Failures come before the scenarios, with the evidence. */
     const char *fail = strstr(h, "<h2 id=\"failures\">Failures</h2>");
     const char *scen = strstr(h, "<h2>Scenarios</h2>");

@@ -51,7 +51,7 @@ static const char schema_script[] =
     "assert t['errors'] == {'connect': 0}\n"
     "assert 'targetStats' not in st\n"
     "ts = sc[1]['steps'][0]['targetStats']\n"
-    "assert list(ts.items()) == [('mirrorsSent', 3988), ('mirrorsDropped', 12)], ts\n"
+    "assert list(ts.items()) == [('mirrorsSent', 3988), ('mirrorsDropped', 12), ('timeouts', 0)], ts\n"
     "c = st['checks']\n"
     "assert [x['kind'] for x in c] == ['status', 'split']\n"
     "assert 'pValue' not in c[0] and c[1]['pValue'] == 0.617\n"

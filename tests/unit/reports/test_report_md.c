@@ -20,6 +20,8 @@ START_TEST(md_summary_lists_failures_first_class)
     ck_assert_ptr_nonnull(strstr(md, "| not-yet | ⏳ not run | 0/0 |"));
     ck_assert_ptr_nonnull(strstr(md, "### Failures"));
     ck_assert_ptr_nonnull(strstr(md, "| default/a | 70.0% | 3004 (75.1%) | 73.7% – 76.4% |"));
+    ck_assert_ptr_nonnull(
+        strstr(md, "- target counters in this step: mirrorsSent 3988, mirrorsDropped 12\n"));
     /* The hostile message is escaped in prose, and verbatim only inside a code fence. */
     ck_assert_ptr_nonnull(
         strstr(md, "&lt;script&gt;alert(\"x\")&lt;/script&gt; &amp; 'q' \\| \\`tick\\`"));
