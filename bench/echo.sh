@@ -18,7 +18,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 echo_bin=${1:-$here/build/backends/gatesim-echo}
 secs=${2:-3}
 rounds=${3:-3}
-[ -x "$echo_bin" ] || { echo "bench/echo.sh: $echo_bin not built (cmake --build build)" >&2; exit 2; }
+[ -f "$echo_bin" ] && [ -x "$echo_bin" ] || { echo "bench/echo.sh: $echo_bin not built (cmake --build build)" >&2; exit 2; }
 for t in wrk h2load nghttpd nginx; do
     command -v "$t" >/dev/null || [ -x "/usr/sbin/$t" ] || { echo "bench/echo.sh: $t not installed" >&2; exit 2; }
 done

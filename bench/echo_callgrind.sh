@@ -13,7 +13,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 echo_bin=${1:-$here/build/backends/gatesim-echo}
 n1=${2:-2000}
 n2=${3:-12000}
-[ -x "$echo_bin" ] || { echo "bench/echo_callgrind.sh: $echo_bin not built" >&2; exit 2; }
+[ -f "$echo_bin" ] && [ -x "$echo_bin" ] || { echo "bench/echo_callgrind.sh: $echo_bin not built" >&2; exit 2; }
 for t in valgrind callgrind_annotate h2load; do
     command -v "$t" >/dev/null || { echo "bench/echo_callgrind.sh: $t not installed" >&2; exit 2; }
 done
