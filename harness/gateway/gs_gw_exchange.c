@@ -488,9 +488,9 @@ static void exchange_route(gs_gw_exchange *ex, const gs_gw_exchange_source *src)
         gs_gw_timer_init(&ex->timer, rt->base, on_exchange_timeout, ex);
         exchange_arm(ex);
     }
-    /* A streamed body goes upstream as it comes only to a gRPC (HTTP/2) upstream and when no
-     * mirror needs a copy of it; otherwise it is buffered whole first, as an HTTP/1.1 body is. */
-    if (req->body_open && (!ex->grpc || exchange_rule_mirrors(rule))) {
+    /* A streamed body (an HTTP/1.1 body, or a gRPC call's over HTTP/2) goes upstream as it
+     * comes, unless a mirror needs a copy of it: then it is buffered whole first. */
+    if (req->body_open && exchange_rule_mirrors(rule)) {
         ex->body_wait = true;
         return;
     }

@@ -50,10 +50,10 @@ void gs_gw_exchange_start(gs_gw_runtime *rt, gs_gw_snapshot *snap, const gs_gw_e
                           gs_gw_exchange **out);
 
 /* More of a streamed request body (the request was started with |body_open|): |len| bytes, the
- * end when |end|. They go to the upstream call as they come (HTTP/2 upstreams); the exchange
- * buffers them instead (up to max_request_body, then 413 / RESOURCE_EXHAUSTED) while it waits
- * for the whole body: when the route mirrors the request, or the request is not gRPC. May end
- * the exchange (through the sink) before returning. NULL is fine. */
+ * end when |end|. They go to the upstream call as they come (HTTP/1.1 or HTTP/2 upstreams); the
+ * exchange buffers them instead (up to max_request_body, then 413 / RESOURCE_EXHAUSTED) and waits
+ * for the whole body when the route mirrors the request. May end the exchange (through the sink)
+ * before returning. NULL is fine. */
 void gs_gw_exchange_body(gs_gw_exchange *ex, const char *data, size_t len, bool end);
 
 /* Backpressure from a streaming downstream: stop (true) or resume (false) taking the upstream's

@@ -55,6 +55,15 @@ typedef struct h1d {
     bool chunked_out;         /* streaming a response of unknown length: chunked coding */
     bool body_out;            /* streaming: the response has a body */
     bool paused;              /* streaming: upstream reading paused until the output drains */
+    /* A streamed request body: dispatched at the head, the body goes to the exchange as read. */
+    bool body_in;      /* body bytes are still to be read from the client */
+    bool body_drop;    /* the response began before the body ended: read and drop the rest */
+    bool rd_paused;    /* client reading stopped: too much body given and not yet taken */
+    bool client_eof;   /* the client closed while its body waited in the input */
+    bool feeding;      /* inside h1d_feed: a close only marks... */
+    bool free_pending; /* ...and h1d_feed frees the connection when it returns */
+    size_t given;      /* body bytes given to the exchange and not yet taken */
+    gs_buf piece;      /* one piece of body on its way to the exchange */
 } h1d;
 
 static void h1d_process(h1d *h);
@@ -114,8 +123,24 @@ static void h1d_close_after_write(h1d *h)
     else
         bufferevent_disable(h->conn->bev, EV_READ);
     h1d_set_state(h, H1D_DRAIN);
-    if (evbuffer_get_length(bufferevent_get_output(h->conn->bev)) == 0)
-        gs_gw_conn_free(h->conn);
+    if (evbuffer_get_length(bufferevent_get_output(h->conn->bev)) == 0) {
+        if (h->feeding)
+            h->free_pending = true;
+        else
+            gs_gw_conn_free(h->conn);
+    }
+}
+
+/* The response begins while the client's body is still arriving (the gateway or the upstream
+ * answered early): the rest of the body is dropped and the connection closes after the response
+ * (the client may still be sending). */
+static void h1d_body_cut(h1d *h)
+{
+    if (!h->body_in)
+        return;
+    h->body_drop = true;
+    h->keep_alive = false;
+    gs_gw_timer_stop(&h->timer); /* the body idle timeout; the exchange's own timeout goes on */
 }
 
 /* Writes the head of |r| (status |st|): its fields but the framing ones, which this hop decides
@@ -294,6 +319,7 @@ static void on_h1d_response(void *arg, gs_gw_response *resp)
 {
     h1d *h = arg;
     h->ex = NULL;
+    h1d_body_cut(h);
     if (resp->status == 101 && resp->tunnel && h->upgrade) {
         h1d_tunnel_start(h, resp);
         return;
@@ -308,6 +334,7 @@ static void on_h1d_response(void *arg, gs_gw_response *resp)
 static void on_h1d_head(void *arg, gs_gw_response *r)
 {
     h1d *h = arg;
+    h1d_body_cut(h);
     int st = r->status > 0 ? r->status : 502;
     h->body_out = !(h->head_method || st == 204 || st == 304 || (st >= 100 && st < 200));
     const gs_gw_header *cl = h1d_length_field(r);
@@ -371,7 +398,119 @@ static void on_h1d_end(void *arg, gs_gw_headers *trailers, int err)
     h1d_response_done(h);
 }
 
-static const gs_gw_sink h1d_sink = {on_h1d_response, on_h1d_head, on_h1d_data, on_h1d_end, NULL};
+static void on_h1d_body_taken(void *arg, size_t len);
+
+static const gs_gw_sink h1d_sink = {on_h1d_response, on_h1d_head, on_h1d_data, on_h1d_end,
+                                    on_h1d_body_taken};
+
+static void h1d_read_enable(h1d *h, bool on)
+{
+    if (h->direct)
+        gs_sockread_enable(&h->rd, on);
+    else if (on)
+        bufferevent_enable(h->conn->bev, EV_READ);
+    else
+        bufferevent_disable(h->conn->bev, EV_READ);
+}
+
+/* A streamed body went wrong on the client's side (bad chunking, timeout): stop the exchange;
+ * answer |status| unless the response already began, then close. */
+static void h1d_body_fail(h1d *h, int status)
+{
+    h->body_in = false;
+    gs_gw_exchange_cancel(h->ex);
+    h->ex = NULL;
+    gs_gw_request_free(&h->req);
+    if (h->body_drop || h->state != H1D_WAIT)
+        h1d_close_after_write(h);
+    else
+        h1d_reject(h, status, NULL);
+}
+
+/* Moves the next piece of a streamed body from the input into h->piece. Returns 1 with a piece
+ * (possibly empty), 0 when more input is needed, negative on malformed chunking. Clears
+ * h->body_in when this piece ends the body. */
+static int h1d_take_piece(h1d *h)
+{
+    struct evbuffer *in = bufferevent_get_input(h->conn->bev);
+    size_t avail = evbuffer_get_length(in);
+    gs_buf_reset(&h->piece);
+    if (avail == 0)
+        return 0;
+    if (avail > (256u << 10))
+        avail = 256u << 10;
+    if (h->body_kind == GS_H1_BODY_LENGTH) {
+        size_t n = avail < h->remaining ? avail : (size_t)h->remaining;
+        char *dst = gs_buf_reserve(&h->piece, n);
+        evbuffer_remove(in, dst, n);
+        h->piece.len = n;
+        h->remaining -= n;
+        if (h->remaining == 0)
+            h->body_in = false;
+        return 1;
+    }
+    const char *data = (const char *)evbuffer_pullup(in, (ssize_t)avail);
+    ssize_t used = gs_chunked_decode(&h->chunked, data, avail, &h->piece);
+    if (used < 0)
+        return GS_ERR_PARSE;
+    evbuffer_drain(in, (size_t)used);
+    if (gs_chunked_done(&h->chunked))
+        h->body_in = false;
+    return used > 0 ? 1 : 0;
+}
+
+/* Streams the body read so far to the exchange, until the input is empty or more than
+ * gs_gw_upstream_pause_bytes waits to be taken (then the client is not read until
+ * on_h1d_body_taken). Bytes after an early answer are read and dropped. */
+static void h1d_feed(h1d *h)
+{
+    size_t bound = gs_gw_upstream_pause_bytes(&h->conn->rt->limits);
+    h->feeding = true;
+    while (h->body_in && !h->free_pending && (h->body_drop || h->given <= bound)) {
+        int rc = h1d_take_piece(h);
+        if (rc < 0) {
+            h1d_body_fail(h, 400);
+            break;
+        }
+        if (rc == 0)
+            break;
+        bool end = !h->body_in;
+        if (h->body_drop || h->ex == NULL || (h->piece.len == 0 && !end))
+            continue;
+        h->given += h->piece.len;
+        gs_gw_exchange_body(h->ex, h->piece.data, h->piece.len, end);
+    }
+    h->feeding = false;
+    if (h->free_pending) {
+        gs_gw_conn_free(h->conn);
+        return;
+    }
+    if (h->state != H1D_WAIT)
+        return; /* answered and closing, or (the body done) on to the next request */
+    bool wait = h->body_in && !h->body_drop && h->given > bound;
+    if (wait != h->rd_paused) {
+        h->rd_paused = wait;
+        h1d_read_enable(h, !wait);
+    }
+    if (h->body_in && !wait && !h->body_drop)
+        h1d_arm(h, h->conn->rt->limits.idle_timeout_ms, false); /* the client's turn */
+    else
+        gs_gw_timer_stop(&h->timer);
+    if (h->body_in && h->client_eof &&
+        evbuffer_get_length(bufferevent_get_input(h->conn->bev)) == 0)
+        h1d_body_fail(h, 400); /* the client closed before its body ended */
+}
+
+/* The exchange took |len| bytes of the streamed body: read the client again when under the
+ * bound. */
+static void on_h1d_body_taken(void *arg, size_t len)
+{
+    h1d *h = arg;
+    h->given = len < h->given ? h->given - len : 0;
+    if (!h->feeding && h->body_in && h->state == H1D_WAIT &&
+        h->given <= gs_gw_upstream_pause_bytes(&h->conn->rt->limits))
+        h1d_feed(h);
+}
 
 static void h1d_dispatch(h1d *h)
 {
@@ -557,7 +696,11 @@ static void h1d_process(h1d *h)
         h->remaining = h->parser.content_length;
         bool expect = h->parser.expect_continue;
         evbuffer_drain(in, (size_t)n);
-        if (h->body_kind == GS_H1_BODY_LENGTH &&
+        /* A body streams to the exchange as it arrives, except an upgrade request's. */
+        bool stream = h->req.upgrade == NULL &&
+                      (h->body_kind == GS_H1_BODY_CHUNKED ||
+                       (h->body_kind == GS_H1_BODY_LENGTH && h->remaining > 0));
+        if (!stream && h->body_kind == GS_H1_BODY_LENGTH &&
             h->remaining > h->conn->rt->limits.max_request_body) {
             gs_gw_request_free(&h->req);
             h1d_reject(h, 413, NULL);
@@ -569,6 +712,24 @@ static void h1d_process(h1d *h)
             h1d_flush(h);
         }
         h1d_set_state(h, H1D_BODY);
+        if (stream) {
+            h->req.body_open = true;
+            h->body_in = true;
+            h->body_drop = false;
+            h->client_eof = false;
+            h->rd_paused = false;
+            h->given = 0;
+            h->feeding = true; /* an immediate answer must not free |h| under us */
+            h1d_dispatch(h);
+            h->feeding = false;
+            if (h->free_pending) {
+                gs_gw_conn_free(h->conn);
+                return;
+            }
+            if (h->state == H1D_WAIT && h->body_in)
+                h1d_feed(h);
+            return;
+        }
         h1d_arm(h, h->conn->rt->limits.idle_timeout_ms, false);
     }
     if (h->state == H1D_BODY) {
@@ -591,6 +752,8 @@ static void on_h1d_read(struct bufferevent *bev, void *arg)
     h1d *h = c->state;
     if (h->state == H1D_HEAD || h->state == H1D_BODY)
         h1d_process(h);
+    else if (h->state == H1D_WAIT && h->body_in && !h->feeding)
+        h1d_feed(h);
 }
 
 /* Fires when the output buffer drained (the default low watermark, 0). */
@@ -626,7 +789,13 @@ static void on_h1d_event(struct bufferevent *bev, short what, void *arg)
     if (what & BEV_EVENT_CONNECTED)
         return;
     if ((what & BEV_EVENT_EOF) && (what & BEV_EVENT_READING) && !c->closing) {
-        if (h->state == H1D_WAIT) {
+        if (h->state == H1D_WAIT && h->body_in &&
+            evbuffer_get_length(bufferevent_get_input(bev)) > 0) {
+            h->keep_alive = false; /* the rest of the body waits in the input */
+            h->client_eof = true;
+            return;
+        }
+        if (h->state == H1D_WAIT && !h->body_in) {
             h->keep_alive = false; /* answer, then close */
             return;
         }
@@ -644,6 +813,10 @@ static void on_h1d_timeout(void *arg)
     h1d *h = arg;
     if (h->state == H1D_HEAD && h->timer_is_idle) {
         gs_gw_conn_free(h->conn);
+        return;
+    }
+    if (h->state == H1D_WAIT && h->body_in) {
+        h1d_body_fail(h, 408);
         return;
     }
     if (h->state == H1D_BODY)
@@ -698,6 +871,7 @@ void gs_gw_h1_free(gs_gw_conn *c)
         bufferevent_free(h->peer);
     free(h->upgrade);
     gs_gw_request_free(&h->req);
+    gs_buf_free(&h->piece);
     gs_gw_timer_deinit(&h->timer);
     gs_sockread_detach(&h->rd);
     free(h);

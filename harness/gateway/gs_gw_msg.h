@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The protocol-neutral request and response the gateway moves between its HTTP/1.1 and HTTP/2
- * sides. Bodies are buffered whole (bounded by the limits in gs_gw_limits; streamed gRPC request
+ * sides. Bodies are buffered whole (bounded by the limits in gs_gw_limits; streamed request
  * bodies and streamed responses are the exceptions, see |body_open|), which keeps mirroring,
  * retries of the head and never-ending upstream bodies simple to bound. */
 #ifndef GS_GW_MSG_H
@@ -22,8 +22,9 @@ typedef struct gs_gw_request {
     gs_buf body;
     gs_gw_headers trailers;
     bool http2; /* arrived over HTTP/2 */
-    /* The body is still arriving (a streamed HTTP/2 request): |body| holds what came so far and
-     * the rest goes through gs_gw_exchange_body / gs_gw_upstream_send_body. */
+    /* The body is still arriving (an HTTP/1.1 request with a body, a gRPC call over HTTP/2):
+     * |body| holds what came so far and the rest goes through gs_gw_exchange_body /
+     * gs_gw_upstream_send_body. */
     bool body_open;
 } gs_gw_request;
 

@@ -110,9 +110,12 @@ int gs_gw_upstream_send(gs_gw_upstream *u, const gs_gw_endpoint *ep, bool h2,
 
 void gs_gw_upstream_send_body(gs_gw_upstream_call *c, const char *data, size_t len, bool end)
 {
-    if (c == NULL || c->h2 == NULL || !c->body_stream || c->defer)
+    if (c == NULL || !c->body_stream || c->defer)
         return;
-    upstream_h2_send_body(c, data, len, end);
+    if (c->h2)
+        upstream_h2_send_body(c, data, len, end);
+    else if (c->h1)
+        upstream_h1_send_body(c, data, len, end);
 }
 
 void gs_gw_upstream_pause(gs_gw_upstream_call *c, bool paused)

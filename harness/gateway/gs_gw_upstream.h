@@ -70,9 +70,13 @@ int gs_gw_upstream_send_stream(gs_gw_upstream *u, const gs_gw_endpoint *ep, bool
 
 /* A streamed request body (the request was sent with |body_open|): appends |len| bytes (copied)
  * to what goes to the upstream after the request's |body|, and ends the body when |end| (client
- * trailers are not forwarded). Only HTTP/2 calls stream a request body; an HTTP/1.1 call, or one
- * already failing, drops the bytes. Frames leave on the next loop turn; on_body_taken reports
- * the bytes as the upstream's flow control lets them go. NULL is fine. */
+ * trailers are not forwarded). HTTP/2: frames leave on the next loop turn; on_body_taken reports
+ * the bytes as the upstream's flow control lets them go. HTTP/1.1: the head said Content-Length
+ * when the request has that field, else Transfer-Encoding: chunked (each piece one chunk, 0 at
+ * the end); on_body_taken reports bytes at once while the connection's output holds under
+ * gs_gw_upstream_pause_bytes, else when it drains. Once the response head arrived (an early
+ * answer) the rest is dropped and the connection is not reused. A call already failing drops
+ * the bytes. NULL is fine. */
 void gs_gw_upstream_send_body(gs_gw_upstream_call *call, const char *data, size_t len, bool end);
 
 /* Backpressure for streamed calls: stop (true) or resume (false) taking the upstream's body.

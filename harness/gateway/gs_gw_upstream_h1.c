@@ -79,6 +79,25 @@ static void h1_conn_free(h1_conn *h)
     free(h);
 }
 
+/* The Content-Length field of |hs|, or NULL. */
+static const gs_gw_header *h1_length_field(const gs_gw_headers *hs)
+{
+    for (size_t i = 0; i < hs->len; i++)
+        if (GS_GW_HEADER_IS(&hs->items[i], "content-length"))
+            return &hs->items[i];
+    return NULL;
+}
+
+/* One chunk of a streamed request body (nothing for an empty piece: "0" ends the body). */
+static void h1_write_chunk(struct evbuffer *out, const char *data, size_t len)
+{
+    if (len == 0)
+        return;
+    evbuffer_add_printf(out, "%zx\r\n", len);
+    evbuffer_add(out, data, len);
+    evbuffer_add(out, "\r\n", 2);
+}
+
 static void h1_write_request(h1_conn *h, const gs_gw_request *req)
 {
     struct evbuffer *out = bufferevent_get_output(h->bev);
@@ -128,14 +147,23 @@ static void h1_write_request(h1_conn *h, const gs_gw_request *req)
     bool body_method = strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0 &&
                        strcmp(req->method, "DELETE") != 0 && strcmp(req->method, "OPTIONS") != 0 &&
                        strcmp(req->method, "TRACE") != 0;
-    if (req->body.len || body_method) {
+    const gs_gw_header *cl = NULL;
+    if (req->body_open) { /* streamed: the client's framing (its Content-Length, or chunks) */
+        cl = h1_length_field(&req->headers);
+        if (cl)
+            gs_gw_h1_head_field(&w, "Content-Length", 14, cl->value, cl->value_len);
+        else
+            GS_GW_H1_PUT(&w, "Transfer-Encoding: chunked\r\n");
+    } else if (req->body.len || body_method) {
         GS_GW_H1_PUT(&w, "Content-Length: ");
         gs_gw_h1_head_uint(&w, req->body.len, false);
         GS_GW_H1_PUT(&w, "\r\n");
     }
     GS_GW_H1_PUT(&w, "\r\n");
     gs_gw_h1_head_end(&w);
-    if (req->body.len)
+    if (req->body_open && cl == NULL)
+        h1_write_chunk(out, req->body.data, req->body.len);
+    else if (req->body.len)
         evbuffer_add(out, req->body.data, req->body.len);
 }
 
@@ -147,6 +175,8 @@ static void h1_start(h1_conn *h, gs_gw_upstream_call *c)
     h1_set_state(h, H1_HEAD);
     h->got_bytes = false;
     TAILQ_INSERT_TAIL(&h->u->busy, h, link);
+    c->body_stream = c->req->body_open;
+    c->body_chunked = c->body_stream && !h1_length_field(&c->req->headers);
     h1_write_request(h, c->req);
     gs_sockread_enable(&h->rd, true);
     /* A pooled connection: write at once, EV_WRITE only for what the socket did not take
@@ -161,11 +191,24 @@ static void h1_start(h1_conn *h, gs_gw_upstream_call *c)
         bufferevent_enable(h->bev, EV_WRITE);
 }
 
-/* Fires when the request is written out: stop watching for writability. */
+/* Reports the streamed request body bytes queued since the last report as taken. Nothing may
+ * touch |c| or its connection after this: the callee may cancel the call. */
+static void h1_body_report(gs_gw_upstream_call *c)
+{
+    size_t n = c->body_owed;
+    c->body_owed = 0;
+    if (n && c->stream && c->stream->on_body_taken)
+        c->stream->on_body_taken(c->arg, n);
+}
+
+/* Fires when the output drained (the request, or the streamed body so far): stop watching for
+ * writability, and let the caller send more of a streamed body. */
 static void on_h1_write(struct bufferevent *bev, void *arg)
 {
-    (void)arg;
+    h1_conn *h = arg;
     bufferevent_disable(bev, EV_WRITE);
+    if (h->call && h->call->body_stream)
+        h1_body_report(h->call);
 }
 
 static void h1_finish(h1_conn *h, int err)
@@ -174,7 +217,10 @@ static void h1_finish(h1_conn *h, int err)
     h->call = NULL;
     if (c)
         c->h1 = NULL;
-    if (err == 0 && h->keep_alive && h->pool->n_idle < H1_MAX_IDLE_PER_ENDPOINT &&
+    /* A streamed request body cut by an early answer leaves the connection mid-request. */
+    bool body_done = c == NULL || !c->body_stream ||
+                     (c->body_end && evbuffer_get_length(bufferevent_get_output(h->bev)) == 0);
+    if (err == 0 && h->keep_alive && body_done && h->pool->n_idle < H1_MAX_IDLE_PER_ENDPOINT &&
         evbuffer_get_length(bufferevent_get_input(h->bev)) == 0) {
         TAILQ_REMOVE(&h->u->busy, h, link);
         h1_set_state(h, H1_IDLE);
@@ -368,7 +414,7 @@ static void on_h1_event(struct bufferevent *bev, short what, void *arg)
         return;
     }
     gs_gw_upstream_call *c = h->call;
-    if (h->reused && !h->got_bytes) {
+    if (h->reused && !h->got_bytes && !(c->body_stream && (c->sent || c->body_end))) {
         /* The server closed a pooled connection as we reused it: try once on a fresh one. */
         h->call = NULL;
         c->h1 = NULL;
@@ -415,6 +461,27 @@ void upstream_h1_pause(gs_gw_upstream_call *c, bool paused)
     if (h->bev == NULL)
         return;
     gs_sockread_enable(&h->rd, !paused);
+}
+
+void upstream_h1_send_body(gs_gw_upstream_call *c, const char *data, size_t len, bool end)
+{
+    h1_conn *h = c->h1;
+    if (h->bev == NULL || h->state != H1_HEAD || c->body_end)
+        return; /* the response began (an early answer): the rest is not sent */
+    struct evbuffer *out = bufferevent_get_output(h->bev);
+    if (c->body_chunked) {
+        h1_write_chunk(out, data, len);
+        if (end)
+            evbuffer_add(out, "0\r\n\r\n", 5);
+    } else if (len) {
+        evbuffer_add(out, data, len);
+    }
+    c->sent += len;
+    c->body_owed += len;
+    c->body_end = end;
+    bufferevent_enable(h->bev, EV_WRITE);
+    if (evbuffer_get_length(out) <= gs_gw_upstream_pause_bytes(h->u->limits))
+        h1_body_report(c);
 }
 
 void upstream_h1_cancel(gs_gw_upstream_call *c)

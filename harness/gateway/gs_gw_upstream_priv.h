@@ -48,6 +48,8 @@ struct gs_gw_upstream_call {
     bool body_end;                       /* body_stream: the client's body ended */
     gs_buf pending;                      /* body_stream: bytes given by send_body */
     size_t pending_off;                  /* body_stream: how much of |pending| went out */
+    bool body_chunked;                   /* HTTP/1.1 body_stream: chunked framing upstream */
+    size_t body_owed;                    /* HTTP/1.1 body_stream: queued, on_body_taken not yet */
     struct event *defer;                 /* used to report errors from the loop */
     int defer_err;
 };
@@ -61,6 +63,7 @@ void upstream_call_fail_later(gs_gw_upstream_call *c, int err);
 void upstream_h1_send(gs_gw_upstream *u, upstream_pool *p, gs_gw_upstream_call *c);
 void upstream_h1_cancel(gs_gw_upstream_call *c);
 void upstream_h1_pause(gs_gw_upstream_call *c, bool paused);
+void upstream_h1_send_body(gs_gw_upstream_call *c, const char *data, size_t len, bool end);
 void upstream_h1_pool_free(gs_gw_upstream *u, upstream_pool *p);
 void upstream_h1_busy_free(gs_gw_upstream *u);
 

@@ -5,6 +5,7 @@
 #include "gs_alloc.h"
 #include "gs_buf.h"
 #include "gs_gw_server.h"
+#include "gs_chunked.h"
 #include "gs_h1_request.h"
 
 #include <arpa/inet.h>
@@ -97,14 +98,31 @@ static void on_fake_read(struct bufferevent *bev, void *arg)
         size_t body_len = req.body == GS_H1_BODY_LENGTH ? (size_t)req.content_length : 0;
         if (len < (size_t)n + body_len)
             return;
+        gs_buf dechunked = {0}; /* a chunked body (streamed by the gateway), decoded */
+        if (req.body == GS_H1_BODY_CHUNKED) {
+            gs_chunked ck;
+            gs_chunked_init(&ck);
+            ssize_t used = gs_chunked_decode(&ck, data + n, len - (size_t)n, &dechunked);
+            if (used < 0 || !gs_chunked_done(&ck)) {
+                gs_buf_free(&dechunked);
+                if (used < 0)
+                    fake_conn_free(c);
+                return;
+            }
+            body_len = (size_t)used;
+        }
+        const char *body_data = req.body == GS_H1_BODY_CHUNKED ? dechunked.data : data + n;
+        size_t body_shown = req.body == GS_H1_BODY_CHUNKED ? dechunked.len : body_len;
         char target[2048];
         snprintf(target, sizeof(target), "%.*s", (int)req.target_len, req.target);
         if (strcmp(target, "/__close") == 0) {
+            gs_buf_free(&dechunked);
             fake_conn_free(c);
             return;
         }
         if (strcmp(target, "/__infinite") == 0) {
             evbuffer_drain(in, (size_t)n + body_len);
+            gs_buf_free(&dechunked);
             c->infinite = true;
             evbuffer_add_printf(bufferevent_get_output(bev),
                                 "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
@@ -113,6 +131,7 @@ static void on_fake_read(struct bufferevent *bev, void *arg)
         }
         if (strcmp(target, "/__headfirst") == 0) { /* the head, then a body that never comes */
             evbuffer_drain(in, (size_t)n + body_len);
+            gs_buf_free(&dechunked);
             evbuffer_add_printf(bufferevent_get_output(bev),
                                 "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nx-upstream: %s\r\n\r\n",
                                 c->up->name);
@@ -120,6 +139,7 @@ static void on_fake_read(struct bufferevent *bev, void *arg)
         }
         if (strcmp(target, "/__bighead") == 0) {
             evbuffer_drain(in, (size_t)n + body_len);
+            gs_buf_free(&dechunked);
             struct evbuffer *o = bufferevent_get_output(bev);
             evbuffer_add_printf(o, "HTTP/1.1 200 OK\r\n");
             for (int i = 0; i < 2000; i++)
@@ -139,7 +159,7 @@ static void on_fake_read(struct bufferevent *bev, void *arg)
                 gs_buf_printf(&body, "h:%.*s=%.*s\n", (int)req.headers[i].name_len,
                               req.headers[i].name, (int)req.headers[i].value_len,
                               req.headers[i].value);
-            gs_buf_printf(&body, "body=%.*s\n", (int)body_len, data + n);
+            gs_buf_printf(&body, "body=%.*s\n", (int)body_shown, body_shown ? body_data : "");
         }
         gs_buf out = {0};
         gs_buf_printf(&out,
@@ -147,6 +167,7 @@ static void on_fake_read(struct bufferevent *bev, void *arg)
                       "x-resp-set: original\r\nContent-Length: %zu\r\n\r\n%s",
                       c->up->name, body.len, body.data);
         gs_buf_free(&body);
+        gs_buf_free(&dechunked);
         evbuffer_drain(in, (size_t)n + body_len);
         int delay = 0;
         if (strncmp(target, "/__delay/", 9) == 0)
