@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* HTTP/1.1 downstream side: reads request heads with gs_h1_request (which refuses smuggling
- * shapes: CL+TE, differing Content-Lengths, bare CR, obs-fold), bodies with gs_chunked, one
- * request at a time (pipelined bytes wait in the input buffer), and writes buffered responses.
- * Header and idle timeouts bound slow clients. An `Upgrade: h2c` request that gs_gw_h2c takes is
- * answered 101 and the connection handed to the HTTP/2 side; one it does not take loses its h2c
- * fields and is proxied as plain HTTP/1.1. */
+/* HTTP/1.1 downstream side: request heads by gs_h1_request (refuses CL+TE, differing lengths,
+ * bare CR, obs-fold), one request at a time; a body streams to the exchange as read (de-chunked,
+ * paused while the upstream has not taken enough; an upgrade request's is read whole first);
+ * responses stream back. Header/idle timeouts bound slow clients; an `Upgrade: h2c` that
+ * gs_gw_h2c takes is answered 101 and handed to the HTTP/2 side, else its h2c fields go. */
 #include "gs_gw_conn.h"
 #include "gs_gw_h1_head.h"
 #include "gs_gw_h2c.h"

@@ -40,7 +40,7 @@ typedef struct gs_gw_response {
 
 /* Limits shared by every connection; a zeroed field takes its default. */
 typedef struct gs_gw_limits {
-    size_t max_request_body;      /* default 8 MiB (then 413) */
+    size_t max_request_body;      /* default 8 MiB buffered (then 413); streamed: no bound */
     size_t max_response_body;     /* default 16 MiB buffered (then 502: the upstream never ends) */
     uint64_t max_streamed_body;   /* default 1 GiB through a streamed response (then cut) */
     size_t max_header_bytes;      /* default 64 KiB per message (then 431 / 502) */

@@ -5,6 +5,7 @@
 #include "gw_fixture.h"
 
 #include "gs_alloc.h"
+#include "gs_buf.h"
 #include "gs_test.h"
 #include "gs_time.h"
 
@@ -325,6 +326,75 @@ START_TEST(proxy_keep_alive_pipelined)
 }
 END_TEST
 
+/* Sends |req| on a fresh connection (then half-closes when |half_close|) and reads until EOF. */
+static char *raw_exchange(const char *req, bool half_close)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sin = {0};
+    sin.sin_family = AF_INET;
+    sin.sin_port = htons((uint16_t)fix.gw_port);
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    struct timeval tv = {5, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+    ck_assert_int_eq((int)write(fd, req, strlen(req)), (int)strlen(req));
+    if (half_close)
+        shutdown(fd, SHUT_WR);
+    gs_buf b = {0};
+    gs_buf_puts(&b, "");
+    char buf[8192];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof(buf))) > 0)
+        gs_buf_append(&b, buf, (size_t)n);
+    close(fd);
+    return gs_buf_take(&b);
+}
+
+static int count_of(const char *hay, const char *needle)
+{
+    int n = 0;
+    for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+START_TEST(proxy_streamed_bodies_keep_alive)
+{
+    /* Streamed request bodies (length and chunked) on one keep-alive connection, pipelined with
+     * the next request: each body reaches the upstream with the client's framing, and the
+     * connection goes on to the next request. */
+    char *all = raw_exchange("POST /exact HTTP/1.1\r\nHost: example.com\r\nContent-Length: 5\r\n\r\n"
+                             "abcde"
+                             "PUT /exact HTTP/1.1\r\nHost: example.com\r\n"
+                             "Transfer-Encoding: chunked\r\n\r\n3\r\nfgh\r\n1\r\ni\r\n0\r\n\r\n"
+                             "GET /exact HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n",
+                             false);
+    ck_assert_int_eq(count_of(all, "HTTP/1.1 200 "), 3);
+    ck_assert_ptr_nonnull(strstr(all, "body=abcde\n"));
+    ck_assert_ptr_nonnull(strstr(all, "h:Content-Length=5\n"));
+    ck_assert_ptr_nonnull(strstr(all, "body=fghi\n"));
+    ck_assert_ptr_nonnull(strstr(all, "method=GET"));
+    free(all);
+    /* A client that half-closes right after its body still gets the answer. */
+    all = raw_exchange("POST /exact HTTP/1.1\r\nHost: example.com\r\nContent-Length: 3\r\n\r\nxyz",
+                       true);
+    ck_assert_int_eq(count_of(all, "HTTP/1.1 200 "), 1);
+    ck_assert_ptr_nonnull(strstr(all, "body=xyz\n"));
+    free(all);
+    /* A body cut short by the client's close gets no answer from the upstream. */
+    all = raw_exchange("POST /exact HTTP/1.1\r\nHost: example.com\r\nContent-Length: 10\r\n\r\nxyz",
+                       true);
+    ck_assert_ptr_null(strstr(all, "body=xyz"));
+    free(all);
+    /* An answer that comes before the body (no route) closes the connection. */
+    all = raw_exchange("POST /exact HTTP/1.1\r\nHost: nowhere.example\r\nContent-Length: 10\r\n\r\nxyz",
+                       false);
+    ck_assert_ptr_nonnull(strstr(all, "HTTP/1.1 404 "));
+    ck_assert_ptr_nonnull(strstr(all, "Connection: close"));
+    free(all);
+}
+END_TEST
+
 START_TEST(proxy_half_closed_client_gets_answer)
 {
     /* The client sends its request and shuts down its sending side while the upstream is slow:
@@ -359,6 +429,7 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, proxy_routes_by_precedence);
+    tcase_add_test(tc, proxy_streamed_bodies_keep_alive);
     tcase_add_test(tc, proxy_header_modifiers_and_forwarding);
     tcase_add_test(tc, proxy_redirect_and_rewrite);
     tcase_add_test(tc, proxy_weights_invalid_share_and_zero);
