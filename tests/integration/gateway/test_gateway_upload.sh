@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Streamed HTTP/1.1 request bodies: curl uploads 40 MiB (5x max_request_body) through
-# `gatesim gateway` to a Python HTTP/1.1 backend that hashes what it reads, once with
-# Content-Length and once chunked from a pipe. Both arrive whole (size, SHA-256, the client's
-# framing), the gateway's peak memory grows by far less than the file, a mirrored route still
-# gives the mirror the whole body, and an upstream that answers 413 after the head reaches the
-# client, which then sees the connection close.
+# `gatesim gateway` to a Python HTTP/1.1 backend that hashes what it reads: with Content-Length
+# (to a backend reading slower than curl sends), chunked from a pipe, and chunked over TLS. All
+# arrive whole (size, SHA-256, the client's framing) and the gateway's peak memory grows by far
+# less than the file; a mirrored route still gives the mirror the whole body; an upstream that
+# answers 413 after the head reaches the client, which then sees the connection close.
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 
@@ -18,13 +18,28 @@ PIDS+=($!)
 wait_line "$WORK/mirror.out"
 MIRROR=$(head -n1 "$WORK/mirror.out")
 
-cat > "$WORK/gw.yaml" <<'YAML'
+# A self-signed certificate for the HTTPS listener (the openssl CLI).
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+    -subj /CN=up.example.com -addext subjectAltName=DNS:up.example.com \
+    -keyout "$WORK/up.key" -out "$WORK/up.crt" 2> /dev/null
+
+cat > "$WORK/gw.yaml" <<YAML
 apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
 metadata: {name: gw, namespace: default}
 spec:
   gatewayClassName: any
-  listeners: [{name: http, port: 80, protocol: HTTP}]
+  listeners:
+  - {name: http, port: 80, protocol: HTTP}
+  - {name: https, port: 443, protocol: HTTPS, tls: {certificateRefs: [{name: up-cert}]}}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: up-cert, namespace: default}
+type: kubernetes.io/tls
+data:
+  tls.crt: $(base64 -w0 < "$WORK/up.crt")
+  tls.key: $(base64 -w0 < "$WORK/up.key")
 ---
 apiVersion: v1
 kind: Service
@@ -52,6 +67,8 @@ YAML
 start_gateway "$WORK/gw.yaml" --backend "default/up:8080=127.0.0.1:$UP" \
     --backend "default/shadow:8080=127.0.0.1:$MIRROR"
 ADDR=$(gw_addr http)
+TLS_PORT=$(gw_addr https)
+TLS_PORT=${TLS_PORT##*:}
 
 "$PY" -c "
 import hashlib, sys
@@ -87,9 +104,13 @@ upload() {
     fi
 }
 
-upload length length -T "$WORK/big.bin" "http://$ADDR/up/length"
+upload length length -T "$WORK/big.bin" "http://$ADDR/slow/length"
 upload chunked chunked -H "Transfer-Encoding: chunked" -T - "http://$ADDR/up/chunked" \
     < "$WORK/big.bin"
+# Over TLS (the connection's reading pauses through its bufferevent).
+upload tls chunked --http1.1 --cacert "$WORK/up.crt" \
+    --resolve "up.example.com:$TLS_PORT:127.0.0.1" -H "Transfer-Encoding: chunked" -T - \
+    "https://up.example.com:$TLS_PORT/up/tls" < "$WORK/big.bin"
 
 # A mirrored route buffers the body (within max_request_body): both backends get all of it.
 head -c $((3 * 1024 * 1024)) "$WORK/big.bin" > "$WORK/small.bin"

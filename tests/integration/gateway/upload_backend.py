@@ -4,6 +4,7 @@
 # answers "size=N sha256=HEX framing=length|chunked"; the same line goes to stdout (a mirror's
 # only trace). A target starting with /early is answered 413 after the head alone (the body is
 # not read), with Connection: close; the connection then drains what the client still sends.
+# A target starting with /slow (Content-Length bodies) is read slowly: 64 KiB per 2 ms at most.
 import hashlib, socket, sys, threading, time
 
 def read_until(conn, buf, sep):
@@ -64,8 +65,11 @@ def serve(conn):
         else:
             framing = "length"
             left = int(fields.get(b"content-length", b"0"))
+            slow = target.startswith("/slow")
             while left > 0:
                 if not buf:
+                    if slow:  # a backend slower than the client: the gateway must hold back
+                        time.sleep(0.002)
                     buf = conn.recv(min(left, 65536))
                     if not buf:
                         return
