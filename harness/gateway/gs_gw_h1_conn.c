@@ -309,7 +309,8 @@ static void h1d_response_done(h1d *h)
     if (evbuffer_get_length(bufferevent_get_output(h->conn->bev)) < (256u << 10)) {
         h1d_set_state(h, H1D_HEAD);
         gs_h1_request_reset(&h->parser);
-        h1d_process(h);
+        if (!h->feeding) /* else h1d_feed reads the next request once it unwound */
+            h1d_process(h);
     }
 }
 
@@ -484,8 +485,12 @@ static void h1d_feed(h1d *h)
         gs_gw_conn_free(h->conn);
         return;
     }
+    if (h->state == H1D_HEAD) { /* the body ended and its response already went out */
+        h1d_process(h);
+        return;
+    }
     if (h->state != H1D_WAIT)
-        return; /* answered and closing, or (the body done) on to the next request */
+        return; /* answered and closing */
     bool wait = h->body_in && !h->body_drop && h->given > bound;
     if (wait != h->rd_paused) {
         h->rd_paused = wait;
@@ -723,6 +728,10 @@ static void h1d_process(h1d *h)
             h->feeding = false;
             if (h->free_pending) {
                 gs_gw_conn_free(h->conn);
+                return;
+            }
+            if (h->state == H1D_HEAD) { /* not with a body still to read: never here */
+                h1d_process(h);
                 return;
             }
             if (h->state == H1D_WAIT && h->body_in)

@@ -375,6 +375,18 @@ START_TEST(proxy_streamed_bodies_keep_alive)
     ck_assert_ptr_nonnull(strstr(all, "body=fghi\n"));
     ck_assert_ptr_nonnull(strstr(all, "method=GET"));
     free(all);
+    /* On a mirrored route the body is buffered first (the mirror gets a copy); the connection
+     * goes on as well. */
+    all = raw_exchange("POST /mirror HTTP/1.1\r\nHost: example.com\r\n"
+                       "Transfer-Encoding: chunked\r\n\r\n2\r\nmn\r\n0\r\n\r\n"
+                       "POST /mirror HTTP/1.1\r\nHost: example.com\r\nContent-Length: 2\r\n"
+                       "Connection: close\r\n\r\nop",
+                       false);
+    ck_assert_int_eq(count_of(all, "HTTP/1.1 200 "), 2);
+    ck_assert_ptr_nonnull(strstr(all, "body=mn\n"));
+    ck_assert_ptr_nonnull(strstr(all, "body=op\n"));
+    ck_assert_int_eq(count_of(all, "h:Content-Length=2\n"), 2); /* buffered: a length */
+    free(all);
     /* A client that half-closes right after its body still gets the answer. */
     all = raw_exchange("POST /exact HTTP/1.1\r\nHost: example.com\r\nContent-Length: 3\r\n\r\nxyz",
                        true);
