@@ -54,6 +54,15 @@ const gs_rt_port *gs_gw_conn_port(gs_gw_conn *c, gs_gw_snapshot *snap);
 /* Frees the connection (and its bufferevent) and unlinks it from the server. */
 void gs_gw_conn_free(gs_gw_conn *c);
 
+/* Call right before gs_gw_conn_free of a plain connection whose response is fully written but
+ * whose client may still be sending (a body answered early, pipelined requests): closing a
+ * socket with unread input makes the kernel answer with a reset, and a reset can destroy the
+ * response the client has not read yet ("Connection reset by peer" instead of the 413). The
+ * socket then lingers in the server: its sending side is shut down (the client sees the end of
+ * the response), and what the client still sends is read and dropped until it closes, for at most
+ * 2 s and 16 MiB (at most 1024 such sockets; over that the close is immediate). */
+void gs_gw_conn_linger(gs_gw_conn *c);
+
 /* Protocol sides: start on a connection whose first bytes may already be in |bev|'s input. */
 void gs_gw_h1_start(gs_gw_conn *c);
 void gs_gw_h1_free(gs_gw_conn *c);

@@ -61,6 +61,7 @@ typedef struct h1d {
     bool client_eof;   /* the client closed while its body waited in the input */
     bool feeding;      /* inside h1d_feed: a close only marks... */
     bool free_pending; /* ...and h1d_feed frees the connection when it returns */
+    bool linger;       /* refused before its body was read: the client may still be sending */
     size_t given;      /* body bytes given to the exchange and not yet taken */
     gs_buf piece;      /* one piece of body on its way to the exchange */
 } h1d;
@@ -113,6 +114,17 @@ static void h1d_flush(h1d *h)
         bufferevent_enable(bev, EV_WRITE);
 }
 
+/* Frees the connection once its last response is out; one whose client may still be sending
+ * lingers first (gs_gw_conn_linger). */
+static void h1d_close_now(h1d *h)
+{
+    gs_gw_conn *c = h->conn;
+    if (h->direct && (h->linger || h->body_in || h->body_drop ||
+                      evbuffer_get_length(bufferevent_get_input(c->bev)) > 0))
+        gs_gw_conn_linger(c);
+    gs_gw_conn_free(c);
+}
+
 static void h1d_close_after_write(h1d *h)
 {
     h->keep_alive = false;
@@ -126,7 +138,7 @@ static void h1d_close_after_write(h1d *h)
         if (h->feeding)
             h->free_pending = true;
         else
-            gs_gw_conn_free(h->conn);
+            h1d_close_now(h);
     }
 }
 
@@ -205,6 +217,7 @@ static void h1d_reject(h1d *h, int status, const char *text)
     gs_gw_response r = {0};
     gs_gw_response_simple(&r, status, text);
     h->keep_alive = false;
+    h->linger = true;
     h1d_write_response(h, &r);
     gs_gw_response_free(&r);
     h1d_close_after_write(h);
@@ -482,7 +495,7 @@ static void h1d_feed(h1d *h)
     }
     h->feeding = false;
     if (h->free_pending) {
-        gs_gw_conn_free(h->conn);
+        h1d_close_now(h);
         return;
     }
     if (h->state == H1D_HEAD) { /* the body ended and its response already went out */
@@ -726,8 +739,8 @@ static void h1d_process(h1d *h)
             h->feeding = true; /* an immediate answer must not free |h| under us */
             h1d_dispatch(h);
             h->feeding = false;
-            if (h->free_pending) {
-                gs_gw_conn_free(h->conn);
+            if (h->free_pending) { /* answered at once, the body still coming: linger */
+                h1d_close_now(h);
                 return;
             }
             if (h->state == H1D_HEAD) { /* not with a body still to read: never here */
@@ -780,7 +793,7 @@ static void on_h1d_write(struct bufferevent *bev, void *arg)
     if (h->state != H1D_DRAIN)
         return;
     if (c->closing) {
-        gs_gw_conn_free(c);
+        h1d_close_now(h);
         return;
     }
     h1d_set_state(h, H1D_HEAD);

@@ -8,6 +8,7 @@
 #include "gs_gw_conn.h"
 #include "gs_json.h"
 #include "gs_log.h"
+#include "gs_time.h"
 
 #include <arpa/inet.h>
 #include <event2/buffer.h>
@@ -16,11 +17,24 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 static const char h2_preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+/* A closed connection whose client may still be sending (see gs_gw_conn_linger). */
+typedef struct server_linger {
+    gs_gw_server *srv;
+    struct event *ev;
+    int fd;
+    size_t discarded;
+    int64_t deadline;
+    LIST_ENTRY(server_linger) link;
+} server_linger;
 
 struct gs_gw_server {
     gs_gw_runtime *rt;
@@ -29,8 +43,72 @@ struct gs_gw_server {
     LIST_HEAD(, gs_gw_listen) retired; /* removed by a reload; connections may still use them */
     LIST_HEAD(, gs_gw_conn) conns;
     size_t n_conns;
+    LIST_HEAD(, server_linger) lingers;
+    size_t n_lingers;
     bool shutting_down;
 };
+
+/* Lingering close (as nginx's lingering_close): at most this many sockets, each for at most
+ * SERVER_LINGER_MS and SERVER_LINGER_BYTES of discarded input. */
+#define SERVER_LINGER_MAX 1024
+#define SERVER_LINGER_MS 2000
+#define SERVER_LINGER_BYTES (16u << 20)
+
+static void linger_free(server_linger *l)
+{
+    LIST_REMOVE(l, link);
+    l->srv->n_lingers--;
+    event_free(l->ev);
+    close(l->fd);
+    free(l);
+}
+
+/* Reads and drops what the client still sends, until it closes or the time or byte budget ends. */
+static void on_linger(evutil_socket_t fd, short what, void *arg)
+{
+    server_linger *l = arg;
+    if (what & EV_TIMEOUT) {
+        linger_free(l);
+        return;
+    }
+    char buf[16384];
+    for (;;) {
+        ssize_t n = recv(fd, buf, sizeof(buf), 0);
+        if (n > 0) {
+            l->discarded += (size_t)n;
+            if (l->discarded > SERVER_LINGER_BYTES)
+                break;
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && gs_now_ns() < l->deadline)
+            return;
+        break; /* EOF, an error, or out of time */
+    }
+    linger_free(l);
+}
+
+void gs_gw_conn_linger(gs_gw_conn *c)
+{
+    gs_gw_server *s = c->srv;
+    int fd = bufferevent_getfd(c->bev);
+    if (fd < 0 || s->n_lingers >= SERVER_LINGER_MAX)
+        return;
+    int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0); /* outlives the connection's own close */
+    if (dup_fd < 0)
+        return;
+    shutdown(dup_fd, SHUT_WR); /* the response is out: FIN now */
+    server_linger *l = gs_xcalloc(1, sizeof(*l));
+    l->srv = s;
+    l->fd = dup_fd;
+    l->deadline = gs_now_ns() + SERVER_LINGER_MS * GS_NS_PER_MS;
+    l->ev = event_new(s->rt->base, dup_fd, EV_READ | EV_PERSIST, on_linger, l);
+    struct timeval tv = {SERVER_LINGER_MS / 1000, (SERVER_LINGER_MS % 1000) * 1000};
+    event_add(l->ev, &tv);
+    LIST_INSERT_HEAD(&s->lingers, l, link);
+    s->n_lingers++;
+}
 
 const gs_rt_port *gs_gw_conn_port(gs_gw_conn *c, gs_gw_snapshot *snap)
 {
@@ -172,6 +250,7 @@ int gs_gw_server_new(gs_gw_server **out, gs_gw_runtime *rt, const gs_gw_server_o
     LIST_INIT(&s->listens);
     LIST_INIT(&s->retired);
     LIST_INIT(&s->conns);
+    LIST_INIT(&s->lingers);
     *out = s;
     return 0;
 }
@@ -383,5 +462,7 @@ void gs_gw_server_free(gs_gw_server *s)
         listen_free(LIST_FIRST(&s->listens));
     while (!LIST_EMPTY(&s->retired))
         listen_free(LIST_FIRST(&s->retired));
+    while (!LIST_EMPTY(&s->lingers))
+        linger_free(LIST_FIRST(&s->lingers));
     free(s);
 }

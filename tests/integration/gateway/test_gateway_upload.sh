@@ -5,7 +5,8 @@
 # (to a backend reading slower than curl sends), chunked from a pipe, and chunked over TLS. All
 # arrive whole (size, SHA-256, the client's framing) and the gateway's peak memory grows by far
 # less than the file; a mirrored route still gives the mirror the whole body; an upstream that
-# answers 413 after the head reaches the client, which then sees the connection close.
+# answers 413 after the head reaches the client, which then sees the connection close; the
+# gateway's own early 404 to an upload still being sent reaches the client every time.
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 
@@ -56,6 +57,7 @@ kind: HTTPRoute
 metadata: {name: up, namespace: default}
 spec:
   parentRefs: [{name: gw}]
+  hostnames: [up.example.com]
   rules:
   - matches: [{path: {type: PathPrefix, value: /mirrored}}]
     filters:
@@ -130,13 +132,50 @@ check "mirrored: the mirror got the whole body" eq \
     "/mirrored size=3145728 sha256=$SMALL_SUM framing=length"
 
 # An early answer: the backend sends 413 after the head; the client gets it and the connection
-# closes (Connection: close; the rest of the body is not read).
+# closes (Connection: close; the rest of the body is not read). 40 MiB, so that the body cannot
+# have been forwarded whole before the answer (with 3 MiB it sometimes had: then the connection
+# rightly stays open and no Connection: close is due).
 code=$(curl -s -S --max-time 30 -D "$WORK/early.head" -o "$WORK/resp-early" -w '%{http_code}' \
     -H "Host: up.example.com" -H "Transfer-Encoding: chunked" -T - "http://$ADDR/early" \
-    < "$WORK/small.bin" 2> "$WORK/curl-early.err" || true)
+    < "$WORK/big.bin" 2> "$WORK/curl-early.err" || true)
 check "early: the backend's 413 reached the client" eq "$code" "413"
 check "early: its body too" eq "$(cat "$WORK/resp-early" 2> /dev/null)" "too large"
 check "early: Connection: close" grep -qi '^connection: close' "$WORK/early.head"
+
+# The gateway's own early answer (no route for the host) while the client is still sending its
+# body: the connection lingers (sending side shut, the rest read and dropped) instead of closing
+# with unread input. A close there resets the connection: the client's send fails ("Send failure:
+# Connection reset by peer" in curl, about one try in five) and the reset can destroy the 404 it
+# has not read yet. A raw client sends a head and 8 MiB in one go, then reads: every byte must
+# be taken and the 404 must arrive.
+cat > "$WORK/linger.py" << 'PYEOF'
+import socket, sys
+host, port = sys.argv[1].rsplit(":", 1)
+body = b"x" * (8 << 20)
+s = socket.create_connection((host, int(port)), timeout=10)
+s.sendall(b"PUT /up HTTP/1.1\r\nHost: nowhere.example.com\r\nContent-Length: %d\r\n\r\n" % len(body))
+try:
+    s.sendall(body)
+except OSError as e:
+    print("SEND", type(e).__name__)
+    sys.exit(0)
+s.shutdown(socket.SHUT_WR)
+got = b""
+while True:
+    try:
+        chunk = s.recv(65536)
+    except OSError as e:
+        print("RECV", type(e).__name__)
+        sys.exit(0)
+    if not chunk:
+        break
+    got += chunk
+print("STATUS", got.split(b"\r\n", 1)[0].decode())
+PYEOF
+for i in 1 2 3; do
+    check "unrouted 8 MiB upload, try $i: the body is taken and the 404 arrives" eq \
+        "$("$PY" "$WORK/linger.py" "$ADDR" 2>&1)" "STATUS HTTP/1.1 404 Not Found"
+done
 
 # The gateway still serves after all that.
 code=$(curl -s -o "$WORK/resp-after" -w '%{http_code}' -H "Host: up.example.com" \
