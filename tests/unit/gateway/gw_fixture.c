@@ -477,3 +477,28 @@ size_t gwf_listener(gs_route_table *t, const char *name, uint16_t port, gs_rt_pr
     ck_assert_msg(gs_route_table_add_listener(t, &l, &idx, &err) == 0, "%s", err.msg);
     return idx;
 }
+
+void gwf_catch_all(gs_route_table *t, size_t listener, const char *service,
+                   const char *app_protocol)
+{
+    gs_rt_backend b = {.group = "",
+                       .kind = "Service",
+                       .namespace = "default",
+                       .name = service,
+                       .port = 8080,
+                       .weight = 1,
+                       .app_protocol = app_protocol};
+    gs_rt_match m[] = {{.path = {GS_RT_MATCH_PREFIX, "/", NULL}}};
+    gs_rt_rule rule = {.matches = m,
+                       .n_matches = 1,
+                       .backends = &b,
+                       .n_backends = 1,
+                       .request_timeout_ms = GS_RT_TIMEOUT_UNSET,
+                       .backend_request_timeout_ms = GS_RT_TIMEOUT_UNSET};
+    gs_rt_route r = {.kind = GS_RT_ROUTE_HTTP,
+                     .namespace = "default",
+                     .name = "r",
+                     .rules = &rule,
+                     .n_rules = 1};
+    ck_assert_int_eq(gs_route_table_add_route(t, &r, &listener, 1, NULL), 0);
+}

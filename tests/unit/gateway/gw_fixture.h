@@ -62,5 +62,9 @@ int gwf_upstream_count(const gwf *f, int i);
 /* Helpers to build tables tersely. */
 size_t gwf_listener(gs_route_table *t, const char *name, uint16_t port, gs_rt_protocol proto,
                     const char *hostname);
+/* Adds the route "default/r" sending every path on |listener| to Service default/|service| port
+ * 8080 (with |app_protocol|, or NULL), no filters, no timeouts. */
+void gwf_catch_all(gs_route_table *t, size_t listener, const char *service,
+                   const char *app_protocol);
 
 #endif

@@ -249,27 +249,8 @@ static void srv_start(void)
 
 static void build_big(gs_route_table *t)
 {
-    size_t l = gwf_listener(t, "http", 80, GS_RT_PROTO_HTTP, NULL);
-    gs_rt_backend big = {.group = "",
-                         .kind = "Service",
-                         .namespace = "default",
-                         .name = "big",
-                         .port = 8080,
-                         .weight = 1,
-                         .app_protocol = "kubernetes.io/h2c"};
-    gs_rt_match m[] = {{.path = {GS_RT_MATCH_PREFIX, "/", NULL}}};
-    gs_rt_rule rule = {.matches = m,
-                       .n_matches = 1,
-                       .backends = &big,
-                       .n_backends = 1,
-                       .request_timeout_ms = GS_RT_TIMEOUT_UNSET,
-                       .backend_request_timeout_ms = GS_RT_TIMEOUT_UNSET};
-    gs_rt_route r = {.kind = GS_RT_ROUTE_HTTP,
-                     .namespace = "default",
-                     .name = "r",
-                     .rules = &rule,
-                     .n_rules = 1};
-    ck_assert_int_eq(gs_route_table_add_route(t, &r, &l, 1, NULL), 0);
+    gwf_catch_all(t, gwf_listener(t, "http", 80, GS_RT_PROTO_HTTP, NULL), "big",
+                  "kubernetes.io/h2c");
 }
 
 static char backend_spec[64];

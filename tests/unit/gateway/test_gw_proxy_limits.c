@@ -20,26 +20,7 @@
 
 static void build_simple(gs_route_table *t)
 {
-    size_t l = gwf_listener(t, "http", 80, GS_RT_PROTO_HTTP, NULL);
-    gs_rt_backend v1 = {.group = "",
-                        .kind = "Service",
-                        .namespace = "default",
-                        .name = "v1",
-                        .port = 8080,
-                        .weight = 1};
-    gs_rt_match m[] = {{.path = {GS_RT_MATCH_PREFIX, "/", NULL}}};
-    gs_rt_rule rule = {.matches = m,
-                       .n_matches = 1,
-                       .backends = &v1,
-                       .n_backends = 1,
-                       .request_timeout_ms = GS_RT_TIMEOUT_UNSET,
-                       .backend_request_timeout_ms = GS_RT_TIMEOUT_UNSET};
-    gs_rt_route r = {.kind = GS_RT_ROUTE_HTTP,
-                     .namespace = "default",
-                     .name = "r",
-                     .rules = &rule,
-                     .n_rules = 1};
-    ck_assert_int_eq(gs_route_table_add_route(t, &r, &l, 1, NULL), 0);
+    gwf_catch_all(t, gwf_listener(t, "http", 80, GS_RT_PROTO_HTTP, NULL), "v1", NULL);
 }
 
 static gwf fix;
