@@ -13,8 +13,9 @@ packages=(
     openssl procps psmisc iproute2 chromium
     # benchmarks: peak memory with /usr/bin/time -v
     time
-    # profiling: instructions per request (bench/echo_callgrind.sh)
-    valgrind
+    # profiling: instructions and system calls per request (bench/echo_callgrind.sh,
+    # bench/gateway_cost.sh)
+    valgrind strace
 )
 
 missing=()

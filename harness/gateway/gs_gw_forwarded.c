@@ -7,24 +7,26 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define FORWARDED_IS(name, n, lit) gs_gw_name_is((name), (n), (lit), sizeof(lit) - 1)
+
 /* The hop-by-hop fields of RFC 9110 §7.6.1 (and the de-facto Proxy-Connection, Keep-Alive). */
-static bool forwarded_is_hop_field(const gs_gw_header *f)
+static bool forwarded_is_hop_name(const char *name, size_t n)
 {
-    switch (f->name_len) { /* by length first: most fields are not even looked at */
+    switch (n) { /* by length first: most fields are not even looked at */
     case 2:
-        return GS_GW_HEADER_IS(f, "te");
+        return FORWARDED_IS(name, n, "te");
     case 7:
-        return GS_GW_HEADER_IS(f, "trailer") || GS_GW_HEADER_IS(f, "upgrade");
+        return FORWARDED_IS(name, n, "trailer") || FORWARDED_IS(name, n, "upgrade");
     case 10:
-        return GS_GW_HEADER_IS(f, "connection") || GS_GW_HEADER_IS(f, "keep-alive");
+        return FORWARDED_IS(name, n, "connection") || FORWARDED_IS(name, n, "keep-alive");
     case 16:
-        return GS_GW_HEADER_IS(f, "proxy-connection");
+        return FORWARDED_IS(name, n, "proxy-connection");
     case 17:
-        return GS_GW_HEADER_IS(f, "transfer-encoding");
+        return FORWARDED_IS(name, n, "transfer-encoding");
     case 18:
-        return GS_GW_HEADER_IS(f, "proxy-authenticate");
+        return FORWARDED_IS(name, n, "proxy-authenticate");
     case 19:
-        return GS_GW_HEADER_IS(f, "proxy-authorization");
+        return FORWARDED_IS(name, n, "proxy-authorization");
     default:
         return false;
     }
@@ -32,19 +34,13 @@ static bool forwarded_is_hop_field(const gs_gw_header *f)
 
 bool gs_gw_forwarded_is_hop(const char *name)
 {
-    char copy[24]; /* longer names are no hop-by-hop field */
-    size_t len = strlen(name);
-    if (len >= sizeof copy)
-        return false;
-    memcpy(copy, name, len + 1);
-    gs_gw_header f = {.name = copy, .name_len = len};
-    return forwarded_is_hop_field(&f);
+    return forwarded_is_hop_name(name, strlen(name));
 }
 
 static bool forwarded_drop_hop(const gs_gw_header *f, void *arg)
 {
     (void)arg;
-    return forwarded_is_hop_field(f);
+    return forwarded_is_hop_name(f->name, f->name_len);
 }
 
 size_t gs_gw_forwarded_strip_hop(gs_gw_headers *h)

@@ -62,19 +62,25 @@ void gs_gw_headers_free(gs_gw_headers *h);
 /* ASCII case-insensitive equality of two NUL-terminated names. */
 bool gs_gw_name_eq(const char *a, const char *b);
 
-/* True when field |f| is named |name| (|len| bytes, any case). Compares lengths first: most
- * fields are rejected without touching their bytes. */
-static inline bool gs_gw_header_is(const gs_gw_header *f, const char *name, size_t len)
+/* True when the |n| bytes at |a| are the name |b| (|len| bytes), any ASCII case. Compares
+ * lengths first: most names are rejected without touching their bytes. */
+static inline bool gs_gw_name_is(const char *a, size_t n, const char *b, size_t len)
 {
-    if (f->name_len != len)
+    if (n != len)
         return false;
     for (size_t i = 0; i < len; i++) {
-        unsigned char a = (unsigned char)f->name[i], b = (unsigned char)name[i];
-        unsigned char la = a | 0x20; /* lower case, when a is a letter */
-        if (a != b && (la != (b | 0x20) || la < 'a' || la > 'z'))
+        unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
+        unsigned char lx = x | 0x20; /* lower case, when x is a letter */
+        if (x != y && (lx != (y | 0x20) || lx < 'a' || lx > 'z'))
             return false;
     }
     return true;
+}
+
+/* True when field |f| is named |name| (|len| bytes, any case). */
+static inline bool gs_gw_header_is(const gs_gw_header *f, const char *name, size_t len)
+{
+    return gs_gw_name_is(f->name, f->name_len, name, len);
 }
 
 /* gs_gw_header_is with a string literal. */

@@ -31,6 +31,17 @@ wait_line() {
     return 1
 }
 
+# start_py SCRIPT NAME: runs the Python test server SCRIPT (next to this file), which prints its
+# port on its first stdout line; its output goes to $WORK/NAME.out (stderr NAME.err). Sets
+# PY_PORT and PY_PID.
+start_py() {
+    "$PY" "$HERE/$1" > "$WORK/$2.out" 2> "$WORK/$2.err" &
+    PY_PID=$!
+    PIDS+=($PY_PID)
+    wait_line "$WORK/$2.out"
+    PY_PORT=$(head -n1 "$WORK/$2.out")
+}
+
 # start_echo NS/NAME [REPLICA] [more gatesim-echo flags]: sets ECHO_PORT and ECHO_CONTROL.
 start_echo() {
     local svc=$1 replica=${2:-0}

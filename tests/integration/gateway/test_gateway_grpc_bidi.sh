@@ -10,14 +10,8 @@
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 
-"$PY" "$HERE/grpc_bidi_server.py" > "$WORK/grpc.port" 2> "$WORK/grpc.err" &
-PIDS+=($!)
-wait_line "$WORK/grpc.port"
-GP=$(head -1 "$WORK/grpc.port")
-"$PY" "$HERE/grpc_bidi_server.py" > "$WORK/victim.port" 2> "$WORK/victim.err" &
-PIDS+=($!)
-wait_line "$WORK/victim.port"
-VP=$(head -1 "$WORK/victim.port")
+start_py grpc_bidi_server.py grpc; GP=$PY_PORT
+start_py grpc_bidi_server.py victim; VP=$PY_PORT
 cat > "$WORK/grpc.yaml" <<'YAML'
 apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway

@@ -6,10 +6,7 @@
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 
-"$PY" "$HERE/grpc_stream_server.py" > "$WORK/grpc.port" 2> "$WORK/grpc.err" &
-PIDS+=($!)
-wait_line "$WORK/grpc.port"
-GP=$(head -1 "$WORK/grpc.port")
+start_py grpc_stream_server.py grpc; GP=$PY_PORT
 cat > "$WORK/grpc.yaml" <<'YAML'
 apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway

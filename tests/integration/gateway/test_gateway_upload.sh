@@ -10,14 +10,8 @@
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 
-"$PY" "$HERE/upload_backend.py" > "$WORK/up.out" &
-PIDS+=($!)
-wait_line "$WORK/up.out"
-UP=$(head -n1 "$WORK/up.out")
-"$PY" "$HERE/upload_backend.py" > "$WORK/mirror.out" &
-PIDS+=($!)
-wait_line "$WORK/mirror.out"
-MIRROR=$(head -n1 "$WORK/mirror.out")
+start_py upload_backend.py up; UP=$PY_PORT
+start_py upload_backend.py mirror; MIRROR=$PY_PORT
 
 # A self-signed certificate for the HTTPS listener (the openssl CLI).
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \

@@ -7,10 +7,7 @@
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 
-"$PY" "$HERE/ws_backend.py" > "$WORK/ws.port" &
-PIDS+=($!)
-wait_line "$WORK/ws.port"
-WS=$(head -1 "$WORK/ws.port")
+start_py ws_backend.py ws; WS=$PY_PORT
 cat > "$WORK/ws.yaml" <<'YAML'
 apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
