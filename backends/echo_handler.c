@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The echo behaviour (DESIGN §4): fault draws, /status/NNN, /health, ?delay=, X-Echo-Set-Header,
+/* The echo behaviour (docs/echo.md): fault draws, /status/NNN, /health, ?delay=, X-Echo-Set-Header,
  * the JSON echo body, the gRPC EchoResponse, request logging; and the control endpoint. */
 #include "echo_handler.h"
 

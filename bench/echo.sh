@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Benchmark gatesim-echo against its peers, side by side on this machine (DESIGN §7):
+# Benchmark gatesim-echo against its peers, side by side on this machine (goals: README.md, Benchmarks):
 #   HTTP/1.1: wrk -t1 -c64 against gatesim-echo and against nginx `return 200` (one worker);
 #   h2c:      h2load -c16 -m16 against gatesim-echo and against nghttpd (--no-tls).
 # Fairness: every comparison moves the same number of body bytes on both sides. The echo's JSON

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Benchmark `gatesim load` against its peers on the same nginx (one worker, `return 200 "ok"`),
-# side by side on this machine (DESIGN §7):
+# side by side on this machine (goals: README.md, Benchmarks):
 #   HTTP/1.1: gatesim load -c64        vs  wrk -t1 -c64
 #   h2c:      gatesim load -c16 -m16   vs  h2load -c16 -m16   (nginx `listen ... http2`)
 # The machine is shared and noisy: runs alternate between the clients for ROUNDS rounds and the

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Route-table benchmark (DESIGN §7): compile 10,000 HTTPRoutes across 1,000 hostnames, then
+# Route-table benchmark (goal: README.md, Benchmarks): compile 10,000 HTTPRoutes across 1,000 hostnames, then
 # lookup cost per request at 10 and at 10,000 routes. Goals: compile < 1 s, ratio <= 2.
 # Usage: bench/route_table.sh [ROUTES] [LOOKUPS]   (builds into build-bench/, Release)
 set -euo pipefail

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Harness memory (DESIGN §7: a long `gatesim run` keeps memory flat: streaming statistics, no
+# Harness memory (README.md, Benchmarks: a long `gatesim run` keeps memory flat: streaming statistics, no
 # per-request storage). Generates one scenario in a temporary folder: a Gateway, one HTTPRoute
 # splitting 70/30 over two backends with a RequestMirror of every request to a third (2 replicas),
 # and one step sending N requests that checks status, the split (binomial test) and the mirror per

@@ -19,7 +19,7 @@ enum {
     GS_REPORT_ALL = 0xfu,
 };
 
-/* Appends results.json (DESIGN §2 schema plus extra fields) to |out|. */
+/* Appends results.json (docs/cli.md schema plus the extra fields of docs/reports.md) to |out|. */
 void gs_report_json(const gs_results *r, gs_buf *out);
 /* Appends JUnit XML: one <testsuite> per scenario, one <testcase> per step. */
 void gs_report_junit(const gs_results *r, gs_buf *out);

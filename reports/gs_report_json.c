@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* results.json: the DESIGN §2 schema ({"target","startedAt","summary","scenarios":[{..."steps":
+/* results.json: the schema of docs/cli.md ({"target","startedAt","summary","scenarios":[{..."steps":
  * [{..."traffic","checks"}]}]}) plus extra fields (seed, state, evidence, split rows, a step's
  * targetStats). Field names are a contract with scripts; add, never rename. Formatting only. */
 #include "gs_report.h"
@@ -25,7 +25,7 @@ static void json_opt_double(gs_json *j, const char *key, double v)
     gs_json_double(j, v);
 }
 
-/* DESIGN §2 allows only passed|failed|error|skipped: a pending entry is "skipped" + pending. */
+/* The contract allows only passed|failed|error|skipped: a pending entry is "skipped" + pending. */
 static void json_result(gs_json *j, gs_result r)
 {
     gs_json_key(j, "result");

@@ -13,7 +13,7 @@
 
 /* A scenario, step or check outcome. Spelled in reports as "passed", "failed", "error",
  * "skipped". PENDING means "not run (yet)" in a partially written report: results.json keeps to
- * the DESIGN §2 values and writes it as "result": "skipped" with the extra field "pending": true.
+ * the contract's values (docs/cli.md) and writes it as "result": "skipped" with the extra field "pending": true.
  */
 typedef enum gs_result {
     GS_RESULT_PENDING = 0,
@@ -49,7 +49,7 @@ typedef struct gs_results_latency {
 } gs_results_latency;
 
 /* What the traffic generator measured in one step; the same fields as `gatesim load --output
- * json` (DESIGN §2). Written only when |present| is true. */
+ * json` (docs/cli.md). Written only when |present| is true. */
 typedef struct gs_results_traffic {
     bool present;
     uint64_t requests;

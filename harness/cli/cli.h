@@ -3,7 +3,7 @@
 #ifndef GS_CLI_H
 #define GS_CLI_H
 
-/* Exit codes of every subcommand (DESIGN §2). */
+/* Exit codes of every subcommand (a stable contract: docs/cli.md). */
 enum {
     GS_EXIT_OK = 0,      /* success, all checks passed */
     GS_EXIT_FAILED = 1,  /* checks failed or objects invalid */

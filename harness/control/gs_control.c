@@ -483,7 +483,7 @@ static void listener_refs(gs_control *c, ctl_gateway *g, ctl_listener *cl, gs_li
         cl->programmed = false;
 }
 
-/* Listener conflicts on one port of one Gateway (§4.3): different protocols → ProtocolConflict
+/* Listener conflicts on one port of one Gateway (docs/semantics.md, Listeners): different protocols → ProtocolConflict
  * for all of them; equal protocol and hostname → HostnameConflict. */
 static const char *listener_conflict(const ctl_gateway *g, size_t idx, char *why, size_t why_len)
 {

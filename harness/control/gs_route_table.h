@@ -364,7 +364,7 @@ int gs_route_table_lookup(const gs_route_table *t, const gs_rt_port *port, const
  * 0 (answer 500). The caller checks backends[i].state (not OK → 500). */
 int gs_rt_rule_pick_backend(const gs_rt_rule *rule, uint32_t r);
 
-/* ReplacePrefixMatch (§7.2): writes into |out| (size |cap|) the path |path| (no query) with the
+/* ReplacePrefixMatch (docs/semantics.md, Paths): writes into |out| (size |cap|) the path |path| (no query) with the
  * configured |prefix| replaced by |replacement|. Returns the length written, or GS_ERR_RANGE
  * when |cap| is too small. */
 int gs_rt_replace_prefix(const char *path, size_t path_len, const char *prefix,

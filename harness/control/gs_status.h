@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Computed Gateway API status as plain data (GatewayClass, Gateway with listeners, route
  * parents), filled by gs_control.c and rendered here as Kubernetes-shaped JSON or YAML
- * ({"objects":[{"kind","namespace","name","status":{...}}]}, DESIGN §2). No model types, no I/O
+ * ({"objects":[{"kind","namespace","name","status":{...}}]}, docs/cli.md). No model types, no I/O
  * other than writing into a buffer. */
 #ifndef GS_STATUS_H
 #define GS_STATUS_H

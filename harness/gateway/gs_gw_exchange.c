@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The request pipeline of the builtin gateway (semantics digest §13), protocol-neutral. Routing
+/* The request pipeline of the builtin gateway (docs/semantics.md), protocol-neutral. Routing
  * decisions come from control's compiled table (gs_route_table_lookup, gs_rt_rule_pick_backend);
  * this file only carries them out. */
 #include "gs_gw_exchange.h"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Gateway API path modifiers and target splitting (digest §7.1, §7.2). */
+/* Gateway API path modifiers and target splitting (docs/semantics.md, Paths). */
 #include "gs_gw_path.h"
 
 #include "gs_alloc.h"

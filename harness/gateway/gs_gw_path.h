@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Path and authority arithmetic of Gateway API (semantics digest §7): the prefix "strip tail"
+/* Path and authority arithmetic of Gateway API (docs/semantics.md, Paths): the prefix "strip tail"
  * helper, ReplacePrefixMatch / ReplaceFullPath (HTTPPathModifier), splitting a request target into
  * path and query, and taking the port off a Host value. Pure string functions. */
 #ifndef GS_GW_PATH_H
@@ -22,10 +22,11 @@ typedef struct gs_gw_path_mod {
 /* Length of |prefix| without its trailing slashes ("/" counts as 0 characters). */
 size_t gs_gw_path_strip_tail_len(const char *prefix);
 
-/* True when |path| matches PathPrefix |prefix| element-wise (§7.1). */
+/* True when |path| matches PathPrefix |prefix| element-wise: "/foo" matches "/foo" and "/foo/x",
+ * never "/foobar"; "/" matches every path. */
 bool gs_gw_path_prefix_match(const char *prefix, const char *path, size_t path_len);
 
-/* ReplacePrefixMatch (§7.2): |path| (|path_len| bytes, no query) matched the PathPrefix |prefix|;
+/* ReplacePrefixMatch (docs/semantics.md, Paths): |path| (|path_len| bytes, no query) matched the PathPrefix |prefix|;
  * returns a new string with that prefix replaced by |replacement|. The caller frees it. */
 char *gs_gw_path_replace_prefix(const char *path, size_t path_len, const char *prefix,
                                 const char *replacement);

@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* Location computation for RequestRedirect (digest §6.6), conformance-verified port rules. */
+/* Location computation for RequestRedirect. The rules the conformance suite verifies: the
+ * scheme is the filter's, else the request's; the port is the filter's, else the well-known port
+ * of the filter's scheme when it sets one, else the listener's declared port (never the Host
+ * header's); the port is omitted when it is the scheme's default (http 80, https 443). The host
+ * is the filter's, else the request Host without its port. Status 302 unless set. */
 #include "gs_gw_redirect.h"
 
 #include "gs_alloc.h"

@@ -30,7 +30,7 @@ void gs_gw_server_free(gs_gw_server *s);
  * Returns 0, or GS_ERR_IO (a port could not be bound) with the reason in |err|. */
 int gs_gw_server_sync(gs_gw_server *s, gs_error *err);
 
-/* Appends the ready line of DESIGN §2 (without newline):
+/* Appends the ready line of docs/cli.md (without newline):
  * {"ready":true,"listeners":[{"gateway":"ns/name","listener":"http","port":80,"address":...}]} */
 void gs_gw_server_ready_json(gs_gw_server *s, gs_buf *out);
 

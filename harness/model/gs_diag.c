@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The diagnostics list: collecting, sorting, printing in the one-line format of DESIGN §2 and
+/* The diagnostics list: collecting, sorting, printing in the one-line format of docs/cli.md and
  * as JSON. No knowledge of what the problems are about. */
 #include "gs_diag.h"
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Gateway API hostname rules, the one implementation shared by the model (cross-object checks),
  * control (attachment, route table) and scenario: wildcard matching (a leading "*." covers one
- * or more labels), listener/route intersection (semantics digest §5.2), validity, Host ports.
+ * or more labels), listener/route intersection (docs/semantics.md), validity, Host ports.
  * Pure functions on strings; no allocation, no I/O.
  *
  * Names are compared ASCII case-insensitively and one trailing dot is ignored ("a.com." is

@@ -634,7 +634,7 @@ gs_object *gs_model_find(const gs_model *m, gs_kind kind, const char *ns, const 
  * GS_ERR_NOT_FOUND. Used by scenario steps that delete objects. */
 int gs_model_remove(gs_model *m, gs_kind kind, const char *ns, const char *name);
 
-/* Checks that need several objects (semantics §12 D): HTTPRoutes and GRPCRoutes with
+/* Checks that need several objects (docs/semantics.md): HTTPRoutes and GRPCRoutes with
  * intersecting hostnames attached to the same Gateway listener (warnings, since which one a
  * controller rejects is implementation-specific). Adds to m->diags; returns how many. Call
  * after loading everything (gatesim validate does). */

@@ -17,7 +17,7 @@ gs_object *gs_objects_decode(gs_yaml_stream *s, gs_kind kind, const gs_yaml_node
                              const char *ns, const char *api_version, const char *group,
                              const char *version);
 
-/* gs_semantic.c: the spec's rules the API server does not enforce (semantics §12 D) on one
+/* gs_semantic.c: the spec's rules the API server does not enforce (docs/semantics.md) on one
  * object; errors and warnings go through |d|. */
 void gs_semantic_check_object(gs_decoder *d, const gs_object *o);
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The Gateway API spec's rules that the v1.6.1 CRDs do not enforce (semantics digest §12 D):
+/* The Gateway API spec's rules that the v1.6.1 CRDs do not enforce (docs/semantics.md):
  * errors for what the spec calls invalid, warnings for what is legal but almost certainly not
  * meant (or implementation-specific). Works on typed objects; positions come from them. */
 #include "gs_hostname.h"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The scenario format gatesim.dev/v1alpha1 (DESIGN §3) as C structs, and its loader. Loading
+/* The scenario format gatesim.dev/v1alpha1 (docs/scenario.md) as C structs, and its loader. Loading
  * decodes the YAML with source positions, rejects unknown fields (with a "did you mean"), checks
  * every value and the cross-references (a split names declared backends, step names are unique,
  * ...), and reports each problem as file:line:col. Running a scenario is gs_runner's job. */

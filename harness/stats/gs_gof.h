@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Goodness of fit of observed counts against configured weights (DESIGN §5): the weighted-split
+/* Goodness of fit of observed counts against configured weights (docs/stats.md): the weighted-split
  * check and the mirror-fraction check, each at a stated false-failure rate alpha. Pure math:
  * callers bring counts, this module says pass or fail and why, in numbers.
  *

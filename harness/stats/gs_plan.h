@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Sample-size planning for split checks (DESIGN §5): `requests: auto` is the smallest n for
+/* Sample-size planning for split checks (docs/stats.md): `requests: auto` is the smallest n for
  * which an absolute share deviation of |min_effect| on any one backend is detected with
  * probability |power| by the test gs_gof_split would run at that n, at level |alpha|, with its
  * multiple-testing correction; and, for a given n, the smallest deviation so detected.

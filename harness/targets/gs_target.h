@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* One interface in front of every implementation gatesim can test (DESIGN §6). A target takes a
+/* One interface in front of every implementation gatesim can test (docs/runner.md, Targets). A target takes a
  * set of Kubernetes objects (as YAML documents) plus a map from Service ports to the echo
  * backends' addresses, runs the implementation, and answers two questions: where is each
  * listener, and what status does each object have (in the `gatesim explain --output json`

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* `gatesim load URL`: parses the command line into a gs_traffic_config, runs it, and prints a
- * human summary or the JSON of DESIGN §2. Usage errors exit 2; a run in which no request got a
+ * human summary or the JSON of docs/cli.md. Usage errors exit 2; a run in which no request got a
  * response exits 1; otherwise 0. All the work is in gs_traffic_run. */
 #include "gs_alloc.h"
 #include "gs_json.h"

@@ -194,7 +194,7 @@ gs_traffic_result *gs_traffic_result_new(void);
  * the summed duration; target_rps keeps |dst|'s unless it is 0. */
 void gs_traffic_result_merge(gs_traffic_result *dst, const gs_traffic_result *src);
 
-/* Writes the result as the JSON object of DESIGN §2 ("requests", "durationSeconds", "rps",
+/* Writes the result as the JSON object of docs/cli.md ("requests", "durationSeconds", "rps",
  * "latencyMs" {p50,p90,p99,p999,max, ...}, "statuses", "backends", "errors", and more). */
 void gs_traffic_result_write_json(const gs_traffic_result *r, gs_json *j);
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The traffic engine's vocabulary and outputs: protocol and error-class names, bounded counts
- * by name, the JSON form of a result (DESIGN §2, shared by `gatesim load` and the runner's
+ * by name, the JSON form of a result (docs/cli.md, shared by `gatesim load` and the runner's
  * results.json), and the URL syntax `gatesim load` accepts. No I/O. */
 #include "traffic_internal.h"
 

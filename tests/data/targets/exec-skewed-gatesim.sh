@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # A deliberately wrong implementation for the exec target: gatesim's gateway, except that every
-# backendRef weight of 70 is served as 75 and every 30 as 25 (DESIGN §5: the harness must be able
+# backendRef weight of 70 is served as 75 and every 30 as 25 (docs/stats.md: the harness must be able
 # to fail; a 70/30 route served 75/25 must fail its split check). No SIGHUP reload.
 set -eu
 skewed="$GATESIM_WORKDIR/skewed.yaml"

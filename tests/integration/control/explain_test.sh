@@ -21,7 +21,7 @@ grep -q "namespace team-b has no label environment=production required by listen
 grep -q "certificateRef Secret infra/prod-cert does not exist" "$tmp/text" || fail "text: missing TLS secret not shown"
 grep -q "Note:.*GatewayClass shared is not among the objects" "$tmp/text" || fail "text: no note on the missing class"
 
-# 2. JSON has the DESIGN shape; labelled namespaces attach the routes.
+# 2. JSON has the shape of docs/cli.md; labelled namespaces attach the routes.
 "$gatesim" explain --output json "$data/teams" >"$tmp/json" 2>/dev/null
 rc=$?
 [ $rc -eq 0 ] || fail "json: exit $rc"

@@ -34,7 +34,7 @@ get() {
 
 header() { grep -i "^$1:" "$WORK/head" | head -1 | cut -d' ' -f2- | tr -d '\r'; }
 
-# Precedence (digest §6.4, conformance HTTPRouteMatching).
+# Precedence (docs/semantics.md, conformance HTTPRouteMatching).
 check "/ goes to v1"                     eq "$(get / example.com)" "200 default/v1/a"
 check "/v2 prefix goes to v2"            eq "$(get /v2/example example.com)" "200 default/v2/a"
 check "/v2example is not under /v2"      eq "$(get /v2example example.com)" "200 default/v1/a"

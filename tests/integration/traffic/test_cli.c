@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* `gatesim load` end to end: usage errors exit 2 with a message, JSON output carries the
- * fields of DESIGN §2, a run where nothing answers exits 1. */
+ * fields of docs/cli.md, a run where nothing answers exits 1. */
 #include "gs_alloc.h"
 #include "gs_buf.h"
 #include "gs_test.h"

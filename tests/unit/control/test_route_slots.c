@@ -2,7 +2,7 @@
 /* The compiled path slots of the route table (several candidates under one key, the best one
  * inlined, values and header/query matches too long to inline, probe chains in crowded
  * buckets), and a differential check: random tables and requests, every lookup compared with a
- * brute-force scan that applies the §6.4 precedence to all candidates. */
+ * brute-force scan that applies the precedence of docs/semantics.md to all candidates. */
 #include "gs_alloc.h"
 #include "gs_route_table.h"
 #include "gs_test.h"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The compiled route table on tables built directly (no YAML): listener selection, hostname
- * specificity and fall-through, every precedence criterion and worked example of the semantics
- * digest §6.4, GRPCRoute matching, regex, and the data-plane helpers. */
+ * specificity and fall-through, every precedence criterion and worked example of
+ * docs/semantics.md, GRPCRoute matching, regex, and the data-plane helpers. */
 #include "gs_route_table.h"
 #include "gs_test.h"
 
@@ -306,7 +306,7 @@ START_TEST(exact_beats_prefix_and_longer_prefix_wins)
 }
 END_TEST
 
-/* Digest §6.4 example 1: rule 1 = {path /} OR {header version:one}; rule 2 = {path /v2} OR
+/* Precedence example 1 of docs/semantics.md: rule 1 = {path /} OR {header version:one}; rule 2 = {path /v2} OR
  * {header version:two}. "/" with version: two → rule 2 (both paths "/", one header beats none). */
 START_TEST(example_header_beats_no_header_at_equal_path)
 {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Status data: conditions replace by type; JSON has the DESIGN §2 shape; YAML says the same
+/* Status data: conditions replace by type; JSON has the shape of docs/cli.md; YAML says the same
  * thing (checked by parsing it back with the model's YAML reader). */
 #include "gs_status.h"
 #include "gs_test.h"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Path prefix matching and ReplacePrefixMatch: the digest's table (§7.2), exactly. */
+/* Path prefix matching and ReplacePrefixMatch: the table of docs/semantics.md, exactly. */
 #include "gs_gw_path.h"
 #include "gs_test.h"
 

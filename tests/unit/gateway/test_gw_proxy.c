@@ -165,7 +165,7 @@ START_TEST(proxy_routes_by_precedence)
     expect_upstream("/exact/more", "", 200, "v1");
     expect_upstream("/v2/x", "", 200, "v2");
     expect_upstream("/v2example", "", 200, "v1");
-    /* Digest §6.4 example: "/" with version: two goes to the header rule. */
+    /* Precedence example of docs/semantics.md: "/" with version: two goes to the header rule. */
     expect_upstream("/", "version: two\r\n", 200, "v2");
     expect_upstream("/", "version: one\r\n", 200, "v1");
     gwf_resp r;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Hostname wildcard matching, listener/route intersection (digest §5.2), validity, ports, and
+/* Hostname wildcard matching, listener/route intersection (docs/semantics.md), validity, ports, and
  * the chosen answers for malformed names (empty labels, "*" alone, "*.", trailing dot, case). */
 #include "gs_hostname.h"
 #include "gs_test.h"

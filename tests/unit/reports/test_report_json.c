@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* results.json: the DESIGN §2 schema, read back by Python's json module (an independent parser),
+/* results.json: the schema of docs/cli.md, read back by Python's json module (an independent parser),
  * including a partially completed run and hostile strings. */
 #include "gs_report.h"
 #include "gs_test.h"
