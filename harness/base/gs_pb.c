@@ -46,8 +46,9 @@ void gs_pb_put_string(gs_buf *out, uint32_t field, const char *s)
 
 void gs_pb_reader_init(gs_pb_reader *r, const void *data, size_t len)
 {
+    /* An empty message may come as (NULL, 0); NULL + 0 is undefined in C. */
     r->p = data;
-    r->end = r->p + len;
+    r->end = data != NULL ? r->p + len : r->p;
 }
 
 static int pb_read_varint(gs_pb_reader *r, uint64_t *out)

@@ -68,6 +68,9 @@ static int replay_path(const char *path, int *count)
 int main(int argc, char **argv)
 {
     int count = 0, rc = 0;
+    /* libFuzzer runs the empty input first; so does the replay. */
+    static const uint8_t empty[1];
+    LLVMFuzzerTestOneInput(empty, 0);
     for (int i = 1; i < argc; i++)
         if (replay_path(argv[i], &count) != 0)
             rc = 1;
