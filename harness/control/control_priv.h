@@ -127,8 +127,9 @@ void ctl_selector_explain(const gs_label_selector *sel, const gs_labels *labels,
                           size_t n);
 bool ctl_regex_ok(const char *pattern);
 
-/* Age order of an object: creationTimestamp (absent = newest), then load order. Smaller is
- * older. */
+/* Age of an object for precedence: its creationTimestamp in seconds; absent or malformed ones
+ * count as newer than any real time (and tie with each other). Smaller is older. Load order
+ * never counts: equal ages are broken by "{namespace}/{name}" by the callers, as the spec says. */
 int64_t ctl_object_age(const gs_object *o);
 
 /* gs_control_routes.c */

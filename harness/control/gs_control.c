@@ -278,9 +278,9 @@ bool ctl_regex_ok(const char *pattern)
 int64_t ctl_object_age(const gs_object *o)
 {
     int64_t t = o->metadata.creation_time;
-    if (t < 0 || t > ((int64_t)1 << 40))
-        t = (int64_t)1 << 40;
-    return (t << 20) | (int64_t)(o->index & 0xfffff);
+    if (t < 0 || t > GS_RT_CREATED_UNKNOWN)
+        t = GS_RT_CREATED_UNKNOWN;
+    return t;
 }
 
 /* ---- GatewayClasses ------------------------------------------------------------------------ */

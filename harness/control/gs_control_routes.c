@@ -238,13 +238,18 @@ static bool routes_share_hostname(const ctl_route *a, const ctl_route *b, const 
     return false;
 }
 
+/* The precedence order between routes: older creationTimestamp, then "{namespace}/{name}"
+ * (as the route table orders them); an HTTPRoute and a GRPCRoute with the same name and age
+ * leave only the kind: the HTTPRoute counts as older. */
 static bool route_older(const ctl_route *a, const ctl_route *b)
 {
     int64_t aa = ctl_object_age(a->obj), ab = ctl_object_age(b->obj);
     if (aa != ab)
         return aa < ab;
-    int cmp = strcmp(route_ns(a), route_ns(b));
-    return cmp != 0 ? cmp < 0 : strcmp(route_name(a), route_name(b)) < 0;
+    int cmp = gs_rt_route_name_cmp(route_ns(a), route_name(a), route_ns(b), route_name(b));
+    if (cmp != 0)
+        return cmp < 0;
+    return a->kind == GS_KIND_HTTP_ROUTE && b->kind != GS_KIND_HTTP_ROUTE;
 }
 
 typedef struct ctl_admission {

@@ -725,6 +725,32 @@ int gs_route_table_add_route(gs_route_table *t, const gs_rt_route *in, const siz
 
 /* ---- compile ------------------------------------------------------------------------------- */
 
+/* Byte |i| of the string "{ns}/{name}" (|ns_len| = strlen(ns)), 0 past its end. */
+static unsigned char route_key_at(const char *ns, size_t ns_len, const char *name, size_t i)
+{
+    if (i < ns_len)
+        return (unsigned char)ns[i];
+    if (i == ns_len)
+        return '/';
+    return (unsigned char)name[i - ns_len - 1];
+}
+
+int gs_rt_route_name_cmp(const char *ns_a, const char *name_a, const char *ns_b,
+                         const char *name_b)
+{
+    /* Not strcmp(ns) then strcmp(name): "default-1/b" sorts before "default/r2" because '-' is
+     * below '/', while "default" sorts before "default-1". The spec orders the joined string. */
+    size_t la = strlen(ns_a), lb = strlen(ns_b);
+    for (size_t i = 0;; i++) {
+        unsigned char ca = route_key_at(ns_a, la, name_a, i);
+        unsigned char cb = route_key_at(ns_b, lb, name_b, i);
+        if (ca != cb)
+            return ca < cb ? -1 : 1;
+        if (ca == 0)
+            return 0;
+    }
+}
+
 int rt_entry_compare(const rt_entry *a, const rt_entry *b)
 {
     if (a->path_rank != b->path_rank)
@@ -740,11 +766,10 @@ int rt_entry_compare(const rt_entry *a, const rt_entry *b)
     if (a->route != b->route) {
         if (a->route->created != b->route->created)
             return a->route->created < b->route->created ? -1 : 1;
-        int c = strcmp(a->route->namespace, b->route->namespace);
-        if (c == 0)
-            c = strcmp(a->route->name, b->route->name);
+        int c = gs_rt_route_name_cmp(a->route->namespace, a->route->name, b->route->namespace,
+                                     b->route->name);
         if (c != 0)
-            return c < 0 ? -1 : 1;
+            return c;
     }
     if (a->rule->index != b->rule->index)
         return a->rule->index < b->rule->index ? -1 : 1;

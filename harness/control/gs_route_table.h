@@ -249,13 +249,19 @@ typedef enum gs_rt_route_kind {
     GS_RT_ROUTE_GRPC,
 } gs_rt_route_kind;
 
+/* gs_rt_route.created of a route without a creationTimestamp: newer than any real one. */
+#define GS_RT_CREATED_UNKNOWN ((int64_t)1 << 40)
+
 /* An Accepted route as attached. |hostnames| are the route's spec.hostnames; the table intersects
  * them with each listener's hostname (a route with none takes the listener's). */
 typedef struct gs_rt_route {
     gs_rt_route_kind kind;
     const char *namespace;
     const char *name;
-    int64_t created; /* creationTimestamp or load order: smaller is older */
+    /* creationTimestamp in seconds since the epoch, GS_RT_CREATED_UNKNOWN when the object has
+     * none. Smaller is older; equal ages are broken by namespace, then name (never by the order
+     * routes were added). */
+    int64_t created;
     const char *const *hostnames;
     size_t n_hostnames;
     const gs_rt_rule *rules;
@@ -374,6 +380,11 @@ int gs_rt_replace_prefix(const char *path, size_t path_len, const char *prefix,
  * the filter's scheme, else |listener_port|. Returns 0 when the port is to be omitted (http:80,
  * https:443). |scheme| is the Location's scheme. */
 uint16_t gs_rt_redirect_port(const gs_rt_redirect *r, const char *scheme, uint16_t listener_port);
+
+/* Orders routes by the string "{namespace}/{name}" byte by byte, as the spec's alphabetical
+ * tie-break says: < 0 when route a sorts first, 0 when the keys are equal. */
+int gs_rt_route_name_cmp(const char *ns_a, const char *name_a, const char *ns_b,
+                         const char *name_b);
 
 const char *gs_rt_backend_state_reason(gs_rt_backend_state s); /* "BackendNotFound", ... */
 const char *gs_rt_filter_type_name(gs_rt_filter_type t);       /* "RequestHeaderModifier", ... */

@@ -89,8 +89,8 @@ typedef struct gs_object_meta {
     gs_labels annotations;
     gs_pos pos;
     /* creationTimestamp as written (RFC 3339) and in seconds since the epoch, -1 when absent or
-     * malformed; controllers order equal-precedence routes and listeners by it (oldest first),
-     * then by gs_object.index (load order). */
+     * malformed; controllers order equal-precedence routes by it (oldest first), then by
+     * "{namespace}/{name}" — never by load order. */
     gs_sval creation_timestamp;
     int64_t creation_time;
     gs_ival generation; /* metadata.generation, default 1 */

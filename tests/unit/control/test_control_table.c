@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Model → route table conversion: filters (header modifiers, redirect, rewrite, mirror with its
- * own backend resolution, CORS), timeouts, GRPCRoute matches, creationTimestamp precedence, and
+ * own backend resolution, CORS), timeouts, GRPCRoute matches, creationTimestamp and "{namespace}/{name}" precedence, and
  * the hostname fall-through option passed through the controller. */
 #include "gs_control.h"
 #include "gs_test.h"
@@ -159,6 +159,72 @@ START_TEST(older_route_wins_by_creation_timestamp)
 }
 END_TEST
 
+/* The issue's example, from tests/data: default/r2 then default/a-b in one file, same
+ * creationTimestamp, both PathPrefix /: the alphabetical rule picks a-b, not file order. */
+START_TEST(same_age_routes_are_ordered_by_namespace_and_name)
+{
+    gs_model *m = NULL;
+    gs_model_new(&m);
+    ck_assert_int_eq(
+        gs_model_load_path(m, gs_test_data("control/precedence/same-age.yaml"), NULL, NULL), 0);
+    gs_control *c = NULL;
+    gs_control_new(&c, NULL);
+    ck_assert_int_eq(gs_control_compute(c, m, NULL), 0);
+    const gs_route_table *t = gs_control_table(c);
+    const gs_rt_port *p = gs_route_table_find_port(t, "default", "gw", 80);
+    ck_assert_ptr_nonnull(p);
+    gs_rt_request req = {.host = "h", .method = "GET", .path = "/abcx"};
+    gs_rt_result r;
+    ck_assert_int_eq(gs_route_table_lookup(t, p, &req, &r), 0);
+    ck_assert_int_eq(r.outcome, GS_RT_MATCHED);
+    ck_assert_str_eq(r.route->name, "a-b");
+    gs_control_free(c);
+    gs_model_free(m);
+}
+END_TEST
+
+/* "{namespace}/{name}" is compared as one string: "default-1/b" < "default/r2" ('-' < '/'),
+ * whichever of the two is loaded first; routes without a creationTimestamp tie with each
+ * other and are older than none. */
+#define ROUTE_ALL(ns, name, ts)                                                                    \
+    "---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: " name      \
+    ", namespace: " ns ts "}\nspec:\n  parentRefs: [{name: gw, namespace: infra}]\n"              \
+    "  rules: [{backendRefs: [{name: app, namespace: infra, port: 80}]}]\n"
+#define HEAD_ALL                                                                                   \
+    "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: "    \
+    "infra}\nspec:\n  gatewayClassName: gs\n  listeners:\n  - {name: http, protocol: HTTP, "       \
+    "port: 80, allowedRoutes: {namespaces: {from: All}}}\n"
+
+START_TEST(route_key_is_namespace_slash_name_in_any_load_order)
+{
+    const char *orders[2] = {
+        HEAD_ALL ROUTE_ALL("default-1", "b", "") ROUTE_ALL("default", "r2", ""),
+        HEAD_ALL ROUTE_ALL("default", "r2", "") ROUTE_ALL("default-1", "b", ""),
+    };
+    for (size_t i = 0; i < 2; i++) {
+        gs_model *m;
+        gs_control *c = compute(&m, orders[i], NULL);
+        gs_rt_result r = lookup(c, "h", "GET", "/x");
+        ck_assert_int_eq(r.outcome, GS_RT_MATCHED);
+        ck_assert_str_eq(r.route->namespace, "default-1");
+        gs_control_free(c);
+        gs_model_free(m);
+    }
+    /* A timestamp makes a route older than every route without one. */
+    const char *yaml = HEAD_ALL ROUTE_ALL("default", "a", "")
+        ROUTE_ALL("default", "z", ", creationTimestamp: '2030-01-01T00:00:00Z'");
+    gs_model *m;
+    gs_control *c = compute(&m, yaml, NULL);
+    ck_assert_str_eq(lookup(c, "h", "GET", "/x").route->name, "z");
+    gs_control_free(c);
+    gs_model_free(m);
+    ck_assert_int_lt(gs_rt_route_name_cmp("default-1", "b", "default", "r2"), 0);
+    ck_assert_int_gt(gs_rt_route_name_cmp("default", "r2", "default-1", "b"), 0);
+    ck_assert_int_eq(gs_rt_route_name_cmp("ns", "x", "ns", "x"), 0);
+    ck_assert_int_lt(gs_rt_route_name_cmp("ns", "a", "ns", "ab"), 0);
+}
+END_TEST
+
 START_TEST(hostname_fallthrough_option_reaches_the_table)
 {
     const char *yaml =
@@ -195,6 +261,8 @@ int main(void)
     tcase_add_test(tc, filters_and_timeouts_are_converted);
     tcase_add_test(tc, grpc_route_matches_are_converted);
     tcase_add_test(tc, older_route_wins_by_creation_timestamp);
+    tcase_add_test(tc, same_age_routes_are_ordered_by_namespace_and_name);
+    tcase_add_test(tc, route_key_is_namespace_slash_name_in_any_load_order);
     tcase_add_test(tc, hostname_fallthrough_option_reaches_the_table);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
