@@ -4,7 +4,6 @@
  * are gs_report's; processes are gs_proc's. A failure of the machinery (a backend or the gateway
  * died, the target rejected the objects) is the step's and scenario's "error" and the run goes
  * on with the next scenario; an interrupt ends the run after writing the reports. */
-#define _XOPEN_SOURCE 700 /* nftw */
 #include "gs_runner.h"
 
 #include "gs_alloc.h"
@@ -19,10 +18,10 @@
 #include "gs_target.h"
 #include "gs_time.h"
 #include "gs_tls.h"
+#include "gs_workdir.h"
 
 #include <dirent.h>
 #include <errno.h>
-#include <ftw.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -155,36 +154,6 @@ static void on_runner_progress(uint64_t done, uint64_t errors, double elapsed_s,
 
 /* ---- set-up ---- */
 
-static int runner_mkworkdir(runner_scenario *rs, gs_error *err)
-{
-    const char *tmp = getenv("TMPDIR");
-    if (tmp == NULL || *tmp == '\0')
-        tmp = "/tmp";
-    rs->workdir = gs_xasprintf("%s/gatesim-run-XXXXXX", tmp);
-    if (mkdtemp(rs->workdir) == NULL) {
-        int e = errno;
-        free(rs->workdir);
-        rs->workdir = NULL;
-        return gs_error_set_errno(err, e, "cannot create a work folder in %s", tmp);
-    }
-    return 0;
-}
-
-static int runner_rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)ftw;
-    return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
-
-/* Removes our own mkdtemp folder and everything in it (no symlinks followed). */
-static void runner_rmtree(const char *dir)
-{
-    if (dir == NULL || strstr(dir, "/gatesim-run-") == NULL)
-        return;
-    nftw(dir, runner_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 static int runner_tls(runner_scenario *rs, gs_error *err)
 {
     const gs_scenario *sc = rs->sc;
@@ -229,7 +198,7 @@ static int runner_apply(runner_scenario *rs, double *converge_ms, gs_error *err)
 static int runner_setup(runner_scenario *rs, gs_error *err)
 {
     const gs_runner_config *cfg = rs->cfg;
-    int rc = runner_mkworkdir(rs, err);
+    int rc = gs_workdir_create(NULL, &rs->workdir, err);
     if (rc == 0)
         rc = runner_tls(rs, err);
     if (rc == 0) {
@@ -320,10 +289,13 @@ static void runner_teardown(runner_scenario *rs)
     free(rs->pems);
     free(rs->secrets);
     free(rs->ca_path);
-    if (rs->workdir && !rs->cfg->keep_workdir)
-        runner_rmtree(rs->workdir);
-    else if (rs->workdir && rs->cfg->out)
-        fprintf(rs->cfg->out, "  work folder kept: %s\n", rs->workdir);
+    if (rs->workdir && !rs->cfg->keep_workdir) {
+        gs_workdir_remove(rs->workdir);
+    } else if (rs->workdir) {
+        gs_workdir_keep(rs->workdir);
+        if (rs->cfg->out)
+            fprintf(rs->cfg->out, "  work folder kept: %s\n", rs->workdir);
+    }
     free(rs->workdir);
 }
 
@@ -960,6 +932,8 @@ int gs_runner_run(const gs_runner_config *cfg, const gs_scenario_list *list, gs_
     if (cfg->gatesim_path == NULL || access(cfg->gatesim_path, X_OK) != 0)
         return gs_error_set(err, GS_ERR_USAGE, "cannot run gatesim at %s",
                             cfg->gatesim_path ? cfg->gatesim_path : "(unknown)");
+    /* Folders left by runs that were killed (SIGKILL gives no chance to clean up). */
+    gs_workdir_reap(NULL);
     /* Every selected scenario is in the results from the start (pending), so a report written
      * after an interrupt still lists what did not run. */
     const gs_scenario **sel = gs_xcalloc(list->len ? list->len : 1, sizeof(*sel));

@@ -317,10 +317,10 @@ def wait_for(pred, timeout):
     return None
 
 
-def start_run(scenario, out):
+def start_run(scenario, out, env=None):
     return subprocess.Popen([GATESIM, "run", "--seed", "11", scenario, "--report-dir", out],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+                            start_new_session=True, env=env)
 
 
 def echo_pids(sid, service):
@@ -371,6 +371,54 @@ def case_interrupt(manifests, sig=signal.SIGINT):
             fail("results after interrupt: %r" % [s["result"] for s in res["scenarios"]])
         print("ok: run stopped by signal %d: %d processes stopped, reports valid" %
               (sig, len(before) - 1))
+
+
+def case_killed(manifests):
+    """SIGKILL gives the run no chance to clean up: its children must still stop, and the next
+    run must remove the work folder it left."""
+    with tempfile.TemporaryDirectory() as d:
+        tmp = os.path.join(d, "tmp")
+        os.mkdir(tmp)
+        env = dict(os.environ, TMPDIR=tmp)
+        scenario = long_scenario(d, manifests)
+        p = start_run(scenario, os.path.join(d, "reports"), env)
+        if not wait_for(lambda: len(echo_pids(p.pid, "default/victim")) == 2, 30) or \
+                not wait_for(lambda: gateway_pids(p.pid) or None, 30):
+            p.kill()
+            fail("the run never started its backends and gateway: %s" % p.communicate()[1])
+        left = [n for n in os.listdir(tmp) if n.startswith("gatesim-run-")]
+        if len(left) != 1:
+            p.kill()
+            fail("expected one work folder in TMPDIR, found %r" % left)
+        p.kill()
+        p.communicate()
+        if wait_for(lambda: session_processes(p.pid) == [] or None, 10) is None:
+            fail("processes left after SIGKILL of the run: %r" % session_processes(p.pid))
+        if not os.path.isdir(os.path.join(tmp, left[0])):
+            fail("the killed run's work folder vanished by itself?")
+        # A kept folder of a finished run is not the next run's to remove.
+        quick = os.path.join(d, "quick.yaml")
+        with open(scenario) as f:
+            text = f.read()
+        with open(quick, "w") as f:
+            f.write(text[text.index("---") + 4:])
+        q = subprocess.run([GATESIM, "run", "--keep-workdir", quick, "--report-dir",
+                            os.path.join(d, "r2")], env=env, capture_output=True, text=True,
+                           timeout=120)
+        if q.returncode != 0:
+            fail("the next run: exit %d\n%s%s" % (q.returncode, q.stdout, q.stderr))
+        now = [n for n in os.listdir(tmp) if n.startswith("gatesim-run-")]
+        if left[0] in now:
+            fail("the next run left the dead run's work folder %s" % left[0])
+        if len(now) != 1 or "work folder kept" not in q.stdout:
+            fail("the next run's kept folder: %r\n%s" % (now, q.stdout))
+        q = subprocess.run([GATESIM, "run", quick, "--report-dir", os.path.join(d, "r3")],
+                           env=env, capture_output=True, text=True, timeout=120)
+        if q.returncode != 0 or os.listdir(tmp) != now:
+            fail("a third run removed a kept folder or left its own: %r (exit %d)"
+                 % (os.listdir(tmp), q.returncode))
+        print("ok: after SIGKILL no process was left and the next run removed %s; kept folders stay"
+              % left[0])
 
 
 def case_backend_dies(manifests):
@@ -518,6 +566,8 @@ def main():
         case_interrupt(manifests)
     elif mode == "terminate":
         case_interrupt(manifests, signal.SIGTERM)
+    elif mode == "killed":
+        case_killed(manifests)
     elif mode == "backend-dies":
         case_backend_dies(manifests)
     elif mode == "gateway-dies":
