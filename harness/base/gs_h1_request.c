@@ -360,6 +360,23 @@ static ssize_t h1_apply_framing(gs_h1_request *req, const h1_framing *f)
     return 0;
 }
 
+/* True when the first bytes of a request line already show it is not one: a byte before the
+ * first space that is not a token character (methods are tokens, RFC 9110 §9.1). Only the first
+ * H1_METHOD_SCAN bytes are looked at, so a trickled line costs no rescans of the whole line. */
+#define H1_METHOD_SCAN 32
+
+static bool h1_method_prefix_bad(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n && i < H1_METHOD_SCAN; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == ' ' || c == '\r' || c == '\n')
+            return false;
+        if (!gs_h1_tchar[c])
+            return true;
+    }
+    return false;
+}
+
 ssize_t gs_h1_request_parse(gs_h1_request *req, const char *data, size_t len,
                             const gs_h1_limits *limits)
 {
@@ -380,7 +397,10 @@ ssize_t gs_h1_request_parse(gs_h1_request *req, const char *data, size_t len,
 
     size_t end = h1_find_head_end(req, data, len, start);
     if (end == 0) {
-        /* Not complete yet: enforce the limits on what has arrived so far. */
+        /* Not complete yet: enforce the limits on what has arrived so far, and refuse at once
+         * what cannot become a request line (a TLS ClientHello on a cleartext port). */
+        if (h1_method_prefix_bad(data + start, len - start))
+            return h1_fail(req, GS_H1_ERR_REQUEST_LINE);
         const char *lf = memchr(data + start, '\n', len - start);
         if (lf == NULL && len - start > lim.request_line + 1)
             return h1_fail(req, GS_H1_ERR_URI_TOO_LONG);

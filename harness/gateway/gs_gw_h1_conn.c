@@ -7,6 +7,7 @@
 #include "gs_gw_conn.h"
 #include "gs_gw_h1_head.h"
 #include "gs_gw_h2c.h"
+#include "gs_gw_reqbuild.h"
 #include "gs_sockread.h"
 #include "gs_gw_timer.h"
 
@@ -547,64 +548,6 @@ static void h1d_dispatch(h1d *h)
     gs_gw_exchange_start(rt, snap, &src, &h->req, &h1d_sink, h, &h->ex);
 }
 
-static char *h1d_strn(const char *s, size_t n)
-{
-    return gs_xstrndup(s, n);
-}
-
-/* Builds h->req from the parsed head. Returns false when the target is unusable. */
-static bool h1d_build_request(h1d *h)
-{
-    const gs_h1_request *p = &h->parser;
-    gs_gw_request *r = &h->req;
-    memset(r, 0, sizeof(*r));
-    r->method = h1d_strn(p->method, p->method_len);
-    r->scheme = gs_xstrdup(h->conn->listen->protocol == GS_RT_PROTO_HTTPS ? "https" : "http");
-    const char *t = p->target;
-    size_t tl = p->target_len;
-    if (tl && t[0] != '/') {
-        /* absolute-form: take the authority from it (RFC 9112 §3.2.2) */
-        const char *sep = tl > 3 ? strstr(t, "://") : NULL;
-        if (sep == NULL || (size_t)(sep - t) > tl) {
-            if (tl == 1 && t[0] == '*') {
-                r->target = gs_xstrdup("*");
-            } else {
-                return false;
-            }
-        } else {
-            const char *auth = sep + 3;
-            const char *end = t + tl;
-            const char *slash = memchr(auth, '/', (size_t)(end - auth));
-            const char *q = memchr(auth, '?', (size_t)(end - auth));
-            if (q && (!slash || q < slash))
-                slash = q;
-            r->authority = h1d_strn(auth, (size_t)((slash ? slash : end) - auth));
-            if (slash && *slash == '/')
-                r->target = h1d_strn(slash, (size_t)(end - slash));
-            else if (slash)
-                r->target = gs_xasprintf("/%.*s", (int)(end - slash), slash);
-            else
-                r->target = gs_xstrdup("/");
-        }
-    } else {
-        r->target = h1d_strn(t, tl);
-    }
-    if (r->authority == NULL && p->host)
-        r->authority = h1d_strn(p->host, p->host_len);
-    if (p->upgrade) {
-        const gs_h1_header *u = gs_h1_request_header(p, "upgrade");
-        if (u)
-            r->upgrade = h1d_strn(u->value, u->value_len);
-    }
-    for (size_t i = 0; i < p->num_headers; i++) {
-        const gs_h1_header *f = &p->headers[i];
-        if (gs_h1_strieq(f->name, f->name_len, "host"))
-            continue;
-        gs_gw_headers_add_n(&r->headers, f->name, f->name_len, f->value, f->value_len);
-    }
-    return true;
-}
-
 /* Applies an h2c upgrade verdict other than NONE to h->req: HTTP2-Settings goes, and the h2c token
  * leaves the Upgrade value (whatever else it names, a WebSocket say, stays an upgrade), so an
  * upgrade that is not taken is never forwarded. */
@@ -692,10 +635,13 @@ static void h1d_process(h1d *h)
             h1d_reject(h, gs_h1_error_status(h->parser.error), gs_h1_error_str(h->parser.error));
             return;
         }
-        if (!h1d_build_request(h)) {
+        const char *bad = gs_gw_reqbuild_h1(&h->parser,
+                                            h->conn->listen->protocol == GS_RT_PROTO_HTTPS,
+                                            &h->req);
+        if (bad) {
             evbuffer_drain(in, (size_t)n);
             gs_gw_request_free(&h->req);
-            h1d_reject(h, 400, "bad request target");
+            h1d_reject(h, 400, bad);
             return;
         }
         gs_gw_h2c h2c;

@@ -6,6 +6,7 @@
  * and a client that resets streams faster than the limit (rapid reset, CVE-2023-44487) gets
  * GOAWAY(ENHANCE_YOUR_CALM). */
 #include "gs_gw_conn.h"
+#include "gs_gw_reqbuild.h"
 #include "gs_sockread.h"
 #include "gs_gw_timer.h"
 
@@ -352,9 +353,10 @@ static void h2d_dispatch(h2d *h, h2d_stream *s)
     gs_gw_runtime *rt = h->conn->rt;
     gs_gw_snapshot *snap = rt->current;
     const gs_rt_port *port = gs_gw_conn_port(h->conn, snap);
-    if (port == NULL) {
+    const char *bad = gs_gw_reqbuild_h2(&s->req);
+    if (port == NULL || bad) {
         gs_gw_response r = {0};
-        gs_gw_response_simple(&r, 404, "listener removed by reload");
+        gs_gw_response_simple(&r, bad ? 400 : 404, bad ? bad : "listener removed by reload");
         on_h2d_response(s, &r);
         gs_gw_response_free(&r);
         return;

@@ -270,6 +270,29 @@ START_TEST(default_limits_accept_large_but_sane_heads)
 }
 END_TEST
 
+START_TEST(not_a_request_line_fails_before_its_end)
+{
+    /* A TLS ClientHello on a cleartext port: the first byte is not a token character, so the
+     * head is refused at once instead of waiting (for a line end that never comes) until the
+     * header timeout. */
+    static const char hello[] = "\x16\x03\x01\x00\xa5\x01\x00";
+    gs_h1_request req;
+    gs_h1_request_reset(&req);
+    ck_assert_int_eq(gs_h1_request_parse(&req, hello, 1, NULL), GS_ERR_PARSE);
+    ck_assert_int_eq(req.error, GS_H1_ERR_REQUEST_LINE);
+    ck_assert_int_eq(gs_h1_error_status(req.error), 400);
+    gs_h1_request_reset(&req);
+    ck_assert_int_eq(gs_h1_request_parse(&req, "GE\x01", 3, NULL), GS_ERR_PARSE);
+    /* A method still arriving, or one followed by its space, waits for more. */
+    gs_h1_request_reset(&req);
+    ck_assert_int_eq(gs_h1_request_parse(&req, "GE", 2, NULL), GS_ERR_INCOMPLETE);
+    gs_h1_request_reset(&req);
+    ck_assert_int_eq(gs_h1_request_parse(&req, "GET /\x01", 6, NULL), GS_ERR_INCOMPLETE);
+    gs_h1_request_reset(&req);
+    ck_assert_int_eq(gs_h1_request_parse(&req, "\r\nPRI * HTTP/2.0", 16, NULL), GS_ERR_INCOMPLETE);
+}
+END_TEST
+
 START_TEST(pipelined_requests)
 {
     const char *s = "GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n";
@@ -300,6 +323,7 @@ static Suite *h1_suite(void)
     tcase_add_test(tc, limits_431_and_414);
     tcase_add_test(tc, default_limits_accept_large_but_sane_heads);
     tcase_add_test(tc, pipelined_requests);
+    tcase_add_test(tc, not_a_request_line_fails_before_its_end);
     suite_add_tcase(s, tc);
     return s;
 }
