@@ -93,7 +93,7 @@ const char *gs_http_target_split(const char *t, size_t len, gs_http_target *out)
     return NULL;
 }
 
-/* RFC 3986 §2.2 sub-delims and §2.3 unreserved: what a reg-name holds besides escapes. */
+/* RFC 3986 §2.2 sub-delims and RFC 3986 §2.3 unreserved: what a reg-name holds besides escapes. */
 static bool target_regname_char(unsigned char c)
 {
     return target_alpha(c) || target_digit(c) || c == '-' || c == '.' || c == '_' || c == '~' ||

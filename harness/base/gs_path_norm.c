@@ -18,7 +18,7 @@ static int path_norm_hex(unsigned char c)
 }
 
 /* RFC 3986 §2.3: ALPHA / DIGIT / "-" / "." / "_" / "~" — the characters whose escapes mean the
- * same as the characters themselves (§6.2.2.2). */
+ * same as the characters themselves (RFC 3986 §6.2.2.2). */
 static bool path_norm_unreserved(unsigned char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||

@@ -75,7 +75,7 @@ const char *gs_gw_reqbuild_h1(const gs_h1_request *p, bool tls, gs_gw_request *r
     if (why == NULL)
         why = reqbuild_form(&t, p->method, p->method_len, tls);
     /* The target's authority replaces Host (RFC 9112 §3.2.2), which is still checked: a bad
-     * Host is a bad request whichever wins. An empty Host is allowed (§3.2). */
+     * Host is a bad request whichever wins. An empty Host is allowed (RFC 9112 §3.2). */
     if (why == NULL && p->host && p->host_len)
         why = gs_http_authority_check(p->host, p->host_len);
     if (why == NULL && t.form == GS_HTTP_TARGET_ASTERISK)
