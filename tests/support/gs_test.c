@@ -9,6 +9,15 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Check gives every test case 4 s unless told otherwise: a timed assertion in disguise, which a
+ * loaded machine (a sanitizer build, parallel ctest) fails. Cases that need a bound set their own
+ * with tcase_set_timeout; the rest get a generous default. This runs before main, so before any
+ * tcase_create reads the variable; a value set by the caller wins. */
+__attribute__((constructor)) static void gs_test_default_timeout(void)
+{
+    setenv("CK_DEFAULT_TIMEOUT", "120", 0);
+}
+
 int gs_test_run(Suite *suite)
 {
     SRunner *sr = srunner_create(suite);

@@ -447,7 +447,7 @@ def case_backend_dies(manifests):
             fail("the error does not say how the backend died: %s" % first["error"])
         if second["result"] != "passed":
             fail("the next scenario did not run cleanly: %r" % second)
-        if session_processes(p.pid):
+        if wait_for(lambda: session_processes(p.pid) == [] or None, 5) is None:
             fail("processes left: %r" % session_processes(p.pid))
         print("ok: %s" % first["error"])
 
@@ -510,7 +510,7 @@ def case_gateway_dies(manifests):
         scenario = long_scenario(d, manifests)
         p = start_run(scenario, out)
         gw = wait_for(lambda: gateway_pids(p.pid) or None, 30)
-        if not gw or not wait_for(lambda: len(echo_pids(p.pid, "default/victim")) == 2, 10):
+        if not gw or not wait_for(lambda: len(echo_pids(p.pid, "default/victim")) == 2, 30):
             p.kill()
             fail("the gateway never started")
         time.sleep(1.0)
@@ -534,7 +534,7 @@ def case_gateway_dies(manifests):
             fail("the step after the error was not skipped: %r" % first["steps"][1])
         if second["result"] != "passed":
             fail("the next scenario did not run with a fresh gateway: %r" % second)
-        if session_processes(p.pid):
+        if wait_for(lambda: session_processes(p.pid) == [] or None, 5) is None:
             fail("processes left: %r" % session_processes(p.pid))
         print("ok: %s" % first["error"])
 
