@@ -699,11 +699,15 @@ int gs_route_table_add_route(gs_route_table *t, const gs_rt_route *in, const siz
         for (size_t h = 0; h < nh; h++) {
             const char *eff;
             if (r->n_hostnames == 0) {
+                /* Its effective hostname is the listener's (no hostnames intersected with L is L),
+                 * so it shares that bucket with routes listing L or a wildcard covering L and
+                 * ranks exactly as they do; only on a listener without hostname does it land
+                 * in the least specific bucket. See docs/control.md, "Hostname specificity". */
                 if (implicit_done)
                     continue;
                 implicit_done = true;
                 for (size_t i = 0; i < r->n_rules; i++)
-                    table_index_rule(t, listener_bucket(t, idx, NULL), r, &r->rules[i]);
+                    table_index_rule(t, listener_bucket(t, idx, l->hostname), r, &r->rules[i]);
                 continue;
             }
             if (!gs_hostname_intersect(l->hostname, r->hostnames[h], &eff))

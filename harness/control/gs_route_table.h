@@ -253,7 +253,8 @@ typedef enum gs_rt_route_kind {
 #define GS_RT_CREATED_UNKNOWN ((int64_t)1 << 40)
 
 /* An Accepted route as attached. |hostnames| are the route's spec.hostnames; the table intersects
- * them with each listener's hostname (a route with none takes the listener's). */
+ * them with each listener's hostname (a route with none takes the listener's) and ranks the
+ * route's rules by that effective hostname. */
 typedef struct gs_rt_route {
     gs_rt_route_kind kind;
     const char *namespace;
@@ -352,7 +353,8 @@ typedef struct gs_rt_result {
     const gs_rt_rule *rule;         /* NULL unless matched */
     size_t match_index;             /* which of the rule's matches won */
     const char *hostname;           /* the effective route hostname that matched ("*.x", "x");
-                                       NULL for a route without hostnames */
+                                       NULL for a route without hostnames on a listener
+                                       without hostname */
     const char *matched_prefix;     /* the winning PathPrefix value as configured, else NULL */
 } gs_rt_result;
 
@@ -393,7 +395,7 @@ const char *gs_rt_protocol_name(gs_rt_protocol p);             /* "HTTP", ... */
 /* ---- reading the compiled rules (explain, debugging) ---------------------------------------- */
 
 /* Called once per (route, rule, match) candidate of a listener: |hostname| is the effective
- * route hostname (NULL for routes without hostnames); GRPCRoute candidates have |match| NULL and
+ * route hostname (NULL for routes without hostnames on a listener without hostname); GRPCRoute candidates have |match| NULL and
  * |grpc_match| set (NULL for a rule without matches), HTTPRoute ones the reverse. */
 typedef void (*gs_rt_visit_fn)(void *arg, const char *hostname, const gs_rt_route *route,
                                const gs_rt_rule *rule, const gs_rt_match *match,

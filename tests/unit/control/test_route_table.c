@@ -279,6 +279,51 @@ START_TEST(no_fallthrough_option_stops_at_most_specific_hostname)
 }
 END_TEST
 
+/* One hostname rule: specificity is that of the effective hostname (route hostname intersected
+ * with the listener's). On listener example.com, routes listing [example.com], [*.com] or no
+ * hostnames all have the effective hostname example.com, so they compete on the rest of the
+ * precedence, in both fall-through modes. */
+static void hostname_rule_case(bool no_fallthrough)
+{
+    gs_route_table_free(table);
+    gs_rt_options opt = {.no_hostname_fallthrough = no_fallthrough};
+    gs_route_table_new(&table, &opt);
+    gs_rt_listener l = {.gateway_namespace = "infra",
+                        .gateway_name = "gw",
+                        .name = "http",
+                        .port = 80,
+                        .hostname = "example.com"};
+    gs_route_table_add_listener(table, &l, &l_http, NULL);
+    gs_rt_kv_match one[] = {{.type = GS_RT_MATCH_EXACT, .name = "x", .value = "1"}};
+    gs_rt_kv_match two[] = {{.type = GS_RT_MATCH_EXACT, .name = "x", .value = "1"},
+                            {.type = GS_RT_MATCH_EXACT, .name = "y", .value = "1"}};
+    gs_rt_match m_plain = {.path = PREFIX("/")};
+    gs_rt_match m_one = {.path = PREFIX("/"), .headers = one, .n_headers = 1};
+    gs_rt_match m_two = {.path = PREFIX("/"), .headers = two, .n_headers = 2};
+    gs_rt_match m_only = {.path = PREFIX("/only-none")};
+    gs_rt_rule r_plain = {.matches = &m_plain, .n_matches = 1};
+    gs_rt_rule r_one[] = {{.matches = &m_one, .n_matches = 1}, {.matches = &m_only, .n_matches = 1}};
+    gs_rt_rule r_two = {.matches = &m_two, .n_matches = 1};
+    add_route("ns", "listed", 1, "example.com", &r_plain, 1);
+    add_route("ns", "none", 2, NULL, r_one, 2);
+    add_route("ns", "wild", 3, "*.com", &r_two, 1);
+    compile();
+    ck_assert_str_eq(winner(lookup("example.com", "GET", "/")), "ns/listed#0");
+    ck_assert_str_eq(winner(lookup_h("example.com", "GET", "/", "x", "1", NULL, NULL)), "ns/none#0");
+    ck_assert_str_eq(winner(lookup_h("example.com", "GET", "/", "x", "1", "y", "1")), "ns/wild#0");
+    /* Not a fall-through: the route without hostnames is in the example.com bucket itself. */
+    gs_rt_result r = lookup("example.com", "GET", "/only-none/a");
+    ck_assert_str_eq(winner(r), "ns/none#1");
+    ck_assert_str_eq(r.hostname, "example.com");
+}
+
+START_TEST(routes_without_hostnames_rank_by_the_listener_hostname)
+{
+    hostname_rule_case(false);
+    hostname_rule_case(true);
+}
+END_TEST
+
 START_TEST(exact_beats_prefix_and_longer_prefix_wins)
 {
     gs_rt_match m_exact = {.path = EXACT("/abc")};
@@ -672,6 +717,7 @@ int main(void)
     tcase_add_test(tc, route_hostnames_intersect_listener_hostname);
     tcase_add_test(tc, hostname_specificity_and_fallthrough);
     tcase_add_test(tc, no_fallthrough_option_stops_at_most_specific_hostname);
+    tcase_add_test(tc, routes_without_hostnames_rank_by_the_listener_hostname);
     tcase_add_test(tc, exact_beats_prefix_and_longer_prefix_wins);
     tcase_add_test(tc, example_header_beats_no_header_at_equal_path);
     tcase_add_test(tc, example_prefix_beats_method_and_method_beats_header);
