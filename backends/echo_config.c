@@ -247,6 +247,7 @@ int gs_echo_config_parse(gs_echo_config *cfg, int argc, char **argv, FILE *out, 
             break;
         case OPT_SEED:
             rc = config_uint(name, optarg, 0, UINT64_MAX, &cfg->seed, err);
+            cfg->has_seed = true;
             break;
         case OPT_LOG_SIZE:
             rc = config_uint(name, optarg, 1, 1u << 24, &u, err);

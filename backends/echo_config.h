@@ -35,7 +35,8 @@ typedef struct gs_echo_config {
     bool no_plain;              /* --no-listen: serve only TLS */
     int threads;                /* --threads N (event loops sharing the ports via SO_REUSEPORT) */
     gs_echo_faults faults;
-    uint64_t seed;               /* --seed N for the fault draws; 0 = from the clock */
+    bool has_seed;               /* --seed given; else the seed is drawn from the clock */
+    uint64_t seed;               /* --seed N for the fault draws (0 is a seed too) */
     size_t log_size;             /* --log-size N request ids kept (ring), default 65536 */
     size_t max_body;             /* --max-body BYTES kept of a request body, default 1 MiB */
     int64_t idle_timeout_ns;     /* --idle-timeout: keep-alive / slow-header limit, default 30s */

@@ -464,7 +464,7 @@ int gs_echo_server_run(const gs_echo_config *cfg, FILE *ready_out)
         gs_log_error("%s", err.msg);
         goto out;
     }
-    uint64_t seed = cfg->seed ? cfg->seed : (uint64_t)gs_wall_ns() ^ ((uint64_t)getpid() << 32);
+    uint64_t seed = cfg->has_seed ? cfg->seed : (uint64_t)gs_wall_ns() ^ ((uint64_t)getpid() << 32);
     s.n_workers = cfg->threads;
     s.workers = gs_xcalloc((size_t)s.n_workers, sizeof(*s.workers));
     for (int i = 0; i < s.n_workers; i++) {

@@ -154,8 +154,10 @@ int gs_cmd_gateway(int argc, char **argv)
             break;
         case OPT_SEED: {
             char *end = NULL;
+            errno = 0;
             ro.seed = strtoull(optarg, &end, 10);
-            if (*optarg == '\0' || *end != '\0') {
+            ro.has_seed = true;
+            if (*optarg == '\0' || *end != '\0' || errno || *optarg == '-') {
                 rc = gateway_bad("--seed \"%s\" is not a number", optarg);
                 goto out;
             }

@@ -143,7 +143,7 @@ int gs_gw_run(const gs_gw_run_opts *opts, gs_error *err)
     m.rt.limits = opts->limits;
     gs_gw_limits_defaults(&m.rt.limits);
     m.rt.endpoints = opts->endpoints;
-    gs_gw_rng_seed(&m.rt.rng, opts->seed ? opts->seed : (uint64_t)gs_wall_ns());
+    gs_gw_rng_seed(&m.rt.rng, opts->has_seed ? opts->seed : (uint64_t)gs_wall_ns());
     gs_gw_upstream_new(&m.rt.upstream, m.rt.base, &m.rt.limits);
     m.rt.current = gs_gw_snapshot_new(t, ++m.generation);
     gs_gw_server_new(&m.srv, &m.rt, &opts->server);

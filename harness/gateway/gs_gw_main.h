@@ -9,6 +9,8 @@
 #include "gs_gw_msg.h"
 #include "gs_gw_server.h"
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* Builds a compiled route table from whatever the caller loads. Returns 0 or a negative
@@ -21,7 +23,8 @@ typedef struct gs_gw_run_opts {
     gs_gw_endpoints *endpoints; /* borrowed */
     gs_gw_server_opts server;
     gs_gw_limits limits;      /* zero fields take defaults */
-    uint64_t seed;            /* 0: seeded from the clock */
+    bool has_seed;            /* false: |seed| is drawn from the clock */
+    uint64_t seed;            /* every value, 0 included, is a seed */
     FILE *ready_out;          /* default stdout */
     int64_t drain_timeout_ms; /* graceful stop bound, default 5000 */
 } gs_gw_run_opts;

@@ -14,6 +14,8 @@
 #                                       the next scenario gets a fresh gateway and passes
 #   run_cases.py GATESIM select DIR     --select runs only the scenarios whose label matches
 #   run_cases.py GATESIM seed DIR       the bundled seed scenarios all pass
+#   run_cases.py GATESIM seed-zero FILE  `--seed 0` twice on a weighted scenario: identical split
+#                                       counts (0 is a seed, not "draw one from the clock")
 #   run_cases.py GATESIM exec DIR ADAPTER  the seed scenarios through --target exec:ADAPTER
 #   run_cases.py GATESIM wrong-gateway DIR ADAPTER  passes on builtin, fails on a gateway that
 #                                       serves 70/30 as 75/25 (exec:ADAPTER)
@@ -93,6 +95,41 @@ def case_pass(d):
                     if c["kind"] == "split" and ("pValue" not in c or "shares" not in c):
                         fail("split check without p-value or shares: %r" % c)
     print("ok: %d scenarios passed" % s["scenarios"])
+
+
+def split_counts(report_dir):
+    """The observed count per backend of every split check in results.json, in order."""
+    with open(os.path.join(report_dir, "results.json")) as f:
+        res = json.load(f)
+    counts = []
+    for sc in res["scenarios"]:
+        for st in sc["steps"]:
+            for c in st["checks"]:
+                if c["kind"] == "split":
+                    counts.append({s["backend"]: s["observedCount"] for s in c["shares"]})
+    return res.get("seed"), counts
+
+
+def case_seed_zero(scenario):
+    runs = []
+    for i in range(2):
+        with tempfile.TemporaryDirectory() as out:
+            p = subprocess.run([GATESIM, "run", "--seed", "0", scenario, "--report-dir", out],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               timeout=240)
+            if p.returncode != 0:
+                fail("--seed 0 run %d: exit %d\n%s\n%s" % (i, p.returncode, p.stdout, p.stderr))
+            if "--seed 0 repeats" not in p.stdout:
+                fail("the summary does not name seed 0: %s" % p.stdout)
+            seed, counts = split_counts(out)
+            if seed != 0:
+                fail("results.json seed %r, expected 0" % seed)
+            if not counts or any(len(c) < 2 or min(c.values()) == 0 for c in counts):
+                fail("no split with two served backends to compare: %r" % counts)
+            runs.append(counts)
+    if runs[0] != runs[1]:
+        fail("--seed 0 did not repeat the weighted choices: %r then %r" % (runs[0], runs[1]))
+    print("ok: --seed 0 twice gives the same split counts %r" % runs[0])
 
 
 def case_seed(d):
@@ -576,6 +613,8 @@ def main():
         case_select(sys.argv[3])
     elif mode == "seed":
         case_seed(sys.argv[3])
+    elif mode == "seed-zero":
+        case_seed_zero(sys.argv[3])
     elif mode == "exec":
         case_exec(sys.argv[3], sys.argv[4])
     elif mode == "wrong-gateway":

@@ -32,6 +32,7 @@ START_TEST(defaults)
     ck_assert_ptr_null(cfg.tls_listen);
     ck_assert_int_eq(cfg.threads, 1);
     ck_assert_int_eq(cfg.faults.error_status, 503);
+    ck_assert(!cfg.has_seed);
     gs_echo_config_free(&cfg);
 }
 END_TEST
@@ -57,9 +58,23 @@ START_TEST(all_values)
     ck_assert_int_eq(cfg.faults.error_status, 500);
     ck_assert(cfg.faults.reset_rate == 1.0);
     ck_assert(cfg.faults.slow_body_ns == 10 * GS_NS_PER_MS);
+    ck_assert(cfg.has_seed);
     ck_assert_uint_eq(cfg.seed, 42);
     ck_assert_int_eq(cfg.threads, 2);
     ck_assert_uint_eq(cfg.log_size, 10);
+    gs_echo_config_free(&cfg);
+}
+END_TEST
+
+/* 0 is a seed like any other: it must not mean "draw one from the clock". */
+START_TEST(seed_zero_is_a_seed)
+{
+    const char *args[] = {"--seed", "0"};
+    gs_echo_config cfg;
+    gs_error err;
+    ck_assert_int_eq(parse(&cfg, &err, 2, args), 0);
+    ck_assert(cfg.has_seed);
+    ck_assert_uint_eq(cfg.seed, 0);
     gs_echo_config_free(&cfg);
 }
 END_TEST
@@ -134,6 +149,7 @@ static Suite *config_suite(void)
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, defaults);
     tcase_add_test(tc, all_values);
+    tcase_add_test(tc, seed_zero_is_a_seed);
     tcase_add_test(tc, usage_errors);
     tcase_add_test(tc, listen_addresses);
     suite_add_tcase(s, tc);
