@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* results.json: the schema of docs/cli.md ({"target","startedAt","summary","scenarios":[{..."steps":
+/* results.json: the schema of docs/cli.md
+ * ({"target","startedAt","summary","scenarios":[{..."steps":
  * [{..."traffic","checks"}]}]}) plus extra fields (seed, state, evidence, split rows, a step's
  * targetStats). Field names are a contract with scripts; add, never rename. Formatting only. */
 #include "gs_report.h"

@@ -13,7 +13,8 @@
 
 /* A scenario, step or check outcome. Spelled in reports as "passed", "failed", "error",
  * "skipped". PENDING means "not run (yet)" in a partially written report: results.json keeps to
- * the contract's values (docs/cli.md) and writes it as "result": "skipped" with the extra field "pending": true.
+ * the contract's values (docs/cli.md) and writes it as "result": "skipped" with the extra field
+ * "pending": true.
  */
 typedef enum gs_result {
     GS_RESULT_PENDING = 0,

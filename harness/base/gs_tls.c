@@ -13,7 +13,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 const char *const gs_tls_alpn_h2_http11[] = {"h2", "http/1.1", NULL};
 const char *const gs_tls_alpn_http11[] = {"http/1.1", NULL};
@@ -316,81 +315,6 @@ int gs_tls_client_ssl_new(SSL **out, SSL_CTX *ctx, const char *server_name, gs_e
 fail:
     SSL_free(ssl);
     return gs_error_set_ssl(err, "setting the server name");
-}
-
-/* ---- SNI map ---- */
-
-typedef struct tls_sni_entry {
-    char *hostname; /* lower case; "*.suffix" for wildcards */
-    SSL_CTX *ctx;   /* one reference held */
-} tls_sni_entry;
-
-struct gs_tls_sni {
-    tls_sni_entry *entries;
-    size_t n, cap;
-};
-
-/* Fires during the ClientHello, before ALPN selection: switches to the context for the name. */
-static int on_servername(SSL *ssl, int *alert, void *arg)
-{
-    (void)alert;
-    const char *name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
-    if (name == NULL)
-        return SSL_TLSEXT_ERR_OK;
-    SSL_CTX *ctx = gs_tls_sni_lookup(arg, name);
-    if (ctx != NULL)
-        SSL_set_SSL_CTX(ssl, ctx);
-    return SSL_TLSEXT_ERR_OK;
-}
-
-int gs_tls_sni_new(gs_tls_sni **out, SSL_CTX *default_ctx)
-{
-    gs_tls_sni *sni = gs_xcalloc(1, sizeof(*sni));
-    SSL_CTX_set_tlsext_servername_callback(default_ctx, on_servername);
-    SSL_CTX_set_tlsext_servername_arg(default_ctx, sni);
-    *out = sni;
-    return 0;
-}
-
-void gs_tls_sni_add(gs_tls_sni *sni, const char *hostname, SSL_CTX *ctx)
-{
-    gs_xgrow((void **)&sni->entries, &sni->cap, sni->n + 1, sizeof(*sni->entries));
-    char *h = gs_xstrdup(hostname);
-    for (char *p = h; *p; p++)
-        if (*p >= 'A' && *p <= 'Z')
-            *p = (char)(*p + ('a' - 'A'));
-    SSL_CTX_up_ref(ctx);
-    sni->entries[sni->n].hostname = h;
-    sni->entries[sni->n].ctx = ctx;
-    sni->n++;
-}
-
-SSL_CTX *gs_tls_sni_lookup(const gs_tls_sni *sni, const char *server_name)
-{
-    for (size_t i = 0; i < sni->n; i++)
-        if (strcasecmp(sni->entries[i].hostname, server_name) == 0)
-            return sni->entries[i].ctx;
-    const char *dot = strchr(server_name, '.');
-    if (dot == NULL || dot == server_name)
-        return NULL;
-    for (size_t i = 0; i < sni->n; i++) {
-        const char *h = sni->entries[i].hostname;
-        if (h[0] == '*' && h[1] == '.' && strcasecmp(h + 1, dot) == 0)
-            return sni->entries[i].ctx;
-    }
-    return NULL;
-}
-
-void gs_tls_sni_free(gs_tls_sni *sni)
-{
-    if (sni == NULL)
-        return;
-    for (size_t i = 0; i < sni->n; i++) {
-        free(sni->entries[i].hostname);
-        SSL_CTX_free(sni->entries[i].ctx);
-    }
-    free(sni->entries);
-    free(sni);
 }
 
 void gs_tls_info_get(SSL *ssl, gs_tls_info *info)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* OpenSSL helpers shared by the echo backends, the gateway, the traffic clients and the runner:
- * server and client SSL_CTX setup with ALPN, SNI certificate selection, per-connection facts
+ * server and client SSL_CTX setup with ALPN, per-connection facts
  * (version, cipher, SNI, ALPN), and test-certificate generation (a CA and leaves signed by it,
  * as PEM strings). No sockets here: bufferevent_openssl does the I/O. */
 #ifndef GS_TLS_H
@@ -68,20 +68,6 @@ int gs_tls_client_ctx_use_cert(SSL_CTX *ctx, const char *cert_pem, const char *k
  * when the context verifies peers, checks the certificate against it. The caller owns *out (or
  * hands it to bufferevent_openssl_socket_new with BEV_OPT_CLOSE_ON_FREE). */
 int gs_tls_client_ssl_new(SSL **out, SSL_CTX *ctx, const char *server_name, gs_error *err);
-
-/* SNI selection on a server context: certificates are tried by exact hostname, then by wildcard
- * ("*.example.com" matches one label), then the default context keeps its own certificate.
- * |ctx| borrows nothing: each added context is reference-counted by the map. */
-typedef struct gs_tls_sni gs_tls_sni;
-
-/* Creates a map and installs it as |default_ctx|'s servername callback. The map must outlive
- * |default_ctx|'s connections; free it after the context. */
-int gs_tls_sni_new(gs_tls_sni **out, SSL_CTX *default_ctx);
-/* Adds |ctx| for |hostname| (exact, or "*.suffix"). Takes a reference to |ctx|. */
-void gs_tls_sni_add(gs_tls_sni *sni, const char *hostname, SSL_CTX *ctx);
-/* The context chosen for |server_name| (NULL when only the default fits). Borrowed. */
-SSL_CTX *gs_tls_sni_lookup(const gs_tls_sni *sni, const char *server_name);
-void gs_tls_sni_free(gs_tls_sni *sni);
 
 /* What a connection negotiated. Strings are borrowed from |ssl| (or static) and valid while it
  * lives; a missing value is "" (e.g. no SNI, no ALPN). */

@@ -483,8 +483,8 @@ static void listener_refs(gs_control *c, ctl_gateway *g, ctl_listener *cl, gs_li
         cl->programmed = false;
 }
 
-/* Listener conflicts on one port of one Gateway (docs/semantics.md, Listeners): different protocols → ProtocolConflict
- * for all of them; equal protocol and hostname → HostnameConflict. */
+/* Listener conflicts on one port of one Gateway (docs/semantics.md, Listeners): different protocols
+ * → ProtocolConflict for all of them; equal protocol and hostname → HostnameConflict. */
 static const char *listener_conflict(const ctl_gateway *g, size_t idx, char *why, size_t why_len)
 {
     const gs_listener *l = g->listeners[idx].spec;
@@ -809,41 +809,3 @@ gs_route_table *gs_control_take_table(gs_control *c)
     return t;
 }
 
-/* ---- the whole pipeline for `gatesim gateway` ---------------------------------------------- */
-
-int gs_control_build_route_table(const char *const *paths, size_t n_paths,
-                                 const gs_control_opts *opts, gs_route_table **out, gs_error *err)
-{
-    *out = NULL;
-    gs_model *m = NULL;
-    gs_model_new(&m);
-    gs_load_options lo = {.strict = opts ? opts->strict : false};
-    int rc = 0;
-    for (size_t i = 0; i < n_paths && rc == 0; i++) {
-        rc = gs_model_load_path(m, paths[i], &lo, err);
-    }
-    if (rc == 0 && m->diags.nerrors) {
-        gs_diags_sort(&m->diags);
-        for (size_t i = 0; i < m->diags.len; i++) {
-            if (m->diags.items[i].severity == GS_DIAG_ERROR) {
-                char line[900];
-                gs_diag_format(&m->diags.items[i], line, sizeof(line));
-                rc = gs_error_set(err, GS_ERR_INVALID, "%s%s", line,
-                                  m->diags.nerrors > 1 ? " (and more problems)" : "");
-                break;
-            }
-        }
-    } else if (rc == GS_ERR_PARSE) {
-        rc = GS_ERR_INVALID;
-    }
-    gs_control *c = NULL;
-    if (rc == 0) {
-        gs_control_new(&c, opts);
-        rc = gs_control_compute(c, m, err);
-        if (rc == 0)
-            *out = gs_control_take_table(c);
-    }
-    gs_control_free(c);
-    gs_model_free(m);
-    return rc;
-}

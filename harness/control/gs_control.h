@@ -61,12 +61,4 @@ const gs_route_table *gs_control_table(const gs_control *c);
 /* Hands the compiled table to the caller (who frees it); |c| no longer has one. */
 gs_route_table *gs_control_take_table(gs_control *c);
 
-/* The whole pipeline for `gatesim gateway`: loads |paths| (files, or directories of *.yaml /
- * *.yml) with the model, computes status, and returns the compiled table: only Accepted,
- * non-conflicted, programmed listeners; only Accepted routes on the listeners that accepted
- * them. Returns 0, GS_ERR_INVALID (objects invalid: the first problem as file:line:col in
- * |err|) or GS_ERR_IO (unreadable path). */
-int gs_control_build_route_table(const char *const *paths, size_t n_paths,
-                                 const gs_control_opts *opts, gs_route_table **out, gs_error *err);
-
 #endif

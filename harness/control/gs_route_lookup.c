@@ -519,35 +519,6 @@ int gs_rt_rule_pick_backend(const gs_rt_rule *rule, uint32_t r)
     return -1;
 }
 
-int gs_rt_replace_prefix(const char *path, size_t path_len, const char *prefix,
-                         const char *replacement, char *out, size_t cap)
-{
-    size_t pl = strlen(prefix);
-    while (pl > 0 && prefix[pl - 1] == '/')
-        pl--;
-    if (pl > path_len)
-        pl = path_len;
-    const char *rest = path + pl;
-    size_t rest_len = path_len - pl;
-    size_t rl = replacement ? strlen(replacement) : 0;
-    while (rl > 0 && replacement[rl - 1] == '/')
-        rl--;
-    size_t n = rl + rest_len;
-    bool root = n == 0;
-    if ((root ? 1 : n) + 1 > cap)
-        return GS_ERR_RANGE;
-    if (root) {
-        out[0] = '/';
-        out[1] = '\0';
-        return 1;
-    }
-    if (rl)
-        memcpy(out, replacement, rl);
-    memcpy(out + rl, rest, rest_len);
-    out[n] = '\0';
-    return (int)n;
-}
-
 uint16_t gs_rt_redirect_port(const gs_rt_redirect *r, const char *scheme, uint16_t listener_port)
 {
     uint16_t port = listener_port;

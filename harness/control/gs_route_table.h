@@ -124,7 +124,7 @@ typedef struct gs_rt_header_mod {
 typedef enum gs_rt_path_mod_type {
     GS_RT_PATH_KEEP = 0,
     GS_RT_PATH_REPLACE_FULL,
-    GS_RT_PATH_REPLACE_PREFIX, /* uses gs_rt_result.matched_prefix, see gs_rt_replace_prefix() */
+    GS_RT_PATH_REPLACE_PREFIX, /* with gs_rt_result.matched_prefix (the data plane replaces) */
 } gs_rt_path_mod_type;
 
 typedef struct gs_rt_path_mod {
@@ -372,11 +372,6 @@ int gs_route_table_lookup(const gs_route_table *t, const gs_rt_port *port, const
  * 0 (answer 500). The caller checks backends[i].state (not OK → 500). */
 int gs_rt_rule_pick_backend(const gs_rt_rule *rule, uint32_t r);
 
-/* ReplacePrefixMatch (docs/semantics.md, Paths): writes into |out| (size |cap|) the path |path| (no query) with the
- * configured |prefix| replaced by |replacement|. Returns the length written, or GS_ERR_RANGE
- * when |cap| is too small. */
-int gs_rt_replace_prefix(const char *path, size_t path_len, const char *prefix,
-                         const char *replacement, char *out, size_t cap);
 
 /* The port a RequestRedirect Location carries: the filter's port, else the well-known port of
  * the filter's scheme, else |listener_port|. Returns 0 when the port is to be omitted (http:80,

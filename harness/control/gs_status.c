@@ -380,13 +380,3 @@ int gs_status_json_to_yaml(const char *json, size_t len, gs_buf *out)
     gs_json_value_free(tree);
     return 0;
 }
-
-void gs_status_write_yaml(const gs_status_set *s, gs_buf *out)
-{
-    gs_buf text = {0};
-    gs_json j;
-    gs_json_init(&j, &text, false);
-    gs_status_write_json(s, &j);
-    gs_status_json_to_yaml(text.data, text.len, out);
-    gs_buf_free(&text);
-}

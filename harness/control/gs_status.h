@@ -128,8 +128,6 @@ void gs_status_strv_add(char ***v, size_t *n, const char *s);
 
 /* Writes {"objects":[...]} (classes, gateways, routes in that order). */
 void gs_status_write_json(const gs_status_set *s, gs_json *j);
-/* Renders the same document as YAML into |out|. */
-void gs_status_write_yaml(const gs_status_set *s, gs_buf *out);
 /* Re-emits the JSON document |json| (|len| bytes) as YAML into |out|. Returns 0 or
  * GS_ERR_PARSE. */
 int gs_status_json_to_yaml(const char *json, size_t len, gs_buf *out);

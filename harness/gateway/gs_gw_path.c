@@ -16,16 +16,6 @@ size_t gs_gw_path_strip_tail_len(const char *prefix)
     return n;
 }
 
-bool gs_gw_path_prefix_match(const char *prefix, const char *path, size_t path_len)
-{
-    size_t p = gs_gw_path_strip_tail_len(prefix);
-    if (p == 0)
-        return true;
-    if (path_len < p || memcmp(path, prefix, p) != 0)
-        return false;
-    return path_len == p || path[p] == '/';
-}
-
 char *gs_gw_path_replace_prefix(const char *path, size_t path_len, const char *prefix,
                                 const char *replacement)
 {

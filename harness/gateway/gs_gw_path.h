@@ -22,12 +22,9 @@ typedef struct gs_gw_path_mod {
 /* Length of |prefix| without its trailing slashes ("/" counts as 0 characters). */
 size_t gs_gw_path_strip_tail_len(const char *prefix);
 
-/* True when |path| matches PathPrefix |prefix| element-wise: "/foo" matches "/foo" and "/foo/x",
- * never "/foobar"; "/" matches every path. */
-bool gs_gw_path_prefix_match(const char *prefix, const char *path, size_t path_len);
-
-/* ReplacePrefixMatch (docs/semantics.md, Paths): |path| (|path_len| bytes, no query) matched the PathPrefix |prefix|;
- * returns a new string with that prefix replaced by |replacement|. The caller frees it. */
+/* ReplacePrefixMatch (docs/semantics.md, Paths): |path| (|path_len| bytes, no query) matched the
+ * PathPrefix |prefix|; returns a new string with that prefix replaced by |replacement|. The caller
+ * frees it. */
 char *gs_gw_path_replace_prefix(const char *path, size_t path_len, const char *prefix,
                                 const char *replacement);
 

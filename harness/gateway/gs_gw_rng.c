@@ -47,22 +47,6 @@ uint64_t gs_gw_rng_below(gs_gw_rng *rng, uint64_t n)
     return x % n;
 }
 
-int gs_gw_rng_weighted(gs_gw_rng *rng, const uint32_t *weights, size_t n)
-{
-    uint64_t total = 0;
-    for (size_t i = 0; i < n; i++)
-        total += weights[i];
-    if (total == 0)
-        return -1;
-    uint64_t x = gs_gw_rng_below(rng, total);
-    for (size_t i = 0; i < n; i++) {
-        if (x < weights[i])
-            return (int)i;
-        x -= weights[i];
-    }
-    return -1; /* unreachable */
-}
-
 bool gs_gw_rng_sample(gs_gw_rng *rng, uint32_t numerator, uint32_t denominator)
 {
     if (denominator == 0)

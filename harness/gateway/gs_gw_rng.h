@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The gateway's random choices: a seedable generator (xoshiro256**, seeded through splitmix64),
- * weighted backend choice and mirror sampling. Deterministic for a given seed so that a run with
+ * feeding the route table's weighted backend choice (gs_rt_rule_pick_backend), and mirror sampling.
+ * Deterministic for a given seed so that a run with
  * --seed can be replayed. One generator per event loop; not thread-safe. */
 #ifndef GS_GW_RNG_H
 #define GS_GW_RNG_H
@@ -17,11 +18,6 @@ void gs_gw_rng_seed(gs_gw_rng *rng, uint64_t seed);
 uint64_t gs_gw_rng_next(gs_gw_rng *rng);
 /* Uniform in [0, n) without modulo bias; n must be > 0. */
 uint64_t gs_gw_rng_below(gs_gw_rng *rng, uint64_t n);
-
-/* Picks an index in [0, n) with probability weights[i] / sum(weights). Returns -1 when the sum
- * is 0 (all weights zero, or n == 0): the caller answers 500. Zero-weight entries are never
- * picked. */
-int gs_gw_rng_weighted(gs_gw_rng *rng, const uint32_t *weights, size_t n);
 
 /* True with probability numerator / denominator (mirror fraction; percent p is p/100).
  * denominator 0 is treated as 100; numerator >= denominator is always true. */

@@ -685,45 +685,6 @@ gs_yaml_node *gs_yaml_new_scalar(gs_yaml_stream *s, gs_pos pos, const char *text
     return n;
 }
 
-gs_yaml_node *gs_yaml_new_mapping(gs_yaml_stream *s, gs_pos pos)
-{
-    gs_yaml_node *n = arena_alloc(s->arena, sizeof *n);
-    n->kind = GS_YAML_MAPPING;
-    n->pos = pos;
-    n->defaulted = true;
-    return n;
-}
-
-gs_yaml_node *gs_yaml_new_sequence(gs_yaml_stream *s, gs_pos pos)
-{
-    gs_yaml_node *n = arena_alloc(s->arena, sizeof *n);
-    n->kind = GS_YAML_SEQUENCE;
-    n->pos = pos;
-    n->defaulted = true;
-    return n;
-}
-
-void gs_yaml_map_add(gs_yaml_stream *s, gs_yaml_node *map, gs_yaml_node *key, gs_yaml_node *value)
-{
-    gs_yaml_pair *p = arena_alloc(s->arena, (map->npairs + 1) * sizeof *p);
-    if (map->npairs)
-        memcpy(p, map->pairs, map->npairs * sizeof *p);
-    p[map->npairs].key = key;
-    p[map->npairs].value = value;
-    map->pairs = p;
-    map->npairs++;
-}
-
-void gs_yaml_seq_add(gs_yaml_stream *s, gs_yaml_node *seq, gs_yaml_node *item)
-{
-    gs_yaml_node **v = arena_alloc(s->arena, (seq->nitems + 1) * sizeof *v);
-    if (seq->nitems)
-        memcpy(v, seq->items, seq->nitems * sizeof *v);
-    v[seq->nitems] = item;
-    seq->items = v;
-    seq->nitems++;
-}
-
 gs_yaml_node *gs_yaml_clone_at(gs_yaml_stream *s, const gs_yaml_node *n, gs_pos pos)
 {
     gs_yaml_node *c = arena_alloc(s->arena, sizeof *c);

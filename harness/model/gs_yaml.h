@@ -118,10 +118,6 @@ bool gs_yaml_scalar_eq(const gs_yaml_node *n, const char *s);
 /* ---- building nodes (defaulting, tests) ---- all allocate in |s|'s arena. */
 gs_yaml_node *gs_yaml_new_scalar(gs_yaml_stream *s, gs_pos pos, const char *text,
                                  gs_yaml_style style);
-gs_yaml_node *gs_yaml_new_mapping(gs_yaml_stream *s, gs_pos pos);
-gs_yaml_node *gs_yaml_new_sequence(gs_yaml_stream *s, gs_pos pos);
-void gs_yaml_map_add(gs_yaml_stream *s, gs_yaml_node *map, gs_yaml_node *key, gs_yaml_node *value);
-void gs_yaml_seq_add(gs_yaml_stream *s, gs_yaml_node *seq, gs_yaml_node *item);
 /* Deep copy of |n| into |s|, every node marked defaulted and placed at |pos|. */
 gs_yaml_node *gs_yaml_clone_at(gs_yaml_stream *s, const gs_yaml_node *n, gs_pos pos);
 /* Deep copy of |n| into |s| keeping positions and flags; every pos.file becomes s->file. */

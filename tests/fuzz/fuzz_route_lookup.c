@@ -141,10 +141,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (res.outcome == GS_RT_MATCHED && res.rule->n_backends)
         (void)gs_rt_rule_pick_backend(res.rule, (uint32_t)size * 2654435761u);
     gs_route_table_lookup(fuzz_table, fuzz_https, &req, &res);
-    if (res.outcome == GS_RT_MATCHED && res.matched_prefix && req.path) {
-        char out[256];
-        gs_rt_replace_prefix(req.path, len[3], res.matched_prefix, "/new", out, sizeof(out));
-    }
     free(buf);
     return 0;
 }

@@ -671,48 +671,6 @@ START_TEST(team_routes_need_namespace_labels_and_tls_secrets_show_up)
 }
 END_TEST
 
-/* ---- the whole pipeline ------------------------------------------------------------------------
- */
-
-START_TEST(build_route_table_from_paths)
-{
-    const char *yaml = CLASS GW_HEAD HTTP_ALL SVC("infra", "app", "80")
-        ROUTE("infra", "r",
-              "  parentRefs: [{name: gw}]\n  hostnames: [app.example.com]\n  rules:\n  - matches: "
-              "[{path: {type: Exact, value: /x}}]\n    backendRefs: [{name: app, port: 80}]\n");
-    char *path = gs_test_write_temp(".yaml", yaml);
-    gs_route_table *t = NULL;
-    gs_error err = {0};
-    const char *paths[] = {path};
-    ck_assert_int_eq(gs_control_build_route_table(paths, 1, NULL, &t, &err), 0);
-    const gs_rt_port *p = gs_route_table_find_port(t, "infra", "gw", 80);
-    ck_assert_ptr_nonnull(p);
-    gs_rt_result res;
-    gs_rt_request req = {.host = "app.example.com", .path = "/x"};
-    gs_route_table_lookup(t, p, &req, &res);
-    ck_assert_int_eq(res.outcome, GS_RT_MATCHED);
-    ck_assert_str_eq(res.rule->backends[0].name, "app");
-    req.host = "other.example.com";
-    gs_route_table_lookup(t, p, &req, &res);
-    ck_assert_int_eq(res.outcome, GS_RT_NO_ROUTE);
-    gs_route_table_free(t);
-    unlink(path);
-    free(path);
-
-    /* Invalid objects: the first problem with its position. */
-    path = gs_test_write_temp(".yaml", GW_HEAD "  - {name: http, protocol: HTTP, port: 0}\n");
-    paths[0] = path;
-    ck_assert_int_eq(gs_control_build_route_table(paths, 1, NULL, &t, &err), GS_ERR_INVALID);
-    ck_assert_ptr_null(t);
-    ck_assert_ptr_nonnull(strstr(err.msg, path));
-    ck_assert_ptr_nonnull(strstr(err.msg, "port"));
-    unlink(path);
-    free(path);
-    paths[0] = "/nonexistent/dir/x.yaml";
-    ck_assert_int_eq(gs_control_build_route_table(paths, 1, NULL, &t, &err), GS_ERR_IO);
-}
-END_TEST
-
 int main(void)
 {
     Suite *s = suite_create("control");
@@ -733,7 +691,6 @@ int main(void)
     tcase_add_test(tc, attached_routes_count_accepted_routes_once);
     tcase_add_test(tc, http_and_grpc_routes_do_not_share_hostnames);
     tcase_add_test(tc, team_routes_need_namespace_labels_and_tls_secrets_show_up);
-    tcase_add_test(tc, build_route_table_from_paths);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
 }

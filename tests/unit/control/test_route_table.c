@@ -351,8 +351,37 @@ START_TEST(exact_beats_prefix_and_longer_prefix_wins)
 }
 END_TEST
 
-/* Precedence example 1 of docs/semantics.md: rule 1 = {path /} OR {header version:one}; rule 2 = {path /v2} OR
- * {header version:two}. "/" with version: two → rule 2 (both paths "/", one header beats none). */
+/* PathPrefix matches element-wise (docs/semantics.md, Paths), in the compiled lookup. */
+START_TEST(prefix_match_is_elementwise)
+{
+    gs_rt_match m_abc = {.path = PREFIX("/abc")};
+    gs_rt_match m_full = {.path = PREFIX("/full")};
+    gs_rt_match m_v2 = {.path = PREFIX("/v2")};
+    gs_rt_match m_x = {.path = PREFIX("/x/")};
+    gs_rt_rule rules[] = {
+        {.matches = &m_abc, .n_matches = 1},
+        {.matches = &m_full, .n_matches = 1},
+        {.matches = &m_v2, .n_matches = 1},
+        {.matches = &m_x, .n_matches = 1},
+    };
+    add_route("ns", "r", 1, NULL, rules, 4);
+    compile();
+    ck_assert_str_eq(winner(lookup("h", "GET", "/abc")), "ns/r#0");
+    ck_assert_str_eq(winner(lookup("h", "GET", "/abc/")), "ns/r#0");
+    ck_assert_str_eq(winner(lookup("h", "GET", "/abc/def")), "ns/r#0");
+    ck_assert_str_eq(winner(lookup("h", "GET", "/abcd")), "404");
+    ck_assert_str_eq(winner(lookup("h", "GET", "/full-path-and-host")), "404");
+    ck_assert_str_eq(winner(lookup("h", "GET", "/v2/example")), "ns/r#2");
+    ck_assert_str_eq(winner(lookup("h", "GET", "/v2example")), "404");
+    ck_assert_str_eq(winner(lookup("h", "GET", "/x")), "ns/r#3"); /* "/x/" matches "/x" */
+    ck_assert_str_eq(winner(lookup("h", "GET", "/x/y")), "ns/r#3");
+    ck_assert_str_eq(winner(lookup("h", "GET", "/xy")), "404");
+}
+END_TEST
+
+/* Precedence example 1 of docs/semantics.md: rule 1 = {path /} OR {header version:one}; rule 2 =
+ * {path /v2} OR {header version:two}. "/" with version: two → rule 2 (both paths "/", one header
+ * beats none). */
 START_TEST(example_header_beats_no_header_at_equal_path)
 {
     gs_rt_kv_match one = {.name = "version", .value = "one"};
@@ -590,36 +619,6 @@ START_TEST(weighted_pick_keeps_invalid_shares)
 }
 END_TEST
 
-START_TEST(replace_prefix_table)
-{
-    static const struct {
-        const char *path, *prefix, *repl, *want;
-    } cases[] = {
-        {"/foo/bar", "/foo", "/xyz", "/xyz/bar"},
-        {"/foo/bar", "/foo", "/xyz/", "/xyz/bar"},
-        {"/foo/bar", "/foo/", "/xyz", "/xyz/bar"},
-        {"/foo", "/foo", "/xyz", "/xyz"},
-        {"/foo/", "/foo", "/xyz", "/xyz/"},
-        {"/foo/bar", "/foo", "", "/bar"},
-        {"/foo/", "/foo", "", "/"},
-        {"/foo", "/foo", "", "/"},
-        {"/foo/", "/foo", "/", "/"},
-        {"/foo", "/foo", "/", "/"},
-        {"/strip-prefix/three", "/strip-prefix", "/", "/three"},
-        {"/prefix/one/two", "/prefix/one", "/one", "/one/two"},
-    };
-    char out[64];
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        int n = gs_rt_replace_prefix(cases[i].path, strlen(cases[i].path), cases[i].prefix,
-                                     cases[i].repl, out, sizeof(out));
-        ck_assert_int_ge(n, 0);
-        ck_assert_msg(strcmp(out, cases[i].want) == 0, "%s %s %s -> %s (want %s)", cases[i].path,
-                      cases[i].prefix, cases[i].repl, out, cases[i].want);
-    }
-    ck_assert_int_eq(gs_rt_replace_prefix("/foo/bar", 8, "/foo", "/xyz", out, 4), GS_ERR_RANGE);
-}
-END_TEST
-
 START_TEST(redirect_port_rules)
 {
     gs_rt_redirect r = {0};
@@ -719,6 +718,7 @@ int main(void)
     tcase_add_test(tc, no_fallthrough_option_stops_at_most_specific_hostname);
     tcase_add_test(tc, routes_without_hostnames_rank_by_the_listener_hostname);
     tcase_add_test(tc, exact_beats_prefix_and_longer_prefix_wins);
+    tcase_add_test(tc, prefix_match_is_elementwise);
     tcase_add_test(tc, example_header_beats_no_header_at_equal_path);
     tcase_add_test(tc, example_prefix_beats_method_and_method_beats_header);
     tcase_add_test(tc, example_header_beats_query);
@@ -731,7 +731,6 @@ int main(void)
     tcase_add_test(tc, default_rule_matches_everything);
     tcase_add_test(tc, grpc_exact_service_method_precedence);
     tcase_add_test(tc, weighted_pick_keeps_invalid_shares);
-    tcase_add_test(tc, replace_prefix_table);
     tcase_add_test(tc, redirect_port_rules);
     tcase_add_test(tc, filters_are_copied_with_defaults);
     tcase_add_test(tc, duplicate_listeners_and_late_adds_are_rejected);

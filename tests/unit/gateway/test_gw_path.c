@@ -39,22 +39,6 @@ START_TEST(path_replace_prefix_table)
 }
 END_TEST
 
-START_TEST(path_prefix_match_elementwise)
-{
-#define M(p, x) gs_gw_path_prefix_match(p, x, strlen(x))
-    ck_assert(M("/abc", "/abc"));
-    ck_assert(M("/abc", "/abc/"));
-    ck_assert(M("/abc", "/abc/def"));
-    ck_assert(!M("/abc", "/abcd"));
-    ck_assert(M("/abc/", "/abc"));
-    ck_assert(!M("/full", "/full-path-and-host"));
-    ck_assert(M("/v2", "/v2/example"));
-    ck_assert(!M("/v2", "/v2example"));
-    ck_assert(M("/", "/anything"));
-#undef M
-}
-END_TEST
-
 START_TEST(path_apply_full_and_none)
 {
     gs_gw_path_mod full = {GS_GW_PATH_MOD_FULL, "/one"};
@@ -87,7 +71,6 @@ int main(void)
     Suite *s = suite_create("gw_path");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, path_replace_prefix_table);
-    tcase_add_test(tc, path_prefix_match_elementwise);
     tcase_add_test(tc, path_apply_full_and_none);
     tcase_add_test(tc, path_split_and_host);
     suite_add_tcase(s, tc);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* results.json: the schema of docs/cli.md, read back by Python's json module (an independent parser),
- * including a partially completed run and hostile strings. */
+/* results.json: the schema of docs/cli.md, read back by Python's json module (an independent
+ * parser), including a partially completed run and hostile strings. */
 #include "gs_report.h"
 #include "gs_test.h"
 #include "gs_alloc.h"
