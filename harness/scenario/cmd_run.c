@@ -8,6 +8,7 @@
 #include "gs_report.h"
 #include "gs_runner.h"
 #include "gs_scenario.h"
+#include "gs_target.h"
 #include "gs_time.h"
 
 #include <errno.h>
@@ -35,8 +36,12 @@ static void run_usage(FILE *out)
             "echo backend per declared Service replica, applies the objects, waits for them to\n"
             "take effect, then runs each step (apply/delete, expectStatus, send, expect).\n\n"
             "Options:\n"
-            "  -t, --target NAME       implementation to test: builtin (default), or\n"
-            "                          exec:COMMAND (see docs/runner.md, \"The exec target\")\n"
+            "  -t, --target KIND       the implementation to test (default %s):\n",
+            gs_target_kind_at(0)->usage);
+    for (size_t i = 0; i < gs_target_kind_count(); i++)
+        fprintf(out, "                            %-14s %s\n", gs_target_kind_at(i)->usage,
+                gs_target_kind_at(i)->help);
+    fprintf(out,
             "  -o, --report-dir DIR    where reports go (default gatesim-results)\n"
             "  -f, --format LIST       json,junit,html,md or all (default all); results.json is\n"
             "                          always written\n"
@@ -52,9 +57,9 @@ static void run_usage(FILE *out)
             "                          set spec.controllerNames\n"
             "      --strict            objects of kinds outside the model are errors\n"
             "      --max-mirrors-in-flight N\n"
-            "                          builtin target: the gateway's cap on RequestMirror\n"
-            "                          copies in flight (default 1024; over it copies are\n"
-            "                          dropped, and a failed mirror check says how many)\n"
+            "                          the builtin gateway's cap on RequestMirror copies in\n"
+            "                          flight (default 1024; over it copies are dropped, and\n"
+            "                          a failed mirror check says how many)\n"
             "      --keep-workdir      keep each scenario's temporary folder (objects, logs)\n"
             "      --echo PATH         the gatesim-echo binary (default: next to gatesim, or\n"
             "                          $GATESIM_ECHO, or on PATH)\n"
@@ -143,7 +148,7 @@ int gs_cmd_run(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    gs_runner_config cfg = {.target = "builtin",
+    gs_runner_config cfg = {.target = gs_target_kind_at(0)->usage,
                             .report_dir = "gatesim-results",
                             .formats = GS_REPORT_ALL,
                             .start_timeout_ns = 20 * GS_NS_PER_S,
@@ -243,15 +248,16 @@ int gs_cmd_run(int argc, char **argv)
         rc = run_bad("no scenario given");
         goto out;
     }
-    if (strcmp(cfg.target, "builtin") != 0 &&
-        (strncmp(cfg.target, "exec:", 5) != 0 || cfg.target[5] == '\0')) {
-        rc = run_bad("unknown target \"%s\" (available: builtin, exec:COMMAND)", cfg.target);
+    gs_error kind_err = {0};
+    const gs_target_kind *kind = gs_target_kind_find(cfg.target, &kind_err);
+    if (kind == NULL) {
+        rc = run_bad("%s", kind_err.msg);
         goto out;
     }
-    if (cfg.max_mirrors_in_flight && strcmp(cfg.target, "builtin") != 0) {
+    if (cfg.max_mirrors_in_flight && !(kind->caps & GS_TARGET_CAP_MIRROR_CAP)) {
         rc = run_bad("--max-mirrors-in-flight is a setting of the builtin gateway; the %s "
                      "target is configured by its own command",
-                     cfg.target);
+                     kind->name);
         goto out;
     }
 

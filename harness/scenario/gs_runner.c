@@ -226,9 +226,10 @@ static int runner_setup(runner_scenario *rs, gs_error *err)
         } else {
             tc.controller_names = cfg->controller_names;
         }
-        rc = gs_target_new(&rs->target, cfg->target ? cfg->target : "builtin", &tc, err);
+        rc = gs_target_new(&rs->target, cfg->target ? cfg->target : gs_target_kind_at(0)->usage,
+                           &tc, err);
         if (rc == 0) {
-            runner_progress(rs, NULL, "starting the %s target", rs->target->ops->name);
+            runner_progress(rs, NULL, "starting the %s target", rs->target->kind->name);
             rc = runner_apply(rs, &rs->pending_convergence_ms, err);
         }
     }
@@ -699,14 +700,14 @@ static gs_status_check_opts runner_status_opts(runner_scenario *rs)
                                   .ctx = rs};
 }
 
-/* The target's status for the step's expectStatus checks. The builtin target computes status
- * from the objects it was given, so one reading is final; other targets may publish status
- * after their data plane converged, so they are polled (every 250 ms, up to the start timeout)
- * until every expectation holds, and the last reading is what gets checked. */
+/* The target's status for the step's expectStatus checks. A target whose status is computed
+ * from the objects it was given (GS_TARGET_CAP_STATUS_ONCE) is read once; others may publish
+ * status after their data plane converged, so they are polled (every 250 ms, up to the start
+ * timeout) until every expectation holds, and the last reading is what gets checked. */
 static int runner_status_converged(runner_scenario *rs, const gs_scenario_step *step,
                                    gs_json_value **out, gs_error *err)
 {
-    bool poll = strcmp(rs->target->ops->name, "builtin") != 0;
+    bool poll = !gs_target_has(rs->target, GS_TARGET_CAP_STATUS_ONCE);
     int64_t deadline = gs_now_ns() + rs->cfg->start_timeout_ns;
     for (;;) {
         int rc = gs_target_status(rs->target, out, err);

@@ -13,7 +13,7 @@
 #include <stdio.h>
 
 typedef struct gs_runner_config {
-    const char *target;       /* "builtin" (default) */
+    const char *target;       /* a --target spec (gs_target_kind_find); NULL: the default */
     const char *gatesim_path; /* the gatesim binary targets run */
     const char *echo_path;    /* the gatesim-echo binary */
     const char *report_dir;   /* where reports go after every scenario; NULL: none */
@@ -30,7 +30,7 @@ typedef struct gs_runner_config {
     bool progress;            /* live progress line on stderr (a TTY) */
     bool keep_workdir;        /* leave each scenario's temporary folder (logs, objects) behind */
     int64_t start_timeout_ns; /* backends and target start / reload; default 20 s */
-    size_t max_mirrors_in_flight; /* builtin target: gateway's mirror cap; 0: its default */
+    size_t max_mirrors_in_flight; /* targets with GS_TARGET_CAP_MIRROR_CAP; 0: their default */
     const char *version;
 } gs_runner_config;
 

@@ -1,31 +1,98 @@
 /* SPDX-License-Identifier: MIT */
 /* The target registry and the calls every target shares (listener bookkeeping, ready-line and
- * stats-line decoding). What a particular implementation does lives in gs_target_<name>.c. */
+ * stats-line decoding). What a particular implementation does lives in gs_target_<name>.c; the
+ * kinds are listed once, in gs_target_kinds.h. */
 #include "gs_target.h"
 
 #include "gs_alloc.h"
+#include "gs_buf.h"
 
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const gs_target_ops *const target_kinds[] = {&gs_target_builtin_ops, &gs_target_exec_ops,
-                                                    NULL};
+#define GS_TARGET_KIND(name) extern const gs_target_kind gs_target_kind_##name;
+#include "gs_target_kinds.h"
+#undef GS_TARGET_KIND
+
+static const gs_target_kind *const target_kinds[] = {
+#define GS_TARGET_KIND(name) &gs_target_kind_##name,
+#include "gs_target_kinds.h"
+#undef GS_TARGET_KIND
+};
+
+#define TARGET_N_KINDS (sizeof(target_kinds) / sizeof(target_kinds[0]))
+
+size_t gs_target_kind_count(void)
+{
+    return TARGET_N_KINDS;
+}
+
+const gs_target_kind *gs_target_kind_at(size_t i)
+{
+    return i < TARGET_N_KINDS ? target_kinds[i] : NULL;
+}
+
+static char target_usage[256];
+static pthread_once_t target_usage_once = PTHREAD_ONCE_INIT;
+
+static void target_usage_build(void)
+{
+    gs_buf b = {0};
+    for (size_t i = 0; i < TARGET_N_KINDS; i++)
+        gs_buf_printf(&b, "%s%s", i ? ", " : "", target_kinds[i]->usage);
+    snprintf(target_usage, sizeof(target_usage), "%s", b.data ? b.data : "");
+    gs_buf_free(&b);
+}
+
+const char *gs_target_kinds_usage(void)
+{
+    pthread_once(&target_usage_once, target_usage_build);
+    return target_usage;
+}
+
+const gs_target_kind *gs_target_kind_find(const char *spec, gs_error *err)
+{
+    const char *colon = strchr(spec, ':');
+    size_t name_len = colon ? (size_t)(colon - spec) : strlen(spec);
+    for (size_t i = 0; i < TARGET_N_KINDS; i++) {
+        const gs_target_kind *k = target_kinds[i];
+        if (strlen(k->name) != name_len || strncmp(k->name, spec, name_len) != 0)
+            continue;
+        bool has_arg = colon != NULL && colon[1] != '\0';
+        if ((k->caps & GS_TARGET_CAP_NEEDS_ARG) && !has_arg) {
+            gs_error_set(err, GS_ERR_USAGE, "the %s target needs an argument: --target %s", k->name,
+                         k->usage);
+            return NULL;
+        }
+        if (!(k->caps & GS_TARGET_CAP_NEEDS_ARG) && colon != NULL) {
+            gs_error_set(err, GS_ERR_USAGE, "the %s target takes no argument: --target %s",
+                         k->name, k->usage);
+            return NULL;
+        }
+        return k;
+    }
+    gs_error_set(err, GS_ERR_USAGE, "unknown target \"%s\" (available: %s)", spec,
+                 gs_target_kinds_usage());
+    return NULL;
+}
+
+bool gs_target_has(const gs_target *t, unsigned caps)
+{
+    return (t->kind->caps & caps) == caps;
+}
 
 int gs_target_new(gs_target **out, const char *spec, const gs_target_config *cfg, gs_error *err)
 {
     *out = NULL;
-    const gs_target_ops *ops = NULL;
+    const gs_target_kind *kind = gs_target_kind_find(spec, err);
+    if (kind == NULL)
+        return GS_ERR_USAGE;
     const char *colon = strchr(spec, ':');
-    size_t name_len = colon ? (size_t)(colon - spec) : strlen(spec);
-    for (size_t i = 0; target_kinds[i]; i++)
-        if (strlen(target_kinds[i]->name) == name_len &&
-            strncmp(target_kinds[i]->name, spec, name_len) == 0)
-            ops = target_kinds[i];
-    if (ops == NULL)
-        return gs_error_set(err, GS_ERR_USAGE,
-                            "unknown target \"%s\" (available: builtin, exec:COMMAND)", spec);
+    const gs_target_ops *ops = kind->ops;
     gs_target *t = gs_xcalloc(1, sizeof(*t));
-    t->ops = ops;
+    t->kind = kind;
     t->arg = colon ? gs_xstrdup(colon + 1) : NULL;
     t->cfg = *cfg;
     if (t->cfg.start_timeout_ns <= 0)
@@ -42,26 +109,26 @@ int gs_target_new(gs_target **out, const char *spec, const gs_target_config *cfg
 
 int gs_target_apply(gs_target *t, const gs_target_objects *objs, gs_error *err)
 {
-    return t->ops->apply(t, objs, err);
+    return t->kind->ops->apply(t, objs, err);
 }
 
 int gs_target_status(gs_target *t, gs_json_value **out, gs_error *err)
 {
-    return t->ops->status(t, out, err);
+    return t->kind->ops->status(t, out, err);
 }
 
 int gs_target_check(gs_target *t, gs_error *err)
 {
-    return t->ops->check(t, err);
+    return t->kind->ops->check(t, err);
 }
 
 int gs_target_stats_read(gs_target *t, gs_target_stats *out, gs_error *err)
 {
     gs_target_stats_clear(out);
-    if (t->ops->stats == NULL)
+    if (!gs_target_has(t, GS_TARGET_CAP_REPORTS_COUNTERS) || t->kind->ops->stats == NULL)
         return gs_error_set(err, GS_ERR_NOT_FOUND, "the %s target does not report counters",
-                            t->ops->name);
-    return t->ops->stats(t, out, err);
+                            t->kind->name);
+    return t->kind->ops->stats(t, out, err);
 }
 
 bool gs_target_stats_get(const gs_target_stats *s, const char *name, uint64_t *out)
@@ -164,7 +231,7 @@ void gs_target_free(gs_target *t)
 {
     if (t == NULL)
         return;
-    t->ops->close(t);
+    t->kind->ops->close(t);
     target_clear_listeners(t);
     free(t->arg);
     free(t);

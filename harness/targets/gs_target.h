@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* One interface in front of every implementation gatesim can test (docs/runner.md, Targets). A target takes a
- * set of Kubernetes objects (as YAML documents) plus a map from Service ports to the echo
- * backends' addresses, runs the implementation, and answers two questions: where is each
+/* One interface in front of every implementation gatesim can test (docs/runner.md, Targets). A
+ * target takes a set of Kubernetes objects (as YAML documents) plus a map from Service ports to the
+ * echo backends' addresses, runs the implementation, and answers two questions: where is each
  * listener, and what status does each object have (in the `gatesim explain --output json`
  * shape). The runner knows nothing else about a target; targets know nothing of scenarios. */
 #ifndef GS_TARGET_H
@@ -68,7 +68,7 @@ typedef struct gs_target gs_target;
 /* The operations one kind of target implements. Each returns 0 or a negative GS_ERR_* with
  * a message in |err|. */
 typedef struct gs_target_ops {
-    const char *name;
+    /* Checks t->cfg and t->arg and prepares t->impl; starts nothing. */
     int (*open)(gs_target *t, gs_error *err);
     /* Applies |objs| (the whole desired set, replacing what was applied before) and returns
      * once the implementation has taken the configuration (first call: started). */
@@ -86,8 +86,36 @@ typedef struct gs_target_ops {
     void (*close)(gs_target *t);
 } gs_target_ops;
 
-struct gs_target {
+/* What a kind of target can do. The runner and the command line ask these, never a name. */
+typedef enum gs_target_caps {
+    GS_TARGET_CAP_NEEDS_ARG = 1u << 0,       /* written "kind:ARG", ARG required (exec:COMMAND) */
+    GS_TARGET_CAP_REPORTS_COUNTERS = 1u << 1, /* ops.stats reads the implementation's counters */
+    GS_TARGET_CAP_STATUS_ONCE = 1u << 2,     /* status is computed from the objects when apply
+                                              * returns: one reading is final, no polling */
+    GS_TARGET_CAP_MIRROR_CAP = 1u << 3,      /* honours cfg.max_mirrors_in_flight */
+} gs_target_caps;
+
+/* One kind of target: one row of the registry (gs_target_kinds.h), defined in its own file
+ * gs_target_<name>.c as `const gs_target_kind gs_target_kind_<name>`. */
+typedef struct gs_target_kind {
+    const char *name;  /* what --target says before any ':' */
+    const char *usage; /* how --target writes it: "builtin", "exec:COMMAND" */
+    const char *help;  /* one line for `gatesim run --help` */
+    unsigned caps;     /* gs_target_caps */
     const gs_target_ops *ops;
+} gs_target_kind;
+
+/* The registered kinds in table order, |i| < gs_target_kind_count(); the first is the default. */
+size_t gs_target_kind_count(void);
+const gs_target_kind *gs_target_kind_at(size_t i);
+/* The kind a --target |spec| names ("name" or "name:ARG"). Returns it, or NULL with GS_ERR_USAGE
+ * in |err| for an unknown name (listing the known ones) or a missing ARG. */
+const gs_target_kind *gs_target_kind_find(const char *spec, gs_error *err);
+/* "builtin, exec:COMMAND": every kind's usage, for messages. Static storage. */
+const char *gs_target_kinds_usage(void);
+
+struct gs_target {
+    const gs_target_kind *kind;
     gs_target_config cfg;          /* strings borrowed from the caller for the target's lifetime */
     gs_target_listener *listeners; /* as of the last apply */
     size_t n_listeners;
@@ -95,9 +123,9 @@ struct gs_target {
     char *arg;  /* what follows "name:" in the target spec (exec:COMMAND), or NULL */
 };
 
-/* Creates the target named by |spec| ("builtin", or "exec:COMMAND"). Returns 0, or GS_ERR_USAGE for
- * an unknown name (with the known ones in |err|). Does not start anything: the first
- * gs_target_apply does. */
+/* Creates the target |spec| names (see gs_target_kind_find). Returns 0, GS_ERR_USAGE for an
+ * unknown kind or a missing argument, or what the kind's open returns, with the reason in |err|.
+ * Does not start anything: the first gs_target_apply does. */
 int gs_target_new(gs_target **out, const char *spec, const gs_target_config *cfg, gs_error *err);
 
 int gs_target_apply(gs_target *t, const gs_target_objects *objs, gs_error *err);
@@ -130,8 +158,7 @@ void gs_target_free(gs_target *t);
  * the builtin gateway's ready protocol. Returns 0 or GS_ERR_PROTOCOL. */
 int gs_target_set_listeners_json(gs_target *t, const gs_json_value *ready, gs_error *err);
 
-/* The builtin and exec targets' operations (harness/targets/gs_target_builtin.c). */
-extern const gs_target_ops gs_target_builtin_ops;
-extern const gs_target_ops gs_target_exec_ops;
+/* True when the kind of |t| has every capability in |caps|. */
+bool gs_target_has(const gs_target *t, unsigned caps);
 
 #endif

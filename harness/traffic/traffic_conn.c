@@ -25,7 +25,7 @@
 
 static const gs_proto_ops *conn_ops(const traffic_conn *c)
 {
-    return c->w->run->is_h2 ? &traffic_h2_ops : &traffic_h1_ops;
+    return c->w->run->is_h2 ? &gs_traffic_h2_ops : &gs_traffic_h1_ops;
 }
 
 /* The one place a connection changes state: IDLE -> CONNECTING -> READY, and any -> IDLE. */
@@ -44,8 +44,8 @@ static bool conn_capture(const traffic_conn *c)
     return c->w->run->cfg.on_response != NULL;
 }
 
-void traffic_req_header(traffic_conn *c, traffic_req *r, const char *name, size_t nlen,
-                        const char *value, size_t vlen, bool trailer)
+void gs_traffic_req_header(traffic_conn *c, traffic_req *r, const char *name, size_t nlen,
+                           const char *value, size_t vlen, bool trailer)
 {
     if (nlen == 17 && strncasecmp(name, "x-gatesim-backend", 17) == 0 && !trailer) {
         size_t n = vlen < sizeof(r->backend) - 1 ? vlen : sizeof(r->backend) - 1;
@@ -78,7 +78,7 @@ void traffic_req_header(traffic_conn *c, traffic_req *r, const char *name, size_
         r->num_headers++;
 }
 
-void traffic_req_body(traffic_conn *c, traffic_req *r, const char *data, size_t len)
+void gs_traffic_req_body(traffic_conn *c, traffic_req *r, const char *data, size_t len)
 {
     r->body_total += len;
     c->w->bytes_received += len;
@@ -165,7 +165,7 @@ static void conn_report(traffic_conn *c, traffic_req *r, gs_traffic_error e, con
     gs_buf_free(&msg);
 }
 
-void traffic_req_finish(traffic_conn *c, traffic_req *r, gs_traffic_error e, const char *detail)
+void gs_traffic_req_finish(traffic_conn *c, traffic_req *r, gs_traffic_error e, const char *detail)
 {
     traffic_worker *w = c->w;
     if (!r->in_use)
@@ -196,15 +196,15 @@ void traffic_req_finish(traffic_conn *c, traffic_req *r, gs_traffic_error e, con
             w->grpc_counts[r->grpc_status >= 0 && r->grpc_status <= 16 ? r->grpc_status : 17]++;
         if (r->backend[0]) {
             size_t len = strlen(r->backend);
-            traffic_counts_add(&w->replicas, r->backend, len, 1);
+            gs_traffic_counts_add(&w->replicas, r->backend, len, 1);
             /* Service "ns/name" from "ns/name/replica" */
             const char *slash = strchr(r->backend, '/');
             const char *last = strrchr(r->backend, '/');
             if (slash != NULL && last != slash)
                 len = (size_t)(last - r->backend);
-            traffic_counts_add(&w->backends, r->backend, len, 1);
+            gs_traffic_counts_add(&w->backends, r->backend, len, 1);
         } else {
-            traffic_counts_add(&w->backends, "none", 4, 1);
+            gs_traffic_counts_add(&w->backends, "none", 4, 1);
         }
     }
     if (!r->warmup) {
@@ -228,13 +228,13 @@ void traffic_req_finish(traffic_conn *c, traffic_req *r, gs_traffic_error e, con
 
 static void conn_poke(traffic_worker *w);
 
-void traffic_req_requeue(traffic_conn *c, traffic_req *r)
+void gs_traffic_req_requeue(traffic_conn *c, traffic_req *r)
 {
     traffic_worker *w = c->w;
     if (!r->in_use)
         return;
     if (r->attempts >= 9) {
-        traffic_req_finish(c, r, GS_TRAFFIC_ERR_RESET, "refused by the server 10 times");
+        gs_traffic_req_finish(c, r, GS_TRAFFIC_ERR_RESET, "refused by the server 10 times");
         return;
     }
     gs_xgrow((void **)&w->retry, &w->retry_cap, w->retry_len + 1, sizeof(*w->retry));
@@ -248,7 +248,7 @@ void traffic_req_requeue(traffic_conn *c, traffic_req *r)
 /* ---- budget ---------------------------------------------------------------------------- */
 
 /* True when no request may start any more: cancelled, quota used, or past the end. */
-bool traffic_worker_exhausted(traffic_worker *w, int64_t now)
+bool gs_traffic_worker_exhausted(traffic_worker *w, int64_t now)
 {
     if (w->stopping)
         return true;
@@ -266,7 +266,7 @@ static bool conn_may_start(traffic_worker *w, int64_t now, int64_t *intended)
         *intended = w->retry[0].intended_ns;
         return true;
     }
-    if (traffic_worker_exhausted(w, now))
+    if (gs_traffic_worker_exhausted(w, now))
         return false;
     if (w->open_loop) {
         if (gs_rate_due(&w->rate, now) == 0)
@@ -292,8 +292,8 @@ static void conn_start(traffic_conn *c, int64_t now, int64_t intended)
 {
     traffic_worker *w = c->w;
     const traffic_run *run = w->run;
-    if (c->state == TRAFFIC_CONN_IDLE && traffic_conn_open(c) != 0)
-        return; /* counted as a connect error by traffic_conn_open */
+    if (c->state == TRAFFIC_CONN_IDLE && gs_traffic_conn_open(c) != 0)
+        return; /* counted as a connect error by gs_traffic_conn_open */
     traffic_req *r = NULL;
     for (unsigned k = 0; k < c->nslots; k++) {
         if (!c->slots[k].in_use) {
@@ -370,7 +370,7 @@ static void conn_fill(traffic_conn *c, int64_t now)
 }
 
 /* Starts whatever the load model allows now, on any connection with room. */
-void traffic_worker_pump(traffic_worker *w)
+void gs_traffic_worker_pump(traffic_worker *w)
 {
     int64_t now = gs_now_ns();
     if (!w->open_loop) {
@@ -378,7 +378,7 @@ void traffic_worker_pump(traffic_worker *w)
             traffic_conn *c = &w->conns[w->cursor];
             w->cursor = (w->cursor + 1) % w->nconns;
             conn_fill(c, now);
-            traffic_conn_after_io(c, false);
+            gs_traffic_conn_after_io(c, false);
         }
     } else {
         int64_t intended;
@@ -388,7 +388,7 @@ void traffic_worker_pump(traffic_worker *w)
             if (c->inflight < c->nslots && conn_usable(c, now)) {
                 unsigned before = c->inflight;
                 conn_start(c, now, intended);
-                traffic_conn_after_io(c, false);
+                gs_traffic_conn_after_io(c, false);
                 if (c->inflight > before) {
                     tried = 0;
                     w->cursor = (w->cursor + 1) % w->nconns;
@@ -398,7 +398,7 @@ void traffic_worker_pump(traffic_worker *w)
             w->cursor = (w->cursor + 1) % w->nconns;
             tried++;
         }
-        if (!traffic_worker_exhausted(w, now) && gs_rate_due(&w->rate, now) == 0) {
+        if (!gs_traffic_worker_exhausted(w, now) && gs_rate_due(&w->rate, now) == 0) {
             int64_t wait = gs_rate_next_ns(&w->rate) - gs_now_ns();
             if (wait < 0)
                 wait = 0;
@@ -407,13 +407,13 @@ void traffic_worker_pump(traffic_worker *w)
             evtimer_add(w->rate_ev, &tv);
         }
     }
-    traffic_worker_check_done(w);
+    gs_traffic_worker_check_done(w);
 }
 
 /* ---- connection I/O ------------------------------------------------------------------------ */
 
 /* Fails every request in flight on |c| with |e| and drops the socket. */
-void traffic_conn_close(traffic_conn *c, gs_traffic_error e, const char *detail)
+void gs_traffic_conn_close(traffic_conn *c, gs_traffic_error e, const char *detail)
 {
     if (c->bev != NULL) {
         conn_ops(c)->on_close(c);
@@ -424,7 +424,7 @@ void traffic_conn_close(traffic_conn *c, gs_traffic_error e, const char *detail)
     c->want_close = false;
     for (unsigned k = 0; k < c->nslots; k++) {
         if (c->slots[k].in_use)
-            traffic_req_finish(c, &c->slots[k], e, detail);
+            gs_traffic_req_finish(c, &c->slots[k], e, detail);
     }
     c->want_close = false;
     c->fifo_head = c->fifo_len = 0;
@@ -436,7 +436,7 @@ void traffic_conn_close(traffic_conn *c, gs_traffic_error e, const char *detail)
  * always-active event would starve the loop's I/O). */
 static void conn_poke(traffic_worker *w)
 {
-    if (w->retry_len > 0 || !traffic_worker_exhausted(w, gs_now_ns()))
+    if (w->retry_len > 0 || !gs_traffic_worker_exhausted(w, gs_now_ns()))
         event_active(w->pump_ev, EV_TIMEOUT, 0);
 }
 
@@ -456,11 +456,11 @@ static void conn_write_now(traffic_conn *c)
 }
 
 /* After an I/O callback: close when asked, start more work, write what is pending. */
-void traffic_conn_after_io(traffic_conn *c, bool refill)
+void gs_traffic_conn_after_io(traffic_conn *c, bool refill)
 {
     traffic_worker *w = c->w;
     if (c->want_close) {
-        traffic_conn_close(c, c->close_error, c->close_detail);
+        gs_traffic_conn_close(c, c->close_error, c->close_detail);
         conn_poke(w);
         return;
     }
@@ -474,9 +474,9 @@ void traffic_conn_after_io(traffic_conn *c, bool refill)
         gs_traffic_error e = conn_ops(c)->flush(c);
         if (e != GS_TRAFFIC_OK || c->want_close) {
             if (e != GS_TRAFFIC_OK)
-                traffic_conn_close(c, e, "protocol error while sending");
+                gs_traffic_conn_close(c, e, "protocol error while sending");
             else
-                traffic_conn_close(c, c->close_error, c->close_detail);
+                gs_traffic_conn_close(c, c->close_error, c->close_detail);
             conn_poke(w);
             return;
         }
@@ -506,9 +506,9 @@ static void on_conn_read(struct bufferevent *bev, void *arg)
     traffic_conn *c = arg;
     gs_traffic_error e = conn_ops(c)->on_read(c);
     if (e != GS_TRAFFIC_OK) {
-        traffic_conn_close(c, e, "malformed response");
+        gs_traffic_conn_close(c, e, "malformed response");
         conn_poke(c->w);
-        traffic_worker_check_done(c->w);
+        gs_traffic_worker_check_done(c->w);
         return;
     }
     if (c->w->run->cfg.tls && c->w->run->is_h2 && !c->want_close && conn_more_to_read(c)) {
@@ -520,8 +520,8 @@ static void on_conn_read(struct bufferevent *bev, void *arg)
             conn_fill(c, gs_now_ns());
         return;
     }
-    traffic_conn_after_io(c, true);
-    traffic_worker_check_done(c->w);
+    gs_traffic_conn_after_io(c, true);
+    gs_traffic_worker_check_done(c->w);
 }
 
 static const char *conn_ssl_error(struct bufferevent *bev, char *buf, size_t n)
@@ -562,12 +562,12 @@ static void on_conn_event(struct bufferevent *bev, short events, void *arg)
             unsigned alpn_len = 0;
             SSL_get0_alpn_selected(ssl, &alpn, &alpn_len);
             if (alpn_len != 2 || memcmp(alpn, "h2", 2) != 0) {
-                traffic_conn_close(c, GS_TRAFFIC_ERR_TLS, "server did not agree to ALPN h2");
+                gs_traffic_conn_close(c, GS_TRAFFIC_ERR_TLS, "server did not agree to ALPN h2");
                 conn_poke(w);
                 return;
             }
         }
-        traffic_conn_after_io(c, false);
+        gs_traffic_conn_after_io(c, false);
         return;
     }
     if (events & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
@@ -603,13 +603,13 @@ static void on_conn_event(struct bufferevent *bev, short events, void *arg)
                 c->bev != NULL)
                 conn_ops(c)->on_eof(c);
         }
-        traffic_conn_close(c, e, detail);
+        gs_traffic_conn_close(c, e, detail);
         conn_poke(w);
-        traffic_worker_check_done(w);
+        gs_traffic_worker_check_done(w);
     }
 }
 
-int traffic_conn_open(traffic_conn *c)
+int gs_traffic_conn_open(traffic_conn *c)
 {
     traffic_worker *w = c->w;
     const traffic_run *run = w->run;
@@ -653,14 +653,14 @@ int traffic_conn_open(traffic_conn *c)
 
 /* ---- timeouts ------------------------------------------------------------------------------ */
 
-void traffic_conn_check_deadlines(traffic_conn *c, int64_t now)
+void gs_traffic_conn_check_deadlines(traffic_conn *c, int64_t now)
 {
     if (c->state == TRAFFIC_CONN_CONNECTING && now >= c->connect_deadline_ns) {
         /* connected at the TCP level: the TLS handshake is what stalled */
         if (c->w->run->cfg.tls && conn_tcp_up(c))
-            traffic_conn_close(c, GS_TRAFFIC_ERR_TLS, "TLS handshake timeout");
+            gs_traffic_conn_close(c, GS_TRAFFIC_ERR_TLS, "TLS handshake timeout");
         else
-            traffic_conn_close(c, GS_TRAFFIC_ERR_CONNECT, "connect timeout");
+            gs_traffic_conn_close(c, GS_TRAFFIC_ERR_CONNECT, "connect timeout");
         return;
     }
     if (c->state == TRAFFIC_CONN_CONNECTING)
@@ -670,9 +670,9 @@ void traffic_conn_check_deadlines(traffic_conn *c, int64_t now)
         if (!r->in_use || now < r->deadline_ns)
             continue;
         if (conn_ops(c)->expire(c, r)) {
-            traffic_conn_close(c, GS_TRAFFIC_ERR_TIMEOUT, "request timeout");
+            gs_traffic_conn_close(c, GS_TRAFFIC_ERR_TIMEOUT, "request timeout");
             return;
         }
     }
-    traffic_conn_after_io(c, true);
+    gs_traffic_conn_after_io(c, true);
 }

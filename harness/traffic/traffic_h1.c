@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* HTTP/1.1 on a traffic connection: writes prebuilt request bytes (pipelined when a connection
  * has several slots) and reads responses in order with gs_h1_response and gs_chunked. Knows
- * nothing of scheduling or statistics; completions go to traffic_req_finish. */
+ * nothing of scheduling or statistics; completions go to gs_traffic_req_finish. */
 #include "traffic_worker.h"
 
 #include "gs_alloc.h"
@@ -60,13 +60,13 @@ static void h1_complete(traffic_conn *c, traffic_req *r)
 {
     bool keep = c->h1_keep_alive;
     h1_pop(c);
-    traffic_req_finish(c, r, GS_TRAFFIC_OK, NULL);
+    gs_traffic_req_finish(c, r, GS_TRAFFIC_OK, NULL);
     if (!keep) {
         /* requests pipelined behind a closing response were not processed: send them again */
         while (c->fifo_len > 0) {
             traffic_req *next = h1_current(c);
             h1_pop(c);
-            traffic_req_requeue(c, next);
+            gs_traffic_req_requeue(c, next);
         }
     }
     if (!keep && !c->want_close) {
@@ -86,7 +86,7 @@ static void h1_take_body(traffic_conn *c, traffic_req *r, struct evbuffer *in, s
         size_t got = 0;
         for (int k = 0; k < nv && k < 8 && got < left; k++) {
             size_t len = vec[k].iov_len < left - got ? vec[k].iov_len : left - got;
-            traffic_req_body(c, r, vec[k].iov_base, len);
+            gs_traffic_req_body(c, r, vec[k].iov_base, len);
             got += len;
         }
         evbuffer_drain(in, got);
@@ -111,8 +111,8 @@ static gs_traffic_error h1_take_chunked(traffic_conn *c, traffic_req *r, struct 
         if (used < 0)
             return GS_TRAFFIC_ERR_PROTOCOL;
         if (keep) {
-            traffic_req_body(c, r, w->chunk_scratch.data ? w->chunk_scratch.data : "",
-                             w->chunk_scratch.len);
+            gs_traffic_req_body(c, r, w->chunk_scratch.data ? w->chunk_scratch.data : "",
+                                w->chunk_scratch.len);
         } else {
             r->body_total += c->h1_chunked.total - before;
             w->bytes_received += c->h1_chunked.total - before;
@@ -147,7 +147,7 @@ static gs_traffic_error h1_on_read(traffic_conn *c)
             r->status = c->h1->status;
             for (size_t k = 0; k < c->h1->num_headers; k++) {
                 const gs_h1_header *h = &c->h1->headers[k];
-                traffic_req_header(c, r, h->name, h->name_len, h->value, h->value_len, false);
+                gs_traffic_req_header(c, r, h->name, h->name_len, h->value, h->value_len, false);
             }
             c->h1_body = c->h1->body;
             c->h1_remaining = c->h1->content_length;
@@ -202,7 +202,7 @@ static void h1_on_eof(traffic_conn *c)
         while (c->fifo_len > 0) {
             traffic_req *next = h1_current(c);
             h1_pop(c);
-            traffic_req_requeue(c, next);
+            gs_traffic_req_requeue(c, next);
         }
     }
 }
@@ -231,7 +231,7 @@ static void h1_on_close(traffic_conn *c)
     c->fifo_head = c->fifo_len = 0;
 }
 
-const gs_proto_ops traffic_h1_ops = {
+const gs_proto_ops gs_traffic_h1_ops = {
     .name = "http1",
     .on_open = h1_on_open,
     .submit = h1_submit,

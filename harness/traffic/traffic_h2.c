@@ -57,8 +57,8 @@ static int on_h2_header(nghttp2_session *s, const nghttp2_frame *frame, const ui
     }
     if (!r->in_trailers && r->status < 200)
         return 0; /* fields of an interim (1xx) response */
-    traffic_req_header(c, r, (const char *)name, namelen, (const char *)value, valuelen,
-                       r->in_trailers);
+    gs_traffic_req_header(c, r, (const char *)name, namelen, (const char *)value, valuelen,
+                          r->in_trailers);
     return 0;
 }
 
@@ -68,7 +68,7 @@ static int on_h2_data_chunk(nghttp2_session *s, uint8_t flags, int32_t stream_id
     (void)flags;
     traffic_req *r = h2_req(s, stream_id);
     if (r != NULL)
-        traffic_req_body(user, r, (const char *)data, len);
+        gs_traffic_req_body(user, r, (const char *)data, len);
     return 0;
 }
 
@@ -103,14 +103,14 @@ static int on_h2_stream_close(nghttp2_session *s, int32_t stream_id, uint32_t er
         return 0;
     nghttp2_session_set_stream_user_data(s, stream_id, NULL);
     if (r->complete && r->head_done) {
-        traffic_req_finish(c, r, GS_TRAFFIC_OK, NULL);
+        gs_traffic_req_finish(c, r, GS_TRAFFIC_OK, NULL);
     } else if (error_code == NGHTTP2_REFUSED_STREAM && r->status == 0) {
         /* not processed (RFC 9113 §8.7): refused, or above the GOAWAY's last stream */
-        traffic_req_requeue(c, r);
+        gs_traffic_req_requeue(c, r);
     } else {
         char detail[80];
         snprintf(detail, sizeof(detail), "stream reset (%s)", nghttp2_http2_strerror(error_code));
-        traffic_req_finish(c, r, GS_TRAFFIC_ERR_RESET, detail);
+        gs_traffic_req_finish(c, r, GS_TRAFFIC_ERR_RESET, detail);
     }
     return 0;
 }
@@ -268,7 +268,7 @@ static bool h2_expire(traffic_conn *c, traffic_req *r)
         return true;
     nghttp2_session_set_stream_user_data(c->h2, r->stream_id, NULL);
     nghttp2_submit_rst_stream(c->h2, NGHTTP2_FLAG_NONE, r->stream_id, NGHTTP2_CANCEL);
-    traffic_req_finish(c, r, GS_TRAFFIC_ERR_TIMEOUT, "request timeout");
+    gs_traffic_req_finish(c, r, GS_TRAFFIC_ERR_TIMEOUT, "request timeout");
     return false;
 }
 
@@ -283,7 +283,7 @@ static void h2_on_close(traffic_conn *c)
     c->h2 = NULL;
 }
 
-const gs_proto_ops traffic_h2_ops = {
+const gs_proto_ops gs_traffic_h2_ops = {
     .name = "http2",
     .on_open = h2_on_open,
     .submit = h2_submit,

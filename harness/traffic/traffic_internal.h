@@ -64,7 +64,7 @@ typedef enum traffic_conn_state {
 } traffic_conn_state;
 
 /* The protocol half of a connection. Byte handlers never free the connection: they report
- * completions through traffic_req_finish and failures by returning a gs_traffic_error, and the
+ * completions through gs_traffic_req_finish and failures by returning a gs_traffic_error, and the
  * caller closes afterwards. */
 typedef struct gs_proto_ops {
     const char *name;
@@ -88,8 +88,8 @@ typedef struct gs_proto_ops {
     void (*on_close)(traffic_conn *c);
 } gs_proto_ops;
 
-extern const gs_proto_ops traffic_h1_ops;
-extern const gs_proto_ops traffic_h2_ops;
+extern const gs_proto_ops gs_traffic_h1_ops;
+extern const gs_proto_ops gs_traffic_h2_ops;
 
 struct traffic_conn {
     traffic_worker *w;
@@ -181,22 +181,22 @@ struct traffic_worker {
 /* Called by the protocols when request |r| of |c| is over (response complete or failed).
  * Records it, calls the callback, frees the slot and may start the next request. Never frees
  * |c|. */
-void traffic_req_finish(traffic_conn *c, traffic_req *r, gs_traffic_error e, const char *detail);
+void gs_traffic_req_finish(traffic_conn *c, traffic_req *r, gs_traffic_error e, const char *detail);
 
 /* Request |r| was not processed by the server: frees its slot and queues it to be sent again
  * (at most 10 attempts; then it finishes as a reset). */
-void traffic_req_requeue(traffic_conn *c, traffic_req *r);
+void gs_traffic_req_requeue(traffic_conn *c, traffic_req *r);
 
 /* Records a response header (or trailer) of |r|: status, backend, gRPC fields, and with a
  * callback the copy. Names are matched case-insensitively. */
-void traffic_req_header(traffic_conn *c, traffic_req *r, const char *name, size_t nlen,
-                        const char *value, size_t vlen, bool trailer);
+void gs_traffic_req_header(traffic_conn *c, traffic_req *r, const char *name, size_t nlen,
+                           const char *value, size_t vlen, bool trailer);
 /* Records body bytes of |r| (bounded copy with a callback, or for gRPC). */
-void traffic_req_body(traffic_conn *c, traffic_req *r, const char *data, size_t len);
+void gs_traffic_req_body(traffic_conn *c, traffic_req *r, const char *data, size_t len);
 
 /* Counts keyed by name (bounded; see gs_traffic_counts). */
-void traffic_counts_add(gs_traffic_counts *c, const char *name, size_t len, uint64_t n);
-void traffic_counts_merge(gs_traffic_counts *dst, const gs_traffic_counts *src);
-void traffic_counts_clear(gs_traffic_counts *c);
+void gs_traffic_counts_add(gs_traffic_counts *c, const char *name, size_t len, uint64_t n);
+void gs_traffic_counts_merge(gs_traffic_counts *dst, const gs_traffic_counts *src);
+void gs_traffic_counts_clear(gs_traffic_counts *c);
 
 #endif

@@ -40,7 +40,7 @@ int gs_traffic_protocol_parse(const char *s, gs_traffic_protocol *out)
 
 /* ---- counts ---------------------------------------------------------------------------- */
 
-void traffic_counts_add(gs_traffic_counts *c, const char *name, size_t len, uint64_t n)
+void gs_traffic_counts_add(gs_traffic_counts *c, const char *name, size_t len, uint64_t n)
 {
     for (size_t i = 0; i < c->len; i++) {
         if (strlen(c->items[i].name) == len && memcmp(c->items[i].name, name, len) == 0) {
@@ -64,14 +64,14 @@ void traffic_counts_add(gs_traffic_counts *c, const char *name, size_t len, uint
     c->len++;
 }
 
-void traffic_counts_merge(gs_traffic_counts *dst, const gs_traffic_counts *src)
+void gs_traffic_counts_merge(gs_traffic_counts *dst, const gs_traffic_counts *src)
 {
     for (size_t i = 0; i < src->len; i++)
-        traffic_counts_add(dst, src->items[i].name, strlen(src->items[i].name),
-                           src->items[i].count);
+        gs_traffic_counts_add(dst, src->items[i].name, strlen(src->items[i].name),
+                              src->items[i].count);
 }
 
-void traffic_counts_clear(gs_traffic_counts *c)
+void gs_traffic_counts_clear(gs_traffic_counts *c)
 {
     for (size_t i = 0; i < c->len; i++)
         free(c->items[i].name);

@@ -267,8 +267,8 @@ static void on_worker_tick(evutil_socket_t fd, short what, void *arg)
     }
     int64_t now = gs_now_ns();
     for (unsigned k = 0; k < w->nconns; k++)
-        traffic_conn_check_deadlines(&w->conns[k], now);
-    traffic_worker_pump(w);
+        gs_traffic_conn_check_deadlines(&w->conns[k], now);
+    gs_traffic_worker_pump(w);
 }
 
 /* Fires when the next open-loop request is due, or when work was deferred to a clean stack. */
@@ -276,14 +276,14 @@ static void on_worker_pump(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
     (void)what;
-    traffic_worker_pump(arg);
+    gs_traffic_worker_pump(arg);
 }
 
-void traffic_worker_check_done(traffic_worker *w)
+void gs_traffic_worker_check_done(traffic_worker *w)
 {
     if (w->done)
         return;
-    if (w->outstanding == 0 && traffic_worker_exhausted(w, gs_now_ns())) {
+    if (w->outstanding == 0 && gs_traffic_worker_exhausted(w, gs_now_ns())) {
         w->done = true;
         event_base_loopbreak(w->base);
     }
@@ -341,7 +341,7 @@ static void worker_free(traffic_worker *w)
     for (unsigned k = 0; k < w->nconns; k++) {
         traffic_conn *c = &w->conns[k];
         if (c->bev != NULL) {
-            (c->w->run->is_h2 ? &traffic_h2_ops : &traffic_h1_ops)->on_close(c);
+            (c->w->run->is_h2 ? &gs_traffic_h2_ops : &gs_traffic_h1_ops)->on_close(c);
             bufferevent_free(c->bev);
         }
         for (unsigned s = 0; s < c->nslots; s++) {
@@ -369,8 +369,8 @@ static void worker_free(traffic_worker *w)
     gs_buf_free(&w->h2_out);
     gs_histogram_free(w->latency);
     gs_histogram_free(w->service);
-    traffic_counts_clear(&w->backends);
-    traffic_counts_clear(&w->replicas);
+    gs_traffic_counts_clear(&w->backends);
+    gs_traffic_counts_clear(&w->replicas);
     free(w->cb_headers);
     free(w->retry);
 }
@@ -391,7 +391,7 @@ static void *worker_main(void *arg)
         struct timespec ts = {(time_t)(wait / GS_NS_PER_S), (long)(wait % GS_NS_PER_S)};
         nanosleep(&ts, NULL);
     }
-    traffic_worker_pump(w);
+    gs_traffic_worker_pump(w);
     if (!w->done)
         event_base_dispatch(w->base);
     atomic_store(&w->finished, true);
@@ -424,8 +424,8 @@ static gs_traffic_result *run_merge(traffic_run *run, traffic_worker *ws, unsign
             status[s] += w->status_counts[s];
         for (int s = 0; s < 18; s++)
             grpc[s] += w->grpc_counts[s];
-        traffic_counts_merge(&res->backends, &w->backends);
-        traffic_counts_merge(&res->replicas, &w->replicas);
+        gs_traffic_counts_merge(&res->backends, &w->backends);
+        gs_traffic_counts_merge(&res->replicas, &w->replicas);
         res->connections_opened += w->connections_opened;
         res->bytes_received += w->bytes_received;
         if (w->last_done_ns > last)
@@ -435,14 +435,14 @@ static gs_traffic_result *run_merge(traffic_run *run, traffic_worker *ws, unsign
     for (int s = 0; s < 1000; s++) {
         if (status[s]) {
             int len = snprintf(name, sizeof(name), "%d", s);
-            traffic_counts_add(&res->statuses, name, (size_t)len, status[s]);
+            gs_traffic_counts_add(&res->statuses, name, (size_t)len, status[s]);
         }
     }
     for (int s = 0; s < 18; s++) {
         if (grpc[s]) {
             int len = s < 17 ? snprintf(name, sizeof(name), "%d", s)
                              : snprintf(name, sizeof(name), "none");
-            traffic_counts_add(&res->grpc_statuses, name, (size_t)len, grpc[s]);
+            gs_traffic_counts_add(&res->grpc_statuses, name, (size_t)len, grpc[s]);
         }
     }
     res->requests = res->responses;
@@ -542,10 +542,10 @@ void gs_traffic_result_merge(gs_traffic_result *dst, const gs_traffic_result *sr
         dst->target_rps = src->target_rps;
     gs_histogram_merge(dst->latency, src->latency);
     gs_histogram_merge(dst->service, src->service);
-    traffic_counts_merge(&dst->statuses, &src->statuses);
-    traffic_counts_merge(&dst->grpc_statuses, &src->grpc_statuses);
-    traffic_counts_merge(&dst->backends, &src->backends);
-    traffic_counts_merge(&dst->replicas, &src->replicas);
+    gs_traffic_counts_merge(&dst->statuses, &src->statuses);
+    gs_traffic_counts_merge(&dst->grpc_statuses, &src->grpc_statuses);
+    gs_traffic_counts_merge(&dst->backends, &src->backends);
+    gs_traffic_counts_merge(&dst->replicas, &src->replicas);
     dst->connections_opened += src->connections_opened;
     dst->bytes_received += src->bytes_received;
     dst->cpu_user_s += src->cpu_user_s;
@@ -558,9 +558,9 @@ void gs_traffic_result_free(gs_traffic_result *r)
         return;
     gs_histogram_free(r->latency);
     gs_histogram_free(r->service);
-    traffic_counts_clear(&r->statuses);
-    traffic_counts_clear(&r->grpc_statuses);
-    traffic_counts_clear(&r->backends);
-    traffic_counts_clear(&r->replicas);
+    gs_traffic_counts_clear(&r->statuses);
+    gs_traffic_counts_clear(&r->grpc_statuses);
+    gs_traffic_counts_clear(&r->backends);
+    gs_traffic_counts_clear(&r->replicas);
     free(r);
 }

@@ -8,19 +8,19 @@
 
 /* Opens a socket for |c| (state IDLE -> CONNECTING). Returns 0, or -1 when no socket could be
  * made (counted as an error of the right class). */
-int traffic_conn_open(traffic_conn *c);
+int gs_traffic_conn_open(traffic_conn *c);
 /* Fails every request in flight on |c| with |e| and drops the socket (state -> IDLE). */
-void traffic_conn_close(traffic_conn *c, gs_traffic_error e, const char *detail);
+void gs_traffic_conn_close(traffic_conn *c, gs_traffic_error e, const char *detail);
 /* After an I/O callback on |c|: close when asked, start more requests (|refill|), flush. */
-void traffic_conn_after_io(traffic_conn *c, bool refill);
+void gs_traffic_conn_after_io(traffic_conn *c, bool refill);
 /* Connect timeout and request deadlines of |c| at |now|. */
-void traffic_conn_check_deadlines(traffic_conn *c, int64_t now);
+void gs_traffic_conn_check_deadlines(traffic_conn *c, int64_t now);
 
 /* True when the worker may not start any more requests. */
-bool traffic_worker_exhausted(traffic_worker *w, int64_t now);
+bool gs_traffic_worker_exhausted(traffic_worker *w, int64_t now);
 /* Starts what the load model allows now; arms the rate timer. */
-void traffic_worker_pump(traffic_worker *w);
+void gs_traffic_worker_pump(traffic_worker *w);
 /* Ends the worker's loop once nothing may start and nothing is in flight. */
-void traffic_worker_check_done(traffic_worker *w);
+void gs_traffic_worker_check_done(traffic_worker *w);
 
 #endif

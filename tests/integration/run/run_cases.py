@@ -498,6 +498,19 @@ def case_cli(data_dir):
     rc, so, _ = cli(["--help"])
     if rc != 0 or "usage: gatesim run" not in so:
         fail("--help: exit %d" % rc)
+    # The target kinds come from the registry: each is listed with its help line, and the
+    # usage errors name them.
+    if not re.search(r"\n +builtin +\S", so) or not re.search(r"\n +exec:COMMAND +\S", so):
+        fail("--help does not list the target kinds:\n%s" % so)
+    rc, _, se = cli(["--target", "nginx-plus", "x.yaml"])
+    if rc != 2 or "unknown target \"nginx-plus\" (available: builtin, exec:COMMAND)" not in se:
+        fail("unknown target: exit %d, %s" % (rc, se))
+    rc, _, se = cli(["--target", "exec", "x.yaml"])
+    if rc != 2 or "needs an argument: --target exec:COMMAND" not in se:
+        fail("exec without a command: exit %d, %s" % (rc, se))
+    rc, _, se = cli(["--target", "exec:true", "--max-mirrors-in-flight", "4", "x.yaml"])
+    if rc != 2 or "setting of the builtin gateway" not in se:
+        fail("--max-mirrors-in-flight on exec: exit %d, %s" % (rc, se))
     rc, _, se = cli([])
     if rc != 2 or "no scenario given" not in se:
         fail("no arguments: exit %d, %s" % (rc, se))

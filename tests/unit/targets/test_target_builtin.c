@@ -70,6 +70,57 @@ START_TEST(target_unknown_name)
 }
 END_TEST
 
+/* The registry: every row complete, names unique, the default first, arguments checked, and the
+ * capabilities the runner and `gatesim run` ask instead of names. */
+START_TEST(target_registry_kinds_and_capabilities)
+{
+    ck_assert_uint_ge(gs_target_kind_count(), 2);
+    for (size_t i = 0; i < gs_target_kind_count(); i++) {
+        const gs_target_kind *k = gs_target_kind_at(i);
+        ck_assert(k->name && k->name[0] && k->usage && k->help && k->help[0] && k->ops);
+        ck_assert(k->ops->open && k->ops->apply && k->ops->status && k->ops->check &&
+                  k->ops->close);
+        ck_assert_int_eq(strncmp(k->usage, k->name, strlen(k->name)), 0);
+        /* A kind that reports counters has the operation that reads them. */
+        ck_assert(!(k->caps & GS_TARGET_CAP_REPORTS_COUNTERS) || k->ops->stats);
+        for (size_t j = 0; j < i; j++)
+            ck_assert_str_ne(gs_target_kind_at(j)->name, k->name);
+    }
+    ck_assert_ptr_null(gs_target_kind_at(gs_target_kind_count()));
+    ck_assert_str_eq(gs_target_kind_at(0)->name, "builtin");
+    ck_assert_str_eq(gs_target_kinds_usage(), "builtin, exec:COMMAND");
+
+    gs_error err = {0};
+    const gs_target_kind *b = gs_target_kind_find("builtin", &err);
+    ck_assert_ptr_nonnull(b);
+    ck_assert_uint_eq(b->caps & (GS_TARGET_CAP_STATUS_ONCE | GS_TARGET_CAP_REPORTS_COUNTERS |
+                                 GS_TARGET_CAP_MIRROR_CAP),
+                      GS_TARGET_CAP_STATUS_ONCE | GS_TARGET_CAP_REPORTS_COUNTERS |
+                          GS_TARGET_CAP_MIRROR_CAP);
+    const gs_target_kind *e = gs_target_kind_find("exec:./impl --flag", &err);
+    ck_assert_ptr_nonnull(e);
+    ck_assert_str_eq(e->name, "exec");
+    ck_assert_uint_eq(e->caps & (GS_TARGET_CAP_STATUS_ONCE | GS_TARGET_CAP_REPORTS_COUNTERS |
+                                 GS_TARGET_CAP_MIRROR_CAP),
+                      0);
+    ck_assert_ptr_null(gs_target_kind_find("exec", &err));
+    ck_assert_int_eq(err.code, GS_ERR_USAGE);
+    ck_assert_msg(strstr(err.msg, "needs an argument: --target exec:COMMAND"), "%s", err.msg);
+    ck_assert_ptr_null(gs_target_kind_find("exec:", &err));
+    ck_assert_ptr_null(gs_target_kind_find("builtin:x", &err));
+    ck_assert_msg(strstr(err.msg, "takes no argument"), "%s", err.msg);
+    ck_assert_ptr_null(gs_target_kind_find("execs:x", &err));
+    ck_assert_msg(strstr(err.msg, "unknown target \"execs:x\" (available: builtin, exec:COMMAND)"),
+                  "%s", err.msg);
+
+    gs_target *t = new_target();
+    ck_assert(gs_target_has(t, GS_TARGET_CAP_STATUS_ONCE));
+    ck_assert(gs_target_has(t, GS_TARGET_CAP_STATUS_ONCE | GS_TARGET_CAP_MIRROR_CAP));
+    ck_assert(!gs_target_has(t, GS_TARGET_CAP_NEEDS_ARG));
+    gs_target_free(t);
+}
+END_TEST
+
 START_TEST(target_builtin_start_reload_restart)
 {
     gs_target *t = new_target();
@@ -321,6 +372,7 @@ int main(void)
     tcase_add_test(tc, target_builtin_ready_timeout);
     tcase_add_test(tc, target_builtin_death_later_is_reported);
     tcase_add_test(tc, target_exec_protocol_files_and_failures);
+    tcase_add_test(tc, target_registry_kinds_and_capabilities);
     tcase_add_test(tc, target_builtin_stats);
     tcase_add_test(tc, target_stats_line_decoding);
     suite_add_tcase(s, tc);
