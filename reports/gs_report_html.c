@@ -82,8 +82,8 @@ static void html_split_chart(gs_buf *b, const gs_results_check *c)
         const gs_results_share *sh = c->shares[i];
         double y = HTML_TOP + HTML_ROW_H * (double)i;
         double obs = html_clamp01(sh->observed_share);
-        bool off = !isnan(sh->ci_low) && !isnan(sh->expected_share) &&
-                   (sh->expected_share < sh->ci_low || sh->expected_share > sh->ci_high);
+        /* Red exactly where the decision said so: the adjusted p-value at or below alpha. */
+        bool off = !isnan(sh->p_adjusted) && !isnan(c->alpha) && sh->p_adjusted <= c->alpha;
         gs_buf_printf(b, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\"><title>", HTML_LABEL_W - 8,
                       y + 13);
         html_text(b, sh->backend);
@@ -99,7 +99,12 @@ static void html_split_chart(gs_buf *b, const gs_results_check *c)
         gs_report_percent(b, sh->observed_share);
         gs_buf_puts(b, " observed, ");
         gs_report_percent(b, sh->expected_share);
-        gs_buf_puts(b, " expected</title></rect>");
+        gs_buf_puts(b, " expected");
+        if (!isnan(sh->p_adjusted))
+            gs_buf_printf(b, ", adjusted p %.3g", sh->p_adjusted);
+        if (!isnan(c->interval_level))
+            gs_buf_printf(b, ", simultaneous interval at %.4g%%", 100 * (1 - c->interval_level));
+        gs_buf_puts(b, "</title></rect>");
         if (!isnan(sh->ci_low) && !isnan(sh->ci_high)) {
             double x1 = HTML_LABEL_W + html_clamp01(sh->ci_low) * HTML_PLOT_W;
             double x2 = HTML_LABEL_W + html_clamp01(sh->ci_high) * HTML_PLOT_W;
@@ -256,6 +261,12 @@ static void html_stats_line(gs_buf *b, const gs_results_check *c)
         gs_buf_printf(b, "p-value %.3g", c->p_value);
     if (!isnan(c->alpha))
         gs_buf_printf(b, " · alpha %g", c->alpha);
+    if (!isnan(c->family_alpha))
+        gs_buf_printf(b, " (a share of the family-wise %g)", c->family_alpha);
+    if (!isnan(c->tolerance))
+        gs_buf_printf(b, " · tolerance %g", c->tolerance);
+    if (!isnan(c->interval_level))
+        gs_buf_printf(b, " · intervals simultaneous at %.4g%%", 100 * (1 - c->interval_level));
     if (c->method != NULL) {
         gs_buf_puts(b, " · ");
         html_text(b, c->method);

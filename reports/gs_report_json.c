@@ -94,8 +94,16 @@ static void json_share(gs_json *j, const gs_results_share *sh)
         gs_json_double(j, sh->ci_high);
         gs_json_array_end(j);
     }
+    if (!isnan(sh->band_low) && !isnan(sh->band_high)) {
+        gs_json_key(j, "band");
+        gs_json_array_begin(j);
+        gs_json_double(j, sh->band_low);
+        gs_json_double(j, sh->band_high);
+        gs_json_array_end(j);
+    }
     json_opt_double(j, "detectableDeviation", sh->detectable);
     json_opt_double(j, "pValue", sh->p_value);
+    json_opt_double(j, "pAdjusted", sh->p_adjusted);
     gs_json_object_end(j);
 }
 
@@ -114,6 +122,9 @@ static void json_check(gs_json *j, const gs_results_check *c)
     json_opt_double(j, "pValue", c->p_value);
     json_opt_string(j, "method", c->method);
     json_opt_double(j, "alpha", c->alpha);
+    json_opt_double(j, "familyAlpha", c->family_alpha);
+    json_opt_double(j, "tolerance", c->tolerance);
+    json_opt_double(j, "intervalLevel", c->interval_level);
     json_opt_double(j, "power", c->power);
     if (c->samples > 0) {
         gs_json_key(j, "samples");
@@ -205,6 +216,11 @@ void gs_report_json(const gs_results *r, gs_buf *out)
     }
     gs_json_key(&j, "seed");
     gs_json_uint(&j, r->seed);
+    if (!isnan(r->family_alpha)) {
+        json_opt_double(&j, "familyAlpha", r->family_alpha);
+        gs_json_key(&j, "randomChecks");
+        gs_json_uint(&j, r->random_checks);
+    }
     gs_json_key(&j, "state");
     gs_json_string(&j, gs_run_state_name(r->state));
     json_opt_string(&j, "version", r->version);

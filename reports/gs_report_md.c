@@ -91,16 +91,25 @@ static void md_failure(gs_buf *b, const gs_results_scenario *s, const gs_results
     }
     gs_buf_free(&counters);
     if (!isnan(c->p_value)) {
-        gs_buf_printf(b, "- p-value: %.3g", c->p_value);
+        gs_buf_printf(b, "- p-value (adjusted, as decided): %.3g", c->p_value);
         if (c->method != NULL) {
             gs_buf_puts(b, " (");
             gs_report_escape_md(b, c->method);
             gs_buf_putc(b, ')');
         }
+        if (!isnan(c->alpha))
+            gs_buf_printf(b, ", alpha %g", c->alpha);
+        if (!isnan(c->family_alpha))
+            gs_buf_printf(b, " of family-wise %g", c->family_alpha);
+        if (!isnan(c->tolerance))
+            gs_buf_printf(b, ", tolerance %g", c->tolerance);
         gs_buf_putc(b, '\n');
     }
     if (c->shares_len > 0) {
-        gs_buf_puts(b, "\n| backend | expected | observed | interval |\n|---|---:|---:|---|\n");
+        gs_buf_puts(b, "\n| backend | expected | observed | interval");
+        if (!isnan(c->interval_level))
+            gs_buf_printf(b, " (simultaneous, %.4g%%)", 100 * (1 - c->interval_level));
+        gs_buf_puts(b, " | adjusted p |\n|---|---:|---:|---|---:|\n");
         for (size_t i = 0; i < c->shares_len; i++) {
             const gs_results_share *sh = c->shares[i];
             gs_buf_puts(b, "| ");
@@ -113,7 +122,10 @@ static void md_failure(gs_buf *b, const gs_results_scenario *s, const gs_results
             gs_report_percent(b, sh->ci_low);
             gs_buf_puts(b, " – ");
             gs_report_percent(b, sh->ci_high);
-            gs_buf_puts(b, " |\n");
+            if (isnan(sh->p_adjusted))
+                gs_buf_puts(b, " | |\n");
+            else
+                gs_buf_printf(b, " | %.3g |\n", sh->p_adjusted);
         }
     }
     if (c->evidence_request != NULL || c->evidence_response != NULL) {
@@ -146,6 +158,12 @@ void gs_report_markdown(const gs_results *r, gs_buf *out)
     gs_report_escape_md(out, r->target);
     gs_buf_printf(out, "`, seed %llu, started %s (%s).\n\n", (unsigned long long)r->seed, when,
                   gs_run_state_name(r->state));
+    if (!isnan(r->family_alpha))
+        gs_buf_printf(out,
+                      "Family-wise false-failure rate %g, divided across %u random checks "
+                      "(each at alpha %.3g).\n\n",
+                      r->family_alpha, r->random_checks,
+                      r->random_checks ? r->family_alpha / r->random_checks : r->family_alpha);
 
     if (r->scenarios_len > 0) {
         gs_buf_puts(out,

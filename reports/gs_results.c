@@ -23,6 +23,7 @@ int gs_results_new(gs_results **out, const char *target, int64_t started_at, uin
     r->started_at = started_at;
     r->seed = seed;
     r->state = GS_RUN_RUNNING;
+    r->family_alpha = NAN;
     *out = r;
     return 0;
 }
@@ -127,6 +128,9 @@ gs_results_check *gs_results_add_check(gs_results_step *st, const char *kind)
     c->result = GS_RESULT_PENDING;
     c->p_value = NAN;
     c->alpha = NAN;
+    c->family_alpha = NAN;
+    c->tolerance = NAN;
+    c->interval_level = NAN;
     c->power = NAN;
     c->detectable = NAN;
     gs_xgrow((void **)&st->checks, &st->checks_cap, st->checks_len + 1, sizeof(*st->checks));
@@ -145,6 +149,9 @@ gs_results_share *gs_results_add_share(gs_results_check *c, const char *backend)
     sh->ci_high = NAN;
     sh->detectable = NAN;
     sh->p_value = NAN;
+    sh->p_adjusted = NAN;
+    sh->band_low = NAN;
+    sh->band_high = NAN;
     gs_xgrow((void **)&c->shares, &c->shares_cap, c->shares_len + 1, sizeof(*c->shares));
     c->shares[c->shares_len++] = sh;
     return sh;

@@ -70,9 +70,12 @@ typedef struct gs_results_share {
     double expected_share;  /* weight / sum of weights */
     uint64_t observed_count;
     double observed_share;
-    double ci_low, ci_high; /* Wilson score interval of the observed share */
+    double ci_low, ci_high; /* simultaneous interval: the shares the backend's exact test accepts
+                               at the check's interval_level */
+    double band_low, band_high; /* the shares within tolerance of the expected one (the null) */
     double detectable;      /* smallest absolute share deviation this sample detects (power) */
-    double p_value;         /* per-backend p-value (informational when the decision is omnibus) */
+    double p_value;         /* this backend's own p-value, before the multiple-test correction */
+    double p_adjusted;      /* Holm-adjusted: what the decision compared with alpha */
 } gs_results_share;
 
 /* One expectation checked in a step. |expected| and |observed| are one-line human text
@@ -89,8 +92,12 @@ typedef struct gs_results_check {
     char *evidence_request;
     char *evidence_response;
     /* Statistical checks (split, mirror): */
-    char *method;      /* "exact-binomial", "exact-binomial-holm", "g-test", ... or NULL */
+    char *method;      /* "exact-binomial", "exact-binomial-holm", ... or NULL */
     double alpha;      /* NAN when not statistical */
+    double family_alpha;   /* the run's (or scenario's) family-wise rate alpha is a share of, or
+                              NAN when this check stands alone */
+    double tolerance;      /* share deviations the null allows, or NAN */
+    double interval_level; /* each share interval is at confidence 1 - interval_level */
     double power;      /* the planning power the detectable deviations refer to, or NAN */
     uint64_t samples;  /* n the test used */
     double detectable; /* smallest detectable absolute deviation (worst backend), or NAN */
@@ -133,6 +140,8 @@ typedef struct gs_results {
     int64_t started_at;  /* wall clock, ns since the epoch (gs_wall_ns) */
     int64_t finished_at; /* 0 while running */
     uint64_t seed;
+    double family_alpha;    /* --family-alpha: the whole run's false-failure budget, or NAN */
+    unsigned random_checks; /* the random checks it was divided across */
     gs_run_state state;
     char *version; /* gatesim version, or NULL */
     gs_results_scenario **scenarios;

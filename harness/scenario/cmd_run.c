@@ -60,6 +60,12 @@ static void run_usage(FILE *out)
             "                          the builtin gateway's cap on RequestMirror copies in\n"
             "                          flight (default 1024; over it copies are dropped, and\n"
             "                          a failed mirror check says how many)\n"
+            "      --family-alpha A    false-failure budget of the whole run: divided across\n"
+            "                          every random check (split, mirror fraction) before\n"
+            "                          planning; overrides spec.statistics.familyAlpha\n"
+            "      --max-requests-per-step N\n"
+            "                          a `requests: auto` plan above N is an error naming the\n"
+            "                          minEffect N allows (default 1000000)\n"
             "      --keep-workdir      keep each scenario's temporary folder (objects, logs)\n"
             "      --echo PATH         the gatesim-echo binary (default: next to gatesim, or\n"
             "                          $GATESIM_ECHO, or on PATH)\n"
@@ -144,6 +150,8 @@ int gs_cmd_run(int argc, char **argv)
         {"controller-name", required_argument, NULL, 'C'},
         {"echo", required_argument, NULL, 'E'},
         {"max-mirrors-in-flight", required_argument, NULL, 'M'},
+        {"family-alpha", required_argument, NULL, 'A'},
+        {"max-requests-per-step", required_argument, NULL, 'N'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -230,6 +238,31 @@ int gs_cmd_run(int argc, char **argv)
                 goto out;
             }
             cfg.max_mirrors_in_flight = (size_t)v;
+            break;
+        }
+        case 'A': {
+            char *end;
+            double v = strtod(optarg, &end);
+            if (end == optarg || *end != '\0' || !(v >= 1e-12 && v <= 0.5)) {
+                rc = run_bad("--family-alpha: expected a number from 1e-12 to 0.5, got \"%s\"",
+                             optarg);
+                goto out;
+            }
+            cfg.family_alpha = v;
+            break;
+        }
+        case 'N': {
+            char *end;
+            errno = 0;
+            unsigned long long v = strtoull(optarg, &end, 10);
+            if (*optarg < '0' || *optarg > '9' || *end != '\0' || errno || v < 1 ||
+                v > 1000000000ull) {
+                rc = run_bad("--max-requests-per-step: expected a number from 1 to 1000000000, "
+                             "got \"%s\"",
+                             optarg);
+                goto out;
+            }
+            cfg.max_requests_per_step = v;
             break;
         }
         case 'q':

@@ -35,6 +35,11 @@ void gs_expect_obs_init(gs_expect_obs *o, const gs_scenario_send *send,
      * counters, so memory stays flat however many requests a step sends. */
     o->id_bits = ex && ex->n_mirror ? requests + 1 : 0;
     o->answered = o->id_bits ? gs_xcalloc((size_t)(o->id_bits + 7) / 8, 1) : NULL;
+    if (ex && ex->n_split) {
+        o->conns = gs_xcalloc(GS_EXPECT_MAX_CONNS, sizeof(*o->conns));
+        for (size_t i = 0; i < GS_EXPECT_MAX_CONNS; i++)
+            o->conns[i].first = -2;
+    }
     if (ex && ex->n_mirror) {
         o->mirrored = gs_xcalloc(ex->n_mirror, sizeof(*o->mirrored));
         for (size_t i = 0; i < ex->n_mirror; i++)
@@ -63,6 +68,7 @@ void gs_expect_obs_clear(gs_expect_obs *o)
             free(o->mirrored[i]);
     free(o->mirrored);
     free(o->answered);
+    free(o->conns);
     memset(o, 0, sizeof(*o));
 }
 
@@ -382,6 +388,52 @@ static uint64_t expect_id_index(const gs_expect_obs *o, const char *id)
     return v;
 }
 
+/* Notes which split backend answered a request of connection |c|. */
+static void expect_conn_observe(const gs_expect_obs *o, gs_expect_conn *c, const char *service)
+{
+    int idx = -1;
+    for (size_t i = 0; service && i < o->ex->n_split && idx < 0; i++)
+        if (strcmp(o->ex->split[i].backend, service) == 0)
+            idx = (int)i;
+    if (c->first == -2)
+        c->first = idx;
+    else if (c->first != idx)
+        c->mixed = true;
+    c->answered++;
+}
+
+/* Appends the per-connection diagnostic to a failed split's message when it applies: at least
+ * two connections carried two or more answered requests each, and each of them went to one
+ * backend only. A target that picks the backend per connection (a hash of the client, a sticky
+ * upstream) fails a per-request split every time, and that is not chance. */
+static void expect_connection_note(const gs_expect_obs *o, gs_buf *msg)
+{
+    if (o->conns == NULL)
+        return;
+    uint64_t pinned = 0, backends_seen = 0, multi = 0;
+    bool seen[64] = {false};
+    for (size_t i = 0; i < GS_EXPECT_MAX_CONNS; i++) {
+        const gs_expect_conn *c = &o->conns[i];
+        if (c->answered < 2)
+            continue;
+        multi++;
+        if (c->mixed)
+            return;
+        pinned++;
+        size_t slot = c->first < 0 ? 63 : (size_t)c->first % 63;
+        backends_seen += !seen[slot];
+        seen[slot] = true;
+    }
+    if (multi < 2)
+        return;
+    gs_buf_printf(msg,
+                  "; every connection's requests went to one backend (%llu connections with two or "
+                  "more answered requests, %llu backend%s among them): the target seems to pick a "
+                  "backend per connection, not per request, while the split is checked per request",
+                  (unsigned long long)pinned, (unsigned long long)backends_seen,
+                  backends_seen == 1 ? "" : "s");
+}
+
 void gs_expect_observe(gs_expect_obs *o, const gs_traffic_response *r)
 {
     if (r->warmup)
@@ -419,6 +471,8 @@ void gs_expect_observe(gs_expect_obs *o, const gs_traffic_response *r)
         else
             expect_offend(o, &o->backend, r, "answered by %s", r->backend);
     }
+    if (ok && o->conns && r->connection < GS_EXPECT_MAX_CONNS)
+        expect_conn_observe(o, &o->conns[r->connection], service);
     if (ex->backend_none && ok && service != NULL)
         expect_offend(o, &o->backend, r, "answered by backend %s", r->backend);
     if (ex->backend_none && !ok)
@@ -547,6 +601,57 @@ static const char *expect_p_text(double p, char buf[40])
     return buf;
 }
 
+/* Copies the decision's numbers for one backend row into the report. */
+static void expect_split_share(gs_results_check *c, const char *name, const gs_gof_backend *row,
+                               double total_w)
+{
+    gs_results_share *sh = gs_results_add_share(c, name);
+    sh->expected_weight = row->weight;
+    sh->expected_share = total_w > 0 ? row->weight / total_w : NAN;
+    sh->observed_count = row->count;
+    sh->observed_share = row->observed_share;
+    sh->ci_low = row->ci_low;
+    sh->ci_high = row->ci_high;
+    if (row->weight > 0) {
+        sh->band_low = row->band_low;
+        sh->band_high = row->band_high;
+    }
+    sh->detectable = row->detectable;
+    sh->p_value = row->p_value;
+    sh->p_adjusted = row->p_adjusted;
+}
+
+/* The failure message of a split whose counts do not fit: the backend with the smallest
+ * adjusted p-value, its simultaneous interval against its band, and what the decision used. */
+static void expect_split_misfit(gs_expect_obs *o, gs_results_check *c, const gs_gof_backend *rows,
+                                const char *const *names, size_t k, const gs_gof_result *gr,
+                                const gs_scenario_statistics *stats)
+{
+    char pbuf[40];
+    size_t worst = 0;
+    for (size_t i = 1; i < k; i++)
+        if (rows[i].weight > 0 && !(rows[i].p_adjusted >= rows[worst].p_adjusted))
+            worst = i;
+    const gs_gof_backend *w = &rows[worst];
+    gs_buf msg = {0};
+    gs_buf_printf(&msg,
+                  "counts do not fit the weights: %s got %.2f%% (simultaneous %.4g%% interval "
+                  "%.2f-%.2f%%), expected %.2f%%",
+                  names[worst], 100 * w->observed_share, 100 * (1 - gr->level), 100 * w->ci_low,
+                  100 * w->ci_high, 100 * w->expected_share);
+    if (w->band_high > w->band_low)
+        gs_buf_printf(&msg, " (within tolerance: %.2f-%.2f%%)", 100 * w->band_low,
+                      100 * w->band_high);
+    gs_buf_printf(&msg, " (%s, adjusted %s, at or below alpha %g", gs_gof_method_name(gr->method),
+                  expect_p_text(gr->p_value, pbuf), stats->alpha);
+    if (stats->family_alpha > 0)
+        gs_buf_printf(&msg, ", its share of the family-wise %g", stats->family_alpha);
+    gs_buf_puts(&msg, "; a correct implementation fails this way with probability at most alpha)");
+    expect_connection_note(o, &msg);
+    gs_results_set(&c->message, "%s", msg.data);
+    gs_buf_free(&msg);
+}
+
 static void expect_split(gs_expect_obs *o, const gs_traffic_result *res,
                          const gs_scenario_statistics *stats, gs_results_step *step,
                          unsigned *failed)
@@ -554,10 +659,11 @@ static void expect_split(gs_expect_obs *o, const gs_traffic_result *res,
     char pbuf[40];
     const gs_scenario_expect *ex = o->ex;
     gs_results_check *c = gs_results_add_check(step, "split");
-    /* Rows: the expected backends, then anything else that answered (weight 0), then the
-     * responses no backend answered and the requests that failed (weight 0 too: a split among
-     * backends means every request reached one of them). */
-    size_t cap = ex->n_split + res->backends.len + 2;
+    /* Rows: the expected backends, then anything else that answered (weight 0, including
+     * responses no backend answered: a split among backends means every answered request
+     * reached one of them). Requests without a response are not rows: the split is judged on
+     * answered requests, the errors by their own check (expect_errors). */
+    size_t cap = ex->n_split + res->backends.len + 1;
     gs_gof_backend *rows = gs_xcalloc(cap, sizeof(*rows));
     const char **names = gs_xcalloc(cap, sizeof(*names));
     size_t k = 0;
@@ -582,21 +688,23 @@ static void expect_split(gs_expect_obs *o, const gs_traffic_result *res,
             k++;
         }
     }
-    uint64_t errs = 0;
-    for (int e = 1; e < GS_TRAFFIC_ERR_COUNT; e++)
-        errs += res->errors[e];
-    if (errs) {
-        names[k] = "(no response)";
-        rows[k].weight = 0;
-        rows[k].count = errs;
-        k++;
-    }
     gs_gof_result gr;
     gs_error err = {0};
-    int rc = gs_gof_split(rows, k, stats->alpha, stats->power, &gr, &err);
+    uint64_t answered = 0;
+    for (size_t i = 0; i < k; i++)
+        answered += rows[i].count;
+    int rc = answered ? gs_gof_split(rows, k, stats->alpha, stats->tolerance, stats->power, &gr,
+                                     &err)
+                      : 0;
     gs_buf exp = {0}, obs = {0};
     for (size_t i = 0; i < ex->n_split; i++)
         gs_buf_printf(&exp, "%s%s %g", i ? ", " : "", ex->split[i].backend, ex->split[i].weight);
+    if (answered == 0) {
+        c->result = GS_RESULT_FAILED;
+        gs_results_set(&c->message, "no answered requests to count");
+        (*failed)++;
+        goto out;
+    }
     if (rc < 0) {
         c->result = GS_RESULT_ERROR;
         gs_results_set(&c->message, "%s", err.msg);
@@ -604,15 +712,7 @@ static void expect_split(gs_expect_obs *o, const gs_traffic_result *res,
         goto out;
     }
     for (size_t i = 0; i < k; i++) {
-        gs_results_share *sh = gs_results_add_share(c, names[i]);
-        sh->expected_weight = rows[i].weight;
-        sh->expected_share = total_w > 0 ? rows[i].weight / total_w : NAN;
-        sh->observed_count = rows[i].count;
-        sh->observed_share = rows[i].observed_share;
-        sh->ci_low = rows[i].ci_low;
-        sh->ci_high = rows[i].ci_high;
-        sh->detectable = rows[i].detectable;
-        sh->p_value = rows[i].p_value;
+        expect_split_share(c, names[i], &rows[i], total_w);
         gs_buf_printf(&obs, "%s%s %llu (%.1f%%", i ? ", " : "", names[i],
                       (unsigned long long)rows[i].count,
                       gr.n ? 100.0 * (double)rows[i].count / (double)gr.n : 0.0);
@@ -623,6 +723,10 @@ static void expect_split(gs_expect_obs *o, const gs_traffic_result *res,
     }
     c->p_value = gr.p_value;
     c->alpha = stats->alpha;
+    if (stats->family_alpha > 0)
+        c->family_alpha = stats->family_alpha;
+    c->tolerance = stats->tolerance;
+    c->interval_level = gr.level;
     c->power = stats->power;
     c->samples = gr.n;
     c->detectable = gr.detectable;
@@ -630,10 +734,11 @@ static void expect_split(gs_expect_obs *o, const gs_traffic_result *res,
     if (gr.passed) {
         c->result = GS_RESULT_PASSED;
         gs_results_set(&c->message,
-                       "counts agree with the weights (%s, %s, above alpha %g; a deviation of "
-                       "%.1f%% would be detected with probability %g)",
-                       gs_gof_method_name(gr.method), expect_p_text(gr.p_value, pbuf), stats->alpha,
-                       100 * gr.detectable, stats->power);
+                       "counts agree with the weights within tolerance %g (%s, adjusted %s, above "
+                       "alpha %g; a deviation of %.1f%% would be detected with probability %g)",
+                       stats->tolerance, gs_gof_method_name(gr.method),
+                       expect_p_text(gr.p_value, pbuf), stats->alpha, 100 * gr.detectable,
+                       stats->power);
     } else {
         c->result = GS_RESULT_FAILED;
         (*failed)++;
@@ -641,32 +746,11 @@ static void expect_split(gs_expect_obs *o, const gs_traffic_result *res,
         for (size_t i = 0; i < k && culprit == k; i++)
             if (rows[i].weight == 0 && rows[i].count > 0)
                 culprit = i;
-        if (gr.n == 0)
-            gs_results_set(&c->message, "no responses to count");
-        else if (culprit < k)
+        if (culprit < k)
             gs_results_set(&c->message, "%s has weight 0 but answered %llu requests",
                            names[culprit], (unsigned long long)rows[culprit].count);
-        else {
-            /* Name the backend furthest from its share. */
-            size_t worst = 0;
-            double dev = -1;
-            for (size_t i = 0; i < k; i++) {
-                double d = fabs(rows[i].observed_share - rows[i].expected_share);
-                if (!isnan(d) && d > dev) {
-                    dev = d;
-                    worst = i;
-                }
-            }
-            gs_results_set(
-                &c->message,
-                "counts do not fit the weights: %s got %.1f%% (%.4g%% interval %.1f-%.1f%%), "
-                "expected %.1f%% (%s, %s, at or below alpha %g; a correct implementation "
-                "fails this way with probability alpha)",
-                names[worst], 100 * rows[worst].observed_share, 100 * (1 - stats->alpha),
-                100 * rows[worst].ci_low, 100 * rows[worst].ci_high,
-                100 * rows[worst].expected_share, gs_gof_method_name(gr.method),
-                expect_p_text(gr.p_value, pbuf), stats->alpha);
-        }
+        else
+            expect_split_misfit(o, c, rows, names, k, &gr, stats);
     }
 out:
     gs_results_set(&c->expected, "%s", exp.data ? exp.data : "");
@@ -675,6 +759,39 @@ out:
     gs_buf_free(&obs);
     free(rows);
     free(names);
+}
+
+/* Requests that got no response, judged on their own (a failed "errors" check, added only when
+ * there were some) when no other expectation of the step (status, grpcStatus, backend, ...)
+ * already fails them: a split is about where answered
+ * requests went, and "the gateway dropped 3 connections" is a different failure. */
+static void expect_errors(const gs_expect_obs *o, const gs_traffic_result *res,
+                          gs_results_step *step, unsigned *failed)
+{
+    const gs_scenario_expect *ex = o->ex;
+    uint64_t errs = 0;
+    for (int e = 1; e < GS_TRAFFIC_ERR_COUNT; e++)
+        errs += res->errors[e];
+    bool judged = ex->n_statuses || ex->has_grpc_status || ex->backend || ex->backend_none ||
+                  ex->request.present || ex->response.present || ex->has_redirect;
+    if (judged || ex->n_split == 0 || errs == 0)
+        return;
+    gs_results_check *c = gs_results_add_check(step, "errors");
+    gs_results_set(&c->expected, "every request answered");
+    gs_buf b = {0};
+    gs_buf_printf(&b, "%llu of %llu answered", (unsigned long long)(res->requests - errs),
+                  (unsigned long long)res->requests);
+    expect_errors_text(&b, res);
+    gs_results_set(&c->observed, "%s", b.data);
+    c->result = GS_RESULT_FAILED;
+    (*failed)++;
+    gs_buf_reset(&b);
+    gs_buf_printf(&b, "%llu of %llu requests got no response", (unsigned long long)errs,
+                  (unsigned long long)res->requests);
+    expect_errors_text(&b, res);
+    gs_buf_puts(&b, "; the split is judged on the answered ones only");
+    gs_results_set(&c->message, "%s", b.data);
+    gs_buf_free(&b);
 }
 
 /* |v| with thousands separators ("1,234,567"). */
@@ -797,7 +914,8 @@ static void expect_mirror(gs_expect_obs *o, const gs_scenario_statistics *stats,
         gs_results_share *sh = gs_results_add_share(c, mi->backend);
         sh->expected_share = mi->fraction;
         sh->observed_count = hits;
-        if (gs_gof_fraction(hits, answered, mi->fraction, stats->alpha, &fr, &err) < 0) {
+        if (gs_gof_fraction(hits, answered, mi->fraction, stats->alpha, stats->tolerance, &fr,
+                            &err) < 0) {
             c->result = GS_RESULT_ERROR;
             gs_results_set(&c->message, "%s", err.msg);
             (*failed)++;
@@ -811,12 +929,16 @@ static void expect_mirror(gs_expect_obs *o, const gs_scenario_statistics *stats,
         if (!fr.exact) {
             c->p_value = fr.p_value;
             c->alpha = stats->alpha;
+            if (stats->family_alpha > 0)
+                c->family_alpha = stats->family_alpha;
+            c->tolerance = stats->tolerance;
+            c->interval_level = stats->alpha;
             c->power = stats->power;
             gs_results_set(&c->method, "exact-binomial");
             /* The smallest deviation from the fraction this many ids would have revealed. */
             double w[2] = {mi->fraction, 1 - mi->fraction};
             c->detectable = sh->detectable =
-                gs_plan_detectable(w, 2, answered, stats->alpha, stats->power);
+                gs_plan_detectable(w, 2, answered, stats->alpha, stats->tolerance, stats->power);
         }
         if (answered == 0) {
             c->result = GS_RESULT_FAILED;
@@ -969,8 +1091,10 @@ unsigned gs_expect_finish(gs_expect_obs *o, const gs_traffic_result *res,
                            b.data ? b.data : "", &failed);
         gs_buf_reset(&b);
     }
-    if (ex->n_split)
+    if (ex->n_split) {
         expect_split(o, res, stats, step, &failed);
+        expect_errors(o, res, step, &failed);
+    }
     if (ex->request.present) {
         const gs_scenario_http_expect *q = &ex->request;
         if (q->method)
@@ -1012,8 +1136,8 @@ int gs_expect_plan_requests(const gs_scenario_expect *ex, const gs_scenario_stat
         for (size_t i = 0; i < ex->n_split; i++)
             w[i] = ex->split[i].weight;
         uint64_t k;
-        int rc = gs_plan_requests(w, ex->n_split, stats->alpha, stats->power, stats->min_effect, &k,
-                                  err);
+        int rc = gs_plan_requests(w, ex->n_split, stats->alpha, stats->tolerance, stats->power,
+                                  stats->min_effect, &k, err);
         free(w);
         if (rc < 0)
             return rc;
@@ -1025,7 +1149,8 @@ int gs_expect_plan_requests(const gs_scenario_expect *ex, const gs_scenario_stat
             continue;
         double w[2] = {f, 1 - f};
         uint64_t k;
-        int rc = gs_plan_requests(w, 2, stats->alpha, stats->power, stats->min_effect, &k, err);
+        int rc = gs_plan_requests(w, 2, stats->alpha, stats->tolerance, stats->power,
+                                  stats->min_effect, &k, err);
         if (rc < 0)
             return rc;
         if (k > n)
@@ -1035,6 +1160,39 @@ int gs_expect_plan_requests(const gs_scenario_expect *ex, const gs_scenario_stat
         n = 100;
     *out = n;
     return 0;
+}
+
+unsigned gs_expect_random_checks(const gs_scenario_expect *ex)
+{
+    unsigned positive = 0, checks = 0;
+    for (size_t i = 0; i < ex->n_split; i++)
+        positive += ex->split[i].weight > 0;
+    checks += positive >= 2;
+    for (size_t i = 0; i < ex->n_mirror; i++)
+        checks += ex->mirror[i].fraction > 0 && ex->mirror[i].fraction < 1;
+    return checks;
+}
+
+double gs_expect_plan_min_effect(const gs_scenario_expect *ex, const gs_scenario_statistics *stats,
+                                 uint64_t n)
+{
+    double worst = 0;
+    if (ex->n_split) {
+        double *w = gs_xcalloc(ex->n_split, sizeof(*w));
+        for (size_t i = 0; i < ex->n_split; i++)
+            w[i] = ex->split[i].weight;
+        worst = gs_plan_detectable(w, ex->n_split, n, stats->alpha, stats->tolerance, stats->power);
+        free(w);
+    }
+    for (size_t i = 0; i < ex->n_mirror && !isnan(worst); i++) {
+        double f = ex->mirror[i].fraction;
+        if (f <= 0 || f >= 1)
+            continue;
+        double w[2] = {f, 1 - f};
+        double d = gs_plan_detectable(w, 2, n, stats->alpha, stats->tolerance, stats->power);
+        worst = isnan(d) || d > worst ? d : worst;
+    }
+    return worst;
 }
 
 static void expect_copy_counts(gs_results_counts *dst, const gs_traffic_counts *src)

@@ -42,6 +42,18 @@ typedef struct gs_expect_target_errors {
     uint64_t timeouts;        /* past the deadline: 504, or cut */
 } gs_expect_target_errors;
 
+/* One connection's answered requests, for a split: which expected backend answered its first
+ * one (its index in the split, or -1 for any other), how many, and whether another backend
+ * answered a later one. */
+typedef struct gs_expect_conn {
+    int first; /* -2: nothing answered yet */
+    bool mixed;
+    uint32_t answered;
+} gs_expect_conn;
+
+/* Connections tracked per step (by id; ids are dense from 0): beyond it, not tracked. */
+#define GS_EXPECT_MAX_CONNS 4096
+
 typedef struct gs_expect_obs {
     const gs_scenario_send *send;  /* borrowed */
     const gs_scenario_expect *ex;  /* borrowed */
@@ -54,6 +66,7 @@ typedef struct gs_expect_obs {
     uint8_t *answered;
     uint8_t **mirrored;
     uint64_t id_bits;
+    gs_expect_conn *conns; /* with a split: GS_EXPECT_MAX_CONNS of them, else NULL */
     gs_expect_target_mirrors target;
     gs_expect_target_errors target_errors;
 } gs_expect_obs;
@@ -88,6 +101,15 @@ unsigned gs_expect_finish(gs_expect_obs *o, const gs_traffic_result *res,
  * Returns 0 or GS_ERR_RANGE / GS_ERR_INVALID with a message. */
 int gs_expect_plan_requests(const gs_scenario_expect *ex, const gs_scenario_statistics *stats,
                             uint64_t *out, gs_error *err);
+
+/* The random (statistical) checks of |ex|: a split with two or more positive weights, and each
+ * mirror with a fraction strictly between 0 and 1. A family-wise alpha is divided across them. */
+unsigned gs_expect_random_checks(const gs_scenario_expect *ex);
+
+/* The smallest deviation the step's random checks detect with stats->power at |n| requests (the
+ * minEffect n allows), or NAN when n is too small for any. */
+double gs_expect_plan_min_effect(const gs_scenario_expect *ex, const gs_scenario_statistics *stats,
+                                 uint64_t n);
 
 /* Fills the results' traffic section from a traffic result. */
 void gs_expect_fill_traffic(gs_results_traffic *t, const gs_traffic_result *res);

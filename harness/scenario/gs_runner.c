@@ -50,7 +50,37 @@ typedef struct runner_scenario {
     gs_target *target;
     const char **ctl;              /* --controller-name values for the target, NULL-terminated */
     double pending_convergence_ms; /* set-up convergence, reported on the first step */
+    gs_scenario_statistics stats;  /* the scenario's, with alpha its share of a family budget */
+    double *measured_rps;          /* the run's last measured request rate (0: none yet) */
 } runner_scenario;
+
+/* The random checks of a scenario (gs_expect_random_checks over its steps). */
+static unsigned runner_random_checks(const gs_scenario *sc)
+{
+    unsigned n = 0;
+    for (size_t i = 0; i < sc->n_steps; i++)
+        if (sc->steps[i].send.present)
+            n += gs_expect_random_checks(&sc->steps[i].expect);
+    return n;
+}
+
+/* A scenario's statistics for this run: with a family budget (--family-alpha over the whole
+ * run, else the scenario's own familyAlpha over its checks) alpha becomes the budget divided
+ * by the number of random checks sharing it (Bonferroni: the family-wise false-failure rate is
+ * then at most the budget), before anything is planned. */
+static gs_scenario_statistics runner_statistics(const gs_runner_config *cfg, const gs_scenario *sc,
+                                                unsigned run_checks)
+{
+    gs_scenario_statistics st = sc->statistics;
+    double budget = cfg->family_alpha > 0 ? cfg->family_alpha : st.family_alpha;
+    unsigned checks = cfg->family_alpha > 0 ? run_checks : runner_random_checks(sc);
+    st.family_alpha = 0;
+    if (budget > 0 && checks > 0) {
+        st.family_alpha = budget;
+        st.alpha = budget / checks;
+    }
+    return st;
+}
 
 bool gs_runner_selected(const gs_scenario *sc, const char *const *select, size_t n_select)
 {
@@ -531,6 +561,72 @@ static gs_traffic_protocol runner_traffic_protocol(gs_scenario_protocol p)
     return GS_TRAFFIC_HTTP1;
 }
 
+/* The request rate this step's traffic reaches: the run's last measurement, else a probe of
+ * RUNNER_PROBE_REQUESTS requests with the step's settings (nothing checked). 0 when unknown. */
+#define RUNNER_PROBE_REQUESTS 300
+static double runner_rate(runner_scenario *rs, const gs_scenario_send *send, const runner_dest *d)
+{
+    if (*rs->measured_rps > 0)
+        return *rs->measured_rps;
+    gs_traffic_header *hdrs = gs_xcalloc(send->n_headers + 1, sizeof(*hdrs));
+    for (size_t i = 0; i < send->n_headers; i++)
+        hdrs[i] = (gs_traffic_header){send->headers[i].name, send->headers[i].value};
+    gs_traffic_config tc;
+    gs_traffic_config_init(&tc);
+    tc.address = d->listener->address;
+    tc.protocol = runner_traffic_protocol(send->protocol);
+    tc.tls = d->tls;
+    tc.method = send->protocol == GS_SCENARIO_GRPC ? NULL : send->method;
+    tc.authority = d->host;
+    tc.path = send->protocol == GS_SCENARIO_GRPC ? NULL : send->path;
+    tc.headers = hdrs;
+    tc.num_headers = send->n_headers;
+    tc.grpc_service = send->grpc_service;
+    tc.grpc_method = send->grpc_method;
+    tc.connections = send->connections;
+    tc.streams = send->streams;
+    tc.requests = RUNNER_PROBE_REQUESTS;
+    tc.rate = send->rate;
+    tc.ca_file = d->tls ? rs->ca_path : NULL;
+    tc.sni = d->host;
+    tc.insecure = d->tls && rs->ca_path == NULL;
+    gs_traffic_result *res = NULL;
+    gs_error err = {0};
+    double rps = 0;
+    if (gs_traffic_run(&tc, &res, &err) == 0 && res->responses > 0)
+        rps = res->rps;
+    gs_traffic_result_free(res);
+    free(hdrs);
+    return rps;
+}
+
+/* A plan above --max-requests-per-step is an error that says what the bound allows (the
+ * minEffect n = bound can promise) and what the plan would cost (its duration at the measured
+ * rate), so the user picks between a larger minEffect and a larger bound knowingly. */
+static int runner_check_plan(runner_scenario *rs, const gs_scenario_step *step,
+                             const runner_dest *d, uint64_t planned, gs_error *err)
+{
+    uint64_t bound = rs->cfg->max_requests_per_step ? rs->cfg->max_requests_per_step
+                                                    : GS_RUNNER_MAX_REQUESTS;
+    if (planned <= bound)
+        return 0;
+    const gs_scenario_statistics *st = &rs->stats;
+    double allows = gs_expect_plan_min_effect(&step->expect, st, bound);
+    double rps = runner_rate(rs, &step->send, d);
+    char cost[96] = "at an unknown rate (the probe got no response)";
+    if (rps > 0)
+        snprintf(cost, sizeof(cost), "about %.0f s at the measured %.0f requests/s",
+                 (double)planned / rps, rps);
+    return gs_error_set(err, GS_ERR_RANGE,
+                        "requests: auto plans %llu requests (minEffect %g, power %g, alpha %.3g, "
+                        "tolerance %g), above --max-requests-per-step %llu: it would take %s; "
+                        "%llu requests allow minEffect %.4g — raise minEffect to that, or raise "
+                        "the bound",
+                        (unsigned long long)planned, st->min_effect, st->power, st->alpha,
+                        st->tolerance, (unsigned long long)bound, cost, (unsigned long long)bound,
+                        allows);
+}
+
 /* Sends the step's traffic and checks its expectations. Returns the failed-check count, or a
  * negative GS_ERR_* for an error of the machinery. */
 static int runner_send(runner_scenario *rs, size_t step_index, const gs_scenario_step *step,
@@ -543,7 +639,9 @@ static int runner_send(runner_scenario *rs, size_t step_index, const gs_scenario
         return rc;
     uint64_t requests = send->requests;
     if (send->requests_auto) {
-        rc = gs_expect_plan_requests(&step->expect, &rs->sc->statistics, &requests, err);
+        rc = gs_expect_plan_requests(&step->expect, &rs->stats, &requests, err);
+        if (rc >= 0)
+            rc = runner_check_plan(rs, step, &d, requests, err);
         if (rc < 0)
             return rc;
     }
@@ -636,7 +734,9 @@ static int runner_send(runner_scenario *rs, size_t step_index, const gs_scenario
                         step->expect.n_mirror > 0, &obs);
     gs_target_stats_clear(&stats_before);
     gs_target_stats_clear(&stats_after);
-    int failed = (int)gs_expect_finish(&obs, res, &rs->sc->statistics, rst);
+    if (res->rps > 0)
+        *rs->measured_rps = res->rps;
+    int failed = (int)gs_expect_finish(&obs, res, &rs->stats, rst);
     gs_traffic_result_free(res);
     gs_expect_obs_clear(&obs);
     return failed;
@@ -957,10 +1057,30 @@ int gs_runner_run(const gs_runner_config *cfg, const gs_scenario_list *list, gs_
     }
     int outcome = GS_RUNNER_PASSED;
     gs_tls_pem ca = {0};
+    unsigned run_checks = 0;
+    for (size_t i = 0; i < n; i++)
+        run_checks += runner_random_checks(sel[i]);
+    if (cfg->family_alpha > 0) {
+        results->family_alpha = cfg->family_alpha;
+        results->random_checks = run_checks;
+        if (cfg->out)
+            fprintf(cfg->out,
+                    "family-wise false-failure rate %g across %u random checks: each planned and "
+                    "tested at alpha %.3g\n",
+                    cfg->family_alpha, run_checks,
+                    run_checks ? cfg->family_alpha / run_checks : cfg->family_alpha);
+    }
+    double measured_rps = 0;
     for (size_t i = 0; i < n; i++) {
         if (gs_proc_interrupted())
             break;
-        runner_scenario rs = {.cfg = cfg, .sc = sel[i], .index = i, .total = n, .ca = &ca};
+        runner_scenario rs = {.cfg = cfg,
+                              .sc = sel[i],
+                              .index = i,
+                              .total = n,
+                              .ca = &ca,
+                              .stats = runner_statistics(cfg, sel[i], run_checks),
+                              .measured_rps = &measured_rps};
         runner_scenario_run(&rs, rows[i]);
         runner_progress_clear(cfg);
         if (gs_proc_interrupted() && rows[i]->result != GS_RESULT_PASSED) {

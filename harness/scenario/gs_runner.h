@@ -31,8 +31,15 @@ typedef struct gs_runner_config {
     bool keep_workdir;        /* leave each scenario's temporary folder (logs, objects) behind */
     int64_t start_timeout_ns; /* backends and target start / reload; default 20 s */
     size_t max_mirrors_in_flight; /* targets with GS_TARGET_CAP_MIRROR_CAP; 0: their default */
+    double family_alpha; /* --family-alpha: divided across every random check of the run before
+                            planning (overrides spec.statistics.familyAlpha); 0: none */
+    uint64_t max_requests_per_step; /* a `requests: auto` plan above it is an error; 0: the
+                                       default GS_RUNNER_MAX_REQUESTS */
     const char *version;
 } gs_runner_config;
+
+/* Default bound on the requests `requests: auto` may plan for one step. */
+#define GS_RUNNER_MAX_REQUESTS UINT64_C(1000000)
 
 /* Outcome of gs_runner_run (besides the results). */
 enum {

@@ -68,7 +68,14 @@ typedef struct gs_scenario_statistics {
     double alpha;      /* default 0.001 */
     double power;      /* default 0.99 */
     double min_effect; /* default 0.02 */
+    double tolerance;  /* default GS_SCENARIO_TOLERANCE: share deviations up to it are not
+                          failures; < min_effect */
+    double family_alpha; /* 0: none; else this scenario's random checks share it (alpha is then
+                            family_alpha / their number) */
 } gs_scenario_statistics;
+
+/* The default statistics.tolerance (docs/stats.md says why this value). */
+#define GS_SCENARIO_TOLERANCE 0.005
 
 typedef enum gs_scenario_protocol {
     GS_SCENARIO_HTTP1 = 0,

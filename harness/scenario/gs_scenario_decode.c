@@ -418,7 +418,8 @@ static void sd_statistics(scenario_decoder *sd, const gs_yaml_node *spec)
     gs_yaml_node *m = gs_dec_map(&sd->d, spec, "statistics", false);
     if (m == NULL || m->kind != GS_YAML_MAPPING)
         return;
-    static const char *const fields[] = {"alpha", "power", "minEffect", NULL};
+    static const char *const fields[] = {"alpha",     "power",       "minEffect",
+                                         "tolerance", "familyAlpha", NULL};
     gs_dec_push(&sd->d, "statistics");
     gs_dec_check_fields(&sd->d, m, fields);
     double v;
@@ -428,6 +429,16 @@ static void sd_statistics(scenario_decoder *sd, const gs_yaml_node *spec)
         st->power = v;
     if (gs_dec_double(&sd->d, m, "minEffect", false, 0.001, 0.5, &v))
         st->min_effect = v;
+    if (gs_dec_double(&sd->d, m, "tolerance", false, 0.0, 0.1, &v))
+        st->tolerance = v;
+    if (gs_dec_double(&sd->d, m, "familyAlpha", false, 1e-12, 0.5, &v))
+        st->family_alpha = v;
+    const char *blame = gs_yaml_get(m, "tolerance") ? "tolerance" : "minEffect";
+    if (st->tolerance >= st->min_effect)
+        gs_dec_error_field(&sd->d, gs_yaml_get(m, blame), blame,
+                           "tolerance %g must be below minEffect %g: planning targets deviations "
+                           "the tolerance does not excuse",
+                           st->tolerance, st->min_effect);
     gs_dec_pop(&sd->d);
 }
 
@@ -996,7 +1007,10 @@ gs_scenario *gs_scenario_decode(gs_yaml_stream *stream, const gs_yaml_node *doc,
     sc->dir = scenario_dirname(stream, stream->file);
     sc->root = doc;
     sc->pos = doc ? doc->pos : (gs_pos){stream->file, 1, 1};
-    sc->statistics = (gs_scenario_statistics){.alpha = 0.001, .power = 0.99, .min_effect = 0.02};
+    sc->statistics = (gs_scenario_statistics){.alpha = 0.001,
+                                                .power = 0.99,
+                                                .min_effect = 0.02,
+                                                .tolerance = GS_SCENARIO_TOLERANCE};
     gs_decoder_init(&sd.d, diags);
     gs_decoder_set_object(&sd.d, "Scenario", NULL, NULL);
 

@@ -7,6 +7,7 @@
 #include "gs_special.h"
 
 #include <math.h>
+#include <stdbool.h>
 
 /* scipy.stats.binomtest's tolerance when comparing pmfs of the two tails. */
 #define BINOM_RERR (1.0 + 1e-7)
@@ -153,6 +154,44 @@ double gs_binom_power(uint64_t n, double p, double alpha, double p_true)
     double above = hi < n ? gs_binom_sf_ge(hi + 1, n, p_true) : 0.0;
     double power = below + above;
     return power < 1.0 ? power : 1.0;
+}
+
+/* Bisects [a, b] for the boundary between accepted (p-value > level) and rejected shares;
+ * |accepted_at_b|: which end is accepted. Returns the accepted end, to 1e-10. */
+static double binom_accepted_edge(uint64_t k, uint64_t n, double level, double a, double b,
+                                  bool accepted_at_b)
+{
+    while (fabs(b - a) > 1e-10) {
+        double mid = 0.5 * (a + b);
+        bool acc = gs_binom_test(k, n, mid) > level;
+        if (acc == accepted_at_b)
+            b = mid;
+        else
+            a = mid;
+    }
+    return b;
+}
+
+void gs_binom_accepted(uint64_t k, uint64_t n, double level, double *lo, double *hi)
+{
+    *lo = 0.0;
+    *hi = 1.0;
+    if (n == 0)
+        return;
+    double phat = (double)k / (double)n;
+    /* Below k/n the p-value rises towards k/n (and is 0 at p0 = 0 when k > 0), above it falls.
+     * A Wilson interval at a thousandth of the level is wider than the exact one: when its
+     * ends are rejected they bracket the edges closely, which saves most of the bisection. */
+    double wlo, whi;
+    gs_binom_wilson(k, n, level * 1e-3, &wlo, &whi);
+    if (k > 0) {
+        double from = wlo > 0 && gs_binom_test(k, n, wlo) <= level ? wlo : 0.0;
+        *lo = binom_accepted_edge(k, n, level, from, phat, true);
+    }
+    if (k < n) {
+        double to = whi < 1 && gs_binom_test(k, n, whi) <= level ? whi : 1.0;
+        *hi = binom_accepted_edge(k, n, level, to, phat, true);
+    }
 }
 
 void gs_binom_wilson(uint64_t k, uint64_t n, double alpha, double *lo, double *hi)

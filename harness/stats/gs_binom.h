@@ -25,6 +25,11 @@ void gs_binom_acceptance(uint64_t n, double p, double alpha, uint64_t *lo, uint6
 /* Power of that test: P(reject) when X ~ Binomial(n, p_true). */
 double gs_binom_power(uint64_t n, double p, double alpha, double p_true);
 
+/* The shares p0 the exact two-sided test accepts having seen |k| of |n| at |level| (p-value
+ * > level): [*lo, *hi], found by bisection on each side of k/n to 1e-12. The confidence
+ * interval that is the test inverted, so "p0 outside" and "rejected" agree. n == 0 gives [0, 1]. */
+void gs_binom_accepted(uint64_t k, uint64_t n, double level, double *lo, double *hi);
+
 /* Wilson score interval for a share seen |k| times in |n| at confidence 1 - |alpha|
  * (two-sided). n == 0 gives [0, 1]. */
 void gs_binom_wilson(uint64_t k, uint64_t n, double alpha, double *lo, double *hi);

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* Power, detectable deviations and `requests: auto` for split checks (gs_plan.h). Always
- * planned against the method gs_gof_split will choose at that n, so plan and test agree. */
+/* Power, detectable deviations and `requests: auto` for split checks (gs_plan.h). Planned
+ * against the exact per-backend tests gs_gof_decide runs, so plan and test agree. */
 #include "gs_plan.h"
 
 #include "gs_binom.h"
 #include "gs_gof.h"
-#include "gs_special.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 static unsigned plan_active(const double *shares, size_t k)
@@ -18,76 +18,71 @@ static unsigned plan_active(const double *shares, size_t k)
     return m;
 }
 
-/* Power against the alternatives p + delta and p - delta that are probabilities: the smaller of
- * the two; NAN when neither is. |lo|..|hi| is the test's acceptance region. */
-static double plan_exact_power(uint64_t n, double p, double delta, uint64_t lo, uint64_t hi)
+/* Backend i's test at n: its acceptance region, computed once per n. */
+typedef struct plan_test {
+    uint64_t n, accept_lo, accept_hi;
+    double share;
+} plan_test;
+
+static void plan_test_init(plan_test *t, const double *shares, size_t k, size_t i, uint64_t n,
+                           double alpha, double tolerance)
 {
-    double best = NAN;
-    for (int dir = -1; dir <= 1; dir += 2) {
-        double alt = p + dir * delta;
-        if (alt < 0 || alt > 1)
-            continue;
-        double below = lo > 0 ? gs_binom_cdf(lo - 1, n, alt) : 0.0;
-        double above = hi < n ? gs_binom_sf_ge(hi + 1, n, alt) : 0.0;
-        double power = below + above > 1.0 ? 1.0 : below + above;
-        if (isnan(best) || power < best)
-            best = power;
-    }
-    return best;
+    double lo, hi;
+    gs_gof_band(shares[i], tolerance, &lo, &hi);
+    t->n = n;
+    t->share = shares[i];
+    gs_gof_band_acceptance(n, lo, hi, gs_gof_level(plan_active(shares, k), alpha), &t->accept_lo,
+                           &t->accept_hi);
 }
 
-/* The level the per-backend exact test runs at under the method chosen for n. */
-static double plan_level(gs_gof_method method, unsigned m, double alpha)
+/* P(reject) when the true share is |truth| (any value in [0, 1], 0 and 1 included). */
+static double plan_test_power(const plan_test *t, double truth)
 {
-    return method == GS_GOF_BINOMIAL_HOLM ? alpha / m : alpha;
+    double below = t->accept_lo > 0 ? gs_binom_cdf(t->accept_lo - 1, t->n, truth) : 0.0;
+    double above = t->accept_hi < t->n ? gs_binom_sf_ge(t->accept_hi + 1, t->n, truth) : 0.0;
+    return below + above > 1.0 ? 1.0 : below + above;
+}
+
+/* The smaller power of the two directions, each alternative clamped to a probability. */
+static double plan_test_worst(const plan_test *t, double delta)
+{
+    double down = t->share - delta, up = t->share + delta;
+    double pd = plan_test_power(t, down < 0 ? 0.0 : down);
+    double pu = plan_test_power(t, up > 1 ? 1.0 : up);
+    return pd < pu ? pd : pu;
 }
 
 double gs_plan_power_backend(const double *shares, size_t k, size_t i, uint64_t n, double alpha,
-                             double delta)
+                             double tolerance, double delta)
 {
-    double p = shares[i];
-    if (!(p > 0) || !(delta > 0) || n == 0)
+    if (!(shares[i] > 0) || !(delta > 0) || n == 0)
         return NAN;
-    if (delta > (p > 1 - p ? p : 1 - p))
-        return NAN;
-    unsigned m = plan_active(shares, k);
-    gs_gof_method method = gs_gof_choose(shares, k, n);
-    if (method == GS_GOF_SINGLE) /* the deviation lands on zero-weight backends: one hit fails */
-        return -expm1((double)n * log1p(-delta));
-    if (method == GS_GOF_G_TEST) {
-        double df = (double)(m - 1);
-        double lambda = (double)n * delta * delta / (p * (1 - p));
-        return gs_special_ncx2_sf(gs_special_chi2_isf(alpha, df), df, lambda);
-    }
-    uint64_t lo, hi;
-    gs_binom_acceptance(n, p, plan_level(method, m, alpha), &lo, &hi);
-    return plan_exact_power(n, p, delta, lo, hi);
+    if (plan_active(shares, k) == 1) /* the deviation lands on zero-weight backends */
+        return -expm1((double)n * log1p(-(delta < 1 ? delta : 1)));
+    plan_test t;
+    plan_test_init(&t, shares, k, i, n, alpha, tolerance);
+    return plan_test_worst(&t, delta);
 }
 
 double gs_plan_detectable_backend(const double *shares, size_t k, size_t i, uint64_t n,
-                                  double alpha, double power)
+                                  double alpha, double tolerance, double power)
 {
     double p = shares[i];
     if (!(p > 0) || n == 0)
         return NAN;
-    double dmax = p > 1 - p ? p : 1 - p;
-    unsigned m = plan_active(shares, k);
-    gs_gof_method method = gs_gof_choose(shares, k, n);
-    uint64_t lo = 0, hi = 0;
-    bool exact = method == GS_GOF_BINOMIAL || method == GS_GOF_BINOMIAL_HOLM;
-    if (exact) /* the acceptance region does not depend on delta: compute it once */
-        gs_binom_acceptance(n, p, plan_level(method, m, alpha), &lo, &hi);
-    double a = 0.0, b = dmax;
-    double pw = exact ? plan_exact_power(n, p, b, lo, hi)
-                      : gs_plan_power_backend(shares, k, i, n, alpha, b);
-    if (!(pw >= power))
+    double dmax = p > 1 - p ? p : 1 - p; /* beyond it both alternatives are clamped */
+    if (plan_active(shares, k) == 1)
+        return -expm1(log1p(-power) / (double)n);
+    plan_test t;
+    plan_test_init(&t, shares, k, i, n, alpha, tolerance);
+    if (!(plan_test_worst(&t, dmax) >= power))
         return NAN;
-    /* Power grows with delta: bisect to 1e-6 absolute share. */
+    /* Power grows with delta (each direction's alternative moves away from the band): bisect
+     * to 1e-6 absolute share. */
+    double a = 0.0, b = dmax;
     while (b - a > 1e-6) {
         double mid = 0.5 * (a + b);
-        pw = exact ? plan_exact_power(n, p, mid, lo, hi)
-                   : gs_plan_power_backend(shares, k, i, n, alpha, mid);
-        if (pw >= power)
+        if (plan_test_worst(&t, mid) >= power)
             b = mid;
         else
             a = mid;
@@ -114,16 +109,26 @@ static double *plan_shares(const double *weights, size_t k)
     return shares;
 }
 
-double gs_plan_detectable(const double *weights, size_t k, uint64_t n, double alpha, double power)
+/* Backends with the same share have the same test: plan each share once. */
+static bool plan_seen_before(const double *shares, size_t i)
+{
+    for (size_t j = 0; j < i; j++)
+        if (shares[j] == shares[i])
+            return true;
+    return false;
+}
+
+double gs_plan_detectable(const double *weights, size_t k, uint64_t n, double alpha,
+                          double tolerance, double power)
 {
     double *shares = plan_shares(weights, k);
     if (shares == NULL)
         return NAN;
     double worst = NAN;
     for (size_t i = 0; i < k; i++) {
-        if (shares[i] <= 0)
+        if (shares[i] <= 0 || plan_seen_before(shares, i))
             continue;
-        double d = gs_plan_detectable_backend(shares, k, i, n, alpha, power);
+        double d = gs_plan_detectable_backend(shares, k, i, n, alpha, tolerance, power);
         if (isnan(d)) {
             worst = NAN;
             break;
@@ -135,22 +140,23 @@ double gs_plan_detectable(const double *weights, size_t k, uint64_t n, double al
     return worst;
 }
 
-/* The least power over the backends (deviations that cannot happen are skipped). */
-static double plan_power_all(const double *shares, size_t k, uint64_t n, double alpha, double delta)
+/* The least power over the backends. */
+static double plan_power_all(const double *shares, size_t k, uint64_t n, double alpha,
+                             double tolerance, double delta)
 {
     double least = 1.0;
     for (size_t i = 0; i < k; i++) {
-        if (shares[i] <= 0)
+        if (shares[i] <= 0 || plan_seen_before(shares, i))
             continue;
-        double pw = gs_plan_power_backend(shares, k, i, n, alpha, delta);
+        double pw = gs_plan_power_backend(shares, k, i, n, alpha, tolerance, delta);
         if (!isnan(pw) && pw < least)
             least = pw;
     }
     return least;
 }
 
-int gs_plan_requests(const double *weights, size_t k, double alpha, double power, double min_effect,
-                     uint64_t *out_n, gs_error *err)
+int gs_plan_requests(const double *weights, size_t k, double alpha, double tolerance,
+                     double power, double min_effect, uint64_t *out_n, gs_error *err)
 {
     if (!(alpha > 0 && alpha < 1))
         return gs_error_set(err, GS_ERR_INVALID, "alpha must be in (0, 1), not %g", alpha);
@@ -158,6 +164,10 @@ int gs_plan_requests(const double *weights, size_t k, double alpha, double power
         return gs_error_set(err, GS_ERR_INVALID, "power must be in (0, 1), not %g", power);
     if (!(min_effect > 0 && min_effect < 1))
         return gs_error_set(err, GS_ERR_INVALID, "minEffect must be in (0, 1), not %g", min_effect);
+    if (!(tolerance >= 0 && tolerance < min_effect))
+        return gs_error_set(err, GS_ERR_INVALID,
+                            "tolerance must be in [0, minEffect), not %g (minEffect %g)",
+                            tolerance, min_effect);
     double *shares = plan_shares(weights, k);
     if (shares == NULL)
         return gs_error_set(err, GS_ERR_INVALID,
@@ -169,7 +179,7 @@ int gs_plan_requests(const double *weights, size_t k, double alpha, double power
     }
     /* Double until the power is reached, then bisect back to the first n that reaches it. */
     uint64_t lo = 1, hi = 8;
-    while (plan_power_all(shares, k, hi, alpha, min_effect) < power) {
+    while (plan_power_all(shares, k, hi, alpha, tolerance, min_effect) < power) {
         if (hi >= GS_PLAN_MAX_REQUESTS) {
             free(shares);
             return gs_error_set(err, GS_ERR_RANGE,
@@ -182,7 +192,7 @@ int gs_plan_requests(const double *weights, size_t k, double alpha, double power
     }
     while (lo + 1 < hi) { /* invariant: power(hi) >= target */
         uint64_t mid = lo + (hi - lo) / 2;
-        if (plan_power_all(shares, k, mid, alpha, min_effect) >= power)
+        if (plan_power_all(shares, k, mid, alpha, tolerance, min_effect) >= power)
             hi = mid;
         else
             lo = mid;

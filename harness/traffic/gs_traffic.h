@@ -112,6 +112,8 @@ struct gs_traffic_response {
     uint64_t index;           /* 0-based, unique within the run; a request the
                                  server did not process and that was sent again
                                  keeps its index (reported once) */
+    uint64_t connection;      /* the connection (socket) that carried it: unique within the
+                                 run, so responses sharing it shared a connection */
     const char *request_id;   /* the x-gatesim-request-id sent, or NULL */
     gs_traffic_error error;   /* GS_TRAFFIC_OK when a complete response arrived */
     bool warmup;              /* sent during warm-up: not counted in the result */

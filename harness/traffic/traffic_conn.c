@@ -117,6 +117,7 @@ static void conn_report(traffic_conn *c, traffic_req *r, gs_traffic_error e, con
 
     gs_traffic_response resp = {
         .index = r->index,
+        .connection = c->socket_id,
         .request_id = r->id[0] ? r->id : NULL,
         .error = e,
         .warmup = r->warmup,
@@ -637,6 +638,7 @@ int gs_traffic_conn_open(traffic_conn *c)
     conn_set_state(c, TRAFFIC_CONN_CONNECTING);
     c->connect_deadline_ns = gs_now_ns() + run->cfg.connect_timeout_ns;
     c->fifo_head = c->fifo_len = 0;
+    c->socket_id = w->connections_opened * run->threads + w->id;
     w->connections_opened++;
     bufferevent_setcb(bev, on_conn_read, on_conn_write, on_conn_event, c);
     bufferevent_enable(bev, run->cfg.tls ? EV_READ | EV_WRITE : EV_READ);

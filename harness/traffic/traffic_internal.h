@@ -101,6 +101,7 @@ struct traffic_conn {
     traffic_req *slots;
     unsigned nslots, inflight;
     uint64_t served;              /* responses completed on the current socket */
+    uint64_t socket_id;           /* the current socket, unique within the run (response.connection) */
     bool want_close;              /* close after the current I/O callback returns */
     gs_traffic_error close_error; /* the class for requests still in flight at that close */
     const char *close_detail;

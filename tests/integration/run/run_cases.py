@@ -20,6 +20,10 @@
 #   run_cases.py GATESIM wrong-gateway DIR ADAPTER  passes on builtin, fails on a gateway that
 #                                       serves 70/30 as 75/25 (exec:ADAPTER)
 #   run_cases.py GATESIM cli DATA       usage errors and invalid scenarios exit 2, with positions
+#   run_cases.py GATESIM family DIR     the seed scenarios with --family-alpha 0.001: every random
+#                                       check runs at 0.001 / their number, and the summary says so
+#   run_cases.py GATESIM max-requests DIR  a plan above --max-requests-per-step is an error that
+#                                       names the minEffect the bound allows and the plan's duration
 #   run_cases.py GATESIM mirror-drops DIR  with --max-mirrors-in-flight 4 a slow mirror backend
 #                                       loses copies: the mirror check fails naming the gateway's
 #                                       drops and the first missing ids; the default cap passes
@@ -215,6 +219,49 @@ def case_fail(d):
             if "FAIL " + sc["name"] not in so:
                 fail("%s: the terminal output does not name the failure:\n%s" % (name, so))
             print("ok: %s fails on %s: %s" % (name, want, c["message"]))
+
+
+def case_family(d):
+    with tempfile.TemporaryDirectory() as out:
+        rc, so, se = run(["--family-alpha", "0.001", d, "--report-dir", out], timeout=280)
+        res = check_reports(out, "complete")
+        if rc != 0:
+            fail("family: exit %d\n%s\n%s" % (rc, so, se))
+        n = res.get("randomChecks")
+        if res.get("familyAlpha") != 0.001 or not n or n < 5:
+            fail("family: results.json familyAlpha %r randomChecks %r" % (res.get("familyAlpha"), n))
+        line = "family-wise false-failure rate 0.001 across %d random checks" % n
+        if line not in so:
+            fail("family: the summary does not say %r:\n%s" % (line, so))
+        with open(os.path.join(out, "summary.md")) as f:
+            if "Family-wise false-failure rate 0.001, divided across %d random checks" % n not in f.read():
+                fail("family: summary.md does not state the family-wise rate")
+        checks = [c for sc in res["scenarios"] for st in sc["steps"] for c in st["checks"]
+                  if c["kind"] in ("split", "mirror") and "alpha" in c
+                  and c.get("method") != "single"]  # one positive weight: nothing random
+        if len(checks) != n:
+            fail("family: %d statistical checks in the results, %d counted" % (len(checks), n))
+        for c in checks:
+            if abs(c["alpha"] - 0.001 / n) > 1e-15 or c.get("familyAlpha") != 0.001:
+                fail("family: check planned at alpha %r (family %r), expected %r" %
+                     (c["alpha"], c.get("familyAlpha"), 0.001 / n))
+        print("ok: %d random checks share 0.001, each at %.3g" % (n, 0.001 / n))
+
+
+def case_max_requests(d):
+    path = os.path.join(d, "split-75-25.yaml")
+    with tempfile.TemporaryDirectory() as out:
+        rc, so, se = run(["--max-requests-per-step", "100", path, "--report-dir", out])
+        res = check_reports(out, "complete")
+        sc = res["scenarios"][0]
+        err = (sc.get("error") or "") + " ".join(st.get("message") or "" for st in sc["steps"])
+        if rc != 1 or sc["result"] != "error":
+            fail("max-requests: exit %d, result %s\n%s" % (rc, sc["result"], so))
+        for text in ("above --max-requests-per-step 100", "100 requests allow minEffect 0.",
+                     "requests/s"):
+            if text not in err:
+                fail("max-requests: %r not in the error: %r" % (text, err))
+        print("ok: %s" % err)
 
 
 def case_mirror_drops(d):
@@ -634,6 +681,10 @@ def main():
         case_wrong_gateway(sys.argv[3], sys.argv[4])
     elif mode == "cli":
         case_cli(sys.argv[3])
+    elif mode == "family":
+        case_family(sys.argv[3])
+    elif mode == "max-requests":
+        case_max_requests(sys.argv[3])
     elif mode == "mirror-drops":
         case_mirror_drops(sys.argv[3])
     else:

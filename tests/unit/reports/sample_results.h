@@ -39,6 +39,7 @@ static void sample_share(gs_results_check *c, const char *backend, double weight
     sh->ci_high = hi;
     sh->detectable = det;
     sh->p_value = 0.5;
+    sh->p_adjusted = c->p_value; /* the check's decision p: red bars where it is <= alpha */
 }
 
 /* Builds the sample; the caller frees it with gs_results_free. */

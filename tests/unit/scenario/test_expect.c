@@ -104,9 +104,10 @@ START_TEST(expect_split_75_25_against_70_30_fails)
     ck_assert_double_eq_tol(c->shares[0]->expected_share, 0.7, 1e-12);
     ck_assert(c->shares[0]->ci_low > 0.7); /* the interval excludes the claim */
     ck_assert_msg(
-        strstr(c->message, "do not fit the weights: default/stable got 75.0% (99.9% interval "),
+        strstr(c->message,
+               "do not fit the weights: default/stable got 75.00% (simultaneous 99.9% interval "),
         "%s", c->message);
-    ck_assert(strstr(c->message, "expected 70.0%") != NULL);
+    ck_assert(strstr(c->message, "expected 70.00%") != NULL);
     ck_assert(strstr(c->observed, "default/stable") && strstr(c->observed, "interval"));
 }
 END_TEST
@@ -566,6 +567,7 @@ int main(void)
 {
     Suite *s = suite_create("expect");
     TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 60); /* 2,000 simulated split checks, each with its intervals */
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, expect_split_75_25_against_70_30_fails);
     tcase_add_test(tc, expect_split_75_25_correct_passes);
