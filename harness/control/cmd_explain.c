@@ -56,7 +56,8 @@ static void explain_usage(FILE *f)
             "                            (repeatable; default: every class)\n"
             "  --no-hostname-fallthrough a request never falls through from its most specific\n"
             "                            route hostname to less specific ones\n"
-            "  --strict                  objects of kinds gatesim does not model are errors\n"
+            "  --strict                  gatesim's judgements are errors: an object with a\n"
+            "                            warning, or of a kind outside the model, is refused\n"
             "  --help, -h                this help\n\n"
             "Exit codes: 0 status computed, 1 some object is invalid (status is still printed\n"
             "for the valid ones), 2 usage error, unreadable path or malformed YAML.\n");

@@ -53,6 +53,9 @@ struct gs_gw_exchange {
     gs_gw_response resp;
     int listener_port; /* declared port, for redirects */
     const char *scheme;
+    /* The request path (no query) as the route matched it, kept when a URLRewrite first
+     * changes the target: a later ReplacePrefixMatch works on it (docs/gateway.md). */
+    char *path_as_matched;
 };
 
 typedef struct exchange_mirror {
@@ -77,6 +80,7 @@ static void exchange_free(gs_gw_exchange *ex)
     gs_gw_request_free(&ex->req);
     gs_gw_response_free(&ex->resp);
     gs_gw_headers_free(&ex->cors_out);
+    free(ex->path_as_matched);
     gs_gw_snapshot_unref(ex->snap);
     ex->rt->exchanges_in_flight--;
     free(ex);
@@ -205,10 +209,15 @@ static void exchange_rewrite(gs_gw_exchange *ex, const gs_rt_rewrite *rw)
         return;
     const char *query = NULL;
     size_t plen = gs_gw_path_split(ex->req.target, &query);
+    if (ex->path_as_matched == NULL)
+        ex->path_as_matched = gs_xstrndup(ex->req.target, plen);
     gs_gw_path_mod mod = {rw->path.type == GS_RT_PATH_REPLACE_FULL ? GS_GW_PATH_MOD_FULL
                                                                    : GS_GW_PATH_MOD_PREFIX,
                           rw->path.value};
-    char *path = gs_gw_path_apply(&mod, ex->req.target, plen, ex->res.matched_prefix);
+    /* A prefix replacement always starts from the path as matched, so a backendRef-level
+     * rewrite after the rule's never cuts the matched prefix's length out of a new path. */
+    char *path = gs_gw_path_apply(&mod, ex->path_as_matched, strlen(ex->path_as_matched),
+                                  ex->res.matched_prefix);
     char *target = query ? gs_xasprintf("%s?%s", path, query) : gs_xstrdup(path);
     free(path);
     free(ex->req.target);
@@ -227,8 +236,8 @@ static void exchange_redirect(gs_gw_exchange *ex, const gs_rt_redirect *rd)
                  rd->path.value},
         .status_code = rd->status_code,
     };
-    gs_gw_redirect_request rq = {ex->scheme, ex->req.authority, ex->listener_port, ex->req.target,
-                                 ex->res.matched_prefix};
+    gs_gw_redirect_request rq = {ex->scheme,     ex->req.authority,     ex->listener_port,
+                                 ex->req.target, ex->res.matched_prefix, ex->path_as_matched};
     char *loc = gs_gw_redirect_location(&r, &rq);
     gs_gw_response_free(&ex->resp);
     ex->resp.status = gs_gw_redirect_status(&r);

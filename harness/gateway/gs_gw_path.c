@@ -43,7 +43,11 @@ char *gs_gw_path_apply(const gs_gw_path_mod *mod, const char *path, size_t path_
 {
     switch (mod->type) {
     case GS_GW_PATH_MOD_FULL:
-        return gs_xstrdup(mod->value && mod->value[0] ? mod->value : "/");
+        /* The API server admits any value up to 1024 bytes: "" is served as "/" and a value
+         * without a leading '/' gets one ("foo" -> "/foo"), so the request line stays valid. */
+        if (mod->value == NULL || mod->value[0] != '/')
+            return gs_xasprintf("/%s", mod->value ? mod->value : "");
+        return gs_xstrdup(mod->value);
     case GS_GW_PATH_MOD_PREFIX:
         return gs_gw_path_replace_prefix(path, path_len, matched_prefix ? matched_prefix : "/",
                                          mod->value ? mod->value : "");

@@ -30,7 +30,9 @@ char *gs_gw_path_replace_prefix(const char *path, size_t path_len, const char *p
 
 /* Applies |mod| to |path| (no query). |matched_prefix| is the PathPrefix the rule matched with
  * (may be NULL when the mod is not a prefix replacement; then "/" is assumed). Returns a new
- * string (a copy of |path| for GS_GW_PATH_MOD_NONE). */
+ * string (a copy of |path| for GS_GW_PATH_MOD_NONE). Replacements the API server admits but
+ * that are not absolute paths are served with a leading '/': ReplaceFullPath "" is "/", "foo"
+ * is "/foo"; ReplacePrefixMatch "foo" replaces the prefix with "/foo". */
 char *gs_gw_path_apply(const gs_gw_path_mod *mod, const char *path, size_t path_len,
                        const char *matched_prefix);
 

@@ -41,7 +41,13 @@ char *gs_gw_redirect_location(const gs_gw_redirect *r, const gs_gw_redirect_requ
     const char *query = NULL;
     const char *target = req->target && req->target[0] == '/' ? req->target : "/";
     size_t path_len = gs_gw_path_split(target, &query);
-    char *path = gs_gw_path_apply(&r->path, target, path_len, req->matched_prefix);
+    const char *from = target;
+    size_t from_len = path_len;
+    if (r->path.type == GS_GW_PATH_MOD_PREFIX && req->path_as_matched) {
+        from = req->path_as_matched;
+        from_len = strlen(from);
+    }
+    char *path = gs_gw_path_apply(&r->path, from, from_len, req->matched_prefix);
     gs_buf_puts(&b, path);
     free(path);
     if (query) {

@@ -23,9 +23,15 @@ typedef struct gs_gw_redirect_request {
     int listener_port;          /* the listener's declared port */
     const char *target;         /* request target: path and optional "?query" */
     const char *matched_prefix; /* the rule's PathPrefix value, for ReplacePrefixMatch */
+    /* The path (no query) as the route matched it, when a rule-level URLRewrite changed
+     * |target| since: ReplacePrefixMatch replaces the matched prefix in this path, never in
+     * the rewritten one (whose elements need not line up with the prefix). NULL: |target|. */
+    const char *path_as_matched;
 } gs_gw_redirect_request;
 
-/* Returns the Location value (the caller frees it). Port rules: the filter's port if set; else
+/* Returns the Location value (the caller frees it). Path: ReplaceFullPath's value (see
+ * gs_gw_path_apply), ReplacePrefixMatch applied to the path as matched, or the target's path.
+ * Port rules: the filter's port if set; else
  * the well-known port of the filter's scheme if the scheme is set; else the listener port. The
  * port is left out when it is the scheme's default (http 80, https 443). The query string is
  * kept. */

@@ -29,19 +29,21 @@ static void validate_usage(FILE *f)
             "usage: gatesim validate [OPTIONS] PATH...\n\n"
             "Loads every object and scenario in PATH (files, directories searched recursively\n"
             "for *.yaml / *.yml, or - for standard input), applies the API server's defaults and checks what the Gateway API\n"
-            "v1.6.1 CRDs enforce (schema and CEL rules) plus the spec's semantic rules.\n"
+            "v1.6.1 CRDs enforce (schema and CEL rules). Errors are what the API server would\n"
+            "reject; warnings are gatesim's judgements beyond it (what data planes tend to do).\n"
             "Each problem is printed as\n"
             "  file:line:col: Kind namespace/name: field.path: message\n\n"
             "Options:\n"
             "  --output text|json  output format (default text); -o is short for it\n"
-            "  --strict            objects of kinds gatesim does not model are errors\n"
+            "  --strict            gatesim's judgements fail validation: warnings are errors,\n"
+            "                      and so are objects of kinds gatesim does not model\n"
             "  --channel standard|experimental\n"
             "                      which v1.6.1 CRDs to enforce (default experimental, a superset:\n"
             "                      standard rejects experimental fields such as sessionPersistence)\n"
             "  --quiet, -q         print errors only (no warnings or notes)\n"
             "  --help, -h          this help\n\n"
-            "Exit codes: 0 all valid, 1 some object is invalid, 2 usage error, unreadable path or\n"
-            "malformed YAML.\n");
+            "Exit codes: 0 all valid (warnings allowed), 1 some object is invalid, 2 usage error,\n"
+            "unreadable path or malformed YAML.\n");
 }
 
 int gs_cmd_validate(int argc, char **argv);
@@ -173,6 +175,9 @@ int gs_cmd_validate(int argc, char **argv)
         gs_buf_free(&b);
     } else {
         gs_diags_print(&shown, stdout, gs_term_colour(1));
+        /* stdout may be a buffered file that stderr shares (2>&1): the summary must not land
+         * inside a problem line */
+        fflush(stdout);
         bool colour = gs_term_colour(2);
         fprintf(stderr, "%s%zu object%s in %zu file%s: %zu error%s, %zu warning%s",
                 unique.nerrors ? gs_term_red(colour) : gs_term_green(colour), objects,

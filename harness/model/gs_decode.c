@@ -85,8 +85,8 @@ static void dec_vreport(gs_decoder *d, gs_diag_severity sev, gs_pos pos, const c
                  field);
     else
         snprintf(path, sizeof path, "%s", base);
-    gs_diags_addv(d->diags, sev, pos, d->kind, d->ns, d->name, path, fmt, ap);
-    if (sev == GS_DIAG_ERROR)
+    if (gs_diags_addv(d->diags, sev, pos, d->kind, d->ns, d->name, path, fmt, ap) ==
+        GS_DIAG_ERROR)
         d->nerrors++;
 }
 

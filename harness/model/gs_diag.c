@@ -15,10 +15,13 @@ static char *diag_dup(const char *s)
     return gs_xstrdup(s ? s : "");
 }
 
-void gs_diags_addv(gs_diags *d, gs_diag_severity sev, gs_pos pos, const char *kind,
-                   const char *ns, const char *name, const char *field, const char *fmt,
-                   va_list ap)
+gs_diag_severity gs_diags_addv(gs_diags *d, gs_diag_severity sev, gs_pos pos, const char *kind,
+                               const char *ns, const char *name, const char *field,
+                               const char *fmt, va_list ap)
 {
+    bool promoted = sev == GS_DIAG_WARNING && d->warnings_are_errors;
+    if (promoted)
+        sev = GS_DIAG_ERROR;
     gs_xgrow((void **)&d->items, &d->cap, d->len + 1, sizeof *d->items);
     gs_diag *g = &d->items[d->len++];
     g->severity = sev;
@@ -30,13 +33,15 @@ void gs_diags_addv(gs_diags *d, gs_diag_severity sev, gs_pos pos, const char *ki
     g->field = diag_dup(field);
     char buf[2048];
     vsnprintf(buf, sizeof buf, fmt, ap);
-    g->message = gs_xstrdup(buf);
+    g->message = promoted ? gs_xasprintf("%s (a warning; an error under --strict)", buf)
+                          : gs_xstrdup(buf);
     if (sev == GS_DIAG_ERROR)
         d->nerrors++;
     else if (sev == GS_DIAG_WARNING)
         d->nwarnings++;
     else
         d->nnotes++;
+    return sev;
 }
 
 void gs_diags_add(gs_diags *d, gs_diag_severity sev, gs_pos pos, const char *kind, const char *ns,

@@ -34,15 +34,19 @@ typedef struct gs_diags {
     gs_diag *items;
     size_t len, cap;
     size_t nerrors, nwarnings, nnotes;
+    /* `--strict`: a warning added from now on is recorded as an error, its message marked so
+     * the reader knows why (gatesim's judgements fail validation, docs/model.md). */
+    bool warnings_are_errors;
 } gs_diags;
 
-/* Appends a problem (all string arguments may be NULL, meaning ""). */
+/* Appends a problem (all string arguments may be NULL, meaning ""). Returns the severity it was
+ * recorded with (a warning becomes an error under |warnings_are_errors|). */
 void gs_diags_add(gs_diags *d, gs_diag_severity sev, gs_pos pos, const char *kind, const char *ns,
                   const char *name, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 8, 9)));
-void gs_diags_addv(gs_diags *d, gs_diag_severity sev, gs_pos pos, const char *kind,
-                   const char *ns, const char *name, const char *field, const char *fmt,
-                   va_list ap) __attribute__((format(printf, 8, 0)));
+gs_diag_severity gs_diags_addv(gs_diags *d, gs_diag_severity sev, gs_pos pos, const char *kind,
+                               const char *ns, const char *name, const char *field,
+                               const char *fmt, va_list ap) __attribute__((format(printf, 8, 0)));
 
 /* Moves every item of |src| to the end of |dst| and leaves |src| empty. */
 void gs_diags_move(gs_diags *dst, gs_diags *src);

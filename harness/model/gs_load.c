@@ -481,6 +481,8 @@ static void load_document(load_ctx *c, gs_yaml_node *doc, int depth)
     if (!doc)
         return;
     gs_diags *diags = &c->m->diags;
+    if (c->opt && c->opt->strict)
+        diags->warnings_are_errors = true;
     gs_decoder d;
     gs_decoder_init(&d, diags);
     d.fallback = doc->pos;

@@ -65,6 +65,16 @@ const char *gs_labels_get(const gs_labels *labels, const char *key)
     return NULL;
 }
 
+bool gs_label_requirement_valid(const gs_label_selector_requirement *r)
+{
+    const char *op = r->operator.v ? r->operator.v : "";
+    if (strcmp(op, "In") == 0 || strcmp(op, "NotIn") == 0)
+        return r->n_values > 0;
+    if (strcmp(op, "Exists") == 0 || strcmp(op, "DoesNotExist") == 0)
+        return r->n_values == 0;
+    return false;
+}
+
 bool gs_label_selector_matches(const gs_label_selector *sel, const gs_labels *labels)
 {
     if (!sel || !sel->set)
@@ -91,9 +101,8 @@ bool gs_label_selector_matches(const gs_label_selector *sel, const gs_labels *la
             return false;
         if (strcmp(op, "DoesNotExist") == 0 && have)
             return false;
-        if (strcmp(op, "In") != 0 && strcmp(op, "NotIn") != 0 && strcmp(op, "Exists") != 0 &&
-            strcmp(op, "DoesNotExist") != 0)
-            return false; /* invalid operators select nothing (the validator reports them) */
+        if (!gs_label_requirement_valid(r))
+            return false; /* as a controller that cannot parse it: nothing (validate warns) */
     }
     return true;
 }

@@ -161,6 +161,10 @@ typedef struct gs_label_selector {
 } gs_label_selector;
 
 /* True when |labels| satisfy |sel| (an unset or empty selector matches everything). */
+/* False for a requirement Kubernetes' selector parser refuses (an unknown operator, In/NotIn
+ * without values, Exists/DoesNotExist with values): the API server admits it in a custom
+ * resource, and a selector holding one selects nothing. */
+bool gs_label_requirement_valid(const gs_label_selector_requirement *r);
 bool gs_label_selector_matches(const gs_label_selector *sel, const gs_labels *labels);
 
 /* ---- GatewayClass ---- */
@@ -600,7 +604,9 @@ typedef struct gs_model {
 } gs_model;
 
 typedef struct gs_load_options {
-    bool strict;                   /* kinds outside the model are errors, not notes */
+    /* `--strict`: gatesim's own judgements fail validation: every warning is an error, and so
+     * is an object of a kind gatesim does not model (it cannot judge it) */
+    bool strict;
     const char *default_namespace; /* for namespaced objects without one; NULL = "default" */
     bool keep_invalid;             /* also add objects that have errors (for explain tools) */
     /* Gateway API release channel whose CRDs validate: "standard" or "experimental" (NULL, the

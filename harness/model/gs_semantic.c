@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* The Gateway API spec's rules that the v1.6.1 CRDs do not enforce (docs/semantics.md):
- * errors for what the spec calls invalid, warnings for what is legal but almost certainly not
- * meant (or implementation-specific). Works on typed objects; positions come from them. */
+/* gatesim's judgements beyond the v1.6.1 CRDs. The parity rule (docs/model.md): an error is
+ * exactly what the API server rejects, and the API server enforces nothing here (custom
+ * resources get only their schema and CEL rules), so every check in this file is a warning that
+ * says what gatesim does with the object and what data planes tend to do; `--strict` makes
+ * them errors. Works on typed objects; positions come from them. */
 #include "gs_hostname.h"
 #include "gs_model_internal.h"
 
@@ -74,14 +76,16 @@ static void sem_header_filter(gs_decoder *d, const gs_http_header_filter *f, con
                     idx++;
             snprintf(field, sizeof field, "%s.%s[%zu]", base, all[i].list, idx);
             if (strcmp(all[i].list, all[j].list) == 0)
-                sem_report(d, GS_DIAG_ERROR, all[i].name->pos, field,
+                sem_report(d, GS_DIAG_WARNING, all[i].name->pos, field,
                            "header \"%s\" is already listed in %s as \"%s\" (header names are "
-                           "case-insensitive)",
+                           "case-insensitive): gatesim applies both in order; data planes may "
+                           "reject the filter or keep only one",
                            all[i].name->v, all[j].list, all[j].name->v);
             else
-                sem_report(d, GS_DIAG_ERROR, all[i].name->pos, field,
-                           "header \"%s\" is also in %s: a header may appear in only one of "
-                           "set, add and remove",
+                sem_report(d, GS_DIAG_WARNING, all[i].name->pos, field,
+                           "header \"%s\" is also in %s: the spec allows a header in only one "
+                           "of set, add and remove; gatesim removes, then sets, then adds; data "
+                           "planes may reject the filter or apply them in another order",
                            all[i].name->v, all[j].list);
             break;
         }
@@ -128,6 +132,38 @@ static void sem_value_matches(gs_decoder *d, const gs_http_value_match *m, size_
     }
 }
 
+/* A replacement path the API server admits (the CRD gives it only a length limit) but that is
+ * not an absolute path: gatesim serves it with a leading '/' (docs/gateway.md). */
+static void sem_relative_path(gs_decoder *d, const gs_sval *v, const char *field,
+                              const char *what, const char *served_as)
+{
+    sem_report(d, GS_DIAG_WARNING, v->pos, field,
+               "%s \"%s\" is not an absolute path: the API server admits it; gatesim uses "
+               "\"%s\"; data planes differ (some send it as written, some reject the route)",
+               what, v->v, served_as);
+}
+
+static void sem_path_modifier(gs_decoder *d, const gs_http_path_modifier *pm, const char *base,
+                              size_t i, const char *member)
+{
+    char field[320];
+    char served[64];
+    if (pm->type == GS_PATH_MODIFIER_REPLACE_PREFIX_MATCH && pm->replace_prefix_match.v &&
+        pm->replace_prefix_match.v[0] && pm->replace_prefix_match.v[0] != '/') {
+        snprintf(field, sizeof field, "%s[%zu].%s.path.replacePrefixMatch", base, i, member);
+        snprintf(served, sizeof served, "/%.40s%s", pm->replace_prefix_match.v,
+                 strlen(pm->replace_prefix_match.v) > 40 ? "..." : "");
+        sem_relative_path(d, &pm->replace_prefix_match, field, "replacePrefixMatch", served);
+    }
+    if (pm->type == GS_PATH_MODIFIER_REPLACE_FULL_PATH && pm->replace_full_path.v &&
+        pm->replace_full_path.v[0] != '/') {
+        snprintf(field, sizeof field, "%s[%zu].%s.path.replaceFullPath", base, i, member);
+        snprintf(served, sizeof served, "/%.40s%s", pm->replace_full_path.v,
+                 strlen(pm->replace_full_path.v) > 40 ? "..." : "");
+        sem_relative_path(d, &pm->replace_full_path, field, "replaceFullPath", served);
+    }
+}
+
 static void sem_filters(gs_decoder *d, const gs_route_filter *f, size_t n, const char *base)
 {
     char field[256];
@@ -151,21 +187,8 @@ static void sem_filters(gs_decoder *d, const gs_route_filter *f, size_t n, const
             snprintf(field, sizeof field, "%s[%zu].urlRewrite.hostname", base, i);
             sem_hostname_ip(d, &f[i].url_rewrite.hostname, field);
         }
-        if (pm && pm->type == GS_PATH_MODIFIER_REPLACE_PREFIX_MATCH &&
-            pm->replace_prefix_match.v && pm->replace_prefix_match.v[0] &&
-            pm->replace_prefix_match.v[0] != '/') {
-            snprintf(field, sizeof field, "%s[%zu].%s.path.replacePrefixMatch", base, i, member);
-            sem_report(d, GS_DIAG_ERROR, pm->replace_prefix_match.pos, field,
-                       "replacePrefixMatch \"%s\" must be an absolute path starting with '/'",
-                       pm->replace_prefix_match.v);
-        }
-        if (pm && pm->type == GS_PATH_MODIFIER_REPLACE_FULL_PATH && pm->replace_full_path.v &&
-            pm->replace_full_path.v[0] != '/') {
-            snprintf(field, sizeof field, "%s[%zu].%s.path.replaceFullPath", base, i, member);
-            sem_report(d, GS_DIAG_ERROR, pm->replace_full_path.pos, field,
-                       "replaceFullPath \"%s\" must be an absolute path starting with '/'",
-                       pm->replace_full_path.v);
-        }
+        if (pm)
+            sem_path_modifier(d, pm, base, i, member);
     }
 }
 
@@ -224,6 +247,39 @@ static void sem_hostnames(gs_decoder *d, const gs_sval *h, size_t n)
     }
 }
 
+/* A rule-level URLRewrite with a backendRef-level URLRewrite or RequestRedirect: the API text
+ * allows one of them per request, but the CRD's CEL rules check each filter list on its own, so
+ * the API server admits the pair. Data planes differ; one known reading cuts the matched
+ * prefix's length out of the already-rewritten path, inside a path element. */
+static void sem_combined_filters(gs_decoder *d, const gs_http_route_rule *rule, size_t ri)
+{
+    size_t rw = rule->n_filters;
+    for (size_t i = 0; i < rule->n_filters && rw == rule->n_filters; i++)
+        if (rule->filters[i].type == GS_FILTER_URL_REWRITE)
+            rw = i;
+    if (rw == rule->n_filters)
+        return;
+    char field[256];
+    for (size_t b = 0; b < rule->n_backend_refs; b++) {
+        const gs_route_backend_ref *br = &rule->backend_refs[b];
+        for (size_t k = 0; k < br->n_filters; k++) {
+            const gs_route_filter *f = &br->filters[k];
+            if (f->type != GS_FILTER_URL_REWRITE && f->type != GS_FILTER_REQUEST_REDIRECT)
+                continue;
+            snprintf(field, sizeof field, "spec.rules[%zu].backendRefs[%zu].filters[%zu]", ri, b,
+                     k);
+            sem_report(d, GS_DIAG_WARNING, f->pos, field,
+                       "%s here and URLRewrite in the rule's filters[%zu]: the spec allows one "
+                       "of them per request, but the API server checks each filter list on its "
+                       "own; gatesim runs both and computes ReplacePrefixMatch from the path "
+                       "as the route matched it, so a path set here replaces the rule's "
+                       "rewrite; data planes differ (some cut the matched prefix's length out "
+                       "of the rewritten path)",
+                       f->type == GS_FILTER_URL_REWRITE ? "URLRewrite" : "RequestRedirect", rw);
+        }
+    }
+}
+
 static void sem_http_route(gs_decoder *d, const gs_http_route *r)
 {
     sem_parent_refs(d, &r->obj, r->spec.parent_refs, r->spec.n_parent_refs);
@@ -247,6 +303,7 @@ static void sem_http_route(gs_decoder *d, const gs_http_route *r)
         snprintf(field, sizeof field, "spec.rules[%zu]", i);
         sem_backends(d, rule->backend_refs, rule->n_backend_refs, rule->n_filters, rule->pos,
                      field);
+        sem_combined_filters(d, rule, i);
     }
 }
 
@@ -301,9 +358,10 @@ static void sem_gateway(gs_decoder *d, const gs_gateway *gw)
         const gs_listener *l = &gw->spec.listeners[i];
         if (l->protocol_kind == GS_PROTOCOL_HTTPS && !l->tls.set) {
             snprintf(field, sizeof field, "spec.listeners[%zu].tls", i);
-            sem_report(d, GS_DIAG_ERROR, l->protocol.pos, field,
-                       "Required value: an HTTPS listener needs tls (mode Terminate with "
-                       "certificateRefs)");
+            sem_report(d, GS_DIAG_WARNING, l->protocol.pos, field,
+                       "an HTTPS listener needs tls (mode Terminate with certificateRefs): the "
+                       "API server admits it, but the listener reports ResolvedRefs=False "
+                       "(InvalidCertificateRef) and serves no traffic");
         }
         snprintf(field, sizeof field, "spec.listeners[%zu].hostname", i);
         sem_hostname_ip(d, &l->hostname, field);
@@ -334,20 +392,28 @@ static void sem_gateway(gs_decoder *d, const gs_gateway *gw)
             bool set_op = strcmp(op, "In") == 0 || strcmp(op, "NotIn") == 0;
             bool exist_op = strcmp(op, "Exists") == 0 || strcmp(op, "DoesNotExist") == 0;
             char f2[300];
-            snprintf(f2, sizeof f2, "%s.operator", field);
-            if (!set_op && !exist_op)
-                sem_report(d, GS_DIAG_ERROR, r->operator.pos, f2,
-                           "Unsupported value: \"%s\": supported values: \"In\", \"NotIn\", "
-                           "\"Exists\", \"DoesNotExist\"",
-                           op);
-            snprintf(f2, sizeof f2, "%s.values", field);
-            if (set_op && r->n_values == 0)
-                sem_report(d, GS_DIAG_ERROR, r->pos, f2,
-                           "Required value: must be specified when operator is In or NotIn");
-            if (exist_op && r->n_values > 0)
-                sem_report(d, GS_DIAG_ERROR, r->values[0].pos, f2,
-                           "Forbidden: may not be specified when operator is Exists or "
-                           "DoesNotExist");
+            const char *why = NULL;
+            gs_pos at = r->pos;
+            if (!set_op && !exist_op) {
+                snprintf(f2, sizeof f2, "%s.operator", field);
+                why = "the operator is not one of In, NotIn, Exists, DoesNotExist";
+                at = r->operator.pos;
+            } else if (set_op && r->n_values == 0) {
+                snprintf(f2, sizeof f2, "%s.values", field);
+                why = "values must be given when the operator is In or NotIn";
+            } else if (exist_op && r->n_values > 0) {
+                snprintf(f2, sizeof f2, "%s.values", field);
+                why = "values must be empty when the operator is Exists or DoesNotExist";
+                at = r->values[0].pos;
+            }
+            /* Kubernetes checks label selectors of its own kinds, not of custom resources:
+             * here the API server admits what a controller later fails to parse. */
+            if (why)
+                sem_report(d, GS_DIAG_WARNING, at, f2,
+                           "invalid label selector (%s): the API server admits it, but "
+                           "controllers cannot parse it and the listener admits routes from "
+                           "no namespace",
+                           why);
         }
     }
 }

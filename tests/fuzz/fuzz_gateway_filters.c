@@ -43,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     gs_gw_forwarded_add(&req, f[2], "http");
 
     gs_gw_redirect r = {.path = {GS_GW_PATH_MOD_PREFIX, f[5]}, .status_code = 0};
-    gs_gw_redirect_request rq = {"http", f[2], 8080, f[3], f[4]};
+    gs_gw_redirect_request rq = {"http", f[2], 8080, f[3], f[4], NULL};
     char *loc = gs_gw_redirect_location(&r, &rq);
     if (strncmp(loc, "http://", 7) != 0)
         abort();

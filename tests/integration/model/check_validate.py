@@ -93,6 +93,30 @@ try:
 finally:
     shutil.rmtree(tmp)
 
+# stdout and stderr into one file (2>&1, as CI logs do): the summary (stderr) comes after the
+# last problem line (stdout), never inside one; enough problems that stdout's buffer is
+# written out more than once
+tmp = tempfile.mkdtemp()
+try:
+    with open(os.path.join(tmp, "many.yaml"), "w") as f:
+        for i in range(200):
+            f.write("---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n"
+                    "metadata: {name: r%d}\nspec:\n  hostnames: [10.0.0.%d]\n"
+                    "  rules: [{backendRefs: [{name: s, port: 80}]}]\n" % (i, i % 250))
+    with open(os.path.join(tmp, "log"), "w") as log:
+        r = subprocess.run([gatesim, "validate", "many.yaml"], stdout=log,
+                           stderr=subprocess.STDOUT, cwd=tmp, timeout=30)
+    lines = open(os.path.join(tmp, "log")).read().splitlines()
+    check(r.returncode == 0 and len(lines) == 201, "2>&1: exit %d, %d lines" % (r.returncode, len(lines)))
+    check(all(l.startswith("many.yaml:") and ": warning: HTTPRoute default/r" in l and
+              l.endswith("(the CRD pattern accepts IPs by mistake)") for l in lines[:-1]),
+          "2>&1: a problem line was cut:\n" + "\n".join(l for l in lines[:-1]
+                                                          if not l.endswith("mistake)")))
+    check(lines and lines[-1] == "200 objects in 1 file: 0 errors, 200 warnings",
+          "2>&1: the summary is not the last line: %r" % (lines[-1:],))
+finally:
+    shutil.rmtree(tmp)
+
 # standard input
 r = subprocess.run([gatesim, "validate", "-"], input="apiVersion: v1\nkind: Service\n"
                    "metadata: {name: Web}\n", capture_output=True, text=True, timeout=30)

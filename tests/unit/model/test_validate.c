@@ -88,6 +88,48 @@ START_TEST(validate_corpus_size)
 }
 END_TEST
 
+/* Every warning case of the corpus, loaded with --strict: the warnings become errors (marked
+ * as such), the object is refused like an invalid one, and a route the API server admits
+ * without a word stays valid. */
+START_TEST(validate_strict_warnings_are_errors)
+{
+    size_t tried = 0;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const validate_case *c = &cases[i];
+        if (c->nerrors || !c->nwarnings)
+            continue;
+        char *text = case_text(c);
+        gs_model *m;
+        gs_model_new(&m);
+        gs_load_options strict = {.strict = true};
+        gs_model_load_buffer(m, "t.yaml", text, strlen(text), &strict, NULL);
+        free(text);
+        ck_assert_msg(m->diags.nerrors == c->nwarnings && m->diags.nwarnings == 0,
+                      "%s: %zu errors and %zu warnings under --strict", c->name,
+                      m->diags.nerrors, m->diags.nwarnings);
+        ck_assert_uint_eq(m->n_objects, 0);
+        ck_assert_uint_eq(m->n_invalid, 1);
+        const char *msg = m->diags.items[0].message;
+        const char *mark = "(a warning; an error under --strict)";
+        ck_assert_msg(strlen(msg) > strlen(mark) &&
+                          strcmp(msg + strlen(msg) - strlen(mark), mark) == 0,
+                      "%s: %s", c->name, msg);
+        gs_model_free(m);
+        tried++;
+    }
+    ck_assert_uint_ge(tried, 10);
+    const char *ok = "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n"
+                     "metadata: {name: r}\nspec:\n  rules: [{backendRefs: [{name: s, port: 80}]}]\n";
+    gs_model *m;
+    gs_model_new(&m);
+    gs_load_options strict = {.strict = true};
+    gs_model_load_buffer(m, "ok.yaml", ok, strlen(ok), &strict, NULL);
+    ck_assert_uint_eq(m->diags.len, 0);
+    ck_assert_uint_eq(m->n_objects, 1);
+    gs_model_free(m);
+}
+END_TEST
+
 START_TEST(validate_json_output_positions)
 {
     const char *text = "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n"
@@ -145,6 +187,7 @@ int main(void)
     tcase_add_loop_test(tc, validate_corpus_case, 0, (int)(sizeof cases / sizeof cases[0]));
     tcase_add_test(tc, validate_corpus_size);
     tcase_add_test(tc, validate_json_output_positions);
+    tcase_add_test(tc, validate_strict_warnings_are_errors);
     tcase_add_test(tc, validate_standard_channel);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
