@@ -232,7 +232,10 @@ void ctl_selector_explain(const gs_label_selector *sel, const gs_labels *labels,
         const char *op = r->operator.v ? r->operator.v : "";
         const char *have = gs_labels_get(labels, r->key.v);
         if (!gs_label_requirement_valid(r)) {
-            snprintf(out, n, "is excluded by the invalid matchExpressions[%zu] (an invalid selector selects nothing)", i);
+            snprintf(out, n,
+                     "is excluded by the invalid matchExpressions[%zu] (an invalid selector "
+                     "selects nothing)",
+                     i);
             return;
         }
         char vals[256] = "";
