@@ -11,6 +11,8 @@ packages=(
     # real peers used by the tests and benchmarks
     curl nghttp2-client nghttp2-server nginx-light wrk python3 python3-grpcio python3-scipy
     openssl procps psmisc iproute2 chromium
+    # the schema parity test's independent OpenAPI-schema validator
+    python3-jsonschema
     # benchmarks: peak memory with /usr/bin/time -v
     time
     # profiling: instructions and system calls per request (bench/echo_callgrind.sh,
