@@ -9,6 +9,7 @@
 #include "echo_config.h"
 #include "echo_handler.h"
 #include "echo_log.h"
+#include "gs_accept_backoff.h"
 #include "gs_sockread.h"
 #include "gs_tls.h"
 
@@ -57,7 +58,7 @@ struct gs_echo_worker {
     bool draining;
     struct event *stop_ev;     /* activated (from any thread) to start draining */
     struct event *drain_timer; /* bounds the drain */
-    struct event *resume_ev;   /* re-enables listeners after accept errors */
+    gs_accept_backoff backoff; /* pauses accepting after accept errors */
     pthread_t thread;
 };
 

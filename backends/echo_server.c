@@ -247,24 +247,23 @@ static void on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct soc
     conn_new(arg, fd);
 }
 
-/* Fires when accept() fails (EMFILE, ENFILE, ...): pause accepting for a moment. */
+/* Fires when accept() fails (EMFILE, ENFILE, ...): pause accepting for a moment (see
+ * gs_accept_backoff: the listening socket stays readable, so returning alone would spin). */
 static void on_accept_error(struct evconnlistener *lev, void *arg)
 {
     gs_echo_listener_info *li = arg;
     gs_echo_worker *w = li->worker;
     int e = EVUTIL_SOCKET_ERROR();
     gs_echo_log_count(w->ctx.log, "accept_error");
-    if (!w->cfg->quiet)
-        gs_log_warn("accept: %s", evutil_socket_error_to_string(e));
-    evconnlistener_disable(lev);
-    struct timeval tv = {0, 100 * 1000};
-    evtimer_add(w->resume_ev, &tv);
+    for (size_t i = 0; i < w->n_listeners; i++)
+        if (w->listeners[i].lev != NULL)
+            evconnlistener_disable(w->listeners[i].lev);
+    (void)lev;
+    gs_accept_backoff_fail(&w->backoff, e, w->cfg->quiet);
 }
 
-static void on_resume(evutil_socket_t fd, short what, void *arg)
+static void on_resume(void *arg)
 {
-    (void)fd;
-    (void)what;
     gs_echo_worker *w = arg;
     if (w->draining)
         return;
@@ -476,7 +475,7 @@ int gs_echo_server_run(const gs_echo_config *cfg, FILE *ready_out)
         gs_echo_ctx_init(&w->ctx, cfg, s.log, seed + (uint64_t)i * 0x9e3779b97f4a7c15ull);
         w->stop_ev = event_new(w->base, -1, 0, on_stop, w);
         w->drain_timer = evtimer_new(w->base, on_drain_timeout, w);
-        w->resume_ev = evtimer_new(w->base, on_resume, w);
+        gs_accept_backoff_init(&w->backoff, w->base, on_resume, w);
         server_socket extra;
         if (plain.fd >= 0) {
             int fd = plain.fd;
@@ -546,8 +545,7 @@ out:
             event_free(w->stop_ev);
         if (w->drain_timer != NULL)
             event_free(w->drain_timer);
-        if (w->resume_ev != NULL)
-            event_free(w->resume_ev);
+        gs_accept_backoff_deinit(&w->backoff);
         if (w->base != NULL)
             event_base_free(w->base);
         gs_echo_ctx_free(&w->ctx);

@@ -6,6 +6,7 @@
 #define GS_GW_CONN_H
 
 #include "gs_gw_exchange.h"
+#include "gs_gw_timer.h"
 
 #include <event2/bufferevent.h>
 #include <sys/queue.h>
@@ -44,8 +45,16 @@ typedef struct gs_gw_conn {
     gs_gw_conn_proto proto;
     void *state; /* the protocol side's state */
     bool closing;
+    /* A total time limit (header_timeout from when it is set), not an inactivity one: runs from
+     * the accept until the protocol is known (TLS handshake included), and on HTTP/2 again for
+     * each header block. Over it the connection is closed and counted (deadlineClosed). */
+    gs_gw_timer deadline;
     LIST_ENTRY(gs_gw_conn) link;
 } gs_gw_conn;
+
+/* (Re)starts |c|'s total deadline: header_timeout from now. */
+void gs_gw_conn_deadline_set(gs_gw_conn *c);
+void gs_gw_conn_deadline_stop(gs_gw_conn *c);
 
 /* The listener port of the current snapshot this connection's requests are routed on (NULL when a
  * reload removed it). */

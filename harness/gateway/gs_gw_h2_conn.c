@@ -2,15 +2,30 @@
 /* HTTP/2 downstream side (h2c prior knowledge or upgrade, h2 over TLS) on nghttp2's server session:
  * streams collect a request, run an exchange, and send the response (streamed, with trailers for
  * gRPC). gRPC calls are dispatched at their HEADERS and their body streams to the exchange, with
- * the stream window reopened only as the upstream takes the bytes. Bounded against abuse: concurrent streams capped by SETTINGS, header block size capped,
- * and a client that resets streams faster than the limit (rapid reset, CVE-2023-44487) gets
- * GOAWAY(ENHANCE_YOUR_CALM). */
+ * the stream window reopened only as the upstream takes the bytes.
+ * Bounded against hostile clients (docs/gateway.md, "Limits under hostile clients"):
+ * - concurrent streams capped by SETTINGS; a header list over max_header_bytes (an HPACK bomb,
+ *   a CONTINUATION flood) closes the connection with GOAWAY(ENHANCE_YOUR_CALM);
+ * - request bodies held (buffered, or streamed and not yet taken upstream) are charged to a
+ *   connection and a process budget (gs_gw_budget); a stream that would go over is answered 413
+ *   (buffered) or reset (streamed). Stream windows reopen only for bytes a budget accepted
+ *   (buffered) or the upstream took (streamed);
+ * - response data waiting for a slow reader is charged to a connection and a process budget; a
+ *   stream that would go over is reset, and a connection that holds data without taking any of
+ *   it for hold_timeout is closed;
+ * - a client resetting streams faster than the per-connection or the per-address limit (rapid
+ *   reset, CVE-2023-44487) gets GOAWAY(ENHANCE_YOUR_CALM), and an address over its budget has
+ *   new connections refused for a while (gs_gw_addrlim). Complete requests are dispatched after
+ *   the whole read was processed, so one reset in the same read costs no upstream work;
+ * - a header block must arrive within header_timeout in total; the idle timeout counts whole
+ *   frames, so trickled bytes do not keep a connection. */
 #include "gs_gw_conn.h"
 #include "gs_gw_reqbuild.h"
 #include "gs_sockread.h"
 #include "gs_gw_timer.h"
 
 #include "gs_alloc.h"
+#include "gs_gw_budget.h"
 #include "gs_log.h"
 #include "gs_time.h"
 
@@ -21,6 +36,11 @@
 #include <string.h>
 
 #define H2D_RESET_WINDOW_NS (10 * GS_NS_PER_S)
+/* Encoded frames waiting for the socket: at most this much per connection, and over
+ * H2D_OUT_SHARE of the process's held-response budget in all connections together, at most
+ * H2D_OUT_MIN per connection (each still makes progress as its own output drains). */
+#define H2D_OUT_MAX (1u << 20)
+#define H2D_OUT_MIN (64u << 10)
 
 typedef struct h2d_stream h2d_stream;
 
@@ -32,10 +52,16 @@ typedef struct h2d {
     int64_t reset_window_start;
     bool in_io;
     bool dead;
-    bool direct;       /* plain socket: read by |rd|, idle time kept by |idle| */
+    bool direct;       /* plain socket: read by |rd| */
+    struct evbuffer_cb_entry *out_cb; /* keeps h2d_out_total */
     struct event *pump; /* sends WINDOW_UPDATEs on the next loop turn (request body taken) */
     gs_sockread rd; /* reads without libevent's FIONREAD probe */
-    gs_gw_timer idle;
+    gs_gw_timer idle;  /* no whole frame from the client for twice the idle timeout: close */
+    gs_gw_timer stall; /* response data held and none taken for hold_timeout: close */
+    gs_gw_budget bodies; /* request bodies held on this connection */
+    gs_gw_budget held;   /* response data waiting for this client */
+    int32_t header_stream; /* the stream whose header block is arriving (0: none) */
+    bool queued;           /* some stream waits for h2d_dispatch_queued */
 } h2d;
 
 struct h2d_stream {
@@ -53,10 +79,65 @@ struct h2d_stream {
     bool ended;
     bool paused; /* upstream reading paused until the client takes more */
     bool req_open; /* dispatched at HEADERS: the request body still streams to the exchange */
+    bool queued;   /* complete (or a gRPC call's HEADERS): dispatched after the current read */
+    bool refused;  /* answered before its body ended: the rest of the body is refused */
+    size_t body_held; /* request body bytes charged to the budgets */
+    size_t resp_held; /* response bytes charged to the budgets (waiting for the client) */
 };
 
 static void h2d_flush(h2d *h);
 static void h2d_after_io(h2d *h);
+
+/* Total of all connections' encoded output waiting for sockets (see H2D_OUT_MAX). */
+static size_t h2d_out_total;
+
+static gs_gw_guards *h2d_guards(h2d *h)
+{
+    return &h->conn->rt->guards;
+}
+
+/* Charges |n| request body bytes of |s|; false when a budget is spent. */
+static bool h2d_body_take(h2d_stream *s, size_t n)
+{
+    if (!gs_gw_budget_take(&s->h->bodies, &h2d_guards(s->h)->request_bodies, n))
+        return false;
+    s->body_held += n;
+    return true;
+}
+
+static void h2d_body_give(h2d_stream *s, size_t n)
+{
+    if (n > s->body_held)
+        n = s->body_held;
+    s->body_held -= n;
+    gs_gw_budget_give(&s->h->bodies, &h2d_guards(s->h)->request_bodies, n);
+}
+
+/* Charges |n| response bytes waiting for |s|'s client; false when a budget is spent. The stall
+ * clock starts when the connection begins to hold data. */
+static bool h2d_resp_take(h2d_stream *s, size_t n)
+{
+    h2d *h = s->h;
+    bool was_empty = h->held.used == 0;
+    if (!gs_gw_budget_take(&h->held, &h2d_guards(h)->held_responses, n))
+        return false;
+    s->resp_held += n;
+    if (was_empty && n)
+        gs_gw_timer_set(&h->stall, h->conn->rt->limits.hold_timeout_ms);
+    return true;
+}
+
+/* |n| response bytes of |s| went to nghttp2 (or were dropped): the client is taking data. */
+static void h2d_resp_give(h2d_stream *s, size_t n)
+{
+    h2d *h = s->h;
+    if (n > s->resp_held)
+        n = s->resp_held;
+    s->resp_held -= n;
+    gs_gw_budget_give(&h->held, &h2d_guards(h)->held_responses, n);
+    if (n && h->held.used)
+        gs_gw_timer_set(&h->stall, h->conn->rt->limits.hold_timeout_ms);
+}
 
 static void h2d_stream_free(h2d_stream *s)
 {
@@ -67,6 +148,14 @@ static void h2d_stream_free(h2d_stream *s)
     if (s->next)
         s->next->prev = s->prev;
     gs_gw_exchange_cancel(s->ex);
+    if (s->queued) /* reset before its dispatch: no upstream work was started */
+        s->h->conn->rt->counters.cancelled_before_send++;
+    h2d_body_give(s, s->body_held);
+    h2d_resp_give(s, s->resp_held);
+    if (s->h->header_stream == s->id) {
+        s->h->header_stream = 0;
+        gs_gw_conn_deadline_stop(s->h->conn);
+    }
     gs_gw_request_free(&s->req);
     gs_gw_response_free(&s->resp);
     free(s);
@@ -79,7 +168,10 @@ static ssize_t on_h2d_send(nghttp2_session *ng, const uint8_t *data, size_t len,
     (void)flags;
     h2d *h = arg;
     struct evbuffer *out = bufferevent_get_output(h->conn->bev);
-    if (evbuffer_get_length(out) > (4u << 20))
+    size_t queued = evbuffer_get_length(out);
+    if (queued > H2D_OUT_MAX ||
+        (queued > H2D_OUT_MIN &&
+         h2d_out_total > h2d_guards(h)->held_responses.limit / 4))
         return NGHTTP2_ERR_WOULDBLOCK; /* the client is not reading: wait for the drain */
     evbuffer_add(out, data, len);
     return (ssize_t)len;
@@ -102,7 +194,12 @@ static h2d_stream *h2d_stream_new(h2d *h, int32_t id)
 static int on_h2d_begin_headers(nghttp2_session *ng, const nghttp2_frame *frame, void *arg)
 {
     h2d *h = arg;
-    if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST)
+    if (frame->hd.type != NGHTTP2_HEADERS)
+        return 0;
+    /* The block (HEADERS and its CONTINUATIONs) must be whole within the header timeout. */
+    h->header_stream = frame->hd.stream_id;
+    gs_gw_conn_deadline_set(h->conn);
+    if (frame->headers.cat != NGHTTP2_HCAT_REQUEST)
         return 0;
     h2d_stream *s = h2d_stream_new(h, frame->hd.stream_id);
     s->req.scheme = gs_xstrdup(h->conn->listen->protocol == GS_RT_PROTO_HTTPS ? "https" : "http");
@@ -120,8 +217,13 @@ static int on_h2d_header(nghttp2_session *ng, const nghttp2_frame *frame, const 
     if (s == NULL || s->dispatched)
         return 0;
     s->header_bytes += namelen + valuelen + 32;
-    if (s->header_bytes > h->conn->rt->limits.max_header_bytes)
+    if (s->header_bytes > h->conn->rt->limits.max_header_bytes) {
+        /* Over the SETTINGS_MAX_HEADER_LIST_SIZE we announced: an HPACK bomb or a CONTINUATION
+         * flood costs decoding time for nothing, so the connection goes, not only the stream. */
+        h->conn->rt->counters.header_abuse_closed++;
+        nghttp2_session_terminate_session(ng, NGHTTP2_ENHANCE_YOUR_CALM);
         return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE; /* RST_STREAM */
+    }
     const char *n = (const char *)name;
     const char *v = (const char *)value;
     if (frame->headers.cat == NGHTTP2_HCAT_HEADERS) { /* trailers */
@@ -181,6 +283,7 @@ static ssize_t on_h2d_body_read(nghttp2_session *ng, int32_t stream_id, uint8_t 
     if (n)
         memcpy(buf, s->resp.body.data + s->sent, n);
     s->sent += n;
+    h2d_resp_give(s, n);
     if (s->streaming) {
         size_t low = gs_gw_upstream_pause_bytes(&s->h->conn->rt->limits) / 4;
         if (s->paused && s->resp.body.len - s->sent < low) {
@@ -230,6 +333,15 @@ static void on_h2d_response(void *arg, gs_gw_response *resp)
                                 NGHTTP2_NV_FLAG_NONE};
     }
     bool body = (r->body.len > 0 || r->trailers.len > 0) && !s->head;
+    if (body && !h2d_resp_take(s, r->body.len)) {
+        /* Waiting data over the connection's or the process's budget: not queued at all. */
+        free(nva);
+        h->conn->rt->counters.held_budget_reset++;
+        nghttp2_submit_rst_stream(h->ng, NGHTTP2_FLAG_NONE, s->id, NGHTTP2_ENHANCE_YOUR_CALM);
+        if (!h->in_io)
+            h2d_flush(h);
+        return;
+    }
     nghttp2_data_provider prd = {.source = {.ptr = s}, .read_callback = on_h2d_body_read};
     nghttp2_submit_response(h->ng, s->id, nva, k, body ? &prd : NULL);
     free(nva);
@@ -296,10 +408,15 @@ static void on_h2d_body_data(void *arg, const char *data, size_t len)
         b->data[b->len] = '\0';
         s->sent = 0;
     }
-    gs_buf_append(b, data, len);
-    if (b->len - s->sent > h->conn->rt->limits.max_response_body) {
+    bool fits = h2d_resp_take(s, len);
+    if (fits)
+        gs_buf_append(b, data, len);
+    else
+        h->conn->rt->counters.held_budget_reset++;
+    if (!fits || b->len - s->sent > h->conn->rt->limits.max_response_body) {
         /* Past the pause, only an upstream that ignores it gets here (a pause stops HTTP/1.1
-         * reading and closes the HTTP/2 stream window): cut the stream. */
+         * reading and closes the HTTP/2 stream window), or a client that holds too much
+         * across its streams, or all clients together: cut the stream. */
         gs_gw_exchange_cancel(s->ex);
         s->ex = NULL;
         s->ended = true;
@@ -345,6 +462,7 @@ static const gs_gw_sink h2d_sink = {on_h2d_response, on_h2d_head, on_h2d_body_da
 
 static void h2d_dispatch(h2d *h, h2d_stream *s)
 {
+    s->queued = false;
     s->dispatched = true;
     if (s->req.method == NULL || s->req.target == NULL) {
         nghttp2_submit_rst_stream(h->ng, NGHTTP2_FLAG_NONE, s->id, NGHTTP2_PROTOCOL_ERROR);
@@ -366,20 +484,59 @@ static void h2d_dispatch(h2d *h, h2d_stream *s)
     gs_gw_exchange_start(rt, snap, &src, &s->req, &h2d_sink, s, &s->ex);
 }
 
+/* A client reset: counted against the connection's limit and its address's budget. */
+static void h2d_count_reset(h2d *h)
+{
+    gs_gw_runtime *rt = h->conn->rt;
+    int64_t now = gs_now_ns();
+    if (now - h->reset_window_start > H2D_RESET_WINDOW_NS) {
+        h->reset_window_start = now;
+        h->resets = 0;
+    }
+    if (++h->resets > rt->limits.h2_max_resets) {
+        rt->counters.h2_resets_refused++;
+        nghttp2_session_terminate_session(h->ng, NGHTTP2_ENHANCE_YOUR_CALM);
+    } else if (gs_gw_addrlim_charge(&rt->guards.resets, h->conn->client_ip, now, 1)) {
+        rt->counters.addr_resets_refused++;
+        nghttp2_session_terminate_session(h->ng, NGHTTP2_ENHANCE_YOUR_CALM);
+    }
+}
+
+/* Marks |s| for dispatch once the current read is processed (h2d_dispatch_queued). */
+static void h2d_queue(h2d *h, h2d_stream *s)
+{
+    s->queued = true;
+    h->queued = true;
+}
+
+/* Dispatches the streams that became ready during the read just processed; those the client
+ * reset in the same read are already gone and cost nothing upstream. */
+static void h2d_dispatch_queued(h2d *h)
+{
+    while (h->queued && !h->dead) {
+        h->queued = false;
+        for (h2d_stream *s = h->streams; s; s = s->next) {
+            if (s->queued && !s->dispatched) {
+                h->queued = true; /* dispatching may free streams: walk again from the head */
+                h2d_dispatch(h, s);
+                break;
+            }
+        }
+    }
+}
+
 static int on_h2d_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *arg)
 {
     h2d *h = arg;
+    /* Whole frames, not bytes, keep a connection from its idle timeout. */
+    gs_gw_timer_set(&h->idle, h->conn->rt->limits.idle_timeout_ms * 2);
     if (frame->hd.type == NGHTTP2_RST_STREAM) {
-        int64_t now = gs_now_ns();
-        if (now - h->reset_window_start > H2D_RESET_WINDOW_NS) {
-            h->reset_window_start = now;
-            h->resets = 0;
-        }
-        if (++h->resets > h->conn->rt->limits.h2_max_resets) {
-            h->conn->rt->counters.h2_resets_refused++;
-            nghttp2_session_terminate_session(ng, NGHTTP2_ENHANCE_YOUR_CALM);
-        }
+        h2d_count_reset(h);
         return 0;
+    }
+    if (frame->hd.type == NGHTTP2_HEADERS && frame->hd.stream_id == h->header_stream) {
+        h->header_stream = 0;
+        gs_gw_conn_deadline_stop(h->conn);
     }
     if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA)
         return 0;
@@ -387,23 +544,40 @@ static int on_h2d_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, vo
     if (s == NULL)
         return 0;
     bool end = frame->hd.flags & NGHTTP2_FLAG_END_STREAM;
-    if (!s->dispatched) {
+    if (!s->dispatched && !s->queued) {
         /* A gRPC call is dispatched at its HEADERS and its body streams (client and
          * bidirectional streams must not wait for the client's end); other requests are
          * dispatched once whole. Trailers of a streamed request are not forwarded. */
         if (end) {
-            h2d_dispatch(h, s);
+            h2d_queue(h, s);
         } else if (frame->hd.type == NGHTTP2_HEADERS &&
                    frame->headers.cat == NGHTTP2_HCAT_REQUEST && gs_gw_request_is_grpc(&s->req)) {
             s->req_open = true;
             s->req.body_open = true;
-            h2d_dispatch(h, s);
+            h2d_queue(h, s);
         }
     } else if (end && s->req_open) {
         s->req_open = false;
-        gs_gw_exchange_body(s->ex, NULL, 0, true);
+        if (s->queued) /* the whole body came in the read that brought the HEADERS */
+            s->req.body_open = false;
+        else
+            gs_gw_exchange_body(s->ex, NULL, 0, true);
     }
     return 0;
+}
+
+/* Answers |s| with 413 before its body ended; the rest of its body is refused. */
+static void h2d_refuse_body(h2d_stream *s)
+{
+    s->dispatched = true;
+    s->queued = false;
+    s->refused = true;
+    h2d_body_give(s, s->body_held);
+    gs_buf_free(&s->req.body);
+    gs_gw_response r = {0};
+    gs_gw_response_simple(&r, 413, NULL);
+    on_h2d_response(s, &r);
+    gs_gw_response_free(&r);
 }
 
 static int on_h2d_data(nghttp2_session *ng, uint8_t flags, int32_t stream_id, const uint8_t *data,
@@ -411,9 +585,22 @@ static int on_h2d_data(nghttp2_session *ng, uint8_t flags, int32_t stream_id, co
 {
     (void)flags;
     h2d *h = arg;
+    /* Every byte is either charged to a budget below or dropped: the connection window can
+     * reopen at once; the stream windows reopen only as the budgets or the upstream allow. */
     nghttp2_session_consume_connection(ng, len);
     h2d_stream *s = nghttp2_session_get_stream_user_data(ng, stream_id);
     if (s && s->req_open && s->ex) {
+        /* Streamed: held until the upstream takes it (on_h2d_body_taken reopens the window). */
+        if (!h2d_body_take(s, len)) {
+            h->conn->rt->counters.body_budget_refused++;
+            s->req_open = false;
+            s->refused = true;
+            gs_gw_exchange_cancel(s->ex);
+            s->ex = NULL;
+            nghttp2_session_consume_stream(ng, stream_id, len);
+            nghttp2_submit_rst_stream(ng, NGHTTP2_FLAG_NONE, stream_id, NGHTTP2_ENHANCE_YOUR_CALM);
+            return 0;
+        }
         gs_gw_exchange_body(s->ex, (const char *)data, len, false);
         return 0;
     }
@@ -421,11 +608,12 @@ static int on_h2d_data(nghttp2_session *ng, uint8_t flags, int32_t stream_id, co
     if (s == NULL || s->dispatched)
         return 0;
     if (s->req.body.len + len > h->conn->rt->limits.max_request_body) {
-        s->dispatched = true;
-        gs_gw_response r = {0};
-        gs_gw_response_simple(&r, 413, NULL);
-        on_h2d_response(s, &r);
-        gs_gw_response_free(&r);
+        h2d_refuse_body(s);
+        return 0;
+    }
+    if (!h2d_body_take(s, len)) {
+        h->conn->rt->counters.body_budget_refused++;
+        h2d_refuse_body(s);
         return 0;
     }
     gs_buf_append(&s->req.body, data, len);
@@ -438,6 +626,7 @@ static void on_h2d_body_taken(void *arg, size_t len)
 {
     h2d_stream *s = arg;
     h2d *h = s->h;
+    h2d_body_give(s, len);
     nghttp2_session_consume_stream(h->ng, s->id, len);
     if (!h->in_io)
         event_active(h->pump, 0, 0);
@@ -464,8 +653,9 @@ static int on_h2d_frame_send(nghttp2_session *ng, const nghttp2_frame *frame, vo
         !(frame->hd.flags & NGHTTP2_FLAG_END_STREAM))
         return 0;
     h2d_stream *s = nghttp2_session_get_stream_user_data(ng, frame->hd.stream_id);
-    if (s && s->req_open) {
+    if (s && (s->req_open || s->refused)) {
         s->req_open = false;
+        s->refused = false;
         nghttp2_submit_rst_stream(ng, NGHTTP2_FLAG_NONE, s->id, NGHTTP2_NO_ERROR);
     }
     return 0;
@@ -510,8 +700,6 @@ static void on_h2d_read(struct bufferevent *bev, void *arg)
     gs_gw_conn *c = arg;
     h2d *h = c->state;
     struct evbuffer *in = bufferevent_get_input(bev);
-    if (h->direct)
-        gs_gw_timer_set(&h->idle, c->rt->limits.idle_timeout_ms * 2);
     h->in_io = true;
     size_t len = evbuffer_get_length(in);
     const uint8_t *data = evbuffer_pullup(in, -1);
@@ -520,6 +708,7 @@ static void on_h2d_read(struct bufferevent *bev, void *arg)
         h->dead = true;
     } else {
         evbuffer_drain(in, (size_t)n);
+        h2d_dispatch_queued(h);
         h2d_flush(h);
     }
     h2d_after_io(h);
@@ -547,11 +736,31 @@ static void on_h2d_event(struct bufferevent *bev, short what, void *arg)
     gs_gw_conn_free(c);
 }
 
-/* Fires when a plain-socket client sent nothing for twice the idle timeout. */
+/* Fires when the client sent no whole frame for twice the idle timeout. */
 static void on_h2d_idle(void *arg)
 {
     h2d *h = arg;
     gs_gw_conn_free(h->conn);
+}
+
+/* Fires when the connection held response data and its client took none for hold_timeout. */
+static void on_h2d_stall(void *arg)
+{
+    h2d *h = arg;
+    if (h->held.used == 0)
+        return;
+    h->conn->rt->counters.stalled_closed++;
+    gs_gw_conn_free(h->conn);
+}
+
+/* Keeps h2d_out_total: bytes enter the output in on_h2d_send and leave as the socket takes
+ * them. */
+static void on_h2d_out_change(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+    (void)buf;
+    (void)arg;
+    h2d_out_total += info->n_added;
+    h2d_out_total -= info->n_deleted < h2d_out_total ? info->n_deleted : h2d_out_total;
 }
 
 /* The connection's HTTP/2 state and nghttp2 server session, with our SETTINGS queued (the first
@@ -577,6 +786,8 @@ static h2d *h2d_new(gs_gw_conn *c)
     nghttp2_option_new(&opt);
     nghttp2_option_set_no_auto_window_update(opt, 1); /* on_h2d_data and the upstream release it */
     nghttp2_option_set_max_deflate_dynamic_table_size(opt, 4096);
+    /* CONTINUATION floods: a header block in at most 8 frames after its HEADERS. */
+    nghttp2_option_set_max_continuations(opt, 8);
     nghttp2_session_server_new2(&h->ng, cbs, h, opt);
     nghttp2_option_del(opt);
     nghttp2_session_callbacks_del(cbs);
@@ -587,19 +798,20 @@ static h2d *h2d_new(gs_gw_conn *c)
     };
     nghttp2_submit_settings(h->ng, NGHTTP2_FLAG_NONE, iv, GS_ARRAY_LEN(iv));
     bufferevent_setcb(c->bev, on_h2d_read, on_h2d_write, on_h2d_event, c);
-    int64_t idle_ms = c->rt->limits.idle_timeout_ms * 2; /* a silent client is closed */
+    h->bodies.limit = c->rt->limits.conn_request_buffer;
+    h->held.limit = c->rt->limits.conn_response_held;
+    h->out_cb = evbuffer_add_cb(bufferevent_get_output(c->bev), on_h2d_out_change, NULL);
+    bufferevent_set_timeouts(c->bev, NULL, NULL); /* the timers below keep the time */
+    gs_gw_timer_init(&h->idle, c->rt->base, on_h2d_idle, h);
+    gs_gw_timer_set(&h->idle, c->rt->limits.idle_timeout_ms * 2); /* a silent client is closed */
+    gs_gw_timer_init(&h->stall, c->rt->base, on_h2d_stall, h);
     h->direct = c->ssl == NULL;
     if (h->direct) {
-        bufferevent_set_timeouts(c->bev, NULL, NULL);
         gs_sockread_attach(&h->rd, c->bev);
         gs_sockread_setcb(&h->rd, on_h2d_read, on_h2d_event, c);
         gs_sockread_enable(&h->rd, true);
         bufferevent_enable(c->bev, EV_WRITE);
-        gs_gw_timer_init(&h->idle, c->rt->base, on_h2d_idle, h);
-        gs_gw_timer_set(&h->idle, idle_ms);
     } else {
-        struct timeval idle = {(time_t)(idle_ms / 1000), (suseconds_t)(idle_ms % 1000) * 1000};
-        bufferevent_set_timeouts(c->bev, &idle, NULL);
         bufferevent_enable(c->bev, EV_READ | EV_WRITE);
     }
     h->in_io = true; /* until h2d_begin: callbacks queue frames, h2d_begin sends them */
@@ -667,9 +879,14 @@ void gs_gw_h2_free(gs_gw_conn *c)
     /* Deleting the session does not call on_h2d_stream_close: free the live streams here. */
     while (h->streams)
         h2d_stream_free(h->streams);
+    struct evbuffer *out = bufferevent_get_output(c->bev);
+    evbuffer_remove_cb_entry(out, h->out_cb);
+    size_t left = evbuffer_get_length(out); /* freed with the connection */
+    h2d_out_total -= left < h2d_out_total ? left : h2d_out_total;
     nghttp2_session_del(h->ng);
     gs_sockread_detach(&h->rd);
     gs_gw_timer_deinit(&h->idle);
+    gs_gw_timer_deinit(&h->stall);
     event_free(h->pump);
     free(h);
     c->state = NULL;

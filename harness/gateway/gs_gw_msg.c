@@ -35,6 +35,20 @@ void gs_gw_limits_defaults(gs_gw_limits *l)
         l->max_mirrors_in_flight = 1024;
     if (!l->max_connections)
         l->max_connections = 10000;
+    if (!l->conn_request_buffer)
+        l->conn_request_buffer = 16u << 20;
+    if (!l->process_request_buffer)
+        l->process_request_buffer = 64u << 20;
+    if (!l->conn_response_held)
+        l->conn_response_held = 8u << 20;
+    if (!l->process_response_held)
+        l->process_response_held = 64u << 20;
+    if (!l->hold_timeout_ms)
+        l->hold_timeout_ms = 30000;
+    if (!l->addr_max_resets)
+        l->addr_max_resets = 400;
+    if (!l->addr_ban_ms)
+        l->addr_ban_ms = 10000;
 }
 
 void gs_gw_request_free(gs_gw_request *r)

@@ -71,6 +71,25 @@ void gs_gw_runtime_stats_json(const gs_gw_runtime *rt, size_t connections, gs_bu
     runtime_field(&j, "connections", connections);
     runtime_field(&j, "connectionsRefused", c->connections_refused);
     runtime_field(&j, "h2ResetsRefused", c->h2_resets_refused);
+    runtime_field(&j, "bodyBudgetRefused", c->body_budget_refused);
+    runtime_field(&j, "heldBudgetReset", c->held_budget_reset);
+    runtime_field(&j, "stalledClosed", c->stalled_closed);
+    runtime_field(&j, "addrResetsRefused", c->addr_resets_refused);
+    runtime_field(&j, "connectionsBanned", c->connections_banned);
+    runtime_field(&j, "cancelledBeforeSend", c->cancelled_before_send);
+    runtime_field(&j, "acceptErrors", c->accept_errors);
+    runtime_field(&j, "deadlineClosed", c->deadline_closed);
+    runtime_field(&j, "headerAbuseClosed", c->header_abuse_closed);
+    runtime_field(&j, "requestBodyBytesHeld", rt->guards.request_bodies.used);
+    runtime_field(&j, "requestBodyBytesPeak", rt->guards.request_bodies.peak);
+    runtime_field(&j, "responseBytesHeld", rt->guards.held_responses.used);
+    runtime_field(&j, "responseBytesPeak", rt->guards.held_responses.peak);
+    if (rt->upstream) {
+        const gs_gw_upstream_stats *us = gs_gw_upstream_get_stats(rt->upstream);
+        runtime_field(&j, "upstreamConnects", us->connects);
+        runtime_field(&j, "upstreamReuses", us->reuses);
+        runtime_field(&j, "upstreamDrained", us->drained);
+    }
     runtime_field(&j, "generation", rt->current ? rt->current->generation : 0);
     gs_json_object_end(&j);
     gs_json_object_end(&j);

@@ -6,6 +6,8 @@
 #ifndef GS_GW_RUNTIME_H
 #define GS_GW_RUNTIME_H
 
+#include "gs_gw_addrlim.h"
+#include "gs_gw_budget.h"
 #include "gs_gw_endpoints.h"
 #include "gs_gw_msg.h"
 #include "gs_gw_rng.h"
@@ -37,7 +39,24 @@ typedef struct gs_gw_counters {
     uint64_t timeouts;
     uint64_t h2_resets_refused;   /* connections closed for rapid reset / stream floods */
     uint64_t connections_refused; /* over max_connections: closed at accept */
+    /* Hostile clients (docs/gateway.md, "Limits under hostile clients"). */
+    uint64_t body_budget_refused;   /* HTTP/2 streams refused: request-body budget spent */
+    uint64_t held_budget_reset;     /* HTTP/2 streams reset: held-response budget spent */
+    uint64_t stalled_closed;        /* HTTP/2 connections closed holding data, no progress */
+    uint64_t addr_resets_refused;   /* connections closed: their address reset too many streams */
+    uint64_t connections_banned;    /* closed at accept: the address is banned for resets */
+    uint64_t cancelled_before_send; /* HTTP/2 requests reset before any upstream work */
+    uint64_t accept_errors;         /* accept() failures (EMFILE...): accepting paused */
+    uint64_t deadline_closed;       /* TLS handshake or request head over its total time */
+    uint64_t header_abuse_closed;   /* HTTP/2 connections closed for oversized header lists */
 } gs_gw_counters;
+
+/* State shared by connections to hold hostile clients to their limits (set up by the server). */
+typedef struct gs_gw_guards {
+    gs_gw_budget request_bodies; /* process total of HTTP/2 request bodies held */
+    gs_gw_budget held_responses; /* process total of HTTP/2 response data waiting for clients */
+    gs_gw_addrlim resets;        /* client resets per address */
+} gs_gw_guards;
 
 typedef struct gs_gw_runtime {
     struct event_base *base;    /* borrowed */
@@ -46,6 +65,7 @@ typedef struct gs_gw_runtime {
     gs_gw_rng rng;
     gs_gw_limits limits;
     gs_gw_counters counters;
+    gs_gw_guards guards;
     gs_gw_snapshot *current; /* a reference held by the runtime */
     size_t mirrors_in_flight;
     size_t exchanges_in_flight;

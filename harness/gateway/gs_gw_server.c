@@ -4,6 +4,7 @@
  * with prior knowledge). */
 #include "gs_gw_server.h"
 
+#include "gs_accept_backoff.h"
 #include "gs_alloc.h"
 #include "gs_gw_conn.h"
 #include "gs_json.h"
@@ -45,8 +46,14 @@ struct gs_gw_server {
     size_t n_conns;
     LIST_HEAD(, server_linger) lingers;
     size_t n_lingers;
+    gs_accept_backoff backoff; /* accept() failures pause accepting */
     bool shutting_down;
 };
+
+/* Client addresses tracked for the per-address reset budget (fixed memory). */
+#define SERVER_ADDR_SLOTS 4096
+/* The per-address reset budget's window. */
+#define SERVER_ADDR_WINDOW_NS (10 * GS_NS_PER_S)
 
 /* Lingering close (as nginx's lingering_close): at most this many sockets, each for at most
  * SERVER_LINGER_MS and SERVER_LINGER_BYTES of discarded input. */
@@ -120,6 +127,7 @@ const gs_rt_port *gs_gw_conn_port(gs_gw_conn *c, gs_gw_snapshot *snap)
 
 void gs_gw_conn_free(gs_gw_conn *c)
 {
+    gs_gw_timer_deinit(&c->deadline);
     if (c->proto == GS_GW_CONN_H1)
         gs_gw_h1_free(c);
     else if (c->proto == GS_GW_CONN_H2)
@@ -131,6 +139,35 @@ void gs_gw_conn_free(gs_gw_conn *c)
     free(c);
 }
 
+void gs_gw_conn_deadline_set(gs_gw_conn *c)
+{
+    gs_gw_timer_set(&c->deadline, c->rt->limits.header_timeout_ms);
+}
+
+void gs_gw_conn_deadline_stop(gs_gw_conn *c)
+{
+    gs_gw_timer_stop(&c->deadline);
+}
+
+/* Fires when a TLS handshake, protocol detection or HTTP/2 header block took longer than the
+ * header timeout in total, however steadily its bytes trickled in. */
+static void on_conn_deadline(void *arg)
+{
+    gs_gw_conn *c = arg;
+    c->rt->counters.deadline_closed++;
+    gs_gw_conn_free(c);
+}
+
+/* The protocol is known: its side takes over the timing of request heads. */
+static void conn_start(gs_gw_conn *c, bool h2)
+{
+    gs_gw_conn_deadline_stop(c);
+    if (h2)
+        gs_gw_h2_start(c);
+    else
+        gs_gw_h1_start(c);
+}
+
 /* Fires while the first bytes of a cleartext connection arrive, until the protocol is known. */
 static void on_conn_detect(struct bufferevent *bev, void *arg)
 {
@@ -140,11 +177,11 @@ static void on_conn_detect(struct bufferevent *bev, void *arg)
     size_t cmp = n < sizeof(h2_preface) - 1 ? n : sizeof(h2_preface) - 1;
     const char *data = (const char *)evbuffer_pullup(in, (ssize_t)cmp);
     if (memcmp(data, h2_preface, cmp) != 0) {
-        gs_gw_h1_start(c);
+        conn_start(c, false);
         return;
     }
     if (cmp == sizeof(h2_preface) - 1)
-        gs_gw_h2_start(c);
+        conn_start(c, true);
 }
 
 static void on_conn_event(struct bufferevent *bev, short what, void *arg)
@@ -158,10 +195,7 @@ static void on_conn_event(struct bufferevent *bev, short what, void *arg)
         if (sni)
             c->sni = gs_xstrdup(sni);
         (void)bev;
-        if (alpn_len == 2 && memcmp(alpn, "h2", 2) == 0)
-            gs_gw_h2_start(c);
-        else
-            gs_gw_h1_start(c);
+        conn_start(c, alpn_len == 2 && memcmp(alpn, "h2", 2) == 0);
         return;
     }
     gs_gw_conn_free(c);
@@ -201,18 +235,25 @@ static void on_accept(struct evconnlistener *evl, evutil_socket_t fd, struct soc
         evutil_closesocket(fd);
         return;
     }
+    char client_ip[64] = "";
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((struct sockaddr_in *)sa)->sin_addr, client_ip, sizeof(client_ip));
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)sa)->sin6_addr, client_ip,
+                  sizeof(client_ip));
+    if (gs_gw_addrlim_banned(&s->rt->guards.resets, client_ip, gs_now_ns())) {
+        /* The address reset too many streams lately: refused until its ban ends. */
+        s->rt->counters.connections_banned++;
+        evutil_closesocket(fd);
+        return;
+    }
     gs_gw_conn *c = gs_xcalloc(1, sizeof(*c));
     c->srv = s;
     c->rt = s->rt;
     c->listen = l;
+    memcpy(c->client_ip, client_ip, sizeof(c->client_ip));
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    if (sa->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((struct sockaddr_in *)sa)->sin_addr, c->client_ip,
-                  sizeof(c->client_ip));
-    else if (sa->sa_family == AF_INET6)
-        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)sa)->sin6_addr, c->client_ip,
-                  sizeof(c->client_ip));
     struct event_base *base = s->rt->base;
     if (l->protocol == GS_RT_PROTO_HTTPS) {
         c->ssl = SSL_new(l->ssl_ctx);
@@ -231,12 +272,56 @@ static void on_accept(struct evconnlistener *evl, evutil_socket_t fd, struct soc
         bufferevent_setcb(c->bev, on_conn_detect, NULL, on_conn_event, c);
         bufferevent_enable(c->bev, EV_READ);
     }
-    /* A connection that never says anything is closed by the header timeout. */
+    /* A connection that never says anything is closed by the header timeout; one that
+     * trickles its TLS handshake or first bytes by the same time in total. */
     struct timeval tv = {(time_t)(s->rt->limits.header_timeout_ms / 1000),
                          (suseconds_t)(s->rt->limits.header_timeout_ms % 1000) * 1000};
     bufferevent_set_timeouts(c->bev, &tv, NULL);
+    gs_gw_timer_init(&c->deadline, base, on_conn_deadline, c);
+    gs_gw_conn_deadline_set(c);
     LIST_INSERT_HEAD(&s->conns, c, link);
     s->n_conns++;
+}
+
+/* Fires when accept() failed (EMFILE, ENFILE, ...): stop accepting on every listener for a
+ * moment instead of spinning on a socket that stays readable. */
+static void on_accept_error(struct evconnlistener *evl, void *arg)
+{
+    (void)evl;
+    gs_gw_listen *l = arg;
+    gs_gw_server *s = l->srv;
+    int e = EVUTIL_SOCKET_ERROR();
+    s->rt->counters.accept_errors++;
+    gs_gw_listen *it;
+    LIST_FOREACH(it, &s->listens, link)
+    {
+        if (it->evl)
+            evconnlistener_disable(it->evl);
+    }
+    gs_accept_backoff_fail(&s->backoff, e, false);
+}
+
+static void on_accept_resume(void *arg)
+{
+    gs_gw_server *s = arg;
+    if (s->shutting_down)
+        return;
+    gs_gw_listen *l;
+    LIST_FOREACH(l, &s->listens, link)
+    {
+        if (l->evl)
+            evconnlistener_enable(l->evl);
+    }
+}
+
+/* The process-wide limits the connections share against hostile clients. */
+static void server_guards_init(gs_gw_runtime *rt)
+{
+    gs_gw_guards *g = &rt->guards;
+    g->request_bodies = (gs_gw_budget){.limit = rt->limits.process_request_buffer};
+    g->held_responses = (gs_gw_budget){.limit = rt->limits.process_response_held};
+    gs_gw_addrlim_init(&g->resets, SERVER_ADDR_SLOTS, rt->limits.addr_max_resets,
+                       SERVER_ADDR_WINDOW_NS, rt->limits.addr_ban_ms * GS_NS_PER_MS);
 }
 
 int gs_gw_server_new(gs_gw_server **out, gs_gw_runtime *rt, const gs_gw_server_opts *opts)
@@ -251,6 +336,8 @@ int gs_gw_server_new(gs_gw_server **out, gs_gw_runtime *rt, const gs_gw_server_o
     LIST_INIT(&s->retired);
     LIST_INIT(&s->conns);
     LIST_INIT(&s->lingers);
+    gs_accept_backoff_init(&s->backoff, rt->base, on_accept_resume, s);
+    server_guards_init(rt);
     *out = s;
     return 0;
 }
@@ -314,6 +401,9 @@ static int listen_open(gs_gw_server *s, const gs_rt_port *p, gs_error *err)
                                   p->gateway_namespace, p->gateway_name, p->port, s->opts.bind_host,
                                   bport);
     }
+    evconnlistener_set_error_cb(l->evl, on_accept_error);
+    if (gs_accept_backoff_paused(&s->backoff))
+        evconnlistener_disable(l->evl);
     struct sockaddr_storage bound;
     socklen_t bl = sizeof(bound);
     getsockname(evconnlistener_get_fd(l->evl), (struct sockaddr *)&bound, &bl);
@@ -464,5 +554,7 @@ void gs_gw_server_free(gs_gw_server *s)
         listen_free(LIST_FIRST(&s->retired));
     while (!LIST_EMPTY(&s->lingers))
         linger_free(LIST_FIRST(&s->lingers));
+    gs_accept_backoff_deinit(&s->backoff);
+    gs_gw_addrlim_free(&s->rt->guards.resets);
     free(s);
 }

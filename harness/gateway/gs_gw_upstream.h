@@ -47,6 +47,7 @@ typedef struct gs_gw_upstream_stats {
     uint64_t reuses;   /* requests sent on a pooled HTTP/1.1 connection */
     uint64_t failures; /* calls that ended with an error */
     uint64_t pauses;   /* streamed calls paused by a slow downstream (HTTP/1.1 and HTTP/2) */
+    uint64_t drained;  /* HTTP/1.1 connections of cancelled calls read to the end and pooled */
 } gs_gw_upstream_stats;
 
 /* Creates the upstream side. Borrows |base| and |limits| for its lifetime. */
@@ -91,8 +92,10 @@ void gs_gw_upstream_pause(gs_gw_upstream_call *call, bool paused);
  * twice this, well under the max_response_body cut. */
 size_t gs_gw_upstream_pause_bytes(const gs_gw_limits *limits);
 
-/* Abandons |call|: its callback will not fire; its connection is closed (HTTP/1.1) or its stream
- * reset (HTTP/2). NULL is fine. */
+/* Abandons |call|: its callback will not fire. HTTP/2: its stream is reset. HTTP/1.1: when the
+ * whole request is out (or queued) and the response can end without a close, the response is
+ * read and dropped in the background and the connection pooled again (stats.drained); else the
+ * connection is closed. NULL is fine. */
 void gs_gw_upstream_cancel(gs_gw_upstream_call *call);
 
 const gs_gw_upstream_stats *gs_gw_upstream_get_stats(const gs_gw_upstream *u);

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* HTTP/1.1 upstream client: keep-alive connection pools per endpoint. One call per connection at
  * a time; the response head is parsed with gs_h1_response and bodies (length, chunked, until
- * close) are buffered up to the configured limit. */
+ * close) are buffered up to the configured limit. A cancelled call whose request went out whole
+ * does not cost its connection: the response is read and dropped (at most H1_DRAIN_BYTES, for at
+ * most H1_DRAIN_MS) and the connection goes back to the pool, so clients that reset streams do
+ * not make the gateway open a TCP connection per request. */
 #include "gs_gw_upstream_priv.h"
 
 #include "gs_gw_h1_head.h"
@@ -20,6 +23,8 @@
 #include <strings.h>
 
 #define H1_MAX_IDLE_PER_ENDPOINT 512
+#define H1_DRAIN_BYTES (256u << 10)
+#define H1_DRAIN_MS 2000
 
 typedef enum h1_state {
     H1_CONNECTING = 0,
@@ -40,6 +45,10 @@ typedef struct h1_conn {
     bool keep_alive;
     bool in_cb;          /* inside a stream callback: a cancel only marks... */
     bool cancel_pending; /* ...and the conn and call are freed when the callback returns */
+    bool req_head;       /* the current request is a HEAD (its response has no body) */
+    bool req_upgrade;    /* the current request asks for an upgrade */
+    size_t drained;      /* response body bytes dropped for a cancelled call */
+    struct event *drain_timer; /* bounds the reading of a cancelled call's response */
     gs_h1_body body_kind;
     uint64_t remaining;
     gs_chunked chunked;
@@ -76,6 +85,8 @@ static void h1_conn_free(h1_conn *h)
     gs_sockread_detach(&h->rd);
     if (h->bev) /* NULL once handed over as an upgrade tunnel */
         bufferevent_free(h->bev);
+    if (h->drain_timer)
+        event_free(h->drain_timer);
     free(h);
 }
 
@@ -174,6 +185,9 @@ static void h1_start(h1_conn *h, gs_gw_upstream_call *c)
     c->h1 = h;
     h1_set_state(h, H1_HEAD);
     h->got_bytes = false;
+    h->req_head = strcmp(c->req->method, "HEAD") == 0;
+    h->req_upgrade = c->req->upgrade != NULL;
+    h->drained = 0;
     TAILQ_INSERT_TAIL(&h->u->busy, h, link);
     c->body_stream = c->req->body_open;
     c->body_chunked = c->body_stream && !h1_length_field(&c->req->headers);
@@ -217,6 +231,10 @@ static void h1_finish(h1_conn *h, int err)
     h->call = NULL;
     if (c)
         c->h1 = NULL;
+    if (h->drain_timer)
+        event_del(h->drain_timer);
+    if (c && c->on_done == NULL && err == 0) /* a cancelled call read to its end */
+        h->u->stats.drained++;
     /* A streamed request body cut by an early answer leaves the connection mid-request. */
     bool body_done = c == NULL || !c->body_stream ||
                      (c->body_end && evbuffer_get_length(bufferevent_get_output(h->bev)) == 0);
@@ -293,7 +311,7 @@ static int h1_read_head(h1_conn *h)
     h->got_bytes = true;
     const char *data = (const char *)evbuffer_pullup(in, -1);
     gs_h1_response resp;
-    unsigned flags = strcmp(h->call->req->method, "HEAD") == 0 ? GS_H1_RESPONSE_TO_HEAD : 0;
+    unsigned flags = h->req_head ? GS_H1_RESPONSE_TO_HEAD : 0;
     int n = gs_h1_response_parse(&resp, data, avail, flags);
     if (n == GS_ERR_INCOMPLETE)
         return avail > h->u->limits->max_header_bytes ? GS_ERR_RANGE : 0;
@@ -303,7 +321,7 @@ static int h1_read_head(h1_conn *h)
         evbuffer_drain(in, (size_t)n);
         return h1_read_head(h);
     }
-    if (resp.upgrade && h->call->req->upgrade == NULL)
+    if (resp.upgrade && !h->req_upgrade)
         return GS_ERR_PROTOCOL; /* 101 to a request that did not ask */
     gs_gw_response *r = &h->call->resp;
     r->status = resp.status;
@@ -382,7 +400,12 @@ static void on_h1_read(struct bufferevent *bev, void *arg)
         return;
     }
     rc = h1_read_body(h);
-    if (rc >= 0 && h->call->stream) {
+    if (rc >= 0 && h->call->on_done == NULL) { /* cancelled: drop what came, within bounds */
+        h->drained += h->call->resp.body.len;
+        gs_buf_reset(&h->call->resp.body);
+        if (h->drained > H1_DRAIN_BYTES)
+            rc = GS_ERR_RANGE;
+    } else if (rc >= 0 && h->call->stream) {
         if (!h1_stream_emit(h, rc == 1))
             return;
         if (h->call->streamed > h->u->limits->max_streamed_body)
@@ -414,7 +437,8 @@ static void on_h1_event(struct bufferevent *bev, short what, void *arg)
         return;
     }
     gs_gw_upstream_call *c = h->call;
-    if (h->reused && !h->got_bytes && !(c->body_stream && (c->sent || c->body_end))) {
+    if (h->reused && !h->got_bytes && c->on_done != NULL &&
+        !(c->body_stream && (c->sent || c->body_end))) {
         /* The server closed a pooled connection as we reused it: try once on a fresh one. */
         h->call = NULL;
         c->h1 = NULL;
@@ -484,11 +508,43 @@ void upstream_h1_send_body(gs_gw_upstream_call *c, const char *data, size_t len,
         h1_body_report(c);
 }
 
+/* Fires when a cancelled call's response did not end within H1_DRAIN_MS. */
+static void on_h1_drain_timeout(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    h1_finish(arg, GS_ERR_IO);
+}
+
+/* Can the connection of cancelled call |c| be read to the end of its response and pooled? Only
+ * when the whole request is in the connection's output (a streamed body that has not ended
+ * would leave the server waiting), the response can end without a close, and no tunnel. */
+static bool h1_can_drain(const h1_conn *h, const gs_gw_upstream_call *c)
+{
+    if (h->bev == NULL || h->req_upgrade || (c->body_stream && !c->body_end))
+        return false;
+    if (h->state == H1_BODY)
+        return h->keep_alive && h->body_kind != GS_H1_BODY_UNTIL_CLOSE;
+    return h->state == H1_HEAD || h->state == H1_CONNECTING;
+}
+
 void upstream_h1_cancel(gs_gw_upstream_call *c)
 {
     h1_conn *h = c->h1;
     if (h->in_cb) { /* inside h1_stream_emit: it frees both when the callback returns */
         h->cancel_pending = true;
+        return;
+    }
+    if (h1_can_drain(h, c)) {
+        /* The call stays on the connection, silent (no callbacks), until its response ended;
+         * h1_finish then pools the connection and frees the call. Its request may be freed by
+         * the caller: only the copies in |h| (req_head, req_upgrade) are read from here on. */
+        c->req = NULL;
+        gs_sockread_enable(&h->rd, true); /* a pause by the cancelled caller ends here */
+        if (h->drain_timer == NULL)
+            h->drain_timer = evtimer_new(h->u->base, on_h1_drain_timeout, h);
+        struct timeval tv = {H1_DRAIN_MS / 1000, (H1_DRAIN_MS % 1000) * 1000};
+        evtimer_add(h->drain_timer, &tv);
         return;
     }
     h->call = NULL;
