@@ -41,6 +41,8 @@ static const char echo_usage[] =
     "  --log-size N             request ids kept in the log ring (default 65536)\n"
     "  --max-body BYTES         request body bytes kept for echoing (default 1048576)\n"
     "  --idle-timeout DUR       idle keep-alive and slow-header limit (default 30s)\n"
+    "  --header-timeout DUR     total time for a TLS handshake or an HTTP/1.1 request\n"
+    "                           head, however its bytes trickle (default 10s)\n"
     "  --shutdown-timeout DUR   bound on draining at SIGTERM (default 5s)\n"
     "  --max-connections N      per thread (default 10000)\n"
     "  --quiet                  fewer diagnostics on stderr\n"
@@ -68,6 +70,7 @@ enum {
     OPT_LOG_SIZE,
     OPT_MAX_BODY,
     OPT_IDLE_TIMEOUT,
+    OPT_HEADER_TIMEOUT,
     OPT_SHUTDOWN_TIMEOUT,
     OPT_MAX_CONNECTIONS,
     OPT_QUIET,
@@ -95,6 +98,7 @@ static const struct option echo_options[] = {
     {"log-size", required_argument, NULL, OPT_LOG_SIZE},
     {"max-body", required_argument, NULL, OPT_MAX_BODY},
     {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
+    {"header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT},
     {"shutdown-timeout", required_argument, NULL, OPT_SHUTDOWN_TIMEOUT},
     {"max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS},
     {"quiet", no_argument, NULL, OPT_QUIET},
@@ -160,6 +164,7 @@ static void config_defaults(gs_echo_config *cfg)
     cfg->log_size = 65536;
     cfg->max_body = 1024 * 1024;
     cfg->idle_timeout_ns = 30 * GS_NS_PER_S;
+    cfg->header_timeout_ns = 10 * GS_NS_PER_S;
     cfg->shutdown_timeout_ns = 5 * GS_NS_PER_S;
     cfg->max_connections = 10000;
 }
@@ -259,6 +264,9 @@ int gs_echo_config_parse(gs_echo_config *cfg, int argc, char **argv, FILE *out, 
             break;
         case OPT_IDLE_TIMEOUT:
             rc = config_duration(name, optarg, &cfg->idle_timeout_ns, err);
+            break;
+        case OPT_HEADER_TIMEOUT:
+            rc = config_duration(name, optarg, &cfg->header_timeout_ns, err);
             break;
         case OPT_SHUTDOWN_TIMEOUT:
             rc = config_duration(name, optarg, &cfg->shutdown_timeout_ns, err);

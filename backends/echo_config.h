@@ -40,6 +40,8 @@ typedef struct gs_echo_config {
     size_t log_size;             /* --log-size N request ids kept (ring), default 65536 */
     size_t max_body;             /* --max-body BYTES kept of a request body, default 1 MiB */
     int64_t idle_timeout_ns;     /* --idle-timeout: keep-alive / slow-header limit, default 30s */
+    int64_t header_timeout_ns;   /* --header-timeout: total time for a TLS handshake or an
+                                  * HTTP/1.1 request head, default 10s */
     int64_t shutdown_timeout_ns; /* --shutdown-timeout: bound on draining at SIGTERM, default 5s */
     int max_connections;         /* --max-connections per thread, default 10000 */
     bool quiet;                  /* --quiet: no per-connection diagnostics */

@@ -78,7 +78,17 @@ struct gs_echo_conn {
      * every read: one system call less per request. The bufferevent still writes. TLS
      * connections are read by their bufferevent. */
     gs_sockread rd;
+    /* A total time limit (--header-timeout), not an inactivity one: from the accept through the
+     * TLS handshake and the first request head, then from the first byte of each HTTP/1.1 head
+     * to its end. The idle timeout restarts on every byte, so alone it lets a client trickle a
+     * head for ever. */
+    struct event *head_timer;
 };
+
+/* Starts |c|'s head deadline (--header-timeout from now) unless it is running. */
+void gs_echo_conn_head_begin(gs_echo_conn *c);
+/* Stops it: the head is complete (or HTTP/2 took over). */
+void gs_echo_conn_head_end(gs_echo_conn *c);
 
 /* Closes |c| now: frees the protocol state, the bufferevent and the socket. With |reset|,
  * the TCP connection is aborted with RST (SO_LINGER 0). */

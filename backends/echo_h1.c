@@ -289,6 +289,7 @@ static void h1_read_head(h1_conn *h, struct evbuffer *in)
     size_t len = evbuffer_get_length(in);
     if (len == 0)
         return;
+    gs_echo_conn_head_begin(h->c); /* a head has begun: it must end within the header timeout */
     size_t want = len < 40000 ? len : 40000; /* past every default limit */
     /* Parse in place when the first chunk holds the head (the usual case); make more of the
      * buffer contiguous only when the head runs past it. */
@@ -303,6 +304,7 @@ static void h1_read_head(h1_conn *h, struct evbuffer *in)
     }
     if (n == GS_ERR_INCOMPLETE)
         return;
+    gs_echo_conn_head_end(h->c);
     if (n < 0) {
         h1_reject(h, gs_h1_error_status(h->req.error), gs_h1_error_str(h->req.error));
         return;

@@ -63,6 +63,8 @@ void gs_echo_conn_close(gs_echo_conn *c, bool reset)
     }
     gs_sockread_detach(&c->rd);
     bufferevent_free(c->bev);
+    if (c->head_timer != NULL)
+        event_free(c->head_timer);
     if (c->prev != NULL)
         c->prev->next = c->next;
     else
@@ -133,6 +135,33 @@ void gs_echo_conn_read_high(gs_echo_conn *c, size_t high)
 
 static void conn_choose_protocol(gs_echo_conn *c);
 
+/* Fires when a TLS handshake or request head took longer than --header-timeout in total. */
+static void on_head_deadline(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    gs_echo_conn *c = arg;
+    gs_echo_log_count(c->w->ctx.log, "timeout");
+    gs_echo_conn_close(c, false);
+}
+
+void gs_echo_conn_head_begin(gs_echo_conn *c)
+{
+    if (c->head_timer == NULL)
+        c->head_timer = evtimer_new(c->w->base, on_head_deadline, c);
+    if (evtimer_pending(c->head_timer, NULL))
+        return;
+    int64_t ns = c->w->cfg->header_timeout_ns;
+    struct timeval tv = {(time_t)(ns / GS_NS_PER_S), (suseconds_t)((ns % GS_NS_PER_S) / 1000)};
+    evtimer_add(c->head_timer, &tv);
+}
+
+void gs_echo_conn_head_end(gs_echo_conn *c)
+{
+    if (c->head_timer != NULL)
+        evtimer_del(c->head_timer);
+}
+
 /* Fires while the protocol is being detected (plaintext: the first bytes; TLS: handshake). */
 static void on_detect_read(struct bufferevent *bev, void *arg)
 {
@@ -166,6 +195,7 @@ static void conn_choose_protocol(gs_echo_conn *c)
         return;
     }
     if (c->is_tls && strcmp(c->tls.alpn, "h2") == 0) {
+        gs_echo_conn_head_end(c);
         gs_echo_h2_start(c);
         return;
     }
@@ -179,8 +209,10 @@ static void conn_choose_protocol(gs_echo_conn *c)
         gs_echo_h1_start(c);
         return;
     }
-    if (n == SERVER_PREFACE_LEN)
+    if (n == SERVER_PREFACE_LEN) {
+        gs_echo_conn_head_end(c);
         gs_echo_h2_start(c);
+    }
     /* else: a prefix of the preface, wait for more */
 }
 
@@ -231,6 +263,7 @@ static void conn_new(gs_echo_listener_info *li, evutil_socket_t fd)
     if (!c->is_tls)
         gs_sockread_attach(&c->rd, c->bev);
     gs_echo_conn_timeouts(c, &idle, &idle);
+    gs_echo_conn_head_begin(c);
     gs_echo_conn_setcb(c, on_detect_read, NULL, on_detect_event, c);
     gs_echo_conn_read(c, true);
     if (!c->is_tls && c->kind == GS_ECHO_LISTENER_CONTROL)

@@ -53,6 +53,27 @@ static void gateway_usage(FILE *out)
         "                          backend slower than the traffic would make the copies\n"
         "                          pile up without bound; over the cap a copy is dropped\n"
         "                          and counted (mirrorsDropped in the stats line)\n"
+        "\nLimits under hostile clients (docs/gateway.md lists every bound and counter;\n"
+        "SIZE is bytes or a number with K, M or G for KiB, MiB, GiB):\n"
+        "      --header-timeout D  total time for a TLS handshake, a request head or an\n"
+        "                          HTTP/2 header block, however its bytes trickle (10s)\n"
+        "      --idle-timeout D    time between requests on a connection (60s)\n"
+        "      --conn-body-budget SIZE\n"
+        "                          HTTP/2 request bodies held per connection (16M); a\n"
+        "                          stream over it gets 413 or a reset\n"
+        "      --process-body-budget SIZE\n"
+        "                          the same for all connections together (64M)\n"
+        "      --conn-held-budget SIZE\n"
+        "                          HTTP/2 response data waiting for a slow client per\n"
+        "                          connection (8M); a stream over it is reset\n"
+        "      --process-held-budget SIZE\n"
+        "                          the same for all connections together (64M)\n"
+        "      --hold-timeout D    a connection holding response data whose client takes\n"
+        "                          none of it for D is closed (30s)\n"
+        "      --addr-max-resets N HTTP/2 streams one client address may reset per 10 s,\n"
+        "                          across its connections (400); over it GOAWAY, and its\n"
+        "                          new connections are refused for --addr-ban\n"
+        "      --addr-ban D        how long (10s)\n"
         "  -h, --help\n\n"
         "Exit codes: 0 stopped cleanly, 1 invalid objects, 2 usage error or unreadable input.\n");
 }
@@ -67,6 +88,53 @@ static int gateway_bad(const char *fmt, ...)
     fprintf(stderr, "\nRun `gatesim gateway --help` for usage.\n");
     va_end(ap);
     return 2;
+}
+
+/* "16M", "512K", "1G", "4096": bytes (K, M, G are powers of 1024). */
+static int gateway_size(const char *arg, size_t *out)
+{
+    char *end = NULL;
+    errno = 0;
+    unsigned long long v = strtoull(arg, &end, 10);
+    if (*arg < '0' || *arg > '9' || errno != 0)
+        return -1;
+    unsigned shift = 0;
+    if (*end == 'K' || *end == 'k')
+        shift = 10;
+    else if (*end == 'M' || *end == 'm')
+        shift = 20;
+    else if (*end == 'G' || *end == 'g')
+        shift = 30;
+    if (shift)
+        end++;
+    if (*end == 'i' && shift) /* "MiB" */
+        end++;
+    if ((*end == 'B' || *end == 'b') && shift)
+        end++;
+    if (*end != '\0' || v == 0 || v > (UINT64_C(1) << 40) >> shift)
+        return -1;
+    *out = (size_t)(v << shift);
+    return 0;
+}
+
+/* A positive duration in milliseconds ("2s", "500ms"). */
+static int gateway_ms(const char *arg, int64_t *out)
+{
+    int64_t ns = 0;
+    gs_error err = {0};
+    if (gs_duration_parse(arg, &ns, &err) < 0 || ns <= 0)
+        return -1;
+    *out = ns / 1000000 > 0 ? ns / 1000000 : 1;
+    return 0;
+}
+
+/* The long name of option |val| in |opts|. */
+static const char *gateway_opt_name(const struct option *opts, int val)
+{
+    for (; opts->name; opts++)
+        if (opts->val == val)
+            return opts->name;
+    return "?";
 }
 
 static int gateway_port_map(const char *arg, gs_gw_port_map **maps, size_t *n)
@@ -101,6 +169,15 @@ int gs_cmd_gateway(int argc, char **argv)
         OPT_TIMEOUT,
         OPT_NO_FALLTHROUGH,
         OPT_MAX_MIRRORS,
+        OPT_HEADER_TIMEOUT,
+        OPT_IDLE_TIMEOUT,
+        OPT_CONN_BODY,
+        OPT_PROCESS_BODY,
+        OPT_CONN_HELD,
+        OPT_PROCESS_HELD,
+        OPT_HOLD_TIMEOUT,
+        OPT_ADDR_RESETS,
+        OPT_ADDR_BAN,
     };
     static const struct option longopts[] = {
         {"backend", required_argument, NULL, 'b'},
@@ -112,6 +189,15 @@ int gs_cmd_gateway(int argc, char **argv)
         {"seed", required_argument, NULL, OPT_SEED},
         {"request-timeout", required_argument, NULL, OPT_TIMEOUT},
         {"max-mirrors-in-flight", required_argument, NULL, OPT_MAX_MIRRORS},
+        {"header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT},
+        {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
+        {"conn-body-budget", required_argument, NULL, OPT_CONN_BODY},
+        {"process-body-budget", required_argument, NULL, OPT_PROCESS_BODY},
+        {"conn-held-budget", required_argument, NULL, OPT_CONN_HELD},
+        {"process-held-budget", required_argument, NULL, OPT_PROCESS_HELD},
+        {"hold-timeout", required_argument, NULL, OPT_HOLD_TIMEOUT},
+        {"addr-max-resets", required_argument, NULL, OPT_ADDR_RESETS},
+        {"addr-ban", required_argument, NULL, OPT_ADDR_BAN},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -186,6 +272,50 @@ int gs_cmd_gateway(int argc, char **argv)
                 goto out;
             }
             ro.limits.max_mirrors_in_flight = (size_t)v;
+            break;
+        }
+        case OPT_HEADER_TIMEOUT:
+        case OPT_IDLE_TIMEOUT:
+        case OPT_HOLD_TIMEOUT:
+        case OPT_ADDR_BAN: {
+            int64_t *slot = c == OPT_HEADER_TIMEOUT ? &ro.limits.header_timeout_ms
+                            : c == OPT_IDLE_TIMEOUT ? &ro.limits.idle_timeout_ms
+                            : c == OPT_HOLD_TIMEOUT ? &ro.limits.hold_timeout_ms
+                                                    : &ro.limits.addr_ban_ms;
+            if (gateway_ms(optarg, slot) < 0) {
+                rc = gateway_bad("--%s \"%s\": expected a positive duration (2s, 500ms)",
+                                 gateway_opt_name(longopts, c), optarg);
+                goto out;
+            }
+            break;
+        }
+        case OPT_CONN_BODY:
+        case OPT_PROCESS_BODY:
+        case OPT_CONN_HELD:
+        case OPT_PROCESS_HELD: {
+            size_t *slot = c == OPT_CONN_BODY      ? &ro.limits.conn_request_buffer
+                           : c == OPT_PROCESS_BODY ? &ro.limits.process_request_buffer
+                           : c == OPT_CONN_HELD    ? &ro.limits.conn_response_held
+                                                   : &ro.limits.process_response_held;
+            if (gateway_size(optarg, slot) < 0) {
+                rc = gateway_bad("--%s \"%s\": expected a size (4096, 512K, 16M, 1G)",
+                                 gateway_opt_name(longopts, c), optarg);
+                goto out;
+            }
+            break;
+        }
+        case OPT_ADDR_RESETS: {
+            char *end = NULL;
+            errno = 0;
+            unsigned long v = strtoul(optarg, &end, 10);
+            if (*optarg < '0' || *optarg > '9' || *end != '\0' || errno != 0 || v < 1 ||
+                v > 100000000ul) {
+                rc = gateway_bad("--addr-max-resets \"%s\": expected a number from 1 to "
+                                 "100000000",
+                                 optarg);
+                goto out;
+            }
+            ro.limits.addr_max_resets = (uint32_t)v;
             break;
         }
         case 'h':
