@@ -423,10 +423,8 @@ static void on_h1_event(struct bufferevent *bev, short what, void *arg)
 {
     (void)bev;
     h1_conn *h = arg;
-    if (what & BEV_EVENT_CONNECTED) {
-        h->u->stats.connects++;
+    if (what & BEV_EVENT_CONNECTED)
         return;
-    }
     if (h->state == H1_IDLE || h->call == NULL) {
         h1_conn_free(h);
         return;
@@ -467,6 +465,7 @@ void upstream_h1_send(gs_gw_upstream *u, upstream_pool *p, gs_gw_upstream_call *
         upstream_call_fail_later(c, GS_ERR_IO);
         return;
     }
+    u->stats.connects++; /* counted here: the connect started outside the bufferevent */
     h = gs_xcalloc(1, sizeof(*h));
     h->u = u;
     h->pool = p;

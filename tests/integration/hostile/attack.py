@@ -1,0 +1,257 @@
+# SPDX-License-Identifier: MIT
+"""Hostile HTTP/2 and TCP clients for the hostile-traffic tests and bench/hostile.sh. Each
+subcommand runs one bounded attack against a gateway address on loopback and prints one JSON
+object saying what the client saw.
+
+  bodies  ADDR: streams that send request bodies and never end them (request-body budgets)
+  held    ADDR: streams whose client announces a zero window and never reads (held responses)
+  resets  ADDR: streams opened and reset at once, over many connections (rapid reset)
+  cancel  ADDR: requests reset while the upstream is answering (upstream connection reuse)
+  flood   ADDR: TCP connections opened and held (descriptor exhaustion)
+  trickle ADDR: a TLS ClientHello, an HTTP/1.1 head or an HTTP/2 header block, one byte at a time
+"""
+import argparse
+import json
+import socket
+import ssl
+import time
+
+import h2raw
+
+
+def conn_open(args, **kw):
+    return h2raw.Conn(args.addr, source=args.source, **kw)
+
+
+def cmd_bodies(args):
+    """|conns| connections, |streams| POSTs each, |bytes| of body per stream, never ended;
+    held open |hold| seconds. Repeats until |duration| (0: once)."""
+    out = {"streams": 0, "refused413": 0, "reset": 0, "goaway": 0, "sent": 0}
+    end = time.monotonic() + args.duration
+    while True:
+        conns = []
+        for _ in range(args.conns):
+            c = conn_open(args)
+            conns.append(c)
+            sids = [c.request("/upload", end_stream=False, method="POST",
+                              extra=[("content-type", "application/octet-stream")])
+                    for _ in range(args.streams)]
+            for sid in sids:
+                out["sent"] += c.send_body(sid, args.bytes, deadline_s=5.0)
+            c.pump(0.2)
+        for c in conns:
+            c.pump(args.hold / max(1, len(conns)))
+        for c in conns:
+            for sid in range(1, c.next_id, 2):
+                out["streams"] += 1
+                if c.first_data.get(sid, b"").startswith(b"413"):
+                    out["refused413"] += 1
+                elif sid in c.rsts and c.rsts[sid] != 0:
+                    out["reset"] += 1
+            out["goaway"] += c.goaway is not None
+            c.close()
+        if time.monotonic() >= end:
+            break
+    print(json.dumps(out))
+
+
+def cmd_held(args):
+    """|conns| connections announcing a zero stream window, |streams| GETs of |size| bytes
+    each; frames are read (so the gateway's output drains) but no window is ever opened."""
+    out = {"streams": 0, "reset": 0, "closed": 0, "goaway": 0}
+    end = time.monotonic() + args.duration
+    while True:
+        conns = []
+        for _ in range(args.conns):
+            c = conn_open(args, window=0)
+            conns.append(c)
+            for _ in range(args.streams):
+                c.request("/big/%d" % args.size)
+        deadline = time.monotonic() + args.hold
+        while time.monotonic() < deadline:
+            for c in conns:
+                if not c.eof:
+                    c.pump(0.05)
+            if all(c.eof for c in conns):
+                break
+        for c in conns:
+            out["streams"] += (c.next_id - 1) // 2
+            out["reset"] += sum(1 for code in c.rsts.values() if code != 0)
+            out["closed"] += c.eof
+            out["goaway"] += c.goaway is not None
+            c.close()
+        if time.monotonic() >= end:
+            break
+    print(json.dumps(out))
+
+
+def cmd_resets(args):
+    """Connection after connection, |per_conn| requests each sent and reset in the same write,
+    until a GOAWAY; then one more connection, to see whether it is refused."""
+    out = {"conns": 0, "resets": 0, "goaway_code": None, "refused_after": None}
+    end = time.monotonic() + args.duration
+    while out["conns"] < args.conns or time.monotonic() < end:
+        try:
+            c = conn_open(args)
+        except OSError:
+            out["refused_after"] = True
+            break
+        out["conns"] += 1
+        batch = bytearray()
+        for _ in range(args.per_conn):
+            sid = c.new_id()
+            batch += c.headers_frame(sid, h2raw.request_fields(args.path))
+            batch += h2raw.frame(h2raw.RST_STREAM, 0, sid, (h2raw.CANCEL).to_bytes(4, "big"))
+        try:
+            c.send(bytes(batch))
+            out["resets"] += args.per_conn
+            c.pump(args.pause)
+        except OSError:
+            pass
+        got = c.goaway
+        c.close()
+        if got is not None:
+            out["goaway_code"] = got
+            break
+    if out["goaway_code"] is not None:
+        # A fresh connection from the same address: refused (closed before any frame) or not.
+        try:
+            c = conn_open(args, timeout=2.0)
+            f = c.read_until(lambda f: True, 2.0)
+            out["refused_after"] = f is None
+            c.close()
+        except OSError:
+            out["refused_after"] = True
+    print(json.dumps(out))
+
+
+def cmd_cancel(args):
+    """|count| requests one after the other on one connection, each reset |after| seconds after
+    it was sent (the upstream is still answering), with |wait| seconds between them."""
+    c = conn_open(args)
+    for _ in range(args.count):
+        sid = c.request(args.path)
+        c.pump(args.after)
+        c.rst(sid)
+        c.pump(args.wait)
+    out = {"sent": args.count, "goaway": c.goaway}
+    c.close()
+    print(json.dumps(out))
+
+
+def cmd_flood(args):
+    """Opens |conns| TCP connections (no bytes sent) and holds them |hold| seconds."""
+    host, port = args.addr.rsplit(":", 1)
+    socks = []
+    for _ in range(args.conns):
+        s = socket.socket()
+        s.setblocking(False)
+        try:
+            s.connect((host, int(port)))
+        except BlockingIOError:
+            pass
+        socks.append(s)
+    time.sleep(args.hold)
+    for s in socks:
+        s.close()
+    print(json.dumps({"opened": len(socks)}))
+
+
+def client_hello():
+    """The bytes of a TLS ClientHello (from an in-memory handshake that never completes)."""
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    inc, outg = ssl.MemoryBIO(), ssl.MemoryBIO()
+    obj = ctx.wrap_bio(inc, outg, server_hostname="example.com")
+    try:
+        obj.do_handshake()
+    except ssl.SSLWantReadError:
+        pass
+    return outg.read()
+
+
+def cmd_trickle(args):
+    """Sends a |kind| head one byte per |interval| seconds; reports when the server closed."""
+    if args.kind == "tls":
+        payload = client_hello()
+    elif args.kind == "h1":
+        payload = b"GET / HTTP/1.1\r\nHost: example.com\r\nX-Slow: " + b"a" * 200 + b"\r\n\r\n"
+    else:  # h2: the preface and SETTINGS at once, then a header block byte by byte
+        fields = h2raw.request_fields("/", extra=[("x-slow", "a" * 200)])
+        payload = h2raw.frame(h2raw.HEADERS, h2raw.END_HEADERS | h2raw.END_STREAM, 1,
+                              h2raw.hpack(fields))
+    host, port = args.addr.rsplit(":", 1)
+    s = socket.create_connection((host, int(port)), timeout=args.interval)
+    if args.kind == "h2":
+        s.sendall(h2raw.PREFACE + h2raw.frame(h2raw.SETTINGS, 0, 0))
+    start = time.monotonic()
+    out = {"sent": 0, "closed_after": None, "length": len(payload)}
+    for b in payload:
+        try:
+            s.sendall(bytes([b]))
+            out["sent"] += 1
+        except OSError:
+            out["closed_after"] = round(time.monotonic() - start, 2)
+            break
+        try:
+            while True:  # answers (SETTINGS, a 408) are read and dropped; EOF means closed
+                got = s.recv(65536)
+                if not got:
+                    out["closed_after"] = round(time.monotonic() - start, 2)
+                    break
+        except socket.timeout:
+            pass
+        except OSError:
+            out["closed_after"] = round(time.monotonic() - start, 2)
+        if out["closed_after"] is not None or time.monotonic() - start > args.max:
+            break
+    s.close()
+    print(json.dumps(out))
+
+
+def main():
+    p = argparse.ArgumentParser()
+    sub = p.add_subparsers(dest="cmd", required=True)
+
+    def add(name, fn):
+        sp = sub.add_parser(name)
+        sp.add_argument("addr")
+        sp.add_argument("--source", default="127.0.0.1")
+        sp.add_argument("--duration", type=float, default=0)
+        sp.set_defaults(fn=fn)
+        return sp
+
+    sp = add("bodies", cmd_bodies)
+    sp.add_argument("--conns", type=int, default=1)
+    sp.add_argument("--streams", type=int, default=4)
+    sp.add_argument("--bytes", type=int, default=100000)
+    sp.add_argument("--hold", type=float, default=1.0)
+    sp = add("held", cmd_held)
+    sp.add_argument("--conns", type=int, default=1)
+    sp.add_argument("--streams", type=int, default=4)
+    sp.add_argument("--size", type=int, default=300000)
+    sp.add_argument("--hold", type=float, default=3.0)
+    sp = add("resets", cmd_resets)
+    sp.add_argument("--conns", type=int, default=20)
+    sp.add_argument("--per-conn", type=int, default=20)
+    sp.add_argument("--path", default="/")
+    sp.add_argument("--pause", type=float, default=0.1)
+    sp = add("cancel", cmd_cancel)
+    sp.add_argument("--count", type=int, default=10)
+    sp.add_argument("--path", default="/?delay=100ms")
+    sp.add_argument("--after", type=float, default=0.05)
+    sp.add_argument("--wait", type=float, default=0.3)
+    sp = add("flood", cmd_flood)
+    sp.add_argument("--conns", type=int, default=100)
+    sp.add_argument("--hold", type=float, default=2.0)
+    sp = add("trickle", cmd_trickle)
+    sp.add_argument("--kind", choices=["tls", "h1", "h2"], default="h1")
+    sp.add_argument("--interval", type=float, default=0.3)
+    sp.add_argument("--max", type=float, default=8.0)
+    args = p.parse_args()
+    args.fn(args)
+
+
+if __name__ == "__main__":
+    main()
