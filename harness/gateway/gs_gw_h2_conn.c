@@ -704,7 +704,14 @@ static void on_h2d_read(struct bufferevent *bev, void *arg)
     size_t len = evbuffer_get_length(in);
     const uint8_t *data = evbuffer_pullup(in, -1);
     ssize_t n = nghttp2_session_mem_recv(h->ng, data, len);
-    if (n < 0) {
+    if (n == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS || n == NGHTTP2_ERR_FLOODED) {
+        /* A CONTINUATION flood, or frames we must answer piling up unread (PING, SETTINGS):
+         * the session is intact, so say why in a GOAWAY; the connection closes once it left. */
+        c->rt->counters.header_abuse_closed += n == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS;
+        nghttp2_session_terminate_session(h->ng, NGHTTP2_ENHANCE_YOUR_CALM);
+        evbuffer_drain(in, len);
+        h2d_flush(h);
+    } else if (n < 0) {
         h->dead = true;
     } else {
         evbuffer_drain(in, (size_t)n);

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Total deadlines, not only inactivity: with --header-timeout 1s, a TLS ClientHello, an
+# HTTP/1.1 head and an HTTP/2 header block sent one byte every 0.3 s (so an inactivity timeout
+# never fires) are cut within a few seconds by the gateway (deadlineClosed), and an HTTP/1.1 head
+# trickled to gatesim-echo --header-timeout 1s is cut too (its --idle-timeout of 30 s restarts
+# on every byte).
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib.sh"
+
+cd "$WORK"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+    -subj /CN=a.example.com -addext subjectAltName=DNS:a.example.com \
+    -keyout a.key -out a.crt 2> /dev/null
+cd - > /dev/null
+start_echo default/v1 a
+V1=$ECHO_PORT
+cat > "$WORK/gw.yaml" <<YAML
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: default}
+spec:
+  gatewayClassName: any
+  listeners:
+  - {name: http, port: 80, protocol: HTTP}
+  - name: https
+    port: 443
+    protocol: HTTPS
+    tls: {certificateRefs: [{name: a-cert}]}
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: a-cert, namespace: default}
+type: kubernetes.io/tls
+data:
+  tls.crt: $(base64 -w0 < "$WORK/a.crt")
+  tls.key: $(base64 -w0 < "$WORK/a.key")
+---
+apiVersion: v1
+kind: Service
+metadata: {name: v1, namespace: default}
+spec: {ports: [{port: 8080}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: app, namespace: default}
+spec:
+  parentRefs: [{name: gw}]
+  rules:
+  - backendRefs: [{name: v1, port: 8080}]
+YAML
+start_gateway "$WORK/gw.yaml" --backend "default/v1:8080=127.0.0.1:$V1" --header-timeout 1s
+HTTP=$(gw_addr http)
+HTTPS=$(gw_addr https)
+STATS_LINES=1
+
+cut_soon() { # cut_soon: the last trickle was closed by the server, within 5 s
+    local after
+    after=$(res closed_after)
+    [ "$after" != None ] || { echo "  never closed ($(res sent) of $(res length) bytes sent)" >&2; return 1; }
+    "$PY" -c "import sys; sys.exit(0 if float(sys.argv[1]) <= 5 else 1)" "$after" ||
+        { echo "  closed after $after s" >&2; return 1; }
+}
+
+attack trickle "$HTTPS" --kind tls --interval 0.3 --max 10
+check "a trickled TLS ClientHello is cut by the total deadline" cut_soon
+attack trickle "$HTTP" --kind h1 --interval 0.3 --max 10
+check "a trickled HTTP/1.1 head is cut" cut_soon
+attack trickle "$HTTP" --kind h2 --interval 0.3 --max 10
+check "a trickled HTTP/2 header block is cut" cut_soon
+gw_stats
+check "the TLS and HTTP/2 cuts are counted in deadlineClosed" ge "$(stat deadlineClosed)" 2
+CODE=$(curl -s -k --http2 -o /dev/null -w '%{http_code}' --resolve "a.example.com:${HTTPS##*:}:127.0.0.1" \
+    "https://a.example.com:${HTTPS##*:}/ok")
+check "a normal TLS client is served" eq "$CODE" 200
+
+start_echo default/slow b --header-timeout 1s --idle-timeout 30s
+attack trickle "127.0.0.1:$ECHO_PORT" --kind h1 --interval 0.3 --max 10
+check "gatesim-echo cuts a trickled head by its header timeout" cut_soon
+check "and still serves" eq "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$ECHO_PORT/")" 200
+finish
