@@ -43,8 +43,8 @@ static uint64_t workdir_proc_start(pid_t pid)
     char *p = strrchr(buf, ')');
     if (p == NULL)
         return 0;
-    p++;
-    for (int field = 2; field < 22 && p != NULL; field++)
+    p++; /* the space before field 3; each step moves to the space before the next field */
+    for (int field = 3; field < 22 && p != NULL; field++)
         p = strchr(p + 1, ' ');
     if (p == NULL)
         return 0;

@@ -60,6 +60,62 @@ static long dead_pid(void)
     return (long)p;
 }
 
+/* Field 22 of /proc/self/stat (the start time), read independently of gs_workdir.c. */
+static unsigned long long self_start_time(void)
+{
+    char buf[1024];
+    FILE *f = fopen("/proc/self/stat", "r");
+    ck_assert_ptr_nonnull(f);
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *p = strrchr(buf, ')');
+    ck_assert_ptr_nonnull(p);
+    unsigned long long v = 0;
+    /* after ")": state(3) ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime
+     * stime cutime cstime priority nice threads itrealvalue starttime(22) */
+    ck_assert_int_eq(sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
+                                   "%*d %*d %*d %*d %llu",
+                            &v),
+                     1);
+    return v;
+}
+
+/* The owner file names the start time, a value that stays while the run lives: a live run's
+ * folder survives a reap after its process grew (the value once read was the virtual size,
+ * field 23, and concurrent runs removed each other's folders). */
+START_TEST(workdir_owner_start_time_is_stable)
+{
+    char *tmp = make_tmp();
+    char *live = NULL;
+    ck_assert_int_eq(gs_workdir_create(tmp, &live, NULL), 0);
+    char *owner_file = gs_xasprintf("%s/.owner", live);
+    FILE *f = fopen(owner_file, "r");
+    ck_assert_ptr_nonnull(f);
+    long pid = 0;
+    unsigned long long start = 0;
+    ck_assert_int_eq(fscanf(f, "%ld %llu", &pid, &start), 2);
+    fclose(f);
+    ck_assert_int_eq(pid, (long)getpid());
+    ck_assert_uint_eq(start, self_start_time());
+    /* Grow the process by a mapping of its own: the virtual size changes, the start does not. */
+    size_t big = (size_t)64 << 20;
+    char *mem = malloc(big);
+    ck_assert_ptr_nonnull(mem);
+    mem[0] = 1;
+    ck_assert_uint_eq(gs_workdir_reap(tmp), 0);
+    ck_assert(exists(live));
+    free(mem);
+    gs_workdir_remove(live);
+    char *rm = gs_xasprintf("rm -rf '%s'", tmp);
+    ck_assert_int_eq(system(rm), 0);
+    free(rm);
+    free(owner_file);
+    free(live);
+    free(tmp);
+}
+END_TEST
+
 START_TEST(workdir_reap_removes_only_dead_owners)
 {
     char *tmp = make_tmp();
@@ -123,6 +179,7 @@ int main(void)
     Suite *s = suite_create("workdir");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, workdir_reap_removes_only_dead_owners);
+    tcase_add_test(tc, workdir_owner_start_time_is_stable);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
 }
