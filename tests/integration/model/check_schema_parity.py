@@ -1,14 +1,14 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
 # Schema parity: gatesim validate against an independent OpenAPI-schema validator
-# (python3-jsonschema) over the committed v1.6.1 CRDs (tests/data/crds, experimental channel,
-# gatesim's default). Valid seed objects of every modelled Gateway API kind are mutated
+# (python3-jsonschema) over the committed v1.6.1 CRDs (tests/data/crds) of one release channel
+# (experimental, gatesim's default, or standard with `--channel standard`). Valid seed objects of every modelled Gateway API kind are mutated
 # (deterministically, schema-guided: wrong types, values outside enums, lengths and ranges,
 # patterns, missing required fields, unknown fields, added optional fields, duplicated list
 # items); every object is judged by both, and every disagreement fails the test unless
 # gatesim's errors for that object are all rules the schema validator cannot see: the CRD's
 # CEL rules (matched by their exact messages) and the API-server rules listed in API_SERVER.
-# usage: check_schema_parity.py GATESIM CRD_DIR [COUNT_PER_SEED] [SEED]
+# usage: check_schema_parity.py GATESIM CRD_DIR [COUNT_PER_SEED] [SEED] [CHANNEL]
 import copy, json, os, random, re, subprocess, sys, tempfile
 
 import jsonschema
@@ -17,6 +17,7 @@ import yaml
 gatesim, crd_dir = sys.argv[1], sys.argv[2]
 per_seed = int(sys.argv[3]) if len(sys.argv) > 3 else 60
 rng = random.Random(int(sys.argv[4]) if len(sys.argv) > 4 else 20260611)
+channel = sys.argv[5] if len(sys.argv) > 5 else "experimental"
 
 GROUP = "gateway.networking.k8s.io"
 CRDS = {  # kind -> (file, version)
@@ -305,8 +306,8 @@ with open(path, "w") as f:
         f.write("---\n" + json.dumps({"apiVersion": api, "kind": kind,
                                       "metadata": {"name": name, "namespace": "ns"},
                                       "spec": spec}) + "\n")
-r = subprocess.run([gatesim, "validate", "--output", "json", path], capture_output=True,
-                   text=True, timeout=120)
+r = subprocess.run([gatesim, "validate", "--channel", channel, "--output", "json", path],
+                   capture_output=True, text=True, timeout=120)
 os.unlink(path)
 os.rmdir(tmp)
 try:
@@ -390,4 +391,4 @@ if failures:
     print("\n\n".join(failures[:40]))
     print("\n%d disagreements of %d objects (%r)" % (len(failures), len(objects), stats))
     sys.exit(1)
-print("schema parity: %d objects, %r" % (len(objects), stats))
+print("schema parity (%s): %d objects, %r" % (channel, len(objects), stats))
