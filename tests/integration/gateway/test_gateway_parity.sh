@@ -13,7 +13,7 @@ rc=0
 "$GATESIM" validate "$M/base.yaml" "$M/parity.yaml" > "$WORK/v.out" 2> "$WORK/v.err" || rc=$?
 V=$(cat "$WORK/v.out")
 check "validate admits what the API server admits (exit 0)" eq "$rc" 0
-check "validate: no errors" contains "$(cat "$WORK/v.err")" ": 0 errors, 6 warnings"
+check "validate: no errors" contains "$(cat "$WORK/v.err")" ": 0 errors, 7 warnings"
 check "validate warns about replaceFullPath \"\"" contains "$V" \
     'spec.rules[0].filters[0].urlRewrite.path.replaceFullPath: replaceFullPath "" is not an absolute path: the API server admits it; gatesim uses "/"'
 check "validate warns about replaceFullPath foo" contains "$V" \
@@ -33,6 +33,8 @@ rc=0
 check "explain exit 0" eq "$rc" 0
 check "explain warns about the combination" contains "$(cat "$WORK/e.err")" \
     'spec.rules[4].backendRefs[0].filters[0]: RequestRedirect here and URLRewrite in the rule'"'"'s filters[0]'
+check "explain: the HTTPS listener without tls is not programmed" contains "$(cat "$WORK/e.out")" \
+    "Programmed           False   Invalid                      Not programmed: HTTPS listener without tls.certificateRefs"
 
 # gateway --strict refuses the route; the gateway serves it
 rc=0
@@ -43,6 +45,10 @@ check "gateway --strict names the problem" contains "$(cat "$WORK/gs.err")" "an 
 start_echo default/v1 a; V1=$ECHO_PORT
 start_gateway "$M/base.yaml" "$M/parity.yaml" --backend "default/v1:8080=127.0.0.1:$V1"
 HTTP=$(gw_addr http)
+
+check "the Gateway with an HTTPS listener without tls is served, that listener is not" \
+    eq "$(json "$GW_READY" "sorted((l['gateway'],l['listener']) for l in j['listeners'])")" \
+    "[('default/gw', 'http'), ('default/gw', 'http-8080'), ('default/notls', 'plain')]"
 
 # GET PATH: prints the status, then the Location (if any), then the path the echo saw.
 get() {

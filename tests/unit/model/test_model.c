@@ -96,6 +96,46 @@ START_TEST(model_gateway_fields_and_defaults)
 }
 END_TEST
 
+/* The API server admits any label-selector requirement in a custom resource; one Kubernetes'
+ * selector parser refuses makes the selector select nothing, as in a controller that cannot
+ * parse it (validate warns). */
+START_TEST(model_invalid_selector_requirement_selects_nothing)
+{
+    const char *text =
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: apps, labels: {env: prod}}\n---\n"
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw}\n"
+        "spec:\n  gatewayClassName: c\n  listeners:\n"
+        "  - {name: l0, port: 80, protocol: HTTP, allowedRoutes: {namespaces: {from: Selector, "
+        "selector: {matchExpressions: [{key: env, operator: Exists}]}}}}\n"
+        "  - {name: l1, port: 81, protocol: HTTP, allowedRoutes: {namespaces: {from: Selector, "
+        "selector: {matchExpressions: [{key: env, operator: Exists, values: [prod]}]}}}}\n"
+        "  - {name: l2, port: 82, protocol: HTTP, allowedRoutes: {namespaces: {from: Selector, "
+        "selector: {matchExpressions: [{key: env, operator: In}]}}}}\n"
+        "  - {name: l3, port: 83, protocol: HTTP, allowedRoutes: {namespaces: {from: Selector, "
+        "selector: {matchExpressions: [{key: env, operator: NotIn}]}}}}\n"
+        "  - {name: l4, port: 84, protocol: HTTP, allowedRoutes: {namespaces: {from: Selector, "
+        "selector: {matchExpressions: [{key: env, operator: Equals, values: [prod]}]}}}}\n"
+        "  - {name: l5, port: 85, protocol: HTTP, allowedRoutes: {namespaces: {from: Selector, "
+        "selector: {matchExpressions: [{key: zone, operator: DoesNotExist}]}}}}\n";
+    gs_model *m;
+    gs_model_new(&m);
+    gs_model_load_buffer(m, "sel.yaml", text, strlen(text), NULL, NULL);
+    ck_assert_uint_eq(m->diags.nerrors, 0);
+    ck_assert_uint_eq(m->diags.nwarnings, 4);
+    gs_gateway *gw = (gs_gateway *)gs_model_find(m, GS_KIND_GATEWAY, "default", "gw");
+    gs_namespace *ns = (gs_namespace *)gs_model_find(m, GS_KIND_NAMESPACE, NULL, "apps");
+    ck_assert_ptr_nonnull(gw);
+    ck_assert_ptr_nonnull(ns);
+    const bool want[] = {true, false, false, false, false, true};
+    ck_assert_uint_eq(gw->spec.n_listeners, 6);
+    for (size_t i = 0; i < 6; i++)
+        ck_assert_msg(gs_label_selector_matches(&gw->spec.listeners[i].allowed_routes.selector,
+                                                &ns->obj.metadata.labels) == want[i],
+                      "listener l%zu", i);
+    gs_model_free(m);
+}
+END_TEST
+
 START_TEST(model_http_route_fields_and_defaults)
 {
     gs_model *m = load_valid();
@@ -400,6 +440,7 @@ int main(void)
     tcase_add_test(tc, model_loads_every_kind);
     tcase_add_test(tc, model_gateway_fields_and_defaults);
     tcase_add_test(tc, model_http_route_fields_and_defaults);
+    tcase_add_test(tc, model_invalid_selector_requirement_selects_nothing);
     tcase_add_test(tc, model_replace_and_remove);
     tcase_add_test(tc, model_scenario_hook_and_strict);
     tcase_add_test(tc, model_load_node_copies);
