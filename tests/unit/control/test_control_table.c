@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Model → route table conversion: filters (header modifiers, redirect, rewrite, mirror with its
- * own backend resolution, CORS), timeouts, GRPCRoute matches, creationTimestamp and "{namespace}/{name}" precedence, and
- * the hostname fall-through option passed through the controller. */
+ * own backend resolution, CORS), timeouts, GRPCRoute matches, creationTimestamp and
+ * "{namespace}/{name}" precedence, and the hostname fall-through option passed through the
+ * controller. */
 #include "gs_control.h"
 #include "gs_test.h"
 
@@ -187,8 +188,8 @@ END_TEST
  * whichever of the two is loaded first; routes without a creationTimestamp tie with each
  * other and are older than none. */
 #define ROUTE_ALL(ns, name, ts)                                                                    \
-    "---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: " name      \
-    ", namespace: " ns ts "}\nspec:\n  parentRefs: [{name: gw, namespace: infra}]\n"              \
+    "---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: " name       \
+    ", namespace: " ns ts "}\nspec:\n  parentRefs: [{name: gw, namespace: infra}]\n"               \
     "  rules: [{backendRefs: [{name: app, namespace: infra, port: 80}]}]\n"
 #define HEAD_ALL                                                                                   \
     "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: "    \

@@ -302,14 +302,16 @@ static void hostname_rule_case(bool no_fallthrough)
     gs_rt_match m_two = {.path = PREFIX("/"), .headers = two, .n_headers = 2};
     gs_rt_match m_only = {.path = PREFIX("/only-none")};
     gs_rt_rule r_plain = {.matches = &m_plain, .n_matches = 1};
-    gs_rt_rule r_one[] = {{.matches = &m_one, .n_matches = 1}, {.matches = &m_only, .n_matches = 1}};
+    gs_rt_rule r_one[] = {{.matches = &m_one, .n_matches = 1},
+                          {.matches = &m_only, .n_matches = 1}};
     gs_rt_rule r_two = {.matches = &m_two, .n_matches = 1};
     add_route("ns", "listed", 1, "example.com", &r_plain, 1);
     add_route("ns", "none", 2, NULL, r_one, 2);
     add_route("ns", "wild", 3, "*.com", &r_two, 1);
     compile();
     ck_assert_str_eq(winner(lookup("example.com", "GET", "/")), "ns/listed#0");
-    ck_assert_str_eq(winner(lookup_h("example.com", "GET", "/", "x", "1", NULL, NULL)), "ns/none#0");
+    ck_assert_str_eq(winner(lookup_h("example.com", "GET", "/", "x", "1", NULL, NULL)),
+                     "ns/none#0");
     ck_assert_str_eq(winner(lookup_h("example.com", "GET", "/", "x", "1", "y", "1")), "ns/wild#0");
     /* Not a fall-through: the route without hostnames is in the example.com bucket itself. */
     gs_rt_result r = lookup("example.com", "GET", "/only-none/a");
