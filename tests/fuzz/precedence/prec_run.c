@@ -195,10 +195,12 @@ static void run_report(FILE *f, const prec_target *t, const prec_diff_opts *o, s
                        const prec_set *set, const prec_request *req)
 {
     prec_answer want, got;
-    char why[256] = "", a[200], b[200], r[400];
+    char why[sizeof(got.route)] = "", a[200], b[200], r[400];
     prec_oracle(set, req, &want);
-    if (!run_one(t, set, req, &got, why, sizeof(why)))
-        snprintf(got.route, sizeof(got.route), "%s", why), got.outcome = PREC_ERROR;
+    if (!run_one(t, set, req, &got, why, sizeof(why))) {
+        memcpy(got.route, why, sizeof(why));
+        got.outcome = PREC_ERROR;
+    }
     prec_answer_format(&want, a, sizeof(a));
     prec_answer_format(&got, b, sizeof(b));
     prec_request_format(req, r, sizeof(r));
