@@ -126,6 +126,18 @@ gs_path_norm_error gs_path_norm_target(const char *target, size_t len, gs_buf *o
     return GS_PATH_NORM_OK;
 }
 
+gs_path_norm_error gs_path_norm_uri_path(const char *path, size_t len, gs_buf *out)
+{
+    if (len > 0 && path[0] != '?')
+        return gs_path_norm_target(path, len, out);
+    gs_buf rooted = {0};
+    gs_buf_putc(&rooted, '/');
+    gs_buf_append(&rooted, path, len);
+    gs_path_norm_error e = gs_path_norm_target(rooted.data, rooted.len, out);
+    gs_buf_free(&rooted);
+    return e;
+}
+
 const char *gs_path_norm_error_str(gs_path_norm_error e)
 {
     switch (e) {

@@ -32,6 +32,10 @@ gs_path_norm_error gs_path_norm_path(const char *path, size_t len, gs_buf *out);
  * ('?' and what follows) verbatim, which may hold neither '#' nor control bytes. */
 gs_path_norm_error gs_path_norm_target(const char *target, size_t len, gs_buf *out);
 
+/* gs_path_norm_target for the path-and-query of an absolute URI ("http://h/a?q" gives "/a?q"):
+ * an empty one, or one that is only a query, is rooted at "/" (RFC 9112 §3.2.2). */
+gs_path_norm_error gs_path_norm_uri_path(const char *path, size_t len, gs_buf *out);
+
 /* A short reason for a 400 answer or a report ("encoded slash (%2F or %5C) in path"). */
 const char *gs_path_norm_error_str(gs_path_norm_error e);
 

@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "gs_control.h"
 #include "gs_explain.h"
+#include "gs_explain_request.h"
 #include "gs_scenario.h"
 
 #include "gs_alloc.h"
@@ -58,6 +59,13 @@ static void explain_usage(FILE *f)
             "                            route hostname to less specific ones\n"
             "  --strict                  gatesim's judgements are errors: an object with a\n"
             "                            warning, or of a kind outside the model, is refused\n"
+            "  --request '[METHOD] URL'  instead of the status: what the builtin gateway does with\n"
+            "                            this request (METHOD defaults to GET; URL is http:// or\n"
+            "                            https://, its port picks the Gateway port, 80/443 when\n"
+            "                            absent): the normalised path or the 400 reason, and per\n"
+            "                            Gateway on that port the listener, the winning route,\n"
+            "                            rule and match, and the backends\n"
+            "  --header, -H 'NAME: VALUE' a request header for --request (repeatable)\n"
             "  --help, -h                this help\n\n"
             "Exit codes: 0 status computed, 1 some object is invalid (status is still printed\n"
             "for the valid ones), 2 usage error, unreadable path or malformed YAML.\n");
@@ -197,6 +205,89 @@ static int explain_parse_output(const char *v, explain_format *fmt)
     return 0;
 }
 
+/* --request: "[METHOD] URL". Returns 0, or -1 with a message on stderr. */
+static int explain_parse_request(const char *arg, gs_explain_request *rq, char **method)
+{
+    const char *sp = strchr(arg, ' ');
+    rq->url = sp ? sp + 1 : arg;
+    while (*rq->url == ' ')
+        rq->url++;
+    free(*method);
+    *method = sp ? gs_xstrndup(arg, (size_t)(sp - arg)) : NULL;
+    rq->method = *method;
+    const char *why = gs_explain_request_check_url(rq->url);
+    if (why) {
+        fprintf(stderr, "gatesim explain: %s, got \"%s\"\n", why, arg);
+        return -1;
+    }
+    return 0;
+}
+
+/* --header: "NAME: VALUE" into |h| (pointing into |arg|). Returns 0, or -1 with a message. */
+static int explain_parse_header(const char *arg, gs_rt_header *h)
+{
+    const char *colon = strchr(arg, ':');
+    if (colon == NULL || colon == arg) {
+        fprintf(stderr, "gatesim explain: --header takes 'NAME: VALUE', got \"%s\"\n", arg);
+        return -1;
+    }
+    const char *v = colon + 1;
+    while (*v == ' ' || *v == '\t')
+        v++;
+    *h = (gs_rt_header){arg, (size_t)(colon - arg), v, strlen(v)};
+    return 0;
+}
+
+/* --request mode: the request explained against each world's route table. */
+static void explain_output_request(explain_world *worlds, size_t n, explain_format fmt,
+                                   const gs_explain_request *rq)
+{
+    gs_buf b = {0};
+    if (fmt == EXPLAIN_TEXT) {
+        bool colour = gs_term_colour(1);
+        for (size_t i = 0; i < n; i++) {
+            if (worlds[i].title)
+                gs_buf_printf(&b, "%s=== Scenario %s (%s)%s\n", gs_term_bold(colour),
+                              worlds[i].title, worlds[i].file, gs_term_reset(colour));
+            gs_explain_request_text(gs_control_table(worlds[i].ctl), rq, colour, &b);
+        }
+        fputs(b.data ? b.data : "", stdout);
+        gs_buf_free(&b);
+        return;
+    }
+    /* One world: the request's object. Several: {"scenarios":[{"name","file","request"}]}. */
+    gs_json j;
+    gs_json_init(&j, &b, fmt == EXPLAIN_JSON);
+    if (n == 1) {
+        gs_explain_request_json(gs_control_table(worlds[0].ctl), rq, &j);
+    } else {
+        gs_json_object_begin(&j);
+        gs_json_key(&j, "scenarios");
+        gs_json_array_begin(&j);
+        for (size_t i = 0; i < n; i++) {
+            gs_json_object_begin(&j);
+            gs_json_key(&j, "name");
+            gs_json_string(&j, worlds[i].title ? worlds[i].title : "");
+            gs_json_key(&j, "file");
+            gs_json_string(&j, worlds[i].file ? worlds[i].file : "");
+            gs_json_key(&j, "request");
+            gs_explain_request_json(gs_control_table(worlds[i].ctl), rq, &j);
+            gs_json_object_end(&j);
+        }
+        gs_json_array_end(&j);
+        gs_json_object_end(&j);
+    }
+    if (fmt == EXPLAIN_JSON) {
+        printf("%s\n", b.data);
+    } else {
+        gs_buf y = {0};
+        gs_status_json_to_yaml(b.data, b.len, &y);
+        fputs(y.data ? y.data : "", stdout);
+        gs_buf_free(&y);
+    }
+    gs_buf_free(&b);
+}
+
 int gs_cmd_explain(int argc, char **argv);
 int gs_cmd_explain(int argc, char **argv)
 {
@@ -206,6 +297,9 @@ int gs_cmd_explain(int argc, char **argv)
     const char **names = gs_xcalloc((size_t)argc + 1, sizeof(*names));
     const char **paths = gs_xcalloc((size_t)argc + 1, sizeof(*paths));
     size_t n_names = 0, n_paths = 0;
+    gs_explain_request rq = {0};
+    gs_rt_header *rq_headers = gs_xcalloc((size_t)argc + 1, sizeof(*rq_headers));
+    char *rq_method = NULL;
     bool end_of_options = false;
     int rc = GS_EXIT_OK;
     for (int i = 1; i < argc; i++) {
@@ -235,6 +329,19 @@ int gs_cmd_explain(int argc, char **argv)
                 rc = GS_EXIT_USAGE;
                 goto out;
             }
+        } else if ((strcmp(a, "--request") == 0 && i + 1 < argc) ||
+                   strncmp(a, "--request=", 10) == 0) {
+            if (explain_parse_request(a[9] == '=' ? a + 10 : argv[++i], &rq, &rq_method) < 0) {
+                rc = GS_EXIT_USAGE;
+                goto out;
+            }
+        } else if (((strcmp(a, "--header") == 0 || strcmp(a, "-H") == 0) && i + 1 < argc) ||
+                   strncmp(a, "--header=", 9) == 0) {
+            if (explain_parse_header(a[8] == '=' ? a + 9 : argv[++i], &rq_headers[rq.n_headers++]) <
+                0) {
+                rc = GS_EXIT_USAGE;
+                goto out;
+            }
         } else if (strcmp(a, "--controller-name") == 0 && i + 1 < argc) {
             names[n_names++] = argv[++i];
         } else if (strncmp(a, "--controller-name=", 18) == 0) {
@@ -252,6 +359,12 @@ int gs_cmd_explain(int argc, char **argv)
         rc = GS_EXIT_USAGE;
         goto out;
     }
+    if (rq.n_headers && rq.url == NULL) {
+        fprintf(stderr, "gatesim explain: --header needs --request\n");
+        rc = GS_EXIT_USAGE;
+        goto out;
+    }
+    rq.headers = rq_headers;
     copts.controller_names = names;
     copts.n_controller_names = n_names;
 
@@ -296,7 +409,10 @@ int gs_cmd_explain(int argc, char **argv)
             errors++;
         }
     }
-    explain_output(worlds, n_worlds, fmt);
+    if (rq.url)
+        explain_output_request(worlds, n_worlds, fmt, &rq);
+    else
+        explain_output(worlds, n_worlds, fmt);
     for (size_t i = 0; i < n_worlds; i++) {
         gs_control_free(worlds[i].ctl);
         if (models[i] != plain)
@@ -309,6 +425,8 @@ int gs_cmd_explain(int argc, char **argv)
     gs_diags_free(&sdiags);
     rc = unreadable || malformed ? GS_EXIT_USAGE : errors ? GS_EXIT_FAILED : GS_EXIT_OK;
 out:
+    free(rq_headers);
+    free(rq_method);
     free(names);
     free(paths);
     return rc;

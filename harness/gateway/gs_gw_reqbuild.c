@@ -11,20 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The normalised origin-form target for |path| (|len| bytes of path and query) into |*target|
- * (owned). An absolute-form target may have an empty path ("http://h", "http://h?q"): its path
- * is "/" (RFC 9112 §3.2.2). */
+/* The normalised target for |path| (|len| bytes of path and query, possibly empty as in an
+ * absolute-form "http://h") into |*target| (owned). */
 static const char *reqbuild_target(const char *path, size_t len, char **target)
 {
-    gs_buf rooted = {0}, b = {0};
-    if (len == 0 || path[0] == '?') {
-        gs_buf_putc(&rooted, '/');
-        gs_buf_append(&rooted, path, len);
-        path = rooted.data;
-        len = rooted.len;
-    }
-    gs_path_norm_error e = gs_path_norm_target(path, len, &b);
-    gs_buf_free(&rooted);
+    gs_buf b = {0};
+    gs_path_norm_error e = gs_path_norm_uri_path(path, len, &b);
     if (e != GS_PATH_NORM_OK) {
         gs_buf_free(&b);
         return gs_path_norm_error_str(e);

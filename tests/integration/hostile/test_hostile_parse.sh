@@ -93,6 +93,25 @@ SEEN=$(curl -s "http://127.0.0.1:$PUBLIC_CTL/stats" | "$PY" -c \
 check "the public backend saw only /public paths" \
     eq "$(tr ' ' '\n' <<< "$SEEN" | grep -v '^/public' || true)" ""
 
+# `gatesim explain --request` says what the gateway did, in the same words, for each of them.
+explained() { # explained TARGET [NAME:VALUE]: "STATUS PATH" (404 -, 400 reason) from explain
+    local hdr=()
+    [ -n "${2:-}" ] && hdr=(-H "$2")
+    "$GATESIM" explain "$HERE/manifests/parse.yaml" -o json "${hdr[@]}" \
+        --request "GET http://parse.example.com$1" | "$PY" -c 'import json,sys
+j = json.load(sys.stdin)
+if j["status"] == 400: print("400", j["reason"])
+elif j["status"]: print(j["status"], "-")
+else: print(200, j["path"])'
+}
+for t in /public/../internal/secret /public/%2e%2e/internal/secret /public/.%2e/x \
+    '/public/a/./b//c/../d?q=%2e./x' /public/..%2finternal '/public/..\\internal' \
+    '/public/#/../internal' /public/%zz /public/%7euser/%41%3f /../../public/x; do
+    check "explain agrees with the gateway on $t" eq "$(explained "$t")" "$(get "$t")"
+done
+check "explain agrees with the gateway with a header" \
+    eq "$(explained /public/../internal/s 'x-admin: yes')" "$(get /public/../internal/s 'x-admin: yes\r\n')"
+
 # Item 9: what a cleartext HTTP/1.1 listener refuses at once.
 check "a TLS ClientHello gets 400 (not a 408 after the header timeout)" \
     eq "$(h1 '\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03' | head -n1)" 400

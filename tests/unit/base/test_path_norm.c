@@ -136,6 +136,24 @@ START_TEST(path_norm_appends)
 }
 END_TEST
 
+START_TEST(path_norm_uri_path_roots)
+{
+    gs_buf b = {0};
+    ck_assert_int_eq(gs_path_norm_uri_path("", 0, &b), GS_PATH_NORM_OK);
+    ck_assert_str_eq(b.data, "/");
+    gs_buf_reset(&b);
+    ck_assert_int_eq(gs_path_norm_uri_path("?a=/..", 6, &b), GS_PATH_NORM_OK);
+    ck_assert_str_eq(b.data, "/?a=/..");
+    gs_buf_reset(&b);
+    ck_assert_int_eq(gs_path_norm_uri_path("/x/../y", 7, &b), GS_PATH_NORM_OK);
+    ck_assert_str_eq(b.data, "/y");
+    gs_buf_reset(&b);
+    ck_assert_int_eq(gs_path_norm_uri_path("?#", 2, &b), GS_PATH_NORM_FRAGMENT);
+    ck_assert_int_eq(gs_path_norm_uri_path("#x", 2, &b), GS_PATH_NORM_NOT_ABSOLUTE);
+    gs_buf_free(&b);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("path_norm");
@@ -144,6 +162,7 @@ int main(void)
     tcase_add_test(tc, path_norm_refuses);
     tcase_add_test(tc, path_norm_target_keeps_query);
     tcase_add_test(tc, path_norm_appends);
+    tcase_add_test(tc, path_norm_uri_path_roots);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
 }
