@@ -4,7 +4,7 @@
  * decide with). Prints, for a grid of splits, the planned n, the worst-direction power
  * (simulated, and the planner's exact lower bound) and the false-failure rate (simulated, and
  * the exact Bonferroni bound: the sum of the backends' exact test sizes at the worst share in
- * their bands). Reproducible: a fixed xoshiro256** stream per row.
+ * their bands). Reproducible: a fixed gs_rng (xoshiro256**) stream per row.
  *
  *   stats_sim [--runs N] [--null-runs N] [--tolerance T]      (defaults 20000, 100000, 0.005)
  *
@@ -12,6 +12,7 @@
 #include "gs_binom.h"
 #include "gs_gof.h"
 #include "gs_plan.h"
+#include "gs_rng.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -20,48 +21,15 @@
 
 #define SIM_MAX_K 32
 
-typedef struct sim_rng {
-    uint64_t s[4];
-} sim_rng;
-
-static uint64_t sim_rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
-
-static void sim_seed(sim_rng *r, uint64_t seed)
-{
-    for (int i = 0; i < 4; i++) {
-        uint64_t z = (seed += UINT64_C(0x9e3779b97f4a7c15));
-        z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-        z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-        r->s[i] = z ^ (z >> 31);
-    }
-}
-
-static double sim_uniform(sim_rng *r)
-{
-    uint64_t *s = r->s;
-    uint64_t result = sim_rotl(s[1] * 5, 7) * 9;
-    uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = sim_rotl(s[3], 45);
-    return (double)(result >> 11) * 0x1.0p-53;
-}
-
 /* Exact Binomial(n, p) draw by inversion, outcomes enumerated outward from the mode (pmf
  * ratios, so about one standard deviation of steps). */
-static uint64_t sim_binomial(sim_rng *r, uint64_t n, double p)
+static uint64_t sim_binomial(gs_rng *r, uint64_t n, double p)
 {
     if (n == 0 || p <= 0)
         return 0;
     if (p >= 1)
         return n;
-    double u = sim_uniform(r), odds = p / (1 - p);
+    double u = gs_rng_uniform(r), odds = p / (1 - p);
     uint64_t mode = (uint64_t)floor((double)(n + 1) * p);
     if (mode > n)
         mode = n;
@@ -91,7 +59,7 @@ static uint64_t sim_binomial(sim_rng *r, uint64_t n, double p)
 }
 
 /* One run: n requests multinomially over |truth|, decided against |weights|. True: failed. */
-static bool sim_fails(sim_rng *r, const double *weights, const double *truth, size_t k, uint64_t n,
+static bool sim_fails(gs_rng *r, const double *weights, const double *truth, size_t k, uint64_t n,
                       double alpha, double tolerance)
 {
     gs_gof_backend b[SIM_MAX_K];
@@ -114,11 +82,11 @@ static bool sim_fails(sim_rng *r, const double *weights, const double *truth, si
     return !res.passed;
 }
 
-static double sim_rate(uint64_t seed, unsigned runs, const double *w, const double *truth,
-                       size_t k, uint64_t n, double alpha, double tolerance)
+static double sim_rate(uint64_t seed, unsigned runs, const double *w, const double *truth, size_t k,
+                       uint64_t n, double alpha, double tolerance)
 {
-    sim_rng r;
-    sim_seed(&r, seed);
+    gs_rng r;
+    gs_rng_seed(&r, seed);
     unsigned f = 0;
     for (unsigned i = 0; i < runs; i++)
         f += sim_fails(&r, w, truth, k, n, alpha, tolerance);

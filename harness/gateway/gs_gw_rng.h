@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* The gateway's random choices: a seedable generator (xoshiro256**, seeded through splitmix64),
- * feeding the route table's weighted backend choice (gs_rt_rule_pick_backend), and mirror sampling.
- * Deterministic for a given seed so that a run with
- * --seed can be replayed. One generator per event loop; not thread-safe. */
+/* The gateway's random choices: the seedable generator of gs_rng.h (xoshiro256**), feeding the
+ * route table's weighted backend choice (gs_rt_rule_pick_backend), and mirror sampling.
+ * Deterministic for a given seed so that a run with --seed can be replayed. One generator per
+ * event loop; not thread-safe. */
 #ifndef GS_GW_RNG_H
 #define GS_GW_RNG_H
 
@@ -10,9 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef struct gs_gw_rng {
-    uint64_t s[4];
-} gs_gw_rng;
+#include "gs_rng.h"
+
+typedef gs_rng gs_gw_rng;
 
 void gs_gw_rng_seed(gs_gw_rng *rng, uint64_t seed);
 uint64_t gs_gw_rng_next(gs_gw_rng *rng);

@@ -100,6 +100,41 @@ EXPRS += [
     "stats.binomtest(45, 100, 0.5).pvalue",
 ]
 
+def accepted_low(k, n, alpha):
+    # lower end of the exact test inverted: the smallest p0 below k/n whose binomtest(k, n, p0)
+    # p-value exceeds alpha, by bisection to 1e-14 (the p-value rises towards k/n below it)
+    lo, hi = 0.0, k / n
+    while hi - lo > 1e-14:
+        mid = (lo + hi) / 2
+        if stats.binomtest(k, n, mid).pvalue > alpha:
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+# test_gof.c: Holm over three exact tests, tolerance bands (the test at the nearer band end),
+# the canary that gets nothing, the inverted test's interval
+EXPRS += [
+    "holm([stats.binomtest(c, 1000, 1/3).pvalue for c in (300, 330, 370)])[0]",
+    "holm([stats.binomtest(c, 1000, 1/3).pvalue for c in (300, 330, 370)])[2]",
+    "min(holm([stats.binomtest(c, 1000, 1/3).pvalue for c in (300, 330, 370)]))",
+    "min(holm([stats.binomtest(c, 1000, 1/3).pvalue for c in (280, 330, 390)]))",
+    "stats.binomtest(3500, 10000, 1/3 + 0.01).pvalue",
+    "stats.binomtest(2950, 10000, 0.3 - 0.003).pvalue",
+    "stats.binomtest(0, 15108, 0.0005).pvalue",
+    "accepted_low(2851, 3000, 0.001)",
+]
+
+# test_plan.c: Holm planned at alpha / m against the worse direction (slow), and the plan that
+# reaches "the canary gets nothing" (0 of n rejected at 0.001, at 0.0005 with the tolerance)
+EXPRS += [
+    "min(brute_power(3414, 0.4, 0.001/3, 0.45), brute_power(3414, 0.4, 0.001/3, 0.35))",
+    "min(brute_power(3413, 0.4, 0.001/3, 0.45), brute_power(3413, 0.4, 0.001/3, 0.35))",
+    "min(brute_power(3414, 0.3, 0.001/3, 0.35), brute_power(3414, 0.3, 0.001/3, 0.25))",
+    "stats.binomtest(0, 7555, 0.001).pvalue",
+    "stats.binomtest(0, 7554, 0.001).pvalue",
+]
+
 if __name__ == "__main__":
     for e in EXPRS:
         print("%-120s %.17g" % (e, float(eval(e))))
