@@ -127,7 +127,7 @@ static void explain_filters(explain_ctx *x, const gs_rt_filter *f, size_t n, int
 
 static void explain_candidate(void *arg, const char *hostname, const gs_rt_route *route,
                               const gs_rt_rule *rule, const gs_rt_match *match,
-                              const gs_rt_grpc_match *grpc)
+                              const gs_rt_grpc_match *grpc, gs_rt_rank_key why)
 {
     explain_ctx *x = arg;
     const char *h = hostname ? hostname : "(any hostname)";
@@ -149,6 +149,10 @@ static void explain_candidate(void *arg, const char *hostname, const gs_rt_route
                   route->kind == GS_RT_ROUTE_GRPC ? "GRPCRoute" : "HTTPRoute", route->namespace,
                   route->name, rule->index, rule->name ? " " : "", rule->name ? rule->name : "",
                   gs_term_reset(x->colour));
+    /* Between routes whose matches rank the same, say which tie-break put this one after the
+     * previous one (the spec's age, then name rule is easy to get wrong by hand). */
+    if (why == GS_RT_RANK_AGE || why == GS_RT_RANK_NAME)
+        gs_buf_printf(x->out, "              after %zu: %s\n", x->n - 1, gs_rt_rank_key_text(why));
     explain_filters(x, rule->filters, rule->n_filters, 14);
     if (rule->n_backends == 0) {
         bool answers = false;

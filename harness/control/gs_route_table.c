@@ -739,8 +739,7 @@ static unsigned char route_key_at(const char *ns, size_t ns_len, const char *nam
     return (unsigned char)name[i - ns_len - 1];
 }
 
-int gs_rt_route_name_cmp(const char *ns_a, const char *name_a, const char *ns_b,
-                         const char *name_b)
+int gs_rt_route_name_cmp(const char *ns_a, const char *name_a, const char *ns_b, const char *name_b)
 {
     /* Not strcmp(ns) then strcmp(name): "default-1/b" sorts before "default/r2" because '-' is
      * below '/', while "default" sorts before "default-1". The spec orders the joined string. */
@@ -755,31 +754,64 @@ int gs_rt_route_name_cmp(const char *ns_a, const char *name_a, const char *ns_b,
     }
 }
 
-int rt_entry_compare(const rt_entry *a, const rt_entry *b)
+/* |key| = what decides: the first precedence key on which |a| and |b| differ. */
+#define RT_DECIDE(key_, cond_a_first, differ)                                                      \
+    if (differ) {                                                                                  \
+        *key = (key_);                                                                             \
+        return (cond_a_first) ? -1 : 1;                                                            \
+    }
+
+int gs_rt_entry_rank(const rt_entry *a, const rt_entry *b, gs_rt_rank_key *key)
 {
-    if (a->path_rank != b->path_rank)
-        return a->path_rank < b->path_rank ? -1 : 1;
-    if (a->path_len != b->path_len)
-        return a->path_len > b->path_len ? -1 : 1;
-    if (a->method != b->method)
-        return a->method > b->method ? -1 : 1;
-    if (a->n_headers != b->n_headers)
-        return a->n_headers > b->n_headers ? -1 : 1;
-    if (a->n_query != b->n_query)
-        return a->n_query > b->n_query ? -1 : 1;
+    RT_DECIDE(GS_RT_RANK_PATH_TYPE, a->path_rank < b->path_rank, a->path_rank != b->path_rank);
+    RT_DECIDE(GS_RT_RANK_PATH_LENGTH, a->path_len > b->path_len, a->path_len != b->path_len);
+    RT_DECIDE(GS_RT_RANK_METHOD, a->method > b->method, a->method != b->method);
+    RT_DECIDE(GS_RT_RANK_HEADERS, a->n_headers > b->n_headers, a->n_headers != b->n_headers);
+    RT_DECIDE(GS_RT_RANK_QUERY, a->n_query > b->n_query, a->n_query != b->n_query);
     if (a->route != b->route) {
-        if (a->route->created != b->route->created)
-            return a->route->created < b->route->created ? -1 : 1;
+        RT_DECIDE(GS_RT_RANK_AGE, a->route->created < b->route->created,
+                  a->route->created != b->route->created);
         int c = gs_rt_route_name_cmp(a->route->namespace, a->route->name, b->route->namespace,
                                      b->route->name);
-        if (c != 0)
-            return c;
+        RT_DECIDE(GS_RT_RANK_NAME, c < 0, c != 0);
     }
-    if (a->rule->index != b->rule->index)
-        return a->rule->index < b->rule->index ? -1 : 1;
-    if (a->match_index != b->match_index)
-        return a->match_index < b->match_index ? -1 : 1;
+    RT_DECIDE(GS_RT_RANK_RULE, a->rule->index < b->rule->index, a->rule->index != b->rule->index);
+    RT_DECIDE(GS_RT_RANK_MATCH, a->match_index < b->match_index, a->match_index != b->match_index);
+    *key = GS_RT_RANK_FIRST;
     return 0;
+}
+
+int rt_entry_compare(const rt_entry *a, const rt_entry *b)
+{
+    gs_rt_rank_key key;
+    return gs_rt_entry_rank(a, b, &key);
+}
+
+const char *gs_rt_rank_key_text(gs_rt_rank_key k)
+{
+    switch (k) {
+    case GS_RT_RANK_FIRST:
+        break;
+    case GS_RT_RANK_PATH_TYPE:
+        return "path type";
+    case GS_RT_RANK_PATH_LENGTH:
+        return "longer path";
+    case GS_RT_RANK_METHOD:
+        return "method match";
+    case GS_RT_RANK_HEADERS:
+        return "more header matches";
+    case GS_RT_RANK_QUERY:
+        return "more query matches";
+    case GS_RT_RANK_AGE:
+        return "same match keys, older route";
+    case GS_RT_RANK_NAME:
+        return "same match keys, same age, alphabetical {namespace}/{name}";
+    case GS_RT_RANK_RULE:
+        return "rule order";
+    case GS_RT_RANK_MATCH:
+        return "match order";
+    }
+    return "";
 }
 
 static int entry_qsort_cmp(const void *pa, const void *pb)

@@ -372,7 +372,6 @@ int gs_route_table_lookup(const gs_route_table *t, const gs_rt_port *port, const
  * 0 (answer 500). The caller checks backends[i].state (not OK → 500). */
 int gs_rt_rule_pick_backend(const gs_rt_rule *rule, uint32_t r);
 
-
 /* The port a RequestRedirect Location carries: the filter's port, else the well-known port of
  * the filter's scheme, else |listener_port|. Returns 0 when the port is to be omitted (http:80,
  * https:443). |scheme| is the Location's scheme. */
@@ -389,12 +388,31 @@ const char *gs_rt_protocol_name(gs_rt_protocol p);             /* "HTTP", ... */
 
 /* ---- reading the compiled rules (explain, debugging) ---------------------------------------- */
 
+/* Why a candidate ranks after the one before it in the same hostname (explain): the first
+ * precedence key on which they differ. */
+typedef enum gs_rt_rank_key {
+    GS_RT_RANK_FIRST = 0, /* first of its hostname (or equal keys) */
+    GS_RT_RANK_PATH_TYPE, /* Exact, then RegularExpression, then PathPrefix */
+    GS_RT_RANK_PATH_LENGTH,
+    GS_RT_RANK_METHOD,
+    GS_RT_RANK_HEADERS,
+    GS_RT_RANK_QUERY,
+    GS_RT_RANK_AGE,  /* same match keys: the older route (creationTimestamp) */
+    GS_RT_RANK_NAME, /* same age: "{namespace}/{name}" alphabetically */
+    GS_RT_RANK_RULE,
+    GS_RT_RANK_MATCH,
+} gs_rt_rank_key;
+
+/* "same match keys, same age, alphabetical {namespace}/{name}", ...; "" for GS_RT_RANK_FIRST. */
+const char *gs_rt_rank_key_text(gs_rt_rank_key k);
+
 /* Called once per (route, rule, match) candidate of a listener: |hostname| is the effective
- * route hostname (NULL for routes without hostnames on a listener without hostname); GRPCRoute candidates have |match| NULL and
- * |grpc_match| set (NULL for a rule without matches), HTTPRoute ones the reverse. */
+ * route hostname (NULL for routes without hostnames on a listener without hostname); GRPCRoute
+ * candidates have |match| NULL and |grpc_match| set (NULL for a rule without matches), HTTPRoute
+ * ones the reverse. |why| says what ranks it after the previous candidate of the same hostname. */
 typedef void (*gs_rt_visit_fn)(void *arg, const char *hostname, const gs_rt_route *route,
                                const gs_rt_rule *rule, const gs_rt_match *match,
-                               const gs_rt_grpc_match *grpc_match);
+                               const gs_rt_grpc_match *grpc_match, gs_rt_rank_key why);
 
 /* Visits the candidates of listener |listener| (a gs_route_table_listener index) of a compiled
  * table: hostnames from most to least specific, and within each hostname in precedence order

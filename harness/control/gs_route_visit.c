@@ -63,8 +63,13 @@ static size_t visit_bucket(const rt_fbucket *b, gs_rt_visit_fn fn, void *arg)
         const gs_rt_grpc_match *gm = NULL;
         if (e->is_grpc && e->rule->n_grpc_matches)
             gm = e->grpc_match;
+        /* HTTPRoute and GRPCRoute candidates are ordered separately (control never accepts
+         * both for one hostname), so a kind change restarts the reasons. */
+        gs_rt_rank_key why = GS_RT_RANK_FIRST;
+        if (i > 0 && i != n_http)
+            gs_rt_entry_rank(v[i - 1], e, &why);
         fn(arg, b->head.key, e->route, e->rule, !e->is_grpc && e->rule->n_matches ? e->match : NULL,
-           gm);
+           gm, why);
     }
     free(v);
     return n;

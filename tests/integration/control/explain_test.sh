@@ -70,6 +70,18 @@ grep -q "orders.shop.example.com" "$tmp/sctext" || fail "scenario text: no route
 grep -q "PathPrefix /orders" "$tmp/sctext" || fail "scenario text: no route table match"
 grep -q -- "-> team-a/orders:8080 weight 1" "$tmp/sctext" || fail "scenario text: no backend line"
 
+# 4b. Same age, both PathPrefix /, r2 first in the file: a-b ranks first, and explain says why.
+"$gatesim" explain "$data/precedence/same-age.yaml" >"$tmp/tie" 2>/dev/null
+"$py" - "$tmp/tie" <<'PY' || fail "same-age: a-b not first or no reason given"
+import sys
+text = open(sys.argv[1]).read()
+table = text[text.index("Route table:"):]
+ab = table.index("1. PathPrefix /  (HTTPRoute default/a-b rule 0)")
+r2 = table.index("2. PathPrefix /  (HTTPRoute default/r2 rule 0)")
+why = table.index("after 1: same match keys, same age, alphabetical {namespace}/{name}")
+assert ab < r2 < why, (ab, r2, why)
+PY
+
 # 5. Exit codes: --help 0, unknown option 2, unreadable path 2, invalid object 1.
 "$gatesim" explain --help >/dev/null || fail "--help did not exit 0"
 "$gatesim" explain --bogus "$data/teams" >/dev/null 2>&1

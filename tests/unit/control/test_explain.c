@@ -31,10 +31,12 @@ static const char *const explain_yaml =
     "empty}]\n";
 
 static void collect(void *arg, const char *hostname, const gs_rt_route *route,
-                    const gs_rt_rule *rule, const gs_rt_match *match, const gs_rt_grpc_match *grpc)
+                    const gs_rt_rule *rule, const gs_rt_match *match, const gs_rt_grpc_match *grpc,
+                    gs_rt_rank_key why)
 {
     gs_buf *b = arg;
     (void)grpc;
+    (void)why;
     gs_buf_printf(b, "%s %s#%zu %s|", hostname ? hostname : "-", route->name, rule->index,
                   match ? match->path.value : "*");
 }
