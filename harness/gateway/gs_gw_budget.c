@@ -16,10 +16,20 @@ static void budget_add(gs_gw_budget *b, size_t n)
         b->peak = b->used;
 }
 
+/* Within its fair share of the process limit once it holds |n| more bytes. */
+static bool budget_fair(const gs_gw_budget *conn, const gs_gw_budget *proc, size_t n)
+{
+    size_t holders = proc->holders + (conn->used == 0 ? 1 : 0);
+    size_t share = proc->limit / (holders ? holders : 1);
+    return n <= share && conn->used <= share - n;
+}
+
 bool gs_gw_budget_take(gs_gw_budget *conn, gs_gw_budget *proc, size_t n)
 {
-    if (!budget_fits(conn, n) || !budget_fits(proc, n))
+    if (!budget_fits(conn, n) || (!budget_fits(proc, n) && !budget_fair(conn, proc, n)))
         return false;
+    if (conn->used == 0 && n > 0)
+        proc->holders++;
     budget_add(conn, n);
     budget_add(proc, n);
     return true;
@@ -30,4 +40,6 @@ void gs_gw_budget_give(gs_gw_budget *conn, gs_gw_budget *proc, size_t n)
     assert(conn->used >= n && proc->used >= n);
     conn->used -= n;
     proc->used -= n;
+    if (conn->used == 0 && n > 0)
+        proc->holders--;
 }

@@ -13,11 +13,17 @@
 typedef struct gs_gw_budget {
     size_t used;
     size_t limit;
-    size_t peak; /* highest |used| seen (for the stats line) */
+    size_t peak;    /* highest |used| seen (for the stats line) */
+    size_t holders; /* process budget: connection budgets with |used| > 0 */
 } gs_gw_budget;
 
-/* Charges |n| bytes to |conn| and |proc| when both stay within their limits and returns true;
- * else charges nothing and returns false. */
+/* Charges |n| bytes to |conn| and |proc| and returns true when |conn| stays within its limit and
+ * either |proc| stays within its limit or |conn| stays within its fair share of it (the process
+ * limit divided by the connections holding bytes, this one included); else charges nothing and
+ * returns false. The share rule keeps a few greedy connections from starving the others once
+ * the process total is spent: they are refused, a connection holding little is not. It bounds
+ * the process total at twice its limit (the bytes charged over the limit all fit in shares,
+ * which add up to the limit). */
 bool gs_gw_budget_take(gs_gw_budget *conn, gs_gw_budget *proc, size_t n);
 /* Gives back |n| bytes taken by gs_gw_budget_take (never more than was taken). */
 void gs_gw_budget_give(gs_gw_budget *conn, gs_gw_budget *proc, size_t n);

@@ -38,11 +38,11 @@ void gs_gw_limits_defaults(gs_gw_limits *l)
     if (!l->conn_request_buffer)
         l->conn_request_buffer = 16u << 20;
     if (!l->process_request_buffer)
-        l->process_request_buffer = 64u << 20;
+        l->process_request_buffer = 32u << 20;
     if (!l->conn_response_held)
         l->conn_response_held = 8u << 20;
     if (!l->process_response_held)
-        l->process_response_held = 64u << 20;
+        l->process_response_held = 32u << 20;
     if (!l->hold_timeout_ms)
         l->hold_timeout_ms = 30000;
     if (!l->addr_max_resets)

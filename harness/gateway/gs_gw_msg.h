@@ -53,9 +53,10 @@ typedef struct gs_gw_limits {
     size_t max_connections;       /* default 10000 downstream connections; more are closed */
     /* Bounds against hostile clients (docs/gateway.md, "Limits under hostile clients"). */
     size_t conn_request_buffer;    /* default 16 MiB of HTTP/2 request bodies held per connection */
-    size_t process_request_buffer; /* default 64 MiB of them held by the whole process */
+    size_t process_request_buffer; /* default 32 MiB of them in the whole process (fair shares
+                                    * past it: at most twice that, see gs_gw_budget_take) */
     size_t conn_response_held;     /* default 8 MiB of HTTP/2 response data waiting per connection */
-    size_t process_response_held;  /* default 64 MiB of it in the whole process */
+    size_t process_response_held;  /* default 32 MiB of it in the whole process (the same) */
     int64_t hold_timeout_ms;       /* default 30 s holding response data with no progress */
     uint32_t addr_max_resets;      /* default 400 client resets per 10 s per client address */
     int64_t addr_ban_ms;           /* default 10 s: an address over it has connections refused */

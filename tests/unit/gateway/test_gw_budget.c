@@ -18,7 +18,7 @@ START_TEST(budget_charges_both_or_neither)
     ck_assert_uint_eq(a.used, 50);
     ck_assert_uint_eq(proc.used, 50);
     ck_assert(gs_gw_budget_take(&b, &proc, 50));
-    ck_assert(!gs_gw_budget_take(&b, &proc, 1)); /* the process's total is spent */
+    ck_assert(!gs_gw_budget_take(&b, &proc, 1)); /* the process's total and b's share are spent */
     ck_assert_uint_eq(b.used, 50);
     ck_assert_uint_eq(proc.used, 100);
     gs_gw_budget_give(&a, &proc, 50);
@@ -26,6 +26,30 @@ START_TEST(budget_charges_both_or_neither)
     ck_assert(gs_gw_budget_take(&b, &proc, 10));
     ck_assert_uint_eq(proc.peak, 100);
     ck_assert(!gs_gw_budget_take(&a, &proc, (size_t)-1)); /* no overflow */
+}
+END_TEST
+
+START_TEST(budget_fair_share_past_the_process_limit)
+{
+    gs_gw_budget proc = {.limit = 100};
+    gs_gw_budget greedy1 = {.limit = 80}, greedy2 = {.limit = 80}, small = {.limit = 80};
+    ck_assert(gs_gw_budget_take(&greedy1, &proc, 60));
+    ck_assert(gs_gw_budget_take(&greedy2, &proc, 40)); /* the process limit is reached */
+    ck_assert_uint_eq(proc.holders, 2);
+    /* Past the limit a greedy connection is refused (its share is 100 / 2 = 50)... */
+    ck_assert(!gs_gw_budget_take(&greedy1, &proc, 1));
+    /* ...but a connection holding nothing gets up to its share (100 / 3 = 33). */
+    ck_assert(gs_gw_budget_take(&small, &proc, 20));
+    ck_assert_uint_eq(proc.holders, 3);
+    ck_assert(!gs_gw_budget_take(&small, &proc, 14)); /* 34 > 33 */
+    ck_assert(gs_gw_budget_take(&small, &proc, 13));
+    ck_assert_uint_le(proc.used, 2 * proc.limit);
+    gs_gw_budget_give(&small, &proc, 33);
+    ck_assert_uint_eq(proc.holders, 2);
+    gs_gw_budget_give(&greedy1, &proc, 60);
+    gs_gw_budget_give(&greedy2, &proc, 40);
+    ck_assert_uint_eq(proc.holders, 0);
+    ck_assert_uint_eq(proc.used, 0);
 }
 END_TEST
 
@@ -85,6 +109,7 @@ int main(void)
     Suite *s = suite_create("gw_budget");
     TCase *tc = tcase_create("budget");
     tcase_add_test(tc, budget_charges_both_or_neither);
+    tcase_add_test(tc, budget_fair_share_past_the_process_limit);
     tcase_add_test(tc, addrlim_bans_over_budget_then_forgives);
     tcase_add_test(tc, addrlim_window_restarts);
     tcase_add_test(tc, addrlim_table_stays_fixed);

@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# The gateway under the bounded attacks of issue 20 items 2-4, with its default limits, while a
+# normal client measures latency: for each attack, the gateway's peak RSS (VmHWM, reset before
+# each attack) against the stated bound of 256 MB, and the normal client's p99 under attack
+# divided by its unloaded p99 (goal <= 2x). All on loopback; attackers connect from 127.0.0.2
+# (the whole of 127/8 is loopback), the normal client from 127.0.0.1, so the per-address
+# reset ban cannot hit the normal client.
+#   bodies: 2 connections x 128 HTTP/2 streams sending request bodies they never end (up to
+#           4 MiB each), reconnecting for the attack's length
+#   held:   10 connections x 128 streams announcing a zero window, each asking for 1 MiB
+#   resets: connections opening and resetting 20 streams each, until GOAWAY, over and over
+# The normal client: `gatesim load -p h2c -c 4 -m 4` at a fixed rate (open loop, latency from
+# the intended send time) for NORMAL seconds during each attack.
+# Usage: bench/hostile.sh [BUILD_DIR] [ATTACK_SECONDS] [RATE]   (defaults: build, 20, 400)
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${1:-$ROOT/build}
+ATTACK_S=${2:-20}
+RATE=${3:-400}
+NORMAL=$((ATTACK_S - 6))
+GATESIM=$BUILD/harness/cli/gatesim
+ECHO=$BUILD/backends/gatesim-echo
+HOSTILE=$ROOT/tests/integration/hostile
+PY=/usr/bin/python3
+BOUND_MB=256
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/gatesim-bench-hostile.XXXXXX")
+PIDS=()
+cleanup() {
+    for p in "${PIDS[@]}"; do kill "$p" 2> /dev/null || true; done
+    for p in "${PIDS[@]}"; do wait "$p" 2> /dev/null || true; done
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+wait_file() { for _ in $(seq 1 600); do [ -s "$1" ] && return 0; sleep 0.05; done; return 1; }
+jsonf() { "$PY" -c "import json,sys; d=json.loads(open(sys.argv[1]).readline()); print($2)" "$1"; }
+
+"$ECHO" --service default/v1 --quiet > "$WORK/echo.json" 2> /dev/null &
+PIDS+=($!)
+wait_file "$WORK/echo.json"
+EPORT=$(jsonf "$WORK/echo.json" "d['port']")
+"$PY" "$HOSTILE/big_backend.py" > "$WORK/big.out" 2> /dev/null &
+PIDS+=($!)
+wait_file "$WORK/big.out"
+BIG=$(head -n1 "$WORK/big.out")
+cat > "$WORK/gw.yaml" <<'YAML'
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: default}
+spec:
+  gatewayClassName: any
+  listeners: [{name: http, port: 80, protocol: HTTP}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: v1, namespace: default}
+spec: {ports: [{port: 8080}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: big, namespace: default}
+spec: {ports: [{port: 8080}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: app, namespace: default}
+spec:
+  parentRefs: [{name: gw}]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /big}}]
+    backendRefs: [{name: big, port: 8080}]
+  - backendRefs: [{name: v1, port: 8080}]
+YAML
+"$GATESIM" gateway "$WORK/gw.yaml" --backend "default/v1:8080=127.0.0.1:$EPORT" \
+    --backend "default/big:8080=127.0.0.1:$BIG" > "$WORK/gw.out" 2> "$WORK/gw.err" &
+GW_PID=$!
+PIDS+=($GW_PID)
+wait_file "$WORK/gw.out" || { cat "$WORK/gw.err" >&2; exit 1; }
+GW=$(jsonf "$WORK/gw.out" "d['listeners'][0]['address']")
+
+kib() { awk -v k="$1" '$1 == k":" {print $2}' "/proc/$GW_PID/status"; }
+# normal SECONDS → p99 in ms of the normal client (requests that failed are reported too)
+normal() {
+    "$GATESIM" load -q -p h2c -c 4 -m 4 -r "$RATE" -d "${1}s" -o json --host example.com \
+        "http://$GW/normal" > "$WORK/load.json" 2> /dev/null || true
+    "$PY" -c "
+import json,sys
+d=json.load(open(sys.argv[1]))
+err=sum(d['errors'].values())
+print('%.2f %d %d' % (d['latencyMs']['p99'], d['responses'], err))" "$WORK/load.json"
+}
+
+# attack NAME: runs the attack for ATTACK_S seconds in the background (sets ATTACK_PID)
+attack() {
+    local py="PYTHONPATH=$HOSTILE $PY $HOSTILE/attack.py"
+    case $1 in
+    bodies) cmd="$py bodies $GW --source 127.0.0.2 --conns 2 --streams 128 --bytes 4194304 --hold 2 --duration $ATTACK_S" ;;
+    held) cmd="$py held $GW --source 127.0.0.2 --conns 10 --streams 128 --size 1048576 --hold 8 --duration $ATTACK_S" ;;
+    resets) cmd="end=\$((SECONDS + $ATTACK_S)); while [ \$SECONDS -lt \$end ]; do $py resets $GW --source 127.0.0.2 --conns 1000 --per-conn 20 --pause 0.01; done" ;;
+    esac
+    bash -c "$cmd" > "$WORK/attack-$1.json" 2> "$WORK/attack-$1.err" &
+    ATTACK_PID=$!
+    PIDS+=($ATTACK_PID)
+}
+
+echo "bench/hostile.sh: gateway $GW, normal client ${RATE} req/s h2c (4 connections x 4 streams)"
+normal 3 > /dev/null # warm-up
+read -r BASE_P99 BASE_N BASE_ERR <<< "$(normal "$NORMAL")"
+echo "unloaded: p99 ${BASE_P99} ms ($BASE_N responses, $BASE_ERR errors), RSS $(($(kib VmRSS) / 1024)) MB"
+printf '%-8s %14s %10s %12s %10s %8s\n' attack "peak RSS MB" "bound MB" "p99 ms" "p99 ratio" errors
+FAIL=0
+for a in bodies held resets; do
+    echo 5 > "/proc/$GW_PID/clear_refs" 2> /dev/null || true # resets VmHWM
+    attack "$a"
+    sleep 3
+    read -r P99 N ERR <<< "$(normal "$NORMAL")"
+    wait "$ATTACK_PID" 2> /dev/null || true
+    PEAK=$(($(kib VmHWM) / 1024))
+    RATIO=$("$PY" -c "import sys; print('%.2f' % (float(sys.argv[1]) / max(float(sys.argv[2]), 0.001)))" "$P99" "$BASE_P99")
+    printf '%-8s %14s %10s %12s %10s %8s\n' "$a" "$PEAK" "$BOUND_MB" "$P99" "${RATIO}x" "$ERR"
+    [ "$PEAK" -le "$BOUND_MB" ] || FAIL=1
+    sleep 1
+done
+kill -USR1 "$GW_PID"
+sleep 0.3
+tail -n1 "$WORK/gw.out" | "$PY" -c "
+import json,sys
+s=json.load(sys.stdin)['stats']
+keys=['bodyBudgetRefused','heldBudgetReset','stalledClosed','h2ResetsRefused','addrResetsRefused',
+      'connectionsBanned','cancelledBeforeSend','upstreamConnects','upstreamDrained',
+      'requestBodyBytesPeak','responseBytesPeak']
+print('counters: ' + ', '.join('%s %d' % (k, s[k]) for k in keys))"
+[ "$FAIL" -eq 0 ] || { echo "bench/hostile.sh: peak RSS over the ${BOUND_MB} MB bound" >&2; exit 1; }
