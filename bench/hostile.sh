@@ -9,6 +9,7 @@
 #   bodies: 2 connections x 128 HTTP/2 streams sending request bodies they never end (up to
 #           4 MiB each), reconnecting for the attack's length
 #   held:   10 connections x 128 streams announcing a zero window, each asking for 1 MiB
+#           (served by nghttpd over h2c)
 #   resets: connections opening and resetting 20 streams each, until GOAWAY, over and over
 # The normal client: `gatesim load -p h2c -c 4 -m 4` at a fixed rate (open loop, latency from
 # the intended send time) for NORMAL seconds during each attack.
@@ -39,38 +40,27 @@ jsonf() { "$PY" -c "import json,sys; d=json.loads(open(sys.argv[1]).readline());
 PIDS+=($!)
 wait_file "$WORK/echo.json"
 EPORT=$(jsonf "$WORK/echo.json" "d['port']")
-"$PY" "$HOSTILE/big_backend.py" > "$WORK/big.out" 2> /dev/null &
-PIDS+=($!)
-wait_file "$WORK/big.out"
-BIG=$(head -n1 "$WORK/big.out")
-cat > "$WORK/gw.yaml" <<'YAML'
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: default}
-spec:
-  gatewayClassName: any
-  listeners: [{name: http, port: 80, protocol: HTTP}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: v1, namespace: default}
-spec: {ports: [{port: 8080}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: big, namespace: default}
-spec: {ports: [{port: 8080}]}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: app, namespace: default}
-spec:
-  parentRefs: [{name: gw}]
-  rules:
-  - matches: [{path: {type: PathPrefix, value: /big}}]
-    backendRefs: [{name: big, port: 8080}]
-  - backendRefs: [{name: v1, port: 8080}]
-YAML
+# The large responses come from nghttpd over h2c (a C server: the attack must load the gateway,
+# not a Python backend's threads): /big/1048576 is a file of 1 MiB.
+mkdir -p "$WORK/www/big"
+head -c 1048576 /dev/zero > "$WORK/www/big/1048576"
+BIG=
+for attempt in 1 2 3 4 5; do # nghttpd cannot report a port it picked: retry when one was taken
+    P=$("$PY" -c "import socket;s=socket.socket();s.bind(('127.0.0.1',0));print(s.getsockname()[1])")
+    nghttpd --no-tls -a 127.0.0.1 -d "$WORK/www" "$P" > /dev/null 2>&1 &
+    NG_PID=$!
+    for _ in $(seq 1 100); do
+        if curl -s -o /dev/null --http2-prior-knowledge "http://127.0.0.1:$P/"; then BIG=$P; break; fi
+        kill -0 "$NG_PID" 2> /dev/null || break
+        sleep 0.05
+    done
+    if [ -n "$BIG" ]; then PIDS+=("$NG_PID"); break; fi
+    kill "$NG_PID" 2> /dev/null || true
+done
+[ -n "$BIG" ] || { echo "bench/hostile.sh: nghttpd did not start" >&2; exit 1; }
+sed '/name: big, namespace/{n;s|{port: 8080}|{port: 8080, appProtocol: kubernetes.io/h2c}|}' \
+    "$HOSTILE/manifests/budgets.yaml" > "$WORK/gw.yaml"
+grep -q "kubernetes.io/h2c" "$WORK/gw.yaml" || { echo "bench/hostile.sh: manifest edit failed" >&2; exit 1; }
 "$GATESIM" gateway "$WORK/gw.yaml" --backend "default/v1:8080=127.0.0.1:$EPORT" \
     --backend "default/big:8080=127.0.0.1:$BIG" > "$WORK/gw.out" 2> "$WORK/gw.err" &
 GW_PID=$!

@@ -92,6 +92,18 @@ static int gateway_bad(const char *fmt, ...)
     return 2;
 }
 
+/* A whole number from 1 to |max|. */
+static int gateway_count(const char *arg, unsigned long long max, unsigned long long *out)
+{
+    char *end = NULL;
+    errno = 0;
+    unsigned long long v = strtoull(arg, &end, 10);
+    if (*arg < '0' || *arg > '9' || *end != '\0' || errno != 0 || v < 1 || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
 /* "16M", "512K", "1G", "4096": bytes (K, M, G are powers of 1024). */
 static int gateway_size(const char *arg, size_t *out)
 {
@@ -263,11 +275,8 @@ int gs_cmd_gateway(int argc, char **argv)
             break;
         }
         case OPT_MAX_MIRRORS: {
-            char *end = NULL;
-            errno = 0;
-            unsigned long long v = strtoull(optarg, &end, 10);
-            if (*optarg < '0' || *optarg > '9' || *end != '\0' || errno != 0 || v < 1 ||
-                v > 1000000000ull) {
+            unsigned long long v = 0;
+            if (gateway_count(optarg, 1000000000ull, &v) < 0) {
                 rc = gateway_bad("--max-mirrors-in-flight \"%s\": expected a number from 1 to "
                                  "1000000000",
                                  optarg);
@@ -307,11 +316,8 @@ int gs_cmd_gateway(int argc, char **argv)
             break;
         }
         case OPT_ADDR_RESETS: {
-            char *end = NULL;
-            errno = 0;
-            unsigned long v = strtoul(optarg, &end, 10);
-            if (*optarg < '0' || *optarg > '9' || *end != '\0' || errno != 0 || v < 1 ||
-                v > 100000000ul) {
+            unsigned long long v = 0;
+            if (gateway_count(optarg, 100000000ull, &v) < 0) {
                 rc = gateway_bad("--addr-max-resets \"%s\": expected a number from 1 to "
                                  "100000000",
                                  optarg);

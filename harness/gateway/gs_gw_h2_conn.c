@@ -518,6 +518,17 @@ static void h2d_dispatch_queued(h2d *h)
         for (h2d_stream *s = h->streams; s; s = s->next) {
             if (s->queued && !s->dispatched) {
                 h->queued = true; /* dispatching may free streams: walk again from the head */
+                if (h->held.used >= h->held.limit / 2) {
+                    /* The client leaves half its held-response budget unread: a new stream
+                     * would only hold more, so it is refused before any upstream work
+                     * (REFUSED_STREAM: a client may retry it). */
+                    s->queued = false;
+                    s->dispatched = true;
+                    h->conn->rt->counters.held_budget_reset++;
+                    nghttp2_submit_rst_stream(h->ng, NGHTTP2_FLAG_NONE, s->id,
+                                              NGHTTP2_REFUSED_STREAM);
+                    break;
+                }
                 h2d_dispatch(h, s);
                 break;
             }

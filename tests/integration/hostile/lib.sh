@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 # Shared helpers of the hostile-traffic tests (sourced, after HERE is set): the gateway tests'
 # helpers (processes started here are stopped on exit), a Gateway whose /big routes go to a
-# Python backend answering N bytes and everything else to a gatesim-echo, and the stats line.
+# Python backend answering N bytes and everything else to a gatesim-echo (manifests/budgets.yaml),
+# and the stats line.
 . "$HERE/../gateway/lib.sh"
 
 # hostile_start [GATEWAY FLAGS...]: starts the backends and the gateway; sets HTTP (the plain
@@ -13,35 +14,7 @@ hostile_start() {
     PIDS+=($!)
     wait_line "$WORK/big.out"
     BIG=$(head -n1 "$WORK/big.out")
-    cat > "$WORK/hostile.yaml" <<'YAML'
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: default}
-spec:
-  gatewayClassName: any
-  listeners: [{name: http, port: 80, protocol: HTTP}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: v1, namespace: default}
-spec: {ports: [{port: 8080}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: big, namespace: default}
-spec: {ports: [{port: 8080}]}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: app, namespace: default}
-spec:
-  parentRefs: [{name: gw}]
-  rules:
-  - matches: [{path: {type: PathPrefix, value: /big}}]
-    backendRefs: [{name: big, port: 8080}]
-  - backendRefs: [{name: v1, port: 8080}]
-YAML
-    start_gateway "$WORK/hostile.yaml" --backend "default/v1:8080=127.0.0.1:$V1" \
+    start_gateway "$HERE/manifests/budgets.yaml" --backend "default/v1:8080=127.0.0.1:$V1" \
         --backend "default/big:8080=127.0.0.1:$BIG" "$@"
     HTTP=$(gw_addr http)
     STATS_LINES=1

@@ -10,33 +10,12 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 
 start_echo default/v1 a
 V1=$ECHO_PORT
-cat > "$WORK/gw.yaml" <<'YAML'
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: default}
-spec:
-  gatewayClassName: any
-  listeners: [{name: http, port: 80, protocol: HTTP}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: v1, namespace: default}
-spec: {ports: [{port: 8080}]}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: app, namespace: default}
-spec:
-  parentRefs: [{name: gw}]
-  rules:
-  - backendRefs: [{name: v1, port: 8080}]
-YAML
 # The gateway under a small descriptor limit (the shell's own limit is left alone).
 GATESIM_REAL=$GATESIM
 GATESIM="$WORK/gatesim-lowfd"
 printf '#!/bin/sh\nulimit -n 64\nexec "%s" "$@"\n' "$GATESIM_REAL" > "$GATESIM"
 chmod +x "$GATESIM"
-start_gateway "$WORK/gw.yaml" --backend "default/v1:8080=127.0.0.1:$V1"
+start_gateway "$HERE/manifests/budgets.yaml" --backend "default/v1:8080=127.0.0.1:$V1"
 HTTP=$(gw_addr http)
 STATS_LINES=1
 

@@ -74,6 +74,14 @@ CODE=$(curl -s -k --http2 -o /dev/null -w '%{http_code}' --resolve "a.example.co
     "https://a.example.com:${HTTPS##*:}/ok")
 check "a normal TLS client is served" eq "$CODE" 200
 
+RC=0
+"$GATESIM" gateway --header-timeout 0 "$WORK/gw.yaml" 2> "$WORK/bad.err" || RC=$?
+check "a header timeout of 0 is a usage error" eq "$RC" 2
+check "which names the flag" contains "$(cat "$WORK/bad.err")" '--header-timeout "0"'
+RC=0
+"$GATESIM" gateway --conn-body-budget 12Q "$WORK/gw.yaml" 2> "$WORK/bad.err" || RC=$?
+check "a malformed size is a usage error" eq "$RC" 2
+
 start_echo default/slow b --header-timeout 1s --idle-timeout 30s
 attack trickle "127.0.0.1:$ECHO_PORT" --kind h1 --interval 0.3 --max 10
 check "gatesim-echo cuts a trickled head by its header timeout" cut_soon
