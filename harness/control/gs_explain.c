@@ -67,7 +67,33 @@ void gs_explain_match(const gs_rt_match *m, const gs_rt_grpc_match *g, gs_buf *o
                       m->query[i].type == GS_RT_MATCH_REGEX ? "~" : "=", m->query[i].value);
 }
 
-static void explain_filters(explain_ctx *x, const gs_rt_filter *f, size_t n, int indent)
+/* " path full /x" or " path prefix /y"; a value the API server admits but that is not an
+ * absolute path also says how the gateway serves it, and so does a prefix replacement after the
+ * rule's URLRewrite (|after_rewrite|): it works on the path as matched (docs/gateway.md). */
+static void explain_path_mod(explain_ctx *x, const gs_rt_path_mod *p, bool after_rewrite)
+{
+    if (p->type == GS_RT_PATH_KEEP)
+        return;
+    const char *v = p->value ? p->value : "";
+    bool full = p->type == GS_RT_PATH_REPLACE_FULL;
+    gs_buf_printf(x->out, v[0] ? " path %s %s" : " path %s \"%s\"", full ? "full" : "prefix", v);
+    if (v[0] != '/' && (full || v[0]))
+        gs_buf_printf(x->out, " (served as /%s)", v);
+    if (!full && after_rewrite)
+        gs_buf_printf(x->out, " (of the path as matched, not the rule's rewrite)");
+}
+
+static bool explain_has_rewrite(const gs_rt_filter *f, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (f[i].type == GS_RT_FILTER_URL_REWRITE)
+            return true;
+    return false;
+}
+
+/* |after_rewrite|: these are a backendRef's filters and the rule's include a URLRewrite. */
+static void explain_filters(explain_ctx *x, const gs_rt_filter *f, size_t n, int indent,
+                            bool after_rewrite)
 {
     for (size_t i = 0; i < n; i++) {
         gs_buf_printf(x->out, "%*sfilter %s", indent, "", gs_rt_filter_type_name(f[i].type));
@@ -91,19 +117,12 @@ static void explain_filters(explain_ctx *x, const gs_rt_filter *f, size_t n, int
                 gs_buf_printf(x->out, " hostname %s", f[i].redirect.hostname);
             if (f[i].redirect.port)
                 gs_buf_printf(x->out, " port %u", (unsigned)f[i].redirect.port);
-            if (f[i].redirect.path.type != GS_RT_PATH_KEEP)
-                gs_buf_printf(x->out, " path %s %s",
-                              f[i].redirect.path.type == GS_RT_PATH_REPLACE_FULL ? "full"
-                                                                                 : "prefix",
-                              f[i].redirect.path.value);
+            explain_path_mod(x, &f[i].redirect.path, after_rewrite);
             break;
         case GS_RT_FILTER_URL_REWRITE:
             if (f[i].rewrite.hostname)
                 gs_buf_printf(x->out, " hostname %s", f[i].rewrite.hostname);
-            if (f[i].rewrite.path.type != GS_RT_PATH_KEEP)
-                gs_buf_printf(x->out, " path %s %s",
-                              f[i].rewrite.path.type == GS_RT_PATH_REPLACE_FULL ? "full" : "prefix",
-                              f[i].rewrite.path.value);
+            explain_path_mod(x, &f[i].rewrite.path, after_rewrite);
             break;
         case GS_RT_FILTER_REQUEST_MIRROR:
             gs_buf_printf(
@@ -153,7 +172,7 @@ static void explain_candidate(void *arg, const char *hostname, const gs_rt_route
      * previous one (the spec's age, then name rule is easy to get wrong by hand). */
     if (why == GS_RT_RANK_AGE || why == GS_RT_RANK_NAME)
         gs_buf_printf(x->out, "              after %zu: %s\n", x->n - 1, gs_rt_rank_key_text(why));
-    explain_filters(x, rule->filters, rule->n_filters, 14);
+    explain_filters(x, rule->filters, rule->n_filters, 14, false);
     if (rule->n_backends == 0) {
         bool answers = false;
         for (size_t i = 0; i < rule->n_filters; i++)
@@ -171,7 +190,8 @@ static void explain_candidate(void *arg, const char *hostname, const gs_rt_route
             gs_buf_printf(x->out, " %s%s: answers 500%s", gs_term_red(x->colour),
                           gs_rt_backend_state_reason(b->state), gs_term_reset(x->colour));
         gs_buf_putc(x->out, '\n');
-        explain_filters(x, b->filters, b->n_filters, 18);
+        explain_filters(x, b->filters, b->n_filters, 18,
+                        explain_has_rewrite(rule->filters, rule->n_filters));
     }
     if (rule->request_timeout_ms >= 0 || rule->backend_request_timeout_ms >= 0)
         gs_buf_printf(x->out, "              timeouts: request %lldms, backendRequest %lldms\n",

@@ -33,6 +33,13 @@ rc=0
 check "explain exit 0" eq "$rc" 0
 check "explain warns about the combination" contains "$(cat "$WORK/e.err")" \
     'spec.rules[4].backendRefs[0].filters[0]: RequestRedirect here and URLRewrite in the rule'"'"'s filters[0]'
+E=$(cat "$WORK/e.out")
+check "explain's route table states replaceFullPath \"\" as /" contains "$E" \
+    'filter URLRewrite path full "" (served as /)'
+check "explain's route table states replaceFullPath foo as /foo" contains "$E" \
+    'filter URLRewrite path full foo (served as /foo)'
+check "explain's route table states the combination's reading" contains "$E" \
+    "filter RequestRedirect 302 path prefix /y (of the path as matched, not the rule's rewrite)"
 check "explain: the HTTPS listener without tls is not programmed" contains "$(cat "$WORK/e.out")" \
     "Programmed           False   Invalid                      Not programmed: HTTPS listener without tls.certificateRefs"
 
