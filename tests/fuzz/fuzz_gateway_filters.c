@@ -54,6 +54,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (path[0] != '/')
         abort();
     free(path);
+    /* any replacement the API server admits ("" and "foo" included) is served as a path */
+    gs_gw_path_mod full = {GS_GW_PATH_MOD_FULL, f[5]};
+    path = gs_gw_path_apply(&full, f[3], plen, f[4]);
+    if (path[0] != '/')
+        abort();
+    free(path);
+    /* a redirect after a rewrite: the prefix is replaced in the path as matched (f[1]) */
+    gs_gw_redirect_request after = {"http", f[2], 8080, f[3], f[4], f[1]};
+    loc = gs_gw_redirect_location(&r, &after);
+    if (strncmp(loc, "http://", 7) != 0)
+        abort();
+    free(loc);
     gs_gw_headers_free(&req);
     gs_gw_headers_free(&out);
     free(buf);
