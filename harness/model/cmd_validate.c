@@ -12,15 +12,17 @@
 
 const char gs_cmd_validate_summary[] = "check manifests and scenarios as the API server would";
 
-/* Scenario documents found among the manifests are checked by the scenario part's decoder. */
-static size_t validate_scenario(gs_yaml_stream *stream, const gs_yaml_node *doc, gs_diags *diags)
+/* Scenario documents found among the manifests are checked by the scenario part's decoder,
+ * with the objects each applies: inline ones and the manifest files it names. */
+static void validate_scenarios(gs_model *m)
 {
-    size_t before = diags->nerrors;
-    bool ok = false;
-    gs_scenario *sc = gs_scenario_decode(stream, doc, diags, &ok);
-    if (sc) /* the objects it applies: inline ones and the manifest files it names */
-        gs_scenario_check_objects(sc, diags);
-    return diags->nerrors - before;
+    for (size_t i = 0; i < m->n_scenarios; i++) {
+        bool ok = false;
+        gs_scenario *sc = gs_scenario_decode(m->scenario_docs[i].stream, m->scenario_docs[i].doc,
+                                             &m->diags, &ok);
+        if (sc)
+            gs_scenario_check_objects(sc, &m->diags);
+    }
 }
 
 static void validate_usage(FILE *f)
@@ -102,7 +104,7 @@ int gs_cmd_validate(int argc, char **argv)
 
     gs_model *m;
     gs_model_new(&m);
-    gs_model_set_scenario_hook(validate_scenario);
+    opt.scenarios_checked_by_caller = true;
     bool unreadable = false;
     for (int i = 0; i < npaths; i++) {
         int rc;
@@ -120,6 +122,7 @@ int gs_cmd_validate(int argc, char **argv)
         if (rc != 0)
             unreadable = true;
     }
+    validate_scenarios(m);
     gs_model_check_cross(m);
     gs_diags_sort(&m->diags);
 

@@ -375,13 +375,6 @@ bool gs_load_base64(const char *s, size_t len, unsigned char *out, size_t *out_l
 
 /* ---- documents ---- */
 
-static gs_model_scenario_hook load_scenario_hook;
-
-void gs_model_set_scenario_hook(gs_model_scenario_hook hook)
-{
-    load_scenario_hook = hook;
-}
-
 static void load_document(load_ctx *c, gs_yaml_node *doc, int depth);
 
 static void load_skip(load_ctx *c, gs_decoder *d, const gs_yaml_node *doc, const char *api,
@@ -517,12 +510,13 @@ static void load_document(load_ctx *c, gs_yaml_node *doc, int depth)
         goto out;
     }
     if (strcmp(api, GS_SCENARIO_API_VERSION) == 0 && strcmp(kind, "Scenario") == 0) {
-        c->m->n_scenarios++;
-        if (load_scenario_hook)
-            load_scenario_hook(c->stream, doc, diags);
-        else
-            gs_dec_note(&d, doc, "scenario validation is not available in this build: only its "
-                                 "YAML was checked");
+        gs_model *m = c->m;
+        m->scenario_docs = gs_xrealloc(m->scenario_docs, (m->n_scenarios + 1) *
+                                                             sizeof(*m->scenario_docs));
+        m->scenario_docs[m->n_scenarios++] = (gs_model_scenario_doc){c->stream, doc};
+        if (!(c->opt && c->opt->scenarios_checked_by_caller))
+            gs_dec_note(&d, doc, "a Scenario, not an object: skipped here (gatesim validate "
+                                 "checks scenarios, gatesim run runs them)");
         goto out;
     }
     kind_info ki;

@@ -258,6 +258,7 @@ void gs_model_free(gs_model *m)
         free(m->index_);
     }
     gs_diags_free(&m->diags);
+    free(m->scenario_docs);
     free(m);
 }
 

@@ -570,6 +570,13 @@ typedef struct gs_model_stream gs_model_stream;
 /* All valid objects loaded so far, in load order and per kind. Objects that failed validation
  * are not in the set (as an API server would have rejected them); their problems are in
  * |diags|. Pointers stay valid until gs_model_free (removal only unlinks). */
+/* A Scenario document (apiVersion gatesim.dev/v1alpha1, kind Scenario) the loader met. |stream|
+ * holds |doc|; both are the model's and live until gs_model_free. */
+typedef struct gs_model_scenario_doc {
+    gs_yaml_stream *stream;
+    const gs_yaml_node *doc;
+} gs_model_scenario_doc;
+
 typedef struct gs_model {
     gs_object **objects;
     size_t n_objects;
@@ -595,6 +602,9 @@ typedef struct gs_model {
     size_t n_skipped;   /* documents of kinds outside the model */
     size_t n_files;     /* YAML files read */
     size_t n_scenarios; /* gatesim.dev Scenario documents seen */
+    /* Where each of them is, for the caller to hand to the scenario part's decoder (the model
+     * does not decode scenarios: the scenario part sits above it). |n_scenarios| entries. */
+    gs_model_scenario_doc *scenario_docs;
 
     /* private */
     gs_model_stream *streams;
@@ -607,6 +617,9 @@ typedef struct gs_load_options {
     /* `--strict`: gatesim's own judgements fail validation: every warning is an error, and so
      * is an object of a kind gatesim does not model (it cannot judge it) */
     bool strict;
+    /* The caller checks the Scenario documents (m->scenario_docs) itself; without it, each is
+     * noted as not checked. */
+    bool scenarios_checked_by_caller;
     const char *default_namespace; /* for namespaced objects without one; NULL = "default" */
     bool keep_invalid;             /* also add objects that have errors (for explain tools) */
     /* Gateway API release channel whose CRDs validate: "standard" or "experimental" (NULL, the
@@ -618,8 +631,8 @@ int gs_model_new(gs_model **out);
 void gs_model_free(gs_model *m);
 
 /* Loads a file, or every *.yaml / *.yml below a directory (recursively, sorted by name).
- * Each document is an object, a `kind: List` of objects, or a gatesim.dev Scenario (handed to
- * gs_scenario_validate_document when linked in, else noted). Every problem goes to m->diags.
+ * Each document is an object, a `kind: List` of objects, or a gatesim.dev Scenario (recorded in
+ * m->scenario_docs, not decoded here). Every problem goes to m->diags.
  * Returns 0 when everything could be read and parsed (objects may still be invalid: check
  * m->diags.nerrors), GS_ERR_IO for an unreadable path, GS_ERR_PARSE for malformed YAML (both
  * also recorded in m->diags with their position). Loading continues past bad files. */
@@ -648,15 +661,5 @@ size_t gs_model_check_cross(gs_model *m);
 
 /* Loading an object that already exists (same kind/namespace/name) replaces it in place
  * (same position in the lists, like `kubectl apply`). */
-
-/* ---- scenario hook ----
- * Scenario documents (apiVersion gatesim.dev/v1alpha1, kind Scenario) met by the loader are
- * handed to this hook, which validates them into |diags| and returns the number of errors it
- * added. |stream| (owned by the model, alive until gs_model_free) holds |doc|. Without a hook,
- * Scenario documents are counted and noted. `gatesim validate` installs the scenario part's
- * decoder; the model library itself does not depend on the scenario part. */
-typedef size_t (*gs_model_scenario_hook)(gs_yaml_stream *stream, const gs_yaml_node *doc,
-                                         gs_diags *diags);
-void gs_model_set_scenario_hook(gs_model_scenario_hook hook);
 
 #endif

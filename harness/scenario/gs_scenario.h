@@ -283,7 +283,7 @@ size_t gs_scenario_check_objects(const gs_scenario *sc, gs_diags *diags);
  * instead of notes (`--strict`). */
 size_t gs_scenario_check_objects_strict(const gs_scenario *sc, bool strict, gs_diags *diags);
 
-/* Validates every Scenario in the file at |path| (the hook for `gatesim validate`): problems go
+/* Validates every Scenario in the file at |path|: problems go
  * to |diags|. Returns the number of Scenario documents found (0: not a scenario file), or a
  * negative GS_ERR_* when the file cannot be read or parsed (also reported in |diags|). */
 int gs_scenario_validate_file(const char *path, gs_diags *diags);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Loading valid manifests into typed objects: kinds, defaults as the API server applies them,
- * positions, lists, replacement and removal, selectors, Secret data, the scenario hook. */
+ * positions, lists, replacement and removal, selectors, Secret data, Scenario documents. */
 #include "gs_model.h"
 #include "gs_test.h"
 
@@ -224,32 +224,43 @@ START_TEST(model_replace_and_remove)
 }
 END_TEST
 
-static size_t hook_calls;
-static size_t on_scenario(gs_yaml_stream *stream, const gs_yaml_node *doc, gs_diags *diags)
-{
-    (void)stream;
-    hook_calls++;
-    gs_diags_add(diags, GS_DIAG_ERROR, doc->pos, "Scenario", NULL, "x", "spec", "from the hook");
-    return 1;
-}
-
-START_TEST(model_scenario_hook_and_strict)
+/* Scenario documents are recorded for the caller (the model does not decode them), and noted as
+ * skipped unless the caller says it checks them; kinds outside the model are errors under
+ * --strict. */
+START_TEST(model_scenario_docs_and_strict)
 {
     gs_model *m;
     gs_model_new(&m);
     const char *text = "apiVersion: gatesim.dev/v1alpha1\nkind: Scenario\nmetadata: {name: x}\n"
                        "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n";
-    gs_model_set_scenario_hook(on_scenario);
     gs_load_options strict = {.strict = true};
     gs_model_load_buffer(m, "s.yaml", text, strlen(text), &strict, NULL);
-    gs_model_set_scenario_hook(NULL);
-    ck_assert_uint_eq(hook_calls, 1);
     ck_assert_uint_eq(m->n_scenarios, 1);
-    ck_assert_uint_eq(m->diags.nerrors, 2); /* the hook's, and the Deployment under --strict */
+    ck_assert_ptr_nonnull(m->scenario_docs[0].stream);
+    ck_assert_uint_eq(m->scenario_docs[0].doc->pos.line, 1);
+    ck_assert_str_eq(gs_yaml_str(gs_yaml_get(gs_yaml_get(m->scenario_docs[0].doc, "metadata"),
+                                             "name")),
+                     "x");
+    ck_assert_uint_eq(m->diags.nerrors, 1); /* the Deployment under --strict */
+    gs_diags_sort(&m->diags);
+    ck_assert_uint_eq(m->diags.len, 2);
     char line[512];
+    gs_diag_format(&m->diags.items[0], line, sizeof line);
+    ck_assert_msg(strstr(line, "s.yaml:1:1:") && strstr(line, "a Scenario, not an object"), "%s",
+                  line);
     gs_diag_format(&m->diags.items[1], line, sizeof line);
     ck_assert_str_eq(line, "s.yaml:5:1: Deployment d: apps/v1 Deployment is not a kind "
                            "gatesim models (rejected by --strict)");
+    gs_model_free(m);
+
+    /* A caller that checks scenarios itself (gatesim validate, explain): no note. */
+    gs_model_new(&m);
+    gs_load_options checked = {.scenarios_checked_by_caller = true};
+    gs_model_load_buffer(m, "s.yaml", text, strlen(text), &checked, NULL);
+    ck_assert_uint_eq(m->n_scenarios, 1);
+    for (size_t i = 0; i < m->diags.len; i++)
+        ck_assert_msg(!strstr(m->diags.items[i].message, "Scenario"), "%s",
+                      m->diags.items[i].message);
     gs_model_free(m);
 }
 END_TEST
@@ -442,7 +453,7 @@ int main(void)
     tcase_add_test(tc, model_http_route_fields_and_defaults);
     tcase_add_test(tc, model_invalid_selector_requirement_selects_nothing);
     tcase_add_test(tc, model_replace_and_remove);
-    tcase_add_test(tc, model_scenario_hook_and_strict);
+    tcase_add_test(tc, model_scenario_docs_and_strict);
     tcase_add_test(tc, model_load_node_copies);
     tcase_add_test(tc, model_metadata_creation_and_generation);
     tcase_add_test(tc, model_cross_http_grpc_hostnames);
