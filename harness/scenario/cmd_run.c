@@ -318,6 +318,21 @@ int gs_cmd_run(int argc, char **argv)
         goto out;
     }
     gs_diags_free(&diags);
+    /* An empty run is a usage error and touches nothing: the last real run's reports stay. */
+    size_t n_selected = 0;
+    for (size_t i = 0; i < list.len; i++)
+        n_selected += gs_runner_selected(list.items[i], select, n_select);
+    if (n_selected == 0) {
+        if (list.len == 0)
+            fprintf(stderr, "gatesim run: no scenario found in %s%s; nothing was run\n",
+                    argv[optind], argc - optind > 1 ? " ..." : "");
+        else
+            fprintf(stderr, "gatesim run: no scenario matched the selection (%zu scenario%s "
+                            "loaded); nothing was run\n", list.len, list.len == 1 ? "" : "s");
+        gs_scenario_list_free(&list);
+        rc = 2;
+        goto out;
+    }
 
     char *self = run_self_path();
     if (echo == NULL)
@@ -366,12 +381,7 @@ int gs_cmd_run(int argc, char **argv)
             fprintf(stderr, "gatesim run: interrupted; reports are complete up to here\n");
             rc = 128 + gs_proc_interrupted();
         } else {
-            rc = outcome == GS_RUNNER_PASSED ? 0 : 1;
-            if (sum.scenarios == 0) {
-                fprintf(stderr, "gatesim run: no scenario %s\n",
-                        n_select ? "matched the selection" : "found");
-                rc = 2;
-            }
+            rc = outcome == GS_RUNNER_PASSED ? 0 : outcome == GS_RUNNER_EMPTY ? 2 : 1;
         }
     }
     gs_results_free(results);

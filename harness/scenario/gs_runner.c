@@ -14,6 +14,7 @@
 #include "gs_objset.h"
 #include "gs_proc.h"
 #include "gs_report.h"
+#include "gs_report_set.h"
 #include "gs_status_check.h"
 #include "gs_target.h"
 #include "gs_time.h"
@@ -52,6 +53,7 @@ typedef struct runner_scenario {
     double pending_convergence_ms; /* set-up convergence, reported on the first step */
     gs_scenario_statistics stats;  /* the scenario's, with alpha its share of a family budget */
     double *measured_rps;          /* the run's last measured request rate (0: none yet) */
+    char **logs_home; /* the run's folder of saved logs, made when first needed; borrowed */
 } runner_scenario;
 
 /* The random checks of a scenario (gs_expect_random_checks over its steps). */
@@ -266,15 +268,18 @@ static int runner_setup(runner_scenario *rs, gs_error *err)
     return rc;
 }
 
-/* Copies the work folder's logs and objects to <report-dir>/logs/<scenario>/ so an error can
- * be investigated after the folder is gone. Returns the folder (malloc'd) or NULL. */
+/* Copies the work folder's logs and objects to the run's logs folder, which every report set
+ * carries as <report-dir>/logs/, so an error can be investigated after the work folder is
+ * gone. Returns where they will be published (malloc'd) or NULL. */
 static char *runner_save_logs(runner_scenario *rs)
 {
     if (rs->cfg->report_dir == NULL || rs->workdir == NULL)
         return NULL;
-    char *logs = gs_xasprintf("%s/logs", rs->cfg->report_dir);
+    gs_error err = {0};
+    if (*rs->logs_home == NULL && gs_workdir_create(NULL, rs->logs_home, &err) < 0)
+        return NULL;
+    char *logs = gs_xasprintf("%s/logs", *rs->logs_home);
     char *dest = gs_xasprintf("%s/%s", logs, rs->sc->name);
-    mkdir(rs->cfg->report_dir, 0755);
     mkdir(logs, 0755);
     mkdir(dest, 0755);
     free(logs);
@@ -305,7 +310,8 @@ static char *runner_save_logs(runner_scenario *rs)
         free(to);
     }
     closedir(d);
-    return dest;
+    free(dest);
+    return gs_xasprintf("%s/logs/%s", rs->cfg->report_dir, rs->sc->name);
 }
 
 static void runner_teardown(runner_scenario *rs)
@@ -958,12 +964,16 @@ static void runner_print_scenario(const gs_runner_config *cfg, const gs_results_
 
 /* ---- the run ---- */
 
+/* Publishes the reports as a new set replacing the previous one (with the logs saved so far). */
 static int runner_write_reports(const gs_runner_config *cfg, const gs_results *results,
-                                gs_error *err)
+                                const char *logs_home, gs_error *err)
 {
     if (cfg->report_dir == NULL || cfg->formats == 0)
         return 0;
-    return gs_report_write_all(results, cfg->report_dir, cfg->formats, err);
+    char *logs = logs_home ? gs_xasprintf("%s/logs", logs_home) : NULL;
+    int rc = gs_report_set_publish(cfg->report_dir, results, cfg->formats, logs, err);
+    free(logs);
+    return rc;
 }
 
 static void runner_scenario_run(runner_scenario *rs, gs_results_scenario *r)
@@ -1049,11 +1059,13 @@ int gs_runner_run(const gs_runner_config *cfg, const gs_scenario_list *list, gs_
             gs_results_set(&rows[n]->description, "%s", sel[n]->description);
         n++;
     }
-    int rc = runner_write_reports(cfg, results, err);
-    if (rc < 0) {
+    /* A run that runs nothing writes nothing: the last real run's reports stay. Reports are
+     * published after each scenario; a folder that cannot take them stops the run first. */
+    int rc = n && cfg->report_dir && cfg->formats ? gs_report_set_check(cfg->report_dir, err) : 0;
+    if (rc < 0 || n == 0) {
         free(sel);
         free(rows);
-        return rc;
+        return rc < 0 ? rc : GS_RUNNER_EMPTY;
     }
     int outcome = GS_RUNNER_PASSED;
     gs_tls_pem ca = {0};
@@ -1071,6 +1083,7 @@ int gs_runner_run(const gs_runner_config *cfg, const gs_scenario_list *list, gs_
                     run_checks ? cfg->family_alpha / run_checks : cfg->family_alpha);
     }
     double measured_rps = 0;
+    char *logs_home = NULL;
     for (size_t i = 0; i < n; i++) {
         if (gs_proc_interrupted())
             break;
@@ -1080,7 +1093,8 @@ int gs_runner_run(const gs_runner_config *cfg, const gs_scenario_list *list, gs_
                               .total = n,
                               .ca = &ca,
                               .stats = runner_statistics(cfg, sel[i], run_checks),
-                              .measured_rps = &measured_rps};
+                              .measured_rps = &measured_rps,
+                              .logs_home = &logs_home};
         runner_scenario_run(&rs, rows[i]);
         runner_progress_clear(cfg);
         if (gs_proc_interrupted() && rows[i]->result != GS_RESULT_PASSED) {
@@ -1092,7 +1106,7 @@ int gs_runner_run(const gs_runner_config *cfg, const gs_scenario_list *list, gs_
             outcome = GS_RUNNER_FAILED;
         runner_print_scenario(cfg, rows[i]);
         gs_error werr = {0};
-        if (runner_write_reports(cfg, results, &werr) < 0 && cfg->out)
+        if (runner_write_reports(cfg, results, logs_home, &werr) < 0 && cfg->out)
             fprintf(cfg->out, "warning: reports not written: %s\n", werr.msg);
     }
     if (gs_proc_interrupted()) {
@@ -1106,7 +1120,10 @@ int gs_runner_run(const gs_runner_config *cfg, const gs_scenario_list *list, gs_
     }
     gs_tls_pem_free(&ca);
     results->finished_at = gs_wall_ns();
-    rc = runner_write_reports(cfg, results, err);
+    rc = runner_write_reports(cfg, results, logs_home, err);
+    if (logs_home)
+        gs_workdir_remove(logs_home);
+    free(logs_home);
     free(sel);
     free(rows);
     return rc < 0 ? rc : outcome;

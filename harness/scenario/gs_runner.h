@@ -46,6 +46,7 @@ enum {
     GS_RUNNER_PASSED = 0,      /* every selected scenario passed */
     GS_RUNNER_FAILED = 1,      /* some check failed or some scenario errored */
     GS_RUNNER_INTERRUPTED = 3, /* SIGINT/SIGTERM: stopped early, reports written */
+    GS_RUNNER_EMPTY = 4,       /* no scenario selected: nothing ran, no report written */
 };
 
 /* Runs the scenarios of |list| (those matching cfg->select) and fills |results|. Returns one of

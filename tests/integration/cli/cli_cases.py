@@ -1,0 +1,95 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+# The command line as a new user meets it: each case runs gatesim the way issue 21 describes
+# and checks the text (and files) that come back.
+#   cli_cases.py GATESIM empty-run    a run with no scenario, or a --select matching none,
+#                                     exits 2 and leaves the last reports as they were; a real
+#                                     run replaces the whole set (no stale file, no temp folder)
+import os
+import subprocess
+import sys
+import tempfile
+
+GATESIM = None
+HERE = os.path.dirname(os.path.abspath(__file__))
+DATA = os.path.join(HERE, "data")
+
+
+def fail(msg):
+    print("FAIL: " + msg)
+    sys.exit(1)
+
+
+def gatesim(args, timeout=120, stdin=None):
+    p = subprocess.run([GATESIM] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True, timeout=timeout, input=stdin)
+    return p.returncode, p.stdout, p.stderr
+
+
+def snapshot(folder):
+    """Every file under |folder| with its bytes and inode: equal snapshots mean untouched."""
+    out = {}
+    for root, _, files in os.walk(folder):
+        for f in files:
+            path = os.path.join(root, f)
+            with open(path, "rb") as fh:
+                out[os.path.relpath(path, folder)] = (fh.read(), os.stat(path).st_ino)
+    return out
+
+
+def case_empty_run():
+    quick = os.path.join(DATA, "quick.yaml")
+    with tempfile.TemporaryDirectory() as d:
+        reports = os.path.join(d, "gatesim-results")
+        rc, so, se = gatesim(["run", "--seed", "3", quick, "--report-dir", reports])
+        if rc != 0:
+            fail("the real run: exit %d\n%s%s" % (rc, so, se))
+        before = snapshot(reports)
+        empty = os.path.join(d, "empty")
+        os.mkdir(empty)
+        for args, text in (([empty], "no scenario found in %s; nothing was run" % empty),
+                           (["--select", "team=nobody", quick],
+                            "no scenario matched the selection (1 scenario loaded); nothing was run")):
+            rc, so, se = gatesim(["run"] + args + ["--report-dir", reports])
+            if rc != 2 or text not in se:
+                fail("gatesim run %s: exit %d, expected 2 and %r\n%s%s" % (args, rc, text, so, se))
+            if "scenarios:" in so or "reports in" in so:
+                fail("an empty run printed a run summary:\n%s" % so)
+            if snapshot(reports) != before:
+                fail("gatesim run %s rewrote the last reports" % args)
+        # A real run replaces the set as a whole: a format it does not write is gone, and no
+        # temporary sibling folder is left.
+        rc, so, se = gatesim(["run", "--seed", "3", quick, "--report-dir", reports,
+                              "--format", "json"])
+        if rc != 0:
+            fail("the json-only run: exit %d\n%s%s" % (rc, so, se))
+        if sorted(os.listdir(reports)) != ["results.json"]:
+            fail("the new set mixes two runs: %r" % sorted(os.listdir(reports)))
+        if sorted(os.listdir(d)) != ["empty", "gatesim-results"]:
+            fail("left beside the reports: %r" % sorted(os.listdir(d)))
+        # A folder of other files is never replaced (nor deleted).
+        mine = os.path.join(d, "mine")
+        os.mkdir(mine)
+        open(os.path.join(mine, "notes.txt"), "w").close()
+        rc, so, se = gatesim(["run", quick, "--report-dir", mine])
+        if rc != 2 or "holds notes.txt, which is not a gatesim report" not in se or \
+                os.listdir(mine) != ["notes.txt"]:
+            fail("a folder of other files as --report-dir: exit %d\n%s" % (rc, se))
+    print("ok: empty runs exit 2 and leave the reports alone; a run replaces the whole set")
+
+
+CASES = {
+    "empty-run": case_empty_run,
+}
+
+
+def main():
+    global GATESIM
+    GATESIM = sys.argv[1]
+    if sys.argv[2] not in CASES:
+        fail("unknown case " + sys.argv[2])
+    CASES[sys.argv[2]]()
+
+
+if __name__ == "__main__":
+    main()
