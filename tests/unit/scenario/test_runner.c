@@ -42,10 +42,11 @@ START_TEST(runner_refuses_missing_binaries)
     cfg.echo_path = "/bin/true";
     cfg.gatesim_path = NULL;
     ck_assert_int_eq(gs_runner_run(&cfg, &list, r, &err), GS_ERR_USAGE);
-    /* With both, an empty list runs nothing and passes (the command turns that into exit 2). */
+    /* With both, an empty list runs nothing and writes no report (the command exits 2). */
     cfg.gatesim_path = "/bin/true";
-    ck_assert_int_eq(gs_runner_run(&cfg, &list, r, &err), GS_RUNNER_PASSED);
-    ck_assert_int_eq(r->state, GS_RUN_COMPLETE);
+    cfg.report_dir = "/nonexistent/gatesim-results";
+    ck_assert_int_eq(gs_runner_run(&cfg, &list, r, &err), GS_RUNNER_EMPTY);
+    ck_assert_int_ne(r->state, GS_RUN_COMPLETE);
     ck_assert_uint_eq(r->scenarios_len, 0);
     gs_results_free(r);
 }
