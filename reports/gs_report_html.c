@@ -27,8 +27,12 @@ static void html_text(gs_buf *b, const char *s)
     gs_report_escape_xml(b, s, 0);
 }
 
-static void html_result(gs_buf *b, gs_result r)
+static void html_result(gs_buf *b, gs_result r, bool interrupted)
 {
+    if (interrupted) {
+        gs_buf_puts(b, "<span class=\"r-error\">interrupted</span>");
+        return;
+    }
     gs_buf_printf(b, "<span class=\"r-%s\">%s</span>", gs_result_name(r),
                   r == GS_RESULT_PENDING ? "not run" : gs_result_name(r));
 }
@@ -322,7 +326,8 @@ static void html_failures(gs_buf *b, const gs_results *r)
     bool any = false;
     for (size_t i = 0; i < r->scenarios_len; i++) {
         const gs_results_scenario *s = r->scenarios[i];
-        if (s->result != GS_RESULT_FAILED && s->result != GS_RESULT_ERROR)
+        /* An interrupted scenario is no failure; its section says where it stopped. */
+        if ((s->result != GS_RESULT_FAILED && s->result != GS_RESULT_ERROR) || s->interrupted)
             continue;
         if (!any)
             gs_buf_puts(b, "<h2 id=\"failures\">Failures</h2>\n");
@@ -345,7 +350,7 @@ static void html_step(gs_buf *b, const gs_results_step *st)
     gs_buf_puts(b, "<div class=\"step\"><h3>");
     html_text(b, st->name);
     gs_buf_puts(b, " — ");
-    html_result(b, st->result);
+    html_result(b, st->result, st->interrupted);
     gs_buf_puts(b, "</h3>\n");
     if (st->convergence_ms >= 0 || st->duration_ms >= 0) {
         gs_buf_puts(b, "<div class=\"meta\">");
@@ -400,7 +405,7 @@ static void html_step(gs_buf *b, const gs_results_step *st)
             gs_buf_puts(b, "<tr><td>");
             html_text(b, c->kind);
             gs_buf_puts(b, "</td><td>");
-            html_result(b, c->result);
+            html_result(b, c->result, false);
             gs_buf_puts(b, "</td><td>");
             html_text(b, c->message);
             gs_buf_puts(b, "</td><td>");
@@ -422,7 +427,7 @@ static void html_scenario(gs_buf *b, const gs_results_scenario *s, size_t index)
     gs_buf_printf(b, "<section class=\"scenario\" id=\"scenario-%zu\"><h2>", index);
     html_text(b, s->name);
     gs_buf_puts(b, " — ");
-    html_result(b, s->result);
+    html_result(b, s->result, s->interrupted);
     gs_buf_puts(b, "</h2>\n<div class=\"meta\">");
     html_text(b, s->file);
     if (s->duration_ms > 0)
@@ -448,10 +453,15 @@ static void html_body(gs_buf *b, const gs_results *r)
     char when[32];
     gs_results_summarize(r, &sum);
     gs_time_rfc3339(r->started_at, when);
-    bool bad = sum.failed > 0 || sum.errors > 0;
+    /* A scenario the interrupt stopped failed no check: the run is "interrupted", not failed. */
+    unsigned errors = sum.errors - sum.interrupted;
+    bool bad = sum.failed > 0 || errors > 0;
+    bool stopped = r->state == GS_RUN_INTERRUPTED;
     const char *verdict = bad ? "failed" : r->state == GS_RUN_COMPLETE ? "passed" : "running";
     gs_buf_printf(b, "<h1>gatesim report <span class=\"verdict %s\">%s</span></h1>\n", verdict,
-                  bad                           ? "checks failed"
+                  bad && stopped                ? "checks failed (run interrupted)"
+                  : bad                         ? "checks failed"
+                  : stopped                     ? "run interrupted"
                   : r->state == GS_RUN_COMPLETE ? "all checks passed"
                                                 : "incomplete");
     gs_buf_puts(b, "<div class=\"meta\">target ");
@@ -467,11 +477,14 @@ static void html_body(gs_buf *b, const gs_results *r)
     }
     gs_buf_puts(b, "</div>\n");
     gs_buf_printf(b,
-                  "<div class=\"counts\"><span>%u scenarios</span><span class=\"r-passed\">%u "
+                  "<div class=\"counts\"><span>%u scenario%s</span><span class=\"r-passed\">%u "
                   "passed</span><span class=\"r-failed\">%u failed</span><span "
-                  "class=\"r-error\">%u errors</span><span class=\"r-skipped\">%u "
-                  "skipped</span>",
-                  sum.scenarios, sum.passed, sum.failed, sum.errors, sum.skipped);
+                  "class=\"r-error\">%u error%s</span>",
+                  sum.scenarios, sum.scenarios == 1 ? "" : "s", sum.passed, sum.failed, errors,
+                  errors == 1 ? "" : "s");
+    if (sum.interrupted > 0)
+        gs_buf_printf(b, "<span class=\"r-error\">%u interrupted</span>", sum.interrupted);
+    gs_buf_printf(b, "<span class=\"r-skipped\">%u skipped</span>", sum.skipped);
     if (sum.pending > 0)
         gs_buf_printf(b, "<span class=\"r-pending\">%u not run</span>", sum.pending);
     gs_buf_puts(b, "</div>\n");
@@ -480,7 +493,8 @@ static void html_body(gs_buf *b, const gs_results *r)
                     "<div class=\"banner\">The run is still in progress (or was stopped "
                     "without a chance to say so): this report covers what had finished.</div>\n");
     else if (r->state == GS_RUN_INTERRUPTED)
-        gs_buf_puts(b, "<div class=\"banner\">The run was interrupted: scenarios marked "
+        gs_buf_puts(b, "<div class=\"banner\">The run was interrupted: the scenario marked "
+                       "\"interrupted\" was stopped by it, scenarios marked \"skipped\" or "
                        "\"not run\" never started.</div>\n");
     html_failures(b, r);
     gs_buf_puts(b, "<h2>Scenarios</h2>\n");

@@ -37,6 +37,15 @@ static void json_result(gs_json *j, gs_result r)
     }
 }
 
+/* The run stopped this step or scenario ("result": "error" in the contract's terms). */
+static void json_interrupted(gs_json *j, bool interrupted)
+{
+    if (!interrupted)
+        return;
+    gs_json_key(j, "interrupted");
+    gs_json_bool(j, true);
+}
+
 static void json_counts(gs_json *j, const char *key, const gs_results_counts *c)
 {
     gs_json_key(j, key);
@@ -154,6 +163,7 @@ static void json_step(gs_json *j, const gs_results_step *st)
     gs_json_key(j, "name");
     gs_json_string(j, st->name);
     json_result(j, st->result);
+    json_interrupted(j, st->interrupted);
     json_opt_string(j, "message", st->message);
     if (st->convergence_ms >= 0) {
         gs_json_key(j, "convergenceMs");
@@ -184,6 +194,7 @@ static void json_scenario(gs_json *j, const gs_results_scenario *s)
     gs_json_string(j, s->file != NULL ? s->file : "");
     json_opt_string(j, "description", s->description);
     json_result(j, s->result);
+    json_interrupted(j, s->interrupted);
     gs_json_key(j, "durationMs");
     gs_json_double(j, s->duration_ms);
     json_opt_string(j, "error", s->error);
@@ -238,6 +249,8 @@ void gs_report_json(const gs_results *r, gs_buf *out)
     gs_json_uint(&j, sum.skipped);
     gs_json_key(&j, "pending");
     gs_json_uint(&j, sum.pending);
+    gs_json_key(&j, "interrupted");
+    gs_json_uint(&j, sum.interrupted);
     gs_json_object_end(&j);
     gs_json_key(&j, "scenarios");
     gs_json_array_begin(&j);

@@ -89,14 +89,19 @@ static void junit_testcase(gs_buf *b, const gs_results_scenario *s, const gs_res
         gs_buf_puts(b, "</failure>\n");
     } else if (res == GS_RESULT_ERROR) {
         const char *msg = st != NULL ? st->message : s->error;
+        bool interrupted = st != NULL ? st->interrupted : s->interrupted;
         gs_buf_puts(b, "      <error message=\"");
         junit_escape(b, msg != NULL ? msg : "error");
-        gs_buf_puts(b, "\" type=\"error\">");
+        gs_buf_puts(b, interrupted ? "\" type=\"interrupted\">" : "\" type=\"error\">");
         junit_escape(b, msg);
         gs_buf_puts(b, "</error>\n");
     } else if (res == GS_RESULT_SKIPPED || res == GS_RESULT_PENDING) {
-        gs_buf_printf(b, "      <skipped message=\"%s\"/>\n",
-                      res == GS_RESULT_PENDING ? "not run" : "skipped");
+        /* A step the interrupt kept from running says so ("interrupted"). */
+        gs_buf_puts(b, "      <skipped message=\"");
+        junit_escape(b, res == GS_RESULT_PENDING      ? "not run"
+                        : st != NULL && st->message ? st->message
+                                                    : "skipped");
+        gs_buf_puts(b, "\"/>\n");
     }
     if (st != NULL && st->checks_len > 0) {
         gs_buf_puts(b, "      <system-out>");

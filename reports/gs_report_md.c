@@ -145,15 +145,22 @@ void gs_report_markdown(const gs_results *r, gs_buf *out)
     gs_results_summarize(r, &sum);
     gs_time_rfc3339(r->started_at, when);
 
-    bool bad = sum.failed > 0 || sum.errors > 0;
+    /* A scenario the interrupt stopped failed no check: the run is "interrupted", not failed. */
+    unsigned errors = sum.errors - sum.interrupted;
+    bool bad = sum.failed > 0 || errors > 0;
+    bool stopped = r->state == GS_RUN_INTERRUPTED;
     gs_buf_printf(out, "## gatesim: %s\n\n",
-                  bad                           ? "❌ checks failed"
+                  bad && stopped                ? "❌ checks failed (run interrupted)"
+                  : bad                         ? "❌ checks failed"
+                  : stopped                     ? "⏹️ run interrupted"
                   : r->state == GS_RUN_COMPLETE ? "✅ all checks passed"
                                                 : "⏳ run not complete");
-    gs_buf_printf(out,
-                  "%u scenarios: **%u passed**, **%u failed**, %u errors, %u skipped%s. "
-                  "Target `",
-                  sum.scenarios, sum.passed, sum.failed, sum.errors, sum.skipped,
+    gs_buf_printf(out, "%u scenario%s: **%u passed**, **%u failed**, %u error%s", sum.scenarios,
+                  sum.scenarios == 1 ? "" : "s", sum.passed, sum.failed, errors,
+                  errors == 1 ? "" : "s");
+    if (sum.interrupted)
+        gs_buf_printf(out, ", %u interrupted", sum.interrupted);
+    gs_buf_printf(out, ", %u skipped%s. Target `", sum.skipped,
                   sum.pending > 0 ? ", some not run" : "");
     gs_report_escape_md(out, r->target);
     gs_buf_printf(out, "`, seed %llu, started %s (%s).\n\n", (unsigned long long)r->seed, when,
@@ -175,7 +182,8 @@ void gs_report_markdown(const gs_results *r, gs_buf *out)
                 passed += s->steps[k]->result == GS_RESULT_PASSED;
             gs_buf_puts(out, "| ");
             gs_report_escape_md(out, s->name);
-            gs_buf_printf(out, " | %s | %zu/%zu | %.0f ms | ", md_mark(s->result), passed,
+            gs_buf_printf(out, " | %s | %zu/%zu | %.0f ms | ",
+                          s->interrupted ? "⏹️ interrupted" : md_mark(s->result), passed,
                           s->steps_len, s->duration_ms > 0 ? s->duration_ms : 0.0);
             gs_report_escape_md(out, s->file);
             gs_buf_puts(out, " |\n");
@@ -191,7 +199,7 @@ void gs_report_markdown(const gs_results *r, gs_buf *out)
         if (s->result == GS_RESULT_ERROR && s->error != NULL) {
             gs_buf_puts(out, "\n#### ");
             gs_report_escape_md(out, s->name);
-            gs_buf_puts(out, "\n\n⚠️ ");
+            gs_buf_puts(out, s->interrupted ? "\n\n⏹️ " : "\n\n⚠️ ");
             gs_report_escape_md(out, s->error);
             gs_buf_putc(out, '\n');
         }
@@ -202,7 +210,7 @@ void gs_report_markdown(const gs_results *r, gs_buf *out)
                 gs_report_escape_md(out, s->name);
                 gs_buf_puts(out, " › ");
                 gs_report_escape_md(out, st->name);
-                gs_buf_puts(out, "\n\n⚠️ ");
+                gs_buf_puts(out, st->interrupted ? "\n\n⏹️ " : "\n\n⚠️ ");
                 gs_report_escape_md(out, st->message);
                 gs_buf_putc(out, '\n');
             }

@@ -206,6 +206,7 @@ void gs_results_summarize(const gs_results *r, gs_results_summary *out)
             break;
         case GS_RESULT_ERROR:
             out->errors++;
+            out->interrupted += r->scenarios[i]->interrupted;
             break;
         case GS_RESULT_SKIPPED:
             out->skipped++;

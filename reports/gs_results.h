@@ -109,6 +109,7 @@ typedef struct gs_results_step {
     char *name;
     gs_result result;
     char *message;         /* why it errored or failed (e.g. "backend default/a died"), or NULL */
+    bool interrupted;      /* an ERROR because the run was interrupted (SIGINT/SIGTERM) */
     double convergence_ms; /* time waited for config to take effect; < 0 when not measured */
     double duration_ms;    /* whole step */
     gs_results_traffic traffic;
@@ -127,12 +128,14 @@ typedef struct gs_results_scenario {
     gs_result result;
     double duration_ms;
     char *error; /* the message when result is ERROR (or a FAILED summary), or NULL */
+    bool interrupted; /* an ERROR because the run was interrupted during this scenario */
     gs_results_step **steps;
     size_t steps_len, steps_cap;
 } gs_results_scenario;
 
 typedef struct gs_results_summary {
     unsigned scenarios, passed, failed, errors, skipped, pending;
+    unsigned interrupted; /* of |errors|: stopped by the interrupt, not by a fault */
 } gs_results_summary;
 
 typedef struct gs_results {

@@ -366,9 +366,12 @@ int gs_cmd_run(int argc, char **argv)
         gs_results_summarize(results, &sum);
         if (!quiet) {
             bool c = cfg.colour;
-            printf("\n%s%u scenario%s: %u passed, %u failed, %u errors", gs_term_bold(c),
-                   sum.scenarios, sum.scenarios == 1 ? "" : "s", sum.passed, sum.failed,
-                   sum.errors);
+            unsigned errors = sum.errors - sum.interrupted;
+            printf("\n%s%u scenario%s: %u passed, %u failed, %u error%s", gs_term_bold(c),
+                   sum.scenarios, sum.scenarios == 1 ? "" : "s", sum.passed, sum.failed, errors,
+                   errors == 1 ? "" : "s");
+            if (sum.interrupted)
+                printf(", %u interrupted", sum.interrupted);
             if (sum.skipped)
                 printf(", %u skipped", sum.skipped);
             printf("%s\n", gs_term_reset(c));

@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -100,6 +101,19 @@ bool gs_runner_selected(const gs_scenario *sc, const char *const *select, size_t
     return true;
 }
 
+/* "interrupted by SIGINT" (or SIGTERM, SIGHUP): what a step or scenario the run stopped says. */
+static const char *runner_interrupt_text(void)
+{
+    switch (gs_proc_interrupted()) {
+    case SIGTERM:
+        return "interrupted by SIGTERM";
+    case SIGHUP:
+        return "interrupted by SIGHUP";
+    default:
+        return "interrupted by SIGINT";
+    }
+}
+
 static double runner_ms(int64_t ns)
 {
     return (double)ns / 1e6;
@@ -169,8 +183,11 @@ static void on_runner_progress(uint64_t done, uint64_t errors, double elapsed_s,
 {
     runner_traffic_ctx *ctx = user;
     (void)elapsed_s;
-    if (gs_proc_interrupted())
+    if (gs_proc_interrupted()) {
+        /* The interrupt handler stops every child itself: their deaths are not failures. */
         ctx->cancel = 1;
+        return;
+    }
     if (ctx->died.code == 0 && !runner_check_alive(ctx->rs, &ctx->died))
         ctx->cancel = 1;
     /* Read the mirrors' request logs as the traffic goes, so their rings never overflow. */
@@ -715,11 +732,12 @@ static int runner_send(runner_scenario *rs, size_t step_index, const gs_scenario
     }
     gs_expect_fill_traffic(&rst->traffic, res);
     if (ctx.died.code < 0 || gs_proc_interrupted()) {
-        /* Responses measured while something died or while stopping prove nothing. */
-        if (ctx.died.code < 0)
-            *err = ctx.died;
+        /* Responses measured while something died or while stopping prove nothing. A death
+         * seen after the interrupt is the handler's doing, never the process's fault. */
+        if (gs_proc_interrupted())
+            gs_error_set(err, GS_ERR_CLOSED, "%s", runner_interrupt_text());
         else
-            gs_error_set(err, GS_ERR_CLOSED, "interrupted");
+            *err = ctx.died;
         gs_traffic_result_free(res);
         gs_expect_obs_clear(&obs);
         gs_target_stats_clear(&stats_before);
@@ -755,10 +773,24 @@ static bool runner_check_alive(runner_scenario *rs, gs_error *err)
     return gs_echo_fleet_check(&rs->fleet, err) == 0 && gs_target_check(rs->target, err) == 0;
 }
 
-/* Checks that the backends and the target are alive; sets the step error when not. */
+/* Marks |rst| as stopped by the interrupt (an error in the results.json contract's terms, with
+ * the extra "interrupted" flag every report shows). */
+static void runner_step_interrupted(gs_results_step *rst)
+{
+    rst->result = GS_RESULT_ERROR;
+    rst->interrupted = true;
+    gs_results_set(&rst->message, "%s", runner_interrupt_text());
+}
+
+/* Checks that the backends and the target are alive; sets the step error when not. After an
+ * interrupt the run stopped them itself: the step is interrupted, and nobody is blamed. */
 static bool runner_alive(runner_scenario *rs, gs_results_step *rst)
 {
     gs_error e = {0};
+    if (gs_proc_interrupted()) {
+        runner_step_interrupted(rst);
+        return false;
+    }
     if (!runner_check_alive(rs, &e)) {
         rst->result = GS_RESULT_ERROR;
         gs_results_set(&rst->message, "%s", e.msg);
@@ -887,6 +919,10 @@ static void runner_step(runner_scenario *rs, size_t i, gs_results_step *rst)
 
     if (step->send.present) {
         rc = runner_send(rs, i, step, rst, &err);
+        if (rc < 0 && gs_proc_interrupted()) {
+            runner_step_interrupted(rst);
+            goto out;
+        }
         if (rc < 0) {
             rst->result = GS_RESULT_ERROR;
             gs_results_set(&rst->message, "%s", err.msg);
@@ -896,11 +932,6 @@ static void runner_step(runner_scenario *rs, size_t i, gs_results_step *rst)
         /* A backend or the gateway dying during the traffic explains its failures. */
         if (!runner_alive(rs, rst))
             goto out;
-        if (gs_proc_interrupted()) {
-            rst->result = GS_RESULT_ERROR;
-            gs_results_set(&rst->message, "interrupted");
-            goto out;
-        }
     }
     rst->result = failed ? GS_RESULT_FAILED : GS_RESULT_PASSED;
     if (failed)
@@ -919,6 +950,7 @@ static void runner_print_scenario(const gs_runner_config *cfg, const gs_results_
     bool c = cfg->colour;
     const char *word = r->result == GS_RESULT_PASSED   ? "PASS"
                        : r->result == GS_RESULT_FAILED ? "FAIL"
+                       : r->interrupted                ? "INTERRUPTED"
                        : r->result == GS_RESULT_ERROR  ? "ERROR"
                                                        : "SKIP";
     const char *col = r->result == GS_RESULT_PASSED ? gs_term_green(c) : gs_term_red(c);
@@ -931,8 +963,14 @@ static void runner_print_scenario(const gs_runner_config *cfg, const gs_results_
         if (st->result == GS_RESULT_PASSED || st->result == GS_RESULT_SKIPPED ||
             st->result == GS_RESULT_PENDING)
             continue;
-        fprintf(out, "  step \"%s\": %s%s%s\n", st->name, gs_result_name(st->result),
-                st->message ? ": " : "", st->message ? st->message : "");
+        /* The scenario's error line above already names the step that errored. */
+        if (st->result == GS_RESULT_ERROR && r->error && st->checks_len == 0)
+            continue;
+        if (st->interrupted)
+            fprintf(out, "  step \"%s\": %s\n", st->name, st->message);
+        else
+            fprintf(out, "  step \"%s\": %s%s%s\n", st->name, gs_result_name(st->result),
+                    st->message ? ": " : "", st->message ? st->message : "");
         for (size_t k = 0; k < st->checks_len; k++) {
             const gs_results_check *ch = st->checks[k];
             if (ch->result == GS_RESULT_PASSED)
@@ -984,7 +1022,13 @@ static void runner_scenario_run(runner_scenario *rs, gs_results_scenario *r)
     for (size_t i = 0; i < rs->sc->n_steps; i++)
         gs_results_add_step(r, rs->sc->steps[i].name);
     int rc = runner_setup(rs, &err);
-    if (rc < 0) {
+    if (rc < 0 && gs_proc_interrupted()) {
+        r->result = GS_RESULT_ERROR;
+        r->interrupted = true;
+        gs_results_set(&r->error, "%s during set-up", runner_interrupt_text());
+        for (size_t i = 0; i < r->steps_len; i++)
+            r->steps[i]->result = GS_RESULT_SKIPPED;
+    } else if (rc < 0) {
         r->result = GS_RESULT_ERROR;
         gs_results_set(&r->error, "set-up failed: %s", err.msg);
         for (size_t i = 0; i < r->steps_len; i++)
@@ -1008,6 +1052,7 @@ static void runner_scenario_run(runner_scenario *rs, gs_results_scenario *r)
         for (size_t i = 0; i < r->steps_len; i++) {
             if (r->steps[i]->result == GS_RESULT_ERROR) {
                 res = GS_RESULT_ERROR;
+                r->interrupted = r->steps[i]->interrupted;
                 gs_results_set(&r->error, "step \"%s\": %s", r->steps[i]->name,
                                r->steps[i]->message ? r->steps[i]->message : "error");
                 break;
@@ -1021,7 +1066,7 @@ static void runner_scenario_run(runner_scenario *rs, gs_results_scenario *r)
     gs_target_free(rs->target);
     rs->target = NULL;
     gs_echo_fleet_stop(&rs->fleet);
-    if (r->result == GS_RESULT_ERROR) {
+    if (r->result == GS_RESULT_ERROR && !r->interrupted) {
         char *saved = runner_save_logs(rs);
         if (saved && r->error) {
             char *msg = gs_xasprintf("%s (logs: %s/)", r->error, saved);
@@ -1099,8 +1144,9 @@ int gs_runner_run(const gs_runner_config *cfg, const gs_scenario_list *list, gs_
         runner_progress_clear(cfg);
         if (gs_proc_interrupted() && rows[i]->result != GS_RESULT_PASSED) {
             rows[i]->result = GS_RESULT_ERROR;
+            rows[i]->interrupted = true;
             if (rows[i]->error == NULL)
-                gs_results_set(&rows[i]->error, "interrupted");
+                gs_results_set(&rows[i]->error, "%s", runner_interrupt_text());
         }
         if (rows[i]->result != GS_RESULT_PASSED)
             outcome = GS_RUNNER_FAILED;

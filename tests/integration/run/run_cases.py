@@ -453,6 +453,34 @@ def case_interrupt(manifests, sig=signal.SIGINT):
             fail("scenarios in the report: %r" % names)
         if res["scenarios"][0]["result"] != "error" or res["scenarios"][1]["result"] != "skipped":
             fail("results after interrupt: %r" % [s["result"] for s in res["scenarios"]])
+        # The run stopped its processes itself: nobody is blamed, and every report says
+        # "interrupted" (issue 21 item 2).
+        signame = "SIGINT" if sig == signal.SIGINT else "SIGTERM"
+        first = res["scenarios"][0]
+        if not first.get("interrupted") or first["steps"][0].get("interrupted") is not True or \
+                first["steps"][0].get("message") != "interrupted by " + signame or \
+                res["summary"].get("interrupted") != 1:
+            fail("results.json does not mark the scenario interrupted: %r" % first)
+        if "killed by signal" in so + se + json.dumps(res):
+            fail("a process the run stopped itself is blamed:\n%s%s" % (so, se))
+        if "INTERRUPTED long-running" not in so or \
+                'step "a long open-loop step": interrupted by ' + signame not in so or \
+                "0 errors, 1 interrupted, 1 skipped" not in so:
+            fail("the terminal output does not say interrupted:\n%s" % so)
+        with open(os.path.join(out, "summary.md")) as f:
+            md = f.read()
+        if "checks failed" in md or "## gatesim: ⏹️ run interrupted" not in md or \
+                "| long-running | ⏹️ interrupted |" not in md:
+            fail("summary.md:\n%s" % md)
+        junit = ET.parse(os.path.join(out, "junit.xml"))
+        errs = [e for e in junit.iter("error") if e.get("type") == "interrupted"]
+        if len(errs) != 1 or errs[0].get("message") != "interrupted by " + signame:
+            fail("junit.xml has no interrupted error: %r" % [e.attrib for e in junit.iter("error")])
+        with open(os.path.join(out, "report.html")) as f:
+            html = f.read()
+        if "checks failed" in html or "run interrupted</span>" not in html or \
+                '<span class="r-error">interrupted</span>' not in html:
+            fail("report.html does not say interrupted")
         print("ok: run stopped by signal %d: %d processes stopped, reports valid" %
               (sig, len(before) - 1))
 
