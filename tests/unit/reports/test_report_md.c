@@ -14,7 +14,7 @@ START_TEST(md_summary_lists_failures_first_class)
     gs_report_markdown(r, &b);
     const char *md = b.data;
     ck_assert_ptr_nonnull(strstr(md, "## gatesim: ❌ checks failed"));
-    ck_assert_ptr_nonnull(strstr(md, "4 scenarios: **1 passed**, **1 failed**, 1 errors"));
+    ck_assert_ptr_nonnull(strstr(md, "4 scenarios: **1 passed**, **1 failed**, 1 error,"));
     ck_assert_ptr_nonnull(strstr(md, "| canary-95-5 | ✅ passed | 1/1 |"));
     ck_assert_ptr_nonnull(strstr(md, "| wrong-split &lt;75/25&gt; | ❌ failed | 0/1 |"));
     ck_assert_ptr_nonnull(strstr(md, "| not-yet | ⏳ not run | 0/0 |"));
