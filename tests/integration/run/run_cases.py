@@ -5,7 +5,10 @@
 #   run_cases.py GATESIM fail DIR       every scenario file in DIR fails (exit 1) on the check its
 #                                       label gatesim.dev/expect names, and only that kind fails;
 #                                       each "# expect-message: TEXT" line is some failed check's message,
-#                                       each "# expect-observed: TEXT" line some failed check's observed text
+#                                       each "# expect-observed: TEXT" line some failed check's observed text,
+#                                       each "# expect-message-part: TEXT" is in some failed check's message
+#   run_cases.py GATESIM per-connection DIR ADAPTER  the same through --target exec:ADAPTER, a
+#                                       target that picks the backend per connection
 #   run_cases.py GATESIM interrupt      SIGINT mid-run: exit 130, no process left, valid reports
 #   run_cases.py GATESIM terminate      the same with SIGTERM (exit 143)
 #   run_cases.py GATESIM backend-dies   an echo killed mid-step: that scenario errors with the
@@ -182,18 +185,23 @@ def case_wrong_gateway(d, adapter):
         failed = [c for st in sc["steps"] for c in st["checks"] if c["result"] == "failed"]
         if rc != 1 or [c["kind"] for c in failed] != ["split"]:
             fail("wrong gateway: exit %d, failed %r\n%s" % (rc, failed, so))
+        # It picks per request: the per-connection diagnostic must not blame the connections.
+        if "every connection's requests went to one backend" in failed[0]["message"]:
+            fail("wrong gateway: the per-request skew is blamed on connections: %s" %
+                 failed[0]["message"])
         print("ok: the 75/25 gateway fails the 70/30 route: %s" % failed[0]["message"])
 
 
-def case_fail(d):
+def case_fail(d, adapter=None, at_least=4):
     files = sorted(f for f in os.listdir(d) if f.endswith(".yaml"))
-    if len(files) < 4:
-        fail("expected at least 4 failing scenarios in %s" % d)
+    if len(files) < at_least:
+        fail("expected at least %d failing scenarios in %s" % (at_least, d))
+    target = ["--target", "exec:" + adapter] if adapter else []
     for name in files:
         path = os.path.join(d, name)
         want = scenario_labels(path)
         with tempfile.TemporaryDirectory() as out:
-            rc, so, se = run([path, "--report-dir", out])
+            rc, so, se = run(target + [path, "--report-dir", out])
             res = check_reports(out, "complete")
             if rc != 1:
                 fail("%s: exit %d, expected 1\n%s\n%s" % (name, rc, so, se))
@@ -216,6 +224,10 @@ def case_fail(d):
                 for text in expected_lines(path, key):
                     if text not in said:
                         fail("%s: no failed check's %s is %r; they are: %r" % (name, key, text, said))
+            for text in expected_lines(path, "message-part"):
+                if not any(text in c["message"] for c in failed):
+                    fail("%s: no failed check's message holds %r; they are: %r" %
+                         (name, text, [c["message"] for c in failed]))
             if "FAIL " + sc["name"] not in so:
                 fail("%s: the terminal output does not name the failure:\n%s" % (name, so))
             print("ok: %s fails on %s: %s" % (name, want, c["message"]))
@@ -687,6 +699,8 @@ def main():
         case_pass(sys.argv[3])
     elif mode == "fail":
         case_fail(sys.argv[3])
+    elif mode == "per-connection":
+        case_fail(sys.argv[3], sys.argv[4], at_least=1)
     elif mode == "interrupt":
         case_interrupt(manifests)
     elif mode == "terminate":
