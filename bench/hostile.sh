@@ -12,7 +12,8 @@
 #           (served by nghttpd over h2c)
 #   resets: connections opening and resetting 20 streams each, until GOAWAY, over and over
 # The normal client: `gatesim load -p h2c -c 4 -m 4` at a fixed rate (open loop, latency from
-# the intended send time) for NORMAL seconds during each attack.
+# the intended send time) for NORMAL seconds during each attack. The gateway's CPU share during
+# each attack is printed too: on a small machine the attackers' own CPU use moves the p99.
 # Usage: bench/hostile.sh [BUILD_DIR] [ATTACK_SECONDS] [RATE]   (defaults: build, 20, 400)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -69,6 +70,8 @@ wait_file "$WORK/gw.out" || { cat "$WORK/gw.err" >&2; exit 1; }
 GW=$(jsonf "$WORK/gw.out" "d['listeners'][0]['address']")
 
 kib() { awk -v k="$1" '$1 == k":" {print $2}' "/proc/$GW_PID/status"; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$GW_PID/stat"; } # user + system
+HZ=$(getconf CLK_TCK)
 # normal SECONDS → p99 in ms of the normal client (requests that failed are reported too)
 normal() {
     "$GATESIM" load -q -p h2c -c 4 -m 4 -r "$RATE" -d "${1}s" -o json --host example.com \
@@ -97,17 +100,20 @@ echo "bench/hostile.sh: gateway $GW, normal client ${RATE} req/s h2c (4 connecti
 normal 3 > /dev/null # warm-up
 read -r BASE_P99 BASE_N BASE_ERR <<< "$(normal "$NORMAL")"
 echo "unloaded: p99 ${BASE_P99} ms ($BASE_N responses, $BASE_ERR errors), RSS $(($(kib VmRSS) / 1024)) MB"
-printf '%-8s %14s %10s %12s %10s %8s\n' attack "peak RSS MB" "bound MB" "p99 ms" "p99 ratio" errors
+printf '%-8s %12s %9s %10s %10s %7s %14s\n' attack "peak RSS MB" "bound MB" "p99 ms" "p99 ratio" errors "gateway CPU %"
 FAIL=0
 for a in bodies held resets; do
     echo 5 > "/proc/$GW_PID/clear_refs" 2> /dev/null || true # resets VmHWM
+    T0=$(cpu_ticks)
+    W0=$SECONDS
     attack "$a"
     sleep 3
     read -r P99 N ERR <<< "$(normal "$NORMAL")"
     wait "$ATTACK_PID" 2> /dev/null || true
+    CPU=$(awk -v t=$(($(cpu_ticks) - T0)) -v hz="$HZ" -v w=$((SECONDS - W0)) 'BEGIN {printf "%.0f", 100 * t / hz / (w > 0 ? w : 1)}')
     PEAK=$(($(kib VmHWM) / 1024))
     RATIO=$("$PY" -c "import sys; print('%.2f' % (float(sys.argv[1]) / max(float(sys.argv[2]), 0.001)))" "$P99" "$BASE_P99")
-    printf '%-8s %14s %10s %12s %10s %8s\n' "$a" "$PEAK" "$BOUND_MB" "$P99" "${RATIO}x" "$ERR"
+    printf '%-8s %12s %9s %10s %10s %7s %14s\n' "$a" "$PEAK" "$BOUND_MB" "$P99" "${RATIO}x" "$ERR" "$CPU"
     [ "$PEAK" -le "$BOUND_MB" ] || FAIL=1
     sleep 1
 done
