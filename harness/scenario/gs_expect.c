@@ -167,13 +167,12 @@ typedef struct expect_seen_header {
 } expect_seen_header;
 
 typedef struct expect_seen {
-    const char *method, *path, *host, *service_ns, *service;
+    const char *method, *path, *host;
     expect_seen_header *headers;
     size_t n_headers;
     gs_json_value *json; /* owns the strings when parsed from JSON */
     gs_grpc_echo grpc;   /* owns them when parsed from gRPC */
     bool is_grpc;
-    const char **value_arena; /* JSON header values collected as arrays */
 } expect_seen;
 
 static void expect_seen_free(expect_seen *s)
