@@ -2,12 +2,13 @@
 # SPDX-License-Identifier: MIT
 # Schema parity: gatesim validate against an independent OpenAPI-schema validator
 # (python3-jsonschema) over the committed v1.6.1 CRDs (tests/data/crds) of one release channel
-# (experimental, gatesim's default, or standard with `--channel standard`). Valid seed objects of every modelled Gateway API kind are mutated
-# (deterministically, schema-guided: wrong types, values outside enums, lengths and ranges,
-# patterns, missing required fields, unknown fields, added optional fields, duplicated list
-# items); every object is judged by both, and every disagreement fails the test unless
-# gatesim's errors for that object are all rules the schema validator cannot see: the CRD's
-# CEL rules (matched by their exact messages) and the API-server rules listed in API_SERVER.
+# (experimental, gatesim's default, or standard with `--channel standard`). A valid seed object
+# of every kind whose CRD is in the folder is mutated (deterministically, schema-guided: wrong
+# types, values outside enums, lengths and ranges, patterns, missing required fields, unknown
+# fields, added optional fields, duplicated list items); every object is judged by both, and
+# every disagreement fails the test unless gatesim's errors for that object are all rules the
+# schema validator cannot see: the CRD's CEL rules (matched by their exact messages) and the
+# API-server rules listed in API_SERVER.
 # usage: check_schema_parity.py GATESIM CRD_DIR [COUNT_PER_SEED] [SEED] [CHANNEL]
 import copy, json, os, random, re, subprocess, sys, tempfile
 
@@ -26,6 +27,12 @@ CRDS = {  # kind -> (file, version)
     "HTTPRoute": ("gateway.networking.k8s.io_httproutes.yaml", "v1"),
     "GRPCRoute": ("gateway.networking.k8s.io_grpcroutes.yaml", "v1"),
     "ReferenceGrant": ("gateway.networking.k8s.io_referencegrants.yaml", "v1beta1"),
+    # validated (schema and CEL) but not modelled as typed objects: their CRDs are committed
+    # for the experimental channel only
+    "TLSRoute": ("gateway.networking.k8s.io_tlsroutes.yaml", "v1"),
+    "TCPRoute": ("gateway.networking.k8s.io_tcproutes.yaml", "v1"),
+    "UDPRoute": ("gateway.networking.k8s.io_udproutes.yaml", "v1"),
+    "BackendTLSPolicy": ("gateway.networking.k8s.io_backendtlspolicies.yaml", "v1"),
 }
 
 # Rules the API server enforces that a JSON-schema validator does not see (besides CEL): the
@@ -98,7 +105,10 @@ def apply_defaults(obj, s):
 FORMATS = jsonschema.FormatChecker(formats=["ipv4", "ipv6"])
 
 schemas, cel = {}, {}
-for kind, (fname, version) in CRDS.items():
+for kind, (fname, version) in list(CRDS.items()):
+    if not os.path.exists(os.path.join(crd_dir, fname)):
+        del CRDS[kind]
+        continue
     crd = yaml.safe_load(open(os.path.join(crd_dir, fname)))
     v = [x for x in crd["spec"]["versions"] if x["name"] == version][0]
     raw = v["schema"]["openAPIV3Schema"]["properties"]["spec"]
@@ -172,6 +182,26 @@ SEEDS = {
     "ReferenceGrant": {
         "from": [{"group": GROUP, "kind": "HTTPRoute", "namespace": "apps"}],
         "to": [{"group": "", "kind": "Service", "name": "db"}, {"group": "", "kind": "Secret"}],
+    },
+    "TLSRoute": {
+        "parentRefs": [{"name": "gw", "sectionName": "tls"}],
+        "hostnames": ["tls.example.com"],
+        "rules": [{"name": "r", "backendRefs": [{"name": "db", "port": 5432, "weight": 1}]}],
+    },
+    "TCPRoute": {
+        "parentRefs": [{"name": "gw", "port": 5432}],
+        "rules": [{"backendRefs": [{"name": "db", "port": 5432}]}],
+    },
+    "UDPRoute": {
+        "parentRefs": [{"name": "gw"}],
+        "rules": [{"backendRefs": [{"name": "dns", "port": 53, "weight": 2}]}],
+    },
+    "BackendTLSPolicy": {
+        "targetRefs": [{"group": "", "kind": "Service", "name": "db", "sectionName": "tls"}],
+        "validation": {"caCertificateRefs": [{"group": "", "kind": "ConfigMap", "name": "ca"}],
+                       "hostname": "db.example.com",
+                       "subjectAltNames": [{"type": "Hostname", "hostname": "db.example.com"},
+                                           {"type": "URI", "uri": "spiffe://example.com/db"}]},
     },
 }
 
@@ -293,6 +323,8 @@ def mutate(spec, raw):
 # ---- build the corpus ----
 objects = []  # (name, kind, spec)
 for kind, spec in SEEDS.items():
+    if kind not in CRDS:
+        continue
     objects.append(("%s-seed" % kind.lower(), kind, spec))
     for i in range(per_seed):
         objects.append(("%s-%d" % (kind.lower(), i), kind, mutate(spec, schemas[kind][0])))
@@ -385,7 +417,7 @@ for name, kind, spec in objects:
             json.dumps(spec)[:1500]))
 
 # the corpus must exercise both sides, or the comparison proves nothing
-if stats["both valid"] < len(SEEDS) or stats["both invalid"] < len(objects) // 3:
+if stats["both valid"] < len(CRDS) or stats["both invalid"] < len(objects) // 3:
     failures.append("corpus too one-sided: %r" % stats)
 if failures:
     print("\n\n".join(failures[:40]))
