@@ -7,6 +7,7 @@
 #include "route_table_priv.h"
 
 #include "gs_alloc.h"
+#include "gs_path_norm.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -94,6 +95,23 @@ static const char *arena_strdup(rt_arena *a, const char *s)
     char *p = arena_alloc(a, n + 1);
     memcpy(p, s, n + 1);
     return p;
+}
+
+/* An Exact or PathPrefix value as requests are matched: normalised as request paths are
+ * (gs_path_norm: "/%7euser" is "/~user"), so a value spelled with escapes still matches and
+ * ReplacePrefixMatch cuts the right length. A value the normaliser refuses is kept as written
+ * (it can match no normalised request). Regular expressions are kept as written. */
+static const char *table_path_value(rt_arena *a, gs_rt_match_type type, const char *value)
+{
+    if (value == NULL)
+        return arena_strdup(a, "/");
+    if (type == GS_RT_MATCH_REGEX)
+        return arena_strdup(a, value);
+    gs_buf b = {0};
+    const char *v = gs_path_norm_path(value, strlen(value), &b) == GS_PATH_NORM_OK ? b.data : value;
+    const char *out = arena_strdup(a, v);
+    gs_buf_free(&b);
+    return out;
 }
 
 static const char *arena_strdup_lower(rt_arena *a, const char *s)
@@ -456,7 +474,7 @@ static int copy_rule(gs_route_table *t, const gs_rt_route *route, gs_rt_rule *d,
         for (size_t i = 0; i < s->n_matches; i++) {
             const gs_rt_match *sm = &s->matches[i];
             m[i].path.type = sm->path.type;
-            m[i].path.value = arena_strdup(a, sm->path.value ? sm->path.value : "/");
+            m[i].path.value = table_path_value(a, sm->path.type, sm->path.value);
             if (sm->path.value == NULL)
                 m[i].path.type = GS_RT_MATCH_PREFIX;
             if (m[i].path.type == GS_RT_MATCH_REGEX) {

@@ -21,7 +21,9 @@ static const char *const req_yaml =
     "  rules:\n  - matches: [{path: {value: /public}}]\n"
     "    backendRefs: [{name: pub, port: 80, weight: 3}, {name: gone, port: 80}]\n"
     "  - matches: [{path: {value: /internal}, headers: [{name: x-admin, value: 'yes'}]}]\n"
-    "    backendRefs: [{name: priv, port: 80}]\n";
+    "    backendRefs: [{name: priv, port: 80}]\n"
+    "  - matches: [{path: {value: /%7Euser}}]\n"
+    "    backendRefs: [{name: pub, port: 80}]\n";
 
 static gs_control *req_ctl;
 static gs_model *req_model;
@@ -73,6 +75,20 @@ START_TEST(request_routes_normalised_path)
     ck_assert_int_eq(explain("GET", "http://a.example.com/public/.%2e/internal/s", true, &b), 0);
     ck_assert_ptr_nonnull(
         strstr(b.data, "rule 1, match 0: PathPrefix /internal header x-admin=yes"));
+    gs_buf_free(&b);
+}
+END_TEST
+
+START_TEST(request_route_values_normalised_too)
+{
+    /* A configured value spelled with escapes matches the requests it names: route values are
+     * normalised as request paths are. */
+    gs_buf b = {0};
+    ck_assert_int_eq(explain("GET", "http://a.example.com/~user/x", false, &b), 0);
+    ck_assert_ptr_nonnull(strstr(b.data, "rule 2, match 0: PathPrefix /~user\n"));
+    ck_assert_int_eq(explain("GET", "http://a.example.com/%7euser", false, &b), 0);
+    ck_assert_ptr_nonnull(strstr(b.data, "rule 2, match 0: PathPrefix /~user\n"));
+    ck_assert_int_eq(explain("GET", "http://a.example.com/%7Euserx", false, &b), 404);
     gs_buf_free(&b);
 }
 END_TEST
@@ -136,6 +152,7 @@ int main(void)
     tcase_add_checked_fixture(tc, req_setup, req_teardown);
     tcase_add_test(tc, request_routes_normalised_path);
     tcase_add_test(tc, request_refused_and_unrouted);
+    tcase_add_test(tc, request_route_values_normalised_too);
     tcase_add_test(tc, request_json_and_url_check);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
