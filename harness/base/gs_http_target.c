@@ -4,6 +4,8 @@
  * socket buffer with no NUL after them). */
 #include "gs_http_target.h"
 
+#include "gs_hex.h"
+
 #include <string.h>
 
 static bool target_alpha(unsigned char c)
@@ -18,7 +20,7 @@ static bool target_digit(unsigned char c)
 
 static bool target_hex(unsigned char c)
 {
-    return target_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    return gs_hex_value((char)c) >= 0;
 }
 
 bool gs_http_target_scheme_is(const char *s, size_t n, const char *lit)

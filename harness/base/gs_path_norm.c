@@ -4,18 +4,9 @@
  * previous slash, "." goes, ".." takes the previous segment with it. No allocation beyond |out|. */
 #include "gs_path_norm.h"
 
-#include <string.h>
+#include "gs_hex.h"
 
-static int path_norm_hex(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
+#include <string.h>
 
 /* RFC 3986 §2.3: ALPHA / DIGIT / "-" / "." / "_" / "~" — the characters whose escapes mean the
  * same as the characters themselves (RFC 3986 §6.2.2.2). */
@@ -57,8 +48,8 @@ static void path_norm_end_segment(gs_buf *out, size_t root, size_t seg, bool las
 /* Appends the escape at |p| (|p[0]| == '%', |avail| bytes from there) decoded or canonical. */
 static gs_path_norm_error path_norm_escape(const unsigned char *p, size_t avail, gs_buf *out)
 {
-    int hi = avail >= 3 ? path_norm_hex(p[1]) : -1;
-    int lo = avail >= 3 ? path_norm_hex(p[2]) : -1;
+    int hi = avail >= 3 ? gs_hex_value((char)p[1]) : -1;
+    int lo = avail >= 3 ? gs_hex_value((char)p[2]) : -1;
     if (hi < 0 || lo < 0)
         return GS_PATH_NORM_BAD_ESCAPE;
     unsigned char v = (unsigned char)(hi * 16 + lo);

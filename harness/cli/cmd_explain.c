@@ -33,31 +33,31 @@ typedef struct explain_world {
 
 static void explain_usage(FILE *f)
 {
-    fprintf(f,
-            "usage: gatesim explain [OPTIONS] PATH...\n\n"
-            "Computes what a Gateway API controller would report for the objects in PATH (files,\n"
-            "or directories searched recursively for *.yaml / *.yml): GatewayClass, Gateway and\n"
-            "listener conditions, attachedRoutes, which listeners each route attached to and why\n"
-            "not, and the effective route table per listener. Scenario files are explained with\n"
-            "their manifests, backends, namespaces and generated TLS secrets.\n\n"
-            "Options:\n"
-            "  --output text|json|yaml   output format (default text); -o is short for it\n"
-            "  --controller-name NAME    manage only GatewayClasses with this controllerName\n"
-            "                            (repeatable; default: every class)\n"
-            "  --no-hostname-fallthrough a request never falls through from its most specific\n"
-            "                            route hostname to less specific ones\n"
-            "  --strict                  gatesim's judgements are errors: an object with a\n"
-            "                            warning, or of a kind outside the model, is refused\n"
-            "  --request '[METHOD] URL'  instead of the status: what the builtin gateway does with\n"
-            "                            this request (METHOD defaults to GET; URL is http:// or\n"
-            "                            https://, its port picks the Gateway port, 80/443 when\n"
-            "                            absent): the normalised path or the 400 reason, and per\n"
-            "                            Gateway on that port the listener, the winning route,\n"
-            "                            rule and match, and the backends\n"
-            "  --header, -H 'NAME: VALUE' a request header for --request (repeatable)\n"
-            "  --help, -h                this help\n\n"
-            "Exit codes: 0 status computed, 1 some object is invalid (status is still printed\n"
-            "for the valid ones), 2 usage error, unreadable path or malformed YAML.\n");
+    fprintf(
+        f, "usage: gatesim explain [OPTIONS] PATH...\n\n"
+           "Computes what a Gateway API controller would report for the objects in PATH (files,\n"
+           "or directories searched recursively for *.yaml / *.yml): GatewayClass, Gateway and\n"
+           "listener conditions, attachedRoutes, which listeners each route attached to and why\n"
+           "not, and the effective route table per listener. Scenario files are explained with\n"
+           "their manifests, backends, namespaces and generated TLS secrets.\n\n"
+           "Options:\n"
+           "  --output text|json|yaml   output format (default text); -o is short for it\n"
+           "  --controller-name NAME    manage only GatewayClasses with this controllerName\n"
+           "                            (repeatable; default: every class)\n"
+           "  --no-hostname-fallthrough a request never falls through from its most specific\n"
+           "                            route hostname to less specific ones\n"
+           "  --strict                  gatesim's judgements are errors: an object with a\n"
+           "                            warning, or of a kind outside the model, is refused\n"
+           "  --request '[METHOD] URL'  instead of the status: what the builtin gateway does with\n"
+           "                            this request (METHOD defaults to GET; URL is http:// or\n"
+           "                            https://, its port picks the Gateway port, 80/443 when\n"
+           "                            absent): the normalised path or the 400 reason, and per\n"
+           "                            Gateway on that port the listener, the winning route,\n"
+           "                            rule and match, and the backends\n"
+           "  --header, -H 'NAME: VALUE' a request header for --request (repeatable)\n"
+           "  --help, -h                this help\n\n"
+           "Exit codes: 0 status computed, 1 some object is invalid (status is still printed\n"
+           "for the valid ones), 2 usage error, unreadable path or malformed YAML.\n");
 }
 
 /* Loads one scenario's world: its manifests, plus what it declares. Returns the number of
@@ -127,6 +127,19 @@ static void explain_world_json(const explain_world *w, gs_json *j)
     gs_buf_free(&tmp);
 }
 
+/* Prints a JSON document built in |b| as JSON or, for --output yaml, as YAML. */
+static void explain_print_document(const gs_buf *b, explain_format fmt)
+{
+    if (fmt == EXPLAIN_JSON) {
+        printf("%s\n", b->data);
+        return;
+    }
+    gs_buf y = {0};
+    gs_status_json_to_yaml(b->data, b->len, &y);
+    fputs(y.data ? y.data : "", stdout);
+    gs_buf_free(&y);
+}
+
 static void explain_output(explain_world *worlds, size_t n, explain_format fmt)
 {
     if (fmt == EXPLAIN_TEXT) {
@@ -170,14 +183,7 @@ static void explain_output(explain_world *worlds, size_t n, explain_format fmt)
         gs_json_array_end(&j);
         gs_json_object_end(&j);
     }
-    if (fmt == EXPLAIN_JSON) {
-        printf("%s\n", b.data);
-    } else {
-        gs_buf y = {0};
-        gs_status_json_to_yaml(b.data, b.len, &y);
-        fputs(y.data ? y.data : "", stdout);
-        gs_buf_free(&y);
-    }
+    explain_print_document(&b, fmt);
     gs_buf_free(&b);
 }
 
@@ -266,14 +272,7 @@ static void explain_output_request(explain_world *worlds, size_t n, explain_form
         gs_json_array_end(&j);
         gs_json_object_end(&j);
     }
-    if (fmt == EXPLAIN_JSON) {
-        printf("%s\n", b.data);
-    } else {
-        gs_buf y = {0};
-        gs_status_json_to_yaml(b.data, b.len, &y);
-        fputs(y.data ? y.data : "", stdout);
-        gs_buf_free(&y);
-    }
+    explain_print_document(&b, fmt);
     gs_buf_free(&b);
 }
 

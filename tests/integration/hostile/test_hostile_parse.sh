@@ -18,31 +18,21 @@ H='Host: parse.example.com'
 
 # h1 BYTES: sends raw bytes; prints "STATUS" then the body.
 h1() { "$PY" "$HERE/rawreq.py" h1 "$GW" "$1"; }
-# get TARGET [EXTRA-FIELD-LINES]: one GET with TARGET verbatim; prints "STATUS PATH-THE-ECHO-SAW"
-# (the path is "-" when no backend answered) or "STATUS reason" for the gateway's own 400.
-get() {
-    local out status body path
-    out=$(h1 "GET $1 HTTP/1.1\r\n$H\r\n${2:-}Connection: close\r\n\r\n")
-    status=$(head -n1 <<< "$out")
-    body=$(tail -n +2 <<< "$out")
+# answer OUTPUT: "STATUS PATH-THE-ECHO-SAW" from rawreq.py's output (the path is "-" when no
+# backend answered), or "400 reason" for the gateway's own 400.
+answer() {
+    local status body
+    status=$(head -n1 <<< "$1")
+    body=$(tail -n +2 <<< "$1")
     if [ "$status" = 400 ]; then printf '400 %s\n' "${body#400 }"; return; fi
-    path=$("$PY" -c 'import json,sys
+    printf '%s %s\n' "$status" "$("$PY" -c 'import json,sys
 try: print(json.loads(sys.stdin.read())["path"])
-except Exception: print("-")' <<< "$body")
-    printf '%s %s\n' "$status" "$path"
+except Exception: print("-")' <<< "$body")"
 }
+# get TARGET [EXTRA-FIELD-LINES]: one GET with TARGET verbatim, summed up by answer.
+get() { answer "$(h1 "GET $1 HTTP/1.1\r\n$H\r\n${2:-}Connection: close\r\n\r\n")"; }
 # get2 PATH [NAME:VALUE...]: the same over h2c prior knowledge.
-get2() {
-    local out status body path
-    out=$("$PY" "$HERE/rawreq.py" h2 "$GW" "$1" parse.example.com "${@:2}")
-    status=$(head -n1 <<< "$out")
-    body=$(tail -n +2 <<< "$out")
-    if [ "$status" = 400 ]; then printf '400 %s\n' "${body#400 }"; return; fi
-    path=$("$PY" -c 'import json,sys
-try: print(json.loads(sys.stdin.read())["path"])
-except Exception: print("-")' <<< "$body")
-    printf '%s %s\n' "$status" "$path"
-}
+get2() { answer "$("$PY" "$HERE/rawreq.py" h2 "$GW" "$1" parse.example.com "${@:2}")"; }
 alive() { kill -0 "$GW_PID" 2>/dev/null && eq "$(get /public/alive)" "200 /public/alive"; }
 
 check "plain request reaches /public" eq "$(get /public/x)" "200 /public/x"
