@@ -242,8 +242,12 @@ static void on_accept(struct evconnlistener *evl, evutil_socket_t fd, struct soc
         inet_ntop(AF_INET6, &((struct sockaddr_in6 *)sa)->sin6_addr, client_ip,
                   sizeof(client_ip));
     if (gs_gw_addrlim_banned(&s->rt->guards.resets, client_ip, gs_now_ns())) {
-        /* The address reset too many streams lately: refused until its ban ends. */
+        /* The address reset too many streams lately: refused until its ban ends. With a reset
+         * (SO_LINGER 0), not a FIN: a client reconnecting in a loop leaves no TIME_WAIT socket
+         * here per attempt. */
         s->rt->counters.connections_banned++;
+        struct linger lg = {1, 0};
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
         evutil_closesocket(fd);
         return;
     }

@@ -88,7 +88,8 @@ def cmd_held(args):
 def cmd_resets(args):
     """Connection after connection, |per_conn| requests each sent and reset in the same write,
     until a GOAWAY; then one more connection, to see whether it is refused."""
-    out = {"conns": 0, "resets": 0, "goaway_code": None, "refused_after": None}
+    out = {"conns": 0, "resets": 0, "goaway_code": None, "refused_after": None,
+           "refused_with_reset": None}
     end = time.monotonic() + args.duration
     while out["conns"] < args.conns or time.monotonic() < end:
         try:
@@ -114,14 +115,23 @@ def cmd_resets(args):
             out["goaway_code"] = got
             break
     if out["goaway_code"] is not None:
-        # A fresh connection from the same address: refused (closed before any frame) or not.
+        # A fresh connection from the same address, sending nothing (so a reset can only come
+        # from the gateway's choice, not from unread bytes): refused at once, and how.
+        host, port = args.addr.rsplit(":", 1)
+        s = socket.socket()
+        s.bind((args.source, 0))
+        s.settimeout(2.0)
         try:
-            c = conn_open(args, timeout=2.0)
-            f = c.read_until(lambda f: True, 2.0)
-            out["refused_after"] = f is None
-            c.close()
-        except OSError:
+            s.connect((host, int(port)))
+            got = s.recv(100)
+            out["refused_after"] = got == b""
+            out["refused_with_reset"] = False
+        except socket.timeout:
+            out["refused_after"] = False
+        except OSError:  # ECONNRESET
             out["refused_after"] = True
+            out["refused_with_reset"] = True
+        s.close()
     print(json.dumps(out))
 
 

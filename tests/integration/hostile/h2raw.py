@@ -61,6 +61,7 @@ class Conn:
         self.sock.connect((host, int(port)))
         self.buf = b""
         self.eof = False
+        self.reset = False  # the connection ended with a TCP reset
         self.next_id = 1
         # What the server sent, per stream: RST_STREAM codes, the first DATA bytes, DATA totals.
         self.rsts = {}
@@ -118,6 +119,7 @@ class Conn:
             try:
                 chunk = self.sock.recv(65536)
             except (ConnectionResetError, BrokenPipeError):
+                self.reset = True
                 chunk = b""
             if not chunk:
                 self.eof = True

@@ -18,6 +18,7 @@ attack resets "$HTTP" --source 127.0.0.2 --conns 20 --per-conn 20
 check "the address gets GOAWAY(ENHANCE_YOUR_CALM)" eq "$(res goaway_code)" 11
 check "after about 100 resets, not all 400" le "$(res resets)" 140
 check "its next connection is refused" eq "$(res refused_after)" True
+check "with a TCP reset (no TIME_WAIT left on the gateway per attempt)" eq "$(res refused_with_reset)" True
 CODE=$(curl -s --http2-prior-knowledge -o /dev/null -w '%{http_code}' -H 'Host: example.com' \
     "http://$HTTP/normal")
 check "another address is served meanwhile" eq "$CODE" 200
