@@ -4,6 +4,7 @@
 #include "echo_config.h"
 
 #include "gs_alloc.h"
+#include "gs_suggest.h"
 #include "gs_time.h"
 
 #include <errno.h>
@@ -281,11 +282,12 @@ int gs_echo_config_parse(gs_echo_config *cfg, int argc, char **argv, FILE *out, 
         case OPT_ACCESS_LOG:
             cfg->access_log = true;
             break;
-        case ':':
-            return gs_error_set(err, GS_ERR_USAGE, "%s needs a value", argv[optind - 1]);
-        default:
-            return gs_error_set(err, GS_ERR_USAGE, "unknown option '%s' (see --help)",
-                                argv[optind - 1]);
+        default: {
+            char msg[256];
+            gs_suggest_option_error(msg, sizeof(msg), argv[optind - 1], optopt, echo_options,
+                                    "h");
+            return gs_error_set(err, GS_ERR_USAGE, "%s (see --help)", msg);
+        }
         }
     }
     if (rc < 0)

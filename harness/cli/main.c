@@ -2,6 +2,8 @@
 /* `gatesim COMMAND ...`: finds the subcommand and hands it the rest of the command line. */
 #include "cli.h"
 
+#include "gs_suggest.h"
+
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,6 +23,34 @@ static void main_usage(FILE *out)
                  "Exit codes: 0 success, 1 checks failed or objects invalid, 2 usage error.\n");
 }
 
+/* The command called |name|, or NULL. */
+static const gs_cli_command *main_find(const char *name)
+{
+    for (const gs_cli_command *c = gs_cli_commands; c->name; c++)
+        if (strcmp(c->name, name) == 0)
+            return c;
+    return NULL;
+}
+
+/* "unknown command" with the nearest command name when one is close (`gatesim runn`). */
+static int main_unknown(const char *name)
+{
+    const char *names[32];
+    size_t n = 0;
+    for (const gs_cli_command *c = gs_cli_commands; c->name && n < 32; c++)
+        names[n++] = c->name;
+    const char *hint = gs_suggest_n(name, names, n);
+    if (hint)
+        fprintf(stderr, "gatesim: unknown command \"%s\"; did you mean \"%s\"?\n", name, hint);
+    else
+        fprintf(stderr, "gatesim: unknown command \"%s\"\n\n", name);
+    if (hint == NULL)
+        main_usage(stderr);
+    else
+        fprintf(stderr, "Run `gatesim --help` for the list of commands.\n");
+    return GS_EXIT_USAGE;
+}
+
 int main(int argc, char **argv)
 {
     /* A closed pipe (gatesim ... | head) must not kill us mid-report. */
@@ -30,6 +60,15 @@ int main(int argc, char **argv)
         return GS_EXIT_USAGE;
     }
     const char *name = argv[1];
+    if (strcmp(name, "help") == 0 && argc > 2) {
+        /* `gatesim help run` is `gatesim run --help`. */
+        const gs_cli_command *c = main_find(argv[2]);
+        if (c == NULL)
+            return main_unknown(argv[2]);
+        char help[] = "--help";
+        char *help_argv[] = {argv[2], help, NULL};
+        return c->run(2, help_argv);
+    }
     if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
         main_usage(stdout);
         return GS_EXIT_OK;
@@ -38,11 +77,8 @@ int main(int argc, char **argv)
         printf("gatesim %s\n", GS_VERSION);
         return GS_EXIT_OK;
     }
-    for (const gs_cli_command *c = gs_cli_commands; c->name; c++) {
-        if (strcmp(c->name, name) == 0)
-            return c->run(argc - 1, argv + 1);
-    }
-    fprintf(stderr, "gatesim: unknown command \"%s\"\n\n", name);
-    main_usage(stderr);
-    return GS_EXIT_USAGE;
+    const gs_cli_command *c = main_find(name);
+    if (c)
+        return c->run(argc - 1, argv + 1);
+    return main_unknown(name);
 }

@@ -5,6 +5,7 @@
  * PartiallyInvalid) in words a user acts on, and attachedRoutes. */
 #include "control_priv.h"
 #include "gs_hostname.h"
+#include "gs_suggest.h"
 
 #include "gs_alloc.h"
 
@@ -182,6 +183,19 @@ static ctl_verdict listener_admits(const gs_control *c, const ctl_route *r, cons
     return CTL_ADMITTED;
 }
 
+/* "Gateway ns/name has no listener named htps; did you mean https?" */
+static void parent_no_section(const ctl_gateway *g, const char *section, char *why, size_t n)
+{
+    const char *names[64];
+    size_t k = 0;
+    for (size_t i = 0; i < g->n_listeners && k < GS_ARRAY_LEN(names); i++)
+        names[k++] = g->listeners[i].spec->name.v;
+    const char *hint = gs_suggest_n(section, names, k);
+    snprintf(why, n, "Gateway %s/%s has no listener named %s%s%s%s",
+             g->gw->obj.metadata.namespace.v, g->gw->obj.metadata.name.v, section,
+             hint ? "; did you mean " : "", hint ? hint : "", hint ? "?" : "");
+}
+
 /* The listeners |ref| selects; explains an empty selection in |why|. */
 static void parent_candidates(const gs_control *c, ctl_route *r, ctl_parent *p, char *why, size_t n)
 {
@@ -208,7 +222,7 @@ static void parent_candidates(const gs_control *c, ctl_route *r, ctl_parent *p, 
     const char *gw_ns = g->gw->obj.metadata.namespace.v, *gw_name = g->gw->obj.metadata.name.v;
     if (p->n_cands == 0) {
         if (section && named == NULL)
-            snprintf(why, n, "Gateway %s/%s has no listener named %s", gw_ns, gw_name, section);
+            parent_no_section(g, section, why, n);
         else if (section)
             snprintf(why, n, "listener %s of Gateway %s/%s is on port %lld, not %lld", section,
                      gw_ns, gw_name, (long long)named->port.v, (long long)ref->port.v);

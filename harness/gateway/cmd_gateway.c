@@ -5,6 +5,7 @@
 #include "gs_gw_load.h"
 #include "gs_gw_main.h"
 #include "gs_log.h"
+#include "gs_suggest.h"
 #include "gs_time.h"
 
 #include <errno.h>
@@ -224,7 +225,8 @@ int gs_cmd_gateway(int argc, char **argv)
     int rc = 2;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "b:p:h", longopts, NULL)) != -1) {
+    opterr = 0; /* one line of our own, with a suggestion, instead of getopt's */
+    while ((c = getopt_long(argc, argv, ":b:p:h", longopts, NULL)) != -1) {
         gs_error err = {0};
         switch (c) {
         case 'b':
@@ -330,9 +332,14 @@ int gs_cmd_gateway(int argc, char **argv)
             gateway_usage(stdout);
             rc = 0;
             goto out;
-        default:
-            rc = gateway_bad("unknown option");
+        default: {
+            char msg[256];
+            gs_suggest_option_error(msg, sizeof(msg), argv[optind - 1], optopt, longopts,
+                                    "b:p:h");
+            fprintf(stderr, "gatesim gateway: %s (see gatesim gateway --help)\n", msg);
+            rc = 2;
             goto out;
+        }
         }
     }
     if (optind >= argc) {

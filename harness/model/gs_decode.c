@@ -159,59 +159,6 @@ bool gs_dec_expect(gs_decoder *d, const gs_yaml_node *n, gs_yaml_type t)
     return false;
 }
 
-/* ---- did you mean ---- */
-
-unsigned gs_edit_distance(const char *a, const char *b)
-{
-    /* optimal string alignment: insertions, deletions, substitutions and adjacent
-     * transpositions ("sepc" -> "spec" is one edit), case-insensitive */
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 64 || lb > 64)
-        return 255;
-    unsigned d[65][65];
-    for (size_t i = 0; i <= la; i++)
-        d[i][0] = (unsigned)i;
-    for (size_t j = 0; j <= lb; j++)
-        d[0][j] = (unsigned)j;
-    for (size_t i = 1; i <= la; i++) {
-        for (size_t j = 1; j <= lb; j++) {
-            int ca = tolower((unsigned char)a[i - 1]), cb = tolower((unsigned char)b[j - 1]);
-            unsigned v = d[i - 1][j - 1] + (ca == cb ? 0 : 1);
-            if (d[i - 1][j] + 1 < v)
-                v = d[i - 1][j] + 1;
-            if (d[i][j - 1] + 1 < v)
-                v = d[i][j - 1] + 1;
-            if (i > 1 && j > 1 && ca == tolower((unsigned char)b[j - 2]) &&
-                tolower((unsigned char)a[i - 2]) == cb && d[i - 2][j - 2] + 1 < v)
-                v = d[i - 2][j - 2] + 1;
-            d[i][j] = v;
-        }
-    }
-    return d[la][lb] > 255 ? 255 : d[la][lb];
-}
-
-const char *gs_did_you_mean(const char *word, const char *const *candidates)
-{
-    const char *best = NULL;
-    unsigned best_d = 255;
-    size_t wl = strlen(word);
-    for (const char *const *c = candidates; c && *c; c++) {
-        if (strcasecmp(word, *c) == 0)
-            return *c;
-        unsigned dist = gs_edit_distance(word, *c);
-        if (dist < best_d) {
-            best_d = dist;
-            best = *c;
-        }
-    }
-    if (!best)
-        return NULL;
-    size_t bl = strlen(best);
-    size_t len = wl > bl ? wl : bl;
-    unsigned limit = len <= 4 ? 1 : (len <= 8 ? 2 : 3);
-    return best_d <= limit ? best : NULL;
-}
-
 bool gs_dec_check_fields(gs_decoder *d, const gs_yaml_node *map, const char *const *known)
 {
     if (!map || map->kind != GS_YAML_MAPPING)
@@ -233,7 +180,7 @@ bool gs_dec_check_fields(gs_decoder *d, const gs_yaml_node *map, const char *con
         if (found)
             continue;
         ok = false;
-        const char *hint = gs_did_you_mean(k->str, known);
+        const char *hint = gs_suggest(k->str, known);
         if (hint)
             gs_dec_error_field(d, k, k->str, "unknown field \"%s\"; did you mean \"%s\"?", k->str,
                                hint);
@@ -334,7 +281,7 @@ bool gs_dec_enum(gs_decoder *d, const gs_yaml_node *map, const char *key, bool r
     gs_buf b = {0};
     for (int i = 0; values[i]; i++)
         gs_buf_printf(&b, "%s\"%s\"", i ? ", " : "", values[i]);
-    const char *hint = gs_did_you_mean(s, values);
+    const char *hint = gs_suggest(s, values);
     gs_yaml_node *v = gs_yaml_get(map, key);
     if (hint)
         gs_dec_error_field(d, v, key, "Unsupported value: \"%s\": supported values: %s; did you mean \"%s\"?", s, b.data, hint);

@@ -20,6 +20,7 @@
 
 #include "gs_buf.h"
 #include "gs_diag.h"
+#include "gs_suggest.h" /* gs_suggest: the "did you mean" of every decoder */
 #include "gs_yaml.h"
 
 #include <stdbool.h>
@@ -103,11 +104,5 @@ gs_yaml_node *gs_dec_seq(gs_decoder *d, const gs_yaml_node *map, const char *key
 
 /* Parses a Go time.ParseDuration string into nanoseconds. Returns false when malformed. */
 bool gs_parse_go_duration(const char *s, int64_t *out_ns);
-
-/* The candidate closest to |word| (edit distance, case-insensitive ties) when it is close
- * enough to be a likely typo, else NULL. |candidates| NULL-terminated. */
-const char *gs_did_you_mean(const char *word, const char *const *candidates);
-/* Edit distance (Levenshtein), capped at 255. */
-unsigned gs_edit_distance(const char *a, const char *b);
 
 #endif

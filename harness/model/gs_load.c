@@ -531,7 +531,7 @@ static void load_document(load_ctx *c, gs_yaml_node *doc, int depth)
                                                "ReferenceGrant", "Namespace", "Service", "Secret",
                                                "ListenerSet", "TLSRoute", "TCPRoute", "UDPRoute",
                                                "BackendTLSPolicy", "Ingress", NULL};
-        const char *hint = gs_did_you_mean(kind, modelled);
+        const char *hint = gs_suggest(kind, modelled);
         if (hint && strcmp(hint, kind) != 0 && gs_kind_is_modelled(gs_kind_from_name(hint))) {
             gs_dec_push(&d, "kind");
             gs_dec_error(&d, gs_yaml_get(doc, "kind"),

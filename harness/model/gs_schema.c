@@ -246,7 +246,7 @@ static size_t schema_string(gs_vctx *v, gs_yaml_node *n, const gs_schema *s)
             gs_buf b = {0};
             for (const char *const *e = s->enum_str; *e; e++)
                 gs_buf_printf(&b, "%s\"%s\"", e == s->enum_str ? "" : ", ", *e);
-            const char *hint = gs_did_you_mean(n->str, s->enum_str);
+            const char *hint = gs_suggest(n->str, s->enum_str);
             if (hint)
                 gs_dec_error(v->dec, n, "Unsupported value: %s: supported values: %s; did you mean \"%s\"?",
                              q, b.data, hint);
@@ -429,7 +429,7 @@ static size_t schema_object(gs_vctx *v, gs_yaml_node *n, const gs_schema *s)
                 names[m++] = s->props[p].name;
             names[m] = NULL;
             const char *ks = k->kind == GS_YAML_SCALAR ? k->str : "?";
-            const char *hint = gs_did_you_mean(ks, names);
+            const char *hint = gs_suggest(ks, names);
             if (hint)
                 gs_dec_error_field(v->dec, k, ks, "unknown field \"%s\"; did you mean \"%s\"?", ks,
                                    hint);

@@ -8,6 +8,7 @@
 #include "gs_report.h"
 #include "gs_runner.h"
 #include "gs_scenario.h"
+#include "gs_suggest.h"
 #include "gs_target.h"
 #include "gs_time.h"
 
@@ -26,6 +27,8 @@ int gs_cmd_run(int argc, char **argv);
 #ifndef GS_VERSION
 #define GS_VERSION "dev"
 #endif
+
+#define RUN_SHORTOPTS "t:o:f:l:qh"
 
 static void run_usage(FILE *out)
 {
@@ -173,7 +176,8 @@ int gs_cmd_run(int argc, char **argv)
     gs_error err = {0};
     optind = 1;
     int opt;
-    while ((opt = getopt_long(argc, argv, "t:o:f:l:qh", longopts, NULL)) != -1) {
+    opterr = 0; /* one line of our own, with a suggestion, instead of getopt's */
+    while ((opt = getopt_long(argc, argv, ":" RUN_SHORTOPTS, longopts, NULL)) != -1) {
         switch (opt) {
         case 't':
             cfg.target = optarg;
@@ -273,9 +277,14 @@ int gs_cmd_run(int argc, char **argv)
             run_usage(stdout);
             rc = 0;
             goto out;
-        default:
-            rc = run_bad("unknown option");
+        default: {
+            char msg[256];
+            gs_suggest_option_error(msg, sizeof(msg), argv[optind - 1], optopt, longopts,
+                                    RUN_SHORTOPTS);
+            fprintf(stderr, "gatesim run: %s (see gatesim run --help)\n", msg);
+            rc = 2;
             goto out;
+        }
         }
     }
     if (optind >= argc) {

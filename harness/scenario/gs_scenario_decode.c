@@ -500,8 +500,11 @@ static void sd_send(scenario_decoder *sd, const gs_yaml_node *m, gs_scenario_sen
         s->gateway = gs_yaml_str(gw);
     gs_dec_string(&sd->d, m, "listener", false, &s->listener);
     int proto = 0;
+    bool proto_known = true; /* false: an unsupported protocol, already an error */
     if (gs_dec_enum(&sd->d, m, "protocol", false, protocols, &proto))
         s->protocol = (gs_scenario_protocol)proto;
+    else
+        proto_known = gs_yaml_get(m, "protocol") == NULL;
     if (gs_dec_string(&sd->d, m, "method", false, &s->method) &&
         !scenario_header_name_ok(s->method))
         gs_dec_error_field(&sd->d, gs_yaml_get(m, "method"), "method", "invalid method \"%s\"",
@@ -518,7 +521,7 @@ static void sd_send(scenario_decoder *sd, const gs_yaml_node *m, gs_scenario_sen
         gs_dec_string(&sd->d, grpc, "service", true, &s->grpc_service);
         gs_dec_string(&sd->d, grpc, "method", true, &s->grpc_method);
         gs_dec_pop(&sd->d);
-        if (s->protocol != GS_SCENARIO_GRPC)
+        if (proto_known && s->protocol != GS_SCENARIO_GRPC)
             gs_dec_error_field(&sd->d, grpc, "grpc", "only valid with protocol: grpc");
     } else if (s->protocol == GS_SCENARIO_GRPC && grpc == NULL) {
         gs_dec_error_field(&sd->d, m, "grpc",
@@ -543,7 +546,7 @@ static void sd_send(scenario_decoder *sd, const gs_yaml_node *m, gs_scenario_sen
     if (gs_dec_int(&sd->d, m, "streams", false, 1, 10000, &v))
         s->streams = (unsigned)v;
     gs_dec_double(&sd->d, m, "rate", false, 0.001, 10000000, &s->rate);
-    if (s->streams > 1 && (s->protocol == GS_SCENARIO_HTTP1))
+    if (proto_known && s->streams > 1 && (s->protocol == GS_SCENARIO_HTTP1))
         gs_dec_error_field(&sd->d, gs_yaml_get(m, "streams"), "streams",
                            "concurrent streams need HTTP/2 (protocol h2c, http2 or grpc)");
 }
@@ -863,7 +866,9 @@ static void sd_step(scenario_decoder *sd, const gs_yaml_node *m, gs_scenario_ste
     static const char *const fields[] = {"name", "apply",  "delete", "expectStatus",
                                          "send", "expect", NULL};
     st->pos = m->pos;
-    gs_dec_check_fields(&sd->d, m, fields);
+    /* A misspelt field (`expct:`) already has its error: checks that need the field it meant
+     * would only add wrong follow-on errors. */
+    bool fields_known = gs_dec_check_fields(&sd->d, m, fields);
     if (gs_dec_string(&sd->d, m, "name", true, &st->name) && st->name[0] == '\0')
         gs_dec_error_field(&sd->d, gs_yaml_get(m, "name"), "name", "must not be empty");
     st->apply = sd_sources(sd, m, "apply", &st->n_apply);
@@ -935,7 +940,7 @@ static void sd_step(scenario_decoder *sd, const gs_yaml_node *m, gs_scenario_ste
             gs_dec_error_field(&sd->d, exp, "expect",
                                "expect checks the responses of a send: this step sends nothing");
     }
-    if (st->send.requests_auto && st->expect.n_split == 0) {
+    if (fields_known && st->send.requests_auto && st->expect.n_split == 0) {
         bool fractional = false;
         for (size_t i = 0; i < st->expect.n_mirror; i++)
             fractional |= st->expect.mirror[i].fraction > 0 && st->expect.mirror[i].fraction < 1;

@@ -5,6 +5,7 @@
 #include "gs_alloc.h"
 #include "gs_json.h"
 #include "gs_log.h"
+#include "gs_suggest.h"
 #include "gs_time.h"
 #include "gs_traffic.h"
 
@@ -432,12 +433,15 @@ int gs_cmd_load(int argc, char **argv)
             load_usage(stdout);
             rc = 0;
             goto out;
-        case ':':
-            rc = load_bad("option %s needs a value", argv[optind - 1]);
+        default: {
+            /* One line of our own, with a suggestion for a misspelt option. */
+            char msg[256];
+            gs_suggest_option_error(msg, sizeof(msg), argv[optind - 1], optopt, opts,
+                                    "p:X:H:kc:m:n:d:r:w:t:o:qh");
+            fprintf(stderr, "gatesim load: %s (see gatesim load --help)\n", msg);
+            rc = 2;
             goto out;
-        default:
-            rc = load_bad("unknown option \"%s\"", argv[optind - 1]);
-            goto out;
+        }
         }
     }
     if (optind != argc - 1) {

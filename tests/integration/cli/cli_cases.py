@@ -5,6 +5,8 @@
 #   cli_cases.py GATESIM empty-run    a run with no scenario, or a --select matching none,
 #                                     exits 2 and leaves the last reports as they were; a real
 #                                     run replaces the whole set (no stale file, no temp folder)
+#   cli_cases.py GATESIM suggest      "did you mean" for commands, flags, enum values and
+#                                     sectionNames; `help CMD`; no wrong follow-on errors
 import os
 import subprocess
 import sys
@@ -78,7 +80,50 @@ def case_empty_run():
     print("ok: empty runs exit 2 and leave the reports alone; a run replaces the whole set")
 
 
+def expect_lines(args, rc_want, lines, stream="stderr", stdin=None):
+    """Runs gatesim |args|; the exit must be |rc_want| and |stream| exactly |lines|."""
+    rc, so, se = gatesim(args, stdin=stdin)
+    got = (se if stream == "stderr" else so).splitlines()
+    if rc != rc_want or got != lines:
+        fail("gatesim %s: exit %d (want %d)\n--- got:\n%s\n--- want:\n%s" %
+             (" ".join(args), rc, rc_want, "\n".join(got), "\n".join(lines)))
+
+
+def case_suggest():
+    quick = os.path.join(DATA, "quick.yaml")
+    expect_lines(["runn"], 2, ['gatesim: unknown command "runn"; did you mean "run"?',
+                               "Run `gatesim --help` for the list of commands."])
+    expect_lines(["run", "--sed", "5", quick], 2,
+                 ['gatesim run: unknown option "--sed"; did you mean "--seed"? '
+                  '(see gatesim run --help)'])
+    expect_lines(["load", "--conections", "4", "http://127.0.0.1:9/"], 2,
+                 ['gatesim load: unknown option "--conections"; did you mean "--connections"? '
+                  '(see gatesim load --help)'])
+    expect_lines(["gateway", "--bakend", "x", quick], 2,
+                 ['gatesim gateway: unknown option "--bakend"; did you mean "--backend"? '
+                  '(see gatesim gateway --help)'])
+    rc, so, se = gatesim(["help", "run"])
+    if rc != 0 or not so.startswith("usage: gatesim run "):
+        fail("gatesim help run: exit %d\n%s" % (rc, so))
+    rc, so, se = gatesim(["explain", os.path.join(DATA, "sectionname-typo.yaml")])
+    if "Gateway default/gw has no listener named htps; did you mean https?" not in so:
+        fail("sectionName: htps gives no hint at https:\n%s" % so)
+    http2c = os.path.join(DATA, "protocol-http2c.yaml")
+    expect_lines(["run", http2c], 2,
+                 ['%s:31:35: Scenario quick: spec.steps[0].send.protocol: Unsupported value: '
+                  '"http2c": supported values: "http1", "h2c", "http2", "grpc"; did you mean '
+                  '"h2c"?' % http2c,
+                  "gatesim run: 1 problem in the scenarios; nothing was run"])
+    expct = os.path.join(DATA, "expct-typo.yaml")
+    expect_lines(["run", expct], 2,
+                 ['%s:32:5: Scenario quick: spec.steps[0].expct: unknown field "expct"; did you '
+                  'mean "expect"?' % expct,
+                  "gatesim run: 1 problem in the scenarios; nothing was run"])
+    print("ok: commands, flags, enum values and sectionNames get a suggestion, and only one error")
+
+
 CASES = {
+    "suggest": case_suggest,
     "empty-run": case_empty_run,
 }
 

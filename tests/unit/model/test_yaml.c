@@ -205,9 +205,9 @@ END_TEST
 START_TEST(decode_did_you_mean)
 {
     static const char *const c[] = {"backendRefs", "filters", "matches", "timeouts", NULL};
-    ck_assert_str_eq(gs_did_you_mean("backendRef", c), "backendRefs");
-    ck_assert_str_eq(gs_did_you_mean("Matches", c), "matches");
-    ck_assert_ptr_null(gs_did_you_mean("zzzzzz", c));
+    ck_assert_str_eq(gs_suggest("backendRef", c), "backendRefs");
+    ck_assert_str_eq(gs_suggest("Matches", c), "matches");
+    ck_assert_ptr_null(gs_suggest("zzzzzz", c));
     int64_t ns;
     ck_assert(gs_parse_go_duration("1.5s", &ns));
     ck_assert_int_eq(ns, 1500000000LL);
