@@ -170,8 +170,9 @@ static bool load_resolve(gs_decoder *d, const gs_yaml_node *av, const char *kind
     }
     gs_kind k = gs_kind_from_name(kind_name);
     if (strcmp(group, GS_GATEWAY_GROUP) == 0) {
-        if (k == GS_KIND_GATEWAY_CLASS || k == GS_KIND_GATEWAY || k == GS_KIND_HTTP_ROUTE ||
-            k == GS_KIND_GRPC_ROUTE || k == GS_KIND_REFERENCE_GRANT) {
+        const gs_route_kind *rk = gs_route_kind_of(k);
+        if (k == GS_KIND_GATEWAY_CLASS || k == GS_KIND_GATEWAY || gs_route_kind_modelled(rk) ||
+            k == GS_KIND_REFERENCE_GRANT) {
             out->kind = k;
             out->group = GS_GATEWAY_GROUP;
             if (gs_schema_find(kind_name, version)) {
@@ -183,8 +184,8 @@ static bool load_resolve(gs_decoder *d, const gs_yaml_node *av, const char *kind
                 out->note_old = true;
                 return true;
             }
-            if (k == GS_KIND_GRPC_ROUTE && strcmp(version, "v1alpha2") == 0) {
-                out->schema_version = "v1";
+            if (rk && rk->alias_from && strcmp(version, rk->alias_from) == 0) {
+                out->schema_version = rk->alias_to;
                 out->note_old = true;
                 return true;
             }
@@ -194,8 +195,7 @@ static bool load_resolve(gs_decoder *d, const gs_yaml_node *av, const char *kind
             out->kind = GS_KIND_UNKNOWN;
             return false;
         }
-        if (k == GS_KIND_TLS_ROUTE || k == GS_KIND_TCP_ROUTE || k == GS_KIND_UDP_ROUTE ||
-            k == GS_KIND_BACKEND_TLS_POLICY) {
+        if ((rk && !gs_route_kind_modelled(rk)) || k == GS_KIND_BACKEND_TLS_POLICY) {
             /* validated with their CRDs, not modelled as typed objects yet */
             out->kind = k;
             out->group = GS_GATEWAY_GROUP;

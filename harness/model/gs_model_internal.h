@@ -5,6 +5,7 @@
 
 #include "gs_decode.h"
 #include "gs_model.h"
+#include "gs_route_kinds.h"
 
 /* gs_model.c: the model keeps |stream| until gs_model_free. */
 void gs_model_adopt_stream(gs_model *m, gs_yaml_stream *stream);
@@ -16,6 +17,9 @@ gs_object *gs_model_put(gs_model *m, gs_object *o);
 gs_object *gs_objects_decode(gs_yaml_stream *s, gs_kind kind, const gs_yaml_node *doc,
                              const char *ns, const char *api_version, const char *group,
                              const char *version);
+/* gs_objects.c: the decoders of the modelled route kinds (gs_route_kinds.c's table). */
+void gs_objects_decode_http_route(gs_objects_dec *d, const gs_yaml_node *spec, gs_object *o);
+void gs_objects_decode_grpc_route(gs_objects_dec *d, const gs_yaml_node *spec, gs_object *o);
 
 /* gs_semantic.c: the spec's rules the API server does not enforce (docs/semantics.md) on one
  * object; errors and warnings go through |d|. */

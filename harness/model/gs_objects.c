@@ -8,10 +8,11 @@
 
 #include <string.h>
 
-typedef struct dec {
+struct gs_objects_dec {
     gs_yaml_stream *s;
     const char *ns; /* the object's namespace, the default of local references */
-} dec;
+};
+typedef gs_objects_dec dec;
 
 static const gs_yaml_node *get(const gs_yaml_node *map, const char *key)
 {
@@ -506,6 +507,7 @@ static void retry(dec *d, const gs_yaml_node *n, gs_http_route_retry *r)
     }
 }
 
+/* What every route kind's spec has: parentRefs and hostnames. */
 static void route_common(dec *d, const gs_yaml_node *spec, gs_parent_ref **prs, size_t *n_prs,
                          gs_sval **hosts, size_t *n_hosts)
 {
@@ -517,92 +519,112 @@ static void route_common(dec *d, const gs_yaml_node *spec, gs_parent_ref **prs, 
     *hosts = str_list(d, get(spec, "hostnames"), n_hosts);
 }
 
-static void decode_http_route(dec *d, const gs_yaml_node *spec, gs_http_route *r)
+/* The rules of |spec| (the sequence), with room for them allocated: |size| is the kind's rule
+ * struct. */
+static void *route_rules(dec *d, const gs_yaml_node *spec, const gs_yaml_node **seq, size_t size,
+                         size_t *n)
 {
+    *seq = get(spec, "rules");
+    *n = seq_len(*seq);
+    return alloc_n(d, *n, size);
+}
+
+/* The fields HTTPRoute and GRPCRoute rules share (position, name, filters, backendRefs,
+ * sessionPersistence), for any rule struct that spells them as gs_http_route_rule does. */
+#define ROUTE_RULE_COMMON(d, rn, rule)                                                             \
+    do {                                                                                           \
+        (rule)->pos = pos_of(rn);                                                                  \
+        (rule)->name = sv((rn), "name");                                                           \
+        (rule)->filters = route_filters((d), get((rn), "filters"), &(rule)->n_filters);            \
+        (rule)->backend_refs =                                                                     \
+            route_backend_refs((d), get((rn), "backendRefs"), &(rule)->n_backend_refs);            \
+        session_persistence(get((rn), "sessionPersistence"), &(rule)->session_persistence);        \
+    } while (0)
+
+static void http_route_match(dec *d, const gs_yaml_node *mn, gs_http_route_match *m)
+{
+    m->pos = pos_of(mn);
+    const gs_yaml_node *path = get(mn, "path");
+    gs_sval pt = sv(path, "type");
+    m->path.type = !pt.v || strcmp(pt.v, "PathPrefix") == 0 ? GS_PATH_PREFIX
+                   : strcmp(pt.v, "Exact") == 0             ? GS_PATH_EXACT
+                                                            : GS_PATH_REGULAR_EXPRESSION;
+    m->path.value = sv_def(path, "value", "/");
+    m->path.pos = path ? pos_of(path) : m->pos;
+    m->headers = value_matches(d, get(mn, "headers"), &m->n_headers);
+    m->query_params = value_matches(d, get(mn, "queryParams"), &m->n_query_params);
+    m->method = sv(mn, "method");
+}
+
+static void http_route_timeouts(const gs_yaml_node *t, gs_http_route_timeouts *out)
+{
+    out->request_ns = -1;
+    out->backend_request_ns = -1;
+    if (!t)
+        return;
+    out->set = true;
+    out->pos = pos_of(t);
+    out->request = sv(t, "request");
+    out->backend_request = sv(t, "backendRequest");
+    if (out->request.v)
+        gs_parse_go_duration(out->request.v, &out->request_ns);
+    if (out->backend_request.v)
+        gs_parse_go_duration(out->backend_request.v, &out->backend_request_ns);
+}
+
+void gs_objects_decode_http_route(dec *d, const gs_yaml_node *spec, gs_object *o)
+{
+    gs_http_route *r = (gs_http_route *)o;
     route_common(d, spec, &r->spec.parent_refs, &r->spec.n_parent_refs, &r->spec.hostnames,
                  &r->spec.n_hostnames);
-    const gs_yaml_node *rules = get(spec, "rules");
-    r->spec.n_rules = seq_len(rules);
-    r->spec.rules = alloc_n(d, r->spec.n_rules, sizeof *r->spec.rules);
+    const gs_yaml_node *rules;
+    r->spec.rules = route_rules(d, spec, &rules, sizeof *r->spec.rules, &r->spec.n_rules);
     for (size_t i = 0; i < r->spec.n_rules; i++) {
         const gs_yaml_node *rn = rules->items[i];
         gs_http_route_rule *rule = &r->spec.rules[i];
-        rule->pos = pos_of(rn);
-        rule->name = sv(rn, "name");
+        ROUTE_RULE_COMMON(d, rn, rule);
         const gs_yaml_node *ms = get(rn, "matches");
         rule->n_matches = seq_len(ms);
         rule->matches = alloc_n(d, rule->n_matches, sizeof *rule->matches);
-        for (size_t k = 0; k < rule->n_matches; k++) {
-            const gs_yaml_node *mn = ms->items[k];
-            gs_http_route_match *m = &rule->matches[k];
-            m->pos = pos_of(mn);
-            const gs_yaml_node *path = get(mn, "path");
-            gs_sval pt = sv(path, "type");
-            m->path.type = !pt.v || strcmp(pt.v, "PathPrefix") == 0 ? GS_PATH_PREFIX
-                           : strcmp(pt.v, "Exact") == 0             ? GS_PATH_EXACT
-                                                                    : GS_PATH_REGULAR_EXPRESSION;
-            m->path.value = sv_def(path, "value", "/");
-            m->path.pos = path ? pos_of(path) : m->pos;
-            m->headers = value_matches(d, get(mn, "headers"), &m->n_headers);
-            m->query_params = value_matches(d, get(mn, "queryParams"), &m->n_query_params);
-            m->method = sv(mn, "method");
-        }
-        rule->filters = route_filters(d, get(rn, "filters"), &rule->n_filters);
-        rule->backend_refs = route_backend_refs(d, get(rn, "backendRefs"), &rule->n_backend_refs);
+        for (size_t k = 0; k < rule->n_matches; k++)
+            http_route_match(d, ms->items[k], &rule->matches[k]);
         retry(d, get(rn, "retry"), &rule->retry);
-        session_persistence(get(rn, "sessionPersistence"), &rule->session_persistence);
-        const gs_yaml_node *t = get(rn, "timeouts");
-        rule->timeouts.request_ns = -1;
-        rule->timeouts.backend_request_ns = -1;
-        if (t) {
-            rule->timeouts.set = true;
-            rule->timeouts.pos = pos_of(t);
-            rule->timeouts.request = sv(t, "request");
-            rule->timeouts.backend_request = sv(t, "backendRequest");
-            if (rule->timeouts.request.v)
-                gs_parse_go_duration(rule->timeouts.request.v, &rule->timeouts.request_ns);
-            if (rule->timeouts.backend_request.v)
-                gs_parse_go_duration(rule->timeouts.backend_request.v,
-                                     &rule->timeouts.backend_request_ns);
-        }
+        http_route_timeouts(get(rn, "timeouts"), &rule->timeouts);
     }
 }
 
-static void decode_grpc_route(dec *d, const gs_yaml_node *spec, gs_grpc_route *r)
+static void grpc_route_match(dec *d, const gs_yaml_node *mn, gs_grpc_route_match *m)
 {
+    m->pos = pos_of(mn);
+    const gs_yaml_node *meth = get(mn, "method");
+    if (meth) {
+        m->method.set = true;
+        m->method.pos = pos_of(meth);
+        gs_sval t = sv(meth, "type");
+        m->method.type = t.v && strcmp(t.v, "RegularExpression") == 0 ? GS_MATCH_REGULAR_EXPRESSION
+                                                                       : GS_MATCH_EXACT;
+        m->method.service = sv(meth, "service");
+        m->method.method = sv(meth, "method");
+    }
+    m->headers = value_matches(d, get(mn, "headers"), &m->n_headers);
+}
+
+void gs_objects_decode_grpc_route(dec *d, const gs_yaml_node *spec, gs_object *o)
+{
+    gs_grpc_route *r = (gs_grpc_route *)o;
     route_common(d, spec, &r->spec.parent_refs, &r->spec.n_parent_refs, &r->spec.hostnames,
                  &r->spec.n_hostnames);
-    const gs_yaml_node *rules = get(spec, "rules");
-    r->spec.n_rules = seq_len(rules);
-    r->spec.rules = alloc_n(d, r->spec.n_rules, sizeof *r->spec.rules);
+    const gs_yaml_node *rules;
+    r->spec.rules = route_rules(d, spec, &rules, sizeof *r->spec.rules, &r->spec.n_rules);
     for (size_t i = 0; i < r->spec.n_rules; i++) {
         const gs_yaml_node *rn = rules->items[i];
         gs_grpc_route_rule *rule = &r->spec.rules[i];
-        rule->pos = pos_of(rn);
-        rule->name = sv(rn, "name");
+        ROUTE_RULE_COMMON(d, rn, rule);
         const gs_yaml_node *ms = get(rn, "matches");
         rule->n_matches = seq_len(ms);
         rule->matches = alloc_n(d, rule->n_matches, sizeof *rule->matches);
-        for (size_t k = 0; k < rule->n_matches; k++) {
-            const gs_yaml_node *mn = ms->items[k];
-            gs_grpc_route_match *m = &rule->matches[k];
-            m->pos = pos_of(mn);
-            const gs_yaml_node *meth = get(mn, "method");
-            if (meth) {
-                m->method.set = true;
-                m->method.pos = pos_of(meth);
-                gs_sval t = sv(meth, "type");
-                m->method.type = t.v && strcmp(t.v, "RegularExpression") == 0
-                                     ? GS_MATCH_REGULAR_EXPRESSION
-                                     : GS_MATCH_EXACT;
-                m->method.service = sv(meth, "service");
-                m->method.method = sv(meth, "method");
-            }
-            m->headers = value_matches(d, get(mn, "headers"), &m->n_headers);
-        }
-        rule->filters = route_filters(d, get(rn, "filters"), &rule->n_filters);
-        rule->backend_refs = route_backend_refs(d, get(rn, "backendRefs"), &rule->n_backend_refs);
-        session_persistence(get(rn, "sessionPersistence"), &rule->session_persistence);
+        for (size_t k = 0; k < rule->n_matches; k++)
+            grpc_route_match(d, ms->items[k], &rule->matches[k]);
     }
 }
 
@@ -684,8 +706,6 @@ gs_object *gs_objects_decode(gs_yaml_stream *s, gs_kind kind, const gs_yaml_node
     static const size_t sizes[GS_KIND_COUNT_] = {
         [GS_KIND_GATEWAY_CLASS] = sizeof(gs_gateway_class),
         [GS_KIND_GATEWAY] = sizeof(gs_gateway),
-        [GS_KIND_HTTP_ROUTE] = sizeof(gs_http_route),
-        [GS_KIND_GRPC_ROUTE] = sizeof(gs_grpc_route),
         [GS_KIND_REFERENCE_GRANT] = sizeof(gs_reference_grant),
         [GS_KIND_NAMESPACE] = sizeof(gs_namespace),
         [GS_KIND_SERVICE] = sizeof(gs_service),
@@ -693,9 +713,10 @@ gs_object *gs_objects_decode(gs_yaml_stream *s, gs_kind kind, const gs_yaml_node
     };
     if (!gs_kind_is_modelled(kind))
         return NULL;
+    const gs_route_kind *rk = gs_route_kind_of(kind);
     dec d = {.s = s, .ns = ns};
     decode_object_pos = doc->pos;
-    gs_object *o = gs_yaml_alloc(s, sizes[kind]);
+    gs_object *o = gs_yaml_alloc(s, rk ? rk->size : sizes[kind]);
     o->kind = kind;
     o->api_version = api_version ? gs_yaml_strdup(s, api_version) : "";
     o->group = group ? gs_yaml_strdup(s, group) : "";
@@ -727,11 +748,13 @@ gs_object *gs_objects_decode(gs_yaml_stream *s, gs_kind kind, const gs_yaml_node
         o->metadata.generation.has = true;
     }
     const gs_yaml_node *spec = get(doc, "spec");
+    if (rk) {
+        rk->decode(&d, spec, o);
+        return o;
+    }
     switch (kind) {
     case GS_KIND_GATEWAY_CLASS: decode_gateway_class(&d, spec, (gs_gateway_class *)o); break;
     case GS_KIND_GATEWAY: decode_gateway(&d, spec, (gs_gateway *)o); break;
-    case GS_KIND_HTTP_ROUTE: decode_http_route(&d, spec, (gs_http_route *)o); break;
-    case GS_KIND_GRPC_ROUTE: decode_grpc_route(&d, spec, (gs_grpc_route *)o); break;
     case GS_KIND_REFERENCE_GRANT: decode_reference_grant(&d, spec, (gs_reference_grant *)o); break;
     case GS_KIND_SERVICE: decode_service(&d, spec, (gs_service *)o); break;
     case GS_KIND_SECRET: decode_secret(&d, doc, (gs_secret *)o); break;

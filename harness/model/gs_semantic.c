@@ -333,20 +333,20 @@ static void sem_grpc_route(gs_decoder *d, const gs_grpc_route *r)
     }
 }
 
-/* Route kinds a listener protocol can carry (core protocols only). */
+/* Route kinds a listener protocol can carry (core protocols only; gs_route_kinds.c). */
 static bool kind_fits_protocol(const gs_route_group_kind *k, gs_protocol p)
 {
     if (!k->kind.v || strcmp(k->group.v ? k->group.v : "", GS_GATEWAY_GROUP) != 0)
         return false;
-    const char *kind = k->kind.v;
     switch (p) {
     case GS_PROTOCOL_HTTP:
     case GS_PROTOCOL_HTTPS:
-        return strcmp(kind, "HTTPRoute") == 0 || strcmp(kind, "GRPCRoute") == 0;
     case GS_PROTOCOL_TLS:
-        return strcmp(kind, "TLSRoute") == 0 || strcmp(kind, "TCPRoute") == 0;
-    case GS_PROTOCOL_TCP: return strcmp(kind, "TCPRoute") == 0;
-    case GS_PROTOCOL_UDP: return strcmp(kind, "UDPRoute") == 0;
+    case GS_PROTOCOL_TCP:
+    case GS_PROTOCOL_UDP: {
+        const gs_route_kind *rk = gs_route_kind_find(GS_GATEWAY_GROUP, k->kind.v);
+        return rk && (rk->protocols & GS_PROTOCOL_BIT(p));
+    }
     default: return true;
     }
 }
