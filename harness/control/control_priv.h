@@ -6,6 +6,7 @@
 #define GS_CONTROL_PRIV_H
 
 #include "gs_control.h"
+#include "gs_route_kinds.h"
 #include "gs_strmap.h"
 
 /* A Service as the controller sees it (from the model or declared by a scenario). */
@@ -28,8 +29,7 @@ typedef struct ctl_listener {
     const gs_listener *spec;
     struct ctl_gateway *gw;
     size_t index;      /* in the Gateway's listeners */
-    bool kind_http;    /* HTTPRoute in supportedKinds */
-    bool kind_grpc;    /* GRPCRoute in supportedKinds */
+    gs_kind_set kinds; /* the route kinds in supportedKinds */
     bool accepted;     /* Accepted=True (supported protocol, no conflict) */
     bool programmed;   /* Programmed=True: goes into the route table */
     gs_rt_cert *certs; /* resolved certificates (PEM borrowed from the model/secrets) */
@@ -72,6 +72,7 @@ typedef struct ctl_parent {
 
 typedef struct ctl_route {
     gs_kind kind;
+    const struct gs_control_route_kind *ops; /* the kind's hooks (gs_control_kinds.c) */
     const gs_object *obj;
     const gs_parent_ref *parent_refs;
     size_t n_parent_refs;
@@ -110,6 +111,47 @@ struct gs_control {
     ctl_route *routes;
     size_t n_routes;
 };
+
+/* ---- route kinds (gs_control_kinds.c) ----
+ * What control does with each route kind of the model's table (gs_route_kinds.h). Attachment
+ * (parentRefs, allowedRoutes, hostnames, one kind per hostname on a listener) is the same for
+ * every kind and written once in gs_control_routes.c; a kind brings how its rules are checked,
+ * how they enter the route table and how its parent status is written. */
+typedef struct ctl_scratch ctl_scratch;
+
+typedef struct gs_control_route_kind {
+    gs_kind kind;
+    gs_rt_route_kind table_kind; /* how the route table matches its rules */
+    /* The first regular expression in the matches of rule |i| of |route| that does not compile,
+     * or NULL. */
+    const char *(*rule_bad_regex)(const gs_object *route, size_t i);
+    /* Rule |i| of |r| as a route-table rule (arrays from |s|). */
+    void (*table_rule)(const gs_control *c, const ctl_route *r, ctl_scratch *s, size_t i,
+                       gs_rt_rule *out);
+    /* Writes the status of parent |p| of |r| into |rs| (gs_control_routes.c). */
+    void (*parent_status)(ctl_route *r, ctl_parent *p, gs_route_status *rs,
+                          const char *no_cands_why, const char *refs_reason, const char *refs_msg,
+                          const char *dropped);
+} gs_control_route_kind;
+
+/* Control's hooks for |kind|, or NULL when control does not handle that kind (yet). */
+const gs_control_route_kind *gs_control_route_kind_of(gs_kind kind);
+/* The kinds control handles, in the model table's order. */
+gs_kind_set gs_control_route_kinds(void);
+/* The position of |kind| in the model's table: the order routes are processed in, and the
+ * tie-break between routes of different kinds with the same age and name (lower first). */
+size_t gs_control_route_kind_rank(gs_kind kind);
+
+/* The hooks of the kinds (defined beside the code they belong to). */
+const char *gs_control_http_rule_bad_regex(const gs_object *route, size_t i);
+const char *gs_control_grpc_rule_bad_regex(const gs_object *route, size_t i);
+void gs_control_http_rule_to_table(const gs_control *c, const ctl_route *r, ctl_scratch *s,
+                                   size_t i, gs_rt_rule *out);
+void gs_control_grpc_rule_to_table(const gs_control *c, const ctl_route *r, ctl_scratch *s,
+                                   size_t i, gs_rt_rule *out);
+void gs_control_route_parent_status(ctl_route *r, ctl_parent *p, gs_route_status *rs,
+                                    const char *no_cands_why, const char *refs_reason,
+                                    const char *refs_msg, const char *dropped);
 
 /* gs_control.c */
 const ctl_service *ctl_find_service(const gs_control *c, const char *ns, const char *name);

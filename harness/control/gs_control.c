@@ -335,15 +335,24 @@ static void control_classes(gs_control *c)
 
 /* ---- listeners ----------------------------------------------------------------------------- */
 
-static bool listener_protocol_supported(const gs_listener *l)
+/* The route kinds a listener of protocol |p| can carry and control attaches. */
+static gs_kind_set listener_fitting_kinds(gs_protocol p)
 {
-    return l->protocol_kind == GS_PROTOCOL_HTTP || l->protocol_kind == GS_PROTOCOL_HTTPS;
+    return gs_route_kinds_for_protocol(p) & gs_control_route_kinds();
 }
 
-/* supportedKinds and InvalidRouteKinds. Returns false when a listed kind is invalid. */
+/* A listener whose protocol carries no route kind control attaches is UnsupportedProtocol. */
+static bool listener_protocol_supported(const gs_listener *l)
+{
+    return listener_fitting_kinds(l->protocol_kind) != 0;
+}
+
+/* supportedKinds and InvalidRouteKinds. Returns false when a listed kind is invalid. Without
+ * allowedRoutes.kinds, a listener takes every kind its protocol fits (the route kind table). */
 static bool listener_kinds(ctl_listener *cl, gs_listener_status *ls, char *bad, size_t bad_len)
 {
     const gs_listener *l = cl->spec;
+    gs_kind_set fit = listener_fitting_kinds(l->protocol_kind);
     bool ok = true;
     bad[0] = '\0';
     if (!listener_protocol_supported(l))
@@ -351,29 +360,27 @@ static bool listener_kinds(ctl_listener *cl, gs_listener_status *ls, char *bad, 
     if (!l->allowed_routes.kinds_set || l->allowed_routes.n_kinds == 0) {
         if (l->allowed_routes.kinds_set)
             return true; /* kinds: [] — no kind at all */
-        cl->kind_http = cl->kind_grpc = true;
+        cl->kinds = fit;
     }
     for (size_t i = 0; l->allowed_routes.kinds_set && i < l->allowed_routes.n_kinds; i++) {
         const gs_route_group_kind *k = &l->allowed_routes.kinds[i];
         const char *group = k->group.v ? k->group.v : GS_GATEWAY_GROUP;
         const char *kind = k->kind.v ? k->kind.v : "";
-        bool gw_group = strcmp(group, GS_GATEWAY_GROUP) == 0;
-        if (gw_group && strcmp(kind, "HTTPRoute") == 0)
-            cl->kind_http = true;
-        else if (gw_group && strcmp(kind, "GRPCRoute") == 0)
-            cl->kind_grpc = true;
-        else {
+        const gs_route_kind *rk = gs_route_kind_find(group, kind);
+        if (rk && (fit & GS_KIND_BIT(rk->kind))) {
+            cl->kinds |= GS_KIND_BIT(rk->kind);
+        } else {
             size_t used = strlen(bad);
             snprintf(bad + used, bad_len - used, "%s%s/%s", used ? ", " : "", group, kind);
             ok = false;
         }
     }
-    if (cl->kind_http)
-        ls->supported_kinds[ls->n_supported_kinds++] =
-            (gs_group_kind){GS_GATEWAY_GROUP, "HTTPRoute"};
-    if (cl->kind_grpc)
-        ls->supported_kinds[ls->n_supported_kinds++] =
-            (gs_group_kind){GS_GATEWAY_GROUP, "GRPCRoute"};
+    for (size_t i = 0; i < gs_route_kinds_count; i++) {
+        const gs_route_kind *rk = &gs_route_kinds[i];
+        if ((cl->kinds & GS_KIND_BIT(rk->kind)) &&
+            ls->n_supported_kinds < GS_ARRAY_LEN(ls->supported_kinds))
+            ls->supported_kinds[ls->n_supported_kinds++] = (gs_group_kind){rk->group, rk->name};
+    }
     return ok;
 }
 
@@ -486,7 +493,7 @@ static void listener_refs(gs_control *c, ctl_gateway *g, ctl_listener *cl, gs_li
     }
     if (reason)
         cl->programmed = false;
-    if (!kinds_ok && !cl->kind_http && !cl->kind_grpc)
+    if (!kinds_ok && !cl->kinds)
         cl->programmed = false;
 }
 

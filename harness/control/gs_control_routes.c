@@ -17,7 +17,7 @@
 
 static const char *route_kind_name(const ctl_route *r)
 {
-    return r->kind == GS_KIND_GRPC_ROUTE ? "GRPCRoute" : "HTTPRoute";
+    return gs_kind_name(r->kind);
 }
 
 static const char *route_ns(const ctl_route *r)
@@ -50,55 +50,57 @@ static const char *values_bad_regex(const gs_http_value_match *v, size_t n)
     return NULL;
 }
 
+static const char *http_match_bad_regex(const gs_http_route_match *mt)
+{
+    if (mt->path.type == GS_PATH_REGULAR_EXPRESSION && mt->path.value.v &&
+        !ctl_regex_ok(mt->path.value.v))
+        return mt->path.value.v;
+    const char *bad = values_bad_regex(mt->headers, mt->n_headers);
+    return bad ? bad : values_bad_regex(mt->query_params, mt->n_query_params);
+}
+
+const char *gs_control_http_rule_bad_regex(const gs_object *route, size_t i)
+{
+    const gs_http_route_rule *rule = &((const gs_http_route *)route)->spec.rules[i];
+    const char *bad = NULL;
+    for (size_t m = 0; m < rule->n_matches && !bad; m++)
+        bad = http_match_bad_regex(&rule->matches[m]);
+    return bad;
+}
+
+static const char *grpc_match_bad_regex(const gs_grpc_route_match *mt)
+{
+    if (mt->method.type == GS_MATCH_REGULAR_EXPRESSION) {
+        if (mt->method.service.v && !ctl_regex_ok(mt->method.service.v))
+            return mt->method.service.v;
+        if (mt->method.method.v && !ctl_regex_ok(mt->method.method.v))
+            return mt->method.method.v;
+    }
+    return values_bad_regex(mt->headers, mt->n_headers);
+}
+
+const char *gs_control_grpc_rule_bad_regex(const gs_object *route, size_t i)
+{
+    const gs_grpc_route_rule *rule = &((const gs_grpc_route *)route)->spec.rules[i];
+    const char *bad = NULL;
+    for (size_t m = 0; m < rule->n_matches && !bad; m++)
+        bad = grpc_match_bad_regex(&rule->matches[m]);
+    return bad;
+}
+
 /* Why rule |i| of |r| cannot be implemented (written to |why|), or false when it can. */
 static bool rule_invalid(const ctl_route *r, size_t i, char *why, size_t n)
 {
-    const gs_route_filter *filters;
-    size_t n_filters;
-    const gs_route_backend_ref *brs;
-    size_t n_brs;
-    const char *bad = NULL;
-    if (r->kind == GS_KIND_HTTP_ROUTE) {
-        const gs_http_route_rule *rule = &((const gs_http_route *)r->obj)->spec.rules[i];
-        filters = rule->filters;
-        n_filters = rule->n_filters;
-        brs = rule->backend_refs;
-        n_brs = rule->n_backend_refs;
-        for (size_t m = 0; m < rule->n_matches && !bad; m++) {
-            const gs_http_route_match *mt = &rule->matches[m];
-            if (mt->path.type == GS_PATH_REGULAR_EXPRESSION && mt->path.value.v &&
-                !ctl_regex_ok(mt->path.value.v))
-                bad = mt->path.value.v;
-            if (!bad)
-                bad = values_bad_regex(mt->headers, mt->n_headers);
-            if (!bad)
-                bad = values_bad_regex(mt->query_params, mt->n_query_params);
-        }
-    } else {
-        const gs_grpc_route_rule *rule = &((const gs_grpc_route *)r->obj)->spec.rules[i];
-        filters = rule->filters;
-        n_filters = rule->n_filters;
-        brs = rule->backend_refs;
-        n_brs = rule->n_backend_refs;
-        for (size_t m = 0; m < rule->n_matches && !bad; m++) {
-            const gs_grpc_route_match *mt = &rule->matches[m];
-            if (mt->method.type == GS_MATCH_REGULAR_EXPRESSION) {
-                if (mt->method.service.v && !ctl_regex_ok(mt->method.service.v))
-                    bad = mt->method.service.v;
-                if (!bad && mt->method.method.v && !ctl_regex_ok(mt->method.method.v))
-                    bad = mt->method.method.v;
-            }
-            if (!bad)
-                bad = values_bad_regex(mt->headers, mt->n_headers);
-        }
-    }
+    const char *bad = r->ops->rule_bad_regex(r->obj, i);
     if (bad) {
         snprintf(why, n, "rule %zu: regular expression \"%s\" does not compile (PCRE2)", i, bad);
         return true;
     }
-    const char *f = filter_unsupported(filters, n_filters);
-    for (size_t b = 0; b < n_brs && !f; b++)
-        f = filter_unsupported(brs[b].filters, brs[b].n_filters);
+    gs_route_rule_view rule;
+    gs_route_rule_view_of(r->obj, i, &rule);
+    const char *f = filter_unsupported(rule.filters, rule.n_filters);
+    for (size_t b = 0; b < rule.n_backend_refs && !f; b++)
+        f = filter_unsupported(rule.backend_refs[b].filters, rule.backend_refs[b].n_filters);
     if (f) {
         snprintf(why, n, "rule %zu: filter type %s is not supported", i, f);
         return true;
@@ -126,9 +128,8 @@ static ctl_verdict listener_admits(const gs_control *c, const ctl_route *r, cons
     const gs_listener *l = cl->spec;
     const gs_gateway *gw = cl->gw->gw;
     const char *gw_ns = gw->obj.metadata.namespace.v, *gw_name = gw->obj.metadata.name.v;
-    bool kind_ok = r->kind == GS_KIND_HTTP_ROUTE ? cl->kind_http : cl->kind_grpc;
-    if (!kind_ok) {
-        if (l->protocol_kind != GS_PROTOCOL_HTTP && l->protocol_kind != GS_PROTOCOL_HTTPS)
+    if (!(cl->kinds & GS_KIND_BIT(r->kind))) {
+        if (!(gs_route_kind_of(r->kind)->protocols & GS_PROTOCOL_BIT(l->protocol_kind)))
             snprintf(why, n, "listener %s of %s/%s has protocol %s, which takes no %s", l->name.v,
                      gw_ns, gw_name, l->protocol.v, route_kind_name(r));
         else
@@ -232,7 +233,7 @@ static void parent_candidates(const gs_control *c, ctl_route *r, ctl_parent *p, 
     }
 }
 
-/* ---- HTTPRoute vs GRPCRoute on one listener -------------------------------------------------- */
+/* ---- one kind per hostname on a listener (HTTPRoute vs GRPCRoute) ----------------------------- */
 
 static bool routes_share_hostname(const ctl_route *a, const ctl_route *b, const char *lh)
 {
@@ -263,7 +264,7 @@ static bool route_older(const ctl_route *a, const ctl_route *b)
     int cmp = gs_rt_route_name_cmp(route_ns(a), route_name(a), route_ns(b), route_name(b));
     if (cmp != 0)
         return cmp < 0;
-    return a->kind == GS_KIND_HTTP_ROUTE && b->kind != GS_KIND_HTTP_ROUTE;
+    return gs_control_route_kind_rank(a->kind) < gs_control_route_kind_rank(b->kind);
 }
 
 typedef struct ctl_admission {
@@ -279,12 +280,19 @@ static int admission_cmp(const void *pa, const void *pb)
     return route_older(a->route, b->route) ? -1 : 1;
 }
 
+/* The kind names of |a| and |b| in table order: |which| 0 the first, 1 the second. */
+static const char *kind_pair_name(const ctl_route *a, const ctl_route *b, int which)
+{
+    bool a_first = gs_control_route_kind_rank(a->kind) < gs_control_route_kind_rank(b->kind);
+    return route_kind_name((a_first == (which == 0)) ? a : b);
+}
+
 /* Exactly one kind serves an intersecting hostname on a listener: the older route wins. */
 static void resolve_kind_conflicts(gs_control *c, ctl_listener *cl)
 {
     ctl_admission *adm = NULL;
     size_t n = 0, cap = 0;
-    bool http = false, grpc = false;
+    gs_kind_set kinds = 0;
     for (size_t i = 0; i < c->n_routes; i++) {
         ctl_route *r = &c->routes[i];
         for (size_t p = 0; p < r->n_parents; p++) {
@@ -294,12 +302,11 @@ static void resolve_kind_conflicts(gs_control *c, ctl_listener *cl)
                     continue;
                 gs_xgrow((void **)&adm, &cap, n + 1, sizeof(*adm));
                 adm[n++] = (ctl_admission){r, cand};
-                http |= r->kind == GS_KIND_HTTP_ROUTE;
-                grpc |= r->kind == GS_KIND_GRPC_ROUTE;
+                kinds |= GS_KIND_BIT(r->kind);
             }
         }
     }
-    if (http && grpc) {
+    if (kinds & (kinds - 1)) { /* more than one kind */
         qsort(adm, n, sizeof(*adm), admission_cmp);
         for (size_t i = 0; i < n; i++) {
             for (size_t k = 0; k < i; k++) {
@@ -310,10 +317,12 @@ static void resolve_kind_conflicts(gs_control *c, ctl_listener *cl)
                 char w[CTL_WHY];
                 snprintf(w, sizeof(w),
                          "listener %s of %s/%s already serves %s %s/%s (older) on an intersecting "
-                         "hostname; HTTPRoutes and GRPCRoutes do not share hostnames",
+                         "hostname; %ss and %ss do not share hostnames",
                          cl->spec->name.v, cl->gw->gw->obj.metadata.namespace.v,
                          cl->gw->gw->obj.metadata.name.v, route_kind_name(adm[k].route),
-                         route_ns(adm[k].route), route_name(adm[k].route));
+                         route_ns(adm[k].route), route_name(adm[k].route),
+                         kind_pair_name(adm[k].route, adm[i].route, 0),
+                         kind_pair_name(adm[k].route, adm[i].route, 1));
                 adm[i].cand->verdict = CTL_REJECT_CONFLICT;
                 adm[i].cand->why = gs_xstrdup(w);
                 break;
@@ -345,19 +354,12 @@ static void route_resolved_refs(const gs_control *c, const ctl_route *r, const c
     size_t used = 0;
     msg[0] = '\0';
     for (size_t i = 0; i < r->n_rules; i++) {
-        const gs_route_backend_ref *brs;
-        size_t n_brs;
-        const gs_route_filter *filters;
-        size_t n_filters;
-        if (r->kind == GS_KIND_HTTP_ROUTE) {
-            const gs_http_route_rule *rule = &((const gs_http_route *)r->obj)->spec.rules[i];
-            brs = rule->backend_refs, n_brs = rule->n_backend_refs;
-            filters = rule->filters, n_filters = rule->n_filters;
-        } else {
-            const gs_grpc_route_rule *rule = &((const gs_grpc_route *)r->obj)->spec.rules[i];
-            brs = rule->backend_refs, n_brs = rule->n_backend_refs;
-            filters = rule->filters, n_filters = rule->n_filters;
-        }
+        gs_route_rule_view rule;
+        gs_route_rule_view_of(r->obj, i, &rule);
+        const gs_route_backend_ref *brs = rule.backend_refs;
+        size_t n_brs = rule.n_backend_refs;
+        const gs_route_filter *filters = rule.filters;
+        size_t n_filters = rule.n_filters;
         for (size_t b = 0; b <= n_brs; b++) {
             /* The backendRefs, then the mirrors of the rule and of each backendRef. */
             const gs_route_filter *fs = b < n_brs ? brs[b].filters : filters;
@@ -401,9 +403,9 @@ static gs_route_status *route_status_new(gs_control *c, ctl_route *r)
     return rs;
 }
 
-static void parent_status(ctl_route *r, ctl_parent *p, gs_route_status *rs,
-                          const char *no_cands_why, const char *refs_reason, const char *refs_msg,
-                          const char *dropped)
+void gs_control_route_parent_status(ctl_route *r, ctl_parent *p, gs_route_status *rs,
+                                    const char *no_cands_why, const char *refs_reason,
+                                    const char *refs_msg, const char *dropped)
 {
     p->status_index = rs->n_parents;
     rs->parents = gs_xrealloc(rs->parents, (rs->n_parents + 1) * sizeof(*rs->parents));
@@ -521,28 +523,27 @@ static void route_init(gs_control *c, ctl_route *r, gs_route_status *rs, char *d
 
 void ctl_routes_compute(gs_control *c)
 {
+    /* Every route of the kinds control handles, kind by kind in the table's order, each kind's
+     * in load order. */
     const gs_model *m = c->m;
-    size_t n = m->n_http_routes + m->n_grpc_routes;
-    c->routes = gs_xcalloc(n ? n : 1, sizeof(*c->routes));
-    for (size_t i = 0; i < m->n_http_routes; i++) {
-        const gs_http_route *h = m->http_routes[i];
-        c->routes[c->n_routes++] = (ctl_route){.kind = GS_KIND_HTTP_ROUTE,
-                                               .obj = &h->obj,
-                                               .parent_refs = h->spec.parent_refs,
-                                               .n_parent_refs = h->spec.n_parent_refs,
-                                               .hostnames = h->spec.hostnames,
-                                               .n_hostnames = h->spec.n_hostnames,
-                                               .n_rules = h->spec.n_rules};
-    }
-    for (size_t i = 0; i < m->n_grpc_routes; i++) {
-        const gs_grpc_route *g = m->grpc_routes[i];
-        c->routes[c->n_routes++] = (ctl_route){.kind = GS_KIND_GRPC_ROUTE,
-                                               .obj = &g->obj,
-                                               .parent_refs = g->spec.parent_refs,
-                                               .n_parent_refs = g->spec.n_parent_refs,
-                                               .hostnames = g->spec.hostnames,
-                                               .n_hostnames = g->spec.n_hostnames,
-                                               .n_rules = g->spec.n_rules};
+    c->routes = gs_xcalloc(m->n_objects ? m->n_objects : 1, sizeof(*c->routes));
+    for (size_t k = 0; k < gs_route_kinds_count; k++) {
+        const gs_control_route_kind *ops = gs_control_route_kind_of(gs_route_kinds[k].kind);
+        for (size_t i = 0; ops && i < m->n_objects; i++) {
+            const gs_object *o = m->objects[i];
+            if (o->kind != ops->kind)
+                continue;
+            gs_route_view v;
+            gs_route_view_of(o, &v);
+            c->routes[c->n_routes++] = (ctl_route){.kind = o->kind,
+                                                   .ops = ops,
+                                                   .obj = o,
+                                                   .parent_refs = v.parent_refs,
+                                                   .n_parent_refs = v.n_parent_refs,
+                                                   .hostnames = v.hostnames,
+                                                   .n_hostnames = v.n_hostnames,
+                                                   .n_rules = v.n_rules};
+        }
     }
     char **dropped = gs_xcalloc(c->n_routes ? c->n_routes : 1, sizeof(*dropped));
     char **no_cands = NULL;
@@ -561,7 +562,7 @@ void ctl_routes_compute(gs_control *c)
             r->parents[p].status_index = n_no_cands - 1;
         }
     }
-    /* 2. HTTPRoute vs GRPCRoute per listener. */
+    /* 2. One kind per hostname on each listener (HTTPRoute vs GRPCRoute). */
     for (size_t g = 0; g < c->n_gws; g++) {
         for (size_t l = 0; l < c->gws[g].n_listeners; l++)
             resolve_kind_conflicts(c, &c->gws[g].listeners[l]);
@@ -575,7 +576,7 @@ void ctl_routes_compute(gs_control *c)
         route_resolved_refs(c, r, &refs_reason, refs_msg, sizeof(refs_msg));
         for (size_t p = 0; p < r->n_parents; p++) {
             const char *why = no_cands[r->parents[p].status_index];
-            parent_status(r, &r->parents[p], rs, why, refs_reason, refs_msg, dropped[i]);
+            r->ops->parent_status(r, &r->parents[p], rs, why, refs_reason, refs_msg, dropped[i]);
         }
         /* A route counts once per listener, whichever parentRefs selected it. */
         for (size_t p = 0; p < r->n_parents; p++) {

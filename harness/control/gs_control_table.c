@@ -34,7 +34,7 @@ gs_rt_backend_state ctl_backend_resolve(const gs_control *c, const ctl_route *r,
     const char *rns = r->obj->metadata.namespace.v;
     const char *ns = ref->namespace.v ? ref->namespace.v : rns;
     const char *name = ref->name.v ? ref->name.v : "";
-    const char *rkind = r->kind == GS_KIND_GRPC_ROUTE ? "GRPCRoute" : "HTTPRoute";
+    const char *rkind = gs_kind_name(r->kind);
     *app_protocol = NULL;
     if (group[0] != '\0' || strcmp(kind, "Service") != 0) {
         snprintf(why, why_len, "backendRef %s %s/%s: only core Services are supported", kind, ns,
@@ -84,10 +84,10 @@ gs_rt_backend_state ctl_backend_resolve(const gs_control *c, const ctl_route *r,
 /* ---- conversion ---------------------------------------------------------------------------- */
 
 /* Temporary arrays of one route's conversion, freed once the table has copied it. */
-typedef struct ctl_scratch {
+struct ctl_scratch {
     void **ptrs;
     size_t n, cap;
-} ctl_scratch;
+};
 
 static void *scratch_alloc(ctl_scratch *s, size_t n, size_t size)
 {
@@ -265,9 +265,10 @@ static gs_rt_kv_match *conv_values(ctl_scratch *s, const gs_http_value_match *v,
     return out;
 }
 
-static void conv_http_rule(const gs_control *c, const ctl_route *r, ctl_scratch *s,
-                           const gs_http_route_rule *in, gs_rt_rule *out)
+void gs_control_http_rule_to_table(const gs_control *c, const ctl_route *r, ctl_scratch *s,
+                                   size_t i_rule, gs_rt_rule *out)
 {
+    const gs_http_route_rule *in = &((const gs_http_route *)r->obj)->spec.rules[i_rule];
     out->name = in->name.v;
     gs_rt_match *m = scratch_alloc(s, in->n_matches, sizeof(*m));
     for (size_t i = 0; i < in->n_matches; i++) {
@@ -293,9 +294,10 @@ static void conv_http_rule(const gs_control *c, const ctl_route *r, ctl_scratch 
         in->timeouts.set ? conv_timeout(in->timeouts.backend_request_ns) : GS_RT_TIMEOUT_UNSET;
 }
 
-static void conv_grpc_rule(const gs_control *c, const ctl_route *r, ctl_scratch *s,
-                           const gs_grpc_route_rule *in, gs_rt_rule *out)
+void gs_control_grpc_rule_to_table(const gs_control *c, const ctl_route *r, ctl_scratch *s,
+                                   size_t i_rule, gs_rt_rule *out)
 {
+    const gs_grpc_route_rule *in = &((const gs_grpc_route *)r->obj)->spec.rules[i_rule];
     out->name = in->name.v;
     gs_rt_grpc_match *m = scratch_alloc(s, in->n_matches, sizeof(*m));
     for (size_t i = 0; i < in->n_matches; i++) {
@@ -344,14 +346,10 @@ static int table_add_route(gs_control *c, gs_route_table *t, const ctl_route *r,
     for (size_t i = 0; i < r->n_rules; i++) {
         if (!r->rule_ok[i])
             continue;
-        if (r->kind == GS_KIND_HTTP_ROUTE)
-            conv_http_rule(c, r, &s, &((const gs_http_route *)r->obj)->spec.rules[i], &rules[k++]);
-        else
-            conv_grpc_rule(c, r, &s, &((const gs_grpc_route *)r->obj)->spec.rules[i], &rules[k++]);
+        r->ops->table_rule(c, r, &s, i, &rules[k++]);
     }
     const char **hosts = conv_strv(&s, r->hostnames, r->n_hostnames);
-    gs_rt_route route = {.kind =
-                             r->kind == GS_KIND_GRPC_ROUTE ? GS_RT_ROUTE_GRPC : GS_RT_ROUTE_HTTP,
+    gs_rt_route route = {.kind = r->ops->table_kind,
                          .namespace = r->obj->metadata.namespace.v,
                          .name = r->obj->metadata.name.v,
                          .created = ctl_object_age(r->obj),
