@@ -86,5 +86,15 @@ c --http1.1 --resolve "x.b.example.com:$PORT:127.0.0.1" "https://x.b.example.com
 check "http/1.1 over TLS with the wildcard certificate" contains "$(head -1 "$WORK/head")" "HTTP/1.1 200"
 c --resolve "a.example.com:$PORT:127.0.0.1" -H "Host: x.b.example.com" "https://a.example.com:$PORT/"
 check "Host of another listener than the SNI is 421" contains "$(head -1 "$WORK/head")" " 421"
+# Absolute-form targets must name the connection's scheme (docs/gateway.md, Request targets).
+c --http1.1 --resolve "a.example.com:$PORT:127.0.0.1" \
+    --request-target "https://a.example.com/p/../q" "https://a.example.com:$PORT/"
+check "https:// absolute-form over TLS is served, its path normalised" \
+    contains "$(head -1 "$WORK/head") $(cat "$WORK/body")" '"path":"/q"'
+c --http1.1 --resolve "a.example.com:$PORT:127.0.0.1" \
+    --request-target "http://a.example.com/q" "https://a.example.com:$PORT/"
+check "http:// absolute-form over TLS is 400" \
+    eq "$(head -1 "$WORK/head" | tr -d '\r') $(cat "$WORK/body")" \
+    "HTTP/1.1 400 Bad Request 400 http:// target on a TLS listener"
 
 finish
