@@ -530,7 +530,11 @@ static void exchange_proceed(gs_gw_exchange *ex)
     gs_gw_service *svc = gs_gw_endpoints_find(rt->endpoints, b->namespace, b->name, b->port);
     const gs_gw_endpoint *ep = gs_gw_service_next(svc);
     if (ep == NULL) {
-        exchange_answer(ex, 503, GRPC_UNAVAILABLE, "no endpoints for the Service");
+        /* Name the Service: a missing --backend is then found from one response. */
+        char msg[600];
+        snprintf(msg, sizeof(msg), "no endpoints for the Service %s/%s port %u", b->namespace,
+                 b->name, (unsigned)b->port);
+        exchange_answer(ex, 503, GRPC_UNAVAILABLE, msg);
         return;
     }
     bool h2 = exchange_backend_h2(b, ex->grpc);

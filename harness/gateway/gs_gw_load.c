@@ -5,10 +5,14 @@
  * without Service objects. */
 #include "gs_gw_load.h"
 
+#include "gs_alloc.h"
 #include "gs_control.h"
 #include "gs_log.h"
 #include "gs_model.h"
+#include "gs_suggest.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static bool load_model_has_service(const gs_model *m, const char *ns, const char *name)
@@ -46,6 +50,93 @@ static int load_report(gs_model *m, gs_error *err)
     return rc;
 }
 
+/* The Service ports the routes of a table send to, as "ns/name:port" (each once), with the
+ * route of the first reference. */
+typedef struct load_refs {
+    char **names;
+    const gs_rt_backend **backends;
+    const gs_rt_route **routes;
+    size_t len, cap;
+} load_refs;
+
+static void load_refs_add(load_refs *r, const gs_rt_backend *b, const gs_rt_route *route)
+{
+    if (b->name == NULL || b->namespace == NULL || (b->kind && strcmp(b->kind, "Service") != 0))
+        return;
+    char *name = gs_xasprintf("%s/%s:%u", b->namespace, b->name, (unsigned)b->port);
+    for (size_t i = 0; i < r->len; i++)
+        if (strcmp(r->names[i], name) == 0) {
+            free(name);
+            return;
+        }
+    if (r->len == r->cap) {
+        r->cap = r->cap ? r->cap * 2 : 16;
+        r->names = gs_xrealloc(r->names, r->cap * sizeof(*r->names));
+        r->backends = gs_xrealloc(r->backends, r->cap * sizeof(*r->backends));
+        r->routes = gs_xrealloc(r->routes, r->cap * sizeof(*r->routes));
+    }
+    r->names[r->len] = name;
+    r->backends[r->len] = b;
+    r->routes[r->len++] = route;
+}
+
+static void load_refs_visit(void *arg, const char *hostname, const gs_rt_route *route,
+                            const gs_rt_rule *rule, const gs_rt_match *match,
+                            const gs_rt_grpc_match *grpc_match, gs_rt_rank_key why)
+{
+    (void)hostname, (void)match, (void)grpc_match, (void)why;
+    for (size_t i = 0; i < rule->n_backends; i++)
+        load_refs_add(arg, &rule->backends[i], route);
+}
+
+static void load_refs_free(load_refs *r)
+{
+    for (size_t i = 0; i < r->len; i++)
+        free(r->names[i]);
+    free(r->names);
+    free(r->backends);
+    free(r->routes);
+}
+
+/* Start-up warnings for what would otherwise show only as 503s: a Service port a route sends
+ * to with no --backend, and a --backend matching no Service port any route sends to (a typo,
+ * with the nearest referenced name). */
+static void load_warn_backends(const gs_route_table *t, const gs_gw_endpoints *eps)
+{
+    load_refs refs = {0};
+    for (size_t l = 0; l < gs_route_table_listener_count(t); l++)
+        gs_route_table_visit(t, l, load_refs_visit, &refs);
+    for (size_t i = 0; eps && i < refs.len; i++) {
+        const gs_rt_backend *b = refs.backends[i];
+        bool mapped = false;
+        for (size_t k = 0; k < eps->n_services && !mapped; k++) {
+            const gs_gw_service *s = &eps->services[k];
+            mapped = s->port == b->port && s->n_endpoints > 0 && strcmp(s->name, b->name) == 0 &&
+                     strcmp(s->namespace, b->namespace) == 0;
+        }
+        if (b->state == GS_RT_BACKEND_OK && !mapped)
+            gs_log_warn("Service %s/%s port %u is a backend of %sRoute %s/%s but no --backend "
+                        "gives its endpoints: requests sent to it get 503",
+                        b->namespace, b->name, (unsigned)b->port,
+                        refs.routes[i]->kind == GS_RT_ROUTE_GRPC ? "GRPC" : "HTTP",
+                        refs.routes[i]->namespace, refs.routes[i]->name);
+    }
+    for (size_t i = 0; eps && i < eps->n_services; i++) {
+        const gs_gw_service *s = &eps->services[i];
+        char *name = gs_xasprintf("%s/%s:%u", s->namespace, s->name, (unsigned)s->port);
+        bool used = false;
+        for (size_t k = 0; k < refs.len && !used; k++)
+            used = strcmp(refs.names[k], name) == 0;
+        const char *hint = used ? NULL : gs_suggest_n(name, (const char *const *)refs.names,
+                                                      refs.len);
+        if (!used)
+            gs_log_warn("--backend %s matches no Service port a route sends to%s%s%s", name,
+                        hint ? "; did you mean " : "", hint ? hint : "", hint ? "?" : "");
+        free(name);
+    }
+    load_refs_free(&refs);
+}
+
 int gs_gw_load_table(void *arg, gs_route_table **out, gs_error *err)
 {
     const gs_gw_load_opts *o = arg;
@@ -78,6 +169,8 @@ int gs_gw_load_table(void *arg, gs_route_table **out, gs_error *err)
         rc = gs_control_compute(c, m, err);
         if (rc == 0)
             *out = gs_control_take_table(c);
+        if (rc == 0 && *out)
+            load_warn_backends(*out, o->endpoints);
     }
     gs_control_free(c);
     gs_model_free(m);

@@ -7,7 +7,13 @@
 #                                     run replaces the whole set (no stale file, no temp folder)
 #   cli_cases.py GATESIM suggest      "did you mean" for commands, flags, enum values and
 #                                     sectionNames; `help CMD`; no wrong follow-on errors
+#   cli_cases.py GATESIM gateway-backend  a --backend typo: warnings at start-up (with the
+#                                     nearest Service port), and the 503 body names the Service
+import http.client
+import json
 import os
+import select
+import signal
 import subprocess
 import sys
 import tempfile
@@ -122,7 +128,48 @@ def case_suggest():
     print("ok: commands, flags, enum values and sectionNames get a suggestion, and only one error")
 
 
+def case_gateway_backend():
+    """The issue's `gatesim gateway ... --backend default/cofee-v2:80=...`."""
+    manifests = os.path.join(DATA, "coffee-split.yaml")
+    # Port 9 (discard) on loopback refuses: coffee-v1's answers are 502s, which is fine here.
+    p = subprocess.Popen([GATESIM, "gateway", "--seed", "1", manifests,
+                          "--backend", "default/coffee-v1:80=127.0.0.1:9",
+                          "--backend", "default/cofee-v2:80=127.0.0.1:9"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         start_new_session=True)
+    try:
+        ready, _, _ = select.select([p.stdout], [], [], 30)
+        if not ready:
+            fail("the gateway printed no ready line")
+        line = json.loads(p.stdout.readline())
+        host, port = line["listeners"][0]["address"].rsplit(":", 1)
+        body = None
+        for _ in range(200):  # 20% go to coffee-v2: a 503 comes long before 200 requests
+            c = http.client.HTTPConnection(host, int(port), timeout=10)
+            c.request("GET", "/")
+            r = c.getresponse()
+            text = r.read().decode()
+            c.close()
+            if r.status == 503:
+                body = text
+                break
+        if body is None or "no endpoints for the Service default/coffee-v2 port 80" not in body:
+            fail("the 503 body does not name the Service: %r" % body)
+    finally:
+        os.killpg(p.pid, signal.SIGTERM)
+        _, se = p.communicate(timeout=30)
+    for want in ("gatesim gateway: warning: Service default/coffee-v2 port 80 is a backend of "
+                 "HTTPRoute default/coffee but no --backend gives its endpoints: requests sent to "
+                 "it get 503",
+                 "gatesim gateway: warning: --backend default/cofee-v2:80 matches no Service port "
+                 "a route sends to; did you mean default/coffee-v2:80?"):
+        if want not in se.splitlines():
+            fail("no start-up warning %r in:\n%s" % (want, se))
+    print("ok: a --backend typo is named at start-up and in the 503 body")
+
+
 CASES = {
+    "gateway-backend": case_gateway_backend,
     "suggest": case_suggest,
     "empty-run": case_empty_run,
 }
