@@ -7,6 +7,7 @@
 #include "gs_control.h"
 #include "gs_explain.h"
 #include "gs_explain_request.h"
+#include "gs_objset.h"
 #include "gs_scenario.h"
 
 #include "gs_alloc.h"
@@ -60,45 +61,40 @@ static void explain_usage(FILE *f)
            "for the valid ones), 2 usage error, unreadable path or malformed YAML.\n");
 }
 
-/* Loads one scenario's world: its manifests, plus what it declares. Returns the number of
- * errors found in its manifests. */
+/* Loads one scenario's world: the object set `gatesim run` would apply at its start (its
+ * manifests plus the synthesized Namespaces, Services and TLS Secrets, certificates generated
+ * under |ca| as a run does), built by gs_objset. Returns the number of errors found. */
 static size_t explain_scenario_world(const gs_scenario *sc, const gs_control_opts *copts,
-                                     const gs_load_options *lo, explain_world *w, gs_model **mp,
-                                     bool *unreadable)
+                                     const gs_load_options *lo, gs_tls_pem *ca, explain_world *w,
+                                     gs_model **mp, bool *unreadable)
 {
     gs_model *m = NULL;
     gs_model_new(&m);
-    for (size_t i = 0; i < sc->n_manifests; i++) {
-        const gs_scenario_source *src = &sc->manifests[i];
-        if (src->inline_obj)
-            gs_model_load_node(m, src->inline_obj, lo);
-        else if (src->path && gs_model_load_path(m, src->path, lo, NULL) == GS_ERR_IO)
-            *unreadable = true;
+    gs_objset set = {0};
+    gs_objset_tls tls = {0};
+    gs_error err = {0};
+    size_t errors = 0;
+    int rc = 0;
+    for (size_t i = 0; i < sc->n_manifests && rc == 0; i++)
+        rc = gs_objset_add_source(&set, &sc->manifests[i], &err);
+    if (rc == 0 && sc->n_tls && ca->cert == NULL)
+        rc = gs_tls_ca_generate(ca, "gatesim explain CA", &err);
+    if (rc == 0 && sc->n_tls)
+        rc = gs_objset_tls_generate(&tls, sc, ca, &err);
+    if (rc < 0) {
+        fprintf(stderr, "gatesim explain: %s: %s\n", sc->name, err.msg);
+        *unreadable |= rc == GS_ERR_IO || rc == GS_ERR_PARSE;
+        errors++;
+    } else {
+        errors += gs_objset_load_model(&set, sc, tls.secrets, tls.n, lo, m);
     }
+    gs_objset_tls_clear(&tls);
+    gs_objset_free(&set);
     gs_control_new(&w->ctl, copts);
-    for (size_t i = 0; i < sc->n_namespaces; i++) {
-        const gs_scenario_namespace *ns = &sc->namespaces[i];
-        const char **kv = gs_xcalloc(2 * ns->n_labels + 1, sizeof(*kv));
-        for (size_t k = 0; k < ns->n_labels; k++) {
-            kv[2 * k] = ns->labels[k].name;
-            kv[2 * k + 1] = ns->labels[k].value;
-        }
-        gs_control_add_namespace(w->ctl, ns->name, kv, ns->n_labels);
-        free(kv);
-    }
-    for (size_t i = 0; i < sc->n_backends; i++) {
-        const gs_scenario_backend *b = &sc->backends[i];
-        gs_control_service_port ports[16];
-        for (size_t k = 0; k < b->n_ports && k < 16; k++)
-            ports[k] = (gs_control_service_port){(uint16_t)b->ports[k], NULL};
-        gs_control_add_service(w->ctl, b->ns, b->name, ports, b->n_ports < 16 ? b->n_ports : 16);
-    }
-    for (size_t i = 0; i < sc->n_tls; i++)
-        gs_control_add_secret(w->ctl, sc->tls[i].ns, sc->tls[i].name, NULL, NULL);
     w->title = sc->name;
     w->file = sc->file;
     *mp = m;
-    return m->diags.nerrors;
+    return errors;
 }
 
 static void explain_print_diags(gs_diags *d, bool quiet_notes)
@@ -373,6 +369,7 @@ int gs_cmd_explain(int argc, char **argv)
         }
     }
     size_t n_worlds = 0;
+    gs_tls_pem ca = {0}; /* one CA for every scenario's certificates, as in a run */
     explain_world *worlds = gs_xcalloc(scenarios.len + 1, sizeof(*worlds));
     gs_model **models = gs_xcalloc(scenarios.len + 1, sizeof(*models));
     size_t errors = plain->diags.nerrors + sdiags.nerrors;
@@ -385,8 +382,8 @@ int gs_cmd_explain(int argc, char **argv)
     }
     for (size_t i = 0; i < scenarios.len; i++) {
         gs_model *m = NULL;
-        errors += explain_scenario_world(scenarios.items[i], &copts, &lo, &worlds[n_worlds], &m,
-                                         &unreadable);
+        errors += explain_scenario_world(scenarios.items[i], &copts, &lo, &ca, &worlds[n_worlds],
+                                         &m, &unreadable);
         explain_print_diags(&m->diags, true);
         models[n_worlds++] = m;
     }
@@ -409,6 +406,7 @@ int gs_cmd_explain(int argc, char **argv)
     free(worlds);
     free(models);
     gs_model_free(plain);
+    gs_tls_pem_free(&ca);
     gs_scenario_list_free(&scenarios);
     gs_diags_free(&sdiags);
     rc = unreadable || malformed ? GS_EXIT_USAGE : errors ? GS_EXIT_FAILED : GS_EXIT_OK;

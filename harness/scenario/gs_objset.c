@@ -329,16 +329,13 @@ static void objset_render_secret(objset_docs *d, const gs_objset_secret *s)
     objset_docs_push(d, gs_buf_take(&b));
 }
 
-void gs_objset_render(const gs_objset *set, const gs_scenario *sc, const gs_objset_secret *secrets,
-                      size_t n_secrets, char ***docs, size_t *n_docs)
+/* The objects the runner synthesizes around the user's, as rendered text: a Namespace for every
+ * namespace in use (unless declared as an object), a Service per declared backend and a Secret
+ * per generated certificate (unless the user declared them). */
+static void objset_render_synthesized(const gs_objset *set, const gs_scenario *sc,
+                                      const gs_objset_secret *secrets, size_t n_secrets,
+                                      objset_docs *d)
 {
-    objset_docs d = {0};
-    for (size_t i = 0; i < set->len; i++) {
-        gs_buf b = {0};
-        gs_objset_emit_yaml(&b, set->items[i].node);
-        objset_docs_push(&d, gs_buf_take(&b));
-    }
-    /* Every namespace in use exists, with the scenario's labels, unless declared as an object. */
     const char **used = NULL;
     size_t n_used = 0, cap_used = 0;
 #define OBJSET_USE(nsname)                                                                         \
@@ -360,16 +357,72 @@ void gs_objset_render(const gs_objset *set, const gs_scenario *sc, const gs_objs
 #undef OBJSET_USE
     for (size_t i = 0; i < n_used; i++)
         if (!objset_lookup(set, "Namespace", "", used[i]))
-            objset_render_namespace(&d, sc, used[i]);
+            objset_render_namespace(d, sc, used[i]);
     free(used);
     for (size_t i = 0; i < sc->n_backends; i++)
         if (!objset_lookup(set, "Service", sc->backends[i].ns, sc->backends[i].name))
-            objset_render_service(&d, &sc->backends[i]);
+            objset_render_service(d, &sc->backends[i]);
     for (size_t i = 0; i < n_secrets; i++)
         if (!objset_lookup(set, "Secret", secrets[i].ns, secrets[i].name))
-            objset_render_secret(&d, &secrets[i]);
+            objset_render_secret(d, &secrets[i]);
+}
+
+void gs_objset_render(const gs_objset *set, const gs_scenario *sc, const gs_objset_secret *secrets,
+                      size_t n_secrets, char ***docs, size_t *n_docs)
+{
+    objset_docs d = {0};
+    for (size_t i = 0; i < set->len; i++) {
+        gs_buf b = {0};
+        gs_objset_emit_yaml(&b, set->items[i].node);
+        objset_docs_push(&d, gs_buf_take(&b));
+    }
+    objset_render_synthesized(set, sc, secrets, n_secrets, &d);
     *docs = d.items;
     *n_docs = d.len;
+}
+
+size_t gs_objset_load_model(const gs_objset *set, const gs_scenario *sc,
+                            const gs_objset_secret *secrets, size_t n_secrets,
+                            const gs_load_options *lo, gs_model *m)
+{
+    size_t before = m->diags.nerrors;
+    for (size_t i = 0; i < set->len; i++)
+        gs_model_load_node(m, set->items[i].node, lo);
+    objset_docs d = {0};
+    objset_render_synthesized(set, sc, secrets, n_secrets, &d);
+    char *name = gs_xasprintf("%s (synthesized)", sc->file ? sc->file : sc->name);
+    for (size_t i = 0; i < d.len; i++)
+        gs_model_load_buffer(m, name, d.items[i], strlen(d.items[i]), lo, NULL);
+    free(name);
+    gs_objset_docs_free(d.items, d.len);
+    return m->diags.nerrors - before;
+}
+
+int gs_objset_tls_generate(gs_objset_tls *out, const gs_scenario *sc, const gs_tls_pem *ca,
+                           gs_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    out->secrets = gs_xcalloc(sc->n_tls ? sc->n_tls : 1, sizeof(*out->secrets));
+    out->pems = gs_xcalloc(sc->n_tls ? sc->n_tls : 1, sizeof(*out->pems));
+    for (size_t i = 0; i < sc->n_tls; i++) {
+        const gs_scenario_tls *t = &sc->tls[i];
+        int rc =
+            gs_tls_leaf_generate(&out->pems[i], ca, (const char *const *)t->hosts, t->n_hosts, err);
+        if (rc < 0)
+            return rc;
+        out->secrets[i] = (gs_objset_secret){t->ns, t->name, out->pems[i].cert, out->pems[i].key};
+        out->n++;
+    }
+    return 0;
+}
+
+void gs_objset_tls_clear(gs_objset_tls *t)
+{
+    for (size_t i = 0; i < t->n; i++)
+        gs_tls_pem_free(&t->pems[i]);
+    free(t->pems);
+    free(t->secrets);
+    memset(t, 0, sizeof(*t));
 }
 
 void gs_objset_docs_free(char **docs, size_t n)

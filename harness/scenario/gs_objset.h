@@ -11,6 +11,8 @@
 #include "gs_scenario.h"
 
 #include "gs_buf.h"
+#include "gs_model.h"
+#include "gs_tls.h"
 
 typedef struct gs_objset_item {
     const char *kind;
@@ -60,6 +62,29 @@ bool gs_objset_route_has_parent(const gs_objset_item *item, const char *ns, cons
 void gs_objset_render(const gs_objset *set, const gs_scenario *sc, const gs_objset_secret *secrets,
                       size_t n_secrets, char ***docs, size_t *n_docs);
 void gs_objset_docs_free(char **docs, size_t n);
+
+/* Loads the same desired state gs_objset_render renders into |m|: the user's objects from their
+ * parsed nodes (so diagnostics keep their file:line:col), the synthesized Namespaces, Services
+ * (every port) and Secrets from the very text a target is given (positions name the scenario
+ * file). validate, explain and status take their model from here, so they see what `gatesim
+ * run` applies. Returns the number of errors it added to m->diags. */
+size_t gs_objset_load_model(const gs_objset *set, const gs_scenario *sc,
+                            const gs_objset_secret *secrets, size_t n_secrets,
+                            const gs_load_options *lo, gs_model *m);
+
+/* The certificates a scenario's `tls:` entries stand for, each signed by |ca|: |secrets[i]|
+ * points into |pems[i]|. */
+typedef struct gs_objset_tls {
+    gs_objset_secret *secrets;
+    gs_tls_pem *pems;
+    size_t n;
+} gs_objset_tls;
+
+/* Generates one leaf certificate per `tls:` entry of |sc|. Returns 0 or a GS_ERR_* with |err|;
+ * |out| holds what was made either way (free with gs_objset_tls_clear). */
+int gs_objset_tls_generate(gs_objset_tls *out, const gs_scenario *sc, const gs_tls_pem *ca,
+                           gs_error *err);
+void gs_objset_tls_clear(gs_objset_tls *t);
 
 /* Appends |n| as flow-style YAML that reads back with the same types (a plain `80` stays an
  * integer, a quoted "80" a string). */

@@ -46,9 +46,7 @@ typedef struct runner_scenario {
     char *ca_path; /* CA the clients trust, or NULL without tls entries */
     gs_echo_fleet fleet;
     gs_objset set;
-    gs_objset_secret *secrets;
-    gs_tls_pem *pems;
-    size_t n_secrets;
+    gs_objset_tls tls; /* generated certificates, as synthesized Secrets */
     gs_target *target;
     const char **ctl;              /* --controller-name values for the target, NULL-terminated */
     double pending_convergence_ms; /* set-up convergence, reported on the first step */
@@ -212,20 +210,10 @@ static int runner_tls(runner_scenario *rs, gs_error *err)
     int rc = 0;
     if (rs->ca->cert == NULL && (rc = gs_tls_ca_generate(rs->ca, "gatesim run CA", err)) < 0)
         return rc;
-    const gs_tls_pem ca = *rs->ca;
     rs->ca_path = gs_xasprintf("%s/ca.pem", rs->workdir);
-    rc = gs_tls_pem_write(&ca, rs->ca_path, NULL, err);
-    rs->secrets = gs_xcalloc(sc->n_tls, sizeof(*rs->secrets));
-    rs->pems = gs_xcalloc(sc->n_tls, sizeof(*rs->pems));
-    for (size_t i = 0; i < sc->n_tls && rc == 0; i++) {
-        const gs_scenario_tls *t = &sc->tls[i];
-        rc =
-            gs_tls_leaf_generate(&rs->pems[i], &ca, (const char *const *)t->hosts, t->n_hosts, err);
-        if (rc == 0) {
-            rs->secrets[i] = (gs_objset_secret){t->ns, t->name, rs->pems[i].cert, rs->pems[i].key};
-            rs->n_secrets++;
-        }
-    }
+    rc = gs_tls_pem_write(rs->ca, rs->ca_path, NULL, err);
+    if (rc == 0)
+        rc = gs_objset_tls_generate(&rs->tls, sc, rs->ca, err);
     return rc;
 }
 
@@ -234,7 +222,7 @@ static int runner_apply(runner_scenario *rs, double *converge_ms, gs_error *err)
 {
     char **docs;
     size_t n;
-    gs_objset_render(&rs->set, rs->sc, rs->secrets, rs->n_secrets, &docs, &n);
+    gs_objset_render(&rs->set, rs->sc, rs->tls.secrets, rs->tls.n, &docs, &n);
     gs_target_objects objs = {(const char *const *)docs, n, rs->fleet.endpoints,
                               rs->fleet.n_endpoints};
     int64_t t0 = gs_now_ns();
@@ -338,10 +326,7 @@ static void runner_teardown(runner_scenario *rs)
     free(rs->ctl);
     gs_echo_fleet_stop(&rs->fleet);
     gs_objset_free(&rs->set);
-    for (size_t i = 0; i < rs->n_secrets; i++)
-        gs_tls_pem_free(&rs->pems[i]);
-    free(rs->pems);
-    free(rs->secrets);
+    gs_objset_tls_clear(&rs->tls);
     free(rs->ca_path);
     if (rs->workdir && !rs->cfg->keep_workdir) {
         gs_workdir_remove(rs->workdir);
@@ -629,8 +614,8 @@ static double runner_rate(runner_scenario *rs, const gs_scenario_send *send, con
 static int runner_check_plan(runner_scenario *rs, const gs_scenario_step *step,
                              const runner_dest *d, uint64_t planned, gs_error *err)
 {
-    uint64_t bound = rs->cfg->max_requests_per_step ? rs->cfg->max_requests_per_step
-                                                    : GS_RUNNER_MAX_REQUESTS;
+    uint64_t bound =
+        rs->cfg->max_requests_per_step ? rs->cfg->max_requests_per_step : GS_RUNNER_MAX_REQUESTS;
     if (planned <= bound)
         return 0;
     const gs_scenario_statistics *st = &rs->stats;

@@ -49,7 +49,7 @@ typedef struct gs_scenario_behaviour {
 typedef struct gs_scenario_backend {
     const char *ns;
     const char *name;
-    unsigned ports[16];
+    unsigned *ports;   /* any number, each listed once */
     size_t n_ports;    /* at least 1 (default port 80) */
     unsigned replicas; /* default 1 */
     gs_scenario_behaviour behaviour;

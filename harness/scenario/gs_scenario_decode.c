@@ -299,15 +299,16 @@ static void sd_backend(scenario_decoder *sd, const gs_yaml_node *item, gs_scenar
     gs_yaml_node *svc = gs_dec_field(&sd->d, item, "service", true);
     if (svc)
         sd_ref(sd, svc, "service", false, &b->ns, &b->name);
+    gs_yaml_node *ports = gs_dec_seq(&sd->d, item, "ports", false);
+    bool listed = ports && ports->kind == GS_YAML_SEQUENCE;
+    /* `port`, then every entry of `ports` (or the default 80): room for all of them. */
+    b->ports = sd_alloc_array(sd, 1 + (listed ? ports->nitems : 0), sizeof(*b->ports));
     int64_t v;
     if (gs_dec_int(&sd->d, item, "port", false, 1, 65535, &v))
         b->ports[b->n_ports++] = (unsigned)v;
-    gs_yaml_node *ports = gs_dec_seq(&sd->d, item, "ports", false);
-    if (ports && ports->kind == GS_YAML_SEQUENCE) {
+    if (listed) {
         gs_dec_push(&sd->d, "ports");
-        if (ports->nitems > GS_ARRAY_LEN(b->ports) - b->n_ports)
-            gs_dec_error(&sd->d, ports, "at most %zu ports", GS_ARRAY_LEN(b->ports));
-        for (size_t i = 0; i < ports->nitems && b->n_ports < GS_ARRAY_LEN(b->ports); i++) {
+        for (size_t i = 0; i < ports->nitems; i++) {
             int64_t p;
             gs_dec_push_index(&sd->d, i);
             if (gs_dec_expect(&sd->d, ports->items[i], GS_YAML_T_INT) &&

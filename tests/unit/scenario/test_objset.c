@@ -4,6 +4,8 @@
  * Secrets without overriding what the user declared. */
 #include "gs_objset.h"
 #include "gs_alloc.h"
+#include "gs_control.h"
+#include "gs_json.h"
 #include "gs_test.h"
 
 #include <stdlib.h>
@@ -175,12 +177,122 @@ START_TEST(objset_load_replace_delete_render)
 }
 END_TEST
 
+/* A backend with 20 ports (the route uses the last) and a generated certificate for an HTTPS
+ * listener: one object set gives the model explain uses and the YAML a target gets. */
+static const char *synth_yaml =
+    "apiVersion: gatesim.dev/v1alpha1\nkind: Scenario\nmetadata: {name: synth}\nspec:\n"
+    "  manifests:\n"
+    "  - inline: {apiVersion: gateway.networking.k8s.io/v1, kind: GatewayClass,\n"
+    "             metadata: {name: gc}, spec: {controllerName: example.com/x}}\n"
+    "  - inline: {apiVersion: gateway.networking.k8s.io/v1, kind: Gateway,\n"
+    "             metadata: {name: gw, namespace: infra}, spec: {gatewayClassName: gc,\n"
+    "             listeners: [{name: web, port: 80, protocol: HTTP,\n"
+    "                          allowedRoutes: {namespaces: {from: All}}},\n"
+    "                         {name: secure, port: 443, protocol: HTTPS, hostname: a.example.com,\n"
+    "                          tls: {certificateRefs: [{name: cert}]},\n"
+    "                          allowedRoutes: {namespaces: {from: All}}}]}}\n"
+    "  - inline: {apiVersion: gateway.networking.k8s.io/v1, kind: HTTPRoute,\n"
+    "             metadata: {name: r, namespace: team}, spec: {parentRefs: [{name: gw,\n"
+    "             namespace: infra}], rules: [{backendRefs: [{name: many, port: 9020}]}]}}\n"
+    "  backends:\n  - {service: team/many, ports: [9001, 9002, 9003, 9004, 9005, 9006, 9007,\n"
+    "     9008, 9009, 9010, 9011, 9012, 9013, 9014, 9015, 9016, 9017, 9018, 9019, 9020]}\n"
+    "  tls:\n  - {secret: infra/cert, hosts: [a.example.com]}\n"
+    "  steps:\n  - name: s\n    send: {path: /}\n";
+
+/* The status JSON control computes for |m|. */
+static char *status_json(const gs_model *m)
+{
+    gs_control *c = NULL;
+    gs_control_new(&c, NULL);
+    gs_error err = {0};
+    ck_assert_int_eq(gs_control_compute(c, m, &err), 0);
+    gs_buf b = {0};
+    gs_json j;
+    gs_json_init(&j, &b, false);
+    gs_status_write_json(gs_control_status(c), &j);
+    gs_control_free(c);
+    return gs_buf_take(&b);
+}
+
+START_TEST(objset_model_is_what_the_target_gets)
+{
+    char dir[] = "/tmp/gatesim-objset-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char *sp = gs_xasprintf("%s/s.yaml", dir);
+    FILE *f = fopen(sp, "w");
+    fputs(synth_yaml, f);
+    fclose(f);
+    gs_scenario_list list = {0};
+    gs_diags diags = {0};
+    int rc = gs_scenario_list_load(&list, sp, &diags, NULL);
+    if (rc)
+        gs_diags_print(&diags, stderr, false);
+    ck_assert_int_eq(rc, 0);
+    const gs_scenario *sc = list.items[0];
+
+    gs_objset set = {0};
+    gs_error err = {0};
+    for (size_t i = 0; i < sc->n_manifests; i++)
+        ck_assert_int_eq(gs_objset_add_source(&set, &sc->manifests[i], &err), 0);
+    gs_tls_pem ca = {0};
+    ck_assert_int_eq(gs_tls_ca_generate(&ca, "test CA", &err), 0);
+    gs_objset_tls tls = {0};
+    ck_assert_int_eq(gs_objset_tls_generate(&tls, sc, &ca, &err), 0);
+    ck_assert_uint_eq(tls.n, 1);
+
+    /* The model explain and validate use. */
+    gs_model *m = NULL;
+    gs_model_new(&m);
+    gs_load_options lo = {0};
+    ck_assert_uint_eq(gs_objset_load_model(&set, sc, tls.secrets, tls.n, &lo, m), 0);
+    ck_assert_uint_eq(m->n_services, 1);
+    ck_assert_uint_eq(m->services[0]->spec.n_ports, 20); /* no cap on a backend's ports */
+    ck_assert_uint_eq(m->n_secrets, 1);
+    ck_assert_uint_eq(m->n_namespaces, 2); /* infra, team */
+    ck_assert_uint_eq(m->diags.len, 0);    /* nothing defined twice, nothing unknown */
+
+    /* The model a target builds from the rendered documents (objects.yaml). */
+    char **docs;
+    size_t n;
+    gs_objset_render(&set, sc, tls.secrets, tls.n, &docs, &n);
+    gs_model *from_yaml = NULL;
+    gs_model_new(&from_yaml);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_int_eq(
+            gs_model_load_buffer(from_yaml, "objects.yaml", docs[i], strlen(docs[i]), &lo, &err),
+            0);
+    ck_assert_uint_eq(from_yaml->n_objects, m->n_objects);
+
+    char *a = status_json(m), *b = status_json(from_yaml);
+    ck_assert_str_eq(a, b);
+    /* The route resolves port 9020 (the 20th) and the HTTPS listener its generated Secret. */
+    ck_assert_msg(strstr(a, "BackendNotFound") == NULL &&
+                      strstr(a, "InvalidCertificateRef") == NULL,
+                  "%s", a);
+    ck_assert_msg(strstr(a, "\"ResolvedRefs\"") != NULL, "%s", a);
+    free(a);
+    free(b);
+    gs_objset_docs_free(docs, n);
+    gs_model_free(from_yaml);
+    gs_model_free(m);
+    gs_objset_tls_clear(&tls);
+    gs_tls_pem_free(&ca);
+    gs_objset_free(&set);
+    gs_diags_free(&diags);
+    gs_scenario_list_free(&list);
+    unlink(sp);
+    rmdir(dir);
+    free(sp);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("objset");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, objset_emit_round_trip);
     tcase_add_test(tc, objset_load_replace_delete_render);
+    tcase_add_test(tc, objset_model_is_what_the_target_gets);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
 }
