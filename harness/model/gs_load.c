@@ -458,7 +458,7 @@ static void load_object(load_ctx *c, gs_decoder *d, gs_yaml_node *doc, const kin
     if (!valid || d->nerrors != before)
         c->m->n_invalid++;
     gs_object *old = gs_model_put(c->m, o);
-    if (old) {
+    if (old && !(c->opt && c->opt->replace_quietly)) {
         /* within one file a second definition is a likely mistake; across files it is how
          * scenario steps and test folders replace objects */
         bool same_file = old->pos.file && doc->pos.file && strcmp(old->pos.file, doc->pos.file) == 0;

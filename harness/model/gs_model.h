@@ -622,6 +622,10 @@ typedef struct gs_load_options {
     bool scenarios_checked_by_caller;
     const char *default_namespace; /* for namespaced objects without one; NULL = "default" */
     bool keep_invalid;             /* also add objects that have errors (for explain tools) */
+    /* A later definition of an object replaces the earlier one without a remark: the caller
+     * replaces objects on purpose (a scenario's steps). Without it, a second definition is a
+     * warning within one file and a note across files. */
+    bool replace_quietly;
     /* Gateway API release channel whose CRDs validate: "standard" or "experimental" (NULL, the
      * default: a superset of standard, so experimental fields are accepted). */
     const char *channel;

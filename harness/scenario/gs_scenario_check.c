@@ -7,8 +7,6 @@
 
 #include "gs_model.h"
 
-#include <string.h>
-
 static void scenario_check_source(gs_model *m, const gs_scenario_source *src,
                                   const gs_load_options *opt)
 {
@@ -27,7 +25,7 @@ size_t gs_scenario_check_objects(const gs_scenario *sc, gs_diags *diags)
 size_t gs_scenario_check_objects_strict(const gs_scenario *sc, bool strict, gs_diags *diags)
 {
     gs_model *m = NULL;
-    gs_load_options opt = {.strict = strict};
+    gs_load_options opt = {.strict = strict, .replace_quietly = true};
     if (gs_model_new(&m) != 0)
         return 0;
     for (size_t i = 0; i < sc->n_manifests; i++)
@@ -36,12 +34,10 @@ size_t gs_scenario_check_objects_strict(const gs_scenario *sc, bool strict, gs_d
         for (size_t i = 0; i < sc->steps[s].n_apply; i++)
             scenario_check_source(m, &sc->steps[s].apply[i], &opt);
     size_t errors = m->diags.nerrors;
-    /* Warnings and notes are kept (they do not stop a run), except the model's remark that an
-     * object is defined again: replacing objects is what a step's `apply` is for. */
+    /* Every remark is kept (warnings and notes do not stop a run); replacing an object is what a
+     * step's `apply` is for, so the model was told not to remark on it. */
     for (size_t i = 0; i < m->diags.len; i++) {
         const gs_diag *g = &m->diags.items[i];
-        if (g->severity != GS_DIAG_ERROR && strstr(g->message, "is defined again"))
-            continue;
         gs_diags_add(diags, g->severity, g->pos, g->kind, g->ns, g->name, g->field, "%s",
                      g->message);
     }

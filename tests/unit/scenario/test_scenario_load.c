@@ -266,6 +266,36 @@ START_TEST(scenario_validate_file_hook)
 }
 END_TEST
 
+/* A step's apply replaces a valid object of the manifests (in the same file, where the model
+ * would otherwise warn): the check reports nothing at all, with no message text filtered. */
+START_TEST(scenario_objects_replaced_by_steps_quietly)
+{
+    const char *text =
+        "apiVersion: gatesim.dev/v1alpha1\nkind: Scenario\nmetadata: {name: objs}\n"
+        "spec:\n  manifests:\n  - inline:\n      apiVersion: gateway.networking.k8s.io/v1\n"
+        "      kind: HTTPRoute\n      metadata: {name: r, namespace: default}\n"
+        "      spec: {rules: [{backendRefs: [{name: a, port: 80}]}]}\n"
+        "  steps:\n  - name: s\n    apply:\n    - inline:\n"
+        "        apiVersion: gateway.networking.k8s.io/v1\n        kind: HTTPRoute\n"
+        "        metadata: {name: r, namespace: default}\n"
+        "        spec: {rules: [{backendRefs: [{name: b, port: 80}]}]}\n"
+        "    send: {path: /}\n";
+    char *p = gs_test_write_temp(".yaml", text);
+    gs_scenario_list list = {0};
+    gs_diags diags = {0};
+    ck_assert_int_eq(gs_scenario_list_load(&list, p, &diags, NULL), 0);
+    size_t before = diags.len;
+    ck_assert_uint_eq(gs_scenario_check_objects(list.items[0], &diags), 0);
+    if (diags.len != before)
+        print_diags(&diags);
+    ck_assert_uint_eq(diags.len, before);
+    gs_diags_free(&diags);
+    gs_scenario_list_free(&list);
+    unlink(p);
+    free(p);
+}
+END_TEST
+
 START_TEST(scenario_objects_checked_with_positions)
 {
     const char *text =
@@ -313,6 +343,7 @@ int main(void)
     tcase_add_test(tc, scenario_malformed_yaml_and_missing_file);
     tcase_add_test(tc, scenario_validate_file_hook);
     tcase_add_test(tc, scenario_objects_checked_with_positions);
+    tcase_add_test(tc, scenario_objects_replaced_by_steps_quietly);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
 }
