@@ -4,6 +4,10 @@
 #include "echo_config.h"
 
 #include "gs_alloc.h"
+
+#ifndef GS_VERSION
+#define GS_VERSION "dev"
+#endif
 #include "gs_suggest.h"
 #include "gs_time.h"
 
@@ -48,6 +52,7 @@ static const char echo_usage[] =
     "  --max-connections N      per thread (default 10000)\n"
     "  --quiet                  fewer diagnostics on stderr\n"
     "  --access-log             one line per request on stderr\n"
+    "  --version                print the version and exit\n"
     "  -h, --help               this help\n";
 
 enum {
@@ -105,6 +110,7 @@ static const struct option echo_options[] = {
     {"quiet", no_argument, NULL, OPT_QUIET},
     {"access-log", no_argument, NULL, OPT_ACCESS_LOG},
     {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
 };
 
@@ -186,6 +192,9 @@ int gs_echo_config_parse(gs_echo_config *cfg, int argc, char **argv, FILE *out, 
         switch (c) {
         case 'h':
             fputs(echo_usage, out);
+            return 1;
+        case 'V':
+            fprintf(out, "gatesim-echo %s\n", GS_VERSION);
             return 1;
         case OPT_SERVICE: {
             const char *slash = strchr(optarg, '/');

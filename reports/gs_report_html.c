@@ -521,8 +521,11 @@ void gs_report_html(const gs_results *r, gs_buf *out)
         if (n == 5 && strncmp(open + 2, "title", 5) == 0) {
             gs_results_summary sum;
             gs_results_summarize(r, &sum);
-            gs_buf_printf(out, "gatesim: %u passed, %u failed, %u errors", sum.passed, sum.failed,
-                          sum.errors);
+            unsigned errors = sum.errors - sum.interrupted;
+            gs_buf_printf(out, "gatesim: %u passed, %u failed, %u error%s", sum.passed, sum.failed,
+                          errors, errors == 1 ? "" : "s");
+            if (sum.interrupted)
+                gs_buf_printf(out, ", %u interrupted", sum.interrupted);
         } else if (n == 4 && strncmp(open + 2, "body", 4) == 0) {
             html_body(out, r);
         } else {

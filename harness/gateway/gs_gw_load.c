@@ -41,10 +41,9 @@ static int load_report(gs_model *m, gs_error *err)
                 rc = gs_error_set(err, GS_ERR_INVALID, "%s%s", line,
                                   m->diags.nerrors > 1 ? " (and more problems, above)" : "");
             gs_log_error("%s", line);
-        } else if (d->severity == GS_DIAG_WARNING) {
-            gs_log_warn("%s", line);
         } else {
-            gs_log_note("%s", line);
+            /* The line names its severity ("file:1:1: note: ..."): no second "note:". */
+            fprintf(stderr, "gatesim gateway: %s\n", line);
         }
     }
     return rc;

@@ -9,6 +9,7 @@
 #                                     sectionNames; `help CMD`; no wrong follow-on errors
 #   cli_cases.py GATESIM gateway-backend  a --backend typo: warnings at start-up (with the
 #                                     nearest Service port), and the 503 body names the Service
+#   cli_cases.py GATESIM small        gatesim-echo --version; no doubled "note:" from the gateway
 import http.client
 import json
 import os
@@ -168,7 +169,29 @@ def case_gateway_backend():
     print("ok: a --backend typo is named at start-up and in the 503 body")
 
 
+def case_small():
+    echo = os.environ.get("GATESIM_ECHO")
+    p = subprocess.run([echo, "--version"], capture_output=True, text=True, timeout=30)
+    if p.returncode != 0 or not p.stdout.startswith("gatesim-echo ") or p.stderr:
+        fail("gatesim-echo --version: exit %d\n%s%s" % (p.returncode, p.stdout, p.stderr))
+    manifests = os.path.join(DATA, "deployment.yaml")
+    g = subprocess.Popen([GATESIM, "gateway", manifests], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        if not select.select([g.stdout], [], [], 30)[0] or '"ready":true' not in g.stdout.readline():
+            fail("the gateway did not get ready")
+    finally:
+        os.killpg(g.pid, signal.SIGTERM)
+        _, se = g.communicate(timeout=30)
+    want = ("gatesim gateway: %s:2:1: note: Deployment default/web: skipped: apps/v1 Deployment "
+            "(not a Gateway API or core kind gatesim models)" % manifests)
+    if want not in se.splitlines():
+        fail("the skipped-kind note is not %r:\n%s" % (want, se))
+    print("ok: %s; one \"note:\" per note" % p.stdout.strip())
+
+
 CASES = {
+    "small": case_small,
     "gateway-backend": case_gateway_backend,
     "suggest": case_suggest,
     "empty-run": case_empty_run,

@@ -23,7 +23,7 @@ START_TEST(html_is_self_contained_and_escaped)
     gs_report_html(r, &b);
     const char *h = b.data;
     ck_assert(strncmp(h, "<!DOCTYPE html>", 15) == 0);
-    ck_assert_ptr_nonnull(strstr(h, "<title>gatesim: 1 passed, 1 failed, 1 errors</title>"));
+    ck_assert_ptr_nonnull(strstr(h, "<title>gatesim: 1 passed, 1 failed, 1 error</title>"));
     ck_assert_ptr_null(strstr(h, "{{"));
     /* No network: nothing is fetched (the SVG namespace is an identifier, not a fetch). */
     ck_assert_ptr_null(strstr(h, "src=\"http"));
