@@ -51,6 +51,23 @@ static uint64_t workdir_proc_start(pid_t pid)
     return strtoull(p + 1, NULL, 10);
 }
 
+/* Where pids mean something: the host name and this process's pid namespace. A folder made on
+ * another host sharing the folder (NFS), or in a container sharing /tmp but not our pids, names
+ * pids we cannot see; its owner's liveness is not ours to judge. Written as one token. */
+static void workdir_where(char *out, size_t size)
+{
+    char host[256] = "?", ns[64] = "?";
+    if (gethostname(host, sizeof(host) - 1) != 0)
+        strcpy(host, "?");
+    host[sizeof(host) - 1] = '\0';
+    ssize_t n = readlink("/proc/self/ns/pid", ns, sizeof(ns) - 1);
+    ns[n > 0 ? n : 1] = '\0';
+    snprintf(out, size, "%s/%s", host, ns);
+    for (char *c = out; *c; c++)
+        if (*c == ' ' || *c == '\n' || *c == '\t')
+            *c = '_';
+}
+
 int gs_workdir_create(const char *tmp, char **dir, gs_error *err)
 {
     tmp = workdir_tmp(tmp);
@@ -63,7 +80,9 @@ int gs_workdir_create(const char *tmp, char **dir, gs_error *err)
     char *owner = gs_xasprintf("%s/" WORKDIR_OWNER, path);
     FILE *f = fopen(owner, "w");
     if (f != NULL) {
-        fprintf(f, "%ld %" PRIu64 "\n", (long)getpid(), workdir_proc_start(getpid()));
+        char where[384];
+        workdir_where(where, sizeof(where));
+        fprintf(f, "%ld %" PRIu64 " %s\n", (long)getpid(), workdir_proc_start(getpid()), where);
         fclose(f);
     }
     free(owner);
@@ -93,8 +112,9 @@ void gs_workdir_keep(const char *dir)
     free(owner);
 }
 
-/* True when the owner file of |dir| names a process that no longer runs. A folder without a
- * readable owner file (kept, or made by an older gatesim) is never stale. */
+/* True when the owner file of |dir| names a process of this host and pid namespace that no longer
+ * runs. A folder without a readable owner file (kept, or made by an older gatesim), or made where
+ * our pids mean nothing, is never stale. */
 static bool workdir_is_stale(const char *dir)
 {
     char *owner = gs_xasprintf("%s/" WORKDIR_OWNER, dir);
@@ -104,9 +124,13 @@ static bool workdir_is_stale(const char *dir)
         return false;
     long pid = 0;
     uint64_t start = 0;
-    int got = fscanf(f, "%ld %" SCNu64, &pid, &start);
+    char theirs[384], ours[384];
+    int got = fscanf(f, "%ld %" SCNu64 " %383s", &pid, &start, theirs);
     fclose(f);
-    if (got != 2 || pid <= 0)
+    if (got != 3 || pid <= 0)
+        return false;
+    workdir_where(ours, sizeof(ours));
+    if (strcmp(theirs, ours) != 0)
         return false;
     if (kill((pid_t)pid, 0) != 0 && errno == ESRCH)
         return true;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* A run's temporary work folder ($TMPDIR/gatesim-run-XXXXXX: backend logs, rendered objects,
  * TLS files). Each folder holds an owner file naming the process that made it (pid and the
- * kernel's start time of that process, so a reused pid is not mistaken for the owner). A run
+ * kernel's start time of that process, so a reused pid is not mistaken for the owner, and the
+ * host and pid namespace, so a run in another container sharing /tmp is left alone). A run
  * killed with SIGKILL cannot clean up; the next run finds its folder, sees the owner is gone
  * and removes it. A folder kept on purpose (--keep-workdir) loses its owner file and is never
  * removed by a later run. */

@@ -129,16 +129,34 @@ START_TEST(workdir_reap_removes_only_dead_owners)
     ck_assert_int_eq(gs_workdir_create(tmp, &kept, NULL), 0);
     gs_workdir_keep(kept);
 
-    char *text = gs_xasprintf("%ld 12345\n", dead_pid());
+    /* The host/pid-namespace token this process writes (third field of its owner file). */
+    char where[512];
+    FILE *of = fopen(owner_file, "r");
+    ck_assert_ptr_nonnull(of);
+    long opid;
+    unsigned long long ostart;
+    ck_assert_int_eq(fscanf(of, "%ld %llu %511s", &opid, &ostart, where), 3);
+    fclose(of);
+    ck_assert_ptr_nonnull(strstr(where, "pid:["));
+
+    char *text = gs_xasprintf("%ld 12345 %s\n", dead_pid(), where);
     char *dead = forge(tmp, "gatesim-run-dead01", text);
     free(text);
     /* Our own pid with another start time: the pid was reused by a younger process. */
-    text = gs_xasprintf("%ld 1\n", (long)getpid());
+    text = gs_xasprintf("%ld 1 %s\n", (long)getpid(), where);
     char *reused = forge(tmp, "gatesim-run-reuse1", text);
     free(text);
     char *old = forge(tmp, "gatesim-run-old001", NULL);
-    text = gs_xasprintf("%ld 12345\n", dead_pid());
+    text = gs_xasprintf("%ld 12345 %s\n", dead_pid(), where);
     char *other = forge(tmp, "not-gatesim-dead", text);
+    free(text);
+    /* A dead pid as seen from another container or host sharing the folder: not ours to judge. */
+    text = gs_xasprintf("%ld 12345 otherhost/pid:[4026531836]\n", dead_pid());
+    char *foreign = forge(tmp, "gatesim-run-foreig", text);
+    free(text);
+    /* The two-field owner file of an older gatesim: cannot tell where its pid lived. */
+    text = gs_xasprintf("%ld 12345\n", dead_pid());
+    char *twofield = forge(tmp, "gatesim-run-twofld", text);
     free(text);
     char *garbage = forge(tmp, "gatesim-run-junk01", "not a pid\n");
 
@@ -151,6 +169,8 @@ START_TEST(workdir_reap_removes_only_dead_owners)
     ck_assert(exists(old));
     ck_assert(exists(other));
     ck_assert(exists(garbage));
+    ck_assert(exists(foreign));
+    ck_assert(exists(twofield));
     ck_assert_uint_eq(gs_workdir_reap(tmp), 0);
 
     gs_workdir_remove(live);
@@ -170,6 +190,8 @@ START_TEST(workdir_reap_removes_only_dead_owners)
     free(old);
     free(other);
     free(garbage);
+    free(foreign);
+    free(twofield);
     free(tmp);
 }
 END_TEST
