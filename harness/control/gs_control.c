@@ -347,6 +347,30 @@ static bool listener_protocol_supported(const gs_listener *l)
     return listener_fitting_kinds(l->protocol_kind) != 0;
 }
 
+/* "HTTP and HTTPS": the protocols some route kind control handles attaches to. */
+static void supported_protocols_text(char *out, size_t n)
+{
+    static const struct {
+        gs_protocol p;
+        const char *name;
+    } protocols[] = {{GS_PROTOCOL_HTTP, "HTTP"},
+                     {GS_PROTOCOL_HTTPS, "HTTPS"},
+                     {GS_PROTOCOL_TLS, "TLS"},
+                     {GS_PROTOCOL_TCP, "TCP"},
+                     {GS_PROTOCOL_UDP, "UDP"}};
+    const char *names[GS_ARRAY_LEN(protocols)];
+    size_t k = 0, used = 0;
+    for (size_t i = 0; i < GS_ARRAY_LEN(protocols); i++) {
+        if (listener_fitting_kinds(protocols[i].p))
+            names[k++] = protocols[i].name;
+    }
+    out[0] = '\0';
+    for (size_t i = 0; i < k && used < n; i++) {
+        const char *sep = i == 0 ? "" : i + 1 == k ? " and " : ", ";
+        used += (size_t)snprintf(out + used, n - used, "%s%s", sep, names[i]);
+    }
+}
+
 /* supportedKinds and InvalidRouteKinds. Returns false when a listed kind is invalid. Without
  * allowedRoutes.kinds, a listener takes every kind its protocol fits (the route kind table). */
 static bool listener_kinds(ctl_listener *cl, gs_listener_status *ls, char *bad, size_t bad_len)
@@ -565,10 +589,11 @@ static void control_gateway(gs_control *c, ctl_gateway *g)
             gs_conditions_set(&ls->conditions, "Conflicted", "True", conflict, "%s", why);
         } else if (!listener_protocol_supported(l)) {
             cl->accepted = cl->programmed = false;
+            char supported[64];
+            supported_protocols_text(supported, sizeof(supported));
             gs_conditions_set(&ls->conditions, "Accepted", "False", "UnsupportedProtocol",
-                              "Protocol %s is not supported by the builtin gateway (HTTP and "
-                              "HTTPS are)",
-                              l->protocol.v);
+                              "Protocol %s is not supported by the builtin gateway (%s are)",
+                              l->protocol.v, supported);
             gs_conditions_set(&ls->conditions, "Conflicted", "False", "NoConflicts",
                               "No conflicts");
         } else {

@@ -58,6 +58,8 @@ int gs_control_compute(gs_control *c, const gs_model *m, gs_error *err);
 /* Results of the last gs_control_compute; owned by |c|. */
 const gs_status_set *gs_control_status(const gs_control *c);
 const gs_route_table *gs_control_table(const gs_control *c);
+/* The route kind ("HTTPRoute") whose rules enter the route table as |kind|. */
+const char *gs_control_route_kind_name(gs_rt_route_kind kind);
 /* Hands the compiled table to the caller (who frees it); |c| no longer has one. */
 gs_route_table *gs_control_take_table(gs_control *c);
 

@@ -34,6 +34,15 @@ gs_kind_set gs_control_route_kinds(void)
     return set;
 }
 
+const char *gs_control_route_kind_name(gs_rt_route_kind kind)
+{
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        if (kinds[i].table_kind == kind)
+            return gs_kind_name(kinds[i].kind);
+    }
+    return "";
+}
+
 size_t gs_control_route_kind_rank(gs_kind kind)
 {
     for (size_t i = 0; i < gs_route_kinds_count; i++) {

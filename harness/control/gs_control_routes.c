@@ -233,7 +233,7 @@ static void parent_candidates(const gs_control *c, ctl_route *r, ctl_parent *p, 
     }
 }
 
-/* ---- one kind per hostname on a listener (HTTPRoute vs GRPCRoute) ----------------------------- */
+/* ---- one kind per hostname on a listener (HTTPRoute vs GRPCRoute) ------------------------- */
 
 static bool routes_share_hostname(const ctl_route *a, const ctl_route *b, const char *lh)
 {

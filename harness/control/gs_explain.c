@@ -3,6 +3,8 @@
  * compiled route table per listener. Formatting only; the facts come from gs_control. */
 #include "gs_explain.h"
 
+#include "gs_control.h"
+
 #include "gs_log.h"
 
 #include <string.h>
@@ -165,7 +167,7 @@ static void explain_candidate(void *arg, const char *hostname, const gs_rt_route
                          : grpc,
                      x->out);
     gs_buf_printf(x->out, "  %s(%s %s/%s rule %zu%s%s)%s\n", gs_term_dim(x->colour),
-                  route->kind == GS_RT_ROUTE_GRPC ? "GRPCRoute" : "HTTPRoute", route->namespace,
+                  gs_control_route_kind_name(route->kind), route->namespace,
                   route->name, rule->index, rule->name ? " " : "", rule->name ? rule->name : "",
                   gs_term_reset(x->colour));
     /* Between routes whose matches rank the same, say which tie-break put this one after the

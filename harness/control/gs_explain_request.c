@@ -7,6 +7,7 @@
 #include "gs_explain_request.h"
 
 #include "gs_alloc.h"
+#include "gs_control.h"
 #include "gs_explain.h"
 #include "gs_http_target.h"
 #include "gs_log.h"
@@ -179,7 +180,7 @@ static void explain_req_port_text(const explain_port *e, bool colour, gs_buf *ou
     }
     const gs_rt_route *route = r->route;
     gs_buf_printf(out, "    Route:    %s %s/%s rule %zu%s%s, match %zu: ",
-                  route->kind == GS_RT_ROUTE_GRPC ? "GRPCRoute" : "HTTPRoute", route->namespace,
+                  gs_control_route_kind_name(route->kind), route->namespace,
                   route->name, r->rule->index, r->rule->name ? " " : "",
                   r->rule->name ? r->rule->name : "", r->match_index);
     explain_req_match(r, out);

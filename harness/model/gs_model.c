@@ -2,6 +2,7 @@
 /* The object set: kind names, per-kind lists with replace-by-identity and removal, lookups,
  * label selectors and Secret data. Loading and validation live in gs_load.c. */
 #include "gs_model.h"
+#include "gs_route_kinds.h"
 
 #include "gs_alloc.h"
 
@@ -49,7 +50,9 @@ gs_kind gs_kind_from_name(const char *name)
 
 bool gs_kind_is_modelled(gs_kind kind)
 {
-    return kind >= GS_KIND_GATEWAY_CLASS && kind <= GS_KIND_SECRET;
+    if (kind >= GS_KIND_GATEWAY_CLASS && kind <= GS_KIND_SECRET)
+        return true;
+    return gs_route_kind_modelled(gs_route_kind_of(kind)); /* a route kind with a decoder */
 }
 
 bool gs_kind_is_namespaced(gs_kind kind)

@@ -7,6 +7,7 @@
 
 #include "gs_alloc.h"
 #include "gs_decode.h"
+#include "gs_route_kinds.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -765,8 +766,11 @@ static void sd_status_expect(scenario_decoder *sd, const gs_yaml_node *m,
     static const char *const fields[] = {"kind",      "name",   "parent", "conditions",
                                          "listeners", "status", NULL};
     static const char *const status_values[] = {"none", NULL};
-    static const char *const kinds[] = {"GatewayClass", "Gateway",  "HTTPRoute", "GRPCRoute",
-                                        "TLSRoute",     "TCPRoute", "UDPRoute",  NULL};
+    /* GatewayClass and Gateway, then every route kind of the table (indexes 0 and 1 are not
+     * routes, below) */
+    const char *kinds[2 + 16 + 1] = {"GatewayClass", "Gateway"};
+    for (size_t i = 0; i < gs_route_kinds_count && i < 16; i++)
+        kinds[2 + i] = gs_route_kinds[i].name;
     x->pos = m->pos;
     gs_dec_check_fields(&sd->d, m, fields);
     int kind = -1;

@@ -5,6 +5,7 @@
 
 #include "gs_alloc.h"
 #include "gs_buf.h"
+#include "gs_route_kinds.h"
 
 #include <string.h>
 
@@ -146,9 +147,7 @@ static const gs_json_value *status_find_parent(const gs_json_value *parents,
 
 static bool status_kind_is_route(const char *kind)
 {
-    return strcmp(kind, "HTTPRoute") == 0 || strcmp(kind, "GRPCRoute") == 0 ||
-           strcmp(kind, "TLSRoute") == 0 || strcmp(kind, "TCPRoute") == 0 ||
-           strcmp(kind, "UDPRoute") == 0;
+    return gs_route_kind_find(GS_GATEWAY_GROUP, kind) != NULL;
 }
 
 static size_t status_array_len(const gs_json_value *v)

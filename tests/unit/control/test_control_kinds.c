@@ -27,6 +27,12 @@ START_TEST(every_modelled_route_kind_has_control_hooks)
     ck_assert_uint_ge(handled, 2);
     ck_assert_ptr_null(gs_control_route_kind_of(GS_KIND_GATEWAY));
     ck_assert_uint_eq(gs_control_route_kind_rank(GS_KIND_GATEWAY), gs_route_kinds_count);
+    /* explain names a table route by its kind's name */
+    for (size_t i = 0; i < gs_route_kinds_count; i++) {
+        const gs_control_route_kind *ops = gs_control_route_kind_of(gs_route_kinds[i].kind);
+        if (ops)
+            ck_assert_str_eq(gs_control_route_kind_name(ops->table_kind), gs_route_kinds[i].name);
+    }
     /* HTTPRoute and GRPCRoute enter the table as different kinds of rules */
     ck_assert_int_ne(gs_control_route_kind_of(GS_KIND_HTTP_ROUTE)->table_kind,
                      gs_control_route_kind_of(GS_KIND_GRPC_ROUTE)->table_kind);
