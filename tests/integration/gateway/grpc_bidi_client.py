@@ -107,7 +107,7 @@ def cancel():
     call.cancel()  # no half-close first: the server must see a cancel, not the request's end
     ask = ch.unary_unary("/s.v1.Chat/Cancelled", **raw)
     n = b"0"
-    for _ in range(30):
+    for _ in range(300):  # up to 30 s: a loaded sanitizer build takes seconds, not 0.1 s
         n = ask(b"", timeout=5)
         if n != b"0":
             break
