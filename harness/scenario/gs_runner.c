@@ -7,6 +7,7 @@
 #include "gs_runner.h"
 
 #include "gs_alloc.h"
+#include "gs_control.h"
 #include "gs_echo_fleet.h"
 #include "gs_expect.h"
 #include "gs_hostname.h"
@@ -340,26 +341,37 @@ static void runner_teardown(runner_scenario *rs)
 
 /* ---- sending ---- */
 
-/* The listeners of Gateway |gw| as declared: name, protocol, hostname. */
-typedef struct runner_listener {
-    const char *name;
-    const char *protocol;
-    const char *hostname;
-} runner_listener;
-
-static size_t runner_gateway_listeners(const gs_objset_item *gw, runner_listener *out, size_t cap)
+/* The controller's view of the objects applied now, from the same model explain uses
+ * (gs_objset_load_model): where a send goes is chosen from its status, not from the raw YAML.
+ * The status is complete even when the route table could not be built. Free with
+ * gs_control_free. */
+static gs_control *runner_status(const runner_scenario *rs)
 {
-    const gs_yaml_node *ls = gs_yaml_get(gs_yaml_get(gw->node, "spec"), "listeners");
-    size_t n = 0;
-    for (size_t i = 0; ls && ls->kind == GS_YAML_SEQUENCE && i < ls->nitems && n < cap; i++) {
-        const gs_yaml_node *l = ls->items[i];
-        out[n].name = gs_yaml_str(gs_yaml_get(l, "name"));
-        out[n].protocol = gs_yaml_str(gs_yaml_get(l, "protocol"));
-        out[n].hostname = gs_yaml_str(gs_yaml_get(l, "hostname"));
-        if (out[n].name && out[n].protocol)
-            n++;
-    }
-    return n;
+    const char *const *names = rs->ctl ? rs->ctl : rs->cfg->controller_names;
+    size_t n_names = 0;
+    while (names && names[n_names])
+        n_names++;
+    gs_control_opts co = {.controller_names = names, .n_controller_names = n_names};
+    gs_load_options lo = {.replace_quietly = true};
+    gs_model *m = NULL;
+    gs_model_new(&m);
+    gs_objset_load_model(&rs->set, rs->sc, rs->tls.secrets, rs->tls.n, &lo, m);
+    gs_control *c = NULL;
+    gs_control_new(&c, &co);
+    gs_error ignored = {0};
+    gs_control_compute(c, m, &ignored);
+    gs_model_free(m);
+    return c;
+}
+
+/* Gateway |ns|/|name| in |st|, or NULL when no managed Gateway has that name. */
+static const gs_gateway_status *runner_gateway(const gs_status_set *st, const char *ns,
+                                               const char *name)
+{
+    for (size_t i = 0; i < st->n_gateways; i++)
+        if (strcmp(st->gateways[i].namespace, ns) == 0 && strcmp(st->gateways[i].name, name) == 0)
+            return &st->gateways[i];
+    return NULL;
 }
 
 /* How well listener hostname |pattern| (NULL: any) claims |host|, as the gateway chooses
@@ -380,6 +392,11 @@ typedef struct runner_dest {
     char host[256];
 } runner_dest;
 
+static int runner_pick_listener(const gs_target *t, const gs_scenario_send *send, const char *gwref,
+                                const gs_gateway_status *gw, runner_dest *d, gs_error *err);
+
+/* Where a send goes: its Gateway (named, or the only one the target serves), then the listener
+ * chosen from control's status for the objects applied now. */
 static int runner_pick_destination(runner_scenario *rs, const gs_scenario_send *send,
                                    runner_dest *d, gs_error *err)
 {
@@ -403,13 +420,27 @@ static int runner_pick_destination(runner_scenario *rs, const gs_scenario_send *
     char gw_ns[256];
     const char *slash = strchr(gwref, '/');
     snprintf(gw_ns, sizeof(gw_ns), "%.*s", (int)(slash - gwref), gwref);
-    const gs_objset_item *gw = gs_objset_find(&rs->set, "Gateway", gw_ns, slash + 1);
+    gs_control *ctl = runner_status(rs);
+    int rc;
+    const gs_gateway_status *gw = runner_gateway(gs_control_status(ctl), gw_ns, slash + 1);
     if (gw == NULL)
-        return gs_error_set(err, GS_ERR_INVALID, "no Gateway %s among the objects", gwref);
-    runner_listener ls[64];
-    size_t n = runner_gateway_listeners(gw, ls, GS_ARRAY_LEN(ls));
+        rc = gs_error_set(err, GS_ERR_INVALID, "no Gateway %s among the objects", gwref);
+    else
+        rc = runner_pick_listener(t, send, gwref, gw, d, err);
+    gs_control_free(ctl);
+    return rc;
+}
+
+/* The listener of |gw| (control's computed status) a send goes to: the one it names, else the
+ * one the gateway would choose for its Host among those of the send's protocol; and the Host
+ * to send when the send has none. */
+static int runner_pick_listener(const gs_target *t, const gs_scenario_send *send, const char *gwref,
+                                const gs_gateway_status *gw, runner_dest *d, gs_error *err)
+{
+    const gs_listener_status *ls = gw->listeners;
+    size_t n = gw->n_listeners;
     const char *host = send->host;
-    const runner_listener *pick = NULL;
+    const gs_listener_status *pick = NULL;
     if (send->listener) {
         for (size_t i = 0; i < n && !pick; i++)
             if (strcmp(ls[i].name, send->listener) == 0)
