@@ -73,12 +73,7 @@ typedef struct ctl_parent {
 typedef struct ctl_route {
     gs_kind kind;
     const struct gs_control_route_kind *ops; /* the kind's hooks (gs_control_kinds.c) */
-    const gs_object *obj;
-    const gs_parent_ref *parent_refs;
-    size_t n_parent_refs;
-    const gs_sval *hostnames;
-    size_t n_hostnames;
-    size_t n_rules;
+    gs_route_view v; /* the object and the fields every route kind has */
     bool *rule_ok; /* rules that can be implemented */
     size_t n_rules_ok;
     ctl_parent *parents; /* only parents of managed Gateways */

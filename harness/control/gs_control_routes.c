@@ -22,12 +22,12 @@ static const char *route_kind_name(const ctl_route *r)
 
 static const char *route_ns(const ctl_route *r)
 {
-    return r->obj->metadata.namespace.v;
+    return r->v.obj->metadata.namespace.v;
 }
 
 static const char *route_name(const ctl_route *r)
 {
-    return r->obj->metadata.name.v;
+    return r->v.obj->metadata.name.v;
 }
 
 /* ---- rule validity ------------------------------------------------------------------------- */
@@ -91,13 +91,13 @@ const char *gs_control_grpc_rule_bad_regex(const gs_object *route, size_t i)
 /* Why rule |i| of |r| cannot be implemented (written to |why|), or false when it can. */
 static bool rule_invalid(const ctl_route *r, size_t i, char *why, size_t n)
 {
-    const char *bad = r->ops->rule_bad_regex(r->obj, i);
+    const char *bad = r->ops->rule_bad_regex(r->v.obj, i);
     if (bad) {
         snprintf(why, n, "rule %zu: regular expression \"%s\" does not compile (PCRE2)", i, bad);
         return true;
     }
     gs_route_rule_view rule;
-    gs_route_rule_view_of(r->obj, i, &rule);
+    gs_route_rule_view_of(r->v.obj, i, &rule);
     const char *f = filter_unsupported(rule.filters, rule.n_filters);
     for (size_t b = 0; b < rule.n_backend_refs && !f; b++)
         f = filter_unsupported(rule.backend_refs[b].filters, rule.backend_refs[b].n_filters);
@@ -112,11 +112,11 @@ static bool rule_invalid(const ctl_route *r, size_t i, char *why, size_t n)
 
 static bool route_hostnames_intersect(const ctl_route *r, const char *listener_hostname)
 {
-    if (r->n_hostnames == 0 || listener_hostname == NULL)
+    if (r->v.n_hostnames == 0 || listener_hostname == NULL)
         return true;
-    for (size_t i = 0; i < r->n_hostnames; i++) {
+    for (size_t i = 0; i < r->v.n_hostnames; i++) {
         const char *out;
-        if (gs_hostname_intersect(listener_hostname, r->hostnames[i].v, &out))
+        if (gs_hostname_intersect(listener_hostname, r->v.hostnames[i].v, &out))
             return true;
     }
     return false;
@@ -172,9 +172,9 @@ static ctl_verdict listener_admits(const gs_control *c, const ctl_route *r, cons
     if (!route_hostnames_intersect(r, l->hostname.v)) {
         char list[256] = "";
         size_t used = 0;
-        for (size_t i = 0; i < r->n_hostnames && used < sizeof(list); i++)
+        for (size_t i = 0; i < r->v.n_hostnames && used < sizeof(list); i++)
             used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s", i ? ", " : "",
-                                     r->hostnames[i].v);
+                                     r->v.hostnames[i].v);
         snprintf(why, n,
                  "none of the route's hostnames (%s) matches hostname %s of listener %s of "
                  "%s/%s",
@@ -237,14 +237,14 @@ static void parent_candidates(const gs_control *c, ctl_route *r, ctl_parent *p, 
 
 static bool routes_share_hostname(const ctl_route *a, const ctl_route *b, const char *lh)
 {
-    size_t na = a->n_hostnames ? a->n_hostnames : 1, nb = b->n_hostnames ? b->n_hostnames : 1;
+    size_t na = a->v.n_hostnames ? a->v.n_hostnames : 1, nb = b->v.n_hostnames ? b->v.n_hostnames : 1;
     for (size_t i = 0; i < na; i++) {
         const char *ea;
-        if (!gs_hostname_intersect(lh, a->n_hostnames ? a->hostnames[i].v : NULL, &ea))
+        if (!gs_hostname_intersect(lh, a->v.n_hostnames ? a->v.hostnames[i].v : NULL, &ea))
             continue;
         for (size_t k = 0; k < nb; k++) {
             const char *eb, *both;
-            if (!gs_hostname_intersect(lh, b->n_hostnames ? b->hostnames[k].v : NULL, &eb))
+            if (!gs_hostname_intersect(lh, b->v.n_hostnames ? b->v.hostnames[k].v : NULL, &eb))
                 continue;
             if (gs_hostname_intersect(ea, eb, &both))
                 return true;
@@ -258,7 +258,7 @@ static bool routes_share_hostname(const ctl_route *a, const ctl_route *b, const 
  * leave only the kind: the HTTPRoute counts as older. */
 static bool route_older(const ctl_route *a, const ctl_route *b)
 {
-    int64_t aa = ctl_object_age(a->obj), ab = ctl_object_age(b->obj);
+    int64_t aa = ctl_object_age(a->v.obj), ab = ctl_object_age(b->v.obj);
     if (aa != ab)
         return aa < ab;
     int cmp = gs_rt_route_name_cmp(route_ns(a), route_name(a), route_ns(b), route_name(b));
@@ -353,9 +353,9 @@ static void route_resolved_refs(const gs_control *c, const ctl_route *r, const c
     *reason = NULL;
     size_t used = 0;
     msg[0] = '\0';
-    for (size_t i = 0; i < r->n_rules; i++) {
+    for (size_t i = 0; i < r->v.n_rules; i++) {
         gs_route_rule_view rule;
-        gs_route_rule_view_of(r->obj, i, &rule);
+        gs_route_rule_view_of(r->v.obj, i, &rule);
         const gs_route_backend_ref *brs = rule.backend_refs;
         size_t n_brs = rule.n_backend_refs;
         const gs_route_filter *filters = rule.filters;
@@ -397,9 +397,9 @@ static gs_route_status *route_status_new(gs_control *c, ctl_route *r)
     rs->kind = gs_xstrdup(route_kind_name(r));
     rs->namespace = gs_xstrdup(route_ns(r));
     rs->name = gs_xstrdup(route_name(r));
-    rs->generation = r->obj->metadata.generation.v;
-    for (size_t i = 0; i < r->n_hostnames; i++)
-        gs_status_strv_add(&rs->hostnames, &rs->n_hostnames, r->hostnames[i].v);
+    rs->generation = r->v.obj->metadata.generation.v;
+    for (size_t i = 0; i < r->v.n_hostnames; i++)
+        gs_status_strv_add(&rs->hostnames, &rs->n_hostnames, r->v.hostnames[i].v);
     return rs;
 }
 
@@ -437,7 +437,7 @@ void gs_control_route_parent_status(ctl_route *r, ctl_parent *p, gs_route_status
         gs_conditions_set(&ps->conditions, "Accepted", "False", "NoMatchingParent", "%s",
                           no_cands_why);
         gs_status_strv_add(&ps->notes, &ps->n_notes, no_cands_why);
-    } else if (admitted && r->n_rules > 0 && r->n_rules_ok == 0) {
+    } else if (admitted && r->v.n_rules > 0 && r->n_rules_ok == 0) {
         gs_conditions_set(&ps->conditions, "Accepted", "False", "UnsupportedValue",
                           "No rule can be implemented: %s", dropped);
     } else if (admitted) {
@@ -461,7 +461,7 @@ void gs_control_route_parent_status(ctl_route *r, ctl_parent *p, gs_route_status
     else
         gs_conditions_set(&ps->conditions, "ResolvedRefs", "True", "ResolvedRefs",
                           "All references resolved");
-    if (admitted && r->n_rules_ok > 0 && r->n_rules_ok < r->n_rules)
+    if (admitted && r->n_rules_ok > 0 && r->n_rules_ok < r->v.n_rules)
         gs_conditions_set(&ps->conditions, "PartiallyInvalid", "True", "UnsupportedValue",
                           "Dropped Rule(s): %s", dropped);
 }
@@ -481,8 +481,8 @@ static void route_init(gs_control *c, ctl_route *r, gs_route_status *rs, char *d
 {
     size_t used = 0;
     dropped[0] = '\0';
-    r->rule_ok = gs_xcalloc(r->n_rules ? r->n_rules : 1, sizeof(*r->rule_ok));
-    for (size_t i = 0; i < r->n_rules; i++) {
+    r->rule_ok = gs_xcalloc(r->v.n_rules ? r->v.n_rules : 1, sizeof(*r->rule_ok));
+    for (size_t i = 0; i < r->v.n_rules; i++) {
         char why[CTL_WHY];
         r->rule_ok[i] = !rule_invalid(r, i, why, sizeof(why));
         r->n_rules_ok += r->rule_ok[i];
@@ -491,9 +491,9 @@ static void route_init(gs_control *c, ctl_route *r, gs_route_status *rs, char *d
     }
     if (dropped[0])
         gs_status_strv_add(&rs->notes, &rs->n_notes, dropped);
-    r->parents = gs_xcalloc(r->n_parent_refs ? r->n_parent_refs : 1, sizeof(*r->parents));
-    for (size_t i = 0; i < r->n_parent_refs; i++) {
-        const gs_parent_ref *ref = &r->parent_refs[i];
+    r->parents = gs_xcalloc(r->v.n_parent_refs ? r->v.n_parent_refs : 1, sizeof(*r->parents));
+    for (size_t i = 0; i < r->v.n_parent_refs; i++) {
+        const gs_parent_ref *ref = &r->v.parent_refs[i];
         const char *group = ref->group.v ? ref->group.v : GS_GATEWAY_GROUP;
         const char *kind = ref->kind.v ? ref->kind.v : "Gateway";
         const char *ns = ref->namespace.v ? ref->namespace.v : route_ns(r);
@@ -533,16 +533,9 @@ void ctl_routes_compute(gs_control *c)
             const gs_object *o = m->objects[i];
             if (o->kind != ops->kind)
                 continue;
-            gs_route_view v;
-            gs_route_view_of(o, &v);
-            c->routes[c->n_routes++] = (ctl_route){.kind = o->kind,
-                                                   .ops = ops,
-                                                   .obj = o,
-                                                   .parent_refs = v.parent_refs,
-                                                   .n_parent_refs = v.n_parent_refs,
-                                                   .hostnames = v.hostnames,
-                                                   .n_hostnames = v.n_hostnames,
-                                                   .n_rules = v.n_rules};
+            ctl_route *r = &c->routes[c->n_routes++];
+            *r = (ctl_route){.kind = o->kind, .ops = ops};
+            gs_route_view_of(o, &r->v);
         }
     }
     char **dropped = gs_xcalloc(c->n_routes ? c->n_routes : 1, sizeof(*dropped));

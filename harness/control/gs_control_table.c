@@ -31,7 +31,7 @@ gs_rt_backend_state ctl_backend_resolve(const gs_control *c, const ctl_route *r,
 {
     const char *group = ref->group.v ? ref->group.v : "";
     const char *kind = ref->kind.v ? ref->kind.v : "Service";
-    const char *rns = r->obj->metadata.namespace.v;
+    const char *rns = r->v.obj->metadata.namespace.v;
     const char *ns = ref->namespace.v ? ref->namespace.v : rns;
     const char *name = ref->name.v ? ref->name.v : "";
     const char *rkind = gs_kind_name(r->kind);
@@ -152,7 +152,7 @@ static void conv_backend_ref(const gs_control *c, const ctl_route *r, const gs_b
     out->state = ctl_backend_resolve(c, r, ref, &app, why, sizeof(why));
     out->group = ref->group.v ? ref->group.v : "";
     out->kind = ref->kind.v ? ref->kind.v : "Service";
-    out->namespace = ref->namespace.v ? ref->namespace.v : r->obj->metadata.namespace.v;
+    out->namespace = ref->namespace.v ? ref->namespace.v : r->v.obj->metadata.namespace.v;
     out->name = ref->name.v ? ref->name.v : "";
     out->port = ref->port.has ? (uint16_t)ref->port.v : 0;
     out->app_protocol = app;
@@ -268,7 +268,7 @@ static gs_rt_kv_match *conv_values(ctl_scratch *s, const gs_http_value_match *v,
 void gs_control_http_rule_to_table(const gs_control *c, const ctl_route *r, ctl_scratch *s,
                                    size_t i_rule, gs_rt_rule *out)
 {
-    const gs_http_route_rule *in = &((const gs_http_route *)r->obj)->spec.rules[i_rule];
+    const gs_http_route_rule *in = &((const gs_http_route *)r->v.obj)->spec.rules[i_rule];
     out->name = in->name.v;
     gs_rt_match *m = scratch_alloc(s, in->n_matches, sizeof(*m));
     for (size_t i = 0; i < in->n_matches; i++) {
@@ -297,7 +297,7 @@ void gs_control_http_rule_to_table(const gs_control *c, const ctl_route *r, ctl_
 void gs_control_grpc_rule_to_table(const gs_control *c, const ctl_route *r, ctl_scratch *s,
                                    size_t i_rule, gs_rt_rule *out)
 {
-    const gs_grpc_route_rule *in = &((const gs_grpc_route *)r->obj)->spec.rules[i_rule];
+    const gs_grpc_route_rule *in = &((const gs_grpc_route *)r->v.obj)->spec.rules[i_rule];
     out->name = in->name.v;
     gs_rt_grpc_match *m = scratch_alloc(s, in->n_matches, sizeof(*m));
     for (size_t i = 0; i < in->n_matches; i++) {
@@ -343,18 +343,18 @@ static int table_add_route(gs_control *c, gs_route_table *t, const ctl_route *r,
     ctl_scratch s = {0};
     gs_rt_rule *rules = scratch_alloc(&s, r->n_rules_ok, sizeof(*rules));
     size_t k = 0;
-    for (size_t i = 0; i < r->n_rules; i++) {
+    for (size_t i = 0; i < r->v.n_rules; i++) {
         if (!r->rule_ok[i])
             continue;
         r->ops->table_rule(c, r, &s, i, &rules[k++]);
     }
-    const char **hosts = conv_strv(&s, r->hostnames, r->n_hostnames);
+    const char **hosts = conv_strv(&s, r->v.hostnames, r->v.n_hostnames);
     gs_rt_route route = {.kind = r->ops->table_kind,
-                         .namespace = r->obj->metadata.namespace.v,
-                         .name = r->obj->metadata.name.v,
-                         .created = ctl_object_age(r->obj),
+                         .namespace = r->v.obj->metadata.namespace.v,
+                         .name = r->v.obj->metadata.name.v,
+                         .created = ctl_object_age(r->v.obj),
                          .hostnames = hosts,
-                         .n_hostnames = r->n_hostnames,
+                         .n_hostnames = r->v.n_hostnames,
                          .rules = rules,
                          .n_rules = k};
     int rc = gs_route_table_add_route(t, &route, idx, n_idx, err);
