@@ -600,6 +600,43 @@ static gs_traffic_protocol runner_traffic_protocol(gs_scenario_protocol p)
     return GS_TRAFFIC_HTTP1;
 }
 
+/* The send's headers as the traffic client takes them (malloc'd; the strings are borrowed). */
+static gs_traffic_header *runner_send_headers(const gs_scenario_send *send)
+{
+    gs_traffic_header *hdrs = gs_xcalloc(send->n_headers + 1, sizeof(*hdrs));
+    for (size_t i = 0; i < send->n_headers; i++)
+        hdrs[i] = (gs_traffic_header){send->headers[i].name, send->headers[i].value};
+    return hdrs;
+}
+
+/* The traffic a send step makes, to |d|: everything but the step's callbacks, so the rate probe
+ * and the step itself send the same requests. |hdrs| is borrowed for the life of |tc|. */
+static void runner_traffic_config(const runner_scenario *rs, const gs_scenario_send *send,
+                                  const runner_dest *d, gs_traffic_header *hdrs,
+                                  uint64_t requests, gs_traffic_config *tc)
+{
+    gs_traffic_config_init(tc);
+    tc->address = d->listener->address;
+    tc->protocol = runner_traffic_protocol(send->protocol);
+    tc->tls = d->tls;
+    tc->method = send->protocol == GS_SCENARIO_GRPC ? NULL : send->method;
+    tc->authority = d->host;
+    tc->path = send->protocol == GS_SCENARIO_GRPC ? NULL : send->path;
+    tc->headers = hdrs;
+    tc->num_headers = send->n_headers;
+    tc->grpc_service = send->grpc_service;
+    tc->grpc_method = send->grpc_method;
+    tc->connections = send->connections;
+    tc->streams = send->streams;
+    tc->requests = requests;
+    tc->rate = send->rate;
+    tc->new_connection_per_request = send->new_connection_per_request;
+    tc->ca_file = d->tls ? rs->ca_path : NULL;
+    tc->sni = d->host;
+    /* certificates the scenario did not generate: nothing to trust */
+    tc->insecure = d->tls && rs->ca_path == NULL;
+}
+
 /* The request rate this step's traffic reaches: the run's last measurement, else a probe of
  * RUNNER_PROBE_REQUESTS requests with the step's settings (nothing checked). 0 when unknown. */
 #define RUNNER_PROBE_REQUESTS 300
@@ -607,28 +644,9 @@ static double runner_rate(runner_scenario *rs, const gs_scenario_send *send, con
 {
     if (*rs->measured_rps > 0)
         return *rs->measured_rps;
-    gs_traffic_header *hdrs = gs_xcalloc(send->n_headers + 1, sizeof(*hdrs));
-    for (size_t i = 0; i < send->n_headers; i++)
-        hdrs[i] = (gs_traffic_header){send->headers[i].name, send->headers[i].value};
+    gs_traffic_header *hdrs = runner_send_headers(send);
     gs_traffic_config tc;
-    gs_traffic_config_init(&tc);
-    tc.address = d->listener->address;
-    tc.protocol = runner_traffic_protocol(send->protocol);
-    tc.tls = d->tls;
-    tc.method = send->protocol == GS_SCENARIO_GRPC ? NULL : send->method;
-    tc.authority = d->host;
-    tc.path = send->protocol == GS_SCENARIO_GRPC ? NULL : send->path;
-    tc.headers = hdrs;
-    tc.num_headers = send->n_headers;
-    tc.grpc_service = send->grpc_service;
-    tc.grpc_method = send->grpc_method;
-    tc.connections = send->connections;
-    tc.streams = send->streams;
-    tc.requests = RUNNER_PROBE_REQUESTS;
-    tc.rate = send->rate;
-    tc.ca_file = d->tls ? rs->ca_path : NULL;
-    tc.sni = d->host;
-    tc.insecure = d->tls && rs->ca_path == NULL;
+    runner_traffic_config(rs, send, d, hdrs, RUNNER_PROBE_REQUESTS, &tc);
     gs_traffic_result *res = NULL;
     gs_error err = {0};
     double rps = 0;
@@ -689,31 +707,12 @@ static int runner_send(runner_scenario *rs, size_t step_index, const gs_scenario
              (unsigned long long)(gs_wall_ns() & 0xffffff));
     gs_expect_obs obs;
     gs_expect_obs_init(&obs, send, &step->expect, d.host, prefix, requests);
-    gs_traffic_header *hdrs = gs_xcalloc(send->n_headers + 1, sizeof(*hdrs));
-    for (size_t i = 0; i < send->n_headers; i++)
-        hdrs[i] = (gs_traffic_header){send->headers[i].name, send->headers[i].value};
+    gs_traffic_header *hdrs = runner_send_headers(send);
 
     runner_traffic_ctx ctx = {
         .obs = &obs, .rs = rs, .step = step->name, .planned = requests, .ex = &step->expect};
     gs_traffic_config tc;
-    gs_traffic_config_init(&tc);
-    tc.address = d.listener->address;
-    tc.protocol = runner_traffic_protocol(send->protocol);
-    tc.tls = d.tls;
-    tc.method = send->protocol == GS_SCENARIO_GRPC ? NULL : send->method;
-    tc.authority = d.host;
-    tc.path = send->protocol == GS_SCENARIO_GRPC ? NULL : send->path;
-    tc.headers = hdrs;
-    tc.num_headers = send->n_headers;
-    tc.grpc_service = send->grpc_service;
-    tc.grpc_method = send->grpc_method;
-    tc.connections = send->connections;
-    tc.streams = send->streams;
-    tc.requests = requests;
-    tc.rate = send->rate;
-    tc.new_connection_per_request = send->new_connection_per_request;
-    tc.ca_file = d.tls ? rs->ca_path : NULL;
-    tc.sni = d.host;
+    runner_traffic_config(rs, send, &d, hdrs, requests, &tc);
     tc.request_id_prefix = prefix;
     tc.on_response = on_runner_response;
     tc.user = &ctx;
@@ -722,8 +721,6 @@ static int runner_send(runner_scenario *rs, size_t step_index, const gs_scenario
     tc.cancel = &ctx.cancel;
     tc.on_progress = on_runner_progress;
     tc.progress_interval_ns = 200 * GS_NS_PER_MS;
-    if (d.tls && rs->ca_path == NULL)
-        tc.insecure = true; /* certificates the scenario did not generate: nothing to trust */
 
     /* Only this step's ids count for mirrors; skip what earlier steps left in the logs. */
     if (step->expect.n_mirror && (rc = gs_echo_fleet_mark(&rs->fleet, err)) < 0) {
