@@ -124,6 +124,29 @@ static void explain_world_json(const explain_world *w, gs_json *j)
 }
 
 /* Prints a JSON document built in |b| as JSON or, for --output yaml, as YAML. */
+/* "scenarios":[{"name","file",KEY}] for several worlds: KEY "status" holds each world's
+ * objects, KEY "request" what each world does with |rq|. */
+static void explain_scenarios_json(const explain_world *worlds, size_t n, const char *key,
+                                   const gs_explain_request *rq, gs_json *j)
+{
+    gs_json_key(j, "scenarios");
+    gs_json_array_begin(j);
+    for (size_t i = 0; i < n; i++) {
+        gs_json_object_begin(j);
+        gs_json_key(j, "name");
+        gs_json_string(j, worlds[i].title ? worlds[i].title : "");
+        gs_json_key(j, "file");
+        gs_json_string(j, worlds[i].file ? worlds[i].file : "");
+        gs_json_key(j, key);
+        if (rq != NULL)
+            gs_explain_request_json(gs_control_table(worlds[i].ctl), rq, j);
+        else
+            explain_world_json(&worlds[i], j);
+        gs_json_object_end(j);
+    }
+    gs_json_array_end(j);
+}
+
 static void explain_print_document(const gs_buf *b, explain_format fmt)
 {
     if (fmt == EXPLAIN_JSON) {
@@ -164,19 +187,7 @@ static void explain_output(explain_world *worlds, size_t n, explain_format fmt)
         gs_json_key(&j, "objects");
         gs_json_array_begin(&j);
         gs_json_array_end(&j);
-        gs_json_key(&j, "scenarios");
-        gs_json_array_begin(&j);
-        for (size_t i = 0; i < n; i++) {
-            gs_json_object_begin(&j);
-            gs_json_key(&j, "name");
-            gs_json_string(&j, worlds[i].title ? worlds[i].title : "");
-            gs_json_key(&j, "file");
-            gs_json_string(&j, worlds[i].file ? worlds[i].file : "");
-            gs_json_key(&j, "status");
-            explain_world_json(&worlds[i], &j);
-            gs_json_object_end(&j);
-        }
-        gs_json_array_end(&j);
+        explain_scenarios_json(worlds, n, "status", NULL, &j);
         gs_json_object_end(&j);
     }
     explain_print_document(&b, fmt);
@@ -253,19 +264,7 @@ static void explain_output_request(explain_world *worlds, size_t n, explain_form
         gs_explain_request_json(gs_control_table(worlds[0].ctl), rq, &j);
     } else {
         gs_json_object_begin(&j);
-        gs_json_key(&j, "scenarios");
-        gs_json_array_begin(&j);
-        for (size_t i = 0; i < n; i++) {
-            gs_json_object_begin(&j);
-            gs_json_key(&j, "name");
-            gs_json_string(&j, worlds[i].title ? worlds[i].title : "");
-            gs_json_key(&j, "file");
-            gs_json_string(&j, worlds[i].file ? worlds[i].file : "");
-            gs_json_key(&j, "request");
-            gs_explain_request_json(gs_control_table(worlds[i].ctl), rq, &j);
-            gs_json_object_end(&j);
-        }
-        gs_json_array_end(&j);
+        explain_scenarios_json(worlds, n, "request", rq, &j);
         gs_json_object_end(&j);
     }
     explain_print_document(&b, fmt);
