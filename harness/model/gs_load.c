@@ -335,11 +335,8 @@ static void load_check_secret(gs_decoder *d, const gs_yaml_node *doc)
             unsigned char *buf = gs_xmalloc(v->len + 1);
             size_t olen, bad;
             if (!load_base64(v->str, v->len, buf, &olen, &bad))
-                /* The API server rejects this; manifests in the wild use placeholders here
-                 * ("LS0tLS1CRUdJTi..."), so it is a warning: the certificate is unusable. */
-                gs_dec_warn(d, v, "illegal base64 data at input byte %zu (the API server would "
-                                  "reject this Secret; gatesim cannot use its value)",
-                            bad);
+                /* The API server rejects this Secret, so it is an error here too. */
+                gs_dec_error(d, v, "illegal base64 data at input byte %zu", bad);
             free(buf);
         }
         gs_dec_pop(d);
