@@ -15,6 +15,7 @@
 #define GS_SCENARIO_API_VERSION "gatesim.dev/v1alpha1"
 #define GS_SCENARIO_KIND "Scenario"
 
+#include "gs_conf_features.h"
 #include "gs_diag.h"
 #include "gs_yaml.h"
 
@@ -221,6 +222,20 @@ typedef struct gs_scenario_step {
     gs_pos pos;
 } gs_scenario_step;
 
+/* `spec.conformance`: the upstream conformance test this scenario ports (docs/scenario.md). The
+ * profiles and level are what upstream's rules derive from the features; the loader checks that
+ * they agree, so a label cannot claim a test is core when its features make it extended. */
+typedef struct gs_scenario_conformance {
+    bool present;
+    const char *short_name;  /* upstream ShortName, "HTTPRouteWeight" */
+    unsigned profiles;       /* gs_conf_profile bits; 0 only when upstream reports it nowhere */
+    bool extended;           /* level: extended (else core) */
+    bool provisional;
+    const gs_conf_feature **features;
+    size_t n_features;
+    gs_pos pos;
+} gs_scenario_conformance;
+
 typedef struct gs_scenario {
     const char *file; /* as given; every gs_pos.file in this scenario points here */
     const char *dir;  /* folder of |file|, for relative manifest paths */
@@ -239,6 +254,7 @@ typedef struct gs_scenario {
     gs_scenario_tls *tls;
     size_t n_tls;
     gs_scenario_statistics statistics;
+    gs_scenario_conformance conformance;
     gs_scenario_step *steps;
     size_t n_steps;
     gs_pos pos;

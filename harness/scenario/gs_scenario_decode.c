@@ -4,6 +4,7 @@
  * a scenario needs to make sense (declared backends, step names, send/expect pairing). All
  * memory goes to the YAML stream's arena. Finding and reading files is gs_scenario_load.c. */
 #include "gs_scenario.h"
+#include "scenario_priv.h"
 
 #include "gs_alloc.h"
 #include "gs_decode.h"
@@ -1027,7 +1028,8 @@ gs_scenario *gs_scenario_decode(gs_yaml_stream *stream, const gs_yaml_node *doc,
     static const char *const top[] = {"apiVersion", "kind", "metadata", "spec", NULL};
     static const char *const meta_fields[] = {"name", "description", "labels", "annotations", NULL};
     static const char *const spec_fields[] = {"manifests",  "namespaces", "backends",        "tls",
-                                              "statistics", "steps",      "controllerNames", NULL};
+                                              "statistics", "steps",      "controllerNames", "conformance",
+                                              NULL};
     if (!gs_dec_expect(&sd.d, doc, GS_YAML_T_MAP) || doc == NULL) {
         if (doc == NULL)
             gs_dec_report(&sd.d, GS_DIAG_ERROR, sc->pos, NULL, "empty document");
@@ -1068,6 +1070,7 @@ gs_scenario *gs_scenario_decode(gs_yaml_stream *stream, const gs_yaml_node *doc,
         gs_dec_push(&sd.d, "spec");
         gs_dec_check_fields(&sd.d, spec, spec_fields);
         sd_statistics(&sd, spec);
+        gs_scenario_decode_conformance(&sd.d, stream, spec, &sc->conformance);
         sc->controller_names =
             sd_strings(&sd, spec, "controllerNames", false, &sc->n_controller_names);
         sc->manifests = sd_sources(&sd, spec, "manifests", &sc->n_manifests);

@@ -245,6 +245,48 @@ CASES = [
 ]
 
 
+# spec.conformance, the upstream test label (docs/scenario.md)
+def conf(body):
+    return spec(extra="  conformance:\n" + body)
+
+
+CONF_OK = ("    shortName: HTTPRouteWeight\n    profiles: [GATEWAY-HTTP]\n    level: core\n"
+           "    features: [SupportGateway, SupportHTTPRoute]\n")
+
+CONF_CASES = [
+    ("conformance-missing-short-name", conf(CONF_OK.replace("    shortName: HTTPRouteWeight\n", "")),
+     "profiles", 1, "spec.conformance.shortName: Required value"),
+    ("conformance-bad-short-name", conf(CONF_OK.replace("HTTPRouteWeight", "httproute-weight")),
+     "httproute-weight", 1, "is not an upstream ShortName"),
+    ("conformance-unknown-field", conf(CONF_OK + "    provisonal: true\n"), "provisonal", 1,
+     'unknown field "provisonal"; did you mean "provisional"?'),
+    ("conformance-unknown-profile", conf(CONF_OK.replace("[GATEWAY-HTTP]", "[GATEWAY-HTPP]")),
+     "GATEWAY-HTPP", 1, 'spec.conformance.profiles[0]: unknown profile "GATEWAY-HTPP"; did you mean "GATEWAY-HTTP"?'),
+    ("conformance-profile-twice", conf(CONF_OK.replace("[GATEWAY-HTTP]", "[GATEWAY-HTTP, GATEWAY-HTTP]")),
+     "GATEWAY-HTTP", 2, 'profile "GATEWAY-HTTP" is listed twice'),
+    ("conformance-bad-level", conf(CONF_OK.replace("level: core", "level: extnded")), "extnded", 1,
+     'Unsupported value: "extnded"'),
+    ("conformance-unknown-feature", conf(CONF_OK.replace("SupportHTTPRoute]", "SupportHTTPRoutes]")),
+     "SupportHTTPRoutes", 1, 'spec.conformance.features[1]: unknown feature "SupportHTTPRoutes"; did you mean "SupportHTTPRoute"?'),
+    ("conformance-feature-name-form", conf(CONF_OK.replace("SupportHTTPRoute]", "HTTPRoute]")),
+     "HTTPRoute]", 1, 'unknown feature "HTTPRoute"; did you mean "SupportHTTPRoute"?'),
+    ("conformance-feature-twice", conf(CONF_OK.replace("SupportHTTPRoute]", "SupportGateway]")),
+     "SupportGateway", 2, 'feature "SupportGateway" is listed twice'),
+    ("conformance-no-features", conf(CONF_OK.replace("[SupportGateway, SupportHTTPRoute]", "[]")),
+     "[]", 1, "at least one feature is required"),
+    ("conformance-wrong-profiles", conf(CONF_OK.replace("[GATEWAY-HTTP]", "[GATEWAY-HTTP, GATEWAY-GRPC]")),
+     "[GATEWAY-HTTP, GATEWAY-GRPC]", 1,
+     "spec.conformance.profiles: upstream reports a test with these features under [GATEWAY-HTTP]"),
+    ("conformance-level-must-be-extended",
+     conf(CONF_OK.replace("SupportHTTPRoute]", "SupportHTTPRoute, SupportHTTPRouteQueryParamMatching]")),
+     "core", 1, "spec.conformance.level: must be extended: SupportHTTPRouteQueryParamMatching is not a core feature"),
+    ("conformance-level-must-be-core", conf(CONF_OK.replace("level: core", "level: extended")),
+     "extended", 1, "spec.conformance.level: must be core"),
+    ("conformance-provisional-not-bool", conf(CONF_OK + "    provisional: maybe\n"), "maybe", 1,
+     "spec.conformance.provisional"),
+]
+
+
 def position(text, anchor, occurrence):
     idx = -1
     for _ in range(occurrence):
@@ -256,14 +298,14 @@ def position(text, anchor, occurrence):
 
 def main():
     os.makedirs(OUT, exist_ok=True)
-    for name, text, anchor, occ, want in CASES:
+    for name, text, anchor, occ, want in CASES + CONF_CASES:
         body = text
         line, col = position(body, anchor, occ)
         line += 1  # the expect comment comes first
         with open(os.path.join(OUT, name + ".yaml"), "w") as f:
             f.write("# expect %d:%d %s\n" % (line, col, want))
             f.write(body)
-    print("wrote %d files" % len(CASES))
+    print("wrote %d files" % (len(CASES) + len(CONF_CASES)))
 
 
 if __name__ == "__main__":
