@@ -146,3 +146,56 @@ int64_t gs_histogram_percentile(const gs_histogram *h, double p)
     }
     return (int64_t)h->max;
 }
+
+/* ---- buckets --------------------------------------------------------------------------- */
+
+size_t gs_histogram_bucket_total(void)
+{
+    return HIST_COUNTS;
+}
+
+size_t gs_histogram_bucket_of(int64_t value)
+{
+    uint64_t v = value < 0 ? 0 : (uint64_t)value;
+    return hist_index(v > GS_HISTOGRAM_MAX_VALUE ? GS_HISTOGRAM_MAX_VALUE : v);
+}
+
+uint64_t gs_histogram_bucket_lowest(size_t i)
+{
+    return i == 0 ? 0 : hist_highest((unsigned)i - 1) + 1;
+}
+
+uint64_t gs_histogram_bucket_highest(size_t i)
+{
+    return hist_highest((unsigned)i);
+}
+
+uint64_t gs_histogram_bucket_count(const gs_histogram *h, size_t i)
+{
+    return i < HIST_COUNTS ? h->counts[i] : 0;
+}
+
+double gs_histogram_sum(const gs_histogram *h)
+{
+    return (double)h->sum;
+}
+
+void gs_histogram_add_bucket(gs_histogram *h, size_t i, uint64_t n)
+{
+    if (i >= HIST_COUNTS || n == 0)
+        return;
+    h->counts[i] += n;
+    h->total += n;
+}
+
+void gs_histogram_add_stats(gs_histogram *h, int64_t min, int64_t max, double sum)
+{
+    if (h->total == 0)
+        return;
+    uint64_t lo = min < 0 ? 0 : (uint64_t)min, hi = max < 0 ? 0 : (uint64_t)max;
+    if (lo < h->min)
+        h->min = lo;
+    if (hi > h->max)
+        h->max = hi;
+    h->sum += (long double)sum;
+}

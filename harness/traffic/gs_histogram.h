@@ -39,4 +39,28 @@ double gs_histogram_mean(const gs_histogram *h);
  * exact min and max. 0 when empty. */
 int64_t gs_histogram_percentile(const gs_histogram *h, double p);
 
+/* ---- the buckets, for export and exact merging across processes ----
+ * The layout is HdrHistogram's for a lowest discernible value of 1, highest trackable value
+ * GS_HISTOGRAM_MAX_VALUE and 3 significant digits: bucket i here is index i of that
+ * HdrHistogram's counts array, so the counts can be written in its formats unchanged. */
+#define GS_HISTOGRAM_SIGNIFICANT_DIGITS 3
+
+/* Number of buckets (the length of the counts array). */
+size_t gs_histogram_bucket_total(void);
+/* The bucket |value| falls in, and the lowest and highest values bucket |i| holds. */
+size_t gs_histogram_bucket_of(int64_t value);
+uint64_t gs_histogram_bucket_lowest(size_t i);
+uint64_t gs_histogram_bucket_highest(size_t i);
+/* The count of bucket |i|. */
+uint64_t gs_histogram_bucket_count(const gs_histogram *h, size_t i);
+/* Exact sum of the recorded values. */
+double gs_histogram_sum(const gs_histogram *h);
+
+/* Rebuilding a histogram written out elsewhere: adds |n| to bucket |i| (i below
+ * gs_histogram_bucket_total()), then gs_histogram_add_stats folds in that histogram's exact
+ * min, max and sum (min/max kept as the extremes, sums added). Together they are
+ * gs_histogram_merge of the original. */
+void gs_histogram_add_bucket(gs_histogram *h, size_t i, uint64_t n);
+void gs_histogram_add_stats(gs_histogram *h, int64_t min, int64_t max, double sum);
+
 #endif

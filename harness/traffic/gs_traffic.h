@@ -79,6 +79,11 @@ typedef struct gs_traffic_config {
     uint64_t requests;    /* measured requests to send (warm-up excluded); 0 = bounded by time */
     int64_t duration_ns;  /* measured duration; used when requests == 0 */
     double rate;          /* open loop: requests per second over all threads; 0 = closed loop */
+    /* Open loop: the schedule ends at the end of the duration (or, with |requests|, one interval
+     * after the last request was due); a request not started by then is counted as missed
+     * (gs_traffic_result.missed) instead of being sent late. Off: every scheduled request is
+     * sent, however late (what the scenario runner wants: exact request counts). */
+    bool count_missed;
     int64_t warmup_ns;    /* traffic before measurement starts; not counted, callbacks flagged */
     bool new_connection_per_request;
 
@@ -154,6 +159,10 @@ typedef struct gs_traffic_counts {
 } gs_traffic_counts;
 
 uint64_t gs_traffic_counts_get(const gs_traffic_counts *c, const char *name);
+/* Adds |n| under the |len| bytes at |name| (beyond GS_TRAFFIC_MAX_KEYS names: under "other"). */
+void gs_traffic_counts_add(gs_traffic_counts *c, const char *name, size_t len, uint64_t n);
+void gs_traffic_counts_merge(gs_traffic_counts *dst, const gs_traffic_counts *src);
+void gs_traffic_counts_clear(gs_traffic_counts *c);
 
 typedef struct gs_traffic_result {
     uint64_t requests;                     /* measured requests finished: responses + errors */
@@ -161,6 +170,14 @@ typedef struct gs_traffic_result {
     uint64_t errors[GS_TRAFFIC_ERR_COUNT]; /* by class; [GS_TRAFFIC_OK] unused */
     uint64_t warmup_requests;              /* finished during warm-up, not counted above */
     uint64_t abandoned;                    /* still outstanding when the run was cut (cancel) */
+    uint64_t scheduled; /* open loop: measured requests due within the run (or until cancel) */
+    uint64_t missed;    /* open loop with count_missed: of those, never started (the client or
+                           its connections could not keep up with the rate) */
+    bool interrupted;   /* the run was cut by cfg.cancel */
+    double start_unix_s; /* wall-clock time when measurement started (seconds since 1970) */
+    /* Per error class, the explanations seen ("connection refused", "request timeout") and
+     * how often; bounded like every gs_traffic_counts. */
+    gs_traffic_counts error_texts[GS_TRAFFIC_ERR_COUNT];
     double duration_s;          /* measured window: warm-up end to last completion or deadline */
     double rps;                 /* requests / duration_s */
     double target_rps;          /* config rate, 0 in closed loop */
@@ -199,6 +216,24 @@ void gs_traffic_result_merge(gs_traffic_result *dst, const gs_traffic_result *sr
 /* Writes the result as the JSON object of docs/cli.md ("requests", "durationSeconds", "rps",
  * "latencyMs" {p50,p90,p99,p999,max, ...}, "statuses", "backends", "errors", and more). */
 void gs_traffic_result_write_json(const gs_traffic_result *r, gs_json *j);
+
+/* What gs_traffic_result_write_fields adds to the fixed fields. */
+typedef struct gs_traffic_json_opts {
+    const double *percentiles; /* "percentilesMs": {"latency": {"99.9": ms, ...}, "service"} */
+    size_t num_percentiles;
+    bool histograms; /* "latencyHistogram" and "serviceHistogram" (see below) */
+} gs_traffic_json_opts;
+
+/* The histogram layout named in the JSON ("layout"): HdrHistogram's bucket structure for 1 ns
+ * resolution, 3 significant digits, up to 2^44 ns (gs_histogram.h). A reader that meets
+ * another layout must not merge the buckets. */
+#define GS_TRAFFIC_HISTOGRAM_LAYOUT "hdr-1-3-44"
+
+/* The members of the JSON object (no braces), so callers can add their own around them. A
+ * histogram is {"unit": "ns", "layout", "count", "min", "max", "sum", "buckets": [[lowest
+ * value, count], ...]} with only the non-empty buckets. |o| may be NULL. */
+void gs_traffic_result_write_fields(const gs_traffic_result *r, const gs_traffic_json_opts *o,
+                                    gs_json *j);
 
 /* A URL for `gatesim load`: scheme http/https, host, optional port, path with query. */
 typedef struct gs_traffic_url {

@@ -185,6 +185,8 @@ void gs_traffic_req_finish(traffic_conn *c, traffic_req *r, gs_traffic_error e, 
         w->warmup_requests++;
     } else if (e != GS_TRAFFIC_OK) {
         w->errors[e]++;
+        const char *text = detail ? detail : gs_traffic_error_name(e);
+        gs_traffic_counts_add(&w->error_texts[e], text, strlen(text), 1);
         gs_log_debug("request %llu: %s error: %s", (unsigned long long)r->index,
                      gs_traffic_error_name(e), detail ? detail : "");
         atomic_fetch_add_explicit(&w->progress_errors, 1, memory_order_relaxed);
@@ -253,11 +255,14 @@ bool gs_traffic_worker_exhausted(traffic_worker *w, int64_t now)
 {
     if (w->stopping)
         return true;
-    if (w->quota != UINT64_MAX)
-        return w->started_measured >= w->quota;
-    if (w->open_loop)
-        return gs_rate_next_ns(&w->rate) >= w->end_ns;
-    return now >= w->end_ns;
+    if (w->quota != UINT64_MAX && w->started_measured >= w->quota)
+        return true;
+    if (w->open_loop) {
+        /* with count_missed a request still due when the schedule ends is missed, not late */
+        return gs_rate_next_ns(&w->rate) >= w->end_ns ||
+               (w->run->cfg.count_missed && now >= w->end_ns);
+    }
+    return w->quota == UINT64_MAX && now >= w->end_ns;
 }
 
 /* Decides whether a request may start now and with which intended time. */
@@ -525,6 +530,18 @@ static void on_conn_read(struct bufferevent *bev, void *arg)
     gs_traffic_worker_check_done(c->w);
 }
 
+/* The system's text for a connect errno in lower case, as error texts read ("connection
+ * refused"): counted by text in the result, so it is copied into |buf|. */
+static const char *conn_errno_text(int err, char *buf, size_t n)
+{
+    if (err == 0)
+        return "connect failed";
+    snprintf(buf, n, "%s", strerror(err));
+    if (buf[0] >= 'A' && buf[0] <= 'Z' && buf[1] >= 'a' && buf[1] <= 'z')
+        buf[0] = (char)(buf[0] - 'A' + 'a');
+    return buf;
+}
+
 static const char *conn_ssl_error(struct bufferevent *bev, char *buf, size_t n)
 {
     unsigned long ssl_err = bufferevent_get_openssl_error(bev);
@@ -572,7 +589,7 @@ static void on_conn_event(struct bufferevent *bev, short events, void *arg)
         return;
     }
     if (events & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
-        char buf[256];
+        char buf[256], errbuf[128];
         gs_traffic_error e = GS_TRAFFIC_ERR_RESET;
         const char *detail =
             (events & BEV_EVENT_EOF) ? "connection closed by peer" : "connection reset";
@@ -581,7 +598,7 @@ static void on_conn_event(struct bufferevent *bev, short events, void *arg)
             int err = EVUTIL_SOCKET_ERROR();
             if (w->run->cfg.tls && !conn_tcp_up(c)) {
                 e = GS_TRAFFIC_ERR_CONNECT; /* TCP never came up: not TLS's fault */
-                detail = err ? strerror(err) : "connect failed";
+                detail = conn_errno_text(err, errbuf, sizeof(errbuf));
             } else if (ssl_detail != NULL) {
                 e = GS_TRAFFIC_ERR_TLS;
                 detail = ssl_detail;
@@ -593,7 +610,7 @@ static void on_conn_event(struct bufferevent *bev, short events, void *arg)
                 detail = "TLS handshake failed";
             } else {
                 e = GS_TRAFFIC_ERR_CONNECT;
-                detail = err ? strerror(err) : "connect failed";
+                detail = conn_errno_text(err, errbuf, sizeof(errbuf));
             }
         } else {
             if (ssl_detail != NULL)
@@ -620,7 +637,9 @@ int gs_traffic_conn_open(traffic_conn *c)
     if (run->cfg.tls) {
         SSL *ssl = NULL;
         if (gs_tls_client_ssl_new(&ssl, run->ssl_ctx, run->sni, NULL) != 0) {
+            static const char text[] = "could not create a TLS session";
             w->errors[GS_TRAFFIC_ERR_TLS]++;
+            gs_traffic_counts_add(&w->error_texts[GS_TRAFFIC_ERR_TLS], text, sizeof(text) - 1, 1);
             c->retry_at_ns = gs_now_ns() + 10 * GS_NS_PER_MS;
             return -1;
         }

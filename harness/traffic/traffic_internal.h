@@ -154,7 +154,10 @@ struct traffic_worker {
     uint64_t outstanding; /* in flight plus waiting in |retry| */
     traffic_retry *retry; /* FIFO, at most connections x streams entries */
     size_t retry_len, retry_cap;
-    int64_t end_ns; /* by time: no measured request starts at or after this */
+    int64_t end_ns; /* no measured request starts at or after this (open loop: the end of the
+                       schedule; closed loop: of the duration) */
+    uint64_t first_measured_slot; /* open loop: schedule index of the first measured request */
+    int64_t stopped_ns;           /* when cancellation was seen (0: not cancelled) */
     bool open_loop;
     gs_rate rate;
     bool stopping; /* cancelled: finish now */
@@ -168,6 +171,7 @@ struct traffic_worker {
     uint64_t status_counts[1000];
     uint64_t grpc_counts[18]; /* 0..16, [17] other */
     gs_traffic_counts backends, replicas;
+    gs_traffic_counts error_texts[GS_TRAFFIC_ERR_COUNT];
     uint64_t connections_opened, bytes_received;
     int64_t last_done_ns;
     _Atomic uint64_t progress_done, progress_errors;
@@ -195,9 +199,5 @@ void gs_traffic_req_header(traffic_conn *c, traffic_req *r, const char *name, si
 /* Records body bytes of |r| (bounded copy with a callback, or for gRPC). */
 void gs_traffic_req_body(traffic_conn *c, traffic_req *r, const char *data, size_t len);
 
-/* Counts keyed by name (bounded; see gs_traffic_counts). */
-void gs_traffic_counts_add(gs_traffic_counts *c, const char *name, size_t len, uint64_t n);
-void gs_traffic_counts_merge(gs_traffic_counts *dst, const gs_traffic_counts *src);
-void gs_traffic_counts_clear(gs_traffic_counts *c);
 
 #endif

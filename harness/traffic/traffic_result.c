@@ -7,6 +7,7 @@
 #include "gs_addr.h"
 #include "gs_alloc.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -121,9 +122,74 @@ static void result_write_latency(gs_json *j, const char *key, const gs_histogram
     gs_json_object_end(j);
 }
 
+/* Percentile keys: "50", "99.9", "99.99" (shortest form that reads back the same). */
+static void result_percentile_key(char *out, size_t n, double p)
+{
+    for (int prec = 0; prec < 10; prec++) {
+        snprintf(out, n, "%.*f", prec, p);
+        if (strtod(out, NULL) == p)
+            return;
+    }
+}
+
+static void result_write_percentiles(gs_json *j, const char *key, const gs_histogram *h,
+                                     const double *pcts, size_t n)
+{
+    gs_json_key(j, key);
+    gs_json_object_begin(j);
+    char name[32];
+    for (size_t k = 0; k < n; k++) {
+        result_percentile_key(name, sizeof(name), pcts[k]);
+        gs_json_key(j, name);
+        gs_json_double(j, (double)gs_histogram_percentile(h, pcts[k]) / 1e6);
+    }
+    gs_json_object_end(j);
+}
+
+/* The whole histogram, mergeable exactly: the non-empty buckets as [lowest value, count]
+ * pairs (values in ns) plus the exact count, min, max and sum. */
+static void result_write_histogram(gs_json *j, const char *key, const gs_histogram *h)
+{
+    gs_json_key(j, key);
+    gs_json_object_begin(j);
+    gs_json_key(j, "unit");
+    gs_json_string(j, "ns");
+    gs_json_key(j, "layout");
+    gs_json_string(j, GS_TRAFFIC_HISTOGRAM_LAYOUT);
+    gs_json_key(j, "count");
+    gs_json_uint(j, gs_histogram_count(h));
+    gs_json_key(j, "min");
+    gs_json_int(j, gs_histogram_min(h));
+    gs_json_key(j, "max");
+    gs_json_int(j, gs_histogram_max(h));
+    gs_json_key(j, "sum");
+    gs_json_double(j, gs_histogram_sum(h));
+    gs_json_key(j, "buckets");
+    gs_json_array_begin(j);
+    size_t total = gs_histogram_bucket_total();
+    for (size_t i = 0; i < total; i++) {
+        uint64_t c = gs_histogram_bucket_count(h, i);
+        if (c == 0)
+            continue;
+        gs_json_array_begin(j);
+        gs_json_uint(j, gs_histogram_bucket_lowest(i));
+        gs_json_uint(j, c);
+        gs_json_array_end(j);
+    }
+    gs_json_array_end(j);
+    gs_json_object_end(j);
+}
+
 void gs_traffic_result_write_json(const gs_traffic_result *r, gs_json *j)
 {
     gs_json_object_begin(j);
+    gs_traffic_result_write_fields(r, NULL, j);
+    gs_json_object_end(j);
+}
+
+void gs_traffic_result_write_fields(const gs_traffic_result *r, const gs_traffic_json_opts *o,
+                                    gs_json *j)
+{
     gs_json_key(j, "requests");
     gs_json_uint(j, r->requests);
     gs_json_key(j, "responses");
@@ -136,8 +202,23 @@ void gs_traffic_result_write_json(const gs_traffic_result *r, gs_json *j)
         gs_json_key(j, "targetRps");
         gs_json_double(j, r->target_rps);
     }
+    if (r->target_rps > 0) {
+        gs_json_key(j, "scheduled");
+        gs_json_uint(j, r->scheduled);
+        gs_json_key(j, "missed");
+        gs_json_uint(j, r->missed);
+    }
+    gs_json_key(j, "interrupted");
+    gs_json_bool(j, r->interrupted);
     result_write_latency(j, "latencyMs", r->latency);
     result_write_latency(j, "serviceLatencyMs", r->service);
+    if (o != NULL && o->num_percentiles > 0) {
+        gs_json_key(j, "percentilesMs");
+        gs_json_object_begin(j);
+        result_write_percentiles(j, "latency", r->latency, o->percentiles, o->num_percentiles);
+        result_write_percentiles(j, "service", r->service, o->percentiles, o->num_percentiles);
+        gs_json_object_end(j);
+    }
     result_write_counts(j, "statuses", &r->statuses);
     if (r->grpc_statuses.len > 0)
         result_write_counts(j, "grpcStatuses", &r->grpc_statuses);
@@ -150,6 +231,13 @@ void gs_traffic_result_write_json(const gs_traffic_result *r, gs_json *j)
         gs_json_uint(j, r->errors[e]);
     }
     gs_json_object_end(j);
+    gs_json_key(j, "errorTexts");
+    gs_json_object_begin(j);
+    for (int e = 1; e < GS_TRAFFIC_ERR_COUNT; e++) {
+        if (r->error_texts[e].len > 0)
+            result_write_counts(j, traffic_error_names[e], &r->error_texts[e]);
+    }
+    gs_json_object_end(j);
     gs_json_key(j, "warmupRequests");
     gs_json_uint(j, r->warmup_requests);
     gs_json_key(j, "abandoned");
@@ -160,7 +248,10 @@ void gs_traffic_result_write_json(const gs_traffic_result *r, gs_json *j)
     gs_json_uint(j, r->bytes_received);
     gs_json_key(j, "cpuSeconds");
     gs_json_double(j, r->cpu_user_s + r->cpu_system_s);
-    gs_json_object_end(j);
+    if (o != NULL && o->histograms) {
+        result_write_histogram(j, "latencyHistogram", r->latency);
+        result_write_histogram(j, "serviceHistogram", r->service);
+    }
 }
 
 /* ---- URLs ---------------------------------------------------------------------------------- */

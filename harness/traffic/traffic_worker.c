@@ -261,6 +261,7 @@ static void on_worker_tick(evutil_socket_t fd, short what, void *arg)
     const traffic_run *run = w->run;
     if (run->cfg.cancel != NULL && *run->cfg.cancel && !w->stopping) {
         w->stopping = true;
+        w->stopped_ns = gs_now_ns();
         w->abandoned += w->outstanding;
         event_base_loopbreak(w->base);
         return;
@@ -319,6 +320,11 @@ static void worker_init(traffic_worker *w, traffic_run *run, unsigned id, unsign
         double per = cfg->rate / run->threads;
         /* workers interleave: worker i starts i/rate after worker 0 */
         gs_rate_init(&w->rate, per, run->start_ns + (int64_t)(1e9 / cfg->rate * id));
+        /* slots due before measurement starts are the warm-up */
+        w->first_measured_slot = gs_rate_due(&w->rate, run->measure_start_ns - 1);
+        /* a counted schedule ends one interval after its last request was due */
+        if (cfg->requests && cfg->count_missed)
+            w->end_ns = gs_rate_intended_ns(&w->rate, w->first_measured_slot + quota);
     }
     gs_histogram_new(&w->latency);
     gs_histogram_new(&w->service);
@@ -371,6 +377,8 @@ static void worker_free(traffic_worker *w)
     gs_histogram_free(w->service);
     gs_traffic_counts_clear(&w->backends);
     gs_traffic_counts_clear(&w->replicas);
+    for (int e = 0; e < GS_TRAFFIC_ERR_COUNT; e++)
+        gs_traffic_counts_clear(&w->error_texts[e]);
     free(w->cb_headers);
     free(w->retry);
 }
@@ -405,6 +413,27 @@ static double rusage_s(const struct timeval *tv)
     return (double)tv->tv_sec + (double)tv->tv_usec / 1e6;
 }
 
+/* Open loop: how many measured requests the schedule had due by the end of the run (or by
+ * the cancellation), and how many of them this worker never started. */
+static void worker_schedule(const traffic_worker *w, uint64_t *scheduled, uint64_t *missed)
+{
+    *scheduled = *missed = 0;
+    if (!w->open_loop)
+        return;
+    int64_t limit = w->end_ns;
+    if (w->stopped_ns != 0 && w->stopped_ns < limit)
+        limit = w->stopped_ns;
+    gs_rate fresh = w->rate;
+    fresh.taken = 0;
+    uint64_t due = limit == INT64_MAX ? w->quota : gs_rate_due(&fresh, limit - 1);
+    uint64_t measured = due > w->first_measured_slot ? due - w->first_measured_slot : 0;
+    if (limit == INT64_MAX || measured > w->quota)
+        measured = w->quota;
+    *scheduled = measured;
+    if (w->run->cfg.count_missed && measured > w->started_measured)
+        *missed = measured - w->started_measured;
+}
+
 static gs_traffic_result *run_merge(traffic_run *run, traffic_worker *ws, unsigned n,
                                     int64_t end_ns)
 {
@@ -428,6 +457,12 @@ static gs_traffic_result *run_merge(traffic_run *run, traffic_worker *ws, unsign
         gs_traffic_counts_merge(&res->replicas, &w->replicas);
         res->connections_opened += w->connections_opened;
         res->bytes_received += w->bytes_received;
+        for (int e = 1; e < GS_TRAFFIC_ERR_COUNT; e++)
+            gs_traffic_counts_merge(&res->error_texts[e], &w->error_texts[e]);
+        uint64_t scheduled, missed;
+        worker_schedule(w, &scheduled, &missed);
+        res->scheduled += scheduled;
+        res->missed += missed;
         if (w->last_done_ns > last)
             last = w->last_done_ns;
     }
@@ -452,7 +487,8 @@ static gs_traffic_result *run_merge(traffic_run *run, traffic_worker *ws, unsign
     int64_t stop = run->cfg.requests ? last : run->measure_start_ns + run->cfg.duration_ns;
     if (run->cfg.requests == 0 && last > stop)
         stop = last;
-    if (end_ns < stop && run->cfg.cancel && *run->cfg.cancel)
+    res->interrupted = run->cfg.cancel && *run->cfg.cancel;
+    if (end_ns < stop && res->interrupted)
         stop = end_ns;
     double window = (double)(stop - run->measure_start_ns) / 1e9;
     res->duration_s = window > 0 ? window : 0;
@@ -473,6 +509,10 @@ int gs_traffic_run(const gs_traffic_config *cfg, gs_traffic_result **out, gs_err
     traffic_worker *ws = gs_xcalloc(n, sizeof(*ws));
     run->start_ns = gs_now_ns() + 2 * GS_NS_PER_MS * n;
     run->measure_start_ns = run->start_ns + (cfg->warmup_ns > 0 ? cfg->warmup_ns : 0);
+    struct timespec wall;
+    clock_gettime(CLOCK_REALTIME, &wall);
+    double start_unix_s = (double)wall.tv_sec + (double)wall.tv_nsec / 1e9 +
+                          (double)(run->measure_start_ns - gs_now_ns()) / 1e9;
     unsigned conns = run->cfg.connections;
     uint64_t reqs = run->cfg.requests;
     for (unsigned i = 0; i < n; i++) {
@@ -510,6 +550,7 @@ int gs_traffic_run(const gs_traffic_config *cfg, gs_traffic_result **out, gs_err
         pthread_join(ws[i].thread, NULL);
     getrusage(RUSAGE_SELF, &ru1);
     gs_traffic_result *res = run_merge(run, ws, n, end_ns);
+    res->start_unix_s = start_unix_s;
     res->cpu_user_s = rusage_s(&ru1.ru_utime) - rusage_s(&ru0.ru_utime);
     res->cpu_system_s = rusage_s(&ru1.ru_stime) - rusage_s(&ru0.ru_stime);
     for (unsigned i = 0; i < n; i++)
@@ -536,6 +577,13 @@ void gs_traffic_result_merge(gs_traffic_result *dst, const gs_traffic_result *sr
         dst->errors[e] += src->errors[e];
     dst->warmup_requests += src->warmup_requests;
     dst->abandoned += src->abandoned;
+    dst->scheduled += src->scheduled;
+    dst->missed += src->missed;
+    dst->interrupted |= src->interrupted;
+    if (dst->start_unix_s == 0 || (src->start_unix_s != 0 && src->start_unix_s < dst->start_unix_s))
+        dst->start_unix_s = src->start_unix_s;
+    for (int e = 1; e < GS_TRAFFIC_ERR_COUNT; e++)
+        gs_traffic_counts_merge(&dst->error_texts[e], &src->error_texts[e]);
     dst->duration_s += src->duration_s;
     dst->rps = dst->duration_s > 0 ? (double)dst->requests / dst->duration_s : 0;
     if (dst->target_rps == 0)
@@ -562,5 +610,7 @@ void gs_traffic_result_free(gs_traffic_result *r)
     gs_traffic_counts_clear(&r->grpc_statuses);
     gs_traffic_counts_clear(&r->backends);
     gs_traffic_counts_clear(&r->replicas);
+    for (int e = 0; e < GS_TRAFFIC_ERR_COUNT; e++)
+        gs_traffic_counts_clear(&r->error_texts[e]);
     free(r);
 }

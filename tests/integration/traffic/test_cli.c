@@ -1,16 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /* `gatesim load` end to end: usage errors exit 2 with a message, JSON output carries the
- * fields of docs/cli.md, a run where nothing answers exits 1. */
+ * fields of docs/cli.md (settings, version, start time, chosen percentiles, the whole
+ * histogram, error texts), a run where nothing answers exits 1, thresholds set the exit code,
+ * an open loop that cannot keep its rate counts the missed requests and stops at its end, and
+ * SIGINT gives the complete output marked interrupted with exit 130. */
 #include "gs_alloc.h"
 #include "gs_buf.h"
+#include "gs_json_parse.h"
+#include "gs_time.h"
 #include "gs_test.h"
 #include "traffic_it.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/wait.h>
+#include <time.h>
 
 /* Runs `gatesim load ARGS` (stderr merged) and returns its exit status; output in |out|. */
 static int run_load(const char *args, gs_buf *out)
@@ -116,13 +123,259 @@ START_TEST(json_output_fields)
 }
 END_TEST
 
+/* The JSON object on the first line of |out| (warnings follow it on the merged stderr). */
+static gs_json_value *first_json(const gs_buf *out)
+{
+    ck_assert_ptr_nonnull(out->data);
+    size_t n = strcspn(out->data, "\n");
+    gs_json_value *v = NULL;
+    gs_error err;
+    ck_assert_msg(gs_json_parse(out->data, n, NULL, &v, &err) == 0, "%s: %s", err.msg, out->data);
+    return v;
+}
+
+static double num_at(const gs_json_value *v, const char *a, const char *b)
+{
+    const gs_json_value *o = b ? gs_json_get(v, a) : v;
+    const gs_json_value *x = gs_json_get(o, b ? b : a);
+    ck_assert_msg(x != NULL && x->type == GS_JSON_NUMBER, "no number %s.%s", a, b ? b : "");
+    return x->number;
+}
+
+START_TEST(json_settings_histogram_percentiles)
+{
+    unsigned port;
+    gs_proc *srv = it_python("fault_server.py", &port);
+    gs_buf out = {0};
+    char *args = gs_xasprintf("-n 20 -c 2 -m 1 -o json --percentiles 50,99.9 "
+                              "http://127.0.0.1:%u/ok",
+                              port);
+    ck_assert_int_eq(run_load(args, &out), 0);
+    gs_json_value *v = first_json(&out);
+    ck_assert_str_ne(gs_json_get_string(v, "version", ""), "");
+    const char *when = gs_json_get_string(v, "startTime", "");
+    ck_assert_msg(strlen(when) == 24 && when[4] == '-' && when[10] == 'T' && when[23] == 'Z',
+                  "startTime %s", when);
+    const gs_json_value *set = gs_json_get(v, "settings");
+    char *url = gs_xasprintf("http://127.0.0.1:%u/ok", port);
+    ck_assert_str_eq(gs_json_get_string(set, "url", ""), url);
+    ck_assert_str_eq(gs_json_get_string(set, "protocol", ""), "http1");
+    ck_assert_str_eq(gs_json_get_string(set, "loop", ""), "closed");
+    ck_assert(num_at(set, "connections", NULL) == 2);
+    ck_assert(num_at(set, "streams", NULL) == 1);
+    ck_assert(num_at(set, "requests", NULL) == 20);
+    ck_assert_int_eq(gs_json_get(set, "rate")->type, GS_JSON_NULL);
+    ck_assert(!gs_json_get_bool(v, "interrupted", true));
+    /* the chosen percentiles, and only those */
+    const gs_json_value *pl = gs_json_get(gs_json_get(v, "percentilesMs"), "latency");
+    ck_assert_uint_eq(pl->len, 2);
+    ck_assert_ptr_nonnull(gs_json_get(pl, "50"));
+    ck_assert_ptr_nonnull(gs_json_get(pl, "99.9"));
+    /* the histogram holds every response: bucket counts add up, values in order */
+    const gs_json_value *h = gs_json_get(v, "latencyHistogram");
+    ck_assert_str_eq(gs_json_get_string(h, "layout", ""), "hdr-1-3-44");
+    ck_assert(num_at(h, "count", NULL) == 20);
+    const gs_json_value *buckets = gs_json_get(h, "buckets");
+    double sum = 0, prev = -1;
+    for (size_t k = 0; k < buckets->len; k++) {
+        const gs_json_value *b = gs_json_at(buckets, k);
+        ck_assert_uint_eq(b->len, 2);
+        ck_assert(b->items[0]->number > prev);
+        prev = b->items[0]->number;
+        sum += b->items[1]->number;
+    }
+    ck_assert(sum == 20);
+    ck_assert(num_at(h, "min", NULL) <= num_at(h, "max", NULL));
+    ck_assert(num_at(v, "latencyMs", "max") * 1e6 == num_at(h, "max", NULL));
+    gs_json_value_free(v);
+    free(url);
+    free(args);
+
+    /* text: the chosen percentiles */
+    args = gs_xasprintf("-n 5 --percentiles 75,99.99 http://127.0.0.1:%u/ok", port);
+    ck_assert_int_eq(run_load(args, &out), 0);
+    ck_assert_msg(strstr(out.data, "p75 ") && strstr(out.data, "p99.99 ") &&
+                      !strstr(out.data, "p90 "),
+                  "%s", out.data);
+    free(args);
+    expect_usage("--percentiles 50,101 http://127.0.0.1:1/", "bad --percentiles");
+    expect_usage("--percentiles 50, http://127.0.0.1:1/", "bad --percentiles");
+    expect_usage("--percentiles x http://127.0.0.1:1/", "bad --percentiles");
+
+    /* a dead target says why: the connect errors carry the system's text */
+    unsigned closed;
+    int hold = it_refusing_port(&closed);
+    args = gs_xasprintf("-n 4 -o json http://127.0.0.1:%u/", closed);
+    ck_assert_int_eq(run_load(args, &out), 1);
+    close(hold);
+    v = first_json(&out);
+    const gs_json_value *texts = gs_json_get(gs_json_get(v, "errorTexts"), "connect");
+    ck_assert_msg(texts != NULL && num_at(texts, "connection refused", NULL) == 4, "%s", out.data);
+    gs_json_value_free(v);
+    free(args);
+    args = gs_xasprintf("-n 2 http://127.0.0.1:%u/", closed);
+    ck_assert_int_eq(run_load(args, &out), 1);
+    ck_assert_msg(strstr(out.data, "connect: connection refused: 2"), "%s", out.data);
+    free(args);
+    gs_buf_free(&out);
+    it_stop(srv);
+}
+END_TEST
+
+START_TEST(thresholds_set_the_exit_code)
+{
+    unsigned port;
+    gs_proc *srv = it_python("fault_server.py", &port);
+    gs_buf out = {0};
+    char *args = gs_xasprintf("-n 10 --threshold 'errors<1%%' --threshold 'rps>0' "
+                              "http://127.0.0.1:%u/ok",
+                              port);
+    ck_assert_int_eq(run_load(args, &out), 0);
+    ck_assert_msg(strstr(out.data, "pass errors<1%"), "%s", out.data);
+    free(args);
+    /* no response arrives within a nanosecond */
+    args = gs_xasprintf("-n 10 -o json --threshold 'errors<1%%' --threshold 'p50<1ns' "
+                        "http://127.0.0.1:%u/ok",
+                        port);
+    ck_assert_int_eq(run_load(args, &out), 1);
+    gs_json_value *v = first_json(&out);
+    const gs_json_value *t = gs_json_get(v, "thresholds");
+    ck_assert_uint_eq(t->len, 2);
+    ck_assert_str_eq(gs_json_get_string(gs_json_at(t, 0), "threshold", ""), "errors<1%");
+    ck_assert(gs_json_get_bool(gs_json_at(t, 0), "pass", false));
+    ck_assert(!gs_json_get_bool(gs_json_at(t, 1), "pass", true));
+    ck_assert(num_at(gs_json_at(t, 1), "observedMs", NULL) > 0);
+    ck_assert_msg(strstr(out.data, "1 of 2 thresholds failed"), "%s", out.data);
+    gs_json_value_free(v);
+    free(args);
+    /* errors: the /reset path fails every request */
+    args = gs_xasprintf("-n 5 --threshold 'errors<=4' http://127.0.0.1:%u/reset", port);
+    ck_assert_int_eq(run_load(args, &out), 1);
+    ck_assert_msg(strstr(out.data, "FAIL errors<=4"), "%s", out.data);
+    free(args);
+    expect_usage("--threshold 'p99<5' http://127.0.0.1:1/", "bad value \"5\"");
+    expect_usage("--threshold 'speed<5' http://127.0.0.1:1/", "unknown metric");
+    gs_buf_free(&out);
+    it_stop(srv);
+}
+END_TEST
+
+START_TEST(open_loop_counts_missed_requests)
+{
+    unsigned port;
+    gs_proc *srv = it_python("fault_server.py", &port);
+    gs_buf out = {0};
+    /* 50 requests due within half a microsecond over one connection: at most the first can
+     * start in time, the others are missed, not sent late */
+    char *args = gs_xasprintf("-n 50 -r 100000000 -c 1 -o json http://127.0.0.1:%u/ok", port);
+    ck_assert_int_eq(run_load(args, &out), 0);
+    gs_json_value *v = first_json(&out);
+    ck_assert(num_at(v, "scheduled", NULL) == 50);
+    ck_assert(num_at(v, "missed", NULL) >= 1);
+    ck_assert(num_at(v, "requests", NULL) + num_at(v, "missed", NULL) == 50);
+    ck_assert(!gs_json_get_bool(v, "rateReached", true));
+    ck_assert_str_eq(gs_json_get_string(gs_json_get(v, "settings"), "loop", ""), "open");
+    ck_assert_msg(strstr(out.data, "warning: the target rate of 1e+08 req/s was not reached"),
+                  "%s", out.data);
+    gs_json_value_free(v);
+    free(args);
+    /* a timed run at a rate no client reaches ends with its schedule: 1 s of a million per
+     * second is 1,000,000 scheduled, each either finished or missed (the test's timeout is the
+     * generous bound on how long it may take) */
+    args = gs_xasprintf("-d 1s -r 1000000 -c 2 -o json http://127.0.0.1:%u/ok", port);
+    ck_assert_int_eq(run_load(args, &out), 0);
+    v = first_json(&out);
+    double scheduled = num_at(v, "scheduled", NULL);
+    ck_assert_msg(scheduled >= 999999 && scheduled <= 1000001, "scheduled %.0f", scheduled);
+    ck_assert(num_at(v, "requests", NULL) + num_at(v, "missed", NULL) == scheduled);
+    ck_assert(num_at(v, "missed", NULL) > 0);
+    ck_assert(num_at(v, "abandoned", NULL) == 0);
+    gs_json_value_free(v);
+    free(args);
+    /* a reachable schedule: nothing missed, no warning */
+    args = gs_xasprintf("-n 20 -r 50 -c 2 -o json http://127.0.0.1:%u/ok", port);
+    ck_assert_int_eq(run_load(args, &out), 0);
+    v = first_json(&out);
+    ck_assert(num_at(v, "scheduled", NULL) == 20);
+    ck_assert(num_at(v, "requests", NULL) + num_at(v, "missed", NULL) == 20);
+    gs_json_value_free(v);
+    free(args);
+    gs_buf_free(&out);
+    it_stop(srv);
+}
+END_TEST
+
+/* True once process |pid| catches |sig| (its handler is installed): read from
+ * /proc/PID/status, so the test signals only a process that is ready for it. */
+static bool catches(pid_t pid, int sig)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return false;
+    bool yes = false;
+    while (fgets(line, sizeof(line), f)) {
+        if (strncmp(line, "SigCgt:", 7) == 0)
+            yes = (strtoull(line + 7, NULL, 16) >> (sig - 1)) & 1;
+    }
+    fclose(f);
+    return yes;
+}
+
+START_TEST(sigint_gives_complete_output_and_exit_130)
+{
+    unsigned port;
+    gs_proc *srv = it_python("fault_server.py", &port);
+    char *url = gs_xasprintf("http://127.0.0.1:%u/ok", port);
+    const char *argv[] = {gs_test_built("harness/cli/gatesim"), "load", "-d", "120s", "-r", "200",
+                          "-o", "json", url, NULL};
+    gs_proc_opts opts = {.capture_stdout = true};
+    gs_proc *p = NULL;
+    gs_error err;
+    ck_assert_int_eq(gs_proc_spawn(&p, argv, &opts, &err), 0);
+    int64_t deadline = gs_now_ns() + 60 * GS_NS_PER_S;
+    while (!catches(gs_proc_pid(p), SIGINT) && gs_now_ns() < deadline) {
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    ck_assert_msg(catches(gs_proc_pid(p), SIGINT), "gatesim load never set up its SIGINT handler");
+    ck_assert_int_eq(gs_proc_signal(p, SIGINT), 0);
+    char *line = NULL;
+    ck_assert_msg(gs_proc_read_line(p, 60 * GS_NS_PER_S, &line, &err) == 0, "%s", err.msg);
+    gs_json_value *v = NULL;
+    ck_assert_msg(gs_json_parse(line, strlen(line), NULL, &v, &err) == 0, "%s: %s", err.msg, line);
+    ck_assert(gs_json_get_bool(v, "interrupted", false));
+    ck_assert_ptr_nonnull(gs_json_get(v, "latencyHistogram"));
+    ck_assert_ptr_nonnull(gs_json_get(v, "settings"));
+    /* the schedule was cut too: only what was due before the interrupt counts */
+    ck_assert(num_at(v, "scheduled", NULL) < 200 * 120);
+    int status = 0;
+    deadline = gs_now_ns() + 60 * GS_NS_PER_S;
+    while (!gs_proc_exited(p, &status) && gs_now_ns() < deadline) {
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 130, "status %d", status);
+    gs_json_value_free(v);
+    free(line);
+    gs_proc_free(p);
+    free(url);
+    it_stop(srv);
+}
+END_TEST
+
 static Suite *cli_suite(void)
 {
     Suite *s = suite_create("traffic_cli");
     TCase *tc = tcase_create("cli");
-    tcase_set_timeout(tc, 30);
+    tcase_set_timeout(tc, 120);
     tcase_add_test(tc, help_and_usage_errors);
     tcase_add_test(tc, json_output_fields);
+    tcase_add_test(tc, json_settings_histogram_percentiles);
+    tcase_add_test(tc, thresholds_set_the_exit_code);
+    tcase_add_test(tc, open_loop_counts_missed_requests);
+    tcase_add_test(tc, sigint_gives_complete_output_and_exit_130);
     suite_add_tcase(s, tc);
     return s;
 }

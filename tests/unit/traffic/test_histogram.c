@@ -120,6 +120,60 @@ START_TEST(bounded_and_clamped)
 }
 END_TEST
 
+/* HdrHistogram's counts index for lowest discernible value 1 and 3 significant digits
+ * (sub-bucket count 2048, half 1024), written from its published formulas, not from ours. */
+static size_t hdr_index(uint64_t v)
+{
+    unsigned pow2ceiling = 64u - (unsigned)__builtin_clzll(v | 2047u);
+    unsigned bucket = pow2ceiling - 11u;
+    uint64_t sub = v >> bucket;
+    return ((size_t)(bucket + 1) << 10) + (size_t)(sub - 1024);
+}
+
+START_TEST(buckets_are_hdrhistogram_layout)
+{
+    ck_assert_uint_eq(gs_histogram_bucket_total(), 2048 + 33 * 1024);
+    uint64_t probes[] = {0,    1,     2047,        2048,        2049,          2050,
+                         4095, 4096,  4097,        1000000,     123456789,     (1ull << 40) + 12345,
+                         GS_HISTOGRAM_MAX_VALUE};
+    for (size_t k = 0; k < sizeof(probes) / sizeof(probes[0]); k++) {
+        size_t i = gs_histogram_bucket_of((int64_t)probes[k]);
+        ck_assert_uint_eq(i, hdr_index(probes[k]));
+        ck_assert_uint_le(gs_histogram_bucket_lowest(i), probes[k]);
+        ck_assert_uint_ge(gs_histogram_bucket_highest(i), probes[k]);
+    }
+    /* buckets tile the range: each starts right after the previous one ends */
+    for (size_t i = 1; i < gs_histogram_bucket_total(); i++)
+        ck_assert_uint_eq(gs_histogram_bucket_lowest(i), gs_histogram_bucket_highest(i - 1) + 1);
+    ck_assert_uint_eq(gs_histogram_bucket_highest(gs_histogram_bucket_total() - 1),
+                      GS_HISTOGRAM_MAX_VALUE);
+}
+END_TEST
+
+START_TEST(rebuilt_from_buckets_is_identical)
+{
+    gs_histogram *h, *copy;
+    gs_histogram_new(&h);
+    gs_histogram_new(&copy);
+    srand(7);
+    for (int k = 0; k < 100000; k++)
+        gs_histogram_record(h, (int64_t)(-log((rand() + 1.0) / (RAND_MAX + 2.0)) * 2e6));
+    for (size_t i = 0; i < gs_histogram_bucket_total(); i++)
+        gs_histogram_add_bucket(copy, gs_histogram_bucket_of((int64_t)gs_histogram_bucket_lowest(i)),
+                                gs_histogram_bucket_count(h, i));
+    gs_histogram_add_stats(copy, gs_histogram_min(h), gs_histogram_max(h), gs_histogram_sum(h));
+    ck_assert_uint_eq(gs_histogram_count(copy), gs_histogram_count(h));
+    ck_assert_int_eq(gs_histogram_min(copy), gs_histogram_min(h));
+    ck_assert_int_eq(gs_histogram_max(copy), gs_histogram_max(h));
+    ck_assert(fabs(gs_histogram_mean(copy) - gs_histogram_mean(h)) < 1e-6 * gs_histogram_mean(h));
+    for (double p = 0; p <= 100; p += 0.5)
+        ck_assert_int_eq(gs_histogram_percentile(copy, p), gs_histogram_percentile(h, p));
+    ck_assert_int_eq(gs_histogram_percentile(copy, 99.99), gs_histogram_percentile(h, 99.99));
+    gs_histogram_free(h);
+    gs_histogram_free(copy);
+}
+END_TEST
+
 static Suite *histogram_suite(void)
 {
     Suite *s = suite_create("histogram");
@@ -130,6 +184,8 @@ static Suite *histogram_suite(void)
     tcase_add_test(tc, exponential_percentiles);
     tcase_add_test(tc, merge_is_union);
     tcase_add_test(tc, bounded_and_clamped);
+    tcase_add_test(tc, buckets_are_hdrhistogram_layout);
+    tcase_add_test(tc, rebuilt_from_buckets_is_identical);
     suite_add_tcase(s, tc);
     return s;
 }
