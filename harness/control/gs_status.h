@@ -50,8 +50,6 @@ typedef struct gs_listener_status {
     size_t n_supported_kinds;
     int attached_routes;
     gs_conditions conditions;
-    bool in_table;      /* Accepted and programmed into the route table */
-    size_t table_index; /* gs_route_table_listener index when in_table */
     char **routes;      /* "Kind ns/name" of the routes attached here (for humans) */
     size_t n_routes;
 } gs_listener_status;

@@ -431,9 +431,17 @@ static int runner_pick_destination(runner_scenario *rs, const gs_scenario_send *
     return rc;
 }
 
+/* Whether a send that names no listener may go to |ls|: of the protocol |want| and Programmed.
+ * A listener control did not program (Conflicted, UnsupportedProtocol, unresolved refs) is in
+ * the manifest but no data plane serves it, so the gateway's own choice never lands there. */
+static bool runner_listener_serves(const gs_listener_status *ls, const char *want)
+{
+    return strcmp(ls->protocol, want) == 0 && gs_conditions_true(&ls->conditions, "Programmed");
+}
+
 /* The listener of |gw| (control's computed status) a send goes to: the one it names, else the
- * one the gateway would choose for its Host among those of the send's protocol; and the Host
- * to send when the send has none. */
+ * one the gateway would choose for its Host among the programmed ones of the send's protocol;
+ * and the Host to send when the send has none. */
 static int runner_pick_listener(const gs_target *t, const gs_scenario_send *send, const char *gwref,
                                 const gs_gateway_status *gw, runner_dest *d, gs_error *err)
 {
@@ -451,23 +459,23 @@ static int runner_pick_listener(const gs_target *t, const gs_scenario_send *send
     } else {
         const char *want = send->protocol == GS_SCENARIO_HTTP2 ? "HTTPS" : "HTTP";
         /* The listener the gateway would choose for the Host; without a Host (or when no
-         * listener claims it), the first listener of the protocol. */
+         * listener claims it), the first programmed listener of the protocol. */
         size_t best = 0;
         for (size_t i = 0; i < n && host; i++) {
             size_t score =
-                strcmp(ls[i].protocol, want) == 0 ? runner_host_score(ls[i].hostname, host) : 0;
+                runner_listener_serves(&ls[i], want) ? runner_host_score(ls[i].hostname, host) : 0;
             if (score > best) {
                 best = score;
                 pick = &ls[i];
             }
         }
         for (size_t i = 0; i < n && !pick; i++)
-            if (strcmp(ls[i].protocol, want) == 0)
+            if (runner_listener_serves(&ls[i], want))
                 pick = &ls[i];
         if (pick == NULL)
             return gs_error_set(err, GS_ERR_INVALID,
-                                "Gateway %s has no %s listener for protocol %s: name one with "
-                                "send.listener",
+                                "Gateway %s has no programmed %s listener for protocol %s: name "
+                                "one with send.listener",
                                 gwref, want, gs_scenario_protocol_name(send->protocol));
     }
     d->tls = strcmp(pick->protocol, "HTTPS") == 0 || strcmp(pick->protocol, "TLS") == 0;
@@ -479,6 +487,11 @@ static int runner_pick_listener(const gs_target *t, const gs_scenario_send *send
                             "protocol http2 needs TLS but listener %s is %s (use h2c)", pick->name,
                             pick->protocol);
     d->listener = gs_target_find_listener(t, gwref, pick->name);
+    const gs_condition *programmed = gs_conditions_get(&pick->conditions, "Programmed");
+    if (d->listener == NULL && programmed && strcmp(programmed->status, "True") != 0)
+        return gs_error_set(err, GS_ERR_INVALID,
+                            "the target reports no address for listener %s of %s: %s", pick->name,
+                            gwref, programmed->message);
     if (d->listener == NULL)
         return gs_error_set(err, GS_ERR_INVALID,
                             "the target reports no address for listener %s of %s (not ready, or "

@@ -625,6 +625,21 @@ def case_cli(data_dir):
         rc, _, se = cli(["--strict", path, "--report-dir", os.path.join(d, "r")])
         if rc != 2 or "strict.yaml:6:" not in se or "Deployment" not in se:
             fail("--strict with a Deployment: exit %d\n%s" % (rc, se))
+    # A send that names a listener control did not program is an error that says why (the
+    # scenario of pass/listener-choice-status with its listener named).
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "scenarios", "pass",
+                       "listener-choice-status.yaml")
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "named.yaml")
+        with open(path, "w") as f:
+            f.write(open(src).read().split("  steps:\n")[0] +
+                    "  steps:\n  - name: named\n    send: {listener: first, path: /, requests: 1}\n"
+                    "    expect: {status: 200}\n")
+        rc, so, se = cli([path, "--report-dir", os.path.join(d, "r")])
+        why = ("the target reports no address for listener first of default/conflicts: Not "
+               "programmed: Listener first (HTTP) and listener tcp (TCP) share port 8080")
+        if rc != 1 or why not in so:
+            fail("send to an unprogrammed listener: exit %d\n%s\n%s" % (rc, so, se))
     print("ok: usage errors and invalid scenarios exit 2 with file:line:col")
 
 
