@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 # grpc_bidi_client.py ADDR: request-streaming calls against grpc_bidi_server.py, one result line
-# each. The bidi call sends one message, waits (3 s at most) for its echo, then sends the next:
-# a gateway that buffers the request body until the client ends deadlocks it, and it fails fast.
+# each. The bidi call sends one message, waits (30 s at most: a loaded sanitizer build is slow)
+# for its echo, then sends the next: a gateway that buffers the request body until the client
+# ends deadlocks it. Every wait is bounded and generous; none decides a result by its length.
 import hashlib
 import queue
 import sys
@@ -24,7 +25,7 @@ def bidi():
                 return
             yield m
 
-    call = ch.stream_stream("/s.v1.Chat/Echo", **raw)(requests(), timeout=30)
+    call = ch.stream_stream("/s.v1.Chat/Echo", **raw)(requests(), timeout=120)
     got = queue.Queue()
 
     def reader():
@@ -42,7 +43,7 @@ def bidi():
             msg = b"ping-%d" % i
             outq.put(msg)
             try:
-                r = got.get(timeout=3)
+                r = got.get(timeout=30)
             except queue.Empty:
                 print("BIDI STUCK round %d" % i)
                 call.cancel()
@@ -53,7 +54,7 @@ def bidi():
                 return
             rounds += 1
         outq.put(None)
-        end = got.get(timeout=5)
+        end = got.get(timeout=30)
         print("BIDI ROUNDS %d STATUS %s" % (rounds, end[1] if isinstance(end, tuple) else end))
     except queue.Empty:
         print("BIDI NOEND rounds %d" % rounds)
@@ -63,7 +64,7 @@ def bidi():
 def collect():
     msgs = [b"m%d" % i for i in range(5)]
     try:
-        r = ch.stream_unary("/s.v1.Chat/Collect", **raw)(iter(msgs), timeout=10)
+        r = ch.stream_unary("/s.v1.Chat/Collect", **raw)(iter(msgs), timeout=60)
         print("COLLECT", r.decode())
     except grpc.RpcError as e:
         print("COLLECT ERROR", e.code().name)
@@ -73,17 +74,18 @@ def mirrored():
     """After collect: the route mirrors Collect, so the server saw it twice, whole both times."""
     ask = ch.unary_unary("/s.v1.Chat/Collected", **raw)
     r = b""
-    for _ in range(30):
-        r = ask(b"", timeout=5)
+    end = time.monotonic() + 60
+    while time.monotonic() < end:
+        r = ask(b"", timeout=30)
         if r.count(b"|") >= 1:
             break
-        time.sleep(0.1)
+        time.sleep(0.05)
     print("MIRRORED", r.decode())
 
 
 def unary():
     try:
-        r = ch.unary_unary("/s.v1.Chat/Unary", **raw)(b"hello", timeout=10)
+        r = ch.unary_unary("/s.v1.Chat/Unary", **raw)(b"hello", timeout=60)
         print("UNARY", r.decode())
     except grpc.RpcError as e:
         print("UNARY ERROR", e.code().name)
@@ -101,18 +103,19 @@ def cancel():
                 return
             yield m
 
-    call = ch.stream_stream("/s.v1.Chat/Hold", **raw)(requests(), timeout=30)
+    ask = ch.unary_unary("/s.v1.Chat/Cancelled", **raw)
+    before = int(ask(b"", timeout=30))
+    # A deadline far past the wait below: the server does not count a call its deadline ended.
+    call = ch.stream_stream("/s.v1.Chat/Hold", **raw)(requests(), timeout=300)
     outq.put(b"one")
     first = next(call)
     call.cancel()  # no half-close first: the server must see a cancel, not the request's end
-    ask = ch.unary_unary("/s.v1.Chat/Cancelled", **raw)
-    n = b"0"
-    for _ in range(300):  # up to 30 s: a loaded sanitizer build takes seconds, not 0.1 s
-        n = ask(b"", timeout=5)
-        if n != b"0":
-            break
-        time.sleep(0.1)
-    print("CANCEL echo %s server-saw-cancel %s" % (first.decode(), n.decode()))
+    n = before
+    end = time.monotonic() + 60  # a loaded sanitizer build takes seconds, not 0.1 s
+    while n == before and time.monotonic() < end:
+        n = int(ask(b"", timeout=30))
+        time.sleep(0.05)
+    print("CANCEL echo %s server-saw-cancel %d" % (first.decode(), n - before))
 
 
 def doomed():
@@ -127,7 +130,7 @@ def doomed():
                 return
             yield m
 
-    call = ch.stream_stream("/s.v1.Chat/Doomed", **raw)(requests(), timeout=10)
+    call = ch.stream_stream("/s.v1.Chat/Doomed", **raw)(requests(), timeout=60)
     outq.put(b"one")
     first = next(call)
     outq.put(b"two")
@@ -150,7 +153,7 @@ def big(method="Digest", total=20 << 20):
         h.update(b)
     try:
         t0 = time.time()
-        r = ch.stream_unary("/s.v1.Chat/" + method, **raw)(iter(pieces), timeout=60)
+        r = ch.stream_unary("/s.v1.Chat/" + method, **raw)(iter(pieces), timeout=180)
         want = "%d %d %s" % (len(pieces), total, h.hexdigest())
         print("BIG" if method == "Digest" else "SLOW", "MATCH" if r.decode() == want else "MISMATCH %s != %s" % (r.decode(), want),
               "%.2fs" % (time.time() - t0))

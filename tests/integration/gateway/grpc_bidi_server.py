@@ -58,21 +58,37 @@ def slow_digest(it, context):
 
 
 cancelled = [0]
+HALF_CLOSE_WAIT_S = 20  # how long a call whose request stream ended may stay active
 
 
 def hold(it, context):
-    # The request iterator may end quietly (StopIteration) on a cancel as on a half-close, so
-    # ask afterwards: a half-closed call is still active (its client waits for the status), a
-    # cancelled one is not.
+    # A Hold call is counted as cancelled by its termination callback, which grpcio runs
+    # however the call ends: a cancel that lands while an echo is being sent ends the call
+    # without ever resuming this generator, and one that lands while it waits for the next
+    # message may end the request iterator quietly, as a half-close does. Only a call that
+    # stays active after its request stream ended (a half-close) is ended by the handler itself
+    # and not counted; so is one ended by its deadline (the client's cancel never came).
+    ended_by_handler = threading.Event()
+
+    def on_termination():
+        if not ended_by_handler.is_set() and context.time_remaining() > 0:
+            with lock:
+                cancelled[0] += 1
+
+    context.add_callback(on_termination)
     try:
         for msg in it:
             yield msg
     except grpc.RpcError:
-        pass
-    time.sleep(0.3)
-    if not context.is_active():
-        with lock:
-            cancelled[0] += 1
+        return  # cancelled: the callback counts it
+    # The request stream ended: a half-close, or a cancel not yet processed by grpcio. Poll
+    # (bounded, generously: a loaded machine delays grpcio's threads by seconds).
+    deadline = time.monotonic() + HALF_CLOSE_WAIT_S
+    while time.monotonic() < deadline:
+        if not context.is_active():
+            return
+        time.sleep(0.05)
+    ended_by_handler.set()
 
 
 def doomed(it, context):

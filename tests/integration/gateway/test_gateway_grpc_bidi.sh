@@ -40,7 +40,7 @@ start_gateway "$WORK/grpc.yaml" --backend "default/chat:50051=127.0.0.1:$GP" \
     --backend "default/victim:50051=127.0.0.1:$VP"
 ADDR=$(gw_addr http)
 
-OUT=$(timeout 90 "$PY" "$HERE/grpc_bidi_client.py" "$ADDR" 2>&1 || true)
+OUT=$(timeout 400 "$PY" "$HERE/grpc_bidi_client.py" "$ADDR" 2>&1 || true)
 echo "$OUT" | sed 's/^/  /'
 check "unary call" contains "$OUT" "UNARY unary:hello"
 check "client stream: 5 messages, in order" contains "$OUT" "COLLECT 5:m0m1m2m3m4"
@@ -51,7 +51,7 @@ check "bidi: 5 rounds, each echo before the next message, status OK" contains "$
 check "20 MiB client stream intact (count, size, sha256)" contains "$OUT" "BIG MATCH"
 check "client cancel mid-stream reaches the server" contains "$OUT" \
     "CANCEL echo one server-saw-cancel 1"
-OUT=$(timeout 30 "$PY" "$HERE/grpc_bidi_client.py" "$ADDR" doomed unary 2>&1 || true)
+OUT=$(timeout 150 "$PY" "$HERE/grpc_bidi_client.py" "$ADDR" doomed unary 2>&1 || true)
 echo "$OUT" | sed 's/^/  /'
 check "upstream dies mid-body: the client gets UNAVAILABLE" contains "$OUT" \
     "DOOMED echo one status UNAVAILABLE"
@@ -63,7 +63,7 @@ grep -q __asan_init "$GATESIM" && ASAN=1
 kib() { awk -v k="$1" '$1 == k":" {print $2}' "/proc/$GW_PID/status"; }
 echo 5 > "/proc/$GW_PID/clear_refs" 2> /dev/null || true # resets VmHWM
 RSS_BEFORE=$(kib VmRSS)
-OUT=$(timeout 90 "$PY" "$HERE/grpc_bidi_client.py" "$ADDR" slow 2>&1 || true)
+OUT=$(timeout 240 "$PY" "$HERE/grpc_bidi_client.py" "$ADDR" slow 2>&1 || true)
 PEAK=$(kib VmHWM)
 echo "$OUT" | sed 's/^/  /'
 echo "  gateway VmRSS before ${RSS_BEFORE} KiB, VmHWM after ${PEAK} KiB"
