@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
     # build
     build-essential cmake pkg-config clang libclang-rt-14-dev
-    libevent-dev libssl-dev libnghttp2-dev libyaml-dev libpcre2-dev check libsubunit-dev
+    libevent-dev libssl-dev libnghttp2-dev libyaml-dev libpcre2-dev check libsubunit-dev zlib1g-dev
     # real peers used by the tests and benchmarks
     curl nghttp2-client nghttp2-server nginx-light wrk python3 python3-grpcio python3-scipy
     openssl procps psmisc iproute2 chromium
@@ -20,13 +20,34 @@ packages=(
     valgrind strace
 )
 
+# the HdrHistogram log test's independent reader runs on Node.js (Debian's, unless a node and
+# an npm are already there)
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    packages+=(nodejs npm)
+fi
+
+# npm packages, into the repository's .deps/npm (git-ignored): HdrHistogram's JavaScript port,
+# the independent reader of `gatesim load --hdr-log` (tests/integration/traffic/hdr_read.js)
+install_npm() {
+    local root
+    root=$(cd "$(dirname "$0")/.." && pwd)
+    [ -f "$root/.deps/npm/node_modules/hdr-histogram-js/package.json" ] && return 0
+    echo "install-deps: npm install hdr-histogram-js" >&2
+    mkdir -p "$root/.deps/npm"
+    npm install --prefix "$root/.deps/npm" --no-audit --no-fund --no-save --loglevel=error \
+        hdr-histogram-js@3.0.1 >/dev/null
+}
+
 missing=()
 for p in "${packages[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
         missing+=("$p")
     fi
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -eq 0 ]; then
+    install_npm
+    exit 0
+fi
 
 echo "install-deps: installing ${missing[*]}" >&2
 SUDO=
@@ -37,4 +58,5 @@ $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # Debian starts nginx on install; the tests run their own instances on free ports.
 if command -v systemctl >/dev/null 2>&1; then $SUDO systemctl disable --now nginx >/dev/null 2>&1 || true; fi
 $SUDO pkill -x nginx 2>/dev/null || true
+install_npm
 echo "install-deps: done" >&2

@@ -5,6 +5,7 @@
  * in which no request got a response exits 1; an interrupted run exits 130 after printing what
  * it measured; otherwise 0. All the work is in gs_traffic_run. */
 #include "gs_alloc.h"
+#include "gs_hdrlog.h"
 #include "gs_json.h"
 #include "gs_log.h"
 #include "gs_suggest.h"
@@ -78,6 +79,8 @@ static void load_usage(FILE *out)
             "      --threshold EXPR    fail (exit 1) unless EXPR holds; repeatable:\n"
             "                          'p99<5ms' 'mean<=2ms' 'rps>=1000' 'errors<0.1%%'\n"
             "                          'non2xx<5' 'missed<1%%'\n"
+            "      --hdr-log FILE      write the latency histograms as an HdrHistogram\n"
+            "                          interval log (untagged: corrected; Tag=service)\n"
             "  -q, --quiet             no progress line\n"
             "  -h, --help\n\n"
             "With --rate, requests not started by the end of the run (-d, or -n at the rate) are\n"
@@ -378,6 +381,22 @@ static void load_write_thresholds(gs_json *j, const load_report *rep)
     gs_json_array_end(j);
 }
 
+/* The run as one interval of an HdrHistogram log: the corrected latency untagged (what tools
+ * show by default), the uncorrected one tagged "service". */
+static int load_write_hdr_log(FILE *f, const char *path, const gs_traffic_result *r)
+{
+    gs_hdrlog_interval iv[2] = {
+        {.hist = r->latency, .start_s = 0, .length_s = r->duration_s, .tag = NULL},
+        {.hist = r->service, .start_s = 0, .length_s = r->duration_s, .tag = "service"},
+    };
+    gs_error err = {0};
+    if (gs_hdrlog_write(f, r->start_unix_s, iv, 2, &err) != 0) {
+        fprintf(stderr, "gatesim load: --hdr-log %s: %s\n", path, err.msg);
+        return -1;
+    }
+    return 0;
+}
+
 static void load_print_json(const gs_traffic_config *cfg, const load_report *rep,
                             const gs_traffic_result *r)
 {
@@ -419,6 +438,7 @@ enum {
     OPT_REQID,
     OPT_PERCENTILES,
     OPT_THRESHOLD,
+    OPT_HDR_LOG,
 };
 
 int gs_cmd_load(int argc, char **argv)
@@ -449,6 +469,7 @@ int gs_cmd_load(int argc, char **argv)
         {"output", required_argument, NULL, 'o'},
         {"percentiles", required_argument, NULL, OPT_PERCENTILES},
         {"threshold", required_argument, NULL, OPT_THRESHOLD},
+        {"hdr-log", required_argument, NULL, OPT_HDR_LOG},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -466,6 +487,8 @@ int gs_cmd_load(int argc, char **argv)
     gs_error err = {0};
     static const double default_pcts[] = {50, 90, 99, 99.9, 99.99};
     load_report *rep = gs_xcalloc(1, sizeof(*rep));
+    FILE *hdr_log = NULL; /* opened while parsing, so a bad path is a usage error before the run */
+    const char *hdr_log_path = NULL;
     memcpy(rep->pcts, default_pcts, sizeof(default_pcts));
     rep->npcts = sizeof(default_pcts) / sizeof(default_pcts[0]);
 
@@ -642,6 +665,16 @@ int gs_cmd_load(int argc, char **argv)
                 goto out;
             }
             break;
+        case OPT_HDR_LOG:
+            if (hdr_log != NULL)
+                fclose(hdr_log);
+            hdr_log = fopen(optarg, "w");
+            if (hdr_log == NULL) {
+                rc = load_bad("cannot write --hdr-log \"%s\": %s", optarg, strerror(errno));
+                goto out;
+            }
+            hdr_log_path = optarg;
+            break;
         case OPT_THRESHOLD:
             if (rep->nthresholds == LOAD_MAX_THRESHOLDS) {
                 rc = load_bad("more than %d thresholds", LOAD_MAX_THRESHOLDS);
@@ -744,14 +777,17 @@ int gs_cmd_load(int argc, char **argv)
     if (failed > 0)
         fprintf(stderr, "gatesim load: %zu of %zu thresholds failed\n", failed,
                 rep->nthresholds);
+    bool hdr_failed = hdr_log != NULL && load_write_hdr_log(hdr_log, hdr_log_path, res) != 0;
     if (res->interrupted)
         rc = 130;
-    else if (failed > 0 || (res->requests > 0 && res->responses == 0))
+    else if (failed > 0 || hdr_failed || (res->requests > 0 && res->responses == 0))
         rc = 1;
     else
         rc = 0;
     gs_traffic_result_free(res);
 out:
+    if (hdr_log != NULL)
+        fclose(hdr_log);
     free(rep);
     for (size_t k = 0; k < nheaders; k++)
         free((void *)(uintptr_t)headers[k].name);

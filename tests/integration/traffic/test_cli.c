@@ -11,6 +11,7 @@
 #include "gs_test.h"
 #include "traffic_it.h"
 
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -305,6 +306,92 @@ START_TEST(open_loop_counts_missed_requests)
 }
 END_TEST
 
+/* Rebuilds the histogram of a result's JSON ("latencyHistogram") from its buckets. */
+static gs_histogram *json_histogram(const gs_json_value *h)
+{
+    gs_histogram *out;
+    gs_histogram_new(&out);
+    const gs_json_value *buckets = gs_json_get(h, "buckets");
+    ck_assert_ptr_nonnull(buckets);
+    for (size_t k = 0; k < buckets->len; k++) {
+        const gs_json_value *b = gs_json_at(buckets, k);
+        gs_histogram_add_bucket(out, gs_histogram_bucket_of((int64_t)b->items[0]->number),
+                                (uint64_t)b->items[1]->number);
+    }
+    gs_histogram_add_stats(out, (int64_t)num_at(h, "min", NULL), (int64_t)num_at(h, "max", NULL),
+                           num_at(h, "sum", NULL));
+    return out;
+}
+
+/* The HdrHistogram log is read back by HdrHistogram's JavaScript port (npm hdr-histogram-js,
+ * installed by scripts/install-deps.sh): same count, and every percentile in the same bucket
+ * as gatesim's own (HdrHistogram reports a bucket's highest value; gatesim clamps to the
+ * exact max). */
+START_TEST(hdr_log_read_by_hdrhistogram_js)
+{
+    unsigned port;
+    gs_proc *srv = it_python("fault_server.py", &port);
+    char *dir = it_tmpdir();
+    gs_buf out = {0};
+    char *args = gs_xasprintf("-n 300 -c 3 -o json --hdr-log %s/run.hlog http://127.0.0.1:%u/ok",
+                              dir, port);
+    ck_assert_int_eq(run_load(args, &out), 0);
+    gs_json_value *v = first_json(&out);
+    gs_histogram *latency = json_histogram(gs_json_get(v, "latencyHistogram"));
+    gs_histogram *service = json_histogram(gs_json_get(v, "serviceHistogram"));
+    ck_assert_uint_eq(gs_histogram_count(latency), 300);
+
+    char *cmd = gs_xasprintf("node %s/tests/integration/traffic/hdr_read.js %s/run.hlog 2>&1",
+                             GS_SOURCE_DIR, dir);
+    FILE *p = popen(cmd, "r");
+    ck_assert_ptr_nonnull(p);
+    gs_buf js = {0};
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0)
+        gs_buf_append(&js, chunk, n);
+    int st = pclose(p);
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s: %s", cmd, js.data ? js.data : "");
+    gs_json_value *r = NULL;
+    gs_error err;
+    ck_assert_msg(gs_json_parse(js.data, js.len, NULL, &r, &err) == 0, "%s: %s", err.msg, js.data);
+    ck_assert_uint_eq(r->len, 2);
+    const gs_histogram *mine[2] = {latency, service};
+    const char *tags[2] = {"NO TAG", "service"};
+    for (size_t k = 0; k < 2; k++) {
+        const gs_json_value *iv = gs_json_at(r, k);
+        ck_assert_str_eq(gs_json_get_string(iv, "tag", ""), tags[k]);
+        ck_assert(num_at(iv, "totalCount", NULL) == 300);
+        ck_assert_uint_eq(gs_histogram_bucket_of((int64_t)num_at(iv, "max", NULL)),
+                          gs_histogram_bucket_of(gs_histogram_max(mine[k])));
+        ck_assert_uint_eq(gs_histogram_bucket_of((int64_t)num_at(iv, "min", NULL)),
+                          gs_histogram_bucket_of(gs_histogram_min(mine[k])));
+        static const char *const pcts[] = {"50", "90", "99", "99.9", "99.99"};
+        for (size_t q = 0; q < sizeof(pcts) / sizeof(pcts[0]); q++) {
+            int64_t theirs = (int64_t)num_at(gs_json_get(iv, "percentiles"), pcts[q], NULL);
+            int64_t ours = gs_histogram_percentile(mine[k], strtod(pcts[q], NULL));
+            ck_assert_msg(gs_histogram_bucket_of(theirs) == gs_histogram_bucket_of(ours),
+                          "p%s: hdr-histogram-js %lld, gatesim %lld", pcts[q], (long long)theirs,
+                          (long long)ours);
+        }
+        /* the interval is the measured window, starting at the run's start time */
+        double len_ms = num_at(iv, "endMs", NULL) - num_at(iv, "startMs", NULL);
+        ck_assert(fabs(len_ms - num_at(v, "durationSeconds", NULL) * 1000) < 2);
+    }
+    gs_json_value_free(r);
+    gs_buf_free(&js);
+    free(cmd);
+    gs_histogram_free(latency);
+    gs_histogram_free(service);
+    gs_json_value_free(v);
+    free(args);
+    expect_usage("--hdr-log /nonexistent/dir/x.hlog http://127.0.0.1:1/", "cannot write --hdr-log");
+    gs_buf_free(&out);
+    it_rmdir(dir);
+    it_stop(srv);
+}
+END_TEST
+
 /* True once process |pid| catches |sig| (its handler is installed): read from
  * /proc/PID/status, so the test signals only a process that is ready for it. */
 static bool catches(pid_t pid, int sig)
@@ -376,6 +463,7 @@ static Suite *cli_suite(void)
     tcase_add_test(tc, thresholds_set_the_exit_code);
     tcase_add_test(tc, open_loop_counts_missed_requests);
     tcase_add_test(tc, sigint_gives_complete_output_and_exit_130);
+    tcase_add_test(tc, hdr_log_read_by_hdrhistogram_js);
     suite_add_tcase(s, tc);
     return s;
 }
