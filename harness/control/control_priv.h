@@ -9,7 +9,7 @@
 #include "gs_route_kinds.h"
 #include "gs_strmap.h"
 
-/* A Service as the controller sees it (from the model or declared by a scenario). */
+/* A Service as the controller sees it (ports from the model's Service). */
 typedef struct ctl_service {
     const char *ns, *name;
     gs_control_service_port *ports;
@@ -84,8 +84,6 @@ typedef struct ctl_route {
 struct gs_control {
     gs_control_opts opts; /* controller_names copied */
     char **names;
-    ctl_service *services; /* declared ones (ports owned) */
-    size_t n_services, cap_services;
     ctl_namespace *namespaces;
     size_t n_namespaces, cap_namespaces;
     ctl_secret *secrets;
@@ -97,7 +95,7 @@ struct gs_control {
 
     /* Compute-time state (valid during gs_control_compute). */
     const gs_model *m;
-    ctl_service *all_services; /* model + declared; model ones point into the model */
+    ctl_service *all_services; /* the model's Services; names point into the model */
     size_t n_all_services;
     gs_strmap service_index; /* "ns/name" -> ctl_service* (keys in service_keys) */
     char **service_keys;

@@ -88,14 +88,6 @@ void gs_control_free(gs_control *c)
     for (size_t i = 0; i < c->opts.n_controller_names; i++)
         free(c->names[i]);
     free(c->names);
-    for (size_t i = 0; i < c->n_services; i++) {
-        free_const(c->services[i].ns);
-        free_const(c->services[i].name);
-        for (size_t k = 0; k < c->services[i].n_ports; k++)
-            free_const(c->services[i].ports[k].app_protocol);
-        free(c->services[i].ports);
-    }
-    free(c->services);
     for (size_t i = 0; i < c->n_namespaces; i++) {
         free(c->namespaces[i].name);
         labels_free(&c->namespaces[i].labels);
@@ -109,21 +101,6 @@ void gs_control_free(gs_control *c)
     }
     free(c->secrets);
     free(c);
-}
-
-void gs_control_add_service(gs_control *c, const char *ns, const char *name,
-                            const gs_control_service_port *ports, size_t n_ports)
-{
-    gs_xgrow((void **)&c->services, &c->cap_services, c->n_services + 1, sizeof(*c->services));
-    ctl_service *s = &c->services[c->n_services++];
-    s->ns = gs_xstrdup(ns);
-    s->name = gs_xstrdup(name);
-    s->n_ports = n_ports;
-    s->ports = gs_xcalloc(n_ports ? n_ports : 1, sizeof(*s->ports));
-    for (size_t i = 0; i < n_ports; i++) {
-        s->ports[i].port = ports[i].port;
-        s->ports[i].app_protocol = ports[i].app_protocol ? gs_xstrdup(ports[i].app_protocol) : NULL;
-    }
 }
 
 void gs_control_add_namespace(gs_control *c, const char *name, const char *const *labels,
@@ -669,7 +646,7 @@ static void control_gateway_conditions(ctl_gateway *g, gs_gateway_status *gs)
 static void control_collect_services(gs_control *c)
 {
     const gs_model *m = c->m;
-    size_t n = m->n_services + c->n_services;
+    size_t n = m->n_services;
     c->all_services = gs_xcalloc(n ? n : 1, sizeof(*c->all_services));
     for (size_t i = 0; i < m->n_services; i++) {
         const gs_service *s = m->services[i];
@@ -682,14 +659,7 @@ static void control_collect_services(gs_control *c)
             cs->ports[k] = (gs_control_service_port){(uint16_t)s->spec.ports[k].port.v,
                                                      s->spec.ports[k].app_protocol.v};
     }
-    for (size_t i = 0; i < c->n_services; i++) {
-        ctl_service *cs = &c->all_services[c->n_all_services++];
-        *cs = c->services[i];
-        /* Declared services share the port arrays: copy so the cleanup is uniform. */
-        cs->ports = gs_xcalloc(cs->n_ports ? cs->n_ports : 1, sizeof(*cs->ports));
-        memcpy(cs->ports, c->services[i].ports, cs->n_ports * sizeof(*cs->ports));
-    }
-    /* Index by "ns/name"; a declared Service replaces a model one of the same name. */
+    /* Index by "ns/name". */
     c->service_keys =
         gs_xcalloc(c->n_all_services ? c->n_all_services : 1, sizeof(*c->service_keys));
     for (size_t i = 0; i < c->n_all_services; i++) {

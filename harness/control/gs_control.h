@@ -32,15 +32,15 @@ typedef struct gs_control gs_control;
 int gs_control_new(gs_control **out, const gs_control_opts *opts);
 void gs_control_free(gs_control *c);
 
-/* Declares objects that exist besides the model's (scenario backends, namespaces, generated
- * certificates). Strings are copied. Call before gs_control_compute. */
+/* A port of a Service as control sees it. */
 typedef struct gs_control_service_port {
     uint16_t port;
     const char *app_protocol; /* NULL: none */
 } gs_control_service_port;
 
-void gs_control_add_service(gs_control *c, const char *ns, const char *name,
-                            const gs_control_service_port *ports, size_t n_ports);
+/* Declares objects that exist besides the model's (namespaces, generated certificates). Strings
+ * are copied. Call before gs_control_compute. Services have no such door: a Service the harness
+ * makes up is loaded into the model (gs_synth_service). */
 /* |labels| holds |n_labels| key/value pairs: labels[2*i] = key, labels[2*i+1] = value. Adding a
  * namespace the objects also declare merges the labels (these win). */
 void gs_control_add_namespace(gs_control *c, const char *name, const char *const *labels,

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The manifest loader of `gatesim gateway`: the model reads the objects, the control plane
- * computes status and compiles the table. Services named by --backend flags count as existing
- * when the manifests do not declare them, so `gatesim gateway routes.yaml --backend ...` works
- * without Service objects. */
+ * computes status and compiles the table. Services named by --backend flags that the manifests
+ * do not declare are loaded as Service objects (every port the flags give), so
+ * `gatesim gateway routes.yaml --backend ...` works without Service objects. */
 #include "gs_gw_load.h"
 
 #include "gs_alloc.h"
@@ -10,6 +10,7 @@
 #include "gs_log.h"
 #include "gs_model.h"
 #include "gs_suggest.h"
+#include "gs_synth.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,30 @@ static bool load_model_has_service(const gs_model *m, const char *ns, const char
             return true;
     }
     return false;
+}
+
+/* The Services --backend flags name that the objects do not declare, loaded into |m| as Service
+ * objects with every port the flags give them: the same text a scenario's `backends:` become
+ * (gs_synth_service), so control sees them as it sees any Service. */
+static void load_backend_services(gs_model *m, const gs_gw_endpoints *eps, const gs_load_options *lo)
+{
+    for (size_t i = 0; eps && i < eps->n_services; i++) {
+        const gs_gw_service *s = &eps->services[i];
+        /* Once loaded, the Service is in the model: later flags of it are skipped here. */
+        if (load_model_has_service(m, s->namespace, s->name))
+            continue;
+        unsigned *ports = gs_xcalloc(eps->n_services - i, sizeof(*ports));
+        size_t n = 0;
+        for (size_t k = i; k < eps->n_services; k++)
+            if (strcmp(eps->services[k].namespace, s->namespace) == 0 &&
+                strcmp(eps->services[k].name, s->name) == 0)
+                ports[n++] = eps->services[k].port;
+        gs_buf doc = {0};
+        gs_synth_service(&doc, s->namespace, s->name, ports, n);
+        gs_model_load_buffer(m, "--backend", doc.data, doc.len, lo, NULL);
+        gs_buf_free(&doc);
+        free(ports);
+    }
 }
 
 /* Prints every diagnostic (errors, warnings, notes such as skipped kinds) on stderr and returns
@@ -149,6 +174,8 @@ int gs_gw_load_table(void *arg, gs_route_table **out, gs_error *err)
     if (rc == GS_ERR_PARSE)
         rc = GS_ERR_INVALID;
     if (rc == 0)
+        load_backend_services(m, o->endpoints, &lo);
+    if (rc == 0)
         rc = load_report(m, err);
     gs_control *c = NULL;
     if (rc == 0) {
@@ -157,14 +184,6 @@ int gs_gw_load_table(void *arg, gs_route_table **out, gs_error *err)
                               .strict = o->strict,
                               .no_hostname_fallthrough = o->no_hostname_fallthrough};
         gs_control_new(&c, &co);
-        const gs_gw_endpoints *eps = o->endpoints;
-        for (size_t i = 0; eps && i < eps->n_services; i++) {
-            const gs_gw_service *s = &eps->services[i];
-            if (load_model_has_service(m, s->namespace, s->name))
-                continue;
-            gs_control_service_port port = {s->port, NULL};
-            gs_control_add_service(c, s->namespace, s->name, &port, 1);
-        }
         rc = gs_control_compute(c, m, err);
         if (rc == 0)
             *out = gs_control_take_table(c);

@@ -7,6 +7,7 @@
 #include "gs_alloc.h"
 #include "gs_dir.h"
 #include "gs_json.h"
+#include "gs_synth.h"
 
 #include <errno.h>
 #include <openssl/evp.h>
@@ -302,15 +303,7 @@ static void objset_render_namespace(objset_docs *d, const gs_scenario *sc, const
 static void objset_render_service(objset_docs *d, const gs_scenario_backend *be)
 {
     gs_buf b = {0};
-    gs_buf_puts(&b, "{apiVersion: v1, kind: Service, metadata: {name: ");
-    gs_json_escape(&b, be->name, strlen(be->name));
-    gs_buf_puts(&b, ", namespace: ");
-    gs_json_escape(&b, be->ns, strlen(be->ns));
-    gs_buf_puts(&b, ", labels: {\"gatesim.dev/backend\": \"true\"}}, spec: {ports: [");
-    for (size_t i = 0; i < be->n_ports; i++)
-        gs_buf_printf(&b, "%s{name: port-%u, port: %u, protocol: TCP}", i ? ", " : "", be->ports[i],
-                      be->ports[i]);
-    gs_buf_puts(&b, "]}}");
+    gs_synth_service(&b, be->ns, be->name, be->ports, be->n_ports);
     objset_docs_push(d, gs_buf_take(&b));
 }
 

@@ -8,7 +8,8 @@
 #   cli_cases.py GATESIM suggest      "did you mean" for commands, flags, enum values and
 #                                     sectionNames; `help CMD`; no wrong follow-on errors
 #   cli_cases.py GATESIM gateway-backend  a --backend typo: warnings at start-up (with the
-#                                     nearest Service port), and the 503 body names the Service
+#                                     nearest Service port), and the 503 body names the Service;
+#                                     --backend flags of two ports of one Service resolve both
 #   cli_cases.py GATESIM small        gatesim-echo --version; no doubled "note:" from the gateway
 import http.client
 import json
@@ -129,36 +130,53 @@ def case_suggest():
     print("ok: commands, flags, enum values and sectionNames get a suggestion, and only one error")
 
 
+def start_gateway(args):
+    """gatesim gateway ARGS in a session of its own: the process and the address (host, port) of
+    the first listener of its ready line. Stop it with stop_gateway."""
+    p = subprocess.Popen([GATESIM, "gateway"] + args, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, start_new_session=True)
+    ready, _, _ = select.select([p.stdout], [], [], 30)
+    if not ready:
+        stop_gateway(p)
+        fail("the gateway printed no ready line")
+    line = json.loads(p.stdout.readline())
+    host, port = line["listeners"][0]["address"].rsplit(":", 1)
+    return p, host, int(port)
+
+
+def stop_gateway(p):
+    """Ends the gateway's session; returns its stderr."""
+    os.killpg(p.pid, signal.SIGTERM)
+    return p.communicate(timeout=30)[1]
+
+
+def http_get(host, port, path):
+    c = http.client.HTTPConnection(host, port, timeout=10)
+    c.request("GET", path)
+    r = c.getresponse()
+    text = r.read().decode()
+    c.close()
+    return r.status, text
+
+
 def case_gateway_backend():
     """The issue's `gatesim gateway ... --backend default/cofee-v2:80=...`."""
     manifests = os.path.join(DATA, "coffee-split.yaml")
     # Port 9 (discard) on loopback refuses: coffee-v1's answers are 502s, which is fine here.
-    p = subprocess.Popen([GATESIM, "gateway", "--seed", "1", manifests,
-                          "--backend", "default/coffee-v1:80=127.0.0.1:9",
-                          "--backend", "default/cofee-v2:80=127.0.0.1:9"],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                         start_new_session=True)
+    p, host, port = start_gateway(["--seed", "1", manifests,
+                                   "--backend", "default/coffee-v1:80=127.0.0.1:9",
+                                   "--backend", "default/cofee-v2:80=127.0.0.1:9"])
     try:
-        ready, _, _ = select.select([p.stdout], [], [], 30)
-        if not ready:
-            fail("the gateway printed no ready line")
-        line = json.loads(p.stdout.readline())
-        host, port = line["listeners"][0]["address"].rsplit(":", 1)
         body = None
         for _ in range(200):  # 20% go to coffee-v2: a 503 comes long before 200 requests
-            c = http.client.HTTPConnection(host, int(port), timeout=10)
-            c.request("GET", "/")
-            r = c.getresponse()
-            text = r.read().decode()
-            c.close()
-            if r.status == 503:
+            status, text = http_get(host, port, "/")
+            if status == 503:
                 body = text
                 break
         if body is None or "no endpoints for the Service default/coffee-v2 port 80" not in body:
             fail("the 503 body does not name the Service: %r" % body)
     finally:
-        os.killpg(p.pid, signal.SIGTERM)
-        _, se = p.communicate(timeout=30)
+        se = stop_gateway(p)
     for want in ("gatesim gateway: warning: Service default/coffee-v2 port 80 is a backend of "
                  "HTTPRoute default/coffee but no --backend gives its endpoints: requests sent to "
                  "it get 503",
@@ -167,6 +185,19 @@ def case_gateway_backend():
         if want not in se.splitlines():
             fail("no start-up warning %r in:\n%s" % (want, se))
     print("ok: a --backend typo is named at start-up and in the 503 body")
+    # --backend flags for two ports of one Service make one Service with both ports: each
+    # route's backend resolves and its requests reach the (refusing) endpoint, 502. A Service
+    # per flag kept only the last port, and the other route's requests got 500.
+    p, host, port = start_gateway([os.path.join(DATA, "two-ports.yaml"),
+                                   "--backend", "default/svc:80=127.0.0.1:9",
+                                   "--backend", "default/svc:8080=127.0.0.1:9"])
+    try:
+        got = [http_get(host, port, path)[0] for path in ("/a", "/b")]
+    finally:
+        se = stop_gateway(p)
+    if got != [502, 502] or "warning" in se:
+        fail("two ports of one --backend Service: statuses %r\n%s" % (got, se))
+    print("ok: --backend flags of two ports of one Service resolve both")
 
 
 def case_small():

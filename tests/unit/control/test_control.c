@@ -2,7 +2,7 @@
 /* The controller on small manifests, one per condition reason: GatewayClass management, Gateway
  * and listener conditions (conflicts, protocols, route kinds, certificate references, overlapping
  * TLS), route parents (allowedRoutes, hostnames, sectionName/port, unsupported values, backend
- * references), attachedRoutes, HTTPRoute vs GRPCRoute, declared Services/Namespaces, and the
+ * references), attachedRoutes, HTTPRoute vs GRPCRoute, declared Namespaces, and the
  * route table built from the model. */
 #include "gs_control.h"
 #include "gs_test.h"
@@ -544,9 +544,11 @@ START_TEST(backend_references)
     ck_assert_uint_eq(res.rule->backends[1].weight, 3);
     ck_assert_uint_eq(res.rule->total_weight, 4);
     done(c, m);
-    /* A ReferenceGrant for HTTPRoutes of infra makes the cross-namespace Service usable, and a
-     * declared (scenario) Service makes a missing one exist. */
+    /* A ReferenceGrant for HTTPRoutes of infra makes the cross-namespace Service usable; a
+     * Service's appProtocol reaches the table. */
     m = model_of(CLASS GW_HEAD HTTP_ALL SVC("other", "far", "80")
+                     "---\napiVersion: v1\nkind: Service\nmetadata: {name: declared, namespace: "
+                     "infra}\nspec: {ports: [{port: 8080, appProtocol: kubernetes.io/h2c}]}\n"
                      ROUTE("infra", "cross",
                            "  parentRefs: [{name: gw}]\n  rules: "
                            "[{backendRefs: [{name: far, namespace: "
@@ -562,8 +564,6 @@ START_TEST(backend_references)
                                          "\"\", kind: Service, name: far}]\n",
                  false);
     gs_control_new(&c, NULL);
-    gs_control_service_port port = {8080, "kubernetes.io/h2c"};
-    gs_control_add_service(c, "infra", "declared", &port, 1);
     ck_assert_int_eq(gs_control_compute(c, m, NULL), 0);
     ck_cond(parent0(c, "infra", "cross"), "ResolvedRefs", "True", "ResolvedRefs");
     t = gs_control_table(c);

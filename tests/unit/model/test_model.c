@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Loading valid manifests into typed objects: kinds, defaults as the API server applies them,
- * positions, lists, replacement and removal, selectors, Secret data, Scenario documents. */
+ * positions, lists, replacement and removal, selectors, Secret data, Scenario documents, and the
+ * Services the harness makes up (gs_synth_service) reading back. */
 #include "gs_model.h"
+#include "gs_synth.h"
 #include "gs_test.h"
 
 #include <stdio.h>
@@ -444,6 +446,33 @@ START_TEST(model_directory_symlink_loop)
 }
 END_TEST
 
+START_TEST(model_synth_service_reads_back)
+{
+    /* A Service for backends given outside the objects: every port once (a port given twice,
+     * as two --backend flags of one Service port do, would be a duplicate the API rejects), a
+     * name that needs quoting stays a string, and the model loads it without a remark. */
+    const unsigned ports[] = {80, 8080, 80, 9090};
+    gs_buf doc = {0};
+    gs_synth_service(&doc, "team-a", "true", ports, 4);
+    gs_model *m;
+    gs_model_new(&m);
+    ck_assert_int_eq(gs_model_load_buffer(m, "synth", doc.data, doc.len, NULL, NULL), 0);
+    ck_assert_uint_eq(m->diags.len, 0);
+    ck_assert_uint_eq(m->n_services, 1);
+    const gs_service *svc = m->services[0];
+    ck_assert_str_eq(svc->obj.metadata.name.v, "true");
+    ck_assert_str_eq(svc->obj.metadata.namespace.v, "team-a");
+    ck_assert_str_eq(gs_labels_get(&svc->obj.metadata.labels, "gatesim.dev/backend"), "true");
+    ck_assert_uint_eq(svc->spec.n_ports, 3);
+    ck_assert_int_eq(svc->spec.ports[0].port.v, 80);
+    ck_assert_int_eq(svc->spec.ports[1].port.v, 8080);
+    ck_assert_int_eq(svc->spec.ports[2].port.v, 9090);
+    ck_assert_str_eq(svc->spec.ports[2].name.v, "port-9090");
+    gs_model_free(m);
+    gs_buf_free(&doc);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("model");
@@ -459,6 +488,7 @@ int main(void)
     tcase_add_test(tc, model_cross_http_grpc_hostnames);
     tcase_add_test(tc, model_features_load_clean);
     tcase_add_test(tc, model_directory_symlink_loop);
+    tcase_add_test(tc, model_synth_service_reads_back);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
 }
