@@ -5,3 +5,4 @@
  * defines GS_TARGET_KIND to declare the kinds and then to list them. */
 GS_TARGET_KIND(builtin)
 GS_TARGET_KIND(exec)
+GS_TARGET_KIND(nginx)

@@ -34,7 +34,7 @@ BELOW = {
     "gateway": {"control", "model", "base"},
     "traffic": {"base"},
     "stats": {"base"},
-    "targets": {"base"},
+    "targets": {"control", "model", "base"},
     "reports": {"base"},
     "scenario": {"targets", "traffic", "stats", "reports", "control", "model", "base"},
     "cli": {"scenario", "gateway", "traffic", "stats", "targets", "reports", "control", "model",

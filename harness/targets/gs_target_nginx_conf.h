@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/* The nginx target's configuration generator: control's compiled route table (plus the Service
+ * endpoints) → nginx.conf and the njs data file (docs/targets/nginx.md, "Translation"). Pure: it
+ * writes into buffers, the caller writes the files. Private to harness/targets. */
+#ifndef GS_TARGET_NGINX_CONF_H
+#define GS_TARGET_NGINX_CONF_H
+
+#include "gs_buf.h"
+#include "gs_error.h"
+#include "gs_route_table.h"
+#include "gs_target.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct gs_nginx_conf_in {
+    const gs_route_table *table; /* compiled */
+    const gs_target_endpoint *endpoints;
+    size_t n_endpoints;
+    /* Per gs_route_table_port(table, i): the 127.0.0.1 port nginx listens on for it. */
+    const uint16_t *bound_ports;
+    uint16_t probe_port; /* the generation and stub_status server */
+    uint64_t generation; /* what the probe location answers once this configuration serves */
+    const char *workdir; /* absolute: pid file, temp paths, certificates */
+    const char *js_path; /* absolute path of the njs file this configuration imports */
+    /* The js module's file for load_module, or NULL when njs is not installed (then a table
+     * that needs it is refused with the package to install). */
+    const char *js_module;
+    /* The headers-more module (libnginx-mod-http-headers-more-filter), or NULL: without it a
+     * ResponseHeaderModifier cannot touch nginx's own Server and Date headers. */
+    const char *headers_more_module;
+    const char *user; /* `user` directive (nginx started as root), or NULL for none */
+    bool no_hostname_fallthrough; /* as the table was built with (gs_rt_options) */
+} gs_nginx_conf_in;
+
+/* A file the configuration refers to (a certificate or key), to be written beside it. */
+typedef struct gs_nginx_conf_file {
+    char *path;
+    char *data;
+} gs_nginx_conf_file;
+
+typedef struct gs_nginx_conf_out {
+    gs_buf conf; /* nginx.conf */
+    gs_buf js;   /* the njs file (empty when no location needs njs) */
+    bool needs_js;
+    bool needs_headers_more;
+    gs_nginx_conf_file *files;
+    size_t n_files;
+} gs_nginx_conf_out;
+
+/* Renders |in| into |out| (zeroed by the caller; free with gs_nginx_conf_out_free). Returns 0,
+ * or GS_ERR_NOT_FOUND when the table needs njs and |in->js_module| is NULL. */
+int gs_nginx_conf_render(const gs_nginx_conf_in *in, gs_nginx_conf_out *out, gs_error *err);
+void gs_nginx_conf_out_free(gs_nginx_conf_out *out);
+
+/* The static njs code (harness/targets/nginx/gatesim.js), embedded at build time. */
+extern const char gs_nginx_js_code[];
+
+#endif
