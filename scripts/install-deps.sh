@@ -10,6 +10,9 @@ packages=(
     libevent-dev libssl-dev libnghttp2-dev libyaml-dev libpcre2-dev check libsubunit-dev zlib1g-dev
     # real peers used by the tests and benchmarks
     curl nghttp2-client nghttp2-server nginx-light wrk python3 python3-grpcio python3-scipy
+    # --target nginx: njs for matches nginx locations cannot express, headers-more for response
+    # headers nginx sets itself (Server, Date)
+    libnginx-mod-http-js libnginx-mod-http-headers-more-filter
     openssl procps psmisc iproute2 chromium
     # the schema parity test's independent OpenAPI-schema validator
     python3-jsonschema

@@ -1,0 +1,127 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""gatesim run --target nginx, end to end.
+
+  nginx_cases.py GATESIM SEED_DIR CASES_DIR seed    the seed suite on nginx
+  nginx_cases.py GATESIM SEED_DIR CASES_DIR cases   this folder's scenarios on nginx
+
+Every step must pass except those in NGINX_LIMITS (docs/targets/nginx.md, "Seed results"), and
+those must fail exactly, with the symptom their reason predicts: a list that goes stale (nginx
+learns the feature, or another step starts failing) fails the test.
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+GATESIM, SEED, CASES, MODE = sys.argv[1:5]
+
+# (scenario, step) -> why nginx cannot pass it. nginx 1.22 speaks either HTTP/1.1 or h2c prior
+# knowledge on a cleartext port, never both: a port with HTTPRoutes only is HTTP/1.1.
+H2C = "nginx 1.22 serves HTTP/1.1 or h2c on a cleartext port, not both"
+NGINX_LIMITS = {
+    ("split-90-10", "90/10 over h2c"): H2C,
+    ("header-canary", "testers reach the canary over h2c"): H2C,
+    ("header-canary", "everyone else stays on stable over h2c"): H2C,
+}
+
+
+def fail(msg, proc=None):
+    print("FAIL:", msg)
+    if proc is not None:
+        print(proc.stdout[-6000:])
+        print(proc.stderr[-4000:])
+    sys.exit(1)
+
+
+def nginx_pids():
+    """Every nginx process of this machine whose command line names a gatesim work folder."""
+    pids = set()
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/cmdline", "rb") as f:
+                cmd = f.read().split(b"\0")
+        except OSError:
+            continue
+        if cmd and cmd[0].endswith(b"nginx") and any(b"gatesim-run-" in a for a in cmd):
+            pids.add(int(d))
+    return pids
+
+
+def run(path, report_dir):
+    before = nginx_pids()
+    proc = subprocess.run([GATESIM, "run", path, "--target", "nginx", "--report-dir", report_dir,
+                           "--seed", "7"],
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=840,
+                          env={**os.environ, "NO_COLOR": "1"})
+    try:
+        with open(os.path.join(report_dir, "results.json")) as f:
+            results = json.load(f)
+    except OSError:
+        fail("no results.json", proc)
+    # The target stops its nginx (master and workers) on every exit path.
+    left = nginx_pids() - before
+    if left:
+        fail(f"nginx processes left behind: {sorted(left)}", proc)
+    return proc, results
+
+
+def check(path, limits, min_scenarios):
+    with tempfile.TemporaryDirectory() as tmp:
+        proc, results = run(path, tmp)
+        scenarios = results["scenarios"]
+        if len(scenarios) < min_scenarios:
+            fail(f"only {len(scenarios)} scenarios ran", proc)
+        if results.get("target") != "nginx":
+            fail(f"results name target {results.get('target')}", proc)
+        failed, counted = set(), 0
+        for s in scenarios:
+            if not s["steps"]:
+                fail(f"{s['name']} ran no step: {s.get('error')}", proc)
+            for st in s["steps"]:
+                if not st["checks"]:
+                    fail(f"{s['name']} / {st['name']} checked nothing", proc)
+                bad = [c for c in st["checks"] if c["result"] != "passed"]
+                if bad:
+                    failed.add((s["name"], st["name"]))
+                    why = limits.get((s["name"], st["name"]))
+                    if why is None:
+                        fail(f"{s['name']} / {st['name']} failed: {bad[0]}", proc)
+                    if why == H2C and "reset" not in json.dumps(bad[0]):
+                        fail(f"{s['name']} / {st['name']} failed, not by a reset: {bad[0]}")
+                if st.get("targetStats", {}).get("requests", 0) > 0:
+                    counted += 1
+        stale = set(limits) - failed
+        if stale:
+            fail(f"listed as nginx limits but passed (update the list and the docs): {stale}")
+        # nginx's stub_status feeds targetStats, as the builtin's stats line does.
+        if counted == 0:
+            fail("no step has targetStats.requests from nginx", proc)
+        passed = sum(1 for s in scenarios for st in s["steps"]) - len(failed)
+        print(f"{passed} passed, 0 failed ({len(failed)} steps failed as documented nginx limits)")
+
+
+        return results
+
+
+def step(results, scenario, name):
+    for s in results["scenarios"]:
+        for st in s["steps"]:
+            if s["name"] == scenario and st["name"] == name:
+                return st
+    fail(f"no step {scenario} / {name}")
+
+
+if MODE == "seed":
+    check(SEED, NGINX_LIMITS, 16)
+elif MODE == "cases":
+    res = check(CASES, {}, 1)
+    # stub_status counts exactly the step's requests: gatesim's own probes are taken off.
+    got = step(res, "nginx-njs-matches", "plain prefix, answered by nginx").get("targetStats")
+    if not got or got.get("requests") != 10:
+        fail(f"targetStats of a 10-request step: {got}")
+else:
+    fail(f"unknown mode {MODE}")
