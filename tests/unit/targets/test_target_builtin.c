@@ -88,7 +88,7 @@ START_TEST(target_registry_kinds_and_capabilities)
     }
     ck_assert_ptr_null(gs_target_kind_at(gs_target_kind_count()));
     ck_assert_str_eq(gs_target_kind_at(0)->name, "builtin");
-    ck_assert_str_eq(gs_target_kinds_usage(), "builtin, exec:COMMAND");
+    ck_assert_str_eq(gs_target_kinds_usage(), "builtin, exec:COMMAND, nginx");
 
     gs_error err = {0};
     const gs_target_kind *b = gs_target_kind_find("builtin", &err);
@@ -103,6 +103,12 @@ START_TEST(target_registry_kinds_and_capabilities)
     ck_assert_uint_eq(e->caps & (GS_TARGET_CAP_STATUS_ONCE | GS_TARGET_CAP_REPORTS_COUNTERS |
                                  GS_TARGET_CAP_MIRROR_CAP),
                       0);
+    const gs_target_kind *n = gs_target_kind_find("nginx", &err);
+    ck_assert_ptr_nonnull(n);
+    ck_assert_uint_eq(n->caps & (GS_TARGET_CAP_STATUS_ONCE | GS_TARGET_CAP_REPORTS_COUNTERS |
+                                 GS_TARGET_CAP_MIRROR_CAP | GS_TARGET_CAP_NEEDS_ARG),
+                      GS_TARGET_CAP_STATUS_ONCE | GS_TARGET_CAP_REPORTS_COUNTERS);
+    ck_assert_ptr_null(gs_target_kind_find("nginx:x", &err));
     ck_assert_ptr_null(gs_target_kind_find("exec", &err));
     ck_assert_int_eq(err.code, GS_ERR_USAGE);
     ck_assert_msg(strstr(err.msg, "needs an argument: --target exec:COMMAND"), "%s", err.msg);
@@ -110,7 +116,8 @@ START_TEST(target_registry_kinds_and_capabilities)
     ck_assert_ptr_null(gs_target_kind_find("builtin:x", &err));
     ck_assert_msg(strstr(err.msg, "takes no argument"), "%s", err.msg);
     ck_assert_ptr_null(gs_target_kind_find("execs:x", &err));
-    ck_assert_msg(strstr(err.msg, "unknown target \"execs:x\" (available: builtin, exec:COMMAND)"),
+    ck_assert_msg(strstr(err.msg, "unknown target \"execs:x\" (available: builtin, exec:COMMAND, "
+                                  "nginx)"),
                   "%s", err.msg);
 
     gs_target *t = new_target();
