@@ -583,7 +583,7 @@ static void handler_grpc_echo(gs_echo_ctx *ctx, const gs_echo_request *req, gs_e
  * (Assertions{fully_qualified_method=1, headers=2 Header{key,value}, authority=3,
  * context=4 Context{namespace, ingress, service_name, pod}, tls_assertions=5}, request=2), so
  * conformance expectations written for echo-basic work against gatesim-echo too. */
-#define CONFORMANCE_GRPC_SERVICE "/gateway_api_conformance.echo_basic.grpcecho.GrpcEcho/"
+#define CONFORMANCE_GRPC_SERVICE "/" GS_GRPC_CONFORMANCE_SERVICE "/"
 
 static void handler_grpc_conformance(gs_echo_ctx *ctx, const gs_echo_request *req,
                                      gs_echo_response *resp, const char *method, size_t method_len)

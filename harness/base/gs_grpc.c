@@ -338,3 +338,168 @@ const gs_grpc_echo_header *gs_grpc_echo_header_find(const gs_grpc_echo *echo, co
             return &echo->headers[i];
     return NULL;
 }
+
+/* ---- the conformance suite's EchoResponse ---- */
+
+enum {
+    CONF_ASSERTIONS = 1,
+    CONF_FQ_METHOD = 1,
+    CONF_HEADERS = 2,
+    CONF_AUTHORITY = 3,
+    CONF_CONTEXT = 4,
+    CONF_TLS = 5,
+    CONF_HEADER_KEY = 1,
+    CONF_HEADER_VALUE = 2,
+    CONF_CTX_NAMESPACE = 1,
+    CONF_CTX_SERVICE = 3,
+    CONF_CTX_POD = 4,
+    CONF_TLS_VERSION = 1,
+    CONF_TLS_NEGOTIATED_PROTOCOL = 2,
+    CONF_TLS_SERVER_NAME = 3,
+    CONF_TLS_CIPHER_SUITE = 4,
+};
+
+/* Up to |n| string fields of a sub-message: |out[k]| receives field |numbers[k]| (a borrowed
+ * pointer and length into |data|). Returns 0 or GS_ERR_PARSE. */
+typedef struct conf_str {
+    const uint8_t *data;
+    size_t len;
+} conf_str;
+
+static int conf_fields(const uint8_t *data, size_t len, const uint32_t *numbers, conf_str *out,
+                       size_t n)
+{
+    gs_pb_reader r;
+    gs_pb_field f;
+    gs_pb_reader_init(&r, data, len);
+    int rc;
+    while ((rc = gs_pb_next(&r, &f)) == 1) {
+        for (size_t k = 0; k < n; k++) {
+            if (f.number != numbers[k])
+                continue;
+            if (f.wire != GS_PB_LEN)
+                return GS_ERR_PARSE;
+            out[k] = (conf_str){f.data, f.len};
+        }
+    }
+    return rc < 0 ? GS_ERR_PARSE : 0;
+}
+
+static void conf_put(gs_buf *out, uint32_t field, conf_str s)
+{
+    if (s.len > 0)
+        gs_pb_put_bytes(out, field, s.data, s.len);
+}
+
+/* Appends gatesim's Header{name, values} for every distinct key of |assertions|' headers, the
+ * values of one key in the order they came. Quadratic in the number of headers, which a
+ * reply of the echo keeps small. */
+static void conf_headers(const conf_str *keys, const conf_str *vals, size_t n, gs_buf *out)
+{
+    gs_buf sub = {0};
+    for (size_t i = 0; i < n; i++) {
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = keys[j].len == keys[i].len && memcmp(keys[j].data, keys[i].data, keys[i].len) == 0;
+        if (seen)
+            continue;
+        gs_buf_reset(&sub);
+        gs_pb_put_bytes(&sub, HEADER_NAME, keys[i].data, keys[i].len);
+        for (size_t j = i; j < n; j++)
+            if (keys[j].len == keys[i].len && memcmp(keys[j].data, keys[i].data, keys[i].len) == 0)
+                gs_pb_put_bytes(&sub, HEADER_VALUES, vals[j].data, vals[j].len);
+        gs_pb_put_bytes(out, ECHO_HEADERS, sub.data, sub.len);
+    }
+    gs_buf_free(&sub);
+}
+
+/* Re-encodes the Assertions message as gatesim's EchoResponse into |out|. */
+static int conf_transcode(const uint8_t *data, size_t len, gs_buf *out)
+{
+    gs_pb_reader r;
+    gs_pb_field f;
+    gs_pb_reader_init(&r, data, len);
+    conf_str method = {0}, authority = {0}, ctx[3] = {{0}}, tls[4] = {{0}};
+    conf_str *keys = NULL, *vals = NULL;
+    size_t n = 0, cap = 0;
+    bool has_tls = false;
+    int rc, err = 0;
+    while (err == 0 && (rc = gs_pb_next(&r, &f)) == 1) {
+        if (f.number >= CONF_FQ_METHOD && f.number <= CONF_TLS && f.wire != GS_PB_LEN) {
+            err = GS_ERR_PARSE;
+        } else if (f.number == CONF_FQ_METHOD) {
+            method = (conf_str){f.data, f.len};
+        } else if (f.number == CONF_AUTHORITY) {
+            authority = (conf_str){f.data, f.len};
+        } else if (f.number == CONF_HEADERS) {
+            static const uint32_t kv[] = {CONF_HEADER_KEY, CONF_HEADER_VALUE};
+            conf_str pair[2] = {{0}};
+            err = conf_fields(f.data, f.len, kv, pair, 2);
+            gs_xgrow((void **)&keys, &cap, n + 1, sizeof(*keys));
+            vals = gs_xrealloc(vals, cap * sizeof(*vals));
+            keys[n] = pair[0];
+            vals[n++] = pair[1];
+        } else if (f.number == CONF_CONTEXT) {
+            static const uint32_t c[] = {CONF_CTX_NAMESPACE, CONF_CTX_SERVICE, CONF_CTX_POD};
+            err = conf_fields(f.data, f.len, c, ctx, 3);
+        } else if (f.number == CONF_TLS) {
+            static const uint32_t t[] = {CONF_TLS_VERSION, CONF_TLS_SERVER_NAME,
+                                         CONF_TLS_NEGOTIATED_PROTOCOL, CONF_TLS_CIPHER_SUITE};
+            has_tls = true;
+            err = conf_fields(f.data, f.len, t, tls, 4);
+        }
+    }
+    if (err == 0 && rc < 0)
+        err = GS_ERR_PARSE;
+    if (err == 0) {
+        conf_put(out, ECHO_PATH, method);
+        conf_put(out, ECHO_HOST, authority);
+        conf_headers(keys, vals, n, out);
+        conf_put(out, ECHO_NAMESPACE, ctx[0]);
+        conf_put(out, ECHO_SERVICE, ctx[1]);
+        conf_put(out, ECHO_POD, ctx[2]);
+        if (has_tls) {
+            gs_buf sub = {0};
+            for (size_t k = 0; k < 4; k++)
+                conf_put(&sub, (uint32_t)(TLS_VERSION + k), tls[k]);
+            gs_pb_put_bytes(out, ECHO_TLS, sub.data != NULL ? sub.data : "", sub.len);
+            gs_buf_free(&sub);
+        }
+        if (ctx[0].len && ctx[1].len && ctx[2].len) {
+            gs_buf b = {0};
+            gs_buf_printf(&b, "%.*s/%.*s/%.*s", (int)ctx[0].len, (const char *)ctx[0].data,
+                          (int)ctx[1].len, (const char *)ctx[1].data, (int)ctx[2].len,
+                          (const char *)ctx[2].data);
+            gs_pb_put_bytes(out, ECHO_BACKEND, b.data, b.len);
+            gs_buf_free(&b);
+        }
+    }
+    free(keys);
+    free(vals);
+    return err;
+}
+
+int gs_grpc_conformance_echo_decode(gs_grpc_echo *echo, const void *data, size_t len)
+{
+    memset(echo, 0, sizeof(*echo));
+    gs_pb_reader r;
+    gs_pb_field f;
+    gs_pb_reader_init(&r, data, len);
+    conf_str assertions = {0};
+    int rc;
+    while ((rc = gs_pb_next(&r, &f)) == 1) {
+        if (f.number == CONF_ASSERTIONS) {
+            if (f.wire != GS_PB_LEN)
+                return GS_ERR_PARSE;
+            assertions = (conf_str){f.data, f.len};
+        }
+    }
+    if (rc < 0)
+        return GS_ERR_PARSE;
+    gs_buf own = {0};
+    int err = conf_transcode(assertions.data, assertions.len, &own);
+    if (err == 0)
+        err = gs_grpc_echo_decode(echo, own.data != NULL ? own.data : "", own.len);
+    gs_buf_free(&own);
+    return err;
+}

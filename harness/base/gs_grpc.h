@@ -100,6 +100,20 @@ void gs_grpc_echo_encode(const gs_grpc_echo *echo, gs_buf *out);
 int gs_grpc_echo_decode(gs_grpc_echo *echo, const void *data, size_t len);
 void gs_grpc_echo_free(gs_grpc_echo *echo);
 
+/* The Gateway API conformance suite's gRPC echo service (its echo-basic backend). gatesim-echo
+ * answers it in that suite's reply format, so the runner reads replies of this service with
+ * gs_grpc_conformance_echo_decode. */
+#define GS_GRPC_CONFORMANCE_SERVICE "gateway_api_conformance.echo_basic.grpcecho.GrpcEcho"
+
+/* Decodes the conformance suite's EchoResponse{Assertions assertions = 1; EchoRequest request = 2}
+ * (Assertions: fully_qualified_method = 1, repeated Header{key = 1, value = 2} headers = 2,
+ * authority = 3, Context{namespace = 1, ingress = 2, service_name = 3, pod = 4} context = 4,
+ * TLSAssertions{version = 1, negotiated_protocol = 2, server_name = 3, cipher_suite = 4} = 5)
+ * into gatesim's struct: path = fully_qualified_method, host = authority, headers grouped by
+ * key in first-seen order, ns/service/pod from the context and backend = "ns/service/pod".
+ * That format carries no method or proto: they stay "". Returns 0 or GS_ERR_PARSE. */
+int gs_grpc_conformance_echo_decode(gs_grpc_echo *echo, const void *data, size_t len);
+
 /* The values of header |name| (exact, lower case as HTTP/2 sends it) in a decoded echo, or NULL. */
 const gs_grpc_echo_header *gs_grpc_echo_header_find(const gs_grpc_echo *echo, const char *name);
 

@@ -118,6 +118,10 @@ typedef struct gs_control_route_kind {
     /* The first regular expression in the matches of rule |i| of |route| that does not compile,
      * or NULL. */
     const char *(*rule_bad_regex)(const gs_object *route, size_t i);
+    /* The first field of rule |i| the builtin gateway does not implement (e.g.
+     * "sessionPersistence"), or NULL: such a rule is dropped and reported, never served as if
+     * the field were absent. */
+    const char *(*rule_unimplemented)(const gs_object *route, size_t i);
     /* Rule |i| of |r| as a route-table rule (arrays from |s|). */
     void (*table_rule)(const gs_control *c, const ctl_route *r, ctl_scratch *s, size_t i,
                        gs_rt_rule *out);
@@ -138,6 +142,8 @@ size_t gs_control_route_kind_rank(gs_kind kind);
 /* The hooks of the kinds (defined beside the code they belong to). */
 const char *gs_control_http_rule_bad_regex(const gs_object *route, size_t i);
 const char *gs_control_grpc_rule_bad_regex(const gs_object *route, size_t i);
+const char *gs_control_http_rule_unimplemented(const gs_object *route, size_t i);
+const char *gs_control_grpc_rule_unimplemented(const gs_object *route, size_t i);
 void gs_control_http_rule_to_table(const gs_control *c, const ctl_route *r, ctl_scratch *s,
                                    size_t i, gs_rt_rule *out);
 void gs_control_grpc_rule_to_table(const gs_control *c, const ctl_route *r, ctl_scratch *s,

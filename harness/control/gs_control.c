@@ -613,8 +613,34 @@ static void control_gateway(gs_control *c, ctl_gateway *g)
     }
 }
 
+/* The builtin gateway has no parameters kind, so any infrastructure.parametersRef refers to a
+ * kind it does not support: the spec's case for Accepted=False/InvalidParameters. Such a
+ * Gateway is not served (its listeners stay out of the table) rather than served with
+ * parameters silently ignored. Returns whether the Gateway was rejected. */
+static bool control_gateway_parameters(ctl_gateway *g, gs_gateway_status *gs)
+{
+    const gs_local_ref *ref = &g->gw->spec.infrastructure.parameters_ref;
+    if (!ref->set)
+        return false;
+    for (size_t i = 0; i < g->n_listeners; i++) {
+        g->listeners[i].programmed = false;
+        gs_conditions_set(&gs->listeners[i].conditions, "Programmed", "False", "Invalid",
+                          "Not programmed: the Gateway is not accepted (InvalidParameters)");
+    }
+    gs_conditions_set(&gs->conditions, "Accepted", "False", "InvalidParameters",
+                      "infrastructure.parametersRef %s/%s %s: the builtin gateway supports no "
+                      "parameters kind",
+                      ref->group.v ? ref->group.v : "", ref->kind.v ? ref->kind.v : "",
+                      ref->name.v ? ref->name.v : "");
+    gs_conditions_set(&gs->conditions, "Programmed", "False", "Invalid",
+                      "Not programmed: the Gateway is not accepted (InvalidParameters)");
+    return true;
+}
+
 static void control_gateway_conditions(ctl_gateway *g, gs_gateway_status *gs)
 {
+    if (control_gateway_parameters(g, gs))
+        return;
     size_t valid = 0, programmed = 0;
     for (size_t i = 0; i < g->n_listeners; i++) {
         const gs_listener_status *ls = &gs->listeners[i];

@@ -8,11 +8,13 @@ static const gs_control_route_kind kinds[] = {
     {.kind = GS_KIND_HTTP_ROUTE,
      .table_kind = GS_RT_ROUTE_HTTP,
      .rule_bad_regex = gs_control_http_rule_bad_regex,
+     .rule_unimplemented = gs_control_http_rule_unimplemented,
      .table_rule = gs_control_http_rule_to_table,
      .parent_status = gs_control_route_parent_status},
     {.kind = GS_KIND_GRPC_ROUTE,
      .table_kind = GS_RT_ROUTE_GRPC,
      .rule_bad_regex = gs_control_grpc_rule_bad_regex,
+     .rule_unimplemented = gs_control_grpc_rule_unimplemented,
      .table_rule = gs_control_grpc_rule_to_table,
      .parent_status = gs_control_route_parent_status},
 };

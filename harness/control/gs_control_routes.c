@@ -88,12 +88,31 @@ const char *gs_control_grpc_rule_bad_regex(const gs_object *route, size_t i)
     return bad;
 }
 
+/* Session persistence needs per-client affinity state the builtin gateway does not keep
+ * (docs/control.md); retry is implemented (gs_gw_retry.c). */
+const char *gs_control_http_rule_unimplemented(const gs_object *route, size_t i)
+{
+    const gs_http_route_rule *rule = &((const gs_http_route *)route)->spec.rules[i];
+    return rule->session_persistence.set ? "sessionPersistence" : NULL;
+}
+
+const char *gs_control_grpc_rule_unimplemented(const gs_object *route, size_t i)
+{
+    const gs_grpc_route_rule *rule = &((const gs_grpc_route *)route)->spec.rules[i];
+    return rule->session_persistence.set ? "sessionPersistence" : NULL;
+}
+
 /* Why rule |i| of |r| cannot be implemented (written to |why|), or false when it can. */
 static bool rule_invalid(const ctl_route *r, size_t i, char *why, size_t n)
 {
     const char *bad = r->ops->rule_bad_regex(r->v.obj, i);
     if (bad) {
         snprintf(why, n, "rule %zu: regular expression \"%s\" does not compile (PCRE2)", i, bad);
+        return true;
+    }
+    const char *field = r->ops->rule_unimplemented(r->v.obj, i);
+    if (field) {
+        snprintf(why, n, "rule %zu: %s is not implemented by the builtin gateway", i, field);
         return true;
     }
     gs_route_rule_view rule;

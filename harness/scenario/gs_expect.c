@@ -92,11 +92,22 @@ static char *expect_request_text(const gs_expect_obs *o, const gs_traffic_respon
     return gs_buf_take(&b);
 }
 
+/* Decodes a gRPC echo reply: the conformance suite's service answers in that suite's format
+ * (docs/echo.md), every other service in gatesim's EchoResponse. */
+static int expect_grpc_decode(const gs_scenario_send *s, const gs_traffic_response *r,
+                              gs_grpc_echo *echo)
+{
+    if (s->grpc_service && strcmp(s->grpc_service, GS_GRPC_CONFORMANCE_SERVICE) == 0)
+        return gs_grpc_conformance_echo_decode(echo, r->body, r->body_len);
+    return gs_grpc_echo_decode(echo, r->body, r->body_len);
+}
+
 /* A gRPC echo body as text: what the backend saw. */
-static bool expect_grpc_body_text(gs_buf *b, const gs_traffic_response *r)
+static bool expect_grpc_body_text(gs_buf *b, const gs_scenario_send *s,
+                                  const gs_traffic_response *r)
 {
     gs_grpc_echo echo;
-    if (r->body_len == 0 || gs_grpc_echo_decode(&echo, r->body, r->body_len) != 0)
+    if (r->body_len == 0 || expect_grpc_decode(s, r, &echo) != 0)
         return false;
     gs_buf_printf(b, "EchoResponse: path %s, host %s, method %s, backend %s\n", echo.path,
                   echo.host, echo.method, echo.backend);
@@ -110,8 +121,9 @@ static bool expect_grpc_body_text(gs_buf *b, const gs_traffic_response *r)
     return true;
 }
 
-static char *expect_response_text(const gs_traffic_response *r, bool grpc)
+static char *expect_response_text(const gs_traffic_response *r, const gs_scenario_send *s)
 {
+    bool grpc = s->protocol == GS_SCENARIO_GRPC;
     gs_buf b = {0};
     if (r->error != GS_TRAFFIC_OK) {
         gs_buf_printf(&b, "no response: %s%s%s\n", gs_traffic_error_name(r->error),
@@ -126,7 +138,7 @@ static char *expect_response_text(const gs_traffic_response *r, bool grpc)
     if (r->body_len) {
         gs_buf_putc(&b, '\n');
         size_t n = r->body_len < EXPECT_EVIDENCE_BODY ? r->body_len : EXPECT_EVIDENCE_BODY;
-        if (grpc && expect_grpc_body_text(&b, r)) {
+        if (grpc && expect_grpc_body_text(&b, s, r)) {
             /* decoded above */
         } else if (grpc || r->body_len != strnlen(r->body, r->body_len)) {
             gs_buf_printf(&b, "(%zu bytes of binary body)", r->body_len);
@@ -154,7 +166,7 @@ static void expect_offend(gs_expect_obs *o, gs_expect_tally *t, const gs_traffic
     va_end(ap);
     t->first_message = gs_xstrdup(msg);
     t->first_request = expect_request_text(o, r);
-    t->first_response = expect_response_text(r, o->send->protocol == GS_SCENARIO_GRPC);
+    t->first_response = expect_response_text(r, o->send);
 }
 
 /* ---- what the backend saw ---- */
@@ -188,11 +200,12 @@ static void expect_seen_free(expect_seen *s)
     free(s->headers);
 }
 
-static int expect_seen_parse(const gs_traffic_response *r, bool grpc, expect_seen *s)
+static int expect_seen_parse(const gs_traffic_response *r, const gs_scenario_send *send,
+                             expect_seen *s)
 {
     memset(s, 0, sizeof(*s));
-    if (grpc) {
-        if (gs_grpc_echo_decode(&s->grpc, r->body, r->body_len) != 0)
+    if (send->protocol == GS_SCENARIO_GRPC) {
+        if (expect_grpc_decode(send, r, &s->grpc) != 0)
             return GS_ERR_PARSE;
         s->is_grpc = true;
         s->method = s->grpc.method;
@@ -282,7 +295,7 @@ static void expect_check_request(gs_expect_obs *o, const gs_traffic_response *r)
         return;
     }
     expect_seen seen;
-    if (expect_seen_parse(r, o->send->protocol == GS_SCENARIO_GRPC, &seen) != 0) {
+    if (expect_seen_parse(r, o->send, &seen) != 0) {
         expect_offend(o, &o->request, r, "the backend's echo body could not be read");
         expect_seen_free(&seen);
         return;

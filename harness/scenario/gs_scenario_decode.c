@@ -29,9 +29,10 @@ static void *sd_alloc_array(scenario_decoder *sd, size_t n, size_t size)
 
 /* ---- names ---- */
 
-static bool scenario_dns_label(const char *s, size_t n)
+/* One dot-free part of a name: lowercase letters, digits and '-', alphanumeric at both ends. */
+static bool scenario_name_part(const char *s, size_t n)
 {
-    if (n == 0 || n > 63 || !isalnum((unsigned char)s[0]) || !isalnum((unsigned char)s[n - 1]))
+    if (n == 0 || !isalnum((unsigned char)s[0]) || !isalnum((unsigned char)s[n - 1]))
         return false;
     for (size_t i = 0; i < n; i++)
         if (!(islower((unsigned char)s[i]) || isdigit((unsigned char)s[i]) || s[i] == '-'))
@@ -39,6 +40,15 @@ static bool scenario_dns_label(const char *s, size_t n)
     return true;
 }
 
+/* RFC 1123 label, as Kubernetes checks namespace names: at most 63 characters. */
+static bool scenario_dns_label(const char *s, size_t n)
+{
+    return n <= 63 && scenario_name_part(s, n);
+}
+
+/* A Kubernetes object name (IsDNS1123Subdomain): at most 253 characters in all, dot-separated
+ * parts; like the API server, no per-part length limit (a 253-character Gateway name without
+ * dots is valid: the upstream GatewayNameMaximumLength test uses one). */
 static bool scenario_dns_subdomain(const char *s, size_t n)
 {
     if (n == 0 || n > 253)
@@ -46,7 +56,7 @@ static bool scenario_dns_subdomain(const char *s, size_t n)
     size_t start = 0;
     for (size_t i = 0; i <= n; i++) {
         if (i == n || s[i] == '.') {
-            if (!scenario_dns_label(s + start, i - start))
+            if (!scenario_name_part(s + start, i - start))
                 return false;
             start = i + 1;
         }

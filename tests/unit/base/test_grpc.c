@@ -95,6 +95,78 @@ START_TEST(pb_primitives)
 }
 END_TEST
 
+/* A Header{key, value} of the conformance suite's Assertions, appended to |a|. */
+static void conf_header(gs_buf *a, const char *key, const char *value)
+{
+    gs_buf h = {0};
+    gs_pb_put_string(&h, 1, key);
+    gs_pb_put_string(&h, 2, value);
+    gs_pb_put_bytes(a, 2, h.data, h.len);
+    gs_buf_free(&h);
+}
+
+START_TEST(conformance_echo_decoded)
+{
+    /* The upstream suite's EchoResponse{assertions = 1, request = 2}, written field by field. */
+    gs_buf a = {0}, sub = {0}, msg = {0};
+    gs_pb_put_string(&a, 1, "/" GS_GRPC_CONFORMANCE_SERVICE "/Echo");
+    conf_header(&a, ":authority", "grpc.example.com");
+    conf_header(&a, "x-multi", "one");
+    conf_header(&a, "content-type", "application/grpc");
+    conf_header(&a, "x-multi", "two");
+    gs_pb_put_string(&a, 3, "grpc.example.com");
+    gs_pb_put_string(&sub, 1, "infra");
+    gs_pb_put_string(&sub, 2, "ignored-ingress");
+    gs_pb_put_string(&sub, 3, "grpc-echo");
+    gs_pb_put_string(&sub, 4, "grpc-echo-0");
+    gs_pb_put_bytes(&a, 4, sub.data, sub.len);
+    gs_buf_reset(&sub);
+    gs_pb_put_string(&sub, 1, "TLSv1.3");
+    gs_pb_put_string(&sub, 2, "h2");
+    gs_pb_put_string(&sub, 3, "sni.example.com");
+    gs_pb_put_string(&sub, 4, "TLS_AES_128_GCM_SHA256");
+    gs_pb_put_bytes(&a, 5, sub.data, sub.len);
+    gs_pb_put_bytes(&msg, 1, a.data, a.len);
+    gs_pb_put_bytes(&msg, 2, "", 0);
+
+    gs_grpc_echo out;
+    ck_assert_int_eq(gs_grpc_conformance_echo_decode(&out, msg.data, msg.len), 0);
+    ck_assert_str_eq(out.path, "/" GS_GRPC_CONFORMANCE_SERVICE "/Echo");
+    ck_assert_str_eq(out.host, "grpc.example.com");
+    ck_assert_str_eq(out.method, ""); /* that format has none */
+    ck_assert_str_eq(out.ns, "infra");
+    ck_assert_str_eq(out.service, "grpc-echo");
+    ck_assert_str_eq(out.pod, "grpc-echo-0");
+    ck_assert_str_eq(out.backend, "infra/grpc-echo/grpc-echo-0");
+    ck_assert(out.has_tls);
+    ck_assert_str_eq(out.tls_version, "TLSv1.3");
+    ck_assert_str_eq(out.tls_negotiated_protocol, "h2");
+    ck_assert_str_eq(out.tls_server_name, "sni.example.com");
+    ck_assert_str_eq(out.tls_cipher_suite, "TLS_AES_128_GCM_SHA256");
+    /* Repeated keys are grouped in first-seen order, values in the order they came. */
+    ck_assert_uint_eq(out.n_headers, 3);
+    ck_assert_str_eq(out.headers[0].name, ":authority");
+    ck_assert_str_eq(out.headers[1].name, "x-multi");
+    ck_assert_uint_eq(out.headers[1].n_values, 2);
+    ck_assert_str_eq(out.headers[1].values[0], "one");
+    ck_assert_str_eq(out.headers[1].values[1], "two");
+    ck_assert_str_eq(gs_grpc_echo_header_find(&out, "content-type")->values[0],
+                     "application/grpc");
+    gs_grpc_echo_free(&out);
+
+    /* A header that is not a message, and a truncated reply, are parse errors. */
+    gs_buf_reset(&a);
+    gs_pb_put_uint(&a, 2, 7);
+    gs_buf_reset(&msg);
+    gs_pb_put_bytes(&msg, 1, a.data, a.len);
+    ck_assert_int_eq(gs_grpc_conformance_echo_decode(&out, msg.data, msg.len), GS_ERR_PARSE);
+    ck_assert_int_eq(gs_grpc_conformance_echo_decode(&out, "\x0a\x05" "ab", 4), GS_ERR_PARSE);
+    gs_buf_free(&a);
+    gs_buf_free(&sub);
+    gs_buf_free(&msg);
+}
+END_TEST
+
 START_TEST(echo_roundtrip)
 {
     const char *accept[] = {"a", "b"};
@@ -190,6 +262,7 @@ static Suite *grpc_suite(void)
     tcase_add_test(tc, status_helpers);
     tcase_add_test(tc, pb_primitives);
     tcase_add_test(tc, echo_roundtrip);
+    tcase_add_test(tc, conformance_echo_decoded);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -207,6 +207,31 @@ START_TEST(protocol_conflict_and_listeners_not_valid)
 }
 END_TEST
 
+START_TEST(gateway_parameters_ref_is_invalid_parameters)
+{
+    /* The builtin gateway has no parameters kind: any infrastructure.parametersRef makes the
+     * Gateway Accepted=False/InvalidParameters and keeps its listeners out of the table. */
+    gs_model *m = model_of(CLASS GW_HEAD HTTP_ALL
+                           "  infrastructure:\n    parametersRef: {group: invalid.io, kind: "
+                           "InvalidParameters, name: invalid}\n",
+                           false);
+    gs_control *c = ctl_run(m, NULL);
+    const gs_gateway_status *g = gw_of(c, "infra", "gw");
+    ck_cond(&g->conditions, "Accepted", "False", "InvalidParameters");
+    ck_msg_has(&g->conditions, "Accepted", "invalid.io/InvalidParameters invalid");
+    ck_cond(&g->conditions, "Programmed", "False", "Invalid");
+    ck_cond(&ls_of(c, "gw", "http")->conditions, "Programmed", "False", "Invalid");
+    ck_assert_uint_eq(gs_route_table_listener_count(gs_control_table(c)), 0);
+    done(c, m);
+    /* Without it the same Gateway is accepted and served. */
+    m = model_of(CLASS GW_HEAD HTTP_ALL, false);
+    c = ctl_run(m, NULL);
+    ck_cond(&gw_of(c, "infra", "gw")->conditions, "Accepted", "True", "Accepted");
+    ck_assert_uint_eq(gs_route_table_listener_count(gs_control_table(c)), 1);
+    done(c, m);
+}
+END_TEST
+
 START_TEST(hostname_conflict)
 {
     /* The CRD's CEL rejects this within one Gateway; the controller still marks it. */
@@ -433,6 +458,24 @@ START_TEST(no_matching_listener_hostname_and_parent)
     ck_msg_has(parent0(c, "infra", "both"), "Accepted", "port 80, not 81");
     ck_cond(parent0(c, "infra", "wild"), "Accepted", "True", "Accepted");
     ck_assert_int_eq(ls_of(c, "gw", "a")->attached_routes, 1);
+    done(c, m);
+}
+END_TEST
+
+START_TEST(unimplemented_session_persistence_drops_the_rule)
+{
+    /* A field the builtin gateway does not implement is reported, never served as absent. */
+    gs_model *m = model_of(
+        CLASS GW_HEAD HTTP_ALL ROUTE(
+            "infra", "sticky",
+            "  parentRefs: [{name: gw}]\n  rules:\n  - matches: [{path: {value: /s}}]\n"
+            "    sessionPersistence: {sessionName: s}\n  - matches: [{path: {value: /ok}}]\n"),
+        false);
+    gs_control *c = ctl_run(m, NULL);
+    ck_cond(parent0(c, "infra", "sticky"), "Accepted", "True", "Accepted");
+    ck_cond(parent0(c, "infra", "sticky"), "PartiallyInvalid", "True", "UnsupportedValue");
+    ck_msg_has(parent0(c, "infra", "sticky"), "PartiallyInvalid",
+               "sessionPersistence is not implemented");
     done(c, m);
 }
 END_TEST
@@ -680,6 +723,8 @@ int main(void)
     tcase_add_test(tc, missing_class_is_managed_with_a_note);
     tcase_add_test(tc, protocol_conflict_and_listeners_not_valid);
     tcase_add_test(tc, hostname_conflict);
+    tcase_add_test(tc, gateway_parameters_ref_is_invalid_parameters);
+    tcase_add_test(tc, unimplemented_session_persistence_drops_the_rule);
     tcase_add_test(tc, unsupported_protocol_and_invalid_route_kinds);
     tcase_add_test(tc, certificate_references);
     tcase_add_test(tc, overlapping_tls_hostnames);

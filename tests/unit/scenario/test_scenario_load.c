@@ -4,6 +4,7 @@
  * the line:column its first line announces:  # expect LINE:COL TEXT  */
 #include "gs_scenario.h"
 #include "gs_alloc.h"
+#include "gs_buf.h"
 #include "gs_test.h"
 
 #include <dirent.h>
@@ -230,6 +231,72 @@ START_TEST(scenario_status_none_decoded)
 }
 END_TEST
 
+/* Loads |text| as one scenario file; returns the loader's code with |diags| filled. */
+static int load_text(const char *text, gs_scenario_list *list, gs_diags *diags)
+{
+    char *p = gs_test_write_temp(".yaml", text);
+    int rc = gs_scenario_list_load(list, p, diags, NULL);
+    unlink(p);
+    free(p);
+    return rc;
+}
+
+/* A scenario whose send.gateway and expectStatus name a Gateway called |name|. */
+static char *long_name_scenario(const char *ns, const char *name)
+{
+    gs_buf b = {0};
+    gs_buf_printf(&b,
+                  "apiVersion: gatesim.dev/v1alpha1\nkind: Scenario\nmetadata: {name: long}\n"
+                  "spec:\n  steps:\n  - name: s\n    send: {gateway: %s/%s, requests: 1}\n"
+                  "    expectStatus:\n    - {kind: Gateway, name: %s/%s, conditions: "
+                  "{Accepted: {status: \"True\"}}}\n",
+                  ns, name, ns, name);
+    return gs_buf_take(&b);
+}
+
+START_TEST(scenario_names_up_to_253_characters)
+{
+    /* Kubernetes object names are RFC 1123 subdomains of at most 253 characters with no limit
+     * per dot-free part (upstream GatewayNameMaximumLength); namespaces are labels (63). */
+    char name[256];
+    memset(name, 'a', 253);
+    name[253] = '\0';
+    gs_scenario_list list = {0};
+    gs_diags diags = {0};
+    char *text = long_name_scenario("infra", name);
+    int rc = load_text(text, &list, &diags);
+    if (rc != 0)
+        print_diags(&diags);
+    ck_assert_int_eq(rc, 0);
+    const gs_scenario_step *st = &list.items[0]->steps[0];
+    ck_assert_str_eq(st->expect_status[0].name, name);
+    ck_assert_uint_eq(strlen(st->send.gateway), strlen("infra/") + 253);
+    gs_diags_free(&diags);
+    gs_scenario_list_free(&list);
+    free(text);
+    /* 254 characters: too long, in both fields. */
+    name[253] = 'a';
+    name[254] = '\0';
+    text = long_name_scenario("infra", name);
+    ck_assert_int_ne(load_text(text, &list, &diags), 0);
+    ck_assert_uint_eq(diags.nerrors, 2);
+    ck_assert_ptr_nonnull(strstr(diags.items[0].message, "must be a DNS subdomain"));
+    gs_diags_free(&diags);
+    gs_scenario_list_free(&list);
+    free(text);
+    /* A 64-character namespace is not a label. */
+    char ns[65];
+    memset(ns, 'n', 64);
+    ns[64] = '\0';
+    text = long_name_scenario(ns, "gw");
+    ck_assert_int_ne(load_text(text, &list, &diags), 0);
+    ck_assert_ptr_nonnull(strstr(diags.items[0].message, "must be a DNS label"));
+    gs_diags_free(&diags);
+    gs_scenario_list_free(&list);
+    free(text);
+}
+END_TEST
+
 START_TEST(scenario_malformed_yaml_and_missing_file)
 {
     char *p = gs_test_write_temp(".yaml", "apiVersion: gatesim.dev/v1alpha1\nkind: [\n");
@@ -340,6 +407,7 @@ int main(void)
     tcase_add_test(tc, scenario_values_decoded);
     tcase_add_test(tc, scenario_invalid_corpus);
     tcase_add_test(tc, scenario_status_none_decoded);
+    tcase_add_test(tc, scenario_names_up_to_253_characters);
     tcase_add_test(tc, scenario_malformed_yaml_and_missing_file);
     tcase_add_test(tc, scenario_validate_file_hook);
     tcase_add_test(tc, scenario_objects_checked_with_positions);
