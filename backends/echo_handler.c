@@ -209,6 +209,59 @@ static int64_t handler_query_delay(const gs_echo_request *req)
     return ns > HANDLER_MAX_DELAY ? HANDLER_MAX_DELAY : ns;
 }
 
+/* A query parameter as a non-negative integer, or -1 when absent or not one. */
+static int64_t handler_query_int(const gs_echo_request *req, const char *key)
+{
+    size_t n;
+    const char *v = gs_echo_query_param(req->target, req->target_len, key, &n);
+    if (v == NULL || n == 0 || n > 9)
+        return -1;
+    int64_t x = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (v[i] < '0' || v[i] > '9')
+            return -1;
+        x = x * 10 + (v[i] - '0');
+    }
+    return x;
+}
+
+/* The retry simulation, with the query parameters the Gateway API conformance suite's retry
+ * tests send: `responseCode=N&succeedAfter=K` answers the first K tries of one request with
+ * status N (after `delayRetry=DUR`) and the next ones normally. A request is known by `uuid=`
+ * when given, else by its x-gatesim-request-id (the gateway's retries keep the id, so every
+ * request of a step counts its own tries). Returns true when this try is to fail. */
+static bool handler_retry_fails(gs_echo_ctx *ctx, const gs_echo_request *req, int *status,
+                                int64_t *delay_ns)
+{
+    int64_t code = handler_query_int(req, "responseCode");
+    int64_t after = handler_query_int(req, "succeedAfter");
+    if (code < 100 || code > 599 || after < 0)
+        return false;
+    size_t n = 0;
+    const char *key = gs_echo_query_param(req->target, req->target_len, "uuid", &n);
+    if (key == NULL) {
+        const gs_echo_header *id = gs_echo_request_header(req, GS_ECHO_REQUEST_ID_HEADER);
+        if (id == NULL)
+            return false; /* nothing tells the tries of one request apart */
+        key = id->value;
+        n = id->value_len;
+    }
+    if (gs_echo_log_try(ctx->log, key, n) > (uint64_t)after)
+        return false;
+    *status = (int)code;
+    size_t dn;
+    const char *d = gs_echo_query_param(req->target, req->target_len, "delayRetry", &dn);
+    char tmp[32];
+    int64_t ns;
+    if (d != NULL && dn > 0 && dn < sizeof(tmp)) {
+        memcpy(tmp, d, dn);
+        tmp[dn] = '\0';
+        if (gs_duration_parse(tmp, &ns, NULL) == 0 && ns > 0)
+            *delay_ns += ns > HANDLER_MAX_DELAY ? HANDLER_MAX_DELAY : ns;
+    }
+    return true;
+}
+
 /* X-Echo-Set-Header: "Name:value,Name2:value2"; repeated names are joined with ','. */
 static void handler_set_headers(const gs_echo_request *req, gs_echo_response *resp)
 {
@@ -726,6 +779,10 @@ void gs_echo_handle(gs_echo_ctx *ctx, const gs_echo_request *req, gs_echo_respon
         resp->status = f->error_status;
         response_add_str(resp, "content-type", "text/plain");
         gs_buf_printf(&resp->body, "gatesim-echo: injected %d\n", f->error_status);
+    } else if (!grpc && handler_retry_fails(ctx, req, &status, &resp->delay_ns)) {
+        resp->status = status;
+        response_add_str(resp, "content-type", "text/plain");
+        gs_buf_printf(&resp->body, "gatesim-echo: try failed as asked (%d)\n", status);
     } else if (grpc) {
         handler_grpc(ctx, req, resp);
     } else if (handler_status_path(req, &status)) {

@@ -49,6 +49,10 @@ struct gs_echo_log {
     uint64_t next_seq; /* sequence of the next id (starts at 1) */
     uint64_t requests;
     log_table methods, paths, protos, statuses, events;
+    struct {
+        uint64_t hash; /* of the key, 0 = empty */
+        uint64_t tries;
+    } *tries; /* GS_ECHO_LOG_TRY_SLOTS, made on first use */
 };
 
 int gs_echo_log_new(gs_echo_log **out, size_t capacity)
@@ -87,6 +91,7 @@ void gs_echo_log_free(gs_echo_log *log)
     table_clear(&log->statuses);
     table_clear(&log->events);
     free(log->ring);
+    free(log->tries);
     pthread_mutex_destroy(&log->mu);
     free(log);
 }
@@ -278,4 +283,31 @@ void gs_echo_log_reset(gs_echo_log *log)
     table_clear(&log->statuses);
     table_clear(&log->events);
     pthread_mutex_unlock(&log->mu);
+}
+
+/* FNV-1a, never 0 (0 marks an empty slot). */
+static uint64_t log_key_hash(const char *key, size_t len)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)key[i];
+        h *= 0x100000001b3ull;
+    }
+    return h ? h : 1;
+}
+
+uint64_t gs_echo_log_try(gs_echo_log *log, const char *key, size_t len)
+{
+    uint64_t h = log_key_hash(key, len);
+    pthread_mutex_lock(&log->mu);
+    if (log->tries == NULL)
+        log->tries = gs_xcalloc(GS_ECHO_LOG_TRY_SLOTS, sizeof(*log->tries));
+    size_t slot = (size_t)(h % GS_ECHO_LOG_TRY_SLOTS);
+    if (log->tries[slot].hash != h) {
+        log->tries[slot].hash = h;
+        log->tries[slot].tries = 0;
+    }
+    uint64_t n = ++log->tries[slot].tries;
+    pthread_mutex_unlock(&log->mu);
+    return n;
 }

@@ -54,6 +54,14 @@ void gs_echo_log_requests_json(gs_echo_log *log, uint64_t since, size_t limit, g
 /* Appends {"requests":N,"methods":{},"paths":{},"protocols":{},"statuses":{},"events":{}}. */
 void gs_echo_log_stats_json(gs_echo_log *log, gs_buf *out);
 
+/* Counts a try of the request known by |key| (the retry simulation's uuid, or a request id)
+ * and returns which try this is: 1 the first time the key is seen, 2 the next... Keys live in
+ * a direct-mapped table of GS_ECHO_LOG_TRY_SLOTS by hash: a key whose slot another key took
+ * since starts again at 1 (only requests in flight together need distinct slots). Thread-safe:
+ * tries of one request may arrive on different connections and loops. */
+#define GS_ECHO_LOG_TRY_SLOTS 4096
+uint64_t gs_echo_log_try(gs_echo_log *log, const char *key, size_t len);
+
 /* Forgets every id and counter (sequence numbers keep increasing). Thread-safe. */
 void gs_echo_log_reset(gs_echo_log *log);
 

@@ -253,6 +253,21 @@ static int64_t conv_timeout(int64_t ns)
     return (ns + 999999) / 1000000;
 }
 
+/* attempts unset: one retry (Envoy's default; the spec leaves it to the implementation);
+ * backoff unset: retry at once. */
+static void conv_retry(const gs_http_route_retry *in, gs_rt_retry *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (!in->set)
+        return;
+    out->set = true;
+    out->attempts = in->attempts.has && in->attempts.v > 0 ? (uint32_t)in->attempts.v : 1;
+    out->backoff_ms = in->backoff_ns > 0 ? (in->backoff_ns + 999999) / 1000000 : 0;
+    for (size_t i = 0; i < in->n_codes; i++)
+        if (in->codes[i].has)
+            gs_rt_retry_add_code(out, (int)in->codes[i].v);
+}
+
 static gs_rt_kv_match *conv_values(ctl_scratch *s, const gs_http_value_match *v, size_t n)
 {
     gs_rt_kv_match *out = scratch_alloc(s, n, sizeof(*out));
@@ -292,6 +307,7 @@ void gs_control_http_rule_to_table(const gs_control *c, const ctl_route *r, ctl_
         in->timeouts.set ? conv_timeout(in->timeouts.request_ns) : GS_RT_TIMEOUT_UNSET;
     out->backend_request_timeout_ms =
         in->timeouts.set ? conv_timeout(in->timeouts.backend_request_ns) : GS_RT_TIMEOUT_UNSET;
+    conv_retry(&in->retry, &out->retry);
 }
 
 void gs_control_grpc_rule_to_table(const gs_control *c, const ctl_route *r, ctl_scratch *s,

@@ -199,6 +199,21 @@ static void explain_candidate(void *arg, const char *hostname, const gs_rt_route
         gs_buf_printf(x->out, "              timeouts: request %lldms, backendRequest %lldms\n",
                       (long long)rule->request_timeout_ms,
                       (long long)rule->backend_request_timeout_ms);
+    if (rule->retry.set) {
+        gs_buf_printf(x->out,
+                      "              retry: %u more tr%s, backoff %lldms, on connection "
+                      "errors and try timeouts",
+                      rule->retry.attempts, rule->retry.attempts == 1 ? "y" : "ies",
+                      (long long)rule->retry.backoff_ms);
+        const char *sep = " and status ";
+        for (int code = GS_RT_RETRY_CODE_MIN; code <= GS_RT_RETRY_CODE_MAX; code++) {
+            if (gs_rt_retry_has_code(&rule->retry, code)) {
+                gs_buf_printf(x->out, "%s%d", sep, code);
+                sep = ", ";
+            }
+        }
+        gs_buf_putc(x->out, '\n');
+    }
 }
 
 static size_t table_listener(const gs_route_table *t, const char *ns, const char *gw,

@@ -543,7 +543,24 @@ static int copy_rule(gs_route_table *t, const gs_rt_route *route, gs_rt_rule *d,
     d->n_filters = s->n_filters;
     d->request_timeout_ms = s->request_timeout_ms;
     d->backend_request_timeout_ms = s->backend_request_timeout_ms;
+    d->retry = s->retry;
     return 0;
+}
+
+void gs_rt_retry_add_code(gs_rt_retry *r, int status)
+{
+    if (status < GS_RT_RETRY_CODE_MIN || status > GS_RT_RETRY_CODE_MAX)
+        return;
+    unsigned bit = (unsigned)(status - GS_RT_RETRY_CODE_MIN);
+    r->codes[bit / 8] |= (uint8_t)(1u << (bit % 8));
+}
+
+bool gs_rt_retry_has_code(const gs_rt_retry *r, int status)
+{
+    if (status < GS_RT_RETRY_CODE_MIN || status > GS_RT_RETRY_CODE_MAX)
+        return false;
+    unsigned bit = (unsigned)(status - GS_RT_RETRY_CODE_MIN);
+    return (r->codes[bit / 8] >> (bit % 8)) & 1u;
 }
 
 /* ---- indexing ------------------------------------------------------------------------------ */

@@ -226,6 +226,23 @@ struct gs_rt_route;
 
 /* One rule. HTTPRoute rules use |matches| (none = one PathPrefix "/" match); GRPCRoute rules use
  * |grpc_matches| (none = match every call). Filters run in list order. */
+/* rules[].retry (HTTPRoute): a try that failed (connection error, backendRequest timeout, or a
+ * response status in |codes|) is tried again, up to |attempts| more times, each after
+ * |backoff_ms|. */
+#define GS_RT_RETRY_CODE_MIN 400
+#define GS_RT_RETRY_CODE_MAX 599
+typedef struct gs_rt_retry {
+    bool set;
+    uint32_t attempts;  /* retries after the first try */
+    int64_t backoff_ms; /* 0: at once */
+    uint8_t codes[(GS_RT_RETRY_CODE_MAX - GS_RT_RETRY_CODE_MIN) / 8 + 1]; /* bitmap */
+} gs_rt_retry;
+
+/* Adds |status| to the retriable codes (ignored outside 400..599). */
+void gs_rt_retry_add_code(gs_rt_retry *r, int status);
+/* True when a response with |status| is retried under |r|. */
+bool gs_rt_retry_has_code(const gs_rt_retry *r, int status);
+
 typedef struct gs_rt_rule {
     const char *name; /* optional rules[].name */
     const gs_rt_match *matches;
@@ -238,6 +255,7 @@ typedef struct gs_rt_rule {
     size_t n_backends;
     int64_t request_timeout_ms;         /* GS_RT_TIMEOUT_UNSET, 0 = disabled */
     int64_t backend_request_timeout_ms; /* GS_RT_TIMEOUT_UNSET, 0 = disabled */
+    gs_rt_retry retry;
     /* Set by the table (ignored on input). */
     const struct gs_rt_route *route; /* the route this rule belongs to */
     size_t index;                    /* position in the route's rules */

@@ -12,6 +12,7 @@
 #include "gs_gw_header_mod.h"
 #include "gs_gw_path.h"
 #include "gs_gw_redirect.h"
+#include "gs_gw_retry.h"
 #include "gs_log.h"
 
 #include <stdio.h>
@@ -56,6 +57,13 @@ struct gs_gw_exchange {
     /* The request path (no query) as the route matched it, kept when a URLRewrite first
      * changes the target: a later ReplacePrefixMatch works on it (docs/gateway.md). */
     char *path_as_matched;
+    /* Retries (rules[].retry): the backendRef chosen once, the tries made, each try's deadline
+     * (backendRequest) and the wait before the next (backoff). */
+    const gs_rt_backend *backend;
+    unsigned tries;
+    int64_t try_ms;
+    gs_gw_timer try_timer;
+    gs_gw_timer backoff_timer;
 };
 
 typedef struct exchange_mirror {
@@ -76,6 +84,8 @@ static void exchange_free(gs_gw_exchange *ex)
     if (ex->in_start && ex->out_slot)
         *ex->out_slot = NULL;
     gs_gw_timer_deinit(&ex->timer);
+    gs_gw_timer_deinit(&ex->try_timer);
+    gs_gw_timer_deinit(&ex->backoff_timer);
     gs_gw_upstream_cancel(ex->call);
     gs_gw_request_free(&ex->req);
     gs_gw_response_free(&ex->resp);
@@ -368,10 +378,14 @@ static void exchange_end_grpc(gs_gw_exchange *ex, int grpc_status, const char *m
     gs_gw_headers_free(&tr);
 }
 
+static bool exchange_retry(gs_gw_exchange *ex, bool failed, int status);
+
 static void on_exchange_upstream(void *arg, int err, gs_gw_response *resp)
 {
     gs_gw_exchange *ex = arg;
     ex->call = NULL;
+    if (!ex->streaming && exchange_retry(ex, err != 0, resp ? resp->status : 0))
+        return;
     if (ex->streaming) {
         if (err)
             ex->rt->counters.upstream_errors++;
@@ -426,6 +440,8 @@ static int64_t exchange_timeout_ms(const gs_gw_exchange *ex)
 }
 
 static void exchange_proceed(gs_gw_exchange *ex);
+static void exchange_try(gs_gw_exchange *ex);
+static void on_exchange_try_timeout(void *arg);
 
 /* True when |rule| or one of its backendRefs has a RequestMirror filter. */
 static bool exchange_rule_mirrors(const gs_rt_rule *rule)
@@ -493,13 +509,17 @@ static void exchange_route(gs_gw_exchange *ex, const gs_gw_exchange_source *src)
     ex->timeout_ms = exchange_timeout_ms(ex);
     ex->timer_idle = rule->request_timeout_ms == GS_RT_TIMEOUT_UNSET &&
                      rule->backend_request_timeout_ms == GS_RT_TIMEOUT_UNSET;
+    if (rule->retry.set) { /* a whole-request deadline over every try (gs_gw_retry.h) */
+        gs_gw_retry_deadlines(rule, rt->limits.default_timeout_ms, &ex->timeout_ms, &ex->try_ms);
+        ex->timer_idle = false;
+    }
     if (ex->timeout_ms > 0) {
         gs_gw_timer_init(&ex->timer, rt->base, on_exchange_timeout, ex);
         exchange_arm(ex);
     }
     /* A streamed body (an HTTP/1.1 body, or a gRPC call's over HTTP/2) goes upstream as it
      * comes, unless a mirror needs a copy of it: then it is buffered whole first. */
-    if (req->body_open && exchange_rule_mirrors(rule)) {
+    if (req->body_open && (exchange_rule_mirrors(rule) || rule->retry.set)) {
         ex->body_wait = true;
         return;
     }
@@ -510,7 +530,6 @@ static void exchange_route(gs_gw_exchange *ex, const gs_gw_exchange_source *src)
 static void exchange_proceed(gs_gw_exchange *ex)
 {
     gs_gw_runtime *rt = ex->rt;
-    gs_gw_request *req = &ex->req;
     const gs_rt_rule *rule = ex->res.rule;
     if (exchange_run_filters(ex, rule->filters, rule->n_filters))
         return;
@@ -527,6 +546,18 @@ static void exchange_proceed(gs_gw_exchange *ex)
     }
     if (exchange_run_filters(ex, b->filters, b->n_filters))
         return;
+    ex->backend = b;
+    exchange_try(ex);
+}
+
+/* One try of the request to the chosen backendRef, at its Service's next endpoint. */
+static void exchange_try(gs_gw_exchange *ex)
+{
+    gs_gw_runtime *rt = ex->rt;
+    gs_gw_request *req = &ex->req;
+    const gs_rt_backend *b = ex->backend;
+    bool retries = ex->res.rule->retry.set;
+    ex->tries++;
     gs_gw_service *svc = gs_gw_endpoints_find(rt->endpoints, b->namespace, b->name, b->port);
     const gs_gw_endpoint *ep = gs_gw_service_next(svc);
     if (ep == NULL) {
@@ -544,9 +575,50 @@ static void exchange_proceed(gs_gw_exchange *ex)
     }
     if (ex->grpc)
         gs_gw_headers_set(&req->headers, "te", "trailers");
+    /* A rule with retry buffers the response: whether to try again is decided on its status,
+     * before anything reaches the client. */
     gs_gw_upstream_send_stream(rt->upstream, ep, h2, req,
-                               ex->sink->on_head ? &exchange_stream_ops : NULL,
+                               ex->sink->on_head && !retries ? &exchange_stream_ops : NULL,
                                on_exchange_upstream, ex, &ex->call);
+    if (retries && ex->try_ms > 0) {
+        if (ex->try_timer.ev == NULL)
+            gs_gw_timer_init(&ex->try_timer, rt->base, on_exchange_try_timeout, ex);
+        gs_gw_timer_set(&ex->try_timer, ex->try_ms);
+    }
+}
+
+/* Fires when the backoff before the next try is over. */
+static void on_exchange_backoff(void *arg)
+{
+    exchange_try(arg);
+}
+
+/* After a try ended (a connection error, a try timeout: |failed|; else a response of |status|):
+ * when the rule's retry policy says so, schedules the next try after the backoff and returns
+ * true; the caller then drops that try's outcome. */
+static bool exchange_retry(gs_gw_exchange *ex, bool failed, int status)
+{
+    const gs_rt_retry *r = &ex->res.rule->retry;
+    if (!gs_gw_retry_again(r, ex->tries, failed, status))
+        return false;
+    gs_gw_timer_stop(&ex->try_timer);
+    ex->rt->counters.retries++;
+    if (ex->backoff_timer.ev == NULL)
+        gs_gw_timer_init(&ex->backoff_timer, ex->rt->base, on_exchange_backoff, ex);
+    gs_gw_timer_set(&ex->backoff_timer, r->backoff_ms); /* 0: on the next loop turn */
+    return true;
+}
+
+/* Fires when one try took longer than timeouts.backendRequest (rules with retry). */
+static void on_exchange_try_timeout(void *arg)
+{
+    gs_gw_exchange *ex = arg;
+    gs_gw_upstream_cancel(ex->call);
+    ex->call = NULL;
+    if (exchange_retry(ex, true, 0))
+        return;
+    ex->rt->counters.timeouts++;
+    exchange_answer(ex, 504, GRPC_DEADLINE_EXCEEDED, "upstream request timeout");
 }
 
 void gs_gw_exchange_start(gs_gw_runtime *rt, gs_gw_snapshot *snap, const gs_gw_exchange_source *src,

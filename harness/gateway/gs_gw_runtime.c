@@ -60,6 +60,7 @@ void gs_gw_runtime_stats_json(const gs_gw_runtime *rt, size_t connections, gs_bu
         runtime_field(&j, classes[i], c->responses_by_class[i]);
     runtime_field(&j, "upstreamErrors", c->upstream_errors);
     runtime_field(&j, "timeouts", c->timeouts);
+    runtime_field(&j, "retries", c->retries);
     runtime_field(&j, "mirrorsSent", c->mirrors_sent);
     runtime_field(&j, "mirrorsDropped", c->mirrors_dropped);
     runtime_field(&j, "mirrorsNoEndpoint", c->mirrors_no_endpoint);

@@ -37,6 +37,7 @@ typedef struct gs_gw_counters {
     uint64_t mirrors_timed_out;     /* sent, abandoned after the default timeout */
     uint64_t upstream_errors;
     uint64_t timeouts;
+    uint64_t retries; /* tries made again under rules[].retry (gs_gw_retry.h) */
     uint64_t h2_resets_refused;   /* connections closed for rapid reset / stream floods */
     uint64_t connections_refused; /* over max_connections: closed at accept */
     /* Hostile clients (docs/gateway.md, "Limits under hostile clients"). */

@@ -320,6 +320,50 @@ START_TEST(grpc_conformance_service)
 }
 END_TEST
 
+START_TEST(fail_n_times_then_succeed)
+{
+    fixture f;
+    fx_init(&f);
+    /* Keyed by uuid: two failing tries (after delayRetry), then the echo. */
+    gs_echo_request r =
+        mkreq("GET", "/retry?responseCode=502&succeedAfter=2&uuid=u1&delayRetry=5ms", NULL, 0);
+    for (int i = 0; i < 2; i++) {
+        gs_echo_handle(&f.ctx, &r, &f.resp);
+        ck_assert_int_eq(f.resp.status, 502);
+        ck_assert_int_eq(f.resp.delay_ns, 5 * GS_NS_PER_MS);
+        ck_assert_str_eq(field(&f.resp, "x-gatesim-backend"), "team-a/app/r1");
+    }
+    gs_echo_handle(&f.ctx, &r, &f.resp);
+    ck_assert_int_eq(f.resp.status, 200);
+    ck_assert_int_eq(f.resp.delay_ns, 0);
+    /* Another uuid counts its own tries. */
+    r = mkreq("GET", "/retry?responseCode=502&succeedAfter=1&uuid=u2", NULL, 0);
+    gs_echo_handle(&f.ctx, &r, &f.resp);
+    ck_assert_int_eq(f.resp.status, 502);
+    gs_echo_handle(&f.ctx, &r, &f.resp);
+    ck_assert_int_eq(f.resp.status, 200);
+    /* Without uuid the request id keys the tries. */
+    gs_echo_header id1[] = {HDR("x-gatesim-request-id", "req-1")};
+    gs_echo_header id2[] = {HDR("x-gatesim-request-id", "req-2")};
+    gs_echo_request a = mkreq("GET", "/x?responseCode=500&succeedAfter=1", id1, 1);
+    gs_echo_request b = mkreq("GET", "/x?responseCode=500&succeedAfter=1", id2, 1);
+    gs_echo_handle(&f.ctx, &a, &f.resp);
+    ck_assert_int_eq(f.resp.status, 500);
+    gs_echo_handle(&f.ctx, &b, &f.resp);
+    ck_assert_int_eq(f.resp.status, 500);
+    gs_echo_handle(&f.ctx, &a, &f.resp);
+    ck_assert_int_eq(f.resp.status, 200);
+    /* Neither: never failed; malformed parameters: ignored. */
+    r = mkreq("GET", "/x?responseCode=500&succeedAfter=1", NULL, 0);
+    gs_echo_handle(&f.ctx, &r, &f.resp);
+    ck_assert_int_eq(f.resp.status, 200);
+    r = mkreq("GET", "/x?responseCode=5x0&succeedAfter=1&uuid=u3", NULL, 0);
+    gs_echo_handle(&f.ctx, &r, &f.resp);
+    ck_assert_int_eq(f.resp.status, 200);
+    fx_free(&f);
+}
+END_TEST
+
 START_TEST(request_log_and_control)
 {
     fixture f;
@@ -584,6 +628,7 @@ static Suite *handler_suite(void)
     tcase_add_test(tc, faults);
     tcase_add_test(tc, grpc_echo_and_errors);
     tcase_add_test(tc, grpc_conformance_service);
+    tcase_add_test(tc, fail_n_times_then_succeed);
     tcase_add_test(tc, request_log_and_control);
     tcase_add_test(tc, helpers);
     tcase_add_test(tc, json_plain);
