@@ -9,7 +9,7 @@
 #include "gs_json.h"
 #include "gs_log.h"
 #include "gs_suggest.h"
-#include "gs_threshold.h"
+#include "gs_load_report.h"
 #include "gs_time.h"
 #include "gs_traffic.h"
 
@@ -72,6 +72,8 @@ static void load_usage(FILE *out)
             "      --timeout D         request timeout (default 10s)\n"
             "      --connect-timeout D connect + TLS timeout (default 5s)\n"
             "      --request-id-prefix P  send x-gatesim-request-id: P<n> on every request\n"
+            "      --shard I/N         be shard I (1..N) of N processes: 1/N of the rate and of\n"
+            "                          -n, request ids I-1, I-1+N, ... (merge with gatesim merge)\n"
             "Output:\n"
             "  -o, --output FMT        text (default) or json\n"
             "      --percentiles LIST  latency percentiles to report (default\n"
@@ -157,228 +159,19 @@ static void on_load_progress(uint64_t done, uint64_t errors, double elapsed, voi
     fflush(stderr);
 }
 
-static void load_fmt_ms(char *out, size_t n, int64_t ns)
+/* Shard I of N takes 1/N of the rate and of the requests (the first n % N shards one more),
+ * and the request indexes I-1, I-1+N, ...: N shards together are the unsharded run. */
+static int load_apply_shard(gs_traffic_config *cfg, unsigned shard, unsigned shards)
 {
-    double ms = (double)ns / 1e6;
-    if (ms < 1)
-        snprintf(out, n, "%.3fms", ms);
-    else if (ms < 100)
-        snprintf(out, n, "%.2fms", ms);
-    else
-        snprintf(out, n, "%.0fms", ms);
-}
-
-static void load_print_counts(const char *label, const gs_traffic_counts *c)
-{
-    printf("  %-12s", label);
-    if (c->len == 0)
-        printf(" -");
-    for (size_t k = 0; k < c->len; k++)
-        printf("%s %s: %llu", k ? "," : "", c->items[k].name,
-               (unsigned long long)c->items[k].count);
-    printf("\n");
-}
-
-#define LOAD_MAX_PERCENTILES 32
-#define LOAD_MAX_THRESHOLDS 32
-
-/* What the output shows besides the result: chosen percentiles, thresholds and their verdicts. */
-typedef struct load_report {
-    const char *url;
-    double pcts[LOAD_MAX_PERCENTILES];
-    size_t npcts;
-    gs_threshold thresholds[LOAD_MAX_THRESHOLDS];
-    double observed[LOAD_MAX_THRESHOLDS];
-    bool passed[LOAD_MAX_THRESHOLDS];
-    size_t nthresholds;
-    bool rate_reached; /* open loop: at most 1% of the scheduled requests missed */
-} load_report;
-
-/* Checks every threshold; returns how many failed. */
-static size_t load_check_thresholds(load_report *rep, const gs_traffic_result *r)
-{
-    size_t failed = 0;
-    for (size_t k = 0; k < rep->nthresholds; k++) {
-        rep->passed[k] = gs_threshold_check(&rep->thresholds[k], r, &rep->observed[k]);
-        failed += !rep->passed[k];
+    cfg->rate /= shards;
+    if (cfg->requests) {
+        cfg->requests = cfg->requests / shards + (shard - 1 < cfg->requests % shards ? 1 : 0);
+        if (cfg->requests == 0)
+            return -1;
     }
-    return failed;
-}
-
-/* "--percentiles 50,90,99.9": each 0 < p <= 100. */
-static bool load_parse_percentiles(const char *s, load_report *rep)
-{
-    rep->npcts = 0;
-    const char *p = s;
-    while (*p) {
-        char *end;
-        errno = 0;
-        double v = strtod(p, &end);
-        if (end == p || errno != 0 || !(v > 0) || v > 100 || (*end != ',' && *end != '\0') ||
-            rep->npcts == LOAD_MAX_PERCENTILES)
-            return false;
-        rep->pcts[rep->npcts++] = v;
-        p = *end == ',' ? end + 1 : end;
-        if (*end == ',' && *p == '\0')
-            return false;
-    }
-    return rep->npcts > 0;
-}
-
-static void load_print_thresholds(const load_report *rep, bool colour)
-{
-    for (size_t k = 0; k < rep->nthresholds; k++) {
-        char obs[48];
-        gs_threshold_format(&rep->thresholds[k], rep->observed[k], obs, sizeof(obs));
-        printf("  %-12s %s%s%s %s (observed %s)\n", k == 0 ? "thresholds" : "",
-               rep->passed[k] ? gs_term_green(colour) : gs_term_red(colour),
-               rep->passed[k] ? "pass" : "FAIL", gs_term_reset(colour),
-               rep->thresholds[k].expr, obs);
-    }
-}
-
-static void load_print_error_texts(const gs_traffic_result *r)
-{
-    for (int e = 1; e < GS_TRAFFIC_ERR_COUNT; e++) {
-        const gs_traffic_counts *c = &r->error_texts[e];
-        for (size_t k = 0; k < c->len; k++)
-            printf("  %-12s %s: %s: %llu\n", "", gs_traffic_error_name((gs_traffic_error)e),
-                   c->items[k].name, (unsigned long long)c->items[k].count);
-    }
-}
-
-static void load_print_text(const gs_traffic_config *cfg, const load_report *rep,
-                            const gs_traffic_result *r)
-{
-    const char *url = rep->url;
-    bool colour = gs_term_colour(STDOUT_FILENO);
-    printf("%sgatesim load %s%s  (%s, %u connection%s x %u stream%s, %s)\n", gs_term_bold(colour),
-           url, gs_term_reset(colour), gs_traffic_protocol_name(cfg->protocol), cfg->connections,
-           cfg->connections == 1 ? "" : "s", cfg->streams, cfg->streams == 1 ? "" : "s",
-           cfg->rate > 0 ? "open loop" : "closed loop");
-    printf("  %-12s %llu in %.2fs = %.1f req/s", "requests", (unsigned long long)r->requests,
-           r->duration_s, r->rps);
-    if (r->target_rps > 0)
-        printf(" (target %.1f req/s)", r->target_rps);
-    if (r->interrupted)
-        printf(" %s(interrupted)%s", gs_term_red(colour), gs_term_reset(colour));
-    printf("\n");
-    if (r->target_rps > 0 && r->missed > 0)
-        printf("  %-12s %s%llu of %llu scheduled requests not started in time%s\n", "missed",
-               rep->rate_reached ? "" : gs_term_red(colour), (unsigned long long)r->missed,
-               (unsigned long long)r->scheduled, gs_term_reset(colour));
-    const gs_histogram *hists[2] = {r->latency, r->service};
-    const char *labels[2] = {"latency", "uncorrected"};
-    for (int h = 0; h < (cfg->rate > 0 ? 2 : 1) && r->responses > 0; h++) {
-        printf("  %-12s", labels[h]);
-        char buf[32];
-        for (size_t k = 0; k < rep->npcts; k++) {
-            load_fmt_ms(buf, sizeof(buf), gs_histogram_percentile(hists[h], rep->pcts[k]));
-            printf(" p%g %s ", rep->pcts[k], buf);
-        }
-        load_fmt_ms(buf, sizeof(buf), gs_histogram_max(hists[h]));
-        printf(" max %s\n", buf);
-    }
-    load_print_counts("statuses", &r->statuses);
-    if (r->grpc_statuses.len)
-        load_print_counts("grpc-status", &r->grpc_statuses);
-    load_print_counts("backends", &r->backends);
-    uint64_t errs = r->requests - r->responses;
-    printf("  %-12s", "errors");
-    if (errs == 0)
-        printf(" none");
-    for (int e = 1; e < GS_TRAFFIC_ERR_COUNT; e++) {
-        if (r->errors[e])
-            printf(" %s%s: %llu%s", gs_term_red(colour), gs_traffic_error_name((gs_traffic_error)e),
-                   (unsigned long long)r->errors[e], gs_term_reset(colour));
-    }
-    printf("\n");
-    load_print_error_texts(r);
-    if (r->abandoned)
-        printf("  %-12s %llu requests in flight when interrupted\n", "abandoned",
-               (unsigned long long)r->abandoned);
-    load_print_thresholds(rep, colour);
-}
-
-/* ISO 8601 UTC with milliseconds: "2026-12-06T23:40:01.123Z". */
-static void load_fmt_time(char *out, size_t n, double unix_s)
-{
-    time_t secs = (time_t)unix_s;
-    struct tm tm;
-    gmtime_r(&secs, &tm);
-    char date[32];
-    strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
-    int ms = (int)((unix_s - (double)secs) * 1000);
-    snprintf(out, n, "%s.%03dZ", date, ms < 0 ? 0 : ms > 999 ? 999 : ms);
-}
-
-/* The run's settings, so a result file says what produced it. */
-static void load_write_settings(gs_json *j, const gs_traffic_config *cfg, const char *url)
-{
-    gs_json_key(j, "settings");
-    gs_json_object_begin(j);
-    gs_json_key(j, "url");
-    gs_json_string(j, url);
-    gs_json_key(j, "address");
-    gs_json_string(j, cfg->address);
-    gs_json_key(j, "protocol");
-    gs_json_string(j, gs_traffic_protocol_name(cfg->protocol));
-    gs_json_key(j, "method");
-    gs_json_string(j, cfg->method ? cfg->method
-                                  : cfg->protocol == GS_TRAFFIC_GRPC ? "POST" : "GET");
-    gs_json_key(j, "connections");
-    gs_json_uint(j, cfg->connections);
-    gs_json_key(j, "streams");
-    gs_json_uint(j, cfg->streams);
-    gs_json_key(j, "threads");
-    gs_json_uint(j, cfg->threads);
-    gs_json_key(j, "loop");
-    gs_json_string(j, cfg->rate > 0 ? "open" : "closed");
-    gs_json_key(j, "rate");
-    if (cfg->rate > 0)
-        gs_json_double(j, cfg->rate);
-    else
-        gs_json_null(j);
-    gs_json_key(j, "requests");
-    if (cfg->requests)
-        gs_json_uint(j, cfg->requests);
-    else
-        gs_json_null(j);
-    gs_json_key(j, "durationSeconds");
-    if (cfg->requests == 0)
-        gs_json_double(j, (double)cfg->duration_ns / 1e9);
-    else
-        gs_json_null(j);
-    gs_json_key(j, "warmupSeconds");
-    gs_json_double(j, (double)cfg->warmup_ns / 1e9);
-    gs_json_key(j, "timeoutSeconds");
-    gs_json_double(j, (double)cfg->request_timeout_ns / 1e9);
-    gs_json_key(j, "newConnectionPerRequest");
-    gs_json_bool(j, cfg->new_connection_per_request);
-    gs_json_object_end(j);
-}
-
-static void load_write_thresholds(gs_json *j, const load_report *rep)
-{
-    gs_json_key(j, "thresholds");
-    gs_json_array_begin(j);
-    for (size_t k = 0; k < rep->nthresholds; k++) {
-        const gs_threshold *t = &rep->thresholds[k];
-        bool latency = t->metric == GS_THRESHOLD_PERCENTILE || t->metric == GS_THRESHOLD_MEAN ||
-                       t->metric == GS_THRESHOLD_MAX;
-        gs_json_object_begin(j);
-        gs_json_key(j, "threshold");
-        gs_json_string(j, t->expr);
-        gs_json_key(j, "pass");
-        gs_json_bool(j, rep->passed[k]);
-        /* latencies in ms like every latency of the output; shares as fractions */
-        gs_json_key(j, latency ? "observedMs" : "observed");
-        gs_json_double(j, latency ? rep->observed[k] / 1e6 : rep->observed[k]);
-        gs_json_key(j, latency ? "limitMs" : "limit");
-        gs_json_double(j, latency ? t->limit / 1e6 : t->limit);
-        gs_json_object_end(j);
-    }
-    gs_json_array_end(j);
+    cfg->index_stride = shards;
+    cfg->index_offset = shard - 1;
+    return 0;
 }
 
 /* The run as one interval of an HdrHistogram log: the corrected latency untagged (what tools
@@ -397,33 +190,6 @@ static int load_write_hdr_log(FILE *f, const char *path, const gs_traffic_result
     return 0;
 }
 
-static void load_print_json(const gs_traffic_config *cfg, const load_report *rep,
-                            const gs_traffic_result *r)
-{
-    gs_buf b = {0};
-    gs_json j;
-    gs_json_init(&j, &b, false);
-    gs_json_object_begin(&j);
-    gs_json_key(&j, "version");
-    gs_json_string(&j, GS_VERSION);
-    char when[48];
-    load_fmt_time(when, sizeof(when), r->start_unix_s);
-    gs_json_key(&j, "startTime");
-    gs_json_string(&j, when);
-    load_write_settings(&j, cfg, rep->url);
-    if (cfg->rate > 0) {
-        gs_json_key(&j, "rateReached");
-        gs_json_bool(&j, rep->rate_reached);
-    }
-    gs_traffic_json_opts o = {.percentiles = rep->pcts, .num_percentiles = rep->npcts,
-                              .histograms = true};
-    gs_traffic_result_write_fields(r, &o, &j);
-    load_write_thresholds(&j, rep);
-    gs_json_object_end(&j);
-    printf("%s\n", b.data);
-    gs_buf_free(&b);
-}
-
 enum {
     OPT_HOST = 256,
     OPT_CONNECT_TO,
@@ -439,6 +205,7 @@ enum {
     OPT_PERCENTILES,
     OPT_THRESHOLD,
     OPT_HDR_LOG,
+    OPT_SHARD,
 };
 
 int gs_cmd_load(int argc, char **argv)
@@ -470,6 +237,7 @@ int gs_cmd_load(int argc, char **argv)
         {"percentiles", required_argument, NULL, OPT_PERCENTILES},
         {"threshold", required_argument, NULL, OPT_THRESHOLD},
         {"hdr-log", required_argument, NULL, OPT_HDR_LOG},
+        {"shard", required_argument, NULL, OPT_SHARD},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -485,12 +253,11 @@ int gs_cmd_load(int argc, char **argv)
     uint64_t u;
     gs_traffic_url url = {0};
     gs_error err = {0};
-    static const double default_pcts[] = {50, 90, 99, 99.9, 99.99};
-    load_report *rep = gs_xcalloc(1, sizeof(*rep));
+    gs_load_report *rep = gs_xcalloc(1, sizeof(*rep));
+    gs_load_report_init(rep, GS_VERSION, "load");
     FILE *hdr_log = NULL; /* opened while parsing, so a bad path is a usage error before the run */
     const char *hdr_log_path = NULL;
-    memcpy(rep->pcts, default_pcts, sizeof(default_pcts));
-    rep->npcts = sizeof(default_pcts) / sizeof(default_pcts[0]);
+    unsigned shard = 0, shards = 0;
 
     optind = 1;
     opterr = 0;
@@ -658,10 +425,10 @@ int gs_cmd_load(int argc, char **argv)
             quiet = true;
             break;
         case OPT_PERCENTILES:
-            if (!load_parse_percentiles(optarg, rep)) {
+            if (!gs_load_report_set_percentiles(rep, optarg)) {
                 rc = load_bad("bad --percentiles \"%s\": want e.g. 50,90,99,99.9 (each 0 < p <= "
                               "100, at most %d)",
-                              optarg, LOAD_MAX_PERCENTILES);
+                              optarg, GS_LOAD_MAX_PERCENTILES);
                 goto out;
             }
             break;
@@ -675,16 +442,23 @@ int gs_cmd_load(int argc, char **argv)
             }
             hdr_log_path = optarg;
             break;
-        case OPT_THRESHOLD:
-            if (rep->nthresholds == LOAD_MAX_THRESHOLDS) {
-                rc = load_bad("more than %d thresholds", LOAD_MAX_THRESHOLDS);
+        case OPT_SHARD: {
+            unsigned long si, sn;
+            char tail;
+            if (sscanf(optarg, "%lu/%lu%c", &si, &sn, &tail) != 2 || sn == 0 || sn > 100000 ||
+                si == 0 || si > sn) {
+                rc = load_bad("bad --shard \"%s\": want I/N with 1 <= I <= N (e.g. 2/4)", optarg);
                 goto out;
             }
-            if (gs_threshold_parse(optarg, &rep->thresholds[rep->nthresholds], &err) != 0) {
+            shard = (unsigned)si;
+            shards = (unsigned)sn;
+            break;
+        }
+        case OPT_THRESHOLD:
+            if (gs_load_report_add_threshold(rep, optarg, &err) != 0) {
                 rc = load_bad("%s", err.msg);
                 goto out;
             }
-            rep->nthresholds++;
             break;
         case 'h':
             load_usage(stdout);
@@ -734,7 +508,10 @@ int gs_cmd_load(int argc, char **argv)
     cfg.num_headers = nheaders;
     cfg.body = body;
     cfg.count_missed = true;
-    rep->url = url_arg;
+    if (shards > 0 && load_apply_shard(&cfg, shard, shards) != 0) {
+        rc = load_bad("--shard %u/%u: -n is smaller than the number of shards", shard, shards);
+        goto out;
+    }
     if (cfg.insecure && url.tls)
         gs_log_warn("--insecure: the server certificate is NOT verified");
 
@@ -759,13 +536,18 @@ int gs_cmd_load(int argc, char **argv)
         rc = load_bad("%s", err.msg);
         goto out;
     }
-    /* open loop: more than 1% of the schedule never started means the rate was not reached */
-    rep->rate_reached = res->missed * 100 <= res->scheduled;
-    size_t failed = load_check_thresholds(rep, res);
-    if (json)
-        load_print_json(&cfg, rep, res);
-    else
-        load_print_text(&cfg, rep, res);
+    gs_load_settings_from_config(&rep->settings, &cfg, url_arg);
+    rep->settings.shard = shard;
+    rep->settings.shards = shards;
+    size_t failed = gs_load_report_check(rep, res);
+    if (json) {
+        gs_buf b = {0};
+        gs_load_report_write_json(rep, res, &b);
+        printf("%s\n", b.data);
+        gs_buf_free(&b);
+    } else {
+        gs_load_report_print_text(rep, res);
+    }
     fflush(stdout);
     if (cfg.rate > 0 && !rep->rate_reached)
         fprintf(stderr,

@@ -97,6 +97,10 @@ typedef struct gs_traffic_config {
     /* When set, each request carries "x-gatesim-request-id: <prefix><index>" (the index as in
      * gs_traffic_response.index), unique within the run. */
     const char *request_id_prefix;
+    /* Sharding a run over processes (`gatesim load --shard I/N`): request indexes (and so ids)
+     * become index * index_stride + index_offset, so N shards with stride N and offsets
+     * 0..N-1 never share one. 0 = stride 1. */
+    uint64_t index_stride, index_offset;
 
     gs_traffic_on_response on_response; /* optional */
     void *user;

@@ -323,7 +323,8 @@ static void conn_start(traffic_conn *c, int64_t now, int64_t intended)
         if (w->open_loop)
             (void)gs_rate_take(&w->rate);
         r->warmup = intended < run->measure_start_ns;
-        r->index = w->started * run->threads + w->id;
+        r->index = (w->started * run->threads + w->id) * run->cfg.index_stride +
+                   run->cfg.index_offset;
         r->attempts = 0;
         w->started++;
         if (!r->warmup)

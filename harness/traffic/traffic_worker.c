@@ -131,6 +131,8 @@ static int run_new(traffic_run **out, const gs_traffic_config *cfg, gs_error *er
     }
     if (c->new_connection_per_request)
         c->streams = 1;
+    if (c->index_stride == 0)
+        c->index_stride = 1;
     run->is_h2 = c->protocol != GS_TRAFFIC_HTTP1;
     run->threads = c->threads;
 
