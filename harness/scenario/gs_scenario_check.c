@@ -1,11 +1,18 @@
 /* SPDX-License-Identifier: MIT */
-/* Validating the Gateway API objects a scenario applies, before anything runs: the manifests and
- * every step's `apply`, loaded in order into the model (which applies defaults and the schema,
- * CEL and semantic rules), so a broken object is reported at its line in the scenario or manifest
- * file instead of as a gateway that refuses to start. */
+/* Validating the Gateway API objects a scenario applies, before anything runs. Two passes:
+ * every object on its own (the manifests and every step's `apply`, loaded in order into the
+ * model, which applies defaults and the schema, CEL and semantic rules), so a broken object is
+ * reported once at its line instead of as a gateway that refuses to start; then the object set
+ * as it stands after the manifests and after each step's apply/delete (gs_objset, as the runner
+ * builds it), for what only holds of objects present together: a delete must name an object
+ * present at its step, and the rules across objects (gs_model_check_cross) are checked on each
+ * state, not on a union of objects that never coexist. */
 #include "gs_scenario.h"
 
 #include "gs_model.h"
+#include "gs_objset.h"
+
+#include <string.h>
 
 static void scenario_check_source(gs_model *m, const gs_scenario_source *src,
                                   const gs_load_options *opt)
@@ -17,6 +24,98 @@ static void scenario_check_source(gs_model *m, const gs_scenario_source *src,
         gs_model_load_path(m, src->path, opt, &err); /* problems also land in m->diags */
 }
 
+static bool check_same_pos(gs_pos a, gs_pos b)
+{
+    return a.line == b.line && a.col == b.col &&
+           strcmp(a.file ? a.file : "", b.file ? b.file : "") == 0;
+}
+
+/* Whether |out| already holds |g| (same severity, position and message) from index |from| on:
+ * an object present in several states is reported once. */
+static bool check_has_diag(const gs_diags *out, size_t from, const gs_diag *g)
+{
+    for (size_t i = from; i < out->len; i++) {
+        const gs_diag *o = &out->items[i];
+        if (o->severity == g->severity && check_same_pos(o->pos, g->pos) &&
+            strcmp(o->message, g->message) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Copies the remarks of |m| that |out| does not hold yet (from index |from|). */
+static void check_copy_new(const gs_model *m, gs_diags *out, size_t from)
+{
+    for (size_t i = 0; i < m->diags.len; i++) {
+        const gs_diag *g = &m->diags.items[i];
+        if (!check_has_diag(out, from, g))
+            gs_diags_add(out, g->severity, g->pos, g->kind, g->ns, g->name, g->field, "%s",
+                         g->message);
+    }
+}
+
+/* The objects on their own: every remark is kept (warnings and notes do not stop a run);
+ * replacing an object is what a step's `apply` is for, so the model is told not to remark on
+ * it. */
+static void check_each_object(const gs_scenario *sc, const gs_load_options *opt, gs_diags *out,
+                              size_t from)
+{
+    gs_model *m = NULL;
+    gs_model_new(&m);
+    for (size_t i = 0; i < sc->n_manifests; i++)
+        scenario_check_source(m, &sc->manifests[i], opt);
+    for (size_t s = 0; s < sc->n_steps; s++)
+        for (size_t i = 0; i < sc->steps[s].n_apply; i++)
+            scenario_check_source(m, &sc->steps[s].apply[i], opt);
+    check_copy_new(m, out, from);
+    gs_model_free(m);
+}
+
+/* One state of the object set: what it adds to the remarks already made. */
+static void check_state(const gs_objset *set, const gs_scenario *sc, const gs_load_options *opt,
+                        gs_diags *out, size_t from)
+{
+    gs_model *m = NULL;
+    gs_model_new(&m);
+    gs_objset_load_model(set, sc, NULL, 0, opt, m);
+    gs_model_check_cross(m);
+    check_copy_new(m, out, from);
+    gs_model_free(m);
+}
+
+/* Builds the states the runner will apply, in order, checking each. Stops at a source the set
+ * cannot read (the first pass has reported its objects' problems). */
+static void check_each_state(const gs_scenario *sc, const gs_load_options *opt, gs_diags *out,
+                             size_t from)
+{
+    gs_objset set = {0};
+    gs_error err = {0};
+    for (size_t i = 0; i < sc->n_manifests; i++)
+        if (gs_objset_add_source(&set, &sc->manifests[i], &err) < 0)
+            goto out;
+    check_state(&set, sc, opt, out, from);
+    for (size_t s = 0; s < sc->n_steps; s++) {
+        const gs_scenario_step *st = &sc->steps[s];
+        if (st->n_apply == 0 && st->n_deletes == 0)
+            continue;
+        for (size_t i = 0; i < st->n_apply; i++)
+            if (gs_objset_add_source(&set, &st->apply[i], &err) < 0)
+                goto out;
+        for (size_t k = 0; k < st->n_deletes; k++) {
+            const gs_scenario_delete *dl = &st->deletes[k];
+            if (gs_objset_delete(&set, dl->kind, dl->ns, dl->name) < 0)
+                gs_diags_add(out, GS_DIAG_ERROR, dl->pos, dl->kind, dl->ns ? dl->ns : "",
+                             dl->name, "",
+                             "not among the objects when step \"%s\" deletes it (the run would "
+                             "stop there)",
+                             st->name);
+        }
+        check_state(&set, sc, opt, out, from);
+    }
+out:
+    gs_objset_free(&set);
+}
+
 size_t gs_scenario_check_objects(const gs_scenario *sc, gs_diags *diags)
 {
     return gs_scenario_check_objects_strict(sc, false, diags);
@@ -24,23 +123,10 @@ size_t gs_scenario_check_objects(const gs_scenario *sc, gs_diags *diags)
 
 size_t gs_scenario_check_objects_strict(const gs_scenario *sc, bool strict, gs_diags *diags)
 {
-    gs_model *m = NULL;
     gs_load_options opt = {.strict = strict, .replace_quietly = true};
-    if (gs_model_new(&m) != 0)
-        return 0;
-    for (size_t i = 0; i < sc->n_manifests; i++)
-        scenario_check_source(m, &sc->manifests[i], &opt);
-    for (size_t s = 0; s < sc->n_steps; s++)
-        for (size_t i = 0; i < sc->steps[s].n_apply; i++)
-            scenario_check_source(m, &sc->steps[s].apply[i], &opt);
-    size_t errors = m->diags.nerrors;
-    /* Every remark is kept (warnings and notes do not stop a run); replacing an object is what a
-     * step's `apply` is for, so the model was told not to remark on it. */
-    for (size_t i = 0; i < m->diags.len; i++) {
-        const gs_diag *g = &m->diags.items[i];
-        gs_diags_add(diags, g->severity, g->pos, g->kind, g->ns, g->name, g->field, "%s",
-                     g->message);
-    }
-    gs_model_free(m);
-    return errors;
+    size_t from = diags->len, errors = diags->nerrors;
+    check_each_object(sc, &opt, diags, from);
+    if (diags->nerrors == errors)
+        check_each_state(sc, &opt, diags, from);
+    return diags->nerrors - errors;
 }

@@ -399,6 +399,83 @@ START_TEST(scenario_objects_checked_with_positions)
 }
 END_TEST
 
+/* The object set is checked as it stands after each step, as the runner applies it: a delete
+ * of an object absent at its step is an error at the delete, and the rules across objects hold
+ * of objects present together, not of a union of objects that never coexist. */
+#define CHECK_HTTP_ROUTE(indent, name, host)                                                       \
+    indent "apiVersion: gateway.networking.k8s.io/v1\n" indent "kind: HTTPRoute\n" indent          \
+           "metadata: {name: " name ", namespace: default}\n" indent                               \
+           "spec: {parentRefs: [{name: gw}], hostnames: [\"" host "\"], rules: [{backendRefs: "   \
+           "[{name: s, port: 80}]}]}\n"
+#define CHECK_GRPC_ROUTE(indent, name, host)                                                       \
+    indent "apiVersion: gateway.networking.k8s.io/v1\n" indent "kind: GRPCRoute\n" indent          \
+           "metadata: {name: " name ", namespace: default}\n" indent                               \
+           "spec: {parentRefs: [{name: gw}], hostnames: [\"" host "\"], rules: [{backendRefs: "   \
+           "[{name: s, port: 80}]}]}\n"
+
+static size_t check_text(const char *text, gs_diags *diags, char **path)
+{
+    *path = gs_test_write_temp(".yaml", text);
+    gs_scenario_list list = {0};
+    ck_assert_int_eq(gs_scenario_list_load(&list, *path, diags, NULL), 0);
+    ck_assert_uint_eq(diags->len, 0);
+    size_t errors = gs_scenario_check_objects(list.items[0], diags);
+    gs_scenario_list_free(&list);
+    return errors;
+}
+
+START_TEST(scenario_objects_checked_per_step_state)
+{
+    /* The GRPCRoute shares *.example.com with the HTTPRoute while both are there (step "mix"),
+     * the warning is made once though two states hold both; the second scenario deletes the
+     * HTTPRoute before the GRPCRoute comes: no warning, though the union holds both. Its last
+     * step deletes the HTTPRoute again. */
+    const char *mixed =
+        "apiVersion: gatesim.dev/v1alpha1\nkind: Scenario\nmetadata: {name: mixed}\n"
+        "spec:\n  manifests:\n  - inline:\n" CHECK_HTTP_ROUTE("      ", "web", "*.example.com")
+        "  steps:\n  - name: mix\n    apply:\n    - inline:\n"
+        CHECK_GRPC_ROUTE("        ", "rpc", "api.example.com")
+        "  - name: again\n    apply:\n    - inline:\n"
+        CHECK_HTTP_ROUTE("        ", "web2", "other.test") "    send: {path: /}\n";
+    gs_diags diags = {0};
+    char *p;
+    ck_assert_uint_eq(check_text(mixed, &diags, &p), 0);
+    if (diags.len != 1)
+        print_diags(&diags);
+    ck_assert_uint_eq(diags.len, 1);
+    ck_assert_int_eq(diags.items[0].severity, GS_DIAG_WARNING);
+    ck_assert_str_eq(diags.items[0].kind, "GRPCRoute");
+    ck_assert(strstr(diags.items[0].message, "also served by HTTPRoute default/web") != NULL);
+    ck_assert_uint_eq(diags.items[0].pos.line, 18);
+    gs_diags_free(&diags);
+    unlink(p);
+    free(p);
+
+    const char *apart =
+        "apiVersion: gatesim.dev/v1alpha1\nkind: Scenario\nmetadata: {name: apart}\n"
+        "spec:\n  manifests:\n  - inline:\n" CHECK_HTTP_ROUTE("      ", "web", "*.example.com")
+        "  steps:\n  - name: drop\n    delete: [{kind: HTTPRoute, name: default/web}]\n"
+        "  - name: grpc\n    apply:\n    - inline:\n"
+        CHECK_GRPC_ROUTE("        ", "rpc", "api.example.com")
+        "  - name: drop again\n    delete: [{kind: HTTPRoute, name: default/web}]\n";
+    diags = (gs_diags){0};
+    ck_assert_uint_eq(check_text(apart, &diags, &p), 1);
+    if (diags.len != 1)
+        print_diags(&diags);
+    ck_assert_uint_eq(diags.len, 1);
+    char line[1024];
+    gs_diag_format(&diags.items[0], line, sizeof line);
+    char *want = gs_xasprintf("%s:22:14: HTTPRoute default/web: not among the objects when step "
+                              "\"drop again\" deletes it (the run would stop there)",
+                              p);
+    ck_assert_str_eq(line, want);
+    free(want);
+    gs_diags_free(&diags);
+    unlink(p);
+    free(p);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("scenario_load");
@@ -412,6 +489,7 @@ int main(void)
     tcase_add_test(tc, scenario_validate_file_hook);
     tcase_add_test(tc, scenario_objects_checked_with_positions);
     tcase_add_test(tc, scenario_objects_replaced_by_steps_quietly);
+    tcase_add_test(tc, scenario_objects_checked_per_step_state);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
 }
