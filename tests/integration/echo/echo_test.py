@@ -32,7 +32,7 @@ def check(cond, what):
         print("ok:", what, flush=True)
 
 
-def wait_for(cond, timeout=10.0, step=0.02):
+def wait_for(cond, timeout=60.0, step=0.02):
     """Polls |cond| until it returns true or |timeout| seconds pass (generous, for a loaded
     machine); returns its last value. Replaces fixed sleeps that guess how long things take."""
     deadline = time.time() + timeout
@@ -144,8 +144,9 @@ def make_client_cert(name, ca="ca"):
     return f"{TMP}/{name}.pem", f"{TMP}/{name}.key"
 
 
-def raw(port, data, read_timeout=3.0, wait_close=True):
-    """Sends |data| on a new connection; returns (bytes received, closed by peer)."""
+def raw(port, data, read_timeout=30.0, wait_close=True):
+    """Sends |data| on a new connection; returns (bytes received, closed by peer). The bound is
+    generous: every caller expects the server to close, which ends the wait at once."""
     s = socket.create_connection(("127.0.0.1", port), timeout=read_timeout)
     s.sendall(data)
     got = b""
@@ -406,10 +407,10 @@ def h2_frames(data):
 
 
 def test_robust():
-    # The idle timeout is short enough for the slow-client check below, and long enough that a
-    # starved client thread (a loaded machine, a sanitizer build) is not taken for an idle one
-    # in the pipelining checks.
-    e = Echo("--idle-timeout", "2s", "--max-connections", "200")
+    # A long idle timeout: a client thread starved for seconds (a loaded machine, a sanitizer
+    # build) must not be taken for an idle one in the pipelining checks. The slow-client check
+    # has its own server with a short one.
+    e = Echo("--idle-timeout", "120s", "--max-connections", "200")
     try:
         def status_and_closed(data, what, want):
             got, closed = raw(e.port, data)
@@ -444,7 +445,7 @@ def test_robust():
         # Half-close after many pipelined requests, read late (the answers back up past the socket
         # buffers and the 256 KiB output mark):
         # every request is answered, then the connection closes.
-        s = socket.create_connection(("127.0.0.1", e.port), timeout=5)
+        s = socket.create_connection(("127.0.0.1", e.port), timeout=60)
 
         def send_all():
             s.sendall(b"GET /half HTTP/1.1\r\nHost: a\r\n\r\n" * 20000)
@@ -468,7 +469,7 @@ def test_robust():
 
         # More than the 1 MiB of input kept while a response is delayed: reading pauses at the
         # mark and resumes as the queued requests are answered; none is lost.
-        s = socket.create_connection(("127.0.0.1", e.port), timeout=5)
+        s = socket.create_connection(("127.0.0.1", e.port), timeout=60)
         pad = b"x" * 200
         many = 12000  # ~2.8 MB behind the delayed request
 
@@ -494,18 +495,13 @@ def test_robust():
               f"{many} pipelined requests behind a delayed one (past the 1 MiB input mark): all answered in order ({n})")
 
         # Expect: 100-continue.
-        s = socket.create_connection(("127.0.0.1", e.port), timeout=3)
+        s = socket.create_connection(("127.0.0.1", e.port), timeout=60)
         s.sendall(b"POST /c HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n")
         first = s.recv(100)
         s.sendall(b"body")
         rest = s.recv(4096)
         s.close()
         check(first.startswith(b"HTTP/1.1 100 Continue") and b"200 OK" in first + rest, "Expect: 100-continue")
-
-        # Slow client: a partial head is dropped after the idle timeout.
-        t0 = time.time()
-        got, closed = raw(e.port, b"GET / HTTP/1.1\r\nHo", read_timeout=12)
-        check(closed and time.time() - t0 < 11, f"slow header closed by the idle timeout ({time.time() - t0:.2f}s)")
 
         # HTTP/2 garbage after the preface: GOAWAY, then close.
         got, closed = raw(e.port, b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + b"\x00\x00\x05\x04\x00\x00\x00\x00\x00hello")
@@ -520,7 +516,7 @@ def test_robust():
         # Flood: many connections, some with partial requests, all closed abruptly.
         socks = []
         for i in range(150):
-            s = socket.create_connection(("127.0.0.1", e.port), timeout=3)
+            s = socket.create_connection(("127.0.0.1", e.port), timeout=60)
             if i % 3 == 0:
                 s.sendall(b"GET /flood HTTP/1.1\r\nHost:")
             elif i % 3 == 1:
@@ -535,10 +531,19 @@ def test_robust():
         check(stats["events"].get("h1_rejected", 0) >= 10, f"rejections counted ({stats['events']})")
     finally:
         e.stop()
-    # Over --max-connections: the extra connections are closed at once, the others stay open.
-    e = Echo("--max-connections", "20", "--idle-timeout", "20s")
+    # Slow client: a partial head is dropped after the idle timeout (1 s); the header deadline is
+    # past the read bound, so nothing else can have dropped it.
+    e = Echo("--idle-timeout", "1s", "--header-timeout", "120s")
     try:
-        socks = [socket.create_connection(("127.0.0.1", e.port), timeout=3) for _ in range(30)]
+        t0 = time.time()
+        got, closed = raw(e.port, b"GET / HTTP/1.1\r\nHo", read_timeout=60)
+        check(closed, f"slow header closed by the idle timeout ({time.time() - t0:.2f}s)")
+    finally:
+        e.stop()
+    # Over --max-connections: the extra connections are closed at once, the others stay open.
+    e = Echo("--max-connections", "20", "--idle-timeout", "120s")
+    try:
+        socks = [socket.create_connection(("127.0.0.1", e.port), timeout=60) for _ in range(30)]
         # Poll the sockets (the control endpoint counts against the limit too, so it cannot be
         # asked meanwhile) until the server has closed the 10 extra ones, instead of sleeping a
         # fixed time; then one more pass shows no other was closed.
@@ -598,11 +603,11 @@ def test_faults():
         t0 = time.time()
         p = curl("--http1.1", "-o", "/dev/null", "-w", "%{http_code}", e.url("/d"))
         dt = time.time() - t0
-        check(p.stdout == "200" and 0.2 <= dt < 5, f"random delay 200-300ms ({dt:.3f}s)")
+        check(p.stdout == "200" and 0.2 <= dt, f"random delay 200-300ms ({dt:.3f}s)")
         t0 = time.time()
         p = curl("--http2-prior-knowledge", "-o", "/dev/null", "-w", "%{http_code}", e.url("/d?delay=300ms"))
         dt = time.time() - t0
-        check(p.stdout == "200" and 0.5 <= dt < 5, f"?delay= adds to the configured delay over h2c ({dt:.3f}s)")
+        check(p.stdout == "200" and 0.5 <= dt, f"?delay= adds to the configured delay over h2c ({dt:.3f}s)")
     finally:
         e.stop()
     # A delay longer than the idle timeout is not idleness.
@@ -670,15 +675,18 @@ def test_control():
 
 
 def test_shutdown():
-    e = Echo("--shutdown-timeout", "3s", "--threads", "2")
+    # The answers take 3 s: long enough for the probe below to see the closed listener while the
+    # process drains, however loaded the machine; the drain bound (60 s) is far past them, so an
+    # exit before it is the drain ending, not the bound.
+    e = Echo("--shutdown-timeout", "60s", "--threads", "2")
     result = {}
 
     def slow():
-        p = curl("--http1.1", "-o", "/dev/null", "-w", "%{http_code}", e.url("/inflight?delay=600ms"))
+        p = curl("--http1.1", "-o", "/dev/null", "-w", "%{http_code}", e.url("/inflight?delay=3s"))
         result["h1"] = p.stdout
 
     def slow2():
-        p = curl("--http2-prior-knowledge", "-o", "/dev/null", "-w", "%{http_code}", e.url("/inflight?delay=600ms"))
+        p = curl("--http2-prior-knowledge", "-o", "/dev/null", "-w", "%{http_code}", e.url("/inflight?delay=3s"))
         result["h2"] = p.stdout
 
     ts = [threading.Thread(target=slow), threading.Thread(target=slow2)]
@@ -705,25 +713,31 @@ def test_shutdown():
             seen["refused"] = True
             return True
         return not e.alive()
-    wait_for(probe, timeout=5)
+    wait_for(probe)
     refused = seen.get("refused", False)
     for t in ts:
         t.join()
-    rc = e.proc.wait(timeout=10)
+    rc = e.proc.wait(timeout=120)
     dt = time.time() - t0
     check(result.get("h1") == "200" and result.get("h2") == "200", f"in-flight requests finish at SIGTERM ({result})")
-    check(rc == 0 and dt < 2.5, f"exit 0 soon after the last response ({rc}, {dt:.2f}s)")
+    check(rc == 0 and dt < 45, f"exit 0 once the last response is out, not at the 60 s bound ({rc}, {dt:.2f}s)")
     check(refused, "no new connections after SIGTERM")
 
-    # A connection that never finishes is cut at --shutdown-timeout.
-    e = Echo("--shutdown-timeout", "300ms", "--idle-timeout", "30s")
-    s = socket.create_connection(("127.0.0.1", e.port), timeout=3)
+    # A connection that never finishes is cut at --shutdown-timeout (300 ms), long before the
+    # idle and header timeouts (120 s) could end it.
+    e = Echo("--shutdown-timeout", "300ms", "--idle-timeout", "120s", "--header-timeout", "120s")
+    s = socket.create_connection(("127.0.0.1", e.port), timeout=60)
     s.sendall(b"GET /x HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\npartial")
-    time.sleep(0.1)
+    # The server has the connection before SIGTERM (its accepts count the control's own too).
+
+    def accepted():
+        ev = e.control_get("/stats")["events"]
+        return ev.get("accepted", 0) - ev.get("control", 0) >= 1
+    wait_for(accepted)
     t0 = time.time()
     e.proc.send_signal(signal.SIGTERM)
-    rc = e.proc.wait(timeout=10)
-    check(rc == 0 and time.time() - t0 < 2, f"drain bounded by --shutdown-timeout ({time.time() - t0:.2f}s)")
+    rc = e.proc.wait(timeout=180)
+    check(rc == 0 and time.time() - t0 < 60, f"drain bounded by --shutdown-timeout ({time.time() - t0:.2f}s)")
     s.close()
 
 
@@ -735,6 +749,9 @@ def h2_request_bytes(path=b"/x", extra=b""):
         lit(b":authority", b"a") + extra
     return (b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + b"\x00\x00\x00\x04\x00\x00\x00\x00\x00" +
             struct.pack(">I", len(block))[1:] + b"\x01\x05" + struct.pack(">I", 1) + block)
+
+
+SOAK_CONNECTIONS = 100
 
 
 def test_soak():
@@ -771,8 +788,7 @@ def test_soak():
     e = Echo("--idle-timeout", "300ms", "--slow-body", "1ms")
     try:
         n = 0
-        t0 = time.time()
-        while time.time() - t0 < 5:
+        while n < SOAK_CONNECTIONS:  # a count, not a duration: a loaded machine just takes longer
             data = mutate(rnd.choice(seeds))
             try:
                 s = socket.create_connection(("127.0.0.1", e.port), timeout=1)
@@ -795,7 +811,7 @@ def test_soak():
             n += 1
             if not e.alive():
                 break
-        check(e.alive() and n > 50, f"survives {n} mutated connections")
+        check(e.alive() and n == SOAK_CONNECTIONS, f"survives {n} mutated connections")
         p = curl("--http1.1", "-o", "/dev/null", "-w", "%{http_code}", e.url("/after"))
         check(p.stdout == "200", "still answers after the soak")
     finally:

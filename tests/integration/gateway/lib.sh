@@ -20,9 +20,14 @@ trap cleanup EXIT
 # json FILE EXPR: evaluates a Python expression on the parsed JSON (as `j`) and prints it.
 json() { "$PY" -c "import json,sys; j=json.load(open(sys.argv[1])); print($2)" "$1"; }
 
-# wait_line FILE: waits (max 10 s) until FILE has a complete first line.
+# WAIT_S: the bound of every wait below. Generous: a sanitizer build on a loaded machine starts
+# and answers many times slower than usual, and a wait ends as soon as its condition holds.
+WAIT_S=${WAIT_S:-60}
+
+# wait_line FILE [N]: waits (WAIT_S at most) until FILE has N (default 1) complete lines.
 wait_line() {
-    for _ in $(seq 1 200); do
+    local end=$((SECONDS + WAIT_S))
+    while [ "$SECONDS" -le "$end" ]; do
         if [ -s "$1" ] && [ "$(wc -l < "$1")" -ge "${2:-1}" ]; then return 0; fi
         sleep 0.05
     done
@@ -55,12 +60,12 @@ start_echo() {
     ECHO_CONTROL=$(json "$out.1" "j['controlPort']")
 }
 
-# echo_served CTL PATH [N]: waits (max 10 s) until the gatesim-echo whose control port is CTL has
-# counted at least N (default 1) requests for PATH (its /stats counts a request on arrival, so a
-# delayed request counts while it is still in flight).
+# echo_served CTL PATH [N]: waits (WAIT_S at most) until the gatesim-echo whose control port is
+# CTL has counted at least N (default 1) requests for PATH (its /stats counts a request on
+# arrival, so a delayed request counts while it is still in flight).
 echo_served() {
-    local n
-    for _ in $(seq 1 200); do
+    local n end=$((SECONDS + WAIT_S))
+    while [ "$SECONDS" -le "$end" ]; do
         n=$(curl -s "http://127.0.0.1:$1/stats" | "$PY" -c \
             "import json,sys; print(json.load(sys.stdin)['paths'].get(sys.argv[1], 0))" "$2" \
             2>/dev/null || echo 0)
@@ -71,10 +76,11 @@ echo_served() {
     return 1
 }
 
-# wait_ready FILE PID: waits (max 10 s) until FILE has a complete first line; returns 1 on the
-# timeout and 2 as soon as process PID has exited without writing one.
+# wait_ready FILE PID: waits (WAIT_S at most) until FILE has a complete first line; returns 1 on
+# the timeout and 2 as soon as process PID has exited without writing one.
 wait_ready() {
-    for _ in $(seq 1 200); do
+    local end=$((SECONDS + WAIT_S))
+    while [ "$SECONDS" -le "$end" ]; do
         if [ -s "$1" ] && [ "$(wc -l < "$1")" -ge 1 ]; then return 0; fi
         if ! kill -0 "$2" 2>/dev/null; then
             [ -s "$1" ] && [ "$(wc -l < "$1")" -ge 1 ] && return 0

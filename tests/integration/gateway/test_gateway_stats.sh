@@ -2,14 +2,15 @@
 # SPDX-License-Identifier: MIT
 # `gatesim gateway` counters on SIGUSR1: each signal prints one stats line on stdout (valid JSON,
 # no "ready" member) whose counters move with the traffic. --max-mirrors-in-flight 2 with a mirror
-# backend that answers after 3 s: the third copy is dropped; a mirror Service without endpoints
-# and one whose endpoint refuses connections are counted apart. Ready lines (SIGHUP) and stats
-# lines share stdout without being confused; the exit log counts the same.
+# backend that answers after 15 s (however slow the machine, the three requests are sent while
+# the first two copies are still in flight): the third copy is dropped; a mirror Service without
+# endpoints and one whose endpoint refuses connections are counted apart. Ready lines (SIGHUP)
+# and stats lines share stdout without being confused; the exit log counts the same.
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 
 start_echo default/v1 a; V1=$ECHO_PORT
-start_echo default/slow-shadow a --delay 3s; SLOW=$ECHO_PORT
+start_echo default/slow-shadow a --delay 15s; SLOW=$ECHO_PORT
 # A port nobody listens on: bind, note, close.
 DEAD=$("$PY" -c "import socket;s=socket.socket();s.bind(('127.0.0.1',0));print(s.getsockname()[1])")
 
@@ -69,8 +70,9 @@ check "2 copies sent, the third dropped over the cap" \
     eq "$(stat mirrorsSent) $(stat mirrorsDropped)" "2 1"
 check "2 copies in flight at the slow backend" eq "$(stat mirrorsInFlight)" 2
 
-# The slow copies finish (3 s): nothing left in flight.
-for _ in $(seq 1 100); do
+# The slow copies finish (15 s): nothing left in flight. Polled, bounded well past that.
+END=$((SECONDS + 120))
+while [ "$SECONDS" -le "$END" ]; do
     stats
     [ "$(stat mirrorsInFlight)" -eq 0 ] && break
     sleep 0.1
@@ -81,7 +83,8 @@ check "the slow copies finished" eq "$(stat mirrorsInFlight) $(stat mirrorsTimed
 check "mirror to a Service without endpoints: the primary answers" eq "$(code /no-endpoints)" 200
 check "mirror to a refused port: the primary answers" eq "$(code /refused)" 200
 # The refused copy fails asynchronously: ask until it is counted (bounded).
-for _ in $(seq 1 50); do
+END=$((SECONDS + WAIT_S))
+while [ "$SECONDS" -le "$END" ]; do
     stats
     [ "$(stat mirrorsFailed)" -ge 1 ] && break
     sleep 0.1
