@@ -83,7 +83,7 @@ TLS=$(gw_addr https)
 # c ARGS...: curl -v with the body in $WORK/body, the trace in $WORK/trace; prints
 # "HTTP-VERSION STATUS".
 c() {
-    curl -s -v --max-time 5 -o "$WORK/body" -w '%{http_version} %{http_code}' "$@" \
+    curl -s -v --max-time 60 -o "$WORK/body" -w '%{http_version} %{http_code}' "$@" \
         2> "$WORK/trace" || true
 }
 body() { cat "$WORK/body"; }
@@ -118,7 +118,7 @@ check "response filter reached the client" contains "$(trace)" "< x-resp-filtere
 check "route timeout on stream 1 is 504" eq "$(c --http2 "http://$ADDR/slow")" "2 504"
 
 # nghttp -u: the 101, our SETTINGS, the response on stream 1.
-OUT=$(timeout 10 nghttp -u -v "http://$ADDR/nghttp" 2>&1 || true)
+OUT=$(timeout 60 nghttp -u -v "http://$ADDR/nghttp" 2>&1 || true)
 check "nghttp: 101"                   contains "$OUT" "HTTP/1.1 101 Switching Protocols"
 check "nghttp: upgrade success"       contains "$OUT" "HTTP Upgrade success"
 check "nghttp: server SETTINGS"       contains "$OUT" "recv SETTINGS frame"

@@ -78,7 +78,7 @@ ADDR=$(gw_addr https-a)
 PORT=${ADDR##*:}
 check "one socket for both listeners of port 443" eq "$(gw_addr https-b)" "$ADDR"
 
-c() { curl -s -S --max-time 5 --cacert "$WORK/ca.crt" -o "$WORK/body" -D "$WORK/head" "$@" 2>&1 || true; }
+c() { curl -s -S --max-time 60 --cacert "$WORK/ca.crt" -o "$WORK/body" -D "$WORK/head" "$@" 2>&1 || true; }
 c --resolve "a.example.com:$PORT:127.0.0.1" "https://a.example.com:$PORT/x"
 check "h2 over TLS with a's certificate" contains "$(head -1 "$WORK/head")" "HTTP/2 200"
 check "X-Forwarded-Proto https" contains "$(cat "$WORK/body")" '"X-Forwarded-Proto":["https"]'

@@ -97,6 +97,6 @@ for vhost in chat.example.com ws.example.com; do # no appProtocol; appProtocol k
 done
 # The backend answers 101 even to a request that did not ask: the gateway refuses that (502).
 check "101 without an upgrade request is a 502" \
-    eq "$(curl -s -o /dev/null -w '%{http_code}' -H 'Host: x' "http://$ADDR/" --max-time 3 || true)" 502
+    eq "$(curl -s -o /dev/null -w '%{http_code}' -H 'Host: x' "http://$ADDR/" --max-time 60 || true)" 502
 
 finish
