@@ -320,6 +320,13 @@ int gs_proc_signal(gs_proc *p, int sig)
     return 0;
 }
 
+int gs_proc_signal_leader(gs_proc *p, int sig)
+{
+    if (p->reaped || kill(p->pid, sig) != 0)
+        return GS_ERR_IO;
+    return 0;
+}
+
 int gs_proc_stop(gs_proc *p, int64_t grace_ns, int *status)
 {
     if (!p->reaped) {

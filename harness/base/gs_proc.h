@@ -51,6 +51,10 @@ bool gs_proc_exited(gs_proc *p, int *status);
 
 /* Sends |sig| to the child's whole process group. Returns 0 or GS_ERR_IO. */
 int gs_proc_signal(gs_proc *p, int sig);
+/* Sends |sig| to the child process alone, not to the processes it started (which may not
+ * handle it: a reload's SIGHUP would terminate a vendor adapter's proxy). Returns 0 or
+ * GS_ERR_IO. */
+int gs_proc_signal_leader(gs_proc *p, int sig);
 
 /* Stops the child: SIGTERM to its group, SIGKILL to the group after |grace_ns|, then reaps it.
  * Idempotent. |*status| (when not NULL) gets the waitpid status. Returns 0. */

@@ -117,6 +117,45 @@ int gs_target_status(gs_target *t, gs_json_value **out, gs_error *err)
     return t->kind->ops->status(t, out, err);
 }
 
+int gs_target_features(gs_target *t, char ***names, size_t *n, gs_error *err)
+{
+    *names = NULL;
+    *n = 0;
+    if (t->kind->ops->features == NULL)
+        return gs_error_set(err, GS_ERR_NOT_FOUND, "the %s target does not list its features",
+                            t->kind->name);
+    gs_json_value *v = NULL;
+    int rc = t->kind->ops->features(t, &v, err);
+    if (rc < 0)
+        return rc;
+    if (v->type != GS_JSON_ARRAY) {
+        gs_json_value_free(v);
+        return gs_error_set(err, GS_ERR_PROTOCOL,
+                            "features: expected a JSON array of feature names, got %s",
+                            gs_json_type_name(v->type));
+    }
+    char **out = gs_xcalloc(v->len + 1, sizeof(*out));
+    for (size_t i = 0; i < v->len; i++) {
+        if (v->items[i]->type != GS_JSON_STRING) {
+            rc = gs_error_set(err, GS_ERR_PROTOCOL,
+                              "features: element %zu is %s, not a feature name", i,
+                              gs_json_type_name(v->items[i]->type));
+            break;
+        }
+        out[(*n)++] = gs_xstrdup(v->items[i]->str);
+    }
+    gs_json_value_free(v);
+    if (rc < 0) {
+        for (size_t i = 0; i < *n; i++)
+            free(out[i]);
+        free(out);
+        *n = 0;
+        return rc;
+    }
+    *names = out;
+    return 0;
+}
+
 int gs_target_check(gs_target *t, gs_error *err)
 {
     return t->kind->ops->check(t, err);

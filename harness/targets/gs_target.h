@@ -84,6 +84,10 @@ typedef struct gs_target_ops {
     int (*stats)(gs_target *t, gs_target_stats *out, gs_error *err);
     /* Stops everything the target started. Idempotent. */
     void (*close)(gs_target *t);
+    /* The upstream conformance features the implementation supports (FeatureNames such as
+     * "HTTPRoute"), as a JSON array of strings. Works before the first apply. NULL: the kind
+     * cannot say (gs_target_features then says so). */
+    int (*features)(gs_target *t, gs_json_value **out, gs_error *err);
 } gs_target_ops;
 
 /* What a kind of target can do. The runner and the command line ask these, never a name. */
@@ -149,6 +153,12 @@ int gs_target_stats_from_json(gs_target_stats *out, const gs_json_value *line, g
  * apply. */
 const gs_target_listener *gs_target_find_listener(const gs_target *t, const char *gateway,
                                                   const char *listener);
+
+/* The FeatureNames the implementation claims (`gatesim conform`): the builtin gateway's own
+ * list, or what `COMMAND features` prints for exec:. *names gets a NULL-terminated array of
+ * *n strings (free each, then the array). GS_ERR_NOT_FOUND when the kind cannot say,
+ * GS_ERR_PROTOCOL when the answer is not a JSON array of strings, with the reason in |err|. */
+int gs_target_features(gs_target *t, char ***names, size_t *n, gs_error *err);
 
 /* Stops the target and frees it. NULL is fine. */
 void gs_target_free(gs_target *t);

@@ -159,6 +159,54 @@ static void builtin_close(gs_target *t)
     t->impl = NULL;
 }
 
+/* The upstream conformance features gatesim's controller and gateway implement (FeatureNames;
+ * `gatesim conform` runs the tests that need only these). Claim a feature here only when the
+ * scenarios/conformance tests that need it pass on the builtin target (docs/conformance.md). */
+static const char *const builtin_features[] = {
+    "Gateway",
+    "ReferenceGrant",
+    "HTTPRoute",
+    "GRPCRoute",
+    "GatewayPort8080",
+    "GatewayHTTPListenerIsolation",
+    "HTTPRouteQueryParamMatching",
+    "HTTPRouteMethodMatching",
+    "HTTPRouteResponseHeaderModification",
+    "HTTPRouteBackendRequestHeaderModification",
+    "HTTPRoutePortRedirect",
+    "HTTPRouteSchemeRedirect",
+    "HTTPRoutePathRedirect",
+    "HTTPRouteHostRewrite",
+    "HTTPRoutePathRewrite",
+    "HTTPRouteRequestMirror",
+    "HTTPRouteRequestMultipleMirrors",
+    "HTTPRouteRequestPercentageMirror",
+    "HTTPRouteRequestTimeout",
+    "HTTPRouteBackendTimeout",
+    "HTTPRouteParentRefPort",
+    "HTTPRouteBackendProtocolH2C",
+    "HTTPRouteNamedRouteRule",
+    "HTTPRouteCORS",
+    "HTTPRoute303RedirectStatusCode",
+    "HTTPRoute307RedirectStatusCode",
+    "HTTPRoute308RedirectStatusCode",
+    "GRPCRouteNamedRouteRule",
+    "GRPCRouteRequestHeaderModifier",
+};
+
+static int builtin_features_json(gs_target *t, gs_json_value **out, gs_error *err)
+{
+    (void)t;
+    gs_buf text = {0};
+    gs_buf_putc(&text, '[');
+    for (size_t i = 0; i < sizeof(builtin_features) / sizeof(builtin_features[0]); i++)
+        gs_buf_printf(&text, "%s\"%s\"", i ? "," : "", builtin_features[i]);
+    gs_buf_putc(&text, ']');
+    int rc = gs_json_parse(text.data, text.len, NULL, out, err);
+    gs_buf_free(&text);
+    return rc;
+}
+
 static const gs_target_ops builtin_ops = {
     .open = builtin_open,
     .apply = gs_target_child_apply,
@@ -166,6 +214,7 @@ static const gs_target_ops builtin_ops = {
     .check = gs_target_child_check,
     .stats = builtin_stats,
     .close = builtin_close,
+    .features = builtin_features_json,
 };
 
 const gs_target_kind gs_target_kind_builtin = {

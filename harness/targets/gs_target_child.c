@@ -154,8 +154,11 @@ int gs_target_child_apply(gs_target *t, const gs_target_objects *objs, gs_error 
         return rc;
     }
     if (c->proc && same_backends) {
-        /* The endpoints are fixed for the child's life (flags, files): only objects changed. */
-        if (gs_proc_signal(c->proc, SIGHUP) == 0)
+        /* The endpoints are fixed for the child's life (flags, files): only objects changed.
+         * SIGHUP goes to the child alone: an adapter may have started processes of its own
+         * (a proxy, a translator) that would die of it; only the final stop signals the whole
+         * process group. */
+        if (gs_proc_signal_leader(c->proc, SIGHUP) == 0)
             return child_wait_ready(t, err);
     }
     if (c->proc) {
@@ -210,7 +213,7 @@ int gs_target_child_run_json(gs_target *t, const char *const *argv, const char *
             char desc[64], tail[512];
             gs_proc_describe_status(status, desc);
             gs_proc_log_tail(log, tail, sizeof(tail));
-            rc = gs_error_set(err, GS_ERR_PROTOCOL, "%s %s without JSON status%s%s", what, desc,
+            rc = gs_error_set(err, GS_ERR_PROTOCOL, "%s %s without JSON output%s%s", what, desc,
                               tail[0] ? ": " : "", tail);
         }
     } else if (rc == GS_ERR_TIMEOUT) {

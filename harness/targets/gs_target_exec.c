@@ -124,6 +124,18 @@ static int exec_status(gs_target *t, gs_json_value **out, gs_error *err)
     return rc;
 }
 
+/* Runs `COMMAND features`: a JSON array of the upstream FeatureNames it supports. */
+static int exec_features(gs_target *t, gs_json_value **out, gs_error *err)
+{
+    exec_state *st = t->impl;
+    char *line = gs_xasprintf("exec %s features", st->command);
+    const char *argv[] = {"/bin/sh", "-c", line, NULL};
+    int rc = gs_target_child_run_json(t, argv, (const char *const *)st->env, "features.log",
+                                      "the features command", out, err);
+    free(line);
+    return rc;
+}
+
 static void exec_close(gs_target *t)
 {
     exec_state *st = t->impl;
@@ -146,6 +158,7 @@ static const gs_target_ops exec_ops = {
     .status = exec_status,
     .check = gs_target_child_check,
     .close = exec_close,
+    .features = exec_features,
 };
 
 const gs_target_kind gs_target_kind_exec = {

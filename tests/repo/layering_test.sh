@@ -25,7 +25,7 @@ FOLDERS = {
     "harness/base": "base", "harness/model": "model", "harness/control": "control",
     "harness/gateway": "gateway", "harness/traffic": "traffic", "harness/stats": "stats",
     "harness/targets": "targets", "reports": "reports", "harness/scenario": "scenario",
-    "harness/cli": "cli", "backends": "backends",
+    "harness/conform": "conform", "harness/cli": "cli", "backends": "backends",
 }
 BELOW = {
     "base": set(),
@@ -37,7 +37,8 @@ BELOW = {
     "targets": {"control", "model", "base"},
     "reports": {"base"},
     "scenario": {"targets", "traffic", "stats", "reports", "control", "model", "base"},
-    "cli": {"scenario", "gateway", "traffic", "stats", "targets", "reports", "control", "model",
+    "conform": {"scenario", "targets", "traffic", "stats", "reports", "control", "model", "base"},
+    "cli": {"conform", "scenario", "gateway", "traffic", "stats", "targets", "reports", "control", "model",
             "base"},
     "backends": {"base"},
 }

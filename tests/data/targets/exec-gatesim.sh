@@ -5,6 +5,7 @@
 #   serve   run the implementation on $GATESIM_OBJECTS with the endpoints of
 #           $GATESIM_BACKENDS_TXT; print the ready line; reload on SIGHUP
 #   status  print the objects' status as {"objects":[...]} and exit
+#   features  print the upstream conformance features it supports, as a JSON list
 set -eu
 case "${1:-}" in
 serve)
@@ -25,8 +26,12 @@ status)
     IFS=$old_ifs
     exec "$GATESIM" explain "$GATESIM_OBJECTS" --output json "$@"
     ;;
+features)
+    # the upstream conformance features this implementation supports: gatesim's own
+    exec "$GATESIM" conform --target builtin --features
+    ;;
 *)
-    echo "usage: $0 serve|status" >&2
+    echo "usage: $0 serve|status|features" >&2
     exit 2
     ;;
 esac
