@@ -92,7 +92,7 @@ measure() {
     scenario "$n"
     local start end
     start=$(date +%s.%N)
-    TMPDIR=$WORK /usr/bin/time -f %M -o "$WORK/time-$n" "$GATESIM" run --seed 1 -f json --keep-workdir \
+    TMPDIR=$WORK /usr/bin/time -f %M -o "$WORK/time-$n" "$GATESIM" run --seed 1 --format json --keep-workdir \
         -o "$WORK/report-$n" "$WORK/mem-$n.yaml" >"$WORK/out-$n" 2>&1 &
     RUNPID=$!
     local gs="" self=0 gw=0 echo=0 v pid cmd

@@ -4,6 +4,7 @@
  * objects; each scenario is explained on its own with its manifests, backends (Services),
  * namespaces and generated TLS secrets. Argument parsing, loading and printing only. */
 #include "cli.h"
+#include "gs_cliopt.h"
 #include "gs_control.h"
 #include "gs_explain.h"
 #include "gs_explain_request.h"
@@ -14,17 +15,21 @@
 #include "gs_json.h"
 #include "gs_log.h"
 
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 const char gs_cmd_explain_summary[] = "compute Gateway API status and show why routes attach";
 
-typedef enum explain_format {
-    EXPLAIN_TEXT = 0,
-    EXPLAIN_JSON,
-    EXPLAIN_YAML,
-} explain_format;
+typedef gs_cliopt_format explain_format;
+#define EXPLAIN_TEXT GS_CLIOPT_FORMAT_TEXT
+#define EXPLAIN_JSON GS_CLIOPT_FORMAT_JSON
+#define EXPLAIN_YAML GS_CLIOPT_FORMAT_YAML
+#define EXPLAIN_SHORTOPTS "f:o:H:h"
+#define EXPLAIN_FORMATS                                                                            \
+    (GS_CLIOPT_FMT_BIT(EXPLAIN_TEXT) | GS_CLIOPT_FMT_BIT(EXPLAIN_JSON) |                           \
+     GS_CLIOPT_FMT_BIT(EXPLAIN_YAML))
 
 typedef struct explain_world {
     const char *title; /* NULL for the plain manifests */
@@ -37,26 +42,32 @@ static void explain_usage(FILE *f)
     fprintf(
         f, "usage: gatesim explain [OPTIONS] PATH...\n\n"
            "Computes what a Gateway API controller would report for the objects in PATH (files,\n"
-           "or directories searched recursively for *.yaml / *.yml): GatewayClass, Gateway and\n"
-           "listener conditions, attachedRoutes, which listeners each route attached to and why\n"
-           "not, and the effective route table per listener. Scenario files are explained with\n"
-           "their manifests, backends, namespaces and generated TLS secrets.\n\n"
+           "directories searched recursively for *.yaml / *.yml, or - for standard input):\n"
+           "GatewayClass, Gateway and listener conditions, attachedRoutes, which listeners each\n"
+           "route attached to and why not, and the effective route table per listener.\n"
+           "Scenario files are explained with their manifests, backends, namespaces and\n"
+           "generated TLS secrets.\n\n"
            "Options:\n"
-           "  --output text|json|yaml   output format (default text); -o is short for it\n"
-           "  --controller-name NAME    manage only GatewayClasses with this controllerName\n"
-           "                            (repeatable; default: every class)\n"
-           "  --no-hostname-fallthrough a request never falls through from its most specific\n"
-           "                            route hostname to less specific ones\n"
-           "  --strict                  gatesim's judgements are errors: an object with a\n"
-           "                            warning, or of a kind outside the model, is refused\n"
-           "  --request '[METHOD] URL'  instead of the status: what the builtin gateway does with\n"
-           "                            this request (METHOD defaults to GET; URL is http:// or\n"
-           "                            https://, its port picks the Gateway port, 80/443 when\n"
-           "                            absent): the normalised path or the 400 reason, and per\n"
-           "                            Gateway on that port the listener, the winning route,\n"
-           "                            rule and match, and the backends\n"
-           "  --header, -H 'NAME: VALUE' a request header for --request (repeatable)\n"
-           "  --help, -h                this help\n\n"
+           "  -f, --filename PATH     a file or folder to explain (repeatable; as PATH)\n"
+           "  -o, --output FORMAT     text (default), json or yaml\n"
+           "      --controller-name NAME\n"
+           "                          manage only GatewayClasses with this controllerName\n"
+           "                          (repeatable; default: every class)\n"
+           "      --no-hostname-fallthrough\n"
+           "                          a request never falls through from its most specific\n"
+           "                          route hostname to less specific ones\n"
+           "      --strict            gatesim's judgements are errors: an object with a\n"
+           "                          warning, or of a kind outside the model, is refused\n"
+           "      --request '[METHOD] URL'\n"
+           "                          instead of the status: what the builtin gateway does\n"
+           "                          with this request (METHOD defaults to GET; URL is\n"
+           "                          http:// or https://, its port picks the Gateway port,\n"
+           "                          80/443 when absent): the normalised path or the 400\n"
+           "                          reason, and per Gateway on that port the listener, the\n"
+           "                          winning route, rule and match, and the backends\n"
+           "  -H, --header 'NAME: VALUE'\n"
+           "                          a request header for --request (repeatable)\n"
+           "  -h, --help              this help\n\n"
            "Exit codes: 0 status computed, 1 some object is invalid (status is still printed\n"
            "for the valid ones), 2 usage error, unreadable path or malformed YAML.\n");
 }
@@ -123,7 +134,6 @@ static void explain_world_json(const explain_world *w, gs_json *j)
     gs_buf_free(&tmp);
 }
 
-/* Prints a JSON document built in |b| as JSON or, for --output yaml, as YAML. */
 /* "scenarios":[{"name","file",KEY}] for several worlds: KEY "status" holds each world's
  * objects, KEY "request" what each world does with |rq|. */
 static void explain_scenarios_json(const explain_world *worlds, size_t n, const char *key,
@@ -145,18 +155,6 @@ static void explain_scenarios_json(const explain_world *worlds, size_t n, const 
         gs_json_object_end(j);
     }
     gs_json_array_end(j);
-}
-
-static void explain_print_document(const gs_buf *b, explain_format fmt)
-{
-    if (fmt == EXPLAIN_JSON) {
-        printf("%s\n", b->data);
-        return;
-    }
-    gs_buf y = {0};
-    gs_status_json_to_yaml(b->data, b->len, &y);
-    fputs(y.data ? y.data : "", stdout);
-    gs_buf_free(&y);
 }
 
 static void explain_output(explain_world *worlds, size_t n, explain_format fmt)
@@ -190,21 +188,8 @@ static void explain_output(explain_world *worlds, size_t n, explain_format fmt)
         explain_scenarios_json(worlds, n, "status", NULL, &j);
         gs_json_object_end(&j);
     }
-    explain_print_document(&b, fmt);
+    gs_cli_print_document(&b, fmt == EXPLAIN_YAML);
     gs_buf_free(&b);
-}
-
-static int explain_parse_output(const char *v, explain_format *fmt)
-{
-    if (v && strcmp(v, "text") == 0)
-        *fmt = EXPLAIN_TEXT;
-    else if (v && strcmp(v, "json") == 0)
-        *fmt = EXPLAIN_JSON;
-    else if (v && strcmp(v, "yaml") == 0)
-        *fmt = EXPLAIN_YAML;
-    else
-        return -1;
-    return 0;
 }
 
 /* --request: "[METHOD] URL". Returns 0, or -1 with a message on stderr. */
@@ -267,7 +252,7 @@ static void explain_output_request(explain_world *worlds, size_t n, explain_form
         explain_scenarios_json(worlds, n, "request", rq, &j);
         gs_json_object_end(&j);
     }
-    explain_print_document(&b, fmt);
+    gs_cli_print_document(&b, fmt == EXPLAIN_YAML);
     gs_buf_free(&b);
 }
 
@@ -283,59 +268,65 @@ int gs_cmd_explain(int argc, char **argv)
     gs_explain_request rq = {0};
     gs_rt_header *rq_headers = gs_xcalloc((size_t)argc + 1, sizeof(*rq_headers));
     char *rq_method = NULL;
-    bool end_of_options = false;
     int rc = GS_EXIT_OK;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (end_of_options || a[0] != '-' || a[1] == '\0') {
-            paths[n_paths++] = a;
-            continue;
-        }
-        if (strcmp(a, "--") == 0) {
-            end_of_options = true;
-        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+    enum { EXPLAIN_OPT_REQUEST = GS_CLIOPT_OWN };
+    static const struct option longopts[] = {
+        GS_CLIOPT_FILENAME,
+        GS_CLIOPT_OUTPUT,
+        GS_CLIOPT_CONTROLLER_NAME,
+        GS_CLIOPT_NO_FALLTHROUGH,
+        GS_CLIOPT_STRICT,
+        {"request", required_argument, NULL, EXPLAIN_OPT_REQUEST},
+        GS_CLIOPT_HEADER,
+        GS_CLIOPT_HELP,
+        GS_CLIOPT_END,
+    };
+    int c;
+    optind = 1;
+    opterr = 0; /* one line of our own, with a suggestion, instead of getopt's */
+    while ((c = getopt_long(argc, argv, ":" EXPLAIN_SHORTOPTS, longopts, NULL)) != -1) {
+        switch (c) {
+        case 'f':
+            paths[n_paths++] = optarg;
+            break;
+        case 'o':
+            if (gs_cliopt_output_parse("explain", optarg, EXPLAIN_FORMATS, &fmt) < 0) {
+                rc = GS_EXIT_USAGE;
+                goto out;
+            }
+            break;
+        case GS_CLIOPT_VAL_CONTROLLER_NAME:
+            names[n_names++] = optarg;
+            break;
+        case GS_CLIOPT_VAL_NO_FALLTHROUGH:
+            copts.no_hostname_fallthrough = true;
+            break;
+        case GS_CLIOPT_VAL_STRICT:
+            copts.strict = lo.strict = true;
+            break;
+        case EXPLAIN_OPT_REQUEST:
+            if (explain_parse_request(optarg, &rq, &rq_method) < 0) {
+                rc = GS_EXIT_USAGE;
+                goto out;
+            }
+            break;
+        case 'H':
+            if (explain_parse_header(optarg, &rq_headers[rq.n_headers++]) < 0) {
+                rc = GS_EXIT_USAGE;
+                goto out;
+            }
+            break;
+        case 'h':
             explain_usage(stdout);
             goto out;
-        } else if (strcmp(a, "--strict") == 0) {
-            copts.strict = lo.strict = true;
-        } else if (strcmp(a, "--no-hostname-fallthrough") == 0) {
-            copts.no_hostname_fallthrough = true;
-        } else if (strcmp(a, "--output") == 0 || strcmp(a, "-o") == 0) {
-            if (i + 1 >= argc || explain_parse_output(argv[++i], &fmt) < 0) {
-                fprintf(stderr, "gatesim explain: --output takes text, json or yaml\n");
-                rc = GS_EXIT_USAGE;
-                goto out;
-            }
-        } else if (strncmp(a, "--output=", 9) == 0) {
-            if (explain_parse_output(a + 9, &fmt) < 0) {
-                fprintf(stderr, "gatesim explain: --output takes text, json or yaml\n");
-                rc = GS_EXIT_USAGE;
-                goto out;
-            }
-        } else if ((strcmp(a, "--request") == 0 && i + 1 < argc) ||
-                   strncmp(a, "--request=", 10) == 0) {
-            if (explain_parse_request(a[9] == '=' ? a + 10 : argv[++i], &rq, &rq_method) < 0) {
-                rc = GS_EXIT_USAGE;
-                goto out;
-            }
-        } else if (((strcmp(a, "--header") == 0 || strcmp(a, "-H") == 0) && i + 1 < argc) ||
-                   strncmp(a, "--header=", 9) == 0) {
-            if (explain_parse_header(a[8] == '=' ? a + 9 : argv[++i], &rq_headers[rq.n_headers++]) <
-                0) {
-                rc = GS_EXIT_USAGE;
-                goto out;
-            }
-        } else if (strcmp(a, "--controller-name") == 0 && i + 1 < argc) {
-            names[n_names++] = argv[++i];
-        } else if (strncmp(a, "--controller-name=", 18) == 0) {
-            names[n_names++] = a + 18;
-        } else {
-            fprintf(stderr, "gatesim explain: unknown option %s\n\n", a);
-            explain_usage(stderr);
-            rc = GS_EXIT_USAGE;
+        default:
+            rc = gs_cliopt_refused("explain", argv[optind - 1], optopt, longopts,
+                                   EXPLAIN_SHORTOPTS);
             goto out;
         }
     }
+    for (int i = optind; i < argc; i++)
+        paths[n_paths++] = argv[i];
     if (n_paths == 0) {
         fprintf(stderr, "gatesim explain: no PATH given\n\n");
         explain_usage(stderr);
@@ -359,13 +350,21 @@ int gs_cmd_explain(int argc, char **argv)
     gs_diags sdiags = {0};
     bool unreadable = false, malformed = false;
     for (size_t i = 0; i < n_paths; i++) {
-        int lr = gs_model_load_path(plain, paths[i], &lo, NULL);
+        size_t scenarios_before = plain->n_scenarios;
+        int lr = gs_cli_load_path(plain, paths[i], &lo);
         unreadable |= lr == GS_ERR_IO;
         malformed |= lr == GS_ERR_PARSE;
-        if (lr != GS_ERR_IO && plain->n_scenarios) {
-            int sr = gs_scenario_list_load(&scenarios, paths[i], &sdiags, NULL);
-            malformed |= sr == GS_ERR_PARSE;
+        if (lr == GS_ERR_IO || plain->n_scenarios == scenarios_before)
+            continue;
+        if (strcmp(paths[i], "-") == 0) {
+            /* a scenario names its manifests relative to its own file */
+            fprintf(stderr, "gatesim explain: <stdin>: a Scenario is explained from its file; "
+                            "give its path instead of -\n");
+            unreadable = true;
+            continue;
         }
+        int sr = gs_scenario_list_load(&scenarios, paths[i], &sdiags, NULL);
+        malformed |= sr == GS_ERR_PARSE;
     }
     size_t n_worlds = 0;
     gs_tls_pem ca = {0}; /* one CA for every scenario's certificates, as in a run */
@@ -393,7 +392,11 @@ int gs_cmd_explain(int argc, char **argv)
             errors++;
         }
     }
-    if (rq.url)
+    /* A path that could not be read leaves nothing true to say ("No GatewayClass" would be
+     * about the objects that were never read). */
+    if (unreadable)
+        fprintf(stderr, "gatesim explain: an input could not be read; no status computed\n");
+    else if (rq.url)
         explain_output_request(worlds, n_worlds, fmt, &rq);
     else
         explain_output(worlds, n_worlds, fmt);

@@ -2,12 +2,18 @@
 /* `gatesim validate PATH...`: loads manifests and scenarios, applies defaults, validates, and
  * prints every problem as file:line:col: Kind ns/name: field.path: message (or JSON).
  * Argument parsing and output only; the work is gs_model_load_path. */
+#include "cli.h"
+#include "gs_cliopt.h"
 #include "gs_json.h"
 #include "gs_log.h"
 #include "gs_model.h"
 #include "gs_scenario.h"
 
+#include "gs_alloc.h"
+
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const char gs_cmd_validate_summary[] = "check manifests and scenarios as the API server would";
@@ -30,98 +36,103 @@ static void validate_usage(FILE *f)
     fprintf(f,
             "usage: gatesim validate [OPTIONS] PATH...\n\n"
             "Loads every object and scenario in PATH (files, directories searched recursively\n"
-            "for *.yaml / *.yml, or - for standard input), applies the API server's defaults and checks what the Gateway API\n"
-            "v1.6.1 CRDs enforce (schema and CEL rules). Errors are what the API server would\n"
+            "for *.yaml / *.yml, or - for standard input), applies the API server's defaults\n"
+            "and checks what the Gateway API v1.6.1 CRDs enforce (schema and CEL rules). Errors are what the API server would\n"
             "reject; warnings are gatesim's judgements beyond it (what data planes tend to do).\n"
             "Each problem is printed as\n"
             "  file:line:col: Kind namespace/name: field.path: message\n\n"
             "Options:\n"
-            "  --output text|json  output format (default text); -o is short for it\n"
-            "  --strict            gatesim's judgements fail validation: warnings are errors,\n"
-            "                      and so are objects of kinds gatesim does not model\n"
-            "  --channel standard|experimental\n"
-            "                      which v1.6.1 CRDs to enforce (default experimental, a superset:\n"
-            "                      standard rejects experimental fields such as sessionPersistence)\n"
-            "  --quiet, -q         print errors only (no warnings or notes)\n"
-            "  --help, -h          this help\n\n"
+            "  -f, --filename PATH     a file or folder to validate (repeatable; as PATH)\n"
+            "  -o, --output FORMAT     text (default), json or yaml\n"
+            "      --strict            gatesim's judgements fail validation: warnings are\n"
+            "                          errors, and so are objects of kinds gatesim does not model\n"
+            "      --channel standard|experimental\n"
+            "                          which v1.6.1 CRDs to enforce (default experimental, a\n"
+            "                          superset: standard rejects experimental fields such as\n"
+            "                          sessionPersistence)\n"
+            "  -q, --quiet             print errors only (no warnings or notes)\n"
+            "  -h, --help              this help\n\n"
             "Exit codes: 0 all valid (warnings allowed), 1 some object is invalid, 2 usage error,\n"
             "unreadable path or malformed YAML.\n");
+}
+
+#define VALIDATE_SHORTOPTS "f:o:qh"
+#define VALIDATE_FORMATS                                                                           \
+    (GS_CLIOPT_FMT_BIT(GS_CLIOPT_FORMAT_TEXT) | GS_CLIOPT_FMT_BIT(GS_CLIOPT_FORMAT_JSON) |         \
+     GS_CLIOPT_FMT_BIT(GS_CLIOPT_FORMAT_YAML))
+
+static int validate_exit(const char **paths, int rc)
+{
+    free(paths);
+    return rc;
 }
 
 int gs_cmd_validate(int argc, char **argv);
 int gs_cmd_validate(int argc, char **argv)
 {
-    bool json = false, quiet = false;
+    enum { VALIDATE_OPT_CHANNEL = GS_CLIOPT_OWN };
+    static const struct option longopts[] = {
+        GS_CLIOPT_FILENAME,
+        GS_CLIOPT_OUTPUT,
+        GS_CLIOPT_STRICT,
+        {"channel", required_argument, NULL, VALIDATE_OPT_CHANNEL},
+        GS_CLIOPT_QUIET,
+        GS_CLIOPT_HELP,
+        GS_CLIOPT_END,
+    };
+    gs_cliopt_format fmt = GS_CLIOPT_FORMAT_TEXT;
+    bool quiet = false;
     gs_load_options opt = {0};
-    const char *paths[1024];
-    int npaths = 0;
-    bool end_of_options = false;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!end_of_options && a[0] == '-' && a[1]) {
-            if (strcmp(a, "--") == 0) {
-                end_of_options = true;
-            } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-                validate_usage(stdout);
-                return 0;
-            } else if (strcmp(a, "--strict") == 0) {
-                opt.strict = true;
-            } else if (strcmp(a, "--channel") == 0 || strncmp(a, "--channel=", 10) == 0) {
-                const char *v = a[9] == '=' ? a + 10 : (i + 1 < argc ? argv[++i] : NULL);
-                if (!v || (strcmp(v, "standard") != 0 && strcmp(v, "experimental") != 0)) {
-                    fprintf(stderr, "gatesim validate: --channel takes standard or experimental\n");
-                    return 2;
-                }
-                opt.channel = v;
-            } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
-                quiet = true;
-            } else if (strcmp(a, "--output") == 0 || strcmp(a, "-o") == 0 ||
-                       strncmp(a, "--output=", 9) == 0) {
-                const char *v = a[2] == 'o' && a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
-                if (!v || (strcmp(v, "json") != 0 && strcmp(v, "text") != 0)) {
-                    fprintf(stderr, "gatesim validate: --output takes text or json\n");
-                    return 2;
-                }
-                json = strcmp(v, "json") == 0;
-            } else {
-                fprintf(stderr, "gatesim validate: unknown option %s\n\n", a);
-                validate_usage(stderr);
-                return 2;
+    const char **paths = gs_xcalloc((size_t)argc + 1, sizeof(*paths));
+    size_t npaths = 0;
+    int opt_c;
+    optind = 1;
+    opterr = 0; /* one line of our own, with a suggestion, instead of getopt's */
+    while ((opt_c = getopt_long(argc, argv, ":" VALIDATE_SHORTOPTS, longopts, NULL)) != -1) {
+        switch (opt_c) {
+        case 'f':
+            paths[npaths++] = optarg;
+            break;
+        case 'o':
+            if (gs_cliopt_output_parse("validate", optarg, VALIDATE_FORMATS, &fmt) < 0)
+                return validate_exit(paths, GS_EXIT_USAGE);
+            break;
+        case GS_CLIOPT_VAL_STRICT:
+            opt.strict = true;
+            break;
+        case VALIDATE_OPT_CHANNEL:
+            if (strcmp(optarg, "standard") != 0 && strcmp(optarg, "experimental") != 0) {
+                fprintf(stderr, "gatesim validate: --channel takes standard or experimental\n");
+                return validate_exit(paths, GS_EXIT_USAGE);
             }
-            continue;
+            opt.channel = optarg;
+            break;
+        case 'q':
+            quiet = true;
+            break;
+        case 'h':
+            validate_usage(stdout);
+            return validate_exit(paths, GS_EXIT_OK);
+        default:
+            return validate_exit(paths, gs_cliopt_refused("validate", argv[optind - 1], optopt,
+                                                          longopts, VALIDATE_SHORTOPTS));
         }
-        if (npaths >= (int)(sizeof paths / sizeof paths[0])) {
-            fprintf(stderr, "gatesim validate: too many paths\n");
-            return 2;
-        }
-        paths[npaths++] = a;
     }
+    for (int i = optind; i < argc; i++)
+        paths[npaths++] = argv[i];
     if (npaths == 0) {
         fprintf(stderr, "gatesim validate: no PATH given\n\n");
         validate_usage(stderr);
-        return 2;
+        return validate_exit(paths, GS_EXIT_USAGE);
     }
 
     gs_model *m;
     gs_model_new(&m);
     opt.scenarios_checked_by_caller = true;
     bool unreadable = false;
-    for (int i = 0; i < npaths; i++) {
-        int rc;
-        if (strcmp(paths[i], "-") == 0) { /* standard input, e.g. kubectl kustomize | gatesim validate - */
-            gs_buf in = {0};
-            char chunk[65536];
-            size_t n;
-            while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0)
-                gs_buf_append(&in, chunk, n);
-            rc = gs_model_load_buffer(m, "<stdin>", in.data ? in.data : "", in.len, &opt, NULL);
-            gs_buf_free(&in);
-        } else {
-            rc = gs_model_load_path(m, paths[i], &opt, NULL);
-        }
-        if (rc != 0)
+    for (size_t i = 0; i < npaths; i++)
+        if (gs_cli_load_path(m, paths[i], &opt) != 0)
             unreadable = true;
-    }
     validate_scenarios(m);
     gs_model_check_cross(m);
     gs_diags_sort(&m->diags);
@@ -150,10 +161,10 @@ int gs_cmd_validate(int argc, char **argv)
                      g->message);
     }
     size_t objects = m->n_objects + m->n_invalid;
-    if (json) {
+    if (fmt != GS_CLIOPT_FORMAT_TEXT) {
         gs_buf b = {0};
         gs_json j;
-        gs_json_init(&j, &b, true);
+        gs_json_init(&j, &b, fmt == GS_CLIOPT_FORMAT_JSON);
         gs_json_object_begin(&j);
         gs_json_key(&j, "valid");
         gs_json_bool(&j, unique.nerrors == 0 && !unreadable);
@@ -174,7 +185,7 @@ int gs_cmd_validate(int argc, char **argv)
         gs_json_key(&j, "problems");
         gs_diags_json(&shown, &j);
         gs_json_object_end(&j);
-        printf("%s\n", b.data);
+        gs_cli_print_document(&b, fmt == GS_CLIOPT_FORMAT_YAML);
         gs_buf_free(&b);
     } else {
         gs_diags_print(&shown, stdout, gs_term_colour(1));
@@ -197,5 +208,5 @@ int gs_cmd_validate(int argc, char **argv)
     gs_diags_free(&shown);
     gs_diags_free(&unique);
     gs_model_free(m);
-    return rc;
+    return validate_exit(paths, rc);
 }

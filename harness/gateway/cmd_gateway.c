@@ -2,15 +2,14 @@
 /* `gatesim gateway PATH...`: parses the command line and runs the builtin gateway (gs_gw_run) on
  * the route table the control plane compiles from the manifests. No logic beyond arguments. */
 #include "gs_alloc.h"
+#include "gs_cliopt.h"
 #include "gs_gw_load.h"
 #include "gs_gw_main.h"
 #include "gs_log.h"
-#include "gs_suggest.h"
 #include "gs_time.h"
 
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,9 +31,10 @@ static void gateway_usage(FILE *out)
         "stats line, {\"stats\":{\"requests\":N,\"mirrorsSent\":N,\"mirrorsDropped\":N,...}}\n"
         "(counters since the start; docs/gateway.md lists them); SIGTERM stops cleanly.\n\n"
         "Options:\n"
+        "  -f, --filename PATH     a manifest file or folder (repeatable; the same as PATH)\n"
         "  -b, --backend NS/SVC:PORT=HOST:PORT  endpoint of a Service port (repeatable;\n"
         "                          several endpoints of one Service port are round-robin)\n"
-        "  -p, --port-map P=B      bind declared listener port P on loopback port B\n"
+        "      --port-map P=B      bind declared listener port P on loopback port B\n"
         "                          (repeatable; default: a free port per listener port)\n"
         "      --bind ADDR         address to bind (default 127.0.0.1)\n"
         "      --controller-name N manage only GatewayClasses with this controllerName\n"
@@ -81,17 +81,14 @@ static void gateway_usage(FILE *out)
         "Exit codes: 0 stopped cleanly, 1 invalid objects, 2 usage error or unreadable input.\n");
 }
 
-static int gateway_bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int gateway_bad(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "gatesim gateway: ");
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\nRun `gatesim gateway --help` for usage.\n");
-    va_end(ap);
-    return 2;
-}
+#define gateway_bad(...) gs_cliopt_usage_error("gateway", __VA_ARGS__)
+
+#define GATEWAY_SHORTOPTS "b:f:h"
+
+/* The spellings of the last release, read as before with a warning. */
+static const gs_cliopt_alias gateway_aliases[] = {
+    {"-p", "--port-map", "-p is --protocol in the other commands"},
+};
 
 /* A whole number from 1 to |max|. */
 static int gateway_count(const char *arg, unsigned long long max, unsigned long long *out)
@@ -177,13 +174,8 @@ static int gateway_port_map(const char *arg, gs_gw_port_map **maps, size_t *n)
 int gs_cmd_gateway(int argc, char **argv)
 {
     enum {
-        OPT_BIND = 256,
-        OPT_CONTROLLER,
-        OPT_STRICT,
-        OPT_SEED,
-        OPT_TIMEOUT,
-        OPT_NO_FALLTHROUGH,
-        OPT_MAX_MIRRORS,
+        OPT_BIND = GS_CLIOPT_OWN,
+        OPT_PORT_MAP,
         OPT_HEADER_TIMEOUT,
         OPT_IDLE_TIMEOUT,
         OPT_CONN_BODY,
@@ -195,15 +187,16 @@ int gs_cmd_gateway(int argc, char **argv)
         OPT_ADDR_BAN,
     };
     static const struct option longopts[] = {
-        {"backend", required_argument, NULL, 'b'},
-        {"port-map", required_argument, NULL, 'p'},
+        GS_CLIOPT_FILENAME,
+        GS_CLIOPT_BACKEND,
+        {"port-map", required_argument, NULL, OPT_PORT_MAP},
         {"bind", required_argument, NULL, OPT_BIND},
-        {"controller-name", required_argument, NULL, OPT_CONTROLLER},
-        {"strict", no_argument, NULL, OPT_STRICT},
-        {"no-hostname-fallthrough", no_argument, NULL, OPT_NO_FALLTHROUGH},
-        {"seed", required_argument, NULL, OPT_SEED},
-        {"request-timeout", required_argument, NULL, OPT_TIMEOUT},
-        {"max-mirrors-in-flight", required_argument, NULL, OPT_MAX_MIRRORS},
+        GS_CLIOPT_CONTROLLER_NAME,
+        GS_CLIOPT_STRICT,
+        GS_CLIOPT_NO_FALLTHROUGH,
+        GS_CLIOPT_SEED,
+        GS_CLIOPT_REQUEST_TIMEOUT,
+        GS_CLIOPT_MAX_MIRRORS,
         {"header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT},
         {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
         {"conn-body-budget", required_argument, NULL, OPT_CONN_BODY},
@@ -213,8 +206,8 @@ int gs_cmd_gateway(int argc, char **argv)
         {"hold-timeout", required_argument, NULL, OPT_HOLD_TIMEOUT},
         {"addr-max-resets", required_argument, NULL, OPT_ADDR_RESETS},
         {"addr-ban", required_argument, NULL, OPT_ADDR_BAN},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        GS_CLIOPT_HELP,
+        GS_CLIOPT_END,
     };
     gs_log_set_program("gatesim gateway");
     gs_gw_endpoints eps = {0};
@@ -222,11 +215,18 @@ int gs_cmd_gateway(int argc, char **argv)
     size_t n_maps = 0;
     gs_gw_load_opts lo = {0};
     gs_gw_run_opts ro = {0};
+    const char **paths = gs_xcalloc((size_t)argc + 1, sizeof(*paths));
+    size_t n_paths = 0;
     int rc = 2;
     int c;
+    gs_cliopt_args args;
+    gs_cliopt_args_new(&args, "gateway", argc, argv, gateway_aliases, GS_ARRAY_LEN(gateway_aliases),
+                       longopts, GATEWAY_SHORTOPTS);
+    argc = args.argc;
+    argv = args.argv;
     optind = 1;
     opterr = 0; /* one line of our own, with a suggestion, instead of getopt's */
-    while ((c = getopt_long(argc, argv, ":b:p:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":" GATEWAY_SHORTOPTS, longopts, NULL)) != -1) {
         gs_error err = {0};
         switch (c) {
         case 'b':
@@ -235,7 +235,10 @@ int gs_cmd_gateway(int argc, char **argv)
                 goto out;
             }
             break;
-        case 'p':
+        case 'f':
+            paths[n_paths++] = optarg;
+            break;
+        case OPT_PORT_MAP:
             if (gateway_port_map(optarg, &maps, &n_maps) < 0) {
                 rc = gateway_bad("--port-map \"%s\": expected PORT=PORT", optarg);
                 goto out;
@@ -244,18 +247,18 @@ int gs_cmd_gateway(int argc, char **argv)
         case OPT_BIND:
             ro.server.bind_host = optarg;
             break;
-        case OPT_CONTROLLER:
+        case GS_CLIOPT_VAL_CONTROLLER_NAME:
             lo.controller_names =
                 gs_xrealloc(lo.controller_names, (lo.n_controller_names + 1) * sizeof(char *));
             lo.controller_names[lo.n_controller_names++] = optarg;
             break;
-        case OPT_STRICT:
+        case GS_CLIOPT_VAL_STRICT:
             lo.strict = true;
             break;
-        case OPT_NO_FALLTHROUGH:
+        case GS_CLIOPT_VAL_NO_FALLTHROUGH:
             lo.no_hostname_fallthrough = true;
             break;
-        case OPT_SEED: {
+        case GS_CLIOPT_VAL_SEED: {
             char *end = NULL;
             errno = 0;
             ro.seed = strtoull(optarg, &end, 10);
@@ -266,7 +269,7 @@ int gs_cmd_gateway(int argc, char **argv)
             }
             break;
         }
-        case OPT_TIMEOUT: {
+        case GS_CLIOPT_VAL_REQUEST_TIMEOUT: {
             int64_t ns = 0;
             if (gs_duration_parse(optarg, &ns, &err) < 0 || ns <= 0) {
                 rc = gateway_bad("--request-timeout \"%s\": %s", optarg,
@@ -276,7 +279,7 @@ int gs_cmd_gateway(int argc, char **argv)
             ro.limits.default_timeout_ms = ns / 1000000 > 0 ? ns / 1000000 : 1;
             break;
         }
-        case OPT_MAX_MIRRORS: {
+        case GS_CLIOPT_VAL_MAX_MIRRORS: {
             unsigned long long v = 0;
             if (gateway_count(optarg, 1000000000ull, &v) < 0) {
                 rc = gateway_bad("--max-mirrors-in-flight \"%s\": expected a number from 1 to "
@@ -332,22 +335,20 @@ int gs_cmd_gateway(int argc, char **argv)
             gateway_usage(stdout);
             rc = 0;
             goto out;
-        default: {
-            char msg[256];
-            gs_suggest_option_error(msg, sizeof(msg), argv[optind - 1], optopt, longopts,
-                                    "b:p:h");
-            fprintf(stderr, "gatesim gateway: %s (see gatesim gateway --help)\n", msg);
-            rc = 2;
+        default:
+            rc =
+                gs_cliopt_refused("gateway", argv[optind - 1], optopt, longopts, GATEWAY_SHORTOPTS);
             goto out;
         }
-        }
     }
-    if (optind >= argc) {
+    for (int i = optind; i < argc; i++)
+        paths[n_paths++] = argv[i];
+    if (n_paths == 0) {
         rc = gateway_bad("no manifest PATH given");
         goto out;
     }
-    lo.paths = (const char *const *)(argv + optind);
-    lo.n_paths = (size_t)(argc - optind);
+    lo.paths = paths;
+    lo.n_paths = n_paths;
     lo.endpoints = &eps;
     ro.load = gs_gw_load_table;
     ro.load_arg = &lo;
@@ -366,5 +367,7 @@ out:
     gs_gw_endpoints_free(&eps);
     free(maps);
     free(lo.controller_names);
+    free(paths);
+    gs_cliopt_args_free(&args);
     return rc;
 }

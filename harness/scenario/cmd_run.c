@@ -3,18 +3,17 @@
  * runner (gs_runner_run). Exit codes: 0 all passed, 1 a check failed or a scenario errored, 2
  * usage error or invalid/unreadable scenarios, 130 interrupted (reports still written). */
 #include "gs_alloc.h"
+#include "gs_cliopt.h"
 #include "gs_log.h"
 #include "gs_proc.h"
 #include "gs_report.h"
 #include "gs_runner.h"
 #include "gs_scenario.h"
-#include "gs_suggest.h"
 #include "gs_target.h"
 #include "gs_time.h"
 
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +27,24 @@ int gs_cmd_run(int argc, char **argv);
 #define GS_VERSION "dev"
 #endif
 
-#define RUN_SHORTOPTS "t:o:f:l:qh"
+/* -o and -f keep their old meanings here for one release (see run_aliases). */
+#define RUN_SHORTOPTS "t:l:qh"
+
+enum {
+    RUN_OPT_FORMAT = GS_CLIOPT_OWN,
+    RUN_OPT_TIMEOUT,
+    RUN_OPT_KEEP_WORKDIR,
+    RUN_OPT_ECHO,
+    RUN_OPT_FAMILY_ALPHA,
+    RUN_OPT_MAX_REQUESTS,
+};
+
+/* The spellings of the last release, read as before with a warning. */
+static const gs_cliopt_alias run_aliases[] = {
+    {"-o", "--report-dir", "-o is the output format in the other commands"},
+    {"-f", "--format", "-f is --filename in the other commands"},
+    {"--select", "--selector", NULL},
+};
 
 static void run_usage(FILE *out)
 {
@@ -45,13 +61,14 @@ static void run_usage(FILE *out)
         fprintf(out, "                            %-14s %s\n", gs_target_kind_at(i)->usage,
                 gs_target_kind_at(i)->help);
     fprintf(out,
-            "  -o, --report-dir DIR    where reports go (default gatesim-results)\n"
-            "  -f, --format LIST       json,junit,html,md or all (default all); results.json is\n"
+            "      --filename PATH     a scenario file or folder (repeatable; the same as PATH)\n"
+            "      --report-dir DIR    where reports go (default gatesim-results)\n"
+            "      --format LIST       json,junit,html,md or all (default all); results.json is\n"
             "                          always written\n"
             "      --seed N            seed of the gateway's random choices (weighted backends,\n"
             "                          mirror sampling), for reproducible runs (default: drawn\n"
             "                          from the clock; the reports and the summary name it)\n"
-            "  -l, --select L=V        run only scenarios whose label L is V (repeatable: all\n"
+            "  -l, --selector L=V      run only scenarios whose label L is V (repeatable: all\n"
             "                          must match)\n"
             "      --timeout D         bound on starting backends and the target and on each\n"
             "                          reload (default 20s)\n"
@@ -79,17 +96,7 @@ static void run_usage(FILE *out)
             "error or invalid scenarios, 130 interrupted (reports are still complete).\n");
 }
 
-static int run_bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int run_bad(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "gatesim run: ");
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\nRun `gatesim run --help` for usage.\n");
-    va_end(ap);
-    return 2;
-}
+#define run_bad(...) gs_cliopt_usage_error("run", __VA_ARGS__)
 
 static char *run_self_path(void)
 {
@@ -143,22 +150,23 @@ static char *run_find_echo(const char *self)
 int gs_cmd_run(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"target", required_argument, NULL, 't'},
-        {"report-dir", required_argument, NULL, 'o'},
-        {"format", required_argument, NULL, 'f'},
-        {"seed", required_argument, NULL, 'S'},
-        {"select", required_argument, NULL, 'l'},
-        {"timeout", required_argument, NULL, 'T'},
-        {"keep-workdir", no_argument, NULL, 'K'},
-        {"strict", no_argument, NULL, 'R'},
-        {"controller-name", required_argument, NULL, 'C'},
-        {"echo", required_argument, NULL, 'E'},
-        {"max-mirrors-in-flight", required_argument, NULL, 'M'},
-        {"family-alpha", required_argument, NULL, 'A'},
-        {"max-requests-per-step", required_argument, NULL, 'N'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        GS_CLIOPT_TARGET,
+        GS_CLIOPT_FILENAME, /* long only while -f is --format's old spelling */
+        GS_CLIOPT_REPORT_DIR,
+        {"format", required_argument, NULL, RUN_OPT_FORMAT},
+        GS_CLIOPT_SEED,
+        GS_CLIOPT_SELECTOR,
+        {"timeout", required_argument, NULL, RUN_OPT_TIMEOUT},
+        {"keep-workdir", no_argument, NULL, RUN_OPT_KEEP_WORKDIR},
+        GS_CLIOPT_STRICT,
+        GS_CLIOPT_CONTROLLER_NAME,
+        {"echo", required_argument, NULL, RUN_OPT_ECHO},
+        GS_CLIOPT_MAX_MIRRORS,
+        {"family-alpha", required_argument, NULL, RUN_OPT_FAMILY_ALPHA},
+        {"max-requests-per-step", required_argument, NULL, RUN_OPT_MAX_REQUESTS},
+        GS_CLIOPT_QUIET,
+        GS_CLIOPT_HELP,
+        GS_CLIOPT_END,
     };
     gs_runner_config cfg = {.target = gs_target_kind_at(0)->usage,
                             .report_dir = "gatesim-results",
@@ -169,11 +177,18 @@ int gs_cmd_run(int argc, char **argv)
     size_t n_select = 0;
     const char **ctl = gs_xcalloc((size_t)argc + 1, sizeof(*ctl));
     size_t n_ctl = 0;
+    const char **paths = gs_xcalloc((size_t)argc + 1, sizeof(*paths));
+    size_t n_paths = 0;
     bool strict = false;
     bool quiet = false;
     char *echo = NULL;
     int rc = 2;
     gs_error err = {0};
+    gs_cliopt_args args;
+    gs_cliopt_args_new(&args, "run", argc, argv, run_aliases, GS_ARRAY_LEN(run_aliases), longopts,
+                       RUN_SHORTOPTS);
+    argc = args.argc;
+    argv = args.argv;
     optind = 1;
     int opt;
     opterr = 0; /* one line of our own, with a suggestion, instead of getopt's */
@@ -182,17 +197,20 @@ int gs_cmd_run(int argc, char **argv)
         case 't':
             cfg.target = optarg;
             break;
-        case 'o':
+        case 'f':
+            paths[n_paths++] = optarg;
+            break;
+        case GS_CLIOPT_VAL_REPORT_DIR:
             cfg.report_dir = optarg;
             break;
-        case 'f':
+        case RUN_OPT_FORMAT:
             if (gs_report_formats_parse(optarg, &cfg.formats, &err) < 0) {
                 rc = run_bad("%s", err.msg);
                 goto out;
             }
             cfg.formats |= GS_REPORT_JSON;
             break;
-        case 'S': {
+        case GS_CLIOPT_VAL_SEED: {
             char *end;
             errno = 0;
             unsigned long long v = strtoull(optarg, &end, 10);
@@ -206,32 +224,32 @@ int gs_cmd_run(int argc, char **argv)
         }
         case 'l':
             if (strchr(optarg, '=') == NULL || optarg[0] == '=') {
-                rc = run_bad("--select: expected LABEL=VALUE, got \"%s\"", optarg);
+                rc = run_bad("--selector: expected LABEL=VALUE, got \"%s\"", optarg);
                 goto out;
             }
             select[n_select++] = optarg;
             break;
-        case 'T':
+        case RUN_OPT_TIMEOUT:
             if (gs_duration_parse(optarg, &cfg.start_timeout_ns, &err) < 0 ||
                 cfg.start_timeout_ns <= 0) {
                 rc = run_bad("--timeout: %s", err.msg[0] ? err.msg : "must be positive");
                 goto out;
             }
             break;
-        case 'K':
+        case RUN_OPT_KEEP_WORKDIR:
             cfg.keep_workdir = true;
             break;
-        case 'R':
+        case GS_CLIOPT_VAL_STRICT:
             strict = true;
             break;
-        case 'C':
+        case GS_CLIOPT_VAL_CONTROLLER_NAME:
             ctl[n_ctl++] = optarg;
             break;
-        case 'E':
+        case RUN_OPT_ECHO:
             free(echo);
             echo = gs_xstrdup(optarg);
             break;
-        case 'M': {
+        case GS_CLIOPT_VAL_MAX_MIRRORS: {
             char *end;
             errno = 0;
             unsigned long long v = strtoull(optarg, &end, 10);
@@ -245,7 +263,7 @@ int gs_cmd_run(int argc, char **argv)
             cfg.max_mirrors_in_flight = (size_t)v;
             break;
         }
-        case 'A': {
+        case RUN_OPT_FAMILY_ALPHA: {
             char *end;
             double v = strtod(optarg, &end);
             if (end == optarg || *end != '\0' || !(v >= 1e-12 && v <= 0.5)) {
@@ -256,7 +274,7 @@ int gs_cmd_run(int argc, char **argv)
             cfg.family_alpha = v;
             break;
         }
-        case 'N': {
+        case RUN_OPT_MAX_REQUESTS: {
             char *end;
             errno = 0;
             unsigned long long v = strtoull(optarg, &end, 10);
@@ -277,17 +295,14 @@ int gs_cmd_run(int argc, char **argv)
             run_usage(stdout);
             rc = 0;
             goto out;
-        default: {
-            char msg[256];
-            gs_suggest_option_error(msg, sizeof(msg), argv[optind - 1], optopt, longopts,
-                                    RUN_SHORTOPTS);
-            fprintf(stderr, "gatesim run: %s (see gatesim run --help)\n", msg);
-            rc = 2;
+        default:
+            rc = gs_cliopt_refused("run", argv[optind - 1], optopt, longopts, RUN_SHORTOPTS);
             goto out;
         }
-        }
     }
-    if (optind >= argc) {
+    for (int i = optind; i < argc; i++)
+        paths[n_paths++] = argv[i];
+    if (n_paths == 0) {
         rc = run_bad("no scenario given");
         goto out;
     }
@@ -307,8 +322,8 @@ int gs_cmd_run(int argc, char **argv)
     gs_scenario_list list = {0};
     gs_diags diags = {0};
     int load_rc = 0;
-    for (int i = optind; i < argc; i++) {
-        int r = gs_scenario_list_load(&list, argv[i], &diags, &err);
+    for (size_t i = 0; i < n_paths; i++) {
+        int r = gs_scenario_list_load(&list, paths[i], &diags, &err);
         if (r < 0 && load_rc == 0)
             load_rc = r;
     }
@@ -334,7 +349,7 @@ int gs_cmd_run(int argc, char **argv)
     if (n_selected == 0) {
         if (list.len == 0)
             fprintf(stderr, "gatesim run: no scenario found in %s%s; nothing was run\n",
-                    argv[optind], argc - optind > 1 ? " ..." : "");
+                    paths[0], n_paths > 1 ? " ..." : "");
         else
             fprintf(stderr, "gatesim run: no scenario matched the selection (%zu scenario%s "
                             "loaded); nothing was run\n", list.len, list.len == 1 ? "" : "s");
@@ -403,5 +418,7 @@ out:
     free(echo);
     free(select);
     free(ctl);
+    free(paths);
+    gs_cliopt_args_free(&args);
     return rc;
 }

@@ -5,10 +5,10 @@
  * in which no request got a response exits 1; an interrupted run exits 130 after printing what
  * it measured; otherwise 0. All the work is in gs_traffic_run. */
 #include "gs_alloc.h"
+#include "gs_cliopt.h"
 #include "gs_hdrlog.h"
 #include "gs_json.h"
 #include "gs_log.h"
-#include "gs_suggest.h"
 #include "gs_load_report.h"
 #include "gs_time.h"
 #include "gs_traffic.h"
@@ -17,7 +17,6 @@
 #include <getopt.h>
 #include <math.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,9 +66,9 @@ static void load_usage(FILE *out)
             "  -r, --rate R            open loop at R requests/s (latency measured from the\n"
             "                          intended send time); default closed loop\n"
             "  -w, --warmup D          traffic before measuring, not counted\n"
-            "  -t, --threads T         worker threads (default 1)\n"
+            "      --threads T         worker threads (default 1)\n"
             "      --new-connection-per-request\n"
-            "      --timeout D         request timeout (default 10s)\n"
+            "      --request-timeout D request timeout (default 10s)\n"
             "      --connect-timeout D connect + TLS timeout (default 5s)\n"
             "      --request-id-prefix P  send x-gatesim-request-id: P<n> on every request\n"
             "      --shard I/N         be shard I (1..N) of N processes: 1/N of the rate and of\n"
@@ -91,17 +90,15 @@ static void load_usage(FILE *out)
             "error, 130 interrupted (the output is complete and marked interrupted).\n");
 }
 
-static int load_bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int load_bad(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "gatesim load: ");
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\nRun `gatesim load --help` for usage.\n");
-    va_end(ap);
-    return 2;
-}
+#define load_bad(...) gs_cliopt_usage_error("load", __VA_ARGS__)
+
+#define LOAD_SHORTOPTS "p:X:H:kc:m:n:d:r:w:o:qh"
+
+/* The spellings of the last release, read as before with a warning. */
+static const gs_cliopt_alias load_aliases[] = {
+    {"-t", "--threads", "-t is --target in the other commands"},
+    {"--timeout", "--request-timeout", "as in gatesim gateway"},
+};
 
 static bool load_parse_uint(const char *s, uint64_t max, uint64_t *out)
 {
@@ -191,7 +188,7 @@ static int load_write_hdr_log(FILE *f, const char *path, const gs_traffic_result
 }
 
 enum {
-    OPT_HOST = 256,
+    OPT_HOST = GS_CLIOPT_OWN,
     OPT_CONNECT_TO,
     OPT_BODY,
     OPT_BODY_FILE,
@@ -199,7 +196,7 @@ enum {
     OPT_CACERT,
     OPT_SNI,
     OPT_NEWCONN,
-    OPT_TIMEOUT,
+    OPT_THREADS,
     OPT_CONNECT_TIMEOUT,
     OPT_REQID,
     OPT_PERCENTILES,
@@ -211,9 +208,9 @@ enum {
 int gs_cmd_load(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"protocol", required_argument, NULL, 'p'},
+        GS_CLIOPT_PROTOCOL,
         {"method", required_argument, NULL, 'X'},
-        {"header", required_argument, NULL, 'H'},
+        GS_CLIOPT_HEADER,
         {"host", required_argument, NULL, OPT_HOST},
         {"connect-to", required_argument, NULL, OPT_CONNECT_TO},
         {"body", required_argument, NULL, OPT_BODY},
@@ -228,19 +225,19 @@ int gs_cmd_load(int argc, char **argv)
         {"duration", required_argument, NULL, 'd'},
         {"rate", required_argument, NULL, 'r'},
         {"warmup", required_argument, NULL, 'w'},
-        {"threads", required_argument, NULL, 't'},
+        {"threads", required_argument, NULL, OPT_THREADS},
         {"new-connection-per-request", no_argument, NULL, OPT_NEWCONN},
-        {"timeout", required_argument, NULL, OPT_TIMEOUT},
+        GS_CLIOPT_REQUEST_TIMEOUT,
         {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
         {"request-id-prefix", required_argument, NULL, OPT_REQID},
-        {"output", required_argument, NULL, 'o'},
+        GS_CLIOPT_OUTPUT,
         {"percentiles", required_argument, NULL, OPT_PERCENTILES},
         {"threshold", required_argument, NULL, OPT_THRESHOLD},
         {"hdr-log", required_argument, NULL, OPT_HDR_LOG},
         {"shard", required_argument, NULL, OPT_SHARD},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        GS_CLIOPT_QUIET,
+        GS_CLIOPT_HELP,
+        GS_CLIOPT_END,
     };
     gs_traffic_config cfg;
     gs_traffic_config_init(&cfg);
@@ -259,10 +256,15 @@ int gs_cmd_load(int argc, char **argv)
     const char *hdr_log_path = NULL;
     unsigned shard = 0, shards = 0;
 
+    gs_cliopt_args args;
+    gs_cliopt_args_new(&args, "load", argc, argv, load_aliases, GS_ARRAY_LEN(load_aliases), opts,
+                       LOAD_SHORTOPTS);
+    argc = args.argc;
+    argv = args.argv;
     optind = 1;
     opterr = 0;
     int ch;
-    while ((ch = getopt_long(argc, argv, ":p:X:H:kc:m:n:d:r:w:t:o:qh", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":" LOAD_SHORTOPTS, opts, NULL)) != -1) {
         switch (ch) {
         case 'p':
             if (gs_traffic_protocol_parse(optarg, &cfg.protocol) != 0) {
@@ -373,10 +375,10 @@ int gs_cmd_load(int argc, char **argv)
                 goto out;
             }
             break;
-        case OPT_TIMEOUT:
+        case GS_CLIOPT_VAL_REQUEST_TIMEOUT:
             if (!load_parse_duration(optarg, &cfg.request_timeout_ns) ||
                 cfg.request_timeout_ns <= 0) {
-                rc = load_bad("bad --timeout \"%s\": want e.g. 2s", optarg);
+                rc = load_bad("bad --request-timeout \"%s\": want e.g. 2s", optarg);
                 goto out;
             }
             break;
@@ -398,7 +400,7 @@ int gs_cmd_load(int argc, char **argv)
             cfg.rate = r;
             break;
         }
-        case 't':
+        case OPT_THREADS:
             if (!load_parse_uint(optarg, 256, &u) || u == 0) {
                 rc = load_bad("bad --threads \"%s\": want 1..256", optarg);
                 goto out;
@@ -411,16 +413,18 @@ int gs_cmd_load(int argc, char **argv)
         case OPT_REQID:
             cfg.request_id_prefix = optarg;
             break;
-        case 'o':
-            if (strcmp(optarg, "json") == 0)
-                json = true;
-            else if (strcmp(optarg, "text") == 0)
-                json = false;
-            else {
-                rc = load_bad("bad --output \"%s\": want text or json", optarg);
+        case 'o': {
+            gs_cliopt_format fmt;
+            if (gs_cliopt_output_parse("load", optarg,
+                                       GS_CLIOPT_FMT_BIT(GS_CLIOPT_FORMAT_TEXT) |
+                                           GS_CLIOPT_FMT_BIT(GS_CLIOPT_FORMAT_JSON),
+                                       &fmt) < 0) {
+                rc = 2;
                 goto out;
             }
+            json = fmt == GS_CLIOPT_FORMAT_JSON;
             break;
+        }
         case 'q':
             quiet = true;
             break;
@@ -464,15 +468,9 @@ int gs_cmd_load(int argc, char **argv)
             load_usage(stdout);
             rc = 0;
             goto out;
-        default: {
-            /* One line of our own, with a suggestion for a misspelt option. */
-            char msg[256];
-            gs_suggest_option_error(msg, sizeof(msg), argv[optind - 1], optopt, opts,
-                                    "p:X:H:kc:m:n:d:r:w:t:o:qh");
-            fprintf(stderr, "gatesim load: %s (see gatesim load --help)\n", msg);
-            rc = 2;
+        default: /* one line of our own, with a suggestion for a misspelt option */
+            rc = gs_cliopt_refused("load", argv[optind - 1], optopt, opts, LOAD_SHORTOPTS);
             goto out;
-        }
         }
     }
     if (optind != argc - 1) {
@@ -577,5 +575,6 @@ out:
     free(body);
     free(grpc_svc);
     gs_traffic_url_clear(&url);
+    gs_cliopt_args_free(&args);
     return rc;
 }

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # The command line as a new user meets it: each case runs gatesim the way issue 21 describes
 # and checks the text (and files) that come back.
-#   cli_cases.py GATESIM empty-run    a run with no scenario, or a --select matching none,
+#   cli_cases.py GATESIM empty-run    a run with no scenario, or a --selector matching none,
 #                                     exits 2 and leaves the last reports as they were; a real
 #                                     run replaces the whole set (no stale file, no temp folder)
 #   cli_cases.py GATESIM suggest      "did you mean" for commands, flags, enum values and
@@ -11,9 +11,13 @@
 #                                     nearest Service port), and the 503 body names the Service;
 #                                     --backend flags of two ports of one Service resolve both
 #   cli_cases.py GATESIM small        gatesim-echo --version; no doubled "note:" from the gateway
+#   cli_cases.py GATESIM flags        one flag vocabulary: the table in docs/cli.md matches every
+#                                     command's --help, a letter means one thing everywhere, the
+#                                     -o spellings, -f and - for stdin, old spellings warn and work
 import http.client
 import json
 import os
+import re
 import select
 import signal
 import subprocess
@@ -58,7 +62,7 @@ def case_empty_run():
         empty = os.path.join(d, "empty")
         os.mkdir(empty)
         for args, text in (([empty], "no scenario found in %s; nothing was run" % empty),
-                           (["--select", "team=nobody", quick],
+                           (["--selector", "team=nobody", quick],
                             "no scenario matched the selection (1 scenario loaded); nothing was run")):
             rc, so, se = gatesim(["run"] + args + ["--report-dir", reports])
             if rc != 2 or text not in se:
@@ -221,7 +225,124 @@ def case_small():
     print("ok: %s; one \"note:\" per note" % p.stdout.strip())
 
 
+COMMANDS = ("validate", "explain", "gateway", "run", "load")
+
+
+def vocabulary_table():
+    """Rows of docs/cli.md's flag table: (spelling such as "-o, --output", [commands])."""
+    with open(os.path.join(HERE, "..", "..", "..", "docs", "cli.md")) as f:
+        text = f.read()
+    section = text.split("## One flag vocabulary", 1)[1].split("\n## ", 1)[0]
+    table = section.split("| Flag |", 1)[1].split("\n\n", 1)[0]
+    rows = []
+    for line in table.splitlines()[2:]:
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        flag = re.match(r"`((?:-\w, )?--[\w-]+)", cells[0]).group(1)
+        cmds = [c.strip() for c in cells[2].split(",")]
+        rows.append((flag, cmds))
+    return rows
+
+
+def case_flags():
+    helps = {}
+    for cmd in COMMANDS:
+        rc, so, se = gatesim([cmd, "--help"])
+        if rc != 0:
+            fail("gatesim %s --help: exit %d" % (cmd, rc))
+        helps[cmd] = so
+    # The documented table is what each command's usage says.
+    rows = vocabulary_table()
+    if len(rows) < 10:
+        fail("docs/cli.md's flag table has %d rows" % len(rows))
+    for flag, cmds in rows:
+        if cmds == ["every command"]:
+            cmds = COMMANDS
+        for cmd in cmds:
+            if cmd not in helps:
+                fail("docs/cli.md names an unknown command %r for %s" % (cmd, flag))
+            if not re.search(r"^ +%s\b" % re.escape(flag), helps[cmd], re.M):
+                fail("gatesim %s --help does not offer %r as docs/cli.md says" % (cmd, flag))
+    # A short letter means one long option in every command.
+    letters = {}
+    for cmd, text in helps.items():
+        for short, long in re.findall(r"^ +-(\w), --([\w-]+)", text, re.M):
+            seen = letters.setdefault(short, (long, cmd))
+            if seen[0] != long:
+                fail("-%s is --%s in %s but --%s in %s" % (short, seen[0], seen[1], long, cmd))
+    # -o spellings, -f, and - for standard input.
+    split = os.path.join(DATA, "coffee-split.yaml")
+    with open(split) as f:
+        manifest = f.read()
+    want = gatesim(["validate", "--output", "json", split])
+    for args in (["-ojson", split], ["-o=json", split], ["--output=json", split],
+                 ["-o", "json", "-f", split], ["-ojson", "-"], ["-ojson", "-f", "-"]):
+        got = gatesim(["validate"] + args, stdin=manifest)
+        if got[0] != 0 or json.loads(got[1])["objects"] != 5 or \
+                json.loads(got[1])["valid"] is not True:
+            fail("gatesim validate %s: %r" % (args, got))
+    if want[0] != 0 or gatesim(["validate", "-ojson", split])[1] != want[1]:
+        fail("validate -ojson differs from --output json")
+    rc, so, se = gatesim(["validate", "-o", "yaml", split])
+    if rc != 0 or not so.startswith("valid: true\nfiles: 1\nobjects: 5\n"):
+        fail("validate -o yaml: exit %d\n%s%s" % (rc, so, se))
+    rc, so, se = gatesim(["explain", split])
+    rc2, so2, se2 = gatesim(["explain", "-"], stdin=manifest)
+    if rc != 0 or rc2 != 0 or so2 != so or "HTTPRoute default/coffee" not in so:
+        fail("explain - differs from explain FILE: exit %d\n%s%s" % (rc2, so2, se2))
+    rc, so, se = gatesim(["explain", "-o", "yaml", "-f", split])
+    if rc != 0 or not so.startswith("objects:\n"):
+        fail("explain -o yaml -f FILE: exit %d\n%s%s" % (rc, so, se))
+    missing = os.path.join(DATA, "no-such-file.yaml")
+    rc, so, se = gatesim(["explain", missing])
+    if rc != 2 or so != "" or "no status computed" not in se:
+        fail("explain of an unreadable path printed a status: exit %d\n%s%s" % (rc, so, se))
+    expect_lines(["validate", "--ouput", "json", split], 2,
+                 ['gatesim validate: unknown option "--ouput"; did you mean "--output"? '
+                  '(see gatesim validate --help)'])
+    expect_lines(["explain", "--requst", "GET http://x/", split], 2,
+                 ['gatesim explain: unknown option "--requst"; did you mean "--request"? '
+                  '(see gatesim explain --help)'])
+    expect_lines(["explain", "-o", "jsn", split], 2,
+                 ['gatesim explain: --output takes text, json or yaml, got "jsn"; did you mean '
+                  '"json"?'])
+    # Old spellings: still read as before, with one warning each.
+    quick = os.path.join(DATA, "quick.yaml")
+    with tempfile.TemporaryDirectory() as d:
+        out = os.path.join(d, "out")
+        rc, so, se = gatesim(["run", "--seed", "3", "-q", "-o", out, "-f", "json", quick])
+        if rc != 0 or sorted(os.listdir(out)) != ["results.json"] or se.splitlines() != [
+                "gatesim run: warning: -o is deprecated; use --report-dir (-o is the output "
+                "format in the other commands)",
+                "gatesim run: warning: -f is deprecated; use --format (-f is --filename in the "
+                "other commands)"]:
+            fail("run -o DIR -f json: exit %d\n%s%s" % (rc, so, se))
+        expect_lines(["run", "--select", "team=nobody", quick, "--report-dir", out], 2,
+                     ["gatesim run: warning: --select is deprecated; use --selector",
+                      "gatesim run: no scenario matched the selection (1 scenario loaded); "
+                      "nothing was run"])
+        rc, so, se = gatesim(["run", "--seed", "3", "-q", "-l", "team=web", "--report-dir", out,
+                              "--filename", quick])
+        if rc != 0 or se:
+            fail("run -l team=web --filename FILE: exit %d\n%s%s" % (rc, so, se))
+    rc, so, se = gatesim(["load", "-q", "-t", "1", "--timeout", "5s", "-n", "1",
+                          "http://127.0.0.1:9/"])
+    if rc != 1 or se.splitlines()[:2] != [
+            "gatesim load: warning: -t is deprecated; use --threads (-t is --target in the other "
+            "commands)",
+            "gatesim load: warning: --timeout is deprecated; use --request-timeout (as in gatesim "
+            "gateway)"]:
+        fail("load -t 1 --timeout 5s: exit %d\n%s%s" % (rc, so, se))
+    expect_lines(["gateway", "-p", "80=0", "-b", "x", split], 2,
+                 ["gatesim gateway: warning: -p is deprecated; use --port-map (-p is --protocol "
+                  "in the other commands)",
+                  'gatesim gateway: --backend "x": expected ns/svc:port=host:port',
+                  "Run `gatesim gateway --help` for usage."])
+    print("ok: one flag vocabulary (%d documented flags), -o forms, -f and -, old spellings warn"
+          % len(rows))
+
+
 CASES = {
+    "flags": case_flags,
     "small": case_small,
     "gateway-backend": case_gateway_backend,
     "suggest": case_suggest,

@@ -130,7 +130,8 @@ check(rc == 2 and "usage: gatesim validate" in err, "no args: exit %d" % rc)
 rc, out, err = run("--bogus", "x")
 check(rc == 2, "bad option: exit %d" % rc)
 rc, out, err = run("--help")
-check(rc == 0 and "--output text|json" in out and "--strict" in out, "help: exit %d" % rc)
+check(rc == 0 and "-o, --output FORMAT" in out and "json or yaml" in out and "--strict" in out,
+      "help: exit %d" % rc)
 
 if failures:
     print("\n\n".join(failures))

@@ -15,7 +15,7 @@
 #                                       backend named, the next scenario still runs and passes
 #   run_cases.py GATESIM gateway-dies   the gateway killed mid-step: named error, rest skipped,
 #                                       the next scenario gets a fresh gateway and passes
-#   run_cases.py GATESIM select DIR     --select runs only the scenarios whose label matches
+#   run_cases.py GATESIM select DIR     --selector runs only the scenarios whose label matches
 #   run_cases.py GATESIM seed DIR       the bundled seed scenarios all pass
 #   run_cases.py GATESIM seed-zero FILE  `--seed 0` twice on a weighted scenario: identical split
 #                                       counts (0 is a seed, not "draw one from the clock")
@@ -698,15 +698,15 @@ def case_gateway_dies(manifests):
 
 def case_select(fail_dir):
     with tempfile.TemporaryDirectory() as out:
-        rc, so, se = run(["--select", "gatesim.dev/expect=mirror", fail_dir, "--report-dir", out])
+        rc, so, se = run(["--selector", "gatesim.dev/expect=mirror", fail_dir, "--report-dir", out])
         res = check_reports(out, "complete")
         names = [s["name"] for s in res["scenarios"]]
         if rc != 1 or names != ["mirror-unconfigured"]:
-            fail("--select ran %r (exit %d)" % (names, rc))
-        rc, so, se = run(["--select", "gatesim.dev/expect=nothing", fail_dir, "--report-dir", out])
+            fail("--selector ran %r (exit %d)" % (names, rc))
+        rc, so, se = run(["--selector", "gatesim.dev/expect=nothing", fail_dir, "--report-dir", out])
         if rc != 2 or "no scenario matched" not in se:
             fail("an empty selection: exit %d, %s" % (rc, se))
-    print("ok: --select runs only the matching scenario")
+    print("ok: --selector runs only the matching scenario")
 
 
 def main():

@@ -64,7 +64,7 @@ START_TEST(help_and_usage_errors)
     expect_usage("-p http2 http://127.0.0.1:1/", "TLS");
     expect_usage("-p grpc http://127.0.0.1:1/", "grpc needs");
     expect_usage("--bogus http://127.0.0.1:1/", "unknown option");
-    expect_usage("--output yaml http://127.0.0.1:1/", "bad --output");
+    expect_usage("--output yaml http://127.0.0.1:1/", "--output takes text or json");
     expect_usage("http://a/ http://b/", "only one URL");
 }
 END_TEST
