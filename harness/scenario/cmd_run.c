@@ -11,6 +11,7 @@
 #include "gs_scenario.h"
 #include "gs_target.h"
 #include "gs_time.h"
+#include "gs_workdir.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -98,54 +99,6 @@ static void run_usage(FILE *out)
 
 #define run_bad(...) gs_cliopt_usage_error("run", __VA_ARGS__)
 
-static char *run_self_path(void)
-{
-    char buf[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-    if (n <= 0)
-        return NULL;
-    buf[n] = '\0';
-    return gs_xstrdup(buf);
-}
-
-/* gatesim-echo: $GATESIM_ECHO, next to gatesim, the build tree's backends/, then PATH. */
-static char *run_find_echo(const char *self)
-{
-    const char *env = getenv("GATESIM_ECHO");
-    if (env && *env)
-        return gs_xstrdup(env);
-    if (self) {
-        char *dir = gs_xstrdup(self);
-        char *slash = strrchr(dir, '/');
-        if (slash)
-            *slash = '\0';
-        const char *cands[] = {"/gatesim-echo", "/../../backends/gatesim-echo",
-                               "/../backends/gatesim-echo"};
-        for (size_t i = 0; i < GS_ARRAY_LEN(cands); i++) {
-            char *p = gs_xasprintf("%s%s", dir, cands[i]);
-            if (access(p, X_OK) == 0) {
-                free(dir);
-                return p;
-            }
-            free(p);
-        }
-        free(dir);
-    }
-    const char *path = getenv("PATH");
-    if (path) {
-        char *copy = gs_xstrdup(path), *save = NULL;
-        for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-            char *p = gs_xasprintf("%s/gatesim-echo", d);
-            if (access(p, X_OK) == 0) {
-                free(copy);
-                return p;
-            }
-            free(p);
-        }
-        free(copy);
-    }
-    return NULL;
-}
 
 int gs_cmd_run(int argc, char **argv)
 {
@@ -358,9 +311,9 @@ int gs_cmd_run(int argc, char **argv)
         goto out;
     }
 
-    char *self = run_self_path();
+    char *self = gs_workdir_self_path();
     if (echo == NULL)
-        echo = run_find_echo(self);
+        echo = gs_workdir_find_echo(self);
     cfg.gatesim_path = self;
     cfg.echo_path = echo;
     cfg.select = select;

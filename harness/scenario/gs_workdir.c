@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <ftw.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -162,4 +163,55 @@ size_t gs_workdir_reap(const char *tmp)
     }
     closedir(d);
     return removed;
+}
+
+/* ---- the binaries a run starts ------------------------------------------------------------- */
+
+char *gs_workdir_self_path(void)
+{
+    char buf[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+    if (n <= 0)
+        return NULL;
+    buf[n] = '\0';
+    return gs_xstrdup(buf);
+}
+
+/* gatesim-echo: $GATESIM_ECHO, next to gatesim, the build tree's backends/, then PATH. */
+char *gs_workdir_find_echo(const char *self)
+{
+    const char *env = getenv("GATESIM_ECHO");
+    if (env && *env)
+        return gs_xstrdup(env);
+    if (self) {
+        char *dir = gs_xstrdup(self);
+        char *slash = strrchr(dir, '/');
+        if (slash)
+            *slash = '\0';
+        const char *cands[] = {"/gatesim-echo", "/../../backends/gatesim-echo",
+                               "/../backends/gatesim-echo"};
+        for (size_t i = 0; i < GS_ARRAY_LEN(cands); i++) {
+            char *p = gs_xasprintf("%s%s", dir, cands[i]);
+            if (access(p, X_OK) == 0) {
+                free(dir);
+                return p;
+            }
+            free(p);
+        }
+        free(dir);
+    }
+    const char *path = getenv("PATH");
+    if (path) {
+        char *copy = gs_xstrdup(path), *save = NULL;
+        for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+            char *p = gs_xasprintf("%s/gatesim-echo", d);
+            if (access(p, X_OK) == 0) {
+                free(copy);
+                return p;
+            }
+            free(p);
+        }
+        free(copy);
+    }
+    return NULL;
 }

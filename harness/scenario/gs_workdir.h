@@ -28,4 +28,12 @@ void gs_workdir_keep(const char *dir);
  * were removed. */
 size_t gs_workdir_reap(const char *tmp);
 
+/* The running gatesim binary (/proc/self/exe), malloc'd, or NULL: `gatesim run` and
+ * `gatesim bench` start it again as the builtin target's gateway. */
+char *gs_workdir_self_path(void);
+
+/* gatesim-echo: $GATESIM_ECHO, next to |self| (may be NULL), the build tree's backends/, then
+ * PATH. malloc'd, or NULL when none is found. */
+char *gs_workdir_find_echo(const char *self);
+
 #endif

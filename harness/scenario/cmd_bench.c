@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: MIT */
+/* `gatesim bench PROFILE|FILE [--target T | --url URL] [-o result.json]`: runs a benchmark
+ * profile (gs_bench.h) and writes the document `gatesim compare` reads; `gatesim bench
+ * --render kubernetes --shards N -- LOAD-ARGS... URL` writes an Indexed Job running
+ * `gatesim load --shard I/N` in N pods instead. Exit codes: 0, 1 the benchmark could not run
+ * (target or backend down), 2 usage error, 130 interrupted (the partial result is written). */
+#include "gs_alloc.h"
+#include "gs_bench.h"
+#include "gs_log.h"
+#include "gs_suggest.h"
+#include "gs_target.h"
+#include "gs_workdir.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef GS_VERSION
+#define GS_VERSION "dev"
+#endif
+
+const char gs_cmd_bench_summary[] = "benchmark a target with a named profile; results for compare";
+int gs_cmd_bench(int argc, char **argv);
+
+static volatile sig_atomic_t bench_cancel;
+
+static void on_bench_signal(int sig)
+{
+    (void)sig;
+    bench_cancel = 1;
+}
+
+static void bench_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: gatesim bench PROFILE|FILE [--target T | --url URL] [-o RESULT.json]\n"
+            "       gatesim bench --render kubernetes --shards N [--image I] [--name N] --\n"
+            "                     LOAD-ARGS... URL\n\n"
+            "Runs a benchmark profile in interleaved rounds and writes the result (with the\n"
+            "environment) for `gatesim compare`. PROFILE is one of %s; FILE is a\n"
+            "JSON profile (docs/ci.md).\n\n"
+            "  -t, --target T          deploy a Gateway, an HTTPRoute and a gatesim-echo backend\n"
+            "                          on target T (default builtin; %s)\n"
+            "  -u, --url URL           benchmark URL as it is instead (nothing deployed)\n"
+            "      --rounds N          rounds instead of the profile's\n"
+            "  -o, --output FILE       write the result to FILE (default stdout)\n"
+            "  -q, --quiet             no progress lines\n"
+            "      --render kubernetes write an Indexed Job running `gatesim load --shard I/N` in\n"
+            "                          N pods (--shards N, --image, --name), not run here\n"
+            "  -h, --help\n\n"
+            "Exit codes: 0 done, 1 could not run (target or backend down), 2 usage error, 130\n"
+            "interrupted (the rounds completed are written).\n",
+            gs_bench_profile_names(), gs_target_kinds_usage());
+}
+
+static int bench_bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int bench_bad(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "gatesim bench: ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, " (see gatesim bench --help)\n");
+    va_end(ap);
+    return 2;
+}
+
+/* A built-in profile by name, else a profile file. Returns 0 or 2 (message printed). */
+static int bench_load_profile(const char *arg, gs_bench_profile *p)
+{
+    if (gs_bench_profile_named(arg, p) == 0)
+        return 0;
+    FILE *f = fopen(arg, "rb");
+    if (f == NULL)
+        return bench_bad("\"%s\" is neither a profile (%s) nor a readable file", arg,
+                         gs_bench_profile_names());
+    gs_buf b = {0};
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        gs_buf_append(&b, chunk, n);
+    fclose(f);
+    gs_error err = {0};
+    int rc = gs_bench_profile_parse(b.data ? b.data : "", b.len, arg, p, &err);
+    gs_buf_free(&b);
+    if (rc != 0) {
+        fprintf(stderr, "gatesim bench: %s\n", err.msg);
+        return 2;
+    }
+    return 0;
+}
+
+static int bench_render(const char *what, unsigned shards, const char *image, const char *name,
+                        char **args, int n)
+{
+    if (strcmp(what, "kubernetes") != 0)
+        return bench_bad("bad --render \"%s\": want kubernetes", what);
+    if (shards == 0)
+        return bench_bad("--render kubernetes needs --shards N");
+    if (n < 1)
+        return bench_bad("--render kubernetes needs the load arguments and URL after --");
+    gs_buf b = {0};
+    gs_bench_render_kubernetes(&b, name, image, shards, (const char *const *)args, (size_t)n);
+    fwrite(b.data, 1, b.len, stdout);
+    gs_buf_free(&b);
+    return 0;
+}
+
+enum { OPT_ROUNDS = 256, OPT_RENDER, OPT_SHARDS, OPT_IMAGE, OPT_NAME };
+
+int gs_cmd_bench(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"target", required_argument, NULL, 't'},
+        {"url", required_argument, NULL, 'u'},
+        {"rounds", required_argument, NULL, OPT_ROUNDS},
+        {"output", required_argument, NULL, 'o'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"render", required_argument, NULL, OPT_RENDER},
+        {"shards", required_argument, NULL, OPT_SHARDS},
+        {"image", required_argument, NULL, OPT_IMAGE},
+        {"name", required_argument, NULL, OPT_NAME},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *target = "builtin", *url = NULL, *output = NULL, *render = NULL;
+    const char *image = "gatesim:latest", *name = "gatesim-load";
+    unsigned rounds = 0, shards = 0;
+    bool quiet = false;
+    int ch;
+    optind = 1;
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, ":t:u:o:qh", opts, NULL)) != -1) {
+        char *end;
+        switch (ch) {
+        case 't':
+            target = optarg;
+            break;
+        case 'u':
+            url = optarg;
+            break;
+        case 'o':
+            output = optarg;
+            break;
+        case 'q':
+            quiet = true;
+            break;
+        case OPT_ROUNDS:
+        case OPT_SHARDS: {
+            errno = 0;
+            unsigned long v = strtoul(optarg, &end, 10);
+            if (errno || *end || end == optarg || v == 0 || v > 10000)
+                return bench_bad("bad --%s \"%s\": want 1..10000",
+                                 ch == OPT_ROUNDS ? "rounds" : "shards", optarg);
+            *(ch == OPT_ROUNDS ? &rounds : &shards) = (unsigned)v;
+            break;
+        }
+        case OPT_RENDER:
+            render = optarg;
+            break;
+        case OPT_IMAGE:
+            image = optarg;
+            break;
+        case OPT_NAME:
+            name = optarg;
+            break;
+        case 'h':
+            bench_usage(stdout);
+            return 0;
+        default: {
+            char msg[256];
+            gs_suggest_option_error(msg, sizeof(msg), argv[optind - 1], optopt, opts,
+                                    "t:u:o:qh");
+            fprintf(stderr, "gatesim bench: %s (see gatesim bench --help)\n", msg);
+            return 2;
+        }
+        }
+    }
+    if (render != NULL)
+        return bench_render(render, shards, image, name, argv + optind, argc - optind);
+    if (argc - optind != 1)
+        return bench_bad(optind >= argc ? "missing PROFILE or FILE" : "one PROFILE or FILE, please");
+    gs_bench_profile *profile = gs_xcalloc(1, sizeof(*profile));
+    int rc = bench_load_profile(argv[optind], profile);
+    if (rc != 0) {
+        free(profile);
+        return rc;
+    }
+    if (rounds)
+        profile->rounds = rounds;
+    gs_error err = {0};
+    if (url == NULL && gs_target_kind_find(target, &err) == NULL) {
+        free(profile);
+        return bench_bad("%s", err.msg);
+    }
+    FILE *out = stdout;
+    if (output != NULL && (out = fopen(output, "w")) == NULL) {
+        free(profile);
+        return bench_bad("cannot write \"%s\": %s", output, strerror(errno));
+    }
+    char *self = gs_workdir_self_path();
+    char *echo = gs_workdir_find_echo(self);
+    gs_bench_config cfg = {.profile = profile,
+                           .url = url,
+                           .target = target,
+                           .gatesim_path = self,
+                           .echo_path = echo,
+                           .version = GS_VERSION,
+                           .progress = !quiet,
+                           .cancel = &bench_cancel};
+    struct sigaction sa = {0}, old_int, old_term;
+    sa.sa_handler = on_bench_signal;
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    gs_buf doc = {0};
+    rc = gs_bench_run(&cfg, &doc, &err);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    if (rc != 0) {
+        fprintf(stderr, "gatesim bench: %s\n", err.msg);
+        rc = 1;
+    } else {
+        fprintf(out, "%s\n", doc.data);
+        rc = bench_cancel ? 130 : 0;
+    }
+    if (out != stdout && fclose(out) != 0 && rc == 0) {
+        fprintf(stderr, "gatesim bench: writing %s failed\n", output);
+        rc = 1;
+    }
+    gs_buf_free(&doc);
+    free(self);
+    free(echo);
+    free(profile);
+    return rc;
+}

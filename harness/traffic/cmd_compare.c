@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: MIT */
+/* `gatesim compare BASE.json NEW.json`: compares two `gatesim bench` results (gs_compare.h) and
+ * prints Markdown (a CI job summary) or JSON. Exit codes: 0 no regression, 1 a regression, 2
+ * usage error or a bad input (file and field named). */
+#include "gs_alloc.h"
+#include "gs_compare.h"
+#include "gs_suggest.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char gs_cmd_compare_summary[] = "compare two gatesim bench results: changes, verdicts, regressions";
+int gs_cmd_compare(int argc, char **argv);
+
+static void compare_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: gatesim compare [OPTIONS] BASE.json NEW.json\n\n"
+            "Compares two `gatesim bench` results case by case: for rps, p50, p99 and the error\n"
+            "share, the change of the median over rounds with a 95%% bootstrap interval and a\n"
+            "verdict. A significant change in the bad direction beyond the metric's limit is a\n"
+            "regression.\n\n"
+            "  --max-regression LIST   limits, e.g. p99=10%%,rps=5%% (defaults: rps 5%%, p50 10%%,\n"
+            "                          p99 10%%, errors 0.1%% of requests)\n"
+            "  -o, --output FMT        markdown (default) or json\n"
+            "  -h, --help\n\n"
+            "Exit codes: 0 no regression, 1 a regression, 2 usage error or a bad input file.\n");
+}
+
+static char *compare_read(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    gs_buf b = {0};
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        gs_buf_append(&b, chunk, n);
+    bool bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        gs_buf_free(&b);
+        return NULL;
+    }
+    *len = b.len;
+    return b.data ? gs_buf_take(&b) : gs_xstrdup("");
+}
+
+int gs_cmd_compare(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"max-regression", required_argument, NULL, 'M'},
+        {"output", required_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    double limits[16];
+    for (size_t m = 0; m < gs_compare_metric_count; m++)
+        limits[m] = gs_compare_metrics[m].default_limit;
+    bool json = false;
+    gs_error err = {0};
+    int ch;
+    optind = 1;
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'M':
+            if (gs_compare_parse_limits(optarg, limits, &err) != 0) {
+                fprintf(stderr, "gatesim compare: %s\n", err.msg);
+                return 2;
+            }
+            break;
+        case 'o':
+            if (strcmp(optarg, "json") != 0 && strcmp(optarg, "markdown") != 0) {
+                fprintf(stderr, "gatesim compare: bad --output \"%s\": want markdown or json\n",
+                        optarg);
+                return 2;
+            }
+            json = strcmp(optarg, "json") == 0;
+            break;
+        case 'h':
+            compare_usage(stdout);
+            return 0;
+        default: {
+            char msg[256];
+            gs_suggest_option_error(msg, sizeof(msg), argv[optind - 1], optopt, opts, "o:h");
+            fprintf(stderr, "gatesim compare: %s (see gatesim compare --help)\n", msg);
+            return 2;
+        }
+        }
+    }
+    if (argc - optind != 2) {
+        fprintf(stderr, "gatesim compare: want two files, BASE.json and NEW.json (see gatesim "
+                        "compare --help)\n");
+        return 2;
+    }
+    size_t blen = 0, nlen = 0;
+    char *btext = compare_read(argv[optind], &blen);
+    char *ntext = compare_read(argv[optind + 1], &nlen);
+    int rc = 2;
+    if (btext == NULL || ntext == NULL) {
+        fprintf(stderr, "gatesim compare: cannot read %s\n",
+                btext == NULL ? argv[optind] : argv[optind + 1]);
+        goto out;
+    }
+    gs_buf report = {0};
+    int regressions = gs_compare_documents(btext, blen, argv[optind], ntext, nlen,
+                                           argv[optind + 1], limits, json, &report, &err);
+    if (regressions < 0) {
+        fprintf(stderr, "gatesim compare: %s\n", err.msg);
+    } else {
+        fwrite(report.data, 1, report.len, stdout);
+        rc = regressions > 0 ? 1 : 0;
+    }
+    gs_buf_free(&report);
+out:
+    free(btext);
+    free(ntext);
+    return rc;
+}

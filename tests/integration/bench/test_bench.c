@@ -1,0 +1,348 @@
+/* SPDX-License-Identifier: MIT */
+/* `gatesim bench`, `gatesim compare` and `gatesim bench --render kubernetes` end to end (see
+ * CMakeLists.txt). Nothing asserts on speed: only on what every run must contain. */
+#include "gs_alloc.h"
+#include "gs_buf.h"
+#include "gs_json_parse.h"
+#include "gs_proc.h"
+#include "gs_test.h"
+#include "gs_time.h"
+#include "gs_yaml.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char *tmpdir(void)
+{
+    char *dir = gs_xstrdup("/tmp/gatesim-bench-it-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    return dir;
+}
+
+static void rmdir_all(char *dir)
+{
+    char *cmd = gs_xasprintf("rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+    free(cmd);
+    free(dir);
+}
+
+/* Runs the shell command |cmd| (stderr merged); exit status, output in |out|. */
+static int sh(const char *cmd, gs_buf *out)
+{
+    char *full = gs_xasprintf("%s 2>&1", cmd);
+    FILE *p = popen(full, "r");
+    ck_assert_ptr_nonnull(p);
+    gs_buf_reset(out);
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0)
+        gs_buf_append(out, chunk, n);
+    int st = pclose(p);
+    free(full);
+    if (out->data == NULL)
+        gs_buf_puts(out, "");
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int gatesim(const char *args, gs_buf *out)
+{
+    char *cmd = gs_xasprintf("%s %s", gs_test_built("harness/cli/gatesim"), args);
+    int rc = sh(cmd, out);
+    free(cmd);
+    return rc;
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static gs_json_value *read_json(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    ck_assert_msg(f != NULL, "%s missing", path);
+    gs_buf b = {0};
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        gs_buf_append(&b, chunk, n);
+    fclose(f);
+    gs_json_value *v = NULL;
+    gs_error err;
+    ck_assert_msg(gs_json_parse(b.data, b.len, NULL, &v, &err) == 0, "%s: %s", path, err.msg);
+    gs_buf_free(&b);
+    return v;
+}
+
+/* The traffic tests' fault server on a free port. */
+static gs_proc *fault_server(unsigned *port)
+{
+    char *path = gs_xasprintf("%s/tests/integration/traffic/fault_server.py", GS_SOURCE_DIR);
+    const char *argv[] = {"/usr/bin/python3", path, NULL};
+    gs_proc_opts opts = {.capture_stdout = true};
+    gs_proc *p = NULL;
+    gs_error err;
+    ck_assert_msg(gs_proc_spawn(&p, argv, &opts, &err) == 0, "%s", err.msg);
+    char *line = NULL;
+    ck_assert_msg(gs_proc_read_line(p, 30 * GS_NS_PER_S, &line, &err) == 0, "%s", err.msg);
+    *port = (unsigned)strtoul(line, NULL, 10);
+    ck_assert_uint_gt(*port, 0);
+    free(line);
+    free(path);
+    return p;
+}
+
+/* Every case of bench document |v| has |rounds| rounds, each with at least one request and no
+ * error (a closed loop starts its first request at once and waits for it). */
+static void expect_clean(const gs_json_value *v, size_t ncases, unsigned rounds)
+{
+    ck_assert_str_eq(gs_json_get_string(v, "kind", ""), "gatesim-bench");
+    ck_assert(gs_json_get_number(v, "rounds", -1) == rounds);
+    const gs_json_value *env = gs_json_get(v, "environment");
+    ck_assert(gs_json_get_number(env, "cores", 0) >= 1);
+    ck_assert_str_ne(gs_json_get_string(env, "kernel", ""), "");
+    const gs_json_value *cases = gs_json_get(v, "cases");
+    ck_assert_uint_eq(cases->len, ncases);
+    for (size_t c = 0; c < cases->len; c++) {
+        const gs_json_value *r = gs_json_get(cases->items[c], "rounds");
+        const char *name = gs_json_get_string(cases->items[c], "name", "?");
+        ck_assert_uint_eq(r->len, rounds);
+        for (size_t k = 0; k < r->len; k++) {
+            ck_assert_msg(gs_json_get_number(r->items[k], "requests", 0) >= 1, "%s", name);
+            ck_assert_msg(gs_json_get_number(r->items[k], "errors", 1) == 0, "%s errors", name);
+            ck_assert_msg(gs_json_get_number(r->items[k], "non2xx", 1) == 0, "%s non-2xx", name);
+        }
+    }
+}
+
+START_TEST(bench_a_url_and_profile_errors)
+{
+    unsigned port;
+    gs_proc *srv = fault_server(&port);
+    char *dir = tmpdir();
+    gs_buf out = {0};
+    char *prof = gs_xasprintf("%s/p.json", dir);
+    write_file(prof, "{\"name\": \"tiny\", \"rounds\": 2, \"warmup\": \"0s\", \"cases\": ["
+                     "{\"name\": \"closed\", \"connections\": 2, \"duration\": \"200ms\"},"
+                     "{\"name\": \"open\", \"rate\": 100, \"duration\": \"200ms\"}]}");
+    char *args = gs_xasprintf("bench %s -q --url http://127.0.0.1:%u/ok -o %s/r.json", prof,
+                              port, dir);
+    ck_assert_msg(gatesim(args, &out) == 0, "%s", out.data);
+    free(args);
+    char *res = gs_xasprintf("%s/r.json", dir);
+    gs_json_value *v = read_json(res);
+    expect_clean(v, 2, 2);
+    ck_assert_str_eq(gs_json_get_string(v, "profile", ""), "tiny");
+    ck_assert_str_eq(gs_json_get_string(v, "target", ""), "url");
+    ck_assert(gs_json_get_number(gs_json_at(gs_json_get(v, "cases"), 1), "rate", 0) == 100);
+    gs_json_value_free(v);
+
+    /* a result compared with itself: nothing changed, exit 0 */
+    args = gs_xasprintf("compare %s %s", res, res);
+    ck_assert_msg(gatesim(args, &out) == 0, "%s", out.data);
+    ck_assert_msg(strstr(out.data, "pass: 0 regressions"), "%s", out.data);
+    free(args);
+
+    /* profile errors name the file and the field */
+    write_file(prof, "{\"cases\": [{\"name\": \"a\"}, {\"name\": \"a\"}]}");
+    args = gs_xasprintf("bench %s --url http://127.0.0.1:%u/", prof, port);
+    ck_assert_int_eq(gatesim(args, &out), 2);
+    ck_assert_msg(strstr(out.data, "cases[1].name \"a\" is repeated"), "%s", out.data);
+    free(args);
+    write_file(prof, "{\"cases\": [{\"name\": \"a\", \"duration\": 5}]}");
+    args = gs_xasprintf("bench %s --url http://127.0.0.1:%u/", prof, port);
+    ck_assert_int_eq(gatesim(args, &out), 2);
+    ck_assert_msg(strstr(out.data, "cases[0].duration is not a duration"), "%s", out.data);
+    free(args);
+    ck_assert_int_eq(gatesim("bench no-such-profile", &out), 2);
+    ck_assert_msg(strstr(out.data, "quick, throughput"), "%s", out.data);
+    ck_assert_int_eq(gatesim("bench quick --target nosuch", &out), 2);
+    free(res);
+    free(prof);
+    gs_buf_free(&out);
+    rmdir_all(dir);
+    gs_proc_stop(srv, GS_NS_PER_S, NULL);
+    gs_proc_free(srv);
+}
+END_TEST
+
+/* bench deploys its Gateway, route and gatesim-echo on the builtin target: HTTP/1.1, h2c and
+ * gRPC all get answers. */
+START_TEST(bench_the_builtin_target)
+{
+    char *dir = tmpdir();
+    gs_buf out = {0};
+    char *prof = gs_xasprintf("%s/p.json", dir);
+    write_file(prof, "{\"rounds\": 1, \"warmup\": \"0s\", \"cases\": ["
+                     "{\"name\": \"h1\", \"connections\": 2, \"duration\": \"300ms\"},"
+                     "{\"name\": \"h2\", \"protocol\": \"h2c\", \"streams\": 4, \"duration\": "
+                     "\"300ms\"},"
+                     "{\"name\": \"g\", \"protocol\": \"grpc\", \"duration\": \"300ms\"}]}");
+    char *args = gs_xasprintf("bench %s -q --target builtin -o %s/r.json", prof, dir);
+    ck_assert_msg(gatesim(args, &out) == 0, "%s", out.data);
+    char *res = gs_xasprintf("%s/r.json", dir);
+    gs_json_value *v = read_json(res);
+    expect_clean(v, 3, 1);
+    ck_assert_str_eq(gs_json_get_string(v, "target", ""), "builtin");
+    gs_json_value_free(v);
+    free(res);
+    free(args);
+    free(prof);
+    gs_buf_free(&out);
+    rmdir_all(dir);
+}
+END_TEST
+
+/* A bench document with one case whose 5 rounds have rps |rps|*(1 + k/100), p50 1 ms and
+ * p99 |p99|+k/100. */
+static void write_doc(const char *path, double rps, double p99)
+{
+    gs_buf b = {0};
+    gs_buf_puts(&b, "{\"kind\":\"gatesim-bench\",\"cases\":[{\"name\":\"http1-c64\",\"rounds\":[");
+    for (int k = 0; k < 5; k++)
+        gs_buf_printf(&b, "%s{\"rps\":%g,\"p50\":%g,\"p99\":%g,\"errors\":0}", k ? "," : "",
+                      rps * (1 + k / 100.0), 1.0, p99 + k / 100.0);
+    gs_buf_puts(&b, "]}]}");
+    write_file(path, b.data);
+    gs_buf_free(&b);
+}
+
+START_TEST(compare_flags_injected_regressions)
+{
+    char *dir = tmpdir();
+    gs_buf out = {0};
+    char *base = gs_xasprintf("%s/base.json", dir), *next = gs_xasprintf("%s/new.json", dir);
+    write_doc(base, 10000, 2.0);
+    write_doc(next, 8000, 2.0); /* 20% throughput loss */
+    char *args = gs_xasprintf("compare %s %s", base, next);
+    ck_assert_int_eq(gatesim(args, &out), 1);
+    ck_assert_msg(strstr(out.data, "| http1-c64 | rps |") && strstr(out.data, "**REGRESSION**"),
+                  "%s", out.data);
+    free(args);
+    args = gs_xasprintf("compare --max-regression rps=25%% %s %s", base, next);
+    ck_assert_int_eq(gatesim(args, &out), 0);
+    free(args);
+    write_doc(next, 10000, 3.0); /* 1 ms more at p99 */
+    args = gs_xasprintf("compare -o json %s %s", base, next);
+    ck_assert_int_eq(gatesim(args, &out), 1);
+    ck_assert_msg(strstr(out.data, "\"regressions\":1"), "%s", out.data);
+    free(args);
+    args = gs_xasprintf("compare --max-regression p99=bad %s %s", base, next);
+    ck_assert_int_eq(gatesim(args, &out), 2);
+    free(args);
+    args = gs_xasprintf("compare %s %s/none.json", base, dir);
+    ck_assert_int_eq(gatesim(args, &out), 2);
+    free(args);
+    free(base);
+    free(next);
+    gs_buf_free(&out);
+    rmdir_all(dir);
+}
+END_TEST
+
+static const gs_yaml_node *path_of(const gs_yaml_node *n, const char *const *keys, size_t k)
+{
+    for (size_t i = 0; i < k && n != NULL; i++)
+        n = gs_yaml_get(n, keys[i]);
+    ck_assert_msg(n != NULL, "missing %s", keys[k - 1]);
+    return n;
+}
+
+/* The rendered Indexed Job, validated offline: the YAML read back has the fields an Indexed Job
+ * needs, and its pod command, run here once per completion index with the built gatesim first
+ * on PATH, gives shards whose merge is the whole run. Not run on a cluster. */
+START_TEST(render_kubernetes_indexed_job)
+{
+    unsigned port;
+    gs_proc *srv = fault_server(&port);
+    char *dir = tmpdir();
+    gs_buf out = {0};
+    char *args = gs_xasprintf("bench --render kubernetes --shards 3 --image reg/gatesim:1 --name "
+                              "ld -- -n 30 -c 2 http://127.0.0.1:%u/ok",
+                              port);
+    ck_assert_msg(gatesim(args, &out) == 0, "%s", out.data);
+    free(args);
+    gs_yaml_stream *y = NULL;
+    gs_error err;
+    ck_assert_msg(gs_yaml_parse_buffer(&y, "job.yaml", out.data, out.len, &err) == 0, "%s",
+                  err.msg);
+    ck_assert_uint_eq(y->ndocs, 1);
+    const gs_yaml_node *job = y->docs[0];
+    ck_assert_str_eq(gs_yaml_get(job, "apiVersion")->str, "batch/v1");
+    ck_assert_str_eq(gs_yaml_get(job, "kind")->str, "Job");
+    ck_assert_str_eq(path_of(job, (const char *[]){"metadata", "name"}, 2)->str, "ld");
+    const gs_yaml_node *spec = gs_yaml_get(job, "spec");
+    ck_assert_str_eq(gs_yaml_get(spec, "completionMode")->str, "Indexed");
+    int64_t v;
+    ck_assert(gs_yaml_int(gs_yaml_get(spec, "completions"), &v) && v == 3);
+    ck_assert(gs_yaml_int(gs_yaml_get(spec, "parallelism"), &v) && v == 3);
+    const gs_yaml_node *pod = path_of(spec, (const char *[]){"template", "spec"}, 2);
+    ck_assert_str_eq(gs_yaml_get(pod, "restartPolicy")->str, "Never");
+    const gs_yaml_node *ctr = gs_yaml_get(pod, "containers")->items[0];
+    ck_assert_str_eq(gs_yaml_get(ctr, "image")->str, "reg/gatesim:1");
+    const gs_yaml_node *cmd = gs_yaml_get(ctr, "command");
+    ck_assert_uint_eq(cmd->nitems, 2);
+    ck_assert_str_eq(cmd->items[1]->str, "-c");
+    const char *script = gs_yaml_get(ctr, "args")->items[0]->str;
+
+    /* each pod: JOB_COMPLETION_INDEX=i sh -c SCRIPT */
+    char *bin = gs_xstrdup(gs_test_built("harness/cli/gatesim"));
+    *strrchr(bin, '/') = '\0';
+    char *script_file = gs_xasprintf("%s/pod.sh", dir);
+    write_file(script_file, script);
+    for (int i = 0; i < 3; i++) {
+        char *run = gs_xasprintf("JOB_COMPLETION_INDEX=%d PATH='%s':\"$PATH\" /bin/sh -c \"$(cat "
+                                 "%s)\" > %s/shard-%d.json",
+                                 i, bin, script_file, dir, i);
+        ck_assert_msg(sh(run, &out) == 0, "pod %d: %s", i, out.data);
+        free(run);
+    }
+    args = gs_xasprintf("merge -o json %s/shard-0.json %s/shard-1.json %s/shard-2.json", dir, dir,
+                        dir);
+    ck_assert_msg(gatesim(args, &out) == 0, "%s", out.data);
+    gs_json_value *m = NULL;
+    ck_assert_msg(gs_json_parse(out.data, strcspn(out.data, "\n"), NULL, &m, &err) == 0, "%s",
+                  out.data);
+    ck_assert(gs_json_get_number(m, "requests", 0) == 30);
+    const gs_json_value *set = gs_json_get(m, "settings");
+    ck_assert(gs_json_get_number(set, "shards", 0) == 3);
+    ck_assert(gs_json_get_number(set, "merged", 0) == 3);
+    ck_assert(gs_json_get_number(set, "requests", 0) == 30);
+    gs_json_value_free(m);
+    free(args);
+    ck_assert_int_eq(gatesim("bench --render kubernetes -- http://x/", &out), 2);
+    ck_assert_int_eq(gatesim("bench --render helm --shards 2 -- http://x/", &out), 2);
+    free(script_file);
+    free(bin);
+    gs_yaml_stream_free(y);
+    gs_buf_free(&out);
+    rmdir_all(dir);
+    gs_proc_stop(srv, GS_NS_PER_S, NULL);
+    gs_proc_free(srv);
+}
+END_TEST
+
+static Suite *bench_suite(void)
+{
+    Suite *s = suite_create("bench");
+    TCase *tc = tcase_create("bench");
+    tcase_set_timeout(tc, 240);
+    tcase_add_test(tc, bench_a_url_and_profile_errors);
+    tcase_add_test(tc, bench_the_builtin_target);
+    tcase_add_test(tc, compare_flags_injected_regressions);
+    tcase_add_test(tc, render_kubernetes_indexed_job);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return gs_test_run(bench_suite());
+}
