@@ -254,6 +254,61 @@ static const expect_seen_header *expect_seen_find(const expect_seen *s, const ch
     return NULL;
 }
 
+/* Appends |s| to |b|, without spaces and tabs when |strip|. */
+static void expect_put_value(gs_buf *b, const char *s, bool strip)
+{
+    for (; *s; s++)
+        if (!strip || (*s != ' ' && *s != '\t'))
+            gs_buf_putc(b, *s);
+}
+
+/* |n| values comma-joined (as upstream compares repeated fields), into |b|. */
+static void expect_join(gs_buf *b, const char *const *v, size_t n, bool strip)
+{
+    gs_buf_reset(b);
+    gs_buf_putc(b, '\0'); /* an empty join is still a string */
+    gs_buf_reset(b);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            gs_buf_putc(b, ',');
+        expect_put_value(b, v[i], strip);
+    }
+    gs_buf_putc(b, '\0');
+}
+
+bool gs_expect_header_matches(const gs_scenario_header_expect *e, const char *const *got,
+                              size_t n)
+{
+    if (n == 0)
+        return false;
+    bool strip = e->ignore_whitespace, match = false;
+    gs_buf joined = {0}, want = {0};
+    expect_join(&joined, got, n, strip);
+    switch (e->mode) {
+    case GS_SCENARIO_VALUE_ANY:
+        expect_join(&want, &e->value, 1, strip);
+        match = strcmp(joined.data, want.data) == 0;
+        for (size_t i = 0; i < n && !match; i++) {
+            expect_join(&joined, &got[i], 1, strip);
+            match = strcmp(joined.data, want.data) == 0;
+        }
+        break;
+    case GS_SCENARIO_VALUE_EXACTLY:
+        expect_join(&want, e->values, e->n_values, strip);
+        match = strcmp(joined.data, want.data) == 0;
+        break;
+    case GS_SCENARIO_VALUE_ONE_OF:
+        for (size_t i = 0; i < e->n_values && !match; i++) {
+            expect_join(&want, &e->values[i], 1, strip);
+            match = strcmp(joined.data, want.data) == 0;
+        }
+        break;
+    }
+    gs_buf_free(&joined);
+    gs_buf_free(&want);
+    return match;
+}
+
 static void expect_values_text(char *out, size_t n, const expect_seen_header *h)
 {
     size_t len = 0;
@@ -312,15 +367,14 @@ static void expect_check_request(gs_expect_obs *o, const gs_traffic_response *r)
     else {
         for (size_t i = 0; i < q->n_headers; i++) {
             const expect_seen_header *h = expect_seen_find(&seen, q->headers[i].name);
-            bool match = false;
-            for (size_t j = 0; h && j < h->n_values; j++)
-                match |= strcmp(h->values[j], q->headers[i].value) == 0;
+            bool match = h && gs_expect_header_matches(&q->headers[i], h->values, h->n_values);
             if (!match) {
                 char vals[512];
                 expect_values_text(vals, sizeof(vals), h);
+                const char *qt = q->headers[i].mode == GS_SCENARIO_VALUE_ANY ? "\"" : "";
                 if (h)
-                    expect_offend(o, &o->request, r, "the backend saw %s: %s, expected \"%s\"",
-                                  q->headers[i].name, vals, q->headers[i].value);
+                    expect_offend(o, &o->request, r, "the backend saw %s: %s, expected %s%s%s",
+                                  q->headers[i].name, vals, qt, q->headers[i].value, qt);
                 else
                     expect_offend(o, &o->request, r,
                                   "the backend did not see header %s (expected \"%s\")",
@@ -346,27 +400,31 @@ out:
 static void expect_check_response(gs_expect_obs *o, const gs_traffic_response *r)
 {
     const gs_scenario_http_expect *p = &o->ex->response;
+    const char **got = gs_xcalloc(r->num_headers + 1, sizeof(*got));
     for (size_t i = 0; i < p->n_headers; i++) {
-        bool found = false, match = false;
-        const char *first = NULL;
-        for (size_t j = 0; j < r->num_headers; j++) {
-            if (strcasecmp(r->headers[j].name, p->headers[i].name) != 0)
-                continue;
-            if (!found)
-                first = r->headers[j].value;
-            found = true;
-            match |= strcmp(r->headers[j].value, p->headers[i].value) == 0;
-        }
-        if (!match) {
-            if (found)
-                expect_offend(o, &o->response, r, "response header %s: \"%s\", expected \"%s\"",
-                              p->headers[i].name, first, p->headers[i].value);
+        size_t n = 0;
+        for (size_t j = 0; j < r->num_headers; j++)
+            if (strcasecmp(r->headers[j].name, p->headers[i].name) == 0)
+                got[n++] = r->headers[j].value;
+        if (!gs_expect_header_matches(&p->headers[i], got, n)) {
+            gs_buf seen = {0};
+            for (size_t j = 0; j < n; j++)
+                gs_buf_printf(&seen, "%s\"%s\"", j ? ", " : "", got[j]);
+            if (n)
+                expect_offend(o, &o->response, r, "response header %s: %s, expected %s%s%s",
+                              p->headers[i].name, seen.data,
+                              p->headers[i].mode == GS_SCENARIO_VALUE_ANY ? "\"" : "",
+                              p->headers[i].value,
+                              p->headers[i].mode == GS_SCENARIO_VALUE_ANY ? "\"" : "");
             else
                 expect_offend(o, &o->response, r, "response header %s missing (expected \"%s\")",
                               p->headers[i].name, p->headers[i].value);
+            gs_buf_free(&seen);
+            free(got);
             return;
         }
     }
+    free(got);
     for (size_t i = 0; i < p->n_absent; i++) {
         const char *v = expect_resp_header(r, p->absent[i]);
         if (v) {

@@ -71,6 +71,11 @@ typedef struct gs_expect_obs {
     gs_expect_target_errors target_errors;
 } gs_expect_obs;
 
+/* Whether the |n| values received under a header name (in order; none when absent) satisfy
+ * |e| (docs/scenario.md, "Header values"). */
+bool gs_expect_header_matches(const gs_scenario_header_expect *e, const char *const *got,
+                              size_t n);
+
 /* Prepares |o| for a step sending up to |requests| requests (bit sets are sized from it). All
  * pointers are borrowed until gs_expect_obs_clear. */
 void gs_expect_obs_init(gs_expect_obs *o, const gs_scenario_send *send,

@@ -120,13 +120,32 @@ typedef struct gs_scenario_mirror {
     gs_pos pos;
 } gs_scenario_mirror;
 
+/* How an expected header value is compared with the fields received under that name
+ * (docs/scenario.md, "Header values"). "Joined" is the received values comma-joined in order,
+ * as the upstream conformance suite compares them. */
+typedef enum gs_scenario_value_mode {
+    GS_SCENARIO_VALUE_ANY = 0, /* a string: one field equals it, or the joined value does */
+    GS_SCENARIO_VALUE_EXACTLY, /* {exactly: [...]}: the joined value is these, in this order */
+    GS_SCENARIO_VALUE_ONE_OF,  /* {oneOf: [...]}: the joined value equals one of these */
+} gs_scenario_value_mode;
+
+typedef struct gs_scenario_header_expect {
+    const char *name;
+    const char *value; /* the string form; for the others the expectation as text */
+    gs_scenario_value_mode mode;
+    const char *const *values; /* EXACTLY, ONE_OF: at least one */
+    size_t n_values;
+    bool ignore_whitespace; /* spaces and tabs are removed from both sides first */
+    gs_pos pos;
+} gs_scenario_header_expect;
+
 /* What a backend saw (request) or the client saw (response). */
 typedef struct gs_scenario_http_expect {
     bool present;
     const char *method; /* request only */
     const char *path;   /* request only */
     const char *host;   /* request only */
-    gs_scenario_kv *headers;
+    gs_scenario_header_expect *headers;
     size_t n_headers;
     const char *const *absent;
     size_t n_absent;

@@ -7,6 +7,7 @@
 #include "scenario_priv.h"
 
 #include "gs_alloc.h"
+#include "gs_buf.h"
 #include "gs_decode.h"
 #include "gs_route_kinds.h"
 
@@ -167,6 +168,117 @@ static void sd_kv(scenario_decoder *sd, const gs_yaml_node *parent, const char *
                                "{name, value}"
                              : "must be a map of label names to values");
     }
+    gs_dec_pop(&sd->d);
+}
+
+static const char *const *sd_strings(scenario_decoder *sd, const gs_yaml_node *parent,
+                                     const char *key, bool headers, size_t *n_out);
+
+/* One expected header value: a string, or {value | exactly | oneOf, ignoreWhitespace}. */
+static bool sd_header_value(scenario_decoder *sd, const gs_yaml_node *v, bool in_list,
+                            gs_scenario_header_expect *h)
+{
+    if (gs_yaml_is_string(v)) {
+        h->value = v->str;
+        return true;
+    }
+    if (v == NULL || v->kind != GS_YAML_MAPPING) {
+        gs_dec_error(&sd->d, v,
+                     "must be a string, or {exactly: [values]}, {oneOf: [values]} or {value: "
+                     "string} with an optional ignoreWhitespace");
+        return false;
+    }
+    static const char *const fields[] = {"value", "exactly", "oneOf", "ignoreWhitespace", NULL};
+    static const char *const list_fields[] = {"name",  "value",           "exactly",
+                                              "oneOf", "ignoreWhitespace", NULL};
+    gs_dec_check_fields(&sd->d, v, in_list ? list_fields : fields);
+    gs_dec_bool(&sd->d, v, "ignoreWhitespace", false, &h->ignore_whitespace);
+    const char *forms[3] = {"value", "exactly", "oneOf"};
+    int given = -1, n_given = 0;
+    for (int i = 0; i < 3; i++)
+        if (gs_yaml_get(v, forms[i])) {
+            given = i;
+            n_given++;
+        }
+    if (n_given != 1) {
+        gs_dec_error(&sd->d, v, "give exactly one of value, exactly and oneOf");
+        return false;
+    }
+    if (given == 0)
+        return gs_dec_string(&sd->d, v, "value", true, &h->value);
+    h->mode = given == 1 ? GS_SCENARIO_VALUE_EXACTLY : GS_SCENARIO_VALUE_ONE_OF;
+    h->values = sd_strings(sd, v, forms[given], false, &h->n_values);
+    if (h->n_values == 0) {
+        gs_dec_error_field(&sd->d, gs_yaml_get(v, forms[given]), forms[given],
+                           "must list at least one value");
+        return false;
+    }
+    gs_buf b = {0};
+    gs_buf_printf(&b, "%s [", forms[given]);
+    for (size_t i = 0; i < h->n_values; i++)
+        gs_buf_printf(&b, "%s\"%s\"", i ? ", " : "", h->values[i]);
+    gs_buf_printf(&b, "]%s", h->ignore_whitespace ? " ignoring whitespace" : "");
+    h->value = gs_yaml_strdup(sd->stream, b.data);
+    gs_buf_free(&b);
+    return true;
+}
+
+/* `expect.request.headers` / `expect.response.headers`: a map of names to values, or a list of
+ * {name, value | exactly | oneOf, ignoreWhitespace}. */
+static void sd_header_expects(scenario_decoder *sd, const gs_yaml_node *parent, const char *key,
+                              gs_scenario_header_expect **out, size_t *n_out)
+{
+    gs_yaml_node *v = gs_dec_field(&sd->d, parent, key, false);
+    *out = NULL;
+    *n_out = 0;
+    if (v == NULL)
+        return;
+    gs_dec_push(&sd->d, key);
+    bool map = v->kind == GS_YAML_MAPPING;
+    if (!map && v->kind != GS_YAML_SEQUENCE) {
+        gs_dec_error(&sd->d, v, "must be a map of header names to values, or a list of "
+                                "{name, value}");
+        gs_dec_pop(&sd->d);
+        return;
+    }
+    size_t n = map ? v->npairs : v->nitems;
+    gs_scenario_header_expect *hs = sd_alloc_array(sd, n, sizeof(*hs));
+    for (size_t i = 0; i < n; i++) {
+        gs_scenario_header_expect h = {0};
+        const gs_yaml_node *val;
+        if (map) {
+            const gs_yaml_node *k = v->pairs[i].key;
+            h.name = gs_yaml_str(k);
+            h.pos = k->pos;
+            val = v->pairs[i].value;
+            gs_dec_push_key(&sd->d, h.name ? h.name : "?");
+            if (h.name == NULL || !scenario_header_name_ok(h.name)) {
+                gs_dec_error(&sd->d, k, "invalid header name");
+                gs_dec_pop(&sd->d);
+                continue;
+            }
+        } else {
+            const gs_yaml_node *item = v->items[i];
+            gs_dec_push_index(&sd->d, i);
+            if (!gs_dec_expect(&sd->d, item, GS_YAML_T_MAP) ||
+                !gs_dec_string(&sd->d, item, "name", true, &h.name)) {
+                gs_dec_pop(&sd->d);
+                continue;
+            }
+            h.pos = item->pos;
+            if (!scenario_header_name_ok(h.name)) {
+                gs_dec_error_field(&sd->d, gs_yaml_get(item, "name"), "name",
+                                   "invalid header name \"%s\"", h.name);
+                gs_dec_pop(&sd->d);
+                continue;
+            }
+            val = item; /* the item holds the value's fields beside `name` */
+        }
+        if (sd_header_value(sd, val, !map, &h))
+            hs[(*n_out)++] = h;
+        gs_dec_pop(&sd->d);
+    }
+    *out = hs;
     gs_dec_pop(&sd->d);
 }
 
@@ -582,7 +694,7 @@ static void sd_http_expect(scenario_decoder *sd, const gs_yaml_node *parent, con
         gs_dec_string(&sd->d, m, "path", false, &h->path);
         gs_dec_string(&sd->d, m, "host", false, &h->host);
     }
-    sd_kv(sd, m, "headers", true, &h->headers, &h->n_headers);
+    sd_header_expects(sd, m, "headers", &h->headers, &h->n_headers);
     h->absent = sd_strings(sd, m, "absentHeaders", true, &h->n_absent);
     for (size_t i = 0; i < h->n_absent; i++)
         for (size_t j = 0; j < h->n_headers; j++)

@@ -174,7 +174,7 @@ static gs_traffic_response echo_response(uint64_t index, const char *backend, co
 
 START_TEST(expect_request_header_missing_fails_with_evidence)
 {
-    gs_scenario_kv want[] = {{"X-Gateway", "production", {0}}};
+    gs_scenario_header_expect want[] = {{.name = "X-Gateway", .value = "production"}};
     const char *absent[] = {"X-Debug"};
     gs_scenario_expect ex = {.present = true,
                              .request = {.present = true,
@@ -372,7 +372,7 @@ END_TEST
 
 START_TEST(expect_status_backend_redirect_response)
 {
-    gs_scenario_kv rh[] = {{"X-Frame-Options", "DENY", {0}}};
+    gs_scenario_header_expect rh[] = {{.name = "X-Frame-Options", .value = "DENY"}};
     const char *absent[] = {"Server"};
     gs_scenario_expect ex = {
         .present = true,
@@ -563,6 +563,49 @@ START_TEST(expect_split_false_failure_rate_by_simulation)
 }
 END_TEST
 
+START_TEST(expect_header_value_forms)
+{
+    const char *one[] = {"a"};
+    const char *two[] = {"a", "b"};
+    const char *spaced[] = {"GET,  OPTIONS"};
+    /* A string: one field has it, or the fields comma-joined do (upstream's comparison). */
+    gs_scenario_header_expect any = {.name = "x", .value = "a"};
+    ck_assert(gs_expect_header_matches(&any, one, 1));
+    ck_assert(gs_expect_header_matches(&any, two, 2));
+    ck_assert(!gs_expect_header_matches(&any, NULL, 0));
+    gs_scenario_header_expect joined = {.name = "x", .value = "a,b"};
+    ck_assert(gs_expect_header_matches(&joined, two, 2));
+    ck_assert(!gs_expect_header_matches(&joined, one, 1));
+    /* exactly: count and order; a `set` that appended fails. */
+    const char *ab[] = {"a", "b"}, *ba[] = {"b", "a"};
+    gs_scenario_header_expect exact = {
+        .name = "x", .mode = GS_SCENARIO_VALUE_EXACTLY, .values = ab, .n_values = 2};
+    ck_assert(gs_expect_header_matches(&exact, two, 2));
+    const char *rev[] = {"b", "a"};
+    ck_assert(!gs_expect_header_matches(&exact, rev, 2));
+    ck_assert(!gs_expect_header_matches(&exact, one, 1));
+    gs_scenario_header_expect set = {
+        .name = "x", .mode = GS_SCENARIO_VALUE_EXACTLY, .values = one, .n_values = 1};
+    ck_assert(gs_expect_header_matches(&set, one, 1));
+    ck_assert(!gs_expect_header_matches(&set, two, 2)); /* appended, not replaced */
+    /* oneOf, with and without whitespace. */
+    const char *methods[] = {"GET, OPTIONS", "OPTIONS, GET"};
+    gs_scenario_header_expect of = {
+        .name = "x", .mode = GS_SCENARIO_VALUE_ONE_OF, .values = methods, .n_values = 2};
+    ck_assert(!gs_expect_header_matches(&of, spaced, 1));
+    of.ignore_whitespace = true;
+    ck_assert(gs_expect_header_matches(&of, spaced, 1));
+    const char *nospace[] = {"OPTIONS,GET"};
+    ck_assert(gs_expect_header_matches(&of, nospace, 1));
+    const char *other[] = {"GET, POST"};
+    ck_assert(!gs_expect_header_matches(&of, other, 1));
+    gs_scenario_header_expect of2 = {
+        .name = "x", .mode = GS_SCENARIO_VALUE_ONE_OF, .values = ba, .n_values = 2};
+    ck_assert(gs_expect_header_matches(&of2, one, 1));  /* "a" is one of them */
+    ck_assert(!gs_expect_header_matches(&of2, two, 2)); /* "a,b" is neither */
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("expect");
@@ -576,6 +619,7 @@ int main(void)
     tcase_add_test(tc, expect_mirror_unconfigured_fails_and_configured_passes);
     tcase_add_test(tc, expect_mirror_fraction_binomial);
     tcase_add_test(tc, expect_mirror_failure_explained);
+    tcase_add_test(tc, expect_header_value_forms);
     tcase_add_test(tc, expect_status_backend_redirect_response);
     tcase_add_test(tc, expect_grpc_status_and_latency);
     tcase_add_test(tc, expect_status_names_the_gateways_errors);

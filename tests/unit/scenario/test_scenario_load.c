@@ -297,6 +297,58 @@ START_TEST(scenario_names_up_to_253_characters)
 }
 END_TEST
 
+START_TEST(scenario_header_value_forms_decoded)
+{
+    const char *text =
+        "apiVersion: gatesim.dev/v1alpha1\nkind: Scenario\nmetadata: {name: hv}\n"
+        "spec:\n  steps:\n  - name: s\n    send: {requests: 1}\n    expect:\n"
+        "      request:\n        headers:\n          x-a: plain\n"
+        "          x-b: {exactly: [one, two]}\n"
+        "          x-c: {oneOf: [\"GET, PUT\", \"PUT, GET\"], ignoreWhitespace: true}\n"
+        "      response:\n        headers:\n        - {name: x-d, value: v, ignoreWhitespace: true}\n"
+        "        - {name: x-e, exactly: [e]}\n";
+    gs_scenario_list list = {0};
+    gs_diags diags = {0};
+    int rc = load_text(text, &list, &diags);
+    if (rc != 0)
+        print_diags(&diags);
+    ck_assert_int_eq(rc, 0);
+    const gs_scenario_expect *ex = &list.items[0]->steps[0].expect;
+    ck_assert_uint_eq(ex->request.n_headers, 3);
+    ck_assert_int_eq(ex->request.headers[0].mode, GS_SCENARIO_VALUE_ANY);
+    ck_assert_str_eq(ex->request.headers[0].value, "plain");
+    ck_assert_int_eq(ex->request.headers[1].mode, GS_SCENARIO_VALUE_EXACTLY);
+    ck_assert_uint_eq(ex->request.headers[1].n_values, 2);
+    ck_assert_str_eq(ex->request.headers[1].values[1], "two");
+    ck_assert_str_eq(ex->request.headers[1].value, "exactly [\"one\", \"two\"]");
+    ck_assert_int_eq(ex->request.headers[2].mode, GS_SCENARIO_VALUE_ONE_OF);
+    ck_assert(ex->request.headers[2].ignore_whitespace);
+    ck_assert_uint_eq(ex->response.n_headers, 2);
+    ck_assert_str_eq(ex->response.headers[0].name, "x-d");
+    ck_assert(ex->response.headers[0].ignore_whitespace);
+    ck_assert_int_eq(ex->response.headers[1].mode, GS_SCENARIO_VALUE_EXACTLY);
+    gs_diags_free(&diags);
+    gs_scenario_list_free(&list);
+    /* Two forms at once, an empty list, an unknown field: errors at their place. */
+    const char *bad =
+        "apiVersion: gatesim.dev/v1alpha1\nkind: Scenario\nmetadata: {name: hv}\n"
+        "spec:\n  steps:\n  - name: s\n    send: {requests: 1}\n    expect:\n"
+        "      response:\n        headers:\n          x-a: {value: a, oneOf: [a]}\n"
+        "          x-b: {exactly: []}\n          x-c: {oneof: [c]}\n";
+    ck_assert_int_ne(load_text(bad, &list, &diags), 0);
+    ck_assert_uint_ge(diags.nerrors, 3);
+    ck_assert_ptr_nonnull(strstr(diags.items[0].message, "exactly one of value, exactly and oneOf"));
+    ck_assert_ptr_nonnull(strstr(diags.items[1].message, "at least one value"));
+    bool hint = false;
+    for (size_t i = 0; i < diags.nerrors; i++)
+        hint |= strstr(diags.items[i].message, "oneOf") != NULL &&
+                strstr(diags.items[i].message, "did you mean") != NULL;
+    ck_assert(hint);
+    gs_diags_free(&diags);
+    gs_scenario_list_free(&list);
+}
+END_TEST
+
 START_TEST(scenario_malformed_yaml_and_missing_file)
 {
     char *p = gs_test_write_temp(".yaml", "apiVersion: gatesim.dev/v1alpha1\nkind: [\n");
@@ -485,6 +537,7 @@ int main(void)
     tcase_add_test(tc, scenario_invalid_corpus);
     tcase_add_test(tc, scenario_status_none_decoded);
     tcase_add_test(tc, scenario_names_up_to_253_characters);
+    tcase_add_test(tc, scenario_header_value_forms_decoded);
     tcase_add_test(tc, scenario_malformed_yaml_and_missing_file);
     tcase_add_test(tc, scenario_validate_file_hook);
     tcase_add_test(tc, scenario_objects_checked_with_positions);
