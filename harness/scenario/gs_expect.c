@@ -435,6 +435,59 @@ static void expect_check_response(gs_expect_obs *o, const gs_traffic_response *r
     }
 }
 
+/* An absolute URL's parts: scheme, host and port (the scheme's default when absent), and the
+ * rest from the first '/', '?' or '#'. False for a relative reference. */
+typedef struct expect_url {
+    const char *scheme, *host, *rest;
+    size_t scheme_len, host_len;
+    long port;
+} expect_url;
+
+static bool expect_url_split(const char *s, expect_url *u)
+{
+    const char *sep = strstr(s, "://");
+    if (sep == NULL || sep == s)
+        return false;
+    u->scheme = s;
+    u->scheme_len = (size_t)(sep - s);
+    u->host = sep + 3;
+    u->rest = u->host + strcspn(u->host, "/?#");
+    const char *colon = NULL;
+    if (*u->host == '[') { /* [v6]:port */
+        const char *close = memchr(u->host, ']', (size_t)(u->rest - u->host));
+        colon = close && close + 1 < u->rest && close[1] == ':' ? close + 1 : NULL;
+    } else {
+        colon = memchr(u->host, ':', (size_t)(u->rest - u->host));
+    }
+    u->host_len = (size_t)((colon ? colon : u->rest) - u->host);
+    u->port = -1;
+    if (colon && colon + 1 < u->rest) {
+        char *end;
+        u->port = strtol(colon + 1, &end, 10);
+        if (end != u->rest || u->port < 0 || u->port > 65535)
+            return false;
+    }
+    if (u->port < 0) {
+        if (u->scheme_len == 4 && strncasecmp(u->scheme, "http", 4) == 0)
+            u->port = 80;
+        else if (u->scheme_len == 5 && strncasecmp(u->scheme, "https", 5) == 0)
+            u->port = 443;
+    }
+    return true;
+}
+
+bool gs_expect_location_equal(const char *want, const char *got)
+{
+    if (strcmp(want, got) == 0)
+        return true;
+    expect_url w, g;
+    if (!expect_url_split(want, &w) || !expect_url_split(got, &g))
+        return false; /* relative references compare exactly */
+    return w.scheme_len == g.scheme_len && strncasecmp(w.scheme, g.scheme, w.scheme_len) == 0 &&
+           w.host_len == g.host_len && strncasecmp(w.host, g.host, w.host_len) == 0 &&
+           w.port == g.port && strcmp(w.rest, g.rest) == 0;
+}
+
 static bool expect_status_in(const gs_scenario_expect *ex, int status)
 {
     for (size_t i = 0; i < ex->n_statuses; i++)
@@ -566,7 +619,8 @@ void gs_expect_observe(gs_expect_obs *o, const gs_traffic_response *r)
         else if (r->status < 300 || r->status > 399 ||
                  (ex->redirect_status && r->status != ex->redirect_status))
             expect_offend(o, &o->redirect, r, "status %d", r->status);
-        else if (ex->redirect_location && (loc == NULL || strcmp(loc, ex->redirect_location) != 0))
+        else if (ex->redirect_location &&
+                 (loc == NULL || !gs_expect_location_equal(ex->redirect_location, loc)))
             expect_offend(o, &o->redirect, r, "Location %s%s%s", loc ? "\"" : "",
                           loc ? loc : "missing", loc ? "\"" : "");
     }

@@ -76,6 +76,12 @@ typedef struct gs_expect_obs {
 bool gs_expect_header_matches(const gs_scenario_header_expect *e, const char *const *got,
                               size_t n);
 
+/* Whether a redirect's Location |got| is the expected |want|: equal strings, or absolute URLs
+ * with the same scheme and host (any case), the same port where an absent port is the scheme's
+ * default (`http://a/` = `http://a:80/`, `https://a:443/` = `https://a/`), and the same path,
+ * query and fragment. Relative references compare exactly. */
+bool gs_expect_location_equal(const char *want, const char *got);
+
 /* Prepares |o| for a step sending up to |requests| requests (bit sets are sized from it). All
  * pointers are borrowed until gs_expect_obs_clear. */
 void gs_expect_obs_init(gs_expect_obs *o, const gs_scenario_send *send,

@@ -606,6 +606,26 @@ START_TEST(expect_header_value_forms)
 }
 END_TEST
 
+START_TEST(expect_location_default_ports)
+{
+    ck_assert(gs_expect_location_equal("http://a.example/p", "http://a.example/p"));
+    ck_assert(gs_expect_location_equal("http://a.example/p", "http://a.example:80/p"));
+    ck_assert(gs_expect_location_equal("https://a.example:443/p?q=1", "https://a.example/p?q=1"));
+    ck_assert(gs_expect_location_equal("HTTP://A.example/p", "http://a.example:80/p"));
+    ck_assert(gs_expect_location_equal("http://[::1]/x", "http://[::1]:80/x"));
+    /* Not the default port, another scheme's default, another path: different. */
+    ck_assert(!gs_expect_location_equal("http://a.example/p", "http://a.example:8080/p"));
+    ck_assert(!gs_expect_location_equal("http://a.example/p", "http://a.example:443/p"));
+    ck_assert(!gs_expect_location_equal("https://a.example/p", "http://a.example/p"));
+    ck_assert(!gs_expect_location_equal("http://a.example/p", "http://a.example/P"));
+    ck_assert(!gs_expect_location_equal("http://a.example/p", "http://b.example/p"));
+    ck_assert(!gs_expect_location_equal("http://a.example/p", "http://a.example:80x/p"));
+    /* Relative references: exact. */
+    ck_assert(gs_expect_location_equal("/p", "/p"));
+    ck_assert(!gs_expect_location_equal("/p", "http://a.example/p"));
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("expect");
@@ -620,6 +640,7 @@ int main(void)
     tcase_add_test(tc, expect_mirror_fraction_binomial);
     tcase_add_test(tc, expect_mirror_failure_explained);
     tcase_add_test(tc, expect_header_value_forms);
+    tcase_add_test(tc, expect_location_default_ports);
     tcase_add_test(tc, expect_status_backend_redirect_response);
     tcase_add_test(tc, expect_grpc_status_and_latency);
     tcase_add_test(tc, expect_status_names_the_gateways_errors);
