@@ -187,6 +187,8 @@ static const char *const builtin_features[] = {
     "HTTPRouteBackendProtocolH2C",
     "HTTPRouteNamedRouteRule",
     "HTTPRouteCORS",
+    "HTTPRouteRetry",
+    "HTTPRouteRetryBackendTimeout",
     "HTTPRoute303RedirectStatusCode",
     "HTTPRoute307RedirectStatusCode",
     "HTTPRoute308RedirectStatusCode",
