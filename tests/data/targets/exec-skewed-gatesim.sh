@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # A deliberately wrong implementation for the exec target: gatesim's gateway, except that every
 # backendRef weight of 70 is served as 75 and every 30 as 25 (docs/stats.md: the harness must be able
-# to fail; a 70/30 route served 75/25 must fail its split check). No SIGHUP reload.
+# to fail; a 70/30 route served 75/25 must fail its split check). Everything else is gatesim's
+# gateway, reloads included: on SIGHUP the objects are skewed again and the gateway reloads.
 set -eu
 skewed="$GATESIM_WORKDIR/skewed.yaml"
 skew() {
@@ -17,7 +18,13 @@ serve)
         [ -n "$endpoint" ] && set -- "$@" --backend "$endpoint"
     done < "$GATESIM_BACKENDS_TXT"
     if [ -n "${GATESIM_SEED:-}" ]; then set -- "$@" --seed "$GATESIM_SEED"; fi
-    exec "$GATESIM" gateway "$skewed" "$@"
+    "$GATESIM" gateway "$skewed" "$@" &
+    gateway=$!
+    trap 'skew; kill -HUP "$gateway"' HUP
+    trap 'kill -TERM "$gateway" 2>/dev/null; wait "$gateway"; exit 0' TERM INT
+    while kill -0 "$gateway" 2>/dev/null; do
+        wait "$gateway" || true
+    done
     ;;
 status)
     skew
