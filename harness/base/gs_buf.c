@@ -4,6 +4,7 @@
 
 #include "gs_alloc.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,4 +81,22 @@ void gs_buf_free(gs_buf *b)
         return;
     free(b->data);
     *b = (gs_buf){0};
+}
+
+int gs_buf_read_file(gs_buf *b, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return -1;
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        gs_buf_append(b, chunk, n);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        errno = EIO;
+        return -1;
+    }
+    return 0;
 }

@@ -22,5 +22,8 @@ void gs_buf_reset(gs_buf *b);
 /* Gives the caller the string (never NULL) and leaves |b| empty. */
 char *gs_buf_take(gs_buf *b);
 void gs_buf_free(gs_buf *b);
+/* Appends the whole contents of the file at |path|. Returns 0, or -1 with errno set when it
+ * cannot be opened or read (what was read stays appended). */
+int gs_buf_read_file(gs_buf *b, const char *path);
 
 #endif

@@ -7,14 +7,13 @@
 #include "gs_alloc.h"
 #include "gs_bench.h"
 #include "gs_log.h"
-#include "gs_suggest.h"
+#include "gs_cliopt.h"
 #include "gs_target.h"
 #include "gs_workdir.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,33 +57,19 @@ static void bench_usage(FILE *out)
             gs_bench_profile_names(), gs_target_kinds_usage());
 }
 
-static int bench_bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int bench_bad(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "gatesim bench: ");
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, " (see gatesim bench --help)\n");
-    va_end(ap);
-    return 2;
-}
+#define bench_bad(...) gs_cliopt_usage_error("bench", __VA_ARGS__)
 
 /* A built-in profile by name, else a profile file. Returns 0 or 2 (message printed). */
 static int bench_load_profile(const char *arg, gs_bench_profile *p)
 {
     if (gs_bench_profile_named(arg, p) == 0)
         return 0;
-    FILE *f = fopen(arg, "rb");
-    if (f == NULL)
+    gs_buf b = {0};
+    if (gs_buf_read_file(&b, arg) != 0) {
+        gs_buf_free(&b);
         return bench_bad("\"%s\" is neither a profile (%s) nor a readable file", arg,
                          gs_bench_profile_names());
-    gs_buf b = {0};
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        gs_buf_append(&b, chunk, n);
-    fclose(f);
+    }
     gs_error err = {0};
     int rc = gs_bench_profile_parse(b.data ? b.data : "", b.len, arg, p, &err);
     gs_buf_free(&b);
@@ -172,13 +157,8 @@ int gs_cmd_bench(int argc, char **argv)
         case 'h':
             bench_usage(stdout);
             return 0;
-        default: {
-            char msg[256];
-            gs_suggest_option_error(msg, sizeof(msg), argv[optind - 1], optopt, opts,
-                                    "t:u:o:qh");
-            fprintf(stderr, "gatesim bench: %s (see gatesim bench --help)\n", msg);
-            return 2;
-        }
+        default:
+            return gs_cliopt_refused("bench", argv[optind - 1], optopt, opts, "t:u:o:qh");
         }
     }
     if (render != NULL)

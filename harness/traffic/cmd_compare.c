@@ -4,7 +4,7 @@
  * usage error or a bad input (file and field named). */
 #include "gs_alloc.h"
 #include "gs_compare.h"
-#include "gs_suggest.h"
+#include "gs_cliopt.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -29,25 +29,6 @@ static void compare_usage(FILE *out)
             "Exit codes: 0 no regression, 1 a regression, 2 usage error or a bad input file.\n");
 }
 
-static char *compare_read(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    gs_buf b = {0};
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        gs_buf_append(&b, chunk, n);
-    bool bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        gs_buf_free(&b);
-        return NULL;
-    }
-    *len = b.len;
-    return b.data ? gs_buf_take(&b) : gs_xstrdup("");
-}
 
 int gs_cmd_compare(int argc, char **argv)
 {
@@ -68,56 +49,46 @@ int gs_cmd_compare(int argc, char **argv)
     while ((ch = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
         switch (ch) {
         case 'M':
-            if (gs_compare_parse_limits(optarg, limits, &err) != 0) {
-                fprintf(stderr, "gatesim compare: %s\n", err.msg);
-                return 2;
-            }
+            if (gs_compare_parse_limits(optarg, limits, &err) != 0)
+                return gs_cliopt_usage_error("compare", "%s", err.msg);
             break;
         case 'o':
-            if (strcmp(optarg, "json") != 0 && strcmp(optarg, "markdown") != 0) {
-                fprintf(stderr, "gatesim compare: bad --output \"%s\": want markdown or json\n",
-                        optarg);
-                return 2;
-            }
+            if (strcmp(optarg, "json") != 0 && strcmp(optarg, "markdown") != 0)
+                return gs_cliopt_usage_error("compare", "--output takes markdown or json, got "
+                                                        "\"%s\"",
+                                             optarg);
             json = strcmp(optarg, "json") == 0;
             break;
         case 'h':
             compare_usage(stdout);
             return 0;
-        default: {
-            char msg[256];
-            gs_suggest_option_error(msg, sizeof(msg), argv[optind - 1], optopt, opts, "o:h");
-            fprintf(stderr, "gatesim compare: %s (see gatesim compare --help)\n", msg);
-            return 2;
-        }
+        default:
+            return gs_cliopt_refused("compare", argv[optind - 1], optopt, opts, "o:h");
         }
     }
-    if (argc - optind != 2) {
-        fprintf(stderr, "gatesim compare: want two files, BASE.json and NEW.json (see gatesim "
-                        "compare --help)\n");
-        return 2;
-    }
-    size_t blen = 0, nlen = 0;
-    char *btext = compare_read(argv[optind], &blen);
-    char *ntext = compare_read(argv[optind + 1], &nlen);
+    if (argc - optind != 2)
+        return gs_cliopt_usage_error("compare", "want two files, BASE.json and NEW.json");
+    gs_buf base = {0}, next = {0}, report = {0};
     int rc = 2;
-    if (btext == NULL || ntext == NULL) {
-        fprintf(stderr, "gatesim compare: cannot read %s\n",
-                btext == NULL ? argv[optind] : argv[optind + 1]);
-        goto out;
+    for (int k = 0; k < 2; k++) {
+        if (gs_buf_read_file(k ? &next : &base, argv[optind + k]) != 0) {
+            fprintf(stderr, "gatesim compare: cannot read %s\n", argv[optind + k]);
+            goto out;
+        }
     }
-    gs_buf report = {0};
-    int regressions = gs_compare_documents(btext, blen, argv[optind], ntext, nlen,
-                                           argv[optind + 1], limits, json, &report, &err);
+    int regressions =
+        gs_compare_documents(base.data ? base.data : "", base.len, argv[optind],
+                             next.data ? next.data : "", next.len, argv[optind + 1], limits, json,
+                             &report, &err);
     if (regressions < 0) {
         fprintf(stderr, "gatesim compare: %s\n", err.msg);
     } else {
         fwrite(report.data, 1, report.len, stdout);
         rc = regressions > 0 ? 1 : 0;
     }
-    gs_buf_free(&report);
 out:
-    free(btext);
-    free(ntext);
+    gs_buf_free(&report);
+    gs_buf_free(&base);
+    gs_buf_free(&next);
     return rc;
 }

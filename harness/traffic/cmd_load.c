@@ -118,25 +118,6 @@ static bool load_parse_duration(const char *s, int64_t *out)
     return gs_duration_parse(s, out, &err) == 0;
 }
 
-static char *load_read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    gs_buf b = {0};
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        gs_buf_append(&b, chunk, n);
-    bool bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        gs_buf_free(&b);
-        return NULL;
-    }
-    *len = b.len;
-    return gs_buf_take(&b);
-}
 
 static bool load_progress_tty;
 static const gs_traffic_config *load_progress_cfg;
@@ -308,14 +289,19 @@ int gs_cmd_load(int argc, char **argv)
             body = gs_xstrdup(optarg);
             cfg.body_len = strlen(body);
             break;
-        case OPT_BODY_FILE:
+        case OPT_BODY_FILE: {
             free(body);
-            body = load_read_file(optarg, &cfg.body_len);
-            if (body == NULL) {
+            body = NULL;
+            gs_buf file = {0};
+            if (gs_buf_read_file(&file, optarg) != 0) {
+                gs_buf_free(&file);
                 rc = load_bad("cannot read body file \"%s\"", optarg);
                 goto out;
             }
+            cfg.body_len = file.len;
+            body = gs_buf_take(&file);
             break;
+        }
         case OPT_GRPC: {
             const char *p = optarg[0] == '/' ? optarg + 1 : optarg;
             const char *slash = strchr(p, '/');

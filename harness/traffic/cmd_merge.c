@@ -6,10 +6,9 @@
  * threshold failed, 2 usage error or an unreadable or invalid input (with the file and field). */
 #include "gs_alloc.h"
 #include "gs_load_report.h"
-#include "gs_suggest.h"
+#include "gs_cliopt.h"
 
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,33 +34,15 @@ static void merge_usage(FILE *out)
             "Exit codes: 0 merged, 1 a threshold failed, 2 usage error or a bad input file.\n");
 }
 
-static int merge_bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int merge_bad(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "gatesim merge: ");
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\n");
-    va_end(ap);
-    return 2;
-}
+#define merge_bad(...) gs_cliopt_usage_error("merge", __VA_ARGS__)
 
 /* Reads result file |path| into |*out|. Returns 0 or an error in |err|. */
 static int merge_read(const char *path, gs_traffic_result **out, gs_load_settings *settings,
                       gs_error *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return gs_error_set(err, GS_ERR_IO, "%s: cannot read", path);
     gs_buf b = {0};
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        gs_buf_append(&b, chunk, n);
-    bool bad = ferror(f);
-    fclose(f);
-    int rc = bad ? gs_error_set(err, GS_ERR_IO, "%s: read error", path)
+    int rc = gs_buf_read_file(&b, path) != 0
+                 ? gs_error_set(err, GS_ERR_IO, "%s: cannot read", path)
                  : gs_load_result_read(b.data ? b.data : "", b.len, path, out, settings, err);
     gs_buf_free(&b);
     return rc;
@@ -87,12 +68,16 @@ int gs_cmd_merge(int argc, char **argv)
     while ((ch = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
         switch (ch) {
         case 'o':
-            if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0) {
-                rc = merge_bad("bad --output \"%s\": want text or json", optarg);
+        {
+            gs_cliopt_format fmt;
+            if (gs_cliopt_output_parse("merge", optarg,
+                                       GS_CLIOPT_FMT_BIT(GS_CLIOPT_FORMAT_TEXT) |
+                                           GS_CLIOPT_FMT_BIT(GS_CLIOPT_FORMAT_JSON),
+                                       &fmt) != 0)
                 goto out;
-            }
-            json = strcmp(optarg, "json") == 0;
+            json = fmt == GS_CLIOPT_FORMAT_JSON;
             break;
+        }
         case 'P':
             if (!gs_load_report_set_percentiles(rep, optarg)) {
                 rc = merge_bad("bad --percentiles \"%s\": want e.g. 50,90,99,99.9", optarg);
@@ -109,16 +94,13 @@ int gs_cmd_merge(int argc, char **argv)
             merge_usage(stdout);
             rc = 0;
             goto out;
-        default: {
-            char msg[256];
-            gs_suggest_option_error(msg, sizeof(msg), argv[optind - 1], optopt, opts, "o:h");
-            rc = merge_bad("%s (see gatesim merge --help)", msg);
+        default:
+            rc = gs_cliopt_refused("merge", argv[optind - 1], optopt, opts, "o:h");
             goto out;
-        }
         }
     }
     if (optind >= argc) {
-        rc = merge_bad("no result files (see gatesim merge --help)");
+        rc = merge_bad("no result files");
         goto out;
     }
     total = gs_traffic_result_new();
@@ -126,7 +108,8 @@ int gs_cmd_merge(int argc, char **argv)
         gs_traffic_result *one = NULL;
         gs_load_settings settings;
         if (merge_read(argv[k], &one, &settings, &err) != 0) {
-            rc = merge_bad("%s", err.msg);
+            fprintf(stderr, "gatesim merge: %s\n", err.msg); /* the input, not the usage */
+            rc = 2;
             goto out;
         }
         gs_load_result_merge_parallel(total, &rep->settings, one, &settings);
