@@ -9,6 +9,7 @@
 #include "gs_alloc.h"
 #include "gs_gw_cors.h"
 #include "gs_gw_forwarded.h"
+#include "gs_gw_fsm.h"
 #include "gs_gw_header_mod.h"
 #include "gs_gw_path.h"
 #include "gs_gw_redirect.h"
@@ -31,19 +32,35 @@ enum {
     GRPC_UNAVAILABLE = 14,
 };
 
+/* Where an exchange is. Every change goes through exchange_set_state, which knows the legal
+ * previous states; the flags that remain (grpc, timer_idle, cors_actual) are facts about the
+ * request, not states. */
+typedef enum exchange_state {
+    EXCHANGE_ROUTING = 0, /* route lookup, the rule's and backendRef's filters, backend choice */
+    EXCHANGE_BODY_WAIT,   /* routed; a streamed request body is buffered whole (the rule mirrors
+                             or retries) before the filters run */
+    EXCHANGE_UPSTREAM,    /* a try is under way; no response has begun */
+    EXCHANGE_BACKOFF,     /* a try failed and the retry policy waits before the next one */
+    EXCHANGE_STREAMING,   /* the upstream's response head went out; its body follows, the end
+                             comes through on_end */
+    EXCHANGE_DONE,        /* answered, ended or cancelled: freed now, or when
+                             gs_gw_exchange_start returns if it ended inside it */
+} exchange_state;
+
+static const char *const exchange_state_names[] = {"routing",   "body-wait", "upstream",
+                                                   "backoff",   "streaming", "done"};
+
 struct gs_gw_exchange {
     gs_gw_runtime *rt;
     gs_gw_snapshot *snap;
     gs_gw_request req;
     const gs_gw_sink *sink; /* NULL once cancelled */
     void *arg;
-    bool streaming;  /* on_head went out: the end comes through on_end */
+    exchange_state state;
+    bool in_start;   /* inside gs_gw_exchange_start: an end there leaves the freeing to it */
     bool timer_idle; /* the default timeout: while streaming it measures inactivity */
     int64_t timeout_ms;
-    gs_gw_exchange **out_slot; /* cleared when the exchange ends inside gs_gw_exchange_start */
-    bool in_start;
     bool grpc;
-    bool body_wait; /* a streamed request body is buffered whole before the filters run */
     gs_rt_result res;
     const gs_rt_header_mod *resp_mods[EXCHANGE_MAX_RESP_MODS];
     size_t n_resp_mods;
@@ -79,10 +96,25 @@ bool gs_gw_request_is_grpc(const gs_gw_request *req)
     return req->http2 && ct && strncasecmp(ct, "application/grpc", 16) == 0;
 }
 
+/* The one place an exchange changes state (gs_gw_fsm.h). */
+static void exchange_set_state(gs_gw_exchange *ex, exchange_state next)
+{
+    static const unsigned legal_from[] = {
+        [EXCHANGE_ROUTING] = GS_GW_FSM_FROM(EXCHANGE_BODY_WAIT),
+        [EXCHANGE_BODY_WAIT] = GS_GW_FSM_FROM(EXCHANGE_ROUTING),
+        [EXCHANGE_UPSTREAM] = GS_GW_FSM_FROM(EXCHANGE_ROUTING) | GS_GW_FSM_FROM(EXCHANGE_BACKOFF),
+        [EXCHANGE_BACKOFF] = GS_GW_FSM_FROM(EXCHANGE_UPSTREAM),
+        [EXCHANGE_STREAMING] = GS_GW_FSM_FROM(EXCHANGE_UPSTREAM),
+        [EXCHANGE_DONE] = GS_GW_FSM_FROM(EXCHANGE_ROUTING) | GS_GW_FSM_FROM(EXCHANGE_BODY_WAIT) |
+                          GS_GW_FSM_FROM(EXCHANGE_UPSTREAM) | GS_GW_FSM_FROM(EXCHANGE_BACKOFF) |
+                          GS_GW_FSM_FROM(EXCHANGE_STREAMING),
+    };
+    gs_gw_fsm_check("exchange", exchange_state_names, legal_from, ex->state, next);
+    ex->state = next;
+}
+
 static void exchange_free(gs_gw_exchange *ex)
 {
-    if (ex->in_start && ex->out_slot)
-        *ex->out_slot = NULL;
     gs_gw_timer_deinit(&ex->timer);
     gs_gw_timer_deinit(&ex->try_timer);
     gs_gw_timer_deinit(&ex->backoff_timer);
@@ -96,6 +128,15 @@ static void exchange_free(gs_gw_exchange *ex)
     free(ex);
 }
 
+/* The exchange is over (its sink was told, or it was cancelled): free it, unless
+ * gs_gw_exchange_start is still on the stack, which frees it when it returns. */
+static void exchange_end(gs_gw_exchange *ex)
+{
+    exchange_set_state(ex, EXCHANGE_DONE);
+    if (!ex->in_start)
+        exchange_free(ex);
+}
+
 /* Sends ex->resp downstream (after response filters) and ends the exchange. */
 static void exchange_deliver(gs_gw_exchange *ex)
 {
@@ -106,7 +147,7 @@ static void exchange_deliver(gs_gw_exchange *ex)
         c->responses_by_class[cls]++;
     if (ex->sink)
         ex->sink->on_response(ex->arg, r);
-    exchange_free(ex);
+    exchange_end(ex);
 }
 
 static void exchange_finish_filters(gs_gw_exchange *ex)
@@ -327,7 +368,7 @@ static void on_exchange_head(void *arg, gs_gw_response *resp)
     memset(&resp->headers, 0, sizeof(resp->headers));
     gs_gw_forwarded_strip_hop(&ex->resp.headers); /* Content-Length stays: it frames the body */
     exchange_finish_filters(ex);
-    ex->streaming = true;
+    exchange_set_state(ex, EXCHANGE_STREAMING);
     int cls = ex->resp.status / 100;
     if (cls >= 1 && cls <= 5)
         ex->rt->counters.responses_by_class[cls]++;
@@ -363,7 +404,7 @@ static void exchange_end_stream(gs_gw_exchange *ex, gs_gw_headers *trailers, int
 {
     if (ex->sink)
         ex->sink->on_end(ex->arg, trailers, err);
-    exchange_free(ex);
+    exchange_end(ex);
 }
 
 /* Ends a streamed gRPC response with the gateway's own status in the trailers. */
@@ -384,9 +425,10 @@ static void on_exchange_upstream(void *arg, int err, gs_gw_response *resp)
 {
     gs_gw_exchange *ex = arg;
     ex->call = NULL;
-    if (!ex->streaming && exchange_retry(ex, err != 0, resp ? resp->status : 0))
+    bool streaming = ex->state == EXCHANGE_STREAMING;
+    if (!streaming && exchange_retry(ex, err != 0, resp ? resp->status : 0))
         return;
-    if (ex->streaming) {
+    if (streaming) {
         if (err)
             ex->rt->counters.upstream_errors++;
         if (err && ex->grpc) { /* a gRPC client gets a status, not a broken stream */
@@ -420,7 +462,7 @@ static void on_exchange_timeout(void *arg)
     ex->rt->counters.timeouts++;
     gs_gw_upstream_cancel(ex->call);
     ex->call = NULL;
-    if (ex->streaming) { /* too late for a 504: cut the response */
+    if (ex->state == EXCHANGE_STREAMING) { /* too late for a 504: cut the response */
         exchange_end_stream(ex, NULL, GS_ERR_TIMEOUT);
         return;
     }
@@ -520,7 +562,7 @@ static void exchange_route(gs_gw_exchange *ex, const gs_gw_exchange_source *src)
     /* A streamed body (an HTTP/1.1 body, or a gRPC call's over HTTP/2) goes upstream as it
      * comes, unless a mirror needs a copy of it: then it is buffered whole first. */
     if (req->body_open && (exchange_rule_mirrors(rule) || rule->retry.set)) {
-        ex->body_wait = true;
+        exchange_set_state(ex, EXCHANGE_BODY_WAIT);
         return;
     }
     exchange_proceed(ex);
@@ -575,6 +617,8 @@ static void exchange_try(gs_gw_exchange *ex)
     }
     if (ex->grpc)
         gs_gw_headers_set(&req->headers, "te", "trailers");
+    /* Before sending: the upstream may call back before gs_gw_upstream_send_stream returns. */
+    exchange_set_state(ex, EXCHANGE_UPSTREAM);
     /* A rule with retry buffers the response: whether to try again is decided on its status,
      * before anything reaches the client. */
     gs_gw_upstream_send_stream(rt->upstream, ep, h2, req,
@@ -602,6 +646,7 @@ static bool exchange_retry(gs_gw_exchange *ex, bool failed, int status)
     if (!gs_gw_retry_again(r, ex->tries, failed, status))
         return false;
     gs_gw_timer_stop(&ex->try_timer);
+    exchange_set_state(ex, EXCHANGE_BACKOFF);
     ex->rt->counters.retries++;
     if (ex->backoff_timer.ev == NULL)
         gs_gw_timer_init(&ex->backoff_timer, ex->rt->base, on_exchange_backoff, ex);
@@ -637,27 +682,26 @@ void gs_gw_exchange_start(gs_gw_runtime *rt, gs_gw_snapshot *snap, const gs_gw_e
     ex->listener_port = src->port->port;
     rt->exchanges_in_flight++;
     rt->counters.requests++;
-    /* exchange_route may end (and free) the exchange, and the response callback may free the
-     * caller (and its |*out|): track the outcome in a local and write |*out| only if running. */
-    gs_gw_exchange *running = ex;
-    ex->out_slot = &running;
+    /* exchange_route may answer at once, and the response callback may free the caller (and
+     * its |*out|): an exchange that ended here is freed here, and |*out| written only when it
+     * still runs. */
     ex->in_start = true;
     exchange_route(ex, src);
-    if (running) {
-        running->in_start = false;
-        running->out_slot = NULL;
-        if (out)
-            *out = running;
-    }
+    ex->in_start = false;
+    if (ex->state == EXCHANGE_DONE)
+        exchange_free(ex);
+    else if (out)
+        *out = ex;
 }
 
 void gs_gw_exchange_body(gs_gw_exchange *ex, const char *data, size_t len, bool end)
 {
     if (ex == NULL || !ex->req.body_open)
         return;
-    if (ex->timer.ev && ex->timer_idle && !ex->body_wait)
+    bool waiting = ex->state == EXCHANGE_BODY_WAIT;
+    if (ex->timer.ev && ex->timer_idle && !waiting)
         exchange_arm(ex); /* the default timeout measures inactivity: the client is active */
-    if (ex->call && !ex->body_wait) {
+    if (ex->call && !waiting) {
         if (end)
             ex->req.body_open = false;
         gs_gw_upstream_send_body(ex->call, data, len, end);
@@ -673,8 +717,8 @@ void gs_gw_exchange_body(gs_gw_exchange *ex, const char *data, size_t len, bool 
     if (!end)
         return;
     ex->req.body_open = false;
-    if (ex->body_wait) {
-        ex->body_wait = false;
+    if (waiting) {
+        exchange_set_state(ex, EXCHANGE_ROUTING);
         exchange_proceed(ex);
     }
 }
@@ -690,5 +734,5 @@ void gs_gw_exchange_cancel(gs_gw_exchange *ex)
     if (ex == NULL)
         return;
     ex->sink = NULL;
-    exchange_free(ex);
+    exchange_end(ex);
 }
