@@ -26,6 +26,7 @@
 
 #include "gs_alloc.h"
 #include "gs_gw_budget.h"
+#include "gs_gw_fsm.h"
 #include "gs_log.h"
 #include "gs_time.h"
 
@@ -43,6 +44,32 @@
 #define H2D_OUT_MIN (64u << 10)
 
 typedef struct h2d_stream h2d_stream;
+
+/* A stream has two machines that run side by side (a gRPC call sends its response while its
+ * request body still arrives): the request's and the response's. Each changes only through its
+ * setter, checked against the table of legal previous states (gs_gw_fsm.h). */
+typedef enum h2d_req_state {
+    H2D_REQ_RECV = 0,    /* the head, then the body, arrive and are kept */
+    H2D_REQ_QUEUED,      /* whole: dispatched after the current read (h2d_dispatch_queued) */
+    H2D_REQ_QUEUED_OPEN, /* a gRPC call's HEADERS: dispatched after the current read, while its
+                            body goes on arriving */
+    H2D_REQ_OPEN,        /* dispatched; the body streams to the exchange until END_STREAM */
+    H2D_REQ_DISPATCHED,  /* dispatched (or reset) with nothing more to take from the client */
+    H2D_REQ_REFUSED,     /* answered or reset before its body ended: the rest is dropped, and
+                            the response's end resets the stream (RST_STREAM NO_ERROR) */
+} h2d_req_state;
+
+static const char *const h2d_req_state_names[] = {"recv", "queued",     "queued-open",
+                                                  "open", "dispatched", "refused"};
+
+typedef enum h2d_resp_state {
+    H2D_RESP_WAIT = 0,   /* no response yet */
+    H2D_RESP_WHOLE,      /* a whole response handed to nghttp2 (read from s->resp.body) */
+    H2D_RESP_STREAMING,  /* the head went out; body pieces arrive from the exchange */
+    H2D_RESP_ENDED,      /* a streamed body is complete, or was cut: nothing more comes */
+} h2d_resp_state;
+
+static const char *const h2d_resp_state_names[] = {"wait", "whole", "streaming", "ended"};
 
 typedef struct h2d {
     gs_gw_conn *conn;
@@ -73,20 +100,68 @@ struct h2d_stream {
     gs_gw_exchange *ex;
     gs_gw_response resp;
     size_t sent;
-    bool dispatched;
+    h2d_req_state req_state;
+    h2d_resp_state resp_state;
     bool head; /* a HEAD request: the response has no body (the request itself was handed over) */
-    bool streaming; /* the body arrives piece by piece (on_h2d_data) until |ended| */
-    bool ended;
     bool paused; /* upstream reading paused until the client takes more */
-    bool req_open; /* dispatched at HEADERS: the request body still streams to the exchange */
-    bool queued;   /* complete (or a gRPC call's HEADERS): dispatched after the current read */
-    bool refused;  /* answered before its body ended: the rest of the body is refused */
     size_t body_held; /* request body bytes charged to the budgets */
     size_t resp_held; /* response bytes charged to the budgets (waiting for the client) */
 };
 
 static void h2d_flush(h2d *h);
 static void h2d_after_io(h2d *h);
+
+static void h2d_set_req_state(h2d_stream *s, h2d_req_state next)
+{
+    static const unsigned legal_from[] = {
+        [H2D_REQ_RECV] = 0,
+        [H2D_REQ_QUEUED] = GS_GW_FSM_FROM(H2D_REQ_RECV) | GS_GW_FSM_FROM(H2D_REQ_QUEUED_OPEN),
+        [H2D_REQ_QUEUED_OPEN] = GS_GW_FSM_FROM(H2D_REQ_RECV),
+        [H2D_REQ_OPEN] = GS_GW_FSM_FROM(H2D_REQ_QUEUED_OPEN),
+        [H2D_REQ_DISPATCHED] = GS_GW_FSM_FROM(H2D_REQ_RECV) | GS_GW_FSM_FROM(H2D_REQ_QUEUED) |
+                               GS_GW_FSM_FROM(H2D_REQ_OPEN) | GS_GW_FSM_FROM(H2D_REQ_REFUSED),
+        [H2D_REQ_REFUSED] = GS_GW_FSM_FROM(H2D_REQ_RECV) | GS_GW_FSM_FROM(H2D_REQ_QUEUED_OPEN) |
+                            GS_GW_FSM_FROM(H2D_REQ_OPEN),
+    };
+    gs_gw_fsm_check("http2 request", h2d_req_state_names, legal_from, s->req_state, next);
+    s->req_state = next;
+}
+
+static void h2d_set_resp_state(h2d_stream *s, h2d_resp_state next)
+{
+    static const unsigned legal_from[] = {
+        [H2D_RESP_WAIT] = 0,
+        [H2D_RESP_WHOLE] = GS_GW_FSM_FROM(H2D_RESP_WAIT),
+        [H2D_RESP_STREAMING] = GS_GW_FSM_FROM(H2D_RESP_WAIT),
+        [H2D_RESP_ENDED] = GS_GW_FSM_FROM(H2D_RESP_STREAMING),
+    };
+    gs_gw_fsm_check("http2 response", h2d_resp_state_names, legal_from, s->resp_state, next);
+    s->resp_state = next;
+}
+
+/* Waiting for h2d_dispatch_queued. */
+static bool h2d_req_queued(const h2d_stream *s)
+{
+    return s->req_state == H2D_REQ_QUEUED || s->req_state == H2D_REQ_QUEUED_OPEN;
+}
+
+/* Handed to an exchange (or answered, or reset): the client's request is no longer kept here. */
+static bool h2d_req_dispatched(const h2d_stream *s)
+{
+    return s->req_state >= H2D_REQ_OPEN;
+}
+
+/* The request body still streams from the client to the exchange (gRPC). */
+static bool h2d_req_open(const h2d_stream *s)
+{
+    return s->req_state == H2D_REQ_QUEUED_OPEN || s->req_state == H2D_REQ_OPEN;
+}
+
+/* Dispatched (or refused at dispatch): a gRPC call whose body still arrives stays open. */
+static void h2d_req_dispatch(h2d_stream *s)
+{
+    h2d_set_req_state(s, s->req_state == H2D_REQ_QUEUED_OPEN ? H2D_REQ_OPEN : H2D_REQ_DISPATCHED);
+}
 
 /* Total of all connections' encoded output waiting for sockets (see H2D_OUT_MAX). */
 static size_t h2d_out_total;
@@ -148,7 +223,7 @@ static void h2d_stream_free(h2d_stream *s)
     if (s->next)
         s->next->prev = s->prev;
     gs_gw_exchange_cancel(s->ex);
-    if (s->queued) /* reset before its dispatch: no upstream work was started */
+    if (h2d_req_queued(s)) /* reset before its dispatch: no upstream work was started */
         s->h->conn->rt->counters.cancelled_before_send++;
     h2d_body_give(s, s->body_held);
     h2d_resp_give(s, s->resp_held);
@@ -214,7 +289,7 @@ static int on_h2d_header(nghttp2_session *ng, const nghttp2_frame *frame, const 
     (void)flags;
     h2d *h = arg;
     h2d_stream *s = nghttp2_session_get_stream_user_data(ng, frame->hd.stream_id);
-    if (s == NULL || s->dispatched)
+    if (s == NULL || h2d_req_dispatched(s))
         return 0;
     s->header_bytes += namelen + valuelen + 32;
     if (s->header_bytes > h->conn->rt->limits.max_header_bytes) {
@@ -284,7 +359,7 @@ static ssize_t on_h2d_body_read(nghttp2_session *ng, int32_t stream_id, uint8_t 
         memcpy(buf, s->resp.body.data + s->sent, n);
     s->sent += n;
     h2d_resp_give(s, n);
-    if (s->streaming) {
+    if (s->resp_state != H2D_RESP_WHOLE) {
         size_t low = gs_gw_upstream_pause_bytes(&s->h->conn->rt->limits) / 4;
         if (s->paused && s->resp.body.len - s->sent < low) {
             s->paused = false;
@@ -292,7 +367,7 @@ static ssize_t on_h2d_body_read(nghttp2_session *ng, int32_t stream_id, uint8_t 
         }
         if (s->sent < s->resp.body.len)
             return (ssize_t)n;
-        if (!s->ended)
+        if (s->resp_state == H2D_RESP_STREAMING)
             return n ? (ssize_t)n : NGHTTP2_ERR_DEFERRED; /* more to come: on_h2d_data resumes */
         *flags |= NGHTTP2_DATA_FLAG_EOF;
         h2d_submit_trailers(ng, s, flags);
@@ -311,6 +386,7 @@ static void on_h2d_response(void *arg, gs_gw_response *resp)
     h2d_stream *s = arg;
     h2d *h = s->h;
     s->ex = NULL;
+    h2d_set_resp_state(s, H2D_RESP_WHOLE);
     s->resp = *resp;
     memset(resp, 0, sizeof(*resp));
     gs_gw_response *r = &s->resp;
@@ -358,7 +434,7 @@ static void on_h2d_head(void *arg, gs_gw_response *resp)
     s->resp.status = resp->status;
     s->resp.headers = resp->headers;
     memset(&resp->headers, 0, sizeof(resp->headers));
-    s->streaming = true;
+    h2d_set_resp_state(s, H2D_RESP_STREAMING);
     gs_gw_response *r = &s->resp;
     nghttp2_nv *nva = gs_xcalloc(r->headers.len + 1, sizeof(*nva));
     size_t k = 0;
@@ -382,7 +458,7 @@ static void on_h2d_head(void *arg, gs_gw_response *resp)
     nghttp2_submit_response(h->ng, s->id, nva, k, body ? &prd : NULL);
     free(nva);
     if (!body)
-        s->ended = true;
+        h2d_set_resp_state(s, H2D_RESP_ENDED);
     if (!h->in_io)
         h2d_flush(h);
 }
@@ -394,7 +470,7 @@ static void on_h2d_body_data(void *arg, const char *data, size_t len)
 {
     h2d_stream *s = arg;
     h2d *h = s->h;
-    if (s->ended || len == 0)
+    if (s->resp_state == H2D_RESP_ENDED || len == 0)
         return;
     gs_buf *b = &s->resp.body;
     if (s->sent == b->len) { /* all sent: reuse the buffer from its start */
@@ -419,7 +495,7 @@ static void on_h2d_body_data(void *arg, const char *data, size_t len)
          * across its streams, or all clients together: cut the stream. */
         gs_gw_exchange_cancel(s->ex);
         s->ex = NULL;
-        s->ended = true;
+        h2d_set_resp_state(s, H2D_RESP_ENDED);
         nghttp2_submit_rst_stream(h->ng, NGHTTP2_FLAG_NONE, s->id, NGHTTP2_INTERNAL_ERROR);
         if (!h->in_io)
             h2d_flush(h);
@@ -447,8 +523,8 @@ static void on_h2d_end(void *arg, gs_gw_headers *trailers, int err)
     }
     if (err) {
         nghttp2_submit_rst_stream(h->ng, NGHTTP2_FLAG_NONE, s->id, NGHTTP2_INTERNAL_ERROR);
-    } else if (!s->ended) {
-        s->ended = true;
+    } else if (s->resp_state == H2D_RESP_STREAMING) {
+        h2d_set_resp_state(s, H2D_RESP_ENDED);
         nghttp2_session_resume_data(h->ng, s->id);
     }
     if (!h->in_io)
@@ -462,8 +538,7 @@ static const gs_gw_sink h2d_sink = {on_h2d_response, on_h2d_head, on_h2d_body_da
 
 static void h2d_dispatch(h2d *h, h2d_stream *s)
 {
-    s->queued = false;
-    s->dispatched = true;
+    h2d_req_dispatch(s);
     if (s->req.method == NULL || s->req.target == NULL) {
         nghttp2_submit_rst_stream(h->ng, NGHTTP2_FLAG_NONE, s->id, NGHTTP2_PROTOCOL_ERROR);
         return;
@@ -503,9 +578,9 @@ static void h2d_count_reset(h2d *h)
 }
 
 /* Marks |s| for dispatch once the current read is processed (h2d_dispatch_queued). */
-static void h2d_queue(h2d *h, h2d_stream *s)
+static void h2d_queue(h2d *h, h2d_stream *s, h2d_req_state queued)
 {
-    s->queued = true;
+    h2d_set_req_state(s, queued);
     h->queued = true;
 }
 
@@ -516,14 +591,13 @@ static void h2d_dispatch_queued(h2d *h)
     while (h->queued && !h->dead) {
         h->queued = false;
         for (h2d_stream *s = h->streams; s; s = s->next) {
-            if (s->queued && !s->dispatched) {
+            if (h2d_req_queued(s)) {
                 h->queued = true; /* dispatching may free streams: walk again from the head */
                 if (h->held.used >= h->held.limit / 2) {
                     /* The client leaves half its held-response budget unread: a new stream
                      * would only hold more, so it is refused before any upstream work
                      * (REFUSED_STREAM: a client may retry it). */
-                    s->queued = false;
-                    s->dispatched = true;
+                    h2d_req_dispatch(s);
                     h->conn->rt->counters.held_budget_reset++;
                     nghttp2_submit_rst_stream(h->ng, NGHTTP2_FLAG_NONE, s->id,
                                               NGHTTP2_REFUSED_STREAM);
@@ -555,24 +629,24 @@ static int on_h2d_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, vo
     if (s == NULL)
         return 0;
     bool end = frame->hd.flags & NGHTTP2_FLAG_END_STREAM;
-    if (!s->dispatched && !s->queued) {
+    if (s->req_state == H2D_REQ_RECV) {
         /* A gRPC call is dispatched at its HEADERS and its body streams (client and
          * bidirectional streams must not wait for the client's end); other requests are
          * dispatched once whole. Trailers of a streamed request are not forwarded. */
         if (end) {
-            h2d_queue(h, s);
+            h2d_queue(h, s, H2D_REQ_QUEUED);
         } else if (frame->hd.type == NGHTTP2_HEADERS &&
                    frame->headers.cat == NGHTTP2_HCAT_REQUEST && gs_gw_request_is_grpc(&s->req)) {
-            s->req_open = true;
             s->req.body_open = true;
-            h2d_queue(h, s);
+            h2d_queue(h, s, H2D_REQ_QUEUED_OPEN);
         }
-    } else if (end && s->req_open) {
-        s->req_open = false;
-        if (s->queued) /* the whole body came in the read that brought the HEADERS */
-            s->req.body_open = false;
-        else
-            gs_gw_exchange_body(s->ex, NULL, 0, true);
+    } else if (end && s->req_state == H2D_REQ_QUEUED_OPEN) {
+        /* The whole body came in the read that brought the HEADERS. */
+        h2d_set_req_state(s, H2D_REQ_QUEUED);
+        s->req.body_open = false;
+    } else if (end && s->req_state == H2D_REQ_OPEN) {
+        h2d_set_req_state(s, H2D_REQ_DISPATCHED);
+        gs_gw_exchange_body(s->ex, NULL, 0, true);
     }
     return 0;
 }
@@ -580,9 +654,7 @@ static int on_h2d_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, vo
 /* Answers |s| with 413 before its body ended; the rest of its body is refused. */
 static void h2d_refuse_body(h2d_stream *s)
 {
-    s->dispatched = true;
-    s->queued = false;
-    s->refused = true;
+    h2d_set_req_state(s, H2D_REQ_REFUSED);
     h2d_body_give(s, s->body_held);
     gs_buf_free(&s->req.body);
     gs_gw_response r = {0};
@@ -600,12 +672,11 @@ static int on_h2d_data(nghttp2_session *ng, uint8_t flags, int32_t stream_id, co
      * reopen at once; the stream windows reopen only as the budgets or the upstream allow. */
     nghttp2_session_consume_connection(ng, len);
     h2d_stream *s = nghttp2_session_get_stream_user_data(ng, stream_id);
-    if (s && s->req_open && s->ex) {
+    if (s && h2d_req_open(s) && s->ex) {
         /* Streamed: held until the upstream takes it (on_h2d_body_taken reopens the window). */
         if (!h2d_body_take(s, len)) {
             h->conn->rt->counters.body_budget_refused++;
-            s->req_open = false;
-            s->refused = true;
+            h2d_set_req_state(s, H2D_REQ_REFUSED);
             gs_gw_exchange_cancel(s->ex);
             s->ex = NULL;
             nghttp2_session_consume_stream(ng, stream_id, len);
@@ -616,7 +687,7 @@ static int on_h2d_data(nghttp2_session *ng, uint8_t flags, int32_t stream_id, co
         return 0;
     }
     nghttp2_session_consume_stream(ng, stream_id, len);
-    if (s == NULL || s->dispatched)
+    if (s == NULL || h2d_req_dispatched(s))
         return 0;
     if (s->req.body.len + len > h->conn->rt->limits.max_request_body) {
         h2d_refuse_body(s);
@@ -664,9 +735,8 @@ static int on_h2d_frame_send(nghttp2_session *ng, const nghttp2_frame *frame, vo
         !(frame->hd.flags & NGHTTP2_FLAG_END_STREAM))
         return 0;
     h2d_stream *s = nghttp2_session_get_stream_user_data(ng, frame->hd.stream_id);
-    if (s && (s->req_open || s->refused)) {
-        s->req_open = false;
-        s->refused = false;
+    if (s && (s->req_state == H2D_REQ_OPEN || s->req_state == H2D_REQ_REFUSED)) {
+        h2d_set_req_state(s, H2D_REQ_DISPATCHED);
         nghttp2_submit_rst_stream(ng, NGHTTP2_FLAG_NONE, s->id, NGHTTP2_NO_ERROR);
     }
     return 0;
