@@ -19,7 +19,7 @@ static char *results_dup(const char *s)
 int gs_results_new(gs_results **out, const char *target, int64_t started_at, uint64_t seed)
 {
     gs_results *r = gs_xcalloc(1, sizeof(*r));
-    r->target = gs_xstrdup(target != NULL ? target : "builtin");
+    r->target = gs_xstrdup(target); /* the run always knows its target */
     r->started_at = started_at;
     r->seed = seed;
     r->state = GS_RUN_RUNNING;

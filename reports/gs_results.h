@@ -151,7 +151,7 @@ typedef struct gs_results {
     size_t scenarios_len, scenarios_cap;
 } gs_results;
 
-/* Creates an empty run. Copies |target| (may be NULL: "builtin"). Returns 0. */
+/* Creates an empty run against |target| (as --target spells it; copied, never NULL). Returns 0. */
 int gs_results_new(gs_results **out, const char *target, int64_t started_at, uint64_t seed);
 void gs_results_free(gs_results *r);
 

@@ -24,6 +24,9 @@ void gs_objects_decode_grpc_route(gs_objects_dec *d, const gs_yaml_node *spec, g
 /* gs_semantic.c: the spec's rules the API server does not enforce (docs/semantics.md) on one
  * object; errors and warnings go through |d|. */
 void gs_semantic_check_object(gs_decoder *d, const gs_object *o);
+/* gs_semantic.c: the route kinds' rows of that check (gs_route_kinds.c's table). */
+void gs_semantic_http_route(gs_decoder *d, const gs_object *o);
+void gs_semantic_grpc_route(gs_decoder *d, const gs_object *o);
 
 /* gs_load.c: standard base64 decoding; false when malformed. |out| holds |len| bytes. */
 bool gs_load_base64(const char *s, size_t len, unsigned char *out, size_t *out_len);

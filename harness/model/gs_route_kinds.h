@@ -41,8 +41,10 @@ typedef struct gs_route_rule_view {
     gs_pos pos;
 } gs_route_rule_view;
 
-/* The model's decoder state (gs_objects.c). */
+/* The model's decoder state (gs_objects.c), and the diagnostics sink of one object's checks
+ * (gs_decode.h). */
 typedef struct gs_objects_dec gs_objects_dec;
+typedef struct gs_decoder gs_decoder;
 
 typedef struct gs_route_kind {
     gs_kind kind;
@@ -58,6 +60,9 @@ typedef struct gs_route_kind {
     void (*decode)(gs_objects_dec *d, const gs_yaml_node *spec, gs_object *o);
     void (*view)(const gs_object *o, gs_route_view *out);
     void (*rule)(const gs_object *o, size_t i, gs_route_rule_view *out);
+    /* the spec's rules the API server does not enforce, on one object (gs_semantic.c; NULL:
+     * none beyond the CRD) */
+    void (*semantic)(gs_decoder *d, const gs_object *o);
 } gs_route_kind;
 
 /* The table, in the order routes are processed (HTTPRoute first), and its length. */

@@ -418,14 +418,33 @@ static void sem_gateway(gs_decoder *d, const gs_gateway *gw)
     }
 }
 
+void gs_semantic_http_route(gs_decoder *d, const gs_object *o)
+{
+    sem_http_route(d, (const gs_http_route *)o);
+}
+
+void gs_semantic_grpc_route(gs_decoder *d, const gs_object *o)
+{
+    sem_grpc_route(d, (const gs_grpc_route *)o);
+}
+
+static void sem_gateway_object(gs_decoder *d, const gs_object *o)
+{
+    sem_gateway(d, (const gs_gateway *)o);
+}
+
+/* The checks of the kinds that are not routes (routes carry theirs in gs_route_kinds). */
+static void (*const sem_core_kinds[GS_KIND_COUNT_])(gs_decoder *d, const gs_object *o) = {
+    [GS_KIND_GATEWAY] = sem_gateway_object,
+};
+
 void gs_semantic_check_object(gs_decoder *d, const gs_object *o)
 {
-    switch (o->kind) {
-    case GS_KIND_HTTP_ROUTE: sem_http_route(d, (const gs_http_route *)o); break;
-    case GS_KIND_GRPC_ROUTE: sem_grpc_route(d, (const gs_grpc_route *)o); break;
-    case GS_KIND_GATEWAY: sem_gateway(d, (const gs_gateway *)o); break;
-    default: break;
-    }
+    const gs_route_kind *rk = gs_route_kind_of(o->kind);
+    void (*check)(gs_decoder *, const gs_object *) =
+        rk ? rk->semantic : o->kind < GS_KIND_COUNT_ ? sem_core_kinds[o->kind] : NULL;
+    if (check)
+        check(d, o);
 }
 
 /* ---- checks across objects ---- */

@@ -878,7 +878,7 @@ static int runner_status_converged(runner_scenario *rs, const gs_scenario_step *
         if (rc < 0 || !poll)
             return rc;
         gs_results *scratch;
-        gs_results_new(&scratch, NULL, 0, 0);
+        gs_results_new(&scratch, rs->target->kind->name, 0, 0);
         gs_results_step *st = gs_results_add_step(gs_results_add_scenario(scratch, "s", NULL), "s");
         bool all = true;
         gs_status_check_opts opts = runner_status_opts(rs);

@@ -83,7 +83,7 @@ END_TEST
 START_TEST(json_empty_run_is_valid)
 {
     gs_results *r;
-    gs_results_new(&r, NULL, INT64_C(1795921981123000000), 7);
+    gs_results_new(&r, "builtin", INT64_C(1795921981123000000), 7);
     gs_buf b = {0};
     gs_report_json(r, &b);
     ck_assert_int_eq(json_check_with_python(

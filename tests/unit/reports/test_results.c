@@ -9,8 +9,8 @@
 START_TEST(results_build_and_summarize)
 {
     gs_results *r;
-    ck_assert_int_eq(gs_results_new(&r, NULL, 1, 2), 0);
-    ck_assert_str_eq(r->target, "builtin");
+    ck_assert_int_eq(gs_results_new(&r, "exec:./target.sh", 1, 2), 0);
+    ck_assert_str_eq(r->target, "exec:./target.sh"); /* as given: no default in the results */
     gs_results_scenario *first = gs_results_add_scenario(r, "a", NULL);
     /* Many more scenarios: |first| must stay valid (arrays of pointers). */
     for (int i = 0; i < 100; i++) {
