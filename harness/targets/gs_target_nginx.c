@@ -385,6 +385,28 @@ static void nginx_set_listeners(gs_target *t, const gs_route_table *table, const
 
 /* ---- nginx -t, start, reload --------------------------------------------------------------- */
 
+/* What nginx said was wrong: its first [emerg] line without the time and process prefix
+ * ("unexpected \"{\" in /w/nginx-2.conf:28"), else the log's last line. */
+static void nginx_log_complaint(const char *path, char *out, size_t n)
+{
+    out[0] = '\0';
+    FILE *f = fopen(path, "r");
+    char line[1024];
+    while (f && fgets(line, sizeof(line), f)) {
+        const char *e = strstr(line, "[emerg] ");
+        if (e == NULL)
+            continue;
+        const char *msg = strstr(e, ": ");
+        msg = msg ? msg + 2 : e;
+        snprintf(out, n, "%.*s", (int)strcspn(msg, "\n"), msg);
+        break;
+    }
+    if (f)
+        fclose(f);
+    if (out[0] == '\0')
+        gs_proc_log_tail(path, out, n);
+}
+
 /* Runs `nginx -t` on |conf|: 0, or GS_ERR_INVALID with nginx's complaint. */
 static int nginx_test(gs_target *t, const char *conf, gs_error *err)
 {
@@ -404,7 +426,7 @@ static int nginx_test(gs_target *t, const char *conf, gs_error *err)
             rc = gs_error_set(err, GS_ERR_TIMEOUT, "nginx -t did not finish in time");
         } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
             char tail[512];
-            gs_proc_log_tail(log, tail, sizeof(tail));
+            nginx_log_complaint(log, tail, sizeof(tail));
             rc = gs_error_set(err, GS_ERR_INVALID, "nginx -t rejected %s: %s", conf,
                               tail[0] ? tail : "(no message)");
         }

@@ -41,9 +41,18 @@ typedef struct nx_cand {
     size_t action;                  /* its named location is @gs_a<action> */
 } nx_cand;
 
+/* A listener's candidates in lookup order, and where each hostname bucket's run starts. */
+typedef struct nx_bucket {
+    size_t start, len;
+} nx_bucket;
+
 typedef struct nx_cands {
     nx_cand *items;
     size_t len, cap;
+    gs_strmap buckets;   /* effective hostname → nx_bucket (keys borrowed from the table) */
+    nx_bucket no_host;   /* routes without hostnames on a listener without one */
+    nx_bucket *runs;     /* the buckets' storage */
+    size_t n_runs;
 } nx_cands;
 
 typedef struct nx {
@@ -551,6 +560,28 @@ static void nx_mirror(nx *x, gs_buf *b, gs_buf *mirrors, const char *ind, const 
                   up);
 }
 
+/* HTTPRoute timeouts. nginx has no deadline for a whole exchange: its read and send timeouts
+ * bound each wait for the backend, which for a response that arrives in one piece is the same
+ * thing (approximated: docs/targets/nginx.md). The shorter of request and backendRequest counts,
+ * as in the builtin gateway; 0 disables, which nginx cannot: a day stands for it. */
+static void nx_timeouts(gs_buf *b, const char *ind, const char *kind, const gs_rt_rule *rule)
+{
+    int64_t t = rule->request_timeout_ms, be = rule->backend_request_timeout_ms;
+    if (t == GS_RT_TIMEOUT_UNSET && be == GS_RT_TIMEOUT_UNSET)
+        return;
+    if (t == GS_RT_TIMEOUT_UNSET)
+        t = 0;
+    if (be != GS_RT_TIMEOUT_UNSET && be > 0 && (t == 0 || be < t))
+        t = be;
+    if (t == 0)
+        t = 86400000;
+    /* nginx's connect timeout "cannot usually exceed 75 seconds". */
+    int64_t connect = t < 60000 ? t : 60000;
+    gs_buf_printf(b, "%s%s_connect_timeout %" PRId64 "ms;\n%s%s_send_timeout %" PRId64
+                     "ms;\n%s%s_read_timeout %" PRId64 "ms;\n",
+                  ind, kind, connect, ind, kind, t, ind, kind, t);
+}
+
 /* The body of an action: the rule's filters then its backends, for listener |l|. */
 static void nx_action(nx *x, gs_buf *b, gs_buf *mirrors, const char *ind,
                       const gs_rt_listener *l, const nx_cand *c)
@@ -607,26 +638,11 @@ static void nx_action(nx *x, gs_buf *b, gs_buf *mirrors, const char *ind,
                       h.items[i].value.data ? h.items[i].value.data : "\"\"");
         gs_buf_free(&h.items[i].value);
     }
+    nx_timeouts(b, ind, kind, rule);
     nx_backends(x, b, ind, c, kind);
 }
 
 /* ---- servers and locations ------------------------------------------------------------- */
-
-/* Does route hostname bucket |bucket| (NULL: routes without hostnames) cover server name
- * |name| (NULL: the catch-all server)? */
-static bool nx_bucket_covers(const char *bucket, const char *name)
-{
-    if (bucket == NULL)
-        return true;
-    if (name == NULL)
-        return false;
-    if (strcasecmp(bucket, name) == 0)
-        return true;
-    if (bucket[0] != '*')
-        return false;
-    size_t sl = strlen(bucket) - 1, nl = strlen(name); /* suffix ".x" */
-    return nl > sl && strcasecmp(name + nl - sl, bucket + 1) == 0;
-}
 
 typedef enum nx_loc_kind { NX_LOC_EXACT, NX_LOC_DIR, NX_LOC_ROOT } nx_loc_kind;
 
@@ -821,30 +837,61 @@ static void nx_server_block(nx *x, const nx_port_ctx *pc, const nx_server *s, bo
     free(used);
 }
 
-/* The candidates of server |name| on listener |l|: the covering buckets, most specific first
- * (only the first with no_hostname_fallthrough). */
+/* Indexes a listener's candidates by bucket (they come grouped by hostname). */
+static void nx_index_buckets(nx_cands *v)
+{
+    v->runs = gs_xcalloc(v->len + 1, sizeof(*v->runs));
+    for (size_t i = 0; i < v->len;) {
+        const char *h = v->items[i].hostname;
+        size_t k = i;
+        while (k < v->len && (h == NULL ? v->items[k].hostname == NULL
+                                        : v->items[k].hostname &&
+                                              strcmp(v->items[k].hostname, h) == 0))
+            k++;
+        nx_bucket run = {i, k - i};
+        if (h == NULL) {
+            v->no_host = run;
+        } else {
+            v->runs[v->n_runs] = run;
+            *gs_strmap_slot_for(&v->buckets, h, strlen(h)) = &v->runs[v->n_runs];
+            v->n_runs++;
+        }
+        i = k;
+    }
+}
+
+static void nx_take_bucket(nx_server *s, const nx_cands *v, const nx_bucket *b)
+{
+    for (size_t i = 0; i < b->len; i++)
+        s->cands[s->n_cands++] = &v->items[b->start + i];
+}
+
+/* The candidates of server |s|: the buckets of its listener that cover its name, as the lookup
+ * tries them (the exact name, then wildcards from the longest suffix, then routes without
+ * hostnames; only the first with no_hostname_fallthrough). */
 static void nx_server_cands(nx *x, nx_server *s)
 {
     const nx_cands *v = &x->by_listener[s->listener->index];
     s->cands = gs_xcalloc(v->len + 1, sizeof(*s->cands));
-    const char *first_bucket = NULL;
-    bool have_first = false;
-    for (size_t i = 0; i < v->len; i++) {
-        nx_cand *c = &v->items[i];
-        if (!nx_bucket_covers(c->hostname, s->name))
-            continue;
-        if (x->in->no_hostname_fallthrough) {
-            if (!have_first) {
-                first_bucket = c->hostname;
-                have_first = true;
-            } else if (first_bucket != c->hostname &&
-                       (first_bucket == NULL || c->hostname == NULL ||
-                        strcmp(first_bucket, c->hostname) != 0)) {
+    bool one = x->in->no_hostname_fallthrough;
+    const char *name = s->name;
+    if (name) {
+        const nx_bucket *b = gs_strmap_get(&v->buckets, name, strlen(name));
+        if (b)
+            nx_take_bucket(s, v, b);
+        char key[300];
+        for (const char *dot = strchr(name, '.'); dot && !(one && s->n_cands);
+             dot = strchr(dot + 1, '.')) {
+            int n = snprintf(key, sizeof(key), "*%s", dot);
+            if (n <= 0 || (size_t)n >= sizeof(key) || strcmp(key, name) == 0)
                 continue;
-            }
+            b = gs_strmap_get(&v->buckets, key, (size_t)n);
+            if (b)
+                nx_take_bucket(s, v, b);
         }
-        s->cands[s->n_cands++] = c;
     }
+    if (!(one && s->n_cands))
+        nx_take_bucket(s, v, &v->no_host);
 }
 
 /* The names a port serves: each listener hostname and route bucket hostname once; NULL (the
@@ -854,20 +901,20 @@ static size_t nx_port_names(nx *x, const gs_rt_port *p, const char ***out)
     size_t cap = 8, n = 0;
     const char **names = gs_xcalloc(cap, sizeof(*names));
     bool have_null = false;
+    gs_strmap seen = {0};
     for (size_t i = 0; i < p->n_listeners; i++) {
         const gs_rt_listener *l = p->listeners[i];
         const nx_cands *v = &x->by_listener[l->index];
-        for (size_t k = 0; k <= v->len; k++) {
-            const char *h = k == 0 ? l->hostname : v->items[k - 1].hostname;
+        for (size_t k = 0; k <= v->n_runs; k++) {
+            const char *h = k == 0 ? l->hostname : v->items[v->runs[k - 1].start].hostname;
             if (h == NULL) {
                 have_null = true;
                 continue;
             }
-            bool dup = false;
-            for (size_t j = 0; j < n && !dup; j++)
-                dup = names[j] && strcasecmp(names[j], h) == 0;
-            if (dup)
+            void **slot = gs_strmap_slot_for(&seen, h, strlen(h));
+            if (*slot)
                 continue;
+            *slot = &seen; /* any non-NULL value: seen */
             if (n + 1 >= cap) {
                 cap *= 2;
                 names = gs_xrealloc(names, cap * sizeof(*names));
@@ -877,6 +924,7 @@ static size_t nx_port_names(nx *x, const gs_rt_port *p, const char ***out)
     }
     if (have_null)
         names[n++] = NULL;
+    gs_strmap_free(&seen);
     *out = names;
     return n;
 }
@@ -1009,6 +1057,7 @@ int gs_nginx_conf_render(const gs_nginx_conf_in *in, gs_nginx_conf_out *out, gs_
     for (size_t i = 0; i < nl; i++) {
         void *arg[2] = {&x, &x.by_listener[i]};
         gs_route_table_visit(in->table, i, nx_collect, arg);
+        nx_index_buckets(&x.by_listener[i]);
     }
     for (size_t i = 0; i < gs_route_table_port_count(in->table); i++)
         nx_port(&x, i);
@@ -1038,6 +1087,8 @@ int gs_nginx_conf_render(const gs_nginx_conf_in *in, gs_nginx_conf_out *out, gs_
         for (size_t k = 0; k < x.by_listener[i].len; k++)
             free(x.by_listener[i].items[k].path);
         free(x.by_listener[i].items);
+        free(x.by_listener[i].runs);
+        gs_strmap_free(&x.by_listener[i].buckets);
     }
     free(x.by_listener);
     gs_strmap_free(&x.actions);
