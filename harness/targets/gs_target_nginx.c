@@ -56,6 +56,7 @@ typedef struct nginx_state {
     nginx_port *ports;
     size_t n_ports;
     uint64_t own_requests; /* requests gatesim itself made (probes, stats): not traffic */
+    gs_nginx_conf_out served; /* the render nginx serves now (its drops patch the status) */
 } nginx_state;
 
 /* ---- small helpers ------------------------------------------------------------------------ */
@@ -534,8 +535,12 @@ static int nginx_apply(gs_target *t, const gs_target_objects *objs, gs_error *er
         rc = nginx_wait_generation(t, err);
     if (rc == 0 && n_old)
         rc = nginx_wait_old_workers(t, old, n_old, err);
-    if (rc == 0)
+    if (rc == 0) {
         nginx_set_listeners(t, table, bound);
+        gs_nginx_conf_out_free(&st->served);
+        st->served = r;
+        memset(&r, 0, sizeof(r));
+    }
     if (rc == 0 && gen > 1) {
         /* The previous njs file is no longer imported. */
         char *stale = gs_xasprintf("%s/gatesim-%" PRIu64 ".js", t->cfg.workdir, gen - 1);
@@ -552,13 +557,111 @@ static int nginx_apply(gs_target *t, const gs_target_objects *objs, gs_error *er
 
 /* ---- status, counters, life --------------------------------------------------------------- */
 
+static void nginx_set_string(gs_json_value *v, const char *s)
+{
+    free(v->str);
+    v->str = gs_xstrdup(s);
+    v->len = strlen(s);
+}
+
+/* Member |key| of object |obj|, to be changed in place, or NULL. */
+static gs_json_value *nginx_member(gs_json_value *obj, const char *key)
+{
+    for (size_t i = 0; obj && obj->type == GS_JSON_OBJECT && i < obj->len; i++)
+        if (strcmp(obj->keys[i], key) == 0)
+            return obj->items[i];
+    return NULL;
+}
+
+/* Appends |item| (JSON text) to array |arr|. */
+static void nginx_append_json(gs_json_value *arr, const char *item)
+{
+    gs_json_value *v = NULL;
+    gs_error e = {0};
+    if (gs_json_parse(item, strlen(item), NULL, &v, &e) < 0)
+        return;
+    arr->items = gs_xrealloc(arr->items, (arr->len + 1) * sizeof(*arr->items));
+    arr->items[arr->len++] = v;
+}
+
+/* The conditions of every parent of route object |o| say which rules nginx cannot serve:
+ * PartiallyInvalid=True/UnsupportedValue, or Accepted=False/UnsupportedValue when none is left
+ * (the Gateway API's words for rules an implementation drops). */
+static void nginx_patch_route(const nginx_state *st, gs_json_value *o, const char *kind)
+{
+    const char *ns = gs_json_get_string(o, "namespace", "");
+    const char *name = gs_json_get_string(o, "name", "");
+    gs_buf msg = {0};
+    size_t dropped = 0, rules = 0;
+    for (size_t i = 0; i < st->served.n_drops; i++) {
+        const gs_nginx_drop *d = &st->served.drops[i];
+        if (strcmp(gs_control_route_kind_name(d->kind), kind) != 0 ||
+            strcmp(d->namespace, ns) != 0 || strcmp(d->name, name) != 0)
+            continue;
+        gs_buf_printf(&msg, "%srule %zu needs %s, which the nginx target does not support: %s",
+                      dropped++ ? "; " : "Dropped by the nginx target: ", d->rule, d->feature,
+                      d->why);
+        rules = d->route_rules;
+    }
+    const gs_json_value *parents = gs_json_get(gs_json_get(o, "status"), "parents");
+    for (size_t p = 0; dropped && parents && p < parents->len; p++) {
+        gs_json_value *conds = nginx_member(parents->items[p], "conditions");
+        if (conds == NULL || conds->type != GS_JSON_ARRAY)
+            continue;
+        double gen = 1;
+        for (size_t c = 0; c < conds->len; c++) {
+            gs_json_value *cond = conds->items[c];
+            if (strcmp(gs_json_get_string(cond, "type", ""), "Accepted") != 0)
+                continue;
+            gen = gs_json_get_number(cond, "observedGeneration", 1);
+            if (dropped < rules)
+                continue;
+            for (size_t k = 0; k < cond->len; k++) {
+                if (strcmp(cond->keys[k], "status") == 0)
+                    nginx_set_string(cond->items[k], "False");
+                else if (strcmp(cond->keys[k], "reason") == 0)
+                    nginx_set_string(cond->items[k], "UnsupportedValue");
+                else if (strcmp(cond->keys[k], "message") == 0)
+                    nginx_set_string(cond->items[k], msg.data);
+            }
+        }
+        if (dropped < rules) {
+            gs_buf js = {0};
+            gs_json j;
+            gs_json_init(&j, &js, false);
+            gs_json_object_begin(&j);
+            gs_json_key(&j, "type");
+            gs_json_string(&j, "PartiallyInvalid");
+            gs_json_key(&j, "status");
+            gs_json_string(&j, "True");
+            gs_json_key(&j, "reason");
+            gs_json_string(&j, "UnsupportedValue");
+            gs_json_key(&j, "message");
+            gs_json_string(&j, msg.data);
+            gs_json_key(&j, "observedGeneration");
+            gs_json_int(&j, (int64_t)gen);
+            gs_json_object_end(&j);
+            nginx_append_json(conds, js.data);
+            gs_buf_free(&js);
+        }
+    }
+    gs_buf_free(&msg);
+}
+
 static int nginx_status(gs_target *t, gs_json_value **out, gs_error *err)
 {
     nginx_state *st = t->impl;
     *out = NULL;
     if (st->status_json == NULL)
         return gs_error_set(err, GS_ERR_CLOSED, "nginx target: nothing applied yet");
-    return gs_json_parse(st->status_json, strlen(st->status_json), NULL, out, err);
+    int rc = gs_json_parse(st->status_json, strlen(st->status_json), NULL, out, err);
+    const gs_json_value *objects = rc == 0 ? gs_json_get(*out, "objects") : NULL;
+    for (size_t i = 0; st->served.n_drops && objects && i < objects->len; i++) {
+        const char *kind = gs_json_get_string(objects->items[i], "kind", "");
+        if (strcmp(kind, "HTTPRoute") == 0 || strcmp(kind, "GRPCRoute") == 0)
+            nginx_patch_route(st, objects->items[i], kind);
+    }
+    return rc;
 }
 
 static int nginx_check(gs_target *t, gs_error *err)
@@ -633,6 +736,7 @@ static void nginx_close(gs_target *t)
     free(st->log_path);
     free(st->objects_path);
     free(st->status_json);
+    gs_nginx_conf_out_free(&st->served);
     for (size_t i = 0; i < st->n_ports; i++)
         free(st->ports[i].key);
     free(st->ports);

@@ -221,6 +221,79 @@ static void nx_grpc_path(const gs_rt_grpc_match *g, nx_cand *c)
     }
 }
 
+enum {
+    NX_UNSUP_CORS,
+    NX_UNSUP_BACKEND_FILTERS,
+    NX_UNSUP_RETRY,
+    NX_UNSUP_BACKEND_H2C,
+    NX_UNSUP_GRPC_MIRROR,
+};
+
+const gs_nginx_feature gs_nginx_unsupported_features[] = {
+    [NX_UNSUP_CORS] = {"HTTPRouteCORS",
+                       "the CORS filter is not rendered: nginx has no CORS module, and answering "
+                       "preflights with add_header and if blocks would not follow the filter"},
+    [NX_UNSUP_BACKEND_FILTERS] = {"HTTPRouteBackendRequestHeaderModification",
+                                  "filters on a backendRef are not rendered: the backend is "
+                                  "chosen by split_clients after the location's directives ran"},
+    [NX_UNSUP_RETRY] = {"HTTPRouteRetry",
+                        "nginx retries on the next upstream server only (proxy_next_upstream), "
+                        "never the same endpoint again, with no backoff"},
+    [NX_UNSUP_BACKEND_H2C] = {"HTTPRouteBackendProtocolH2C",
+                              "nginx's proxy module speaks HTTP/1.x to upstreams"},
+    [NX_UNSUP_GRPC_MIRROR] = {"GRPCRouteRequestMirror",
+                              "nginx mirrors with HTTP/1.1 subrequests: a gRPC call cannot be "
+                              "copied"},
+};
+const size_t gs_nginx_n_unsupported_features =
+    sizeof(gs_nginx_unsupported_features) / sizeof(gs_nginx_unsupported_features[0]);
+
+static bool nx_h2c_protocol(const char *p)
+{
+    return p && (strcmp(p, "h2c") == 0 || strcmp(p, "kubernetes.io/h2c") == 0 ||
+                 strcmp(p, "grpc") == 0);
+}
+
+/* What |rule| needs that nginx cannot do (an index of gs_nginx_unsupported_features), or -1. */
+static int nx_unsupported(const gs_rt_route *route, const gs_rt_rule *rule)
+{
+    bool grpc = route->kind == GS_RT_ROUTE_GRPC;
+    for (size_t i = 0; i < rule->n_filters; i++) {
+        if (rule->filters[i].type == GS_RT_FILTER_CORS)
+            return NX_UNSUP_CORS;
+        if (grpc && rule->filters[i].type == GS_RT_FILTER_REQUEST_MIRROR)
+            return NX_UNSUP_GRPC_MIRROR;
+    }
+    if (rule->retry.set)
+        return NX_UNSUP_RETRY;
+    for (size_t i = 0; i < rule->n_backends; i++) {
+        if (rule->backends[i].n_filters)
+            return NX_UNSUP_BACKEND_FILTERS;
+        if (!grpc && nx_h2c_protocol(rule->backends[i].app_protocol))
+            return NX_UNSUP_BACKEND_H2C;
+    }
+    return -1;
+}
+
+/* Records that (route, rule) is left out, once. */
+static void nx_drop(nx *x, const gs_rt_route *route, const gs_rt_rule *rule, int what)
+{
+    gs_nginx_conf_out *o = x->out;
+    for (size_t i = 0; i < o->n_drops; i++)
+        if (o->drops[i].kind == route->kind && o->drops[i].rule == rule->index &&
+            strcmp(o->drops[i].namespace, route->namespace) == 0 &&
+            strcmp(o->drops[i].name, route->name) == 0)
+            return;
+    o->drops = gs_xrealloc(o->drops, (o->n_drops + 1) * sizeof(*o->drops));
+    o->drops[o->n_drops++] = (gs_nginx_drop){route->kind,
+                                             gs_xstrdup(route->namespace),
+                                             gs_xstrdup(route->name),
+                                             rule->index,
+                                             route->n_rules,
+                                             gs_nginx_unsupported_features[what].feature,
+                                             gs_nginx_unsupported_features[what].why};
+}
+
 static void nx_collect(void *arg, const char *hostname, const gs_rt_route *route,
                        const gs_rt_rule *rule, const gs_rt_match *match,
                        const gs_rt_grpc_match *grpc_match, gs_rt_rank_key why)
@@ -228,6 +301,13 @@ static void nx_collect(void *arg, const char *hostname, const gs_rt_route *route
     (void)why;
     nx *x = ((void **)arg)[0];
     nx_cands *v = ((void **)arg)[1];
+    int unsupported = nx_unsupported(route, rule);
+    if (unsupported >= 0) {
+        /* Left out, so the next candidate answers as if the rule were not there; the status
+         * says why (never a silently different configuration). */
+        nx_drop(x, route, rule, unsupported);
+        return;
+    }
     if (v->len == v->cap) {
         v->cap = v->cap ? 2 * v->cap : 16;
         v->items = gs_xrealloc(v->items, v->cap * sizeof(*v->items));
@@ -1112,5 +1192,10 @@ void gs_nginx_conf_out_free(gs_nginx_conf_out *out)
         free(out->files[i].data);
     }
     free(out->files);
+    for (size_t i = 0; i < out->n_drops; i++) {
+        free(out->drops[i].namespace);
+        free(out->drops[i].name);
+    }
+    free(out->drops);
     memset(out, 0, sizeof(*out));
 }

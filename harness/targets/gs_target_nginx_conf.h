@@ -40,6 +40,27 @@ typedef struct gs_nginx_conf_file {
     char *data;
 } gs_nginx_conf_file;
 
+/* A rule left out of the configuration because it needs something nginx cannot do as the Gateway
+ * API says (docs/targets/nginx.md, "Features"): the route's status says so. */
+typedef struct gs_nginx_drop {
+    gs_rt_route_kind kind;
+    char *namespace;
+    char *name;
+    size_t rule;         /* index in the route's rules */
+    size_t route_rules;  /* how many rules the route has */
+    const char *feature; /* the upstream SupportedFeature name, e.g. "HTTPRouteCORS" */
+    const char *why;     /* the nginx reason */
+} gs_nginx_drop;
+
+/* What nginx cannot do, by upstream SupportedFeature name, with the reason. */
+typedef struct gs_nginx_feature {
+    const char *feature;
+    const char *why;
+} gs_nginx_feature;
+
+extern const gs_nginx_feature gs_nginx_unsupported_features[];
+extern const size_t gs_nginx_n_unsupported_features;
+
 typedef struct gs_nginx_conf_out {
     gs_buf conf; /* nginx.conf */
     gs_buf js;   /* the njs file (empty when no location needs njs) */
@@ -47,6 +68,8 @@ typedef struct gs_nginx_conf_out {
     bool needs_headers_more;
     gs_nginx_conf_file *files;
     size_t n_files;
+    gs_nginx_drop *drops; /* one per dropped (route, rule) */
+    size_t n_drops;
 } gs_nginx_conf_out;
 
 /* Renders |in| into |out| (zeroed by the caller; free with gs_nginx_conf_out_free). Returns 0,

@@ -24,7 +24,7 @@
 #define MORE_MODULE "/usr/lib/nginx/modules/ngx_http_headers_more_filter_module.so"
 
 static const char *const route_sets[] = {"hosts-paths", "matches", "weights", "filters", "tls",
-                                         "grpc"};
+                                         "grpc", "unsupported"};
 
 static char workdir[256];
 
@@ -206,6 +206,26 @@ START_TEST(test_route_set)
         snprintf(name, sizeof(name), "%s.js", set);
         golden(name, tables);
         free(tables);
+    }
+    if (strcmp(set, "unsupported") == 0) {
+        /* Each left-out rule once, with its feature; the plain rule is the only one served. */
+        static const char *const want[] = {"HTTPRouteCORS", "HTTPRouteRetry",
+                                           "HTTPRouteBackendRequestHeaderModification",
+                                           "HTTPRouteBackendProtocolH2C"};
+        ck_assert_uint_eq(r.n_drops, 4);
+        for (size_t i = 0; i < 4; i++) {
+            const gs_nginx_drop *d = &r.drops[i];
+            ck_assert_uint_lt(d->rule, 4); /* rule i needs want[i] */
+            ck_assert_str_eq(d->feature, want[d->rule]);
+            ck_assert_uint_eq(d->route_rules, 5);
+            ck_assert_str_eq(d->name, "u");
+            for (size_t k = 0; k < i; k++)
+                ck_assert_uint_ne(r.drops[k].rule, d->rule);
+        }
+        ck_assert_ptr_null(strstr(r.conf.data, "/cors"));
+        ck_assert_ptr_null(strstr(r.conf.data, "/retry"));
+    } else {
+        ck_assert_uint_eq(r.n_drops, 0);
     }
     write_all(&r, js_path, conf);
     ck_assert_msg(nginx_t(conf) == 0, "nginx -t refused the %s configuration", set);
