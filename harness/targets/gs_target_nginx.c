@@ -744,6 +744,54 @@ static void nginx_close(gs_target *t)
     t->impl = NULL;
 }
 
+/* The upstream conformance features the nginx target implements (FeatureNames; `gatesim conform`
+ * runs the tests that need only these). The builtin's list less what nginx cannot do
+ * (gs_nginx_unsupported_features, docs/targets/nginx.md): HTTPRouteCORS, HTTPRouteRetry,
+ * HTTPRouteBackendRequestHeaderModification, HTTPRouteBackendProtocolH2C. */
+static const char *const nginx_features[] = {
+    "Gateway",
+    "ReferenceGrant",
+    "HTTPRoute",
+    "GRPCRoute",
+    "GatewayPort8080",
+    "GatewayHTTPListenerIsolation",
+    "HTTPRouteQueryParamMatching",
+    "HTTPRouteMethodMatching",
+    "HTTPRouteResponseHeaderModification",
+    "HTTPRoutePortRedirect",
+    "HTTPRouteSchemeRedirect",
+    "HTTPRoutePathRedirect",
+    "HTTPRouteHostRewrite",
+    "HTTPRoutePathRewrite",
+    "HTTPRouteRequestMirror",
+    "HTTPRouteRequestMultipleMirrors",
+    "HTTPRouteRequestPercentageMirror",
+    "HTTPRouteRequestTimeout",
+    "HTTPRouteBackendTimeout",
+    "HTTPRouteParentRefPort",
+    "HTTPRouteNamedRouteRule",
+    "HTTPRoute303RedirectStatusCode",
+    "HTTPRoute307RedirectStatusCode",
+    "HTTPRoute308RedirectStatusCode",
+    "GRPCRouteNamedRouteRule",
+    "GRPCRouteRequestHeaderModifier",
+};
+
+static int nginx_features_json(gs_target *t, gs_json_value **out, gs_error *err)
+{
+    (void)t;
+    gs_buf text = {0};
+    gs_json j;
+    gs_json_init(&j, &text, false);
+    gs_json_array_begin(&j);
+    for (size_t i = 0; i < sizeof(nginx_features) / sizeof(nginx_features[0]); i++)
+        gs_json_string(&j, nginx_features[i]);
+    gs_json_array_end(&j);
+    int rc = gs_json_parse(text.data, text.len, NULL, out, err);
+    gs_buf_free(&text);
+    return rc;
+}
+
 static const gs_target_ops nginx_ops = {
     .open = nginx_open,
     .apply = nginx_apply,
@@ -751,6 +799,7 @@ static const gs_target_ops nginx_ops = {
     .check = nginx_check,
     .stats = nginx_stats,
     .close = nginx_close,
+    .features = nginx_features_json,
 };
 
 const gs_target_kind gs_target_kind_nginx = {

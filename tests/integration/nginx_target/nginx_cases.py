@@ -4,6 +4,8 @@
 
   nginx_cases.py GATESIM SEED_DIR CASES_DIR seed    the seed suite on nginx
   nginx_cases.py GATESIM SEED_DIR CASES_DIR cases   this folder's scenarios on nginx
+  nginx_cases.py GATESIM SEED_DIR CASES_DIR conform gatesim conform --target nginx (the
+                                                    conformance library beside SEED_DIR)
 
 Every step must pass except those in NGINX_LIMITS (docs/targets/nginx.md, "Seed results"), and
 those must fail exactly, with the symptom their reason predicts: a list that goes stale (nginx
@@ -11,6 +13,7 @@ learns the feature, or another step starts failing) fails the test.
 """
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -123,5 +126,34 @@ elif MODE == "cases":
     got = step(res, "nginx-njs-matches", "plain prefix, answered by nginx").get("targetStats")
     if not got or got.get("requests") != 10:
         fail(f"targetStats of a 10-request step: {got}")
+elif MODE == "conform":
+    # Core must succeed for both profiles; retries are not claimed, so their tests are not run
+    # but reported as not supported (docs/targets/nginx.md, "Conformance").
+    library = os.path.join(os.path.dirname(SEED.rstrip("/")), "conformance")
+    with tempfile.TemporaryDirectory() as tmp:
+        before = nginx_pids()
+        proc = subprocess.run([GATESIM, "conform", library, "--target", "nginx",
+                               "--conformance-profiles", "GATEWAY-HTTP,GATEWAY-GRPC",
+                               "--report-dir", tmp, "--seed", "7"],
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                              timeout=840, env={**os.environ, "NO_COLOR": "1"})
+        if nginx_pids() - before:
+            fail("nginx processes left behind by conform", proc)
+        if proc.returncode != 0:
+            fail(f"conform exit {proc.returncode}", proc)
+        for line in ("GATEWAY-HTTP: Core tests succeeded.", "GATEWAY-GRPC: Core tests succeeded.",
+                     "UNSUPPORTED HTTPRouteRetry (needs HTTPRouteRetry)"):
+            if line not in proc.stdout:
+                fail(f"conform did not say: {line}", proc)
+        with open(os.path.join(tmp, "conformance-report.yaml")) as f:
+            report = f.read()
+        # CORS is listed as unsupported, never as supported.
+        claimed = [part.split("unsupportedFeatures:")[0]
+                   for part in re.split(r"\n\s+supportedFeatures:", report)[1:]]
+        if "- HTTPRouteCORS" not in report or any("- HTTPRouteCORS" in c for c in claimed):
+            fail("HTTPRouteCORS is not reported as unsupported:\n" + report[:3000])
+        if "GATEWAY-HTTP" not in report or "success" not in report:
+            fail("ConformanceReport without a successful GATEWAY-HTTP profile:\n" + report[:3000])
+        print("1 passed, 0 failed")
 else:
     fail(f"unknown mode {MODE}")

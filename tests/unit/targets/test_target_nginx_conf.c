@@ -10,6 +10,7 @@
 #include "gs_control.h"
 #include "gs_model.h"
 #include "gs_target_child.h"
+#include "gs_target.h"
 #include "gs_target_nginx_conf.h"
 #include "gs_test.h"
 
@@ -280,6 +281,31 @@ START_TEST(test_njs_missing)
 }
 END_TEST
 
+/* The features the target claims for `gatesim conform` leave out everything it drops. */
+START_TEST(test_features)
+{
+    gs_target_config cfg = {.workdir = workdir};
+    gs_target *t = NULL;
+    gs_error err = {0};
+    ck_assert_int_eq(gs_target_new(&t, "nginx", &cfg, &err), 0);
+    char **names = NULL;
+    size_t n = 0;
+    ck_assert_int_eq(gs_target_features(t, &names, &n, &err), 0);
+    bool http = false, grpc = false;
+    for (size_t i = 0; i < n; i++) {
+        http |= strcmp(names[i], "HTTPRoute") == 0;
+        grpc |= strcmp(names[i], "GRPCRoute") == 0;
+        for (size_t k = 0; k < gs_nginx_n_unsupported_features; k++)
+            ck_assert_str_ne(names[i], gs_nginx_unsupported_features[k].feature);
+        free(names[i]);
+    }
+    free(names);
+    ck_assert(http && grpc);
+    ck_assert_uint_ge(gs_nginx_n_unsupported_features, 5);
+    gs_target_free(t);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("targets/nginx_conf");
@@ -289,6 +315,7 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, test_route_set, 0,
                         (int)(sizeof(route_sets) / sizeof(route_sets[0])));
     tcase_add_test(tc, test_njs_missing);
+    tcase_add_test(tc, test_features);
     suite_add_tcase(s, tc);
     return s;
 }
