@@ -71,8 +71,8 @@ declare -A conv rps
 for n in $sizes; do
     scenario "$n" > "$tmp/s$n.yaml"
     for t in builtin nginx; do
-        "$gatesim" run "$tmp/s$n.yaml" --target "$t" --timeout 300s --seed 1 -f json \
-            -o "$tmp/r-$t-$n" > "$tmp/log-$t-$n" 2>&1 || { cat "$tmp/log-$t-$n"; exit 1; }
+        "$gatesim" run "$tmp/s$n.yaml" --target "$t" --timeout 300s --seed 1 --format json \
+            --report-dir "$tmp/r-$t-$n" > "$tmp/log-$t-$n" 2>&1 || { cat "$tmp/log-$t-$n"; exit 1; }
         read -r c r < <(figures "$tmp/r-$t-$n")
         conv[$t,$n]=$c
         rps[$t,$n]=$r
