@@ -7,6 +7,7 @@
  * share nothing, and every one gets the same seed, so the outcome of a test does not depend on
  * which others run beside it: the report is the same for any --jobs. */
 #include "gs_alloc.h"
+#include "gs_cliopt.h"
 #include "gs_conform.h"
 #include "gs_conform_results.h"
 #include "gs_json_parse.h"
@@ -44,7 +45,7 @@ int gs_cmd_conform(int argc, char **argv);
 #define CONFORM_API_VERSION "v1.6.1"
 #define CONFORM_API_CHANNEL "experimental"
 
-#define CONFORM_SHORTOPTS "t:o:j:qh"
+#define CONFORM_SHORTOPTS "t:j:qh" /* -o is the output format (docs/cli.md) */
 
 static void conform_usage(FILE *out)
 {
@@ -71,7 +72,7 @@ static void conform_usage(FILE *out)
             "gatesim's options:\n"
             "  -t, --target KIND                the implementation (default builtin; see\n"
             "                                   gatesim run --help)\n"
-            "  -o, --report-dir DIR             gatesim's reports: results.json, junit.xml,\n"
+            "      --report-dir DIR             gatesim's reports: results.json, junit.xml,\n"
             "                                   report.html, and tests/NAME/ per test (default\n"
             "                                   gatesim-conformance)\n"
             "  -j, --jobs N                     tests run at once (default 1)\n"
@@ -188,7 +189,7 @@ static int conform_profiles(conform_cli *c)
 static int conform_parse(conform_cli *c, int argc, char **argv)
 {
     enum {
-        O_PROFILES = 256, O_SUPPORTED, O_EXEMPT, O_ALL, O_RUN_TEST, O_SKIP, O_ORG, O_PROJECT,
+        O_PROFILES = GS_CLIOPT_OWN, O_SUPPORTED, O_EXEMPT, O_ALL, O_RUN_TEST, O_SKIP, O_ORG, O_PROJECT,
         O_URL, O_VERSION, O_CONTACT, O_MODE, O_REPORT_OUTPUT, O_LIST, O_FEATURES, O_SEED,
         O_PASS1, O_PASS0,
     };
@@ -206,8 +207,8 @@ static int conform_parse(conform_cli *c, int argc, char **argv)
         {"contact", required_argument, NULL, O_CONTACT},
         {"mode", required_argument, NULL, O_MODE},
         {"report-output", required_argument, NULL, O_REPORT_OUTPUT},
-        {"target", required_argument, NULL, 't'},
-        {"report-dir", required_argument, NULL, 'o'},
+        GS_CLIOPT_TARGET,
+        GS_CLIOPT_REPORT_DIR,
         {"jobs", required_argument, NULL, 'j'},
         {"list", no_argument, NULL, O_LIST},
         {"features", no_argument, NULL, O_FEATURES},
@@ -220,9 +221,9 @@ static int conform_parse(conform_cli *c, int argc, char **argv)
         {"max-requests-per-step", required_argument, NULL, O_PASS1},
         {"strict", no_argument, NULL, O_PASS0},
         {"keep-workdir", no_argument, NULL, O_PASS0},
-        {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        GS_CLIOPT_QUIET,
+        GS_CLIOPT_HELP,
+        GS_CLIOPT_END,
     };
     optind = 1;
     opterr = 0;
@@ -272,7 +273,7 @@ static int conform_parse(conform_cli *c, int argc, char **argv)
         case 't':
             c->target = optarg;
             break;
-        case 'o':
+        case GS_CLIOPT_VAL_REPORT_DIR:
             c->report_dir = optarg;
             break;
         case 'j': {
