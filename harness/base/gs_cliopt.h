@@ -20,80 +20,35 @@ enum {
     GS_CLIOPT_VAL_MAX_MIRRORS,
     GS_CLIOPT_VAL_REQUEST_TIMEOUT,
     GS_CLIOPT_VAL_REPORT_DIR,
+    GS_CLIOPT_VAL_FAIL_ON,
+    GS_CLIOPT_VAL_ASSUME_SERVICES,
     GS_CLIOPT_OWN = 0x200, /* the first value a command may give its own options */
 };
 
 /* Options with a letter: the letter means this and nothing else in every command. */
-#define GS_CLIOPT_OUTPUT                                                                           \
-    {                                                                                              \
-        "output", required_argument, NULL, 'o'                                                     \
-    } /* -o FORMAT */
-#define GS_CLIOPT_FILENAME                                                                         \
-    {                                                                                              \
-        "filename", required_argument, NULL, 'f'                                                   \
-    } /* -f PATH, - is stdin */
-#define GS_CLIOPT_QUIET                                                                            \
-    {                                                                                              \
-        "quiet", no_argument, NULL, 'q'                                                            \
-    }
-#define GS_CLIOPT_HELP                                                                             \
-    {                                                                                              \
-        "help", no_argument, NULL, 'h'                                                             \
-    }
-#define GS_CLIOPT_TARGET                                                                           \
-    {                                                                                              \
-        "target", required_argument, NULL, 't'                                                     \
-    } /* -t KIND */
-#define GS_CLIOPT_SELECTOR                                                                         \
-    {                                                                                              \
-        "selector", required_argument, NULL, 'l'                                                   \
-    } /* -l LABEL=VALUE */
-#define GS_CLIOPT_HEADER                                                                           \
-    {                                                                                              \
-        "header", required_argument, NULL, 'H'                                                     \
-    } /* -H 'NAME: VALUE' */
-#define GS_CLIOPT_PROTOCOL                                                                         \
-    {                                                                                              \
-        "protocol", required_argument, NULL, 'p'                                                   \
-    } /* -p PROTOCOL */
-#define GS_CLIOPT_BACKEND                                                                          \
-    {                                                                                              \
-        "backend", required_argument, NULL, 'b'                                                    \
-    } /* -b NS/SVC:PORT=ADDR */
+// clang-format off
+#define GS_CLIOPT_OUTPUT   {"output", required_argument, NULL, 'o'}   /* -o FORMAT */
+#define GS_CLIOPT_FILENAME {"filename", required_argument, NULL, 'f'} /* -f PATH, - is stdin */
+#define GS_CLIOPT_QUIET    {"quiet", no_argument, NULL, 'q'}
+#define GS_CLIOPT_HELP     {"help", no_argument, NULL, 'h'}
+#define GS_CLIOPT_TARGET   {"target", required_argument, NULL, 't'}   /* -t KIND */
+#define GS_CLIOPT_SELECTOR {"selector", required_argument, NULL, 'l'} /* -l LABEL=VALUE */
+#define GS_CLIOPT_HEADER   {"header", required_argument, NULL, 'H'}   /* -H 'NAME: VALUE' */
+#define GS_CLIOPT_PROTOCOL {"protocol", required_argument, NULL, 'p'} /* -p PROTOCOL */
+#define GS_CLIOPT_BACKEND  {"backend", required_argument, NULL, 'b'}  /* -b NS/SVC:PORT=ADDR */
 
 /* Long-only options shared by several commands, with one meaning. */
-#define GS_CLIOPT_STRICT                                                                           \
-    {                                                                                              \
-        "strict", no_argument, NULL, GS_CLIOPT_VAL_STRICT                                          \
-    }
-#define GS_CLIOPT_SEED                                                                             \
-    {                                                                                              \
-        "seed", required_argument, NULL, GS_CLIOPT_VAL_SEED                                        \
-    }
-#define GS_CLIOPT_CONTROLLER_NAME                                                                  \
-    {                                                                                              \
-        "controller-name", required_argument, NULL, GS_CLIOPT_VAL_CONTROLLER_NAME                  \
-    }
-#define GS_CLIOPT_NO_FALLTHROUGH                                                                   \
-    {                                                                                              \
-        "no-hostname-fallthrough", no_argument, NULL, GS_CLIOPT_VAL_NO_FALLTHROUGH                 \
-    }
-#define GS_CLIOPT_MAX_MIRRORS                                                                      \
-    {                                                                                              \
-        "max-mirrors-in-flight", required_argument, NULL, GS_CLIOPT_VAL_MAX_MIRRORS                \
-    }
-#define GS_CLIOPT_REQUEST_TIMEOUT                                                                  \
-    {                                                                                              \
-        "request-timeout", required_argument, NULL, GS_CLIOPT_VAL_REQUEST_TIMEOUT                  \
-    }
-#define GS_CLIOPT_REPORT_DIR                                                                       \
-    {                                                                                              \
-        "report-dir", required_argument, NULL, GS_CLIOPT_VAL_REPORT_DIR                            \
-    }
-#define GS_CLIOPT_END                                                                              \
-    {                                                                                              \
-        NULL, 0, NULL, 0                                                                           \
-    }
+#define GS_CLIOPT_STRICT          {"strict", no_argument, NULL, GS_CLIOPT_VAL_STRICT}
+#define GS_CLIOPT_SEED            {"seed", required_argument, NULL, GS_CLIOPT_VAL_SEED}
+#define GS_CLIOPT_CONTROLLER_NAME {"controller-name", required_argument, NULL, GS_CLIOPT_VAL_CONTROLLER_NAME}
+#define GS_CLIOPT_NO_FALLTHROUGH  {"no-hostname-fallthrough", no_argument, NULL, GS_CLIOPT_VAL_NO_FALLTHROUGH}
+#define GS_CLIOPT_MAX_MIRRORS     {"max-mirrors-in-flight", required_argument, NULL, GS_CLIOPT_VAL_MAX_MIRRORS}
+#define GS_CLIOPT_REQUEST_TIMEOUT {"request-timeout", required_argument, NULL, GS_CLIOPT_VAL_REQUEST_TIMEOUT}
+#define GS_CLIOPT_REPORT_DIR      {"report-dir", required_argument, NULL, GS_CLIOPT_VAL_REPORT_DIR}
+#define GS_CLIOPT_FAIL_ON         {"fail-on", required_argument, NULL, GS_CLIOPT_VAL_FAIL_ON}
+#define GS_CLIOPT_ASSUME_SERVICES {"assume-services", no_argument, NULL, GS_CLIOPT_VAL_ASSUME_SERVICES}
+#define GS_CLIOPT_END             {NULL, 0, NULL, 0}
+// clang-format on
 
 /* A deprecated spelling: |old| ("-o", "--select") is read as |now| ("--report-dir",
  * "--selector") for one more release, with a warning naming |now| and saying |why| (may be

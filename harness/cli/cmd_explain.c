@@ -58,6 +58,11 @@ static void explain_usage(FILE *f)
            "                          route hostname to less specific ones\n"
            "      --strict            gatesim's judgements are errors: an object with a\n"
            "                          warning, or of a kind outside the model, is refused\n"
+           "      --fail-on LIST      exit 1, naming each, when a route attaches nowhere\n"
+           "                          (unattached) or a reference does not resolve\n"
+           "                          (unresolved); LIST is one or both, comma-separated\n"
+           "      --assume-services   a backendRef to a Service that is not among the objects\n"
+           "                          resolves as if it existed (Services kept elsewhere)\n"
            "      --request '[METHOD] URL'\n"
            "                          instead of the status: what the builtin gateway does\n"
            "                          with this request (METHOD defaults to GET; URL is\n"
@@ -69,7 +74,8 @@ static void explain_usage(FILE *f)
            "                          a request header for --request (repeatable)\n"
            "  -h, --help              this help\n\n"
            "Exit codes: 0 status computed, 1 some object is invalid (status is still printed\n"
-           "for the valid ones), 2 usage error, unreadable path or malformed YAML.\n");
+           "for the valid ones) or a --fail-on finding, 2 usage error, unreadable path or\n"
+           "malformed YAML.\n");
 }
 
 /* Loads one scenario's world: the object set `gatesim run` would apply at its start (its
@@ -269,6 +275,7 @@ int gs_cmd_explain(int argc, char **argv)
     gs_rt_header *rq_headers = gs_xcalloc((size_t)argc + 1, sizeof(*rq_headers));
     char *rq_method = NULL;
     int rc = GS_EXIT_OK;
+    unsigned fail_on = 0;
     enum { EXPLAIN_OPT_REQUEST = GS_CLIOPT_OWN };
     static const struct option longopts[] = {
         GS_CLIOPT_FILENAME,
@@ -276,6 +283,8 @@ int gs_cmd_explain(int argc, char **argv)
         GS_CLIOPT_CONTROLLER_NAME,
         GS_CLIOPT_NO_FALLTHROUGH,
         GS_CLIOPT_STRICT,
+        GS_CLIOPT_FAIL_ON,
+        GS_CLIOPT_ASSUME_SERVICES,
         {"request", required_argument, NULL, EXPLAIN_OPT_REQUEST},
         GS_CLIOPT_HEADER,
         GS_CLIOPT_HELP,
@@ -303,6 +312,15 @@ int gs_cmd_explain(int argc, char **argv)
             break;
         case GS_CLIOPT_VAL_STRICT:
             copts.strict = lo.strict = true;
+            break;
+        case GS_CLIOPT_VAL_FAIL_ON:
+            if (gs_cli_fail_on_parse("explain", optarg, &fail_on) < 0) {
+                rc = GS_EXIT_USAGE;
+                goto out;
+            }
+            break;
+        case GS_CLIOPT_VAL_ASSUME_SERVICES:
+            copts.assume_services = true;
             break;
         case EXPLAIN_OPT_REQUEST:
             if (explain_parse_request(optarg, &rq, &rq_method) < 0) {
@@ -400,6 +418,10 @@ int gs_cmd_explain(int argc, char **argv)
         explain_output_request(worlds, n_worlds, fmt, &rq);
     else
         explain_output(worlds, n_worlds, fmt);
+    size_t findings = 0;
+    for (size_t i = 0; i < n_worlds && fail_on && !unreadable; i++)
+        findings += gs_cli_fail_on_check("explain", worlds[i].title,
+                                         gs_control_status(worlds[i].ctl), fail_on);
     for (size_t i = 0; i < n_worlds; i++) {
         gs_control_free(worlds[i].ctl);
         if (models[i] != plain)
@@ -411,7 +433,9 @@ int gs_cmd_explain(int argc, char **argv)
     gs_tls_pem_free(&ca);
     gs_scenario_list_free(&scenarios);
     gs_diags_free(&sdiags);
-    rc = unreadable || malformed ? GS_EXIT_USAGE : errors ? GS_EXIT_FAILED : GS_EXIT_OK;
+    rc = unreadable || malformed ? GS_EXIT_USAGE
+         : errors || findings    ? GS_EXIT_FAILED
+                                 : GS_EXIT_OK;
 out:
     free(rq_headers);
     free(rq_method);

@@ -4,6 +4,7 @@
  * Argument parsing and output only; the work is gs_model_load_path. */
 #include "cli.h"
 #include "gs_cliopt.h"
+#include "gs_control.h"
 #include "gs_json.h"
 #include "gs_log.h"
 #include "gs_model.h"
@@ -50,16 +51,40 @@ static void validate_usage(FILE *f)
             "                          which v1.6.1 CRDs to enforce (default experimental, a\n"
             "                          superset: standard rejects experimental fields such as\n"
             "                          sessionPersistence)\n"
+            "      --fail-on LIST      exit 1, naming each, when a route attaches nowhere\n"
+            "                          (unattached) or a reference does not resolve\n"
+            "                          (unresolved), as gatesim explain computes them; LIST is\n"
+            "                          one or both, comma-separated\n"
+            "      --assume-services   a backendRef to a Service that is not among the objects\n"
+            "                          resolves as if it existed (Services kept elsewhere)\n"
             "  -q, --quiet             print errors only (no warnings or notes)\n"
             "  -h, --help              this help\n\n"
-            "Exit codes: 0 all valid (warnings allowed), 1 some object is invalid, 2 usage error,\n"
-            "unreadable path or malformed YAML.\n");
+            "Exit codes: 0 all valid (warnings allowed), 1 some object is invalid or a --fail-on\n"
+            "finding, 2 usage error, unreadable path or malformed YAML.\n");
 }
 
 #define VALIDATE_SHORTOPTS "f:o:qh"
 #define VALIDATE_FORMATS                                                                           \
     (GS_CLIOPT_FMT_BIT(GS_CLIOPT_FORMAT_TEXT) | GS_CLIOPT_FMT_BIT(GS_CLIOPT_FORMAT_JSON) |         \
      GS_CLIOPT_FMT_BIT(GS_CLIOPT_FORMAT_YAML))
+
+/* --fail-on: the status a controller would compute for the objects, checked for the findings
+ * CI refuses. Returns how many were printed. */
+static size_t validate_fail_on(const gs_model *m, const gs_control_opts *copts, unsigned fail_on)
+{
+    gs_control *ctl = NULL;
+    gs_error err = {0};
+    size_t found = 0;
+    gs_control_new(&ctl, copts);
+    if (gs_control_compute(ctl, m, &err) < 0) {
+        fprintf(stderr, "gatesim validate: %s\n", err.msg);
+        found = 1;
+    } else {
+        found = gs_cli_fail_on_check("validate", NULL, gs_control_status(ctl), fail_on);
+    }
+    gs_control_free(ctl);
+    return found;
+}
 
 static int validate_exit(const char **paths, int rc)
 {
@@ -75,6 +100,8 @@ int gs_cmd_validate(int argc, char **argv)
         GS_CLIOPT_FILENAME,
         GS_CLIOPT_OUTPUT,
         GS_CLIOPT_STRICT,
+        GS_CLIOPT_FAIL_ON,
+        GS_CLIOPT_ASSUME_SERVICES,
         {"channel", required_argument, NULL, VALIDATE_OPT_CHANNEL},
         GS_CLIOPT_QUIET,
         GS_CLIOPT_HELP,
@@ -82,6 +109,8 @@ int gs_cmd_validate(int argc, char **argv)
     };
     gs_cliopt_format fmt = GS_CLIOPT_FORMAT_TEXT;
     bool quiet = false;
+    unsigned fail_on = 0;
+    gs_control_opts copts = {0};
     gs_load_options opt = {0};
     const char **paths = gs_xcalloc((size_t)argc + 1, sizeof(*paths));
     size_t npaths = 0;
@@ -96,6 +125,13 @@ int gs_cmd_validate(int argc, char **argv)
         case 'o':
             if (gs_cliopt_output_parse("validate", optarg, VALIDATE_FORMATS, &fmt) < 0)
                 return validate_exit(paths, GS_EXIT_USAGE);
+            break;
+        case GS_CLIOPT_VAL_FAIL_ON:
+            if (gs_cli_fail_on_parse("validate", optarg, &fail_on) < 0)
+                return validate_exit(paths, GS_EXIT_USAGE);
+            break;
+        case GS_CLIOPT_VAL_ASSUME_SERVICES:
+            copts.assume_services = true;
             break;
         case GS_CLIOPT_VAL_STRICT:
             opt.strict = true;
@@ -160,6 +196,7 @@ int gs_cmd_validate(int argc, char **argv)
         gs_diags_add(&shown, g->severity, g->pos, g->kind, g->ns, g->name, g->field, "%s",
                      g->message);
     }
+    size_t findings = fail_on && !unreadable ? validate_fail_on(m, &copts, fail_on) : 0;
     size_t objects = m->n_objects + m->n_invalid;
     if (fmt != GS_CLIOPT_FORMAT_TEXT) {
         gs_buf b = {0};
@@ -202,9 +239,11 @@ int gs_cmd_validate(int argc, char **argv)
             fprintf(stderr, ", %zu skipped", m->n_skipped);
         if (m->n_scenarios)
             fprintf(stderr, ", %zu scenario%s", m->n_scenarios, m->n_scenarios == 1 ? "" : "s");
+        if (findings)
+            fprintf(stderr, ", %zu --fail-on finding%s", findings, findings == 1 ? "" : "s");
         fprintf(stderr, "%s\n", gs_term_reset(colour));
     }
-    int rc = unreadable ? 2 : (unique.nerrors ? 1 : 0);
+    int rc = unreadable ? 2 : (unique.nerrors || findings ? 1 : 0);
     gs_diags_free(&shown);
     gs_diags_free(&unique);
     gs_model_free(m);

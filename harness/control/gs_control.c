@@ -637,34 +637,58 @@ static bool control_gateway_parameters(ctl_gateway *g, gs_gateway_status *gs)
     return true;
 }
 
+/* Why listener |ls| is not valid: the reason of its first failing condition. NULL when valid. */
+static const char *control_listener_fault(const gs_listener_status *ls)
+{
+    const gs_condition *c = gs_conditions_get(&ls->conditions, "Conflicted");
+    if (c && strcmp(c->status, "True") == 0)
+        return c->reason;
+    static const char *const must_hold[] = {"Accepted", "ResolvedRefs"};
+    for (size_t i = 0; i < GS_ARRAY_LEN(must_hold); i++) {
+        c = gs_conditions_get(&ls->conditions, must_hold[i]);
+        if (c && strcmp(c->status, "True") != 0)
+            return c->reason;
+    }
+    return NULL;
+}
+
+/* The Gateway's conditions agree with its listeners': it is Accepted while one listener is
+ * (a listener whose certificate is missing is Accepted but not valid, so its Gateway is
+ * Accepted=True/ListenersNotValid, not Accepted=False beside an Accepted listener), and the
+ * message names each listener that is not valid and why. */
 static void control_gateway_conditions(ctl_gateway *g, gs_gateway_status *gs)
 {
     if (control_gateway_parameters(g, gs))
         return;
-    size_t valid = 0, programmed = 0;
+    size_t valid = 0, accepted = 0, programmed = 0;
+    char faults[512] = "";
     for (size_t i = 0; i < g->n_listeners; i++) {
         const gs_listener_status *ls = &gs->listeners[i];
-        bool ok = gs_conditions_true(&ls->conditions, "Accepted") &&
-                  gs_conditions_true(&ls->conditions, "ResolvedRefs") &&
-                  !gs_conditions_true(&ls->conditions, "Conflicted");
-        valid += ok;
+        const char *fault = control_listener_fault(ls);
+        valid += fault == NULL;
+        accepted += gs_conditions_true(&ls->conditions, "Accepted") &&
+                    !gs_conditions_true(&ls->conditions, "Conflicted");
         programmed += g->listeners[i].programmed;
+        size_t used = strlen(faults);
+        if (fault && used + 1 < sizeof(faults))
+            snprintf(faults + used, sizeof(faults) - used, "%s%s (%s)", used ? ", " : "",
+                     ls->name, fault);
     }
     if (valid == g->n_listeners)
         gs_conditions_set(&gs->conditions, "Accepted", "True", "Accepted", "Accepted");
-    else if (valid > 0 || programmed > 0)
+    else if (accepted > 0 || programmed > 0)
         gs_conditions_set(&gs->conditions, "Accepted", "True", "ListenersNotValid",
-                          "%zu of %zu listeners are not valid", g->n_listeners - valid,
-                          g->n_listeners);
+                          "%zu of %zu listener%s not valid: %s", g->n_listeners - valid,
+                          g->n_listeners, g->n_listeners == 1 ? " is" : "s are", faults);
     else
         gs_conditions_set(&gs->conditions, "Accepted", "False", "ListenersNotValid",
-                          "No listener is valid");
+                          "No listener is accepted: %s", faults);
     if (programmed)
         gs_conditions_set(&gs->conditions, "Programmed", "True", "Programmed",
                           "%zu of %zu listeners programmed", programmed, g->n_listeners);
     else
         gs_conditions_set(&gs->conditions, "Programmed", "False", "Invalid",
-                          "No listener could be programmed");
+                          "No listener could be programmed: %s", faults);
 }
 
 /* ---- compute ------------------------------------------------------------------------------- */

@@ -24,6 +24,10 @@ typedef struct gs_control_opts {
     size_t n_controller_names;
     bool strict;                  /* kinds outside the model are errors (loading) */
     bool no_hostname_fallthrough; /* see gs_rt_options */
+    /* A backendRef to a Service that is not among the objects resolves as if that Service
+     * existed with the referenced port (explain/validate --assume-services: manifests whose
+     * Services live elsewhere). */
+    bool assume_services;
 } gs_control_opts;
 
 typedef struct gs_control gs_control;

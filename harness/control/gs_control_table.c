@@ -50,6 +50,8 @@ gs_rt_backend_state ctl_backend_resolve(const gs_control *c, const ctl_route *r,
         return GS_RT_BACKEND_REF_NOT_PERMITTED;
     }
     const ctl_service *svc = ctl_find_service(c, ns, name);
+    if (svc == NULL && c->opts.assume_services && ref->port.has)
+        return GS_RT_BACKEND_OK;
     if (svc == NULL) {
         snprintf(why, why_len, "backendRef Service %s/%s does not exist", ns, name);
         return GS_RT_BACKEND_NOT_FOUND;

@@ -268,7 +268,61 @@ static void explain_gateway(explain_ctx *x, const gs_gateway_status *g, const gs
     gs_buf_putc(o, '\n');
 }
 
-static void explain_route(explain_ctx *x, const gs_route_status *r)
+/* Listener |name| of Gateway |ns|/|gw| in |s|, or NULL. */
+static const gs_listener_status *explain_find_listener(const gs_status_set *s, const char *ns,
+                                                       const char *gw, const char *name)
+{
+    for (size_t i = 0; i < s->n_gateways; i++) {
+        const gs_gateway_status *g = &s->gateways[i];
+        if (strcmp(g->namespace, ns) != 0 || strcmp(g->name, gw) != 0)
+            continue;
+        for (size_t k = 0; k < g->n_listeners; k++)
+            if (strcmp(g->listeners[k].name, name) == 0)
+                return &g->listeners[k];
+    }
+    return NULL;
+}
+
+/* The consequence for traffic of an attachment to listeners that are not programmed: the route
+ * is Accepted there (attachment is about the route and the listener's rules), yet such a
+ * listener serves nothing, which the conditions alone leave unsaid. Prints nothing when every
+ * listener the route attached to is programmed. */
+static void explain_parent_traffic(explain_ctx *x, const gs_status_set *s,
+                                   const gs_route_table *t, const gs_parent_status *p)
+{
+    gs_buf *o = x->out;
+    size_t dead = 0;
+    for (size_t k = 0; k < p->n_listeners; k++)
+        dead += table_listener(t, p->ref.namespace, p->ref.name, p->listeners[k]) == (size_t)-1;
+    if (dead == 0)
+        return;
+    if (dead == p->n_listeners) {
+        gs_buf_printf(o, "    Traffic:      %snone%s: no listener it attached to is programmed, so "
+                         "this Gateway serves none of its requests\n",
+                      gs_term_red(x->colour), gs_term_reset(x->colour));
+    } else {
+        gs_buf_printf(o, "    Traffic:      only through ");
+        size_t shown = 0;
+        for (size_t k = 0; k < p->n_listeners; k++)
+            if (table_listener(t, p->ref.namespace, p->ref.name, p->listeners[k]) != (size_t)-1)
+                gs_buf_printf(o, "%s%s", shown++ ? ", " : "", p->listeners[k]);
+        gs_buf_printf(o, "; the other listeners it attached to are not programmed\n");
+    }
+    for (size_t k = 0; k < p->n_listeners; k++) {
+        if (table_listener(t, p->ref.namespace, p->ref.name, p->listeners[k]) != (size_t)-1)
+            continue;
+        const gs_listener_status *l =
+            explain_find_listener(s, p->ref.namespace, p->ref.name, p->listeners[k]);
+        const gs_condition *c = l ? gs_conditions_get(&l->conditions, "Programmed") : NULL;
+        const char *why = c && c->message ? c->message : "not programmed";
+        if (strncmp(why, "Not programmed: ", 16) == 0)
+            why += 16;
+        gs_buf_printf(o, "      - listener %s is not programmed: %s\n", p->listeners[k], why);
+    }
+}
+
+static void explain_route(explain_ctx *x, const gs_status_set *s, const gs_route_table *t,
+                          const gs_route_status *r)
 {
     gs_buf *o = x->out;
     gs_buf_printf(o, "%s%s %s/%s%s\n", gs_term_bold(x->colour), r->kind, r->namespace, r->name,
@@ -295,6 +349,8 @@ static void explain_route(explain_ctx *x, const gs_route_status *r)
             gs_buf_printf(o, "%s%s", k ? ", " : "", p->listeners[k]);
         gs_buf_printf(o, "%s\n", p->n_listeners ? "" : "(no listener)");
         explain_conditions(x, &p->conditions, 4);
+        if (gs_conditions_true(&p->conditions, "Accepted"))
+            explain_parent_traffic(x, s, t, p);
         if (!gs_conditions_true(&p->conditions, "Accepted") && p->n_notes) {
             gs_buf_printf(o, "    Why not attached:\n");
             for (size_t k = 0; k < p->n_notes; k++)
@@ -318,7 +374,7 @@ void gs_explain_describe(const gs_status_set *s, const gs_route_table *t, bool c
     for (size_t i = 0; i < s->n_gateways; i++)
         explain_gateway(&x, &s->gateways[i], t);
     for (size_t i = 0; i < s->n_routes; i++)
-        explain_route(&x, &s->routes[i]);
+        explain_route(&x, s, t, &s->routes[i]);
     for (size_t i = 0; i < s->n_notes; i++)
         gs_buf_printf(out, "Note: %s\n", s->notes[i]);
     if (s->n_classes + s->n_gateways + s->n_routes == 0)

@@ -14,6 +14,9 @@
 #   cli_cases.py GATESIM flags        one flag vocabulary: the table in docs/cli.md matches every
 #                                     command's --help, a letter means one thing everywhere, the
 #                                     -o spellings, -f and - for stdin, old spellings warn and work
+#   cli_cases.py GATESIM explain-ci   explain says what an unprogrammed listener means for traffic,
+#                                     Gateway and listener conditions agree, --fail-on and
+#                                     --assume-services in explain and validate
 import http.client
 import json
 import os
@@ -348,7 +351,73 @@ def case_flags():
           % len(rows))
 
 
+def case_explain_ci():
+    xns = os.path.join(DATA, "cross-namespace-tls.yaml")
+    rc, so, se = gatesim(["explain", xns])
+    if rc != 0:
+        fail("explain without --fail-on: exit %d\n%s" % (rc, se))
+    for want in ("    Traffic:      none: no listener it attached to is programmed, so this "
+                 "Gateway serves none of its requests\n"
+                 "      - listener https is not programmed: certificateRef Secret "
+                 "infra/prod-tls-secret does not exist\n",
+                 "    Traffic:      only through http; the other listeners it attached to are not "
+                 "programmed\n",
+                 "    Accepted             True    ListenersNotValid            1 of 2 listeners "
+                 "are not valid: https (InvalidCertificateRef)\n"):
+        if want not in so:
+            fail("explain does not say %r:\n%s" % (want, so))
+    # Gateway and listener conditions agree, in every file the CLI tests carry.
+    for name in sorted(os.listdir(DATA)):
+        rc, so, se = gatesim(["explain", "-o", "json", os.path.join(DATA, name)])
+        doc = json.loads(so)
+        worlds = [doc] + [w["status"] for w in doc.get("scenarios", [])]
+        for world in worlds:
+            for obj in world["objects"]:
+                if obj["kind"] != "Gateway":
+                    continue
+                conds = {c["type"]: c["status"] for c in obj["status"]["conditions"]}
+                accepted = [l["name"] for l in obj["status"]["listeners"]
+                            if any(c["type"] == "Accepted" and c["status"] == "True"
+                                   for c in l["conditions"])]
+                if conds.get("Accepted") == "False" and accepted:
+                    fail("%s: Gateway %s is Accepted=False while its listeners %s are Accepted"
+                         % (name, obj["name"], accepted))
+    unattached = ("gatesim explain: unattached: HTTPRoute team-c/team-c parent Gateway "
+                  "infra/production-gateway sectionName admin: Accepted NoMatchingParent: Gateway "
+                  "infra/production-gateway has no listener named admin")
+    listener = ("gatesim explain: unresolved: Gateway infra/production-gateway listener https: "
+                "ResolvedRefs InvalidCertificateRef: certificateRef Secret infra/prod-tls-secret "
+                "does not exist")
+    rc, so, se = gatesim(["explain", "--fail-on", "unattached", xns])
+    if rc != 1 or se.splitlines() != [unattached] or "HTTPRoute team-c/team-c" not in so:
+        fail("explain --fail-on unattached: exit %d\n%s" % (rc, se))
+    rc, so, se = gatesim(["explain", "--fail-on", "unresolved,unattached", xns])
+    lines = se.splitlines()
+    if rc != 1 or len(lines) != 5 or unattached not in lines or listener not in lines:
+        fail("explain --fail-on unresolved,unattached: exit %d\n%s" % (rc, se))
+    # With the Services assumed, only the missing certificate is left unresolved.
+    rc, so, se = gatesim(["explain", "--fail-on", "unresolved", "--assume-services", xns])
+    if rc != 1 or se.splitlines() != [listener] or "BackendNotFound" in so:
+        fail("explain --fail-on unresolved --assume-services: exit %d\n%s" % (rc, se))
+    split = os.path.join(DATA, "coffee-split.yaml")
+    rc, so, se = gatesim(["explain", "--fail-on", "unattached,unresolved", split])
+    if rc != 0 or se:
+        fail("explain --fail-on on a clean set: exit %d\n%s" % (rc, se))
+    expect_lines(["explain", "--fail-on", "unresolvd", xns], 2,
+                 ['gatesim explain: --fail-on takes unattached and unresolved, got "unresolvd"; '
+                  'did you mean "unresolved"?'])
+    expect_lines(["validate", "--fail-on", "unresolved", "--assume-services", xns], 1,
+                 [listener.replace("gatesim explain", "gatesim validate"),
+                  "5 objects in 1 file: 0 errors, 0 warnings, 1 --fail-on finding"])
+    rc, so, se = gatesim(["validate", xns])
+    if rc != 0:
+        fail("validate without --fail-on: exit %d\n%s" % (rc, se))
+    print("ok: explain names the traffic consequence; Gateway and listeners agree; --fail-on, "
+          "--assume-services")
+
+
 CASES = {
+    "explain-ci": case_explain_ci,
     "flags": case_flags,
     "small": case_small,
     "gateway-backend": case_gateway_backend,

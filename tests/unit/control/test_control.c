@@ -176,6 +176,27 @@ START_TEST(missing_class_is_managed_with_a_note)
 }
 END_TEST
 
+/* A listener whose certificate is missing is Accepted but not valid: its Gateway is Accepted
+ * (with ListenersNotValid naming it), never Accepted=False beside an Accepted listener. */
+START_TEST(gateway_accepted_agrees_with_listeners)
+{
+    gs_model *m = model_of(CLASS GW_HEAD
+                           "  - {name: https, protocol: HTTPS, port: 443, tls: "
+                           "{certificateRefs: [{name: missing}]}}\n",
+                           false);
+    gs_control *c = ctl_run(m, NULL);
+    const gs_listener_status *l = ls_of(c, "gw", "https");
+    ck_cond(&l->conditions, "Accepted", "True", "Accepted");
+    ck_cond(&l->conditions, "ResolvedRefs", "False", "InvalidCertificateRef");
+    const gs_gateway_status *g = gw_of(c, "infra", "gw");
+    ck_cond(&g->conditions, "Accepted", "True", "ListenersNotValid");
+    ck_cond(&g->conditions, "Programmed", "False", "Invalid");
+    ck_assert_str_eq(gs_conditions_get(&g->conditions, "Accepted")->message,
+                     "1 of 1 listener is not valid: https (InvalidCertificateRef)");
+    done(c, m);
+}
+END_TEST
+
 START_TEST(protocol_conflict_and_listeners_not_valid)
 {
     gs_model *m = model_of(CLASS GW_HEAD
@@ -722,6 +743,7 @@ int main(void)
     tcase_add_test(tc, classes_of_other_controllers_get_no_status);
     tcase_add_test(tc, missing_class_is_managed_with_a_note);
     tcase_add_test(tc, protocol_conflict_and_listeners_not_valid);
+    tcase_add_test(tc, gateway_accepted_agrees_with_listeners);
     tcase_add_test(tc, hostname_conflict);
     tcase_add_test(tc, gateway_parameters_ref_is_invalid_parameters);
     tcase_add_test(tc, unimplemented_session_persistence_drops_the_rule);
