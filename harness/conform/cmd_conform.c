@@ -24,7 +24,6 @@
 #include <getopt.h>
 #include <limits.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,17 +89,8 @@ static void conform_usage(FILE *out)
             gs_conform_default_library());
 }
 
-static int conform_bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int conform_bad(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "gatesim conform: ");
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\nRun `gatesim conform --help` for usage.\n");
-    va_end(ap);
-    return 2;
-}
+/* A usage error: one line, the pointer to --help, exit status 2. */
+#define conform_bad(...) gs_cliopt_usage_error("conform", __VA_ARGS__)
 
 /* A comma-separated list, appended to |*items| (strings point into a copy kept in |*keep|). */
 typedef struct conform_list {
@@ -314,13 +304,9 @@ static int conform_parse(conform_cli *c, int argc, char **argv)
         case 'h':
             conform_usage(stdout);
             return 1;
-        default: {
-            char msg[256];
-            gs_suggest_option_error(msg, sizeof(msg), argv[optind - 1], optopt, longopts,
-                                    CONFORM_SHORTOPTS);
-            fprintf(stderr, "gatesim conform: %s (see gatesim conform --help)\n", msg);
-            return 2;
-        }
+        default:
+            return gs_cliopt_refused("conform", argv[optind - 1], optopt, longopts,
+                                     CONFORM_SHORTOPTS);
         }
     }
     c->opts.exempt = c->exempt.items;
@@ -330,16 +316,6 @@ static int conform_parse(conform_cli *c, int argc, char **argv)
     c->meta.contact = c->contact.items;
     c->meta.n_contact = c->contact.len;
     return conform_profiles(c);
-}
-
-static char *conform_self_path(void)
-{
-    char buf[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-    if (n <= 0)
-        return gs_xstrdup("gatesim");
-    buf[n] = '\0';
-    return gs_xstrdup(buf);
 }
 
 static int conform_mkdirs(const char *path, gs_error *err)
@@ -831,7 +807,9 @@ int gs_cmd_conform(int argc, char **argv)
     gs_conform_plan plan = {0};
     gs_results *results = NULL;
     conform_run run = {0};
-    char *self = conform_self_path();
+    char *self = gs_workdir_self_path();
+    if (self == NULL)
+        self = gs_xstrdup("gatesim");
     gs_error err = {0};
     int rc = conform_parse(&c, argc, argv);
     if (rc != 0) {
