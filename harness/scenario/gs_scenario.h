@@ -198,6 +198,10 @@ typedef struct gs_scenario_listener_expect {
     unsigned attached_routes;
     gs_scenario_condition *conditions;
     size_t n_conditions;
+    /* `supportedKinds`: exactly these route kinds (group gateway.networking.k8s.io), any order */
+    bool has_supported_kinds;
+    const char *const *supported_kinds;
+    size_t n_supported_kinds;
     gs_pos pos;
 } gs_scenario_listener_expect;
 
@@ -219,6 +223,11 @@ typedef struct gs_scenario_status_expect {
      * entry at all). Never together with conditions or listeners. */
     bool no_status;
     gs_pos status_pos;
+    /* `exactListeners: true` (Gateway): the status lists no listener besides |listeners|. */
+    bool exact_listeners;
+    /* `parentCount: N` (routes): exactly N parents[] entries by the controllers under test. */
+    bool has_parent_count;
+    unsigned parent_count;
 } gs_scenario_status_expect;
 
 typedef struct gs_scenario_delete {

@@ -886,8 +886,9 @@ static gs_scenario_condition *sd_conditions(scenario_decoder *sd, const gs_yaml_
 static void sd_status_expect(scenario_decoder *sd, const gs_yaml_node *m,
                              gs_scenario_status_expect *x)
 {
-    static const char *const fields[] = {"kind",      "name",   "parent", "conditions",
-                                         "listeners", "status", NULL};
+    static const char *const fields[] = {"kind",   "name",           "parent",      "conditions",
+                                         "listeners", "status",      "exactListeners",
+                                         "parentCount", NULL};
     static const char *const status_values[] = {"none", NULL};
     /* GatewayClass and Gateway, then every route kind of the table (indexes 0 and 1 are not
      * routes, below) */
@@ -943,7 +944,8 @@ static void sd_status_expect(scenario_decoder *sd, const gs_yaml_node *m,
     if (ls && ls->kind == GS_YAML_MAPPING) {
         if (kind != 1)
             gs_dec_error_field(&sd->d, ls, "listeners", "only a Gateway has listeners");
-        static const char *const lfields[] = {"attachedRoutes", "conditions", NULL};
+        static const char *const lfields[] = {"attachedRoutes", "conditions", "supportedKinds",
+                                              NULL};
         x->listeners = sd_alloc_array(sd, ls->npairs, sizeof(*x->listeners));
         gs_dec_push(&sd->d, "listeners");
         for (size_t i = 0; i < ls->npairs; i++) {
@@ -961,6 +963,11 @@ static void sd_status_expect(scenario_decoder *sd, const gs_yaml_node *m,
                     le->attached_routes = (unsigned)v;
                 }
                 le->conditions = sd_conditions(sd, lv, &le->n_conditions);
+                if (gs_yaml_get(lv, "supportedKinds")) {
+                    le->has_supported_kinds = true;
+                    le->supported_kinds =
+                        sd_strings(sd, lv, "supportedKinds", false, &le->n_supported_kinds);
+                }
             }
             gs_dec_pop(&sd->d);
         }
@@ -983,10 +990,29 @@ static void sd_status_expect(scenario_decoder *sd, const gs_yaml_node *m,
                                "contradicts status: none (a Gateway without status has no "
                                "listener status)");
     }
+    const gs_yaml_node *el = gs_yaml_get(m, "exactListeners");
+    if (el && gs_dec_bool(&sd->d, m, "exactListeners", false, &x->exact_listeners)) {
+        if (kind != 1)
+            gs_dec_error_field(&sd->d, el, "exactListeners", "only a Gateway has listeners");
+        else if (x->exact_listeners && !gs_yaml_get(m, "listeners"))
+            gs_dec_error_field(&sd->d, el, "exactListeners",
+                               "needs listeners: the ones the status must list, and only them");
+    }
+    const gs_yaml_node *pc = gs_yaml_get(m, "parentCount");
+    int64_t count;
+    if (pc && gs_dec_int(&sd->d, m, "parentCount", false, 0, 1000, &count)) {
+        if (kind >= 0 && kind < 2)
+            gs_dec_error_field(&sd->d, pc, "parentCount", "only routes have parents");
+        else if (x->no_status)
+            gs_dec_error_field(&sd->d, pc, "parentCount",
+                               "contradicts status: none (use parentCount: 0 alone)");
+        x->has_parent_count = true;
+        x->parent_count = (unsigned)count;
+    }
     if (x->n_conditions == 0 && x->n_listeners == 0 && !gs_yaml_get(m, "conditions") &&
-        !gs_yaml_get(m, "listeners") && !stn)
+        !gs_yaml_get(m, "listeners") && !stn && !pc)
         gs_dec_error(&sd->d, m, "nothing to check: give conditions%s, or status: none",
-                     kind == 1 ? " or listeners" : "");
+                     kind == 1 ? " or listeners" : kind > 1 ? ", parentCount" : "");
 }
 
 static void sd_step(scenario_decoder *sd, const gs_yaml_node *m, gs_scenario_step *st)

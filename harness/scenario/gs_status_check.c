@@ -178,6 +178,79 @@ static bool status_parent_is(const gs_json_value *p, const gs_scenario_status_ex
            (section != NULL && strcmp(section, x->parent_section) == 0);
 }
 
+/* Whether kind |k| is in a listener's reported supportedKinds (RouteGroupKind entries; an
+ * absent group is the Gateway API group). */
+static bool status_kinds_have(const gs_json_value *kinds, const char *k)
+{
+    for (size_t i = 0; i < status_array_len(kinds); i++) {
+        const gs_json_value *e = kinds->items[i];
+        const char *group = gs_json_get_string(e, "group", GS_GATEWAY_GROUP);
+        if (strcmp(gs_json_get_string(e, "kind", ""), k) == 0 &&
+            (group[0] == '\0' || strcmp(group, GS_GATEWAY_GROUP) == 0))
+            return true;
+    }
+    return false;
+}
+
+/* `supportedKinds`: exactly the expected kinds, in any order. */
+static void status_match_kinds(const gs_scenario_listener_expect *l, const gs_json_value *got,
+                               const char *where, gs_buf *obs, gs_buf *bad)
+{
+    const gs_json_value *kinds = gs_json_get(got, "supportedKinds");
+    gs_buf seen = {0};
+    for (size_t i = 0; i < status_array_len(kinds); i++)
+        gs_buf_printf(&seen, "%s%s", i ? ", " : "",
+                      gs_json_get_string(kinds->items[i], "kind", "?"));
+    gs_buf_printf(obs, " supportedKinds [%s]", seen.data ? seen.data : "");
+    bool same = status_array_len(kinds) == l->n_supported_kinds;
+    for (size_t i = 0; i < l->n_supported_kinds && same; i++)
+        same = status_kinds_have(kinds, l->supported_kinds[i]);
+    if (!same) {
+        gs_buf want = {0};
+        for (size_t i = 0; i < l->n_supported_kinds; i++)
+            gs_buf_printf(&want, "%s%s", i ? ", " : "", l->supported_kinds[i]);
+        gs_buf_printf(bad, "%s%ssupportedKinds is [%s], expected [%s]", bad->len ? "; " : "",
+                      where, seen.data ? seen.data : "", want.data ? want.data : "");
+        gs_buf_free(&want);
+    }
+    gs_buf_free(&seen);
+}
+
+/* `exactListeners`: every listener the status lists is one the expectation names. */
+static void status_match_exact_listeners(const gs_scenario_status_expect *x,
+                                         const gs_json_value *ls, gs_buf *bad)
+{
+    for (size_t j = 0; j < status_array_len(ls); j++) {
+        const char *name = gs_json_get_string(ls->items[j], "name", "");
+        bool named = false;
+        for (size_t i = 0; i < x->n_listeners && !named; i++)
+            named = strcmp(x->listeners[i].name, name) == 0;
+        if (!named)
+            gs_buf_printf(bad, "%slistener %s is in the status, expected only the listed ones",
+                          bad->len ? "; " : "", name);
+    }
+}
+
+/* `parentCount`: the parents[] entries written by the controllers under test. */
+static void status_match_parent_count(const gs_scenario_status_expect *x,
+                                      const gs_json_value *parents,
+                                      const gs_status_check_opts *opts, gs_buf *obs, gs_buf *bad)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < status_array_len(parents); i++)
+        n += status_parent_ours(parents->items[i], opts);
+    gs_buf_printf(obs, "%s%zu parents[] entr%s", obs->len ? "; " : "", n, n == 1 ? "y" : "ies");
+    if (n != x->parent_count) {
+        gs_buf_printf(bad, "%s%zu parents[] entr%s (", bad->len ? "; " : "", n, n == 1 ? "y" : "ies");
+        for (size_t i = 0, k = 0; i < status_array_len(parents); i++)
+            if (status_parent_ours(parents->items[i], opts)) {
+                gs_buf_puts(bad, k++ ? ", " : "");
+                status_parent_ref_text(bad, parents->items[i], x->ns);
+            }
+        gs_buf_printf(bad, "), expected %u", x->parent_count);
+    }
+}
+
 static void status_object_text(gs_buf *b, const gs_scenario_status_expect *x)
 {
     gs_buf_printf(b, "%s %s%s%s", x->kind, x->ns ? x->ns : "", x->ns ? "/" : "", x->name);
@@ -269,10 +342,21 @@ bool gs_status_check_ex(const gs_scenario_status_expect *x, const gs_json_value 
             gs_buf_putc(&exp, ' ');
             status_expected_conditions(&exp, l->conditions, l->n_conditions);
         }
+        if (l->has_supported_kinds) {
+            gs_buf_puts(&exp, " supportedKinds [");
+            for (size_t k = 0; k < l->n_supported_kinds; k++)
+                gs_buf_printf(&exp, "%s%s", k ? ", " : "", l->supported_kinds[k]);
+            gs_buf_putc(&exp, ']');
+        }
     }
 
     if (x->no_status)
         gs_buf_puts(&exp, ": no status");
+    if (x->exact_listeners)
+        gs_buf_puts(&exp, "; no other listener");
+    if (x->has_parent_count)
+        gs_buf_printf(&exp, "; %u parents[] entr%s", x->parent_count,
+                      x->parent_count == 1 ? "y" : "ies");
 
     const gs_json_value *obj = status_find_object(status, x->kind, x->ns, x->name);
     const gs_json_value *st = gs_json_get(obj, "status");
@@ -303,7 +387,11 @@ bool gs_status_check_ex(const gs_scenario_status_expect *x, const gs_json_value 
             status_object_text(&bad, x);
         }
         gs_buf_puts(&obs, obj ? "no status (no conditions, no listeners)" : "not found");
+    } else if (x->has_parent_count && x->parent_name == NULL && x->n_conditions == 0) {
+        status_match_parent_count(x, gs_json_get(st, "parents"), opts, &obs, &bad);
     } else if (x->parent_name || status_kind_is_route(x->kind)) {
+        if (x->has_parent_count)
+            status_match_parent_count(x, gs_json_get(st, "parents"), opts, &obs, &bad);
         const gs_json_value *p = status_find_parent(gs_json_get(st, "parents"), x, opts, &bad);
         if (p) {
             const gs_json_value *conds = gs_json_get(p, "conditions");
@@ -338,7 +426,11 @@ bool gs_status_check_ex(const gs_scenario_status_expect *x, const gs_json_value 
                               where, attached, l->attached_routes);
             status_match_conditions(l->conditions, l->n_conditions, gs_json_get(got, "conditions"),
                                     where, &bad);
+            if (l->has_supported_kinds)
+                status_match_kinds(l, got, where, &obs, &bad);
         }
+        if (x->exact_listeners)
+            status_match_exact_listeners(x, ls, &bad);
     }
     gs_results_set(&c->expected, "%s", exp.data);
     gs_results_set(&c->observed, "%s", obs.data ? obs.data : "");

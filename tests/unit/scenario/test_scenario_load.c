@@ -349,6 +349,47 @@ START_TEST(scenario_header_value_forms_decoded)
 }
 END_TEST
 
+START_TEST(scenario_listener_kinds_and_counts_decoded)
+{
+    const char *text =
+        "apiVersion: gatesim.dev/v1alpha1\nkind: Scenario\nmetadata: {name: lk}\n"
+        "spec:\n  steps:\n  - name: s\n    expectStatus:\n"
+        "    - kind: Gateway\n      name: infra/gw\n      exactListeners: true\n"
+        "      listeners: {http: {supportedKinds: [HTTPRoute, GRPCRoute]}, tcp: {supportedKinds: []}}\n"
+        "    - {kind: HTTPRoute, name: infra/r, parentCount: 0}\n";
+    gs_scenario_list list = {0};
+    gs_diags diags = {0};
+    int rc = load_text(text, &list, &diags);
+    if (rc != 0)
+        print_diags(&diags);
+    ck_assert_int_eq(rc, 0);
+    const gs_scenario_step *st = &list.items[0]->steps[0];
+    ck_assert(st->expect_status[0].exact_listeners);
+    ck_assert(st->expect_status[0].listeners[0].has_supported_kinds);
+    ck_assert_uint_eq(st->expect_status[0].listeners[0].n_supported_kinds, 2);
+    ck_assert_str_eq(st->expect_status[0].listeners[0].supported_kinds[1], "GRPCRoute");
+    ck_assert(st->expect_status[0].listeners[1].has_supported_kinds);
+    ck_assert_uint_eq(st->expect_status[0].listeners[1].n_supported_kinds, 0);
+    ck_assert(st->expect_status[1].has_parent_count);
+    ck_assert_uint_eq(st->expect_status[1].parent_count, 0);
+    gs_diags_free(&diags);
+    gs_scenario_list_free(&list);
+    const char *bad =
+        "apiVersion: gatesim.dev/v1alpha1\nkind: Scenario\nmetadata: {name: lk}\n"
+        "spec:\n  steps:\n  - name: s\n    expectStatus:\n"
+        "    - {kind: Gateway, name: infra/gw, exactListeners: true, conditions: {Accepted: "
+        "{status: \"True\"}}}\n"
+        "    - {kind: Gateway, name: infra/gw, parentCount: 1, conditions: {Accepted: {status: "
+        "\"True\"}}}\n";
+    ck_assert_int_ne(load_text(bad, &list, &diags), 0);
+    ck_assert_uint_eq(diags.nerrors, 2);
+    ck_assert_ptr_nonnull(strstr(diags.items[0].message, "needs listeners"));
+    ck_assert_ptr_nonnull(strstr(diags.items[1].message, "only routes have parents"));
+    gs_diags_free(&diags);
+    gs_scenario_list_free(&list);
+}
+END_TEST
+
 START_TEST(scenario_malformed_yaml_and_missing_file)
 {
     char *p = gs_test_write_temp(".yaml", "apiVersion: gatesim.dev/v1alpha1\nkind: [\n");
@@ -538,6 +579,7 @@ int main(void)
     tcase_add_test(tc, scenario_status_none_decoded);
     tcase_add_test(tc, scenario_names_up_to_253_characters);
     tcase_add_test(tc, scenario_header_value_forms_decoded);
+    tcase_add_test(tc, scenario_listener_kinds_and_counts_decoded);
     tcase_add_test(tc, scenario_malformed_yaml_and_missing_file);
     tcase_add_test(tc, scenario_validate_file_hook);
     tcase_add_test(tc, scenario_objects_checked_with_positions);

@@ -276,6 +276,54 @@ START_TEST(status_none_other_controller_and_undeclared)
 }
 END_TEST
 
+START_TEST(status_supported_kinds_exact_listeners_parent_count)
+{
+    const char *doc =
+        "{\"objects\":[{\"kind\":\"Gateway\",\"namespace\":\"infra\",\"name\":\"gw\","
+        "\"status\":{\"conditions\":[],\"listeners\":["
+        "{\"name\":\"http\",\"attachedRoutes\":0,\"supportedKinds\":[{\"group\":"
+        "\"gateway.networking.k8s.io\",\"kind\":\"HTTPRoute\"},{\"kind\":\"GRPCRoute\"}]},"
+        "{\"name\":\"tls\",\"attachedRoutes\":0,\"supportedKinds\":[]}]}}]}";
+    gs_json_value *st = NULL;
+    ck_assert_int_eq(gs_json_parse(doc, strlen(doc), NULL, &st, NULL), 0);
+    const char *both[] = {"GRPCRoute", "HTTPRoute"}; /* any order */
+    gs_scenario_listener_expect l[2] = {
+        {.name = "http", .has_supported_kinds = true, .supported_kinds = both,
+         .n_supported_kinds = 2},
+        {.name = "tls", .has_supported_kinds = true, .n_supported_kinds = 0}};
+    gs_scenario_status_expect x = {
+        .kind = "Gateway", .ns = "infra", .name = "gw", .listeners = l, .n_listeners = 2,
+        .exact_listeners = true};
+    ck_assert(gs_status_check(&x, st, step));
+    /* One kind only: the listener supports another as well. */
+    l[0].n_supported_kinds = 1;
+    ck_assert(!gs_status_check(&x, st, step));
+    ck_assert_str_eq(step->checks[1]->message,
+                     "listener http: supportedKinds is [HTTPRoute, GRPCRoute], expected [GRPCRoute]");
+    l[0].n_supported_kinds = 2;
+    /* exactListeners with one listener named: the other is extra. */
+    x.n_listeners = 1;
+    ck_assert(!gs_status_check(&x, st, step));
+    ck_assert_str_eq(step->checks[2]->message,
+                     "listener tls is in the status, expected only the listed ones");
+    x.exact_listeners = false;
+    ck_assert(gs_status_check(&x, st, step));
+    gs_json_value_free(st);
+
+    /* parentCount over the fixture's route with two parents[] entries. */
+    gs_scenario_status_expect r = {
+        .kind = "HTTPRoute", .ns = "team-b", .name = "dash", .has_parent_count = true,
+        .parent_count = 2};
+    ck_assert(gs_status_check(&r, status, step));
+    r.parent_count = 1;
+    ck_assert(!gs_status_check(&r, status, step));
+    ck_assert_str_eq(step->checks[5]->message,
+                     "2 parents[] entries (infra/gw/https, infra/gw), expected 1");
+    r.parent_count = 0;
+    ck_assert(!gs_status_check(&r, status, step));
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("status_check");
@@ -287,6 +335,7 @@ int main(void)
     tcase_add_test(tc, status_none_class_and_gateway);
     tcase_add_test(tc, status_none_route_parents);
     tcase_add_test(tc, status_none_other_controller_and_undeclared);
+    tcase_add_test(tc, status_supported_kinds_exact_listeners_parent_count);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
 }
