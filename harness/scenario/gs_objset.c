@@ -153,6 +153,87 @@ bool gs_objset_route_has_parent(const gs_objset_item *item, const char *ns, cons
     return false;
 }
 
+/* Structural equality of two YAML trees (scalars by text, mappings by keys in order). */
+static bool objset_node_equal(const gs_yaml_node *a, const gs_yaml_node *b)
+{
+    if (a == b)
+        return true;
+    if (a == NULL || b == NULL || a->kind != b->kind)
+        return false;
+    switch (a->kind) {
+    case GS_YAML_SCALAR:
+        return a->len == b->len && memcmp(a->str, b->str, a->len) == 0;
+    case GS_YAML_MAPPING:
+        if (a->npairs != b->npairs)
+            return false;
+        for (size_t i = 0; i < a->npairs; i++)
+            if (!objset_node_equal(a->pairs[i].key, b->pairs[i].key) ||
+                !objset_node_equal(a->pairs[i].value, b->pairs[i].value))
+                return false;
+        return true;
+    case GS_YAML_SEQUENCE:
+        if (a->nitems != b->nitems)
+            return false;
+        for (size_t i = 0; i < a->nitems; i++)
+            if (!objset_node_equal(a->items[i], b->items[i]))
+                return false;
+        return true;
+    default:
+        return true;
+    }
+}
+
+/* metadata.generation as written, or 1 (what the API server gives a new object). */
+static int64_t objset_generation(const gs_yaml_node *obj)
+{
+    int64_t g;
+    const gs_yaml_node *n = gs_yaml_get(gs_yaml_get(obj, "metadata"), "generation");
+    return n && gs_yaml_int(n, &g) && g > 0 ? g : 1;
+}
+
+/* A copy of |obj| whose metadata.generation is |gen|, in a stream the set owns (positions kept,
+ * so diagnostics still name the object's file). */
+static const gs_yaml_node *objset_with_generation(gs_objset *set, const gs_yaml_node *obj,
+                                                  int64_t gen)
+{
+    gs_yaml_stream *s = gs_yaml_stream_new(obj->pos.file ? obj->pos.file : "(objects)");
+    gs_xgrow((void **)&set->streams, &set->cap_streams, set->n_streams + 1, sizeof(*set->streams));
+    set->streams[set->n_streams++] = s;
+    gs_yaml_node *copy = gs_yaml_clone(s, obj);
+    gs_yaml_node *meta = gs_yaml_get(copy, "metadata");
+    if (meta == NULL || meta->kind != GS_YAML_MAPPING)
+        return copy; /* the model reports the missing metadata */
+    char text[32];
+    snprintf(text, sizeof(text), "%lld", (long long)gen);
+    gs_yaml_node *value = gs_yaml_new_scalar(s, meta->pos, text, GS_YAML_PLAIN);
+    gs_yaml_pair *p = gs_yaml_get_pair(meta, "generation");
+    if (p) {
+        p->value = value;
+        return copy;
+    }
+    gs_yaml_pair *pairs = gs_yaml_alloc(s, (meta->npairs + 1) * sizeof(*pairs));
+    memcpy(pairs, meta->pairs, meta->npairs * sizeof(*pairs));
+    pairs[meta->npairs] =
+        (gs_yaml_pair){gs_yaml_new_scalar(s, meta->pos, "generation", GS_YAML_PLAIN), value};
+    meta->pairs = pairs;
+    meta->npairs++;
+    return copy;
+}
+
+/* The API server's rule for an object replacing |old|: a changed spec bumps
+ * metadata.generation, an unchanged one keeps it; a generation the new object writes itself
+ * is kept as written. Returns the node to store. */
+static const gs_yaml_node *objset_next_generation(gs_objset *set, const gs_yaml_node *old,
+                                                  const gs_yaml_node *obj)
+{
+    if (gs_yaml_get(gs_yaml_get(obj, "metadata"), "generation"))
+        return obj;
+    int64_t gen = objset_generation(old);
+    if (!objset_node_equal(gs_yaml_get(old, "spec"), gs_yaml_get(obj, "spec")))
+        gen++;
+    return gen == 1 ? obj : objset_with_generation(set, obj, gen);
+}
+
 static int objset_add_node(gs_objset *set, const gs_yaml_node *obj, gs_error *err)
 {
     if (obj == NULL)
@@ -184,11 +265,14 @@ static int objset_add_node(gs_objset *set, const gs_yaml_node *obj, gs_error *er
             ns = "default";
     }
     gs_objset_item *it = objset_lookup(set, kind, ns, name);
+    const gs_yaml_node *stored = obj;
     if (it == NULL) {
         gs_xgrow((void **)&set->items, &set->cap, set->len + 1, sizeof(*set->items));
         it = &set->items[set->len++];
+    } else {
+        stored = objset_next_generation(set, it->node, obj);
     }
-    *it = (gs_objset_item){kind, ns, name, obj, obj->pos};
+    *it = (gs_objset_item){kind, ns, name, stored, obj->pos};
     return 0;
 }
 

@@ -225,6 +225,9 @@ typedef struct gs_scenario_status_expect {
     gs_pos status_pos;
     /* `exactListeners: true` (Gateway): the status lists no listener besides |listeners|. */
     bool exact_listeners;
+    /* `observedGeneration: N`: every condition checked here (the object's, a Gateway's
+     * listeners', a route's parent entry's) has observedGeneration N. 0: not checked. */
+    int64_t observed_generation;
     /* `parentCount: N` (routes): exactly N parents[] entries by the controllers under test. */
     bool has_parent_count;
     unsigned parent_count;

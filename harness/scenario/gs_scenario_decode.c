@@ -888,7 +888,7 @@ static void sd_status_expect(scenario_decoder *sd, const gs_yaml_node *m,
 {
     static const char *const fields[] = {"kind",   "name",           "parent",      "conditions",
                                          "listeners", "status",      "exactListeners",
-                                         "parentCount", NULL};
+                                         "parentCount", "observedGeneration", NULL};
     static const char *const status_values[] = {"none", NULL};
     /* GatewayClass and Gateway, then every route kind of the table (indexes 0 and 1 are not
      * routes, below) */
@@ -998,6 +998,11 @@ static void sd_status_expect(scenario_decoder *sd, const gs_yaml_node *m,
             gs_dec_error_field(&sd->d, el, "exactListeners",
                                "needs listeners: the ones the status must list, and only them");
     }
+    const gs_yaml_node *og = gs_yaml_get(m, "observedGeneration");
+    if (og && gs_dec_int(&sd->d, m, "observedGeneration", false, 1, INT64_MAX,
+                         &x->observed_generation) && x->no_status)
+        gs_dec_error_field(&sd->d, og, "observedGeneration",
+                           "contradicts status: none (no conditions to carry it)");
     const gs_yaml_node *pc = gs_yaml_get(m, "parentCount");
     int64_t count;
     if (pc && gs_dec_int(&sd->d, m, "parentCount", false, 0, 1000, &count)) {
@@ -1010,7 +1015,7 @@ static void sd_status_expect(scenario_decoder *sd, const gs_yaml_node *m,
         x->parent_count = (unsigned)count;
     }
     if (x->n_conditions == 0 && x->n_listeners == 0 && !gs_yaml_get(m, "conditions") &&
-        !gs_yaml_get(m, "listeners") && !stn && !pc)
+        !gs_yaml_get(m, "listeners") && !stn && !pc && !og)
         gs_dec_error(&sd->d, m, "nothing to check: give conditions%s, or status: none",
                      kind == 1 ? " or listeners" : kind > 1 ? ", parentCount" : "");
 }

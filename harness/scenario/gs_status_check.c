@@ -69,6 +69,24 @@ static void status_match_conditions(const gs_scenario_condition *want, size_t n,
     }
 }
 
+/* `observedGeneration`: every condition of |conds| carries |gen|. */
+static void status_match_generation(int64_t gen, const gs_json_value *conds, const char *where,
+                                    gs_buf *bad)
+{
+    if (gen <= 0)
+        return;
+    for (size_t i = 0; conds && conds->type == GS_JSON_ARRAY && i < conds->len; i++) {
+        double got = gs_json_get_number(conds->items[i], "observedGeneration", -1);
+        const char *type = gs_json_get_string(conds->items[i], "type", "?");
+        if (got < 0)
+            gs_buf_printf(bad, "%s%s%s has no observedGeneration, expected %lld",
+                          bad->len ? "; " : "", where, type, (long long)gen);
+        else if (got != (double)gen)
+            gs_buf_printf(bad, "%s%s%s observedGeneration is %g, expected %lld",
+                          bad->len ? "; " : "", where, type, got, (long long)gen);
+    }
+}
+
 static void status_expected_conditions(gs_buf *b, const gs_scenario_condition *c, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -354,6 +372,8 @@ bool gs_status_check_ex(const gs_scenario_status_expect *x, const gs_json_value 
         gs_buf_puts(&exp, ": no status");
     if (x->exact_listeners)
         gs_buf_puts(&exp, "; no other listener");
+    if (x->observed_generation)
+        gs_buf_printf(&exp, "; observedGeneration %lld", (long long)x->observed_generation);
     if (x->has_parent_count)
         gs_buf_printf(&exp, "; %u parents[] entr%s", x->parent_count,
                       x->parent_count == 1 ? "y" : "ies");
@@ -387,7 +407,8 @@ bool gs_status_check_ex(const gs_scenario_status_expect *x, const gs_json_value 
             status_object_text(&bad, x);
         }
         gs_buf_puts(&obs, obj ? "no status (no conditions, no listeners)" : "not found");
-    } else if (x->has_parent_count && x->parent_name == NULL && x->n_conditions == 0) {
+    } else if (x->has_parent_count && x->parent_name == NULL && x->n_conditions == 0 &&
+               x->observed_generation == 0) {
         status_match_parent_count(x, gs_json_get(st, "parents"), opts, &obs, &bad);
     } else if (x->parent_name || status_kind_is_route(x->kind)) {
         if (x->has_parent_count)
@@ -397,6 +418,7 @@ bool gs_status_check_ex(const gs_scenario_status_expect *x, const gs_json_value 
             const gs_json_value *conds = gs_json_get(p, "conditions");
             status_conditions_text(&obs, conds);
             status_match_conditions(x->conditions, x->n_conditions, conds, "", &bad);
+            status_match_generation(x->observed_generation, conds, "", &bad);
         } else {
             gs_buf_puts(&obs, "no matching parent status");
         }
@@ -404,7 +426,15 @@ bool gs_status_check_ex(const gs_scenario_status_expect *x, const gs_json_value 
         const gs_json_value *conds = gs_json_get(st, "conditions");
         status_conditions_text(&obs, conds);
         status_match_conditions(x->conditions, x->n_conditions, conds, "", &bad);
+        status_match_generation(x->observed_generation, conds, "", &bad);
         const gs_json_value *ls = gs_json_get(st, "listeners");
+        for (size_t j = 0; x->observed_generation && j < status_array_len(ls); j++) {
+            char where[160];
+            snprintf(where, sizeof(where), "listener %s: ",
+                     gs_json_get_string(ls->items[j], "name", "?"));
+            status_match_generation(x->observed_generation,
+                                    gs_json_get(ls->items[j], "conditions"), where, &bad);
+        }
         for (size_t i = 0; i < x->n_listeners; i++) {
             const gs_scenario_listener_expect *l = &x->listeners[i];
             const gs_json_value *got = NULL;

@@ -214,6 +214,67 @@ static char *status_json(const gs_model *m)
     return gs_buf_take(&b);
 }
 
+/* Adds one YAML document as an inline source. */
+static void add_yaml(gs_objset *set, gs_yaml_stream **streams, size_t *n, const char *text)
+{
+    gs_error err = {0};
+    gs_yaml_stream *s = NULL;
+    ck_assert_int_eq(gs_yaml_parse_buffer(&s, "gen.yaml", text, strlen(text), &err), 0);
+    streams[(*n)++] = s;
+    gs_scenario_source src = {.inline_obj = s->docs[0]};
+    ck_assert_int_eq(gs_objset_add_source(set, &src, &err), 0);
+}
+
+static int64_t generation_of(const gs_objset *set, const char *name)
+{
+    const gs_objset_item *it = gs_objset_find(set, "HTTPRoute", "default", name);
+    ck_assert_ptr_nonnull(it);
+    int64_t g = 0;
+    const gs_yaml_node *n = gs_yaml_get(gs_yaml_get(it->node, "metadata"), "generation");
+    return n && gs_yaml_int(n, &g) ? g : 1;
+}
+
+START_TEST(objset_apply_bumps_generation_on_spec_change)
+{
+    gs_objset set = {0};
+    gs_yaml_stream *streams[8];
+    size_t n = 0;
+    const char *v1 = "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n"
+                     "metadata: {name: r}\nspec: {hostnames: [a.example]}\n";
+    const char *v2 = "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n"
+                     "metadata: {name: r, labels: {x: y}}\nspec: {hostnames: [b.example]}\n";
+    const char *v2_labels = "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n"
+                            "metadata: {name: r, labels: {x: z}}\nspec: {hostnames: [b.example]}\n";
+    const char *written = "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n"
+                          "metadata: {name: r, generation: 7}\nspec: {hostnames: [c.example]}\n";
+    add_yaml(&set, streams, &n, v1);
+    ck_assert_int_eq(generation_of(&set, "r"), 1);
+    add_yaml(&set, streams, &n, v2); /* spec changed: 2 */
+    ck_assert_int_eq(generation_of(&set, "r"), 2);
+    /* The copy keeps the rest of the object. */
+    const gs_objset_item *it = gs_objset_find(&set, "HTTPRoute", "default", "r");
+    ck_assert_str_eq(gs_yaml_str(gs_yaml_get(gs_yaml_get(gs_yaml_get(it->node, "metadata"),
+                                                         "labels"), "x")), "y");
+    add_yaml(&set, streams, &n, v2_labels); /* only metadata changed: stays 2 */
+    ck_assert_int_eq(generation_of(&set, "r"), 2);
+    add_yaml(&set, streams, &n, v1); /* spec changed back: 3 */
+    ck_assert_int_eq(generation_of(&set, "r"), 3);
+    add_yaml(&set, streams, &n, written); /* written by the user: kept */
+    ck_assert_int_eq(generation_of(&set, "r"), 7);
+    /* The rendered object carries it, as an integer. */
+    gs_scenario sc = {.name = "gen"};
+    char **docs = NULL;
+    size_t n_docs = 0;
+    add_yaml(&set, streams, &n, v2);
+    gs_objset_render(&set, &sc, NULL, 0, &docs, &n_docs);
+    ck_assert_ptr_nonnull(strstr(docs[0], "generation: 8"));
+    gs_objset_docs_free(docs, n_docs);
+    gs_objset_free(&set);
+    for (size_t i = 0; i < n; i++)
+        gs_yaml_stream_free(streams[i]);
+}
+END_TEST
+
 START_TEST(objset_model_is_what_the_target_gets)
 {
     char dir[] = "/tmp/gatesim-objset-XXXXXX";
@@ -293,6 +354,7 @@ int main(void)
     tcase_add_test(tc, objset_emit_round_trip);
     tcase_add_test(tc, objset_load_replace_delete_render);
     tcase_add_test(tc, objset_model_is_what_the_target_gets);
+    tcase_add_test(tc, objset_apply_bumps_generation_on_spec_change);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
 }

@@ -324,6 +324,36 @@ START_TEST(status_supported_kinds_exact_listeners_parent_count)
 }
 END_TEST
 
+START_TEST(status_observed_generation)
+{
+    const char *doc =
+        "{\"objects\":[{\"kind\":\"Gateway\",\"namespace\":\"infra\",\"name\":\"gw\","
+        "\"status\":{\"conditions\":[{\"type\":\"Accepted\",\"status\":\"True\","
+        "\"reason\":\"Accepted\",\"observedGeneration\":2}],\"listeners\":[{\"name\":"
+        "\"http\",\"attachedRoutes\":0,\"conditions\":[{\"type\":\"Programmed\",\"status\":"
+        "\"True\",\"reason\":\"Programmed\",\"observedGeneration\":1}]}]}},"
+        "{\"kind\":\"HTTPRoute\",\"namespace\":\"infra\",\"name\":\"r\",\"status\":"
+        "{\"parents\":[{\"parentRef\":{\"name\":\"gw\",\"namespace\":\"infra\"},"
+        "\"conditions\":[{\"type\":\"Accepted\",\"status\":\"True\",\"reason\":"
+        "\"Accepted\",\"observedGeneration\":3},{\"type\":\"ResolvedRefs\",\"status\":"
+        "\"True\",\"reason\":\"ResolvedRefs\"}]}]}}]}";
+    gs_json_value *st = NULL;
+    ck_assert_int_eq(gs_json_parse(doc, strlen(doc), NULL, &st, NULL), 0);
+    gs_scenario_status_expect g = {
+        .kind = "Gateway", .ns = "infra", .name = "gw", .observed_generation = 2};
+    /* The listener's condition is stale. */
+    ck_assert(!gs_status_check(&g, st, step));
+    ck_assert_str_eq(step->checks[0]->message,
+                     "listener http: Programmed observedGeneration is 1, expected 2");
+    gs_scenario_status_expect r = {
+        .kind = "HTTPRoute", .ns = "infra", .name = "r", .observed_generation = 3};
+    ck_assert(!gs_status_check(&r, st, step));
+    ck_assert_str_eq(step->checks[1]->message,
+                     "ResolvedRefs has no observedGeneration, expected 3");
+    gs_json_value_free(st);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("status_check");
@@ -336,6 +366,7 @@ int main(void)
     tcase_add_test(tc, status_none_route_parents);
     tcase_add_test(tc, status_none_other_controller_and_undeclared);
     tcase_add_test(tc, status_supported_kinds_exact_listeners_parent_count);
+    tcase_add_test(tc, status_observed_generation);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
 }
