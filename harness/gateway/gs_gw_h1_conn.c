@@ -4,6 +4,7 @@
  * paused while the upstream has not taken enough; an upgrade request's is read whole first);
  * responses stream back. Header/idle timeouts bound slow clients; an `Upgrade: h2c` that
  * gs_gw_h2c takes is answered 101 and handed to the HTTP/2 side, else its h2c fields go. */
+#include "gs_gw_budget.h"
 #include "gs_gw_conn.h"
 #include "gs_gw_h1_head.h"
 #include "gs_gw_h2c.h"
@@ -17,6 +18,7 @@
 #include "gs_http_status.h"
 
 #include <assert.h>
+#include <stdint.h>
 #include <event2/buffer.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,9 +67,16 @@ typedef struct h1d {
     bool linger;       /* refused before its body was read: the client may still be sending */
     size_t given;      /* body bytes given to the exchange and not yet taken */
     gs_buf piece;      /* one piece of body on its way to the exchange */
+    /* Output waiting for the client, charged to the process's held-response budget (shared
+     * with HTTP/2) through this connection's: many slow readers together cannot hold unbounded
+     * memory. One response at a time is bounded already (the pause, or the buffered body
+     * limit), so the connection's own limit is open and only the process's (and its fair
+     * shares) applies. */
+    gs_gw_budget held;
 } h1d;
 
 static void h1d_process(h1d *h);
+static void h1d_close_after_write(h1d *h);
 
 /* The only way h->state changes: HEAD → BODY → WAIT → DRAIN → HEAD, and any state → DRAIN when
  * the connection answers and closes. */
@@ -113,6 +122,39 @@ static void h1d_flush(h1d *h)
     }
     if (evbuffer_get_length(out))
         bufferevent_enable(bev, EV_WRITE);
+}
+
+/* Brings the held-response charge to what the output holds now. False when the growth does
+ * not fit the connection's budget or the process's (then nothing more is charged). */
+static bool h1d_held_sync(h1d *h)
+{
+    gs_gw_budget *proc = &h->conn->rt->guards.held_responses;
+    size_t now = evbuffer_get_length(bufferevent_get_output(h->conn->bev));
+    if (now < h->held.used) {
+        gs_gw_budget_give(&h->held, proc, h->held.used - now);
+        return true;
+    }
+    return gs_gw_budget_take(&h->held, proc, now - h->held.used);
+}
+
+/* The output grew past a held-response budget: the response is cut (the client sees the
+ * connection close early, as for any cut response) and what it held is dropped at once, since
+ * this client is not taking it. Counted with HTTP/2's resets. */
+static void h1d_held_over(h1d *h)
+{
+    h->conn->rt->counters.held_budget_reset++;
+    gs_gw_exchange_cancel(h->ex);
+    h->ex = NULL;
+    h->paused = false;
+    gs_gw_request_free(&h->req);
+    struct evbuffer *out = bufferevent_get_output(h->conn->bev);
+    if (h->direct) /* see h1d_flush: a plain socket's output start is frozen */
+        evbuffer_unfreeze(out, 1);
+    evbuffer_drain(out, evbuffer_get_length(out));
+    if (h->direct)
+        evbuffer_freeze(out, 1);
+    h1d_held_sync(h);
+    h1d_close_after_write(h);
 }
 
 /* Frees the connection once its last response is out; one whose client may still be sending
@@ -339,6 +381,10 @@ static void on_h1d_response(void *arg, gs_gw_response *resp)
         return;
     }
     h1d_write_response(h, resp);
+    if (!h1d_held_sync(h)) {
+        h1d_held_over(h);
+        return;
+    }
     h1d_response_done(h);
 }
 
@@ -380,6 +426,10 @@ static void on_h1d_data(void *arg, const char *data, size_t len)
     if (h->chunked_out)
         evbuffer_add(out, "\r\n", 2);
     h1d_flush(h);
+    if (!h1d_held_sync(h)) {
+        h1d_held_over(h);
+        return;
+    }
     if (evbuffer_get_length(out) > h->conn->rt->limits.max_response_body) {
         /* Past the pause: an upstream that ignores it. Cut the response. */
         gs_gw_exchange_cancel(h->ex);
@@ -409,6 +459,7 @@ static void on_h1d_end(void *arg, gs_gw_headers *trailers, int err)
     if (h->chunked_out)
         evbuffer_add(bufferevent_get_output(h->conn->bev), "0\r\n\r\n", 5);
     h1d_flush(h);
+    (void)h1d_held_sync(h); /* at most the 5 bytes above: never worth a cut */
     h1d_response_done(h);
 }
 
@@ -731,6 +782,7 @@ static void on_h1d_write(struct bufferevent *bev, void *arg)
     h1d *h = c->state;
     if (h->direct)
         bufferevent_disable(c->bev, EV_WRITE);
+    h1d_held_sync(h); /* drained: gives the charge back */
     if (h->state == H1D_WAIT && h->paused) { /* streaming: the client caught up */
         h->paused = false;
         gs_gw_exchange_pause(h->ex, false);
@@ -795,6 +847,7 @@ void gs_gw_h1_start(gs_gw_conn *c)
 {
     h1d *h = gs_xcalloc(1, sizeof(*h));
     h->conn = c;
+    h->held.limit = SIZE_MAX;
     c->state = h;
     c->proto = GS_GW_CONN_H1;
     gs_gw_timer_init(&h->timer, c->rt->base, on_h1d_timeout, h);
@@ -834,6 +887,7 @@ void gs_gw_h1_free(gs_gw_conn *c)
     if (h == NULL)
         return;
     gs_gw_exchange_cancel(h->ex);
+    gs_gw_budget_give(&h->held, &c->rt->guards.held_responses, h->held.used);
     if (h->peer)
         bufferevent_free(h->peer);
     free(h->upgrade);

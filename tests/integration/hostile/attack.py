@@ -5,6 +5,7 @@ object saying what the client saw.
 
   bodies  ADDR: streams that send request bodies and never end them (request-body budgets)
   held    ADDR: streams whose client announces a zero window and never reads (held responses)
+  h1held  ADDR: HTTP/1.1 GETs of large responses whose client never reads (held responses)
   resets  ADDR: streams opened and reset at once, over many connections (rapid reset)
   cancel  ADDR: requests reset while the upstream is answering (upstream connection reuse)
   flood   ADDR: TCP connections opened and held (descriptor exhaustion)
@@ -83,6 +84,24 @@ def cmd_held(args):
         if time.monotonic() >= end:
             break
     print(json.dumps(out))
+
+
+def cmd_h1held(args):
+    """|conns| HTTP/1.1 connections (a small receive buffer, so the kernel holds little), one GET
+    of |size| bytes each, never read, held |hold| seconds (the test stops it sooner)."""
+    host, port = args.addr.rsplit(":", 1)
+    socks = []
+    for _ in range(args.conns):
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.bind((args.source, 0))
+        s.connect((host, int(port)))
+        s.sendall(b"GET /big/%d HTTP/1.1\r\nHost: example.com\r\n\r\n" % args.size)
+        socks.append(s)
+    time.sleep(args.hold)
+    for s in socks:
+        s.close()
+    print(json.dumps({"conns": len(socks)}))
 
 
 def cmd_resets(args):
@@ -242,6 +261,10 @@ def main():
     sp.add_argument("--streams", type=int, default=4)
     sp.add_argument("--size", type=int, default=300000)
     sp.add_argument("--hold", type=float, default=3.0)
+    sp = add("h1held", cmd_h1held)
+    sp.add_argument("--conns", type=int, default=4)
+    sp.add_argument("--size", type=int, default=64 << 20)
+    sp.add_argument("--hold", type=float, default=60.0)
     sp = add("resets", cmd_resets)
     sp.add_argument("--conns", type=int, default=20)
     sp.add_argument("--per-conn", type=int, default=20)
