@@ -12,7 +12,9 @@
  *   (buffered) or the upstream took (streamed);
  * - response data waiting for a slow reader is charged to a connection and a process budget; a
  *   stream that would go over is reset, and a connection that holds data without taking any of
- *   it for hold_timeout is closed;
+ *   it for hold_timeout is closed; new streams are refused before any upstream work while half
+ *   the connection's budget is held, or while its client can take no data and has its share of
+ *   streams waiting (h2d_zero_window_full);
  * - a client resetting streams faster than the per-connection or the per-address limit (rapid
  *   reset, CVE-2023-44487) gets GOAWAY(ENHANCE_YOUR_CALM), and an address over its budget has
  *   new connections refused for a while (gs_gw_addrlim). Complete requests are dispatched after
@@ -584,6 +586,23 @@ static void h2d_queue(h2d *h, h2d_stream *s, h2d_req_state queued)
     h->queued = true;
 }
 
+/* True when a new stream would hold its whole response: the client can take no data now (a
+ * zero connection window, or streams that open with a zero window: the zero-window attack) and
+ * as many dispatched streams as half the held budget covers at the pause size each (at least
+ * one, so a client that opens its windows later still makes progress) are already waiting. */
+static bool h2d_zero_window_full(h2d *h)
+{
+    if (nghttp2_session_get_remote_window_size(h->ng) > 0 &&
+        nghttp2_session_get_remote_settings(h->ng, NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE) > 0)
+        return false;
+    size_t waiting = 0; /* streams with an exchange running or a response to send */
+    for (h2d_stream *s = h->streams; s; s = s->next)
+        if (s->ex || s->resp_state != H2D_RESP_WAIT)
+            waiting++;
+    size_t allowed = h->held.limit / 2 / gs_gw_upstream_pause_bytes(&h->conn->rt->limits);
+    return waiting >= (allowed ? allowed : 1);
+}
+
 /* Dispatches the streams that became ready during the read just processed; those the client
  * reset in the same read are already gone and cost nothing upstream. */
 static void h2d_dispatch_queued(h2d *h)
@@ -593,10 +612,11 @@ static void h2d_dispatch_queued(h2d *h)
         for (h2d_stream *s = h->streams; s; s = s->next) {
             if (h2d_req_queued(s)) {
                 h->queued = true; /* dispatching may free streams: walk again from the head */
-                if (h->held.used >= h->held.limit / 2) {
-                    /* The client leaves half its held-response budget unread: a new stream
-                     * would only hold more, so it is refused before any upstream work
-                     * (REFUSED_STREAM: a client may retry it). */
+                if (h->held.used >= h->held.limit / 2 || h2d_zero_window_full(h)) {
+                    /* The client leaves half its held-response budget unread, or can take no
+                     * data and has its share of streams waiting: a new stream would only hold
+                     * more, so it is refused before any upstream work (REFUSED_STREAM: a
+                     * client may retry it). */
                     h2d_req_dispatch(s);
                     h->conn->rt->counters.held_budget_reset++;
                     nghttp2_submit_rst_stream(h->ng, NGHTTP2_FLAG_NONE, s->id,
