@@ -18,13 +18,6 @@ port() { json <(head -n1 "$WORK/rec.log") "j['$1']"; }
 
 cat > "$WORK/grpc.yaml" <<'YAML'
 apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: default}
-spec:
-  gatewayClassName: any
-  listeners: [{name: http, port: 80, protocol: HTTP}]
----
-apiVersion: gateway.networking.k8s.io/v1
 kind: GRPCRoute
 metadata: {name: rec, namespace: default}
 spec:
@@ -39,7 +32,7 @@ spec:
   - matches: [{method: {service: s.v1.Narrow}}]
     backendRefs: [{name: narrow, port: 50051}]
 YAML
-start_gateway "$WORK/grpc.yaml" \
+start_gateway "$HERE/manifests/base.yaml" "$WORK/grpc.yaml" \
     --backend "default/answer:50051=127.0.0.1:$(port answer)" \
     --backend "default/silent:50051=127.0.0.1:$(port silent)" \
     --backend "default/shut:50051=127.0.0.1:$(port shut)" \

@@ -28,6 +28,17 @@ gw_stats() {
     sed -n "${STATS_LINES}p" "$GW_OUT" > "$WORK/stats.json"
 }
 stat() { json "$WORK/stats.json" "j['stats']['$1']"; }
+# wait_stat NAME TEST VALUE: takes stats lines until `[ <NAME> -TEST VALUE ]` holds (WAIT_S at
+# most; the last line stays in $WORK/stats.json for the checks).
+wait_stat() {
+    local end=$((SECONDS + WAIT_S))
+    while [ "$SECONDS" -le "$end" ]; do
+        gw_stats
+        [ "$(stat "$1")" "-$2" "$3" ] && return 0
+        sleep 0.1
+    done
+    return 0
+}
 
 # ge A B / le A B: numeric comparisons that say what they saw.
 ge() { [ "$1" -ge "$2" ] || { echo "  expected >= $2, got $1" >&2; return 1; }; }

@@ -17,13 +17,7 @@ PYTHONPATH="$HERE" timeout 120 "$PY" "$HERE/attack.py" h1held "$HTTP" --conns 4 
     > "$WORK/attack.json" &
 ATTACK=$!
 PIDS+=($ATTACK)
-# Poll until the budget has cut a reader (bounded; the readers hold 60 s at most).
-END=$((SECONDS + WAIT_S))
-while [ "$SECONDS" -le "$END" ]; do
-    gw_stats
-    [ "$(stat heldBudgetReset)" -ge 1 ] && break
-    sleep 0.1
-done
+wait_stat heldBudgetReset ge 1 # the readers hold 60 s at most
 check "readers past their share of the process budget are cut" ge "$(stat heldBudgetReset)" 1
 check "HTTP/1.1 held data is counted" ge "$(stat responseBytesPeak)" 1
 check "the held total stayed under twice the process budget" le "$(stat responseBytesPeak)" 2097152
@@ -32,11 +26,6 @@ GOT=$(size || true)
 check "a normal client downloads the whole response meanwhile" eq "$GOT" 307200
 kill "$ATTACK" 2>/dev/null || true
 wait "$ATTACK" 2>/dev/null || true
-END=$((SECONDS + WAIT_S))
-while [ "$SECONDS" -le "$END" ]; do
-    gw_stats
-    [ "$(stat responseBytesHeld)" -eq 0 ] && break
-    sleep 0.1
-done
+wait_stat responseBytesHeld eq 0
 check "nothing held once the readers are gone" eq "$(stat responseBytesHeld)" 0
 finish
