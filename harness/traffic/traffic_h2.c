@@ -148,7 +148,7 @@ static int h2_on_open(traffic_conn *c)
     nghttp2_option *opt;
     nghttp2_option_new(&opt);
     nghttp2_option_set_peer_max_concurrent_streams(opt, c->nslots);
-    int rc = nghttp2_session_client_new2(&c->h2, cbs, c, opt);
+    int rc = nghttp2_session_client_new3(&c->h2, cbs, c, opt, &c->w->h2mem.mem);
     nghttp2_option_del(opt);
     nghttp2_session_callbacks_del(cbs);
     if (rc != 0)

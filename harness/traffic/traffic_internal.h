@@ -20,6 +20,18 @@
 #include <stdatomic.h>
 #include <sys/socket.h>
 
+/* nghttp2's allocator for the sessions of one worker (traffic_h2mem.c). */
+#define GS_TRAFFIC_H2MEM_CLASSES 8 /* 32 B .. 4 KiB */
+typedef struct gs_traffic_h2mem {
+    nghttp2_mem mem; /* what nghttp2_session_client_new3 takes; user data = this */
+    void *lists[GS_TRAFFIC_H2MEM_CLASSES];
+    unsigned kept[GS_TRAFFIC_H2MEM_CLASSES];
+} gs_traffic_h2mem;
+
+void gs_traffic_h2mem_init(gs_traffic_h2mem *m);
+/* Frees the cached blocks; the sessions using |m| must be gone. */
+void gs_traffic_h2mem_clear(gs_traffic_h2mem *m);
+
 typedef struct traffic_run traffic_run;
 typedef struct traffic_worker traffic_worker;
 typedef struct traffic_conn traffic_conn;
@@ -178,6 +190,7 @@ struct traffic_worker {
     atomic_bool finished;
     gs_buf chunk_scratch; /* HTTP/1.1: decoded chunk data on its way to a request's body */
     gs_buf h2_out;        /* HTTP/2: frames of one flush, written as one piece */
+    gs_traffic_h2mem h2mem; /* HTTP/2: nghttp2's allocations of this worker's sessions */
     /* scratch for callbacks */
     gs_traffic_header *cb_headers;
     size_t cb_cap;

@@ -330,6 +330,7 @@ static void worker_init(traffic_worker *w, traffic_run *run, unsigned id, unsign
     }
     gs_histogram_new(&w->latency);
     gs_histogram_new(&w->service);
+    gs_traffic_h2mem_init(&w->h2mem);
     if (!run->is_h2)
         worker_build_h1(w);
     w->tick_ev = event_new(w->base, -1, EV_PERSIST, on_worker_tick, w);
@@ -362,6 +363,7 @@ static void worker_free(traffic_worker *w)
         free(c->h1);
     }
     free(w->conns);
+    gs_traffic_h2mem_clear(&w->h2mem); /* after the sessions above */
     if (w->tick_ev)
         event_free(w->tick_ev);
     if (w->rate_ev)
