@@ -44,7 +44,7 @@ start_echo() { # delay -> prints the address
     for _ in $(seq 200); do
         addr=$(/usr/bin/python3 -c 'import json,sys
 for l in open(sys.argv[1]):
-    try: print(json.loads(l)["address"]); break
+    try: print(json.loads(l)["listen"]); break
     except Exception: pass' "$tmp/echo$2.out" 2>/dev/null || true)
         [ -n "$addr" ] && { echo "$addr"; return; }
         sleep 0.05

@@ -8,7 +8,12 @@
 # medians are compared. Prints median req/s, the ratio gatesim/peer (goal >= 1.0), and client
 # CPU per request (user+system of the client process / requests) for each. Then checks that the
 # client's memory stays flat: peak RSS of a 10x longer run (open loop, with request ids).
-# usage: bench/load.sh [path/to/gatesim] [seconds per run, default 3] [rounds, default 3]
+# With a fourth argument `callgrind`, it instead counts the client's user-space instructions per
+# request under valgrind's callgrind (stable on a shared machine where req/s is not): each client
+# runs twice, for a short and a long run, and (instructions_long - instructions_short) /
+# (requests_long - requests_short) cancels start-up and shutdown. The ratio peer/gatesim is the
+# requests per client instruction of gatesim relative to the peer (goal >= 1.0).
+# usage: bench/load.sh [path/to/gatesim] [seconds per run, default 3] [rounds, default 3] [callgrind]
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 gatesim=${1:-$here/build/harness/cli/gatesim}
@@ -58,6 +63,53 @@ CONF
 nginx_master=$!
 wait_port "$h1_port"
 wait_port "$h2_port"
+
+# callgrind_count LABEL CMD...: instructions and requests of one client run under callgrind
+callgrind_count() {
+    local label=$1
+    shift
+    valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.out" "$@" >"$tmp/out" 2>"$tmp/err" || true
+    local ir reqs
+    ir=$(awk '/^summary:/ {print $2}' "$tmp/cg.out")
+    case "$label" in
+    wrk) reqs=$(awk '/requests in/ {print $1}' "$tmp/out") ;;
+    h2load) reqs=$(awk '/^requests:/ {print $8}' "$tmp/out") ;;
+    *) reqs=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["requests"])' "$tmp/out") ;;
+    esac
+    echo "$ir $reqs"
+}
+
+# per_request LABEL SHORT_CMD -- LONG_CMD: prints instructions per request
+per_request() {
+    local label=$1
+    shift
+    local short=() long=()
+    while [ "$1" != "--" ]; do short+=("$1"); shift; done
+    shift
+    long=("$@")
+    read -r i1 r1 <<<"$(callgrind_count "$label" "${short[@]}")"
+    read -r i2 r2 <<<"$(callgrind_count "$label" "${long[@]}")"
+    echo "$i1 $r1 $i2 $r2" | awk '{printf "%.0f", ($3 - $1) / ($4 - $2)}'
+}
+
+if [ "${4:-}" = "callgrind" ]; then
+    command -v valgrind >/dev/null || { echo "bench/load.sh: valgrind not installed" >&2; exit 2; }
+    h1="http://127.0.0.1:$h1_port/"
+    h2="http://127.0.0.1:$h2_port/"
+    wrk_i=$(per_request wrk wrk -t1 -c64 -d2s "$h1" -- wrk -t1 -c64 -d8s "$h1")
+    gs1_i=$(per_request gs-h1 "$gatesim" load -q -c 64 -n 5000 -o json "$h1" -- \
+        "$gatesim" load -q -c 64 -n 25000 -o json "$h1")
+    h2l_i=$(per_request h2load h2load -t1 -c16 -m16 -n 5000 "$h2" -- h2load -t1 -c16 -m16 -n 25000 "$h2")
+    gs2_i=$(per_request gs-h2c "$gatesim" load -q -p h2c -c 16 -m 16 -n 5000 -o json "$h2" -- \
+        "$gatesim" load -q -p h2c -c 16 -m 16 -n 25000 -o json "$h2")
+    echo "client user-space instructions per request (callgrind; lower is better):"
+    printf '  HTTP/1.1 -c64     gatesim %6d   wrk    %6d   requests per instruction ratio %.2f\n' \
+        "$gs1_i" "$wrk_i" "$(echo "$wrk_i $gs1_i" | awk '{print $1/$2}')"
+    printf '  h2c -c16 -m16     gatesim %6d   h2load %6d   requests per instruction ratio %.2f\n' \
+        "$gs2_i" "$h2l_i" "$(echo "$h2l_i $gs2_i" | awk '{print $1/$2}')"
+    echo "goal: ratio >= 1.0 for both"
+    exit 0
+fi
 
 # run LABEL CMD...: runs the client under /usr/bin/time; appends "rps cpu_seconds" to $tmp/LABEL
 run() {
