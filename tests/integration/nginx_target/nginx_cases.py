@@ -11,9 +11,11 @@ Every step must pass except those in NGINX_LIMITS (docs/targets/nginx.md, "Seed 
 those must fail exactly, with the symptom their reason predicts: a list that goes stale (nginx
 learns the feature, or another step starts failing) fails the test.
 """
+import atexit
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -38,8 +40,17 @@ def fail(msg, proc=None):
     sys.exit(1)
 
 
+# Each gatesim this script starts gets a TMPDIR of its own, so its work folder (and the -p
+# prefix of its nginx) lies under a path no other process uses: tests running beside this one
+# (ctest -j, another CI) start nginx processes too, and must not count as left behind here.
+WORK_ROOT = tempfile.mkdtemp(prefix="nginx-cases-")
+GATESIM_ENV = {**os.environ, "NO_COLOR": "1", "TMPDIR": WORK_ROOT}
+atexit.register(shutil.rmtree, WORK_ROOT, ignore_errors=True)
+
+
 def nginx_pids():
-    """Every nginx process of this machine whose command line names a gatesim work folder."""
+    """Every nginx process of this machine whose command line names a work folder under WORK_ROOT."""
+    root = WORK_ROOT.encode()
     pids = set()
     for d in os.listdir("/proc"):
         if not d.isdigit():
@@ -49,24 +60,23 @@ def nginx_pids():
                 cmd = f.read().split(b"\0")
         except OSError:
             continue
-        if cmd and cmd[0].endswith(b"nginx") and any(b"gatesim-run-" in a for a in cmd):
+        if cmd and cmd[0].endswith(b"nginx") and any(b"gatesim-run-" in a and root in a for a in cmd):
             pids.add(int(d))
     return pids
 
 
 def run(path, report_dir):
-    before = nginx_pids()
     proc = subprocess.run([GATESIM, "run", path, "--target", "nginx", "--report-dir", report_dir,
                            "--seed", "7"],
                           stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=840,
-                          env={**os.environ, "NO_COLOR": "1"})
+                          env=GATESIM_ENV)
     try:
         with open(os.path.join(report_dir, "results.json")) as f:
             results = json.load(f)
     except OSError:
         fail("no results.json", proc)
     # The target stops its nginx (master and workers) on every exit path.
-    left = nginx_pids() - before
+    left = nginx_pids()
     if left:
         fail(f"nginx processes left behind: {sorted(left)}", proc)
     return proc, results
@@ -131,13 +141,12 @@ elif MODE == "conform":
     # but reported as not supported (docs/targets/nginx.md, "Conformance").
     library = os.path.join(os.path.dirname(SEED.rstrip("/")), "conformance")
     with tempfile.TemporaryDirectory() as tmp:
-        before = nginx_pids()
         proc = subprocess.run([GATESIM, "conform", library, "--target", "nginx",
                                "--conformance-profiles", "GATEWAY-HTTP,GATEWAY-GRPC",
                                "--report-dir", tmp, "--seed", "7"],
                               stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                              timeout=840, env={**os.environ, "NO_COLOR": "1"})
-        if nginx_pids() - before:
+                              timeout=840, env=GATESIM_ENV)
+        if nginx_pids():
             fail("nginx processes left behind by conform", proc)
         if proc.returncode != 0:
             fail(f"conform exit {proc.returncode}", proc)
