@@ -6,6 +6,7 @@
 
 #include "gs_alloc.h"
 #include "gs_buf.h"
+#include "gs_json.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -274,4 +275,19 @@ void gs_target_free(gs_target *t)
     target_clear_listeners(t);
     free(t->arg);
     free(t);
+}
+
+int gs_target_features_json(const char *const *names, size_t n, gs_json_value **out,
+                            gs_error *err)
+{
+    gs_buf text = {0};
+    gs_json j;
+    gs_json_init(&j, &text, false);
+    gs_json_array_begin(&j);
+    for (size_t i = 0; i < n; i++)
+        gs_json_string(&j, names[i]);
+    gs_json_array_end(&j);
+    int rc = gs_json_parse(text.data, text.len, NULL, out, err);
+    gs_buf_free(&text);
+    return rc;
 }

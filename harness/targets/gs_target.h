@@ -160,6 +160,10 @@ const gs_target_listener *gs_target_find_listener(const gs_target *t, const char
  * GS_ERR_PROTOCOL when the answer is not a JSON array of strings, with the reason in |err|. */
 int gs_target_features(gs_target *t, char ***names, size_t *n, gs_error *err);
 
+/* |names| as the JSON array a features op returns, for kinds whose list is compiled in. */
+int gs_target_features_json(const char *const *names, size_t n, gs_json_value **out,
+                            gs_error *err);
+
 /* Stops the target and frees it. NULL is fine. */
 void gs_target_free(gs_target *t);
 

@@ -199,14 +199,9 @@ static const char *const builtin_features[] = {
 static int builtin_features_json(gs_target *t, gs_json_value **out, gs_error *err)
 {
     (void)t;
-    gs_buf text = {0};
-    gs_buf_putc(&text, '[');
-    for (size_t i = 0; i < sizeof(builtin_features) / sizeof(builtin_features[0]); i++)
-        gs_buf_printf(&text, "%s\"%s\"", i ? "," : "", builtin_features[i]);
-    gs_buf_putc(&text, ']');
-    int rc = gs_json_parse(text.data, text.len, NULL, out, err);
-    gs_buf_free(&text);
-    return rc;
+    return gs_target_features_json(builtin_features,
+                                   sizeof(builtin_features) / sizeof(builtin_features[0]), out,
+                                   err);
 }
 
 static const gs_target_ops builtin_ops = {

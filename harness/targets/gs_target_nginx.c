@@ -780,16 +780,8 @@ static const char *const nginx_features[] = {
 static int nginx_features_json(gs_target *t, gs_json_value **out, gs_error *err)
 {
     (void)t;
-    gs_buf text = {0};
-    gs_json j;
-    gs_json_init(&j, &text, false);
-    gs_json_array_begin(&j);
-    for (size_t i = 0; i < sizeof(nginx_features) / sizeof(nginx_features[0]); i++)
-        gs_json_string(&j, nginx_features[i]);
-    gs_json_array_end(&j);
-    int rc = gs_json_parse(text.data, text.len, NULL, out, err);
-    gs_buf_free(&text);
-    return rc;
+    return gs_target_features_json(nginx_features,
+                                   sizeof(nginx_features) / sizeof(nginx_features[0]), out, err);
 }
 
 static const gs_target_ops nginx_ops = {
