@@ -11,6 +11,7 @@
 
 #include "gs_model.h"
 #include "gs_objset.h"
+#include "gs_route_kinds.h"
 
 #include <string.h>
 
@@ -71,6 +72,60 @@ static void check_each_object(const gs_scenario *sc, const gs_load_options *opt,
     gs_model_free(m);
 }
 
+/* Whether spec.backends declares Service |ns|/|name|: only those get echo replicas. */
+static bool check_has_backend(const gs_scenario *sc, const char *ns, const char *name)
+{
+    for (size_t i = 0; i < sc->n_backends; i++)
+        if (strcmp(sc->backends[i].ns, ns) == 0 && strcmp(sc->backends[i].name, name) == 0)
+            return true;
+    return false;
+}
+
+/* Whether some route of |m| has a backendRef to core Service |ns|/|name|. */
+static bool check_route_uses(const gs_model *m, const char *ns, const char *name)
+{
+    for (size_t i = 0; i < m->n_objects; i++) {
+        const gs_object *o = m->objects[i];
+        const gs_route_kind *rk = gs_route_kind_of(o->kind);
+        if (rk == NULL || !gs_route_kind_modelled(rk))
+            continue;
+        gs_route_view v;
+        gs_route_view_of(o, &v);
+        for (size_t r = 0; r < v.n_rules; r++) {
+            gs_route_rule_view rv;
+            gs_route_rule_view_of(o, r, &rv);
+            for (size_t k = 0; k < rv.n_backend_refs; k++) {
+                const gs_backend_ref *b = &rv.backend_refs[k].ref;
+                const char *bns = b->namespace.v ? b->namespace.v : o->metadata.namespace.v;
+                bool core = (b->group.v == NULL || b->group.v[0] == '\0') &&
+                            (b->kind.v == NULL || strcmp(b->kind.v, "Service") == 0);
+                if (core && b->name.v && strcmp(b->name.v, name) == 0 && bns &&
+                    strcmp(bns, ns) == 0)
+                    return true;
+            }
+        }
+    }
+    return false;
+}
+
+/* A Service the manifests declare and a route sends to, but that spec.backends does not: the
+ * run starts no echo replica for it, so its requests get 503 while the scenario looks complete
+ * (upstream examples carry their own Services). A warning, as the run can still go on. */
+static void check_services_without_backends(const gs_model *m, const gs_scenario *sc,
+                                            gs_diags *out)
+{
+    for (size_t i = 0; i < m->n_services; i++) {
+        const gs_service *svc = m->services[i];
+        const char *ns = svc->obj.metadata.namespace.v, *name = svc->obj.metadata.name.v;
+        if (ns == NULL || name == NULL || check_has_backend(sc, ns, name) ||
+            !check_route_uses(m, ns, name))
+            continue;
+        gs_diags_add(out, GS_DIAG_WARNING, svc->obj.pos, "Service", ns, name, "",
+                     "a route sends to this Service but spec.backends does not declare it: no "
+                     "echo backend serves it, so its requests get 503");
+    }
+}
+
 /* One state of the object set: what it adds to the remarks already made. */
 static void check_state(const gs_objset *set, const gs_scenario *sc, const gs_load_options *opt,
                         gs_diags *out, size_t from)
@@ -79,6 +134,7 @@ static void check_state(const gs_objset *set, const gs_scenario *sc, const gs_lo
     gs_model_new(&m);
     gs_objset_load_model(set, sc, NULL, 0, opt, m);
     gs_model_check_cross(m);
+    check_services_without_backends(m, sc, &m->diags);
     check_copy_new(m, out, from);
     gs_model_free(m);
 }

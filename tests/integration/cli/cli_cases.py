@@ -16,7 +16,8 @@
 #                                     -o spellings, -f and - for stdin, old spellings warn and work
 #   cli_cases.py GATESIM explain-ci   explain says what an unprogrammed listener means for traffic,
 #                                     Gateway and listener conditions agree, --fail-on and
-#                                     --assume-services in explain and validate
+#                                     --assume-services in explain and validate; run names a
+#                                     Service a route uses that spec.backends does not declare
 import http.client
 import json
 import os
@@ -412,8 +413,15 @@ def case_explain_ci():
     rc, so, se = gatesim(["validate", xns])
     if rc != 0:
         fail("validate without --fail-on: exit %d\n%s" % (rc, se))
+    # A Service a route sends to that spec.backends does not declare: the run says so.
+    undeclared = os.path.join(DATA, "undeclared-backend.yaml")
+    with tempfile.TemporaryDirectory() as d:
+        expect_lines(["run", "-q", "--seed", "1", "--report-dir", d, undeclared], 0,
+                     ["%s:30:7: warning: Service default/legacy: a route sends to this Service "
+                      "but spec.backends does not declare it: no echo backend serves it, so its "
+                      "requests get 503" % undeclared])
     print("ok: explain names the traffic consequence; Gateway and listeners agree; --fail-on, "
-          "--assume-services")
+          "--assume-services; a Service without a backend is named")
 
 
 CASES = {
