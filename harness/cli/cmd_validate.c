@@ -230,15 +230,22 @@ int gs_cmd_validate(int argc, char **argv)
          * inside a problem line */
         fflush(stdout);
         bool colour = gs_term_colour(2);
-        fprintf(stderr, "%s%zu object%s in %zu file%s: %zu error%s, %zu warning%s",
-                unique.nerrors ? gs_term_red(colour) : gs_term_green(colour), objects,
-                objects == 1 ? "" : "s", m->n_files, m->n_files == 1 ? "" : "s",
-                unique.nerrors, unique.nerrors == 1 ? "" : "s", unique.nwarnings,
-                unique.nwarnings == 1 ? "" : "s");
+        /* what was validated: objects, scenarios (with their objects), or both */
+        char what[96];
+        size_t sc = m->n_scenarios;
+        if (sc && objects)
+            snprintf(what, sizeof(what), "%zu object%s and %zu scenario%s", objects,
+                     objects == 1 ? "" : "s", sc, sc == 1 ? "" : "s");
+        else if (sc)
+            snprintf(what, sizeof(what), "%zu scenario%s", sc, sc == 1 ? "" : "s");
+        else
+            snprintf(what, sizeof(what), "%zu object%s", objects, objects == 1 ? "" : "s");
+        fprintf(stderr, "%s%s in %zu file%s: %zu error%s, %zu warning%s",
+                unique.nerrors ? gs_term_red(colour) : gs_term_green(colour), what, m->n_files,
+                m->n_files == 1 ? "" : "s", unique.nerrors, unique.nerrors == 1 ? "" : "s",
+                unique.nwarnings, unique.nwarnings == 1 ? "" : "s");
         if (m->n_skipped)
             fprintf(stderr, ", %zu skipped", m->n_skipped);
-        if (m->n_scenarios)
-            fprintf(stderr, ", %zu scenario%s", m->n_scenarios, m->n_scenarios == 1 ? "" : "s");
         if (findings)
             fprintf(stderr, ", %zu --fail-on finding%s", findings, findings == 1 ? "" : "s");
         fprintf(stderr, "%s\n", gs_term_reset(colour));

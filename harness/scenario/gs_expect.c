@@ -1103,6 +1103,20 @@ static void expect_mirror(gs_expect_obs *o, const gs_scenario_statistics *stats,
     }
 }
 
+/* |ns| in milliseconds as people write them: "200 ms", "1.234 ms", "0.05 ms" (at most three
+ * decimals, no trailing zeros), so a limit reads as it was written. */
+static const char *expect_ms(int64_t ns, char out[32])
+{
+    snprintf(out, 32, "%.3f", (double)ns / 1e6);
+    char *end = out + strlen(out);
+    while (end > out && end[-1] == '0')
+        *--end = '\0';
+    if (end > out && end[-1] == '.')
+        *--end = '\0';
+    snprintf(end, (size_t)(32 - (end - out)), " ms");
+    return out;
+}
+
 static void expect_latency(const gs_scenario_latency *l, const gs_traffic_result *res,
                            gs_results_step *step, unsigned *failed)
 {
@@ -1125,12 +1139,13 @@ static void expect_latency(const gs_scenario_latency *l, const gs_traffic_result
                         ? (rows[i].pct >= 100 ? gs_histogram_max(res->latency)
                                               : gs_histogram_percentile(res->latency, rows[i].pct))
                         : 0;
-        gs_buf_printf(&exp, "%s%s <= %.3f ms", exp.len ? ", " : "", rows[i].name,
-                      (double)rows[i].limit / 1e6);
-        gs_buf_printf(&obs, "%s%s %.3f ms", obs.len ? ", " : "", rows[i].name, (double)v / 1e6);
+        char lim[32], got[32];
+        expect_ms(rows[i].limit, lim);
+        expect_ms(v, got);
+        gs_buf_printf(&exp, "%s%s <= %s", exp.len ? ", " : "", rows[i].name, lim);
+        gs_buf_printf(&obs, "%s%s %s", obs.len ? ", " : "", rows[i].name, got);
         if (v > rows[i].limit)
-            gs_buf_printf(&bad, "%s%s %.3f ms > %.3f ms", bad.len ? ", " : "", rows[i].name,
-                          (double)v / 1e6, (double)rows[i].limit / 1e6);
+            gs_buf_printf(&bad, "%s%s %s > %s", bad.len ? ", " : "", rows[i].name, got, lim);
     }
     gs_results_set(&c->expected, "%s", exp.data ? exp.data : "");
     gs_results_set(&c->observed, "%s", obs.data ? obs.data : "");

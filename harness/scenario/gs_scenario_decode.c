@@ -328,8 +328,11 @@ static void sd_source(scenario_decoder *sd, const gs_yaml_node *item, gs_scenari
         if (!gs_dec_string(&sd->d, item, "path", true, &p))
             return;
         const char *full = p;
-        if (p[0] != '/') {
-            char *tmp = gs_xasprintf("%s/%s", sd->sc->dir, p);
+        /* Relative to the scenario's folder, shown as the user would write it: no "./" in
+         * front when the scenario was named without a folder ("../x.yaml", not "./../x.yaml"). */
+        if (p[0] != '/' && strcmp(sd->sc->dir, ".") != 0) {
+            const char *dir = sd->sc->dir;
+            char *tmp = gs_xasprintf("%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", p);
             full = gs_yaml_strdup(sd->stream, tmp);
             free(tmp);
         }

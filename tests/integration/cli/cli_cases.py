@@ -18,6 +18,7 @@
 #                                     Gateway and listener conditions agree, --fail-on and
 #                                     --assume-services in explain and validate; run names a
 #                                     Service a route uses that spec.backends does not declare
+#   cli_cases.py GATESIM messages     validate says what it validated; paths as the user wrote them
 import http.client
 import json
 import os
@@ -424,7 +425,32 @@ def case_explain_ci():
           "--assume-services; a Service without a backend is named")
 
 
+def case_messages():
+    quick = os.path.join(DATA, "quick.yaml")
+    split = os.path.join(DATA, "coffee-split.yaml")
+    expect_lines(["validate", quick], 0, ["1 scenario in 1 file: 0 errors, 0 warnings"])
+    expect_lines(["validate", quick, split], 0,
+                 ["5 objects and 1 scenario in 2 files: 0 errors, 0 warnings"])
+    # A manifest path relative to a scenario named without a folder is shown as written.
+    with tempfile.TemporaryDirectory() as d:
+        with open(split) as f, open(os.path.join(d, "coffee-split.yaml"), "w") as g:
+            g.write(f.read())
+        os.mkdir(os.path.join(d, "sub"))
+        with open(os.path.join(d, "sub", "s.yaml"), "w") as f:
+            f.write("apiVersion: gatesim.dev/v1alpha1\nkind: Scenario\nmetadata: {name: paths}\n"
+                    "spec:\n  manifests:\n  - path: ../coffee-split.yaml\n  steps:\n"
+                    "  - name: one\n    send: {requests: 1}\n    expect: {status: 200}\n")
+        p = subprocess.run([GATESIM, "validate", "s.yaml"], cwd=os.path.join(d, "sub"),
+                           capture_output=True, text=True, timeout=60)
+        lines = p.stdout.splitlines()
+        if p.returncode != 0 or len(lines) != 2 or \
+                not all(l.startswith("../coffee-split.yaml:") for l in lines):
+            fail("paths are not shown as written:\n%s%s" % (p.stdout, p.stderr))
+    print("ok: validate names scenarios and objects; ../ paths as written")
+
+
 CASES = {
+    "messages": case_messages,
     "explain-ci": case_explain_ci,
     "flags": case_flags,
     "small": case_small,

@@ -515,7 +515,10 @@ START_TEST(expect_grpc_status_and_latency)
     ck_assert(
         strstr(step->checks[0]->message, "grpc-status 12 (UNIMPLEMENTED) from the HTTP status"));
     ck_assert_str_eq(step->checks[1]->kind, "latency");
-    ck_assert(strstr(step->checks[1]->message, "over the limit: p99 80."));
+    /* milliseconds as written: no "50.000 ms" */
+    ck_assert_str_eq(step->checks[1]->expected, "p99 <= 50 ms");
+    ck_assert(strstr(step->checks[1]->message, "over the limit: p99 80"));
+    ck_assert(strstr(step->checks[1]->message, " ms > 50 ms"));
     gs_histogram_free(res.latency);
     gs_expect_obs_clear(&o);
 }
