@@ -448,6 +448,8 @@ static int runner_pick_listener(const gs_target *t, const gs_scenario_send *send
     const gs_listener_status *ls = gw->listeners;
     size_t n = gw->n_listeners;
     const char *host = send->host;
+    /* A TLS listener is chosen by the server name, as the gateway does. */
+    const char *name = send->sni ? send->sni : host;
     const gs_listener_status *pick = NULL;
     if (send->listener) {
         for (size_t i = 0; i < n && !pick; i++)
@@ -461,9 +463,9 @@ static int runner_pick_listener(const gs_target *t, const gs_scenario_send *send
         /* The listener the gateway would choose for the Host; without a Host (or when no
          * listener claims it), the first programmed listener of the protocol. */
         size_t best = 0;
-        for (size_t i = 0; i < n && host; i++) {
+        for (size_t i = 0; i < n && name; i++) {
             size_t score =
-                runner_listener_serves(&ls[i], want) ? runner_host_score(ls[i].hostname, host) : 0;
+                runner_listener_serves(&ls[i], want) ? runner_host_score(ls[i].hostname, name) : 0;
             if (score > best) {
                 best = score;
                 pick = &ls[i];
@@ -497,8 +499,14 @@ static int runner_pick_listener(const gs_target *t, const gs_scenario_send *send
                             "the target reports no address for listener %s of %s (not ready, or "
                             "not programmed)",
                             pick->name, gwref);
+    if ((send->sni || send->ca_file || !send->verify) && !d->tls)
+        return gs_error_set(err, GS_ERR_INVALID,
+                            "send.sni, ca and verify are for TLS, but listener %s is %s",
+                            pick->name, pick->protocol);
     if (host)
         snprintf(d->host, sizeof(d->host), "%s", host);
+    else if (send->address_as_host)
+        snprintf(d->host, sizeof(d->host), "%s", d->listener->address);
     else if (pick->hostname && pick->hostname[0] != '*')
         snprintf(d->host, sizeof(d->host), "%s", pick->hostname);
     else if (pick->hostname)
@@ -644,10 +652,10 @@ static void runner_traffic_config(const runner_scenario *rs, const gs_scenario_s
     tc->requests = requests;
     tc->rate = send->rate;
     tc->new_connection_per_request = send->new_connection_per_request;
-    tc->ca_file = d->tls ? rs->ca_path : NULL;
-    tc->sni = d->host;
-    /* certificates the scenario did not generate: nothing to trust */
-    tc->insecure = d->tls && rs->ca_path == NULL;
+    tc->ca_file = d->tls ? (send->ca_file ? send->ca_file : rs->ca_path) : NULL;
+    tc->sni = send->sni; /* NULL: the host part of the Host */
+    /* certificates the scenario did not generate and no CA given: nothing to trust */
+    tc->insecure = d->tls && (!send->verify || tc->ca_file == NULL);
 }
 
 /* The request rate this step's traffic reaches: the run's last measurement, else a probe of

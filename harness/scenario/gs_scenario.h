@@ -105,6 +105,15 @@ typedef struct gs_scenario_send {
     bool new_connection_per_request;
     unsigned streams; /* HTTP/2 concurrent streams per connection; default 1 */
     double rate;      /* open-loop req/s, 0 = closed loop */
+    /* TLS (HTTPS listeners): the server name sent, apart from the Host (default: the Host);
+     * a CA file to verify the gateway's certificate against (resolved against the scenario's
+     * folder; default: the run's CA); verify false skips verification. */
+    const char *sni;
+    const char *ca_file;
+    bool verify; /* default true */
+    /* `addressAsHost`: the Host is the listener's address ("127.0.0.1:40123"), as the upstream
+     * suite sends when a test gives no Host. */
+    bool address_as_host;
     gs_pos pos;
 } gs_scenario_send;
 

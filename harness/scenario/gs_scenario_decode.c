@@ -597,6 +597,38 @@ static const char *sd_backend_ref(scenario_decoder *sd, const gs_yaml_node *node
     return node->str;
 }
 
+/* send.sni, send.ca, send.verify, send.addressAsHost (docs/scenario.md). */
+static void sd_send_tls(scenario_decoder *sd, const gs_yaml_node *m, gs_scenario_send *s)
+{
+    if (gs_dec_string(&sd->d, m, "sni", false, &s->sni) &&
+        (s->sni[0] == '\0' || strchr(s->sni, ':') || strchr(s->sni, '/')))
+        gs_dec_error_field(&sd->d, gs_yaml_get(m, "sni"), "sni",
+                           "must be a host name (no port, no path), got \"%s\"", s->sni);
+    const char *ca = NULL;
+    if (gs_dec_string(&sd->d, m, "ca", false, &ca)) {
+        const char *full = ca;
+        if (ca[0] != '/') {
+            char *tmp = gs_xasprintf("%s/%s", sd->sc->dir, ca);
+            full = gs_yaml_strdup(sd->stream, tmp);
+            free(tmp);
+        }
+        struct stat st;
+        if (stat(full, &st) != 0)
+            gs_dec_error_field(&sd->d, gs_yaml_get(m, "ca"), "ca",
+                               "%s: no such file (paths are relative to the scenario's folder)",
+                               ca);
+        s->ca_file = full;
+    }
+    gs_dec_bool(&sd->d, m, "verify", false, &s->verify);
+    if (!s->verify && s->ca_file)
+        gs_dec_error_field(&sd->d, gs_yaml_get(m, "verify"), "verify",
+                           "contradicts ca: a CA is only used to verify");
+    gs_dec_bool(&sd->d, m, "addressAsHost", false, &s->address_as_host);
+    if (s->address_as_host && gs_yaml_get(m, "host"))
+        gs_dec_error_field(&sd->d, gs_yaml_get(m, "addressAsHost"), "addressAsHost",
+                           "contradicts host: give one of them");
+}
+
 static void sd_send(scenario_decoder *sd, const gs_yaml_node *m, gs_scenario_send *s)
 {
     static const char *const fields[] = {"gateway",
@@ -612,9 +644,14 @@ static void sd_send(scenario_decoder *sd, const gs_yaml_node *m, gs_scenario_sen
                                          "newConnectionPerRequest",
                                          "streams",
                                          "rate",
+                                         "sni",
+                                         "ca",
+                                         "verify",
+                                         "addressAsHost",
                                          NULL};
     static const char *const protocols[] = {"http1", "h2c", "http2", "grpc", NULL};
     s->present = true;
+    s->verify = true;
     s->pos = m->pos;
     s->method = "GET";
     s->path = "/";
@@ -638,6 +675,7 @@ static void sd_send(scenario_decoder *sd, const gs_yaml_node *m, gs_scenario_sen
         gs_dec_error_field(&sd->d, gs_yaml_get(m, "method"), "method", "invalid method \"%s\"",
                            s->method);
     gs_dec_string(&sd->d, m, "host", false, &s->host);
+    sd_send_tls(sd, m, s);
     if (gs_dec_string(&sd->d, m, "path", false, &s->path) && s->path[0] != '/')
         gs_dec_error_field(&sd->d, gs_yaml_get(m, "path"), "path", "must start with '/'");
     sd_kv(sd, m, "headers", true, &s->headers, &s->n_headers);

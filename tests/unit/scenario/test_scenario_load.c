@@ -390,6 +390,48 @@ START_TEST(scenario_listener_kinds_and_counts_decoded)
 }
 END_TEST
 
+START_TEST(scenario_send_tls_fields_decoded)
+{
+    char *ca = gs_test_write_temp(".pem", "not checked here\n");
+    gs_buf b = {0};
+    gs_buf_printf(&b,
+                  "apiVersion: gatesim.dev/v1alpha1\nkind: Scenario\nmetadata: {name: t}\n"
+                  "spec:\n  steps:\n  - name: a\n    send: {sni: a.example.com, host: b.example.com, "
+                  "ca: %s, requests: 1}\n  - name: b\n    send: {verify: false, addressAsHost: true, "
+                  "requests: 1}\n",
+                  ca);
+    gs_scenario_list list = {0};
+    gs_diags diags = {0};
+    int rc = load_text(b.data, &list, &diags);
+    if (rc != 0)
+        print_diags(&diags);
+    ck_assert_int_eq(rc, 0);
+    const gs_scenario *sc = list.items[0];
+    ck_assert_str_eq(sc->steps[0].send.sni, "a.example.com");
+    ck_assert_str_eq(sc->steps[0].send.host, "b.example.com");
+    ck_assert_str_eq(sc->steps[0].send.ca_file, ca);
+    ck_assert(sc->steps[0].send.verify);
+    ck_assert(!sc->steps[1].send.verify);
+    ck_assert(sc->steps[1].send.address_as_host);
+    gs_diags_free(&diags);
+    gs_scenario_list_free(&list);
+    gs_buf_free(&b);
+    unlink(ca);
+    free(ca);
+    const char *bad =
+        "apiVersion: gatesim.dev/v1alpha1\nkind: Scenario\nmetadata: {name: t}\n"
+        "spec:\n  steps:\n  - name: a\n    send: {sni: \"a.example.com:443\", ca: nope.pem, "
+        "requests: 1}\n  - name: b\n    send: {host: x, addressAsHost: true, requests: 1}\n";
+    ck_assert_int_ne(load_text(bad, &list, &diags), 0);
+    ck_assert_uint_eq(diags.nerrors, 3);
+    ck_assert_ptr_nonnull(strstr(diags.items[0].message, "must be a host name"));
+    ck_assert_ptr_nonnull(strstr(diags.items[1].message, "nope.pem: no such file"));
+    ck_assert_ptr_nonnull(strstr(diags.items[2].message, "contradicts host"));
+    gs_diags_free(&diags);
+    gs_scenario_list_free(&list);
+}
+END_TEST
+
 START_TEST(scenario_malformed_yaml_and_missing_file)
 {
     char *p = gs_test_write_temp(".yaml", "apiVersion: gatesim.dev/v1alpha1\nkind: [\n");
@@ -580,6 +622,7 @@ int main(void)
     tcase_add_test(tc, scenario_names_up_to_253_characters);
     tcase_add_test(tc, scenario_header_value_forms_decoded);
     tcase_add_test(tc, scenario_listener_kinds_and_counts_decoded);
+    tcase_add_test(tc, scenario_send_tls_fields_decoded);
     tcase_add_test(tc, scenario_malformed_yaml_and_missing_file);
     tcase_add_test(tc, scenario_validate_file_hook);
     tcase_add_test(tc, scenario_objects_checked_with_positions);
