@@ -310,6 +310,29 @@ static const char *const *sd_strings(scenario_decoder *sd, const gs_yaml_node *p
 
 /* ---- manifests ---- */
 
+/* |p| (field |field| at |node|) resolved against the scenario's folder unless absolute; an
+ * error when nothing is there. */
+static const char *sd_existing_path(scenario_decoder *sd, const gs_yaml_node *node,
+                                    const char *field, const char *p)
+{
+    const char *full = p;
+    /* Relative to the scenario's folder, shown as the user would write it: no "./" in
+     * front when the scenario was named without a folder ("../x.yaml", not "./../x.yaml"). */
+    if (p[0] != '/' && strcmp(sd->sc->dir, ".") != 0) {
+        const char *dir = sd->sc->dir;
+        char *tmp = gs_xasprintf("%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", p);
+        full = gs_yaml_strdup(sd->stream, tmp);
+        free(tmp);
+    }
+    struct stat st;
+    if (stat(full, &st) != 0)
+        gs_dec_error_field(&sd->d, node, field,
+                           "%s: no such file or directory (paths are relative to the scenario's "
+                           "folder)",
+                           p);
+    return full;
+}
+
 static void sd_source(scenario_decoder *sd, const gs_yaml_node *item, gs_scenario_source *out)
 {
     static const char *const fields[] = {"path", "inline", NULL};
@@ -327,22 +350,7 @@ static void sd_source(scenario_decoder *sd, const gs_yaml_node *item, gs_scenari
         const char *p = NULL;
         if (!gs_dec_string(&sd->d, item, "path", true, &p))
             return;
-        const char *full = p;
-        /* Relative to the scenario's folder, shown as the user would write it: no "./" in
-         * front when the scenario was named without a folder ("../x.yaml", not "./../x.yaml"). */
-        if (p[0] != '/' && strcmp(sd->sc->dir, ".") != 0) {
-            const char *dir = sd->sc->dir;
-            char *tmp = gs_xasprintf("%s%s%s", dir, dir[strlen(dir) - 1] == '/' ? "" : "/", p);
-            full = gs_yaml_strdup(sd->stream, tmp);
-            free(tmp);
-        }
-        struct stat st;
-        if (stat(full, &st) != 0)
-            gs_dec_error_field(&sd->d, path, "path",
-                               "%s: no such file or directory (paths are "
-                               "relative to the scenario's folder)",
-                               p);
-        out->path = full;
+        out->path = sd_existing_path(sd, path, "path", p);
         out->pos = path->pos;
         return;
     }
@@ -605,20 +613,8 @@ static void sd_send_tls(scenario_decoder *sd, const gs_yaml_node *m, gs_scenario
         gs_dec_error_field(&sd->d, gs_yaml_get(m, "sni"), "sni",
                            "must be a host name (no port, no path), got \"%s\"", s->sni);
     const char *ca = NULL;
-    if (gs_dec_string(&sd->d, m, "ca", false, &ca)) {
-        const char *full = ca;
-        if (ca[0] != '/') {
-            char *tmp = gs_xasprintf("%s/%s", sd->sc->dir, ca);
-            full = gs_yaml_strdup(sd->stream, tmp);
-            free(tmp);
-        }
-        struct stat st;
-        if (stat(full, &st) != 0)
-            gs_dec_error_field(&sd->d, gs_yaml_get(m, "ca"), "ca",
-                               "%s: no such file (paths are relative to the scenario's folder)",
-                               ca);
-        s->ca_file = full;
-    }
+    if (gs_dec_string(&sd->d, m, "ca", false, &ca))
+        s->ca_file = sd_existing_path(sd, gs_yaml_get(m, "ca"), "ca", ca);
     gs_dec_bool(&sd->d, m, "verify", false, &s->verify);
     if (!s->verify && s->ca_file)
         gs_dec_error_field(&sd->d, gs_yaml_get(m, "verify"), "verify",
