@@ -172,9 +172,53 @@ static int nginx_died(nginx_state *st, int status, gs_error *err)
     return gs_error_set(err, GS_ERR_CLOSED, "nginx %s%s%s", desc, tail[0] ? ": " : "", tail);
 }
 
+/* What nginx said was wrong after byte |from| of its log |path|: the first [emerg] line without
+ * the time and process prefix ("unexpected \"{\" in /w/nginx-2.conf:28"). False when none. */
+static bool nginx_log_emerg(const char *path, long from, char *out, size_t n)
+{
+    out[0] = '\0';
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return false;
+    char line[1024];
+    bool found = false;
+    if (fseek(f, from, SEEK_SET) == 0)
+        while (!found && fgets(line, sizeof(line), f)) {
+            const char *e = strstr(line, "[emerg] ");
+            if (e == NULL)
+                continue;
+            const char *msg = strstr(e, ": ");
+            msg = msg ? msg + 2 : e;
+            snprintf(out, n, "%.*s", (int)strcspn(msg, "\n"), msg);
+            found = true;
+        }
+    fclose(f);
+    return found;
+}
+
+/* Its [emerg] line, else the log's last line. */
+static void nginx_log_complaint(const char *path, char *out, size_t n)
+{
+    if (!nginx_log_emerg(path, 0, out, n))
+        gs_proc_log_tail(path, out, n);
+}
+
+static long nginx_log_size(const nginx_state *st)
+{
+    struct stat sb;
+    return stat(st->log_path, &sb) == 0 ? (long)sb.st_size : 0;
+}
+
+/* A listen port another process took between nginx_free_port and nginx's bind: the apply picks
+ * new ports and tries again. */
+static bool nginx_port_taken(const char *complaint)
+{
+    return strstr(complaint, "Address already in use") != NULL;
+}
+
 /* Waits until the probe answers the current generation: the master has loaded the new
  * configuration and its new workers accept connections. */
-static int nginx_wait_generation(gs_target *t, gs_error *err)
+static int nginx_wait_generation(gs_target *t, long log_from, gs_error *err)
 {
     nginx_state *st = t->impl;
     char want[32];
@@ -185,6 +229,12 @@ static int nginx_wait_generation(gs_target *t, gs_error *err)
         int status;
         if (gs_proc_exited(st->proc, &status))
             return nginx_died(st, status, err);
+        /* A reload nginx refused (it goes on with the old configuration) or a start that is
+         * failing: its [emerg] line says why, no need to wait for the deadline. */
+        char emerg[512];
+        if (nginx_log_emerg(st->log_path, log_from, emerg, sizeof(emerg)))
+            return gs_error_set(err, GS_ERR_INVALID, "nginx refused generation %" PRIu64 ": %s",
+                                st->generation, emerg);
         gs_buf body = {0};
         bool ok = nginx_probe_get(st, "/gatesim/generation", &body) == 0 && body.data &&
                   strcmp(body.data, want) == 0;
@@ -386,28 +436,6 @@ static void nginx_set_listeners(gs_target *t, const gs_route_table *table, const
 
 /* ---- nginx -t, start, reload --------------------------------------------------------------- */
 
-/* What nginx said was wrong: its first [emerg] line without the time and process prefix
- * ("unexpected \"{\" in /w/nginx-2.conf:28"), else the log's last line. */
-static void nginx_log_complaint(const char *path, char *out, size_t n)
-{
-    out[0] = '\0';
-    FILE *f = fopen(path, "r");
-    char line[1024];
-    while (f && fgets(line, sizeof(line), f)) {
-        const char *e = strstr(line, "[emerg] ");
-        if (e == NULL)
-            continue;
-        const char *msg = strstr(e, ": ");
-        msg = msg ? msg + 2 : e;
-        snprintf(out, n, "%.*s", (int)strcspn(msg, "\n"), msg);
-        break;
-    }
-    if (f)
-        fclose(f);
-    if (out[0] == '\0')
-        gs_proc_log_tail(path, out, n);
-}
-
 /* Runs `nginx -t` on |conf|: 0, or GS_ERR_INVALID with nginx's complaint. */
 static int nginx_test(gs_target *t, const char *conf, gs_error *err)
 {
@@ -478,21 +506,14 @@ static int nginx_write_render(gs_target *t, const gs_nginx_conf_out *r, const ch
     return rc;
 }
 
-static int nginx_apply(gs_target *t, const gs_target_objects *objs, gs_error *err)
+/* One try at serving |table|: ports, render, nginx -t, start or SIGHUP, wait. */
+static int nginx_serve(gs_target *t, const gs_target_objects *objs, const gs_route_table *table,
+                       gs_error *err)
 {
     nginx_state *st = t->impl;
-    if (st->proc) {
-        int status;
-        if (gs_proc_exited(st->proc, &status))
-            return nginx_died(st, status, err);
-    }
-    gs_control *c = NULL;
-    int rc = nginx_control(t, objs, &c, err);
-    const gs_route_table *table = rc == 0 ? gs_control_table(c) : NULL;
-    size_t n_ports = table ? gs_route_table_port_count(table) : 0;
+    size_t n_ports = gs_route_table_port_count(table);
     uint16_t *bound = gs_xcalloc(n_ports + 1, sizeof(*bound));
-    if (rc == 0 && st->probe_port == 0)
-        rc = nginx_free_port(&st->probe_port, err);
+    int rc = st->probe_port == 0 ? nginx_free_port(&st->probe_port, err) : 0;
     if (rc == 0)
         rc = nginx_bind_ports(st, table, bound, err);
     gs_nginx_conf_out r = {0};
@@ -521,18 +542,20 @@ static int nginx_apply(gs_target *t, const gs_target_objects *objs, gs_error *er
         rc = gs_error_set_errno(err, errno, "rename %s", next);
     pid_t old[256];
     size_t n_old = 0;
+    long log_from = 0; /* a start truncates the log */
     if (rc == 0) {
         st->generation = gen;
         if (st->proc == NULL) {
             rc = nginx_start(t, err);
         } else {
             n_old = nginx_children(st, old, 256);
+            log_from = nginx_log_size(st);
             if (gs_proc_signal(st->proc, SIGHUP) < 0)
                 rc = gs_error_set(err, GS_ERR_CLOSED, "nginx: cannot signal it");
         }
     }
     if (rc == 0)
-        rc = nginx_wait_generation(t, err);
+        rc = nginx_wait_generation(t, log_from, err);
     if (rc == 0 && n_old)
         rc = nginx_wait_old_workers(t, old, n_old, err);
     if (rc == 0) {
@@ -540,8 +563,6 @@ static int nginx_apply(gs_target *t, const gs_target_objects *objs, gs_error *er
         gs_nginx_conf_out_free(&st->served);
         st->served = r;
         memset(&r, 0, sizeof(r));
-    }
-    if (rc == 0 && gen > 1) {
         /* The previous njs file is no longer imported. */
         char *stale = gs_xasprintf("%s/gatesim-%" PRIu64 ".js", t->cfg.workdir, gen - 1);
         unlink(stale);
@@ -551,6 +572,41 @@ static int nginx_apply(gs_target *t, const gs_target_objects *objs, gs_error *er
     free(js_path);
     free(next);
     free(bound);
+    return rc;
+}
+
+/* Forgets the ports allocated since there were |n| (and the probe port when |probe| was new),
+ * so the next try draws others. */
+static void nginx_forget_ports(nginx_state *st, size_t n, bool probe)
+{
+    while (st->n_ports > n)
+        free(st->ports[--st->n_ports].key);
+    if (probe)
+        st->probe_port = 0;
+}
+
+/* How many times an apply draws new ports when another process took one first. */
+#define NGINX_PORT_TRIES 3
+
+static int nginx_apply(gs_target *t, const gs_target_objects *objs, gs_error *err)
+{
+    nginx_state *st = t->impl;
+    if (st->proc) {
+        int status;
+        if (gs_proc_exited(st->proc, &status))
+            return nginx_died(st, status, err);
+    }
+    gs_control *c = NULL;
+    int rc = nginx_control(t, objs, &c, err);
+    for (int attempt = 1; rc == 0; attempt++) {
+        size_t n_ports = st->n_ports;
+        bool probe = st->probe_port == 0;
+        rc = nginx_serve(t, objs, gs_control_table(c), err);
+        if (rc == 0 || attempt == NGINX_PORT_TRIES || !nginx_port_taken(err->msg))
+            break;
+        nginx_forget_ports(st, n_ports, probe);
+        rc = 0;
+    }
     gs_control_free(c);
     return rc;
 }

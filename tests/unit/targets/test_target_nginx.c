@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: MIT */
+/* The nginx target's process handling with the real nginx (through tests/data/targets/
+ * nginx-wrapper.sh, which can make a start or `nginx -t` fail): start in the work folder,
+ * listeners at nginx's ports, status from control, a reload that serves the new routes, counters
+ * from stub_status, a port another process took (new ports, second try), a configuration nginx -t
+ * refuses (its [emerg] line is the error), nginx dying, and nothing left running after free. */
+#include "gs_target.h"
+#include "gs_test.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+static char workdir[256];
+
+static void setup(void)
+{
+    snprintf(workdir, sizeof(workdir), "/tmp/gatesim-nginx-target-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(workdir));
+    setenv("GATESIM_NGINX", gs_test_data("targets/nginx-wrapper.sh"), 1);
+    setenv("NGINX_WRAPPER_DIR", workdir, 1);
+    setenv("NGINX_WRAPPER_MODE", "", 1);
+}
+
+static void teardown(void)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", workdir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+static const char *const docs_v1[] = {
+    "apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: gs}\n"
+    "spec: {controllerName: gatesim.dev/gateway-controller}",
+    "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\n"
+    "metadata: {name: gw, namespace: default}\n"
+    "spec: {gatewayClassName: gs, listeners: [{name: http, port: 80, protocol: HTTP}]}",
+    "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n"
+    "metadata: {name: a, namespace: default}\n"
+    "spec: {parentRefs: [{name: gw}], hostnames: [a.example.com],\n"
+    "  rules: [{backendRefs: [{name: nowhere, port: 80}]}]}",
+};
+
+/* v2 adds a route whose rule has no backends: 500 on b.example.com. */
+static const char *const docs_v2[] = {
+    docs_v1[0], docs_v1[1], docs_v1[2],
+    "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n"
+    "metadata: {name: b, namespace: default}\n"
+    "spec: {parentRefs: [{name: gw}], hostnames: [b.example.com],\n"
+    "  rules: [{matches: [{path: {type: Exact, value: /x}}]}]}",
+};
+
+static gs_target *new_target(void)
+{
+    gs_target_config cfg = {.workdir = workdir, .start_timeout_ns = 20 * (int64_t)1000000000};
+    gs_target *t = NULL;
+    gs_error err = {0};
+    ck_assert_int_eq(gs_target_new(&t, "nginx", &cfg, &err), 0);
+    return t;
+}
+
+static int apply(gs_target *t, const char *const *docs, size_t n, gs_error *err)
+{
+    gs_target_objects objs = {.documents = docs, .n_documents = n};
+    return gs_target_apply(t, &objs, err);
+}
+
+/* The status code nginx answers GET |path| with Host |host| on 127.0.0.1:|port|, or -1. */
+static int http_status(const char *address, const char *host, const char *path)
+{
+    unsigned port = (unsigned)atoi(strchr(address, ':') + 1);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct timeval tv = {.tv_sec = 10};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    int code = -1;
+    if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0) {
+        char req[256];
+        int n = snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: %s\r\n\r\n", path, host);
+        char buf[512] = {0};
+        if (write(fd, req, (size_t)n) == n && read(fd, buf, sizeof(buf) - 1) > 12)
+            code = atoi(buf + 9);
+    }
+    close(fd);
+    return code;
+}
+
+static pid_t nginx_master(void)
+{
+    char path[300];
+    snprintf(path, sizeof(path), "%s/nginx.pid", workdir);
+    FILE *f = fopen(path, "r");
+    int pid = 0;
+    if (f) {
+        if (fscanf(f, "%d", &pid) != 1)
+            pid = 0;
+        fclose(f);
+    }
+    return pid;
+}
+
+static int starts(void)
+{
+    char path[300];
+    snprintf(path, sizeof(path), "%s/starts", workdir);
+    FILE *f = fopen(path, "r");
+    int n = 0;
+    if (f) {
+        if (fscanf(f, "%d", &n) != 1)
+            n = 0;
+        fclose(f);
+    }
+    return n;
+}
+
+START_TEST(test_start_reload_stats_stop)
+{
+    gs_target *t = new_target();
+    gs_error err = {0};
+    ck_assert_msg(apply(t, docs_v1, 3, &err) == 0, "%s", err.msg);
+    const gs_target_listener *l = gs_target_find_listener(t, "default/gw", "http");
+    ck_assert_ptr_nonnull(l);
+    ck_assert_uint_eq(l->port, 80);
+    ck_assert_str_ne(l->address, "127.0.0.1:80");
+    ck_assert_int_eq(http_status(l->address, "a.example.com", "/"), 500); /* no such Service */
+    ck_assert_int_eq(http_status(l->address, "b.example.com", "/x"), 404);
+
+    gs_json_value *st = NULL;
+    ck_assert_int_eq(gs_target_status(t, &st, &err), 0);
+    const gs_json_value *objs = gs_json_get(st, "objects");
+    ck_assert_ptr_nonnull(objs);
+    ck_assert_uint_ge(objs->len, 3);
+    gs_json_value_free(st);
+
+    /* A reload: the old port stays, the new route answers. */
+    char before[64];
+    snprintf(before, sizeof(before), "%s", l->address);
+    pid_t master = nginx_master();
+    ck_assert_int_gt(master, 0);
+    ck_assert_msg(apply(t, docs_v2, 4, &err) == 0, "%s", err.msg);
+    l = gs_target_find_listener(t, "default/gw", "http");
+    ck_assert_str_eq(l->address, before);
+    ck_assert_int_eq(http_status(l->address, "b.example.com", "/x"), 500);
+    ck_assert_int_eq(nginx_master(), master); /* reloaded, not restarted */
+    ck_assert_int_eq(starts(), 1);
+
+    /* stub_status: the two requests after the reload, gatesim's probes not counted. */
+    gs_target_stats s0 = {0}, s1 = {0};
+    ck_assert_int_eq(gs_target_stats_read(t, &s0, &err), 0);
+    ck_assert_int_eq(http_status(l->address, "a.example.com", "/"), 500);
+    ck_assert_int_eq(http_status(l->address, "b.example.com", "/x"), 500);
+    ck_assert_int_eq(gs_target_stats_read(t, &s1, &err), 0);
+    uint64_t r0 = 0, r1 = 0;
+    ck_assert(gs_target_stats_get(&s0, "requests", &r0));
+    ck_assert(gs_target_stats_get(&s1, "requests", &r1));
+    ck_assert_uint_eq(r1 - r0, 2);
+    gs_target_stats_clear(&s0);
+    gs_target_stats_clear(&s1);
+
+    ck_assert_int_eq(gs_target_check(t, &err), 0);
+    gs_target_free(t);
+    /* The master (and its workers, its process group) are gone. */
+    ck_assert_int_ne(kill(master, 0), 0);
+}
+END_TEST
+
+START_TEST(test_port_taken_then_retried)
+{
+    setenv("NGINX_WRAPPER_MODE", "port-taken-once", 1);
+    gs_target *t = new_target();
+    gs_error err = {0};
+    ck_assert_msg(apply(t, docs_v1, 3, &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(starts(), 2);
+    const gs_target_listener *l = gs_target_find_listener(t, "default/gw", "http");
+    ck_assert_int_eq(http_status(l->address, "a.example.com", "/"), 500);
+    gs_target_free(t);
+}
+END_TEST
+
+START_TEST(test_nginx_t_refuses)
+{
+    setenv("NGINX_WRAPPER_MODE", "refuse-test", 1);
+    gs_target *t = new_target();
+    gs_error err = {0};
+    ck_assert_int_eq(apply(t, docs_v1, 3, &err), GS_ERR_INVALID);
+    ck_assert_msg(strstr(err.msg, "unknown directive \"gatesim_planted\""), "%s", err.msg);
+    ck_assert_int_eq(starts(), 0);
+    ck_assert_int_eq(gs_target_check(t, &err), GS_ERR_CLOSED);
+    gs_target_free(t);
+}
+END_TEST
+
+START_TEST(test_nginx_dies)
+{
+    gs_target *t = new_target();
+    gs_error err = {0};
+    ck_assert_msg(apply(t, docs_v1, 3, &err) == 0, "%s", err.msg);
+    pid_t master = nginx_master();
+    ck_assert_int_gt(master, 0);
+    ck_assert_int_eq(kill(master, SIGKILL), 0);
+    int rc = 0;
+    for (int i = 0; i < 2000 && rc == 0; i++) { /* bounded: 20 s */
+        rc = gs_target_check(t, &err);
+        if (rc == 0)
+            usleep(10000);
+    }
+    ck_assert_int_eq(rc, GS_ERR_CLOSED);
+    ck_assert_msg(strstr(err.msg, "nginx"), "%s", err.msg);
+    /* The next apply starts nginx again. */
+    gs_error err2 = {0};
+    ck_assert_msg(apply(t, docs_v2, 4, &err2) == 0, "%s", err2.msg);
+    ck_assert_int_eq(starts(), 2);
+    const gs_target_listener *l = gs_target_find_listener(t, "default/gw", "http");
+    ck_assert_int_eq(http_status(l->address, "b.example.com", "/x"), 500);
+    gs_target_free(t);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("targets/nginx");
+    TCase *tc = tcase_create("process");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_start_reload_stats_stop);
+    tcase_add_test(tc, test_port_taken_then_retried);
+    tcase_add_test(tc, test_nginx_t_refuses);
+    tcase_add_test(tc, test_nginx_dies);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return gs_test_run(suite());
+}
