@@ -92,24 +92,11 @@ static int http_status(const char *address, const char *host, const char *path)
     return code;
 }
 
-static pid_t nginx_master(void)
+/* The number in the work folder's file |name|, 0 when there is none. */
+static int read_number(const char *name)
 {
     char path[300];
-    snprintf(path, sizeof(path), "%s/nginx.pid", workdir);
-    FILE *f = fopen(path, "r");
-    int pid = 0;
-    if (f) {
-        if (fscanf(f, "%d", &pid) != 1)
-            pid = 0;
-        fclose(f);
-    }
-    return pid;
-}
-
-static int starts(void)
-{
-    char path[300];
-    snprintf(path, sizeof(path), "%s/starts", workdir);
+    snprintf(path, sizeof(path), "%s/%s", workdir, name);
     FILE *f = fopen(path, "r");
     int n = 0;
     if (f) {
@@ -118,6 +105,17 @@ static int starts(void)
         fclose(f);
     }
     return n;
+}
+
+static pid_t nginx_master(void)
+{
+    return read_number("nginx.pid");
+}
+
+/* How many times the wrapper started nginx. */
+static int starts(void)
+{
+    return read_number("starts");
 }
 
 START_TEST(test_start_reload_stats_stop)
