@@ -316,7 +316,7 @@ int gs_echo_config_parse(gs_echo_config *cfg, int argc, char **argv, FILE *out, 
     return 0;
 }
 
-void gs_echo_config_free(gs_echo_config *cfg)
+void gs_echo_config_clear(gs_echo_config *cfg)
 {
     if (cfg == NULL)
         return;

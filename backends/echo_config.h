@@ -53,7 +53,7 @@ typedef struct gs_echo_config {
 /* Fills |cfg| from argv (argv[0] is the program). Returns 0; 1 after printing --help to |out|
  * (the caller exits 0); GS_ERR_USAGE with the reason in |err|. */
 int gs_echo_config_parse(gs_echo_config *cfg, int argc, char **argv, FILE *out, gs_error *err);
-void gs_echo_config_free(gs_echo_config *cfg);
+void gs_echo_config_clear(gs_echo_config *cfg);
 
 /* The listen addresses (--listen, --tls-listen, --control) are gs_addr_parse_hostport text with
  * these flags: ":port" listens on every address, port 0 lets the kernel pick. */

@@ -449,9 +449,9 @@ static void h1_free(gs_echo_conn *c)
     if (h == NULL)
         return;
     event_free(h->timer);
-    gs_buf_free(&h->head);
-    gs_buf_free(&h->body);
-    gs_buf_free(&h->out);
+    gs_buf_clear(&h->head);
+    gs_buf_clear(&h->body);
+    gs_buf_clear(&h->out);
     gs_echo_response_free(&h->resp);
     free(h);
     c->proto = NULL;

@@ -78,9 +78,9 @@ static void h2_stream_free(h2_stream *s)
 {
     if (s->timer != NULL)
         event_free(s->timer);
-    gs_buf_free(&s->strings);
+    gs_buf_clear(&s->strings);
     free(s->fields);
-    gs_buf_free(&s->body);
+    gs_buf_clear(&s->body);
     gs_echo_response_free(&s->resp);
     free(s);
 }
@@ -558,7 +558,7 @@ static void h2_free(gs_echo_conn *c)
         h->pool = s->next;
         h2_stream_free(s);
     }
-    gs_buf_free(&h->out);
+    gs_buf_clear(&h->out);
     free(h);
     c->proto = NULL;
 }

@@ -39,9 +39,9 @@ void gs_echo_response_free(gs_echo_response *r)
 {
     if (r == NULL)
         return;
-    gs_buf_free(&r->fields);
-    gs_buf_free(&r->body);
-    gs_buf_free(&r->grpc_message);
+    gs_buf_clear(&r->fields);
+    gs_buf_clear(&r->body);
+    gs_buf_clear(&r->grpc_message);
 }
 
 void gs_echo_response_add(gs_echo_response *r, const char *name, size_t name_len, const char *value,
@@ -108,7 +108,7 @@ void gs_echo_ctx_init(gs_echo_ctx *ctx, const gs_echo_config *cfg, gs_echo_log *
 void gs_echo_ctx_free(gs_echo_ctx *ctx)
 {
     for (size_t i = 0; i < GS_ARRAY_LEN(ctx->tails); i++)
-        gs_buf_free(&ctx->tails[i].json);
+        gs_buf_clear(&ctx->tails[i].json);
 }
 
 static double handler_uniform(gs_echo_ctx *ctx)
@@ -624,8 +624,8 @@ static void handler_grpc_echo(gs_echo_ctx *ctx, const gs_echo_request *req, gs_e
     gs_buf pb = {0};
     gs_grpc_echo_encode(&e, &pb);
     gs_grpc_frame_write(&resp->body, pb.data != NULL ? pb.data : "", pb.len);
-    gs_buf_free(&pb);
-    gs_buf_free(&strings);
+    gs_buf_clear(&pb);
+    gs_buf_clear(&strings);
     free(noff);
     free(voff);
     free(hs);
@@ -678,9 +678,9 @@ static void handler_grpc_conformance(gs_echo_ctx *ctx, const gs_echo_request *re
     gs_pb_put_bytes(&msg, 1, a.data, a.len);
     gs_pb_put_bytes(&msg, 2, "", 0); /* the (empty) EchoRequest */
     gs_grpc_frame_write(&resp->body, msg.data, msg.len);
-    gs_buf_free(&msg);
-    gs_buf_free(&a);
-    gs_buf_free(&sub);
+    gs_buf_clear(&msg);
+    gs_buf_clear(&a);
+    gs_buf_clear(&sub);
 }
 
 static void handler_grpc(gs_echo_ctx *ctx, const gs_echo_request *req, gs_echo_response *resp)

@@ -463,7 +463,7 @@ static void server_ready_line(FILE *out, const gs_echo_config *cfg, const server
     gs_json_object_end(&j);
     fprintf(out, "%s\n", b.data);
     fflush(out);
-    gs_buf_free(&b);
+    gs_buf_clear(&b);
 }
 
 int gs_echo_server_run(const gs_echo_config *cfg, FILE *ready_out)

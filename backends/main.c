@@ -13,15 +13,15 @@ int main(int argc, char **argv)
     gs_error err = {0};
     int rc = gs_echo_config_parse(&cfg, argc, argv, stdout, &err);
     if (rc == 1) {
-        gs_echo_config_free(&cfg);
+        gs_echo_config_clear(&cfg);
         return 0;
     }
     if (rc < 0) {
         gs_log_error("%s", err.msg);
-        gs_echo_config_free(&cfg);
+        gs_echo_config_clear(&cfg);
         return 2;
     }
     rc = gs_echo_server_run(&cfg, stdout);
-    gs_echo_config_free(&cfg);
+    gs_echo_config_clear(&cfg);
     return rc;
 }

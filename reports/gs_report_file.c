@@ -111,7 +111,7 @@ int gs_report_write_all(const gs_results *r, const char *dir, unsigned formats, 
         char *path = gs_xasprintf("%s/%s", dir, report_files[i].file);
         int rc = gs_report_write_file(path, b.data != NULL ? b.data : "", b.len, err);
         free(path);
-        gs_buf_free(&b);
+        gs_buf_clear(&b);
         if (rc != 0)
             return rc;
     }

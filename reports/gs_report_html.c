@@ -52,7 +52,7 @@ static void html_label(gs_buf *b, const char *s)
     gs_buf_append(&tmp, s, cut);
     html_text(b, tmp.data);
     gs_buf_puts(b, "…");
-    gs_buf_free(&tmp);
+    gs_buf_clear(&tmp);
 }
 
 static double html_clamp01(double v)
@@ -374,7 +374,7 @@ static void html_step(gs_buf *b, const gs_results_step *st)
         html_text(b, counters.data);
         gs_buf_puts(b, "</div>\n");
     }
-    gs_buf_free(&counters);
+    gs_buf_clear(&counters);
     if (st->traffic.present)
         html_traffic(b, &st->traffic);
 

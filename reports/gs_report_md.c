@@ -89,7 +89,7 @@ static void md_failure(gs_buf *b, const gs_results_scenario *s, const gs_results
         gs_report_escape_md(b, counters.data);
         gs_buf_putc(b, '\n');
     }
-    gs_buf_free(&counters);
+    gs_buf_clear(&counters);
     if (!isnan(c->p_value)) {
         gs_buf_printf(b, "- p-value (adjusted, as decided): %.3g", c->p_value);
         if (c->method != NULL) {

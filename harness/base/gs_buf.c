@@ -75,7 +75,7 @@ char *gs_buf_take(gs_buf *b)
     return s;
 }
 
-void gs_buf_free(gs_buf *b)
+void gs_buf_clear(gs_buf *b)
 {
     if (b == NULL)
         return;

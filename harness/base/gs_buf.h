@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* A growable byte buffer, always NUL-terminated after |len| bytes so it can be used as a string.
- * The buffer owns |data|; gs_buf_free releases it. A zeroed gs_buf is an empty buffer. */
+ * The buffer owns |data|; gs_buf_clear releases it. A zeroed gs_buf is an empty buffer. */
 #ifndef GS_BUF_H
 #define GS_BUF_H
 
@@ -21,7 +21,7 @@ char *gs_buf_reserve(gs_buf *b, size_t n);
 void gs_buf_reset(gs_buf *b);
 /* Gives the caller the string (never NULL) and leaves |b| empty. */
 char *gs_buf_take(gs_buf *b);
-void gs_buf_free(gs_buf *b);
+void gs_buf_clear(gs_buf *b);
 /* Appends the whole contents of the file at |path|. Returns 0, or -1 with errno set when it
  * cannot be opened or read (what was read stays appended). */
 int gs_buf_read_file(gs_buf *b, const char *path);

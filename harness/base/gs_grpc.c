@@ -168,7 +168,7 @@ void gs_grpc_echo_encode(const gs_grpc_echo *echo, gs_buf *out)
     if (echo->request_len > 0)
         gs_pb_put_bytes(out, ECHO_REQUEST, echo->request, echo->request_len);
     gs_pb_put_string(out, ECHO_BACKEND, echo->backend);
-    gs_buf_free(&sub);
+    gs_buf_clear(&sub);
 }
 
 /* Copies strings into one block; |cur| advances. */
@@ -410,7 +410,7 @@ static void conf_headers(const conf_str *keys, const conf_str *vals, size_t n, g
                 gs_pb_put_bytes(&sub, HEADER_VALUES, vals[j].data, vals[j].len);
         gs_pb_put_bytes(out, ECHO_HEADERS, sub.data, sub.len);
     }
-    gs_buf_free(&sub);
+    gs_buf_clear(&sub);
 }
 
 /* Re-encodes the Assertions message as gatesim's EchoResponse into |out|. */
@@ -463,7 +463,7 @@ static int conf_transcode(const uint8_t *data, size_t len, gs_buf *out)
             for (size_t k = 0; k < 4; k++)
                 conf_put(&sub, (uint32_t)(TLS_VERSION + k), tls[k]);
             gs_pb_put_bytes(out, ECHO_TLS, sub.data != NULL ? sub.data : "", sub.len);
-            gs_buf_free(&sub);
+            gs_buf_clear(&sub);
         }
         if (ctx[0].len && ctx[1].len && ctx[2].len) {
             gs_buf b = {0};
@@ -471,7 +471,7 @@ static int conf_transcode(const uint8_t *data, size_t len, gs_buf *out)
                           (int)ctx[1].len, (const char *)ctx[1].data, (int)ctx[2].len,
                           (const char *)ctx[2].data);
             gs_pb_put_bytes(out, ECHO_BACKEND, b.data, b.len);
-            gs_buf_free(&b);
+            gs_buf_clear(&b);
         }
     }
     free(keys);
@@ -500,6 +500,6 @@ int gs_grpc_conformance_echo_decode(gs_grpc_echo *echo, const void *data, size_t
     int err = conf_transcode(assertions.data, assertions.len, &own);
     if (err == 0)
         err = gs_grpc_echo_decode(echo, own.data != NULL ? own.data : "", own.len);
-    gs_buf_free(&own);
+    gs_buf_clear(&own);
     return err;
 }

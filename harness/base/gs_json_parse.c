@@ -257,7 +257,7 @@ static int json_container(json_parser *jp, unsigned depth, gs_json_value *v)
             gs_buf kb = {0};
             int rc = json_string(jp, &kb);
             if (rc < 0) {
-                gs_buf_free(&kb);
+                gs_buf_clear(&kb);
                 return rc;
             }
             key = gs_buf_take(&kb);

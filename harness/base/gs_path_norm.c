@@ -125,7 +125,7 @@ gs_path_norm_error gs_path_norm_uri_path(const char *path, size_t len, gs_buf *o
     gs_buf_putc(&rooted, '/');
     gs_buf_append(&rooted, path, len);
     gs_path_norm_error e = gs_path_norm_target(rooted.data, rooted.len, out);
-    gs_buf_free(&rooted);
+    gs_buf_clear(&rooted);
     return e;
 }
 

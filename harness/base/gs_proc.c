@@ -419,7 +419,7 @@ void gs_proc_free(gs_proc *p)
     gs_proc_stop(p, 2 * GS_NS_PER_S, NULL);
     if (p->out_fd >= 0)
         close(p->out_fd);
-    gs_buf_free(&p->rbuf);
+    gs_buf_clear(&p->rbuf);
     free(p);
 }
 

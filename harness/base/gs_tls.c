@@ -18,7 +18,7 @@ const char *const gs_tls_alpn_h2_http11[] = {"h2", "http/1.1", NULL};
 const char *const gs_tls_alpn_http11[] = {"http/1.1", NULL};
 const char *const gs_tls_alpn_h2[] = {"h2", NULL};
 
-void gs_tls_pem_free(gs_tls_pem *pem)
+void gs_tls_pem_clear(gs_tls_pem *pem)
 {
     if (pem == NULL)
         return;

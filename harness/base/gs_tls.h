@@ -18,13 +18,13 @@ extern const char *const gs_tls_alpn_http11[];    /* {"http/1.1", NULL} */
 extern const char *const gs_tls_alpn_h2[];        /* {"h2", NULL} */
 
 /* A certificate (possibly followed by its chain) and its private key, both PEM. Owned strings;
- * gs_tls_pem_free releases them. A zeroed struct is empty. */
+ * gs_tls_pem_clear releases them. A zeroed struct is empty. */
 typedef struct gs_tls_pem {
     char *cert;
     char *key;
 } gs_tls_pem;
 
-void gs_tls_pem_free(gs_tls_pem *pem);
+void gs_tls_pem_clear(gs_tls_pem *pem);
 
 /* Server context from PEM files: |cert_file| may hold the leaf followed by intermediates.
  * |alpn| is the server's preference list (NULL: no ALPN); the first of its protocols the client
@@ -81,7 +81,7 @@ typedef struct gs_tls_info {
 void gs_tls_info_get(SSL *ssl, gs_tls_info *info);
 
 /* Generates a self-signed CA (EC P-256, valid from one hour ago for 30 days) with |common_name|.
- * Returns 0 or GS_ERR_TLS; the caller frees |out| with gs_tls_pem_free. */
+ * Returns 0 or GS_ERR_TLS; the caller frees |out| with gs_tls_pem_clear. */
 int gs_tls_ca_generate(gs_tls_pem *out, const char *common_name, gs_error *err);
 
 /* Generates a server leaf certificate for |names| (|n| DNS names, wildcards like "*.example.com"

@@ -142,7 +142,7 @@ int gs_tls_leaf_generate(gs_tls_pem *out, const gs_tls_pem *ca, const char *cons
     gs_buf sb = {0};
     for (size_t i = 0; i < n; i++) {
         if (strchr(names[i], ',') != NULL) {
-            gs_buf_free(&sb);
+            gs_buf_clear(&sb);
             rc = gs_error_set(err, GS_ERR_INVALID, "bad certificate name '%s'", names[i]);
             goto out;
         }

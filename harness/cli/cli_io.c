@@ -20,7 +20,7 @@ int gs_cli_load_path(gs_model *m, const char *path, const gs_load_options *opt)
     while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0)
         gs_buf_append(&in, chunk, n);
     int rc = gs_model_load_buffer(m, "<stdin>", in.data ? in.data : "", in.len, opt, NULL);
-    gs_buf_free(&in);
+    gs_buf_clear(&in);
     return rc;
 }
 
@@ -33,5 +33,5 @@ void gs_cli_print_document(const gs_buf *b, bool yaml)
     gs_buf y = {0};
     gs_status_json_to_yaml(b->data, b->len, &y);
     fputs(y.data ? y.data : "", stdout);
-    gs_buf_free(&y);
+    gs_buf_clear(&y);
 }

@@ -106,7 +106,7 @@ static size_t explain_scenario_world(const gs_scenario *sc, const gs_control_opt
         errors += gs_objset_load_model(&set, sc, tls.secrets, tls.n, lo, m);
     }
     gs_objset_tls_clear(&tls);
-    gs_objset_free(&set);
+    gs_objset_clear(&set);
     gs_control_new(&w->ctl, copts);
     w->title = sc->name;
     w->file = sc->file;
@@ -126,7 +126,7 @@ static void explain_print_diags(gs_diags *d, bool quiet_notes)
                      g->message);
     }
     gs_diags_print(&shown, stderr, gs_term_colour(2));
-    gs_diags_free(&shown);
+    gs_diags_clear(&shown);
 }
 
 static void explain_world_json(const explain_world *w, gs_json *j)
@@ -137,7 +137,7 @@ static void explain_world_json(const explain_world *w, gs_json *j)
     gs_json_init(&inner, &tmp, false);
     gs_status_write_json(s, &inner);
     gs_json_raw(j, tmp.data);
-    gs_buf_free(&tmp);
+    gs_buf_clear(&tmp);
 }
 
 /* "scenarios":[{"name","file",KEY}] for several worlds: KEY "status" holds each world's
@@ -175,7 +175,7 @@ static void explain_output(explain_world *worlds, size_t n, explain_format fmt)
             gs_explain_describe(gs_control_status(worlds[i].ctl), gs_control_table(worlds[i].ctl),
                                 colour, &out);
             fputs(out.data ? out.data : "", stdout);
-            gs_buf_free(&out);
+            gs_buf_clear(&out);
         }
         return;
     }
@@ -195,7 +195,7 @@ static void explain_output(explain_world *worlds, size_t n, explain_format fmt)
         gs_json_object_end(&j);
     }
     gs_cli_print_document(&b, fmt == EXPLAIN_YAML);
-    gs_buf_free(&b);
+    gs_buf_clear(&b);
 }
 
 /* --request: "[METHOD] URL". Returns 0, or -1 with a message on stderr. */
@@ -245,7 +245,7 @@ static void explain_output_request(explain_world *worlds, size_t n, explain_form
             gs_explain_request_text(gs_control_table(worlds[i].ctl), rq, colour, &b);
         }
         fputs(b.data ? b.data : "", stdout);
-        gs_buf_free(&b);
+        gs_buf_clear(&b);
         return;
     }
     /* One world: the request's object. Several: {"scenarios":[{"name","file","request"}]}. */
@@ -259,7 +259,7 @@ static void explain_output_request(explain_world *worlds, size_t n, explain_form
         gs_json_object_end(&j);
     }
     gs_cli_print_document(&b, fmt == EXPLAIN_YAML);
-    gs_buf_free(&b);
+    gs_buf_clear(&b);
 }
 
 int gs_cmd_explain(int argc, char **argv);
@@ -430,9 +430,9 @@ int gs_cmd_explain(int argc, char **argv)
     free(worlds);
     free(models);
     gs_model_free(plain);
-    gs_tls_pem_free(&ca);
-    gs_scenario_list_free(&scenarios);
-    gs_diags_free(&sdiags);
+    gs_tls_pem_clear(&ca);
+    gs_scenario_list_clear(&scenarios);
+    gs_diags_clear(&sdiags);
     rc = unreadable || malformed ? GS_EXIT_USAGE
          : errors || findings    ? GS_EXIT_FAILED
                                  : GS_EXIT_OK;

@@ -223,7 +223,7 @@ int gs_cmd_validate(int argc, char **argv)
         gs_diags_json(&shown, &j);
         gs_json_object_end(&j);
         gs_cli_print_document(&b, fmt == GS_CLIOPT_FORMAT_YAML);
-        gs_buf_free(&b);
+        gs_buf_clear(&b);
     } else {
         gs_diags_print(&shown, stdout, gs_term_colour(1));
         /* stdout may be a buffered file that stderr shares (2>&1): the summary must not land
@@ -251,8 +251,8 @@ int gs_cmd_validate(int argc, char **argv)
         fprintf(stderr, "%s\n", gs_term_reset(colour));
     }
     int rc = unreadable ? 2 : (unique.nerrors || findings ? 1 : 0);
-    gs_diags_free(&shown);
-    gs_diags_free(&unique);
+    gs_diags_clear(&shown);
+    gs_diags_clear(&unique);
     gs_model_free(m);
     return validate_exit(paths, rc);
 }

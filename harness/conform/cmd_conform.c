@@ -519,7 +519,7 @@ static void conform_collect(conform_run *r, conform_slot *slot, int status)
         t->message = gs_conform_results_why(row);
     }
     gs_json_value_free(v);
-    gs_buf_free(&text);
+    gs_buf_clear(&text);
     free(path);
     free(dir);
     r->done++;
@@ -537,7 +537,7 @@ static void conform_progress(const conform_run *r, const conform_slot *slots, si
             gs_buf_printf(&line, " %s", r->plan->tests[slots[i].test].sc->conformance.short_name);
     fprintf(stderr, "%.*s", (int)(line.len > 200 ? 200 : line.len), line.data);
     fflush(stderr);
-    gs_buf_free(&line);
+    gs_buf_clear(&line);
 }
 
 /* Runs the PENDING tests, at most --jobs at once, in ShortName order. Returns 0, or the
@@ -684,8 +684,8 @@ static int conform_write_reports(conform_run *r, int argc, char **argv, gs_error
                                  err);
     if (rc == 0 && !c->quiet)
         printf("ConformanceReport: %s\ngatesim reports: %s/\n", report, c->report_dir);
-    gs_buf_free(&yaml);
-    gs_buf_free(&readme);
+    gs_buf_clear(&yaml);
+    gs_buf_clear(&readme);
     free(readme_path);
     free(dir);
     free(report);
@@ -790,7 +790,7 @@ static int conform_load(conform_cli *c, int argc, char **argv, gs_scenario_list 
     gs_diags_sort(&diags);
     gs_diags_print(&diags, stderr, gs_term_colour(2));
     size_t nerrors = diags.nerrors;
-    gs_diags_free(&diags);
+    gs_diags_clear(&diags);
     if (load_rc < 0 || nerrors) {
         fprintf(stderr, "gatesim conform: %zu problem%s in the library; nothing was run\n",
                 nerrors, nerrors == 1 ? "" : "s");
@@ -885,7 +885,7 @@ out:
     free(run.rows);
     gs_results_free(results);
     gs_conform_plan_free(&plan);
-    gs_scenario_list_free(&list);
+    gs_scenario_list_clear(&list);
     for (size_t i = 0; i < c.n_owned; i++)
         free(c.owned[i]);
     free(c.owned);

@@ -153,33 +153,33 @@ void gs_control_route_parent_status(ctl_route *r, ctl_parent *p, gs_route_status
                                     const char *refs_msg, const char *dropped);
 
 /* gs_control.c */
-const ctl_service *ctl_find_service(const gs_control *c, const char *ns, const char *name);
+const ctl_service *gs_ctl_find_service(const gs_control *c, const char *ns, const char *name);
 /* Labels of namespace |name| (with kubernetes.io/metadata.name); never NULL. |scratch| holds the
  * implicit label when the namespace is declared nowhere. */
-const gs_labels *ctl_namespace_labels(const gs_control *c, const char *name, gs_labels *scratch,
+const gs_labels *gs_ctl_namespace_labels(const gs_control *c, const char *name, gs_labels *scratch,
                                       gs_label *scratch_item);
 /* True when a ReferenceGrant in |to_ns| lets (|from_group|, |from_kind|, |from_ns|) refer to
  * (|to_group|, |to_kind|, |to_name|). */
-bool ctl_grant_permits(const gs_control *c, const char *from_group, const char *from_kind,
+bool gs_ctl_grant_permits(const gs_control *c, const char *from_group, const char *from_kind,
                        const char *from_ns, const char *to_ns, const char *to_group,
                        const char *to_kind, const char *to_name);
 /* Explains why |labels| do not satisfy |sel| ("has no label a=b"), into |out|. */
-void ctl_selector_explain(const gs_label_selector *sel, const gs_labels *labels, char *out,
+void gs_ctl_selector_explain(const gs_label_selector *sel, const gs_labels *labels, char *out,
                           size_t n);
-bool ctl_regex_ok(const char *pattern);
+bool gs_ctl_regex_ok(const char *pattern);
 
 /* Age of an object for precedence: its creationTimestamp in seconds; absent or malformed ones
  * count as newer than any real time (and tie with each other). Smaller is older. Load order
  * never counts: equal ages are broken by "{namespace}/{name}" by the callers, as the spec says. */
-int64_t ctl_object_age(const gs_object *o);
+int64_t gs_ctl_object_age(const gs_object *o);
 
 /* gs_control_routes.c */
-void ctl_routes_compute(gs_control *c);
+void gs_ctl_routes_compute(gs_control *c);
 
 /* gs_control_table.c */
-int ctl_table_build(gs_control *c, gs_error *err);
+int gs_ctl_table_build(gs_control *c, gs_error *err);
 /* The backendRef's resolution (state) and, when not OK, a message for ResolvedRefs. */
-gs_rt_backend_state ctl_backend_resolve(const gs_control *c, const ctl_route *r,
+gs_rt_backend_state gs_ctl_backend_resolve(const gs_control *c, const ctl_route *r,
                                         const gs_backend_ref *ref, const char **app_protocol,
                                         char *why, size_t why_len);
 

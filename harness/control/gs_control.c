@@ -75,7 +75,7 @@ static void labels_put(gs_labels *l, const char *key, const char *value)
 
 static void control_reset_results(gs_control *c)
 {
-    gs_status_set_free(&c->status);
+    gs_status_set_clear(&c->status);
     gs_route_table_free(c->table);
     c->table = NULL;
 }
@@ -135,7 +135,7 @@ void gs_control_add_secret(gs_control *c, const char *ns, const char *name, cons
 
 /* ---- lookups shared with the route side ----------------------------------------------------- */
 
-const ctl_service *ctl_find_service(const gs_control *c, const char *ns, const char *name)
+const ctl_service *gs_ctl_find_service(const gs_control *c, const char *ns, const char *name)
 {
     char key[512];
     int n = snprintf(key, sizeof(key), "%s/%s", ns, name);
@@ -144,7 +144,7 @@ const ctl_service *ctl_find_service(const gs_control *c, const char *ns, const c
     return gs_strmap_get(&c->service_index, key, (size_t)n);
 }
 
-const gs_labels *ctl_namespace_labels(const gs_control *c, const char *name, gs_labels *scratch,
+const gs_labels *gs_ctl_namespace_labels(const gs_control *c, const char *name, gs_labels *scratch,
                                       gs_label *scratch_item)
 {
     for (size_t i = 0; i < c->n_namespaces; i++) {
@@ -159,7 +159,7 @@ const gs_labels *ctl_namespace_labels(const gs_control *c, const char *name, gs_
     return scratch;
 }
 
-bool ctl_grant_permits(const gs_control *c, const char *from_group, const char *from_kind,
+bool gs_ctl_grant_permits(const gs_control *c, const char *from_group, const char *from_kind,
                        const char *from_ns, const char *to_ns, const char *to_group,
                        const char *to_kind, const char *to_name)
 {
@@ -187,7 +187,7 @@ bool ctl_grant_permits(const gs_control *c, const char *from_group, const char *
     return false;
 }
 
-void ctl_selector_explain(const gs_label_selector *sel, const gs_labels *labels, char *out,
+void gs_ctl_selector_explain(const gs_label_selector *sel, const gs_labels *labels, char *out,
                           size_t n)
 {
     snprintf(out, n, "does not match the selector");
@@ -247,7 +247,7 @@ void ctl_selector_explain(const gs_label_selector *sel, const gs_labels *labels,
     }
 }
 
-bool ctl_regex_ok(const char *pattern)
+bool gs_ctl_regex_ok(const char *pattern)
 {
     int code;
     PCRE2_SIZE off;
@@ -259,7 +259,7 @@ bool ctl_regex_ok(const char *pattern)
     return true;
 }
 
-int64_t ctl_object_age(const gs_object *o)
+int64_t gs_ctl_object_age(const gs_object *o)
 {
     int64_t t = o->metadata.creation_time;
     if (t < 0 || t > GS_RT_CREATED_UNKNOWN)
@@ -424,7 +424,7 @@ static const char *listener_cert(gs_control *c, const gs_gateway *gw, const gs_s
         return "InvalidCertificateRef";
     }
     if (strcmp(ns, gw_ns) != 0 &&
-        !ctl_grant_permits(c, GS_GATEWAY_GROUP, "Gateway", gw_ns, ns, "", "Secret", name)) {
+        !gs_ctl_grant_permits(c, GS_GATEWAY_GROUP, "Gateway", gw_ns, ns, "", "Secret", name)) {
         snprintf(why, why_len,
                  "certificateRef Secret %s/%s is in another namespace and no ReferenceGrant in %s "
                  "allows Gateways of %s to use it",
@@ -839,14 +839,14 @@ int gs_control_compute(gs_control *c, const gs_model *m, gs_error *err)
             free(note);
         }
     }
-    ctl_routes_compute(c);
+    gs_ctl_routes_compute(c);
     for (size_t i = 0; i < c->n_gws; i++) {
         gs_gateway_status *gs = &c->status.gateways[c->gws[i].status_index];
         control_gateway_conditions(&c->gws[i], gs);
         for (size_t k = 0; k < c->gws[i].n_listeners; k++)
             gs->listeners[k].attached_routes = c->gws[i].listeners[k].attached;
     }
-    int rc = ctl_table_build(c, err);
+    int rc = gs_ctl_table_build(c, err);
     control_release_compute(c, n_declared);
     return rc;
 }

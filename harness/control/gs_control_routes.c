@@ -44,7 +44,7 @@ static const char *filter_unsupported(const gs_route_filter *f, size_t n)
 static const char *values_bad_regex(const gs_http_value_match *v, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        if (v[i].type == GS_MATCH_REGULAR_EXPRESSION && v[i].value.v && !ctl_regex_ok(v[i].value.v))
+        if (v[i].type == GS_MATCH_REGULAR_EXPRESSION && v[i].value.v && !gs_ctl_regex_ok(v[i].value.v))
             return v[i].value.v;
     }
     return NULL;
@@ -53,7 +53,7 @@ static const char *values_bad_regex(const gs_http_value_match *v, size_t n)
 static const char *http_match_bad_regex(const gs_http_route_match *mt)
 {
     if (mt->path.type == GS_PATH_REGULAR_EXPRESSION && mt->path.value.v &&
-        !ctl_regex_ok(mt->path.value.v))
+        !gs_ctl_regex_ok(mt->path.value.v))
         return mt->path.value.v;
     const char *bad = values_bad_regex(mt->headers, mt->n_headers);
     return bad ? bad : values_bad_regex(mt->query_params, mt->n_query_params);
@@ -71,9 +71,9 @@ const char *gs_control_http_rule_bad_regex(const gs_object *route, size_t i)
 static const char *grpc_match_bad_regex(const gs_grpc_route_match *mt)
 {
     if (mt->method.type == GS_MATCH_REGULAR_EXPRESSION) {
-        if (mt->method.service.v && !ctl_regex_ok(mt->method.service.v))
+        if (mt->method.service.v && !gs_ctl_regex_ok(mt->method.service.v))
             return mt->method.service.v;
-        if (mt->method.method.v && !ctl_regex_ok(mt->method.method.v))
+        if (mt->method.method.v && !gs_ctl_regex_ok(mt->method.method.v))
             return mt->method.method.v;
     }
     return values_bad_regex(mt->headers, mt->n_headers);
@@ -177,10 +177,10 @@ static ctl_verdict listener_admits(const gs_control *c, const ctl_route *r, cons
     case GS_FROM_SELECTOR: {
         gs_labels scratch;
         gs_label item;
-        const gs_labels *labels = ctl_namespace_labels(c, ns, &scratch, &item);
+        const gs_labels *labels = gs_ctl_namespace_labels(c, ns, &scratch, &item);
         if (!gs_label_selector_matches(&l->allowed_routes.selector, labels)) {
             char sel[256];
-            ctl_selector_explain(&l->allowed_routes.selector, labels, sel, sizeof(sel));
+            gs_ctl_selector_explain(&l->allowed_routes.selector, labels, sel, sizeof(sel));
             snprintf(why, n, "namespace %s %s required by listener %s of %s/%s", ns, sel, l->name.v,
                      gw_ns, gw_name);
             return CTL_REJECT_NAMESPACE;
@@ -277,7 +277,7 @@ static bool routes_share_hostname(const ctl_route *a, const ctl_route *b, const 
  * leave only the kind: the HTTPRoute counts as older. */
 static bool route_older(const ctl_route *a, const ctl_route *b)
 {
-    int64_t aa = ctl_object_age(a->v.obj), ab = ctl_object_age(b->v.obj);
+    int64_t aa = gs_ctl_object_age(a->v.obj), ab = gs_ctl_object_age(b->v.obj);
     if (aa != ab)
         return aa < ab;
     int cmp = gs_rt_route_name_cmp(route_ns(a), route_name(a), route_ns(b), route_name(b));
@@ -394,7 +394,7 @@ static void route_resolved_refs(const gs_control *c, const ctl_route *r, const c
             for (size_t k = 0; k < n_refs; k++) {
                 char why[CTL_WHY];
                 const char *app;
-                gs_rt_backend_state st = ctl_backend_resolve(c, r, refs[k], &app, why, sizeof(why));
+                gs_rt_backend_state st = gs_ctl_backend_resolve(c, r, refs[k], &app, why, sizeof(why));
                 if (st == GS_RT_BACKEND_OK)
                     continue;
                 if (*reason == NULL)
@@ -540,7 +540,7 @@ static void route_init(gs_control *c, ctl_route *r, gs_route_status *rs, char *d
     }
 }
 
-void ctl_routes_compute(gs_control *c)
+void gs_ctl_routes_compute(gs_control *c)
 {
     /* Every route of the kinds control handles, kind by kind in the table's order, each kind's
      * in load order. */

@@ -25,7 +25,7 @@ static bool app_protocol_supported(const char *p)
     return false;
 }
 
-gs_rt_backend_state ctl_backend_resolve(const gs_control *c, const ctl_route *r,
+gs_rt_backend_state gs_ctl_backend_resolve(const gs_control *c, const ctl_route *r,
                                         const gs_backend_ref *ref, const char **app_protocol,
                                         char *why, size_t why_len)
 {
@@ -42,14 +42,14 @@ gs_rt_backend_state ctl_backend_resolve(const gs_control *c, const ctl_route *r,
         return GS_RT_BACKEND_INVALID_KIND;
     }
     if (strcmp(ns, rns) != 0 &&
-        !ctl_grant_permits(c, GS_GATEWAY_GROUP, rkind, rns, ns, "", "Service", name)) {
+        !gs_ctl_grant_permits(c, GS_GATEWAY_GROUP, rkind, rns, ns, "", "Service", name)) {
         snprintf(why, why_len,
                  "backendRef Service %s/%s is in another namespace and no ReferenceGrant in %s "
                  "allows %ss of namespace %s to use it",
                  ns, name, ns, rkind, rns);
         return GS_RT_BACKEND_REF_NOT_PERMITTED;
     }
-    const ctl_service *svc = ctl_find_service(c, ns, name);
+    const ctl_service *svc = gs_ctl_find_service(c, ns, name);
     if (svc == NULL && c->opts.assume_services && ref->port.has)
         return GS_RT_BACKEND_OK;
     if (svc == NULL) {
@@ -151,7 +151,7 @@ static void conv_backend_ref(const gs_control *c, const ctl_route *r, const gs_b
 {
     char why[512];
     const char *app = NULL;
-    out->state = ctl_backend_resolve(c, r, ref, &app, why, sizeof(why));
+    out->state = gs_ctl_backend_resolve(c, r, ref, &app, why, sizeof(why));
     out->group = ref->group.v ? ref->group.v : "";
     out->kind = ref->kind.v ? ref->kind.v : "Service";
     out->namespace = ref->namespace.v ? ref->namespace.v : r->v.obj->metadata.namespace.v;
@@ -370,7 +370,7 @@ static int table_add_route(gs_control *c, gs_route_table *t, const ctl_route *r,
     gs_rt_route route = {.kind = r->ops->table_kind,
                          .namespace = r->v.obj->metadata.namespace.v,
                          .name = r->v.obj->metadata.name.v,
-                         .created = ctl_object_age(r->v.obj),
+                         .created = gs_ctl_object_age(r->v.obj),
                          .hostnames = hosts,
                          .n_hostnames = r->v.n_hostnames,
                          .rules = rules,
@@ -380,7 +380,7 @@ static int table_add_route(gs_control *c, gs_route_table *t, const ctl_route *r,
     return rc;
 }
 
-int ctl_table_build(gs_control *c, gs_error *err)
+int gs_ctl_table_build(gs_control *c, gs_error *err)
 {
     gs_rt_options opt = {.no_hostname_fallthrough = c->opts.no_hostname_fallthrough};
     gs_route_table *t = NULL;

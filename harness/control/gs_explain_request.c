@@ -69,7 +69,7 @@ static void explain_req_build(const gs_explain_request *rq, explain_req *x)
     gs_path_norm_error e = gs_path_norm_uri_path(t->path, t->path_len, &b);
     if (e != GS_PATH_NORM_OK) {
         x->why = gs_path_norm_error_str(e);
-        gs_buf_free(&b);
+        gs_buf_clear(&b);
         return;
     }
     x->path = gs_buf_take(&b);
@@ -280,7 +280,7 @@ static void explain_req_port_json(const explain_port *e, gs_json *j)
         gs_json_uint(j, r->match_index);
         gs_json_key(j, "matchText");
         gs_json_string(j, m.data ? m.data : "");
-        gs_buf_free(&m);
+        gs_buf_clear(&m);
         gs_json_key(j, "backends");
         gs_json_array_begin(j);
         for (size_t i = 0; i < r->rule->n_backends; i++) {

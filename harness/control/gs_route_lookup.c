@@ -324,7 +324,7 @@ static const rt_entry *better(const rt_entry *a, const rt_entry *b)
         return b;
     if (b == NULL)
         return a;
-    return rt_entry_compare(a, b) <= 0 ? a : b;
+    return gs_rt_entry_compare(a, b) <= 0 ? a : b;
 }
 
 static const rt_entry *bucket_match_grpc(rt_ctx *c, const rt_fbucket *b)

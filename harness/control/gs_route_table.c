@@ -110,7 +110,7 @@ static const char *table_path_value(rt_arena *a, gs_rt_match_type type, const ch
     gs_buf b = {0};
     const char *v = gs_path_norm_path(value, strlen(value), &b) == GS_PATH_NORM_OK ? b.data : value;
     const char *out = arena_strdup(a, v);
-    gs_buf_free(&b);
+    gs_buf_clear(&b);
     return out;
 }
 
@@ -816,7 +816,7 @@ int gs_rt_entry_rank(const rt_entry *a, const rt_entry *b, gs_rt_rank_key *key)
     return 0;
 }
 
-int rt_entry_compare(const rt_entry *a, const rt_entry *b)
+int gs_rt_entry_compare(const rt_entry *a, const rt_entry *b)
 {
     gs_rt_rank_key key;
     return gs_rt_entry_rank(a, b, &key);
@@ -851,7 +851,7 @@ const char *gs_rt_rank_key_text(gs_rt_rank_key k)
 
 static int entry_qsort_cmp(const void *pa, const void *pb)
 {
-    return rt_entry_compare(*(rt_entry *const *)pa, *(rt_entry *const *)pb);
+    return gs_rt_entry_compare(*(rt_entry *const *)pa, *(rt_entry *const *)pb);
 }
 
 static void list_sort(rt_list *l)

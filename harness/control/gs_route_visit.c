@@ -34,7 +34,7 @@ static void visit_collect_paths(const rt_pmap *m, const rt_entry ***v, size_t *n
 
 static int visit_entry_cmp(const void *pa, const void *pb)
 {
-    return rt_entry_compare(*(const rt_entry *const *)pa, *(const rt_entry *const *)pb);
+    return gs_rt_entry_compare(*(const rt_entry *const *)pa, *(const rt_entry *const *)pb);
 }
 
 static size_t visit_bucket(const rt_fbucket *b, gs_rt_visit_fn fn, void *arg)

@@ -44,7 +44,7 @@ bool gs_conditions_true(const gs_conditions *c, const char *type)
     return k && strcmp(k->status, "True") == 0;
 }
 
-void gs_conditions_free(gs_conditions *c)
+void gs_conditions_clear(gs_conditions *c)
 {
     for (size_t i = 0; i < c->n; i++)
         free(c->items[i].message);
@@ -75,14 +75,14 @@ void gs_status_add_note(gs_status_set *s, const char *fmt, ...)
     s->notes[s->n_notes++] = msg;
 }
 
-void gs_status_set_free(gs_status_set *s)
+void gs_status_set_clear(gs_status_set *s)
 {
     if (s == NULL)
         return;
     for (size_t i = 0; i < s->n_classes; i++) {
         free(s->classes[i].name);
         free(s->classes[i].controller_name);
-        gs_conditions_free(&s->classes[i].conditions);
+        gs_conditions_clear(&s->classes[i].conditions);
     }
     free(s->classes);
     for (size_t i = 0; i < s->n_gateways; i++) {
@@ -90,13 +90,13 @@ void gs_status_set_free(gs_status_set *s)
         free(g->namespace);
         free(g->name);
         free(g->class_name);
-        gs_conditions_free(&g->conditions);
+        gs_conditions_clear(&g->conditions);
         for (size_t k = 0; k < g->n_listeners; k++) {
             gs_listener_status *l = &g->listeners[k];
             free(l->name);
             free(l->protocol);
             free(l->hostname);
-            gs_conditions_free(&l->conditions);
+            gs_conditions_clear(&l->conditions);
             strv_free(l->routes, l->n_routes);
         }
         free(g->listeners);
@@ -117,7 +117,7 @@ void gs_status_set_free(gs_status_set *s)
             free(p->ref.name);
             free(p->ref.section_name);
             free(p->controller_name);
-            gs_conditions_free(&p->conditions);
+            gs_conditions_clear(&p->conditions);
             strv_free(p->listeners, p->n_listeners);
             strv_free(p->notes, p->n_notes);
         }

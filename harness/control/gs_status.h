@@ -34,7 +34,7 @@ void gs_conditions_set(gs_conditions *c, const char *type, const char *status, c
 const gs_condition *gs_conditions_get(const gs_conditions *c, const char *type);
 /* True when condition |type| exists with status "True". */
 bool gs_conditions_true(const gs_conditions *c, const char *type);
-void gs_conditions_free(gs_conditions *c);
+void gs_conditions_clear(gs_conditions *c);
 
 typedef struct gs_group_kind {
     const char *group; /* static or owned by the status set */
@@ -118,7 +118,7 @@ typedef struct gs_status_set {
     size_t n_notes, cap_notes;
 } gs_status_set;
 
-void gs_status_set_free(gs_status_set *s);
+void gs_status_set_clear(gs_status_set *s);
 void gs_status_add_note(gs_status_set *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Appends |s| to |*v| (an owned copy), growing the array; |*n| counts. */

@@ -272,7 +272,7 @@ struct gs_route_table {
 };
 
 /* Compares two entries by precedence after hostname: < 0 when |a| wins. */
-int rt_entry_compare(const rt_entry *a, const rt_entry *b);
+int gs_rt_entry_compare(const rt_entry *a, const rt_entry *b);
 /* The same, and which key decided into |key| (GS_RT_RANK_FIRST when equal). */
 int gs_rt_entry_rank(const rt_entry *a, const rt_entry *b, gs_rt_rank_key *key);
 

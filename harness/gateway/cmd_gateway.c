@@ -365,7 +365,7 @@ int gs_cmd_gateway(int argc, char **argv)
         rc = 0;
     }
 out:
-    gs_gw_endpoints_free(&eps);
+    gs_gw_endpoints_clear(&eps);
     free(maps);
     free(lo.controller_names);
     free(paths);

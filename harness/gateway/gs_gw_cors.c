@@ -90,7 +90,7 @@ static void cors_join(gs_gw_headers *out, const char *name, const char *const *i
         gs_buf_puts(&b, items[i]);
     }
     gs_gw_headers_add(out, name, b.data);
-    gs_buf_free(&b);
+    gs_buf_clear(&b);
 }
 
 static bool cors_is_star(const char *const *items, size_t n)

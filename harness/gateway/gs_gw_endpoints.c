@@ -79,7 +79,7 @@ const gs_gw_endpoint *gs_gw_service_next(gs_gw_service *s)
     return ep;
 }
 
-void gs_gw_endpoints_free(gs_gw_endpoints *e)
+void gs_gw_endpoints_clear(gs_gw_endpoints *e)
 {
     if (e == NULL)
         return;

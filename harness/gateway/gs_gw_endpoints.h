@@ -44,6 +44,6 @@ gs_gw_service *gs_gw_endpoints_find(gs_gw_endpoints *e, const char *ns, const ch
 /* The next endpoint of |s| in round-robin order, or NULL when it has none. */
 const gs_gw_endpoint *gs_gw_service_next(gs_gw_service *s);
 
-void gs_gw_endpoints_free(gs_gw_endpoints *e);
+void gs_gw_endpoints_clear(gs_gw_endpoints *e);
 
 #endif

@@ -119,9 +119,9 @@ static void exchange_free(gs_gw_exchange *ex)
     gs_gw_timer_deinit(&ex->try_timer);
     gs_gw_timer_deinit(&ex->backoff_timer);
     gs_gw_upstream_cancel(ex->call);
-    gs_gw_request_free(&ex->req);
-    gs_gw_response_free(&ex->resp);
-    gs_gw_headers_free(&ex->cors_out);
+    gs_gw_request_clear(&ex->req);
+    gs_gw_response_clear(&ex->resp);
+    gs_gw_headers_clear(&ex->cors_out);
     free(ex->path_as_matched);
     gs_gw_snapshot_unref(ex->snap);
     ex->rt->exchanges_in_flight--;
@@ -169,7 +169,7 @@ static void exchange_finish_filters(gs_gw_exchange *ex)
 /* An answer the gateway makes itself. For gRPC calls it is a trailers-only response. */
 static void exchange_answer(gs_gw_exchange *ex, int http_status, int grpc_status, const char *msg)
 {
-    gs_gw_response_free(&ex->resp);
+    gs_gw_response_clear(&ex->resp);
     if (ex->grpc) {
         ex->resp.status = 200;
         gs_gw_headers_add(&ex->resp.headers, "content-type", "application/grpc");
@@ -195,7 +195,7 @@ static void on_mirror_done(void *arg, int err, gs_gw_response *resp)
     m->call = NULL;
     m->rt->mirrors_in_flight--;
     event_free(m->timer);
-    gs_gw_request_free(&m->req);
+    gs_gw_request_clear(&m->req);
     free(m);
 }
 
@@ -290,7 +290,7 @@ static void exchange_redirect(gs_gw_exchange *ex, const gs_rt_redirect *rd)
     gs_gw_redirect_request rq = {ex->scheme,     ex->req.authority,     ex->listener_port,
                                  ex->req.target, ex->res.matched_prefix, ex->path_as_matched};
     char *loc = gs_gw_redirect_location(&r, &rq);
-    gs_gw_response_free(&ex->resp);
+    gs_gw_response_clear(&ex->resp);
     ex->resp.status = gs_gw_redirect_status(&r);
     gs_gw_headers_add(&ex->resp.headers, "location", loc);
     gs_gw_headers_add(&ex->resp.headers, "content-length", "0");
@@ -327,11 +327,11 @@ static bool exchange_run_filters(gs_gw_exchange *ex, const gs_rt_filter *filters
                             f->cors.allow_headers,     f->cors.n_allow_headers,
                             f->cors.expose_headers,    f->cors.n_expose_headers,
                             f->cors.allow_credentials, f->cors.max_age};
-            gs_gw_headers_clear(&ex->cors_out);
+            gs_gw_headers_reset(&ex->cors_out);
             gs_gw_cors_action a =
                 gs_gw_cors_eval(&c, ex->req.method, &ex->req.headers, &ex->cors_out);
             if (a == GS_GW_CORS_PREFLIGHT || a == GS_GW_CORS_PREFLIGHT_DENY) {
-                gs_gw_response_free(&ex->resp);
+                gs_gw_response_clear(&ex->resp);
                 ex->resp.status = 200;
                 for (size_t k = 0; k < ex->cors_out.len; k++)
                     gs_gw_headers_add(&ex->resp.headers, ex->cors_out.items[k].name,
@@ -362,7 +362,7 @@ static void exchange_arm(gs_gw_exchange *ex)
 static void on_exchange_head(void *arg, gs_gw_response *resp)
 {
     gs_gw_exchange *ex = arg;
-    gs_gw_response_free(&ex->resp);
+    gs_gw_response_clear(&ex->resp);
     ex->resp.status = resp->status;
     ex->resp.headers = resp->headers;
     memset(&resp->headers, 0, sizeof(resp->headers));
@@ -416,7 +416,7 @@ static void exchange_end_grpc(gs_gw_exchange *ex, int grpc_status, const char *m
     gs_gw_headers_add(&tr, "grpc-status", st);
     gs_gw_headers_add(&tr, "grpc-message", msg);
     exchange_end_stream(ex, &tr, 0);
-    gs_gw_headers_free(&tr);
+    gs_gw_headers_clear(&tr);
 }
 
 static bool exchange_retry(gs_gw_exchange *ex, bool failed, int status);
@@ -443,7 +443,7 @@ static void on_exchange_upstream(void *arg, int err, gs_gw_response *resp)
         exchange_answer(ex, 502, GRPC_UNAVAILABLE, "upstream connection failed");
         return;
     }
-    gs_gw_response_free(&ex->resp);
+    gs_gw_response_clear(&ex->resp);
     ex->resp = *resp;
     memset(resp, 0, sizeof(*resp));
     gs_gw_forwarded_strip_hop(&ex->resp.headers);

@@ -146,7 +146,7 @@ static void h1d_held_over(h1d *h)
     gs_gw_exchange_cancel(h->ex);
     h->ex = NULL;
     h->paused = false;
-    gs_gw_request_free(&h->req);
+    gs_gw_request_clear(&h->req);
     struct evbuffer *out = bufferevent_get_output(h->conn->bev);
     if (h->direct) /* see h1d_flush: a plain socket's output start is frozen */
         evbuffer_unfreeze(out, 1);
@@ -262,7 +262,7 @@ static void h1d_reject(h1d *h, int status, const char *text)
     h->keep_alive = false;
     h->linger = true;
     h1d_write_response(h, &r);
-    gs_gw_response_free(&r);
+    gs_gw_response_clear(&r);
     h1d_close_after_write(h);
 }
 
@@ -337,7 +337,7 @@ static void h1d_tunnel_start(h1d *h, gs_gw_response *resp)
     resp->tunnel = NULL;
     gs_sockread_detach(&h->rd); /* the tunnel reads both sides through their bufferevents */
     h1d_set_state(h, H1D_TUNNEL);
-    gs_gw_request_free(&h->req);
+    gs_gw_request_clear(&h->req);
     int64_t ms = h->conn->rt->limits.idle_timeout_ms * 10;
     struct timeval idle = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
     struct bufferevent *sides[2] = {bev, h->peer};
@@ -356,7 +356,7 @@ static void h1d_tunnel_start(h1d *h, gs_gw_response *resp)
 /* After a response went out: close, or read the next request (once the output is small). */
 static void h1d_response_done(h1d *h)
 {
-    gs_gw_request_free(&h->req);
+    gs_gw_request_clear(&h->req);
     if (!h->keep_alive || h->shutdown) {
         h1d_close_after_write(h);
         return;
@@ -434,7 +434,7 @@ static void on_h1d_data(void *arg, const char *data, size_t len)
         /* Past the pause: an upstream that ignores it. Cut the response. */
         gs_gw_exchange_cancel(h->ex);
         h->ex = NULL;
-        gs_gw_request_free(&h->req);
+        gs_gw_request_clear(&h->req);
         h1d_close_after_write(h);
         return;
     }
@@ -452,7 +452,7 @@ static void on_h1d_end(void *arg, gs_gw_headers *trailers, int err)
     h->ex = NULL;
     h->paused = false;
     if (err) {
-        gs_gw_request_free(&h->req);
+        gs_gw_request_clear(&h->req);
         h1d_close_after_write(h);
         return;
     }
@@ -485,7 +485,7 @@ static void h1d_body_fail(h1d *h, int status)
     h->body_in = false;
     gs_gw_exchange_cancel(h->ex);
     h->ex = NULL;
-    gs_gw_request_free(&h->req);
+    gs_gw_request_clear(&h->req);
     if (h->body_drop || h->state != H1D_WAIT)
         h1d_close_after_write(h);
     else
@@ -691,7 +691,7 @@ static void h1d_process(h1d *h)
                                             &h->req);
         if (bad) {
             evbuffer_drain(in, (size_t)n);
-            gs_gw_request_free(&h->req);
+            gs_gw_request_clear(&h->req);
             h1d_reject(h, 400, bad);
             return;
         }
@@ -716,7 +716,7 @@ static void h1d_process(h1d *h)
                        (h->body_kind == GS_H1_BODY_LENGTH && h->remaining > 0));
         if (!stream && h->body_kind == GS_H1_BODY_LENGTH &&
             h->remaining > h->conn->rt->limits.max_request_body) {
-            gs_gw_request_free(&h->req);
+            gs_gw_request_clear(&h->req);
             h1d_reject(h, 413, NULL);
             return;
         }
@@ -753,7 +753,7 @@ static void h1d_process(h1d *h)
     if (h->state == H1D_BODY) {
         int rc = h1d_read_body(h);
         if (rc < 0) {
-            gs_gw_request_free(&h->req);
+            gs_gw_request_clear(&h->req);
             h1d_reject(h, rc == GS_ERR_RANGE ? 413 : 400, NULL);
             return;
         }
@@ -839,7 +839,7 @@ static void on_h1d_timeout(void *arg)
         return;
     }
     if (h->state == H1D_BODY)
-        gs_gw_request_free(&h->req);
+        gs_gw_request_clear(&h->req);
     h1d_reject(h, 408, NULL);
 }
 
@@ -891,8 +891,8 @@ void gs_gw_h1_free(gs_gw_conn *c)
     if (h->peer)
         bufferevent_free(h->peer);
     free(h->upgrade);
-    gs_gw_request_free(&h->req);
-    gs_buf_free(&h->piece);
+    gs_gw_request_clear(&h->req);
+    gs_buf_clear(&h->piece);
     gs_gw_timer_deinit(&h->timer);
     gs_sockread_detach(&h->rd);
     free(h);

@@ -233,8 +233,8 @@ static void h2d_stream_free(h2d_stream *s)
         s->h->header_stream = 0;
         gs_gw_conn_deadline_stop(s->h->conn);
     }
-    gs_gw_request_free(&s->req);
-    gs_gw_response_free(&s->resp);
+    gs_gw_request_clear(&s->req);
+    gs_gw_response_clear(&s->resp);
     free(s);
 }
 
@@ -432,7 +432,7 @@ static void on_h2d_head(void *arg, gs_gw_response *resp)
 {
     h2d_stream *s = arg;
     h2d *h = s->h;
-    gs_gw_response_free(&s->resp);
+    gs_gw_response_clear(&s->resp);
     s->resp.status = resp->status;
     s->resp.headers = resp->headers;
     memset(&resp->headers, 0, sizeof(resp->headers));
@@ -519,7 +519,7 @@ static void on_h2d_end(void *arg, gs_gw_headers *trailers, int err)
     h2d *h = s->h;
     s->ex = NULL;
     if (!err && trailers && trailers->len) {
-        gs_gw_headers_free(&s->resp.trailers);
+        gs_gw_headers_clear(&s->resp.trailers);
         s->resp.trailers = *trailers;
         memset(trailers, 0, sizeof(*trailers));
     }
@@ -553,7 +553,7 @@ static void h2d_dispatch(h2d *h, h2d_stream *s)
         gs_gw_response r = {0};
         gs_gw_response_simple(&r, bad ? 400 : 404, bad ? bad : "listener removed by reload");
         on_h2d_response(s, &r);
-        gs_gw_response_free(&r);
+        gs_gw_response_clear(&r);
         return;
     }
     gs_gw_exchange_source src = {port, h->conn->sni, h->conn->client_ip};
@@ -676,11 +676,11 @@ static void h2d_refuse_body(h2d_stream *s)
 {
     h2d_set_req_state(s, H2D_REQ_REFUSED);
     h2d_body_give(s, s->body_held);
-    gs_buf_free(&s->req.body);
+    gs_buf_clear(&s->req.body);
     gs_gw_response r = {0};
     gs_gw_response_simple(&r, 413, NULL);
     on_h2d_response(s, &r);
-    gs_gw_response_free(&r);
+    gs_gw_response_clear(&r);
 }
 
 static int on_h2d_data(nghttp2_session *ng, uint8_t flags, int32_t stream_id, const uint8_t *data,

@@ -133,7 +133,7 @@ char *gs_gw_h2c_strip_upgrade(const char *value, size_t len)
         gs_buf_append(&rest, value + a, b - a);
     }
     if (rest.len == 0) {
-        gs_buf_free(&rest);
+        gs_buf_clear(&rest);
         return NULL;
     }
     return rest.data; /* NUL-terminated, malloc'd */

@@ -218,14 +218,14 @@ void gs_gw_headers_copy(gs_gw_headers *dst, const gs_gw_headers *src)
                             src->items[i].value_len);
 }
 
-void gs_gw_headers_clear(gs_gw_headers *h)
+void gs_gw_headers_reset(gs_gw_headers *h)
 {
     h->len = 0;
     h->bytes = 0;
     h->arena_len = 0;
 }
 
-void gs_gw_headers_free(gs_gw_headers *h)
+void gs_gw_headers_clear(gs_gw_headers *h)
 {
     if (h == NULL)
         return;

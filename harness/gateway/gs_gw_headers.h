@@ -56,8 +56,8 @@ char *gs_gw_headers_join(const gs_gw_headers *h, const char *name);
 bool gs_gw_headers_has_token(const gs_gw_headers *h, const char *name, const char *token);
 /* Deep copy of |src| into |dst| (which must be empty or zeroed). */
 void gs_gw_headers_copy(gs_gw_headers *dst, const gs_gw_headers *src);
+void gs_gw_headers_reset(gs_gw_headers *h);
 void gs_gw_headers_clear(gs_gw_headers *h);
-void gs_gw_headers_free(gs_gw_headers *h);
 
 /* ASCII case-insensitive equality of two NUL-terminated names. */
 bool gs_gw_name_eq(const char *a, const char *b);

@@ -46,7 +46,7 @@ static void load_backend_services(gs_model *m, const gs_gw_endpoints *eps, const
         gs_buf doc = {0};
         gs_synth_service(&doc, s->namespace, s->name, ports, n);
         gs_model_load_buffer(m, "--backend", doc.data, doc.len, lo, NULL);
-        gs_buf_free(&doc);
+        gs_buf_clear(&doc);
         free(ports);
     }
 }

@@ -36,7 +36,7 @@ static void main_print_ready(gw_main *m, const char *reload_error)
     FILE *out = m->opts->ready_out ? m->opts->ready_out : stdout;
     fprintf(out, "%s\n", b.data);
     fflush(out);
-    gs_buf_free(&b);
+    gs_buf_clear(&b);
 }
 
 /* Fires on SIGUSR1: one stats line on the ready lines' stream. It has no "ready" member, so
@@ -51,7 +51,7 @@ static void on_main_usr1(evutil_socket_t fd, short what, void *arg)
     FILE *out = m->opts->ready_out ? m->opts->ready_out : stdout;
     fprintf(out, "%s\n", b.data);
     fflush(out);
-    gs_buf_free(&b);
+    gs_buf_clear(&b);
 }
 
 /* Fires on SIGHUP: load again; on success new requests use the new table. */

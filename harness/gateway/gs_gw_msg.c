@@ -51,7 +51,7 @@ void gs_gw_limits_defaults(gs_gw_limits *l)
         l->addr_ban_ms = 10000;
 }
 
-void gs_gw_request_free(gs_gw_request *r)
+void gs_gw_request_clear(gs_gw_request *r)
 {
     if (r == NULL)
         return;
@@ -60,9 +60,9 @@ void gs_gw_request_free(gs_gw_request *r)
     free(r->authority);
     free(r->target);
     free(r->upgrade);
-    gs_gw_headers_free(&r->headers);
-    gs_buf_free(&r->body);
-    gs_gw_headers_free(&r->trailers);
+    gs_gw_headers_clear(&r->headers);
+    gs_buf_clear(&r->body);
+    gs_gw_headers_clear(&r->trailers);
     memset(r, 0, sizeof(*r));
 }
 
@@ -85,13 +85,13 @@ void gs_gw_request_copy(gs_gw_request *dst, const gs_gw_request *src)
     dst->http2 = src->http2;
 }
 
-void gs_gw_response_free(gs_gw_response *r)
+void gs_gw_response_clear(gs_gw_response *r)
 {
     if (r == NULL)
         return;
-    gs_gw_headers_free(&r->headers);
-    gs_buf_free(&r->body);
-    gs_gw_headers_free(&r->trailers);
+    gs_gw_headers_clear(&r->headers);
+    gs_buf_clear(&r->body);
+    gs_gw_headers_clear(&r->trailers);
     if (r->tunnel)
         bufferevent_free(r->tunnel);
     memset(r, 0, sizeof(*r));
@@ -99,8 +99,8 @@ void gs_gw_response_free(gs_gw_response *r)
 
 void gs_gw_response_simple(gs_gw_response *r, int status, const char *text)
 {
-    gs_gw_headers_clear(&r->headers);
-    gs_gw_headers_clear(&r->trailers);
+    gs_gw_headers_reset(&r->headers);
+    gs_gw_headers_reset(&r->trailers);
     gs_buf_reset(&r->body);
     r->status = status;
     gs_gw_headers_add(&r->headers, "content-type", "text/plain; charset=utf-8");

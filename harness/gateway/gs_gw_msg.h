@@ -65,10 +65,10 @@ typedef struct gs_gw_limits {
 /* Fills the zero fields of |l| with the defaults. */
 void gs_gw_limits_defaults(gs_gw_limits *l);
 
-void gs_gw_request_free(gs_gw_request *r);
+void gs_gw_request_clear(gs_gw_request *r);
 /* Deep copy (for mirrors), without |upgrade|: a mirror is never upgraded. */
 void gs_gw_request_copy(gs_gw_request *dst, const gs_gw_request *src);
-void gs_gw_response_free(gs_gw_response *r);
+void gs_gw_response_clear(gs_gw_response *r);
 
 /* Fills |r| with a small text response ("404 Not Found\n") of |status|. */
 void gs_gw_response_simple(gs_gw_response *r, int status, const char *text);

@@ -19,7 +19,7 @@ static const char *reqbuild_target(const char *path, size_t len, char **target)
     gs_buf_reserve(&b, len + 1); /* the result is never longer (an empty path becomes "/") */
     gs_path_norm_error e = gs_path_norm_uri_path(path, len, &b);
     if (e != GS_PATH_NORM_OK) {
-        gs_buf_free(&b);
+        gs_buf_clear(&b);
         return gs_path_norm_error_str(e);
     }
     *target = gs_buf_take(&b);

@@ -12,7 +12,7 @@
 
 #include <stdbool.h>
 
-/* Builds |out| (zeroed first; the caller frees it with gs_gw_request_free whatever the result)
+/* Builds |out| (zeroed first; the caller frees it with gs_gw_request_clear whatever the result)
  * from the head |p| that arrived on a TLS connection or not (|tls|). Returns NULL, or the reason
  * the request gets a 400. Nothing in |out| points into |p|'s bytes. */
 const char *gs_gw_reqbuild_h1(const gs_h1_request *p, bool tls, gs_gw_request *out);

@@ -26,12 +26,12 @@ void gs_gw_upstream_free(gs_gw_upstream *u)
 {
     if (u == NULL)
         return;
-    upstream_h1_busy_free(u);
+    gs_gw_upstream_h1_busy_free(u);
     upstream_pool *p = u->pools;
     while (p) {
         upstream_pool *next = p->next;
-        upstream_h1_pool_free(u, p);
-        upstream_h2_session_free(p->h2);
+        gs_gw_upstream_h1_pool_free(u, p);
+        gs_gw_upstream_h2_session_free(p->h2);
         free(p->address);
         free(p);
         p = next;
@@ -39,7 +39,7 @@ void gs_gw_upstream_free(gs_gw_upstream *u)
     free(u);
 }
 
-upstream_pool *upstream_pool_get(gs_gw_upstream *u, const gs_gw_endpoint *ep)
+upstream_pool *gs_gw_upstream_pool_get(gs_gw_upstream *u, const gs_gw_endpoint *ep)
 {
     for (upstream_pool *p = u->pools; p; p = p->next)
         if (strcmp(p->address, ep->address) == 0)
@@ -54,7 +54,7 @@ upstream_pool *upstream_pool_get(gs_gw_upstream *u, const gs_gw_endpoint *ep)
     return p;
 }
 
-int upstream_connect_fd(const upstream_pool *p)
+int gs_gw_upstream_connect_fd(const upstream_pool *p)
 {
     int fd = socket(p->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
@@ -68,7 +68,7 @@ int upstream_connect_fd(const upstream_pool *p)
     return fd;
 }
 
-void upstream_call_finish(gs_gw_upstream_call *c, int err)
+void gs_gw_upstream_call_finish(gs_gw_upstream_call *c, int err)
 {
     if (c->defer) {
         event_free(c->defer);
@@ -78,8 +78,8 @@ void upstream_call_finish(gs_gw_upstream_call *c, int err)
         c->u->stats.failures++;
     if (c->on_done)
         c->on_done(c->arg, err, err ? NULL : &c->resp);
-    gs_gw_response_free(&c->resp);
-    gs_buf_free(&c->pending);
+    gs_gw_response_clear(&c->resp);
+    gs_buf_clear(&c->pending);
     free(c);
 }
 
@@ -88,10 +88,10 @@ static void on_call_deferred(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     gs_gw_upstream_call *c = arg;
-    upstream_call_finish(c, c->defer_err);
+    gs_gw_upstream_call_finish(c, c->defer_err);
 }
 
-void upstream_call_fail_later(gs_gw_upstream_call *c, int err)
+void gs_gw_upstream_call_fail_later(gs_gw_upstream_call *c, int err)
 {
     c->defer_err = err;
     c->h1 = NULL;
@@ -113,9 +113,9 @@ void gs_gw_upstream_send_body(gs_gw_upstream_call *c, const char *data, size_t l
     if (c == NULL || !c->body_stream || c->defer)
         return;
     if (c->h2)
-        upstream_h2_send_body(c, data, len, end);
+        gs_gw_upstream_h2_send_body(c, data, len, end);
     else if (c->h1)
-        upstream_h1_send_body(c, data, len, end);
+        gs_gw_upstream_h1_send_body(c, data, len, end);
 }
 
 void gs_gw_upstream_pause(gs_gw_upstream_call *c, bool paused)
@@ -126,9 +126,9 @@ void gs_gw_upstream_pause(gs_gw_upstream_call *c, bool paused)
     if (paused)
         c->u->stats.pauses++;
     if (c->h1)
-        upstream_h1_pause(c, paused);
+        gs_gw_upstream_h1_pause(c, paused);
     else if (c->h2)
-        upstream_h2_pause(c, paused);
+        gs_gw_upstream_h2_pause(c, paused);
 }
 
 size_t gs_gw_upstream_pause_bytes(const gs_gw_limits *limits)
@@ -151,11 +151,11 @@ int gs_gw_upstream_send_stream(gs_gw_upstream *u, const gs_gw_endpoint *ep, bool
     c->req = req;
     if (call)
         *call = c;
-    upstream_pool *p = upstream_pool_get(u, ep);
+    upstream_pool *p = gs_gw_upstream_pool_get(u, ep);
     if (h2)
-        upstream_h2_send(u, p, c);
+        gs_gw_upstream_h2_send(u, p, c);
     else
-        upstream_h1_send(u, p, c);
+        gs_gw_upstream_h1_send(u, p, c);
     return 0;
 }
 
@@ -168,9 +168,9 @@ void gs_gw_upstream_cancel(gs_gw_upstream_call *c)
     if (c->defer)
         return; /* already finishing from the loop: it frees itself */
     if (c->h1)
-        upstream_h1_cancel(c);
+        gs_gw_upstream_h1_cancel(c);
     else if (c->h2)
-        upstream_h2_cancel(c);
+        gs_gw_upstream_h2_cancel(c);
 }
 
 const gs_gw_upstream_stats *gs_gw_upstream_get_stats(const gs_gw_upstream *u)

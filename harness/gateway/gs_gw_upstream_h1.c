@@ -248,7 +248,7 @@ static void h1_finish(h1_conn *h, int err)
         h1_conn_free(h);
     }
     if (c)
-        upstream_call_finish(c, err);
+        gs_gw_upstream_call_finish(c, err);
 }
 
 /* Moves body bytes from the input into the response. Returns 1 when the body is complete, 0 when
@@ -369,7 +369,7 @@ static bool h1_stream_emit(h1_conn *h, bool done)
     if (h->cancel_pending) {
         h->call = NULL;
         c->h1 = NULL;
-        gs_gw_response_free(&c->resp);
+        gs_gw_response_clear(&c->resp);
         free(c);
         h1_conn_free(h);
         return false;
@@ -442,14 +442,14 @@ static void on_h1_event(struct bufferevent *bev, short what, void *arg)
         c->h1 = NULL;
         upstream_pool *p = h->pool;
         h1_conn_free(h);
-        upstream_h1_send(c->u, p, c);
-        /* upstream_h1_send on a fresh connection never sets reused */
+        gs_gw_upstream_h1_send(c->u, p, c);
+        /* gs_gw_upstream_h1_send on a fresh connection never sets reused */
         return;
     }
     h1_finish(h, GS_ERR_IO);
 }
 
-void upstream_h1_send(gs_gw_upstream *u, upstream_pool *p, gs_gw_upstream_call *c)
+void gs_gw_upstream_h1_send(gs_gw_upstream *u, upstream_pool *p, gs_gw_upstream_call *c)
 {
     h1_conn *h = TAILQ_FIRST(&p->idle);
     if (h) {
@@ -460,9 +460,9 @@ void upstream_h1_send(gs_gw_upstream *u, upstream_pool *p, gs_gw_upstream_call *
         h1_start(h, c);
         return;
     }
-    int fd = upstream_connect_fd(p);
+    int fd = gs_gw_upstream_connect_fd(p);
     if (fd < 0) {
-        upstream_call_fail_later(c, GS_ERR_IO);
+        gs_gw_upstream_call_fail_later(c, GS_ERR_IO);
         return;
     }
     u->stats.connects++; /* counted here: the connect started outside the bufferevent */
@@ -478,7 +478,7 @@ void upstream_h1_send(gs_gw_upstream *u, upstream_pool *p, gs_gw_upstream_call *
     h1_start(h, c);
 }
 
-void upstream_h1_pause(gs_gw_upstream_call *c, bool paused)
+void gs_gw_upstream_h1_pause(gs_gw_upstream_call *c, bool paused)
 {
     h1_conn *h = c->h1;
     if (h->bev == NULL)
@@ -486,7 +486,7 @@ void upstream_h1_pause(gs_gw_upstream_call *c, bool paused)
     gs_sockread_enable(&h->rd, !paused);
 }
 
-void upstream_h1_send_body(gs_gw_upstream_call *c, const char *data, size_t len, bool end)
+void gs_gw_upstream_h1_send_body(gs_gw_upstream_call *c, const char *data, size_t len, bool end)
 {
     h1_conn *h = c->h1;
     if (h->bev == NULL || h->state != H1_HEAD || c->body_end)
@@ -527,7 +527,7 @@ static bool h1_can_drain(const h1_conn *h, const gs_gw_upstream_call *c)
     return h->state == H1_HEAD || h->state == H1_CONNECTING;
 }
 
-void upstream_h1_cancel(gs_gw_upstream_call *c)
+void gs_gw_upstream_h1_cancel(gs_gw_upstream_call *c)
 {
     h1_conn *h = c->h1;
     if (h->in_cb) { /* inside h1_stream_emit: it frees both when the callback returns */
@@ -549,11 +549,11 @@ void upstream_h1_cancel(gs_gw_upstream_call *c)
     h->call = NULL;
     c->h1 = NULL;
     h1_conn_free(h);
-    gs_gw_response_free(&c->resp);
+    gs_gw_response_clear(&c->resp);
     free(c);
 }
 
-void upstream_h1_pool_free(gs_gw_upstream *u, upstream_pool *p)
+void gs_gw_upstream_h1_pool_free(gs_gw_upstream *u, upstream_pool *p)
 {
     (void)u;
     h1_conn *h;
@@ -561,7 +561,7 @@ void upstream_h1_pool_free(gs_gw_upstream *u, upstream_pool *p)
         h1_conn_free(h);
 }
 
-void upstream_h1_busy_free(gs_gw_upstream *u)
+void gs_gw_upstream_h1_busy_free(gs_gw_upstream *u)
 {
     h1_conn *h;
     while ((h = TAILQ_FIRST(&u->busy)) != NULL) {
@@ -570,7 +570,7 @@ void upstream_h1_busy_free(gs_gw_upstream *u)
         h1_conn_free(h);
         if (c) { /* only fire-and-forget calls (mirrors) are still here: let them clean up */
             c->h1 = NULL;
-            upstream_call_finish(c, GS_ERR_CLOSED);
+            gs_gw_upstream_call_finish(c, GS_ERR_CLOSED);
         }
     }
 }

@@ -123,7 +123,7 @@ static int on_h2_header(nghttp2_session *ng, const nghttp2_frame *frame, const u
 
 /* A piece of response body. The connection window is released at once, so a paused stream
  * never holds up the others; the stream window once the bytes are taken, unless the call is
- * paused: then they are counted in |held| and released by the resume (upstream_h2_pause). */
+ * paused: then they are counted in |held| and released by the resume (gs_gw_upstream_h2_pause). */
 static int on_h2_data(nghttp2_session *ng, uint8_t flags, int32_t stream_id, const uint8_t *data,
                       size_t len, void *arg)
 {
@@ -201,7 +201,7 @@ static int on_h2_stream_close(nghttp2_session *ng, int32_t stream_id, uint32_t e
     if (err == 0 && (error_code != NGHTTP2_NO_ERROR || c->resp.status == 0))
         err = GS_ERR_IO;
     c->defer_err = 0;
-    upstream_call_finish(c, err);
+    gs_gw_upstream_call_finish(c, err);
     return 0;
 }
 
@@ -252,7 +252,7 @@ static void h2_session_kill(h2_session *s, int err)
         if (c) {
             nghttp2_session_set_stream_user_data(s->ng, id, NULL);
             c->h2 = NULL;
-            upstream_call_fail_later(c, err);
+            gs_gw_upstream_call_fail_later(c, err);
         }
     }
 }
@@ -289,7 +289,7 @@ static void on_h2_event(struct bufferevent *bev, short what, void *arg)
 
 static h2_session *h2_session_new(gs_gw_upstream *u, upstream_pool *p)
 {
-    int fd = upstream_connect_fd(p);
+    int fd = gs_gw_upstream_connect_fd(p);
     if (fd < 0)
         return NULL;
     h2_session *s = gs_xcalloc(1, sizeof(*s));
@@ -337,13 +337,13 @@ static nghttp2_nv h2_nv(const char *name, size_t nlen, const char *value, size_t
     return nv;
 }
 
-void upstream_h2_send(gs_gw_upstream *u, upstream_pool *p, gs_gw_upstream_call *c)
+void gs_gw_upstream_h2_send(gs_gw_upstream *u, upstream_pool *p, gs_gw_upstream_call *c)
 {
     h2_session *s = p->h2;
     if (s == NULL || s->dead) {
         s = h2_session_new(u, p);
         if (s == NULL) {
-            upstream_call_fail_later(c, GS_ERR_IO);
+            gs_gw_upstream_call_fail_later(c, GS_ERR_IO);
             return;
         }
         p->h2 = s;
@@ -381,10 +381,10 @@ void upstream_h2_send(gs_gw_upstream *u, upstream_pool *p, gs_gw_upstream_call *
         p->h2 = NULL;
         h2_maybe_free(s);
         if (id == NGHTTP2_ERR_STREAM_ID_NOT_AVAILABLE) {
-            upstream_h2_send(u, p, c);
+            gs_gw_upstream_h2_send(u, p, c);
             return;
         }
-        upstream_call_fail_later(c, GS_ERR_IO);
+        gs_gw_upstream_call_fail_later(c, GS_ERR_IO);
         return;
     }
     c->h2 = s;
@@ -393,19 +393,19 @@ void upstream_h2_send(gs_gw_upstream *u, upstream_pool *p, gs_gw_upstream_call *
     h2_flush(s);
 }
 
-void upstream_h2_cancel(gs_gw_upstream_call *c)
+void gs_gw_upstream_h2_cancel(gs_gw_upstream_call *c)
 {
     h2_session *s = c->h2;
     nghttp2_session_set_stream_user_data(s->ng, c->stream_id, NULL);
     nghttp2_submit_rst_stream(s->ng, NGHTTP2_FLAG_NONE, c->stream_id, NGHTTP2_CANCEL);
     c->h2 = NULL;
-    gs_gw_response_free(&c->resp);
-    gs_buf_free(&c->pending);
+    gs_gw_response_clear(&c->resp);
+    gs_buf_clear(&c->pending);
     free(c);
     h2_flush(s);
 }
 
-void upstream_h2_send_body(gs_gw_upstream_call *c, const char *data, size_t len, bool end)
+void gs_gw_upstream_h2_send_body(gs_gw_upstream_call *c, const char *data, size_t len, bool end)
 {
     h2_session *s = c->h2;
     if (c->body_end)
@@ -432,7 +432,7 @@ void upstream_h2_send_body(gs_gw_upstream_call *c, const char *data, size_t len,
         event_active(s->pump, 0, 0);
 }
 
-void upstream_h2_pause(gs_gw_upstream_call *c, bool paused)
+void gs_gw_upstream_h2_pause(gs_gw_upstream_call *c, bool paused)
 {
     h2_session *s = c->h2;
     if (paused || c->held == 0)
@@ -447,7 +447,7 @@ void upstream_h2_pause(gs_gw_upstream_call *c, bool paused)
         event_active(s->pump, 0, 0);
 }
 
-void upstream_h2_session_free(struct h2_session *s)
+void gs_gw_upstream_h2_session_free(struct h2_session *s)
 {
     if (s == NULL)
         return;
@@ -457,7 +457,7 @@ void upstream_h2_session_free(struct h2_session *s)
         if (c) {
             nghttp2_session_set_stream_user_data(s->ng, id, NULL);
             c->h2 = NULL;
-            upstream_call_finish(c, GS_ERR_CLOSED);
+            gs_gw_upstream_call_finish(c, GS_ERR_CLOSED);
         }
     }
     nghttp2_session_del(s->ng);

@@ -54,26 +54,26 @@ struct gs_gw_upstream_call {
     int defer_err;
 };
 
-upstream_pool *upstream_pool_get(gs_gw_upstream *u, const gs_gw_endpoint *ep);
+upstream_pool *gs_gw_upstream_pool_get(gs_gw_upstream *u, const gs_gw_endpoint *ep);
 /* Runs the callback (unless cancelled) and frees |c|. */
-void upstream_call_finish(gs_gw_upstream_call *c, int err);
+void gs_gw_upstream_call_finish(gs_gw_upstream_call *c, int err);
 /* Reports |err| for |c| on the next loop turn. */
-void upstream_call_fail_later(gs_gw_upstream_call *c, int err);
+void gs_gw_upstream_call_fail_later(gs_gw_upstream_call *c, int err);
 
-void upstream_h1_send(gs_gw_upstream *u, upstream_pool *p, gs_gw_upstream_call *c);
-void upstream_h1_cancel(gs_gw_upstream_call *c);
-void upstream_h1_pause(gs_gw_upstream_call *c, bool paused);
-void upstream_h1_send_body(gs_gw_upstream_call *c, const char *data, size_t len, bool end);
-void upstream_h1_pool_free(gs_gw_upstream *u, upstream_pool *p);
-void upstream_h1_busy_free(gs_gw_upstream *u);
+void gs_gw_upstream_h1_send(gs_gw_upstream *u, upstream_pool *p, gs_gw_upstream_call *c);
+void gs_gw_upstream_h1_cancel(gs_gw_upstream_call *c);
+void gs_gw_upstream_h1_pause(gs_gw_upstream_call *c, bool paused);
+void gs_gw_upstream_h1_send_body(gs_gw_upstream_call *c, const char *data, size_t len, bool end);
+void gs_gw_upstream_h1_pool_free(gs_gw_upstream *u, upstream_pool *p);
+void gs_gw_upstream_h1_busy_free(gs_gw_upstream *u);
 
-void upstream_h2_send(gs_gw_upstream *u, upstream_pool *p, gs_gw_upstream_call *c);
-void upstream_h2_cancel(gs_gw_upstream_call *c);
-void upstream_h2_pause(gs_gw_upstream_call *c, bool paused);
-void upstream_h2_send_body(gs_gw_upstream_call *c, const char *data, size_t len, bool end);
-void upstream_h2_session_free(struct h2_session *s);
+void gs_gw_upstream_h2_send(gs_gw_upstream *u, upstream_pool *p, gs_gw_upstream_call *c);
+void gs_gw_upstream_h2_cancel(gs_gw_upstream_call *c);
+void gs_gw_upstream_h2_pause(gs_gw_upstream_call *c, bool paused);
+void gs_gw_upstream_h2_send_body(gs_gw_upstream_call *c, const char *data, size_t len, bool end);
+void gs_gw_upstream_h2_session_free(struct h2_session *s);
 
 /* A nonblocking TCP connect to |p|'s address; returns the fd or -1. */
-int upstream_connect_fd(const upstream_pool *p);
+int gs_gw_upstream_connect_fd(const upstream_pool *p);
 
 #endif

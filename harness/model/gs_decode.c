@@ -27,7 +27,7 @@ void gs_decoder_set_object(gs_decoder *d, const char *kind, const char *ns, cons
 
 void gs_decoder_release(gs_decoder *d)
 {
-    gs_buf_free(&d->path);
+    gs_buf_clear(&d->path);
 }
 
 static void dec_mark(gs_decoder *d)
@@ -288,7 +288,7 @@ bool gs_dec_enum(gs_decoder *d, const gs_yaml_node *map, const char *key, bool r
     else
         gs_dec_error_field(d, v, key, "Unsupported value: \"%s\": supported values: %s", s,
                            b.data);
-    gs_buf_free(&b);
+    gs_buf_clear(&b);
     return false;
 }
 

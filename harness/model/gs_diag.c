@@ -196,7 +196,7 @@ void gs_diags_json(const gs_diags *d, gs_json *j)
     gs_json_array_end(j);
 }
 
-void gs_diags_free(gs_diags *d)
+void gs_diags_clear(gs_diags *d)
 {
     if (!d)
         return;

@@ -67,7 +67,7 @@ void gs_diags_print(const gs_diags *d, FILE *f, bool colour);
  * name, field, message}. */
 void gs_diags_json(const gs_diags *d, gs_json *j);
 
-void gs_diags_free(gs_diags *d);
+void gs_diags_clear(gs_diags *d);
 
 const char *gs_diag_severity_name(gs_diag_severity sev);
 

@@ -608,14 +608,14 @@ static int load_file(gs_model *m, const char *path, const gs_load_options *opt, 
     int e = errno;
     fclose(f);
     if (failed) {
-        gs_buf_free(&b);
+        gs_buf_clear(&b);
         gs_pos pos = {path, 0, 0};
         gs_diags_add(&m->diags, GS_DIAG_ERROR, pos, NULL, NULL, NULL, NULL, "cannot read: %s",
                      strerror(e));
         return gs_error_set_errno(err, e, "%s", path);
     }
     int rc = gs_model_load_buffer(m, path, b.data ? b.data : "", b.len, opt, err);
-    gs_buf_free(&b);
+    gs_buf_clear(&b);
     return rc;
 }
 

@@ -260,7 +260,7 @@ void gs_model_free(gs_model *m)
         free(m->index_->slots);
         free(m->index_);
     }
-    gs_diags_free(&m->diags);
+    gs_diags_clear(&m->diags);
     free(m->scenario_docs);
     free(m);
 }

@@ -160,7 +160,7 @@ static const default_entry *default_for(const gs_schema_prop *pr)
     gs_vctx v = {.dec = &dec, .stream = default_stream, .object_ns = ""};
     schema_walk(&v, value, pr->schema);
     gs_decoder_release(&dec);
-    gs_diags_free(&scratch);
+    gs_diags_clear(&scratch);
     default_mark(value);
     gs_pos none = {0};
     gs_yaml_node *key = gs_yaml_new_scalar(default_stream, none, pr->name, GS_YAML_PLAIN);
@@ -252,7 +252,7 @@ static size_t schema_string(gs_vctx *v, gs_yaml_node *n, const gs_schema *s)
                              q, b.data, hint);
             else
                 gs_dec_error(v->dec, n, "Unsupported value: %s: supported values: %s", q, b.data);
-            gs_buf_free(&b);
+            gs_buf_clear(&b);
             return 1;
         }
     }
@@ -309,7 +309,7 @@ static size_t schema_number(gs_vctx *v, gs_yaml_node *n, const gs_schema *s)
                 gs_buf_printf(&b, "%s%lld", k ? ", " : "", s->enum_int[k]);
             gs_dec_error(v->dec, n, "Unsupported value: %s: supported values: %s", n->str,
                          b.data);
-            gs_buf_free(&b);
+            gs_buf_clear(&b);
             return 1;
         }
     }
@@ -391,8 +391,8 @@ static size_t schema_array(gs_vctx *v, gs_yaml_node *n, const gs_schema *s)
                 }
             }
         }
-        gs_buf_free(&a);
-        gs_buf_free(&b);
+        gs_buf_clear(&a);
+        gs_buf_clear(&b);
     }
     return errs;
 }

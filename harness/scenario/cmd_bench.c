@@ -66,13 +66,13 @@ static int bench_load_profile(const char *arg, gs_bench_profile *p)
         return 0;
     gs_buf b = {0};
     if (gs_buf_read_file(&b, arg) != 0) {
-        gs_buf_free(&b);
+        gs_buf_clear(&b);
         return bench_bad("\"%s\" is neither a profile (%s) nor a readable file", arg,
                          gs_bench_profile_names());
     }
     gs_error err = {0};
     int rc = gs_bench_profile_parse(b.data ? b.data : "", b.len, arg, p, &err);
-    gs_buf_free(&b);
+    gs_buf_clear(&b);
     if (rc != 0) {
         fprintf(stderr, "gatesim bench: %s\n", err.msg);
         return 2;
@@ -92,7 +92,7 @@ static int bench_render(const char *what, unsigned shards, const char *image, co
     gs_buf b = {0};
     gs_bench_render_kubernetes(&b, name, image, shards, (const char *const *)args, (size_t)n);
     fwrite(b.data, 1, b.len, stdout);
-    gs_buf_free(&b);
+    gs_buf_clear(&b);
     return 0;
 }
 
@@ -212,7 +212,7 @@ int gs_cmd_bench(int argc, char **argv)
         fprintf(stderr, "gatesim bench: writing %s failed\n", output);
         rc = 1;
     }
-    gs_buf_free(&doc);
+    gs_buf_clear(&doc);
     free(self);
     free(echo);
     free(profile);

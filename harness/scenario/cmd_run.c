@@ -289,12 +289,12 @@ int gs_cmd_run(int argc, char **argv)
     if (load_rc < 0 || diags.nerrors) {
         fprintf(stderr, "gatesim run: %zu problem%s in the scenarios; nothing was run\n",
                 diags.nerrors, diags.nerrors == 1 ? "" : "s");
-        gs_diags_free(&diags);
-        gs_scenario_list_free(&list);
+        gs_diags_clear(&diags);
+        gs_scenario_list_clear(&list);
         rc = 2;
         goto out;
     }
-    gs_diags_free(&diags);
+    gs_diags_clear(&diags);
     /* An empty run is a usage error and touches nothing: the last real run's reports stay. */
     size_t n_selected = 0;
     for (size_t i = 0; i < list.len; i++)
@@ -306,7 +306,7 @@ int gs_cmd_run(int argc, char **argv)
         else
             fprintf(stderr, "gatesim run: no scenario matched the selection (%zu scenario%s "
                             "loaded); nothing was run\n", list.len, list.len == 1 ? "" : "s");
-        gs_scenario_list_free(&list);
+        gs_scenario_list_clear(&list);
         rc = 2;
         goto out;
     }
@@ -365,7 +365,7 @@ int gs_cmd_run(int argc, char **argv)
         }
     }
     gs_results_free(results);
-    gs_scenario_list_free(&list);
+    gs_scenario_list_clear(&list);
     free(self);
 out:
     free(echo);

@@ -563,5 +563,5 @@ void gs_bench_render_kubernetes(gs_buf *out, const char *name, const char *image
     gs_buf_puts(out, "\n        command: [\"/bin/sh\", \"-c\"]\n        args:\n        - ");
     gs_json_escape(out, cmd.data, cmd.len);
     gs_buf_puts(out, "\n");
-    gs_buf_free(&cmd);
+    gs_buf_clear(&cmd);
 }

@@ -210,7 +210,7 @@ int gs_echo_http_get(const char *address, const char *path, int64_t timeout_ns, 
             rc = status;
         }
     }
-    gs_buf_free(&in);
+    gs_buf_clear(&in);
 out:
     if (fd >= 0)
         close(fd);
@@ -241,7 +241,7 @@ static int fleet_read_page(gs_echo_replica *r, void (*on_id)(const char *id, voi
     gs_buf body = {0};
     int status = gs_echo_http_get(r->control, path, 5 * GS_NS_PER_S, &body, err);
     if (status < 0) {
-        gs_buf_free(&body);
+        gs_buf_clear(&body);
         return status;
     }
     gs_json_value *v = NULL;
@@ -278,7 +278,7 @@ static int fleet_read_page(gs_echo_replica *r, void (*on_id)(const char *id, voi
     rc = count;
 out:
     gs_json_value_free(v);
-    gs_buf_free(&body);
+    gs_buf_clear(&body);
     return rc;
 }
 

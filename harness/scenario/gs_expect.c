@@ -304,8 +304,8 @@ bool gs_expect_header_matches(const gs_scenario_header_expect *e, const char *co
         }
         break;
     }
-    gs_buf_free(&joined);
-    gs_buf_free(&want);
+    gs_buf_clear(&joined);
+    gs_buf_clear(&want);
     return match;
 }
 
@@ -419,7 +419,7 @@ static void expect_check_response(gs_expect_obs *o, const gs_traffic_response *r
             else
                 expect_offend(o, &o->response, r, "response header %s missing (expected \"%s\")",
                               p->headers[i].name, p->headers[i].value);
-            gs_buf_free(&seen);
+            gs_buf_clear(&seen);
             free(got);
             return;
         }
@@ -773,7 +773,7 @@ static void expect_split_misfit(gs_expect_obs *o, gs_results_check *c, const gs_
     gs_buf_puts(&msg, "; a correct implementation fails this way with probability at most alpha)");
     expect_connection_note(o, &msg);
     gs_results_set(&c->message, "%s", msg.data);
-    gs_buf_free(&msg);
+    gs_buf_clear(&msg);
 }
 
 static void expect_split(gs_expect_obs *o, const gs_traffic_result *res,
@@ -879,8 +879,8 @@ static void expect_split(gs_expect_obs *o, const gs_traffic_result *res,
 out:
     gs_results_set(&c->expected, "%s", exp.data ? exp.data : "");
     gs_results_set(&c->observed, "%s", obs.data ? obs.data : "");
-    gs_buf_free(&exp);
-    gs_buf_free(&obs);
+    gs_buf_clear(&exp);
+    gs_buf_clear(&obs);
     free(rows);
     free(names);
 }
@@ -915,7 +915,7 @@ static void expect_errors(const gs_expect_obs *o, const gs_traffic_result *res,
     expect_errors_text(&b, res);
     gs_buf_puts(&b, "; the split is judged on the answered ones only");
     gs_results_set(&c->message, "%s", b.data);
-    gs_buf_free(&b);
+    gs_buf_clear(&b);
 }
 
 /* |v| with thousands separators ("1,234,567"). */
@@ -1098,7 +1098,7 @@ static void expect_mirror(gs_expect_obs *o, const gs_scenario_statistics *stats,
                     expect_mirror_why(&o->target, &msg);
             }
             gs_results_set(&c->message, "%s", msg.data);
-            gs_buf_free(&msg);
+            gs_buf_clear(&msg);
         }
     }
 }
@@ -1162,9 +1162,9 @@ static void expect_latency(const gs_scenario_latency *l, const gs_traffic_result
         gs_results_set(&c->message, "within the limits over %llu responses",
                        (unsigned long long)count);
     }
-    gs_buf_free(&exp);
-    gs_buf_free(&obs);
-    gs_buf_free(&bad);
+    gs_buf_clear(&exp);
+    gs_buf_clear(&obs);
+    gs_buf_clear(&bad);
 }
 
 /* Appends "name: value" for each header |q| expects and "no name" for each it must not carry,
@@ -1262,7 +1262,7 @@ unsigned gs_expect_finish(gs_expect_obs *o, const gs_traffic_result *res,
         expect_mirror(o, stats, step, &failed);
     if (ex->latency.present)
         expect_latency(&ex->latency, res, step, &failed);
-    gs_buf_free(&b);
+    gs_buf_clear(&b);
     return failed;
 }
 

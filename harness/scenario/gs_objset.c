@@ -496,7 +496,7 @@ int gs_objset_tls_generate(gs_objset_tls *out, const gs_scenario *sc, const gs_t
 void gs_objset_tls_clear(gs_objset_tls *t)
 {
     for (size_t i = 0; i < t->n; i++)
-        gs_tls_pem_free(&t->pems[i]);
+        gs_tls_pem_clear(&t->pems[i]);
     free(t->pems);
     free(t->secrets);
     memset(t, 0, sizeof(*t));
@@ -509,7 +509,7 @@ void gs_objset_docs_free(char **docs, size_t n)
     free(docs);
 }
 
-void gs_objset_free(gs_objset *set)
+void gs_objset_clear(gs_objset *set)
 {
     if (set == NULL)
         return;

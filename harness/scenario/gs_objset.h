@@ -90,6 +90,6 @@ void gs_objset_tls_clear(gs_objset_tls *t);
  * integer, a quoted "80" a string). */
 void gs_objset_emit_yaml(gs_buf *out, const gs_yaml_node *n);
 
-void gs_objset_free(gs_objset *set);
+void gs_objset_clear(gs_objset *set);
 
 #endif

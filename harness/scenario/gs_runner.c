@@ -326,7 +326,7 @@ static void runner_teardown(runner_scenario *rs)
     rs->target = NULL;
     free(rs->ctl);
     gs_echo_fleet_stop(&rs->fleet);
-    gs_objset_free(&rs->set);
+    gs_objset_clear(&rs->set);
     gs_objset_tls_clear(&rs->tls);
     free(rs->ca_path);
     if (rs->workdir && !rs->cfg->keep_workdir) {
@@ -1198,7 +1198,7 @@ int gs_runner_run(const gs_runner_config *cfg, const gs_scenario_list *list, gs_
     } else {
         results->state = GS_RUN_COMPLETE;
     }
-    gs_tls_pem_free(&ca);
+    gs_tls_pem_clear(&ca);
     results->finished_at = gs_wall_ns();
     rc = runner_write_reports(cfg, results, logs_home, err);
     if (logs_home)

@@ -319,7 +319,7 @@ typedef struct gs_scenario_list {
  * Scenario names must be unique across the list. */
 int gs_scenario_list_load(gs_scenario_list *list, const char *path, gs_diags *diags, gs_error *err);
 
-void gs_scenario_list_free(gs_scenario_list *list);
+void gs_scenario_list_clear(gs_scenario_list *list);
 
 /* True when |doc| declares apiVersion gatesim.dev/... and kind Scenario. */
 bool gs_scenario_is_scenario(const gs_yaml_node *doc);

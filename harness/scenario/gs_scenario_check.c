@@ -169,7 +169,7 @@ static void check_each_state(const gs_scenario *sc, const gs_load_options *opt, 
         check_state(&set, sc, opt, out, from);
     }
 out:
-    gs_objset_free(&set);
+    gs_objset_clear(&set);
 }
 
 size_t gs_scenario_check_objects(const gs_scenario *sc, gs_diags *diags)

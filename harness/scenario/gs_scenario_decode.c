@@ -219,7 +219,7 @@ static bool sd_header_value(scenario_decoder *sd, const gs_yaml_node *v, bool in
         gs_buf_printf(&b, "%s\"%s\"", i ? ", " : "", h->values[i]);
     gs_buf_printf(&b, "]%s", h->ignore_whitespace ? " ignoring whitespace" : "");
     h->value = gs_yaml_strdup(sd->stream, b.data);
-    gs_buf_free(&b);
+    gs_buf_clear(&b);
     return true;
 }
 

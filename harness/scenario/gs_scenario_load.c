@@ -161,7 +161,7 @@ int gs_scenario_list_load(gs_scenario_list *list, const char *path, gs_diags *di
     return list_load_file(list, path, false, diags, err);
 }
 
-void gs_scenario_list_free(gs_scenario_list *list)
+void gs_scenario_list_clear(gs_scenario_list *list)
 {
     if (list == NULL)
         return;

@@ -229,9 +229,9 @@ static void status_match_kinds(const gs_scenario_listener_expect *l, const gs_js
             gs_buf_printf(&want, "%s%s", i ? ", " : "", l->supported_kinds[i]);
         gs_buf_printf(bad, "%s%ssupportedKinds is [%s], expected [%s]", bad->len ? "; " : "",
                       where, seen.data ? seen.data : "", want.data ? want.data : "");
-        gs_buf_free(&want);
+        gs_buf_clear(&want);
     }
-    gs_buf_free(&seen);
+    gs_buf_clear(&seen);
 }
 
 /* `exactListeners`: every listener the status lists is one the expectation names. */
@@ -394,7 +394,7 @@ bool gs_status_check_ex(const gs_scenario_status_expect *x, const gs_json_value 
                 status_parent_text(&bad, x, " parent ");
             gs_buf_printf(&bad, ", observed %s", seen.data);
         }
-        gs_buf_free(&seen);
+        gs_buf_clear(&seen);
     } else if (obj == NULL || (!status_kind_is_route(x->kind) && x->parent_name == NULL &&
                                status_array_len(gs_json_get(st, "conditions")) == 0 &&
                                status_array_len(gs_json_get(st, "listeners")) == 0)) {
@@ -473,15 +473,15 @@ bool gs_status_check_ex(const gs_scenario_status_expect *x, const gs_json_value 
         if (x->parent_name)
             status_parent_text(&m, x, " for parent ");
         gs_results_set(&c->message, "%s, as expected", m.data);
-        gs_buf_free(&m);
+        gs_buf_clear(&m);
     } else if (passed)
         gs_results_set(&c->message, "%s %s%s%s has the expected status", x->kind,
                        x->ns ? x->ns : "", x->ns ? "/" : "", x->name);
     else
         gs_results_set(&c->message, "%s", bad.data);
-    gs_buf_free(&why);
-    gs_buf_free(&exp);
-    gs_buf_free(&obs);
-    gs_buf_free(&bad);
+    gs_buf_clear(&why);
+    gs_buf_clear(&exp);
+    gs_buf_clear(&obs);
+    gs_buf_clear(&bad);
     return passed;
 }

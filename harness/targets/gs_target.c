@@ -44,7 +44,7 @@ static void target_usage_build(void)
     for (size_t i = 0; i < TARGET_N_KINDS; i++)
         gs_buf_printf(&b, "%s%s", i ? ", " : "", target_kinds[i]->usage);
     snprintf(target_usage, sizeof(target_usage), "%s", b.data ? b.data : "");
-    gs_buf_free(&b);
+    gs_buf_clear(&b);
 }
 
 const char *gs_target_kinds_usage(void)
@@ -288,6 +288,6 @@ int gs_target_features_json(const char *const *names, size_t n, gs_json_value **
         gs_json_string(&j, names[i]);
     gs_json_array_end(&j);
     int rc = gs_json_parse(text.data, text.len, NULL, out, err);
-    gs_buf_free(&text);
+    gs_buf_clear(&text);
     return rc;
 }

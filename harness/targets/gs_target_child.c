@@ -69,7 +69,7 @@ static int child_write_objects(gs_target_child *c, const gs_target_objects *objs
             gs_buf_putc(&b, '\n');
     }
     int rc = gs_target_child_write_file(c->objects_path, b.data, b.len, err);
-    gs_buf_free(&b);
+    gs_buf_clear(&b);
     return rc;
 }
 
@@ -219,7 +219,7 @@ int gs_target_child_run_json(gs_target *t, const char *const *argv, const char *
     } else if (rc == GS_ERR_TIMEOUT) {
         rc = gs_error_set(err, GS_ERR_TIMEOUT, "%s did not finish in time", what);
     }
-    gs_buf_free(&text);
+    gs_buf_clear(&text);
     free(log);
     return rc;
 }

@@ -55,8 +55,8 @@ static int exec_write_backends(gs_target *t, const gs_target_objects *objs, gs_e
     int rc = gs_target_child_write_file(st->backends_json, js.data, js.len, err);
     if (rc == 0)
         rc = gs_target_child_write_file(st->backends_txt, txt.data, txt.len, err);
-    gs_buf_free(&js);
-    gs_buf_free(&txt);
+    gs_buf_clear(&js);
+    gs_buf_clear(&txt);
     return rc;
 }
 
@@ -91,7 +91,7 @@ static char **exec_environment(const gs_target *t, const exec_state *st)
     if (t->cfg.has_seed)
         env[k++] = gs_xasprintf("GATESIM_SEED=%llu", (unsigned long long)t->cfg.seed);
     env[k] = NULL;
-    gs_buf_free(&ctl);
+    gs_buf_clear(&ctl);
     return env;
 }
 

@@ -152,7 +152,7 @@ static int nginx_probe_get(nginx_state *st, const char *path, gs_buf *body)
         }
     }
     close(fd);
-    gs_buf_free(&resp);
+    gs_buf_clear(&resp);
     return rc;
 }
 
@@ -238,7 +238,7 @@ static int nginx_wait_generation(gs_target *t, long log_from, gs_error *err)
         gs_buf body = {0};
         bool ok = nginx_probe_get(st, "/gatesim/generation", &body) == 0 && body.data &&
                   strcmp(body.data, want) == 0;
-        gs_buf_free(&body);
+        gs_buf_clear(&body);
         if (ok)
             return 0;
         if (gs_now_ns() > deadline) {
@@ -431,7 +431,7 @@ static void nginx_set_listeners(gs_target *t, const gs_route_table *table, const
     if (gs_json_parse(js.data, js.len, NULL, &v, &e) == 0)
         gs_target_set_listeners_json(t, v, &e);
     gs_json_value_free(v);
-    gs_buf_free(&js);
+    gs_buf_clear(&js);
 }
 
 /* ---- nginx -t, start, reload --------------------------------------------------------------- */
@@ -698,10 +698,10 @@ static void nginx_patch_route(const nginx_state *st, gs_json_value *o, const cha
             gs_json_int(&j, (int64_t)gen);
             gs_json_object_end(&j);
             nginx_append_json(conds, js.data);
-            gs_buf_free(&js);
+            gs_buf_clear(&js);
         }
     }
-    gs_buf_free(&msg);
+    gs_buf_clear(&msg);
 }
 
 static int nginx_status(gs_target *t, gs_json_value **out, gs_error *err)
@@ -745,10 +745,10 @@ static int nginx_stats(gs_target *t, gs_target_stats *out, gs_error *err)
     if (rc < 0 || body.data == NULL ||
         sscanf(body.data, "Active connections: %llu server accepts handled requests %llu %llu %llu",
                &active, &accepts, &handled, &requests) != 4) {
-        gs_buf_free(&body);
+        gs_buf_clear(&body);
         return gs_error_set(err, GS_ERR_PROTOCOL, "nginx stub_status did not answer");
     }
-    gs_buf_free(&body);
+    gs_buf_clear(&body);
     uint64_t own = st->own_requests;
     out->items = gs_xcalloc(2, sizeof(*out->items));
     out->items[0].name = gs_xstrdup("requests");

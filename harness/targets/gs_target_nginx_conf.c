@@ -545,7 +545,7 @@ static void nx_redirect(gs_buf *b, const char *ind, const gs_rt_listener *l,
         gs_buf_puts(b, "$is_args$args\";\n");
         free(rep);
     }
-    gs_buf_free(&base);
+    gs_buf_clear(&base);
 }
 
 /* Weighted backends: the upstream (or a split_clients variable naming one, "" for the shares
@@ -716,7 +716,7 @@ static void nx_action(nx *x, gs_buf *b, gs_buf *mirrors, const char *ind,
     for (size_t i = 0; i < h.len; i++) {
         gs_buf_printf(b, "%s%s_set_header %s %s;\n", ind, kind, h.items[i].name,
                       h.items[i].value.data ? h.items[i].value.data : "\"\"");
-        gs_buf_free(&h.items[i].value);
+        gs_buf_clear(&h.items[i].value);
     }
     nx_timeouts(b, ind, kind, rule);
     nx_backends(x, b, ind, c, kind);
@@ -909,7 +909,7 @@ static void nx_server_block(nx *x, const nx_port_ctx *pc, const nx_server *s, bo
     if (mirrors.len)
         gs_buf_append(b, mirrors.data, mirrors.len);
     gs_buf_puts(b, "    }\n");
-    gs_buf_free(&mirrors);
+    gs_buf_clear(&mirrors);
     gs_strmap_free(&seen);
     for (size_t i = 0; i < n_owned; i++)
         free(owned[i]);
@@ -1176,17 +1176,17 @@ int gs_nginx_conf_render(const gs_nginx_conf_in *in, gs_nginx_conf_out *out, gs_
     for (size_t i = 0; i < x.n_keys; i++)
         free(x.keys[i]);
     free(x.keys);
-    gs_buf_free(&x.http);
-    gs_buf_free(&x.servers);
-    gs_buf_free(&x.js_c);
-    gs_buf_free(&x.js_l);
+    gs_buf_clear(&x.http);
+    gs_buf_clear(&x.servers);
+    gs_buf_clear(&x.js_c);
+    gs_buf_clear(&x.js_l);
     return rc;
 }
 
 void gs_nginx_conf_out_free(gs_nginx_conf_out *out)
 {
-    gs_buf_free(&out->conf);
-    gs_buf_free(&out->js);
+    gs_buf_clear(&out->conf);
+    gs_buf_clear(&out->js);
     for (size_t i = 0; i < out->n_files; i++) {
         free(out->files[i].path);
         free(out->files[i].data);

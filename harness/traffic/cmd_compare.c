@@ -87,8 +87,8 @@ int gs_cmd_compare(int argc, char **argv)
         rc = regressions > 0 ? 1 : 0;
     }
 out:
-    gs_buf_free(&report);
-    gs_buf_free(&base);
-    gs_buf_free(&next);
+    gs_buf_clear(&report);
+    gs_buf_clear(&base);
+    gs_buf_clear(&next);
     return rc;
 }

@@ -294,7 +294,7 @@ int gs_cmd_load(int argc, char **argv)
             body = NULL;
             gs_buf file = {0};
             if (gs_buf_read_file(&file, optarg) != 0) {
-                gs_buf_free(&file);
+                gs_buf_clear(&file);
                 rc = load_bad("cannot read body file \"%s\"", optarg);
                 goto out;
             }
@@ -528,7 +528,7 @@ int gs_cmd_load(int argc, char **argv)
         gs_buf b = {0};
         gs_load_report_write_json(rep, res, &b);
         printf("%s\n", b.data);
-        gs_buf_free(&b);
+        gs_buf_clear(&b);
     } else {
         gs_load_report_print_text(rep, res);
     }

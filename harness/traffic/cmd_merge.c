@@ -44,7 +44,7 @@ static int merge_read(const char *path, gs_traffic_result **out, gs_load_setting
     int rc = gs_buf_read_file(&b, path) != 0
                  ? gs_error_set(err, GS_ERR_IO, "%s: cannot read", path)
                  : gs_load_result_read(b.data ? b.data : "", b.len, path, out, settings, err);
-    gs_buf_free(&b);
+    gs_buf_clear(&b);
     return rc;
 }
 
@@ -120,7 +120,7 @@ int gs_cmd_merge(int argc, char **argv)
         gs_buf b = {0};
         gs_load_report_write_json(rep, total, &b);
         printf("%s\n", b.data);
-        gs_buf_free(&b);
+        gs_buf_clear(&b);
     } else {
         gs_load_report_print_text(rep, total);
     }

@@ -316,8 +316,8 @@ int gs_compare_documents(const char *base_text, size_t base_len, const char *bas
         }
         rc = regressions;
     }
-    gs_buf_free(&body);
-    gs_buf_free(&missing);
+    gs_buf_clear(&body);
+    gs_buf_clear(&missing);
     free(bv);
     free(nv);
     gs_json_value_free(base.root);

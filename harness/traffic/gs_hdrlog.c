@@ -102,7 +102,7 @@ int gs_hdrlog_encode_compressed_base64(const gs_histogram *h, gs_buf *out, gs_er
     uint8_t *packed = gs_xmalloc(8 + zlen);
     int zrc = compress2(packed + 8, &zlen, (const Bytef *)plain.data, (uLong)plain.len,
                         Z_DEFAULT_COMPRESSION);
-    gs_buf_free(&plain);
+    gs_buf_clear(&plain);
     if (zrc != Z_OK) {
         free(packed);
         return gs_error_set(err, GS_ERR_IO, "zlib compress failed (%d)", zrc);
@@ -139,7 +139,7 @@ int gs_hdrlog_write(FILE *f, double base_unix_s, const gs_hdrlog_interval *iv, s
         if (rc == 0)
             fprintf(f, "%.*s\n", (int)line.len, line.data);
     }
-    gs_buf_free(&line);
+    gs_buf_clear(&line);
     if (rc == 0 && (fflush(f) != 0 || ferror(f)))
         rc = gs_error_set(err, GS_ERR_IO, "write failed");
     return rc;

@@ -163,7 +163,7 @@ static void conn_report(traffic_conn *c, traffic_req *r, gs_traffic_error e, con
     run->cfg.on_response(&resp, run->cfg.user);
     if (run->cfg.serialize_callbacks)
         pthread_mutex_unlock(&w->run->cb_lock);
-    gs_buf_free(&msg);
+    gs_buf_clear(&msg);
 }
 
 void gs_traffic_req_finish(traffic_conn *c, traffic_req *r, gs_traffic_error e, const char *detail)

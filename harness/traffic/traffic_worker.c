@@ -79,7 +79,7 @@ static void run_free(traffic_run *run)
         free((void *)(uintptr_t)run->headers[k].value);
     }
     free(run->headers);
-    gs_buf_free(&run->grpc_body);
+    gs_buf_clear(&run->grpc_body);
     if (run->ssl_ctx != NULL)
         SSL_CTX_free(run->ssl_ctx);
     pthread_mutex_destroy(&run->cb_lock);
@@ -354,9 +354,9 @@ static void worker_free(traffic_worker *w)
             bufferevent_free(c->bev);
         }
         for (unsigned s = 0; s < c->nslots; s++) {
-            gs_buf_free(&c->slots[s].hstore);
-            gs_buf_free(&c->slots[s].grpc_message);
-            gs_buf_free(&c->slots[s].body);
+            gs_buf_clear(&c->slots[s].hstore);
+            gs_buf_clear(&c->slots[s].grpc_message);
+            gs_buf_clear(&c->slots[s].body);
         }
         free(c->slots);
         free(c->fifo);
@@ -372,11 +372,11 @@ static void worker_free(traffic_worker *w)
         event_free(w->pump_ev);
     if (w->base)
         event_base_free(w->base);
-    gs_buf_free(&w->h1_prefix);
-    gs_buf_free(&w->h1_suffix);
-    gs_buf_free(&w->h1_full);
-    gs_buf_free(&w->chunk_scratch);
-    gs_buf_free(&w->h2_out);
+    gs_buf_clear(&w->h1_prefix);
+    gs_buf_clear(&w->h1_suffix);
+    gs_buf_clear(&w->h1_full);
+    gs_buf_clear(&w->chunk_scratch);
+    gs_buf_clear(&w->h2_out);
     gs_histogram_free(w->latency);
     gs_histogram_free(w->service);
     gs_traffic_counts_clear(&w->backends);

@@ -66,8 +66,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (strncmp(loc, "http://", 7) != 0)
         abort();
     free(loc);
-    gs_gw_headers_free(&req);
-    gs_gw_headers_free(&out);
+    gs_gw_headers_clear(&req);
+    gs_gw_headers_clear(&out);
     free(buf);
     return 0;
 }

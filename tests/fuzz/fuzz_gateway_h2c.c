@@ -82,7 +82,7 @@ static void check_strip(const gs_h1_request *req)
     for (size_t i = 0; i < h.len; i++)
         if (gs_h1_strieq(h.items[i].name, h.items[i].name_len, "http2-settings"))
             abort();
-    gs_gw_headers_free(&h);
+    gs_gw_headers_clear(&h);
 
     for (size_t i = 0; i < req->num_headers; i++) {
         const gs_h1_header *f = &req->headers[i];

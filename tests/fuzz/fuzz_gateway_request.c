@@ -65,7 +65,7 @@ static void fuzz_check_target(const char *target)
     if (gs_path_norm_target(target, len, &again) != GS_PATH_NORM_OK || again.len != len ||
         memcmp(again.data, target, len) != 0)
         abort(); /* not a fixed point */
-    gs_buf_free(&again);
+    gs_buf_clear(&again);
     for (size_t i = 0; i + 1 < path_len; i++) {
         if (target[i] != '/')
             continue;
@@ -115,7 +115,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     gs_buf b = {0};
     if (gs_path_norm_target(head, len, &b) == GS_PATH_NORM_OK)
         fuzz_check_target(b.data);
-    gs_buf_free(&b);
+    gs_buf_clear(&b);
 
     gs_h1_request p;
     gs_h1_request_reset(&p);
@@ -132,6 +132,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         free(before);
     }
-    gs_gw_request_free(&r);
+    gs_gw_request_clear(&r);
     return 0;
 }

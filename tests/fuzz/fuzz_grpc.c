@@ -39,7 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *bytes, size_t size)
         if (strcmp(again.path, echo.path) != 0 || again.n_headers != echo.n_headers)
             abort();
         gs_grpc_echo_free(&again);
-        gs_buf_free(&b);
+        gs_buf_clear(&b);
         gs_grpc_echo_free(&echo);
     }
     free(data);

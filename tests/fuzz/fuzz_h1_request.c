@@ -65,7 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *bytes, size_t size)
                 abort();
             if (out.len != c.total)
                 abort();
-            gs_buf_free(&out);
+            gs_buf_clear(&out);
         }
     } else if (rc != GS_ERR_INCOMPLETE) {
         if (gs_h1_error_status(whole.error) < 400)

@@ -24,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (ok && (sc->name == NULL || sc->n_steps == 0))
             abort(); /* a valid scenario has a name and steps */
     }
-    gs_diags_free(&diags);
+    gs_diags_clear(&diags);
     gs_yaml_stream_free(s);
     return 0;
 }

@@ -77,7 +77,7 @@ static gs_json_value *read_json(const char *path)
     gs_json_value *v = NULL;
     gs_error err;
     ck_assert_msg(gs_json_parse(b.data, b.len, NULL, &v, &err) == 0, "%s: %s", path, err.msg);
-    gs_buf_free(&b);
+    gs_buf_clear(&b);
     return v;
 }
 
@@ -166,7 +166,7 @@ START_TEST(bench_a_url_and_profile_errors)
     ck_assert_int_eq(gatesim("bench quick --target nosuch", &out), 2);
     free(res);
     free(prof);
-    gs_buf_free(&out);
+    gs_buf_clear(&out);
     rmdir_all(dir);
     gs_proc_stop(srv, GS_NS_PER_S, NULL);
     gs_proc_free(srv);
@@ -195,7 +195,7 @@ START_TEST(bench_the_builtin_target)
     free(res);
     free(args);
     free(prof);
-    gs_buf_free(&out);
+    gs_buf_clear(&out);
     rmdir_all(dir);
 }
 END_TEST
@@ -211,7 +211,7 @@ static void write_doc(const char *path, double rps, double p99)
                       rps * (1 + k / 100.0), 1.0, p99 + k / 100.0);
     gs_buf_puts(&b, "]}]}");
     write_file(path, b.data);
-    gs_buf_free(&b);
+    gs_buf_clear(&b);
 }
 
 START_TEST(compare_flags_injected_regressions)
@@ -242,7 +242,7 @@ START_TEST(compare_flags_injected_regressions)
     free(args);
     free(base);
     free(next);
-    gs_buf_free(&out);
+    gs_buf_clear(&out);
     rmdir_all(dir);
 }
 END_TEST
@@ -322,7 +322,7 @@ START_TEST(render_kubernetes_indexed_job)
     free(script_file);
     free(bin);
     gs_yaml_stream_free(y);
-    gs_buf_free(&out);
+    gs_buf_clear(&out);
     rmdir_all(dir);
     gs_proc_stop(srv, GS_NS_PER_S, NULL);
     gs_proc_free(srv);

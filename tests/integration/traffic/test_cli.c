@@ -42,7 +42,7 @@ static void expect_usage(const char *args, const char *message)
     int rc = run_load(args, &out);
     ck_assert_msg(rc == 2, "`load %s` exited %d: %s", args, rc, out.data);
     ck_assert_msg(out.data && strstr(out.data, message), "`load %s` said: %s", args, out.data);
-    gs_buf_free(&out);
+    gs_buf_clear(&out);
 }
 
 START_TEST(help_and_usage_errors)
@@ -51,7 +51,7 @@ START_TEST(help_and_usage_errors)
     ck_assert_int_eq(run_load("--help", &out), 0);
     ck_assert_ptr_nonnull(strstr(out.data, "--connections"));
     ck_assert_ptr_nonnull(strstr(out.data, "--rate"));
-    gs_buf_free(&out);
+    gs_buf_clear(&out);
     expect_usage("", "missing URL");
     expect_usage("ftp://example.com/", "bad URL");
     expect_usage("http://h:99999/", "bad URL");
@@ -119,7 +119,7 @@ START_TEST(json_output_fields)
     close(hold);
     ck_assert_ptr_nonnull(strstr(out.data, "\"connect\":3"));
     free(args);
-    gs_buf_free(&out);
+    gs_buf_clear(&out);
     it_stop(srv);
 }
 END_TEST
@@ -222,7 +222,7 @@ START_TEST(json_settings_histogram_percentiles)
     ck_assert_int_eq(run_load(args, &out), 1);
     ck_assert_msg(strstr(out.data, "connect: connection refused: 2"), "%s", out.data);
     free(args);
-    gs_buf_free(&out);
+    gs_buf_clear(&out);
     it_stop(srv);
 }
 END_TEST
@@ -260,7 +260,7 @@ START_TEST(thresholds_set_the_exit_code)
     free(args);
     expect_usage("--threshold 'p99<5' http://127.0.0.1:1/", "bad value \"5\"");
     expect_usage("--threshold 'speed<5' http://127.0.0.1:1/", "unknown metric");
-    gs_buf_free(&out);
+    gs_buf_clear(&out);
     it_stop(srv);
 }
 END_TEST
@@ -305,7 +305,7 @@ START_TEST(open_loop_counts_missed_requests)
     ck_assert(num_at(v, "requests", NULL) + num_at(v, "missed", NULL) == 20);
     gs_json_value_free(v);
     free(args);
-    gs_buf_free(&out);
+    gs_buf_clear(&out);
     it_stop(srv);
 }
 END_TEST
@@ -383,14 +383,14 @@ START_TEST(hdr_log_read_by_hdrhistogram_js)
         ck_assert(fabs(len_ms - num_at(v, "durationSeconds", NULL) * 1000) < 2);
     }
     gs_json_value_free(r);
-    gs_buf_free(&js);
+    gs_buf_clear(&js);
     free(cmd);
     gs_histogram_free(latency);
     gs_histogram_free(service);
     gs_json_value_free(v);
     free(args);
     expect_usage("--hdr-log /nonexistent/dir/x.hlog http://127.0.0.1:1/", "cannot write --hdr-log");
-    gs_buf_free(&out);
+    gs_buf_clear(&out);
     it_rmdir(dir);
     it_stop(srv);
 }

@@ -182,7 +182,7 @@ START_TEST(four_shards_merge_to_their_sum)
     ck_assert_msg(strstr(out.data, "smaller than the number of shards"), "%s", out.data);
     free(args);
     gs_histogram_free(all);
-    gs_buf_free(&out);
+    gs_buf_clear(&out);
     it_rmdir(dir);
     it_stop(srv);
 }

@@ -159,8 +159,8 @@ void it_make_cert(const char *dir)
     free(cap);
     free(cert);
     free(key);
-    gs_tls_pem_free(&ca);
-    gs_tls_pem_free(&leaf);
+    gs_tls_pem_clear(&ca);
+    gs_tls_pem_clear(&leaf);
 }
 
 static void on_it_response(const gs_traffic_response *r, void *user)

@@ -33,7 +33,7 @@ START_TEST(defaults)
     ck_assert_int_eq(cfg.threads, 1);
     ck_assert_int_eq(cfg.faults.error_status, 503);
     ck_assert(!cfg.has_seed);
-    gs_echo_config_free(&cfg);
+    gs_echo_config_clear(&cfg);
 }
 END_TEST
 
@@ -62,7 +62,7 @@ START_TEST(all_values)
     ck_assert_uint_eq(cfg.seed, 42);
     ck_assert_int_eq(cfg.threads, 2);
     ck_assert_uint_eq(cfg.log_size, 10);
-    gs_echo_config_free(&cfg);
+    gs_echo_config_clear(&cfg);
 }
 END_TEST
 
@@ -75,7 +75,7 @@ START_TEST(seed_zero_is_a_seed)
     ck_assert_int_eq(parse(&cfg, &err, 2, args), 0);
     ck_assert(cfg.has_seed);
     ck_assert_uint_eq(cfg.seed, 0);
-    gs_echo_config_free(&cfg);
+    gs_echo_config_clear(&cfg);
 }
 END_TEST
 
@@ -102,13 +102,13 @@ START_TEST(usage_errors)
         gs_error err = {0};
         ck_assert_msg(parse(&cfg, &err, n, args) == GS_ERR_USAGE, "case %zu accepted", i);
         ck_assert_msg(strlen(err.msg) > 0, "case %zu: no message", i);
-        gs_echo_config_free(&cfg);
+        gs_echo_config_clear(&cfg);
     }
     const char *help[] = {"--help"};
     gs_echo_config cfg;
     gs_error err;
     ck_assert_int_eq(parse(&cfg, &err, 1, help), 1);
-    gs_echo_config_free(&cfg);
+    gs_echo_config_clear(&cfg);
 }
 END_TEST
 
@@ -123,7 +123,7 @@ START_TEST(listen_addresses)
         gs_error err = {0};
         ck_assert_msg(parse(&cfg, &err, 2, args) == 0, "%s: %s", good[i], err.msg);
         ck_assert_str_eq(cfg.listen, good[i]);
-        gs_echo_config_free(&cfg);
+        gs_echo_config_clear(&cfg);
     }
     static const char *const bad[][2] = {
         {"[::1]0", "--listen \"[::1]0\": expected \":port\" after \"]\""},
@@ -138,7 +138,7 @@ START_TEST(listen_addresses)
         gs_error err = {0};
         ck_assert_int_eq(parse(&cfg, &err, 2, args), GS_ERR_USAGE);
         ck_assert_str_eq(err.msg, bad[i][1]);
-        gs_echo_config_free(&cfg);
+        gs_echo_config_clear(&cfg);
     }
 }
 END_TEST

@@ -260,7 +260,7 @@ START_TEST(grpc_echo_and_errors)
     req.body_truncated = true;
     gs_echo_handle(&f.ctx, &req, &f.resp);
     ck_assert_int_eq(f.resp.grpc_status, GS_GRPC_RESOURCE_EXHAUSTED);
-    gs_buf_free(&body);
+    gs_buf_clear(&body);
     fx_free(&f);
 }
 END_TEST
@@ -614,7 +614,7 @@ START_TEST(json_echo_matches_reference)
         ck_assert_mem_eq(f.resp.body.data, want.data, want.len);
         ck_assert_int_eq(f.resp.body.data[f.resp.body.len], '\0');
     }
-    gs_buf_free(&want);
+    gs_buf_clear(&want);
     fx_free(&f);
 }
 END_TEST

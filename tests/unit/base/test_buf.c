@@ -18,7 +18,7 @@ START_TEST(buf_appends_and_terminates)
     gs_buf_reset(&b);
     ck_assert_uint_eq(b.len, 0);
     ck_assert_str_eq(b.data, "");
-    gs_buf_free(&b);
+    gs_buf_clear(&b);
     ck_assert_ptr_null(b.data);
 }
 END_TEST

@@ -28,7 +28,7 @@ START_TEST(frame_roundtrip_and_errors)
     ck_assert_int_eq(gs_grpc_frame_parse("\1\0\0\0\0", 5, &msg, &n, &comp, 0), 5);
     ck_assert(comp);
     ck_assert_int_eq(gs_grpc_frame_parse("\0\xff\0\0\0", 5, &msg, &n, &comp, 0), GS_ERR_RANGE);
-    gs_buf_free(&b);
+    gs_buf_clear(&b);
 }
 END_TEST
 
@@ -51,8 +51,8 @@ START_TEST(status_helpers)
     gs_buf_reset(&d);
     gs_grpc_message_decode(&d, "bad %zz and %4", 14);
     ck_assert_str_eq(d.data, "bad %zz and %4");
-    gs_buf_free(&b);
-    gs_buf_free(&d);
+    gs_buf_clear(&b);
+    gs_buf_clear(&d);
 }
 END_TEST
 
@@ -91,7 +91,7 @@ START_TEST(pb_primitives)
         gs_pb_reader_init(&r, bad[i], bad_len[i]);
         ck_assert_msg(gs_pb_next(&r, &f) == GS_ERR_PARSE, "case %zu", i);
     }
-    gs_buf_free(&b);
+    gs_buf_clear(&b);
 }
 END_TEST
 
@@ -102,7 +102,7 @@ static void conf_header(gs_buf *a, const char *key, const char *value)
     gs_pb_put_string(&h, 1, key);
     gs_pb_put_string(&h, 2, value);
     gs_pb_put_bytes(a, 2, h.data, h.len);
-    gs_buf_free(&h);
+    gs_buf_clear(&h);
 }
 
 START_TEST(conformance_echo_decoded)
@@ -161,9 +161,9 @@ START_TEST(conformance_echo_decoded)
     gs_pb_put_bytes(&msg, 1, a.data, a.len);
     ck_assert_int_eq(gs_grpc_conformance_echo_decode(&out, msg.data, msg.len), GS_ERR_PARSE);
     ck_assert_int_eq(gs_grpc_conformance_echo_decode(&out, "\x0a\x05" "ab", 4), GS_ERR_PARSE);
-    gs_buf_free(&a);
-    gs_buf_free(&sub);
-    gs_buf_free(&msg);
+    gs_buf_clear(&a);
+    gs_buf_clear(&sub);
+    gs_buf_clear(&msg);
 }
 END_TEST
 
@@ -250,7 +250,7 @@ START_TEST(echo_roundtrip)
     ck_assert_int_gt(failures, 0);
     /* A string field with the wrong wire type is an error. */
     ck_assert_int_eq(gs_grpc_echo_decode(&out, "\x08\x01", 2), GS_ERR_PARSE);
-    gs_buf_free(&b);
+    gs_buf_clear(&b);
 }
 END_TEST
 

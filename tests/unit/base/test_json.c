@@ -27,7 +27,7 @@ START_TEST(json_compact_nesting_and_commas)
     gs_json_double(&j, NAN);
     gs_json_object_end(&j);
     ck_assert_str_eq(b.data, "{\"a\":-3,\"list\":[\"x\",true,null,{}],\"d\":0.1,\"nan\":null}");
-    gs_buf_free(&b);
+    gs_buf_clear(&b);
 }
 END_TEST
 
@@ -44,7 +44,7 @@ START_TEST(json_pretty)
     gs_json_array_end(&j);
     gs_json_object_end(&j);
     ck_assert_str_eq(b.data, "{\n  \"a\": [\n    1,\n    2\n  ]\n}");
-    gs_buf_free(&b);
+    gs_buf_clear(&b);
 }
 END_TEST
 
@@ -54,7 +54,7 @@ START_TEST(json_escapes_control_quotes_and_bad_utf8)
     const char in[] = "q\"b\\n\n\x01\xc3\xa9\xff";
     gs_json_escape(&b, in, sizeof(in) - 1);
     ck_assert_str_eq(b.data, "\"q\\\"b\\\\n\\n\\u0001\xc3\xa9\xef\xbf\xbd\"");
-    gs_buf_free(&b);
+    gs_buf_clear(&b);
 }
 END_TEST
 
@@ -69,7 +69,7 @@ START_TEST(json_double_shortest_roundtrip)
     gs_json_double(&j, 1e20);
     gs_json_array_end(&j);
     ck_assert_str_eq(b.data, "[0.3333333333333333,12.5,1e+20]");
-    gs_buf_free(&b);
+    gs_buf_clear(&b);
 }
 END_TEST
 

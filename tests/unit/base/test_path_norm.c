@@ -19,7 +19,7 @@ static char *norm(const char *in, bool target, gs_path_norm_error *err)
     *err = target ? gs_path_norm_target(exact, n, &b) : gs_path_norm_path(exact, n, &b);
     free(exact);
     if (*err != GS_PATH_NORM_OK) {
-        gs_buf_free(&b);
+        gs_buf_clear(&b);
         return NULL;
     }
     return gs_buf_take(&b);
@@ -132,7 +132,7 @@ START_TEST(path_norm_appends)
     gs_buf_puts(&b, "GET ");
     ck_assert_int_eq(gs_path_norm_path("/a/b/../../..", 13, &b), GS_PATH_NORM_OK);
     ck_assert_str_eq(b.data, "GET /");
-    gs_buf_free(&b);
+    gs_buf_clear(&b);
 }
 END_TEST
 
@@ -150,7 +150,7 @@ START_TEST(path_norm_uri_path_roots)
     gs_buf_reset(&b);
     ck_assert_int_eq(gs_path_norm_uri_path("?#", 2, &b), GS_PATH_NORM_FRAGMENT);
     ck_assert_int_eq(gs_path_norm_uri_path("#x", 2, &b), GS_PATH_NORM_NOT_ABSOLUTE);
-    gs_buf_free(&b);
+    gs_buf_clear(&b);
 }
 END_TEST
 

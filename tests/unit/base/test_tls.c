@@ -112,9 +112,9 @@ static void fixture_make(fixture *f)
 
 static void fixture_free(fixture *f)
 {
-    gs_tls_pem_free(&f->ca);
-    gs_tls_pem_free(&f->leaf);
-    gs_tls_pem_free(&f->other);
+    gs_tls_pem_clear(&f->ca);
+    gs_tls_pem_clear(&f->leaf);
+    gs_tls_pem_clear(&f->other);
 }
 
 START_TEST(generated_pems_parse)
@@ -226,7 +226,7 @@ START_TEST(untrusted_ca_fails_and_insecure_passes)
     ck_assert_str_eq(r.server.alpn, "");
     SSL_CTX_free(cctx);
     SSL_CTX_free(sctx);
-    gs_tls_pem_free(&other_ca);
+    gs_tls_pem_clear(&other_ca);
     fixture_free(&f);
 }
 END_TEST
@@ -331,9 +331,9 @@ START_TEST(client_certificates)
     ck_assert_int_eq(gs_tls_client_ctx_new(&cctx, NULL, NULL, NULL, true, &err), 0);
     ck_assert_int_eq(gs_tls_client_ctx_use_cert(cctx, "junk", "junk", &err), GS_ERR_TLS);
     SSL_CTX_free(cctx);
-    gs_tls_pem_free(&client);
-    gs_tls_pem_free(&other_ca);
-    gs_tls_pem_free(&stranger);
+    gs_tls_pem_clear(&client);
+    gs_tls_pem_clear(&other_ca);
+    gs_tls_pem_clear(&stranger);
     fixture_free(&f);
 }
 END_TEST

@@ -58,12 +58,12 @@ static void setup(void)
     if (rc != 0)
         gs_diags_print(&diags, stderr, false);
     ck_assert_int_eq(rc, 0);
-    gs_diags_free(&diags);
+    gs_diags_clear(&diags);
 }
 
 static void teardown(void)
 {
-    gs_scenario_list_free(&lib);
+    gs_scenario_list_clear(&lib);
     char cmd[128];
     snprintf(cmd, sizeof(cmd), "rm -rf %s", lib_dir);
     ck_assert_int_eq(system(cmd), 0);
@@ -165,8 +165,8 @@ START_TEST(plan_duplicate_short_name)
     gs_error err = {0};
     ck_assert_int_eq(gs_conform_plan_build(&p, &l2, &o, &err), GS_ERR_INVALID);
     ck_assert_msg(strstr(err.msg, "one scenario per upstream test") != NULL, "%s", err.msg);
-    gs_diags_free(&diags);
-    gs_scenario_list_free(&l2);
+    gs_diags_clear(&diags);
+    gs_scenario_list_clear(&l2);
 }
 END_TEST
 
@@ -250,7 +250,7 @@ START_TEST(yaml_scalars)
         ck_assert_int_eq(gs_yaml_parse_buffer(&s, "t", doc, n, &err), 0);
         ck_assert_str_eq(gs_yaml_get(s->docs[0], "k")->str, cases[i].in);
         gs_yaml_stream_free(s);
-        gs_buf_free(&b);
+        gs_buf_clear(&b);
     }
 }
 END_TEST
@@ -325,20 +325,20 @@ START_TEST(report_has_upstream_fields)
     ck_assert_str_eq(prov->items[0]->str, "GRPCNamed");
     ck_assert_str_eq(prov->items[1]->str, "HTTPRouteRedirect303");
     gs_yaml_stream_free(s);
-    gs_buf_free(&b);
+    gs_buf_clear(&b);
 
     /* no contact: null, as Go marshals a nil slice */
     m.n_contact = 0;
     gs_conform_report_yaml(&p, &m, &b);
     ck_assert(strstr(b.data, "  contact: null\n") != NULL);
-    gs_buf_free(&b);
+    gs_buf_clear(&b);
     gs_buf readme = {0};
     m.command = "gatesim conform --target exec:./adapter";
     gs_conform_readme(&m, "report.yaml", &readme);
     ck_assert(strstr(readme.data, "| experimental | v1.2.3 | default | [v1.6.1](./report.yaml) |"));
     ck_assert(strstr(readme.data, "## Reproduce"));
     ck_assert(strstr(readme.data, "gatesim conform --target exec:./adapter"));
-    gs_buf_free(&readme);
+    gs_buf_clear(&readme);
     gs_conform_plan_free(&p);
 }
 END_TEST

@@ -329,8 +329,8 @@ static char *tls_secret(const char *ns, const char *name, bool corrupt)
                              name, ns, crt, key);
     free(crt);
     free(key);
-    gs_tls_pem_free(&ca);
-    gs_tls_pem_free(&leaf);
+    gs_tls_pem_clear(&ca);
+    gs_tls_pem_clear(&leaf);
     return out;
 }
 

@@ -58,7 +58,7 @@ START_TEST(describe_and_visit)
     ck_assert_uint_eq(gs_route_table_visit(t, 0, collect, &v), 3);
     ck_assert_str_eq(v.data, "a.example.com exact#1 /api/login|a.example.com exact#0 /api|"
                              "*.example.com wide#0 /|");
-    gs_buf_free(&v);
+    gs_buf_clear(&v);
     ck_assert_uint_eq(gs_route_table_visit(t, 99, collect, &v), 0);
 
     gs_buf out = {0};
@@ -78,7 +78,7 @@ START_TEST(describe_and_visit)
     ck_assert_ptr_nonnull(strstr(s, "Why not attached:"));
     ck_assert_ptr_nonnull(strstr(s, "namespace other is not infra"));
     ck_assert_ptr_nonnull(strstr(s, "Attached routes:  2"));
-    gs_buf_free(&out);
+    gs_buf_clear(&out);
 
     gs_buf mb = {0};
     gs_rt_kv_match h = {.type = GS_RT_MATCH_REGEX, .name = "x", .value = "a.*"};
@@ -92,7 +92,7 @@ START_TEST(describe_and_visit)
     gs_rt_grpc_match gm = {.service = "s.S"};
     gs_explain_match(NULL, &gm, &mb);
     ck_assert_str_eq(mb.data, "gRPC s.S/*");
-    gs_buf_free(&mb);
+    gs_buf_clear(&mb);
     gs_control_free(c);
     gs_model_free(m);
 }

@@ -65,7 +65,7 @@ START_TEST(conditions_replace_by_type)
     ck_assert(gs_conditions_true(&c, "Accepted"));
     ck_assert(!gs_conditions_true(&c, "Programmed"));
     ck_assert_ptr_null(gs_conditions_get(&c, "ResolvedRefs"));
-    gs_conditions_free(&c);
+    gs_conditions_clear(&c);
 }
 END_TEST
 
@@ -97,8 +97,8 @@ START_TEST(json_has_the_design_shape)
     ck_assert_int_eq((int)gs_json_get_number(gs_json_get(p0, "parentRef"), "port", 0), 443);
     ck_assert_str_eq(gs_json_get_string(p0, "controllerName", ""), "gatesim.dev/builtin");
     gs_json_value_free(v);
-    gs_buf_free(&b);
-    gs_status_set_free(&s);
+    gs_buf_clear(&b);
+    gs_status_set_clear(&s);
 }
 END_TEST
 
@@ -112,7 +112,7 @@ START_TEST(yaml_reads_back_as_the_same_document)
     gs_json_init(&j, &text, false);
     gs_status_write_json(&s, &j);
     ck_assert_int_eq(gs_status_json_to_yaml(text.data, text.len, &b), 0);
-    gs_buf_free(&text);
+    gs_buf_clear(&text);
     gs_yaml_stream *y = NULL;
     gs_error err = {0};
     ck_assert_msg(gs_yaml_parse_buffer(&y, "status.yaml", b.data, b.len, &err) == 0, "%s\n%s",
@@ -131,8 +131,8 @@ START_TEST(yaml_reads_back_as_the_same_document)
         gs_yaml_int(gs_yaml_get(gs_yaml_get(gw, "listeners")->items[0], "attachedRoutes"), &n));
     ck_assert_int_eq(n, 2);
     gs_yaml_stream_free(y);
-    gs_buf_free(&b);
-    gs_status_set_free(&s);
+    gs_buf_clear(&b);
+    gs_status_set_clear(&s);
 }
 END_TEST
 

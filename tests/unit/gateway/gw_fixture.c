@@ -62,7 +62,7 @@ static void fake_conn_free(fake_conn *c)
 {
     if (c->delay)
         event_free(c->delay);
-    gs_buf_free(&c->pending);
+    gs_buf_clear(&c->pending);
     bufferevent_free(c->bev);
     free(c);
 }
@@ -104,7 +104,7 @@ static void on_fake_read(struct bufferevent *bev, void *arg)
             gs_chunked_init(&ck);
             ssize_t used = gs_chunked_decode(&ck, data + n, len - (size_t)n, &dechunked);
             if (used < 0 || !gs_chunked_done(&ck)) {
-                gs_buf_free(&dechunked);
+                gs_buf_clear(&dechunked);
                 if (used < 0)
                     fake_conn_free(c);
                 return;
@@ -116,13 +116,13 @@ static void on_fake_read(struct bufferevent *bev, void *arg)
         char target[2048];
         snprintf(target, sizeof(target), "%.*s", (int)req.target_len, req.target);
         if (strcmp(target, "/__close") == 0) {
-            gs_buf_free(&dechunked);
+            gs_buf_clear(&dechunked);
             fake_conn_free(c);
             return;
         }
         if (strcmp(target, "/__infinite") == 0) {
             evbuffer_drain(in, (size_t)n + body_len);
-            gs_buf_free(&dechunked);
+            gs_buf_clear(&dechunked);
             c->infinite = true;
             evbuffer_add_printf(bufferevent_get_output(bev),
                                 "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
@@ -131,7 +131,7 @@ static void on_fake_read(struct bufferevent *bev, void *arg)
         }
         if (strcmp(target, "/__headfirst") == 0) { /* the head, then a body that never comes */
             evbuffer_drain(in, (size_t)n + body_len);
-            gs_buf_free(&dechunked);
+            gs_buf_clear(&dechunked);
             evbuffer_add_printf(bufferevent_get_output(bev),
                                 "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nx-upstream: %s\r\n\r\n",
                                 c->up->name);
@@ -139,7 +139,7 @@ static void on_fake_read(struct bufferevent *bev, void *arg)
         }
         if (strcmp(target, "/__bighead") == 0) {
             evbuffer_drain(in, (size_t)n + body_len);
-            gs_buf_free(&dechunked);
+            gs_buf_clear(&dechunked);
             struct evbuffer *o = bufferevent_get_output(bev);
             evbuffer_add_printf(o, "HTTP/1.1 200 OK\r\n");
             for (int i = 0; i < 2000; i++)
@@ -166,15 +166,15 @@ static void on_fake_read(struct bufferevent *bev, void *arg)
                       "HTTP/1.1 200 OK\r\nx-upstream: %s\r\nx-resp-remove: gone\r\n"
                       "x-resp-set: original\r\nContent-Length: %zu\r\n\r\n%s",
                       c->up->name, body.len, body.data);
-        gs_buf_free(&body);
-        gs_buf_free(&dechunked);
+        gs_buf_clear(&body);
+        gs_buf_clear(&dechunked);
         evbuffer_drain(in, (size_t)n + body_len);
         int delay = 0;
         if (strncmp(target, "/__delay/", 9) == 0)
             delay = atoi(target + 9);
         if (delay > 0) {
             gs_buf_append(&c->pending, out.data, out.len);
-            gs_buf_free(&out);
+            gs_buf_clear(&out);
             struct timeval tv = {delay / 1000, (delay % 1000) * 1000};
             if (c->delay == NULL)
                 c->delay = evtimer_new(c->up->base, on_fake_delay, c);
@@ -183,7 +183,7 @@ static void on_fake_read(struct bufferevent *bev, void *arg)
             return;
         }
         evbuffer_add(bufferevent_get_output(bev), out.data, out.len);
-        gs_buf_free(&out);
+        gs_buf_clear(&out);
     }
 }
 
@@ -282,7 +282,7 @@ static void gwf_child(int wfd, gwf_build build)
     ports[0] = atoi(addr + 10);
     for (int i = 0; i < 4 && addr; i++, addr = strstr(addr + 1, "127.0.0.1:"))
         ports[GWF_UPSTREAMS + 1 + i] = atoi(addr + 10);
-    gs_buf_free(&ready);
+    gs_buf_clear(&ready);
     ck_assert_int_eq(write(wfd, ports, sizeof(ports)), (int)sizeof(ports));
     close(wfd);
     struct event *term = evsignal_new(base, SIGTERM, on_child_term, base);
@@ -292,7 +292,7 @@ static void gwf_child(int wfd, gwf_build build)
     gs_gw_server_free(srv);
     gs_gw_upstream_free(rt.upstream);
     gs_gw_snapshot_unref(rt.current);
-    gs_gw_endpoints_free(&eps);
+    gs_gw_endpoints_clear(&eps);
     event_base_free(base);
     _exit(0);
 }
@@ -413,7 +413,7 @@ static int gwf_exchange(int port, const char *raw, gwf_resp *out)
     out->status = atoi(in.data + 9);
     out->head = gs_xstrndup(in.data, (size_t)(end - in.data) + 2);
     out->body = gs_xstrdup(end + 4);
-    gs_buf_free(&in);
+    gs_buf_clear(&in);
     return 0;
 }
 

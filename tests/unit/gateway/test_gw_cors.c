@@ -43,8 +43,8 @@ START_TEST(cors_preflight_allowed)
                      "x-header-3, x-header-4");
     ck_assert_str_eq(gs_gw_headers_get(&out, "access-control-max-age"), "3600");
     ck_assert_str_eq(gs_gw_headers_get(&out, "access-control-allow-credentials"), "true");
-    gs_gw_headers_free(&req);
-    gs_gw_headers_free(&out);
+    gs_gw_headers_clear(&req);
+    gs_gw_headers_clear(&out);
 }
 END_TEST
 
@@ -61,11 +61,11 @@ START_TEST(cors_preflight_denied_and_actual)
     ck_assert_int_eq(gs_gw_cors_eval(&cors1, "GET", &req, &out), GS_GW_CORS_ACTUAL);
     ck_assert_str_eq(gs_gw_headers_get(&out, "access-control-allow-origin"), "https://www.foo.com");
     ck_assert_ptr_null(gs_gw_headers_get(&out, "access-control-allow-methods"));
-    gs_gw_headers_free(&out);
+    gs_gw_headers_clear(&out);
     gs_gw_headers_remove(&req, "origin");
     ck_assert_int_eq(gs_gw_cors_eval(&cors1, "OPTIONS", &req, &out), GS_GW_CORS_PASS);
-    gs_gw_headers_free(&req);
-    gs_gw_headers_free(&out);
+    gs_gw_headers_clear(&req);
+    gs_gw_headers_clear(&out);
 }
 END_TEST
 
@@ -84,8 +84,8 @@ START_TEST(cors_wildcards_echo_request)
     ck_assert_str_eq(gs_gw_headers_get(&out, "access-control-allow-headers"), "x-a");
     ck_assert_str_eq(gs_gw_headers_get(&out, "access-control-max-age"), "5");
     ck_assert_ptr_null(gs_gw_headers_get(&out, "access-control-allow-credentials"));
-    gs_gw_headers_free(&req);
-    gs_gw_headers_free(&out);
+    gs_gw_headers_clear(&req);
+    gs_gw_headers_clear(&out);
 }
 END_TEST
 

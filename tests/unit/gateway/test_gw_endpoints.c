@@ -26,7 +26,7 @@ START_TEST(endpoints_round_robin)
     ck_assert_ptr_nonnull(v6);
     ck_assert_int_eq(v6->endpoints[0].addr.ss_family, AF_INET6);
     ck_assert_ptr_null(gs_gw_service_next(NULL));
-    gs_gw_endpoints_free(&e);
+    gs_gw_endpoints_clear(&e);
 }
 END_TEST
 
@@ -46,7 +46,7 @@ START_TEST(endpoints_usage_errors)
         ck_assert_msg(gs_gw_endpoints_add_spec(&e, bad[i], &err) == GS_ERR_USAGE, "%s", bad[i]);
         ck_assert_msg(err.msg[0] != '\0', "%s: no message", bad[i]);
         ck_assert_uint_eq(e.n_services, 0);
-        gs_gw_endpoints_free(&e);
+        gs_gw_endpoints_clear(&e);
     }
     /* Endpoint addresses go through gs_addr_parse_hostport: the message names the problem. */
     static const char *const endpoint[][2] = {
@@ -61,7 +61,7 @@ START_TEST(endpoints_usage_errors)
         gs_error err = {0};
         ck_assert_int_eq(gs_gw_endpoints_add_spec(&e, endpoint[i][0], &err), GS_ERR_USAGE);
         ck_assert_str_eq(err.msg, endpoint[i][1]);
-        gs_gw_endpoints_free(&e);
+        gs_gw_endpoints_clear(&e);
     }
 }
 END_TEST

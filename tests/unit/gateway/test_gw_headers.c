@@ -21,7 +21,7 @@ START_TEST(headers_case_insensitive_get_and_count)
     free(j);
     ck_assert_ptr_null(gs_gw_headers_join(&h, "nope"));
     ck_assert_uint_eq(h.bytes, 5 + 1 + 5 + 1 + 4 + 11);
-    gs_gw_headers_free(&h);
+    gs_gw_headers_clear(&h);
 }
 END_TEST
 
@@ -43,7 +43,7 @@ START_TEST(headers_set_replaces_all_in_place)
     ck_assert_uint_eq(gs_gw_headers_remove(&h, "A"), 1);
     ck_assert_uint_eq(gs_gw_headers_remove(&h, "A"), 0);
     ck_assert_uint_eq(h.len, 3);
-    gs_gw_headers_free(&h);
+    gs_gw_headers_clear(&h);
 }
 END_TEST
 
@@ -57,10 +57,10 @@ START_TEST(headers_tokens)
     ck_assert(!gs_gw_headers_has_token(&h, "connection", "keep"));
     gs_gw_headers copy = {0};
     gs_gw_headers_copy(&copy, &h);
-    gs_gw_headers_free(&h);
+    gs_gw_headers_clear(&h);
     ck_assert_uint_eq(copy.len, 2);
     ck_assert_str_eq(copy.items[1].value, " close ");
-    gs_gw_headers_free(&copy);
+    gs_gw_headers_clear(&copy);
 }
 END_TEST
 
@@ -92,12 +92,12 @@ START_TEST(headers_arena_growth_keeps_every_field)
     for (size_t i = 0; i < h.len; i++)
         bytes += h.items[i].name_len + h.items[i].value_len;
     ck_assert_uint_eq(h.bytes, bytes);
-    gs_gw_headers_clear(&h);
+    gs_gw_headers_reset(&h);
     ck_assert_uint_eq(h.len, 0);
     ck_assert_uint_eq(h.bytes, 0);
     gs_gw_headers_add(&h, "after", "clear");
     ck_assert_str_eq(gs_gw_headers_get(&h, "AFTER"), "clear");
-    gs_gw_headers_free(&h);
+    gs_gw_headers_clear(&h);
 }
 END_TEST
 

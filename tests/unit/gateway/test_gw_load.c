@@ -97,7 +97,7 @@ START_TEST(backend_flags_make_services_exist)
     ck_assert_msg(gs_gw_load_table(&o, &t, &err) == 0, "%s", err.msg);
     ck_assert_int_eq(rule_for_x(t)->backends[0].state, GS_RT_BACKEND_OK);
     gs_route_table_free(t);
-    gs_gw_endpoints_free(&eps);
+    gs_gw_endpoints_clear(&eps);
     unlink(path);
     free(path);
 }

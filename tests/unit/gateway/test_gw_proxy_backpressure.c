@@ -369,8 +369,8 @@ static void fetch_fast(uint64_t total)
     gs_buf body = {0};
     gs_buf_append(&body, in.data + head_len, in.len - head_len);
     check_body(&body, total);
-    gs_buf_free(&body);
-    gs_buf_free(&in);
+    gs_buf_clear(&body);
+    gs_buf_clear(&in);
 }
 
 START_TEST(backpressure_h1_client)
@@ -418,8 +418,8 @@ START_TEST(backpressure_h1_client)
     gs_buf body = {0};
     gs_buf_append(&body, in.data + head_len, in.len - head_len);
     check_body(&body, H1_BODY_LEN);
-    gs_buf_free(&body);
-    gs_buf_free(&in);
+    gs_buf_clear(&body);
+    gs_buf_clear(&in);
 }
 END_TEST
 
@@ -525,7 +525,7 @@ START_TEST(backpressure_h2_client)
     ck_assert_int_eq(c.status, 200);
     ck_assert_int_eq(held, 3);
     check_body(&c.body, H2_BODY_LEN);
-    gs_buf_free(&c.body);
+    gs_buf_clear(&c.body);
 }
 END_TEST
 
@@ -628,10 +628,10 @@ START_TEST(upstream_h2_pause_holds_the_window)
                   p.body.len);
     check_body(&p.body, H2_BODY_LEN);
     ck_assert_int_eq((int)gs_gw_upstream_get_stats(u)->pauses, 1);
-    gs_buf_free(&p.body);
-    gs_gw_request_free(&req);
+    gs_buf_clear(&p.body);
+    gs_gw_request_clear(&req);
     gs_gw_upstream_free(u);
-    gs_gw_endpoints_free(&eps);
+    gs_gw_endpoints_clear(&eps);
     event_base_free(base);
 }
 END_TEST

@@ -86,9 +86,9 @@ static void teardown(void)
     gwf_stop(&fix);
     unlink(ca_path);
     free(ca_path);
-    gs_tls_pem_free(&ca);
-    gs_tls_pem_free(&leaf_a);
-    gs_tls_pem_free(&leaf_b);
+    gs_tls_pem_clear(&ca);
+    gs_tls_pem_clear(&leaf_a);
+    gs_tls_pem_clear(&leaf_b);
 }
 
 /* Runs curl with |args| and returns its output (headers with -D -, then the body). */

@@ -60,7 +60,7 @@ START_TEST(limits_oversized_head_431)
     ck_assert_int_eq(gwf_http(&fix, req.data, &r), 0);
     ck_assert_int_eq(r.status, 431);
     gwf_resp_free(&r);
-    gs_buf_free(&req);
+    gs_buf_clear(&req);
 }
 END_TEST
 
@@ -208,7 +208,7 @@ START_TEST(limits_h2_rapid_reset)
     /* GOAWAY with ENHANCE_YOUR_CALM (0xb) before we got through the thousand resets. */
     ck_assert_msg(h2_seen(got, len, 0x7, 0xb), "no GOAWAY(ENHANCE_YOUR_CALM) in %zu bytes", len);
     free(got);
-    gs_buf_free(&b);
+    gs_buf_clear(&b);
     gwf_resp r;
     ck_assert_int_eq(gwf_get(&fix, "example.com", "/after", "", &r), 0);
     ck_assert_int_eq(r.status, 200);
@@ -235,7 +235,7 @@ START_TEST(limits_h2_stream_flood)
     ck_assert_msg(h2_seen(got, len, 0x3, 0x7) || h2_seen(got, len, 0x7, -1),
                   "flood not refused (%zu bytes back)", len);
     free(got);
-    gs_buf_free(&b);
+    gs_buf_clear(&b);
 }
 END_TEST
 
@@ -271,7 +271,7 @@ static void raw_request_ok(int fd)
     ck_assert_msg(in.len >= 12 && memcmp(in.data, "HTTP/1.1 200", 12) == 0,
                   "held connection got no 200 (%zu bytes): %.*s", in.len, (int)in.len,
                   in.len ? in.data : "");
-    gs_buf_free(&in);
+    gs_buf_clear(&in);
 }
 
 START_TEST(limits_max_connections)

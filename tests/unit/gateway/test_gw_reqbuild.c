@@ -32,7 +32,7 @@ static built build(const char *head, bool tls)
 static const char *build_why(const char *head, bool tls)
 {
     built b = build(head, tls);
-    gs_gw_request_free(&b.req);
+    gs_gw_request_clear(&b.req);
     return b.why;
 }
 
@@ -104,7 +104,7 @@ START_TEST(reqbuild_accepts)
         else
             ck_assert_ptr_null(b.req.authority);
         ck_assert_str_eq(b.req.scheme, table[i].tls ? "https" : "http");
-        gs_gw_request_free(&b.req);
+        gs_gw_request_clear(&b.req);
     }
 }
 END_TEST
@@ -120,7 +120,7 @@ START_TEST(reqbuild_fields)
     ck_assert_ptr_null(gs_gw_headers_get(&b.req.headers, "host"));
     ck_assert_str_eq(gs_gw_headers_get(&b.req.headers, "x-a"), "1");
     ck_assert_str_eq(gs_gw_headers_get(&b.req.headers, "upgrade"), "websocket");
-    gs_gw_request_free(&b.req);
+    gs_gw_request_clear(&b.req);
 }
 END_TEST
 
@@ -134,7 +134,7 @@ static const char *h2_why(const char *method, const char *path, const char *auth
     r.authority = authority ? strdup(authority) : NULL;
     const char *why = gs_gw_reqbuild_h2(&r);
     *target = strdup(r.target);
-    gs_gw_request_free(&r);
+    gs_gw_request_clear(&r);
     return why;
 }
 

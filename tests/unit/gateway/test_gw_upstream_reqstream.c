@@ -274,9 +274,9 @@ static void env_start(call_env *e, const char *path, const char *initial)
 
 static void env_end(call_env *e)
 {
-    gs_gw_request_free(&e->req);
+    gs_gw_request_clear(&e->req);
     gs_gw_upstream_free(e->u);
-    gs_gw_endpoints_free(&e->eps);
+    gs_gw_endpoints_clear(&e->eps);
     srv_stop();
     event_base_free(e->base);
 }

@@ -469,7 +469,7 @@ START_TEST(model_synth_service_reads_back)
     ck_assert_int_eq(svc->spec.ports[2].port.v, 9090);
     ck_assert_str_eq(svc->spec.ports[2].name.v, "port-9090");
     gs_model_free(m);
-    gs_buf_free(&doc);
+    gs_buf_clear(&doc);
 }
 END_TEST
 

@@ -72,7 +72,7 @@ START_TEST(validate_corpus_case)
     /* an object with errors never reaches the object set */
     if (c->nerrors)
         ck_assert_uint_eq(m->n_objects, 0);
-    gs_buf_free(&all);
+    gs_buf_clear(&all);
     gs_model_free(m);
 }
 END_TEST
@@ -144,7 +144,7 @@ START_TEST(validate_json_output_positions)
     ck_assert_ptr_nonnull(strstr(b.data, "\"file\":\"j.yaml\",\"line\":5,\"column\":15"));
     ck_assert_ptr_nonnull(strstr(b.data, "\"field\":\"spec.hostnames[0]\""));
     ck_assert_ptr_nonnull(strstr(b.data, "\"namespace\":\"default\",\"name\":\"r\""));
-    gs_buf_free(&b);
+    gs_buf_clear(&b);
     gs_model_free(m);
 }
 END_TEST

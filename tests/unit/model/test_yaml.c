@@ -120,7 +120,7 @@ START_TEST(yaml_alias_limits)
                       i, i, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1, i - 1);
     ck_assert_int_eq(gs_yaml_parse_buffer(&s, "bomb.yaml", b.data, b.len, &err), GS_ERR_PARSE);
     ck_assert_ptr_nonnull(strstr(err.msg, "aliases expand to more than"));
-    gs_buf_free(&b);
+    gs_buf_clear(&b);
 }
 END_TEST
 
@@ -144,8 +144,8 @@ START_TEST(diag_format)
     gs_diags_json(&d, &j);
     ck_assert_ptr_nonnull(strstr(b.data, "\"line\":12,\"column\":7"));
     ck_assert_ptr_nonnull(strstr(b.data, "\"field\":\"spec.rules[0]\""));
-    gs_buf_free(&b);
-    gs_diags_free(&d);
+    gs_buf_clear(&b);
+    gs_diags_clear(&d);
 }
 END_TEST
 
@@ -197,7 +197,7 @@ START_TEST(decode_fields_and_types)
     ck_assert_str_eq(line, "t.yaml:2:3: Scenario x: spec.name: Required value");
     ck_assert_uint_eq(d.nerrors, 4);
     gs_decoder_release(&d);
-    gs_diags_free(&diags);
+    gs_diags_clear(&diags);
     gs_yaml_stream_free(s);
 }
 END_TEST

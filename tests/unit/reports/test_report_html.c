@@ -61,7 +61,7 @@ START_TEST(html_is_self_contained_and_escaped)
     ck_assert_ptr_nonnull(strstr(h, "converged in 12.5 ms"));
     ck_assert_ptr_nonnull(strstr(h, "<span class=\"r-pending\">1 not run</span>"));
     ck_assert_ptr_nonnull(strstr(h, "The run is still in progress"));
-    gs_buf_free(&b);
+    gs_buf_clear(&b);
     gs_results_free(r);
 }
 END_TEST
@@ -86,7 +86,7 @@ START_TEST(html_backend_chart_without_split)
     ck_assert_ptr_nonnull(strstr(b.data, "default/a-very-long-backe…"));
     ck_assert_ptr_nonnull(strstr(b.data, "all checks passed"));
     ck_assert_ptr_null(strstr(b.data, "Failures"));
-    gs_buf_free(&b);
+    gs_buf_clear(&b);
     gs_results_free(r);
 }
 END_TEST

@@ -75,7 +75,7 @@ START_TEST(json_matches_schema)
     gs_buf b = {0};
     gs_report_json(r, &b);
     ck_assert_int_eq(json_check_with_python(b.data, schema_script), 0);
-    gs_buf_free(&b);
+    gs_buf_clear(&b);
     gs_results_free(r);
 }
 END_TEST
@@ -102,7 +102,7 @@ START_TEST(json_empty_run_is_valid)
                                             "assert d['state']=='complete'\n"
                                             "assert d['finishedAt']=='2026-11-29T03:13:11.123Z'\n"),
                      0);
-    gs_buf_free(&b);
+    gs_buf_clear(&b);
     gs_results_free(r);
 }
 END_TEST

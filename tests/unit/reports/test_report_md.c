@@ -29,7 +29,7 @@ START_TEST(md_summary_lists_failures_first_class)
     ck_assert_ptr_nonnull(strstr(md, "⚠️ gateway exited with status 134"));
     /* The passing scenario's checks are not listed as failures. */
     ck_assert_ptr_null(strstr(md, "every response had status 200"));
-    gs_buf_free(&b);
+    gs_buf_clear(&b);
     gs_results_free(r);
 }
 END_TEST
@@ -44,7 +44,7 @@ START_TEST(md_all_passed)
     gs_report_markdown(r, &b);
     ck_assert_ptr_nonnull(strstr(b.data, "✅ all checks passed"));
     ck_assert_ptr_null(strstr(b.data, "Failures"));
-    gs_buf_free(&b);
+    gs_buf_clear(&b);
     gs_results_free(r);
 }
 END_TEST
@@ -85,7 +85,7 @@ START_TEST(md_caps_evidence_and_failures)
     for (const char *q = strstr(b.data, "0123456789"); q != NULL; q = strstr(q + 10, "0123456789"))
         digits++;
     ck_assert_msg(digits > 300 && digits < 410, "%zu copies of the body kept", digits);
-    gs_buf_free(&b);
+    gs_buf_clear(&b);
     gs_results_free(r);
 }
 END_TEST

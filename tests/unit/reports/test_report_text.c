@@ -21,7 +21,7 @@ START_TEST(xml_escapes_markup_and_bad_bytes)
     gs_buf_reset(&b);
     gs_report_escape_xml(&b, "line\nnext", 0);
     ck_assert_str_eq(b.data, "line\nnext");
-    gs_buf_free(&b);
+    gs_buf_clear(&b);
 }
 END_TEST
 
@@ -33,7 +33,7 @@ START_TEST(md_escapes_table_breakers)
     gs_buf_reset(&b);
     gs_report_percent(&b, 0.7512);
     ck_assert_str_eq(b.data, "75.1%");
-    gs_buf_free(&b);
+    gs_buf_clear(&b);
 }
 END_TEST
 

@@ -129,8 +129,8 @@ START_TEST(conf_label_decoded)
     ck_assert_uint_eq(c->n_features, 3);
     ck_assert_str_eq(c->features[2]->name, "HTTPRouteRequestMirror");
     ck_assert_uint_eq(c->pos.line, 6);
-    gs_diags_free(&diags);
-    gs_scenario_list_free(&list);
+    gs_diags_clear(&diags);
+    gs_scenario_list_clear(&list);
 
     /* a test no profile holds upstream: profiles [] and, its feature being core nowhere,
      * extended; without the label a scenario has none */
@@ -144,15 +144,15 @@ START_TEST(conf_label_decoded)
     ck_assert_int_eq(rc, 0);
     ck_assert_uint_eq(list.items[0]->conformance.profiles, 0);
     ck_assert(!list.items[0]->conformance.provisional);
-    gs_diags_free(&d2);
-    gs_scenario_list_free(&list);
+    gs_diags_clear(&d2);
+    gs_scenario_list_clear(&list);
 
     gs_diags d3 = {0};
     list = load_text(HEAD STEPS, &d3, &rc);
     ck_assert_int_eq(rc, 0);
     ck_assert(!list.items[0]->conformance.present);
-    gs_diags_free(&d3);
-    gs_scenario_list_free(&list);
+    gs_diags_clear(&d3);
+    gs_scenario_list_clear(&list);
 }
 END_TEST
 

@@ -97,8 +97,8 @@ START_TEST(echo_fleet_start_log_die_stop)
     gs_echo_fleet_stop(&f);
     ck_assert_int_eq(gs_proc_live_count(), 0);
 
-    gs_diags_free(&diags);
-    gs_scenario_list_free(&list);
+    gs_diags_clear(&diags);
+    gs_scenario_list_clear(&list);
     unlink(p);
     free(p);
     char cmd[128];
@@ -122,8 +122,8 @@ START_TEST(echo_fleet_bad_binary_is_an_error)
     ck_assert_msg(strstr(err.msg, "backend default/app replica 0 exited with status 1"), "%s",
                   err.msg);
     ck_assert_int_eq(gs_proc_live_count(), 0);
-    gs_diags_free(&diags);
-    gs_scenario_list_free(&list);
+    gs_diags_clear(&diags);
+    gs_scenario_list_clear(&list);
     unlink(p);
     free(p);
 }

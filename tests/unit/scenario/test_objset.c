@@ -61,7 +61,7 @@ START_TEST(objset_emit_round_trip)
     ck_assert(gs_yaml_is_string(gs_yaml_get(back->docs[0], "tagged")));
     ck_assert(strstr(out.data, "port: 80,") != NULL);
     ck_assert(strstr(out.data, "quoted: \"80\"") != NULL);
-    gs_buf_free(&out);
+    gs_buf_clear(&out);
     gs_yaml_stream_free(s);
     gs_yaml_stream_free(back);
 }
@@ -166,9 +166,9 @@ START_TEST(objset_load_replace_delete_render)
     gs_scenario_source missing = {.path = "/nonexistent/m.yaml"};
     ck_assert_int_eq(gs_objset_add_source(&set, &missing, &err), GS_ERR_IO);
 
-    gs_objset_free(&set);
-    gs_diags_free(&diags);
-    gs_scenario_list_free(&list);
+    gs_objset_clear(&set);
+    gs_diags_clear(&diags);
+    gs_scenario_list_clear(&list);
     unlink(sp);
     unlink(mp);
     rmdir(dir);
@@ -269,7 +269,7 @@ START_TEST(objset_apply_bumps_generation_on_spec_change)
     gs_objset_render(&set, &sc, NULL, 0, &docs, &n_docs);
     ck_assert_ptr_nonnull(strstr(docs[0], "generation: 8"));
     gs_objset_docs_free(docs, n_docs);
-    gs_objset_free(&set);
+    gs_objset_clear(&set);
     for (size_t i = 0; i < n; i++)
         gs_yaml_stream_free(streams[i]);
 }
@@ -337,10 +337,10 @@ START_TEST(objset_model_is_what_the_target_gets)
     gs_model_free(from_yaml);
     gs_model_free(m);
     gs_objset_tls_clear(&tls);
-    gs_tls_pem_free(&ca);
-    gs_objset_free(&set);
-    gs_diags_free(&diags);
-    gs_scenario_list_free(&list);
+    gs_tls_pem_clear(&ca);
+    gs_objset_clear(&set);
+    gs_diags_clear(&diags);
+    gs_scenario_list_clear(&list);
     unlink(sp);
     rmdir(dir);
     free(sp);

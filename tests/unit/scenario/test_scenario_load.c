@@ -29,8 +29,8 @@ START_TEST(scenario_seed_suite_loads)
     ck_assert_int_eq(rc, 0);
     ck_assert_uint_eq(diags.nerrors, 0);
     ck_assert_uint_eq(list.len, 16); /* manifests/ holds no Scenario and is skipped */
-    gs_diags_free(&diags);
-    gs_scenario_list_free(&list);
+    gs_diags_clear(&diags);
+    gs_scenario_list_clear(&list);
 }
 END_TEST
 
@@ -128,8 +128,8 @@ START_TEST(scenario_values_decoded)
     ck_assert(mc->steps[0].expect_status[4].no_status);
     ck_assert_str_eq(mc->steps[0].expect_status[4].ns, "infra");
 
-    gs_diags_free(&diags);
-    gs_scenario_list_free(&list);
+    gs_diags_clear(&diags);
+    gs_scenario_list_clear(&list);
 }
 END_TEST
 
@@ -188,8 +188,8 @@ START_TEST(scenario_invalid_corpus)
                     line, col, want, rc);
             print_diags(&diags);
         }
-        gs_diags_free(&diags);
-        gs_scenario_list_free(&list);
+        gs_diags_clear(&diags);
+        gs_scenario_list_clear(&list);
         free(names[i]);
     }
     ck_assert_int_eq(failures, 0);
@@ -224,8 +224,8 @@ START_TEST(scenario_status_none_decoded)
     ck_assert_str_eq(st->expect_status[1].parent_name, "theirs");
     ck_assert_str_eq(st->expect_status[1].parent_section, "http");
     ck_assert(!st->expect_status[2].no_status);
-    gs_diags_free(&diags);
-    gs_scenario_list_free(&list);
+    gs_diags_clear(&diags);
+    gs_scenario_list_clear(&list);
     unlink(p);
     free(p);
 }
@@ -271,8 +271,8 @@ START_TEST(scenario_names_up_to_253_characters)
     const gs_scenario_step *st = &list.items[0]->steps[0];
     ck_assert_str_eq(st->expect_status[0].name, name);
     ck_assert_uint_eq(strlen(st->send.gateway), strlen("infra/") + 253);
-    gs_diags_free(&diags);
-    gs_scenario_list_free(&list);
+    gs_diags_clear(&diags);
+    gs_scenario_list_clear(&list);
     free(text);
     /* 254 characters: too long, in both fields. */
     name[253] = 'a';
@@ -281,8 +281,8 @@ START_TEST(scenario_names_up_to_253_characters)
     ck_assert_int_ne(load_text(text, &list, &diags), 0);
     ck_assert_uint_eq(diags.nerrors, 2);
     ck_assert_ptr_nonnull(strstr(diags.items[0].message, "must be a DNS subdomain"));
-    gs_diags_free(&diags);
-    gs_scenario_list_free(&list);
+    gs_diags_clear(&diags);
+    gs_scenario_list_clear(&list);
     free(text);
     /* A 64-character namespace is not a label. */
     char ns[65];
@@ -291,8 +291,8 @@ START_TEST(scenario_names_up_to_253_characters)
     text = long_name_scenario(ns, "gw");
     ck_assert_int_ne(load_text(text, &list, &diags), 0);
     ck_assert_ptr_nonnull(strstr(diags.items[0].message, "must be a DNS label"));
-    gs_diags_free(&diags);
-    gs_scenario_list_free(&list);
+    gs_diags_clear(&diags);
+    gs_scenario_list_clear(&list);
     free(text);
 }
 END_TEST
@@ -327,8 +327,8 @@ START_TEST(scenario_header_value_forms_decoded)
     ck_assert_str_eq(ex->response.headers[0].name, "x-d");
     ck_assert(ex->response.headers[0].ignore_whitespace);
     ck_assert_int_eq(ex->response.headers[1].mode, GS_SCENARIO_VALUE_EXACTLY);
-    gs_diags_free(&diags);
-    gs_scenario_list_free(&list);
+    gs_diags_clear(&diags);
+    gs_scenario_list_clear(&list);
     /* Two forms at once, an empty list, an unknown field: errors at their place. */
     const char *bad =
         "apiVersion: gatesim.dev/v1alpha1\nkind: Scenario\nmetadata: {name: hv}\n"
@@ -344,8 +344,8 @@ START_TEST(scenario_header_value_forms_decoded)
         hint |= strstr(diags.items[i].message, "oneOf") != NULL &&
                 strstr(diags.items[i].message, "did you mean") != NULL;
     ck_assert(hint);
-    gs_diags_free(&diags);
-    gs_scenario_list_free(&list);
+    gs_diags_clear(&diags);
+    gs_scenario_list_clear(&list);
 }
 END_TEST
 
@@ -372,8 +372,8 @@ START_TEST(scenario_listener_kinds_and_counts_decoded)
     ck_assert_uint_eq(st->expect_status[0].listeners[1].n_supported_kinds, 0);
     ck_assert(st->expect_status[1].has_parent_count);
     ck_assert_uint_eq(st->expect_status[1].parent_count, 0);
-    gs_diags_free(&diags);
-    gs_scenario_list_free(&list);
+    gs_diags_clear(&diags);
+    gs_scenario_list_clear(&list);
     const char *bad =
         "apiVersion: gatesim.dev/v1alpha1\nkind: Scenario\nmetadata: {name: lk}\n"
         "spec:\n  steps:\n  - name: s\n    expectStatus:\n"
@@ -385,8 +385,8 @@ START_TEST(scenario_listener_kinds_and_counts_decoded)
     ck_assert_uint_eq(diags.nerrors, 2);
     ck_assert_ptr_nonnull(strstr(diags.items[0].message, "needs listeners"));
     ck_assert_ptr_nonnull(strstr(diags.items[1].message, "only routes have parents"));
-    gs_diags_free(&diags);
-    gs_scenario_list_free(&list);
+    gs_diags_clear(&diags);
+    gs_scenario_list_clear(&list);
 }
 END_TEST
 
@@ -413,9 +413,9 @@ START_TEST(scenario_send_tls_fields_decoded)
     ck_assert(sc->steps[0].send.verify);
     ck_assert(!sc->steps[1].send.verify);
     ck_assert(sc->steps[1].send.address_as_host);
-    gs_diags_free(&diags);
-    gs_scenario_list_free(&list);
-    gs_buf_free(&b);
+    gs_diags_clear(&diags);
+    gs_scenario_list_clear(&list);
+    gs_buf_clear(&b);
     unlink(ca);
     free(ca);
     const char *bad =
@@ -427,8 +427,8 @@ START_TEST(scenario_send_tls_fields_decoded)
     ck_assert_ptr_nonnull(strstr(diags.items[0].message, "must be a host name"));
     ck_assert_ptr_nonnull(strstr(diags.items[1].message, "nope.pem: no such file"));
     ck_assert_ptr_nonnull(strstr(diags.items[2].message, "contradicts host"));
-    gs_diags_free(&diags);
-    gs_scenario_list_free(&list);
+    gs_diags_clear(&diags);
+    gs_scenario_list_clear(&list);
 }
 END_TEST
 
@@ -442,14 +442,14 @@ START_TEST(scenario_malformed_yaml_and_missing_file)
     ck_assert_uint_ge(diags.nerrors, 1);
     ck_assert_str_eq(diags.items[0].pos.file, p);
     ck_assert_uint_eq(diags.items[0].pos.line, 3);
-    gs_diags_free(&diags);
+    gs_diags_clear(&diags);
     unlink(p);
     free(p);
 
     ck_assert_int_eq(gs_scenario_list_load(&list, "/nonexistent/x.yaml", &diags, &err), GS_ERR_IO);
     ck_assert(strstr(err.msg, "No such file") != NULL);
-    gs_diags_free(&diags);
-    gs_scenario_list_free(&list);
+    gs_diags_clear(&diags);
+    gs_scenario_list_clear(&list);
 }
 END_TEST
 
@@ -464,7 +464,7 @@ START_TEST(scenario_validate_file_hook)
     ck_assert_int_eq(
         gs_scenario_validate_file(gs_test_data("scenario/invalid/bad-protocol.yaml"), &diags), 1);
     ck_assert_uint_ge(diags.nerrors, 1);
-    gs_diags_free(&diags);
+    gs_diags_clear(&diags);
 }
 END_TEST
 
@@ -491,8 +491,8 @@ START_TEST(scenario_objects_replaced_by_steps_quietly)
     if (diags.len != before)
         print_diags(&diags);
     ck_assert_uint_eq(diags.len, before);
-    gs_diags_free(&diags);
-    gs_scenario_list_free(&list);
+    gs_diags_clear(&diags);
+    gs_scenario_list_clear(&list);
     unlink(p);
     free(p);
 }
@@ -527,8 +527,8 @@ START_TEST(scenario_objects_checked_with_positions)
         print_diags(&diags);
     ck_assert(found);
     ck_assert(!redefined); /* replacing in a step's apply is not worth a warning */
-    gs_diags_free(&diags);
-    gs_scenario_list_free(&list);
+    gs_diags_clear(&diags);
+    gs_scenario_list_clear(&list);
     unlink(p);
     free(p);
 }
@@ -555,7 +555,7 @@ static size_t check_text(const char *text, gs_diags *diags, char **path)
     ck_assert_int_eq(gs_scenario_list_load(&list, *path, diags, NULL), 0);
     ck_assert_uint_eq(diags->len, 0);
     size_t errors = gs_scenario_check_objects(list.items[0], diags);
-    gs_scenario_list_free(&list);
+    gs_scenario_list_clear(&list);
     return errors;
 }
 
@@ -582,7 +582,7 @@ START_TEST(scenario_objects_checked_per_step_state)
     ck_assert_str_eq(diags.items[0].kind, "GRPCRoute");
     ck_assert(strstr(diags.items[0].message, "also served by HTTPRoute default/web") != NULL);
     ck_assert_uint_eq(diags.items[0].pos.line, 18);
-    gs_diags_free(&diags);
+    gs_diags_clear(&diags);
     unlink(p);
     free(p);
 
@@ -605,7 +605,7 @@ START_TEST(scenario_objects_checked_per_step_state)
                               p);
     ck_assert_str_eq(line, want);
     free(want);
-    gs_diags_free(&diags);
+    gs_diags_clear(&diags);
     unlink(p);
     free(p);
 }

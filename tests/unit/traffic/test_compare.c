@@ -158,7 +158,7 @@ START_TEST(documents)
                                           false, &out, &err),
                      GS_ERR_PARSE);
     ck_assert_ptr_nonnull(strstr(err.msg, "cut.json"));
-    gs_buf_free(&out);
+    gs_buf_clear(&out);
     free(base);
     free(same);
     free(worse);

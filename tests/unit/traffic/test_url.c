@@ -135,7 +135,7 @@ START_TEST(results_merge_and_json)
     ck_assert_ptr_nonnull(strstr(out.data, "\"latencyMs\":{\"p50\":4"));
     ck_assert_ptr_nonnull(strstr(out.data, "\"timeout\":1"));
     ck_assert_ptr_nonnull(strstr(out.data, "\"statuses\":{}"));
-    gs_buf_free(&out);
+    gs_buf_clear(&out);
     gs_traffic_result_free(a);
     gs_traffic_result_free(b);
     gs_traffic_result_free(all);
