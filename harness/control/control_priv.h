@@ -9,21 +9,19 @@
 #include "gs_route_kinds.h"
 #include "gs_strmap.h"
 
+/* A port of a Service as control sees it. */
+typedef struct ctl_service_port {
+    uint16_t port;
+    const char *app_protocol; /* NULL: none */
+} ctl_service_port;
+
 /* A Service as the controller sees it (ports from the model's Service). */
 typedef struct ctl_service {
     const char *ns, *name;
-    gs_control_service_port *ports;
+    ctl_service_port *ports;
     size_t n_ports;
 } ctl_service;
 
-typedef struct ctl_namespace {
-    char *name;
-    gs_labels labels; /* owned (gs_sval strings owned too) */
-} ctl_namespace;
-
-typedef struct ctl_secret {
-    char *ns, *name, *cert_pem, *key_pem;
-} ctl_secret;
 
 typedef struct ctl_listener {
     const gs_listener *spec;
@@ -84,10 +82,6 @@ typedef struct ctl_route {
 struct gs_control {
     gs_control_opts opts; /* controller_names copied */
     char **names;
-    ctl_namespace *namespaces;
-    size_t n_namespaces, cap_namespaces;
-    ctl_secret *secrets;
-    size_t n_secrets, cap_secrets;
 
     /* Results. */
     gs_status_set status;
@@ -155,7 +149,7 @@ void gs_control_route_parent_status(ctl_route *r, ctl_parent *p, gs_route_status
 /* gs_control.c */
 const ctl_service *gs_ctl_find_service(const gs_control *c, const char *ns, const char *name);
 /* Labels of namespace |name| (with kubernetes.io/metadata.name); never NULL. |scratch| holds the
- * implicit label when the namespace is declared nowhere. */
+ * implicit label when the model has no such Namespace. */
 const gs_labels *gs_ctl_namespace_labels(const gs_control *c, const char *name, gs_labels *scratch,
                                       gs_label *scratch_item);
 /* True when a ReferenceGrant in |to_ns| lets (|from_group|, |from_kind|, |from_ns|) refer to

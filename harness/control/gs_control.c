@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The controller's entry points and its Gateway side: declared objects, GatewayClass status,
+/* The controller's entry points and its Gateway side: GatewayClass status,
  * Gateway and listener status (protocols, supportedKinds, certificate references with
  * ReferenceGrants, conflicts, overlapping TLS hostnames). Routes are in gs_control_routes.c,
  * the table in gs_control_table.c. */
@@ -21,13 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Frees a string we own but keep behind a const pointer (model structs are const-typed). */
-static void free_const(const void *p)
-{
-    free((void *)(uintptr_t)p);
-}
-
-/* ---- life cycle and declared objects ------------------------------------------------------- */
+/* ---- life cycle ----------------------------------------------------------------------------- */
 
 int gs_control_new(gs_control **out, const gs_control_opts *opts)
 {
@@ -45,34 +39,6 @@ int gs_control_new(gs_control **out, const gs_control_opts *opts)
     return 0;
 }
 
-static void labels_free(gs_labels *l)
-{
-    for (size_t i = 0; i < l->n; i++) {
-        free_const(l->items[i].key.v);
-        free_const(l->items[i].value.v);
-    }
-    free(l->items);
-    memset(l, 0, sizeof(*l));
-}
-
-static void labels_put(gs_labels *l, const char *key, const char *value)
-{
-    for (size_t i = 0; i < l->n; i++) {
-        if (strcmp(l->items[i].key.v, key) == 0) {
-            free_const(l->items[i].value.v);
-            l->items[i].value.v = gs_xstrdup(value);
-            return;
-        }
-    }
-    l->items = gs_xrealloc(l->items, (l->n + 1) * sizeof(*l->items));
-    memset(&l->items[l->n], 0, sizeof(l->items[l->n]));
-    l->items[l->n].key.v = gs_xstrdup(key);
-    l->items[l->n].key.set = true;
-    l->items[l->n].value.v = gs_xstrdup(value);
-    l->items[l->n].value.set = true;
-    l->n++;
-}
-
 static void control_reset_results(gs_control *c)
 {
     gs_status_set_clear(&c->status);
@@ -88,49 +54,7 @@ void gs_control_free(gs_control *c)
     for (size_t i = 0; i < c->opts.n_controller_names; i++)
         free(c->names[i]);
     free(c->names);
-    for (size_t i = 0; i < c->n_namespaces; i++) {
-        free(c->namespaces[i].name);
-        labels_free(&c->namespaces[i].labels);
-    }
-    free(c->namespaces);
-    for (size_t i = 0; i < c->n_secrets; i++) {
-        free(c->secrets[i].ns);
-        free(c->secrets[i].name);
-        free(c->secrets[i].cert_pem);
-        free(c->secrets[i].key_pem);
-    }
-    free(c->secrets);
     free(c);
-}
-
-void gs_control_add_namespace(gs_control *c, const char *name, const char *const *labels,
-                              size_t n_labels)
-{
-    ctl_namespace *ns = NULL;
-    for (size_t i = 0; i < c->n_namespaces && !ns; i++) {
-        if (strcmp(c->namespaces[i].name, name) == 0)
-            ns = &c->namespaces[i];
-    }
-    if (ns == NULL) {
-        gs_xgrow((void **)&c->namespaces, &c->cap_namespaces, c->n_namespaces + 1,
-                 sizeof(*c->namespaces));
-        ns = &c->namespaces[c->n_namespaces++];
-        memset(ns, 0, sizeof(*ns));
-        ns->name = gs_xstrdup(name);
-    }
-    for (size_t i = 0; i < n_labels; i++)
-        labels_put(&ns->labels, labels[2 * i], labels[2 * i + 1]);
-}
-
-void gs_control_add_secret(gs_control *c, const char *ns, const char *name, const char *cert_pem,
-                           const char *key_pem)
-{
-    gs_xgrow((void **)&c->secrets, &c->cap_secrets, c->n_secrets + 1, sizeof(*c->secrets));
-    ctl_secret *s = &c->secrets[c->n_secrets++];
-    s->ns = gs_xstrdup(ns);
-    s->name = gs_xstrdup(name);
-    s->cert_pem = cert_pem ? gs_xstrdup(cert_pem) : NULL;
-    s->key_pem = key_pem ? gs_xstrdup(key_pem) : NULL;
 }
 
 /* ---- lookups shared with the route side ----------------------------------------------------- */
@@ -145,12 +69,14 @@ const ctl_service *gs_ctl_find_service(const gs_control *c, const char *ns, cons
 }
 
 const gs_labels *gs_ctl_namespace_labels(const gs_control *c, const char *name, gs_labels *scratch,
-                                      gs_label *scratch_item)
+                                         gs_label *scratch_item)
 {
-    for (size_t i = 0; i < c->n_namespaces; i++) {
-        if (strcmp(c->namespaces[i].name, name) == 0)
-            return &c->namespaces[i].labels;
-    }
+    /* The model gives every Namespace object kubernetes.io/metadata.name, as the API server
+     * does; a namespace with no object has that label only. */
+    const gs_namespace *ns =
+        (const gs_namespace *)gs_model_find(c->m, GS_KIND_NAMESPACE, NULL, name);
+    if (ns != NULL)
+        return &ns->obj.metadata.labels;
     memset(scratch_item, 0, sizeof(*scratch_item));
     scratch_item->key.v = "kubernetes.io/metadata.name";
     scratch_item->value.v = name;
@@ -431,13 +357,6 @@ static const char *listener_cert(gs_control *c, const gs_gateway *gw, const gs_s
                  ns, name, ns, gw_ns);
         return "RefNotPermitted";
     }
-    for (size_t i = 0; i < c->n_secrets; i++) {
-        const ctl_secret *s = &c->secrets[i];
-        if (strcmp(s->ns, ns) == 0 && strcmp(s->name, name) == 0) {
-            *cert = (gs_rt_cert){ns, name, s->cert_pem, s->key_pem};
-            return NULL;
-        }
-    }
     const gs_secret *s = (const gs_secret *)gs_model_find(c->m, GS_KIND_SECRET, ns, name);
     if (s == NULL) {
         snprintf(why, why_len, "certificateRef Secret %s/%s does not exist", ns, name);
@@ -706,7 +625,7 @@ static void control_collect_services(gs_control *c)
         cs->n_ports = s->spec.n_ports;
         cs->ports = gs_xcalloc(s->spec.n_ports ? s->spec.n_ports : 1, sizeof(*cs->ports));
         for (size_t k = 0; k < s->spec.n_ports; k++)
-            cs->ports[k] = (gs_control_service_port){(uint16_t)s->spec.ports[k].port.v,
+            cs->ports[k] = (ctl_service_port){(uint16_t)s->spec.ports[k].port.v,
                                                      s->spec.ports[k].app_protocol.v};
     }
     /* Index by "ns/name". */
@@ -719,46 +638,7 @@ static void control_collect_services(gs_control *c)
     }
 }
 
-/* Namespaces declared as objects feed the label store (declared ones win). */
-static void control_collect_namespaces(gs_control *c, size_t *n_declared)
-{
-    const gs_model *m = c->m;
-    *n_declared = c->n_namespaces;
-    for (size_t i = 0; i < m->n_namespaces; i++) {
-        const gs_namespace *ns = m->namespaces[i];
-        const char *name = ns->obj.metadata.name.v;
-        bool declared = false;
-        for (size_t k = 0; k < *n_declared && !declared; k++)
-            declared = strcmp(c->namespaces[k].name, name) == 0;
-        const char **kv = gs_xcalloc(2 * ns->obj.metadata.labels.n + 1, sizeof(*kv));
-        for (size_t k = 0; k < ns->obj.metadata.labels.n; k++) {
-            kv[2 * k] = ns->obj.metadata.labels.items[k].key.v;
-            kv[2 * k + 1] = ns->obj.metadata.labels.items[k].value.v
-                                ? ns->obj.metadata.labels.items[k].value.v
-                                : "";
-        }
-        if (declared) {
-            /* Merge under the declared labels: add only keys they do not set. */
-            ctl_namespace *d = NULL;
-            for (size_t k = 0; k < *n_declared; k++)
-                if (strcmp(c->namespaces[k].name, name) == 0)
-                    d = &c->namespaces[k];
-            for (size_t k = 0; k < ns->obj.metadata.labels.n; k++)
-                if (gs_labels_get(&d->labels, kv[2 * k]) == NULL)
-                    labels_put(&d->labels, kv[2 * k], kv[2 * k + 1]);
-        } else {
-            gs_control_add_namespace(c, name, kv, ns->obj.metadata.labels.n);
-        }
-        free(kv);
-    }
-    for (size_t i = 0; i < c->n_namespaces; i++) {
-        if (gs_labels_get(&c->namespaces[i].labels, "kubernetes.io/metadata.name") == NULL)
-            labels_put(&c->namespaces[i].labels, "kubernetes.io/metadata.name",
-                       c->namespaces[i].name);
-    }
-}
-
-static void control_release_compute(gs_control *c, size_t n_declared_namespaces)
+static void control_release_compute(gs_control *c)
 {
     for (size_t i = 0; i < c->n_all_services; i++)
         free(c->all_services[i].ports);
@@ -791,12 +671,6 @@ static void control_release_compute(gs_control *c, size_t n_declared_namespaces)
     free(c->routes);
     c->routes = NULL;
     c->n_routes = 0;
-    /* Namespaces taken from the model are forgotten so a later compute starts clean. */
-    while (c->n_namespaces > n_declared_namespaces) {
-        ctl_namespace *ns = &c->namespaces[--c->n_namespaces];
-        free(ns->name);
-        labels_free(&ns->labels);
-    }
     c->m = NULL;
 }
 
@@ -804,9 +678,7 @@ int gs_control_compute(gs_control *c, const gs_model *m, gs_error *err)
 {
     control_reset_results(c);
     c->m = m;
-    size_t n_declared = 0;
     control_collect_services(c);
-    control_collect_namespaces(c, &n_declared);
     control_classes(c);
 
     c->gws = gs_xcalloc(m->n_gateways ? m->n_gateways : 1, sizeof(*c->gws));
@@ -847,7 +719,7 @@ int gs_control_compute(gs_control *c, const gs_model *m, gs_error *err)
             gs->listeners[k].attached_routes = c->gws[i].listeners[k].attached;
     }
     int rc = gs_ctl_table_build(c, err);
-    control_release_compute(c, n_declared);
+    control_release_compute(c);
     return rc;
 }
 

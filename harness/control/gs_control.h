@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* The controller: from a set of model objects (plus Services, Namespaces and Secrets a scenario
- * declares) it computes what a Gateway API controller would write into status — GatewayClass,
- * Gateway and listener conditions, route parents, attachedRoutes — and compiles the route table
- * the builtin data plane serves. The meaning of a manifest is computed here and only here. */
+/* The controller: from the objects of one model it computes what a Gateway API controller would
+ * write into status — GatewayClass, Gateway and listener conditions, route parents,
+ * attachedRoutes — and compiles the route table the builtin data plane serves. The meaning of a
+ * manifest is computed here and only here. The model is the only input: the Namespaces,
+ * Services and Secrets a scenario synthesizes are loaded into it like any object (gs_objset),
+ * so control has no second door for objects. */
 #ifndef GS_CONTROL_H
 #define GS_CONTROL_H
 
@@ -35,24 +37,6 @@ typedef struct gs_control gs_control;
 /* Creates a controller with |opts| (copied; NULL = defaults). Returns 0. */
 int gs_control_new(gs_control **out, const gs_control_opts *opts);
 void gs_control_free(gs_control *c);
-
-/* A port of a Service as control sees it. */
-typedef struct gs_control_service_port {
-    uint16_t port;
-    const char *app_protocol; /* NULL: none */
-} gs_control_service_port;
-
-/* Declares objects that exist besides the model's (namespaces, generated certificates). Strings
- * are copied. Call before gs_control_compute. Services have no such door: a Service the harness
- * makes up is loaded into the model (gs_synth_service). */
-/* |labels| holds |n_labels| key/value pairs: labels[2*i] = key, labels[2*i+1] = value. Adding a
- * namespace the objects also declare merges the labels (these win). */
-void gs_control_add_namespace(gs_control *c, const char *name, const char *const *labels,
-                              size_t n_labels);
-/* A kubernetes.io/tls Secret. NULL PEMs mean "generated at run time": the Secret counts as
- * present and valid for status, and the table gets no certificate for it. */
-void gs_control_add_secret(gs_control *c, const char *ns, const char *name, const char *cert_pem,
-                           const char *key_pem);
 
 /* Computes status and the route table for the objects of |m| (borrowed for the call only).
  * Can be called again (with the same or another model); each call replaces the previous

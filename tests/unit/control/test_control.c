@@ -2,7 +2,7 @@
 /* The controller on small manifests, one per condition reason: GatewayClass management, Gateway
  * and listener conditions (conflicts, protocols, route kinds, certificate references, overlapping
  * TLS), route parents (allowedRoutes, hostnames, sectionName/port, unsupported values, backend
- * references), attachedRoutes, HTTPRoute vs GRPCRoute, declared Namespaces, and the
+ * references), attachedRoutes, HTTPRoute vs GRPCRoute, Namespace labels, and the
  * route table built from the model. */
 #include "gs_control.h"
 #include "gs_test.h"
@@ -441,14 +441,49 @@ START_TEST(not_allowed_by_listeners_namespaces)
     ck_assert_int_eq(ls_of(c, "gw", "sel")->attached_routes, 0);
     gs_control_free(c);
 
-    /* Labels from a Namespace object and from the scenario (declared) both count. */
+    /* A Namespace object's labels are what selectors see (a scenario's namespace labels reach
+     * control the same way: gs_objset renders them as a Namespace object). */
+    static const char team_ns[] = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: team\n"
+                                  "  labels: {env: prod, tier: silver}\n";
+    ck_assert_int_eq(gs_model_load_buffer(m, "ns.yaml", team_ns, strlen(team_ns), NULL, NULL), 0);
+    ck_assert_uint_eq(m->diags.nerrors, 0);
     gs_control_new(&c, NULL);
-    const char *labels[] = {"env", "prod", "tier", "silver"};
-    gs_control_add_namespace(c, "team", labels, 2);
     ck_assert_int_eq(gs_control_compute(c, m, NULL), 0);
     ck_cond(parent0(c, "team", "r-sel"), "Accepted", "True", "Accepted");
     ck_cond(parent0(c, "team", "r-expr"), "Accepted", "True", "Accepted");
     ck_assert_int_eq(ls_of(c, "gw", "sel")->attached_routes, 1);
+    done(c, m);
+}
+END_TEST
+
+START_TEST(namespace_selectors_see_the_metadata_name_label)
+{
+    /* Every namespace has kubernetes.io/metadata.name, whether or not a Namespace object says
+     * so: "team" has no object, "blue" has one with other labels only. */
+    gs_model *m = model_of(
+        CLASS GW_HEAD
+        "  - {name: sel, protocol: HTTP, port: 80, allowedRoutes: {namespaces: {from: Selector, "
+        "selector: {matchExpressions: [{key: kubernetes.io/metadata.name, operator: In, "
+        "values: [team, blue]}]}}}}\n"
+        "---\napiVersion: v1\nkind: Namespace\nmetadata: {name: blue, labels: {env: prod}}\n"
+        ROUTE("team", "r-team", "  parentRefs: [{name: gw, namespace: infra}]\n")
+        ROUTE("blue", "r-blue", "  parentRefs: [{name: gw, namespace: infra}]\n")
+        ROUTE("red", "r-red", "  parentRefs: [{name: gw, namespace: infra}]\n"),
+        false);
+    gs_control *c = ctl_run(m, NULL);
+    ck_cond(parent0(c, "team", "r-team"), "Accepted", "True", "Accepted");
+    ck_cond(parent0(c, "blue", "r-blue"), "Accepted", "True", "Accepted");
+    ck_cond(parent0(c, "red", "r-red"), "Accepted", "False", "NotAllowedByListeners");
+    ck_assert_int_eq(ls_of(c, "gw", "sel")->attached_routes, 2);
+    /* A second compute on the same controller starts from the new model's namespaces only. */
+    gs_model *m2 = model_of(CLASS GW_HEAD
+                            "  - {name: sel, protocol: HTTP, port: 80, allowedRoutes: "
+                            "{namespaces: {from: Selector, selector: {matchLabels: {env: prod}}}}}\n"
+                            ROUTE("blue", "r-blue", "  parentRefs: [{name: gw, namespace: infra}]\n"),
+                            false);
+    ck_assert_int_eq(gs_control_compute(c, m2, NULL), 0);
+    ck_cond(parent0(c, "blue", "r-blue"), "Accepted", "False", "NotAllowedByListeners");
+    gs_model_free(m2);
     done(c, m);
 }
 END_TEST
@@ -752,6 +787,7 @@ int main(void)
     tcase_add_test(tc, overlapping_tls_hostnames);
     tcase_add_test(tc, not_allowed_by_listeners_namespaces);
     tcase_add_test(tc, no_matching_listener_hostname_and_parent);
+    tcase_add_test(tc, namespace_selectors_see_the_metadata_name_label);
     tcase_add_test(tc, unsupported_value_and_partially_invalid);
     tcase_add_test(tc, backend_references);
     tcase_add_test(tc, websocket_app_protocol_resolves);
