@@ -7,6 +7,7 @@
 #include "gs_alloc.h"
 #include "gs_decode.h"
 #include "gs_dir.h"
+#include "gs_ingress.h"
 #include "gs_model_internal.h"
 #include "gs_schema.h"
 
@@ -217,8 +218,21 @@ static bool load_resolve(gs_decoder *d, const gs_yaml_node *av, const char *kind
         out->group = "";
         return true;
     }
-    if (strcmp(group, "networking.k8s.io") == 0 && k == GS_KIND_INGRESS)
-        out->kind = k;
+    if ((strcmp(group, GS_INGRESS_GROUP) == 0 || strcmp(group, "extensions") == 0) &&
+        (k == GS_KIND_INGRESS || k == GS_KIND_INGRESS_CLASS)) {
+        if (strcmp(group, GS_INGRESS_GROUP) == 0 && strcmp(version, "v1") == 0) {
+            out->kind = k;
+            out->group = GS_INGRESS_GROUP;
+            return true;
+        }
+        /* v1beta1 (and extensions/v1beta1) stopped being served in Kubernetes 1.22 */
+        gs_dec_push(d, "apiVersion");
+        gs_dec_error(d, av, "Invalid value: \"%s\": no matches for kind \"%s\" in version "
+                            "\"%s\" (served as %s/v1 since Kubernetes 1.19; the beta versions "
+                            "were removed in 1.22)", api, kind_name, api, GS_INGRESS_GROUP);
+        gs_dec_pop(d);
+        return false;
+    }
     return true;
 }
 
@@ -431,6 +445,8 @@ static void load_object(load_ctx *c, gs_decoder *d, gs_yaml_node *doc, const kin
         load_check_service(d, doc);
     } else if (kind == GS_KIND_SECRET) {
         load_check_secret(d, doc);
+    } else if (kind == GS_KIND_INGRESS || kind == GS_KIND_INGRESS_CLASS) {
+        gs_ingress_check(d, doc, kind);
     }
     bool valid = d->nerrors == before;
     if (!gs_kind_is_modelled(kind)) {
@@ -491,7 +507,7 @@ static void load_document(load_ctx *c, gs_yaml_node *doc, int depth)
     const char *ns = gs_yaml_is_string(nsn) ? nsn->str : NULL;
     if (!ns && k != GS_KIND_UNKNOWN && gs_kind_is_namespaced(k) && kind)
         ns = (c->opt && c->opt->default_namespace) ? c->opt->default_namespace : "default";
-    if (k == GS_KIND_GATEWAY_CLASS || k == GS_KIND_NAMESPACE)
+    if (k == GS_KIND_GATEWAY_CLASS || k == GS_KIND_NAMESPACE || k == GS_KIND_INGRESS_CLASS)
         ns = NULL;
     gs_decoder_set_object(&d, kind, ns, gs_yaml_is_string(nn) ? nn->str : NULL);
 
@@ -527,7 +543,8 @@ static void load_document(load_ctx *c, gs_yaml_node *doc, int depth)
         static const char *const modelled[] = {"GatewayClass", "Gateway", "HTTPRoute", "GRPCRoute",
                                                "ReferenceGrant", "Namespace", "Service", "Secret",
                                                "ListenerSet", "TLSRoute", "TCPRoute", "UDPRoute",
-                                               "BackendTLSPolicy", "Ingress", NULL};
+                                               "BackendTLSPolicy", "Ingress", "IngressClass",
+                                               NULL};
         const char *hint = gs_suggest(kind, modelled);
         if (hint && strcmp(hint, kind) != 0 && gs_kind_is_modelled(gs_kind_from_name(hint))) {
             gs_dec_push(&d, "kind");

@@ -31,6 +31,7 @@ static const char *const kind_names[GS_KIND_COUNT_] = {
     [GS_KIND_UDP_ROUTE] = "UDPRoute",
     [GS_KIND_INGRESS] = "Ingress",
     [GS_KIND_BACKEND_TLS_POLICY] = "BackendTLSPolicy",
+    [GS_KIND_INGRESS_CLASS] = "IngressClass",
 };
 
 const char *gs_kind_name(gs_kind kind)
@@ -52,12 +53,15 @@ bool gs_kind_is_modelled(gs_kind kind)
 {
     if (kind >= GS_KIND_GATEWAY_CLASS && kind <= GS_KIND_SECRET)
         return true;
+    if (kind == GS_KIND_INGRESS || kind == GS_KIND_INGRESS_CLASS)
+        return true;
     return gs_route_kind_modelled(gs_route_kind_of(kind)); /* a route kind with a decoder */
 }
 
 bool gs_kind_is_namespaced(gs_kind kind)
 {
-    return kind != GS_KIND_GATEWAY_CLASS && kind != GS_KIND_NAMESPACE && kind != GS_KIND_UNKNOWN;
+    return kind != GS_KIND_GATEWAY_CLASS && kind != GS_KIND_NAMESPACE &&
+           kind != GS_KIND_INGRESS_CLASS && kind != GS_KIND_UNKNOWN;
 }
 
 const char *gs_labels_get(const gs_labels *labels, const char *key)
@@ -256,6 +260,8 @@ void gs_model_free(gs_model *m)
     free(m->namespaces);
     free(m->services);
     free(m->secrets);
+    free(m->ingresses);
+    free(m->ingress_classes);
     if (m->index_) {
         free(m->index_->slots);
         free(m->index_);
@@ -310,6 +316,14 @@ static bool model_list(gs_model *m, gs_kind kind, void ***items, size_t **n, siz
     case GS_KIND_SECRET:
         *items = (void **)&m->secrets;
         *n = &m->n_secrets;
+        break;
+    case GS_KIND_INGRESS:
+        *items = (void **)&m->ingresses;
+        *n = &m->n_ingresses;
+        break;
+    case GS_KIND_INGRESS_CLASS:
+        *items = (void **)&m->ingress_classes;
+        *n = &m->n_ingress_classes;
         break;
     default:
         return false;

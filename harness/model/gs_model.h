@@ -27,13 +27,14 @@ typedef enum gs_kind {
     GS_KIND_NAMESPACE,
     GS_KIND_SERVICE,
     GS_KIND_SECRET,
-    /* Recognised but not modelled yet: objects of these kinds are validated against their CRDs
-     * (all but Ingress), then skipped with a note; they are not in the object set. */
+    /* Recognised but not modelled yet: objects of these kinds are validated against their CRDs,
+     * then skipped with a note; they are not in the object set. */
     GS_KIND_TLS_ROUTE,
     GS_KIND_TCP_ROUTE,
     GS_KIND_UDP_ROUTE,
-    GS_KIND_INGRESS,
+    GS_KIND_INGRESS, /* networking.k8s.io/v1, modelled: gs_ingress.h */
     GS_KIND_BACKEND_TLS_POLICY,
+    GS_KIND_INGRESS_CLASS, /* networking.k8s.io/v1, modelled: gs_ingress.h */
     GS_KIND_COUNT_
 } gs_kind;
 
@@ -43,7 +44,7 @@ const char *gs_kind_name(gs_kind kind);
 gs_kind gs_kind_from_name(const char *name);
 /* True for the kinds gs_model holds as typed objects. */
 bool gs_kind_is_modelled(gs_kind kind);
-/* True for namespaced kinds (everything but GatewayClass and Namespace). */
+/* True for namespaced kinds (everything but GatewayClass, Namespace and IngressClass). */
 bool gs_kind_is_namespaced(gs_kind kind);
 
 /* ---- values with positions ----
@@ -596,6 +597,10 @@ typedef struct gs_model {
     size_t n_services;
     gs_secret **secrets;
     size_t n_secrets;
+    struct gs_ingress **ingresses; /* networking.k8s.io/v1 (gs_ingress.h) */
+    size_t n_ingresses;
+    struct gs_ingress_class **ingress_classes;
+    size_t n_ingress_classes;
 
     gs_diags diags;     /* every problem and note found while loading */
     size_t n_invalid;   /* documents rejected with errors */
@@ -608,7 +613,7 @@ typedef struct gs_model {
 
     /* private */
     gs_model_stream *streams;
-    size_t caps_[10];
+    size_t caps_[GS_KIND_COUNT_];
     size_t next_index;
     struct gs_model_index *index_; /* kind/namespace/name -> object */
 } gs_model;

@@ -5,6 +5,7 @@
 #include "gs_model_internal.h"
 
 #include "gs_alloc.h"
+#include "gs_ingress.h"
 
 #include <string.h>
 
@@ -710,6 +711,8 @@ gs_object *gs_objects_decode(gs_yaml_stream *s, gs_kind kind, const gs_yaml_node
         [GS_KIND_NAMESPACE] = sizeof(gs_namespace),
         [GS_KIND_SERVICE] = sizeof(gs_service),
         [GS_KIND_SECRET] = sizeof(gs_secret),
+        [GS_KIND_INGRESS] = sizeof(gs_ingress),
+        [GS_KIND_INGRESS_CLASS] = sizeof(gs_ingress_class),
     };
     if (!gs_kind_is_modelled(kind))
         return NULL;
@@ -758,6 +761,8 @@ gs_object *gs_objects_decode(gs_yaml_stream *s, gs_kind kind, const gs_yaml_node
     case GS_KIND_REFERENCE_GRANT: decode_reference_grant(&d, spec, (gs_reference_grant *)o); break;
     case GS_KIND_SERVICE: decode_service(&d, spec, (gs_service *)o); break;
     case GS_KIND_SECRET: decode_secret(&d, doc, (gs_secret *)o); break;
+    case GS_KIND_INGRESS:
+    case GS_KIND_INGRESS_CLASS: gs_ingress_decode(s, spec, o, doc->pos); break;
     case GS_KIND_NAMESPACE: {
         /* the API server adds kubernetes.io/metadata.name = name */
         if (o->metadata.name.v && !gs_labels_get(&o->metadata.labels, "kubernetes.io/metadata.name")) {
