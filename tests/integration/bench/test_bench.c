@@ -8,96 +8,13 @@
 #include "gs_test.h"
 #include "gs_time.h"
 #include "gs_yaml.h"
+#include "traffic_it.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-static char *tmpdir(void)
-{
-    char *dir = gs_xstrdup("/tmp/gatesim-bench-it-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-    return dir;
-}
-
-static void rmdir_all(char *dir)
-{
-    char *cmd = gs_xasprintf("rm -rf '%s'", dir);
-    ck_assert_int_eq(system(cmd), 0);
-    free(cmd);
-    free(dir);
-}
-
-/* Runs the shell command |cmd| (stderr merged); exit status, output in |out|. */
-static int sh(const char *cmd, gs_buf *out)
-{
-    char *full = gs_xasprintf("%s 2>&1", cmd);
-    FILE *p = popen(full, "r");
-    ck_assert_ptr_nonnull(p);
-    gs_buf_reset(out);
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0)
-        gs_buf_append(out, chunk, n);
-    int st = pclose(p);
-    free(full);
-    if (out->data == NULL)
-        gs_buf_puts(out, "");
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static int gatesim(const char *args, gs_buf *out)
-{
-    char *cmd = gs_xasprintf("%s %s", gs_test_built("harness/cli/gatesim"), args);
-    int rc = sh(cmd, out);
-    free(cmd);
-    return rc;
-}
-
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    ck_assert_ptr_nonnull(f);
-    fputs(text, f);
-    fclose(f);
-}
-
-static gs_json_value *read_json(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    ck_assert_msg(f != NULL, "%s missing", path);
-    gs_buf b = {0};
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-        gs_buf_append(&b, chunk, n);
-    fclose(f);
-    gs_json_value *v = NULL;
-    gs_error err;
-    ck_assert_msg(gs_json_parse(b.data, b.len, NULL, &v, &err) == 0, "%s: %s", path, err.msg);
-    gs_buf_clear(&b);
-    return v;
-}
-
-/* The traffic tests' fault server on a free port. */
-static gs_proc *fault_server(unsigned *port)
-{
-    char *path = gs_xasprintf("%s/tests/integration/traffic/fault_server.py", GS_SOURCE_DIR);
-    const char *argv[] = {"/usr/bin/python3", path, NULL};
-    gs_proc_opts opts = {.capture_stdout = true};
-    gs_proc *p = NULL;
-    gs_error err;
-    ck_assert_msg(gs_proc_spawn(&p, argv, &opts, &err) == 0, "%s", err.msg);
-    char *line = NULL;
-    ck_assert_msg(gs_proc_read_line(p, 30 * GS_NS_PER_S, &line, &err) == 0, "%s", err.msg);
-    *port = (unsigned)strtoul(line, NULL, 10);
-    ck_assert_uint_gt(*port, 0);
-    free(line);
-    free(path);
-    return p;
-}
 
 /* Every case of bench document |v| has |rounds| rounds, each with at least one request and no
  * error (a closed loop starts its first request at once and waits for it). */
@@ -125,19 +42,19 @@ static void expect_clean(const gs_json_value *v, size_t ncases, unsigned rounds)
 START_TEST(bench_a_url_and_profile_errors)
 {
     unsigned port;
-    gs_proc *srv = fault_server(&port);
-    char *dir = tmpdir();
+    gs_proc *srv = it_python("fault_server.py", &port);
+    char *dir = it_tmpdir();
     gs_buf out = {0};
     char *prof = gs_xasprintf("%s/p.json", dir);
-    write_file(prof, "{\"name\": \"tiny\", \"rounds\": 2, \"warmup\": \"0s\", \"cases\": ["
-                     "{\"name\": \"closed\", \"connections\": 2, \"duration\": \"200ms\"},"
-                     "{\"name\": \"open\", \"rate\": 100, \"duration\": \"200ms\"}]}");
+    it_write_text(prof, "{\"name\": \"tiny\", \"rounds\": 2, \"warmup\": \"0s\", \"cases\": ["
+                        "{\"name\": \"closed\", \"connections\": 2, \"duration\": \"200ms\"},"
+                        "{\"name\": \"open\", \"rate\": 100, \"duration\": \"200ms\"}]}");
     char *args = gs_xasprintf("bench %s -q --url http://127.0.0.1:%u/ok -o %s/r.json", prof,
                               port, dir);
-    ck_assert_msg(gatesim(args, &out) == 0, "%s", out.data);
+    ck_assert_msg(it_gatesim(args, &out) == 0, "%s", out.data);
     free(args);
     char *res = gs_xasprintf("%s/r.json", dir);
-    gs_json_value *v = read_json(res);
+    gs_json_value *v = it_json_read(res);
     expect_clean(v, 2, 2);
     ck_assert_str_eq(gs_json_get_string(v, "profile", ""), "tiny");
     ck_assert_str_eq(gs_json_get_string(v, "target", ""), "url");
@@ -146,30 +63,29 @@ START_TEST(bench_a_url_and_profile_errors)
 
     /* a result compared with itself: nothing changed, exit 0 */
     args = gs_xasprintf("compare %s %s", res, res);
-    ck_assert_msg(gatesim(args, &out) == 0, "%s", out.data);
+    ck_assert_msg(it_gatesim(args, &out) == 0, "%s", out.data);
     ck_assert_msg(strstr(out.data, "pass: 0 regressions"), "%s", out.data);
     free(args);
 
     /* profile errors name the file and the field */
-    write_file(prof, "{\"cases\": [{\"name\": \"a\"}, {\"name\": \"a\"}]}");
+    it_write_text(prof, "{\"cases\": [{\"name\": \"a\"}, {\"name\": \"a\"}]}");
     args = gs_xasprintf("bench %s --url http://127.0.0.1:%u/", prof, port);
-    ck_assert_int_eq(gatesim(args, &out), 2);
+    ck_assert_int_eq(it_gatesim(args, &out), 2);
     ck_assert_msg(strstr(out.data, "cases[1].name \"a\" is repeated"), "%s", out.data);
     free(args);
-    write_file(prof, "{\"cases\": [{\"name\": \"a\", \"duration\": 5}]}");
+    it_write_text(prof, "{\"cases\": [{\"name\": \"a\", \"duration\": 5}]}");
     args = gs_xasprintf("bench %s --url http://127.0.0.1:%u/", prof, port);
-    ck_assert_int_eq(gatesim(args, &out), 2);
+    ck_assert_int_eq(it_gatesim(args, &out), 2);
     ck_assert_msg(strstr(out.data, "cases[0].duration is not a duration"), "%s", out.data);
     free(args);
-    ck_assert_int_eq(gatesim("bench no-such-profile", &out), 2);
+    ck_assert_int_eq(it_gatesim("bench no-such-profile", &out), 2);
     ck_assert_msg(strstr(out.data, "quick, throughput"), "%s", out.data);
-    ck_assert_int_eq(gatesim("bench quick --target nosuch", &out), 2);
+    ck_assert_int_eq(it_gatesim("bench quick --target nosuch", &out), 2);
     free(res);
     free(prof);
     gs_buf_clear(&out);
-    rmdir_all(dir);
-    gs_proc_stop(srv, GS_NS_PER_S, NULL);
-    gs_proc_free(srv);
+    it_rmdir(dir);
+    it_stop(srv);
 }
 END_TEST
 
@@ -177,18 +93,18 @@ END_TEST
  * gRPC all get answers. */
 START_TEST(bench_the_builtin_target)
 {
-    char *dir = tmpdir();
+    char *dir = it_tmpdir();
     gs_buf out = {0};
     char *prof = gs_xasprintf("%s/p.json", dir);
-    write_file(prof, "{\"rounds\": 1, \"warmup\": \"0s\", \"cases\": ["
-                     "{\"name\": \"h1\", \"connections\": 2, \"duration\": \"300ms\"},"
-                     "{\"name\": \"h2\", \"protocol\": \"h2c\", \"streams\": 4, \"duration\": "
-                     "\"300ms\"},"
-                     "{\"name\": \"g\", \"protocol\": \"grpc\", \"duration\": \"300ms\"}]}");
+    it_write_text(prof, "{\"rounds\": 1, \"warmup\": \"0s\", \"cases\": ["
+                        "{\"name\": \"h1\", \"connections\": 2, \"duration\": \"300ms\"},"
+                        "{\"name\": \"h2\", \"protocol\": \"h2c\", \"streams\": 4, \"duration\": "
+                        "\"300ms\"},"
+                        "{\"name\": \"g\", \"protocol\": \"grpc\", \"duration\": \"300ms\"}]}");
     char *args = gs_xasprintf("bench %s -q --target builtin -o %s/r.json", prof, dir);
-    ck_assert_msg(gatesim(args, &out) == 0, "%s", out.data);
+    ck_assert_msg(it_gatesim(args, &out) == 0, "%s", out.data);
     char *res = gs_xasprintf("%s/r.json", dir);
-    gs_json_value *v = read_json(res);
+    gs_json_value *v = it_json_read(res);
     expect_clean(v, 3, 1);
     ck_assert_str_eq(gs_json_get_string(v, "target", ""), "builtin");
     gs_json_value_free(v);
@@ -196,7 +112,7 @@ START_TEST(bench_the_builtin_target)
     free(args);
     free(prof);
     gs_buf_clear(&out);
-    rmdir_all(dir);
+    it_rmdir(dir);
 }
 END_TEST
 
@@ -210,40 +126,40 @@ static void write_doc(const char *path, double rps, double p99)
         gs_buf_printf(&b, "%s{\"rps\":%g,\"p50\":%g,\"p99\":%g,\"errors\":0}", k ? "," : "",
                       rps * (1 + k / 100.0), 1.0, p99 + k / 100.0);
     gs_buf_puts(&b, "]}]}");
-    write_file(path, b.data);
+    it_write_text(path, b.data);
     gs_buf_clear(&b);
 }
 
 START_TEST(compare_flags_injected_regressions)
 {
-    char *dir = tmpdir();
+    char *dir = it_tmpdir();
     gs_buf out = {0};
     char *base = gs_xasprintf("%s/base.json", dir), *next = gs_xasprintf("%s/new.json", dir);
     write_doc(base, 10000, 2.0);
     write_doc(next, 8000, 2.0); /* 20% throughput loss */
     char *args = gs_xasprintf("compare %s %s", base, next);
-    ck_assert_int_eq(gatesim(args, &out), 1);
+    ck_assert_int_eq(it_gatesim(args, &out), 1);
     ck_assert_msg(strstr(out.data, "| http1-c64 | rps |") && strstr(out.data, "**REGRESSION**"),
                   "%s", out.data);
     free(args);
     args = gs_xasprintf("compare --max-regression rps=25%% %s %s", base, next);
-    ck_assert_int_eq(gatesim(args, &out), 0);
+    ck_assert_int_eq(it_gatesim(args, &out), 0);
     free(args);
     write_doc(next, 10000, 3.0); /* 1 ms more at p99 */
     args = gs_xasprintf("compare -o json %s %s", base, next);
-    ck_assert_int_eq(gatesim(args, &out), 1);
+    ck_assert_int_eq(it_gatesim(args, &out), 1);
     ck_assert_msg(strstr(out.data, "\"regressions\":1"), "%s", out.data);
     free(args);
     args = gs_xasprintf("compare --max-regression p99=bad %s %s", base, next);
-    ck_assert_int_eq(gatesim(args, &out), 2);
+    ck_assert_int_eq(it_gatesim(args, &out), 2);
     free(args);
     args = gs_xasprintf("compare %s %s/none.json", base, dir);
-    ck_assert_int_eq(gatesim(args, &out), 2);
+    ck_assert_int_eq(it_gatesim(args, &out), 2);
     free(args);
     free(base);
     free(next);
     gs_buf_clear(&out);
-    rmdir_all(dir);
+    it_rmdir(dir);
 }
 END_TEST
 
@@ -261,13 +177,13 @@ static const gs_yaml_node *path_of(const gs_yaml_node *n, const char *const *key
 START_TEST(render_kubernetes_indexed_job)
 {
     unsigned port;
-    gs_proc *srv = fault_server(&port);
-    char *dir = tmpdir();
+    gs_proc *srv = it_python("fault_server.py", &port);
+    char *dir = it_tmpdir();
     gs_buf out = {0};
     char *args = gs_xasprintf("bench --render kubernetes --shards 3 --image reg/gatesim:1 --name "
                               "ld -- -n 30 -c 2 http://127.0.0.1:%u/ok",
                               port);
-    ck_assert_msg(gatesim(args, &out) == 0, "%s", out.data);
+    ck_assert_msg(it_gatesim(args, &out) == 0, "%s", out.data);
     free(args);
     gs_yaml_stream *y = NULL;
     gs_error err;
@@ -296,17 +212,17 @@ START_TEST(render_kubernetes_indexed_job)
     char *bin = gs_xstrdup(gs_test_built("harness/cli/gatesim"));
     *strrchr(bin, '/') = '\0';
     char *script_file = gs_xasprintf("%s/pod.sh", dir);
-    write_file(script_file, script);
+    it_write_text(script_file, script);
     for (int i = 0; i < 3; i++) {
         char *run = gs_xasprintf("JOB_COMPLETION_INDEX=%d PATH='%s':\"$PATH\" /bin/sh -c \"$(cat "
                                  "%s)\" > %s/shard-%d.json",
                                  i, bin, script_file, dir, i);
-        ck_assert_msg(sh(run, &out) == 0, "pod %d: %s", i, out.data);
+        ck_assert_msg(it_sh(run, &out) == 0, "pod %d: %s", i, out.data);
         free(run);
     }
     args = gs_xasprintf("merge -o json %s/shard-0.json %s/shard-1.json %s/shard-2.json", dir, dir,
                         dir);
-    ck_assert_msg(gatesim(args, &out) == 0, "%s", out.data);
+    ck_assert_msg(it_gatesim(args, &out) == 0, "%s", out.data);
     gs_json_value *m = NULL;
     ck_assert_msg(gs_json_parse(out.data, strcspn(out.data, "\n"), NULL, &m, &err) == 0, "%s",
                   out.data);
@@ -317,15 +233,14 @@ START_TEST(render_kubernetes_indexed_job)
     ck_assert(gs_json_get_number(set, "requests", 0) == 30);
     gs_json_value_free(m);
     free(args);
-    ck_assert_int_eq(gatesim("bench --render kubernetes -- http://x/", &out), 2);
-    ck_assert_int_eq(gatesim("bench --render helm --shards 2 -- http://x/", &out), 2);
+    ck_assert_int_eq(it_gatesim("bench --render kubernetes -- http://x/", &out), 2);
+    ck_assert_int_eq(it_gatesim("bench --render helm --shards 2 -- http://x/", &out), 2);
     free(script_file);
     free(bin);
     gs_yaml_stream_free(y);
     gs_buf_clear(&out);
-    rmdir_all(dir);
-    gs_proc_stop(srv, GS_NS_PER_S, NULL);
-    gs_proc_free(srv);
+    it_rmdir(dir);
+    it_stop(srv);
 }
 END_TEST
 

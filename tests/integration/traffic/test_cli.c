@@ -23,17 +23,10 @@
 /* Runs `gatesim load ARGS` (stderr merged) and returns its exit status; output in |out|. */
 static int run_load(const char *args, gs_buf *out)
 {
-    char *cmd = gs_xasprintf("%s load %s 2>&1", gs_test_built("harness/cli/gatesim"), args);
-    FILE *p = popen(cmd, "r");
-    ck_assert_ptr_nonnull(p);
-    gs_buf_reset(out);
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0)
-        gs_buf_append(out, chunk, n);
-    int st = pclose(p);
-    free(cmd);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    char *load = gs_xasprintf("load %s", args);
+    int rc = it_gatesim(load, out);
+    free(load);
+    return rc;
 }
 
 static void expect_usage(const char *args, const char *message)
@@ -124,23 +117,10 @@ START_TEST(json_output_fields)
 }
 END_TEST
 
-/* The JSON object on the first line of |out| (warnings follow it on the merged stderr). */
-static gs_json_value *first_json(const gs_buf *out)
-{
-    ck_assert_ptr_nonnull(out->data);
-    size_t n = strcspn(out->data, "\n");
-    gs_json_value *v = NULL;
-    gs_error err;
-    ck_assert_msg(gs_json_parse(out->data, n, NULL, &v, &err) == 0, "%s: %s", err.msg, out->data);
-    return v;
-}
-
+/* Number |b| of object |a| of |v|, or number |a| of |v| when |b| is NULL. */
 static double num_at(const gs_json_value *v, const char *a, const char *b)
 {
-    const gs_json_value *o = b ? gs_json_get(v, a) : v;
-    const gs_json_value *x = gs_json_get(o, b ? b : a);
-    ck_assert_msg(x != NULL && x->type == GS_JSON_NUMBER, "no number %s.%s", a, b ? b : "");
-    return x->number;
+    return b ? it_json_num(gs_json_get(v, a), b) : it_json_num(v, a);
 }
 
 START_TEST(json_settings_histogram_percentiles)
@@ -152,7 +132,7 @@ START_TEST(json_settings_histogram_percentiles)
                               "http://127.0.0.1:%u/ok",
                               port);
     ck_assert_int_eq(run_load(args, &out), 0);
-    gs_json_value *v = first_json(&out);
+    gs_json_value *v = it_json_first_line(&out);
     ck_assert_str_ne(gs_json_get_string(v, "version", ""), "");
     const char *when = gs_json_get_string(v, "startTime", "");
     ck_assert_msg(strlen(when) == 24 && when[4] == '-' && when[10] == 'T' && when[23] == 'Z',
@@ -213,7 +193,7 @@ START_TEST(json_settings_histogram_percentiles)
     args = gs_xasprintf("-n 4 -o json http://127.0.0.1:%u/", closed);
     ck_assert_int_eq(run_load(args, &out), 1);
     close(hold);
-    v = first_json(&out);
+    v = it_json_first_line(&out);
     const gs_json_value *texts = gs_json_get(gs_json_get(v, "errorTexts"), "connect");
     ck_assert_msg(texts != NULL && num_at(texts, "connection refused", NULL) == 4, "%s", out.data);
     gs_json_value_free(v);
@@ -243,7 +223,7 @@ START_TEST(thresholds_set_the_exit_code)
                         "http://127.0.0.1:%u/ok",
                         port);
     ck_assert_int_eq(run_load(args, &out), 1);
-    gs_json_value *v = first_json(&out);
+    gs_json_value *v = it_json_first_line(&out);
     const gs_json_value *t = gs_json_get(v, "thresholds");
     ck_assert_uint_eq(t->len, 2);
     ck_assert_str_eq(gs_json_get_string(gs_json_at(t, 0), "threshold", ""), "errors<1%");
@@ -274,7 +254,7 @@ START_TEST(open_loop_counts_missed_requests)
      * start in time, the others are missed, not sent late */
     char *args = gs_xasprintf("-n 50 -r 100000000 -c 1 -o json http://127.0.0.1:%u/ok", port);
     ck_assert_int_eq(run_load(args, &out), 0);
-    gs_json_value *v = first_json(&out);
+    gs_json_value *v = it_json_first_line(&out);
     ck_assert(num_at(v, "scheduled", NULL) == 50);
     ck_assert(num_at(v, "missed", NULL) >= 1);
     ck_assert(num_at(v, "requests", NULL) + num_at(v, "missed", NULL) == 50);
@@ -289,7 +269,7 @@ START_TEST(open_loop_counts_missed_requests)
      * generous bound on how long it may take) */
     args = gs_xasprintf("-d 1s -r 1000000 -c 2 -o json http://127.0.0.1:%u/ok", port);
     ck_assert_int_eq(run_load(args, &out), 0);
-    v = first_json(&out);
+    v = it_json_first_line(&out);
     double scheduled = num_at(v, "scheduled", NULL);
     ck_assert_msg(scheduled >= 999999 && scheduled <= 1000001, "scheduled %.0f", scheduled);
     ck_assert(num_at(v, "requests", NULL) + num_at(v, "missed", NULL) == scheduled);
@@ -300,7 +280,7 @@ START_TEST(open_loop_counts_missed_requests)
     /* a reachable schedule: nothing missed, no warning */
     args = gs_xasprintf("-n 20 -r 50 -c 2 -o json http://127.0.0.1:%u/ok", port);
     ck_assert_int_eq(run_load(args, &out), 0);
-    v = first_json(&out);
+    v = it_json_first_line(&out);
     ck_assert(num_at(v, "scheduled", NULL) == 20);
     ck_assert(num_at(v, "requests", NULL) + num_at(v, "missed", NULL) == 20);
     gs_json_value_free(v);
@@ -340,22 +320,15 @@ START_TEST(hdr_log_read_by_hdrhistogram_js)
     char *args = gs_xasprintf("-n 300 -c 3 -o json --hdr-log %s/run.hlog http://127.0.0.1:%u/ok",
                               dir, port);
     ck_assert_int_eq(run_load(args, &out), 0);
-    gs_json_value *v = first_json(&out);
+    gs_json_value *v = it_json_first_line(&out);
     gs_histogram *latency = json_histogram(gs_json_get(v, "latencyHistogram"));
     gs_histogram *service = json_histogram(gs_json_get(v, "serviceHistogram"));
     ck_assert_uint_eq(gs_histogram_count(latency), 300);
 
-    char *cmd = gs_xasprintf("node %s/tests/integration/traffic/hdr_read.js %s/run.hlog 2>&1",
+    char *cmd = gs_xasprintf("node %s/tests/integration/traffic/hdr_read.js %s/run.hlog",
                              GS_SOURCE_DIR, dir);
-    FILE *p = popen(cmd, "r");
-    ck_assert_ptr_nonnull(p);
     gs_buf js = {0};
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0)
-        gs_buf_append(&js, chunk, n);
-    int st = pclose(p);
-    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s: %s", cmd, js.data ? js.data : "");
+    ck_assert_msg(it_sh(cmd, &js) == 0, "%s: %s", cmd, js.data);
     gs_json_value *r = NULL;
     gs_error err;
     ck_assert_msg(gs_json_parse(js.data, js.len, NULL, &r, &err) == 0, "%s: %s", err.msg, js.data);

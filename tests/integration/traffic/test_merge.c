@@ -16,47 +16,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* Runs `gatesim ARGS` (stderr merged) and returns its exit status; output in |out|. */
-static int run_gatesim(const char *args, gs_buf *out)
-{
-    char *cmd = gs_xasprintf("%s %s 2>&1", gs_test_built("harness/cli/gatesim"), args);
-    FILE *p = popen(cmd, "r");
-    ck_assert_ptr_nonnull(p);
-    gs_buf_reset(out);
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0)
-        gs_buf_append(out, chunk, n);
-    int st = pclose(p);
-    free(cmd);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static gs_json_value *parse_first_line(const gs_buf *out)
-{
-    ck_assert_ptr_nonnull(out->data);
-    gs_json_value *v = NULL;
-    gs_error err;
-    ck_assert_msg(gs_json_parse(out->data, strcspn(out->data, "\n"), NULL, &v, &err) == 0,
-                  "%s: %s", err.msg, out->data);
-    return v;
-}
-
-static double num(const gs_json_value *o, const char *key)
-{
-    const gs_json_value *v = gs_json_get(o, key);
-    ck_assert_msg(v != NULL && v->type == GS_JSON_NUMBER, "no number %s", key);
-    return v->number;
-}
-
-static void write_file(const char *path, const char *data, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    ck_assert_ptr_nonnull(f);
-    ck_assert_uint_eq(fwrite(data, 1, n, f), n);
-    fclose(f);
-}
-
 /* Adds the histogram of a result's JSON to |h| bucket by bucket. */
 static void add_json_histogram(gs_histogram *h, const gs_json_value *doc)
 {
@@ -69,7 +28,8 @@ static void add_json_histogram(gs_histogram *h, const gs_json_value *doc)
         gs_histogram_add_bucket(one, gs_histogram_bucket_of((int64_t)b->items[0]->number),
                                 (uint64_t)b->items[1]->number);
     }
-    gs_histogram_add_stats(one, (int64_t)num(o, "min"), (int64_t)num(o, "max"), num(o, "sum"));
+    gs_histogram_add_stats(one, (int64_t)it_json_num(o, "min"), (int64_t)it_json_num(o, "max"),
+                           it_json_num(o, "sum"));
     gs_histogram_merge(h, one);
     gs_histogram_free(one);
 }
@@ -88,19 +48,21 @@ START_TEST(four_shards_merge_to_their_sum)
         char *args = gs_xasprintf("load --shard %d/4 -n 203 -r 2000 -c 2 -o json "
                                   "http://127.0.0.1:%u/ok",
                                   i, port);
-        ck_assert_int_eq(run_gatesim(args, &out), 0);
-        gs_json_value *v = parse_first_line(&out);
+        ck_assert_int_eq(it_gatesim(args, &out), 0);
+        gs_json_value *v = it_json_first_line(&out);
         const gs_json_value *set = gs_json_get(v, "settings");
-        ck_assert(num(set, "shard") == i && num(set, "shards") == 4);
-        ck_assert(num(set, "requests") == (i <= 3 ? 51 : 50));
-        ck_assert(num(set, "rate") == 500);
-        requests += num(v, "requests");
-        responses += num(v, "responses");
-        scheduled += num(v, "scheduled");
-        ok += num(gs_json_get(v, "statuses"), "200");
+        ck_assert(it_json_num(set, "shard") == i && it_json_num(set, "shards") == 4);
+        ck_assert(it_json_num(set, "requests") == (i <= 3 ? 51 : 50));
+        ck_assert(it_json_num(set, "rate") == 500);
+        requests += it_json_num(v, "requests");
+        responses += it_json_num(v, "responses");
+        scheduled += it_json_num(v, "scheduled");
+        /* an open loop on a loaded machine may miss every request of a shard (its process
+         * started after the shard's schedule ended): then it has no 200 at all */
+        ok += gs_json_get_number(gs_json_get(v, "statuses"), "200", 0);
         add_json_histogram(all, v);
         char *path = gs_xasprintf("%s/shard%d.json", dir, i);
-        write_file(path, out.data, strcspn(out.data, "\n"));
+        it_write_file(path, out.data, strcspn(out.data, "\n"));
         free(path);
         gs_json_value_free(v);
         free(args);
@@ -110,24 +72,24 @@ START_TEST(four_shards_merge_to_their_sum)
     char *args = gs_xasprintf("merge -o json --percentiles 50,90,99,99.9,100 %s/shard1.json "
                               "%s/shard2.json %s/shard3.json %s/shard4.json",
                               dir, dir, dir, dir);
-    ck_assert_int_eq(run_gatesim(args, &out), 0);
+    ck_assert_int_eq(it_gatesim(args, &out), 0);
     free(args);
-    gs_json_value *m = parse_first_line(&out);
-    ck_assert(num(m, "requests") == requests);
-    ck_assert(num(m, "responses") == responses);
-    ck_assert(num(m, "scheduled") == 203);
-    ck_assert(num(gs_json_get(m, "statuses"), "200") == ok);
+    gs_json_value *m = it_json_first_line(&out);
+    ck_assert(it_json_num(m, "requests") == requests);
+    ck_assert(it_json_num(m, "responses") == responses);
+    ck_assert(it_json_num(m, "scheduled") == 203);
+    ck_assert(gs_json_get_number(gs_json_get(m, "statuses"), "200", 0) == ok);
     const gs_json_value *set = gs_json_get(m, "settings");
-    ck_assert(num(set, "merged") == 4);
-    ck_assert(num(set, "requests") == 203);
-    ck_assert(num(set, "rate") == 2000);
-    ck_assert(num(set, "connections") == 8);
-    ck_assert(num(gs_json_get(m, "latencyHistogram"), "count") == responses);
+    ck_assert(it_json_num(set, "merged") == 4);
+    ck_assert(it_json_num(set, "requests") == 203);
+    ck_assert(it_json_num(set, "rate") == 2000);
+    ck_assert(it_json_num(set, "connections") == 8);
+    ck_assert(it_json_num(gs_json_get(m, "latencyHistogram"), "count") == responses);
     /* percentiles of the merged result within one bucket of the histogram of all samples */
     const gs_json_value *pl = gs_json_get(gs_json_get(m, "percentilesMs"), "latency");
     static const char *const pcts[] = {"50", "90", "99", "99.9", "100"};
     for (size_t k = 0; k < sizeof(pcts) / sizeof(pcts[0]); k++) {
-        int64_t merged = (int64_t)llround(num(pl, pcts[k]) * 1e6);
+        int64_t merged = (int64_t)llround(it_json_num(pl, pcts[k]) * 1e6);
         int64_t want = gs_histogram_percentile(all, strtod(pcts[k], NULL));
         long diff = (long)gs_histogram_bucket_of(merged) - (long)gs_histogram_bucket_of(want);
         ck_assert_msg(labs(diff) <= 1, "p%s: merged %lld ns, all samples %lld ns", pcts[k],
@@ -137,48 +99,49 @@ START_TEST(four_shards_merge_to_their_sum)
 
     /* text output names the merge; a threshold on the merged result sets the exit code */
     args = gs_xasprintf("merge --threshold 'errors<1%%' %s/shard1.json %s/shard2.json", dir, dir);
-    ck_assert_int_eq(run_gatesim(args, &out), 0);
+    ck_assert_int_eq(it_gatesim(args, &out), 0);
     ck_assert_msg(strstr(out.data, "(2 results merged)") && strstr(out.data, "pass errors<1%"),
                   "%s", out.data);
     free(args);
     args = gs_xasprintf("merge --threshold 'p50<1ns' %s/shard1.json %s/shard2.json", dir, dir);
-    ck_assert_int_eq(run_gatesim(args, &out), 1);
+    ck_assert_int_eq(it_gatesim(args, &out), 1);
     free(args);
 
     /* bad inputs: the file and the field are named, exit 2 */
     char *bad = gs_xasprintf("%s/bad.json", dir);
-    write_file(bad, "{\"requests\": 1", 14);
+    it_write_file(bad, "{\"requests\": 1", 14);
     args = gs_xasprintf("merge %s", bad);
-    ck_assert_int_eq(run_gatesim(args, &out), 2);
+    ck_assert_int_eq(it_gatesim(args, &out), 2);
     ck_assert_msg(strstr(out.data, bad) != NULL, "%s", out.data);
     free(args);
-    const char *other = "{\"settings\":{\"connections\":1,\"streams\":1,\"threads\":1},\"requests\":0,"
-                        "\"responses\":0,\"durationSeconds\":1,\"rps\":0,\"warmupRequests\":0,"
-                        "\"abandoned\":0,\"connections\":0,\"bytesReceived\":0,\"errors\":{"
-                        "\"connect\":0,\"tls\":0,\"timeout\":0,\"protocol\":0,\"reset\":0},"
-                        "\"latencyHistogram\":{\"layout\":\"other\",\"buckets\":[]}}";
-    write_file(bad, other, strlen(other));
+    const char *other =
+        "{\"settings\":{\"connections\":1,\"streams\":1,\"threads\":1},\"requests\":0,"
+        "\"responses\":0,\"durationSeconds\":1,\"rps\":0,\"warmupRequests\":0,"
+        "\"abandoned\":0,\"connections\":0,\"bytesReceived\":0,\"errors\":{"
+        "\"connect\":0,\"tls\":0,\"timeout\":0,\"protocol\":0,\"reset\":0},"
+        "\"latencyHistogram\":{\"layout\":\"other\",\"buckets\":[]}}";
+    it_write_file(bad, other, strlen(other));
     args = gs_xasprintf("merge %s/shard1.json %s", dir, bad);
-    ck_assert_int_eq(run_gatesim(args, &out), 2);
+    ck_assert_int_eq(it_gatesim(args, &out), 2);
     ck_assert_msg(strstr(out.data, "latencyHistogram has another bucket layout"), "%s", out.data);
     free(args);
     args = gs_xasprintf("merge %s/none.json", dir);
-    ck_assert_int_eq(run_gatesim(args, &out), 2);
+    ck_assert_int_eq(it_gatesim(args, &out), 2);
     ck_assert_msg(strstr(out.data, "cannot read"), "%s", out.data);
     free(args);
-    ck_assert_int_eq(run_gatesim("merge", &out), 2);
+    ck_assert_int_eq(it_gatesim("merge", &out), 2);
     free(bad);
 
     /* --shard usage errors */
     static const char *const shard_errors[] = {"0/4", "5/4", "x", "1/0", "1/4x"};
     for (size_t k = 0; k < sizeof(shard_errors) / sizeof(shard_errors[0]); k++) {
         args = gs_xasprintf("load --shard %s -n 10 http://127.0.0.1:%u/ok", shard_errors[k], port);
-        ck_assert_int_eq(run_gatesim(args, &out), 2);
+        ck_assert_int_eq(it_gatesim(args, &out), 2);
         ck_assert_msg(strstr(out.data, "bad --shard"), "%s", out.data);
         free(args);
     }
     args = gs_xasprintf("load --shard 3/4 -n 2 http://127.0.0.1:%u/ok", port);
-    ck_assert_int_eq(run_gatesim(args, &out), 2);
+    ck_assert_int_eq(it_gatesim(args, &out), 2);
     ck_assert_msg(strstr(out.data, "smaller than the number of shards"), "%s", out.data);
     free(args);
     gs_histogram_free(all);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Integration test helpers: ports, nginx and Python servers as children, a collecting callback. */
+/* Integration test helpers: ports, nginx and Python servers as children, a collecting callback,
+ * running `gatesim` and reading its JSON. */
 #include "traffic_it.h"
 
 #include "gs_alloc.h"
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "gs_tls.h"
@@ -131,7 +133,8 @@ gs_proc *it_python_args(const char *script, const char *a1, const char *a2, unsi
     gs_error err;
     ck_assert_msg(gs_proc_spawn(&p, argv, &opts, &err) == 0, "%s: %s", script, err.msg);
     char *line = NULL;
-    ck_assert_msg(gs_proc_read_line(p, 10 * GS_NS_PER_S, &line, &err) == 0, "%s: %s", script,
+    /* generous: a loaded machine can take seconds to start Python */
+    ck_assert_msg(gs_proc_read_line(p, 30 * GS_NS_PER_S, &line, &err) == 0, "%s: %s", script,
                   err.msg);
     char *end;
     *port = (unsigned)strtoul(line, &end, 10);
@@ -211,4 +214,73 @@ gs_traffic_result *it_run(gs_traffic_config *cfg)
 void it_stop(gs_proc *p)
 {
     gs_proc_free(p);
+}
+
+int it_sh(const char *cmd, gs_buf *out)
+{
+    char *full = gs_xasprintf("%s 2>&1", cmd);
+    FILE *p = popen(full, "r");
+    ck_assert_msg(p != NULL, "cannot run %s", cmd);
+    gs_buf_reset(out);
+    gs_buf_puts(out, "");
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0)
+        gs_buf_append(out, chunk, n);
+    int st = pclose(p);
+    free(full);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+int it_gatesim(const char *args, gs_buf *out)
+{
+    char *cmd = gs_xasprintf("%s %s", gs_test_built("harness/cli/gatesim"), args);
+    int rc = it_sh(cmd, out);
+    free(cmd);
+    return rc;
+}
+
+void it_write_file(const char *path, const char *data, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    ck_assert_msg(f != NULL, "cannot write %s", path);
+    ck_assert_uint_eq(fwrite(data, 1, n, f), n);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+void it_write_text(const char *path, const char *text)
+{
+    it_write_file(path, text, strlen(text));
+}
+
+static gs_json_value *it_json_parse(const char *what, const char *text, size_t n)
+{
+    gs_json_value *v = NULL;
+    gs_error err = {0};
+    ck_assert_msg(gs_json_parse(text, n, NULL, &v, &err) == 0, "%s: %s: %.*s", what, err.msg,
+                  (int)(n > 2000 ? 2000 : n), text);
+    return v;
+}
+
+gs_json_value *it_json_first_line(const gs_buf *out)
+{
+    ck_assert_ptr_nonnull(out->data);
+    return it_json_parse("first line", out->data, strcspn(out->data, "\n"));
+}
+
+gs_json_value *it_json_read(const char *path)
+{
+    gs_buf b = {0};
+    gs_buf_puts(&b, "");
+    ck_assert_msg(gs_buf_read_file(&b, path) == 0, "%s missing", path);
+    gs_json_value *v = it_json_parse(path, b.data, b.len);
+    gs_buf_clear(&b);
+    return v;
+}
+
+double it_json_num(const gs_json_value *o, const char *key)
+{
+    const gs_json_value *v = gs_json_get(o, key);
+    ck_assert_msg(v != NULL && v->type == GS_JSON_NUMBER, "no number %s", key);
+    return v->number;
 }

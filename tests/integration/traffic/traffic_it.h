@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* Helpers for the traffic integration tests: free loopback ports, starting nginx with a given
- * http{} body, starting the Python test servers, and running gs_traffic with a callback that
- * collects what the tests assert on. Every process started here is stopped by it_stop_all. */
+/* Helpers for the traffic integration tests (and the bench ones, which reuse them): free
+ * loopback ports, starting nginx with a given http{} body, starting the Python test servers,
+ * running gs_traffic with a callback that collects what the tests assert on, and running the
+ * built `gatesim` and reading what it wrote. Every process started here is stopped by it_stop. */
 #ifndef TRAFFIC_IT_H
 #define TRAFFIC_IT_H
 
+#include "gs_buf.h"
+#include "gs_json_parse.h"
 #include "gs_proc.h"
 #include "gs_traffic.h"
 
@@ -66,5 +69,21 @@ extern const char *it_watch_trailer; /* trailer copied into last_trailer */
 gs_traffic_result *it_run(gs_traffic_config *cfg);
 
 void it_stop(gs_proc *p);
+
+/* Runs the shell command |cmd| with stderr merged into stdout. Returns its exit status (-1 when
+ * a signal ended it); |out| holds the output ("" when there was none). */
+int it_sh(const char *cmd, gs_buf *out);
+/* Runs the built `gatesim ARGS` the same way. */
+int it_gatesim(const char *args, gs_buf *out);
+/* Writes |n| bytes of |data| to |path| (created or truncated); fails the test when it cannot. */
+void it_write_file(const char *path, const char *data, size_t n);
+/* The same with the NUL-terminated |text|. */
+void it_write_text(const char *path, const char *text);
+/* The JSON document on the first line of |out| (warnings may follow it on a merged stderr), and
+ * the one in file |path|; the test fails when there is none. Free with gs_json_value_free. */
+gs_json_value *it_json_first_line(const gs_buf *out);
+gs_json_value *it_json_read(const char *path);
+/* Number |key| of object |o|; the test fails when it is absent or not a number. */
+double it_json_num(const gs_json_value *o, const char *key);
 
 #endif
