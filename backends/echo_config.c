@@ -20,16 +20,20 @@ static const char echo_usage[] =
     "usage: gatesim-echo [options]\n"
     "\n"
     "The gatesim echo backend: answers every HTTP/1.1, h2c, HTTP/2-over-TLS and gRPC request\n"
-    "with what it saw (JSON for HTTP, a protobuf EchoResponse for gRPC). See docs/echo.md.\n"
+    "with what it saw (JSON for HTTP, a protobuf EchoResponse for gRPC), and every line on a\n"
+    "TCP or TLS stream and every UDP datagram with one JSON line. See docs/echo.md.\n"
     "\n"
     "identity:\n"
     "  --service NS/NAME        the Service this process stands in for (default default/echo)\n"
     "  --replica ID             replica id, echoed as \"pod\" (default 0)\n"
     "listeners (port 0 picks a free port; the ready line on stdout tells which):\n"
     "  --listen HOST:PORT       HTTP/1.1 + h2c (prior knowledge) + gRPC (default 127.0.0.1:0)\n"
-    "  --no-listen              no plaintext listener (TLS only)\n"
+    "  --no-listen              no HTTP/h2c listener\n"
     "  --tls-listen HOST:PORT   TLS listener, ALPN h2 and http/1.1 (needs --cert and --key)\n"
-    "  --cert FILE --key FILE   PEM certificate (chain) and key for --tls-listen\n"
+    "  --tcp-listen HOST:PORT   TCP line echo: each line gets one JSON line back\n"
+    "  --tcp-tls-listen H:P     TLS (no ALPN), then the line echo (needs --cert and --key)\n"
+    "  --udp-listen HOST:PORT   UDP echo: each datagram gets one JSON datagram back\n"
+    "  --cert FILE --key FILE   PEM certificate (chain) and key for the TLS listeners\n"
     "  --client-ca FILE         ask TLS clients for a certificate, verify it against FILE when\n"
     "                           given, echo it as tls.peerCertificates\n"
     "  --control-listen H:P     request log and counters (default 127.0.0.1:0)\n"
@@ -61,6 +65,9 @@ enum {
     OPT_LISTEN,
     OPT_NO_LISTEN,
     OPT_TLS_LISTEN,
+    OPT_TCP_LISTEN,
+    OPT_TCP_TLS_LISTEN,
+    OPT_UDP_LISTEN,
     OPT_CERT,
     OPT_KEY,
     OPT_CLIENT_CA,
@@ -89,6 +96,9 @@ static const struct option echo_options[] = {
     {"listen", required_argument, NULL, OPT_LISTEN},
     {"no-listen", no_argument, NULL, OPT_NO_LISTEN},
     {"tls-listen", required_argument, NULL, OPT_TLS_LISTEN},
+    {"tcp-listen", required_argument, NULL, OPT_TCP_LISTEN},
+    {"tcp-tls-listen", required_argument, NULL, OPT_TCP_TLS_LISTEN},
+    {"udp-listen", required_argument, NULL, OPT_UDP_LISTEN},
     {"cert", required_argument, NULL, OPT_CERT},
     {"key", required_argument, NULL, OPT_KEY},
     {"client-ca", required_argument, NULL, OPT_CLIENT_CA},
@@ -224,6 +234,18 @@ int gs_echo_config_parse(gs_echo_config *cfg, int argc, char **argv, FILE *out, 
             rc = config_check_hostport(name, optarg, err);
             cfg->tls_listen = optarg;
             break;
+        case OPT_TCP_LISTEN:
+            rc = config_check_hostport(name, optarg, err);
+            cfg->tcp_listen = optarg;
+            break;
+        case OPT_TCP_TLS_LISTEN:
+            rc = config_check_hostport(name, optarg, err);
+            cfg->tcp_tls_listen = optarg;
+            break;
+        case OPT_UDP_LISTEN:
+            rc = config_check_hostport(name, optarg, err);
+            cfg->udp_listen = optarg;
+            break;
         case OPT_CERT:
             cfg->cert_file = optarg;
             break;
@@ -303,14 +325,19 @@ int gs_echo_config_parse(gs_echo_config *cfg, int argc, char **argv, FILE *out, 
         return rc;
     if (optind < argc)
         return gs_error_set(err, GS_ERR_USAGE, "unexpected argument '%s'", argv[optind]);
-    if (cfg->tls_listen != NULL && (cfg->cert_file == NULL || cfg->key_file == NULL))
-        return gs_error_set(err, GS_ERR_USAGE, "--tls-listen needs --cert and --key");
-    if (cfg->tls_listen == NULL && (cfg->cert_file != NULL || cfg->key_file != NULL))
-        return gs_error_set(err, GS_ERR_USAGE, "--cert/--key given without --tls-listen");
+    bool any_tls = cfg->tls_listen != NULL || cfg->tcp_tls_listen != NULL;
+    if (any_tls && (cfg->cert_file == NULL || cfg->key_file == NULL))
+        return gs_error_set(err, GS_ERR_USAGE, "--%s needs --cert and --key",
+                            cfg->tls_listen != NULL ? "tls-listen" : "tcp-tls-listen");
+    if (!any_tls && (cfg->cert_file != NULL || cfg->key_file != NULL))
+        return gs_error_set(err, GS_ERR_USAGE,
+                            "--cert/--key given without --tls-listen or --tcp-tls-listen");
     if (cfg->client_ca != NULL && cfg->tls_listen == NULL)
         return gs_error_set(err, GS_ERR_USAGE, "--client-ca given without --tls-listen");
-    if (cfg->no_plain && cfg->tls_listen == NULL)
-        return gs_error_set(err, GS_ERR_USAGE, "--no-listen leaves no listener (add --tls-listen)");
+    if (cfg->no_plain && !any_tls && cfg->tcp_listen == NULL && cfg->udp_listen == NULL)
+        return gs_error_set(err, GS_ERR_USAGE,
+                            "--no-listen leaves no listener (add --tls-listen, --tcp-listen, "
+                            "--tcp-tls-listen or --udp-listen)");
     if (cfg->faults.delay_max_ns != 0 && cfg->faults.delay_max_ns < cfg->faults.delay_ns)
         return gs_error_set(err, GS_ERR_USAGE, "--delay-max is below --delay");
     return 0;

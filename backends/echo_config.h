@@ -23,16 +23,19 @@ typedef struct gs_echo_faults {
 } gs_echo_faults;
 
 typedef struct gs_echo_config {
-    const char *ns;         /* --service ns/name: the Kubernetes namespace */
-    const char *name;       /* ... and Service name */
-    const char *replica;    /* --replica ID (the echo "pod"), default "0" */
-    const char *listen;     /* --listen host:port (h1 + h2c + gRPC), default 127.0.0.1:0 */
-    const char *tls_listen; /* --tls-listen host:port, NULL when off */
-    const char *cert_file;
+    const char *ns;             /* --service ns/name: the Kubernetes namespace */
+    const char *name;           /* ... and Service name */
+    const char *replica;        /* --replica ID (the echo "pod"), default "0" */
+    const char *listen;         /* --listen host:port (h1 + h2c + gRPC), default 127.0.0.1:0 */
+    const char *tls_listen;     /* --tls-listen host:port, NULL when off */
+    const char *tcp_listen;     /* --tcp-listen host:port: the line echo, NULL when off */
+    const char *tcp_tls_listen; /* --tcp-tls-listen host:port: TLS, then the line echo */
+    const char *udp_listen;     /* --udp-listen host:port: the datagram echo */
+    const char *cert_file;      /* for --tls-listen and --tcp-tls-listen */
     const char *key_file;
     const char *client_ca;      /* --client-ca FILE: verify client certificates when given */
     const char *control_listen; /* --control-listen host:port, default 127.0.0.1:0 */
-    bool no_plain;              /* --no-listen: serve only TLS */
+    bool no_plain;              /* --no-listen: no HTTP/h2c listener */
     int threads;                /* --threads N (event loops sharing the ports via SO_REUSEPORT) */
     gs_echo_faults faults;
     bool has_seed;               /* --seed given; else the seed is drawn from the clock */

@@ -25,7 +25,11 @@ typedef enum gs_echo_listener_kind {
     GS_ECHO_LISTENER_PLAIN = 0, /* HTTP/1.1 + h2c prior knowledge */
     GS_ECHO_LISTENER_TLS,       /* TLS; ALPN h2 or http/1.1 */
     GS_ECHO_LISTENER_CONTROL,   /* HTTP/1.1 control endpoint */
+    GS_ECHO_LISTENER_TCP,       /* line echo (echo_stream.c) */
+    GS_ECHO_LISTENER_TCP_TLS,   /* TLS, no ALPN, then the line echo */
 } gs_echo_listener_kind;
+
+#define GS_ECHO_MAX_LISTENERS 5
 
 /* HTTP/1.1 and HTTP/2 behind one interface, so the server can drain and free either. */
 typedef struct gs_echo_proto_ops {
@@ -49,9 +53,14 @@ struct gs_echo_worker {
     int index;
     const gs_echo_config *cfg;
     struct event_base *base;
-    gs_echo_listener_info listeners[3];
+    gs_echo_listener_info listeners[GS_ECHO_MAX_LISTENERS];
     size_t n_listeners;
-    SSL_CTX *ssl_ctx; /* borrowed from the server; NULL without TLS */
+    SSL_CTX *ssl_ctx;        /* borrowed from the server; NULL without --tls-listen */
+    SSL_CTX *ssl_ctx_stream; /* the same, for --tcp-tls-listen (no ALPN) */
+    int udp_fd;              /* --udp-listen socket of this loop, or -1 */
+    int udp_port;
+    struct event *udp_ev;
+    gs_buf udp_reply; /* reused for every datagram answered */
     gs_echo_ctx ctx;
     gs_echo_conn *conns; /* every open connection, for draining */
     int n_conns;
@@ -116,5 +125,12 @@ void gs_echo_conn_read_high(gs_echo_conn *c, size_t high);
  * buffer are processed right away. */
 void gs_echo_h1_start(gs_echo_conn *c);
 void gs_echo_h2_start(gs_echo_conn *c);
+/* The TCP/TLS line echo (echo_stream.c). */
+void gs_echo_stream_start(gs_echo_conn *c);
+
+/* The UDP echo of worker |w| on bound socket |fd| (taken over; closed by gs_echo_udp_stop). */
+void gs_echo_udp_start(gs_echo_worker *w, int fd, int port);
+/* Stops reading datagrams and closes the socket. Idempotent. */
+void gs_echo_udp_stop(gs_echo_worker *w);
 
 #endif

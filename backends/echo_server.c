@@ -6,6 +6,7 @@
 #include "echo_server.h"
 
 #include "echo_conn.h"
+#include "gs_addr.h"
 #include "gs_alloc.h"
 #include "gs_json.h"
 #include "gs_log.h"
@@ -37,6 +38,7 @@ typedef struct gs_echo_server {
     const gs_echo_config *cfg;
     gs_echo_log *log;
     SSL_CTX *ssl_ctx;
+    SSL_CTX *ssl_ctx_stream;
     gs_echo_worker *workers;
     int n_workers;
     struct event *sig_term, *sig_int;
@@ -194,6 +196,10 @@ static void conn_choose_protocol(gs_echo_conn *c)
         gs_echo_h1_start(c);
         return;
     }
+    if (c->kind == GS_ECHO_LISTENER_TCP || c->kind == GS_ECHO_LISTENER_TCP_TLS) {
+        gs_echo_stream_start(c);
+        return;
+    }
     if (c->is_tls && strcmp(c->tls.alpn, "h2") == 0) {
         gs_echo_conn_head_end(c);
         gs_echo_h2_start(c);
@@ -231,8 +237,8 @@ static void conn_new(gs_echo_listener_info *li, evutil_socket_t fd)
     c->w = w;
     c->kind = li->kind;
     c->local_port = li->port;
-    if (li->kind == GS_ECHO_LISTENER_TLS) {
-        SSL *ssl = SSL_new(w->ssl_ctx);
+    if (li->kind == GS_ECHO_LISTENER_TLS || li->kind == GS_ECHO_LISTENER_TCP_TLS) {
+        SSL *ssl = SSL_new(li->kind == GS_ECHO_LISTENER_TLS ? w->ssl_ctx : w->ssl_ctx_stream);
         if (ssl == NULL) {
             evutil_closesocket(fd);
             free(c);
@@ -266,7 +272,8 @@ static void conn_new(gs_echo_listener_info *li, evutil_socket_t fd)
     gs_echo_conn_head_begin(c);
     gs_echo_conn_setcb(c, on_detect_read, NULL, on_detect_event, c);
     gs_echo_conn_read(c, true);
-    if (!c->is_tls && c->kind == GS_ECHO_LISTENER_CONTROL)
+    /* Plaintext listeners that need no detection start their protocol at once. */
+    if (!c->is_tls && (c->kind == GS_ECHO_LISTENER_CONTROL || c->kind == GS_ECHO_LISTENER_TCP))
         conn_choose_protocol(c);
 }
 
@@ -332,6 +339,7 @@ static void on_stop(evutil_socket_t fd, short what, void *arg)
             evconnlistener_free(w->listeners[i].lev);
         w->listeners[i].lev = NULL;
     }
+    gs_echo_udp_stop(w);
     struct timeval tv = {(time_t)(w->cfg->shutdown_timeout_ns / GS_NS_PER_S),
                          (suseconds_t)((w->cfg->shutdown_timeout_ns % GS_NS_PER_S) / 1000)};
     evtimer_add(w->drain_timer, &tv);
@@ -361,8 +369,10 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 
 /* ---- sockets ---- */
 
-static int server_bind(const char *hostport, int port_override, bool reuseport, server_socket *out,
-                       gs_error *err)
+/* Binds |hostport| (port |port_override| instead when >= 0) as a |type| socket (SOCK_STREAM:
+ * listening too, SOCK_DGRAM) into |out|. */
+static int server_bind(const char *hostport, int type, int port_override, bool reuseport,
+                       server_socket *out, gs_error *err)
 {
     char host[256];
     uint16_t port;
@@ -375,14 +385,15 @@ static int server_bind(const char *hostport, int port_override, bool reuseport, 
     socklen_t bind_len;
     if (gs_addr_resolve(host, port, &bind_addr, &bind_len, &sub) < 0)
         return gs_error_set(err, GS_ERR_INVALID, "%s: %s", hostport, sub.msg);
-    int fd = socket(bind_addr.ss_family, SOCK_STREAM, 0);
+    int fd = socket(bind_addr.ss_family, type, 0);
     if (fd < 0)
         return gs_error_set_errno(err, errno, "socket");
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
     if (reuseport)
         setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
-    if (bind(fd, (struct sockaddr *)&bind_addr, bind_len) != 0 || listen(fd, 1024) != 0) {
+    if (bind(fd, (struct sockaddr *)&bind_addr, bind_len) != 0 ||
+        (type == SOCK_STREAM && listen(fd, 1024) != 0)) {
         int e = errno;
         close(fd);
         return gs_error_set_errno(err, e, "listen on %s", hostport);
@@ -392,18 +403,7 @@ static int server_bind(const char *hostport, int port_override, bool reuseport, 
     struct sockaddr_storage ss;
     socklen_t sl = sizeof(ss);
     getsockname(fd, (struct sockaddr *)&ss, &sl);
-    char ip[INET6_ADDRSTRLEN] = "";
-    if (ss.ss_family == AF_INET6) {
-        struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-        inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof(ip));
-        out->port = ntohs(a->sin6_port);
-        snprintf(out->addr, sizeof(out->addr), "[%s]:%d", ip, out->port);
-    } else {
-        struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-        inet_ntop(AF_INET, &a->sin_addr, ip, sizeof(ip));
-        out->port = ntohs(a->sin_port);
-        snprintf(out->addr, sizeof(out->addr), "%s:%d", ip, out->port);
-    }
+    out->port = gs_addr_format((struct sockaddr *)&ss, out->addr, sizeof(out->addr));
     out->fd = fd;
     return 0;
 }
@@ -425,8 +425,44 @@ static void *worker_thread(void *arg)
     return NULL;
 }
 
-static void server_ready_line(FILE *out, const gs_echo_config *cfg, const server_socket *plain,
-                              const server_socket *tls, const server_socket *control)
+/* The user-facing sockets, in ready-line order. UDP is no evconnlistener: the worker reads its
+ * socket (echo_udp.c). */
+enum { SOCK_PLAIN, SOCK_TLS, SOCK_TCP, SOCK_TCP_TLS, SOCK_UDP, SOCK_COUNT };
+
+typedef struct server_sock_spec {
+    gs_echo_listener_kind kind; /* unused for SOCK_UDP */
+    int type;
+    const char *key_addr; /* ready-line keys */
+    const char *key_port;
+} server_sock_spec;
+
+static const server_sock_spec server_socks[SOCK_COUNT] = {
+    [SOCK_PLAIN] = {GS_ECHO_LISTENER_PLAIN, SOCK_STREAM, "listen", "port"},
+    [SOCK_TLS] = {GS_ECHO_LISTENER_TLS, SOCK_STREAM, "tlsListen", "tlsPort"},
+    [SOCK_TCP] = {GS_ECHO_LISTENER_TCP, SOCK_STREAM, "tcpListen", "tcpPort"},
+    [SOCK_TCP_TLS] = {GS_ECHO_LISTENER_TCP_TLS, SOCK_STREAM, "tcpTlsListen", "tcpTlsPort"},
+    [SOCK_UDP] = {0, SOCK_DGRAM, "udpListen", "udpPort"},
+};
+
+/* The address flag of each socket, NULL when it is off. */
+static const char *server_sock_addr(const gs_echo_config *cfg, int which)
+{
+    switch (which) {
+    case SOCK_PLAIN:
+        return cfg->no_plain ? NULL : cfg->listen;
+    case SOCK_TLS:
+        return cfg->tls_listen;
+    case SOCK_TCP:
+        return cfg->tcp_listen;
+    case SOCK_TCP_TLS:
+        return cfg->tcp_tls_listen;
+    default:
+        return cfg->udp_listen;
+    }
+}
+
+static void server_ready_line(FILE *out, const gs_echo_config *cfg,
+                              const server_socket socks[SOCK_COUNT], const server_socket *control)
 {
     gs_buf b = {0};
     gs_json j;
@@ -442,17 +478,13 @@ static void server_ready_line(FILE *out, const gs_echo_config *cfg, const server
     gs_json_string(&j, cfg->replica);
     gs_json_key(&j, "pid");
     gs_json_int(&j, (int64_t)getpid());
-    if (plain != NULL) {
-        gs_json_key(&j, "listen");
-        gs_json_string(&j, plain->addr);
-        gs_json_key(&j, "port");
-        gs_json_int(&j, plain->port);
-    }
-    if (tls != NULL) {
-        gs_json_key(&j, "tlsListen");
-        gs_json_string(&j, tls->addr);
-        gs_json_key(&j, "tlsPort");
-        gs_json_int(&j, tls->port);
+    for (int k = 0; k < SOCK_COUNT; k++) {
+        if (socks[k].fd < 0)
+            continue;
+        gs_json_key(&j, server_socks[k].key_addr);
+        gs_json_string(&j, socks[k].addr);
+        gs_json_key(&j, server_socks[k].key_port);
+        gs_json_int(&j, socks[k].port);
     }
     gs_json_key(&j, "control");
     gs_json_string(&j, control->addr);
@@ -466,71 +498,98 @@ static void server_ready_line(FILE *out, const gs_echo_config *cfg, const server
     gs_buf_clear(&b);
 }
 
+/* TLS contexts: --tls-listen's with ALPN h2 and http/1.1, --tcp-tls-listen's without ALPN (a
+ * line client offering some gets none). Both from --cert/--key. */
+static int server_tls_setup(gs_echo_server *s, gs_error *err)
+{
+    const gs_echo_config *cfg = s->cfg;
+    if (cfg->tls_listen != NULL && gs_tls_server_ctx_new(&s->ssl_ctx, cfg->cert_file, cfg->key_file,
+                                                         gs_tls_alpn_h2_http11, err) < 0)
+        return -1;
+    if (cfg->client_ca != NULL &&
+        gs_tls_server_ctx_verify_clients(s->ssl_ctx, cfg->client_ca, NULL, false, err) < 0)
+        return -1;
+    if (cfg->tcp_tls_listen != NULL &&
+        gs_tls_server_ctx_new(&s->ssl_ctx_stream, cfg->cert_file, cfg->key_file, NULL, err) < 0)
+        return -1;
+    return 0;
+}
+
+/* Gives worker |w| (number |i|) its share of every user socket: worker 0 takes the sockets
+ * bound first, the others bind the same ports again with SO_REUSEPORT. */
+static int server_worker_sockets(gs_echo_worker *w, int i, server_socket socks[SOCK_COUNT],
+                                 gs_error *err)
+{
+    for (int k = 0; k < SOCK_COUNT; k++) {
+        if (socks[k].fd < 0)
+            continue;
+        int fd = socks[k].fd;
+        if (i > 0) {
+            server_socket extra;
+            if (server_bind(server_sock_addr(w->cfg, k), server_socks[k].type, socks[k].port, true,
+                            &extra, err) < 0)
+                return -1;
+            fd = extra.fd;
+        }
+        if (k == SOCK_UDP)
+            gs_echo_udp_start(w, fd, socks[k].port);
+        else
+            worker_add_listener(w, server_socks[k].kind, fd, socks[k].port);
+    }
+    return 0;
+}
+
 int gs_echo_server_run(const gs_echo_config *cfg, FILE *ready_out)
 {
     gs_error err = {0};
     int rc = 1;
     gs_echo_server s = {.cfg = cfg};
-    server_socket plain = {.fd = -1}, tls = {.fd = -1}, control = {.fd = -1};
-    bool handed = false; /* the first sockets belong to worker 0's listeners */
+    server_socket socks[SOCK_COUNT], control = {.fd = -1};
+    for (int k = 0; k < SOCK_COUNT; k++)
+        socks[k].fd = -1;
+    bool handed = false; /* the first sockets belong to worker 0 */
     signal(SIGPIPE, SIG_IGN);
     if (cfg->threads > 1 && evthread_use_pthreads() != 0) {
         gs_log_error("libevent threads unavailable");
         return 1;
     }
     gs_echo_log_new(&s.log, cfg->log_size);
-    if (cfg->tls_listen != NULL && gs_tls_server_ctx_new(&s.ssl_ctx, cfg->cert_file, cfg->key_file,
-                                                         gs_tls_alpn_h2_http11, &err) < 0) {
+    if (server_tls_setup(&s, &err) < 0) {
         gs_log_error("TLS: %s", err.msg);
         goto out;
     }
-    if (cfg->client_ca != NULL &&
-        gs_tls_server_ctx_verify_clients(s.ssl_ctx, cfg->client_ca, NULL, false, &err) < 0) {
-        gs_log_error("TLS: --client-ca: %s", err.msg);
-        goto out;
-    }
     bool reuse = cfg->threads > 1;
-    if ((!cfg->no_plain && server_bind(cfg->listen, -1, reuse, &plain, &err) < 0) ||
-        (cfg->tls_listen != NULL && server_bind(cfg->tls_listen, -1, reuse, &tls, &err) < 0) ||
-        server_bind(cfg->control_listen, -1, false, &control, &err) < 0) {
+    for (int k = 0; k < SOCK_COUNT; k++) {
+        const char *addr = server_sock_addr(cfg, k);
+        if (addr != NULL &&
+            server_bind(addr, server_socks[k].type, -1, reuse, &socks[k], &err) < 0) {
+            gs_log_error("%s", err.msg);
+            goto out;
+        }
+    }
+    if (server_bind(cfg->control_listen, SOCK_STREAM, -1, false, &control, &err) < 0) {
         gs_log_error("%s", err.msg);
         goto out;
     }
     uint64_t seed = cfg->has_seed ? cfg->seed : (uint64_t)gs_wall_ns() ^ ((uint64_t)getpid() << 32);
     s.n_workers = cfg->threads;
     s.workers = gs_xcalloc((size_t)s.n_workers, sizeof(*s.workers));
+    for (int i = 0; i < s.n_workers; i++)
+        s.workers[i].udp_fd = -1;
     for (int i = 0; i < s.n_workers; i++) {
         gs_echo_worker *w = &s.workers[i];
         w->index = i;
         w->cfg = cfg;
         w->base = event_base_new();
         w->ssl_ctx = s.ssl_ctx;
+        w->ssl_ctx_stream = s.ssl_ctx_stream;
         gs_echo_ctx_init(&w->ctx, cfg, s.log, seed + (uint64_t)i * 0x9e3779b97f4a7c15ull);
         w->stop_ev = event_new(w->base, -1, 0, on_stop, w);
         w->drain_timer = evtimer_new(w->base, on_drain_timeout, w);
         gs_accept_backoff_init(&w->backoff, w->base, on_resume, w);
-        server_socket extra;
-        if (plain.fd >= 0) {
-            int fd = plain.fd;
-            if (i > 0) {
-                if (server_bind(cfg->listen, plain.port, true, &extra, &err) < 0) {
-                    gs_log_error("%s", err.msg);
-                    goto out;
-                }
-                fd = extra.fd;
-            }
-            worker_add_listener(w, GS_ECHO_LISTENER_PLAIN, fd, plain.port);
-        }
-        if (tls.fd >= 0) {
-            int fd = tls.fd;
-            if (i > 0) {
-                if (server_bind(cfg->tls_listen, tls.port, true, &extra, &err) < 0) {
-                    gs_log_error("%s", err.msg);
-                    goto out;
-                }
-                fd = extra.fd;
-            }
-            worker_add_listener(w, GS_ECHO_LISTENER_TLS, fd, tls.port);
+        if (server_worker_sockets(w, i, socks, &err) < 0) {
+            gs_log_error("%s", err.msg);
+            goto out;
         }
         if (i == 0) {
             worker_add_listener(w, GS_ECHO_LISTENER_CONTROL, control.fd, control.port);
@@ -542,8 +601,7 @@ int gs_echo_server_run(const gs_echo_config *cfg, FILE *ready_out)
     s.sig_int = evsignal_new(w0->base, SIGINT, on_signal, &s);
     evsignal_add(s.sig_term, NULL);
     evsignal_add(s.sig_int, NULL);
-    server_ready_line(ready_out, cfg, plain.fd >= 0 ? &plain : NULL, tls.fd >= 0 ? &tls : NULL,
-                      &control);
+    server_ready_line(ready_out, cfg, socks, &control);
     for (int i = 1; i < s.n_workers; i++)
         pthread_create(&s.workers[i].thread, NULL, worker_thread, &s.workers[i]);
     event_base_dispatch(w0->base);
@@ -554,10 +612,9 @@ int gs_echo_server_run(const gs_echo_config *cfg, FILE *ready_out)
     rc = 0;
 out:
     if (!handed) {
-        if (plain.fd >= 0)
-            close(plain.fd);
-        if (tls.fd >= 0)
-            close(tls.fd);
+        for (int k = 0; k < SOCK_COUNT; k++)
+            if (socks[k].fd >= 0)
+                close(socks[k].fd);
         if (control.fd >= 0)
             close(control.fd);
     }
@@ -574,6 +631,7 @@ out:
         for (size_t k = 0; k < w->n_listeners; k++)
             if (w->listeners[k].lev != NULL)
                 evconnlistener_free(w->listeners[k].lev);
+        gs_echo_udp_stop(w);
         if (w->stop_ev != NULL)
             event_free(w->stop_ev);
         if (w->drain_timer != NULL)
@@ -585,6 +643,7 @@ out:
     }
     free(s.workers);
     SSL_CTX_free(s.ssl_ctx);
+    SSL_CTX_free(s.ssl_ctx_stream);
     gs_echo_log_free(s.log);
     return rc;
 }

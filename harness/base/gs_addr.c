@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,4 +131,25 @@ int gs_addr_resolve_hostport(const char *s, unsigned flags, struct sockaddr_stor
     if (rc < 0)
         return gs_error_set(err, rc, "\"%s\": %s", s, sub.msg);
     return 0;
+}
+
+int gs_addr_format(const struct sockaddr *sa, char *out, size_t size)
+{
+    char ip[INET6_ADDRSTRLEN] = "";
+    int port;
+    if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)sa;
+        inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof(ip));
+        port = ntohs(a->sin6_port);
+        snprintf(out, size, "[%s]:%d", ip, port);
+    } else if (sa->sa_family == AF_INET) {
+        const struct sockaddr_in *a = (const struct sockaddr_in *)sa;
+        inet_ntop(AF_INET, &a->sin_addr, ip, sizeof(ip));
+        port = ntohs(a->sin_port);
+        snprintf(out, size, "%s:%d", ip, port);
+    } else {
+        snprintf(out, size, "?");
+        port = -1;
+    }
+    return port;
 }

@@ -44,4 +44,8 @@ int gs_addr_resolve(const char *host, uint16_t port, struct sockaddr_storage *ou
 int gs_addr_resolve_hostport(const char *s, unsigned flags, struct sockaddr_storage *out,
                              socklen_t *out_len, gs_error *err);
 
+/* Writes |sa| (AF_INET or AF_INET6) as "ip:port" or "[v6]:port" into |out| (|size| bytes,
+ * NUL-terminated; 64 always suffice) and returns its port; -1 (and "?") for another family. */
+int gs_addr_format(const struct sockaddr *sa, char *out, size_t size);
+
 #endif

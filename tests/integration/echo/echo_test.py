@@ -818,6 +818,156 @@ def test_soak():
         e.stop()
 
 
+def l4_lines(port, payload, want, timeout=30.0, wait_close=False):
+    """Sends |payload| on a new TCP connection and reads until |want| lines came or the peer
+    closed (with |wait_close|, then until it closes); returns (parsed JSON lines, closed by
+    peer, the client's own "ip:port")."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    me = "%s:%d" % s.getsockname()
+    for piece in payload if isinstance(payload, list) else [payload]:
+        s.sendall(piece)
+    buf = b""
+    closed = False
+    while buf.count(b"\n") < want:
+        chunk = s.recv(65536)
+        if not chunk:
+            closed = True
+            break
+        buf += chunk
+    while wait_close and not closed:
+        chunk = s.recv(65536)
+        closed = not chunk
+        buf += chunk
+    s.close()
+    return [json.loads(x) for x in buf.split(b"\n") if x], closed, me
+
+
+def test_l4():
+    """The layer-4 listeners: TCP and TLS line echo, UDP datagram echo, their log entries."""
+    make_certs()
+    e = Echo("--no-listen", "--tcp-listen", "127.0.0.1:0", "--udp-listen", "127.0.0.1:0",
+             "--tcp-tls-listen", "127.0.0.1:0", "--cert", f"{TMP}/leaf.pem", "--key",
+             f"{TMP}/leaf.key")
+    try:
+        r = e.ready
+        check("port" not in r and r.get("tcpPort") and r.get("udpPort") and r.get("tcpTlsPort"),
+              f"ready line names the tcp, udp and tcp-tls ports and no HTTP port: {r}")
+        tcp, udp, tlsp = r["tcpPort"], r["udpPort"], r["tcpTlsPort"]
+
+        replies, closed, me = l4_lines(tcp, b"id-tcp-1\nid-tcp-2\r\n", 2)
+        check(len(replies) == 2 and [x["request"] for x in replies] == ["id-tcp-1", "id-tcp-2"],
+              f"two lines on one connection get two answers in order: {replies}")
+        first = replies[0] if replies else {}
+        check(first.get("backend") == "team-a/app/r1" and first.get("protocol") == "tcp" and
+              first.get("port") == tcp and first.get("peer") == me and first.get("length") == 8
+              and "tls" not in first,
+              f"a TCP answer names backend, protocol, port and the client: {first}")
+
+        replies, _, _ = l4_lines(tcp, [b"tri", b"ck", b"led\n"], 1)
+        check([x.get("request") for x in replies] == ["trickled"],
+              "a line arriving in pieces is answered once, whole")
+
+        s = socket.create_connection(("127.0.0.1", tcp), timeout=30)
+        s.sendall(b"half-closed\n")
+        s.shutdown(socket.SHUT_WR)
+        got = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            got += chunk
+        s.close()
+        check(json.loads(got).get("request") == "half-closed",
+              "a client that half-closes after its line still gets the answer, then EOF")
+
+        replies, closed, _ = l4_lines(tcp, b"x" * 20000, 1, wait_close=True)
+        check(closed and len(replies) == 1 and "16384" in replies[0].get("error", ""),
+              f"a line over 16384 bytes gets an error line and the connection closes: {replies}")
+        replies, _, _ = l4_lines(tcp, b"after-long\n", 1)
+        check([x.get("request") for x in replies] == ["after-long"], "still answers after it")
+
+        peers = set()
+        for i in range(3):
+            u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            u.bind(("127.0.0.1", 0))
+            u.settimeout(30)
+            u.sendto(b"id-udp-%d\n" % i, ("127.0.0.1", udp))
+            data, src = u.recvfrom(65536)
+            me = "%s:%d" % u.getsockname()
+            ans = json.loads(data)
+            check(src[1] == udp and ans.get("protocol") == "udp" and
+                  ans.get("request") == "id-udp-%d" % i and ans.get("peer") == me and
+                  ans.get("backend") == "team-a/app/r1",
+                  f"datagram {i} from its own source port is answered to it: {ans}")
+            peers.add(ans.get("peer"))
+            u.close()
+        check(len(peers) == 3, "three source ports seen as three peers")
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        u.settimeout(30)
+        u.sendto(b"y" * 3000, ("127.0.0.1", udp))
+        ans = json.loads(u.recvfrom(65536)[0])
+        u.close()
+        check(ans.get("length") == 3000 and len(ans.get("request", "")) == 1024,
+              "a 3000-byte datagram is echoed capped at 1024 bytes with its full length")
+
+        ctx = ssl.create_default_context(cafile=f"{TMP}/ca.pem")
+        raw_sock = socket.create_connection(("127.0.0.1", tlsp), timeout=30)
+        t = ctx.wrap_socket(raw_sock, server_hostname="app.example.com")
+        cn = dict(x[0] for x in t.getpeercert()["subject"]).get("commonName")
+        t.sendall(b"id-tls-1\n")
+        got = b""
+        while not got.endswith(b"\n"):
+            chunk = t.recv(65536)
+            if not chunk:
+                break
+            got += chunk
+        t.close()
+        ans = json.loads(got)
+        check(cn == "app.example.com", f"the TLS echo presents its --cert (CN {cn})")
+        check(ans.get("protocol") == "tls" and ans.get("request") == "id-tls-1" and
+              ans.get("tls", {}).get("serverName") == "app.example.com" and
+              ans.get("tls", {}).get("version", "").startswith("TLS"),
+              f"a TLS answer carries the SNI and version the echo saw: {ans}")
+
+        stats = e.control_get("/stats")
+        protos = stats.get("protocols", {})
+        check(protos.get("tcp") == 5 and protos.get("udp") == 4 and protos.get("tls") == 1,
+              f"the counters count tcp 5, udp 4, tls 1 requests: {protos}")
+        ids = [x["id"] for x in e.control_get("/requests?since=0")["requests"]]
+        check("id-tcp-1" in ids and "id-udp-2" in ids and "id-tls-1" in ids,
+              f"short requests are logged as request ids: {ids}")
+        check(e.alive(), "the echo is still running")
+
+        idle = socket.create_connection(("127.0.0.1", tcp), timeout=30)
+        idle.sendall(b"open\n")
+        idle.recv(65536)
+    finally:
+        e.stop()  # with |idle| still open: the drain closes it and the exit is clean
+
+    e = Echo("--no-listen", "--threads", "2", "--tcp-listen", "127.0.0.1:0", "--udp-listen",
+             "127.0.0.1:0")
+    try:
+        n_ok = 0
+        for i in range(20):
+            replies, _, _ = l4_lines(e.ready["tcpPort"], b"t%d\n" % i, 1)
+            u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            u.settimeout(30)
+            u.sendto(b"u%d" % i, ("127.0.0.1", e.ready["udpPort"]))
+            ans = json.loads(u.recvfrom(65536)[0])
+            u.close()
+            n_ok += replies[0]["request"] == "t%d" % i and ans["request"] == "u%d" % i
+        check(n_ok == 20, f"with --threads 2 every TCP line and datagram is answered ({n_ok}/20)")
+    finally:
+        e.stop()
+
+    for argv, what in (
+            (["--tcp-tls-listen", "127.0.0.1:0"], "--tcp-tls-listen needs --cert and --key"),
+            (["--udp-listen", "127.0.0.1:70000"], "port 70000 is out of range"),
+            (["--no-listen"], "--no-listen leaves no listener")):
+        p = subprocess.run([ECHO] + argv, capture_output=True, text=True, timeout=30)
+        check(p.returncode == 2 and what in p.stderr, f"{argv}: exit 2 with '{what}': {p.stderr!r}")
+
+
 def main():
     global ECHO, TMP
     ECHO = os.path.abspath(sys.argv[1])
@@ -825,7 +975,8 @@ def main():
     TMP = tempfile.mkdtemp(prefix="gs-echo-test-")
     try:
         {"interop": test_interop, "grpc": test_grpc, "robust": test_robust, "faults": test_faults,
-         "control": test_control, "shutdown": test_shutdown, "soak": test_soak}[group]()
+         "control": test_control, "shutdown": test_shutdown, "soak": test_soak,
+         "l4": test_l4}[group]()
     finally:
         kill_leftovers()
         shutil.rmtree(TMP, ignore_errors=True)

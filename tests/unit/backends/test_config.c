@@ -112,6 +112,37 @@ START_TEST(usage_errors)
 }
 END_TEST
 
+/* The layer-4 listeners: each alone is enough with --no-listen; the TLS one needs the
+ * certificate, which then no longer needs --tls-listen. */
+START_TEST(l4_listeners)
+{
+    const char *args[] = {
+        "--no-listen", "--tcp-listen", ":7000", "--udp-listen", "[::1]:0", "--tcp-tls-listen",
+        "127.0.0.1:0", "--cert",       "c.pem", "--key",        "k.pem"};
+    gs_echo_config cfg;
+    gs_error err = {0};
+    ck_assert_int_eq(parse(&cfg, &err, 11, args), 0);
+    ck_assert_str_eq(cfg.tcp_listen, ":7000");
+    ck_assert_str_eq(cfg.udp_listen, "[::1]:0");
+    ck_assert_str_eq(cfg.tcp_tls_listen, "127.0.0.1:0");
+    ck_assert_ptr_null(cfg.tls_listen);
+    gs_echo_config_clear(&cfg);
+    ck_assert_int_eq(parse(&cfg, &err, 3, args), 0); /* --no-listen --tcp-listen :7000 */
+    gs_echo_config_clear(&cfg);
+    const char *udp_only[] = {"--no-listen", "--udp-listen", ":0"};
+    ck_assert_int_eq(parse(&cfg, &err, 3, udp_only), 0);
+    gs_echo_config_clear(&cfg);
+    const char *no_cert[] = {"--tcp-tls-listen", ":0"};
+    ck_assert_int_eq(parse(&cfg, &err, 2, no_cert), GS_ERR_USAGE);
+    ck_assert_str_eq(err.msg, "--tcp-tls-listen needs --cert and --key");
+    gs_echo_config_clear(&cfg);
+    const char *bad_port[] = {"--udp-listen", "h:70000"};
+    ck_assert_int_eq(parse(&cfg, &err, 2, bad_port), GS_ERR_USAGE);
+    ck_assert_str_eq(err.msg, "--udp-listen \"h:70000\": port 70000 is out of range (0-65535)");
+    gs_echo_config_clear(&cfg);
+}
+END_TEST
+
 /* The listen addresses take ":port" and port 0 (gs_addr_parse_hostport with
  * GS_ECHO_ADDR_FLAGS) and say precisely what is wrong otherwise. */
 START_TEST(listen_addresses)
@@ -152,6 +183,7 @@ static Suite *config_suite(void)
     tcase_add_test(tc, seed_zero_is_a_seed);
     tcase_add_test(tc, usage_errors);
     tcase_add_test(tc, listen_addresses);
+    tcase_add_test(tc, l4_listeners);
     suite_add_tcase(s, tc);
     return s;
 }

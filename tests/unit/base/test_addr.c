@@ -143,6 +143,23 @@ START_TEST(resolves_numeric_addresses)
 }
 END_TEST
 
+START_TEST(formats_addresses_with_ports)
+{
+    char out[64];
+    struct sockaddr_storage ss;
+    socklen_t len;
+    ck_assert_int_eq(gs_addr_resolve_hostport("127.0.0.1:8080", 0, &ss, &len, &err), 0);
+    ck_assert_int_eq(gs_addr_format((struct sockaddr *)&ss, out, sizeof(out)), 8080);
+    ck_assert_str_eq(out, "127.0.0.1:8080");
+    ck_assert_int_eq(gs_addr_resolve_hostport("[::1]:53", 0, &ss, &len, &err), 0);
+    ck_assert_int_eq(gs_addr_format((struct sockaddr *)&ss, out, sizeof(out)), 53);
+    ck_assert_str_eq(out, "[::1]:53");
+    struct sockaddr unix_like = {.sa_family = AF_UNIX};
+    ck_assert_int_eq(gs_addr_format(&unix_like, out, sizeof(out)), -1);
+    ck_assert_str_eq(out, "?");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("addr");
@@ -152,6 +169,7 @@ int main(void)
     tcase_add_test(tc, flags_widen_what_is_accepted);
     tcase_add_test(tc, errors_say_what_is_wrong);
     tcase_add_test(tc, resolves_numeric_addresses);
+    tcase_add_test(tc, formats_addresses_with_ports);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
 }
