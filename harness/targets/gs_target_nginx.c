@@ -49,7 +49,7 @@ typedef struct nginx_state {
     char *nginx;   /* the binary */
     char *js_module;
     char *headers_more_module;
-    char *conf_path, *log_path, *objects_path;
+    char *conf_path, *log_path, *objects_path, *mirror_log_path;
     char *status_json; /* the last apply's status, {"objects":[...]} */
     uint64_t generation;
     uint16_t probe_port;
@@ -57,6 +57,8 @@ typedef struct nginx_state {
     size_t n_ports;
     uint64_t own_requests; /* requests gatesim itself made (probes, stats): not traffic */
     gs_nginx_conf_out served; /* the render nginx serves now (its drops patch the status) */
+    long mirror_log_read;      /* bytes of the mirror log counted so far */
+    gs_nginx_mirror_counts mirrors;
 } nginx_state;
 
 /* ---- small helpers ------------------------------------------------------------------------ */
@@ -731,8 +733,40 @@ static int nginx_check(gs_target *t, gs_error *err)
     return 0;
 }
 
+/* Counts the mirror log's lines written since the last reading (none before the first copy). */
+static void nginx_read_mirror_log(nginx_state *st)
+{
+    FILE *f = fopen(st->mirror_log_path, "r");
+    if (f == NULL)
+        return;
+    if (fseek(f, 0, SEEK_END) == 0 && ftell(f) < st->mirror_log_read)
+        st->mirror_log_read = 0; /* a new file: count it from its start */
+    char buf[8192];
+    size_t have = 0, got;
+    if (fseek(f, st->mirror_log_read, SEEK_SET) == 0)
+        while ((got = fread(buf + have, 1, sizeof(buf) - have, f)) > 0) {
+            have += got;
+            size_t used = gs_nginx_mirror_log_count(buf, have, &st->mirrors);
+            if (used == 0 && have == sizeof(buf))
+                used = have; /* a line longer than the buffer is none of ours */
+            memmove(buf, buf + used, have - used);
+            have -= used;
+            st->mirror_log_read += (long)used;
+        }
+    fclose(f);
+}
+
+static void nginx_stat_add(gs_target_stats *out, const char *name, uint64_t value)
+{
+    out->items[out->len].name = gs_xstrdup(name);
+    out->items[out->len].value = value;
+    out->len++;
+}
+
 /* stub_status: "Active connections: 1 \nserver accepts handled requests\n 7 7 9 \n...". The
- * requests gatesim itself made are taken off, so the count is the traffic's. */
+ * requests gatesim itself made are taken off, so the count is the traffic's. Mirror copies come
+ * from the mirror log, counted when each copy's exchange ends (a copy still on its way is counted
+ * by the next reading): nginx does not count its subrequests in stub_status. */
 static int nginx_stats(gs_target *t, gs_target_stats *out, gs_error *err)
 {
     nginx_state *st = t->impl;
@@ -749,13 +783,15 @@ static int nginx_stats(gs_target *t, gs_target_stats *out, gs_error *err)
         return gs_error_set(err, GS_ERR_PROTOCOL, "nginx stub_status did not answer");
     }
     gs_buf_clear(&body);
+    nginx_read_mirror_log(st);
     uint64_t own = st->own_requests;
-    out->items = gs_xcalloc(2, sizeof(*out->items));
-    out->items[0].name = gs_xstrdup("requests");
-    out->items[0].value = requests > own ? requests - own : 0;
-    out->items[1].name = gs_xstrdup("connections");
-    out->items[1].value = active > 0 ? active - 1 : 0; /* less the stats request's own */
-    out->len = 2;
+    out->items = gs_xcalloc(6, sizeof(*out->items));
+    nginx_stat_add(out, "requests", requests > own ? requests - own : 0);
+    nginx_stat_add(out, "connections", active > 0 ? active - 1 : 0); /* less the reading one */
+    nginx_stat_add(out, "mirrorsSent", st->mirrors.sent);
+    nginx_stat_add(out, "mirrorsNoEndpoint", st->mirrors.no_endpoint);
+    nginx_stat_add(out, "mirrorsFailed", st->mirrors.failed);
+    nginx_stat_add(out, "mirrorsTimedOut", st->mirrors.timed_out);
     return 0;
 }
 
@@ -775,6 +811,7 @@ static int nginx_open(gs_target *t, gs_error *err)
     st->conf_path = gs_xasprintf("%s/nginx.conf", t->cfg.workdir);
     st->log_path = gs_xasprintf("%s/nginx.log", t->cfg.workdir);
     st->objects_path = gs_xasprintf("%s/objects.yaml", t->cfg.workdir);
+    st->mirror_log_path = gs_xasprintf("%s/%s", t->cfg.workdir, GS_NGINX_MIRROR_LOG);
     t->impl = st;
     return 0;
 }
@@ -791,6 +828,7 @@ static void nginx_close(gs_target *t)
     free(st->conf_path);
     free(st->log_path);
     free(st->objects_path);
+    free(st->mirror_log_path);
     free(st->status_json);
     gs_nginx_conf_out_free(&st->served);
     for (size_t i = 0; i < st->n_ports; i++)

@@ -68,6 +68,7 @@ typedef struct nx {
     char **keys;           /* the maps' keys (the maps borrow them) */
     size_t n_keys, cap_keys;
     size_t n_actions, n_upstreams, n_splits, n_maps, n_locs;
+    char *mirror_log; /* WORKDIR/GS_NGINX_MIRROR_LOG */
 } nx;
 
 /* ---- quoting ----------------------------------------------------------------------------- */
@@ -607,7 +608,11 @@ static void nx_backends(nx *x, gs_buf *b, const char *ind, const nx_cand *c, con
     gs_buf_printf(b, "%s%s_pass %s://$gs_s%zu;\n", ind, kind, scheme, id);
 }
 
-/* A mirror's internal location, added to the server after its locations. */
+/* A mirror's internal location, added to the server after its locations. Every copy that is
+ * not sampled out writes one line to the mirror log when its exchange ends (log_subrequest: a
+ * mirror is a subrequest), which the target counts as the builtin gateway counts its copies
+ * (gs_nginx_mirror_log_count). A backend without endpoints still gets a location, answering 503
+ * without an upstream, so its copies are counted as having no endpoint. */
 static void nx_mirror(nx *x, gs_buf *b, gs_buf *mirrors, const char *ind, const gs_rt_mirror *m,
                       size_t action, size_t k)
 {
@@ -615,14 +620,16 @@ static void nx_mirror(nx *x, gs_buf *b, gs_buf *mirrors, const char *ind, const 
     if (m->numerator == 0 || m->backend.state != GS_RT_BACKEND_OK)
         return;
     size_t up = nx_upstream(x, &m->backend);
-    if (up == 0)
-        return;
     char head[96];
     snprintf(head, sizeof(head), "        location = /_gs_mirror_a%zu_%zu {\n", action, k);
     gs_buf_printf(b, "%smirror /_gs_mirror_a%zu_%zu;\n", ind, action, k);
     if (mirrors->data && strstr(mirrors->data, head))
         return; /* the action is rendered twice in this server (= /p and ^~ /p/) */
-    gs_buf_printf(mirrors, "%s            internal;\n", head);
+    gs_buf_printf(mirrors, "%s            internal;\n            log_subrequest on;\n", head);
+    gs_buf_puts(mirrors, "            access_log ");
+    nx_q(mirrors, x->mirror_log);
+    gs_buf_puts(mirrors, " gs_mirror;\n");
+    x->out->has_mirrors = true;
     if (m->numerator < den) {
         size_t id = ++x->n_splits;
         unsigned share = (unsigned)(((uint64_t)m->numerator * 10000 + den / 2) / den);
@@ -630,8 +637,12 @@ static void nx_mirror(nx *x, gs_buf *b, gs_buf *mirrors, const char *ind, const 
         if (share > 0)
             gs_buf_printf(&x->http, "        %u.%02u%% 1;\n", share / 100, share % 100);
         gs_buf_puts(&x->http, "        * \"\";\n    }\n");
-        gs_buf_printf(mirrors, "            if ($gs_s%zu = \"\") {\n                return 204;\n"
-                               "            }\n", id);
+        gs_buf_printf(mirrors, "            if ($gs_s%zu = \"\") {\n                access_log off;\n"
+                               "                return 204;\n            }\n", id);
+    }
+    if (up == 0) {
+        gs_buf_puts(mirrors, "            return 503;\n        }\n");
+        return;
     }
     gs_buf_printf(mirrors,
                   "            proxy_set_header Host $http_host;\n"
@@ -1107,6 +1118,10 @@ static void nx_head(nx *x, gs_buf *c)
     static const char *const temps[] = {"client_body", "proxy", "fastcgi", "uwsgi", "scgi"};
     for (size_t i = 0; i < sizeof(temps) / sizeof(temps[0]); i++)
         gs_buf_printf(c, "    %s_temp_path \"%s/tmp/%s\";\n", temps[i], in->workdir, temps[i]);
+    /* One line per mirror copy (nx_mirror): the last try's status and header time ("-" when no
+     * answer came), read by gs_nginx_mirror_log_count. */
+    if (x->out->has_mirrors)
+        gs_buf_puts(c, "    log_format gs_mirror \"$upstream_status|$upstream_header_time\";\n");
     gs_buf_puts(c, "    geo $gs_dollar {\n        default \"$\";\n    }\n");
     if (x->out->needs_js) {
         gs_buf_puts(c, "    js_import gatesim from ");
@@ -1130,6 +1145,7 @@ static void nx_probe(nx *x, gs_buf *c)
 int gs_nginx_conf_render(const gs_nginx_conf_in *in, gs_nginx_conf_out *out, gs_error *err)
 {
     nx x = {.in = in, .out = out};
+    x.mirror_log = gs_xasprintf("%s/%s", in->workdir, GS_NGINX_MIRROR_LOG);
     size_t nl = gs_route_table_listener_count(in->table);
     x.by_listener = gs_xcalloc(nl + 1, sizeof(*x.by_listener));
     gs_buf_puts(&x.js_c, "var GS_C = [\n");
@@ -1171,6 +1187,7 @@ int gs_nginx_conf_render(const gs_nginx_conf_in *in, gs_nginx_conf_out *out, gs_
         gs_strmap_free(&x.by_listener[i].buckets);
     }
     free(x.by_listener);
+    free(x.mirror_log);
     gs_strmap_free(&x.actions);
     gs_strmap_free(&x.upstreams);
     for (size_t i = 0; i < x.n_keys; i++)
@@ -1181,6 +1198,45 @@ int gs_nginx_conf_render(const gs_nginx_conf_in *in, gs_nginx_conf_out *out, gs_
     gs_buf_clear(&x.js_c);
     gs_buf_clear(&x.js_l);
     return rc;
+}
+
+/* The last of a list of values nginx writes for several tries ("502, 200" → "200"). */
+static const char *nx_last_try(const char *s, size_t len, size_t *n)
+{
+    size_t start = len;
+    while (start > 0 && s[start - 1] != ' ')
+        start--;
+    *n = len - start;
+    return s + start;
+}
+
+size_t gs_nginx_mirror_log_count(const char *text, size_t len, gs_nginx_mirror_counts *c)
+{
+    size_t used = 0;
+    for (;;) {
+        const char *line = text + used;
+        const char *nl = memchr(line, '\n', len - used);
+        if (nl == NULL)
+            return used;
+        used = (size_t)(nl - text) + 1;
+        const char *bar = memchr(line, '|', (size_t)(nl - line));
+        if (bar == NULL)
+            continue; /* not a line of gs_mirror's format */
+        size_t ns, nh;
+        const char *status = nx_last_try(line, (size_t)(bar - line), &ns);
+        const char *header = nx_last_try(bar + 1, (size_t)(nl - bar - 1), &nh);
+        if (ns == 1 && status[0] == '-') {
+            c->no_endpoint++; /* the location's own 503: no upstream */
+            continue;
+        }
+        c->sent++;
+        if (nh == 1 && header[0] == '-') { /* no response header came */
+            if (ns == 3 && memcmp(status, "504", 3) == 0)
+                c->timed_out++;
+            else
+                c->failed++;
+        }
+    }
 }
 
 void gs_nginx_conf_out_free(gs_nginx_conf_out *out)

@@ -66,6 +66,7 @@ typedef struct gs_nginx_conf_out {
     gs_buf js;   /* the njs file (empty when no location needs njs) */
     bool needs_js;
     bool needs_headers_more;
+    bool has_mirrors; /* some location mirrors: its copies go to the mirror log */
     gs_nginx_conf_file *files;
     size_t n_files;
     gs_nginx_drop *drops; /* one per dropped (route, rule) */
@@ -76,6 +77,21 @@ typedef struct gs_nginx_conf_out {
  * or GS_ERR_NOT_FOUND when the table needs njs and |in->js_module| is NULL. */
 int gs_nginx_conf_render(const gs_nginx_conf_in *in, gs_nginx_conf_out *out, gs_error *err);
 void gs_nginx_conf_out_free(gs_nginx_conf_out *out);
+
+/* The mirror log, in the work folder: one line per mirror copy when its exchange ends, the last
+ * try's upstream status and response header time ("504|-"; "-|-" for a backend without
+ * endpoints). */
+#define GS_NGINX_MIRROR_LOG "mirrors.log"
+
+/* Mirror copies by fate, as the builtin gateway counts them (docs/gateway.md, Mirrors): sent to an
+ * upstream (failed and timed out included), no endpoint, failed, timed out. */
+typedef struct gs_nginx_mirror_counts {
+    uint64_t sent, no_endpoint, failed, timed_out;
+} gs_nginx_mirror_counts;
+
+/* Adds the complete lines of mirror log text |text| to |c|; returns the bytes read (through the
+ * last newline: a line being written is read next time). */
+size_t gs_nginx_mirror_log_count(const char *text, size_t len, gs_nginx_mirror_counts *c);
 
 /* The static njs code (harness/targets/nginx/gatesim.js), embedded at build time. */
 extern const char gs_nginx_js_code[];

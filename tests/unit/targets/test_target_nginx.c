@@ -3,7 +3,9 @@
  * nginx-wrapper.sh, which can make a start or `nginx -t` fail): start in the work folder,
  * listeners at nginx's ports, status from control, a reload that serves the new routes, counters
  * from stub_status, a port another process took (new ports, second try), a configuration nginx -t
- * refuses (its [emerg] line is the error), nginx dying, and nothing left running after free. */
+ * refuses (its [emerg] line is the error), nginx dying, nothing left running after free, and
+ * mirror copies counted by fate from nginx's mirror log (to a backend that answers, one that
+ * refuses connections, one without endpoints). */
 #include "gs_target.h"
 #include "gs_test.h"
 
@@ -13,8 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static char workdir[256];
@@ -221,6 +225,160 @@ START_TEST(test_nginx_dies)
 }
 END_TEST
 
+/* ---- mirror counters with real traffic ---------------------------------------------------- */
+
+static pid_t responder_pid;
+
+/* A 127.0.0.1 socket bound to a free port; listening when |listen_too|, else connections to it
+ * are refused. Its port goes to |port|. */
+static int bound_socket(bool listen_too, unsigned *port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    ck_assert_int_ge(fd, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof(a);
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+    if (listen_too)
+        ck_assert_int_eq(listen(fd, 64), 0);
+    *port = ntohs(a.sin_port);
+    return fd;
+}
+
+/* A child answering every request on |fd| with 204 and closing (one connection at a time). It
+ * dies with the test process, and by itself after 120 s at most. */
+static void start_responder(int fd)
+{
+    responder_pid = fork();
+    ck_assert_int_ge(responder_pid, 0);
+    if (responder_pid > 0) {
+        close(fd);
+        return;
+    }
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    alarm(120);
+    for (;;) {
+        int c = accept(fd, NULL, NULL);
+        if (c < 0)
+            continue;
+        char buf[4096];
+        size_t have = 0;
+        ssize_t got;
+        while (have < sizeof(buf) - 1 && (got = read(c, buf + have, sizeof(buf) - 1 - have)) > 0) {
+            have += (size_t)got;
+            buf[have] = '\0';
+            if (strstr(buf, "\r\n\r\n"))
+                break;
+        }
+        static const char resp[] = "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n";
+        if (write(c, resp, sizeof(resp) - 1) < 0)
+            _exit(1);
+        close(c);
+    }
+}
+
+static void stop_responder(void)
+{
+    if (responder_pid > 0) {
+        kill(responder_pid, SIGKILL);
+        waitpid(responder_pid, NULL, 0);
+        responder_pid = 0;
+    }
+}
+
+#define MIRROR_SERVICE(name)                                                                      \
+    "apiVersion: v1\nkind: Service\nmetadata: {name: " name ", namespace: default}\n"           \
+    "spec: {ports: [{port: 80}]}"
+#define MIRROR_ROUTE(host, shadow)                                                                \
+    "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n"                                \
+    "metadata: {name: " host ", namespace: default}\n"                                            \
+    "spec: {parentRefs: [{name: gw}], hostnames: [" host ".example.com],\n"                       \
+    "  rules: [{filters: [{type: RequestMirror, requestMirror: {backendRef: {name: " shadow      \
+    ", port: 80}}}],\n  backendRefs: [{name: ok, port: 80}]}]}"
+
+static const char *const docs_mirrors[] = {
+    docs_v1[0],
+    docs_v1[1],
+    MIRROR_SERVICE("ok"),
+    MIRROR_SERVICE("dead"),
+    MIRROR_SERVICE("empty"),
+    MIRROR_ROUTE("answers", "ok"),
+    MIRROR_ROUTE("refused", "dead"),
+    MIRROR_ROUTE("nowhere", "empty"),
+};
+
+static uint64_t stat_of(const gs_target_stats *s, const char *name)
+{
+    uint64_t v = 0;
+    ck_assert_msg(gs_target_stats_get(s, name, &v), "no counter %s", name);
+    return v;
+}
+
+/* Reads the counters until |sent| copies went to an upstream (a copy is counted when its
+ * exchange ends, just after the backend has it): bounded, 20 s. */
+static void read_until_sent(gs_target *t, gs_target_stats *s, uint64_t sent)
+{
+    gs_error err = {0};
+    for (int i = 0; i < 2000; i++) {
+        ck_assert_msg(gs_target_stats_read(t, s, &err) == 0, "%s", err.msg);
+        if (stat_of(s, "mirrorsSent") >= sent)
+            return;
+        usleep(10000);
+    }
+}
+
+START_TEST(test_mirror_counters)
+{
+    unsigned ok_port, dead_port;
+    int dead = bound_socket(false, &dead_port); /* held open: nobody else takes the port */
+    start_responder(bound_socket(true, &ok_port));
+    char ok_addr[32], dead_addr[32];
+    snprintf(ok_addr, sizeof(ok_addr), "127.0.0.1:%u", ok_port);
+    snprintf(dead_addr, sizeof(dead_addr), "127.0.0.1:%u", dead_port);
+    gs_target_endpoint eps[] = {{"default", "ok", 80, ok_addr}, {"default", "dead", 80, dead_addr}};
+    gs_target_objects objs = {.documents = docs_mirrors,
+                              .n_documents = sizeof(docs_mirrors) / sizeof(docs_mirrors[0]),
+                              .endpoints = eps,
+                              .n_endpoints = 2};
+    gs_target *t = new_target();
+    gs_error err = {0};
+    ck_assert_msg(gs_target_apply(t, &objs, &err) == 0, "%s", err.msg);
+    const gs_target_listener *l = gs_target_find_listener(t, "default/gw", "http");
+    ck_assert_ptr_nonnull(l);
+
+    gs_target_stats s0 = {0}, s1 = {0};
+    ck_assert_msg(gs_target_stats_read(t, &s0, &err) == 0, "%s", err.msg);
+    ck_assert_uint_eq(stat_of(&s0, "mirrorsSent"), 0);
+    for (int i = 0; i < 5; i++)
+        ck_assert_int_eq(http_status(l->address, "answers.example.com", "/"), 204);
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(http_status(l->address, "refused.example.com", "/"), 204);
+    for (int i = 0; i < 2; i++)
+        ck_assert_int_eq(http_status(l->address, "nowhere.example.com", "/"), 204);
+    read_until_sent(t, &s1, 8);
+    /* 5 answered, 3 refused (sent, then failed), 2 with nowhere to go; none timed out. */
+    ck_assert_uint_eq(stat_of(&s1, "mirrorsSent"), 8);
+    ck_assert_uint_eq(stat_of(&s1, "mirrorsFailed"), 3);
+    ck_assert_uint_eq(stat_of(&s1, "mirrorsNoEndpoint"), 2);
+    ck_assert_uint_eq(stat_of(&s1, "mirrorsTimedOut"), 0);
+    /* The primaries: 10 requests, the mirrors' subrequests not among them. */
+    ck_assert_uint_eq(stat_of(&s1, "requests") - stat_of(&s0, "requests"), 10);
+
+    /* Counters grow across a reload (nginx reopens the log and appends). */
+    ck_assert_msg(gs_target_apply(t, &objs, &err) == 0, "%s", err.msg);
+    l = gs_target_find_listener(t, "default/gw", "http");
+    ck_assert_int_eq(http_status(l->address, "answers.example.com", "/"), 204);
+    read_until_sent(t, &s1, 9);
+    ck_assert_uint_eq(stat_of(&s1, "mirrorsSent"), 9);
+    ck_assert_uint_eq(stat_of(&s1, "mirrorsFailed"), 3);
+    gs_target_stats_clear(&s0);
+    gs_target_stats_clear(&s1);
+    gs_target_free(t);
+    stop_responder();
+    close(dead);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("targets/nginx");
@@ -231,6 +389,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_port_taken_then_retried);
     tcase_add_test(tc, test_nginx_t_refuses);
     tcase_add_test(tc, test_nginx_dies);
+    tcase_add_test(tc, test_mirror_counters);
     suite_add_tcase(s, tc);
     return s;
 }

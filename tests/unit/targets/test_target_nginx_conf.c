@@ -306,6 +306,33 @@ START_TEST(test_features)
 }
 END_TEST
 
+/* The mirror log's lines by fate: the last try decides; a line still being written waits. */
+START_TEST(test_mirror_log_count)
+{
+    static const char log[] = "204|0.001\n"      /* answered */
+                              "500|0.010\n"      /* answered, with an error: still delivered */
+                              "502|-\n"          /* refused */
+                              "504|-\n"          /* nginx's timeout */
+                              "504|0.002\n"      /* the backend's own 504 */
+                              "502, 200|-, 0.002\n" /* first endpoint refused, second answered */
+                              "200, 504|0.001, -\n" /* ... and the other way round */
+                              "-|-\n"            /* no endpoint */
+                              "junk\n"
+                              "204|0.0";          /* not finished */
+    gs_nginx_mirror_counts c = {0};
+    size_t used = gs_nginx_mirror_log_count(log, sizeof(log) - 1, &c);
+    ck_assert_uint_eq(used, sizeof(log) - 1 - strlen("204|0.0"));
+    ck_assert_uint_eq(c.sent, 7);
+    ck_assert_uint_eq(c.failed, 1);
+    ck_assert_uint_eq(c.timed_out, 2);
+    ck_assert_uint_eq(c.no_endpoint, 1);
+    /* The rest of the line arrives. */
+    used = gs_nginx_mirror_log_count("204|0.001\n", 10, &c);
+    ck_assert_uint_eq(used, 10);
+    ck_assert_uint_eq(c.sent, 8);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("targets/nginx_conf");
@@ -316,6 +343,7 @@ static Suite *suite(void)
                         (int)(sizeof(route_sets) / sizeof(route_sets[0])));
     tcase_add_test(tc, test_njs_missing);
     tcase_add_test(tc, test_features);
+    tcase_add_test(tc, test_mirror_log_count);
     suite_add_tcase(s, tc);
     return s;
 }
