@@ -26,8 +26,8 @@ echo "load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
 alarms=0
 rows=0
 for i in $(seq "$pairs"); do
-    "$gatesim" bench quick -q --target builtin -o "$tmp/a.json"
-    "$gatesim" bench quick -q --target builtin -o "$tmp/b.json"
+    "$gatesim" bench quick -q --target builtin --output-file "$tmp/a.json"
+    "$gatesim" bench quick -q --target builtin --output-file "$tmp/b.json"
     if "$gatesim" compare -o json "$tmp/a.json" "$tmp/b.json" >"$tmp/c.json"; then verdict=ok; else verdict=ALARM; alarms=$((alarms + 1)); fi
     n=$(/usr/bin/python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["comparisons"]))' "$tmp/c.json")
     r=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["regressions"])' "$tmp/c.json")
@@ -59,8 +59,8 @@ cat >"$tmp/p.json" <<'JSON'
   {"name": "http1-c16", "connections": 16, "duration": "1s"},
   {"name": "http1-r500", "connections": 16, "rate": 500, "duration": "1s"}]}
 JSON
-"$gatesim" bench "$tmp/p.json" -q --url "http://$fast/" -o "$tmp/fast.json"
-"$gatesim" bench "$tmp/p.json" -q --url "http://$slow/" -o "$tmp/slow.json"
+"$gatesim" bench "$tmp/p.json" -q --url "http://$fast/" --output-file "$tmp/fast.json"
+"$gatesim" bench "$tmp/p.json" -q --url "http://$slow/" --output-file "$tmp/slow.json"
 if "$gatesim" compare "$tmp/fast.json" "$tmp/slow.json" >"$tmp/delay.md"; then
     echo "injected 1 ms delay: NOT flagged"
     cat "$tmp/delay.md"

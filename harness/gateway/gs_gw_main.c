@@ -160,18 +160,10 @@ int gs_gw_run(const gs_gw_run_opts *opts, gs_error *err)
         event_add(m.ev_int, NULL);
         main_print_ready(&m, NULL);
         event_base_dispatch(m.rt.base);
-        const gs_gw_counters *c = &m.rt.counters;
-        gs_log_note("served %llu requests (2xx %llu, 3xx %llu, 4xx %llu, 5xx %llu), mirrors %llu "
-                    "sent %llu dropped (over %zu in flight) %llu without endpoint %llu failed "
-                    "%llu timed out, %llu upstream errors, %llu timeouts",
-                    (unsigned long long)c->requests, (unsigned long long)c->responses_by_class[2],
-                    (unsigned long long)c->responses_by_class[3],
-                    (unsigned long long)c->responses_by_class[4],
-                    (unsigned long long)c->responses_by_class[5],
-                    (unsigned long long)c->mirrors_sent, (unsigned long long)c->mirrors_dropped,
-                    m.rt.limits.max_mirrors_in_flight, (unsigned long long)c->mirrors_no_endpoint,
-                    (unsigned long long)c->mirrors_failed, (unsigned long long)c->mirrors_timed_out,
-                    (unsigned long long)c->upstream_errors, (unsigned long long)c->timeouts);
+        gs_buf summary = {0};
+        gs_gw_runtime_summary(&m.rt, &summary);
+        gs_log_note("%s", summary.data);
+        gs_buf_clear(&summary);
         event_free(m.ev_hup);
         event_free(m.ev_usr1);
         event_free(m.ev_term);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Configuration snapshots: reference counting and installation; the stats line's JSON. */
+/* Configuration snapshots: reference counting and installation; the stats line's JSON and the
+ * exit line's sentence. */
 #include "gs_gw_runtime.h"
 
 #include "gs_alloc.h"
@@ -94,4 +95,52 @@ void gs_gw_runtime_stats_json(const gs_gw_runtime *rt, size_t connections, gs_bu
     runtime_field(&j, "generation", rt->current ? rt->current->generation : 0);
     gs_json_object_end(&j);
     gs_json_object_end(&j);
+}
+
+/* Appends "N NOUN" or "N NOUNs" to a list of counts, ", " between items; zero adds nothing.
+ * Returns whether it wrote. */
+static bool runtime_count(gs_buf *out, bool *first, uint64_t n, const char *noun,
+                          const char *plural_or_null)
+{
+    if (n == 0)
+        return false;
+    gs_buf_printf(out, "%s%llu %s", *first ? "" : ", ", (unsigned long long)n,
+                  n == 1 || plural_or_null == NULL ? noun : plural_or_null);
+    *first = false;
+    return true;
+}
+
+void gs_gw_runtime_summary(const gs_gw_runtime *rt, gs_buf *out)
+{
+    const gs_gw_counters *c = &rt->counters;
+    gs_buf_printf(out, "stopped after %llu request%s", (unsigned long long)c->requests,
+                  c->requests == 1 ? "" : "s");
+    bool first = true;
+    static const char *const answered[6] = {NULL,           "answered 1xx", "answered 2xx",
+                                            "answered 3xx", "answered 4xx", "answered 5xx"};
+    for (int i = 1; i <= 5; i++) {
+        if (first && c->responses_by_class[i] > 0)
+            gs_buf_puts(out, ": ");
+        runtime_count(out, &first, c->responses_by_class[i], answered[i], NULL);
+    }
+    /* Trouble on the way to the backends, then the mirror copies: each a clause of its own. */
+    first = true;
+    gs_buf trouble = {0};
+    runtime_count(&trouble, &first, c->upstream_errors, "upstream error", "upstream errors");
+    runtime_count(&trouble, &first, c->timeouts, "timeout", "timeouts");
+    runtime_count(&trouble, &first, c->retries, "retry", "retries");
+    if (trouble.len > 0)
+        gs_buf_printf(out, "; %s", trouble.data);
+    gs_buf_clear(&trouble);
+    first = true;
+    gs_buf mirrors = {0};
+    runtime_count(&mirrors, &first, c->mirrors_sent, "sent", NULL);
+    if (runtime_count(&mirrors, &first, c->mirrors_dropped, "dropped", NULL))
+        gs_buf_printf(&mirrors, " (%zu already in flight)", rt->limits.max_mirrors_in_flight);
+    runtime_count(&mirrors, &first, c->mirrors_no_endpoint, "without an endpoint", NULL);
+    runtime_count(&mirrors, &first, c->mirrors_failed, "failed", NULL);
+    runtime_count(&mirrors, &first, c->mirrors_timed_out, "timed out", NULL);
+    if (mirrors.len > 0)
+        gs_buf_printf(out, "; mirror copies: %s", mirrors.data);
+    gs_buf_clear(&mirrors);
 }

@@ -83,6 +83,12 @@ void gs_gw_snapshot_unref(gs_gw_snapshot *s);
  * mirror cap and the configuration generation. Flat: every value is a non-negative integer. */
 void gs_gw_runtime_stats_json(const gs_gw_runtime *rt, size_t connections, gs_buf *out);
 
+/* Appends the exit line's sentence (no newline) to |out|: what the counters say as a person
+ * would put it, zero counts left out ("stopped after 3 requests: 2 answered 2xx, 1 answered
+ * 5xx; 1 upstream error; mirror copies: 3 sent, 1 dropped (1024 already in flight)"). The
+ * stats line keeps every counter for programs. */
+void gs_gw_runtime_summary(const gs_gw_runtime *rt, gs_buf *out);
+
 /* Replaces the runtime's current snapshot by |s| (takes the caller's reference). */
 void gs_gw_runtime_install(gs_gw_runtime *rt, gs_gw_snapshot *s);
 

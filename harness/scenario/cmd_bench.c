@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* `gatesim bench PROFILE|FILE [--target T | --url URL] [-o result.json]`: runs a benchmark
- * profile (gs_bench.h) and writes the document `gatesim compare` reads; `gatesim bench
+/* `gatesim bench PROFILE|FILE [--target T | --url URL] [--output-file result.json]`: runs a
+ * benchmark profile (gs_bench.h) and writes the document `gatesim compare` reads; `gatesim bench
  * --render kubernetes --shards N -- LOAD-ARGS... URL` writes an Indexed Job running
  * `gatesim load --shard I/N` in N pods instead. Exit codes: 0, 1 the benchmark could not run
  * (target or backend down), 2 usage error, 130 interrupted (the partial result is written). */
@@ -37,7 +37,8 @@ static void on_bench_signal(int sig)
 static void bench_usage(FILE *out)
 {
     fprintf(out,
-            "usage: gatesim bench PROFILE|FILE [--target T | --url URL] [-o RESULT.json]\n"
+            "usage: gatesim bench PROFILE|FILE [--target T | --url URL]\n"
+            "                     [--output-file RESULT.json]\n"
             "       gatesim bench --render kubernetes --shards N [--image I] [--name N] --\n"
             "                     LOAD-ARGS... URL\n\n"
             "Runs a benchmark profile in interleaved rounds and writes the result (with the\n"
@@ -47,7 +48,7 @@ static void bench_usage(FILE *out)
             "                          on target T (default builtin; %s)\n"
             "  -u, --url URL           benchmark URL as it is instead (nothing deployed)\n"
             "      --rounds N          rounds instead of the profile's\n"
-            "  -o, --output FILE       write the result to FILE (default stdout)\n"
+            "      --output-file FILE  write the result to FILE (default stdout)\n"
             "  -q, --quiet             no progress lines\n"
             "      --render kubernetes write an Indexed Job running `gatesim load --shard I/N` in\n"
             "                          N pods (--shards N, --image, --name), not run here\n"
@@ -58,6 +59,15 @@ static void bench_usage(FILE *out)
 }
 
 #define bench_bad(...) gs_cliopt_usage_error("bench", __VA_ARGS__)
+
+#define BENCH_SHORTOPTS "t:u:qh"
+
+/* The spellings of the last release, read as before with a warning: bench has one output
+ * format (JSON), so -o FILE and --output FILE can only mean the file. */
+static const gs_cliopt_alias bench_aliases[] = {
+    {"-o", "--output-file", "-o is the output format in the other commands"},
+    {"--output", "--output-file", "--output is the output format in the other commands"},
+};
 
 /* A built-in profile by name, else a profile file. Returns 0 or 2 (message printed). */
 static int bench_load_profile(const char *arg, gs_bench_profile *p)
@@ -96,23 +106,26 @@ static int bench_render(const char *what, unsigned shards, const char *image, co
     return 0;
 }
 
-enum { OPT_ROUNDS = 256, OPT_RENDER, OPT_SHARDS, OPT_IMAGE, OPT_NAME };
+enum { OPT_ROUNDS = GS_CLIOPT_OWN, OPT_RENDER, OPT_SHARDS, OPT_IMAGE, OPT_NAME, OPT_OUTPUT_FILE };
 
-int gs_cmd_bench(int argc, char **argv)
+static const struct option bench_opts[] = {
+    GS_CLIOPT_TARGET,
+    {"url", required_argument, NULL, 'u'},
+    {"rounds", required_argument, NULL, OPT_ROUNDS},
+    {"output-file", required_argument, NULL, OPT_OUTPUT_FILE},
+    GS_CLIOPT_QUIET,
+    {"render", required_argument, NULL, OPT_RENDER},
+    {"shards", required_argument, NULL, OPT_SHARDS},
+    {"image", required_argument, NULL, OPT_IMAGE},
+    {"name", required_argument, NULL, OPT_NAME},
+    GS_CLIOPT_HELP,
+    GS_CLIOPT_END,
+};
+
+/* The command once its deprecated spellings are rewritten (gs_cmd_bench). */
+static int bench_main(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"target", required_argument, NULL, 't'},
-        {"url", required_argument, NULL, 'u'},
-        {"rounds", required_argument, NULL, OPT_ROUNDS},
-        {"output", required_argument, NULL, 'o'},
-        {"quiet", no_argument, NULL, 'q'},
-        {"render", required_argument, NULL, OPT_RENDER},
-        {"shards", required_argument, NULL, OPT_SHARDS},
-        {"image", required_argument, NULL, OPT_IMAGE},
-        {"name", required_argument, NULL, OPT_NAME},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
+    const struct option *opts = bench_opts;
     const char *target = "builtin", *url = NULL, *output = NULL, *render = NULL;
     const char *image = "gatesim:latest", *name = "gatesim-load";
     unsigned rounds = 0, shards = 0;
@@ -120,7 +133,7 @@ int gs_cmd_bench(int argc, char **argv)
     int ch;
     optind = 1;
     opterr = 0;
-    while ((ch = getopt_long(argc, argv, ":t:u:o:qh", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":" BENCH_SHORTOPTS, opts, NULL)) != -1) {
         char *end;
         switch (ch) {
         case 't':
@@ -129,7 +142,7 @@ int gs_cmd_bench(int argc, char **argv)
         case 'u':
             url = optarg;
             break;
-        case 'o':
+        case OPT_OUTPUT_FILE:
             output = optarg;
             break;
         case 'q':
@@ -158,7 +171,7 @@ int gs_cmd_bench(int argc, char **argv)
             bench_usage(stdout);
             return 0;
         default:
-            return gs_cliopt_refused("bench", argv[optind - 1], optopt, opts, "t:u:o:qh");
+            return gs_cliopt_refused("bench", argv[optind - 1], optopt, opts, BENCH_SHORTOPTS);
         }
     }
     if (render != NULL)
@@ -216,5 +229,15 @@ int gs_cmd_bench(int argc, char **argv)
     free(self);
     free(echo);
     free(profile);
+    return rc;
+}
+
+int gs_cmd_bench(int argc, char **argv)
+{
+    gs_cliopt_args args;
+    gs_cliopt_args_new(&args, "bench", argc, argv, bench_aliases, GS_ARRAY_LEN(bench_aliases),
+                       bench_opts, BENCH_SHORTOPTS);
+    int rc = bench_main(args.argc, args.argv);
+    gs_cliopt_args_free(&args);
     return rc;
 }

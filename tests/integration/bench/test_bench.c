@@ -49,8 +49,8 @@ START_TEST(bench_a_url_and_profile_errors)
     it_write_text(prof, "{\"name\": \"tiny\", \"rounds\": 2, \"warmup\": \"0s\", \"cases\": ["
                         "{\"name\": \"closed\", \"connections\": 2, \"duration\": \"200ms\"},"
                         "{\"name\": \"open\", \"rate\": 100, \"duration\": \"200ms\"}]}");
-    char *args = gs_xasprintf("bench %s -q --url http://127.0.0.1:%u/ok -o %s/r.json", prof,
-                              port, dir);
+    char *args = gs_xasprintf("bench %s -q --url http://127.0.0.1:%u/ok --output-file %s/r.json",
+                              prof, port, dir);
     ck_assert_msg(it_gatesim(args, &out) == 0, "%s", out.data);
     free(args);
     char *res = gs_xasprintf("%s/r.json", dir);
@@ -101,7 +101,7 @@ START_TEST(bench_the_builtin_target)
                         "{\"name\": \"h2\", \"protocol\": \"h2c\", \"streams\": 4, \"duration\": "
                         "\"300ms\"},"
                         "{\"name\": \"g\", \"protocol\": \"grpc\", \"duration\": \"300ms\"}]}");
-    char *args = gs_xasprintf("bench %s -q --target builtin -o %s/r.json", prof, dir);
+    char *args = gs_xasprintf("bench %s -q --target builtin --output-file %s/r.json", prof, dir);
     ck_assert_msg(it_gatesim(args, &out) == 0, "%s", out.data);
     char *res = gs_xasprintf("%s/r.json", dir);
     gs_json_value *v = it_json_read(res);

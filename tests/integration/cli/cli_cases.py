@@ -19,7 +19,11 @@
 #                                     --assume-services in explain and validate; run names a
 #                                     Service a route uses that spec.backends does not declare
 #   cli_cases.py GATESIM messages     validate says what it validated; paths as the user wrote them
+#   cli_cases.py GATESIM exit-line    the gateway's exit line is a sentence of the non-zero counts
+#   cli_cases.py GATESIM bench-output bench writes its result with --output-file; -o FILE and
+#                                     --output FILE still work, with a deprecation warning
 import http.client
+import http.server
 import json
 import os
 import re
@@ -28,6 +32,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 
 GATESIM = None
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -449,7 +454,80 @@ def case_messages():
     print("ok: validate names scenarios and objects; ../ paths as written")
 
 
+def case_exit_line():
+    """Three requests: one to a refusing endpoint (502), one to a Service port the --backend
+    flags do not give (500: an invalid backendRef), one no route matches (404)."""
+    p, host, port = start_gateway([os.path.join(DATA, "two-ports.yaml"),
+                                   "--backend", "default/svc:80=127.0.0.1:9"])
+    try:
+        got = [http_get(host, port, path)[0] for path in ("/a", "/b", "/nothing")]
+    finally:
+        se = stop_gateway(p)
+    want = ("gatesim gateway: note: stopped after 3 requests: 1 answered 4xx, 2 answered 5xx; "
+            "1 upstream error")
+    if got != [502, 500, 404] or se.splitlines()[-1] != want:
+        fail("statuses %r; the exit line is not %r:\n%s" % (got, want, se))
+    # Nothing served: the sentence stops there.
+    p, host, port = start_gateway([os.path.join(DATA, "two-ports.yaml")])
+    se = stop_gateway(p)
+    if se.splitlines()[-1] != "gatesim gateway: note: stopped after 0 requests":
+        fail("the exit line of an idle gateway:\n%s" % se)
+    print("ok: the gateway's exit line is a sentence of its non-zero counts")
+
+
+class _Ok(http.server.BaseHTTPRequestHandler):
+    """Answers every GET with 200 "ok", keeping the connection open (HTTP/1.1)."""
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *args):
+        pass
+
+
+def case_bench_output():
+    rc, so, se = gatesim(["bench", "--help"])
+    if rc != 0 or not re.search(r"^ +--output-file FILE ", so, re.M) or \
+            re.search(r"^ +-o, ", so, re.M):
+        fail("bench --help does not offer --output-file (or still -o):\n%s" % so)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Ok)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = "http://127.0.0.1:%d/" % server.server_address[1]
+    try:
+        with tempfile.TemporaryDirectory() as d:
+            profile = os.path.join(d, "p.json")
+            with open(profile, "w") as f:
+                f.write('{"name": "tiny", "rounds": 1, "warmup": "0s", "cases": '
+                        '[{"name": "one", "connections": 1, "duration": "100ms"}]}')
+            why = "is the output format in the other commands"
+            for flag, warning in (("--output-file", None),
+                                  ("-o", "-o is deprecated; use --output-file (-o %s)" % why),
+                                  ("--output", "--output is deprecated; use --output-file "
+                                               "(--output %s)" % why)):
+                result = os.path.join(d, "r.json")
+                rc, so, se = gatesim(["bench", profile, "-q", "--url", url, flag, result])
+                want = [] if warning is None else ["gatesim bench: warning: " + warning]
+                if rc != 0 or so or se.splitlines() != want:
+                    fail("bench %s FILE: exit %d\n%s%s" % (flag, rc, so, se))
+                with open(result) as f:
+                    if json.load(f)["kind"] != "gatesim-bench":
+                        fail("bench %s FILE wrote no bench result" % flag)
+                os.unlink(result)
+    finally:
+        server.shutdown()
+        server.server_close()
+    print("ok: bench --output-file; -o and --output warn and still write the file")
+
+
 CASES = {
+    "exit-line": case_exit_line,
+    "bench-output": case_bench_output,
     "messages": case_messages,
     "explain-ci": case_explain_ci,
     "flags": case_flags,
