@@ -73,6 +73,11 @@ typedef struct h1d {
      * limit), so the connection's own limit is open and only the process's (and its fair
      * shares) applies. */
     gs_gw_budget held;
+    /* Output waiting and none of it taken for hold_timeout: close (on_h1d_stall). Re-armed by
+     * on_h1d_out_change whenever the client takes bytes, so a slow reader that keeps reading is
+     * never cut, only one that stopped. */
+    gs_gw_timer stall;
+    struct evbuffer_cb_entry *out_cb;
 } h1d;
 
 static void h1d_process(h1d *h);
@@ -155,6 +160,33 @@ static void h1d_held_over(h1d *h)
         evbuffer_freeze(out, 1);
     h1d_held_sync(h);
     h1d_close_after_write(h);
+}
+
+/* Keeps the stall clock: it starts when the output begins to hold bytes, starts again each time
+ * the socket takes some (the client is reading), and stops once the output is empty. Bytes added
+ * while the output holds some are not progress: the clock goes on. */
+static void on_h1d_out_change(struct evbuffer *buf, const struct evbuffer_cb_info *info,
+                              void *arg)
+{
+    (void)buf;
+    h1d *h = arg;
+    size_t now = info->orig_size + info->n_added - info->n_deleted;
+    if (now == 0)
+        gs_gw_timer_stop(&h->stall);
+    else if (info->n_deleted > 0 || info->orig_size == 0)
+        gs_gw_timer_set(&h->stall, h->conn->rt->limits.hold_timeout_ms);
+}
+
+/* Fires when the output held bytes and the client took none for hold_timeout: a client that
+ * never reads would otherwise keep the connection, its queued response and (streaming) its
+ * paused upstream call for as long as it likes. Closing cancels the upstream work. */
+static void on_h1d_stall(void *arg)
+{
+    h1d *h = arg;
+    if (evbuffer_get_length(bufferevent_get_output(h->conn->bev)) == 0)
+        return;
+    h->conn->rt->counters.stalled_closed++;
+    gs_gw_conn_free(h->conn);
 }
 
 /* Frees the connection once its last response is out; one whose client may still be sending
@@ -851,6 +883,8 @@ void gs_gw_h1_start(gs_gw_conn *c)
     c->state = h;
     c->proto = GS_GW_CONN_H1;
     gs_gw_timer_init(&h->timer, c->rt->base, on_h1d_timeout, h);
+    gs_gw_timer_init(&h->stall, c->rt->base, on_h1d_stall, h);
+    h->out_cb = evbuffer_add_cb(bufferevent_get_output(c->bev), on_h1d_out_change, h);
     gs_h1_request_reset(&h->parser);
     bufferevent_setcb(c->bev, on_h1d_read, on_h1d_write, on_h1d_event, c);
     bufferevent_set_timeouts(c->bev, NULL, NULL); /* h->timer handles header and idle time */
@@ -894,6 +928,9 @@ void gs_gw_h1_free(gs_gw_conn *c)
     gs_gw_request_clear(&h->req);
     gs_buf_clear(&h->piece);
     gs_gw_timer_deinit(&h->timer);
+    gs_gw_timer_deinit(&h->stall);
+    if (h->out_cb) /* the bufferevent may live on (an h2c upgrade hands it to HTTP/2) */
+        evbuffer_remove_cb_entry(bufferevent_get_output(c->bev), h->out_cb);
     gs_sockread_detach(&h->rd);
     free(h);
     c->state = NULL;

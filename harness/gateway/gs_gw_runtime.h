@@ -43,7 +43,7 @@ typedef struct gs_gw_counters {
     /* Hostile clients (docs/gateway.md, "Limits under hostile clients"). */
     uint64_t body_budget_refused;   /* HTTP/2 streams refused: request-body budget spent */
     uint64_t held_budget_reset;     /* HTTP/2 streams reset: held-response budget spent */
-    uint64_t stalled_closed;        /* HTTP/2 connections closed holding data, no progress */
+    uint64_t stalled_closed;        /* connections closed holding data, no progress */
     uint64_t addr_resets_refused;   /* connections closed: their address reset too many streams */
     uint64_t connections_banned;    /* closed at accept: the address is banned for resets */
     uint64_t cancelled_before_send; /* HTTP/2 requests reset before any upstream work */

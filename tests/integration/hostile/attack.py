@@ -6,6 +6,7 @@ object saying what the client saw.
   bodies  ADDR: streams that send request bodies and never end them (request-body budgets)
   held    ADDR: streams whose client announces a zero window and never reads (held responses)
   h1held  ADDR: HTTP/1.1 GETs of large responses whose client never reads (held responses)
+  h1stall ADDR: one HTTP/1.1 GET whose client reads nothing until told on stdin (hold timeout)
   resets  ADDR: streams opened and reset at once, over many connections (rapid reset)
   cancel  ADDR: requests reset while the upstream is answering (upstream connection reuse)
   flood   ADDR: TCP connections opened and held (descriptor exhaustion)
@@ -15,6 +16,7 @@ import argparse
 import json
 import socket
 import ssl
+import sys
 import time
 
 import h2raw
@@ -102,6 +104,37 @@ def cmd_h1held(args):
     for s in socks:
         s.close()
     print(json.dumps({"conns": len(socks)}))
+
+
+def cmd_h1stall(args):
+    """One HTTP/1.1 GET of |size| bytes (a small receive buffer), not read until a line arrives
+    on stdin (the test sends it once the gateway counted the close); then everything is read
+    until the end, for |read_max| seconds at most. Says how many bytes came and how it ended:
+    eof, reset, or timeout (the connection is still open)."""
+    host, port = args.addr.rsplit(":", 1)
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.bind((args.source, 0))
+    s.connect((host, int(port)))
+    s.sendall(b"GET /big/%d HTTP/1.1\r\nHost: example.com\r\n\r\n" % args.size)
+    sys.stdin.readline()
+    out = {"received": 0, "end": "timeout"}
+    end = time.monotonic() + args.read_max
+    s.settimeout(1.0)
+    while time.monotonic() < end:
+        try:
+            got = s.recv(1 << 16)
+        except socket.timeout:
+            continue
+        except ConnectionResetError:
+            out["end"] = "reset"
+            break
+        if not got:
+            out["end"] = "eof"
+            break
+        out["received"] += len(got)
+    s.close()
+    print(json.dumps(out))
 
 
 def cmd_resets(args):
@@ -265,6 +298,9 @@ def main():
     sp.add_argument("--conns", type=int, default=4)
     sp.add_argument("--size", type=int, default=64 << 20)
     sp.add_argument("--hold", type=float, default=60.0)
+    sp = add("h1stall", cmd_h1stall)
+    sp.add_argument("--size", type=int, default=64 << 20)
+    sp.add_argument("--read-max", type=float, default=60.0)
     sp = add("resets", cmd_resets)
     sp.add_argument("--conns", type=int, default=20)
     sp.add_argument("--per-conn", type=int, default=20)

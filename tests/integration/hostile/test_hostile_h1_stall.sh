@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# An HTTP/1.1 client that asks for a large response and never reads it: once the gateway's
+# output toward it has not moved for --hold-timeout, the connection is closed (stalledClosed),
+# its upstream call cancelled (no exchange left in flight) and nothing stays held. When the
+# client finally reads, it gets a cut response and the end of the connection, not the whole
+# 64 MiB. A normal client downloads meanwhile. No timing is asserted: the checks poll for the
+# close, however long a loaded machine takes.
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib.sh"
+
+hostile_start --hold-timeout 2s
+SIZE=$((64 << 20))
+
+mkfifo "$WORK/go"
+PYTHONPATH="$HERE" timeout 240 "$PY" "$HERE/attack.py" h1stall "$HTTP" --size "$SIZE" \
+    < "$WORK/go" > "$WORK/attack.json" &
+ATTACK=$!
+PIDS+=($ATTACK)
+exec 3> "$WORK/go" # the client reads nothing until a line comes through here
+
+wait_stat exchangesInFlight ge 1
+check "the never-reading client's request reached the upstream" ge "$(stat exchangesInFlight)" 1
+GOT=$(curl -s --max-time 60 -o "$WORK/dl" -w '%{size_download}' -H 'Host: example.com' \
+    "http://$HTTP/big/4194304" || true)
+check "a normal client downloads the whole response meanwhile" eq "$GOT" 4194304
+
+wait_stat stalledClosed ge 1
+check "the stalled HTTP/1.1 connection is closed" ge "$(stat stalledClosed)" 1
+wait_stat exchangesInFlight eq 0
+check "its upstream call is cancelled" eq "$(stat exchangesInFlight)" 0
+check "nothing stays held for it" eq "$(stat responseBytesHeld)" 0
+check "no client connection is left" eq "$(stat connections)" 0
+
+echo read >&3
+exec 3>&-
+wait "$ATTACK" || true
+check "the client sees the connection end (eof or reset)" lacks "$(res end)" "timeout"
+check "with the response cut short" le "$(res received)" $((SIZE - 1))
+finish
