@@ -2,6 +2,9 @@
 /* Tables shared by the HTTP/1.1 request and response parsers. */
 #include "gs_h1.h"
 
+#include <stdint.h>
+#include <string.h>
+
 /* tchar of RFC 9110 §5.6.2: the bytes of a token (method, field name). */
 const unsigned char gs_h1_tchar[256] = {
     ['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1, ['*'] = 1, ['+'] = 1,
@@ -24,3 +27,56 @@ const unsigned char gs_h1_value_bad[256] = {
     [0x11] = 1, [0x12] = 1, [0x13] = 1, [0x14] = 1, [0x15] = 1, [0x16] = 1, [0x17] = 1, [0x18] = 1,
     [0x19] = 1, [0x1a] = 1, [0x1b] = 1, [0x1c] = 1, [0x1d] = 1, [0x1e] = 1, [0x1f] = 1, [0x7f] = 1,
 };
+
+static int h1_lower(int c)
+{
+    return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
+}
+
+bool gs_h1_strieq(const char *s, size_t n, const char *lit)
+{
+    size_t i = 0;
+    for (; i < n; i++) {
+        if (lit[i] == '\0' || h1_lower((unsigned char)s[i]) != h1_lower((unsigned char)lit[i]))
+            return false;
+    }
+    return lit[i] == '\0';
+}
+
+/* Any byte below 0x20 or equal to 0x7f in |x| makes this non-zero (the classic "has a byte less
+ * than n" and "has a zero byte" word tricks; exact when asking whether any byte qualifies, and
+ * bytes of 0x80 and above, obs-text, never qualify). */
+static uint64_t h1_word_suspect(uint64_t x)
+{
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    uint64_t del = x ^ (ones * 0x7f);
+    return ((x - ones * 0x20) & ~x & highs) | ((del - ones) & ~del & highs);
+}
+
+bool gs_h1_value_valid(const char *s, size_t n)
+{
+    size_t k = 0;
+    for (; k + 8 <= n; k += 8) {
+        uint64_t x;
+        memcpy(&x, s + k, 8);
+        if (h1_word_suspect(x) == 0)
+            continue;
+        /* a control somewhere in these eight, or only an HTAB (allowed): decide byte by byte */
+        for (size_t j = k; j < k + 8; j++) {
+            if (gs_h1_value_bad[(unsigned char)s[j]])
+                return false;
+        }
+    }
+    if (k + 4 <= n) {
+        uint32_t x;
+        memcpy(&x, s + k, 4);
+        /* the other four bytes are 'a', which never qualifies (a zero byte would) */
+        if (h1_word_suspect(0x6161616100000000u | x) == 0)
+            k += 4;
+    }
+    for (; k < n; k++) {
+        if (gs_h1_value_bad[(unsigned char)s[k]])
+            return false;
+    }
+    return true;
+}

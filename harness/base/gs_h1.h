@@ -5,12 +5,21 @@
 #ifndef GS_H1_H
 #define GS_H1_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* 1 for the bytes of a token (tchar, RFC 9110 §5.6.2), 0 for the others. */
 extern const unsigned char gs_h1_tchar[256];
 /* 1 for the bytes a field value may not contain (controls but HTAB, and DEL), 0 for the others. */
 extern const unsigned char gs_h1_value_bad[256];
+
+/* True when the |n| bytes at |s| equal the NUL-terminated |lit|, ignoring ASCII case. */
+bool gs_h1_strieq(const char *s, size_t n, const char *lit);
+
+/* True when none of the |n| bytes at |s| is one a field value may not contain (gs_h1_value_bad).
+ * Checks eight bytes at a time: a head is mostly field values, and a byte loop over them was
+ * the largest cost of parsing one (callgrind, bench/load.sh). */
+bool gs_h1_value_valid(const char *s, size_t n);
 
 /* One header field. |name| and |value| point into the parsed bytes (borrowed, not
  * NUL-terminated); |name| keeps the case as received; |value| has no leading or trailing

@@ -56,21 +56,6 @@ void gs_h1_request_reset(gs_h1_request *req)
     req->scanned = 0;
 }
 
-static int h1_lower(int c)
-{
-    return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
-}
-
-bool gs_h1_strieq(const char *s, size_t n, const char *lit)
-{
-    size_t i = 0;
-    for (; i < n; i++) {
-        if (lit[i] == '\0' || h1_lower((unsigned char)s[i]) != h1_lower((unsigned char)lit[i]))
-            return false;
-    }
-    return lit[i] == '\0';
-}
-
 /* |n| bytes at |s| are the name |lit| (a literal), any case; lengths first. */
 #define H1_NAME_IS(s, n, lit) ((n) == sizeof(lit) - 1 && gs_h1_strieq((s), (n), (lit)))
 
@@ -295,10 +280,8 @@ static ssize_t h1_parse_field(gs_h1_request *req, const char *s, size_t n, h1_fr
     size_t vstart = i, vend = n;
     while (vend > vstart && h1_is_ows(s[vend - 1]))
         vend--;
-    for (size_t k = vstart; k < vend; k++) {
-        if (gs_h1_value_bad[(unsigned char)s[k]])
-            return h1_fail(req, GS_H1_ERR_HEADER_SYNTAX);
-    }
+    if (!gs_h1_value_valid(s + vstart, vend - vstart))
+        return h1_fail(req, GS_H1_ERR_HEADER_SYNTAX);
     if (req->num_headers >= max_headers)
         return h1_fail(req, GS_H1_ERR_TOO_MANY_HEADERS);
     gs_h1_header *h = &req->headers[req->num_headers++];

@@ -91,7 +91,4 @@ const gs_h1_header *gs_h1_request_header(const gs_h1_request *req, const char *n
  * Connection: keep-alive, Upgrade. */
 bool gs_h1_token_list_has(const char *value, size_t value_len, const char *token);
 
-/* True when the |n| bytes at |s| equal the NUL-terminated |lit|, ignoring ASCII case. */
-bool gs_h1_strieq(const char *s, size_t n, const char *lit);
-
 #endif

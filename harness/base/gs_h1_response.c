@@ -7,17 +7,38 @@
 #include "gs_error.h"
 
 #include <string.h>
-#include <strings.h>
 
-/* field-vchar, SP or HTAB (obs-text allowed): anything but controls and DEL. */
-static bool response_is_field_char(unsigned char c)
+/* c | 0x20 over each byte of the |w|-byte word at |p| (w is 4 or 8). */
+static uint64_t response_fold(const char *p, size_t w)
 {
-    return !gs_h1_value_bad[c];
+    if (w == 8) {
+        uint64_t x;
+        memcpy(&x, p, 8);
+        return x | 0x2020202020202020u;
+    }
+    uint32_t x;
+    memcpy(&x, p, 4);
+    return x | 0x20202020u;
 }
 
-static bool response_name_is(const gs_h1_header *h, const char *name, size_t n)
+/* The |n| bytes at |s| are |lower| (|len| bytes of lower-case letters, digits and '-'), any
+ * case. |s| must be a name or value this parser accepted (no control but HTAB): then c | 0x20
+ * equals such a byte only for that byte or its upper-case letter, so an OR compares. Two
+ * overlapping words cover 4 to 16 bytes; a byte loop was most of the cost of a parse. */
+static bool response_is(const char *s, size_t n, const char *lower, size_t len)
 {
-    return h->name_len == n && strncasecmp(h->name, name, n) == 0;
+    if (n != len)
+        return false;
+    if (n >= 4 && n <= 16) {
+        size_t w = n >= 8 ? 8 : 4;
+        return response_fold(s, w) == response_fold(lower, w) &&
+               response_fold(s + n - w, w) == response_fold(lower + n - w, w);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (((unsigned char)s[i] | 0x20) != (unsigned char)lower[i])
+            return false;
+    }
+    return true;
 }
 
 /* Parses a Content-Length value: 1*DIGIT, or a comma-separated list of identical ones
@@ -72,7 +93,7 @@ bool gs_h1_header_has_token(const gs_h1_header *h, const char *token)
         size_t end = i;
         while (end > start && (v[end - 1] == ' ' || v[end - 1] == '\t'))
             end--;
-        if (end - start == tlen && tlen > 0 && strncasecmp(v + start, token, tlen) == 0)
+        if (tlen > 0 && gs_h1_strieq(v + start, end - start, token))
             return true;
     }
     return false;
@@ -88,7 +109,7 @@ static bool response_te_final_chunked(const gs_h1_header *h)
     size_t start = end;
     while (start > 0 && v[start - 1] != ',' && v[start - 1] != ' ' && v[start - 1] != '\t')
         start--;
-    return end - start == 7 && strncasecmp(v + start, "chunked", 7) == 0;
+    return gs_h1_strieq(v + start, end - start, "chunked");
 }
 
 /* "HTTP/1.x SP 3DIGIT [SP reason]" in line [0, n). */
@@ -109,10 +130,8 @@ static int response_parse_status_line(gs_h1_response *r, const char *s, size_t n
     if (n > 12) {
         if (s[12] != ' ')
             return GS_ERR_PARSE;
-        for (size_t k = 13; k < n; k++) {
-            if (!response_is_field_char((unsigned char)s[k]))
-                return GS_ERR_PARSE;
-        }
+        if (!gs_h1_value_valid(s + 13, n - 13))
+            return GS_ERR_PARSE;
         r->reason = s + 13;
         r->reason_len = n - 13;
     }
@@ -122,8 +141,13 @@ static int response_parse_status_line(gs_h1_response *r, const char *s, size_t n
 /* "name: OWS value OWS" in line [0, n). */
 static int response_parse_field(gs_h1_header *h, const char *s, size_t n)
 {
+    const unsigned char *u = (const unsigned char *)s;
     size_t i = 0;
-    while (i < n && gs_h1_tchar[(unsigned char)s[i]])
+    /* four at a time: names are most of what is not a value */
+    while (i + 4 <= n && (gs_h1_tchar[u[i]] & gs_h1_tchar[u[i + 1]] & gs_h1_tchar[u[i + 2]] &
+                          gs_h1_tchar[u[i + 3]]))
+        i += 4;
+    while (i < n && gs_h1_tchar[u[i]])
         i++;
     if (i == 0 || i == n || s[i] != ':')
         return GS_ERR_PARSE; /* empty name, no colon, or whitespace before the colon */
@@ -135,10 +159,8 @@ static int response_parse_field(gs_h1_header *h, const char *s, size_t n)
     size_t end = n;
     while (end > i && (s[end - 1] == ' ' || s[end - 1] == '\t'))
         end--;
-    for (size_t k = i; k < end; k++) {
-        if (!response_is_field_char((unsigned char)s[k]))
-            return GS_ERR_PARSE;
-    }
+    if (!gs_h1_value_valid(s + i, end - i))
+        return GS_ERR_PARSE;
     h->value = s + i;
     h->value_len = end - i;
     return 0;
@@ -151,7 +173,7 @@ static int response_decide_framing(gs_h1_response *r, unsigned flags)
     bool have_length = false, conn_close = false, conn_keep = false;
     for (size_t k = 0; k < r->num_headers; k++) {
         const gs_h1_header *h = &r->headers[k];
-        if (response_name_is(h, "content-length", 14)) {
+        if (response_is(h->name, h->name_len, "content-length", 14)) {
             uint64_t v;
             if (response_parse_length(h->value, h->value_len, &v) != 0)
                 return GS_ERR_PARSE;
@@ -159,11 +181,18 @@ static int response_decide_framing(gs_h1_response *r, unsigned flags)
                 return GS_ERR_PARSE;
             r->content_length = v;
             have_length = true;
-        } else if (response_name_is(h, "transfer-encoding", 17)) {
+        } else if (response_is(h->name, h->name_len, "transfer-encoding", 17)) {
             te = h; /* the final coding is the last one of the last field */
-        } else if (response_name_is(h, "connection", 10)) {
-            conn_close |= gs_h1_header_has_token(h, "close");
-            conn_keep |= gs_h1_header_has_token(h, "keep-alive");
+        } else if (response_is(h->name, h->name_len, "connection", 10)) {
+            /* the usual values alone, without the list walk */
+            if (response_is(h->value, h->value_len, "keep-alive", 10)) {
+                conn_keep = true;
+            } else if (response_is(h->value, h->value_len, "close", 5)) {
+                conn_close = true;
+            } else {
+                conn_close |= gs_h1_header_has_token(h, "close");
+                conn_keep |= gs_h1_header_has_token(h, "keep-alive");
+            }
         }
     }
     r->keep_alive = r->minor_version >= 1 ? !conn_close : (conn_keep && !conn_close);
@@ -252,7 +281,7 @@ const gs_h1_header *gs_h1_response_header(const gs_h1_response *r, const char *n
 {
     size_t n = strlen(name);
     for (size_t k = 0; k < r->num_headers; k++) {
-        if (response_name_is(&r->headers[k], name, n))
+        if (r->headers[k].name_len == n && gs_h1_strieq(r->headers[k].name, n, name))
             return &r->headers[k];
     }
     return NULL;

@@ -6,6 +6,7 @@
 
 #include "gs_alloc.h"
 #include "gs_grpc.h"
+#include "gs_h1.h"
 #include "gs_log.h"
 #include "gs_tls.h"
 #include "gs_time.h"
@@ -20,7 +21,6 @@
 #include <openssl/err.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/ioctl.h>
 
 static const gs_proto_ops *conn_ops(const traffic_conn *c)
@@ -47,17 +47,17 @@ static bool conn_capture(const traffic_conn *c)
 void gs_traffic_req_header(traffic_conn *c, traffic_req *r, const char *name, size_t nlen,
                            const char *value, size_t vlen, bool trailer)
 {
-    if (nlen == 17 && strncasecmp(name, "x-gatesim-backend", 17) == 0 && !trailer) {
+    if (nlen == 17 && gs_h1_strieq(name, 17, "x-gatesim-backend") && !trailer) {
         size_t n = vlen < sizeof(r->backend) - 1 ? vlen : sizeof(r->backend) - 1;
         memcpy(r->backend, value, n);
         r->backend[n] = '\0';
-    } else if (nlen == 11 && strncasecmp(name, "grpc-status", 11) == 0) {
+    } else if (nlen == 11 && gs_h1_strieq(name, 11, "grpc-status")) {
         int v = 0;
         size_t k = 0;
         for (; k < vlen && k < 4 && value[k] >= '0' && value[k] <= '9'; k++)
             v = v * 10 + (value[k] - '0');
         r->grpc_status = (k == vlen && k > 0) ? v : 2; /* unparsable: UNKNOWN */
-    } else if (nlen == 12 && strncasecmp(name, "grpc-message", 12) == 0) {
+    } else if (nlen == 12 && gs_h1_strieq(name, 12, "grpc-message")) {
         gs_buf_reset(&r->grpc_message);
         gs_buf_append(&r->grpc_message, value, vlen < 1024 ? vlen : 1024);
     }

@@ -145,9 +145,12 @@ static gs_traffic_error h1_on_read(traffic_conn *c)
                 continue;
             }
             r->status = c->h1->status;
+            bool copy_all = c->w->run->cfg.on_response != NULL;
             for (size_t k = 0; k < c->h1->num_headers; k++) {
                 const gs_h1_header *h = &c->h1->headers[k];
-                gs_traffic_req_header(c, r, h->name, h->name_len, h->value, h->value_len, false);
+                if (copy_all || GS_TRAFFIC_HEADER_READ(h->name_len))
+                    gs_traffic_req_header(c, r, h->name, h->name_len, h->value, h->value_len,
+                                          false);
             }
             c->h1_body = c->h1->body;
             c->h1_remaining = c->h1->content_length;
@@ -155,7 +158,17 @@ static gs_traffic_error h1_on_read(traffic_conn *c)
             if (c->h1_body == GS_H1_BODY_CHUNKED)
                 gs_chunked_init(&c->h1_chunked);
             c->w->bytes_received += (uint64_t)n;
-            evbuffer_drain(in, (size_t)n);
+            size_t used = (size_t)n;
+            if (c->h1_body == GS_H1_BODY_LENGTH && c->h1_remaining <= want - used) {
+                /* The whole body came with the head (the usual small answer): take it from the
+                 * bytes already pulled up and drain once; each drain runs libevent's buffer
+                 * callbacks. */
+                if (c->h1_remaining > 0)
+                    gs_traffic_req_body(c, r, data + used, (size_t)c->h1_remaining);
+                used += (size_t)c->h1_remaining;
+                c->h1_remaining = 0;
+            }
+            evbuffer_drain(in, used);
             r->head_done = true;
         }
         switch (c->h1_body) {
@@ -163,6 +176,10 @@ static gs_traffic_error h1_on_read(traffic_conn *c)
             h1_complete(c, r);
             break;
         case GS_H1_BODY_LENGTH: {
+            if (c->h1_remaining == 0) {
+                h1_complete(c, r);
+                break;
+            }
             size_t have = evbuffer_get_length(in);
             size_t n = c->h1_remaining < have ? (size_t)c->h1_remaining : have;
             h1_take_body(c, r, in, n);

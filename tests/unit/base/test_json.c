@@ -3,6 +3,7 @@
 #include "gs_test.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 START_TEST(json_compact_nesting_and_commas)
@@ -27,6 +28,27 @@ START_TEST(json_compact_nesting_and_commas)
     gs_json_double(&j, NAN);
     gs_json_object_end(&j);
     ck_assert_str_eq(b.data, "{\"a\":-3,\"list\":[\"x\",true,null,{}],\"d\":0.1,\"nan\":null}");
+    gs_buf_clear(&b);
+}
+END_TEST
+
+/* The integer writers format digits themselves: the ends of both ranges and zero. */
+START_TEST(json_integer_limits)
+{
+    gs_buf b = {0};
+    gs_json j;
+    gs_json_init(&j, &b, false);
+    gs_json_array_begin(&j);
+    gs_json_int(&j, INT64_MIN);
+    gs_json_int(&j, INT64_MAX);
+    gs_json_int(&j, 0);
+    gs_json_int(&j, -10);
+    gs_json_uint(&j, UINT64_MAX);
+    gs_json_uint(&j, 0);
+    gs_json_uint(&j, 1000);
+    gs_json_array_end(&j);
+    ck_assert_str_eq(b.data, "[-9223372036854775808,9223372036854775807,0,-10,"
+                             "18446744073709551615,0,1000]");
     gs_buf_clear(&b);
 }
 END_TEST
@@ -79,6 +101,7 @@ int main(void)
     TCase *tc = tcase_create("json");
     tcase_add_test(tc, json_compact_nesting_and_commas);
     tcase_add_test(tc, json_pretty);
+    tcase_add_test(tc, json_integer_limits);
     tcase_add_test(tc, json_escapes_control_quotes_and_bad_utf8);
     tcase_add_test(tc, json_double_shortest_roundtrip);
     suite_add_tcase(s, tc);
