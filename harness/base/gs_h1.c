@@ -53,30 +53,40 @@ static uint64_t h1_word_suspect(uint64_t x)
     return ((x - ones * 0x20) & ~x & highs) | ((del - ones) & ~del & highs);
 }
 
-bool gs_h1_value_valid(const char *s, size_t n)
+/* The eight bytes at |p| as a word whose least significant byte is p[0]: borrows in
+ * h1_word_suspect run from lower to higher addresses, so its lowest flagged byte is a true one. */
+static uint64_t h1_load_le(const char *p)
+{
+    uint64_t x;
+    memcpy(&x, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    x = __builtin_bswap64(x);
+#endif
+    return x;
+}
+
+size_t gs_h1_value_span(const char *s, size_t n)
 {
     size_t k = 0;
-    for (; k + 8 <= n; k += 8) {
-        uint64_t x;
-        memcpy(&x, s + k, 8);
-        if (h1_word_suspect(x) == 0)
+    while (k + 8 <= n) {
+        uint64_t m = h1_word_suspect(h1_load_le(s + k));
+        if (m == 0) {
+            k += 8;
             continue;
-        /* a control somewhere in these eight, or only an HTAB (allowed): decide byte by byte */
-        for (size_t j = k; j < k + 8; j++) {
-            if (gs_h1_value_bad[(unsigned char)s[j]])
-                return false;
         }
-    }
-    if (k + 4 <= n) {
-        uint32_t x;
-        memcpy(&x, s + k, 4);
-        /* the other four bytes are 'a', which never qualifies (a zero byte would) */
-        if (h1_word_suspect(0x6161616100000000u | x) == 0)
-            k += 4;
+        size_t j = k + (size_t)__builtin_ctzll(m) / 8; /* the first byte below 0x20 or DEL */
+        if (s[j] != '\t')
+            return j;
+        k = j + 1; /* HTAB is allowed: go on after it */
     }
     for (; k < n; k++) {
         if (gs_h1_value_bad[(unsigned char)s[k]])
-            return false;
+            return k;
     }
-    return true;
+    return n;
+}
+
+bool gs_h1_value_valid(const char *s, size_t n)
+{
+    return gs_h1_value_span(s, n) == n;
 }

@@ -16,9 +16,13 @@ extern const unsigned char gs_h1_value_bad[256];
 /* True when the |n| bytes at |s| equal the NUL-terminated |lit|, ignoring ASCII case. */
 bool gs_h1_strieq(const char *s, size_t n, const char *lit);
 
-/* True when none of the |n| bytes at |s| is one a field value may not contain (gs_h1_value_bad).
- * Checks eight bytes at a time: a head is mostly field values, and a byte loop over them was
- * the largest cost of parsing one (callgrind, bench/load.sh). */
+/* How many of the |n| bytes at |s| come before the first one a field value may not contain
+ * (gs_h1_value_bad; CR and LF among them), |n| when none. Checks eight bytes at a time: a head is
+ * mostly field values, and a byte loop over them was the largest cost of parsing one
+ * (callgrind, bench/load.sh). */
+size_t gs_h1_value_span(const char *s, size_t n);
+
+/* True when none of the |n| bytes at |s| is one a field value may not contain. */
 bool gs_h1_value_valid(const char *s, size_t n);
 
 /* One header field. |name| and |value| point into the parsed bytes (borrowed, not

@@ -138,31 +138,52 @@ static int response_parse_status_line(gs_h1_response *r, const char *s, size_t n
     return 0;
 }
 
-/* "name: OWS value OWS" in line [0, n). */
-static int response_parse_field(gs_h1_header *h, const char *s, size_t n)
+/* The scan below stopped inside the line at |pos|: the line is malformed (|fail|) when it is
+ * complete, else the head is incomplete, or too large once GS_H1_RESPONSE_MAX_HEAD bytes hold no
+ * end. A malformed complete line fails at once, even before the rest of the head arrives. */
+static int response_line_verdict(const char *data, size_t pos, size_t limit, size_t len, int fail)
 {
-    const unsigned char *u = (const unsigned char *)s;
-    size_t i = 0;
+    if (memchr(data + pos, '\n', limit - pos) == NULL)
+        return len >= GS_H1_RESPONSE_MAX_HEAD ? GS_ERR_RANGE : GS_ERR_INCOMPLETE;
+    return fail;
+}
+
+/* The field line "name: OWS value OWS" CRLF (or LF) at |*pos| of [0, limit), in one pass: the
+ * name's tchar, then the value up to the first byte a value may not hold, which must be the line
+ * end (no separate search for the LF; values are checked eight bytes at a time). Moves |*pos|
+ * past the line. Anything else goes to response_line_verdict. */
+static int response_parse_field(gs_h1_header *h, const char *data, size_t *pos, size_t limit,
+                                size_t len)
+{
+    const unsigned char *u = (const unsigned char *)data;
+    size_t start = *pos, i = start;
     /* four at a time: names are most of what is not a value */
-    while (i + 4 <= n && (gs_h1_tchar[u[i]] & gs_h1_tchar[u[i + 1]] & gs_h1_tchar[u[i + 2]] &
-                          gs_h1_tchar[u[i + 3]]))
+    while (i + 4 <= limit && (gs_h1_tchar[u[i]] & gs_h1_tchar[u[i + 1]] & gs_h1_tchar[u[i + 2]] &
+                              gs_h1_tchar[u[i + 3]]))
         i += 4;
-    while (i < n && gs_h1_tchar[u[i]])
+    while (i < limit && gs_h1_tchar[u[i]])
         i++;
-    if (i == 0 || i == n || s[i] != ':')
-        return GS_ERR_PARSE; /* empty name, no colon, or whitespace before the colon */
-    h->name = s;
-    h->name_len = i;
+    if (i == start || i == limit || data[i] != ':') /* empty name, no colon, space before it */
+        return response_line_verdict(data, start, limit, len, GS_ERR_PARSE);
+    h->name = data + start;
+    h->name_len = i - start;
     i++;
-    while (i < n && (s[i] == ' ' || s[i] == '\t'))
+    while (i < limit && (data[i] == ' ' || data[i] == '\t'))
         i++;
-    size_t end = n;
-    while (end > i && (s[end - 1] == ' ' || s[end - 1] == '\t'))
-        end--;
-    if (!gs_h1_value_valid(s + i, end - i))
-        return GS_ERR_PARSE;
-    h->value = s + i;
-    h->value_len = end - i;
+    size_t vstart = i;
+    size_t e = vstart + gs_h1_value_span(data + vstart, limit - vstart);
+    size_t next;
+    if (e < limit && data[e] == '\n')
+        next = e + 1;
+    else if (e + 1 < limit && data[e] == '\r' && data[e + 1] == '\n')
+        next = e + 2;
+    else /* a control or bare CR in the value, or the line is not all here yet */
+        return response_line_verdict(data, start, limit, len, GS_ERR_PARSE);
+    while (e > vstart && (data[e - 1] == ' ' || data[e - 1] == '\t'))
+        e--;
+    h->value = data + vstart;
+    h->value_len = e - vstart;
+    *pos = next;
     return 0;
 }
 
@@ -239,38 +260,34 @@ int gs_h1_response_parse(gs_h1_response *r, const char *data, size_t len, unsign
     r->upgrade = false;
     r->body = GS_H1_BODY_NONE;
 
-    /* One pass over the lines: a line without its LF yet means the head is incomplete (or too
-     * large, once GS_H1_RESPONSE_MAX_HEAD bytes hold no end); a malformed complete line fails at
-     * once, even before the rest of the head arrives. */
+    /* The status line, then the field lines up to the empty line. A line without its LF yet
+     * means the head is incomplete (or too large, once GS_H1_RESPONSE_MAX_HEAD bytes hold no
+     * end); a malformed complete line fails at once. A bare CR inside a line needs no scan of its
+     * own: the status line's fixed part, the tchar name and the value check each refuse it. */
     size_t limit = len < GS_H1_RESPONSE_MAX_HEAD ? len : GS_H1_RESPONSE_MAX_HEAD;
-    size_t pos = 0;
-    bool first = true;
+    const char *nl = memchr(data, '\n', limit);
+    if (nl == NULL)
+        return len >= GS_H1_RESPONSE_MAX_HEAD ? GS_ERR_RANGE : GS_ERR_INCOMPLETE;
+    size_t pos = (size_t)(nl - data);
+    if (response_parse_status_line(r, data, pos > 0 && data[pos - 1] == '\r' ? pos - 1 : pos) != 0)
+        return GS_ERR_PARSE;
+    pos++;
     for (;;) {
-        const char *nl = memchr(data + pos, '\n', limit - pos);
-        if (nl == NULL)
-            return len >= GS_H1_RESPONSE_MAX_HEAD ? GS_ERR_RANGE : GS_ERR_INCOMPLETE;
-        size_t eol = (size_t)(nl - data);
-        size_t n = eol - pos;
-        if (n > 0 && data[pos + n - 1] == '\r')
-            n--;
-        const char *line = data + pos;
-        pos = eol + 1;
-        /* A bare CR inside a line needs no scan of its own: the status line's fixed part, the
-         * tchar name and the value check (gs_h1_value_bad) each refuse it. */
-        if (first) {
-            if (response_parse_status_line(r, line, n) != 0)
-                return GS_ERR_PARSE;
-            first = false;
-            continue;
-        }
-        if (n == 0)
+        if (pos < limit && data[pos] == '\n') {
+            pos++;
             break;
-        if (line[0] == ' ' || line[0] == '\t')
-            return GS_ERR_PARSE; /* obs-fold */
+        }
+        if (pos + 1 < limit && data[pos] == '\r' && data[pos + 1] == '\n') {
+            pos += 2;
+            break;
+        }
+        if (pos < limit && (data[pos] == ' ' || data[pos] == '\t')) /* obs-fold */
+            return response_line_verdict(data, pos, limit, len, GS_ERR_PARSE);
         if (r->num_headers == GS_H1_RESPONSE_MAX_HEADERS)
-            return GS_ERR_RANGE;
-        if (response_parse_field(&r->headers[r->num_headers], line, n) != 0)
-            return GS_ERR_PARSE;
+            return response_line_verdict(data, pos, limit, len, GS_ERR_RANGE);
+        int rc = response_parse_field(&r->headers[r->num_headers], data, &pos, limit, len);
+        if (rc != 0)
+            return rc;
         r->num_headers++;
     }
     int rc = response_decide_framing(r, flags);

@@ -187,6 +187,38 @@ START_TEST(refuses_malformed)
 }
 END_TEST
 
+/* gs_h1_value_span checks words of eight bytes: every forbidden byte (and HTAB, allowed) at
+ * every offset of values of every length around the word size, after an HTAB or not, against
+ * the byte-by-byte rule. */
+START_TEST(value_span_matches_bytewise_rule)
+{
+    static const unsigned char probes[] = {0x00, 0x01, 0x09, 0x0a, 0x0d, 0x1f, 0x20,
+                                           0x7e, 0x7f, 0x80, 0xff, 'a'};
+    char v[40];
+    for (size_t len = 0; len <= sizeof(v); len++) {
+        for (size_t at = 0; at < len; at++) {
+            for (size_t p = 0; p < sizeof(probes); p++) {
+                for (int tab = 0; tab < 2; tab++) {
+                    memset(v, 'x', sizeof(v));
+                    if (tab && at > 0)
+                        v[at - 1] = '\t';
+                    v[at] = (char)probes[p];
+                    size_t want = len;
+                    for (size_t k = 0; k < len; k++) {
+                        if (gs_h1_value_bad[(unsigned char)v[k]]) {
+                            want = k;
+                            break;
+                        }
+                    }
+                    ck_assert_uint_eq(gs_h1_value_span(v, len), want);
+                    ck_assert(gs_h1_value_valid(v, len) == (want == len));
+                }
+            }
+        }
+    }
+}
+END_TEST
+
 START_TEST(limits)
 {
     static char big[GS_H1_RESPONSE_MAX_HEAD + 64];
@@ -219,6 +251,7 @@ static Suite *h1_response_suite(void)
     tcase_add_test(tc, content_length_lists);
     tcase_add_test(tc, refuses_malformed);
     tcase_add_test(tc, limits);
+    tcase_add_test(tc, value_span_matches_bytewise_rule);
     suite_add_tcase(s, tc);
     return s;
 }
