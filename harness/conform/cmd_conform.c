@@ -69,7 +69,7 @@ static void conform_usage(FILE *out)
             "                                   REPORT-DIR/conformance-report.yaml); README.md\n"
             "                                   is written beside it\n\n"
             "gatesim's options:\n"
-            "  -t, --target KIND                the implementation (default builtin; see\n"
+            "  -t, --target KIND                the implementation (default %s; see\n"
             "                                   gatesim run --help)\n"
             "      --report-dir DIR             gatesim's reports: results.json, junit.xml,\n"
             "                                   report.html, and tests/NAME/ per test (default\n"
@@ -86,7 +86,7 @@ static void conform_usage(FILE *out)
             "  -h, --help\n\n"
             "Exit codes: 0 no test failed, 1 a test failed, 2 usage error or invalid library,\n"
             "130 interrupted.\n",
-            gs_conform_default_library());
+            gs_conform_default_library(), gs_target_kind_at(0)->usage);
 }
 
 /* A usage error: one line, the pointer to --help, exit status 2. */
@@ -802,7 +802,7 @@ static int conform_load(conform_cli *c, int argc, char **argv, gs_scenario_list 
 
 int gs_cmd_conform(int argc, char **argv)
 {
-    conform_cli c = {.target = "builtin", .report_dir = "gatesim-conformance", .jobs = 1};
+    conform_cli c = {.target = gs_target_kind_at(0)->name, .report_dir = "gatesim-conformance", .jobs = 1};
     gs_scenario_list list = {0};
     gs_conform_plan plan = {0};
     gs_results *results = NULL;

@@ -540,12 +540,12 @@ static void load_document(load_ctx *c, gs_yaml_node *doc, int depth)
     if (!gs_kind_is_modelled(ki.kind) && ki.kind == GS_KIND_UNKNOWN) {
         /* "HTTPRoutes", "Sevice": a typo of a kind we model is an error (the API server would
          * answer "no matches for kind"), not a kind to skip */
-        static const char *const modelled[] = {"GatewayClass", "Gateway", "HTTPRoute", "GRPCRoute",
-                                               "ReferenceGrant", "Namespace", "Service", "Secret",
-                                               "ListenerSet", "TLSRoute", "TCPRoute", "UDPRoute",
-                                               "BackendTLSPolicy", "Ingress", "IngressClass",
-                                               NULL};
-        const char *hint = gs_suggest(kind, modelled);
+        const char *known[GS_KIND_COUNT_]; /* the kind table's names, NULL-terminated */
+        size_t n_known = 0;
+        for (int i = GS_KIND_UNKNOWN + 1; i < GS_KIND_COUNT_; i++)
+            known[n_known++] = gs_kind_name((gs_kind)i);
+        known[n_known] = NULL;
+        const char *hint = gs_suggest(kind, known);
         if (hint && strcmp(hint, kind) != 0 && gs_kind_is_modelled(gs_kind_from_name(hint))) {
             gs_dec_push(&d, "kind");
             gs_dec_error(&d, gs_yaml_get(doc, "kind"),

@@ -45,7 +45,7 @@ static void bench_usage(FILE *out)
             "environment) for `gatesim compare`. PROFILE is one of %s; FILE is a\n"
             "JSON profile (docs/ci.md).\n\n"
             "  -t, --target T          deploy a Gateway, an HTTPRoute and a gatesim-echo backend\n"
-            "                          on target T (default builtin; %s)\n"
+            "                          on target T (default %s; %s)\n"
             "  -u, --url URL           benchmark URL as it is instead (nothing deployed)\n"
             "      --rounds N          rounds instead of the profile's\n"
             "      --output-file FILE  write the result to FILE (default stdout)\n"
@@ -55,7 +55,7 @@ static void bench_usage(FILE *out)
             "  -h, --help\n\n"
             "Exit codes: 0 done, 1 could not run (target or backend down), 2 usage error, 130\n"
             "interrupted (the rounds completed are written).\n",
-            gs_bench_profile_names(), gs_target_kinds_usage());
+            gs_bench_profile_names(), gs_target_kind_at(0)->usage, gs_target_kinds_usage());
 }
 
 #define bench_bad(...) gs_cliopt_usage_error("bench", __VA_ARGS__)
@@ -126,7 +126,7 @@ static const struct option bench_opts[] = {
 static int bench_main(int argc, char **argv)
 {
     const struct option *opts = bench_opts;
-    const char *target = "builtin", *url = NULL, *output = NULL, *render = NULL;
+    const char *target = gs_target_kind_at(0)->name, *url = NULL, *output = NULL, *render = NULL;
     const char *image = "gatesim:latest", *name = "gatesim-load";
     unsigned rounds = 0, shards = 0;
     bool quiet = false;
