@@ -5,6 +5,7 @@
  * Every string from the results goes through gs_report_escape_xml. Formatting only. */
 #include "gs_report.h"
 
+#include "gs_alloc.h"
 #include "gs_report_text.h"
 #include "gs_time.h"
 
@@ -180,7 +181,25 @@ static double html_nice_max(double v)
     return 10.0 * p;
 }
 
-static void html_latency_chart(gs_buf *b, const gs_results_traffic *t)
+/* The latency axis of a whole run: every step's chart uses it, so bars compare across steps. */
+static double html_latency_axis(const gs_results *r)
+{
+    double max = 0;
+    for (size_t i = 0; i < r->scenarios_len; i++)
+        for (size_t k = 0; k < r->scenarios[i]->steps_len; k++) {
+            const gs_results_traffic *t = &r->scenarios[i]->steps[k]->traffic;
+            /* max is the largest percentile; the others are checked in case it is NAN. */
+            const double v[] = {t->latency_ms.p50, t->latency_ms.p90, t->latency_ms.p99,
+                                t->latency_ms.p999, t->latency_ms.max};
+            for (size_t j = 0; t->present && j < GS_ARRAY_LEN(v); j++)
+                if (v[j] > max)
+                    max = v[j];
+        }
+    return html_nice_max(max);
+}
+
+/* Latency percentiles as bars on the run's shared axis |axis| (ms). */
+static void html_latency_chart(gs_buf *b, const gs_results_traffic *t, double axis)
 {
     const struct {
         const char *name;
@@ -196,14 +215,14 @@ static void html_latency_chart(gs_buf *b, const gs_results_traffic *t)
             max = rows[i].v;
     if (!(max > 0))
         return;
-    double axis = html_nice_max(max);
     double height = HTML_TOP + HTML_ROW_H * 5.0 + 8;
     gs_buf_printf(b,
                   "<svg class=\"chart latency\" role=\"img\" width=\"%d\" height=\"%.0f\" "
                   "viewBox=\"0 0 %d %.0f\" xmlns=\"http://www.w3.org/2000/svg\">"
-                  "<title>latency percentiles (ms)</title>",
+                  "<title>latency percentiles in ms, on one scale for every step of the run"
+                  "</title>",
                   HTML_CHART_W, height, HTML_CHART_W, height);
-    html_axis(b, height, axis, "");
+    html_axis(b, height, axis, " ms");
     for (size_t i = 0; i < 5; i++) {
         double y = HTML_TOP + HTML_ROW_H * (double)i;
         double w = (isnan(rows[i].v) || rows[i].v < 0 ? 0 : rows[i].v) / axis * HTML_PLOT_W;
@@ -345,15 +364,23 @@ static void html_failures(gs_buf *b, const gs_results *r)
     }
 }
 
-static void html_step(gs_buf *b, const gs_results_step *st)
+static void html_step(gs_buf *b, const gs_results_step *st, double latency_axis)
 {
     gs_buf_puts(b, "<div class=\"step\"><h3>");
     html_text(b, st->name);
     gs_buf_puts(b, " — ");
     html_result(b, st->result, st->interrupted);
     gs_buf_puts(b, "</h3>\n");
-    if (st->convergence_ms >= 0 || st->duration_ms >= 0) {
+    gs_buf how = {0};
+    gs_report_step_send(&how, &st->send);
+    if (how.len > 0 || st->convergence_ms >= 0 || st->duration_ms >= 0) {
         gs_buf_puts(b, "<div class=\"meta\">");
+        if (how.len > 0) {
+            gs_buf_puts(b, "sent over ");
+            html_text(b, how.data);
+            if (st->convergence_ms >= 0 || st->duration_ms >= 0)
+                gs_buf_puts(b, " · ");
+        }
         if (st->convergence_ms >= 0)
             gs_buf_printf(b, "converged in %.1f ms", st->convergence_ms);
         if (st->convergence_ms >= 0 && st->duration_ms >= 0)
@@ -362,6 +389,7 @@ static void html_step(gs_buf *b, const gs_results_step *st)
             gs_buf_printf(b, "step took %.0f ms", st->duration_ms);
         gs_buf_puts(b, "</div>\n");
     }
+    gs_buf_clear(&how);
     if (st->message != NULL) {
         gs_buf_puts(b, "<div>");
         html_text(b, st->message);
@@ -394,7 +422,7 @@ static void html_step(gs_buf *b, const gs_results_step *st)
             html_backend_chart(b, &st->traffic);
         }
         if (st->traffic.present)
-            html_latency_chart(b, &st->traffic);
+            html_latency_chart(b, &st->traffic, latency_axis);
         gs_buf_puts(b, "</div>\n");
     }
     if (st->checks_len > 0) {
@@ -422,7 +450,8 @@ static void html_step(gs_buf *b, const gs_results_step *st)
     gs_buf_puts(b, "</div>\n");
 }
 
-static void html_scenario(gs_buf *b, const gs_results_scenario *s, size_t index)
+static void html_scenario(gs_buf *b, const gs_results_scenario *s, size_t index,
+                          double latency_axis)
 {
     gs_buf_printf(b, "<section class=\"scenario\" id=\"scenario-%zu\"><h2>", index);
     html_text(b, s->name);
@@ -443,7 +472,7 @@ static void html_scenario(gs_buf *b, const gs_results_scenario *s, size_t index)
         gs_buf_puts(b, "</div>\n");
     }
     for (size_t i = 0; i < s->steps_len; i++)
-        html_step(b, s->steps[i]);
+        html_step(b, s->steps[i], latency_axis);
     gs_buf_puts(b, "</section>\n");
 }
 
@@ -498,8 +527,9 @@ static void html_body(gs_buf *b, const gs_results *r)
                        "\"not run\" never started.</div>\n");
     html_failures(b, r);
     gs_buf_puts(b, "<h2>Scenarios</h2>\n");
+    double latency_axis = html_latency_axis(r);
     for (size_t i = 0; i < r->scenarios_len; i++)
-        html_scenario(b, r->scenarios[i], i);
+        html_scenario(b, r->scenarios[i], i, latency_axis);
 }
 
 void gs_report_html(const gs_results *r, gs_buf *out)

@@ -173,6 +173,19 @@ static void json_step(gs_json *j, const gs_results_step *st)
         gs_json_key(j, "durationMs");
         gs_json_double(j, st->duration_ms);
     }
+    if (st->send.protocol != NULL) {
+        gs_json_key(j, "send");
+        gs_json_object_begin(j);
+        gs_json_key(j, "protocol");
+        gs_json_string(j, st->send.protocol);
+        gs_json_key(j, "connections");
+        gs_json_uint(j, st->send.connections);
+        gs_json_key(j, "streams");
+        gs_json_uint(j, st->send.streams);
+        gs_json_key(j, "newConnectionPerRequest");
+        gs_json_bool(j, st->send.new_connection_per_request);
+        gs_json_object_end(j);
+    }
     if (st->traffic.present)
         json_traffic(j, &st->traffic);
     if (st->target_stats.len)

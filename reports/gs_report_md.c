@@ -66,6 +66,26 @@ static void md_code_block(gs_buf *b, const char *title, const char *text)
     gs_buf_putc(b, '\n');
 }
 
+/* How the failed check's step sent and what it measured, with units: "- sent over h2c, 3
+ * connections: 194 requests in 0.15 s, latency p50 0.41 ms, ..., max 2.31 ms". */
+static void md_step_traffic(gs_buf *b, const gs_results_step *st)
+{
+    gs_buf how = {0};
+    gs_report_step_send(&how, &st->send);
+    if (how.len > 0) {
+        gs_buf_puts(b, "- sent over ");
+        gs_report_escape_md(b, how.data);
+        if (st->traffic.present) {
+            gs_buf_printf(b, ": %llu requests in %.2f s, latency ",
+                          (unsigned long long)st->traffic.requests,
+                          st->traffic.duration_seconds);
+            gs_report_latency(b, &st->traffic.latency_ms);
+        }
+        gs_buf_putc(b, '\n');
+    }
+    gs_buf_clear(&how);
+}
+
 static void md_failure(gs_buf *b, const gs_results_scenario *s, const gs_results_step *st,
                        const gs_results_check *c)
 {
@@ -82,6 +102,7 @@ static void md_failure(gs_buf *b, const gs_results_scenario *s, const gs_results
     gs_buf_puts(b, "\n- observed: ");
     gs_report_escape_md(b, c->observed);
     gs_buf_putc(b, '\n');
+    md_step_traffic(b, st);
     gs_buf counters = {0};
     gs_report_target_stats(&counters, &st->target_stats);
     if (counters.len > 0) {

@@ -157,6 +157,24 @@ void gs_report_percent(gs_buf *b, double share)
         gs_buf_printf(b, "%.1f%%", share * 100.0);
 }
 
+void gs_report_step_send(gs_buf *b, const gs_results_send *s)
+{
+    if (s->protocol == NULL)
+        return;
+    gs_buf_printf(b, "%s, %u connection%s", s->protocol, s->connections,
+                  s->connections == 1 ? "" : "s");
+    if (s->streams > 1)
+        gs_buf_printf(b, ", %u streams each", s->streams);
+    if (s->new_connection_per_request)
+        gs_buf_puts(b, ", a new connection per request");
+}
+
+void gs_report_latency(gs_buf *b, const gs_results_latency *l)
+{
+    gs_buf_printf(b, "p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms", l->p50,
+                  l->p90, l->p99, l->p999, l->max);
+}
+
 void gs_report_target_stats(gs_buf *b, const gs_results_counts *c)
 {
     bool first = true;

@@ -29,4 +29,12 @@ void gs_report_percent(gs_buf *b, double share);
  * nothing when there are none. The caller escapes it for its format. */
 void gs_report_target_stats(gs_buf *b, const gs_results_counts *c);
 
+/* How a step sent its requests, for a reader: "h2c, 3 connections", "http1, 1 connection, a new
+ * connection per request", "h2c, 2 connections, 4 streams each". Nothing when it sent nothing. */
+void gs_report_step_send(gs_buf *b, const gs_results_send *s);
+
+/* A step's latency percentiles with their unit: "p50 0.41 ms, p90 0.80 ms, p99 1.20 ms, p99.9
+ * 2.00 ms, max 2.31 ms". */
+void gs_report_latency(gs_buf *b, const gs_results_latency *l);
+
 #endif

@@ -61,6 +61,7 @@ static void results_step_free(gs_results_step *st)
         return;
     free(st->name);
     free(st->message);
+    free(st->send.protocol);
     results_counts_free(&st->traffic.statuses);
     results_counts_free(&st->traffic.backends);
     results_counts_free(&st->traffic.errors);

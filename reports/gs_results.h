@@ -105,6 +105,16 @@ typedef struct gs_results_check {
     size_t shares_len, shares_cap;
 } gs_results_check;
 
+/* How a step sent its requests, as the scenario asked: shown beside the step in every report, so
+ * a reader knows what the numbers were measured over. |protocol| is NULL when the step sent
+ * nothing. */
+typedef struct gs_results_send {
+    char *protocol;       /* "http1", "h2c", "http2", "grpc" */
+    unsigned connections; /* concurrent connections */
+    unsigned streams;     /* concurrent HTTP/2 streams per connection (1 for HTTP/1.1) */
+    bool new_connection_per_request;
+} gs_results_send;
+
 typedef struct gs_results_step {
     char *name;
     gs_result result;
@@ -112,6 +122,7 @@ typedef struct gs_results_step {
     bool interrupted;      /* an ERROR because the run was interrupted (SIGINT/SIGTERM) */
     double convergence_ms; /* time waited for config to take effect; < 0 when not measured */
     double duration_ms;    /* whole step */
+    gs_results_send send;
     gs_results_traffic traffic;
     /* The target's own counters over the step ("mirrorsSent", "mirrorsDropped", ... as the
      * builtin gateway's stats line names them: counters as the step's difference, gauges as

@@ -16,6 +16,7 @@
 #include "gs_proc.h"
 #include "gs_report.h"
 #include "gs_report_set.h"
+#include "gs_report_text.h"
 #include "gs_status_check.h"
 #include "gs_target.h"
 #include "gs_time.h"
@@ -707,6 +708,15 @@ static int runner_check_plan(runner_scenario *rs, const gs_scenario_step *step,
 
 /* Sends the step's traffic and checks its expectations. Returns the failed-check count, or a
  * negative GS_ERR_* for an error of the machinery. */
+/* What the reports say about how |send| sent: its protocol and connections. */
+static void runner_note_send(const gs_scenario_send *send, gs_results_send *out)
+{
+    gs_results_set(&out->protocol, "%s", gs_scenario_protocol_name(send->protocol));
+    out->connections = send->connections;
+    out->streams = send->protocol == GS_SCENARIO_HTTP1 ? 1 : send->streams;
+    out->new_connection_per_request = send->new_connection_per_request;
+}
+
 static int runner_send(runner_scenario *rs, size_t step_index, const gs_scenario_step *step,
                        gs_results_step *rst, gs_error *err)
 {
@@ -952,6 +962,7 @@ static void runner_step(runner_scenario *rs, size_t i, gs_results_step *rst)
     }
 
     if (step->send.present) {
+        runner_note_send(&step->send, &rst->send);
         rc = runner_send(rs, i, step, rst, &err);
         if (rc < 0 && gs_proc_interrupted()) {
             runner_step_interrupted(rst);
@@ -1000,11 +1011,17 @@ static void runner_print_scenario(const gs_runner_config *cfg, const gs_results_
         /* The scenario's error line above already names the step that errored. */
         if (st->result == GS_RESULT_ERROR && r->error && st->checks_len == 0)
             continue;
+        /* How the step sent (protocol, connections) explains much of what it measured. */
+        gs_buf how = {0};
+        gs_report_step_send(&how, &st->send);
+        fprintf(out, "  step \"%s\"%s%s%s: ", st->name, how.len ? " (" : "", how.len ? how.data : "",
+                how.len ? ")" : "");
+        gs_buf_clear(&how);
         if (st->interrupted)
-            fprintf(out, "  step \"%s\": %s\n", st->name, st->message);
+            fprintf(out, "%s\n", st->message);
         else
-            fprintf(out, "  step \"%s\": %s%s%s\n", st->name, gs_result_name(st->result),
-                    st->message ? ": " : "", st->message ? st->message : "");
+            fprintf(out, "%s%s%s\n", gs_result_name(st->result), st->message ? ": " : "",
+                    st->message ? st->message : "");
         for (size_t k = 0; k < st->checks_len; k++) {
             const gs_results_check *ch = st->checks[k];
             if (ch->result == GS_RESULT_PASSED)

@@ -19,6 +19,8 @@
 #                                     --assume-services in explain and validate; run names a
 #                                     Service a route uses that spec.backends does not declare
 #   cli_cases.py GATESIM messages     validate says what it validated; paths as the user wrote them
+#   cli_cases.py GATESIM step-reports every report says how a step sent (protocol, connections);
+#                                     latency has units, one scale for every step's chart
 #   cli_cases.py GATESIM exit-line    the gateway's exit line is a sentence of the non-zero counts
 #   cli_cases.py GATESIM bench-output bench writes its result with --output-file; -o FILE and
 #                                     --output FILE still work, with a deprecation warning
@@ -525,7 +527,47 @@ def case_bench_output():
     print("ok: bench --output-file; -o and --output warn and still write the file")
 
 
+def latency_ticks(html):
+    """The axis labels of each latency chart in |html|, one list per chart."""
+    charts = re.findall(r'<svg class="chart latency".*?</svg>', html)
+    return [re.findall(r'text-anchor="middle">([^<]*)<', c) for c in charts]
+
+
+def case_step_reports():
+    scenario = os.path.join(DATA, "two-steps.yaml")
+    with tempfile.TemporaryDirectory() as d:
+        rc, so, se = gatesim(["run", "--seed", "1", scenario, "--report-dir", d])
+        if rc != 1 or '  step "claimed even split" (h2c, 3 connections): failed: 1 check ' \
+                'failed' not in so.splitlines():
+            fail("the terminal does not say how the failed step sent: exit %d\n%s%s" %
+                 (rc, so, se))
+        with open(os.path.join(d, "summary.md")) as f:
+            md = f.read()
+        ms = r"[0-9.]+ ms"
+        if not re.search(r"^- sent over h2c, 3 connections: [0-9]+ requests in [0-9.]+ s, "
+                         r"latency p50 %s, p90 %s, p99 %s, p99\.9 %s, max %s$" %
+                         (ms, ms, ms, ms, ms), md, re.M):
+            fail("summary.md does not say how the step sent, with latency units:\n" + md)
+        with open(os.path.join(d, "report.html")) as f:
+            html = f.read()
+        for want in ('<div class="meta">sent over http1, 2 connections · ',
+                     '<div class="meta">sent over h2c, 3 connections · '):
+            if want not in html:
+                fail("report.html has no %r" % want)
+        ticks = latency_ticks(html)
+        if len(ticks) != 2 or ticks[0] != ticks[1] or len(ticks[0]) != 5 or \
+                not all(t.endswith(" ms") for t in ticks[0]):
+            fail("the latency charts' axes differ or have no unit: %r" % ticks)
+        with open(os.path.join(d, "results.json")) as f:
+            steps = json.load(f)["scenarios"][0]["steps"]
+        sends = [(s["send"]["protocol"], s["send"]["connections"]) for s in steps]
+        if sends != [("http1", 2), ("h2c", 3)]:
+            fail("results.json steps[].send: %r" % sends)
+    print("ok: each step says how it sent; latency charts share one axis in ms")
+
+
 CASES = {
+    "step-reports": case_step_reports,
     "exit-line": case_exit_line,
     "bench-output": case_bench_output,
     "messages": case_messages,

@@ -91,12 +91,74 @@ START_TEST(html_backend_chart_without_split)
 }
 END_TEST
 
+/* The axis labels of the |n|th latency chart of |h| (0-based), "0 ms|125 ms|...". */
+static void html_latency_ticks(const char *h, unsigned n, gs_buf *out)
+{
+    const char *chart = strstr(h, "<svg class=\"chart latency\"");
+    for (unsigned i = 0; i < n && chart != NULL; i++)
+        chart = strstr(chart + 1, "<svg class=\"chart latency\"");
+    ck_assert_ptr_nonnull(chart);
+    const char *end = strstr(chart, "</svg>");
+    const char *tag = "text-anchor=\"middle\">";
+    for (const char *p = strstr(chart, tag); p != NULL && p < end; p = strstr(p + 1, tag)) {
+        const char *v = p + strlen(tag);
+        gs_buf_printf(out, "%.*s|", (int)(strchr(v, '<') - v), v);
+    }
+}
+
+/* Two steps, one ten times slower: both latency charts have one axis, in ms, so their bars
+ * compare; each step says how it sent. */
+START_TEST(html_latency_axis_shared_and_in_ms)
+{
+    gs_results *r;
+    gs_results_new(&r, "builtin", 0, 1);
+    r->state = GS_RUN_COMPLETE;
+    gs_results_scenario *s = gs_results_add_scenario(r, "two", "t.yaml");
+    s->result = GS_RESULT_PASSED;
+    const struct {
+        const char *protocol;
+        unsigned connections, streams;
+        double max;
+    } steps[] = {{"http1", 1, 1, 12}, {"h2c", 3, 4, 120}};
+    for (size_t i = 0; i < 2; i++) {
+        gs_results_step *st = gs_results_add_step(s, steps[i].protocol);
+        st->result = GS_RESULT_PASSED;
+        gs_results_set(&st->send.protocol, "%s", steps[i].protocol);
+        st->send.connections = steps[i].connections;
+        st->send.streams = steps[i].streams;
+        st->traffic.present = true;
+        st->traffic.requests = 10;
+        st->traffic.latency_ms.p50 = steps[i].max / 4;
+        st->traffic.latency_ms.max = steps[i].max;
+    }
+    gs_buf b = {0};
+    gs_report_html(r, &b);
+    gs_buf first = {0}, second = {0};
+    html_latency_ticks(b.data, 0, &first);
+    html_latency_ticks(b.data, 1, &second);
+    ck_assert_str_eq(first.data, "0 ms|50 ms|100 ms|150 ms|200 ms|");
+    ck_assert_str_eq(second.data, first.data);
+    /* p50 of the fast step: 3 ms of 200 on a 280-unit plot. */
+    ck_assert_ptr_nonnull(strstr(b.data, "<rect class=\"gs-lat\" x=\"190\" y=\"26.0\" "
+                                         "width=\"4.20\" height=\"18\"/><text x=\"478\" "
+                                         "y=\"39.0\">3.00 ms</text>"));
+    ck_assert_ptr_nonnull(strstr(b.data, "<div class=\"meta\">sent over http1, 1 connection</div>"));
+    ck_assert_ptr_nonnull(
+        strstr(b.data, "<div class=\"meta\">sent over h2c, 3 connections, 4 streams each</div>"));
+    gs_buf_clear(&first);
+    gs_buf_clear(&second);
+    gs_buf_clear(&b);
+    gs_results_free(r);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("reports/html");
     TCase *tc = tcase_create("html");
     tcase_add_test(tc, html_is_self_contained_and_escaped);
     tcase_add_test(tc, html_backend_chart_without_split);
+    tcase_add_test(tc, html_latency_axis_shared_and_in_ms);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
 }
