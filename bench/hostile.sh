@@ -13,7 +13,9 @@
 #   resets: connections opening and resetting 20 streams each, until GOAWAY, over and over
 # The normal client: `gatesim load -p h2c -c 4 -m 4` at a fixed rate (open loop, latency from
 # the intended send time) for NORMAL seconds during each attack. The gateway's CPU share during
-# each attack is printed too: on a small machine the attackers' own CPU use moves the p99.
+# each attack is printed too, and the attackers' (one Python process per attack, never one per
+# round: interpreter start-ups would cost more CPU than the attack) with the load average: on a
+# small machine the attackers' own CPU use moves the p99.
 # Usage: bench/hostile.sh [BUILD_DIR] [ATTACK_SECONDS] [RATE]   (defaults: build, 20, 400)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -72,6 +74,7 @@ GW=$(jsonf "$WORK/gw.out" "d['listeners'][0]['address']")
 kib() { awk -v k="$1" '$1 == k":" {print $2}' "/proc/$GW_PID/status"; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$GW_PID/stat"; } # user + system
 HZ=$(getconf CLK_TCK)
+loadavg() { cut -d' ' -f1 /proc/loadavg; }
 # normal SECONDS → p99 in ms of the normal client (requests that failed are reported too)
 normal() {
     "$GATESIM" load -q -p h2c -c 4 -m 4 -r "$RATE" -d "${1}s" -o json --host example.com \
@@ -89,9 +92,10 @@ attack() {
     case $1 in
     bodies) cmd="$py bodies $GW --source 127.0.0.2 --conns 2 --streams 128 --bytes 4194304 --hold 2 --duration $ATTACK_S" ;;
     held) cmd="$py held $GW --source 127.0.0.2 --conns 10 --streams 128 --size 1048576 --hold 8 --duration $ATTACK_S" ;;
-    resets) cmd="end=\$((SECONDS + $ATTACK_S)); while [ \$SECONDS -lt \$end ]; do $py resets $GW --source 127.0.0.2 --conns 1000 --per-conn 20 --pause 0.01; done" ;;
+    resets) cmd="$py resets $GW --source 127.0.0.2 --conns 1000 --per-conn 20 --pause 0.01 --duration $ATTACK_S" ;;
     esac
-    bash -c "$cmd" > "$WORK/attack-$1.json" 2> "$WORK/attack-$1.err" &
+    # `times` (its second line: the children's user and system time) gives the attackers' CPU.
+    bash -c "$cmd; times > $WORK/times-$1" > "$WORK/attack-$1.json" 2> "$WORK/attack-$1.err" &
     ATTACK_PID=$!
     PIDS+=($ATTACK_PID)
 }
@@ -99,8 +103,15 @@ attack() {
 echo "bench/hostile.sh: gateway $GW, normal client ${RATE} req/s h2c (4 connections x 4 streams)"
 normal 3 > /dev/null # warm-up
 read -r BASE_P99 BASE_N BASE_ERR <<< "$(normal "$NORMAL")"
-echo "unloaded: p99 ${BASE_P99} ms ($BASE_N responses, $BASE_ERR errors), RSS $(($(kib VmRSS) / 1024)) MB"
-printf '%-8s %12s %9s %10s %10s %7s %14s\n' attack "peak RSS MB" "bound MB" "p99 ms" "p99 ratio" errors "gateway CPU %"
+echo "unloaded: p99 ${BASE_P99} ms ($BASE_N responses, $BASE_ERR errors), RSS $(($(kib VmRSS) / 1024)) MB, load average $(loadavg) ($(nproc) CPUs)"
+# attack_cpu NAME WALL_S → the attackers' CPU use in % of one core
+attack_cpu() {
+    "$PY" -c "
+import re,sys
+t=[float(m)*60+float(s) for m,s in re.findall(r'(\d+)m([\d.]+)s', open(sys.argv[1]).read().splitlines()[1])]
+print('%.0f' % (100 * sum(t) / max(float(sys.argv[2]), 1)))" "$WORK/times-$1" "$2" 2> /dev/null || echo "?"
+}
+printf '%-8s %12s %9s %10s %10s %7s %14s %11s %6s\n' attack "peak RSS MB" "bound MB" "p99 ms" "p99 ratio" errors "gateway CPU %" "attack CPU %" load
 FAIL=0
 for a in bodies held resets; do
     echo 5 > "/proc/$GW_PID/clear_refs" 2> /dev/null || true # resets VmHWM
@@ -111,9 +122,10 @@ for a in bodies held resets; do
     read -r P99 N ERR <<< "$(normal "$NORMAL")"
     wait "$ATTACK_PID" 2> /dev/null || true
     CPU=$(awk -v t=$(($(cpu_ticks) - T0)) -v hz="$HZ" -v w=$((SECONDS - W0)) 'BEGIN {printf "%.0f", 100 * t / hz / (w > 0 ? w : 1)}')
+    ACPU=$(attack_cpu "$a" $((SECONDS - W0)))
     PEAK=$(($(kib VmHWM) / 1024))
     RATIO=$("$PY" -c "import sys; print('%.2f' % (float(sys.argv[1]) / max(float(sys.argv[2]), 0.001)))" "$P99" "$BASE_P99")
-    printf '%-8s %12s %9s %10s %10s %7s %14s\n' "$a" "$PEAK" "$BOUND_MB" "$P99" "${RATIO}x" "$ERR" "$CPU"
+    printf '%-8s %12s %9s %10s %10s %7s %14s %11s %6s\n' "$a" "$PEAK" "$BOUND_MB" "$P99" "${RATIO}x" "$ERR" "$CPU" "$ACPU" "$(loadavg)"
     [ "$PEAK" -le "$BOUND_MB" ] || FAIL=1
     sleep 1
 done

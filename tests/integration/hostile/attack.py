@@ -137,13 +137,13 @@ def cmd_h1stall(args):
     print(json.dumps(out))
 
 
-def cmd_resets(args):
-    """Connection after connection, |per_conn| requests each sent and reset in the same write,
-    until a GOAWAY; then one more connection, to see whether it is refused."""
+def resets_round(args, until):
+    """Connection after connection (|conns| at least, and on until |until|), |per_conn| requests
+    each sent and reset in the same write, until a GOAWAY; then one more connection, to see
+    whether it is refused."""
     out = {"conns": 0, "resets": 0, "goaway_code": None, "refused_after": None,
            "refused_with_reset": None}
-    end = time.monotonic() + args.duration
-    while out["conns"] < args.conns or time.monotonic() < end:
+    while out["conns"] < args.conns or time.monotonic() < until:
         try:
             c = conn_open(args)
         except OSError:
@@ -184,7 +184,28 @@ def cmd_resets(args):
             out["refused_after"] = True
             out["refused_with_reset"] = True
         s.close()
-    print(json.dumps(out))
+    return out
+
+
+def cmd_resets(args):
+    """One round (resets_round). With --duration, rounds one after another for that long, as an
+    attacker that comes back whenever it is refused (after --pause): one process, so what the
+    attack costs is its traffic, not interpreter start-ups; prints the rounds' totals."""
+    if args.duration <= 0:
+        print(json.dumps(resets_round(args, 0)))
+        return
+    end = time.monotonic() + args.duration
+    total = {"rounds": 0, "conns": 0, "resets": 0, "goaways": 0, "refused": 0}
+    while time.monotonic() < end:
+        r = resets_round(args, 0)
+        total["rounds"] += 1
+        total["conns"] += r["conns"]
+        total["resets"] += r["resets"]
+        total["goaways"] += r["goaway_code"] is not None
+        if r["refused_after"]:
+            total["refused"] += 1
+            time.sleep(args.pause)
+    print(json.dumps(total))
 
 
 def cmd_cancel(args):
