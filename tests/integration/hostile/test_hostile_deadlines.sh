@@ -3,8 +3,8 @@
 # Total deadlines, not only inactivity: with --header-timeout 1s, a TLS ClientHello, an
 # HTTP/1.1 head and an HTTP/2 header block sent one byte every 0.3 s (so an inactivity timeout
 # never fires) are cut within a few seconds by the gateway (deadlineClosed), and an HTTP/1.1 head
-# trickled to gatesim-echo --header-timeout 1s is cut too (its --idle-timeout of 30 s restarts
-# on every byte).
+# and a TLS ClientHello trickled to gatesim-echo --header-timeout 1s are cut too (its
+# --idle-timeout of 30 s restarts on every byte).
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 
@@ -82,8 +82,13 @@ RC=0
 "$GATESIM" gateway --conn-body-budget 12Q "$WORK/gw.yaml" 2> "$WORK/bad.err" || RC=$?
 check "a malformed size is a usage error" eq "$RC" 2
 
-start_echo default/slow b --header-timeout 1s --idle-timeout 30s
+start_echo default/slow b --header-timeout 1s --idle-timeout 30s --tls-listen 127.0.0.1:0 \
+    --cert "$WORK/a.crt" --key "$WORK/a.key"
+ECHO_TLS=$(json "$WORK/echo-default_slow-b.json.1" "j['tlsPort']")
 attack trickle "127.0.0.1:$ECHO_PORT" --kind h1 --interval 0.3 --max 10
 check "gatesim-echo cuts a trickled head by its header timeout" cut_soon
+attack trickle "127.0.0.1:$ECHO_TLS" --kind tls --interval 0.3 --max 10
+check "gatesim-echo cuts a trickled TLS ClientHello by the same total deadline" cut_soon
 check "and still serves" eq "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$ECHO_PORT/")" 200
+check "TLS too" eq "$(curl -s -k -o /dev/null -w '%{http_code}' "https://127.0.0.1:$ECHO_TLS/")" 200
 finish
