@@ -6,8 +6,10 @@
 #include "gs_error.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 bool gs_path_is_yaml(const char *name)
 {
@@ -47,4 +49,31 @@ void gs_dir_names_free(char **names, size_t n)
     for (size_t i = 0; i < n; i++)
         free(names[i]);
     free(names);
+}
+
+int gs_dir_each_yaml(const char *path, int max_depth,
+                     int (*fn)(void *arg, const char *file, gs_error *err), void *arg,
+                     gs_error *err)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return gs_error_set_errno(err, errno, "%s", path);
+    if (!S_ISDIR(st.st_mode))
+        return fn(arg, path, err);
+    if (max_depth < 0)
+        return 0;
+    char **names;
+    size_t n;
+    if (gs_dir_names(path, &names, &n) < 0)
+        return gs_error_set_errno(err, errno, "%s", path);
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        char *full = gs_xasprintf("%s/%s", path, names[i]);
+        struct stat sub;
+        if (stat(full, &sub) == 0 && (S_ISDIR(sub.st_mode) || gs_path_is_yaml(names[i])))
+            rc = gs_dir_each_yaml(full, max_depth - 1, fn, arg, err);
+        free(full);
+    }
+    gs_dir_names_free(names, n);
+    return rc;
 }

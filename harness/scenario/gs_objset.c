@@ -276,29 +276,9 @@ static int objset_add_node(gs_objset *set, const gs_yaml_node *obj, gs_error *er
     return 0;
 }
 
-static int objset_add_path(gs_objset *set, const char *path, int depth, gs_error *err)
+static int objset_add_file(void *arg, const char *path, gs_error *err)
 {
-    struct stat st;
-    if (stat(path, &st) != 0)
-        return gs_error_set_errno(err, errno, "%s", path);
-    if (S_ISDIR(st.st_mode)) {
-        if (depth > 16)
-            return 0;
-        char **names;
-        size_t n;
-        if (gs_dir_names(path, &names, &n) < 0)
-            return gs_error_set_errno(err, errno, "%s", path);
-        int rc = 0;
-        for (size_t i = 0; i < n && rc == 0; i++) {
-            char *full = gs_xasprintf("%s/%s", path, names[i]);
-            struct stat cst;
-            if (stat(full, &cst) == 0 && (S_ISDIR(cst.st_mode) || gs_path_is_yaml(names[i])))
-                rc = objset_add_path(set, full, depth + 1, err);
-            free(full);
-        }
-        gs_dir_names_free(names, n);
-        return rc;
-    }
+    gs_objset *set = arg;
     gs_yaml_stream *s = NULL;
     int rc = gs_yaml_parse_file(&s, path, err);
     if (rc < 0)
@@ -315,7 +295,7 @@ int gs_objset_add_source(gs_objset *set, const gs_scenario_source *src, gs_error
     if (src->inline_obj)
         return objset_add_node(set, src->inline_obj, err);
     if (src->path)
-        return objset_add_path(set, src->path, 0, err);
+        return gs_dir_each_yaml(src->path, 16, objset_add_file, set, err);
     return gs_error_set(err, GS_ERR_INVALID, "empty manifest source");
 }
 

@@ -6,19 +6,28 @@
   nginx_cases.py GATESIM SEED_DIR CASES_DIR cases   this folder's scenarios on nginx
   nginx_cases.py GATESIM SEED_DIR CASES_DIR conform gatesim conform --target nginx (the
                                                     conformance library beside SEED_DIR)
+  nginx_cases.py GATESIM SEED_DIR CASES_DIR gateway gatesim gateway --data-plane nginx: ready
+                                                    line, traffic, SIGHUP reload (and a refused
+                                                    one), SIGUSR1 counters, SIGTERM
 
 Every step must pass except those in NGINX_LIMITS (docs/targets/nginx.md, "Seed results"), and
 those must fail exactly, with the symptom their reason predicts: a list that goes stale (nginx
 learns the feature, or another step starts failing) fails the test.
 """
 import atexit
+import http.server
 import json
 import os
 import re
+import select
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
+import urllib.error
+import urllib.request
 
 GATESIM, SEED, CASES, MODE = sys.argv[1:5]
 
@@ -60,7 +69,8 @@ def nginx_pids():
                 cmd = f.read().split(b"\0")
         except OSError:
             continue
-        if cmd and cmd[0].endswith(b"nginx") and any(b"gatesim-run-" in a and root in a for a in cmd):
+        if cmd and cmd[0].endswith(b"nginx") and any(
+                (b"gatesim-run-" in a or b"gatesim-gateway-" in a) and root in a for a in cmd):
             pids.add(int(d))
     return pids
 
@@ -128,6 +138,125 @@ def step(results, scenario, name):
     fail(f"no step {scenario} / {name}")
 
 
+GATEWAY_OBJECTS = """apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: gs}
+spec: {controllerName: gatesim.dev/gateway-controller}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: default}
+spec: {gatewayClassName: gs, listeners: [{name: http, port: 80, protocol: HTTP}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: app, namespace: default}
+spec:
+  parentRefs: [{name: gw}]
+  rules:
+"""
+GATEWAY_RULE = "  - {matches: [{path: {type: PathPrefix, value: %s}}], backendRefs: [{name: web, port: 80}]}\n"
+
+
+class Backend(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = ("web " + self.path).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def get(address, path):
+    """(status, body) of GET http://address/path; bounded."""
+    try:
+        with urllib.request.urlopen(f"http://{address}{path}", timeout=30) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, ""
+
+
+def read_line(proc, want):
+    """The next stdout line of |proc| that has member |want| (bounded: 120 s)."""
+    for _ in range(100):
+        ready, _, _ = select.select([proc.stdout], [], [], 120)
+        if not ready:
+            break
+        line = proc.stdout.readline()
+        if not line:
+            break
+        obj = json.loads(line)
+        if want in obj:
+            return obj
+    proc.kill()
+    out, err = proc.communicate()
+    fail(f"gatesim gateway printed no line with {want!r}: {out[-2000:]} {err[-2000:]}")
+
+
+def gateway_mode():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Backend)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    web = f"127.0.0.1:{server.server_address[1]}"
+    manifests = os.path.join(WORK_ROOT, "routes.yaml")
+    with open(manifests, "w") as f:
+        f.write(GATEWAY_OBJECTS + GATEWAY_RULE % "/a")
+    # Options of the builtin data plane only are refused.
+    bad = subprocess.run([GATESIM, "gateway", "--data-plane", "nginx", "--port-map", "80=0",
+                          manifests], capture_output=True, text=True, timeout=60, env=GATESIM_ENV)
+    if bad.returncode != 2 or "builtin data plane only" not in bad.stderr:
+        fail(f"--port-map with --data-plane nginx: exit {bad.returncode}: {bad.stderr}")
+    proc = subprocess.Popen([GATESIM, "gateway", "--data-plane", "nginx", manifests,
+                             "--backend", f"default/web:80={web}"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=GATESIM_ENV)
+    try:
+        address = read_line(proc, "ready")["listeners"][0]["address"]
+        if get(address, "/a/1") != (200, "web /a/1") or get(address, "/b")[0] != 404:
+            fail("before the reload: /a is not the backend's or /b is not 404")
+        # SIGHUP reads the manifests again: /b now answers, on the same port.
+        with open(manifests, "w") as f:
+            f.write(GATEWAY_OBJECTS + GATEWAY_RULE % "/a" + GATEWAY_RULE % "/b")
+        proc.send_signal(signal.SIGHUP)
+        ready = read_line(proc, "ready")
+        if ready.get("reloadError") or ready["listeners"][0]["address"] != address:
+            fail(f"reload: {ready}")
+        if get(address, "/b/2") != (200, "web /b/2"):
+            fail("after the reload /b does not reach the backend")
+        # Invalid objects: a ready line with the error (file:line), the old routes stay.
+        with open(manifests, "w") as f:
+            f.write(GATEWAY_OBJECTS + "  - {matches: [{path: {type: Nope, value: /c}}]}\n")
+        proc.send_signal(signal.SIGHUP)
+        ready = read_line(proc, "ready")
+        if "routes.yaml:" not in ready.get("reloadError", ""):
+            fail(f"a refused reload: {ready}")
+        if get(address, "/b/3") != (200, "web /b/3"):
+            fail("after a refused reload /b no longer answers")
+        # SIGUSR1: nginx's counters; the four requests above, gatesim's probes not counted.
+        proc.send_signal(signal.SIGUSR1)
+        stats = read_line(proc, "stats")["stats"]
+        if stats.get("requests") != 4 or "mirrorsSent" not in stats:
+            fail(f"stats after 4 requests: {stats}")
+        proc.send_signal(signal.SIGTERM)
+        rc = proc.wait(timeout=120)
+        err = proc.stderr.read()
+        if rc != 0:
+            fail(f"SIGTERM: exit {rc}: {err}")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    if nginx_pids():
+        fail("nginx processes left behind by gatesim gateway")
+    left = [d for d in os.listdir(WORK_ROOT) if d.startswith("gatesim-gateway-")]
+    if left:
+        fail(f"work folders left behind: {left}")
+    server.shutdown()
+    print("1 passed, 0 failed")
+
+
 if MODE == "seed":
     res = check(SEED, NGINX_LIMITS, 16)
     # nginx's mirror log feeds targetStats' mirror counters (docs/targets/nginx.md, "counters"): a
@@ -175,5 +304,7 @@ elif MODE == "conform":
         if "GATEWAY-HTTP" not in report or "success" not in report:
             fail("ConformanceReport without a successful GATEWAY-HTTP profile:\n" + report[:3000])
         print("1 passed, 0 failed")
+elif MODE == "gateway":
+    gateway_mode()
 else:
     fail(f"unknown mode {MODE}")

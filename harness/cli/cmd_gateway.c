@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* `gatesim gateway PATH...`: parses the command line and runs the builtin gateway (gs_gw_run) on
- * the route table the control plane compiles from the manifests. No logic beyond arguments. */
+ * the route table the control plane compiles from the manifests, or with --data-plane nginx the
+ * nginx target as a gateway (gs_nginx_gateway_run). No logic beyond arguments. It lives in cli
+ * because it drives two parts beside each other, gateway and targets (docs/architecture.md). */
 #include "gs_alloc.h"
 #include "gs_cliopt.h"
 #include "gs_gw_load.h"
 #include "gs_gw_main.h"
 #include "gs_log.h"
+#include "gs_synth.h"
+#include "gs_target_nginx_gateway.h"
 #include "gs_time.h"
 
 #include <errno.h>
@@ -32,6 +36,10 @@ static void gateway_usage(FILE *out)
         "(counters since the start; docs/gateway.md lists them); SIGTERM stops cleanly.\n\n"
         "Options:\n"
         "  -f, --filename PATH     a manifest file or folder (repeatable; the same as PATH)\n"
+        "      --data-plane NAME   builtin (default), or nginx: nginx serves, configured\n"
+        "                          as by `gatesim run --target nginx`, with the same\n"
+        "                          lines and signals (docs/targets/nginx.md); only -f,\n"
+        "                          -b, --controller-name and --strict apply to it\n"
         "  -b, --backend NS/SVC:PORT=HOST:PORT  endpoint of a Service port (repeatable;\n"
         "                          several endpoints of one Service port are round-robin)\n"
         "      --port-map P=B      bind declared listener port P on loopback port B\n"
@@ -53,8 +61,9 @@ static void gateway_usage(FILE *out)
         "                          Mirrors never slow the primary request, so a mirror\n"
         "                          backend slower than the traffic would make the copies\n"
         "                          pile up without bound; over the cap a copy is dropped\n"
-        "                          and counted (mirrorsDropped in the stats line)\n"
-        "\nLimits under hostile clients (docs/gateway.md lists every bound and counter;\n"
+        "                          and counted (mirrorsDropped in the stats line)\n");
+    fprintf(out,
+            "\nLimits under hostile clients (docs/gateway.md lists every bound and counter;\n"
         "SIZE is bytes or a number with K, M or G for KiB, MiB, GiB):\n"
         "      --header-timeout D  total time for a TLS handshake, a request head or an\n"
         "                          HTTP/2 header block, however its bytes trickle (10s)\n"
@@ -173,10 +182,73 @@ static int gateway_port_map(const char *arg, gs_gw_port_map **maps, size_t *n)
     return 0;
 }
 
+/* Checks the manifests as the builtin gateway loads them (diagnostics with file:line:col). */
+static int gateway_validate(void *arg, gs_error *err)
+{
+    gs_route_table *table = NULL;
+    int rc = gs_gw_load_table(arg, &table, err);
+    gs_route_table_free(table);
+    return rc;
+}
+
+/* --data-plane nginx: the --backend map as the nginx target's endpoints, plus a stand-in
+ * Service for each Service port (a declared Service replaces it). */
+static int gateway_run_nginx(gs_gw_load_opts *lo, const gs_gw_endpoints *eps, gs_error *err)
+{
+    size_t n_eps = 0;
+    for (size_t i = 0; i < eps->n_services; i++)
+        n_eps += eps->services[i].n_endpoints;
+    gs_target_endpoint *te = gs_xcalloc(n_eps + 1, sizeof(*te));
+    char **docs = gs_xcalloc(eps->n_services + 1, sizeof(*docs));
+    unsigned *ports = gs_xcalloc(eps->n_services + 1, sizeof(*ports));
+    size_t k = 0, n_docs = 0;
+    for (size_t i = 0; i < eps->n_services; i++) {
+        const gs_gw_service *s = &eps->services[i];
+        for (size_t e = 0; e < s->n_endpoints; e++)
+            te[k++] = (gs_target_endpoint){s->namespace, s->name, s->port, s->endpoints[e].address};
+        /* One Service per name, with every port the flags give it. */
+        size_t n_ports = 0;
+        bool first = true;
+        for (size_t j = 0; j < eps->n_services && first; j++) {
+            const gs_gw_service *o = &eps->services[j];
+            if (strcmp(o->namespace, s->namespace) != 0 || strcmp(o->name, s->name) != 0)
+                continue;
+            first = j >= i;
+            ports[n_ports++] = o->port;
+        }
+        if (!first)
+            continue;
+        gs_buf doc = {0};
+        gs_synth_service(&doc, s->namespace, s->name, ports, n_ports);
+        docs[n_docs++] = gs_buf_take(&doc);
+    }
+    free(ports);
+    const char **names = gs_xcalloc(lo->n_controller_names + 1, sizeof(*names));
+    for (size_t i = 0; i < lo->n_controller_names; i++)
+        names[i] = lo->controller_names[i];
+    gs_nginx_gateway_opts o = {.paths = lo->paths,
+                               .n_paths = lo->n_paths,
+                               .service_documents = (const char *const *)docs,
+                               .n_service_documents = n_docs,
+                               .endpoints = te,
+                               .n_endpoints = n_eps,
+                               .controller_names = lo->n_controller_names ? names : NULL,
+                               .validate = gateway_validate,
+                               .validate_arg = lo};
+    int rc = gs_nginx_gateway_run(&o, err);
+    for (size_t i = 0; i < n_docs; i++)
+        free(docs[i]);
+    free(docs);
+    free(te);
+    free(names);
+    return rc;
+}
+
 int gs_cmd_gateway(int argc, char **argv)
 {
     enum {
         OPT_BIND = GS_CLIOPT_OWN,
+        OPT_DATA_PLANE,
         OPT_PORT_MAP,
         OPT_HEADER_TIMEOUT,
         OPT_IDLE_TIMEOUT,
@@ -191,6 +263,7 @@ int gs_cmd_gateway(int argc, char **argv)
     static const struct option longopts[] = {
         GS_CLIOPT_FILENAME,
         GS_CLIOPT_BACKEND,
+        {"data-plane", required_argument, NULL, OPT_DATA_PLANE},
         {"port-map", required_argument, NULL, OPT_PORT_MAP},
         {"bind", required_argument, NULL, OPT_BIND},
         GS_CLIOPT_CONTROLLER_NAME,
@@ -219,6 +292,8 @@ int gs_cmd_gateway(int argc, char **argv)
     gs_gw_run_opts ro = {0};
     const char **paths = gs_xcalloc((size_t)argc + 1, sizeof(*paths));
     size_t n_paths = 0;
+    bool nginx = false;
+    const char *builtin_only = NULL; /* an option only the builtin data plane takes */
     int rc = 2;
     int c;
     gs_cliopt_args args;
@@ -230,7 +305,17 @@ int gs_cmd_gateway(int argc, char **argv)
     opterr = 0; /* one line of our own, with a suggestion, instead of getopt's */
     while ((c = getopt_long(argc, argv, ":" GATEWAY_SHORTOPTS, longopts, NULL)) != -1) {
         gs_error err = {0};
+        if (c >= OPT_BIND || c == GS_CLIOPT_VAL_NO_FALLTHROUGH || c == GS_CLIOPT_VAL_SEED ||
+            c == GS_CLIOPT_VAL_REQUEST_TIMEOUT || c == GS_CLIOPT_VAL_MAX_MIRRORS)
+            builtin_only = c == OPT_DATA_PLANE ? builtin_only : gateway_opt_name(longopts, c);
         switch (c) {
+        case OPT_DATA_PLANE:
+            if (strcmp(optarg, "nginx") != 0 && strcmp(optarg, "builtin") != 0) {
+                rc = gateway_bad("--data-plane \"%s\": expected builtin or nginx", optarg);
+                goto out;
+            }
+            nginx = strcmp(optarg, "nginx") == 0;
+            break;
         case 'b':
             if (gs_gw_endpoints_add_spec(&eps, optarg, &err) < 0) {
                 rc = gateway_bad("%s", err.msg);
@@ -352,6 +437,19 @@ int gs_cmd_gateway(int argc, char **argv)
     lo.paths = paths;
     lo.n_paths = n_paths;
     lo.endpoints = &eps;
+    if (nginx && builtin_only) {
+        rc = gateway_bad("--%s applies to the builtin data plane only, not --data-plane nginx",
+                         builtin_only);
+        goto out;
+    }
+    if (nginx) {
+        gs_error err = {0};
+        int r = gateway_run_nginx(&lo, &eps, &err);
+        if (r < 0)
+            gs_log_error("%s", err.msg);
+        rc = r == 0 ? 0 : r == GS_ERR_INVALID ? 1 : 2;
+        goto out;
+    }
     ro.load = gs_gw_load_table;
     ro.load_arg = &lo;
     ro.endpoints = &eps;
