@@ -235,8 +235,10 @@ const gs_nginx_feature gs_nginx_unsupported_features[] = {
                        "the CORS filter is not rendered: nginx has no CORS module, and answering "
                        "preflights with add_header and if blocks would not follow the filter"},
     [NX_UNSUP_BACKEND_FILTERS] = {"HTTPRouteBackendRequestHeaderModification",
-                                  "filters on a backendRef are not rendered: the backend is "
-                                  "chosen by split_clients after the location's directives ran"},
+                                  "filters on one of several weighted backendRefs, or other than "
+                                  "header modifiers, are not rendered: the backend is chosen by "
+                                  "split_clients, which the location's header directives cannot "
+                                  "depend on"},
     [NX_UNSUP_RETRY] = {"HTTPRouteRetry",
                         "nginx retries on the next upstream server only (proxy_next_upstream), "
                         "never the same endpoint again, with no backoff"},
@@ -255,6 +257,40 @@ static bool nx_h2c_protocol(const char *p)
                  strcmp(p, "grpc") == 0);
 }
 
+/* The one backend every request of |rule| goes to (the only one with a weight), or NULL. */
+static const gs_rt_backend *nx_sole_backend(const gs_rt_rule *rule)
+{
+    const gs_rt_backend *sole = NULL;
+    for (size_t i = 0; i < rule->n_backends; i++)
+        if (rule->backends[i].weight > 0) {
+            if (sole)
+                return NULL;
+            sole = &rule->backends[i];
+        }
+    return sole;
+}
+
+/* Whether the filters on |rule|'s backendRefs can be rendered: none that a request can meet,
+ * or header modifiers of the sole backend, which then run after the rule's own filters in the
+ * rule's location, as they would after the choice. With several backends the choice is
+ * split_clients' variable, which no directive of the location can depend on for headers. */
+static bool nx_backend_filters_inline(const gs_rt_rule *rule)
+{
+    const gs_rt_backend *sole = nx_sole_backend(rule);
+    for (size_t i = 0; i < rule->n_backends; i++) {
+        const gs_rt_backend *be = &rule->backends[i];
+        if (be->weight == 0 || be->n_filters == 0)
+            continue; /* never chosen, or nothing to do */
+        if (be != sole)
+            return false;
+        for (size_t k = 0; k < be->n_filters; k++)
+            if (be->filters[k].type != GS_RT_FILTER_REQUEST_HEADER_MODIFIER &&
+                be->filters[k].type != GS_RT_FILTER_RESPONSE_HEADER_MODIFIER)
+                return false;
+    }
+    return true;
+}
+
 /* What |rule| needs that nginx cannot do (an index of gs_nginx_unsupported_features), or -1. */
 static int nx_unsupported(const gs_rt_route *route, const gs_rt_rule *rule)
 {
@@ -267,12 +303,11 @@ static int nx_unsupported(const gs_rt_route *route, const gs_rt_rule *rule)
     }
     if (rule->retry.set)
         return NX_UNSUP_RETRY;
-    for (size_t i = 0; i < rule->n_backends; i++) {
-        if (rule->backends[i].n_filters)
-            return NX_UNSUP_BACKEND_FILTERS;
+    if (!nx_backend_filters_inline(rule))
+        return NX_UNSUP_BACKEND_FILTERS;
+    for (size_t i = 0; i < rule->n_backends; i++)
         if (!grpc && nx_h2c_protocol(rule->backends[i].app_protocol))
             return NX_UNSUP_BACKEND_H2C;
-    }
     return -1;
 }
 
@@ -723,6 +758,15 @@ static void nx_action(nx *x, gs_buf *b, gs_buf *mirrors, const char *ind,
         default: /* CORS: not rendered (docs/targets/nginx.md, features) */
             break;
         }
+    }
+    /* The sole backend's header modifiers (nx_backend_filters_inline): after the rule's. */
+    const gs_rt_backend *sole = nx_sole_backend(rule);
+    for (size_t i = 0; sole && i < sole->n_filters; i++) {
+        const gs_rt_filter *f = &sole->filters[i];
+        if (f->type == GS_RT_FILTER_REQUEST_HEADER_MODIFIER)
+            nx_request_mods(x, &h, &f->header_mod);
+        else if (f->type == GS_RT_FILTER_RESPONSE_HEADER_MODIFIER)
+            nx_response_mods(x, b, ind, kind, &f->header_mod);
     }
     for (size_t i = 0; i < h.len; i++) {
         gs_buf_printf(b, "%s%s_set_header %s %s;\n", ind, kind, h.items[i].name,
