@@ -142,6 +142,10 @@ void gs_control_http_rule_to_table(const gs_control *c, const ctl_route *r, ctl_
                                    size_t i, gs_rt_rule *out);
 void gs_control_grpc_rule_to_table(const gs_control *c, const ctl_route *r, ctl_scratch *s,
                                    size_t i, gs_rt_rule *out);
+const char *gs_control_l4_rule_no_regex(const gs_object *route, size_t i);
+const char *gs_control_l4_rule_unimplemented(const gs_object *route, size_t i);
+void gs_control_l4_rule_to_table(const gs_control *c, const ctl_route *r, ctl_scratch *s, size_t i,
+                                 gs_rt_rule *out);
 void gs_control_route_parent_status(ctl_route *r, ctl_parent *p, gs_route_status *rs,
                                     const char *no_cands_why, const char *refs_reason,
                                     const char *refs_msg, const char *dropped);

@@ -238,6 +238,15 @@ static void control_classes(gs_control *c)
 
 /* ---- listeners ----------------------------------------------------------------------------- */
 
+/* TLS, TCP and UDP listeners: control attaches TLSRoutes, TCPRoutes and UDPRoutes to them and
+ * writes their status, but the builtin gateway has no data plane for them yet, so they are
+ * never programmed (docs/l4.md). */
+static bool listener_layer4(const gs_listener *l)
+{
+    return l->protocol_kind == GS_PROTOCOL_TLS || l->protocol_kind == GS_PROTOCOL_TCP ||
+           l->protocol_kind == GS_PROTOCOL_UDP;
+}
+
 /* The route kinds a listener of protocol |p| can carry and control attaches. */
 static gs_kind_set listener_fitting_kinds(gs_protocol p)
 {
@@ -386,11 +395,14 @@ static void listener_refs(gs_control *c, ctl_gateway *g, ctl_listener *cl, gs_li
     const gs_listener *l = cl->spec;
     char why[512] = "";
     const char *reason = NULL;
-    if (l->protocol_kind == GS_PROTOCOL_HTTPS) {
+    bool terminates = l->protocol_kind == GS_PROTOCOL_HTTPS ||
+                      (l->protocol_kind == GS_PROTOCOL_TLS && l->tls.mode == GS_TLS_MODE_TERMINATE);
+    if (terminates) {
         const gs_gateway_tls_config *tls = &l->tls;
         if (!tls->set || tls->n_certificate_refs == 0) {
             reason = "InvalidCertificateRef";
-            snprintf(why, sizeof(why), "HTTPS listener without tls.certificateRefs");
+            snprintf(why, sizeof(why), "%s listener without tls.certificateRefs%s", l->protocol.v,
+                     l->protocol_kind == GS_PROTOCOL_TLS ? " (mode Terminate)" : "");
         }
         cl->certs =
             gs_xcalloc(tls->n_certificate_refs ? tls->n_certificate_refs : 1, sizeof(*cl->certs));
@@ -498,12 +510,20 @@ static void control_gateway(gs_control *c, ctl_gateway *g)
                               "No conflicts");
         }
         listener_refs(c, g, cl, ls, kinds_ok, bad);
+        bool unserved = cl->programmed && listener_layer4(l);
+        if (unserved)
+            cl->programmed = false;
         if (conflict)
             gs_conditions_set(&ls->conditions, "Programmed", "False", conflict,
                               "Not programmed: %s", why);
         else if (!cl->accepted)
             gs_conditions_set(&ls->conditions, "Programmed", "False", "Invalid",
                               "Not programmed: the listener is not accepted");
+        else if (unserved)
+            gs_conditions_set(&ls->conditions, "Programmed", "False", "Pending",
+                              "Not programmed: routes attach to %s listeners, but the builtin "
+                              "gateway does not carry their traffic yet",
+                              l->protocol.v);
         else if (!cl->programmed)
             gs_conditions_set(&ls->conditions, "Programmed", "False", "Invalid",
                               "Not programmed: %s",

@@ -4,6 +4,13 @@
  * and name it in InvalidRouteKinds when allowedRoutes asks for it. */
 #include "control_priv.h"
 
+/* TLSRoute, TCPRoute, UDPRoute: rules without matches or filters; attached and given status like
+ * every route, their listeners not programmed (docs/l4.md). */
+#define L4_KIND_HOOKS(table)                                                                       \
+    .table_kind = (table), .rule_bad_regex = gs_control_l4_rule_no_regex,                          \
+    .rule_unimplemented = gs_control_l4_rule_unimplemented,                                        \
+    .table_rule = gs_control_l4_rule_to_table, .parent_status = gs_control_route_parent_status
+
 static const gs_control_route_kind kinds[] = {
     {.kind = GS_KIND_HTTP_ROUTE,
      .table_kind = GS_RT_ROUTE_HTTP,
@@ -17,6 +24,9 @@ static const gs_control_route_kind kinds[] = {
      .rule_unimplemented = gs_control_grpc_rule_unimplemented,
      .table_rule = gs_control_grpc_rule_to_table,
      .parent_status = gs_control_route_parent_status},
+    {.kind = GS_KIND_TLS_ROUTE, L4_KIND_HOOKS(GS_RT_ROUTE_TLS)},
+    {.kind = GS_KIND_TCP_ROUTE, L4_KIND_HOOKS(GS_RT_ROUTE_TCP)},
+    {.kind = GS_KIND_UDP_ROUTE, L4_KIND_HOOKS(GS_RT_ROUTE_UDP)},
 };
 
 const gs_control_route_kind *gs_control_route_kind_of(gs_kind kind)

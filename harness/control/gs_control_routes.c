@@ -102,6 +102,22 @@ const char *gs_control_grpc_rule_unimplemented(const gs_object *route, size_t i)
     return rule->session_persistence.set ? "sessionPersistence" : NULL;
 }
 
+/* TLSRoute, TCPRoute, UDPRoute rules have no matches, so nothing to compile, and no field the
+ * builtin gateway leaves out: what it lacks is the whole listener, reported there. */
+const char *gs_control_l4_rule_no_regex(const gs_object *route, size_t i)
+{
+    (void)route;
+    (void)i;
+    return NULL;
+}
+
+const char *gs_control_l4_rule_unimplemented(const gs_object *route, size_t i)
+{
+    (void)route;
+    (void)i;
+    return NULL;
+}
+
 /* Why rule |i| of |r| cannot be implemented (written to |why|), or false when it can. */
 static bool rule_invalid(const ctl_route *r, size_t i, char *why, size_t n)
 {

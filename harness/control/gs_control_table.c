@@ -336,6 +336,19 @@ void gs_control_grpc_rule_to_table(const gs_control *c, const ctl_route *r, ctl_
     out->backend_request_timeout_ms = GS_RT_TIMEOUT_UNSET;
 }
 
+/* A TLSRoute, TCPRoute or UDPRoute rule: its name and backends. */
+void gs_control_l4_rule_to_table(const gs_control *c, const ctl_route *r, ctl_scratch *s, size_t i,
+                                 gs_rt_rule *out)
+{
+    const gs_l4_route_rule *in = &((const gs_l4_route *)r->v.obj)->spec.rules[i];
+    memset(out, 0, sizeof(*out));
+    out->name = in->name.v;
+    out->backends = conv_backends(c, r, s, in->backend_refs, in->n_backend_refs);
+    out->n_backends = in->n_backend_refs;
+    out->request_timeout_ms = GS_RT_TIMEOUT_UNSET;
+    out->backend_request_timeout_ms = GS_RT_TIMEOUT_UNSET;
+}
+
 /* Adds |r| on the programmed listeners that admitted it under an Accepted parent. */
 static int table_add_route(gs_control *c, gs_route_table *t, const ctl_route *r, gs_error *err)
 {

@@ -679,6 +679,10 @@ int gs_route_table_add_route(gs_route_table *t, const gs_rt_route *in, const siz
         return gs_error_set(err, GS_ERR_INVALID, "route table already compiled");
     if (in->namespace == NULL || in->name == NULL)
         return gs_error_set(err, GS_ERR_INVALID, "route without namespace or name");
+    if (in->kind != GS_RT_ROUTE_HTTP && in->kind != GS_RT_ROUTE_GRPC)
+        return gs_error_set(err, GS_ERR_INVALID,
+                            "route %s/%s: layer-4 routes are not served by the route table yet",
+                            in->namespace, in->name);
     for (size_t i = 0; i < n_listeners; i++) {
         if (listeners[i] >= t->n_listeners)
             return gs_error_set(err, GS_ERR_INVALID, "route %s/%s: no listener #%zu", in->namespace,

@@ -265,6 +265,12 @@ typedef struct gs_rt_rule {
 typedef enum gs_rt_route_kind {
     GS_RT_ROUTE_HTTP = 0,
     GS_RT_ROUTE_GRPC,
+    /* TLSRoute, TCPRoute, UDPRoute: rules of backends, no matches. Control attaches them, but
+     * no data plane serves them yet, so their listeners are never programmed and the table
+     * refuses these kinds (docs/l4.md). */
+    GS_RT_ROUTE_TLS,
+    GS_RT_ROUTE_TCP,
+    GS_RT_ROUTE_UDP,
 } gs_rt_route_kind;
 
 /* gs_rt_route.created of a route without a creationTimestamp: newer than any real one. */

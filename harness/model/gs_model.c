@@ -256,6 +256,9 @@ void gs_model_free(gs_model *m)
     free(m->gateways);
     free(m->http_routes);
     free(m->grpc_routes);
+    free(m->tls_routes);
+    free(m->tcp_routes);
+    free(m->udp_routes);
     free(m->reference_grants);
     free(m->namespaces);
     free(m->services);
@@ -300,6 +303,18 @@ static bool model_list(gs_model *m, gs_kind kind, void ***items, size_t **n, siz
     case GS_KIND_GRPC_ROUTE:
         *items = (void **)&m->grpc_routes;
         *n = &m->n_grpc_routes;
+        break;
+    case GS_KIND_TLS_ROUTE:
+        *items = (void **)&m->tls_routes;
+        *n = &m->n_tls_routes;
+        break;
+    case GS_KIND_TCP_ROUTE:
+        *items = (void **)&m->tcp_routes;
+        *n = &m->n_tcp_routes;
+        break;
+    case GS_KIND_UDP_ROUTE:
+        *items = (void **)&m->udp_routes;
+        *n = &m->n_udp_routes;
         break;
     case GS_KIND_REFERENCE_GRANT:
         *items = (void **)&m->reference_grants;

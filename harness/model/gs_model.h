@@ -27,12 +27,12 @@ typedef enum gs_kind {
     GS_KIND_NAMESPACE,
     GS_KIND_SERVICE,
     GS_KIND_SECRET,
-    /* Recognised but not modelled yet: objects of these kinds are validated against their CRDs,
-     * then skipped with a note; they are not in the object set. */
-    GS_KIND_TLS_ROUTE,
+    GS_KIND_TLS_ROUTE, /* the layer-4 routes: one struct, gs_l4_route */
     GS_KIND_TCP_ROUTE,
     GS_KIND_UDP_ROUTE,
     GS_KIND_INGRESS, /* networking.k8s.io/v1, modelled: gs_ingress.h */
+    /* Recognised but not modelled yet: validated against its CRD, then skipped with a note; not
+     * in the object set. */
     GS_KIND_BACKEND_TLS_POLICY,
     GS_KIND_INGRESS_CLASS, /* networking.k8s.io/v1, modelled: gs_ingress.h */
     GS_KIND_COUNT_
@@ -501,6 +501,29 @@ typedef struct gs_grpc_route {
     } spec;
 } gs_grpc_route;
 
+/* ---- TLSRoute, TCPRoute, UDPRoute ----
+ * The three layer-4 route kinds share one shape: parentRefs, hostnames (TLSRoute only: the SNI
+ * names it takes; required by TLSRoute v1), and rules of backendRefs (exactly one rule in v1,
+ * up to 16 in v1alpha2) without matches or filters. Their backendRefs have no filters. */
+typedef struct gs_l4_route_rule {
+    gs_sval name;
+    gs_route_backend_ref *backend_refs; /* 1 to 16 */
+    size_t n_backend_refs;
+    gs_pos pos;
+} gs_l4_route_rule;
+
+typedef struct gs_l4_route {
+    gs_object obj; /* obj.kind tells TLSRoute, TCPRoute and UDPRoute apart */
+    struct {
+        gs_parent_ref *parent_refs;
+        size_t n_parent_refs;
+        gs_sval *hostnames; /* TLSRoute only; none for TCPRoute and UDPRoute */
+        size_t n_hostnames;
+        gs_l4_route_rule *rules;
+        size_t n_rules;
+    } spec;
+} gs_l4_route;
+
 /* ---- ReferenceGrant ---- */
 
 typedef struct gs_reference_grant_from {
@@ -589,6 +612,12 @@ typedef struct gs_model {
     size_t n_http_routes;
     gs_grpc_route **grpc_routes;
     size_t n_grpc_routes;
+    gs_l4_route **tls_routes;
+    size_t n_tls_routes;
+    gs_l4_route **tcp_routes;
+    size_t n_tcp_routes;
+    gs_l4_route **udp_routes;
+    size_t n_udp_routes;
     gs_reference_grant **reference_grants;
     size_t n_reference_grants;
     gs_namespace **namespaces;

@@ -20,6 +20,7 @@ gs_object *gs_objects_decode(gs_yaml_stream *s, gs_kind kind, const gs_yaml_node
 /* gs_objects.c: the decoders of the modelled route kinds (gs_route_kinds.c's table). */
 void gs_objects_decode_http_route(gs_objects_dec *d, const gs_yaml_node *spec, gs_object *o);
 void gs_objects_decode_grpc_route(gs_objects_dec *d, const gs_yaml_node *spec, gs_object *o);
+void gs_objects_decode_l4_route(gs_objects_dec *d, const gs_yaml_node *spec, gs_object *o);
 
 /* gs_semantic.c: the spec's rules the API server does not enforce (docs/semantics.md) on one
  * object; errors and warnings go through |d|. */
@@ -27,6 +28,7 @@ void gs_semantic_check_object(gs_decoder *d, const gs_object *o);
 /* gs_semantic.c: the route kinds' rows of that check (gs_route_kinds.c's table). */
 void gs_semantic_http_route(gs_decoder *d, const gs_object *o);
 void gs_semantic_grpc_route(gs_decoder *d, const gs_object *o);
+void gs_semantic_l4_route(gs_decoder *d, const gs_object *o);
 
 /* gs_load.c: standard base64 decoding; false when malformed. |out| holds |len| bytes. */
 bool gs_load_base64(const char *s, size_t len, unsigned char *out, size_t *out_len);

@@ -629,6 +629,24 @@ void gs_objects_decode_grpc_route(dec *d, const gs_yaml_node *spec, gs_object *o
     }
 }
 
+/* TLSRoute, TCPRoute and UDPRoute: parentRefs, hostnames (absent from the TCPRoute and UDPRoute
+ * schemas, so none there) and rules of backendRefs. */
+void gs_objects_decode_l4_route(dec *d, const gs_yaml_node *spec, gs_object *o)
+{
+    gs_l4_route *r = (gs_l4_route *)o;
+    route_common(d, spec, &r->spec.parent_refs, &r->spec.n_parent_refs, &r->spec.hostnames,
+                 &r->spec.n_hostnames);
+    const gs_yaml_node *rules;
+    r->spec.rules = route_rules(d, spec, &rules, sizeof *r->spec.rules, &r->spec.n_rules);
+    for (size_t i = 0; i < r->spec.n_rules; i++) {
+        const gs_yaml_node *rn = rules->items[i];
+        gs_l4_route_rule *rule = &r->spec.rules[i];
+        rule->pos = pos_of(rn);
+        rule->name = sv(rn, "name");
+        rule->backend_refs = route_backend_refs(d, get(rn, "backendRefs"), &rule->n_backend_refs);
+    }
+}
+
 static void decode_reference_grant(dec *d, const gs_yaml_node *spec, gs_reference_grant *g)
 {
     const gs_yaml_node *from = get(spec, "from"), *to = get(spec, "to");

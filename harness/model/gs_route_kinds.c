@@ -35,6 +35,30 @@
 ROUTE_VIEWS(http_route, gs_http_route)
 ROUTE_VIEWS(grpc_route, gs_grpc_route)
 
+/* TLSRoute, TCPRoute, UDPRoute (gs_l4_route): rules without filters. */
+static void l4_route_view(const gs_object *o, gs_route_view *out)
+{
+    const gs_l4_route *r = (const gs_l4_route *)o;
+    *out = (gs_route_view){.obj = o,
+                           .parent_refs = r->spec.parent_refs,
+                           .n_parent_refs = r->spec.n_parent_refs,
+                           .hostnames = r->spec.hostnames,
+                           .n_hostnames = r->spec.n_hostnames,
+                           .n_rules = r->spec.n_rules};
+}
+
+static void l4_route_rule(const gs_object *o, size_t i, gs_route_rule_view *out)
+{
+    const gs_l4_route *r = (const gs_l4_route *)o;
+    *out = (gs_route_rule_view){.backend_refs = r->spec.rules[i].backend_refs,
+                                .n_backend_refs = r->spec.rules[i].n_backend_refs,
+                                .pos = r->spec.rules[i].pos};
+}
+
+#define L4_ROUTE_MODEL                                                                             \
+    .size = sizeof(gs_l4_route), .decode = gs_objects_decode_l4_route, .view = l4_route_view,      \
+    .rule = l4_route_rule, .semantic = gs_semantic_l4_route
+
 #define HTTP_PROTOCOLS (GS_PROTOCOL_BIT(GS_PROTOCOL_HTTP) | GS_PROTOCOL_BIT(GS_PROTOCOL_HTTPS))
 
 const gs_route_kind gs_route_kinds[] = {
@@ -58,19 +82,21 @@ const gs_route_kind gs_route_kinds[] = {
      .view = grpc_route_view,
      .rule = grpc_route_rule,
      .semantic = gs_semantic_grpc_route},
-    /* recognised and validated with their CRDs; not modelled yet */
     {.kind = GS_KIND_TLS_ROUTE,
      .group = GS_GATEWAY_GROUP,
      .name = "TLSRoute",
-     .protocols = GS_PROTOCOL_BIT(GS_PROTOCOL_TLS)},
+     .protocols = GS_PROTOCOL_BIT(GS_PROTOCOL_TLS),
+     L4_ROUTE_MODEL},
     {.kind = GS_KIND_TCP_ROUTE,
      .group = GS_GATEWAY_GROUP,
      .name = "TCPRoute",
-     .protocols = GS_PROTOCOL_BIT(GS_PROTOCOL_TCP) | GS_PROTOCOL_BIT(GS_PROTOCOL_TLS)},
+     .protocols = GS_PROTOCOL_BIT(GS_PROTOCOL_TCP) | GS_PROTOCOL_BIT(GS_PROTOCOL_TLS),
+     L4_ROUTE_MODEL},
     {.kind = GS_KIND_UDP_ROUTE,
      .group = GS_GATEWAY_GROUP,
      .name = "UDPRoute",
-     .protocols = GS_PROTOCOL_BIT(GS_PROTOCOL_UDP)},
+     .protocols = GS_PROTOCOL_BIT(GS_PROTOCOL_UDP),
+     L4_ROUTE_MODEL},
 };
 
 const size_t gs_route_kinds_count = sizeof gs_route_kinds / sizeof gs_route_kinds[0];

@@ -333,6 +333,29 @@ static void sem_grpc_route(gs_decoder *d, const gs_grpc_route *r)
     }
 }
 
+/* TLSRoute, TCPRoute, UDPRoute: the CRDs require backendRefs, so only all-zero weights leave a
+ * rule with nowhere to send. */
+static void sem_l4_route(gs_decoder *d, const gs_l4_route *r)
+{
+    sem_parent_refs(d, &r->obj, r->spec.parent_refs, r->spec.n_parent_refs);
+    sem_hostnames(d, r->spec.hostnames, r->spec.n_hostnames);
+    char field[256];
+    for (size_t i = 0; i < r->spec.n_rules; i++) {
+        const gs_l4_route_rule *rule = &r->spec.rules[i];
+        bool all_zero = rule->n_backend_refs > 0;
+        for (size_t b = 0; b < rule->n_backend_refs; b++)
+            if (rule->backend_refs[b].weight.v != 0)
+                all_zero = false;
+        if (!all_zero)
+            continue;
+        const gs_route_backend_ref *b0 = &rule->backend_refs[0];
+        snprintf(field, sizeof field, "spec.rules[%zu].backendRefs", i);
+        sem_report(d, GS_DIAG_WARNING, b0->weight.set ? b0->weight.pos : b0->pos, field,
+                   "every backendRef has weight 0: every %s this rule takes is refused",
+                   r->obj.kind == GS_KIND_UDP_ROUTE ? "datagram" : "connection");
+    }
+}
+
 /* Route kinds a listener protocol can carry (core protocols only; gs_route_kinds.c). */
 static bool kind_fits_protocol(const gs_route_group_kind *k, gs_protocol p)
 {
@@ -426,6 +449,11 @@ void gs_semantic_http_route(gs_decoder *d, const gs_object *o)
 void gs_semantic_grpc_route(gs_decoder *d, const gs_object *o)
 {
     sem_grpc_route(d, (const gs_grpc_route *)o);
+}
+
+void gs_semantic_l4_route(gs_decoder *d, const gs_object *o)
+{
+    sem_l4_route(d, (const gs_l4_route *)o);
 }
 
 static void sem_gateway_object(gs_decoder *d, const gs_object *o)

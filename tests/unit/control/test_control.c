@@ -268,10 +268,80 @@ START_TEST(hostname_conflict)
 }
 END_TEST
 
+#define L4_ROUTE(kind, ns, name, spec)                                                             \
+    "---\napiVersion: gateway.networking.k8s.io/v1\nkind: " kind "\nmetadata: {name: " name        \
+    ", namespace: " ns "}\nspec:\n" spec
+
+/* TLSRoute, TCPRoute and UDPRoute attach by the same rules as HTTP routes (kind, sectionName,
+ * hostnames against SNI listeners, backend resolution); their listeners are Accepted but not
+ * Programmed, since no data plane carries them, and nothing enters the route table. */
+START_TEST(l4_routes_attach_to_l4_listeners)
+{
+    gs_model *m = model_of(
+        CLASS GW_HEAD
+        "  - {name: pass, protocol: TLS, port: 8443, hostname: '*.example.com', tls: {mode: "
+        "Passthrough}}\n"
+        "  - {name: term, protocol: TLS, port: 8444, tls: {mode: Terminate, certificateRefs: [{name: "
+        "missing}]}}\n"
+        "  - {name: tcp, protocol: TCP, port: 9000}\n"
+        "  - {name: udp, protocol: UDP, port: 9000}\n" SVC("infra", "db", "5432")
+            SVC("infra", "dns", "53")
+                L4_ROUTE("TLSRoute", "infra", "tls-a",
+                         "  parentRefs: [{name: gw, sectionName: pass}]\n"
+                         "  hostnames: [a.example.com]\n"
+                         "  rules: [{backendRefs: [{name: db, port: 5432}]}]\n")
+                    L4_ROUTE("TLSRoute", "infra", "tls-other",
+                             "  parentRefs: [{name: gw, sectionName: pass}]\n"
+                             "  hostnames: [a.other.org]\n"
+                             "  rules: [{backendRefs: [{name: db, port: 5432}]}]\n")
+                        L4_ROUTE("TCPRoute", "infra", "tcp",
+                                 "  parentRefs: [{name: gw, sectionName: tcp}]\n"
+                                 "  rules: [{backendRefs: [{name: db, port: 5432}, {name: gone, "
+                                 "port: 1}]}]\n")
+                            L4_ROUTE("UDPRoute", "infra", "udp",
+                                     "  parentRefs: [{name: gw, port: 9000}]\n"
+                                     "  rules: [{backendRefs: [{name: dns, port: 53}]}]\n")
+                                L4_ROUTE("UDPRoute", "infra", "udp-on-tcp",
+                                         "  parentRefs: [{name: gw, sectionName: tcp}]\n"
+                                         "  rules: [{backendRefs: [{name: dns, port: 53}]}]\n"),
+        false);
+    gs_control *c = ctl_run(m, "example.com/gs");
+    static const char *const l4[] = {"pass", "tcp", "udp"};
+    for (size_t i = 0; i < 3; i++) {
+        const gs_listener_status *ls = ls_of(c, "gw", l4[i]);
+        ck_cond(&ls->conditions, "Accepted", "True", "Accepted");
+        ck_cond(&ls->conditions, "ResolvedRefs", "True", "ResolvedRefs");
+        ck_cond(&ls->conditions, "Programmed", "False", "Pending");
+        ck_msg_has(&ls->conditions, "Programmed", "does not carry their traffic yet");
+    }
+    /* Terminate resolves its certificate, as HTTPS does. */
+    ck_cond(&ls_of(c, "gw", "term")->conditions, "ResolvedRefs", "False", "InvalidCertificateRef");
+    ck_msg_has(&ls_of(c, "gw", "term")->conditions, "ResolvedRefs", "does not exist");
+    ck_assert_int_eq(ls_of(c, "gw", "pass")->attached_routes, 1);
+    ck_assert_int_eq(ls_of(c, "gw", "tcp")->attached_routes, 1);
+    ck_assert_int_eq(ls_of(c, "gw", "udp")->attached_routes, 1);
+
+    ck_cond(parent0(c, "infra", "tls-a"), "Accepted", "True", "Accepted");
+    ck_cond(parent0(c, "infra", "tls-a"), "ResolvedRefs", "True", "ResolvedRefs");
+    ck_assert_str_eq(route_of(c, "infra", "tls-a")->kind, "TLSRoute");
+    ck_cond(parent0(c, "infra", "tls-other"), "Accepted", "False", "NoMatchingListenerHostname");
+    ck_cond(parent0(c, "infra", "tcp"), "Accepted", "True", "Accepted");
+    ck_cond(parent0(c, "infra", "tcp"), "ResolvedRefs", "False", "BackendNotFound");
+    ck_msg_has(parent0(c, "infra", "tcp"), "ResolvedRefs", "gone");
+    /* port 9000 holds both the TCP and the UDP listener: the UDPRoute takes only the UDP one */
+    ck_cond(parent0(c, "infra", "udp"), "Accepted", "True", "Accepted");
+    ck_cond(parent0(c, "infra", "udp-on-tcp"), "Accepted", "False", "NotAllowedByListeners");
+    ck_msg_has(parent0(c, "infra", "udp-on-tcp"), "Accepted", "takes no UDPRoute");
+    /* no listener of the table: nothing to serve */
+    ck_assert_uint_eq(gs_route_table_listener_count(gs_control_table(c)), 0);
+    done(c, m);
+}
+END_TEST
+
 START_TEST(unsupported_protocol_and_invalid_route_kinds)
 {
     gs_model *m = model_of(
-        CLASS GW_HEAD "  - {name: tcp, protocol: TCP, port: 9000}\n"
+        CLASS GW_HEAD "  - {name: quic, protocol: example.com/Quic, port: 9000}\n"
                       "  - {name: odd, protocol: HTTP, port: 80, allowedRoutes: {kinds: [{kind: "
                       "TCPRoute}]}}\n"
                       "  - {name: mixed, protocol: HTTP, port: 81, allowedRoutes: {kinds: [{kind: "
@@ -279,9 +349,9 @@ START_TEST(unsupported_protocol_and_invalid_route_kinds)
                           "infra", "r", "  parentRefs: [{name: gw, sectionName: odd}]\n"),
         false);
     gs_control *c = ctl_run(m, NULL);
-    const gs_listener_status *tcp = ls_of(c, "gw", "tcp");
-    ck_cond(&tcp->conditions, "Accepted", "False", "UnsupportedProtocol");
-    ck_assert_uint_eq(tcp->n_supported_kinds, 0);
+    const gs_listener_status *quic = ls_of(c, "gw", "quic");
+    ck_cond(&quic->conditions, "Accepted", "False", "UnsupportedProtocol");
+    ck_assert_uint_eq(quic->n_supported_kinds, 0);
     const gs_listener_status *odd = ls_of(c, "gw", "odd");
     ck_cond(&odd->conditions, "ResolvedRefs", "False", "InvalidRouteKinds");
     ck_assert_uint_eq(odd->n_supported_kinds, 0);
@@ -783,6 +853,7 @@ int main(void)
     tcase_add_test(tc, gateway_parameters_ref_is_invalid_parameters);
     tcase_add_test(tc, unimplemented_session_persistence_drops_the_rule);
     tcase_add_test(tc, unsupported_protocol_and_invalid_route_kinds);
+    tcase_add_test(tc, l4_routes_attach_to_l4_listeners);
     tcase_add_test(tc, certificate_references);
     tcase_add_test(tc, overlapping_tls_hostnames);
     tcase_add_test(tc, not_allowed_by_listeners_namespaces);

@@ -86,12 +86,19 @@ START_TEST(listener_default_kinds_come_from_the_table)
                                             GS_PROTOCOL_TCP, GS_PROTOCOL_UDP};
     for (size_t i = 0; i < g->n_listeners; i++)
         check_defaults(&g->listeners[i], protocols[i]);
-    /* what the table gives today: HTTPRoute then GRPCRoute on HTTP and HTTPS, nothing elsewhere */
+    /* what the table gives today: HTTPRoute then GRPCRoute on HTTP and HTTPS, TLSRoute then
+     * TCPRoute on TLS, TCPRoute on TCP, UDPRoute on UDP */
     ck_assert_uint_eq(g->listeners[0].n_supported_kinds, 2);
     ck_assert_str_eq(g->listeners[0].supported_kinds[0].kind, "HTTPRoute");
     ck_assert_str_eq(g->listeners[0].supported_kinds[1].kind, "GRPCRoute");
     ck_assert_uint_eq(g->listeners[1].n_supported_kinds, 2);
-    ck_assert_uint_eq(g->listeners[2].n_supported_kinds, 0);
+    ck_assert_uint_eq(g->listeners[2].n_supported_kinds, 2);
+    ck_assert_str_eq(g->listeners[2].supported_kinds[0].kind, "TLSRoute");
+    ck_assert_str_eq(g->listeners[2].supported_kinds[1].kind, "TCPRoute");
+    ck_assert_uint_eq(g->listeners[3].n_supported_kinds, 1);
+    ck_assert_str_eq(g->listeners[3].supported_kinds[0].kind, "TCPRoute");
+    ck_assert_uint_eq(g->listeners[4].n_supported_kinds, 1);
+    ck_assert_str_eq(g->listeners[4].supported_kinds[0].kind, "UDPRoute");
     gs_control_free(c);
     gs_model_free(m);
 }

@@ -17,9 +17,9 @@ static const struct {
 } spec_kinds[] = {
     {"HTTPRoute", P(HTTP) | P(HTTPS), true},
     {"GRPCRoute", P(HTTP) | P(HTTPS), true},
-    {"TLSRoute", P(TLS), false},
-    {"TCPRoute", P(TCP) | P(TLS), false},
-    {"UDPRoute", P(UDP), false},
+    {"TLSRoute", P(TLS), true},
+    {"TCPRoute", P(TCP) | P(TLS), true},
+    {"UDPRoute", P(UDP), true},
 };
 
 START_TEST(every_kind_is_described_completely)
@@ -128,6 +128,90 @@ START_TEST(views_show_the_decoded_fields)
 }
 END_TEST
 
+/* TLSRoute, TCPRoute and UDPRoute decode into gs_l4_route: their own lists, hostnames only on
+ * TLSRoute, defaulted weights, rules without filters; the all-zero-weights warning. */
+START_TEST(l4_routes_decode_into_their_lists)
+{
+    static const char text[] = "apiVersion: gateway.networking.k8s.io/v1\n"
+                               "kind: TLSRoute\n"
+                               "metadata: {name: tls, namespace: team-a}\n"
+                               "spec:\n"
+                               "  parentRefs: [{name: gw, sectionName: tls}]\n"
+                               "  hostnames: [a.example.com, b.example.com]\n"
+                               "  rules:\n"
+                               "  - backendRefs: [{name: a, port: 443}, {name: b, port: 443, "
+                               "weight: 3}]\n"
+                               "---\n"
+                               "apiVersion: gateway.networking.k8s.io/v1\n"
+                               "kind: TCPRoute\n"
+                               "metadata: {name: tcp}\n"
+                               "spec:\n"
+                               "  parentRefs: [{name: gw, port: 5432}]\n"
+                               "  rules:\n"
+                               "  - name: db\n"
+                               "    backendRefs: [{name: db, port: 5432}]\n"
+                               "---\n"
+                               "apiVersion: gateway.networking.k8s.io/v1alpha2\n"
+                               "kind: UDPRoute\n"
+                               "metadata: {name: udp}\n"
+                               "spec:\n"
+                               "  parentRefs: [{name: gw}]\n"
+                               "  rules:\n"
+                               "  - backendRefs: [{name: dns, port: 53, weight: 0}]\n"
+                               "  - backendRefs: [{name: dns2, port: 53}]\n";
+    gs_model *m;
+    ck_assert_int_eq(gs_model_new(&m), 0);
+    gs_error err = {0};
+    ck_assert_int_eq(gs_model_load_buffer(m, "l4.yaml", text, strlen(text), NULL, &err), 0);
+    ck_assert_uint_eq(m->diags.nerrors, 0);
+    ck_assert_uint_eq(m->n_skipped, 0);
+    ck_assert_uint_eq(m->n_tls_routes, 1);
+    ck_assert_uint_eq(m->n_tcp_routes, 1);
+    ck_assert_uint_eq(m->n_udp_routes, 1);
+
+    const gs_l4_route *t = m->tls_routes[0];
+    ck_assert_int_eq(t->obj.kind, GS_KIND_TLS_ROUTE);
+    gs_route_view v;
+    gs_route_view_of(&t->obj, &v);
+    ck_assert_uint_eq(v.n_hostnames, 2);
+    ck_assert_str_eq(v.hostnames[1].v, "b.example.com");
+    ck_assert_str_eq(v.parent_refs[0].section_name.v, "tls");
+    ck_assert_str_eq(v.parent_refs[0].namespace.v, "team-a"); /* defaulted */
+    ck_assert_uint_eq(v.n_rules, 1);
+    gs_route_rule_view rv;
+    gs_route_rule_view_of(&t->obj, 0, &rv);
+    ck_assert_uint_eq(rv.n_filters, 0);
+    ck_assert_uint_eq(rv.n_backend_refs, 2);
+    ck_assert_int_eq(rv.backend_refs[0].weight.v, 1); /* defaulted */
+    ck_assert_int_eq(rv.backend_refs[1].weight.v, 3);
+    ck_assert_int_eq(rv.backend_refs[1].ref.port.v, 443);
+    ck_assert_uint_eq(rv.pos.line, 8);
+
+    const gs_l4_route *c = m->tcp_routes[0];
+    ck_assert_str_eq(c->obj.metadata.namespace.v, "default");
+    ck_assert_uint_eq(c->spec.n_hostnames, 0);
+    ck_assert_str_eq(c->spec.rules[0].name.v, "db");
+    ck_assert_int_eq(c->spec.parent_refs[0].port.v, 5432);
+    ck_assert_ptr_eq(gs_model_find(m, GS_KIND_TCP_ROUTE, "default", "tcp"), &c->obj);
+
+    const gs_l4_route *u = m->udp_routes[0];
+    ck_assert_str_eq(u->obj.version, "v1alpha2");
+    ck_assert_uint_eq(u->spec.n_rules, 2);
+    ck_assert_str_eq(u->spec.rules[1].backend_refs[0].ref.name.v, "dns2");
+    /* rule 0 sends nowhere */
+    bool warned = false;
+    for (size_t i = 0; i < m->diags.len; i++)
+        if (m->diags.items[i].severity == GS_DIAG_WARNING &&
+            strstr(m->diags.items[i].message, "every datagram this rule takes is refused") &&
+            strcmp(m->diags.items[i].field, "spec.rules[0].backendRefs") == 0)
+            warned = true;
+    ck_assert_msg(warned, "no weight-0 warning on the UDPRoute");
+    ck_assert_int_eq(gs_model_remove(m, GS_KIND_UDP_ROUTE, "default", "udp"), 0);
+    ck_assert_uint_eq(m->n_udp_routes, 0);
+    gs_model_free(m);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("route_kinds");
@@ -136,6 +220,7 @@ int main(void)
     tcase_add_test(tc, kinds_attach_to_the_protocols_of_the_spec);
     tcase_add_test(tc, lookups_reject_what_is_not_a_route_kind);
     tcase_add_test(tc, views_show_the_decoded_fields);
+    tcase_add_test(tc, l4_routes_decode_into_their_lists);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
 }
