@@ -192,6 +192,15 @@ static void sem_filters(gs_decoder *d, const gs_route_filter *f, size_t n, const
     }
 }
 
+/* True when |b| has entries and every weight is 0: the rule has nowhere to send. */
+static bool backends_all_zero(const gs_route_backend_ref *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (b[i].weight.v != 0)
+            return false;
+    return n > 0;
+}
+
 static void sem_backends(gs_decoder *d, const gs_route_backend_ref *b, size_t n,
                          size_t n_filters, gs_pos rule_pos, const char *rule_field)
 {
@@ -201,11 +210,7 @@ static void sem_backends(gs_decoder *d, const gs_route_backend_ref *b, size_t n,
                    "500");
         return;
     }
-    bool all_zero = n > 0;
-    for (size_t i = 0; i < n; i++)
-        if (b[i].weight.v != 0)
-            all_zero = false;
-    if (all_zero) {
+    if (backends_all_zero(b, n)) {
         char field[256];
         snprintf(field, sizeof field, "%s.backendRefs", rule_field);
         sem_report(d, GS_DIAG_WARNING, b[0].weight.set ? b[0].weight.pos : b[0].pos, field,
@@ -342,11 +347,7 @@ static void sem_l4_route(gs_decoder *d, const gs_l4_route *r)
     char field[256];
     for (size_t i = 0; i < r->spec.n_rules; i++) {
         const gs_l4_route_rule *rule = &r->spec.rules[i];
-        bool all_zero = rule->n_backend_refs > 0;
-        for (size_t b = 0; b < rule->n_backend_refs; b++)
-            if (rule->backend_refs[b].weight.v != 0)
-                all_zero = false;
-        if (!all_zero)
+        if (!backends_all_zero(rule->backend_refs, rule->n_backend_refs))
             continue;
         const gs_route_backend_ref *b0 = &rule->backend_refs[0];
         snprintf(field, sizeof field, "spec.rules[%zu].backendRefs", i);
