@@ -299,6 +299,14 @@ int gs_objset_add_source(gs_objset *set, const gs_scenario_source *src, gs_error
     return gs_error_set(err, GS_ERR_INVALID, "empty manifest source");
 }
 
+int gs_objset_adopt(gs_objset *set, gs_yaml_stream *owned, const gs_yaml_node *obj,
+                    gs_error *err)
+{
+    gs_xgrow((void **)&set->streams, &set->cap_streams, set->n_streams + 1, sizeof(*set->streams));
+    set->streams[set->n_streams++] = owned;
+    return objset_add_node(set, obj, err);
+}
+
 int gs_objset_delete(gs_objset *set, const char *kind, const char *ns, const char *name)
 {
     if (objset_cluster_scoped(kind))

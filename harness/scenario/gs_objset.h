@@ -42,6 +42,11 @@ typedef struct gs_objset {
  * or GS_ERR_IO / GS_ERR_PARSE / GS_ERR_INVALID with file:line:col in |err|. */
 int gs_objset_add_source(gs_objset *set, const gs_scenario_source *src, gs_error *err);
 
+/* Adds object |obj| of |owned| (a stream the set now owns and frees) like an inline source:
+ * for objects made while the scenario runs, such as a route a rollout rewrites. */
+int gs_objset_adopt(gs_objset *set, gs_yaml_stream *owned, const gs_yaml_node *obj,
+                    gs_error *err);
+
 /* Removes kind/ns/name (ns NULL or "" for cluster-scoped). GS_ERR_NOT_FOUND when absent. */
 int gs_objset_delete(gs_objset *set, const char *kind, const char *ns, const char *name);
 

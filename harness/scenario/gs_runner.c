@@ -17,6 +17,7 @@
 #include "gs_report.h"
 #include "gs_report_set.h"
 #include "gs_report_text.h"
+#include "gs_rollout.h"
 #include "gs_status_check.h"
 #include "gs_target.h"
 #include "gs_time.h"
@@ -911,6 +912,48 @@ static int runner_status_converged(runner_scenario *rs, const gs_scenario_step *
     }
 }
 
+/* ---- rollout steps (gs_rollout.h): the runner lends applying, liveness and progress ---- */
+
+static int runner_rollout_apply(void *ctx, double *converge_ms, gs_error *err)
+{
+    return runner_apply(ctx, converge_ms, err);
+}
+
+static int runner_rollout_alive(void *ctx, gs_error *err)
+{
+    return runner_check_alive(ctx, err) ? 0 : (err->code < 0 ? err->code : GS_ERR_CLOSED);
+}
+
+static void runner_rollout_progress(void *ctx, const char *what)
+{
+    runner_scenario *rs = ctx;
+    runner_progress(rs, "rollout", "%s", what);
+}
+
+static int runner_rollout(runner_scenario *rs, const gs_scenario_rollout *ro,
+                          gs_results_step *rst, gs_error *err)
+{
+    runner_dest d;
+    int rc = runner_pick_destination(rs, &ro->traffic, &d, err);
+    if (rc < 0)
+        return rc;
+    gs_traffic_header *hdrs = runner_send_headers(&ro->traffic);
+    gs_traffic_config tc;
+    runner_traffic_config(rs, &ro->traffic, &d, hdrs, 0, &tc);
+    gs_rollout_env env = {.set = &rs->set,
+                          .sc = rs->sc,
+                          .stats = &rs->stats,
+                          .traffic = &tc,
+                          .timeout_ns = rs->cfg->start_timeout_ns,
+                          .apply = runner_rollout_apply,
+                          .alive = runner_rollout_alive,
+                          .progress = runner_rollout_progress,
+                          .ctx = rs};
+    rc = gs_rollout_run(&env, ro, rst, err);
+    free(hdrs);
+    return rc;
+}
+
 static void runner_step(runner_scenario *rs, size_t i, gs_results_step *rst)
 {
     const gs_scenario_step *step = &rs->sc->steps[i];
@@ -959,6 +1002,20 @@ static void runner_step(runner_scenario *rs, size_t i, gs_results_step *rst)
         for (size_t k = 0; k < step->n_expect_status; k++)
             failed += !gs_status_check_ex(&step->expect_status[k], status, &opts, rst);
         gs_json_value_free(status);
+    }
+
+    if (step->rollout) {
+        rc = runner_rollout(rs, step->rollout, rst, &err);
+        if (rc < 0 && gs_proc_interrupted()) {
+            runner_step_interrupted(rst);
+            goto out;
+        }
+        if (rc < 0) {
+            rst->result = GS_RESULT_ERROR;
+            gs_results_set(&rst->message, "%s", err.msg);
+            goto out;
+        }
+        failed += (unsigned)rc;
     }
 
     if (step->send.present) {

@@ -259,6 +259,7 @@ typedef struct gs_scenario_step {
     size_t n_expect_status;
     gs_scenario_send send;
     gs_scenario_expect expect;
+    const struct gs_scenario_rollout *rollout; /* a `rollout` step (gs_rollout.h), or NULL */
     gs_pos pos;
 } gs_scenario_step;
 

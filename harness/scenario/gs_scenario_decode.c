@@ -17,12 +17,6 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-typedef struct scenario_decoder {
-    gs_decoder d;
-    gs_yaml_stream *stream;
-    gs_scenario *sc;
-} scenario_decoder;
-
 static void *sd_alloc_array(scenario_decoder *sd, size_t n, size_t size)
 {
     return n ? gs_yaml_alloc(sd->stream, n * size) : NULL;
@@ -1059,8 +1053,8 @@ static void sd_status_expect(scenario_decoder *sd, const gs_yaml_node *m,
 
 static void sd_step(scenario_decoder *sd, const gs_yaml_node *m, gs_scenario_step *st)
 {
-    static const char *const fields[] = {"name", "apply",  "delete", "expectStatus",
-                                         "send", "expect", NULL};
+    static const char *const fields[] = {"name", "apply",  "delete",  "expectStatus",
+                                         "send", "expect", "rollout", NULL};
     st->pos = m->pos;
     /* A misspelt field (`expct:`) already has its error: checks that need the field it meant
      * would only add wrong follow-on errors. */
@@ -1128,7 +1122,9 @@ static void sd_step(scenario_decoder *sd, const gs_yaml_node *m, gs_scenario_ste
         gs_dec_pop(&sd->d);
     }
     gs_yaml_node *exp = gs_dec_map(&sd->d, m, "expect", false);
-    if (exp && exp->kind == GS_YAML_MAPPING) {
+    if (gs_yaml_get(m, "rollout")) {
+        gs_scenario_decode_rollout(sd, m, st); /* its own `expect` */
+    } else if (exp && exp->kind == GS_YAML_MAPPING) {
         gs_dec_push(&sd->d, "expect");
         sd_expect(sd, exp, &st->send, &st->expect);
         gs_dec_pop(&sd->d);
@@ -1146,8 +1142,9 @@ static void sd_step(scenario_decoder *sd, const gs_yaml_node *m, gs_scenario_ste
                                "a number");
     }
     if (!gs_yaml_get(m, "apply") && !gs_yaml_get(m, "delete") && !gs_yaml_get(m, "expectStatus") &&
-        !send)
-        gs_dec_error(&sd->d, m, "the step does nothing: give apply, delete, expectStatus or send");
+        !send && !gs_yaml_get(m, "rollout"))
+        gs_dec_error(&sd->d, m,
+                     "the step does nothing: give apply, delete, expectStatus, send or rollout");
 }
 
 static void sd_steps(scenario_decoder *sd, const gs_yaml_node *spec)
@@ -1175,6 +1172,24 @@ static void sd_steps(scenario_decoder *sd, const gs_yaml_node *spec)
         gs_dec_pop(&sd->d);
     }
     gs_dec_pop(&sd->d);
+}
+
+/* What the rollout decoder (gs_rollout_decode.c) shares with this file. */
+bool gs_scenario_dec_ref(scenario_decoder *sd, const gs_yaml_node *node, const char *field,
+                         bool ns_optional, const char **ns, const char **name)
+{
+    return sd_ref(sd, node, field, ns_optional, ns, name);
+}
+
+const char *gs_scenario_dec_backend_ref(scenario_decoder *sd, const gs_yaml_node *node,
+                                        const char *field)
+{
+    return sd_backend_ref(sd, node, field);
+}
+
+void gs_scenario_dec_send(scenario_decoder *sd, const gs_yaml_node *m, gs_scenario_send *s)
+{
+    sd_send(sd, m, s);
 }
 
 /* ---- the document ---- */

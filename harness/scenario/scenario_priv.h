@@ -11,4 +11,23 @@
 void gs_scenario_decode_conformance(gs_decoder *d, gs_yaml_stream *stream,
                                     const gs_yaml_node *spec, gs_scenario_conformance *out);
 
+/* The decoder of one scenario document: the model's decoder, the stream whose arena holds the
+ * scenario, and the scenario being filled. */
+typedef struct scenario_decoder {
+    gs_decoder d;
+    gs_yaml_stream *stream;
+    gs_scenario *sc;
+} scenario_decoder;
+
+/* "ns/name" at |node| (a bare name is in "default" with |ns_optional|); false after reporting. */
+bool gs_scenario_dec_ref(scenario_decoder *sd, const gs_yaml_node *node, const char *field,
+                         bool ns_optional, const char **ns, const char **name);
+/* A "ns/name" that must name a declared backend: the string, or NULL after reporting. */
+const char *gs_scenario_dec_backend_ref(scenario_decoder *sd, const gs_yaml_node *node,
+                                        const char *field);
+/* A `send` mapping (docs/scenario.md). */
+void gs_scenario_dec_send(scenario_decoder *sd, const gs_yaml_node *m, gs_scenario_send *s);
+/* The step |m|'s `rollout` and its `expect` (gs_rollout_decode.c), into st->rollout. */
+void gs_scenario_decode_rollout(scenario_decoder *sd, const gs_yaml_node *m, gs_scenario_step *st);
+
 #endif

@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: MIT */
+/* Canary rollout rehearsal (docs/rollout.md): a scenario step that plays a rollout controller
+ * against the target while live traffic runs. The plan is a list of actions in gatesim's own
+ * words (setWeight, pause, analysis) on one HTTPRoute's stable and canary backendRefs; at each
+ * weight gatesim writes the route, applies it, waits until the data plane follows (a
+ * sequential test on the live traffic), verifies the split with the run's alpha and power, and
+ * judges the canary's own traffic against the analysis thresholds, deciding continue, promote
+ * or roll back as the tools do (a failed check counts against `threshold`, cumulatively).
+ *
+ * This header holds the step's decoded form, the pure decision logic (unit-tested without
+ * processes) and the entry point the runner calls. */
+#ifndef GS_ROLLOUT_H
+#define GS_ROLLOUT_H
+
+#include "gs_error.h"
+#include "gs_results.h"
+#include "gs_scenario.h"
+#include "gs_traffic.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef enum gs_rollout_action_kind {
+    GS_ROLLOUT_SET_WEIGHT = 0, /* route the canary |weight| percent, verified */
+    GS_ROLLOUT_PAUSE,          /* keep the traffic at the current weight for |duration_ns| */
+    GS_ROLLOUT_ANALYSIS,       /* judge the canary's traffic every interval until one passes */
+} gs_rollout_action_kind;
+
+typedef struct gs_rollout_action {
+    gs_rollout_action_kind kind;
+    unsigned weight;     /* SET_WEIGHT: 0-100 */
+    int64_t duration_ns; /* PAUSE: 0 = one interval */
+    gs_pos pos;
+} gs_rollout_action;
+
+/* A change of a backend's fault behaviour before the action at |at_action| (0-based). */
+typedef struct gs_rollout_fault {
+    size_t at_action;
+    const char *backend; /* "ns/name", a declared backend */
+    gs_scenario_behaviour behaviour;
+    gs_pos pos;
+} gs_rollout_fault;
+
+/* The plan: which route, which backends, the actions and the analysis thresholds. */
+typedef struct gs_rollout_plan {
+    const char *route_ns, *route_name; /* the HTTPRoute whose weights the rollout writes */
+    bool has_rule;
+    unsigned rule;                     /* only this rule; else every rule holding both refs */
+    const char *stable_ns, *stable_name;
+    const char *canary_ns, *canary_name;
+    const char *stable, *canary; /* "ns/name" (declared backends) */
+    unsigned threshold;          /* failed analysis checks before rolling back; default 1 */
+    double min_success_rate;     /* percent of non-5xx canary responses; NAN: not checked */
+    int64_t max_p99_ns;          /* 99th percentile of the canary's latency; 0: not checked */
+    gs_rollout_action *actions;
+    size_t n_actions;
+    gs_rollout_fault *faults;
+    size_t n_faults;
+} gs_rollout_plan;
+
+typedef enum gs_rollout_outcome {
+    GS_ROLLOUT_RUNNING = 0,
+    GS_ROLLOUT_PROMOTED,
+    GS_ROLLOUT_ROLLED_BACK,
+    GS_ROLLOUT_HALTED, /* the data plane did not follow the route, or split differently */
+} gs_rollout_outcome;
+
+/* "running", "promoted", "rolledBack", "halted". */
+const char *gs_rollout_outcome_name(gs_rollout_outcome o);
+
+/* The step's `rollout:` block and its `expect`. */
+typedef struct gs_scenario_rollout {
+    gs_rollout_plan plan;
+    int64_t interval_ns;           /* analysis window; default 1 s */
+    int64_t converge_timeout_ns;   /* how long the data plane may take to follow; 0: the run's
+                                      start timeout */
+    gs_scenario_send traffic;      /* open-loop traffic for the whole rollout (requests unused) */
+    bool has_outcome;
+    gs_rollout_outcome outcome;    /* PROMOTED or ROLLED_BACK */
+    bool has_max_weight;
+    unsigned max_weight;
+    bool has_failed_requests;
+    uint64_t failed_requests;
+    gs_pos pos, expect_pos;
+} gs_scenario_rollout;
+
+/* ---- the decision logic (pure) ---- */
+
+/* What the controller knows between actions. */
+typedef struct gs_rollout_state {
+    size_t next;           /* the next action */
+    unsigned weight;       /* the canary weight written last */
+    unsigned max_weight;   /* the highest written */
+    unsigned failed_checks; /* cumulative over the run, as Flagger counts them */
+    gs_rollout_outcome outcome;
+} gs_rollout_state;
+
+/* The canary's traffic over one analysis window. */
+typedef struct gs_rollout_metrics {
+    uint64_t responses; /* answered by the canary */
+    uint64_t ok;        /* of those, status below 500 */
+    int64_t p99_ns;     /* of their latency; meaningful when responses > 0 */
+} gs_rollout_metrics;
+
+/* Judges |m| against the plan's thresholds: true when every threshold holds. A window without
+ * canary responses fails (the tools find "no values" and count a failed check). |why| gets one
+ * line either way ("success rate 90.2% < 99%", "success rate 100% >= 99%, p99 4.1 ms <= 500
+ * ms"). */
+bool gs_rollout_analyse(const gs_rollout_plan *p, const gs_rollout_metrics *m, char *why,
+                        size_t why_len);
+
+/* Records an analysis verdict: a pass moves to the next action; a failure adds a failed check
+ * and, at the threshold, ends the rollout rolled back (the action is retried otherwise). */
+void gs_rollout_judged(gs_rollout_state *s, const gs_rollout_plan *p, bool passed);
+
+/* Moves past a non-analysis action; SET_WEIGHT records the weight. After the last action the
+ * outcome becomes PROMOTED. */
+void gs_rollout_advance(gs_rollout_state *s, const gs_rollout_plan *p);
+
+/* Sequential probability ratio test (Wald) that the data plane follows a new weight: H0 the
+ * canary share is still |p0| (the weight before), H1 it is |p1| (the weight written). Each
+ * answered request adds its log-likelihood ratio; crossing log((1-beta)/alpha) accepts H1
+ * (converged), crossing log(beta/(1-alpha)) accepts H0, after which the test starts again (the
+ * data plane may still be changing). Shares are clamped to [1e-4, 1-1e-4] so a weight of 0 or
+ * 100 makes one contrary request strong, not infinite, evidence. */
+typedef struct gs_rollout_sprt {
+    double step_canary, step_other; /* log-likelihood ratio of one observation */
+    double upper, lower;
+    double llr;
+    uint64_t n;       /* observations since the last restart */
+    uint64_t restarts; /* times H0 was accepted */
+} gs_rollout_sprt;
+
+typedef enum gs_rollout_sprt_verdict {
+    GS_ROLLOUT_SPRT_MORE = 0, /* keep observing */
+    GS_ROLLOUT_SPRT_NEW,      /* H1: the data plane follows the new weight */
+    GS_ROLLOUT_SPRT_OLD,      /* H0: still the old weight (the test restarted) */
+} gs_rollout_sprt_verdict;
+
+/* |p0| == |p1| needs no test: gs_rollout_sprt_add answers NEW at once. */
+void gs_rollout_sprt_init(gs_rollout_sprt *s, double p0, double p1, double alpha, double beta);
+gs_rollout_sprt_verdict gs_rollout_sprt_add(gs_rollout_sprt *s, bool canary);
+
+/* ---- running it ---- */
+
+/* What the runner lends the rollout: the object set and how to apply it, the traffic's
+ * destination, the statistics, liveness. */
+typedef struct gs_rollout_env {
+    struct gs_objset *set;
+    const gs_scenario *sc;
+    const gs_scenario_statistics *stats;
+    const gs_traffic_config *traffic; /* destination and protocol; the rollout adds the rest */
+    int64_t timeout_ns;               /* bound on convergence and on every window */
+    /* Applies the set to the target (converge_ms: how long the target took). */
+    int (*apply)(void *ctx, double *converge_ms, gs_error *err);
+    /* GS_ERR_CLOSED when a backend or the target died. */
+    int (*alive)(void *ctx, gs_error *err);
+    /* Changes a backend's fault behaviour for the rest of the run (NULL: unsupported). */
+    int (*set_behaviour)(void *ctx, const char *backend, const gs_scenario_behaviour *b,
+                         gs_error *err);
+    void (*progress)(void *ctx, const char *what);
+    void *ctx;
+} gs_rollout_env;
+
+/* Runs the rollout of |ro| with live traffic and records every stage as a check of |rst|
+ * (kind "rollout.*"; split verifications as statistical checks). Returns the number of failed
+ * expectations (>= 0), or a negative GS_ERR_* when the machinery failed (|err| says why). */
+int gs_rollout_run(const gs_rollout_env *env, const gs_scenario_rollout *ro, gs_results_step *rst,
+                   gs_error *err);
+
+#endif

@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: MIT */
+/* Decodes a step's `rollout:` block and the `expect` that goes with it (docs/scenario.md,
+ * docs/rollout.md): the inline `plan` in gatesim's words, the interval, the live traffic, and
+ * what the rollout must end with. Every problem is reported at its position with its path. */
+#include "gs_rollout.h"
+#include "scenario_priv.h"
+
+#include "gs_decode.h"
+
+#include <math.h>
+#include <string.h>
+
+static void rd_action(scenario_decoder *sd, const gs_yaml_node *item, gs_rollout_action *a)
+{
+    static const char *const fields[] = {"setWeight", "pause", "analysis", NULL};
+    static const char *const pfields[] = {"duration", NULL};
+    a->pos = item->pos;
+    if (!gs_dec_check_fields(&sd->d, item, fields))
+        return;
+    if (item->npairs != 1) {
+        gs_dec_error(&sd->d, item, "give exactly one of setWeight, pause, analysis");
+        return;
+    }
+    int64_t v;
+    if (gs_dec_int(&sd->d, item, "setWeight", false, 0, 100, &v)) {
+        a->kind = GS_ROLLOUT_SET_WEIGHT;
+        a->weight = (unsigned)v;
+    } else if (gs_yaml_get(item, "pause")) {
+        a->kind = GS_ROLLOUT_PAUSE;
+        gs_yaml_node *p = gs_dec_map(&sd->d, item, "pause", false);
+        if (p && p->kind == GS_YAML_MAPPING) {
+            gs_dec_push(&sd->d, "pause");
+            gs_dec_check_fields(&sd->d, p, pfields);
+            if (gs_dec_duration(&sd->d, p, "duration", false, &a->duration_ns) &&
+                a->duration_ns < 0)
+                gs_dec_error_field(&sd->d, gs_yaml_get(p, "duration"), "duration",
+                                   "must not be negative");
+            gs_dec_pop(&sd->d);
+        }
+    } else if (gs_yaml_get(item, "analysis")) {
+        a->kind = GS_ROLLOUT_ANALYSIS;
+        gs_yaml_node *an = gs_dec_map(&sd->d, item, "analysis", false);
+        if (an && an->npairs) {
+            gs_dec_push(&sd->d, "analysis");
+            gs_dec_error(&sd->d, an,
+                         "an analysis step takes no fields: the thresholds are the plan's "
+                         "`analysis`");
+            gs_dec_pop(&sd->d);
+        }
+    }
+}
+
+static void rd_thresholds(scenario_decoder *sd, const gs_yaml_node *plan, gs_rollout_plan *p)
+{
+    static const char *const fields[] = {"successRate", "p99", NULL};
+    gs_yaml_node *an = gs_dec_map(&sd->d, plan, "analysis", false);
+    if (an == NULL || an->kind != GS_YAML_MAPPING)
+        return;
+    gs_dec_push(&sd->d, "analysis");
+    gs_dec_check_fields(&sd->d, an, fields);
+    gs_dec_double(&sd->d, an, "successRate", false, 0, 100, &p->min_success_rate);
+    if (gs_dec_duration(&sd->d, an, "p99", false, &p->max_p99_ns) && p->max_p99_ns <= 0)
+        gs_dec_error_field(&sd->d, gs_yaml_get(an, "p99"), "p99", "must be positive");
+    gs_dec_pop(&sd->d);
+}
+
+/* "ns/name" of a declared backend into |ns|, |name| and |full|. */
+static void rd_backend(scenario_decoder *sd, const gs_yaml_node *plan, const char *key,
+                       const char **ns, const char **name, const char **full)
+{
+    gs_yaml_node *n = gs_dec_field(&sd->d, plan, key, true);
+    if (n && (*full = gs_scenario_dec_backend_ref(sd, n, key)) != NULL)
+        gs_scenario_dec_ref(sd, n, key, false, ns, name);
+}
+
+static void rd_plan(scenario_decoder *sd, const gs_yaml_node *plan, gs_rollout_plan *p)
+{
+    static const char *const fields[] = {"route",     "rule",     "stable", "canary",
+                                         "threshold", "analysis", "steps",  NULL};
+    gs_dec_check_fields(&sd->d, plan, fields);
+    gs_yaml_node *route = gs_dec_field(&sd->d, plan, "route", true);
+    if (route)
+        gs_scenario_dec_ref(sd, route, "route", true, &p->route_ns, &p->route_name);
+    int64_t v;
+    if (gs_dec_int(&sd->d, plan, "rule", false, 0, 63, &v)) {
+        p->has_rule = true;
+        p->rule = (unsigned)v;
+    }
+    rd_backend(sd, plan, "stable", &p->stable_ns, &p->stable_name, &p->stable);
+    rd_backend(sd, plan, "canary", &p->canary_ns, &p->canary_name, &p->canary);
+    if (p->stable && p->canary && strcmp(p->stable, p->canary) == 0)
+        gs_dec_error_field(&sd->d, gs_yaml_get(plan, "canary"), "canary",
+                           "the canary must be another Service than the stable one");
+    p->threshold = 1;
+    if (gs_dec_int(&sd->d, plan, "threshold", false, 1, 1000, &v))
+        p->threshold = (unsigned)v;
+    rd_thresholds(sd, plan, p);
+    gs_yaml_node *steps = gs_dec_seq(&sd->d, plan, "steps", true);
+    if (steps == NULL || steps->kind != GS_YAML_SEQUENCE)
+        return;
+    if (steps->nitems == 0)
+        gs_dec_error_field(&sd->d, steps, "steps", "at least one step is required");
+    p->actions = gs_yaml_alloc(sd->stream, (steps->nitems + 1) * sizeof(*p->actions));
+    bool analysed = false;
+    gs_dec_push(&sd->d, "steps");
+    for (size_t i = 0; i < steps->nitems; i++) {
+        gs_dec_push_index(&sd->d, i);
+        if (gs_dec_expect(&sd->d, steps->items[i], GS_YAML_T_MAP)) {
+            rd_action(sd, steps->items[i], &p->actions[p->n_actions]);
+            analysed |= p->actions[p->n_actions].kind == GS_ROLLOUT_ANALYSIS;
+            p->n_actions++;
+        }
+        gs_dec_pop(&sd->d);
+    }
+    gs_dec_pop(&sd->d);
+    if (analysed && isnan(p->min_success_rate) && p->max_p99_ns == 0)
+        gs_dec_error_field(&sd->d, plan, "analysis",
+                           "Required value: analysis steps need thresholds {successRate, p99}");
+}
+
+static void rd_expect(scenario_decoder *sd, const gs_yaml_node *exp, gs_scenario_rollout *ro)
+{
+    static const char *const fields[] = {"outcome", "maxCanaryWeight", "failedRequests", NULL};
+    static const char *const outcomes[] = {"promoted", "rolledBack", NULL};
+    ro->expect_pos = exp->pos;
+    gs_dec_check_fields(&sd->d, exp, fields);
+    int o;
+    if (gs_dec_enum(&sd->d, exp, "outcome", false, outcomes, &o)) {
+        ro->has_outcome = true;
+        ro->outcome = o == 0 ? GS_ROLLOUT_PROMOTED : GS_ROLLOUT_ROLLED_BACK;
+    }
+    int64_t v;
+    if (gs_dec_int(&sd->d, exp, "maxCanaryWeight", false, 0, 100, &v)) {
+        ro->has_max_weight = true;
+        ro->max_weight = (unsigned)v;
+    }
+    if (gs_dec_int(&sd->d, exp, "failedRequests", false, 0, INT64_MAX, &v)) {
+        ro->has_failed_requests = true;
+        ro->failed_requests = (uint64_t)v;
+    }
+    if (exp->npairs == 0)
+        gs_dec_error(&sd->d, exp, "nothing to check: give outcome, maxCanaryWeight or "
+                                  "failedRequests");
+}
+
+static void rd_traffic(scenario_decoder *sd, const gs_yaml_node *m, gs_scenario_send *t)
+{
+    gs_yaml_node *tr = gs_dec_map(&sd->d, m, "traffic", true);
+    if (tr == NULL || tr->kind != GS_YAML_MAPPING)
+        return;
+    gs_dec_push(&sd->d, "traffic");
+    gs_scenario_dec_send(sd, tr, t);
+    if (gs_yaml_get(tr, "requests"))
+        gs_dec_error_field(&sd->d, gs_yaml_get(tr, "requests"), "requests",
+                           "traffic runs for the whole rollout: give its rate, not a count");
+    if (!gs_yaml_get(tr, "rate"))
+        gs_dec_error_field(&sd->d, tr, "rate",
+                           "Required value: the rollout's traffic is open loop (requests/s)");
+    gs_dec_pop(&sd->d);
+}
+
+void gs_scenario_decode_rollout(scenario_decoder *sd, const gs_yaml_node *m, gs_scenario_step *st)
+{
+    static const char *const fields[] = {"plan", "interval", "convergenceTimeout", "traffic",
+                                         NULL};
+    gs_yaml_node *rn = gs_dec_map(&sd->d, m, "rollout", false);
+    if (rn == NULL || rn->kind != GS_YAML_MAPPING)
+        return;
+    gs_scenario_rollout *ro = gs_yaml_alloc(sd->stream, sizeof(*ro));
+    ro->pos = rn->pos;
+    ro->plan.min_success_rate = NAN;
+    ro->interval_ns = 1000000000;
+    gs_dec_push(&sd->d, "rollout");
+    gs_dec_check_fields(&sd->d, rn, fields);
+    gs_yaml_node *plan = gs_dec_map(&sd->d, rn, "plan", true);
+    if (plan && plan->kind == GS_YAML_MAPPING) {
+        gs_dec_push(&sd->d, "plan");
+        rd_plan(sd, plan, &ro->plan);
+        gs_dec_pop(&sd->d);
+    }
+    if (gs_dec_duration(&sd->d, rn, "interval", false, &ro->interval_ns) && ro->interval_ns <= 0)
+        gs_dec_error_field(&sd->d, gs_yaml_get(rn, "interval"), "interval", "must be positive");
+    if (gs_dec_duration(&sd->d, rn, "convergenceTimeout", false, &ro->converge_timeout_ns) &&
+        ro->converge_timeout_ns <= 0)
+        gs_dec_error_field(&sd->d, gs_yaml_get(rn, "convergenceTimeout"), "convergenceTimeout",
+                           "must be positive");
+    rd_traffic(sd, rn, &ro->traffic);
+    gs_dec_pop(&sd->d);
+
+    const char *const others[] = {"send", "apply", "delete", "expectStatus"};
+    for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++)
+        if (gs_yaml_get(m, others[i]))
+            gs_dec_error_field(&sd->d, gs_yaml_get(m, others[i]), others[i],
+                               "a rollout step does nothing else: put %s in a step of its own",
+                               others[i]);
+    gs_yaml_node *exp = gs_dec_map(&sd->d, m, "expect", false);
+    if (exp && exp->kind == GS_YAML_MAPPING) {
+        gs_dec_push(&sd->d, "expect");
+        rd_expect(sd, exp, ro);
+        gs_dec_pop(&sd->d);
+    }
+    st->rollout = ro;
+}

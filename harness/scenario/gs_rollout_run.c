@@ -1,0 +1,701 @@
+/* SPDX-License-Identifier: MIT */
+/* Runs a rollout step (gs_rollout.h): open-loop traffic on its own thread for the whole
+ * rollout, and on the runner's thread the controller: write the route's weights, apply, wait
+ * for the data plane to follow (SPRT on the live responses), verify the split, judge the
+ * canary's traffic, decide. Every stage becomes a "rollout.*" check of the step. */
+#include "gs_rollout.h"
+
+#include "gs_alloc.h"
+#include "gs_binom.h"
+#include "gs_buf.h"
+#include "gs_expect.h"
+#include "gs_gof.h"
+#include "gs_histogram.h"
+#include "gs_objset.h"
+#include "gs_plan.h"
+#include "gs_proc.h"
+#include "gs_time.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* What the traffic thread's callback feeds: the current stage's counts (lock first). */
+typedef enum rollout_mode {
+    ROLLOUT_IDLE = 0, /* only the run's totals */
+    ROLLOUT_CONVERGE, /* feed the SPRT until it accepts the new weight */
+    ROLLOUT_COLLECT,  /* count a window */
+} rollout_mode;
+
+typedef struct rollout_window {
+    int64_t since_ns; /* responses to requests sent before are not this window's */
+    int64_t started_ns;
+    uint64_t stable, canary, other; /* answered, by Service */
+    uint64_t canary_ok;             /* canary responses below 500 */
+    uint64_t failed;                /* no response, or answered by no backend */
+    gs_histogram *canary_latency;
+} rollout_window;
+
+typedef struct rollout_live {
+    pthread_mutex_t mu;
+    const char *stable, *canary; /* "ns/name" */
+    rollout_mode mode;
+    rollout_window win;
+    gs_rollout_sprt sprt;
+    bool converged;
+    int64_t converged_ns;
+    uint64_t seen_canary, seen; /* since the route was applied (evidence when it is not followed) */
+    uint64_t failed_stage; /* since the stage started */
+    uint64_t failed_total, total;
+    char first_failure[160];
+} rollout_live;
+
+typedef struct rollout_run {
+    const gs_rollout_env *env;
+    const gs_scenario_rollout *ro;
+    const gs_rollout_plan *plan;
+    gs_results_step *rst;
+    rollout_live live;
+    gs_traffic_config tc;
+    pthread_t thread;
+    bool started;
+    volatile sig_atomic_t cancel;
+    gs_traffic_result *res;
+    int traffic_rc;
+    gs_error traffic_err;
+    gs_rollout_state st;
+    unsigned failed; /* failed checks of the step */
+    unsigned generation; /* route writes so far */
+    uint64_t need_answered; /* what the window being collected waits for */
+    int64_t need_ns;
+} rollout_run;
+
+/* ---- the traffic side ---- */
+
+/* Whether |backend| ("ns/name/replica") is a replica of Service |svc| ("ns/name"). */
+static bool rollout_is(const char *backend, const char *svc)
+{
+    size_t n = strlen(svc);
+    return backend && strncmp(backend, svc, n) == 0 && backend[n] == '/';
+}
+
+static void rollout_failure(rollout_live *l, const gs_traffic_response *r)
+{
+    l->failed_total++;
+    l->failed_stage++;
+    if (l->first_failure[0])
+        return;
+    if (r->error != GS_TRAFFIC_OK)
+        snprintf(l->first_failure, sizeof(l->first_failure), "%s%s%s",
+                 gs_traffic_error_name(r->error), r->detail ? ": " : "",
+                 r->detail ? r->detail : "");
+    else
+        snprintf(l->first_failure, sizeof(l->first_failure),
+                 "status %d answered by the gateway itself (no backend)", r->status);
+}
+
+static void rollout_count(rollout_window *w, const rollout_live *l, const gs_traffic_response *r)
+{
+    if (rollout_is(r->backend, l->canary)) {
+        w->canary++;
+        w->canary_ok += r->status < 500;
+        gs_histogram_record(w->canary_latency, r->latency_ns);
+    } else if (rollout_is(r->backend, l->stable)) {
+        w->stable++;
+    } else {
+        w->other++;
+    }
+}
+
+/* On a traffic worker thread, serialized by gs_traffic; the lock orders it with the controller. */
+static void on_rollout_response(const gs_traffic_response *r, void *user)
+{
+    rollout_live *l = user;
+    if (r->warmup)
+        return;
+    pthread_mutex_lock(&l->mu);
+    l->total++;
+    bool failed = r->error != GS_TRAFFIC_OK || r->backend == NULL;
+    if (failed)
+        rollout_failure(l, r);
+    else if (l->mode != ROLLOUT_IDLE && r->sent_ns >= l->win.since_ns) {
+        bool canary = rollout_is(r->backend, l->canary);
+        if (l->mode == ROLLOUT_CONVERGE) {
+            l->seen++;
+            l->seen_canary += canary;
+            if (!l->converged && gs_rollout_sprt_add(&l->sprt, canary) == GS_ROLLOUT_SPRT_NEW) {
+                l->converged = true;
+                l->converged_ns = gs_now_ns();
+            }
+        } else {
+            rollout_count(&l->win, l, r);
+        }
+    }
+    if (failed && l->mode == ROLLOUT_COLLECT && r->sent_ns >= l->win.since_ns)
+        l->win.failed++;
+    pthread_mutex_unlock(&l->mu);
+}
+
+static void *rollout_traffic_main(void *arg)
+{
+    rollout_run *r = arg;
+    r->traffic_rc = gs_traffic_run(&r->tc, &r->res, &r->traffic_err);
+    return NULL;
+}
+
+/* The traffic runs until the rollout cancels it; this bounds it should the rollout never. */
+#define ROLLOUT_TRAFFIC_MAX_NS (3600 * GS_NS_PER_S)
+
+static int rollout_traffic_start(rollout_run *r, gs_error *err)
+{
+    r->tc = *r->env->traffic;
+    r->tc.requests = 0;
+    r->tc.duration_ns = ROLLOUT_TRAFFIC_MAX_NS;
+    r->tc.rate = r->ro->traffic.rate;
+    r->tc.on_response = on_rollout_response;
+    r->tc.user = &r->live;
+    r->tc.serialize_callbacks = true;
+    r->tc.cancel = &r->cancel;
+    r->tc.body_limit = 256;
+    r->tc.on_progress = NULL;
+    if (pthread_create(&r->thread, NULL, rollout_traffic_main, r) != 0)
+        return gs_error_set(err, GS_ERR_NOMEM, "cannot start the rollout's traffic thread");
+    r->started = true;
+    return 0;
+}
+
+static int rollout_traffic_stop(rollout_run *r, gs_error *err)
+{
+    if (!r->started)
+        return 0;
+    r->cancel = 1;
+    pthread_join(r->thread, NULL);
+    r->started = false;
+    if (r->traffic_rc < 0) {
+        *err = r->traffic_err;
+        return r->traffic_rc;
+    }
+    return 0;
+}
+
+/* ---- writing the route ---- */
+
+/* Whether backendRef |ref| of a route in |route_ns| points at Service |ns|/|name|. */
+static bool rollout_ref_is(const gs_yaml_node *ref, const char *route_ns, const char *ns,
+                           const char *name)
+{
+    const char *kind = gs_yaml_str(gs_yaml_get(ref, "kind"));
+    const char *group = gs_yaml_str(gs_yaml_get(ref, "group"));
+    const char *rns = gs_yaml_str(gs_yaml_get(ref, "namespace"));
+    const char *rname = gs_yaml_str(gs_yaml_get(ref, "name"));
+    return (kind == NULL || strcmp(kind, "Service") == 0) && (group == NULL || group[0] == '\0') &&
+           rname && strcmp(rname, name) == 0 && strcmp(rns ? rns : route_ns, ns) == 0;
+}
+
+/* Sets |key| of mapping |m| to the plain scalar |text| (added when absent). */
+static void rollout_set_scalar(gs_yaml_stream *s, gs_yaml_node *m, const char *key,
+                               const char *text)
+{
+    gs_yaml_node *v = gs_yaml_new_scalar(s, m->pos, text, GS_YAML_PLAIN);
+    gs_yaml_pair *p = gs_yaml_get_pair(m, key);
+    if (p) {
+        p->value = v;
+        return;
+    }
+    gs_yaml_pair *pairs = gs_yaml_alloc(s, (m->npairs + 1) * sizeof(*pairs));
+    memcpy(pairs, m->pairs, m->npairs * sizeof(*pairs));
+    pairs[m->npairs++] = (gs_yaml_pair){gs_yaml_new_scalar(s, m->pos, key, GS_YAML_PLAIN), v};
+    m->pairs = pairs;
+}
+
+/* Drops metadata.generation so the object set gives the rewritten route the next one. */
+static void rollout_drop_generation(gs_yaml_node *obj)
+{
+    gs_yaml_node *meta = gs_yaml_get(obj, "metadata");
+    for (size_t i = 0; meta && meta->kind == GS_YAML_MAPPING && i < meta->npairs; i++) {
+        if (gs_yaml_scalar_eq(meta->pairs[i].key, "generation")) {
+            memmove(&meta->pairs[i], &meta->pairs[i + 1],
+                    (meta->npairs - i - 1) * sizeof(*meta->pairs));
+            meta->npairs--;
+            return;
+        }
+    }
+}
+
+/* Writes the stable and canary weights into every rule holding refs to both (or the plan's
+ * rule), as the Argo Rollouts Gateway API plugin does; returns the rules written. */
+static size_t rollout_patch_rules(gs_yaml_stream *s, gs_yaml_node *route, const gs_rollout_plan *p,
+                                  unsigned canary_weight)
+{
+    gs_yaml_node *rules = gs_yaml_get(gs_yaml_get(route, "spec"), "rules");
+    size_t patched = 0;
+    char sw[8], cw[8];
+    snprintf(sw, sizeof(sw), "%u", 100 - canary_weight);
+    snprintf(cw, sizeof(cw), "%u", canary_weight);
+    for (size_t i = 0; rules && rules->kind == GS_YAML_SEQUENCE && i < rules->nitems; i++) {
+        if (p->has_rule && i != p->rule)
+            continue;
+        gs_yaml_node *refs = gs_yaml_get(rules->items[i], "backendRefs");
+        gs_yaml_node *stable = NULL, *canary = NULL;
+        for (size_t k = 0; refs && refs->kind == GS_YAML_SEQUENCE && k < refs->nitems; k++) {
+            gs_yaml_node *ref = refs->items[k];
+            if (ref->kind != GS_YAML_MAPPING)
+                continue;
+            if (rollout_ref_is(ref, p->route_ns, p->stable_ns, p->stable_name))
+                stable = ref;
+            else if (rollout_ref_is(ref, p->route_ns, p->canary_ns, p->canary_name))
+                canary = ref;
+        }
+        if (stable && canary) {
+            rollout_set_scalar(s, stable, "weight", sw);
+            rollout_set_scalar(s, canary, "weight", cw);
+            patched++;
+        }
+    }
+    return patched;
+}
+
+static int rollout_write_route(rollout_run *r, unsigned canary_weight, double *apply_ms,
+                               gs_error *err)
+{
+    const gs_rollout_plan *p = r->plan;
+    const gs_objset_item *it =
+        gs_objset_find(r->env->set, "HTTPRoute", p->route_ns, p->route_name);
+    if (it == NULL)
+        return gs_error_set(err, GS_ERR_NOT_FOUND, "rollout: no HTTPRoute %s/%s among the objects",
+                            p->route_ns, p->route_name);
+    gs_yaml_stream *s = gs_yaml_stream_new(it->pos.file ? it->pos.file : "(rollout)");
+    gs_yaml_node *copy = gs_yaml_clone(s, it->node);
+    rollout_drop_generation(copy);
+    if (rollout_patch_rules(s, copy, p, canary_weight) == 0) {
+        gs_yaml_stream_free(s);
+        if (p->has_rule)
+            return gs_error_set(err, GS_ERR_INVALID,
+                                "rollout: rule %u of HTTPRoute %s/%s has no backendRefs to both "
+                                "%s and %s",
+                                p->rule, p->route_ns, p->route_name, p->stable, p->canary);
+        return gs_error_set(err, GS_ERR_INVALID,
+                            "rollout: no rule of HTTPRoute %s/%s has backendRefs to both %s and "
+                            "%s",
+                            p->route_ns, p->route_name, p->stable, p->canary);
+    }
+    int rc = gs_objset_adopt(r->env->set, s, copy, err);
+    if (rc == 0)
+        rc = r->env->apply(r->env->ctx, apply_ms, err);
+    r->generation++;
+    return rc;
+}
+
+/* ---- waiting on the live traffic ---- */
+
+#define ROLLOUT_POLL_US 20000
+
+/* Polls until |done| holds for the live state, the deadline passes, or something died. Returns
+ * 1 (done), 0 (deadline) or a negative GS_ERR_*. */
+static int rollout_wait(rollout_run *r, int64_t deadline,
+                        bool (*done)(const rollout_run *r, int64_t now), gs_error *err)
+{
+    for (;;) {
+        if (gs_proc_interrupted())
+            return gs_error_set(err, GS_ERR_CLOSED, "interrupted");
+        int rc = r->env->alive(r->env->ctx, err);
+        if (rc < 0)
+            return rc;
+        if (r->traffic_rc < 0)
+            return gs_error_set(err, GS_ERR_CLOSED, "the rollout's traffic stopped: %s",
+                                r->traffic_err.msg);
+        int64_t now = gs_now_ns();
+        pthread_mutex_lock(&r->live.mu);
+        bool ok = done(r, now);
+        pthread_mutex_unlock(&r->live.mu);
+        if (ok)
+            return 1;
+        if (now >= deadline)
+            return 0;
+        usleep(ROLLOUT_POLL_US);
+    }
+}
+
+static bool rollout_converged(const rollout_run *r, int64_t now)
+{
+    (void)now;
+    return r->live.converged;
+}
+
+/* A window is complete with r->need_answered answered requests and r->need_ns elapsed. */
+static bool rollout_window_full(const rollout_run *r, int64_t now)
+{
+    const rollout_window *w = &r->live.win;
+    return w->stable + w->canary + w->other >= r->need_answered &&
+           now - w->started_ns >= r->need_ns;
+}
+
+/* Starts a new window (lock held by the caller or not yet shared). */
+static void rollout_window_open(rollout_live *l, rollout_mode mode, int64_t since)
+{
+    gs_histogram *h = l->win.canary_latency;
+    gs_histogram_reset(h);
+    l->win = (rollout_window){.since_ns = since, .started_ns = gs_now_ns(), .canary_latency = h};
+    l->mode = mode;
+}
+
+/* ---- records ---- */
+
+static gs_results_check *rollout_record(rollout_run *r, const char *kind, gs_result result)
+{
+    gs_results_check *c = gs_results_add_check(r->rst, kind);
+    c->result = result;
+    if (result == GS_RESULT_FAILED)
+        r->failed++;
+    return c;
+}
+
+static const char *rollout_stage_name(const gs_rollout_action *a, char buf[48])
+{
+    if (a == NULL)
+        return "";
+    switch (a->kind) {
+    case GS_ROLLOUT_SET_WEIGHT:
+        snprintf(buf, 48, "setWeight %u", a->weight);
+        break;
+    case GS_ROLLOUT_PAUSE:
+        snprintf(buf, 48, "pause");
+        break;
+    case GS_ROLLOUT_ANALYSIS:
+        snprintf(buf, 48, "analysis");
+        break;
+    }
+    return buf;
+}
+
+/* ---- stages ---- */
+
+/* The data plane did not follow the route within the timeout: the evidence. */
+static void rollout_not_followed(rollout_run *r, const char *label, unsigned from, unsigned to,
+                                 int64_t waited_ns)
+{
+    gs_results_check *c = rollout_record(r, "rollout.convergence", GS_RESULT_FAILED);
+    pthread_mutex_lock(&r->live.mu);
+    uint64_t seen = r->live.seen, canary = r->live.seen_canary;
+    pthread_mutex_unlock(&r->live.mu);
+    double lo = 0, hi = 1;
+    gs_binom_wilson(canary, seen, r->env->stats->alpha, &lo, &hi);
+    gs_results_set(&c->message,
+                   "%s: the data plane did not follow the route: %.1f s after canary weight %u "
+                   "was applied, the canary got %llu of %llu answered requests (%.1f%%, interval "
+                   "%.1f-%.1f%%); the route says %u%%, the weight before was %u%%",
+                   label, (double)waited_ns / 1e9, to, (unsigned long long)canary,
+                   (unsigned long long)seen, seen ? 100.0 * (double)canary / (double)seen : 0.0,
+                   100 * lo, 100 * hi, to, from);
+    gs_results_set(&c->expected, "canary share %u%% (weight written to the route)", to);
+    gs_results_set(&c->observed, "canary %llu of %llu", (unsigned long long)canary,
+                   (unsigned long long)seen);
+    r->st.outcome = GS_ROLLOUT_HALTED;
+}
+
+/* The requests the split check at canary weight |w| needs for the run's alpha and power. At 0
+ * or 100 nothing is random: the check fails on one request astray, so the sample is sized to
+ * see a leak of minEffect with probability power: (1 - minEffect)^n <= 1 - power. */
+static uint64_t rollout_planned(const rollout_run *r, unsigned w)
+{
+    const gs_scenario_statistics *st = r->env->stats;
+    if (w == 0 || w == 100)
+        return (uint64_t)ceil(log(1 - st->power) / log(1 - st->min_effect));
+    double weights[2] = {100.0 - w, w};
+    uint64_t n = 1;
+    gs_error ignored = {0};
+    if (gs_plan_requests(weights, 2, st->alpha, st->tolerance, st->power, st->min_effect, &n,
+                         &ignored) < 0)
+        n = GS_PLAN_MAX_REQUESTS;
+    return n;
+}
+
+/* Records the split check of the window just collected against canary weight |w|. */
+static void rollout_verify(rollout_run *r, const char *label, unsigned w, const rollout_window *win,
+                           double converge_ms)
+{
+    const gs_scenario_statistics *st = r->env->stats;
+    gs_gof_backend rows[3] = {{.weight = 100.0 - w, .count = win->stable},
+                              {.weight = w, .count = win->canary},
+                              {.weight = 0, .count = win->other}};
+    const char *names[3] = {r->plan->stable, r->plan->canary, "(other)"};
+    size_t k = win->other ? 3 : 2;
+    gs_gof_result gr = {0};
+    gs_error err = {0};
+    uint64_t n = win->stable + win->canary + win->other;
+    int rc = n ? gs_gof_split(rows, k, st->alpha, st->tolerance, st->power, &gr, &err)
+               : gs_error_set(&err, GS_ERR_INVALID, "no answered requests to count");
+    bool passed = rc == 0 && gr.passed;
+    gs_results_check *c = rollout_record(r, "rollout.split", passed ? GS_RESULT_PASSED
+                                                                    : GS_RESULT_FAILED);
+    gs_results_set(&c->expected, "%s %u, %s %u", names[0], 100 - w, names[1], w);
+    gs_results_set(&c->observed, "%s %llu, %s %llu, other %llu", names[0],
+                   (unsigned long long)win->stable, names[1], (unsigned long long)win->canary,
+                   (unsigned long long)win->other);
+    if (rc < 0) {
+        gs_results_set(&c->message, "%s: %s", label, err.msg);
+        r->st.outcome = GS_ROLLOUT_HALTED;
+        return;
+    }
+    for (size_t i = 0; i < k; i++) {
+        gs_results_share *sh = gs_results_add_share(c, names[i]);
+        sh->expected_weight = rows[i].weight;
+        sh->expected_share = rows[i].weight / 100.0;
+        sh->observed_count = rows[i].count;
+        sh->observed_share = rows[i].observed_share;
+        sh->ci_low = rows[i].ci_low;
+        sh->ci_high = rows[i].ci_high;
+        sh->band_low = rows[i].weight > 0 ? rows[i].band_low : NAN;
+        sh->band_high = rows[i].weight > 0 ? rows[i].band_high : NAN;
+        sh->detectable = rows[i].detectable;
+        sh->p_value = rows[i].p_value;
+        sh->p_adjusted = rows[i].p_adjusted;
+    }
+    c->p_value = gr.p_value;
+    c->alpha = st->alpha;
+    c->tolerance = st->tolerance;
+    c->interval_level = gr.level;
+    c->power = st->power;
+    c->samples = gr.n;
+    c->detectable = gr.detectable;
+    gs_results_set(&c->method, "%s", gs_gof_method_name(gr.method));
+    gs_results_set(&c->message,
+                   "%s: the data plane followed in %.0f ms; canary %.2f%% of %llu (interval "
+                   "%.2f-%.2f%%) %s weight %u (alpha %g, power %g for a %.1f%% deviation); %llu "
+                   "failed requests during the stage",
+                   label, converge_ms, 100 * rows[1].observed_share, (unsigned long long)gr.n,
+                   100 * rows[1].ci_low, 100 * rows[1].ci_high,
+                   passed ? "agrees with" : "does NOT agree with", w, st->alpha, st->power,
+                   100 * gr.detectable, (unsigned long long)r->live.failed_stage);
+    if (!passed)
+        r->st.outcome = GS_ROLLOUT_HALTED;
+}
+
+/* Writes canary weight |to| (from |from|), waits for the data plane, verifies the split. */
+static int rollout_shift(rollout_run *r, const char *label, unsigned from, unsigned to,
+                         gs_error *err)
+{
+    const gs_scenario_statistics *st = r->env->stats;
+    if (r->env->progress)
+        r->env->progress(r->env->ctx, label);
+    pthread_mutex_lock(&r->live.mu);
+    r->live.failed_stage = 0;
+    pthread_mutex_unlock(&r->live.mu);
+    int64_t t0 = gs_now_ns();
+    double apply_ms = 0;
+    int rc = rollout_write_route(r, to, &apply_ms, err);
+    if (rc < 0)
+        return rc;
+    pthread_mutex_lock(&r->live.mu);
+    gs_rollout_sprt_init(&r->live.sprt, from / 100.0, to / 100.0, st->alpha, 1 - st->power);
+    r->live.converged = false;
+    r->live.seen = r->live.seen_canary = 0;
+    rollout_window_open(&r->live, ROLLOUT_CONVERGE, t0);
+    pthread_mutex_unlock(&r->live.mu);
+    int64_t limit = r->ro->converge_timeout_ns ? r->ro->converge_timeout_ns : r->env->timeout_ns;
+    rc = rollout_wait(r, gs_now_ns() + limit, rollout_converged, err);
+    if (rc <= 0) {
+        if (rc == 0)
+            rollout_not_followed(r, label, from, to, gs_now_ns() - t0);
+        return rc < 0 ? rc : 0;
+    }
+    double converge_ms = (double)(r->live.converged_ns - t0) / 1e6;
+    (void)apply_ms;
+    uint64_t need = rollout_planned(r, to);
+    pthread_mutex_lock(&r->live.mu);
+    rollout_window_open(&r->live, ROLLOUT_COLLECT, gs_now_ns());
+    pthread_mutex_unlock(&r->live.mu);
+    r->need_answered = need;
+    r->need_ns = 0;
+    double rate = r->ro->traffic.rate > 0 ? r->ro->traffic.rate : 1;
+    int64_t bound = (int64_t)(2e9 * (double)need / rate) + r->env->timeout_ns;
+    rc = rollout_wait(r, gs_now_ns() + bound, rollout_window_full, err);
+    if (rc < 0)
+        return rc;
+    pthread_mutex_lock(&r->live.mu);
+    rollout_window win = r->live.win;
+    r->live.mode = ROLLOUT_IDLE;
+    pthread_mutex_unlock(&r->live.mu);
+    rollout_verify(r, label, to, &win, converge_ms);
+    return 0;
+}
+
+/* Collects one window of |ns|: its counts (|out|, without the histogram) and the canary's
+ * 99th percentile latency (|p99_ns|, 0 without canary responses). */
+static int rollout_collect(rollout_run *r, int64_t ns, rollout_window *out, int64_t *p99_ns,
+                           gs_error *err)
+{
+    pthread_mutex_lock(&r->live.mu);
+    r->live.failed_stage = 0;
+    rollout_window_open(&r->live, ROLLOUT_COLLECT, gs_now_ns());
+    pthread_mutex_unlock(&r->live.mu);
+    r->need_answered = 0;
+    r->need_ns = ns;
+    int rc = rollout_wait(r, gs_now_ns() + ns + r->env->timeout_ns, rollout_window_full, err);
+    if (rc < 0)
+        return rc;
+    pthread_mutex_lock(&r->live.mu);
+    *out = r->live.win;
+    out->canary_latency = NULL;
+    *p99_ns = out->canary ? gs_histogram_percentile(r->live.win.canary_latency, 99.0) : 0;
+    r->live.mode = ROLLOUT_IDLE;
+    pthread_mutex_unlock(&r->live.mu);
+    return 0;
+}
+
+static int rollout_analysis(rollout_run *r, gs_error *err)
+{
+    if (r->env->progress)
+        r->env->progress(r->env->ctx, "analysis");
+    rollout_window win;
+    gs_rollout_metrics m = {0};
+    int rc = rollout_collect(r, r->ro->interval_ns, &win, &m.p99_ns, err);
+    if (rc < 0)
+        return rc;
+    m.responses = win.canary;
+    m.ok = win.canary_ok;
+    char why[256];
+    bool passed = gs_rollout_analyse(r->plan, &m, why, sizeof(why));
+    gs_rollout_judged(&r->st, r->plan, passed);
+    gs_results_check *c = rollout_record(r, "rollout.analysis", GS_RESULT_PASSED);
+    unsigned threshold = r->plan->threshold ? r->plan->threshold : 1;
+    gs_results_set(&c->message, "analysis at canary weight %u: %s: %s (failed checks %u of %u)%s",
+                   r->st.weight, passed ? "passed" : "failed", why, r->st.failed_checks,
+                   threshold,
+                   r->st.outcome == GS_ROLLOUT_ROLLED_BACK ? ": rolling back"
+                   : passed                                ? ": continue"
+                                                           : ": retried next interval");
+    gs_results_set(&c->expected, "canary traffic within the analysis thresholds");
+    gs_results_set(&c->observed, "%s", why);
+    return 0;
+}
+
+static int rollout_pause(rollout_run *r, const gs_rollout_action *a, gs_error *err)
+{
+    if (r->env->progress)
+        r->env->progress(r->env->ctx, "pause");
+    int64_t ns = a->duration_ns ? a->duration_ns : r->ro->interval_ns;
+    rollout_window win;
+    int64_t p99_ns;
+    int rc = rollout_collect(r, ns, &win, &p99_ns, err);
+    if (rc < 0)
+        return rc;
+    gs_results_check *c = rollout_record(r, "rollout.pause", GS_RESULT_PASSED);
+    gs_results_set(&c->message, "paused %.1f s at canary weight %u: %llu answered, %llu failed",
+                   (double)ns / 1e9, r->st.weight,
+                   (unsigned long long)(win.stable + win.canary + win.other),
+                   (unsigned long long)win.failed);
+    gs_rollout_advance(&r->st, r->plan);
+    return 0;
+}
+
+/* ---- the expectations ---- */
+
+static void rollout_expect(rollout_run *r)
+{
+    const gs_scenario_rollout *ro = r->ro;
+    if (ro->has_outcome || r->st.outcome == GS_ROLLOUT_HALTED) {
+        bool ok = ro->has_outcome ? r->st.outcome == ro->outcome
+                                  : r->st.outcome != GS_ROLLOUT_HALTED;
+        gs_results_check *c =
+            rollout_record(r, "rollout.outcome", ok ? GS_RESULT_PASSED : GS_RESULT_FAILED);
+        gs_results_set(&c->expected, "%s",
+                       ro->has_outcome ? gs_rollout_outcome_name(ro->outcome) : "not halted");
+        gs_results_set(&c->observed, "%s at canary weight %u after %u failed checks",
+                       gs_rollout_outcome_name(r->st.outcome), r->st.weight,
+                       r->st.failed_checks);
+        gs_results_set(&c->message, "the rollout %s", ok ? "ended as expected" : "ended otherwise");
+    }
+    if (ro->has_max_weight) {
+        bool ok = r->st.max_weight == ro->max_weight;
+        gs_results_check *c = rollout_record(r, "rollout.maxCanaryWeight",
+                                             ok ? GS_RESULT_PASSED : GS_RESULT_FAILED);
+        gs_results_set(&c->expected, "%u", ro->max_weight);
+        gs_results_set(&c->observed, "%u", r->st.max_weight);
+        gs_results_set(&c->message, "the highest canary weight the rollout wrote");
+    }
+    if (ro->has_failed_requests) {
+        bool ok = r->live.failed_total <= ro->failed_requests;
+        gs_results_check *c = rollout_record(r, "rollout.failedRequests",
+                                             ok ? GS_RESULT_PASSED : GS_RESULT_FAILED);
+        gs_results_set(&c->expected, "at most %llu", (unsigned long long)ro->failed_requests);
+        gs_results_set(&c->observed, "%llu of %llu%s%s", (unsigned long long)r->live.failed_total,
+                       (unsigned long long)r->live.total, r->live.first_failure[0] ? "; first: " : "",
+                       r->live.first_failure);
+        gs_results_set(&c->message,
+                       "requests that failed for causes other than the backends' injected faults "
+                       "(no response, or a response no backend gave)");
+    }
+}
+
+/* ---- the controller ---- */
+
+static int rollout_steps(rollout_run *r, gs_error *err)
+{
+    int rc = rollout_shift(r, "initial route (stable 100, canary 0)", 0, 0, err);
+    while (rc == 0 && r->st.outcome == GS_ROLLOUT_RUNNING) {
+        const gs_rollout_action *a = &r->plan->actions[r->st.next];
+        char name[48];
+        switch (a->kind) {
+        case GS_ROLLOUT_SET_WEIGHT:
+            rc = rollout_shift(r, rollout_stage_name(a, name), r->st.weight, a->weight, err);
+            if (rc == 0 && r->st.outcome == GS_ROLLOUT_RUNNING)
+                gs_rollout_advance(&r->st, r->plan);
+            else if (rc == 0) { /* halted there: the weight was written all the same */
+                r->st.weight = a->weight;
+                if (a->weight > r->st.max_weight)
+                    r->st.max_weight = a->weight;
+            }
+            break;
+        case GS_ROLLOUT_PAUSE:
+            rc = rollout_pause(r, a, err);
+            break;
+        case GS_ROLLOUT_ANALYSIS:
+            rc = rollout_analysis(r, err);
+            break;
+        }
+    }
+    if (rc < 0 || r->st.outcome == GS_ROLLOUT_HALTED)
+        return rc;
+    /* Promotion (the stable Service now runs the canary's version) and rollback both end with
+     * all traffic on the stable Service. */
+    gs_rollout_outcome outcome = r->st.outcome;
+    rc = rollout_shift(r,
+                       outcome == GS_ROLLOUT_PROMOTED ? "promotion (stable 100, canary 0)"
+                                                      : "rollback (stable 100, canary 0)",
+                       r->st.weight, 0, err);
+    if (rc == 0 && r->st.outcome == GS_ROLLOUT_HALTED)
+        return 0;
+    r->st.outcome = outcome;
+    return rc;
+}
+
+int gs_rollout_run(const gs_rollout_env *env, const gs_scenario_rollout *ro, gs_results_step *rst,
+                   gs_error *err)
+{
+    rollout_run r = {.env = env, .ro = ro, .plan = &ro->plan, .rst = rst};
+    pthread_mutex_init(&r.live.mu, NULL);
+    r.live.stable = ro->plan.stable;
+    r.live.canary = ro->plan.canary;
+    gs_histogram_new(&r.live.win.canary_latency);
+    int rc = rollout_traffic_start(&r, err);
+    if (rc == 0)
+        rc = rollout_steps(&r, err);
+    gs_error stop_err = {0};
+    int stop_rc = rollout_traffic_stop(&r, &stop_err);
+    if (rc == 0 && stop_rc < 0) {
+        *err = stop_err;
+        rc = stop_rc;
+    }
+    if (rc == 0) {
+        rollout_expect(&r);
+        gs_expect_fill_traffic(&rst->traffic, r.res);
+    }
+    gs_traffic_result_free(r.res);
+    gs_histogram_free(r.live.win.canary_latency);
+    pthread_mutex_destroy(&r.live.mu);
+    return rc < 0 ? rc : (int)r.failed;
+}

@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: MIT */
+/* The rollout step's pure parts: the sequential convergence test (its error rates measured by
+ * seeded simulation), analysis verdicts, the controller's decisions over a plan (Flagger's
+ * cumulative failed checks against the threshold), and the decoder's values and messages. */
+#include "gs_rollout.h"
+#include "gs_alloc.h"
+#include "gs_rng.h"
+#include "gs_test.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ---- SPRT ---- */
+
+START_TEST(sprt_weight_zero_to_twenty)
+{
+    gs_rollout_sprt s;
+    gs_rollout_sprt_init(&s, 0.0, 0.2, 0.001, 0.01);
+    /* Under weight 0 a canary answer is (almost) impossible: one is enough. */
+    ck_assert_int_eq(gs_rollout_sprt_add(&s, true), GS_ROLLOUT_SPRT_NEW);
+
+    gs_rollout_sprt_init(&s, 0.0, 0.2, 0.001, 0.01);
+    /* Stable answers only: log(0.8/0.9999) each against log(0.01/0.999): 21 of them say "old". */
+    int verdict = GS_ROLLOUT_SPRT_MORE;
+    unsigned n = 0;
+    while (verdict == GS_ROLLOUT_SPRT_MORE && n < 1000) {
+        verdict = gs_rollout_sprt_add(&s, false);
+        n++;
+    }
+    ck_assert_int_eq(verdict, GS_ROLLOUT_SPRT_OLD);
+    ck_assert_uint_eq(n, 21);
+    ck_assert_uint_eq(s.restarts, 1);
+    ck_assert_uint_eq(s.n, 0); /* restarted */
+}
+END_TEST
+
+START_TEST(sprt_same_weight_needs_no_test)
+{
+    gs_rollout_sprt s;
+    gs_rollout_sprt_init(&s, 0.3, 0.3, 0.001, 0.01);
+    ck_assert_int_eq(gs_rollout_sprt_add(&s, false), GS_ROLLOUT_SPRT_NEW);
+}
+END_TEST
+
+/* Runs the test on Bernoulli(|p|) answers until its first verdict. */
+static int sprt_first_verdict(gs_rng *rng, double p0, double p1, double p)
+{
+    gs_rollout_sprt s;
+    gs_rollout_sprt_init(&s, p0, p1, 0.001, 0.01);
+    for (int i = 0; i < 100000; i++) {
+        int v = gs_rollout_sprt_add(&s, gs_rng_uniform(rng) < p);
+        if (v != GS_ROLLOUT_SPRT_MORE)
+            return v;
+    }
+    return GS_ROLLOUT_SPRT_MORE;
+}
+
+START_TEST(sprt_error_rates_by_simulation)
+{
+    gs_rng rng;
+    gs_rng_seed(&rng, 16);
+    unsigned false_new = 0, missed_new = 0, runs = 20000;
+    for (unsigned i = 0; i < runs; i++) {
+        false_new += sprt_first_verdict(&rng, 0.2, 0.4, 0.2) == GS_ROLLOUT_SPRT_NEW;
+        missed_new += sprt_first_verdict(&rng, 0.2, 0.4, 0.4) != GS_ROLLOUT_SPRT_NEW;
+    }
+    /* Wald's bounds: alpha 0.001 (expected 20 of 20,000; 60 is far above any seed's noise),
+     * beta 0.01 (expected 200; 320 likewise). */
+    ck_assert_uint_le(false_new, 60);
+    ck_assert_uint_le(missed_new, 320);
+    /* And it is a test, not a coin: the wrong answer is rare, the right one common. */
+    ck_assert_uint_lt(false_new, runs / 100);
+}
+END_TEST
+
+/* ---- analysis ---- */
+
+static gs_rollout_plan plan_thresholds(double success, int64_t p99_ns)
+{
+    return (gs_rollout_plan){.min_success_rate = success, .max_p99_ns = p99_ns, .threshold = 2};
+}
+
+START_TEST(analysis_verdicts)
+{
+    char why[256];
+    gs_rollout_plan p = plan_thresholds(99, 500 * 1000000LL);
+    gs_rollout_metrics healthy = {.responses = 200, .ok = 199, .p99_ns = 4000000};
+    ck_assert(gs_rollout_analyse(&p, &healthy, why, sizeof why));
+    ck_assert_str_eq(why, "success rate 99.50% >= 99% (199 of 200), p99 4.0 ms <= 500.0 ms");
+
+    gs_rollout_metrics errors = {.responses = 200, .ok = 180, .p99_ns = 4000000};
+    ck_assert(!gs_rollout_analyse(&p, &errors, why, sizeof why));
+    ck_assert_str_eq(why, "success rate 90.00% < 99% (180 of 200), p99 4.0 ms <= 500.0 ms");
+
+    gs_rollout_metrics slow = {.responses = 10, .ok = 10, .p99_ns = 600000000};
+    ck_assert(!gs_rollout_analyse(&p, &slow, why, sizeof why));
+    ck_assert_ptr_nonnull(strstr(why, "p99 600.0 ms > 500.0 ms"));
+
+    /* No canary traffic is no evidence: the tools fail the check ("no values found"). */
+    gs_rollout_metrics none = {0};
+    ck_assert(!gs_rollout_analyse(&p, &none, why, sizeof why));
+    ck_assert_ptr_nonnull(strstr(why, "no canary responses"));
+
+    /* Only a latency threshold: the success rate is not judged. */
+    gs_rollout_plan lat = plan_thresholds(NAN, 500 * 1000000LL);
+    ck_assert(gs_rollout_analyse(&lat, &errors, why, sizeof why));
+    ck_assert_str_eq(why, "p99 4.0 ms <= 500.0 ms");
+}
+END_TEST
+
+/* ---- the controller ---- */
+
+/* Flagger's schedule for stepWeight 20, maxWeight 60: a weight, an analysis, ... */
+static gs_rollout_action flagger_actions[] = {
+    {.kind = GS_ROLLOUT_SET_WEIGHT, .weight = 20}, {.kind = GS_ROLLOUT_ANALYSIS},
+    {.kind = GS_ROLLOUT_SET_WEIGHT, .weight = 40}, {.kind = GS_ROLLOUT_ANALYSIS},
+    {.kind = GS_ROLLOUT_SET_WEIGHT, .weight = 60}, {.kind = GS_ROLLOUT_ANALYSIS},
+};
+
+/* Drives the plan with analysis verdicts from |verdicts| ('p' pass, 'f' fail) in order. */
+static gs_rollout_state drive(const gs_rollout_plan *p, const char *verdicts)
+{
+    gs_rollout_state s = {0};
+    while (s.outcome == GS_ROLLOUT_RUNNING) {
+        if (p->actions[s.next].kind == GS_ROLLOUT_ANALYSIS) {
+            ck_assert_msg(*verdicts, "ran out of verdicts at action %zu", s.next);
+            gs_rollout_judged(&s, p, *verdicts++ == 'p');
+        } else {
+            gs_rollout_advance(&s, p);
+        }
+    }
+    ck_assert_msg(*verdicts == '\0', "verdicts left: %s", verdicts);
+    return s;
+}
+
+START_TEST(controller_promotes_and_rolls_back)
+{
+    gs_rollout_plan p = plan_thresholds(99, 0);
+    p.actions = flagger_actions;
+    p.n_actions = sizeof(flagger_actions) / sizeof(flagger_actions[0]);
+
+    gs_rollout_state s = drive(&p, "ppp");
+    ck_assert_int_eq(s.outcome, GS_ROLLOUT_PROMOTED);
+    ck_assert_uint_eq(s.max_weight, 60);
+    ck_assert_uint_eq(s.failed_checks, 0);
+
+    /* The must-show: errors from the start roll back at 20 after two failed checks. */
+    s = drive(&p, "ff");
+    ck_assert_int_eq(s.outcome, GS_ROLLOUT_ROLLED_BACK);
+    ck_assert_uint_eq(s.weight, 20);
+    ck_assert_uint_eq(s.max_weight, 20);
+    ck_assert_uint_eq(s.failed_checks, 2);
+
+    /* Failed checks are cumulative over the run (not consecutive): a pass in between does not
+     * reset them, so the second failure at 40 is the end. */
+    s = drive(&p, "fpf");
+    ck_assert_int_eq(s.outcome, GS_ROLLOUT_ROLLED_BACK);
+    ck_assert_uint_eq(s.weight, 40);
+
+    /* One failure under the threshold is retried and can still promote. */
+    s = drive(&p, "pfpp");
+    ck_assert_int_eq(s.outcome, GS_ROLLOUT_PROMOTED);
+    ck_assert_uint_eq(s.failed_checks, 1);
+
+    /* Threshold 1 (Argo's abort on a failed analysis run). */
+    p.threshold = 1;
+    s = drive(&p, "pf");
+    ck_assert_int_eq(s.outcome, GS_ROLLOUT_ROLLED_BACK);
+    ck_assert_uint_eq(s.weight, 40);
+    ck_assert_str_eq(gs_rollout_outcome_name(s.outcome), "rolledBack");
+}
+END_TEST
+
+/* ---- the decoder ---- */
+
+#define HEAD                                                                                       \
+    "apiVersion: gatesim.dev/v1alpha1\nkind: Scenario\nmetadata: {name: r}\nspec:\n"               \
+    "  backends: [{service: default/s}, {service: default/c}]\n  steps:\n  - name: roll\n"
+
+static gs_scenario_list load(const char *text, gs_diags *diags, int *rc)
+{
+    char *p = gs_test_write_temp(".yaml", text);
+    gs_scenario_list list = {0};
+    *rc = gs_scenario_list_load(&list, p, diags, NULL);
+    unlink(p);
+    free(p);
+    return list;
+}
+
+START_TEST(decode_plan)
+{
+    gs_diags diags = {0};
+    int rc;
+    gs_scenario_list list =
+        load(HEAD "    rollout:\n      interval: 250ms\n"
+                  "      traffic: {host: a.example.com, rate: 400, connections: 8}\n"
+                  "      plan:\n        route: app\n        stable: default/s\n"
+                  "        canary: default/c\n        threshold: 2\n"
+                  "        analysis: {successRate: 99, p99: 500ms}\n"
+                  "        steps:\n        - setWeight: 20\n        - analysis: {}\n"
+                  "        - pause: {duration: 2s}\n        - pause: {}\n"
+                  "    expect: {outcome: rolledBack, maxCanaryWeight: 20, failedRequests: 0}\n",
+             &diags, &rc);
+    if (rc != 0)
+        gs_diags_print(&diags, stderr, false);
+    ck_assert_int_eq(rc, 0);
+    const gs_scenario_rollout *ro = list.items[0]->steps[0].rollout;
+    ck_assert_ptr_nonnull(ro);
+    ck_assert_int_eq(ro->interval_ns, 250000000);
+    ck_assert_double_eq(ro->traffic.rate, 400);
+    ck_assert_uint_eq(ro->traffic.connections, 8);
+    ck_assert_str_eq(ro->plan.route_ns, "default");
+    ck_assert_str_eq(ro->plan.route_name, "app");
+    ck_assert_str_eq(ro->plan.canary, "default/c");
+    ck_assert_str_eq(ro->plan.stable_name, "s");
+    ck_assert_uint_eq(ro->plan.threshold, 2);
+    ck_assert_double_eq(ro->plan.min_success_rate, 99);
+    ck_assert_int_eq(ro->plan.max_p99_ns, 500000000);
+    ck_assert_uint_eq(ro->plan.n_actions, 4);
+    ck_assert_int_eq(ro->plan.actions[0].kind, GS_ROLLOUT_SET_WEIGHT);
+    ck_assert_uint_eq(ro->plan.actions[0].weight, 20);
+    ck_assert_int_eq(ro->plan.actions[1].kind, GS_ROLLOUT_ANALYSIS);
+    ck_assert_int_eq(ro->plan.actions[2].duration_ns, 2000000000);
+    ck_assert_int_eq(ro->plan.actions[3].duration_ns, 0);
+    ck_assert(ro->has_outcome && ro->outcome == GS_ROLLOUT_ROLLED_BACK);
+    ck_assert(ro->has_max_weight && ro->max_weight == 20);
+    ck_assert(ro->has_failed_requests && ro->failed_requests == 0);
+    gs_scenario_list_clear(&list);
+    gs_diags_clear(&diags);
+}
+END_TEST
+
+/* |body| after HEAD must fail with |want| at |line|:|col|; false (after saying what came
+ * instead) when it does not. */
+static bool decode_fails(const char *body, unsigned line, unsigned col, const char *want)
+{
+    char *text = gs_xasprintf("%s%s", HEAD, body);
+    gs_diags diags = {0};
+    int rc;
+    gs_scenario_list list = load(text, &diags, &rc);
+    bool found = false;
+    for (size_t i = 0; i < diags.len && !found; i++) {
+        char msg[2048];
+        gs_diag_format(&diags.items[i], msg, sizeof msg);
+        found = diags.items[i].pos.line == line && diags.items[i].pos.col == col &&
+                strstr(msg, want) != NULL;
+    }
+    if (!found) {
+        fprintf(stderr, "want %u:%u \"%s\"; got:\n", line, col, want);
+        gs_diags_print(&diags, stderr, false);
+    }
+    gs_scenario_list_clear(&list);
+    gs_diags_clear(&diags);
+    free(text);
+    return rc != 0 && found;
+}
+
+#define PLAN(steps)                                                                                \
+    "      plan:\n        route: app\n        stable: default/s\n        canary: default/c\n"      \
+    "        steps: " steps "\n"
+
+START_TEST(decode_errors)
+{
+    unsigned failures = 0;
+    /* line 8 is `rollout:`; its fields start at column 7 on the next lines */
+    failures += !decode_fails("    rollout:\n      traffic: {host: a}\n" PLAN("[{setWeight: 20}]"), 9, 16,
+                 "rollout.traffic.rate: Required value");
+    failures += !decode_fails("    rollout:\n      traffic: {rate: 10, requests: 5}\n" PLAN("[{setWeight: 20}]"),
+                 9, 37, "give its rate, not a count");
+    failures += !decode_fails("    rollout:\n      traffic: {rate: 10}\n" PLAN("[{setWeight: 101}]"), 14, 29,
+                 "rollout.plan.steps[0].setWeight");
+    failures += !decode_fails("    rollout:\n      traffic: {rate: 10}\n" PLAN("[{setWeight: 5, pause: {}}]"),
+                 14, 17, "exactly one of setWeight, pause, analysis");
+    failures += !decode_fails("    rollout:\n      traffic: {rate: 10}\n" PLAN("[{analysis: {}}]"), 11, 9,
+                 "analysis steps need thresholds");
+    failures += !decode_fails("    rollout:\n      traffic: {rate: 10}\n      plan:\n        route: app\n"
+                 "        stable: default/s\n        canary: default/x\n"
+                 "        steps: [{setWeight: 1}]\n",
+                 13, 17, "backend default/x is not declared");
+    failures += !decode_fails("    rollout:\n      traffic: {rate: 10}\n" PLAN("[{setWeight: 1}]")
+                 "    expect: {outcome: promotd}\n",
+                 15, 23, "Unsupported value");
+    failures += !decode_fails("    send: {requests: 1}\n    rollout:\n      traffic: {rate: 10}\n"
+                 PLAN("[{setWeight: 1}]"),
+                 8, 11, "a rollout step does nothing else");
+    ck_assert_uint_eq(failures, 0);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("rollout");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, sprt_weight_zero_to_twenty);
+    tcase_add_test(tc, sprt_same_weight_needs_no_test);
+    tcase_add_test(tc, sprt_error_rates_by_simulation);
+    tcase_add_test(tc, analysis_verdicts);
+    tcase_add_test(tc, controller_promotes_and_rolls_back);
+    tcase_add_test(tc, decode_plan);
+    tcase_add_test(tc, decode_errors);
+    suite_add_tcase(s, tc);
+    return gs_test_run(s);
+}
