@@ -69,6 +69,8 @@ typedef struct rollout_run {
     gs_rollout_state st;
     unsigned failed; /* failed checks of the step */
     unsigned generation; /* route writes so far */
+    char *address, *authority; /* the traffic's own copies: route writes reload the target,
+                                  which may free the listener strings the runner lent */
     uint64_t need_answered; /* what the window being collected waits for */
     int64_t need_ns;
 } rollout_run;
@@ -152,6 +154,12 @@ static void *rollout_traffic_main(void *arg)
 static int rollout_traffic_start(rollout_run *r, gs_error *err)
 {
     r->tc = *r->env->traffic;
+    r->address = gs_xstrdup(r->tc.address);
+    r->tc.address = r->address;
+    if (r->tc.authority) {
+        r->authority = gs_xstrdup(r->tc.authority);
+        r->tc.authority = r->authority;
+    }
     r->tc.requests = 0;
     r->tc.duration_ns = ROLLOUT_TRAFFIC_MAX_NS;
     r->tc.rate = r->ro->traffic.rate;
@@ -695,6 +703,8 @@ int gs_rollout_run(const gs_rollout_env *env, const gs_scenario_rollout *ro, gs_
         gs_expect_fill_traffic(&rst->traffic, r.res);
     }
     gs_traffic_result_free(r.res);
+    free(r.address);
+    free(r.authority);
     gs_histogram_free(r.live.win.canary_latency);
     pthread_mutex_destroy(&r.live.mu);
     return rc < 0 ? rc : (int)r.failed;
