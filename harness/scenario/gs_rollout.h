@@ -71,7 +71,15 @@ const char *gs_rollout_outcome_name(gs_rollout_outcome o);
 /* The step's `rollout:` block and its `expect`. */
 typedef struct gs_scenario_rollout {
     gs_rollout_plan plan;
+    /* `source:` a rollout tool's own object, translated to |plan| when the scenario loads. */
+    const char *source_path;  /* or NULL for an inline `plan` */
+    const char *source_kind;  /* "Canary" (Flagger) */
+    const char *source_tool;  /* "Flagger" */
+    /* The HTTPRoute the tool writes whole (YAML), applied before the first step in place of the
+     * user's route of that name; NULL when the tool patches the user's route. */
+    const char *route_yaml;
     int64_t interval_ns;           /* analysis window; default 1 s */
+    bool has_interval;             /* given in the step (else the source's) */
     int64_t converge_timeout_ns;   /* how long the data plane may take to follow; 0: the run's
                                       start timeout */
     gs_scenario_send traffic;      /* open-loop traffic for the whole rollout (requests unused) */
@@ -159,6 +167,8 @@ typedef struct gs_rollout_env {
     int (*set_behaviour)(void *ctx, const char *backend, const gs_scenario_behaviour *b,
                          gs_error *err);
     void (*progress)(void *ctx, const char *what);
+    /* Says |msg| to the person running the scenario now (NULL: only recorded). */
+    void (*warn)(void *ctx, const char *msg);
     void *ctx;
 } gs_rollout_env;
 

@@ -159,10 +159,52 @@ static void rd_traffic(scenario_decoder *sd, const gs_yaml_node *m, gs_scenario_
     gs_dec_pop(&sd->d);
 }
 
+/* `source: {path}`: the rollout tool's object, translated to the plan. */
+static void rd_source(scenario_decoder *sd, const gs_yaml_node *src, gs_scenario_rollout *ro)
+{
+    static const char *const fields[] = {"path", NULL};
+    gs_dec_check_fields(&sd->d, src, fields);
+    const char *p = NULL;
+    if (!gs_dec_string(&sd->d, src, "path", true, &p))
+        return;
+    const gs_yaml_node *pn = gs_yaml_get(src, "path");
+    ro->source_path = gs_scenario_dec_path(sd, pn, "path", p);
+    gs_yaml_stream *s = NULL;
+    gs_error err = {0};
+    if (gs_yaml_parse_file(&s, ro->source_path, &err) < 0) {
+        gs_dec_error_field(&sd->d, pn, "path", "%s", err.msg);
+        return;
+    }
+    const gs_yaml_node *doc = NULL;
+    bool argo = false;
+    for (size_t i = 0; i < s->ndocs && doc == NULL; i++) {
+        const char *api = gs_yaml_str(gs_yaml_get(s->docs[i], "apiVersion"));
+        const char *kind = gs_yaml_str(gs_yaml_get(s->docs[i], "kind"));
+        if (api && kind && strncmp(api, "flagger.app/", 12) == 0 && strcmp(kind, "Canary") == 0)
+            doc = s->docs[i];
+        else if (api && kind && strncmp(api, "argoproj.io/", 12) == 0 &&
+                 strcmp(kind, "Rollout") == 0 && !argo) {
+            argo = true;
+            gs_dec_error_field(&sd->d, pn, "path",
+                               "%s: Argo Rollouts sources are not rehearsed yet: write the steps "
+                               "as an inline plan",
+                               p);
+        }
+    }
+    if (doc)
+        gs_rollout_flagger_plan(sd, src, doc, ro);
+    else if (!argo)
+        gs_dec_error_field(&sd->d, pn, "path",
+                           "%s holds no Flagger Canary (apiVersion flagger.app/v1beta1, kind "
+                           "Canary)",
+                           p);
+    gs_yaml_stream_free(s);
+}
+
 void gs_scenario_decode_rollout(scenario_decoder *sd, const gs_yaml_node *m, gs_scenario_step *st)
 {
-    static const char *const fields[] = {"plan", "interval", "convergenceTimeout", "traffic",
-                                         NULL};
+    static const char *const fields[] = {"plan", "source", "interval", "convergenceTimeout",
+                                         "traffic", NULL};
     gs_yaml_node *rn = gs_dec_map(&sd->d, m, "rollout", false);
     if (rn == NULL || rn->kind != GS_YAML_MAPPING)
         return;
@@ -172,14 +214,27 @@ void gs_scenario_decode_rollout(scenario_decoder *sd, const gs_yaml_node *m, gs_
     ro->interval_ns = 1000000000;
     gs_dec_push(&sd->d, "rollout");
     gs_dec_check_fields(&sd->d, rn, fields);
-    gs_yaml_node *plan = gs_dec_map(&sd->d, rn, "plan", true);
+    if (gs_dec_duration(&sd->d, rn, "interval", false, &ro->interval_ns)) {
+        ro->has_interval = true;
+        if (ro->interval_ns <= 0)
+            gs_dec_error_field(&sd->d, gs_yaml_get(rn, "interval"), "interval",
+                               "must be positive");
+    }
+    gs_yaml_node *plan = gs_dec_map(&sd->d, rn, "plan", false);
+    gs_yaml_node *src = gs_dec_map(&sd->d, rn, "source", false);
+    if (plan && src)
+        gs_dec_error_field(&sd->d, src, "source", "give plan or source, not both");
+    else if (!plan && !src && !gs_yaml_get(rn, "plan") && !gs_yaml_get(rn, "source"))
+        gs_dec_error_field(&sd->d, rn, "plan", "Required value: a plan, or a source to read it from");
     if (plan && plan->kind == GS_YAML_MAPPING) {
         gs_dec_push(&sd->d, "plan");
         rd_plan(sd, plan, &ro->plan);
         gs_dec_pop(&sd->d);
+    } else if (src && src->kind == GS_YAML_MAPPING) {
+        gs_dec_push(&sd->d, "source");
+        rd_source(sd, src, ro);
+        gs_dec_pop(&sd->d);
     }
-    if (gs_dec_duration(&sd->d, rn, "interval", false, &ro->interval_ns) && ro->interval_ns <= 0)
-        gs_dec_error_field(&sd->d, gs_yaml_get(rn, "interval"), "interval", "must be positive");
     if (gs_dec_duration(&sd->d, rn, "convergenceTimeout", false, &ro->converge_timeout_ns) &&
         ro->converge_timeout_ns <= 0)
         gs_dec_error_field(&sd->d, gs_yaml_get(rn, "convergenceTimeout"), "convergenceTimeout",

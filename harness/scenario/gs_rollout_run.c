@@ -297,6 +297,89 @@ static int rollout_write_route(rollout_run *r, unsigned canary_weight, double *a
     return rc;
 }
 
+/* ---- a tool that writes the route whole ---- */
+
+static gs_results_check *rollout_record(rollout_run *r, const char *kind, gs_result result);
+
+static bool rollout_has_string(const gs_yaml_node *seq, const char *s)
+{
+    for (size_t i = 0; seq && seq->kind == GS_YAML_SEQUENCE && i < seq->nitems; i++)
+        if (gs_yaml_scalar_eq(seq->items[i], s))
+            return true;
+    return false;
+}
+
+/* Appends the filter types of |filters| to |b| ("URLRewrite, RequestMirror"), |n| written
+ * before; returns the new count. */
+static size_t rollout_filter_types(gs_buf *b, const gs_yaml_node *filters, size_t n)
+{
+    for (size_t i = 0; filters && filters->kind == GS_YAML_SEQUENCE && i < filters->nitems; i++) {
+        const char *t = gs_yaml_str(gs_yaml_get(filters->items[i], "type"));
+        gs_buf_printf(b, "%s%s", n++ ? ", " : "", t ? t : "?");
+    }
+    return n;
+}
+
+/* What of the user's route |mine| the tool's whole rewrite |tool| loses: hostnames, rules past
+ * the one it writes, filters on the rule it replaces (fluxcd/flagger#1857, #1888). */
+static void rollout_dropped(const gs_yaml_node *mine, const gs_yaml_node *tool, gs_buf *out)
+{
+    const gs_yaml_node *ms = gs_yaml_get(mine, "spec"), *ts = gs_yaml_get(tool, "spec");
+    const gs_yaml_node *hosts = gs_yaml_get(ms, "hostnames");
+    for (size_t i = 0; hosts && hosts->kind == GS_YAML_SEQUENCE && i < hosts->nitems; i++)
+        if (!rollout_has_string(gs_yaml_get(ts, "hostnames"), gs_yaml_str(hosts->items[i])))
+            gs_buf_printf(out, "%shostname %s", out->len ? "; " : "", gs_yaml_str(hosts->items[i]));
+    const gs_yaml_node *rules = gs_yaml_get(ms, "rules");
+    size_t kept = 0;
+    const gs_yaml_node *trules = gs_yaml_get(ts, "rules");
+    if (trules && trules->kind == GS_YAML_SEQUENCE)
+        kept = trules->nitems;
+    for (size_t i = 0; rules && rules->kind == GS_YAML_SEQUENCE && i < rules->nitems; i++) {
+        const gs_yaml_node *rule = rules->items[i];
+        gs_buf types = {0};
+        size_t n = rollout_filter_types(&types, gs_yaml_get(rule, "filters"), 0);
+        const gs_yaml_node *refs = gs_yaml_get(rule, "backendRefs");
+        for (size_t k = 0; refs && refs->kind == GS_YAML_SEQUENCE && k < refs->nitems; k++)
+            n = rollout_filter_types(&types, gs_yaml_get(refs->items[k], "filters"), n);
+        if (i >= kept)
+            gs_buf_printf(out, "%srule %zu%s%s%s", out->len ? "; " : "", i, n ? " (filters " : "",
+                          n ? types.data : "", n ? ")" : "");
+        else if (n)
+            gs_buf_printf(out, "%sthe filters of rule %zu (%s)", out->len ? "; " : "", i,
+                          types.data);
+        gs_buf_clear(&types);
+    }
+}
+
+/* Puts the route the tool writes in place of the user's, saying what that drops. */
+static int rollout_adopt_route(rollout_run *r, gs_error *err)
+{
+    const gs_scenario_rollout *ro = r->ro;
+    gs_yaml_stream *s = NULL;
+    int rc = gs_yaml_parse_buffer(&s, ro->source_path, ro->route_yaml, strlen(ro->route_yaml),
+                                  err);
+    if (rc < 0)
+        return rc;
+    const gs_yaml_node *route = s->docs[0];
+    const gs_objset_item *mine =
+        gs_objset_find(r->env->set, "HTTPRoute", r->plan->route_ns, r->plan->route_name);
+    gs_buf lost = {0};
+    if (mine)
+        rollout_dropped(mine->node, route, &lost);
+    if (lost.len) {
+        gs_results_check *c = rollout_record(r, "rollout.warning", GS_RESULT_PASSED);
+        gs_results_set(&c->message,
+                       "%s rewrites HTTPRoute %s/%s whole from its %s: it drops %s of the route "
+                       "the manifests declare",
+                       ro->source_tool, r->plan->route_ns, r->plan->route_name, ro->source_kind,
+                       lost.data);
+        if (r->env->warn)
+            r->env->warn(r->env->ctx, c->message);
+    }
+    gs_buf_clear(&lost);
+    return gs_objset_adopt(r->env->set, s, route, err);
+}
+
 /* ---- waiting on the live traffic ---- */
 
 #define ROLLOUT_POLL_US 20000
@@ -643,7 +726,9 @@ static void rollout_expect(rollout_run *r)
 
 static int rollout_steps(rollout_run *r, gs_error *err)
 {
-    int rc = rollout_shift(r, "initial route (stable 100, canary 0)", 0, 0, err);
+    int rc = r->ro->route_yaml ? rollout_adopt_route(r, err) : 0;
+    if (rc == 0)
+        rc = rollout_shift(r, "initial route (stable 100, canary 0)", 0, 0, err);
     while (rc == 0 && r->st.outcome == GS_ROLLOUT_RUNNING) {
         const gs_rollout_action *a = &r->plan->actions[r->st.next];
         char name[48];

@@ -930,6 +930,16 @@ static void runner_rollout_progress(void *ctx, const char *what)
     runner_progress(rs, "rollout", "%s", what);
 }
 
+static void runner_rollout_warn(void *ctx, const char *msg)
+{
+    runner_scenario *rs = ctx;
+    if (rs->cfg->out == NULL)
+        return;
+    runner_progress_clear(rs->cfg);
+    fprintf(rs->cfg->out, "warning: %s: %s\n", rs->sc->name, msg);
+    fflush(rs->cfg->out);
+}
+
 static int runner_rollout(runner_scenario *rs, const gs_scenario_rollout *ro,
                           gs_results_step *rst, gs_error *err)
 {
@@ -948,6 +958,7 @@ static int runner_rollout(runner_scenario *rs, const gs_scenario_rollout *ro,
                           .apply = runner_rollout_apply,
                           .alive = runner_rollout_alive,
                           .progress = runner_rollout_progress,
+                          .warn = runner_rollout_warn,
                           .ctx = rs};
     rc = gs_rollout_run(&env, ro, rst, err);
     free(hdrs);

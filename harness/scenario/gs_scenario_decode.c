@@ -1192,6 +1192,12 @@ void gs_scenario_dec_send(scenario_decoder *sd, const gs_yaml_node *m, gs_scenar
     sd_send(sd, m, s);
 }
 
+const char *gs_scenario_dec_path(scenario_decoder *sd, const gs_yaml_node *node, const char *field,
+                                 const char *p)
+{
+    return sd_existing_path(sd, node, field, p);
+}
+
 /* ---- the document ---- */
 
 bool gs_scenario_is_scenario(const gs_yaml_node *doc)

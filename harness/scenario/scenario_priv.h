@@ -27,6 +27,16 @@ const char *gs_scenario_dec_backend_ref(scenario_decoder *sd, const gs_yaml_node
                                         const char *field);
 /* A `send` mapping (docs/scenario.md). */
 void gs_scenario_dec_send(scenario_decoder *sd, const gs_yaml_node *m, gs_scenario_send *s);
+/* |p| (at |node|, field |field|) resolved against the scenario's folder; reported when it does
+ * not exist. */
+const char *gs_scenario_dec_path(scenario_decoder *sd, const gs_yaml_node *node, const char *field,
+                                 const char *p);
+/* Translates the Flagger Canary document |canary| (its file already parsed; problems at its own
+ * positions; the scenario's own at |source|, the step's `source`) into |ro|'s plan and the
+ * HTTPRoute Flagger writes (gs_rollout_flagger.c). Strings go to the scenario's arena. */
+struct gs_scenario_rollout;
+void gs_rollout_flagger_plan(scenario_decoder *sd, const gs_yaml_node *source,
+                             const gs_yaml_node *canary, struct gs_scenario_rollout *ro);
 /* The step |m|'s `rollout` and its `expect` (gs_rollout_decode.c), into st->rollout. */
 void gs_scenario_decode_rollout(scenario_decoder *sd, const gs_yaml_node *m, gs_scenario_step *st);
 

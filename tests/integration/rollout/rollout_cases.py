@@ -5,6 +5,11 @@
 #                                         weight verified with alpha and power, the promotion
 #                                         after three passed analyses, the rollback at weight 20
 #                                         after two failed ones
+#   rollout_cases.py GATESIM flagger DIR  Flagger Canaries (stepWeight 20, maxWeight 60,
+#                                         threshold 2, success >= 99%, p99 <= 500 ms): healthy is
+#                                         promoted, 10% errors rolled back at 20 after two failed
+#                                         checks; the user's route's dropped rule and filter are
+#                                         reported before the first step
 #   rollout_cases.py GATESIM not-followed DIR ADAPTER  through --target exec:ADAPTER (a data plane
 #                                         that keeps its first configuration) the rollout fails
 #                                         its first weighted step saying the data plane did not
@@ -80,6 +85,33 @@ def plan(gatesim, folder):
     print("ok: promoted through 20/40/60, rolled back at 20 after two failed checks")
 
 
+def flagger(gatesim, folder):
+    with tempfile.TemporaryDirectory() as rd:
+        rc, out, res = run(gatesim, [folder], rd)
+        if rc != 0:
+            fail("exit %d:\n%s" % (rc, out))
+        warning = ("Flagger rewrites HTTPRoute test/podinfo whole from its Canary: it drops the "
+                   "filters of rule 0 (RequestHeaderModifier); rule 1 of the route the manifests "
+                   "declare")
+        if out.count("warning: flagger-promoted: " + warning) != 1:
+            fail("the dropped parts are not reported:\n%s" % out)
+        cs = checks(res, "flagger-promoted")
+        if cs[0]["kind"] != "rollout.warning" or cs[0]["message"] != warning:
+            fail("first record: %s" % cs[0])
+        if split_weights(cs) != [0, 20, 40, 60, 0]:
+            fail("promoted: verified weights %s" % split_weights(cs))
+        for c in cs:
+            if c["kind"] == "rollout.analysis" and "p99" not in c["message"]:
+                fail("the analysis does not judge p99: %s" % c["message"])
+        cs = checks(res, "flagger-rolled-back")
+        if split_weights(cs) != [0, 20, 0]:
+            fail("rolled back: verified weights %s" % split_weights(cs))
+        outcome = [c for c in cs if c["kind"] == "rollout.outcome"][0]
+        if outcome["observed"] != "rolledBack at canary weight 20 after 2 failed checks":
+            fail("rolled back: outcome %s" % outcome["observed"])
+    print("ok: the Flagger Canary is promoted when healthy, rolled back at 20 with 10% errors")
+
+
 def not_followed(gatesim, folder, adapter):
     with tempfile.TemporaryDirectory() as rd:
         rc, out, res = run(gatesim, [folder, "--target", "exec:" + adapter], rd)
@@ -105,6 +137,8 @@ def main():
     gatesim, mode = sys.argv[1], sys.argv[2]
     if mode == "plan":
         plan(gatesim, sys.argv[3])
+    elif mode == "flagger":
+        flagger(gatesim, sys.argv[3])
     elif mode == "not-followed":
         not_followed(gatesim, sys.argv[3], sys.argv[4])
     else:

@@ -290,6 +290,201 @@ START_TEST(decode_errors)
 }
 END_TEST
 
+/* ---- Flagger Canary sources ---- */
+
+#define CANARY_HEAD                                                                                \
+    "apiVersion: flagger.app/v1beta1\nkind: Canary\nmetadata: {name: podinfo, namespace: test}\n" \
+    "spec:\n  targetRef: {kind: Deployment, name: podinfo}\n"
+
+/* Loads a scenario whose rollout reads |canary| (written next to it); |backends| declares. */
+static gs_scenario_list load_canary(const char *canary, const char *backends, const char *rollout,
+                                    gs_diags *diags, int *rc)
+{
+    char *cpath = gs_test_write_temp(".yaml", canary);
+    const char *base = strrchr(cpath, '/') + 1;
+    char *text = gs_xasprintf("apiVersion: gatesim.dev/v1alpha1\nkind: Scenario\nmetadata: {name: "
+                              "f}\nspec:\n  backends: %s\n  steps:\n  - name: roll\n"
+                              "    rollout:\n      source: {path: %s}\n%s"
+                              "      traffic: {rate: 10}\n",
+                              backends, base, rollout);
+    gs_scenario_list list = load(text, diags, rc);
+    unlink(cpath);
+    free(cpath);
+    free(text);
+    return list;
+}
+
+#define PODINFO_BACKENDS "[{service: test/podinfo-primary}, {service: test/podinfo-canary}]"
+
+static const gs_scenario_rollout *canary_ok(gs_scenario_list *list, const char *canary,
+                                            const char *rollout, gs_diags *diags)
+{
+    int rc;
+    *list = load_canary(canary, PODINFO_BACKENDS, rollout, diags, &rc);
+    if (rc != 0)
+        gs_diags_print(diags, stderr, false);
+    ck_assert_int_eq(rc, 0);
+    return list->items[0]->steps[0].rollout;
+}
+
+/* The canary weights of a plan's setWeight actions, each followed by an analysis, as text. */
+static void weights_text(const gs_rollout_plan *p, char *out, size_t n)
+{
+    size_t len = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < p->n_actions; i++) {
+        if (p->actions[i].kind == GS_ROLLOUT_SET_WEIGHT) {
+            len += (size_t)snprintf(out + len, n - len, "%s%u", len ? " " : "", p->actions[i].weight);
+            ck_assert(i + 1 < p->n_actions && p->actions[i + 1].kind == GS_ROLLOUT_ANALYSIS);
+        }
+    }
+}
+
+START_TEST(flagger_schedule_and_thresholds)
+{
+    gs_diags diags = {0};
+    gs_scenario_list list;
+    char w[128];
+    const gs_scenario_rollout *ro = canary_ok(
+        &list,
+        CANARY_HEAD "  service: {port: 9898, hosts: [app.example.com], gatewayRefs: [{name: gw, "
+                    "namespace: infra}]}\n  analysis:\n    interval: 1m\n    threshold: 2\n"
+                    "    maxWeight: 50\n    stepWeight: 20\n    metrics:\n"
+                    "    - {name: request-success-rate, thresholdRange: {min: 99}}\n"
+                    "    - {name: request-duration, thresholdRange: {max: 500}}\n",
+        "", &diags);
+    weights_text(&ro->plan, w, sizeof w);
+    /* runCanary adds stepWeight while below maxWeight and caps at 100, not at maxWeight */
+    ck_assert_str_eq(w, "20 40 60");
+    ck_assert_uint_eq(ro->plan.threshold, 2);
+    ck_assert_double_eq(ro->plan.min_success_rate, 99);
+    ck_assert_int_eq(ro->plan.max_p99_ns, 500000000);
+    ck_assert_str_eq(ro->plan.route_ns, "test");
+    ck_assert_str_eq(ro->plan.route_name, "podinfo");
+    ck_assert_str_eq(ro->plan.stable, "test/podinfo-primary");
+    ck_assert_str_eq(ro->plan.canary, "test/podinfo-canary");
+    ck_assert_int_eq(ro->interval_ns, 60000000000); /* the Canary's, no step interval */
+    ck_assert_str_eq(ro->source_tool, "Flagger");
+    gs_scenario_list_clear(&list);
+    gs_diags_clear(&diags);
+
+    /* stepWeights: the list itself; maxWeight is its last entry. Threshold defaults to 1, an
+     * interval below 10 s is 10 s, and the step's interval replaces it. */
+    ro = canary_ok(&list,
+                   CANARY_HEAD "  service: {port: 80, gatewayRefs: [{name: gw}]}\n  analysis:\n"
+                               "    interval: 5s\n    stepWeights: [1, 5, 25, 50]\n",
+                   "", &diags);
+    weights_text(&ro->plan, w, sizeof w);
+    ck_assert_str_eq(w, "1 5 25 50");
+    ck_assert_uint_eq(ro->plan.threshold, 1);
+    ck_assert_int_eq(ro->interval_ns, 10000000000);
+    gs_scenario_list_clear(&list);
+    gs_diags_clear(&diags);
+    ro = canary_ok(&list,
+                   CANARY_HEAD "  service: {port: 80, gatewayRefs: [{name: gw}]}\n  analysis:\n"
+                               "    interval: 5s\n    stepWeights: [1, 5]\n",
+                   "      interval: 300ms\n", &diags);
+    ck_assert_int_eq(ro->interval_ns, 300000000);
+    gs_scenario_list_clear(&list);
+    gs_diags_clear(&diags);
+}
+END_TEST
+
+START_TEST(flagger_route_written_whole)
+{
+    gs_diags diags = {0};
+    gs_scenario_list list;
+    const gs_scenario_rollout *ro = canary_ok(
+        &list,
+        CANARY_HEAD "  service:\n    port: 9898\n    hosts: [a.example.com]\n"
+                    "    gatewayRefs: [{name: gw, namespace: infra}]\n"
+                    "    match: [{uri: {prefix: /api}, headers: {x-user: {exact: beta}}}]\n"
+                    "    headers: {request: {set: {x-b: \"2\", x-a: \"1\"}, remove: [x-c]}}\n"
+                    "    timeout: 5s\n  analysis: {stepWeight: 50}\n",
+        "", &diags);
+    ck_assert_ptr_nonnull(ro->route_yaml);
+    gs_yaml_stream *s = NULL;
+    ck_assert_int_eq(gs_yaml_parse_buffer(&s, "route", ro->route_yaml, strlen(ro->route_yaml), NULL),
+                     0);
+    const gs_yaml_node *route = s->docs[0];
+    ck_assert_str_eq(gs_yaml_str(gs_yaml_get(gs_yaml_get(route, "metadata"), "name")), "podinfo");
+    const gs_yaml_node *spec = gs_yaml_get(route, "spec");
+    ck_assert_str_eq(gs_yaml_str(gs_yaml_get(spec, "hostnames")->items[0]), "a.example.com");
+    ck_assert_str_eq(gs_yaml_str(gs_yaml_get(gs_yaml_get(spec, "parentRefs")->items[0], "namespace")),
+                     "infra");
+    const gs_yaml_node *rules = gs_yaml_get(spec, "rules");
+    ck_assert_uint_eq(rules->nitems, 1);
+    const gs_yaml_node *rule = rules->items[0];
+    const gs_yaml_node *m = gs_yaml_get(rule, "matches")->items[0];
+    ck_assert_str_eq(gs_yaml_str(gs_yaml_get(gs_yaml_get(m, "path"), "type")), "PathPrefix");
+    ck_assert_str_eq(gs_yaml_str(gs_yaml_get(gs_yaml_get(m, "path"), "value")), "/api");
+    ck_assert_str_eq(gs_yaml_str(gs_yaml_get(gs_yaml_get(m, "headers")->items[0], "value")), "beta");
+    const gs_yaml_node *f = gs_yaml_get(rule, "filters")->items[0];
+    ck_assert_str_eq(gs_yaml_str(gs_yaml_get(f, "type")), "RequestHeaderModifier");
+    const gs_yaml_node *set = gs_yaml_get(gs_yaml_get(f, "requestHeaderModifier"), "set");
+    /* sorted by name, as sortFiltersV1 does */
+    ck_assert_str_eq(gs_yaml_str(gs_yaml_get(set->items[0], "name")), "x-a");
+    ck_assert_str_eq(gs_yaml_str(gs_yaml_get(set->items[1], "name")), "x-b");
+    const gs_yaml_node *refs = gs_yaml_get(rule, "backendRefs");
+    ck_assert_str_eq(gs_yaml_str(gs_yaml_get(refs->items[0], "name")), "podinfo-primary");
+    ck_assert_str_eq(gs_yaml_str(gs_yaml_get(refs->items[0], "weight")), "100");
+    ck_assert_str_eq(gs_yaml_str(gs_yaml_get(refs->items[1], "name")), "podinfo-canary");
+    ck_assert_str_eq(gs_yaml_str(gs_yaml_get(refs->items[1], "port")), "9898");
+    ck_assert_str_eq(gs_yaml_str(gs_yaml_get(gs_yaml_get(rule, "timeouts"), "request")), "5s");
+    gs_yaml_stream_free(s);
+    gs_scenario_list_clear(&list);
+    gs_diags_clear(&diags);
+}
+END_TEST
+
+/* Loading |canary| must report |want| (an error unless |warning|). */
+static bool canary_says(const char *canary, const char *backends, const char *want, bool warning)
+{
+    gs_diags diags = {0};
+    int rc;
+    gs_scenario_list list = load_canary(canary, backends, "", &diags, &rc);
+    bool found = false;
+    for (size_t i = 0; i < diags.len && !found; i++) {
+        char msg[2048];
+        gs_diag_format(&diags.items[i], msg, sizeof msg);
+        found = strstr(msg, want) != NULL &&
+                (diags.items[i].severity == GS_DIAG_WARNING) == warning;
+    }
+    if (!found || (rc == 0) != warning) {
+        fprintf(stderr, "want \"%s\" (rc %d); got:\n", want, rc);
+        gs_diags_print(&diags, stderr, false);
+    }
+    gs_scenario_list_clear(&list);
+    gs_diags_clear(&diags);
+    return found && (rc == 0) == warning;
+}
+
+START_TEST(flagger_messages)
+{
+    unsigned failures = 0;
+    failures += !canary_says(CANARY_HEAD "  service: {port: 80}\n  analysis: {stepWeight: 10}\n",
+                             PODINFO_BACKENDS, "GatewayRefs must be specified", false);
+    failures += !canary_says(CANARY_HEAD "  service: {port: 80, gatewayRefs: [{name: gw}]}\n"
+                                         "  analysis: {stepWeight: 10}\n",
+                             "[{service: test/podinfo-primary}]",
+                             "Flagger routes to Service test/podinfo-canary: declare it", false);
+    failures += !canary_says(CANARY_HEAD "  service: {port: 80, gatewayRefs: [{name: gw}]}\n"
+                                         "  analysis: {iterations: 10, match: [{headers: {}}]}\n",
+                             PODINFO_BACKENDS, "spec.analysis.match: not rehearsed yet", false);
+    failures += !canary_says(CANARY_HEAD "  service: {port: 80, gatewayRefs: [{name: gw}]}\n"
+                                         "  analysis:\n    stepWeight: 10\n    webhooks: []\n"
+                                         "    metrics: [{name: errors, templateRef: {name: x}}]\n",
+                             PODINFO_BACKENDS, "queries an external system (templateRef)", true);
+    failures += !canary_says("apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: "
+                             "r}\n",
+                             PODINFO_BACKENDS, "Argo Rollouts sources are not rehearsed yet",
+                             false);
+    failures += !canary_says("apiVersion: v1\nkind: Service\nmetadata: {name: r}\n",
+                             PODINFO_BACKENDS, "holds no Flagger Canary", false);
+    ck_assert_uint_eq(failures, 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("rollout");
@@ -302,6 +497,9 @@ int main(void)
     tcase_add_test(tc, controller_promotes_and_rolls_back);
     tcase_add_test(tc, decode_plan);
     tcase_add_test(tc, decode_errors);
+    tcase_add_test(tc, flagger_schedule_and_thresholds);
+    tcase_add_test(tc, flagger_route_written_whole);
+    tcase_add_test(tc, flagger_messages);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
 }

@@ -1,0 +1,382 @@
+/* SPDX-License-Identifier: MIT */
+/* A Flagger Canary (flagger.app/v1beta1, `provider: gatewayapi:v1`) as a rollout plan, with
+ * Flagger's own semantics (docs/rollout.md, "Flagger"):
+ *   - Services <apex>-primary and <apex>-canary, apex = spec.service.name or targetRef.name;
+ *   - the HTTPRoute <apex> written whole from spec.service (gatewayRefs, hosts, match, headers,
+ *     timeout, backendTimeout), one rule with both Services (pkg/router/gateway_api.go);
+ *   - the weights: stepWeight added until maxWeight is reached (the last step may pass it, as
+ *     runCanary caps at 100, not at maxWeight), or the stepWeights list, maxWeight its last
+ *     entry; an analysis after every weight (pkg/controller/scheduler.go);
+ *   - threshold (default 1), the built-in metrics request-success-rate (thresholdRange.min,
+ *     percent) and request-duration (thresholdRange.max, milliseconds, the 99th percentile).
+ * What the rehearsal does not play (webhooks, alerts, custom metric templates) is a warning;
+ * what it would play wrongly (A/B, mirroring, session affinity, iterations) is an error. */
+#include "gs_rollout.h"
+#include "scenario_priv.h"
+
+#include "gs_alloc.h"
+#include "gs_buf.h"
+#include "gs_decode.h"
+#include "gs_objset.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct flagger_dec {
+    scenario_decoder *sd; /* the scenario's decoder: its arena, its backends */
+    gs_decoder d;         /* problems at the Canary's own positions */
+    const char *ns;
+    const char *apex;
+} flagger_dec;
+
+/* ---- the route Flagger writes ---- */
+
+/* Appends `key: <node as flow YAML>`. */
+static void flagger_emit_field(gs_buf *b, const char *key, const gs_yaml_node *n)
+{
+    gs_buf_printf(b, "%s: ", key);
+    gs_objset_emit_yaml(b, n);
+}
+
+/* An Istio-style string match {exact|prefix|regex} as Gateway API type and value; false when
+ * none is given. */
+static bool flagger_string_match(const gs_yaml_node *m, bool path, const char **type,
+                                 const char **value)
+{
+    static const char *const keys[] = {"exact", "prefix", "regex"};
+    static const char *const path_types[] = {"Exact", "PathPrefix", "RegularExpression"};
+    static const char *const other_types[] = {"Exact", NULL, "RegularExpression"};
+    for (size_t i = 0; i < 3; i++) {
+        const char *v = gs_yaml_str(gs_yaml_get(m, keys[i]));
+        const char *t = path ? path_types[i] : other_types[i];
+        if (v && v[0] && t) {
+            *type = t;
+            *value = v;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* One spec.service.match entry (uri, method, headers, queryParams) as an HTTPRouteMatch, as
+ * mapRouteMatches does; reports what Gateway API cannot express. */
+static void flagger_emit_match(flagger_dec *f, gs_buf *b, const gs_yaml_node *m)
+{
+    static const char *const fields[] = {"uri", "method", "headers", "queryParams", "name", NULL};
+    gs_dec_check_fields(&f->d, m, fields);
+    const char *type, *value;
+    int n = 0;
+    gs_buf_puts(b, "{");
+    const gs_yaml_node *uri = gs_yaml_get(m, "uri");
+    if (uri && flagger_string_match(uri, true, &type, &value))
+        gs_buf_printf(b, "%spath: {type: %s, value: \"%s\"}", n++ ? ", " : "", type, value);
+    else if (uri)
+        gs_dec_error_field(&f->d, uri, "uri",
+                           "Gateway API doesn't support the specified path matching selector");
+    const gs_yaml_node *method = gs_yaml_get(m, "method");
+    const char *mv = gs_yaml_str(gs_yaml_get(method, "exact"));
+    if (mv)
+        gs_buf_printf(b, "%smethod: %s", n++ ? ", " : "", mv);
+    else if (method)
+        gs_dec_error_field(&f->d, method, "method", "only an exact method can be matched");
+    const char *lists[2][2] = {{"headers", "headers"}, {"queryParams", "queryParams"}};
+    for (size_t l = 0; l < 2; l++) {
+        const gs_yaml_node *h = gs_yaml_get(m, lists[l][0]);
+        if (h == NULL || h->kind != GS_YAML_MAPPING || h->npairs == 0)
+            continue;
+        gs_buf_printf(b, "%s%s: [", n++ ? ", " : "", lists[l][1]);
+        for (size_t i = 0; i < h->npairs; i++) {
+            if (!flagger_string_match(h->pairs[i].value, false, &type, &value)) {
+                gs_dec_error_field(&f->d, h->pairs[i].value, lists[l][0],
+                                   "%s: only exact and regex matches exist in Gateway API",
+                                   h->pairs[i].key->str);
+                continue;
+            }
+            gs_buf_printf(b, "%s{type: %s, name: \"%s\", value: \"%s\"}", i ? ", " : "", type,
+                          h->pairs[i].key->str, value);
+        }
+        gs_buf_puts(b, "]");
+    }
+    gs_buf_puts(b, "}");
+}
+
+static int flagger_name_cmp(const void *a, const void *b)
+{
+    const gs_yaml_pair *x = a, *y = b;
+    return strcmp(x->key->str, y->key->str);
+}
+
+/* `add` or `set` of a header modifier: a map, written as a list sorted by name (sortFiltersV1). */
+static void flagger_emit_headers(gs_buf *b, const char *key, const gs_yaml_node *map, int *n)
+{
+    if (map == NULL || map->kind != GS_YAML_MAPPING || map->npairs == 0)
+        return;
+    gs_yaml_pair *sorted = gs_xcalloc(map->npairs, sizeof(*sorted));
+    memcpy(sorted, map->pairs, map->npairs * sizeof(*sorted));
+    qsort(sorted, map->npairs, sizeof(*sorted), flagger_name_cmp);
+    gs_buf_printf(b, "%s%s: [", (*n)++ ? ", " : "", key);
+    for (size_t i = 0; i < map->npairs; i++)
+        gs_buf_printf(b, "%s{name: \"%s\", value: \"%s\"}", i ? ", " : "", sorted[i].key->str,
+                      gs_yaml_str(sorted[i].value) ? gs_yaml_str(sorted[i].value) : "");
+    gs_buf_puts(b, "]");
+    free(sorted);
+}
+
+/* spec.service.headers.{request,response} as header modifier filters (makeFilters). */
+static int flagger_emit_filters(gs_buf *b, const gs_yaml_node *headers)
+{
+    static const char *const sides[2][2] = {{"request", "RequestHeaderModifier"},
+                                            {"response", "ResponseHeaderModifier"}};
+    static const char *const members[2] = {"requestHeaderModifier", "responseHeaderModifier"};
+    int filters = 0;
+    for (size_t s = 0; s < 2; s++) {
+        const gs_yaml_node *side = gs_yaml_get(headers, sides[s][0]);
+        if (side == NULL || side->kind != GS_YAML_MAPPING)
+            continue;
+        gs_buf_printf(b, "%s{type: %s, %s: {", filters++ ? ", " : "", sides[s][1],
+                      members[s]);
+        int n = 0;
+        flagger_emit_headers(b, "add", gs_yaml_get(side, "add"), &n);
+        flagger_emit_headers(b, "set", gs_yaml_get(side, "set"), &n);
+        const gs_yaml_node *rm = gs_yaml_get(side, "remove");
+        if (rm && rm->kind == GS_YAML_SEQUENCE && rm->nitems)
+            flagger_emit_field(b, n++ ? ", remove" : "remove", rm);
+        gs_buf_puts(b, "}}");
+    }
+    return filters;
+}
+
+/* The HTTPRoute <apex> as Reconcile creates it: stable 100, canary 0. */
+static const char *flagger_route(flagger_dec *f, const gs_yaml_node *svc, int64_t port)
+{
+    gs_buf b = {0};
+    gs_buf_printf(&b,
+                  "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n"
+                  "metadata: {name: %s, namespace: %s}\nspec:\n  ",
+                  f->apex, f->ns);
+    flagger_emit_field(&b, "parentRefs", gs_yaml_get(svc, "gatewayRefs"));
+    const gs_yaml_node *hosts = gs_yaml_get(svc, "hosts");
+    if (hosts && hosts->kind == GS_YAML_SEQUENCE && hosts->nitems) {
+        gs_buf_puts(&b, "\n  ");
+        flagger_emit_field(&b, "hostnames", hosts);
+    }
+    gs_buf_puts(&b, "\n  rules:\n  - matches: [");
+    const gs_yaml_node *match = gs_yaml_get(svc, "match");
+    size_t n_match = match && match->kind == GS_YAML_SEQUENCE ? match->nitems : 0;
+    gs_dec_push(&f->d, "spec.service.match");
+    for (size_t i = 0; i < n_match; i++) {
+        gs_dec_push_index(&f->d, i);
+        if (i)
+            gs_buf_puts(&b, ", ");
+        flagger_emit_match(f, &b, match->items[i]);
+        gs_dec_pop(&f->d);
+    }
+    gs_dec_pop(&f->d);
+    if (n_match == 0)
+        gs_buf_puts(&b, "{path: {type: PathPrefix, value: /}}");
+    gs_buf_puts(&b, "]\n    filters: [");
+    flagger_emit_filters(&b, gs_yaml_get(svc, "headers"));
+    gs_buf_printf(&b,
+                  "]\n    backendRefs:\n"
+                  "    - {group: \"\", kind: Service, name: %s-primary, port: %lld, weight: 100}\n"
+                  "    - {group: \"\", kind: Service, name: %s-canary, port: %lld, weight: 0}\n",
+                  f->apex, (long long)port, f->apex, (long long)port);
+    const char *timeout = gs_yaml_str(gs_yaml_get(svc, "timeout"));
+    const char *backend_timeout = gs_yaml_str(gs_yaml_get(svc, "backendTimeout"));
+    if (timeout || backend_timeout) {
+        gs_buf_puts(&b, "    timeouts: {");
+        if (timeout)
+            gs_buf_printf(&b, "request: \"%s\"%s", timeout, backend_timeout ? ", " : "");
+        if (backend_timeout)
+            gs_buf_printf(&b, "backendRequest: \"%s\"", backend_timeout);
+        gs_buf_puts(&b, "}\n");
+    }
+    const char *text = gs_yaml_strdup(f->sd->stream, b.data);
+    gs_buf_clear(&b);
+    return text;
+}
+
+/* ---- the schedule ---- */
+
+/* The canary weights runCanary writes, each followed by an analysis. */
+static void flagger_schedule(flagger_dec *f, const gs_yaml_node *an, gs_rollout_plan *p)
+{
+    int64_t step = 0, max = 0;
+    gs_dec_int(&f->d, an, "stepWeight", false, 0, 100, &step);
+    gs_dec_int(&f->d, an, "maxWeight", false, 0, 100, &max);
+    const gs_yaml_node *list = gs_dec_seq(&f->d, an, "stepWeights", false);
+    size_t n_list = list && list->kind == GS_YAML_SEQUENCE ? list->nitems : 0;
+    unsigned weights[101];
+    size_t n = 0;
+    if (step > 0 || n_list == 0) {
+        if (step <= 0 && !gs_yaml_get(an, "iterations")) {
+            gs_dec_error_field(&f->d, an, "stepWeight",
+                               "Required value: stepWeight or stepWeights (A/B and blue/green "
+                               "iterations are not rehearsed yet)");
+            return;
+        }
+        if (step <= 0)
+            return;
+        int64_t w = 0, limit = max > 0 ? max : 100;
+        while (w < limit && n < 100) {
+            w = w + step > 100 ? 100 : w + step;
+            weights[n++] = (unsigned)w;
+        }
+    } else {
+        gs_dec_push(&f->d, "stepWeights");
+        int64_t prev = 0;
+        for (size_t i = 0; i < n_list && n < 100; i++) {
+            int64_t w;
+            gs_dec_push_index(&f->d, i);
+            if (gs_dec_expect(&f->d, list->items[i], GS_YAML_T_INT) &&
+                gs_yaml_int(list->items[i], &w)) {
+                if (w <= prev || w > 100)
+                    gs_dec_error(&f->d, list->items[i],
+                                 "must increase and stay within 1-100 (got %lld after %lld)",
+                                 (long long)w, (long long)prev);
+                else
+                    weights[n++] = (unsigned)(prev = w);
+            }
+            gs_dec_pop(&f->d);
+        }
+        gs_dec_pop(&f->d);
+    }
+    p->actions = gs_yaml_alloc(f->sd->stream, (2 * n + 1) * sizeof(*p->actions));
+    for (size_t i = 0; i < n; i++) {
+        p->actions[p->n_actions++] =
+            (gs_rollout_action){.kind = GS_ROLLOUT_SET_WEIGHT, .weight = weights[i], .pos = an->pos};
+        p->actions[p->n_actions++] =
+            (gs_rollout_action){.kind = GS_ROLLOUT_ANALYSIS, .pos = an->pos};
+    }
+}
+
+/* analysis.metrics: the two built-in metrics as thresholds; custom ones are not rehearsed. */
+static void flagger_metrics(flagger_dec *f, const gs_yaml_node *an, gs_rollout_plan *p)
+{
+    const gs_yaml_node *metrics = gs_dec_seq(&f->d, an, "metrics", false);
+    size_t n = metrics && metrics->kind == GS_YAML_SEQUENCE ? metrics->nitems : 0;
+    gs_dec_push(&f->d, "metrics");
+    for (size_t i = 0; i < n; i++) {
+        const gs_yaml_node *m = metrics->items[i];
+        gs_dec_push_index(&f->d, i);
+        const char *name = gs_yaml_str(gs_yaml_get(m, "name"));
+        const gs_yaml_node *range = gs_yaml_get(m, "thresholdRange");
+        double v;
+        if (gs_yaml_get(m, "templateRef") || name == NULL) {
+            gs_dec_warn(&f->d, m,
+                        "metric %s queries an external system (templateRef): not rehearsed; "
+                        "gatesim judges its own measurements only",
+                        name ? name : "(unnamed)");
+        } else if (strcmp(name, "request-success-rate") == 0) {
+            if (gs_yaml_double(gs_yaml_get(range, "min"), &v))
+                p->min_success_rate = v;
+        } else if (strcmp(name, "request-duration") == 0) {
+            if (gs_yaml_double(gs_yaml_get(range, "max"), &v))
+                p->max_p99_ns = (int64_t)(v * 1e6);
+        } else {
+            gs_dec_warn(&f->d, m, "metric %s is not a built-in metric: not rehearsed", name);
+        }
+        gs_dec_pop(&f->d);
+    }
+    gs_dec_pop(&f->d);
+}
+
+/* Parts of the Canary the rehearsal does not play: said, never silently ignored. */
+static void flagger_unrehearsed(flagger_dec *f, const gs_yaml_node *spec, const gs_yaml_node *an)
+{
+    static const char *const wrong[] = {"match", "mirror", "iterations", "sessionAffinity", NULL};
+    static const char *const said[] = {"webhooks", "alerts", "stepWeightPromotion", NULL};
+    for (size_t i = 0; wrong[i]; i++)
+        if (gs_yaml_get(an, wrong[i]))
+            gs_dec_error_field(&f->d, gs_yaml_get(an, wrong[i]), wrong[i],
+                               "not rehearsed yet: gatesim plays weighted canary analysis only");
+    for (size_t i = 0; said[i]; i++)
+        if (gs_yaml_get(an, said[i]))
+            gs_dec_warn(&f->d, gs_yaml_get(an, said[i]), "%s: not rehearsed", said[i]);
+    const gs_yaml_node *svc = gs_yaml_get(spec, "service");
+    static const char *const svc_said[] = {"rewrite", "corsPolicy", "mirror", "retries", NULL};
+    for (size_t i = 0; svc_said[i]; i++)
+        if (gs_yaml_get(svc, svc_said[i]))
+            gs_dec_warn(&f->d, gs_yaml_get(svc, svc_said[i]),
+                        "service.%s: not written into the rehearsed route", svc_said[i]);
+}
+
+/* The Services Flagger routes to must be declared backends: there is no echo behind others. */
+static const char *flagger_service(flagger_dec *f, const gs_yaml_node *source, const char *suffix,
+                                   const char **name)
+{
+    char *full = gs_xasprintf("%s/%s-%s", f->ns, f->apex, suffix);
+    const char *s = gs_yaml_strdup(f->sd->stream, full);
+    free(full);
+    *name = strchr(s, '/') + 1;
+    const gs_scenario *sc = f->sd->sc;
+    for (size_t i = 0; i < sc->n_backends; i++)
+        if (strcmp(sc->backends[i].ns, f->ns) == 0 && strcmp(sc->backends[i].name, *name) == 0)
+            return s;
+    gs_dec_error_field(&f->sd->d, source, "source",
+                       "Flagger routes to Service %s: declare it in spec.backends", s);
+    return s;
+}
+
+/* The Canary's problems are the scenario's: it is not valid while its source is not. */
+static void flagger_release(flagger_dec *f)
+{
+    f->sd->d.nerrors += f->d.nerrors;
+    gs_decoder_release(&f->d);
+}
+
+void gs_rollout_flagger_plan(scenario_decoder *sd, const gs_yaml_node *source,
+                             const gs_yaml_node *canary, gs_scenario_rollout *ro)
+{
+    flagger_dec f = {.sd = sd};
+    gs_decoder_init(&f.d, sd->d.diags);
+    const gs_yaml_node *meta = gs_yaml_get(canary, "metadata");
+    const char *name = gs_yaml_str(gs_yaml_get(meta, "name"));
+    const char *ns = gs_yaml_str(gs_yaml_get(meta, "namespace"));
+    f.ns = gs_yaml_strdup(sd->stream, ns && ns[0] ? ns : "default");
+    gs_decoder_set_object(&f.d, "Canary", f.ns, name);
+    const gs_yaml_node *spec = gs_dec_map(&f.d, canary, "spec", true);
+    const gs_yaml_node *svc = spec ? gs_dec_map(&f.d, spec, "service", true) : NULL;
+    const gs_yaml_node *an = spec ? gs_dec_map(&f.d, spec, "analysis", true) : NULL;
+    const char *target = gs_yaml_str(gs_yaml_get(gs_yaml_get(spec, "targetRef"), "name"));
+    const char *apex = gs_yaml_str(gs_yaml_get(svc, "name"));
+    if (target == NULL && spec)
+        gs_dec_error_field(&f.d, spec, "targetRef.name", "Required value");
+    if (svc == NULL || an == NULL || (apex == NULL && target == NULL)) {
+        flagger_release(&f);
+        return;
+    }
+    f.apex = gs_yaml_strdup(sd->stream, apex ? apex : target);
+    gs_dec_push(&f.d, "spec.service");
+    int64_t port = 80;
+    gs_dec_int(&f.d, svc, "port", true, 1, 65535, &port);
+    const gs_yaml_node *refs = gs_dec_seq(&f.d, svc, "gatewayRefs", false);
+    if (refs == NULL || refs->kind != GS_YAML_SEQUENCE || refs->nitems == 0)
+        gs_dec_error_field(&f.d, svc, "gatewayRefs",
+                           "GatewayRefs must be specified when using Gateway API as a provider.");
+    gs_dec_pop(&f.d);
+    gs_rollout_plan *p = &ro->plan;
+    p->route_ns = f.ns;
+    p->route_name = f.apex;
+    p->stable = flagger_service(&f, source, "primary", &p->stable_name);
+    p->canary = flagger_service(&f, source, "canary", &p->canary_name);
+    p->stable_ns = p->canary_ns = f.ns;
+    gs_dec_push(&f.d, "spec.analysis");
+    int64_t threshold = 1;
+    if (gs_dec_int(&f.d, an, "threshold", false, 0, 1000, &threshold) && threshold == 0)
+        threshold = 1; /* GetAnalysisThreshold: default 1 */
+    p->threshold = (unsigned)threshold;
+    flagger_schedule(&f, an, p);
+    flagger_metrics(&f, an, p);
+    int64_t interval = 0;
+    if (!ro->has_interval && gs_dec_duration(&f.d, an, "interval", false, &interval))
+        ro->interval_ns = interval < 10000000000 ? 10000000000 : interval; /* at least 10 s */
+    flagger_unrehearsed(&f, spec, an);
+    gs_dec_pop(&f.d);
+    if (refs && refs->kind == GS_YAML_SEQUENCE && refs->nitems)
+        ro->route_yaml = flagger_route(&f, svc, port);
+    ro->source_kind = "Canary";
+    ro->source_tool = "Flagger";
+    flagger_release(&f);
+}
