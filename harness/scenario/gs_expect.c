@@ -725,9 +725,8 @@ static const char *expect_p_text(double p, char buf[40])
     return buf;
 }
 
-/* Copies the decision's numbers for one backend row into the report. */
-static void expect_split_share(gs_results_check *c, const char *name, const gs_gof_backend *row,
-                               double total_w)
+void gs_expect_add_share(gs_results_check *c, const char *name, const gs_gof_backend *row,
+                         double total_w)
 {
     gs_results_share *sh = gs_results_add_share(c, name);
     sh->expected_weight = row->weight;
@@ -836,7 +835,7 @@ static void expect_split(gs_expect_obs *o, const gs_traffic_result *res,
         goto out;
     }
     for (size_t i = 0; i < k; i++) {
-        expect_split_share(c, names[i], &rows[i], total_w);
+        gs_expect_add_share(c, names[i], &rows[i], total_w);
         gs_buf_printf(&obs, "%s%s %llu (%.1f%%", i ? ", " : "", names[i],
                       (unsigned long long)rows[i].count,
                       gr.n ? 100.0 * (double)rows[i].count / (double)gr.n : 0.0);

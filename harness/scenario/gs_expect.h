@@ -122,6 +122,12 @@ unsigned gs_expect_random_checks(const gs_scenario_expect *ex);
 double gs_expect_plan_min_effect(const gs_scenario_expect *ex, const gs_scenario_statistics *stats,
                                  uint64_t n);
 
+/* Adds the split decision's numbers for one backend row (weights summing to |total_w|) to the
+ * statistical check |c|. */
+struct gs_gof_backend;
+void gs_expect_add_share(gs_results_check *c, const char *name, const struct gs_gof_backend *row,
+                         double total_w);
+
 /* Fills the results' traffic section from a traffic result. */
 void gs_expect_fill_traffic(gs_results_traffic *t, const gs_traffic_result *res);
 

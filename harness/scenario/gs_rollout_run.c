@@ -531,20 +531,8 @@ static void rollout_verify(rollout_run *r, const char *label, unsigned w, const 
         r->st.outcome = GS_ROLLOUT_HALTED;
         return;
     }
-    for (size_t i = 0; i < k; i++) {
-        gs_results_share *sh = gs_results_add_share(c, names[i]);
-        sh->expected_weight = rows[i].weight;
-        sh->expected_share = rows[i].weight / 100.0;
-        sh->observed_count = rows[i].count;
-        sh->observed_share = rows[i].observed_share;
-        sh->ci_low = rows[i].ci_low;
-        sh->ci_high = rows[i].ci_high;
-        sh->band_low = rows[i].weight > 0 ? rows[i].band_low : NAN;
-        sh->band_high = rows[i].weight > 0 ? rows[i].band_high : NAN;
-        sh->detectable = rows[i].detectable;
-        sh->p_value = rows[i].p_value;
-        sh->p_adjusted = rows[i].p_adjusted;
-    }
+    for (size_t i = 0; i < k; i++)
+        gs_expect_add_share(c, names[i], &rows[i], 100.0);
     c->p_value = gr.p_value;
     c->alpha = st->alpha;
     c->tolerance = st->tolerance;

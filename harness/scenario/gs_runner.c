@@ -1015,23 +1015,11 @@ static void runner_step(runner_scenario *rs, size_t i, gs_results_step *rst)
         gs_json_value_free(status);
     }
 
-    if (step->rollout) {
-        rc = runner_rollout(rs, step->rollout, rst, &err);
-        if (rc < 0 && gs_proc_interrupted()) {
-            runner_step_interrupted(rst);
-            goto out;
-        }
-        if (rc < 0) {
-            rst->result = GS_RESULT_ERROR;
-            gs_results_set(&rst->message, "%s", err.msg);
-            goto out;
-        }
-        failed += (unsigned)rc;
-    }
-
-    if (step->send.present) {
-        runner_note_send(&step->send, &rst->send);
-        rc = runner_send(rs, i, step, rst, &err);
+    /* Traffic: a send, or a rollout's (a rollout step has no send). */
+    if (step->send.present || step->rollout) {
+        runner_note_send(step->rollout ? &step->rollout->traffic : &step->send, &rst->send);
+        rc = step->rollout ? runner_rollout(rs, step->rollout, rst, &err)
+                           : runner_send(rs, i, step, rst, &err);
         if (rc < 0 && gs_proc_interrupted()) {
             runner_step_interrupted(rst);
             goto out;
