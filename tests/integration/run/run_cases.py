@@ -19,6 +19,9 @@
 #   run_cases.py GATESIM seed DIR       the bundled seed scenarios all pass
 #   run_cases.py GATESIM seed-zero FILE  `--seed 0` twice on a weighted scenario: identical split
 #                                       counts (0 is a seed, not "draw one from the clock")
+#   run_cases.py GATESIM explain-matches-run FILE  `gatesim explain FILE` and `gatesim explain` of
+#                                       the objects.yaml its run gave the target agree: same status
+#                                       and route table (one object set behind both)
 #   run_cases.py GATESIM exec DIR ADAPTER  the seed scenarios through --target exec:ADAPTER
 #   run_cases.py GATESIM wrong-gateway DIR ADAPTER  passes on builtin, fails on a gateway that
 #                                       serves 70/30 as 75/25 (exec:ADAPTER)
@@ -137,6 +140,54 @@ def case_seed_zero(scenario):
     if runs[0] != runs[1]:
         fail("--seed 0 did not repeat the weighted choices: %r then %r" % (runs[0], runs[1]))
     print("ok: --seed 0 twice gives the same split counts %r" % runs[0])
+
+
+def explain(path):
+    """`gatesim explain PATH` as JSON and as text; both must succeed."""
+    outs = []
+    for fmt in (["-o", "json"], []):
+        p = subprocess.run([GATESIM, "explain"] + fmt + [path], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, timeout=120)
+        if p.returncode != 0:
+            fail("explain %s: exit %d\n%s" % (path, p.returncode, p.stderr))
+        outs.append(p.stdout)
+    return json.loads(outs[0]), outs[1]
+
+
+def case_explain_matches_run(scenario):
+    """The scenario's namespaces (labels), backends (Services) and generated certificate are
+    synthesized by one object set for the run and for explain: explaining the scenario and
+    explaining the very objects the run applied give the same answer. The scenario has no
+    apply/delete step, so the state explain shows (the start) is the one the run ends in."""
+    with tempfile.TemporaryDirectory() as out:
+        code, so, se = run(["--keep-workdir", scenario, "--report-dir", out])
+        m = re.search(r"work folder kept: (\S+)", so + se)
+        if m is None:
+            fail("no kept work folder named (exit %d):\n%s\n%s" % (code, so, se))
+        work = m.group(1)
+        try:
+            if code != 0:
+                fail("run: exit %d\n%s\n%s" % (code, so, se))
+            objects = os.path.join(work, "objects.yaml")
+            want_json, want_text = explain(scenario)
+            got_json, got_text = explain(objects)
+        finally:
+            subprocess.run(["rm", "-rf", "--", work], check=False)
+    # the scenario's text starts with its title and a blank line; the rest is the world
+    header = want_text.split("\n", 2)
+    if not header[0].startswith("=== Scenario ") or header[1] != "":
+        fail("explain of a scenario has no title line: %r" % want_text[:200])
+    if header[2] != got_text:
+        fail("explain of the scenario and of the run's objects differ:\n--- scenario\n%s\n"
+             "--- objects.yaml\n%s" % (header[2], got_text))
+    if want_json != got_json:
+        fail("explain -o json differs:\n%s\n%s" % (json.dumps(want_json), json.dumps(got_json)))
+    # not two empty answers: the synthesized labels and secret are what attach both routes
+    gws = [o for o in want_json["objects"] if o["kind"] == "Gateway"]
+    if not gws or gws[0]["status"]["listeners"][0]["attachedRoutes"] != 2:
+        fail("the scenario's listener does not have its two routes: %r" % gws)
+    print("ok: explain of %s equals explain of the objects its run applied (%d lines)" %
+          (os.path.basename(scenario), got_text.count("\n")))
 
 
 def case_seed(d):
@@ -737,6 +788,8 @@ def main():
         case_seed(sys.argv[3])
     elif mode == "seed-zero":
         case_seed_zero(sys.argv[3])
+    elif mode == "explain-matches-run":
+        case_explain_matches_run(sys.argv[3])
     elif mode == "exec":
         case_exec(sys.argv[3], sys.argv[4])
     elif mode == "wrong-gateway":
