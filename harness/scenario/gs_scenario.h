@@ -207,8 +207,11 @@ typedef struct gs_scenario_listener_expect {
     unsigned attached_routes;
     gs_scenario_condition *conditions;
     size_t n_conditions;
-    /* `supportedKinds`: exactly these route kinds (group gateway.networking.k8s.io), any order */
+    /* `supportedKinds`: exactly these route kinds (group gateway.networking.k8s.io), any order;
+     * with `{includes: [...]}` (supported_kinds_includes) these among others, as the upstream
+     * suite compares them where an implementation may support more kinds than a test names */
     bool has_supported_kinds;
+    bool supported_kinds_includes;
     const char *const *supported_kinds;
     size_t n_supported_kinds;
     gs_pos pos;

@@ -302,6 +302,31 @@ static const char *const *sd_strings(scenario_decoder *sd, const gs_yaml_node *p
     return out;
 }
 
+/* A listener's `supportedKinds`: a list (exactly these kinds), or {includes: [kinds]} (these
+ * among others; not empty). */
+static void sd_supported_kinds(scenario_decoder *sd, const gs_yaml_node *listener,
+                               gs_scenario_listener_expect *le)
+{
+    const gs_yaml_node *v = gs_yaml_get(listener, "supportedKinds");
+    le->has_supported_kinds = true;
+    if (v->kind != GS_YAML_MAPPING) {
+        le->supported_kinds = sd_strings(sd, listener, "supportedKinds", false,
+                                         &le->n_supported_kinds);
+        return;
+    }
+    static const char *const fields[] = {"includes", NULL};
+    gs_dec_push(&sd->d, "supportedKinds");
+    gs_dec_check_fields(&sd->d, v, fields);
+    if (gs_dec_field(&sd->d, v, "includes", true)) {
+        le->supported_kinds_includes = true;
+        le->supported_kinds = sd_strings(sd, v, "includes", false, &le->n_supported_kinds);
+        if (le->n_supported_kinds == 0)
+            gs_dec_error_field(&sd->d, gs_yaml_get(v, "includes"), "includes",
+                               "must name at least one kind (`supportedKinds: []` says none)");
+    }
+    gs_dec_pop(&sd->d);
+}
+
 /* ---- manifests ---- */
 
 /* |p| (field |field| at |node|) resolved against the scenario's folder unless absolute; an
@@ -994,11 +1019,8 @@ static void sd_status_expect(scenario_decoder *sd, const gs_yaml_node *m,
                     le->attached_routes = (unsigned)v;
                 }
                 le->conditions = sd_conditions(sd, lv, &le->n_conditions);
-                if (gs_yaml_get(lv, "supportedKinds")) {
-                    le->has_supported_kinds = true;
-                    le->supported_kinds =
-                        sd_strings(sd, lv, "supportedKinds", false, &le->n_supported_kinds);
-                }
+                if (gs_yaml_get(lv, "supportedKinds"))
+                    sd_supported_kinds(sd, lv, le);
             }
             gs_dec_pop(&sd->d);
         }

@@ -210,7 +210,7 @@ static bool status_kinds_have(const gs_json_value *kinds, const char *k)
     return false;
 }
 
-/* `supportedKinds`: exactly the expected kinds, in any order. */
+/* `supportedKinds`: exactly the expected kinds, in any order; with `includes`, at least them. */
 static void status_match_kinds(const gs_scenario_listener_expect *l, const gs_json_value *got,
                                const char *where, gs_buf *obs, gs_buf *bad)
 {
@@ -220,15 +220,16 @@ static void status_match_kinds(const gs_scenario_listener_expect *l, const gs_js
         gs_buf_printf(&seen, "%s%s", i ? ", " : "",
                       gs_json_get_string(kinds->items[i], "kind", "?"));
     gs_buf_printf(obs, " supportedKinds [%s]", seen.data ? seen.data : "");
-    bool same = status_array_len(kinds) == l->n_supported_kinds;
+    bool same = l->supported_kinds_includes || status_array_len(kinds) == l->n_supported_kinds;
     for (size_t i = 0; i < l->n_supported_kinds && same; i++)
         same = status_kinds_have(kinds, l->supported_kinds[i]);
     if (!same) {
         gs_buf want = {0};
         for (size_t i = 0; i < l->n_supported_kinds; i++)
             gs_buf_printf(&want, "%s%s", i ? ", " : "", l->supported_kinds[i]);
-        gs_buf_printf(bad, "%s%ssupportedKinds is [%s], expected [%s]", bad->len ? "; " : "",
-                      where, seen.data ? seen.data : "", want.data ? want.data : "");
+        gs_buf_printf(bad, "%s%ssupportedKinds is [%s], expected %s[%s]", bad->len ? "; " : "",
+                      where, seen.data ? seen.data : "",
+                      l->supported_kinds_includes ? "to include " : "", want.data ? want.data : "");
         gs_buf_clear(&want);
     }
     gs_buf_clear(&seen);
@@ -361,7 +362,8 @@ bool gs_status_check_ex(const gs_scenario_status_expect *x, const gs_json_value 
             status_expected_conditions(&exp, l->conditions, l->n_conditions);
         }
         if (l->has_supported_kinds) {
-            gs_buf_puts(&exp, " supportedKinds [");
+            gs_buf_printf(&exp, " supportedKinds %s[",
+                          l->supported_kinds_includes ? "including " : "");
             for (size_t k = 0; k < l->n_supported_kinds; k++)
                 gs_buf_printf(&exp, "%s%s", k ? ", " : "", l->supported_kinds[k]);
             gs_buf_putc(&exp, ']');

@@ -355,7 +355,8 @@ START_TEST(scenario_listener_kinds_and_counts_decoded)
         "apiVersion: gatesim.dev/v1alpha1\nkind: Scenario\nmetadata: {name: lk}\n"
         "spec:\n  steps:\n  - name: s\n    expectStatus:\n"
         "    - kind: Gateway\n      name: infra/gw\n      exactListeners: true\n"
-        "      listeners: {http: {supportedKinds: [HTTPRoute, GRPCRoute]}, tcp: {supportedKinds: []}}\n"
+        "      listeners: {http: {supportedKinds: [HTTPRoute, GRPCRoute]}, tcp: {supportedKinds: []},"
+        " web: {supportedKinds: {includes: [HTTPRoute]}}}\n"
         "    - {kind: HTTPRoute, name: infra/r, parentCount: 0}\n";
     gs_scenario_list list = {0};
     gs_diags diags = {0};
@@ -370,6 +371,10 @@ START_TEST(scenario_listener_kinds_and_counts_decoded)
     ck_assert_str_eq(st->expect_status[0].listeners[0].supported_kinds[1], "GRPCRoute");
     ck_assert(st->expect_status[0].listeners[1].has_supported_kinds);
     ck_assert_uint_eq(st->expect_status[0].listeners[1].n_supported_kinds, 0);
+    ck_assert(!st->expect_status[0].listeners[0].supported_kinds_includes);
+    ck_assert(st->expect_status[0].listeners[2].supported_kinds_includes);
+    ck_assert_uint_eq(st->expect_status[0].listeners[2].n_supported_kinds, 1);
+    ck_assert_str_eq(st->expect_status[0].listeners[2].supported_kinds[0], "HTTPRoute");
     ck_assert(st->expect_status[1].has_parent_count);
     ck_assert_uint_eq(st->expect_status[1].parent_count, 0);
     gs_diags_clear(&diags);
@@ -380,11 +385,17 @@ START_TEST(scenario_listener_kinds_and_counts_decoded)
         "    - {kind: Gateway, name: infra/gw, exactListeners: true, conditions: {Accepted: "
         "{status: \"True\"}}}\n"
         "    - {kind: Gateway, name: infra/gw, parentCount: 1, conditions: {Accepted: {status: "
-        "\"True\"}}}\n";
+        "\"True\"}}}\n"
+        "    - {kind: Gateway, name: infra/gw, listeners: {a: {supportedKinds: {includes: []}}, "
+        "b: {supportedKinds: {include: [HTTPRoute]}}}}\n";
     ck_assert_int_ne(load_text(bad, &list, &diags), 0);
-    ck_assert_uint_eq(diags.nerrors, 2);
+    if (diags.nerrors != 5)
+        print_diags(&diags);
+    ck_assert_uint_eq(diags.nerrors, 5);
     ck_assert_ptr_nonnull(strstr(diags.items[0].message, "needs listeners"));
     ck_assert_ptr_nonnull(strstr(diags.items[1].message, "only routes have parents"));
+    ck_assert_ptr_nonnull(strstr(diags.items[2].message, "must name at least one kind"));
+    ck_assert_ptr_nonnull(strstr(diags.items[3].message, "include"));
     gs_diags_clear(&diags);
     gs_scenario_list_clear(&list);
 }

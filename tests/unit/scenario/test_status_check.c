@@ -300,11 +300,21 @@ START_TEST(status_supported_kinds_exact_listeners_parent_count)
     ck_assert(!gs_status_check(&x, st, step));
     ck_assert_str_eq(step->checks[1]->message,
                      "listener http: supportedKinds is [HTTPRoute, GRPCRoute], expected [GRPCRoute]");
+    /* {includes: [GRPCRoute]}: one kind among others passes; a kind not listed fails. */
+    l[0].supported_kinds_includes = true;
+    ck_assert(gs_status_check(&x, st, step));
+    const char *tls_kind[] = {"TLSRoute"};
+    l[0].supported_kinds = tls_kind;
+    ck_assert(!gs_status_check(&x, st, step));
+    ck_assert_str_eq(step->checks[3]->message, "listener http: supportedKinds is [HTTPRoute, "
+                                               "GRPCRoute], expected to include [TLSRoute]");
+    l[0].supported_kinds = both;
+    l[0].supported_kinds_includes = false;
     l[0].n_supported_kinds = 2;
     /* exactListeners with one listener named: the other is extra. */
     x.n_listeners = 1;
     ck_assert(!gs_status_check(&x, st, step));
-    ck_assert_str_eq(step->checks[2]->message,
+    ck_assert_str_eq(step->checks[4]->message,
                      "listener tls is in the status, expected only the listed ones");
     x.exact_listeners = false;
     ck_assert(gs_status_check(&x, st, step));
@@ -317,7 +327,7 @@ START_TEST(status_supported_kinds_exact_listeners_parent_count)
     ck_assert(gs_status_check(&r, status, step));
     r.parent_count = 1;
     ck_assert(!gs_status_check(&r, status, step));
-    ck_assert_str_eq(step->checks[5]->message,
+    ck_assert_str_eq(step->checks[7]->message,
                      "2 parents[] entries (infra/gw/https, infra/gw), expected 1");
     r.parent_count = 0;
     ck_assert(!gs_status_check(&r, status, step));
