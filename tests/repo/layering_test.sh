@@ -25,7 +25,8 @@ FOLDERS = {
     "harness/base": "base", "harness/model": "model", "harness/control": "control",
     "harness/gateway": "gateway", "harness/traffic": "traffic", "harness/stats": "stats",
     "harness/targets": "targets", "reports": "reports", "harness/scenario": "scenario",
-    "harness/conform": "conform", "harness/cli": "cli", "backends": "backends",
+    "harness/conform": "conform", "harness/migrate": "migrate", "harness/cli": "cli",
+    "backends": "backends",
 }
 BELOW = {
     "base": set(),
@@ -38,7 +39,8 @@ BELOW = {
     "reports": {"base"},
     "scenario": {"targets", "traffic", "stats", "reports", "control", "model", "base"},
     "conform": {"scenario", "targets", "traffic", "stats", "reports", "control", "model", "base"},
-    "cli": {"conform", "scenario", "gateway", "traffic", "stats", "targets", "reports", "control", "model",
+    "migrate": {"model", "base"},
+    "cli": {"migrate", "conform", "scenario", "gateway", "traffic", "stats", "targets", "reports", "control", "model",
             "base"},
     "backends": {"base"},
 }

@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: MIT */
+/* ingress-nginx annotations that change routing, read from an Ingress's metadata. */
+#include "gs_nginx_annot.h"
+
+#include "gs_alloc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void annot_warn(gs_diags *diags, const gs_ingress *ing, const gs_label *l, const char *why)
+{
+    gs_diags_add(diags, GS_DIAG_WARNING, l->value.pos, "Ingress", ing->obj.metadata.namespace.v,
+                 ing->obj.metadata.name.v, NULL, "annotation %s: \"%s\" %s", l->key.v,
+                 l->value.v ? l->value.v : "", why);
+}
+
+/* ingress-nginx reads booleans with Go's strconv.ParseBool. */
+static bool annot_bool(const char *v, bool *out)
+{
+    static const char *const yes[] = {"1", "t", "T", "TRUE", "true", "True"};
+    static const char *const no[] = {"0", "f", "F", "FALSE", "false", "False"};
+    for (size_t i = 0; i < 6; i++) {
+        if (strcmp(v, yes[i]) == 0)
+            return *out = true, true;
+        if (strcmp(v, no[i]) == 0)
+            return *out = false, true;
+    }
+    return false;
+}
+
+static bool annot_int(const char *v, int64_t *out)
+{
+    char *end;
+    long long n = strtoll(v, &end, 10);
+    if (!*v || *end)
+        return false;
+    *out = n;
+    return true;
+}
+
+/* One annotation: |name| without the prefix, |v| its value. False when not one we model. */
+static bool annot_one(gs_nginx_annots *a, const char *name, const char *v, const char **bad)
+{
+    bool b;
+    int64_t n;
+    struct {
+        const char *name;
+        const char **dst;
+    } strs[] = {
+        {"rewrite-target", &a->rewrite_target},
+        {"app-root", &a->app_root},
+        {"permanent-redirect", &a->permanent_redirect},
+        {"temporal-redirect", &a->temporal_redirect},
+        {"canary-by-header", &a->canary_by_header},
+        {"canary-by-header-value", &a->canary_by_header_value},
+        {"canary-by-header-pattern", &a->canary_by_header_pattern},
+        {"canary-by-cookie", &a->canary_by_cookie},
+        {"upstream-vhost", &a->upstream_vhost},
+        {"x-forwarded-prefix", &a->x_forwarded_prefix},
+    };
+    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
+        if (strcmp(name, strs[i].name) == 0) {
+            *strs[i].dst = v;
+            return true;
+        }
+    struct {
+        const char *name;
+        bool *dst;
+    } bools[] = {
+        {"use-regex", &a->use_regex},
+        {"ssl-redirect", &a->ssl_redirect},
+        {"force-ssl-redirect", &a->force_ssl_redirect},
+        {"canary", &a->canary},
+    };
+    for (size_t i = 0; i < sizeof bools / sizeof bools[0]; i++)
+        if (strcmp(name, bools[i].name) == 0) {
+            if (annot_bool(v, &b))
+                *bools[i].dst = b;
+            else
+                *bad = "is not a boolean: ignored";
+            return true;
+        }
+    struct {
+        const char *name;
+        int64_t *dst;
+        int64_t min, max;
+    } ints[] = {
+        {"permanent-redirect-code", &a->permanent_redirect_code, 300, 308},
+        {"temporal-redirect-code", &a->temporal_redirect_code, 300, 308},
+        {"canary-weight", &a->canary_weight, 0, INT32_MAX},
+        {"canary-weight-total", &a->canary_weight_total, 1, INT32_MAX},
+    };
+    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++)
+        if (strcmp(name, ints[i].name) == 0) {
+            if (annot_int(v, &n) && n >= ints[i].min && n <= ints[i].max)
+                *ints[i].dst = n;
+            else
+                *bad = "is not a number in range: the default is used";
+            return true;
+        }
+    if (strcmp(name, "backend-protocol") == 0) {
+        static const char *const protos[] = {"HTTP", "HTTPS", "GRPC", "GRPCS", "AUTO_HTTP", "FCGI"};
+        for (size_t i = 0; i < 6; i++)
+            if (strcasecmp(v, protos[i]) == 0)
+                a->backend_protocol = protos[i];
+        if (!a->backend_protocol)
+            *bad = "is not a backend protocol (HTTP, HTTPS, GRPC, GRPCS, AUTO_HTTP, FCGI): HTTP "
+                   "is used";
+        return true;
+    }
+    return false;
+}
+
+void gs_nginx_annots_read(const gs_ingress *ing, gs_diags *diags, gs_nginx_annots *out)
+{
+    memset(out, 0, sizeof *out);
+    out->ssl_redirect = true;
+    out->permanent_redirect_code = 301;
+    out->temporal_redirect_code = 302;
+    out->canary_weight = -1;
+    out->canary_weight_total = 100;
+    const gs_labels *ann = &ing->obj.metadata.annotations;
+    size_t plen = strlen(GS_NGINX_ANNOT_PREFIX);
+    for (size_t i = 0; i < ann->n; i++) {
+        const gs_label *l = &ann->items[i];
+        if (!l->key.v || strncmp(l->key.v, GS_NGINX_ANNOT_PREFIX, plen) != 0)
+            continue;
+        const char *bad = NULL;
+        if (!annot_one(out, l->key.v + plen, l->value.v ? l->value.v : "", &bad)) {
+            out->unmodelled = gs_xrealloc(out->unmodelled,
+                                          (out->n_unmodelled + 1) * sizeof *out->unmodelled);
+            out->unmodelled[out->n_unmodelled++] = l;
+        } else if (bad && diags) {
+            annot_warn(diags, ing, l, bad);
+        }
+    }
+}
+
+void gs_nginx_annots_clear(gs_nginx_annots *a)
+{
+    free(a->unmodelled);
+    a->unmodelled = NULL;
+    a->n_unmodelled = 0;
+}
+
+bool gs_nginx_annots_regex(const gs_nginx_annots *a)
+{
+    return a->use_regex || a->rewrite_target != NULL;
+}

@@ -1,0 +1,175 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+# Runs the built `gatesim convert` on the public ingress-nginx examples (tests/data/ingress/
+# examples, Apache-2.0, each file says where it comes from) and on crafted annotation sets, and
+# checks exit codes, what the Gateway API output says, that `gatesim validate` accepts the output
+# on its own, and the notes and warnings with their positions.
+# usage: check_convert.py GATESIM DATA_DIR   (DATA_DIR = tests/data/ingress)
+import os, subprocess, sys, tempfile
+
+gatesim, data = sys.argv[1], sys.argv[2]
+failures = []
+tmp = tempfile.mkdtemp(prefix="gs-convert-")
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+
+
+def convert(*args):
+    r = subprocess.run([gatesim, "convert", *args], capture_output=True, text=True, cwd=data,
+                       timeout=60)
+    return r.returncode, r.stdout, r.stderr
+
+
+def validated(name, yaml, strict=True):
+    """The output, written to a file, passes `gatesim validate`; with |strict| without a warning
+    either (RegularExpression matches are warned about: implementation-specific)."""
+    path = os.path.join(tmp, name + ".yaml")
+    with open(path, "w") as f:
+        f.write(yaml)
+    r = subprocess.run([gatesim, "validate", *(["--strict"] if strict else []), path],
+                       capture_output=True, text=True, timeout=60)
+    check(r.returncode == 0, "%s: gatesim validate refuses the output (%d):\n%s%s\n%s" %
+          (name, r.returncode, r.stdout, r.stderr, yaml))
+
+
+def has(text, needle, what):
+    check(needle in text, "%s: missing %r in:\n%s" % (what, needle, text))
+
+
+# ---- the public examples: every one converts, and its output validates ----
+examples = sorted(f for f in os.listdir(os.path.join(data, "examples")) if f.endswith(".yaml"))
+check(len(examples) >= 6, "examples: only %d files" % len(examples))
+out_of = {}
+for f in examples:
+    rc, out, err = convert("examples/" + f)
+    check(rc == 0, "examples/%s: exit %d\n%s" % (f, rc, err))
+    check(out.count("kind: Gateway\n") == 1, "examples/%s: want one Gateway:\n%s" % (f, out))
+    validated(f, out)
+    out_of[f] = (out, err)
+
+out, err = out_of["multi-tls.yaml"]
+has(out, 'hostname: "foo.bar.com"\n    tls: {mode: Terminate, certificateRefs: [{name: "foobar"}]}',
+    "multi-tls listener")
+has(out, 'hostname: "bar.baz.com"\n    tls: {mode: Terminate, certificateRefs: [{name: "barbaz"}]}',
+    "multi-tls listener")
+# ssl-redirect defaults to true with TLS: HTTP answers 308 to https, the rules sit on HTTPS
+has(out, 'parentRefs: [{name: "nginx", sectionName: http}]\n  hostnames: ["foo.bar.com"]',
+    "multi-tls redirect route")
+has(out, 'requestRedirect: {scheme: "https", statusCode: 308}', "multi-tls redirect")
+has(out, 'parentRefs: [{name: "nginx", sectionName: https-1}]\n  hostnames: ["bar.baz.com"]',
+    "multi-tls https route")
+
+out, err = out_of["rewrite.yaml"]
+has(out, '- path: {type: PathPrefix, value: "/something"}\n    filters:\n    - type: URLRewrite\n'
+    '      urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: "/"}}',
+    "rewrite capture form")
+has(err, "rewrite.yaml:18:15: note: Ingress default/rewrite: rewrite-target /$2 on "
+    "/something(/|$)(.*): written as PathPrefix /something with ReplacePrefixMatch /",
+    "rewrite note")
+has(out, '- path: {type: Exact, value: "/"}\n    filters:\n    - type: RequestRedirect\n'
+    '      requestRedirect: {path: {type: ReplaceFullPath, replaceFullPath: "/app1"}, '
+    'statusCode: 302}', "app-root")
+
+out, err = out_of["canary.yaml"]
+has(out, 'backendRefs: [{name: "production", port: 80, weight: 50}, {name: "canary", port: 80, '
+    'weight: 50}]', "canary weight")
+check("canary-echo" not in out, "canary: the canary Ingress became its own route:\n" + out)
+
+out, err = out_of["configuration-snippet.yaml"]
+has(err, "configuration-snippet.yaml:8:5: warning: Ingress default/nginx-configuration-snippet: "
+    "annotation nginx.ingress.kubernetes.io/configuration-snippet is not modelled", "snippet")
+out, err = out_of["affinity-cookie.yaml"]
+for a in ("affinity", "session-cookie-name", "session-cookie-expires", "session-cookie-max-age"):
+    has(err, "annotation nginx.ingress.kubernetes.io/%s is not modelled" % a, "affinity")
+has(err, "1 Ingress converted: 4 warnings, 0 notes", "affinity summary")
+
+# ---- use-regex on one Ingress makes the host's other paths case-insensitive regexes ----
+rc, out, err = convert("convert/regex-host.yaml")
+check(rc == 0, "regex-host: exit %d\n%s" % (rc, err))
+validated("regex-host", out, strict=False)
+has(out, '- path: {type: RegularExpression, value: "(?i)/cart.*"}', "regex-host other path")
+has(out, '- path: {type: Exact, value: "/checkout"}', "regex-host Exact stays exact")
+has(out, 'backendRefs: [{name: "cart", port: 8080}]', "named port resolved by the Service")
+has(err, "regex-host.yaml:26:16: note: Ingress shop/cart: /cart: use-regex or rewrite-target on "
+    "an Ingress of this host", "regex-host note")
+has(err, "regex-host.yaml:27:89: warning: Ingress shop/cart: port \"admin\" of Service cart is "
+    "given by name and the Service has no port of that name", "unresolved port")
+
+# ---- the other annotations ----
+rc, out, err = convert("--gateway-namespace", "gateways", "--gateway-class", "eg",
+                       "convert/annotations.yaml")
+check(rc == 0, "annotations: exit %d\n%s" % (rc, err))
+validated("annotations", out, strict=False)
+has(out, 'metadata: {name: "nginx", namespace: "gateways"}\nspec:\n  gatewayClassName: "eg"',
+    "gateway options")
+has(out, "allowedRoutes: {namespaces: {from: All}}", "routes from another namespace")
+has(out, 'parentRefs: [{name: "nginx", namespace: "gateways"}]', "parentRef namespace")
+has(err, "annotations.yaml:14:16: warning: Ingress web/captures: rewrite-target /$1/x/$2 uses "
+    "capture groups of /(a|b)/(.*) that no Gateway API path modifier can express", "captures")
+has(out, 'urlRewrite: {path: {type: ReplaceFullPath, replaceFullPath: "/index.html"}}',
+    "constant rewrite-target")
+has(out, 'requestRedirect: {scheme: "https", hostname: "new.example.com", port: 8443, path: '
+    '{type: ReplaceFullPath, replaceFullPath: "/landing"}, statusCode: 308}', "permanent-redirect")
+has(out, 'urlRewrite: {hostname: "internal.web.svc"}', "upstream-vhost")
+has(out, 'requestHeaderModifier: {set: [{name: X-Forwarded-Prefix, value: "/shop"}]}',
+    "x-forwarded-prefix")
+has(out, 'backendRefs: [{name: "stable", port: 80, weight: 90}, {name: "beta", port: 80, '
+    'weight: 10}]', "canary weight with header")
+has(out, 'headers: [{type: Exact, name: "X-Beta", value: "yes"}]\n', "canary-by-header-value")
+has(out, 'metadata: {name: "main-default-backend", namespace: "web"}', "defaultBackend route")
+has(err, "warning: Ingress web/main: backend-protocol GRPC", "backend-protocol")
+has(err, "annotations.yaml:55:5: warning: Ingress web/main: annotation "
+    "nginx.ingress.kubernetes.io/auth-url is not modelled", "auth-url")
+has(err, "annotations.yaml:91:48: warning: Ingress web/orphan: annotation "
+    "nginx.ingress.kubernetes.io/canary-weight: \"many\" is not a number", "bad weight")
+has(err, "warning: Ingress web/orphan: canary for nowhere.example.com/ has no main Ingress",
+    "orphan canary")
+check("nowhere.example.com" not in out, "orphan canary converted:\n" + out)
+
+# ---- certificates in other namespaces get ReferenceGrants; ssl-redirect "false" ----
+rc, out, err = convert("--gateway-namespace", "gateways", "convert/cross-namespace.yaml")
+check(rc == 0, "cross-namespace: exit %d\n%s" % (rc, err))
+validated("cross-namespace", out)
+has(out, 'kind: ReferenceGrant\nmetadata: {name: "nginx-gateways-a-cert", namespace: "team-a"}\n'
+    'spec:\n  from: [{group: gateway.networking.k8s.io, kind: Gateway, namespace: "gateways"}]\n'
+    '  to: [{group: "", kind: Secret, name: "a-cert"}]', "ReferenceGrant")
+has(out, 'certificateRefs: [{name: "b-cert", namespace: "team-b"}]', "cross-namespace cert")
+check("b-b.example.com-to-https" not in out, "ssl-redirect false still redirects:\n" + out)
+has(out, 'metadata: {name: "b-b.example.com", namespace: "team-b"}\nspec:\n  parentRefs: '
+    '[{name: "nginx", namespace: "gateways"}]', "no redirect: every listener")
+has(err, 'cross-namespace.yaml:2:1: note: Ingress team-a/a: spec.ingressClassName: no class: '
+    'converted with the ingress-nginx default class "nginx"', "no class note")
+rc, out2, err2 = convert("-q", "--gateway-namespace", "gateways", "convert/cross-namespace.yaml")
+check(rc == 0 and out2 == out and "note:" not in err2, "-q: exit %d\n%s" % (rc, err2))
+
+# ---- errors ----
+bad = os.path.join(tmp, "bad.yaml")
+with open(bad, "w") as f:
+    f.write("apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: x}\nspec:\n"
+            "  rules:\n  - http:\n      paths: [{path: /, backend: {service: {name: a, port: "
+            "{number: 80}}}}]\n")
+rc, out, err = convert(bad)
+check(rc == 1 and out == "", "invalid input: exit %d, stdout %r" % (rc, out))
+has(err, "bad.yaml:7:15: Ingress default/x: spec.rules[0].http.paths[0].pathType: Required value",
+    "invalid input message")
+rc, out, err = convert("examples/../convert/../../ingress/examples/../../model/valid")
+check(rc == 1 and "no Ingress in the input" in err, "no Ingress: exit %d\n%s" % (rc, err))
+rc, out, err = convert()
+check(rc == 2, "no PATH: exit %d" % rc)
+rc, out, err = convert(os.path.join(tmp, "missing.yaml"))
+check(rc == 2, "missing file: exit %d" % rc)
+rc, out, err = convert("--bogus", "x")
+check(rc == 2, "unknown option: exit %d" % rc)
+rc, out, err = convert("--help")
+check(rc == 0 and "usage: gatesim convert" in out, "--help: exit %d" % rc)
+
+for f in os.listdir(tmp):
+    os.unlink(os.path.join(tmp, f))
+os.rmdir(tmp)
+if failures:
+    print("\n\n".join(failures))
+    sys.exit(1)
+print("convert: all checks passed")
