@@ -240,21 +240,23 @@ static void cv_match_of(cv_ctx *c, const gs_ingress *ing, const gs_ingress_path 
 {
     const char *path = p->path.v[0] ? p->path.v : "/";
     r->path = path;
-    if (p->type == GS_INGRESS_PATH_EXACT) {
-        r->match = CV_EXACT;
-        return;
-    }
     if (regex) {
-        /* ingress-nginx writes `location ~* "^<path>"`: anchored at the start only and
-         * case-insensitive; RegularExpression path matches are full matches */
+        /* ingress-nginx writes `location ~* "^<path>"` for every path of the host, Exact ones
+         * too: anchored at the start only and case-insensitive; RegularExpression path
+         * matches are full matches */
         char *re = cv_keep(c, gs_xasprintf("(?i)%s.*", path));
         r->match = CV_REGEX;
         r->path = re;
         cv_note(c, GS_DIAG_NOTE, ing, p->path.pos, NULL,
                 "%s: use-regex or rewrite-target on an Ingress of this host makes ingress-nginx "
-                "match every path of the host as a case-insensitive regular expression "
-                "prefix; written as RegularExpression \"%s\" ((?i) and regular expression "
-                "dialects are implementation-specific)", path, re);
+                "match every path of the host, Exact ones too, as a case-insensitive regular "
+                "expression prefix, the first in its order that matches; written as "
+                "RegularExpression \"%s\" ((?i), the dialect and the order among regular "
+                "expressions are implementation-specific)", path, re);
+        return;
+    }
+    if (p->type == GS_INGRESS_PATH_EXACT) {
+        r->match = CV_EXACT;
         return;
     }
     r->match = CV_PREFIX;
@@ -370,7 +372,13 @@ static void cv_paths(cv_ctx *c, cv_class *k, const gs_ingress *ing, const gs_ngi
             continue;
         }
         r->rewrite_host = a->upstream_vhost;
-        r->x_forwarded_prefix = a->x_forwarded_prefix;
+        /* ingress-nginx sets X-Forwarded-Prefix only where it rewrites (buildProxyPass) */
+        if (a->rewrite_target)
+            r->x_forwarded_prefix = a->x_forwarded_prefix;
+        else if (a->x_forwarded_prefix && i == 0)
+            cv_note(c, GS_DIAG_NOTE, ing, ing->obj.pos, NULL,
+                    "x-forwarded-prefix without rewrite-target: ingress-nginx sends no such "
+                    "header, and neither does the conversion");
         r->backends[r->n_backends++] = cv_backend_of(c, ing, &p->backend);
     }
 }

@@ -91,7 +91,8 @@ rc, out, err = convert("convert/regex-host.yaml")
 check(rc == 0, "regex-host: exit %d\n%s" % (rc, err))
 validated("regex-host", out, strict=False)
 has(out, '- path: {type: RegularExpression, value: "(?i)/cart.*"}', "regex-host other path")
-has(out, '- path: {type: Exact, value: "/checkout"}', "regex-host Exact stays exact")
+has(out, '- path: {type: RegularExpression, value: "(?i)/checkout.*"}',
+    "regex-host: Exact becomes a regex prefix too (buildLocation in ingress-nginx's template)")
 has(out, 'backendRefs: [{name: "cart", port: 8080}]', "named port resolved by the Service")
 has(err, "regex-host.yaml:26:16: note: Ingress shop/cart: /cart: use-regex or rewrite-target on "
     "an Ingress of this host", "regex-host note")
@@ -114,16 +115,19 @@ has(out, 'urlRewrite: {path: {type: ReplaceFullPath, replaceFullPath: "/index.ht
 has(out, 'requestRedirect: {scheme: "https", hostname: "new.example.com", port: 8443, path: '
     '{type: ReplaceFullPath, replaceFullPath: "/landing"}, statusCode: 308}', "permanent-redirect")
 has(out, 'urlRewrite: {hostname: "internal.web.svc"}', "upstream-vhost")
-has(out, 'requestHeaderModifier: {set: [{name: X-Forwarded-Prefix, value: "/shop"}]}',
-    "x-forwarded-prefix")
+has(out, 'requestHeaderModifier: {set: [{name: X-Forwarded-Prefix, value: "/home"}]}',
+    "x-forwarded-prefix with rewrite-target")
+check('value: "/shop"' not in out, "x-forwarded-prefix without rewrite-target written:\n" + out)
+has(err, "note: Ingress web/main: x-forwarded-prefix without rewrite-target: ingress-nginx sends "
+    "no such header", "x-forwarded-prefix without rewrite-target")
 has(out, 'backendRefs: [{name: "stable", port: 80, weight: 90}, {name: "beta", port: 80, '
     'weight: 10}]', "canary weight with header")
 has(out, 'headers: [{type: Exact, name: "X-Beta", value: "yes"}]\n', "canary-by-header-value")
 has(out, 'metadata: {name: "main-default-backend", namespace: "web"}', "defaultBackend route")
 has(err, "warning: Ingress web/main: backend-protocol GRPC", "backend-protocol")
-has(err, "annotations.yaml:55:5: warning: Ingress web/main: annotation "
+has(err, "annotations.yaml:57:5: warning: Ingress web/main: annotation "
     "nginx.ingress.kubernetes.io/auth-url is not modelled", "auth-url")
-has(err, "annotations.yaml:91:48: warning: Ingress web/orphan: annotation "
+has(err, "annotations.yaml:93:48: warning: Ingress web/orphan: annotation "
     "nginx.ingress.kubernetes.io/canary-weight: \"many\" is not a number", "bad weight")
 has(err, "warning: Ingress web/orphan: canary for nowhere.example.com/ has no main Ingress",
     "orphan canary")

@@ -1,0 +1,470 @@
+/* SPDX-License-Identifier: MIT */
+/* nginx.conf from Ingresses, following ingress-nginx's controller and template: servers per
+ * host (controller.go), the extra exact location of Prefix paths (location.go), the location
+ * modifiers (buildLocation), the rewrite (buildProxyPass), app-root and redirects (nginx.tmpl).
+ * Canary routing, done by Lua in ingress-nginx, is done here with map and split_clients. */
+#include "gs_ingress_nginx.h"
+
+#include "gs_alloc.h"
+#include "gs_ingress.h"
+#include "gs_nginx_annot.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct ng_loc {
+    char *path; /* as nginx sees it (Prefix paths end in "/"); owned */
+    bool exact;
+    const gs_ingress *ing;
+    const gs_nginx_annots *a;
+    const gs_ingress_backend *backend; /* NULL: the controller's default backend (404) */
+    const char *ingress_path;          /* the path as written, for canary matching */
+    bool tls;                          /* the host has TLS: HTTP is redirected */
+} ng_loc;
+
+typedef struct ng_server {
+    const char *host; /* "_" for rules without a host */
+    ng_loc *locs;
+    size_t n_locs;
+    bool regex;
+    const char *app_root;
+    const gs_ingress_backend *default_backend; /* of the first Ingress of the host with one */
+    const gs_ingress *default_ing;
+} ng_server;
+
+typedef struct ng_ctx {
+    const gs_ingress_nginx_in *in;
+    gs_diags *notes;
+    gs_nginx_annots *annots; /* per m->ingresses[i] */
+    ng_server *servers;
+    size_t n_servers;
+    gs_buf upstreams; /* upstream and map blocks, written before the servers */
+    char **up_keys;   /* "ns/name:port" of each upstream gs_up_<i> */
+    size_t n_up;
+    size_t n_canary;
+} ng_ctx;
+
+/* ---- quoting ---- */
+
+/* |s| inside double quotes, with backslashes and quotes escaped (sanitizeQuotedRegex). */
+static void ng_quoted(gs_buf *b, const char *s)
+{
+    gs_buf_putc(b, '"');
+    for (const char *p = s; *p; p++) {
+        if (*p == '\\' || *p == '"')
+            gs_buf_putc(b, '\\');
+        gs_buf_putc(b, *p);
+    }
+    gs_buf_putc(b, '"');
+}
+
+/* ---- upstreams ---- */
+
+/* The upstream name of a Service port ("gs_up_3"), or NULL without an endpoint. */
+static const char *ng_upstream(ng_ctx *c, const gs_ingress *ing, const gs_ingress_backend *b,
+                               char *name, size_t n)
+{
+    if (!b || !b->service_name.v)
+        return NULL;
+    int64_t port = b->port_number.has ? b->port_number.v : 0;
+    const char *ns = ing->obj.metadata.namespace.v;
+    if (!port) {
+        const gs_service *svc = (const gs_service *)gs_model_find(c->in->m, GS_KIND_SERVICE, ns,
+                                                                  b->service_name.v);
+        for (size_t i = 0; svc && i < svc->spec.n_ports; i++)
+            if (svc->spec.ports[i].name.v && b->port_name.v &&
+                strcmp(svc->spec.ports[i].name.v, b->port_name.v) == 0)
+                port = svc->spec.ports[i].port.v;
+    }
+    char key[512];
+    snprintf(key, sizeof key, "%s/%s:%lld", ns, b->service_name.v, (long long)port);
+    for (size_t i = 0; i < c->n_up; i++)
+        if (strcmp(c->up_keys[i], key) == 0) {
+            snprintf(name, n, "gs_up_%zu", i);
+            return name;
+        }
+    char addr[128];
+    if (!port || !c->in->resolve ||
+        !c->in->resolve(c->in->resolve_ctx, ns, b->service_name.v, port, addr, sizeof addr))
+        return NULL;
+    c->up_keys = gs_xrealloc(c->up_keys, (c->n_up + 1) * sizeof *c->up_keys);
+    c->up_keys[c->n_up] = gs_xstrdup(key);
+    gs_buf_printf(&c->upstreams, "    upstream gs_up_%zu { server %s; } # %s\n", c->n_up, addr,
+                  key);
+    snprintf(name, n, "gs_up_%zu", c->n_up++);
+    return name;
+}
+
+/* ---- servers and locations ---- */
+
+static ng_server *ng_server_of(ng_ctx *c, const char *host)
+{
+    const char *h = host ? host : "_";
+    for (size_t i = 0; i < c->n_servers; i++)
+        if (strcmp(c->servers[i].host, h) == 0)
+            return &c->servers[i];
+    c->servers = gs_xrealloc(c->servers, (c->n_servers + 1) * sizeof *c->servers);
+    ng_server *s = &c->servers[c->n_servers++];
+    memset(s, 0, sizeof *s);
+    s->host = h;
+    return s;
+}
+
+static bool ng_host_has_tls(const gs_model *m, const char *host)
+{
+    for (size_t i = 0; host && i < m->n_ingresses; i++)
+        for (size_t t = 0; t < m->ingresses[i]->spec.n_tls; t++)
+            for (size_t h = 0; h < m->ingresses[i]->spec.tls[t].n_hosts; h++) {
+                const char *th = m->ingresses[i]->spec.tls[t].hosts[h].v;
+                if (th && strcmp(th, host) == 0)
+                    return true;
+            }
+    return false;
+}
+
+static void ng_loc_add(ng_server *s, const ng_loc *l)
+{
+    s->locs = gs_xrealloc(s->locs, (s->n_locs + 1) * sizeof *s->locs);
+    s->locs[s->n_locs++] = *l;
+}
+
+/* The locations of one Ingress path, as updateServerLocations leaves them: a Prefix path other
+ * than "/" in an Ingress without rewrite or regex becomes "PATH/" plus an exact "PATH". */
+static void ng_path(ng_ctx *c, ng_server *s, const gs_ingress *ing, const gs_nginx_annots *a,
+                    const gs_ingress_path *p)
+{
+    const char *path = p->path.v[0] ? p->path.v : "/";
+    ng_loc l = {.exact = p->type == GS_INGRESS_PATH_EXACT, .ing = ing, .a = a,
+                .backend = &p->backend, .ingress_path = p->path.v,
+                .tls = ng_host_has_tls(c->in->m, strcmp(s->host, "_") ? s->host : NULL)};
+    bool keep = strcmp(path, "/") == 0 || p->type != GS_INGRESS_PATH_PREFIX ||
+                gs_nginx_annots_regex(a);
+    size_t len = strlen(path);
+    if (keep || path[len - 1] == '/') {
+        l.path = gs_xstrdup(path);
+        ng_loc_add(s, &l);
+        return;
+    }
+    l.path = gs_xasprintf("%s/", path);
+    ng_loc_add(s, &l);
+    for (size_t i = 0; i < s->n_locs; i++)
+        if (s->locs[i].exact && strcmp(s->locs[i].path, path) == 0)
+            return; /* an Exact location of that path exists: no second one */
+    l.path = gs_xstrdup(path);
+    l.exact = true;
+    ng_loc_add(s, &l);
+}
+
+static int ng_loc_cmp(const void *x, const void *y)
+{
+    const ng_loc *a = x, *b = y;
+    int r = strcmp(b->path, a->path); /* descending, as ingress-nginx sorts them */
+    if (r)
+        return r;
+    return a->exact - b->exact;
+}
+
+/* Stable sort (qsort is not): insertion by ng_loc_cmp keeps equal locations in input order. */
+static void ng_sort(ng_loc *v, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        ng_loc x = v[i];
+        size_t j = i;
+        while (j > 0 && ng_loc_cmp(&v[j - 1], &x) > 0) {
+            v[j] = v[j - 1];
+            j--;
+        }
+        v[j] = x;
+    }
+}
+
+static void ng_collect(ng_ctx *c)
+{
+    const gs_model *m = c->in->m;
+    for (size_t i = 0; i < m->n_ingresses; i++) {
+        const gs_ingress *ing = m->ingresses[i];
+        const gs_nginx_annots *a = &c->annots[i];
+        if (a->canary)
+            continue; /* joins its main Ingress's locations (ng_canary) */
+        for (size_t r = 0; r < ing->spec.n_rules; r++) {
+            const gs_ingress_rule *ir = &ing->spec.rules[r];
+            ng_server *s = ng_server_of(c, ir->host.v);
+            if (gs_nginx_annots_regex(a))
+                s->regex = true;
+            if (a->app_root && !s->app_root)
+                s->app_root = a->app_root;
+            if (ing->spec.default_backend.set && !s->default_backend) {
+                s->default_backend = &ing->spec.default_backend;
+                s->default_ing = ing;
+            }
+            for (size_t p = 0; p < ir->n_paths; p++)
+                ng_path(c, s, ing, a, &ir->paths[p]);
+        }
+        /* an Ingress with only a default backend configures the catch-all server */
+        if (ing->spec.n_rules == 0 && ing->spec.default_backend.set) {
+            ng_server *s = ng_server_of(c, NULL);
+            if (!s->default_backend) {
+                s->default_backend = &ing->spec.default_backend;
+                s->default_ing = ing;
+            }
+        }
+    }
+    ng_server_of(c, NULL); /* the catch-all server always exists */
+}
+
+/* ---- canary ---- */
+
+/* The canary Ingress (and its path) for a location's host and Ingress path, or NULL. */
+static const gs_ingress *ng_canary_for(ng_ctx *c, const ng_server *s, const ng_loc *l,
+                                       const gs_nginx_annots **a_out,
+                                       const gs_ingress_backend **b_out)
+{
+    const gs_model *m = c->in->m;
+    for (size_t i = 0; l->ingress_path && i < m->n_ingresses; i++) {
+        const gs_ingress *ing = m->ingresses[i];
+        if (!c->annots[i].canary)
+            continue;
+        for (size_t r = 0; r < ing->spec.n_rules; r++) {
+            const gs_ingress_rule *ir = &ing->spec.rules[r];
+            if (strcmp(ir->host.v ? ir->host.v : "_", s->host) != 0)
+                continue;
+            for (size_t p = 0; p < ir->n_paths; p++)
+                if (strcmp(ir->paths[p].path.v, l->ingress_path) == 0) {
+                    *a_out = &c->annots[i];
+                    *b_out = &ir->paths[p].backend;
+                    return ing;
+                }
+        }
+    }
+    return NULL;
+}
+
+/* Header name -> the nginx variable suffix: lower case, '-' as '_'. */
+static void ng_var_name(gs_buf *b, const char *prefix, const char *name)
+{
+    gs_buf_puts(b, prefix);
+    for (const char *p = name; *p; p++)
+        gs_buf_putc(b, *p == '-' ? '_' : (char)((*p >= 'A' && *p <= 'Z') ? *p + 32 : *p));
+}
+
+/* Writes the maps that choose between |main| and |canary| upstreams (header, then cookie,
+ * then weight, as ingress-nginx's balancer decides) and returns the variable's number. */
+static size_t ng_canary_maps(ng_ctx *c, const gs_nginx_annots *a, const char *main,
+                             const char *canary)
+{
+    size_t n = c->n_canary++;
+    gs_buf *b = &c->upstreams;
+    if (a->canary_by_header) {
+        gs_buf_puts(b, "    map ");
+        ng_var_name(b, "$http_", a->canary_by_header);
+        gs_buf_printf(b, " $gs_cnh_%zu {\n", n);
+        if (a->canary_by_header_value) {
+            gs_buf_puts(b, "        ");
+            ng_quoted(b, a->canary_by_header_value);
+            gs_buf_printf(b, " %s;\n", canary);
+        } else if (a->canary_by_header_pattern) {
+            gs_buf_puts(b, "        ~");
+            ng_quoted(b, a->canary_by_header_pattern);
+            gs_buf_printf(b, " %s;\n", canary);
+        } else {
+            gs_buf_printf(b, "        \"always\" %s;\n        \"never\" %s;\n", canary, main);
+        }
+        gs_buf_puts(b, "        default \"\";\n    }\n");
+    }
+    if (a->canary_by_cookie) {
+        gs_buf_puts(b, "    map ");
+        ng_var_name(b, "$cookie_", a->canary_by_cookie);
+        gs_buf_printf(b, " $gs_cnc_%zu {\n        \"always\" %s;\n        \"never\" %s;\n"
+                         "        default \"\";\n    }\n", n, canary, main);
+    }
+    if (a->canary_weight > 0) {
+        double pct = 100.0 * (double)a->canary_weight / (double)a->canary_weight_total;
+        if (pct > 100.0)
+            pct = 100.0;
+        gs_buf_printf(b, "    split_clients \"${request_id}\" $gs_cnw_%zu {\n        %.2f%% %s;\n"
+                         "        * %s;\n    }\n", n, pct, canary, main);
+    } else {
+        gs_buf_printf(b, "    map $request_id $gs_cnw_%zu { default %s; }\n", n, main);
+    }
+    /* the chain: the header decides, else the cookie, else the weight */
+    if (a->canary_by_cookie)
+        gs_buf_printf(b, "    map $gs_cnc_%zu $gs_cnx_%zu { \"\" $gs_cnw_%zu; default $gs_cnc_%zu; }\n",
+                      n, n, n, n);
+    else
+        gs_buf_printf(b, "    map $gs_cnw_%zu $gs_cnx_%zu { default $gs_cnw_%zu; }\n", n, n, n);
+    if (a->canary_by_header)
+        gs_buf_printf(b, "    map $gs_cnh_%zu $gs_cn_%zu { \"\" $gs_cnx_%zu; default $gs_cnh_%zu; }\n",
+                      n, n, n, n);
+    else
+        gs_buf_printf(b, "    map $gs_cnx_%zu $gs_cn_%zu { default $gs_cnx_%zu; }\n", n, n, n);
+    return n;
+}
+
+/* ---- writing ---- */
+
+static void ng_modifier(gs_buf *b, const ng_server *s, const ng_loc *l)
+{
+    if (s->regex) {
+        gs_buf_puts(b, "~* ");
+        char *re = gs_xasprintf("^%s", l->path);
+        ng_quoted(b, re);
+        free(re);
+    } else {
+        if (l->exact)
+            gs_buf_puts(b, "= ");
+        ng_quoted(b, l->path);
+    }
+}
+
+/* The body of one location: redirects, rewrite, headers, proxy_pass (or 503/404). */
+static void ng_location_body(ng_ctx *c, const ng_server *s, const ng_loc *l, gs_buf *b)
+{
+    const gs_nginx_annots *a = l->a;
+    if (a && ((l->tls && a->ssl_redirect) || a->force_ssl_redirect)) {
+        /* ingress-nginx's Lua redirect: every request reaching the HTTP port */
+        gs_buf_puts(b, "            return 308 https://$host$request_uri;\n");
+        return;
+    }
+    if (a && (a->permanent_redirect || a->temporal_redirect)) {
+        bool perm = a->permanent_redirect != NULL;
+        gs_buf_printf(b, "            return %lld %s;\n",
+                      (long long)(perm ? a->permanent_redirect_code : a->temporal_redirect_code),
+                      perm ? a->permanent_redirect : a->temporal_redirect);
+        return;
+    }
+    if (a && a->rewrite_target && strcmp(a->rewrite_target, l->path) != 0) {
+        char *re = gs_xasprintf("(?i)%s", l->path);
+        gs_buf_puts(b, "            rewrite ");
+        ng_quoted(b, re);
+        free(re);
+        gs_buf_printf(b, " %s break;\n", a->rewrite_target);
+        if (a->x_forwarded_prefix) {
+            gs_buf_puts(b, "            proxy_set_header X-Forwarded-Prefix ");
+            ng_quoted(b, a->x_forwarded_prefix);
+            gs_buf_puts(b, ";\n");
+        }
+    }
+    gs_buf_puts(b, "            proxy_set_header Host ");
+    if (a && a->upstream_vhost)
+        ng_quoted(b, a->upstream_vhost);
+    else
+        gs_buf_puts(b, "$host");
+    gs_buf_puts(b, ";\n");
+    if (!l->backend) {
+        gs_buf_puts(b, "            return 404;\n"); /* the controller's default backend */
+        return;
+    }
+    char main_name[32], canary_name[32];
+    const char *main = ng_upstream(c, l->ing, l->backend, main_name, sizeof main_name);
+    if (!main) {
+        gs_buf_puts(b, "            return 503;\n"); /* no endpoints */
+        return;
+    }
+    const gs_nginx_annots *ca = NULL;
+    const gs_ingress_backend *cb = NULL;
+    const gs_ingress *cing = ng_canary_for(c, s, l, &ca, &cb);
+    const char *canary = cing ? ng_upstream(c, cing, cb, canary_name, sizeof canary_name) : NULL;
+    if (canary) {
+        size_t n = ng_canary_maps(c, ca, main, canary);
+        gs_buf_printf(b, "            proxy_pass http://$gs_cn_%zu;\n", n);
+    } else {
+        gs_buf_printf(b, "            proxy_pass http://%s;\n", main);
+    }
+}
+
+static void ng_server_write(ng_ctx *c, ng_server *s, gs_buf *b)
+{
+    bool catch_all = strcmp(s->host, "_") == 0;
+    gs_buf_printf(b, "    server {\n        listen 127.0.0.1:%u%s;\n        server_name %s;\n",
+                  (unsigned)c->in->http_port, catch_all ? " default_server" : "", s->host);
+    if (s->app_root)
+        gs_buf_printf(b, "        if ($uri = /) {\n            return 302 $scheme://$http_host%s;\n"
+                         "        }\n", s->app_root);
+    ng_sort(s->locs, s->n_locs);
+    bool root = false;
+    char **seen = gs_xcalloc(s->n_locs + 1, sizeof *seen); /* nginx refuses a duplicate */
+    size_t n_seen = 0;
+    for (size_t i = 0; i < s->n_locs; i++) {
+        const ng_loc *l = &s->locs[i];
+        gs_buf mod = {0};
+        ng_modifier(&mod, s, l);
+        bool dup = false;
+        for (size_t k = 0; k < n_seen && !dup; k++)
+            dup = strcmp(seen[k], mod.data) == 0;
+        if (dup) {
+            gs_diags_add(c->notes, GS_DIAG_NOTE, l->ing->obj.pos, "Ingress",
+                         l->ing->obj.metadata.namespace.v, l->ing->obj.metadata.name.v, NULL,
+                         "location %s of %s is defined by an earlier Ingress: the first one "
+                         "serves it", l->path, s->host);
+            gs_buf_clear(&mod);
+            continue;
+        }
+        if (strcmp(l->path, "/") == 0 && !l->exact)
+            root = true;
+        gs_buf_printf(b, "        location %s {\n", mod.data);
+        seen[n_seen++] = gs_buf_take(&mod);
+        ng_location_body(c, s, l, b);
+        gs_buf_puts(b, "        }\n");
+    }
+    for (size_t k = 0; k < n_seen; k++)
+        free(seen[k]);
+    free(seen);
+    if (!root) {
+        /* every server has a root location: the Ingress's default backend or the controller's */
+        static char root_path[] = "/";
+        ng_loc l = {.path = root_path, .ing = s->default_ing, .backend = s->default_backend};
+        gs_buf_puts(b, "        location ");
+        ng_modifier(b, s, &l);
+        gs_buf_puts(b, " {\n");
+        if (l.backend)
+            ng_location_body(c, s, &l, b);
+        else
+            gs_buf_puts(b, "            return 404;\n");
+        gs_buf_puts(b, "        }\n");
+    }
+    gs_buf_puts(b, "    }\n");
+}
+
+size_t gs_ingress_nginx_render(const gs_ingress_nginx_in *in, gs_buf *conf, gs_diags *notes)
+{
+    const gs_model *m = in->m;
+    ng_ctx c = {.in = in, .notes = notes};
+    c.annots = gs_xcalloc(m->n_ingresses ? m->n_ingresses : 1, sizeof *c.annots);
+    for (size_t i = 0; i < m->n_ingresses; i++)
+        gs_nginx_annots_read(m->ingresses[i], notes, &c.annots[i]);
+    ng_collect(&c);
+    gs_buf servers = {0};
+    for (size_t i = 0; i < c.n_servers; i++)
+        ng_server_write(&c, &c.servers[i], &servers);
+    const char *w = in->workdir;
+    gs_buf_printf(conf,
+                  "# rendered by gatesim from Ingresses as ingress-nginx's template would\n"
+                  "worker_processes 1;\npid %s/nginx.pid;\nerror_log %s/error.log;\n"
+                  "events { worker_connections 512; }\nhttp {\n    access_log off;\n"
+                  "    client_body_temp_path %s/body;\n    proxy_temp_path %s/proxy;\n"
+                  "    fastcgi_temp_path %s/fastcgi;\n    uwsgi_temp_path %s/uwsgi;\n"
+                  "    scgi_temp_path %s/scgi;\n    server_names_hash_bucket_size 128;\n"
+                  "    map_hash_bucket_size 128;\n",
+                  w, w, w, w, w, w, w);
+    if (c.upstreams.len)
+        gs_buf_append(conf, c.upstreams.data, c.upstreams.len);
+    if (servers.len)
+        gs_buf_append(conf, servers.data, servers.len);
+    gs_buf_puts(conf, "}\n");
+    size_t n = c.n_servers;
+    gs_buf_clear(&servers);
+    gs_buf_clear(&c.upstreams);
+    for (size_t i = 0; i < c.n_servers; i++) {
+        for (size_t l = 0; l < c.servers[i].n_locs; l++)
+            free(c.servers[i].locs[l].path);
+        free(c.servers[i].locs);
+    }
+    free(c.servers);
+    for (size_t i = 0; i < c.n_up; i++)
+        free(c.up_keys[i]);
+    free(c.up_keys);
+    for (size_t i = 0; i < m->n_ingresses; i++)
+        gs_nginx_annots_clear(&c.annots[i]);
+    free(c.annots);
+    return n;
+}

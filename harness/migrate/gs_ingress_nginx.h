@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/* The "before" side of a migration: nginx.conf rendered from Ingresses the way ingress-nginx's
+ * template renders it (docs/ingress.md, "ingress-nginx on a real nginx"), so that a real nginx
+ * gives the Ingress answers: a server per host, locations with ingress-nginx's modifiers and
+ * order (`= PATH` and `PATH/` for Prefix, `~* "^PATH"` for every path of a host where one Ingress
+ * uses regular expressions or rewrites), `rewrite "(?i)PATH" TARGET break`, app-root, ssl and
+ * permanent/temporal redirects, upstream-vhost, canary by header, cookie and weight (maps and
+ * split_clients instead of ingress-nginx's Lua balancer). Pure: it writes into a buffer. */
+#ifndef GS_INGRESS_NGINX_H
+#define GS_INGRESS_NGINX_H
+
+#include "gs_buf.h"
+#include "gs_diag.h"
+#include "gs_model.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct gs_ingress_nginx_in {
+    const gs_model *m;       /* its Ingresses (canaries included) and Services */
+    uint16_t http_port;      /* nginx listens on 127.0.0.1:http_port */
+    const char *workdir;     /* absolute: pid file, logs, temporary files */
+    /* "127.0.0.1:PORT" of Service |ns|/|name| port |port| into |out|; false when the Service
+     * has no endpoint (then the location answers 503, as ingress-nginx without endpoints). */
+    bool (*resolve)(void *ctx, const char *ns, const char *name, int64_t port, char *out,
+                    size_t n);
+    void *resolve_ctx;
+} gs_ingress_nginx_in;
+
+/* Appends the configuration to |conf|; notes on what the emulation leaves out to |notes|.
+ * Returns the number of server blocks written (the default server included). */
+size_t gs_ingress_nginx_render(const gs_ingress_nginx_in *in, gs_buf *conf, gs_diags *notes);
+
+#endif

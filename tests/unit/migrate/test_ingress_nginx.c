@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: MIT */
+/* The ingress-nginx emulation's nginx.conf: each ingress-nginx rendering rule appears as
+ * ingress-nginx writes it (location modifiers and order, the exact location added to Prefix
+ * paths, regex mode per host, rewrite, redirects, canary maps, 503 without endpoints), and the
+ * whole configuration passes a real `nginx -t`. */
+#include "gs_ingress_nginx.h"
+#include "gs_model.h"
+#include "gs_test.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char manifests[] =
+    "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: api\n  namespace: shop\n"
+    "  annotations: {nginx.ingress.kubernetes.io/use-regex: \"true\"}\n"
+    "spec:\n  rules:\n  - host: shop.example.com\n    http:\n      paths:\n"
+    "      - {path: \"/api/v[0-9]+\", pathType: ImplementationSpecific, backend: {service: {name: api, port: {number: 80}}}}\n"
+    "---\n"
+    "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: cart, namespace: shop}\n"
+    "spec:\n  rules:\n  - host: shop.example.com\n    http:\n      paths:\n"
+    "      - {path: /cart, pathType: Prefix, backend: {service: {name: cart, port: {number: 80}}}}\n"
+    "      - {path: /checkout, pathType: Exact, backend: {service: {name: cart, port: {number: 80}}}}\n"
+    "---\n"
+    "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: plain, namespace: web}\n"
+    "spec:\n  tls: [{hosts: [secure.example.com], secretName: cert}]\n  rules:\n"
+    "  - host: web.example.com\n    http:\n      paths:\n"
+    "      - {path: /docs, pathType: Prefix, backend: {service: {name: docs, port: {number: 80}}}}\n"
+    "      - {path: /docs, pathType: Exact, backend: {service: {name: docs, port: {number: 80}}}}\n"
+    "      - {path: /static, pathType: ImplementationSpecific, backend: {service: {name: gone, port: {number: 80}}}}\n"
+    "  - host: secure.example.com\n    http:\n      paths:\n"
+    "      - {path: /, pathType: Prefix, backend: {service: {name: docs, port: {number: 80}}}}\n"
+    "---\n"
+    "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: rw\n  namespace: web\n"
+    "  annotations:\n    nginx.ingress.kubernetes.io/rewrite-target: /$2\n"
+    "    nginx.ingress.kubernetes.io/app-root: /app1\n"
+    "    nginx.ingress.kubernetes.io/upstream-vhost: internal.web\n"
+    "spec:\n  rules:\n  - host: rw.example.com\n    http:\n      paths:\n"
+    "      - {path: \"/something(/|$)(.*)\", pathType: ImplementationSpecific, backend: {service: {name: docs, port: {number: 80}}}}\n"
+    "---\n"
+    "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: moved\n  namespace: web\n"
+    "  annotations: {nginx.ingress.kubernetes.io/permanent-redirect: \"https://new.example.com/x\"}\n"
+    "spec:\n  rules:\n  - host: old.example.com\n    http:\n      paths:\n"
+    "      - {path: /, pathType: Prefix, backend: {service: {name: docs, port: {number: 80}}}}\n"
+    "---\n"
+    "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: main, namespace: web}\n"
+    "spec:\n  rules:\n  - host: app.example.com\n    http:\n      paths:\n"
+    "      - {path: /, pathType: Prefix, backend: {service: {name: stable, port: {number: 80}}}}\n"
+    "---\n"
+    "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: beta\n  namespace: web\n"
+    "  annotations:\n    nginx.ingress.kubernetes.io/canary: \"true\"\n"
+    "    nginx.ingress.kubernetes.io/canary-by-header: X-Beta\n"
+    "    nginx.ingress.kubernetes.io/canary-weight: \"25\"\n"
+    "spec:\n  rules:\n  - host: app.example.com\n    http:\n      paths:\n"
+    "      - {path: /, pathType: Prefix, backend: {service: {name: beta, port: {number: 80}}}}\n"
+    "---\n"
+    "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: fallback, namespace: web}\n"
+    "spec: {defaultBackend: {service: {name: fallback, port: {number: 8080}}}}\n";
+
+/* Every Service has an endpoint but "gone"; ports are 10000 + the service port. */
+static bool resolve(void *ctx, const char *ns, const char *name, int64_t port, char *out, size_t n)
+{
+    (void)ctx;
+    (void)ns;
+    if (strcmp(name, "gone") == 0)
+        return false;
+    snprintf(out, n, "127.0.0.1:%lld", (long long)(10000 + port));
+    return true;
+}
+
+static char *render(const char *workdir, gs_diags *notes)
+{
+    gs_model *m;
+    gs_model_new(&m);
+    gs_model_load_buffer(m, "i.yaml", manifests, strlen(manifests), NULL, NULL);
+    ck_assert_uint_eq(m->diags.nerrors, 0);
+    ck_assert_uint_eq(m->n_ingresses, 8);
+    gs_ingress_nginx_in in = {.m = m, .http_port = 18080, .workdir = workdir,
+                              .resolve = resolve};
+    gs_buf conf = {0};
+    size_t servers = gs_ingress_nginx_render(&in, &conf, notes);
+    /* shop, web, secure, rw, old, app and the catch-all; the canary adds no server */
+    ck_assert_uint_eq(servers, 7);
+    gs_model_free(m);
+    return gs_buf_take(&conf);
+}
+
+static const char *server_of(const char *conf, const char *host)
+{
+    char want[256];
+    snprintf(want, sizeof want, "server_name %s;", host);
+    const char *s = strstr(conf, want);
+    ck_assert_msg(s != NULL, "no server %s in:\n%s", host, conf);
+    return s;
+}
+
+/* The text of one server block (up to the next server or the end). */
+static char *server_text(const char *conf, const char *host)
+{
+    const char *s = server_of(conf, host);
+    const char *end = strstr(s, "    server {");
+    return end ? strndup(s, (size_t)(end - s)) : strdup(s);
+}
+
+static void has(const char *text, const char *needle)
+{
+    ck_assert_msg(strstr(text, needle) != NULL, "missing %s in:\n%s", needle, text);
+}
+
+START_TEST(ingress_nginx_locations)
+{
+    gs_diags notes = {0};
+    char *conf = render("/tmp/unused", &notes);
+    /* regex mode on shop.example.com: every path, the other Ingress's Exact one too */
+    char *shop = server_text(conf, "shop.example.com");
+    has(shop, "location ~* \"^/api/v[0-9]+\" {");
+    has(shop, "location ~* \"^/cart/\" {");
+    has(shop, "location ~* \"^/cart\" {");
+    has(shop, "location ~* \"^/checkout\" {");
+    ck_assert_ptr_null(strstr(shop, "location ="));
+    /* the order: paths descending, so /checkout before /cart/ before /cart before /api */
+    ck_assert(strstr(shop, "^/checkout") < strstr(shop, "^/cart/"));
+    ck_assert(strstr(shop, "^/cart/") < strstr(shop, "^/cart\""));
+    ck_assert(strstr(shop, "^/cart\"") < strstr(shop, "^/api"));
+    free(shop);
+    /* no regex: Prefix /docs is "/docs/" plus the Exact written by the user (not a second one);
+     * ImplementationSpecific stays a plain prefix; no endpoint: 503 */
+    char *web = server_text(conf, "web.example.com");
+    has(web, "location \"/docs/\" {");
+    has(web, "location = \"/docs\" {");
+    const char *first = strstr(web, "location = \"/docs\"");
+    ck_assert_ptr_null(strstr(first + 1, "location = \"/docs\""));
+    has(web, "location \"/static\" {\n            proxy_set_header Host $host;\n"
+             "            return 503;");
+    has(web, "location \"/\" {\n            return 404;"); /* the controller's default backend */
+    free(web);
+    /* TLS for the host (ssl-redirect defaults to true): HTTP answers 308 */
+    has(server_of(conf, "secure.example.com"),
+        "location \"/\" {\n            return 308 https://$host$request_uri;");
+    char *rw = server_text(conf, "rw.example.com");
+    has(rw, "if ($uri = /) {\n            return 302 $scheme://$http_host/app1;\n        }");
+    has(rw, "location ~* \"^/something(/|$)(.*)\" {\n"
+            "            rewrite \"(?i)/something(/|$)(.*)\" /$2 break;\n"
+            "            proxy_set_header Host \"internal.web\";\n");
+    free(rw);
+    has(server_of(conf, "old.example.com"), "return 301 https://new.example.com/x;");
+    /* canary: header, else weight, through maps, one proxy_pass */
+    has(conf, "map $http_x_beta $gs_cnh_0 {\n        \"always\" gs_up_");
+    has(conf, "split_clients \"${request_id}\" $gs_cnw_0 {\n        25.00% gs_up_");
+    has(server_of(conf, "app.example.com"), "proxy_pass http://$gs_cn_0;");
+    /* an Ingress with only a default backend serves the catch-all server */
+    has(server_of(conf, "_"), "proxy_pass http://gs_up_");
+    has(conf, "listen 127.0.0.1:18080 default_server;\n        server_name _;");
+    has(conf, "upstream gs_up_0 { server 127.0.0.1:10080; }");
+    ck_assert_ptr_null(strstr(conf, "gone"));
+    free(conf);
+    gs_diags_clear(&notes);
+}
+END_TEST
+
+/* The configuration is one nginx accepts: `nginx -t` on it. */
+START_TEST(ingress_nginx_passes_nginx_t)
+{
+    const char *nginx = getenv("GATESIM_NGINX") ? getenv("GATESIM_NGINX") : "/usr/sbin/nginx";
+    ck_assert_msg(access(nginx, X_OK) == 0, "nginx is needed: %s", nginx);
+    char dir[] = "/tmp/gs-ingress-nginx-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    gs_diags notes = {0};
+    char *conf = render(dir, &notes);
+    char path[512], cmd[2048];
+    snprintf(path, sizeof path, "%s/nginx.conf", dir);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(conf, f);
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "'%s' -t -q -e '%s/error.log' -p '%s' -c '%s' > '%s/t.out' 2>&1",
+             nginx, dir, dir, path, dir);
+    int rc = system(cmd);
+    char out[4096] = "";
+    snprintf(path, sizeof path, "%s/t.out", dir);
+    f = fopen(path, "r");
+    if (f) {
+        size_t n = fread(out, 1, sizeof out - 1, f);
+        out[n] = '\0';
+        fclose(f);
+    }
+    ck_assert_msg(rc == 0, "nginx -t refused it (%d): %s\n%s", rc, out, conf);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+    free(conf);
+    gs_diags_clear(&notes);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("ingress_nginx");
+    TCase *tc = tcase_create("render");
+    tcase_add_test(tc, ingress_nginx_locations);
+    tcase_add_test(tc, ingress_nginx_passes_nginx_t);
+    suite_add_tcase(s, tc);
+    return gs_test_run(s);
+}
