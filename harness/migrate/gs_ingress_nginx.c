@@ -20,6 +20,7 @@ typedef struct ng_loc {
     const gs_ingress_backend *backend; /* NULL: the controller's default backend (404) */
     const char *ingress_path;          /* the path as written, for canary matching */
     bool tls;                          /* the host has TLS: HTTP is redirected */
+    bool twin;                         /* a normalized Prefix path: gets an exact twin */
 } ng_loc;
 
 typedef struct ng_server {
@@ -128,8 +129,9 @@ static void ng_loc_add(ng_server *s, const ng_loc *l)
     s->locs[s->n_locs++] = *l;
 }
 
-/* The locations of one Ingress path, as updateServerLocations leaves them: a Prefix path other
- * than "/" in an Ingress without rewrite or regex becomes "PATH/" plus an exact "PATH". */
+/* The location of one Ingress path. A Prefix path other than "/" in an Ingress without rewrite
+ * or regex becomes "PATH/", and gets an exact twin with the path as written once every path of
+ * the server is known (ng_exact_twins), as updateServerLocations does. */
 static void ng_path(ng_ctx *c, ng_server *s, const gs_ingress *ing, const gs_nginx_annots *a,
                     const gs_ingress_path *p)
 {
@@ -140,19 +142,31 @@ static void ng_path(ng_ctx *c, ng_server *s, const gs_ingress *ing, const gs_ngi
     bool keep = strcmp(path, "/") == 0 || p->type != GS_INGRESS_PATH_PREFIX ||
                 gs_nginx_annots_regex(a);
     size_t len = strlen(path);
-    if (keep || path[len - 1] == '/') {
-        l.path = gs_xstrdup(path);
-        ng_loc_add(s, &l);
-        return;
+    l.twin = !keep;
+    l.path = keep || path[len - 1] == '/' ? gs_xstrdup(path) : gs_xasprintf("%s/", path);
+    ng_loc_add(s, &l);
+}
+
+/* The exact twins of normalized Prefix locations, unless an Exact location of that path exists
+ * (from any Ingress of the host). */
+static void ng_exact_twins(ng_server *s)
+{
+    size_t n = s->n_locs;
+    for (size_t i = 0; i < n; i++) {
+        if (!s->locs[i].twin)
+            continue;
+        const char *orig = s->locs[i].ingress_path;
+        bool exists = false;
+        for (size_t k = 0; k < s->n_locs && !exists; k++)
+            exists = s->locs[k].exact && strcmp(s->locs[k].path, orig) == 0;
+        if (exists)
+            continue;
+        ng_loc twin = s->locs[i];
+        twin.path = gs_xstrdup(orig);
+        twin.exact = true;
+        twin.twin = false;
+        ng_loc_add(s, &twin);
     }
-    l.path = gs_xasprintf("%s/", path);
-    ng_loc_add(s, &l);
-    for (size_t i = 0; i < s->n_locs; i++)
-        if (s->locs[i].exact && strcmp(s->locs[i].path, path) == 0)
-            return; /* an Exact location of that path exists: no second one */
-    l.path = gs_xstrdup(path);
-    l.exact = true;
-    ng_loc_add(s, &l);
 }
 
 static int ng_loc_cmp(const void *x, const void *y)
@@ -210,6 +224,8 @@ static void ng_collect(ng_ctx *c)
         }
     }
     ng_server_of(c, NULL); /* the catch-all server always exists */
+    for (size_t i = 0; i < c->n_servers; i++)
+        ng_exact_twins(&c->servers[i]);
 }
 
 /* ---- canary ---- */
@@ -372,11 +388,32 @@ static void ng_location_body(ng_ctx *c, const ng_server *s, const ng_loc *l, gs_
     }
 }
 
+/* server_name as buildServerName writes it: a wildcard becomes a regex covering exactly one
+ * label ("*.foo.com" -> ~^(?<subdomain>[\w-]+)\.foo\.com$), where nginx's own wildcard would
+ * cover any depth. */
+static void ng_server_name(gs_buf *b, const char *host)
+{
+    if (strncmp(host, "*.", 2) != 0) {
+        gs_buf_puts(b, host);
+        return;
+    }
+    gs_buf_puts(b, "\"~^(?<subdomain>[\\w-]+)");
+    for (const char *p = host + 1; *p; p++) {
+        if (*p == '.')
+            gs_buf_puts(b, "\\.");
+        else
+            gs_buf_putc(b, *p);
+    }
+    gs_buf_puts(b, "$\"");
+}
+
 static void ng_server_write(ng_ctx *c, ng_server *s, gs_buf *b)
 {
     bool catch_all = strcmp(s->host, "_") == 0;
-    gs_buf_printf(b, "    server {\n        listen 127.0.0.1:%u%s;\n        server_name %s;\n",
-                  (unsigned)c->in->http_port, catch_all ? " default_server" : "", s->host);
+    gs_buf_printf(b, "    server {\n        listen %s%s;\n        server_name ", c->in->listen,
+                  catch_all ? " default_server" : "");
+    ng_server_name(b, s->host);
+    gs_buf_puts(b, ";\n");
     if (s->app_root)
         gs_buf_printf(b, "        if ($uri = /) {\n            return 302 $scheme://$http_host%s;\n"
                          "        }\n", s->app_root);

@@ -19,7 +19,7 @@
 
 typedef struct gs_ingress_nginx_in {
     const gs_model *m;       /* its Ingresses (canaries included) and Services */
-    uint16_t http_port;      /* nginx listens on 127.0.0.1:http_port */
+    const char *listen;      /* where nginx takes HTTP: "127.0.0.1:8080", "unix:/path" */
     const char *workdir;     /* absolute: pid file, logs, temporary files */
     /* "127.0.0.1:PORT" of Service |ns|/|name| port |port| into |out|; false when the Service
      * has no endpoint (then the location answers 503, as ingress-nginx without endpoints). */

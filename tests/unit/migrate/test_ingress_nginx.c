@@ -77,7 +77,7 @@ static char *render(const char *workdir, gs_diags *notes)
     gs_model_load_buffer(m, "i.yaml", manifests, strlen(manifests), NULL, NULL);
     ck_assert_uint_eq(m->diags.nerrors, 0);
     ck_assert_uint_eq(m->n_ingresses, 8);
-    gs_ingress_nginx_in in = {.m = m, .http_port = 18080, .workdir = workdir,
+    gs_ingress_nginx_in in = {.m = m, .listen = "127.0.0.1:18080", .workdir = workdir,
                               .resolve = resolve};
     gs_buf conf = {0};
     size_t servers = gs_ingress_nginx_render(&in, &conf, notes);
