@@ -34,6 +34,8 @@ static const char echo_usage[] =
     "  --tcp-tls-listen H:P     TLS (no ALPN), then the line echo (needs --cert and --key)\n"
     "  --udp-listen HOST:PORT   UDP echo: each datagram gets one JSON datagram back\n"
     "  --cert FILE --key FILE   PEM certificate (chain) and key for the TLS listeners\n"
+    "  --tls-names H1[,H2..]    instead: generate a certificate for these names (own CA),\n"
+    "                           its SHA-256 fingerprint in the ready line\n"
     "  --client-ca FILE         ask TLS clients for a certificate, verify it against FILE when\n"
     "                           given, echo it as tls.peerCertificates\n"
     "  --control-listen H:P     request log and counters (default 127.0.0.1:0)\n"
@@ -69,6 +71,7 @@ enum {
     OPT_TCP_TLS_LISTEN,
     OPT_UDP_LISTEN,
     OPT_CERT,
+    OPT_TLS_NAMES,
     OPT_KEY,
     OPT_CLIENT_CA,
     OPT_CONTROL,
@@ -100,6 +103,7 @@ static const struct option echo_options[] = {
     {"tcp-tls-listen", required_argument, NULL, OPT_TCP_TLS_LISTEN},
     {"udp-listen", required_argument, NULL, OPT_UDP_LISTEN},
     {"cert", required_argument, NULL, OPT_CERT},
+    {"tls-names", required_argument, NULL, OPT_TLS_NAMES},
     {"key", required_argument, NULL, OPT_KEY},
     {"client-ca", required_argument, NULL, OPT_CLIENT_CA},
     {"control-listen", required_argument, NULL, OPT_CONTROL},
@@ -252,6 +256,15 @@ int gs_echo_config_parse(gs_echo_config *cfg, int argc, char **argv, FILE *out, 
         case OPT_KEY:
             cfg->key_file = optarg;
             break;
+        case OPT_TLS_NAMES:
+            if (*optarg == '\0' || *optarg == ',' || optarg[strlen(optarg) - 1] == ',' ||
+                strstr(optarg, ",,") != NULL)
+                return gs_error_set(err, GS_ERR_USAGE,
+                                    "--tls-names: expected host names separated by commas, got "
+                                    "'%s'",
+                                    optarg);
+            cfg->tls_names = optarg;
+            break;
         case OPT_CLIENT_CA:
             cfg->client_ca = optarg;
             break;
@@ -326,12 +339,16 @@ int gs_echo_config_parse(gs_echo_config *cfg, int argc, char **argv, FILE *out, 
     if (optind < argc)
         return gs_error_set(err, GS_ERR_USAGE, "unexpected argument '%s'", argv[optind]);
     bool any_tls = cfg->tls_listen != NULL || cfg->tcp_tls_listen != NULL;
-    if (any_tls && (cfg->cert_file == NULL || cfg->key_file == NULL))
-        return gs_error_set(err, GS_ERR_USAGE, "--%s needs --cert and --key",
+    bool own_cert = cfg->cert_file != NULL || cfg->key_file != NULL;
+    if (own_cert && cfg->tls_names != NULL)
+        return gs_error_set(err, GS_ERR_USAGE, "--tls-names and --cert/--key exclude each other");
+    if (any_tls && cfg->tls_names == NULL && (cfg->cert_file == NULL || cfg->key_file == NULL))
+        return gs_error_set(err, GS_ERR_USAGE, "--%s needs --cert and --key (or --tls-names)",
                             cfg->tls_listen != NULL ? "tls-listen" : "tcp-tls-listen");
-    if (!any_tls && (cfg->cert_file != NULL || cfg->key_file != NULL))
+    if (!any_tls && (own_cert || cfg->tls_names != NULL))
         return gs_error_set(err, GS_ERR_USAGE,
-                            "--cert/--key given without --tls-listen or --tcp-tls-listen");
+                            "--%s given without --tls-listen or --tcp-tls-listen",
+                            own_cert ? "cert/--key" : "tls-names");
     if (cfg->client_ca != NULL && cfg->tls_listen == NULL)
         return gs_error_set(err, GS_ERR_USAGE, "--client-ca given without --tls-listen");
     if (cfg->no_plain && !any_tls && cfg->tcp_listen == NULL && cfg->udp_listen == NULL)

@@ -32,6 +32,8 @@ typedef struct gs_echo_config {
     const char *tcp_tls_listen; /* --tcp-tls-listen host:port: TLS, then the line echo */
     const char *udp_listen;     /* --udp-listen host:port: the datagram echo */
     const char *cert_file;      /* for --tls-listen and --tcp-tls-listen */
+    const char *tls_names;      /* --tls-names a,b: generate a certificate for these names
+                                 * instead of --cert/--key */
     const char *key_file;
     const char *client_ca;      /* --client-ca FILE: verify client certificates when given */
     const char *control_listen; /* --control-listen host:port, default 127.0.0.1:0 */

@@ -17,6 +17,8 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent_ssl.h>
 #include <event2/thread.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
@@ -39,6 +41,7 @@ typedef struct gs_echo_server {
     gs_echo_log *log;
     SSL_CTX *ssl_ctx;
     SSL_CTX *ssl_ctx_stream;
+    char cert_sha256[65]; /* hex fingerprint of the --tls-names certificate, "" otherwise */
     gs_echo_worker *workers;
     int n_workers;
     struct event *sig_term, *sig_int;
@@ -461,9 +464,10 @@ static const char *server_sock_addr(const gs_echo_config *cfg, int which)
     }
 }
 
-static void server_ready_line(FILE *out, const gs_echo_config *cfg,
+static void server_ready_line(FILE *out, const gs_echo_server *s,
                               const server_socket socks[SOCK_COUNT], const server_socket *control)
 {
+    const gs_echo_config *cfg = s->cfg;
     gs_buf b = {0};
     gs_json j;
     gs_json_init(&j, &b, false);
@@ -486,6 +490,10 @@ static void server_ready_line(FILE *out, const gs_echo_config *cfg,
         gs_json_key(&j, server_socks[k].key_port);
         gs_json_int(&j, socks[k].port);
     }
+    if (s->cert_sha256[0] != '\0') {
+        gs_json_key(&j, "tlsCertSha256");
+        gs_json_string(&j, s->cert_sha256);
+    }
     gs_json_key(&j, "control");
     gs_json_string(&j, control->addr);
     gs_json_key(&j, "controlPort");
@@ -498,11 +506,64 @@ static void server_ready_line(FILE *out, const gs_echo_config *cfg,
     gs_buf_clear(&b);
 }
 
+/* The SHA-256 fingerprint of the first certificate of |pem| as lower-case hex into |out|. */
+static int server_cert_sha256(const char *pem, char out[65], gs_error *err)
+{
+    BIO *bio = BIO_new_mem_buf(pem, -1);
+    X509 *x = bio != NULL ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    int rc = x != NULL && X509_digest(x, EVP_sha256(), md, &n) == 1 && n == 32 ? 0 : -1;
+    for (unsigned int i = 0; rc == 0 && i < n; i++)
+        snprintf(out + 2 * i, 3, "%02x", md[i]);
+    X509_free(x);
+    BIO_free(bio);
+    if (rc < 0)
+        gs_error_set(err, GS_ERR_TLS, "cannot read back the generated certificate");
+    return rc;
+}
+
+/* --tls-names: a CA of this process and a leaf for the names, so that every replica presents
+ * its own certificate and a client can tell from the fingerprint which one terminated it. */
+static int server_tls_generated(gs_echo_server *s, gs_error *err)
+{
+    const gs_echo_config *cfg = s->cfg;
+    char *list = gs_xstrdup(cfg->tls_names);
+    const char *names[16];
+    size_t n = 0;
+    for (char *save = NULL, *t = strtok_r(list, ",", &save); t != NULL && n < 16;
+         t = strtok_r(NULL, ",", &save))
+        names[n++] = t;
+    gs_tls_pem ca = {0}, leaf = {0};
+    char cn[300];
+    snprintf(cn, sizeof(cn), "gatesim-echo %s/%s/%s CA", cfg->ns, cfg->name, cfg->replica);
+    int rc = -1;
+    if (gs_tls_ca_generate(&ca, cn, err) < 0 || gs_tls_leaf_generate(&leaf, &ca, names, n, err) < 0)
+        goto out;
+    if (cfg->tls_listen != NULL && gs_tls_server_ctx_new_pem(&s->ssl_ctx, leaf.cert, leaf.key,
+                                                             gs_tls_alpn_h2_http11, err) < 0)
+        goto out;
+    if (cfg->client_ca != NULL &&
+        gs_tls_server_ctx_verify_clients(s->ssl_ctx, cfg->client_ca, NULL, false, err) < 0)
+        goto out;
+    if (cfg->tcp_tls_listen != NULL &&
+        gs_tls_server_ctx_new_pem(&s->ssl_ctx_stream, leaf.cert, leaf.key, NULL, err) < 0)
+        goto out;
+    rc = server_cert_sha256(leaf.cert, s->cert_sha256, err);
+out:
+    gs_tls_pem_clear(&ca);
+    gs_tls_pem_clear(&leaf);
+    free(list);
+    return rc;
+}
+
 /* TLS contexts: --tls-listen's with ALPN h2 and http/1.1, --tcp-tls-listen's without ALPN (a
  * line client offering some gets none). Both from --cert/--key. */
 static int server_tls_setup(gs_echo_server *s, gs_error *err)
 {
     const gs_echo_config *cfg = s->cfg;
+    if (cfg->tls_names != NULL)
+        return server_tls_generated(s, err);
     if (cfg->tls_listen != NULL && gs_tls_server_ctx_new(&s->ssl_ctx, cfg->cert_file, cfg->key_file,
                                                          gs_tls_alpn_h2_http11, err) < 0)
         return -1;
@@ -601,7 +662,7 @@ int gs_echo_server_run(const gs_echo_config *cfg, FILE *ready_out)
     s.sig_int = evsignal_new(w0->base, SIGINT, on_signal, &s);
     evsignal_add(s.sig_term, NULL);
     evsignal_add(s.sig_int, NULL);
-    server_ready_line(ready_out, cfg, socks, &control);
+    server_ready_line(ready_out, &s, socks, &control);
     for (int i = 1; i < s.n_workers; i++)
         pthread_create(&s.workers[i].thread, NULL, worker_thread, &s.workers[i]);
     event_base_dispatch(w0->base);

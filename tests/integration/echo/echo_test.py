@@ -5,6 +5,7 @@
 # HTTP/1.1 and HTTP/2, faults, the control endpoint and SIGTERM draining.
 # usage: echo_test.py PATH/TO/gatesim-echo GROUP
 #   (GROUP: interop grpc robust faults control shutdown soak)
+import hashlib
 import json
 import os
 import shutil
@@ -960,8 +961,48 @@ def test_l4():
     finally:
         e.stop()
 
+    # --tls-names: each replica generates its own certificate; a passthrough client tells the
+    # replicas apart by the fingerprint the ready line announces.
+    fps = []
+    for replica in ("r1", "r2"):
+        e = Echo("--no-listen", "--replica", replica, "--tcp-tls-listen", "127.0.0.1:0",
+                 "--tls-names", "db.example.com,*.db.example.com")
+        try:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+            t = ctx.wrap_socket(socket.create_connection(("127.0.0.1", e.ready["tcpTlsPort"]),
+                                                         timeout=30),
+                                server_hostname="x.db.example.com")
+            der = t.getpeercert(binary_form=True)
+            t.sendall(b"who\n")
+            got = b""
+            while not got.endswith(b"\n"):
+                chunk = t.recv(65536)
+                if not chunk:
+                    break
+                got += chunk
+            t.close()
+            fp = hashlib.sha256(der).hexdigest()
+            check(fp == e.ready.get("tlsCertSha256"),
+                  f"{replica}: the certificate seen is the one the ready line names ({fp})")
+            pem = ssl.DER_cert_to_PEM_cert(der)
+            p = subprocess.run(["openssl", "x509", "-noout", "-ext", "subjectAltName"],
+                               input=pem, capture_output=True, text=True, timeout=30)
+            check("DNS:db.example.com" in p.stdout and "DNS:*.db.example.com" in p.stdout,
+                  f"{replica}: the certificate names --tls-names: {p.stdout.strip()!r}")
+            check(json.loads(got).get("backend") == f"team-a/app/{replica}",
+                  f"{replica}: the answer inside TLS names the replica")
+            fps.append(fp)
+        finally:
+            e.stop()
+    check(len(set(fps)) == 2, "two replicas present two different certificates")
+
     for argv, what in (
             (["--tcp-tls-listen", "127.0.0.1:0"], "--tcp-tls-listen needs --cert and --key"),
+            (["--tcp-tls-listen", "127.0.0.1:0", "--tls-names", "a.com", "--cert", "c.pem",
+              "--key", "k.pem"], "--tls-names and --cert/--key exclude each other"),
+            (["--tls-names", "a.com,"], "--tls-names: expected host names"),
             (["--udp-listen", "127.0.0.1:70000"], "port 70000 is out of range"),
             (["--no-listen"], "--no-listen leaves no listener")):
         p = subprocess.run([ECHO] + argv, capture_output=True, text=True, timeout=30)

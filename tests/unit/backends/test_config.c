@@ -134,7 +134,15 @@ START_TEST(l4_listeners)
     gs_echo_config_clear(&cfg);
     const char *no_cert[] = {"--tcp-tls-listen", ":0"};
     ck_assert_int_eq(parse(&cfg, &err, 2, no_cert), GS_ERR_USAGE);
-    ck_assert_str_eq(err.msg, "--tcp-tls-listen needs --cert and --key");
+    ck_assert_str_eq(err.msg, "--tcp-tls-listen needs --cert and --key (or --tls-names)");
+    gs_echo_config_clear(&cfg);
+    const char *named[] = {"--tcp-tls-listen", ":0", "--tls-names", "a.example.com,b.example.com"};
+    ck_assert_int_eq(parse(&cfg, &err, 4, named), 0);
+    ck_assert_str_eq(cfg.tls_names, "a.example.com,b.example.com");
+    gs_echo_config_clear(&cfg);
+    const char *names_alone[] = {"--tls-names", "a.example.com"};
+    ck_assert_int_eq(parse(&cfg, &err, 2, names_alone), GS_ERR_USAGE);
+    ck_assert_str_eq(err.msg, "--tls-names given without --tls-listen or --tcp-tls-listen");
     gs_echo_config_clear(&cfg);
     const char *bad_port[] = {"--udp-listen", "h:70000"};
     ck_assert_int_eq(parse(&cfg, &err, 2, bad_port), GS_ERR_USAGE);
