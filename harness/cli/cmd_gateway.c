@@ -83,7 +83,7 @@ static void gateway_usage(FILE *out)
         "                          an HTTP/1.1 response past its share is cut)\n"
         "      --hold-timeout D    a connection holding response data whose client takes\n"
         "                          none of it for D is closed and its upstream calls\n"
-        "                          cancelled, HTTP/1.1 and HTTP/2 alike (30s)\n"
+        "                          cancelled; HTTP/1.1 (tunnels too) and HTTP/2 (30s)\n"
         "      --addr-max-resets N HTTP/2 streams one client address may reset per 10 s,\n"
         "                          across its connections (400); over it GOAWAY, and its\n"
         "                          new connections are refused for --addr-ban\n"

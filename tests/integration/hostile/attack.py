@@ -106,6 +106,34 @@ def cmd_h1held(args):
     print(json.dumps({"conns": len(socks)}))
 
 
+def h1stall_tunnel(s, size, out):
+    """Upgrades to a WebSocket tunnel (the backend echoes), reads the 101, then sends up to
+    |size| bytes, as far as the tunnel takes them (2 MiB at least: more than the buffers on the
+    way hold, so the echo backs up into the gateway), and reads none of the echo."""
+    s.sendall(b"GET /chat HTTP/1.1\r\nHost: ws.example.com\r\nConnection: Upgrade\r\n"
+              b"Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+              b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
+    head = b""
+    s.settimeout(30.0)
+    while b"\r\n\r\n" not in head:
+        got = s.recv(1)  # byte by byte: nothing past the head is taken
+        if not got:
+            break
+        head += got
+    out["status"] = head.split(b"\r\n")[0].decode(errors="replace")
+    s.settimeout(1.0)
+    piece = b"t" * 65536
+    sent = 0
+    end = time.monotonic() + 60
+    while sent < size and time.monotonic() < end:
+        try:
+            sent += s.send(piece)
+        except socket.timeout:
+            if sent >= 2 << 20:
+                break  # the tunnel took no more for a second, past what buffers could hold
+    out["sent"] = sent
+
+
 def cmd_h1stall(args):
     """One HTTP/1.1 GET of |size| bytes (a small receive buffer), not read until a line arrives
     on stdin (the test sends it once the gateway counted the close); then everything is read
@@ -116,9 +144,12 @@ def cmd_h1stall(args):
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     s.bind((args.source, 0))
     s.connect((host, int(port)))
-    s.sendall(b"GET /big/%d HTTP/1.1\r\nHost: example.com\r\n\r\n" % args.size)
-    sys.stdin.readline()
     out = {"received": 0, "end": "timeout"}
+    if args.tunnel:
+        h1stall_tunnel(s, args.size, out)
+    else:
+        s.sendall(b"GET /big/%d HTTP/1.1\r\nHost: example.com\r\n\r\n" % args.size)
+    sys.stdin.readline()
     end = time.monotonic() + args.read_max
     s.settimeout(1.0)
     while time.monotonic() < end:
@@ -322,6 +353,7 @@ def main():
     sp = add("h1stall", cmd_h1stall)
     sp.add_argument("--size", type=int, default=64 << 20)
     sp.add_argument("--read-max", type=float, default=60.0)
+    sp.add_argument("--tunnel", action="store_true")
     sp = add("resets", cmd_resets)
     sp.add_argument("--conns", type=int, default=20)
     sp.add_argument("--per-conn", type=int, default=20)

@@ -6,7 +6,7 @@
 . "$HERE/../gateway/lib.sh"
 
 # hostile_start [GATEWAY FLAGS...]: starts the backends and the gateway; sets HTTP (the plain
-# listener's address).
+# listener's address). HOSTILE_MANIFEST, when set, replaces manifests/budgets.yaml.
 hostile_start() {
     start_echo default/v1 a
     V1=$ECHO_PORT
@@ -14,7 +14,8 @@ hostile_start() {
     PIDS+=($!)
     wait_line "$WORK/big.out"
     BIG=$(head -n1 "$WORK/big.out")
-    start_gateway "$HERE/manifests/budgets.yaml" --backend "default/v1:8080=127.0.0.1:$V1" \
+    start_gateway "${HOSTILE_MANIFEST:-$HERE/manifests/budgets.yaml}" \
+        --backend "default/v1:8080=127.0.0.1:$V1" \
         --backend "default/big:8080=127.0.0.1:$BIG" "$@"
     HTTP=$(gw_addr http)
     STATS_LINES=1

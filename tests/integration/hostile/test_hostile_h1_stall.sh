@@ -4,12 +4,32 @@
 # output toward it has not moved for --hold-timeout, the connection is closed (stalledClosed),
 # its upstream call cancelled (no exchange left in flight) and nothing stays held. When the
 # client finally reads, it gets a cut response and the end of the connection, not the whole
-# 64 MiB. A normal client downloads meanwhile. No timing is asserted: the checks poll for the
-# close, however long a loaded machine takes.
+# 64 MiB. A normal client downloads meanwhile. The same holds for a WebSocket tunnel whose client
+# stops reading the echo of what it sends. No timing is asserted: the checks poll for the close,
+# however long a loaded machine takes.
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 
-hostile_start --hold-timeout 2s
+# The usual manifest plus a WebSocket route (Host ws.example.com) to an echoing backend.
+start_py ../gateway/ws_backend.py ws
+WS=$PY_PORT
+HOSTILE_MANIFEST=$WORK/stall.yaml
+cat "$HERE/manifests/budgets.yaml" - > "$HOSTILE_MANIFEST" <<'YAML'
+---
+apiVersion: v1
+kind: Service
+metadata: {name: chat, namespace: default}
+spec: {ports: [{port: 80}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: chat, namespace: default}
+spec:
+  parentRefs: [{name: gw}]
+  hostnames: [ws.example.com]
+  rules: [{backendRefs: [{name: chat, port: 80}]}]
+YAML
+hostile_start --hold-timeout 2s --backend "default/chat:80=127.0.0.1:$WS"
 SIZE=$((64 << 20))
 
 mkfifo "$WORK/go"
@@ -37,4 +57,23 @@ exec 3>&-
 wait "$ATTACK" || true
 check "the client sees the connection end (eof or reset)" lacks "$(res end)" "timeout"
 check "with the response cut short" le "$(res received)" $((SIZE - 1))
+
+# The same for an upgraded connection (a tunnel): the client sends into a WebSocket whose
+# backend echoes, and reads none of the echo.
+CLOSED=$(stat stalledClosed)
+mkfifo "$WORK/go2"
+PYTHONPATH="$HERE" timeout 240 "$PY" "$HERE/attack.py" h1stall "$HTTP" --tunnel --size $((16 << 20)) \
+    < "$WORK/go2" > "$WORK/attack.json" &
+ATTACK=$!
+PIDS+=($ATTACK)
+exec 3> "$WORK/go2"
+wait_stat stalledClosed ge $((CLOSED + 1))
+check "a tunnel whose client stopped reading is closed" ge "$(stat stalledClosed)" $((CLOSED + 1))
+check "no client connection is left" eq "$(stat connections)" 0
+echo read >&3
+exec 3>&-
+wait "$ATTACK" || true
+check "the tunnel had been set up (101)" contains "$(res status)" "101"
+check "the client sent more than the buffers on the way hold" ge "$(res sent)" $((2 << 20))
+check "the client sees the tunnel end (eof or reset)" lacks "$(res end)" "timeout"
 finish
