@@ -100,6 +100,23 @@ static void run_usage(FILE *out)
 #define run_bad(...) gs_cliopt_usage_error("run", __VA_ARGS__)
 
 
+/* `gatesim rehearse`: every scenario holds a rollout step; the others are named. */
+static bool run_all_rehearse(const gs_scenario_list *list)
+{
+    bool all = list->len > 0;
+    for (size_t i = 0; i < list->len; i++) {
+        bool rollout = false;
+        for (size_t k = 0; k < list->items[i]->n_steps; k++)
+            rollout |= list->items[i]->steps[k].rollout != NULL;
+        if (!rollout)
+            fprintf(stderr,
+                    "gatesim rehearse: %s (%s) holds no rollout step: run it with gatesim run\n",
+                    list->items[i]->name, list->items[i]->file);
+        all &= rollout;
+    }
+    return all;
+}
+
 int gs_cmd_run(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -295,6 +312,11 @@ int gs_cmd_run(int argc, char **argv)
         goto out;
     }
     gs_diags_clear(&diags);
+    if (strcmp(argv[0], "rehearse") == 0 && !run_all_rehearse(&list)) {
+        gs_scenario_list_clear(&list);
+        rc = 2;
+        goto out;
+    }
     /* An empty run is a usage error and touches nothing: the last real run's reports stay. */
     size_t n_selected = 0;
     for (size_t i = 0; i < list.len; i++)

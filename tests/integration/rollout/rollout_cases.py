@@ -10,6 +10,9 @@
 #                                         promoted, 10% errors rolled back at 20 after two failed
 #                                         checks; the user's route's dropped rule and filter are
 #                                         reported before the first step
+#   rollout_cases.py GATESIM rehearse R FILE  `gatesim rehearse` runs the rehearsal R
+#                                         (exit 0) and refuses FILE, a scenario without a rollout
+#                                         step, naming it (exit 2, nothing run)
 #   rollout_cases.py GATESIM not-followed DIR ADAPTER  through --target exec:ADAPTER (a data plane
 #                                         that keeps its first configuration) the rollout fails
 #                                         its first weighted step saying the data plane did not
@@ -26,8 +29,8 @@ def fail(msg):
     sys.exit(1)
 
 
-def run(gatesim, args, report_dir):
-    p = subprocess.run([gatesim, "run", "--seed", "11", "--report-dir", report_dir] + args,
+def run(gatesim, args, report_dir, command="run"):
+    p = subprocess.run([gatesim, command, "--seed", "11", "--report-dir", report_dir] + args,
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=500)
     with open(os.path.join(report_dir, "results.json")) as f:
         return p.returncode, p.stdout + p.stderr, json.load(f)
@@ -112,6 +115,20 @@ def flagger(gatesim, folder):
     print("ok: the Flagger Canary is promoted when healthy, rolled back at 20 with 10% errors")
 
 
+def rehearse(gatesim, rehearsal, plain):
+    with tempfile.TemporaryDirectory() as rd:
+        p = subprocess.run([gatesim, "rehearse", "--report-dir", rd, rehearsal, plain],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=60)
+        if p.returncode != 2 or "holds no rollout step: run it with gatesim run" not in p.stderr:
+            fail("a scenario without rollout: exit %d\n%s" % (p.returncode, p.stderr))
+        if os.path.exists(os.path.join(rd, "results.json")):
+            fail("a refused rehearsal wrote reports")
+        rc, out, res = run(gatesim, [rehearsal], rd, "rehearse")
+        if rc != 0 or len(res["scenarios"]) != 1:
+            fail("exit %d, %d scenarios:\n%s" % (rc, len(res["scenarios"]), out))
+    print("ok: rehearse runs rollouts and refuses a plain scenario")
+
+
 def not_followed(gatesim, folder, adapter):
     with tempfile.TemporaryDirectory() as rd:
         rc, out, res = run(gatesim, [folder, "--target", "exec:" + adapter], rd)
@@ -139,6 +156,8 @@ def main():
         plan(gatesim, sys.argv[3])
     elif mode == "flagger":
         flagger(gatesim, sys.argv[3])
+    elif mode == "rehearse":
+        rehearse(gatesim, sys.argv[3], sys.argv[4])
     elif mode == "not-followed":
         not_followed(gatesim, sys.argv[3], sys.argv[4])
     else:
