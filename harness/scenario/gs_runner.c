@@ -13,11 +13,13 @@
 #include "gs_hostname.h"
 #include "gs_log.h"
 #include "gs_objset.h"
+#include "gs_path_norm.h"
 #include "gs_proc.h"
 #include "gs_report.h"
 #include "gs_report_set.h"
 #include "gs_report_text.h"
 #include "gs_rollout.h"
+#include "gs_route_weights.h"
 #include "gs_status_check.h"
 #include "gs_target.h"
 #include "gs_time.h"
@@ -709,6 +711,66 @@ static int runner_check_plan(runner_scenario *rs, const gs_scenario_step *step,
 
 /* Sends the step's traffic and checks its expectations. Returns the failed-check count, or a
  * negative GS_ERR_* for an error of the machinery. */
+/* The request |send| makes, as the route table reads it (gs_rt_request): |path| and |hdrs| hold
+ * what it points into. Returns -1 when the gateway would refuse the path (400: no rule). */
+static int runner_rt_request(const gs_scenario_send *send, const runner_dest *d, gs_buf *path,
+                             gs_rt_header *hdrs, gs_rt_request *out)
+{
+    static const char grpc_type[] = "application/grpc";
+    bool grpc = send->protocol == GS_SCENARIO_GRPC;
+    if (grpc)
+        gs_buf_printf(path, "/%s/%s", send->grpc_service, send->grpc_method);
+    else if (gs_path_norm_uri_path(send->path, strlen(send->path), path) != GS_PATH_NORM_OK)
+        return -1;
+    for (size_t i = 0; i < send->n_headers; i++)
+        hdrs[i] = (gs_rt_header){send->headers[i].name, strlen(send->headers[i].name),
+                                 send->headers[i].value, strlen(send->headers[i].value)};
+    if (grpc)
+        hdrs[send->n_headers] =
+            (gs_rt_header){"content-type", 12, grpc_type, sizeof(grpc_type) - 1};
+    const char *method = grpc ? "POST" : send->method ? send->method : "GET";
+    *out = (gs_rt_request){.sni = d->tls ? (send->sni ? send->sni : d->host) : NULL,
+                           .host = d->host,
+                           .host_len = strlen(d->host),
+                           .method = method,
+                           .method_len = strlen(method),
+                           .path = path->data,
+                           .path_len = path->len,
+                           .headers = hdrs,
+                           .n_headers = send->n_headers + grpc};
+    return 0;
+}
+
+/* A failed split check also says what the route configures for the step's requests (control's
+ * route table for the objects applied now): the claim in expect.split may be what is wrong. */
+static void runner_note_configured_weights(const runner_scenario *rs, const gs_scenario_send *send,
+                                           const runner_dest *d, gs_results_step *rst)
+{
+    gs_results_check *split = NULL;
+    for (size_t i = 0; i < rst->checks_len && split == NULL; i++)
+        if (strcmp(rst->checks[i]->kind, "split") == 0 &&
+            rst->checks[i]->result == GS_RESULT_FAILED)
+            split = rst->checks[i];
+    if (split == NULL)
+        return;
+    gs_control *ctl = runner_status(rs);
+    gs_buf path = {0}, weights = {0};
+    gs_rt_header *hdrs = gs_xcalloc(send->n_headers + 1, sizeof(*hdrs));
+    gs_rt_request req;
+    if (runner_rt_request(send, d, &path, hdrs, &req) == 0 &&
+        gs_route_weights_describe(gs_control_table(ctl), d->listener->gateway, d->listener->port,
+                                  &req, &weights) == 0) {
+        char *was = split->message;
+        split->message = NULL;
+        gs_results_set(&split->message, "%s; configured by %s", was ? was : "", weights.data);
+        free(was);
+    }
+    free(hdrs);
+    gs_buf_clear(&path);
+    gs_buf_clear(&weights);
+    gs_control_free(ctl);
+}
+
 /* What the reports say about how |send| sent: its protocol and connections. */
 static void runner_note_send(const gs_scenario_send *send, gs_results_send *out)
 {
@@ -806,6 +868,7 @@ static int runner_send(runner_scenario *rs, size_t step_index, const gs_scenario
     if (res->rps > 0)
         *rs->measured_rps = res->rps;
     int failed = (int)gs_expect_finish(&obs, res, &rs->stats, rst);
+    runner_note_configured_weights(rs, send, &d, rst);
     gs_traffic_result_free(res);
     gs_expect_obs_clear(&obs);
     return failed;

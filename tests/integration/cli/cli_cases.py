@@ -20,7 +20,8 @@
 #                                     Service a route uses that spec.backends does not declare
 #   cli_cases.py GATESIM messages     validate says what it validated; paths as the user wrote them
 #   cli_cases.py GATESIM step-reports every report says how a step sent (protocol, connections);
-#                                     latency has units, one scale for every step's chart
+#                                     latency has units, one scale for every step's chart; a
+#                                     failed split names the weights the route configures
 #   cli_cases.py GATESIM exit-line    the gateway's exit line is a sentence of the non-zero counts
 #   cli_cases.py GATESIM bench-output bench writes its result with --output-file; -o FILE and
 #                                     --output FILE still work, with a deprecation warning
@@ -541,8 +542,15 @@ def case_step_reports():
                 'failed' not in so.splitlines():
             fail("the terminal does not say how the failed step sent: exit %d\n%s%s" %
                  (rc, so, se))
+        configured = ("; configured by HTTPRoute default/web rule 0: default/stable 90 (90.0%), "
+                      "default/canary 10 (10.0%)")
+        if not re.search(r"^    split: counts do not fit the weights: .*%s$" % re.escape(configured),
+                         so, re.M):
+            fail("the failed split does not show the configured weights:\n" + so)
         with open(os.path.join(d, "summary.md")) as f:
             md = f.read()
+        if configured not in md:
+            fail("summary.md's failed split does not show the configured weights:\n" + md)
         ms = r"[0-9.]+ ms"
         if not re.search(r"^- sent over h2c, 3 connections: [0-9]+ requests in [0-9.]+ s, "
                          r"latency p50 %s, p90 %s, p99 %s, p99\.9 %s, max %s$" %
@@ -563,7 +571,8 @@ def case_step_reports():
         sends = [(s["send"]["protocol"], s["send"]["connections"]) for s in steps]
         if sends != [("http1", 2), ("h2c", 3)]:
             fail("results.json steps[].send: %r" % sends)
-    print("ok: each step says how it sent; latency charts share one axis in ms")
+    print("ok: each step says how it sent; latency charts share one axis in ms; a failed split "
+          "names the configured weights")
 
 
 CASES = {
