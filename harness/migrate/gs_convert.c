@@ -195,14 +195,11 @@ static const gs_ingress_tls *cv_tls_for(const gs_ingress *ing, const char *host)
 
 static int64_t cv_service_port(cv_ctx *c, const gs_ingress *ing, const gs_ingress_backend *b)
 {
-    if (b->port_number.has)
-        return b->port_number.v;
-    const gs_service *svc = (const gs_service *)gs_model_find(
-        c->m, GS_KIND_SERVICE, ing->obj.metadata.namespace.v, b->service_name.v);
-    for (size_t i = 0; svc && i < svc->spec.n_ports; i++)
-        if (svc->spec.ports[i].name.v && b->port_name.v &&
-            strcmp(svc->spec.ports[i].name.v, b->port_name.v) == 0)
-            return svc->spec.ports[i].port.v;
+    int64_t port = gs_ingress_backend_port(c->m, ing, b);
+    if (port)
+        return port;
+    const gs_object *svc = gs_model_find(c->m, GS_KIND_SERVICE, ing->obj.metadata.namespace.v,
+                                         b->service_name.v);
     cv_note(c, GS_DIAG_WARNING, ing, b->port_name.pos, NULL,
             "port \"%s\" of Service %s is given by name and %s: a backendRef needs a number, "
             "80 is written; correct it", b->port_name.v ? b->port_name.v : "", b->service_name.v,

@@ -67,16 +67,8 @@ static const char *ng_upstream(ng_ctx *c, const gs_ingress *ing, const gs_ingres
 {
     if (!b || !b->service_name.v)
         return NULL;
-    int64_t port = b->port_number.has ? b->port_number.v : 0;
+    int64_t port = gs_ingress_backend_port(c->in->m, ing, b);
     const char *ns = ing->obj.metadata.namespace.v;
-    if (!port) {
-        const gs_service *svc = (const gs_service *)gs_model_find(c->in->m, GS_KIND_SERVICE, ns,
-                                                                  b->service_name.v);
-        for (size_t i = 0; svc && i < svc->spec.n_ports; i++)
-            if (svc->spec.ports[i].name.v && b->port_name.v &&
-                strcmp(svc->spec.ports[i].name.v, b->port_name.v) == 0)
-                port = svc->spec.ports[i].port.v;
-    }
     char key[512];
     snprintf(key, sizeof key, "%s/%s:%lld", ns, b->service_name.v, (long long)port);
     for (size_t i = 0; i < c->n_up; i++)

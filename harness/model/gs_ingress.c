@@ -619,3 +619,18 @@ const gs_ingress_class *gs_ingress_default_class(const gs_model *m)
     }
     return NULL;
 }
+
+int64_t gs_ingress_backend_port(const gs_model *m, const gs_ingress *ing,
+                                const gs_ingress_backend *b)
+{
+    if (!b->service_name.v)
+        return 0;
+    if (b->port_number.has)
+        return b->port_number.v;
+    const gs_service *svc = (const gs_service *)gs_model_find(
+        m, GS_KIND_SERVICE, ing->obj.metadata.namespace.v, b->service_name.v);
+    for (size_t i = 0; svc && b->port_name.v && i < svc->spec.n_ports; i++)
+        if (svc->spec.ports[i].name.v && strcmp(svc->spec.ports[i].name.v, b->port_name.v) == 0)
+            return svc->spec.ports[i].port.v;
+    return 0;
+}

@@ -85,6 +85,11 @@ typedef struct gs_ingress_class {
  * annotation, else NULL (the default class of the cluster, if any). */
 const char *gs_ingress_class_of(const gs_ingress *ing);
 
+/* The port number backend |b| of |ing| names: its number, or its named port looked up in the
+ * Service of |m|; 0 when the Service or the name is not there (or |b| is a resource). */
+int64_t gs_ingress_backend_port(const gs_model *m, const gs_ingress *ing,
+                                const gs_ingress_backend *b);
+
 /* The IngressClass of |m| marked as the default (annotation "true"), or NULL. */
 const gs_ingress_class *gs_ingress_default_class(const gs_model *m);
 
