@@ -62,6 +62,9 @@ static void conform_usage(FILE *out)
             "      --all-features               claim every feature\n"
             "      --run-test NAME              run this test only (the others are skipped)\n"
             "      --skip-tests LIST            tests to skip\n"
+            "      --skip-provisional-tests[=BOOL]\n"
+            "                                   do not run provisional tests (left out of the\n"
+            "                                   report, as upstream)\n"
             "      --organization, --project, --url, --version TEXT, --contact LIST\n"
             "                                   the implementation, as the report names it\n"
             "      --mode MODE                  the report's mode (default \"default\")\n"
@@ -181,7 +184,7 @@ static int conform_parse(conform_cli *c, int argc, char **argv)
     enum {
         O_PROFILES = GS_CLIOPT_OWN, O_SUPPORTED, O_EXEMPT, O_ALL, O_RUN_TEST, O_SKIP, O_ORG, O_PROJECT,
         O_URL, O_VERSION, O_CONTACT, O_MODE, O_REPORT_OUTPUT, O_LIST, O_FEATURES, O_SEED,
-        O_PASS1, O_PASS0,
+        O_PASS1, O_PASS0, O_SKIP_PROVISIONAL,
     };
     static const struct option longopts[] = {
         {"conformance-profiles", required_argument, NULL, O_PROFILES},
@@ -190,6 +193,7 @@ static int conform_parse(conform_cli *c, int argc, char **argv)
         {"all-features", no_argument, NULL, O_ALL},
         {"run-test", required_argument, NULL, O_RUN_TEST},
         {"skip-tests", required_argument, NULL, O_SKIP},
+        {"skip-provisional-tests", optional_argument, NULL, O_SKIP_PROVISIONAL},
         {"organization", required_argument, NULL, O_ORG},
         {"project", required_argument, NULL, O_PROJECT},
         {"url", required_argument, NULL, O_URL},
@@ -238,6 +242,16 @@ static int conform_parse(conform_cli *c, int argc, char **argv)
             break;
         case O_SKIP:
             conform_list_add_csv(&c->skip, optarg);
+            break;
+        case O_SKIP_PROVISIONAL:
+            /* a Go boolean flag: bare, or =true / =false */
+            if (optarg == NULL || strcmp(optarg, "true") == 0)
+                c->opts.skip_provisional = true;
+            else if (strcmp(optarg, "false") == 0)
+                c->opts.skip_provisional = false;
+            else
+                return conform_bad("--skip-provisional-tests: expected true or false, got \"%s\"",
+                                   optarg);
             break;
         case O_ORG:
             c->meta.organization = optarg;
@@ -470,6 +484,9 @@ static void conform_print_test(const conform_run *r, const gs_conform_test *t)
         break;
     case GS_CONFORM_SKIPPED:
         printf("%sSKIP%s %s\n", gs_term_yellow(c), gs_term_reset(c), name);
+        break;
+    case GS_CONFORM_PROVISIONAL_SKIPPED:
+        printf("%sSKIP%s %s (provisional)\n", gs_term_yellow(c), gs_term_reset(c), name);
         break;
     case GS_CONFORM_NOT_SUPPORTED:
         printf("%sUNSUPPORTED%s %s (needs %s)\n", gs_term_dim(c), gs_term_reset(c), name,
@@ -711,6 +728,9 @@ static void conform_rows(conform_run *r)
         } else if (t->outcome == GS_CONFORM_SKIPPED) {
             row->result = GS_RESULT_SKIPPED;
             gs_results_set(&row->error, "skipped (--run-test / --skip-tests)");
+        } else if (t->outcome == GS_CONFORM_PROVISIONAL_SKIPPED) {
+            row->result = GS_RESULT_SKIPPED;
+            gs_results_set(&row->error, "provisional: skipped (--skip-provisional-tests)");
         } else {
             r->total++;
         }
@@ -721,7 +741,8 @@ static void conform_print_unrun(const conform_run *r)
 {
     for (size_t i = 0; i < r->plan->n_tests; i++)
         if (r->plan->tests[i].outcome == GS_CONFORM_NOT_SUPPORTED ||
-            r->plan->tests[i].outcome == GS_CONFORM_SKIPPED)
+            r->plan->tests[i].outcome == GS_CONFORM_SKIPPED ||
+            r->plan->tests[i].outcome == GS_CONFORM_PROVISIONAL_SKIPPED)
             conform_print_test(r, &r->plan->tests[i]);
 }
 
@@ -734,7 +755,8 @@ static void conform_print_summary(const conform_run *r)
         n[r->plan->tests[i].outcome]++;
     printf("\n%s%zu tests: %u passed, %u failed, %u skipped, %u not supported%s\n",
            gs_term_bold(r->colour), r->plan->n_tests, n[GS_CONFORM_SUCCEEDED],
-           n[GS_CONFORM_FAILED], n[GS_CONFORM_SKIPPED], n[GS_CONFORM_NOT_SUPPORTED],
+           n[GS_CONFORM_FAILED], n[GS_CONFORM_SKIPPED] + n[GS_CONFORM_PROVISIONAL_SKIPPED],
+           n[GS_CONFORM_NOT_SUPPORTED],
            gs_term_reset(r->colour));
     for (size_t i = 0; i < GS_CONF_PROFILE_COUNT; i++) {
         gs_conform_profile_report pr;

@@ -23,6 +23,8 @@ const char *gs_conform_outcome_name(gs_conform_outcome o)
         return "failed";
     case GS_CONFORM_SKIPPED:
         return "skipped";
+    case GS_CONFORM_PROVISIONAL_SKIPPED:
+        return "provisional, skipped";
     case GS_CONFORM_NOT_SUPPORTED:
         return "not supported";
     }
@@ -126,8 +128,9 @@ static bool conform_listed(const char *const *names, size_t n, const char *name)
     return false;
 }
 
-/* Upstream's order: run-test and skip-tests make a test SKIPPED, and a missing feature makes
- * it NOT_SUPPORTED whatever came before. */
+/* Upstream's order: run-test and skip-tests make a test SKIPPED, skip-provisional-tests makes a
+ * provisional one PROVISIONAL_SKIPPED, and a missing feature makes it NOT_SUPPORTED whatever
+ * came before. */
 static void conform_decide(gs_conform_plan *plan, const gs_conform_options *opts,
                            gs_conform_test *t)
 {
@@ -137,6 +140,8 @@ static void conform_decide(gs_conform_plan *plan, const gs_conform_options *opts
         t->outcome = GS_CONFORM_SKIPPED;
     if (conform_listed(opts->skip_tests, opts->n_skip_tests, c->short_name))
         t->outcome = GS_CONFORM_SKIPPED;
+    if (opts->skip_provisional && c->provisional)
+        t->outcome = GS_CONFORM_PROVISIONAL_SKIPPED;
     for (size_t i = 0; i < c->n_features; i++)
         if (!gs_conform_supported(plan, c->features[i])) {
             t->outcome = GS_CONFORM_NOT_SUPPORTED;
@@ -267,7 +272,8 @@ void gs_conform_profile_compute(const gs_conform_plan *plan, gs_conf_profile pro
     for (size_t i = 0; i < plan->n_tests; i++) {
         const gs_conform_test *t = &plan->tests[i];
         const gs_scenario_conformance *c = &t->sc->conformance;
-        if (!(c->profiles & profile))
+        /* upstream leaves a provisional test it skipped out of every profile */
+        if (!(c->profiles & profile) || t->outcome == GS_CONFORM_PROVISIONAL_SKIPPED)
             continue;
         r->present = true;
         bool extended = gs_conf_test_extended(profile, c->features, c->n_features);

@@ -21,7 +21,8 @@ typedef enum gs_conform_outcome {
     GS_CONFORM_SUCCEEDED,
     GS_CONFORM_FAILED,         /* a check failed, or the scenario errored */
     GS_CONFORM_SKIPPED,        /* --skip-tests, or --run-test named another test */
-    GS_CONFORM_NOT_SUPPORTED,  /* needs a feature the target does not support: not run */
+    GS_CONFORM_PROVISIONAL_SKIPPED, /* --skip-provisional-tests: not run, in no report count */
+    GS_CONFORM_NOT_SUPPORTED,  /* needs a feature the target does not support: not run; last */
 } gs_conform_outcome;
 
 const char *gs_conform_outcome_name(gs_conform_outcome o);
@@ -45,6 +46,7 @@ typedef struct gs_conform_options {
     const char *const *skip_tests; /* --skip-tests ShortNames */
     size_t n_skip_tests;
     const char *run_test;       /* --run-test, or NULL */
+    bool skip_provisional;      /* --skip-provisional-tests */
 } gs_conform_options;
 
 typedef struct gs_conform_plan {
@@ -60,7 +62,8 @@ typedef struct gs_conform_plan {
  * is GS_ERR_USAGE too, as upstream fails on an unknown --run-test), and two scenarios with one
  * ShortName (GS_ERR_INVALID). Then decides, for every labelled scenario in scope (it belongs to
  * a chosen profile, or to no profile at all: upstream runs those too), its outcome as upstream
- * does: SKIPPED (run-test, skip-tests) first, then NOT_SUPPORTED, else PENDING. Supported
+ * does: SKIPPED (run-test, skip-tests) first, then PROVISIONAL_SKIPPED (skip_provisional and a
+ * provisional test), then NOT_SUPPORTED, else PENDING. Supported
  * features: all of them with all_features, else |supported|; minus |exempt|; plus the chosen
  * profiles' core features. Returns 0 or a negative GS_ERR_* with a message in |err|. */
 int gs_conform_plan_build(gs_conform_plan *plan, const gs_scenario_list *list,

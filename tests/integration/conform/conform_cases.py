@@ -12,7 +12,9 @@
 #                                           and gatesim's reports show the failed split
 #   conform_cases.py GATESIM core-only SRC  --supported-features with core features only: no
 #                                           extended test runs, each is listed as unsupported
-#   conform_cases.py GATESIM usage SRC      unknown profile/feature/test: exit 2 with a suggestion
+#   conform_cases.py GATESIM usage SRC      unknown profile/feature/test: exit 2 with a suggestion;
+#                                           --run-test and --skip-provisional-tests in the list
+#                                           and the report
 #   conform_cases.py GATESIM example SRC    the annotated example adapter of docs/targets/exec.md
 #   conform_cases.py GATESIM sighup SRC     an adapter that starts a helper not handling SIGHUP
 #                                           keeps it across reloads
@@ -258,6 +260,18 @@ def mode_usage():
     usage_case(["--supported-features", "HTTPRoutes", "--list"], 'did you mean "HTTPRoute"?')
     usage_case(["--run-test", "HTTPRouteWieght", "--list"], 'did you mean "HTTPRouteWeight"?')
     usage_case(["--jobs", "0", "--list"], "--jobs")
+    usage_case(["--skip-provisional-tests=maybe", "--list"], "expected true or false")
+    # --skip-provisional-tests (bare or =true) skips exactly the provisional tests; =false none
+    for flag, skips in (("--skip-provisional-tests", True), ("--skip-provisional-tests=true", True),
+                        ("--skip-provisional-tests=false", False)):
+        tests = listing(["--all-features", "--conformance-profiles", PROFILES, flag])
+        prov = [n for n, t in tests.items() if t["provisional"]]
+        if not prov:
+            fail("the library has no provisional test to skip")
+        for n, t in tests.items():
+            want = t["provisional"] and skips
+            if (t["outcome"] == "provisional, skipped") != want:
+                fail("%s: %s has outcome %r" % (flag, n, t["outcome"]))
     usage_case(["--target", "exec:/nonexistent/adapter", "--list"],
                "cannot learn the target's features")
     # --run-test: the other tests are skipped, and the report says partial
@@ -270,6 +284,24 @@ def mode_usage():
         http = profile(doc, "GATEWAY-HTTP")
         if http["core"]["statistics"]["Passed"] != 1 or http["core"]["result"] != "partial":
             fail("--run-test report: %s" % http)
+    finally:
+        shutil.rmtree(tmp)
+    # a provisional test skipped with --skip-provisional-tests is in no count and no list of the
+    # report (upstream's PROVISIONAL_SKIPPED), unlike one --run-test leaves out
+    tmp = tempfile.mkdtemp()
+    try:
+        rc, out, err = conform(["--run-test", "HTTPRoute303Redirect", "--skip-provisional-tests",
+                                "--all-features", "--report-dir", tmp])
+        if rc != 0 or "SKIP HTTPRoute303Redirect (provisional)" not in out:
+            fail("--skip-provisional-tests run exited %d: %s%s" % (rc, out, err))
+        doc = check_report(os.path.join(tmp, "conformance-report.yaml"))
+        http = profile(doc, "GATEWAY-HTTP")
+        listed = (http["core"].get("skippedTests") or []) + \
+            (http.get("extended", {}).get("skippedTests") or [])
+        if "HTTPRoute303Redirect" in listed or "HTTPRouteRedirectPath" not in listed:
+            fail("--skip-provisional-tests report lists %s" % listed)
+        if doc.get("succeededProvisionalTests"):
+            fail("--skip-provisional-tests report: %s" % doc["succeededProvisionalTests"])
     finally:
         shutil.rmtree(tmp)
 

@@ -133,6 +133,25 @@ START_TEST(plan_flags)
     ck_assert_int_eq(find(&p, "GatewayOnly")->outcome, GS_CONFORM_SKIPPED);
     gs_conform_plan_free(&p);
 
+    /* --skip-provisional-tests: provisional tests are PROVISIONAL_SKIPPED, even when
+     * --skip-tests names them too; a missing feature still wins; others are untouched */
+    const char *skip303[] = {"HTTPRouteRedirect303"};
+    gs_conform_options sp = {.profiles = GS_CONF_PROFILE_HTTP | GS_CONF_PROFILE_GRPC,
+                             .all_features = true, .skip_provisional = true,
+                             .skip_tests = skip303, .n_skip_tests = 1};
+    ck_assert_int_eq(gs_conform_plan_build(&p, &lib, &sp, &err), 0);
+    ck_assert_int_eq(find(&p, "HTTPRouteRedirect303")->outcome, GS_CONFORM_PROVISIONAL_SKIPPED);
+    ck_assert_int_eq(find(&p, "GRPCNamed")->outcome, GS_CONFORM_PROVISIONAL_SKIPPED);
+    ck_assert_int_eq(find(&p, "HTTPRouteQuery")->outcome, GS_CONFORM_PENDING);
+    ck_assert_str_eq(gs_conform_outcome_name(GS_CONFORM_PROVISIONAL_SKIPPED),
+                     "provisional, skipped");
+    gs_conform_plan_free(&p);
+    sp.exempt = (const char *[]){"GRPCRouteNamedRouteRule"};
+    sp.n_exempt = 1;
+    ck_assert_int_eq(gs_conform_plan_build(&p, &lib, &sp, &err), 0);
+    ck_assert_int_eq(find(&p, "GRPCNamed")->outcome, GS_CONFORM_NOT_SUPPORTED);
+    gs_conform_plan_free(&p);
+
     /* unknown names are usage errors that suggest the near one */
     const char *bad[] = {"HTTPRoutes"};
     gs_conform_options u = {.profiles = GS_CONF_PROFILE_HTTP, .supported = bad, .n_supported = 1};
@@ -215,6 +234,16 @@ START_TEST(profile_results_and_summaries)
     /* GRPCNamed is in no profile: the GRPC profile holds GRPCSimple and GatewayOnly only */
     gs_conform_profile_compute(&p, GS_CONF_PROFILE_GRPC, &r);
     ck_assert_uint_eq(r.core.passed + r.core.failed + r.core.skipped, 2);
+    gs_conform_profile_free(&r);
+
+    /* a provisional test skipped by --skip-provisional-tests counts nowhere (unlike a skip) */
+    find_mut(&p, "GatewayOnly")->outcome = GS_CONFORM_SUCCEEDED;
+    find_mut(&p, "HTTPRouteQuery")->outcome = GS_CONFORM_SUCCEEDED;
+    find_mut(&p, "HTTPRouteRedirect303")->outcome = GS_CONFORM_PROVISIONAL_SKIPPED;
+    gs_conform_profile_compute(&p, GS_CONF_PROFILE_HTTP, &r);
+    ck_assert_uint_eq(r.extended.passed, 1);
+    ck_assert_uint_eq(r.extended.skipped, 0);
+    ck_assert_str_eq(r.summary, "Core tests succeeded. Extended tests succeeded.");
     gs_conform_profile_free(&r);
     gs_conform_plan_free(&p);
 }
