@@ -454,7 +454,18 @@ def case_messages():
         if p.returncode != 0 or len(lines) != 2 or \
                 not all(l.startswith("../coffee-split.yaml:") for l in lines):
             fail("paths are not shown as written:\n%s%s" % (p.stdout, p.stderr))
-    print("ok: validate names scenarios and objects; ../ paths as written")
+    # stdout and stderr into one pipe (a CI log): every diagnostic line whole, the summary last.
+    files = [os.path.join(DATA, n) for n in ("deployment.yaml", "expct-typo.yaml",
+                                             "undeclared-backend.yaml")]
+    p = subprocess.run([GATESIM, "validate"] + files, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True, timeout=60)
+    lines = p.stdout.splitlines()
+    if p.returncode != 1 or len(lines) != 4 or \
+            lines[-1] != "5 objects and 2 scenarios in 3 files: 1 error, 1 warning, 1 skipped" or \
+            not all(l.startswith(DATA + "/") for l in lines[:-1]):
+        fail("validate's diagnostics and summary in one log:\n" + p.stdout)
+    print("ok: validate names scenarios and objects; ../ paths as written; the summary comes "
+          "after the diagnostics in one log")
 
 
 def case_exit_line():
