@@ -32,6 +32,15 @@ typedef enum h1d_state {
     H1D_TUNNEL,   /* upgraded (101): bytes flow both ways between client and upstream */
 } h1d_state;
 
+/* The reader of a streamed request body: the body is dispatched with its head and read while
+ * the exchange runs (WAIT), and once the response began early also while it drains (DRAIN), so
+ * it is a machine of its own beside h1d_state. */
+typedef enum h1d_body_rd {
+    H1D_BODY_RD_NONE = 0, /* no streamed body bytes left to read */
+    H1D_BODY_RD_STREAM,   /* body bytes are read and given to the exchange */
+    H1D_BODY_RD_DROP,     /* the response began first: the rest is read and dropped */
+} h1d_body_rd;
+
 /* Output queued towards one side of a tunnel beyond which the other side stops being read. */
 #define H1D_TUNNEL_MAX_PENDING (1u << 20)
 
@@ -58,8 +67,10 @@ typedef struct h1d {
     bool body_out;            /* streaming: the response has a body */
     bool paused;              /* streaming: upstream reading paused until the output drains */
     /* A streamed request body: dispatched at the head, the body goes to the exchange as read. */
-    bool body_in;      /* body bytes are still to be read from the client */
-    bool body_drop;    /* the response began before the body ended: read and drop the rest */
+    h1d_body_rd body_rd; /* changed only by h1d_set_body_rd */
+    /* The response began before the streamed body ended (h1d_body_cut): the connection closes
+     * after it, and it stays true once the rest of the body was dropped. */
+    bool answered_early;
     bool rd_paused;    /* client reading stopped: too much body given and not yet taken */
     bool client_eof;   /* the client closed while its body waited in the input */
     bool feeding;      /* inside h1d_feed: a close only marks... */
@@ -104,6 +115,30 @@ static void h1d_set_state(h1d *h, h1d_state next)
         break;
     }
     h->state = next;
+}
+
+/* The only way h->body_rd changes: NONE → STREAM at a streamed body's head, STREAM → DROP when
+ * the response begins early, and STREAM or DROP → NONE when the body ends or fails. */
+static void h1d_set_body_rd(h1d *h, h1d_body_rd next)
+{
+    switch (next) {
+    case H1D_BODY_RD_NONE:
+        assert(h->body_rd != H1D_BODY_RD_NONE);
+        break;
+    case H1D_BODY_RD_STREAM:
+        assert(h->body_rd == H1D_BODY_RD_NONE);
+        break;
+    case H1D_BODY_RD_DROP:
+        assert(h->body_rd == H1D_BODY_RD_STREAM);
+        break;
+    }
+    h->body_rd = next;
+}
+
+/* The exchange runs and its streamed body is still being read (given or dropped). */
+static bool h1d_body_reading(const h1d *h)
+{
+    return h->state == H1D_WAIT && h->body_rd != H1D_BODY_RD_NONE;
 }
 
 static void h1d_arm(h1d *h, int64_t ms, bool idle)
@@ -194,7 +229,7 @@ static void on_h1d_stall(void *arg)
 static void h1d_close_now(h1d *h)
 {
     gs_gw_conn *c = h->conn;
-    if (h->direct && (h->linger || h->body_in || h->body_drop ||
+    if (h->direct && (h->linger || h->body_rd != H1D_BODY_RD_NONE || h->answered_early ||
                       evbuffer_get_length(bufferevent_get_input(c->bev)) > 0))
         gs_gw_conn_linger(c);
     gs_gw_conn_free(c);
@@ -222,9 +257,11 @@ static void h1d_close_after_write(h1d *h)
  * (the client may still be sending). */
 static void h1d_body_cut(h1d *h)
 {
-    if (!h->body_in)
+    if (h->body_rd == H1D_BODY_RD_NONE)
         return;
-    h->body_drop = true;
+    if (h->body_rd == H1D_BODY_RD_STREAM)
+        h1d_set_body_rd(h, H1D_BODY_RD_DROP);
+    h->answered_early = true;
     h->keep_alive = false;
     gs_gw_timer_stop(&h->timer); /* the body idle timeout; the exchange's own timeout goes on */
 }
@@ -514,11 +551,11 @@ static void h1d_read_enable(h1d *h, bool on)
  * answer |status| unless the response already began, then close. */
 static void h1d_body_fail(h1d *h, int status)
 {
-    h->body_in = false;
+    h1d_set_body_rd(h, H1D_BODY_RD_NONE);
     gs_gw_exchange_cancel(h->ex);
     h->ex = NULL;
     gs_gw_request_clear(&h->req);
-    if (h->body_drop || h->state != H1D_WAIT)
+    if (h->answered_early || h->state != H1D_WAIT)
         h1d_close_after_write(h);
     else
         h1d_reject(h, status, NULL);
@@ -526,7 +563,7 @@ static void h1d_body_fail(h1d *h, int status)
 
 /* Moves the next piece of a streamed body from the input into h->piece. Returns 1 with a piece
  * (possibly empty), 0 when more input is needed, negative on malformed chunking. Clears
- * h->body_in when this piece ends the body. */
+ * the body reader (to NONE) when this piece ends the body. */
 static int h1d_take_piece(h1d *h)
 {
     struct evbuffer *in = bufferevent_get_input(h->conn->bev);
@@ -543,7 +580,7 @@ static int h1d_take_piece(h1d *h)
         h->piece.len = n;
         h->remaining -= n;
         if (h->remaining == 0)
-            h->body_in = false;
+            h1d_set_body_rd(h, H1D_BODY_RD_NONE);
         return 1;
     }
     const char *data = (const char *)evbuffer_pullup(in, (ssize_t)avail);
@@ -552,7 +589,7 @@ static int h1d_take_piece(h1d *h)
         return GS_ERR_PARSE;
     evbuffer_drain(in, (size_t)used);
     if (gs_chunked_done(&h->chunked))
-        h->body_in = false;
+        h1d_set_body_rd(h, H1D_BODY_RD_NONE);
     return used > 0 ? 1 : 0;
 }
 
@@ -563,7 +600,9 @@ static void h1d_feed(h1d *h)
 {
     size_t bound = gs_gw_upstream_pause_bytes(&h->conn->rt->limits);
     h->feeding = true;
-    while (h->body_in && !h->free_pending && (h->body_drop || h->given <= bound)) {
+    while (!h->free_pending && (h->body_rd == H1D_BODY_RD_DROP ||
+                                (h->body_rd == H1D_BODY_RD_STREAM && h->given <= bound))) {
+        bool drop = h->body_rd == H1D_BODY_RD_DROP;
         int rc = h1d_take_piece(h);
         if (rc < 0) {
             h1d_body_fail(h, 400);
@@ -571,8 +610,8 @@ static void h1d_feed(h1d *h)
         }
         if (rc == 0)
             break;
-        bool end = !h->body_in;
-        if (h->body_drop || h->ex == NULL || (h->piece.len == 0 && !end))
+        bool end = h->body_rd == H1D_BODY_RD_NONE;
+        if (drop || h->ex == NULL || (h->piece.len == 0 && !end))
             continue;
         h->given += h->piece.len;
         gs_gw_exchange_body(h->ex, h->piece.data, h->piece.len, end);
@@ -588,16 +627,17 @@ static void h1d_feed(h1d *h)
     }
     if (h->state != H1D_WAIT)
         return; /* answered and closing */
-    bool wait = h->body_in && !h->body_drop && h->given > bound;
+    bool streaming = h->body_rd == H1D_BODY_RD_STREAM;
+    bool wait = streaming && h->given > bound;
     if (wait != h->rd_paused) {
         h->rd_paused = wait;
         h1d_read_enable(h, !wait);
     }
-    if (h->body_in && !wait && !h->body_drop)
+    if (streaming && !wait)
         h1d_arm(h, h->conn->rt->limits.idle_timeout_ms, false); /* the client's turn */
     else
         gs_gw_timer_stop(&h->timer);
-    if (h->body_in && h->client_eof &&
+    if (h->body_rd != H1D_BODY_RD_NONE && h->client_eof &&
         evbuffer_get_length(bufferevent_get_input(h->conn->bev)) == 0)
         h1d_body_fail(h, 400); /* the client closed before its body ended */
 }
@@ -608,7 +648,7 @@ static void on_h1d_body_taken(void *arg, size_t len)
 {
     h1d *h = arg;
     h->given = len < h->given ? h->given - len : 0;
-    if (!h->feeding && h->body_in && h->state == H1D_WAIT &&
+    if (!h->feeding && h1d_body_reading(h) &&
         h->given <= gs_gw_upstream_pause_bytes(&h->conn->rt->limits))
         h1d_feed(h);
 }
@@ -760,8 +800,8 @@ static void h1d_process(h1d *h)
         h1d_set_state(h, H1D_BODY);
         if (stream) {
             h->req.body_open = true;
-            h->body_in = true;
-            h->body_drop = false;
+            h1d_set_body_rd(h, H1D_BODY_RD_STREAM);
+            h->answered_early = false;
             h->client_eof = false;
             h->rd_paused = false;
             h->given = 0;
@@ -776,7 +816,7 @@ static void h1d_process(h1d *h)
                 h1d_process(h);
                 return;
             }
-            if (h->state == H1D_WAIT && h->body_in)
+            if (h1d_body_reading(h))
                 h1d_feed(h);
             return;
         }
@@ -802,7 +842,7 @@ static void on_h1d_read(struct bufferevent *bev, void *arg)
     h1d *h = c->state;
     if (h->state == H1D_HEAD || h->state == H1D_BODY)
         h1d_process(h);
-    else if (h->state == H1D_WAIT && h->body_in && !h->feeding)
+    else if (h1d_body_reading(h) && !h->feeding)
         h1d_feed(h);
 }
 
@@ -840,13 +880,13 @@ static void on_h1d_event(struct bufferevent *bev, short what, void *arg)
     if (what & BEV_EVENT_CONNECTED)
         return;
     if ((what & BEV_EVENT_EOF) && (what & BEV_EVENT_READING) && !c->closing) {
-        if (h->state == H1D_WAIT && h->body_in &&
+        if (h1d_body_reading(h) &&
             evbuffer_get_length(bufferevent_get_input(bev)) > 0) {
             h->keep_alive = false; /* the rest of the body waits in the input */
             h->client_eof = true;
             return;
         }
-        if (h->state == H1D_WAIT && !h->body_in) {
+        if (h->state == H1D_WAIT && h->body_rd == H1D_BODY_RD_NONE) {
             h->keep_alive = false; /* answer, then close */
             return;
         }
@@ -866,7 +906,7 @@ static void on_h1d_timeout(void *arg)
         gs_gw_conn_free(h->conn);
         return;
     }
-    if (h->state == H1D_WAIT && h->body_in) {
+    if (h1d_body_reading(h)) {
         h1d_body_fail(h, 408);
         return;
     }
