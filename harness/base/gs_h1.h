@@ -22,6 +22,10 @@ bool gs_h1_strieq(const char *s, size_t n, const char *lit);
  * (callgrind, bench/load.sh). */
 size_t gs_h1_value_span(const char *s, size_t n);
 
+/* True when the comma-separated list |value| holds the token |token| (case-insensitive), e.g.
+ * Connection: keep-alive, Upgrade. */
+bool gs_h1_token_list_has(const char *value, size_t value_len, const char *token);
+
 /* True when none of the |n| bytes at |s| is one a field value may not contain. */
 bool gs_h1_value_valid(const char *s, size_t n);
 

@@ -87,8 +87,4 @@ const char *gs_h1_error_str(gs_h1_error error);
 /* The first header named |name| (case-insensitive), or NULL. */
 const gs_h1_header *gs_h1_request_header(const gs_h1_request *req, const char *name);
 
-/* True when the comma-separated list |value| holds the token |token| (case-insensitive), e.g.
- * Connection: keep-alive, Upgrade. */
-bool gs_h1_token_list_has(const char *value, size_t value_len, const char *token);
-
 #endif

@@ -81,22 +81,7 @@ static int response_parse_length(const char *v, size_t n, uint64_t *out)
 
 bool gs_h1_header_has_token(const gs_h1_header *h, const char *token)
 {
-    size_t tlen = strlen(token);
-    const char *v = h->value;
-    size_t n = h->value_len, i = 0;
-    while (i < n) {
-        while (i < n && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
-            i++;
-        size_t start = i;
-        while (i < n && v[i] != ',')
-            i++;
-        size_t end = i;
-        while (end > start && (v[end - 1] == ' ' || v[end - 1] == '\t'))
-            end--;
-        if (tlen > 0 && gs_h1_strieq(v + start, end - start, token))
-            return true;
-    }
-    return false;
+    return gs_h1_token_list_has(h->value, h->value_len, token);
 }
 
 /* True when the last transfer coding listed in |h| is "chunked". */

@@ -47,17 +47,17 @@ static bool conn_capture(const traffic_conn *c)
 void gs_traffic_req_header(traffic_conn *c, traffic_req *r, const char *name, size_t nlen,
                            const char *value, size_t vlen, bool trailer)
 {
-    if (nlen == 17 && gs_h1_strieq(name, 17, "x-gatesim-backend") && !trailer) {
+    if (gs_h1_strieq(name, nlen, GS_TRAFFIC_H_BACKEND) && !trailer) {
         size_t n = vlen < sizeof(r->backend) - 1 ? vlen : sizeof(r->backend) - 1;
         memcpy(r->backend, value, n);
         r->backend[n] = '\0';
-    } else if (nlen == 11 && gs_h1_strieq(name, 11, "grpc-status")) {
+    } else if (gs_h1_strieq(name, nlen, GS_TRAFFIC_H_GRPC_STATUS)) {
         int v = 0;
         size_t k = 0;
         for (; k < vlen && k < 4 && value[k] >= '0' && value[k] <= '9'; k++)
             v = v * 10 + (value[k] - '0');
         r->grpc_status = (k == vlen && k > 0) ? v : 2; /* unparsable: UNKNOWN */
-    } else if (nlen == 12 && gs_h1_strieq(name, 12, "grpc-message")) {
+    } else if (gs_h1_strieq(name, nlen, GS_TRAFFIC_H_GRPC_MESSAGE)) {
         gs_buf_reset(&r->grpc_message);
         gs_buf_append(&r->grpc_message, value, vlen < 1024 ? vlen : 1024);
     }

@@ -209,10 +209,15 @@ void gs_traffic_req_requeue(traffic_conn *c, traffic_req *r);
  * callback the copy. Names are matched case-insensitively. */
 void gs_traffic_req_header(traffic_conn *c, traffic_req *r, const char *name, size_t nlen,
                            const char *value, size_t vlen, bool trailer);
-/* The name lengths of the headers gs_traffic_req_header reads without a callback
- * (grpc-status, grpc-message, x-gatesim-backend): a parser may skip the call for other headers
- * when no callback copies them, as most of an answer's headers are. */
-#define GS_TRAFFIC_HEADER_READ(nlen) ((nlen) == 11 || (nlen) == 12 || (nlen) == 17)
+/* The headers gs_traffic_req_header reads without a callback. */
+#define GS_TRAFFIC_H_BACKEND "x-gatesim-backend"
+#define GS_TRAFFIC_H_GRPC_STATUS "grpc-status"
+#define GS_TRAFFIC_H_GRPC_MESSAGE "grpc-message"
+/* Whether a header name of |nlen| bytes may be one of those: a parser may skip the call for the
+ * others when no callback copies them, as most of an answer's headers are. */
+#define GS_TRAFFIC_HEADER_READ(nlen)                                                               \
+    ((nlen) == sizeof(GS_TRAFFIC_H_BACKEND) - 1 || (nlen) == sizeof(GS_TRAFFIC_H_GRPC_STATUS) - 1 ||  \
+     (nlen) == sizeof(GS_TRAFFIC_H_GRPC_MESSAGE) - 1)
 /* Records body bytes of |r| (bounded copy with a callback, or for gRPC). */
 void gs_traffic_req_body(traffic_conn *c, traffic_req *r, const char *data, size_t len);
 
