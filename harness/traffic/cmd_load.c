@@ -81,7 +81,8 @@ static void load_usage(FILE *out)
             "                          'p99<5ms' 'mean<=2ms' 'rps>=1000' 'errors<0.1%%'\n"
             "                          'non2xx<5' 'missed<1%%'\n"
             "      --hdr-log FILE      write the latency histograms as an HdrHistogram\n"
-            "                          interval log (untagged: corrected; Tag=service)\n"
+            "                          interval log, one interval a second (untagged:\n"
+            "                          corrected; Tag=service)\n"
             "  -q, --quiet             no progress line\n"
             "  -h, --help\n\n"
             "With --rate, requests not started by the end of the run (-d, or -n at the rate) are\n"
@@ -152,20 +153,50 @@ static int load_apply_shard(gs_traffic_config *cfg, unsigned shard, unsigned sha
     return 0;
 }
 
-/* The run as one interval of an HdrHistogram log: the corrected latency untagged (what tools
- * show by default), the uncorrected one tagged "service". */
-static int load_write_hdr_log(FILE *f, const char *path, const gs_traffic_result *r)
+/* --hdr-log: the HdrHistogram interval log, written a second at a time as the run goes (what
+ * the format is for: a timeline, each line one interval). Each interval gives two lines: the
+ * corrected latency untagged (what tools show by default) and the uncorrected one tagged
+ * "service". The responses per interval are kept for the JSON ("intervals"). */
+typedef struct load_hdr_log {
+    FILE *f;
+    const char *path;
+    bool header_written;
+    int rc; /* the first write error; then nothing more is written */
+    uint64_t *responses;
+    size_t len, cap;
+} load_hdr_log;
+
+static void load_hdr_log_header(load_hdr_log *log, double base_unix_s)
 {
-    gs_hdrlog_interval iv[2] = {
-        {.hist = r->latency, .start_s = 0, .length_s = r->duration_s, .tag = NULL},
-        {.hist = r->service, .start_s = 0, .length_s = r->duration_s, .tag = "service"},
+    gs_error err = {0};
+    if (log->rc != 0 || log->header_written)
+        return;
+    log->header_written = true;
+    log->rc = gs_hdrlog_write_header(log->f, base_unix_s, &err);
+    if (log->rc != 0)
+        fprintf(stderr, "gatesim load: --hdr-log %s: %s\n", log->path, err.msg);
+}
+
+/* gs_traffic_config.on_interval: called on the main thread, once a second. */
+static void on_load_interval(const gs_traffic_interval *iv, void *user)
+{
+    load_hdr_log *log = user;
+    if (log->len == log->cap) {
+        log->cap = log->cap ? log->cap * 2 : 64;
+        log->responses = gs_xrealloc(log->responses, log->cap * sizeof(*log->responses));
+    }
+    log->responses[log->len++] = gs_histogram_count(iv->latency);
+    load_hdr_log_header(log, iv->base_unix_s);
+    gs_hdrlog_interval lines[2] = {
+        {.hist = iv->latency, .start_s = iv->start_s, .length_s = iv->length_s, .tag = NULL},
+        {.hist = iv->service, .start_s = iv->start_s, .length_s = iv->length_s, .tag = "service"},
     };
     gs_error err = {0};
-    if (gs_hdrlog_write(f, r->start_unix_s, iv, 2, &err) != 0) {
-        fprintf(stderr, "gatesim load: --hdr-log %s: %s\n", path, err.msg);
-        return -1;
+    for (size_t k = 0; k < 2 && log->rc == 0; k++) {
+        log->rc = gs_hdrlog_write_interval(log->f, &lines[k], &err);
+        if (log->rc != 0)
+            fprintf(stderr, "gatesim load: --hdr-log %s: %s\n", log->path, err.msg);
     }
-    return 0;
 }
 
 enum {
@@ -233,8 +264,8 @@ int gs_cmd_load(int argc, char **argv)
     gs_error err = {0};
     gs_load_report *rep = gs_xcalloc(1, sizeof(*rep));
     gs_load_report_init(rep, GS_VERSION, "load");
-    FILE *hdr_log = NULL; /* opened while parsing, so a bad path is a usage error before the run */
-    const char *hdr_log_path = NULL;
+    /* opened while parsing, so a bad path is a usage error before the run */
+    load_hdr_log hdr_log = {0};
     unsigned shard = 0, shards = 0;
 
     gs_cliopt_args args;
@@ -423,14 +454,14 @@ int gs_cmd_load(int argc, char **argv)
             }
             break;
         case OPT_HDR_LOG:
-            if (hdr_log != NULL)
-                fclose(hdr_log);
-            hdr_log = fopen(optarg, "w");
-            if (hdr_log == NULL) {
+            if (hdr_log.f != NULL)
+                fclose(hdr_log.f);
+            hdr_log.f = fopen(optarg, "w");
+            if (hdr_log.f == NULL) {
                 rc = load_bad("cannot write --hdr-log \"%s\": %s", optarg, strerror(errno));
                 goto out;
             }
-            hdr_log_path = optarg;
+            hdr_log.path = optarg;
             break;
         case OPT_SHARD: {
             unsigned long si, sn;
@@ -503,6 +534,11 @@ int gs_cmd_load(int argc, char **argv)
     cfg.on_progress = on_load_progress;
     load_progress_cfg = &cfg;
     cfg.cancel = &load_cancel;
+    if (hdr_log.f != NULL) {
+        cfg.on_interval = on_load_interval;
+        cfg.interval_ns = GS_NS_PER_S;
+        cfg.user = &hdr_log;
+    }
     struct sigaction sa = {0}, old_int, old_term;
     sa.sa_handler = on_load_signal;
     sigaction(SIGINT, &sa, &old_int);
@@ -524,6 +560,11 @@ int gs_cmd_load(int argc, char **argv)
     rep->settings.shard = shard;
     rep->settings.shards = shards;
     size_t failed = gs_load_report_check(rep, res);
+    if (hdr_log.f != NULL) {
+        load_hdr_log_header(&hdr_log, res->start_unix_s); /* no interval had a response */
+        rep->interval_responses = hdr_log.responses;
+        rep->num_intervals = hdr_log.len;
+    }
     if (json) {
         gs_buf b = {0};
         gs_load_report_write_json(rep, res, &b);
@@ -543,7 +584,7 @@ int gs_cmd_load(int argc, char **argv)
     if (failed > 0)
         fprintf(stderr, "gatesim load: %zu of %zu thresholds failed\n", failed,
                 rep->nthresholds);
-    bool hdr_failed = hdr_log != NULL && load_write_hdr_log(hdr_log, hdr_log_path, res) != 0;
+    bool hdr_failed = hdr_log.rc != 0;
     if (res->interrupted)
         rc = 130;
     else if (failed > 0 || hdr_failed || (res->requests > 0 && res->responses == 0))
@@ -552,8 +593,9 @@ int gs_cmd_load(int argc, char **argv)
         rc = 0;
     gs_traffic_result_free(res);
 out:
-    if (hdr_log != NULL)
-        fclose(hdr_log);
+    if (hdr_log.f != NULL)
+        fclose(hdr_log.f);
+    free(hdr_log.responses);
     free(rep);
     for (size_t k = 0; k < nheaders; k++)
         free((void *)(uintptr_t)headers[k].name);

@@ -114,8 +114,14 @@ int gs_hdrlog_encode_compressed_base64(const gs_histogram *h, gs_buf *out, gs_er
     return 0;
 }
 
-int gs_hdrlog_write(FILE *f, double base_unix_s, const gs_hdrlog_interval *iv, size_t n,
-                    gs_error *err)
+static int hdrlog_flush(FILE *f, gs_error *err)
+{
+    if (fflush(f) != 0 || ferror(f))
+        return gs_error_set(err, GS_ERR_IO, "write failed");
+    return 0;
+}
+
+int gs_hdrlog_write_header(FILE *f, double base_unix_s, gs_error *err)
 {
     time_t secs = (time_t)base_unix_s;
     struct tm tm;
@@ -127,20 +133,28 @@ int gs_hdrlog_write(FILE *f, double base_unix_s, const gs_hdrlog_interval *iv, s
     fprintf(f, "#[BaseTime: %.3f (seconds since epoch)]\n", base_unix_s);
     fprintf(f, "\"StartTimestamp\",\"Interval_Length\",\"Interval_Max\","
                "\"Interval_Compressed_Histogram\"\n");
+    return hdrlog_flush(f, err);
+}
+
+int gs_hdrlog_write_interval(FILE *f, const gs_hdrlog_interval *iv, gs_error *err)
+{
     gs_buf line = {0};
-    int rc = 0;
-    for (size_t k = 0; k < n && rc == 0; k++) {
-        gs_buf_reset(&line);
-        if (iv[k].tag != NULL)
-            gs_buf_printf(&line, "Tag=%s,", iv[k].tag);
-        gs_buf_printf(&line, "%.3f,%.3f,%.3f,", iv[k].start_s, iv[k].length_s,
-                      (double)gs_histogram_max(iv[k].hist) / 1e6);
-        rc = gs_hdrlog_encode_compressed_base64(iv[k].hist, &line, err);
-        if (rc == 0)
-            fprintf(f, "%.*s\n", (int)line.len, line.data);
-    }
+    if (iv->tag != NULL)
+        gs_buf_printf(&line, "Tag=%s,", iv->tag);
+    gs_buf_printf(&line, "%.3f,%.3f,%.3f,", iv->start_s, iv->length_s,
+                  (double)gs_histogram_max(iv->hist) / 1e6);
+    int rc = gs_hdrlog_encode_compressed_base64(iv->hist, &line, err);
+    if (rc == 0)
+        fprintf(f, "%.*s\n", (int)line.len, line.data);
     gs_buf_clear(&line);
-    if (rc == 0 && (fflush(f) != 0 || ferror(f)))
-        rc = gs_error_set(err, GS_ERR_IO, "write failed");
+    return rc == 0 ? hdrlog_flush(f, err) : rc;
+}
+
+int gs_hdrlog_write(FILE *f, double base_unix_s, const gs_hdrlog_interval *iv, size_t n,
+                    gs_error *err)
+{
+    int rc = gs_hdrlog_write_header(f, base_unix_s, err);
+    for (size_t k = 0; k < n && rc == 0; k++)
+        rc = gs_hdrlog_write_interval(f, &iv[k], err);
     return rc;
 }

@@ -30,11 +30,16 @@ typedef struct gs_hdrlog_interval {
     const char *tag;
 } gs_hdrlog_interval;
 
-/* Writes a whole log to |f|: the format line, "#[StartTime: ...]" and "#[BaseTime: ...]" (both
- * |base_unix_s|, seconds since 1970), the legend, then one line per interval with its maximum
- * in milliseconds (values are ns: HdrHistogram's default unit ratio of 10^6). Returns 0, or
- * GS_ERR_IO with the reason. */
+/* Writes a whole log to |f|: gs_hdrlog_write_header, then gs_hdrlog_write_interval for each
+ * of the |n| intervals. Returns 0, or GS_ERR_IO with the reason. */
 int gs_hdrlog_write(FILE *f, double base_unix_s, const gs_hdrlog_interval *iv, size_t n,
                     gs_error *err);
+
+/* A log written as it goes: the format line, "#[StartTime: ...]" and "#[BaseTime: ...]" (both
+ * |base_unix_s|, seconds since 1970) and the legend; then one line per interval with its
+ * maximum in milliseconds (values are ns: HdrHistogram's default unit ratio of 10^6). Both
+ * return 0, or GS_ERR_IO with the reason. */
+int gs_hdrlog_write_header(FILE *f, double base_unix_s, gs_error *err);
+int gs_hdrlog_write_interval(FILE *f, const gs_hdrlog_interval *iv, gs_error *err);
 
 #endif

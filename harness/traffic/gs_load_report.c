@@ -323,6 +323,18 @@ void gs_load_report_write_json(const gs_load_report *rep, const gs_traffic_resul
     gs_traffic_json_opts o = {
         .percentiles = rep->pcts, .num_percentiles = rep->npcts, .histograms = true};
     gs_traffic_result_write_fields(r, &o, &j);
+    if (rep->interval_responses != NULL) {
+        gs_json_key(&j, "intervals");
+        gs_json_object_begin(&j);
+        gs_json_key(&j, "seconds");
+        gs_json_uint(&j, 1);
+        gs_json_key(&j, "responses");
+        gs_json_array_begin(&j);
+        for (size_t k = 0; k < rep->num_intervals; k++)
+            gs_json_uint(&j, rep->interval_responses[k]);
+        gs_json_array_end(&j);
+        gs_json_object_end(&j);
+    }
     report_write_thresholds(&j, rep);
     gs_json_object_end(&j);
 }

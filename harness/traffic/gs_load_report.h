@@ -50,6 +50,9 @@ typedef struct gs_load_report {
     bool passed[GS_LOAD_MAX_THRESHOLDS];
     size_t nthresholds;
     bool rate_reached; /* open loop: at most 1% of the scheduled requests missed */
+    /* With --hdr-log: the responses of each one-second interval ("intervals"), borrowed */
+    const uint64_t *interval_responses;
+    size_t num_intervals;
 } gs_load_report;
 
 /* Default percentiles (50, 90, 99, 99.9, 99.99), no thresholds. */

@@ -49,6 +49,16 @@ typedef struct gs_traffic_header {
 
 typedef struct gs_traffic_response gs_traffic_response;
 
+/* One interval of a run's timeline (gs_traffic_config.on_interval): the measured responses
+ * that completed in [start_s, start_s + length_s) after measurement started. */
+typedef struct gs_traffic_interval {
+    uint64_t index;             /* 0, 1, 2, ... in order, none skipped (empty ones included) */
+    double start_s, length_s;   /* from the start of measurement; the last one may be shorter */
+    double base_unix_s;         /* wall-clock time when measurement started */
+    const gs_histogram *latency; /* corrected latency of the interval's responses (borrowed) */
+    const gs_histogram *service; /* uncorrected (borrowed) */
+} gs_traffic_interval;
+
 /* Called once per finished request (response or error), on the worker thread that ran it,
  * unless gs_traffic_config.serialize_callbacks is set (then calls never overlap, but still
  * come from the worker threads). |resp| and everything it points to are borrowed for the
@@ -114,6 +124,12 @@ typedef struct gs_traffic_config {
      * called gs_traffic_run, with the requests completed so far and seconds elapsed. */
     void (*on_progress)(uint64_t done, uint64_t errors, double elapsed_s, void *user);
     int64_t progress_interval_ns;
+    /* Optional: the run as a timeline of |interval_ns| long intervals (HdrHistogram's interval
+     * log wants one a second). Called on the thread that called gs_traffic_run, in order, once
+     * every worker is past the interval (the last ones when the run ends), from interval 0 to
+     * the one holding the last measured completion. Errors are not in the histograms. */
+    void (*on_interval)(const gs_traffic_interval *iv, void *user);
+    int64_t interval_ns;
 } gs_traffic_config;
 
 /* What the callback sees of one finished request. */

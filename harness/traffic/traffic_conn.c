@@ -194,6 +194,8 @@ void gs_traffic_req_finish(traffic_conn *c, traffic_req *r, gs_traffic_error e, 
         w->responses++;
         gs_histogram_record(w->latency, now - r->intended_ns);
         gs_histogram_record(w->service, now - r->sent_ns);
+        if (w->ivl_latency != NULL)
+            gs_traffic_interval_record(w, now, now - r->intended_ns, now - r->sent_ns);
         w->status_counts[r->status >= 0 && r->status < 1000 ? r->status : 0]++;
         if (w->run->cfg.protocol == GS_TRAFFIC_GRPC)
             w->grpc_counts[r->grpc_status >= 0 && r->grpc_status <= 16 ? r->grpc_status : 17]++;

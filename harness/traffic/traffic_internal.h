@@ -149,6 +149,12 @@ struct traffic_run {
     pthread_mutex_t cb_lock;
     unsigned threads;
     int64_t start_ns, measure_start_ns;
+    double start_unix_s;
+    /* cfg.on_interval: intervals the workers handed over, merged per index, not yet reported */
+    pthread_mutex_t ivl_lock;
+    struct traffic_ivl_slot *ivl_slots;
+    size_t ivl_len, ivl_cap;
+    uint64_t ivl_next; /* the next index to report */
 };
 
 struct traffic_worker {
@@ -179,6 +185,11 @@ struct traffic_worker {
     gs_buf h1_prefix, h1_suffix, h1_full;
     /* statistics */
     gs_histogram *latency, *service;
+    /* cfg.on_interval: the current interval's histograms, handed to the run when it is over */
+    gs_histogram *ivl_latency, *ivl_service;
+    uint64_t ivl_index;
+    bool ivl_dirty;
+    _Atomic uint64_t ivl_passed; /* every interval below this was handed over */
     uint64_t responses, errors[GS_TRAFFIC_ERR_COUNT], warmup_requests, abandoned;
     uint64_t status_counts[1000];
     uint64_t grpc_counts[18]; /* 0..16, [17] other */

@@ -83,6 +83,7 @@ static void run_free(traffic_run *run)
     if (run->ssl_ctx != NULL)
         SSL_CTX_free(run->ssl_ctx);
     pthread_mutex_destroy(&run->cb_lock);
+    gs_traffic_interval_run_free(run);
     free(run);
 }
 
@@ -90,6 +91,7 @@ static int run_new(traffic_run **out, const gs_traffic_config *cfg, gs_error *er
 {
     traffic_run *run = gs_xcalloc(1, sizeof(*run));
     pthread_mutex_init(&run->cb_lock, NULL);
+    gs_traffic_interval_run_init(run);
     run->cfg = *cfg;
     gs_traffic_config *c = &run->cfg;
     int rc = GS_ERR_INVALID;
@@ -123,6 +125,8 @@ static int run_new(traffic_run **out, const gs_traffic_config *cfg, gs_error *er
         c->request_timeout_ns = 10 * GS_NS_PER_S;
     if (c->progress_interval_ns <= 0)
         c->progress_interval_ns = GS_NS_PER_S;
+    if (c->interval_ns <= 0)
+        c->interval_ns = GS_NS_PER_S;
     if (c->protocol == GS_TRAFFIC_HTTP2)
         c->tls = true;
     if (c->protocol == GS_TRAFFIC_H2C && c->tls) {
@@ -271,6 +275,7 @@ static void on_worker_tick(evutil_socket_t fd, short what, void *arg)
     int64_t now = gs_now_ns();
     for (unsigned k = 0; k < w->nconns; k++)
         gs_traffic_conn_check_deadlines(&w->conns[k], now);
+    gs_traffic_interval_tick(w, now);
     gs_traffic_worker_pump(w);
 }
 
@@ -330,6 +335,7 @@ static void worker_init(traffic_worker *w, traffic_run *run, unsigned id, unsign
     }
     gs_histogram_new(&w->latency);
     gs_histogram_new(&w->service);
+    gs_traffic_interval_worker_init(w);
     gs_traffic_h2mem_init(&w->h2mem);
     if (!run->is_h2)
         worker_build_h1(w);
@@ -379,6 +385,7 @@ static void worker_free(traffic_worker *w)
     gs_buf_clear(&w->h2_out);
     gs_histogram_free(w->latency);
     gs_histogram_free(w->service);
+    gs_traffic_interval_worker_free(w);
     gs_traffic_counts_clear(&w->backends);
     gs_traffic_counts_clear(&w->replicas);
     for (int e = 0; e < GS_TRAFFIC_ERR_COUNT; e++)
@@ -406,6 +413,7 @@ static void *worker_main(void *arg)
     gs_traffic_worker_pump(w);
     if (!w->done)
         event_base_dispatch(w->base);
+    gs_traffic_interval_worker_end(w);
     atomic_store(&w->finished, true);
     return NULL;
 }
@@ -517,6 +525,7 @@ int gs_traffic_run(const gs_traffic_config *cfg, gs_traffic_result **out, gs_err
     clock_gettime(CLOCK_REALTIME, &wall);
     double start_unix_s = (double)wall.tv_sec + (double)wall.tv_nsec / 1e9 +
                           (double)(run->measure_start_ns - gs_now_ns()) / 1e9;
+    run->start_unix_s = start_unix_s;
     unsigned conns = run->cfg.connections;
     uint64_t reqs = run->cfg.requests;
     for (unsigned i = 0; i < n; i++) {
@@ -548,12 +557,14 @@ int gs_traffic_run(const gs_traffic_config *cfg, gs_traffic_result **out, gs_err
             run->cfg.on_progress(done, errs, el > 0 ? el : 0, run->cfg.user);
             next_progress = now + run->cfg.progress_interval_ns;
         }
+        gs_traffic_interval_report_passed(run, ws, n);
     }
     int64_t end_ns = gs_now_ns();
     for (unsigned i = 0; i < n; i++)
         pthread_join(ws[i].thread, NULL);
     getrusage(RUSAGE_SELF, &ru1);
     gs_traffic_result *res = run_merge(run, ws, n, end_ns);
+    gs_traffic_interval_report_rest(run, res->duration_s);
     res->start_unix_s = start_unix_s;
     res->cpu_user_s = rusage_s(&ru1.ru_utime) - rusage_s(&ru0.ru_utime);
     res->cpu_system_s = rusage_s(&ru1.ru_stime) - rusage_s(&ru0.ru_stime);

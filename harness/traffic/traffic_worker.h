@@ -23,4 +23,22 @@ void gs_traffic_worker_pump(traffic_worker *w);
 /* Ends the worker's loop once nothing may start and nothing is in flight. */
 void gs_traffic_worker_check_done(traffic_worker *w);
 
+/* The run's timeline (traffic_interval.c), when cfg.on_interval is set; the worker calls are
+ * no-ops otherwise. */
+void gs_traffic_interval_run_init(traffic_run *run);
+void gs_traffic_interval_run_free(traffic_run *run);
+void gs_traffic_interval_worker_init(traffic_worker *w);
+void gs_traffic_interval_worker_free(traffic_worker *w);
+/* A measured response completed at |now|: count it in the worker's current interval. */
+void gs_traffic_interval_record(traffic_worker *w, int64_t now, int64_t latency_ns,
+                                int64_t service_ns);
+/* The worker's clock moved on: hand over the intervals it is past. */
+void gs_traffic_interval_tick(traffic_worker *w, int64_t now);
+/* The worker finished: hand over what it holds. */
+void gs_traffic_interval_worker_end(traffic_worker *w);
+/* On the calling thread: report the intervals every worker is past. */
+void gs_traffic_interval_report_passed(traffic_run *run, traffic_worker *ws, unsigned n);
+/* After the workers ended: report the rest, the last one cut at |window_s|. */
+void gs_traffic_interval_report_rest(traffic_run *run, double window_s);
+
 #endif

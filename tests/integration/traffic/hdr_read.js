@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // An independent reader for `gatesim load --hdr-log`: HdrHistogram's JavaScript port
 // (npm hdr-histogram-js, installed by scripts/install-deps.sh into .deps/npm) decodes the
-// interval log and prints, per interval, its tag, total count, min, max and percentiles as
-// one JSON line, for the test to compare with gatesim's own JSON.
+// interval log and prints one JSON line: per interval its tag, total count, min, max and
+// percentiles ("intervals"), and the same for all intervals of a tag added up ("totals"),
+// for the test to compare with gatesim's own JSON.
 // usage: node hdr_read.js LOGFILE
 "use strict";
 const fs = require("fs");
@@ -16,18 +17,28 @@ try {
     process.exit(3);
 }
 const reader = new hdr.HistogramLogReader(fs.readFileSync(process.argv[2], "utf8"));
-const out = [];
-for (let h = reader.nextIntervalHistogram(); h !== null; h = reader.nextIntervalHistogram()) {
+
+function describe(h, tag) {
     const p = {};
     for (const q of [50, 90, 99, 99.9, 99.99, 100]) p[String(q)] = h.getValueAtPercentile(q);
-    out.push({
-        tag: h.tag,
+    return {
+        tag: tag,
         totalCount: h.totalCount,
         min: h.minNonZeroValue,
         max: h.maxValue,
         startMs: h.startTimeStampMsec,
         endMs: h.endTimeStampMsec,
         percentiles: p,
-    });
+    };
 }
-console.log(JSON.stringify(out));
+
+const intervals = [];
+const sums = {};
+for (let h = reader.nextIntervalHistogram(); h !== null; h = reader.nextIntervalHistogram()) {
+    intervals.push(describe(h, h.tag));
+    if (!(h.tag in sums)) sums[h.tag] = hdr.build({ numberOfSignificantValueDigits: 3 });
+    sums[h.tag].add(h);
+}
+const totals = {};
+for (const tag of Object.keys(sums)) totals[tag] = describe(sums[tag], tag);
+console.log(JSON.stringify({ intervals: intervals, totals: totals }));

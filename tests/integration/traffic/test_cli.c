@@ -307,23 +307,49 @@ static gs_histogram *json_histogram(const gs_json_value *h)
     return out;
 }
 
+/* Checks one histogram as hdr-histogram-js decoded it (|theirs|) against gatesim's (|mine|):
+ * same count, and min, max and every percentile in the same bucket (HdrHistogram reports a
+ * bucket's highest value; gatesim clamps to the exact max). */
+static void expect_same_histogram(const gs_json_value *theirs, const gs_histogram *mine)
+{
+    ck_assert(num_at(theirs, "totalCount", NULL) == (double)gs_histogram_count(mine));
+    ck_assert_uint_eq(gs_histogram_bucket_of((int64_t)num_at(theirs, "max", NULL)),
+                      gs_histogram_bucket_of(gs_histogram_max(mine)));
+    ck_assert_uint_eq(gs_histogram_bucket_of((int64_t)num_at(theirs, "min", NULL)),
+                      gs_histogram_bucket_of(gs_histogram_min(mine)));
+    static const char *const pcts[] = {"50", "90", "99", "99.9", "99.99"};
+    for (size_t q = 0; q < sizeof(pcts) / sizeof(pcts[0]); q++) {
+        int64_t t = (int64_t)num_at(gs_json_get(theirs, "percentiles"), pcts[q], NULL);
+        int64_t ours = gs_histogram_percentile(mine, strtod(pcts[q], NULL));
+        ck_assert_msg(gs_histogram_bucket_of(t) == gs_histogram_bucket_of(ours),
+                      "p%s: hdr-histogram-js %lld, gatesim %lld", pcts[q], (long long)t,
+                      (long long)ours);
+    }
+}
+
 /* The HdrHistogram log is read back by HdrHistogram's JavaScript port (npm hdr-histogram-js,
- * installed by scripts/install-deps.sh): same count, and every percentile in the same bucket
- * as gatesim's own (HdrHistogram reports a bucket's highest value; gatesim clamps to the
- * exact max). */
+ * installed by scripts/install-deps.sh). The log is a timeline: one interval a second, each
+ * as two lines (latency untagged, "service" tagged), back to back from the run's start; the
+ * reader finds in each interval the responses gatesim's JSON counts for it ("intervals"),
+ * and the intervals of a tag added up are the run's whole histogram. */
 START_TEST(hdr_log_read_by_hdrhistogram_js)
 {
     unsigned port;
     gs_proc *srv = it_python("fault_server.py", &port);
     char *dir = it_tmpdir();
     gs_buf out = {0};
-    char *args = gs_xasprintf("-n 300 -c 3 -o json --hdr-log %s/run.hlog http://127.0.0.1:%u/ok",
-                              dir, port);
+    /* open loop over 3 s: at least three intervals, however slow the machine */
+    char *args = gs_xasprintf("-r 100 -d 3s -c 3 -o json --hdr-log %s/run.hlog "
+                              "http://127.0.0.1:%u/ok", dir, port);
     ck_assert_int_eq(run_load(args, &out), 0);
     gs_json_value *v = it_json_first_line(&out);
     gs_histogram *latency = json_histogram(gs_json_get(v, "latencyHistogram"));
     gs_histogram *service = json_histogram(gs_json_get(v, "serviceHistogram"));
-    ck_assert_uint_eq(gs_histogram_count(latency), 300);
+    ck_assert_uint_eq(gs_histogram_count(latency), (uint64_t)num_at(v, "responses", NULL));
+    ck_assert_uint_gt(gs_histogram_count(latency), 0);
+    const gs_json_value *mine = gs_json_get(gs_json_get(v, "intervals"), "responses");
+    ck_assert_ptr_nonnull(mine);
+    ck_assert_uint_ge(mine->len, 3);
 
     char *cmd = gs_xasprintf("node %s/tests/integration/traffic/hdr_read.js %s/run.hlog",
                              GS_SOURCE_DIR, dir);
@@ -332,29 +358,29 @@ START_TEST(hdr_log_read_by_hdrhistogram_js)
     gs_json_value *r = NULL;
     gs_error err;
     ck_assert_msg(gs_json_parse(js.data, js.len, NULL, &r, &err) == 0, "%s: %s", err.msg, js.data);
-    ck_assert_uint_eq(r->len, 2);
-    const gs_histogram *mine[2] = {latency, service};
-    const char *tags[2] = {"NO TAG", "service"};
-    for (size_t k = 0; k < 2; k++) {
-        const gs_json_value *iv = gs_json_at(r, k);
-        ck_assert_str_eq(gs_json_get_string(iv, "tag", ""), tags[k]);
-        ck_assert(num_at(iv, "totalCount", NULL) == 300);
-        ck_assert_uint_eq(gs_histogram_bucket_of((int64_t)num_at(iv, "max", NULL)),
-                          gs_histogram_bucket_of(gs_histogram_max(mine[k])));
-        ck_assert_uint_eq(gs_histogram_bucket_of((int64_t)num_at(iv, "min", NULL)),
-                          gs_histogram_bucket_of(gs_histogram_min(mine[k])));
-        static const char *const pcts[] = {"50", "90", "99", "99.9", "99.99"};
-        for (size_t q = 0; q < sizeof(pcts) / sizeof(pcts[0]); q++) {
-            int64_t theirs = (int64_t)num_at(gs_json_get(iv, "percentiles"), pcts[q], NULL);
-            int64_t ours = gs_histogram_percentile(mine[k], strtod(pcts[q], NULL));
-            ck_assert_msg(gs_histogram_bucket_of(theirs) == gs_histogram_bucket_of(ours),
-                          "p%s: hdr-histogram-js %lld, gatesim %lld", pcts[q], (long long)theirs,
-                          (long long)ours);
-        }
-        /* the interval is the measured window, starting at the run's start time */
-        double len_ms = num_at(iv, "endMs", NULL) - num_at(iv, "startMs", NULL);
-        ck_assert(fabs(len_ms - num_at(v, "durationSeconds", NULL) * 1000) < 2);
+    const gs_json_value *ivs = gs_json_get(r, "intervals");
+    ck_assert_uint_eq(ivs->len, 2 * mine->len);
+    double base_ms = num_at(gs_json_at(ivs, 0), "startMs", NULL);
+    ck_assert(fabs(base_ms - num_at(v, "startUnixSeconds", NULL) * 1000) < 2);
+    uint64_t sum = 0;
+    for (size_t k = 0; k < mine->len; k++) {
+        const gs_json_value *lat = gs_json_at(ivs, 2 * k), *svc = gs_json_at(ivs, 2 * k + 1);
+        ck_assert_str_eq(gs_json_get_string(lat, "tag", ""), "NO TAG");
+        ck_assert_str_eq(gs_json_get_string(svc, "tag", ""), "service");
+        uint64_t n = (uint64_t)gs_json_at(mine, k)->number;
+        ck_assert(num_at(lat, "totalCount", NULL) == (double)n);
+        ck_assert(num_at(svc, "totalCount", NULL) == (double)n);
+        sum += n;
+        /* interval k starts k seconds after the run and lasts at most one second */
+        double start = num_at(lat, "startMs", NULL) - base_ms;
+        double len = num_at(lat, "endMs", NULL) - num_at(lat, "startMs", NULL);
+        ck_assert_msg(fabs(start - 1000.0 * (double)k) < 2, "interval %zu starts at %g ms", k,
+                      start);
+        ck_assert(len > 0 && len <= 1000.5);
     }
+    ck_assert_uint_eq(sum, gs_histogram_count(latency));
+    expect_same_histogram(gs_json_get(gs_json_get(r, "totals"), "NO TAG"), latency);
+    expect_same_histogram(gs_json_get(gs_json_get(r, "totals"), "service"), service);
     gs_json_value_free(r);
     gs_buf_clear(&js);
     free(cmd);
