@@ -468,17 +468,23 @@ size_t gs_ingress_nginx_render(const gs_ingress_nginx_in *in, gs_buf *conf, gs_d
     const char *w = in->workdir;
     gs_buf_printf(conf,
                   "# rendered by gatesim from Ingresses as ingress-nginx's template would\n"
+                  "%s"
                   "worker_processes 1;\npid %s/nginx.pid;\nerror_log %s/error.log;\n"
                   "events { worker_connections 512; }\nhttp {\n    access_log off;\n"
                   "    client_body_temp_path %s/body;\n    proxy_temp_path %s/proxy;\n"
                   "    fastcgi_temp_path %s/fastcgi;\n    uwsgi_temp_path %s/uwsgi;\n"
                   "    scgi_temp_path %s/scgi;\n    server_names_hash_bucket_size 128;\n"
-                  "    map_hash_bucket_size 128;\n",
-                  w, w, w, w, w, w, w);
+                  "    map_hash_bucket_size 128;\n"
+                  /* ingress-nginx's use-port-in-redirects is false by default: nginx's own
+                   * redirects (a slash appended) name no port */
+                  "    port_in_redirect off;\n",
+                  in->main_extra ? in->main_extra : "", w, w, w, w, w, w, w);
     if (c.upstreams.len)
         gs_buf_append(conf, c.upstreams.data, c.upstreams.len);
     if (servers.len)
         gs_buf_append(conf, servers.data, servers.len);
+    if (in->http_extra)
+        gs_buf_puts(conf, in->http_extra);
     gs_buf_puts(conf, "}\n");
     size_t n = c.n_servers;
     gs_buf_clear(&servers);

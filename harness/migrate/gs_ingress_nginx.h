@@ -21,6 +21,8 @@ typedef struct gs_ingress_nginx_in {
     const gs_model *m;       /* its Ingresses (canaries included) and Services */
     const char *listen;      /* where nginx takes HTTP: "127.0.0.1:8080", "unix:/path" */
     const char *workdir;     /* absolute: pid file, logs, temporary files */
+    const char *main_extra;  /* NULL, or directives for the main context ("daemon off;\n") */
+    const char *http_extra;  /* NULL, or text for the end of http {} (a probe server) */
     /* "127.0.0.1:PORT" of Service |ns|/|name| port |port| into |out|; false when the Service
      * has no endpoint (then the location answers 503, as ingress-nginx without endpoints). */
     bool (*resolve)(void *ctx, const char *ns, const char *name, int64_t port, char *out,

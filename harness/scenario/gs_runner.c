@@ -399,6 +399,25 @@ typedef struct runner_dest {
 static int runner_pick_listener(const gs_target *t, const gs_scenario_send *send, const char *gwref,
                                 const gs_gateway_status *gw, runner_dest *d, gs_error *err);
 
+/* A cleartext listener the target serves under |gwref| without a Gateway among the objects
+ * (the ingress-nginx target's): the one the send names, else the first. The Host is the send's,
+ * else example.com. False when the target has none. */
+static bool runner_target_listener(const gs_target *t, const gs_scenario_send *send,
+                                   const char *gwref, runner_dest *d)
+{
+    for (size_t i = 0; i < t->n_listeners; i++) {
+        const gs_target_listener *l = &t->listeners[i];
+        if (strcmp(l->gateway, gwref) != 0 ||
+            (send->listener && strcmp(l->listener, send->listener) != 0))
+            continue;
+        d->listener = l;
+        d->tls = false;
+        snprintf(d->host, sizeof(d->host), "%s", send->host ? send->host : "example.com");
+        return true;
+    }
+    return false;
+}
+
 /* Where a send goes: its Gateway (named, or the only one the target serves), then the listener
  * chosen from control's status for the objects applied now. */
 static int runner_pick_destination(runner_scenario *rs, const gs_scenario_send *send,
@@ -427,7 +446,9 @@ static int runner_pick_destination(runner_scenario *rs, const gs_scenario_send *
     gs_control *ctl = runner_status(rs);
     int rc;
     const gs_gateway_status *gw = runner_gateway(gs_control_status(ctl), gw_ns, slash + 1);
-    if (gw == NULL)
+    if (gw == NULL && runner_target_listener(t, send, gwref, d))
+        rc = 0; /* a listener of the target's own, not of a Gateway (ingress-nginx) */
+    else if (gw == NULL)
         rc = gs_error_set(err, GS_ERR_INVALID, "no Gateway %s among the objects", gwref);
     else
         rc = runner_pick_listener(t, send, gwref, gw, d, err);

@@ -31,6 +31,10 @@ typedef struct gs_target_objects {
     size_t n_endpoints;
 } gs_target_objects;
 
+/* The pseudo-Gateway the ingress-nginx target reports its one listener ("http") under: where
+ * ingress-nginx's own Service lives in a cluster. Sends to Ingresses name it (or no Gateway). */
+#define GS_TARGET_INGRESS_NGINX_GATEWAY "ingress-nginx/ingress-nginx-controller"
+
 /* Where a listener of a Gateway can be reached. */
 typedef struct gs_target_listener {
     char *gateway;  /* "ns/name" */

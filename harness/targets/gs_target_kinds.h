@@ -6,3 +6,4 @@
 GS_TARGET_KIND(builtin)
 GS_TARGET_KIND(exec)
 GS_TARGET_KIND(nginx)
+GS_TARGET_KIND(ingress_nginx)

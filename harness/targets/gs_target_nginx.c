@@ -10,6 +10,7 @@
  * file, temp folders, certificates and njs file there, listening on free 127.0.0.1 ports, its
  * stderr in WORKDIR/nginx.log. It is a gs_proc child, so it and its workers are one process
  * group that every exit path stops. */
+#include "gs_nginx_proc.h"
 #include "gs_target_child.h"
 #include "gs_target_nginx_conf.h"
 
@@ -36,8 +37,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Where Debian installs nginx's dynamic modules (package libnginx-mod-http-js). */
-#define NGINX_MODULES_DIR "/usr/lib/nginx/modules"
 
 typedef struct nginx_port {
     char *key; /* "ns/name:port" of the Gateway port */
@@ -45,308 +44,27 @@ typedef struct nginx_port {
 } nginx_port;
 
 typedef struct nginx_state {
-    gs_proc *proc; /* the master; NULL while not running */
-    char *nginx;   /* the binary */
+    gs_nginx_proc np; /* nginx itself: binary, log, probe port, generation */
     char *js_module;
     char *headers_more_module;
-    char *conf_path, *log_path, *objects_path, *mirror_log_path;
+    char *conf_path, *objects_path, *mirror_log_path;
     char *status_json; /* the last apply's status, {"objects":[...]} */
-    uint64_t generation;
-    uint16_t probe_port;
     nginx_port *ports;
     size_t n_ports;
-    uint64_t own_requests; /* requests gatesim itself made (probes, stats): not traffic */
     gs_nginx_conf_out served; /* the render nginx serves now (its drops patch the status) */
     long mirror_log_read;      /* bytes of the mirror log counted so far */
     gs_nginx_mirror_counts mirrors;
 } nginx_state;
 
-/* ---- small helpers ------------------------------------------------------------------------ */
-
-static bool nginx_executable(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
-}
-
-/* $GATESIM_NGINX, else `nginx` in PATH, else /usr/sbin/nginx (not in a user's PATH on Debian). */
-static char *nginx_find_binary(void)
-{
-    const char *env = getenv("GATESIM_NGINX");
-    if (env && env[0])
-        return gs_xstrdup(env);
-    const char *path = getenv("PATH");
-    char *copy = gs_xstrdup(path ? path : "");
-    char *save = NULL;
-    for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
-        char *cand = gs_xasprintf("%s/nginx", dir);
-        if (nginx_executable(cand)) {
-            free(copy);
-            return cand;
-        }
-        free(cand);
-    }
-    free(copy);
-    return nginx_executable("/usr/sbin/nginx") ? gs_xstrdup("/usr/sbin/nginx") : NULL;
-}
-
-/* A dynamic module's file in $GATESIM_NGINX_MODULES or Debian's folder, or NULL. */
-static char *nginx_find_module(const char *file)
-{
-    const char *dir = getenv("GATESIM_NGINX_MODULES");
-    char *path = gs_xasprintf("%s/%s", dir && dir[0] ? dir : NGINX_MODULES_DIR, file);
-    if (access(path, R_OK) == 0)
-        return path;
-    free(path);
-    return NULL;
-}
-
-/* A port nobody listens on now (bound then released: another process may take it before nginx
- * binds, which the reload then reports). */
-static int nginx_free_port(uint16_t *out, gs_error *err)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0)
-        return gs_error_set_errno(err, errno, "socket");
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof(a);
-    int rc = 0;
-    if (bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
-        getsockname(fd, (struct sockaddr *)&a, &len) != 0)
-        rc = gs_error_set_errno(err, errno, "finding a free port");
-    else
-        *out = ntohs(a.sin_port);
-    close(fd);
-    return rc;
-}
-
-/* GET |path| from the probe server: 0 with the body in |body|, or a negative GS_ERR_* (nginx
- * not listening yet, no answer in time). */
-static int nginx_probe_get(nginx_state *st, const char *path, gs_buf *body)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0)
-        return GS_ERR_IO;
-    struct timeval tv = {.tv_sec = 2};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-    struct sockaddr_in a = {.sin_family = AF_INET,
-                            .sin_port = htons(st->probe_port),
-                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    gs_buf resp = {0};
-    int rc = GS_ERR_IO;
-    if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0) {
-        char req[256];
-        int n = snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: gatesim-probe\r\n\r\n", path);
-        st->own_requests++;
-        if (write(fd, req, (size_t)n) == n) {
-            char buf[4096];
-            ssize_t got;
-            while ((got = read(fd, buf, sizeof(buf))) > 0)
-                gs_buf_append(&resp, buf, (size_t)got);
-            const char *sep = resp.data ? strstr(resp.data, "\r\n\r\n") : NULL;
-            if (got == 0 && sep && strncmp(resp.data + 8, " 200", 4) == 0) {
-                gs_buf_puts(body, sep + 4);
-                rc = 0;
-            } else {
-                rc = GS_ERR_PROTOCOL;
-            }
-        }
-    }
-    close(fd);
-    gs_buf_clear(&resp);
-    return rc;
-}
-
-static void nginx_sleep_ms(long ms)
-{
-    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-static int nginx_died(nginx_state *st, int status, gs_error *err)
-{
-    char desc[64], tail[512];
-    gs_proc_describe_status(status, desc);
-    gs_proc_log_tail(st->log_path, tail, sizeof(tail));
-    gs_proc_free(st->proc);
-    st->proc = NULL;
-    return gs_error_set(err, GS_ERR_CLOSED, "nginx %s%s%s", desc, tail[0] ? ": " : "", tail);
-}
-
-/* What nginx said was wrong after byte |from| of its log |path|: the first [emerg] line without
- * the time and process prefix ("unexpected \"{\" in /w/nginx-2.conf:28"). False when none. */
-static bool nginx_log_emerg(const char *path, long from, char *out, size_t n)
-{
-    out[0] = '\0';
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
-        return false;
-    char line[1024];
-    bool found = false;
-    if (fseek(f, from, SEEK_SET) == 0)
-        while (!found && fgets(line, sizeof(line), f)) {
-            const char *e = strstr(line, "[emerg] ");
-            if (e == NULL)
-                continue;
-            const char *msg = strstr(e, ": ");
-            msg = msg ? msg + 2 : e;
-            snprintf(out, n, "%.*s", (int)strcspn(msg, "\n"), msg);
-            found = true;
-        }
-    fclose(f);
-    return found;
-}
-
-/* Its [emerg] line, else the log's last line. */
-static void nginx_log_complaint(const char *path, char *out, size_t n)
-{
-    if (!nginx_log_emerg(path, 0, out, n))
-        gs_proc_log_tail(path, out, n);
-}
-
-static long nginx_log_size(const nginx_state *st)
-{
-    struct stat sb;
-    return stat(st->log_path, &sb) == 0 ? (long)sb.st_size : 0;
-}
-
-/* A listen port another process took between nginx_free_port and nginx's bind: the apply picks
- * new ports and tries again. */
-static bool nginx_port_taken(const char *complaint)
-{
-    return strstr(complaint, "Address already in use") != NULL;
-}
-
-/* Waits until the probe answers the current generation: the master has loaded the new
- * configuration and its new workers accept connections. */
-static int nginx_wait_generation(gs_target *t, long log_from, gs_error *err)
-{
-    nginx_state *st = t->impl;
-    char want[32];
-    snprintf(want, sizeof(want), "%" PRIu64 "\n", st->generation);
-    int64_t deadline = gs_now_ns() + t->cfg.start_timeout_ns;
-    long pause = 2;
-    for (;;) {
-        int status;
-        if (gs_proc_exited(st->proc, &status))
-            return nginx_died(st, status, err);
-        /* A reload nginx refused (it goes on with the old configuration) or a start that is
-         * failing: its [emerg] line says why, no need to wait for the deadline. */
-        char emerg[512];
-        if (nginx_log_emerg(st->log_path, log_from, emerg, sizeof(emerg)))
-            return gs_error_set(err, GS_ERR_INVALID, "nginx refused generation %" PRIu64 ": %s",
-                                st->generation, emerg);
-        gs_buf body = {0};
-        bool ok = nginx_probe_get(st, "/gatesim/generation", &body) == 0 && body.data &&
-                  strcmp(body.data, want) == 0;
-        gs_buf_clear(&body);
-        if (ok)
-            return 0;
-        if (gs_now_ns() > deadline) {
-            char tail[512];
-            gs_proc_log_tail(st->log_path, tail, sizeof(tail));
-            return gs_error_set(err, GS_ERR_TIMEOUT,
-                                "nginx did not serve configuration generation %" PRIu64
-                                " within %.1f s%s%s",
-                                st->generation, (double)t->cfg.start_timeout_ns / 1e9,
-                                tail[0] ? "; last log: " : "", tail);
-        }
-        nginx_sleep_ms(pause);
-        if (pause < 50)
-            pause *= 2;
-    }
-}
-
-/* The master's children now (its workers and cache helpers), at most |cap|. */
-static size_t nginx_children(const nginx_state *st, pid_t *out, size_t cap)
-{
-    pid_t m = gs_proc_pid(st->proc);
-    char path[64];
-    snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)m, (int)m);
-    FILE *f = fopen(path, "r");
-    size_t n = 0;
-    int pid;
-    while (f && n < cap && fscanf(f, "%d", &pid) == 1)
-        out[n++] = pid;
-    if (f)
-        fclose(f);
-    return n;
-}
-
-/* After a reload: waits until the workers of the previous configuration are gone. Until then
- * they may still accept connections (they learn of the reload from a signal of their own) and
- * answer a request or two with the old routes. Idle keep-alive connections are closed at once;
- * worker_shutdown_timeout bounds the rest. */
-static int nginx_wait_old_workers(gs_target *t, const pid_t *old, size_t n_old, gs_error *err)
-{
-    nginx_state *st = t->impl;
-    int64_t deadline = gs_now_ns() + t->cfg.start_timeout_ns;
-    for (;;) {
-        pid_t now[256];
-        size_t n = nginx_children(st, now, 256);
-        bool left = false;
-        for (size_t i = 0; i < n_old && !left; i++)
-            for (size_t k = 0; k < n && !left; k++)
-                left = old[i] == now[k];
-        if (!left)
-            return 0;
-        if (gs_now_ns() > deadline)
-            return gs_error_set(err, GS_ERR_TIMEOUT,
-                                "the workers of nginx's previous configuration did not exit "
-                                "within %.1f s",
-                                (double)t->cfg.start_timeout_ns / 1e9);
-        nginx_sleep_ms(5);
-    }
-}
-
 /* ---- objects → model → control ------------------------------------------------------------ */
-
-/* The objects as one YAML stream (also kept in the work folder for people to read). */
-static char *nginx_objects_yaml(const gs_target_objects *objs, size_t *len)
-{
-    gs_buf b = {0};
-    gs_buf_puts(&b, "# Written by gatesim run (--target nginx).\n");
-    for (size_t i = 0; i < objs->n_documents; i++) {
-        gs_buf_puts(&b, "---\n");
-        gs_buf_puts(&b, objs->documents[i]);
-        if (b.len && b.data[b.len - 1] != '\n')
-            gs_buf_putc(&b, '\n');
-    }
-    *len = b.len;
-    return gs_buf_take(&b);
-}
-
-static int nginx_model_errors(gs_model *m, gs_error *err)
-{
-    if (m->diags.nerrors == 0)
-        return 0;
-    gs_diags_sort(&m->diags);
-    for (size_t i = 0; i < m->diags.len; i++)
-        if (m->diags.items[i].severity == GS_DIAG_ERROR) {
-            char line[900];
-            gs_diag_format(&m->diags.items[i], line, sizeof(line));
-            return gs_error_set(err, GS_ERR_INVALID, "%s", line);
-        }
-    return gs_error_set(err, GS_ERR_INVALID, "invalid objects");
-}
 
 /* Computes status and the table; keeps the status JSON. |*c| is the caller's to free. */
 static int nginx_control(gs_target *t, const gs_target_objects *objs, gs_control **c,
                          gs_error *err)
 {
     nginx_state *st = t->impl;
-    size_t len = 0;
-    char *yaml = nginx_objects_yaml(objs, &len);
-    int rc = gs_target_child_write_file(st->objects_path, yaml, len, err);
     gs_model *m = NULL;
-    gs_model_new(&m);
-    gs_load_options lo = {.replace_quietly = true};
-    if (rc == 0)
-        rc = gs_model_load_buffer(m, st->objects_path, yaml, len, &lo, err);
-    if (rc == 0)
-        rc = nginx_model_errors(m, err);
-    free(yaml);
+    int rc = gs_nginx_load_objects(objs, st->objects_path, "nginx", &m, err);
     if (rc == 0) {
         size_t n_ctl = 0;
         while (t->cfg.controller_names && t->cfg.controller_names[n_ctl])
@@ -386,7 +104,7 @@ static int nginx_bind_ports(nginx_state *st, const gs_route_table *table, uint16
             free(key);
             continue;
         }
-        int rc = nginx_free_port(&bound[i], err);
+        int rc = gs_nginx_free_port(&bound[i], err);
         if (rc < 0) {
             free(key);
             return rc;
@@ -438,47 +156,6 @@ static void nginx_set_listeners(gs_target *t, const gs_route_table *table, const
 
 /* ---- nginx -t, start, reload --------------------------------------------------------------- */
 
-/* Runs `nginx -t` on |conf|: 0, or GS_ERR_INVALID with nginx's complaint. */
-static int nginx_test(gs_target *t, const char *conf, gs_error *err)
-{
-    nginx_state *st = t->impl;
-    char *prefix = gs_xasprintf("%s/", t->cfg.workdir);
-    char *log = gs_xasprintf("%s/nginx-t.log", t->cfg.workdir);
-    const char *argv[] = {st->nginx, "-t", "-q", "-p", prefix, "-c", conf, NULL};
-    gs_proc_opts opts = {.stderr_path = log};
-    gs_proc *p = NULL;
-    int rc = gs_proc_spawn(&p, argv, &opts, err);
-    if (rc == 0) {
-        int status = 0;
-        int64_t deadline = gs_now_ns() + t->cfg.start_timeout_ns;
-        while (!gs_proc_exited(p, &status) && gs_now_ns() < deadline)
-            nginx_sleep_ms(5);
-        if (!gs_proc_exited(p, &status)) {
-            rc = gs_error_set(err, GS_ERR_TIMEOUT, "nginx -t did not finish in time");
-        } else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-            char tail[512];
-            nginx_log_complaint(log, tail, sizeof(tail));
-            rc = gs_error_set(err, GS_ERR_INVALID, "nginx -t rejected %s: %s", conf,
-                              tail[0] ? tail : "(no message)");
-        }
-    }
-    gs_proc_free(p);
-    free(prefix);
-    free(log);
-    return rc;
-}
-
-static int nginx_start(gs_target *t, gs_error *err)
-{
-    nginx_state *st = t->impl;
-    char *prefix = gs_xasprintf("%s/", t->cfg.workdir);
-    const char *argv[] = {st->nginx, "-p", prefix, "-c", st->conf_path, NULL};
-    gs_proc_opts opts = {.stderr_path = st->log_path};
-    int rc = gs_proc_spawn(&st->proc, argv, &opts, err);
-    free(prefix);
-    return rc;
-}
-
 static int nginx_mkdirs(const gs_target *t, gs_error *err)
 {
     static const char *const dirs[] = {"certs", "tmp"};
@@ -515,11 +192,11 @@ static int nginx_serve(gs_target *t, const gs_target_objects *objs, const gs_rou
     nginx_state *st = t->impl;
     size_t n_ports = gs_route_table_port_count(table);
     uint16_t *bound = gs_xcalloc(n_ports + 1, sizeof(*bound));
-    int rc = st->probe_port == 0 ? nginx_free_port(&st->probe_port, err) : 0;
+    int rc = gs_nginx_proc_probe_port(&st->np, err);
     if (rc == 0)
         rc = nginx_bind_ports(st, table, bound, err);
     gs_nginx_conf_out r = {0};
-    uint64_t gen = st->generation + 1;
+    uint64_t gen = st->np.generation + 1;
     char *js_path = gs_xasprintf("%s/gatesim-%" PRIu64 ".js", t->cfg.workdir, gen);
     char *next = gs_xasprintf("%s/nginx-%" PRIu64 ".conf", t->cfg.workdir, gen);
     if (rc == 0) {
@@ -527,7 +204,7 @@ static int nginx_serve(gs_target *t, const gs_target_objects *objs, const gs_rou
                                .endpoints = objs->endpoints,
                                .n_endpoints = objs->n_endpoints,
                                .bound_ports = bound,
-                               .probe_port = st->probe_port,
+                               .probe_port = st->np.probe_port,
                                .generation = gen,
                                .workdir = t->cfg.workdir,
                                .js_path = js_path,
@@ -539,27 +216,11 @@ static int nginx_serve(gs_target *t, const gs_target_objects *objs, const gs_rou
     if (rc == 0)
         rc = nginx_write_render(t, &r, js_path, next, err);
     if (rc == 0)
-        rc = nginx_test(t, next, err);
+        rc = gs_nginx_proc_test(&st->np, next, err);
     if (rc == 0 && rename(next, st->conf_path) != 0)
         rc = gs_error_set_errno(err, errno, "rename %s", next);
-    pid_t old[256];
-    size_t n_old = 0;
-    long log_from = 0; /* a start truncates the log */
-    if (rc == 0) {
-        st->generation = gen;
-        if (st->proc == NULL) {
-            rc = nginx_start(t, err);
-        } else {
-            n_old = nginx_children(st, old, 256);
-            log_from = nginx_log_size(st);
-            if (gs_proc_signal(st->proc, SIGHUP) < 0)
-                rc = gs_error_set(err, GS_ERR_CLOSED, "nginx: cannot signal it");
-        }
-    }
     if (rc == 0)
-        rc = nginx_wait_generation(t, log_from, err);
-    if (rc == 0 && n_old)
-        rc = nginx_wait_old_workers(t, old, n_old, err);
+        rc = gs_nginx_proc_load(&st->np, st->conf_path, gen, err);
     if (rc == 0) {
         nginx_set_listeners(t, table, bound);
         gs_nginx_conf_out_free(&st->served);
@@ -584,7 +245,7 @@ static void nginx_forget_ports(nginx_state *st, size_t n, bool probe)
     while (st->n_ports > n)
         free(st->ports[--st->n_ports].key);
     if (probe)
-        st->probe_port = 0;
+        st->np.probe_port = 0;
 }
 
 /* How many times an apply draws new ports when another process took one first. */
@@ -593,18 +254,15 @@ static void nginx_forget_ports(nginx_state *st, size_t n, bool probe)
 static int nginx_apply(gs_target *t, const gs_target_objects *objs, gs_error *err)
 {
     nginx_state *st = t->impl;
-    if (st->proc) {
-        int status;
-        if (gs_proc_exited(st->proc, &status))
-            return nginx_died(st, status, err);
-    }
+    if (st->np.proc && gs_nginx_proc_check(&st->np, err) < 0)
+        return GS_ERR_CLOSED;
     gs_control *c = NULL;
     int rc = nginx_control(t, objs, &c, err);
     for (int attempt = 1; rc == 0; attempt++) {
         size_t n_ports = st->n_ports;
-        bool probe = st->probe_port == 0;
+        bool probe = st->np.probe_port == 0;
         rc = nginx_serve(t, objs, gs_control_table(c), err);
-        if (rc == 0 || attempt == NGINX_PORT_TRIES || !nginx_port_taken(err->msg))
+        if (rc == 0 || attempt == NGINX_PORT_TRIES || !gs_nginx_port_taken(err->msg))
             break;
         nginx_forget_ports(st, n_ports, probe);
         rc = 0;
@@ -725,12 +383,7 @@ static int nginx_status(gs_target *t, gs_json_value **out, gs_error *err)
 static int nginx_check(gs_target *t, gs_error *err)
 {
     nginx_state *st = t->impl;
-    int status;
-    if (st->proc == NULL)
-        return gs_error_set(err, GS_ERR_CLOSED, "nginx is not running");
-    if (gs_proc_exited(st->proc, &status))
-        return nginx_died(st, status, err);
-    return 0;
+    return gs_nginx_proc_check(&st->np, err);
 }
 
 /* Counts the mirror log's lines written since the last reading (none before the first copy). */
@@ -774,7 +427,7 @@ static int nginx_stats(gs_target *t, gs_target_stats *out, gs_error *err)
     if (rc < 0)
         return rc;
     gs_buf body = {0};
-    rc = nginx_probe_get(st, "/gatesim/stats", &body);
+    rc = gs_nginx_proc_probe_get(&st->np, "/gatesim/stats", &body);
     unsigned long long active = 0, accepts = 0, handled = 0, requests = 0;
     if (rc < 0 || body.data == NULL ||
         sscanf(body.data, "Active connections: %llu server accepts handled requests %llu %llu %llu",
@@ -784,7 +437,7 @@ static int nginx_stats(gs_target *t, gs_target_stats *out, gs_error *err)
     }
     gs_buf_clear(&body);
     nginx_read_mirror_log(st);
-    uint64_t own = st->own_requests;
+    uint64_t own = st->np.own_requests;
     out->items = gs_xcalloc(6, sizeof(*out->items));
     nginx_stat_add(out, "requests", requests > own ? requests - own : 0);
     nginx_stat_add(out, "connections", active > 0 ? active - 1 : 0); /* less the reading one */
@@ -797,19 +450,15 @@ static int nginx_stats(gs_target *t, gs_target_stats *out, gs_error *err)
 
 static int nginx_open(gs_target *t, gs_error *err)
 {
-    if (t->cfg.workdir == NULL || t->cfg.workdir[0] != '/')
-        return gs_error_set(err, GS_ERR_INVALID, "nginx target needs an absolute work folder");
-    char *bin = nginx_find_binary();
-    if (bin == NULL)
-        return gs_error_set(err, GS_ERR_NOT_FOUND,
-                            "nginx target: no nginx binary (install the Debian packages "
-                            "nginx-light and libnginx-mod-http-js, or set GATESIM_NGINX)");
     nginx_state *st = gs_xcalloc(1, sizeof(*st));
-    st->nginx = bin;
-    st->js_module = nginx_find_module("ngx_http_js_module.so");
-    st->headers_more_module = nginx_find_module("ngx_http_headers_more_filter_module.so");
+    int rc = gs_nginx_proc_init(&st->np, t->cfg.workdir, t->cfg.start_timeout_ns, "nginx", err);
+    if (rc < 0) {
+        free(st);
+        return rc;
+    }
+    st->js_module = gs_nginx_find_module("ngx_http_js_module.so");
+    st->headers_more_module = gs_nginx_find_module("ngx_http_headers_more_filter_module.so");
     st->conf_path = gs_xasprintf("%s/nginx.conf", t->cfg.workdir);
-    st->log_path = gs_xasprintf("%s/nginx.log", t->cfg.workdir);
     st->objects_path = gs_xasprintf("%s/objects.yaml", t->cfg.workdir);
     st->mirror_log_path = gs_xasprintf("%s/%s", t->cfg.workdir, GS_NGINX_MIRROR_LOG);
     t->impl = st;
@@ -821,12 +470,10 @@ static void nginx_close(gs_target *t)
     nginx_state *st = t->impl;
     if (st == NULL)
         return;
-    gs_proc_free(st->proc);
-    free(st->nginx);
+    gs_nginx_proc_clear(&st->np);
     free(st->js_module);
     free(st->headers_more_module);
     free(st->conf_path);
-    free(st->log_path);
     free(st->objects_path);
     free(st->mirror_log_path);
     free(st->status_json);

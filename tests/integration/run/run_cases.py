@@ -646,7 +646,7 @@ def case_cli(data_dir):
     if not re.search(r"\n +builtin +\S", so) or not re.search(r"\n +exec:COMMAND +\S", so):
         fail("--help does not list the target kinds:\n%s" % so)
     rc, _, se = cli(["--target", "nginx-plus", "x.yaml"])
-    if rc != 2 or "unknown target \"nginx-plus\" (available: builtin, exec:COMMAND, nginx)" not in se:
+    if rc != 2 or "unknown target \"nginx-plus\" (available: builtin, exec:COMMAND, nginx, ingress-nginx)" not in se:
         fail("unknown target: exit %d, %s" % (rc, se))
     rc, _, se = cli(["--target", "exec", "x.yaml"])
     if rc != 2 or "needs an argument: --target exec:COMMAND" not in se:

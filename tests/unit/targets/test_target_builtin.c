@@ -88,7 +88,7 @@ START_TEST(target_registry_kinds_and_capabilities)
     }
     ck_assert_ptr_null(gs_target_kind_at(gs_target_kind_count()));
     ck_assert_str_eq(gs_target_kind_at(0)->name, "builtin");
-    ck_assert_str_eq(gs_target_kinds_usage(), "builtin, exec:COMMAND, nginx");
+    ck_assert_str_eq(gs_target_kinds_usage(), "builtin, exec:COMMAND, nginx, ingress-nginx");
 
     gs_error err = {0};
     const gs_target_kind *b = gs_target_kind_find("builtin", &err);
@@ -103,6 +103,9 @@ START_TEST(target_registry_kinds_and_capabilities)
     ck_assert_uint_eq(e->caps & (GS_TARGET_CAP_STATUS_ONCE | GS_TARGET_CAP_REPORTS_COUNTERS |
                                  GS_TARGET_CAP_MIRROR_CAP),
                       0);
+    const gs_target_kind *in = gs_target_kind_find("ingress-nginx", &err);
+    ck_assert_ptr_nonnull(in);
+    ck_assert_uint_eq(in->caps & (GS_TARGET_CAP_REPORTS_COUNTERS | GS_TARGET_CAP_NEEDS_ARG), 0);
     const gs_target_kind *n = gs_target_kind_find("nginx", &err);
     ck_assert_ptr_nonnull(n);
     ck_assert_uint_eq(n->caps & (GS_TARGET_CAP_STATUS_ONCE | GS_TARGET_CAP_REPORTS_COUNTERS |
@@ -117,7 +120,7 @@ START_TEST(target_registry_kinds_and_capabilities)
     ck_assert_msg(strstr(err.msg, "takes no argument"), "%s", err.msg);
     ck_assert_ptr_null(gs_target_kind_find("execs:x", &err));
     ck_assert_msg(strstr(err.msg, "unknown target \"execs:x\" (available: builtin, exec:COMMAND, "
-                                  "nginx)"),
+                                  "nginx, ingress-nginx)"),
                   "%s", err.msg);
 
     gs_target *t = new_target();

@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: MIT */
+/* The ingress-nginx target: the "before" side of a migration off Ingress (docs/ingress.md). Each
+ * apply loads the objects, renders the Ingresses into nginx.conf as ingress-nginx's template
+ * does (gs_ingress_nginx_render), checks it with `nginx -t`, and starts or reloads Debian's nginx
+ * on it with the nginx target's process machinery (gs_nginx_proc.h), so the answers come from
+ * nginx's own location matching. Every Ingress of the objects is served, whatever its class, on
+ * one port: the listener "http" of the pseudo-Gateway ingress-nginx/ingress-nginx-controller
+ * (where ingress-nginx's own Service is in a cluster), which scenarios send to. */
+#include "gs_ingress_nginx.h"
+#include "gs_nginx_proc.h"
+#include "gs_target_child.h"
+
+#include "gs_alloc.h"
+#include "gs_buf.h"
+#include "gs_diag.h"
+#include "gs_model.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* How many times an apply draws a new port when another process took one first. */
+#define INGRESS_PORT_TRIES 3
+
+typedef struct ingress_state {
+    gs_nginx_proc np;
+    char *conf_path, *objects_path;
+    uint16_t http_port; /* kept across applies */
+} ingress_state;
+
+typedef struct ingress_resolve_ctx {
+    const gs_target_objects *objs;
+} ingress_resolve_ctx;
+
+/* The address of Service |ns|/|name| port |port| among the echo backends: the first endpoint
+ * (ingress-nginx's upstream has them all; one is enough to show where a request went). */
+static bool ingress_resolve(void *ctx, const char *ns, const char *name, int64_t port, char *out,
+                            size_t n)
+{
+    const gs_target_objects *objs = ((const ingress_resolve_ctx *)ctx)->objs;
+    for (size_t i = 0; i < objs->n_endpoints; i++) {
+        const gs_target_endpoint *e = &objs->endpoints[i];
+        if ((int64_t)e->port == port && strcmp(e->ns, ns) == 0 && strcmp(e->name, name) == 0) {
+            snprintf(out, n, "%s", e->address);
+            return true;
+        }
+    }
+    return false;
+}
+
+static void ingress_set_listener(gs_target *t, uint16_t port)
+{
+    gs_target_listener *l = gs_xcalloc(1, sizeof(*l));
+    l->gateway = gs_xstrdup(GS_TARGET_INGRESS_NGINX_GATEWAY);
+    l->listener = gs_xstrdup("http");
+    l->port = 80;
+    l->address = gs_xasprintf("127.0.0.1:%u", (unsigned)port);
+    for (size_t i = 0; i < t->n_listeners; i++) {
+        free(t->listeners[i].gateway);
+        free(t->listeners[i].listener);
+        free(t->listeners[i].address);
+    }
+    free(t->listeners);
+    t->listeners = l;
+    t->n_listeners = 1;
+}
+
+/* One try: render for the current ports, nginx -t, start or reload, wait. */
+static int ingress_serve(gs_target *t, const gs_model *m, const gs_target_objects *objs,
+                         gs_error *err)
+{
+    ingress_state *st = t->impl;
+    int rc = gs_nginx_proc_probe_port(&st->np, err);
+    if (rc == 0 && st->http_port == 0)
+        rc = gs_nginx_free_port(&st->http_port, err);
+    if (rc < 0)
+        return rc;
+    uint64_t gen = st->np.generation + 1;
+    char listen[32];
+    snprintf(listen, sizeof(listen), "127.0.0.1:%u", (unsigned)st->http_port);
+    gs_buf probe = {0};
+    gs_nginx_proc_probe_server(&st->np, gen, &probe);
+    /* worker_shutdown_timeout bounds how long a reload waits for the old workers. */
+    const char *main_extra = geteuid() == 0 ? "daemon off;\nerror_log stderr warn;\n"
+                                              "worker_shutdown_timeout 10s;\nuser root;\n"
+                                            : "daemon off;\nerror_log stderr warn;\n"
+                                              "worker_shutdown_timeout 10s;\n";
+    ingress_resolve_ctx rctx = {.objs = objs};
+    gs_ingress_nginx_in in = {.m = m,
+                              .listen = listen,
+                              .workdir = t->cfg.workdir,
+                              .main_extra = main_extra,
+                              .http_extra = probe.data,
+                              .resolve = ingress_resolve,
+                              .resolve_ctx = &rctx};
+    gs_buf conf = {0};
+    gs_diags notes = {0};
+    gs_ingress_nginx_render(&in, &conf, &notes);
+    gs_diags_clear(&notes);
+    char *next = gs_xasprintf("%s/nginx-%" PRIu64 ".conf", t->cfg.workdir, gen);
+    rc = gs_target_child_write_file(next, conf.data, conf.len, err);
+    if (rc == 0)
+        rc = gs_nginx_proc_test(&st->np, next, err);
+    if (rc == 0 && rename(next, st->conf_path) != 0)
+        rc = gs_error_set_errno(err, errno, "rename %s", next);
+    if (rc == 0)
+        rc = gs_nginx_proc_load(&st->np, st->conf_path, gen, err);
+    if (rc == 0)
+        ingress_set_listener(t, st->http_port);
+    free(next);
+    gs_buf_clear(&conf);
+    gs_buf_clear(&probe);
+    return rc;
+}
+
+static int ingress_apply(gs_target *t, const gs_target_objects *objs, gs_error *err)
+{
+    ingress_state *st = t->impl;
+    if (st->np.proc && gs_nginx_proc_check(&st->np, err) < 0)
+        return GS_ERR_CLOSED;
+    gs_model *m = NULL;
+    int rc = gs_nginx_load_objects(objs, st->objects_path, "ingress-nginx", &m, err);
+    for (int attempt = 1; rc == 0; attempt++) {
+        bool fresh = st->np.proc == NULL;
+        rc = ingress_serve(t, m, objs, err);
+        if (rc == 0 || attempt == INGRESS_PORT_TRIES || !fresh || !gs_nginx_port_taken(err->msg))
+            break;
+        /* another process took a port between drawing and binding: draw others */
+        st->http_port = 0;
+        st->np.probe_port = 0;
+        rc = 0;
+    }
+    gs_model_free(m);
+    return rc;
+}
+
+/* Ingress status (the load balancer's address) is not what a migration checks: no objects. */
+static int ingress_status(gs_target *t, gs_json_value **out, gs_error *err)
+{
+    (void)t;
+    static const char empty[] = "{\"objects\":[]}";
+    return gs_json_parse(empty, sizeof(empty) - 1, NULL, out, err);
+}
+
+static int ingress_check(gs_target *t, gs_error *err)
+{
+    ingress_state *st = t->impl;
+    return gs_nginx_proc_check(&st->np, err);
+}
+
+static int ingress_open(gs_target *t, gs_error *err)
+{
+    ingress_state *st = gs_xcalloc(1, sizeof(*st));
+    int rc = gs_nginx_proc_init(&st->np, t->cfg.workdir, t->cfg.start_timeout_ns,
+                                "ingress-nginx", err);
+    if (rc < 0) {
+        free(st);
+        return rc;
+    }
+    st->conf_path = gs_xasprintf("%s/nginx.conf", t->cfg.workdir);
+    st->objects_path = gs_xasprintf("%s/objects.yaml", t->cfg.workdir);
+    t->impl = st;
+    return 0;
+}
+
+static void ingress_close(gs_target *t)
+{
+    ingress_state *st = t->impl;
+    if (st == NULL)
+        return;
+    gs_nginx_proc_clear(&st->np);
+    free(st->conf_path);
+    free(st->objects_path);
+    free(st);
+    t->impl = NULL;
+}
+
+static const gs_target_ops ingress_ops = {
+    .open = ingress_open,
+    .apply = ingress_apply,
+    .status = ingress_status,
+    .check = ingress_check,
+    .close = ingress_close,
+};
+
+const gs_target_kind gs_target_kind_ingress_nginx = {
+    .name = "ingress-nginx",
+    .usage = "ingress-nginx",
+    .help = "the scenario's Ingresses rendered as ingress-nginx would, served by Debian's nginx "
+            "(docs/ingress.md)",
+    .caps = GS_TARGET_CAP_STATUS_ONCE,
+    .ops = &ingress_ops,
+};

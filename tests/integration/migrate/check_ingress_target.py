@@ -1,0 +1,112 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""gatesim run --target ingress-nginx, end to end (docs/ingress.md).
+
+  check_ingress_target.py GATESIM SCENARIOS_DIR DATA_DIR
+
+- the Ingress conformance features ported under SCENARIOS_DIR (path, host and default-backend
+  rules) pass, every step checked, answered by nginx (its Server header in the evidence of a
+  deliberately wrong scenario from DATA_DIR, which must fail on exactly its wrong steps);
+- an Ingress the API server rejects stops the run with its file:line:col;
+- no nginx outlives a run.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+GATESIM, SCENARIOS, DATA = sys.argv[1:4]
+WORK_ROOT = tempfile.mkdtemp(prefix="ingress-target-")
+ENV = {**os.environ, "NO_COLOR": "1", "TMPDIR": WORK_ROOT}
+
+
+def fail(msg, proc=None):
+    print("FAIL:", msg)
+    if proc is not None:
+        print(proc.stdout[-6000:])
+        print(proc.stderr[-4000:])
+    shutil.rmtree(WORK_ROOT, ignore_errors=True)
+    sys.exit(1)
+
+
+def nginx_left():
+    """nginx processes whose command line names a folder under WORK_ROOT."""
+    root = WORK_ROOT.encode()
+    pids = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/cmdline", "rb") as f:
+                cmd = f.read().split(b"\0")
+        except OSError:
+            continue
+        if cmd and cmd[0].endswith(b"nginx") and any(root in a for a in cmd):
+            pids.append(int(d))
+    return pids
+
+
+def run(path, name):
+    report = os.path.join(WORK_ROOT, name)
+    proc = subprocess.run([GATESIM, "run", path, "--target", "ingress-nginx", "--report-dir",
+                           report, "--seed", "7"], stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=600, env=ENV)
+    left = nginx_left()
+    if left:
+        fail(f"nginx processes left behind: {left}", proc)
+    results = None
+    try:
+        with open(os.path.join(report, "results.json")) as f:
+            results = json.load(f)
+    except OSError:
+        pass
+    return proc, results
+
+
+def main():
+    # 1. the ported features pass, every step checking something
+    proc, results = run(SCENARIOS, "features")
+    if proc.returncode != 0 or results is None:
+        fail(f"the Ingress conformance scenarios did not pass (exit {proc.returncode})", proc)
+    if results.get("target") != "ingress-nginx":
+        fail(f"results name target {results.get('target')}", proc)
+    names = sorted(s["name"] for s in results["scenarios"])
+    if names != ["ingress-default-backend", "ingress-host-rules", "ingress-path-rules"]:
+        fail(f"scenarios run: {names}", proc)
+    steps = 0
+    for s in results["scenarios"]:
+        for st in s["steps"]:
+            steps += 1
+            if not st["checks"] or any(c["result"] != "passed" for c in st["checks"]):
+                fail(f"{s['name']} / {st['name']}: {st['checks']}", proc)
+    if steps != 26:
+        fail(f"{steps} steps ran, the three features have 26", proc)
+
+    # 2. a scenario expecting what ingress-nginx does not do fails on exactly those steps,
+    #    and the answers it shows are nginx's
+    proc, results = run(os.path.join(DATA, "wrong-answer.yaml"), "wrong")
+    if proc.returncode != 1 or results is None:
+        fail(f"the wrong scenario exited {proc.returncode}, want 1", proc)
+    verdicts = {st["name"]: all(c["result"] == "passed" for c in st["checks"])
+                for st in results["scenarios"][0]["steps"]}
+    want = {"exact /foo matches": True, "exact /foo matches /FOO (it does not)": False,
+            "the wildcard covers two labels (it does not)": False}
+    if verdicts != want:
+        fail(f"step verdicts {verdicts}, want {want}", proc)
+    evidence = json.dumps(results["scenarios"][0]["steps"][1]["checks"])
+    if "server: nginx/" not in evidence or "404" not in evidence:
+        fail(f"the failing step's evidence is not nginx's 404: {evidence[:400]}", proc)
+
+    # 3. an invalid Ingress is reported at its position; nothing runs
+    proc, _ = run(os.path.join(DATA, "invalid.yaml"), "invalid")
+    if proc.returncode != 2 or "invalid.yaml:15:15:" not in proc.stderr or \
+            "pathType must be specified" not in proc.stderr:
+        fail(f"invalid Ingress: exit {proc.returncode}", proc)
+    shutil.rmtree(WORK_ROOT, ignore_errors=True)
+    print(f"ok: {steps} feature steps passed on ingress-nginx; wrong answers and invalid "
+          "Ingresses caught")
+
+
+main()
