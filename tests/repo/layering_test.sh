@@ -35,7 +35,7 @@ BELOW = {
     "gateway": {"control", "model", "base"},
     "traffic": {"base"},
     "stats": {"base"},
-    "targets": {"control", "model", "base"},
+    "targets": {"migrate", "control", "model", "base"},
     "reports": {"base"},
     "scenario": {"targets", "traffic", "stats", "reports", "control", "model", "base"},
     "conform": {"scenario", "targets", "traffic", "stats", "reports", "control", "model", "base"},
