@@ -21,15 +21,37 @@
 #include <stdint.h>
 
 typedef enum gs_rollout_action_kind {
-    GS_ROLLOUT_SET_WEIGHT = 0, /* route the canary |weight| percent, verified */
-    GS_ROLLOUT_PAUSE,          /* keep the traffic at the current weight for |duration_ns| */
-    GS_ROLLOUT_ANALYSIS,       /* judge the canary's traffic every interval until one passes */
+    GS_ROLLOUT_SET_WEIGHT = 0,   /* route the canary |weight| percent, verified */
+    GS_ROLLOUT_PAUSE,            /* keep the traffic at the current weight for |duration_ns| */
+    GS_ROLLOUT_ANALYSIS,         /* judge the canary's traffic every interval until one passes */
+    GS_ROLLOUT_SET_HEADER_ROUTE, /* upsert a managed rule sending matching requests to the
+                                    canary; without matches, remove it */
+    GS_ROLLOUT_SET_MIRROR_ROUTE, /* mirror requests to the canary (a no-op where |noop|) */
 } gs_rollout_action_kind;
+
+typedef enum gs_rollout_match_type {
+    GS_ROLLOUT_MATCH_EXACT = 0,
+    GS_ROLLOUT_MATCH_PREFIX, /* written as RegularExpression "<value>.*", as the plugin does */
+    GS_ROLLOUT_MATCH_REGEX,
+} gs_rollout_match_type;
+
+/* One `match` entry of setHeaderRoute: {headerName, headerValue: {exact|prefix|regex}}. */
+typedef struct gs_rollout_header_match {
+    const char *name;
+    gs_rollout_match_type type;
+    const char *value;
+} gs_rollout_header_match;
 
 typedef struct gs_rollout_action {
     gs_rollout_action_kind kind;
-    unsigned weight;     /* SET_WEIGHT: 0-100 */
+    unsigned weight;     /* SET_WEIGHT: 0-100; SET_MIRROR_ROUTE: the percentage */
     int64_t duration_ns; /* PAUSE: 0 = one interval */
+    const char *route;   /* SET_HEADER_ROUTE, SET_MIRROR_ROUTE: the managed route's name */
+    gs_rollout_header_match *matches; /* SET_HEADER_ROUTE; none: remove the managed route */
+    size_t n_matches;
+    /* SET_MIRROR_ROUTE: the tool acknowledges the step and changes nothing (the Argo Rollouts
+     * Gateway API plugin's SetMirrorRoute); the rehearsal says so instead of mirroring. */
+    bool noop;
     gs_pos pos;
 } gs_rollout_action;
 
@@ -45,7 +67,7 @@ typedef struct gs_rollout_fault {
 typedef struct gs_rollout_plan {
     const char *route_ns, *route_name; /* the HTTPRoute whose weights the rollout writes */
     bool has_rule;
-    unsigned rule;                     /* only this rule; else every rule holding both refs */
+    unsigned rule; /* only this rule; else every rule holding both refs */
     const char *stable_ns, *stable_name;
     const char *canary_ns, *canary_name;
     const char *stable, *canary; /* "ns/name" (declared backends) */
@@ -72,19 +94,19 @@ const char *gs_rollout_outcome_name(gs_rollout_outcome o);
 typedef struct gs_scenario_rollout {
     gs_rollout_plan plan;
     /* `source:` a rollout tool's own object, translated to |plan| when the scenario loads. */
-    const char *source_path;  /* or NULL for an inline `plan` */
-    const char *source_kind;  /* "Canary" (Flagger) */
-    const char *source_tool;  /* "Flagger" */
+    const char *source_path; /* or NULL for an inline `plan` */
+    const char *source_kind; /* "Canary" (Flagger), "Rollout" (Argo Rollouts) */
+    const char *source_tool; /* "Flagger", "Argo Rollouts" */
     /* The HTTPRoute the tool writes whole (YAML), applied before the first step in place of the
      * user's route of that name; NULL when the tool patches the user's route. */
     const char *route_yaml;
-    int64_t interval_ns;           /* analysis window; default 1 s */
-    bool has_interval;             /* given in the step (else the source's) */
-    int64_t converge_timeout_ns;   /* how long the data plane may take to follow; 0: the run's
-                                      start timeout */
-    gs_scenario_send traffic;      /* open-loop traffic for the whole rollout (requests unused) */
+    int64_t interval_ns;         /* analysis window; default 1 s */
+    bool has_interval;           /* given in the step (else the source's) */
+    int64_t converge_timeout_ns; /* how long the data plane may take to follow; 0: the run's
+                                    start timeout */
+    gs_scenario_send traffic;    /* open-loop traffic for the whole rollout (requests unused) */
     bool has_outcome;
-    gs_rollout_outcome outcome;    /* PROMOTED or ROLLED_BACK */
+    gs_rollout_outcome outcome; /* PROMOTED or ROLLED_BACK */
     bool has_max_weight;
     unsigned max_weight;
     bool has_failed_requests;
@@ -96,9 +118,9 @@ typedef struct gs_scenario_rollout {
 
 /* What the controller knows between actions. */
 typedef struct gs_rollout_state {
-    size_t next;           /* the next action */
-    unsigned weight;       /* the canary weight written last */
-    unsigned max_weight;   /* the highest written */
+    size_t next;            /* the next action */
+    unsigned weight;        /* the canary weight written last */
+    unsigned max_weight;    /* the highest written */
     unsigned failed_checks; /* cumulative over the run, as Flagger counts them */
     gs_rollout_outcome outcome;
 } gs_rollout_state;
@@ -135,7 +157,7 @@ typedef struct gs_rollout_sprt {
     double step_canary, step_other; /* log-likelihood ratio of one observation */
     double upper, lower;
     double llr;
-    uint64_t n;       /* observations since the last restart */
+    uint64_t n;        /* observations since the last restart */
     uint64_t restarts; /* times H0 was accepted */
 } gs_rollout_sprt;
 

@@ -5,26 +5,122 @@
 #include "gs_rollout.h"
 #include "scenario_priv.h"
 
+#include "gs_alloc.h"
 #include "gs_decode.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* One setHeaderRoute `match` entry: {headerName, headerValue: {exact|prefix|regex}}. */
+static void rd_header_match(gs_decoder *d, gs_yaml_stream *arena, const gs_yaml_node *n,
+                            gs_rollout_header_match *m)
+{
+    static const char *const fields[] = {"headerName", "headerValue", NULL};
+    static const char *const kinds[] = {"exact", "prefix", "regex", NULL};
+    const char *name = NULL;
+    gs_dec_check_fields(d, n, fields);
+    if (gs_dec_string(d, n, "headerName", true, &name))
+        m->name = gs_yaml_strdup(arena, name);
+    gs_yaml_node *hv = gs_dec_map(d, n, "headerValue", true);
+    if (hv == NULL || hv->kind != GS_YAML_MAPPING)
+        return;
+    gs_dec_push(d, "headerValue");
+    gs_dec_check_fields(d, hv, kinds);
+    size_t given = 0;
+    for (size_t k = 0; kinds[k]; k++) {
+        const char *v = NULL;
+        if (gs_dec_string(d, hv, kinds[k], false, &v) && v[0]) {
+            m->type = (gs_rollout_match_type)k;
+            m->value = gs_yaml_strdup(arena, v);
+            given++;
+        }
+    }
+    if (given != 1)
+        gs_dec_error(d, hv, "give exactly one non-empty value of exact, prefix, regex");
+    gs_dec_pop(d);
+}
+
+void gs_rollout_dec_managed(gs_decoder *d, gs_yaml_stream *arena, const gs_yaml_node *v,
+                            bool header, gs_rollout_action *a)
+{
+    static const char *const hfields[] = {"name", "match", NULL};
+    static const char *const mfields[] = {"name", "percentage", "match", NULL};
+    a->kind = header ? GS_ROLLOUT_SET_HEADER_ROUTE : GS_ROLLOUT_SET_MIRROR_ROUTE;
+    gs_dec_check_fields(d, v, header ? hfields : mfields);
+    const char *name = NULL;
+    if (gs_dec_string(d, v, "name", true, &name))
+        a->route = gs_yaml_strdup(arena, name);
+    if (!header) {
+        int64_t pct = 100; /* Argo's default: every matching request */
+        gs_dec_int(d, v, "percentage", false, 0, 100, &pct);
+        a->weight = (unsigned)pct;
+        return;
+    }
+    gs_yaml_node *match = gs_dec_seq(d, v, "match", false);
+    if (match == NULL || match->kind != GS_YAML_SEQUENCE)
+        return;
+    a->matches = gs_yaml_alloc(arena, (match->nitems + 1) * sizeof(*a->matches));
+    gs_dec_push(d, "match");
+    for (size_t i = 0; i < match->nitems; i++) {
+        gs_dec_push_index(d, i);
+        if (gs_dec_expect(d, match->items[i], GS_YAML_T_MAP))
+            rd_header_match(d, arena, match->items[i], &a->matches[a->n_matches++]);
+        gs_dec_pop(d);
+    }
+    gs_dec_pop(d);
+}
+
+const char *gs_rollout_dec_service(scenario_decoder *sd, const gs_yaml_node *source,
+                                   const char *tool, const char *ns, const char *svc,
+                                   const char **name)
+{
+    char *full = gs_xasprintf("%s/%s", ns, svc);
+    const char *s = gs_yaml_strdup(sd->stream, full);
+    free(full);
+    *name = strchr(s, '/') + 1;
+    const gs_scenario *sc = sd->sc;
+    for (size_t i = 0; i < sc->n_backends; i++)
+        if (strcmp(sc->backends[i].ns, ns) == 0 && strcmp(sc->backends[i].name, *name) == 0)
+            return s;
+    gs_dec_error_field(&sd->d, source, "source",
+                       "%s routes to Service %s: declare it in "
+                       "spec.backends",
+                       tool, s);
+    return s;
+}
 
 static void rd_action(scenario_decoder *sd, const gs_yaml_node *item, gs_rollout_action *a)
 {
-    static const char *const fields[] = {"setWeight", "pause", "analysis", NULL};
+    static const char *const fields[] = {"setWeight",      "pause",          "analysis",
+                                         "setHeaderRoute", "setMirrorRoute", NULL};
     static const char *const pfields[] = {"duration", NULL};
     a->pos = item->pos;
     if (!gs_dec_check_fields(&sd->d, item, fields))
         return;
     if (item->npairs != 1) {
-        gs_dec_error(&sd->d, item, "give exactly one of setWeight, pause, analysis");
+        gs_dec_error(&sd->d, item,
+                     "give exactly one of setWeight, pause, analysis, setHeaderRoute, "
+                     "setMirrorRoute");
         return;
     }
     int64_t v;
     if (gs_dec_int(&sd->d, item, "setWeight", false, 0, 100, &v)) {
         a->kind = GS_ROLLOUT_SET_WEIGHT;
         a->weight = (unsigned)v;
+    } else if (gs_yaml_get(item, "setHeaderRoute") || gs_yaml_get(item, "setMirrorRoute")) {
+        bool header = gs_yaml_get(item, "setHeaderRoute") != NULL;
+        const char *key = header ? "setHeaderRoute" : "setMirrorRoute";
+        gs_yaml_node *body = gs_dec_map(&sd->d, item, key, true);
+        if (body && body->kind == GS_YAML_MAPPING) {
+            gs_dec_push(&sd->d, key);
+            gs_rollout_dec_managed(&sd->d, sd->stream, body, header, a);
+            gs_dec_pop(&sd->d);
+        }
+        if (!header)
+            gs_dec_error_field(&sd->d, body, key,
+                               "not rehearsed yet in an inline plan (an Argo Rollout source's "
+                               "setMirrorRoute is rehearsed as the plugin's no-op)");
     } else if (gs_yaml_get(item, "pause")) {
         a->kind = GS_ROLLOUT_PAUSE;
         gs_yaml_node *p = gs_dec_map(&sd->d, item, "pause", false);
@@ -139,8 +235,9 @@ static void rd_expect(scenario_decoder *sd, const gs_yaml_node *exp, gs_scenario
         ro->failed_requests = (uint64_t)v;
     }
     if (exp->npairs == 0)
-        gs_dec_error(&sd->d, exp, "nothing to check: give outcome, maxCanaryWeight or "
-                                  "failedRequests");
+        gs_dec_error(&sd->d, exp,
+                     "nothing to check: give outcome, maxCanaryWeight or "
+                     "failedRequests");
 }
 
 static void rd_traffic(scenario_decoder *sd, const gs_yaml_node *m, gs_scenario_send *t)
@@ -159,6 +256,22 @@ static void rd_traffic(scenario_decoder *sd, const gs_yaml_node *m, gs_scenario_
     gs_dec_pop(&sd->d);
 }
 
+/* An Argo Rollout's analysis steps run AnalysisTemplates, which query external systems: the
+ * rehearsal judges gatesim's own measurements against the step's thresholds instead. */
+static void rd_argo_thresholds_given(scenario_decoder *sd, const gs_yaml_node *rn,
+                                     const gs_scenario_rollout *ro)
+{
+    const gs_rollout_plan *p = &ro->plan;
+    bool analysed = false;
+    for (size_t i = 0; i < p->n_actions; i++)
+        analysed |= p->actions[i].kind == GS_ROLLOUT_ANALYSIS;
+    if (analysed && isnan(p->min_success_rate) && p->max_p99_ns == 0)
+        gs_dec_error_field(&sd->d, rn, "analysis",
+                           "Required value: the Rollout's analysis steps run AnalysisTemplates "
+                           "(external metrics, not rehearsed): give thresholds {successRate, p99} "
+                           "to judge gatesim's own measurements instead");
+}
+
 /* `source: {path}`: the rollout tool's object, translated to the plan. */
 static void rd_source(scenario_decoder *sd, const gs_yaml_node *src, gs_scenario_rollout *ro)
 {
@@ -175,36 +288,32 @@ static void rd_source(scenario_decoder *sd, const gs_yaml_node *src, gs_scenario
         gs_dec_error_field(&sd->d, pn, "path", "%s", err.msg);
         return;
     }
-    const gs_yaml_node *doc = NULL;
-    bool argo = false;
-    for (size_t i = 0; i < s->ndocs && doc == NULL; i++) {
+    const gs_yaml_node *canary = NULL, *rollout = NULL;
+    for (size_t i = 0; i < s->ndocs && canary == NULL && rollout == NULL; i++) {
         const char *api = gs_yaml_str(gs_yaml_get(s->docs[i], "apiVersion"));
         const char *kind = gs_yaml_str(gs_yaml_get(s->docs[i], "kind"));
         if (api && kind && strncmp(api, "flagger.app/", 12) == 0 && strcmp(kind, "Canary") == 0)
-            doc = s->docs[i];
+            canary = s->docs[i];
         else if (api && kind && strncmp(api, "argoproj.io/", 12) == 0 &&
-                 strcmp(kind, "Rollout") == 0 && !argo) {
-            argo = true;
-            gs_dec_error_field(&sd->d, pn, "path",
-                               "%s: Argo Rollouts sources are not rehearsed yet: write the steps "
-                               "as an inline plan",
-                               p);
-        }
+                 strcmp(kind, "Rollout") == 0)
+            rollout = s->docs[i];
     }
-    if (doc)
-        gs_rollout_flagger_plan(sd, src, doc, ro);
-    else if (!argo)
+    if (canary)
+        gs_rollout_flagger_plan(sd, src, canary, ro);
+    else if (rollout)
+        gs_rollout_argo_plan(sd, src, rollout, ro);
+    else
         gs_dec_error_field(&sd->d, pn, "path",
-                           "%s holds no Flagger Canary (apiVersion flagger.app/v1beta1, kind "
-                           "Canary)",
+                           "%s holds no Flagger Canary (flagger.app/v1beta1 Canary) and no Argo "
+                           "Rollout (argoproj.io/v1alpha1 Rollout)",
                            p);
     gs_yaml_stream_free(s);
 }
 
 void gs_scenario_decode_rollout(scenario_decoder *sd, const gs_yaml_node *m, gs_scenario_step *st)
 {
-    static const char *const fields[] = {"plan", "source", "interval", "convergenceTimeout",
-                                         "traffic", NULL};
+    static const char *const fields[] = {"plan",    "source",   "interval", "convergenceTimeout",
+                                         "traffic", "analysis", NULL};
     gs_yaml_node *rn = gs_dec_map(&sd->d, m, "rollout", false);
     if (rn == NULL || rn->kind != GS_YAML_MAPPING)
         return;
@@ -217,15 +326,15 @@ void gs_scenario_decode_rollout(scenario_decoder *sd, const gs_yaml_node *m, gs_
     if (gs_dec_duration(&sd->d, rn, "interval", false, &ro->interval_ns)) {
         ro->has_interval = true;
         if (ro->interval_ns <= 0)
-            gs_dec_error_field(&sd->d, gs_yaml_get(rn, "interval"), "interval",
-                               "must be positive");
+            gs_dec_error_field(&sd->d, gs_yaml_get(rn, "interval"), "interval", "must be positive");
     }
     gs_yaml_node *plan = gs_dec_map(&sd->d, rn, "plan", false);
     gs_yaml_node *src = gs_dec_map(&sd->d, rn, "source", false);
     if (plan && src)
         gs_dec_error_field(&sd->d, src, "source", "give plan or source, not both");
     else if (!plan && !src && !gs_yaml_get(rn, "plan") && !gs_yaml_get(rn, "source"))
-        gs_dec_error_field(&sd->d, rn, "plan", "Required value: a plan, or a source to read it from");
+        gs_dec_error_field(&sd->d, rn, "plan",
+                           "Required value: a plan, or a source to read it from");
     if (plan && plan->kind == GS_YAML_MAPPING) {
         gs_dec_push(&sd->d, "plan");
         rd_plan(sd, plan, &ro->plan);
@@ -235,6 +344,13 @@ void gs_scenario_decode_rollout(scenario_decoder *sd, const gs_yaml_node *m, gs_
         rd_source(sd, src, ro);
         gs_dec_pop(&sd->d);
     }
+    if (plan && gs_yaml_get(rn, "analysis"))
+        gs_dec_error_field(&sd->d, gs_yaml_get(rn, "analysis"), "analysis",
+                           "give the thresholds in the plan's own analysis");
+    else if (src) /* the source's thresholds, or in place of AnalysisTemplates */
+        rd_thresholds(sd, rn, &ro->plan);
+    if (src && ro->source_tool && strcmp(ro->source_tool, "Argo Rollouts") == 0)
+        rd_argo_thresholds_given(sd, rn, ro);
     if (gs_dec_duration(&sd->d, rn, "convergenceTimeout", false, &ro->converge_timeout_ns) &&
         ro->converge_timeout_ns <= 0)
         gs_dec_error_field(&sd->d, gs_yaml_get(rn, "convergenceTimeout"), "convergenceTimeout",

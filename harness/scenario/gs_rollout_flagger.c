@@ -134,8 +134,7 @@ static int flagger_emit_filters(gs_buf *b, const gs_yaml_node *headers)
         const gs_yaml_node *side = gs_yaml_get(headers, sides[s][0]);
         if (side == NULL || side->kind != GS_YAML_MAPPING)
             continue;
-        gs_buf_printf(b, "%s{type: %s, %s: {", filters++ ? ", " : "", sides[s][1],
-                      members[s]);
+        gs_buf_printf(b, "%s{type: %s, %s: {", filters++ ? ", " : "", sides[s][1], members[s]);
         int n = 0;
         flagger_emit_headers(b, "add", gs_yaml_get(side, "add"), &n);
         flagger_emit_headers(b, "set", gs_yaml_get(side, "set"), &n);
@@ -244,8 +243,8 @@ static void flagger_schedule(flagger_dec *f, const gs_yaml_node *an, gs_rollout_
     }
     p->actions = gs_yaml_alloc(f->sd->stream, (2 * n + 1) * sizeof(*p->actions));
     for (size_t i = 0; i < n; i++) {
-        p->actions[p->n_actions++] =
-            (gs_rollout_action){.kind = GS_ROLLOUT_SET_WEIGHT, .weight = weights[i], .pos = an->pos};
+        p->actions[p->n_actions++] = (gs_rollout_action){
+            .kind = GS_ROLLOUT_SET_WEIGHT, .weight = weights[i], .pos = an->pos};
         p->actions[p->n_actions++] =
             (gs_rollout_action){.kind = GS_ROLLOUT_ANALYSIS, .pos = an->pos};
     }
@@ -302,20 +301,13 @@ static void flagger_unrehearsed(flagger_dec *f, const gs_yaml_node *spec, const 
                         "service.%s: not written into the rehearsed route", svc_said[i]);
 }
 
-/* The Services Flagger routes to must be declared backends: there is no echo behind others. */
+/* Flagger's Service <apex>-<suffix>, which must be a declared backend. */
 static const char *flagger_service(flagger_dec *f, const gs_yaml_node *source, const char *suffix,
                                    const char **name)
 {
-    char *full = gs_xasprintf("%s/%s-%s", f->ns, f->apex, suffix);
-    const char *s = gs_yaml_strdup(f->sd->stream, full);
-    free(full);
-    *name = strchr(s, '/') + 1;
-    const gs_scenario *sc = f->sd->sc;
-    for (size_t i = 0; i < sc->n_backends; i++)
-        if (strcmp(sc->backends[i].ns, f->ns) == 0 && strcmp(sc->backends[i].name, *name) == 0)
-            return s;
-    gs_dec_error_field(&f->sd->d, source, "source",
-                       "Flagger routes to Service %s: declare it in spec.backends", s);
+    char *svc = gs_xasprintf("%s-%s", f->apex, suffix);
+    const char *s = gs_rollout_dec_service(f->sd, source, "Flagger", f->ns, svc, name);
+    free(svc);
     return s;
 }
 

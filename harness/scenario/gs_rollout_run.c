@@ -48,7 +48,7 @@ typedef struct rollout_live {
     bool converged;
     int64_t converged_ns;
     uint64_t seen_canary, seen; /* since the route was applied (evidence when it is not followed) */
-    uint64_t failed_stage; /* since the stage started */
+    uint64_t failed_stage;      /* since the stage started */
     uint64_t failed_total, total;
     char first_failure[160];
 } rollout_live;
@@ -67,12 +67,16 @@ typedef struct rollout_run {
     int traffic_rc;
     gs_error traffic_err;
     gs_rollout_state st;
-    unsigned failed; /* failed checks of the step */
-    unsigned generation; /* route writes so far */
+    unsigned failed;           /* failed checks of the step */
+    unsigned generation;       /* route writes so far */
     char *address, *authority; /* the traffic's own copies: route writes reload the target,
                                   which may free the listener strings the runner lent */
-    uint64_t need_answered; /* what the window being collected waits for */
+    uint64_t need_answered;    /* what the window being collected waits for */
     int64_t need_ns;
+    /* The header routes in force (setHeaderRoute with matches), upserted by name; every route
+     * write appends their managed rules. */
+    const gs_rollout_action **headers;
+    size_t n_headers;
 } rollout_run;
 
 /* ---- the traffic side ---- */
@@ -266,18 +270,217 @@ static size_t rollout_patch_rules(gs_yaml_stream *s, gs_yaml_node *route, const 
     return patched;
 }
 
+/* ---- managed rules (setHeaderRoute) ---- */
+
+/* Whether rule |rule| is one of the plan's managed rules: named after a header route of the
+ * plan, "<name>" or "<name>-<k>" (one per source rule). */
+static bool rollout_rule_managed(const gs_rollout_plan *p, const gs_yaml_node *rule)
+{
+    const char *name = gs_yaml_str(gs_yaml_get(rule, "name"));
+    for (size_t i = 0; name && i < p->n_actions; i++) {
+        const char *m = p->actions[i].route;
+        if (p->actions[i].kind != GS_ROLLOUT_SET_HEADER_ROUTE || m == NULL)
+            continue;
+        size_t n = strlen(m);
+        if (strncmp(name, m, n) == 0 &&
+            (name[n] == '\0' || (name[n] == '-' && name[n + 1] &&
+                                 strspn(name + n + 1, "0123456789") == strlen(name + n + 1))))
+            return true;
+    }
+    return false;
+}
+
+/* Removes the plan's managed rules from |route|: every write appends those in force again. */
+static void rollout_drop_managed(gs_yaml_node *route, const gs_rollout_plan *p)
+{
+    gs_yaml_node *rules = gs_yaml_get(gs_yaml_get(route, "spec"), "rules");
+    if (rules == NULL || rules->kind != GS_YAML_SEQUENCE)
+        return;
+    size_t kept = 0;
+    for (size_t i = 0; i < rules->nitems; i++)
+        if (!rollout_rule_managed(p, rules->items[i]))
+            rules->items[kept++] = rules->items[i];
+    rules->nitems = kept;
+}
+
+static void rollout_emit_quoted(gs_buf *b, const char *v)
+{
+    gs_buf_putc(b, '"');
+    for (; *v; v++) {
+        if (*v == '"' || *v == '\\')
+            gs_buf_putc(b, '\\');
+        gs_buf_putc(b, *v);
+    }
+    gs_buf_putc(b, '"');
+}
+
+/* The header matches of |a| as the plugin writes them: exact as Exact, prefix as the
+ * RegularExpression "<prefix>.*", regex as RegularExpression. */
+static void rollout_emit_header_matches(gs_buf *b, const gs_rollout_action *a)
+{
+    gs_buf_puts(b, "headers: [");
+    for (size_t i = 0; i < a->n_matches; i++) {
+        const gs_rollout_header_match *m = &a->matches[i];
+        gs_buf_printf(b, "%s{type: %s, name: ", i ? ", " : "",
+                      m->type == GS_ROLLOUT_MATCH_EXACT ? "Exact" : "RegularExpression");
+        rollout_emit_quoted(b, m->name);
+        gs_buf_puts(b, ", value: ");
+        char *v = gs_xasprintf("%s%s", m->value, m->type == GS_ROLLOUT_MATCH_PREFIX ? ".*" : "");
+        rollout_emit_quoted(b, v);
+        free(v);
+        gs_buf_puts(b, "}");
+    }
+    gs_buf_puts(b, "]");
+}
+
+/* The managed rule of header route |a| for source rule |src|, as the plugin builds it: for each
+ * of the source's matches its path and query parameters with |a|'s header matches (the source's
+ * method and header matches are not copied; a source without matches gives a rule without
+ * matches, which the API server defaults to PathPrefix / without headers), the source's
+ * filters, and one canary backendRef without weight. */
+static void rollout_header_rule(gs_buf *b, const rollout_run *r, const gs_rollout_action *a,
+                                const gs_yaml_node *src, const char *name)
+{
+    const gs_rollout_plan *p = r->plan;
+    gs_buf_puts(b, "{name: ");
+    rollout_emit_quoted(b, name);
+    const gs_yaml_node *matches = gs_yaml_get(src, "matches");
+    if (matches && matches->kind == GS_YAML_SEQUENCE && matches->nitems) {
+        gs_buf_puts(b, ", matches: [");
+        for (size_t i = 0; i < matches->nitems; i++) {
+            const gs_yaml_node *path = gs_yaml_get(matches->items[i], "path");
+            const gs_yaml_node *query = gs_yaml_get(matches->items[i], "queryParams");
+            gs_buf_puts(b, i ? ", {" : "{");
+            if (path) {
+                gs_buf_puts(b, "path: ");
+                gs_objset_emit_yaml(b, path);
+                gs_buf_puts(b, ", ");
+            }
+            if (query) {
+                gs_buf_puts(b, "queryParams: ");
+                gs_objset_emit_yaml(b, query);
+                gs_buf_puts(b, ", ");
+            }
+            rollout_emit_header_matches(b, a);
+            gs_buf_puts(b, "}");
+        }
+        gs_buf_puts(b, "]");
+    }
+    const gs_yaml_node *filters = gs_yaml_get(src, "filters");
+    if (filters) {
+        gs_buf_puts(b, ", filters: ");
+        gs_objset_emit_yaml(b, filters);
+    }
+    gs_buf_puts(b, ", backendRefs: [{group: \"\", kind: Service, name: ");
+    rollout_emit_quoted(b, p->canary_name);
+    const gs_yaml_node *refs = gs_yaml_get(src, "backendRefs");
+    for (size_t k = 0; refs && refs->kind == GS_YAML_SEQUENCE && k < refs->nitems; k++) {
+        const gs_yaml_node *ref = refs->items[k];
+        if (!rollout_ref_is(ref, p->route_ns, p->canary_ns, p->canary_name))
+            continue;
+        if (gs_yaml_get(ref, "namespace")) {
+            gs_buf_puts(b, ", namespace: ");
+            gs_objset_emit_yaml(b, gs_yaml_get(ref, "namespace"));
+        }
+        if (gs_yaml_get(ref, "port")) {
+            gs_buf_puts(b, ", port: ");
+            gs_objset_emit_yaml(b, gs_yaml_get(ref, "port"));
+        }
+        break;
+    }
+    gs_buf_puts(b, "}]}");
+}
+
+/* Appends the managed rules of the header routes in force to |route| (in |s|): one per rule
+ * holding both Services (or the plan's rule), named "<name>", "<name>-1", ... */
+static int rollout_add_managed(const rollout_run *r, gs_yaml_stream *s, gs_yaml_node *route,
+                               gs_error *err)
+{
+    const gs_rollout_plan *p = r->plan;
+    gs_yaml_node *rules = gs_yaml_get(gs_yaml_get(route, "spec"), "rules");
+    if (r->n_headers == 0 || rules == NULL || rules->kind != GS_YAML_SEQUENCE)
+        return 0;
+    gs_buf b = {0};
+    gs_buf_puts(&b, "[");
+    size_t written = 0;
+    for (size_t h = 0; h < r->n_headers; h++) {
+        size_t k = 0;
+        for (size_t i = 0; i < rules->nitems; i++) {
+            if (p->has_rule && i != p->rule)
+                continue;
+            const gs_yaml_node *refs = gs_yaml_get(rules->items[i], "backendRefs");
+            bool stable = false, canary = false;
+            for (size_t j = 0; refs && refs->kind == GS_YAML_SEQUENCE && j < refs->nitems; j++) {
+                stable |= rollout_ref_is(refs->items[j], p->route_ns, p->stable_ns, p->stable_name);
+                canary |= rollout_ref_is(refs->items[j], p->route_ns, p->canary_ns, p->canary_name);
+            }
+            if (!stable || !canary)
+                continue;
+            char *name = k ? gs_xasprintf("%s-%zu", r->headers[h]->route, k)
+                           : gs_xstrdup(r->headers[h]->route);
+            if (written++)
+                gs_buf_puts(&b, ", ");
+            rollout_header_rule(&b, r, r->headers[h], rules->items[i], name);
+            free(name);
+            k++;
+        }
+    }
+    gs_buf_puts(&b, "]");
+    gs_yaml_stream *tmp = NULL;
+    int rc = gs_yaml_parse_buffer(&tmp, "(managed rules)", b.data, b.len, err);
+    gs_buf_clear(&b);
+    if (rc < 0)
+        return rc;
+    const gs_yaml_node *added = tmp->docs[0];
+    gs_yaml_node **items = gs_yaml_alloc(s, (rules->nitems + added->nitems) * sizeof(*items));
+    memcpy(items, rules->items, rules->nitems * sizeof(*items));
+    for (size_t i = 0; i < added->nitems; i++)
+        items[rules->nitems + i] = gs_yaml_clone(s, added->items[i]);
+    rules->items = items;
+    rules->nitems += added->nitems;
+    gs_yaml_stream_free(tmp);
+    return 0;
+}
+
+/* The header route named like |a| in force, or NULL. */
+static const gs_rollout_action *rollout_header_in_force(const rollout_run *r,
+                                                        const gs_rollout_action *a, size_t *at)
+{
+    for (size_t i = 0; i < r->n_headers; i++)
+        if (strcmp(r->headers[i]->route, a->route) == 0) {
+            *at = i;
+            return r->headers[i];
+        }
+    *at = r->n_headers;
+    return NULL;
+}
+
+/* Upserts (or, without matches, removes) header route |a| among those in force. */
+static void rollout_set_header(rollout_run *r, const gs_rollout_action *a)
+{
+    size_t i;
+    const gs_rollout_action *old = rollout_header_in_force(r, a, &i);
+    if (a->n_matches) {
+        r->headers[i] = a;
+        r->n_headers += old == NULL;
+    } else if (old) {
+        memmove(&r->headers[i], &r->headers[i + 1], (r->n_headers - i - 1) * sizeof(*r->headers));
+        r->n_headers--;
+    }
+}
+
 static int rollout_write_route(rollout_run *r, unsigned canary_weight, double *apply_ms,
                                gs_error *err)
 {
     const gs_rollout_plan *p = r->plan;
-    const gs_objset_item *it =
-        gs_objset_find(r->env->set, "HTTPRoute", p->route_ns, p->route_name);
+    const gs_objset_item *it = gs_objset_find(r->env->set, "HTTPRoute", p->route_ns, p->route_name);
     if (it == NULL)
         return gs_error_set(err, GS_ERR_NOT_FOUND, "rollout: no HTTPRoute %s/%s among the objects",
                             p->route_ns, p->route_name);
     gs_yaml_stream *s = gs_yaml_stream_new(it->pos.file ? it->pos.file : "(rollout)");
     gs_yaml_node *copy = gs_yaml_clone(s, it->node);
     rollout_drop_generation(copy);
+    rollout_drop_managed(copy, p);
     if (rollout_patch_rules(s, copy, p, canary_weight) == 0) {
         gs_yaml_stream_free(s);
         if (p->has_rule)
@@ -290,7 +493,11 @@ static int rollout_write_route(rollout_run *r, unsigned canary_weight, double *a
                             "%s",
                             p->route_ns, p->route_name, p->stable, p->canary);
     }
-    int rc = gs_objset_adopt(r->env->set, s, copy, err);
+    int rc = rollout_add_managed(r, s, copy, err);
+    if (rc == 0)
+        rc = gs_objset_adopt(r->env->set, s, copy, err);
+    else
+        gs_yaml_stream_free(s);
     if (rc == 0)
         rc = r->env->apply(r->env->ctx, apply_ms, err);
     r->generation++;
@@ -356,8 +563,7 @@ static int rollout_adopt_route(rollout_run *r, gs_error *err)
 {
     const gs_scenario_rollout *ro = r->ro;
     gs_yaml_stream *s = NULL;
-    int rc = gs_yaml_parse_buffer(&s, ro->source_path, ro->route_yaml, strlen(ro->route_yaml),
-                                  err);
+    int rc = gs_yaml_parse_buffer(&s, ro->source_path, ro->route_yaml, strlen(ro->route_yaml), err);
     if (rc < 0)
         return rc;
     const gs_yaml_node *route = s->docs[0];
@@ -458,6 +664,12 @@ static const char *rollout_stage_name(const gs_rollout_action *a, char buf[48])
     case GS_ROLLOUT_ANALYSIS:
         snprintf(buf, 48, "analysis");
         break;
+    case GS_ROLLOUT_SET_HEADER_ROUTE:
+        snprintf(buf, 48, "setHeaderRoute %.28s", a->route);
+        break;
+    case GS_ROLLOUT_SET_MIRROR_ROUTE:
+        snprintf(buf, 48, "setMirrorRoute %.28s", a->route);
+        break;
     }
     return buf;
 }
@@ -504,9 +716,10 @@ static uint64_t rollout_planned(const rollout_run *r, unsigned w)
     return n;
 }
 
-/* Records the split check of the window just collected against canary weight |w|. */
-static void rollout_verify(rollout_run *r, const char *label, unsigned w, const rollout_window *win,
-                           double converge_ms)
+/* Records the split check of the window just collected against canary weight |w|; returns the
+ * record. */
+static gs_results_check *rollout_verify(rollout_run *r, const char *kind, const char *label,
+                                        unsigned w, const rollout_window *win, double converge_ms)
 {
     const gs_scenario_statistics *st = r->env->stats;
     gs_gof_backend rows[3] = {{.weight = 100.0 - w, .count = win->stable},
@@ -520,8 +733,7 @@ static void rollout_verify(rollout_run *r, const char *label, unsigned w, const 
     int rc = n ? gs_gof_split(rows, k, st->alpha, st->tolerance, st->power, &gr, &err)
                : gs_error_set(&err, GS_ERR_INVALID, "no answered requests to count");
     bool passed = rc == 0 && gr.passed;
-    gs_results_check *c = rollout_record(r, "rollout.split", passed ? GS_RESULT_PASSED
-                                                                    : GS_RESULT_FAILED);
+    gs_results_check *c = rollout_record(r, kind, passed ? GS_RESULT_PASSED : GS_RESULT_FAILED);
     gs_results_set(&c->expected, "%s %u, %s %u", names[0], 100 - w, names[1], w);
     gs_results_set(&c->observed, "%s %llu, %s %llu, other %llu", names[0],
                    (unsigned long long)win->stable, names[1], (unsigned long long)win->canary,
@@ -529,7 +741,7 @@ static void rollout_verify(rollout_run *r, const char *label, unsigned w, const 
     if (rc < 0) {
         gs_results_set(&c->message, "%s: %s", label, err.msg);
         r->st.outcome = GS_ROLLOUT_HALTED;
-        return;
+        return c;
     }
     for (size_t i = 0; i < k; i++)
         gs_expect_add_share(c, names[i], &rows[i], 100.0);
@@ -551,6 +763,7 @@ static void rollout_verify(rollout_run *r, const char *label, unsigned w, const 
                    100 * gr.detectable, (unsigned long long)r->live.failed_stage);
     if (!passed)
         r->st.outcome = GS_ROLLOUT_HALTED;
+    return c;
 }
 
 /* Writes canary weight |to| (from |from|), waits for the data plane, verifies the split. */
@@ -598,8 +811,232 @@ static int rollout_shift(rollout_run *r, const char *label, unsigned from, unsig
     rollout_window win = r->live.win;
     r->live.mode = ROLLOUT_IDLE;
     pthread_mutex_unlock(&r->live.mu);
-    rollout_verify(r, label, to, &win, converge_ms);
+    rollout_verify(r, "rollout.split", label, to, &win, converge_ms);
     return 0;
+}
+
+/* ---- header routes: a second stream carrying the route's headers ---- */
+
+/* Counts of a probe run; with |sprt|, the convergence test fed as the answers come. */
+typedef struct rollout_probe {
+    const char *stable, *canary;
+    rollout_window win; /* no histogram */
+    gs_rollout_sprt *sprt;
+    bool converged;
+} rollout_probe;
+
+/* On a probe worker thread (callbacks serialized); only the probe's own counts. */
+static void on_probe_response(const gs_traffic_response *resp, void *user)
+{
+    rollout_probe *pr = user;
+    if (resp->warmup)
+        return;
+    if (resp->error != GS_TRAFFIC_OK || resp->backend == NULL) {
+        pr->win.failed++;
+        return;
+    }
+    bool canary = rollout_is(resp->backend, pr->canary);
+    if (canary)
+        pr->win.canary++;
+    else if (rollout_is(resp->backend, pr->stable))
+        pr->win.stable++;
+    else
+        pr->win.other++;
+    if (pr->sprt && !pr->converged && gs_rollout_sprt_add(pr->sprt, canary) == GS_ROLLOUT_SPRT_NEW)
+        pr->converged = true;
+}
+
+/* Whether the headers of |a| can be sent: a regular expression gives no value to send. */
+static bool rollout_probeable(const gs_rollout_action *a)
+{
+    for (size_t i = 0; i < a->n_matches; i++)
+        if (a->matches[i].type == GS_ROLLOUT_MATCH_REGEX)
+            return false;
+    return true;
+}
+
+#define ROLLOUT_PROBE_SUFFIX "-gatesim" /* after a prefix match's prefix */
+#define ROLLOUT_PROBE_BATCH 20          /* probe requests between convergence checks */
+#define ROLLOUT_PROBE_CONNECTIONS 2
+
+/* Sends |n| requests like the live traffic's, with the headers of header route |a| (an exact
+ * value, or the prefix and a suffix), closed loop beside the live traffic, counting into |pr|. */
+static int rollout_probe_send(rollout_run *r, const gs_rollout_action *a, uint64_t n,
+                              rollout_probe *pr, gs_error *err)
+{
+    gs_traffic_config tc = r->tc;
+    size_t nh = r->tc.num_headers + a->n_matches;
+    gs_traffic_header *h = gs_xcalloc(nh + 1, sizeof(*h));
+    char **values = gs_xcalloc(a->n_matches + 1, sizeof(*values));
+    if (r->tc.num_headers)
+        memcpy(h, r->tc.headers, r->tc.num_headers * sizeof(*h));
+    for (size_t i = 0; i < a->n_matches; i++) {
+        const gs_rollout_header_match *m = &a->matches[i];
+        values[i] = gs_xasprintf("%s%s", m->value,
+                                 m->type == GS_ROLLOUT_MATCH_PREFIX ? ROLLOUT_PROBE_SUFFIX : "");
+        h[r->tc.num_headers + i] = (gs_traffic_header){m->name, values[i]};
+    }
+    tc.headers = h;
+    tc.num_headers = nh;
+    tc.requests = n;
+    tc.duration_ns = 0;
+    tc.rate = 0;
+    tc.connections = ROLLOUT_PROBE_CONNECTIONS;
+    tc.threads = 1;
+    tc.streams = 1;
+    tc.warmup_ns = 0;
+    tc.request_id_prefix = NULL;
+    tc.on_response = on_probe_response;
+    tc.user = pr;
+    tc.cancel = NULL;
+    gs_traffic_result *res = NULL;
+    int rc = gs_traffic_run(&tc, &res, err);
+    gs_traffic_result_free(res);
+    for (size_t i = 0; i < a->n_matches; i++)
+        free(values[i]);
+    free(values);
+    free(h);
+    return rc;
+}
+
+/* Whether a managed rule was written without matches: its source rule has none, and the API
+ * server's default (PathPrefix /, no headers) makes it tie with the weighted rule, which comes
+ * first and wins. */
+static bool rollout_header_shadowed(const rollout_run *r)
+{
+    const gs_objset_item *it =
+        gs_objset_find(r->env->set, "HTTPRoute", r->plan->route_ns, r->plan->route_name);
+    const gs_yaml_node *rules = it ? gs_yaml_get(gs_yaml_get(it->node, "spec"), "rules") : NULL;
+    for (size_t i = 0; rules && rules->kind == GS_YAML_SEQUENCE && i < rules->nitems; i++)
+        if (rollout_rule_managed(r->plan, rules->items[i]) &&
+            gs_yaml_get(rules->items[i], "matches") == NULL)
+            return true;
+    return false;
+}
+
+#define ROLLOUT_SHADOWED                                                                           \
+    " (the weighted rule has no matches, so the header rule copied none: both default to "         \
+    "PathPrefix / and the weighted rule, first, wins)"
+
+/* The header traffic did not follow the route within the timeout: the evidence. */
+static void rollout_header_not_followed(rollout_run *r, const char *label, const rollout_probe *pr,
+                                        unsigned from, unsigned to, int64_t waited_ns)
+{
+    gs_results_check *c = rollout_record(r, "rollout.convergence", GS_RESULT_FAILED);
+    uint64_t seen = pr->win.stable + pr->win.canary + pr->win.other;
+    gs_results_set(&c->message,
+                   "%s: the data plane did not follow the header route: %.1f s after the route "
+                   "was applied, the canary got %llu of %llu requests carrying its headers; the "
+                   "route says %u%%, before it was %u%%%s",
+                   label, (double)waited_ns / 1e9, (unsigned long long)pr->win.canary,
+                   (unsigned long long)seen, to, from,
+                   to == 100 && rollout_header_shadowed(r) ? ROLLOUT_SHADOWED : "");
+    gs_results_set(&c->expected, "canary share %u%% of the header traffic", to);
+    gs_results_set(&c->observed, "canary %llu of %llu", (unsigned long long)pr->win.canary,
+                   (unsigned long long)seen);
+    r->st.outcome = GS_ROLLOUT_HALTED;
+}
+
+/* After a route write at |t0|: waits until the requests carrying header route |a|'s headers
+ * go to the canary |to| percent of the time (they went |from| percent before; a sequential
+ * test on probe batches), then verifies that share like a weight (rollout.headerRoute). */
+static int rollout_probe_shift(rollout_run *r, const char *label, const gs_rollout_action *a,
+                               unsigned from, unsigned to, int64_t t0, gs_error *err)
+{
+    const gs_scenario_statistics *st = r->env->stats;
+    if (!rollout_probeable(a)) {
+        gs_results_check *c = rollout_record(r, "rollout.headerRoute", GS_RESULT_PASSED);
+        gs_results_set(&c->message,
+                       "%s: not verified: a regular expression match gives no header value to "
+                       "send",
+                       label);
+        return 0;
+    }
+    gs_rollout_sprt sprt;
+    gs_rollout_sprt_init(&sprt, from / 100.0, to / 100.0, st->alpha, 1 - st->power);
+    rollout_probe pr = {.stable = r->plan->stable, .canary = r->plan->canary, .sprt = &sprt};
+    int64_t limit = r->ro->converge_timeout_ns ? r->ro->converge_timeout_ns : r->env->timeout_ns;
+    while (!pr.converged) {
+        if (gs_now_ns() - t0 >= limit) {
+            rollout_header_not_followed(r, label, &pr, from, to, gs_now_ns() - t0);
+            return 0;
+        }
+        if (gs_proc_interrupted())
+            return gs_error_set(err, GS_ERR_CLOSED, "interrupted");
+        int rc = r->env->alive(r->env->ctx, err);
+        if (rc == 0)
+            rc = rollout_probe_send(r, a, ROLLOUT_PROBE_BATCH, &pr, err);
+        if (rc < 0)
+            return rc;
+    }
+    double converge_ms = (double)(gs_now_ns() - t0) / 1e6;
+    rollout_probe v = {.stable = r->plan->stable, .canary = r->plan->canary};
+    int rc = rollout_probe_send(r, a, rollout_planned(r, to), &v, err);
+    if (rc < 0)
+        return rc;
+    gs_results_check *c = rollout_verify(r, "rollout.headerRoute", label, to, &v.win, converge_ms);
+    if (c->result == GS_RESULT_FAILED && to == 100 && rollout_header_shadowed(r)) {
+        char *msg = gs_xasprintf("%s%s", c->message, ROLLOUT_SHADOWED);
+        gs_results_set(&c->message, "%s", msg);
+        free(msg);
+    }
+    return 0;
+}
+
+/* Re-verifies every header route in force after a stage (their traffic stays on the canary
+ * whatever the weight), labelled "<stage>: header route <name>". */
+static int rollout_probe_headers(rollout_run *r, const char *stage, gs_error *err)
+{
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < r->n_headers && r->st.outcome != GS_ROLLOUT_HALTED; i++) {
+        char *label = gs_xasprintf("%s: header route %s", stage, r->headers[i]->route);
+        rc = rollout_probe_shift(r, label, r->headers[i], 100, 100, gs_now_ns(), err);
+        free(label);
+    }
+    return rc;
+}
+
+/* setHeaderRoute: writes the route with the managed rule upserted (or removed), then verifies
+ * that the header traffic follows: all on the canary, or back to the weighted split. */
+static int rollout_header_step(rollout_run *r, const gs_rollout_action *a, gs_error *err)
+{
+    char label[48];
+    rollout_stage_name(a, label);
+    if (r->env->progress)
+        r->env->progress(r->env->ctx, label);
+    size_t at;
+    const gs_rollout_action *old = rollout_header_in_force(r, a, &at);
+    rollout_set_header(r, a);
+    int64_t t0 = gs_now_ns();
+    double apply_ms;
+    int rc = rollout_write_route(r, r->st.weight, &apply_ms, err);
+    if (rc == 0 && a->n_matches)
+        rc = rollout_probe_shift(r, label, a, old ? 100 : r->st.weight, 100, t0, err);
+    else if (rc == 0 && old)
+        rc = rollout_probe_shift(r, label, old, 100, r->st.weight, t0, err);
+    if (rc == 0)
+        gs_rollout_advance(&r->st, r->plan);
+    return rc;
+}
+
+/* setMirrorRoute where the tool does nothing: said, as the tool would not. */
+static void rollout_mirror_noop(rollout_run *r, const gs_rollout_action *a)
+{
+    gs_results_check *c = rollout_record(r, "rollout.mirror", GS_RESULT_PASSED);
+    gs_results_set(&c->message,
+                   "setMirrorRoute %s (%u%%): mirrored nothing: the %s Gateway API plugin answers "
+                   "setMirrorRoute with success and changes no route (its SetMirrorRoute is a "
+                   "no-op, argoproj-labs/rollouts-plugin-trafficrouter-gatewayapi#32), so in "
+                   "production this step mirrors no traffic to %s; the rehearsal wrote no route "
+                   "either",
+                   a->route, a->weight, r->ro->source_tool ? r->ro->source_tool : "Argo Rollouts",
+                   r->plan->canary);
+    gs_results_set(&c->expected, "%u%% of the requests mirrored to %s (the step's intent)",
+                   a->weight, r->plan->canary);
+    gs_results_set(&c->observed, "no mirroring configured: the plugin's step is a no-op");
+    if (r->env->warn)
+        r->env->warn(r->env->ctx, c->message);
+    gs_rollout_advance(&r->st, r->plan);
 }
 
 /* Collects one window of |ns|: its counts (|out|, without the histogram) and the canary's
@@ -642,8 +1079,7 @@ static int rollout_analysis(rollout_run *r, gs_error *err)
     gs_results_check *c = rollout_record(r, "rollout.analysis", GS_RESULT_PASSED);
     unsigned threshold = r->plan->threshold ? r->plan->threshold : 1;
     gs_results_set(&c->message, "analysis at canary weight %u: %s: %s (failed checks %u of %u)%s",
-                   r->st.weight, passed ? "passed" : "failed", why, r->st.failed_checks,
-                   threshold,
+                   r->st.weight, passed ? "passed" : "failed", why, r->st.failed_checks, threshold,
                    r->st.outcome == GS_ROLLOUT_ROLLED_BACK ? ": rolling back"
                    : passed                                ? ": continue"
                                                            : ": retried next interval");
@@ -677,33 +1113,32 @@ static void rollout_expect(rollout_run *r)
 {
     const gs_scenario_rollout *ro = r->ro;
     if (ro->has_outcome || r->st.outcome == GS_ROLLOUT_HALTED) {
-        bool ok = ro->has_outcome ? r->st.outcome == ro->outcome
-                                  : r->st.outcome != GS_ROLLOUT_HALTED;
+        bool ok =
+            ro->has_outcome ? r->st.outcome == ro->outcome : r->st.outcome != GS_ROLLOUT_HALTED;
         gs_results_check *c =
             rollout_record(r, "rollout.outcome", ok ? GS_RESULT_PASSED : GS_RESULT_FAILED);
         gs_results_set(&c->expected, "%s",
                        ro->has_outcome ? gs_rollout_outcome_name(ro->outcome) : "not halted");
         gs_results_set(&c->observed, "%s at canary weight %u after %u failed checks",
-                       gs_rollout_outcome_name(r->st.outcome), r->st.weight,
-                       r->st.failed_checks);
+                       gs_rollout_outcome_name(r->st.outcome), r->st.weight, r->st.failed_checks);
         gs_results_set(&c->message, "the rollout %s", ok ? "ended as expected" : "ended otherwise");
     }
     if (ro->has_max_weight) {
         bool ok = r->st.max_weight == ro->max_weight;
-        gs_results_check *c = rollout_record(r, "rollout.maxCanaryWeight",
-                                             ok ? GS_RESULT_PASSED : GS_RESULT_FAILED);
+        gs_results_check *c =
+            rollout_record(r, "rollout.maxCanaryWeight", ok ? GS_RESULT_PASSED : GS_RESULT_FAILED);
         gs_results_set(&c->expected, "%u", ro->max_weight);
         gs_results_set(&c->observed, "%u", r->st.max_weight);
         gs_results_set(&c->message, "the highest canary weight the rollout wrote");
     }
     if (ro->has_failed_requests) {
         bool ok = r->live.failed_total <= ro->failed_requests;
-        gs_results_check *c = rollout_record(r, "rollout.failedRequests",
-                                             ok ? GS_RESULT_PASSED : GS_RESULT_FAILED);
+        gs_results_check *c =
+            rollout_record(r, "rollout.failedRequests", ok ? GS_RESULT_PASSED : GS_RESULT_FAILED);
         gs_results_set(&c->expected, "at most %llu", (unsigned long long)ro->failed_requests);
         gs_results_set(&c->observed, "%llu of %llu%s%s", (unsigned long long)r->live.failed_total,
-                       (unsigned long long)r->live.total, r->live.first_failure[0] ? "; first: " : "",
-                       r->live.first_failure);
+                       (unsigned long long)r->live.total,
+                       r->live.first_failure[0] ? "; first: " : "", r->live.first_failure);
         gs_results_set(&c->message,
                        "requests that failed for causes other than the backends' injected faults "
                        "(no response, or a response no backend gave)");
@@ -724,6 +1159,8 @@ static int rollout_steps(rollout_run *r, gs_error *err)
         case GS_ROLLOUT_SET_WEIGHT:
             rc = rollout_shift(r, rollout_stage_name(a, name), r->st.weight, a->weight, err);
             if (rc == 0 && r->st.outcome == GS_ROLLOUT_RUNNING)
+                rc = rollout_probe_headers(r, name, err);
+            if (rc == 0 && r->st.outcome == GS_ROLLOUT_RUNNING)
                 gs_rollout_advance(&r->st, r->plan);
             else if (rc == 0) { /* halted there: the weight was written all the same */
                 r->st.weight = a->weight;
@@ -737,6 +1174,12 @@ static int rollout_steps(rollout_run *r, gs_error *err)
         case GS_ROLLOUT_ANALYSIS:
             rc = rollout_analysis(r, err);
             break;
+        case GS_ROLLOUT_SET_HEADER_ROUTE:
+            rc = rollout_header_step(r, a, err);
+            break;
+        case GS_ROLLOUT_SET_MIRROR_ROUTE:
+            rollout_mirror_noop(r, a);
+            break;
         }
     }
     if (rc < 0 || r->st.outcome == GS_ROLLOUT_HALTED)
@@ -744,10 +1187,19 @@ static int rollout_steps(rollout_run *r, gs_error *err)
     /* Promotion (the stable Service now runs the canary's version) and rollback both end with
      * all traffic on the stable Service. */
     gs_rollout_outcome outcome = r->st.outcome;
-    rc = rollout_shift(r,
-                       outcome == GS_ROLLOUT_PROMOTED ? "promotion (stable 100, canary 0)"
-                                                      : "rollback (stable 100, canary 0)",
-                       r->st.weight, 0, err);
+    const char *end = outcome == GS_ROLLOUT_PROMOTED ? "promotion" : "rollback";
+    char label[48];
+    snprintf(label, sizeof(label), "%s (stable 100, canary 0)", end);
+    /* Both remove the managed rules (the plugin's RemoveManagedRoutes): header traffic goes
+     * back to the stable Service, verified below. */
+    size_t ended = r->n_headers;
+    r->n_headers = 0;
+    rc = rollout_shift(r, label, r->st.weight, 0, err);
+    for (size_t i = 0; rc == 0 && i < ended && r->st.outcome != GS_ROLLOUT_HALTED; i++) {
+        char *what = gs_xasprintf("%s: header route %s removed", end, r->headers[i]->route);
+        rc = rollout_probe_shift(r, what, r->headers[i], 100, 0, gs_now_ns(), err);
+        free(what);
+    }
     if (rc == 0 && r->st.outcome == GS_ROLLOUT_HALTED)
         return 0;
     r->st.outcome = outcome;
@@ -762,6 +1214,7 @@ int gs_rollout_run(const gs_rollout_env *env, const gs_scenario_rollout *ro, gs_
     r.live.stable = ro->plan.stable;
     r.live.canary = ro->plan.canary;
     gs_histogram_new(&r.live.win.canary_latency);
+    r.headers = gs_xcalloc(ro->plan.n_actions + 1, sizeof(*r.headers));
     int rc = rollout_traffic_start(&r, err);
     if (rc == 0)
         rc = rollout_steps(&r, err);
@@ -778,6 +1231,7 @@ int gs_rollout_run(const gs_rollout_env *env, const gs_scenario_rollout *ro, gs_
     gs_traffic_result_free(r.res);
     free(r.address);
     free(r.authority);
+    free(r.headers);
     gs_histogram_free(r.live.win.canary_latency);
     pthread_mutex_destroy(&r.live.mu);
     return rc < 0 ? rc : (int)r.failed;

@@ -37,6 +37,20 @@ const char *gs_scenario_dec_path(scenario_decoder *sd, const gs_yaml_node *node,
 struct gs_scenario_rollout;
 void gs_rollout_flagger_plan(scenario_decoder *sd, const gs_yaml_node *source,
                              const gs_yaml_node *canary, struct gs_scenario_rollout *ro);
+/* An Argo Rollout (argoproj.io/v1alpha1, the argoproj-labs/gatewayAPI traffic-router plugin)
+ * as |ro|'s plan (gs_rollout_argo.c). */
+void gs_rollout_argo_plan(scenario_decoder *sd, const gs_yaml_node *source,
+                          const gs_yaml_node *rollout, struct gs_scenario_rollout *ro);
+/* The body |v| of a setHeaderRoute (|header|) or setMirrorRoute step into |a|, the tools'
+ * shared vocabulary; problems through |d|, strings copied into |arena| (gs_rollout_decode.c). */
+struct gs_rollout_action;
+void gs_rollout_dec_managed(gs_decoder *d, gs_yaml_stream *arena, const gs_yaml_node *v,
+                            bool header, struct gs_rollout_action *a);
+/* "ns/svc" (in the arena; *|name| points at svc in it), a Service |tool| routes to, which must
+ * be a declared backend: reported at |source| otherwise. */
+const char *gs_rollout_dec_service(scenario_decoder *sd, const gs_yaml_node *source,
+                                   const char *tool, const char *ns, const char *svc,
+                                   const char **name);
 /* The step |m|'s `rollout` and its `expect` (gs_rollout_decode.c), into st->rollout. */
 void gs_scenario_decode_rollout(scenario_decoder *sd, const gs_yaml_node *m, gs_scenario_step *st);
 

@@ -475,12 +475,102 @@ START_TEST(flagger_messages)
                                          "  analysis:\n    stepWeight: 10\n    webhooks: []\n"
                                          "    metrics: [{name: errors, templateRef: {name: x}}]\n",
                              PODINFO_BACKENDS, "queries an external system (templateRef)", true);
-    failures += !canary_says("apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: "
-                             "r}\n",
-                             PODINFO_BACKENDS, "Argo Rollouts sources are not rehearsed yet",
-                             false);
     failures += !canary_says("apiVersion: v1\nkind: Service\nmetadata: {name: r}\n",
-                             PODINFO_BACKENDS, "holds no Flagger Canary", false);
+                             PODINFO_BACKENDS, "holds no Flagger Canary (flagger.app/v1beta1 "
+                             "Canary) and no Argo Rollout", false);
+    ck_assert_uint_eq(failures, 0);
+}
+END_TEST
+
+/* ---- Argo Rollout sources ---- */
+
+#define ROLLOUT_HEAD                                                                               \
+    "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: demo, namespace: test}\n" \
+    "spec:\n  strategy:\n    canary:\n      canaryService: podinfo-canary\n"                     \
+    "      stableService: podinfo-primary\n"
+#define ARGO_ROUTING                                                                               \
+    "      trafficRouting:\n        managedRoutes: [{name: hdr}, {name: mir}]\n"                 \
+    "        plugins:\n          argoproj-labs/gatewayAPI: {httpRoute: web, namespace: infra}\n"
+
+START_TEST(argo_plan)
+{
+    gs_diags diags = {0};
+    gs_scenario_list list;
+    const gs_scenario_rollout *ro = canary_ok(
+        &list,
+        ROLLOUT_HEAD ARGO_ROUTING
+        "      steps:\n      - setWeight: 10\n"
+        "      - setHeaderRoute: {name: hdr, match: [{headerName: X-Canary, headerValue: {prefix: "
+        "be}}, {headerName: X-Id, headerValue: {exact: \"7\"}}]}\n"
+        "      - pause: {duration: 90}\n      - pause: {duration: 2m}\n      - pause: {}\n"
+        "      - setMirrorRoute: {name: mir, percentage: 35}\n"
+        "      - analysis: {templates: [{templateName: ok}]}\n"
+        "      - setCanaryScale: {weight: 50}\n      - setHeaderRoute: {name: hdr}\n"
+        "      - setWeight: 100\n",
+        "      analysis: {successRate: 99.5}\n", &diags);
+    ck_assert_str_eq(ro->source_tool, "Argo Rollouts");
+    ck_assert_str_eq(ro->plan.route_ns, "infra");
+    ck_assert_str_eq(ro->plan.route_name, "web");
+    ck_assert_str_eq(ro->plan.stable, "test/podinfo-primary");
+    ck_assert_str_eq(ro->plan.canary_name, "podinfo-canary");
+    ck_assert_uint_eq(ro->plan.threshold, 1);
+    ck_assert_double_eq(ro->plan.min_success_rate, 99.5);
+    ck_assert_ptr_null(ro->route_yaml); /* the plugin patches the user's route */
+    /* setCanaryScale is said and skipped: 9 actions of 10 steps */
+    ck_assert_uint_eq(ro->plan.n_actions, 9);
+    const gs_rollout_action *a = ro->plan.actions;
+    ck_assert_int_eq(a[1].kind, GS_ROLLOUT_SET_HEADER_ROUTE);
+    ck_assert_str_eq(a[1].route, "hdr");
+    ck_assert_uint_eq(a[1].n_matches, 2);
+    ck_assert_int_eq(a[1].matches[0].type, GS_ROLLOUT_MATCH_PREFIX);
+    ck_assert_str_eq(a[1].matches[0].value, "be");
+    ck_assert_str_eq(a[1].matches[1].name, "X-Id");
+    ck_assert_int_eq(a[2].duration_ns, 90000000000LL);
+    ck_assert_int_eq(a[3].duration_ns, 120000000000LL);
+    ck_assert_int_eq(a[4].duration_ns, 0);
+    ck_assert_int_eq(a[5].kind, GS_ROLLOUT_SET_MIRROR_ROUTE);
+    ck_assert(a[5].noop);
+    ck_assert_uint_eq(a[5].weight, 35);
+    ck_assert_int_eq(a[6].kind, GS_ROLLOUT_ANALYSIS);
+    ck_assert_int_eq(a[7].kind, GS_ROLLOUT_SET_HEADER_ROUTE);
+    ck_assert_uint_eq(a[7].n_matches, 0); /* removes the route */
+    ck_assert_uint_eq(a[8].weight, 100);
+    bool said = false;
+    for (size_t i = 0; i < diags.len; i++)
+        said |= diags.items[i].severity == GS_DIAG_WARNING &&
+                strstr(diags.items[i].message, "setCanaryScale: not rehearsed") != NULL;
+    ck_assert(said);
+    gs_scenario_list_clear(&list);
+    gs_diags_clear(&diags);
+}
+END_TEST
+
+START_TEST(argo_messages)
+{
+    unsigned failures = 0;
+    failures += !canary_says(ROLLOUT_HEAD ARGO_ROUTING
+                             "      steps: [{setHeaderRoute: {name: other, match: []}}]\n",
+                             PODINFO_BACKENDS, "other is not in trafficRouting.managedRoutes",
+                             false);
+    failures += !canary_says(ROLLOUT_HEAD ARGO_ROUTING "      steps: [{analysis: {}}]\n",
+                             PODINFO_BACKENDS, "run AnalysisTemplates (external metrics, not "
+                             "rehearsed): give thresholds", false);
+    failures += !canary_says(ROLLOUT_HEAD "      trafficRouting:\n        plugins:\n"
+                             "          argoproj-labs/gatewayAPI: {grpcRoute: g}\n"
+                             "      steps: [{setWeight: 5}]\n",
+                             PODINFO_BACKENDS, "grpcRoute: not rehearsed yet", false);
+    failures += !canary_says(ROLLOUT_HEAD "      trafficRouting: {nginx: {stableIngress: x}}\n"
+                             "      steps: [{setWeight: 5}]\n",
+                             PODINFO_BACKENDS, "Required value: the argoproj-labs/gatewayAPI "
+                             "traffic-router plugin", false);
+    failures += !canary_says(ROLLOUT_HEAD ARGO_ROUTING "      steps: [{setHeaderRoute: {name: "
+                             "hdr, match: [{headerName: X, headerValue: {exact: a, regex: b}}]}}]\n",
+                             PODINFO_BACKENDS, "give exactly one non-empty value of exact, "
+                             "prefix, regex", false);
+    failures += !canary_says(ROLLOUT_HEAD ARGO_ROUTING "      steps: [{setWeight: 5}]\n",
+                             "[{service: test/podinfo-canary}]",
+                             "Argo Rollouts routes to Service test/podinfo-primary: declare it",
+                             false);
     ck_assert_uint_eq(failures, 0);
 }
 END_TEST
@@ -500,6 +590,8 @@ int main(void)
     tcase_add_test(tc, flagger_schedule_and_thresholds);
     tcase_add_test(tc, flagger_route_written_whole);
     tcase_add_test(tc, flagger_messages);
+    tcase_add_test(tc, argo_plan);
+    tcase_add_test(tc, argo_messages);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
 }
