@@ -227,17 +227,21 @@ static int64_t handler_query_int(const gs_echo_request *req, const char *key)
 
 /* The retry simulation, with the query parameters the Gateway API conformance suite's retry
  * tests send: `responseCode=N&succeedAfter=K` answers the first K tries of one request with
- * status N (after `delayRetry=DUR`) and the next ones normally. A request is known by `uuid=`
- * when given, else by its x-gatesim-request-id (the gateway's retries keep the id, so every
- * request of a step counts its own tries). Returns true when this try is to fail. */
+ * status N (after `delayRetry=DUR`) and the next ones normally; `succeedAfter=K` without a
+ * responseCode fails those tries by dropping the connection instead (*status 0: no answer, as
+ * echo-basic does for the connection-error retry test). A request is known by `uuid=` when
+ * given, else by its x-gatesim-request-id (the gateway's retries keep the id, so every request
+ * of a step counts its own tries). Returns true when this try is to fail. */
 static bool handler_retry_fails(gs_echo_ctx *ctx, const gs_echo_request *req, int *status,
                                 int64_t *delay_ns)
 {
     int64_t code = handler_query_int(req, "responseCode");
     int64_t after = handler_query_int(req, "succeedAfter");
-    if (code < 100 || code > 599 || after < 0)
-        return false;
     size_t n = 0;
+    if (gs_echo_query_param(req->target, req->target_len, "responseCode", &n) == NULL)
+        code = 0; /* no responseCode at all: drop the connection */
+    if ((code != 0 && (code < 100 || code > 599)) || after < 0)
+        return false;
     const char *key = gs_echo_query_param(req->target, req->target_len, "uuid", &n);
     if (key == NULL) {
         const gs_echo_header *id = gs_echo_request_header(req, GS_ECHO_REQUEST_ID_HEADER);
@@ -780,6 +784,11 @@ void gs_echo_handle(gs_echo_ctx *ctx, const gs_echo_request *req, gs_echo_respon
         response_add_str(resp, "content-type", "text/plain");
         gs_buf_printf(&resp->body, "gatesim-echo: injected %d\n", f->error_status);
     } else if (!grpc && handler_retry_fails(ctx, req, &status, &resp->delay_ns)) {
+        if (status == 0) { /* a connection error: as the reset fault, no answer at all */
+            resp->reset = true;
+            handler_log(ctx, req, resp, grpc);
+            return;
+        }
         resp->status = status;
         response_add_str(resp, "content-type", "text/plain");
         gs_buf_printf(&resp->body, "gatesim-echo: try failed as asked (%d)\n", status);

@@ -440,7 +440,13 @@ static void on_exchange_upstream(void *arg, int err, gs_gw_response *resp)
     }
     if (err) {
         ex->rt->counters.upstream_errors++;
-        exchange_answer(ex, 502, GRPC_UNAVAILABLE, "upstream connection failed");
+        /* After a retry policy's last try: 503, the backend is unavailable (what Envoy answers,
+         * and what upstream's HTTPRouteRetryConnectionError accepts, with 500); one broken try
+         * is a bad gateway. */
+        if (ex->res.rule->retry.set)
+            exchange_answer(ex, 503, GRPC_UNAVAILABLE, "upstream connection failed on every try");
+        else
+            exchange_answer(ex, 502, GRPC_UNAVAILABLE, "upstream connection failed");
         return;
     }
     gs_gw_response_clear(&ex->resp);
@@ -624,6 +630,9 @@ static void exchange_try(gs_gw_exchange *ex)
     gs_gw_upstream_send_stream(rt->upstream, ep, h2, req,
                                ex->sink->on_head && !retries ? &exchange_stream_ops : NULL,
                                on_exchange_upstream, ex, &ex->call);
+    /* ex->call is NULL when the call already ended; else its tries are the policy's to count. */
+    if (retries)
+        gs_gw_upstream_set_every_try_counts(ex->call, true);
     if (retries && ex->try_ms > 0) {
         if (ex->try_timer.ev == NULL)
             gs_gw_timer_init(&ex->try_timer, rt->base, on_exchange_try_timeout, ex);

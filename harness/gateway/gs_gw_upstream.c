@@ -159,6 +159,12 @@ int gs_gw_upstream_send_stream(gs_gw_upstream *u, const gs_gw_endpoint *ep, bool
     return 0;
 }
 
+void gs_gw_upstream_set_every_try_counts(gs_gw_upstream_call *c, bool every_try_counts)
+{
+    if (c != NULL)
+        c->every_try_counts = every_try_counts;
+}
+
 void gs_gw_upstream_cancel(gs_gw_upstream_call *c)
 {
     if (c == NULL)

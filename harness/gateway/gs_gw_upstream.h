@@ -92,6 +92,12 @@ void gs_gw_upstream_pause(gs_gw_upstream_call *call, bool paused);
  * twice this, well under the max_response_body cut. */
 size_t gs_gw_upstream_pause_bytes(const gs_gw_limits *limits);
 
+/* A request sent on a pooled HTTP/1.1 connection that the server closes before answering is
+ * sent once more on a fresh connection (the server most likely closed the idle connection as
+ * the request left). |every_try_counts| turns that off for |call|: a route's retry policy then
+ * sees the failure and counts it as a try, as its attempts limit requires. NULL is fine. */
+void gs_gw_upstream_set_every_try_counts(gs_gw_upstream_call *call, bool every_try_counts);
+
 /* Abandons |call|: its callback will not fire. HTTP/2: its stream is reset. HTTP/1.1: when the
  * whole request is out (or queued) and the response can end without a close, the response is
  * read and dropped in the background and the connection pooled again (stats.drained); else the

@@ -435,7 +435,7 @@ static void on_h1_event(struct bufferevent *bev, short what, void *arg)
         return;
     }
     gs_gw_upstream_call *c = h->call;
-    if (h->reused && !h->got_bytes && c->on_done != NULL &&
+    if (h->reused && !h->got_bytes && c->on_done != NULL && !c->every_try_counts &&
         !(c->body_stream && (c->sent || c->body_end))) {
         /* The server closed a pooled connection as we reused it: try once on a fresh one. */
         h->call = NULL;

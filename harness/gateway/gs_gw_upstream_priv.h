@@ -50,6 +50,7 @@ struct gs_gw_upstream_call {
     size_t pending_off;                  /* body_stream: how much of |pending| went out */
     bool body_chunked;                   /* HTTP/1.1 body_stream: chunked framing upstream */
     size_t body_owed;                    /* HTTP/1.1 body_stream: queued, on_body_taken not yet */
+    bool every_try_counts;               /* no silent resend on a closed pooled connection */
     struct event *defer;                 /* used to report errors from the loop */
     int defer_err;
 };

@@ -364,6 +364,29 @@ START_TEST(fail_n_times_then_succeed)
 }
 END_TEST
 
+START_TEST(fail_by_dropping_the_connection)
+{
+    fixture f;
+    fx_init(&f);
+    /* succeedAfter without responseCode: the failing tries get no answer at all (reset); the
+     * try after them is answered. */
+    gs_echo_request r = mkreq("GET", "/retry?succeedAfter=2&uuid=c1", NULL, 0);
+    for (int i = 0; i < 2; i++) {
+        gs_echo_handle(&f.ctx, &r, &f.resp);
+        ck_assert(f.resp.reset);
+    }
+    gs_echo_handle(&f.ctx, &r, &f.resp);
+    ck_assert(!f.resp.reset);
+    ck_assert_int_eq(f.resp.status, 200);
+    /* An empty responseCode is malformed, not absent: ignored, never dropped. */
+    r = mkreq("GET", "/retry?responseCode=&succeedAfter=2&uuid=c2", NULL, 0);
+    gs_echo_handle(&f.ctx, &r, &f.resp);
+    ck_assert(!f.resp.reset);
+    ck_assert_int_eq(f.resp.status, 200);
+    fx_free(&f);
+}
+END_TEST
+
 START_TEST(request_log_and_control)
 {
     fixture f;
@@ -629,6 +652,7 @@ static Suite *handler_suite(void)
     tcase_add_test(tc, grpc_echo_and_errors);
     tcase_add_test(tc, grpc_conformance_service);
     tcase_add_test(tc, fail_n_times_then_succeed);
+    tcase_add_test(tc, fail_by_dropping_the_connection);
     tcase_add_test(tc, request_log_and_control);
     tcase_add_test(tc, helpers);
     tcase_add_test(tc, json_plain);
