@@ -303,10 +303,55 @@ bool gs_expect_header_matches(const gs_scenario_header_expect *e, const char *co
             match = strcmp(joined.data, want.data) == 0;
         }
         break;
+    case GS_SCENARIO_VALUE_ANSWERED_BY: /* needs the response: gs_expect_header_matches_answer */
+        break;
     }
     gs_buf_clear(&joined);
     gs_buf_clear(&want);
     return match;
+}
+
+static const char *expect_service_of(const char *backend, char *out, size_t n);
+
+/* The value an `answeredBy` expectation stands for in the response from |answered_by|
+ * ("ns/name/replica"): "name" or "ns/name", in |out|; NULL when no backend answered. */
+static const char *expect_answered_value(const gs_scenario_header_expect *e,
+                                         const char *answered_by, char *out, size_t n)
+{
+    if (expect_service_of(answered_by, out, n) == NULL)
+        return NULL;
+    const char *slash = strchr(out, '/');
+    return e->answered_by_backend || slash == NULL ? out : slash + 1;
+}
+
+bool gs_expect_header_matches_answer(const gs_scenario_header_expect *e,
+                                     const char *const *got, size_t n, const char *answered_by)
+{
+    if (e->mode != GS_SCENARIO_VALUE_ANSWERED_BY)
+        return gs_expect_header_matches(e, got, n);
+    char buf[512];
+    const char *want = expect_answered_value(e, answered_by, buf, sizeof(buf));
+    if (want == NULL)
+        return false;
+    gs_scenario_header_expect exact = {.mode = GS_SCENARIO_VALUE_EXACTLY, .values = &want,
+                                       .n_values = 1};
+    return gs_expect_header_matches(&exact, got, n);
+}
+
+/* "expected ..." of a failed header check: the value in quotes, a list form as written, an
+ * `answeredBy` as the value it stood for in this response. */
+static void expect_wanted_text(char *out, size_t n, const gs_scenario_header_expect *e,
+                               const char *answered_by)
+{
+    char buf[512];
+    if (e->mode == GS_SCENARIO_VALUE_ANY)
+        snprintf(out, n, "\"%s\"", e->value);
+    else if (e->mode != GS_SCENARIO_VALUE_ANSWERED_BY)
+        snprintf(out, n, "%s", e->value);
+    else {
+        const char *v = expect_answered_value(e, answered_by, buf, sizeof(buf));
+        snprintf(out, n, "exactly \"%s\" (%s)", v != NULL ? v : "?", e->value);
+    }
 }
 
 static void expect_values_text(char *out, size_t n, const expect_seen_header *h)
@@ -367,18 +412,19 @@ static void expect_check_request(gs_expect_obs *o, const gs_traffic_response *r)
     else {
         for (size_t i = 0; i < q->n_headers; i++) {
             const expect_seen_header *h = expect_seen_find(&seen, q->headers[i].name);
-            bool match = h && gs_expect_header_matches(&q->headers[i], h->values, h->n_values);
+            bool match = h && gs_expect_header_matches_answer(&q->headers[i], h->values,
+                                                              h->n_values, r->backend);
             if (!match) {
-                char vals[512];
+                char vals[512], want[700];
                 expect_values_text(vals, sizeof(vals), h);
-                const char *qt = q->headers[i].mode == GS_SCENARIO_VALUE_ANY ? "\"" : "";
+                expect_wanted_text(want, sizeof(want), &q->headers[i], r->backend);
                 if (h)
-                    expect_offend(o, &o->request, r, "the backend saw %s: %s, expected %s%s%s",
-                                  q->headers[i].name, vals, qt, q->headers[i].value, qt);
+                    expect_offend(o, &o->request, r, "the backend saw %s: %s, expected %s",
+                                  q->headers[i].name, vals, want);
                 else
                     expect_offend(o, &o->request, r,
-                                  "the backend did not see header %s (expected \"%s\")",
-                                  q->headers[i].name, q->headers[i].value);
+                                  "the backend did not see header %s (expected %s)",
+                                  q->headers[i].name, want);
                 goto out;
             }
         }
@@ -406,19 +452,18 @@ static void expect_check_response(gs_expect_obs *o, const gs_traffic_response *r
         for (size_t j = 0; j < r->num_headers; j++)
             if (strcasecmp(r->headers[j].name, p->headers[i].name) == 0)
                 got[n++] = r->headers[j].value;
-        if (!gs_expect_header_matches(&p->headers[i], got, n)) {
+        if (!gs_expect_header_matches_answer(&p->headers[i], got, n, r->backend)) {
             gs_buf seen = {0};
+            char want[700];
+            expect_wanted_text(want, sizeof(want), &p->headers[i], r->backend);
             for (size_t j = 0; j < n; j++)
                 gs_buf_printf(&seen, "%s\"%s\"", j ? ", " : "", got[j]);
             if (n)
-                expect_offend(o, &o->response, r, "response header %s: %s, expected %s%s%s",
-                              p->headers[i].name, seen.data,
-                              p->headers[i].mode == GS_SCENARIO_VALUE_ANY ? "\"" : "",
-                              p->headers[i].value,
-                              p->headers[i].mode == GS_SCENARIO_VALUE_ANY ? "\"" : "");
+                expect_offend(o, &o->response, r, "response header %s: %s, expected %s",
+                              p->headers[i].name, seen.data, want);
             else
-                expect_offend(o, &o->response, r, "response header %s missing (expected \"%s\")",
-                              p->headers[i].name, p->headers[i].value);
+                expect_offend(o, &o->response, r, "response header %s missing (expected %s)",
+                              p->headers[i].name, want);
             gs_buf_clear(&seen);
             free(got);
             return;

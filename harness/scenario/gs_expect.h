@@ -76,6 +76,12 @@ typedef struct gs_expect_obs {
 bool gs_expect_header_matches(const gs_scenario_header_expect *e, const char *const *got,
                               size_t n);
 
+/* The same for the response of one request, answered by the backend |answered_by| (its
+ * x-gatesim-backend "ns/name/replica", NULL when no backend answered): an `answeredBy` value
+ * is the answering Service's name (or ns/name), compared as `exactly` that one value. */
+bool gs_expect_header_matches_answer(const gs_scenario_header_expect *e,
+                                     const char *const *got, size_t n, const char *answered_by);
+
 /* Whether a redirect's Location |got| is the expected |want|: equal strings, or absolute URLs
  * with the same scheme and host (any case), the same port where an absent port is the scheme's
  * default (`http://a/` = `http://a:80/`, `https://a:443/` = `https://a/`), and the same path,

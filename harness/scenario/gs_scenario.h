@@ -136,6 +136,10 @@ typedef enum gs_scenario_value_mode {
     GS_SCENARIO_VALUE_ANY = 0, /* a string: one field equals it, or the joined value does */
     GS_SCENARIO_VALUE_EXACTLY, /* {exactly: [...]}: the joined value is these, in this order */
     GS_SCENARIO_VALUE_ONE_OF,  /* {oneOf: [...]}: the joined value equals one of these */
+    /* {answeredBy: service | backend}: one field, equal to the name (or ns/name) of the Service
+     * whose replica answered this very request: what a backend saw, correlated per request
+     * with which backend answered */
+    GS_SCENARIO_VALUE_ANSWERED_BY,
 } gs_scenario_value_mode;
 
 typedef struct gs_scenario_header_expect {
@@ -145,6 +149,7 @@ typedef struct gs_scenario_header_expect {
     const char *const *values; /* EXACTLY, ONE_OF: at least one */
     size_t n_values;
     bool ignore_whitespace; /* spaces and tabs are removed from both sides first */
+    bool answered_by_backend; /* ANSWERED_BY: "ns/name" rather than the Service's name */
     gs_pos pos;
 } gs_scenario_header_expect;
 

@@ -168,7 +168,29 @@ static void sd_kv(scenario_decoder *sd, const gs_yaml_node *parent, const char *
 static const char *const *sd_strings(scenario_decoder *sd, const gs_yaml_node *parent,
                                      const char *key, bool headers, size_t *n_out);
 
-/* One expected header value: a string, or {value | exactly | oneOf, ignoreWhitespace}. */
+/* {answeredBy: service | backend}: the value is the name (service) or ns/name (backend) of the
+ * Service that answered the request, compared per request (docs/scenario.md). */
+static bool sd_header_answered_by(scenario_decoder *sd, const gs_yaml_node *v,
+                                  gs_scenario_header_expect *h)
+{
+    const char *by = NULL;
+    if (!gs_dec_string(&sd->d, v, "answeredBy", true, &by))
+        return false;
+    if (strcmp(by, "service") != 0 && strcmp(by, "backend") != 0) {
+        gs_dec_error_field(&sd->d, gs_yaml_get(v, "answeredBy"), "answeredBy",
+                           "must be service (the answering Service's name) or backend (its "
+                           "namespace/name)");
+        return false;
+    }
+    h->mode = GS_SCENARIO_VALUE_ANSWERED_BY;
+    h->answered_by_backend = by[0] == 'b';
+    h->value = h->answered_by_backend ? "the namespace/name of the Service that answered"
+                                      : "the name of the Service that answered";
+    return true;
+}
+
+/* One expected header value: a string, or {value | exactly | oneOf | answeredBy,
+ * ignoreWhitespace}. */
 static bool sd_header_value(scenario_decoder *sd, const gs_yaml_node *v, bool in_list,
                             gs_scenario_header_expect *h)
 {
@@ -178,26 +200,29 @@ static bool sd_header_value(scenario_decoder *sd, const gs_yaml_node *v, bool in
     }
     if (v == NULL || v->kind != GS_YAML_MAPPING) {
         gs_dec_error(&sd->d, v,
-                     "must be a string, or {exactly: [values]}, {oneOf: [values]} or {value: "
-                     "string} with an optional ignoreWhitespace");
+                     "must be a string, or {exactly: [values]}, {oneOf: [values]}, {answeredBy: "
+                     "service|backend} or {value: string} with an optional ignoreWhitespace");
         return false;
     }
-    static const char *const fields[] = {"value", "exactly", "oneOf", "ignoreWhitespace", NULL};
-    static const char *const list_fields[] = {"name",  "value",           "exactly",
-                                              "oneOf", "ignoreWhitespace", NULL};
+    static const char *const fields[] = {"value",      "exactly",          "oneOf",
+                                         "answeredBy", "ignoreWhitespace", NULL};
+    static const char *const list_fields[] = {"name",       "value",           "exactly", "oneOf",
+                                              "answeredBy", "ignoreWhitespace", NULL};
     gs_dec_check_fields(&sd->d, v, in_list ? list_fields : fields);
     gs_dec_bool(&sd->d, v, "ignoreWhitespace", false, &h->ignore_whitespace);
-    const char *forms[3] = {"value", "exactly", "oneOf"};
+    const char *forms[4] = {"value", "exactly", "oneOf", "answeredBy"};
     int given = -1, n_given = 0;
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 4; i++)
         if (gs_yaml_get(v, forms[i])) {
             given = i;
             n_given++;
         }
     if (n_given != 1) {
-        gs_dec_error(&sd->d, v, "give exactly one of value, exactly and oneOf");
+        gs_dec_error(&sd->d, v, "give exactly one of value, exactly, oneOf and answeredBy");
         return false;
     }
+    if (given == 3)
+        return sd_header_answered_by(sd, v, h);
     if (given == 0)
         return gs_dec_string(&sd->d, v, "value", true, &h->value);
     h->mode = given == 1 ? GS_SCENARIO_VALUE_EXACTLY : GS_SCENARIO_VALUE_ONE_OF;

@@ -609,6 +609,32 @@ START_TEST(expect_header_value_forms)
 }
 END_TEST
 
+START_TEST(expect_header_answered_by)
+{
+    /* The value the backend saw must name the backend that answered this very request. */
+    gs_scenario_header_expect svc = {.name = "Backend", .mode = GS_SCENARIO_VALUE_ANSWERED_BY};
+    const char *v1[] = {"infra-backend-v1"}, *v2[] = {"infra-backend-v2"};
+    const char *twice[] = {"infra-backend-v1", "infra-backend-v1"};
+    const char *by1 = "infra/infra-backend-v1/infra-backend-v1-0";
+    const char *by2 = "infra/infra-backend-v2/infra-backend-v2-0";
+    ck_assert(gs_expect_header_matches_answer(&svc, v1, 1, by1));
+    ck_assert(gs_expect_header_matches_answer(&svc, v2, 1, by2));
+    ck_assert(!gs_expect_header_matches_answer(&svc, v1, 1, by2)); /* crossed over */
+    ck_assert(!gs_expect_header_matches_answer(&svc, twice, 2, by1)); /* one field only */
+    ck_assert(!gs_expect_header_matches_answer(&svc, v1, 1, NULL));  /* no backend answered */
+    ck_assert(!gs_expect_header_matches_answer(&svc, NULL, 0, by1));
+    ck_assert(!gs_expect_header_matches(&svc, v1, 1)); /* meaningless without the response */
+    gs_scenario_header_expect qual = svc;
+    qual.answered_by_backend = true;
+    const char *nsname[] = {"infra/infra-backend-v1"};
+    ck_assert(gs_expect_header_matches_answer(&qual, nsname, 1, by1));
+    ck_assert(!gs_expect_header_matches_answer(&qual, v1, 1, by1));
+    /* Other forms are unchanged by the answering backend. */
+    gs_scenario_header_expect plain = {.name = "x", .value = "infra-backend-v1"};
+    ck_assert(gs_expect_header_matches_answer(&plain, v1, 1, by2));
+}
+END_TEST
+
 START_TEST(expect_location_default_ports)
 {
     ck_assert(gs_expect_location_equal("http://a.example/p", "http://a.example/p"));
@@ -643,6 +669,7 @@ int main(void)
     tcase_add_test(tc, expect_mirror_fraction_binomial);
     tcase_add_test(tc, expect_mirror_failure_explained);
     tcase_add_test(tc, expect_header_value_forms);
+    tcase_add_test(tc, expect_header_answered_by);
     tcase_add_test(tc, expect_location_default_ports);
     tcase_add_test(tc, expect_status_backend_redirect_response);
     tcase_add_test(tc, expect_grpc_status_and_latency);

@@ -306,7 +306,8 @@ START_TEST(scenario_header_value_forms_decoded)
         "          x-b: {exactly: [one, two]}\n"
         "          x-c: {oneOf: [\"GET, PUT\", \"PUT, GET\"], ignoreWhitespace: true}\n"
         "      response:\n        headers:\n        - {name: x-d, value: v, ignoreWhitespace: true}\n"
-        "        - {name: x-e, exactly: [e]}\n";
+        "        - {name: x-e, exactly: [e]}\n"
+        "        - {name: x-f, answeredBy: backend}\n        - {name: x-g, answeredBy: service}\n";
     gs_scenario_list list = {0};
     gs_diags diags = {0};
     int rc = load_text(text, &list, &diags);
@@ -323,7 +324,11 @@ START_TEST(scenario_header_value_forms_decoded)
     ck_assert_str_eq(ex->request.headers[1].value, "exactly [\"one\", \"two\"]");
     ck_assert_int_eq(ex->request.headers[2].mode, GS_SCENARIO_VALUE_ONE_OF);
     ck_assert(ex->request.headers[2].ignore_whitespace);
-    ck_assert_uint_eq(ex->response.n_headers, 2);
+    ck_assert_uint_eq(ex->response.n_headers, 4);
+    ck_assert_int_eq(ex->response.headers[2].mode, GS_SCENARIO_VALUE_ANSWERED_BY);
+    ck_assert(ex->response.headers[2].answered_by_backend);
+    ck_assert_int_eq(ex->response.headers[3].mode, GS_SCENARIO_VALUE_ANSWERED_BY);
+    ck_assert(!ex->response.headers[3].answered_by_backend);
     ck_assert_str_eq(ex->response.headers[0].name, "x-d");
     ck_assert(ex->response.headers[0].ignore_whitespace);
     ck_assert_int_eq(ex->response.headers[1].mode, GS_SCENARIO_VALUE_EXACTLY);
@@ -334,11 +339,17 @@ START_TEST(scenario_header_value_forms_decoded)
         "apiVersion: gatesim.dev/v1alpha1\nkind: Scenario\nmetadata: {name: hv}\n"
         "spec:\n  steps:\n  - name: s\n    send: {requests: 1}\n    expect:\n"
         "      response:\n        headers:\n          x-a: {value: a, oneOf: [a]}\n"
-        "          x-b: {exactly: []}\n          x-c: {oneof: [c]}\n";
+        "          x-b: {exactly: []}\n          x-c: {oneof: [c]}\n"
+        "          x-d: {answeredBy: pod}\n";
     ck_assert_int_ne(load_text(bad, &list, &diags), 0);
-    ck_assert_uint_ge(diags.nerrors, 3);
-    ck_assert_ptr_nonnull(strstr(diags.items[0].message, "exactly one of value, exactly and oneOf"));
+    ck_assert_uint_ge(diags.nerrors, 4);
+    ck_assert_ptr_nonnull(
+        strstr(diags.items[0].message, "exactly one of value, exactly, oneOf and answeredBy"));
     ck_assert_ptr_nonnull(strstr(diags.items[1].message, "at least one value"));
+    bool by = false;
+    for (size_t i = 0; i < diags.nerrors; i++)
+        by |= strstr(diags.items[i].message, "must be service") != NULL;
+    ck_assert(by);
     bool hint = false;
     for (size_t i = 0; i < diags.nerrors; i++)
         hint |= strstr(diags.items[i].message, "oneOf") != NULL &&
