@@ -135,7 +135,8 @@ static int bench_parse_case(const gs_json_value *c, size_t i, const char *file, 
                             file, i);
     snprintf(k->name, sizeof(k->name), "%s", name);
     const char *proto = gs_json_get_string(c, "protocol", "http1");
-    if (gs_traffic_protocol_parse(proto, &k->protocol) != 0 || k->protocol == GS_TRAFFIC_HTTP2)
+    if (gs_traffic_protocol_parse(proto, &k->protocol) != 0 || k->protocol == GS_TRAFFIC_HTTP2 ||
+        gs_traffic_protocol_is_l4(k->protocol))
         return gs_error_set(err, GS_ERR_INVALID,
                             "%s: cases[%zu].protocol \"%s\": want http1, h2c or grpc", file, i,
                             proto);

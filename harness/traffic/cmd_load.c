@@ -28,7 +28,8 @@
 #define GS_VERSION "dev"
 #endif
 
-const char gs_cmd_load_summary[] = "send synthetic HTTP/1.1, HTTP/2 or gRPC traffic and measure it";
+const char gs_cmd_load_summary[] =
+    "send synthetic HTTP/1.1, HTTP/2, gRPC, TCP, UDP or TLS traffic and measure it";
 int gs_cmd_load(int argc, char **argv);
 
 static volatile sig_atomic_t load_cancel;
@@ -44,9 +45,13 @@ static void load_usage(FILE *out)
     fprintf(out,
             "usage: gatesim load [OPTIONS] URL\n\n"
             "Sends synthetic traffic to URL (http:// or https://) and prints throughput, latency\n"
-            "percentiles, status, backend and error counts.\n\n"
+            "percentiles, status, backend and error counts. Layer 4: a tcp://, udp:// or tls://\n"
+            "URL (host:port) opens one connection (UDP: one socket, a fresh source port) per\n"
+            "request and sends one line, the request id; gatesim-echo's layer-4 listeners answer\n"
+            "with the backend (and over TLS the client records the server's certificate).\n\n"
             "Protocol:\n"
-            "  -p, --protocol P        http1 (default), h2c, http2 (TLS+ALPN), grpc\n"
+            "  -p, --protocol P        http1 (default), h2c, http2 (TLS+ALPN), grpc; tcp, udp,\n"
+            "                          tls (default: the URL's scheme)\n"
             "  -X, --method M          request method (default GET; POST for grpc)\n"
             "  -H, --header 'K: V'     extra request header (repeatable)\n"
             "      --host H            Host / :authority (and SNI) instead of the URL's\n"
@@ -57,6 +62,7 @@ static void load_usage(FILE *out)
             "      --cacert F          trust the CA certificates in PEM file F\n"
             "  -k, --insecure          do not verify the server certificate (insecure!)\n"
             "      --sni NAME          TLS server name (default: the Host)\n"
+            "      --alpn LIST         tls: ALPN protocols to offer, comma-separated\n"
             "Load:\n"
             "  -c, --connections C     connections (default 1)\n"
             "  -m, --streams M         concurrent streams per connection; HTTP/1.1: pipeline\n"
@@ -207,6 +213,7 @@ enum {
     OPT_GRPC,
     OPT_CACERT,
     OPT_SNI,
+    OPT_ALPN,
     OPT_NEWCONN,
     OPT_THREADS,
     OPT_CONNECT_TIMEOUT,
@@ -231,6 +238,7 @@ int gs_cmd_load(int argc, char **argv)
         {"cacert", required_argument, NULL, OPT_CACERT},
         {"insecure", no_argument, NULL, 'k'},
         {"sni", required_argument, NULL, OPT_SNI},
+        {"alpn", required_argument, NULL, OPT_ALPN},
         {"connections", required_argument, NULL, 'c'},
         {"streams", required_argument, NULL, 'm'},
         {"requests", required_argument, NULL, 'n'},
@@ -280,7 +288,7 @@ int gs_cmd_load(int argc, char **argv)
         switch (ch) {
         case 'p':
             if (gs_traffic_protocol_parse(optarg, &cfg.protocol) != 0) {
-                rc = load_bad("unknown protocol \"%s\" (want http1, h2c, http2 or grpc)", optarg);
+                rc = load_bad("unknown protocol \"%s\" (want http1, h2c, http2, grpc, tcp, udp or tls)", optarg);
                 goto out;
             }
             have_protocol = true;
@@ -355,6 +363,9 @@ int gs_cmd_load(int argc, char **argv)
             break;
         case 'k':
             cfg.insecure = true;
+            break;
+        case OPT_ALPN:
+            cfg.alpn = optarg;
             break;
         case OPT_SNI:
             cfg.sni = optarg;
@@ -501,6 +512,19 @@ int gs_cmd_load(int argc, char **argv)
     }
     if (!have_protocol && url.tls)
         cfg.protocol = GS_TRAFFIC_HTTP1;
+    /* layer 4: the URL's scheme is the protocol; -p may repeat it, never contradict it */
+    if (url.layer4 && !have_protocol)
+        (void)gs_traffic_protocol_parse(url.scheme, &cfg.protocol);
+    if (url.layer4 != gs_traffic_protocol_is_l4(cfg.protocol) ||
+        (url.layer4 && strcmp(url.scheme, gs_traffic_protocol_name(cfg.protocol)) != 0)) {
+        rc = load_bad("--protocol %s does not go with a %s:// URL",
+                      gs_traffic_protocol_name(cfg.protocol), url.scheme);
+        goto out;
+    }
+    if (cfg.alpn != NULL && cfg.protocol != GS_TRAFFIC_TLS) {
+        rc = load_bad("%s", "--alpn is for --protocol tls (HTTP picks its own ALPN)");
+        goto out;
+    }
     if (cfg.protocol == GS_TRAFFIC_H2C && url.tls) {
         rc = load_bad("%s", "h2c is cleartext: use an http:// URL, or --protocol http2");
         goto out;

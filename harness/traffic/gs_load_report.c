@@ -188,10 +188,13 @@ void gs_load_report_print_text(const gs_load_report *rep, const gs_traffic_resul
                rep->rate_reached ? "" : gs_term_red(colour), (unsigned long long)r->missed,
                (unsigned long long)r->scheduled, gs_term_reset(colour));
     report_print_latency(rep, r);
-    report_print_counts("statuses", &r->statuses);
+    if (r->statuses.len > 0 || r->responses == 0)
+        report_print_counts("statuses", &r->statuses); /* none on layer 4 */
     if (r->grpc_statuses.len)
         report_print_counts("grpc-status", &r->grpc_statuses);
     report_print_counts("backends", &r->backends);
+    if (r->certificates.len)
+        report_print_counts("certificates", &r->certificates);
     report_print_errors(r, colour);
     if (r->abandoned)
         printf("  %-12s %llu requests in flight when interrupted\n", "abandoned",
@@ -501,6 +504,7 @@ int gs_load_result_read(const char *text, size_t n, const char *name, gs_traffic
     reader_counts(&rd, doc, "grpcStatuses", &r->grpc_statuses);
     reader_counts(&rd, doc, "backends", &r->backends);
     reader_counts(&rd, doc, "replicas", &r->replicas);
+    reader_counts(&rd, doc, "certificates", &r->certificates);
     const gs_json_value *errors = gs_json_get(doc, "errors");
     const gs_json_value *texts = gs_json_get(doc, "errorTexts");
     for (int e = 1; e < GS_TRAFFIC_ERR_COUNT; e++) {

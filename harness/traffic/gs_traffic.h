@@ -21,7 +21,16 @@ typedef enum gs_traffic_protocol {
     GS_TRAFFIC_H2C,       /* HTTP/2 over cleartext with prior knowledge */
     GS_TRAFFIC_HTTP2,     /* HTTP/2 over TLS (ALPN h2) */
     GS_TRAFFIC_GRPC,      /* gRPC unary over HTTP/2, cleartext or TLS (see gs_traffic_config.tls) */
+    /* Layer 4 (traffic_l4.c): each request is one connection (TCP, TLS) or one datagram from a
+     * fresh source port (UDP) carrying one line, the request id, and answered by one line of
+     * JSON naming the backend (gatesim-echo's layer-4 listeners, docs/echo.md). */
+    GS_TRAFFIC_TCP,
+    GS_TRAFFIC_UDP,
+    GS_TRAFFIC_TLS, /* TLS over TCP with SNI from the authority and ALPN from |alpn|, no HTTP */
 } gs_traffic_protocol;
+
+/* True for GS_TRAFFIC_TCP, GS_TRAFFIC_UDP and GS_TRAFFIC_TLS. */
+bool gs_traffic_protocol_is_l4(gs_traffic_protocol p);
 
 /* Why a request got no usable response. GS_TRAFFIC_OK means a complete response arrived,
  * whatever its status. */
@@ -37,7 +46,7 @@ typedef enum gs_traffic_error {
 
 /* "connect", "tls", "timeout", "protocol", "reset" ("ok" for GS_TRAFFIC_OK). */
 const char *gs_traffic_error_name(gs_traffic_error e);
-/* "http1", "h2c", "http2", "grpc"; and back (returns 0 or GS_ERR_INVALID). */
+/* "http1", "h2c", "http2", "grpc", "tcp", "udp", "tls"; and back (returns 0 or GS_ERR_INVALID). */
 const char *gs_traffic_protocol_name(gs_traffic_protocol p);
 int gs_traffic_protocol_parse(const char *s, gs_traffic_protocol *out);
 
@@ -100,6 +109,7 @@ typedef struct gs_traffic_config {
     const char *ca_file; /* PEM CA bundle to trust; NULL = system store */
     bool insecure;       /* skip certificate verification (callers should say so loudly) */
     const char *sni;     /* TLS server name; default the host part of |authority| */
+    const char *alpn;    /* GS_TRAFFIC_TLS: ALPN protocols offered, comma-separated; NULL none */
 
     int64_t connect_timeout_ns; /* default 5 s; TCP connect plus TLS handshake */
     int64_t request_timeout_ns; /* default 10 s; also sent as grpc-timeout */
@@ -142,7 +152,7 @@ struct gs_traffic_response {
     const char *request_id;   /* the x-gatesim-request-id sent, or NULL */
     gs_traffic_error error;   /* GS_TRAFFIC_OK when a complete response arrived */
     bool warmup;              /* sent during warm-up: not counted in the result */
-    int status;               /* HTTP status; 0 when error != OK */
+    int status;               /* HTTP status; 0 when error != OK and for layer 4 */
     int grpc_status;          /* gRPC: from the trailers (or a trailers-only response), else mapped
                                  from the HTTP status (gs_grpc_code_from_http); -1 for other protocols
                                  and for errors */
@@ -162,6 +172,10 @@ struct gs_traffic_response {
     int64_t service_ns;  /* done - sent: uncorrected */
     unsigned worker;     /* worker thread that ran it */
     const char *detail;  /* for errors: a short human explanation, or NULL */
+    /* GS_TRAFFIC_TLS: the server certificate the client saw: SHA-256 of its DER (lower-case
+     * hex) and its subject (RFC 2253); NULL for other protocols or before the handshake. */
+    const char *cert_sha256;
+    const char *cert_subject;
 };
 
 /* A name and its count (statuses, backends, replicas, gRPC codes). */
@@ -203,11 +217,12 @@ typedef struct gs_traffic_result {
     double target_rps;          /* config rate, 0 in closed loop */
     gs_histogram *latency;      /* corrected (from intended send time), complete responses only */
     gs_histogram *service;      /* uncorrected (from actual send time) */
-    gs_traffic_counts statuses; /* "200" -> n */
+    gs_traffic_counts statuses; /* "200" -> n (empty for layer 4) */
     gs_traffic_counts grpc_statuses; /* "0" -> n */
     gs_traffic_counts backends;      /* Service "ns/name" (from x-gatesim-backend) -> n; a response
                                         without the header counts under "none" */
     gs_traffic_counts replicas;      /* full "ns/name/replica" -> n */
+    gs_traffic_counts certificates;  /* GS_TRAFFIC_TLS: server certificate SHA-256 -> n */
     uint64_t connections_opened;
     uint64_t bytes_received;
     double cpu_user_s, cpu_system_s; /* process CPU over the run (getrusage) */
@@ -255,9 +270,12 @@ typedef struct gs_traffic_json_opts {
 void gs_traffic_result_write_fields(const gs_traffic_result *r, const gs_traffic_json_opts *o,
                                     gs_json *j);
 
-/* A URL for `gatesim load`: scheme http/https, host, optional port, path with query. */
+/* A URL for `gatesim load`: scheme http/https, host, optional port, path with query; or a
+ * layer-4 target tcp://, udp://, tls:// with host and port and no path. */
 typedef struct gs_traffic_url {
-    bool tls;
+    char scheme[8]; /* lower case: "http", "https", "tcp", "udp", "tls" */
+    bool layer4;    /* tcp, udp or tls */
+    bool tls;       /* https or tls */
     char *host; /* without brackets */
     unsigned port;
     char *authority; /* host[:port] as written (port omitted when default) */

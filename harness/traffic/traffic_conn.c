@@ -23,10 +23,15 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-static const gs_proto_ops *conn_ops(const traffic_conn *c)
+const gs_proto_ops *gs_traffic_conn_ops(const traffic_conn *c)
 {
-    return c->w->run->is_h2 ? &gs_traffic_h2_ops : &gs_traffic_h1_ops;
+    const traffic_run *run = c->w->run;
+    if (run->is_l4)
+        return &gs_traffic_l4_ops;
+    return run->is_h2 ? &gs_traffic_h2_ops : &gs_traffic_h1_ops;
 }
+
+#define conn_ops gs_traffic_conn_ops
 
 /* The one place a connection changes state: IDLE -> CONNECTING -> READY, and any -> IDLE. */
 static void conn_set_state(traffic_conn *c, traffic_conn_state s)
@@ -138,6 +143,8 @@ static void conn_report(traffic_conn *c, traffic_req *r, gs_traffic_error e, con
         .service_ns = now - r->sent_ns,
         .worker = w->id,
         .detail = detail,
+        .cert_sha256 = c->cert_sha256[0] ? c->cert_sha256 : NULL,
+        .cert_subject = c->cert_sha256[0] ? c->cert_subject : NULL,
     };
     if (run->cfg.protocol == GS_TRAFFIC_GRPC) {
         /* the first message's payload, without its 5-byte prefix (cut at body_limit) */
@@ -171,7 +178,7 @@ void gs_traffic_req_finish(traffic_conn *c, traffic_req *r, gs_traffic_error e, 
     traffic_worker *w = c->w;
     if (!r->in_use)
         return;
-    if (e == GS_TRAFFIC_OK && r->status == 0)
+    if (e == GS_TRAFFIC_OK && r->status == 0 && !w->run->is_l4)
         e = GS_TRAFFIC_ERR_PROTOCOL; /* completed without a final status */
     if (e == GS_TRAFFIC_OK && w->run->cfg.protocol == GS_TRAFFIC_GRPC && r->grpc_status < 0) {
         /* gRPC's HTTP-to-gRPC mapping; a 200 without grpc-status is an INTERNAL error */
@@ -196,7 +203,10 @@ void gs_traffic_req_finish(traffic_conn *c, traffic_req *r, gs_traffic_error e, 
         gs_histogram_record(w->service, now - r->sent_ns);
         if (w->ivl_latency != NULL)
             gs_traffic_interval_record(w, now, now - r->intended_ns, now - r->sent_ns);
-        w->status_counts[r->status >= 0 && r->status < 1000 ? r->status : 0]++;
+        if (!w->run->is_l4) /* layer 4 has no status */
+            w->status_counts[r->status >= 0 && r->status < 1000 ? r->status : 0]++;
+        if (c->cert_sha256[0])
+            gs_traffic_counts_add(&w->certificates, c->cert_sha256, strlen(c->cert_sha256), 1);
         if (w->run->cfg.protocol == GS_TRAFFIC_GRPC)
             w->grpc_counts[r->grpc_status >= 0 && r->grpc_status <= 16 ? r->grpc_status : 17]++;
         if (r->backend[0]) {
@@ -577,6 +587,8 @@ static void on_conn_event(struct bufferevent *bev, short events, void *arg)
         evutil_socket_t fd = bufferevent_getfd(bev);
         int one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        if (w->run->cfg.tls && w->run->is_l4)
+            gs_traffic_l4_tls_connected(c, bufferevent_openssl_get_ssl(bev));
         if (w->run->cfg.tls && w->run->is_h2) {
             SSL *ssl = bufferevent_openssl_get_ssl(bev);
             const unsigned char *alpn = NULL;
@@ -615,6 +627,10 @@ static void on_conn_event(struct bufferevent *bev, short events, void *arg)
                 e = GS_TRAFFIC_ERR_CONNECT;
                 detail = conn_errno_text(err, errbuf, sizeof(errbuf));
             }
+        } else if (w->run->cfg.protocol == GS_TRAFFIC_UDP && (events & BEV_EVENT_ERROR)) {
+            /* a connected UDP socket reports the target's ICMP errors (port unreachable) */
+            e = GS_TRAFFIC_ERR_CONNECT;
+            detail = conn_errno_text(EVUTIL_SOCKET_ERROR(), errbuf, sizeof(errbuf));
         } else {
             if (ssl_detail != NULL)
                 detail = ssl_detail;
@@ -628,6 +644,16 @@ static void on_conn_event(struct bufferevent *bev, short events, void *arg)
         conn_poke(w);
         gs_traffic_worker_check_done(w);
     }
+}
+
+void gs_traffic_conn_input_ready(traffic_conn *c)
+{
+    on_conn_read(c->bev, c);
+}
+
+void gs_traffic_conn_input_failed(traffic_conn *c)
+{
+    on_conn_event(c->bev, BEV_EVENT_READING | BEV_EVENT_ERROR, c);
 }
 
 int gs_traffic_conn_open(traffic_conn *c)
@@ -651,6 +677,16 @@ int gs_traffic_conn_open(traffic_conn *c)
                                              BEV_OPT_CLOSE_ON_FREE);
         if (bev != NULL)
             bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+    } else if (run->cfg.protocol == GS_TRAFFIC_UDP) {
+        bev = gs_traffic_l4_udp_new(c);
+        if (bev == NULL) { /* out of descriptors: a connect error, as for TCP */
+            static const char text[] = "could not create a UDP socket";
+            w->errors[GS_TRAFFIC_ERR_CONNECT]++;
+            gs_traffic_counts_add(&w->error_texts[GS_TRAFFIC_ERR_CONNECT], text,
+                                  sizeof(text) - 1, 1);
+            c->retry_at_ns = gs_now_ns() + 10 * GS_NS_PER_MS;
+            return -1;
+        }
     } else {
         bev = bufferevent_socket_new(w->base, -1, BEV_OPT_CLOSE_ON_FREE);
     }
@@ -663,7 +699,8 @@ int gs_traffic_conn_open(traffic_conn *c)
     c->socket_id = w->connections_opened * run->threads + w->id;
     w->connections_opened++;
     bufferevent_setcb(bev, on_conn_read, on_conn_write, on_conn_event, c);
-    bufferevent_enable(bev, run->cfg.tls ? EV_READ | EV_WRITE : EV_READ);
+    if (run->cfg.protocol != GS_TRAFFIC_UDP) /* UDP reads on its own event (traffic_l4.c) */
+        bufferevent_enable(bev, run->cfg.tls ? EV_READ | EV_WRITE : EV_READ);
     conn_ops(c)->on_open(c);
     if (bufferevent_socket_connect(bev, (const struct sockaddr *)&run->addr, (int)run->addr_len) !=
         0) {

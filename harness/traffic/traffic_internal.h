@@ -102,6 +102,7 @@ typedef struct gs_proto_ops {
 
 extern const gs_proto_ops gs_traffic_h1_ops;
 extern const gs_proto_ops gs_traffic_h2_ops;
+extern const gs_proto_ops gs_traffic_l4_ops; /* TCP, UDP and TLS line exchanges (traffic_l4.c) */
 
 struct traffic_conn {
     traffic_worker *w;
@@ -128,6 +129,11 @@ struct traffic_conn {
     /* HTTP/2 */
     nghttp2_session *h2;
     bool h2_goaway;
+    /* UDP: the socket's own read event (bufferevent's read path drops ICMP errors silently) */
+    struct event *udp_read_ev;
+    /* layer-4 TLS: the server certificate of the current socket ("" before the handshake) */
+    char cert_sha256[65];
+    char cert_subject[256];
 };
 
 /* Everything read-only shared by the workers of one run. */
@@ -144,6 +150,8 @@ struct traffic_run {
     char grpc_timeout[32];
     SSL_CTX *ssl_ctx; /* shared: SSL_new is thread-safe */
     bool is_h2;
+    bool is_l4;           /* gs_traffic_protocol_is_l4: one line exchange per connection */
+    char **alpn;          /* GS_TRAFFIC_TLS: the offered ALPN list, NULL-terminated, or NULL */
     unsigned h1_parse_flags; /* GS_H1_RESPONSE_TO_HEAD for HEAD requests: no body follows */
     bool idempotent;         /* method may be retried after a keep-alive close race */
     pthread_mutex_t cb_lock;
@@ -194,6 +202,7 @@ struct traffic_worker {
     uint64_t status_counts[1000];
     uint64_t grpc_counts[18]; /* 0..16, [17] other */
     gs_traffic_counts backends, replicas;
+    gs_traffic_counts certificates; /* layer-4 TLS: server certificate SHA-256 -> n */
     gs_traffic_counts error_texts[GS_TRAFFIC_ERR_COUNT];
     uint64_t connections_opened, bytes_received;
     int64_t last_done_ns;
@@ -229,6 +238,24 @@ void gs_traffic_req_header(traffic_conn *c, traffic_req *r, const char *name, si
 #define GS_TRAFFIC_HEADER_READ(nlen)                                                               \
     ((nlen) == sizeof(GS_TRAFFIC_H_BACKEND) - 1 || (nlen) == sizeof(GS_TRAFFIC_H_GRPC_STATUS) - 1 ||  \
      (nlen) == sizeof(GS_TRAFFIC_H_GRPC_MESSAGE) - 1)
+/* The ops of |c|'s protocol. */
+const gs_proto_ops *gs_traffic_conn_ops(const traffic_conn *c);
+
+/* Bytes were added to |c|'s input, or its socket failed (errno says why), outside the
+ * bufferevent's own read path: handled as the bufferevent's callbacks would be (UDP). */
+void gs_traffic_conn_input_ready(traffic_conn *c);
+void gs_traffic_conn_input_failed(traffic_conn *c);
+
+/* Layer 4 (traffic_l4.c): opens the UDP socket of |c| (connected, from a fresh source port) as
+ * a bufferevent the connection's usual I/O works on; NULL when the system refuses one. */
+struct bufferevent *gs_traffic_l4_udp_new(traffic_conn *c);
+/* Splits the comma-separated ALPN |list| into a NULL-terminated array (NULL for none); free
+ * with gs_traffic_l4_alpn_free. GS_ERR_INVALID for empty or overlong names. */
+int gs_traffic_l4_alpn_parse(const char *list, char ***out, gs_error *err);
+void gs_traffic_l4_alpn_free(char **names);
+/* Layer-4 TLS: records the server certificate of |c|'s just finished handshake. */
+void gs_traffic_l4_tls_connected(traffic_conn *c, SSL *ssl);
+
 /* Records body bytes of |r| (bounded copy with a callback, or for gRPC). */
 void gs_traffic_req_body(traffic_conn *c, traffic_req *r, const char *data, size_t len);
 

@@ -21,16 +21,23 @@ const char *gs_traffic_error_name(gs_traffic_error e)
     return (unsigned)e < GS_TRAFFIC_ERR_COUNT ? traffic_error_names[e] : "unknown";
 }
 
-static const char *const traffic_protocol_names[] = {"http1", "h2c", "http2", "grpc"};
+static const char *const traffic_protocol_names[] = {"http1", "h2c", "http2", "grpc",
+                                                     "tcp",   "udp", "tls"};
+#define TRAFFIC_NUM_PROTOCOLS (sizeof(traffic_protocol_names) / sizeof(traffic_protocol_names[0]))
+
+bool gs_traffic_protocol_is_l4(gs_traffic_protocol p)
+{
+    return p == GS_TRAFFIC_TCP || p == GS_TRAFFIC_UDP || p == GS_TRAFFIC_TLS;
+}
 
 const char *gs_traffic_protocol_name(gs_traffic_protocol p)
 {
-    return (unsigned)p < 4 ? traffic_protocol_names[p] : "unknown";
+    return (unsigned)p < TRAFFIC_NUM_PROTOCOLS ? traffic_protocol_names[p] : "unknown";
 }
 
 int gs_traffic_protocol_parse(const char *s, gs_traffic_protocol *out)
 {
-    for (unsigned k = 0; k < 4; k++) {
+    for (unsigned k = 0; k < TRAFFIC_NUM_PROTOCOLS; k++) {
         if (strcmp(s, traffic_protocol_names[k]) == 0) {
             *out = (gs_traffic_protocol)k;
             return 0;
@@ -224,6 +231,8 @@ void gs_traffic_result_write_fields(const gs_traffic_result *r, const gs_traffic
         result_write_counts(j, "grpcStatuses", &r->grpc_statuses);
     result_write_counts(j, "backends", &r->backends);
     result_write_counts(j, "replicas", &r->replicas);
+    if (r->certificates.len > 0)
+        result_write_counts(j, "certificates", &r->certificates);
     gs_json_key(j, "errors");
     gs_json_object_begin(j);
     for (int e = 1; e < GS_TRAFFIC_ERR_COUNT; e++) {
@@ -265,19 +274,42 @@ void gs_traffic_url_clear(gs_traffic_url *u)
     memset(u, 0, sizeof(*u));
 }
 
+/* Whether the authority of |len| bytes at |a| names a port ("h:1", "[::1]:1"; not "[::1]"). */
+static bool url_has_port(const char *a, size_t len)
+{
+    const char *colon = NULL, *bracket = NULL;
+    for (size_t k = 0; k < len; k++) {
+        if (a[k] == ':')
+            colon = a + k;
+        else if (a[k] == ']')
+            bracket = a + k;
+    }
+    return colon != NULL && (bracket == NULL || colon > bracket);
+}
+
 int gs_traffic_url_parse(const char *s, gs_traffic_url *out, gs_error *err)
 {
+    static const struct {
+        const char *scheme;
+        bool tls, layer4;
+    } schemes[] = {{"http", false, false}, {"https", true, false}, {"tcp", false, true},
+                   {"udp", false, true},   {"tls", true, true}};
     memset(out, 0, sizeof(*out));
-    const char *p;
-    if (strncasecmp(s, "http://", 7) == 0) {
-        p = s + 7;
-    } else if (strncasecmp(s, "https://", 8) == 0) {
-        p = s + 8;
-        out->tls = true;
-    } else {
-        return gs_error_set(err, GS_ERR_INVALID,
-                            "bad URL \"%s\": it must start with http:// or https://", s);
+    const char *p = NULL;
+    for (size_t k = 0; k < sizeof(schemes) / sizeof(schemes[0]) && p == NULL; k++) {
+        size_t n = strlen(schemes[k].scheme);
+        if (strncasecmp(s, schemes[k].scheme, n) == 0 && strncmp(s + n, "://", 3) == 0) {
+            p = s + n + 3;
+            snprintf(out->scheme, sizeof(out->scheme), "%s", schemes[k].scheme);
+            out->tls = schemes[k].tls;
+            out->layer4 = schemes[k].layer4;
+        }
     }
+    if (p == NULL)
+        return gs_error_set(err, GS_ERR_INVALID,
+                            "bad URL \"%s\": it must start with http://, https://, tcp://, udp:// "
+                            "or tls://",
+                            s);
     size_t alen = strcspn(p, "/?#");
     const char *rest = p + alen;
     if (alen == 0)
@@ -300,6 +332,10 @@ int gs_traffic_url_parse(const char *s, gs_traffic_url *out, gs_error *err)
               (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')))
             return gs_error_set(err, GS_ERR_INVALID, "bad URL \"%s\": bad character in host", s);
     }
+    if (out->layer4 && (!url_has_port(p, alen) || p[alen] != '\0'))
+        return gs_error_set(err, GS_ERR_INVALID,
+                            "bad URL \"%s\": a %s:// URL is host:port, with no path", s,
+                            out->scheme);
     unsigned portnum = port;
     out->host = gs_xstrdup(host);
     bool default_port = portnum == (out->tls ? 443u : 80u);

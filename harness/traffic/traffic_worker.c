@@ -74,6 +74,7 @@ static void run_free(traffic_run *run)
     free(run->path);
     free(run->method);
     free(run->sni);
+    gs_traffic_l4_alpn_free(run->alpn);
     for (size_t k = 0; k < run->num_headers; k++) {
         free((void *)(uintptr_t)run->headers[k].name);
         free((void *)(uintptr_t)run->headers[k].value);
@@ -133,11 +134,21 @@ static int run_new(traffic_run **out, const gs_traffic_config *cfg, gs_error *er
         gs_error_set(err, GS_ERR_INVALID, "h2c is cleartext: use http2 for HTTP/2 over TLS");
         goto fail;
     }
+    if (gs_traffic_protocol_is_l4(c->protocol)) {
+        /* one request is one connection (datagram): what makes each one an independent trial
+         * of a gateway's per-connection (per-session) backend choice */
+        run->is_l4 = true;
+        c->new_connection_per_request = true;
+        c->tls = c->protocol == GS_TRAFFIC_TLS;
+        if ((rc = gs_traffic_l4_alpn_parse(c->alpn, &run->alpn, err)) != 0)
+            goto fail;
+    }
     if (c->new_connection_per_request)
         c->streams = 1;
     if (c->index_stride == 0)
         c->index_stride = 1;
-    run->is_h2 = c->protocol != GS_TRAFFIC_HTTP1;
+    run->is_h2 = c->protocol == GS_TRAFFIC_H2C || c->protocol == GS_TRAFFIC_HTTP2 ||
+                 c->protocol == GS_TRAFFIC_GRPC;
     run->threads = c->threads;
 
     if ((rc = run_resolve(run, c->address, err)) != 0)
@@ -216,7 +227,9 @@ static int run_new(traffic_run **out, const gs_traffic_config *cfg, gs_error *er
     }
 
     if (c->tls) {
-        const char *const *alpn = run->is_h2 ? gs_tls_alpn_h2 : gs_tls_alpn_http11;
+        const char *const *alpn = run->is_l4  ? (const char *const *)run->alpn
+                                  : run->is_h2 ? gs_tls_alpn_h2
+                                               : gs_tls_alpn_http11;
         rc = gs_tls_client_ctx_new(&run->ssl_ctx, alpn, c->ca_file, NULL, c->insecure, err);
         if (rc != 0)
             goto fail;
@@ -356,7 +369,7 @@ static void worker_free(traffic_worker *w)
     for (unsigned k = 0; k < w->nconns; k++) {
         traffic_conn *c = &w->conns[k];
         if (c->bev != NULL) {
-            (c->w->run->is_h2 ? &gs_traffic_h2_ops : &gs_traffic_h1_ops)->on_close(c);
+            gs_traffic_conn_ops(c)->on_close(c);
             bufferevent_free(c->bev);
         }
         for (unsigned s = 0; s < c->nslots; s++) {
@@ -388,6 +401,7 @@ static void worker_free(traffic_worker *w)
     gs_traffic_interval_worker_free(w);
     gs_traffic_counts_clear(&w->backends);
     gs_traffic_counts_clear(&w->replicas);
+    gs_traffic_counts_clear(&w->certificates);
     for (int e = 0; e < GS_TRAFFIC_ERR_COUNT; e++)
         gs_traffic_counts_clear(&w->error_texts[e]);
     free(w->cb_headers);
@@ -467,6 +481,7 @@ static gs_traffic_result *run_merge(traffic_run *run, traffic_worker *ws, unsign
             grpc[s] += w->grpc_counts[s];
         gs_traffic_counts_merge(&res->backends, &w->backends);
         gs_traffic_counts_merge(&res->replicas, &w->replicas);
+        gs_traffic_counts_merge(&res->certificates, &w->certificates);
         res->connections_opened += w->connections_opened;
         res->bytes_received += w->bytes_received;
         for (int e = 1; e < GS_TRAFFIC_ERR_COUNT; e++)
@@ -609,6 +624,7 @@ void gs_traffic_result_merge(gs_traffic_result *dst, const gs_traffic_result *sr
     gs_traffic_counts_merge(&dst->grpc_statuses, &src->grpc_statuses);
     gs_traffic_counts_merge(&dst->backends, &src->backends);
     gs_traffic_counts_merge(&dst->replicas, &src->replicas);
+    gs_traffic_counts_merge(&dst->certificates, &src->certificates);
     dst->connections_opened += src->connections_opened;
     dst->bytes_received += src->bytes_received;
     dst->cpu_user_s += src->cpu_user_s;
@@ -625,6 +641,7 @@ void gs_traffic_result_free(gs_traffic_result *r)
     gs_traffic_counts_clear(&r->grpc_statuses);
     gs_traffic_counts_clear(&r->backends);
     gs_traffic_counts_clear(&r->replicas);
+    gs_traffic_counts_clear(&r->certificates);
     for (int e = 0; e < GS_TRAFFIC_ERR_COUNT; e++)
         gs_traffic_counts_clear(&r->error_texts[e]);
     free(r);

@@ -66,6 +66,39 @@ START_TEST(refuses_bad_urls)
 }
 END_TEST
 
+START_TEST(layer4_urls)
+{
+    gs_traffic_url u;
+    gs_error err = {0};
+    ck_assert_int_eq(gs_traffic_url_parse("tcp://db.example:5432", &u, &err), 0);
+    ck_assert(u.layer4 && !u.tls);
+    ck_assert_str_eq(u.scheme, "tcp");
+    ck_assert_str_eq(u.address, "db.example:5432");
+    gs_traffic_url_clear(&u);
+    ck_assert_int_eq(gs_traffic_url_parse("TLS://[::1]:443", &u, &err), 0);
+    ck_assert(u.layer4 && u.tls);
+    ck_assert_str_eq(u.scheme, "tls");
+    ck_assert_str_eq(u.address, "[::1]:443");
+    gs_traffic_url_clear(&u);
+    ck_assert_int_eq(gs_traffic_url_parse("udp://127.0.0.1:53", &u, &err), 0);
+    ck_assert(u.layer4 && !u.tls);
+    ck_assert_str_eq(u.scheme, "udp");
+    gs_traffic_url_clear(&u);
+    ck_assert_int_eq(gs_traffic_url_parse("https://h", &u, &err), 0);
+    ck_assert(!u.layer4 && u.tls);
+    ck_assert_str_eq(u.scheme, "https");
+    gs_traffic_url_clear(&u);
+    /* a layer-4 URL has a port and nothing after it */
+    const char *bad[] = {"tcp://h", "udp://[::1]", "tls://h:443/", "tcp://h:1?x", "tcp:/h:1",
+                         "udp://h:0"};
+    for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+        ck_assert_msg(gs_traffic_url_parse(bad[k], &u, &err) == GS_ERR_INVALID, "accepted %s",
+                      bad[k]);
+        ck_assert_ptr_nonnull(strstr(err.msg, "bad URL"));
+    }
+}
+END_TEST
+
 START_TEST(names_round_trip)
 {
     gs_traffic_protocol p;
@@ -73,6 +106,15 @@ START_TEST(names_round_trip)
     ck_assert_int_eq(p, GS_TRAFFIC_H2C);
     ck_assert_str_eq(gs_traffic_protocol_name(GS_TRAFFIC_GRPC), "grpc");
     ck_assert_int_eq(gs_traffic_protocol_parse("h3", &p), GS_ERR_INVALID);
+    static const gs_traffic_protocol l4[] = {GS_TRAFFIC_TCP, GS_TRAFFIC_UDP, GS_TRAFFIC_TLS};
+    static const char *const l4_names[] = {"tcp", "udp", "tls"};
+    for (int k = 0; k < 3; k++) {
+        ck_assert_int_eq(gs_traffic_protocol_parse(l4_names[k], &p), 0);
+        ck_assert_int_eq(p, l4[k]);
+        ck_assert_str_eq(gs_traffic_protocol_name(l4[k]), l4_names[k]);
+        ck_assert(gs_traffic_protocol_is_l4(l4[k]));
+    }
+    ck_assert(!gs_traffic_protocol_is_l4(GS_TRAFFIC_GRPC));
     ck_assert_str_eq(gs_traffic_error_name(GS_TRAFFIC_ERR_RESET), "reset");
     ck_assert_str_eq(gs_traffic_error_name(GS_TRAFFIC_ERR_CONNECT), "connect");
 }
@@ -99,6 +141,11 @@ START_TEST(config_defaults_and_bad_config)
     cfg.protocol = GS_TRAFFIC_GRPC;
     ck_assert_int_eq(gs_traffic_run(&cfg, &res, &err), GS_ERR_INVALID);
     ck_assert_ptr_nonnull(strstr(err.msg, "gRPC"));
+    /* layer 4: a bad ALPN list */
+    cfg.protocol = GS_TRAFFIC_TLS;
+    cfg.alpn = "a,,b";
+    ck_assert_int_eq(gs_traffic_run(&cfg, &res, &err), GS_ERR_INVALID);
+    ck_assert_ptr_nonnull(strstr(err.msg, "ALPN"));
 }
 END_TEST
 
@@ -148,6 +195,7 @@ static Suite *url_suite(void)
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, parses_urls);
     tcase_add_test(tc, refuses_bad_urls);
+    tcase_add_test(tc, layer4_urls);
     tcase_add_test(tc, names_round_trip);
     tcase_add_test(tc, config_defaults_and_bad_config);
     tcase_add_test(tc, results_merge_and_json);
