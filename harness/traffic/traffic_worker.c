@@ -428,6 +428,16 @@ static void *worker_main(void *arg)
     if (!w->done)
         event_base_dispatch(w->base);
     gs_traffic_interval_worker_end(w);
+    /* A TLS bufferevent freed from its own callback is finalized by the loop later; the loop
+     * just broke, so give those finalizers (and only those: the timers go first) one turn,
+     * or the bufferevent and its SSL leak. Not after a cancel: a late answer would then be
+     * counted as well as abandoned. */
+    if (!w->stopping) {
+        event_del(w->tick_ev);
+        event_del(w->rate_ev);
+        event_del(w->pump_ev);
+        event_base_loop(w->base, EVLOOP_NONBLOCK);
+    }
     atomic_store(&w->finished, true);
     return NULL;
 }

@@ -177,7 +177,7 @@ START_TEST(tls_records_the_certificate_seen)
     char *cmd = gs_xasprintf("(%s load -q -n 1 -k --host db.example.com -o json tls://%s "
                              "2>/dev/null)",
                              gs_test_built("harness/cli/gatesim"), tls_addr);
-    ck_assert_int_eq(it_sh(cmd, &out), 0);
+    ck_assert_msg(it_sh(cmd, &out) == 0, "%s", out.data);
     gs_json_value *doc = it_json_first_line(&out);
     const gs_json_value *certs = gs_json_get(doc, "certificates");
     ck_assert_ptr_nonnull(certs);
