@@ -173,7 +173,7 @@ static bool load_resolve(gs_decoder *d, const gs_yaml_node *av, const char *kind
     if (strcmp(group, GS_GATEWAY_GROUP) == 0) {
         const gs_route_kind *rk = gs_route_kind_of(k);
         if (k == GS_KIND_GATEWAY_CLASS || k == GS_KIND_GATEWAY || gs_route_kind_modelled(rk) ||
-            k == GS_KIND_REFERENCE_GRANT) {
+            k == GS_KIND_REFERENCE_GRANT || k == GS_KIND_LISTENER_SET) {
             out->kind = k;
             out->group = GS_GATEWAY_GROUP;
             if (gs_schema_find(kind_name, version)) {

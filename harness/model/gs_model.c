@@ -32,6 +32,7 @@ static const char *const kind_names[GS_KIND_COUNT_] = {
     [GS_KIND_INGRESS] = "Ingress",
     [GS_KIND_BACKEND_TLS_POLICY] = "BackendTLSPolicy",
     [GS_KIND_INGRESS_CLASS] = "IngressClass",
+    [GS_KIND_LISTENER_SET] = "ListenerSet",
 };
 
 const char *gs_kind_name(gs_kind kind)
@@ -53,7 +54,7 @@ bool gs_kind_is_modelled(gs_kind kind)
 {
     if (kind >= GS_KIND_GATEWAY_CLASS && kind <= GS_KIND_SECRET)
         return true;
-    if (kind == GS_KIND_INGRESS || kind == GS_KIND_INGRESS_CLASS)
+    if (kind == GS_KIND_INGRESS || kind == GS_KIND_INGRESS_CLASS || kind == GS_KIND_LISTENER_SET)
         return true;
     return gs_route_kind_modelled(gs_route_kind_of(kind)); /* a route kind with a decoder */
 }
@@ -260,6 +261,7 @@ void gs_model_free(gs_model *m)
     free(m->tcp_routes);
     free(m->udp_routes);
     free(m->reference_grants);
+    free(m->listener_sets);
     free(m->namespaces);
     free(m->services);
     free(m->secrets);
@@ -319,6 +321,10 @@ static bool model_list(gs_model *m, gs_kind kind, void ***items, size_t **n, siz
     case GS_KIND_REFERENCE_GRANT:
         *items = (void **)&m->reference_grants;
         *n = &m->n_reference_grants;
+        break;
+    case GS_KIND_LISTENER_SET:
+        *items = (void **)&m->listener_sets;
+        *n = &m->n_listener_sets;
         break;
     case GS_KIND_NAMESPACE:
         *items = (void **)&m->namespaces;

@@ -35,6 +35,7 @@ typedef enum gs_kind {
      * in the object set. */
     GS_KIND_BACKEND_TLS_POLICY,
     GS_KIND_INGRESS_CLASS, /* networking.k8s.io/v1, modelled: gs_ingress.h */
+    GS_KIND_LISTENER_SET,  /* gateway.networking.k8s.io/v1: listeners added to a Gateway */
     GS_KIND_COUNT_
 } gs_kind;
 
@@ -253,10 +254,19 @@ typedef struct gs_gateway_infrastructure {
     gs_pos pos;
 } gs_gateway_infrastructure;
 
+/* spec.allowedListeners: which ListenerSets may attach (namespaces.from, default None). */
+typedef struct gs_allowed_listeners {
+    gs_namespaces_from from; /* default None */
+    gs_sval from_str;
+    gs_label_selector selector;
+    gs_pos pos;
+} gs_allowed_listeners;
+
 typedef struct gs_gateway {
     gs_object obj;
     struct {
         gs_sval gateway_class_name;
+        gs_allowed_listeners allowed_listeners;
         gs_listener *listeners;
         size_t n_listeners;
         gs_gateway_address *addresses;
@@ -264,6 +274,19 @@ typedef struct gs_gateway {
         gs_gateway_infrastructure infrastructure;
     } spec;
 } gs_gateway;
+
+/* ---- ListenerSet ----
+ * Listeners that attach to a parent Gateway (spec.parentRef: group, kind Gateway, name,
+ * namespace defaulting to the ListenerSet's), if the Gateway's allowedListeners admits the
+ * ListenerSet's namespace. The listeners have the Gateway's listener shape. */
+typedef struct gs_listener_set {
+    gs_object obj;
+    struct {
+        gs_parent_ref parent_ref; /* section_name and port unused */
+        gs_listener *listeners;
+        size_t n_listeners;
+    } spec;
+} gs_listener_set;
 
 /* ---- HTTPRoute ---- */
 
@@ -620,6 +643,8 @@ typedef struct gs_model {
     size_t n_udp_routes;
     gs_reference_grant **reference_grants;
     size_t n_reference_grants;
+    gs_listener_set **listener_sets;
+    size_t n_listener_sets;
     gs_namespace **namespaces;
     size_t n_namespaces;
     gs_service **services;

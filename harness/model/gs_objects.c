@@ -235,6 +235,14 @@ static gs_protocol protocol_kind(const char *p)
     return GS_PROTOCOL_OTHER;
 }
 
+static gs_namespaces_from namespaces_from(const char *s)
+{
+    return strcmp(s, "All") == 0        ? GS_FROM_ALL
+           : strcmp(s, "Selector") == 0 ? GS_FROM_SELECTOR
+           : strcmp(s, "None") == 0     ? GS_FROM_NONE
+                                        : GS_FROM_SAME;
+}
+
 static void decode_listener(dec *d, const gs_yaml_node *n, gs_listener *l)
 {
     l->pos = pos_of(n);
@@ -263,10 +271,7 @@ static void decode_listener(dec *d, const gs_yaml_node *n, gs_listener *l)
     a->pos = ar ? pos_of(ar) : l->pos;
     const gs_yaml_node *nss = get(ar, "namespaces");
     a->from_str = sv_def(nss, "from", "Same");
-    a->from = strcmp(a->from_str.v, "All") == 0        ? GS_FROM_ALL
-              : strcmp(a->from_str.v, "Selector") == 0 ? GS_FROM_SELECTOR
-              : strcmp(a->from_str.v, "None") == 0     ? GS_FROM_NONE
-                                                       : GS_FROM_SAME;
+    a->from = namespaces_from(a->from_str.v);
     selector(d, get(nss, "selector"), &a->selector);
     const gs_yaml_node *kinds = get(ar, "kinds");
     a->kinds_set = kinds != NULL;
@@ -279,14 +284,38 @@ static void decode_listener(dec *d, const gs_yaml_node *n, gs_listener *l)
     }
 }
 
+static gs_listener *listeners(dec *d, const gs_yaml_node *spec, size_t *n)
+{
+    const gs_yaml_node *ls = get(spec, "listeners");
+    *n = seq_len(ls);
+    gs_listener *v = alloc_n(d, *n, sizeof *v);
+    for (size_t i = 0; i < *n; i++)
+        decode_listener(d, ls->items[i], &v[i]);
+    return v;
+}
+
+/* allowedListeners.namespaces: from defaults to None (no ListenerSet may attach). */
+static void allowed_listeners(dec *d, const gs_yaml_node *spec, gs_allowed_listeners *a)
+{
+    const gs_yaml_node *al = get(spec, "allowedListeners");
+    const gs_yaml_node *nss = get(al, "namespaces");
+    a->pos = pos_of(nss ? nss : al ? al : spec);
+    a->from_str = sv_def(nss, "from", "None");
+    a->from = namespaces_from(a->from_str.v);
+    selector(d, get(nss, "selector"), &a->selector);
+}
+
+static void decode_listener_set(dec *d, const gs_yaml_node *spec, gs_listener_set *ls)
+{
+    parent_ref(d, get(spec, "parentRef"), &ls->spec.parent_ref);
+    ls->spec.listeners = listeners(d, spec, &ls->spec.n_listeners);
+}
+
 static void decode_gateway(dec *d, const gs_yaml_node *spec, gs_gateway *gw)
 {
     gw->spec.gateway_class_name = sv(spec, "gatewayClassName");
-    const gs_yaml_node *ls = get(spec, "listeners");
-    gw->spec.n_listeners = seq_len(ls);
-    gw->spec.listeners = alloc_n(d, gw->spec.n_listeners, sizeof *gw->spec.listeners);
-    for (size_t i = 0; i < gw->spec.n_listeners; i++)
-        decode_listener(d, ls->items[i], &gw->spec.listeners[i]);
+    allowed_listeners(d, spec, &gw->spec.allowed_listeners);
+    gw->spec.listeners = listeners(d, spec, &gw->spec.n_listeners);
     const gs_yaml_node *as = get(spec, "addresses");
     gw->spec.n_addresses = seq_len(as);
     gw->spec.addresses = alloc_n(d, gw->spec.n_addresses, sizeof *gw->spec.addresses);
@@ -731,6 +760,7 @@ gs_object *gs_objects_decode(gs_yaml_stream *s, gs_kind kind, const gs_yaml_node
         [GS_KIND_SECRET] = sizeof(gs_secret),
         [GS_KIND_INGRESS] = sizeof(gs_ingress),
         [GS_KIND_INGRESS_CLASS] = sizeof(gs_ingress_class),
+        [GS_KIND_LISTENER_SET] = sizeof(gs_listener_set),
     };
     if (!gs_kind_is_modelled(kind))
         return NULL;
@@ -777,6 +807,7 @@ gs_object *gs_objects_decode(gs_yaml_stream *s, gs_kind kind, const gs_yaml_node
     case GS_KIND_GATEWAY_CLASS: decode_gateway_class(&d, spec, (gs_gateway_class *)o); break;
     case GS_KIND_GATEWAY: decode_gateway(&d, spec, (gs_gateway *)o); break;
     case GS_KIND_REFERENCE_GRANT: decode_reference_grant(&d, spec, (gs_reference_grant *)o); break;
+    case GS_KIND_LISTENER_SET: decode_listener_set(&d, spec, (gs_listener_set *)o); break;
     case GS_KIND_SERVICE: decode_service(&d, spec, (gs_service *)o); break;
     case GS_KIND_SECRET: decode_secret(&d, doc, (gs_secret *)o); break;
     case GS_KIND_INGRESS:

@@ -375,11 +375,12 @@ static bool kind_fits_protocol(const gs_route_group_kind *k, gs_protocol p)
     }
 }
 
-static void sem_gateway(gs_decoder *d, const gs_gateway *gw)
+/* The listener checks a Gateway and a ListenerSet share (both have spec.listeners). */
+static void sem_listeners(gs_decoder *d, const gs_listener *ls, size_t n)
 {
     char field[256];
-    for (size_t i = 0; i < gw->spec.n_listeners; i++) {
-        const gs_listener *l = &gw->spec.listeners[i];
+    for (size_t i = 0; i < n; i++) {
+        const gs_listener *l = &ls[i];
         if (l->protocol_kind == GS_PROTOCOL_HTTPS && !l->tls.set) {
             snprintf(field, sizeof field, "spec.listeners[%zu].tls", i);
             sem_report(d, GS_DIAG_WARNING, l->protocol.pos, field,
@@ -442,6 +443,34 @@ static void sem_gateway(gs_decoder *d, const gs_gateway *gw)
     }
 }
 
+static void sem_gateway(gs_decoder *d, const gs_gateway *gw)
+{
+    sem_listeners(d, gw->spec.listeners, gw->spec.n_listeners);
+    const gs_allowed_listeners *al = &gw->spec.allowed_listeners;
+    if (al->from == GS_FROM_SELECTOR && !al->selector.set)
+        sem_report(d, GS_DIAG_WARNING, al->from_str.pos,
+                   "spec.allowedListeners.namespaces.selector",
+                   "from: Selector without a selector selects no namespace: no ListenerSet can "
+                   "attach");
+}
+
+/* A ListenerSet's parent must be a Gateway (the CRD admits any kind). */
+static void sem_listener_set(gs_decoder *d, const gs_listener_set *ls)
+{
+    sem_listeners(d, ls->spec.listeners, ls->spec.n_listeners);
+    const gs_parent_ref *p = &ls->spec.parent_ref;
+    if (strcmp(p->group.v, GS_GATEWAY_GROUP) != 0 || strcmp(p->kind.v, "Gateway") != 0)
+        sem_report(d, GS_DIAG_WARNING, p->kind.pos, "spec.parentRef.kind",
+                   "a ListenerSet attaches only to a %s Gateway, not to %s/%s: it will be "
+                   "Accepted=False (NotAllowed)",
+                   GS_GATEWAY_GROUP, p->group.v, p->kind.v);
+}
+
+static void sem_listener_set_object(gs_decoder *d, const gs_object *o)
+{
+    sem_listener_set(d, (const gs_listener_set *)o);
+}
+
 void gs_semantic_http_route(gs_decoder *d, const gs_object *o)
 {
     sem_http_route(d, (const gs_http_route *)o);
@@ -465,6 +494,7 @@ static void sem_gateway_object(gs_decoder *d, const gs_object *o)
 /* The checks of the kinds that are not routes (routes carry theirs in gs_route_kinds). */
 static void (*const sem_core_kinds[GS_KIND_COUNT_])(gs_decoder *d, const gs_object *o) = {
     [GS_KIND_GATEWAY] = sem_gateway_object,
+    [GS_KIND_LISTENER_SET] = sem_listener_set_object,
 };
 
 void gs_semantic_check_object(gs_decoder *d, const gs_object *o)

@@ -16,6 +16,7 @@ CRDS = [  # file, kind, versions
     ("gateway.networking.k8s.io_httproutes.yaml", "HTTPRoute", ["v1", "v1beta1"]),
     ("gateway.networking.k8s.io_grpcroutes.yaml", "GRPCRoute", ["v1"]),
     ("gateway.networking.k8s.io_referencegrants.yaml", "ReferenceGrant", ["v1", "v1beta1"]),
+    ("gateway.networking.k8s.io_listenersets.yaml", "ListenerSet", ["v1"]),
     # validated (schema and CEL) but not modelled as typed objects yet
     ("gateway.networking.k8s.io_tlsroutes.yaml", "TLSRoute", ["v1", "v1alpha2", "v1alpha3"]),
     ("gateway.networking.k8s.io_tcproutes.yaml", "TCPRoute", ["v1", "v1alpha2"]),
