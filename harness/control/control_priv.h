@@ -26,7 +26,9 @@ typedef struct ctl_service {
 typedef struct ctl_listener {
     const gs_listener *spec;
     struct ctl_gateway *gw;
-    size_t index;      /* in the Gateway's listeners */
+    struct ctl_lset *set; /* the ListenerSet that brought it; NULL for the Gateway's own */
+    size_t index;      /* in its owner's listeners (the Gateway's or the ListenerSet's) */
+    bool conflicted;   /* lost a conflict (Conflicted=True) */
     gs_kind_set kinds; /* the route kinds in supportedKinds */
     bool accepted;     /* Accepted=True (supported protocol, no conflict) */
     bool programmed;   /* Programmed=True: goes into the route table */
@@ -36,14 +38,26 @@ typedef struct ctl_listener {
     int attached;       /* attachedRoutes */
 } ctl_listener;
 
+/* The Gateway's own listeners first, then those of its attached ListenerSets in precedence
+ * order (oldest first, then "{namespace}/{name}"): the order conflicts are resolved in. */
 typedef struct ctl_gateway {
     const gs_gateway *gw;
     bool managed;
     const char *controller_name;
     ctl_listener *listeners;
     size_t n_listeners;
+    size_t n_own;        /* the Gateway's own listeners: listeners[0 .. n_own) */
     size_t status_index; /* in gs_status_set.gateways */
 } ctl_gateway;
+
+/* A ListenerSet whose parent is a Gateway control manages (docs/control.md, ListenerSet). */
+typedef struct ctl_lset {
+    const gs_listener_set *ls;
+    ctl_gateway *gw;     /* the parent */
+    bool allowed;        /* the parent's allowedListeners admits it: its listeners are added */
+    char *why;           /* owned; why it is not allowed */
+    size_t status_index; /* in gs_status_set.listener_sets */
+} ctl_lset;
 
 /* Why a listener did not take a route. */
 typedef enum ctl_verdict {
@@ -63,6 +77,7 @@ typedef struct ctl_candidate {
 typedef struct ctl_parent {
     const gs_parent_ref *ref;
     ctl_gateway *gw;
+    ctl_lset *lset; /* parentRef kind ListenerSet: its listeners only; NULL: the Gateway's own */
     ctl_candidate *cands; /* listeners selected by sectionName/port */
     size_t n_cands;
     size_t status_index; /* in the route status' parents */
@@ -95,6 +110,8 @@ struct gs_control {
     char **service_keys;
     ctl_gateway *gws;
     size_t n_gws;
+    ctl_lset *lsets;
+    size_t n_lsets;
     ctl_route *routes;
     size_t n_routes;
 };
@@ -170,6 +187,23 @@ bool gs_ctl_regex_ok(const char *pattern);
  * count as newer than any real time (and tie with each other). Smaller is older. Load order
  * never counts: equal ages are broken by "{namespace}/{name}" by the callers, as the spec says. */
 int64_t gs_ctl_object_age(const gs_object *o);
+
+/* gs_control_lsets.c: ListenerSets. After the Gateways' own listeners are set up: attaches
+ * each ListenerSet whose parent control manages (allowedListeners) and appends the listeners
+ * of the allowed ones to their Gateway in precedence order. */
+void gs_ctl_lsets_attach(gs_control *c);
+/* After routes: ListenerSet conditions and the Gateways' attachedListenerSets. */
+void gs_ctl_lsets_conditions(gs_control *c);
+void gs_ctl_lsets_release(gs_control *c);
+/* The ListenerSet |ns|/|name| among those whose parent control manages, or NULL. */
+ctl_lset *gs_ctl_lset_find(gs_control *c, const char *ns, const char *name);
+/* The status entry of |cl| (in its Gateway's or its ListenerSet's status). */
+gs_listener_status *gs_ctl_listener_status(gs_control *c, const ctl_listener *cl);
+/* Kind, namespace and name of the object that declares |cl| ("Gateway" or "ListenerSet"). */
+void gs_ctl_listener_owner(const ctl_listener *cl, const char **kind, const char **ns,
+                           const char **name);
+/* Why listener status |ls| is not valid: the reason of its first failing condition, or NULL. */
+const char *gs_ctl_listener_fault(const gs_listener_status *ls);
 
 /* gs_control_routes.c */
 void gs_ctl_routes_compute(gs_control *c);

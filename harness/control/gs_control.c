@@ -345,10 +345,13 @@ static bool pem_pair_ok(const unsigned char *crt, size_t crt_len, const unsigned
 
 /* Resolves one certificateRef: fills |cert| and returns NULL, or returns the failing reason
  * (InvalidCertificateRef / RefNotPermitted) with a message in |why|. */
-static const char *listener_cert(gs_control *c, const gs_gateway *gw, const gs_secret_ref *ref,
+static const char *listener_cert(gs_control *c, const ctl_listener *cl, const gs_secret_ref *ref,
                                  gs_rt_cert *cert, char *why, size_t why_len)
 {
-    const char *gw_ns = gw->obj.metadata.namespace.v;
+    /* The declaring object's namespace and kind: a ListenerSet's certificates are its own
+     * (a ReferenceGrant must name kind ListenerSet for another namespace). */
+    const char *owner_kind, *gw_ns, *owner_name;
+    gs_ctl_listener_owner(cl, &owner_kind, &gw_ns, &owner_name);
     const char *group = ref->group.v ? ref->group.v : "";
     const char *kind = ref->kind.v ? ref->kind.v : "Secret";
     const char *ns = ref->namespace.v ? ref->namespace.v : gw_ns;
@@ -359,11 +362,11 @@ static const char *listener_cert(gs_control *c, const gs_gateway *gw, const gs_s
         return "InvalidCertificateRef";
     }
     if (strcmp(ns, gw_ns) != 0 &&
-        !gs_ctl_grant_permits(c, GS_GATEWAY_GROUP, "Gateway", gw_ns, ns, "", "Secret", name)) {
+        !gs_ctl_grant_permits(c, GS_GATEWAY_GROUP, owner_kind, gw_ns, ns, "", "Secret", name)) {
         snprintf(why, why_len,
                  "certificateRef Secret %s/%s is in another namespace and no ReferenceGrant in %s "
-                 "allows Gateways of %s to use it",
-                 ns, name, ns, gw_ns);
+                 "allows %ss of %s to use it",
+                 ns, name, ns, owner_kind, gw_ns);
         return "RefNotPermitted";
     }
     const gs_secret *s = (const gs_secret *)gs_model_find(c->m, GS_KIND_SECRET, ns, name);
@@ -389,7 +392,7 @@ static const char *listener_cert(gs_control *c, const gs_gateway *gw, const gs_s
     return NULL;
 }
 
-static void listener_refs(gs_control *c, ctl_gateway *g, ctl_listener *cl, gs_listener_status *ls,
+static void listener_refs(gs_control *c, ctl_listener *cl, gs_listener_status *ls,
                           bool kinds_ok, const char *bad_kinds)
 {
     const gs_listener *l = cl->spec;
@@ -407,7 +410,7 @@ static void listener_refs(gs_control *c, ctl_gateway *g, ctl_listener *cl, gs_li
         cl->certs =
             gs_xcalloc(tls->n_certificate_refs ? tls->n_certificate_refs : 1, sizeof(*cl->certs));
         for (size_t i = 0; i < tls->n_certificate_refs && reason == NULL; i++) {
-            reason = listener_cert(c, g->gw, &tls->certificate_refs[i], &cl->certs[cl->n_certs],
+            reason = listener_cert(c, cl, &tls->certificate_refs[i], &cl->certs[cl->n_certs],
                                    why, sizeof(why));
             if (reason == NULL)
                 cl->n_certs++;
@@ -429,28 +432,55 @@ static void listener_refs(gs_control *c, ctl_gateway *g, ctl_listener *cl, gs_li
         cl->programmed = false;
 }
 
+/* "listener NAME", naming its Gateway or ListenerSet when that is not |here|'s owner. */
+static void listener_label(const ctl_listener *cl, const struct ctl_lset *here, char *out,
+                           size_t n)
+{
+    const char *kind, *ns, *name;
+    gs_ctl_listener_owner(cl, &kind, &ns, &name);
+    if (cl->set == here)
+        snprintf(out, n, "listener %s", cl->spec->name.v);
+    else
+        snprintf(out, n, "listener %s of %s %s/%s", cl->spec->name.v, kind, ns, name);
+}
+
+/* Whether listener |i| can take a conflict away from listener |idx|. Among the Gateway's own
+ * listeners, a conflict hits every listener involved. With ListenerSets precedence decides:
+ * the Gateway's own listeners first, then the ListenerSets' in order (g->listeners is in that
+ * order: ListenerSets by age then name, each in its listeners' order), and only a listener
+ * that did not itself lose counts, so one losing listener does not take its set down. */
+static bool listener_competes(const ctl_gateway *g, size_t idx, size_t i)
+{
+    const ctl_listener *l = &g->listeners[idx], *o = &g->listeners[i];
+    if (l->set == NULL)
+        return o->set == NULL;
+    return i < idx && !o->conflicted;
+}
+
 /* Listener conflicts on one port of one Gateway (docs/semantics.md, Listeners): different protocols
- * → ProtocolConflict for all of them; equal protocol and hostname → HostnameConflict. */
+ * → ProtocolConflict; equal protocol and hostname → HostnameConflict. */
 static const char *listener_conflict(const ctl_gateway *g, size_t idx, char *why, size_t why_len)
 {
     const gs_listener *l = g->listeners[idx].spec;
     for (size_t i = 0; i < g->n_listeners; i++) {
         const gs_listener *o = g->listeners[i].spec;
-        if (i == idx || o->port.v != l->port.v)
+        if (i == idx || o->port.v != l->port.v || !listener_competes(g, idx, i))
             continue;
         bool udp_l = l->protocol_kind == GS_PROTOCOL_UDP,
              udp_o = o->protocol_kind == GS_PROTOCOL_UDP;
         if (udp_l != udp_o)
             continue; /* different transports share port numbers freely */
+        char other[320];
+        listener_label(&g->listeners[i], g->listeners[idx].set, other, sizeof(other));
         if (strcmp(l->protocol.v, o->protocol.v) != 0) {
-            snprintf(why, why_len, "Listener %s (%s) and listener %s (%s) share port %lld",
-                     l->name.v, l->protocol.v, o->name.v, o->protocol.v, (long long)l->port.v);
+            snprintf(why, why_len, "Listener %s (%s) and %s (%s) share port %lld", l->name.v,
+                     l->protocol.v, other, o->protocol.v, (long long)l->port.v);
             return "ProtocolConflict";
         }
         const char *lh = l->hostname.v, *oh = o->hostname.v;
         if ((lh == NULL && oh == NULL) || (lh && oh && strcmp(lh, oh) == 0)) {
-            snprintf(why, why_len, "Listener %s and listener %s share port %lld and hostname %s",
-                     l->name.v, o->name.v, (long long)l->port.v, lh ? lh : "(none)");
+            snprintf(why, why_len, "Listener %s and %s share port %lld and hostname %s",
+                     l->name.v, other, (long long)l->port.v, lh ? lh : "(none)");
             return "HostnameConflict";
         }
     }
@@ -476,13 +506,13 @@ static void control_gateway(gs_control *c, ctl_gateway *g)
     gs->class_name = gs_xstrdup(gw->spec.gateway_class_name.v ? gw->spec.gateway_class_name.v : "");
     gs->controller_name = gs_xstrdup(g->controller_name);
     gs->generation = gw->obj.metadata.generation.v;
-    gs->n_listeners = g->n_listeners;
-    gs->listeners = gs_xcalloc(g->n_listeners ? g->n_listeners : 1, sizeof(*gs->listeners));
+    gs->n_listeners = g->n_own; /* the ListenerSets' listeners report in their own status */
+    gs->listeners = gs_xcalloc(g->n_own ? g->n_own : 1, sizeof(*gs->listeners));
 
     for (size_t i = 0; i < g->n_listeners; i++) {
         ctl_listener *cl = &g->listeners[i];
         const gs_listener *l = cl->spec;
-        gs_listener_status *ls = &gs->listeners[i];
+        gs_listener_status *ls = gs_ctl_listener_status(c, cl);
         ls->name = gs_xstrdup(l->name.v);
         ls->port = (uint16_t)l->port.v;
         ls->protocol = gs_xstrdup(l->protocol.v ? l->protocol.v : "");
@@ -493,6 +523,7 @@ static void control_gateway(gs_control *c, ctl_gateway *g)
         cl->accepted = cl->programmed = true;
         if (conflict) {
             cl->accepted = cl->programmed = false;
+            cl->conflicted = true;
             gs_conditions_set(&ls->conditions, "Accepted", "False", conflict, "%s", why);
             gs_conditions_set(&ls->conditions, "Conflicted", "True", conflict, "%s", why);
         } else if (!listener_protocol_supported(l)) {
@@ -509,7 +540,7 @@ static void control_gateway(gs_control *c, ctl_gateway *g)
             gs_conditions_set(&ls->conditions, "Conflicted", "False", "NoConflicts",
                               "No conflicts");
         }
-        listener_refs(c, g, cl, ls, kinds_ok, bad);
+        listener_refs(c, cl, ls, kinds_ok, bad);
         bool unserved = cl->programmed && listener_layer4(l);
         if (unserved)
             cl->programmed = false;
@@ -541,7 +572,8 @@ static void control_gateway(gs_control *c, ctl_gateway *g)
             if (k == i || o->protocol_kind != GS_PROTOCOL_HTTPS || o->port.v != l->port.v ||
                 !hostnames_overlap(l->hostname.v, o->hostname.v))
                 continue;
-            gs_conditions_set(&gs->listeners[i].conditions, "OverlappingTLSConfig", "True",
+            gs_conditions_set(&gs_ctl_listener_status(c, &g->listeners[i])->conditions,
+                              "OverlappingTLSConfig", "True",
                               "OverlappingHostnames",
                               "Hostname %s overlaps hostname %s of listener %s on port %lld",
                               l->hostname.v ? l->hostname.v : "(any)",
@@ -556,14 +588,15 @@ static void control_gateway(gs_control *c, ctl_gateway *g)
  * kind it does not support: the spec's case for Accepted=False/InvalidParameters. Such a
  * Gateway is not served (its listeners stay out of the table) rather than served with
  * parameters silently ignored. Returns whether the Gateway was rejected. */
-static bool control_gateway_parameters(ctl_gateway *g, gs_gateway_status *gs)
+static bool control_gateway_parameters(gs_control *c, ctl_gateway *g, gs_gateway_status *gs)
 {
     const gs_local_ref *ref = &g->gw->spec.infrastructure.parameters_ref;
     if (!ref->set)
         return false;
     for (size_t i = 0; i < g->n_listeners; i++) {
         g->listeners[i].programmed = false;
-        gs_conditions_set(&gs->listeners[i].conditions, "Programmed", "False", "Invalid",
+        gs_conditions_set(&gs_ctl_listener_status(c, &g->listeners[i])->conditions, "Programmed",
+                          "False", "Invalid",
                           "Not programmed: the Gateway is not accepted (InvalidParameters)");
     }
     gs_conditions_set(&gs->conditions, "Accepted", "False", "InvalidParameters",
@@ -576,8 +609,7 @@ static bool control_gateway_parameters(ctl_gateway *g, gs_gateway_status *gs)
     return true;
 }
 
-/* Why listener |ls| is not valid: the reason of its first failing condition. NULL when valid. */
-static const char *control_listener_fault(const gs_listener_status *ls)
+const char *gs_ctl_listener_fault(const gs_listener_status *ls)
 {
     const gs_condition *c = gs_conditions_get(&ls->conditions, "Conflicted");
     if (c && strcmp(c->status, "True") == 0)
@@ -595,15 +627,15 @@ static const char *control_listener_fault(const gs_listener_status *ls)
  * (a listener whose certificate is missing is Accepted but not valid, so its Gateway is
  * Accepted=True/ListenersNotValid, not Accepted=False beside an Accepted listener), and the
  * message names each listener that is not valid and why. */
-static void control_gateway_conditions(ctl_gateway *g, gs_gateway_status *gs)
+static void control_gateway_conditions(gs_control *c, ctl_gateway *g, gs_gateway_status *gs)
 {
-    if (control_gateway_parameters(g, gs))
+    if (control_gateway_parameters(c, g, gs))
         return;
     size_t valid = 0, accepted = 0, programmed = 0;
     char faults[512] = "";
-    for (size_t i = 0; i < g->n_listeners; i++) {
+    for (size_t i = 0; i < g->n_own; i++) {
         const gs_listener_status *ls = &gs->listeners[i];
-        const char *fault = control_listener_fault(ls);
+        const char *fault = gs_ctl_listener_fault(ls);
         valid += fault == NULL;
         accepted += gs_conditions_true(&ls->conditions, "Accepted") &&
                     !gs_conditions_true(&ls->conditions, "Conflicted");
@@ -613,18 +645,18 @@ static void control_gateway_conditions(ctl_gateway *g, gs_gateway_status *gs)
             snprintf(faults + used, sizeof(faults) - used, "%s%s (%s)", used ? ", " : "",
                      ls->name, fault);
     }
-    if (valid == g->n_listeners)
+    if (valid == g->n_own)
         gs_conditions_set(&gs->conditions, "Accepted", "True", "Accepted", "Accepted");
     else if (accepted > 0 || programmed > 0)
         gs_conditions_set(&gs->conditions, "Accepted", "True", "ListenersNotValid",
-                          "%zu of %zu listener%s not valid: %s", g->n_listeners - valid,
-                          g->n_listeners, g->n_listeners == 1 ? " is" : "s are", faults);
+                          "%zu of %zu listener%s not valid: %s", g->n_own - valid,
+                          g->n_own, g->n_own == 1 ? " is" : "s are", faults);
     else
         gs_conditions_set(&gs->conditions, "Accepted", "False", "ListenersNotValid",
                           "No listener is accepted: %s", faults);
     if (programmed)
         gs_conditions_set(&gs->conditions, "Programmed", "True", "Programmed",
-                          "%zu of %zu listeners programmed", programmed, g->n_listeners);
+                          "%zu of %zu listeners programmed", programmed, g->n_own);
     else
         gs_conditions_set(&gs->conditions, "Programmed", "False", "Invalid",
                           "No listener could be programmed: %s", faults);
@@ -678,6 +710,7 @@ static void control_release_compute(gs_control *c)
     free(c->gws);
     c->gws = NULL;
     c->n_gws = 0;
+    gs_ctl_lsets_release(c);
     for (size_t i = 0; i < c->n_routes; i++) {
         ctl_route *r = &c->routes[i];
         for (size_t p = 0; p < r->n_parents; p++) {
@@ -714,13 +747,23 @@ int gs_control_compute(gs_control *c, const gs_model *m, gs_error *err)
         g->gw = gw;
         g->managed = true;
         g->controller_name = gc ? gc->spec.controller_name.v : control_default_controller(c);
-        g->n_listeners = gw->spec.n_listeners;
+        g->n_listeners = g->n_own = gw->spec.n_listeners;
         g->listeners = gs_xcalloc(g->n_listeners ? g->n_listeners : 1, sizeof(*g->listeners));
         for (size_t k = 0; k < g->n_listeners; k++) {
             g->listeners[k].spec = &gw->spec.listeners[k];
             g->listeners[k].gw = g;
             g->listeners[k].index = k;
         }
+    }
+    /* Gateways first, so every ListenerSet's parent can be found; its listeners join the
+     * Gateway's before any listener is checked (conflicts span both). */
+    gs_ctl_lsets_attach(c);
+    for (size_t i = 0; i < c->n_gws; i++) {
+        ctl_gateway *g = &c->gws[i];
+        const gs_gateway *gw = g->gw;
+        const char *cls = gw->spec.gateway_class_name.v ? gw->spec.gateway_class_name.v : "";
+        const gs_gateway_class *gc =
+            (const gs_gateway_class *)gs_model_find(m, GS_KIND_GATEWAY_CLASS, NULL, cls);
         control_gateway(c, g);
         if (gc == NULL) {
             gs_gateway_status *gs = &c->status.gateways[g->status_index];
@@ -734,10 +777,12 @@ int gs_control_compute(gs_control *c, const gs_model *m, gs_error *err)
     gs_ctl_routes_compute(c);
     for (size_t i = 0; i < c->n_gws; i++) {
         gs_gateway_status *gs = &c->status.gateways[c->gws[i].status_index];
-        control_gateway_conditions(&c->gws[i], gs);
+        control_gateway_conditions(c, &c->gws[i], gs);
         for (size_t k = 0; k < c->gws[i].n_listeners; k++)
-            gs->listeners[k].attached_routes = c->gws[i].listeners[k].attached;
+            gs_ctl_listener_status(c, &c->gws[i].listeners[k])->attached_routes =
+                c->gws[i].listeners[k].attached;
     }
+    gs_ctl_lsets_conditions(c);
     int rc = gs_ctl_table_build(c, err);
     control_release_compute(c);
     return rc;

@@ -161,8 +161,9 @@ static ctl_verdict listener_admits(const gs_control *c, const ctl_route *r, cons
                                    char *why, size_t n)
 {
     const gs_listener *l = cl->spec;
-    const gs_gateway *gw = cl->gw->gw;
-    const char *gw_ns = gw->obj.metadata.namespace.v, *gw_name = gw->obj.metadata.name.v;
+    /* A ListenerSet's listener admits by the ListenerSet's namespace (from: Same). */
+    const char *owner_kind, *gw_ns, *gw_name;
+    gs_ctl_listener_owner(cl, &owner_kind, &gw_ns, &gw_name);
     if (!(cl->kinds & GS_KIND_BIT(r->kind))) {
         if (!(gs_route_kind_of(r->kind)->protocols & GS_PROTOCOL_BIT(l->protocol_kind)))
             snprintf(why, n, "listener %s of %s/%s has protocol %s, which takes no %s", l->name.v,
@@ -219,16 +220,29 @@ static ctl_verdict listener_admits(const gs_control *c, const ctl_route *r, cons
     return CTL_ADMITTED;
 }
 
-/* "Gateway ns/name has no listener named htps; did you mean https?" */
-static void parent_no_section(const ctl_gateway *g, const char *section, char *why, size_t n)
+/* The kind, namespace and name of the object parentRef |p| selects listeners of. */
+static void parent_owner(const ctl_parent *p, const char **kind, const char **ns,
+                         const char **name)
 {
+    const gs_object *o = p->lset ? &p->lset->ls->obj : &p->gw->gw->obj;
+    *kind = p->lset ? "ListenerSet" : "Gateway";
+    *ns = o->metadata.namespace.v;
+    *name = o->metadata.name.v;
+}
+
+/* "Gateway ns/name has no listener named htps; did you mean https?" */
+static void parent_no_section(const ctl_parent *p, const char *section, char *why, size_t n)
+{
+    const ctl_gateway *g = p->gw;
     const char *names[64];
     size_t k = 0;
     for (size_t i = 0; i < g->n_listeners && k < GS_ARRAY_LEN(names); i++)
-        names[k++] = g->listeners[i].spec->name.v;
+        if (g->listeners[i].set == p->lset)
+            names[k++] = g->listeners[i].spec->name.v;
     const char *hint = gs_suggest_n(section, names, k);
-    snprintf(why, n, "Gateway %s/%s has no listener named %s%s%s%s",
-             g->gw->obj.metadata.namespace.v, g->gw->obj.metadata.name.v, section,
+    const char *kind, *ns, *name;
+    parent_owner(p, &kind, &ns, &name);
+    snprintf(why, n, "%s %s/%s has no listener named %s%s%s%s", kind, ns, name, section,
              hint ? "; did you mean " : "", hint ? hint : "", hint ? "?" : "");
 }
 
@@ -243,7 +257,9 @@ static void parent_candidates(const gs_control *c, ctl_route *r, ctl_parent *p, 
     const gs_listener *named = NULL;
     for (size_t i = 0; i < g->n_listeners; i++) {
         ctl_listener *cl = &g->listeners[i];
-        if (section && strcmp(cl->spec->name.v, section) != 0)
+        /* A Gateway parentRef selects the Gateway's own listeners, a ListenerSet parentRef
+         * that ListenerSet's. */
+        if (cl->set != p->lset || (section && strcmp(cl->spec->name.v, section) != 0))
             continue;
         named = cl->spec;
         if (port_set && cl->spec->port.v != ref->port.v)
@@ -255,16 +271,23 @@ static void parent_candidates(const gs_control *c, ctl_route *r, ctl_parent *p, 
         if (cand->verdict != CTL_ADMITTED)
             cand->why = gs_xstrdup(w);
     }
-    const char *gw_ns = g->gw->obj.metadata.namespace.v, *gw_name = g->gw->obj.metadata.name.v;
+    const char *kind, *gw_ns, *gw_name;
+    parent_owner(p, &kind, &gw_ns, &gw_name);
     if (p->n_cands == 0) {
-        if (section && named == NULL)
-            parent_no_section(g, section, why, n);
+        if (p->lset && !p->lset->allowed)
+            snprintf(why, n, "ListenerSet %s/%s is not attached to Gateway %s/%s: %s", gw_ns,
+                     gw_name, g->gw->obj.metadata.namespace.v, g->gw->obj.metadata.name.v,
+                     p->lset->why);
+        else if (section && named == NULL)
+            parent_no_section(p, section, why, n);
         else if (section)
-            snprintf(why, n, "listener %s of Gateway %s/%s is on port %lld, not %lld", section,
+            snprintf(why, n, "listener %s of %s %s/%s is on port %lld, not %lld", section, kind,
                      gw_ns, gw_name, (long long)named->port.v, (long long)ref->port.v);
-        else
-            snprintf(why, n, "Gateway %s/%s has no listener on port %lld", gw_ns, gw_name,
+        else if (port_set)
+            snprintf(why, n, "%s %s/%s has no listener on port %lld", kind, gw_ns, gw_name,
                      (long long)ref->port.v);
+        else
+            snprintf(why, n, "%s %s/%s has no listener", kind, gw_ns, gw_name);
     }
 }
 
@@ -449,7 +472,8 @@ void gs_control_route_parent_status(ctl_route *r, ctl_parent *p, gs_route_status
     const gs_parent_ref *ref = p->ref;
     ps->ref.group = gs_xstrdup(ref->group.v ? ref->group.v : GS_GATEWAY_GROUP);
     ps->ref.kind = gs_xstrdup(ref->kind.v ? ref->kind.v : "Gateway");
-    ps->ref.namespace = gs_xstrdup(p->gw->gw->obj.metadata.namespace.v);
+    ps->ref.namespace = gs_xstrdup(p->lset ? p->lset->ls->obj.metadata.namespace.v
+                                           : p->gw->gw->obj.metadata.namespace.v);
     ps->ref.name = gs_xstrdup(ref->name.v);
     ps->ref.section_name = ref->section_name.v ? gs_xstrdup(ref->section_name.v) : NULL;
     ps->ref.port = ref->port.has ? (int)ref->port.v : 0;
@@ -512,6 +536,24 @@ static ctl_gateway *find_gateway(gs_control *c, const char *ns, const char *name
     return NULL;
 }
 
+/* A parentRef of kind ListenerSet: a parent when the ListenerSet's Gateway is ours (its
+ * listeners are those of the ListenerSet, none when it is not attached); otherwise a note
+ * (owned) for people. */
+static char *route_parent_lset(gs_control *c, ctl_route *r, const gs_parent_ref *ref,
+                               const char *ns)
+{
+    ctl_lset *l = gs_ctl_lset_find(c, ns, ref->name.v);
+    if (l) {
+        r->parents[r->n_parents++] = (ctl_parent){.ref = ref, .gw = l->gw, .lset = l};
+        return NULL;
+    }
+    if (gs_model_find(c->m, GS_KIND_LISTENER_SET, ns, ref->name.v))
+        return gs_xasprintf("parentRef ListenerSet %s/%s is not attached to a Gateway gatesim "
+                            "manages",
+                            ns, ref->name.v);
+    return gs_xasprintf("parentRef ListenerSet %s/%s does not exist", ns, ref->name.v);
+}
+
 static void route_init(gs_control *c, ctl_route *r, gs_route_status *rs, char *dropped, size_t n)
 {
     size_t used = 0;
@@ -533,7 +575,9 @@ static void route_init(gs_control *c, ctl_route *r, gs_route_status *rs, char *d
         const char *kind = ref->kind.v ? ref->kind.v : "Gateway";
         const char *ns = ref->namespace.v ? ref->namespace.v : route_ns(r);
         char *note = NULL;
-        if (strcmp(group, GS_GATEWAY_GROUP) != 0 || strcmp(kind, "Gateway") != 0) {
+        if (strcmp(group, GS_GATEWAY_GROUP) == 0 && strcmp(kind, "ListenerSet") == 0) {
+            note = route_parent_lset(c, r, ref, ns);
+        } else if (strcmp(group, GS_GATEWAY_GROUP) != 0 || strcmp(kind, "Gateway") != 0) {
             note = gs_xasprintf("parentRef %s %s/%s is not a Gateway; gatesim does not manage it",
                                 kind, ns, ref->name.v);
         } else {
@@ -626,8 +670,7 @@ void gs_ctl_routes_compute(gs_control *c)
                     continue;
                 ctl_listener *cl = cand->listener;
                 cl->attached++;
-                gs_listener_status *ls =
-                    &c->status.gateways[cl->gw->status_index].listeners[cl->index];
+                gs_listener_status *ls = gs_ctl_listener_status(c, cl);
                 char *name =
                     gs_xasprintf("%s %s/%s", route_kind_name(r), route_ns(r), route_name(r));
                 gs_status_strv_add(&ls->routes, &ls->n_routes, name);

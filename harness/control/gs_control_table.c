@@ -393,6 +393,19 @@ static int table_add_route(gs_control *c, gs_route_table *t, const ctl_route *r,
     return rc;
 }
 
+/* The listener's name in the table: its own for a Gateway's listener, "{namespace}/{name}/
+ * {listener}" of its ListenerSet otherwise ('/' cannot occur in a listener name, so the two
+ * never collide). */
+static void table_listener_name(const ctl_listener *cl, char *out, size_t n)
+{
+    if (cl->set == NULL) {
+        snprintf(out, n, "%s", cl->spec->name.v);
+        return;
+    }
+    const gs_object *o = &cl->set->ls->obj;
+    snprintf(out, n, "%s/%s/%s", o->metadata.namespace.v, o->metadata.name.v, cl->spec->name.v);
+}
+
 int gs_ctl_table_build(gs_control *c, gs_error *err)
 {
     gs_rt_options opt = {.no_hostname_fallthrough = c->opts.no_hostname_fallthrough};
@@ -405,9 +418,11 @@ int gs_ctl_table_build(gs_control *c, gs_error *err)
             ctl_listener *cl = &gw->listeners[i];
             if (!cl->programmed)
                 continue;
+            char name[512];
+            table_listener_name(cl, name, sizeof(name));
             gs_rt_listener l = {.gateway_namespace = gw->gw->obj.metadata.namespace.v,
                                 .gateway_name = gw->gw->obj.metadata.name.v,
-                                .name = cl->spec->name.v,
+                                .name = name,
                                 .port = (uint16_t)cl->spec->port.v,
                                 .protocol = cl->spec->protocol_kind == GS_PROTOCOL_HTTPS
                                                 ? GS_RT_PROTO_HTTPS

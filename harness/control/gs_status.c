@@ -75,6 +75,19 @@ void gs_status_add_note(gs_status_set *s, const char *fmt, ...)
     s->notes[s->n_notes++] = msg;
 }
 
+static void listeners_free(gs_listener_status *ls, size_t n)
+{
+    for (size_t k = 0; k < n; k++) {
+        gs_listener_status *l = &ls[k];
+        free(l->name);
+        free(l->protocol);
+        free(l->hostname);
+        gs_conditions_clear(&l->conditions);
+        strv_free(l->routes, l->n_routes);
+    }
+    free(ls);
+}
+
 void gs_status_set_clear(gs_status_set *s)
 {
     if (s == NULL)
@@ -91,19 +104,20 @@ void gs_status_set_clear(gs_status_set *s)
         free(g->name);
         free(g->class_name);
         gs_conditions_clear(&g->conditions);
-        for (size_t k = 0; k < g->n_listeners; k++) {
-            gs_listener_status *l = &g->listeners[k];
-            free(l->name);
-            free(l->protocol);
-            free(l->hostname);
-            gs_conditions_clear(&l->conditions);
-            strv_free(l->routes, l->n_routes);
-        }
-        free(g->listeners);
+        listeners_free(g->listeners, g->n_listeners);
         free(g->controller_name);
         strv_free(g->notes, g->n_notes);
     }
     free(s->gateways);
+    for (size_t i = 0; i < s->n_listener_sets; i++) {
+        gs_listener_set_status *ls = &s->listener_sets[i];
+        free(ls->namespace);
+        free(ls->name);
+        free(ls->parent);
+        gs_conditions_clear(&ls->conditions);
+        listeners_free(ls->listeners, ls->n_listeners);
+    }
+    free(s->listener_sets);
     for (size_t i = 0; i < s->n_routes; i++) {
         gs_route_status *r = &s->routes[i];
         free(r->kind);
@@ -175,6 +189,32 @@ static void json_strv(gs_json *j, const char *key, char *const *v, size_t n)
     gs_json_array_end(j);
 }
 
+/* "listeners": the ListenerStatus / ListenerEntryStatus entries of a Gateway or ListenerSet. */
+static void json_listeners(gs_json *j, const gs_listener_status *ls, size_t n, int64_t generation)
+{
+    gs_json_key(j, "listeners");
+    gs_json_array_begin(j);
+    for (size_t k = 0; k < n; k++) {
+        const gs_listener_status *l = &ls[k];
+        gs_json_object_begin(j);
+        json_kv(j, "name", l->name);
+        gs_json_key(j, "supportedKinds");
+        gs_json_array_begin(j);
+        for (size_t m = 0; m < l->n_supported_kinds; m++) {
+            gs_json_object_begin(j);
+            json_kv(j, "group", l->supported_kinds[m].group);
+            json_kv(j, "kind", l->supported_kinds[m].kind);
+            gs_json_object_end(j);
+        }
+        gs_json_array_end(j);
+        gs_json_key(j, "attachedRoutes");
+        gs_json_int(j, l->attached_routes);
+        json_conditions(j, &l->conditions, generation);
+        gs_json_object_end(j);
+    }
+    gs_json_array_end(j);
+}
+
 void gs_status_write_json(const gs_status_set *s, gs_json *j)
 {
     gs_json_object_begin(j);
@@ -191,27 +231,19 @@ void gs_status_write_json(const gs_status_set *s, gs_json *j)
         const gs_gateway_status *g = &s->gateways[i];
         json_object_head(j, "Gateway", g->namespace, g->name);
         json_conditions(j, &g->conditions, g->generation);
-        gs_json_key(j, "listeners");
-        gs_json_array_begin(j);
-        for (size_t k = 0; k < g->n_listeners; k++) {
-            const gs_listener_status *l = &g->listeners[k];
-            gs_json_object_begin(j);
-            json_kv(j, "name", l->name);
-            gs_json_key(j, "supportedKinds");
-            gs_json_array_begin(j);
-            for (size_t m = 0; m < l->n_supported_kinds; m++) {
-                gs_json_object_begin(j);
-                json_kv(j, "group", l->supported_kinds[m].group);
-                json_kv(j, "kind", l->supported_kinds[m].kind);
-                gs_json_object_end(j);
-            }
-            gs_json_array_end(j);
-            gs_json_key(j, "attachedRoutes");
-            gs_json_int(j, l->attached_routes);
-            json_conditions(j, &l->conditions, g->generation);
-            gs_json_object_end(j);
+        if (g->has_listener_sets) {
+            gs_json_key(j, "attachedListenerSets");
+            gs_json_int(j, g->attached_listener_sets);
         }
-        gs_json_array_end(j);
+        json_listeners(j, g->listeners, g->n_listeners, g->generation);
+        gs_json_object_end(j);
+        gs_json_object_end(j);
+    }
+    for (size_t i = 0; i < s->n_listener_sets; i++) {
+        const gs_listener_set_status *ls = &s->listener_sets[i];
+        json_object_head(j, "ListenerSet", ls->namespace, ls->name);
+        json_conditions(j, &ls->conditions, ls->generation);
+        json_listeners(j, ls->listeners, ls->n_listeners, ls->generation);
         gs_json_object_end(j);
         gs_json_object_end(j);
     }

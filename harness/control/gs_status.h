@@ -65,7 +65,22 @@ typedef struct gs_gateway_status {
     char *controller_name;
     char **notes; /* for people: "GatewayClass nginx is not among the objects; ..." */
     size_t n_notes;
+    /* status.attachedListenerSets: ListenerSets attached and Accepted. Written only when the
+     * Gateway admits ListenerSets (allowedListeners from other than None). */
+    bool has_listener_sets;
+    int attached_listener_sets;
 } gs_gateway_status;
+
+/* A ListenerSet's status: its conditions and its listeners' (same shape as a Gateway's). */
+typedef struct gs_listener_set_status {
+    char *namespace;
+    char *name;
+    int64_t generation;
+    gs_conditions conditions;
+    gs_listener_status *listeners;
+    size_t n_listeners;
+    char *parent; /* "ns/name" of the parent Gateway, for people */
+} gs_listener_set_status;
 
 typedef struct gs_class_status {
     char *name;
@@ -112,6 +127,8 @@ typedef struct gs_status_set {
     size_t n_classes, cap_classes;
     gs_gateway_status *gateways;
     size_t n_gateways, cap_gateways;
+    gs_listener_set_status *listener_sets;
+    size_t n_listener_sets, cap_listener_sets;
     gs_route_status *routes;
     size_t n_routes, cap_routes;
     char **notes; /* set-wide notes ("GatewayClass nginx is not among the objects; ...") */
@@ -124,7 +141,7 @@ void gs_status_add_note(gs_status_set *s, const char *fmt, ...)
 /* Appends |s| to |*v| (an owned copy), growing the array; |*n| counts. */
 void gs_status_strv_add(char ***v, size_t *n, const char *s);
 
-/* Writes {"objects":[...]} (classes, gateways, routes in that order). */
+/* Writes {"objects":[...]} (classes, gateways, listener sets, routes in that order). */
 void gs_status_write_json(const gs_status_set *s, gs_json *j);
 /* Re-emits the JSON document |json| (|len| bytes) as YAML into |out|. Returns 0 or
  * GS_ERR_PARSE. */
