@@ -461,9 +461,9 @@ static void sem_listener_set(gs_decoder *d, const gs_listener_set *ls)
     const gs_parent_ref *p = &ls->spec.parent_ref;
     if (strcmp(p->group.v, GS_GATEWAY_GROUP) != 0 || strcmp(p->kind.v, "Gateway") != 0)
         sem_report(d, GS_DIAG_WARNING, p->kind.pos, "spec.parentRef.kind",
-                   "a ListenerSet attaches only to a %s Gateway, not to %s/%s: it will be "
-                   "Accepted=False (NotAllowed)",
-                   GS_GATEWAY_GROUP, p->group.v, p->kind.v);
+                   "a ListenerSet attaches only to a %s Gateway, not to %s/%s: it attaches "
+                   "nowhere and gets no status",
+                   GS_GATEWAY_GROUP, p->group.v[0] ? p->group.v : "core", p->kind.v);
 }
 
 static void sem_listener_set_object(gs_decoder *d, const gs_object *o)
