@@ -228,19 +228,31 @@ static size_t table_listener(const gs_route_table *t, const char *ns, const char
     return (size_t)-1;
 }
 
-static void explain_gateway(explain_ctx *x, const gs_gateway_status *g, const gs_route_table *t)
+/* The table listener of listener |name| of Gateway |gw_ns|/|gw|; |set| "{ns}/{name}" of its
+ * ListenerSet (the table names such listeners "{ns}/{name}/{listener}"), NULL for the Gateway's
+ * own. (size_t)-1 when not programmed. */
+static size_t table_listener_of(const gs_route_table *t, const char *gw_ns, const char *gw,
+                                const char *set, const char *name)
+{
+    if (set == NULL)
+        return table_listener(t, gw_ns, gw, name);
+    char key[1024];
+    int len = snprintf(key, sizeof(key), "%s/%s", set, name);
+    if (len < 0 || (size_t)len >= sizeof(key))
+        return (size_t)-1;
+    return table_listener(t, gw_ns, gw, key);
+}
+
+/* The listeners of a Gateway (|set| NULL) or of ListenerSet |set| ("{ns}/{name}") attached to
+ * Gateway |gw_ns|/|gw|. */
+static void explain_listeners(explain_ctx *x, const gs_listener_status *ls, size_t n,
+                              const gs_route_table *t, const char *gw_ns, const char *gw,
+                              const char *set)
 {
     gs_buf *o = x->out;
-    gs_buf_printf(o, "%sGateway %s/%s%s\n", gs_term_bold(x->colour), g->namespace, g->name,
-                  gs_term_reset(x->colour));
-    gs_buf_printf(o, "  Class:       %s\n", g->class_name);
-    gs_buf_printf(o, "  Controller:  %s\n", g->controller_name ? g->controller_name : "");
-    for (size_t i = 0; i < g->n_notes; i++)
-        gs_buf_printf(o, "  Note:        %s\n", g->notes[i]);
-    explain_conditions(x, &g->conditions, 2);
-    gs_buf_printf(o, "  Listeners:\n");
-    for (size_t i = 0; i < g->n_listeners; i++) {
-        const gs_listener_status *l = &g->listeners[i];
+    gs_buf_printf(o, "  Listeners:%s\n", n ? "" : "    (none)");
+    for (size_t i = 0; i < n; i++) {
+        const gs_listener_status *l = &ls[i];
         gs_buf_printf(o, "    %s%s%s  %s port %u  hostname %s\n", gs_term_bold(x->colour), l->name,
                       gs_term_reset(x->colour), l->protocol, (unsigned)l->port,
                       l->hostname ? l->hostname : "(any)");
@@ -255,7 +267,7 @@ static void explain_gateway(explain_ctx *x, const gs_gateway_status *g, const gs
             for (size_t k = 0; k < l->n_routes; k++)
                 gs_buf_printf(o, "        %s\n", l->routes[k]);
         }
-        size_t ti = table_listener(t, g->namespace, g->name, l->name);
+        size_t ti = table_listener_of(t, gw_ns, gw, set, l->name);
         if (ti == (size_t)-1) {
             gs_buf_printf(o, "      Route table:      (not programmed)\n");
             continue;
@@ -265,13 +277,86 @@ static void explain_gateway(explain_ctx *x, const gs_gateway_status *g, const gs
         if (gs_route_table_visit(t, ti, explain_candidate, x) == 0)
             gs_buf_printf(o, "        (empty: every request gets 404)\n");
     }
+}
+
+static void explain_gateway(explain_ctx *x, const gs_gateway_status *g, const gs_route_table *t)
+{
+    gs_buf *o = x->out;
+    gs_buf_printf(o, "%sGateway %s/%s%s\n", gs_term_bold(x->colour), g->namespace, g->name,
+                  gs_term_reset(x->colour));
+    gs_buf_printf(o, "  Class:       %s\n", g->class_name);
+    gs_buf_printf(o, "  Controller:  %s\n", g->controller_name ? g->controller_name : "");
+    for (size_t i = 0; i < g->n_notes; i++)
+        gs_buf_printf(o, "  Note:        %s\n", g->notes[i]);
+    if (g->has_listener_sets)
+        gs_buf_printf(o, "  ListenerSets attached: %d\n", g->attached_listener_sets);
+    explain_conditions(x, &g->conditions, 2);
+    explain_listeners(x, g->listeners, g->n_listeners, t, g->namespace, g->name, NULL);
     gs_buf_putc(o, '\n');
 }
 
-/* Listener |name| of Gateway |ns|/|gw| in |s|, or NULL. */
-static const gs_listener_status *explain_find_listener(const gs_status_set *s, const char *ns,
-                                                       const char *gw, const char *name)
+/* Splits "ns/name" into |ns| and |name| (buffers of |n|). */
+static void split_ref(const char *ref, char *ns, char *name, size_t n)
 {
+    const char *slash = strchr(ref, '/');
+    size_t k = slash ? (size_t)(slash - ref) : 0;
+    snprintf(ns, n, "%.*s", (int)k, ref);
+    snprintf(name, n, "%s", slash ? slash + 1 : ref);
+}
+
+static void explain_listener_set(explain_ctx *x, const gs_listener_set_status *ls,
+                                 const gs_route_table *t)
+{
+    gs_buf *o = x->out;
+    gs_buf_printf(o, "%sListenerSet %s/%s%s\n", gs_term_bold(x->colour), ls->namespace, ls->name,
+                  gs_term_reset(x->colour));
+    gs_buf_printf(o, "  Parent:      Gateway %s\n", ls->parent);
+    explain_conditions(x, &ls->conditions, 2);
+    char gw_ns[256], gw[256], set[600];
+    split_ref(ls->parent, gw_ns, gw, sizeof(gw));
+    snprintf(set, sizeof(set), "%s/%s", ls->namespace, ls->name);
+    explain_listeners(x, ls->listeners, ls->n_listeners, t, gw_ns, gw, set);
+    gs_buf_putc(o, '\n');
+}
+
+/* The ListenerSet status |ns|/|name| in |s|, or NULL. */
+static const gs_listener_set_status *explain_find_set(const gs_status_set *s, const char *ns,
+                                                      const char *name)
+{
+    for (size_t i = 0; i < s->n_listener_sets; i++)
+        if (strcmp(s->listener_sets[i].namespace, ns) == 0 &&
+            strcmp(s->listener_sets[i].name, name) == 0)
+            return &s->listener_sets[i];
+    return NULL;
+}
+
+/* The table listener that listener |name| of parent |p| (a Gateway or a ListenerSet) became. */
+static size_t parent_table_listener(const gs_status_set *s, const gs_route_table *t,
+                                    const gs_parent_status *p, const char *name)
+{
+    if (strcmp(p->ref.kind, "ListenerSet") != 0)
+        return table_listener(t, p->ref.namespace, p->ref.name, name);
+    const gs_listener_set_status *ls = explain_find_set(s, p->ref.namespace, p->ref.name);
+    if (ls == NULL)
+        return (size_t)-1;
+    char gw_ns[256], gw[256], set[600];
+    split_ref(ls->parent, gw_ns, gw, sizeof(gw));
+    snprintf(set, sizeof(set), "%s/%s", ls->namespace, ls->name);
+    return table_listener_of(t, gw_ns, gw, set, name);
+}
+
+/* Listener |name| of parent |p| (Gateway or ListenerSet) in |s|, or NULL. */
+static const gs_listener_status *explain_find_listener(const gs_status_set *s,
+                                                       const gs_parent_status *p, const char *name)
+{
+    const char *ns = p->ref.namespace, *gw = p->ref.name;
+    if (strcmp(p->ref.kind, "ListenerSet") == 0) {
+        const gs_listener_set_status *ls = explain_find_set(s, ns, gw);
+        for (size_t k = 0; ls && k < ls->n_listeners; k++)
+            if (strcmp(ls->listeners[k].name, name) == 0)
+                return &ls->listeners[k];
+        return NULL;
+    }
     for (size_t i = 0; i < s->n_gateways; i++) {
         const gs_gateway_status *g = &s->gateways[i];
         if (strcmp(g->namespace, ns) != 0 || strcmp(g->name, gw) != 0)
@@ -293,7 +378,7 @@ static void explain_parent_traffic(explain_ctx *x, const gs_status_set *s,
     gs_buf *o = x->out;
     size_t dead = 0;
     for (size_t k = 0; k < p->n_listeners; k++)
-        dead += table_listener(t, p->ref.namespace, p->ref.name, p->listeners[k]) == (size_t)-1;
+        dead += parent_table_listener(s, t, p, p->listeners[k]) == (size_t)-1;
     if (dead == 0)
         return;
     if (dead == p->n_listeners) {
@@ -304,15 +389,15 @@ static void explain_parent_traffic(explain_ctx *x, const gs_status_set *s,
         gs_buf_printf(o, "    Traffic:      only through ");
         size_t shown = 0;
         for (size_t k = 0; k < p->n_listeners; k++)
-            if (table_listener(t, p->ref.namespace, p->ref.name, p->listeners[k]) != (size_t)-1)
+            if (parent_table_listener(s, t, p, p->listeners[k]) != (size_t)-1)
                 gs_buf_printf(o, "%s%s", shown++ ? ", " : "", p->listeners[k]);
         gs_buf_printf(o, "; the other listeners it attached to are not programmed\n");
     }
     for (size_t k = 0; k < p->n_listeners; k++) {
-        if (table_listener(t, p->ref.namespace, p->ref.name, p->listeners[k]) != (size_t)-1)
+        if (parent_table_listener(s, t, p, p->listeners[k]) != (size_t)-1)
             continue;
         const gs_listener_status *l =
-            explain_find_listener(s, p->ref.namespace, p->ref.name, p->listeners[k]);
+            explain_find_listener(s, p, p->listeners[k]);
         const gs_condition *c = l ? gs_conditions_get(&l->conditions, "Programmed") : NULL;
         const char *why = c && c->message ? c->message : "not programmed";
         if (strncmp(why, "Not programmed: ", 16) == 0)
@@ -373,6 +458,8 @@ void gs_explain_describe(const gs_status_set *s, const gs_route_table *t, bool c
     }
     for (size_t i = 0; i < s->n_gateways; i++)
         explain_gateway(&x, &s->gateways[i], t);
+    for (size_t i = 0; i < s->n_listener_sets; i++)
+        explain_listener_set(&x, &s->listener_sets[i], t);
     for (size_t i = 0; i < s->n_routes; i++)
         explain_route(&x, s, t, &s->routes[i]);
     for (size_t i = 0; i < s->n_notes; i++)

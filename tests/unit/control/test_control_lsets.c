@@ -5,6 +5,7 @@
  * Gateway status (attachedListenerSets), routes with parentRef kind ListenerSet (only that
  * set's listeners; a Gateway parentRef never reaches them), the route table, and the JSON. */
 #include "control_priv.h"
+#include "gs_explain.h"
 #include "gs_json.h"
 #include "gs_test.h"
 
@@ -264,6 +265,15 @@ START_TEST(routes_attach_through_their_parent_kind)
     gs_status_write_json(s, &j);
     ck_assert_ptr_nonnull(strstr(b.data, "\"kind\":\"ListenerSet\",\"namespace\":\"team\""));
     ck_assert_ptr_nonnull(strstr(b.data, "\"attachedListenerSets\":1"));
+    gs_buf_clear(&b);
+
+    /* explain: the ListenerSet with its parent and route table; the route through it is
+     * served (no "Traffic: none") */
+    gs_explain_describe(s, t, false, &b);
+    ck_assert_ptr_nonnull(strstr(b.data, "ListenerSet team/ls\n  Parent:      Gateway infra/gw"));
+    ck_assert_ptr_nonnull(strstr(b.data, "    ls.example.com\n"));
+    ck_assert_ptr_nonnull(strstr(b.data, "  ListenerSets attached: 1\n"));
+    ck_assert_ptr_null(strstr(b.data, "Traffic:"));
     gs_buf_clear(&b);
     gs_control_free(c);
     gs_model_free(m);
