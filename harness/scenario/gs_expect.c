@@ -793,7 +793,7 @@ void gs_expect_add_share(gs_results_check *c, const char *name, const gs_gof_bac
  * adjusted p-value, its simultaneous interval against its band, and what the decision used. */
 static void expect_split_misfit(gs_expect_obs *o, gs_results_check *c, const gs_gof_backend *rows,
                                 const char *const *names, size_t k, const gs_gof_result *gr,
-                                const gs_scenario_statistics *stats)
+                                const gs_scenario_statistics *stats, bool per_connection_note)
 {
     char pbuf[40];
     size_t worst = 0;
@@ -815,44 +815,55 @@ static void expect_split_misfit(gs_expect_obs *o, gs_results_check *c, const gs_
     if (stats->family_alpha > 0)
         gs_buf_printf(&msg, ", its share of the family-wise %g", stats->family_alpha);
     gs_buf_puts(&msg, "; a correct implementation fails this way with probability at most alpha)");
-    expect_connection_note(o, &msg);
+    if (per_connection_note)
+        expect_connection_note(o, &msg);
     gs_results_set(&c->message, "%s", msg.data);
     gs_buf_clear(&msg);
 }
 
-static void expect_split(gs_expect_obs *o, const gs_traffic_result *res,
+/* What a share check compares: the expected relative weights by name against the counts of the
+ * answered requests by name. `split` counts backends, `statusShares` statuses. */
+typedef struct expect_shares {
+    const char *kind;                /* the check's kind in the results */
+    const gs_scenario_weight *w;     /* expected weights; .backend is the name counted */
+    size_t n;
+    const gs_traffic_counts *counts; /* observed counts by name */
+    const char *unit;                /* "requests" a backend answered, or "responses" */
+    bool per_connection_note;        /* split: say when every connection went to one backend */
+} expect_shares;
+
+static void expect_split(gs_expect_obs *o, const expect_shares *sh,
                          const gs_scenario_statistics *stats, gs_results_step *step,
                          unsigned *failed)
 {
     char pbuf[40];
-    const gs_scenario_expect *ex = o->ex;
-    gs_results_check *c = gs_results_add_check(step, "split");
-    /* Rows: the expected backends, then anything else that answered (weight 0, including
-     * responses no backend answered: a split among backends means every answered request
-     * reached one of them). Requests without a response are not rows: the split is judged on
-     * answered requests, the errors by their own check (expect_errors). */
-    size_t cap = ex->n_split + res->backends.len + 1;
+    gs_results_check *c = gs_results_add_check(step, sh->kind);
+    /* Rows: the expected names, then anything else counted (weight 0, including responses no
+     * backend answered: a split among backends means every answered request reached one of
+     * them). Requests without a response are not rows: the shares are judged on answered
+     * requests, the errors by their own check (expect_errors). */
+    size_t cap = sh->n + sh->counts->len + 1;
     gs_gof_backend *rows = gs_xcalloc(cap, sizeof(*rows));
     const char **names = gs_xcalloc(cap, sizeof(*names));
     size_t k = 0;
     double total_w = 0;
-    for (size_t i = 0; i < ex->n_split; i++) {
-        names[k] = ex->split[i].backend;
-        rows[k].weight = ex->split[i].weight;
-        rows[k].count = gs_traffic_counts_get(&res->backends, ex->split[i].backend);
-        total_w += ex->split[i].weight;
+    for (size_t i = 0; i < sh->n; i++) {
+        names[k] = sh->w[i].backend;
+        rows[k].weight = sh->w[i].weight;
+        rows[k].count = gs_traffic_counts_get(sh->counts, sh->w[i].backend);
+        total_w += sh->w[i].weight;
         k++;
     }
-    for (size_t i = 0; i < res->backends.len; i++) {
+    for (size_t i = 0; i < sh->counts->len; i++) {
         bool known = false;
-        for (size_t j = 0; j < ex->n_split; j++)
-            known |= strcmp(res->backends.items[i].name, ex->split[j].backend) == 0;
-        if (!known && res->backends.items[i].count > 0) {
-            names[k] = strcmp(res->backends.items[i].name, "none") == 0
+        for (size_t j = 0; j < sh->n; j++)
+            known |= strcmp(sh->counts->items[i].name, sh->w[j].backend) == 0;
+        if (!known && sh->counts->items[i].count > 0) {
+            names[k] = strcmp(sh->counts->items[i].name, "none") == 0
                            ? "(no backend)"
-                           : res->backends.items[i].name;
+                           : sh->counts->items[i].name;
             rows[k].weight = 0;
-            rows[k].count = res->backends.items[i].count;
+            rows[k].count = sh->counts->items[i].count;
             k++;
         }
     }
@@ -865,8 +876,8 @@ static void expect_split(gs_expect_obs *o, const gs_traffic_result *res,
                                      &err)
                       : 0;
     gs_buf exp = {0}, obs = {0};
-    for (size_t i = 0; i < ex->n_split; i++)
-        gs_buf_printf(&exp, "%s%s %g", i ? ", " : "", ex->split[i].backend, ex->split[i].weight);
+    for (size_t i = 0; i < sh->n; i++)
+        gs_buf_printf(&exp, "%s%s %g", i ? ", " : "", sh->w[i].backend, sh->w[i].weight);
     if (answered == 0) {
         c->result = GS_RESULT_FAILED;
         gs_results_set(&c->message, "no answered requests to count");
@@ -915,10 +926,11 @@ static void expect_split(gs_expect_obs *o, const gs_traffic_result *res,
             if (rows[i].weight == 0 && rows[i].count > 0)
                 culprit = i;
         if (culprit < k)
-            gs_results_set(&c->message, "%s has weight 0 but answered %llu requests",
-                           names[culprit], (unsigned long long)rows[culprit].count);
+            gs_results_set(&c->message, "%s has weight 0 but %s %llu %s", names[culprit],
+                           sh->per_connection_note ? "answered" : "came in",
+                           (unsigned long long)rows[culprit].count, sh->unit);
         else
-            expect_split_misfit(o, c, rows, names, k, &gr, stats);
+            expect_split_misfit(o, c, rows, names, k, &gr, stats, sh->per_connection_note);
     }
 out:
     gs_results_set(&c->expected, "%s", exp.data ? exp.data : "");
@@ -1275,9 +1287,16 @@ unsigned gs_expect_finish(gs_expect_obs *o, const gs_traffic_result *res,
         gs_buf_reset(&b);
     }
     if (ex->n_split) {
-        expect_split(o, res, stats, step, &failed);
-        expect_errors(o, res, step, &failed);
+        expect_shares sh = {"split", ex->split, ex->n_split, &res->backends, "requests", true};
+        expect_split(o, &sh, stats, step, &failed);
     }
+    if (ex->n_status_shares) {
+        expect_shares sh = {"statusShares", ex->status_shares, ex->n_status_shares,
+                            &res->statuses, "responses", false};
+        expect_split(o, &sh, stats, step, &failed);
+    }
+    if (ex->n_split || ex->n_status_shares)
+        expect_errors(o, res, step, &failed);
     if (ex->request.present) {
         const gs_scenario_http_expect *q = &ex->request;
         if (q->method)
@@ -1310,30 +1329,54 @@ unsigned gs_expect_finish(gs_expect_obs *o, const gs_traffic_result *res,
     return failed;
 }
 
+/* The requests a share check (split or statusShares) needs; 0 without one. */
+static int expect_plan_shares(const gs_scenario_weight *sw, size_t n_w,
+                              const gs_scenario_statistics *stats, uint64_t *out, gs_error *err)
+{
+    *out = 0;
+    if (n_w == 0)
+        return 0;
+    double *w = gs_xcalloc(n_w, sizeof(*w));
+    for (size_t i = 0; i < n_w; i++)
+        w[i] = sw[i].weight;
+    int rc = gs_plan_requests(w, n_w, stats->alpha, stats->tolerance, stats->power,
+                              stats->min_effect, out, err);
+    free(w);
+    return rc;
+}
+
+/* The smallest deviation a share check catches with |n| requests; 0 without one. */
+static double expect_detectable_shares(const gs_scenario_weight *sw, size_t n_w,
+                                       const gs_scenario_statistics *stats, uint64_t n)
+{
+    if (n_w == 0)
+        return 0;
+    double *w = gs_xcalloc(n_w, sizeof(*w));
+    for (size_t i = 0; i < n_w; i++)
+        w[i] = sw[i].weight;
+    double d = gs_plan_detectable(w, n_w, n, stats->alpha, stats->tolerance, stats->power);
+    free(w);
+    return d;
+}
+
 int gs_expect_plan_requests(const gs_scenario_expect *ex, const gs_scenario_statistics *stats,
                             uint64_t *out, gs_error *err)
 {
-    uint64_t n = 0;
-    if (ex->n_split) {
-        double *w = gs_xcalloc(ex->n_split, sizeof(*w));
-        for (size_t i = 0; i < ex->n_split; i++)
-            w[i] = ex->split[i].weight;
-        uint64_t k;
-        int rc = gs_plan_requests(w, ex->n_split, stats->alpha, stats->tolerance, stats->power,
-                                  stats->min_effect, &k, err);
-        free(w);
-        if (rc < 0)
-            return rc;
+    uint64_t n = 0, k = 0;
+    int rc = expect_plan_shares(ex->split, ex->n_split, stats, &n, err);
+    if (rc == 0)
+        rc = expect_plan_shares(ex->status_shares, ex->n_status_shares, stats, &k, err);
+    if (rc < 0)
+        return rc;
+    if (k > n)
         n = k;
-    }
     for (size_t i = 0; i < ex->n_mirror; i++) {
         double f = ex->mirror[i].fraction;
         if (f <= 0 || f >= 1)
             continue;
         double w[2] = {f, 1 - f};
-        uint64_t k;
-        int rc = gs_plan_requests(w, 2, stats->alpha, stats->tolerance, stats->power,
-                                  stats->min_effect, &k, err);
+        rc = gs_plan_requests(w, 2, stats->alpha, stats->tolerance, stats->power,
+                              stats->min_effect, &k, err);
         if (rc < 0)
             return rc;
         if (k > n)
@@ -1351,6 +1394,10 @@ unsigned gs_expect_random_checks(const gs_scenario_expect *ex)
     for (size_t i = 0; i < ex->n_split; i++)
         positive += ex->split[i].weight > 0;
     checks += positive >= 2;
+    positive = 0;
+    for (size_t i = 0; i < ex->n_status_shares; i++)
+        positive += ex->status_shares[i].weight > 0;
+    checks += positive >= 2;
     for (size_t i = 0; i < ex->n_mirror; i++)
         checks += ex->mirror[i].fraction > 0 && ex->mirror[i].fraction < 1;
     return checks;
@@ -1359,14 +1406,11 @@ unsigned gs_expect_random_checks(const gs_scenario_expect *ex)
 double gs_expect_plan_min_effect(const gs_scenario_expect *ex, const gs_scenario_statistics *stats,
                                  uint64_t n)
 {
-    double worst = 0;
-    if (ex->n_split) {
-        double *w = gs_xcalloc(ex->n_split, sizeof(*w));
-        for (size_t i = 0; i < ex->n_split; i++)
-            w[i] = ex->split[i].weight;
-        worst = gs_plan_detectable(w, ex->n_split, n, stats->alpha, stats->tolerance, stats->power);
-        free(w);
-    }
+    /* The largest of the checks' detectable deviations; NaN (nothing detectable) wins. */
+    double worst = expect_detectable_shares(ex->split, ex->n_split, stats, n);
+    double ds = expect_detectable_shares(ex->status_shares, ex->n_status_shares, stats, n);
+    if (!isnan(worst) && (isnan(ds) || ds > worst))
+        worst = ds;
     for (size_t i = 0; i < ex->n_mirror && !isnan(worst); i++) {
         double f = ex->mirror[i].fraction;
         if (f <= 0 || f >= 1)

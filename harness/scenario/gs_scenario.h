@@ -118,7 +118,7 @@ typedef struct gs_scenario_send {
 } gs_scenario_send;
 
 typedef struct gs_scenario_weight {
-    const char *backend; /* "ns/name" */
+    const char *backend; /* "ns/name"; in statusShares the status code ("503") */
     double weight;
     gs_pos pos;
 } gs_scenario_weight;
@@ -186,6 +186,10 @@ typedef struct gs_scenario_expect {
     gs_scenario_weight *split;
     size_t n_split;
     gs_pos split_pos;
+    /* `statusShares`: status code ("200") -> relative weight, a statistical check like split */
+    gs_scenario_weight *status_shares;
+    size_t n_status_shares;
+    gs_pos status_shares_pos;
     gs_scenario_http_expect request;
     gs_scenario_http_expect response;
     bool has_redirect;

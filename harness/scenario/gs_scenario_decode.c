@@ -818,11 +818,83 @@ static void sd_statuses(scenario_decoder *sd, const gs_yaml_node *m, gs_scenario
     gs_dec_pop(&sd->d);
 }
 
+/* A `split` key: a declared backend "ns/name" (NULL after an error). */
+static const char *sd_split_key(scenario_decoder *sd, const gs_yaml_node *k)
+{
+    return sd_backend_ref(sd, k, "");
+}
+
+/* A `statusShares` key: an HTTP status code, 100-599 (NULL after an error). */
+static const char *sd_status_key(scenario_decoder *sd, const gs_yaml_node *k)
+{
+    const char *code = gs_yaml_str(k);
+    if (code && strlen(code) == 3 && code[0] >= '1' && code[0] <= '5' &&
+        isdigit((unsigned char)code[1]) && isdigit((unsigned char)code[2]))
+        return code;
+    gs_dec_error(&sd->d, k, "must be an HTTP status code (100-599)");
+    return NULL;
+}
+
+/* `split` and `statusShares`: a map of names (checked by |key|) to relative weights, at least
+ * one entry, not all zero. */
+static void sd_weights(scenario_decoder *sd, const gs_yaml_node *m, const char *field,
+                       const char *(*key)(scenario_decoder *, const gs_yaml_node *),
+                       const char *what, gs_scenario_weight **out, size_t *n_out, gs_pos *pos)
+{
+    gs_yaml_node *map = gs_dec_map(&sd->d, m, field, false);
+    if (map == NULL || map->kind != GS_YAML_MAPPING)
+        return;
+    *pos = map->pos;
+    gs_scenario_weight *ws = sd_alloc_array(sd, map->npairs, sizeof(*ws));
+    size_t n = 0;
+    double total = 0;
+    gs_dec_push(&sd->d, field);
+    for (size_t i = 0; i < map->npairs; i++) {
+        const gs_yaml_node *k = map->pairs[i].key, *w = map->pairs[i].value;
+        gs_dec_push_key(&sd->d, gs_yaml_str(k) ? gs_yaml_str(k) : "?");
+        const char *name = key(sd, k);
+        double weight;
+        if (gs_dec_expect(&sd->d, w, GS_YAML_T_FLOAT) && gs_yaml_double(w, &weight)) {
+            if (weight < 0)
+                gs_dec_error(&sd->d, w, "weight must not be negative");
+            else if (name) {
+                ws[n++] = (gs_scenario_weight){name, weight, k->pos};
+                total += weight;
+            }
+        }
+        gs_dec_pop(&sd->d);
+    }
+    gs_dec_pop(&sd->d);
+    *out = ws;
+    *n_out = n;
+    if (map->npairs < 1)
+        gs_dec_error_field(&sd->d, map, field, "must name at least one %s", what);
+    else if (n == map->npairs && !(total > 0))
+        gs_dec_error_field(&sd->d, map, field, "the weights must not all be zero");
+}
+
+/* With `status` too, every response must have one of those: a status share outside them
+ * could never pass. */
+static void sd_status_shares_listed(scenario_decoder *sd, const gs_yaml_node *m,
+                                    const gs_scenario_expect *e)
+{
+    for (size_t i = 0; i < e->n_status_shares && e->n_statuses; i++) {
+        bool listed = false;
+        for (size_t j = 0; j < e->n_statuses; j++)
+            listed |= e->statuses[j] == atoi(e->status_shares[i].backend);
+        if (!listed && e->status_shares[i].weight > 0)
+            gs_dec_error_field(&sd->d, gs_yaml_get(m, "statusShares"), "statusShares",
+                               "status %s has a share but is not in status",
+                               e->status_shares[i].backend);
+    }
+}
+
 static void sd_expect(scenario_decoder *sd, const gs_yaml_node *m, const gs_scenario_send *send,
                       gs_scenario_expect *e)
 {
-    static const char *const fields[] = {"status",   "grpcStatus", "backend", "split",   "request",
-                                         "response", "redirect",   "mirror",  "latency", NULL};
+    static const char *const fields[] = {
+        "status",   "grpcStatus", "backend", "split",   "statusShares", "request",
+        "response", "redirect",   "mirror",  "latency", NULL};
     e->present = true;
     e->pos = m->pos;
     gs_dec_check_fields(&sd->d, m, fields);
@@ -844,33 +916,10 @@ static void sd_expect(scenario_decoder *sd, const gs_yaml_node *m, const gs_scen
         else
             e->backend = sd_backend_ref(sd, be, "backend");
     }
-    gs_yaml_node *split = gs_dec_map(&sd->d, m, "split", false);
-    if (split && split->kind == GS_YAML_MAPPING) {
-        e->split_pos = split->pos;
-        e->split = sd_alloc_array(sd, split->npairs, sizeof(*e->split));
-        double total = 0;
-        gs_dec_push(&sd->d, "split");
-        for (size_t i = 0; i < split->npairs; i++) {
-            const gs_yaml_node *k = split->pairs[i].key, *w = split->pairs[i].value;
-            gs_dec_push_key(&sd->d, gs_yaml_str(k) ? gs_yaml_str(k) : "?");
-            const char *ref = sd_backend_ref(sd, k, "");
-            double weight;
-            if (gs_dec_expect(&sd->d, w, GS_YAML_T_FLOAT) && gs_yaml_double(w, &weight)) {
-                if (weight < 0)
-                    gs_dec_error(&sd->d, w, "weight must not be negative");
-                else if (ref) {
-                    e->split[e->n_split++] = (gs_scenario_weight){ref, weight, k->pos};
-                    total += weight;
-                }
-            }
-            gs_dec_pop(&sd->d);
-        }
-        gs_dec_pop(&sd->d);
-        if (split->npairs < 1)
-            gs_dec_error_field(&sd->d, split, "split", "must name at least one backend");
-        else if (e->n_split == split->npairs && !(total > 0))
-            gs_dec_error_field(&sd->d, split, "split", "the weights must not all be zero");
-    }
+    sd_weights(sd, m, "split", sd_split_key, "backend", &e->split, &e->n_split, &e->split_pos);
+    sd_weights(sd, m, "statusShares", sd_status_key, "status", &e->status_shares,
+               &e->n_status_shares, &e->status_shares_pos);
+    sd_status_shares_listed(sd, m, e);
     sd_http_expect(sd, m, "request", true, &e->request);
     sd_http_expect(sd, m, "response", false, &e->response);
     if (e->request.present && e->backend_none)
@@ -1179,14 +1228,15 @@ static void sd_step(scenario_decoder *sd, const gs_yaml_node *m, gs_scenario_ste
             gs_dec_error_field(&sd->d, exp, "expect",
                                "expect checks the responses of a send: this step sends nothing");
     }
-    if (fields_known && st->send.requests_auto && st->expect.n_split == 0) {
+    if (fields_known && st->send.requests_auto && st->expect.n_split == 0 &&
+        st->expect.n_status_shares == 0) {
         bool fractional = false;
         for (size_t i = 0; i < st->expect.n_mirror; i++)
             fractional |= st->expect.mirror[i].fraction > 0 && st->expect.mirror[i].fraction < 1;
         if (!fractional)
             gs_dec_error_field(&sd->d, gs_yaml_get(send, "requests"), "send.requests",
-                               "requests: auto is sized from a split or a mirror fraction; give "
-                               "a number");
+                               "requests: auto is sized from a split or a mirror fraction (or "
+                               "statusShares); give a number");
     }
     if (!gs_yaml_get(m, "apply") && !gs_yaml_get(m, "delete") && !gs_yaml_get(m, "expectStatus") &&
         !send && !gs_yaml_get(m, "rollout"))

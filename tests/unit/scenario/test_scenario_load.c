@@ -3,6 +3,7 @@
  * and every file of the invalid corpus (tests/data/scenario/invalid) fails with the message and
  * the line:column its first line announces:  # expect LINE:COL TEXT  */
 #include "gs_scenario.h"
+#include "gs_expect.h"
 #include "gs_alloc.h"
 #include "gs_buf.h"
 #include "gs_test.h"
@@ -360,6 +361,43 @@ START_TEST(scenario_header_value_forms_decoded)
 }
 END_TEST
 
+START_TEST(scenario_status_shares_decoded)
+{
+    const char *text = "apiVersion: gatesim.dev/v1alpha1\nkind: Scenario\nmetadata: {name: ss}\n"
+                       "spec:\n  steps:\n  - name: s\n    send: {requests: auto}\n    expect:\n"
+                       "      status: [200, 500]\n      statusShares: {200: 3, 500: 1}\n";
+    gs_scenario_list list = {0};
+    gs_diags diags = {0};
+    int rc = load_text(text, &list, &diags);
+    if (rc != 0)
+        print_diags(&diags);
+    ck_assert_int_eq(rc, 0);
+    const gs_scenario_expect *ex = &list.items[0]->steps[0].expect;
+    ck_assert_uint_eq(ex->n_status_shares, 2);
+    ck_assert_str_eq(ex->status_shares[1].backend, "500");
+    ck_assert(ex->status_shares[0].weight == 3);
+    ck_assert_uint_eq(gs_expect_random_checks(ex), 1);
+    gs_diags_clear(&diags);
+    gs_scenario_list_clear(&list);
+    /* Not a status, a share outside `status`, all zero: errors at their place. */
+    const char *bad = "apiVersion: gatesim.dev/v1alpha1\nkind: Scenario\nmetadata: {name: ss}\n"
+                      "spec:\n  steps:\n  - name: s\n    send: {requests: 10}\n    expect:\n"
+                      "      status: 200\n      statusShares: {20x: 1, 503: 1}\n"
+                      "  - name: t\n    send: {requests: 10}\n    expect: {statusShares: {200: 0}}\n";
+    ck_assert_int_ne(load_text(bad, &list, &diags), 0);
+    const char *want[] = {"must be an HTTP status code", "status 503 has a share but is not in status",
+                          "the weights must not all be zero"};
+    for (size_t w = 0; w < 3; w++) {
+        bool found = false;
+        for (size_t i = 0; i < diags.nerrors; i++)
+            found |= strstr(diags.items[i].message, want[w]) != NULL;
+        ck_assert_msg(found, "no diagnostic says \"%s\"", want[w]);
+    }
+    gs_diags_clear(&diags);
+    gs_scenario_list_clear(&list);
+}
+END_TEST
+
 START_TEST(scenario_listener_kinds_and_counts_decoded)
 {
     const char *text =
@@ -643,6 +681,7 @@ int main(void)
     tcase_add_test(tc, scenario_status_none_decoded);
     tcase_add_test(tc, scenario_names_up_to_253_characters);
     tcase_add_test(tc, scenario_header_value_forms_decoded);
+    tcase_add_test(tc, scenario_status_shares_decoded);
     tcase_add_test(tc, scenario_listener_kinds_and_counts_decoded);
     tcase_add_test(tc, scenario_send_tls_fields_decoded);
     tcase_add_test(tc, scenario_malformed_yaml_and_missing_file);
