@@ -1,0 +1,648 @@
+/* SPDX-License-Identifier: MIT */
+/* `gatesim diff INGRESS_FILE... [--after FILE]... [--target T]`: does the Gateway API side of a
+ * migration answer as ingress-nginx did? The Ingresses run on --target ingress-nginx (a real
+ * nginx), their conversion (or the --after objects) on the target under test, each Service an
+ * echo backend; probes derived from the Ingress rules (each path, beyond it, its other letter
+ * case, with and without a trailing slash, the canary header and cookie, an unknown host) go to
+ * both, and every answer that differs in status, backend Service, the path or Host the backend
+ * saw, or redirect Location is reported with its probe (docs/ingress.md, "gatesim diff"). */
+#include "gs_cliopt.h"
+#include "gs_convert.h"
+#include "gs_echo_fleet.h"
+#include "gs_ingress.h"
+#include "gs_model.h"
+#include "gs_nginx_annot.h"
+#include "gs_scenario.h"
+#include "gs_target.h"
+#include "gs_workdir.h"
+
+#include "gs_alloc.h"
+#include "gs_buf.h"
+#include "gs_json_parse.h"
+#include "gs_time.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+const char gs_cmd_diff_summary[] =
+    "send the same probes to Ingresses on ingress-nginx and to their Gateway API conversion";
+int gs_cmd_diff(int argc, char **argv);
+
+enum { DIFF_AFTER = GS_CLIOPT_OWN, DIFF_TARGET };
+
+#define DIFF_TIMEOUT_NS (30 * (int64_t)1000000000)
+#define DIFF_MAX_PROBES 512
+
+static void diff_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: gatesim diff [OPTIONS] INGRESS_FILE...\n\n"
+            "Runs the Ingresses of INGRESS_FILE (with their Services) on ingress-nginx's\n"
+            "rendering on a real nginx, and their conversion (`gatesim convert`), or the\n"
+            "objects of --after, on --target; every Service is an echo backend. Probes derived\n"
+            "from the Ingress rules go to both sides: each path as written, one segment beyond,\n"
+            "in upper case, with and without a trailing slash, with the canary header or cookie,\n"
+            "and an unknown host. Each probe answered differently (status, backend Service,\n"
+            "path or Host the backend saw, redirect Location) is printed with both answers.\n\n"
+            "      --after FILE    the Gateway API side (repeatable); default: the conversion\n"
+            "  -t, --target KIND   the implementation of the Gateway API side (default builtin)\n"
+            "  -q, --quiet         only the differences and the summary\n"
+            "  -h, --help\n\n"
+            "Exit codes: 0 no difference, 1 differences, 2 usage error, unreadable or invalid\n"
+            "input, or a side that could not run.\n");
+}
+
+#define diff_bad(...) gs_cliopt_usage_error("diff", __VA_ARGS__)
+
+/* ---- inputs ------------------------------------------------------------------------------- */
+
+static char *diff_read(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return NULL;
+    gs_buf b = {0};
+    char chunk[8192];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        gs_buf_append(&b, chunk, n);
+    fclose(f);
+    gs_buf_putc(&b, '\n');
+    return gs_buf_take(&b);
+}
+
+/* One Service port an Ingress sends to: an echo backend of both sides. */
+typedef struct diff_svc {
+    char ns[64], name[256];
+    unsigned ports[16];
+    size_t n_ports;
+} diff_svc;
+
+static void diff_svc_add(diff_svc **v, size_t *n, const char *ns, const char *name, int64_t port)
+{
+    if (port <= 0 || port > 65535)
+        return;
+    diff_svc *s = NULL;
+    for (size_t i = 0; i < *n && !s; i++)
+        if (strcmp((*v)[i].ns, ns) == 0 && strcmp((*v)[i].name, name) == 0)
+            s = &(*v)[i];
+    if (s == NULL) {
+        *v = gs_xrealloc(*v, (*n + 1) * sizeof(**v));
+        s = &(*v)[(*n)++];
+        memset(s, 0, sizeof(*s));
+        snprintf(s->ns, sizeof s->ns, "%s", ns);
+        snprintf(s->name, sizeof s->name, "%s", name);
+    }
+    for (size_t k = 0; k < s->n_ports; k++)
+        if (s->ports[k] == (unsigned)port)
+            return;
+    if (s->n_ports < 16)
+        s->ports[s->n_ports++] = (unsigned)port;
+}
+
+static void diff_backend_svc(const gs_model *m, const gs_ingress *ing, const gs_ingress_backend *b,
+                             diff_svc **v, size_t *n)
+{
+    if (b->set && b->service_name.v)
+        diff_svc_add(v, n, ing->obj.metadata.namespace.v, b->service_name.v,
+                     gs_ingress_backend_port(m, ing, b));
+}
+
+static void diff_services(const gs_model *m, diff_svc **v, size_t *n)
+{
+    for (size_t i = 0; i < m->n_ingresses; i++) {
+        const gs_ingress *ing = m->ingresses[i];
+        diff_backend_svc(m, ing, &ing->spec.default_backend, v, n);
+        for (size_t r = 0; r < ing->spec.n_rules; r++)
+            for (size_t p = 0; p < ing->spec.rules[r].n_paths; p++)
+                diff_backend_svc(m, ing, &ing->spec.rules[r].paths[p].backend, v, n);
+    }
+}
+
+/* Namespaces and Services for the echo backends, written before the user's objects (which
+ * replace them when they define the same). */
+static void diff_synth(const diff_svc *v, size_t n, gs_buf *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        bool first_ns = true;
+        for (size_t k = 0; k < i && first_ns; k++)
+            first_ns = strcmp(v[k].ns, v[i].ns) != 0;
+        if (first_ns)
+            gs_buf_printf(out, "---\napiVersion: v1\nkind: Namespace\nmetadata: {name: %s}\n",
+                          v[i].ns);
+        gs_buf_printf(out, "---\napiVersion: v1\nkind: Service\nmetadata: {name: %s, namespace: %s}\n"
+                           "spec:\n  ports:\n", v[i].name, v[i].ns);
+        for (size_t p = 0; p < v[i].n_ports; p++)
+            gs_buf_printf(out, "  - {name: p%u, port: %u}\n", v[i].ports[p], v[i].ports[p]);
+    }
+}
+
+/* A GatewayClass for every class the Gateway API side's Gateways name and do not define. */
+static void diff_synth_classes(const char *yaml, gs_buf *out)
+{
+    gs_model *m;
+    gs_model_new(&m);
+    gs_model_load_buffer(m, "<after>", yaml, strlen(yaml), NULL, NULL);
+    for (size_t i = 0; i < m->n_gateways; i++) {
+        const char *cls = m->gateways[i]->spec.gateway_class_name.v;
+        bool seen = cls == NULL || gs_model_find(m, GS_KIND_GATEWAY_CLASS, NULL, cls) != NULL;
+        for (size_t k = 0; k < i && !seen; k++)
+            seen = strcmp(m->gateways[k]->spec.gateway_class_name.v, cls) == 0;
+        if (!seen)
+            gs_buf_printf(out, "---\napiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\n"
+                               "metadata: {name: %s}\nspec: {controllerName: gatesim.dev/diff}\n",
+                          cls);
+    }
+    gs_model_free(m);
+}
+
+/* ---- probes ------------------------------------------------------------------------------- */
+
+typedef struct diff_probe {
+    char host[256];
+    char path[512];
+    char header[512]; /* "Name: value" or "" */
+} diff_probe;
+
+typedef struct diff_probes {
+    diff_probe items[DIFF_MAX_PROBES];
+    size_t n;
+} diff_probes;
+
+static void diff_probe_add(diff_probes *ps, const char *host, const char *path, const char *header)
+{
+    if (ps->n == DIFF_MAX_PROBES || path[0] != '/')
+        return;
+    for (size_t i = 0; i < ps->n; i++)
+        if (strcmp(ps->items[i].host, host) == 0 && strcmp(ps->items[i].path, path) == 0 &&
+            strcmp(ps->items[i].header, header) == 0)
+            return;
+    diff_probe *p = &ps->items[ps->n++];
+    snprintf(p->host, sizeof p->host, "%s", host);
+    snprintf(p->path, sizeof p->path, "%s", path);
+    snprintf(p->header, sizeof p->header, "%s", header);
+}
+
+/* The literal start of a path that may be a regular expression ("/api/(v[0-9]+)" -> "/api/"). */
+static void diff_literal(const char *path, char *out, size_t n)
+{
+    size_t len = strcspn(path, "[](){}*+?|^$\\.");
+    snprintf(out, n, "%.*s", (int)len, path);
+}
+
+/* The probes of one path of a host, with |header| (may be ""). */
+static void diff_path_probes(diff_probes *ps, const char *host, const char *path,
+                             const char *header)
+{
+    char lit[480], v[512];
+    diff_literal(path, lit, sizeof lit);
+    if (lit[0] == '\0')
+        return;
+    size_t len = strlen(lit);
+    bool slash = lit[len - 1] == '/';
+    diff_probe_add(ps, host, lit, header);
+    snprintf(v, sizeof v, "%s%sgs-probe", lit, slash ? "" : "/"); /* one segment beyond */
+    diff_probe_add(ps, host, v, header);
+    snprintf(v, sizeof v, "%s%s", lit, slash ? "" : "/");
+    diff_probe_add(ps, host, v, header);
+    if (slash && len > 1) {
+        snprintf(v, sizeof v, "%.*s", (int)(len - 1), lit);
+        diff_probe_add(ps, host, v, header);
+    }
+    snprintf(v, sizeof v, "%sx", lit); /* a prefix that stops mid-segment */
+    diff_probe_add(ps, host, v, header);
+    for (size_t i = 0; i < len; i++)
+        v[i] = (char)toupper((unsigned char)lit[i]);
+    snprintf(v + len, sizeof v - len, "%sgs-probe", slash ? "" : "/");
+    diff_probe_add(ps, host, v, header);
+    v[len] = '\0';
+    diff_probe_add(ps, host, v, header);
+}
+
+/* The header that sends to the canary of |a| ("" when none): by header (value "always", the
+ * value, or a pattern's literal start) or by cookie. */
+static bool diff_canary_header(const gs_nginx_annots *a, char *out, size_t n)
+{
+    out[0] = '\0';
+    if (!a->canary)
+        return false;
+    if (a->canary_by_header) {
+        char lit[256] = "always";
+        if (a->canary_by_header_value)
+            snprintf(lit, sizeof lit, "%s", a->canary_by_header_value);
+        else if (a->canary_by_header_pattern)
+            diff_literal(a->canary_by_header_pattern, lit, sizeof lit);
+        snprintf(out, n, "%s: %s", a->canary_by_header, lit);
+    } else if (a->canary_by_cookie) {
+        snprintf(out, n, "Cookie: %s=always", a->canary_by_cookie);
+    }
+    return out[0] != '\0';
+}
+
+static void diff_make_probes(const gs_model *m, diff_probes *ps)
+{
+    for (size_t i = 0; i < m->n_ingresses; i++) {
+        const gs_ingress *ing = m->ingresses[i];
+        gs_nginx_annots a;
+        gs_diags quiet = {0};
+        gs_nginx_annots_read(ing, &quiet, &a);
+        gs_diags_clear(&quiet);
+        char canary[512];
+        bool has_canary = diff_canary_header(&a, canary, sizeof canary);
+        for (size_t r = 0; r < ing->spec.n_rules; r++) {
+            const gs_ingress_rule *rule = &ing->spec.rules[r];
+            char host[256];
+            snprintf(host, sizeof host, "%s", rule->host.v ? rule->host.v : "example.com");
+            if (host[0] == '*')
+                snprintf(host, sizeof host, "gs-probe%s", rule->host.v + 1);
+            for (size_t p = 0; p < rule->n_paths; p++) {
+                const char *path = rule->paths[p].path.v && rule->paths[p].path.v[0]
+                                       ? rule->paths[p].path.v
+                                       : "/";
+                diff_path_probes(ps, host, path, "");
+                if (has_canary)
+                    diff_path_probes(ps, host, path, canary);
+            }
+            diff_probe_add(ps, host, "/", "");
+        }
+        gs_nginx_annots_clear(&a);
+    }
+    diff_probe_add(ps, "gs-unknown.invalid", "/", "");
+}
+
+/* ---- sending ------------------------------------------------------------------------------ */
+
+typedef struct diff_answer {
+    int status; /* 0: no answer */
+    char backend[320]; /* ns/name, or "none" */
+    char path[512], host[256], location[512];
+} diff_answer;
+
+static int diff_connect(const char *address)
+{
+    char host[64];
+    const char *colon = strrchr(address, ':');
+    if (colon == NULL || (size_t)(colon - address) >= sizeof host)
+        return -1;
+    snprintf(host, sizeof host, "%.*s", (int)(colon - address), address);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(colon + 1))};
+    if (inet_pton(AF_INET, host, &a.sin_addr) != 1)
+        return -1;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        return -1;
+    struct timeval tv = {.tv_sec = 10};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* The value of header |name| in the response head |head|, into |out|. */
+static void diff_header(const char *head, const char *name, char *out, size_t n)
+{
+    out[0] = '\0';
+    size_t len = strlen(name);
+    for (const char *l = strstr(head, "\r\n"); l; l = strstr(l + 2, "\r\n")) {
+        if (strncasecmp(l + 2, name, len) != 0 || l[2 + len] != ':')
+            continue;
+        const char *v = l + 3 + len;
+        while (*v == ' ')
+            v++;
+        snprintf(out, n, "%.*s", (int)strcspn(v, "\r\n"), v);
+        return;
+    }
+}
+
+static void diff_send(const char *address, const diff_probe *p, diff_answer *ans)
+{
+    memset(ans, 0, sizeof *ans);
+    snprintf(ans->backend, sizeof ans->backend, "none");
+    int fd = diff_connect(address);
+    if (fd < 0)
+        return;
+    gs_buf req = {0};
+    gs_buf_printf(&req, "GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n", p->path, p->host);
+    if (p->header[0])
+        gs_buf_printf(&req, "%s\r\n", p->header);
+    gs_buf_puts(&req, "\r\n");
+    gs_buf resp = {0};
+    if (write(fd, req.data, req.len) == (ssize_t)req.len) {
+        char chunk[8192];
+        ssize_t got;
+        while (resp.len < (1u << 20) && (got = read(fd, chunk, sizeof chunk)) > 0)
+            gs_buf_append(&resp, chunk, (size_t)got);
+    }
+    close(fd);
+    gs_buf_clear(&req);
+    const char *end = resp.data ? strstr(resp.data, "\r\n\r\n") : NULL;
+    if (end && sscanf(resp.data, "HTTP/1.%*d %d", &ans->status) == 1) {
+        char *head = gs_xasprintf("%.*s", (int)(end - resp.data + 2), resp.data);
+        diff_header(head, "location", ans->location, sizeof ans->location);
+        char be[320];
+        diff_header(head, "x-gatesim-backend", be, sizeof be);
+        char *last = strrchr(be, '/');
+        if (be[0] && last) {
+            *last = '\0'; /* ns/name/replica -> ns/name */
+            snprintf(ans->backend, sizeof ans->backend, "%s", be);
+            gs_json_value *v = NULL;
+            gs_error e = {0};
+            const char *body = end + 4;
+            if (gs_json_parse(body, strlen(body), NULL, &v, &e) == 0) {
+                snprintf(ans->path, sizeof ans->path, "%s", gs_json_get_string(v, "path", ""));
+                snprintf(ans->host, sizeof ans->host, "%s", gs_json_get_string(v, "host", ""));
+            }
+            gs_json_value_free(v);
+        }
+        free(head);
+    }
+    gs_buf_clear(&resp);
+}
+
+static void diff_answer_text(const diff_answer *a, gs_buf *b)
+{
+    if (a->status == 0) {
+        gs_buf_puts(b, "no answer");
+        return;
+    }
+    gs_buf_printf(b, "%d", a->status);
+    if (strcmp(a->backend, "none") != 0)
+        gs_buf_printf(b, " from %s (saw %s%s)", a->backend, a->host, a->path);
+    if (a->location[0])
+        gs_buf_printf(b, " Location %s", a->location);
+}
+
+/* The differences of one probe's answers, as "status, backend, ..." into |what|. */
+static bool diff_compare(const diff_answer *x, const diff_answer *y, gs_buf *what)
+{
+    if (x->status != y->status)
+        gs_buf_puts(what, "status ");
+    if (strcmp(x->backend, y->backend) != 0)
+        gs_buf_puts(what, "backend ");
+    else if (strcmp(x->path, y->path) != 0)
+        gs_buf_puts(what, "path-seen ");
+    else if (strcmp(x->host, y->host) != 0)
+        gs_buf_puts(what, "host-seen ");
+    if (strcmp(x->location, y->location) != 0)
+        gs_buf_puts(what, "location ");
+    return what->len > 0;
+}
+
+/* ---- the two sides ------------------------------------------------------------------------ */
+
+typedef struct diff_side {
+    const char *spec; /* --target */
+    gs_target *t;
+    char *workdir;
+    char *self; /* the gatesim binary, borrowed by the target while it lives */
+    const char *address;
+} diff_side;
+
+static int diff_side_start(diff_side *s, const char *root, const char *name, const char *yaml,
+                           const gs_echo_fleet *fleet, gs_error *err)
+{
+    s->workdir = gs_xasprintf("%s/%s", root, name);
+    if (mkdir(s->workdir, 0700) != 0)
+        return gs_error_set_errno(err, errno, "mkdir %s", s->workdir);
+    s->self = gs_workdir_self_path();
+    gs_target_config cfg = {.workdir = s->workdir, .gatesim_path = s->self,
+                            .start_timeout_ns = DIFF_TIMEOUT_NS};
+    int rc = gs_target_new(&s->t, s->spec, &cfg, err);
+    const char *docs[] = {yaml};
+    gs_target_objects objs = {.documents = docs, .n_documents = 1,
+                              .endpoints = fleet->endpoints, .n_endpoints = fleet->n_endpoints};
+    if (rc == 0)
+        rc = gs_target_apply(s->t, &objs, err);
+    if (rc == 0) {
+        const gs_target_listener *l = NULL;
+        for (size_t i = 0; i < s->t->n_listeners && !l; i++)
+            if (strcmp(s->t->listeners[i].listener, "http") == 0)
+                l = &s->t->listeners[i];
+        if (l == NULL && s->t->n_listeners)
+            l = &s->t->listeners[0];
+        if (l == NULL)
+            rc = gs_error_set(err, GS_ERR_INVALID, "the %s side serves no listener", name);
+        else
+            s->address = l->address;
+    }
+    return rc;
+}
+
+static void diff_side_stop(diff_side *s)
+{
+    gs_target_free(s->t);
+    free(s->workdir);
+    free(s->self);
+    memset(s, 0, sizeof *s);
+}
+
+/* ---- the command -------------------------------------------------------------------------- */
+
+/* Loads the Ingress files (their problems on stderr) and keeps their text. 0, or 2. */
+static int diff_load(gs_model *m, char **paths, int n, gs_buf *text)
+{
+    for (int k = 0; k < n; k++) {
+        char *t = diff_read(paths[k]);
+        if (t == NULL) {
+            fprintf(stderr, "gatesim diff: cannot read %s\n", paths[k]);
+            return 2;
+        }
+        gs_buf_printf(text, "---\n%s", t);
+        free(t);
+        gs_model_load_path(m, paths[k], NULL, NULL);
+    }
+    gs_diags_sort(&m->diags);
+    for (size_t i = 0; i < m->diags.len; i++)
+        if (m->diags.items[i].severity == GS_DIAG_ERROR) {
+            char line[4096];
+            gs_diag_format(&m->diags.items[i], line, sizeof line);
+            fprintf(stderr, "%s\n", line);
+        }
+    if (m->diags.nerrors)
+        return 2;
+    if (m->n_ingresses == 0) {
+        fprintf(stderr, "gatesim diff: no Ingress in the input\n");
+        return 2;
+    }
+    return 0;
+}
+
+/* The Gateway API side: the --after files, or the conversion. */
+static int diff_after(const gs_model *m, char **after, size_t n_after, gs_buf *out)
+{
+    if (n_after == 0) {
+        gs_diags notes = {0};
+        gs_convert_options copt = {0};
+        gs_convert_ingresses(m, &copt, out, &notes);
+        gs_diags_clear(&notes);
+        return 0;
+    }
+    for (size_t k = 0; k < n_after; k++) {
+        char *t = diff_read(after[k]);
+        if (t == NULL) {
+            fprintf(stderr, "gatesim diff: cannot read %s\n", after[k]);
+            return 2;
+        }
+        gs_buf_printf(out, "---\n%s", t);
+        free(t);
+    }
+    return 0;
+}
+
+/* Sends every probe to both sides; prints the differences. Returns how many probes differ. */
+static size_t diff_run_probes(const diff_probes *ps, const diff_side *before,
+                              const diff_side *after, bool quiet)
+{
+    size_t n_diff = 0;
+    for (size_t i = 0; i < ps->n; i++) {
+        const diff_probe *p = &ps->items[i];
+        diff_answer x, y;
+        diff_send(before->address, p, &x);
+        diff_send(after->address, p, &y);
+        gs_buf what = {0}, tx = {0}, ty = {0};
+        bool differs = diff_compare(&x, &y, &what);
+        diff_answer_text(&x, &tx);
+        diff_answer_text(&y, &ty);
+        if (differs || !quiet)
+            printf("%s GET http://%s%s%s%s\n    ingress-nginx: %s\n    %s: %s\n",
+                   differs ? "DIFF" : "same", p->host, p->path, p->header[0] ? " with " : "",
+                   p->header, tx.data, after->spec, ty.data);
+        if (differs) {
+            printf("    differs in: %.*s\n", (int)what.len - 1, what.data);
+            n_diff++;
+        }
+        gs_buf_clear(&what);
+        gs_buf_clear(&tx);
+        gs_buf_clear(&ty);
+    }
+    return n_diff;
+}
+
+static int diff_compare_sides(const gs_model *m, const char *ingress_yaml, const char *after_yaml,
+                              const char *target, bool quiet)
+{
+    diff_svc *svcs = NULL;
+    size_t n_svcs = 0;
+    diff_services(m, &svcs, &n_svcs);
+    gs_scenario sc = {0};
+    sc.backends = gs_xcalloc(n_svcs + 1, sizeof *sc.backends);
+    sc.n_backends = n_svcs;
+    for (size_t i = 0; i < n_svcs; i++) {
+        sc.backends[i].ns = svcs[i].ns;
+        sc.backends[i].name = svcs[i].name;
+        sc.backends[i].ports = svcs[i].ports;
+        sc.backends[i].n_ports = svcs[i].n_ports;
+        sc.backends[i].replicas = 1;
+    }
+    gs_buf synth = {0}, before_objs = {0}, after_objs = {0};
+    diff_synth(svcs, n_svcs, &synth);
+    gs_buf_printf(&before_objs, "%s%s", synth.data ? synth.data : "", ingress_yaml);
+    gs_buf_printf(&after_objs, "%s", synth.data ? synth.data : "");
+    diff_synth_classes(after_yaml, &after_objs);
+    gs_buf_puts(&after_objs, after_yaml);
+    diff_probes *ps = gs_xcalloc(1, sizeof *ps);
+    diff_make_probes(m, ps);
+
+    char *root = NULL;
+    gs_echo_fleet fleet = {0};
+    diff_side before = {.spec = "ingress-nginx"}, after = {.spec = target};
+    gs_error err = {0};
+    char *self = gs_workdir_self_path();
+    char *echo = gs_workdir_find_echo(self);
+    int rc = gs_workdir_create(NULL, &root, &err);
+    if (rc == 0 && echo == NULL)
+        rc = gs_error_set(&err, GS_ERR_NOT_FOUND, "no gatesim-echo binary (set GATESIM_ECHO)");
+    if (rc == 0)
+        rc = gs_echo_fleet_start(&fleet, &sc, echo, root, NULL, DIFF_TIMEOUT_NS, &err);
+    if (rc == 0)
+        rc = diff_side_start(&before, root, "before", before_objs.data, &fleet, &err);
+    if (rc == 0)
+        rc = diff_side_start(&after, root, "after", after_objs.data, &fleet, &err);
+    int out = 2;
+    if (rc < 0) {
+        fprintf(stderr, "gatesim diff: %s\n", err.msg);
+    } else {
+        size_t n = diff_run_probes(ps, &before, &after, quiet);
+        printf("gatesim diff: %zu probe%s, %zu answered differently by ingress-nginx and %s\n",
+               ps->n, ps->n == 1 ? "" : "s", n, target);
+        out = n ? 1 : 0;
+    }
+    diff_side_stop(&after);
+    diff_side_stop(&before);
+    gs_echo_fleet_stop(&fleet);
+    if (root)
+        gs_workdir_remove(root);
+    free(root);
+    free(self);
+    free(echo);
+    free(ps);
+    gs_buf_clear(&synth);
+    gs_buf_clear(&before_objs);
+    gs_buf_clear(&after_objs);
+    free(sc.backends);
+    free(svcs);
+    return out;
+}
+
+int gs_cmd_diff(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"after", required_argument, NULL, DIFF_AFTER},
+        {"target", required_argument, NULL, 't'},
+        GS_CLIOPT_QUIET,
+        GS_CLIOPT_HELP,
+        GS_CLIOPT_END,
+    };
+    char **after = gs_xcalloc((size_t)argc + 1, sizeof *after);
+    size_t n_after = 0;
+    const char *target = "builtin";
+    bool quiet = false;
+    int ch;
+    optind = 1;
+    opterr = 0;
+    while ((ch = getopt_long(argc, argv, ":t:qh", opts, NULL)) != -1) {
+        switch (ch) {
+        case DIFF_AFTER: after[n_after++] = optarg; break;
+        case 't': target = optarg; break;
+        case 'q': quiet = true; break;
+        case 'h': diff_usage(stdout); free(after); return 0;
+        default: free(after); return gs_cliopt_refused("diff", argv[optind - 1], optopt, opts, "t:qh");
+        }
+    }
+    gs_error err = {0};
+    if (optind >= argc) {
+        free(after);
+        return diff_bad("no INGRESS_FILE: give the Ingress manifests (with their Services)");
+    }
+    if (gs_target_kind_find(target, &err) == NULL) {
+        free(after);
+        return diff_bad("%s", err.msg);
+    }
+    gs_model *m;
+    gs_model_new(&m);
+    gs_buf ingress_yaml = {0}, after_yaml = {0};
+    int rc = diff_load(m, argv + optind, argc - optind, &ingress_yaml);
+    if (rc == 0)
+        rc = diff_after(m, after, n_after, &after_yaml);
+    if (rc == 0)
+        rc = diff_compare_sides(m, ingress_yaml.data, after_yaml.data ? after_yaml.data : "",
+                                target, quiet);
+    gs_buf_clear(&ingress_yaml);
+    gs_buf_clear(&after_yaml);
+    gs_model_free(m);
+    free(after);
+    return rc;
+}

@@ -1,0 +1,127 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""gatesim diff, end to end (docs/ingress.md, "gatesim diff").
+
+  check_diff.py GATESIM DATA_DIR
+
+Each case runs `gatesim diff` on Ingresses of DATA_DIR (the Ingress side on a real nginx, the
+Gateway API side on the builtin gateway) and checks the exit code and the probes it reports:
+use-regex making a host's other paths case-insensitive, a capture-group rewrite-target,
+a canary by header, a trailing-slash Prefix, and no difference for exact conversions. No nginx
+or echo process may outlive a run.
+"""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+GATESIM, DATA = sys.argv[1:3]
+WORK_ROOT = tempfile.mkdtemp(prefix="ingress-diff-")
+ENV = {**os.environ, "NO_COLOR": "1", "TMPDIR": WORK_ROOT}
+
+
+def fail(msg, proc=None):
+    print("FAIL:", msg)
+    if proc is not None:
+        print(proc.stdout[-6000:])
+        print(proc.stderr[-3000:])
+    shutil.rmtree(WORK_ROOT, ignore_errors=True)
+    sys.exit(1)
+
+
+def left_behind():
+    root = WORK_ROOT.encode()
+    pids = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/cmdline", "rb") as f:
+                cmd = f.read().split(b"\0")
+        except OSError:
+            continue
+        if any(root in a for a in cmd) and int(d) != os.getpid():
+            pids.append((int(d), cmd[0]))
+    return pids
+
+
+def diff(*args):
+    argv = [GATESIM, "diff"] + [a if a.startswith("-") else os.path.join(DATA, a) for a in args]
+    proc = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                          timeout=600, env=ENV)
+    left = left_behind()
+    if left:
+        fail(f"processes left behind: {left}", proc)
+    return proc
+
+
+def expect(proc, rc, *texts):
+    if proc.returncode != rc:
+        fail(f"{proc.args[2:]}: exit {proc.returncode}, want {rc}", proc)
+    for t in texts:
+        if t not in proc.stdout + proc.stderr:
+            fail(f"{proc.args[2:]}: no {t!r} in the output", proc)
+
+
+def main():
+    # use-regex on one Ingress of the host: ingress-nginx matches the other Ingress's /cart
+    # case-insensitively and as a character prefix; a per-Ingress conversion does not.
+    p = diff("-q", "use-regex.yaml", "--after", "use-regex-after.yaml")
+    expect(p, 1, "DIFF GET http://shop.example.com/CART\n"
+                 "    ingress-nginx: 200 from shop/cart (saw shop.example.com/CART)\n"
+                 "    builtin: 404\n    differs in: status backend",
+           "DIFF GET http://shop.example.com/cartx\n")
+    if "DIFF GET http://shop.example.com/cart\n" in p.stdout:
+        fail("/cart itself is answered alike and must not be reported", p)
+    # gatesim convert writes (?i) regular expressions for that host: no difference
+    expect(diff("-q", "use-regex.yaml"), 0, "0 answered differently")
+
+    # a capture group in the middle of rewrite-target: the backend sees another path
+    expect(diff("-q", "capture-rewrite.yaml"), 1,
+           "DIFF GET http://rewrite.bar.com/something/gs-probe\n"
+           "    ingress-nginx: 200 from default/http-svc (saw rewrite.bar.com/gs-probe/index)\n"
+           "    builtin: 200 from default/http-svc (saw rewrite.bar.com/something/gs-probe)\n"
+           "    differs in: path-seen")
+
+    # a canary by header the Gateway API side dropped; gatesim convert keeps it
+    p = diff("-q", "canary-header.yaml", "--after", "canary-header-after.yaml")
+    expect(p, 1, "DIFF GET http://echo.example.com/ with X-Canary: always\n"
+                 "    ingress-nginx: 200 from default/canary (saw echo.example.com/)\n"
+                 "    builtin: 200 from default/production (saw echo.example.com/)\n"
+                 "    differs in: backend")
+    if "DIFF GET http://echo.example.com/\n" in p.stdout:
+        fail("requests without the header go to production on both sides", p)
+    expect(diff("-q", "canary-header.yaml"), 0, "0 answered differently")
+
+    # nginx's 301 for a Prefix path written with its slash
+    expect(diff("-q", "trailing-slash.yaml"), 1,
+           "DIFF GET http://www.example.com/docs\n"
+           "    ingress-nginx: 301 Location http://www.example.com/docs/\n"
+           "    builtin: 200 from default/docs (saw www.example.com/docs)")
+
+    # an exact conversion: every probe answered alike, and really answered
+    p = diff("exact.yaml")
+    expect(p, 0, "0 answered differently",
+           "same GET http://app.example.com/healthz\n"
+           "    ingress-nginx: 200 from default/health (saw app.example.com/healthz)\n"
+           "    builtin: 200 from default/health (saw app.example.com/healthz)",
+           "same GET http://app.example.com/HEALTHZ\n"
+           "    ingress-nginx: 200 from default/frontend (saw app.example.com/HEALTHZ)",
+           "same GET http://gs-unknown.invalid/\n    ingress-nginx: 404\n    builtin: 404")
+
+    # usage and input errors
+    expect(diff(), 2, "no INGRESS_FILE")
+    expect(diff("exact.yaml", "--target", "nope"), 2, "unknown target")
+    bad = os.path.join(WORK_ROOT, "bad.yaml")
+    with open(bad, "w") as f:
+        f.write("apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: x}\n"
+                "spec:\n  rules:\n  - http:\n      paths:\n"
+                "      - {path: /a, backend: {service: {name: a, port: {number: 80}}}}\n")
+    expect(diff(bad), 2, "bad.yaml:8:9:", "pathType must be specified")
+    shutil.rmtree(WORK_ROOT, ignore_errors=True)
+    print("ok: use-regex, capture rewrite, canary header and trailing slash found; exact "
+          "conversions answered alike")
+
+
+main()
