@@ -119,7 +119,7 @@ int gs_nginx_proc_probe_port(gs_nginx_proc *np, gs_error *err)
     return np->probe_port == 0 ? gs_nginx_free_port(&np->probe_port, err) : 0;
 }
 
-void gs_nginx_proc_probe_server(const gs_nginx_proc *np, uint64_t gen, gs_buf *conf)
+void gs_nginx_probe_server(uint16_t port, uint64_t gen, gs_buf *conf)
 {
     gs_buf_printf(conf,
                   "    # gatesim's probe: the generation this configuration is, and counters.\n"
@@ -128,7 +128,7 @@ void gs_nginx_proc_probe_server(const gs_nginx_proc *np, uint64_t gen, gs_buf *c
                   "            return 200 \"%" PRIu64 "\\n\";\n        }\n"
                   "        location = /gatesim/stats {\n            stub_status;\n        }\n"
                   "        location / {\n            return 404;\n        }\n    }\n",
-                  (unsigned)np->probe_port, gen);
+                  (unsigned)port, gen);
 }
 
 int gs_nginx_proc_probe_get(gs_nginx_proc *np, const char *path, gs_buf *body)

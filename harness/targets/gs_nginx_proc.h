@@ -46,8 +46,8 @@ int gs_nginx_proc_init(gs_nginx_proc *np, const char *workdir, int64_t timeout_n
 void gs_nginx_proc_clear(gs_nginx_proc *np);
 /* Draws the probe port once (kept across loads). */
 int gs_nginx_proc_probe_port(gs_nginx_proc *np, gs_error *err);
-/* The probe server block for generation |gen|, to write inside http {}. */
-void gs_nginx_proc_probe_server(const gs_nginx_proc *np, uint64_t gen, gs_buf *conf);
+/* The probe server block on 127.0.0.1:|port| for generation |gen|, to write inside http {}. */
+void gs_nginx_probe_server(uint16_t port, uint64_t gen, gs_buf *conf);
 
 /* GET |path| from the probe server: 0 with the body in |body|, or a negative GS_ERR_*. */
 int gs_nginx_proc_probe_get(gs_nginx_proc *np, const char *path, gs_buf *body);

@@ -82,7 +82,7 @@ static int ingress_serve(gs_target *t, const gs_model *m, const gs_target_object
     char listen[32];
     snprintf(listen, sizeof(listen), "127.0.0.1:%u", (unsigned)st->http_port);
     gs_buf probe = {0};
-    gs_nginx_proc_probe_server(&st->np, gen, &probe);
+    gs_nginx_probe_server(st->np.probe_port, gen, &probe);
     /* worker_shutdown_timeout bounds how long a reload waits for the old workers. */
     const char *main_extra = geteuid() == 0 ? "daemon off;\nerror_log stderr warn;\n"
                                               "worker_shutdown_timeout 10s;\nuser root;\n"

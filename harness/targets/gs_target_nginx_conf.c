@@ -16,6 +16,7 @@
  *   per Service port, split_clients on $request_id for weights, `return 500` for a share that has
  *   no valid backend. */
 #include "gs_target_nginx_conf.h"
+#include "gs_nginx_proc.h"
 
 #include "gs_alloc.h"
 #include "gs_json.h"
@@ -1176,14 +1177,7 @@ static void nx_head(nx *x, gs_buf *c)
 
 static void nx_probe(nx *x, gs_buf *c)
 {
-    gs_buf_printf(c,
-                  "    # gatesim's probe: the generation this configuration is, and counters.\n"
-                  "    server {\n        listen 127.0.0.1:%u;\n"
-                  "        location = /gatesim/generation {\n"
-                  "            return 200 \"%" PRIu64 "\\n\";\n        }\n"
-                  "        location = /gatesim/stats {\n            stub_status;\n        }\n"
-                  "        location / {\n            return 404;\n        }\n    }\n",
-                  (unsigned)x->in->probe_port, x->in->generation);
+    gs_nginx_probe_server(x->in->probe_port, x->in->generation, c);
 }
 
 int gs_nginx_conf_render(const gs_nginx_conf_in *in, gs_nginx_conf_out *out, gs_error *err)

@@ -11,39 +11,13 @@ a canary by header, a trailing-slash Prefix, and no difference for exact convers
 or echo process may outlive a run.
 """
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from migrate_lib import ENV, WORK_ROOT, done, fail, left_behind  # noqa: E402
 
 GATESIM, DATA = sys.argv[1:3]
-WORK_ROOT = tempfile.mkdtemp(prefix="ingress-diff-")
-ENV = {**os.environ, "NO_COLOR": "1", "TMPDIR": WORK_ROOT}
-
-
-def fail(msg, proc=None):
-    print("FAIL:", msg)
-    if proc is not None:
-        print(proc.stdout[-6000:])
-        print(proc.stderr[-3000:])
-    shutil.rmtree(WORK_ROOT, ignore_errors=True)
-    sys.exit(1)
-
-
-def left_behind():
-    root = WORK_ROOT.encode()
-    pids = []
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open(f"/proc/{d}/cmdline", "rb") as f:
-                cmd = f.read().split(b"\0")
-        except OSError:
-            continue
-        if any(root in a for a in cmd) and int(d) != os.getpid():
-            pids.append((int(d), cmd[0]))
-    return pids
 
 
 def diff(*args):
@@ -119,9 +93,8 @@ def main():
                 "spec:\n  rules:\n  - http:\n      paths:\n"
                 "      - {path: /a, backend: {service: {name: a, port: {number: 80}}}}\n")
     expect(diff(bad), 2, "bad.yaml:8:9:", "pathType must be specified")
-    shutil.rmtree(WORK_ROOT, ignore_errors=True)
-    print("ok: use-regex, capture rewrite, canary header and trailing slash found; exact "
-          "conversions answered alike")
+    done("ok: use-regex, capture rewrite, canary header and trailing slash found; exact "
+         "conversions answered alike")
 
 
 main()

@@ -12,40 +12,13 @@
 """
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from migrate_lib import ENV, WORK_ROOT, done, fail, left_behind  # noqa: E402
 
 GATESIM, SCENARIOS, DATA = sys.argv[1:4]
-WORK_ROOT = tempfile.mkdtemp(prefix="ingress-target-")
-ENV = {**os.environ, "NO_COLOR": "1", "TMPDIR": WORK_ROOT}
-
-
-def fail(msg, proc=None):
-    print("FAIL:", msg)
-    if proc is not None:
-        print(proc.stdout[-6000:])
-        print(proc.stderr[-4000:])
-    shutil.rmtree(WORK_ROOT, ignore_errors=True)
-    sys.exit(1)
-
-
-def nginx_left():
-    """nginx processes whose command line names a folder under WORK_ROOT."""
-    root = WORK_ROOT.encode()
-    pids = []
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open(f"/proc/{d}/cmdline", "rb") as f:
-                cmd = f.read().split(b"\0")
-        except OSError:
-            continue
-        if cmd and cmd[0].endswith(b"nginx") and any(root in a for a in cmd):
-            pids.append(int(d))
-    return pids
 
 
 def run(path, name):
@@ -53,7 +26,7 @@ def run(path, name):
     proc = subprocess.run([GATESIM, "run", path, "--target", "ingress-nginx", "--report-dir",
                            report, "--seed", "7"], stdin=subprocess.DEVNULL,
                           capture_output=True, text=True, timeout=600, env=ENV)
-    left = nginx_left()
+    left = left_behind()
     if left:
         fail(f"nginx processes left behind: {left}", proc)
     results = None
@@ -104,9 +77,8 @@ def main():
     if proc.returncode != 2 or "invalid.yaml:15:15:" not in proc.stderr or \
             "pathType must be specified" not in proc.stderr:
         fail(f"invalid Ingress: exit {proc.returncode}", proc)
-    shutil.rmtree(WORK_ROOT, ignore_errors=True)
-    print(f"ok: {steps} feature steps passed on ingress-nginx; wrong answers and invalid "
-          "Ingresses caught")
+    done(f"ok: {steps} feature steps passed on ingress-nginx; wrong answers and invalid "
+         "Ingresses caught")
 
 
 main()
