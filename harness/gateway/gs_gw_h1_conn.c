@@ -84,15 +84,19 @@ typedef struct h1d {
      * limit), so the connection's own limit is open and only the process's (and its fair
      * shares) applies. */
     gs_gw_budget held;
-    /* Output waiting and none of it taken for hold_timeout: close (on_h1d_stall). Re-armed by
-     * on_h1d_out_change whenever the client takes bytes, so a slow reader that keeps reading is
-     * never cut, only one that stopped. */
+    /* Output waiting and none of it taken for hold_timeout: close (on_h1d_stall). Armed only
+     * when bytes remain queued after a write (h1d_stall_watch), so a response that leaves in one
+     * direct write costs no timer and no output callback. While armed, on_h1d_out_change re-arms
+     * it whenever the client takes bytes, so a slow reader that keeps reading is never cut, only
+     * one that stopped; it stops watching once the output is empty. */
     gs_gw_timer stall;
-    struct evbuffer_cb_entry *out_cb;
+    struct evbuffer_cb_entry *out_cb; /* on_h1d_out_change, enabled only while watching */
+    bool stall_watch;
 } h1d;
 
 static void h1d_process(h1d *h);
 static void h1d_close_after_write(h1d *h);
+static void h1d_stall_watch(h1d *h);
 
 /* The only way h->state changes: HEAD → BODY → WAIT → DRAIN → HEAD, and any state → DRAIN when
  * the connection answers and closes. */
@@ -160,8 +164,10 @@ static void h1d_flush(h1d *h)
         (void)evbuffer_write(out, bufferevent_getfd(bev));
         evbuffer_freeze(out, 1);
     }
-    if (evbuffer_get_length(out))
+    if (evbuffer_get_length(out)) {
         bufferevent_enable(bev, EV_WRITE);
+        h1d_stall_watch(h);
+    }
 }
 
 /* Brings the held-response charge to what the output holds now. False when the growth does
@@ -197,19 +203,33 @@ static void h1d_held_over(h1d *h)
     h1d_close_after_write(h);
 }
 
-/* Keeps the stall clock: it starts when the output begins to hold bytes, starts again each time
- * the socket takes some (the client is reading), and stops once the output is empty. Bytes added
- * while the output holds some are not progress: the clock goes on. */
+/* Starts the stall clock when bytes remain queued after a write (every path that queues output
+ * ends in h1d_flush, or in on_h1d_tunnel_read for a tunnel), and watches the output from then on.
+ * A response that left in one write never gets here. */
+static void h1d_stall_watch(h1d *h)
+{
+    if (h->stall_watch)
+        return;
+    h->stall_watch = true;
+    evbuffer_cb_set_flags(bufferevent_get_output(h->conn->bev), h->out_cb, EVBUFFER_CB_ENABLED);
+    gs_gw_timer_set(&h->stall, h->conn->rt->limits.hold_timeout_ms);
+}
+
+/* While watching: the clock starts again each time the socket takes bytes (the client is
+ * reading), and stops, with the watch, once the output is empty. Bytes added meanwhile are not
+ * progress: the clock goes on. */
 static void on_h1d_out_change(struct evbuffer *buf, const struct evbuffer_cb_info *info,
                               void *arg)
 {
-    (void)buf;
     h1d *h = arg;
     size_t now = info->orig_size + info->n_added - info->n_deleted;
-    if (now == 0)
+    if (now == 0) {
         gs_gw_timer_stop(&h->stall);
-    else if (info->n_deleted > 0 || info->orig_size == 0)
+        h->stall_watch = false;
+        evbuffer_cb_clear_flags(buf, h->out_cb, EVBUFFER_CB_ENABLED);
+    } else if (info->n_deleted > 0) {
         gs_gw_timer_set(&h->stall, h->conn->rt->limits.hold_timeout_ms);
+    }
 }
 
 /* Fires when the output held bytes and the client took none for hold_timeout: a client that
@@ -244,6 +264,7 @@ static void h1d_close_after_write(h1d *h)
     else
         bufferevent_disable(h->conn->bev, EV_READ);
     h1d_set_state(h, H1D_DRAIN);
+    h1d_flush(h); /* a streamed head may wait unflushed when its response is cut */
     if (evbuffer_get_length(bufferevent_get_output(h->conn->bev)) == 0) {
         if (h->feeding)
             h->free_pending = true;
@@ -347,13 +368,17 @@ static void h1d_tunnel_maybe_close(h1d *h)
         gs_gw_conn_free(h->conn);
 }
 
-/* Fires when one side of a tunnel sent bytes: queue them to the other side. */
+/* Fires when one side of a tunnel sent bytes: queue them to the other side. The tunnel's
+ * bufferevents write on their own (EV_WRITE), so bytes queued toward the client are pending
+ * until then: the stall clock watches them. */
 static void on_h1d_tunnel_read(struct bufferevent *src, void *arg)
 {
     h1d *h = arg;
     struct bufferevent *dst = h1d_tunnel_other(h, src);
     struct evbuffer *out = bufferevent_get_output(dst);
     evbuffer_add_buffer(out, bufferevent_get_input(src));
+    if (dst == h->conn->bev && evbuffer_get_length(out) > 0)
+        h1d_stall_watch(h);
     if (evbuffer_get_length(out) > H1D_TUNNEL_MAX_PENDING)
         bufferevent_disable(src, EV_READ); /* until |dst| drains */
 }
@@ -925,6 +950,7 @@ void gs_gw_h1_start(gs_gw_conn *c)
     gs_gw_timer_init(&h->timer, c->rt->base, on_h1d_timeout, h);
     gs_gw_timer_init(&h->stall, c->rt->base, on_h1d_stall, h);
     h->out_cb = evbuffer_add_cb(bufferevent_get_output(c->bev), on_h1d_out_change, h);
+    evbuffer_cb_clear_flags(bufferevent_get_output(c->bev), h->out_cb, EVBUFFER_CB_ENABLED);
     gs_h1_request_reset(&h->parser);
     bufferevent_setcb(c->bev, on_h1d_read, on_h1d_write, on_h1d_event, c);
     bufferevent_set_timeouts(c->bev, NULL, NULL); /* h->timer handles header and idle time */

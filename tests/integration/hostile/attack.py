@@ -134,11 +134,27 @@ def h1stall_tunnel(s, size, out):
     out["sent"] = sent
 
 
+def h1stall_pipeline(s, count, size, out):
+    """Sends |count| pipelined GETs of |size| bytes each in one burst, as far as the socket
+    takes them in a few seconds (the gateway stops reading requests while its output is full)."""
+    burst = b"GET /big/%d HTTP/1.1\r\nHost: example.com\r\n\r\n" % size * count
+    s.settimeout(1.0)
+    sent = 0
+    end = time.monotonic() + 5
+    while sent < len(burst) and time.monotonic() < end:
+        try:
+            sent += s.send(burst[sent:])
+        except socket.timeout:
+            pass
+    out["requests_sent"] = sent * count // len(burst)
+
+
 def cmd_h1stall(args):
     """One HTTP/1.1 GET of |size| bytes (a small receive buffer), not read until a line arrives
     on stdin (the test sends it once the gateway counted the close); then everything is read
     until the end, for |read_max| seconds at most. Says how many bytes came and how it ended:
-    eof, reset, or timeout (the connection is still open)."""
+    eof, reset, or timeout (the connection is still open). With --pipeline N: N pipelined GETs
+    of |size| bytes each instead of one."""
     host, port = args.addr.rsplit(":", 1)
     s = socket.socket()
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
@@ -147,6 +163,8 @@ def cmd_h1stall(args):
     out = {"received": 0, "end": "timeout"}
     if args.tunnel:
         h1stall_tunnel(s, args.size, out)
+    elif args.pipeline:
+        h1stall_pipeline(s, args.pipeline, args.size, out)
     else:
         s.sendall(b"GET /big/%d HTTP/1.1\r\nHost: example.com\r\n\r\n" % args.size)
     sys.stdin.readline()
@@ -354,6 +372,7 @@ def main():
     sp.add_argument("--size", type=int, default=64 << 20)
     sp.add_argument("--read-max", type=float, default=60.0)
     sp.add_argument("--tunnel", action="store_true")
+    sp.add_argument("--pipeline", type=int, default=0)
     sp = add("resets", cmd_resets)
     sp.add_argument("--conns", type=int, default=20)
     sp.add_argument("--per-conn", type=int, default=20)

@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: MIT
 # Total deadlines, not only inactivity: with --header-timeout 1s, a TLS ClientHello, an
 # HTTP/1.1 head and an HTTP/2 header block sent one byte every 0.3 s (so an inactivity timeout
-# never fires) are cut within a few seconds by the gateway (deadlineClosed), and an HTTP/1.1 head
-# and a TLS ClientHello trickled to gatesim-echo --header-timeout 1s are cut too (its
-# --idle-timeout of 30 s restarts on every byte).
+# never fires) are cut by the gateway before the whole head arrived (deadlineClosed), and an
+# HTTP/1.1 head and a TLS ClientHello trickled to gatesim-echo --header-timeout 1s are cut too
+# (its --idle-timeout of 30 s restarts on every byte).
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 
@@ -54,19 +54,23 @@ HTTP=$(gw_addr http)
 HTTPS=$(gw_addr https)
 STATS_LINES=1
 
-cut_soon() { # cut_soon: the last trickle was closed by the server, within 5 s
+# cut_soon: the last trickle was closed by the server while its bytes were still coming (one
+# every 0.3 s, so an inactivity timeout never fires): what cuts it is a total deadline. The
+# trickler polls for the close for up to 50 s (--max), a bound, not a timing assertion: the
+# whole head would take 70-150 s at this pace, and the deadline is 1 s.
+cut_soon() {
     local after
     after=$(res closed_after)
     [ "$after" != None ] || { echo "  never closed ($(res sent) of $(res length) bytes sent)" >&2; return 1; }
-    "$PY" -c "import sys; sys.exit(0 if float(sys.argv[1]) <= 5 else 1)" "$after" ||
-        { echo "  closed after $after s" >&2; return 1; }
+    [ "$(res sent)" -lt "$(res length)" ] ||
+        { echo "  closed only after the whole head was sent ($after s)" >&2; return 1; }
 }
 
-attack trickle "$HTTPS" --kind tls --interval 0.3 --max 10
+attack trickle "$HTTPS" --kind tls --interval 0.3 --max 50
 check "a trickled TLS ClientHello is cut by the total deadline" cut_soon
-attack trickle "$HTTP" --kind h1 --interval 0.3 --max 10
+attack trickle "$HTTP" --kind h1 --interval 0.3 --max 50
 check "a trickled HTTP/1.1 head is cut" cut_soon
-attack trickle "$HTTP" --kind h2 --interval 0.3 --max 10
+attack trickle "$HTTP" --kind h2 --interval 0.3 --max 50
 check "a trickled HTTP/2 header block is cut" cut_soon
 gw_stats
 check "the TLS and HTTP/2 cuts are counted in deadlineClosed" ge "$(stat deadlineClosed)" 2
@@ -85,9 +89,9 @@ check "a malformed size is a usage error" eq "$RC" 2
 start_echo default/slow b --header-timeout 1s --idle-timeout 30s --tls-listen 127.0.0.1:0 \
     --cert "$WORK/a.crt" --key "$WORK/a.key"
 ECHO_TLS=$(json "$WORK/echo-default_slow-b.json.1" "j['tlsPort']")
-attack trickle "127.0.0.1:$ECHO_PORT" --kind h1 --interval 0.3 --max 10
+attack trickle "127.0.0.1:$ECHO_PORT" --kind h1 --interval 0.3 --max 50
 check "gatesim-echo cuts a trickled head by its header timeout" cut_soon
-attack trickle "127.0.0.1:$ECHO_TLS" --kind tls --interval 0.3 --max 10
+attack trickle "127.0.0.1:$ECHO_TLS" --kind tls --interval 0.3 --max 50
 check "gatesim-echo cuts a trickled TLS ClientHello by the same total deadline" cut_soon
 check "and still serves" eq "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$ECHO_PORT/")" 200
 check "TLS too" eq "$(curl -s -k -o /dev/null -w '%{http_code}' "https://127.0.0.1:$ECHO_TLS/")" 200

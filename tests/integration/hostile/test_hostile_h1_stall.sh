@@ -5,7 +5,8 @@
 # its upstream call cancelled (no exchange left in flight) and nothing stays held. When the
 # client finally reads, it gets a cut response and the end of the connection, not the whole
 # 64 MiB. A normal client downloads meanwhile. The same holds for a WebSocket tunnel whose client
-# stops reading the echo of what it sends. No timing is asserted: the checks poll for the close,
+# stops reading the echo of what it sends, and for a client that pipelines many requests and reads
+# none of the responses. No timing is asserted: the checks poll for the close,
 # however long a loaded machine takes.
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
@@ -76,4 +77,28 @@ wait "$ATTACK" || true
 check "the tunnel had been set up (101)" contains "$(res status)" "101"
 check "the client sent more than the buffers on the way hold" ge "$(res sent)" $((2 << 20))
 check "the client sees the tunnel end (eof or reset)" lacks "$(res end)" "timeout"
+
+# A pipelined burst whose client never reads: 256 keep-alive GETs of 256 KiB in one write. The
+# first responses leave whole until the socket is full; then one stays queued, the gateway stops
+# taking requests (its output is over 256 KiB) and the connection waits between responses, not
+# inside one: the stall clock must run there too.
+CLOSED=$(stat stalledClosed)
+mkfifo "$WORK/go3"
+PYTHONPATH="$HERE" timeout 240 "$PY" "$HERE/attack.py" h1stall "$HTTP" --pipeline 256 \
+    --size 262144 < "$WORK/go3" > "$WORK/attack.json" &
+ATTACK=$!
+PIDS+=($ATTACK)
+exec 3> "$WORK/go3"
+wait_stat stalledClosed ge $((CLOSED + 1))
+check "a pipelining client that stopped reading is closed" ge "$(stat stalledClosed)" $((CLOSED + 1))
+wait_stat exchangesInFlight eq 0
+check "no upstream call is left for it" eq "$(stat exchangesInFlight)" 0
+check "nothing stays held for it" eq "$(stat responseBytesHeld)" 0
+check "no client connection is left" eq "$(stat connections)" 0
+echo read >&3
+exec 3>&-
+wait "$ATTACK" || true
+check "the whole burst was sent" eq "$(res requests_sent)" 256
+check "the client sees the connection end (eof or reset)" lacks "$(res end)" "timeout"
+check "before all 64 MiB of responses" le "$(res received)" $(((256 << 18) - 1))
 finish
