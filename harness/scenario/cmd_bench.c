@@ -191,6 +191,14 @@ static int bench_main(int argc, char **argv)
         free(profile);
         return bench_bad("%s", err.msg);
     }
+    const gs_bench_case *routes = gs_bench_profile_route_case(profile);
+    if (url != NULL && routes != NULL) {
+        char route_case[sizeof(routes->name)];
+        snprintf(route_case, sizeof(route_case), "%s", routes->name);
+        free(profile);
+        return bench_bad("case %s changes routes: it needs a target (--target), not --url",
+                         route_case);
+    }
     FILE *out = stdout;
     if (output != NULL && (out = fopen(output, "w")) == NULL) {
         free(profile);

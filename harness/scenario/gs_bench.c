@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Benchmark profiles, the deployment they run against, the interleaved rounds and the result
  * document. */
-#include "gs_bench.h"
+#include "gs_bench_priv.h"
 
 #include "gs_alloc.h"
 #include "gs_json.h"
@@ -60,6 +60,22 @@ static void bench_latency(gs_bench_profile *p, int64_t d)
     bench_add(p, GS_TRAFFIC_H2C, 16, 16, 2000, d);
 }
 
+/* A route case (gs_bench_case.routes): HTTP/1.1 at 16 connections, closed loop or at |rate|. */
+static void bench_add_routes(gs_bench_profile *p, unsigned routes, double rate, int64_t churn_ns,
+                             int64_t d)
+{
+    if (p->n_cases == GS_BENCH_MAX_CASES)
+        return;
+    bench_add(p, GS_TRAFFIC_HTTP1, 16, 1, rate, d);
+    gs_bench_case *k = &p->cases[p->n_cases - 1];
+    k->routes = routes;
+    k->probes = churn_ns > 0 ? 0 : 5;
+    k->churn_interval_ns = churn_ns;
+    int n = snprintf(k->name, sizeof(k->name), "%s-%u", churn_ns > 0 ? "churn" : "routes", routes);
+    if (rate > 0)
+        snprintf(k->name + n, sizeof(k->name) - (size_t)n, "-r%.0f", rate);
+}
+
 int gs_bench_profile_named(const char *name, gs_bench_profile *out)
 {
     memset(out, 0, sizeof(*out));
@@ -84,15 +100,37 @@ int gs_bench_profile_named(const char *name, gs_bench_profile *out)
     } else if (strcmp(name, "nightly") == 0) {
         bench_throughput(out, d);
         bench_latency(out, d);
+    } else if (strcmp(name, "route-scale") == 0) {
+        /* gateway-api-bench: the data plane's cost and the propagation time by route count */
+        static const unsigned counts[] = {1, 100, 1000, 5000};
+        out->rounds = 3;
+        out->warmup_ns = 300 * GS_NS_PER_MS;
+        for (size_t i = 0; i < GS_ARRAY_LEN(counts); i++)
+            bench_add_routes(out, counts[i], 0, 0, 2 * GS_NS_PER_S);
+    } else if (strcmp(name, "churn") == 0) {
+        /* 100 routes, one reweighted, one added and one removed every 200 ms under load */
+        out->rounds = 3;
+        out->warmup_ns = 300 * GS_NS_PER_MS;
+        bench_add_routes(out, 100, 0, 200 * GS_NS_PER_MS, d);
+        bench_add_routes(out, 100, 1000, 200 * GS_NS_PER_MS, d);
     } else {
         return GS_ERR_NOT_FOUND;
     }
     return 0;
 }
 
+const gs_bench_case *gs_bench_profile_route_case(const gs_bench_profile *p)
+{
+    for (size_t c = 0; c < p->n_cases; c++) {
+        if (p->cases[c].routes > 0)
+            return &p->cases[c];
+    }
+    return NULL;
+}
+
 const char *gs_bench_profile_names(void)
 {
-    return "quick, throughput, latency, nightly";
+    return "quick, throughput, latency, nightly, route-scale, churn";
 }
 
 static int bench_duration(const gs_json_value *o, const char *key, int64_t *out, const char *file,
@@ -157,6 +195,19 @@ static int bench_parse_case(const gs_json_value *c, size_t i, const char *file, 
         return gs_error_set(err, GS_ERR_INVALID, "%s: cases[%zu].rate must be a number > 0", file,
                             i);
     k->rate = rate ? rate->number : 0;
+    snprintf(path, sizeof(path), "cases[%zu].routes", i);
+    if ((rc = bench_uint(c, "routes", 1, 100000, &k->routes, file, path, err)) != 0)
+        return rc;
+    k->probes = k->routes > 0 ? 5 : 0;
+    snprintf(path, sizeof(path), "cases[%zu].probes", i);
+    if ((rc = bench_uint(c, "probes", 0, 64, &k->probes, file, path, err)) != 0)
+        return rc;
+    snprintf(path, sizeof(path), "cases[%zu].churn", i);
+    if ((rc = bench_duration(c, "churn", &k->churn_interval_ns, file, path, err)) != 0)
+        return rc;
+    if ((k->probes > 0 || k->churn_interval_ns > 0) && k->routes == 0)
+        return gs_error_set(err, GS_ERR_INVALID, "%s: cases[%zu]: probes and churn need routes",
+                            file, i);
     return 0;
 }
 
@@ -198,7 +249,7 @@ int gs_bench_profile_parse(const char *text, size_t n, const char *file, gs_benc
 
 /* The objects every target gets: a Gateway with one HTTP listener and a route sending
  * everything to one gatesim-echo Service (HTTP/1.1, h2c and gRPC alike). */
-static const char *const bench_documents[] = {
+const char *const gs_bench_documents[] = {
     "{apiVersion: v1, kind: Namespace, metadata: {name: bench}}",
     "{apiVersion: v1, kind: Service, metadata: {name: echo, namespace: bench}, spec: {ports: "
     "[{name: http, port: 8080, protocol: TCP}]}}",
@@ -212,13 +263,7 @@ static const char *const bench_documents[] = {
     "port: 8080}]}]}}",
 };
 
-typedef struct bench_deploy {
-    char *workdir;
-    gs_proc *echo;
-    char *echo_address;
-    gs_target *target;
-    char url[320];
-} bench_deploy;
+const size_t gs_bench_n_documents = GS_ARRAY_LEN(gs_bench_documents);
 
 static int bench_start_echo(bench_deploy *d, const char *echo_path, gs_error *err)
 {
@@ -245,6 +290,49 @@ static int bench_start_echo(bench_deploy *d, const char *echo_path, gs_error *er
     return rc;
 }
 
+int gs_bench_deploy_apply(bench_deploy *d, const gs_target_objects *objs, gs_error *err)
+{
+    d->base_applied = false;
+    int rc = gs_target_apply(d->target, objs, err);
+    if (rc != 0)
+        return rc;
+    /* a listener's address holds until the next apply only */
+    const gs_target_listener *l = gs_target_find_listener(d->target, "bench/bench", "http");
+    if (l == NULL)
+        return gs_error_set(err, GS_ERR_NOT_FOUND, "the %s target opened no listener for "
+                                                   "bench/bench http",
+                            d->target->kind->name);
+    char url[sizeof(d->url)];
+    snprintf(url, sizeof(url), "http://%s/", l->address);
+    if (d->listener.address != NULL && strcmp(url, d->url) == 0)
+        return 0; /* reloaded in place: d->listener stays valid for those using it */
+    snprintf(d->url, sizeof(d->url), "%s", url);
+    gs_traffic_url_clear(&d->listener);
+    return gs_traffic_url_parse(d->url, &d->listener, err);
+}
+
+void gs_bench_endpoints(const bench_deploy *d, gs_target_endpoint eps[2])
+{
+    eps[0] = (gs_target_endpoint){
+        .ns = "bench", .name = "echo", .port = 8080, .address = d->echo_address};
+    eps[1] = (gs_target_endpoint){
+        .ns = "bench", .name = "echo-b", .port = 8080, .address = d->echo_address};
+}
+
+/* Applies the load cases' objects (the route cases apply their own). */
+static int bench_apply_base(bench_deploy *d, gs_error *err)
+{
+    gs_target_endpoint eps[2];
+    gs_bench_endpoints(d, eps);
+    gs_target_objects objs = {.documents = gs_bench_documents,
+                              .n_documents = gs_bench_n_documents,
+                              .endpoints = eps,
+                              .n_endpoints = 2};
+    int rc = gs_bench_deploy_apply(d, &objs, err);
+    d->base_applied = rc == 0;
+    return rc;
+}
+
 static int bench_deploy_up(bench_deploy *d, const gs_bench_config *cfg, gs_error *err)
 {
     int rc = gs_workdir_create(NULL, &d->workdir, err);
@@ -257,21 +345,7 @@ static int bench_deploy_up(bench_deploy *d, const gs_bench_config *cfg, gs_error
                            .start_timeout_ns = 30 * GS_NS_PER_S};
     if ((rc = gs_target_new(&d->target, cfg->target, &tc, err)) != 0)
         return rc;
-    gs_target_endpoint ep = {.ns = "bench", .name = "echo", .port = 8080,
-                             .address = d->echo_address};
-    gs_target_objects objs = {.documents = bench_documents,
-                              .n_documents = GS_ARRAY_LEN(bench_documents),
-                              .endpoints = &ep,
-                              .n_endpoints = 1};
-    if ((rc = gs_target_apply(d->target, &objs, err)) != 0)
-        return rc;
-    const gs_target_listener *l = gs_target_find_listener(d->target, "bench/bench", "http");
-    if (l == NULL)
-        return gs_error_set(err, GS_ERR_NOT_FOUND, "the %s target opened no listener for "
-                                                   "bench/bench http",
-                            d->target->kind->name);
-    snprintf(d->url, sizeof(d->url), "http://%s/", l->address);
-    return 0;
+    return bench_apply_base(d, err);
 }
 
 static void bench_deploy_down(bench_deploy *d)
@@ -286,6 +360,7 @@ static void bench_deploy_down(bench_deploy *d)
         gs_workdir_remove(d->workdir);
     free(d->workdir);
     free(d->echo_address);
+    gs_traffic_url_clear(&d->listener);
 }
 
 /* ---- environment -------------------------------------------------------------------------- */
@@ -367,11 +442,6 @@ static void bench_write_environment(gs_json *j, const gs_bench_config *cfg)
 
 /* ---- rounds ------------------------------------------------------------------------------- */
 
-typedef struct bench_round {
-    double rps, p50, p99, errors, non2xx, cpu;
-    uint64_t requests;
-} bench_round;
-
 static uint64_t bench_non2xx(const gs_traffic_result *r)
 {
     uint64_t ok = 0;
@@ -381,27 +451,26 @@ static uint64_t bench_non2xx(const gs_traffic_result *r)
     return r->responses - ok;
 }
 
-/* One run of case |k| against |url|. */
-static int bench_run_case(const gs_bench_case *k, const gs_bench_profile *p, const gs_traffic_url *url,
-                          volatile sig_atomic_t *cancel, bench_round *out, gs_error *err)
+void gs_bench_traffic_config(gs_traffic_config *cfg, const gs_bench_case *k,
+                             const gs_bench_profile *p, const gs_traffic_url *url,
+                             volatile sig_atomic_t *cancel)
 {
-    gs_traffic_config cfg;
-    gs_traffic_config_init(&cfg);
-    cfg.address = url->address;
-    cfg.authority = url->authority;
-    cfg.path = k->protocol == GS_TRAFFIC_GRPC ? "/gatesim.bench.Echo/Call" : url->path;
-    cfg.protocol = k->protocol;
-    cfg.connections = k->connections;
-    cfg.streams = k->streams;
-    cfg.rate = k->rate;
-    cfg.count_missed = true;
-    cfg.duration_ns = k->duration_ns;
-    cfg.warmup_ns = p->warmup_ns;
-    cfg.cancel = cancel;
-    gs_traffic_result *r = NULL;
-    int rc = gs_traffic_run(&cfg, &r, err);
-    if (rc != 0)
-        return rc;
+    gs_traffic_config_init(cfg);
+    cfg->address = url->address;
+    cfg->authority = url->authority;
+    cfg->path = k->protocol == GS_TRAFFIC_GRPC ? "/gatesim.bench.Echo/Call" : url->path;
+    cfg->protocol = k->protocol;
+    cfg->connections = k->connections;
+    cfg->streams = k->streams;
+    cfg->rate = k->rate;
+    cfg->count_missed = true;
+    cfg->duration_ns = k->duration_ns;
+    cfg->warmup_ns = p->warmup_ns;
+    cfg->cancel = cancel;
+}
+
+void gs_bench_round_from_result(bench_round *out, const gs_traffic_result *r)
+{
     out->requests = r->requests;
     out->rps = r->rps;
     out->p50 = (double)gs_histogram_percentile(r->latency, 50) / 1e6;
@@ -409,8 +478,52 @@ static int bench_run_case(const gs_bench_case *k, const gs_bench_profile *p, con
     out->errors = r->requests ? (double)(r->requests - r->responses) / (double)r->requests : 0;
     out->non2xx = r->requests ? (double)bench_non2xx(r) / (double)r->requests : 0;
     out->cpu = r->cpu_user_s + r->cpu_system_s;
+}
+
+/* One run of load case |k| against |url|. */
+static int bench_run_case(const gs_bench_case *k, const gs_bench_profile *p, const gs_traffic_url *url,
+                          volatile sig_atomic_t *cancel, bench_round *out, gs_error *err)
+{
+    gs_traffic_config cfg;
+    gs_bench_traffic_config(&cfg, k, p, url, cancel);
+    gs_traffic_result *r = NULL;
+    int rc = gs_traffic_run(&cfg, &r, err);
+    if (rc != 0)
+        return rc;
+    gs_bench_round_from_result(out, r);
     gs_traffic_result_free(r);
     return 0;
+}
+
+/* Round |r| of case |k|: a load case on the load objects (applied again after a route case),
+ * or a route case. */
+static int bench_run_round(bench_deploy *d, const gs_bench_config *cfg, const gs_bench_case *k,
+                           const gs_traffic_url *url, unsigned r, bench_round *out, gs_error *err)
+{
+    if (k->routes > 0)
+        return gs_bench_routes_run_case(d, url, k, cfg->profile, r, cfg->cancel, out, err);
+    int rc = cfg->url == NULL && !d->base_applied ? bench_apply_base(d, err) : 0;
+    return rc != 0 ? rc : bench_run_case(k, cfg->profile, url, cfg->cancel, out, err);
+}
+
+/* The route figures of a round: routes attached, the apply, propagation or churn updates. */
+static void bench_write_route_round(gs_json *j, const gs_bench_case *k, const bench_round *r)
+{
+    gs_json_key(j, "routesAttached");
+    gs_json_uint(j, r->attached);
+    gs_json_key(j, "applyMs");
+    gs_json_double(j, r->apply_ms);
+    if (k->churn_interval_ns > 0) {
+        gs_json_key(j, "updates");
+        gs_json_uint(j, r->updates);
+        gs_json_key(j, "updateErrors");
+        gs_json_uint(j, r->update_errors);
+        return;
+    }
+    gs_json_key(j, "propagationMs");
+    gs_json_double(j, r->propagation_ms);
+    gs_json_key(j, "propagationMaxMs");
+    gs_json_double(j, r->propagation_max_ms);
 }
 
 static void bench_write_case(gs_json *j, const gs_bench_case *k, const bench_round *rounds,
@@ -432,6 +545,12 @@ static void bench_write_case(gs_json *j, const gs_bench_case *k, const bench_rou
         gs_json_null(j);
     gs_json_key(j, "durationSeconds");
     gs_json_double(j, (double)k->duration_ns / 1e9);
+    if (k->routes > 0) {
+        gs_json_key(j, "routes");
+        gs_json_uint(j, k->routes);
+        gs_json_key(j, "churnIntervalSeconds");
+        gs_json_double(j, (double)k->churn_interval_ns / 1e9);
+    }
     gs_json_key(j, "rounds");
     gs_json_array_begin(j);
     for (unsigned r = 0; r < n; r++) {
@@ -450,6 +569,8 @@ static void bench_write_case(gs_json *j, const gs_bench_case *k, const bench_rou
         gs_json_uint(j, rounds[r].requests);
         gs_json_key(j, "clientCpuSeconds");
         gs_json_double(j, rounds[r].cpu);
+        if (k->routes > 0)
+            bench_write_route_round(j, k, &rounds[r]);
         gs_json_object_end(j);
     }
     gs_json_array_end(j);
@@ -465,13 +586,21 @@ int gs_bench_run(const gs_bench_config *cfg, gs_buf *out, gs_error *err)
     unsigned done = 0; /* rounds completed by every case */
     bool interrupted = false;
     time_t started = time(NULL);
-    int rc = cfg->url ? 0 : bench_deploy_up(&d, cfg, err);
-    if (rc == 0)
-        rc = gs_traffic_url_parse(cfg->url ? cfg->url : d.url, &url, err);
+    int rc = 0;
+    const gs_bench_case *routes = gs_bench_profile_route_case(p);
+    if (cfg->url != NULL && routes != NULL)
+        rc = gs_error_set(err, GS_ERR_INVALID,
+                          "case %s changes routes: it needs a target (--target), not --url",
+                          routes->name);
+    if (rc == 0 && cfg->url == NULL)
+        rc = bench_deploy_up(&d, cfg, err);
+    if (rc == 0 && cfg->url != NULL)
+        rc = gs_traffic_url_parse(cfg->url, &url, err);
+    const gs_traffic_url *where = cfg->url != NULL ? &url : &d.listener; /* follows applies */
     for (unsigned r = 0; rc == 0 && r < p->rounds && !interrupted; r++) {
         for (size_t c = 0; rc == 0 && c < p->n_cases; c++) {
             bench_round *br = &rounds[c * p->rounds + r];
-            rc = bench_run_case(&p->cases[c], p, &url, cfg->cancel, br, err);
+            rc = bench_run_round(&d, cfg, &p->cases[c], where, r, br, err);
             interrupted = cfg->cancel != NULL && *cfg->cancel;
             if (interrupted)
                 break;

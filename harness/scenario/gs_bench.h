@@ -22,6 +22,12 @@ typedef struct gs_bench_case {
     unsigned connections, streams;
     double rate; /* open loop at this rate; 0 = closed loop */
     int64_t duration_ns;
+    /* Route cases (target deployments only): |routes| HTTPRoutes attached (PathPrefix /r<i>/),
+     * the traffic on the last one, then |probes| route propagation measurements (apply -> the
+     * new route answers). With |churn_interval_ns|, instead: the traffic on route r0 while
+     * every interval r0 is reweighted, a route added and one removed. */
+    unsigned routes, probes;
+    int64_t churn_interval_ns;
 } gs_bench_case;
 
 typedef struct gs_bench_profile {
@@ -32,15 +38,19 @@ typedef struct gs_bench_profile {
     size_t n_cases;
 } gs_bench_profile;
 
-/* The built-in profile |name| ("quick", "throughput", "latency", "nightly"). Returns 0 or
- * GS_ERR_NOT_FOUND. */
+/* The built-in profile |name| ("quick", "throughput", "latency", "nightly", "route-scale",
+ * "churn"). Returns 0 or GS_ERR_NOT_FOUND. */
 int gs_bench_profile_named(const char *name, gs_bench_profile *out);
 /* "quick, throughput, latency, nightly", for messages. */
 const char *gs_bench_profile_names(void);
 /* A profile file: {"name", "rounds", "warmup": "1s", "cases": [{"name", "protocol",
- * "connections", "streams", "rate", "duration": "2s"}]}. Errors name |file| and the field. */
+ * "connections", "streams", "rate", "duration": "2s", "routes", "probes", "churn": "200ms"}]}.
+ * Errors name |file| and the field. */
 int gs_bench_profile_parse(const char *text, size_t n, const char *file, gs_bench_profile *out,
                            gs_error *err);
+
+/* The first route case of |p| (routes > 0), or NULL: such cases need a deployed target. */
+const gs_bench_case *gs_bench_profile_route_case(const gs_bench_profile *p);
 
 typedef struct gs_bench_config {
     const gs_bench_profile *profile;

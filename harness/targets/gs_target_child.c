@@ -200,8 +200,9 @@ int gs_target_child_run_json(gs_target *t, const char *const *argv, const char *
         rc = left > 0 ? gs_proc_read_line(p, left, &line, err) : GS_ERR_TIMEOUT;
         if (rc < 0)
             break;
+        /* no newline added back: a line longer than gs_proc's line limit comes in pieces,
+         * and whitespace between JSON tokens is never needed */
         gs_buf_puts(&text, line);
-        gs_buf_putc(&text, '\n');
         free(line);
     }
     int status = 0;

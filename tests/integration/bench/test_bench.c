@@ -116,6 +116,72 @@ START_TEST(bench_the_builtin_target)
 }
 END_TEST
 
+/* Route cases on the builtin target: N routes really attached, propagation measured, a load
+ * case after them served by the load objects again, and churn with zero errors and non-2xx
+ * on the builtin gateway. Route cases refuse --url, probes need routes. */
+START_TEST(bench_route_cases_on_builtin)
+{
+    char *dir = it_tmpdir();
+    gs_buf out = {0};
+    char *prof = gs_xasprintf("%s/p.json", dir);
+    it_write_text(prof, "{\"rounds\": 2, \"warmup\": \"0s\", \"cases\": ["
+                        "{\"name\": \"routes-1\", \"routes\": 1, \"probes\": 2, "
+                        "\"duration\": \"300ms\"},"
+                        "{\"name\": \"routes-60\", \"routes\": 60, \"probes\": 2, "
+                        "\"duration\": \"300ms\"},"
+                        "{\"name\": \"plain\", \"duration\": \"300ms\"},"
+                        "{\"name\": \"churn-20\", \"routes\": 20, \"churn\": \"50ms\", "
+                        "\"connections\": 4, \"duration\": \"1s\"}]}");
+    char *args = gs_xasprintf("bench %s -q --target builtin --output-file %s/r.json", prof, dir);
+    ck_assert_msg(it_gatesim(args, &out) == 0, "%s", out.data);
+    char *res = gs_xasprintf("%s/r.json", dir);
+    gs_json_value *v = it_json_read(res);
+    expect_clean(v, 4, 2); /* churn included: no error, no non-2xx while routes changed */
+    const gs_json_value *cases = gs_json_get(v, "cases");
+    static const unsigned routes[] = {1, 60, 0, 20};
+    for (size_t c = 0; c < 4; c++) {
+        const gs_json_value *k = cases->items[c];
+        const gs_json_value *rounds = gs_json_get(k, "rounds");
+        ck_assert(gs_json_get_number(k, "routes", 0) == routes[c]);
+        for (size_t r = 0; r < rounds->len; r++) {
+            const gs_json_value *rd = rounds->items[r];
+            if (routes[c] == 0) {
+                ck_assert_ptr_null(gs_json_get(rd, "routesAttached"));
+                continue;
+            }
+            ck_assert(gs_json_get_number(rd, "routesAttached", -1) == routes[c]);
+            ck_assert(gs_json_get_number(rd, "applyMs", -1) > 0);
+            if (c == 3) {
+                ck_assert(gs_json_get_number(rd, "updates", 0) >= 1);
+                ck_assert(gs_json_get_number(rd, "updateErrors", -1) == 0);
+                continue;
+            }
+            double p50 = gs_json_get_number(rd, "propagationMs", -1);
+            ck_assert_msg(p50 > 0, "%s: propagation %g", gs_json_get_string(k, "name", ""), p50);
+            ck_assert(gs_json_get_number(rd, "propagationMaxMs", -1) >= p50);
+        }
+    }
+    gs_json_value_free(v);
+    free(args);
+
+    /* route cases change the target's routes: not against a URL */
+    args = gs_xasprintf("bench route-scale --url http://127.0.0.1:1/");
+    ck_assert_int_eq(it_gatesim(args, &out), 2);
+    ck_assert_msg(strstr(out.data, "case routes-1 changes routes: it needs a target"), "%s",
+                  out.data);
+    free(args);
+    it_write_text(prof, "{\"cases\": [{\"name\": \"a\", \"churn\": \"1s\"}]}");
+    args = gs_xasprintf("bench %s --target builtin", prof);
+    ck_assert_int_eq(it_gatesim(args, &out), 2);
+    ck_assert_msg(strstr(out.data, "cases[0]: probes and churn need routes"), "%s", out.data);
+    free(args);
+    free(res);
+    free(prof);
+    gs_buf_clear(&out);
+    it_rmdir(dir);
+}
+END_TEST
+
 /* A bench document with one case whose 5 rounds have rps |rps|*(1 + k/100), p50 1 ms and
  * p99 |p99|+k/100. */
 static void write_doc(const char *path, double rps, double p99)
@@ -251,6 +317,7 @@ static Suite *bench_suite(void)
     tcase_set_timeout(tc, 240);
     tcase_add_test(tc, bench_a_url_and_profile_errors);
     tcase_add_test(tc, bench_the_builtin_target);
+    tcase_add_test(tc, bench_route_cases_on_builtin);
     tcase_add_test(tc, compare_flags_injected_regressions);
     tcase_add_test(tc, render_kubernetes_indexed_job);
     suite_add_tcase(s, tc);
