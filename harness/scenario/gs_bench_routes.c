@@ -52,19 +52,31 @@ static char *route_doc(const char *name, const char *prefix, unsigned w)
         name, prefix, w, 100 - w);
 }
 
-/* The base objects and routes r0 .. r{n-1} (PathPrefix /r<i>/, all to echo). */
-static void set_routes(route_set *s, unsigned n)
+/* The base objects and the second Service, echo-b, for reweighting. */
+static void set_base(route_set *s)
 {
     for (size_t k = 0; k < GS_BENCH_BASE_DOCUMENTS; k++)
         set_push(s, gs_xstrdup(gs_bench_documents[k]));
     set_push(s, gs_xstrdup("{apiVersion: v1, kind: Service, metadata: {name: echo-b, namespace: "
                            "bench}, spec: {ports: [{name: http, port: 8080, protocol: TCP}]}}"));
+}
+
+/* Routes r<from> .. r<n-1> (PathPrefix /r<i>/, all to echo). */
+static void set_add_routes(route_set *s, unsigned from, unsigned n)
+{
     char name[32], prefix[32];
-    for (unsigned i = 0; i < n; i++) {
+    for (unsigned i = from; i < n; i++) {
         snprintf(name, sizeof(name), "r%u", i);
         snprintf(prefix, sizeof(prefix), "/r%u/", i);
         set_push(s, route_doc(name, prefix, 100));
     }
+}
+
+/* The base objects and routes r0 .. r{n-1}. */
+static void set_routes(route_set *s, unsigned n)
+{
+    set_base(s);
+    set_add_routes(s, 0, n);
 }
 
 static int set_apply(bench_deploy *d, const route_set *s, gs_error *err)
@@ -204,18 +216,11 @@ static void *churn_traffic_main(void *arg)
  * echo-b, one route added and the previous update's removed, the other routes unchanged. */
 static void churn_set(route_set *s, const gs_bench_case *k, uint64_t u)
 {
-    for (size_t i = 0; i < GS_BENCH_BASE_DOCUMENTS; i++)
-        set_push(s, gs_xstrdup(gs_bench_documents[i]));
-    set_push(s, gs_xstrdup("{apiVersion: v1, kind: Service, metadata: {name: echo-b, namespace: "
-                           "bench}, spec: {ports: [{name: http, port: 8080, protocol: TCP}]}}"));
     static const unsigned weights[] = {100, 70, 30, 0, 50};
-    char name[48], prefix[48];
+    set_base(s);
     set_push(s, route_doc("r0", "/r0/", weights[u % 5]));
-    for (unsigned i = 1; i < k->routes; i++) {
-        snprintf(name, sizeof(name), "r%u", i);
-        snprintf(prefix, sizeof(prefix), "/r%u/", i);
-        set_push(s, route_doc(name, prefix, 100));
-    }
+    set_add_routes(s, 1, k->routes);
+    char name[48], prefix[48];
     snprintf(name, sizeof(name), "churn-%llu", (unsigned long long)u);
     snprintf(prefix, sizeof(prefix), "/churn-%llu/", (unsigned long long)u);
     set_push(s, route_doc(name, prefix, 100));
