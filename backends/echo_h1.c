@@ -4,6 +4,7 @@
  * and reset faults) in order, keep-alive and pipelining included. Requests are answered one at a
  * time; pipelined bytes wait in the input buffer. */
 #include "echo_conn.h"
+#include "echo_ws.h"
 
 #include "gs_alloc.h"
 #include "gs_chunked.h"
@@ -29,6 +30,7 @@ typedef enum h1_state {
     H1_SLOW_BODY, /* trickling the body */
     H1_WRITING,   /* output over the high mark: wait for it to drain */
     H1_CLOSING,   /* close once the output is flushed */
+    H1_WEBSOCKET, /* upgraded: frames are echoed (echo_ws.h) until a close */
 } h1_state;
 
 typedef struct h1_conn {
@@ -227,6 +229,12 @@ static void h1_dispatch(h1_conn *h)
     };
     h->keep_alive = q->keep_alive;
     h->head_method = gs_h1_strieq(q->method, q->method_len, "HEAD");
+    if (c->kind != GS_ECHO_LISTENER_CONTROL && gs_echo_ws_is_upgrade(&er)) {
+        gs_echo_handle_websocket(&c->w->ctx, &er, &h->resp);
+        h1_write_head(h, false);
+        h1_set_state(h, H1_WEBSOCKET);
+        return;
+    }
     if (c->kind == GS_ECHO_LISTENER_CONTROL)
         gs_echo_handle_control(&c->w->ctx, &er, &h->resp);
     else
@@ -363,6 +371,34 @@ static bool h1_read_body(h1_conn *h, struct evbuffer *in)
     return false;
 }
 
+/* Echoes the complete frames in |in|; stops while the output is over the high mark (the
+ * write callback resumes) and closes after a close frame. */
+static void h1_ws_read(h1_conn *h, struct evbuffer *in)
+{
+    for (;;) {
+        size_t len = evbuffer_get_length(in);
+        if (len == 0 || evbuffer_get_length(bufferevent_get_output(h->c->bev)) > H1_WRITE_HIGH)
+            break;
+        size_t want = len < GS_ECHO_WS_MAX_PAYLOAD + 14 ? len : GS_ECHO_WS_MAX_PAYLOAD + 14;
+        const uint8_t *data = evbuffer_pullup(in, (ev_ssize_t)want);
+        size_t used = 0;
+        gs_buf_reset(&h->out);
+        gs_echo_ws_result r = gs_echo_ws_step(data, want, &h->out, &used);
+        if (r == GS_ECHO_WS_MORE)
+            break;
+        evbuffer_drain(in, used);
+        if (h->out.len > 0)
+            gs_echo_conn_send(h->c, h->out.data, h->out.len);
+        if (r == GS_ECHO_WS_CLOSE) {
+            h1_set_state(h, H1_CLOSING);
+            gs_echo_conn_read(h->c, false);
+            return;
+        }
+    }
+    if (h->peer_eof)
+        h1_set_state(h, H1_CLOSING);
+}
+
 static void h1_process(h1_conn *h)
 {
     struct evbuffer *in = bufferevent_get_input(h->c->bev);
@@ -378,6 +414,9 @@ static void h1_process(h1_conn *h)
         } else if (h->state == H1_READ_BODY) {
             if (h1_read_body(h, in))
                 h1_dispatch(h);
+        } else if (h->state == H1_WEBSOCKET) {
+            h1_ws_read(h, in);
+            return;
         } else {
             return;
         }
@@ -387,9 +426,14 @@ static void h1_process(h1_conn *h)
                 h1_set_state(h, H1_CLOSING);
             return;
         }
-        if (h->state != H1_READ_HEAD && h->state != H1_READ_BODY)
+        if (h->state != H1_READ_HEAD && h->state != H1_READ_BODY && h->state != H1_WEBSOCKET)
             return;
     }
+}
+
+static bool h1_reading(const h1_conn *h)
+{
+    return h->state == H1_READ_HEAD || h->state == H1_READ_BODY || h->state == H1_WEBSOCKET;
 }
 
 /* Fires when input arrived. */
@@ -397,7 +441,7 @@ static void on_h1_read(struct bufferevent *bev, void *arg)
 {
     (void)bev;
     h1_conn *h = arg;
-    if (h->state == H1_READ_HEAD || h->state == H1_READ_BODY)
+    if (h1_reading(h))
         h1_process(h);
     h1_after(h);
 }
@@ -411,6 +455,8 @@ static void on_h1_write(struct bufferevent *bev, void *arg)
         h1_set_read_timeout(h, true);
         h1_set_state(h, H1_READ_HEAD);
         h1_process(h);
+    } else if (h->state == H1_WEBSOCKET) {
+        h1_process(h); /* frames held back while the output was over the mark */
     }
     h1_after(h);
 }
@@ -424,7 +470,7 @@ static void on_h1_event(struct bufferevent *bev, short what, void *arg)
         /* The peer finished sending (maybe only half-closed): answer what is complete, flush,
          * then close. A response in progress finishes first. */
         h->peer_eof = true;
-        if (h->state == H1_READ_HEAD || h->state == H1_READ_BODY)
+        if (h1_reading(h))
             h1_process(h);
         h1_after(h);
         return;
@@ -440,6 +486,10 @@ static void h1_drain(gs_echo_conn *c)
     h->draining = true;
     if (h->state == H1_READ_HEAD && evbuffer_get_length(bufferevent_get_input(c->bev)) == 0)
         h1_set_state(h, H1_CLOSING);
+    if (h->state == H1_WEBSOCKET) { /* close 1001, going away */
+        gs_echo_conn_send(c, "\x88\x02\x03\xe9", 4);
+        h1_set_state(h, H1_CLOSING);
+    }
     h1_after(h);
 }
 

@@ -2,6 +2,7 @@
 /* The echo behaviour (docs/echo.md): fault draws, /status/NNN, /health, ?delay=, X-Echo-Set-Header,
  * the JSON echo body, the gRPC EchoResponse, request logging; and the control endpoint. */
 #include "echo_handler.h"
+#include "echo_ws.h"
 
 #include "gs_alloc.h"
 #include "gs_error.h"
@@ -807,6 +808,22 @@ void gs_echo_handle(gs_echo_ctx *ctx, const gs_echo_request *req, gs_echo_respon
     if (!grpc)
         handler_set_headers(req, resp);
     handler_log(ctx, req, resp, grpc);
+}
+
+void gs_echo_handle_websocket(gs_echo_ctx *ctx, const gs_echo_request *req,
+                              gs_echo_response *resp)
+{
+    gs_echo_response_reset(resp);
+    resp->status = 101;
+    response_add_lower(resp, GS_ECHO_BACKEND_HEADER, sizeof(GS_ECHO_BACKEND_HEADER) - 1,
+                       ctx->backend, ctx->backend_len);
+    RESPONSE_ADD_LIT(resp, "upgrade", "websocket");
+    RESPONSE_ADD_LIT(resp, "connection", "Upgrade");
+    const gs_echo_header *key = gs_echo_request_header(req, "sec-websocket-key");
+    char accept[29];
+    gs_echo_ws_accept(key->value, key->value_len, accept);
+    response_add_str(resp, "sec-websocket-accept", accept);
+    handler_log(ctx, req, resp, false);
 }
 
 /* ---- control endpoint ---- */

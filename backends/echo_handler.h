@@ -94,6 +94,11 @@ void gs_echo_ctx_free(gs_echo_ctx *ctx);
 /* Computes the response to |req| into |resp| (reset first) and logs the request. */
 void gs_echo_handle(gs_echo_ctx *ctx, const gs_echo_request *req, gs_echo_response *resp);
 
+/* Accepts a WebSocket upgrade (gs_echo_ws_is_upgrade(req) holds): 101 with the handshake's
+ * fields and x-gatesim-backend, and logs the request. The faults do not apply. */
+void gs_echo_handle_websocket(gs_echo_ctx *ctx, const gs_echo_request *req,
+                              gs_echo_response *resp);
+
 /* Answers a request on the control listener: GET /requests?since=N[&limit=M], GET /stats,
  * GET /healthz, POST /reset. Anything else is 404 (405 for a wrong method). */
 void gs_echo_handle_control(gs_echo_ctx *ctx, const gs_echo_request *req, gs_echo_response *resp);

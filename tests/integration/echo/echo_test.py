@@ -4,7 +4,7 @@
 # HTTP/2 over TLS with SNI), nghttp, Python grpcio (h2c and TLS), raw sockets for malformed
 # HTTP/1.1 and HTTP/2, faults, the control endpoint and SIGTERM draining.
 # usage: echo_test.py PATH/TO/gatesim-echo GROUP
-#   (GROUP: interop grpc robust faults control shutdown soak)
+#   (GROUP: interop grpc robust faults control shutdown soak l4 websocket)
 import hashlib
 import json
 import os
@@ -1009,6 +1009,136 @@ def test_l4():
         check(p.returncode == 2 and what in p.stderr, f"{argv}: exit 2 with '{what}': {p.stderr!r}")
 
 
+WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+
+class WsClient:
+    """A minimal RFC 6455 client on a raw socket: the handshake, masked frames out, frames in."""
+
+    def __init__(self, port, path="/ws", version="13"):
+        import base64
+        self.key = base64.b64encode(os.urandom(16)).decode()
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=20)
+        self.sock.sendall((f"GET {path} HTTP/1.1\r\nHost: echo.example\r\nUpgrade: websocket\r\n"
+                           f"Connection: keep-alive, Upgrade\r\nSec-WebSocket-Key: {self.key}\r\n"
+                           f"Sec-WebSocket-Version: {version}\r\n\r\n").encode())
+        self.buf = b""
+        while b"\r\n\r\n" not in self.buf:
+            d = self.sock.recv(65536)
+            if not d:
+                break
+            self.buf += d
+        head, _, self.buf = self.buf.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        self.status = int(lines[0].split()[1]) if lines and len(lines[0].split()) > 1 else 0
+        self.headers = {}
+        for ln in lines[1:]:
+            k, _, v = ln.partition(":")
+            self.headers[k.strip().lower()] = v.strip()
+
+    def expected_accept(self):
+        import base64
+        return base64.b64encode(hashlib.sha1((self.key + WS_GUID).encode()).digest()).decode()
+
+    def send(self, opcode, payload, fin=True, masked=True):
+        n = len(payload)
+        hdr = bytes([(0x80 if fin else 0) | opcode])
+        mbit = 0x80 if masked else 0
+        if n < 126:
+            hdr += bytes([mbit | n])
+        elif n < 65536:
+            hdr += bytes([mbit | 126]) + struct.pack("!H", n)
+        else:
+            hdr += bytes([mbit | 127]) + struct.pack("!Q", n)
+        if masked:
+            m = os.urandom(4)
+            payload = bytes(b ^ m[i % 4] for i, b in enumerate(payload))
+            hdr += m
+        self.sock.sendall(hdr + payload)
+
+    def _read(self, n):
+        while len(self.buf) < n:
+            d = self.sock.recv(65536)
+            if not d:
+                raise EOFError("connection closed")
+            self.buf += d
+        out, self.buf = self.buf[:n], self.buf[n:]
+        return out
+
+    def recv(self):
+        """(fin, opcode, masked, payload) of the next frame."""
+        b0, b1 = self._read(2)
+        n = b1 & 0x7f
+        if n == 126:
+            n = struct.unpack("!H", self._read(2))[0]
+        elif n == 127:
+            n = struct.unpack("!Q", self._read(8))[0]
+        return bool(b0 & 0x80), b0 & 0x0f, bool(b1 & 0x80), self._read(n)
+
+    def at_eof(self):
+        try:
+            return self.sock.recv(16) == b"" and not self.buf
+        except OSError:
+            return True
+
+    def close(self):
+        self.sock.close()
+
+
+def test_websocket():
+    """gatesim-echo upgrades any path to a WebSocket and echoes frames, as the conformance
+    suite's echo-basic does on /ws (what HTTPRouteBackendProtocolWebSocket sends through)."""
+    e = Echo()
+    try:
+        ws = WsClient(e.port)
+        check(ws.status == 101, f"the upgrade is answered 101 ({ws.status})")
+        check(ws.headers.get("sec-websocket-accept") == ws.expected_accept(),
+              "Sec-WebSocket-Accept is base64(SHA-1(key + GUID))")
+        check(ws.headers.get("upgrade", "").lower() == "websocket" and
+              "upgrade" in ws.headers.get("connection", "").lower(), "Upgrade and Connection fields")
+        check(ws.headers.get("x-gatesim-backend") == "team-a/app/r1", "the 101 names the backend")
+        ws.send(1, b"hello websocket")
+        check(ws.recv() == (True, 1, False, b"hello websocket"), "a text frame comes back unmasked")
+        big = os.urandom(70000 - 1) + b"!"
+        ws.send(2, big[:60000])
+        check(ws.recv() == (True, 2, False, big[:60000]), "a 60,000-byte binary frame (16-bit length)")
+        ws.send(1, b"frag-", fin=False)
+        ws.send(0, b"mented")
+        got = [ws.recv(), ws.recv()]
+        check(got == [(False, 1, False, b"frag-"), (True, 0, False, b"mented")],
+              f"fragments are echoed frame by frame ({got})")
+        ws.send(9, b"are you there")
+        check(ws.recv() == (True, 10, False, b"are you there"), "a ping gets a pong with its payload")
+        ws.send(8, struct.pack("!H", 1000) + b"bye")
+        check(ws.recv() == (True, 8, False, struct.pack("!H", 1000)), "a close gets a close (1000)")
+        check(wait_for(ws.at_eof, timeout=20), "then the echo closes the connection")
+        ws.close()
+        # Protocol errors end in a close with a status, never a crash.
+        for what, send, code in (
+                ("an unmasked client frame", lambda w: w.send(1, b"x", masked=False), 1002),
+                ("a fragmented ping", lambda w: w.send(9, b"x", fin=False), 1002),
+                ("a 70,000-byte frame (over the 64 KiB cap)", lambda w: w.send(2, big), 1009),
+                ("an undefined opcode", lambda w: w.send(3, b"x"), 1002)):
+            ws = WsClient(e.port)
+            send(ws)
+            try:
+                f = ws.recv()
+            except (EOFError, OSError) as err:
+                f = err
+            check(f == (True, 8, False, struct.pack("!H", code)), f"{what}: close {code} ({f!r})")
+            ws.close()
+        # Not an upgrade: version 8, or a plain GET, is answered as any request.
+        ws = WsClient(e.port, version="8")
+        check(ws.status == 200, f"Sec-WebSocket-Version 8 is not upgraded ({ws.status})")
+        ws.close()
+        st = e.control_get("/stats")
+        check(st["statuses"].get("101") == 5 and st["paths"].get("/ws") == 6,
+              f"the upgrades are logged with status 101 ({st['statuses']}, {st['paths']})")
+        check(e.alive(), "the echo survived every frame")
+    finally:
+        e.stop()
+
+
 def main():
     global ECHO, TMP
     ECHO = os.path.abspath(sys.argv[1])
@@ -1017,7 +1147,7 @@ def main():
     try:
         {"interop": test_interop, "grpc": test_grpc, "robust": test_robust, "faults": test_faults,
          "control": test_control, "shutdown": test_shutdown, "soak": test_soak,
-         "l4": test_l4}[group]()
+         "l4": test_l4, "websocket": test_websocket}[group]()
     finally:
         kill_leftovers()
         shutil.rmtree(TMP, ignore_errors=True)
