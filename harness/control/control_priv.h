@@ -13,6 +13,7 @@
 typedef struct ctl_service_port {
     uint16_t port;
     const char *app_protocol; /* NULL: none */
+    const char *name;         /* NULL: none (BackendTLSPolicy sectionName) */
 } ctl_service_port;
 
 /* A Service as the controller sees it (ports from the model's Service). */
@@ -204,6 +205,14 @@ void gs_ctl_listener_owner(const ctl_listener *cl, const char **kind, const char
                            const char **name);
 /* Why listener status |ls| is not valid: the reason of its first failing condition, or NULL. */
 const char *gs_ctl_listener_fault(const gs_listener_status *ls);
+
+/* gs_control_btls.c: BackendTLSPolicy. The policy in force for port |port_name| of Service
+ * |ns|/|svc| (one naming that port beats one naming the whole Service; then the oldest, then
+ * by name), or NULL. */
+const gs_backend_tls_policy *gs_ctl_btls_for(const gs_control *c, const char *ns,
+                                             const char *svc, const char *port_name);
+/* After routes: each policy's ancestor status (the Gateways whose routes use its targets). */
+void gs_ctl_btls_status(gs_control *c);
 
 /* gs_control_routes.c */
 void gs_ctl_routes_compute(gs_control *c);

@@ -678,7 +678,8 @@ static void control_collect_services(gs_control *c)
         cs->ports = gs_xcalloc(s->spec.n_ports ? s->spec.n_ports : 1, sizeof(*cs->ports));
         for (size_t k = 0; k < s->spec.n_ports; k++)
             cs->ports[k] = (ctl_service_port){(uint16_t)s->spec.ports[k].port.v,
-                                                     s->spec.ports[k].app_protocol.v};
+                                                     s->spec.ports[k].app_protocol.v,
+                                                     s->spec.ports[k].name.v};
     }
     /* Index by "ns/name". */
     c->service_keys =
@@ -783,6 +784,7 @@ int gs_control_compute(gs_control *c, const gs_model *m, gs_error *err)
                 c->gws[i].listeners[k].attached;
     }
     gs_ctl_lsets_conditions(c);
+    gs_ctl_btls_status(c);
     int rc = gs_ctl_table_build(c, err);
     control_release_compute(c);
     return rc;

@@ -71,6 +71,16 @@ gs_rt_backend_state gs_ctl_backend_resolve(const gs_control *c, const ctl_route 
                      ns, name, (long long)ref->port.v, *app_protocol);
             return GS_RT_BACKEND_UNSUPPORTED_PROTOCOL;
         }
+        /* Fail closed: the builtin gateway does not originate TLS to backends yet, so a port a
+         * BackendTLSPolicy covers is never sent plaintext (docs/l4.md, BackendTLSPolicy). */
+        const gs_backend_tls_policy *pol = gs_ctl_btls_for(c, ns, name, svc->ports[i].name);
+        if (pol) {
+            snprintf(why, why_len,
+                     "backendRef Service %s/%s port %lld: BackendTLSPolicy %s requires TLS to "
+                     "the backend, which the builtin gateway does not originate yet",
+                     ns, name, (long long)ref->port.v, pol->obj.metadata.name.v);
+            return GS_RT_BACKEND_UNSUPPORTED_PROTOCOL;
+        }
         return GS_RT_BACKEND_OK;
     }
     char ports[128] = "";

@@ -75,6 +75,15 @@ void gs_status_add_note(gs_status_set *s, const char *fmt, ...)
     s->notes[s->n_notes++] = msg;
 }
 
+static void parent_ref_free(gs_status_parent_ref *r)
+{
+    free(r->group);
+    free(r->kind);
+    free(r->namespace);
+    free(r->name);
+    free(r->section_name);
+}
+
 static void listeners_free(gs_listener_status *ls, size_t n)
 {
     for (size_t k = 0; k < n; k++) {
@@ -125,11 +134,7 @@ void gs_status_set_clear(gs_status_set *s)
         free(r->name);
         for (size_t k = 0; k < r->n_parents; k++) {
             gs_parent_status *p = &r->parents[k];
-            free(p->ref.group);
-            free(p->ref.kind);
-            free(p->ref.namespace);
-            free(p->ref.name);
-            free(p->ref.section_name);
+            parent_ref_free(&p->ref);
             free(p->controller_name);
             gs_conditions_clear(&p->conditions);
             strv_free(p->listeners, p->n_listeners);
@@ -140,6 +145,21 @@ void gs_status_set_clear(gs_status_set *s)
         strv_free(r->notes, r->n_notes);
     }
     free(s->routes);
+    for (size_t i = 0; i < s->n_policies; i++) {
+        gs_policy_status *p = &s->policies[i];
+        free(p->kind);
+        free(p->namespace);
+        free(p->name);
+        for (size_t k = 0; k < p->n_ancestors; k++) {
+            gs_ancestor_status *a = &p->ancestors[k];
+            parent_ref_free(&a->ref);
+            free(a->controller_name);
+            gs_conditions_clear(&a->conditions);
+        }
+        free(p->ancestors);
+        strv_free(p->notes, p->n_notes);
+    }
+    free(s->policies);
     strv_free(s->notes, s->n_notes);
     memset(s, 0, sizeof(*s));
 }
@@ -187,6 +207,24 @@ static void json_strv(gs_json *j, const char *key, char *const *v, size_t n)
     for (size_t i = 0; i < n; i++)
         gs_json_string(j, v[i]);
     gs_json_array_end(j);
+}
+
+/* A ParentReference (route parents, policy ancestors) under |key|. */
+static void json_parent_ref(gs_json *j, const char *key, const gs_status_parent_ref *r)
+{
+    gs_json_key(j, key);
+    gs_json_object_begin(j);
+    json_kv(j, "group", r->group);
+    json_kv(j, "kind", r->kind);
+    json_kv(j, "namespace", r->namespace);
+    json_kv(j, "name", r->name);
+    if (r->section_name)
+        json_kv(j, "sectionName", r->section_name);
+    if (r->port) {
+        gs_json_key(j, "port");
+        gs_json_int(j, r->port);
+    }
+    gs_json_object_end(j);
 }
 
 /* "listeners": the ListenerStatus / ListenerEntryStatus entries of a Gateway or ListenerSet. */
@@ -255,23 +293,28 @@ void gs_status_write_json(const gs_status_set *s, gs_json *j)
         for (size_t k = 0; k < r->n_parents; k++) {
             const gs_parent_status *p = &r->parents[k];
             gs_json_object_begin(j);
-            gs_json_key(j, "parentRef");
-            gs_json_object_begin(j);
-            json_kv(j, "group", p->ref.group);
-            json_kv(j, "kind", p->ref.kind);
-            json_kv(j, "namespace", p->ref.namespace);
-            json_kv(j, "name", p->ref.name);
-            if (p->ref.section_name)
-                json_kv(j, "sectionName", p->ref.section_name);
-            if (p->ref.port) {
-                gs_json_key(j, "port");
-                gs_json_int(j, p->ref.port);
-            }
-            gs_json_object_end(j);
+            json_parent_ref(j, "parentRef", &p->ref);
             json_kv(j, "controllerName", p->controller_name);
             json_conditions(j, &p->conditions, r->generation);
             /* Not in the Kubernetes shape; for people and scripts reading explain. */
             json_strv(j, "attachedListeners", p->listeners, p->n_listeners);
+            gs_json_object_end(j);
+        }
+        gs_json_array_end(j);
+        gs_json_object_end(j);
+        gs_json_object_end(j);
+    }
+    for (size_t i = 0; i < s->n_policies; i++) {
+        const gs_policy_status *p = &s->policies[i];
+        json_object_head(j, p->kind, p->namespace, p->name);
+        gs_json_key(j, "ancestors");
+        gs_json_array_begin(j);
+        for (size_t k = 0; k < p->n_ancestors; k++) {
+            const gs_ancestor_status *a = &p->ancestors[k];
+            gs_json_object_begin(j);
+            json_parent_ref(j, "ancestorRef", &a->ref);
+            json_kv(j, "controllerName", a->controller_name);
+            json_conditions(j, &a->conditions, p->generation);
             gs_json_object_end(j);
         }
         gs_json_array_end(j);

@@ -121,6 +121,26 @@ typedef struct gs_route_status {
     size_t n_notes;
 } gs_route_status;
 
+/* A policy's status for one ancestor (PolicyAncestorStatus): the Gateway, its controller and
+ * the conditions. */
+typedef struct gs_ancestor_status {
+    gs_status_parent_ref ref;
+    char *controller_name;
+    gs_conditions conditions;
+} gs_ancestor_status;
+
+/* A policy (BackendTLSPolicy): status.ancestors. */
+typedef struct gs_policy_status {
+    char *kind;
+    char *namespace;
+    char *name;
+    int64_t generation;
+    gs_ancestor_status *ancestors;
+    size_t n_ancestors;
+    char **notes; /* for people: why it has no ancestor, what gatesim does with it */
+    size_t n_notes;
+} gs_policy_status;
+
 /* Everything computed for one set of objects. */
 typedef struct gs_status_set {
     gs_class_status *classes;
@@ -131,6 +151,8 @@ typedef struct gs_status_set {
     size_t n_listener_sets, cap_listener_sets;
     gs_route_status *routes;
     size_t n_routes, cap_routes;
+    gs_policy_status *policies;
+    size_t n_policies, cap_policies;
     char **notes; /* set-wide notes ("GatewayClass nginx is not among the objects; ...") */
     size_t n_notes, cap_notes;
 } gs_status_set;
@@ -141,7 +163,7 @@ void gs_status_add_note(gs_status_set *s, const char *fmt, ...)
 /* Appends |s| to |*v| (an owned copy), growing the array; |*n| counts. */
 void gs_status_strv_add(char ***v, size_t *n, const char *s);
 
-/* Writes {"objects":[...]} (classes, gateways, listener sets, routes in that order). */
+/* Writes {"objects":[...]} (classes, gateways, listener sets, routes, policies in that order). */
 void gs_status_write_json(const gs_status_set *s, gs_json *j);
 /* Re-emits the JSON document |json| (|len| bytes) as YAML into |out|. Returns 0 or
  * GS_ERR_PARSE. */

@@ -173,7 +173,8 @@ static bool load_resolve(gs_decoder *d, const gs_yaml_node *av, const char *kind
     if (strcmp(group, GS_GATEWAY_GROUP) == 0) {
         const gs_route_kind *rk = gs_route_kind_of(k);
         if (k == GS_KIND_GATEWAY_CLASS || k == GS_KIND_GATEWAY || gs_route_kind_modelled(rk) ||
-            k == GS_KIND_REFERENCE_GRANT || k == GS_KIND_LISTENER_SET) {
+            k == GS_KIND_REFERENCE_GRANT || k == GS_KIND_LISTENER_SET ||
+            k == GS_KIND_BACKEND_TLS_POLICY) {
             out->kind = k;
             out->group = GS_GATEWAY_GROUP;
             if (gs_schema_find(kind_name, version)) {
@@ -196,7 +197,7 @@ static bool load_resolve(gs_decoder *d, const gs_yaml_node *av, const char *kind
             out->kind = GS_KIND_UNKNOWN;
             return false;
         }
-        if ((rk && !gs_route_kind_modelled(rk)) || k == GS_KIND_BACKEND_TLS_POLICY) {
+        if (rk && !gs_route_kind_modelled(rk)) {
             /* validated with their CRDs, not modelled as typed objects yet */
             out->kind = k;
             out->group = GS_GATEWAY_GROUP;
@@ -213,7 +214,8 @@ static bool load_resolve(gs_decoder *d, const gs_yaml_node *av, const char *kind
         return true;
     }
     if (group[0] == '\0' && strcmp(version, "v1") == 0 &&
-        (k == GS_KIND_NAMESPACE || k == GS_KIND_SERVICE || k == GS_KIND_SECRET)) {
+        (k == GS_KIND_NAMESPACE || k == GS_KIND_SERVICE || k == GS_KIND_SECRET ||
+         k == GS_KIND_CONFIG_MAP)) {
         out->kind = k;
         out->group = "";
         return true;
@@ -329,6 +331,40 @@ static bool load_base64(const char *s, size_t len, unsigned char *out, size_t *o
     return true;
 }
 
+/* ConfigMap: data values are strings, binaryData values base64, a key in only one of them. */
+static void load_check_config_map(gs_decoder *d, const gs_yaml_node *doc)
+{
+    bool b;
+    gs_dec_bool(d, doc, "immutable", false, &b);
+    gs_yaml_node *data = gs_dec_map(d, doc, "data", false);
+    gs_yaml_node *bin = gs_dec_map(d, doc, "binaryData", false);
+    for (size_t i = 0; data && i < data->npairs; i++) {
+        const gs_yaml_node *k = data->pairs[i].key, *v = data->pairs[i].value;
+        gs_dec_push(d, "data");
+        gs_dec_push_key(d, k->str ? k->str : "?");
+        if (gs_yaml_type_of(v) != GS_YAML_T_NULL)
+            gs_dec_expect(d, v, GS_YAML_T_STR);
+        gs_dec_pop(d);
+        gs_dec_pop(d);
+    }
+    for (size_t i = 0; bin && i < bin->npairs; i++) {
+        const gs_yaml_node *k = bin->pairs[i].key, *v = bin->pairs[i].value;
+        gs_dec_push(d, "binaryData");
+        gs_dec_push_key(d, k->str ? k->str : "?");
+        if (gs_dec_expect(d, v, GS_YAML_T_STR)) {
+            unsigned char *buf = gs_xmalloc(v->len + 1);
+            size_t olen, bad;
+            if (!load_base64(v->str, v->len, buf, &olen, &bad))
+                gs_dec_error(d, v, "illegal base64 data at input byte %zu", bad);
+            free(buf);
+        }
+        if (k->str && gs_yaml_get(data, k->str))
+            gs_dec_error(d, k, "Invalid value: \"%s\": duplicate of key present in data", k->str);
+        gs_dec_pop(d);
+        gs_dec_pop(d);
+    }
+}
+
 static void load_check_secret(gs_decoder *d, const gs_yaml_node *doc)
 {
     const char *type = "Opaque";
@@ -418,11 +454,15 @@ static void load_object(load_ctx *c, gs_decoder *d, gs_yaml_node *doc, const kin
     static const char *const top[] = {"apiVersion", "kind", "metadata", "spec", "status", NULL};
     static const char *const top_secret[] = {"apiVersion", "kind", "metadata", "data",
                                              "stringData", "type", "immutable", NULL};
+    static const char *const top_config_map[] = {"apiVersion", "kind",       "metadata",
+                                                 "data",       "binaryData", "immutable", NULL};
     if (ki->note_old)
         gs_dec_note(d, gs_yaml_get(doc, "apiVersion"),
                     "%s is not served by Gateway API v1.6.1; validated as %s/%s", api,
                     GS_GATEWAY_GROUP, ki->schema_version);
-    gs_dec_check_fields(d, doc, kind == GS_KIND_SECRET ? top_secret : top);
+    gs_dec_check_fields(d, doc, kind == GS_KIND_SECRET       ? top_secret
+                                : kind == GS_KIND_CONFIG_MAP ? top_config_map
+                                                             : top);
     load_metadata(d, doc, kind);
     const char *ns = NULL;
     if (gs_kind_is_namespaced(kind)) {
@@ -445,6 +485,8 @@ static void load_object(load_ctx *c, gs_decoder *d, gs_yaml_node *doc, const kin
         load_check_service(d, doc);
     } else if (kind == GS_KIND_SECRET) {
         load_check_secret(d, doc);
+    } else if (kind == GS_KIND_CONFIG_MAP) {
+        load_check_config_map(d, doc);
     } else if (kind == GS_KIND_INGRESS || kind == GS_KIND_INGRESS_CLASS) {
         gs_ingress_check(d, doc, kind);
     }

@@ -33,6 +33,7 @@ static const char *const kind_names[GS_KIND_COUNT_] = {
     [GS_KIND_BACKEND_TLS_POLICY] = "BackendTLSPolicy",
     [GS_KIND_INGRESS_CLASS] = "IngressClass",
     [GS_KIND_LISTENER_SET] = "ListenerSet",
+    [GS_KIND_CONFIG_MAP] = "ConfigMap",
 };
 
 const char *gs_kind_name(gs_kind kind)
@@ -54,7 +55,8 @@ bool gs_kind_is_modelled(gs_kind kind)
 {
     if (kind >= GS_KIND_GATEWAY_CLASS && kind <= GS_KIND_SECRET)
         return true;
-    if (kind == GS_KIND_INGRESS || kind == GS_KIND_INGRESS_CLASS || kind == GS_KIND_LISTENER_SET)
+    if (kind == GS_KIND_INGRESS || kind == GS_KIND_INGRESS_CLASS || kind == GS_KIND_LISTENER_SET ||
+        kind == GS_KIND_BACKEND_TLS_POLICY || kind == GS_KIND_CONFIG_MAP)
         return true;
     return gs_route_kind_modelled(gs_route_kind_of(kind)); /* a route kind with a decoder */
 }
@@ -115,15 +117,26 @@ bool gs_label_selector_matches(const gs_label_selector *sel, const gs_labels *la
     return true;
 }
 
-const unsigned char *gs_secret_get(const gs_secret *s, const char *key, size_t *len)
+static const unsigned char *entries_get(const gs_secret_entry *e, size_t n, const char *key,
+                                        size_t *len)
 {
-    for (size_t i = 0; s && i < s->n_data; i++)
-        if (s->data[i].key.v && strcmp(s->data[i].key.v, key) == 0) {
+    for (size_t i = 0; i < n; i++)
+        if (e[i].key.v && strcmp(e[i].key.v, key) == 0) {
             if (len)
-                *len = s->data[i].decoded_len;
-            return s->data[i].decoded;
+                *len = e[i].decoded_len;
+            return e[i].decoded;
         }
     return NULL;
+}
+
+const unsigned char *gs_secret_get(const gs_secret *s, const char *key, size_t *len)
+{
+    return s ? entries_get(s->data, s->n_data, key, len) : NULL;
+}
+
+const unsigned char *gs_config_map_get(const gs_config_map *cm, const char *key, size_t *len)
+{
+    return cm ? entries_get(cm->data, cm->n_data, key, len) : NULL;
 }
 
 int64_t gs_parse_rfc3339(const char *s)
@@ -262,6 +275,8 @@ void gs_model_free(gs_model *m)
     free(m->udp_routes);
     free(m->reference_grants);
     free(m->listener_sets);
+    free(m->backend_tls_policies);
+    free(m->config_maps);
     free(m->namespaces);
     free(m->services);
     free(m->secrets);
@@ -325,6 +340,14 @@ static bool model_list(gs_model *m, gs_kind kind, void ***items, size_t **n, siz
     case GS_KIND_LISTENER_SET:
         *items = (void **)&m->listener_sets;
         *n = &m->n_listener_sets;
+        break;
+    case GS_KIND_BACKEND_TLS_POLICY:
+        *items = (void **)&m->backend_tls_policies;
+        *n = &m->n_backend_tls_policies;
+        break;
+    case GS_KIND_CONFIG_MAP:
+        *items = (void **)&m->config_maps;
+        *n = &m->n_config_maps;
         break;
     case GS_KIND_NAMESPACE:
         *items = (void **)&m->namespaces;

@@ -31,11 +31,10 @@ typedef enum gs_kind {
     GS_KIND_TCP_ROUTE,
     GS_KIND_UDP_ROUTE,
     GS_KIND_INGRESS, /* networking.k8s.io/v1, modelled: gs_ingress.h */
-    /* Recognised but not modelled yet: validated against its CRD, then skipped with a note; not
-     * in the object set. */
-    GS_KIND_BACKEND_TLS_POLICY,
+    GS_KIND_BACKEND_TLS_POLICY, /* gateway.networking.k8s.io/v1 (v1alpha3 too) */
     GS_KIND_INGRESS_CLASS, /* networking.k8s.io/v1, modelled: gs_ingress.h */
     GS_KIND_LISTENER_SET,  /* gateway.networking.k8s.io/v1: listeners added to a Gateway */
+    GS_KIND_CONFIG_MAP,    /* core v1: CA certificates of BackendTLSPolicy (key ca.crt) */
     GS_KIND_COUNT_
 } gs_kind;
 
@@ -569,7 +568,39 @@ typedef struct gs_reference_grant {
     } spec;
 } gs_reference_grant;
 
-/* ---- core: Namespace, Service, Secret ---- */
+/* ---- BackendTLSPolicy ---- */
+
+/* LocalPolicyTargetReferenceWithSectionName: a Service (sectionName: one of its port names). */
+typedef struct gs_policy_target_ref {
+    gs_sval group, kind, name, section_name;
+    gs_pos pos;
+} gs_policy_target_ref;
+
+typedef struct gs_subject_alt_name {
+    gs_sval type; /* Hostname or URI */
+    gs_sval hostname, uri;
+    gs_pos pos;
+} gs_subject_alt_name;
+
+typedef struct gs_backend_tls_policy {
+    gs_object obj;
+    struct {
+        gs_policy_target_ref *target_refs; /* 1 to 16 */
+        size_t n_target_refs;
+        struct {
+            gs_local_ref *ca_certificate_refs; /* ConfigMaps (key ca.crt) of the policy's namespace */
+            size_t n_ca_certificate_refs;
+            gs_sval well_known_ca_certificates; /* "System" or NULL */
+            gs_sval hostname;                   /* the SNI; the name checked unless SANs given */
+            gs_subject_alt_name *subject_alt_names;
+            size_t n_subject_alt_names;
+            gs_pos pos;
+        } validation;
+        gs_labels options;
+    } spec;
+} gs_backend_tls_policy;
+
+/* ---- core: Namespace, Service, Secret, ConfigMap ---- */
 
 typedef struct gs_namespace {
     gs_object obj; /* labels in obj.metadata.labels (plus kubernetes.io/metadata.name) */
@@ -610,6 +641,17 @@ typedef struct gs_secret {
 /* The decoded value of |key| ("tls.crt") or NULL; *len gets its length. */
 const unsigned char *gs_secret_get(const gs_secret *s, const char *key, size_t *len);
 
+/* A ConfigMap: data as strings (binaryData entries base64-decoded). Same entry shape as a
+ * Secret's. */
+typedef struct gs_config_map {
+    gs_object obj;
+    gs_secret_entry *data;
+    size_t n_data;
+} gs_config_map;
+
+/* The value of |key| ("ca.crt") or NULL; *len gets its length. */
+const unsigned char *gs_config_map_get(const gs_config_map *cm, const char *key, size_t *len);
+
 /* ---- the object set ---- */
 
 typedef struct gs_model_stream gs_model_stream;
@@ -645,6 +687,10 @@ typedef struct gs_model {
     size_t n_reference_grants;
     gs_listener_set **listener_sets;
     size_t n_listener_sets;
+    gs_backend_tls_policy **backend_tls_policies;
+    size_t n_backend_tls_policies;
+    gs_config_map **config_maps;
+    size_t n_config_maps;
     gs_namespace **namespaces;
     size_t n_namespaces;
     gs_service **services;

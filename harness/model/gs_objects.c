@@ -715,22 +715,24 @@ static void decode_service(dec *d, const gs_yaml_node *spec, gs_service *svc)
     }
 }
 
-static void decode_secret(dec *d, const gs_yaml_node *doc, gs_secret *sec)
+/* The entries of a base64 map (Secret data, ConfigMap binaryData) then of a plain one (Secret
+ * stringData, ConfigMap data), decoded. */
+static gs_secret_entry *data_entries(dec *d, const gs_yaml_node *b64, const gs_yaml_node *plain,
+                                     size_t *n_out)
 {
-    sec->type = sv_def(doc, "type", "Opaque");
-    const gs_yaml_node *data = get(doc, "data"), *sdata = get(doc, "stringData");
-    size_t n = (data && data->kind == GS_YAML_MAPPING ? data->npairs : 0) +
-               (sdata && sdata->kind == GS_YAML_MAPPING ? sdata->npairs : 0);
-    sec->data = alloc_n(d, n, sizeof *sec->data);
+    size_t n = (b64 && b64->kind == GS_YAML_MAPPING ? b64->npairs : 0) +
+               (plain && plain->kind == GS_YAML_MAPPING ? plain->npairs : 0);
+    gs_secret_entry *entries = alloc_n(d, n, sizeof *entries);
+    *n_out = 0;
     for (int pass = 0; pass < 2; pass++) {
-        const gs_yaml_node *map = pass == 0 ? data : sdata;
+        const gs_yaml_node *map = pass == 0 ? b64 : plain;
         if (!map || map->kind != GS_YAML_MAPPING)
             continue;
         for (size_t i = 0; i < map->npairs; i++) {
             const gs_yaml_node *k = map->pairs[i].key, *v = map->pairs[i].value;
             if (k->kind != GS_YAML_SCALAR)
                 continue;
-            gs_secret_entry *e = &sec->data[sec->n_data++];
+            gs_secret_entry *e = &entries[(*n_out)++];
             e->key = sv_node(k);
             e->value = sv_node(v);
             const char *text = e->value.v ? e->value.v : "";
@@ -745,6 +747,56 @@ static void decode_secret(dec *d, const gs_yaml_node *doc, gs_secret *sec)
             e->decoded[e->decoded_len] = '\0';
         }
     }
+    return entries;
+}
+
+static void decode_secret(dec *d, const gs_yaml_node *doc, gs_secret *sec)
+{
+    sec->type = sv_def(doc, "type", "Opaque");
+    sec->data = data_entries(d, get(doc, "data"), get(doc, "stringData"), &sec->n_data);
+}
+
+static void decode_backend_tls_policy(dec *d, const gs_yaml_node *spec,
+                                      gs_backend_tls_policy *p)
+{
+    const gs_yaml_node *t = get(spec, "targetRefs");
+    p->spec.n_target_refs = seq_len(t);
+    p->spec.target_refs = alloc_n(d, p->spec.n_target_refs, sizeof *p->spec.target_refs);
+    for (size_t i = 0; i < p->spec.n_target_refs; i++) {
+        gs_policy_target_ref *r = &p->spec.target_refs[i];
+        r->group = sv_def(t->items[i], "group", "");
+        r->kind = sv(t->items[i], "kind");
+        r->name = sv(t->items[i], "name");
+        r->section_name = sv(t->items[i], "sectionName");
+        r->pos = pos_of(t->items[i]);
+    }
+    const gs_yaml_node *v = get(spec, "validation");
+    p->spec.validation.pos = pos_of(v ? v : spec);
+    const gs_yaml_node *cas = get(v, "caCertificateRefs");
+    p->spec.validation.n_ca_certificate_refs = seq_len(cas);
+    p->spec.validation.ca_certificate_refs =
+        alloc_n(d, seq_len(cas), sizeof *p->spec.validation.ca_certificate_refs);
+    for (size_t i = 0; i < seq_len(cas); i++)
+        local_ref(cas->items[i], &p->spec.validation.ca_certificate_refs[i]);
+    p->spec.validation.well_known_ca_certificates = sv(v, "wellKnownCACertificates");
+    p->spec.validation.hostname = sv(v, "hostname");
+    const gs_yaml_node *sans = get(v, "subjectAltNames");
+    p->spec.validation.n_subject_alt_names = seq_len(sans);
+    p->spec.validation.subject_alt_names =
+        alloc_n(d, seq_len(sans), sizeof *p->spec.validation.subject_alt_names);
+    for (size_t i = 0; i < seq_len(sans); i++) {
+        gs_subject_alt_name *n = &p->spec.validation.subject_alt_names[i];
+        n->type = sv(sans->items[i], "type");
+        n->hostname = sv(sans->items[i], "hostname");
+        n->uri = sv(sans->items[i], "uri");
+        n->pos = pos_of(sans->items[i]);
+    }
+    labels(d, get(spec, "options"), &p->spec.options);
+}
+
+static void decode_config_map(dec *d, const gs_yaml_node *doc, gs_config_map *cm)
+{
+    cm->data = data_entries(d, get(doc, "binaryData"), get(doc, "data"), &cm->n_data);
 }
 
 gs_object *gs_objects_decode(gs_yaml_stream *s, gs_kind kind, const gs_yaml_node *doc,
@@ -761,6 +813,8 @@ gs_object *gs_objects_decode(gs_yaml_stream *s, gs_kind kind, const gs_yaml_node
         [GS_KIND_INGRESS] = sizeof(gs_ingress),
         [GS_KIND_INGRESS_CLASS] = sizeof(gs_ingress_class),
         [GS_KIND_LISTENER_SET] = sizeof(gs_listener_set),
+        [GS_KIND_BACKEND_TLS_POLICY] = sizeof(gs_backend_tls_policy),
+        [GS_KIND_CONFIG_MAP] = sizeof(gs_config_map),
     };
     if (!gs_kind_is_modelled(kind))
         return NULL;
@@ -808,6 +862,10 @@ gs_object *gs_objects_decode(gs_yaml_stream *s, gs_kind kind, const gs_yaml_node
     case GS_KIND_GATEWAY: decode_gateway(&d, spec, (gs_gateway *)o); break;
     case GS_KIND_REFERENCE_GRANT: decode_reference_grant(&d, spec, (gs_reference_grant *)o); break;
     case GS_KIND_LISTENER_SET: decode_listener_set(&d, spec, (gs_listener_set *)o); break;
+    case GS_KIND_BACKEND_TLS_POLICY:
+        decode_backend_tls_policy(&d, spec, (gs_backend_tls_policy *)o);
+        break;
+    case GS_KIND_CONFIG_MAP: decode_config_map(&d, doc, (gs_config_map *)o); break;
     case GS_KIND_SERVICE: decode_service(&d, spec, (gs_service *)o); break;
     case GS_KIND_SECRET: decode_secret(&d, doc, (gs_secret *)o); break;
     case GS_KIND_INGRESS:

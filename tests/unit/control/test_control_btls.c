@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: MIT */
+/* BackendTLSPolicy in control: CA references (a ConfigMap with a PEM ca.crt resolves; a
+ * missing ConfigMap, one without a certificate, or another kind do not: ResolvedRefs=False
+ * InvalidCACertificateRef / InvalidKind and Accepted=False NoValidCACertificate), conflicts
+ * (the older policy keeps a target; a port named by sectionName beats the whole Service),
+ * ancestors (the Gateways whose accepted routes send to a target), and the data plane failing
+ * closed: a covered backendRef is UnsupportedProtocol (its share answered 500), an uncovered
+ * one is served. */
+#include "control_priv.h"
+#include "gs_alloc.h"
+#include "gs_buf.h"
+#include "gs_json.h"
+#include "gs_test.h"
+#include "gs_tls.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static char *ca_config_map(const char *name)
+{
+    gs_tls_pem ca = {0};
+    ck_assert_int_eq(gs_tls_ca_generate(&ca, "backend-ca", NULL), 0);
+    gs_buf b = {0};
+    gs_buf_printf(&b, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: %s, namespace: apps}\n"
+                      "data:\n  ca.crt: |\n    ",
+                  name);
+    for (const char *p = ca.cert; *p; p++) {
+        gs_buf_putc(&b, *p);
+        if (*p == '\n' && p[1])
+            gs_buf_puts(&b, "    ");
+    }
+    gs_buf_puts(&b, "---\n");
+    gs_tls_pem_clear(&ca);
+    return gs_buf_take(&b);
+}
+
+#define HEAD                                                                                       \
+    "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: "    \
+    "apps}\nspec:\n  gatewayClassName: gs\n  listeners:\n"                                         \
+    "  - {name: web, protocol: HTTP, port: 80}\n---\n"                                             \
+    "apiVersion: v1\nkind: Service\nmetadata: {name: secure, namespace: apps}\nspec:\n"            \
+    "  ports: [{name: https, port: 443}, {name: admin, port: 8443}]\n---\n"                        \
+    "apiVersion: v1\nkind: Service\nmetadata: {name: plain, namespace: apps}\nspec:\n"             \
+    "  ports: [{port: 8080}]\n---\n"                                                               \
+    "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: empty, namespace: apps}\n"                  \
+    "data: {ca.crt: not a certificate}\n---\n"                                                     \
+    "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r, namespace: "   \
+    "apps}\nspec:\n  parentRefs: [{name: gw}]\n  rules:\n"                                         \
+    "  - matches: [{path: {value: /secure}}]\n    backendRefs: [{name: secure, port: 443}]\n"      \
+    "  - matches: [{path: {value: /admin}}]\n    backendRefs: [{name: secure, port: 8443}]\n"      \
+    "  - backendRefs: [{name: plain, port: 8080}]\n---\n"
+
+#define POLICY(name, created, section, ca_kind, ca_name)                                           \
+    "apiVersion: gateway.networking.k8s.io/v1\nkind: BackendTLSPolicy\nmetadata: {name: " name    \
+    ", namespace: apps" created "}\nspec:\n  targetRefs: [{group: \"\", kind: Service, name: "     \
+    "secure" section "}]\n  validation:\n    hostname: secure.example.com\n"                      \
+    "    caCertificateRefs: [{group: \"\", kind: " ca_kind ", name: " ca_name "}]\n---\n"
+
+static const gs_policy_status *policy_of(const gs_control *c, const char *name)
+{
+    const gs_status_set *s = gs_control_status(c);
+    for (size_t i = 0; i < s->n_policies; i++)
+        if (strcmp(s->policies[i].name, name) == 0)
+            return &s->policies[i];
+    ck_abort_msg("no policy %s", name);
+    return NULL;
+}
+
+#define ck_cond(conds, type, want_status, want_reason)                                             \
+    do {                                                                                           \
+        const gs_condition *k_ = gs_conditions_get((conds), (type));                               \
+        ck_assert_msg(k_ != NULL, "no condition %s", (type));                                      \
+        ck_assert_msg(strcmp(k_->status, (want_status)) == 0 &&                                    \
+                          strcmp(k_->reason, (want_reason)) == 0,                                  \
+                      "%s: got %s/%s (%s), want %s/%s", (type), k_->status, k_->reason,            \
+                      k_->message, (want_status), (want_reason));                                  \
+    } while (0)
+
+/* The first ancestor's conditions of policy |name| (every policy here has the Gateway). */
+static const gs_conditions *anc(const gs_control *c, const char *name)
+{
+    const gs_policy_status *p = policy_of(c, name);
+    ck_assert_uint_eq(p->n_ancestors, 1);
+    ck_assert_str_eq(p->ancestors[0].ref.kind, "Gateway");
+    ck_assert_str_eq(p->ancestors[0].ref.namespace, "apps");
+    ck_assert_str_eq(p->ancestors[0].ref.name, "gw");
+    return &p->ancestors[0].conditions;
+}
+
+START_TEST(policies_resolve_conflict_and_fail_closed)
+{
+    char *ca = ca_config_map("backend-ca");
+    char *yaml = gs_xasprintf(
+        "%s%s" POLICY("whole-old", ", creationTimestamp: \"2024-01-01T00:00:00Z\"", "",
+                      "ConfigMap", "backend-ca")
+            POLICY("whole-new", ", creationTimestamp: \"2024-02-01T00:00:00Z\"", "", "ConfigMap",
+                   "backend-ca")
+                POLICY("admin-port", "", ", sectionName: admin", "ConfigMap", "missing")
+                    POLICY("bad-kind", "", ", sectionName: nothing", "Secret", "backend-ca")
+                        POLICY("no-cert", "", ", sectionName: nothing", "ConfigMap", "empty"),
+        HEAD, ca);
+    gs_model *m = NULL;
+    gs_model_new(&m);
+    ck_assert_int_eq(gs_model_load_buffer(m, "btls.yaml", yaml, strlen(yaml), NULL, NULL), 0);
+    ck_assert_uint_eq(m->diags.nerrors, 0);
+    ck_assert_uint_eq(m->n_backend_tls_policies, 5);
+    ck_assert_uint_eq(m->n_config_maps, 2);
+    gs_control *c = NULL;
+    ck_assert_int_eq(gs_control_new(&c, NULL), 0);
+    ck_assert_int_eq(gs_control_compute(c, m, NULL), 0);
+
+    ck_cond(anc(c, "whole-old"), "Accepted", "True", "Accepted");
+    ck_cond(anc(c, "whole-old"), "ResolvedRefs", "True", "ResolvedRefs");
+    ck_cond(anc(c, "whole-new"), "Accepted", "False", "Conflicted");
+    ck_cond(anc(c, "admin-port"), "ResolvedRefs", "False", "InvalidCACertificateRef");
+    ck_cond(anc(c, "admin-port"), "Accepted", "False", "NoValidCACertificate");
+    /* targets no port a route uses: no ancestor, but a note */
+    ck_assert_uint_eq(policy_of(c, "bad-kind")->n_ancestors, 0);
+    ck_assert_uint_ge(policy_of(c, "bad-kind")->n_notes, 1);
+
+    /* the data plane: both secure ports fail closed, plain is served */
+    const gs_route_status *rs = &gs_control_status(c)->routes[0];
+    ck_cond(&rs->parents[0].conditions, "ResolvedRefs", "False", "UnsupportedProtocol");
+    /* sectionName beats the whole Service (admin-port has port 8443); otherwise the oldest */
+    const char *msg = gs_conditions_get(&rs->parents[0].conditions, "ResolvedRefs")->message;
+    ck_assert_ptr_nonnull(strstr(msg, "port 443: BackendTLSPolicy whole-old requires TLS"));
+    ck_assert_ptr_nonnull(strstr(msg, "port 8443: BackendTLSPolicy admin-port requires TLS"));
+    const gs_route_table *t = gs_control_table(c);
+    const gs_rt_port *port = gs_route_table_port(t, 0);
+    gs_rt_result res;
+    gs_rt_request req = {.host = "x", .path = "/secure"};
+    gs_route_table_lookup(t, port, &req, &res);
+    ck_assert_int_eq(res.outcome, GS_RT_MATCHED);
+    ck_assert_int_eq(res.rule->backends[0].state, GS_RT_BACKEND_UNSUPPORTED_PROTOCOL);
+    req.path = "/other";
+    gs_route_table_lookup(t, port, &req, &res);
+    ck_assert_int_eq(res.outcome, GS_RT_MATCHED);
+    ck_assert_int_eq(res.rule->backends[0].state, GS_RT_BACKEND_OK);
+
+    /* JSON */
+    gs_buf b = {0};
+    gs_json j;
+    gs_json_init(&j, &b, false);
+    gs_status_write_json(gs_control_status(c), &j);
+    ck_assert_ptr_nonnull(strstr(b.data, "\"kind\":\"BackendTLSPolicy\",\"namespace\":\"apps\","
+                                         "\"name\":\"whole-new\",\"status\":{\"ancestors\":[{"
+                                         "\"ancestorRef\":{\"group\":\"gateway.networking.k8s.io\","
+                                         "\"kind\":\"Gateway\""));
+    gs_buf_clear(&b);
+    gs_control_free(c);
+    gs_model_free(m);
+    free(yaml);
+    free(ca);
+}
+END_TEST
+
+START_TEST(invalid_kind_and_certificate_less_config_map)
+{
+    char *yaml = gs_xasprintf("%s" POLICY("bad-kind", "", "", "Secret", "x"), HEAD);
+    gs_model *m = NULL;
+    gs_model_new(&m);
+    ck_assert_int_eq(gs_model_load_buffer(m, "btls.yaml", yaml, strlen(yaml), NULL, NULL), 0);
+    gs_control *c = NULL;
+    gs_control_new(&c, NULL);
+    ck_assert_int_eq(gs_control_compute(c, m, NULL), 0);
+    ck_cond(anc(c, "bad-kind"), "ResolvedRefs", "False", "InvalidKind");
+    ck_cond(anc(c, "bad-kind"), "Accepted", "False", "NoValidCACertificate");
+    gs_control_free(c);
+    gs_model_free(m);
+    free(yaml);
+    yaml = gs_xasprintf("%s" POLICY("no-cert", "", "", "ConfigMap", "empty"), HEAD);
+    gs_model_new(&m);
+    ck_assert_int_eq(gs_model_load_buffer(m, "btls.yaml", yaml, strlen(yaml), NULL, NULL), 0);
+    gs_control_new(&c, NULL);
+    ck_assert_int_eq(gs_control_compute(c, m, NULL), 0);
+    ck_cond(anc(c, "no-cert"), "ResolvedRefs", "False", "InvalidCACertificateRef");
+    ck_assert_ptr_nonnull(strstr(gs_conditions_get(anc(c, "no-cert"), "ResolvedRefs")->message,
+                                 "no PEM certificate under ca.crt"));
+    gs_control_free(c);
+    gs_model_free(m);
+    free(yaml);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("control_btls");
+    TCase *tc = tcase_create("control_btls");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, policies_resolve_conflict_and_fail_closed);
+    tcase_add_test(tc, invalid_kind_and_certificate_less_config_map);
+    suite_add_tcase(s, tc);
+    return gs_test_run(s);
+}
