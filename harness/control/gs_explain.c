@@ -445,6 +445,22 @@ static void explain_route(explain_ctx *x, const gs_status_set *s, const gs_route
     gs_buf_putc(o, '\n');
 }
 
+static void explain_policy(explain_ctx *x, const gs_policy_status *p)
+{
+    gs_buf *o = x->out;
+    gs_buf_printf(o, "%s%s %s/%s%s\n", gs_term_bold(x->colour), p->kind, p->namespace, p->name,
+                  gs_term_reset(x->colour));
+    for (size_t i = 0; i < p->n_notes; i++)
+        gs_buf_printf(o, "  Note:        %s\n", p->notes[i]);
+    for (size_t i = 0; i < p->n_ancestors; i++) {
+        const gs_ancestor_status *a = &p->ancestors[i];
+        gs_buf_printf(o, "  Ancestor %s %s/%s\n", a->ref.kind, a->ref.namespace, a->ref.name);
+        gs_buf_printf(o, "    Controller:   %s\n", a->controller_name);
+        explain_conditions(x, &a->conditions, 4);
+    }
+    gs_buf_putc(o, '\n');
+}
+
 void gs_explain_describe(const gs_status_set *s, const gs_route_table *t, bool colour, gs_buf *out)
 {
     explain_ctx x = {.out = out, .colour = colour};
@@ -462,6 +478,8 @@ void gs_explain_describe(const gs_status_set *s, const gs_route_table *t, bool c
         explain_listener_set(&x, &s->listener_sets[i], t);
     for (size_t i = 0; i < s->n_routes; i++)
         explain_route(&x, s, t, &s->routes[i]);
+    for (size_t i = 0; i < s->n_policies; i++)
+        explain_policy(&x, &s->policies[i]);
     for (size_t i = 0; i < s->n_notes; i++)
         gs_buf_printf(out, "Note: %s\n", s->notes[i]);
     if (s->n_classes + s->n_gateways + s->n_routes == 0)

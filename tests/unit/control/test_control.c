@@ -5,6 +5,7 @@
  * references), attachedRoutes, HTTPRoute vs GRPCRoute, Namespace labels, and the
  * route table built from the model. */
 #include "gs_control.h"
+#include "ck_conditions.h"
 #include "gs_test.h"
 
 #include "gs_alloc.h"
@@ -73,16 +74,6 @@ static const gs_route_status *route_of(const gs_control *c, const char *ns, cons
     ck_abort_msg("no route %s/%s", ns, name);
     return NULL;
 }
-
-#define ck_cond(conds, type, want_status, want_reason)                                             \
-    do {                                                                                           \
-        const gs_condition *k_ = gs_conditions_get((conds), (type));                               \
-        ck_assert_msg(k_ != NULL, "no condition %s", (type));                                      \
-        ck_assert_msg(strcmp(k_->status, (want_status)) == 0 &&                                    \
-                          strcmp(k_->reason, (want_reason)) == 0,                                  \
-                      "%s: got %s/%s (%s), want %s/%s", (type), k_->status, k_->reason,            \
-                      k_->message, (want_status), (want_reason));                                  \
-    } while (0)
 
 #define ck_msg_has(conds, type, text)                                                              \
     do {                                                                                           \

@@ -9,7 +9,9 @@
 #include "control_priv.h"
 #include "gs_alloc.h"
 #include "gs_buf.h"
+#include "gs_explain.h"
 #include "gs_json.h"
+#include "ck_conditions.h"
 #include "gs_test.h"
 #include "gs_tls.h"
 
@@ -65,16 +67,6 @@ static const gs_policy_status *policy_of(const gs_control *c, const char *name)
     ck_abort_msg("no policy %s", name);
     return NULL;
 }
-
-#define ck_cond(conds, type, want_status, want_reason)                                             \
-    do {                                                                                           \
-        const gs_condition *k_ = gs_conditions_get((conds), (type));                               \
-        ck_assert_msg(k_ != NULL, "no condition %s", (type));                                      \
-        ck_assert_msg(strcmp(k_->status, (want_status)) == 0 &&                                    \
-                          strcmp(k_->reason, (want_reason)) == 0,                                  \
-                      "%s: got %s/%s (%s), want %s/%s", (type), k_->status, k_->reason,            \
-                      k_->message, (want_status), (want_reason));                                  \
-    } while (0)
 
 /* The first ancestor's conditions of policy |name| (every policy here has the Gateway). */
 static const gs_conditions *anc(const gs_control *c, const char *name)
@@ -146,6 +138,13 @@ START_TEST(policies_resolve_conflict_and_fail_closed)
                                          "\"name\":\"whole-new\",\"status\":{\"ancestors\":[{"
                                          "\"ancestorRef\":{\"group\":\"gateway.networking.k8s.io\","
                                          "\"kind\":\"Gateway\""));
+    gs_buf_clear(&b);
+    /* explain names each policy, its ancestors and conditions, and the fail-closed note */
+    gs_explain_describe(gs_control_status(c), t, false, &b);
+    ck_assert_ptr_nonnull(strstr(b.data, "BackendTLSPolicy apps/whole-old\n"));
+    ck_assert_ptr_nonnull(strstr(b.data, "does not originate TLS to backends yet"));
+    ck_assert_ptr_nonnull(strstr(b.data, "  Ancestor Gateway apps/gw\n"));
+    ck_assert_ptr_nonnull(strstr(b.data, "Conflicted"));
     gs_buf_clear(&b);
     gs_control_free(c);
     gs_model_free(m);

@@ -7,6 +7,7 @@
 #include "control_priv.h"
 #include "gs_explain.h"
 #include "gs_json.h"
+#include "ck_conditions.h"
 #include "gs_test.h"
 
 #include <stdio.h>
@@ -67,16 +68,6 @@ static const gs_parent_status *parent_of(const gs_control *c, const char *route,
     ck_abort_msg("no route %s", route);
     return NULL;
 }
-
-#define ck_cond(conds, type, want_status, want_reason)                                             \
-    do {                                                                                           \
-        const gs_condition *k_ = gs_conditions_get((conds), (type));                               \
-        ck_assert_msg(k_ != NULL, "no condition %s", (type));                                      \
-        ck_assert_msg(strcmp(k_->status, (want_status)) == 0 &&                                    \
-                          strcmp(k_->reason, (want_reason)) == 0,                                  \
-                      "%s: got %s/%s (%s), want %s/%s", (type), k_->status, k_->reason,            \
-                      k_->message, (want_status), (want_reason));                                  \
-    } while (0)
 
 #define GW(from)                                                                                   \
     "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw, namespace: "    \
