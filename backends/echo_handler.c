@@ -99,6 +99,7 @@ void gs_echo_ctx_init(gs_echo_ctx *ctx, const gs_echo_config *cfg, gs_echo_log *
 {
     ctx->cfg = cfg;
     ctx->log = log;
+    ctx->faults_version = 0; /* |faults| unused until the control endpoint sets them */
     ctx->rng = seed ? seed : 0x9e3779b97f4a7c15ull;
     memset(ctx->tails, 0, sizeof(ctx->tails));
     ctx->next_tail = 0;
@@ -759,9 +760,17 @@ static bool handler_status_path(const gs_echo_request *req, int *status)
     return true;
 }
 
+/* The faults in force: the command line's until the control endpoint set others. */
+static const gs_echo_faults *handler_faults(gs_echo_ctx *ctx)
+{
+    if (ctx->log)
+        gs_echo_log_faults_since(ctx->log, &ctx->faults_version, &ctx->faults);
+    return ctx->faults_version ? &ctx->faults : &ctx->cfg->faults;
+}
+
 void gs_echo_handle(gs_echo_ctx *ctx, const gs_echo_request *req, gs_echo_response *resp)
 {
-    const gs_echo_faults *f = &ctx->cfg->faults;
+    const gs_echo_faults *f = handler_faults(ctx);
     gs_echo_response_reset(resp);
     bool grpc = handler_is_grpc(req);
 
@@ -841,6 +850,41 @@ static uint64_t handler_query_uint(const gs_echo_request *req, const char *key)
     return x;
 }
 
+/* POST /behaviour?errorRate=P&status=N&delay=DUR: the scenario's `behaviour` (absent: no
+ * errors, 503, no delay) for every loop from now on; the other faults stay the command line's.
+ * 400 for a value out of range. Both methods answer the faults in force. */
+static void handler_behaviour(gs_echo_ctx *ctx, const gs_echo_request *req, bool post,
+                              gs_echo_response *resp)
+{
+    if (post) {
+        gs_echo_faults f = ctx->cfg->faults;
+        size_t n;
+        const char *v = gs_echo_query_param(req->target, req->target_len, "errorRate", &n);
+        char tmp[32] = "0";
+        if (v && n < sizeof(tmp)) {
+            memcpy(tmp, v, n);
+            tmp[n] = '\0';
+        }
+        char *end;
+        f.error_rate = strtod(tmp, &end);
+        int64_t status = handler_query_int(req, "status");
+        f.error_status = status < 0 ? 503 : (int)status;
+        f.delay_ns = handler_query_delay(req);
+        f.delay_max_ns = 0;
+        if (*end || !(f.error_rate >= 0 && f.error_rate <= 1) ||
+            (gs_echo_query_param(req->target, req->target_len, "status", &n) &&
+             (status < 100 || status > 599))) {
+            resp->status = 400;
+            gs_buf_puts(&resp->body, "{\"error\":\"errorRate must be 0-1, status 100-599\"}");
+            return;
+        }
+        gs_echo_log_set_faults(ctx->log, &f);
+    }
+    const gs_echo_faults *now = handler_faults(ctx);
+    gs_buf_printf(&resp->body, "{\"errorRate\":%g,\"status\":%d,\"delayMs\":%.3f}",
+                  now->error_rate, now->error_status, (double)now->delay_ns / 1e6);
+}
+
 void gs_echo_handle_control(gs_echo_ctx *ctx, const gs_echo_request *req, gs_echo_response *resp)
 {
     gs_echo_response_reset(resp);
@@ -859,6 +903,11 @@ void gs_echo_handle_control(gs_echo_ctx *ctx, const gs_echo_request *req, gs_ech
             gs_echo_log_stats_json(ctx->log, &resp->body);
         else
             resp->status = 405;
+    } else if (gs_h1_strieq(req->target, plen, "/behaviour")) {
+        if (get || post)
+            handler_behaviour(ctx, req, post, resp);
+        else
+            resp->status = 405;
     } else if (gs_h1_strieq(req->target, plen, "/healthz")) {
         ct = "text/plain";
         gs_buf_puts(&resp->body, "ok\n");
@@ -873,7 +922,10 @@ void gs_echo_handle_control(gs_echo_ctx *ctx, const gs_echo_request *req, gs_ech
         resp->status = 404;
     }
     if (resp->status == 405)
-        response_add_str(resp, "allow", gs_h1_strieq(req->target, plen, "/reset") ? "POST" : "GET");
+        response_add_str(resp, "allow",
+                         gs_h1_strieq(req->target, plen, "/reset")       ? "POST"
+                         : gs_h1_strieq(req->target, plen, "/behaviour") ? "GET, POST"
+                                                                         : "GET");
     if (resp->body.len > 0) {
         response_add_str(resp, "content-type", ct);
         if (resp->body.data[resp->body.len - 1] != '\n')

@@ -76,6 +76,8 @@ bool gs_echo_response_next(const gs_echo_response *r, size_t *pos, const char **
 typedef struct gs_echo_ctx {
     const gs_echo_config *cfg; /* borrowed */
     gs_echo_log *log;          /* borrowed, shared between loops */
+    gs_echo_faults faults;     /* copy of those POST /behaviour set (when faults_version) */
+    unsigned faults_version;   /* of the log's faults copied into |faults|; 0: cfg's rule */
     uint64_t rng;              /* xorshift64* state; never 0 */
     char backend[256];         /* "ns/name/replica" */
     size_t backend_len;
@@ -100,7 +102,8 @@ void gs_echo_handle_websocket(gs_echo_ctx *ctx, const gs_echo_request *req,
                               gs_echo_response *resp);
 
 /* Answers a request on the control listener: GET /requests?since=N[&limit=M], GET /stats,
- * GET /healthz, POST /reset. Anything else is 404 (405 for a wrong method). */
+ * GET /healthz, POST /reset, GET and POST /behaviour?errorRate=P&status=N&delay=DUR (the
+ * faults every loop applies from then on). Anything else is 404 (405 for a wrong method). */
 void gs_echo_handle_control(gs_echo_ctx *ctx, const gs_echo_request *req, gs_echo_response *resp);
 
 /* Writes |name| in Go's canonical header form ("x-forwarded-for" -> "X-Forwarded-For") to |out|

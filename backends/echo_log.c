@@ -10,6 +10,7 @@
 #include "gs_time.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,8 @@ struct gs_echo_log {
         uint64_t hash; /* of the key, 0 = empty */
         uint64_t tries;
     } *tries; /* GS_ECHO_LOG_TRY_SLOTS, made on first use */
+    gs_echo_faults faults;           /* set through the control endpoint (under |mu|) */
+    atomic_uint faults_version;      /* 0 until set; read without the lock */
 };
 
 int gs_echo_log_new(gs_echo_log **out, size_t capacity)
@@ -310,4 +313,23 @@ uint64_t gs_echo_log_try(gs_echo_log *log, const char *key, size_t len)
     uint64_t n = ++log->tries[slot].tries;
     pthread_mutex_unlock(&log->mu);
     return n;
+}
+
+void gs_echo_log_set_faults(gs_echo_log *l, const gs_echo_faults *f)
+{
+    pthread_mutex_lock(&l->mu);
+    l->faults = *f;
+    atomic_fetch_add_explicit(&l->faults_version, 1, memory_order_release);
+    pthread_mutex_unlock(&l->mu);
+}
+
+bool gs_echo_log_faults_since(gs_echo_log *l, unsigned *version, gs_echo_faults *out)
+{
+    if (atomic_load_explicit(&l->faults_version, memory_order_acquire) == *version)
+        return false;
+    pthread_mutex_lock(&l->mu);
+    *out = l->faults;
+    *version = atomic_load_explicit(&l->faults_version, memory_order_relaxed);
+    pthread_mutex_unlock(&l->mu);
+    return true;
 }

@@ -6,6 +6,7 @@
 #ifndef ECHO_LOG_H
 #define ECHO_LOG_H
 
+#include "echo_config.h"
 #include "gs_buf.h"
 
 #include <stdbool.h>
@@ -31,6 +32,14 @@ typedef struct gs_echo_log_entry {
 
 /* A log keeping the last |capacity| ids. */
 int gs_echo_log_new(gs_echo_log **out, size_t capacity);
+
+/* The faults the control endpoint set (POST /behaviour) live here, beside the log, because the
+ * log is the one object every loop shares. Setting bumps a version every loop checks per
+ * request with one atomic load (gs_echo_log_faults_since). */
+void gs_echo_log_set_faults(gs_echo_log *l, const gs_echo_faults *f);
+/* Copies the faults set last into |out| and returns true when they changed since |*version|
+ * (updated); false, leaving |out| alone, otherwise. */
+bool gs_echo_log_faults_since(gs_echo_log *l, unsigned *version, gs_echo_faults *out);
 void gs_echo_log_free(gs_echo_log *log);
 
 /* Records one request. Thread-safe. */

@@ -158,6 +158,12 @@ int gs_echo_fleet_check(gs_echo_fleet *f, gs_error *err)
 int gs_echo_http_get(const char *address, const char *path, int64_t timeout_ns, gs_buf *body,
                      gs_error *err)
 {
+    return gs_echo_http_request(address, "GET", path, timeout_ns, body, err);
+}
+
+int gs_echo_http_request(const char *address, const char *method, const char *path,
+                         int64_t timeout_ns, gs_buf *body, gs_error *err)
+{
     struct sockaddr_storage sa;
     socklen_t sa_len;
     if (gs_addr_resolve_hostport(address, 0, &sa, &sa_len, err) != 0)
@@ -169,7 +175,8 @@ int gs_echo_http_get(const char *address, const char *path, int64_t timeout_ns, 
         goto out;
     }
     char req[1024];
-    int len = snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: %s\r\n\r\n", path, address);
+    int len =
+        snprintf(req, sizeof(req), "%s %s HTTP/1.0\r\nHost: %s\r\n\r\n", method, path, address);
     if (len < 0 || (size_t)len >= sizeof(req) || write(fd, req, (size_t)len) != len) {
         rc = gs_error_set_errno(err, errno, "write %s", address);
         goto out;
@@ -180,7 +187,7 @@ int gs_echo_http_get(const char *address, const char *path, int64_t timeout_ns, 
         int64_t left = deadline - gs_now_ns();
         struct pollfd p = {.fd = fd, .events = POLLIN};
         if (left <= 0 || poll(&p, 1, (int)(left / GS_NS_PER_MS) + 1) == 0) {
-            rc = gs_error_set(err, GS_ERR_TIMEOUT, "GET %s%s timed out", address, path);
+            rc = gs_error_set(err, GS_ERR_TIMEOUT, "%s %s%s timed out", method, address, path);
             break;
         }
         char *dst = gs_buf_reserve(&in, 65536);
@@ -298,15 +305,21 @@ static int fleet_read_log(gs_echo_replica *r, void (*on_id)(const char *id, void
     return total;
 }
 
+/* Whether replica |r| serves backend "ns/name" |backend|. */
+static bool fleet_replica_of(const gs_echo_replica *r, const char *backend)
+{
+    size_t nl = strlen(r->backend->ns);
+    return strncmp(backend, r->backend->ns, nl) == 0 && backend[nl] == '/' &&
+           strcmp(backend + nl + 1, r->backend->name) == 0;
+}
+
 int gs_echo_fleet_request_ids(gs_echo_fleet *f, const char *backend,
                               void (*on_id)(const char *id, void *user), void *user, gs_error *err)
 {
     int total = 0;
     for (size_t i = 0; i < f->n_replicas; i++) {
         gs_echo_replica *r = &f->replicas[i];
-        size_t nl = strlen(r->backend->ns);
-        if (strncmp(backend, r->backend->ns, nl) != 0 || backend[nl] != '/' ||
-            strcmp(backend + nl + 1, r->backend->name) != 0)
+        if (!fleet_replica_of(r, backend))
             continue;
         int n = fleet_read_log(r, on_id, user, false, FLEET_LOG_PAGES, err);
         if (n < 0)
@@ -314,6 +327,37 @@ int gs_echo_fleet_request_ids(gs_echo_fleet *f, const char *backend,
         total += n;
     }
     return total;
+}
+
+int gs_echo_fleet_set_behaviour(gs_echo_fleet *f, const char *backend,
+                                const gs_scenario_behaviour *b, gs_error *err)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < f->n_replicas; i++) {
+        gs_echo_replica *r = &f->replicas[i];
+        if (!fleet_replica_of(r, backend))
+            continue;
+        if (r->control == NULL)
+            return gs_error_set(err, GS_ERR_PROTOCOL,
+                                "backend %s replica %u has no control listener", backend,
+                                r->replica);
+        char path[160];
+        snprintf(path, sizeof(path), "/behaviour?errorRate=%.17g&status=%d&delay=%lldns",
+                 b->error_rate, b->status ? b->status : 503, (long long)b->delay_ns);
+        gs_buf body = {0};
+        int status = gs_echo_http_request(r->control, "POST", path, 5 * GS_NS_PER_S, &body, err);
+        if (status >= 0 && status != 200)
+            status =
+                gs_error_set(err, GS_ERR_PROTOCOL, "backend %s replica %u: %s answered %d %.200s",
+                             backend, r->replica, path, status, body.data ? body.data : "");
+        gs_buf_clear(&body);
+        if (status < 0)
+            return status;
+        n++;
+    }
+    if (n == 0)
+        return gs_error_set(err, GS_ERR_NOT_FOUND, "no backend %s among the scenario's", backend);
+    return 0;
 }
 
 int gs_echo_fleet_mark(gs_echo_fleet *f, gs_error *err)

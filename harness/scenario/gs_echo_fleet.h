@@ -44,6 +44,11 @@ int gs_echo_fleet_check(gs_echo_fleet *f, gs_error *err);
 int gs_echo_fleet_request_ids(gs_echo_fleet *f, const char *backend,
                               void (*on_id)(const char *id, void *user), void *user, gs_error *err);
 
+/* Changes the fault behaviour of every replica of backend "ns/name" for the rest of the run,
+ * through each one's control endpoint (POST /behaviour). Returns 0 or GS_ERR_*. */
+int gs_echo_fleet_set_behaviour(gs_echo_fleet *f, const char *backend,
+                                const gs_scenario_behaviour *b, gs_error *err);
+
 /* Advances every replica's cursor past what it has served so far (called before a step sends,
  * so the step only sees its own ids). */
 int gs_echo_fleet_mark(gs_echo_fleet *f, gs_error *err);
@@ -54,5 +59,8 @@ void gs_echo_fleet_stop(gs_echo_fleet *f);
  * status (and the body in |body|) or GS_ERR_*. */
 int gs_echo_http_get(const char *address, const char *path, int64_t timeout_ns, gs_buf *body,
                      gs_error *err);
+/* The same with another |method| ("POST"), without a request body. */
+int gs_echo_http_request(const char *address, const char *method, const char *path,
+                         int64_t timeout_ns, gs_buf *body, gs_error *err);
 
 #endif

@@ -27,6 +27,7 @@ typedef enum gs_rollout_action_kind {
     GS_ROLLOUT_SET_HEADER_ROUTE, /* upsert a managed rule sending matching requests to the
                                     canary; without matches, remove it */
     GS_ROLLOUT_SET_MIRROR_ROUTE, /* mirror requests to the canary (a no-op where |noop|) */
+    GS_ROLLOUT_SET_BEHAVIOUR,    /* change a backend's faults for the rest of the run */
 } gs_rollout_action_kind;
 
 typedef enum gs_rollout_match_type {
@@ -52,16 +53,10 @@ typedef struct gs_rollout_action {
     /* SET_MIRROR_ROUTE: the tool acknowledges the step and changes nothing (the Argo Rollouts
      * Gateway API plugin's SetMirrorRoute); the rehearsal says so instead of mirroring. */
     bool noop;
+    const char *backend;             /* SET_BEHAVIOUR: "ns/name", a declared backend */
+    gs_scenario_behaviour behaviour; /* SET_BEHAVIOUR: its faults from now on */
     gs_pos pos;
 } gs_rollout_action;
-
-/* A change of a backend's fault behaviour before the action at |at_action| (0-based). */
-typedef struct gs_rollout_fault {
-    size_t at_action;
-    const char *backend; /* "ns/name", a declared backend */
-    gs_scenario_behaviour behaviour;
-    gs_pos pos;
-} gs_rollout_fault;
 
 /* The plan: which route, which backends, the actions and the analysis thresholds. */
 typedef struct gs_rollout_plan {
@@ -76,8 +71,6 @@ typedef struct gs_rollout_plan {
     int64_t max_p99_ns;          /* 99th percentile of the canary's latency; 0: not checked */
     gs_rollout_action *actions;
     size_t n_actions;
-    gs_rollout_fault *faults;
-    size_t n_faults;
 } gs_rollout_plan;
 
 typedef enum gs_rollout_outcome {

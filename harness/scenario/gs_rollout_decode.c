@@ -90,10 +90,32 @@ const char *gs_rollout_dec_service(scenario_decoder *sd, const gs_yaml_node *sou
     return s;
 }
 
+/* `setBehaviour: {backend, behaviour: {delay, errorRate, status}}`. */
+static void rd_set_behaviour(scenario_decoder *sd, const gs_yaml_node *item, gs_rollout_action *a)
+{
+    static const char *const fields[] = {"backend", "behaviour", NULL};
+    a->kind = GS_ROLLOUT_SET_BEHAVIOUR;
+    gs_yaml_node *body = gs_dec_map(&sd->d, item, "setBehaviour", true);
+    if (body == NULL || body->kind != GS_YAML_MAPPING)
+        return;
+    gs_dec_push(&sd->d, "setBehaviour");
+    gs_dec_check_fields(&sd->d, body, fields);
+    gs_yaml_node *n = gs_dec_field(&sd->d, body, "backend", true);
+    if (n)
+        a->backend = gs_scenario_dec_backend_ref(sd, n, "backend");
+    gs_yaml_node *beh = gs_dec_map(&sd->d, body, "behaviour", true);
+    if (beh && beh->kind == GS_YAML_MAPPING) {
+        gs_dec_push(&sd->d, "behaviour");
+        gs_scenario_dec_behaviour(sd, beh, &a->behaviour);
+        gs_dec_pop(&sd->d);
+    }
+    gs_dec_pop(&sd->d);
+}
+
 static void rd_action(scenario_decoder *sd, const gs_yaml_node *item, gs_rollout_action *a)
 {
-    static const char *const fields[] = {"setWeight",      "pause",          "analysis",
-                                         "setHeaderRoute", "setMirrorRoute", NULL};
+    static const char *const fields[] = {
+        "setWeight", "pause", "analysis", "setHeaderRoute", "setMirrorRoute", "setBehaviour", NULL};
     static const char *const pfields[] = {"duration", NULL};
     a->pos = item->pos;
     if (!gs_dec_check_fields(&sd->d, item, fields))
@@ -101,13 +123,15 @@ static void rd_action(scenario_decoder *sd, const gs_yaml_node *item, gs_rollout
     if (item->npairs != 1) {
         gs_dec_error(&sd->d, item,
                      "give exactly one of setWeight, pause, analysis, setHeaderRoute, "
-                     "setMirrorRoute");
+                     "setMirrorRoute, setBehaviour");
         return;
     }
     int64_t v;
     if (gs_dec_int(&sd->d, item, "setWeight", false, 0, 100, &v)) {
         a->kind = GS_ROLLOUT_SET_WEIGHT;
         a->weight = (unsigned)v;
+    } else if (gs_yaml_get(item, "setBehaviour")) {
+        rd_set_behaviour(sd, item, a);
     } else if (gs_yaml_get(item, "setHeaderRoute") || gs_yaml_get(item, "setMirrorRoute")) {
         bool header = gs_yaml_get(item, "setHeaderRoute") != NULL;
         const char *key = header ? "setHeaderRoute" : "setMirrorRoute";

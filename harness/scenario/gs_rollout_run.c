@@ -670,6 +670,9 @@ static const char *rollout_stage_name(const gs_rollout_action *a, char buf[48])
     case GS_ROLLOUT_SET_MIRROR_ROUTE:
         snprintf(buf, 48, "setMirrorRoute %.28s", a->route);
         break;
+    case GS_ROLLOUT_SET_BEHAVIOUR:
+        snprintf(buf, 48, "setBehaviour %.30s", a->backend);
+        break;
     }
     return buf;
 }
@@ -1039,6 +1042,33 @@ static void rollout_mirror_noop(rollout_run *r, const gs_rollout_action *a)
     gs_rollout_advance(&r->st, r->plan);
 }
 
+/* setBehaviour: the backend's replicas take the new faults through their control endpoint;
+ * the traffic goes on. */
+static int rollout_set_behaviour(rollout_run *r, const gs_rollout_action *a, gs_error *err)
+{
+    char label[48];
+    rollout_stage_name(a, label);
+    if (r->env->progress)
+        r->env->progress(r->env->ctx, label);
+    if (r->env->set_behaviour == NULL)
+        return gs_error_set(err, GS_ERR_INVALID,
+                            "rollout: %s: this run cannot change a "
+                            "backend's behaviour",
+                            label);
+    const gs_scenario_behaviour *b = &a->behaviour;
+    int rc = r->env->set_behaviour(r->env->ctx, a->backend, b, err);
+    if (rc < 0)
+        return rc;
+    gs_results_check *c = rollout_record(r, "rollout.behaviour", GS_RESULT_PASSED);
+    gs_results_set(&c->message,
+                   "%s: from now on %.4g%% of its requests answered %d, every answer delayed "
+                   "%.1f ms (at canary weight %u)",
+                   label, 100 * b->error_rate, b->status ? b->status : 503,
+                   (double)b->delay_ns / 1e6, r->st.weight);
+    gs_rollout_advance(&r->st, r->plan);
+    return 0;
+}
+
 /* Collects one window of |ns|: its counts (|out|, without the histogram) and the canary's
  * 99th percentile latency (|p99_ns|, 0 without canary responses). */
 static int rollout_collect(rollout_run *r, int64_t ns, rollout_window *out, int64_t *p99_ns,
@@ -1179,6 +1209,9 @@ static int rollout_steps(rollout_run *r, gs_error *err)
             break;
         case GS_ROLLOUT_SET_MIRROR_ROUTE:
             rollout_mirror_noop(r, a);
+            break;
+        case GS_ROLLOUT_SET_BEHAVIOUR:
+            rc = rollout_set_behaviour(r, a, err);
             break;
         }
     }

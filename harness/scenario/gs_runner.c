@@ -1008,6 +1008,13 @@ static int runner_rollout_alive(void *ctx, gs_error *err)
     return runner_check_alive(ctx, err) ? 0 : (err->code < 0 ? err->code : GS_ERR_CLOSED);
 }
 
+static int runner_rollout_set_behaviour(void *ctx, const char *backend,
+                                        const gs_scenario_behaviour *b, gs_error *err)
+{
+    runner_scenario *rs = ctx;
+    return gs_echo_fleet_set_behaviour(&rs->fleet, backend, b, err);
+}
+
 static void runner_rollout_progress(void *ctx, const char *what)
 {
     runner_scenario *rs = ctx;
@@ -1041,6 +1048,7 @@ static int runner_rollout(runner_scenario *rs, const gs_scenario_rollout *ro,
                           .timeout_ns = rs->cfg->start_timeout_ns,
                           .apply = runner_rollout_apply,
                           .alive = runner_rollout_alive,
+                          .set_behaviour = runner_rollout_set_behaviour,
                           .progress = runner_rollout_progress,
                           .warn = runner_rollout_warn,
                           .ctx = rs};

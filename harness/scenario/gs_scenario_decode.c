@@ -468,10 +468,23 @@ static void sd_namespaces(scenario_decoder *sd, const gs_yaml_node *spec)
     gs_dec_pop(&sd->d);
 }
 
+void gs_scenario_dec_behaviour(scenario_decoder *sd, const gs_yaml_node *beh,
+                               gs_scenario_behaviour *out)
+{
+    static const char *const fields[] = {"delay", "errorRate", "status", NULL};
+    int64_t v;
+    gs_dec_check_fields(&sd->d, beh, fields);
+    gs_dec_duration(&sd->d, beh, "delay", false, &out->delay_ns);
+    if (out->delay_ns < 0)
+        gs_dec_error_field(&sd->d, gs_yaml_get(beh, "delay"), "delay", "must not be negative");
+    gs_dec_double(&sd->d, beh, "errorRate", false, 0, 1, &out->error_rate);
+    if (gs_dec_int(&sd->d, beh, "status", false, 100, 599, &v))
+        out->status = (int)v;
+}
+
 static void sd_backend(scenario_decoder *sd, const gs_yaml_node *item, gs_scenario_backend *b)
 {
     static const char *const fields[] = {"service", "port", "ports", "replicas", "behaviour", NULL};
-    static const char *const bfields[] = {"delay", "errorRate", "status", NULL};
     b->pos = item->pos;
     b->replicas = 1;
     gs_dec_check_fields(&sd->d, item, fields);
@@ -514,13 +527,7 @@ static void sd_backend(scenario_decoder *sd, const gs_yaml_node *item, gs_scenar
     gs_yaml_node *beh = gs_dec_map(&sd->d, item, "behaviour", false);
     if (beh && beh->kind == GS_YAML_MAPPING) {
         gs_dec_push(&sd->d, "behaviour");
-        gs_dec_check_fields(&sd->d, beh, bfields);
-        gs_dec_duration(&sd->d, beh, "delay", false, &b->behaviour.delay_ns);
-        if (b->behaviour.delay_ns < 0)
-            gs_dec_error_field(&sd->d, gs_yaml_get(beh, "delay"), "delay", "must not be negative");
-        gs_dec_double(&sd->d, beh, "errorRate", false, 0, 1, &b->behaviour.error_rate);
-        if (gs_dec_int(&sd->d, beh, "status", false, 100, 599, &v))
-            b->behaviour.status = (int)v;
+        gs_scenario_dec_behaviour(sd, beh, &b->behaviour);
         gs_dec_pop(&sd->d);
     }
 }

@@ -25,6 +25,9 @@ bool gs_scenario_dec_ref(scenario_decoder *sd, const gs_yaml_node *node, const c
 /* A "ns/name" that must name a declared backend: the string, or NULL after reporting. */
 const char *gs_scenario_dec_backend_ref(scenario_decoder *sd, const gs_yaml_node *node,
                                         const char *field);
+/* A backend's `behaviour` mapping {delay, errorRate, status} into |out|. */
+void gs_scenario_dec_behaviour(scenario_decoder *sd, const gs_yaml_node *beh,
+                               gs_scenario_behaviour *out);
 /* A `send` mapping (docs/scenario.md). */
 void gs_scenario_dec_send(scenario_decoder *sd, const gs_yaml_node *m, gs_scenario_send *s);
 /* |p| (at |node|, field |field|) resolved against the scenario's folder; reported when it does

@@ -5,7 +5,8 @@
 #                                         weight verified with alpha and power, a header route
 #                                         on the canary from weight 20 on and removed at
 #                                         promotion, the promotion after three passed analyses, the rollback at weight 20
-#                                         after two failed ones
+#                                         after two failed ones; a canary made to fail by a
+#                                         setBehaviour step after weight 20 rolled back at 40
 #   rollout_cases.py GATESIM flagger DIR  Flagger Canaries (stepWeight 20, maxWeight 60,
 #                                         threshold 2, success >= 99%, p99 <= 500 ms): healthy is
 #                                         promoted, 10% errors rolled back at 20 after two failed
@@ -101,7 +102,24 @@ def plan(gatesim, folder):
         for c in cs:
             if c["kind"] == "rollout.failedRequests" and not c["observed"].startswith("0 of "):
                 fail("failed requests: %s" % c["observed"])
-    print("ok: promoted through 20/40/60, rolled back at 20 after two failed checks")
+
+        # Faults changed mid-rollout: healthy at 20, failing from 40 on.
+        cs = checks(res, "rollout-plan-fault-mid-rollout")
+        kinds = [c["kind"] for c in cs]
+        if kinds.count("rollout.behaviour") != 1 or \
+                kinds.index("rollout.behaviour") != kinds.index("rollout.analysis") + 1:
+            fail("fault mid-rollout: records %s" % kinds)
+        analyses = [c["message"] for c in cs if c["kind"] == "rollout.analysis"]
+        if len(analyses) != 3 or not analyses[0].startswith("analysis at canary weight 20: "
+                                                            "passed") or \
+                not analyses[2].startswith("analysis at canary weight 40: failed") or \
+                not analyses[2].endswith("(failed checks 2 of 2): rolling back"):
+            fail("fault mid-rollout: analyses %s" % analyses)
+        outcome = [c for c in cs if c["kind"] == "rollout.outcome"][0]
+        if outcome["observed"] != "rolledBack at canary weight 40 after 2 failed checks":
+            fail("fault mid-rollout: outcome %s" % outcome["observed"])
+    print("ok: promoted through 20/40/60, rolled back at 20 after two failed checks, rolled back "
+          "at 40 after the canary's faults changed mid-rollout")
 
 
 def flagger(gatesim, folder):

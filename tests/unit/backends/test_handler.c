@@ -427,6 +427,47 @@ START_TEST(request_log_and_control)
 }
 END_TEST
 
+/* POST /behaviour changes the faults of every loop sharing the log: a second loop (ctx2) that
+ * never saw the control request answers with the new error status from its next request on. */
+START_TEST(control_behaviour)
+{
+    fixture f;
+    fx_init(&f);
+    gs_echo_ctx ctx2;
+    gs_echo_ctx_init(&ctx2, &f.cfg, f.log, 9);
+    gs_echo_request req = mkreq("GET", "/", NULL, 0);
+    gs_echo_handle(&ctx2, &req, &f.resp);
+    ck_assert_int_eq(f.resp.status, 200);
+
+    gs_echo_request c = mkreq("POST", "/behaviour?errorRate=1&status=418&delay=5ms", NULL, 0);
+    gs_echo_handle_control(&f.ctx, &c, &f.resp);
+    ck_assert_int_eq(f.resp.status, 200);
+    ck_assert_ptr_nonnull(strstr(f.resp.body.data, "{\"errorRate\":1,\"status\":418,\"delayMs\":5.000}"));
+    gs_echo_handle(&ctx2, &req, &f.resp);
+    ck_assert_int_eq(f.resp.status, 418);
+    ck_assert_int_eq(f.resp.delay_ns, 5000000);
+
+    c = mkreq("GET", "/behaviour", NULL, 0);
+    gs_echo_handle_control(&ctx2, &c, &f.resp);
+    ck_assert_ptr_nonnull(strstr(f.resp.body.data, "\"status\":418"));
+    c = mkreq("POST", "/behaviour?errorRate=1.5", NULL, 0);
+    gs_echo_handle_control(&f.ctx, &c, &f.resp);
+    ck_assert_int_eq(f.resp.status, 400);
+    c = mkreq("PUT", "/behaviour", NULL, 0);
+    gs_echo_handle_control(&f.ctx, &c, &f.resp);
+    ck_assert_int_eq(f.resp.status, 405);
+    ck_assert_str_eq(field(&f.resp, "allow"), "GET, POST");
+
+    c = mkreq("POST", "/behaviour", NULL, 0); /* nothing given: healthy again */
+    gs_echo_handle_control(&f.ctx, &c, &f.resp);
+    gs_echo_handle(&ctx2, &req, &f.resp);
+    ck_assert_int_eq(f.resp.status, 200);
+    ck_assert_int_eq(f.resp.delay_ns, 0);
+    gs_echo_ctx_free(&ctx2);
+    fx_free(&f);
+}
+END_TEST
+
 START_TEST(helpers)
 {
     char out[32];
@@ -654,6 +695,7 @@ static Suite *handler_suite(void)
     tcase_add_test(tc, fail_n_times_then_succeed);
     tcase_add_test(tc, fail_by_dropping_the_connection);
     tcase_add_test(tc, request_log_and_control);
+    tcase_add_test(tc, control_behaviour);
     tcase_add_test(tc, helpers);
     tcase_add_test(tc, json_plain);
     tcase_add_test(tc, json_echo_matches_reference);

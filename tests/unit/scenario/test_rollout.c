@@ -286,6 +286,12 @@ START_TEST(decode_errors)
     failures += !decode_fails("    send: {requests: 1}\n    rollout:\n      traffic: {rate: 10}\n"
                  PLAN("[{setWeight: 1}]"),
                  8, 11, "a rollout step does nothing else");
+    failures += !decode_fails("    rollout:\n      traffic: {rate: 10}\n"
+                 PLAN("[{setBehaviour: {backend: default/x, behaviour: {errorRate: 0.1}}}]"),
+                 14, 42, "backend default/x is not declared");
+    failures += !decode_fails("    rollout:\n      traffic: {rate: 10}\n"
+                 PLAN("[{setBehaviour: {backend: default/c, behaviour: {errorRate: 2}}}]"),
+                 14, 76, "setBehaviour.behaviour.errorRate");
     ck_assert_uint_eq(failures, 0);
 }
 END_TEST
