@@ -13,7 +13,9 @@
 # runs twice, for a short and a long run, and (instructions_long - instructions_short) /
 # (requests_long - requests_short) cancels start-up and shutdown. The ratio peer/gatesim is the
 # requests per client instruction of gatesim relative to the peer (goal >= 1.0).
-# usage: bench/load.sh [path/to/gatesim] [seconds per run, default 3] [rounds, default 3] [callgrind]
+# With `syscalls` instead, it counts each client's system calls per request under strace -c
+# (what costs wall time but not instructions: reads, writes, epoll and ioctl churn).
+# usage: bench/load.sh [path/to/gatesim] [seconds per run, default 3] [rounds, default 3] [callgrind|syscalls]
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 gatesim=${1:-$here/build/harness/cli/gatesim}
@@ -108,6 +110,41 @@ if [ "${4:-}" = "callgrind" ]; then
     printf '  h2c -c16 -m16     gatesim %6d   h2load %6d   requests per instruction ratio %.2f\n' \
         "$gs2_i" "$h2l_i" "$(echo "$h2l_i $gs2_i" | awk '{print $1/$2}')"
     echo "goal: ratio >= 1.0 for both"
+    exit 0
+fi
+
+# syscall_count LABEL CMD...: "syscalls requests" of one client run under strace -f -c (every
+# thread; the sleeps of the main thread excluded: they are not per request)
+syscall_count() {
+    local label=$1
+    shift
+    strace -f -c -o "$tmp/st.out" "$@" >"$tmp/out" 2>"$tmp/err" || true
+    local calls reqs
+    calls=$(awk '$NF ~ /^[a-z_0-9]+$/ && $NF != "syscall" && $NF != "total" && $NF != "clock_nanosleep" && $NF != "futex" {n += ($4 ~ /^[0-9]+$/ ? $4 : $3)} END {print n}' "$tmp/st.out")
+    case "$label" in
+    wrk) reqs=$(awk '/requests in/ {print $1}' "$tmp/out") ;;
+    h2load) reqs=$(awk '/^requests:/ {print $8}' "$tmp/out") ;;
+    *) reqs=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["requests"])' "$tmp/out") ;;
+    esac
+    echo "$calls $reqs"
+    grep -v ' total$' "$tmp/st.out" | sort -k4 -n -r | awk 'NR <= 3 && $NF ~ /^[a-z_0-9]+$/ {printf "      %-14s %s\n", $NF, ($4 ~ /^[0-9]+$/ ? $4 : $3)}' >&2
+}
+
+if [ "${4:-}" = "syscalls" ]; then
+    command -v strace >/dev/null || { echo "bench/load.sh: strace not installed" >&2; exit 2; }
+    h1="http://127.0.0.1:$h1_port/"
+    h2="http://127.0.0.1:$h2_port/"
+    echo "system calls per request (strace -c, all threads, sleeps and futexes left out; lower is better):"
+    for c in "wrk wrk -t1 -c64 -d${secs}s $h1" \
+        "gs-h1 $gatesim load -q -c 64 -d ${secs}s -o json $h1" \
+        "h2load h2load -t1 -c16 -m16 -D$secs $h2" \
+        "gs-h2c $gatesim load -q -p h2c -c 16 -m 16 -d ${secs}s -o json $h2"; do
+        read -r -a cmd <<<"$c"
+        echo "  ${cmd[0]}: top calls" >&2
+        read -r calls reqs <<<"$(syscall_count "${cmd[@]}")"
+        printf '  %-8s %9d calls %9d requests %6.2f per request\n' "${cmd[0]}" "$calls" "$reqs" \
+            "$(echo "$calls $reqs" | awk '{print $1 / $2}')"
+    done
     exit 0
 fi
 
