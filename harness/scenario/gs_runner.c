@@ -438,7 +438,9 @@ static int runner_pick_destination(runner_scenario *rs, const gs_scenario_send *
             snprintf(gwref, sizeof(gwref), "%s", t->listeners[i].gateway);
         }
         if (gwref[0] == '\0')
-            return gs_error_set(err, GS_ERR_INVALID, "the target serves no listener");
+            return gs_error_set(err, GS_ERR_INVALID,
+                                "the target serves no listener (no Gateway among the objects? "
+                                "Ingresses are served by --target ingress-nginx)");
     }
     char gw_ns[256];
     const char *slash = strchr(gwref, '/');

@@ -2,11 +2,12 @@
 # SPDX-License-Identifier: MIT
 """gatesim run --target ingress-nginx, end to end (docs/ingress.md).
 
-  check_ingress_target.py GATESIM SCENARIOS_DIR DATA_DIR
+  check_ingress_target.py GATESIM SCENARIOS_DIR MIGRATION_DIR DATA_DIR
 
 - the Ingress conformance features ported under SCENARIOS_DIR (path, host and default-backend
   rules) pass, every step checked, answered by nginx (its Server header in the evidence of a
   deliberately wrong scenario from DATA_DIR, which must fail on exactly its wrong steps);
+- the "before" side of the seed's rewrite-target migration (MIGRATION_DIR) passes;
 - an Ingress the API server rejects stops the run with its file:line:col;
 - no nginx outlives a run.
 """
@@ -18,7 +19,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from migrate_lib import ENV, WORK_ROOT, done, fail, left_behind  # noqa: E402
 
-GATESIM, SCENARIOS, DATA = sys.argv[1:4]
+GATESIM, SCENARIOS, MIGRATION, DATA = sys.argv[1:5]
 
 
 def run(path, name):
@@ -56,6 +57,20 @@ def main():
                 fail(f"{s['name']} / {st['name']}: {st['checks']}", proc)
     if steps != 26:
         fail(f"{steps} steps ran, the three features have 26", proc)
+
+    # the migration's "before" side answers as the seed's HTTPRoute does, and /V1 too
+    proc, results = run(MIGRATION, "migration")
+    if proc.returncode != 0 or results is None or \
+            [len(s["steps"]) for s in results["scenarios"]] != [4]:
+        fail(f"the rewrite-target migration did not pass (exit {proc.returncode})", proc)
+
+    # Ingresses alone on the builtin: an error that names the target to use
+    proc = subprocess.run([GATESIM, "run", os.path.join(MIGRATION, "rewrite-target.yaml"),
+                           "--report-dir", os.path.join(WORK_ROOT, "builtin")],
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=600,
+                          env=ENV)
+    if proc.returncode != 1 or "Ingresses are served by --target ingress-nginx" not in proc.stdout:
+        fail(f"Ingresses on the builtin: exit {proc.returncode}", proc)
 
     # 2. a scenario expecting what ingress-nginx does not do fails on exactly those steps,
     #    and the answers it shows are nginx's
