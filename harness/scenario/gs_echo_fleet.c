@@ -33,14 +33,92 @@ static const char *fleet_ready_address(const gs_json_value *v)
     return a;
 }
 
-static int fleet_start_replica(gs_echo_replica *r, const char *echo_path, const char *workdir,
-                               const uint64_t *seed, int64_t timeout_ns, gs_error *err)
+/* Which layer-4 listener a Service port needs: what the routes sending to it carry. */
+typedef enum fleet_l4 {
+    FLEET_HTTP = 0,
+    FLEET_TCP = 1,
+    FLEET_UDP = 2,
+    FLEET_TLS = 4, /* TLSRoute: passthrough, so the echo terminates TLS with its own certificate */
+} fleet_l4;
+
+/* Whether a backendRef |ref| of a route in namespace |route_ns| names Service |b| port |port|
+ * (a ref without port names every port). */
+static bool fleet_ref_names(const gs_yaml_node *ref, const char *route_ns,
+                            const gs_scenario_backend *b, unsigned port)
+{
+    const char *kind = gs_yaml_str(gs_yaml_get(ref, "kind"));
+    const char *group = gs_yaml_str(gs_yaml_get(ref, "group"));
+    const char *name = gs_yaml_str(gs_yaml_get(ref, "name"));
+    const char *ns = gs_yaml_str(gs_yaml_get(ref, "namespace"));
+    int64_t p = 0;
+    if ((kind && strcmp(kind, "Service") != 0) || (group && group[0] != '\0') || name == NULL)
+        return false;
+    if (strcmp(name, b->name) != 0 || strcmp(ns ? ns : route_ns, b->ns) != 0)
+        return false;
+    return !gs_yaml_int(gs_yaml_get(ref, "port"), &p) || p == (int64_t)port;
+}
+
+/* The layer-4 listeners Service |b| port |port| needs, from the routes of |set|. */
+static unsigned fleet_l4_of(const gs_objset *set, const gs_scenario_backend *b, unsigned port)
+{
+    static const struct {
+        const char *kind;
+        fleet_l4 l4;
+    } kinds[] = {{"TCPRoute", FLEET_TCP}, {"UDPRoute", FLEET_UDP}, {"TLSRoute", FLEET_TLS}};
+    unsigned out = FLEET_HTTP;
+    for (size_t i = 0; set != NULL && i < set->len; i++) {
+        const gs_objset_item *it = &set->items[i];
+        for (size_t k = 0; k < GS_ARRAY_LEN(kinds); k++) {
+            if (strcmp(it->kind, kinds[k].kind) != 0)
+                continue;
+            const gs_yaml_node *rules = gs_yaml_get(gs_yaml_get(it->node, "spec"), "rules");
+            for (size_t r = 0; rules && rules->kind == GS_YAML_SEQUENCE && r < rules->nitems;
+                 r++) {
+                const gs_yaml_node *refs = gs_yaml_get(rules->items[r], "backendRefs");
+                for (size_t j = 0; refs && refs->kind == GS_YAML_SEQUENCE && j < refs->nitems;
+                     j++)
+                    if (fleet_ref_names(refs->items[j], it->ns, b, port))
+                        out |= kinds[k].l4;
+            }
+        }
+    }
+    return out;
+}
+
+/* The address of the echo listener for a port needing |l4| (one kind; HTTP when none). */
+static const char *fleet_endpoint_address(const gs_echo_replica *r, unsigned l4)
+{
+    if ((l4 & FLEET_TLS) && r->tls_address)
+        return r->tls_address;
+    if ((l4 & FLEET_TCP) && r->tcp_address)
+        return r->tcp_address;
+    if ((l4 & FLEET_UDP) && r->udp_address)
+        return r->udp_address;
+    return r->address;
+}
+
+/* Reads the layer-4 listeners of ready line |v| into |r|. */
+static void fleet_ready_l4(gs_echo_replica *r, const gs_json_value *v)
+{
+    const char *tcp = gs_json_get_string(v, "tcpListen", NULL);
+    const char *udp = gs_json_get_string(v, "udpListen", NULL);
+    const char *tls = gs_json_get_string(v, "tcpTlsListen", NULL);
+    const char *sha = gs_json_get_string(v, "tlsCertSha256", NULL);
+    r->tcp_address = tcp ? gs_xstrdup(tcp) : NULL;
+    r->udp_address = udp ? gs_xstrdup(udp) : NULL;
+    r->tls_address = tls ? gs_xstrdup(tls) : NULL;
+    r->tls_sha256 = sha ? gs_xstrdup(sha) : NULL;
+}
+
+static int fleet_start_replica(gs_echo_replica *r, unsigned l4, const char *echo_path,
+                               const char *workdir, const uint64_t *seed, int64_t timeout_ns,
+                               gs_error *err)
 {
     const gs_scenario_backend *b = r->backend;
-    char service[512], replica[32], delay[32], rate[32], status[16], seedbuf[32];
+    char service[512], replica[32], delay[32], rate[32], status[16], seedbuf[32], names[600];
     snprintf(service, sizeof(service), "%s/%s", b->ns, b->name);
     snprintf(replica, sizeof(replica), "%u", r->replica);
-    const char *argv[24];
+    const char *argv[32];
     size_t k = 0;
     argv[k++] = echo_path;
     argv[k++] = "--service";
@@ -49,6 +127,23 @@ static int fleet_start_replica(gs_echo_replica *r, const char *echo_path, const 
     argv[k++] = r->id;
     argv[k++] = "--listen";
     argv[k++] = "127.0.0.1:0";
+    if (l4 & FLEET_TCP) {
+        argv[k++] = "--tcp-listen";
+        argv[k++] = "127.0.0.1:0";
+    }
+    if (l4 & FLEET_UDP) {
+        argv[k++] = "--udp-listen";
+        argv[k++] = "127.0.0.1:0";
+    }
+    if (l4 & FLEET_TLS) {
+        /* a certificate of this replica's own, named after the Service (clients of a
+         * passthrough route tell backends apart by its fingerprint, not by name) */
+        snprintf(names, sizeof(names), "%s.%s.svc", b->name, b->ns);
+        argv[k++] = "--tcp-tls-listen";
+        argv[k++] = "127.0.0.1:0";
+        argv[k++] = "--tls-names";
+        argv[k++] = names;
+    }
     if (b->behaviour.delay_ns > 0) {
         snprintf(delay, sizeof(delay), "%lldus", (long long)(b->behaviour.delay_ns / 1000));
         argv[k++] = "--delay";
@@ -97,6 +192,7 @@ static int fleet_start_replica(gs_echo_replica *r, const char *echo_path, const 
             r->address = gs_xstrdup(addr);
             const char *control = gs_json_get_string(v, "control", NULL);
             r->control = control ? gs_xstrdup(control) : NULL;
+            fleet_ready_l4(r, v);
         }
         gs_json_value_free(v);
         if (r->address)
@@ -104,7 +200,8 @@ static int fleet_start_replica(gs_echo_replica *r, const char *echo_path, const 
     }
 }
 
-int gs_echo_fleet_start(gs_echo_fleet *f, const gs_scenario *sc, const char *echo_path,
+int gs_echo_fleet_start(gs_echo_fleet *f, const gs_scenario *sc, const gs_objset *set,
+                        const char *echo_path,
                         const char *workdir, const uint64_t *seed, int64_t timeout_ns,
                         gs_error *err)
 {
@@ -124,15 +221,19 @@ int gs_echo_fleet_start(gs_echo_fleet *f, const gs_scenario *sc, const char *ech
             rep->replica = r;
             rep->id = gs_xasprintf("%s-%u", b->name, r);
             uint64_t rseed = seed ? *seed + f->n_replicas : 0;
-            int rc =
-                fleet_start_replica(rep, echo_path, workdir, seed ? &rseed : NULL, timeout_ns, err);
+            unsigned l4 = 0;
+            for (size_t p = 0; p < b->n_ports; p++)
+                l4 |= fleet_l4_of(set, b, b->ports[p]);
+            int rc = fleet_start_replica(rep, l4, echo_path, workdir, seed ? &rseed : NULL,
+                                         timeout_ns, err);
             if (rc < 0) {
                 gs_echo_fleet_stop(f);
                 return rc;
             }
             for (size_t p = 0; p < b->n_ports; p++)
-                f->endpoints[f->n_endpoints++] =
-                    (gs_target_endpoint){b->ns, b->name, b->ports[p], rep->address};
+                f->endpoints[f->n_endpoints++] = (gs_target_endpoint){
+                    b->ns, b->name, b->ports[p],
+                    fleet_endpoint_address(rep, fleet_l4_of(set, b, b->ports[p]))};
         }
     }
     return 0;
@@ -383,8 +484,26 @@ void gs_echo_fleet_stop(gs_echo_fleet *f)
         free(r->address);
         free(r->control);
         free(r->log);
+        free(r->tcp_address);
+        free(r->udp_address);
+        free(r->tls_address);
+        free(r->tls_sha256);
     }
     free(f->replicas);
     free(f->endpoints);
     memset(f, 0, sizeof(*f));
+}
+
+const char *gs_echo_fleet_cert_owner(const char *sha256, void *fleet)
+{
+    const gs_echo_fleet *f = fleet;
+    static __thread char owner[512];
+    for (size_t i = 0; sha256 != NULL && i < f->n_replicas; i++) {
+        const gs_echo_replica *r = &f->replicas[i];
+        if (r->tls_sha256 && strcmp(r->tls_sha256, sha256) == 0) {
+            snprintf(owner, sizeof(owner), "%s/%s", r->backend->ns, r->backend->name);
+            return owner;
+        }
+    }
+    return NULL;
 }

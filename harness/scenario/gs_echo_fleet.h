@@ -6,6 +6,7 @@
 #ifndef GS_ECHO_FLEET_H
 #define GS_ECHO_FLEET_H
 
+#include "gs_objset.h"
 #include "gs_proc.h"
 #include "gs_scenario.h"
 #include "gs_target.h"
@@ -17,6 +18,10 @@ typedef struct gs_echo_replica {
     char *address; /* "127.0.0.1:40123": where the Service's traffic goes */
     char *control; /* its control listener (request log), or NULL */
     char *log;     /* its stderr file */
+    /* layer 4 (docs/runner.md): the echo's TCP, UDP and TLS listeners, when a TCPRoute, UDPRoute
+     * or TLSRoute sends to the backend; NULL otherwise */
+    char *tcp_address, *udp_address, *tls_address;
+    char *tls_sha256; /* the TLS listener's certificate: SHA-256 of the DER, lower-case hex */
     gs_proc *proc;
     uint64_t log_since; /* request-log cursor: ids before it were already read */
 } gs_echo_replica;
@@ -29,9 +34,13 @@ typedef struct gs_echo_fleet {
 } gs_echo_fleet;
 
 /* Starts every replica of every backend of |sc| with the |echo_path| binary, logs in |workdir|.
+ * A Service port that a TCPRoute, UDPRoute or TLSRoute of |set| (may be NULL) sends to gets the
+ * echo's TCP, UDP or TLS (passthrough: its own certificate) listener as its endpoint instead of
+ * the HTTP one.
  * With |seed| (may be NULL), replica i draws its faults from seed + i, reproducibly.
  * Returns 0, or an error naming the replica that failed (then nothing is left running). */
-int gs_echo_fleet_start(gs_echo_fleet *f, const gs_scenario *sc, const char *echo_path,
+int gs_echo_fleet_start(gs_echo_fleet *f, const gs_scenario *sc, const gs_objset *set,
+                        const char *echo_path,
                         const char *workdir, const uint64_t *seed, int64_t timeout_ns,
                         gs_error *err);
 
@@ -54,6 +63,11 @@ int gs_echo_fleet_set_behaviour(gs_echo_fleet *f, const char *backend,
 int gs_echo_fleet_mark(gs_echo_fleet *f, gs_error *err);
 
 void gs_echo_fleet_stop(gs_echo_fleet *f);
+
+/* The backend "ns/name" whose TLS echo serves the certificate of SHA-256 |sha256|, or NULL.
+ * |fleet| is a gs_echo_fleet (the signature is gs_expect_obs.cert_owner's). The string lives as
+ * long as the fleet. */
+const char *gs_echo_fleet_cert_owner(const char *sha256, void *fleet);
 
 /* One HTTP/1.0 GET of |path| on |address| ("host:port"), for control endpoints. Returns the
  * status (and the body in |body|) or GS_ERR_*. */

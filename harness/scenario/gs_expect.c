@@ -63,6 +63,7 @@ void gs_expect_obs_clear(gs_expect_obs *o)
     expect_tally_clear(&o->request);
     expect_tally_clear(&o->response);
     expect_tally_clear(&o->redirect);
+    expect_tally_clear(&o->certificate);
     if (o->mirrored && o->ex)
         for (size_t i = 0; i < o->ex->n_mirror; i++)
             free(o->mirrored[i]);
@@ -602,6 +603,28 @@ static void expect_connection_note(const gs_expect_obs *o, gs_buf *msg)
                   backends_seen == 1 ? "" : "s");
 }
 
+/* `certificate: {backend}`: the certificate this connection saw is one of that backend's. */
+static void expect_check_certificate(gs_expect_obs *o, const gs_traffic_response *r)
+{
+    const char *want = o->ex->certificate_backend;
+    if (r->error != GS_TRAFFIC_OK && r->cert_sha256 == NULL) {
+        expect_offend(o, &o->certificate, r, "no response (%s)", gs_traffic_error_name(r->error));
+        return;
+    }
+    if (r->cert_sha256 == NULL) {
+        expect_offend(o, &o->certificate, r, "no server certificate seen");
+        return;
+    }
+    const char *owner = o->cert_owner ? o->cert_owner(r->cert_sha256, o->cert_owner_user) : NULL;
+    if (owner == NULL)
+        expect_offend(o, &o->certificate, r,
+                      "certificate %.16s... (%s) is no backend's: TLS was terminated before the "
+                      "backend",
+                      r->cert_sha256, r->cert_subject ? r->cert_subject : "");
+    else if (strcmp(owner, want) != 0)
+        expect_offend(o, &o->certificate, r, "saw the certificate of %s", owner);
+}
+
 void gs_expect_observe(gs_expect_obs *o, const gs_traffic_response *r)
 {
     if (r->warmup)
@@ -645,6 +668,8 @@ void gs_expect_observe(gs_expect_obs *o, const gs_traffic_response *r)
         expect_offend(o, &o->backend, r, "answered by backend %s", r->backend);
     if (ex->backend_none && !ok)
         expect_offend(o, &o->backend, r, "no response (%s)", gs_traffic_error_name(r->error));
+    if (ex->certificate_backend)
+        expect_check_certificate(o, r);
     if (ex->request.present) {
         if (!ok)
             expect_offend(o, &o->request, r, "no response (%s)", gs_traffic_error_name(r->error));
@@ -1283,6 +1308,13 @@ unsigned gs_expect_finish(gs_expect_obs *o, const gs_traffic_result *res,
         expect_errors_text(&b, res);
         expect_tally_check(step, "backend", &o->backend, total,
                            ex->backend_none ? "no backend answers" : ex->backend,
+                           b.data ? b.data : "", &failed);
+        gs_buf_reset(&b);
+    }
+    if (ex->certificate_backend) {
+        expect_counts_text(&b, &res->certificates, "");
+        expect_errors_text(&b, res);
+        expect_tally_check(step, "certificate", &o->certificate, total, ex->certificate_backend,
                            b.data ? b.data : "", &failed);
         gs_buf_reset(&b);
     }

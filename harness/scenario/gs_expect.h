@@ -60,7 +60,12 @@ typedef struct gs_expect_obs {
     const char *authority;         /* the Host the requests carried */
     const char *request_id_prefix; /* as given to gs_traffic, or NULL */
     uint64_t observed;             /* measured requests seen */
-    gs_expect_tally status, grpc_status, backend, request, response, redirect;
+    gs_expect_tally status, grpc_status, backend, request, response, redirect, certificate;
+    /* `certificate` expectations: the backend ("ns/name") whose TLS echo has the certificate of
+     * SHA-256 |sha256| (lower-case hex), or NULL when none has (the gateway's own, say). Set by
+     * the runner from the echo fleet; NULL: no certificate belongs to any backend. */
+    const char *(*cert_owner)(const char *sha256, void *user);
+    void *cert_owner_user;
     /* With mirror expectations only: request ids (by index) that got a response, and per mirror
      * expectation the ids that reached the mirror backend. Bit sets of |id_bits| bits. */
     uint8_t *answered;

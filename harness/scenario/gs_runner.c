@@ -243,14 +243,15 @@ static int runner_setup(runner_scenario *rs, gs_error *err)
     int rc = gs_workdir_create(NULL, &rs->workdir, err);
     if (rc == 0)
         rc = runner_tls(rs, err);
+    /* the manifests first: which echo listeners a backend needs depends on its routes */
+    for (size_t i = 0; rc == 0 && i < rs->sc->n_manifests; i++)
+        rc = gs_objset_add_source(&rs->set, &rs->sc->manifests[i], err);
     if (rc == 0) {
         runner_progress(rs, NULL, "starting %zu backend%s", rs->sc->n_backends,
                         rs->sc->n_backends == 1 ? "" : "s");
-        rc = gs_echo_fleet_start(&rs->fleet, rs->sc, cfg->echo_path, rs->workdir,
+        rc = gs_echo_fleet_start(&rs->fleet, rs->sc, &rs->set, cfg->echo_path, rs->workdir,
                                  cfg->has_seed ? &cfg->seed : NULL, cfg->start_timeout_ns, err);
     }
-    for (size_t i = 0; rc == 0 && i < rs->sc->n_manifests; i++)
-        rc = gs_objset_add_source(&rs->set, &rs->sc->manifests[i], err);
     if (rc == 0) {
         gs_target_config tc = {.workdir = rs->workdir,
                                .gatesim_path = cfg->gatesim_path,
@@ -466,6 +467,57 @@ static bool runner_listener_serves(const gs_listener_status *ls, const char *wan
     return strcmp(ls->protocol, want) == 0 && gs_conditions_true(&ls->conditions, "Programmed");
 }
 
+/* The send protocol for a layer-4 listener protocol ("TCP" -> "tcp"). */
+static const char *runner_listener_protocol_name(const char *listener_protocol)
+{
+    return strcmp(listener_protocol, "TCP") == 0 ? "tcp"
+           : strcmp(listener_protocol, "UDP") == 0 ? "udp"
+                                                   : "tls";
+}
+
+/* The listener protocol a send of |p| goes to when it names no listener. */
+static const char *runner_listener_protocol(gs_scenario_protocol p)
+{
+    switch (p) {
+    case GS_SCENARIO_HTTP2:
+        return "HTTPS";
+    case GS_SCENARIO_TCP:
+        return "TCP";
+    case GS_SCENARIO_UDP:
+        return "UDP";
+    case GS_SCENARIO_TLS:
+        return "TLS";
+    case GS_SCENARIO_HTTP1:
+    case GS_SCENARIO_H2C:
+    case GS_SCENARIO_GRPC:
+        break;
+    }
+    return "HTTP";
+}
+
+/* A layer-4 send needs a listener of its own protocol, and an HTTP send one that speaks HTTP:
+ * the line exchange and an HTTP request cannot stand in for each other. */
+static int runner_check_l4_listener(const gs_scenario_send *send, const gs_listener_status *pick,
+                                    gs_error *err)
+{
+    bool l4_listener = strcmp(pick->protocol, "TCP") == 0 || strcmp(pick->protocol, "UDP") == 0 ||
+                       strcmp(pick->protocol, "TLS") == 0;
+    if (gs_scenario_protocol_is_l4(send->protocol)) {
+        const char *want = runner_listener_protocol(send->protocol);
+        if (strcmp(pick->protocol, want) != 0)
+            return gs_error_set(err, GS_ERR_INVALID,
+                                "protocol %s needs a %s listener but listener %s is %s",
+                                gs_scenario_protocol_name(send->protocol), want, pick->name,
+                                pick->protocol);
+    } else if (l4_listener) {
+        return gs_error_set(err, GS_ERR_INVALID,
+                            "listener %s is %s: send to it with protocol %s, not %s", pick->name,
+                            pick->protocol, runner_listener_protocol_name(pick->protocol),
+                            gs_scenario_protocol_name(send->protocol));
+    }
+    return 0;
+}
+
 /* The listener of |gw| (control's computed status) a send goes to: the one it names, else the
  * one the gateway would choose for its Host among the programmed ones of the send's protocol;
  * and the Host to send when the send has none. */
@@ -486,7 +538,7 @@ static int runner_pick_listener(const gs_target *t, const gs_scenario_send *send
             return gs_error_set(err, GS_ERR_INVALID, "Gateway %s has no listener %s", gwref,
                                 send->listener);
     } else {
-        const char *want = send->protocol == GS_SCENARIO_HTTP2 ? "HTTPS" : "HTTP";
+        const char *want = runner_listener_protocol(send->protocol);
         /* The listener the gateway would choose for the Host; without a Host (or when no
          * listener claims it), the first programmed listener of the protocol. */
         size_t best = 0;
@@ -507,6 +559,9 @@ static int runner_pick_listener(const gs_target *t, const gs_scenario_send *send
                                 "one with send.listener",
                                 gwref, want, gs_scenario_protocol_name(send->protocol));
     }
+    int l4rc = runner_check_l4_listener(send, pick, err);
+    if (l4rc != 0)
+        return l4rc;
     d->tls = strcmp(pick->protocol, "HTTPS") == 0 || strcmp(pick->protocol, "TLS") == 0;
     if (send->protocol == GS_SCENARIO_H2C && d->tls)
         return gs_error_set(err, GS_ERR_INVALID, "h2c is cleartext but listener %s is %s",
@@ -526,7 +581,8 @@ static int runner_pick_listener(const gs_target *t, const gs_scenario_send *send
                             "the target reports no address for listener %s of %s (not ready, or "
                             "not programmed)",
                             pick->name, gwref);
-    if ((send->sni || send->ca_file || !send->verify) && !d->tls)
+    if ((send->sni || send->ca_file || !send->verify) && !d->tls &&
+        !gs_scenario_protocol_is_l4(send->protocol))
         return gs_error_set(err, GS_ERR_INVALID,
                             "send.sni, ca and verify are for TLS, but listener %s is %s",
                             pick->name, pick->protocol);
@@ -644,6 +700,12 @@ static gs_traffic_protocol runner_traffic_protocol(gs_scenario_protocol p)
         return GS_TRAFFIC_HTTP2;
     case GS_SCENARIO_GRPC:
         return GS_TRAFFIC_GRPC;
+    case GS_SCENARIO_TCP:
+        return GS_TRAFFIC_TCP;
+    case GS_SCENARIO_UDP:
+        return GS_TRAFFIC_UDP;
+    case GS_SCENARIO_TLS:
+        return GS_TRAFFIC_TLS;
     }
     return GS_TRAFFIC_HTTP1;
 }
@@ -667,9 +729,11 @@ static void runner_traffic_config(const runner_scenario *rs, const gs_scenario_s
     tc->address = d->listener->address;
     tc->protocol = runner_traffic_protocol(send->protocol);
     tc->tls = d->tls;
-    tc->method = send->protocol == GS_SCENARIO_GRPC ? NULL : send->method;
+    bool l4 = gs_scenario_protocol_is_l4(send->protocol);
+    tc->method = send->protocol == GS_SCENARIO_GRPC || l4 ? NULL : send->method;
     tc->authority = d->host;
-    tc->path = send->protocol == GS_SCENARIO_GRPC ? NULL : send->path;
+    tc->path = send->protocol == GS_SCENARIO_GRPC || l4 ? NULL : send->path;
+    tc->alpn = send->alpn;
     tc->headers = hdrs;
     tc->num_headers = send->n_headers;
     tc->grpc_service = send->grpc_service;
@@ -824,6 +888,8 @@ static int runner_send(runner_scenario *rs, size_t step_index, const gs_scenario
              (unsigned long long)(gs_wall_ns() & 0xffffff));
     gs_expect_obs obs;
     gs_expect_obs_init(&obs, send, &step->expect, d.host, prefix, requests);
+    obs.cert_owner = gs_echo_fleet_cert_owner; /* whose certificate a TLS client saw */
+    obs.cert_owner_user = &rs->fleet;
     gs_traffic_header *hdrs = runner_send_headers(send);
 
     runner_traffic_ctx ctx = {

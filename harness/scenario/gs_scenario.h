@@ -83,7 +83,15 @@ typedef enum gs_scenario_protocol {
     GS_SCENARIO_H2C,
     GS_SCENARIO_HTTP2, /* TLS + ALPN h2 */
     GS_SCENARIO_GRPC,
+    /* layer 4 (docs/scenario.md): one connection (UDP: one session from a fresh source port)
+     * per request, carrying one line to gatesim-echo's TCP, UDP or TLS listener */
+    GS_SCENARIO_TCP,
+    GS_SCENARIO_UDP,
+    GS_SCENARIO_TLS, /* TLS to a TLS listener (passthrough or terminate), no HTTP */
 } gs_scenario_protocol;
+
+/* True for GS_SCENARIO_TCP, GS_SCENARIO_UDP and GS_SCENARIO_TLS. */
+bool gs_scenario_protocol_is_l4(gs_scenario_protocol p);
 
 const char *gs_scenario_protocol_name(gs_scenario_protocol p);
 
@@ -114,6 +122,7 @@ typedef struct gs_scenario_send {
     /* `addressAsHost`: the Host is the listener's address ("127.0.0.1:40123"), as the upstream
      * suite sends when a test gives no Host. */
     bool address_as_host;
+    const char *alpn; /* protocol tls: ALPN names offered, comma-separated; NULL: none */
     gs_pos pos;
 } gs_scenario_send;
 
@@ -200,6 +209,10 @@ typedef struct gs_scenario_expect {
     size_t n_mirror;
     gs_pos mirror_pos;
     gs_scenario_latency latency;
+    /* `certificate: {backend: ns/name}` (protocol tls): every connection saw the certificate of
+     * a replica of that backend's TLS echo, i.e. the TLS was terminated there (passthrough). */
+    const char *certificate_backend;
+    gs_pos certificate_pos;
     gs_pos pos;
 } gs_scenario_expect;
 

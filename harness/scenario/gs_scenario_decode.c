@@ -676,6 +676,44 @@ static void sd_send_tls(scenario_decoder *sd, const gs_yaml_node *m, gs_scenario
                            "contradicts host: give one of them");
 }
 
+/* Layer-4 sends carry a line, not an HTTP request: the HTTP fields mean nothing there, and a
+ * field that means nothing is an error, not silently dropped. */
+static void sd_send_l4(scenario_decoder *sd, const gs_yaml_node *m, gs_scenario_send *s,
+                       bool proto_known)
+{
+    /* (grpc has its own "only valid with protocol: grpc") */
+    static const char *const http_only[] = {"method", "path", "headers", "streams",
+                                            "addressAsHost"};
+    bool l4 = proto_known && gs_scenario_protocol_is_l4(s->protocol);
+    if (gs_dec_string(&sd->d, m, "alpn", false, &s->alpn) && proto_known &&
+        s->protocol != GS_SCENARIO_TLS)
+        gs_dec_error_field(&sd->d, gs_yaml_get(m, "alpn"), "alpn",
+                           "only valid with protocol: tls (HTTP picks its own ALPN)");
+    if (!l4)
+        return;
+    for (size_t i = 0; i < GS_ARRAY_LEN(http_only); i++) {
+        const gs_yaml_node *f = gs_yaml_get(m, http_only[i]);
+        if (f != NULL)
+            gs_dec_error_field(&sd->d, f, http_only[i],
+                               "not valid with protocol: %s (one line per connection, no HTTP)",
+                               gs_scenario_protocol_name(s->protocol));
+    }
+    if (s->protocol != GS_SCENARIO_TLS) {
+        static const char *const tls_only[] = {"sni", "ca", "verify"};
+        for (size_t i = 0; i < GS_ARRAY_LEN(tls_only); i++) {
+            const gs_yaml_node *f = gs_yaml_get(m, tls_only[i]);
+            if (f != NULL)
+                gs_dec_error_field(&sd->d, f, tls_only[i], "only valid with protocol: tls");
+        }
+    } else if (gs_yaml_get(m, "verify") == NULL && s->ca_file == NULL) {
+        /* a passthrough backend's certificate is its own (an echo's generated CA), so by
+         * default the client does not verify and expect.certificate says who answered */
+        s->verify = false;
+    }
+    /* each request is its own connection already */
+    s->new_connection_per_request = true;
+}
+
 static void sd_send(scenario_decoder *sd, const gs_yaml_node *m, gs_scenario_send *s)
 {
     static const char *const fields[] = {"gateway",
@@ -695,8 +733,10 @@ static void sd_send(scenario_decoder *sd, const gs_yaml_node *m, gs_scenario_sen
                                          "ca",
                                          "verify",
                                          "addressAsHost",
+                                         "alpn",
                                          NULL};
-    static const char *const protocols[] = {"http1", "h2c", "http2", "grpc", NULL};
+    static const char *const protocols[] = {"http1", "h2c", "http2", "grpc",
+                                            "tcp",   "udp", "tls",   NULL};
     s->present = true;
     s->verify = true;
     s->pos = m->pos;
@@ -762,6 +802,7 @@ static void sd_send(scenario_decoder *sd, const gs_yaml_node *m, gs_scenario_sen
     if (proto_known && s->streams > 1 && (s->protocol == GS_SCENARIO_HTTP1))
         gs_dec_error_field(&sd->d, gs_yaml_get(m, "streams"), "streams",
                            "concurrent streams need HTTP/2 (protocol h2c, http2 or grpc)");
+    sd_send_l4(sd, m, s, proto_known);
 }
 
 static void sd_http_expect(scenario_decoder *sd, const gs_yaml_node *parent, const char *key,
@@ -896,16 +937,50 @@ static void sd_status_shares_listed(scenario_decoder *sd, const gs_yaml_node *m,
     }
 }
 
+/* What a layer-4 step can expect: the answering backend, the split, latency, and (tls) the
+ * certificate the client saw. HTTP's statuses, request/response, redirects and mirrors do not
+ * exist on a line exchange. */
+static void sd_expect_l4(scenario_decoder *sd, const gs_yaml_node *m, const gs_scenario_send *send,
+                         gs_scenario_expect *e)
+{
+    gs_yaml_node *cert = gs_dec_map(&sd->d, m, "certificate", false);
+    if (cert && cert->kind == GS_YAML_MAPPING) {
+        static const char *const cfields[] = {"backend", NULL};
+        e->certificate_pos = cert->pos;
+        gs_dec_push(&sd->d, "certificate");
+        gs_dec_check_fields(&sd->d, cert, cfields);
+        gs_yaml_node *b = gs_dec_field(&sd->d, cert, "backend", true);
+        if (b)
+            e->certificate_backend = sd_backend_ref(sd, b, "backend");
+        gs_dec_pop(&sd->d);
+        if (!send->present || send->protocol != GS_SCENARIO_TLS)
+            gs_dec_error_field(&sd->d, cert, "certificate",
+                               "only valid when the step sends with protocol: tls");
+    }
+    if (!send->present || !gs_scenario_protocol_is_l4(send->protocol))
+        return;
+    static const char *const http_only[] = {"status",   "statusShares", "request",
+                                            "response", "redirect",     "mirror"};
+    for (size_t i = 0; i < GS_ARRAY_LEN(http_only); i++) {
+        const gs_yaml_node *f = gs_yaml_get(m, http_only[i]);
+        if (f != NULL)
+            gs_dec_error_field(&sd->d, f, http_only[i],
+                               "not valid with protocol: %s (a line exchange has no HTTP)",
+                               gs_scenario_protocol_name(send->protocol));
+    }
+}
+
 static void sd_expect(scenario_decoder *sd, const gs_yaml_node *m, const gs_scenario_send *send,
                       gs_scenario_expect *e)
 {
     static const char *const fields[] = {
         "status",   "grpcStatus", "backend", "split",   "statusShares", "request",
-        "response", "redirect",   "mirror",  "latency", NULL};
+        "response", "redirect",   "mirror",  "latency", "certificate",  NULL};
     e->present = true;
     e->pos = m->pos;
     gs_dec_check_fields(&sd->d, m, fields);
     sd_statuses(sd, m, e);
+    sd_expect_l4(sd, m, send, e);
     int64_t v;
     if (gs_dec_int(&sd->d, m, "grpcStatus", false, 0, 16, &v)) {
         e->has_grpc_status = true;
@@ -1412,6 +1487,17 @@ const char *gs_scenario_protocol_name(gs_scenario_protocol p)
         return "http2";
     case GS_SCENARIO_GRPC:
         return "grpc";
+    case GS_SCENARIO_TCP:
+        return "tcp";
+    case GS_SCENARIO_UDP:
+        return "udp";
+    case GS_SCENARIO_TLS:
+        return "tls";
     }
     return "?";
+}
+
+bool gs_scenario_protocol_is_l4(gs_scenario_protocol p)
+{
+    return p == GS_SCENARIO_TCP || p == GS_SCENARIO_UDP || p == GS_SCENARIO_TLS;
 }

@@ -39,8 +39,8 @@ START_TEST(echo_fleet_start_log_die_stop)
 
     gs_echo_fleet f;
     gs_error err = {0};
-    int rc = gs_echo_fleet_start(&f, sc, gs_test_built("backends/gatesim-echo"), dir, NULL,
-                                 10 * GS_NS_PER_S, &err);
+    int rc = gs_echo_fleet_start(&f, sc, NULL, gs_test_built("backends/gatesim-echo"), dir,
+                                 NULL, 10 * GS_NS_PER_S, &err);
     ck_assert_msg(rc == 0, "%s", err.msg);
     ck_assert_uint_eq(f.n_replicas, 3);
     ck_assert_uint_eq(f.n_endpoints, 5); /* 2 replicas x 2 ports + 1 */
@@ -117,7 +117,8 @@ START_TEST(echo_fleet_bad_binary_is_an_error)
     gs_error err = {0};
     /* /bin/false exits at once without a ready line. */
     ck_assert_int_lt(
-        gs_echo_fleet_start(&f, list.items[0], "/bin/false", "/tmp", NULL, 5 * GS_NS_PER_S, &err),
+        gs_echo_fleet_start(&f, list.items[0], NULL, "/bin/false", "/tmp", NULL, 5 * GS_NS_PER_S,
+                            &err),
         0);
     ck_assert_msg(strstr(err.msg, "backend default/app replica 0 exited with status 1"), "%s",
                   err.msg);
@@ -129,6 +130,88 @@ START_TEST(echo_fleet_bad_binary_is_an_error)
 }
 END_TEST
 
+/* Backends of layer-4 routes get the echo's TCP, UDP or TLS listener as their endpoint; each
+ * TLS replica has its own certificate, and the fleet says whose a fingerprint is. */
+static const char *yaml_l4 =
+    "apiVersion: gatesim.dev/v1alpha1\nkind: Scenario\nmetadata: {name: l4}\n"
+    "spec:\n  backends:\n  - {service: default/db, ports: [5432]}\n"
+    "  - {service: default/dns, ports: [53, 80]}\n  - {service: default/a, ports: [443]}\n"
+    "  - {service: default/b, ports: [443]}\n"
+    "  manifests:\n"
+    "  - inline: {apiVersion: gateway.networking.k8s.io/v1alpha2, kind: TCPRoute, metadata: "
+    "{name: t, namespace: default}, spec: {rules: [{backendRefs: [{name: db, port: 5432}]}]}}\n"
+    "  - inline: {apiVersion: gateway.networking.k8s.io/v1alpha2, kind: UDPRoute, metadata: "
+    "{name: u, namespace: default}, spec: {rules: [{backendRefs: [{name: dns, port: 53}]}]}}\n"
+    "  - inline: {apiVersion: gateway.networking.k8s.io/v1, kind: TLSRoute, metadata: "
+    "{name: s, namespace: default}, spec: {hostnames: [a.example.com], rules: [{backendRefs: "
+    "[{name: a, port: 443}, {name: b, port: 443}]}]}}\n"
+    "  steps:\n  - name: s\n    send: {protocol: tcp}\n";
+
+START_TEST(echo_fleet_layer4_listeners)
+{
+    char dir[] = "/tmp/gatesim-fleet-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char *p = gs_test_write_temp(".yaml", yaml_l4);
+    gs_scenario_list list = {0};
+    gs_diags diags = {0};
+    ck_assert_int_eq(gs_scenario_list_load(&list, p, &diags, NULL), 0);
+    const gs_scenario *sc = list.items[0];
+    gs_objset set = {0};
+    gs_error err = {0};
+    for (size_t i = 0; i < sc->n_manifests; i++)
+        ck_assert_msg(gs_objset_add_source(&set, &sc->manifests[i], &err) == 0, "%s", err.msg);
+    gs_echo_fleet f;
+    int rc = gs_echo_fleet_start(&f, sc, &set, gs_test_built("backends/gatesim-echo"), dir, NULL,
+                                 20 * GS_NS_PER_S, &err);
+    ck_assert_msg(rc == 0, "%s", err.msg);
+    ck_assert_uint_eq(f.n_endpoints, 5);
+    /* db:5432 -> TCP listener; dns:53 -> UDP, dns:80 -> HTTP; a, b:443 -> TLS */
+    ck_assert_str_eq(f.endpoints[0].address, f.replicas[0].tcp_address);
+    ck_assert_ptr_null(f.replicas[0].udp_address);
+    ck_assert_str_eq(f.endpoints[1].address, f.replicas[1].udp_address);
+    ck_assert_str_eq(f.endpoints[2].address, f.replicas[1].address);
+    ck_assert_str_eq(f.endpoints[3].address, f.replicas[2].tls_address);
+    ck_assert_str_eq(f.endpoints[4].address, f.replicas[3].tls_address);
+    ck_assert_ptr_nonnull(f.replicas[2].tls_sha256);
+    ck_assert_str_ne(f.replicas[2].tls_sha256, f.replicas[3].tls_sha256);
+    ck_assert_str_eq(gs_echo_fleet_cert_owner(f.replicas[3].tls_sha256, &f), "default/b");
+    ck_assert_ptr_null(gs_echo_fleet_cert_owner("00", &f));
+
+    /* what a passthrough client of b sees: b's certificate and b's answer */
+    gs_traffic_config tc;
+    gs_traffic_config_init(&tc);
+    tc.protocol = GS_TRAFFIC_TLS;
+    tc.address = f.endpoints[4].address;
+    tc.authority = "a.example.com";
+    tc.insecure = true;
+    tc.requests = 3;
+    gs_traffic_result *res = NULL;
+    ck_assert_int_eq(gs_traffic_run(&tc, &res, &err), 0);
+    ck_assert_uint_eq(gs_traffic_counts_get(&res->backends, "default/b"), 3);
+    ck_assert_uint_eq(gs_traffic_counts_get(&res->certificates, f.replicas[3].tls_sha256), 3);
+    gs_traffic_result_free(res);
+    /* and UDP to dns */
+    gs_traffic_config_init(&tc);
+    tc.protocol = GS_TRAFFIC_UDP;
+    tc.address = f.endpoints[1].address;
+    tc.requests = 3;
+    ck_assert_int_eq(gs_traffic_run(&tc, &res, &err), 0);
+    ck_assert_uint_eq(gs_traffic_counts_get(&res->backends, "default/dns"), 3);
+    gs_traffic_result_free(res);
+
+    gs_echo_fleet_stop(&f);
+    ck_assert_int_eq(gs_proc_live_count(), 0);
+    gs_objset_clear(&set);
+    gs_diags_clear(&diags);
+    gs_scenario_list_clear(&list);
+    unlink(p);
+    free(p);
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("echo_fleet");
@@ -136,6 +219,7 @@ int main(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, echo_fleet_start_log_die_stop);
     tcase_add_test(tc, echo_fleet_bad_binary_is_an_error);
+    tcase_add_test(tc, echo_fleet_layer4_listeners);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
 }

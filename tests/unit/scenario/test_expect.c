@@ -444,6 +444,56 @@ START_TEST(expect_status_backend_redirect_response)
 }
 END_TEST
 
+/* The fleet's answer to "whose certificate is this": two TLS backends. */
+static const char *fake_cert_owner(const char *sha256, void *user)
+{
+    (void)user;
+    if (strcmp(sha256, "aa") == 0)
+        return "default/a";
+    if (strcmp(sha256, "bb") == 0)
+        return "default/b";
+    return NULL;
+}
+
+START_TEST(expect_certificate_seen_by_the_client)
+{
+    static gs_scenario_send send_tls = {.present = true, .protocol = GS_SCENARIO_TLS};
+    gs_scenario_expect ex = {.present = true, .certificate_backend = "default/a"};
+    gs_scenario_statistics st = {.alpha = 0.001, .power = 0.99, .min_effect = 0.02};
+    gs_expect_obs o;
+    gs_expect_obs_init(&o, &send_tls, &ex, "a.example.com", "r-", 4);
+    o.cert_owner = fake_cert_owner;
+    gs_traffic_response r = {.index = 0, .grpc_status = -1, .backend = "default/a/0",
+                             .cert_sha256 = "aa", .cert_subject = "CN=a"};
+    gs_expect_observe(&o, &r); /* a's own: fine */
+    gs_traffic_result res = {.requests = 1, .responses = 1};
+    counts_set(&res.certificates, "aa", 1);
+    ck_assert_uint_eq(gs_expect_finish(&o, &res, &st, step), 0);
+    ck_assert_str_eq(step->checks[step->checks_len - 1]->kind, "certificate");
+    ck_assert_int_eq(step->checks[step->checks_len - 1]->result, GS_RESULT_PASSED);
+    gs_expect_obs_clear(&o);
+
+    gs_expect_obs_init(&o, &send_tls, &ex, "a.example.com", "r-", 4);
+    o.cert_owner = fake_cert_owner;
+    r.cert_sha256 = "bb"; /* b's: the gateway routed the SNI to the wrong backend */
+    gs_expect_observe(&o, &r);
+    r.index = 1;
+    r.cert_sha256 = "cc"; /* nobody's: TLS terminated at the gateway */
+    r.cert_subject = "CN=gateway";
+    gs_expect_observe(&o, &r);
+    res.requests = res.responses = 2;
+    ck_assert_uint_eq(gs_expect_finish(&o, &res, &st, step), 1);
+    gs_results_check *c = step->checks[step->checks_len - 1];
+    ck_assert_str_eq(c->kind, "certificate");
+    ck_assert_int_eq(c->result, GS_RESULT_FAILED);
+    ck_assert_msg(strstr(c->message, "2 of 2 responses did not match; first: saw the certificate "
+                                     "of default/b"),
+                  "%s", c->message);
+    gs_expect_obs_clear(&o);
+    counts_free(&res.certificates);
+}
+END_TEST
+
 START_TEST(expect_status_names_the_gateways_errors)
 {
     /* A failed status check carries the target's error counters for the step when it has any;
@@ -674,6 +724,7 @@ int main(void)
     tcase_add_test(tc, expect_status_backend_redirect_response);
     tcase_add_test(tc, expect_grpc_status_and_latency);
     tcase_add_test(tc, expect_status_names_the_gateways_errors);
+    tcase_add_test(tc, expect_certificate_seen_by_the_client);
     tcase_add_test(tc, expect_split_false_failure_rate_by_simulation);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
