@@ -676,6 +676,17 @@ static void sd_send_tls(scenario_decoder *sd, const gs_yaml_node *m, gs_scenario
                            "contradicts host: give one of them");
 }
 
+/* An error "<field>: <why>" for each of the |n| fields |names| that |m| has. */
+static void sd_refuse_fields(scenario_decoder *sd, const gs_yaml_node *m,
+                             const char *const *names, size_t n, const char *why)
+{
+    for (size_t i = 0; i < n; i++) {
+        const gs_yaml_node *f = gs_yaml_get(m, names[i]);
+        if (f != NULL)
+            gs_dec_error_field(&sd->d, f, names[i], "%s", why);
+    }
+}
+
 /* Layer-4 sends carry a line, not an HTTP request: the HTTP fields mean nothing there, and a
  * field that means nothing is an error, not silently dropped. */
 static void sd_send_l4(scenario_decoder *sd, const gs_yaml_node *m, gs_scenario_send *s,
@@ -691,20 +702,13 @@ static void sd_send_l4(scenario_decoder *sd, const gs_yaml_node *m, gs_scenario_
                            "only valid with protocol: tls (HTTP picks its own ALPN)");
     if (!l4)
         return;
-    for (size_t i = 0; i < GS_ARRAY_LEN(http_only); i++) {
-        const gs_yaml_node *f = gs_yaml_get(m, http_only[i]);
-        if (f != NULL)
-            gs_dec_error_field(&sd->d, f, http_only[i],
-                               "not valid with protocol: %s (one line per connection, no HTTP)",
-                               gs_scenario_protocol_name(s->protocol));
-    }
+    char why[96];
+    snprintf(why, sizeof(why), "not valid with protocol: %s (one line per connection, no HTTP)",
+             gs_scenario_protocol_name(s->protocol));
+    sd_refuse_fields(sd, m, http_only, GS_ARRAY_LEN(http_only), why);
     if (s->protocol != GS_SCENARIO_TLS) {
         static const char *const tls_only[] = {"sni", "ca", "verify"};
-        for (size_t i = 0; i < GS_ARRAY_LEN(tls_only); i++) {
-            const gs_yaml_node *f = gs_yaml_get(m, tls_only[i]);
-            if (f != NULL)
-                gs_dec_error_field(&sd->d, f, tls_only[i], "only valid with protocol: tls");
-        }
+        sd_refuse_fields(sd, m, tls_only, GS_ARRAY_LEN(tls_only), "only valid with protocol: tls");
     } else if (gs_yaml_get(m, "verify") == NULL && s->ca_file == NULL) {
         /* a passthrough backend's certificate is its own (an echo's generated CA), so by
          * default the client does not verify and expect.certificate says who answered */
@@ -961,13 +965,10 @@ static void sd_expect_l4(scenario_decoder *sd, const gs_yaml_node *m, const gs_s
         return;
     static const char *const http_only[] = {"status",   "statusShares", "request",
                                             "response", "redirect",     "mirror"};
-    for (size_t i = 0; i < GS_ARRAY_LEN(http_only); i++) {
-        const gs_yaml_node *f = gs_yaml_get(m, http_only[i]);
-        if (f != NULL)
-            gs_dec_error_field(&sd->d, f, http_only[i],
-                               "not valid with protocol: %s (a line exchange has no HTTP)",
-                               gs_scenario_protocol_name(send->protocol));
-    }
+    char why[96];
+    snprintf(why, sizeof(why), "not valid with protocol: %s (a line exchange has no HTTP)",
+             gs_scenario_protocol_name(send->protocol));
+    sd_refuse_fields(sd, m, http_only, GS_ARRAY_LEN(http_only), why);
 }
 
 static void sd_expect(scenario_decoder *sd, const gs_yaml_node *m, const gs_scenario_send *send,
