@@ -566,7 +566,7 @@ static int diff_compare_sides(const gs_model *m, const char *ingress_yaml, const
     if (rc == 0 && echo == NULL)
         rc = gs_error_set(&err, GS_ERR_NOT_FOUND, "no gatesim-echo binary (set GATESIM_ECHO)");
     if (rc == 0)
-        rc = gs_echo_fleet_start(&fleet, &sc, echo, root, NULL, DIFF_TIMEOUT_NS, &err);
+        rc = gs_echo_fleet_start(&fleet, &sc, NULL, echo, root, NULL, DIFF_TIMEOUT_NS, &err);
     if (rc == 0)
         rc = diff_side_start(&before, root, "before", before_objs.data, &fleet, &err);
     if (rc == 0)
