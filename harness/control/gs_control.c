@@ -238,15 +238,6 @@ static void control_classes(gs_control *c)
 
 /* ---- listeners ----------------------------------------------------------------------------- */
 
-/* TLS, TCP and UDP listeners: control attaches TLSRoutes, TCPRoutes and UDPRoutes to them and
- * writes their status, but the builtin gateway has no data plane for them yet, so they are
- * never programmed (docs/l4.md). */
-static bool listener_layer4(const gs_listener *l)
-{
-    return l->protocol_kind == GS_PROTOCOL_TLS || l->protocol_kind == GS_PROTOCOL_TCP ||
-           l->protocol_kind == GS_PROTOCOL_UDP;
-}
-
 /* The route kinds a listener of protocol |p| can carry and control attaches. */
 static gs_kind_set listener_fitting_kinds(gs_protocol p)
 {
@@ -541,20 +532,12 @@ static void control_gateway(gs_control *c, ctl_gateway *g)
                               "No conflicts");
         }
         listener_refs(c, cl, ls, kinds_ok, bad);
-        bool unserved = cl->programmed && listener_layer4(l);
-        if (unserved)
-            cl->programmed = false;
         if (conflict)
             gs_conditions_set(&ls->conditions, "Programmed", "False", conflict,
                               "Not programmed: %s", why);
         else if (!cl->accepted)
             gs_conditions_set(&ls->conditions, "Programmed", "False", "Invalid",
                               "Not programmed: the listener is not accepted");
-        else if (unserved)
-            gs_conditions_set(&ls->conditions, "Programmed", "False", "Pending",
-                              "Not programmed: routes attach to %s listeners, but the builtin "
-                              "gateway does not carry their traffic yet",
-                              l->protocol.v);
         else if (!cl->programmed)
             gs_conditions_set(&ls->conditions, "Programmed", "False", "Invalid",
                               "Not programmed: %s",

@@ -416,6 +416,25 @@ static void table_listener_name(const ctl_listener *cl, char *out, size_t n)
     snprintf(out, n, "%s/%s/%s", o->metadata.namespace.v, o->metadata.name.v, cl->spec->name.v);
 }
 
+/* The table's protocol of a programmed listener (control programs only these five). */
+static gs_rt_protocol table_protocol(gs_protocol p)
+{
+    switch (p) {
+    case GS_PROTOCOL_HTTPS:
+        return GS_RT_PROTO_HTTPS;
+    case GS_PROTOCOL_TLS:
+        return GS_RT_PROTO_TLS;
+    case GS_PROTOCOL_TCP:
+        return GS_RT_PROTO_TCP;
+    case GS_PROTOCOL_UDP:
+        return GS_RT_PROTO_UDP;
+    case GS_PROTOCOL_HTTP:
+    case GS_PROTOCOL_OTHER:
+        break;
+    }
+    return GS_RT_PROTO_HTTP;
+}
+
 int gs_ctl_table_build(gs_control *c, gs_error *err)
 {
     gs_rt_options opt = {.no_hostname_fallthrough = c->opts.no_hostname_fallthrough};
@@ -434,10 +453,11 @@ int gs_ctl_table_build(gs_control *c, gs_error *err)
                                 .gateway_name = gw->gw->obj.metadata.name.v,
                                 .name = name,
                                 .port = (uint16_t)cl->spec->port.v,
-                                .protocol = cl->spec->protocol_kind == GS_PROTOCOL_HTTPS
-                                                ? GS_RT_PROTO_HTTPS
-                                                : GS_RT_PROTO_HTTP,
+                                .protocol = table_protocol(cl->spec->protocol_kind),
                                 .hostname = cl->spec->hostname.v,
+                                .tls_passthrough =
+                                    cl->spec->protocol_kind == GS_PROTOCOL_TLS &&
+                                    cl->spec->tls.mode == GS_TLS_MODE_PASSTHROUGH,
                                 .certs = cl->certs,
                                 .n_certs = cl->n_certs};
             if (gs_route_table_add_listener(t, &l, &cl->table_index, &e) < 0) {

@@ -146,6 +146,11 @@ static void explain_filters(explain_ctx *x, const gs_rt_filter *f, size_t n, int
     }
 }
 
+static bool explain_route_is_l4(const gs_rt_route *r)
+{
+    return r->kind == GS_RT_ROUTE_TLS || r->kind == GS_RT_ROUTE_TCP || r->kind == GS_RT_ROUTE_UDP;
+}
+
 static void explain_candidate(void *arg, const char *hostname, const gs_rt_route *route,
                               const gs_rt_rule *rule, const gs_rt_match *match,
                               const gs_rt_grpc_match *grpc, gs_rt_rank_key why)
@@ -161,11 +166,15 @@ static void explain_candidate(void *arg, const char *hostname, const gs_rt_route
     }
     x->n++;
     gs_buf_printf(x->out, "          %zu. ", x->n);
-    gs_explain_match(match,
-                     route->kind == GS_RT_ROUTE_GRPC && grpc == NULL && !match
-                         ? &(gs_rt_grpc_match){.type = GS_RT_MATCH_EXACT}
-                         : grpc,
-                     x->out);
+    bool l4 = explain_route_is_l4(route);
+    if (l4)
+        gs_buf_printf(x->out, "every %s", route->kind == GS_RT_ROUTE_UDP ? "session" : "connection");
+    else
+        gs_explain_match(match,
+                         route->kind == GS_RT_ROUTE_GRPC && grpc == NULL && !match
+                             ? &(gs_rt_grpc_match){.type = GS_RT_MATCH_EXACT}
+                             : grpc,
+                         x->out);
     gs_buf_printf(x->out, "  %s(%s %s/%s rule %zu%s%s)%s\n", gs_term_dim(x->colour),
                   gs_control_route_kind_name(route->kind), route->namespace,
                   route->name, rule->index, rule->name ? " " : "", rule->name ? rule->name : "",
@@ -180,7 +189,7 @@ static void explain_candidate(void *arg, const char *hostname, const gs_rt_route
         for (size_t i = 0; i < rule->n_filters; i++)
             answers |= rule->filters[i].type == GS_RT_FILTER_REQUEST_REDIRECT;
         if (!answers)
-            gs_buf_printf(x->out, "              -> no backends: 500\n");
+            gs_buf_printf(x->out, "              -> no backends: %s\n", l4 ? "refused" : "500");
     }
     for (size_t i = 0; i < rule->n_backends; i++) {
         const gs_rt_backend *b = &rule->backends[i];
@@ -189,8 +198,9 @@ static void explain_candidate(void *arg, const char *hostname, const gs_rt_route
         if (rule->total_weight && b->weight)
             gs_buf_printf(x->out, " (%.1f%%)", 100.0 * b->weight / (double)rule->total_weight);
         if (b->state != GS_RT_BACKEND_OK)
-            gs_buf_printf(x->out, " %s%s: answers 500%s", gs_term_red(x->colour),
-                          gs_rt_backend_state_reason(b->state), gs_term_reset(x->colour));
+            gs_buf_printf(x->out, " %s%s: %s%s", gs_term_red(x->colour),
+                          gs_rt_backend_state_reason(b->state), l4 ? "refused" : "answers 500",
+                          gs_term_reset(x->colour));
         gs_buf_putc(x->out, '\n');
         explain_filters(x, b->filters, b->n_filters, 18,
                         explain_has_rewrite(rule->filters, rule->n_filters));

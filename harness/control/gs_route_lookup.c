@@ -506,6 +506,50 @@ int gs_route_table_lookup(const gs_route_table *t, const gs_rt_port *port, const
 
 /* ---- data-plane helpers -------------------------------------------------------------------- */
 
+/* ---- layer-4 lookup ------------------------------------------------------------------------ */
+
+static bool l4_hostname_takes(const char *pattern, const char *sni, size_t len)
+{
+    if (pattern == NULL)
+        return true;
+    return len > 0 && gs_hostname_matches(pattern, sni, len);
+}
+
+int gs_route_table_lookup_l4(const gs_route_table *t, const gs_rt_port *port, const char *sni,
+                             gs_rt_result *out)
+{
+    if (out == NULL)
+        return GS_ERR_INVALID;
+    memset(out, 0, sizeof(*out));
+    if (t == NULL || port == NULL || !t->compiled) {
+        lookup_fail(out, GS_RT_NO_LISTENER);
+        return GS_ERR_INVALID;
+    }
+    char host[RT_HOST_MAX + 2];
+    int hl = sni ? host_normalize(sni, strlen(sni), host) : 0;
+    if (hl < 0)
+        return lookup_fail(out, GS_RT_NO_LISTENER);
+    /* TCP and UDP listeners have no hostname to select by: the port's one listener. */
+    const gs_rt_listener *l = port->protocol == GS_RT_PROTO_TLS
+                                  ? port_select(port, host, (size_t)hl)
+                                  : (port->n_listeners ? port->listeners[0] : NULL);
+    if (l == NULL)
+        return lookup_fail(out, GS_RT_NO_LISTENER);
+    out->listener = l;
+    const rt_listener_index *li = t->lindex[l->index];
+    for (size_t i = 0; i < li->n_l4; i++) {
+        const rt_l4_entry *e = &li->l4[i];
+        if (port->protocol == GS_RT_PROTO_TLS && !l4_hostname_takes(e->hostname, host, (size_t)hl))
+            continue;
+        out->outcome = GS_RT_MATCHED;
+        out->route = e->route;
+        out->rule = &e->route->rules[0];
+        out->hostname = e->hostname;
+        return 0;
+    }
+    return lookup_fail(out, GS_RT_NO_ROUTE);
+}
+
 int gs_rt_rule_pick_backend(const gs_rt_rule *rule, uint32_t r)
 {
     if (rule == NULL || rule->total_weight == 0)

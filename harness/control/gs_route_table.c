@@ -210,6 +210,8 @@ void gs_route_table_free(gs_route_table *t)
     for (size_t i = 0; i < t->n_regexes; i++)
         pcre2_code_free(t->regexes[i]);
     free(t->regexes);
+    for (size_t i = 0; i < t->n_listeners; i++)
+        free(t->lindex[i]->l4);
     free(t->listeners);
     free(t->lindex);
     free(t->ports);
@@ -220,11 +222,18 @@ void gs_route_table_free(gs_route_table *t)
 
 /* ---- listeners ----------------------------------------------------------------------------- */
 
+/* A UDP listener and a TCP one may share a port number: they are different sockets. */
+static bool port_same_transport(gs_rt_protocol a, gs_rt_protocol b)
+{
+    return (a == GS_RT_PROTO_UDP) == (b == GS_RT_PROTO_UDP);
+}
+
 static size_t table_port_for(gs_route_table *t, const gs_rt_listener *l)
 {
     for (size_t i = 0; i < t->n_ports; i++) {
         gs_rt_port *p = t->ports[i];
-        if (p->port == l->port && strcmp(p->gateway_namespace, l->gateway_namespace) == 0 &&
+        if (p->port == l->port && port_same_transport(p->protocol, l->protocol) &&
+            strcmp(p->gateway_namespace, l->gateway_namespace) == 0 &&
             strcmp(p->gateway_name, l->gateway_name) == 0)
             return i;
     }
@@ -645,6 +654,20 @@ static rt_bucket *listener_bucket(gs_route_table *t, rt_listener_index *li, cons
     return *slot;
 }
 
+static bool route_is_l4(const gs_rt_route *r)
+{
+    return r->kind == GS_RT_ROUTE_TLS || r->kind == GS_RT_ROUTE_TCP || r->kind == GS_RT_ROUTE_UDP;
+}
+
+/* A layer-4 route under effective hostname |host| (NULL: any) on one listener. */
+static void listener_add_l4(rt_listener_index *li, const gs_rt_route *r, const char *host)
+{
+    if (r->n_rules == 0)
+        return;
+    gs_xgrow((void **)&li->l4, &li->cap_l4, li->n_l4 + 1, sizeof(*li->l4));
+    li->l4[li->n_l4++] = (rt_l4_entry){.route = r, .hostname = host};
+}
+
 static void table_index_rule(gs_route_table *t, rt_bucket *b, const gs_rt_route *r,
                              const gs_rt_rule *rule)
 {
@@ -679,10 +702,6 @@ int gs_route_table_add_route(gs_route_table *t, const gs_rt_route *in, const siz
         return gs_error_set(err, GS_ERR_INVALID, "route table already compiled");
     if (in->namespace == NULL || in->name == NULL)
         return gs_error_set(err, GS_ERR_INVALID, "route without namespace or name");
-    if (in->kind != GS_RT_ROUTE_HTTP && in->kind != GS_RT_ROUTE_GRPC)
-        return gs_error_set(err, GS_ERR_INVALID,
-                            "route %s/%s: layer-4 routes are not served by the route table yet",
-                            in->namespace, in->name);
     for (size_t i = 0; i < n_listeners; i++) {
         if (listeners[i] >= t->n_listeners)
             return gs_error_set(err, GS_ERR_INVALID, "route %s/%s: no listener #%zu", in->namespace,
@@ -745,6 +764,10 @@ int gs_route_table_add_route(gs_route_table *t, const gs_rt_route *in, const siz
                 if (implicit_done)
                     continue;
                 implicit_done = true;
+                if (route_is_l4(r)) {
+                    listener_add_l4(idx, r, l->hostname);
+                    continue;
+                }
                 for (size_t i = 0; i < r->n_rules; i++)
                     table_index_rule(t, listener_bucket(t, idx, l->hostname), r, &r->rules[i]);
                 continue;
@@ -758,6 +781,10 @@ int gs_route_table_add_route(gs_route_table *t, const gs_rt_route *in, const siz
                 continue;
             if (n_seen < GS_ARRAY_LEN(seen))
                 seen[n_seen++] = eff;
+            if (route_is_l4(r)) {
+                listener_add_l4(idx, r, arena_strdup(a, eff));
+                continue;
+            }
             for (size_t i = 0; i < r->n_rules; i++)
                 table_index_rule(t, listener_bucket(t, idx, eff), r, &r->rules[i]);
         }
@@ -851,6 +878,33 @@ const char *gs_rt_rank_key_text(gs_rt_rank_key k)
         return "match order";
     }
     return "";
+}
+
+/* Hostname specificity of a layer-4 candidate: exact names, then wildcards (longer first), then
+ * none. Returns < 0 when |a| is more specific. */
+static int l4_hostname_cmp(const char *a, const char *b)
+{
+    if (a == NULL || b == NULL)
+        return (a == NULL) - (b == NULL);
+    bool wa = a[0] == '*', wb = b[0] == '*';
+    if (wa != wb)
+        return wa ? 1 : -1;
+    size_t la = strlen(a), lb = strlen(b);
+    if (la != lb)
+        return la > lb ? -1 : 1;
+    return strcmp(a, b);
+}
+
+static int l4_entry_cmp(const void *pa, const void *pb)
+{
+    const rt_l4_entry *a = pa, *b = pb;
+    int c = l4_hostname_cmp(a->hostname, b->hostname);
+    if (c != 0)
+        return c;
+    if (a->route->created != b->route->created)
+        return a->route->created < b->route->created ? -1 : 1;
+    return gs_rt_route_name_cmp(a->route->namespace, a->route->name, b->route->namespace,
+                                b->route->name);
 }
 
 static int entry_qsort_cmp(const void *pa, const void *pb)
@@ -1252,8 +1306,12 @@ int gs_route_table_compile(gs_route_table *t, gs_error *err)
         list_sort(&t->buckets[i]->regex);
         list_sort(&t->buckets[i]->grpc_other);
     }
-    for (size_t i = 0; i < t->n_listeners; i++)
-        listener_freeze(t, t->lindex[i]);
+    for (size_t i = 0; i < t->n_listeners; i++) {
+        rt_listener_index *li = t->lindex[i];
+        listener_freeze(t, li);
+        if (li->n_l4 > 1)
+            qsort(li->l4, li->n_l4, sizeof(*li->l4), l4_entry_cmp);
+    }
     table_release_build_state(t);
     t->compiled = true;
     return 0;
@@ -1271,16 +1329,28 @@ const gs_rt_port *gs_route_table_port(const gs_route_table *t, size_t i)
     return i < t->n_ports ? t->ports[i] : NULL;
 }
 
-const gs_rt_port *gs_route_table_find_port(const gs_route_table *t, const char *gw_ns,
-                                           const char *gw_name, uint16_t port)
+static const gs_rt_port *table_find_port(const gs_route_table *t, const char *gw_ns,
+                                         const char *gw_name, uint16_t port, bool udp)
 {
     for (size_t i = 0; i < t->n_ports; i++) {
         const gs_rt_port *p = t->ports[i];
-        if (p->port == port && strcmp(p->gateway_namespace, gw_ns) == 0 &&
-            strcmp(p->gateway_name, gw_name) == 0)
+        if (p->port == port && (p->protocol == GS_RT_PROTO_UDP) == udp &&
+            strcmp(p->gateway_namespace, gw_ns) == 0 && strcmp(p->gateway_name, gw_name) == 0)
             return p;
     }
     return NULL;
+}
+
+const gs_rt_port *gs_route_table_find_port(const gs_route_table *t, const char *gw_ns,
+                                           const char *gw_name, uint16_t port)
+{
+    return table_find_port(t, gw_ns, gw_name, port, false);
+}
+
+const gs_rt_port *gs_route_table_find_udp_port(const gs_route_table *t, const char *gw_ns,
+                                               const char *gw_name, uint16_t port)
+{
+    return table_find_port(t, gw_ns, gw_name, port, true);
 }
 
 size_t gs_route_table_listener_count(const gs_route_table *t)

@@ -265,9 +265,8 @@ typedef struct gs_rt_rule {
 typedef enum gs_rt_route_kind {
     GS_RT_ROUTE_HTTP = 0,
     GS_RT_ROUTE_GRPC,
-    /* TLSRoute, TCPRoute, UDPRoute: rules of backends, no matches. Control attaches them, but
-     * no data plane serves them yet, so their listeners are never programmed and the table
-     * refuses these kinds (docs/l4.md). */
+    /* TLSRoute, TCPRoute, UDPRoute: rules of backends, no matches, no filters. Found by
+     * gs_route_table_lookup_l4 (docs/l4.md); only their first rule carries traffic. */
     GS_RT_ROUTE_TLS,
     GS_RT_ROUTE_TCP,
     GS_RT_ROUTE_UDP,
@@ -328,9 +327,13 @@ int gs_route_table_compile(gs_route_table *t, gs_error *err);
 
 size_t gs_route_table_port_count(const gs_route_table *t);
 const gs_rt_port *gs_route_table_port(const gs_route_table *t, size_t i);
-/* The port of Gateway |gw_ns|/|gw_name| with spec port |port|, or NULL. */
+/* The stream (TCP) port of Gateway |gw_ns|/|gw_name| with spec port |port|, or NULL. UDP
+ * listeners form ports of their own (a TCP and a UDP listener may share a number): find those
+ * with gs_route_table_find_udp_port. */
 const gs_rt_port *gs_route_table_find_port(const gs_route_table *t, const char *gw_ns,
                                            const char *gw_name, uint16_t port);
+const gs_rt_port *gs_route_table_find_udp_port(const gs_route_table *t, const char *gw_ns,
+                                               const char *gw_name, uint16_t port);
 size_t gs_route_table_listener_count(const gs_route_table *t);
 const gs_rt_listener *gs_route_table_listener(const gs_route_table *t, size_t i);
 
@@ -389,6 +392,18 @@ typedef struct gs_rt_result {
 int gs_route_table_lookup(const gs_route_table *t, const gs_rt_port *port, const gs_rt_request *req,
                           gs_rt_result *out);
 
+/* Layer-4 lookup (TLS, TCP and UDP ports): the listener and the TLSRoute/TCPRoute/UDPRoute
+ * serving one connection (one UDP session). |sni| is the ClientHello's server name on a TLS port
+ * (case and a trailing dot ignored), NULL when it has none and on TCP/UDP ports. The listener is
+ * the one the SNI selects (gs_rt_port_select_listener); without SNI only a listener without
+ * hostname. The route: the most specific effective hostname matching the SNI (exact, then the
+ * longest wildcard, then routes without hostnames on a listener without hostname, the only ones
+ * a connection without SNI reaches), then the oldest, then {namespace}/{name}. |out->rule| is
+ * the route's first rule. Outcomes: MATCHED, NO_LISTENER, NO_ROUTE. Returns 0, or
+ * GS_ERR_INVALID (table not compiled, NULL argument). */
+int gs_route_table_lookup_l4(const gs_route_table *t, const gs_rt_port *port, const char *sni,
+                             gs_rt_result *out);
+
 /* ---- helpers for the data plane ----------------------------------------------------------- */
 
 /* Picks a backend of |rule| by weight over ALL its backends (invalid ones included) with |r|
@@ -433,7 +448,9 @@ const char *gs_rt_rank_key_text(gs_rt_rank_key k);
 /* Called once per (route, rule, match) candidate of a listener: |hostname| is the effective
  * route hostname (NULL for routes without hostnames on a listener without hostname); GRPCRoute
  * candidates have |match| NULL and |grpc_match| set (NULL for a rule without matches), HTTPRoute
- * ones the reverse. |why| says what ranks it after the previous candidate of the same hostname. */
+ * ones the reverse; layer-4 candidates (route->kind TLS, TCP, UDP: one per route, its first
+ * rule) have neither. |why| says what ranks it after the previous candidate of the same
+ * hostname. */
 typedef void (*gs_rt_visit_fn)(void *arg, const char *hostname, const gs_rt_route *route,
                                const gs_rt_rule *rule, const gs_rt_match *match,
                                const gs_rt_grpc_match *grpc_match, gs_rt_rank_key why);

@@ -87,6 +87,25 @@ static int visit_bucket_cmp(const void *pa, const void *pb)
     return strcmp(a->head.key, b->head.key);
 }
 
+static bool visit_same_host(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* Layer-4 candidates are kept sorted as lookup tries them; only the first rule of each route
+ * carries traffic, so that is the one visited. */
+static size_t visit_l4(const rt_listener_index *li, gs_rt_visit_fn fn, void *arg)
+{
+    for (size_t i = 0; i < li->n_l4; i++) {
+        const rt_l4_entry *e = &li->l4[i], *prev = i ? &li->l4[i - 1] : NULL;
+        gs_rt_rank_key why = GS_RT_RANK_FIRST;
+        if (prev && visit_same_host(prev->hostname, e->hostname))
+            why = prev->route->created != e->route->created ? GS_RT_RANK_AGE : GS_RT_RANK_NAME;
+        fn(arg, e->hostname, e->route, &e->route->rules[0], NULL, NULL, why);
+    }
+    return li->n_l4;
+}
+
 size_t gs_route_table_visit(const gs_route_table *t, size_t listener, gs_rt_visit_fn fn, void *arg)
 {
     if (t == NULL || !t->compiled || listener >= t->n_listeners)
@@ -107,5 +126,6 @@ size_t gs_route_table_visit(const gs_route_table *t, size_t listener, gs_rt_visi
     if (li->himplicit.bucket)
         visited += visit_bucket(li->himplicit.bucket, fn, arg);
     free(bs);
+    visited += visit_l4(li, fn, arg);
     return visited;
 }

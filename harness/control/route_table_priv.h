@@ -197,7 +197,17 @@ typedef struct rt_hslot {
     const char *key_ptr;        /* the bucket's hostname (NULL for routes without hostnames) */
 } rt_hslot;
 
+/* A layer-4 candidate: a TLSRoute, TCPRoute or UDPRoute on one listener under one effective
+ * hostname (NULL: any server name, and connections without one). Sorted best first at compile:
+ * hostname specificity, then age, then {namespace}/{name}. */
+typedef struct rt_l4_entry {
+    const gs_rt_route *route;
+    const char *hostname;
+} rt_l4_entry;
+
 typedef struct rt_listener_index {
+    rt_l4_entry *l4; /* heap array, freed with the table */
+    size_t n_l4, cap_l4;
     gs_strmap hosts;        /* build: effective hostname ("a.b", "*.b") -> rt_bucket* */
     rt_bucket *implicit;    /* build: routes without hostnames; NULL if none */
     const rt_hslot *hslots; /* compiled: hostname slots (128-byte aligned), NULL if none */

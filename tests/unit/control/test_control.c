@@ -264,8 +264,9 @@ END_TEST
     ", namespace: " ns "}\nspec:\n" spec
 
 /* TLSRoute, TCPRoute and UDPRoute attach by the same rules as HTTP routes (kind, sectionName,
- * hostnames against SNI listeners, backend resolution); their listeners are Accepted but not
- * Programmed, since no data plane carries them, and nothing enters the route table. */
+ * hostnames against SNI listeners, backend resolution); their listeners are programmed into the
+ * route table, a UDP port apart from a TCP port of the same number, and layer-4 lookups find
+ * the routes. */
 START_TEST(l4_routes_attach_to_l4_listeners)
 {
     gs_model *m = model_of(
@@ -302,8 +303,7 @@ START_TEST(l4_routes_attach_to_l4_listeners)
         const gs_listener_status *ls = ls_of(c, "gw", l4[i]);
         ck_cond(&ls->conditions, "Accepted", "True", "Accepted");
         ck_cond(&ls->conditions, "ResolvedRefs", "True", "ResolvedRefs");
-        ck_cond(&ls->conditions, "Programmed", "False", "Pending");
-        ck_msg_has(&ls->conditions, "Programmed", "does not carry their traffic yet");
+        ck_cond(&ls->conditions, "Programmed", "True", "Programmed");
     }
     /* Terminate resolves its certificate, as HTTPS does. */
     ck_cond(&ls_of(c, "gw", "term")->conditions, "ResolvedRefs", "False", "InvalidCertificateRef");
@@ -323,8 +323,35 @@ START_TEST(l4_routes_attach_to_l4_listeners)
     ck_cond(parent0(c, "infra", "udp"), "Accepted", "True", "Accepted");
     ck_cond(parent0(c, "infra", "udp-on-tcp"), "Accepted", "False", "NotAllowedByListeners");
     ck_msg_has(parent0(c, "infra", "udp-on-tcp"), "Accepted", "takes no UDPRoute");
-    /* no listener of the table: nothing to serve */
-    ck_assert_uint_eq(gs_route_table_listener_count(gs_control_table(c)), 0);
+    /* pass, tcp and udp are in the table (term is not programmed) */
+    const gs_route_table *t = gs_control_table(c);
+    ck_assert_uint_eq(gs_route_table_listener_count(t), 3);
+    const gs_rt_port *pass = gs_route_table_find_port(t, "infra", "gw", 8443);
+    const gs_rt_port *tcp = gs_route_table_find_port(t, "infra", "gw", 9000);
+    const gs_rt_port *udp = gs_route_table_find_udp_port(t, "infra", "gw", 9000);
+    ck_assert_ptr_nonnull(pass);
+    ck_assert_ptr_nonnull(tcp);
+    ck_assert_ptr_nonnull(udp);
+    ck_assert_ptr_ne(tcp, udp);
+    ck_assert_ptr_null(gs_route_table_find_udp_port(t, "infra", "gw", 8443));
+    ck_assert(pass->listeners[0]->tls_passthrough);
+    gs_rt_result r;
+    ck_assert_int_eq(gs_route_table_lookup_l4(t, pass, "A.example.com", &r), 0);
+    ck_assert_int_eq(r.outcome, GS_RT_MATCHED);
+    ck_assert_str_eq(r.route->name, "tls-a");
+    ck_assert_str_eq(r.rule->backends[0].name, "db");
+    gs_route_table_lookup_l4(t, pass, "b.example.com", &r);
+    ck_assert_int_eq(r.outcome, GS_RT_NO_ROUTE);
+    gs_route_table_lookup_l4(t, pass, NULL, &r); /* no SNI: the listener has a hostname */
+    ck_assert_int_eq(r.outcome, GS_RT_NO_LISTENER);
+    gs_route_table_lookup_l4(t, tcp, NULL, &r);
+    ck_assert_int_eq(r.outcome, GS_RT_MATCHED);
+    ck_assert_str_eq(r.route->name, "tcp");
+    ck_assert_int_eq(r.rule->backends[1].state, GS_RT_BACKEND_NOT_FOUND);
+    gs_route_table_lookup_l4(t, udp, NULL, &r);
+    ck_assert_int_eq(r.outcome, GS_RT_MATCHED);
+    ck_assert_str_eq(r.route->name, "udp");
+    ck_assert_int_eq(r.route->kind, GS_RT_ROUTE_UDP);
     done(c, m);
 }
 END_TEST
