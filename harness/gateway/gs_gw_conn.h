@@ -19,8 +19,9 @@ typedef struct gs_gw_listen {
     char *gateway_namespace;
     char *gateway_name;
     uint16_t port;           /* declared port */
-    gs_rt_protocol protocol; /* HTTP or HTTPS */
-    struct evconnlistener *evl;
+    gs_rt_protocol protocol; /* HTTP, HTTPS, TLS, TCP or UDP */
+    struct evconnlistener *evl; /* NULL for UDP */
+    struct udp_listen *udp;     /* UDP only (gs_gw_l4_udp.c) */
     char address[64]; /* "127.0.0.1:18080" actually bound */
     SSL_CTX *ssl_ctx; /* HTTPS only */
     bool seen;        /* mark for listener sync on reload */

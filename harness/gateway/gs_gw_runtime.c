@@ -82,6 +82,17 @@ void gs_gw_runtime_stats_json(const gs_gw_runtime *rt, size_t connections, gs_bu
     runtime_field(&j, "acceptErrors", c->accept_errors);
     runtime_field(&j, "deadlineClosed", c->deadline_closed);
     runtime_field(&j, "headerAbuseClosed", c->header_abuse_closed);
+    runtime_field(&j, "l4Connections", c->l4_connections);
+    runtime_field(&j, "l4Refused", c->l4_refused);
+    runtime_field(&j, "l4UpstreamErrors", c->l4_upstream_errors);
+    runtime_field(&j, "tlsHelloInvalid", c->tls_hello_invalid);
+    runtime_field(&j, "tlsHelloOversized", c->tls_hello_oversized);
+    runtime_field(&j, "tlsHelloTimedOut", c->tls_hello_timed_out);
+    runtime_field(&j, "udpSessions", c->udp_sessions);
+    runtime_field(&j, "udpSessionsOpen", rt->udp_sessions_open);
+    runtime_field(&j, "udpSessionsEvicted", c->udp_sessions_evicted);
+    runtime_field(&j, "udpSessionsExpired", c->udp_sessions_expired);
+    runtime_field(&j, "udpDropped", c->udp_dropped);
     runtime_field(&j, "requestBodyBytesHeld", rt->guards.request_bodies.used);
     runtime_field(&j, "requestBodyBytesPeak", rt->guards.request_bodies.peak);
     runtime_field(&j, "responseBytesHeld", rt->guards.held_responses.used);

@@ -50,6 +50,17 @@ typedef struct gs_gw_counters {
     uint64_t accept_errors;         /* accept() failures (EMFILE...): accepting paused */
     uint64_t deadline_closed;       /* TLS handshake or request head over its total time */
     uint64_t header_abuse_closed;   /* HTTP/2 connections closed for oversized header lists */
+    /* Layer 4 (docs/l4.md). */
+    uint64_t l4_connections;       /* TCP/TLS connections sent to a backend endpoint */
+    uint64_t l4_refused;           /* reset: no route, no usable backendRef or no endpoint */
+    uint64_t l4_upstream_errors;   /* the upstream connection failed or broke */
+    uint64_t tls_hello_invalid;    /* TLS ports: not a ClientHello, or closed before one */
+    uint64_t tls_hello_oversized;  /* larger than 16 KiB or spread over too many records */
+    uint64_t tls_hello_timed_out;  /* not complete within the header timeout */
+    uint64_t udp_sessions;         /* UDP sessions opened */
+    uint64_t udp_sessions_evicted; /* closed for a new one: the session table was full */
+    uint64_t udp_sessions_expired; /* closed after the idle timeout */
+    uint64_t udp_dropped;          /* datagrams with no route, usable backend or endpoint */
 } gs_gw_counters;
 
 /* State shared by connections to hold hostile clients to their limits (set up by the server). */
@@ -70,6 +81,7 @@ typedef struct gs_gw_runtime {
     gs_gw_snapshot *current; /* a reference held by the runtime */
     size_t mirrors_in_flight;
     size_t exchanges_in_flight;
+    size_t udp_sessions_open;
 } gs_gw_runtime;
 
 /* Takes ownership of |table|. The snapshot starts with one reference. */

@@ -7,6 +7,7 @@
 #include "gs_accept_backoff.h"
 #include "gs_alloc.h"
 #include "gs_gw_conn.h"
+#include "gs_gw_l4.h"
 #include "gs_json.h"
 #include "gs_log.h"
 #include "gs_time.h"
@@ -47,6 +48,7 @@ struct gs_gw_server {
     LIST_HEAD(, server_linger) lingers;
     size_t n_lingers;
     gs_accept_backoff backoff; /* accept() failures pause accepting */
+    gs_gw_l4 *l4;              /* TCP, TLS and UDP listeners' connections and sessions */
     bool shutting_down;
 };
 
@@ -251,6 +253,10 @@ static void on_accept(struct evconnlistener *evl, evutil_socket_t fd, struct soc
         evutil_closesocket(fd);
         return;
     }
+    if (l->protocol == GS_RT_PROTO_TLS || l->protocol == GS_RT_PROTO_TCP) {
+        gs_gw_l4_accept(s->l4, l, fd);
+        return;
+    }
     gs_gw_conn *c = gs_xcalloc(1, sizeof(*c));
     c->srv = s;
     c->rt = s->rt;
@@ -342,6 +348,7 @@ int gs_gw_server_new(gs_gw_server **out, gs_gw_runtime *rt, const gs_gw_server_o
     LIST_INIT(&s->lingers);
     gs_accept_backoff_init(&s->backoff, rt->base, on_accept_resume, s);
     server_guards_init(rt);
+    s->l4 = gs_gw_l4_new(rt);
     *out = s;
     return 0;
 }
@@ -351,6 +358,7 @@ static void listen_free(gs_gw_listen *l)
     LIST_REMOVE(l, link);
     if (l->evl)
         evconnlistener_free(l->evl);
+    gs_gw_l4_udp_close(l);
     SSL_CTX_free(l->ssl_ctx);
     free(l->gateway_namespace);
     free(l->gateway_name);
@@ -364,6 +372,8 @@ static uint16_t server_bound_port(const gs_gw_server *s, uint16_t declared)
             return s->opts.port_map[i].bound;
     return 0;
 }
+
+static void listen_set_address(gs_gw_listen *l, evutil_socket_t fd);
 
 static int listen_open(gs_gw_server *s, const gs_rt_port *p, gs_error *err)
 {
@@ -392,6 +402,15 @@ static int listen_open(gs_gw_server *s, const gs_rt_port *p, gs_error *err)
     l->protocol = p->protocol;
     l->seen = true;
     LIST_INSERT_HEAD(&s->listens, l, link);
+    if (l->protocol == GS_RT_PROTO_UDP) {
+        int rc = gs_gw_l4_udp_open(s->l4, l, (struct sockaddr *)&ss, sl, err);
+        if (rc < 0) {
+            listen_free(l);
+            return rc;
+        }
+        listen_set_address(l, gs_gw_l4_udp_fd(l));
+        return 0;
+    }
     if (l->protocol == GS_RT_PROTO_HTTPS)
         l->ssl_ctx = gs_gw_tls_server_ctx(on_tls_sni, l);
     l->evl =
@@ -408,9 +427,16 @@ static int listen_open(gs_gw_server *s, const gs_rt_port *p, gs_error *err)
     evconnlistener_set_error_cb(l->evl, on_accept_error);
     if (gs_accept_backoff_paused(&s->backoff))
         evconnlistener_disable(l->evl);
+    listen_set_address(l, evconnlistener_get_fd(l->evl));
+    return 0;
+}
+
+/* Records the address |fd| is actually bound to in |l->address|. */
+static void listen_set_address(gs_gw_listen *l, evutil_socket_t fd)
+{
     struct sockaddr_storage bound;
     socklen_t bl = sizeof(bound);
-    getsockname(evconnlistener_get_fd(l->evl), (struct sockaddr *)&bound, &bl);
+    getsockname(fd, (struct sockaddr *)&bound, &bl);
     char host[INET6_ADDRSTRLEN] = "";
     unsigned port = 0;
     if (bound.ss_family == AF_INET) {
@@ -422,7 +448,6 @@ static int listen_open(gs_gw_server *s, const gs_rt_port *p, gs_error *err)
         port = ntohs(((struct sockaddr_in6 *)&bound)->sin6_port);
         snprintf(l->address, sizeof(l->address), "[%s]:%u", host, port);
     }
-    return 0;
 }
 
 static gs_gw_listen *server_find_listen(gs_gw_server *s, const gs_rt_port *p)
@@ -447,12 +472,6 @@ int gs_gw_server_sync(gs_gw_server *s, gs_error *err)
     size_t n = gs_route_table_port_count(t);
     for (size_t i = 0; i < n; i++) {
         const gs_rt_port *p = gs_route_table_port(t, i);
-        if (p->protocol != GS_RT_PROTO_HTTP && p->protocol != GS_RT_PROTO_HTTPS) {
-            gs_log_note("Gateway %s/%s port %u: protocol %s is not served by the builtin gateway",
-                        p->gateway_namespace, p->gateway_name, p->port,
-                        gs_rt_protocol_name(p->protocol));
-            continue;
-        }
         l = server_find_listen(s, p);
         if (l) {
             l->seen = true;
@@ -491,7 +510,10 @@ void gs_gw_server_ready_json(gs_gw_server *s, gs_buf *out)
     for (size_t i = 0; i < n; i++) {
         const gs_rt_listener *rl = gs_route_table_listener(t, i);
         const gs_rt_port *p =
-            gs_route_table_find_port(t, rl->gateway_namespace, rl->gateway_name, rl->port);
+            rl->protocol == GS_RT_PROTO_UDP
+                ? gs_route_table_find_udp_port(t, rl->gateway_namespace, rl->gateway_name,
+                                               rl->port)
+                : gs_route_table_find_port(t, rl->gateway_namespace, rl->gateway_name, rl->port);
         gs_gw_listen *l = p ? server_find_listen(s, p) : NULL;
         if (l == NULL)
             continue;
@@ -529,6 +551,7 @@ void gs_gw_server_shutdown(gs_gw_server *s)
             l->evl = NULL;
         }
     }
+    gs_gw_l4_shutdown(s->l4);
     gs_gw_conn *c, *tmp;
     for (c = LIST_FIRST(&s->conns); c; c = tmp) {
         tmp = LIST_NEXT(c, link);
@@ -543,7 +566,7 @@ void gs_gw_server_shutdown(gs_gw_server *s)
 
 size_t gs_gw_server_conn_count(const gs_gw_server *s)
 {
-    return s->n_conns;
+    return s->n_conns + gs_gw_l4_conn_count(s->l4);
 }
 
 void gs_gw_server_free(gs_gw_server *s)
@@ -552,6 +575,7 @@ void gs_gw_server_free(gs_gw_server *s)
         return;
     while (!LIST_EMPTY(&s->conns))
         gs_gw_conn_free(LIST_FIRST(&s->conns));
+    gs_gw_l4_free(s->l4);
     while (!LIST_EMPTY(&s->listens))
         listen_free(LIST_FIRST(&s->listens));
     while (!LIST_EMPTY(&s->retired))

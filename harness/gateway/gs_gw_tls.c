@@ -31,13 +31,22 @@ static int on_tls_alpn(SSL *ssl, const unsigned char **out, unsigned char *outle
     return SSL_TLSEXT_ERR_OK;
 }
 
-static SSL_CTX *tls_ctx_base(void)
+/* |http|: offer h2 and http/1.1 by ALPN (HTTPS); a TLS Terminate listener carries opaque
+ * bytes, so it selects no protocol. */
+static SSL_CTX *tls_ctx_base(bool http)
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
     SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
     SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
-    SSL_CTX_set_alpn_select_cb(ctx, on_tls_alpn, NULL);
+    if (http)
+        SSL_CTX_set_alpn_select_cb(ctx, on_tls_alpn, NULL);
     return ctx;
+}
+
+static bool listener_terminates(const gs_rt_listener *l)
+{
+    return l->protocol == GS_RT_PROTO_HTTPS ||
+           (l->protocol == GS_RT_PROTO_TLS && !l->tls_passthrough);
 }
 
 int gs_gw_tls_store_new(gs_gw_tls_store **out, const gs_route_table *table, gs_error *err)
@@ -48,10 +57,10 @@ int gs_gw_tls_store_new(gs_gw_tls_store **out, const gs_route_table *table, gs_e
     s->entries = gs_xcalloc(n + 1, sizeof(*s->entries));
     for (size_t i = 0; i < n; i++) {
         const gs_rt_listener *l = gs_route_table_listener(table, i);
-        if (l->protocol != GS_RT_PROTO_HTTPS || l->n_certs == 0 || l->certs[0].cert_pem == NULL ||
+        if (!listener_terminates(l) || l->n_certs == 0 || l->certs[0].cert_pem == NULL ||
             l->certs[0].key_pem == NULL)
             continue;
-        SSL_CTX *ctx = tls_ctx_base();
+        SSL_CTX *ctx = tls_ctx_base(l->protocol == GS_RT_PROTO_HTTPS);
         gs_error e = {0};
         if (gs_tls_ctx_use_pem(ctx, l->certs[0].cert_pem, l->certs[0].key_pem, &e) < 0) {
             gs_log_warn("listener %s/%s %s: %s", l->gateway_namespace, l->gateway_name, l->name,
@@ -89,7 +98,7 @@ SSL_CTX *gs_gw_tls_store_ctx(const gs_gw_tls_store *s, const gs_rt_listener *lis
 
 SSL_CTX *gs_gw_tls_server_ctx(int (*on_sni)(SSL *ssl, int *alert, void *arg), void *arg)
 {
-    SSL_CTX *ctx = tls_ctx_base();
+    SSL_CTX *ctx = tls_ctx_base(true);
     SSL_CTX_set_tlsext_servername_callback(ctx, on_sni);
     SSL_CTX_set_tlsext_servername_arg(ctx, arg);
     return ctx;
