@@ -13,6 +13,8 @@ packages=(
     # --target nginx: njs for matches nginx locations cannot express, headers-more for response
     # headers nginx sets itself (Server, Date)
     libnginx-mod-http-js libnginx-mod-http-headers-more-filter
+    # bench/l4.sh: nginx's stream module, the TCP/UDP proxy gatesim's layer 4 is compared with
+    libnginx-mod-stream
     openssl procps psmisc iproute2 chromium
     # the schema parity test's independent OpenAPI-schema validator
     python3-jsonschema

@@ -68,6 +68,7 @@ static void gateway_usage(FILE *out)
         "      --header-timeout D  total time for a TLS handshake, a request head or an\n"
         "                          HTTP/2 header block, however its bytes trickle (10s)\n"
         "      --idle-timeout D    time between requests on a connection (60s)\n"
+        "      --udp-idle-timeout D  a UDP session without datagrams closes (30s)\n"
         "      --conn-body-budget SIZE\n"
         "                          HTTP/2 request bodies held per connection (16M); a\n"
         "                          stream over it gets 413 or a reset\n"
@@ -252,6 +253,7 @@ int gs_cmd_gateway(int argc, char **argv)
         OPT_PORT_MAP,
         OPT_HEADER_TIMEOUT,
         OPT_IDLE_TIMEOUT,
+        OPT_UDP_IDLE_TIMEOUT,
         OPT_CONN_BODY,
         OPT_PROCESS_BODY,
         OPT_CONN_HELD,
@@ -274,6 +276,7 @@ int gs_cmd_gateway(int argc, char **argv)
         GS_CLIOPT_MAX_MIRRORS,
         {"header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT},
         {"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
+        {"udp-idle-timeout", required_argument, NULL, OPT_UDP_IDLE_TIMEOUT},
         {"conn-body-budget", required_argument, NULL, OPT_CONN_BODY},
         {"process-body-budget", required_argument, NULL, OPT_PROCESS_BODY},
         {"conn-held-budget", required_argument, NULL, OPT_CONN_HELD},
@@ -379,10 +382,12 @@ int gs_cmd_gateway(int argc, char **argv)
         }
         case OPT_HEADER_TIMEOUT:
         case OPT_IDLE_TIMEOUT:
+        case OPT_UDP_IDLE_TIMEOUT:
         case OPT_HOLD_TIMEOUT:
         case OPT_ADDR_BAN: {
             int64_t *slot = c == OPT_HEADER_TIMEOUT ? &ro.limits.header_timeout_ms
                             : c == OPT_IDLE_TIMEOUT ? &ro.limits.idle_timeout_ms
+                            : c == OPT_UDP_IDLE_TIMEOUT ? &ro.limits.udp_idle_timeout_ms
                             : c == OPT_HOLD_TIMEOUT ? &ro.limits.hold_timeout_ms
                                                     : &ro.limits.addr_ban_ms;
             if (gateway_ms(optarg, slot) < 0) {

@@ -238,6 +238,12 @@ static size_t table_listener(const gs_route_table *t, const char *ns, const char
     return (size_t)-1;
 }
 
+static bool explain_listener_l4(const char *protocol)
+{
+    return strcmp(protocol, "TLS") == 0 || strcmp(protocol, "TCP") == 0 ||
+           strcmp(protocol, "UDP") == 0;
+}
+
 /* The table listener of listener |name| of Gateway |gw_ns|/|gw|; |set| "{ns}/{name}" of its
  * ListenerSet (the table names such listeners "{ns}/{name}/{listener}"), NULL for the Gateway's
  * own. (size_t)-1 when not programmed. */
@@ -285,7 +291,9 @@ static void explain_listeners(explain_ctx *x, const gs_listener_status *ls, size
         gs_buf_printf(o, "      Route table:\n");
         x->host_started = false;
         if (gs_route_table_visit(t, ti, explain_candidate, x) == 0)
-            gs_buf_printf(o, "        (empty: every request gets 404)\n");
+            gs_buf_printf(o, "        (empty: %s)\n", explain_listener_l4(l->protocol)
+                                                          ? "every connection is refused"
+                                                          : "every request gets 404");
     }
 }
 

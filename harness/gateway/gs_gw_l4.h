@@ -15,7 +15,8 @@
 /* A UDP listener's session table never holds more than this many sessions: a new client past
  * it evicts the least recently used one (counted as udpSessionsEvicted). */
 #define GS_GW_UDP_MAX_SESSIONS 4096
-/* A UDP session with no datagram either way for this long is closed (udpSessionsExpired). */
+/* A UDP session with no datagram either way for this long is closed (udpSessionsExpired); the
+ * default of --udp-idle-timeout (gs_gw_limits.udp_idle_timeout_ms). */
 #define GS_GW_UDP_IDLE_MS 30000
 
 typedef struct gs_gw_l4 gs_gw_l4;

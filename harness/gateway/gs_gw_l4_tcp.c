@@ -205,8 +205,11 @@ static void conn_splice(l4_conn *c)
     if (evbuffer_get_length(bufferevent_get_input(c->down)) > 0)
         on_splice_read(c->down, c);
     bufferevent_enable(c->up, EV_READ | EV_WRITE);
-    if (!c->down_eof)
-        bufferevent_enable(c->down, EV_READ | EV_WRITE);
+    if (c->down_eof) { /* a Terminate client that already closed its side */
+        conn_pass_eof(c, c->up);
+        return;
+    }
+    bufferevent_enable(c->down, EV_READ | EV_WRITE);
 }
 
 /* ---- connecting ------------------------------------------------------------------------------ */
@@ -282,6 +285,8 @@ static void conn_route(l4_conn *c, const gs_rt_port *port, const char *sni)
             return;
         }
         bufferevent_openssl_set_allow_dirty_shutdown(f, 1);
+        /* Bounded while the upstream connects: past it the filter stops reading. */
+        bufferevent_setwatermark(f, EV_READ, 0, L4_HIGH_WATER);
         c->down = f;
         c->terminated = true;
     }

@@ -3,7 +3,7 @@
  * upstream socket so that the backend's replies find their client. Sessions live in a hash
  * table bounded by GS_GW_UDP_MAX_SESSIONS and in a least-recently-used list: a flood of new
  * source ports evicts the oldest sessions instead of growing, and a once-a-second sweep closes
- * the ones idle for GS_GW_UDP_IDLE_MS. The backend is picked by weight once per session. */
+ * the ones idle for the UDP idle timeout (--udp-idle-timeout). The backend is picked by weight once per session. */
 #include "gs_gw_l4_priv.h"
 
 #include "gs_alloc.h"
@@ -194,13 +194,13 @@ static void on_listen_read(evutil_socket_t fd, short what, void *arg)
     }
 }
 
-/* Closes the sessions idle for GS_GW_UDP_IDLE_MS (the least recently used come first). */
+/* Closes the sessions idle for the UDP idle timeout (the least recently used come first). */
 static void on_sweep(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
     (void)what;
     udp_listen *ul = arg;
-    int64_t cutoff = gs_now_ns() - (int64_t)GS_GW_UDP_IDLE_MS * GS_NS_PER_MS;
+    int64_t cutoff = gs_now_ns() - ul->l4->rt->limits.udp_idle_timeout_ms * GS_NS_PER_MS;
     udp_session *s;
     while ((s = TAILQ_FIRST(&ul->lru)) != NULL && s->last_ns < cutoff) {
         ul->l4->rt->counters.udp_sessions_expired++;

@@ -25,6 +25,8 @@ void gs_gw_limits_defaults(gs_gw_limits *l)
         l->header_timeout_ms = 10000;
     if (!l->idle_timeout_ms)
         l->idle_timeout_ms = 60000;
+    if (!l->udp_idle_timeout_ms)
+        l->udp_idle_timeout_ms = 30000; /* GS_GW_UDP_IDLE_MS */
     if (!l->default_timeout_ms)
         l->default_timeout_ms = 60000;
     if (!l->h2_max_streams)

@@ -46,6 +46,7 @@ typedef struct gs_gw_limits {
     size_t max_header_bytes;      /* default 64 KiB per message (then 431 / 502) */
     int64_t header_timeout_ms;    /* default 10 s: a request head must arrive within it */
     int64_t idle_timeout_ms;      /* default 60 s between requests on a connection */
+    int64_t udp_idle_timeout_ms;  /* default 30 s without a datagram: a UDP session closes */
     int64_t default_timeout_ms;   /* default 60 s: request timeout when the route sets none */
     uint32_t h2_max_streams;      /* default 128 concurrent streams per connection */
     uint32_t h2_max_resets;       /* default 200 client resets per 10 s, then GOAWAY */

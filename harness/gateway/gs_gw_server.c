@@ -232,7 +232,7 @@ static void on_accept(struct evconnlistener *evl, evutil_socket_t fd, struct soc
     (void)salen;
     gs_gw_listen *l = arg;
     gs_gw_server *s = l->srv;
-    if (s->n_conns >= s->rt->limits.max_connections || s->shutting_down) {
+    if (gs_gw_server_conn_count(s) >= s->rt->limits.max_connections || s->shutting_down) {
         s->rt->counters.connections_refused++;
         evutil_closesocket(fd);
         return;
@@ -489,6 +489,7 @@ int gs_gw_server_sync(gs_gw_server *s, gs_error *err)
             if (l->evl)
                 evconnlistener_free(l->evl);
             l->evl = NULL;
+            gs_gw_l4_udp_close(l); /* UDP has no connections to outlive it */
             l->retired = true;
             LIST_INSERT_HEAD(&s->retired, l, link);
         }
