@@ -576,11 +576,12 @@ void gs_gw_server_free(gs_gw_server *s)
         return;
     while (!LIST_EMPTY(&s->conns))
         gs_gw_conn_free(LIST_FIRST(&s->conns));
-    gs_gw_l4_free(s->l4);
+    gs_gw_l4_shutdown(s->l4);
     while (!LIST_EMPTY(&s->listens))
-        listen_free(LIST_FIRST(&s->listens));
+        listen_free(LIST_FIRST(&s->listens)); /* UDP sessions too: they need the l4 state */
     while (!LIST_EMPTY(&s->retired))
         listen_free(LIST_FIRST(&s->retired));
+    gs_gw_l4_free(s->l4);
     while (!LIST_EMPTY(&s->lingers))
         linger_free(LIST_FIRST(&s->lingers));
     gs_accept_backoff_deinit(&s->backoff);
