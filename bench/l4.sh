@@ -44,7 +44,7 @@ spec:
 apiVersion: v1
 kind: Service
 metadata: {name: app, namespace: default}
-spec: {ports: [{port: 7000, protocol: TCP}, {port: 7001, protocol: UDP}]}
+spec: {ports: [{name: tcp, port: 7000, protocol: TCP}, {name: udp, port: 7001, protocol: UDP}]}
 ---
 apiVersion: gateway.networking.k8s.io/v1alpha2
 kind: TCPRoute
@@ -79,7 +79,8 @@ pid $WORK/nginx/nginx.pid;
 error_log $WORK/nginx/error.log;
 events { worker_connections 4096; }
 stream {
-  server { listen 127.0.0.1:$N_TCP; proxy_pass 127.0.0.1:$ETCP; }
+  # half-close passed on, as gatesim does (tcpconn half-closes after its line)
+  server { listen 127.0.0.1:$N_TCP; proxy_pass 127.0.0.1:$ETCP; proxy_half_close on; }
   server { listen 127.0.0.1:$N_UDP udp; proxy_pass 127.0.0.1:$EUDP; proxy_timeout 30s; }
 }
 CONF
