@@ -43,7 +43,7 @@ def check_pass():
         if proc.returncode != 0:
             bad = [s["name"] for s in scenarios if s["result"] != "passed"]
             fail(f"exit {proc.returncode}, not passed: {bad}", proc)
-        if len(scenarios) < 16:
+        if len(scenarios) < 17:
             fail(f"only {len(scenarios)} scenarios ran: {names}")
         if results["summary"]["passed"] != len(scenarios):
             fail(f"summary {results['summary']}")

@@ -29,7 +29,7 @@ START_TEST(scenario_seed_suite_loads)
         print_diags(&diags);
     ck_assert_int_eq(rc, 0);
     ck_assert_uint_eq(diags.nerrors, 0);
-    ck_assert_uint_eq(list.len, 16); /* manifests/ holds no Scenario and is skipped */
+    ck_assert_uint_eq(list.len, 17); /* manifests/ holds no Scenario and is skipped */
     gs_diags_clear(&diags);
     gs_scenario_list_clear(&list);
 }
