@@ -4,6 +4,7 @@
 
 #include "gs_alloc.h"
 #include "gs_buf.h"
+#include "gs_h1.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -183,30 +184,12 @@ char *gs_gw_headers_join(const gs_gw_headers *h, const char *name)
     return gs_buf_take(&b);
 }
 
-static bool headers_value_has_token(const char *v, const char *token)
-{
-    size_t tl = strlen(token);
-    while (*v) {
-        while (*v == ' ' || *v == '\t' || *v == ',')
-            v++;
-        const char *start = v;
-        while (*v && *v != ',')
-            v++;
-        const char *end = v;
-        while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
-            end--;
-        if ((size_t)(end - start) == tl && strncasecmp(start, token, tl) == 0)
-            return true;
-    }
-    return false;
-}
-
 bool gs_gw_headers_has_token(const gs_gw_headers *h, const char *name, const char *token)
 {
     size_t len = strlen(name);
     for (size_t i = 0; i < h->len; i++)
         if (gs_gw_header_is(&h->items[i], name, len) &&
-            headers_value_has_token(h->items[i].value, token))
+            gs_h1_token_list_has(h->items[i].value, h->items[i].value_len, token))
             return true;
     return false;
 }
