@@ -14,6 +14,7 @@
 #include "gs_nginx_annot.h"
 #include "gs_scenario.h"
 #include "gs_target.h"
+#include "gs_twosample.h"
 #include "gs_workdir.h"
 
 #include "gs_alloc.h"
@@ -38,10 +39,19 @@ const char gs_cmd_diff_summary[] =
     "send the same probes to Ingresses on ingress-nginx and to their Gateway API conversion";
 int gs_cmd_diff(int argc, char **argv);
 
-enum { DIFF_AFTER = GS_CLIOPT_OWN, DIFF_TARGET };
+enum { DIFF_AFTER = GS_CLIOPT_OWN, DIFF_TARGET, DIFF_REQUESTS, DIFF_ALPHA };
 
 #define DIFF_TIMEOUT_NS (30 * (int64_t)1000000000)
 #define DIFF_MAX_PROBES 512
+#define DIFF_MAX_OUTCOMES 16 /* distinct answers of a weighted probe kept per comparison */
+
+/* What a weighted probe costs and how its shares are judged (--requests, --alpha). */
+typedef struct diff_opts {
+    const char *target;
+    bool quiet;
+    unsigned requests; /* per side, for a probe whose answer is a split */
+    double alpha;
+} diff_opts;
 
 static void diff_usage(FILE *out)
 {
@@ -53,9 +63,15 @@ static void diff_usage(FILE *out)
             "from the Ingress rules go to both sides: each path as written, one segment beyond,\n"
             "in upper case, with and without a trailing slash, with the canary header or cookie,\n"
             "and an unknown host. Each probe answered differently (status, backend Service,\n"
-            "path or Host the backend saw, redirect Location) is printed with both answers.\n\n"
+            "path or Host the backend saw, redirect Location) is printed with both answers.\n"
+            "A probe whose answer is a split (a weighted canary, weighted backendRefs) is sent\n"
+            "--requests times to each side and the shares of the answers are compared with\n"
+            "Fisher's exact test (Holm-corrected) at --alpha.\n\n"
             "      --after FILE    the Gateway API side (repeatable); default: the conversion\n"
             "  -t, --target KIND   the implementation of the Gateway API side (default builtin)\n"
+            "      --requests N    requests per side for a split (default 1000, 20..100000)\n"
+            "      --alpha A       false-difference rate of one split's comparison (default\n"
+            "                      0.001, in [1e-12, 0.5])\n"
             "  -q, --quiet         only the differences and the summary\n"
             "  -h, --help\n\n"
             "Exit codes: 0 no difference, 1 differences, 2 usage error, unreadable or invalid\n"
@@ -172,11 +188,13 @@ typedef struct diff_probe {
     char host[256];
     char path[512];
     char header[512]; /* "Name: value" or "" */
+    bool weighted;    /* its answer is a split: sampled, shares compared */
 } diff_probe;
 
 typedef struct diff_probes {
     diff_probe items[DIFF_MAX_PROBES];
     size_t n;
+    bool weighting; /* probes added now are (or meet) a split */
 } diff_probes;
 
 static void diff_probe_add(diff_probes *ps, const char *host, const char *path, const char *header)
@@ -185,9 +203,12 @@ static void diff_probe_add(diff_probes *ps, const char *host, const char *path, 
         return;
     for (size_t i = 0; i < ps->n; i++)
         if (strcmp(ps->items[i].host, host) == 0 && strcmp(ps->items[i].path, path) == 0 &&
-            strcmp(ps->items[i].header, header) == 0)
+            strcmp(ps->items[i].header, header) == 0) {
+            ps->items[i].weighted |= ps->weighting;
             return;
+        }
     diff_probe *p = &ps->items[ps->n++];
+    p->weighted = ps->weighting;
     snprintf(p->host, sizeof p->host, "%s", host);
     snprintf(p->path, sizeof p->path, "%s", path);
     snprintf(p->header, sizeof p->header, "%s", header);
@@ -269,7 +290,10 @@ static void diff_make_probes(const gs_model *m, diff_probes *ps)
                 const char *path = rule->paths[p].path.v && rule->paths[p].path.v[0]
                                        ? rule->paths[p].path.v
                                        : "/";
+                /* a weighted canary splits its main Ingress's requests without the header */
+                ps->weighting = a.canary && a.canary_weight > 0;
                 diff_path_probes(ps, host, path, "");
+                ps->weighting = false;
                 if (has_canary)
                     diff_path_probes(ps, host, path, canary);
             }
@@ -278,6 +302,46 @@ static void diff_make_probes(const gs_model *m, diff_probes *ps)
         gs_nginx_annots_clear(&a);
     }
     diff_probe_add(ps, "gs-unknown.invalid", "/", "");
+}
+
+/* Marks the probes a split of the Gateway API side meets: a rule of an HTTPRoute with two or
+ * more backendRefs of positive weight, for the probes of its hostnames (all, without) whose path
+ * starts with the literal start of one of its path matches. Marking too many costs requests
+ * only: a sampled probe whose answers do not vary is compared as well. */
+static void diff_mark_splits(const char *yaml, diff_probes *ps)
+{
+    gs_model *m;
+    gs_model_new(&m);
+    gs_model_load_buffer(m, "<after>", yaml, strlen(yaml), NULL, NULL);
+    for (size_t i = 0; i < m->n_http_routes; i++) {
+        const gs_http_route *r = m->http_routes[i];
+        for (size_t k = 0; k < r->spec.n_rules; k++) {
+            const gs_http_route_rule *rule = &r->spec.rules[k];
+            size_t weighted = 0;
+            for (size_t b = 0; b < rule->n_backend_refs; b++)
+                weighted += !rule->backend_refs[b].weight.has || rule->backend_refs[b].weight.v > 0;
+            if (weighted < 2)
+                continue;
+            for (size_t j = 0; j < ps->n; j++) {
+                diff_probe *p = &ps->items[j];
+                bool host = r->spec.n_hostnames == 0;
+                for (size_t h = 0; h < r->spec.n_hostnames && !host; h++) {
+                    const char *name = r->spec.hostnames[h].v;
+                    size_t hl = strlen(p->host), nl = strlen(name);
+                    host = strcasecmp(name, p->host) == 0 ||
+                           (name[0] == '*' && hl > nl - 1 &&
+                            strcasecmp(p->host + hl - (nl - 1), name + 1) == 0);
+                }
+                for (size_t x = 0; x < rule->n_matches && host && !p->weighted; x++) {
+                    char lit[512];
+                    const char *v = rule->matches[x].path.value.v;
+                    diff_literal(v ? v : "/", lit, sizeof lit);
+                    p->weighted = strncasecmp(p->path, lit, strlen(lit)) == 0;
+                }
+            }
+        }
+    }
+    gs_model_free(m);
 }
 
 /* ---- sending ------------------------------------------------------------------------------ */
@@ -502,13 +566,109 @@ static int diff_after(const gs_model *m, char **after, size_t n_after, gs_buf *o
     return 0;
 }
 
+/* The distinct answers of a sampled probe and how often each side got them. */
+typedef struct diff_outcomes {
+    char *text[DIFF_MAX_OUTCOMES + 1]; /* the last: every other answer */
+    gs_twosample_cat cats[DIFF_MAX_OUTCOMES + 1];
+    size_t n;
+} diff_outcomes;
+
+static void diff_outcome_count(diff_outcomes *o, const char *text, bool side_a)
+{
+    size_t i = 0;
+    while (i < o->n && strcmp(o->text[i], text) != 0)
+        i++;
+    if (i == o->n) {
+        if (o->n == DIFF_MAX_OUTCOMES)
+            i = DIFF_MAX_OUTCOMES; /* "other answers" */
+        else
+            o->n++;
+        if (o->text[i] == NULL)
+            o->text[i] = gs_xstrdup(i == DIFF_MAX_OUTCOMES ? "other answers" : text);
+    }
+    if (side_a)
+        o->cats[i].count_a++;
+    else
+        o->cats[i].count_b++;
+}
+
+static void diff_shares_text(const diff_outcomes *o, size_t n_total, bool side_a, gs_buf *b)
+{
+    bool first = true;
+    for (size_t i = 0; i < n_total; i++) {
+        uint64_t c = side_a ? o->cats[i].count_a : o->cats[i].count_b;
+        if (c == 0)
+            continue;
+        gs_buf_printf(b, "%s%.1f%% %s", first ? "" : ", ",
+                      100.0 * (side_a ? o->cats[i].share_a : o->cats[i].share_b), o->text[i]);
+        first = false;
+    }
+    if (first)
+        gs_buf_puts(b, "no answer");
+}
+
+/* Sends a split probe |opt->requests| times to each side (interleaved, so that both sides see the
+ * same moments) and compares the shares of their answers. Prints it; true when they differ. */
+static bool diff_sampled(const diff_probe *p, const diff_side *before, const diff_side *after,
+                         const diff_opts *opt)
+{
+    diff_outcomes o = {0};
+    for (unsigned r = 0; r < opt->requests; r++) {
+        diff_answer x, y;
+        gs_buf tx = {0}, ty = {0};
+        diff_send(before->address, p, &x);
+        diff_send(after->address, p, &y);
+        diff_answer_text(&x, &tx);
+        diff_answer_text(&y, &ty);
+        diff_outcome_count(&o, tx.data, true);
+        diff_outcome_count(&o, ty.data, false);
+        gs_buf_clear(&tx);
+        gs_buf_clear(&ty);
+    }
+    /* the answers in text order, so that both lines list them alike whatever came first */
+    for (size_t i = 1; i < o.n; i++)
+        for (size_t j = i; j > 0 && strcmp(o.text[j - 1], o.text[j]) > 0; j--) {
+            char *t = o.text[j];
+            gs_twosample_cat c = o.cats[j];
+            o.text[j] = o.text[j - 1];
+            o.cats[j] = o.cats[j - 1];
+            o.text[j - 1] = t;
+            o.cats[j - 1] = c;
+        }
+    size_t n_total = o.text[DIFF_MAX_OUTCOMES] ? DIFF_MAX_OUTCOMES + 1 : o.n;
+    gs_twosample_result res;
+    gs_error err = {0};
+    gs_twosample_compare(o.cats, n_total, opt->alpha, &res, &err); /* both samples have N */
+    if (res.differs || !opt->quiet) {
+        gs_buf ta = {0}, tb = {0};
+        diff_shares_text(&o, n_total, true, &ta);
+        diff_shares_text(&o, n_total, false, &tb);
+        printf("%s GET http://%s%s%s%s (%u requests a side)\n    %s: %s\n    %s: %s\n",
+               res.differs ? "DIFF" : "same", p->host, p->path, p->header[0] ? " with " : "",
+               p->header, opt->requests, before->spec, ta.data, after->spec, tb.data);
+        printf("    %s in: shares (p = %.3g, alpha %g, Fisher's exact test%s)\n",
+               res.differs ? "differs" : "alike", res.p_value, opt->alpha,
+               res.active > 2 ? ", Holm" : "");
+        gs_buf_clear(&ta);
+        gs_buf_clear(&tb);
+    }
+    for (size_t i = 0; i <= DIFF_MAX_OUTCOMES; i++)
+        free(o.text[i]);
+    return res.differs;
+}
+
 /* Sends every probe to both sides; prints the differences. Returns how many probes differ. */
 static size_t diff_run_probes(const diff_probes *ps, const diff_side *before,
-                              const diff_side *after, bool quiet)
+                              const diff_side *after, const diff_opts *opt)
 {
+    bool quiet = opt->quiet;
     size_t n_diff = 0;
     for (size_t i = 0; i < ps->n; i++) {
         const diff_probe *p = &ps->items[i];
+        if (p->weighted) {
+            n_diff += diff_sampled(p, before, after, opt);
+            continue;
+        }
         diff_answer x, y;
         diff_send(before->address, p, &x);
         diff_send(after->address, p, &y);
@@ -517,9 +677,9 @@ static size_t diff_run_probes(const diff_probes *ps, const diff_side *before,
         diff_answer_text(&x, &tx);
         diff_answer_text(&y, &ty);
         if (differs || !quiet)
-            printf("%s GET http://%s%s%s%s\n    ingress-nginx: %s\n    %s: %s\n",
+            printf("%s GET http://%s%s%s%s\n    %s: %s\n    %s: %s\n",
                    differs ? "DIFF" : "same", p->host, p->path, p->header[0] ? " with " : "",
-                   p->header, tx.data, after->spec, ty.data);
+                   p->header, before->spec, tx.data, after->spec, ty.data);
         if (differs) {
             printf("    differs in: %.*s\n", (int)what.len - 1, what.data);
             n_diff++;
@@ -532,8 +692,9 @@ static size_t diff_run_probes(const diff_probes *ps, const diff_side *before,
 }
 
 static int diff_compare_sides(const gs_model *m, const char *ingress_yaml, const char *after_yaml,
-                              const char *target, bool quiet)
+                              const diff_opts *opt)
 {
+    const char *target = opt->target;
     diff_svc *svcs = NULL;
     size_t n_svcs = 0;
     diff_services(m, &svcs, &n_svcs);
@@ -555,6 +716,7 @@ static int diff_compare_sides(const gs_model *m, const char *ingress_yaml, const
     gs_buf_puts(&after_objs, after_yaml);
     diff_probes *ps = gs_xcalloc(1, sizeof *ps);
     diff_make_probes(m, ps);
+    diff_mark_splits(after_yaml, ps);
 
     char *root = NULL;
     gs_echo_fleet fleet = {0};
@@ -575,7 +737,7 @@ static int diff_compare_sides(const gs_model *m, const char *ingress_yaml, const
     if (rc < 0) {
         fprintf(stderr, "gatesim diff: %s\n", err.msg);
     } else {
-        size_t n = diff_run_probes(ps, &before, &after, quiet);
+        size_t n = diff_run_probes(ps, &before, &after, opt);
         printf("gatesim diff: %zu probe%s, %zu answered differently by ingress-nginx and %s\n",
                ps->n, ps->n == 1 ? "" : "s", n, target);
         out = n ? 1 : 0;
@@ -602,22 +764,26 @@ int gs_cmd_diff(int argc, char **argv)
     static const struct option opts[] = {
         {"after", required_argument, NULL, DIFF_AFTER},
         {"target", required_argument, NULL, 't'},
+        {"requests", required_argument, NULL, DIFF_REQUESTS},
+        {"alpha", required_argument, NULL, DIFF_ALPHA},
         GS_CLIOPT_QUIET,
         GS_CLIOPT_HELP,
         GS_CLIOPT_END,
     };
     char **after = gs_xcalloc((size_t)argc + 1, sizeof *after);
     size_t n_after = 0;
-    const char *target = "builtin";
-    bool quiet = false;
+    diff_opts opt = {.target = "builtin", .requests = 1000, .alpha = 0.001};
+    const char *requests = NULL, *alpha = NULL;
     int ch;
     optind = 1;
     opterr = 0;
     while ((ch = getopt_long(argc, argv, ":t:qh", opts, NULL)) != -1) {
         switch (ch) {
         case DIFF_AFTER: after[n_after++] = optarg; break;
-        case 't': target = optarg; break;
-        case 'q': quiet = true; break;
+        case 't': opt.target = optarg; break;
+        case DIFF_REQUESTS: requests = optarg; break;
+        case DIFF_ALPHA: alpha = optarg; break;
+        case 'q': opt.quiet = true; break;
         case 'h': diff_usage(stdout); free(after); return 0;
         default: free(after); return gs_cliopt_refused("diff", argv[optind - 1], optopt, opts, "t:qh");
         }
@@ -627,7 +793,26 @@ int gs_cmd_diff(int argc, char **argv)
         free(after);
         return diff_bad("no INGRESS_FILE: give the Ingress manifests (with their Services)");
     }
-    if (gs_target_kind_find(target, &err) == NULL) {
+    if (requests) {
+        char *end;
+        errno = 0;
+        unsigned long v = strtoul(requests, &end, 10);
+        if (errno || *end || end == requests || requests[0] == '-' || v < 20 || v > 100000) {
+            free(after);
+            return diff_bad("--requests %s: give a whole number from 20 to 100000", requests);
+        }
+        opt.requests = (unsigned)v;
+    }
+    if (alpha) {
+        char *end;
+        double v = strtod(alpha, &end);
+        if (*end || end == alpha || !(v >= 1e-12 && v <= 0.5)) {
+            free(after);
+            return diff_bad("--alpha %s: give a number in [1e-12, 0.5]", alpha);
+        }
+        opt.alpha = v;
+    }
+    if (gs_target_kind_find(opt.target, &err) == NULL) {
         free(after);
         return diff_bad("%s", err.msg);
     }
@@ -639,7 +824,7 @@ int gs_cmd_diff(int argc, char **argv)
         rc = diff_after(m, after, n_after, &after_yaml);
     if (rc == 0)
         rc = diff_compare_sides(m, ingress_yaml.data, after_yaml.data ? after_yaml.data : "",
-                                target, quiet);
+                                &opt);
     gs_buf_clear(&ingress_yaml);
     gs_buf_clear(&after_yaml);
     gs_model_free(m);

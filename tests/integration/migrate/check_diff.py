@@ -68,6 +68,27 @@ def main():
         fail("requests without the header go to production on both sides", p)
     expect(diff("-q", "canary-header.yaml"), 0, "0 answered differently")
 
+    # a weighted canary (20 of 100): each probe of its path is sent 400 times to each side and
+    # the shares compared (Fisher's exact test). At alpha 1e-6 a correct side is reported with
+    # probability below 1e-5 over the run; 20% against 50% of 400 has p below 1e-15.
+    p = diff("-q", "--requests=400", "--alpha=1e-6", "canary-weight.yaml",
+             "--after", "canary-weight-after.yaml")
+    expect(p, 1, "DIFF GET http://echo.example.com/ (400 requests a side)\n    ingress-nginx: ",
+           "differs in: shares (p = ", "alpha 1e-06, Fisher's exact test)")
+    lines = p.stdout.split("\n")
+    head = lines.index("DIFF GET http://echo.example.com/ (400 requests a side)")
+    for line, lo, hi in ((lines[head + 1], 12, 28), (lines[head + 2], 40, 60)):
+        share = line.split("% 200 from default/canary")[0].split(" ")[-1]
+        if not lo <= float(share) <= hi:
+            fail(f"canary share {share}% outside [{lo}, {hi}]: {line}", p)
+    p = diff("--requests=400", "--alpha=1e-6", "canary-weight.yaml")
+    expect(p, 0, "same GET http://echo.example.com/ (400 requests a side)\n",
+           "alike in: shares (p = ", "0 answered differently")
+    if p.stdout.count("default/canary") < 2:
+        fail("the converted side must reach the canary too", p)
+    expect(diff("--requests=5", "canary-weight.yaml"), 2, "--requests 5:")
+    expect(diff("--alpha=0.9", "canary-weight.yaml"), 2, "--alpha 0.9:")
+
     # nginx's 301 for a Prefix path written with its slash
     expect(diff("-q", "trailing-slash.yaml"), 1,
            "DIFF GET http://www.example.com/docs\n"
