@@ -184,20 +184,40 @@ static void diff_synth_classes(const char *yaml, gs_buf *out)
 
 /* ---- probes ------------------------------------------------------------------------------- */
 
+/* What a probe tries (for the cause of a difference). */
+typedef enum diff_kind {
+    DIFF_K_PATH,         /* the path as written (its literal start) */
+    DIFF_K_BEYOND,       /* one segment beyond */
+    DIFF_K_SLASH,        /* with a trailing slash added */
+    DIFF_K_NOSLASH,      /* a path written with its slash, without it */
+    DIFF_K_MID,          /* a prefix that stops mid-segment */
+    DIFF_K_UPPER,        /* other letter case */
+    DIFF_K_ROOT,         /* / of a host, or an unknown host */
+} diff_kind;
+
 typedef struct diff_probe {
     char host[256];
     char path[512];
     char header[512]; /* "Name: value" or "" */
     bool weighted;    /* its answer is a split: sampled, shares compared */
+    diff_kind kind;
+    bool regex_host;  /* ingress-nginx serves the host's paths as ~* regular expressions */
+    bool char_prefix; /* from an ImplementationSpecific path (a character prefix in nginx) */
+    char written[480]; /* the path as the configuration wrote it ("" for / and unknown hosts) */
+    char rewrite[256]; /* the rewrite-target of the Ingress it comes from, or "" */
 } diff_probe;
 
 typedef struct diff_probes {
     diff_probe items[DIFF_MAX_PROBES];
     size_t n;
-    bool weighting; /* probes added now are (or meet) a split */
+    /* what the probes added now come from */
+    bool weighting; /* they are (or meet) a split */
+    bool char_prefix;
+    const char *written, *rewrite;
 } diff_probes;
 
-static void diff_probe_add(diff_probes *ps, const char *host, const char *path, const char *header)
+static void diff_probe_add(diff_probes *ps, const char *host, const char *path, const char *header,
+                           diff_kind kind)
 {
     if (ps->n == DIFF_MAX_PROBES || path[0] != '/')
         return;
@@ -208,10 +228,15 @@ static void diff_probe_add(diff_probes *ps, const char *host, const char *path, 
             return;
         }
     diff_probe *p = &ps->items[ps->n++];
+    memset(p, 0, sizeof *p);
     p->weighted = ps->weighting;
+    p->kind = kind;
+    p->char_prefix = ps->char_prefix;
     snprintf(p->host, sizeof p->host, "%s", host);
     snprintf(p->path, sizeof p->path, "%s", path);
     snprintf(p->header, sizeof p->header, "%s", header);
+    snprintf(p->written, sizeof p->written, "%s", ps->written ? ps->written : "");
+    snprintf(p->rewrite, sizeof p->rewrite, "%s", ps->rewrite ? ps->rewrite : "");
 }
 
 /* The literal start of a path that may be a regular expression ("/api/(v[0-9]+)" -> "/api/"). */
@@ -229,25 +254,27 @@ static void diff_path_probes(diff_probes *ps, const char *host, const char *path
     diff_literal(path, lit, sizeof lit);
     if (lit[0] == '\0')
         return;
+    ps->written = path;
     size_t len = strlen(lit);
     bool slash = lit[len - 1] == '/';
-    diff_probe_add(ps, host, lit, header);
+    diff_probe_add(ps, host, lit, header, DIFF_K_PATH);
     snprintf(v, sizeof v, "%s%sgs-probe", lit, slash ? "" : "/"); /* one segment beyond */
-    diff_probe_add(ps, host, v, header);
+    diff_probe_add(ps, host, v, header, DIFF_K_BEYOND);
     snprintf(v, sizeof v, "%s%s", lit, slash ? "" : "/");
-    diff_probe_add(ps, host, v, header);
+    diff_probe_add(ps, host, v, header, DIFF_K_SLASH);
     if (slash && len > 1) {
         snprintf(v, sizeof v, "%.*s", (int)(len - 1), lit);
-        diff_probe_add(ps, host, v, header);
+        diff_probe_add(ps, host, v, header, DIFF_K_NOSLASH);
     }
     snprintf(v, sizeof v, "%sx", lit); /* a prefix that stops mid-segment */
-    diff_probe_add(ps, host, v, header);
+    diff_probe_add(ps, host, v, header, DIFF_K_MID);
     for (size_t i = 0; i < len; i++)
         v[i] = (char)toupper((unsigned char)lit[i]);
     snprintf(v + len, sizeof v - len, "%sgs-probe", slash ? "" : "/");
-    diff_probe_add(ps, host, v, header);
+    diff_probe_add(ps, host, v, header, DIFF_K_UPPER);
     v[len] = '\0';
-    diff_probe_add(ps, host, v, header);
+    diff_probe_add(ps, host, v, header, DIFF_K_UPPER);
+    ps->written = NULL;
 }
 
 /* The header that sends to the canary of |a| ("" when none): by header (value "always", the
@@ -270,8 +297,21 @@ static bool diff_canary_header(const gs_nginx_annots *a, char *out, size_t n)
     return out[0] != '\0';
 }
 
+#define DIFF_MAX_HOSTS 64
+
+static void diff_host_set_add(char (*set)[256], size_t *n, const char *host)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp(set[i], host) == 0)
+            return;
+    if (*n < DIFF_MAX_HOSTS)
+        snprintf(set[(*n)++], 256, "%s", host);
+}
+
 static void diff_make_probes(const gs_model *m, diff_probes *ps)
 {
+    char regex_hosts[DIFF_MAX_HOSTS][256]; /* hosts whose locations are regular expressions */
+    size_t n_regex = 0;
     for (size_t i = 0; i < m->n_ingresses; i++) {
         const gs_ingress *ing = m->ingresses[i];
         gs_nginx_annots a;
@@ -286,22 +326,31 @@ static void diff_make_probes(const gs_model *m, diff_probes *ps)
             snprintf(host, sizeof host, "%s", rule->host.v ? rule->host.v : "example.com");
             if (host[0] == '*')
                 snprintf(host, sizeof host, "gs-probe%s", rule->host.v + 1);
+            if (gs_nginx_annots_regex(&a))
+                diff_host_set_add(regex_hosts, &n_regex, host);
+            ps->rewrite = a.rewrite_target;
             for (size_t p = 0; p < rule->n_paths; p++) {
                 const char *path = rule->paths[p].path.v && rule->paths[p].path.v[0]
                                        ? rule->paths[p].path.v
                                        : "/";
+                ps->char_prefix = rule->paths[p].type == GS_INGRESS_PATH_IMPLEMENTATION_SPECIFIC;
                 /* a weighted canary splits its main Ingress's requests without the header */
                 ps->weighting = a.canary && a.canary_weight > 0;
                 diff_path_probes(ps, host, path, "");
                 ps->weighting = false;
                 if (has_canary)
                     diff_path_probes(ps, host, path, canary);
+                ps->char_prefix = false;
             }
-            diff_probe_add(ps, host, "/", "");
+            ps->rewrite = NULL;
+            diff_probe_add(ps, host, "/", "", DIFF_K_ROOT);
         }
         gs_nginx_annots_clear(&a);
     }
-    diff_probe_add(ps, "gs-unknown.invalid", "/", "");
+    diff_probe_add(ps, "gs-unknown.invalid", "/", "", DIFF_K_ROOT);
+    for (size_t i = 0; i < ps->n; i++)
+        for (size_t k = 0; k < n_regex && !ps->items[i].regex_host; k++)
+            ps->items[i].regex_host = strcmp(regex_hosts[k], ps->items[i].host) == 0;
 }
 
 /* Marks the probes a split of the Gateway API side meets: a rule of an HTTPRoute with two or
@@ -607,10 +656,136 @@ static void diff_shares_text(const diff_outcomes *o, size_t n_total, bool side_a
         gs_buf_puts(b, "no answer");
 }
 
+/* ---- causes ------------------------------------------------------------------------------ */
+
+/* Why a probe is answered differently, in the order the report lists them. */
+typedef enum diff_cause {
+    DIFF_C_CASE,
+    DIFF_C_CHAR_PREFIX,
+    DIFF_C_CAPTURE,
+    DIFF_C_REWRITE,
+    DIFF_C_CANARY_HEADER,
+    DIFF_C_CANARY_COOKIE,
+    DIFF_C_SPLIT,
+    DIFF_C_SLASH_REDIRECT,
+    DIFF_C_VHOST,
+    DIFF_C_REDIRECT,
+    DIFF_C_OTHER,
+    DIFF_C_COUNT
+} diff_cause;
+
+static const struct {
+    const char *title, *why, *fix; /* fix NULL: none known */
+} diff_causes[DIFF_C_COUNT] = {
+    [DIFF_C_CASE] = {"case-insensitive regex matching",
+                     "use-regex or rewrite-target on any Ingress of the host makes every path of "
+                     "the host a case-insensitive regular expression (location ~*) in ingress-nginx",
+                     "match the host's paths with type RegularExpression and (?i), e.g. "
+                     "\"(?i)/cart.*\" (what gatesim convert writes), or accept that clients must "
+                     "use the case the Ingress spells"},
+    [DIFF_C_CHAR_PREFIX] = {"character-prefix matching",
+                            "ingress-nginx's regular-expression locations are anchored at the start "
+                            "only and ImplementationSpecific paths are character prefixes, so /cart "
+                            "also matches /cartx; PathPrefix matches whole segments",
+                            "if such paths must keep working, match them with type "
+                            "RegularExpression \"PATH.*\"; otherwise nothing: the new answer is "
+                            "the stricter one"},
+    [DIFF_C_CAPTURE] = {"capture-group rewrite",
+                        "rewrite-target places capture groups of the path's regular expression; a "
+                        "URLRewrite filter replaces a prefix or the full path only",
+                        "only the documented form \"P(/|$)(.*)\" -> \"T$2\" is expressible "
+                        "(PathPrefix P with ReplacePrefixMatch T); for any other use of the groups "
+                        "move the rewrite into the backend or change the paths it serves"},
+    [DIFF_C_REWRITE] = {"rewrite-target",
+                        "the backend sees another path: ingress-nginx rewrites the whole URI to "
+                        "rewrite-target",
+                        "a URLRewrite filter with ReplaceFullPath TARGET (what gatesim convert "
+                        "writes)"},
+    [DIFF_C_CANARY_HEADER] = {"canary header route missing",
+                              "the request carries the header a canary Ingress routes by "
+                              "(canary-by-header), and the Gateway API side does not send it to "
+                              "the canary",
+                              "add a rule with a headers match on that header (Exact value, or "
+                              "RegularExpression for canary-by-header-pattern) whose backendRef is "
+                              "the canary Service, on the same hostnames and path (what gatesim "
+                              "convert writes)"},
+    [DIFF_C_CANARY_COOKIE] = {"canary cookie route missing",
+                              "the request carries the cookie a canary Ingress routes by "
+                              "(canary-by-cookie = always), and the Gateway API side does not send "
+                              "it to the canary",
+                              "add a rule with a headers match on Cookie, type RegularExpression "
+                              "\"(^|.*; )NAME=always(;.*|$)\", to the canary Service (what "
+                              "gatesim convert writes)"},
+    [DIFF_C_SPLIT] = {"weighted split differs",
+                      "the shares of the backends differ beyond chance (Fisher's exact test)",
+                      "give the rule's backendRefs the Ingresses' ratio: the main Service "
+                      "canary-weight-total - canary-weight, the canary canary-weight"},
+    [DIFF_C_SLASH_REDIRECT] = {"nginx's trailing-slash redirect",
+                               "nginx answers 301 to PATH/ for PATH when the location is written "
+                               "with a trailing slash (a proxying prefix location)",
+                               "if clients rely on it, add an Exact match of PATH with a "
+                               "RequestRedirect (statusCode 301) to PATH/; or write the Ingress "
+                               "path without its trailing slash"},
+    [DIFF_C_VHOST] = {"Host seen by the backend",
+                      "the backend receives another Host header (upstream-vhost)",
+                      "a URLRewrite filter with hostname set to the upstream-vhost value (what "
+                      "gatesim convert writes)"},
+    [DIFF_C_REDIRECT] = {"redirect",
+                         "one side redirects (or redirects elsewhere) and the other does not",
+                         "a RequestRedirect filter with the same scheme, hostname, port, path and "
+                         "statusCode (permanent-redirect, temporal-redirect, app-root, "
+                         "ssl-redirect: what gatesim convert writes)"},
+    [DIFF_C_OTHER] = {"other", "no known cause", NULL},
+};
+
+static bool diff_status_or_backend(const char *what)
+{
+    return strstr(what, "status") || strstr(what, "backend");
+}
+
+/* The cause of a difference of a single probe whose answers differ in |what|. */
+static diff_cause diff_cause_of(const diff_probe *p, const diff_answer *x, const diff_answer *y,
+                                const char *what)
+{
+    if (p->header[0] && strstr(what, "backend"))
+        return strncasecmp(p->header, "Cookie:", 7) == 0 ? DIFF_C_CANARY_COOKIE
+                                                         : DIFF_C_CANARY_HEADER;
+    if (p->kind == DIFF_K_UPPER && p->regex_host && diff_status_or_backend(what))
+        return DIFF_C_CASE;
+    if (p->kind == DIFF_K_MID && (p->regex_host || p->char_prefix) && diff_status_or_backend(what))
+        return DIFF_C_CHAR_PREFIX;
+    size_t pl = strlen(p->path), ll = strlen(x->location);
+    if ((x->status == 301 || x->status == 308) && ll > pl && x->location[ll - 1] == '/' &&
+        strncmp(x->location + ll - 1 - pl, p->path, pl) == 0)
+        return DIFF_C_SLASH_REDIRECT;
+    if (strstr(what, "path-seen"))
+        return strchr(p->rewrite, '$') ? DIFF_C_CAPTURE : DIFF_C_REWRITE;
+    if (strstr(what, "host-seen"))
+        return DIFF_C_VHOST;
+    if (strstr(what, "location") || (x->status >= 300 && x->status < 400) ||
+        (y->status >= 300 && y->status < 400))
+        return DIFF_C_REDIRECT;
+    return DIFF_C_OTHER;
+}
+
+/* ---- running the probes ------------------------------------------------------------------- */
+
+/* A probe answered differently: its cause and its report. */
+typedef struct diff_found {
+    diff_cause cause;
+    char *text;
+} diff_found;
+
+static void diff_probe_line(const diff_probe *p, const char *verdict, gs_buf *b)
+{
+    gs_buf_printf(b, "%s GET http://%s%s%s%s", verdict, p->host, p->path,
+                  p->header[0] ? " with " : "", p->header);
+}
+
 /* Sends a split probe |opt->requests| times to each side (interleaved, so that both sides see the
- * same moments) and compares the shares of their answers. Prints it; true when they differ. */
+ * same moments) and compares the shares of their answers into |out|; true when they differ. */
 static bool diff_sampled(const diff_probe *p, const diff_side *before, const diff_side *after,
-                         const diff_opts *opt)
+                         const diff_opts *opt, gs_buf *out)
 {
     diff_outcomes o = {0};
     for (unsigned r = 0; r < opt->requests; r++) {
@@ -639,55 +814,91 @@ static bool diff_sampled(const diff_probe *p, const diff_side *before, const dif
     gs_twosample_result res;
     gs_error err = {0};
     gs_twosample_compare(o.cats, n_total, opt->alpha, &res, &err); /* both samples have N */
-    if (res.differs || !opt->quiet) {
-        gs_buf ta = {0}, tb = {0};
-        diff_shares_text(&o, n_total, true, &ta);
-        diff_shares_text(&o, n_total, false, &tb);
-        printf("%s GET http://%s%s%s%s (%u requests a side)\n    %s: %s\n    %s: %s\n",
-               res.differs ? "DIFF" : "same", p->host, p->path, p->header[0] ? " with " : "",
-               p->header, opt->requests, before->spec, ta.data, after->spec, tb.data);
-        printf("    %s in: shares (p = %.3g, alpha %g, Fisher's exact test%s)\n",
-               res.differs ? "differs" : "alike", res.p_value, opt->alpha,
-               res.active > 2 ? ", Holm" : "");
-        gs_buf_clear(&ta);
-        gs_buf_clear(&tb);
-    }
+    gs_buf ta = {0}, tb = {0};
+    diff_shares_text(&o, n_total, true, &ta);
+    diff_shares_text(&o, n_total, false, &tb);
+    diff_probe_line(p, res.differs ? "DIFF" : "same", out);
+    gs_buf_printf(out, " (%u requests a side)\n    %s: %s\n    %s: %s\n", opt->requests,
+                  before->spec, ta.data, after->spec, tb.data);
+    gs_buf_printf(out, "    %s in: shares (p = %.3g, alpha %g, Fisher's exact test%s)\n",
+                  res.differs ? "differs" : "alike", res.p_value, opt->alpha,
+                  res.active > 2 ? ", Holm" : "");
+    gs_buf_clear(&ta);
+    gs_buf_clear(&tb);
     for (size_t i = 0; i <= DIFF_MAX_OUTCOMES; i++)
         free(o.text[i]);
     return res.differs;
 }
 
-/* Sends every probe to both sides; prints the differences. Returns how many probes differ. */
-static size_t diff_run_probes(const diff_probes *ps, const diff_side *before,
-                              const diff_side *after, const diff_opts *opt)
+/* Sends one probe to both sides into |out|; the cause when they differ (*differs). */
+static diff_cause diff_single(const diff_probe *p, const diff_side *before, const diff_side *after,
+                              gs_buf *out, bool *differs)
 {
-    bool quiet = opt->quiet;
+    diff_answer x, y;
+    diff_send(before->address, p, &x);
+    diff_send(after->address, p, &y);
+    gs_buf what = {0}, tx = {0}, ty = {0};
+    *differs = diff_compare(&x, &y, &what);
+    diff_answer_text(&x, &tx);
+    diff_answer_text(&y, &ty);
+    diff_probe_line(p, *differs ? "DIFF" : "same", out);
+    gs_buf_printf(out, "\n    %s: %s\n    %s: %s\n", before->spec, tx.data, after->spec, ty.data);
+    diff_cause cause = DIFF_C_OTHER;
+    if (*differs) {
+        gs_buf_printf(out, "    differs in: %.*s\n", (int)what.len - 1, what.data);
+        cause = diff_cause_of(p, &x, &y, what.data);
+    }
+    gs_buf_clear(&what);
+    gs_buf_clear(&tx);
+    gs_buf_clear(&ty);
+    return cause;
+}
+
+/* Sends every probe to both sides; prints the probes answered alike (unless quiet), then the
+ * differences grouped by cause with the suggested fix. Returns how many probes differ. */
+static size_t diff_run_probes(const diff_probes *ps, const diff_side *before,
+                              const diff_side *after, const diff_opts *opt, size_t *n_causes)
+{
+    *n_causes = 0;
+    diff_found *found = gs_xcalloc(ps->n + 1, sizeof *found);
     size_t n_diff = 0;
     for (size_t i = 0; i < ps->n; i++) {
         const diff_probe *p = &ps->items[i];
-        if (p->weighted) {
-            n_diff += diff_sampled(p, before, after, opt);
-            continue;
-        }
-        diff_answer x, y;
-        diff_send(before->address, p, &x);
-        diff_send(after->address, p, &y);
-        gs_buf what = {0}, tx = {0}, ty = {0};
-        bool differs = diff_compare(&x, &y, &what);
-        diff_answer_text(&x, &tx);
-        diff_answer_text(&y, &ty);
-        if (differs || !quiet)
-            printf("%s GET http://%s%s%s%s\n    %s: %s\n    %s: %s\n",
-                   differs ? "DIFF" : "same", p->host, p->path, p->header[0] ? " with " : "",
-                   p->header, before->spec, tx.data, after->spec, ty.data);
+        gs_buf text = {0};
+        bool differs;
+        diff_cause cause = DIFF_C_SPLIT;
+        if (p->weighted)
+            differs = diff_sampled(p, before, after, opt, &text);
+        else
+            cause = diff_single(p, before, after, &text, &differs);
         if (differs) {
-            printf("    differs in: %.*s\n", (int)what.len - 1, what.data);
-            n_diff++;
+            found[n_diff].cause = cause;
+            found[n_diff++].text = gs_buf_take(&text);
+        } else {
+            if (!opt->quiet)
+                fputs(text.data, stdout);
+            gs_buf_clear(&text);
         }
-        gs_buf_clear(&what);
-        gs_buf_clear(&tx);
-        gs_buf_clear(&ty);
     }
+    for (int c = 0; c < DIFF_C_COUNT; c++) {
+        size_t k = 0;
+        for (size_t i = 0; i < n_diff; i++)
+            k += found[i].cause == (diff_cause)c;
+        if (k == 0)
+            continue;
+        ++*n_causes;
+        printf("\n== cause: %s (%zu probe%s)\n   why: %s\n   suggested fix: %s\n",
+               diff_causes[c].title, k, k == 1 ? "" : "s", diff_causes[c].why,
+               diff_causes[c].fix ? diff_causes[c].fix : "none known");
+        for (size_t i = 0; i < n_diff; i++)
+            if (found[i].cause == (diff_cause)c)
+                fputs(found[i].text, stdout);
+    }
+    if (n_diff)
+        putchar('\n');
+    for (size_t i = 0; i < n_diff; i++)
+        free(found[i].text);
+    free(found);
     return n_diff;
 }
 
@@ -737,9 +948,13 @@ static int diff_compare_sides(const gs_model *m, const char *ingress_yaml, const
     if (rc < 0) {
         fprintf(stderr, "gatesim diff: %s\n", err.msg);
     } else {
-        size_t n = diff_run_probes(ps, &before, &after, opt);
-        printf("gatesim diff: %zu probe%s, %zu answered differently by ingress-nginx and %s\n",
-               ps->n, ps->n == 1 ? "" : "s", n, target);
+        size_t n_causes;
+        size_t n = diff_run_probes(ps, &before, &after, opt, &n_causes);
+        printf("gatesim diff: %zu probe%s, %zu answered differently by %s and %s",
+               ps->n, ps->n == 1 ? "" : "s", n, before.spec, target);
+        if (n)
+            printf(", %zu cause%s", n_causes, n_causes == 1 ? "" : "s");
+        putchar('\n');
         out = n ? 1 : 0;
     }
     diff_side_stop(&after);

@@ -38,6 +38,22 @@ def expect(proc, rc, *texts):
             fail(f"{proc.args[2:]}: no {t!r} in the output", proc)
 
 
+def in_group(proc, title, fix, probes):
+    """The report has the cause |title| with |fix|, holding exactly the DIFF probes |probes|."""
+    out = proc.stdout
+    head = f"\n== cause: {title}\n"
+    if head not in out:
+        fail(f"no cause {title!r}", proc)
+    group = out.split(head, 1)[1].split("\n== cause: ", 1)[0].split("\ngatesim diff: ", 1)[0]
+    if fix not in group.split("\nDIFF ", 1)[0]:
+        fail(f"cause {title!r} without the fix {fix!r}", proc)
+    got = sorted(line[len("DIFF GET "):] for line in group.split("\n")
+                 if line.startswith("DIFF GET "))
+    want = sorted(p.rstrip("\n") for p in probes)
+    if [g for g in got if not any(g.startswith(w) for w in want)] or len(got) != len(want):
+        fail(f"cause {title!r} holds {got}, want {want}", proc)
+
+
 def main():
     # use-regex on one Ingress of the host: ingress-nginx matches the other Ingress's /cart
     # case-insensitively and as a character prefix; a per-Ingress conversion does not.
@@ -45,7 +61,15 @@ def main():
     expect(p, 1, "DIFF GET http://shop.example.com/CART\n"
                  "    ingress-nginx: 200 from shop/cart (saw shop.example.com/CART)\n"
                  "    builtin: 404\n    differs in: status backend",
-           "DIFF GET http://shop.example.com/cartx\n")
+           "DIFF GET http://shop.example.com/cartx\n",
+           "3 answered differently by ingress-nginx and builtin, 2 causes")
+    # grouped by cause, each with its suggested fix and its own probes only
+    in_group(p, "case-insensitive regex matching (2 probes)",
+             "suggested fix: match the host's paths with type RegularExpression and (?i)",
+             ["http://shop.example.com/CART\n", "http://shop.example.com/CART/gs-probe\n"])
+    in_group(p, "character-prefix matching (1 probe)",
+             "suggested fix: if such paths must keep working, match them with type "
+             "RegularExpression", ["http://shop.example.com/cartx\n"])
     if "DIFF GET http://shop.example.com/cart\n" in p.stdout:
         fail("/cart itself is answered alike and must not be reported", p)
     # gatesim convert writes (?i) regular expressions for that host: no difference
@@ -57,6 +81,11 @@ def main():
            "    ingress-nginx: 200 from default/http-svc (saw rewrite.bar.com/gs-probe/index)\n"
            "    builtin: 200 from default/http-svc (saw rewrite.bar.com/something/gs-probe)\n"
            "    differs in: path-seen")
+    in_group(diff("-q", "capture-rewrite.yaml"), "capture-group rewrite (5 probes)",
+             "(PathPrefix P with ReplacePrefixMatch T)",
+             ["http://rewrite.bar.com/something\n", "http://rewrite.bar.com/something/\n",
+              "http://rewrite.bar.com/something/gs-probe\n", "http://rewrite.bar.com/SOMETHING\n",
+              "http://rewrite.bar.com/SOMETHING/gs-probe\n"])
 
     # a canary by header the Gateway API side dropped; gatesim convert keeps it
     p = diff("-q", "canary-header.yaml", "--after", "canary-header-after.yaml")
@@ -66,6 +95,11 @@ def main():
                  "    differs in: backend")
     if "DIFF GET http://echo.example.com/\n" in p.stdout:
         fail("requests without the header go to production on both sides", p)
+    in_group(p, "canary header route missing (3 probes)",
+             "add a rule with a headers match on that header",
+             ["http://echo.example.com/ with X-Canary: always\n",
+              "http://echo.example.com/gs-probe with X-Canary: always\n",
+              "http://echo.example.com/x with X-Canary: always\n"])
     expect(diff("-q", "canary-header.yaml"), 0, "0 answered differently")
 
     # a weighted canary (20 of 100): each probe of its path is sent 400 times to each side and
@@ -81,6 +115,10 @@ def main():
         share = line.split("% 200 from default/canary")[0].split(" ")[-1]
         if not lo <= float(share) <= hi:
             fail(f"canary share {share}% outside [{lo}, {hi}]: {line}", p)
+    in_group(p, "weighted split differs (3 probes)",
+             "the main Service canary-weight-total - canary-weight",
+             ["http://echo.example.com/ (400", "http://echo.example.com/gs-probe (400",
+              "http://echo.example.com/x (400"])
     p = diff("--requests=400", "--alpha=1e-6", "canary-weight.yaml")
     expect(p, 0, "same GET http://echo.example.com/ (400 requests a side)\n",
            "alike in: shares (p = ", "0 answered differently")
@@ -90,10 +128,13 @@ def main():
     expect(diff("--alpha=0.9", "canary-weight.yaml"), 2, "--alpha 0.9:")
 
     # nginx's 301 for a Prefix path written with its slash
-    expect(diff("-q", "trailing-slash.yaml"), 1,
-           "DIFF GET http://www.example.com/docs\n"
-           "    ingress-nginx: 301 Location http://www.example.com/docs/\n"
-           "    builtin: 200 from default/docs (saw www.example.com/docs)")
+    p = diff("-q", "trailing-slash.yaml")
+    expect(p, 1, "DIFF GET http://www.example.com/docs\n"
+                 "    ingress-nginx: 301 Location http://www.example.com/docs/\n"
+                 "    builtin: 200 from default/docs (saw www.example.com/docs)")
+    in_group(p, "nginx's trailing-slash redirect (1 probe)",
+             "add an Exact match of PATH with a RequestRedirect (statusCode 301) to PATH/",
+             ["http://www.example.com/docs\n"])
 
     # an exact conversion: every probe answered alike, and really answered
     p = diff("exact.yaml")
