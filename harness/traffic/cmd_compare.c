@@ -11,24 +11,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char gs_cmd_compare_summary[] = "compare two gatesim bench results: changes, verdicts, regressions";
+const char gs_cmd_compare_summary[] =
+    "compare two gatesim bench results: changes, verdicts, regressions";
 int gs_cmd_compare(int argc, char **argv);
 
 static void compare_usage(FILE *out)
 {
-    fprintf(out,
-            "usage: gatesim compare [OPTIONS] BASE.json NEW.json\n\n"
-            "Compares two `gatesim bench` results case by case: for rps, p50, p99 and the error\n"
-            "share, the change of the median over rounds with a 95%% bootstrap interval and a\n"
-            "verdict. A significant change in the bad direction beyond the metric's limit is a\n"
-            "regression.\n\n"
-            "  --max-regression LIST   limits, e.g. p99=10%%,rps=5%% (defaults: rps 5%%, p50 10%%,\n"
-            "                          p99 10%%, errors 0.1%% of requests)\n"
-            "  -o, --output FMT        markdown (default) or json\n"
-            "  -h, --help\n\n"
-            "Exit codes: 0 no regression, 1 a regression, 2 usage error or a bad input file.\n");
+    fprintf(
+        out,
+        "usage: gatesim compare [OPTIONS] BASE.json NEW.json\n\n"
+        "Compares two `gatesim bench` results case by case: for rps, p50, p99, the error\n"
+        "share and, in route cases, propagationMs (apply -> the new route answers), the\n"
+        "change of the median over rounds with a 95%% bootstrap interval and a verdict. A\n"
+        "significant change in the bad direction beyond the metric's limit is a regression.\n\n"
+        "  --max-regression LIST   limits, e.g. p99=10%%,rps=5%% (defaults: rps 5%%, p50 10%%,\n"
+        "                          p99 10%%, errors 0.1%% of requests, propagationMs 25%%)\n"
+        "  -o, --output FMT        markdown (default) or json\n"
+        "  -h, --help\n\n"
+        "Exit codes: 0 no regression, 1 a regression, 2 usage error or a bad input file.\n");
 }
-
 
 int gs_cmd_compare(int argc, char **argv)
 {
@@ -54,8 +55,9 @@ int gs_cmd_compare(int argc, char **argv)
             break;
         case 'o':
             if (strcmp(optarg, "json") != 0 && strcmp(optarg, "markdown") != 0)
-                return gs_cliopt_usage_error("compare", "--output takes markdown or json, got "
-                                                        "\"%s\"",
+                return gs_cliopt_usage_error("compare",
+                                             "--output takes markdown or json, got "
+                                             "\"%s\"",
                                              optarg);
             json = strcmp(optarg, "json") == 0;
             break;
@@ -76,10 +78,9 @@ int gs_cmd_compare(int argc, char **argv)
             goto out;
         }
     }
-    int regressions =
-        gs_compare_documents(base.data ? base.data : "", base.len, argv[optind],
-                             next.data ? next.data : "", next.len, argv[optind + 1], limits, json,
-                             &report, &err);
+    int regressions = gs_compare_documents(base.data ? base.data : "", base.len, argv[optind],
+                                           next.data ? next.data : "", next.len, argv[optind + 1],
+                                           limits, json, &report, &err);
     if (regressions < 0) {
         fprintf(stderr, "gatesim compare: %s\n", err.msg);
     } else {

@@ -18,10 +18,13 @@
 #define COMPARE_MAX_ROUNDS 1000
 
 const gs_compare_metric gs_compare_metrics[] = {
-    {"rps", "req/s", true, 0.05},
-    {"p50", "ms", false, 0.10},
-    {"p99", "ms", false, 0.10},
-    {"errors", "share", false, 0.001},
+    {"rps", "req/s", true, 0.05, false},
+    {"p50", "ms", false, 0.10, false},
+    {"p99", "ms", false, 0.10, false},
+    {"errors", "share", false, 0.001, false},
+    /* route cases: apply -> the new route answers, median of the round's probes; a handful of
+     * probes a round moves more than the traffic figures do */
+    {"propagationMs", "ms", false, 0.25, true},
 };
 const size_t gs_compare_metric_count = sizeof(gs_compare_metrics) / sizeof(gs_compare_metrics[0]);
 
@@ -121,7 +124,8 @@ int gs_compare_parse_limits(const char *s, double *limits, gs_error *err)
         if (m == gs_compare_metric_count || end == eq + 1 || strcmp(end, "%") != 0 || !(v >= 0)) {
             rc = gs_error_set(err, GS_ERR_INVALID,
                               "bad --max-regression entry \"%s%s%s\": want METRIC=N%% with "
-                              "METRIC rps, p50, p99 or errors (e.g. p99=10%%,rps=5%%)",
+                              "METRIC rps, p50, p99, errors or propagationMs (e.g. "
+                              "p99=10%%,rps=5%%)",
                               item, eq ? "=" : "", eq ? eq + 1 : "");
             break;
         }
@@ -173,8 +177,9 @@ static int compare_rounds(const compare_doc *d, const gs_json_value *c, const ch
     const gs_json_value *rounds = gs_json_get(c, "rounds");
     const char *cname = gs_json_get_string(c, "name", "?");
     if (rounds == NULL || rounds->type != GS_JSON_ARRAY || rounds->len > COMPARE_MAX_ROUNDS)
-        return gs_error_set(err, GS_ERR_INVALID, "%s: case %s: rounds is not an array of at most %d",
-                            d->name, cname, COMPARE_MAX_ROUNDS);
+        return gs_error_set(err, GS_ERR_INVALID,
+                            "%s: case %s: rounds is not an array of at most %d", d->name, cname,
+                            COMPARE_MAX_ROUNDS);
     *n = 0;
     for (size_t k = 0; k < rounds->len; k++) {
         const gs_json_value *v = gs_json_get(rounds->items[k], metric);
@@ -184,6 +189,15 @@ static int compare_rounds(const compare_doc *d, const gs_json_value *c, const ch
         out[(*n)++] = v->number;
     }
     return 0;
+}
+
+/* True when the first round of case |c| has |metric|: an optional metric is compared only
+ * where both sides have it. */
+static bool compare_has_metric(const gs_json_value *c, const char *metric)
+{
+    const gs_json_value *rounds = gs_json_get(c, "rounds");
+    return rounds != NULL && rounds->type == GS_JSON_ARRAY && rounds->len > 0 &&
+           gs_json_get(rounds->items[0], metric) != NULL;
 }
 
 static const char *compare_verdict_text(const gs_compare_stat *st)
@@ -279,6 +293,16 @@ int gs_compare_documents(const char *base_text, size_t base_len, const char *bas
             continue;
         }
         for (size_t m = 0; rc == 0 && m < gs_compare_metric_count; m++) {
+            const char *mname = gs_compare_metrics[m].name;
+            if (gs_compare_metrics[m].optional) {
+                bool in_base = compare_has_metric(bc, mname),
+                     in_new = compare_has_metric(nc, mname);
+                if (in_base != in_new)
+                    gs_buf_printf(&missing, "- `%s` of case `%s` is only in %s\n", mname, cname,
+                                  in_base ? base_name : new_name);
+                if (!in_base || !in_new)
+                    continue;
+            }
             size_t nb = 0, nn = 0;
             rc = compare_rounds(&base, bc, gs_compare_metrics[m].name, bv, &nb, err);
             if (rc == 0)

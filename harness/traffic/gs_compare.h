@@ -23,10 +23,10 @@ typedef enum gs_compare_verdict {
 
 typedef struct gs_compare_stat {
     double base_median, new_median;
-    double change;       /* new / base - 1; NAN when the base median is 0 */
-    double lo, hi;       /* 95% bootstrap interval of the change */
+    double change; /* new / base - 1; NAN when the base median is 0 */
+    double lo, hi; /* 95% bootstrap interval of the change */
     gs_compare_verdict verdict;
-    bool regression;     /* worse by more than the limit */
+    bool regression; /* worse by more than the limit */
 } gs_compare_stat;
 
 /* Compares |nb| base rounds with |nn| new rounds of one metric. |higher_is_better| says which
@@ -37,10 +37,12 @@ void gs_compare_samples(const double *base, size_t nb, const double *next, size_
 
 /* The metrics a benchmark round has, in report order. */
 typedef struct gs_compare_metric {
-    const char *name;      /* JSON key in a round, and the name --max-regression uses */
-    const char *unit;      /* for reports: "req/s", "ms" */
+    const char *name; /* JSON key in a round, and the name --max-regression uses */
+    const char *unit; /* for reports: "req/s", "ms" */
     bool higher_is_better;
-    double default_limit;  /* 0.05 = 5% */
+    double default_limit; /* 0.05 = 5% */
+    bool optional;        /* only some cases have it (route propagation): compared where both
+                             sides' rounds carry it */
 } gs_compare_metric;
 
 extern const gs_compare_metric gs_compare_metrics[];

@@ -33,6 +33,12 @@ const gs_proto_ops *gs_traffic_conn_ops(const traffic_conn *c)
 
 #define conn_ops gs_traffic_conn_ops
 
+/* True when |c| reads its socket itself (on_conn_readable): plain TCP. */
+static bool conn_reads_itself(const traffic_conn *c)
+{
+    return !c->w->run->cfg.tls && c->w->run->cfg.protocol != GS_TRAFFIC_UDP;
+}
+
 /* The one place a connection changes state: IDLE -> CONNECTING -> READY, and any -> IDLE. */
 static void conn_set_state(traffic_conn *c, traffic_conn_state s)
 {
@@ -335,8 +341,8 @@ static void conn_start(traffic_conn *c, int64_t now, int64_t intended)
         if (w->open_loop)
             (void)gs_rate_take(&w->rate);
         r->warmup = intended < run->measure_start_ns;
-        r->index = (w->started * run->threads + w->id) * run->cfg.index_stride +
-                   run->cfg.index_offset;
+        r->index =
+            (w->started * run->threads + w->id) * run->cfg.index_stride + run->cfg.index_offset;
         r->attempts = 0;
         w->started++;
         if (!r->warmup)
@@ -434,6 +440,10 @@ void gs_traffic_worker_pump(traffic_worker *w)
 /* Fails every request in flight on |c| with |e| and drops the socket. */
 void gs_traffic_conn_close(traffic_conn *c, gs_traffic_error e, const char *detail)
 {
+    if (c->read_ev != NULL) {
+        event_free(c->read_ev);
+        c->read_ev = NULL;
+    }
     if (c->bev != NULL) {
         conn_ops(c)->on_close(c);
         bufferevent_free(c->bev);
@@ -518,12 +528,10 @@ static bool conn_more_to_read(const traffic_conn *c)
     return ioctl(bufferevent_getfd(c->bev), FIONREAD, &n) == 0 && n > 0;
 }
 
-/* Fires when bytes arrived; may complete requests. */
-static void on_conn_read(struct bufferevent *bev, void *arg)
+/* The protocol has taken the bytes that arrived (|e| says how that went): close on an error,
+ * else start more work and write it. */
+static void conn_input_done(traffic_conn *c, gs_traffic_error e)
 {
-    (void)bev;
-    traffic_conn *c = arg;
-    gs_traffic_error e = conn_ops(c)->on_read(c);
     if (e != GS_TRAFFIC_OK) {
         gs_traffic_conn_close(c, e, "malformed response");
         conn_poke(c->w);
@@ -541,6 +549,50 @@ static void on_conn_read(struct bufferevent *bev, void *arg)
     }
     gs_traffic_conn_after_io(c, true);
     gs_traffic_worker_check_done(c->w);
+}
+
+/* Fires when bytes arrived in the input buffer; may complete requests. */
+static void on_conn_read(struct bufferevent *bev, void *arg)
+{
+    (void)bev;
+    traffic_conn *c = arg;
+    conn_input_done(c, conn_ops(c)->on_read(c));
+}
+
+static void on_conn_event(struct bufferevent *bev, short events, void *arg);
+
+/* Fires when a plain TCP socket is readable. The bufferevent's own read path asks the kernel
+ * how much is waiting (an ioctl per read) and gives every answer a fresh buffer chain; here one
+ * recv lands in the worker's scratch and the protocol takes the bytes from there, so only a
+ * head cut by the read goes through the input buffer. */
+static void on_conn_readable(evutil_socket_t fd, short what, void *arg)
+{
+    (void)what;
+    traffic_conn *c = arg;
+    traffic_worker *w = c->w;
+    ssize_t n = recv(fd, w->rbuf, TRAFFIC_RBUF_SIZE, 0);
+    if (n <= 0) {
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+            return;
+        on_conn_event(c->bev, BEV_EVENT_READING | (n == 0 ? BEV_EVENT_EOF : BEV_EVENT_ERROR), c);
+        return;
+    }
+    const gs_proto_ops *ops = conn_ops(c);
+    struct evbuffer *in = bufferevent_get_input(c->bev);
+    gs_traffic_error e = GS_TRAFFIC_OK;
+    if (ops->on_bytes != NULL && evbuffer_get_length(in) == 0) {
+        size_t used = 0;
+        e = ops->on_bytes(c, w->rbuf, (size_t)n, &used);
+        /* the rest: a head not complete yet (or bytes after a closing answer, never read) */
+        if (e == GS_TRAFFIC_OK && used < (size_t)n &&
+            evbuffer_add(in, w->rbuf + used, (size_t)n - used) != 0)
+            e = GS_TRAFFIC_ERR_PROTOCOL;
+    } else if (evbuffer_add(in, w->rbuf, (size_t)n) != 0) {
+        e = GS_TRAFFIC_ERR_PROTOCOL;
+    } else {
+        e = ops->on_read(c);
+    }
+    conn_input_done(c, e);
 }
 
 /* The system's text for a connect errno in lower case, as error texts read ("connection
@@ -582,9 +634,14 @@ static void on_conn_event(struct bufferevent *bev, short events, void *arg)
     traffic_worker *w = c->w;
     if (events & BEV_EVENT_CONNECTED) {
         conn_set_state(c, TRAFFIC_CONN_READY);
+        evutil_socket_t fd = bufferevent_getfd(bev);
         if (!w->run->cfg.tls)
             bufferevent_disable(bev, EV_WRITE); /* conn_write_now writes; see there */
-        evutil_socket_t fd = bufferevent_getfd(bev);
+        if (conn_reads_itself(c)) {
+            c->read_ev = event_new(w->base, fd, EV_READ | EV_PERSIST, on_conn_readable, c);
+            if (c->read_ev == NULL || event_add(c->read_ev, NULL) != 0)
+                abort(); /* only out of memory gets here */
+        }
         int one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
         if (w->run->cfg.tls && w->run->is_l4)
@@ -682,8 +739,8 @@ int gs_traffic_conn_open(traffic_conn *c)
         if (bev == NULL) { /* out of descriptors: a connect error, as for TCP */
             static const char text[] = "could not create a UDP socket";
             w->errors[GS_TRAFFIC_ERR_CONNECT]++;
-            gs_traffic_counts_add(&w->error_texts[GS_TRAFFIC_ERR_CONNECT], text,
-                                  sizeof(text) - 1, 1);
+            gs_traffic_counts_add(&w->error_texts[GS_TRAFFIC_ERR_CONNECT], text, sizeof(text) - 1,
+                                  1);
             c->retry_at_ns = gs_now_ns() + 10 * GS_NS_PER_MS;
             return -1;
         }
@@ -699,8 +756,9 @@ int gs_traffic_conn_open(traffic_conn *c)
     c->socket_id = w->connections_opened * run->threads + w->id;
     w->connections_opened++;
     bufferevent_setcb(bev, on_conn_read, on_conn_write, on_conn_event, c);
-    if (run->cfg.protocol != GS_TRAFFIC_UDP) /* UDP reads on its own event (traffic_l4.c) */
-        bufferevent_enable(bev, run->cfg.tls ? EV_READ | EV_WRITE : EV_READ);
+    /* UDP reads on its own event (traffic_l4.c), plain TCP once connected (on_conn_readable) */
+    if (run->cfg.tls)
+        bufferevent_enable(bev, EV_READ | EV_WRITE);
     conn_ops(c)->on_open(c);
     if (bufferevent_socket_connect(bev, (const struct sockaddr *)&run->addr, (int)run->addr_len) !=
         0) {

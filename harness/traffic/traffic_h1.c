@@ -99,133 +99,146 @@ static void h1_complete(traffic_conn *c, traffic_req *r)
     }
 }
 
-/* Feeds body bytes [0, n) of |in| to |r| and drains them. */
-static void h1_take_body(traffic_conn *c, traffic_req *r, struct evbuffer *in, size_t n)
-{
-    struct evbuffer_iovec vec[8];
-    size_t left = n;
-    while (left > 0) {
-        int nv = evbuffer_peek(in, (ev_ssize_t)left, NULL, vec, 8);
-        size_t got = 0;
-        for (int k = 0; k < nv && k < 8 && got < left; k++) {
-            size_t len = vec[k].iov_len < left - got ? vec[k].iov_len : left - got;
-            gs_traffic_req_body(c, r, vec[k].iov_base, len);
-            got += len;
-        }
-        evbuffer_drain(in, got);
-        left -= got;
-    }
-}
-
-/* Decodes chunked body bytes; returns GS_TRAFFIC_OK (done or need more) or PROTOCOL. */
-static gs_traffic_error h1_take_chunked(traffic_conn *c, traffic_req *r, struct evbuffer *in)
+/* Decodes chunked body bytes from |data|; returns the bytes used (all of them while the body is
+ * unfinished) or -1 on malformed chunking. */
+static ssize_t h1_take_chunked(traffic_conn *c, traffic_req *r, const char *data, size_t len)
 {
     traffic_worker *w = c->w;
     bool capture = w->run->cfg.on_response != NULL;
-    while (evbuffer_get_length(in) > 0 && !gs_chunked_done(&c->h1_chunked)) {
-        struct evbuffer_iovec vec;
-        if (evbuffer_peek(in, -1, NULL, &vec, 1) < 1)
-            break;
-        uint64_t before = c->h1_chunked.total;
-        gs_buf_reset(&w->chunk_scratch);
-        bool keep = capture && r->body.len < w->run->cfg.body_limit + 5;
-        ssize_t used = gs_chunked_decode(&c->h1_chunked, vec.iov_base, vec.iov_len,
-                                         keep ? &w->chunk_scratch : NULL);
-        if (used < 0)
-            return GS_TRAFFIC_ERR_PROTOCOL;
-        if (keep) {
-            gs_traffic_req_body(c, r, w->chunk_scratch.data ? w->chunk_scratch.data : "",
-                                w->chunk_scratch.len);
-        } else {
-            r->body_total += c->h1_chunked.total - before;
-            w->bytes_received += c->h1_chunked.total - before;
-        }
-        evbuffer_drain(in, (size_t)used);
+    uint64_t before = c->h1_chunked.total;
+    gs_buf_reset(&w->chunk_scratch);
+    bool keep = capture && r->body.len < w->run->cfg.body_limit + 5;
+    ssize_t used = gs_chunked_decode(&c->h1_chunked, data, len, keep ? &w->chunk_scratch : NULL);
+    if (used < 0)
+        return -1;
+    if (keep) {
+        gs_traffic_req_body(c, r, w->chunk_scratch.data ? w->chunk_scratch.data : "",
+                            w->chunk_scratch.len);
+    } else {
+        r->body_total += c->h1_chunked.total - before;
+        w->bytes_received += c->h1_chunked.total - before;
     }
-    return GS_TRAFFIC_OK;
+    return used;
 }
 
+/* Takes the head of |r| from the start of |data|. Returns its size, 0 when it is not complete
+ * yet, or -1 when it is malformed or switches protocols. */
+static ssize_t h1_take_head(traffic_conn *c, traffic_req *r, const char *data, size_t len)
+{
+    size_t want = len < GS_H1_RESPONSE_MAX_HEAD ? len : GS_H1_RESPONSE_MAX_HEAD;
+    int n = gs_h1_response_parse(c->h1, data, want, c->w->run->h1_parse_flags);
+    if (n == GS_ERR_INCOMPLETE)
+        return 0;
+    if (n < 0 || c->h1->upgrade)
+        return -1;
+    c->w->bytes_received += (uint64_t)n;
+    if (c->h1->informational)
+        return n; /* a final head follows */
+    r->status = c->h1->status;
+    bool copy_all = c->w->run->cfg.on_response != NULL;
+    for (size_t k = 0; k < c->h1->num_headers; k++) {
+        const gs_h1_header *h = &c->h1->headers[k];
+        if (copy_all || GS_TRAFFIC_HEADER_READ(h->name_len))
+            gs_traffic_req_header(c, r, h->name, h->name_len, h->value, h->value_len, false);
+    }
+    c->h1_body = c->h1->body;
+    c->h1_remaining = c->h1->content_length;
+    c->h1_keep_alive = c->h1->keep_alive;
+    if (c->h1_body == GS_H1_BODY_CHUNKED)
+        gs_chunked_init(&c->h1_chunked);
+    r->head_done = true;
+    return n;
+}
+
+/* Reads responses from the contiguous bytes |data|: as many heads and bodies as they hold.
+ * Sets |*used| to the bytes taken; the rest (a head not complete yet, or what follows a closing
+ * response) is left to the caller. The byte stream of the connection, whether it came straight
+ * from the socket or from the input buffer. */
+static gs_traffic_error h1_on_bytes(traffic_conn *c, const char *data, size_t len, size_t *used)
+{
+    size_t off = 0;
+    gs_traffic_error e = GS_TRAFFIC_OK;
+    while (off < len && !c->want_close) {
+        traffic_req *r = h1_current(c);
+        if (r == NULL) {
+            e = GS_TRAFFIC_ERR_PROTOCOL; /* bytes nobody asked for */
+            break;
+        }
+        if (!r->head_done) {
+            ssize_t n = h1_take_head(c, r, data + off, len - off);
+            if (n < 0) {
+                e = GS_TRAFFIC_ERR_PROTOCOL;
+                break;
+            }
+            if (n == 0)
+                break; /* the head is not complete yet */
+            off += (size_t)n;
+            if (!r->head_done)
+                continue; /* informational */
+        }
+        size_t left = len - off;
+        switch (c->h1_body) {
+        case GS_H1_BODY_NONE:
+            break;
+        case GS_H1_BODY_LENGTH: {
+            size_t n = c->h1_remaining < left ? (size_t)c->h1_remaining : left;
+            if (n > 0)
+                gs_traffic_req_body(c, r, data + off, n);
+            off += n;
+            c->h1_remaining -= n;
+            break;
+        }
+        case GS_H1_BODY_CHUNKED: {
+            ssize_t n = h1_take_chunked(c, r, data + off, left);
+            if (n < 0) {
+                *used = off;
+                return GS_TRAFFIC_ERR_PROTOCOL;
+            }
+            off += (size_t)n;
+            break;
+        }
+        case GS_H1_BODY_UNTIL_CLOSE:
+            gs_traffic_req_body(c, r, data + off, left);
+            off = len;
+            break;
+        }
+        bool done = c->h1_body == GS_H1_BODY_NONE ||
+                    (c->h1_body == GS_H1_BODY_LENGTH && c->h1_remaining == 0) ||
+                    (c->h1_body == GS_H1_BODY_CHUNKED && gs_chunked_done(&c->h1_chunked));
+        if (!done)
+            break; /* the body goes on in later bytes */
+        h1_complete(c, r);
+    }
+    *used = off;
+    return e;
+}
+
+/* Reads responses from the input buffer: chain by chain, pulling a head that spans chains up
+ * into one piece. */
 static gs_traffic_error h1_on_read(traffic_conn *c)
 {
     struct evbuffer *in = bufferevent_get_input(c->bev);
-    for (;;) {
-        size_t avail = evbuffer_get_length(in);
-        if (avail == 0)
+    size_t avail;
+    while ((avail = evbuffer_get_length(in)) > 0 && !c->want_close) {
+        struct evbuffer_iovec vec;
+        if (evbuffer_peek(in, -1, NULL, &vec, 1) < 1)
             return GS_TRAFFIC_OK;
+        const char *data = vec.iov_base;
+        size_t len = vec.iov_len;
         traffic_req *r = h1_current(c);
-        if (r == NULL)
-            return GS_TRAFFIC_ERR_PROTOCOL; /* bytes nobody asked for */
-        if (!r->head_done) {
-            size_t want = avail < GS_H1_RESPONSE_MAX_HEAD ? avail : GS_H1_RESPONSE_MAX_HEAD;
-            const char *data = (const char *)evbuffer_pullup(in, (ev_ssize_t)want);
-            int n = gs_h1_response_parse(c->h1, data, want, c->w->run->h1_parse_flags);
-            if (n == GS_ERR_INCOMPLETE)
-                return GS_TRAFFIC_OK;
-            if (n < 0 || c->h1->upgrade)
-                return GS_TRAFFIC_ERR_PROTOCOL;
-            if (c->h1->informational) {
-                evbuffer_drain(in, (size_t)n);
-                continue;
-            }
-            r->status = c->h1->status;
-            bool copy_all = c->w->run->cfg.on_response != NULL;
-            for (size_t k = 0; k < c->h1->num_headers; k++) {
-                const gs_h1_header *h = &c->h1->headers[k];
-                if (copy_all || GS_TRAFFIC_HEADER_READ(h->name_len))
-                    gs_traffic_req_header(c, r, h->name, h->name_len, h->value, h->value_len,
-                                          false);
-            }
-            c->h1_body = c->h1->body;
-            c->h1_remaining = c->h1->content_length;
-            c->h1_keep_alive = c->h1->keep_alive;
-            if (c->h1_body == GS_H1_BODY_CHUNKED)
-                gs_chunked_init(&c->h1_chunked);
-            c->w->bytes_received += (uint64_t)n;
-            size_t used = (size_t)n;
-            if (c->h1_body == GS_H1_BODY_LENGTH && c->h1_remaining <= want - used) {
-                /* The whole body came with the head (the usual small answer): take it from the
-                 * bytes already pulled up and drain once; each drain runs libevent's buffer
-                 * callbacks. */
-                if (c->h1_remaining > 0)
-                    gs_traffic_req_body(c, r, data + used, (size_t)c->h1_remaining);
-                used += (size_t)c->h1_remaining;
-                c->h1_remaining = 0;
-            }
-            evbuffer_drain(in, used);
-            r->head_done = true;
+        if (r != NULL && !r->head_done && len < avail && len < GS_H1_RESPONSE_MAX_HEAD) {
+            len = avail < GS_H1_RESPONSE_MAX_HEAD ? avail : GS_H1_RESPONSE_MAX_HEAD;
+            data = (const char *)evbuffer_pullup(in, (ev_ssize_t)len);
         }
-        switch (c->h1_body) {
-        case GS_H1_BODY_NONE:
-            h1_complete(c, r);
-            break;
-        case GS_H1_BODY_LENGTH: {
-            if (c->h1_remaining == 0) {
-                h1_complete(c, r);
-                break;
-            }
-            size_t have = evbuffer_get_length(in);
-            size_t n = c->h1_remaining < have ? (size_t)c->h1_remaining : have;
-            h1_take_body(c, r, in, n);
-            c->h1_remaining -= n;
-            if (c->h1_remaining > 0)
-                return GS_TRAFFIC_OK;
-            h1_complete(c, r);
-            break;
-        }
-        case GS_H1_BODY_CHUNKED:
-            if (h1_take_chunked(c, r, in) != GS_TRAFFIC_OK)
-                return GS_TRAFFIC_ERR_PROTOCOL;
-            if (!gs_chunked_done(&c->h1_chunked))
-                return GS_TRAFFIC_OK;
-            h1_complete(c, r);
-            break;
-        case GS_H1_BODY_UNTIL_CLOSE:
-            h1_take_body(c, r, in, evbuffer_get_length(in));
-            return GS_TRAFFIC_OK;
-        }
-        if (c->want_close)
-            return GS_TRAFFIC_OK;
+        size_t used = 0;
+        gs_traffic_error e = h1_on_bytes(c, data, len, &used);
+        evbuffer_drain(in, used);
+        if (e != GS_TRAFFIC_OK)
+            return e;
+        if (used == 0)
+            return GS_TRAFFIC_OK; /* a head not complete yet */
     }
+    return GS_TRAFFIC_OK;
 }
 
 static void h1_on_eof(traffic_conn *c)
@@ -276,6 +289,7 @@ const gs_proto_ops gs_traffic_h1_ops = {
     .on_open = h1_on_open,
     .submit = h1_submit,
     .on_read = h1_on_read,
+    .on_bytes = h1_on_bytes,
     .on_eof = h1_on_eof,
     .flush = h1_flush,
     .expire = h1_expire,

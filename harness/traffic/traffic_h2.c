@@ -231,6 +231,19 @@ static gs_traffic_error h2_on_read(traffic_conn *c)
     return GS_TRAFFIC_OK;
 }
 
+static gs_traffic_error h2_on_bytes(traffic_conn *c, const char *data, size_t len, size_t *used)
+{
+    *used = 0;
+    if (c->h2 == NULL)
+        return GS_TRAFFIC_OK;
+    ssize_t rv = nghttp2_session_mem_recv(c->h2, (const uint8_t *)data, len);
+    if (rv < 0)
+        return GS_TRAFFIC_ERR_PROTOCOL;
+    *used = (size_t)rv;
+    c->w->bytes_received += (uint64_t)rv;
+    return GS_TRAFFIC_OK;
+}
+
 static void h2_on_eof(traffic_conn *c)
 {
     (void)c; /* HTTP/2 needs no EOF to delimit anything */
@@ -288,6 +301,7 @@ const gs_proto_ops gs_traffic_h2_ops = {
     .on_open = h2_on_open,
     .submit = h2_submit,
     .on_read = h2_on_read,
+    .on_bytes = h2_on_bytes,
     .on_eof = h2_on_eof,
     .flush = h2_flush,
     .expire = h2_expire,

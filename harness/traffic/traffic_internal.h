@@ -32,6 +32,9 @@ void gs_traffic_h2mem_init(gs_traffic_h2mem *m);
 /* Frees the cached blocks; the sessions using |m| must be gone. */
 void gs_traffic_h2mem_clear(gs_traffic_h2mem *m);
 
+/* Bytes one recv of a plain TCP socket may take (traffic_conn.c, on_conn_readable). */
+#define TRAFFIC_RBUF_SIZE 65536
+
 typedef struct traffic_run traffic_run;
 typedef struct traffic_worker traffic_worker;
 typedef struct traffic_conn traffic_conn;
@@ -87,6 +90,10 @@ typedef struct gs_proto_ops {
     /* Bytes arrived in the bufferevent's input. Returns GS_TRAFFIC_OK or an error class
      * (the connection is then failed). */
     gs_traffic_error (*on_read)(traffic_conn *c);
+    /* Optional: bytes just read from a plain socket while the input buffer is empty, taken
+     * without copying them into it. Sets |*used| to what it consumed; the caller keeps the rest
+     * in the input buffer for on_read. Returns GS_TRAFFIC_OK or an error class. */
+    gs_traffic_error (*on_bytes)(traffic_conn *c, const char *data, size_t len, size_t *used);
     /* The peer closed: finish what EOF completes (until-close bodies). */
     void (*on_eof)(traffic_conn *c);
     /* Write what the protocol has pending (HTTP/2 frames). */
@@ -108,14 +115,17 @@ struct traffic_conn {
     traffic_worker *w;
     unsigned id;
     struct bufferevent *bev;
+    /* plain TCP: the socket's own read event (traffic_conn.c, on_conn_readable); the
+     * bufferevent only connects and writes what the kernel pushed back */
+    struct event *read_ev;
     traffic_conn_state state;
     int64_t connect_deadline_ns;
     int64_t retry_at_ns; /* after a connect failure: do not reconnect before this */
     traffic_req *slots;
     unsigned nslots, inflight;
-    uint64_t served;              /* responses completed on the current socket */
-    uint64_t socket_id;           /* the current socket, unique within the run (response.connection) */
-    bool want_close;              /* close after the current I/O callback returns */
+    uint64_t served;    /* responses completed on the current socket */
+    uint64_t socket_id; /* the current socket, unique within the run (response.connection) */
+    bool want_close;    /* close after the current I/O callback returns */
     gs_traffic_error close_error; /* the class for requests still in flight at that close */
     const char *close_detail;
     /* HTTP/1.1: slots in send order (pipelining) */
@@ -150,8 +160,8 @@ struct traffic_run {
     char grpc_timeout[32];
     SSL_CTX *ssl_ctx; /* shared: SSL_new is thread-safe */
     bool is_h2;
-    bool is_l4;           /* gs_traffic_protocol_is_l4: one line exchange per connection */
-    char **alpn;          /* GS_TRAFFIC_TLS: the offered ALPN list, NULL-terminated, or NULL */
+    bool is_l4;              /* gs_traffic_protocol_is_l4: one line exchange per connection */
+    char **alpn;             /* GS_TRAFFIC_TLS: the offered ALPN list, NULL-terminated, or NULL */
     unsigned h1_parse_flags; /* GS_H1_RESPONSE_TO_HEAD for HEAD requests: no body follows */
     bool idempotent;         /* method may be retried after a keep-alive close race */
     pthread_mutex_t cb_lock;
@@ -208,8 +218,9 @@ struct traffic_worker {
     int64_t last_done_ns;
     _Atomic uint64_t progress_done, progress_errors;
     atomic_bool finished;
-    gs_buf chunk_scratch; /* HTTP/1.1: decoded chunk data on its way to a request's body */
-    gs_buf h2_out;        /* HTTP/2: frames of one flush, written as one piece */
+    gs_buf chunk_scratch;   /* HTTP/1.1: decoded chunk data on its way to a request's body */
+    char *rbuf;             /* plain TCP: what one recv reads, handed to the protocol in place */
+    gs_buf h2_out;          /* HTTP/2: frames of one flush, written as one piece */
     gs_traffic_h2mem h2mem; /* HTTP/2: nghttp2's allocations of this worker's sessions */
     /* scratch for callbacks */
     gs_traffic_header *cb_headers;
@@ -236,7 +247,8 @@ void gs_traffic_req_header(traffic_conn *c, traffic_req *r, const char *name, si
 /* Whether a header name of |nlen| bytes may be one of those: a parser may skip the call for the
  * others when no callback copies them, as most of an answer's headers are. */
 #define GS_TRAFFIC_HEADER_READ(nlen)                                                               \
-    ((nlen) == sizeof(GS_TRAFFIC_H_BACKEND) - 1 || (nlen) == sizeof(GS_TRAFFIC_H_GRPC_STATUS) - 1 ||  \
+    ((nlen) == sizeof(GS_TRAFFIC_H_BACKEND) - 1 ||                                                 \
+     (nlen) == sizeof(GS_TRAFFIC_H_GRPC_STATUS) - 1 ||                                             \
      (nlen) == sizeof(GS_TRAFFIC_H_GRPC_MESSAGE) - 1)
 /* The ops of |c|'s protocol. */
 const gs_proto_ops *gs_traffic_conn_ops(const traffic_conn *c);
@@ -258,6 +270,5 @@ void gs_traffic_l4_tls_connected(traffic_conn *c, SSL *ssl);
 
 /* Records body bytes of |r| (bounded copy with a callback, or for gRPC). */
 void gs_traffic_req_body(traffic_conn *c, traffic_req *r, const char *data, size_t len);
-
 
 #endif

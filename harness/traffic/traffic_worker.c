@@ -227,7 +227,7 @@ static int run_new(traffic_run **out, const gs_traffic_config *cfg, gs_error *er
     }
 
     if (c->tls) {
-        const char *const *alpn = run->is_l4  ? (const char *const *)run->alpn
+        const char *const *alpn = run->is_l4   ? (const char *const *)run->alpn
                                   : run->is_h2 ? gs_tls_alpn_h2
                                                : gs_tls_alpn_http11;
         rc = gs_tls_client_ctx_new(&run->ssl_ctx, alpn, c->ca_file, NULL, c->insecure, err);
@@ -352,6 +352,8 @@ static void worker_init(traffic_worker *w, traffic_run *run, unsigned id, unsign
     gs_traffic_h2mem_init(&w->h2mem);
     if (!run->is_h2)
         worker_build_h1(w);
+    if (!cfg->tls && cfg->protocol != GS_TRAFFIC_UDP)
+        w->rbuf = gs_xmalloc(TRAFFIC_RBUF_SIZE);
     w->tick_ev = event_new(w->base, -1, EV_PERSIST, on_worker_tick, w);
     w->rate_ev = evtimer_new(w->base, on_worker_pump, w);
     w->pump_ev = event_new(w->base, -1, 0, on_worker_pump, w);
@@ -368,6 +370,8 @@ static void worker_free(traffic_worker *w)
 {
     for (unsigned k = 0; k < w->nconns; k++) {
         traffic_conn *c = &w->conns[k];
+        if (c->read_ev != NULL)
+            event_free(c->read_ev);
         if (c->bev != NULL) {
             gs_traffic_conn_ops(c)->on_close(c);
             bufferevent_free(c->bev);
@@ -395,6 +399,7 @@ static void worker_free(traffic_worker *w)
     gs_buf_clear(&w->h1_suffix);
     gs_buf_clear(&w->h1_full);
     gs_buf_clear(&w->chunk_scratch);
+    free(w->rbuf);
     gs_buf_clear(&w->h2_out);
     gs_histogram_free(w->latency);
     gs_histogram_free(w->service);

@@ -5,7 +5,9 @@
 # /reset (TCP RST), /hang (never answers), /garbage (not HTTP), /half (body cut short),
 # /conn-close (Connection: close after each response), /flaky (answers the first request of a
 # connection, then closes it silently when the next one arrives), /host (the Host header comes
-# back as the backend "test/<host>/r0"). Stops on SIGTERM.
+# back as the backend "test/<host>/r0"), /drip and /drip-chunked (a 100 Continue and the answer
+# "hello world" cut into pieces a few ms apart: heads, a chunk size and the body split across
+# reads). Stops on SIGTERM.
 import socket
 import struct
 import sys
@@ -47,6 +49,18 @@ def serve(conn):
                 if served > 0:
                     return
                 conn.sendall(OK)
+            elif path.startswith("/drip"):
+                conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                pieces = [b"HTTP/1.1 100 Contin", b"ue\r\n\r\nHTTP/1.1 200 OK\r\nx-gatesim-ba",
+                          b"ckend: test/drip/r3\r\n"]
+                if path.startswith("/drip-chunked"):
+                    pieces += [b"Transfer-Encoding: chunked\r\n\r", b"\n5\r\nhel", b"lo\r",
+                               b"\n6\r\n world\r", b"\n0\r\n\r\n"]
+                else:
+                    pieces += [b"Content-Length: 11\r\n\r", b"\nhel", b"lo world"]
+                for piece in pieces:
+                    conn.sendall(piece)
+                    time.sleep(0.005)
             elif path.startswith("/ok"):
                 conn.sendall(OK)
             elif path.startswith("/chunked"):

@@ -73,6 +73,26 @@ START_TEST(chunked_body_is_decoded)
 }
 END_TEST
 
+START_TEST(answers_cut_across_reads)
+{
+    /* every piece of the answer is its own read: a head cut in two waits for its end, and the
+     * body after it is taken from the next reads (pipelined: two answers in flight) */
+    const char *paths[] = {"/drip", "/drip-chunked"};
+    for (size_t k = 0; k < 2; k++) {
+        gs_traffic_config cfg;
+        config(&cfg, paths[k], 8);
+        cfg.streams = k == 0 ? 1 : 2;
+        gs_traffic_result *r = it_run(&cfg);
+        ck_assert_uint_eq(gs_traffic_counts_get(&r->statuses, "200"), 8);
+        ck_assert_uint_eq(gs_traffic_counts_get(&r->backends, "test/drip"), 8);
+        ck_assert_uint_eq(r->responses, 8);
+        ck_assert_uint_eq(r->connections_opened, 1);
+        ck_assert_str_eq(it_seen_data.last_body, "hello world");
+        gs_traffic_result_free(r);
+    }
+}
+END_TEST
+
 START_TEST(body_until_close_and_connection_close)
 {
     gs_traffic_config cfg;
@@ -247,6 +267,7 @@ static Suite *faults_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, counts_statuses_and_backends);
     tcase_add_test(tc, chunked_body_is_decoded);
+    tcase_add_test(tc, answers_cut_across_reads);
     tcase_add_test(tc, body_until_close_and_connection_close);
     tcase_add_test(tc, resets_are_counted);
     tcase_add_test(tc, timeouts_are_counted);

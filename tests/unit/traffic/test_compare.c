@@ -3,6 +3,7 @@
  * increase are regressions; the same distribution is no change; a small significant loss
  * within the limit is not a regression; improvements are better), limits parsing, and whole
  * documents compared into Markdown and JSON with the regression count. */
+#include "gs_alloc.h"
 #include "gs_compare.h"
 #include "gs_test.h"
 
@@ -165,6 +166,91 @@ START_TEST(documents)
 }
 END_TEST
 
+/* A bench document with a route case "routes-100" whose rounds have propagationMs |p|, |p|+1,
+ * ... (none with |p| < 0) and a traffic-only case "h1". */
+static char *route_doc(double p)
+{
+    gs_buf b = {0};
+    gs_buf_printf(&b, "{\"kind\":\"gatesim-bench\",\"cases\":[");
+    const char *names[] = {"routes-100", "h1"};
+    for (int c = 0; c < 2; c++) {
+        gs_buf_printf(&b, "%s{\"name\":\"%s\",\"rounds\":[", c ? "," : "", names[c]);
+        for (int k = 0; k < 5; k++) {
+            gs_buf_printf(&b, "%s{\"rps\":%d,\"p50\":1,\"p99\":2,\"errors\":0", k ? "," : "",
+                          1000 + k);
+            if (c == 0 && p >= 0)
+                gs_buf_printf(&b, ",\"propagationMs\":%g,\"propagationMaxMs\":%g", p + k,
+                              2 * (p + k));
+            gs_buf_puts(&b, "}");
+        }
+        gs_buf_puts(&b, "]}");
+    }
+    gs_buf_puts(&b, "]}");
+    return gs_buf_take(&b);
+}
+
+START_TEST(propagation)
+{
+    double l[8];
+    for (size_t m = 0; m < gs_compare_metric_count; m++)
+        l[m] = gs_compare_metrics[m].default_limit;
+    char *base = route_doc(40), *same = route_doc(41), *slow = route_doc(60), *fast = route_doc(20);
+    char *none = route_doc(-1);
+    gs_buf out = {0};
+    gs_error err = {0};
+    /* judged in the route case only, with the verdict rules of the other metrics */
+    ck_assert_int_eq(gs_compare_documents(base, strlen(base), "base.json", same, strlen(same),
+                                          "new.json", l, false, &out, &err),
+                     0);
+    ck_assert_ptr_nonnull(strstr(out.data, "| routes-100 | propagationMs | 42 | 43 |"));
+    ck_assert_ptr_null(strstr(out.data, "| h1 | propagationMs"));
+    gs_buf_reset(&out);
+    /* half as slow again: beyond the default 25% */
+    ck_assert_int_eq(gs_compare_documents(base, strlen(base), "base.json", slow, strlen(slow),
+                                          "new.json", l, false, &out, &err),
+                     1);
+    ck_assert_ptr_nonnull(strstr(out.data, "| routes-100 | propagationMs | 42 | 62 | +47.6% |"));
+    ck_assert_ptr_nonnull(strstr(out.data, "**REGRESSION**"));
+    gs_buf_reset(&out);
+    ck_assert_int_eq(gs_compare_documents(base, strlen(base), "base.json", fast, strlen(fast),
+                                          "new.json", l, true, &out, &err),
+                     0);
+    ck_assert_ptr_nonnull(strstr(out.data, "\"metric\":\"propagationMs\""));
+    ck_assert_ptr_nonnull(strstr(out.data, "\"verdict\":\"better\""));
+    /* a looser limit lets it pass; the limit has a name */
+    ck_assert_int_eq(gs_compare_parse_limits("propagationMs=60%", l, &err), 0);
+    gs_buf_reset(&out);
+    ck_assert_int_eq(gs_compare_documents(base, strlen(base), "base.json", slow, strlen(slow),
+                                          "new.json", l, false, &out, &err),
+                     0);
+    ck_assert_ptr_nonnull(strstr(out.data, "worse, within the limit"));
+    /* measured on one side only: listed, not compared */
+    gs_buf_reset(&out);
+    ck_assert_int_eq(gs_compare_documents(base, strlen(base), "base.json", none, strlen(none),
+                                          "new.json", l, false, &out, &err),
+                     0);
+    ck_assert_ptr_nonnull(
+        strstr(out.data, "`propagationMs` of case `routes-100` is only in base.json"));
+    /* a round without it where the first has it names the field */
+    char *cut = gs_xstrdup(base);
+    char *last = strstr(cut, "\"propagationMs\":44");
+    ck_assert_ptr_nonnull(last);
+    memcpy(last, "\"propagationXs", 14);
+    ck_assert_int_eq(gs_compare_documents(base, strlen(base), "base.json", cut, strlen(cut),
+                                          "new.json", l, false, &out, &err),
+                     GS_ERR_INVALID);
+    ck_assert_ptr_nonnull(
+        strstr(err.msg, "case routes-100: rounds[4].propagationMs is not a number"));
+    gs_buf_clear(&out);
+    free(base);
+    free(same);
+    free(slow);
+    free(fast);
+    free(none);
+    free(cut);
+}
+END_TEST
+
 static Suite *compare_suite(void)
 {
     Suite *s = suite_create("compare");
@@ -172,6 +258,7 @@ static Suite *compare_suite(void)
     tcase_add_test(tc, verdicts);
     tcase_add_test(tc, limits);
     tcase_add_test(tc, documents);
+    tcase_add_test(tc, propagation);
     suite_add_tcase(s, tc);
     return s;
 }
