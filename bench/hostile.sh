@@ -1,60 +1,177 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # The gateway under the bounded attacks of issue 20 items 2-4, with its default limits, while a
-# normal client measures latency: for each attack, the gateway's peak RSS (VmHWM, reset before
-# each attack) against the stated bound of 256 MB, and the normal client's p99 under attack
-# divided by its unloaded p99 (goal <= 2x). All on loopback; attackers connect from 127.0.0.2
-# (the whole of 127/8 is loopback), the normal client from 127.0.0.1, so the per-address
-# reset ban cannot hit the normal client.
+# normal client measures latency. Prints, per attack, the gateway's peak RSS (VmHWM, reset before
+# each attack) against the stated bound of 256 MB and the normal client's p99 under attack
+# divided by its unloaded p99 (goal <= 2x), then one PASS/FAIL line per attack. All on loopback;
+# attackers connect from 127.0.0.2 (the whole of 127/8 is loopback), the normal client from
+# 127.0.0.1, so the per-address reset ban cannot hit the normal client.
 #   bodies: 2 connections x 128 HTTP/2 streams sending request bodies they never end (up to
-#           4 MiB each), reconnecting for the attack's length
+#           4 MiB each), held 2 s, then again with fresh connections
 #   held:   10 connections x 128 streams announcing a zero window, each asking for 1 MiB
-#           (served by nghttpd over h2c)
-#   resets: connections opening and resetting 20 streams each, until GOAWAY, over and over
+#           (served by nghttpd over h2c), held 8 s, then again
+#   resets: connections opening and resetting 20 streams each, until GOAWAY, over and over;
+#           while banned, a refused connection every 10 ms
 # The normal client: `gatesim load -p h2c -c 4 -m 4` at a fixed rate (open loop, latency from
-# the intended send time) for NORMAL seconds during each attack. The gateway's CPU share during
-# each attack is printed too, and the attackers' (one Python process per attack, never one per
-# round: interpreter start-ups would cost more CPU than the attack) with the load average.
-# The attackers stand for remote clients but run on the gateway's own cores: what they cost the
-# machine (their CPU, the kernel's loopback work for their connections) is not the gateway's
-# doing. Two things keep the figure about the gateway:
-#   - each attack runs twice: once against the measured gateway, once (the "/ctl" row) against a
-#     second gateway process with the same manifest and backends while the normal client still
-#     measures the first: the control shows what the attack costs the machine alone;
-#   - the attackers run at nice ATTACK_NICE (default 19; 0 puts them on a par with the gateway).
-# HOSTILE_RT=1 runs the measured path (the gateway, its backends and the normal client) at
-# SCHED_FIFO priority 10 (chrt; needs the privilege), so that other work on a busy machine, the
-# attackers included, cannot preempt it: what then moves the p99 is the gateway's own work.
-# Usage: bench/hostile.sh [BUILD_DIR] [ATTACK_SECONDS] [RATE]   (defaults: build, 20, 400)
+# the intended send time) for ATTACK_SECONDS - 5 seconds in each phase.
+#
+# What the figure is about: the gateway, not the machine. The attackers stand for remote clients
+# but run on the gateway's two cores; what they cost the machine (their CPU, the kernel's loopback
+# work for their connections, done in their context) is not the gateway's doing. So:
+#   - confinement: the attackers and their backend nghttpd run in a CPU budget, a cgroup with a
+#     quota of ATTACK_CPU% of one core (cgroup v2 cpu.max, else cgroup v1 cpu.cfs_quota_us),
+#     and, on a machine with two CPUs or more, pinned to the last CPU (with the control gateway,
+#     below, outside the quota so that the attack runs at the same rate against both) while the
+#     measured path (the gateway, its gatesim-echo and the normal client) is pinned to the others
+#     (taskset) and, with a cgroup, weighted 10x over the machine's other work (cpu.weight /
+#     cpu.shares: it only matters when other work competes). The second line says which of these
+#     were used; HOSTILE_CONFINE=cgroup|taskset|none forces one (cgroup includes the pinning);
+#   - rounds: ROUNDS interleaved rounds per attack, each of three phases in a rotating order:
+#     unloaded, the attack on the measured gateway, and the control: the same attack on a second
+#     gateway process (same manifest, same backends, on the attackers' CPU) while the normal
+#     client still measures the first. The control shows what the attack costs the measured path
+#     without the gateway doing any of its work. Each round's ratio is its attack (or control)
+#     p99 over its own unloaded p99; the summary is the median with the min-max spread.
+# The attack rates (streams, bytes, connections and resets per second, as the attackers counted
+# them) are printed per phase: the quota bounds them, and the control rows show the same attack
+# at the same rate against the other process.
+#   - priority: where the privilege allows it (chrt), the measured path runs at SCHED_FIFO
+#     priority 10, so that the machine's other work cannot preempt it on its CPU (with a cgroup v1
+#     that has real-time groups, the measured group is allowed 40% of each CPU in that class);
+#     what then delays its requests is its own work, the gateway's work for the attack included,
+#     and what the kernel does in interrupts. HOSTILE_RT=0 turns it off, HOSTILE_RT=1 insists.
+# Usage: bench/hostile.sh [BUILD_DIR] [ATTACK_SECONDS] [RATE] [ROUNDS]
+#        (defaults: build, 12, 400, 3; env ATTACK_CPU (default 50), ATTACK_NICE (default 0))
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-$ROOT/build}
-ATTACK_S=${2:-20}
+ATTACK_S=${2:-12}
 RATE=${3:-400}
-NORMAL=$((ATTACK_S - 6))
+ROUNDS=${4:-3}
+NORMAL=$((ATTACK_S - 5))
+[ "$NORMAL" -ge 3 ] || { echo "bench/hostile.sh: ATTACK_SECONDS must be 8 or more" >&2; exit 2; }
 GATESIM=$BUILD/harness/cli/gatesim
 ECHO=$BUILD/backends/gatesim-echo
 HOSTILE=$ROOT/tests/integration/hostile
 PY=/usr/bin/python3
 BOUND_MB=256
-ATTACK_NICE=${ATTACK_NICE:-19}
-RT=()
-if [ "${HOSTILE_RT:-0}" = 1 ]; then
-    chrt -f 10 true 2> /dev/null || { echo "bench/hostile.sh: HOSTILE_RT=1 needs chrt -f" >&2; exit 1; }
-    RT=(chrt -f 10)
-fi
+ATTACK_CPU=${ATTACK_CPU:-50}
+ATTACK_NICE=${ATTACK_NICE:-0}
+[ -x "$GATESIM" ] && [ -x "$ECHO" ] || { echo "bench/hostile.sh: build $BUILD first" >&2; exit 2; }
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/gatesim-bench-hostile.XXXXXX")
 PIDS=()
+CGROUPS=()
 cleanup() {
     for p in "${PIDS[@]}"; do kill "$p" 2> /dev/null || true; done
     for p in "${PIDS[@]}"; do wait "$p" 2> /dev/null || true; done
+    for g in "${CGROUPS[@]}"; do # what is left in them was started here (the attackers' children)
+        for p in $(cat "$g/cgroup.procs" 2> /dev/null); do kill "$p" 2> /dev/null || true; done
+        for _ in 1 2 3 4 5 6 7 8 9 10; do rmdir "$g" 2> /dev/null && break; sleep 0.1; done
+    done
     rm -rf "$WORK"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 wait_file() { for _ in $(seq 1 600); do [ -s "$1" ] && return 0; sleep 0.05; done; return 1; }
 jsonf() { "$PY" -c "import json,sys; d=json.loads(open(sys.argv[1]).readline()); print($2)" "$1"; }
 
-"${RT[@]}" "$ECHO" --service default/v1 --quiet > "$WORK/echo.json" 2> /dev/null &
+# --- confinement -------------------------------------------------------------------------------
+# Sets MEAS=(prefix) and ATT=(prefix): commands that start a program in the measured path's or
+# the attackers' confinement, and CONFINED (what was used, for the first line).
+CPUS=$("$PY" -c "import os; print(' '.join(map(str, sorted(os.sched_getaffinity(0)))))")
+read -r -a CPU_LIST <<< "$CPUS"
+MODE=${HOSTILE_CONFINE:-auto}
+CG_MEAS=
+CG_ATT=
+CG_KIND=
+# cg_make PARENT KIND: creates the two groups under PARENT (cgroup v2 or v1's cpu hierarchy)
+cg_make() {
+    local parent=$1 kind=$2 m=$1/gatesim-hostile-$$-measured a=$1/gatesim-hostile-$$-attackers
+    mkdir "$m" 2> /dev/null || return 1
+    CGROUPS+=("$m")
+    mkdir "$a" 2> /dev/null || return 1
+    CGROUPS+=("$a")
+    if [ "$kind" = v2 ]; then
+        echo "$((ATTACK_CPU * 1000)) 100000" > "$a/cpu.max" 2> /dev/null || return 1
+        echo 1000 > "$m/cpu.weight" 2> /dev/null || return 1 # 10x the default of 100
+    else
+        echo 100000 > "$a/cpu.cfs_period_us" 2> /dev/null || return 1
+        echo "$((ATTACK_CPU * 1000))" > "$a/cpu.cfs_quota_us" 2> /dev/null || return 1
+        echo 10240 > "$m/cpu.shares" 2> /dev/null || return 1 # 10x the default of 1024
+    fi
+    CG_MEAS=$m
+    CG_ATT=$a
+    CG_KIND=$kind
+}
+cg_setup() {
+    local v2own
+    if [ -f /sys/fs/cgroup/cgroup.controllers ]; then # cgroup v2 alone: under our own group
+        v2own=/sys/fs/cgroup$(sed -n 's/^0:://p' /proc/self/cgroup)
+        for parent in "$v2own" /sys/fs/cgroup; do
+            grep -qw cpu "$parent/cgroup.controllers" 2> /dev/null || continue
+            grep -qw cpu "$parent/cgroup.subtree_control" 2> /dev/null ||
+                echo +cpu > "$parent/cgroup.subtree_control" 2> /dev/null || continue
+            cg_make "$parent" v2 && return 0
+            for g in "${CGROUPS[@]}"; do rmdir "$g" 2> /dev/null || true; done
+            CGROUPS=()
+        done
+    fi
+    for parent in /sys/fs/cgroup/cpu /sys/fs/cgroup/cpu,cpuacct; do # cgroup v1
+        [ -f "$parent/cpu.cfs_quota_us" ] || continue
+        cg_make "$parent" v1 && return 0
+        for g in "${CGROUPS[@]}"; do rmdir "$g" 2> /dev/null || true; done
+        CGROUPS=()
+    done
+    return 1
+}
+MEAS=()
+ATT=()
+CTLP=() # the control gateway's
+CONFINED="none (measured path and attackers share every CPU)"
+if [ "$MODE" != none ]; then
+    if [ "$MODE" != taskset ] && cg_setup; then
+        CONFINED="cgroup $CG_KIND: attackers and nghttpd at most ${ATTACK_CPU}% of one core ($([ "$CG_KIND" = v2 ] && echo cpu.max || echo cpu.cfs_quota_us)), measured path weighted 10x ($([ "$CG_KIND" = v2 ] && echo cpu.weight || echo cpu.shares))"
+    elif [ "$MODE" = cgroup ]; then
+        echo "bench/hostile.sh: no writable cgroup with a cpu controller" >&2
+        exit 2
+    else
+        CONFINED="taskset only (no writable cgroup cpu controller: the attackers have no quota)"
+    fi
+    if [ "${#CPU_LIST[@]}" -ge 2 ]; then
+        ACPU=${CPU_LIST[-1]}
+        MCPUS=$(echo "${CPU_LIST[@]:0:${#CPU_LIST[@]}-1}" | tr ' ' ,)
+        MEAS=(taskset -c "$MCPUS")
+        ATT=(taskset -c "$ACPU")
+        CTLP=(taskset -c "$ACPU")
+        CONFINED="$CONFINED; pinned: measured path on CPU $MCPUS, attackers and the control gateway on CPU $ACPU"
+    elif [ -z "$CG_KIND" ]; then
+        CONFINED="none (one CPU and no writable cgroup)"
+    fi
+    if [ -n "$CG_KIND" ]; then
+        # sh writes its own pid into the group, then execs the program there
+        MEAS=(sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$CG_MEAS" "${MEAS[@]}")
+        ATT=(sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$CG_ATT" "${ATT[@]}")
+    fi
+fi
+RT=${HOSTILE_RT:-auto}
+if [ "$RT" != 0 ]; then
+    if [ -n "$CG_KIND" ] && [ -f "$CG_MEAS/cpu.rt_runtime_us" ]; then
+        echo 400000 > "$CG_MEAS/cpu.rt_runtime_us" 2> /dev/null || true
+    fi
+    if "${MEAS[@]}" chrt -f 10 true 2> /dev/null; then
+        MEAS+=(chrt -f 10)
+        CONFINED="$CONFINED; measured path at SCHED_FIFO 10"
+    elif [ "$RT" = 1 ]; then
+        echo "bench/hostile.sh: HOSTILE_RT=1 needs chrt -f" >&2
+        exit 1
+    else
+        CONFINED="$CONFINED; measured path at normal priority (no chrt -f here)"
+    fi
+fi
+[ "$ATTACK_NICE" = 0 ] || ATT+=(nice -n "$ATTACK_NICE")
+
+# --- backends and gateways ---------------------------------------------------------------------
+"${MEAS[@]}" "$ECHO" --service default/v1 --quiet > "$WORK/echo.json" 2> /dev/null &
 PIDS+=($!)
 wait_file "$WORK/echo.json"
 EPORT=$(jsonf "$WORK/echo.json" "d['port']")
@@ -65,7 +182,7 @@ head -c 1048576 /dev/zero > "$WORK/www/big/1048576"
 BIG=
 for attempt in 1 2 3 4 5; do # nghttpd cannot report a port it picked: retry when one was taken
     P=$("$PY" -c "import socket;s=socket.socket();s.bind(('127.0.0.1',0));print(s.getsockname()[1])")
-    "${RT[@]}" nghttpd --no-tls -a 127.0.0.1 -d "$WORK/www" "$P" > /dev/null 2>&1 &
+    "${ATT[@]}" nghttpd --no-tls -a 127.0.0.1 -d "$WORK/www" "$P" > /dev/null 2>&1 &
     NG_PID=$!
     for _ in $(seq 1 100); do
         if curl -s -o /dev/null --http2-prior-knowledge "http://127.0.0.1:$P/"; then BIG=$P; break; fi
@@ -79,8 +196,8 @@ done
 sed '/name: big, namespace/{n;s|{port: 8080}|{port: 8080, appProtocol: kubernetes.io/h2c}|}' \
     "$HOSTILE/manifests/budgets.yaml" > "$WORK/gw.yaml"
 grep -q "kubernetes.io/h2c" "$WORK/gw.yaml" || { echo "bench/hostile.sh: manifest edit failed" >&2; exit 1; }
-# gateway NAME [PREFIX...]: starts a gateway on the manifest (its output in NAME.out); sets
-# GW_PID and GW_ADDR
+# gateway NAME [PREFIX...]: starts a gateway on the manifest, in the confinement PREFIX sets
+# (its output in NAME.out); sets GW_PID and GW_ADDR
 gateway() {
     local name=$1
     shift
@@ -91,80 +208,113 @@ gateway() {
     wait_file "$WORK/$name.out" || { cat "$WORK/$name.err" >&2; exit 1; }
     GW_ADDR=$(jsonf "$WORK/$name.out" "d['listeners'][0]['address']")
 }
-gateway ctl # the control: attacked while the normal client measures the other one
+gateway ctl "${CTLP[@]}" # the control: attacked while the normal client measures the other one
 CTL=$GW_ADDR
-CTL_PID=$GW_PID
-gateway gw "${RT[@]}"
+gateway gw "${MEAS[@]}"
 GW=$GW_ADDR
 
 kib() { awk -v k="$1" '$1 == k":" {print $2}' "/proc/$GW_PID/status"; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; } # PID → user + system ticks
 HZ=$(getconf CLK_TCK)
 loadavg() { cut -d' ' -f1 /proc/loadavg; }
-# normal SECONDS → p99 in ms of the normal client (requests that failed are reported too)
+# normal SECONDS → "p99-ms responses errors" of the normal client
 normal() {
-    "${RT[@]}" "$GATESIM" load -q -p h2c -c 4 -m 4 -r "$RATE" -d "${1}s" -o json --host example.com \
+    "${MEAS[@]}" "$GATESIM" load -q -p h2c -c 4 -m 4 -r "$RATE" -d "${1}s" -o json --host example.com \
         "http://$GW/normal" > "$WORK/load.json" 2> /dev/null || true
     "$PY" -c "
 import json,sys
-d=json.load(open(sys.argv[1]))
-err=sum(d['errors'].values())
-print('%.2f %d %d' % (d['latencyMs']['p99'], d['responses'], err))" "$WORK/load.json"
+try:
+    d=json.load(open(sys.argv[1]))
+    print('%.3f %d %d' % (d['latencyMs']['p99'], d['responses'], sum(d['errors'].values())))
+except Exception:
+    print('nan 0 1')" "$WORK/load.json"
 }
 
-# attack NAME TARGET: runs the attack on TARGET for ATTACK_S seconds in the background, at nice
-# ATTACK_NICE (sets ATTACK_PID)
+# attack NAME TARGET: runs the attack on TARGET for ATTACK_S seconds in the background, in the
+# attackers' confinement (sets ATTACK_PID); its JSON in attack.json, its CPU in times
 attack() {
-    local py="PYTHONPATH=$HOSTILE nice -n $ATTACK_NICE $PY $HOSTILE/attack.py"
+    local py=(env PYTHONPATH="$HOSTILE" "$PY" "$HOSTILE/attack.py")
     case $1 in
-    bodies) cmd="$py bodies $2 --source 127.0.0.2 --conns 2 --streams 128 --bytes 4194304 --hold 2 --duration $ATTACK_S" ;;
-    held) cmd="$py held $2 --source 127.0.0.2 --conns 10 --streams 128 --size 1048576 --hold 8 --duration $ATTACK_S" ;;
-    resets) cmd="$py resets $2 --source 127.0.0.2 --conns 1000 --per-conn 20 --pause 0.01 --duration $ATTACK_S" ;;
+    bodies) py+=(bodies "$2" --conns 2 --streams 128 --bytes 4194304 --hold 2) ;;
+    held) py+=(held "$2" --conns 10 --streams 128 --size 1048576 --hold 8) ;;
+    resets) py+=(resets "$2" --conns 1000 --per-conn 20 --pause 0.01) ;;
     esac
+    py+=(--source 127.0.0.2 --duration "$ATTACK_S")
     # `times` (its second line: the children's user and system time) gives the attackers' CPU.
-    bash -c "$cmd; times > $WORK/times-$1" > "$WORK/attack-$1.json" 2> "$WORK/attack-$1.err" &
+    "${ATT[@]}" bash -c '"$@"; times > "$0"' "$WORK/times" "${py[@]}" > "$WORK/attack.json" 2> "$WORK/attack.err" &
     ATTACK_PID=$!
     PIDS+=($ATTACK_PID)
 }
-
-echo "bench/hostile.sh: gateway $GW (control $CTL), normal client ${RATE} req/s h2c (4 connections x 4 streams), attackers at nice $ATTACK_NICE${RT:+, measured path at SCHED_FIFO 10}"
-normal 3 > /dev/null # warm-up
-read -r BASE_P99 BASE_N BASE_ERR <<< "$(normal "$NORMAL")"
-echo "unloaded: p99 ${BASE_P99} ms ($BASE_N responses, $BASE_ERR errors), RSS $(($(kib VmRSS) / 1024)) MB, load average $(loadavg) ($(nproc) CPUs)"
-# attack_cpu NAME WALL_S → the attackers' CPU use in % of one core
-attack_cpu() {
-    "$PY" -c "
-import re,sys
-t=[float(m)*60+float(s) for m,s in re.findall(r'(\d+)m([\d.]+)s', open(sys.argv[1]).read().splitlines()[1])]
-print('%.0f' % (100 * sum(t) / max(float(sys.argv[2]), 1)))" "$WORK/times-$1" "$2" 2> /dev/null || echo "?"
+# attack_figures NAME WALL_S → "rate cpu%": what the attacker did per second, and its CPU share
+attack_figures() {
+    "$PY" - "$1" "$2" "$WORK/attack.json" "$WORK/times" << 'EOF' 2> /dev/null || echo "? ?"
+import json, re, sys
+name, wall = sys.argv[1], max(float(sys.argv[2]), 1.0)
+try:
+    d = json.loads(open(sys.argv[3]).read())
+    if name == "bodies":
+        rate = "%.0fst/s,%.1fMB/s" % (d["streams"] / wall, d["sent"] / wall / 1e6)
+    elif name == "held":
+        rate = "%.0fst/s" % (d["streams"] / wall)
+    else:
+        rate = "%.0fconn/s,%.0frst/s" % (d["conns"] / wall, d["resets"] / wall)
+except Exception:
+    rate = "?"
+try:
+    t = [float(m) * 60 + float(s) for m, s in
+         re.findall(r"(\d+)m([\d.]+)s", open(sys.argv[4]).read().splitlines()[1])]
+    cpu = "%.0f" % (100 * sum(t) / wall)
+except Exception:
+    cpu = "?"
+print(rate, cpu)
+EOF
 }
-ROW='%-11s %12s %9s %10s %10s %7s %14s %11s %6s\n'
-printf "$ROW" attack "peak RSS MB" "bound MB" "p99 ms" "p99 ratio" errors "gateway CPU %" "attack CPU %" load
-# row NAME TARGET: one attack on TARGET while the normal client measures the gateway; prints the
-# row (the peak RSS and CPU are the measured gateway's). Sets PEAK.
-row() {
+
+echo "bench/hostile.sh: gateway $GW (control $CTL), normal client ${RATE} req/s h2c (4 connections x 4 streams), $ROUNDS rounds of ${ATTACK_S} s phases, $(nproc) CPUs"
+echo "confinement: $CONFINED"
+normal 3 > /dev/null # warm-up
+ROW='%-7s %5s %-8s %8s %7s %6s %8s %6s %6s %-22s %6s %5s\n'
+printf "$ROW" attack round phase "p99 ms" ratio errors "RSS MB" "gw CPU" "at CPU" "attack rate" load responses
+# phase ATTACK ROUND PHASE: one phase; appends "attack round phase p99 peak" to results
+phase() {
+    local a=$1 r=$2 ph=$3 t0 w0 p99 n err cpu fig peak=0 rate=- acpu=- ratio=-
     echo 5 > "/proc/$GW_PID/clear_refs" 2> /dev/null || true # resets VmHWM
-    local t0 w0 p99 n err cpu acpu ratio
     t0=$(cpu_ticks "$GW_PID")
     w0=$SECONDS
-    attack "$1" "$2"
-    sleep 3
-    read -r p99 n err <<< "$(normal "$NORMAL")"
-    wait "$ATTACK_PID" 2> /dev/null || true
+    if [ "$ph" = unloaded ]; then
+        read -r p99 n err <<< "$(normal "$NORMAL")"
+    else
+        attack "$a" "$([ "$ph" = attack ] && echo "$GW" || echo "$CTL")"
+        sleep 3
+        read -r p99 n err <<< "$(normal "$NORMAL")"
+        wait "$ATTACK_PID" 2> /dev/null || true
+        read -r rate acpu <<< "$(attack_figures "$a" $((SECONDS - w0)))"
+    fi
     cpu=$(awk -v t=$(($(cpu_ticks "$GW_PID") - t0)) -v hz="$HZ" -v w=$((SECONDS - w0)) 'BEGIN {printf "%.0f", 100 * t / hz / (w > 0 ? w : 1)}')
-    acpu=$(attack_cpu "$1" $((SECONDS - w0)))
-    PEAK=$(($(kib VmHWM) / 1024))
-    ratio=$("$PY" -c "import sys; print('%.2f' % (float(sys.argv[1]) / max(float(sys.argv[2]), 0.001)))" "$p99" "$BASE_P99")
-    printf "$ROW" "$3" "$PEAK" "$BOUND_MB" "$p99" "${ratio}x" "$err" "$cpu" "$acpu" "$(loadavg)"
+    peak=$(($(kib VmHWM) / 1024))
+    echo "$a $r $ph $p99 $peak $err" >> "$WORK/results"
+    [ "$ph" = unloaded ] || ratio=$(awk -v p="$p99" -v b="$BASE" 'BEGIN {printf "%.2fx", p / (b > 0 ? b : 0.001)}')
+    [ "$ph" = unloaded ] && BASE=$p99
+    printf "$ROW" "$a" "$r" "$ph" "$p99" "$ratio" "$err" "$peak" "$cpu%" "$acpu%" "$rate" "$(loadavg)" "$n"
     sleep 1
 }
-FAIL=0
+: > "$WORK/results"
 for a in bodies held resets; do
-    row "$a" "$GW" "$a"
-    [ "$PEAK" -le "$BOUND_MB" ] || FAIL=1
-    row "$a" "$CTL" "$a/ctl"
+    for r in $(seq 1 "$ROUNDS"); do
+        # the unloaded phase first (each ratio needs it), the other two in alternating order
+        BASE=
+        phase "$a" "$r" unloaded
+        if [ $((r % 2)) -eq 1 ]; then
+            phase "$a" "$r" attack
+            phase "$a" "$r" control
+        else
+            phase "$a" "$r" control
+            phase "$a" "$r" attack
+        fi
+    done
 done
-echo "(/ctl: the same attack on a second gateway process; the p99 and CPU are still the measured gateway's)"
+echo "(ratio: the phase's p99 over its round's unloaded p99; control: the same attack on a second gateway process"
+echo " on the attackers' CPU, while the normal client measures the first; RSS and gw CPU are the measured gateway's)"
 kill -USR1 "$GW_PID"
 sleep 0.3
 tail -n1 "$WORK/gw.out" | "$PY" -c "
@@ -174,4 +324,39 @@ keys=['bodyBudgetRefused','heldBudgetReset','stalledClosed','h2ResetsRefused','a
       'connectionsBanned','cancelledBeforeSend','upstreamConnects','upstreamDrained',
       'requestBodyBytesPeak','responseBytesPeak']
 print('counters: ' + ', '.join('%s %d' % (k, s[k]) for k in keys))"
-[ "$FAIL" -eq 0 ] || { echo "bench/hostile.sh: peak RSS over the ${BOUND_MB} MB bound" >&2; exit 1; }
+# The summary: per attack the median ratio and its spread, the control's, the peak RSS, PASS/FAIL.
+"$PY" - "$WORK/results" "$BOUND_MB" << 'EOF'
+import math, statistics, sys
+rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
+bound = int(sys.argv[2])
+failed = False
+print("%-7s %-28s %-28s %-14s" % ("attack", "p99 ratio median (min-max)", "control median (min-max)",
+                                  "peak RSS MB"))
+verdicts = []
+for a in ("bodies", "held", "resets"):
+    base, att, ctl, peak, errs = {}, [], [], 0, 0
+    for name, rnd, ph, p99, pk, err in rows:
+        if name != a:
+            continue
+        peak = max(peak, int(pk))
+        errs += int(err)
+        if ph == "unloaded":
+            base[rnd] = float(p99)
+    for name, rnd, ph, p99, pk, err in rows:
+        if name == a and ph != "unloaded":
+            b = base.get(rnd, float("nan"))
+            (att if ph == "attack" else ctl).append(float(p99) / b if b > 0 else float("nan"))
+    att = [x for x in att if not math.isnan(x)]
+    ctl = [x for x in ctl if not math.isnan(x)]
+    fmt = lambda v: ("%.2fx (%.2f-%.2f)" % (statistics.median(v), min(v), max(v))) if v else "none"
+    print("%-7s %-28s %-28s %d / %d" % (a, fmt(att), fmt(ctl), peak, bound))
+    ok_ratio = bool(att) and statistics.median(att) <= 2.0
+    ok_rss = peak <= bound
+    ok = ok_ratio and ok_rss and errs == 0
+    failed |= not ok
+    verdicts.append("%s %s: p99 ratio median %s %s 2x, peak RSS %d MB %s %d MB, %d errors" % (
+        "PASS" if ok else "FAIL", a, ("%.2fx" % statistics.median(att)) if att else "none",
+        "<=" if ok_ratio else ">", peak, "<=" if ok_rss else ">", bound, errs))
+print("\n".join(verdicts))
+sys.exit(1 if failed else 0)
+EOF
