@@ -39,7 +39,7 @@ const char gs_cmd_diff_summary[] =
     "send the same probes to Ingresses on ingress-nginx and to their Gateway API conversion";
 int gs_cmd_diff(int argc, char **argv);
 
-enum { DIFF_AFTER = GS_CLIOPT_OWN, DIFF_TARGET, DIFF_REQUESTS, DIFF_ALPHA };
+enum { DIFF_AFTER = GS_CLIOPT_OWN, DIFF_TARGET, DIFF_REQUESTS, DIFF_ALPHA, DIFF_NO_NORM };
 
 #define DIFF_TIMEOUT_NS (30 * (int64_t)1000000000)
 #define DIFF_MAX_PROBES 512
@@ -51,6 +51,7 @@ typedef struct diff_opts {
     bool quiet;
     unsigned requests; /* per side, for a probe whose answer is a split */
     double alpha;
+    bool no_normalization; /* leave out the percent-encoded and double-slash probes */
 } diff_opts;
 
 static void diff_usage(FILE *out)
@@ -72,6 +73,9 @@ static void diff_usage(FILE *out)
             "      --requests N    requests per side for a split (default 1000, 20..100000)\n"
             "      --alpha A       false-difference rate of one split's comparison (default\n"
             "                      0.001, in [1e-12, 0.5])\n"
+            "      --no-normalization  leave out the percent-encoded and double-slash probes\n"
+            "                      (they test the request normalisation of the implementations,\n"
+            "                      not the conversion)\n"
             "  -q, --quiet         only the differences and the summary\n"
             "  -h, --help\n\n"
             "Exit codes: 0 no difference, 1 differences, 2 usage error, unreadable or invalid\n"
@@ -193,6 +197,8 @@ typedef enum diff_kind {
     DIFF_K_MID,          /* a prefix that stops mid-segment */
     DIFF_K_UPPER,        /* other letter case */
     DIFF_K_ROOT,         /* / of a host, or an unknown host */
+    DIFF_K_ENCODED,      /* a letter or the slash beyond percent-encoded */
+    DIFF_K_DSLASH,       /* a double slash before or beyond the path */
 } diff_kind;
 
 typedef struct diff_probe {
@@ -213,6 +219,7 @@ typedef struct diff_probes {
     /* what the probes added now come from */
     bool weighting; /* they are (or meet) a split */
     bool char_prefix;
+    bool no_normalization;
     const char *written, *rewrite;
 } diff_probes;
 
@@ -274,6 +281,18 @@ static void diff_path_probes(diff_probes *ps, const char *host, const char *path
     diff_probe_add(ps, host, v, header, DIFF_K_UPPER);
     v[len] = '\0';
     diff_probe_add(ps, host, v, header, DIFF_K_UPPER);
+    if (len > 1 && !ps->no_normalization && isalnum((unsigned char)lit[1])) { /* "/%63art" */
+        snprintf(v, sizeof v, "/%%%02X%s", (unsigned char)lit[1], lit + 2);
+        diff_probe_add(ps, host, v, header, DIFF_K_ENCODED);
+    }
+    if (len > 1 && !ps->no_normalization) {
+        snprintf(v, sizeof v, "%.*s%%2Fgs-probe", (int)(len - slash), lit); /* "/cart%2Fgs-probe" */
+        diff_probe_add(ps, host, v, header, DIFF_K_ENCODED);
+        snprintf(v, sizeof v, "/%s", lit); /* "//cart" */
+        diff_probe_add(ps, host, v, header, DIFF_K_DSLASH);
+        snprintf(v, sizeof v, "%s%s/gs-probe", lit, slash ? "" : "/"); /* "/cart//gs-probe" */
+        diff_probe_add(ps, host, v, header, DIFF_K_DSLASH);
+    }
     ps->written = NULL;
 }
 
@@ -498,6 +517,33 @@ static void diff_answer_text(const diff_answer *a, gs_buf *b)
         gs_buf_printf(b, " Location %s", a->location);
 }
 
+/* |a| and |b| are the same path once percent-encoded unreserved characters are decoded (RFC 3986
+ * section 6.2.2.2: "/%61pi" and "/api" are one URI); other escapes compare case-insensitively. */
+static bool diff_same_path(const char *a, const char *b)
+{
+    for (;;) {
+        int ca = (unsigned char)*a, cb = (unsigned char)*b;
+        size_t la = 1, lb = 1;
+        unsigned v;
+        if (ca == '%' && sscanf(a + 1, "%2x", &v) == 1 && isxdigit((unsigned char)a[1]) &&
+            isxdigit((unsigned char)a[2])) {
+            la = 3;
+            ca = isalnum((int)v) || strchr("-._~", (int)v) ? (int)v : 256 + (int)v;
+        }
+        if (cb == '%' && sscanf(b + 1, "%2x", &v) == 1 && isxdigit((unsigned char)b[1]) &&
+            isxdigit((unsigned char)b[2])) {
+            lb = 3;
+            cb = isalnum((int)v) || strchr("-._~", (int)v) ? (int)v : 256 + (int)v;
+        }
+        if (ca != cb)
+            return false;
+        if (ca == 0)
+            return true;
+        a += la;
+        b += lb;
+    }
+}
+
 /* The differences of one probe's answers, as "status, backend, ..." into |what|. */
 static bool diff_compare(const diff_answer *x, const diff_answer *y, gs_buf *what)
 {
@@ -505,7 +551,7 @@ static bool diff_compare(const diff_answer *x, const diff_answer *y, gs_buf *wha
         gs_buf_puts(what, "status ");
     if (strcmp(x->backend, y->backend) != 0)
         gs_buf_puts(what, "backend ");
-    else if (strcmp(x->path, y->path) != 0)
+    else if (!diff_same_path(x->path, y->path))
         gs_buf_puts(what, "path-seen ");
     else if (strcmp(x->host, y->host) != 0)
         gs_buf_puts(what, "host-seen ");
@@ -669,6 +715,7 @@ typedef enum diff_cause {
     DIFF_C_SPLIT,
     DIFF_C_SLASH_REDIRECT,
     DIFF_C_VHOST,
+    DIFF_C_NORMALIZE,
     DIFF_C_REDIRECT,
     DIFF_C_OTHER,
     DIFF_C_COUNT
@@ -730,6 +777,16 @@ static const struct {
                       "the backend receives another Host header (upstream-vhost)",
                       "a URLRewrite filter with hostname set to the upstream-vhost value (what "
                       "gatesim convert writes)"},
+    [DIFF_C_NORMALIZE] = {"path normalization",
+                          "ingress-nginx decodes percent-encoding (%2F too) and merges double "
+                          "slashes before it matches a location, and forwards the path as "
+                          "received; another implementation may match otherwise, forward the "
+                          "normalised path or refuse an encoded slash (the builtin gateway "
+                          "merges slashes, forwards the normalised path and answers %2F with 400)",
+                          "nothing in the routes expresses it: check that the backends accept the "
+                          "normalised path and that no client depends on // or %2F; "
+                          "--no-normalization leaves these probes out to compare the conversion "
+                          "alone"},
     [DIFF_C_REDIRECT] = {"redirect",
                          "one side redirects (or redirects elsewhere) and the other does not",
                          "a RequestRedirect filter with the same scheme, hostname, port, path and "
@@ -750,6 +807,8 @@ static diff_cause diff_cause_of(const diff_probe *p, const diff_answer *x, const
     if (p->header[0] && strstr(what, "backend"))
         return strncasecmp(p->header, "Cookie:", 7) == 0 ? DIFF_C_CANARY_COOKIE
                                                          : DIFF_C_CANARY_HEADER;
+    if (p->kind == DIFF_K_ENCODED || p->kind == DIFF_K_DSLASH)
+        return DIFF_C_NORMALIZE;
     if (p->kind == DIFF_K_UPPER && p->regex_host && diff_status_or_backend(what))
         return DIFF_C_CASE;
     if (p->kind == DIFF_K_MID && (p->regex_host || p->char_prefix) && diff_status_or_backend(what))
@@ -926,6 +985,7 @@ static int diff_compare_sides(const gs_model *m, const char *ingress_yaml, const
     diff_synth_classes(after_yaml, &after_objs);
     gs_buf_puts(&after_objs, after_yaml);
     diff_probes *ps = gs_xcalloc(1, sizeof *ps);
+    ps->no_normalization = opt->no_normalization;
     diff_make_probes(m, ps);
     diff_mark_splits(after_yaml, ps);
 
@@ -981,6 +1041,7 @@ int gs_cmd_diff(int argc, char **argv)
         {"target", required_argument, NULL, 't'},
         {"requests", required_argument, NULL, DIFF_REQUESTS},
         {"alpha", required_argument, NULL, DIFF_ALPHA},
+        {"no-normalization", no_argument, NULL, DIFF_NO_NORM},
         GS_CLIOPT_QUIET,
         GS_CLIOPT_HELP,
         GS_CLIOPT_END,
@@ -998,6 +1059,7 @@ int gs_cmd_diff(int argc, char **argv)
         case 't': opt.target = optarg; break;
         case DIFF_REQUESTS: requests = optarg; break;
         case DIFF_ALPHA: alpha = optarg; break;
+        case DIFF_NO_NORM: opt.no_normalization = true; break;
         case 'q': opt.quiet = true; break;
         case 'h': diff_usage(stdout); free(after); return 0;
         default: free(after); return gs_cliopt_refused("diff", argv[optind - 1], optopt, opts, "t:qh");

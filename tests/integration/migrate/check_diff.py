@@ -57,7 +57,7 @@ def in_group(proc, title, fix, probes):
 def main():
     # use-regex on one Ingress of the host: ingress-nginx matches the other Ingress's /cart
     # case-insensitively and as a character prefix; a per-Ingress conversion does not.
-    p = diff("-q", "use-regex.yaml", "--after", "use-regex-after.yaml")
+    p = diff("-q", "--no-normalization", "use-regex.yaml", "--after", "use-regex-after.yaml")
     expect(p, 1, "DIFF GET http://shop.example.com/CART\n"
                  "    ingress-nginx: 200 from shop/cart (saw shop.example.com/CART)\n"
                  "    builtin: 404\n    differs in: status backend",
@@ -73,7 +73,7 @@ def main():
     if "DIFF GET http://shop.example.com/cart\n" in p.stdout:
         fail("/cart itself is answered alike and must not be reported", p)
     # gatesim convert writes (?i) regular expressions for that host: no difference
-    expect(diff("-q", "use-regex.yaml"), 0, "0 answered differently")
+    expect(diff("-q", "--no-normalization", "use-regex.yaml"), 0, "0 answered differently")
 
     # a capture group in the middle of rewrite-target: the backend sees another path
     expect(diff("-q", "capture-rewrite.yaml"), 1,
@@ -100,7 +100,7 @@ def main():
              ["http://echo.example.com/ with X-Canary: always\n",
               "http://echo.example.com/gs-probe with X-Canary: always\n",
               "http://echo.example.com/x with X-Canary: always\n"])
-    expect(diff("-q", "canary-header.yaml"), 0, "0 answered differently")
+    expect(diff("-q", "--no-normalization", "canary-header.yaml"), 0, "0 answered differently")
 
     # a weighted canary (20 of 100): each probe of its path is sent 400 times to each side and
     # the shares compared (Fisher's exact test). At alpha 1e-6 a correct side is reported with
@@ -136,8 +136,26 @@ def main():
              "add an Exact match of PATH with a RequestRedirect (statusCode 301) to PATH/",
              ["http://www.example.com/docs\n"])
 
+    # percent-encoded and double-slash probes: the builtin gateway normalises the path it
+    # forwards and refuses an encoded slash, ingress-nginx forwards the path as received. An
+    # unreserved character percent-encoded is the same URI (RFC 3986): not a difference.
+    p = diff("-q", "exact.yaml")
+    expect(p, 1, "DIFF GET http://app.example.com//api\n"
+                 "    ingress-nginx: 200 from default/api (saw app.example.com//api)\n"
+                 "    builtin: 200 from default/api (saw app.example.com/api)\n"
+                 "    differs in: path-seen",
+           "DIFF GET http://app.example.com/healthz%2Fgs-probe\n"
+           "    ingress-nginx: 200 from default/frontend (saw app.example.com/healthz%2Fgs-probe)\n"
+           "    builtin: 400\n", "9 answered differently by ingress-nginx and builtin, 1 cause")
+    in_group(p, "path normalization (9 probes)", "--no-normalization leaves these probes out",
+             [f"http://{h}{path}\n" for h, paths in (
+                 ("app.example.com", ("/api", "/healthz")), ("www.example.com", ("/docs",)))
+              for x in paths for path in (f"/{x}", f"{x}//gs-probe", f"{x}%2Fgs-probe")])
+    if "DIFF GET http://app.example.com/%61pi" in p.stdout:
+        fail("/%61pi and /api are one URI: not a difference", p)
+
     # an exact conversion: every probe answered alike, and really answered
-    p = diff("exact.yaml")
+    p = diff("--no-normalization", "exact.yaml")
     expect(p, 0, "0 answered differently",
            "same GET http://app.example.com/healthz\n"
            "    ingress-nginx: 200 from default/health (saw app.example.com/healthz)\n"
