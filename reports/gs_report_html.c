@@ -236,6 +236,199 @@ static void html_latency_chart(gs_buf *b, const gs_results_traffic *t, double ax
     gs_buf_puts(b, "</svg>\n");
 }
 
+/* The rollout timeline's geometry: a share panel (0-100%) over a p99 panel, time across. */
+#define HTML_TL_W 640
+#define HTML_TL_X0 56
+#define HTML_TL_X1 (HTML_TL_W - 20)
+#define HTML_TL_TOP 34
+#define HTML_TL_SHARE_H 180
+#define HTML_TL_P99_TOP (HTML_TL_TOP + HTML_TL_SHARE_H + 34)
+#define HTML_TL_P99_H 60
+#define HTML_TL_H (HTML_TL_P99_TOP + HTML_TL_P99_H + 30)
+
+static double html_tl_x(double t, double tmax)
+{
+    return HTML_TL_X0 + (isnan(t) || t < 0 ? 0 : t) / tmax * (HTML_TL_X1 - HTML_TL_X0);
+}
+
+static double html_tl_y(double percent)
+{
+    double v = isnan(percent) ? 0 : percent < 0 ? 0 : percent > 100 ? 100 : percent;
+    return HTML_TL_TOP + HTML_TL_SHARE_H * (1 - v / 100);
+}
+
+/* A point's middle time: where its share and success rate are drawn. */
+static double html_tl_mid(const gs_results_rollout_point *p)
+{
+    return isnan(p->end_s) ? p->start_s : (p->start_s + p->end_s) / 2;
+}
+
+/* The tooltip of a timeline point: stage, weight, share with interval, metrics, decision. */
+static void html_tl_title(gs_buf *b, const gs_results_rollout_point *p)
+{
+    gs_buf_puts(b, "<title>");
+    html_text(b, p->stage);
+    gs_buf_printf(b, " (%.1f-%.1f s): weight %g%%", p->start_s, p->end_s, p->planned_weight);
+    if (!isnan(p->canary_share))
+        gs_buf_printf(b, ", canary %.2f%% of %llu (interval %.2f-%.2f%%)", 100 * p->canary_share,
+                      (unsigned long long)p->answered, 100 * p->ci_low, 100 * p->ci_high);
+    if (!isnan(p->success_rate))
+        gs_buf_printf(b, ", success rate %.2f%%", p->success_rate);
+    if (!isnan(p->p99_ms))
+        gs_buf_printf(b, ", p99 %.1f ms", p->p99_ms);
+    if (p->decision != NULL) {
+        gs_buf_puts(b, ": ");
+        html_text(b, p->decision);
+    }
+    gs_buf_puts(b, "</title>");
+}
+
+/* The rollout timeline as one SVG: the planned canary weight as a step line, the observed
+ * canary share of every window as a dot with its interval, the canary's success rate, a
+ * marker at every route write (labelled with its weight), the decision of every analysis
+ * (pass, retry, roll back) above the plot, and the canary's p99 per window in a panel below. */
+static void html_rollout_chart(gs_buf *b, const gs_results_rollout *ro)
+{
+    double tmax = 0, p99max = 0;
+    for (size_t i = 0; i < ro->points_len; i++) {
+        const gs_results_rollout_point *p = ro->points[i];
+        if (p->end_s > tmax)
+            tmax = p->end_s;
+        if (p->p99_ms > p99max)
+            p99max = p->p99_ms;
+    }
+    tmax = html_nice_max(tmax);
+    p99max = html_nice_max(p99max);
+    gs_buf_printf(b,
+                  "<svg class=\"chart rollout\" role=\"img\" width=\"%d\" height=\"%d\" "
+                  "viewBox=\"0 0 %d %d\" xmlns=\"http://www.w3.org/2000/svg\"><title>rollout "
+                  "timeline: planned canary weight (line), observed canary share with intervals "
+                  "(dots), canary success rate (squares), route writes (dashes), analysis "
+                  "decisions (top), canary p99 (bottom)</title>",
+                  HTML_TL_W, HTML_TL_H, HTML_TL_W, HTML_TL_H);
+    for (int t = 0; t <= 4; t++) {
+        double y = html_tl_y(25.0 * t);
+        gs_buf_printf(b,
+                      "<line class=\"gs-axis\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\"/>"
+                      "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%d%%</text>",
+                      HTML_TL_X0, y, HTML_TL_X1, y, HTML_TL_X0 - 6, y + 4, 25 * t);
+        double x = html_tl_x(tmax * t / 4.0, tmax);
+        gs_buf_printf(b,
+                      "<line class=\"gs-axis\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\"/>"
+                      "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%g s</text>",
+                      x, HTML_TL_TOP, x, HTML_TL_P99_TOP + HTML_TL_P99_H, x,
+                      HTML_TL_P99_TOP + HTML_TL_P99_H + 16, tmax * t / 4.0);
+    }
+    gs_buf_printf(b,
+                  "<text x=\"%d\" y=\"%d\">canary p99 (axis %g ms)</text>"
+                  "<line class=\"gs-axis\" x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>",
+                  HTML_TL_X0, HTML_TL_P99_TOP - 6, p99max, HTML_TL_X0,
+                  HTML_TL_P99_TOP + HTML_TL_P99_H, HTML_TL_X1, HTML_TL_P99_TOP + HTML_TL_P99_H);
+    /* Route writes: a dashed marker and the weight written. */
+    for (size_t i = 0; i < ro->points_len; i++) {
+        const gs_results_rollout_point *p = ro->points[i];
+        if (isnan(p->written_s) || strcmp(p->kind, "split") != 0)
+            continue;
+        double x = html_tl_x(p->written_s, tmax);
+        gs_buf_printf(b,
+                      "<line class=\"gs-stage\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\">"
+                      "<title>",
+                      x, HTML_TL_TOP - 4, x, HTML_TL_TOP + HTML_TL_SHARE_H);
+        html_text(b, p->stage);
+        gs_buf_printf(b, " written at %.2f s</title></line><text x=\"%.1f\" y=\"%d\">%g</text>",
+                      p->written_s, x + 2, HTML_TL_TOP + HTML_TL_SHARE_H - 4, p->planned_weight);
+    }
+    /* The planned weight: a step line through the stages' windows in order (header traffic
+     * has its own split and is not on it). */
+    gs_buf_puts(b, "<polyline class=\"gs-planned\" points=\"");
+    double last_w = NAN;
+    for (size_t i = 0; i < ro->points_len; i++) {
+        const gs_results_rollout_point *p = ro->points[i];
+        if (isnan(p->planned_weight) || strcmp(p->kind, "headerRoute") == 0)
+            continue;
+        double from = isnan(p->written_s) ? p->start_s : p->written_s;
+        if (!isnan(last_w))
+            gs_buf_printf(b, "%.1f,%.1f ", html_tl_x(from, tmax), html_tl_y(last_w));
+        gs_buf_printf(b, "%.1f,%.1f %.1f,%.1f ", html_tl_x(from, tmax),
+                      html_tl_y(p->planned_weight), html_tl_x(p->end_s, tmax),
+                      html_tl_y(p->planned_weight));
+        last_w = p->planned_weight;
+    }
+    gs_buf_puts(b, "\"/>");
+    /* The canary's success rate per window. */
+    for (size_t i = 0; i < ro->points_len; i++) {
+        const gs_results_rollout_point *p = ro->points[i];
+        if (isnan(p->success_rate))
+            continue;
+        gs_buf_printf(b, "<rect class=\"gs-success\" x=\"%.1f\" y=\"%.1f\" width=\"6\" "
+                         "height=\"6\">",
+                      html_tl_x(html_tl_mid(p), tmax) - 3, html_tl_y(p->success_rate) - 3);
+        html_tl_title(b, p);
+        gs_buf_puts(b, "</rect>");
+    }
+    /* Observed shares with their intervals (header traffic in its own colour). */
+    for (size_t i = 0; i < ro->points_len; i++) {
+        const gs_results_rollout_point *p = ro->points[i];
+        if (isnan(p->canary_share))
+            continue;
+        double x = html_tl_x(html_tl_mid(p), tmax);
+        bool header = strcmp(p->kind, "headerRoute") == 0;
+        if (!isnan(p->ci_low) && !isnan(p->ci_high))
+            gs_buf_printf(b,
+                          "<line class=\"gs-ci\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
+                          "y2=\"%.1f\"/>",
+                          x, html_tl_y(100 * p->ci_low), x, html_tl_y(100 * p->ci_high));
+        gs_buf_printf(b, "<circle class=\"gs-share%s%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"4\">",
+                      header ? " header" : "", p->result == GS_RESULT_FAILED ? " violates" : "",
+                      x, html_tl_y(100 * p->canary_share));
+        html_tl_title(b, p);
+        gs_buf_puts(b, "</circle>");
+    }
+    /* Decisions of the analyses above the plot; faults changed and mirror steps as marks. */
+    for (size_t i = 0; i < ro->points_len; i++) {
+        const gs_results_rollout_point *p = ro->points[i];
+        const char *cls = NULL, *glyph = NULL;
+        if (strcmp(p->kind, "analysis") == 0) {
+            bool go = p->decision && strcmp(p->decision, "continue") == 0;
+            bool back = p->decision && strcmp(p->decision, "rollBack") == 0;
+            cls = go ? "pass" : back ? "rollback" : "retry";
+            glyph = go ? "✓" : back ? "✗" : "↻";
+        } else if (strcmp(p->kind, "behaviour") == 0) {
+            cls = "fault";
+            glyph = "⚡";
+        } else if (strcmp(p->kind, "mirror") == 0) {
+            cls = "mirror";
+            glyph = "∅";
+        } else if (strcmp(p->kind, "convergence") == 0) {
+            cls = "rollback";
+            glyph = "✗";
+        }
+        if (cls == NULL)
+            continue;
+        gs_buf_printf(b,
+                      "<text class=\"gs-decision %s\" x=\"%.1f\" y=\"%d\" "
+                      "text-anchor=\"middle\">%s",
+                      cls, html_tl_x(html_tl_mid(p), tmax), HTML_TL_TOP - 10, glyph);
+        html_tl_title(b, p);
+        gs_buf_puts(b, "</text>");
+    }
+    /* The canary's p99 per window: a bar across the window. */
+    for (size_t i = 0; i < ro->points_len; i++) {
+        const gs_results_rollout_point *p = ro->points[i];
+        if (isnan(p->p99_ms))
+            continue;
+        double h = p->p99_ms / p99max * HTML_TL_P99_H;
+        double x0 = html_tl_x(p->start_s, tmax), x1 = html_tl_x(p->end_s, tmax);
+        gs_buf_printf(b,
+                      "<rect class=\"gs-p99\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+                      "height=\"%.1f\">",
+                      x0, HTML_TL_P99_TOP + HTML_TL_P99_H - h, x1 - x0 > 1 ? x1 - x0 : 1, h);
+        html_tl_title(b, p);
+        gs_buf_puts(b, "</rect>");
+    }
+    gs_buf_puts(b, "</svg>\n");
+}
+
 static void html_counts(gs_buf *b, const gs_results_counts *c)
 {
     for (size_t i = 0; i < c->len; i++) {
@@ -405,6 +598,16 @@ static void html_step(gs_buf *b, const gs_results_step *st, double latency_axis)
     gs_buf_clear(&counters);
     if (st->traffic.present)
         html_traffic(b, &st->traffic);
+    if (st->rollout != NULL && st->rollout->points_len > 0) {
+        gs_buf_puts(b, "<figure>");
+        html_rollout_chart(b, st->rollout);
+        gs_buf_puts(b, "<figcaption class=\"legend\"><b class=\"planned\">line</b>: planned "
+                       "canary weight, <b class=\"bar\">dots</b>: observed canary share with "
+                       "its interval (<b class=\"hdr\">header traffic</b>), <b "
+                       "class=\"ok\">squares</b>: canary success rate, dashes: route writes, "
+                       "top: analysis decisions (✓ continue, ↻ retry, ✗ roll back or halt), "
+                       "bottom: canary p99</figcaption></figure>\n");
+    }
 
     const gs_results_check *split = NULL;
     for (size_t i = 0; i < st->checks_len && split == NULL; i++)

@@ -157,6 +157,59 @@ static void json_check(gs_json *j, const gs_results_check *c)
     gs_json_object_end(j);
 }
 
+static void json_rollout_point(gs_json *j, const gs_results_rollout_point *p)
+{
+    gs_json_object_begin(j);
+    gs_json_key(j, "stage");
+    gs_json_string(j, p->stage);
+    gs_json_key(j, "kind");
+    gs_json_string(j, p->kind);
+    json_result(j, p->result);
+    json_opt_string(j, "decision", p->decision);
+    json_opt_double(j, "writtenS", p->written_s);
+    json_opt_double(j, "convergedS", p->converged_s);
+    json_opt_double(j, "startS", p->start_s);
+    json_opt_double(j, "endS", p->end_s);
+    json_opt_double(j, "plannedWeight", p->planned_weight);
+    gs_json_key(j, "answered");
+    gs_json_uint(j, p->answered);
+    gs_json_key(j, "canary");
+    gs_json_uint(j, p->canary);
+    gs_json_key(j, "failedRequests");
+    gs_json_uint(j, p->failed);
+    json_opt_double(j, "canaryShare", p->canary_share);
+    if (!isnan(p->ci_low) && !isnan(p->ci_high)) {
+        gs_json_key(j, "interval");
+        gs_json_array_begin(j);
+        gs_json_double(j, p->ci_low);
+        gs_json_double(j, p->ci_high);
+        gs_json_array_end(j);
+    }
+    json_opt_double(j, "successRate", p->success_rate);
+    json_opt_double(j, "p99Ms", p->p99_ms);
+    if (p->check > 0) {
+        gs_json_key(j, "check");
+        gs_json_uint(j, p->check - 1);
+    }
+    gs_json_object_end(j);
+}
+
+/* A rollout step's timeline ("rollout": {tool, outcome, alpha, timeline: [...]}). */
+static void json_rollout(gs_json *j, const gs_results_rollout *ro)
+{
+    gs_json_key(j, "rollout");
+    gs_json_object_begin(j);
+    json_opt_string(j, "tool", ro->tool);
+    json_opt_string(j, "outcome", ro->outcome);
+    json_opt_double(j, "alpha", ro->alpha);
+    gs_json_key(j, "timeline");
+    gs_json_array_begin(j);
+    for (size_t i = 0; i < ro->points_len; i++)
+        json_rollout_point(j, ro->points[i]);
+    gs_json_array_end(j);
+    gs_json_object_end(j);
+}
+
 static void json_step(gs_json *j, const gs_results_step *st)
 {
     gs_json_object_begin(j);
@@ -190,6 +243,8 @@ static void json_step(gs_json *j, const gs_results_step *st)
         json_traffic(j, &st->traffic);
     if (st->target_stats.len)
         json_counts(j, "targetStats", &st->target_stats);
+    if (st->rollout != NULL)
+        json_rollout(j, st->rollout);
     gs_json_key(j, "checks");
     gs_json_array_begin(j);
     for (size_t i = 0; i < st->checks_len; i++)

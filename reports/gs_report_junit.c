@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* JUnit XML for CI systems: <testsuites> with one <testsuite> per scenario and one <testcase>
- * per step (a scenario without steps is one testcase). Failed checks become <failure> elements
+ * per step (a scenario without steps is one testcase), and one more per stage of a rollout
+ * step. Failed checks become <failure> elements
  * with the check's message; errors become <error>. Formatting only. */
 #include "gs_report.h"
 
@@ -43,10 +44,74 @@ static void junit_check_text(gs_buf *b, const gs_results_check *c)
     gs_buf_puts(b, "&#10;");
 }
 
-/* One <testcase> for |st| (or for the whole scenario when |st| is NULL). */
+/* Whether check |i| of |st| is a rollout stage's (its own testcase, junit_stage). */
+static bool junit_staged(const gs_results_step *st, size_t i)
+{
+    for (size_t k = 0; st->rollout != NULL && k < st->rollout->points_len; k++)
+        if (st->rollout->points[k]->check == i + 1)
+            return true;
+    return false;
+}
+
+/* A step's own result in JUnit: a rollout step's testcase answers for the checks no stage
+ * holds (the expectations, warnings); a stage's failure is its own testcase's. */
+static gs_result junit_step_result(const gs_results_step *st)
+{
+    if (st->rollout == NULL || st->rollout->points_len == 0 || st->result != GS_RESULT_FAILED)
+        return st->result;
+    for (size_t i = 0; i < st->checks_len; i++)
+        if (st->checks[i]->result == GS_RESULT_FAILED && !junit_staged(st, i))
+            return GS_RESULT_FAILED;
+    return st->message != NULL ? GS_RESULT_FAILED : GS_RESULT_PASSED;
+}
+
+/* One <testcase> per stage of a rollout step ("step › 3. setWeight 20"), failing with its
+ * check when the stage failed. */
+static void junit_stage(gs_buf *b, const gs_results_scenario *s, const gs_results_step *st,
+                        size_t k)
+{
+    const gs_results_rollout_point *p = st->rollout->points[k];
+    const gs_results_check *c = p->check > 0 && p->check <= st->checks_len
+                                    ? st->checks[p->check - 1]
+                                    : NULL;
+    double secs = p->end_s - p->start_s;
+    gs_buf_puts(b, "    <testcase classname=\"");
+    junit_escape(b, s->name);
+    gs_buf_puts(b, "\" name=\"");
+    junit_escape(b, st->name);
+    gs_buf_printf(b, " › %zu. ", k + 1);
+    junit_escape(b, p->stage);
+    gs_buf_printf(b, "\" time=\"%.3f\"", secs == secs && secs > 0 ? secs : 0.0);
+    if (s->file != NULL) {
+        gs_buf_puts(b, " file=\"");
+        junit_escape(b, s->file);
+        gs_buf_puts(b, "\"");
+    }
+    gs_buf_puts(b, ">\n");
+    if (p->result == GS_RESULT_FAILED && c != NULL) {
+        gs_buf_puts(b, "      <failure message=\"");
+        junit_escape(b, c->message);
+        gs_buf_puts(b, "\" type=\"");
+        junit_escape(b, c->kind);
+        gs_buf_puts(b, "\">");
+        junit_check_text(b, c);
+        gs_buf_puts(b, "</failure>\n");
+    }
+    if (c != NULL) {
+        gs_buf_printf(b, "      <system-out>%s ", gs_result_name(c->result));
+        junit_escape(b, c->kind);
+        gs_buf_puts(b, ": ");
+        junit_escape(b, c->message);
+        gs_buf_puts(b, "&#10;</system-out>\n");
+    }
+    gs_buf_puts(b, "    </testcase>\n");
+}
+
+/* One <testcase> for |st| (or for the whole scenario when |st| is NULL); a rollout step's
+ * stages have their own (junit_stage) and are left out of it. */
 static void junit_testcase(gs_buf *b, const gs_results_scenario *s, const gs_results_step *st)
 {
-    gs_result res = st != NULL ? st->result : s->result;
+    gs_result res = st != NULL ? junit_step_result(st) : s->result;
     gs_buf_puts(b, "    <testcase classname=\"");
     junit_escape(b, s->name);
     gs_buf_puts(b, "\" name=\"");
@@ -64,7 +129,7 @@ static void junit_testcase(gs_buf *b, const gs_results_scenario *s, const gs_res
         unsigned nfailed = 0;
         const gs_results_check *first = NULL;
         for (size_t i = 0; st != NULL && i < st->checks_len; i++) {
-            if (st->checks[i]->result == GS_RESULT_FAILED) {
+            if (st->checks[i]->result == GS_RESULT_FAILED && !junit_staged(st, i)) {
                 nfailed++;
                 if (first == NULL)
                     first = st->checks[i];
@@ -84,7 +149,7 @@ static void junit_testcase(gs_buf *b, const gs_results_scenario *s, const gs_res
         junit_escape(b, first != NULL ? first->kind : "scenario");
         gs_buf_puts(b, "\">");
         for (size_t i = 0; st != NULL && i < st->checks_len; i++)
-            if (st->checks[i]->result == GS_RESULT_FAILED)
+            if (st->checks[i]->result == GS_RESULT_FAILED && !junit_staged(st, i))
                 junit_check_text(b, st->checks[i]);
         gs_buf_puts(b, "</failure>\n");
     } else if (res == GS_RESULT_ERROR) {
@@ -116,6 +181,8 @@ static void junit_testcase(gs_buf *b, const gs_results_scenario *s, const gs_res
         gs_buf_puts(b, "</system-out>\n");
     }
     gs_buf_puts(b, "    </testcase>\n");
+    for (size_t k = 0; st != NULL && st->rollout != NULL && k < st->rollout->points_len; k++)
+        junit_stage(b, s, st, k);
 }
 
 static void junit_counts(const gs_results_scenario *s, unsigned *tests, unsigned *failures,
@@ -124,7 +191,12 @@ static void junit_counts(const gs_results_scenario *s, unsigned *tests, unsigned
     *tests = *failures = *errors = *skipped = 0;
     size_t n = s->steps_len > 0 ? s->steps_len : 1;
     for (size_t i = 0; i < n; i++) {
-        gs_result res = s->steps_len > 0 ? s->steps[i]->result : s->result;
+        const gs_results_step *st = s->steps_len > 0 ? s->steps[i] : NULL;
+        gs_result res = st != NULL ? junit_step_result(st) : s->result;
+        for (size_t k = 0; st != NULL && st->rollout != NULL && k < st->rollout->points_len; k++) {
+            (*tests)++;
+            *failures += st->rollout->points[k]->result == GS_RESULT_FAILED;
+        }
         (*tests)++;
         if (res == GS_RESULT_FAILED)
             (*failures)++;

@@ -55,10 +55,27 @@ static void results_check_free(gs_results_check *c)
     free(c);
 }
 
+static void results_rollout_free(gs_results_rollout *ro)
+{
+    if (ro == NULL)
+        return;
+    for (size_t i = 0; i < ro->points_len; i++) {
+        free(ro->points[i]->stage);
+        free(ro->points[i]->kind);
+        free(ro->points[i]->decision);
+        free(ro->points[i]);
+    }
+    free(ro->points);
+    free(ro->tool);
+    free(ro->outcome);
+    free(ro);
+}
+
 static void results_step_free(gs_results_step *st)
 {
     if (st == NULL)
         return;
+    results_rollout_free(st->rollout);
     free(st->name);
     free(st->message);
     free(st->send.protocol);
@@ -137,6 +154,37 @@ gs_results_check *gs_results_add_check(gs_results_step *st, const char *kind)
     gs_xgrow((void **)&st->checks, &st->checks_cap, st->checks_len + 1, sizeof(*st->checks));
     st->checks[st->checks_len++] = c;
     return c;
+}
+
+gs_results_rollout *gs_results_step_rollout(gs_results_step *st)
+{
+    if (st->rollout == NULL) {
+        st->rollout = gs_xcalloc(1, sizeof(*st->rollout));
+        st->rollout->alpha = NAN;
+    }
+    return st->rollout;
+}
+
+gs_results_rollout_point *gs_results_add_rollout_point(gs_results_rollout *ro, const char *stage,
+                                                       const char *kind)
+{
+    gs_results_rollout_point *p = gs_xcalloc(1, sizeof(*p));
+    p->stage = gs_xstrdup(stage != NULL ? stage : "");
+    p->kind = gs_xstrdup(kind != NULL ? kind : "");
+    p->result = GS_RESULT_PENDING;
+    p->written_s = NAN;
+    p->converged_s = NAN;
+    p->start_s = NAN;
+    p->end_s = NAN;
+    p->planned_weight = NAN;
+    p->canary_share = NAN;
+    p->ci_low = NAN;
+    p->ci_high = NAN;
+    p->success_rate = NAN;
+    p->p99_ms = NAN;
+    gs_xgrow((void **)&ro->points, &ro->points_cap, ro->points_len + 1, sizeof(*ro->points));
+    ro->points[ro->points_len++] = p;
+    return p;
 }
 
 gs_results_share *gs_results_add_share(gs_results_check *c, const char *backend)

@@ -115,6 +115,41 @@ typedef struct gs_results_send {
     bool new_connection_per_request;
 } gs_results_send;
 
+/* One stage of a rollout step on its timeline (docs/rollout.md): the window of live traffic
+ * that judged it, or a moment for a stage that only changed something (a backend's faults, a
+ * mirror step the tool does not perform). Times are seconds since the rollout's traffic began;
+ * a value that was not measured is NAN (left out of results.json). */
+typedef struct gs_results_rollout_point {
+    char *stage;  /* "initial route", "setWeight 20", "analysis", "pause", "promotion", ... */
+    char *kind;   /* "split", "analysis", "pause", "headerRoute", "convergence", "behaviour",
+                     "mirror" */
+    gs_result result;
+    char *decision; /* "verified", "halted", "continue", "retry", "rollBack", "changed",
+                       "mirroredNothing" */
+    double written_s;      /* the route write this stage made, or NAN */
+    double converged_s;    /* when the data plane was seen following it, or NAN */
+    double start_s, end_s; /* the window (equal for a moment) */
+    double planned_weight; /* the canary weight the route holds (percent), or NAN */
+    uint64_t answered;     /* responses in the window (of the header traffic, for headerRoute) */
+    uint64_t canary;       /* of those, answered by the canary */
+    uint64_t failed;       /* requests that failed in the window (no response, no backend) */
+    double canary_share;   /* canary / answered, or NAN */
+    double ci_low, ci_high; /* its Wilson interval at the rollout's alpha, or NAN */
+    double success_rate;    /* the canary's responses below 500, percent, or NAN */
+    double p99_ms;          /* the canary's 99th percentile latency, or NAN */
+    size_t check;           /* 1 + the index of the step's check recording it; 0 = none */
+} gs_results_rollout_point;
+
+/* A rollout step's timeline: what the HTML chart, results.json's "rollout" and the JUnit
+ * testcases per stage are written from. */
+typedef struct gs_results_rollout {
+    char *tool;    /* "Flagger", "Argo Rollouts", or "plan" */
+    char *outcome; /* "promoted", "rolledBack", "halted", or NULL when it did not end */
+    double alpha;  /* the intervals' error rate */
+    gs_results_rollout_point **points;
+    size_t points_len, points_cap;
+} gs_results_rollout;
+
 typedef struct gs_results_step {
     char *name;
     gs_result result;
@@ -130,6 +165,7 @@ typedef struct gs_results_step {
     gs_results_counts target_stats;
     gs_results_check **checks;
     size_t checks_len, checks_cap;
+    gs_results_rollout *rollout; /* a rollout step's timeline, or NULL */
 } gs_results_step;
 
 typedef struct gs_results_scenario {
@@ -172,6 +208,11 @@ gs_results_scenario *gs_results_add_scenario(gs_results *r, const char *name, co
 gs_results_step *gs_results_add_step(gs_results_scenario *s, const char *name);
 /* Appends a check of |kind| (result PENDING, p_value/alpha/power/detectable NAN). */
 gs_results_check *gs_results_add_check(gs_results_step *st, const char *kind);
+/* The step's rollout timeline, created empty (alpha NAN) on first use. */
+gs_results_rollout *gs_results_step_rollout(gs_results_step *st);
+/* Appends a timeline point (result PENDING, every double NAN, counts 0). */
+gs_results_rollout_point *gs_results_add_rollout_point(gs_results_rollout *ro, const char *stage,
+                                                       const char *kind);
 /* Appends a backend row to a split/mirror check (all doubles NAN, count 0). */
 gs_results_share *gs_results_add_share(gs_results_check *c, const char *backend);
 

@@ -33,6 +33,7 @@ typedef enum rollout_mode {
 typedef struct rollout_window {
     int64_t since_ns; /* responses to requests sent before are not this window's */
     int64_t started_ns;
+    int64_t ended_ns; /* when the controller closed it (0 while open) */
     uint64_t stable, canary, other; /* answered, by Service */
     uint64_t canary_ok;             /* canary responses below 500 */
     uint64_t failed;                /* no response, or answered by no backend */
@@ -77,6 +78,8 @@ typedef struct rollout_run {
      * write appends their managed rules. */
     const gs_rollout_action **headers;
     size_t n_headers;
+    int64_t t_start;        /* the timeline's origin: before the traffic started */
+    gs_results_rollout *tl; /* the step's timeline */
 } rollout_run;
 
 /* ---- the traffic side ---- */
@@ -650,6 +653,46 @@ static gs_results_check *rollout_record(rollout_run *r, const char *kind, gs_res
     return c;
 }
 
+/* Seconds since the rollout began, for the timeline. */
+static double rollout_secs(const rollout_run *r, int64_t ns)
+{
+    return (double)(ns - r->t_start) / 1e9;
+}
+
+/* Adds the timeline point of the check just recorded: a stage of |kind| at canary weight
+ * |planned| over the window |start_ns| to |end_ns| with counts |w| (NULL: a moment without
+ * traffic counted) and the canary's 99th percentile |p99_ns| (0: not measured). */
+static gs_results_rollout_point *rollout_point(rollout_run *r, const char *stage, const char *kind,
+                                               const char *decision, unsigned planned,
+                                               const rollout_window *w, int64_t p99_ns,
+                                               int64_t start_ns, int64_t end_ns)
+{
+    gs_results_rollout_point *p = gs_results_add_rollout_point(r->tl, stage, kind);
+    gs_results_set(&p->decision, "%s", decision);
+    p->start_s = rollout_secs(r, start_ns);
+    p->end_s = rollout_secs(r, end_ns);
+    p->planned_weight = planned;
+    if (r->rst->checks_len > 0) {
+        p->check = r->rst->checks_len;
+        p->result = r->rst->checks[r->rst->checks_len - 1]->result;
+    }
+    if (w == NULL)
+        return p;
+    p->answered = w->stable + w->canary + w->other;
+    p->canary = w->canary;
+    p->failed = w->failed;
+    if (p->answered > 0) {
+        p->canary_share = (double)w->canary / (double)p->answered;
+        gs_binom_wilson(w->canary, p->answered, r->env->stats->alpha, &p->ci_low, &p->ci_high);
+    }
+    if (w->canary > 0) {
+        p->success_rate = 100.0 * (double)w->canary_ok / (double)w->canary;
+        if (p99_ns > 0)
+            p->p99_ms = (double)p99_ns / 1e6;
+    }
+    return p;
+}
+
 static const char *rollout_stage_name(const gs_rollout_action *a, char buf[48])
 {
     if (a == NULL)
@@ -700,6 +743,11 @@ static void rollout_not_followed(rollout_run *r, const char *label, unsigned fro
     gs_results_set(&c->observed, "canary %llu of %llu", (unsigned long long)canary,
                    (unsigned long long)seen);
     r->st.outcome = GS_ROLLOUT_HALTED;
+    rollout_window w = {.canary = canary, .stable = seen - canary};
+    int64_t now = gs_now_ns();
+    gs_results_rollout_point *p = rollout_point(r, label, "convergence", "halted", to, &w, 0,
+                                                now - waited_ns, now);
+    p->written_s = p->start_s;
 }
 
 /* The requests the split check at canary weight |w| needs for the run's alpha and power. At 0
@@ -812,9 +860,18 @@ static int rollout_shift(rollout_run *r, const char *label, unsigned from, unsig
         return rc;
     pthread_mutex_lock(&r->live.mu);
     rollout_window win = r->live.win;
+    win.ended_ns = gs_now_ns();
+    int64_t p99_ns = win.canary ? gs_histogram_percentile(win.canary_latency, 99.0) : 0;
+    win.canary_latency = NULL;
     r->live.mode = ROLLOUT_IDLE;
+    int64_t converged_ns = r->live.converged_ns;
     pthread_mutex_unlock(&r->live.mu);
-    rollout_verify(r, "rollout.split", label, to, &win, converge_ms);
+    gs_results_check *c = rollout_verify(r, "rollout.split", label, to, &win, converge_ms);
+    gs_results_rollout_point *p =
+        rollout_point(r, label, "split", c->result == GS_RESULT_PASSED ? "verified" : "halted", to,
+                      &win, p99_ns, win.started_ns, win.ended_ns);
+    p->written_s = rollout_secs(r, t0);
+    p->converged_s = rollout_secs(r, converged_ns);
     return 0;
 }
 
@@ -938,6 +995,10 @@ static void rollout_header_not_followed(rollout_run *r, const char *label, const
     gs_results_set(&c->observed, "canary %llu of %llu", (unsigned long long)pr->win.canary,
                    (unsigned long long)seen);
     r->st.outcome = GS_ROLLOUT_HALTED;
+    int64_t now = gs_now_ns();
+    gs_results_rollout_point *p = rollout_point(r, label, "convergence", "halted", to, &pr->win, 0,
+                                                now - waited_ns, now);
+    p->written_s = p->start_s;
 }
 
 /* After a route write at |t0|: waits until the requests carrying header route |a|'s headers
@@ -953,6 +1014,8 @@ static int rollout_probe_shift(rollout_run *r, const char *label, const gs_rollo
                        "%s: not verified: a regular expression match gives no header value to "
                        "send",
                        label);
+        int64_t now = gs_now_ns();
+        rollout_point(r, label, "headerRoute", "notVerified", to, NULL, 0, now, now);
         return 0;
     }
     gs_rollout_sprt sprt;
@@ -972,12 +1035,18 @@ static int rollout_probe_shift(rollout_run *r, const char *label, const gs_rollo
         if (rc < 0)
             return rc;
     }
-    double converge_ms = (double)(gs_now_ns() - t0) / 1e6;
+    int64_t converged_ns = gs_now_ns();
+    double converge_ms = (double)(converged_ns - t0) / 1e6;
     rollout_probe v = {.stable = r->plan->stable, .canary = r->plan->canary};
     int rc = rollout_probe_send(r, a, rollout_planned(r, to), &v, err);
     if (rc < 0)
         return rc;
     gs_results_check *c = rollout_verify(r, "rollout.headerRoute", label, to, &v.win, converge_ms);
+    gs_results_rollout_point *p = rollout_point(
+        r, label, "headerRoute", c->result == GS_RESULT_PASSED ? "verified" : "halted", to, &v.win,
+        0, converged_ns, gs_now_ns());
+    p->written_s = rollout_secs(r, t0);
+    p->converged_s = rollout_secs(r, converged_ns);
     if (c->result == GS_RESULT_FAILED && to == 100 && rollout_header_shadowed(r)) {
         char *msg = gs_xasprintf("%s%s", c->message, ROLLOUT_SHADOWED);
         gs_results_set(&c->message, "%s", msg);
@@ -1037,6 +1106,10 @@ static void rollout_mirror_noop(rollout_run *r, const gs_rollout_action *a)
     gs_results_set(&c->expected, "%u%% of the requests mirrored to %s (the step's intent)",
                    a->weight, r->plan->canary);
     gs_results_set(&c->observed, "no mirroring configured: the plugin's step is a no-op");
+    char label[48];
+    int64_t now = gs_now_ns();
+    rollout_point(r, rollout_stage_name(a, label), "mirror", "mirroredNothing", r->st.weight, NULL,
+                  0, now, now);
     if (r->env->warn)
         r->env->warn(r->env->ctx, c->message);
     gs_rollout_advance(&r->st, r->plan);
@@ -1065,6 +1138,8 @@ static int rollout_set_behaviour(rollout_run *r, const gs_rollout_action *a, gs_
                    "%.1f ms (at canary weight %u)",
                    label, 100 * b->error_rate, b->status ? b->status : 503,
                    (double)b->delay_ns / 1e6, r->st.weight);
+    int64_t now = gs_now_ns();
+    rollout_point(r, label, "behaviour", "changed", r->st.weight, NULL, 0, now, now);
     gs_rollout_advance(&r->st, r->plan);
     return 0;
 }
@@ -1086,6 +1161,7 @@ static int rollout_collect(rollout_run *r, int64_t ns, rollout_window *out, int6
     pthread_mutex_lock(&r->live.mu);
     *out = r->live.win;
     out->canary_latency = NULL;
+    out->ended_ns = gs_now_ns();
     *p99_ns = out->canary ? gs_histogram_percentile(r->live.win.canary_latency, 99.0) : 0;
     r->live.mode = ROLLOUT_IDLE;
     pthread_mutex_unlock(&r->live.mu);
@@ -1115,6 +1191,11 @@ static int rollout_analysis(rollout_run *r, gs_error *err)
                                                            : ": retried next interval");
     gs_results_set(&c->expected, "canary traffic within the analysis thresholds");
     gs_results_set(&c->observed, "%s", why);
+    rollout_point(r, "analysis", "analysis",
+                  r->st.outcome == GS_ROLLOUT_ROLLED_BACK ? "rollBack"
+                  : passed                                ? "continue"
+                                                          : "retry",
+                  r->st.weight, &win, m.p99_ns, win.started_ns, win.ended_ns);
     return 0;
 }
 
@@ -1133,6 +1214,8 @@ static int rollout_pause(rollout_run *r, const gs_rollout_action *a, gs_error *e
                    (double)ns / 1e9, r->st.weight,
                    (unsigned long long)(win.stable + win.canary + win.other),
                    (unsigned long long)win.failed);
+    rollout_point(r, "pause", "pause", "continue", r->st.weight, &win, p99_ns, win.started_ns,
+                  win.ended_ns);
     gs_rollout_advance(&r->st, r->plan);
     return 0;
 }
@@ -1243,6 +1326,10 @@ int gs_rollout_run(const gs_rollout_env *env, const gs_scenario_rollout *ro, gs_
                    gs_error *err)
 {
     rollout_run r = {.env = env, .ro = ro, .plan = &ro->plan, .rst = rst};
+    r.t_start = gs_now_ns();
+    r.tl = gs_results_step_rollout(rst);
+    gs_results_set(&r.tl->tool, "%s", ro->source_tool ? ro->source_tool : "plan");
+    r.tl->alpha = env->stats->alpha;
     pthread_mutex_init(&r.live.mu, NULL);
     r.live.stable = ro->plan.stable;
     r.live.canary = ro->plan.canary;
@@ -1257,6 +1344,8 @@ int gs_rollout_run(const gs_rollout_env *env, const gs_scenario_rollout *ro, gs_
         *err = stop_err;
         rc = stop_rc;
     }
+    if (rc == 0 && r.st.outcome != GS_ROLLOUT_RUNNING)
+        gs_results_set(&r.tl->outcome, "%s", gs_rollout_outcome_name(r.st.outcome));
     if (rc == 0) {
         rollout_expect(&r);
         gs_expect_fill_traffic(&rst->traffic, r.res);

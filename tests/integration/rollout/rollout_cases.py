@@ -11,7 +11,9 @@
 #                                         threshold 2, success >= 99%, p99 <= 500 ms): healthy is
 #                                         promoted, 10% errors rolled back at 20 after two failed
 #                                         checks; the user's route's dropped rule and filter are
-#                                         reported before the first step
+#                                         reported before the first step; the timeline in
+#                                         results.json, its chart in report.html, a JUnit
+#                                         testcase per stage
 #   rollout_cases.py GATESIM argo DIR     an Argo Rollout through the Gateway API plugin (weights
 #                                         10/50/100, a header route, a mirror route): every weight
 #                                         and the header route (all on the canary, at every later
@@ -37,6 +39,88 @@ import tempfile
 def fail(msg):
     print("FAIL: " + msg)
     sys.exit(1)
+
+
+def step(res, scenario):
+    for s in res["scenarios"]:
+        if s["name"] == scenario:
+            return s["steps"][0]
+    fail("no scenario %s in results.json" % scenario)
+
+
+def timeline(res, scenario, weights, decisions):
+    """The step's timeline in results.json: the verified weights in order with the observed
+    share inside its interval and the interval around the weight written, windows in time
+    order after their writes, the analyses' decisions, success rates and p99s measured on the
+    canary, each point naming the check that records it."""
+    st = step(res, scenario)
+    ro = st.get("rollout")
+    if not ro or ro.get("alpha") is None:
+        fail("%s: no rollout timeline: %s" % (scenario, st.keys()))
+    tl = ro["timeline"]
+    splits = [p for p in tl if p["kind"] == "split"]
+    if [p["plannedWeight"] for p in splits] != weights:
+        fail("%s: timeline weights %s" % (scenario, [p["plannedWeight"] for p in splits]))
+    last = 0
+    for p in tl:
+        if not (last <= p["startS"] <= p["endS"]):
+            fail("%s: window out of order: %s" % (scenario, p))
+        last = p["startS"]
+        c = st["checks"][p["check"]]
+        if not c["kind"].startswith("rollout.") or c["result"] != p["result"]:
+            fail("%s: point %s names check %s" % (scenario, p["stage"], c))
+    for p in splits:
+        lo, hi = p["interval"]
+        w = p["plannedWeight"] / 100.0
+        if not (p["writtenS"] <= p["convergedS"] <= p["startS"]) or \
+                p["decision"] != "verified" or \
+                p["answered"] != st["checks"][p["check"]].get("samples") or \
+                not (lo <= p["canaryShare"] <= hi) or not (lo - 0.05 <= w <= hi + 0.05) or \
+                p["canaryShare"] != p["canary"] / p["answered"]:
+            fail("%s: split point %s" % (scenario, p))
+    analyses = [p for p in tl if p["kind"] == "analysis"]
+    if [p["decision"] for p in analyses] != decisions:
+        fail("%s: decisions %s" % (scenario, [p["decision"] for p in analyses]))
+    for p in analyses:
+        ok = p["decision"] == "continue"
+        if p["canary"] == 0 or "p99Ms" not in p or (p["successRate"] >= 99) != ok:
+            fail("%s: analysis point %s" % (scenario, p))
+    return tl
+
+
+def html_timeline(report_dir, scenario, tl):
+    """report.html holds the scenario's timeline chart with a dot per window that measured a
+    share, a p99 bar per window with canary latency, and a decision mark per analysis."""
+    with open(os.path.join(report_dir, "report.html")) as f:
+        h = f.read()
+    sec = h[h.index('<h2>%s — ' % scenario):]
+    sec = sec[:sec.index("</section>")]
+    if sec.count('<svg class="chart rollout"') != 1:
+        fail("%s: no timeline chart in report.html" % scenario)
+    svg = sec[sec.index('<svg class="chart rollout"'):]
+    svg = svg[:svg.index("</svg>")]
+    shares = len([p for p in tl if "canaryShare" in p])
+    p99s = len([p for p in tl if "p99Ms" in p])
+    analyses = len([p for p in tl if p["kind"] == "analysis"])
+    if svg.count('<circle class="gs-share') != shares or \
+            svg.count('<rect class="gs-p99"') != p99s or \
+            svg.count('class="gs-decision') != analyses or \
+            svg.count('<polyline class="gs-planned"') != 1 or "<script" in h:
+        fail("%s: timeline chart has %d dots (want %d), %d p99 bars (want %d)" %
+             (scenario, svg.count('<circle class="gs-share'), shares,
+              svg.count('<rect class="gs-p99"'), p99s))
+
+
+def junit_stages(report_dir, scenario, tl):
+    """junit.xml has one testcase per stage of the rollout step, beside the step's own."""
+    import xml.etree.ElementTree as ET
+    suite = [s for s in ET.parse(os.path.join(report_dir, "junit.xml")).getroot()
+             if s.get("name") == scenario][0]
+    names = [c.get("name") for c in suite.findall("testcase")]
+    want = ["flagger rollout"] + ["flagger rollout › %d. %s" % (i + 1, p["stage"])
+                                 for i, p in enumerate(tl)]
+    if names != want or suite.get("tests") != str(len(want)):
+        fail("%s: junit testcases %s" % (scenario, names))
 
 
 def run(gatesim, args, report_dir, command="run"):
@@ -140,13 +224,19 @@ def flagger(gatesim, folder):
         for c in cs:
             if c["kind"] == "rollout.analysis" and "p99" not in c["message"]:
                 fail("the analysis does not judge p99: %s" % c["message"])
+        tl = timeline(res, "flagger-promoted", [0, 20, 40, 60, 0], ["continue"] * 3)
+        html_timeline(rd, "flagger-promoted", tl)
+        junit_stages(rd, "flagger-promoted", tl)
+        tl = timeline(res, "flagger-rolled-back", [0, 20, 0], ["retry", "rollBack"])
+        html_timeline(rd, "flagger-rolled-back", tl)
         cs = checks(res, "flagger-rolled-back")
         if split_weights(cs) != [0, 20, 0]:
             fail("rolled back: verified weights %s" % split_weights(cs))
         outcome = [c for c in cs if c["kind"] == "rollout.outcome"][0]
         if outcome["observed"] != "rolledBack at canary weight 20 after 2 failed checks":
             fail("rolled back: outcome %s" % outcome["observed"])
-    print("ok: the Flagger Canary is promoted when healthy, rolled back at 20 with 10% errors")
+    print("ok: the Flagger Canary is promoted when healthy, rolled back at 20 with 10% errors; "
+          "the timeline in results.json, report.html and junit.xml")
 
 
 def argo(gatesim, folder):

@@ -8,6 +8,9 @@
 
 #include "gs_results.h"
 
+#include <math.h>
+#include <string.h>
+
 /* Text that must come out escaped in every format. */
 #define SAMPLE_HOSTILE "<script>alert(\"x\")</script> & 'q' | `tick` \x01 bad\xff utf8"
 
@@ -129,6 +132,73 @@ static gs_results *sample_results(void)
 
     gs_results_add_scenario(r, "not-yet", "scenarios/later.yaml");
     return r;
+}
+
+/* A rollout step's timeline: the initial route and weight 20 verified, two failed analyses
+ * (retry, roll back), a rollback whose verification failed, and the failed outcome. Appended to
+ * |r| as scenario "rollout"; used by the tests of the timeline in each format. */
+static inline void sample_rollout(gs_results *r)
+{
+    gs_results_scenario *s = gs_results_add_scenario(r, "rollout", "scenarios/rollout.yaml");
+    s->result = GS_RESULT_FAILED;
+    s->duration_ms = 4700;
+    gs_results_step *st = gs_results_add_step(s, "progressive delivery");
+    st->result = GS_RESULT_FAILED;
+    st->duration_ms = 4650;
+    gs_results_set(&st->message, "2 checks failed");
+    gs_results_rollout *ro = gs_results_step_rollout(st);
+    gs_results_set(&ro->tool, "Flagger");
+    gs_results_set(&ro->outcome, "halted");
+    ro->alpha = 0.001;
+    static const struct {
+        const char *stage, *kind, *decision;
+        gs_result result;
+        double written, converged, start, end, weight;
+        uint64_t answered, canary, ok;
+        double p99;
+    } pts[] = {
+        {"initial route (stable 100, canary 0)", "split", "verified", GS_RESULT_PASSED, 0.05, 0.1,
+         0.1, 0.6, 0, 200, 0, 0, NAN},
+        {"setWeight 20", "split", "verified", GS_RESULT_PASSED, 0.7, 0.9, 0.9, 1.6, 20, 400, 82,
+         82, 3.2},
+        {"analysis", "analysis", "retry", GS_RESULT_PASSED, NAN, NAN, 1.6, 2.6, 20, 400, 80, 72,
+         4.1},
+        {"analysis", "analysis", "rollBack", GS_RESULT_PASSED, NAN, NAN, 2.6, 3.6, 20, 400, 78, 69,
+         4.4},
+        {"rollback (stable 100, canary 0)", "split", "halted", GS_RESULT_FAILED, 3.7, 3.8, 3.8,
+         4.6, 0, 300, 12, 12, 2.5},
+    };
+    for (size_t i = 0; i < sizeof(pts) / sizeof(pts[0]); i++) {
+        gs_results_check *c = gs_results_add_check(
+            st, strcmp(pts[i].kind, "split") == 0 ? "rollout.split" : "rollout.analysis");
+        c->result = pts[i].result;
+        gs_results_set(&c->message, "%s: %s", pts[i].stage, pts[i].decision);
+        gs_results_set(&c->expected, "canary %g", pts[i].weight);
+        gs_results_set(&c->observed, "canary %llu of %llu", (unsigned long long)pts[i].canary,
+                       (unsigned long long)pts[i].answered);
+        gs_results_rollout_point *p = gs_results_add_rollout_point(ro, pts[i].stage, pts[i].kind);
+        p->result = pts[i].result;
+        gs_results_set(&p->decision, "%s", pts[i].decision);
+        p->written_s = pts[i].written;
+        p->converged_s = pts[i].converged;
+        p->start_s = pts[i].start;
+        p->end_s = pts[i].end;
+        p->planned_weight = pts[i].weight;
+        p->answered = pts[i].answered;
+        p->canary = pts[i].canary;
+        p->canary_share = (double)pts[i].canary / (double)pts[i].answered;
+        p->ci_low = p->canary_share > 0.02 ? p->canary_share - 0.02 : 0;
+        p->ci_high = p->canary_share + 0.02;
+        if (pts[i].canary > 0)
+            p->success_rate = 100.0 * (double)pts[i].ok / (double)pts[i].canary;
+        p->p99_ms = pts[i].p99;
+        p->check = st->checks_len;
+    }
+    gs_results_check *c = gs_results_add_check(st, "rollout.outcome");
+    c->result = GS_RESULT_FAILED;
+    gs_results_set(&c->message, "the rollout ended otherwise");
+    gs_results_set(&c->expected, "rolledBack");
+    gs_results_set(&c->observed, "halted at canary weight 0 after 2 failed checks");
 }
 
 #endif

@@ -66,6 +66,45 @@ START_TEST(html_is_self_contained_and_escaped)
 }
 END_TEST
 
+/* A rollout step's timeline chart: the planned weight as a step line, a dot with its interval
+ * per window where the data puts it, the success rates, the route writes, the decisions, the
+ * p99 bars. */
+START_TEST(html_rollout_timeline_chart)
+{
+    gs_results *r;
+    gs_results_new(&r, "builtin", 0, 1);
+    r->state = GS_RUN_COMPLETE;
+    sample_rollout(r);
+    gs_buf b = {0};
+    gs_report_html(r, &b);
+    const char *h = b.data;
+    const char *svg = strstr(h, "<svg class=\"chart rollout\"");
+    ck_assert_ptr_nonnull(svg);
+    ck_assert_ptr_null(strstr(h, "<script"));
+    ck_assert_uint_eq(html_count(h, "<svg class=\"chart rollout\""), 1);
+    ck_assert_uint_eq(html_count(svg, "<circle class=\"gs-share"), 5);
+    ck_assert_uint_eq(html_count(svg, "<circle class=\"gs-share violates\""), 1);
+    ck_assert_uint_eq(html_count(svg, "<rect class=\"gs-success\""), 4);
+    ck_assert_uint_eq(html_count(svg, "<line class=\"gs-stage\""), 3);
+    ck_assert_uint_eq(html_count(svg, "<rect class=\"gs-p99\""), 4);
+    ck_assert_uint_eq(html_count(svg, "class=\"gs-decision retry\""), 1);
+    ck_assert_uint_eq(html_count(svg, "class=\"gs-decision rollback\""), 1);
+    /* Time axis 0-5 s over x 56-620, share axis 0-100% over y 214-34: setWeight 20's window
+     * 0.9-1.6 s has its dot at 1.25 s and 20.5%, its interval 18.5-22.5%. */
+    ck_assert_ptr_nonnull(strstr(svg, "<circle class=\"gs-share\" cx=\"197.0\" cy=\"177.1\""));
+    ck_assert_ptr_nonnull(strstr(svg, "x1=\"197.0\" y1=\"180.7\" x2=\"197.0\" y2=\"173.5\""));
+    ck_assert_ptr_nonnull(strstr(svg, "setWeight 20 (0.9-1.6 s): weight 20%, canary 20.50% of 400 "
+                                      "(interval 18.50-22.50%), success rate 100.00%, p99 3.2 ms: "
+                                      "verified"));
+    /* The planned weight steps from 0 to 20 at the write (0.7 s) and back to 0 at 3.7 s. */
+    ck_assert_ptr_nonnull(strstr(svg, "<polyline class=\"gs-planned\" points=\"61.6,214.0 123.7,"
+                                      "214.0 135.0,214.0 135.0,178.0 236.5,178.0 "));
+    ck_assert_ptr_nonnull(strstr(svg, "462.1,178.0 473.4,178.0 473.4,214.0 574.9,214.0 "));
+    gs_buf_clear(&b);
+    gs_results_free(r);
+}
+END_TEST
+
 START_TEST(html_backend_chart_without_split)
 {
     gs_results *r;
@@ -158,6 +197,7 @@ int main(void)
     TCase *tc = tcase_create("html");
     tcase_add_test(tc, html_is_self_contained_and_escaped);
     tcase_add_test(tc, html_backend_chart_without_split);
+    tcase_add_test(tc, html_rollout_timeline_chart);
     tcase_add_test(tc, html_latency_axis_shared_and_in_ms);
     suite_add_tcase(s, tc);
     return gs_test_run(s);

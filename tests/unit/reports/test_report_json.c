@@ -107,6 +107,47 @@ START_TEST(json_empty_run_is_valid)
 }
 END_TEST
 
+/* A rollout step's timeline: every stage with its window, weight, share and interval, metrics
+ * and decision, pointing at the check that records it. */
+START_TEST(json_rollout_timeline)
+{
+    gs_results *r;
+    gs_results_new(&r, "builtin", INT64_C(1795921981123000000), 7);
+    sample_rollout(r);
+    gs_buf b = {0};
+    gs_report_json(r, &b);
+    ck_assert_int_eq(
+        json_check_with_python(
+            b.data,
+            "import json,sys\n"
+            "d=json.load(open(sys.argv[1]))\n"
+            "st=d['scenarios'][0]['steps'][0]\n"
+            "ro=st['rollout']\n"
+            "assert ro['tool']=='Flagger' and ro['outcome']=='halted' and ro['alpha']==0.001\n"
+            "tl=ro['timeline']\n"
+            "assert [p['plannedWeight'] for p in tl]==[0,20,20,20,0], tl\n"
+            "assert [p['decision'] for p in tl]==['verified','verified','retry','rollBack',"
+            "'halted']\n"
+            "assert [p['result'] for p in tl]==['passed']*4+['failed']\n"
+            "assert [p['check'] for p in tl]==[0,1,2,3,4]\n"
+            "assert all(st['checks'][p['check']]['kind'].startswith('rollout.') for p in tl)\n"
+            "w=tl[1]\n"
+            "assert w['stage']=='setWeight 20' and w['kind']=='split'\n"
+            "assert w['writtenS']==0.7 and w['convergedS']==0.9\n"
+            "assert w['startS']==0.9 and w['endS']==1.6\n"
+            "assert w['answered']==400 and w['canary']==82 and w['canaryShare']==0.205\n"
+            "assert abs(w['interval'][0]-0.185)<1e-9 and abs(w['interval'][1]-0.225)<1e-9\n"
+            "assert w['successRate']==100 and w['p99Ms']==3.2\n"
+            "a=tl[2]\n"
+            "assert a['successRate']==90 and 'writtenS' not in a and a['p99Ms']==4.1\n"
+            "assert 'successRate' not in tl[0] and 'p99Ms' not in tl[0]\n"
+            "assert tl[0]['canaryShare']==0 and tl[0]['interval'][0]==0\n"),
+        0);
+    gs_buf_clear(&b);
+    gs_results_free(r);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("reports/json");
@@ -114,6 +155,7 @@ int main(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, json_matches_schema);
     tcase_add_test(tc, json_empty_run_is_valid);
+    tcase_add_test(tc, json_rollout_timeline);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
 }

@@ -36,11 +36,48 @@ START_TEST(junit_structure_and_escaping)
 }
 END_TEST
 
+/* A rollout step: one testcase per stage, the failed stage failing with its check, and the
+ * step's own testcase for the checks no stage holds (the outcome). */
+START_TEST(junit_rollout_stages)
+{
+    gs_results *r;
+    gs_results_new(&r, "builtin", 0, 1);
+    sample_rollout(r);
+    gs_buf b = {0};
+    gs_report_junit(r, &b);
+    const char *x = b.data;
+    ck_assert_ptr_nonnull(strstr(x, "<testsuite name=\"rollout\" tests=\"6\" failures=\"2\""));
+    ck_assert_ptr_nonnull(strstr(
+        x, "<testcase classname=\"rollout\" name=\"progressive delivery › 2. setWeight 20\" "
+           "time=\"0.700\""));
+    ck_assert_ptr_nonnull(strstr(x, "name=\"progressive delivery › 4. analysis\""));
+    const char *back = strstr(x, "name=\"progressive delivery › 5. rollback (stable 100, canary "
+                                 "0)\"");
+    ck_assert_ptr_nonnull(back);
+    const char *end = strstr(back, "</testcase>");
+    const char *f = strstr(back, "<failure message=\"rollback (stable 100, canary 0): halted\" "
+                                 "type=\"rollout.split\">");
+    ck_assert_ptr_nonnull(f);
+    ck_assert(f < end);
+    /* The step's testcase fails with the outcome alone. */
+    const char *step = strstr(x, "name=\"progressive delivery\"");
+    ck_assert_ptr_nonnull(step);
+    ck_assert_ptr_nonnull(strstr(step, "<failure message=\"the rollout ended otherwise\" "
+                                       "type=\"rollout.outcome\">"));
+    /* A passed stage has no failure. */
+    const char *w = strstr(x, "› 2. setWeight 20");
+    ck_assert(strstr(w, "<failure") > strstr(w, "</testcase>"));
+    gs_buf_clear(&b);
+    gs_results_free(r);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("reports/junit");
     TCase *tc = tcase_create("junit");
     tcase_add_test(tc, junit_structure_and_escaping);
+    tcase_add_test(tc, junit_rollout_stages);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
 }
