@@ -6,6 +6,7 @@
 #include "scenario_priv.h"
 
 #include "gs_alloc.h"
+#include "gs_buf.h"
 #include "gs_decode.h"
 
 #include <math.h>
@@ -296,6 +297,72 @@ static void rd_argo_thresholds_given(scenario_decoder *sd, const gs_yaml_node *r
                            "to judge gatesim's own measurements instead");
 }
 
+/* One `faults` entry: {atWeight, backend, behaviour}, inserted into the plan as a setBehaviour
+ * action before its first setWeight to at least atWeight. */
+static void rd_fault(scenario_decoder *sd, const gs_yaml_node *f, gs_rollout_action *actions,
+                     size_t *n)
+{
+    static const char *const fields[] = {"atWeight", "backend", "behaviour", NULL};
+    gs_dec_check_fields(&sd->d, f, fields);
+    gs_rollout_action a = {.kind = GS_ROLLOUT_SET_BEHAVIOUR, .pos = f->pos};
+    gs_yaml_node *b = gs_dec_field(&sd->d, f, "backend", true);
+    if (b)
+        a.backend = gs_scenario_dec_backend_ref(sd, b, "backend");
+    gs_yaml_node *beh = gs_dec_map(&sd->d, f, "behaviour", true);
+    if (beh && beh->kind == GS_YAML_MAPPING) {
+        gs_dec_push(&sd->d, "behaviour");
+        gs_scenario_dec_behaviour(sd, beh, &a.behaviour);
+        gs_dec_pop(&sd->d);
+    }
+    int64_t w;
+    if (!gs_dec_int(&sd->d, f, "atWeight", true, 1, 100, &w))
+        return;
+    size_t at = *n;
+    for (size_t i = 0; i < *n && at == *n; i++)
+        if (actions[i].kind == GS_ROLLOUT_SET_WEIGHT && actions[i].weight >= (unsigned)w)
+            at = i;
+    if (at == *n) {
+        gs_buf ws = {0};
+        for (size_t i = 0; i < *n; i++)
+            if (actions[i].kind == GS_ROLLOUT_SET_WEIGHT)
+                gs_buf_printf(&ws, "%s%u", ws.len ? ", " : "", actions[i].weight);
+        gs_dec_error_field(&sd->d, gs_yaml_get(f, "atWeight"), "atWeight",
+                           "the plan never writes a canary weight of %lld or more (its weights: "
+                           "%s)",
+                           (long long)w, ws.len ? ws.data : "none");
+        gs_buf_clear(&ws);
+        return;
+    }
+    memmove(&actions[at + 1], &actions[at], (*n - at) * sizeof(*actions));
+    actions[at] = a;
+    (*n)++;
+}
+
+/* `faults:` a backend's behaviour changed during the rollout, whatever wrote the plan (an
+ * inline plan, a Flagger Canary, an Argo Rollout): each becomes a setBehaviour action before
+ * the plan's first setWeight to at least its atWeight. */
+static void rd_faults(scenario_decoder *sd, const gs_yaml_node *rn, gs_rollout_plan *p)
+{
+    gs_yaml_node *faults = gs_dec_seq(&sd->d, rn, "faults", false);
+    if (faults == NULL || faults->kind != GS_YAML_SEQUENCE || faults->nitems == 0)
+        return;
+    gs_rollout_action *actions =
+        gs_yaml_alloc(sd->stream, (p->n_actions + faults->nitems + 1) * sizeof(*actions));
+    if (p->n_actions)
+        memcpy(actions, p->actions, p->n_actions * sizeof(*actions));
+    size_t n = p->n_actions;
+    gs_dec_push(&sd->d, "faults");
+    for (size_t i = 0; i < faults->nitems; i++) {
+        gs_dec_push_index(&sd->d, i);
+        if (gs_dec_expect(&sd->d, faults->items[i], GS_YAML_T_MAP))
+            rd_fault(sd, faults->items[i], actions, &n);
+        gs_dec_pop(&sd->d);
+    }
+    gs_dec_pop(&sd->d);
+    p->actions = actions;
+    p->n_actions = n;
+}
+
 /* `source: {path}`: the rollout tool's object, translated to the plan. */
 static void rd_source(scenario_decoder *sd, const gs_yaml_node *src, gs_scenario_rollout *ro)
 {
@@ -337,7 +404,7 @@ static void rd_source(scenario_decoder *sd, const gs_yaml_node *src, gs_scenario
 void gs_scenario_decode_rollout(scenario_decoder *sd, const gs_yaml_node *m, gs_scenario_step *st)
 {
     static const char *const fields[] = {"plan",    "source",   "interval", "convergenceTimeout",
-                                         "traffic", "analysis", NULL};
+                                         "traffic", "analysis", "faults",   NULL};
     gs_yaml_node *rn = gs_dec_map(&sd->d, m, "rollout", false);
     if (rn == NULL || rn->kind != GS_YAML_MAPPING)
         return;
@@ -375,6 +442,7 @@ void gs_scenario_decode_rollout(scenario_decoder *sd, const gs_yaml_node *m, gs_
         rd_thresholds(sd, rn, &ro->plan);
     if (src && ro->source_tool && strcmp(ro->source_tool, "Argo Rollouts") == 0)
         rd_argo_thresholds_given(sd, rn, ro);
+    rd_faults(sd, rn, &ro->plan);
     if (gs_dec_duration(&sd->d, rn, "convergenceTimeout", false, &ro->converge_timeout_ns) &&
         ro->converge_timeout_ns <= 0)
         gs_dec_error_field(&sd->d, gs_yaml_get(rn, "convergenceTimeout"), "convergenceTimeout",

@@ -10,8 +10,10 @@
 #   rollout_cases.py GATESIM flagger DIR  Flagger Canaries (stepWeight 20, maxWeight 60,
 #                                         threshold 2, success >= 99%, p99 <= 500 ms): healthy is
 #                                         promoted, 10% errors rolled back at 20 after two failed
-#                                         checks; the user's route's dropped rule and filter are
-#                                         reported before the first step; the timeline in
+#                                         checks, 10% errors from weight 40 on (the step's
+#                                         faults) rolled back at 40; the user's route's dropped
+#                                         rule and filter are reported before the first step;
+#                                         the timeline in
 #                                         results.json, its chart in report.html, a JUnit
 #                                         testcase per stage
 #   rollout_cases.py GATESIM argo DIR     an Argo Rollout through the Gateway API plugin (weights
@@ -229,13 +231,26 @@ def flagger(gatesim, folder):
         junit_stages(rd, "flagger-promoted", tl)
         tl = timeline(res, "flagger-rolled-back", [0, 20, 0], ["retry", "rollBack"])
         html_timeline(rd, "flagger-rolled-back", tl)
+        # Faults from weight 40 on, on a Flagger source: healthy at 20, rolled back at 40.
+        tl = timeline(res, "flagger-fault-at-40", [0, 20, 40, 0],
+                      ["continue", "retry", "rollBack"])
+        kinds = [p["kind"] for p in tl]
+        fault = kinds.index("behaviour")
+        if kinds[fault - 1:fault + 2] != ["analysis", "behaviour", "split"] or \
+                tl[fault]["plannedWeight"] != 20 or tl[fault + 1]["plannedWeight"] != 40:
+            fail("fault at 40: timeline %s" % [(p["stage"], p["plannedWeight"]) for p in tl])
+        cs = checks(res, "flagger-fault-at-40")
+        outcome = [c for c in cs if c["kind"] == "rollout.outcome"][0]
+        if outcome["observed"] != "rolledBack at canary weight 40 after 2 failed checks":
+            fail("fault at 40: outcome %s" % outcome["observed"])
         cs = checks(res, "flagger-rolled-back")
         if split_weights(cs) != [0, 20, 0]:
             fail("rolled back: verified weights %s" % split_weights(cs))
         outcome = [c for c in cs if c["kind"] == "rollout.outcome"][0]
         if outcome["observed"] != "rolledBack at canary weight 20 after 2 failed checks":
             fail("rolled back: outcome %s" % outcome["observed"])
-    print("ok: the Flagger Canary is promoted when healthy, rolled back at 20 with 10% errors; "
+    print("ok: the Flagger Canary is promoted when healthy, rolled back at 20 with 10% errors "
+          "and at 40 with errors from 40 on; "
           "the timeline in results.json, report.html and junit.xml")
 
 

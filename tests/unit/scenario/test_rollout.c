@@ -396,6 +396,64 @@ START_TEST(flagger_schedule_and_thresholds)
 }
 END_TEST
 
+/* `faults` on a source's plan: a setBehaviour before the first weight at or above atWeight,
+ * in the order given; a weight the plan never reaches is refused, listing the plan's. */
+START_TEST(faults_on_a_source)
+{
+    gs_diags diags = {0};
+    gs_scenario_list list;
+    const char *canary =
+        CANARY_HEAD "  service: {port: 9898, gatewayRefs: [{name: gw}]}\n  analysis:\n"
+                    "    interval: 1m\n    threshold: 2\n    maxWeight: 60\n    stepWeight: 20\n";
+    const gs_scenario_rollout *ro = canary_ok(
+        &list, canary,
+        "      faults:\n"
+        "      - {atWeight: 30, backend: test/podinfo-canary, behaviour: {errorRate: 0.1}}\n"
+        "      - {atWeight: 60, backend: test/podinfo-canary, behaviour: {delay: 50ms}}\n"
+        "      - {atWeight: 21, backend: test/podinfo-primary, behaviour: {status: 502, "
+        "errorRate: 0.5}}\n",
+        &diags);
+    /* 20 a; [primary faults] [canary errors] 40 a; [canary delay] 60 a */
+    ck_assert_uint_eq(ro->plan.n_actions, 9);
+    const gs_rollout_action *a = ro->plan.actions;
+    static const gs_rollout_action_kind kinds[] = {
+        GS_ROLLOUT_SET_WEIGHT,    GS_ROLLOUT_ANALYSIS,   GS_ROLLOUT_SET_BEHAVIOUR,
+        GS_ROLLOUT_SET_BEHAVIOUR, GS_ROLLOUT_SET_WEIGHT, GS_ROLLOUT_ANALYSIS,
+        GS_ROLLOUT_SET_BEHAVIOUR, GS_ROLLOUT_SET_WEIGHT, GS_ROLLOUT_ANALYSIS};
+    for (size_t i = 0; i < 9; i++)
+        ck_assert_int_eq(a[i].kind, kinds[i]);
+    ck_assert_str_eq(a[2].backend, "test/podinfo-canary");
+    ck_assert_double_eq(a[2].behaviour.error_rate, 0.1);
+    ck_assert_str_eq(a[3].backend, "test/podinfo-primary");
+    ck_assert_int_eq(a[3].behaviour.status, 502);
+    ck_assert_uint_eq(a[4].weight, 40);
+    ck_assert_int_eq(a[6].behaviour.delay_ns, 50000000);
+    ck_assert_uint_eq(a[7].weight, 60);
+    gs_scenario_list_clear(&list);
+    gs_diags_clear(&diags);
+
+    int rc;
+    list = load_canary(canary, PODINFO_BACKENDS,
+                       "      faults: [{atWeight: 80, backend: test/podinfo-canary, behaviour: "
+                       "{errorRate: 0.1}}]\n",
+                       &diags, &rc);
+    ck_assert_int_ne(rc, 0);
+    bool said = false;
+    for (size_t i = 0; i < diags.len; i++) {
+        char msg[1024];
+        gs_diag_format(&diags.items[i], msg, sizeof msg);
+        said |= strstr(msg, "rollout.faults[0].atWeight: the plan never writes a canary weight "
+                            "of 80 or more (its weights: 20, 40, 60)") != NULL &&
+                diags.items[i].pos.line == 10 && diags.items[i].pos.col == 27;
+    }
+    if (!said)
+        gs_diags_print(&diags, stderr, false);
+    ck_assert(said);
+    gs_scenario_list_clear(&list);
+    gs_diags_clear(&diags);
+}
+END_TEST
+
 START_TEST(flagger_route_written_whole)
 {
     gs_diags diags = {0};
@@ -593,6 +651,7 @@ int main(void)
     tcase_add_test(tc, controller_promotes_and_rolls_back);
     tcase_add_test(tc, decode_plan);
     tcase_add_test(tc, decode_errors);
+    tcase_add_test(tc, faults_on_a_source);
     tcase_add_test(tc, flagger_schedule_and_thresholds);
     tcase_add_test(tc, flagger_route_written_whole);
     tcase_add_test(tc, flagger_messages);
