@@ -47,6 +47,7 @@ typedef struct nginx_state {
     gs_nginx_proc np; /* nginx itself: binary, log, probe port, generation */
     char *js_module;
     char *headers_more_module;
+    char *stream_module;
     char *conf_path, *objects_path, *mirror_log_path;
     char *status_json; /* the last apply's status, {"objects":[...]} */
     nginx_port *ports;
@@ -210,6 +211,7 @@ static int nginx_serve(gs_target *t, const gs_target_objects *objs, const gs_rou
                                .js_path = js_path,
                                .js_module = st->js_module,
                                .headers_more_module = st->headers_more_module,
+                               .stream_module = st->stream_module,
                                .user = geteuid() == 0 ? "root" : NULL};
         rc = gs_nginx_conf_render(&in, &r, err);
     }
@@ -458,6 +460,7 @@ static int nginx_open(gs_target *t, gs_error *err)
     }
     st->js_module = gs_nginx_find_module("ngx_http_js_module.so");
     st->headers_more_module = gs_nginx_find_module("ngx_http_headers_more_filter_module.so");
+    st->stream_module = gs_nginx_find_module("ngx_stream_module.so");
     st->conf_path = gs_xasprintf("%s/nginx.conf", t->cfg.workdir);
     st->objects_path = gs_xasprintf("%s/objects.yaml", t->cfg.workdir);
     st->mirror_log_path = gs_xasprintf("%s/%s", t->cfg.workdir, GS_NGINX_MIRROR_LOG);
@@ -473,6 +476,7 @@ static void nginx_close(gs_target *t)
     gs_nginx_proc_clear(&st->np);
     free(st->js_module);
     free(st->headers_more_module);
+    free(st->stream_module);
     free(st->conf_path);
     free(st->objects_path);
     free(st->mirror_log_path);

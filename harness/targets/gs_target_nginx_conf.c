@@ -338,6 +338,9 @@ static void nx_collect(void *arg, const char *hostname, const gs_rt_route *route
     (void)why;
     nx *x = ((void **)arg)[0];
     nx_cands *v = ((void **)arg)[1];
+    if (route->kind == GS_RT_ROUTE_TLS || route->kind == GS_RT_ROUTE_TCP ||
+        route->kind == GS_RT_ROUTE_UDP)
+        return; /* the stream {} block's (gs_target_nginx_stream.c) */
     int unsupported = nx_unsupported(route, rule);
     if (unsupported >= 0) {
         /* Left out, so the next candidate answers as if the rule were not there; the status
@@ -880,9 +883,8 @@ static void nx_listen(nx *x, gs_buf *b, const nx_port_ctx *pc, bool is_default)
                   pc->port->protocol == GS_RT_PROTO_HTTPS || pc->h2c ? " http2" : "");
 }
 
-static void nx_add_file(nx *x, char *path, const char *data)
+void gs_nginx_conf_add_file(gs_nginx_conf_out *o, char *path, const char *data)
 {
-    gs_nginx_conf_out *o = x->out;
     o->files = gs_xrealloc(o->files, (o->n_files + 1) * sizeof(*o->files));
     o->files[o->n_files].path = path;
     o->files[o->n_files].data = gs_xstrdup(data);
@@ -903,8 +905,8 @@ static void nx_tls(nx *x, gs_buf *b, const gs_rt_listener *l)
         gs_buf_puts(b, ";\n        ssl_certificate_key ");
         nx_q(b, key);
         gs_buf_puts(b, ";\n");
-        nx_add_file(x, crt, c->cert_pem);
-        nx_add_file(x, key, c->key_pem);
+        gs_nginx_conf_add_file(x->out, crt, c->cert_pem);
+        gs_nginx_conf_add_file(x->out, key, c->key_pem);
         n++;
     }
     if (n == 0)
@@ -1151,6 +1153,11 @@ static void nx_head(nx *x, gs_buf *c)
         nx_q(c, in->headers_more_module);
         gs_buf_puts(c, ";\n");
     }
+    if (gs_nginx_stream_needed(in->table)) {
+        gs_buf_puts(c, "load_module ");
+        nx_q(c, in->stream_module);
+        gs_buf_puts(c, ";\n");
+    }
     gs_buf_puts(c, "daemon off;\nmaster_process on;\nworker_processes 1;\n"
                    "worker_shutdown_timeout 10s;\n");
     if (in->user)
@@ -1201,12 +1208,18 @@ int gs_nginx_conf_render(const gs_nginx_conf_in *in, gs_nginx_conf_out *out, gs_
                           "these routes need nginx's njs module (method, header, query or "
                           "regular-expression matches), which is not installed: install the "
                           "Debian package libnginx-mod-http-js");
+    if (rc == 0 && gs_nginx_stream_needed(in->table) && in->stream_module == NULL)
+        rc = gs_error_set(err, GS_ERR_NOT_FOUND,
+                          "TLS, TCP and UDP listeners need nginx's stream module, which is not "
+                          "installed: install the Debian package libnginx-mod-stream");
     if (rc == 0) {
         nx_head(&x, &out->conf);
         gs_buf_append(&out->conf, x.http.data ? x.http.data : "", x.http.len);
         nx_probe(&x, &out->conf);
         gs_buf_append(&out->conf, x.servers.data ? x.servers.data : "", x.servers.len);
         gs_buf_puts(&out->conf, "}\n");
+        if (gs_nginx_stream_needed(in->table))
+            gs_nginx_stream_render(in, out, &out->conf);
         if (out->needs_js) {
             gs_buf_puts(&out->js, "// Written by gatesim (--target nginx): the route tables of "
                                   "this configuration, then gatesim.js.\n");

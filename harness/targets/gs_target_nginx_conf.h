@@ -30,6 +30,9 @@ typedef struct gs_nginx_conf_in {
     /* The headers-more module (libnginx-mod-http-headers-more-filter), or NULL: without it a
      * ResponseHeaderModifier cannot touch nginx's own Server and Date headers. */
     const char *headers_more_module;
+    /* The stream module (libnginx-mod-stream), or NULL: then a table with TLS, TCP or UDP
+     * listeners is refused with the package to install. */
+    const char *stream_module;
     const char *user; /* `user` directive (nginx started as root), or NULL for none */
     bool no_hostname_fallthrough; /* as the table was built with (gs_rt_options) */
 } gs_nginx_conf_in;
@@ -77,6 +80,15 @@ typedef struct gs_nginx_conf_out {
  * or GS_ERR_NOT_FOUND when the table needs njs and |in->js_module| is NULL. */
 int gs_nginx_conf_render(const gs_nginx_conf_in *in, gs_nginx_conf_out *out, gs_error *err);
 void gs_nginx_conf_out_free(gs_nginx_conf_out *out);
+
+/* Adds a file to write beside the configuration; takes ownership of |path|. */
+void gs_nginx_conf_add_file(gs_nginx_conf_out *out, char *path, const char *data);
+
+/* Whether |table| has layer-4 ports (TLS, TCP, UDP), which the stream {} block serves. */
+bool gs_nginx_stream_needed(const gs_route_table *table);
+/* Appends the stream {} block for the TLS, TCP and UDP ports of |in->table| to |stream|
+ * (gs_target_nginx_stream.c; certificates of Terminate listeners go to |out->files|). */
+void gs_nginx_stream_render(const gs_nginx_conf_in *in, gs_nginx_conf_out *out, gs_buf *stream);
 
 /* The mirror log, in the work folder: one line per mirror copy when its exchange ends, the last
  * try's upstream status and response header time ("504|-"; "-|-" for a backend without

@@ -23,9 +23,10 @@
 
 #define JS_MODULE "/usr/lib/nginx/modules/ngx_http_js_module.so"
 #define MORE_MODULE "/usr/lib/nginx/modules/ngx_http_headers_more_filter_module.so"
+#define STREAM_MODULE "/usr/lib/nginx/modules/ngx_stream_module.so"
 
 static const char *const route_sets[] = {"hosts-paths", "matches", "weights", "filters", "tls",
-                                         "grpc", "unsupported"};
+                                         "grpc", "unsupported", "l4"};
 
 static char workdir[256];
 
@@ -190,7 +191,8 @@ START_TEST(test_route_set)
                            .workdir = workdir,
                            .js_path = js_path,
                            .js_module = JS_MODULE,
-                           .headers_more_module = MORE_MODULE};
+                           .headers_more_module = MORE_MODULE,
+                           .stream_module = STREAM_MODULE};
     gs_nginx_conf_out r = {0};
     ck_assert_int_eq(gs_nginx_conf_render(&in, &r, &err), 0);
 
@@ -281,6 +283,45 @@ START_TEST(test_njs_missing)
 }
 END_TEST
 
+/* Without the stream module, a set with layer-4 listeners is refused with the package to
+ * install; an HTTP-only set neither needs nor loads it. */
+START_TEST(test_stream_missing)
+{
+    for (int k = 0; k < 2; k++) {
+        char rel[128];
+        snprintf(rel, sizeof(rel), "targets/nginx/%s.yaml", k ? "l4" : "hosts-paths");
+        gs_model *m = NULL;
+        gs_model_new(&m);
+        gs_error err = {0};
+        gs_load_options lo = {0};
+        ck_assert_int_eq(gs_model_load_path(m, gs_test_data(rel), &lo, &err), 0);
+        gs_control *c = NULL;
+        gs_control_new(&c, NULL);
+        ck_assert_int_eq(gs_control_compute(c, m, &err), 0);
+        uint16_t bound[4] = {18080, 18081, 18082, 18083};
+        gs_nginx_conf_in in = {.table = gs_control_table(c),
+                               .bound_ports = bound,
+                               .probe_port = 18999,
+                               .generation = 1,
+                               .workdir = workdir,
+                               .js_path = "/nonexistent.js",
+                               .js_module = JS_MODULE};
+        gs_nginx_conf_out r = {0};
+        int rc = gs_nginx_conf_render(&in, &r, &err);
+        if (k) {
+            ck_assert_int_eq(rc, GS_ERR_NOT_FOUND);
+            ck_assert_ptr_nonnull(strstr(err.msg, "libnginx-mod-stream"));
+        } else {
+            ck_assert_int_eq(rc, 0);
+            ck_assert_ptr_null(strstr(r.conf.data, "stream"));
+        }
+        gs_nginx_conf_out_free(&r);
+        gs_control_free(c);
+        gs_model_free(m);
+    }
+}
+END_TEST
+
 /* The features the target claims for `gatesim conform` leave out everything it drops. */
 START_TEST(test_features)
 {
@@ -342,6 +383,7 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, test_route_set, 0,
                         (int)(sizeof(route_sets) / sizeof(route_sets[0])));
     tcase_add_test(tc, test_njs_missing);
+    tcase_add_test(tc, test_stream_missing);
     tcase_add_test(tc, test_features);
     tcase_add_test(tc, test_mirror_log_count);
     suite_add_tcase(s, tc);
