@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #define CERT_DAYS 30
+#define CERT_CN_MAX 64
 
 static char *cert_bio_take(BIO *b)
 {
@@ -63,10 +64,15 @@ static X509 *cert_new(const char *cn, EVP_PKEY *key)
         X509_set_pubkey(x, key) != 1)
         goto fail;
     X509_NAME *name = X509_get_subject_name(x);
+    /* X.509 caps a CommonName at 64 characters (ub-common-name); a longer one, e.g. a CA named
+     * after a long namespace/Service, is cut: the CN is a label, the SANs carry the names. */
+    size_t cn_len = strlen(cn);
+    if (cn_len > CERT_CN_MAX)
+        cn_len = CERT_CN_MAX;
     if (X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8, (const unsigned char *)"gatesim", -1,
                                    -1, 0) != 1 ||
-        X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1,
-                                   0) != 1)
+        X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)cn,
+                                   (int)cn_len, -1, 0) != 1)
         goto fail;
     return x;
 fail:

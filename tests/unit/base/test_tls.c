@@ -134,6 +134,28 @@ START_TEST(generated_pems_parse)
 }
 END_TEST
 
+/* A CA named after a long namespace/Service pair (over X.509's 64-character CommonName) is
+ * generated with the name cut to 64 characters, not refused. */
+START_TEST(long_ca_name_is_cut)
+{
+    const char *name = "gateway-conformance-infra/tcp-backend replica 0 of a very long name";
+    ck_assert_uint_gt(strlen(name), 64);
+    gs_tls_pem ca = {0};
+    gs_error err;
+    ck_assert_int_eq(gs_tls_ca_generate(&ca, name, &err), 0);
+    BIO *b = BIO_new_mem_buf(ca.cert, -1);
+    X509 *x = PEM_read_bio_X509(b, NULL, NULL, NULL);
+    ck_assert_ptr_nonnull(x);
+    char cn[128];
+    int n = X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, cn, sizeof(cn));
+    ck_assert_int_eq(n, 64);
+    ck_assert_int_eq(strncmp(cn, name, 64), 0);
+    X509_free(x);
+    BIO_free(b);
+    gs_tls_pem_clear(&ca);
+}
+END_TEST
+
 /* gs_tls_ctx_use_pem: the PEM loader the gateway's HTTPS listeners and client certificates
  * share. */
 START_TEST(ctx_use_pem_installs_chain_and_checks_key)
@@ -344,6 +366,7 @@ static Suite *tls_suite(void)
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, generated_pems_parse);
+    tcase_add_test(tc, long_ca_name_is_cut);
     tcase_add_test(tc, ctx_use_pem_installs_chain_and_checks_key);
     tcase_add_test(tc, handshake_verifies_and_selects_h2);
     tcase_add_test(tc, untrusted_ca_fails_and_insecure_passes);
