@@ -494,6 +494,56 @@ START_TEST(expect_certificate_seen_by_the_client)
 }
 END_TEST
 
+/* `backend: none` on layer 4: a connection the gateway refuses, resets or closes during the
+ * handshake is what it asks for; one that times out or that a backend answers is not. On HTTP
+ * the same refusal is "no response", an offence. */
+START_TEST(expect_l4_backend_none_is_a_closed_connection)
+{
+    static gs_scenario_send send_tls = {.present = true, .protocol = GS_SCENARIO_TLS};
+    gs_scenario_expect ex = {.present = true, .backend_none = true};
+    gs_scenario_statistics st = {.alpha = 0.001, .power = 0.99, .min_effect = 0.02};
+    gs_expect_obs o;
+    gs_expect_obs_init(&o, &send_tls, &ex, "x.example.com", "r-", 4);
+    gs_traffic_response r = {.index = 0, .grpc_status = -1, .error = GS_TRAFFIC_ERR_CONNECT};
+    gs_expect_observe(&o, &r);
+    r.index = 1;
+    r.error = GS_TRAFFIC_ERR_TLS;
+    gs_expect_observe(&o, &r);
+    r.index = 2;
+    r.error = GS_TRAFFIC_ERR_RESET;
+    gs_expect_observe(&o, &r);
+    gs_traffic_result res = {.requests = 3};
+    res.errors[GS_TRAFFIC_ERR_CONNECT] = res.errors[GS_TRAFFIC_ERR_TLS] =
+        res.errors[GS_TRAFFIC_ERR_RESET] = 1;
+    ck_assert_uint_eq(gs_expect_finish(&o, &res, &st, step), 0);
+    gs_expect_obs_clear(&o);
+
+    gs_expect_obs_init(&o, &send_tls, &ex, "x.example.com", "r-", 4);
+    r.index = 0;
+    r.error = GS_TRAFFIC_ERR_TIMEOUT;
+    gs_expect_observe(&o, &r);
+    gs_traffic_response a = {.index = 1, .grpc_status = -1, .backend = "default/a/0"};
+    gs_expect_observe(&o, &a);
+    res = (gs_traffic_result){.requests = 2, .responses = 1};
+    res.errors[GS_TRAFFIC_ERR_TIMEOUT] = 1;
+    ck_assert_uint_eq(gs_expect_finish(&o, &res, &st, step), 1);
+    gs_results_check *c = step->checks[step->checks_len - 1];
+    ck_assert_str_eq(c->kind, "backend");
+    ck_assert_msg(strstr(c->message, "2 of 2 responses did not match; first: no response "
+                                     "(timeout)"),
+                  "%s", c->message);
+    gs_expect_obs_clear(&o);
+
+    gs_expect_obs_init(&o, &send_get, &ex, "x.example.com", "r-", 4);
+    r.error = GS_TRAFFIC_ERR_CONNECT;
+    gs_expect_observe(&o, &r);
+    res = (gs_traffic_result){.requests = 1};
+    res.errors[GS_TRAFFIC_ERR_CONNECT] = 1;
+    ck_assert_uint_eq(gs_expect_finish(&o, &res, &st, step), 1);
+    gs_expect_obs_clear(&o);
+}
+END_TEST
+
 START_TEST(expect_status_names_the_gateways_errors)
 {
     /* A failed status check carries the target's error counters for the step when it has any;
@@ -725,6 +775,7 @@ int main(void)
     tcase_add_test(tc, expect_grpc_status_and_latency);
     tcase_add_test(tc, expect_status_names_the_gateways_errors);
     tcase_add_test(tc, expect_certificate_seen_by_the_client);
+    tcase_add_test(tc, expect_l4_backend_none_is_a_closed_connection);
     tcase_add_test(tc, expect_split_false_failure_rate_by_simulation);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
