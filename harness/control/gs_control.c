@@ -244,6 +244,12 @@ static gs_kind_set listener_fitting_kinds(gs_protocol p)
     return gs_route_kinds_for_protocol(p) & gs_control_route_kinds();
 }
 
+/* The same for one listener (a TLS Passthrough listener takes no TCPRoute). */
+static gs_kind_set listener_fitting_kinds_of(const gs_listener *l)
+{
+    return gs_route_kinds_for_listener(l) & gs_control_route_kinds();
+}
+
 /* A listener whose protocol carries no route kind control attaches is UnsupportedProtocol. */
 static bool listener_protocol_supported(const gs_listener *l)
 {
@@ -279,7 +285,7 @@ static void supported_protocols_text(char *out, size_t n)
 static bool listener_kinds(ctl_listener *cl, gs_listener_status *ls, char *bad, size_t bad_len)
 {
     const gs_listener *l = cl->spec;
-    gs_kind_set fit = listener_fitting_kinds(l->protocol_kind);
+    gs_kind_set fit = listener_fitting_kinds_of(l);
     bool ok = true;
     bad[0] = '\0';
     if (!listener_protocol_supported(l))

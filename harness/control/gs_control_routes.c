@@ -168,6 +168,10 @@ static ctl_verdict listener_admits(const gs_control *c, const ctl_route *r, cons
         if (!(gs_route_kind_of(r->kind)->protocols & GS_PROTOCOL_BIT(l->protocol_kind)))
             snprintf(why, n, "listener %s of %s/%s has protocol %s, which takes no %s", l->name.v,
                      gw_ns, gw_name, l->protocol.v, route_kind_name(r));
+        else if (!(gs_route_kinds_for_listener(l) & GS_KIND_BIT(r->kind)))
+            snprintf(why, n, "listener %s of %s/%s is TLS Passthrough, which takes no %s (only "
+                     "TLSRoute; a TCPRoute needs mode Terminate)",
+                     l->name.v, gw_ns, gw_name, route_kind_name(r));
         else
             snprintf(why, n, "listener %s of %s/%s does not allow kind %s (allowedRoutes.kinds)",
                      l->name.v, gw_ns, gw_name, route_kind_name(r));

@@ -137,6 +137,14 @@ gs_kind_set gs_route_kinds_for_protocol(gs_protocol p)
     return set;
 }
 
+gs_kind_set gs_route_kinds_for_listener(const gs_listener *l)
+{
+    gs_kind_set set = gs_route_kinds_for_protocol(l->protocol_kind);
+    if (l->protocol_kind == GS_PROTOCOL_TLS && l->tls.set && l->tls.mode == GS_TLS_MODE_PASSTHROUGH)
+        set &= GS_KIND_BIT(GS_KIND_TLS_ROUTE);
+    return set;
+}
+
 void gs_route_view_of(const gs_object *o, gs_route_view *out)
 {
     gs_route_kind_of(o->kind)->view(o, out);

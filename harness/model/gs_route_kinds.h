@@ -78,6 +78,11 @@ bool gs_route_kind_modelled(const gs_route_kind *rk);
 /* The route kinds whose |protocols| include |p|. */
 gs_kind_set gs_route_kinds_for_protocol(gs_protocol p);
 
+/* The route kinds a listener can carry: its protocol's, except that a TLS listener in mode
+ * Passthrough takes TLSRoute only (a TCPRoute needs the TLS terminated: mode Terminate), as
+ * the upstream conformance test TLSRouteListenerPassthroughSupportedKinds requires. */
+gs_kind_set gs_route_kinds_for_listener(const gs_listener *l);
+
 /* The common fields of route object |o| (of a modelled route kind). */
 void gs_route_view_of(const gs_object *o, gs_route_view *out);
 /* The common fields of rule |i| of route object |o|. */

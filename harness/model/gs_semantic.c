@@ -375,6 +375,14 @@ static bool kind_fits_protocol(const gs_route_group_kind *k, gs_protocol p)
     }
 }
 
+/* A kind that fits the protocol may still not fit the listener (TLS Passthrough: TLSRoute
+ * only; gs_route_kinds_for_listener). */
+static bool kind_fits_listener(const gs_route_group_kind *k, const gs_listener *l)
+{
+    const gs_route_kind *rk = gs_route_kind_find(GS_GATEWAY_GROUP, k->kind.v ? k->kind.v : "");
+    return rk == NULL || (gs_route_kinds_for_listener(l) & GS_KIND_BIT(rk->kind));
+}
+
 /* The listener checks a Gateway and a ListenerSet share (both have spec.listeners). */
 static void sem_listeners(gs_decoder *d, const gs_listener *ls, size_t n)
 {
@@ -392,14 +400,15 @@ static void sem_listeners(gs_decoder *d, const gs_listener *ls, size_t n)
         sem_hostname_ip(d, &l->hostname, field);
         for (size_t k = 0; k < l->allowed_routes.n_kinds; k++) {
             const gs_route_group_kind *rk = &l->allowed_routes.kinds[k];
-            if (kind_fits_protocol(rk, l->protocol_kind))
+            if (kind_fits_protocol(rk, l->protocol_kind) && kind_fits_listener(rk, l))
                 continue;
             snprintf(field, sizeof field, "spec.listeners[%zu].allowedRoutes.kinds[%zu]", i, k);
             sem_report(d, GS_DIAG_WARNING, rk->kind.pos, field,
-                       "%s/%s routes cannot attach to a %s listener (the listener will report "
+                       "%s/%s routes cannot attach to a %s listener%s (the listener will report "
                        "ResolvedRefs=False, InvalidRouteKinds)",
                        rk->group.v ? rk->group.v : "", rk->kind.v ? rk->kind.v : "",
-                       l->protocol.v ? l->protocol.v : "");
+                       l->protocol.v ? l->protocol.v : "",
+                       kind_fits_protocol(rk, l->protocol_kind) ? " in mode Passthrough" : "");
         }
         const gs_allowed_routes *ar = &l->allowed_routes;
         if (ar->from == GS_FROM_SELECTOR && !ar->selector.set) {

@@ -48,12 +48,17 @@ static const char *const manifest =
     "  - {name: https, protocol: HTTPS, port: 443, tls: {certificateRefs: [{name: missing}]}}\n"
     "  - {name: tls, protocol: TLS, port: 8443, tls: {mode: Passthrough}}\n"
     "  - {name: tcp, protocol: TCP, port: 9000}\n"
-    "  - {name: udp, protocol: UDP, port: 9001}\n";
+    "  - {name: udp, protocol: UDP, port: 9001}\n"
+    "  - {name: tls-term, protocol: TLS, port: 8444, tls: {mode: Terminate, certificateRefs: "
+    "[{name: missing}]}}\n";
 
-/* The supportedKinds of a listener of protocol |p| without allowedRoutes.kinds, per the table. */
-static void check_defaults(const gs_listener_status *l, gs_protocol p)
+/* The supportedKinds of a listener of protocol |p| without allowedRoutes.kinds, per the table;
+ * a TLS Passthrough listener takes TLSRoute only. */
+static void check_defaults(const gs_listener_status *l, gs_protocol p, bool passthrough)
 {
     gs_kind_set want = gs_route_kinds_for_protocol(p) & gs_control_route_kinds();
+    if (passthrough)
+        want &= GS_KIND_BIT(GS_KIND_TLS_ROUTE);
     size_t n = 0;
     for (size_t i = 0; i < gs_route_kinds_count; i++) {
         const gs_route_kind *rk = &gs_route_kinds[i];
@@ -81,20 +86,23 @@ START_TEST(listener_default_kinds_come_from_the_table)
     const gs_status_set *s = gs_control_status(c);
     ck_assert_uint_eq(s->n_gateways, 1);
     const gs_gateway_status *g = &s->gateways[0];
-    ck_assert_uint_eq(g->n_listeners, 5);
+    ck_assert_uint_eq(g->n_listeners, 6);
     static const gs_protocol protocols[] = {GS_PROTOCOL_HTTP, GS_PROTOCOL_HTTPS, GS_PROTOCOL_TLS,
-                                            GS_PROTOCOL_TCP, GS_PROTOCOL_UDP};
+                                            GS_PROTOCOL_TCP,  GS_PROTOCOL_UDP,   GS_PROTOCOL_TLS};
     for (size_t i = 0; i < g->n_listeners; i++)
-        check_defaults(&g->listeners[i], protocols[i]);
-    /* what the table gives today: HTTPRoute then GRPCRoute on HTTP and HTTPS, TLSRoute then
-     * TCPRoute on TLS, TCPRoute on TCP, UDPRoute on UDP */
+        check_defaults(&g->listeners[i], protocols[i], i == 2);
+    /* what the table gives today: HTTPRoute then GRPCRoute on HTTP and HTTPS, TLSRoute alone on
+     * TLS Passthrough (upstream's TLSRouteListenerPassthroughSupportedKinds), TLSRoute then
+     * TCPRoute on TLS Terminate, TCPRoute on TCP, UDPRoute on UDP */
     ck_assert_uint_eq(g->listeners[0].n_supported_kinds, 2);
     ck_assert_str_eq(g->listeners[0].supported_kinds[0].kind, "HTTPRoute");
     ck_assert_str_eq(g->listeners[0].supported_kinds[1].kind, "GRPCRoute");
     ck_assert_uint_eq(g->listeners[1].n_supported_kinds, 2);
-    ck_assert_uint_eq(g->listeners[2].n_supported_kinds, 2);
+    ck_assert_uint_eq(g->listeners[2].n_supported_kinds, 1);
     ck_assert_str_eq(g->listeners[2].supported_kinds[0].kind, "TLSRoute");
-    ck_assert_str_eq(g->listeners[2].supported_kinds[1].kind, "TCPRoute");
+    ck_assert_uint_eq(g->listeners[5].n_supported_kinds, 2);
+    ck_assert_str_eq(g->listeners[5].supported_kinds[0].kind, "TLSRoute");
+    ck_assert_str_eq(g->listeners[5].supported_kinds[1].kind, "TCPRoute");
     ck_assert_uint_eq(g->listeners[3].n_supported_kinds, 1);
     ck_assert_str_eq(g->listeners[3].supported_kinds[0].kind, "TCPRoute");
     ck_assert_uint_eq(g->listeners[4].n_supported_kinds, 1);
