@@ -475,8 +475,13 @@ static void conform_print_test(const conform_run *r, const gs_conform_test *t)
     const char *name = t->sc->conformance.short_name;
     switch (t->outcome) {
     case GS_CONFORM_SUCCEEDED:
-        printf("%sPASS%s %s (%.1fs)\n", gs_term_green(c), gs_term_reset(c), name,
-               t->duration_ms / 1000);
+        if (t->unchecked_by)
+            printf("%sPASS%s %s (not run: %s is supported, upstream's test checks nothing "
+                   "then)\n",
+                   gs_term_green(c), gs_term_reset(c), name, t->unchecked_by->name);
+        else
+            printf("%sPASS%s %s (%.1fs)\n", gs_term_green(c), gs_term_reset(c), name,
+                   t->duration_ms / 1000);
         break;
     case GS_CONFORM_FAILED:
         printf("%sFAIL%s %s: %s\n", gs_term_red(c), gs_term_reset(c), name,
@@ -731,6 +736,12 @@ static void conform_rows(conform_run *r)
         } else if (t->outcome == GS_CONFORM_PROVISIONAL_SKIPPED) {
             row->result = GS_RESULT_SKIPPED;
             gs_results_set(&row->error, "provisional: skipped (--skip-provisional-tests)");
+        } else if (t->unchecked_by) {
+            row->result = GS_RESULT_PASSED;
+            gs_results_set(&row->description,
+                           "passed without running: the run supports %s, and the upstream "
+                           "test checks nothing then",
+                           t->unchecked_by->name);
         } else {
             r->total++;
         }
@@ -742,7 +753,8 @@ static void conform_print_unrun(const conform_run *r)
     for (size_t i = 0; i < r->plan->n_tests; i++)
         if (r->plan->tests[i].outcome == GS_CONFORM_NOT_SUPPORTED ||
             r->plan->tests[i].outcome == GS_CONFORM_SKIPPED ||
-            r->plan->tests[i].outcome == GS_CONFORM_PROVISIONAL_SKIPPED)
+            r->plan->tests[i].outcome == GS_CONFORM_PROVISIONAL_SKIPPED ||
+            r->plan->tests[i].unchecked_by)
             conform_print_test(r, &r->plan->tests[i]);
 }
 

@@ -31,6 +31,9 @@ typedef struct gs_conform_test {
     const gs_scenario *sc;     /* sc->conformance.present */
     gs_conform_outcome outcome;
     const gs_conf_feature *missing; /* NOT_SUPPORTED: the first feature not supported */
+    /* SUCCEEDED without running: the run supports this feature of the label's unlessFeatures,
+     * and upstream's test returns at once, passing (NULL for a test that ran) */
+    const gs_conf_feature *unchecked_by;
     char *message;             /* FAILED: the first failing check or the error; owned */
     double duration_ms;
 } gs_conform_test;

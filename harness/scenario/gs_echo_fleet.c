@@ -6,6 +6,7 @@
 
 #include "gs_addr.h"
 #include "gs_alloc.h"
+#include "gs_hostname.h"
 #include "gs_json_parse.h"
 #include "gs_time.h"
 
@@ -40,6 +41,71 @@ typedef enum fleet_l4 {
     FLEET_UDP = 2,
     FLEET_TLS = 4, /* TLSRoute: passthrough, so the echo terminates TLS with its own certificate */
 } fleet_l4;
+
+/* Whether TLS listener |l| (a Gateway's spec.listeners item) is in mode Terminate (the default
+ * when tls or its mode is absent). */
+static bool fleet_listener_terminates(const gs_yaml_node *l)
+{
+    const char *mode = gs_yaml_str(gs_yaml_get(gs_yaml_get(l, "tls"), "mode"));
+    return mode == NULL || strcmp(mode, "Terminate") == 0;
+}
+
+/* Whether one of |route|'s hostnames (none: any) intersects listener hostname |lh|. */
+static bool fleet_hostnames_meet(const gs_yaml_node *route, const char *lh)
+{
+    const gs_yaml_node *hs = gs_yaml_get(gs_yaml_get(route, "spec"), "hostnames");
+    if (hs == NULL || hs->kind != GS_YAML_SEQUENCE || hs->nitems == 0)
+        return true;
+    const char *eff;
+    for (size_t i = 0; i < hs->nitems; i++) {
+        const char *h = gs_yaml_str(hs->items[i]);
+        if (h && gs_hostname_intersect(lh, h, &eff))
+            return true;
+    }
+    return false;
+}
+
+/* What the TLS listeners TLSRoute |it| names do with the TLS: FLEET_TLS when one of them is
+ * Passthrough (the backend terminates it: a TLS echo), FLEET_TCP when one is Terminate (the
+ * gateway terminates it and sends the cleartext: a TCP echo), both when both. A listener is
+ * named by a parentRef to a Gateway of the set, its sectionName and port when given, and a
+ * hostname meeting the route's. A route naming no such listener counts as passthrough. */
+static unsigned fleet_tls_route_l4(const gs_objset *set, const gs_objset_item *it)
+{
+    unsigned out = 0;
+    const gs_yaml_node *parents = gs_yaml_get(gs_yaml_get(it->node, "spec"), "parentRefs");
+    for (size_t p = 0; parents && parents->kind == GS_YAML_SEQUENCE && p < parents->nitems; p++) {
+        const gs_yaml_node *ref = parents->items[p];
+        const char *kind = gs_yaml_str(gs_yaml_get(ref, "kind"));
+        const char *name = gs_yaml_str(gs_yaml_get(ref, "name"));
+        const char *ns = gs_yaml_str(gs_yaml_get(ref, "namespace"));
+        const char *section = gs_yaml_str(gs_yaml_get(ref, "sectionName"));
+        int64_t port = 0;
+        bool has_port = gs_yaml_int(gs_yaml_get(ref, "port"), &port);
+        if ((kind && strcmp(kind, "Gateway") != 0) || name == NULL)
+            continue;
+        for (size_t g = 0; g < set->len; g++) {
+            const gs_objset_item *gw = &set->items[g];
+            if (strcmp(gw->kind, "Gateway") != 0 || strcmp(gw->name, name) != 0 ||
+                strcmp(gw->ns, ns ? ns : it->ns) != 0)
+                continue;
+            const gs_yaml_node *ls = gs_yaml_get(gs_yaml_get(gw->node, "spec"), "listeners");
+            for (size_t i = 0; ls && ls->kind == GS_YAML_SEQUENCE && i < ls->nitems; i++) {
+                const gs_yaml_node *l = ls->items[i];
+                const char *proto = gs_yaml_str(gs_yaml_get(l, "protocol"));
+                const char *lname = gs_yaml_str(gs_yaml_get(l, "name"));
+                int64_t lport = 0;
+                if (proto == NULL || strcmp(proto, "TLS") != 0 ||
+                    (section && (lname == NULL || strcmp(section, lname) != 0)) ||
+                    (has_port && (!gs_yaml_int(gs_yaml_get(l, "port"), &lport) || lport != port)) ||
+                    !fleet_hostnames_meet(it->node, gs_yaml_str(gs_yaml_get(l, "hostname"))))
+                    continue;
+                out |= fleet_listener_terminates(l) ? FLEET_TCP : FLEET_TLS;
+            }
+        }
+    }
+    return out ? out : FLEET_TLS;
+}
 
 /* Whether a backendRef |ref| of a route in namespace |route_ns| names Service |b| port |port|
  * (a ref without port names every port). */
@@ -78,7 +144,8 @@ static unsigned fleet_l4_of(const gs_objset *set, const gs_scenario_backend *b, 
                 for (size_t j = 0; refs && refs->kind == GS_YAML_SEQUENCE && j < refs->nitems;
                      j++)
                     if (fleet_ref_names(refs->items[j], it->ns, b, port))
-                        out |= kinds[k].l4;
+                        out |= kinds[k].l4 == FLEET_TLS ? fleet_tls_route_l4(set, it)
+                                                        : kinds[k].l4;
             }
         }
     }

@@ -299,6 +299,10 @@ typedef struct gs_scenario_conformance {
     bool provisional;
     const gs_conf_feature **features;
     size_t n_features;
+    /* unlessFeatures: upstream's test returns at once, passing, when the run supports one of
+     * these (TLSRouteListenerTerminateNotSupported when TLSRouteModeTerminate is supported) */
+    const gs_conf_feature **unless;
+    size_t n_unless;
     gs_pos pos;
 } gs_scenario_conformance;
 

@@ -68,22 +68,25 @@ static bool conf_profiles(gs_decoder *d, const gs_yaml_node *m, gs_scenario_conf
     return ok;
 }
 
-/* `features`: upstream Go constant names (SupportGateway, ...), each once, at least one. */
-static bool conf_features(gs_decoder *d, gs_yaml_stream *stream, const gs_yaml_node *m,
-                          gs_scenario_conformance *c)
+/* `features` (required, at least one) and `unlessFeatures` (optional): upstream Go constant
+ * names (SupportGateway, ...), each once. */
+static bool conf_feature_list(gs_decoder *d, gs_yaml_stream *stream, const gs_yaml_node *m,
+                              const char *key, const gs_conf_feature ***out, size_t *n_out)
 {
-    gs_yaml_node *seq = gs_dec_seq(d, m, "features", true);
+    bool required = strcmp(key, "features") == 0;
+    gs_yaml_node *seq = gs_dec_seq(d, m, key, required);
     if (seq == NULL || seq->kind != GS_YAML_SEQUENCE)
-        return false;
-    if (seq->nitems == 0) {
-        gs_dec_error_field(d, seq, "features",
+        return !required && gs_yaml_get(m, key) == NULL;
+    if (seq->nitems == 0 && required) {
+        gs_dec_error_field(d, seq, key,
                            "at least one feature is required (every upstream test needs "
                            "SupportGateway)");
         return false;
     }
-    c->features = gs_yaml_alloc(stream, seq->nitems * sizeof(*c->features));
+    const gs_conf_feature **list = gs_yaml_alloc(stream, (seq->nitems + 1) * sizeof(*list));
+    size_t n = 0;
     bool ok = true;
-    gs_dec_push(d, "features");
+    gs_dec_push(d, key);
     for (size_t i = 0; i < seq->nitems; i++) {
         const gs_yaml_node *item = seq->items[i];
         gs_dec_push_index(d, i);
@@ -99,19 +102,37 @@ static bool conf_features(gs_decoder *d, gs_yaml_stream *stream, const gs_yaml_n
                              "unknown feature \"%s\": features are upstream's SupportedFeatures "
                              "Go names (SupportGateway, SupportHTTPRoute, ...)",
                              item->str);
-            for (size_t j = 0; f && j < c->n_features; j++)
-                if (c->features[j] == f) {
+            for (size_t j = 0; f && j < n; j++)
+                if (list[j] == f) {
                     gs_dec_error(d, item, "feature \"%s\" is listed twice", item->str);
                     f = NULL;
                 }
         }
         if (f)
-            c->features[c->n_features++] = f;
+            list[n++] = f;
         ok = ok && f;
         gs_dec_pop(d);
     }
     gs_dec_pop(d);
+    *out = list;
+    *n_out = n;
     return ok;
+}
+
+/* A feature cannot be both needed and a reason to pass without checks. */
+static bool conf_unless_apart(gs_decoder *d, const gs_yaml_node *m,
+                              const gs_scenario_conformance *c)
+{
+    for (size_t i = 0; i < c->n_unless; i++)
+        for (size_t j = 0; j < c->n_features; j++)
+            if (c->unless[i] == c->features[j]) {
+                gs_dec_error_field(d, gs_yaml_get(m, "unlessFeatures"), "unlessFeatures",
+                                   "%s is also in features: a test that needs a feature cannot "
+                                   "pass unchecked when it is supported",
+                                   c->unless[i]->support_name);
+                return false;
+            }
+    return true;
 }
 
 /* Writes the names of the profiles in |bits| as "[A, B]" into |out|. */
@@ -163,8 +184,8 @@ static void conf_check_derived(gs_decoder *d, const gs_yaml_node *m,
 void gs_scenario_decode_conformance(gs_decoder *d, gs_yaml_stream *stream,
                                     const gs_yaml_node *spec, gs_scenario_conformance *out)
 {
-    static const char *const fields[] = {"shortName", "profiles", "level", "provisional",
-                                         "features",  NULL};
+    static const char *const fields[] = {"shortName", "profiles",       "level", "provisional",
+                                         "features",  "unlessFeatures", NULL};
     static const char *const levels[] = {"core", "extended", NULL};
     gs_yaml_node *m = gs_dec_map(d, spec, "conformance", false);
     if (m == NULL || m->kind != GS_YAML_MAPPING)
@@ -178,7 +199,9 @@ void gs_scenario_decode_conformance(gs_decoder *d, gs_yaml_stream *stream,
     ok = gs_dec_enum(d, m, "level", true, levels, &level) && ok;
     out->extended = level == 1;
     gs_dec_bool(d, m, "provisional", false, &out->provisional);
-    ok = conf_features(d, stream, m, out) && ok;
+    ok = conf_feature_list(d, stream, m, "features", &out->features, &out->n_features) && ok;
+    ok = conf_feature_list(d, stream, m, "unlessFeatures", &out->unless, &out->n_unless) && ok;
+    ok = ok && conf_unless_apart(d, m, out);
     if (ok)
         conf_check_derived(d, m, out);
     gs_dec_pop(d);

@@ -212,6 +212,69 @@ START_TEST(echo_fleet_layer4_listeners)
 }
 END_TEST
 
+/* A TLSRoute on a Terminate listener sends the cleartext: its backend gets a TCP echo; on a
+ * Passthrough listener of the same port (told apart by hostname or sectionName) a TLS echo. */
+static const char *yaml_terminate =
+    "apiVersion: gatesim.dev/v1alpha1\nkind: Scenario\nmetadata: {name: term}\n"
+    "spec:\n  backends:\n  - {service: default/c, ports: [3000, 8443]}\n"
+    "  - {service: default/d, ports: [3000]}\n"
+    "  manifests:\n"
+    "  - inline: {apiVersion: gateway.networking.k8s.io/v1, kind: Gateway, metadata: {name: gw, "
+    "namespace: default}, spec: {gatewayClassName: x, listeners: [{name: term, protocol: TLS, "
+    "port: 8443, hostname: t.example.com, tls: {mode: Terminate, certificateRefs: [{name: s}]}}, "
+    "{name: pass, protocol: TLS, port: 8443, hostname: p.example.com, tls: {mode: "
+    "Passthrough}}]}}\n"
+    "  - inline: {apiVersion: gateway.networking.k8s.io/v1, kind: TLSRoute, metadata: "
+    "{name: r1, namespace: default}, spec: {parentRefs: [{name: gw}], hostnames: "
+    "[t.example.com], rules: [{backendRefs: [{name: c, port: 3000}]}]}}\n"
+    "  - inline: {apiVersion: gateway.networking.k8s.io/v1, kind: TLSRoute, metadata: "
+    "{name: r2, namespace: default}, spec: {parentRefs: [{name: gw}], hostnames: "
+    "[p.example.com], rules: [{backendRefs: [{name: c, port: 8443}]}]}}\n"
+    "  - inline: {apiVersion: gateway.networking.k8s.io/v1, kind: TLSRoute, metadata: "
+    "{name: r3, namespace: default}, spec: {parentRefs: [{name: gw, sectionName: term}], "
+    "hostnames: [\"*.example.com\"], rules: [{backendRefs: [{name: d, port: 3000}]}]}}\n"
+    "  steps:\n  - name: s\n    send: {protocol: tls, host: t.example.com}\n";
+
+START_TEST(echo_fleet_terminate_gets_tcp)
+{
+    char dir[] = "/tmp/gatesim-fleet-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char *p = gs_test_write_temp(".yaml", yaml_terminate);
+    gs_scenario_list list = {0};
+    gs_diags diags = {0};
+    ck_assert_int_eq(gs_scenario_list_load(&list, p, &diags, NULL), 0);
+    const gs_scenario *sc = list.items[0];
+    gs_objset set = {0};
+    gs_error err = {0};
+    for (size_t i = 0; i < sc->n_manifests; i++)
+        ck_assert_msg(gs_objset_add_source(&set, &sc->manifests[i], &err) == 0, "%s", err.msg);
+    gs_echo_fleet f;
+    int rc = gs_echo_fleet_start(&f, sc, &set, gs_test_built("backends/gatesim-echo"), dir, NULL,
+                                 20 * GS_NS_PER_S, &err);
+    ck_assert_msg(rc == 0, "%s", err.msg);
+    ck_assert_uint_eq(f.n_endpoints, 3);
+    /* c:3000 (r1, Terminate by hostname) -> TCP; c:8443 (r2, Passthrough) -> TLS;
+     * d:3000 (r3, sectionName term) -> TCP */
+    ck_assert_ptr_nonnull(f.replicas[0].tcp_address);
+    ck_assert_str_eq(f.endpoints[0].address, f.replicas[0].tcp_address);
+    ck_assert_ptr_nonnull(f.replicas[0].tls_address);
+    ck_assert_str_eq(f.endpoints[1].address, f.replicas[0].tls_address);
+    ck_assert_ptr_nonnull(f.replicas[1].tcp_address);
+    ck_assert_str_eq(f.endpoints[2].address, f.replicas[1].tcp_address);
+    ck_assert_ptr_null(f.replicas[1].tls_address);
+    gs_echo_fleet_stop(&f);
+    ck_assert_int_eq(gs_proc_live_count(), 0);
+    gs_objset_clear(&set);
+    gs_diags_clear(&diags);
+    gs_scenario_list_clear(&list);
+    unlink(p);
+    free(p);
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("echo_fleet");
@@ -220,6 +283,7 @@ int main(void)
     tcase_add_test(tc, echo_fleet_start_log_die_stop);
     tcase_add_test(tc, echo_fleet_bad_binary_is_an_error);
     tcase_add_test(tc, echo_fleet_layer4_listeners);
+    tcase_add_test(tc, echo_fleet_terminate_gets_tcp);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
 }
