@@ -199,6 +199,11 @@ static const char *const builtin_features[] = {
     "HTTPRoute308RedirectStatusCode",
     "GRPCRouteNamedRouteRule",
     "GRPCRouteRequestHeaderModifier",
+    /* GATEWAY-TLS: passthrough by SNI, Terminate to TCP backends, and both modes on one port
+     * (the server name picks the listener per connection) */
+    "TLSRoute",
+    "TLSRouteModeTerminate",
+    "TLSRouteModeMixed",
 };
 
 static int builtin_features_json(gs_target *t, gs_json_value **out, gs_error *err)
