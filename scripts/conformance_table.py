@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
-# The coverage table of docs/conformance.md: every upstream test of GATEWAY-HTTP and GATEWAY-GRPC
-# (scenarios/conformance/upstream-tests.tsv) with the scenario that ports it (from the labels,
-# read with `gatesim conform --list`) or why it is not ported.
+# The coverage table of docs/conformance.md: every upstream test of GATEWAY-HTTP, GATEWAY-GRPC
+# and GATEWAY-TLS (scenarios/conformance/upstream-tests.tsv) with the scenario that ports it
+# (from the labels, read with `gatesim conform --list`) or why it is not ported.
 #   conformance_table.py GATESIM SRC           rewrite the table in SRC/docs/conformance.md
 #   conformance_table.py GATESIM SRC --check   exit 1 when the table is not current
 import json
