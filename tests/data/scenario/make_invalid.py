@@ -284,6 +284,14 @@ CONF_CASES = [
      "extended", 1, "spec.conformance.level: must be core"),
     ("conformance-provisional-not-bool", conf(CONF_OK + "    provisional: maybe\n"), "maybe", 1,
      "spec.conformance.provisional"),
+    ("conformance-unless-unknown-feature",
+     conf(CONF_OK + "    unlessFeatures: [SupportTLSRouteModeTerminat]\n"),
+     "SupportTLSRouteModeTerminat]", 1,
+     'spec.conformance.unlessFeatures[0]: unknown feature "SupportTLSRouteModeTerminat"; did you '
+     'mean "SupportTLSRouteModeTerminate"?'),
+    ("conformance-unless-also-needed", conf(CONF_OK + "    unlessFeatures: [SupportHTTPRoute]\n"),
+     "[SupportHTTPRoute]", 1,
+     "spec.conformance.unlessFeatures: SupportHTTPRoute is also in features"),
 ]
 
 

@@ -52,6 +52,11 @@ static void setup(void)
                "[SupportGateway, SupportGRPCRoute, SupportGRPCRouteNamedRouteRule]", true);
     write_test("GatewayOnly", "[GATEWAY-GRPC, GATEWAY-HTTP, GATEWAY-TLS]", "core",
                "[SupportGateway]", false);
+    /* an "X not supported" test, passing unchecked where X is supported (only GATEWAY-TLS) */
+    write_test("TLSTerminateNotSupported", "[GATEWAY-TLS]", "core",
+               "[SupportGateway, SupportTLSRoute]\n"
+               "    unlessFeatures: [SupportTLSRouteModeTerminate]",
+               false);
     gs_diags diags = {0};
     lib = (gs_scenario_list){0};
     int rc = gs_scenario_list_load(&lib, lib_dir, &diags, NULL);
@@ -104,6 +109,43 @@ START_TEST(plan_scope_and_support)
     /* the profile's core features are supported whatever the claim: ReferenceGrant */
     ck_assert(gs_conform_supported(&p, gs_conf_feature_find("ReferenceGrant")));
     ck_assert(!gs_conform_supported(&p, gs_conf_feature_find("GRPCRoute")));
+    gs_conform_plan_free(&p);
+}
+END_TEST
+
+/* unlessFeatures: supported, the test passes without running; not supported, it runs; a
+ * missing feature of its own still makes it NOT_SUPPORTED. */
+START_TEST(plan_unless_features)
+{
+    gs_error err = {0};
+    gs_conform_plan p;
+    const char *with[] = {"TLSRoute", "TLSRouteModeTerminate"};
+    gs_conform_options o = {.profiles = GS_CONF_PROFILE_TLS, .supported = with,
+                            .n_supported = 2};
+    ck_assert_int_eq(gs_conform_plan_build(&p, &lib, &o, &err), 0);
+    const gs_conform_test *t = find(&p, "TLSTerminateNotSupported");
+    ck_assert_ptr_nonnull(t);
+    ck_assert_int_eq(t->outcome, GS_CONFORM_SUCCEEDED);
+    ck_assert_str_eq(t->unchecked_by->name, "TLSRouteModeTerminate");
+    gs_conform_profile_report r;
+    gs_conform_profile_compute(&p, GS_CONF_PROFILE_TLS, &r);
+    ck_assert_uint_eq(r.core.passed, 1); /* GatewayOnly is still to run */
+    gs_conform_profile_free(&r);
+    gs_conform_plan_free(&p);
+
+    o.n_supported = 1; /* TLSRoute only: the test runs */
+    ck_assert_int_eq(gs_conform_plan_build(&p, &lib, &o, &err), 0);
+    t = find(&p, "TLSTerminateNotSupported");
+    ck_assert_int_eq(t->outcome, GS_CONFORM_PENDING);
+    ck_assert_ptr_null(t->unchecked_by);
+    gs_conform_plan_free(&p);
+
+    /* every feature but TLSRouteModeTerminate: it runs */
+    const char *all_but_tls[] = {"TLSRouteModeTerminate"};
+    o = (gs_conform_options){.profiles = GS_CONF_PROFILE_HTTP | GS_CONF_PROFILE_TLS,
+                             .all_features = true, .exempt = all_but_tls, .n_exempt = 1};
+    ck_assert_int_eq(gs_conform_plan_build(&p, &lib, &o, &err), 0);
+    ck_assert_int_eq(find(&p, "TLSTerminateNotSupported")->outcome, GS_CONFORM_PENDING);
     gs_conform_plan_free(&p);
 }
 END_TEST
@@ -379,6 +421,7 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, plan_scope_and_support);
     tcase_add_test(tc, plan_flags);
+    tcase_add_test(tc, plan_unless_features);
     tcase_add_test(tc, plan_duplicate_short_name);
     tcase_add_test(tc, profile_results_and_summaries);
     tcase_add_test(tc, report_has_upstream_fields);
