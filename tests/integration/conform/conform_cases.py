@@ -5,6 +5,9 @@
 #                                           GATEWAY-GRPC: exit 0, every test the target's
 #                                           features allow passes, and the ConformanceReport
 #                                           satisfies upstream's field names and rules
+#   conform_cases.py GATESIM tls SRC        GATEWAY-TLS on the builtin: every TLSRoute test
+#                                           ported, core and extended success with the counts
+#                                           the listing predicts, "not supported" tests unchecked
 #   conform_cases.py GATESIM jobs SRC       --jobs 1 and --jobs 3 give the same report (GATEWAY-GRPC,
 #                                           weights included, to keep the case short)
 #   conform_cases.py GATESIM skewed SRC     exec:tests/data/targets/exec-skewed-gatesim.sh fails
@@ -162,6 +165,78 @@ def mode_builtin():
         for n in ran:
             if not os.path.exists(os.path.join(tmp, "gs", "tests", n, "results.json")):
                 fail("no reports of %s's own run" % n)
+    finally:
+        shutil.rmtree(tmp)
+
+
+def mode_tls():
+    """GATEWAY-TLS on the builtin: every TLSRoute test of upstream's list is ported, the run
+    exits 0, core and extended succeed with the statistics the listing predicts, the two
+    "not supported" tests pass unchecked (the builtin terminates and mixes), and the provisional
+    Terminate tests are listed as succeeded."""
+    tmp = tempfile.mkdtemp()
+    try:
+        tests = listing(["--conformance-profiles", "GATEWAY-TLS"])
+        with open(os.path.join(SRC, "scenarios/conformance/upstream-tests.tsv")) as f:
+            upstream = [l.split("\t")[0] for l in f if l.startswith("TLSRoute")]
+        if len(upstream) < 13:
+            fail("upstream-tests.tsv lists %d TLSRoute tests" % len(upstream))
+        for n in upstream:
+            if n not in tests:
+                fail("%s is not ported" % n)
+        tls = {n: t for n, t in tests.items() if "GATEWAY-TLS" in t["profiles"]}
+        want = {"core": 0, "extended": 0}
+        for n, t in tls.items():
+            if t["outcome"] not in ("run", "succeeded"):
+                fail("%s would be %s on the builtin" % (n, t["outcome"]))
+            want[t["level"]] += 1
+        unchecked = {n for n, t in tests.items() if t["outcome"] == "succeeded"}
+        if unchecked != {"TLSRouteListenerTerminateNotSupported",
+                         "TLSRouteListenerMixedTerminationNotSupported"}:
+            fail("tests passing unchecked: %s" % sorted(unchecked))
+        report = os.path.join(tmp, "report.yaml")
+        rc, out, err = conform(["--conformance-profiles", "GATEWAY-TLS", "-j", "2",
+                                "--report-dir", os.path.join(tmp, "gs"),
+                                "--report-output", report])
+        if rc != 0:
+            fail("GATEWAY-TLS on builtin exited %d:\n%s\n%s" % (rc, out, err))
+        doc = check_report(report)
+        if [p["name"] for p in doc["profiles"]] != ["GATEWAY-TLS"]:
+            fail("profiles %s" % [p["name"] for p in doc["profiles"]])
+        p = profile(doc, "GATEWAY-TLS")
+        for part in ("core", "extended"):
+            st = p[part]
+            if st["result"] != "success":
+                fail("GATEWAY-TLS %s is %s" % (part, st["result"]))
+            got = st["statistics"]
+            if got != {"Passed": want[part], "Failed": 0, "Skipped": 0}:
+                fail("GATEWAY-TLS %s statistics %s, the listing gives %d tests" %
+                     (part, got, want[part]))
+        if want["core"] < 21 or want["extended"] < 4:
+            fail("GATEWAY-TLS has %s tests" % want)
+        if p["summary"] != "Core tests succeeded. Extended tests succeeded.":
+            fail("summary %r" % p["summary"])
+        feats = p["extended"]
+        for f in ("TLSRouteModeTerminate", "TLSRouteModeMixed"):
+            if f not in feats.get("supportedFeatures", []):
+                fail("%s not among the supported features: %s" % (f, feats))
+        prov = set(doc.get("succeededProvisionalTests") or [])
+        for n in ("TLSRouteTerminateSimpleSameNamespace", "TLSRouteMixedTerminationSameNamespace"):
+            if n not in prov:
+                fail("%s not in succeededProvisionalTests %s" % (n, sorted(prov)))
+        for n in unchecked:
+            if "PASS %s (not run: " % n not in out:
+                fail("%s not shown as passed unchecked:\n%s" % (n, out))
+            if os.path.exists(os.path.join(tmp, "gs", "tests", n)):
+                fail("%s was run" % n)
+        with open(os.path.join(tmp, "gs", "results.json")) as f:
+            res = {s["name"]: s for s in json.load(f)["scenarios"]}
+        for n in tls:
+            if res[n]["result"] != "passed":
+                fail("results.json: %s is %s" % (n, res[n]["result"]))
+        for n in unchecked:
+            if "passed without running" not in (res[n].get("description") or ""):
+                fail("results.json does not say %s was not run: %r" % (n, res[n]))
     finally:
         shutil.rmtree(tmp)
 
@@ -363,7 +438,7 @@ def main():
     GATESIM, mode, SRC = os.path.abspath(sys.argv[1]), sys.argv[2], sys.argv[3]
     {"builtin": mode_builtin, "jobs": mode_jobs, "skewed": mode_skewed,
      "core-only": mode_core_only, "usage": mode_usage, "example": mode_example,
-     "sighup": mode_sighup, "doc": mode_doc}[mode]()
+     "sighup": mode_sighup, "doc": mode_doc, "tls": mode_tls}[mode]()
     print("ok")
 
 
