@@ -330,8 +330,13 @@ static void ng_location_body(ng_ctx *c, const ng_server *s, const ng_loc *l, gs_
     const gs_nginx_annots *a = l->a;
     if (a && ((l->tls && a->ssl_redirect) || a->force_ssl_redirect)) {
         /* ingress-nginx's Lua redirect: every request reaching the HTTP port */
-        gs_buf_puts(b, "            return 308 https://$host$request_uri;\n");
-        return;
+        if (c->in->listen_tls == NULL) {
+            gs_buf_puts(b, "            return 308 https://$host$request_uri;\n");
+            return;
+        }
+        gs_buf_puts(b, "            if ($scheme = http) {\n"
+                       "                return 308 https://$host$request_uri;\n"
+                       "            }\n");
     }
     if (a && (a->permanent_redirect || a->temporal_redirect)) {
         bool perm = a->permanent_redirect != NULL;
@@ -399,11 +404,50 @@ static void ng_server_name(gs_buf *b, const char *host)
     gs_buf_puts(b, "$\"");
 }
 
+bool gs_ingress_nginx_secret_usable(const gs_secret *s)
+{
+    size_t n;
+    return s && gs_secret_get(s, "tls.crt", &n) && gs_secret_get(s, "tls.key", &n);
+}
+
+/* The certificate files of |host|: the first TLS Secret of an Ingress listing the host, when it
+ * exists and holds a certificate; else ingress-nginx's fake default certificate. */
+static void ng_server_tls(ng_ctx *c, const char *host, gs_buf *b)
+{
+    const gs_model *m = c->in->m;
+    char name[600] = "default";
+    bool found = false;
+    for (size_t i = 0; host && i < m->n_ingresses && !found; i++) {
+        const gs_ingress *ing = m->ingresses[i];
+        for (size_t t = 0; t < ing->spec.n_tls && !found; t++)
+            for (size_t h = 0; h < ing->spec.tls[t].n_hosts && !found; h++) {
+                const char *th = ing->spec.tls[t].hosts[h].v;
+                const char *sn = ing->spec.tls[t].secret_name.v;
+                if (!th || !sn || strcmp(th, host) != 0)
+                    continue;
+                found = true;
+                const gs_object *o =
+                    gs_model_find(m, GS_KIND_SECRET, ing->obj.metadata.namespace.v, sn);
+                if (gs_ingress_nginx_secret_usable((const gs_secret *)o))
+                    snprintf(name, sizeof name, "%s_%s", ing->obj.metadata.namespace.v, sn);
+            }
+    }
+    gs_buf_printf(b, "        ssl_certificate %s/certs/%s.crt;\n"
+                     "        ssl_certificate_key %s/certs/%s.key;\n",
+                  c->in->workdir, name, c->in->workdir, name);
+}
+
 static void ng_server_write(ng_ctx *c, ng_server *s, gs_buf *b)
 {
     bool catch_all = strcmp(s->host, "_") == 0;
-    gs_buf_printf(b, "    server {\n        listen %s%s;\n        server_name ", c->in->listen,
+    gs_buf_printf(b, "    server {\n        listen %s%s;\n", c->in->listen,
                   catch_all ? " default_server" : "");
+    if (c->in->listen_tls) {
+        gs_buf_printf(b, "        listen %s ssl%s;\n", c->in->listen_tls,
+                      catch_all ? " default_server" : "");
+        ng_server_tls(c, catch_all ? NULL : s->host, b);
+    }
+    gs_buf_puts(b, "        server_name ");
     ng_server_name(b, s->host);
     gs_buf_puts(b, ";\n");
     if (s->app_root)

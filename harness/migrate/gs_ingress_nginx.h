@@ -20,6 +20,11 @@
 typedef struct gs_ingress_nginx_in {
     const gs_model *m;       /* its Ingresses (canaries included) and Services */
     const char *listen;      /* where nginx takes HTTP: "127.0.0.1:8080", "unix:/path" */
+    /* NULL, or where nginx takes HTTPS: every server listens there too, as in ingress-nginx,
+     * with the certificate of its host's Ingress TLS Secret, else ingress-nginx's fake default
+     * certificate. The caller writes the files: WORKDIR/certs/NS_NAME.crt and .key for each
+     * Secret (gs_ingress_nginx_secret_usable), WORKDIR/certs/default.crt and .key. */
+    const char *listen_tls;
     const char *workdir;     /* absolute: pid file, logs, temporary files */
     const char *main_extra;  /* NULL, or directives for the main context ("daemon off;\n") */
     const char *http_extra;  /* NULL, or text for the end of http {} (a probe server) */
@@ -29,6 +34,9 @@ typedef struct gs_ingress_nginx_in {
                     size_t n);
     void *resolve_ctx;
 } gs_ingress_nginx_in;
+
+/* True when |s| holds a certificate nginx can serve (tls.crt and tls.key). */
+bool gs_ingress_nginx_secret_usable(const gs_secret *s);
 
 /* Appends the configuration to |conf|; notes on what the emulation leaves out to |notes|.
  * Returns the number of server blocks written (the default server included). */

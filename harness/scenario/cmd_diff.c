@@ -10,6 +10,7 @@
 #include "gs_convert.h"
 #include "gs_echo_fleet.h"
 #include "gs_ingress.h"
+#include "gs_ingress_nginx.h"
 #include "gs_model.h"
 #include "gs_nginx_annot.h"
 #include "gs_scenario.h"
@@ -21,6 +22,10 @@
 #include "gs_buf.h"
 #include "gs_json_parse.h"
 #include "gs_time.h"
+#include "gs_tls.h"
+
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -52,6 +57,8 @@ typedef struct diff_opts {
     unsigned requests; /* per side, for a probe whose answer is a split */
     double alpha;
     bool no_normalization; /* leave out the percent-encoded and double-slash probes */
+    SSL_CTX *tls;          /* the HTTPS probes' client (no verification: the certificate is
+                              compared, not trusted) */
 } diff_opts;
 
 static void diff_usage(FILE *out)
@@ -167,6 +174,32 @@ static void diff_synth(const diff_svc *v, size_t n, gs_buf *out)
     }
 }
 
+/* The certificate Secrets of the Ingress side (tls.crt and tls.key), for the Gateway API side's
+ * HTTPS listeners: in a cluster both sides read the same Secrets. */
+static void diff_synth_secrets(const gs_model *m, gs_buf *out)
+{
+    for (size_t i = 0; i < m->n_secrets; i++) {
+        const gs_secret *sec = m->secrets[i];
+        if (!gs_ingress_nginx_secret_usable(sec))
+            continue;
+        gs_buf_printf(out, "---\napiVersion: v1\nkind: Secret\nmetadata: {name: %s, namespace: %s}\n"
+                           "type: kubernetes.io/tls\nstringData:\n",
+                      sec->obj.metadata.name.v, sec->obj.metadata.namespace.v);
+        const char *keys[] = {"tls.crt", "tls.key"};
+        for (size_t k = 0; k < 2; k++) {
+            size_t n;
+            const char *pem = (const char *)gs_secret_get(sec, keys[k], &n);
+            gs_buf_printf(out, "  %s: |\n", keys[k]);
+            for (const char *l = pem; *l;) {
+                size_t len = strcspn(l, "\n");
+                if (len)
+                    gs_buf_printf(out, "    %.*s\n", (int)len, l);
+                l += len + (l[len] == '\n');
+            }
+        }
+    }
+}
+
 /* A GatewayClass for every class the Gateway API side's Gateways name and do not define. */
 static void diff_synth_classes(const char *yaml, gs_buf *out)
 {
@@ -206,6 +239,7 @@ typedef struct diff_probe {
     char path[512];
     char header[512]; /* "Name: value" or "" */
     bool weighted;    /* its answer is a split: sampled, shares compared */
+    bool https;       /* over TLS (SNI: the host) to the HTTPS listener */
     diff_kind kind;
     bool regex_host;  /* ingress-nginx serves the host's paths as ~* regular expressions */
     bool char_prefix; /* from an ImplementationSpecific path (a character prefix in nginx) */
@@ -220,6 +254,7 @@ typedef struct diff_probes {
     bool weighting; /* they are (or meet) a split */
     bool char_prefix;
     bool no_normalization;
+    bool https;
     const char *written, *rewrite;
 } diff_probes;
 
@@ -230,7 +265,7 @@ static void diff_probe_add(diff_probes *ps, const char *host, const char *path, 
         return;
     for (size_t i = 0; i < ps->n; i++)
         if (strcmp(ps->items[i].host, host) == 0 && strcmp(ps->items[i].path, path) == 0 &&
-            strcmp(ps->items[i].header, header) == 0) {
+            strcmp(ps->items[i].header, header) == 0 && ps->items[i].https == ps->https) {
             ps->items[i].weighted |= ps->weighting;
             return;
         }
@@ -238,6 +273,7 @@ static void diff_probe_add(diff_probes *ps, const char *host, const char *path, 
     memset(p, 0, sizeof *p);
     p->weighted = ps->weighting;
     p->kind = kind;
+    p->https = ps->https;
     p->char_prefix = ps->char_prefix;
     snprintf(p->host, sizeof p->host, "%s", host);
     snprintf(p->path, sizeof p->path, "%s", path);
@@ -367,6 +403,38 @@ static void diff_make_probes(const gs_model *m, diff_probes *ps)
         gs_nginx_annots_clear(&a);
     }
     diff_probe_add(ps, "gs-unknown.invalid", "/", "", DIFF_K_ROOT);
+    /* HTTPS: the hosts an Ingress lists under tls, each path as written and one segment beyond,
+     * and / */
+    ps->https = true;
+    for (size_t i = 0; i < m->n_ingresses; i++)
+        for (size_t t = 0; t < m->ingresses[i]->spec.n_tls; t++)
+            for (size_t h = 0; h < m->ingresses[i]->spec.tls[t].n_hosts; h++) {
+                const char *th = m->ingresses[i]->spec.tls[t].hosts[h].v;
+                char host[256];
+                snprintf(host, sizeof host, "%s%s", th[0] == '*' ? "gs-probe" : "",
+                         th + (th[0] == '*'));
+                for (size_t k = 0; k < m->n_ingresses; k++)
+                    for (size_t r = 0; r < m->ingresses[k]->spec.n_rules; r++) {
+                        const gs_ingress_rule *rule = &m->ingresses[k]->spec.rules[r];
+                        if (rule->host.v == NULL || strcmp(rule->host.v, th) != 0)
+                            continue;
+                        for (size_t p = 0; p < rule->n_paths; p++) {
+                            char lit[480], v[512];
+                            diff_literal(rule->paths[p].path.v[0] ? rule->paths[p].path.v : "/",
+                                         lit, sizeof lit);
+                            if (lit[0] == '\0')
+                                continue;
+                            ps->written = rule->paths[p].path.v;
+                            diff_probe_add(ps, host, lit, "", DIFF_K_PATH);
+                            size_t len = strlen(lit);
+                            snprintf(v, sizeof v, "%s%sgs-probe", lit, lit[len - 1] == '/' ? "" : "/");
+                            diff_probe_add(ps, host, v, "", DIFF_K_BEYOND);
+                            ps->written = NULL;
+                        }
+                    }
+                diff_probe_add(ps, host, "/", "", DIFF_K_ROOT);
+            }
+    ps->https = false;
     for (size_t i = 0; i < ps->n; i++)
         for (size_t k = 0; k < n_regex && !ps->items[i].regex_host; k++)
             ps->items[i].regex_host = strcmp(regex_hosts[k], ps->items[i].host) == 0;
@@ -418,6 +486,7 @@ typedef struct diff_answer {
     int status; /* 0: no answer */
     char backend[320]; /* ns/name, or "none" */
     char path[512], host[256], location[512];
+    char cert[256]; /* HTTPS: the subject CN of the certificate served */
 } diff_answer;
 
 static int diff_connect(const char *address)
@@ -459,25 +528,53 @@ static void diff_header(const char *head, const char *name, char *out, size_t n)
     }
 }
 
-static void diff_send(const char *address, const diff_probe *p, diff_answer *ans)
+/* The subject CN of |ssl|'s peer certificate into |out| ("none" without one). */
+static void diff_peer_cn(SSL *ssl, char *out, size_t n)
+{
+    snprintf(out, n, "none");
+    X509 *c = SSL_get1_peer_certificate(ssl);
+    if (c == NULL)
+        return;
+    char cn[256];
+    if (X509_NAME_get_text_by_NID(X509_get_subject_name(c), NID_commonName, cn, sizeof cn) > 0)
+        snprintf(out, n, "%s", cn);
+    X509_free(c);
+}
+
+static void diff_send(const char *address, const diff_probe *p, SSL_CTX *tls, diff_answer *ans)
 {
     memset(ans, 0, sizeof *ans);
     snprintf(ans->backend, sizeof ans->backend, "none");
-    int fd = diff_connect(address);
+    int fd = address ? diff_connect(address) : -1;
     if (fd < 0)
         return;
+    SSL *ssl = NULL;
+    if (p->https) {
+        gs_error err = {0};
+        if (tls == NULL || gs_tls_client_ssl_new(&ssl, tls, p->host, &err) < 0 ||
+            SSL_set_fd(ssl, fd) != 1 || SSL_connect(ssl) != 1) {
+            SSL_free(ssl);
+            close(fd);
+            return; /* no handshake: no answer */
+        }
+        diff_peer_cn(ssl, ans->cert, sizeof ans->cert);
+    }
     gs_buf req = {0};
     gs_buf_printf(&req, "GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n", p->path, p->host);
     if (p->header[0])
         gs_buf_printf(&req, "%s\r\n", p->header);
     gs_buf_puts(&req, "\r\n");
     gs_buf resp = {0};
-    if (write(fd, req.data, req.len) == (ssize_t)req.len) {
+    bool sent = ssl ? SSL_write(ssl, req.data, (int)req.len) == (int)req.len
+                    : write(fd, req.data, req.len) == (ssize_t)req.len;
+    if (sent) {
         char chunk[8192];
         ssize_t got;
-        while (resp.len < (1u << 20) && (got = read(fd, chunk, sizeof chunk)) > 0)
+        while (resp.len < (1u << 20) &&
+               (got = ssl ? SSL_read(ssl, chunk, sizeof chunk) : read(fd, chunk, sizeof chunk)) > 0)
             gs_buf_append(&resp, chunk, (size_t)got);
     }
+    SSL_free(ssl);
     close(fd);
     gs_buf_clear(&req);
     const char *end = resp.data ? strstr(resp.data, "\r\n\r\n") : NULL;
@@ -511,6 +608,8 @@ static void diff_answer_text(const diff_answer *a, gs_buf *b)
         return;
     }
     gs_buf_printf(b, "%d", a->status);
+    if (a->cert[0])
+        gs_buf_printf(b, " [certificate %s]", a->cert);
     if (strcmp(a->backend, "none") != 0)
         gs_buf_printf(b, " from %s (saw %s%s)", a->backend, a->host, a->path);
     if (a->location[0])
@@ -557,6 +656,8 @@ static bool diff_compare(const diff_answer *x, const diff_answer *y, gs_buf *wha
         gs_buf_puts(what, "host-seen ");
     if (strcmp(x->location, y->location) != 0)
         gs_buf_puts(what, "location ");
+    if (strcmp(x->cert, y->cert) != 0)
+        gs_buf_puts(what, "certificate ");
     return what->len > 0;
 }
 
@@ -568,6 +669,7 @@ typedef struct diff_side {
     char *workdir;
     char *self; /* the gatesim binary, borrowed by the target while it lives */
     const char *address;
+    const char *address_tls; /* the HTTPS listener's, or NULL */
 } diff_side;
 
 static int diff_side_start(diff_side *s, const char *root, const char *name, const char *yaml,
@@ -596,6 +698,9 @@ static int diff_side_start(diff_side *s, const char *root, const char *name, con
             rc = gs_error_set(err, GS_ERR_INVALID, "the %s side serves no listener", name);
         else
             s->address = l->address;
+        for (size_t i = 0; i < s->t->n_listeners && !s->address_tls; i++)
+            if (s->t->listeners[i].port == 443)
+                s->address_tls = s->t->listeners[i].address;
     }
     return rc;
 }
@@ -715,6 +820,7 @@ typedef enum diff_cause {
     DIFF_C_SPLIT,
     DIFF_C_SLASH_REDIRECT,
     DIFF_C_VHOST,
+    DIFF_C_TLS,
     DIFF_C_NORMALIZE,
     DIFF_C_REDIRECT,
     DIFF_C_OTHER,
@@ -777,6 +883,12 @@ static const struct {
                       "the backend receives another Host header (upstream-vhost)",
                       "a URLRewrite filter with hostname set to the upstream-vhost value (what "
                       "gatesim convert writes)"},
+    [DIFF_C_TLS] = {"HTTPS listener or certificate",
+                    "the host is served over HTTPS with another certificate, or not at all (the "
+                    "Ingress lists it under tls)",
+                    "a Gateway listener with protocol HTTPS, port 443, the host as hostname and "
+                    "the Ingress's secretName in tls.certificateRefs (what gatesim convert writes; "
+                    "a Secret in another namespace needs a ReferenceGrant)"},
     [DIFF_C_NORMALIZE] = {"path normalization",
                           "ingress-nginx decodes percent-encoding (%2F too) and merges double "
                           "slashes before it matches a location, and forwards the path as "
@@ -809,6 +921,8 @@ static diff_cause diff_cause_of(const diff_probe *p, const diff_answer *x, const
                                                          : DIFF_C_CANARY_HEADER;
     if (p->kind == DIFF_K_ENCODED || p->kind == DIFF_K_DSLASH)
         return DIFF_C_NORMALIZE;
+    if (p->https && (strstr(what, "certificate") || x->status == 0 || y->status == 0))
+        return DIFF_C_TLS;
     if (p->kind == DIFF_K_UPPER && p->regex_host && diff_status_or_backend(what))
         return DIFF_C_CASE;
     if (p->kind == DIFF_K_MID && (p->regex_host || p->char_prefix) && diff_status_or_backend(what))
@@ -837,7 +951,7 @@ typedef struct diff_found {
 
 static void diff_probe_line(const diff_probe *p, const char *verdict, gs_buf *b)
 {
-    gs_buf_printf(b, "%s GET http://%s%s%s%s", verdict, p->host, p->path,
+    gs_buf_printf(b, "%s GET http%s://%s%s%s%s", verdict, p->https ? "s" : "", p->host, p->path,
                   p->header[0] ? " with " : "", p->header);
 }
 
@@ -850,8 +964,8 @@ static bool diff_sampled(const diff_probe *p, const diff_side *before, const dif
     for (unsigned r = 0; r < opt->requests; r++) {
         diff_answer x, y;
         gs_buf tx = {0}, ty = {0};
-        diff_send(before->address, p, &x);
-        diff_send(after->address, p, &y);
+        diff_send(p->https ? before->address_tls : before->address, p, opt->tls, &x);
+        diff_send(p->https ? after->address_tls : after->address, p, opt->tls, &y);
         diff_answer_text(&x, &tx);
         diff_answer_text(&y, &ty);
         diff_outcome_count(&o, tx.data, true);
@@ -891,11 +1005,11 @@ static bool diff_sampled(const diff_probe *p, const diff_side *before, const dif
 
 /* Sends one probe to both sides into |out|; the cause when they differ (*differs). */
 static diff_cause diff_single(const diff_probe *p, const diff_side *before, const diff_side *after,
-                              gs_buf *out, bool *differs)
+                              const diff_opts *opt, gs_buf *out, bool *differs)
 {
     diff_answer x, y;
-    diff_send(before->address, p, &x);
-    diff_send(after->address, p, &y);
+    diff_send(p->https ? before->address_tls : before->address, p, opt->tls, &x);
+    diff_send(p->https ? after->address_tls : after->address, p, opt->tls, &y);
     gs_buf what = {0}, tx = {0}, ty = {0};
     *differs = diff_compare(&x, &y, &what);
     diff_answer_text(&x, &tx);
@@ -929,7 +1043,7 @@ static size_t diff_run_probes(const diff_probes *ps, const diff_side *before,
         if (p->weighted)
             differs = diff_sampled(p, before, after, opt, &text);
         else
-            cause = diff_single(p, before, after, &text, &differs);
+            cause = diff_single(p, before, after, opt, &text, &differs);
         if (differs) {
             found[n_diff].cause = cause;
             found[n_diff++].text = gs_buf_take(&text);
@@ -982,6 +1096,7 @@ static int diff_compare_sides(const gs_model *m, const char *ingress_yaml, const
     diff_synth(svcs, n_svcs, &synth);
     gs_buf_printf(&before_objs, "%s%s", synth.data ? synth.data : "", ingress_yaml);
     gs_buf_printf(&after_objs, "%s", synth.data ? synth.data : "");
+    diff_synth_secrets(m, &after_objs);
     diff_synth_classes(after_yaml, &after_objs);
     gs_buf_puts(&after_objs, after_yaml);
     diff_probes *ps = gs_xcalloc(1, sizeof *ps);
@@ -1093,6 +1208,11 @@ int gs_cmd_diff(int argc, char **argv)
         free(after);
         return diff_bad("%s", err.msg);
     }
+    if (gs_tls_client_ctx_new(&opt.tls, gs_tls_alpn_http11, NULL, NULL, true, &err) < 0) {
+        free(after);
+        fprintf(stderr, "gatesim diff: %s\n", err.msg);
+        return 2;
+    }
     gs_model *m;
     gs_model_new(&m);
     gs_buf ingress_yaml = {0}, after_yaml = {0};
@@ -1105,6 +1225,7 @@ int gs_cmd_diff(int argc, char **argv)
     gs_buf_clear(&ingress_yaml);
     gs_buf_clear(&after_yaml);
     gs_model_free(m);
+    SSL_CTX_free(opt.tls);
     free(after);
     return rc;
 }

@@ -5,7 +5,9 @@
  * on it with the nginx target's process machinery (gs_nginx_proc.h), so the answers come from
  * nginx's own location matching. Every Ingress of the objects is served, whatever its class, on
  * one port: the listener "http" of the pseudo-Gateway ingress-nginx/ingress-nginx-controller
- * (where ingress-nginx's own Service is in a cluster), which scenarios send to. */
+ * (where ingress-nginx's own Service is in a cluster), which scenarios send to; HTTPS on another,
+ * the listener "https", with each host's certificate from its Ingress's TLS Secret, else the
+ * controller's fake default certificate (generated at open). */
 #include "gs_ingress_nginx.h"
 #include "gs_nginx_proc.h"
 #include "gs_target_child.h"
@@ -14,12 +16,14 @@
 #include "gs_buf.h"
 #include "gs_diag.h"
 #include "gs_model.h"
+#include "gs_tls.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* How many times an apply draws a new port when another process took one first. */
@@ -28,7 +32,8 @@
 typedef struct ingress_state {
     gs_nginx_proc np;
     char *conf_path, *objects_path;
-    uint16_t http_port; /* kept across applies */
+    uint16_t http_port, https_port; /* kept across applies */
+    gs_tls_pem fake;                /* "Kubernetes Ingress Controller Fake Certificate" */
 } ingress_state;
 
 typedef struct ingress_resolve_ctx {
@@ -51,21 +56,57 @@ static bool ingress_resolve(void *ctx, const char *ns, const char *name, int64_t
     return false;
 }
 
-static void ingress_set_listener(gs_target *t, uint16_t port)
+static void ingress_set_listeners(gs_target *t, uint16_t http_port, uint16_t https_port)
 {
-    gs_target_listener *l = gs_xcalloc(1, sizeof(*l));
-    l->gateway = gs_xstrdup(GS_TARGET_INGRESS_NGINX_GATEWAY);
-    l->listener = gs_xstrdup("http");
-    l->port = 80;
-    l->address = gs_xasprintf("127.0.0.1:%u", (unsigned)port);
     for (size_t i = 0; i < t->n_listeners; i++) {
         free(t->listeners[i].gateway);
         free(t->listeners[i].listener);
         free(t->listeners[i].address);
     }
     free(t->listeners);
+    gs_target_listener *l = gs_xcalloc(2, sizeof(*l));
+    const char *names[] = {"http", "https"};
+    const unsigned ports[] = {80, 443}, local[] = {http_port, https_port};
+    for (size_t i = 0; i < 2; i++) {
+        l[i].gateway = gs_xstrdup(GS_TARGET_INGRESS_NGINX_GATEWAY);
+        l[i].listener = gs_xstrdup(names[i]);
+        l[i].port = ports[i];
+        l[i].address = gs_xasprintf("127.0.0.1:%u", local[i]);
+    }
     t->listeners = l;
-    t->n_listeners = 1;
+    t->n_listeners = 2;
+}
+
+/* The certificate files the rendering names (gs_ingress_nginx_in.listen_tls). */
+static int ingress_write_certs(gs_target *t, const gs_model *m, gs_error *err)
+{
+    ingress_state *st = t->impl;
+    char *dir = gs_xasprintf("%s/certs", t->cfg.workdir);
+    int rc = 0;
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+        rc = gs_error_set_errno(err, errno, "mkdir %s", dir);
+    char *crt = gs_xasprintf("%s/default.crt", dir), *key = gs_xasprintf("%s/default.key", dir);
+    if (rc == 0)
+        rc = gs_tls_pem_write(&st->fake, crt, key, err);
+    free(crt);
+    free(key);
+    for (size_t i = 0; i < m->n_secrets && rc == 0; i++) {
+        const gs_secret *s = m->secrets[i];
+        if (!gs_ingress_nginx_secret_usable(s))
+            continue;
+        size_t nc, nk;
+        const unsigned char *c = gs_secret_get(s, "tls.crt", &nc);
+        const unsigned char *k = gs_secret_get(s, "tls.key", &nk);
+        crt = gs_xasprintf("%s/%s_%s.crt", dir, s->obj.metadata.namespace.v, s->obj.metadata.name.v);
+        key = gs_xasprintf("%s/%s_%s.key", dir, s->obj.metadata.namespace.v, s->obj.metadata.name.v);
+        rc = gs_target_child_write_file(crt, (const char *)c, nc, err);
+        if (rc == 0)
+            rc = gs_target_child_write_file(key, (const char *)k, nk, err);
+        free(crt);
+        free(key);
+    }
+    free(dir);
+    return rc;
 }
 
 /* One try: render for the current ports, nginx -t, start or reload, wait. */
@@ -76,11 +117,16 @@ static int ingress_serve(gs_target *t, const gs_model *m, const gs_target_object
     int rc = gs_nginx_proc_probe_port(&st->np, err);
     if (rc == 0 && st->http_port == 0)
         rc = gs_nginx_free_port(&st->http_port, err);
+    if (rc == 0 && st->https_port == 0)
+        rc = gs_nginx_free_port(&st->https_port, err);
+    if (rc == 0)
+        rc = ingress_write_certs(t, m, err);
     if (rc < 0)
         return rc;
     uint64_t gen = st->np.generation + 1;
-    char listen[32];
+    char listen[32], listen_tls[32];
     snprintf(listen, sizeof(listen), "127.0.0.1:%u", (unsigned)st->http_port);
+    snprintf(listen_tls, sizeof(listen_tls), "127.0.0.1:%u", (unsigned)st->https_port);
     gs_buf probe = {0};
     gs_nginx_probe_server(st->np.probe_port, gen, &probe);
     /* worker_shutdown_timeout bounds how long a reload waits for the old workers. */
@@ -91,6 +137,7 @@ static int ingress_serve(gs_target *t, const gs_model *m, const gs_target_object
     ingress_resolve_ctx rctx = {.objs = objs};
     gs_ingress_nginx_in in = {.m = m,
                               .listen = listen,
+                              .listen_tls = listen_tls,
                               .workdir = t->cfg.workdir,
                               .main_extra = main_extra,
                               .http_extra = probe.data,
@@ -109,7 +156,7 @@ static int ingress_serve(gs_target *t, const gs_model *m, const gs_target_object
     if (rc == 0)
         rc = gs_nginx_proc_load(&st->np, st->conf_path, gen, err);
     if (rc == 0)
-        ingress_set_listener(t, st->http_port);
+        ingress_set_listeners(t, st->http_port, st->https_port);
     free(next);
     gs_buf_clear(&conf);
     gs_buf_clear(&probe);
@@ -129,7 +176,7 @@ static int ingress_apply(gs_target *t, const gs_target_objects *objs, gs_error *
         if (rc == 0 || attempt == INGRESS_PORT_TRIES || !fresh || !gs_nginx_port_taken(err->msg))
             break;
         /* another process took a port between drawing and binding: draw others */
-        st->http_port = 0;
+        st->http_port = st->https_port = 0;
         st->np.probe_port = 0;
         rc = 0;
     }
@@ -160,6 +207,12 @@ static int ingress_open(gs_target *t, gs_error *err)
         free(st);
         return rc;
     }
+    rc = gs_tls_ca_generate(&st->fake, "Kubernetes Ingress Controller Fake Certificate", err);
+    if (rc < 0) {
+        gs_nginx_proc_clear(&st->np);
+        free(st);
+        return rc;
+    }
     st->conf_path = gs_xasprintf("%s/nginx.conf", t->cfg.workdir);
     st->objects_path = gs_xasprintf("%s/objects.yaml", t->cfg.workdir);
     t->impl = st;
@@ -172,6 +225,7 @@ static void ingress_close(gs_target *t)
     if (st == NULL)
         return;
     gs_nginx_proc_clear(&st->np);
+    gs_tls_pem_clear(&st->fake);
     free(st->conf_path);
     free(st->objects_path);
     free(st);

@@ -164,6 +164,31 @@ def main():
            "    ingress-nginx: 200 from default/frontend (saw app.example.com/HEALTHZ)",
            "same GET http://gs-unknown.invalid/\n    ingress-nginx: 404\n    builtin: 404")
 
+    # HTTPS on both sides: ingress-nginx serves the Ingress's TLS Secret and redirects HTTP with
+    # 308; the conversion's HTTPS listener serves the same certificate: no difference
+    p = diff("--no-normalization", "tls.yaml")
+    expect(p, 0, "0 answered differently",
+           "same GET https://shop.example.com/cart\n"
+           "    ingress-nginx: 200 [certificate *.example.com] from default/cart "
+           "(saw shop.example.com/cart)\n"
+           "    builtin: 200 [certificate *.example.com] from default/cart",
+           "same GET http://shop.example.com/cart\n"
+           "    ingress-nginx: 308 Location https://shop.example.com/cart\n"
+           "    builtin: 308 Location https://shop.example.com/cart\n")
+    # a migration that forgot TLS: HTTPS answers nothing, HTTP does not redirect
+    p = diff("-q", "--no-normalization", "tls.yaml", "--after", "tls-after.yaml")
+    expect(p, 1, "DIFF GET https://shop.example.com/cart\n"
+                 "    ingress-nginx: 200 [certificate *.example.com] from default/cart "
+                 "(saw shop.example.com/cart)\n    builtin: no answer\n")
+    in_group(p, "HTTPS listener or certificate (4 probes)",
+             "a Gateway listener with protocol HTTPS, port 443",
+             [f"https://shop.example.com{x}\n" for x in ("/cart", "/cart/gs-probe", "/",
+                                                          "/gs-probe")])
+    in_group(p, "redirect (9 probes)", "a RequestRedirect filter",
+             [f"http://shop.example.com{x}\n" for x in (
+                 "/cart", "/cart/gs-probe", "/cart/", "/cartx", "/CART/gs-probe", "/CART", "/",
+                 "/gs-probe", "/x")])
+
     # usage and input errors
     expect(diff(), 2, "no INGRESS_FILE")
     expect(diff("exact.yaml", "--target", "nope"), 2, "unknown target")

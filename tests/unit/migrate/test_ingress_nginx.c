@@ -160,6 +160,50 @@ START_TEST(ingress_nginx_locations)
 }
 END_TEST
 
+/* HTTPS: every server listens on the TLS address too, with its host's Secret when it exists and
+ * holds a certificate, else the fake default; the ssl-redirect applies to HTTP only. */
+START_TEST(ingress_nginx_https)
+{
+    static const char tls[] =
+        "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: a, namespace: ns}\n"
+        "spec:\n  tls:\n  - {hosts: [a.example.com], secretName: cert}\n"
+        "  - {hosts: [b.example.com], secretName: missing}\n  rules:\n"
+        "  - host: a.example.com\n    http:\n      paths:\n"
+        "      - {path: /, pathType: Prefix, backend: {service: {name: s, port: {number: 80}}}}\n"
+        "  - host: b.example.com\n    http:\n      paths:\n"
+        "      - {path: /, pathType: Prefix, backend: {service: {name: s, port: {number: 80}}}}\n"
+        "---\napiVersion: v1\nkind: Secret\nmetadata: {name: cert, namespace: ns}\n"
+        "type: kubernetes.io/tls\nstringData: {tls.crt: CERT, tls.key: KEY}\n";
+    gs_model *m;
+    gs_model_new(&m);
+    gs_model_load_buffer(m, "t.yaml", tls, strlen(tls), NULL, NULL);
+    ck_assert_uint_eq(m->diags.nerrors, 0);
+    ck_assert(gs_ingress_nginx_secret_usable(m->secrets[0]));
+    gs_ingress_nginx_in in = {.m = m, .listen = "127.0.0.1:18080", .listen_tls = "127.0.0.1:18443",
+                              .workdir = "/w", .resolve = resolve};
+    gs_buf conf = {0};
+    gs_diags notes = {0};
+    gs_ingress_nginx_render(&in, &conf, &notes);
+    has(conf.data, "listen 127.0.0.1:18080;\n        listen 127.0.0.1:18443 ssl;\n"
+                   "        ssl_certificate /w/certs/ns_cert.crt;\n"
+                   "        ssl_certificate_key /w/certs/ns_cert.key;\n"
+                   "        server_name a.example.com;");
+    has(conf.data, "listen 127.0.0.1:18443 ssl;\n        ssl_certificate /w/certs/default.crt;\n"
+                   "        ssl_certificate_key /w/certs/default.key;\n"
+                   "        server_name b.example.com;");
+    has(conf.data, "listen 127.0.0.1:18443 ssl default_server;\n"
+                   "        ssl_certificate /w/certs/default.crt;");
+    char *a = server_text(conf.data, "a.example.com");
+    has(a, "location \"/\" {\n            if ($scheme = http) {\n"
+           "                return 308 https://$host$request_uri;\n            }\n"
+           "            proxy_set_header Host $host;");
+    free(a);
+    gs_buf_clear(&conf);
+    gs_diags_clear(&notes);
+    gs_model_free(m);
+}
+END_TEST
+
 /* The configuration is one nginx accepts: `nginx -t` on it. */
 START_TEST(ingress_nginx_passes_nginx_t)
 {
@@ -200,6 +244,7 @@ int main(void)
     TCase *tc = tcase_create("render");
     tcase_add_test(tc, ingress_nginx_locations);
     tcase_add_test(tc, ingress_nginx_passes_nginx_t);
+    tcase_add_test(tc, ingress_nginx_https);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
 }
