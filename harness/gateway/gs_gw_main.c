@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The gateway's main loop and its signals: SIGHUP reloads, SIGUSR1 prints the stats line,
  * SIGTERM/SIGINT stop. */
+#define _GNU_SOURCE /* pipe2 */
 #include "gs_gw_main.h"
 
 #include "gs_alloc.h"
@@ -8,9 +9,32 @@
 #include "gs_log.h"
 #include "gs_time.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+/* A reload loads the manifests on a thread of its own: the load (YAML, model, route table) takes
+ * tens of ms for a hundred routes and seconds for thousands, and the loop keeps serving on the
+ * current table meanwhile instead of holding every request back. The thread wakes the loop
+ * through a pipe; installing the table is the loop's. One load at a time (the load's caches are
+ * not shared between threads): a SIGHUP during a load queues another, one ready line each. */
+typedef struct gw_reload {
+    pthread_t thread;
+    bool running;
+    unsigned queued; /* SIGHUPs received during the running load */
+    int wake[2];     /* the thread writes one byte to [1] when done */
+    struct event *ev_done;
+    gs_gw_load_fn load;
+    void *load_arg;
+    gs_route_table *table; /* the load's result, or NULL */
+    int rc;
+    gs_error err;
+    uint64_t requests_before; /* rt.counters.requests when the load began */
+} gw_reload;
 
 typedef struct gw_main {
     const gs_gw_run_opts *opts;
@@ -20,6 +44,7 @@ typedef struct gw_main {
     uint64_t generation;
     bool stopping;
     int64_t stop_deadline;
+    gw_reload reload;
 } gw_main;
 
 static void main_print_ready(gw_main *m, const char *reload_error)
@@ -54,7 +79,84 @@ static void on_main_usr1(evutil_socket_t fd, short what, void *arg)
     gs_buf_clear(&b);
 }
 
-/* Fires on SIGHUP: load again; on success new requests use the new table. */
+static void *main_reload_thread(void *arg)
+{
+    gw_reload *r = arg;
+    /* signals are the loop thread's */
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, NULL);
+    r->table = NULL;
+    memset(&r->err, 0, sizeof(r->err));
+    r->rc = r->load(r->load_arg, &r->table, &r->err);
+    char one = 1;
+    while (write(r->wake[1], &one, 1) < 0 && errno == EINTR) {
+    }
+    return NULL;
+}
+
+static void main_reload_start(gw_main *m)
+{
+    gw_reload *r = &m->reload;
+    r->running = true;
+    r->requests_before = m->rt.counters.requests;
+    if (pthread_create(&r->thread, NULL, main_reload_thread, r) != 0)
+        abort(); /* out of threads: nothing sensible to serve on */
+}
+
+/* Installs the table a load produced (the loop thread, once the load thread is done). */
+static void main_reload_install(gw_main *m, gs_route_table *t, int rc, gs_error *err)
+{
+    if (rc < 0) {
+        gs_log_error("reload failed, keeping the previous configuration: %s", err->msg);
+        main_print_ready(m, err->msg);
+        return;
+    }
+    gs_gw_snapshot *old = gs_gw_snapshot_ref(m->rt.current);
+    gs_gw_runtime_install(&m->rt, gs_gw_snapshot_new(t, ++m->generation));
+    rc = gs_gw_server_sync(m->srv, err);
+    if (rc < 0) {
+        gs_log_error("reload: %s; keeping the previous configuration", err->msg);
+        gs_gw_runtime_install(&m->rt, old);
+        gs_error e2 = {0};
+        gs_gw_server_sync(m->srv, &e2);
+        main_print_ready(m, err->msg);
+        return;
+    }
+    gs_gw_snapshot_unref(old);
+    gs_log_info("reloaded configuration (generation %llu)", (unsigned long long)m->generation);
+    main_print_ready(m, NULL);
+}
+
+/* Fires when the load thread is done: install its table, start the next queued load. */
+static void on_main_reload_done(evutil_socket_t fd, short what, void *arg)
+{
+    (void)what;
+    gw_main *m = arg;
+    gw_reload *r = &m->reload;
+    char buf[16];
+    if (read(fd, buf, sizeof(buf)) <= 0 || !r->running)
+        return;
+    pthread_join(r->thread, NULL);
+    r->running = false;
+    m->rt.counters.reloads++;
+    /* requests the loop served while the table was being loaded (none when loads block it) */
+    m->rt.counters.requests_during_reload += m->rt.counters.requests - r->requests_before;
+    if (m->stopping) {
+        if (r->rc == 0)
+            gs_route_table_free(r->table);
+        r->table = NULL;
+        return;
+    }
+    main_reload_install(m, r->table, r->rc, &r->err);
+    r->table = NULL;
+    if (r->queued > 0) {
+        r->queued--;
+        main_reload_start(m);
+    }
+}
+
+/* Fires on SIGHUP: load again (on the load thread); on success new requests use the new table. */
 static void on_main_hup(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
@@ -62,28 +164,10 @@ static void on_main_hup(evutil_socket_t fd, short what, void *arg)
     gw_main *m = arg;
     if (m->stopping)
         return;
-    gs_route_table *t = NULL;
-    gs_error err = {0};
-    int rc = m->opts->load(m->opts->load_arg, &t, &err);
-    if (rc < 0) {
-        gs_log_error("reload failed, keeping the previous configuration: %s", err.msg);
-        main_print_ready(m, err.msg);
-        return;
-    }
-    gs_gw_snapshot *old = gs_gw_snapshot_ref(m->rt.current);
-    gs_gw_runtime_install(&m->rt, gs_gw_snapshot_new(t, ++m->generation));
-    rc = gs_gw_server_sync(m->srv, &err);
-    if (rc < 0) {
-        gs_log_error("reload: %s; keeping the previous configuration", err.msg);
-        gs_gw_runtime_install(&m->rt, old);
-        gs_error e2 = {0};
-        gs_gw_server_sync(m->srv, &e2);
-        main_print_ready(m, err.msg);
-        return;
-    }
-    gs_gw_snapshot_unref(old);
-    gs_log_info("reloaded configuration (generation %llu)", (unsigned long long)m->generation);
-    main_print_ready(m, NULL);
+    if (m->reload.running)
+        m->reload.queued++; /* the files may have changed after the running load read them */
+    else
+        main_reload_start(m);
 }
 
 static void main_check_drained(gw_main *m)
@@ -148,7 +232,15 @@ int gs_gw_run(const gs_gw_run_opts *opts, gs_error *err)
     m.rt.current = gs_gw_snapshot_new(t, ++m.generation);
     gs_gw_server_new(&m.srv, &m.rt, &opts->server);
     rc = gs_gw_server_sync(m.srv, err);
+    m.reload.load = opts->load;
+    m.reload.load_arg = opts->load_arg;
+    m.reload.wake[0] = m.reload.wake[1] = -1;
+    if (rc == 0 && pipe2(m.reload.wake, O_CLOEXEC | O_NONBLOCK) != 0)
+        rc = gs_error_set(err, GS_ERR_IO, "pipe: %s", strerror(errno));
     if (rc == 0) {
+        m.reload.ev_done =
+            event_new(m.rt.base, m.reload.wake[0], EV_READ | EV_PERSIST, on_main_reload_done, &m);
+        event_add(m.reload.ev_done, NULL);
         m.ev_hup = evsignal_new(m.rt.base, SIGHUP, on_main_hup, &m);
         m.ev_usr1 = evsignal_new(m.rt.base, SIGUSR1, on_main_usr1, &m);
         m.ev_term = evsignal_new(m.rt.base, SIGTERM, on_main_term, &m);
@@ -169,6 +261,16 @@ int gs_gw_run(const gs_gw_run_opts *opts, gs_error *err)
         event_free(m.ev_term);
         event_free(m.ev_int);
         event_free(m.drain_timer);
+        if (m.reload.running) { /* stopped during a load: wait for it, drop its table */
+            pthread_join(m.reload.thread, NULL);
+            if (m.reload.rc == 0)
+                gs_route_table_free(m.reload.table);
+        }
+        event_free(m.reload.ev_done);
+    }
+    for (int k = 0; k < 2; k++) {
+        if (m.reload.wake[k] >= 0)
+            close(m.reload.wake[k]);
     }
     gs_gw_server_free(m.srv);
     gs_gw_upstream_free(m.rt.upstream);

@@ -93,6 +93,8 @@ void gs_gw_runtime_stats_json(const gs_gw_runtime *rt, size_t connections, gs_bu
     runtime_field(&j, "udpSessionsEvicted", c->udp_sessions_evicted);
     runtime_field(&j, "udpSessionsExpired", c->udp_sessions_expired);
     runtime_field(&j, "udpDropped", c->udp_dropped);
+    runtime_field(&j, "reloads", c->reloads);
+    runtime_field(&j, "requestsDuringReload", c->requests_during_reload);
     runtime_field(&j, "requestBodyBytesHeld", rt->guards.request_bodies.used);
     runtime_field(&j, "requestBodyBytesPeak", rt->guards.request_bodies.peak);
     runtime_field(&j, "responseBytesHeld", rt->guards.held_responses.used);

@@ -37,7 +37,7 @@ typedef struct gs_gw_counters {
     uint64_t mirrors_timed_out;     /* sent, abandoned after the default timeout */
     uint64_t upstream_errors;
     uint64_t timeouts;
-    uint64_t retries; /* tries made again under rules[].retry (gs_gw_retry.h) */
+    uint64_t retries;             /* tries made again under rules[].retry (gs_gw_retry.h) */
     uint64_t h2_resets_refused;   /* connections closed for rapid reset / stream floods */
     uint64_t connections_refused; /* over max_connections: closed at accept */
     /* Hostile clients (docs/gateway.md, "Limits under hostile clients"). */
@@ -61,6 +61,9 @@ typedef struct gs_gw_counters {
     uint64_t udp_sessions_evicted; /* closed for a new one: the session table was full */
     uint64_t udp_sessions_expired; /* closed after the idle timeout */
     uint64_t udp_dropped;          /* datagrams with no route, usable backend or endpoint */
+    /* Reloads (gs_gw_main.c). */
+    uint64_t reloads;                /* SIGHUP loads finished, failed ones included */
+    uint64_t requests_during_reload; /* requests started while a reload was loading */
 } gs_gw_counters;
 
 /* State shared by connections to hold hostile clients to their limits (set up by the server). */
