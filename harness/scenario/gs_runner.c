@@ -490,6 +490,7 @@ static const char *runner_listener_protocol(gs_scenario_protocol p)
     case GS_SCENARIO_HTTP1:
     case GS_SCENARIO_H2C:
     case GS_SCENARIO_GRPC:
+    case GS_SCENARIO_WEBSOCKET:
         break;
     }
     return "HTTP";
@@ -706,6 +707,8 @@ static gs_traffic_protocol runner_traffic_protocol(gs_scenario_protocol p)
         return GS_TRAFFIC_UDP;
     case GS_SCENARIO_TLS:
         return GS_TRAFFIC_TLS;
+    case GS_SCENARIO_WEBSOCKET:
+        return GS_TRAFFIC_WEBSOCKET;
     }
     return GS_TRAFFIC_HTTP1;
 }
@@ -734,6 +737,11 @@ static void runner_traffic_config(const runner_scenario *rs, const gs_scenario_s
     tc->authority = d->host;
     tc->path = send->protocol == GS_SCENARIO_GRPC || l4 ? NULL : send->path;
     tc->alpn = send->alpn;
+    /* gs_scenario_ws_message and gs_traffic_ws_message have the same fields in the same order */
+    _Static_assert(sizeof(gs_scenario_ws_message) == sizeof(gs_traffic_ws_message),
+                   "WebSocket message layouts differ");
+    tc->ws_messages = (const gs_traffic_ws_message *)send->messages;
+    tc->num_ws_messages = send->n_messages;
     tc->headers = hdrs;
     tc->num_headers = send->n_headers;
     tc->grpc_service = send->grpc_service;
@@ -863,7 +871,9 @@ static void runner_note_send(const gs_scenario_send *send, gs_results_send *out)
 {
     gs_results_set(&out->protocol, "%s", gs_scenario_protocol_name(send->protocol));
     out->connections = send->connections;
-    out->streams = send->protocol == GS_SCENARIO_HTTP1 ? 1 : send->streams;
+    out->streams = send->protocol == GS_SCENARIO_HTTP1 || send->protocol == GS_SCENARIO_WEBSOCKET
+                       ? 1
+                       : send->streams;
     out->new_connection_per_request = send->new_connection_per_request;
 }
 

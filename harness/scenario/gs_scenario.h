@@ -88,12 +88,21 @@ typedef enum gs_scenario_protocol {
     GS_SCENARIO_TCP,
     GS_SCENARIO_UDP,
     GS_SCENARIO_TLS, /* TLS to a TLS listener (passthrough or terminate), no HTTP */
+    /* one connection per request: an HTTP/1.1 Upgrade to WebSocket, then |messages| echoed */
+    GS_SCENARIO_WEBSOCKET,
 } gs_scenario_protocol;
 
 /* True for GS_SCENARIO_TCP, GS_SCENARIO_UDP and GS_SCENARIO_TLS. */
 bool gs_scenario_protocol_is_l4(gs_scenario_protocol p);
 
 const char *gs_scenario_protocol_name(gs_scenario_protocol p);
+
+/* `send.messages[]` of protocol websocket: {text: "..."} or {binary: [0..255, ...]}. */
+typedef struct gs_scenario_ws_message {
+    bool binary;
+    const uint8_t *data; /* in the scenario's arena */
+    size_t len;
+} gs_scenario_ws_message;
 
 typedef struct gs_scenario_send {
     bool present;
@@ -123,6 +132,10 @@ typedef struct gs_scenario_send {
      * suite sends when a test gives no Host. */
     bool address_as_host;
     const char *alpn; /* protocol tls: ALPN names offered, comma-separated; NULL: none */
+    /* protocol websocket: what each connection sends and must get back (default: one text
+     * message) */
+    gs_scenario_ws_message *messages;
+    size_t n_messages;
     gs_pos pos;
 } gs_scenario_send;
 

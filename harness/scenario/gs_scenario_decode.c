@@ -718,6 +718,79 @@ static void sd_send_l4(scenario_decoder *sd, const gs_yaml_node *m, gs_scenario_
     s->new_connection_per_request = true;
 }
 
+/* `messages` of a websocket send; the default is one text message. */
+static void sd_send_websocket(scenario_decoder *sd, const gs_yaml_node *m, gs_scenario_send *s,
+                              bool proto_known)
+{
+    gs_yaml_node *seq = gs_dec_seq(&sd->d, m, "messages", false);
+    bool ws = proto_known && s->protocol == GS_SCENARIO_WEBSOCKET;
+    if (seq != NULL && proto_known && !ws)
+        gs_dec_error_field(&sd->d, seq, "messages", "only valid with protocol: websocket");
+    if (ws) {
+        static const char *const not_ws[] = {"method", "streams"};
+        sd_refuse_fields(sd, m, not_ws, GS_ARRAY_LEN(not_ws),
+                         "not valid with protocol: websocket (one upgrade GET per connection)");
+        s->new_connection_per_request = true;
+    }
+    if (ws && seq == NULL) {
+        static const char hello[] = "gatesim websocket";
+        s->messages = sd_alloc_array(sd, 1, sizeof(*s->messages));
+        s->messages[0] = (gs_scenario_ws_message){false, (const uint8_t *)hello,
+                                                  sizeof(hello) - 1};
+        s->n_messages = 1;
+        return;
+    }
+    if (seq == NULL)
+        return;
+    if (seq->nitems == 0)
+        gs_dec_error_field(&sd->d, seq, "messages", "Required value: at least one message");
+    gs_dec_push(&sd->d, "messages");
+    s->messages = sd_alloc_array(sd, seq->nitems, sizeof(*s->messages));
+    static const char *const fields[] = {"text", "binary", NULL};
+    for (size_t i = 0; i < seq->nitems; i++) {
+        const gs_yaml_node *item = seq->items[i];
+        gs_dec_push_index(&sd->d, i);
+        if (!gs_dec_expect(&sd->d, item, GS_YAML_T_MAP)) {
+            gs_dec_pop(&sd->d);
+            continue;
+        }
+        gs_dec_check_fields(&sd->d, item, fields);
+        const char *text = NULL;
+        bool has_text = gs_dec_string(&sd->d, item, "text", false, &text);
+        gs_yaml_node *bin = gs_dec_seq(&sd->d, item, "binary", false);
+        gs_scenario_ws_message *msg = &s->messages[s->n_messages];
+        if (has_text == (bin != NULL)) {
+            if (gs_yaml_get(item, "text") == NULL || gs_yaml_get(item, "binary") != NULL)
+                gs_dec_error(&sd->d, item, "want exactly one of text and binary");
+        } else if (has_text) {
+            *msg = (gs_scenario_ws_message){false, (const uint8_t *)text, strlen(text)};
+            s->n_messages++;
+        } else {
+            uint8_t *bytes = sd_alloc_array(sd, bin->nitems, 1);
+            bool ok = true;
+            gs_dec_push(&sd->d, "binary");
+            for (size_t k = 0; k < bin->nitems; k++) {
+                int64_t v;
+                if (!gs_yaml_int(bin->items[k], &v) || v < 0 || v > 255) {
+                    gs_dec_push_index(&sd->d, k);
+                    gs_dec_error(&sd->d, bin->items[k], "must be a byte (0 to 255)");
+                    gs_dec_pop(&sd->d);
+                    ok = false;
+                } else {
+                    bytes[k] = (uint8_t)v;
+                }
+            }
+            gs_dec_pop(&sd->d);
+            if (ok) {
+                *msg = (gs_scenario_ws_message){true, bytes, bin->nitems};
+                s->n_messages++;
+            }
+        }
+        gs_dec_pop(&sd->d);
+    }
+    gs_dec_pop(&sd->d);
+}
+
 static void sd_send(scenario_decoder *sd, const gs_yaml_node *m, gs_scenario_send *s)
 {
     static const char *const fields[] = {"gateway",
@@ -738,9 +811,11 @@ static void sd_send(scenario_decoder *sd, const gs_yaml_node *m, gs_scenario_sen
                                          "verify",
                                          "addressAsHost",
                                          "alpn",
+                                         "messages",
                                          NULL};
-    static const char *const protocols[] = {"http1", "h2c", "http2", "grpc",
-                                            "tcp",   "udp", "tls",   NULL};
+    static const char *const protocols[] = {"http1", "h2c", "http2",     "grpc",
+                                            "tcp",   "udp", "tls",       "websocket",
+                                            NULL};
     s->present = true;
     s->verify = true;
     s->pos = m->pos;
@@ -807,6 +882,7 @@ static void sd_send(scenario_decoder *sd, const gs_yaml_node *m, gs_scenario_sen
         gs_dec_error_field(&sd->d, gs_yaml_get(m, "streams"), "streams",
                            "concurrent streams need HTTP/2 (protocol h2c, http2 or grpc)");
     sd_send_l4(sd, m, s, proto_known);
+    sd_send_websocket(sd, m, s, proto_known);
 }
 
 static void sd_http_expect(scenario_decoder *sd, const gs_yaml_node *parent, const char *key,
@@ -960,6 +1036,13 @@ static void sd_expect_l4(scenario_decoder *sd, const gs_yaml_node *m, const gs_s
         if (!send->present || send->protocol != GS_SCENARIO_TLS)
             gs_dec_error_field(&sd->d, cert, "certificate",
                                "only valid when the step sends with protocol: tls");
+    }
+    if (send->present && send->protocol == GS_SCENARIO_WEBSOCKET) {
+        /* the backend's side of a WebSocket is its echo of the messages, not an HTTP echo */
+        static const char *const not_ws[] = {"request", "redirect", "mirror"};
+        sd_refuse_fields(sd, m, not_ws, GS_ARRAY_LEN(not_ws),
+                         "not valid with protocol: websocket (the backend echoes the messages, "
+                         "which the send checks itself)");
     }
     if (!send->present || !gs_scenario_protocol_is_l4(send->protocol))
         return;
@@ -1494,6 +1577,8 @@ const char *gs_scenario_protocol_name(gs_scenario_protocol p)
         return "udp";
     case GS_SCENARIO_TLS:
         return "tls";
+    case GS_SCENARIO_WEBSOCKET:
+        return "websocket";
     }
     return "?";
 }

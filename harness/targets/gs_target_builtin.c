@@ -189,6 +189,7 @@ static const char *const builtin_features[] = {
     "HTTPRouteParentRefPort",
     "HTTPRouteDestinationPortMatching",
     "HTTPRouteBackendProtocolH2C",
+    "HTTPRouteBackendProtocolWebSocket",
     "HTTPRouteNamedRouteRule",
     "HTTPRouteCORS",
     "HTTPRouteRetry",

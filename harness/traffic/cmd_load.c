@@ -287,7 +287,8 @@ int gs_cmd_load(int argc, char **argv)
     while ((ch = getopt_long(argc, argv, ":" LOAD_SHORTOPTS, opts, NULL)) != -1) {
         switch (ch) {
         case 'p':
-            if (gs_traffic_protocol_parse(optarg, &cfg.protocol) != 0) {
+            if (gs_traffic_protocol_parse(optarg, &cfg.protocol) != 0 ||
+                cfg.protocol == GS_TRAFFIC_WEBSOCKET) {
                 rc = load_bad("unknown protocol \"%s\" (want http1, h2c, http2, grpc, tcp, udp or tls)", optarg);
                 goto out;
             }

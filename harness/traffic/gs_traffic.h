@@ -27,6 +27,11 @@ typedef enum gs_traffic_protocol {
     GS_TRAFFIC_TCP,
     GS_TRAFFIC_UDP,
     GS_TRAFFIC_TLS, /* TLS over TCP with SNI from the authority and ALPN from |alpn|, no HTTP */
+    /* WebSocket (traffic_ws.c): each request is one connection carrying an HTTP/1.1 Upgrade
+     * (over TLS with |tls|) and, after a 101 with the right Sec-WebSocket-Accept, every message
+     * of |ws_messages|, each awaited back unchanged (an echo) before the next; then a close.
+     * The response's status is the handshake's; a wrong 101 or echo is a protocol error. */
+    GS_TRAFFIC_WEBSOCKET,
 } gs_traffic_protocol;
 
 /* True for GS_TRAFFIC_TCP, GS_TRAFFIC_UDP and GS_TRAFFIC_TLS. */
@@ -46,7 +51,7 @@ typedef enum gs_traffic_error {
 
 /* "connect", "tls", "timeout", "protocol", "reset" ("ok" for GS_TRAFFIC_OK). */
 const char *gs_traffic_error_name(gs_traffic_error e);
-/* "http1", "h2c", "http2", "grpc", "tcp", "udp", "tls"; and back (returns 0 or GS_ERR_INVALID). */
+/* "http1", "h2c", "http2", "grpc", "tcp", "udp", "tls", "websocket"; and back (returns 0 or GS_ERR_INVALID). */
 const char *gs_traffic_protocol_name(gs_traffic_protocol p);
 int gs_traffic_protocol_parse(const char *s, gs_traffic_protocol *out);
 
@@ -57,6 +62,13 @@ typedef struct gs_traffic_header {
 } gs_traffic_header;
 
 typedef struct gs_traffic_response gs_traffic_response;
+
+/* A WebSocket message (GS_TRAFFIC_WEBSOCKET), sent as one frame. */
+typedef struct gs_traffic_ws_message {
+    bool binary; /* else text */
+    const void *data;
+    size_t len;
+} gs_traffic_ws_message;
 
 /* One interval of a run's timeline (gs_traffic_config.on_interval): the measured responses
  * that completed in [start_s, start_s + length_s) after measurement started. */
@@ -110,6 +122,10 @@ typedef struct gs_traffic_config {
     bool insecure;       /* skip certificate verification (callers should say so loudly) */
     const char *sni;     /* TLS server name; default the host part of |authority| */
     const char *alpn;    /* GS_TRAFFIC_TLS: ALPN protocols offered, comma-separated; NULL none */
+    /* GS_TRAFFIC_WEBSOCKET: the messages each connection sends and expects echoed, in order
+     * (borrowed); none: the handshake alone. */
+    const gs_traffic_ws_message *ws_messages;
+    size_t num_ws_messages;
 
     int64_t connect_timeout_ns; /* default 5 s; TCP connect plus TLS handshake */
     int64_t request_timeout_ns; /* default 10 s; also sent as grpc-timeout */

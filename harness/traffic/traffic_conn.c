@@ -28,6 +28,8 @@ const gs_proto_ops *gs_traffic_conn_ops(const traffic_conn *c)
     const traffic_run *run = c->w->run;
     if (run->is_l4)
         return &gs_traffic_l4_ops;
+    if (run->is_ws)
+        return &gs_traffic_ws_ops;
     return run->is_h2 ? &gs_traffic_h2_ops : &gs_traffic_h1_ops;
 }
 

@@ -110,6 +110,7 @@ typedef struct gs_proto_ops {
 extern const gs_proto_ops gs_traffic_h1_ops;
 extern const gs_proto_ops gs_traffic_h2_ops;
 extern const gs_proto_ops gs_traffic_l4_ops; /* TCP, UDP and TLS line exchanges (traffic_l4.c) */
+extern const gs_proto_ops gs_traffic_ws_ops; /* WebSocket handshake and echoes (traffic_ws.c) */
 
 struct traffic_conn {
     traffic_worker *w;
@@ -144,6 +145,13 @@ struct traffic_conn {
     /* layer-4 TLS: the server certificate of the current socket ("" before the handshake) */
     char cert_sha256[65];
     char cert_subject[256];
+    /* WebSocket (traffic_ws.c): the Sec-WebSocket-Accept expected, whether the 101 came, the
+     * next message to send or await, and the echo being reassembled */
+    char ws_accept[29];
+    bool ws_open, ws_assembling;
+    int ws_opcode;
+    size_t ws_next;
+    gs_buf ws_message;
 };
 
 /* Everything read-only shared by the workers of one run. */
@@ -161,6 +169,7 @@ struct traffic_run {
     SSL_CTX *ssl_ctx; /* shared: SSL_new is thread-safe */
     bool is_h2;
     bool is_l4;              /* gs_traffic_protocol_is_l4: one line exchange per connection */
+    bool is_ws;              /* GS_TRAFFIC_WEBSOCKET: one upgrade and echo per connection */
     char **alpn;             /* GS_TRAFFIC_TLS: the offered ALPN list, NULL-terminated, or NULL */
     unsigned h1_parse_flags; /* GS_H1_RESPONSE_TO_HEAD for HEAD requests: no body follows */
     bool idempotent;         /* method may be retried after a keep-alive close race */

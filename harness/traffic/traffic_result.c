@@ -22,7 +22,7 @@ const char *gs_traffic_error_name(gs_traffic_error e)
 }
 
 static const char *const traffic_protocol_names[] = {"http1", "h2c", "http2", "grpc",
-                                                     "tcp",   "udp", "tls"};
+                                                     "tcp",   "udp", "tls", "websocket"};
 #define TRAFFIC_NUM_PROTOCOLS (sizeof(traffic_protocol_names) / sizeof(traffic_protocol_names[0]))
 
 bool gs_traffic_protocol_is_l4(gs_traffic_protocol p)

@@ -143,6 +143,17 @@ static int run_new(traffic_run **out, const gs_traffic_config *cfg, gs_error *er
         if ((rc = gs_traffic_l4_alpn_parse(c->alpn, &run->alpn, err)) != 0)
             goto fail;
     }
+    if (c->protocol == GS_TRAFFIC_WEBSOCKET) {
+        /* one upgrade per connection: each request is a whole WebSocket session */
+        run->is_ws = true;
+        c->new_connection_per_request = true;
+        for (size_t k = 0; k < c->num_ws_messages; k++) {
+            if (c->ws_messages[k].len > 0 && c->ws_messages[k].data == NULL) {
+                rc = gs_error_set(err, GS_ERR_INVALID, "WebSocket message %zu has no data", k);
+                goto fail;
+            }
+        }
+    }
     if (c->new_connection_per_request)
         c->streams = 1;
     if (c->index_stride == 0)
@@ -384,6 +395,7 @@ static void worker_free(traffic_worker *w)
         free(c->slots);
         free(c->fifo);
         free(c->h1);
+        gs_buf_clear(&c->ws_message);
     }
     free(w->conns);
     gs_traffic_h2mem_clear(&w->h2mem); /* after the sessions above */

@@ -259,6 +259,62 @@ START_TEST(keepalive_close_race_is_retried)
 }
 END_TEST
 
+/* Upstream's two WebSocket messages: a text one and a binary one. */
+static const uint8_t ws_bytes[] = {1, 2, 3, 4, 5, 6, 7};
+static const gs_traffic_ws_message ws_messages[] = {
+    {false, "Websocket Support!", 18},
+    {true, ws_bytes, sizeof(ws_bytes)},
+};
+
+static gs_traffic_result *ws_run(const char *path, uint64_t n)
+{
+    gs_traffic_config cfg;
+    config(&cfg, path, n);
+    cfg.protocol = GS_TRAFFIC_WEBSOCKET;
+    cfg.ws_messages = ws_messages;
+    cfg.num_ws_messages = 2;
+    cfg.request_id_prefix = "ws-";
+    return it_run(&cfg);
+}
+
+START_TEST(websocket_echo_and_its_failures)
+{
+    /* a good echo: fragmented answers after a ping, each connection one request */
+    gs_traffic_result *r = ws_run("/ws", 6);
+    ck_assert_uint_eq(r->responses, 6);
+    ck_assert_uint_eq(gs_traffic_counts_get(&r->statuses, "101"), 6);
+    ck_assert_uint_eq(gs_traffic_counts_get(&r->backends, "test/ws"), 6);
+    ck_assert_uint_eq(r->connections_opened, 6);
+    ck_assert_uint_eq(it_seen_data.ids_seen, 6);
+    gs_traffic_result_free(r);
+    /* a wrong Sec-WebSocket-Accept, an altered echo, a close instead of an echo */
+    static const struct {
+        const char *path;
+        gs_traffic_error e;
+        const char *detail;
+    } bad[] = {
+        {"/ws-bad-accept", GS_TRAFFIC_ERR_PROTOCOL,
+         "101 with a wrong or missing Sec-WebSocket-Accept"},
+        {"/ws-altered", GS_TRAFFIC_ERR_PROTOCOL,
+         "a message came back different from the one sent"},
+        {"/ws-close", GS_TRAFFIC_ERR_RESET,
+         "the server closed the WebSocket before echoing every message"},
+    };
+    for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+        r = ws_run(bad[k].path, 3);
+        ck_assert_msg(r->errors[bad[k].e] == 3, "%s: %llu", bad[k].path,
+                      (unsigned long long)r->errors[bad[k].e]);
+        ck_assert_uint_eq(r->responses, 0);
+        ck_assert_uint_eq(gs_traffic_counts_get(&r->error_texts[bad[k].e], bad[k].detail), 3);
+        gs_traffic_result_free(r);
+    }
+    /* a refused upgrade is an ordinary answer with its status */
+    r = ws_run("/nothing-here", 2);
+    ck_assert_uint_eq(gs_traffic_counts_get(&r->statuses, "404"), 2);
+    gs_traffic_result_free(r);
+}
+END_TEST
+
 static Suite *faults_suite(void)
 {
     Suite *s = suite_create("traffic_faults");
@@ -277,6 +333,7 @@ static Suite *faults_suite(void)
     tcase_add_test(tc, warmup_is_excluded);
     tcase_add_test(tc, pipelined_on_one_connection);
     tcase_add_test(tc, keepalive_close_race_is_retried);
+    tcase_add_test(tc, websocket_echo_and_its_failures);
     suite_add_tcase(s, tc);
     return s;
 }
