@@ -260,6 +260,7 @@ typedef struct gs_scenario_status_expect {
     const char *parent_ns; /* `parent: ns/name[/section]`; NULL: not given */
     const char *parent_name;
     const char *parent_section;
+    const char *parent_kind; /* `parentKind`: Gateway (default) or ListenerSet */
     gs_scenario_condition *conditions;
     size_t n_conditions;
     gs_scenario_listener_expect *listeners;
@@ -278,6 +279,9 @@ typedef struct gs_scenario_status_expect {
     /* `parentCount: N` (routes): exactly N parents[] entries by the controllers under test. */
     bool has_parent_count;
     unsigned parent_count;
+    /* `attachedListenerSets: N` (Gateway): the ListenerSets attached to it (absent counts 0) */
+    bool has_attached_listener_sets;
+    unsigned attached_listener_sets;
 } gs_scenario_status_expect;
 
 typedef struct gs_scenario_delete {

@@ -1182,20 +1182,36 @@ static gs_scenario_condition *sd_conditions(scenario_decoder *sd, const gs_yaml_
 static void sd_status_expect(scenario_decoder *sd, const gs_yaml_node *m,
                              gs_scenario_status_expect *x)
 {
-    static const char *const fields[] = {"kind",   "name",           "parent",      "conditions",
-                                         "listeners", "status",      "exactListeners",
-                                         "parentCount", "observedGeneration", NULL};
+    static const char *const fields[] = {"kind",
+                                         "name",
+                                         "parent",
+                                         "parentKind",
+                                         "conditions",
+                                         "listeners",
+                                         "status",
+                                         "exactListeners",
+                                         "parentCount",
+                                         "observedGeneration",
+                                         "attachedListenerSets",
+                                         NULL};
     static const char *const status_values[] = {"none", NULL};
-    /* GatewayClass and Gateway, then every route kind of the table (indexes 0 and 1 are not
-     * routes, below) */
-    const char *kinds[2 + 16 + 1] = {"GatewayClass", "Gateway"};
+    static const char *const parent_kinds[] = {"Gateway", "ListenerSet", NULL};
+    /* GatewayClass and Gateway, then every route kind of the table, then ListenerSet (indexes
+     * 0 and 1 are not routes, below; nor is the last) */
+    const char *kinds[2 + 16 + 2] = {"GatewayClass", "Gateway"};
+    size_t n_kinds = 2;
     for (size_t i = 0; i < gs_route_kinds_count && i < 16; i++)
-        kinds[2 + i] = gs_route_kinds[i].name;
+        kinds[n_kinds++] = gs_route_kinds[i].name;
+    kinds[n_kinds++] = "ListenerSet";
     x->pos = m->pos;
     gs_dec_check_fields(&sd->d, m, fields);
     int kind = -1;
     if (gs_dec_enum(&sd->d, m, "kind", true, kinds, &kind))
         x->kind = kinds[kind];
+    /* a ListenerSet has conditions and listeners as a Gateway has: kind 1 below means either */
+    bool lset = kind == (int)n_kinds - 1;
+    if (lset)
+        kind = 1;
     gs_yaml_node *name = gs_dec_field(&sd->d, m, "name", true);
     if (name && kind == 0) {
         if (gs_dec_string(&sd->d, m, "name", true, &x->name) && strchr(x->name, '/'))
@@ -1235,11 +1251,28 @@ static void sd_status_expect(scenario_decoder *sd, const gs_yaml_node *m,
             }
         }
     }
+    int pk = 0;
+    const gs_yaml_node *pkn = gs_yaml_get(m, "parentKind");
+    if (pkn && gs_dec_enum(&sd->d, m, "parentKind", false, parent_kinds, &pk)) {
+        x->parent_kind = parent_kinds[pk];
+        if (!parent)
+            gs_dec_error_field(&sd->d, pkn, "parentKind", "needs parent: the parent it qualifies");
+    }
+    int64_t als;
+    const gs_yaml_node *alsn = gs_yaml_get(m, "attachedListenerSets");
+    if (alsn && gs_dec_int(&sd->d, m, "attachedListenerSets", false, 0, 100000, &als)) {
+        if (kind != 1 || lset)
+            gs_dec_error_field(&sd->d, alsn, "attachedListenerSets",
+                               "only a Gateway has ListenerSets attached");
+        x->has_attached_listener_sets = true;
+        x->attached_listener_sets = (unsigned)als;
+    }
     x->conditions = sd_conditions(sd, m, &x->n_conditions);
     gs_yaml_node *ls = gs_dec_map(&sd->d, m, "listeners", false);
     if (ls && ls->kind == GS_YAML_MAPPING) {
         if (kind != 1)
-            gs_dec_error_field(&sd->d, ls, "listeners", "only a Gateway has listeners");
+            gs_dec_error_field(&sd->d, ls, "listeners",
+                               "only a Gateway or a ListenerSet has listeners");
         static const char *const lfields[] = {"attachedRoutes", "conditions", "supportedKinds",
                                               NULL};
         x->listeners = sd_alloc_array(sd, ls->npairs, sizeof(*x->listeners));
@@ -1286,7 +1319,8 @@ static void sd_status_expect(scenario_decoder *sd, const gs_yaml_node *m,
     const gs_yaml_node *el = gs_yaml_get(m, "exactListeners");
     if (el && gs_dec_bool(&sd->d, m, "exactListeners", false, &x->exact_listeners)) {
         if (kind != 1)
-            gs_dec_error_field(&sd->d, el, "exactListeners", "only a Gateway has listeners");
+            gs_dec_error_field(&sd->d, el, "exactListeners",
+                               "only a Gateway or a ListenerSet has listeners");
         else if (x->exact_listeners && !gs_yaml_get(m, "listeners"))
             gs_dec_error_field(&sd->d, el, "exactListeners",
                                "needs listeners: the ones the status must list, and only them");
@@ -1308,7 +1342,7 @@ static void sd_status_expect(scenario_decoder *sd, const gs_yaml_node *m,
         x->parent_count = (unsigned)count;
     }
     if (x->n_conditions == 0 && x->n_listeners == 0 && !gs_yaml_get(m, "conditions") &&
-        !gs_yaml_get(m, "listeners") && !stn && !pc && !og)
+        !gs_yaml_get(m, "listeners") && !stn && !pc && !og && !alsn)
         gs_dec_error(&sd->d, m, "nothing to check: give conditions%s, or status: none",
                      kind == 1 ? " or listeners" : kind > 1 ? ", parentCount" : "");
 }

@@ -106,6 +106,15 @@ static bool status_parent_ours(const gs_json_value *p, const gs_status_check_opt
     return false;
 }
 
+/* Whether a parentRef's kind (absent: Gateway) is the expectation's `parentKind`. */
+static bool status_parent_kind_is(const gs_json_value *ref, const gs_scenario_status_expect *x)
+{
+    const char *kind = gs_json_get_string(ref, "kind", NULL);
+    if (kind == NULL || kind[0] == '\0')
+        kind = "Gateway";
+    return strcmp(kind, x->parent_kind ? x->parent_kind : "Gateway") == 0;
+}
+
 /* The route's parent status entry for the expected parent (or the only one). */
 static const gs_json_value *status_find_parent(const gs_json_value *parents,
                                                const gs_scenario_status_expect *x,
@@ -140,7 +149,8 @@ static const gs_json_value *status_find_parent(const gs_json_value *parents,
         const char *name = gs_json_get_string(ref, "name", "");
         const char *ns = gs_json_get_string(ref, "namespace", x->ns ? x->ns : "");
         const char *section = gs_json_get_string(ref, "sectionName", NULL);
-        if (strcmp(name, x->parent_name) != 0 || strcmp(ns, x->parent_ns) != 0)
+        if (strcmp(name, x->parent_name) != 0 || strcmp(ns, x->parent_ns) != 0 ||
+            !status_parent_kind_is(ref, x))
             continue;
         if (x->parent_section == NULL && section == NULL)
             return parents->items[i];
@@ -156,9 +166,10 @@ static const gs_json_value *status_find_parent(const gs_json_value *parents,
                       n_loose, x->parent_ns, x->parent_name);
         return NULL;
     }
-    gs_buf_printf(bad, "expected status for %s %s/%s parent %s/%s%s%s, observed no parents[] "
+    gs_buf_printf(bad, "expected status for %s %s/%s parent %s %s/%s%s%s, observed no parents[] "
                   "entry for that parent",
-                  x->kind, x->ns, x->name, x->parent_ns, x->parent_name,
+                  x->kind, x->ns, x->name, x->parent_kind ? x->parent_kind : "Gateway",
+                  x->parent_ns, x->parent_name,
                   x->parent_section ? "/" : "", x->parent_section ? x->parent_section : "");
     return NULL;
 }
@@ -190,7 +201,8 @@ static bool status_parent_is(const gs_json_value *p, const gs_scenario_status_ex
     const gs_json_value *ref = gs_json_get(p, "parentRef");
     const char *section = gs_json_get_string(ref, "sectionName", NULL);
     if (strcmp(gs_json_get_string(ref, "name", ""), x->parent_name) != 0 ||
-        strcmp(gs_json_get_string(ref, "namespace", x->ns ? x->ns : ""), x->parent_ns) != 0)
+        strcmp(gs_json_get_string(ref, "namespace", x->ns ? x->ns : ""), x->parent_ns) != 0 ||
+        !status_parent_kind_is(ref, x))
         return false;
     return x->parent_section == NULL ||
            (section != NULL && strcmp(section, x->parent_section) == 0);
@@ -278,7 +290,8 @@ static void status_object_text(gs_buf *b, const gs_scenario_status_expect *x)
 /* |prefix| then the expectation's parent "ns/gateway[/section]". */
 static void status_parent_text(gs_buf *b, const gs_scenario_status_expect *x, const char *prefix)
 {
-    gs_buf_printf(b, "%s%s/%s%s%s", prefix, x->parent_ns, x->parent_name,
+    gs_buf_printf(b, "%s%s%s%s/%s%s%s", prefix, x->parent_kind ? x->parent_kind : "",
+                  x->parent_kind ? " " : "", x->parent_ns, x->parent_name,
                   x->parent_section ? "/" : "", x->parent_section ? x->parent_section : "");
 }
 
@@ -346,8 +359,7 @@ bool gs_status_check_ex(const gs_scenario_status_expect *x, const gs_json_value 
     gs_buf exp = {0}, obs = {0}, bad = {0};
     gs_buf_printf(&exp, "%s %s%s%s", x->kind, x->ns ? x->ns : "", x->ns ? "/" : "", x->name);
     if (x->parent_name)
-        gs_buf_printf(&exp, " parent %s/%s%s%s", x->parent_ns, x->parent_name,
-                      x->parent_section ? "/" : "", x->parent_section ? x->parent_section : "");
+        status_parent_text(&exp, x, " parent ");
     if (x->n_conditions) {
         gs_buf_puts(&exp, ": ");
         status_expected_conditions(&exp, x->conditions, x->n_conditions);
@@ -379,6 +391,8 @@ bool gs_status_check_ex(const gs_scenario_status_expect *x, const gs_json_value 
     if (x->has_parent_count)
         gs_buf_printf(&exp, "; %u parents[] entr%s", x->parent_count,
                       x->parent_count == 1 ? "y" : "ies");
+    if (x->has_attached_listener_sets)
+        gs_buf_printf(&exp, "; attachedListenerSets=%u", x->attached_listener_sets);
 
     const gs_json_value *obj = status_find_object(status, x->kind, x->ns, x->name);
     const gs_json_value *st = gs_json_get(obj, "status");
@@ -429,6 +443,14 @@ bool gs_status_check_ex(const gs_scenario_status_expect *x, const gs_json_value 
         status_conditions_text(&obs, conds);
         status_match_conditions(x->conditions, x->n_conditions, conds, "", &bad);
         status_match_generation(x->observed_generation, conds, "", &bad);
+        if (x->has_attached_listener_sets) {
+            /* the field is optional in the API: absent means none attached */
+            double n = gs_json_get_number(st, "attachedListenerSets", 0);
+            gs_buf_printf(&obs, "; attachedListenerSets=%g", n);
+            if (n != (double)x->attached_listener_sets)
+                gs_buf_printf(&bad, "%sattachedListenerSets is %g, expected %u",
+                              bad.len ? "; " : "", n, x->attached_listener_sets);
+        }
         const gs_json_value *ls = gs_json_get(st, "listeners");
         for (size_t j = 0; x->observed_generation && j < status_array_len(ls); j++) {
             char where[160];

@@ -190,6 +190,7 @@ static const char *const builtin_features[] = {
     "HTTPRouteDestinationPortMatching",
     "HTTPRouteBackendProtocolH2C",
     "HTTPRouteBackendProtocolWebSocket",
+    "ListenerSet",
     "HTTPRouteNamedRouteRule",
     "HTTPRouteCORS",
     "HTTPRouteRetry",

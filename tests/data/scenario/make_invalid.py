@@ -204,7 +204,7 @@ CASES = [
      "Maybe", 1, 'Unsupported value: "Maybe": supported values: "True", "False", "Unknown"'),
     ("status-listeners-on-route",
      spec(steps=steps("  - name: s\n    expectStatus:\n    - {kind: HTTPRoute, name: default/r, listeners: {http: {attachedRoutes: 1}}}\n")),
-     "{http:", 1, "only a Gateway has listeners"),
+     "{http:", 1, "only a Gateway or a ListenerSet has listeners"),
     ("status-parent-malformed",
      spec(steps=steps("  - name: s\n    expectStatus:\n    - {kind: HTTPRoute, name: default/r, parent: a/b/c/d, conditions: {Accepted: {status: \"True\"}}}\n")),
      "a/b/c/d", 1, 'must be "namespace/gateway" or "namespace/gateway/sectionName"'),

@@ -63,8 +63,8 @@ START_TEST(status_route_parent_with_and_without_section)
     x.parent_section = "http";
     ck_assert(!gs_status_check(&x, status, step));
     ck_assert_str_eq(step->checks[2]->message,
-                     "expected status for HTTPRoute team-b/dash parent infra/gw/http, observed no "
-                     "parents[] entry for that parent");
+                     "expected status for HTTPRoute team-b/dash parent Gateway infra/gw/http, "
+                     "observed no parents[] entry for that parent");
     /* Without a section, the only entry for that Gateway is meant whatever its section. */
     gs_scenario_condition ok[] = {{"Accepted", "True", NULL, {0}}};
     gs_scenario_status_expect y = {.kind = "HTTPRoute",
