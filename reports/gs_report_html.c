@@ -397,8 +397,9 @@ static void html_rollout_chart(gs_buf *b, const gs_results_rollout *ro)
             cls = "fault";
             glyph = "⚡";
         } else if (strcmp(p->kind, "mirror") == 0) {
-            cls = "mirror";
-            glyph = "∅";
+            bool nothing = p->decision && strcmp(p->decision, "mirroredNothing") == 0;
+            cls = nothing ? "mirror" : p->result == GS_RESULT_FAILED ? "rollback" : "pass";
+            glyph = nothing ? "∅" : "⧉";
         } else if (strcmp(p->kind, "convergence") == 0) {
             cls = "rollback";
             glyph = "✗";

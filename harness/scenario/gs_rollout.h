@@ -43,6 +43,16 @@ typedef struct gs_rollout_header_match {
     const char *value;
 } gs_rollout_header_match;
 
+/* One `match` entry of an inline setMirrorRoute, as Argo Rollouts writes them: {method: {exact},
+ * path: {exact|prefix|regex}, headers: {name: {exact|prefix|regex}}}; absent parts match all. */
+typedef struct gs_rollout_mirror_match {
+    const char *method; /* or NULL */
+    gs_rollout_match_type path_type;
+    const char *path; /* or NULL */
+    gs_rollout_header_match *headers;
+    size_t n_headers;
+} gs_rollout_mirror_match;
+
 typedef struct gs_rollout_action {
     gs_rollout_action_kind kind;
     unsigned weight;     /* SET_WEIGHT: 0-100; SET_MIRROR_ROUTE: the percentage */
@@ -53,6 +63,9 @@ typedef struct gs_rollout_action {
     /* SET_MIRROR_ROUTE: the tool acknowledges the step and changes nothing (the Argo Rollouts
      * Gateway API plugin's SetMirrorRoute); the rehearsal says so instead of mirroring. */
     bool noop;
+    /* SET_MIRROR_ROUTE (inline plans): what is mirrored; none: remove the mirror route. */
+    gs_rollout_mirror_match *mirror;
+    size_t n_mirror;
     const char *backend;             /* SET_BEHAVIOUR: "ns/name", a declared backend */
     gs_scenario_behaviour behaviour; /* SET_BEHAVIOUR: its faults from now on */
     gs_pos pos;
@@ -181,6 +194,10 @@ typedef struct gs_rollout_env {
     /* Changes a backend's fault behaviour for the rest of the run (NULL: unsupported). */
     int (*set_behaviour)(void *ctx, const char *backend, const gs_scenario_behaviour *b,
                          gs_error *err);
+    /* Reads the request ids backend "ns/name" served since the last call, |on_id| for each
+     * (NULL: unsupported; mirror routes cannot be verified then). */
+    int (*request_ids)(void *ctx, const char *backend, void (*on_id)(const char *id, void *user),
+                       void *user, gs_error *err);
     void (*progress)(void *ctx, const char *what);
     /* Says |msg| to the person running the scenario now (NULL: only recorded). */
     void (*warn)(void *ctx, const char *msg);

@@ -42,6 +42,85 @@ static void rd_header_match(gs_decoder *d, gs_yaml_stream *arena, const gs_yaml_
     gs_dec_pop(d);
 }
 
+/* A {exact|prefix|regex} string match into |type| and |value|. */
+static void rd_string_match(gs_decoder *d, gs_yaml_stream *arena, const gs_yaml_node *n,
+                            gs_rollout_match_type *type, const char **value)
+{
+    static const char *const kinds[] = {"exact", "prefix", "regex", NULL};
+    gs_dec_check_fields(d, n, kinds);
+    size_t given = 0;
+    for (size_t k = 0; kinds[k]; k++) {
+        const char *v = NULL;
+        if (gs_dec_string(d, n, kinds[k], false, &v) && v[0]) {
+            *type = (gs_rollout_match_type)k;
+            *value = gs_yaml_strdup(arena, v);
+            given++;
+        }
+    }
+    if (given != 1)
+        gs_dec_error(d, n, "give exactly one non-empty value of exact, prefix, regex");
+}
+
+/* One setMirrorRoute `match` entry of an inline plan: {method: {exact}, path, headers}. */
+static void rd_mirror_match(gs_decoder *d, gs_yaml_stream *arena, const gs_yaml_node *n,
+                            gs_rollout_mirror_match *m)
+{
+    static const char *const fields[] = {"method", "path", "headers", NULL};
+    gs_dec_check_fields(d, n, fields);
+    gs_yaml_node *meth = gs_dec_map(d, n, "method", false);
+    if (meth && meth->kind == GS_YAML_MAPPING) {
+        static const char *const exact[] = {"exact", NULL};
+        gs_dec_push(d, "method");
+        gs_dec_check_fields(d, meth, exact);
+        const char *v = NULL;
+        if (gs_dec_string(d, meth, "exact", true, &v))
+            m->method = gs_yaml_strdup(arena, v);
+        gs_dec_pop(d);
+    }
+    gs_yaml_node *path = gs_dec_map(d, n, "path", false);
+    if (path && path->kind == GS_YAML_MAPPING) {
+        gs_dec_push(d, "path");
+        rd_string_match(d, arena, path, &m->path_type, &m->path);
+        gs_dec_pop(d);
+    }
+    gs_yaml_node *hs = gs_dec_map(d, n, "headers", false);
+    if (hs && hs->kind == GS_YAML_MAPPING) {
+        m->headers = gs_yaml_alloc(arena, (hs->npairs + 1) * sizeof(*m->headers));
+        gs_dec_push(d, "headers");
+        for (size_t i = 0; i < hs->npairs; i++) {
+            const char *name = gs_yaml_str(hs->pairs[i].key);
+            gs_yaml_node *v = hs->pairs[i].value;
+            if (name == NULL || !gs_dec_expect(d, v, GS_YAML_T_MAP))
+                continue;
+            gs_rollout_header_match *h = &m->headers[m->n_headers++];
+            h->name = gs_yaml_strdup(arena, name);
+            gs_dec_push(d, name);
+            rd_string_match(d, arena, v, &h->type, &h->value);
+            gs_dec_pop(d);
+        }
+        gs_dec_pop(d);
+    }
+    if (!m->method && !m->path && !m->n_headers)
+        gs_dec_error(d, n, "a match entry needs method, path or headers");
+}
+
+static void rd_mirror(gs_decoder *d, gs_yaml_stream *arena, const gs_yaml_node *v,
+                      gs_rollout_action *a)
+{
+    gs_yaml_node *match = gs_dec_seq(d, v, "match", false);
+    if (match == NULL || match->kind != GS_YAML_SEQUENCE)
+        return;
+    a->mirror = gs_yaml_alloc(arena, (match->nitems + 1) * sizeof(*a->mirror));
+    gs_dec_push(d, "match");
+    for (size_t i = 0; i < match->nitems; i++) {
+        gs_dec_push_index(d, i);
+        if (gs_dec_expect(d, match->items[i], GS_YAML_T_MAP))
+            rd_mirror_match(d, arena, match->items[i], &a->mirror[a->n_mirror++]);
+        gs_dec_pop(d);
+    }
+    gs_dec_pop(d);
+}
+
 void gs_rollout_dec_managed(gs_decoder *d, gs_yaml_stream *arena, const gs_yaml_node *v,
                             bool header, gs_rollout_action *a)
 {
@@ -140,12 +219,10 @@ static void rd_action(scenario_decoder *sd, const gs_yaml_node *item, gs_rollout
         if (body && body->kind == GS_YAML_MAPPING) {
             gs_dec_push(&sd->d, key);
             gs_rollout_dec_managed(&sd->d, sd->stream, body, header, a);
+            if (!header)
+                rd_mirror(&sd->d, sd->stream, body, a);
             gs_dec_pop(&sd->d);
         }
-        if (!header)
-            gs_dec_error_field(&sd->d, body, key,
-                               "not rehearsed yet in an inline plan (an Argo Rollout source's "
-                               "setMirrorRoute is rehearsed as the plugin's no-op)");
     } else if (gs_yaml_get(item, "pause")) {
         a->kind = GS_ROLLOUT_PAUSE;
         gs_yaml_node *p = gs_dec_map(&sd->d, item, "pause", false);

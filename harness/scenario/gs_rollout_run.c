@@ -78,6 +78,10 @@ typedef struct rollout_run {
      * write appends their managed rules. */
     const gs_rollout_action **headers;
     size_t n_headers;
+    /* The mirror routes in force (inline setMirrorRoute with a match), upserted by name. */
+    const gs_rollout_action **mirrors;
+    size_t n_mirrors;
+    unsigned mirror_probes; /* probe runs so far: each gets its own request id prefix */
     int64_t t_start;        /* the timeline's origin: before the traffic started */
     gs_results_rollout *tl; /* the step's timeline */
 } rollout_run;
@@ -282,7 +286,9 @@ static bool rollout_rule_managed(const gs_rollout_plan *p, const gs_yaml_node *r
     const char *name = gs_yaml_str(gs_yaml_get(rule, "name"));
     for (size_t i = 0; name && i < p->n_actions; i++) {
         const char *m = p->actions[i].route;
-        if (p->actions[i].kind != GS_ROLLOUT_SET_HEADER_ROUTE || m == NULL)
+        bool managed = p->actions[i].kind == GS_ROLLOUT_SET_HEADER_ROUTE ||
+                       (p->actions[i].kind == GS_ROLLOUT_SET_MIRROR_ROUTE && !p->actions[i].noop);
+        if (!managed || m == NULL)
             continue;
         size_t n = strlen(m);
         if (strncmp(name, m, n) == 0 &&
@@ -394,6 +400,71 @@ static void rollout_header_rule(gs_buf *b, const rollout_run *r, const gs_rollou
     gs_buf_puts(b, "}]}");
 }
 
+/* The managed rule of mirror route |a| for source rule |src|: |a|'s matches (path as Exact,
+ * PathPrefix or RegularExpression; headers like a header route's), the source's filters and a
+ * RequestMirror to the canary at the route's percentage, and the source's backendRefs with
+ * their weights, so the matching requests are split like the others and copied to the canary. */
+static void rollout_mirror_rule(gs_buf *b, const rollout_run *r, const gs_rollout_action *a,
+                                const gs_yaml_node *src, const char *name)
+{
+    static const char *const path_types[] = {"Exact", "PathPrefix", "RegularExpression"};
+    const gs_rollout_plan *p = r->plan;
+    gs_buf_puts(b, "{name: ");
+    rollout_emit_quoted(b, name);
+    gs_buf_puts(b, ", matches: [");
+    for (size_t i = 0; i < a->n_mirror; i++) {
+        const gs_rollout_mirror_match *m = &a->mirror[i];
+        const char *sep = "";
+        gs_buf_puts(b, i ? ", {" : "{");
+        if (m->path) {
+            gs_buf_printf(b, "path: {type: %s, value: ", path_types[m->path_type]);
+            rollout_emit_quoted(b, m->path);
+            gs_buf_puts(b, "}");
+            sep = ", ";
+        }
+        if (m->method) {
+            gs_buf_printf(b, "%smethod: ", sep);
+            rollout_emit_quoted(b, m->method);
+            sep = ", ";
+        }
+        if (m->n_headers) {
+            gs_rollout_action h = {.matches = m->headers, .n_matches = m->n_headers};
+            gs_buf_puts(b, sep);
+            rollout_emit_header_matches(b, &h);
+        }
+        gs_buf_puts(b, "}");
+    }
+    gs_buf_puts(b, "], filters: [");
+    const gs_yaml_node *filters = gs_yaml_get(src, "filters");
+    for (size_t i = 0; filters && filters->kind == GS_YAML_SEQUENCE && i < filters->nitems; i++) {
+        gs_objset_emit_yaml(b, filters->items[i]);
+        gs_buf_puts(b, ", ");
+    }
+    gs_buf_puts(b, "{type: RequestMirror, requestMirror: {backendRef: {name: ");
+    rollout_emit_quoted(b, p->canary_name);
+    const gs_yaml_node *refs = gs_yaml_get(src, "backendRefs");
+    for (size_t k = 0; refs && refs->kind == GS_YAML_SEQUENCE && k < refs->nitems; k++) {
+        const gs_yaml_node *ref = refs->items[k];
+        if (!rollout_ref_is(ref, p->route_ns, p->canary_ns, p->canary_name))
+            continue;
+        if (gs_yaml_get(ref, "namespace")) {
+            gs_buf_puts(b, ", namespace: ");
+            gs_objset_emit_yaml(b, gs_yaml_get(ref, "namespace"));
+        }
+        if (gs_yaml_get(ref, "port")) {
+            gs_buf_puts(b, ", port: ");
+            gs_objset_emit_yaml(b, gs_yaml_get(ref, "port"));
+        }
+        break;
+    }
+    gs_buf_puts(b, "}");
+    if (a->weight < 100)
+        gs_buf_printf(b, ", percent: %u", a->weight);
+    gs_buf_puts(b, "}}], backendRefs: ");
+    gs_objset_emit_yaml(b, refs);
+    gs_buf_puts(b, "}");
+}
+
 /* Appends the managed rules of the header routes in force to |route| (in |s|): one per rule
  * holding both Services (or the plan's rule), named "<name>", "<name>-1", ... */
 static int rollout_add_managed(const rollout_run *r, gs_yaml_stream *s, gs_yaml_node *route,
@@ -401,12 +472,14 @@ static int rollout_add_managed(const rollout_run *r, gs_yaml_stream *s, gs_yaml_
 {
     const gs_rollout_plan *p = r->plan;
     gs_yaml_node *rules = gs_yaml_get(gs_yaml_get(route, "spec"), "rules");
-    if (r->n_headers == 0 || rules == NULL || rules->kind != GS_YAML_SEQUENCE)
+    if (r->n_headers + r->n_mirrors == 0 || rules == NULL || rules->kind != GS_YAML_SEQUENCE)
         return 0;
     gs_buf b = {0};
     gs_buf_puts(&b, "[");
     size_t written = 0;
-    for (size_t h = 0; h < r->n_headers; h++) {
+    for (size_t h = 0; h < r->n_headers + r->n_mirrors; h++) {
+        const gs_rollout_action *act =
+            h < r->n_headers ? r->headers[h] : r->mirrors[h - r->n_headers];
         size_t k = 0;
         for (size_t i = 0; i < rules->nitems; i++) {
             if (p->has_rule && i != p->rule)
@@ -419,11 +492,13 @@ static int rollout_add_managed(const rollout_run *r, gs_yaml_stream *s, gs_yaml_
             }
             if (!stable || !canary)
                 continue;
-            char *name = k ? gs_xasprintf("%s-%zu", r->headers[h]->route, k)
-                           : gs_xstrdup(r->headers[h]->route);
+            char *name = k ? gs_xasprintf("%s-%zu", act->route, k) : gs_xstrdup(act->route);
             if (written++)
                 gs_buf_puts(&b, ", ");
-            rollout_header_rule(&b, r, r->headers[h], rules->items[i], name);
+            if (h < r->n_headers)
+                rollout_header_rule(&b, r, act, rules->items[i], name);
+            else
+                rollout_mirror_rule(&b, r, act, rules->items[i], name);
             free(name);
             k++;
         }
@@ -1091,6 +1166,288 @@ static int rollout_header_step(rollout_run *r, const gs_rollout_action *a, gs_er
     return rc;
 }
 
+/* ---- mirror routes: probes with request ids, counted on the canary's echo ---- */
+
+/* A mirror probe run: per request (by the index its id ends with) whether it was answered and
+ * by the canary, and how often the canary's echo logged its id. */
+typedef struct rollout_mirror_probe {
+    char prefix[48];
+    size_t n;
+    uint8_t *answered, *primary_canary, *seen;
+    const char *canary;
+} rollout_mirror_probe;
+
+static size_t rollout_probe_index(const rollout_mirror_probe *mp, const char *id)
+{
+    size_t plen = strlen(mp->prefix);
+    if (id == NULL || strncmp(id, mp->prefix, plen) != 0)
+        return SIZE_MAX;
+    char *end = NULL;
+    unsigned long long i = strtoull(id + plen, &end, 10);
+    return end && *end == '\0' && end != id + plen && i < mp->n ? (size_t)i : SIZE_MAX;
+}
+
+static void on_mirror_probe_response(const gs_traffic_response *resp, void *user)
+{
+    rollout_mirror_probe *mp = user;
+    size_t i = rollout_probe_index(mp, resp->request_id);
+    if (resp->warmup || i == SIZE_MAX || resp->error != GS_TRAFFIC_OK || resp->backend == NULL)
+        return;
+    mp->answered[i] = 1;
+    mp->primary_canary[i] = rollout_is(resp->backend, mp->canary);
+}
+
+static void on_mirror_probe_id(const char *id, void *user)
+{
+    rollout_mirror_probe *mp = user;
+    size_t i = rollout_probe_index(mp, id);
+    if (i != SIZE_MAX && mp->seen[i] < UINT8_MAX)
+        mp->seen[i]++;
+}
+
+/* Answered probe requests and, of those, the ones copied to the canary (seen there more often
+ * than the canary answered them itself). */
+static void rollout_mirror_counts(const rollout_mirror_probe *mp, uint64_t *answered,
+                                  uint64_t *mirrored)
+{
+    *answered = *mirrored = 0;
+    for (size_t i = 0; i < mp->n; i++) {
+        *answered += mp->answered[i];
+        *mirrored += mp->answered[i] && mp->seen[i] > mp->primary_canary[i];
+    }
+}
+
+#define ROLLOUT_MIRROR_QUIET_NS (1500 * GS_NS_PER_MS) /* copies still arriving after answers */
+#define ROLLOUT_MIRROR_MAX_NS (15 * GS_NS_PER_S)
+
+/* Sends |n| requests matching mirror route |a|'s first match (its method, path, headers; a
+ * prefix followed by "-gatesim") with ids, then reads the canary's request log until every
+ * answered request was copied, or no new id came for a while (copies are asynchronous), or,
+ * with |first|, the first copy arrived. */
+static int rollout_mirror_send(rollout_run *r, const gs_rollout_action *a, size_t n, bool first,
+                               rollout_mirror_probe *mp, gs_error *err)
+{
+    const gs_rollout_mirror_match *m = a->n_mirror ? &a->mirror[0] : NULL;
+    snprintf(mp->prefix, sizeof(mp->prefix), "gsmirror%u-%u-", r->generation, r->mirror_probes++);
+    mp->n = n;
+    mp->canary = r->plan->canary;
+    mp->answered = gs_xcalloc(n + 1, 1);
+    mp->primary_canary = gs_xcalloc(n + 1, 1);
+    mp->seen = gs_xcalloc(n + 1, 1);
+    gs_traffic_config tc = r->tc;
+    size_t nh = r->tc.num_headers + (m ? m->n_headers : 0);
+    gs_traffic_header *h = gs_xcalloc(nh + 1, sizeof(*h));
+    char **values = gs_xcalloc(nh + 1, sizeof(*values));
+    if (r->tc.num_headers)
+        memcpy(h, r->tc.headers, r->tc.num_headers * sizeof(*h));
+    for (size_t i = 0; m && i < m->n_headers; i++) {
+        const gs_rollout_header_match *hm = &m->headers[i];
+        values[i] = gs_xasprintf("%s%s", hm->value,
+                                 hm->type == GS_ROLLOUT_MATCH_PREFIX ? ROLLOUT_PROBE_SUFFIX : "");
+        h[r->tc.num_headers + i] = (gs_traffic_header){hm->name, values[i]};
+    }
+    char *path = NULL;
+    if (m && m->path)
+        path = gs_xasprintf("%s%s", m->path,
+                            m->path_type == GS_ROLLOUT_MATCH_PREFIX ? "/" ROLLOUT_PROBE_SUFFIX : "");
+    tc.headers = h;
+    tc.num_headers = nh;
+    if (path)
+        tc.path = path;
+    if (m && m->method)
+        tc.method = m->method;
+    tc.requests = n;
+    tc.duration_ns = 0;
+    tc.rate = 0;
+    tc.connections = ROLLOUT_PROBE_CONNECTIONS;
+    tc.threads = 1;
+    tc.streams = 1;
+    tc.warmup_ns = 0;
+    tc.request_id_prefix = mp->prefix;
+    tc.on_response = on_mirror_probe_response;
+    tc.user = mp;
+    tc.cancel = NULL;
+    gs_traffic_result *res = NULL;
+    int rc = gs_traffic_run(&tc, &res, err);
+    gs_traffic_result_free(res);
+    for (size_t i = 0; i < nh; i++)
+        free(values[i]);
+    free(values);
+    free(h);
+    free(path);
+    int64_t start = gs_now_ns(), last_new = start;
+    while (rc == 0) {
+        uint64_t before, answered, mirrored;
+        rollout_mirror_counts(mp, &answered, &before);
+        rc = r->env->request_ids(r->env->ctx, r->plan->canary, on_mirror_probe_id, mp, err);
+        if (rc < 0)
+            break;
+        rc = 0;
+        rollout_mirror_counts(mp, &answered, &mirrored);
+        int64_t now = gs_now_ns();
+        if (mirrored > before)
+            last_new = now;
+        if ((a->n_mirror && a->weight >= 100 && mirrored == answered) || (first && mirrored) ||
+            now - last_new > ROLLOUT_MIRROR_QUIET_NS || now - start > ROLLOUT_MIRROR_MAX_NS ||
+            gs_proc_interrupted())
+            break;
+        usleep(50 * 1000);
+    }
+    return rc;
+}
+
+static void rollout_mirror_probe_clear(rollout_mirror_probe *mp)
+{
+    free(mp->answered);
+    free(mp->primary_canary);
+    free(mp->seen);
+    memset(mp, 0, sizeof(*mp));
+}
+
+/* Records the mirrored share of a verification run against |pct| percent (rollout.mirror). */
+static gs_results_check *rollout_mirror_verify(rollout_run *r, const char *label, unsigned pct,
+                                               const rollout_mirror_probe *mp,
+                                               double converge_ms)
+{
+    const gs_scenario_statistics *st = r->env->stats;
+    uint64_t answered, mirrored;
+    rollout_mirror_counts(mp, &answered, &mirrored);
+    gs_gof_backend rows[2] = {{.weight = pct, .count = mirrored},
+                              {.weight = 100.0 - pct, .count = answered - mirrored}};
+    char *copied = gs_xasprintf("copied to %s", r->plan->canary);
+    const char *names[2] = {copied, "not copied"};
+    gs_gof_result gr = {0};
+    gs_error err = {0};
+    int rc = answered ? gs_gof_split(rows, 2, st->alpha, st->tolerance, st->power, &gr, &err)
+                      : gs_error_set(&err, GS_ERR_INVALID, "no answered requests to count");
+    bool passed = rc == 0 && gr.passed;
+    gs_results_check *c =
+        rollout_record(r, "rollout.mirror", passed ? GS_RESULT_PASSED : GS_RESULT_FAILED);
+    gs_results_set(&c->expected, "%u%% of the matching requests copied to %s", pct,
+                   r->plan->canary);
+    gs_results_set(&c->observed, "%llu of %llu copied", (unsigned long long)mirrored,
+                   (unsigned long long)answered);
+    if (rc < 0) {
+        gs_results_set(&c->message, "%s: %s", label, err.msg);
+    } else {
+        for (size_t i = 0; i < 2; i++)
+            gs_expect_add_share(c, names[i], &rows[i], 100.0);
+        c->p_value = gr.p_value;
+        c->alpha = st->alpha;
+        c->tolerance = st->tolerance;
+        c->interval_level = gr.level;
+        c->power = st->power;
+        c->samples = gr.n;
+        c->detectable = gr.detectable;
+        gs_results_set(&c->method, "%s", gs_gof_method_name(gr.method));
+        gs_results_set(&c->message,
+                       "%s: the data plane followed in %.0f ms; %llu of %llu matching requests "
+                       "(%.2f%%, interval %.2f-%.2f%%) were copied to %s, by their request ids "
+                       "in its log: %s %u%% (alpha %g, power %g)",
+                       label, converge_ms, (unsigned long long)mirrored,
+                       (unsigned long long)answered, 100 * rows[0].observed_share,
+                       100 * rows[0].ci_low, 100 * rows[0].ci_high, r->plan->canary,
+                       passed ? "agrees with" : "does NOT agree with", pct, st->alpha, st->power);
+    }
+    free(copied);
+    if (!passed)
+        r->st.outcome = GS_ROLLOUT_HALTED;
+    return c;
+}
+
+/* setMirrorRoute in an inline plan: writes the route with the mirror rule upserted (or, without
+ * a match, removed), waits until copies reach the canary (or stop), then verifies the copied
+ * share of matching requests against the percentage by their ids in the canary's log. */
+static int rollout_mirror_step(rollout_run *r, const gs_rollout_action *a, gs_error *err)
+{
+    char label[48];
+    rollout_stage_name(a, label);
+    if (r->env->progress)
+        r->env->progress(r->env->ctx, label);
+    if (r->env->request_ids == NULL)
+        return gs_error_set(err, GS_ERR_INVALID,
+                            "rollout: %s: this run cannot read the backends' request logs", label);
+    size_t at = r->n_mirrors;
+    const gs_rollout_action *old = NULL;
+    for (size_t i = 0; i < r->n_mirrors && old == NULL; i++)
+        if (strcmp(r->mirrors[i]->route, a->route) == 0) {
+            old = r->mirrors[i];
+            at = i;
+        }
+    if (a->n_mirror) {
+        r->mirrors[at] = a;
+        r->n_mirrors += old == NULL;
+    } else if (old) {
+        memmove(&r->mirrors[at], &r->mirrors[at + 1], (r->n_mirrors - at - 1) * sizeof(*r->mirrors));
+        r->n_mirrors--;
+    }
+    const gs_rollout_action *probe = a->n_mirror ? a : old;
+    unsigned pct = a->n_mirror ? a->weight : 0;
+    int64_t t0 = gs_now_ns();
+    double apply_ms;
+    int rc = rollout_write_route(r, r->st.weight, &apply_ms, err);
+    if (rc < 0)
+        return rc;
+    if (probe == NULL) { /* removing a route never written: nothing to verify */
+        gs_results_check *c = rollout_record(r, "rollout.mirror", GS_RESULT_PASSED);
+        gs_results_set(&c->message, "%s: no mirror route of that name was in force", label);
+        gs_rollout_advance(&r->st, r->plan);
+        return 0;
+    }
+    /* Convergence: batches until one shows copies (or, after a removal or at 0%, none). */
+    int64_t limit = r->ro->converge_timeout_ns ? r->ro->converge_timeout_ns : r->env->timeout_ns;
+    for (;;) {
+        rollout_mirror_probe mp = {0};
+        rc = rollout_mirror_send(r, probe, ROLLOUT_PROBE_BATCH, pct > 0, &mp, err);
+        uint64_t answered, mirrored;
+        rollout_mirror_counts(&mp, &answered, &mirrored);
+        rollout_mirror_probe_clear(&mp);
+        if (rc < 0)
+            return rc;
+        if (answered && (pct ? mirrored > 0 : mirrored == 0))
+            break;
+        if (gs_now_ns() - t0 >= limit) {
+            gs_results_check *c = rollout_record(r, "rollout.convergence", GS_RESULT_FAILED);
+            gs_results_set(&c->message,
+                           "%s: the data plane did not follow the mirror route: %.1f s after it "
+                           "was applied, the last %llu answered matching requests had %llu "
+                           "copies on %s; the route says %u%%",
+                           label, (double)(gs_now_ns() - t0) / 1e9,
+                           (unsigned long long)answered, (unsigned long long)mirrored,
+                           r->plan->canary, pct);
+            gs_results_set(&c->expected, "%u%% copied", pct);
+            gs_results_set(&c->observed, "%llu of %llu copied", (unsigned long long)mirrored,
+                           (unsigned long long)answered);
+            r->st.outcome = GS_ROLLOUT_HALTED;
+            int64_t now = gs_now_ns();
+            gs_results_rollout_point *p =
+                rollout_point(r, label, "convergence", "halted", r->st.weight, NULL, 0, t0, now);
+            p->written_s = p->start_s;
+            return 0;
+        }
+        if (gs_proc_interrupted())
+            return gs_error_set(err, GS_ERR_CLOSED, "interrupted");
+        if ((rc = r->env->alive(r->env->ctx, err)) < 0)
+            return rc;
+    }
+    int64_t converged_ns = gs_now_ns();
+    rollout_mirror_probe mp = {0};
+    rc = rollout_mirror_send(r, probe, rollout_planned(r, pct), false, &mp, err);
+    if (rc == 0) {
+        gs_results_check *c = rollout_mirror_verify(r, label, pct, &mp,
+                                                    (double)(converged_ns - t0) / 1e6);
+        gs_results_rollout_point *p =
+            rollout_point(r, label, "mirror", c->result == GS_RESULT_PASSED ? "verified" : "halted",
+                          r->st.weight, NULL, 0, converged_ns, gs_now_ns());
+        p->written_s = rollout_secs(r, t0);
+        p->converged_s = rollout_secs(r, converged_ns);
+        if (c->result == GS_RESULT_PASSED)
+            gs_rollout_advance(&r->st, r->plan);
+    }
+    rollout_mirror_probe_clear(&mp);
+    return rc;
+}
+
 /* setMirrorRoute where the tool does nothing: said, as the tool would not. */
 static void rollout_mirror_noop(rollout_run *r, const gs_rollout_action *a)
 {
@@ -1291,7 +1648,10 @@ static int rollout_steps(rollout_run *r, gs_error *err)
             rc = rollout_header_step(r, a, err);
             break;
         case GS_ROLLOUT_SET_MIRROR_ROUTE:
-            rollout_mirror_noop(r, a);
+            if (a->noop)
+                rollout_mirror_noop(r, a);
+            else
+                rc = rollout_mirror_step(r, a, err);
             break;
         case GS_ROLLOUT_SET_BEHAVIOUR:
             rc = rollout_set_behaviour(r, a, err);
@@ -1310,6 +1670,7 @@ static int rollout_steps(rollout_run *r, gs_error *err)
      * back to the stable Service, verified below. */
     size_t ended = r->n_headers;
     r->n_headers = 0;
+    r->n_mirrors = 0;
     rc = rollout_shift(r, label, r->st.weight, 0, err);
     for (size_t i = 0; rc == 0 && i < ended && r->st.outcome != GS_ROLLOUT_HALTED; i++) {
         char *what = gs_xasprintf("%s: header route %s removed", end, r->headers[i]->route);
@@ -1335,6 +1696,7 @@ int gs_rollout_run(const gs_rollout_env *env, const gs_scenario_rollout *ro, gs_
     r.live.canary = ro->plan.canary;
     gs_histogram_new(&r.live.win.canary_latency);
     r.headers = gs_xcalloc(ro->plan.n_actions + 1, sizeof(*r.headers));
+    r.mirrors = gs_xcalloc(ro->plan.n_actions + 1, sizeof(*r.mirrors));
     int rc = rollout_traffic_start(&r, err);
     if (rc == 0)
         rc = rollout_steps(&r, err);
@@ -1354,6 +1716,7 @@ int gs_rollout_run(const gs_rollout_env *env, const gs_scenario_rollout *ro, gs_
     free(r.address);
     free(r.authority);
     free(r.headers);
+    free(r.mirrors);
     gs_histogram_free(r.live.win.canary_latency);
     pthread_mutex_destroy(&r.live.mu);
     return rc < 0 ? rc : (int)r.failed;

@@ -1093,6 +1093,14 @@ static int runner_rollout_set_behaviour(void *ctx, const char *backend,
     return gs_echo_fleet_set_behaviour(&rs->fleet, backend, b, err);
 }
 
+static int runner_rollout_request_ids(void *ctx, const char *backend,
+                                      void (*on_id)(const char *id, void *user), void *user,
+                                      gs_error *err)
+{
+    runner_scenario *rs = ctx;
+    return gs_echo_fleet_request_ids(&rs->fleet, backend, on_id, user, err);
+}
+
 static void runner_rollout_progress(void *ctx, const char *what)
 {
     runner_scenario *rs = ctx;
@@ -1127,6 +1135,7 @@ static int runner_rollout(runner_scenario *rs, const gs_scenario_rollout *ro,
                           .apply = runner_rollout_apply,
                           .alive = runner_rollout_alive,
                           .set_behaviour = runner_rollout_set_behaviour,
+                          .request_ids = runner_rollout_request_ids,
                           .progress = runner_rollout_progress,
                           .warn = runner_rollout_warn,
                           .ctx = rs};

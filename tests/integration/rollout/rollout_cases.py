@@ -24,6 +24,11 @@
 #   rollout_cases.py GATESIM argo-shadowed DIR  the same Rollout on a weighted rule without
 #                                         matches: the header route the plugin writes is shadowed,
 #                                         and setHeaderRoute fails saying so
+#   rollout_cases.py GATESIM mirror DIR SHADOWED  an inline plan's setMirrorRoute at 50% and
+#                                         100% and removed, each verified by the request ids the
+#                                         canary's echo logged (copies told apart from the
+#                                         canary's own share); a mirror route the weighted rule
+#                                         shadows (SHADOWED) fails its step saying so
 #   rollout_cases.py GATESIM rehearse R FILE  `gatesim rehearse` runs the rehearsal R
 #                                         (exit 0) and refuses FILE, a scenario without a rollout
 #                                         step, naming it (exit 2, nothing run)
@@ -313,6 +318,53 @@ def argo_shadowed(gatesim, folder):
     print("ok: a header route shadowed by the weighted rule fails setHeaderRoute")
 
 
+def mirror(gatesim, folder, shadowed):
+    with tempfile.TemporaryDirectory() as rd:
+        rc, out, res = run(gatesim, [folder], rd)
+        if rc != 0:
+            fail("exit %d:\n%s" % (rc, out))
+        cs = checks(res, "rollout-plan-mirror")
+        if split_weights(cs) != [0, 20, 40, 60, 0]:
+            fail("mirror: verified weights %s" % split_weights(cs))
+        mirrors = [c for c in cs if c["kind"] == "rollout.mirror"]
+        got = [(c["result"], c["expected"].split("%")[0], c.get("samples", 0) > 0 and
+                bool(c.get("alpha"))) for c in mirrors]
+        if got != [("passed", "50", True), ("passed", "100", True), ("passed", "0", True)]:
+            fail("mirror checks %s" % [c["message"] for c in mirrors])
+        for c in mirrors:
+            copied, answered = [int(x) for x in c["observed"].split(" copied")[0].split(" of ")]
+            want = int(c["expected"].split("%")[0])
+            if answered != c["samples"] or \
+                    (want in (0, 100) and copied != answered * want // 100) or \
+                    (want == 50 and not 0.35 < copied / answered < 0.65):
+                fail("mirror counts: %s" % c)
+        if "by their request ids in its log" not in mirrors[0]["message"]:
+            fail("mirror message: %s" % mirrors[0]["message"])
+        tl = step(res, "rollout-plan-mirror")["rollout"]["timeline"]
+        if [(p["stage"], p["decision"]) for p in tl if p["kind"] == "mirror"] != \
+                [("setMirrorRoute shadow", "verified")] * 3:
+            fail("mirror timeline %s" % tl)
+        # The analysis after the mirror step judges the canary's live traffic, not the copies.
+        an = [c for c in cs if c["kind"] == "rollout.analysis"]
+        if len(an) != 1 or ": passed:" not in an[0]["message"]:
+            fail("analysis %s" % an)
+    with tempfile.TemporaryDirectory() as rd:
+        rc, out, res = run(gatesim, [shadowed], rd)
+        if rc != 1:
+            fail("shadowed: exit %d (want 1):\n%s" % (rc, out))
+        cs = checks(res, "rollout-mirror-shadowed")
+        failed = sorted(c["kind"] for c in cs if c["result"] == "failed")
+        conv = [c for c in cs if c["kind"] == "rollout.convergence"]
+        if failed != ["rollout.convergence", "rollout.outcome"] or not conv[0]["message"].startswith(
+                "setMirrorRoute shadow: the data plane did not follow the mirror route") or \
+                " 0 copies on default/app-canary" not in conv[0]["message"]:
+            fail("shadowed: %s" % [c["message"] for c in cs if c["result"] == "failed"])
+        if split_weights(cs) != [0, 20]:
+            fail("shadowed: verified weights %s" % split_weights(cs))
+    print("ok: inline mirror routes at 50%, 100% and removed, verified by request id on the "
+          "canary; a shadowed mirror route fails its step")
+
+
 def rehearse(gatesim, rehearsal, plain):
     with tempfile.TemporaryDirectory() as rd:
         p = subprocess.run([gatesim, "rehearse", "--report-dir", rd, rehearsal, plain],
@@ -358,6 +410,8 @@ def main():
         argo(gatesim, sys.argv[3])
     elif mode == "argo-shadowed":
         argo_shadowed(gatesim, sys.argv[3])
+    elif mode == "mirror":
+        mirror(gatesim, sys.argv[3], sys.argv[4])
     elif mode == "rehearse":
         rehearse(gatesim, sys.argv[3], sys.argv[4])
     elif mode == "not-followed":

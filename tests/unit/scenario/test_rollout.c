@@ -190,6 +190,45 @@ static gs_scenario_list load(const char *text, gs_diags *diags, int *rc)
     return list;
 }
 
+/* An inline setMirrorRoute: Argo's match entries (method, path, headers) and percentage. */
+START_TEST(decode_mirror)
+{
+    gs_diags diags = {0};
+    int rc;
+    gs_scenario_list list = load(
+        HEAD "    rollout:\n      traffic: {host: a.example.com, rate: 10}\n"
+             "      plan:\n        route: app\n        stable: default/s\n"
+             "        canary: default/c\n        steps:\n"
+             "        - setMirrorRoute: {name: shadow, percentage: 35, match: [{method: {exact: "
+             "GET}, path: {prefix: /api}, headers: {x-a: {exact: \"1\"}, x-b: {regex: \"b.*\"}}}, "
+             "{path: {exact: /x}}]}\n        - setMirrorRoute: {name: shadow}\n",
+        &diags, &rc);
+    if (rc != 0)
+        gs_diags_print(&diags, stderr, false);
+    ck_assert_int_eq(rc, 0);
+    const gs_rollout_plan *p = &list.items[0]->steps[0].rollout->plan;
+    ck_assert_uint_eq(p->n_actions, 2);
+    const gs_rollout_action *a = &p->actions[0];
+    ck_assert_int_eq(a->kind, GS_ROLLOUT_SET_MIRROR_ROUTE);
+    ck_assert(!a->noop);
+    ck_assert_str_eq(a->route, "shadow");
+    ck_assert_uint_eq(a->weight, 35);
+    ck_assert_uint_eq(a->n_mirror, 2);
+    ck_assert_str_eq(a->mirror[0].method, "GET");
+    ck_assert_int_eq(a->mirror[0].path_type, GS_ROLLOUT_MATCH_PREFIX);
+    ck_assert_str_eq(a->mirror[0].path, "/api");
+    ck_assert_uint_eq(a->mirror[0].n_headers, 2);
+    ck_assert_str_eq(a->mirror[0].headers[1].name, "x-b");
+    ck_assert_int_eq(a->mirror[0].headers[1].type, GS_ROLLOUT_MATCH_REGEX);
+    ck_assert_int_eq(a->mirror[1].path_type, GS_ROLLOUT_MATCH_EXACT);
+    ck_assert_ptr_null(a->mirror[1].method);
+    ck_assert_uint_eq(p->actions[1].n_mirror, 0); /* removes it */
+    ck_assert_uint_eq(p->actions[1].weight, 100);
+    gs_scenario_list_clear(&list);
+    gs_diags_clear(&diags);
+}
+END_TEST
+
 START_TEST(decode_plan)
 {
     gs_diags diags = {0};
@@ -292,6 +331,12 @@ START_TEST(decode_errors)
     failures += !decode_fails("    rollout:\n      traffic: {rate: 10}\n"
                  PLAN("[{setBehaviour: {backend: default/c, behaviour: {errorRate: 2}}}]"),
                  14, 76, "setBehaviour.behaviour.errorRate");
+    failures += !decode_fails("    rollout:\n      traffic: {rate: 10}\n"
+                 PLAN("[{setMirrorRoute: {name: m, match: [{path: {exact: /a, prefix: /b}}]}}]"),
+                 14, 59, "match[0].path: give exactly one non-empty value of exact, prefix, regex");
+    failures += !decode_fails("    rollout:\n      traffic: {rate: 10}\n"
+                 PLAN("[{setMirrorRoute: {name: m, match: [{}]}}]"),
+                 14, 52, "a match entry needs method, path or headers");
     ck_assert_uint_eq(failures, 0);
 }
 END_TEST
@@ -652,6 +697,7 @@ int main(void)
     tcase_add_test(tc, decode_plan);
     tcase_add_test(tc, decode_errors);
     tcase_add_test(tc, faults_on_a_source);
+    tcase_add_test(tc, decode_mirror);
     tcase_add_test(tc, flagger_schedule_and_thresholds);
     tcase_add_test(tc, flagger_route_written_whole);
     tcase_add_test(tc, flagger_messages);
