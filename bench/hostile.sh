@@ -41,7 +41,8 @@
 #     what then delays its requests is its own work, the gateway's work for the attack included,
 #     and what the kernel does in interrupts. HOSTILE_RT=0 turns it off, HOSTILE_RT=1 insists.
 # Usage: bench/hostile.sh [BUILD_DIR] [ATTACK_SECONDS] [RATE] [ROUNDS]
-#        (defaults: build, 12, 400, 3; env ATTACK_CPU (default 50), ATTACK_NICE (default 0))
+#        (defaults: build, 12, 400, 3; env ATTACK_CPU (default 50), ATTACK_NICE (default 0),
+#        HOSTILE_ATTACKS (default "bodies held resets"))
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-$ROOT/build}
@@ -299,7 +300,8 @@ phase() {
     sleep 1
 }
 : > "$WORK/results"
-for a in bodies held resets; do
+ATTACKS=${HOSTILE_ATTACKS:-bodies held resets}
+for a in $ATTACKS; do
     for r in $(seq 1 "$ROUNDS"); do
         # the unloaded phase first (each ratio needs it), the other two in alternating order
         BASE=
@@ -325,7 +327,7 @@ keys=['bodyBudgetRefused','heldBudgetReset','stalledClosed','h2ResetsRefused','a
       'requestBodyBytesPeak','responseBytesPeak']
 print('counters: ' + ', '.join('%s %d' % (k, s[k]) for k in keys))"
 # The summary: per attack the median ratio and its spread, the control's, the peak RSS, PASS/FAIL.
-"$PY" - "$WORK/results" "$BOUND_MB" << 'EOF'
+"$PY" - "$WORK/results" "$BOUND_MB" $ATTACKS << 'EOF'
 import math, statistics, sys
 rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
 bound = int(sys.argv[2])
@@ -333,7 +335,7 @@ failed = False
 print("%-7s %-28s %-28s %-14s" % ("attack", "p99 ratio median (min-max)", "control median (min-max)",
                                   "peak RSS MB"))
 verdicts = []
-for a in ("bodies", "held", "resets"):
+for a in sys.argv[3:]:
     base, att, ctl, peak, errs = {}, [], [], 0, 0
     for name, rnd, ph, p99, pk, err in rows:
         if name != a:

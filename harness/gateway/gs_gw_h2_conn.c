@@ -233,6 +233,10 @@ static void h2d_stream_free(h2d_stream *s)
         s->h->header_stream = 0;
         gs_gw_conn_deadline_stop(s->h->conn);
     }
+    /* A buffered request body or a response held for the client can be MiB: given back in
+     * slices, not inside this callback (a closing connection frees all its streams at once). */
+    gs_gw_release_buf(&h2d_guards(s->h)->release, &s->req.body);
+    gs_gw_release_buf(&h2d_guards(s->h)->release, &s->resp.body);
     gs_gw_request_clear(&s->req);
     gs_gw_response_clear(&s->resp);
     free(s);
@@ -676,7 +680,7 @@ static void h2d_refuse_body(h2d_stream *s)
 {
     h2d_set_req_state(s, H2D_REQ_REFUSED);
     h2d_body_give(s, s->body_held);
-    gs_buf_clear(&s->req.body);
+    gs_gw_release_buf(&h2d_guards(s->h)->release, &s->req.body);
     gs_gw_response r = {0};
     gs_gw_response_simple(&r, 413, NULL);
     on_h2d_response(s, &r);

@@ -5,12 +5,14 @@
 #include "gs_gw_main.h"
 
 #include "gs_alloc.h"
+#include "gs_gw_release.h"
 #include "gs_json.h"
 #include "gs_log.h"
 #include "gs_time.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -212,6 +214,12 @@ static void on_main_term(evutil_socket_t fd, short what, void *arg)
 int gs_gw_run(const gs_gw_run_opts *opts, gs_error *err)
 {
     signal(SIGPIPE, SIG_IGN);
+    /* Buffers of 256 KiB and more (request bodies, responses held for slow readers) get their
+     * own mappings, always: growing one then moves page tables (mremap) instead of copying MiB
+     * into fresh pages inside one callback, and gs_gw_release gives its pages back in slices.
+     * A fixed threshold also stops glibc from raising it after the first large free, which would
+     * put the next bodies on the heap, copied at each doubling. */
+    mallopt(M_MMAP_THRESHOLD, (int)GS_GW_RELEASE_MIN);
     gw_main m = {0};
     m.opts = opts;
     gs_route_table *t = NULL;

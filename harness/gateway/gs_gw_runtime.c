@@ -99,6 +99,8 @@ void gs_gw_runtime_stats_json(const gs_gw_runtime *rt, size_t connections, gs_bu
     runtime_field(&j, "requestBodyBytesPeak", rt->guards.request_bodies.peak);
     runtime_field(&j, "responseBytesHeld", rt->guards.held_responses.used);
     runtime_field(&j, "responseBytesPeak", rt->guards.held_responses.peak);
+    runtime_field(&j, "buffersReleasedInSlices", rt->guards.release.queued);
+    runtime_field(&j, "releasePendingBytes", rt->guards.release.pending);
     if (rt->upstream) {
         const gs_gw_upstream_stats *us = gs_gw_upstream_get_stats(rt->upstream);
         runtime_field(&j, "upstreamConnects", us->connects);

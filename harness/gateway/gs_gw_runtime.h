@@ -10,6 +10,7 @@
 #include "gs_gw_budget.h"
 #include "gs_gw_endpoints.h"
 #include "gs_gw_msg.h"
+#include "gs_gw_release.h"
 #include "gs_gw_rng.h"
 #include "gs_gw_tls.h"
 #include "gs_gw_upstream.h"
@@ -71,6 +72,7 @@ typedef struct gs_gw_guards {
     gs_gw_budget request_bodies; /* process total of HTTP/2 request bodies held */
     gs_gw_budget held_responses; /* process total of HTTP/2 response data waiting for clients */
     gs_gw_addrlim resets;        /* client resets per address */
+    gs_gw_release release;       /* large buffers given back a slice per loop turn */
 } gs_gw_guards;
 
 typedef struct gs_gw_runtime {

@@ -332,6 +332,7 @@ static void server_guards_init(gs_gw_runtime *rt)
     g->held_responses = (gs_gw_budget){.limit = rt->limits.process_response_held};
     gs_gw_addrlim_init(&g->resets, SERVER_ADDR_SLOTS, rt->limits.addr_max_resets,
                        SERVER_ADDR_WINDOW_NS, rt->limits.addr_ban_ms * GS_NS_PER_MS);
+    gs_gw_release_init(&g->release, rt->base);
 }
 
 int gs_gw_server_new(gs_gw_server **out, gs_gw_runtime *rt, const gs_gw_server_opts *opts)
@@ -586,5 +587,6 @@ void gs_gw_server_free(gs_gw_server *s)
         linger_free(LIST_FIRST(&s->lingers));
     gs_accept_backoff_deinit(&s->backoff);
     gs_gw_addrlim_free(&s->rt->guards.resets);
+    gs_gw_release_clear(&s->rt->guards.release); /* after the connections: they queue buffers */
     free(s);
 }
