@@ -5,7 +5,9 @@
  * echo backend; probes derived from the Ingress rules (each path, beyond it, its other letter
  * case, with and without a trailing slash, the canary header and cookie, an unknown host) go to
  * both, and every answer that differs in status, backend Service, the path or Host the backend
- * saw, or redirect Location is reported with its probe (docs/ingress.md, "gatesim diff"). */
+ * saw, or redirect Location is reported with its probe, grouped by cause (docs/ingress.md,
+ * "gatesim diff"). Splits are sampled and compared with Fisher's exact test. Gateway API input
+ * instead of Ingresses runs on --before-target and --target: two implementations compared. */
 #include "gs_cliopt.h"
 #include "gs_convert.h"
 #include "gs_echo_fleet.h"
@@ -41,10 +43,18 @@
 #include <unistd.h>
 
 const char gs_cmd_diff_summary[] =
-    "send the same probes to Ingresses on ingress-nginx and to their Gateway API conversion";
+    "send the same probes to Ingresses on ingress-nginx and to their Gateway API conversion, or "
+    "to Gateway API objects on two targets";
 int gs_cmd_diff(int argc, char **argv);
 
-enum { DIFF_AFTER = GS_CLIOPT_OWN, DIFF_TARGET, DIFF_REQUESTS, DIFF_ALPHA, DIFF_NO_NORM };
+enum {
+    DIFF_AFTER = GS_CLIOPT_OWN,
+    DIFF_TARGET,
+    DIFF_REQUESTS,
+    DIFF_ALPHA,
+    DIFF_NO_NORM,
+    DIFF_BEFORE_TARGET
+};
 
 #define DIFF_TIMEOUT_NS (30 * (int64_t)1000000000)
 #define DIFF_MAX_PROBES 512
@@ -52,6 +62,7 @@ enum { DIFF_AFTER = GS_CLIOPT_OWN, DIFF_TARGET, DIFF_REQUESTS, DIFF_ALPHA, DIFF_
 
 /* What a weighted probe costs and how its shares are judged (--requests, --alpha). */
 typedef struct diff_opts {
+    const char *before_target; /* ingress-nginx for Ingresses; builtin for Gateway API input */
     const char *target;
     bool quiet;
     unsigned requests; /* per side, for a probe whose answer is a split */
@@ -64,7 +75,8 @@ typedef struct diff_opts {
 static void diff_usage(FILE *out)
 {
     fprintf(out,
-            "usage: gatesim diff [OPTIONS] INGRESS_FILE...\n\n"
+            "usage: gatesim diff [OPTIONS] INGRESS_FILE...\n"
+            "       gatesim diff [OPTIONS] --before-target KIND [-t KIND] GATEWAY_API_FILE...\n\n"
             "Runs the Ingresses of INGRESS_FILE (with their Services) on ingress-nginx's\n"
             "rendering on a real nginx, and their conversion (`gatesim convert`), or the\n"
             "objects of --after, on --target; every Service is an echo backend. Probes derived\n"
@@ -76,7 +88,12 @@ static void diff_usage(FILE *out)
             "--requests times to each side and the shares of the answers are compared with\n"
             "Fisher's exact test (Holm-corrected) at --alpha.\n\n"
             "      --after FILE    the Gateway API side (repeatable); default: the conversion\n"
-            "  -t, --target KIND   the implementation of the Gateway API side (default builtin)\n"
+            "  -t, --target KIND   the implementation of the Gateway API side (default builtin;\n"
+            "                      also --after-target)\n"
+            "      --before-target KIND  the implementation of the before side: ingress-nginx\n"
+            "                      (the default, and the only one, for Ingresses), or any target\n"
+            "                      for Gateway API input (default builtin), whose objects then\n"
+            "                      go to both sides unless --after is given\n"
             "      --requests N    requests per side for a split (default 1000, 20..100000)\n"
             "      --alpha A       false-difference rate of one split's comparison (default\n"
             "                      0.001, in [1e-12, 0.5])\n"
@@ -153,6 +170,22 @@ static void diff_services(const gs_model *m, diff_svc **v, size_t *n)
         for (size_t r = 0; r < ing->spec.n_rules; r++)
             for (size_t p = 0; p < ing->spec.rules[r].n_paths; p++)
                 diff_backend_svc(m, ing, &ing->spec.rules[r].paths[p].backend, v, n);
+    }
+}
+
+/* The Services the HTTPRoutes send to (Gateway API input). */
+static void diff_route_services(const gs_model *m, diff_svc **v, size_t *n)
+{
+    for (size_t i = 0; i < m->n_http_routes; i++) {
+        const gs_http_route *r = m->http_routes[i];
+        for (size_t k = 0; k < r->spec.n_rules; k++)
+            for (size_t b = 0; b < r->spec.rules[k].n_backend_refs; b++) {
+                const gs_backend_ref *ref = &r->spec.rules[k].backend_refs[b].ref;
+                if ((ref->kind.v && strcmp(ref->kind.v, "Service") != 0) || !ref->name.v)
+                    continue;
+                diff_svc_add(v, n, ref->namespace.v ? ref->namespace.v : r->obj.metadata.namespace.v,
+                             ref->name.v, ref->port.v);
+            }
     }
 }
 
@@ -240,6 +273,7 @@ typedef struct diff_probe {
     char header[512]; /* "Name: value" or "" */
     bool weighted;    /* its answer is a split: sampled, shares compared */
     bool https;       /* over TLS (SNI: the host) to the HTTPS listener */
+    bool from_routes; /* derived from HTTPRoutes (Gateway API input), not from Ingresses */
     diff_kind kind;
     bool regex_host;  /* ingress-nginx serves the host's paths as ~* regular expressions */
     bool char_prefix; /* from an ImplementationSpecific path (a character prefix in nginx) */
@@ -255,6 +289,7 @@ typedef struct diff_probes {
     bool char_prefix;
     bool no_normalization;
     bool https;
+    bool from_routes;
     const char *written, *rewrite;
 } diff_probes;
 
@@ -274,6 +309,7 @@ static void diff_probe_add(diff_probes *ps, const char *host, const char *path, 
     p->weighted = ps->weighting;
     p->kind = kind;
     p->https = ps->https;
+    p->from_routes = ps->from_routes;
     p->char_prefix = ps->char_prefix;
     snprintf(p->host, sizeof p->host, "%s", host);
     snprintf(p->path, sizeof p->path, "%s", path);
@@ -438,6 +474,39 @@ static void diff_make_probes(const gs_model *m, diff_probes *ps)
     for (size_t i = 0; i < ps->n; i++)
         for (size_t k = 0; k < n_regex && !ps->items[i].regex_host; k++)
             ps->items[i].regex_host = strcmp(regex_hosts[k], ps->items[i].host) == 0;
+}
+
+/* The probes of Gateway API input: per HTTPRoute hostname (as written; "*.foo.com" as
+ * "gs-probe.foo.com"; none: example.com) and path match, those of an Ingress path; with the
+ * first Exact header match of the match as its header; then / of every host and an unknown host. */
+static void diff_make_route_probes(const gs_model *m, diff_probes *ps)
+{
+    ps->from_routes = true;
+    for (size_t i = 0; i < m->n_http_routes; i++) {
+        const gs_http_route *r = m->http_routes[i];
+        size_t nh = r->spec.n_hostnames ? r->spec.n_hostnames : 1;
+        for (size_t h = 0; h < nh; h++) {
+            const char *name = r->spec.n_hostnames ? r->spec.hostnames[h].v : "example.com";
+            char host[256];
+            snprintf(host, sizeof host, "%s%s", name[0] == '*' ? "gs-probe" : "",
+                     name + (name[0] == '*'));
+            for (size_t k = 0; k < r->spec.n_rules; k++)
+                for (size_t x = 0; x < r->spec.rules[k].n_matches; x++) {
+                    const gs_http_route_match *mt = &r->spec.rules[k].matches[x];
+                    const char *path = mt->path.value.v ? mt->path.value.v : "/";
+                    char header[512] = "";
+                    for (size_t j = 0; j < mt->n_headers && !header[0]; j++)
+                        if (mt->headers[j].type == GS_MATCH_EXACT)
+                            snprintf(header, sizeof header, "%s: %s", mt->headers[j].name.v,
+                                     mt->headers[j].value.v);
+                    diff_path_probes(ps, host, path, "");
+                    if (header[0])
+                        diff_path_probes(ps, host, path, header);
+                }
+            diff_probe_add(ps, host, "/", "", DIFF_K_ROOT);
+        }
+    }
+    diff_probe_add(ps, "gs-unknown.invalid", "/", "", DIFF_K_ROOT);
 }
 
 /* Marks the probes a split of the Gateway API side meets: a rule of an HTTPRoute with two or
@@ -737,16 +806,21 @@ static int diff_load(gs_model *m, char **paths, int n, gs_buf *text)
         }
     if (m->diags.nerrors)
         return 2;
-    if (m->n_ingresses == 0) {
-        fprintf(stderr, "gatesim diff: no Ingress in the input\n");
+    if (m->n_ingresses == 0 && m->n_http_routes == 0) {
+        fprintf(stderr, "gatesim diff: no Ingress and no HTTPRoute in the input\n");
         return 2;
     }
     return 0;
 }
 
 /* The Gateway API side: the --after files, or the conversion. */
-static int diff_after(const gs_model *m, char **after, size_t n_after, gs_buf *out)
+static int diff_after(const gs_model *m, const char *input, char **after, size_t n_after,
+                      gs_buf *out)
 {
+    if (n_after == 0 && m->n_ingresses == 0) {
+        gs_buf_puts(out, input); /* Gateway API input: the same objects on the other target */
+        return 0;
+    }
     if (n_after == 0) {
         gs_diags notes = {0};
         gs_convert_options copt = {0};
@@ -817,6 +891,7 @@ typedef enum diff_cause {
     DIFF_C_REWRITE,
     DIFF_C_CANARY_HEADER,
     DIFF_C_CANARY_COOKIE,
+    DIFF_C_HEADER_MATCH,
     DIFF_C_SPLIT,
     DIFF_C_SLASH_REDIRECT,
     DIFF_C_VHOST,
@@ -869,6 +944,11 @@ static const struct {
                               "add a rule with a headers match on Cookie, type RegularExpression "
                               "\"(^|.*; )NAME=always(;.*|$)\", to the canary Service (what "
                               "gatesim convert writes)"},
+    [DIFF_C_HEADER_MATCH] = {"header match",
+                             "a request with the header a route matches on reaches another "
+                             "backend",
+                             "check the rule's headers match (name, value, type) and that it "
+                             "comes before broader rules of the same path on the other side"},
     [DIFF_C_SPLIT] = {"weighted split differs",
                       "the shares of the backends differ beyond chance (Fisher's exact test)",
                       "give the rule's backendRefs the Ingresses' ratio: the main Service "
@@ -890,11 +970,12 @@ static const struct {
                     "the Ingress's secretName in tls.certificateRefs (what gatesim convert writes; "
                     "a Secret in another namespace needs a ReferenceGrant)"},
     [DIFF_C_NORMALIZE] = {"path normalization",
-                          "ingress-nginx decodes percent-encoding (%2F too) and merges double "
+                          "the implementations normalise request paths differently: nginx "
+                          "(ingress-nginx) decodes percent-encoding, %2F too, and merges double "
                           "slashes before it matches a location, and forwards the path as "
-                          "received; another implementation may match otherwise, forward the "
-                          "normalised path or refuse an encoded slash (the builtin gateway "
-                          "merges slashes, forwards the normalised path and answers %2F with 400)",
+                          "received; the builtin gateway merges slashes, forwards the normalised "
+                          "path and answers %2F with 400; the nginx target does not merge "
+                          "slashes before its locations",
                           "nothing in the routes expresses it: check that the backends accept the "
                           "normalised path and that no client depends on // or %2F; "
                           "--no-normalization leaves these probes out to compare the conversion "
@@ -916,11 +997,13 @@ static bool diff_status_or_backend(const char *what)
 static diff_cause diff_cause_of(const diff_probe *p, const diff_answer *x, const diff_answer *y,
                                 const char *what)
 {
+    if (p->kind == DIFF_K_ENCODED || p->kind == DIFF_K_DSLASH)
+        return DIFF_C_NORMALIZE;
+    if (p->header[0] && strstr(what, "backend") && p->from_routes)
+        return DIFF_C_HEADER_MATCH;
     if (p->header[0] && strstr(what, "backend"))
         return strncasecmp(p->header, "Cookie:", 7) == 0 ? DIFF_C_CANARY_COOKIE
                                                          : DIFF_C_CANARY_HEADER;
-    if (p->kind == DIFF_K_ENCODED || p->kind == DIFF_K_DSLASH)
-        return DIFF_C_NORMALIZE;
     if (p->https && (strstr(what, "certificate") || x->status == 0 || y->status == 0))
         return DIFF_C_TLS;
     if (p->kind == DIFF_K_UPPER && p->regex_host && diff_status_or_backend(what))
@@ -1082,6 +1165,7 @@ static int diff_compare_sides(const gs_model *m, const char *ingress_yaml, const
     diff_svc *svcs = NULL;
     size_t n_svcs = 0;
     diff_services(m, &svcs, &n_svcs);
+    diff_route_services(m, &svcs, &n_svcs);
     gs_scenario sc = {0};
     sc.backends = gs_xcalloc(n_svcs + 1, sizeof *sc.backends);
     sc.n_backends = n_svcs;
@@ -1094,19 +1178,28 @@ static int diff_compare_sides(const gs_model *m, const char *ingress_yaml, const
     }
     gs_buf synth = {0}, before_objs = {0}, after_objs = {0};
     diff_synth(svcs, n_svcs, &synth);
-    gs_buf_printf(&before_objs, "%s%s", synth.data ? synth.data : "", ingress_yaml);
+    gs_buf_printf(&before_objs, "%s", synth.data ? synth.data : "");
+    if (m->n_ingresses == 0)
+        diff_synth_classes(ingress_yaml, &before_objs);
+    gs_buf_puts(&before_objs, ingress_yaml);
     gs_buf_printf(&after_objs, "%s", synth.data ? synth.data : "");
-    diff_synth_secrets(m, &after_objs);
+    if (m->n_ingresses)
+        diff_synth_secrets(m, &after_objs);
     diff_synth_classes(after_yaml, &after_objs);
     gs_buf_puts(&after_objs, after_yaml);
     diff_probes *ps = gs_xcalloc(1, sizeof *ps);
     ps->no_normalization = opt->no_normalization;
-    diff_make_probes(m, ps);
+    if (m->n_ingresses)
+        diff_make_probes(m, ps);
+    else
+        diff_make_route_probes(m, ps);
     diff_mark_splits(after_yaml, ps);
+    if (m->n_ingresses == 0)
+        diff_mark_splits(ingress_yaml, ps);
 
     char *root = NULL;
     gs_echo_fleet fleet = {0};
-    diff_side before = {.spec = "ingress-nginx"}, after = {.spec = target};
+    diff_side before = {.spec = opt->before_target}, after = {.spec = target};
     gs_error err = {0};
     char *self = gs_workdir_self_path();
     char *echo = gs_workdir_find_echo(self);
@@ -1154,6 +1247,8 @@ int gs_cmd_diff(int argc, char **argv)
     static const struct option opts[] = {
         {"after", required_argument, NULL, DIFF_AFTER},
         {"target", required_argument, NULL, 't'},
+        {"after-target", required_argument, NULL, 't'},
+        {"before-target", required_argument, NULL, DIFF_BEFORE_TARGET},
         {"requests", required_argument, NULL, DIFF_REQUESTS},
         {"alpha", required_argument, NULL, DIFF_ALPHA},
         {"no-normalization", no_argument, NULL, DIFF_NO_NORM},
@@ -1175,6 +1270,7 @@ int gs_cmd_diff(int argc, char **argv)
         case DIFF_REQUESTS: requests = optarg; break;
         case DIFF_ALPHA: alpha = optarg; break;
         case DIFF_NO_NORM: opt.no_normalization = true; break;
+        case DIFF_BEFORE_TARGET: opt.before_target = optarg; break;
         case 'q': opt.quiet = true; break;
         case 'h': diff_usage(stdout); free(after); return 0;
         default: free(after); return gs_cliopt_refused("diff", argv[optind - 1], optopt, opts, "t:qh");
@@ -1204,6 +1300,10 @@ int gs_cmd_diff(int argc, char **argv)
         }
         opt.alpha = v;
     }
+    if (opt.before_target && gs_target_kind_find(opt.before_target, &err) == NULL) {
+        free(after);
+        return diff_bad("--before-target: %s", err.msg);
+    }
     if (gs_target_kind_find(opt.target, &err) == NULL) {
         free(after);
         return diff_bad("%s", err.msg);
@@ -1217,8 +1317,17 @@ int gs_cmd_diff(int argc, char **argv)
     gs_model_new(&m);
     gs_buf ingress_yaml = {0}, after_yaml = {0};
     int rc = diff_load(m, argv + optind, argc - optind, &ingress_yaml);
+    if (rc == 0 && m->n_ingresses && opt.before_target &&
+        strcmp(opt.before_target, "ingress-nginx") != 0) {
+        fprintf(stderr, "gatesim diff: Ingresses run on --before-target ingress-nginx only "
+                        "(the input has %zu Ingress%s)\n",
+                m->n_ingresses, m->n_ingresses == 1 ? "" : "es");
+        rc = 2;
+    }
+    if (rc == 0 && !opt.before_target)
+        opt.before_target = m->n_ingresses ? "ingress-nginx" : "builtin";
     if (rc == 0)
-        rc = diff_after(m, after, n_after, &after_yaml);
+        rc = diff_after(m, ingress_yaml.data, after, n_after, &after_yaml);
     if (rc == 0)
         rc = diff_compare_sides(m, ingress_yaml.data, after_yaml.data ? after_yaml.data : "",
                                 &opt);
