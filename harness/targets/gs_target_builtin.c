@@ -206,6 +206,9 @@ static const char *const builtin_features[] = {
     "TLSRoute",
     "TLSRouteModeTerminate",
     "TLSRouteModeMixed",
+    /* TCPRoute and UDPRoute tests belong to no profile: the layer-4 proxies */
+    "TCPRoute",
+    "UDPRoute",
 };
 
 static int builtin_features_json(gs_target *t, gs_json_value **out, gs_error *err)

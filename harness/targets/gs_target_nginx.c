@@ -492,7 +492,8 @@ static void nginx_close(gs_target *t)
 /* The upstream conformance features the nginx target implements (FeatureNames; `gatesim conform`
  * runs the tests that need only these). The builtin's list less what nginx cannot do
  * (gs_nginx_unsupported_features, docs/targets/nginx.md): HTTPRouteCORS, HTTPRouteRetry,
- * HTTPRouteBackendRequestHeaderModification, HTTPRouteBackendProtocolH2C. */
+ * HTTPRouteBackendRequestHeaderModification, HTTPRouteBackendProtocolH2C. TCPRoute and UDPRoute
+ * are served by the stream {} block (gs_target_nginx_stream.c). */
 static const char *const nginx_features[] = {
     "Gateway",
     "ReferenceGrant",
@@ -520,6 +521,8 @@ static const char *const nginx_features[] = {
     "HTTPRoute308RedirectStatusCode",
     "GRPCRouteNamedRouteRule",
     "GRPCRouteRequestHeaderModifier",
+    "TCPRoute",
+    "UDPRoute",
 };
 
 static int nginx_features_json(gs_target *t, gs_json_value **out, gs_error *err)

@@ -294,6 +294,11 @@ elif MODE == "conform":
                      "UNSUPPORTED HTTPRouteRetry (needs HTTPRouteRetry)"):
             if line not in proc.stdout:
                 fail(f"conform did not say: {line}", proc)
+        # TCPRoute and UDPRoute (no profile, so not in the report) run through the stream block.
+        for test in ("TCPRouteWeightedRouting", "TCPRouteMultipleRoutesAttachment",
+                     "UDPRouteWeightedRouting", "UDPRouteParentRefPortAndSectionName"):
+            if f"PASS {test} (" not in proc.stdout:
+                fail(f"conform did not pass {test}", proc)
         with open(os.path.join(tmp, "conformance-report.yaml")) as f:
             report = f.read()
         # CORS is listed as unsupported, never as supported.
