@@ -59,46 +59,94 @@ static bool flagger_string_match(const gs_yaml_node *m, bool path, const char **
     return false;
 }
 
-/* One spec.service.match entry (uri, method, headers, queryParams) as an HTTPRouteMatch, as
+/* One match entry as the parts of an HTTPRouteMatch (flow YAML fields, empty when absent):
+ * path and method, headers, queryParams. */
+typedef struct flagger_match {
+    gs_buf path_method, headers, query;
+} flagger_match;
+
+static void flagger_match_clear(flagger_match *m)
+{
+    gs_buf_clear(&m->path_method);
+    gs_buf_clear(&m->headers);
+    gs_buf_clear(&m->query);
+}
+
+/* One Istio-style match entry (uri, method, headers, queryParams) as HTTPRouteMatch parts, as
  * mapRouteMatches does; reports what Gateway API cannot express. */
-static void flagger_emit_match(flagger_dec *f, gs_buf *b, const gs_yaml_node *m)
+static void flagger_parse_match(flagger_dec *f, const gs_yaml_node *m, flagger_match *out)
 {
     static const char *const fields[] = {"uri", "method", "headers", "queryParams", "name", NULL};
     gs_dec_check_fields(&f->d, m, fields);
     const char *type, *value;
-    int n = 0;
-    gs_buf_puts(b, "{");
     const gs_yaml_node *uri = gs_yaml_get(m, "uri");
     if (uri && flagger_string_match(uri, true, &type, &value))
-        gs_buf_printf(b, "%spath: {type: %s, value: \"%s\"}", n++ ? ", " : "", type, value);
+        gs_buf_printf(&out->path_method, "path: {type: %s, value: \"%s\"}", type, value);
     else if (uri)
         gs_dec_error_field(&f->d, uri, "uri",
                            "Gateway API doesn't support the specified path matching selector");
     const gs_yaml_node *method = gs_yaml_get(m, "method");
     const char *mv = gs_yaml_str(gs_yaml_get(method, "exact"));
     if (mv)
-        gs_buf_printf(b, "%smethod: %s", n++ ? ", " : "", mv);
+        gs_buf_printf(&out->path_method, "%smethod: %s", out->path_method.len ? ", " : "", mv);
     else if (method)
         gs_dec_error_field(&f->d, method, "method", "only an exact method can be matched");
-    const char *lists[2][2] = {{"headers", "headers"}, {"queryParams", "queryParams"}};
+    const char *lists[2] = {"headers", "queryParams"};
+    gs_buf *bufs[2] = {&out->headers, &out->query};
     for (size_t l = 0; l < 2; l++) {
-        const gs_yaml_node *h = gs_yaml_get(m, lists[l][0]);
+        const gs_yaml_node *h = gs_yaml_get(m, lists[l]);
         if (h == NULL || h->kind != GS_YAML_MAPPING || h->npairs == 0)
             continue;
-        gs_buf_printf(b, "%s%s: [", n++ ? ", " : "", lists[l][1]);
-        for (size_t i = 0; i < h->npairs; i++) {
+        gs_buf_printf(bufs[l], "%s: [", lists[l]);
+        for (size_t i = 0, n = 0; i < h->npairs; i++) {
             if (!flagger_string_match(h->pairs[i].value, false, &type, &value)) {
-                gs_dec_error_field(&f->d, h->pairs[i].value, lists[l][0],
+                gs_dec_error_field(&f->d, h->pairs[i].value, lists[l],
                                    "%s: only exact and regex matches exist in Gateway API",
                                    h->pairs[i].key->str);
                 continue;
             }
-            gs_buf_printf(b, "%s{type: %s, name: \"%s\", value: \"%s\"}", i ? ", " : "", type,
-                          h->pairs[i].key->str, value);
+            gs_buf_printf(bufs[l], "%s{type: %s, name: \"%s\", value: \"%s\"}", n++ ? ", " : "",
+                          type, h->pairs[i].key->str, value);
         }
-        gs_buf_puts(b, "]");
+        gs_buf_puts(bufs[l], "]");
     }
+}
+
+/* Appends an HTTPRouteMatch: service match |s| (NULL: PathPrefix /) with the headers and query
+ * parameters of analysis match |a| in place of its own where |a| has them
+ * (mergeMatchConditions). */
+static void flagger_emit_merged(gs_buf *b, const flagger_match *s, const flagger_match *a)
+{
+    const gs_buf *parts[3] = {
+        s ? &s->path_method : NULL,
+        a && a->headers.len ? &a->headers : s ? &s->headers : NULL,
+        a && a->query.len ? &a->query : s ? &s->query : NULL,
+    };
+    int n = 0;
+    gs_buf_puts(b, "{");
+    if (s == NULL)
+        gs_buf_printf(b, "path: {type: PathPrefix, value: /}%s", "");
+    n += s == NULL;
+    for (size_t i = 0; i < 3; i++)
+        if (parts[i] && parts[i]->len)
+            gs_buf_printf(b, "%s%s", n++ ? ", " : "", parts[i]->data);
     gs_buf_puts(b, "}");
+}
+
+/* Parses the match list |list| at |path| (NULL or empty: none). */
+static flagger_match *flagger_matches(flagger_dec *f, const gs_yaml_node *list, const char *path,
+                                      size_t *n)
+{
+    *n = list && list->kind == GS_YAML_SEQUENCE ? list->nitems : 0;
+    flagger_match *out = gs_xcalloc(*n + 1, sizeof(*out));
+    gs_dec_push(&f->d, path);
+    for (size_t i = 0; i < *n; i++) {
+        gs_dec_push_index(&f->d, i);
+        flagger_parse_match(f, list->items[i], &out[i]);
+        gs_dec_pop(&f->d);
+    }
+    gs_dec_pop(&f->d);
+    return out;
 }
 
 static int flagger_name_cmp(const void *a, const void *b)
@@ -146,8 +194,11 @@ static int flagger_emit_filters(gs_buf *b, const gs_yaml_node *headers)
     return filters;
 }
 
-/* The HTTPRoute <apex> as Reconcile creates it: stable 100, canary 0. */
-static const char *flagger_route(flagger_dec *f, const gs_yaml_node *svc, int64_t port)
+/* The HTTPRoute <apex> as Reconcile creates it: stable 100, canary 0. With A/B (|ab|, the
+ * analysis.match list) its rule holds the analysis matches merged with the service's, and a
+ * second rule with the service's matches routes everything else to the primary alone. */
+static const char *flagger_route(flagger_dec *f, const gs_yaml_node *svc, int64_t port,
+                                 const gs_yaml_node *ab)
 {
     gs_buf b = {0};
     gs_buf_printf(&b,
@@ -161,19 +212,16 @@ static const char *flagger_route(flagger_dec *f, const gs_yaml_node *svc, int64_
         flagger_emit_field(&b, "hostnames", hosts);
     }
     gs_buf_puts(&b, "\n  rules:\n  - matches: [");
-    const gs_yaml_node *match = gs_yaml_get(svc, "match");
-    size_t n_match = match && match->kind == GS_YAML_SEQUENCE ? match->nitems : 0;
-    gs_dec_push(&f->d, "spec.service.match");
-    for (size_t i = 0; i < n_match; i++) {
-        gs_dec_push_index(&f->d, i);
-        if (i)
-            gs_buf_puts(&b, ", ");
-        flagger_emit_match(f, &b, match->items[i]);
-        gs_dec_pop(&f->d);
-    }
-    gs_dec_pop(&f->d);
-    if (n_match == 0)
-        gs_buf_puts(&b, "{path: {type: PathPrefix, value: /}}");
+    size_t n_svc, n_ab;
+    flagger_match *sm = flagger_matches(f, gs_yaml_get(svc, "match"), "spec.service.match", &n_svc);
+    flagger_match *am = flagger_matches(f, ab, "spec.analysis.match", &n_ab);
+    size_t written = 0;
+    for (size_t a = 0; a < (n_ab ? n_ab : 1); a++)
+        for (size_t i = 0; i < (n_svc ? n_svc : 1); i++) {
+            if (written++)
+                gs_buf_puts(&b, ", ");
+            flagger_emit_merged(&b, n_svc ? &sm[i] : NULL, n_ab ? &am[a] : NULL);
+        }
     gs_buf_puts(&b, "]\n    filters: [");
     flagger_emit_filters(&b, gs_yaml_get(svc, "headers"));
     gs_buf_printf(&b,
@@ -191,12 +239,83 @@ static const char *flagger_route(flagger_dec *f, const gs_yaml_node *svc, int64_
             gs_buf_printf(&b, "backendRequest: \"%s\"", backend_timeout);
         gs_buf_puts(&b, "}\n");
     }
+    if (n_ab) { /* everything else: the service's matches, to the primary alone */
+        gs_buf_puts(&b, "  - matches: [");
+        for (size_t i = 0; i < (n_svc ? n_svc : 1); i++) {
+            if (i)
+                gs_buf_puts(&b, ", ");
+            flagger_emit_merged(&b, n_svc ? &sm[i] : NULL, NULL);
+        }
+        gs_buf_puts(&b, "]\n    filters: [");
+        flagger_emit_filters(&b, gs_yaml_get(svc, "headers"));
+        gs_buf_printf(&b,
+                      "]\n    backendRefs:\n"
+                      "    - {group: \"\", kind: Service, name: %s-primary, port: %lld, weight: "
+                      "100}\n",
+                      f->apex, (long long)port);
+        if (timeout)
+            gs_buf_printf(&b, "    timeouts: {request: \"%s\"}\n", timeout);
+    }
+    for (size_t i = 0; i < n_svc; i++)
+        flagger_match_clear(&sm[i]);
+    for (size_t i = 0; i < n_ab; i++)
+        flagger_match_clear(&am[i]);
+    free(sm);
+    free(am);
     const char *text = gs_yaml_strdup(f->sd->stream, b.data);
     gs_buf_clear(&b);
     return text;
 }
 
 /* ---- the schedule ---- */
+
+/* A/B (analysis.match with iterations): runAB routes the matched traffic to the canary alone
+ * (primary 0, canary 100 on the A/B rule) and runs `iterations` analyses, then promotes;
+ * stepWeight and maxWeight are not used. */
+static bool flagger_ab(flagger_dec *f, const gs_yaml_node *an, gs_rollout_plan *p)
+{
+    const gs_yaml_node *match = gs_yaml_get(an, "match");
+    if (match == NULL)
+        return false;
+    int64_t iterations = 0;
+    if (!gs_dec_int(&f->d, an, "iterations", false, 1, 1000, &iterations)) {
+        if (!gs_yaml_get(an, "iterations"))
+            gs_dec_error_field(&f->d, an, "iterations",
+                               "Required value: A/B testing (analysis.match) runs `iterations` "
+                               "analyses");
+        return true;
+    }
+    if (match->kind != GS_YAML_SEQUENCE || match->nitems == 0)
+        gs_dec_error_field(&f->d, match, "match", "A/B testing needs at least one match");
+    for (size_t i = 0; match->kind == GS_YAML_SEQUENCE && i < match->nitems; i++) {
+        const gs_yaml_node *h = gs_yaml_get(match->items[i], "headers");
+        const gs_yaml_node *q = gs_yaml_get(match->items[i], "queryParams");
+        if ((h == NULL || h->npairs == 0) && (q == NULL || q->npairs == 0)) {
+            gs_dec_push(&f->d, "match");
+            gs_dec_push_index(&f->d, i);
+            gs_dec_error(&f->d, match->items[i],
+                         "an A/B match needs headers or queryParams: Flagger keeps only those "
+                         "of analysis.match, so without them every request would be the "
+                         "canary's");
+            gs_dec_pop(&f->d);
+            gs_dec_pop(&f->d);
+        }
+    }
+    static const char *const ignored[] = {"stepWeight", "stepWeights", "maxWeight", NULL};
+    for (size_t i = 0; ignored[i]; i++)
+        if (gs_yaml_get(an, ignored[i]))
+            gs_dec_warn(&f->d, gs_yaml_get(an, ignored[i]),
+                        "%s: not used by A/B testing (analysis.match), as in Flagger", ignored[i]);
+    p->has_rule = true;
+    p->rule = 0;
+    p->actions = gs_yaml_alloc(f->sd->stream, ((size_t)iterations + 2) * sizeof(*p->actions));
+    p->actions[p->n_actions++] =
+        (gs_rollout_action){.kind = GS_ROLLOUT_SET_WEIGHT, .weight = 100, .pos = match->pos};
+    for (int64_t i = 0; i < iterations; i++)
+        p->actions[p->n_actions++] =
+            (gs_rollout_action){.kind = GS_ROLLOUT_ANALYSIS, .pos = an->pos};
+    return true;
+}
 
 /* The canary weights runCanary writes, each followed by an analysis. */
 static void flagger_schedule(flagger_dec *f, const gs_yaml_node *an, gs_rollout_plan *p)
@@ -211,8 +330,8 @@ static void flagger_schedule(flagger_dec *f, const gs_yaml_node *an, gs_rollout_
     if (step > 0 || n_list == 0) {
         if (step <= 0 && !gs_yaml_get(an, "iterations")) {
             gs_dec_error_field(&f->d, an, "stepWeight",
-                               "Required value: stepWeight or stepWeights (A/B and blue/green "
-                               "iterations are not rehearsed yet)");
+                               "Required value: stepWeight or stepWeights (or analysis.match with "
+                               "iterations for A/B testing)");
             return;
         }
         if (step <= 0)
@@ -284,7 +403,11 @@ static void flagger_metrics(flagger_dec *f, const gs_yaml_node *an, gs_rollout_p
 /* Parts of the Canary the rehearsal does not play: said, never silently ignored. */
 static void flagger_unrehearsed(flagger_dec *f, const gs_yaml_node *spec, const gs_yaml_node *an)
 {
-    static const char *const wrong[] = {"match", "mirror", "iterations", "sessionAffinity", NULL};
+    static const char *const wrong[] = {"mirror", "sessionAffinity", NULL};
+    if (gs_yaml_get(an, "iterations") && !gs_yaml_get(an, "match"))
+        gs_dec_error_field(&f->d, gs_yaml_get(an, "iterations"), "iterations",
+                           "not rehearsed yet: blue/green (iterations without match) sends the "
+                           "canary no traffic through the route");
     static const char *const said[] = {"webhooks", "alerts", "stepWeightPromotion", NULL};
     for (size_t i = 0; wrong[i]; i++)
         if (gs_yaml_get(an, wrong[i]))
@@ -359,7 +482,9 @@ void gs_rollout_flagger_plan(scenario_decoder *sd, const gs_yaml_node *source,
     if (gs_dec_int(&f.d, an, "threshold", false, 0, 1000, &threshold) && threshold == 0)
         threshold = 1; /* GetAnalysisThreshold: default 1 */
     p->threshold = (unsigned)threshold;
-    flagger_schedule(&f, an, p);
+    bool ab = flagger_ab(&f, an, p);
+    if (!ab)
+        flagger_schedule(&f, an, p);
     flagger_metrics(&f, an, p);
     int64_t interval = 0;
     if (!ro->has_interval && gs_dec_duration(&f.d, an, "interval", false, &interval))
@@ -367,7 +492,7 @@ void gs_rollout_flagger_plan(scenario_decoder *sd, const gs_yaml_node *source,
     flagger_unrehearsed(&f, spec, an);
     gs_dec_pop(&f.d);
     if (refs && refs->kind == GS_YAML_SEQUENCE && refs->nitems)
-        ro->route_yaml = flagger_route(&f, svc, port);
+        ro->route_yaml = flagger_route(&f, svc, port, ab ? gs_yaml_get(an, "match") : NULL);
     ro->source_kind = "Canary";
     ro->source_tool = "Flagger";
     flagger_release(&f);

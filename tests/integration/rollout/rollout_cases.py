@@ -16,6 +16,9 @@
 #                                         the timeline in
 #                                         results.json, its chart in report.html, a JUnit
 #                                         testcase per stage
+#   rollout_cases.py GATESIM flagger-ab DIR  a Flagger A/B Canary (analysis.match, 3
+#                                         iterations) with traffic carrying its header: all on
+#                                         the canary (verified at 100), three analyses, promoted
 #   rollout_cases.py GATESIM argo DIR     an Argo Rollout through the Gateway API plugin (weights
 #                                         10/50/100, a header route, a mirror route): every weight
 #                                         and the header route (all on the canary, at every later
@@ -55,11 +58,13 @@ def step(res, scenario):
     fail("no scenario %s in results.json" % scenario)
 
 
-def timeline(res, scenario, weights, decisions):
+def timeline(res, scenario, weights, decisions, tolerated=0):
     """The step's timeline in results.json: the verified weights in order with the observed
     share inside its interval and the interval around the weight written, windows in time
     order after their writes, the analyses' decisions, success rates and p99s measured on the
-    canary, each point naming the check that records it."""
+    canary, each point naming the check that records it. |tolerated| failed checks (a slow
+    moment of a loaded machine over the p99 threshold) may come as extra "retry" decisions, as
+    the rollout itself tolerates them below its threshold."""
     st = step(res, scenario)
     ro = st.get("rollout")
     if not ro or ro.get("alpha") is None:
@@ -86,11 +91,15 @@ def timeline(res, scenario, weights, decisions):
                 p["canaryShare"] != p["canary"] / p["answered"]:
             fail("%s: split point %s" % (scenario, p))
     analyses = [p for p in tl if p["kind"] == "analysis"]
-    if [p["decision"] for p in analyses] != decisions:
-        fail("%s: decisions %s" % (scenario, [p["decision"] for p in analyses]))
+    got = [p["decision"] for p in analyses]
+    extra = len(got) - len(decisions)
+    if got != decisions and not (0 < extra <= tolerated and got.count("retry") == extra and
+                                 [d for d in got if d != "retry"] == decisions):
+        fail("%s: decisions %s" % (scenario, got))
     for p in analyses:
         ok = p["decision"] == "continue"
-        if p["canary"] == 0 or "p99Ms" not in p or (p["successRate"] >= 99) != ok:
+        if p["canary"] == 0 or "p99Ms" not in p or \
+                (p["successRate"] >= 99 and p["p99Ms"] <= 500) != ok:
             fail("%s: analysis point %s" % (scenario, p))
     return tl
 
@@ -231,7 +240,7 @@ def flagger(gatesim, folder):
         for c in cs:
             if c["kind"] == "rollout.analysis" and "p99" not in c["message"]:
                 fail("the analysis does not judge p99: %s" % c["message"])
-        tl = timeline(res, "flagger-promoted", [0, 20, 40, 60, 0], ["continue"] * 3)
+        tl = timeline(res, "flagger-promoted", [0, 20, 40, 60, 0], ["continue"] * 3, 1)
         html_timeline(rd, "flagger-promoted", tl)
         junit_stages(rd, "flagger-promoted", tl)
         tl = timeline(res, "flagger-rolled-back", [0, 20, 0], ["retry", "rollBack"])
@@ -257,6 +266,29 @@ def flagger(gatesim, folder):
     print("ok: the Flagger Canary is promoted when healthy, rolled back at 20 with 10% errors "
           "and at 40 with errors from 40 on; "
           "the timeline in results.json, report.html and junit.xml")
+
+
+def flagger_ab(gatesim, folder):
+    with tempfile.TemporaryDirectory() as rd:
+        rc, out, res = run(gatesim, [folder], rd)
+        if rc != 0:
+            fail("exit %d:\n%s" % (rc, out))
+        cs = checks(res, "flagger-ab")
+        if split_weights(cs) != [0, 100, 0]:
+            fail("A/B: verified weights %s" % split_weights(cs))
+        on_canary = [c for c in cs if c["kind"] == "rollout.split"][1]
+        if not on_canary["observed"].startswith("test/podinfo-primary 0, test/podinfo-canary "):
+            fail("A/B: the insiders' traffic is not all on the canary: %s" % on_canary["observed"])
+        tl = timeline(res, "flagger-ab", [0, 100, 0], ["continue"] * 3, 1)
+        kinds = [p["kind"] for p in tl]
+        if kinds[:2] != ["split", "split"] or kinds[-1] != "split" or \
+                set(kinds[2:-1]) != {"analysis"}:
+            fail("A/B: timeline %s" % [p["stage"] for p in tl])
+        outcome = [c for c in cs if c["kind"] == "rollout.outcome"][0]
+        if not outcome["observed"].startswith("promoted at canary weight 100"):
+            fail("A/B: outcome %s" % outcome["observed"])
+    print("ok: the Flagger A/B Canary routes the insiders all to the canary for 3 iterations, "
+          "then promotes")
 
 
 def argo(gatesim, folder):
@@ -406,6 +438,8 @@ def main():
         plan(gatesim, sys.argv[3])
     elif mode == "flagger":
         flagger(gatesim, sys.argv[3])
+    elif mode == "flagger-ab":
+        flagger_ab(gatesim, sys.argv[3])
     elif mode == "argo":
         argo(gatesim, sys.argv[3])
     elif mode == "argo-shadowed":

@@ -568,6 +568,53 @@ static bool canary_says(const char *canary, const char *backends, const char *wa
     return found && (rc == 0) == warning;
 }
 
+/* A/B: the route's first rule merges analysis.match into each service match (headers and
+ * query parameters replaced), a second rule sends the rest to the primary alone; the plan
+ * routes the first rule 0/100 and runs `iterations` analyses. */
+START_TEST(flagger_ab_route)
+{
+    gs_diags diags = {0};
+    gs_scenario_list list;
+    const gs_scenario_rollout *ro = canary_ok(
+        &list,
+        CANARY_HEAD "  service:\n    port: 9898\n    gatewayRefs: [{name: gw}]\n"
+                    "    match: [{uri: {prefix: /api}}, {uri: {exact: /x}, headers: {h: {exact: "
+                    "v}}}]\n  analysis:\n    interval: 1m\n    iterations: 3\n    stepWeight: 20\n"
+                    "    match:\n    - headers: {x-canary: {exact: insider}}\n"
+                    "    - headers: {cookie: {regex: \"^(.*?;)?(canary=always)(;.*)?$\"}}\n"
+                    "    metrics: [{name: request-success-rate, thresholdRange: {min: 99}}]\n",
+        "", &diags);
+    const gs_rollout_plan *p = &ro->plan;
+    ck_assert(p->has_rule && p->rule == 0);
+    ck_assert_uint_eq(p->n_actions, 4);
+    ck_assert_int_eq(p->actions[0].kind, GS_ROLLOUT_SET_WEIGHT);
+    ck_assert_uint_eq(p->actions[0].weight, 100);
+    for (size_t i = 1; i < 4; i++)
+        ck_assert_int_eq(p->actions[i].kind, GS_ROLLOUT_ANALYSIS);
+    ck_assert_ptr_nonnull(strstr(
+        ro->route_yaml,
+        "  rules:\n  - matches: [{path: {type: PathPrefix, value: \"/api\"}, headers: [{type: "
+        "Exact, name: \"x-canary\", value: \"insider\"}]}, {path: {type: Exact, value: \"/x\"}, "
+        "headers: [{type: Exact, name: \"x-canary\", value: \"insider\"}]}, {path: {type: "
+        "PathPrefix, value: \"/api\"}, headers: [{type: RegularExpression, name: \"cookie\", "
+        "value: \"^(.*?;)?(canary=always)(;.*)?$\"}]}, {path: {type: Exact, value: \"/x\"}, "
+        "headers: [{type: RegularExpression, name: \"cookie\", value: "
+        "\"^(.*?;)?(canary=always)(;.*)?$\"}]}]\n"));
+    ck_assert_ptr_nonnull(strstr(
+        ro->route_yaml,
+        "  - matches: [{path: {type: PathPrefix, value: \"/api\"}}, {path: {type: Exact, value: "
+        "\"/x\"}, headers: [{type: Exact, name: \"h\", value: \"v\"}]}]\n    filters: []\n"
+        "    backendRefs:\n    - {group: \"\", kind: Service, name: podinfo-primary, port: 9898, "
+        "weight: 100}\n"));
+    bool said = false;
+    for (size_t i = 0; i < diags.len; i++)
+        said |= strstr(diags.items[i].message, "stepWeight: not used by A/B testing") != NULL;
+    ck_assert(said);
+    gs_scenario_list_clear(&list);
+    gs_diags_clear(&diags);
+}
+END_TEST
+
 START_TEST(flagger_messages)
 {
     unsigned failures = 0;
@@ -579,7 +626,15 @@ START_TEST(flagger_messages)
                              "Flagger routes to Service test/podinfo-canary: declare it", false);
     failures += !canary_says(CANARY_HEAD "  service: {port: 80, gatewayRefs: [{name: gw}]}\n"
                                          "  analysis: {iterations: 10, match: [{headers: {}}]}\n",
-                             PODINFO_BACKENDS, "spec.analysis.match: not rehearsed yet", false);
+                             PODINFO_BACKENDS, "spec.analysis.match[0]: an A/B match needs "
+                             "headers or queryParams", false);
+    failures += !canary_says(CANARY_HEAD "  service: {port: 80, gatewayRefs: [{name: gw}]}\n"
+                                         "  analysis: {iterations: 10}\n",
+                             PODINFO_BACKENDS, "spec.analysis.iterations: not rehearsed yet: "
+                             "blue/green", false);
+    failures += !canary_says(CANARY_HEAD "  service: {port: 80, gatewayRefs: [{name: gw}]}\n"
+                                         "  analysis: {match: [{headers: {x: {exact: y}}}]}\n",
+                             PODINFO_BACKENDS, "spec.analysis.iterations: Required value", false);
     failures += !canary_says(CANARY_HEAD "  service: {port: 80, gatewayRefs: [{name: gw}]}\n"
                                          "  analysis:\n    stepWeight: 10\n    webhooks: []\n"
                                          "    metrics: [{name: errors, templateRef: {name: x}}]\n",
@@ -698,6 +753,7 @@ int main(void)
     tcase_add_test(tc, decode_errors);
     tcase_add_test(tc, faults_on_a_source);
     tcase_add_test(tc, decode_mirror);
+    tcase_add_test(tc, flagger_ab_route);
     tcase_add_test(tc, flagger_schedule_and_thresholds);
     tcase_add_test(tc, flagger_route_written_whole);
     tcase_add_test(tc, flagger_messages);
