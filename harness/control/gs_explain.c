@@ -288,6 +288,14 @@ static void explain_listeners(explain_ctx *x, const gs_listener_status *ls, size
             gs_buf_printf(o, "      Route table:      (not programmed)\n");
             continue;
         }
+        const gs_rt_listener *tl = gs_route_table_listener(t, ti);
+        if (tl->protocol == GS_RT_PROTO_TLS)
+            gs_buf_printf(o, "      TLS mode:         %s\n",
+                          tl->tls_passthrough
+                              ? "Passthrough (routed by the ClientHello's server name; the "
+                                "backend terminates TLS)"
+                              : "Terminate (the gateway terminates TLS with the listener's "
+                                "certificates; backends get the cleartext)");
         gs_buf_printf(o, "      Route table:\n");
         x->host_started = false;
         if (gs_route_table_visit(t, ti, explain_candidate, x) == 0)

@@ -98,11 +98,43 @@ START_TEST(describe_and_visit)
 }
 END_TEST
 
+/* TLS listeners say whether they pass TLS through or terminate it (one of each on one port). */
+START_TEST(tls_modes)
+{
+    gs_model *m = NULL;
+    gs_model_new(&m);
+    gs_load_options lo = {0};
+    ck_assert_int_eq(gs_model_load_path(m, gs_test_data("targets/nginx/l4.yaml"), &lo, NULL), 0);
+    ck_assert_uint_eq(m->diags.nerrors, 0);
+    gs_control *c = NULL;
+    gs_control_new(&c, NULL);
+    ck_assert_int_eq(gs_control_compute(c, m, NULL), 0);
+    gs_buf out = {0};
+    gs_explain_describe(gs_control_status(c), gs_control_table(c), false, &out);
+    const char *pass = strstr(out.data, "pass  TLS port 443");
+    const char *term = strstr(out.data, "term  TLS port 443");
+    ck_assert_ptr_nonnull(pass);
+    ck_assert_ptr_nonnull(term);
+    const char *pass_mode = strstr(pass, "TLS mode:         Passthrough (");
+    const char *term_mode = strstr(term, "TLS mode:         Terminate (");
+    ck_assert_ptr_nonnull(pass_mode);
+    ck_assert_ptr_nonnull(term_mode);
+    ck_assert(pass_mode < term); /* each under its own listener */
+    /* TCP and UDP listeners have no TLS mode: exactly two lines. */
+    ck_assert_ptr_null(strstr(term_mode + 1, "TLS mode:"));
+    ck_assert(strstr(out.data, "TLS mode:") > pass);
+    gs_buf_clear(&out);
+    gs_control_free(c);
+    gs_model_free(m);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("explain");
     TCase *tc = tcase_create("explain");
     tcase_add_test(tc, describe_and_visit);
+    tcase_add_test(tc, tls_modes);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
 }
