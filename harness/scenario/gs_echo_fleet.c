@@ -574,3 +574,89 @@ const char *gs_echo_fleet_cert_owner(const char *sha256, void *fleet)
     }
     return NULL;
 }
+
+/* ---- Services without a backend of their own ---- */
+
+/* Whether |sel| (a mapping of label to value) selects the Pods of |b|: labelled app: <name>. */
+static bool fleet_selects(const gs_yaml_node *sel, const gs_scenario_backend *b)
+{
+    if (sel == NULL || sel->kind != GS_YAML_MAPPING || sel->npairs == 0)
+        return false;
+    for (size_t i = 0; i < sel->npairs; i++) {
+        const char *k = gs_yaml_str(sel->pairs[i].key);
+        const char *v = gs_yaml_str(sel->pairs[i].value);
+        if (k == NULL || v == NULL || strcmp(k, "app") != 0 || strcmp(v, b->name) != 0)
+            return false;
+    }
+    return true;
+}
+
+/* Whether an EndpointSlice of namespace |ns| lists replica |r| (targetRef Pod <replica id>). */
+static bool fleet_slice_lists(const gs_yaml_node *slice, const char *ns, const gs_echo_replica *r)
+{
+    const gs_yaml_node *eps = gs_yaml_get(slice, "endpoints");
+    for (size_t i = 0; eps && eps->kind == GS_YAML_SEQUENCE && i < eps->nitems; i++) {
+        const gs_yaml_node *ref = gs_yaml_get(eps->items[i], "targetRef");
+        const char *kind = gs_yaml_str(gs_yaml_get(ref, "kind"));
+        const char *name = gs_yaml_str(gs_yaml_get(ref, "name"));
+        const char *rns = gs_yaml_str(gs_yaml_get(ref, "namespace"));
+        if (kind && strcmp(kind, "Pod") == 0 && name && strcmp(name, r->id) == 0 &&
+            strcmp(rns ? rns : ns, r->backend->ns) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Whether replica |r| serves Service |svc| (an objset item no backend declares). */
+static bool fleet_serves(const gs_objset *set, const gs_objset_item *svc, const gs_echo_replica *r)
+{
+    const gs_yaml_node *sel = gs_yaml_get(gs_yaml_get(svc->node, "spec"), "selector");
+    if (sel != NULL && sel->kind == GS_YAML_MAPPING && sel->npairs > 0)
+        return strcmp(r->backend->ns, svc->ns) == 0 && fleet_selects(sel, r->backend);
+    for (size_t i = 0; i < set->len; i++) {
+        const gs_objset_item *it = &set->items[i];
+        if (strcmp(it->kind, "EndpointSlice") != 0 || strcmp(it->ns, svc->ns) != 0)
+            continue;
+        const gs_yaml_node *labels = gs_yaml_get(gs_yaml_get(it->node, "metadata"), "labels");
+        const char *owner = gs_yaml_str(gs_yaml_get(labels, "kubernetes.io/service-name"));
+        if (owner && strcmp(owner, svc->name) == 0 && fleet_slice_lists(it->node, svc->ns, r))
+            return true;
+    }
+    return false;
+}
+
+gs_target_endpoint *gs_echo_fleet_endpoints_for(const gs_echo_fleet *f, const gs_objset *set,
+                                                size_t *n)
+{
+    size_t len = f->n_endpoints, cap = f->n_endpoints + 1;
+    gs_target_endpoint *out = gs_xcalloc(cap, sizeof(*out));
+    if (f->n_endpoints)
+        memcpy(out, f->endpoints, f->n_endpoints * sizeof(*out));
+    for (size_t i = 0; set != NULL && i < set->len; i++) {
+        const gs_objset_item *svc = &set->items[i];
+        if (strcmp(svc->kind, "Service") != 0)
+            continue;
+        bool declared = false;
+        for (size_t k = 0; k < f->n_replicas && !declared; k++)
+            declared = strcmp(f->replicas[k].backend->ns, svc->ns) == 0 &&
+                       strcmp(f->replicas[k].backend->name, svc->name) == 0;
+        if (declared)
+            continue;
+        const gs_yaml_node *ports = gs_yaml_get(gs_yaml_get(svc->node, "spec"), "ports");
+        for (size_t k = 0; k < f->n_replicas; k++) {
+            const gs_echo_replica *r = &f->replicas[k];
+            if (!fleet_serves(set, svc, r))
+                continue;
+            for (size_t p = 0; ports && ports->kind == GS_YAML_SEQUENCE && p < ports->nitems; p++) {
+                int64_t port;
+                if (!gs_yaml_int(gs_yaml_get(ports->items[p], "port"), &port) || port < 1 ||
+                    port > 65535)
+                    continue;
+                gs_xgrow((void **)&out, &cap, len + 1, sizeof(*out));
+                out[len++] = (gs_target_endpoint){svc->ns, svc->name, (unsigned)port, r->address};
+            }
+        }
+    }
+    *n = len;
+    return out;
+}

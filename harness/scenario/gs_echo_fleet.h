@@ -44,6 +44,18 @@ int gs_echo_fleet_start(gs_echo_fleet *f, const gs_scenario *sc, const gs_objset
                         const char *workdir, const uint64_t *seed, int64_t timeout_ns,
                         gs_error *err);
 
+/* The endpoints a target is given for |set|: the fleet's own (each declared backend's
+ * replicas), then those of the Services of |set| that no backend declares, as Kubernetes would
+ * find them (docs/runner.md, "Services without a backend of their own"): a Service with a
+ * selector (headless or not) is served by the replicas it selects, a declared backend's
+ * replicas standing for Pods labelled app: <backend name> in its namespace; a Service without
+ * a selector by the replicas its EndpointSlices (label kubernetes.io/service-name) name in
+ * endpoints[].targetRef (kind Pod, the replica id "name-N"). Each Service port goes to the
+ * replicas' HTTP listener. Returns a malloc'd array (strings borrowed from |f| and |set|) and
+ * its length in *|n|. */
+gs_target_endpoint *gs_echo_fleet_endpoints_for(const gs_echo_fleet *f, const gs_objset *set,
+                                                size_t *n);
+
 /* GS_ERR_CLOSED with "backend ns/name replica N exited with ...: <last log line>" when a
  * replica died; else 0. */
 int gs_echo_fleet_check(gs_echo_fleet *f, gs_error *err);

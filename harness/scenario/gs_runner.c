@@ -228,11 +228,13 @@ static int runner_apply(runner_scenario *rs, double *converge_ms, gs_error *err)
     char **docs;
     size_t n;
     gs_objset_render(&rs->set, rs->sc, rs->tls.secrets, rs->tls.n, &docs, &n);
-    gs_target_objects objs = {(const char *const *)docs, n, rs->fleet.endpoints,
-                              rs->fleet.n_endpoints};
+    size_t n_eps = 0;
+    gs_target_endpoint *eps = gs_echo_fleet_endpoints_for(&rs->fleet, &rs->set, &n_eps);
+    gs_target_objects objs = {(const char *const *)docs, n, eps, n_eps};
     int64_t t0 = gs_now_ns();
     int rc = gs_target_apply(rs->target, &objs, err);
     *converge_ms = runner_ms(gs_now_ns() - t0);
+    free(eps);
     gs_objset_docs_free(docs, n);
     return rc;
 }

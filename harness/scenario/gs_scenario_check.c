@@ -108,17 +108,52 @@ static bool check_route_uses(const gs_model *m, const char *ns, const char *name
     return false;
 }
 
-/* A Service the manifests declare and a route sends to, but that spec.backends does not: the
- * run starts no echo replica for it, so its requests get 503 while the scenario looks complete
- * (upstream examples carry their own Services). A warning, as the run can still go on. */
-static void check_services_without_backends(const gs_model *m, const gs_scenario *sc,
-                                            gs_diags *out)
+/* Whether Service |ns|/|name| of |set| is served by declared backends' replicas all the same
+ * (gs_echo_fleet_endpoints_for): its selector picks one (app: <backend>), or an EndpointSlice
+ * of it names a replica ("<backend>-N") of one as its targetRef. */
+static bool check_served_otherwise(const gs_objset *set, const gs_scenario *sc, const char *ns,
+                                   const char *name)
+{
+    const gs_objset_item *svc = gs_objset_find(set, "Service", ns, name);
+    const gs_yaml_node *sel =
+        svc ? gs_yaml_get(gs_yaml_get(svc->node, "spec"), "selector") : NULL;
+    const char *app = gs_yaml_str(gs_yaml_get(sel, "app"));
+    if (app && check_has_backend(sc, ns, app))
+        return true;
+    for (size_t i = 0; i < set->len; i++) {
+        const gs_objset_item *it = &set->items[i];
+        if (strcmp(it->kind, "EndpointSlice") != 0 || strcmp(it->ns, ns) != 0)
+            continue;
+        const gs_yaml_node *labels = gs_yaml_get(gs_yaml_get(it->node, "metadata"), "labels");
+        const char *owner = gs_yaml_str(gs_yaml_get(labels, "kubernetes.io/service-name"));
+        const gs_yaml_node *eps = gs_yaml_get(it->node, "endpoints");
+        for (size_t e = 0; owner && strcmp(owner, name) == 0 && eps &&
+                           eps->kind == GS_YAML_SEQUENCE && e < eps->nitems; e++) {
+            const gs_yaml_node *ref = gs_yaml_get(eps->items[e], "targetRef");
+            const char *pod = gs_yaml_str(gs_yaml_get(ref, "name"));
+            for (size_t b = 0; pod && b < sc->n_backends; b++) {
+                size_t n = strlen(sc->backends[b].name);
+                if (strcmp(sc->backends[b].ns, ns) == 0 &&
+                    strncmp(pod, sc->backends[b].name, n) == 0 && pod[n] == '-')
+                    return true;
+            }
+        }
+    }
+    return false;
+}
+
+/* A Service the manifests declare and a route sends to, but that spec.backends does not (nor
+ * selects or names in its EndpointSlices): the run starts no echo replica for it, so its
+ * requests get 503 while the scenario looks complete (upstream examples carry their own
+ * Services). A warning, as the run can still go on. */
+static void check_services_without_backends(const gs_model *m, const gs_objset *set,
+                                            const gs_scenario *sc, gs_diags *out)
 {
     for (size_t i = 0; i < m->n_services; i++) {
         const gs_service *svc = m->services[i];
         const char *ns = svc->obj.metadata.namespace.v, *name = svc->obj.metadata.name.v;
         if (ns == NULL || name == NULL || check_has_backend(sc, ns, name) ||
-            !check_route_uses(m, ns, name))
+            !check_route_uses(m, ns, name) || check_served_otherwise(set, sc, ns, name))
             continue;
         gs_diags_add(out, GS_DIAG_WARNING, svc->obj.pos, "Service", ns, name, "",
                      "a route sends to this Service but spec.backends does not declare it: no "
@@ -134,7 +169,7 @@ static void check_state(const gs_objset *set, const gs_scenario *sc, const gs_lo
     gs_model_new(&m);
     gs_objset_load_model(set, sc, NULL, 0, opt, m);
     gs_model_check_cross(m);
-    check_services_without_backends(m, sc, &m->diags);
+    check_services_without_backends(m, set, sc, &m->diags);
     check_copy_new(m, out, from);
     gs_model_free(m);
 }
