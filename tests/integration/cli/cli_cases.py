@@ -136,7 +136,7 @@ def case_suggest():
     http2c = os.path.join(DATA, "protocol-http2c.yaml")
     expect_lines(["run", http2c], 2,
                  ['%s:31:35: Scenario quick: spec.steps[0].send.protocol: Unsupported value: '
-                  '"http2c": supported values: "http1", "h2c", "http2", "grpc", "tcp", "udp", "tls"; did you mean '
+                  '"http2c": supported values: "http1", "h2c", "http2", "grpc", "tcp", "udp", "tls", "websocket"; did you mean '
                   '"h2c"?' % http2c,
                   "gatesim run: 1 problem in the scenarios; nothing was run"])
     expct = os.path.join(DATA, "expct-typo.yaml")
