@@ -403,7 +403,19 @@ static void flagger_metrics(flagger_dec *f, const gs_yaml_node *an, gs_rollout_p
 /* Parts of the Canary the rehearsal does not play: said, never silently ignored. */
 static void flagger_unrehearsed(flagger_dec *f, const gs_yaml_node *spec, const gs_yaml_node *an)
 {
-    static const char *const wrong[] = {"mirror", "sessionAffinity", NULL};
+    static const char *const wrong[] = {"sessionAffinity", NULL};
+    const gs_yaml_node *mirror = gs_yaml_get(an, "mirror");
+    bool mirrored = mirror && gs_yaml_scalar_eq(mirror, "true");
+    if (mirrored && gs_yaml_get(an, "iterations"))
+        gs_dec_error_field(&f->d, mirror, "mirror",
+                           "not rehearsed yet: with iterations the canary is judged on mirrored "
+                           "copies, whose answers no client sees");
+    else if (mirrored)
+        gs_dec_warn(&f->d, mirror,
+                    "mirror: true with weighted steps: Flagger's Gateway API router writes the "
+                    "RequestMirror filter only when iterations are set (SetRoutes in "
+                    "pkg/router/gateway_api.go), so the mirror step before the first weight "
+                    "mirrors nothing in production; rehearsed as the weighted canary it is");
     if (gs_yaml_get(an, "iterations") && !gs_yaml_get(an, "match"))
         gs_dec_error_field(&f->d, gs_yaml_get(an, "iterations"), "iterations",
                            "not rehearsed yet: blue/green (iterations without match) sends the "

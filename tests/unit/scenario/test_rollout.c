@@ -636,6 +636,15 @@ START_TEST(flagger_messages)
                                          "  analysis: {match: [{headers: {x: {exact: y}}}]}\n",
                              PODINFO_BACKENDS, "spec.analysis.iterations: Required value", false);
     failures += !canary_says(CANARY_HEAD "  service: {port: 80, gatewayRefs: [{name: gw}]}\n"
+                                         "  analysis: {stepWeight: 10, mirror: true}\n",
+                             PODINFO_BACKENDS, "mirror step before the first weight mirrors "
+                             "nothing in production", true);
+    failures += !canary_says(CANARY_HEAD "  service: {port: 80, gatewayRefs: [{name: gw}]}\n"
+                                         "  analysis: {iterations: 2, mirror: true, match: "
+                                         "[{headers: {x: {exact: y}}}]}\n",
+                             PODINFO_BACKENDS, "spec.analysis.mirror: not rehearsed yet: with "
+                             "iterations", false);
+    failures += !canary_says(CANARY_HEAD "  service: {port: 80, gatewayRefs: [{name: gw}]}\n"
                                          "  analysis:\n    stepWeight: 10\n    webhooks: []\n"
                                          "    metrics: [{name: errors, templateRef: {name: x}}]\n",
                              PODINFO_BACKENDS, "queries an external system (templateRef)", true);
