@@ -65,11 +65,13 @@ static gs_traffic_error h1_submit(traffic_conn *c, traffic_req *r)
     if (r->id[0] == '\0') {
         rc = h1_send(c, out, w->h1_full.data, w->h1_full.len);
     } else {
-        char line[160];
-        int n = snprintf(line, sizeof(line), "x-gatesim-request-id: %s\r\n", r->id);
-        rc = evbuffer_add(out, w->h1_prefix.data, w->h1_prefix.len) |
-             evbuffer_add(out, line, (size_t)n) |
-             evbuffer_add(out, w->h1_suffix.data, w->h1_suffix.len);
+        /* assembled in one piece: one send (or one buffer add) as without an id */
+        gs_buf *b = &w->h1_with_id;
+        gs_buf_reset(b);
+        gs_buf_append(b, w->h1_prefix.data, w->h1_prefix.len);
+        gs_buf_printf(b, "x-gatesim-request-id: %s\r\n", r->id);
+        gs_buf_append(b, w->h1_suffix.data, w->h1_suffix.len);
+        rc = h1_send(c, out, b->data, b->len);
     }
     if (rc != 0)
         return GS_TRAFFIC_ERR_PROTOCOL;

@@ -210,6 +210,7 @@ struct traffic_worker {
     /* HTTP/1.1 request bytes without the request id: prefix up to the last header, suffix =
      * CRLF + body */
     gs_buf h1_prefix, h1_suffix, h1_full;
+    gs_buf h1_with_id; /* scratch: prefix + request id line + suffix of the request being sent */
     /* statistics */
     gs_histogram *latency, *service;
     /* cfg.on_interval: the current interval's histograms, handed to the run when it is over */

@@ -410,6 +410,7 @@ static void worker_free(traffic_worker *w)
     gs_buf_clear(&w->h1_prefix);
     gs_buf_clear(&w->h1_suffix);
     gs_buf_clear(&w->h1_full);
+    gs_buf_clear(&w->h1_with_id);
     gs_buf_clear(&w->chunk_scratch);
     free(w->rbuf);
     gs_buf_clear(&w->h2_out);
