@@ -610,7 +610,8 @@ static void diff_peer_cn(SSL *ssl, char *out, size_t n)
     X509_free(c);
 }
 
-static void diff_send(const char *address, const diff_probe *p, SSL_CTX *tls, diff_answer *ans)
+static void diff_send_once(const char *address, const diff_probe *p, SSL_CTX *tls,
+                           diff_answer *ans)
 {
     memset(ans, 0, sizeof *ans);
     snprintf(ans->backend, sizeof ans->backend, "none");
@@ -668,6 +669,15 @@ static void diff_send(const char *address, const diff_probe *p, SSL_CTX *tls, di
         free(head);
     }
     gs_buf_clear(&resp);
+}
+
+/* One probe, sent again once when it got no answer (a refused or reset connection on a loaded
+ * machine), so that "no answer" is what the side does, not a transport hiccup. */
+static void diff_send(const char *address, const diff_probe *p, SSL_CTX *tls, diff_answer *ans)
+{
+    diff_send_once(address, p, tls, ans);
+    if (ans->status == 0 && address)
+        diff_send_once(address, p, tls, ans);
 }
 
 static void diff_answer_text(const diff_answer *a, gs_buf *b)
