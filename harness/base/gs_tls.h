@@ -85,7 +85,8 @@ void gs_tls_info_get(SSL *ssl, gs_tls_info *info);
 int gs_tls_ca_generate(gs_tls_pem *out, const char *common_name, gs_error *err);
 
 /* Generates a server leaf certificate for |names| (|n| DNS names, wildcards like "*.example.com"
- * allowed; names that parse as IPv4/IPv6 addresses become IP SANs), signed by |ca|. The first
+ * allowed; names that parse as IPv4/IPv6 addresses become IP SANs, names with "://" URI SANs),
+ * signed by |ca|. The first
  * name is also the subject CN. |out->cert| holds the leaf followed by the CA certificate. */
 int gs_tls_leaf_generate(gs_tls_pem *out, const gs_tls_pem *ca, const char *const *names, size_t n,
                          gs_error *err);

@@ -152,7 +152,10 @@ int gs_tls_leaf_generate(gs_tls_pem *out, const gs_tls_pem *ca, const char *cons
             rc = gs_error_set(err, GS_ERR_INVALID, "bad certificate name '%s'", names[i]);
             goto out;
         }
-        gs_buf_printf(&sb, "%s%s:%s", i ? "," : "", gs_addr_is_ip_literal(names[i]) ? "IP" : "DNS",
+        gs_buf_printf(&sb, "%s%s:%s", i ? "," : "",
+                      strstr(names[i], "://")              ? "URI"
+                      : gs_addr_is_ip_literal(names[i]) ? "IP"
+                                                        : "DNS",
                       names[i]);
     }
     san = gs_buf_take(&sb);

@@ -211,6 +211,14 @@ const char *gs_ctl_listener_fault(const gs_listener_status *ls);
  * by name), or NULL. */
 const gs_backend_tls_policy *gs_ctl_btls_for(const gs_control *c, const char *ns,
                                              const char *svc, const char *port_name);
+/* As gs_ctl_btls_for, for Service port number |port| (NULL when the Service is unknown and no
+ * policy names the whole Service). */
+const gs_backend_tls_policy *gs_ctl_btls_for_port(const gs_control *c, const char *ns,
+                                                  const char *svc, uint16_t port);
+/* Whether |p| is Accepted (its TLS settings may be used); else the reason and message in
+ * |why|. */
+bool gs_ctl_btls_accepted(const gs_control *c, const gs_backend_tls_policy *p, char *why,
+                          size_t n);
 /* After routes: each policy's ancestor status (the Gateways whose routes use its targets). */
 void gs_ctl_btls_status(gs_control *c);
 

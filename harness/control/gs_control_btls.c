@@ -4,7 +4,8 @@
  * others targeting the same thing are Conflicted), the CA certificate references (ConfigMaps
  * of the policy's namespace with a PEM `ca.crt`), and the ancestor status: one entry per
  * managed Gateway whose accepted routes send to a target. The data plane side is in
- * gs_ctl_backend_resolve: a covered port fails closed. */
+ * gs_control_table.c: a port covered by an accepted policy gets the policy's TLS settings in its
+ * table entry, one covered by a policy that is not accepted fails closed. */
 #include "control_priv.h"
 
 #include "gs_alloc.h"
@@ -172,16 +173,42 @@ static void policy_conditions(const gs_control *c, const gs_backend_tls_policy *
                           "BackendTLSPolicy %s (older, or equal age and first by name) targets "
                           "the same Service port",
                           winner->obj.metadata.name.v);
-    else if (p->spec.validation.well_known_ca_certificates.v)
+    else if (p->spec.validation.well_known_ca_certificates.v &&
+             strcmp(p->spec.validation.well_known_ca_certificates.v, "System") != 0)
         gs_conditions_set(out, "Accepted", "False", "Invalid",
-                          "wellKnownCACertificates %s is not supported by the builtin gateway "
-                          "(give caCertificateRefs)",
+                          "wellKnownCACertificates %s is not supported (only System)",
                           p->spec.validation.well_known_ca_certificates.v);
+    else if (p->spec.validation.well_known_ca_certificates.v)
+        gs_conditions_set(out, "Accepted", "True", "Accepted", "Accepted");
     else if (n_valid == 0)
         gs_conditions_set(out, "Accepted", "False", "NoValidCACertificate",
                           "No CA certificate reference resolves: %s", why);
     else
         gs_conditions_set(out, "Accepted", "True", "Accepted", "Accepted");
+}
+
+bool gs_ctl_btls_accepted(const gs_control *c, const gs_backend_tls_policy *p, char *why,
+                          size_t n)
+{
+    gs_conditions conds = {0};
+    policy_conditions(c, p, &conds);
+    bool ok = gs_conditions_true(&conds, "Accepted");
+    for (size_t i = 0; !ok && i < conds.n; i++)
+        if (strcmp(conds.items[i].type, "Accepted") == 0)
+            snprintf(why, n, "%s: %s", conds.items[i].reason, conds.items[i].message);
+    gs_conditions_clear(&conds);
+    return ok;
+}
+
+const gs_backend_tls_policy *gs_ctl_btls_for_port(const gs_control *c, const char *ns,
+                                                  const char *svc, uint16_t port)
+{
+    const ctl_service *s = gs_ctl_find_service(c, ns, svc);
+    const char *port_name = NULL;
+    for (size_t k = 0; s && k < s->n_ports; k++)
+        if (s->ports[k].port == port)
+            port_name = s->ports[k].name;
+    return gs_ctl_btls_for(c, ns, svc, port_name);
 }
 
 /* Whether some backendRef of |r| sends to a target of |p|. */
@@ -260,10 +287,10 @@ void gs_ctl_btls_status(gs_control *c)
         if (ps->n_ancestors == 0)
             gs_status_strv_add(&ps->notes, &ps->n_notes,
                                "no accepted route of a managed Gateway sends to its targets");
-        if (gs_conditions_true(&conds, "Accepted"))
+        if (!gs_conditions_true(&conds, "Accepted"))
             gs_status_strv_add(&ps->notes, &ps->n_notes,
-                               "the builtin gateway does not originate TLS to backends yet: "
-                               "requests to the ports it covers get 500 (fail closed)");
+                               "not accepted: requests to the ports it covers get 500 (fail "
+                               "closed, never plaintext)");
         gs_conditions_clear(&conds);
     }
 }

@@ -64,21 +64,32 @@ gs_rt_backend_state gs_ctl_backend_resolve(const gs_control *c, const ctl_route 
         if (svc->ports[i].port != ref->port.v)
             continue;
         *app_protocol = svc->ports[i].app_protocol;
-        if (!app_protocol_supported(*app_protocol)) {
+        const gs_backend_tls_policy *pol = gs_ctl_btls_for(c, ns, name, svc->ports[i].name);
+        bool https = *app_protocol && (strcmp(*app_protocol, "HTTPS") == 0 ||
+                                       strcmp(*app_protocol, "https") == 0);
+        if (https && pol == NULL) {
+            snprintf(why, why_len,
+                     "backendRef Service %s/%s port %lld: appProtocol %s needs a "
+                     "BackendTLSPolicy for the port (the gateway speaks TLS to a backend only "
+                     "with one)",
+                     ns, name, (long long)ref->port.v, *app_protocol);
+            return GS_RT_BACKEND_UNSUPPORTED_PROTOCOL;
+        }
+        if (!https && !app_protocol_supported(*app_protocol)) {
             snprintf(why, why_len,
                      "backendRef Service %s/%s port %lld: appProtocol %s is not "
                      "supported",
                      ns, name, (long long)ref->port.v, *app_protocol);
             return GS_RT_BACKEND_UNSUPPORTED_PROTOCOL;
         }
-        /* Fail closed: the builtin gateway does not originate TLS to backends yet, so a port a
-         * BackendTLSPolicy covers is never sent plaintext (docs/l4.md, BackendTLSPolicy). */
-        const gs_backend_tls_policy *pol = gs_ctl_btls_for(c, ns, name, svc->ports[i].name);
-        if (pol) {
+        /* Fail closed: a port whose BackendTLSPolicy is not accepted is never sent plaintext
+         * (docs/l4.md, BackendTLSPolicy); an accepted one gets TLS (conv_backend_tls). */
+        char pwhy[400] = "";
+        if (pol && !gs_ctl_btls_accepted(c, pol, pwhy, sizeof(pwhy))) {
             snprintf(why, why_len,
-                     "backendRef Service %s/%s port %lld: BackendTLSPolicy %s requires TLS to "
-                     "the backend, which the builtin gateway does not originate yet",
-                     ns, name, (long long)ref->port.v, pol->obj.metadata.name.v);
+                     "backendRef Service %s/%s port %lld: BackendTLSPolicy %s is not accepted "
+                     "(%s), so requests to it fail closed",
+                     ns, name, (long long)ref->port.v, pol->obj.metadata.name.v, pwhy);
             return GS_RT_BACKEND_UNSUPPORTED_PROTOCOL;
         }
         return GS_RT_BACKEND_OK;
@@ -156,8 +167,66 @@ static gs_rt_path_mod conv_path_mod(const gs_http_path_modifier *p)
     return (gs_rt_path_mod){GS_RT_PATH_KEEP, NULL};
 }
 
-static void conv_backend_ref(const gs_control *c, const ctl_route *r, const gs_backend_ref *ref,
-                             gs_rt_backend *out)
+/* The TLS settings of the accepted BackendTLSPolicy covering |out|'s Service port, or NULL:
+ * the PEM of every caCertificateRefs ConfigMap that holds one, SNI, SANs by type. */
+static const gs_rt_backend_tls *conv_backend_tls(const gs_control *c, ctl_scratch *s,
+                                                 const gs_rt_backend *out)
+{
+    const gs_backend_tls_policy *p = gs_ctl_btls_for_port(c, out->namespace, out->name, out->port);
+    char why[8];
+    if (p == NULL || !gs_ctl_btls_accepted(c, p, why, sizeof(why)))
+        return NULL;
+    gs_rt_backend_tls *t = scratch_alloc(s, 1, sizeof(*t));
+    const char *pns = p->obj.metadata.namespace.v;
+    char *policy = scratch_alloc(s, strlen(pns) + strlen(p->obj.metadata.name.v) + 2, 1);
+    sprintf(policy, "%s/%s", pns, p->obj.metadata.name.v);
+    t->policy = policy;
+    t->hostname = p->spec.validation.hostname.v;
+    t->system_ca = p->spec.validation.well_known_ca_certificates.v != NULL;
+    size_t total = 0;
+    for (int pass = 0; pass < 2 && !t->system_ca; pass++) {
+        char *pem = pass ? scratch_alloc(s, total + 1, 1) : NULL;
+        size_t used = 0;
+        for (size_t i = 0; i < p->spec.validation.n_ca_certificate_refs; i++) {
+            const gs_local_ref *r = &p->spec.validation.ca_certificate_refs[i];
+            if ((r->group.v && r->group.v[0]) || r->kind.v == NULL ||
+                strcmp(r->kind.v, "ConfigMap") != 0 || r->name.v == NULL)
+                continue;
+            const gs_config_map *cm =
+                (const gs_config_map *)gs_model_find(c->m, GS_KIND_CONFIG_MAP, pns, r->name.v);
+            size_t len = 0;
+            const unsigned char *v = cm ? gs_config_map_get(cm, "ca.crt", &len) : NULL;
+            if (v == NULL)
+                continue;
+            if (pem) {
+                memcpy(pem + used, v, len);
+                pem[used + len] = '\n';
+            }
+            used += len + 1;
+        }
+        if (pem) {
+            pem[used] = '\0';
+            t->ca_pem = pem;
+        }
+        total = used;
+    }
+    size_t n = p->spec.validation.n_subject_alt_names;
+    const char **hosts = scratch_alloc(s, n, sizeof(*hosts));
+    const char **uris = scratch_alloc(s, n, sizeof(*uris));
+    for (size_t i = 0; i < n; i++) {
+        const gs_subject_alt_name *san = &p->spec.validation.subject_alt_names[i];
+        if (san->type.v && strcmp(san->type.v, "URI") == 0 && san->uri.v)
+            uris[t->n_san_uris++] = san->uri.v;
+        else if (san->hostname.v)
+            hosts[t->n_san_hosts++] = san->hostname.v;
+    }
+    t->san_hosts = hosts;
+    t->san_uris = uris;
+    return t;
+}
+
+static void conv_backend_ref(const gs_control *c, const ctl_route *r, ctl_scratch *s,
+                             const gs_backend_ref *ref, gs_rt_backend *out)
 {
     char why[512];
     const char *app = NULL;
@@ -168,6 +237,7 @@ static void conv_backend_ref(const gs_control *c, const ctl_route *r, const gs_b
     out->name = ref->name.v ? ref->name.v : "";
     out->port = ref->port.has ? (uint16_t)ref->port.v : 0;
     out->app_protocol = app;
+    out->tls = out->state == GS_RT_BACKEND_OK ? conv_backend_tls(c, s, out) : NULL;
 }
 
 static size_t conv_filters(const gs_control *c, const ctl_route *r, ctl_scratch *s,
@@ -205,7 +275,7 @@ static size_t conv_filters(const gs_control *c, const ctl_route *r, ctl_scratch 
         case GS_FILTER_REQUEST_MIRROR: {
             const gs_http_request_mirror *mr = &src->request_mirror;
             d->type = GS_RT_FILTER_REQUEST_MIRROR;
-            conv_backend_ref(c, r, &mr->backend_ref, &d->mirror.backend);
+            conv_backend_ref(c, r, s, &mr->backend_ref, &d->mirror.backend);
             if (mr->percent.has) {
                 d->mirror.numerator = (uint32_t)mr->percent.v;
                 d->mirror.denominator = 100;
@@ -251,7 +321,7 @@ static gs_rt_backend *conv_backends(const gs_control *c, const ctl_route *r, ctl
 {
     gs_rt_backend *b = scratch_alloc(s, n, sizeof(*b));
     for (size_t i = 0; i < n; i++) {
-        conv_backend_ref(c, r, &in[i].ref, &b[i]);
+        conv_backend_ref(c, r, s, &in[i].ref, &b[i]);
         b[i].weight = in[i].weight.has ? (uint32_t)in[i].weight.v : 1;
         b[i].n_filters = conv_filters(c, r, s, in[i].filters, in[i].n_filters, &b[i].filters);
     }

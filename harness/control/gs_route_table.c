@@ -340,6 +340,18 @@ static void copy_backend(gs_route_table *t, gs_rt_backend *d, const gs_rt_backen
     d->weight = s->weight;
     d->app_protocol = arena_strdup(a, s->app_protocol);
     d->state = s->state;
+    if (s->tls) {
+        gs_rt_backend_tls *x = arena_alloc(a, sizeof(*x));
+        x->policy = arena_strdup(a, s->tls->policy);
+        x->hostname = arena_strdup(a, s->tls->hostname);
+        x->ca_pem = arena_strdup(a, s->tls->ca_pem);
+        x->system_ca = s->tls->system_ca;
+        x->san_hosts = arena_strv(a, s->tls->san_hosts, s->tls->n_san_hosts);
+        x->n_san_hosts = s->tls->n_san_hosts;
+        x->san_uris = arena_strv(a, s->tls->san_uris, s->tls->n_san_uris);
+        x->n_san_uris = s->tls->n_san_uris;
+        d->tls = x;
+    }
 }
 
 static const gs_rt_header_value *copy_header_values(rt_arena *a, const gs_rt_header_value *v,

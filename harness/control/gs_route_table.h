@@ -155,6 +155,21 @@ typedef enum gs_rt_backend_state {
 
 struct gs_rt_filter;
 
+/* TLS to a backend, from the BackendTLSPolicy in force for its Service port (docs/l4.md,
+ * BackendTLSPolicy): the chain must verify against |ca_pem| (or the system store), SNI is
+ * |hostname|, and the leaf must name |hostname|, or with SANs one of them (DNS names by the
+ * usual host rules, URIs exactly). */
+typedef struct gs_rt_backend_tls {
+    const char *policy;   /* "namespace/name", for messages */
+    const char *hostname; /* SNI; the name checked when there are no SANs */
+    const char *ca_pem;   /* concatenated PEM certificates; NULL with |system_ca| */
+    bool system_ca;       /* wellKnownCACertificates: System */
+    const char *const *san_hosts;
+    size_t n_san_hosts;
+    const char *const *san_uris;
+    size_t n_san_uris;
+} gs_rt_backend_tls;
+
 /* One backendRef. An entry whose |state| is not OK keeps its weight share: the data plane
  * answers that share with 500 (gRPC: UNAVAILABLE). */
 typedef struct gs_rt_backend {
@@ -168,6 +183,7 @@ typedef struct gs_rt_backend {
     gs_rt_backend_state state;
     const struct gs_rt_filter *filters; /* run only for requests sent to this backend */
     size_t n_filters;
+    const gs_rt_backend_tls *tls; /* NULL: plaintext */
 } gs_rt_backend;
 
 /* RequestMirror: fire-and-forget to one endpoint of |backend| for numerator/denominator of the

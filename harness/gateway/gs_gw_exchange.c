@@ -246,7 +246,8 @@ static void exchange_mirror_send(gs_gw_exchange *ex, const gs_rt_mirror *m)
     evtimer_add(mc->timer, &tv);
     rt->mirrors_in_flight++;
     rt->counters.mirrors_sent++;
-    gs_gw_upstream_send(rt->upstream, ep, exchange_backend_h2(&m->backend, ex->grpc), &mc->req,
+    gs_gw_upstream_send(rt->upstream, ep, exchange_backend_h2(&m->backend, ex->grpc),
+                        m->backend.tls, &mc->req,
                         on_mirror_done, mc, &mc->call);
 }
 
@@ -445,6 +446,10 @@ static void on_exchange_upstream(void *arg, int err, gs_gw_response *resp)
          * is a bad gateway. */
         if (ex->res.rule->retry.set)
             exchange_answer(ex, 503, GRPC_UNAVAILABLE, "upstream connection failed on every try");
+        else if (err == GS_ERR_TLS)
+            exchange_answer(ex, 502, GRPC_UNAVAILABLE,
+                            "TLS to the backend failed: its certificate did not verify against "
+                            "the BackendTLSPolicy (CA, hostname or subjectAltNames)");
         else
             exchange_answer(ex, 502, GRPC_UNAVAILABLE, "upstream connection failed");
         return;
@@ -627,7 +632,7 @@ static void exchange_try(gs_gw_exchange *ex)
     exchange_set_state(ex, EXCHANGE_UPSTREAM);
     /* A rule with retry buffers the response: whether to try again is decided on its status,
      * before anything reaches the client. */
-    gs_gw_upstream_send_stream(rt->upstream, ep, h2, req,
+    gs_gw_upstream_send_stream(rt->upstream, ep, h2, b->tls, req,
                                ex->sink->on_head && !retries ? &exchange_stream_ops : NULL,
                                on_exchange_upstream, ex, &ex->call);
     /* ex->call is NULL when the call already ended; else its tries are the policy's to count. */

@@ -36,16 +36,19 @@ void gs_gw_upstream_free(gs_gw_upstream *u)
         free(p);
         p = next;
     }
+    gs_gw_upstream_tls_free_all(u);
     free(u);
 }
 
-upstream_pool *gs_gw_upstream_pool_get(gs_gw_upstream *u, const gs_gw_endpoint *ep)
+upstream_pool *gs_gw_upstream_pool_get(gs_gw_upstream *u, const gs_gw_endpoint *ep,
+                                       upstream_tls *tls)
 {
     for (upstream_pool *p = u->pools; p; p = p->next)
-        if (strcmp(p->address, ep->address) == 0)
+        if (p->tls == tls && strcmp(p->address, ep->address) == 0)
             return p;
     upstream_pool *p = gs_xcalloc(1, sizeof(*p));
     p->address = gs_xstrdup(ep->address);
+    p->tls = tls;
     memcpy(&p->addr, &ep->addr, ep->addr_len);
     p->addr_len = ep->addr_len;
     TAILQ_INIT(&p->idle);
@@ -102,10 +105,10 @@ void gs_gw_upstream_call_fail_later(gs_gw_upstream_call *c, int err)
 }
 
 int gs_gw_upstream_send(gs_gw_upstream *u, const gs_gw_endpoint *ep, bool h2,
-                        const gs_gw_request *req, gs_gw_upstream_on_done on_done, void *arg,
-                        gs_gw_upstream_call **call)
+                        const gs_rt_backend_tls *tls, const gs_gw_request *req,
+                        gs_gw_upstream_on_done on_done, void *arg, gs_gw_upstream_call **call)
 {
-    return gs_gw_upstream_send_stream(u, ep, h2, req, NULL, on_done, arg, call);
+    return gs_gw_upstream_send_stream(u, ep, h2, tls, req, NULL, on_done, arg, call);
 }
 
 void gs_gw_upstream_send_body(gs_gw_upstream_call *c, const char *data, size_t len, bool end)
@@ -139,7 +142,8 @@ size_t gs_gw_upstream_pause_bytes(const gs_gw_limits *limits)
 }
 
 int gs_gw_upstream_send_stream(gs_gw_upstream *u, const gs_gw_endpoint *ep, bool h2,
-                               const gs_gw_request *req, const gs_gw_upstream_stream *stream,
+                               const gs_rt_backend_tls *tls, const gs_gw_request *req,
+                               const gs_gw_upstream_stream *stream,
                                gs_gw_upstream_on_done on_done, void *arg,
                                gs_gw_upstream_call **call)
 {
@@ -151,7 +155,16 @@ int gs_gw_upstream_send_stream(gs_gw_upstream *u, const gs_gw_endpoint *ep, bool
     c->req = req;
     if (call)
         *call = c;
-    upstream_pool *p = gs_gw_upstream_pool_get(u, ep);
+    upstream_tls *t = NULL;
+    if (tls) {
+        t = gs_gw_upstream_tls_get(u, tls);
+        if (t == NULL) {
+            u->stats.tls_failures++;
+            gs_gw_upstream_call_fail_later(c, GS_ERR_TLS);
+            return 0;
+        }
+    }
+    upstream_pool *p = gs_gw_upstream_pool_get(u, ep, t);
     if (h2)
         gs_gw_upstream_h2_send(u, p, c);
     else

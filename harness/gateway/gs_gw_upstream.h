@@ -9,6 +9,9 @@
 
 #include "gs_gw_endpoints.h"
 #include "gs_gw_msg.h"
+#include "gs_route_table.h"
+
+#include <openssl/x509.h>
 
 #include <event2/event.h>
 #include <stdbool.h>
@@ -48,6 +51,7 @@ typedef struct gs_gw_upstream_stats {
     uint64_t failures; /* calls that ended with an error */
     uint64_t pauses;   /* streamed calls paused by a slow downstream (HTTP/1.1 and HTTP/2) */
     uint64_t drained;  /* HTTP/1.1 connections of cancelled calls read to the end and pooled */
+    uint64_t tls_failures; /* TLS connections to backends whose handshake or check failed */
 } gs_gw_upstream_stats;
 
 /* Creates the upstream side. Borrows |base| and |limits| for its lifetime. */
@@ -56,16 +60,18 @@ int gs_gw_upstream_new(gs_gw_upstream **out, struct event_base *base, const gs_g
 void gs_gw_upstream_free(gs_gw_upstream *u);
 
 /* Sends |req| (borrowed until the call ends or is cancelled) to |ep| over HTTP/2 prior knowledge
- * when |h2| is true, else HTTP/1.1. Writes a handle to |*call| (may be NULL for fire-and-forget).
+ * when |h2| is true, else HTTP/1.1; over TLS with the settings |tls| when not NULL (borrowed for
+ * this call only; ALPN h2 or http/1.1): a handshake or certificate check that fails ends the
+ * call with GS_ERR_TLS before the request is sent. Writes a handle to |*call| (may be NULL for fire-and-forget).
  * Returns 0; errors are reported through |on_done| (possibly before this returns? never: always
  * from the event loop). */
 int gs_gw_upstream_send(gs_gw_upstream *u, const gs_gw_endpoint *ep, bool h2,
-                        const gs_gw_request *req, gs_gw_upstream_on_done on_done, void *arg,
+                        const gs_rt_backend_tls *tls, const gs_gw_request *req, gs_gw_upstream_on_done on_done, void *arg,
                         gs_gw_upstream_call **call);
 
 /* As gs_gw_upstream_send, delivering the response through |stream| (borrowed for the call). */
 int gs_gw_upstream_send_stream(gs_gw_upstream *u, const gs_gw_endpoint *ep, bool h2,
-                               const gs_gw_request *req, const gs_gw_upstream_stream *stream,
+                               const gs_rt_backend_tls *tls, const gs_gw_request *req, const gs_gw_upstream_stream *stream,
                                gs_gw_upstream_on_done on_done, void *arg,
                                gs_gw_upstream_call **call);
 
@@ -105,5 +111,12 @@ void gs_gw_upstream_set_every_try_counts(gs_gw_upstream_call *call, bool every_t
 void gs_gw_upstream_cancel(gs_gw_upstream_call *call);
 
 const gs_gw_upstream_stats *gs_gw_upstream_get_stats(const gs_gw_upstream *u);
+
+/* Whether leaf certificate |leaf| is acceptable for a BackendTLSPolicy: without SANs it must
+ * name |hostname| (DNS rules: wildcards in the certificate, case-insensitive); with SANs it must
+ * carry one of |san_hosts| (same rules) or one of |san_uris| (URI SAN, compared exactly). */
+bool gs_gw_upstream_tls_names_ok(X509 *leaf, const char *hostname, const char *const *san_hosts,
+                                 size_t n_san_hosts, const char *const *san_uris,
+                                 size_t n_san_uris);
 
 #endif

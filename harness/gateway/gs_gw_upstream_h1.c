@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #define H1_MAX_IDLE_PER_ENDPOINT 512
 #define H1_DRAIN_BYTES (256u << 10)
@@ -37,12 +38,13 @@ typedef struct h1_conn {
     gs_gw_upstream *u;
     upstream_pool *pool;
     struct bufferevent *bev;
-    gs_sockread rd; /* reads without libevent's FIONREAD probe */
+    gs_sockread rd; /* plaintext: reads without libevent's FIONREAD probe (TLS: the bev reads) */
     gs_gw_upstream_call *call;
     h1_state state;
     bool reused;    /* the current call was sent on a connection used before */
     bool got_bytes; /* response bytes arrived for the current call */
     bool keep_alive;
+    bool tls_up;         /* TLS: the handshake and the certificate check succeeded */
     bool in_cb;          /* inside a stream callback: a cancel only marks... */
     bool cancel_pending; /* ...and the conn and call are freed when the callback returns */
     bool req_head;       /* the current request is a HEAD (its response has no body) */
@@ -88,6 +90,17 @@ static void h1_conn_free(h1_conn *h)
     if (h->drain_timer)
         event_free(h->drain_timer);
     free(h);
+}
+
+/* Reading on or off: through the attached reader (plaintext) or the bufferevent (TLS). */
+static void h1_read_enable(h1_conn *h, bool on)
+{
+    if (h->rd.bev)
+        gs_sockread_enable(&h->rd, on);
+    else if (on)
+        bufferevent_enable(h->bev, EV_READ);
+    else
+        bufferevent_disable(h->bev, EV_READ);
 }
 
 /* The Content-Length field of |hs|, or NULL. */
@@ -192,11 +205,11 @@ static void h1_start(h1_conn *h, gs_gw_upstream_call *c)
     c->body_stream = c->req->body_open;
     c->body_chunked = c->body_stream && !h1_length_field(&c->req->headers);
     h1_write_request(h, c->req);
-    gs_sockread_enable(&h->rd, true);
+    h1_read_enable(h, true);
     /* A pooled connection: write at once, EV_WRITE only for what the socket did not take
      * (a new one waits for EV_WRITE, which also tells the connect finished). */
     struct evbuffer *out = bufferevent_get_output(h->bev);
-    if (connected) {
+    if (connected && h->pool->tls == NULL) {
         evbuffer_unfreeze(out, 1); /* see h1d_flush in gs_gw_h1_conn.c */
         (void)evbuffer_write(out, bufferevent_getfd(h->bev));
         evbuffer_freeze(out, 1);
@@ -423,8 +436,15 @@ static void on_h1_event(struct bufferevent *bev, short what, void *arg)
 {
     (void)bev;
     h1_conn *h = arg;
-    if (what & BEV_EVENT_CONNECTED)
+    if (what & BEV_EVENT_CONNECTED) {
+        h->tls_up = true;
         return;
+    }
+    if (h->pool->tls && !h->tls_up && h->call) { /* handshake or certificate check failed */
+        h->u->stats.tls_failures++;
+        h1_finish(h, GS_ERR_TLS);
+        return;
+    }
     if (h->state == H1_IDLE || h->call == NULL) {
         h1_conn_free(h);
         return;
@@ -465,14 +485,23 @@ void gs_gw_upstream_h1_send(gs_gw_upstream *u, upstream_pool *p, gs_gw_upstream_
         gs_gw_upstream_call_fail_later(c, GS_ERR_IO);
         return;
     }
+    struct bufferevent *bev = p->tls ? gs_gw_upstream_tls_bev(u, p, fd, false)
+                                     : bufferevent_socket_new(u->base, fd, BEV_OPT_CLOSE_ON_FREE);
+    if (bev == NULL) {
+        close(fd);
+        gs_gw_upstream_call_fail_later(c, GS_ERR_IO);
+        return;
+    }
     u->stats.connects++; /* counted here: the connect started outside the bufferevent */
     h = gs_xcalloc(1, sizeof(*h));
     h->u = u;
     h->pool = p;
-    h->bev = bufferevent_socket_new(u->base, fd, BEV_OPT_CLOSE_ON_FREE);
+    h->bev = bev;
     bufferevent_setcb(h->bev, on_h1_read, on_h1_write, on_h1_event, h);
-    gs_sockread_attach(&h->rd, h->bev);
-    gs_sockread_setcb(&h->rd, on_h1_read, on_h1_event, h);
+    if (p->tls == NULL) {
+        gs_sockread_attach(&h->rd, h->bev);
+        gs_sockread_setcb(&h->rd, on_h1_read, on_h1_event, h);
+    }
     h1_set_state(h, H1_CONNECTING);
     h->reused = false;
     h1_start(h, c);
@@ -483,7 +512,7 @@ void gs_gw_upstream_h1_pause(gs_gw_upstream_call *c, bool paused)
     h1_conn *h = c->h1;
     if (h->bev == NULL)
         return;
-    gs_sockread_enable(&h->rd, !paused);
+    h1_read_enable(h, !paused);
 }
 
 void gs_gw_upstream_h1_send_body(gs_gw_upstream_call *c, const char *data, size_t len, bool end)
@@ -539,7 +568,7 @@ void gs_gw_upstream_h1_cancel(gs_gw_upstream_call *c)
          * h1_finish then pools the connection and frees the call. Its request may be freed by
          * the caller: only the copies in |h| (req_head, req_upgrade) are read from here on. */
         c->req = NULL;
-        gs_sockread_enable(&h->rd, true); /* a pause by the cancelled caller ends here */
+        h1_read_enable(h, true); /* a pause by the cancelled caller ends here */
         if (h->drain_timer == NULL)
             h->drain_timer = evtimer_new(h->u->base, on_h1_drain_timeout, h);
         struct timeval tv = {H1_DRAIN_MS / 1000, (H1_DRAIN_MS % 1000) * 1000};

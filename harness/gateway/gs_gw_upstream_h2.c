@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 typedef struct h2_session {
     gs_gw_upstream *u;
@@ -26,6 +27,7 @@ typedef struct h2_session {
     nghttp2_session *ng;
     size_t n_streams;
     bool dead;
+    bool tls_up;        /* TLS: the handshake and the certificate check succeeded */
     bool in_io;         /* inside nghttp2 (mem_recv or send): no nested send, no freeing */
     bool want_flush;    /* frames were submitted while in_io: send them when it ends */
     struct event *pump; /* sends queued frames on the next loop turn (after a resume) */
@@ -279,10 +281,14 @@ static void on_h2_event(struct bufferevent *bev, short what, void *arg)
     h2_session *s = arg;
     if (what & BEV_EVENT_CONNECTED) {
         s->u->stats.connects++;
+        s->tls_up = true;
         return;
     }
+    bool tls_failed = s->pool && s->pool->tls && !s->tls_up;
+    if (tls_failed) /* handshake or certificate check failed */
+        s->u->stats.tls_failures++;
     s->in_io = true;
-    h2_session_kill(s, GS_ERR_IO);
+    h2_session_kill(s, tls_failed ? GS_ERR_TLS : GS_ERR_IO);
     s->in_io = false;
     h2_maybe_free(s);
 }
@@ -292,14 +298,24 @@ static h2_session *h2_session_new(gs_gw_upstream *u, upstream_pool *p)
     int fd = gs_gw_upstream_connect_fd(p);
     if (fd < 0)
         return NULL;
+    struct bufferevent *bev = p->tls ? gs_gw_upstream_tls_bev(u, p, fd, true)
+                                     : bufferevent_socket_new(u->base, fd, BEV_OPT_CLOSE_ON_FREE);
+    if (bev == NULL) {
+        close(fd);
+        return NULL;
+    }
     h2_session *s = gs_xcalloc(1, sizeof(*s));
     s->u = u;
     s->pool = p;
-    s->bev = bufferevent_socket_new(u->base, fd, BEV_OPT_CLOSE_ON_FREE);
+    s->bev = bev;
     bufferevent_setcb(s->bev, on_h2_read, NULL, on_h2_event, s);
-    gs_sockread_attach(&s->rd, s->bev);
-    gs_sockread_setcb(&s->rd, on_h2_read, on_h2_event, s);
-    gs_sockread_enable(&s->rd, true);
+    if (p->tls == NULL) {
+        gs_sockread_attach(&s->rd, s->bev);
+        gs_sockread_setcb(&s->rd, on_h2_read, on_h2_event, s);
+        gs_sockread_enable(&s->rd, true);
+    } else {
+        bufferevent_enable(s->bev, EV_READ | EV_WRITE);
+    }
     s->pump = event_new(u->base, -1, 0, on_h2_pump, s);
     nghttp2_session_callbacks *cbs;
     nghttp2_session_callbacks_new(&cbs);

@@ -5,14 +5,30 @@
 
 #include "gs_gw_upstream.h"
 
+#include <openssl/ssl.h>
 #include <sys/queue.h>
 
 struct h1_conn;
 struct h2_session;
 
-/* One upstream endpoint: its idle HTTP/1.1 connections and its HTTP/2 session. */
+/* One set of TLS settings to backends (gs_gw_upstream_tls.c): its client context and the
+ * names a leaf must carry (copies: the route table may be replaced while pools live on). */
+typedef struct upstream_tls {
+    char *key; /* every setting in one string: the identity */
+    SSL_CTX *ctx;
+    char *hostname;
+    char **san_hosts;
+    size_t n_san_hosts;
+    char **san_uris;
+    size_t n_san_uris;
+    struct upstream_tls *next;
+} upstream_tls;
+
+/* One upstream endpoint (with one TLS setting, or plaintext): its idle HTTP/1.1 connections
+ * and its HTTP/2 session. */
 typedef struct upstream_pool {
     char *address;
+    upstream_tls *tls; /* NULL: plaintext */
     struct sockaddr_storage addr;
     socklen_t addr_len;
     TAILQ_HEAD(, h1_conn) idle;
@@ -25,6 +41,7 @@ struct gs_gw_upstream {
     struct event_base *base;
     const gs_gw_limits *limits;
     upstream_pool *pools;
+    upstream_tls *tls;
     gs_gw_upstream_stats stats;
     TAILQ_HEAD(, h1_conn) busy; /* HTTP/1.1 connections carrying a call */
 };
@@ -55,7 +72,9 @@ struct gs_gw_upstream_call {
     int defer_err;
 };
 
-upstream_pool *gs_gw_upstream_pool_get(gs_gw_upstream *u, const gs_gw_endpoint *ep);
+/* The pool of |ep| with TLS settings |tls| (NULL: plaintext). */
+upstream_pool *gs_gw_upstream_pool_get(gs_gw_upstream *u, const gs_gw_endpoint *ep,
+                                       upstream_tls *tls);
 /* Runs the callback (unless cancelled) and frees |c|. */
 void gs_gw_upstream_call_finish(gs_gw_upstream_call *c, int err);
 /* Reports |err| for |c| on the next loop turn. */
@@ -76,5 +95,14 @@ void gs_gw_upstream_h2_session_free(struct h2_session *s);
 
 /* A nonblocking TCP connect to |p|'s address; returns the fd or -1. */
 int gs_gw_upstream_connect_fd(const upstream_pool *p);
+
+/* gs_gw_upstream_tls.c. The shared context of settings |cfg| (made on first use), or NULL when
+ * it cannot be made (bad CA PEM). */
+upstream_tls *gs_gw_upstream_tls_get(gs_gw_upstream *u, const gs_rt_backend_tls *cfg);
+void gs_gw_upstream_tls_free_all(gs_gw_upstream *u);
+/* A bufferevent_openssl connecting over |fd| (owned on success) to |p| (which has TLS): SNI,
+ * ALPN h2 or http/1.1. NULL on failure (|fd| is then the caller's). */
+struct bufferevent *gs_gw_upstream_tls_bev(gs_gw_upstream *u, const upstream_pool *p, int fd,
+                                           bool h2);
 
 #endif

@@ -152,9 +152,18 @@ static unsigned fleet_l4_of(const gs_objset *set, const gs_scenario_backend *b, 
     return out;
 }
 
+void gs_echo_fleet_tls_paths(const char *workdir, const gs_scenario_backend *b, char **cert,
+                             char **key)
+{
+    *cert = gs_xasprintf("%s/backend-%s-%s.crt", workdir, b->ns, b->name);
+    *key = gs_xasprintf("%s/backend-%s-%s.key", workdir, b->ns, b->name);
+}
+
 /* The address of the echo listener for a port needing |l4| (one kind; HTTP when none). */
 static const char *fleet_endpoint_address(const gs_echo_replica *r, unsigned l4)
 {
+    if (l4 == FLEET_HTTP && r->https_address)
+        return r->https_address;
     if ((l4 & FLEET_TLS) && r->tls_address)
         return r->tls_address;
     if ((l4 & FLEET_TCP) && r->tcp_address)
@@ -171,6 +180,8 @@ static void fleet_ready_l4(gs_echo_replica *r, const gs_json_value *v)
     const char *udp = gs_json_get_string(v, "udpListen", NULL);
     const char *tls = gs_json_get_string(v, "tcpTlsListen", NULL);
     const char *sha = gs_json_get_string(v, "tlsCertSha256", NULL);
+    const char *https = gs_json_get_string(v, "tlsListen", NULL);
+    r->https_address = https ? gs_xstrdup(https) : NULL;
     r->tcp_address = tcp ? gs_xstrdup(tcp) : NULL;
     r->udp_address = udp ? gs_xstrdup(udp) : NULL;
     r->tls_address = tls ? gs_xstrdup(tls) : NULL;
@@ -183,6 +194,7 @@ static int fleet_start_replica(gs_echo_replica *r, unsigned l4, const char *echo
 {
     const gs_scenario_backend *b = r->backend;
     char service[512], replica[32], delay[32], rate[32], status[16], seedbuf[32], names[600];
+    char *cert = NULL, *key = NULL;
     snprintf(service, sizeof(service), "%s/%s", b->ns, b->name);
     snprintf(replica, sizeof(replica), "%u", r->replica);
     const char *argv[32];
@@ -211,6 +223,17 @@ static int fleet_start_replica(gs_echo_replica *r, unsigned l4, const char *echo
         argv[k++] = "--tls-names";
         argv[k++] = names;
     }
+    if (b->n_tls_hosts) { /* HTTPS (BackendTLSPolicy): the runner's leaf for tls.hosts */
+        gs_echo_fleet_tls_paths(workdir, b, &cert, &key);
+        argv[k++] = "--tls-listen";
+        argv[k++] = "127.0.0.1:0";
+        if (!(l4 & FLEET_TLS)) { /* else --tls-names already names the certificate */
+            argv[k++] = "--cert";
+            argv[k++] = cert;
+            argv[k++] = "--key";
+            argv[k++] = key;
+        }
+    }
     if (b->behaviour.delay_ns > 0) {
         snprintf(delay, sizeof(delay), "%lldus", (long long)(b->behaviour.delay_ns / 1000));
         argv[k++] = "--delay";
@@ -236,6 +259,8 @@ static int fleet_start_replica(gs_echo_replica *r, unsigned l4, const char *echo
     r->log = gs_xasprintf("%s/echo-%s-%s-%u.log", workdir, b->ns, b->name, r->replica);
     gs_proc_opts opts = {.capture_stdout = true, .stderr_path = r->log};
     int rc = gs_proc_spawn(&r->proc, argv, &opts, err);
+    free(cert);
+    free(key);
     if (rc < 0)
         return rc;
     int64_t deadline = gs_now_ns() + timeout_ns;
@@ -554,6 +579,7 @@ void gs_echo_fleet_stop(gs_echo_fleet *f)
         free(r->tcp_address);
         free(r->udp_address);
         free(r->tls_address);
+        free(r->https_address);
         free(r->tls_sha256);
     }
     free(f->replicas);

@@ -21,6 +21,7 @@ typedef struct gs_echo_replica {
     /* layer 4 (docs/runner.md): the echo's TCP, UDP and TLS listeners, when a TCPRoute, UDPRoute
      * or TLSRoute sends to the backend; NULL otherwise */
     char *tcp_address, *udp_address, *tls_address;
+    char *https_address; /* its --tls-listen (HTTPS) when the backend has `tls.hosts` */
     char *tls_sha256; /* the TLS listener's certificate: SHA-256 of the DER, lower-case hex */
     gs_proc *proc;
     uint64_t log_since; /* request-log cursor: ids before it were already read */
@@ -55,6 +56,11 @@ int gs_echo_fleet_start(gs_echo_fleet *f, const gs_scenario *sc, const gs_objset
  * its length in *|n|. */
 gs_target_endpoint *gs_echo_fleet_endpoints_for(const gs_echo_fleet *f, const gs_objset *set,
                                                 size_t *n);
+
+/* Where the certificate and key of an HTTPS backend (`tls.hosts`) are in |workdir| (the runner
+ * writes them before the fleet starts). Both malloc'd. */
+void gs_echo_fleet_tls_paths(const char *workdir, const gs_scenario_backend *b, char **cert,
+                             char **key);
 
 /* GS_ERR_CLOSED with "backend ns/name replica N exited with ...: <last log line>" when a
  * replica died; else 0. */

@@ -184,6 +184,7 @@ typedef struct expect_seen_header {
 
 typedef struct expect_seen {
     const char *method, *path, *host;
+    const char *sni; /* the echo's tls.serverName; NULL when it was not TLS */
     expect_seen_header *headers;
     size_t n_headers;
     gs_json_value *json; /* owns the strings when parsed from JSON */
@@ -230,6 +231,7 @@ static int expect_seen_parse(const gs_traffic_response *r, const gs_scenario_sen
     s->method = gs_json_get_string(s->json, "method", NULL);
     s->path = gs_json_get_string(s->json, "path", NULL);
     s->host = gs_json_get_string(s->json, "host", NULL);
+    s->sni = gs_json_get_string(gs_json_get(s->json, "tls"), "serverName", NULL);
     const gs_json_value *h = gs_json_get(s->json, "headers");
     if (h && h->type == GS_JSON_OBJECT) {
         s->headers = gs_xcalloc(h->len ? h->len : 1, sizeof(*s->headers));
@@ -413,6 +415,9 @@ static void expect_check_request(gs_expect_obs *o, const gs_traffic_response *r)
     else if (q->host && (!seen.host || strcasecmp(seen.host, q->host) != 0))
         expect_offend(o, &o->request, r, "the backend saw host %s, expected %s",
                       seen.host ? seen.host : "(none)", q->host);
+    else if (q->sni && (!seen.sni || strcasecmp(seen.sni, q->sni) != 0))
+        expect_offend(o, &o->request, r, "the backend saw TLS server name %s, expected %s",
+                      seen.sni ? (seen.sni[0] ? seen.sni : "(none)") : "(no TLS)", q->sni);
     else {
         for (size_t i = 0; i < q->n_headers; i++) {
             const expect_seen_header *h = expect_seen_find(&seen, q->headers[i].name);
@@ -1346,6 +1351,8 @@ unsigned gs_expect_finish(gs_expect_obs *o, const gs_traffic_result *res,
             gs_buf_printf(&b, "%spath %s", b.len ? "; " : "", q->path);
         if (q->host)
             gs_buf_printf(&b, "%shost %s", b.len ? "; " : "", q->host);
+        if (q->sni)
+            gs_buf_printf(&b, "%sTLS server name %s", b.len ? "; " : "", q->sni);
         expect_headers_text(&b, q);
         expect_as_expected_check(&b, step, "request", &o->request, total, &failed);
     }

@@ -394,6 +394,19 @@ static void objset_render_secret(objset_docs *d, const gs_objset_secret *s)
     objset_docs_push(d, gs_buf_take(&b));
 }
 
+static void objset_render_ca_config_map(objset_docs *d, const gs_objset_secret *s)
+{
+    gs_buf b = {0};
+    gs_buf_puts(&b, "{apiVersion: v1, kind: ConfigMap, metadata: {name: ");
+    gs_json_escape(&b, s->name, strlen(s->name));
+    gs_buf_puts(&b, ", namespace: ");
+    gs_json_escape(&b, s->ns, strlen(s->ns));
+    gs_buf_puts(&b, "}, data: {ca.crt: ");
+    gs_json_escape(&b, s->cert_pem, strlen(s->cert_pem));
+    gs_buf_puts(&b, "}}");
+    objset_docs_push(d, gs_buf_take(&b));
+}
+
 /* The objects the runner synthesizes around the user's, as rendered text: a Namespace for every
  * namespace in use (unless declared as an object), a Service per declared backend and a Secret
  * per generated certificate (unless the user declared them). */
@@ -427,9 +440,14 @@ static void objset_render_synthesized(const gs_objset *set, const gs_scenario *s
     for (size_t i = 0; i < sc->n_backends; i++)
         if (!objset_lookup(set, "Service", sc->backends[i].ns, sc->backends[i].name))
             objset_render_service(d, &sc->backends[i]);
-    for (size_t i = 0; i < n_secrets; i++)
-        if (!objset_lookup(set, "Secret", secrets[i].ns, secrets[i].name))
+    for (size_t i = 0; i < n_secrets; i++) {
+        if (secrets[i].config_map) {
+            if (!objset_lookup(set, "ConfigMap", secrets[i].ns, secrets[i].name))
+                objset_render_ca_config_map(d, &secrets[i]);
+        } else if (!objset_lookup(set, "Secret", secrets[i].ns, secrets[i].name)) {
             objset_render_secret(d, &secrets[i]);
+        }
+    }
 }
 
 void gs_objset_render(const gs_objset *set, const gs_scenario *sc, const gs_objset_secret *secrets,
@@ -471,11 +489,17 @@ int gs_objset_tls_generate(gs_objset_tls *out, const gs_scenario *sc, const gs_t
     out->pems = gs_xcalloc(sc->n_tls ? sc->n_tls : 1, sizeof(*out->pems));
     for (size_t i = 0; i < sc->n_tls; i++) {
         const gs_scenario_tls *t = &sc->tls[i];
+        if (t->config_map) {
+            out->secrets[i] = (gs_objset_secret){t->ns, t->name, ca->cert, NULL, true};
+            out->n++;
+            continue;
+        }
         int rc =
             gs_tls_leaf_generate(&out->pems[i], ca, (const char *const *)t->hosts, t->n_hosts, err);
         if (rc < 0)
             return rc;
-        out->secrets[i] = (gs_objset_secret){t->ns, t->name, out->pems[i].cert, out->pems[i].key};
+        out->secrets[i] =
+            (gs_objset_secret){t->ns, t->name, out->pems[i].cert, out->pems[i].key, false};
         out->n++;
     }
     return 0;

@@ -22,12 +22,14 @@ typedef struct gs_objset_item {
     gs_pos pos;
 } gs_objset_item;
 
-/* A certificate generated for a `tls:` entry, as PEM. */
+/* A certificate generated for a `tls:` entry, as PEM: a kubernetes.io/tls Secret, or with
+ * |config_map| a ConfigMap holding the CA certificate |cert_pem| as ca.crt (no key). */
 typedef struct gs_objset_secret {
     const char *ns;
     const char *name;
     const char *cert_pem;
     const char *key_pem;
+    bool config_map;
 } gs_objset_secret;
 
 typedef struct gs_objset {
@@ -85,7 +87,8 @@ typedef struct gs_objset_tls {
     size_t n;
 } gs_objset_tls;
 
-/* Generates one leaf certificate per `tls:` entry of |sc|. Returns 0 or a GS_ERR_* with |err|;
+/* Generates one leaf certificate per `tls:` entry of |sc| (a `configMap` entry gets |ca|'s
+ * certificate). Returns 0 or a GS_ERR_* with |err|;
  * |out| holds what was made either way (free with gs_objset_tls_clear). */
 int gs_objset_tls_generate(gs_objset_tls *out, const gs_scenario *sc, const gs_tls_pem *ca,
                            gs_error *err);

@@ -209,7 +209,10 @@ static void on_runner_progress(uint64_t done, uint64_t errors, double elapsed_s,
 static int runner_tls(runner_scenario *rs, gs_error *err)
 {
     const gs_scenario *sc = rs->sc;
-    if (sc->n_tls == 0)
+    size_t n_backend_tls = 0;
+    for (size_t i = 0; i < sc->n_backends; i++)
+        n_backend_tls += sc->backends[i].n_tls_hosts > 0;
+    if (sc->n_tls == 0 && n_backend_tls == 0)
         return 0;
     /* One CA per run, made when the first scenario needs it; every leaf is signed by it. */
     int rc = 0;
@@ -219,6 +222,22 @@ static int runner_tls(runner_scenario *rs, gs_error *err)
     rc = gs_tls_pem_write(rs->ca, rs->ca_path, NULL, err);
     if (rc == 0)
         rc = gs_objset_tls_generate(&rs->tls, sc, rs->ca, err);
+    /* HTTPS backends (BackendTLSPolicy): a leaf of the same CA per backend, in the work folder
+     * where the fleet hands it to the echo. */
+    for (size_t i = 0; rc == 0 && i < sc->n_backends; i++) {
+        const gs_scenario_backend *b = &sc->backends[i];
+        if (b->n_tls_hosts == 0)
+            continue;
+        gs_tls_pem leaf = {0};
+        char *cert = NULL, *key = NULL;
+        gs_echo_fleet_tls_paths(rs->workdir, b, &cert, &key);
+        rc = gs_tls_leaf_generate(&leaf, rs->ca, b->tls_hosts, b->n_tls_hosts, err);
+        if (rc == 0)
+            rc = gs_tls_pem_write(&leaf, cert, key, err);
+        gs_tls_pem_clear(&leaf);
+        free(cert);
+        free(key);
+    }
     return rc;
 }
 

@@ -54,10 +54,16 @@ typedef struct gs_scenario_backend {
     size_t n_ports;    /* at least 1 (default port 80) */
     unsigned replicas; /* default 1 */
     gs_scenario_behaviour behaviour;
+    /* `tls.hosts`: the echo serves HTTPS (its --tls-listen is every port's endpoint) with a
+     * certificate of the run's CA naming these (DNS names, IPs, or URIs such as spiffe://...);
+     * NULL when plaintext */
+    const char *const *tls_hosts;
+    size_t n_tls_hosts;
     gs_pos pos;
 } gs_scenario_backend;
 
 typedef struct gs_scenario_tls {
+    bool config_map; /* `configMap`: a ConfigMap with the run's CA as ca.crt (no hosts) */
     const char *ns;
     const char *name;
     const char *const *hosts;
@@ -181,6 +187,7 @@ typedef struct gs_scenario_http_expect {
     const char *method; /* request only */
     const char *path;   /* request only */
     const char *host;   /* request only */
+    const char *sni;    /* request only: the TLS server name the backend saw (BackendTLSPolicy) */
     gs_scenario_header_expect *headers;
     size_t n_headers;
     const char *const *absent;

@@ -484,7 +484,8 @@ void gs_scenario_dec_behaviour(scenario_decoder *sd, const gs_yaml_node *beh,
 
 static void sd_backend(scenario_decoder *sd, const gs_yaml_node *item, gs_scenario_backend *b)
 {
-    static const char *const fields[] = {"service", "port", "ports", "replicas", "behaviour", NULL};
+    static const char *const fields[] = {"service",   "port", "ports", "replicas",
+                                         "behaviour", "tls",  NULL};
     b->pos = item->pos;
     b->replicas = 1;
     gs_dec_check_fields(&sd->d, item, fields);
@@ -530,6 +531,16 @@ static void sd_backend(scenario_decoder *sd, const gs_yaml_node *item, gs_scenar
         gs_scenario_dec_behaviour(sd, beh, &b->behaviour);
         gs_dec_pop(&sd->d);
     }
+    gs_yaml_node *tls = gs_dec_map(&sd->d, item, "tls", false);
+    if (tls && tls->kind == GS_YAML_MAPPING) {
+        static const char *const tls_fields[] = {"hosts", NULL};
+        gs_dec_push(&sd->d, "tls");
+        gs_dec_check_fields(&sd->d, tls, tls_fields);
+        b->tls_hosts = sd_strings(sd, tls, "hosts", false, &b->n_tls_hosts);
+        if (b->n_tls_hosts == 0)
+            gs_dec_error_field(&sd->d, tls, "hosts", "at least one name is required");
+        gs_dec_pop(&sd->d);
+    }
 }
 
 static void sd_backends(scenario_decoder *sd, const gs_yaml_node *spec)
@@ -567,7 +578,7 @@ static void sd_tls(scenario_decoder *sd, const gs_yaml_node *spec)
     gs_yaml_node *seq = gs_dec_seq(&sd->d, spec, "tls", false);
     if (seq == NULL || seq->kind != GS_YAML_SEQUENCE)
         return;
-    static const char *const fields[] = {"secret", "hosts", NULL};
+    static const char *const fields[] = {"secret", "hosts", "configMap", NULL};
     sc->tls = sd_alloc_array(sd, seq->nitems, sizeof(*sc->tls));
     gs_dec_push(&sd->d, "tls");
     for (size_t i = 0; i < seq->nitems; i++) {
@@ -577,19 +588,29 @@ static void sd_tls(scenario_decoder *sd, const gs_yaml_node *spec)
             gs_scenario_tls *t = &sc->tls[sc->n_tls];
             t->pos = item->pos;
             gs_dec_check_fields(&sd->d, item, fields);
-            gs_yaml_node *sec = gs_dec_field(&sd->d, item, "secret", true);
-            bool ok = sec && sd_ref(sd, sec, "secret", false, &t->ns, &t->name);
+            t->config_map = gs_yaml_get(item, "configMap") != NULL;
+            const char *what = t->config_map ? "configMap" : "secret";
+            if (t->config_map && gs_yaml_get(item, "secret"))
+                gs_dec_error_field(&sd->d, item, "configMap",
+                                   "give either secret (a certificate) or configMap (the CA)");
+            gs_yaml_node *sec = gs_dec_field(&sd->d, item, what, true);
+            bool ok = sec && sd_ref(sd, sec, what, false, &t->ns, &t->name);
             t->hosts = sd_strings(sd, item, "hosts", false, &t->n_hosts);
-            if (!gs_yaml_get(item, "hosts"))
+            if (t->config_map) {
+                if (gs_yaml_get(item, "hosts"))
+                    gs_dec_error_field(&sd->d, item, "hosts",
+                                       "a configMap entry holds the CA: it names no hosts");
+            } else if (!gs_yaml_get(item, "hosts"))
                 gs_dec_error_field(&sd->d, item, "hosts", "Required value");
             else if (t->n_hosts == 0 && gs_yaml_get(item, "hosts")->kind == GS_YAML_SEQUENCE &&
                      gs_yaml_get(item, "hosts")->nitems == 0)
                 gs_dec_error_field(&sd->d, gs_yaml_get(item, "hosts"), "hosts",
                                    "at least one host name is required");
             for (size_t j = 0; ok && j < sc->n_tls; j++)
-                if (strcmp(sc->tls[j].ns, t->ns) == 0 && strcmp(sc->tls[j].name, t->name) == 0)
-                    gs_dec_error_field(&sd->d, sec, "secret",
-                                       "secret %s/%s is declared twice (first at line %u)", t->ns,
+                if (sc->tls[j].config_map == t->config_map && strcmp(sc->tls[j].ns, t->ns) == 0 &&
+                    strcmp(sc->tls[j].name, t->name) == 0)
+                    gs_dec_error_field(&sd->d, sec, what,
+                                       "%s %s/%s is declared twice (first at line %u)", what, t->ns,
                                        t->name, sc->tls[j].pos.line);
             if (ok)
                 sc->n_tls++;
@@ -891,8 +912,8 @@ static void sd_http_expect(scenario_decoder *sd, const gs_yaml_node *parent, con
     gs_yaml_node *m = gs_dec_map(&sd->d, parent, key, false);
     if (m == NULL || m->kind != GS_YAML_MAPPING)
         return;
-    static const char *const req_fields[] = {"method",  "path",          "host",
-                                             "headers", "absentHeaders", NULL};
+    static const char *const req_fields[] = {"method",        "path", "host", "headers",
+                                             "absentHeaders", "sni",  NULL};
     static const char *const resp_fields[] = {"headers", "absentHeaders", NULL};
     h->present = true;
     h->pos = m->pos;
@@ -902,6 +923,7 @@ static void sd_http_expect(scenario_decoder *sd, const gs_yaml_node *parent, con
         gs_dec_string(&sd->d, m, "method", false, &h->method);
         gs_dec_string(&sd->d, m, "path", false, &h->path);
         gs_dec_string(&sd->d, m, "host", false, &h->host);
+        gs_dec_string(&sd->d, m, "sni", false, &h->sni);
     }
     sd_header_expects(sd, m, "headers", &h->headers, &h->n_headers);
     h->absent = sd_strings(sd, m, "absentHeaders", true, &h->n_absent);

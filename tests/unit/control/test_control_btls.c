@@ -3,9 +3,10 @@
  * missing ConfigMap, one without a certificate, or another kind do not: ResolvedRefs=False
  * InvalidCACertificateRef / InvalidKind and Accepted=False NoValidCACertificate), conflicts
  * (the older policy keeps a target; a port named by sectionName beats the whole Service),
- * ancestors (the Gateways whose accepted routes send to a target), and the data plane failing
- * closed: a covered backendRef is UnsupportedProtocol (its share answered 500), an uncovered
- * one is served. */
+ * ancestors (the Gateways whose accepted routes send to a target), and the data plane: a port
+ * covered by an accepted policy gets its TLS settings (CA PEM, SNI, SANs) in the table, one
+ * covered by a policy that is not accepted fails closed (UnsupportedProtocol, its share answered
+ * 500), an uncovered one is served plaintext. */
 #include "control_priv.h"
 #include "gs_alloc.h"
 #include "gs_buf.h"
@@ -110,24 +111,39 @@ START_TEST(policies_resolve_conflict_and_fail_closed)
     ck_assert_uint_eq(policy_of(c, "bad-kind")->n_ancestors, 0);
     ck_assert_uint_ge(policy_of(c, "bad-kind")->n_notes, 1);
 
-    /* the data plane: both secure ports fail closed, plain is served */
+    /* the data plane: port 443 (whole-old, accepted) gets TLS, 8443 (admin-port, not
+     * accepted) fails closed, plain is served plaintext */
     const gs_route_status *rs = &gs_control_status(c)->routes[0];
     ck_cond(&rs->parents[0].conditions, "ResolvedRefs", "False", "UnsupportedProtocol");
     /* sectionName beats the whole Service (admin-port has port 8443); otherwise the oldest */
     const char *msg = gs_conditions_get(&rs->parents[0].conditions, "ResolvedRefs")->message;
-    ck_assert_ptr_nonnull(strstr(msg, "port 443: BackendTLSPolicy whole-old requires TLS"));
-    ck_assert_ptr_nonnull(strstr(msg, "port 8443: BackendTLSPolicy admin-port requires TLS"));
+    ck_assert_ptr_null(strstr(msg, "port 443:"));
+    ck_assert_ptr_nonnull(strstr(msg, "port 8443: BackendTLSPolicy admin-port is not accepted "
+                                      "(NoValidCACertificate"));
     const gs_route_table *t = gs_control_table(c);
     const gs_rt_port *port = gs_route_table_port(t, 0);
     gs_rt_result res;
     gs_rt_request req = {.host = "x", .path = "/secure"};
     gs_route_table_lookup(t, port, &req, &res);
     ck_assert_int_eq(res.outcome, GS_RT_MATCHED);
+    ck_assert_int_eq(res.rule->backends[0].state, GS_RT_BACKEND_OK);
+    const gs_rt_backend_tls *tls = res.rule->backends[0].tls;
+    ck_assert_ptr_nonnull(tls);
+    ck_assert_str_eq(tls->policy, "apps/whole-old");
+    ck_assert_str_eq(tls->hostname, "secure.example.com");
+    ck_assert_ptr_nonnull(strstr(tls->ca_pem, "-----BEGIN CERTIFICATE-----"));
+    ck_assert(!tls->system_ca);
+    ck_assert_uint_eq(tls->n_san_hosts + tls->n_san_uris, 0);
+    req.path = "/admin";
+    gs_route_table_lookup(t, port, &req, &res);
+    ck_assert_int_eq(res.outcome, GS_RT_MATCHED);
     ck_assert_int_eq(res.rule->backends[0].state, GS_RT_BACKEND_UNSUPPORTED_PROTOCOL);
+    ck_assert_ptr_null(res.rule->backends[0].tls);
     req.path = "/other";
     gs_route_table_lookup(t, port, &req, &res);
     ck_assert_int_eq(res.outcome, GS_RT_MATCHED);
     ck_assert_int_eq(res.rule->backends[0].state, GS_RT_BACKEND_OK);
+    ck_assert_ptr_null(res.rule->backends[0].tls);
 
     /* JSON */
     gs_buf b = {0};
@@ -142,7 +158,7 @@ START_TEST(policies_resolve_conflict_and_fail_closed)
     /* explain names each policy, its ancestors and conditions, and the fail-closed note */
     gs_explain_describe(gs_control_status(c), t, false, &b);
     ck_assert_ptr_nonnull(strstr(b.data, "BackendTLSPolicy apps/whole-old\n"));
-    ck_assert_ptr_nonnull(strstr(b.data, "does not originate TLS to backends yet"));
+    ck_assert_ptr_nonnull(strstr(b.data, "not accepted: requests to the ports it covers get 500"));
     ck_assert_ptr_nonnull(strstr(b.data, "  Ancestor Gateway apps/gw\n"));
     ck_assert_ptr_nonnull(strstr(b.data, "Conflicted"));
     gs_buf_clear(&b);
@@ -181,6 +197,60 @@ START_TEST(invalid_kind_and_certificate_less_config_map)
 }
 END_TEST
 
+/* SANs by type, wellKnownCACertificates: System (accepted: the system store), and
+ * appProtocol HTTPS, which needs a policy: without one the port is UnsupportedProtocol. */
+START_TEST(sans_system_store_and_https_app_protocol)
+{
+    const char *yaml =
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw, "
+        "namespace: apps}\nspec:\n  gatewayClassName: gs\n  listeners:\n"
+        "  - {name: web, protocol: HTTP, port: 80}\n---\n"
+        "apiVersion: v1\nkind: Service\nmetadata: {name: secure, namespace: apps}\nspec:\n"
+        "  ports: [{name: https, port: 443, appProtocol: HTTPS}]\n---\n"
+        "apiVersion: v1\nkind: Service\nmetadata: {name: bare, namespace: apps}\nspec:\n"
+        "  ports: [{port: 443, appProtocol: HTTPS}]\n---\n"
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: r, "
+        "namespace: apps}\nspec:\n  parentRefs: [{name: gw}]\n  rules:\n"
+        "  - matches: [{path: {value: /secure}}]\n    backendRefs: [{name: secure, port: 443}]\n"
+        "  - backendRefs: [{name: bare, port: 443}]\n---\n"
+        "apiVersion: gateway.networking.k8s.io/v1\nkind: BackendTLSPolicy\nmetadata: {name: sys, "
+        "namespace: apps}\nspec:\n  targetRefs: [{group: \"\", kind: Service, name: secure}]\n"
+        "  validation:\n    hostname: secure.example.com\n    wellKnownCACertificates: System\n"
+        "    subjectAltNames:\n    - {type: Hostname, hostname: a.example.com}\n"
+        "    - {type: URI, uri: \"spiffe://example.com/a\"}\n";
+    gs_model *m = NULL;
+    gs_model_new(&m);
+    ck_assert_int_eq(gs_model_load_buffer(m, "btls.yaml", yaml, strlen(yaml), NULL, NULL), 0);
+    ck_assert_uint_eq(m->diags.nerrors, 0);
+    gs_control *c = NULL;
+    gs_control_new(&c, NULL);
+    ck_assert_int_eq(gs_control_compute(c, m, NULL), 0);
+    ck_cond(anc(c, "sys"), "Accepted", "True", "Accepted");
+    const gs_route_table *t = gs_control_table(c);
+    gs_rt_result res;
+    gs_rt_request req = {.host = "x", .path = "/secure"};
+    gs_route_table_lookup(t, gs_route_table_port(t, 0), &req, &res);
+    ck_assert_int_eq(res.rule->backends[0].state, GS_RT_BACKEND_OK);
+    const gs_rt_backend_tls *tls = res.rule->backends[0].tls;
+    ck_assert_ptr_nonnull(tls);
+    ck_assert(tls->system_ca);
+    ck_assert_ptr_null(tls->ca_pem);
+    ck_assert_uint_eq(tls->n_san_hosts, 1);
+    ck_assert_str_eq(tls->san_hosts[0], "a.example.com");
+    ck_assert_uint_eq(tls->n_san_uris, 1);
+    ck_assert_str_eq(tls->san_uris[0], "spiffe://example.com/a");
+    req.path = "/other";
+    gs_route_table_lookup(t, gs_route_table_port(t, 0), &req, &res);
+    ck_assert_int_eq(res.rule->backends[0].state, GS_RT_BACKEND_UNSUPPORTED_PROTOCOL);
+    const char *msg =
+        gs_conditions_get(&gs_control_status(c)->routes[0].parents[0].conditions, "ResolvedRefs")
+            ->message;
+    ck_assert_ptr_nonnull(strstr(msg, "appProtocol HTTPS needs a BackendTLSPolicy"));
+    gs_control_free(c);
+    gs_model_free(m);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("control_btls");
@@ -188,6 +258,7 @@ int main(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, policies_resolve_conflict_and_fail_closed);
     tcase_add_test(tc, invalid_kind_and_certificate_less_config_map);
+    tcase_add_test(tc, sans_system_store_and_https_app_protocol);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
 }

@@ -120,7 +120,7 @@ START_TEST(objset_load_replace_delete_render)
     ck_assert_int_eq(gs_objset_delete(&set, "GatewayClass", NULL, "gc"), GS_ERR_NOT_FOUND);
     ck_assert_uint_eq(set.len, 3);
 
-    gs_objset_secret sec = {"infra", "tls", "-----BEGIN CERTIFICATE-----\nAB\n", "key"};
+    gs_objset_secret sec = {"infra", "tls", "-----BEGIN CERTIFICATE-----\nAB\n", "key", false};
     char **docs;
     size_t n;
     gs_objset_render(&set, sc, &sec, 1, &docs, &n);
