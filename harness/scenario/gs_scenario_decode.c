@@ -1218,12 +1218,14 @@ static void sd_status_expect(scenario_decoder *sd, const gs_yaml_node *m,
                                          NULL};
     static const char *const status_values[] = {"none", NULL};
     static const char *const parent_kinds[] = {"Gateway", "ListenerSet", NULL};
-    /* GatewayClass and Gateway, then every route kind of the table, then ListenerSet (indexes
-     * 0 and 1 are not routes, below; nor is the last) */
-    const char *kinds[2 + 16 + 2] = {"GatewayClass", "Gateway"};
+    /* GatewayClass and Gateway, then every route kind of the table, then BackendTLSPolicy (its
+     * `parent` names the ancestor Gateway, checked as a route's parent), then ListenerSet
+     * (indexes 0 and 1 are not routes, below; nor is the last) */
+    const char *kinds[2 + 16 + 3] = {"GatewayClass", "Gateway"};
     size_t n_kinds = 2;
     for (size_t i = 0; i < gs_route_kinds_count && i < 16; i++)
         kinds[n_kinds++] = gs_route_kinds[i].name;
+    kinds[n_kinds++] = "BackendTLSPolicy";
     kinds[n_kinds++] = "ListenerSet";
     x->pos = m->pos;
     gs_dec_check_fields(&sd->d, m, fields);

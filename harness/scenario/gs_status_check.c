@@ -95,6 +95,19 @@ static void status_expected_conditions(gs_buf *b, const gs_scenario_condition *c
 }
 
 /* Whether a parents[] entry was written by a controller under test (see the opts). */
+/* A route's parents[], or a policy's ancestors[] (entries with ancestorRef for parentRef). */
+static const gs_json_value *status_parents(const gs_json_value *st)
+{
+    const gs_json_value *p = gs_json_get(st, "parents");
+    return p ? p : gs_json_get(st, "ancestors");
+}
+
+static const gs_json_value *status_parent_ref(const gs_json_value *entry)
+{
+    const gs_json_value *ref = gs_json_get(entry, "parentRef");
+    return ref ? ref : gs_json_get(entry, "ancestorRef");
+}
+
 static bool status_parent_ours(const gs_json_value *p, const gs_status_check_opts *opts)
 {
     const char *ctl = gs_json_get_string(p, "controllerName", NULL);
@@ -145,7 +158,7 @@ static const gs_json_value *status_find_parent(const gs_json_value *parents,
     for (size_t i = 0; i < n; i++) {
         if (!status_parent_ours(parents->items[i], opts))
             continue;
-        const gs_json_value *ref = gs_json_get(parents->items[i], "parentRef");
+        const gs_json_value *ref = status_parent_ref(parents->items[i]);
         const char *name = gs_json_get_string(ref, "name", "");
         const char *ns = gs_json_get_string(ref, "namespace", x->ns ? x->ns : "");
         const char *section = gs_json_get_string(ref, "sectionName", NULL);
@@ -174,9 +187,11 @@ static const gs_json_value *status_find_parent(const gs_json_value *parents,
     return NULL;
 }
 
+/* Routes and BackendTLSPolicy: the latter's ancestors are checked as a route's parents. */
 static bool status_kind_is_route(const char *kind)
 {
-    return gs_route_kind_find(GS_GATEWAY_GROUP, kind) != NULL;
+    return gs_route_kind_find(GS_GATEWAY_GROUP, kind) != NULL ||
+           strcmp(kind, "BackendTLSPolicy") == 0;
 }
 
 static size_t status_array_len(const gs_json_value *v)
@@ -187,7 +202,7 @@ static size_t status_array_len(const gs_json_value *v)
 /* "ns/name[/section]" of a parents[] entry's parentRef. */
 static void status_parent_ref_text(gs_buf *b, const gs_json_value *p, const char *route_ns)
 {
-    const gs_json_value *ref = gs_json_get(p, "parentRef");
+    const gs_json_value *ref = status_parent_ref(p);
     const char *section = gs_json_get_string(ref, "sectionName", NULL);
     gs_buf_printf(b, "%s/%s%s%s", gs_json_get_string(ref, "namespace", route_ns ? route_ns : ""),
                   gs_json_get_string(ref, "name", "?"), section ? "/" : "",
@@ -198,7 +213,7 @@ static void status_parent_ref_text(gs_buf *b, const gs_json_value *p, const char
  * when the expectation names one (without a section, any entry for that Gateway counts). */
 static bool status_parent_is(const gs_json_value *p, const gs_scenario_status_expect *x)
 {
-    const gs_json_value *ref = gs_json_get(p, "parentRef");
+    const gs_json_value *ref = status_parent_ref(p);
     const char *section = gs_json_get_string(ref, "sectionName", NULL);
     if (strcmp(gs_json_get_string(ref, "name", ""), x->parent_name) != 0 ||
         strcmp(gs_json_get_string(ref, "namespace", x->ns ? x->ns : ""), x->parent_ns) != 0 ||
@@ -306,7 +321,7 @@ static void status_check_none(const gs_scenario_status_expect *x, const gs_json_
         return;
     }
     if (status_kind_is_route(x->kind)) {
-        const gs_json_value *parents = gs_json_get(st, "parents");
+        const gs_json_value *parents = status_parents(st);
         size_t hits = 0;
         for (size_t i = 0; i < status_array_len(parents); i++) {
             const gs_json_value *p = parents->items[i];
@@ -425,11 +440,11 @@ bool gs_status_check_ex(const gs_scenario_status_expect *x, const gs_json_value 
         gs_buf_puts(&obs, obj ? "no status (no conditions, no listeners)" : "not found");
     } else if (x->has_parent_count && x->parent_name == NULL && x->n_conditions == 0 &&
                x->observed_generation == 0) {
-        status_match_parent_count(x, gs_json_get(st, "parents"), opts, &obs, &bad);
+        status_match_parent_count(x, status_parents(st), opts, &obs, &bad);
     } else if (x->parent_name || status_kind_is_route(x->kind)) {
         if (x->has_parent_count)
-            status_match_parent_count(x, gs_json_get(st, "parents"), opts, &obs, &bad);
-        const gs_json_value *p = status_find_parent(gs_json_get(st, "parents"), x, opts, &bad);
+            status_match_parent_count(x, status_parents(st), opts, &obs, &bad);
+        const gs_json_value *p = status_find_parent(status_parents(st), x, opts, &bad);
         if (p) {
             const gs_json_value *conds = gs_json_get(p, "conditions");
             status_conditions_text(&obs, conds);
