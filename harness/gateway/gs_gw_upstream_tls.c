@@ -22,7 +22,7 @@ static char *tls_key(const gs_rt_backend_tls *cfg)
 {
     gs_buf b = {0};
     gs_buf_printf(&b, "%s\n%d\n%s\n", cfg->hostname ? cfg->hostname : "", cfg->system_ca,
-                   cfg->ca_pem ? cfg->ca_pem : "");
+                  cfg->ca_pem ? cfg->ca_pem : "");
     for (size_t i = 0; i < cfg->n_san_hosts; i++)
         gs_buf_printf(&b, "H%s\n", cfg->san_hosts[i]);
     for (size_t i = 0; i < cfg->n_san_uris; i++)
@@ -63,8 +63,7 @@ static bool cert_has_uri(X509 *x, const char *uri)
 }
 
 bool gs_gw_upstream_tls_names_ok(X509 *leaf, const char *hostname, const char *const *san_hosts,
-                                 size_t n_san_hosts, const char *const *san_uris,
-                                 size_t n_san_uris)
+                                 size_t n_san_hosts, const char *const *san_uris, size_t n_san_uris)
 {
     if (n_san_hosts == 0 && n_san_uris == 0)
         return hostname && X509_check_host(leaf, hostname, 0, 0, NULL) == 1;
@@ -107,8 +106,8 @@ upstream_tls *gs_gw_upstream_tls_get(gs_gw_upstream *u, const gs_rt_backend_tls 
         }
     gs_error err = {0};
     SSL_CTX *ctx = NULL;
-    if (gs_tls_client_ctx_new(&ctx, NULL, NULL, cfg->system_ca ? NULL : cfg->ca_pem, false,
-                              &err) < 0) {
+    if (gs_tls_client_ctx_new(&ctx, NULL, NULL, cfg->system_ca ? NULL : cfg->ca_pem, false, &err) <
+        0) {
         free(key);
         return NULL; /* the calls fail (502): control checked the PEM, so this is rare */
     }
