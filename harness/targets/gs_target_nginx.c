@@ -492,8 +492,9 @@ static void nginx_close(gs_target *t)
 /* The upstream conformance features the nginx target implements (FeatureNames; `gatesim conform`
  * runs the tests that need only these). The builtin's list less what nginx cannot do
  * (gs_nginx_unsupported_features, docs/targets/nginx.md): HTTPRouteCORS, HTTPRouteRetry,
- * HTTPRouteBackendRequestHeaderModification, HTTPRouteBackendProtocolH2C. TCPRoute and UDPRoute
- * are served by the stream {} block (gs_target_nginx_stream.c). */
+ * HTTPRouteBackendRequestHeaderModification, HTTPRouteBackendProtocolH2C. TLSRoute (Passthrough,
+ * Terminate, both on one port), TCPRoute and UDPRoute are served by the stream {} block
+ * (gs_target_nginx_stream.c). */
 static const char *const nginx_features[] = {
     "Gateway",
     "ReferenceGrant",
@@ -521,6 +522,9 @@ static const char *const nginx_features[] = {
     "HTTPRoute308RedirectStatusCode",
     "GRPCRouteNamedRouteRule",
     "GRPCRouteRequestHeaderModifier",
+    "TLSRoute",
+    "TLSRouteModeTerminate",
+    "TLSRouteModeMixed",
     "TCPRoute",
     "UDPRoute",
 };

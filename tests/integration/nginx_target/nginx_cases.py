@@ -282,7 +282,7 @@ elif MODE == "conform":
     library = os.path.join(os.path.dirname(SEED.rstrip("/")), "conformance")
     with tempfile.TemporaryDirectory() as tmp:
         proc = subprocess.run([GATESIM, "conform", library, "--target", "nginx",
-                               "--conformance-profiles", "GATEWAY-HTTP,GATEWAY-GRPC",
+                               "--conformance-profiles", "GATEWAY-HTTP,GATEWAY-GRPC,GATEWAY-TLS",
                                "--report-dir", tmp, "--seed", "7"],
                               stdin=subprocess.DEVNULL, capture_output=True, text=True,
                               timeout=840, env=GATESIM_ENV)
@@ -291,6 +291,7 @@ elif MODE == "conform":
         if proc.returncode != 0:
             fail(f"conform exit {proc.returncode}", proc)
         for line in ("GATEWAY-HTTP: Core tests succeeded.", "GATEWAY-GRPC: Core tests succeeded.",
+                     "GATEWAY-TLS: Core tests succeeded. Extended tests succeeded.",
                      "UNSUPPORTED HTTPRouteRetry (needs HTTPRouteRetry)"):
             if line not in proc.stdout:
                 fail(f"conform did not say: {line}", proc)
