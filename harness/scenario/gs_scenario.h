@@ -115,6 +115,7 @@ typedef struct gs_scenario_send {
     const char *gateway;  /* "ns/name", or NULL: the only Gateway */
     const char *listener; /* or NULL: chosen by scheme and host */
     gs_scenario_protocol protocol;
+    gs_pos listener_pos, protocol_pos; /* of the fields when written, else the send's */
     const char *method; /* default GET */
     const char *host;   /* or NULL: the listener's hostname, else "example.com" */
     const char *path;   /* default "/" */

@@ -161,9 +161,119 @@ static void check_services_without_backends(const gs_model *m, const gs_objset *
     }
 }
 
-/* One state of the object set: what it adds to the remarks already made. */
+/* The listener protocol a send of |p| needs when it names no listener (the runner's choice). */
+static const char *check_send_wants(gs_scenario_protocol p)
+{
+    switch (p) {
+    case GS_SCENARIO_HTTP2: return "HTTPS";
+    case GS_SCENARIO_TCP: return "TCP";
+    case GS_SCENARIO_UDP: return "UDP";
+    case GS_SCENARIO_TLS: return "TLS";
+    case GS_SCENARIO_HTTP1:
+    case GS_SCENARIO_H2C:
+    case GS_SCENARIO_GRPC:
+    case GS_SCENARIO_WEBSOCKET: break;
+    }
+    return "HTTP";
+}
+
+/* Whether a send of |p| can reach a listener of protocol |lp| at all: a layer-4 send needs its
+ * own protocol's listener; HTTP sends need HTTP or HTTPS, h2c a cleartext one, http2 TLS. */
+static bool check_send_reaches(gs_scenario_protocol p, gs_protocol lp)
+{
+    switch (p) {
+    case GS_SCENARIO_TCP: return lp == GS_PROTOCOL_TCP;
+    case GS_SCENARIO_UDP: return lp == GS_PROTOCOL_UDP;
+    case GS_SCENARIO_TLS: return lp == GS_PROTOCOL_TLS;
+    case GS_SCENARIO_H2C: return lp == GS_PROTOCOL_HTTP;
+    case GS_SCENARIO_HTTP2: return lp == GS_PROTOCOL_HTTPS;
+    case GS_SCENARIO_HTTP1:
+    case GS_SCENARIO_GRPC:
+    case GS_SCENARIO_WEBSOCKET: break;
+    }
+    return lp == GS_PROTOCOL_HTTP || lp == GS_PROTOCOL_HTTPS;
+}
+
+/* The Gateway a send goes to in model |m|: the one it names (a bare name is in "default"),
+ * else the only one; NULL when that is not one Gateway of the state. */
+static const gs_gateway *check_send_gateway(const gs_model *m, const gs_scenario_send *send)
+{
+    if (send->gateway == NULL)
+        return m->n_gateways == 1 ? m->gateways[0] : NULL;
+    const char *slash = strchr(send->gateway, '/');
+    size_t ns_len = slash ? (size_t)(slash - send->gateway) : 0;
+    const char *ns = slash ? send->gateway : "default", *name = slash ? slash + 1 : send->gateway;
+    if (!slash)
+        ns_len = strlen(ns);
+    for (size_t i = 0; i < m->n_gateways; i++) {
+        const gs_object *o = &m->gateways[i]->obj;
+        const char *ons = o->metadata.namespace.v ? o->metadata.namespace.v : "default";
+        if (strlen(ons) == ns_len && strncmp(ons, ns, ns_len) == 0 &&
+            strcmp(o->metadata.name.v, name) == 0)
+            return m->gateways[i];
+    }
+    return NULL;
+}
+
+/* Sends of steps [lo, hi), which run on state |m|, must be able to reach the listener they
+ * target: one they name must speak their protocol (a tls send to an HTTP listener, tcp to a
+ * UDP one, h2c to HTTPS: the runner would stop at that step), and without a name the Gateway
+ * must have a listener of the protocol. A Gateway or listener the state does not have is left
+ * to the runner (a ListenerSet's listener, a Gateway another source brings). */
+static void check_sends(const gs_model *m, const gs_scenario *sc, size_t lo, size_t hi,
+                        gs_diags *out)
+{
+    char field[96];
+    for (size_t s = lo; s < hi && s < sc->n_steps; s++) {
+        const gs_scenario_send *send = &sc->steps[s].send;
+        if (!send->present)
+            continue;
+        const gs_gateway *gw = check_send_gateway(m, send);
+        if (gw == NULL)
+            continue;
+        const char *gns = gw->obj.metadata.namespace.v ? gw->obj.metadata.namespace.v : "default";
+        const char *proto = gs_scenario_protocol_name(send->protocol);
+        if (send->listener) {
+            for (size_t i = 0; i < gw->spec.n_listeners; i++) {
+                const gs_listener *l = &gw->spec.listeners[i];
+                if (l->name.v == NULL || strcmp(l->name.v, send->listener) != 0 ||
+                    check_send_reaches(send->protocol, l->protocol_kind))
+                    continue;
+                snprintf(field, sizeof field, "spec.steps[%zu].send.listener", s);
+                gs_diags_add(out, GS_DIAG_ERROR, send->listener_pos, "Scenario", "", sc->name,
+                             field,
+                             "protocol %s cannot reach listener %s of Gateway %s/%s: it is %s "
+                             "(%s needs %s listener)",
+                             proto, send->listener, gns, gw->obj.metadata.name.v,
+                             l->protocol.v ? l->protocol.v : "?", proto,
+                             send->protocol == GS_SCENARIO_TCP     ? "a TCP"
+                             : send->protocol == GS_SCENARIO_UDP   ? "a UDP"
+                             : send->protocol == GS_SCENARIO_TLS   ? "a TLS"
+                             : send->protocol == GS_SCENARIO_H2C   ? "an HTTP"
+                             : send->protocol == GS_SCENARIO_HTTP2 ? "an HTTPS"
+                                                                   : "an HTTP or HTTPS");
+            }
+            continue;
+        }
+        const char *want = check_send_wants(send->protocol);
+        bool found = false;
+        for (size_t i = 0; i < gw->spec.n_listeners && !found; i++)
+            found = gw->spec.listeners[i].protocol.v &&
+                    strcmp(gw->spec.listeners[i].protocol.v, want) == 0;
+        if (found || m->n_listener_sets > 0)
+            continue;
+        snprintf(field, sizeof field, "spec.steps[%zu].send.protocol", s);
+        gs_diags_add(out, GS_DIAG_ERROR, send->protocol_pos, "Scenario", "", sc->name, field,
+                     "Gateway %s/%s has no %s listener for protocol %s (name one with "
+                     "send.listener, or send with the protocol of one it has)",
+                     gns, gw->obj.metadata.name.v, want, proto);
+    }
+}
+
+/* One state of the object set: what it adds to the remarks already made; the sends of steps
+ * [lo, hi) run on it. */
 static void check_state(const gs_objset *set, const gs_scenario *sc, const gs_load_options *opt,
-                        gs_diags *out, size_t from)
+                        gs_diags *out, size_t from, size_t lo, size_t hi)
 {
     gs_model *m = NULL;
     gs_model_new(&m);
@@ -171,7 +281,16 @@ static void check_state(const gs_objset *set, const gs_scenario *sc, const gs_lo
     gs_model_check_cross(m);
     check_services_without_backends(m, set, sc, &m->diags);
     check_copy_new(m, out, from);
+    check_sends(m, sc, lo, hi, out);
     gs_model_free(m);
+}
+
+/* The first step from |s| on that changes the objects (apply or delete), or n_steps. */
+static size_t check_next_change(const gs_scenario *sc, size_t s)
+{
+    while (s < sc->n_steps && sc->steps[s].n_apply == 0 && sc->steps[s].n_deletes == 0)
+        s++;
+    return s;
 }
 
 /* Builds the states the runner will apply, in order, checking each. Stops at a source the set
@@ -184,7 +303,7 @@ static void check_each_state(const gs_scenario *sc, const gs_load_options *opt, 
     for (size_t i = 0; i < sc->n_manifests; i++)
         if (gs_objset_add_source(&set, &sc->manifests[i], &err) < 0)
             goto out;
-    check_state(&set, sc, opt, out, from);
+    check_state(&set, sc, opt, out, from, 0, check_next_change(sc, 0));
     for (size_t s = 0; s < sc->n_steps; s++) {
         const gs_scenario_step *st = &sc->steps[s];
         if (st->n_apply == 0 && st->n_deletes == 0)
@@ -201,7 +320,7 @@ static void check_each_state(const gs_scenario *sc, const gs_load_options *opt, 
                              "stop there)",
                              st->name);
         }
-        check_state(&set, sc, opt, out, from);
+        check_state(&set, sc, opt, out, from, s, check_next_change(sc, s + 1));
     }
 out:
     gs_objset_clear(&set);

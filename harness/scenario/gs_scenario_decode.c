@@ -851,6 +851,9 @@ static void sd_send(scenario_decoder *sd, const gs_yaml_node *m, gs_scenario_sen
     if (gw && sd_ref(sd, gw, "gateway", true, &ns, &name))
         s->gateway = gs_yaml_str(gw);
     gs_dec_string(&sd->d, m, "listener", false, &s->listener);
+    const gs_yaml_node *lnode = gs_yaml_get(m, "listener"), *pnode = gs_yaml_get(m, "protocol");
+    s->listener_pos = lnode ? lnode->pos : m->pos;
+    s->protocol_pos = pnode ? pnode->pos : m->pos;
     int proto = 0;
     bool proto_known = true; /* false: an unsupported protocol, already an error */
     if (gs_dec_enum(&sd->d, m, "protocol", false, protocols, &proto))

@@ -6,7 +6,9 @@
 #                                     exits 2 and leaves the last reports as they were; a real
 #                                     run replaces the whole set (no stale file, no temp folder)
 #   cli_cases.py GATESIM suggest      "did you mean" for commands, flags, enum values and
-#                                     sectionNames; `help CMD`; no wrong follow-on errors
+#                                     sectionNames; `help CMD`; no wrong follow-on errors;
+#                                     a send protocol that cannot reach its listener is an
+#                                     error of validate and run with file:line:col
 #   cli_cases.py GATESIM gateway-backend  a --backend typo: warnings at start-up (with the
 #                                     nearest Service port), and the 503 body names the Service;
 #                                     --backend flags of two ports of one Service resolve both
@@ -144,6 +146,23 @@ def case_suggest():
                  ['%s:32:5: Scenario quick: spec.steps[0].expct: unknown field "expct"; did you '
                   'mean "expect"?' % expct,
                   "gatesim run: 1 problem in the scenarios; nothing was run"])
+    mismatch = os.path.join(DATA, "send-protocol-listener.yaml")
+    errs = ['%s:37:43: Scenario l4-mismatch: spec.steps[0].send.listener: protocol tls cannot '
+            'reach listener http of Gateway infra/edge: it is HTTP (tls needs a TLS listener)'
+            % mismatch,
+            '%s:39:43: Scenario l4-mismatch: spec.steps[1].send.listener: protocol tcp cannot '
+            'reach listener dns of Gateway infra/edge: it is UDP (tcp needs a TCP listener)'
+            % mismatch,
+            '%s:41:42: Scenario l4-mismatch: spec.steps[2].send.listener: protocol h2c cannot '
+            'reach listener https of Gateway infra/web: it is HTTPS (h2c needs an HTTP listener)'
+            % mismatch,
+            '%s:43:42: Scenario l4-mismatch: spec.steps[3].send.protocol: Gateway infra/web has '
+            'no TLS listener for protocol tls (name one with send.listener, or send with the '
+            'protocol of one it has)' % mismatch]
+    expect_lines(["validate", mismatch], 1, errs, stream="stdout")
+    expect_lines(["validate", mismatch], 1, ["1 scenario in 1 file: 4 errors, 0 warnings"])
+    expect_lines(["run", mismatch], 2,
+                 errs + ["gatesim run: 4 problems in the scenarios; nothing was run"])
     print("ok: commands, flags, enum values and sectionNames get a suggestion, and only one error")
 
 
