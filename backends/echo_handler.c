@@ -11,6 +11,7 @@
 #include "gs_json.h"
 #include "gs_pb.h"
 #include "gs_time.h"
+#include "gs_ws.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -830,7 +831,7 @@ void gs_echo_handle_websocket(gs_echo_ctx *ctx, const gs_echo_request *req,
     RESPONSE_ADD_LIT(resp, "connection", "Upgrade");
     const gs_echo_header *key = gs_echo_request_header(req, "sec-websocket-key");
     char accept[29];
-    gs_echo_ws_accept(key->value, key->value_len, accept);
+    gs_ws_accept(key->value, key->value_len, accept);
     response_add_str(resp, "sec-websocket-accept", accept);
     handler_log(ctx, req, resp, false);
 }

@@ -2,7 +2,8 @@
 /* WebSocket (RFC 6455) for gatesim-echo, without I/O: the opening handshake's checks and
  * Sec-WebSocket-Accept, and the frame echo. A connection upgraded at any path echoes every
  * text and binary frame back (unmasked, same opcode and FIN), answers a ping with a pong and a
- * close with a close, as the Gateway API conformance suite's echo server does on /ws. */
+ * close with a close, as the Gateway API conformance suite's echo server does on /ws. The
+ * framing and Sec-WebSocket-Accept are gs_ws.h's, shared with the traffic engine. */
 #ifndef ECHO_WS_H
 #define ECHO_WS_H
 
@@ -19,10 +20,6 @@
 /* True when |req| asks for a WebSocket: GET, Upgrade: websocket, Connection: upgrade,
  * Sec-WebSocket-Version: 13 and a Sec-WebSocket-Key (tokens in any case). */
 bool gs_echo_ws_is_upgrade(const gs_echo_request *req);
-
-/* The Sec-WebSocket-Accept for |key|: base64(SHA-1(key + the RFC's GUID)), 28 characters and
- * a NUL in |out|. */
-void gs_echo_ws_accept(const char *key, size_t key_len, char out[29]);
 
 typedef enum gs_echo_ws_result {
     GS_ECHO_WS_MORE = 0, /* a frame is incomplete: wait for more bytes */

@@ -214,6 +214,27 @@ static bool rollout_ref_is(const gs_yaml_node *ref, const char *route_ns, const 
            rname && strcmp(rname, name) == 0 && strcmp(rns ? rns : route_ns, ns) == 0;
 }
 
+/* The namespace and port of the canary's entry in |refs| (a rule's backendRefs), written as
+ * ", namespace: N, port: P" after a backendRef's name; nothing when the rule has no such entry. */
+static void rollout_emit_canary_ref_tail(gs_buf *b, const gs_rollout_plan *p,
+                                         const gs_yaml_node *refs)
+{
+    for (size_t k = 0; refs && refs->kind == GS_YAML_SEQUENCE && k < refs->nitems; k++) {
+        const gs_yaml_node *ref = refs->items[k];
+        if (!rollout_ref_is(ref, p->route_ns, p->canary_ns, p->canary_name))
+            continue;
+        if (gs_yaml_get(ref, "namespace")) {
+            gs_buf_puts(b, ", namespace: ");
+            gs_objset_emit_yaml(b, gs_yaml_get(ref, "namespace"));
+        }
+        if (gs_yaml_get(ref, "port")) {
+            gs_buf_puts(b, ", port: ");
+            gs_objset_emit_yaml(b, gs_yaml_get(ref, "port"));
+        }
+        return;
+    }
+}
+
 /* Sets |key| of mapping |m| to the plain scalar |text| (added when absent). */
 static void rollout_set_scalar(gs_yaml_stream *s, gs_yaml_node *m, const char *key,
                                const char *text)
@@ -383,20 +404,7 @@ static void rollout_header_rule(gs_buf *b, const rollout_run *r, const gs_rollou
     gs_buf_puts(b, ", backendRefs: [{group: \"\", kind: Service, name: ");
     rollout_emit_quoted(b, p->canary_name);
     const gs_yaml_node *refs = gs_yaml_get(src, "backendRefs");
-    for (size_t k = 0; refs && refs->kind == GS_YAML_SEQUENCE && k < refs->nitems; k++) {
-        const gs_yaml_node *ref = refs->items[k];
-        if (!rollout_ref_is(ref, p->route_ns, p->canary_ns, p->canary_name))
-            continue;
-        if (gs_yaml_get(ref, "namespace")) {
-            gs_buf_puts(b, ", namespace: ");
-            gs_objset_emit_yaml(b, gs_yaml_get(ref, "namespace"));
-        }
-        if (gs_yaml_get(ref, "port")) {
-            gs_buf_puts(b, ", port: ");
-            gs_objset_emit_yaml(b, gs_yaml_get(ref, "port"));
-        }
-        break;
-    }
+    rollout_emit_canary_ref_tail(b, p, refs);
     gs_buf_puts(b, "}]}");
 }
 
@@ -443,20 +451,7 @@ static void rollout_mirror_rule(gs_buf *b, const rollout_run *r, const gs_rollou
     gs_buf_puts(b, "{type: RequestMirror, requestMirror: {backendRef: {name: ");
     rollout_emit_quoted(b, p->canary_name);
     const gs_yaml_node *refs = gs_yaml_get(src, "backendRefs");
-    for (size_t k = 0; refs && refs->kind == GS_YAML_SEQUENCE && k < refs->nitems; k++) {
-        const gs_yaml_node *ref = refs->items[k];
-        if (!rollout_ref_is(ref, p->route_ns, p->canary_ns, p->canary_name))
-            continue;
-        if (gs_yaml_get(ref, "namespace")) {
-            gs_buf_puts(b, ", namespace: ");
-            gs_objset_emit_yaml(b, gs_yaml_get(ref, "namespace"));
-        }
-        if (gs_yaml_get(ref, "port")) {
-            gs_buf_puts(b, ", port: ");
-            gs_objset_emit_yaml(b, gs_yaml_get(ref, "port"));
-        }
-        break;
-    }
+    rollout_emit_canary_ref_tail(b, p, refs);
     gs_buf_puts(b, "}");
     if (a->weight < 100)
         gs_buf_printf(b, ", percent: %u", a->weight);

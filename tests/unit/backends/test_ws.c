@@ -4,6 +4,7 @@
  * close answers to protocol errors). */
 #include "echo_ws.h"
 #include "gs_test.h"
+#include "gs_ws.h"
 
 #include <string.h>
 
@@ -18,7 +19,7 @@ START_TEST(upgrade_and_accept)
                            .headers = h, .n_headers = 4};
     ck_assert(gs_echo_ws_is_upgrade(&req));
     char accept[29];
-    gs_echo_ws_accept(h[3].value, h[3].value_len, accept);
+    gs_ws_accept(h[3].value, h[3].value_len, accept);
     ck_assert_str_eq(accept, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="); /* RFC 6455, section 1.3 */
     req.n_headers = 3; /* no key */
     ck_assert(!gs_echo_ws_is_upgrade(&req));
