@@ -809,6 +809,19 @@ static const char *expect_p_text(double p, char buf[40])
     return buf;
 }
 
+void gs_expect_set_gof(gs_results_check *c, const gs_scenario_statistics *stats,
+                       const gs_gof_result *gr)
+{
+    c->p_value = gr->p_value;
+    c->alpha = stats->alpha;
+    c->tolerance = stats->tolerance;
+    c->interval_level = gr->level;
+    c->power = stats->power;
+    c->samples = gr->n;
+    c->detectable = gr->detectable;
+    gs_results_set(&c->method, "%s", gs_gof_method_name(gr->method));
+}
+
 void gs_expect_add_share(gs_results_check *c, const char *name, const gs_gof_backend *row,
                          double total_w)
 {
@@ -939,16 +952,9 @@ static void expect_split(gs_expect_obs *o, const expect_shares *sh,
                           100 * rows[i].ci_high);
         gs_buf_putc(&obs, ')');
     }
-    c->p_value = gr.p_value;
-    c->alpha = stats->alpha;
+    gs_expect_set_gof(c, stats, &gr);
     if (stats->family_alpha > 0)
         c->family_alpha = stats->family_alpha;
-    c->tolerance = stats->tolerance;
-    c->interval_level = gr.level;
-    c->power = stats->power;
-    c->samples = gr.n;
-    c->detectable = gr.detectable;
-    gs_results_set(&c->method, "%s", gs_gof_method_name(gr.method));
     if (gr.passed) {
         c->result = GS_RESULT_PASSED;
         gs_results_set(&c->message,

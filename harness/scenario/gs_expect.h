@@ -139,6 +139,12 @@ struct gs_gof_backend;
 void gs_expect_add_share(gs_results_check *c, const char *name, const struct gs_gof_backend *row,
                          double total_w);
 
+/* Copies a split decision's numbers (p-value, alpha, tolerance, interval level, power, samples,
+ * detectable effect, method) and the statistics settings into the check |c|. */
+struct gs_gof_result;
+void gs_expect_set_gof(gs_results_check *c, const gs_scenario_statistics *stats,
+                       const struct gs_gof_result *gr);
+
 /* Fills the results' traffic section from a traffic result. */
 void gs_expect_fill_traffic(gs_results_traffic *t, const gs_traffic_result *res);
 

@@ -866,14 +866,7 @@ static gs_results_check *rollout_verify(rollout_run *r, const char *kind, const 
     }
     for (size_t i = 0; i < k; i++)
         gs_expect_add_share(c, names[i], &rows[i], 100.0);
-    c->p_value = gr.p_value;
-    c->alpha = st->alpha;
-    c->tolerance = st->tolerance;
-    c->interval_level = gr.level;
-    c->power = st->power;
-    c->samples = gr.n;
-    c->detectable = gr.detectable;
-    gs_results_set(&c->method, "%s", gs_gof_method_name(gr.method));
+    gs_expect_set_gof(c, st, &gr);
     gs_results_set(&c->message,
                    "%s: the data plane followed in %.0f ms; canary %.2f%% of %llu (interval "
                    "%.2f-%.2f%%) %s weight %u (alpha %g, power %g for a %.1f%% deviation); %llu "
@@ -1327,14 +1320,7 @@ static gs_results_check *rollout_mirror_verify(rollout_run *r, const char *label
     } else {
         for (size_t i = 0; i < 2; i++)
             gs_expect_add_share(c, names[i], &rows[i], 100.0);
-        c->p_value = gr.p_value;
-        c->alpha = st->alpha;
-        c->tolerance = st->tolerance;
-        c->interval_level = gr.level;
-        c->power = st->power;
-        c->samples = gr.n;
-        c->detectable = gr.detectable;
-        gs_results_set(&c->method, "%s", gs_gof_method_name(gr.method));
+        gs_expect_set_gof(c, st, &gr);
         gs_results_set(&c->message,
                        "%s: the data plane followed in %.0f ms; %llu of %llu matching requests "
                        "(%.2f%%, interval %.2f-%.2f%%) were copied to %s, by their request ids "
