@@ -5,7 +5,7 @@
 # on a second port, printed on the same line. Methods of service test.Echo:
 #   Unary  - returns the request bytes prefixed with b"echo:"
 #   Fail   - aborts with NOT_FOUND and message "no such thing: 100%"
-#   Slow   - sleeps 2 s, then answers (the client's deadline should expire first)
+#   Slow   - sleeps 6 s, then answers (the client's deadline should expire first)
 import sys
 import time
 from concurrent import futures
@@ -23,7 +23,7 @@ def fail(request, context):
 
 
 def slow(request, context):
-    time.sleep(2)
+    time.sleep(6)
     return b"late"
 
 

@@ -82,11 +82,11 @@ START_TEST(deadline_exceeded)
     gs_traffic_config cfg;
     config(&cfg, "Slow", 3);
     cfg.streams = 3;
-    /* The client sends grpc-timeout: 1 s and waits a fifth longer (200 ms) for the server's
-     * DEADLINE_EXCEEDED before it calls the request timed out itself. With a 300 ms timeout
-     * that grace was 60 ms, which a loaded machine can exceed between grpcio's deadline timer
-     * and the trailers arriving; Slow answers after 2 s, well beyond both. */
-    cfg.request_timeout_ns = 1 * GS_NS_PER_S;
+    /* The client sends grpc-timeout: 2 s and waits a fifth longer (400 ms) for the server's
+     * DEADLINE_EXCEEDED before it calls the request timed out itself. Shorter timeouts left a
+     * grace (60 ms, then 200 ms) that a loaded machine exceeded between grpcio's deadline timer
+     * and the trailers arriving; Slow answers after 6 s, well beyond both. */
+    cfg.request_timeout_ns = 2 * GS_NS_PER_S;
     gs_traffic_result *r = it_run(&cfg);
     /* grpcio enforces grpc-timeout: DEADLINE_EXCEEDED (4), not a client-side timeout */
     ck_assert_uint_eq(gs_traffic_counts_get(&r->grpc_statuses, "4"), 3);
