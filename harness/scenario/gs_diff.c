@@ -1,0 +1,1278 @@
+/* SPDX-License-Identifier: MIT */
+/* The engine of `gatesim diff` (cmd_diff.c) and of a scenario's `diff` step (gs_runner.c): does
+ * the after side of a migration answer as the before side did? The Ingresses run on
+ * ingress-nginx (a real nginx), their conversion (or given objects) on the target under test,
+ * each Service an echo backend; probes derived from the rules (each path, beyond it, its other
+ * letter case, with and without a trailing slash, the canary header and cookie, an unknown host,
+ * HTTPS) go to both, and every answer that differs in status, backend Service, the path or Host
+ * the backend saw, redirect Location or certificate is reported with its probe, grouped by cause
+ * (docs/ingress.md, "gatesim diff"). Splits are sampled and compared with Fisher's exact test.
+ * Gateway API input instead of Ingresses runs on two targets: two implementations compared.
+ * Reads no files and parses no options. */
+#include "gs_diff.h"
+
+#include "gs_convert.h"
+#include "gs_echo_fleet.h"
+#include "gs_ingress.h"
+#include "gs_ingress_nginx.h"
+#include "gs_model.h"
+#include "gs_nginx_annot.h"
+#include "gs_scenario.h"
+#include "gs_target.h"
+#include "gs_twosample.h"
+#include "gs_workdir.h"
+
+#include "gs_alloc.h"
+#include "gs_buf.h"
+#include "gs_json_parse.h"
+#include "gs_tls.h"
+
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#define DIFF_TIMEOUT_NS (30 * (int64_t)1000000000)
+#define DIFF_MAX_PROBES 512
+#define DIFF_MAX_OUTCOMES 16 /* distinct answers of a weighted probe kept per comparison */
+
+/* The configuration with its defaults filled in, and the HTTPS probes' client. */
+typedef struct diff_opts {
+    const char *before_target; /* ingress-nginx for Ingresses; builtin for Gateway API input */
+    const char *target;
+    bool quiet;
+    unsigned requests; /* per side, for a probe whose answer is a split */
+    double alpha;
+    bool no_normalization; /* leave out the percent-encoded and double-slash probes */
+    bool strict;           /* count the known differences of the implementations too */
+    FILE *out;
+    SSL_CTX *tls; /* the HTTPS probes' client (no verification: the certificate is compared,
+                     not trusted) */
+} diff_opts;
+
+/* One Service port an Ingress sends to: an echo backend of both sides. */
+typedef struct diff_svc {
+    char ns[64], name[256];
+    unsigned ports[16];
+    size_t n_ports;
+} diff_svc;
+
+static void diff_svc_add(diff_svc **v, size_t *n, const char *ns, const char *name, int64_t port)
+{
+    if (port <= 0 || port > 65535)
+        return;
+    diff_svc *s = NULL;
+    for (size_t i = 0; i < *n && !s; i++)
+        if (strcmp((*v)[i].ns, ns) == 0 && strcmp((*v)[i].name, name) == 0)
+            s = &(*v)[i];
+    if (s == NULL) {
+        *v = gs_xrealloc(*v, (*n + 1) * sizeof(**v));
+        s = &(*v)[(*n)++];
+        memset(s, 0, sizeof(*s));
+        snprintf(s->ns, sizeof s->ns, "%s", ns);
+        snprintf(s->name, sizeof s->name, "%s", name);
+    }
+    for (size_t k = 0; k < s->n_ports; k++)
+        if (s->ports[k] == (unsigned)port)
+            return;
+    if (s->n_ports < 16)
+        s->ports[s->n_ports++] = (unsigned)port;
+}
+
+static void diff_backend_svc(const gs_model *m, const gs_ingress *ing, const gs_ingress_backend *b,
+                             diff_svc **v, size_t *n)
+{
+    if (b->set && b->service_name.v)
+        diff_svc_add(v, n, ing->obj.metadata.namespace.v, b->service_name.v,
+                     gs_ingress_backend_port(m, ing, b));
+}
+
+static void diff_services(const gs_model *m, diff_svc **v, size_t *n)
+{
+    for (size_t i = 0; i < m->n_ingresses; i++) {
+        const gs_ingress *ing = m->ingresses[i];
+        diff_backend_svc(m, ing, &ing->spec.default_backend, v, n);
+        for (size_t r = 0; r < ing->spec.n_rules; r++)
+            for (size_t p = 0; p < ing->spec.rules[r].n_paths; p++)
+                diff_backend_svc(m, ing, &ing->spec.rules[r].paths[p].backend, v, n);
+    }
+}
+
+/* The Services the HTTPRoutes send to (Gateway API input). */
+static void diff_route_services(const gs_model *m, diff_svc **v, size_t *n)
+{
+    for (size_t i = 0; i < m->n_http_routes; i++) {
+        const gs_http_route *r = m->http_routes[i];
+        for (size_t k = 0; k < r->spec.n_rules; k++)
+            for (size_t b = 0; b < r->spec.rules[k].n_backend_refs; b++) {
+                const gs_backend_ref *ref = &r->spec.rules[k].backend_refs[b].ref;
+                if ((ref->kind.v && strcmp(ref->kind.v, "Service") != 0) || !ref->name.v)
+                    continue;
+                diff_svc_add(v, n,
+                             ref->namespace.v ? ref->namespace.v : r->obj.metadata.namespace.v,
+                             ref->name.v, ref->port.v);
+            }
+    }
+}
+
+/* Namespaces and Services for the echo backends, written before the user's objects (which
+ * replace them when they define the same). */
+static void diff_synth(const diff_svc *v, size_t n, gs_buf *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        bool first_ns = true;
+        for (size_t k = 0; k < i && first_ns; k++)
+            first_ns = strcmp(v[k].ns, v[i].ns) != 0;
+        if (first_ns)
+            gs_buf_printf(out, "---\napiVersion: v1\nkind: Namespace\nmetadata: {name: %s}\n",
+                          v[i].ns);
+        gs_buf_printf(out,
+                      "---\napiVersion: v1\nkind: Service\nmetadata: {name: %s, namespace: %s}\n"
+                      "spec:\n  ports:\n",
+                      v[i].name, v[i].ns);
+        for (size_t p = 0; p < v[i].n_ports; p++)
+            gs_buf_printf(out, "  - {name: p%u, port: %u}\n", v[i].ports[p], v[i].ports[p]);
+    }
+}
+
+/* The certificate Secrets of the Ingress side (tls.crt and tls.key), for the Gateway API side's
+ * HTTPS listeners: in a cluster both sides read the same Secrets. */
+static void diff_synth_secrets(const gs_model *m, gs_buf *out)
+{
+    for (size_t i = 0; i < m->n_secrets; i++) {
+        const gs_secret *sec = m->secrets[i];
+        if (!gs_ingress_nginx_secret_usable(sec))
+            continue;
+        gs_buf_printf(out,
+                      "---\napiVersion: v1\nkind: Secret\nmetadata: {name: %s, namespace: %s}\n"
+                      "type: kubernetes.io/tls\nstringData:\n",
+                      sec->obj.metadata.name.v, sec->obj.metadata.namespace.v);
+        const char *keys[] = {"tls.crt", "tls.key"};
+        for (size_t k = 0; k < 2; k++) {
+            size_t n;
+            const char *pem = (const char *)gs_secret_get(sec, keys[k], &n);
+            gs_buf_printf(out, "  %s: |\n", keys[k]);
+            for (const char *l = pem; *l;) {
+                size_t len = strcspn(l, "\n");
+                if (len)
+                    gs_buf_printf(out, "    %.*s\n", (int)len, l);
+                l += len + (l[len] == '\n');
+            }
+        }
+    }
+}
+
+/* A GatewayClass for every class the Gateway API side's Gateways name and do not define. */
+static void diff_synth_classes(const char *yaml, gs_buf *out)
+{
+    gs_model *m;
+    gs_model_new(&m);
+    gs_model_load_buffer(m, "<after>", yaml, strlen(yaml), NULL, NULL);
+    for (size_t i = 0; i < m->n_gateways; i++) {
+        const char *cls = m->gateways[i]->spec.gateway_class_name.v;
+        bool seen = cls == NULL || gs_model_find(m, GS_KIND_GATEWAY_CLASS, NULL, cls) != NULL;
+        for (size_t k = 0; k < i && !seen; k++)
+            seen = strcmp(m->gateways[k]->spec.gateway_class_name.v, cls) == 0;
+        if (!seen)
+            gs_buf_printf(out,
+                          "---\napiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\n"
+                          "metadata: {name: %s}\nspec: {controllerName: gatesim.dev/diff}\n",
+                          cls);
+    }
+    gs_model_free(m);
+}
+
+/* ---- probes ------------------------------------------------------------------------------- */
+
+/* What a probe tries (for the cause of a difference). */
+typedef enum diff_kind {
+    DIFF_K_PATH,    /* the path as written (its literal start) */
+    DIFF_K_BEYOND,  /* one segment beyond */
+    DIFF_K_SLASH,   /* with a trailing slash added */
+    DIFF_K_NOSLASH, /* a path written with its slash, without it */
+    DIFF_K_MID,     /* a prefix that stops mid-segment */
+    DIFF_K_UPPER,   /* other letter case */
+    DIFF_K_ROOT,    /* / of a host, or an unknown host */
+    DIFF_K_ENCODED, /* a letter or the slash beyond percent-encoded */
+    DIFF_K_DSLASH,  /* a double slash before or beyond the path */
+} diff_kind;
+
+typedef struct diff_probe {
+    char host[256];
+    char path[512];
+    char header[512]; /* "Name: value" or "" */
+    bool weighted;    /* its answer is a split: sampled, shares compared */
+    bool https;       /* over TLS (SNI: the host) to the HTTPS listener */
+    bool from_routes; /* derived from HTTPRoutes (Gateway API input), not from Ingresses */
+    diff_kind kind;
+    bool regex_host;   /* ingress-nginx serves the host's paths as ~* regular expressions */
+    bool char_prefix;  /* from an ImplementationSpecific path (a character prefix in nginx) */
+    char written[480]; /* the path as the configuration wrote it ("" for / and unknown hosts) */
+    char rewrite[256]; /* the rewrite-target of the Ingress it comes from, or "" */
+} diff_probe;
+
+typedef struct diff_probes {
+    diff_probe items[DIFF_MAX_PROBES];
+    size_t n;
+    /* what the probes added now come from */
+    bool weighting; /* they are (or meet) a split */
+    bool char_prefix;
+    bool no_normalization;
+    bool https;
+    bool from_routes;
+    const char *written, *rewrite;
+} diff_probes;
+
+static void diff_probe_add(diff_probes *ps, const char *host, const char *path, const char *header,
+                           diff_kind kind)
+{
+    if (ps->n == DIFF_MAX_PROBES || path[0] != '/')
+        return;
+    for (size_t i = 0; i < ps->n; i++)
+        if (strcmp(ps->items[i].host, host) == 0 && strcmp(ps->items[i].path, path) == 0 &&
+            strcmp(ps->items[i].header, header) == 0 && ps->items[i].https == ps->https) {
+            ps->items[i].weighted |= ps->weighting;
+            return;
+        }
+    diff_probe *p = &ps->items[ps->n++];
+    memset(p, 0, sizeof *p);
+    p->weighted = ps->weighting;
+    p->kind = kind;
+    p->https = ps->https;
+    p->from_routes = ps->from_routes;
+    p->char_prefix = ps->char_prefix;
+    snprintf(p->host, sizeof p->host, "%s", host);
+    snprintf(p->path, sizeof p->path, "%s", path);
+    snprintf(p->header, sizeof p->header, "%s", header);
+    snprintf(p->written, sizeof p->written, "%s", ps->written ? ps->written : "");
+    snprintf(p->rewrite, sizeof p->rewrite, "%s", ps->rewrite ? ps->rewrite : "");
+}
+
+/* The literal start of a path that may be a regular expression ("/api/(v[0-9]+)" -> "/api/"). */
+static void diff_literal(const char *path, char *out, size_t n)
+{
+    size_t len = strcspn(path, "[](){}*+?|^$\\.");
+    snprintf(out, n, "%.*s", (int)len, path);
+}
+
+/* The probes of one path of a host, with |header| (may be ""). */
+static void diff_path_probes(diff_probes *ps, const char *host, const char *path,
+                             const char *header)
+{
+    char lit[480], v[512];
+    diff_literal(path, lit, sizeof lit);
+    if (lit[0] == '\0')
+        return;
+    ps->written = path;
+    size_t len = strlen(lit);
+    bool slash = lit[len - 1] == '/';
+    diff_probe_add(ps, host, lit, header, DIFF_K_PATH);
+    snprintf(v, sizeof v, "%s%sgs-probe", lit, slash ? "" : "/"); /* one segment beyond */
+    diff_probe_add(ps, host, v, header, DIFF_K_BEYOND);
+    snprintf(v, sizeof v, "%s%s", lit, slash ? "" : "/");
+    diff_probe_add(ps, host, v, header, DIFF_K_SLASH);
+    if (slash && len > 1) {
+        snprintf(v, sizeof v, "%.*s", (int)(len - 1), lit);
+        diff_probe_add(ps, host, v, header, DIFF_K_NOSLASH);
+    }
+    snprintf(v, sizeof v, "%sx", lit); /* a prefix that stops mid-segment */
+    diff_probe_add(ps, host, v, header, DIFF_K_MID);
+    for (size_t i = 0; i < len; i++)
+        v[i] = (char)toupper((unsigned char)lit[i]);
+    snprintf(v + len, sizeof v - len, "%sgs-probe", slash ? "" : "/");
+    diff_probe_add(ps, host, v, header, DIFF_K_UPPER);
+    v[len] = '\0';
+    diff_probe_add(ps, host, v, header, DIFF_K_UPPER);
+    if (len > 1 && !ps->no_normalization && isalnum((unsigned char)lit[1])) { /* "/%63art" */
+        snprintf(v, sizeof v, "/%%%02X%s", (unsigned char)lit[1], lit + 2);
+        diff_probe_add(ps, host, v, header, DIFF_K_ENCODED);
+    }
+    if (len > 1 && !ps->no_normalization) {
+        snprintf(v, sizeof v, "%.*s%%2Fgs-probe", (int)(len - slash), lit); /* "/cart%2Fgs-probe" */
+        diff_probe_add(ps, host, v, header, DIFF_K_ENCODED);
+        snprintf(v, sizeof v, "/%s", lit); /* "//cart" */
+        diff_probe_add(ps, host, v, header, DIFF_K_DSLASH);
+        snprintf(v, sizeof v, "%s%s/gs-probe", lit, slash ? "" : "/"); /* "/cart//gs-probe" */
+        diff_probe_add(ps, host, v, header, DIFF_K_DSLASH);
+    }
+    ps->written = NULL;
+}
+
+/* The header that sends to the canary of |a| ("" when none): by header (value "always", the
+ * value, or a pattern's literal start) or by cookie. */
+static bool diff_canary_header(const gs_nginx_annots *a, char *out, size_t n)
+{
+    out[0] = '\0';
+    if (!a->canary)
+        return false;
+    if (a->canary_by_header) {
+        char lit[256] = "always";
+        if (a->canary_by_header_value)
+            snprintf(lit, sizeof lit, "%s", a->canary_by_header_value);
+        else if (a->canary_by_header_pattern)
+            diff_literal(a->canary_by_header_pattern, lit, sizeof lit);
+        snprintf(out, n, "%s: %s", a->canary_by_header, lit);
+    } else if (a->canary_by_cookie) {
+        snprintf(out, n, "Cookie: %s=always", a->canary_by_cookie);
+    }
+    return out[0] != '\0';
+}
+
+#define DIFF_MAX_HOSTS 64
+
+static void diff_host_set_add(char (*set)[256], size_t *n, const char *host)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp(set[i], host) == 0)
+            return;
+    if (*n < DIFF_MAX_HOSTS)
+        snprintf(set[(*n)++], 256, "%s", host);
+}
+
+static void diff_make_probes(const gs_model *m, diff_probes *ps)
+{
+    char regex_hosts[DIFF_MAX_HOSTS][256]; /* hosts whose locations are regular expressions */
+    size_t n_regex = 0;
+    for (size_t i = 0; i < m->n_ingresses; i++) {
+        const gs_ingress *ing = m->ingresses[i];
+        gs_nginx_annots a;
+        gs_diags quiet = {0};
+        gs_nginx_annots_read(ing, &quiet, &a);
+        gs_diags_clear(&quiet);
+        char canary[512];
+        bool has_canary = diff_canary_header(&a, canary, sizeof canary);
+        for (size_t r = 0; r < ing->spec.n_rules; r++) {
+            const gs_ingress_rule *rule = &ing->spec.rules[r];
+            char host[256];
+            snprintf(host, sizeof host, "%s", rule->host.v ? rule->host.v : "example.com");
+            if (host[0] == '*')
+                snprintf(host, sizeof host, "gs-probe%s", rule->host.v + 1);
+            if (gs_nginx_annots_regex(&a))
+                diff_host_set_add(regex_hosts, &n_regex, host);
+            ps->rewrite = a.rewrite_target;
+            for (size_t p = 0; p < rule->n_paths; p++) {
+                const char *path =
+                    rule->paths[p].path.v && rule->paths[p].path.v[0] ? rule->paths[p].path.v : "/";
+                ps->char_prefix = rule->paths[p].type == GS_INGRESS_PATH_IMPLEMENTATION_SPECIFIC;
+                /* a weighted canary splits its main Ingress's requests without the header */
+                ps->weighting = a.canary && a.canary_weight > 0;
+                diff_path_probes(ps, host, path, "");
+                ps->weighting = false;
+                if (has_canary)
+                    diff_path_probes(ps, host, path, canary);
+                ps->char_prefix = false;
+            }
+            ps->rewrite = NULL;
+            diff_probe_add(ps, host, "/", "", DIFF_K_ROOT);
+        }
+        gs_nginx_annots_clear(&a);
+    }
+    diff_probe_add(ps, "gs-unknown.invalid", "/", "", DIFF_K_ROOT);
+    /* HTTPS: the hosts an Ingress lists under tls, each path as written and one segment beyond,
+     * and / */
+    ps->https = true;
+    for (size_t i = 0; i < m->n_ingresses; i++)
+        for (size_t t = 0; t < m->ingresses[i]->spec.n_tls; t++)
+            for (size_t h = 0; h < m->ingresses[i]->spec.tls[t].n_hosts; h++) {
+                const char *th = m->ingresses[i]->spec.tls[t].hosts[h].v;
+                char host[256];
+                snprintf(host, sizeof host, "%s%s", th[0] == '*' ? "gs-probe" : "",
+                         th + (th[0] == '*'));
+                for (size_t k = 0; k < m->n_ingresses; k++)
+                    for (size_t r = 0; r < m->ingresses[k]->spec.n_rules; r++) {
+                        const gs_ingress_rule *rule = &m->ingresses[k]->spec.rules[r];
+                        if (rule->host.v == NULL || strcmp(rule->host.v, th) != 0)
+                            continue;
+                        for (size_t p = 0; p < rule->n_paths; p++) {
+                            char lit[480], v[512];
+                            diff_literal(rule->paths[p].path.v[0] ? rule->paths[p].path.v : "/",
+                                         lit, sizeof lit);
+                            if (lit[0] == '\0')
+                                continue;
+                            ps->written = rule->paths[p].path.v;
+                            diff_probe_add(ps, host, lit, "", DIFF_K_PATH);
+                            size_t len = strlen(lit);
+                            snprintf(v, sizeof v, "%s%sgs-probe", lit,
+                                     lit[len - 1] == '/' ? "" : "/");
+                            diff_probe_add(ps, host, v, "", DIFF_K_BEYOND);
+                            ps->written = NULL;
+                        }
+                    }
+                diff_probe_add(ps, host, "/", "", DIFF_K_ROOT);
+            }
+    ps->https = false;
+    for (size_t i = 0; i < ps->n; i++)
+        for (size_t k = 0; k < n_regex && !ps->items[i].regex_host; k++)
+            ps->items[i].regex_host = strcmp(regex_hosts[k], ps->items[i].host) == 0;
+}
+
+/* The probes of Gateway API input: per HTTPRoute hostname (as written; "*.foo.com" as
+ * "gs-probe.foo.com"; none: example.com) and path match, those of an Ingress path; with the
+ * first Exact header match of the match as its header; then / of every host and an unknown host. */
+static void diff_make_route_probes(const gs_model *m, diff_probes *ps)
+{
+    ps->from_routes = true;
+    for (size_t i = 0; i < m->n_http_routes; i++) {
+        const gs_http_route *r = m->http_routes[i];
+        size_t nh = r->spec.n_hostnames ? r->spec.n_hostnames : 1;
+        for (size_t h = 0; h < nh; h++) {
+            const char *name = r->spec.n_hostnames ? r->spec.hostnames[h].v : "example.com";
+            char host[256];
+            snprintf(host, sizeof host, "%s%s", name[0] == '*' ? "gs-probe" : "",
+                     name + (name[0] == '*'));
+            for (size_t k = 0; k < r->spec.n_rules; k++)
+                for (size_t x = 0; x < r->spec.rules[k].n_matches; x++) {
+                    const gs_http_route_match *mt = &r->spec.rules[k].matches[x];
+                    const char *path = mt->path.value.v ? mt->path.value.v : "/";
+                    char header[512] = "";
+                    for (size_t j = 0; j < mt->n_headers && !header[0]; j++)
+                        if (mt->headers[j].type == GS_MATCH_EXACT)
+                            snprintf(header, sizeof header, "%s: %s", mt->headers[j].name.v,
+                                     mt->headers[j].value.v);
+                    diff_path_probes(ps, host, path, "");
+                    if (header[0])
+                        diff_path_probes(ps, host, path, header);
+                }
+            diff_probe_add(ps, host, "/", "", DIFF_K_ROOT);
+        }
+    }
+    diff_probe_add(ps, "gs-unknown.invalid", "/", "", DIFF_K_ROOT);
+}
+
+/* Marks the probes a split of the Gateway API side meets: a rule of an HTTPRoute with two or
+ * more backendRefs of positive weight, for the probes of its hostnames (all, without) whose path
+ * starts with the literal start of one of its path matches. Marking too many costs requests
+ * only: a sampled probe whose answers do not vary is compared as well. */
+static void diff_mark_splits(const char *yaml, diff_probes *ps)
+{
+    gs_model *m;
+    gs_model_new(&m);
+    gs_model_load_buffer(m, "<after>", yaml, strlen(yaml), NULL, NULL);
+    for (size_t i = 0; i < m->n_http_routes; i++) {
+        const gs_http_route *r = m->http_routes[i];
+        for (size_t k = 0; k < r->spec.n_rules; k++) {
+            const gs_http_route_rule *rule = &r->spec.rules[k];
+            size_t weighted = 0;
+            for (size_t b = 0; b < rule->n_backend_refs; b++)
+                weighted += !rule->backend_refs[b].weight.has || rule->backend_refs[b].weight.v > 0;
+            if (weighted < 2)
+                continue;
+            for (size_t j = 0; j < ps->n; j++) {
+                diff_probe *p = &ps->items[j];
+                bool host = r->spec.n_hostnames == 0;
+                for (size_t h = 0; h < r->spec.n_hostnames && !host; h++) {
+                    const char *name = r->spec.hostnames[h].v;
+                    size_t hl = strlen(p->host), nl = strlen(name);
+                    host = strcasecmp(name, p->host) == 0 ||
+                           (name[0] == '*' && hl > nl - 1 &&
+                            strcasecmp(p->host + hl - (nl - 1), name + 1) == 0);
+                }
+                for (size_t x = 0; x < rule->n_matches && host && !p->weighted; x++) {
+                    char lit[512];
+                    const char *v = rule->matches[x].path.value.v;
+                    diff_literal(v ? v : "/", lit, sizeof lit);
+                    p->weighted = strncasecmp(p->path, lit, strlen(lit)) == 0;
+                }
+            }
+        }
+    }
+    gs_model_free(m);
+}
+
+/* ---- sending ------------------------------------------------------------------------------ */
+
+typedef struct diff_answer {
+    int status;        /* 0: no answer */
+    char backend[320]; /* ns/name, or "none" */
+    char path[512], host[256], location[512];
+    char cert[256]; /* HTTPS: the subject CN of the certificate served */
+} diff_answer;
+
+static int diff_connect(const char *address)
+{
+    char host[64];
+    const char *colon = strrchr(address, ':');
+    if (colon == NULL || (size_t)(colon - address) >= sizeof host)
+        return -1;
+    snprintf(host, sizeof host, "%.*s", (int)(colon - address), address);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(colon + 1))};
+    if (inet_pton(AF_INET, host, &a.sin_addr) != 1)
+        return -1;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        return -1;
+    struct timeval tv = {.tv_sec = 10};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* The value of header |name| in the response head |head|, into |out|. */
+static void diff_header(const char *head, const char *name, char *out, size_t n)
+{
+    out[0] = '\0';
+    size_t len = strlen(name);
+    for (const char *l = strstr(head, "\r\n"); l; l = strstr(l + 2, "\r\n")) {
+        if (strncasecmp(l + 2, name, len) != 0 || l[2 + len] != ':')
+            continue;
+        const char *v = l + 3 + len;
+        while (*v == ' ')
+            v++;
+        snprintf(out, n, "%.*s", (int)strcspn(v, "\r\n"), v);
+        return;
+    }
+}
+
+/* The subject CN of |ssl|'s peer certificate into |out| ("none" without one). */
+static void diff_peer_cn(SSL *ssl, char *out, size_t n)
+{
+    snprintf(out, n, "none");
+    X509 *c = SSL_get1_peer_certificate(ssl);
+    if (c == NULL)
+        return;
+    char cn[256];
+    if (X509_NAME_get_text_by_NID(X509_get_subject_name(c), NID_commonName, cn, sizeof cn) > 0)
+        snprintf(out, n, "%s", cn);
+    X509_free(c);
+}
+
+static void diff_send_once(const char *address, const diff_probe *p, SSL_CTX *tls, diff_answer *ans)
+{
+    memset(ans, 0, sizeof *ans);
+    snprintf(ans->backend, sizeof ans->backend, "none");
+    int fd = address ? diff_connect(address) : -1;
+    if (fd < 0)
+        return;
+    SSL *ssl = NULL;
+    if (p->https) {
+        gs_error err = {0};
+        if (tls == NULL || gs_tls_client_ssl_new(&ssl, tls, p->host, &err) < 0 ||
+            SSL_set_fd(ssl, fd) != 1 || SSL_connect(ssl) != 1) {
+            SSL_free(ssl);
+            close(fd);
+            return; /* no handshake: no answer */
+        }
+        diff_peer_cn(ssl, ans->cert, sizeof ans->cert);
+    }
+    gs_buf req = {0};
+    gs_buf_printf(&req, "GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n", p->path, p->host);
+    if (p->header[0])
+        gs_buf_printf(&req, "%s\r\n", p->header);
+    gs_buf_puts(&req, "\r\n");
+    gs_buf resp = {0};
+    bool sent = ssl ? SSL_write(ssl, req.data, (int)req.len) == (int)req.len
+                    : write(fd, req.data, req.len) == (ssize_t)req.len;
+    if (sent) {
+        char chunk[8192];
+        ssize_t got;
+        while (resp.len < (1u << 20) &&
+               (got = ssl ? SSL_read(ssl, chunk, sizeof chunk) : read(fd, chunk, sizeof chunk)) > 0)
+            gs_buf_append(&resp, chunk, (size_t)got);
+    }
+    SSL_free(ssl);
+    close(fd);
+    gs_buf_clear(&req);
+    const char *end = resp.data ? strstr(resp.data, "\r\n\r\n") : NULL;
+    if (end && sscanf(resp.data, "HTTP/1.%*d %d", &ans->status) == 1) {
+        char *head = gs_xasprintf("%.*s", (int)(end - resp.data + 2), resp.data);
+        diff_header(head, "location", ans->location, sizeof ans->location);
+        char be[320];
+        diff_header(head, "x-gatesim-backend", be, sizeof be);
+        char *last = strrchr(be, '/');
+        if (be[0] && last) {
+            *last = '\0'; /* ns/name/replica -> ns/name */
+            snprintf(ans->backend, sizeof ans->backend, "%s", be);
+            gs_json_value *v = NULL;
+            gs_error e = {0};
+            const char *body = end + 4;
+            if (gs_json_parse(body, strlen(body), NULL, &v, &e) == 0) {
+                snprintf(ans->path, sizeof ans->path, "%s", gs_json_get_string(v, "path", ""));
+                snprintf(ans->host, sizeof ans->host, "%s", gs_json_get_string(v, "host", ""));
+            }
+            gs_json_value_free(v);
+        }
+        free(head);
+    }
+    gs_buf_clear(&resp);
+}
+
+/* One probe, sent again once when it got no answer (a refused or reset connection on a loaded
+ * machine), so that "no answer" is what the side does, not a transport hiccup. */
+static void diff_send(const char *address, const diff_probe *p, SSL_CTX *tls, diff_answer *ans)
+{
+    diff_send_once(address, p, tls, ans);
+    if (ans->status == 0 && address)
+        diff_send_once(address, p, tls, ans);
+}
+
+static void diff_answer_text(const diff_answer *a, gs_buf *b)
+{
+    if (a->status == 0) {
+        gs_buf_puts(b, "no answer");
+        return;
+    }
+    gs_buf_printf(b, "%d", a->status);
+    if (a->cert[0])
+        gs_buf_printf(b, " [certificate %s]", a->cert);
+    if (strcmp(a->backend, "none") != 0)
+        gs_buf_printf(b, " from %s (saw %s%s)", a->backend, a->host, a->path);
+    if (a->location[0])
+        gs_buf_printf(b, " Location %s", a->location);
+}
+
+/* |a| and |b| are the same path once percent-encoded unreserved characters are decoded (RFC 3986
+ * section 6.2.2.2: "/%61pi" and "/api" are one URI); other escapes compare case-insensitively. */
+static bool diff_same_path(const char *a, const char *b)
+{
+    for (;;) {
+        int ca = (unsigned char)*a, cb = (unsigned char)*b;
+        size_t la = 1, lb = 1;
+        unsigned v;
+        if (ca == '%' && sscanf(a + 1, "%2x", &v) == 1 && isxdigit((unsigned char)a[1]) &&
+            isxdigit((unsigned char)a[2])) {
+            la = 3;
+            ca = isalnum((int)v) || strchr("-._~", (int)v) ? (int)v : 256 + (int)v;
+        }
+        if (cb == '%' && sscanf(b + 1, "%2x", &v) == 1 && isxdigit((unsigned char)b[1]) &&
+            isxdigit((unsigned char)b[2])) {
+            lb = 3;
+            cb = isalnum((int)v) || strchr("-._~", (int)v) ? (int)v : 256 + (int)v;
+        }
+        if (ca != cb)
+            return false;
+        if (ca == 0)
+            return true;
+        a += la;
+        b += lb;
+    }
+}
+
+/* The differences of one probe's answers, as "status, backend, ..." into |what|. */
+static bool diff_compare(const diff_answer *x, const diff_answer *y, gs_buf *what)
+{
+    if (x->status != y->status)
+        gs_buf_puts(what, "status ");
+    if (strcmp(x->backend, y->backend) != 0)
+        gs_buf_puts(what, "backend ");
+    else if (!diff_same_path(x->path, y->path))
+        gs_buf_puts(what, "path-seen ");
+    else if (strcmp(x->host, y->host) != 0)
+        gs_buf_puts(what, "host-seen ");
+    if (strcmp(x->location, y->location) != 0)
+        gs_buf_puts(what, "location ");
+    if (strcmp(x->cert, y->cert) != 0)
+        gs_buf_puts(what, "certificate ");
+    return what->len > 0;
+}
+
+/* ---- the two sides ------------------------------------------------------------------------ */
+
+typedef struct diff_side {
+    const char *spec; /* --target */
+    gs_target *t;
+    char *workdir;
+    char *self; /* the gatesim binary, borrowed by the target while it lives */
+    const char *address;
+    const char *address_tls; /* the HTTPS listener's, or NULL */
+} diff_side;
+
+static int diff_side_start(diff_side *s, const char *root, const char *name, const char *yaml,
+                           const gs_echo_fleet *fleet, gs_error *err)
+{
+    s->workdir = gs_xasprintf("%s/%s", root, name);
+    if (mkdir(s->workdir, 0700) != 0)
+        return gs_error_set_errno(err, errno, "mkdir %s", s->workdir);
+    s->self = gs_workdir_self_path();
+    gs_target_config cfg = {
+        .workdir = s->workdir, .gatesim_path = s->self, .start_timeout_ns = DIFF_TIMEOUT_NS};
+    int rc = gs_target_new(&s->t, s->spec, &cfg, err);
+    const char *docs[] = {yaml};
+    gs_target_objects objs = {.documents = docs,
+                              .n_documents = 1,
+                              .endpoints = fleet->endpoints,
+                              .n_endpoints = fleet->n_endpoints};
+    if (rc == 0)
+        rc = gs_target_apply(s->t, &objs, err);
+    if (rc == 0) {
+        const gs_target_listener *l = NULL;
+        for (size_t i = 0; i < s->t->n_listeners && !l; i++)
+            if (strcmp(s->t->listeners[i].listener, "http") == 0)
+                l = &s->t->listeners[i];
+        if (l == NULL && s->t->n_listeners)
+            l = &s->t->listeners[0];
+        if (l == NULL)
+            rc = gs_error_set(err, GS_ERR_INVALID, "the %s side serves no listener", name);
+        else
+            s->address = l->address;
+        for (size_t i = 0; i < s->t->n_listeners && !s->address_tls; i++)
+            if (s->t->listeners[i].port == 443)
+                s->address_tls = s->t->listeners[i].address;
+    }
+    return rc;
+}
+
+static void diff_side_stop(diff_side *s)
+{
+    gs_target_free(s->t);
+    free(s->workdir);
+    free(s->self);
+    memset(s, 0, sizeof *s);
+}
+
+/* The distinct answers of a sampled probe and how often each side got them. */
+typedef struct diff_outcomes {
+    char *text[DIFF_MAX_OUTCOMES + 1]; /* the last: every other answer */
+    gs_twosample_cat cats[DIFF_MAX_OUTCOMES + 1];
+    size_t n;
+} diff_outcomes;
+
+static void diff_outcome_count(diff_outcomes *o, const char *text, bool side_a)
+{
+    size_t i = 0;
+    while (i < o->n && strcmp(o->text[i], text) != 0)
+        i++;
+    if (i == o->n) {
+        if (o->n == DIFF_MAX_OUTCOMES)
+            i = DIFF_MAX_OUTCOMES; /* "other answers" */
+        else
+            o->n++;
+        if (o->text[i] == NULL)
+            o->text[i] = gs_xstrdup(i == DIFF_MAX_OUTCOMES ? "other answers" : text);
+    }
+    if (side_a)
+        o->cats[i].count_a++;
+    else
+        o->cats[i].count_b++;
+}
+
+static void diff_shares_text(const diff_outcomes *o, size_t n_total, bool side_a, gs_buf *b)
+{
+    bool first = true;
+    for (size_t i = 0; i < n_total; i++) {
+        uint64_t c = side_a ? o->cats[i].count_a : o->cats[i].count_b;
+        if (c == 0)
+            continue;
+        gs_buf_printf(b, "%s%.1f%% %s", first ? "" : ", ",
+                      100.0 * (side_a ? o->cats[i].share_a : o->cats[i].share_b), o->text[i]);
+        first = false;
+    }
+    if (first)
+        gs_buf_puts(b, "no answer");
+}
+
+/* ---- causes ------------------------------------------------------------------------------ */
+
+typedef gs_diff_cause diff_cause;
+
+static const struct {
+    const char *id;                /* stable: a scenario's diff step names causes by it */
+    const char *title, *why, *fix; /* fix NULL: none known */
+} diff_causes[GS_DIFF_CAUSE_COUNT] = {
+    [GS_DIFF_CASE] =
+        {"case-insensitive-regex", "case-insensitive regex matching",
+         "use-regex or rewrite-target on any Ingress of the host makes every path of "
+         "the host a case-insensitive regular expression (location ~*) in ingress-nginx",
+         "match the host's paths with type RegularExpression and (?i), e.g. "
+         "\"(?i)/cart.*\" (what gatesim convert writes), or accept that clients must "
+         "use the case the Ingress spells"},
+    [GS_DIFF_CHAR_PREFIX] =
+        {"character-prefix", "character-prefix matching",
+         "ingress-nginx's regular-expression locations are anchored at the start "
+         "only and ImplementationSpecific paths are character prefixes, so /cart "
+         "also matches /cartx; PathPrefix matches whole segments",
+         "if such paths must keep working, match them with type "
+         "RegularExpression \"PATH.*\"; otherwise nothing: the new answer is "
+         "the stricter one"},
+    [GS_DIFF_CAPTURE] =
+        {"capture-group-rewrite", "capture-group rewrite",
+         "rewrite-target places capture groups of the path's regular expression; a "
+         "URLRewrite filter replaces a prefix or the full path only",
+         "only the documented form \"P(/|$)(.*)\" -> \"T$2\" is expressible "
+         "(PathPrefix P with ReplacePrefixMatch T); for any other use of the groups "
+         "move the rewrite into the backend or change the paths it serves"},
+    [GS_DIFF_REWRITE] = {"rewrite-target", "rewrite-target",
+                         "the backend sees another path: ingress-nginx rewrites the whole URI to "
+                         "rewrite-target",
+                         "a URLRewrite filter with ReplaceFullPath TARGET (what gatesim convert "
+                         "writes)"},
+    [GS_DIFF_CANARY_HEADER] =
+        {"canary-header", "canary header route missing",
+         "the request carries the header a canary Ingress routes by "
+         "(canary-by-header), and the Gateway API side does not send it to "
+         "the canary",
+         "add a rule with a headers match on that header (Exact value, or "
+         "RegularExpression for canary-by-header-pattern) whose backendRef is "
+         "the canary Service, on the same hostnames and path (what gatesim "
+         "convert writes)"},
+    [GS_DIFF_CANARY_COOKIE] =
+        {"canary-cookie", "canary cookie route missing",
+         "the request carries the cookie a canary Ingress routes by "
+         "(canary-by-cookie = always), and the Gateway API side does not send "
+         "it to the canary",
+         "add a rule with a headers match on Cookie, type RegularExpression "
+         "\"(^|.*; )NAME=always(;.*|$)\", to the canary Service (what "
+         "gatesim convert writes)"},
+    [GS_DIFF_HEADER_MATCH] = {"header-match", "header match",
+                              "a request with the header a route matches on reaches another "
+                              "backend",
+                              "check the rule's headers match (name, value, type) and that it "
+                              "comes before broader rules of the same path on the other side"},
+    [GS_DIFF_SPLIT] = {"weighted-split", "weighted split differs",
+                       "the shares of the backends differ beyond chance (Fisher's exact test)",
+                       "give the rule's backendRefs the Ingresses' ratio: the main Service "
+                       "canary-weight-total - canary-weight, the canary canary-weight"},
+    [GS_DIFF_SLASH_REDIRECT] = {"trailing-slash-redirect", "nginx's trailing-slash redirect",
+                                "nginx answers 301 to PATH/ for PATH when the location is written "
+                                "with a trailing slash (a proxying prefix location)",
+                                "if clients rely on it, add an Exact match of PATH with a "
+                                "RequestRedirect (statusCode 301) to PATH/; or write the Ingress "
+                                "path without its trailing slash"},
+    [GS_DIFF_VHOST] = {"upstream-host", "Host seen by the backend",
+                       "the backend receives another Host header (upstream-vhost)",
+                       "a URLRewrite filter with hostname set to the upstream-vhost value (what "
+                       "gatesim convert writes)"},
+    [GS_DIFF_TLS] =
+        {"https", "HTTPS listener or certificate",
+         "the host is served over HTTPS with another certificate, or not at all (the "
+         "Ingress lists it under tls)",
+         "a Gateway listener with protocol HTTPS, port 443, the host as hostname and "
+         "the Ingress's secretName in tls.certificateRefs (what gatesim convert writes; "
+         "a Secret in another namespace needs a ReferenceGrant)"},
+    [GS_DIFF_NORMALIZE] = {"path-normalization", "path normalization",
+                           "the implementations normalise request paths differently: nginx "
+                           "(ingress-nginx) decodes percent-encoding, %2F too, and merges double "
+                           "slashes before it matches a location, and forwards the path as "
+                           "received; the builtin gateway merges slashes, forwards the normalised "
+                           "path and answers %2F with 400; the nginx target does not merge "
+                           "slashes before its locations",
+                           "nothing in the routes expresses it: check that the backends accept the "
+                           "normalised path and that no client depends on // or %2F; "
+                           "--no-normalization leaves these probes out to compare the conversion "
+                           "alone"},
+    [GS_DIFF_REDIRECT] = {"redirect", "redirect",
+                          "one side redirects (or redirects elsewhere) and the other does not",
+                          "a RequestRedirect filter with the same scheme, hostname, port, path and "
+                          "statusCode (permanent-redirect, temporal-redirect, app-root, "
+                          "ssl-redirect: what gatesim convert writes)"},
+    [GS_DIFF_OTHER] = {"other", "other", "no known cause", NULL},
+};
+
+static bool diff_status_or_backend(const char *what)
+{
+    return strstr(what, "status") || strstr(what, "backend");
+}
+
+/* The cause of a difference of a single probe whose answers differ in |what|. */
+static diff_cause diff_cause_of(const diff_probe *p, const diff_answer *x, const diff_answer *y,
+                                const char *what)
+{
+    if (p->kind == DIFF_K_ENCODED || p->kind == DIFF_K_DSLASH)
+        return GS_DIFF_NORMALIZE;
+    if (p->header[0] && strstr(what, "backend") && p->from_routes)
+        return GS_DIFF_HEADER_MATCH;
+    if (p->header[0] && strstr(what, "backend"))
+        return strncasecmp(p->header, "Cookie:", 7) == 0 ? GS_DIFF_CANARY_COOKIE
+                                                         : GS_DIFF_CANARY_HEADER;
+    if (p->https && (strstr(what, "certificate") || x->status == 0 || y->status == 0))
+        return GS_DIFF_TLS;
+    if (p->kind == DIFF_K_UPPER && p->regex_host && diff_status_or_backend(what))
+        return GS_DIFF_CASE;
+    if (p->kind == DIFF_K_MID && (p->regex_host || p->char_prefix) && diff_status_or_backend(what))
+        return GS_DIFF_CHAR_PREFIX;
+    size_t pl = strlen(p->path), ll = strlen(x->location);
+    if ((x->status == 301 || x->status == 308) && ll > pl && x->location[ll - 1] == '/' &&
+        strncmp(x->location + ll - 1 - pl, p->path, pl) == 0)
+        return GS_DIFF_SLASH_REDIRECT;
+    if (strstr(what, "path-seen"))
+        return strchr(p->rewrite, '$') ? GS_DIFF_CAPTURE : GS_DIFF_REWRITE;
+    if (strstr(what, "host-seen"))
+        return GS_DIFF_VHOST;
+    if (strstr(what, "location") || (x->status >= 300 && x->status < 400) ||
+        (y->status >= 300 && y->status < 400))
+        return GS_DIFF_REDIRECT;
+    return GS_DIFF_OTHER;
+}
+
+/* ---- running the probes ------------------------------------------------------------------- */
+
+static void diff_probe_line(const diff_probe *p, const char *verdict, gs_buf *b)
+{
+    gs_buf_printf(b, "%s GET http%s://%s%s%s%s", verdict, p->https ? "s" : "", p->host, p->path,
+                  p->header[0] ? " with " : "", p->header);
+}
+
+/* Sends a split probe |opt->requests| times to each side (interleaved, so that both sides see the
+ * same moments) and compares the shares of their answers into |out|; true when they differ. */
+static bool diff_sampled(const diff_probe *p, const diff_side *before, const diff_side *after,
+                         const diff_opts *opt, gs_buf *out)
+{
+    diff_outcomes o = {0};
+    for (unsigned r = 0; r < opt->requests; r++) {
+        diff_answer x, y;
+        gs_buf tx = {0}, ty = {0};
+        diff_send(p->https ? before->address_tls : before->address, p, opt->tls, &x);
+        diff_send(p->https ? after->address_tls : after->address, p, opt->tls, &y);
+        diff_answer_text(&x, &tx);
+        diff_answer_text(&y, &ty);
+        diff_outcome_count(&o, tx.data, true);
+        diff_outcome_count(&o, ty.data, false);
+        gs_buf_clear(&tx);
+        gs_buf_clear(&ty);
+    }
+    /* the answers in text order, so that both lines list them alike whatever came first */
+    for (size_t i = 1; i < o.n; i++)
+        for (size_t j = i; j > 0 && strcmp(o.text[j - 1], o.text[j]) > 0; j--) {
+            char *t = o.text[j];
+            gs_twosample_cat c = o.cats[j];
+            o.text[j] = o.text[j - 1];
+            o.cats[j] = o.cats[j - 1];
+            o.text[j - 1] = t;
+            o.cats[j - 1] = c;
+        }
+    size_t n_total = o.text[DIFF_MAX_OUTCOMES] ? DIFF_MAX_OUTCOMES + 1 : o.n;
+    gs_twosample_result res;
+    gs_error err = {0};
+    gs_twosample_compare(o.cats, n_total, opt->alpha, &res, &err); /* both samples have N */
+    gs_buf ta = {0}, tb = {0};
+    diff_shares_text(&o, n_total, true, &ta);
+    diff_shares_text(&o, n_total, false, &tb);
+    diff_probe_line(p, res.differs ? "DIFF" : "same", out);
+    gs_buf_printf(out, " (%u requests a side)\n    %s: %s\n    %s: %s\n", opt->requests,
+                  before->spec, ta.data, after->spec, tb.data);
+    gs_buf_printf(out, "    %s in: shares (p = %.3g, alpha %g, Fisher's exact test%s)\n",
+                  res.differs ? "differs" : "alike", res.p_value, opt->alpha,
+                  res.active > 2 ? ", Holm" : "");
+    gs_buf_clear(&ta);
+    gs_buf_clear(&tb);
+    for (size_t i = 0; i <= DIFF_MAX_OUTCOMES; i++)
+        free(o.text[i]);
+    return res.differs;
+}
+
+/* Sends one probe to both sides into |out|; the cause when they differ (*differs). */
+static diff_cause diff_single(const diff_probe *p, const diff_side *before, const diff_side *after,
+                              const diff_opts *opt, gs_buf *out, bool *differs)
+{
+    diff_answer x, y;
+    diff_send(p->https ? before->address_tls : before->address, p, opt->tls, &x);
+    diff_send(p->https ? after->address_tls : after->address, p, opt->tls, &y);
+    gs_buf what = {0}, tx = {0}, ty = {0};
+    *differs = diff_compare(&x, &y, &what);
+    diff_answer_text(&x, &tx);
+    diff_answer_text(&y, &ty);
+    diff_probe_line(p, *differs ? "DIFF" : "same", out);
+    gs_buf_printf(out, "\n    %s: %s\n    %s: %s\n", before->spec, tx.data, after->spec, ty.data);
+    diff_cause cause = GS_DIFF_OTHER;
+    if (*differs) {
+        gs_buf_printf(out, "    differs in: %.*s\n", (int)what.len - 1, what.data);
+        cause = diff_cause_of(p, &x, &y, what.data);
+    }
+    gs_buf_clear(&what);
+    gs_buf_clear(&tx);
+    gs_buf_clear(&ty);
+    return cause;
+}
+
+/* |path| as nginx matches it: percent-encoding decoded (%2F too) and slashes merged. */
+static void diff_normalized(const char *path, char *out, size_t n)
+{
+    size_t k = 0;
+    for (const char *c = path; *c && k + 1 < n; c++) {
+        char ch = *c;
+        unsigned v;
+        if (ch == '%' && isxdigit((unsigned char)c[1]) && isxdigit((unsigned char)c[2]) &&
+            sscanf(c + 1, "%2x", &v) == 1 && v != 0) {
+            ch = (char)v;
+            c += 2;
+        }
+        if (ch == '/' && k > 0 && out[k - 1] == '/')
+            continue;
+        out[k++] = ch;
+    }
+    out[k] = '\0';
+}
+
+/* The probe that asks for |p|'s normalised path with the same host, header and scheme, or
+ * SIZE_MAX when there is none. */
+static size_t diff_twin(const diff_probes *ps, const diff_probe *p)
+{
+    char norm[512];
+    diff_normalized(p->path, norm, sizeof norm);
+    for (size_t i = 0; i < ps->n; i++) {
+        const diff_probe *q = &ps->items[i];
+        if (q != p && q->kind != DIFF_K_ENCODED && q->kind != DIFF_K_DSLASH &&
+            q->https == p->https && strcmp(q->host, p->host) == 0 &&
+            strcmp(q->header, p->header) == 0 && strcmp(q->path, norm) == 0)
+            return i;
+    }
+    return SIZE_MAX;
+}
+
+/* How implementation |spec| normalises request paths, for the known-difference group. */
+static const char *diff_norm_behaviour(const char *spec)
+{
+    if (strncmp(spec, "ingress-nginx", 13) == 0)
+        return "ingress-nginx (nginx) decodes percent-encoding, %2F too, and merges double slashes "
+               "before it matches a location, and forwards the path as received";
+    if (strncmp(spec, "builtin", 7) == 0)
+        return "the builtin gateway merges slashes, forwards the normalised path and answers an "
+               "encoded slash (%2F) with 400 (docs/gateway.md, \"Path normalisation\")";
+    if (strncmp(spec, "nginx", 5) == 0)
+        return "the nginx target does not merge slashes before its locations, so //PATH is "
+               "matched as written (docs/targets/nginx.md)";
+    return NULL;
+}
+
+/* A probe answered differently: its cause and its report. */
+typedef struct diff_found {
+    diff_cause cause;
+    bool known; /* a normalisation probe whose normalised path both sides answer alike */
+    char *text;
+} diff_found;
+
+/* Sends every probe to both sides; prints the probes answered alike (unless quiet), then the
+ * differences grouped by cause with the suggested fix, then the known differences of the
+ * implementations (not counted unless --strict: *n_known). Returns how many probes differ,
+ * the known ones left out. */
+static size_t diff_run_probes(const diff_probes *ps, const diff_side *before,
+                              const diff_side *after, const diff_opts *opt, gs_diff_result *res)
+{
+    size_t *n_causes = &res->n_causes, *n_known = &res->n_known;
+    diff_found *found = gs_xcalloc(ps->n + 1, sizeof *found);
+    size_t *found_probe = gs_xcalloc(ps->n + 1, sizeof *found_probe);
+    bool *differs_v = gs_xcalloc(ps->n + 1, sizeof *differs_v);
+    size_t n_diff = 0;
+    for (size_t i = 0; i < ps->n; i++) {
+        const diff_probe *p = &ps->items[i];
+        gs_buf text = {0};
+        bool differs;
+        diff_cause cause = GS_DIFF_SPLIT;
+        if (p->weighted)
+            differs = diff_sampled(p, before, after, opt, &text);
+        else
+            cause = diff_single(p, before, after, opt, &text, &differs);
+        differs_v[i] = differs;
+        if (differs) {
+            found_probe[n_diff] = i;
+            found[n_diff].cause = cause;
+            found[n_diff++].text = gs_buf_take(&text);
+        } else {
+            if (!opt->quiet)
+                fputs(text.data, opt->out);
+            gs_buf_clear(&text);
+        }
+    }
+    /* a normalisation probe differs by the implementations alone when its normalised path is
+     * answered alike: the routes agree there */
+    for (size_t i = 0; i < n_diff && !opt->strict; i++) {
+        if (found[i].cause != GS_DIFF_NORMALIZE)
+            continue;
+        size_t twin = diff_twin(ps, &ps->items[found_probe[i]]);
+        if (twin != SIZE_MAX && !differs_v[twin]) {
+            found[i].known = true;
+            ++*n_known;
+            char *t = gs_xasprintf("KNOWN%s", found[i].text + strlen("DIFF"));
+            free(found[i].text);
+            found[i].text = t;
+        }
+    }
+    for (int c = 0; c < GS_DIFF_CAUSE_COUNT; c++) {
+        size_t k = 0;
+        for (size_t i = 0; i < n_diff; i++)
+            k += found[i].cause == (diff_cause)c && !found[i].known;
+        res->by_cause[c] = k;
+        if (k == 0)
+            continue;
+        ++*n_causes;
+        fprintf(opt->out, "\n== cause: %s (%zu probe%s)\n   why: %s\n   suggested fix: %s\n",
+                diff_causes[c].title, k, k == 1 ? "" : "s", diff_causes[c].why,
+                diff_causes[c].fix ? diff_causes[c].fix : "none known");
+        for (size_t i = 0; i < n_diff; i++)
+            if (found[i].cause == (diff_cause)c && !found[i].known)
+                fputs(found[i].text, opt->out);
+    }
+    if (*n_known) {
+        const char *bw = diff_norm_behaviour(before->spec), *aw = diff_norm_behaviour(after->spec);
+        fprintf(opt->out,
+                "\n== known difference of the implementations: path normalization (%zu probe%s, "
+                "not counted)\n   why: ",
+                *n_known, *n_known == 1 ? "" : "s");
+        if (bw || aw)
+            fprintf(opt->out, "%s%s%s", bw ? bw : "", bw && aw ? "; " : "", aw ? aw : "");
+        else
+            fputs(diff_causes[GS_DIFF_NORMALIZE].why, opt->out);
+        fprintf(opt->out,
+                "\n   not a conversion defect: the normalised path of each of these probes is "
+                "answered alike by %s and %s; no route can change it. Check that the backends "
+                "accept the path they are given and that no client depends on // or %%2F "
+                "(--strict counts these, --no-normalization leaves them out)\n",
+                before->spec, after->spec);
+        for (size_t i = 0; i < n_diff; i++)
+            if (found[i].known)
+                fputs(found[i].text, opt->out);
+    }
+    if (n_diff)
+        fputc('\n', opt->out);
+    for (size_t i = 0; i < n_diff; i++)
+        free(found[i].text);
+    free(found);
+    free(found_probe);
+    free(differs_v);
+    return n_diff - *n_known;
+}
+
+const char *gs_diff_cause_id(gs_diff_cause c)
+{
+    return c < GS_DIFF_CAUSE_COUNT ? diff_causes[c].id : "?";
+}
+
+int gs_diff_cause_find(const char *id)
+{
+    for (int c = 0; c < GS_DIFF_CAUSE_COUNT; c++)
+        if (strcmp(diff_causes[c].id, id) == 0)
+            return c;
+    return -1;
+}
+
+/* Both sides started on their objects, the probes sent, the echo fleet and sides stopped. */
+static int diff_compare_sides(const gs_model *m, const char *ingress_yaml, const char *after_yaml,
+                              const diff_opts *opt, gs_diff_result *res, gs_error *err)
+{
+    const char *target = opt->target;
+    diff_svc *svcs = NULL;
+    size_t n_svcs = 0;
+    diff_services(m, &svcs, &n_svcs);
+    diff_route_services(m, &svcs, &n_svcs);
+    gs_scenario sc = {0};
+    sc.backends = gs_xcalloc(n_svcs + 1, sizeof *sc.backends);
+    sc.n_backends = n_svcs;
+    for (size_t i = 0; i < n_svcs; i++) {
+        sc.backends[i].ns = svcs[i].ns;
+        sc.backends[i].name = svcs[i].name;
+        sc.backends[i].ports = svcs[i].ports;
+        sc.backends[i].n_ports = svcs[i].n_ports;
+        sc.backends[i].replicas = 1;
+    }
+    gs_buf synth = {0}, before_objs = {0}, after_objs = {0};
+    diff_synth(svcs, n_svcs, &synth);
+    gs_buf_printf(&before_objs, "%s", synth.data ? synth.data : "");
+    if (m->n_ingresses == 0)
+        diff_synth_classes(ingress_yaml, &before_objs);
+    gs_buf_puts(&before_objs, ingress_yaml);
+    gs_buf_printf(&after_objs, "%s", synth.data ? synth.data : "");
+    if (m->n_ingresses)
+        diff_synth_secrets(m, &after_objs);
+    diff_synth_classes(after_yaml, &after_objs);
+    gs_buf_puts(&after_objs, after_yaml);
+    diff_probes *ps = gs_xcalloc(1, sizeof *ps);
+    ps->no_normalization = opt->no_normalization;
+    if (m->n_ingresses)
+        diff_make_probes(m, ps);
+    else
+        diff_make_route_probes(m, ps);
+    diff_mark_splits(after_yaml, ps);
+    if (m->n_ingresses == 0)
+        diff_mark_splits(ingress_yaml, ps);
+
+    char *root = NULL;
+    gs_echo_fleet fleet = {0};
+    diff_side before = {.spec = opt->before_target}, after = {.spec = target};
+    char *self = gs_workdir_self_path();
+    char *echo = gs_workdir_find_echo(self);
+    int rc = gs_workdir_create(NULL, &root, err);
+    if (rc == 0 && echo == NULL)
+        rc = gs_error_set(err, GS_ERR_NOT_FOUND, "no gatesim-echo binary (set GATESIM_ECHO)");
+    if (rc == 0)
+        rc = gs_echo_fleet_start(&fleet, &sc, NULL, echo, root, NULL, DIFF_TIMEOUT_NS, err);
+    if (rc == 0)
+        rc = diff_side_start(&before, root, "before", before_objs.data, &fleet, err);
+    if (rc == 0)
+        rc = diff_side_start(&after, root, "after", after_objs.data, &fleet, err);
+    if (rc == 0) {
+        res->n_probes = ps->n;
+        size_t n = res->n_differ = diff_run_probes(ps, &before, &after, opt, res);
+        fprintf(opt->out, "gatesim diff: %zu probe%s, %zu answered differently by %s and %s", ps->n,
+                ps->n == 1 ? "" : "s", n, before.spec, target);
+        if (n)
+            fprintf(opt->out, ", %zu cause%s", res->n_causes, res->n_causes == 1 ? "" : "s");
+        if (res->n_known)
+            fprintf(opt->out,
+                    "; %zu more by path normalization alone, a known difference of the "
+                    "implementations (not counted)",
+                    res->n_known);
+        fputc('\n', opt->out);
+    }
+    diff_side_stop(&after);
+    diff_side_stop(&before);
+    gs_echo_fleet_stop(&fleet);
+    if (root)
+        gs_workdir_remove(root);
+    free(root);
+    free(self);
+    free(echo);
+    free(ps);
+    gs_buf_clear(&synth);
+    gs_buf_clear(&before_objs);
+    gs_buf_clear(&after_objs);
+    free(sc.backends);
+    free(svcs);
+    return rc;
+}
+
+int gs_diff_run(const gs_diff_config *cfg, const gs_model *m, const char *before_yaml,
+                const char *after_yaml, gs_diff_result *res, gs_error *err)
+{
+    memset(res, 0, sizeof *res);
+    diff_opts opt = {.before_target = cfg->before_target,
+                     .target = cfg->target ? cfg->target : "builtin",
+                     .quiet = cfg->quiet,
+                     .requests = cfg->requests ? cfg->requests : 1000,
+                     .alpha = cfg->alpha > 0 ? cfg->alpha : 0.001,
+                     .no_normalization = cfg->no_normalization,
+                     .strict = cfg->strict,
+                     .out = cfg->out};
+    if (m->n_ingresses == 0 && m->n_http_routes == 0)
+        return gs_error_set(err, GS_ERR_INVALID, "no Ingress and no HTTPRoute in the input");
+    if (m->n_ingresses && opt.before_target && strcmp(opt.before_target, "ingress-nginx") != 0)
+        return gs_error_set(err, GS_ERR_INVALID,
+                            "Ingresses run on --before-target ingress-nginx only (the input has "
+                            "%zu Ingress%s)",
+                            m->n_ingresses, m->n_ingresses == 1 ? "" : "es");
+    if (opt.before_target == NULL)
+        opt.before_target = m->n_ingresses ? "ingress-nginx" : "builtin";
+    if (gs_target_kind_find(opt.before_target, err) == NULL ||
+        gs_target_kind_find(opt.target, err) == NULL)
+        return GS_ERR_INVALID;
+    gs_buf conv = {0};
+    if (after_yaml == NULL && m->n_ingresses == 0) {
+        after_yaml = before_yaml; /* Gateway API input: the same objects on the other target */
+    } else if (after_yaml == NULL) {
+        gs_diags notes = {0};
+        gs_convert_options copt = {0};
+        gs_convert_ingresses(m, &copt, &conv, &notes);
+        gs_diags_clear(&notes);
+        after_yaml = conv.data ? conv.data : "";
+    }
+    int rc = gs_tls_client_ctx_new(&opt.tls, gs_tls_alpn_http11, NULL, NULL, true, err);
+    if (rc == 0)
+        rc = diff_compare_sides(m, before_yaml, after_yaml, &opt, res, err);
+    SSL_CTX_free(opt.tls);
+    gs_buf_clear(&conv);
+    return rc;
+}
