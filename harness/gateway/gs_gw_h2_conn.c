@@ -104,10 +104,11 @@ struct h2d_stream {
     size_t sent;
     h2d_req_state req_state;
     h2d_resp_state resp_state;
-    bool head; /* a HEAD request: the response has no body (the request itself was handed over) */
+    bool head;   /* a HEAD request: the response has no body (the request itself was handed over) */
     bool paused; /* upstream reading paused until the client takes more */
-    size_t body_held; /* request body bytes charged to the budgets */
-    size_t resp_held; /* response bytes charged to the budgets (waiting for the client) */
+    size_t resume_below; /* paused: resumed once less than this waits for the client */
+    size_t body_held;    /* request body bytes charged to the budgets */
+    size_t resp_held;    /* response bytes charged to the budgets (waiting for the client) */
 };
 
 static void h2d_flush(h2d *h);
@@ -366,8 +367,7 @@ static ssize_t on_h2d_body_read(nghttp2_session *ng, int32_t stream_id, uint8_t 
     s->sent += n;
     h2d_resp_give(s, n);
     if (s->resp_state != H2D_RESP_WHOLE) {
-        size_t low = gs_gw_upstream_pause_bytes(&s->h->conn->rt->limits) / 4;
-        if (s->paused && s->resp.body.len - s->sent < low) {
+        if (s->paused && s->resp.body.len - s->sent < s->resume_below) {
             s->paused = false;
             gs_gw_exchange_pause(s->ex, false);
         }
@@ -469,9 +469,24 @@ static void on_h2d_head(void *arg, gs_gw_response *resp)
         h2d_flush(h);
 }
 
+/* How much response body may wait for |s|'s client before its exchange is paused: the pause
+ * size, or, while the client can take nothing on the stream (a zero stream or connection
+ * window: it announced one, the zero-window attack, or it stopped reading), the stalled size,
+ * small enough that an HTTP/2 upstream sends no more than its first stream window
+ * (gs_gw_upstream_first_window) for a client that may never read. */
+static size_t h2d_pause_at(const h2d_stream *s)
+{
+    const gs_gw_limits *lim = &s->h->conn->rt->limits;
+    nghttp2_session *ng = s->h->ng;
+    if (nghttp2_session_get_stream_remote_window_size(ng, s->id) <= 0 ||
+        nghttp2_session_get_remote_window_size(ng) <= 0)
+        return gs_gw_upstream_stalled_bytes(lim);
+    return gs_gw_upstream_pause_bytes(lim);
+}
+
 /* Streaming: a piece of the response body. The client's flow control paces the upstream: more
- * than gs_gw_upstream_pause_bytes waiting for the client pauses the exchange, and
- * on_h2d_body_read resumes it once nghttp2 sent all but a quarter of that. */
+ * than h2d_pause_at waiting for the client pauses the exchange, and on_h2d_body_read resumes it
+ * once nghttp2 sent all but a quarter of that. */
 static void on_h2d_body_data(void *arg, const char *data, size_t len)
 {
     h2d_stream *s = arg;
@@ -508,8 +523,10 @@ static void on_h2d_body_data(void *arg, const char *data, size_t len)
         return;
     }
     nghttp2_session_resume_data(h->ng, s->id);
-    if (!s->paused && b->len - s->sent > gs_gw_upstream_pause_bytes(&h->conn->rt->limits)) {
+    size_t pause_at = s->paused ? 0 : h2d_pause_at(s);
+    if (!s->paused && b->len - s->sent > pause_at) {
         s->paused = true;
+        s->resume_below = pause_at / 4;
         gs_gw_exchange_pause(s->ex, true);
     }
     if (!h->in_io)
@@ -710,6 +727,8 @@ static int on_h2d_data(nghttp2_session *ng, uint8_t flags, int32_t stream_id, co
         gs_gw_exchange_body(s->ex, (const char *)data, len, false);
         return 0;
     }
+    if (s && s->req_state == H2D_REQ_REFUSED)
+        return 0; /* answered 413: its window stays shut, the client stops sending */
     nghttp2_session_consume_stream(ng, stream_id, len);
     if (s == NULL || h2d_req_dispatched(s))
         return 0;

@@ -141,6 +141,17 @@ size_t gs_gw_upstream_pause_bytes(const gs_gw_limits *limits)
     return b < (16u << 10) ? (16u << 10) : b;
 }
 
+size_t gs_gw_upstream_first_window(const gs_gw_limits *limits)
+{
+    size_t pause = gs_gw_upstream_pause_bytes(limits);
+    return pause < GS_GW_UPSTREAM_FIRST_WINDOW ? pause : GS_GW_UPSTREAM_FIRST_WINDOW;
+}
+
+size_t gs_gw_upstream_stalled_bytes(const gs_gw_limits *limits)
+{
+    return gs_gw_upstream_first_window(limits) / 4;
+}
+
 int gs_gw_upstream_send_stream(gs_gw_upstream *u, const gs_gw_endpoint *ep, bool h2,
                                const gs_rt_backend_tls *tls, const gs_gw_request *req,
                                const gs_gw_upstream_stream *stream,

@@ -94,9 +94,22 @@ void gs_gw_upstream_pause(gs_gw_upstream_call *call, bool paused);
 
 /* How much response body a streaming downstream should let wait for its client before pausing
  * the call: 1 MiB, or a quarter of max_response_body when that is smaller. It is also the HTTP/2
- * upstream stream window (SETTINGS_INITIAL_WINDOW_SIZE), so a paused call queues at most about
+ * upstream stream window once the call grew it (below), so a paused call queues at most about
  * twice this, well under the max_response_body cut. */
 size_t gs_gw_upstream_pause_bytes(const gs_gw_limits *limits);
+
+/* An HTTP/2 upstream stream's first window (SETTINGS_INITIAL_WINDOW_SIZE), or the pause size
+ * when that is smaller: the window grows to the pause size only once the call has taken this
+ * much of its body without being paused. So a downstream whose client takes nothing (an HTTP/2
+ * client announcing a zero window) and that pauses its call within the first half of this
+ * (gs_gw_upstream_stalled_bytes) makes the upstream send at most this much, not a whole pause
+ * size of data that would only wait in the gateway. */
+#define GS_GW_UPSTREAM_FIRST_WINDOW (64u << 10)
+size_t gs_gw_upstream_first_window(const gs_gw_limits *limits);
+
+/* How much response body a streaming downstream should let wait, before pausing the call, for a
+ * client that can take nothing now: a quarter of the first window (16 KiB). */
+size_t gs_gw_upstream_stalled_bytes(const gs_gw_limits *limits);
 
 /* A request sent on a pooled HTTP/1.1 connection that the server closes before answering is
  * sent once more on a fresh connection (the server most likely closed the idle connection as

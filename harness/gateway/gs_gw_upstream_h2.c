@@ -3,7 +3,10 @@
  * endpoint, used for Service ports with appProtocol kubernetes.io/h2c and for gRPC. Responses are
  * buffered into the call's gs_gw_response or streamed; flow control is manual (no automatic
  * WINDOW_UPDATE): the connection window is released as DATA arrives, a stream's window once the
- * downstream took the bytes and is not paused, which is the backpressure of a streamed call. */
+ * downstream took the bytes and is not paused, which is the backpressure of a streamed call.
+ * A stream's window starts small (gs_gw_upstream_first_window) and grows to the pause size once
+ * the call took that much without a pause: a call paused at once (its client takes nothing)
+ * makes the server send no more than the first window. */
 #include "gs_gw_upstream_priv.h"
 
 #include "gs_sockread.h"
@@ -123,6 +126,21 @@ static int on_h2_header(nghttp2_session *ng, const nghttp2_frame *frame, const u
     return 0;
 }
 
+/* |c| has taken |taken| body bytes and is not paused: once that is the first window, the
+ * stream's window grows to the pause size (a WINDOW_UPDATE, sent after the current read). A call
+ * paused before (h2 downstream: within gs_gw_upstream_stalled_bytes) grows it only once resumed
+ * and taking again. */
+static void h2_window_grow(nghttp2_session *ng, gs_gw_upstream_call *c, uint64_t taken)
+{
+    const gs_gw_limits *lim = c->u->limits;
+    if (c->window_grown || taken < gs_gw_upstream_first_window(lim))
+        return;
+    c->window_grown = true;
+    size_t want = gs_gw_upstream_pause_bytes(lim);
+    if (want > gs_gw_upstream_first_window(lim))
+        nghttp2_session_set_local_window_size(ng, NGHTTP2_FLAG_NONE, c->stream_id, (int32_t)want);
+}
+
 /* A piece of response body. The connection window is released at once, so a paused stream
  * never holds up the others; the stream window once the bytes are taken, unless the call is
  * paused: then they are counted in |held| and released by the resume (gs_gw_upstream_h2_pause). */
@@ -144,10 +162,12 @@ static int on_h2_data(nghttp2_session *ng, uint8_t flags, int32_t stream_id, con
         }
         c->stream->on_data(c->arg, (const char *)data, len); /* may cancel or pause |c| */
         c = nghttp2_session_get_stream_user_data(ng, stream_id);
-        if (c && c->paused)
+        if (c && c->paused) {
             c->held += len;
-        else if (c)
+        } else if (c) {
             nghttp2_session_consume_stream(ng, stream_id, len);
+            h2_window_grow(ng, c, c->streamed);
+        }
         return 0;
     }
     if (c->resp.body.len + len > c->u->limits->max_response_body) {
@@ -157,6 +177,7 @@ static int on_h2_data(nghttp2_session *ng, uint8_t flags, int32_t stream_id, con
     }
     gs_buf_append(&c->resp.body, data, len);
     nghttp2_session_consume_stream(ng, stream_id, len);
+    h2_window_grow(ng, c, c->resp.body.len);
     return 0;
 }
 
@@ -330,9 +351,10 @@ static h2_session *h2_session_new(gs_gw_upstream *u, upstream_pool *p)
     nghttp2_session_client_new2(&s->ng, cbs, s, opt);
     nghttp2_option_del(opt);
     nghttp2_session_callbacks_del(cbs);
-    /* The stream window bounds what a paused call still receives; the connection window is
-     * released as data arrives, so it only needs to be large enough not to slow the streams. */
-    uint32_t window = (uint32_t)gs_gw_upstream_pause_bytes(u->limits);
+    /* The stream window bounds what a paused call still receives (the first window, until the
+     * call grows it: h2_window_grow); the connection window is released as data arrives, so it
+     * only needs to be large enough not to slow the streams. */
+    uint32_t window = (uint32_t)gs_gw_upstream_first_window(u->limits);
     nghttp2_settings_entry iv[] = {{NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, 1000},
                                    {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, window}};
     nghttp2_submit_settings(s->ng, NGHTTP2_FLAG_NONE, iv, 2);

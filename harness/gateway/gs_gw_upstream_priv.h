@@ -61,6 +61,7 @@ struct gs_gw_upstream_call {
     uint64_t streamed;                   /* stream: body bytes handed to on_data */
     bool paused;                         /* stream: the downstream asked for a pause */
     size_t held;                         /* HTTP/2: bytes taken while paused, window not reopened */
+    bool window_grown;                   /* HTTP/2: the stream window grew past the first one */
     bool body_stream;                    /* HTTP/2: the request body arrives by send_body */
     bool body_end;                       /* body_stream: the client's body ended */
     gs_buf pending;                      /* body_stream: bytes given by send_body */

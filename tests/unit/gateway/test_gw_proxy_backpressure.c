@@ -3,8 +3,10 @@
  * of 8 or 16 times the gateway's max_response_body (1 MiB in the fixture) to an HTTP/1.1 and to
  * an HTTP/2 client that stop reading three times. The whole body must arrive intact (not cut),
  * and while the client stalls the server must be held back by flow control, a bounded amount
- * ahead of the client (the server shares how much it sent through shared memory). And the
- * upstream API alone: a paused h2c call gets at most one stream window more. */
+ * ahead of the client (the server shares how much it sent through shared memory). A client that
+ * announces a zero window makes the server send at most the first upstream stream window. And
+ * the upstream API alone: a paused h2c call gets at most one stream window more, and one paused
+ * at once at most the first window. */
 #include "gw_fixture.h"
 
 #include "gs_alloc.h"
@@ -529,6 +531,62 @@ START_TEST(backpressure_h2_client)
 }
 END_TEST
 
+/* A client that announces a zero stream window (the zero-window attack) takes nothing: the
+ * gateway pauses its upstream call within the stalled size, before the HTTP/2 upstream's stream
+ * window grew past the first one, so the server sends at most that first window (64 KiB; it was
+ * the pause size, 256 KiB here, before). Once the client opens its window the whole body comes,
+ * intact. */
+START_TEST(zero_window_client_fetches_one_first_window)
+{
+    h2cli c = {0};
+    c.fd = slow_connect();
+    nghttp2_session_callbacks *cbs;
+    nghttp2_session_callbacks_new(&cbs);
+    nghttp2_session_callbacks_set_on_header_callback(cbs, on_cli_header);
+    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, on_cli_data);
+    nghttp2_session_callbacks_set_on_stream_close_callback(cbs, on_cli_close);
+    ck_assert_int_eq(nghttp2_session_client_new(&c.ng, cbs, &c), 0);
+    nghttp2_session_callbacks_del(cbs);
+    nghttp2_settings_entry zero[] = {{NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 0}};
+    nghttp2_submit_settings(c.ng, NGHTTP2_FLAG_NONE, zero, 1);
+    char path[32];
+    snprintf(path, sizeof(path), "/big/%u", H2_BODY_LEN);
+    nghttp2_nv nva[] = {nv(":method", "GET"), nv(":scheme", "http"),
+                        nv(":authority", "example.com"), nv(":path", path)};
+    ck_assert_int_gt(nghttp2_submit_request(c.ng, NULL, nva, 4, NULL, NULL), 0);
+    cli_flush(&c);
+    uint8_t buf[4096];
+    while (c.status == 0 && !c.closed) { /* the head leaves whatever the window */
+        ssize_t n = read(c.fd, buf, sizeof(buf));
+        ck_assert_msg(n > 0, "no response head");
+        ck_assert_int_eq((int)nghttp2_session_mem_recv(c.ng, buf, (size_t)n), (int)n);
+        cli_flush(&c);
+    }
+    ck_assert_int_eq(c.status, 200);
+    uint64_t sent = stall();
+    ck_assert_msg(sent <= GS_GW_UPSTREAM_FIRST_WINDOW,
+                  "the server sent %llu bytes for a client that takes none (first window %u)",
+                  (unsigned long long)sent, GS_GW_UPSTREAM_FIRST_WINDOW);
+    ck_assert_int_eq((int)c.body.len, 0);
+    nghttp2_settings_entry open_window[] = {{NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 65535}};
+    nghttp2_submit_settings(c.ng, NGHTTP2_FLAG_NONE, open_window, 1);
+    cli_flush(&c);
+    while (!c.closed) {
+        ssize_t n = read(c.fd, buf, sizeof(buf));
+        if (n <= 0)
+            break;
+        ck_assert_int_eq((int)nghttp2_session_mem_recv(c.ng, buf, (size_t)n), (int)n);
+        cli_flush(&c);
+    }
+    close(c.fd);
+    nghttp2_session_del(c.ng);
+    ck_assert_msg(c.closed && c.error == NGHTTP2_NO_ERROR, "stream closed %d, error %u",
+                  (int)c.closed, c.error);
+    check_body(&c.body, H2_BODY_LEN);
+    gs_buf_clear(&c.body);
+}
+END_TEST
+
 /* ---- the upstream API alone --------------------------------------------------------------- */
 
 typedef struct pause_probe {
@@ -636,6 +694,60 @@ START_TEST(upstream_h2_pause_holds_the_window)
 }
 END_TEST
 
+START_TEST(upstream_h2_paused_at_once_gets_the_first_window)
+{
+    /* A streamed h2c call paused at its first piece of body: the stream window has not grown
+     * past the first one, so the server sends at most that (64 KiB), not a pause size (256 KiB
+     * here); resumed, the window grows and the whole body arrives. */
+    struct event_base *base = event_base_new();
+    gs_gw_limits lim = {0};
+    lim.max_response_body = 1u << 20;
+    lim.max_streamed_body = 64u << 20;
+    gs_gw_limits_defaults(&lim);
+    ck_assert_int_eq((int)gs_gw_upstream_first_window(&lim), (int)GS_GW_UPSTREAM_FIRST_WINDOW);
+    ck_assert_int_eq((int)gs_gw_upstream_stalled_bytes(&lim), (int)GS_GW_UPSTREAM_FIRST_WINDOW / 4);
+    gs_gw_upstream *u;
+    ck_assert_int_eq(gs_gw_upstream_new(&u, base, &lim), 0);
+    gs_gw_endpoints eps = {0};
+    char spec[64];
+    snprintf(spec, sizeof(spec), "default/big:8080=127.0.0.1:%d", srv_port);
+    ck_assert_int_eq(gs_gw_endpoints_add_spec(&eps, spec, NULL), 0);
+    const gs_gw_endpoint *ep = gs_gw_service_next(&eps.services[0]);
+    gs_gw_request req = {0};
+    req.method = gs_xstrdup("GET");
+    req.scheme = gs_xstrdup("http");
+    req.authority = gs_xstrdup("example.com");
+    req.target = gs_xasprintf("/big/%u", H2_BODY_LEN);
+    pause_probe p = {.pause_at = 1};
+    static const gs_gw_upstream_stream ops = {on_probe_head, on_probe_data, NULL};
+    ck_assert_int_eq(
+        gs_gw_upstream_send_stream(u, ep, true, NULL, &req, &ops, on_probe_done, &p, &p.call), 0);
+    run_for(base, &p, 5000, true);
+    ck_assert_msg(p.paused && !p.done, "paused %d done %d err %d", (int)p.paused, (int)p.done,
+                  p.err);
+    uint64_t last = 0;
+    for (int i = 0; i < 20 && (i < 3 || __atomic_load_n(&shm->sent, __ATOMIC_SEQ_CST) != last);
+         i++) {
+        last = __atomic_load_n(&shm->sent, __ATOMIC_SEQ_CST);
+        run_for(base, &p, 50, false);
+    }
+    uint64_t sent = __atomic_load_n(&shm->sent, __ATOMIC_SEQ_CST);
+    ck_assert_msg(sent <= GS_GW_UPSTREAM_FIRST_WINDOW,
+                  "the server sent %llu to a call paused at once", (unsigned long long)sent);
+    ck_assert_msg(p.body.len <= GS_GW_UPSTREAM_FIRST_WINDOW, "%zu bytes arrived", p.body.len);
+    gs_gw_upstream_pause(p.call, false);
+    run_for(base, &p, 10000, false);
+    ck_assert_msg(p.done && p.err == 0, "done %d err %d after %zu bytes", (int)p.done, p.err,
+                  p.body.len);
+    check_body(&p.body, H2_BODY_LEN);
+    gs_buf_clear(&p.body);
+    gs_gw_request_clear(&req);
+    gs_gw_upstream_free(u);
+    gs_gw_endpoints_clear(&eps);
+    event_base_free(base);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("gw_proxy_backpressure");
@@ -644,7 +756,9 @@ int main(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, backpressure_h1_client);
     tcase_add_test(tc, backpressure_h2_client);
+    tcase_add_test(tc, zero_window_client_fetches_one_first_window);
     tcase_add_test(tc, upstream_h2_pause_holds_the_window);
+    tcase_add_test(tc, upstream_h2_paused_at_once_gets_the_first_window);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
 }
