@@ -556,7 +556,7 @@ int gs_cmd_load(int argc, char **argv)
         gs_log_warn("--insecure: the server certificate is NOT verified");
 
     load_progress_tty = !quiet && gs_term_isatty(STDERR_FILENO);
-    cfg.on_progress = on_load_progress;
+    cfg.on_progress = load_progress_tty ? on_load_progress : NULL; /* nothing to show */
     load_progress_cfg = &cfg;
     cfg.cancel = &load_cancel;
     if (hdr_log.f != NULL) {

@@ -183,7 +183,8 @@ struct gs_traffic_response {
     size_t body_len;     /* bytes kept in |body| */
     uint64_t body_total; /* bytes of body received in all */
     int64_t intended_ns; /* when the request should have gone out (gs_now_ns clock) */
-    int64_t sent_ns;     /* when it was handed to the connection */
+    int64_t sent_ns;     /* when it was handed to the connection (a request started on the
+                            arrival of an answer shares that read's time) */
     int64_t latency_ns;  /* done - intended: corrected for coordinated omission */
     int64_t service_ns;  /* done - sent: uncorrected */
     unsigned worker;     /* worker thread that ran it */

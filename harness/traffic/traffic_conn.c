@@ -195,7 +195,7 @@ void gs_traffic_req_finish(traffic_conn *c, traffic_req *r, gs_traffic_error e, 
         if (detail == NULL)
             detail = "no grpc-status in the response";
     }
-    int64_t now = gs_now_ns();
+    int64_t now = gs_traffic_worker_now(w);
     if (r->warmup) {
         w->warmup_requests++;
     } else if (e != GS_TRAFFIC_OK) {
@@ -467,7 +467,7 @@ void gs_traffic_conn_close(traffic_conn *c, gs_traffic_error e, const char *deta
  * always-active event would starve the loop's I/O). */
 static void conn_poke(traffic_worker *w)
 {
-    if (w->retry_len > 0 || !gs_traffic_worker_exhausted(w, gs_now_ns()))
+    if (w->retry_len > 0 || !gs_traffic_worker_exhausted(w, gs_traffic_worker_now(w)))
         event_active(w->pump_ev, EV_TIMEOUT, 0);
 }
 
@@ -499,7 +499,7 @@ void gs_traffic_conn_after_io(traffic_conn *c, bool refill)
         if (w->open_loop)
             conn_poke(w);
         else
-            conn_fill(c, gs_now_ns());
+            conn_fill(c, gs_traffic_worker_now(w));
     }
     if (c->bev != NULL) {
         gs_traffic_error e = conn_ops(c)->flush(c);
@@ -546,7 +546,7 @@ static void conn_input_done(traffic_conn *c, gs_traffic_error e)
         if (c->w->open_loop)
             conn_poke(c->w);
         else
-            conn_fill(c, gs_now_ns());
+            conn_fill(c, gs_traffic_worker_now(c->w));
         return;
     }
     gs_traffic_conn_after_io(c, true);
@@ -558,7 +558,13 @@ static void on_conn_read(struct bufferevent *bev, void *arg)
 {
     (void)bev;
     traffic_conn *c = arg;
+    traffic_worker *w = c->w;
+    bool outer = w->io_now_ns == 0; /* not nested in another read callback */
+    if (outer)
+        w->io_now_ns = gs_now_ns();
     conn_input_done(c, conn_ops(c)->on_read(c));
+    if (outer)
+        w->io_now_ns = 0;
 }
 
 static void on_conn_event(struct bufferevent *bev, short events, void *arg);
@@ -579,6 +585,7 @@ static void on_conn_readable(evutil_socket_t fd, short what, void *arg)
         on_conn_event(c->bev, BEV_EVENT_READING | (n == 0 ? BEV_EVENT_EOF : BEV_EVENT_ERROR), c);
         return;
     }
+    w->io_now_ns = gs_now_ns(); /* never nested: the loop calls this, nobody else */
     const gs_proto_ops *ops = conn_ops(c);
     struct evbuffer *in = bufferevent_get_input(c->bev);
     gs_traffic_error e = GS_TRAFFIC_OK;
@@ -595,6 +602,7 @@ static void on_conn_readable(evutil_socket_t fd, short what, void *arg)
         e = ops->on_read(c);
     }
     conn_input_done(c, e);
+    w->io_now_ns = 0;
 }
 
 /* The system's text for a connect errno in lower case, as error texts read ("connection

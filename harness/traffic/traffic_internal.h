@@ -10,6 +10,7 @@
 #include "gs_chunked.h"
 #include "gs_h1_response.h"
 #include "gs_rate.h"
+#include "gs_time.h"
 #include "gs_traffic.h"
 
 #include <event2/event.h>
@@ -226,6 +227,10 @@ struct traffic_worker {
     gs_traffic_counts error_texts[GS_TRAFFIC_ERR_COUNT];
     uint64_t connections_opened, bytes_received;
     int64_t last_done_ns;
+    /* The time the bytes being handled arrived: set by a read callback for its own length (one
+     * clock read per read instead of one per completion and one per refill), 0 outside one.
+     * Read it with gs_traffic_worker_now. */
+    int64_t io_now_ns;
     _Atomic uint64_t progress_done, progress_errors;
     atomic_bool finished;
     gs_buf chunk_scratch;   /* HTTP/1.1: decoded chunk data on its way to a request's body */
@@ -236,6 +241,14 @@ struct traffic_worker {
     gs_traffic_header *cb_headers;
     size_t cb_cap;
 };
+
+/* The current time for the traffic path: the arrival time of the read being handled (taken
+ * once right after the read, so every response it completes and every request it refills shares
+ * it), or the clock outside a read callback. */
+static inline int64_t gs_traffic_worker_now(const traffic_worker *w)
+{
+    return w->io_now_ns != 0 ? w->io_now_ns : gs_now_ns();
+}
 
 /* Called by the protocols when request |r| of |c| is over (response complete or failed).
  * Records it, calls the callback, frees the slot and may start the next request. Never frees

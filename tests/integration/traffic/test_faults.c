@@ -93,6 +93,63 @@ START_TEST(answers_cut_across_reads)
 }
 END_TEST
 
+/* What the callback saw of each answer of timestamps_follow_the_reads, in completion order. */
+static struct {
+    unsigned n;
+    gs_traffic_error error[16];
+    uint64_t connection[16];
+    int64_t intended[16], sent[16], done[16];
+} timing;
+
+static void on_timing(const gs_traffic_response *r, void *user)
+{
+    (void)user;
+    if (r->warmup || timing.n >= 16)
+        return;
+    unsigned k = timing.n++;
+    timing.error[k] = r->error;
+    timing.connection[k] = r->connection;
+    timing.intended[k] = r->intended_ns;
+    timing.sent[k] = r->sent_ns;
+    timing.done[k] = r->sent_ns + r->service_ns;
+    ck_assert_int_eq(r->latency_ns, r->service_ns + (r->sent_ns - r->intended_ns));
+}
+
+START_TEST(timestamps_follow_the_reads)
+{
+    /* A read stamps once what it completes and what it starts on that time (one clock read per
+     * read): an answer cut into six pieces 5 ms apart ends at its last piece's read, not its
+     * first, and the next request on the connection starts no earlier than that end. */
+    gs_traffic_config cfg;
+    config(&cfg, "/drip", 6);
+    cfg.on_response = on_timing;
+    cfg.serialize_callbacks = true;
+    memset(&timing, 0, sizeof(timing));
+    int64_t before = gs_now_ns();
+    gs_traffic_result *res = NULL;
+    gs_error err = {0};
+    ck_assert_msg(gs_traffic_run(&cfg, &res, &err) == 0, "run failed: %s", err.msg);
+    int64_t after = gs_now_ns();
+    ck_assert_uint_eq(res->responses, 6);
+    ck_assert_uint_eq(timing.n, 6);
+    for (unsigned k = 0; k < timing.n; k++) {
+        ck_assert_int_eq(timing.error[k], GS_TRAFFIC_OK);
+        ck_assert_int_le(before, timing.intended[k]);
+        ck_assert_int_le(timing.intended[k], timing.sent[k]);
+        /* the server sleeps 5 ms after each of the first five pieces */
+        ck_assert_msg(timing.done[k] - timing.sent[k] >= 25 * GS_NS_PER_MS,
+                      "answer %u took %lld ns: ended at a read before its last piece", k,
+                      (long long)(timing.done[k] - timing.sent[k]));
+        ck_assert_int_le(timing.done[k], after);
+        if (k > 0) {
+            ck_assert_uint_eq(timing.connection[k], timing.connection[0]);
+            ck_assert_int_ge(timing.sent[k], timing.done[k - 1]);
+        }
+    }
+    gs_traffic_result_free(res);
+}
+END_TEST
+
 START_TEST(body_until_close_and_connection_close)
 {
     gs_traffic_config cfg;
@@ -324,6 +381,7 @@ static Suite *faults_suite(void)
     tcase_add_test(tc, counts_statuses_and_backends);
     tcase_add_test(tc, chunked_body_is_decoded);
     tcase_add_test(tc, answers_cut_across_reads);
+    tcase_add_test(tc, timestamps_follow_the_reads);
     tcase_add_test(tc, body_until_close_and_connection_close);
     tcase_add_test(tc, resets_are_counted);
     tcase_add_test(tc, timeouts_are_counted);
