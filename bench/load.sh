@@ -4,10 +4,21 @@
 # side by side on this machine (goals: README.md, Benchmarks):
 #   HTTP/1.1: gatesim load -c64        vs  wrk -t1 -c64
 #   h2c:      gatesim load -c16 -m16   vs  h2load -c16 -m16   (nginx `listen ... http2`)
-# The machine is shared and noisy: runs alternate between the clients for ROUNDS rounds and the
-# medians are compared. Prints median req/s, the ratio gatesim/peer (goal >= 1.0), and client
-# CPU per request (user+system of the client process / requests) for each. Then checks that the
-# client's memory stays flat: peak RSS of a 10x longer run (open loop, with request ids).
+# Method (the same for both sides of each pair): one nginx for every run; one client thread on
+# the same connections and streams; the same duration (SECS, no warm-up excluded on either side);
+# one untimed 1 s run of each peer first, so no client meets a cold server. On a machine with 2
+# or more CPUs nginx is pinned to the last CPU and every client to CPU 0 (taskset; LOAD_PIN=0
+# leaves placement to the scheduler), so neither client shares a core with the server it drives
+# or gets a better placement than its peer. The machine is shared and noisy: the clients
+# alternate for ROUNDS rounds, the order within a pair swapped every round (ABBA: a drift in
+# the machine's load does not favour the client that always runs first), and medians are
+# compared two ways: the ratio of the medians, and the median of the per-round ratios (each
+# round's pair ran seconds apart, so its ratio cancels what the machine did meanwhile), with
+# the rounds' min-max. Prints req/s and client CPU per request (user+system of the client
+# process / requests) for each, their ratios (goal >= 1.0 for req/s and for requests per client
+# CPU-second), nginx's CPU share during each run (near 100%: the server bounds req/s, for both
+# clients alike) and the load average before and after. Then checks that the client's memory
+# stays flat: peak RSS of a 10x longer run (with request ids).
 # With a fourth argument `callgrind`, it instead counts the client's user-space instructions per
 # request under valgrind's callgrind (stable on a shared machine where req/s is not): each client
 # runs twice, for a short and a long run, and (instructions_long - instructions_short) /
@@ -15,18 +26,27 @@
 # requests per client instruction of gatesim relative to the peer (goal >= 1.0).
 # With `syscalls` instead, it counts each client's system calls per request under strace -c
 # (what costs wall time but not instructions: reads, writes, epoll and ioctl churn).
-# usage: bench/load.sh [path/to/gatesim] [seconds per run, default 3] [rounds, default 3] [callgrind|syscalls]
+# usage: bench/load.sh [path/to/gatesim] [seconds per run, default 3] [rounds, default 5] [callgrind|syscalls]
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 gatesim=${1:-$here/build/harness/cli/gatesim}
 secs=${2:-3}
-rounds=${3:-3}
+rounds=${3:-5}
 [ -x "$gatesim" ] || { echo "bench/load.sh: $gatesim not built (cmake --build build)" >&2; exit 2; }
 for t in wrk h2load nginx; do
     command -v "$t" >/dev/null || [ -x "/usr/sbin/$t" ] || { echo "bench/load.sh: $t not installed" >&2; exit 2; }
 done
 [ -x /usr/bin/time ] || { echo "bench/load.sh: /usr/bin/time not installed" >&2; exit 2; }
 nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+
+# CPU placement: nginx on the last CPU, the clients on CPU 0 (see the header)
+ncpu=$(nproc 2>/dev/null || echo 1)
+server_pin=()
+client_pin=()
+if [ "${LOAD_PIN:-1}" != 0 ] && [ "$ncpu" -ge 2 ] && command -v taskset >/dev/null; then
+    server_pin=(taskset -c "$((ncpu - 1))")
+    client_pin=(taskset -c 0)
+fi
 
 tmp=$(mktemp -d /tmp/gs-bench-load.XXXXXX)
 nginx_master=
@@ -61,10 +81,12 @@ http {
     server { listen 127.0.0.1:$h2_port http2;        location / { return 200 "ok"; } }
 }
 CONF
-"$nginx_bin" -e "$tmp/nginx/error.log" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" 2>"$tmp/nginx.err" &
+${server_pin[@]+"${server_pin[@]}"} "$nginx_bin" -e "$tmp/nginx/error.log" -p "$tmp/nginx" \
+    -c "$tmp/nginx/nginx.conf" 2>"$tmp/nginx.err" &
 nginx_master=$!
 wait_port "$h1_port"
 wait_port "$h2_port"
+nginx_worker=$(pgrep -P "$nginx_master" | head -1 || true)
 
 # callgrind_count LABEL CMD...: instructions and requests of one client run under callgrind
 callgrind_count() {
@@ -148,46 +170,102 @@ if [ "${4:-}" = "syscalls" ]; then
     exit 0
 fi
 
-# run LABEL CMD...: runs the client under /usr/bin/time; appends "rps cpu_seconds" to $tmp/LABEL
+# server_ticks: nginx worker's user+system CPU in clock ticks so far (0 when unknown)
+server_ticks() {
+    [ -n "$nginx_worker" ] && [ -r "/proc/$nginx_worker/stat" ] || { echo 0; return; }
+    sed 's/^.*) //' "/proc/$nginx_worker/stat" | awk '{print $12 + $13}'
+}
+hz=$(getconf CLK_TCK 2>/dev/null || echo 100)
+
+# run LABEL CMD...: runs the client (pinned) under /usr/bin/time; appends "rps us_per_request"
+# to $tmp/LABEL
 run() {
     local label=$1
     shift
-    /usr/bin/time -f "%U %S" -o "$tmp/time" "$@" >"$tmp/out" 2>"$tmp/err" || true
+    local t0 t1
+    t0=$(server_ticks)
+    /usr/bin/time -f "%U %S" -o "$tmp/time" ${client_pin[@]+"${client_pin[@]}"} "$@" \
+        >"$tmp/out" 2>"$tmp/err" || true
+    t1=$(server_ticks)
     local rps
     case "$label" in
     wrk) rps=$(awk '/^Requests\/sec:/ {print $2}' "$tmp/out") ;;
     h2load) rps=$(awk '/^finished in/ {gsub(",", "", $4); print $4}' "$tmp/out") ;;
     *) rps=$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["rps"])' "$tmp/out") ;;
     esac
-    local cpu
+    [ -n "$rps" ] || { echo "bench/load.sh: $label gave no figure:" >&2; cat "$tmp/out" "$tmp/err" >&2; exit 1; }
+    local cpu us
     cpu=$(awk '{print $1 + $2}' "$tmp/time")
-    echo "$rps $cpu" >>"$tmp/$label"
-    printf '  %-10s %10.0f req/s  client cpu %5.2fs\n' "$label" "$rps" "$cpu"
+    us=$(echo "$cpu $rps $secs" | awk '{printf "%.3f", $1 * 1e6 / ($2 * $3)}')
+    echo "$rps $us" >>"$tmp/$label"
+    printf '  %-8s %10.0f req/s  client cpu %5.2fs %6.2f us/req  nginx cpu %3.0f%%\n' "$label" "$rps" \
+        "$cpu" "$us" "$(echo "$t0 $t1 $hz $secs" | awk '{print ($2 - $1) * 100 / ($3 * $4)}')"
 }
 
+# pair ROUND PEER_LABEL GS_LABEL PEER_CMD -- GS_CMD: one run of each, the order swapped every
+# round; appends "rps_ratio cpu_ratio" (gatesim/peer req/s, peer/gatesim CPU per request) to
+# $tmp/pair-GS_LABEL
+pair() {
+    local round=$1 peer=$2 gs=$3
+    shift 3
+    local peer_cmd=() gs_cmd=()
+    while [ "$1" != "--" ]; do peer_cmd+=("$1"); shift; done
+    shift
+    gs_cmd=("$@")
+    if [ $((round % 2)) = 1 ]; then
+        run "$peer" "${peer_cmd[@]}"
+        run "$gs" "${gs_cmd[@]}"
+    else
+        run "$gs" "${gs_cmd[@]}"
+        run "$peer" "${peer_cmd[@]}"
+    fi
+    paste -d' ' <(tail -1 "$tmp/$peer") <(tail -1 "$tmp/$gs") |
+        awk '{printf "%.4f %.4f\n", $3 / $1, $2 / $4}' >>"$tmp/pair-$gs"
+}
+
+h1="http://127.0.0.1:$h1_port/"
+h2="http://127.0.0.1:$h2_port/"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg); ${ncpu} CPUs;" \
+    "${server_pin[*]:-no pinning}${server_pin[*]:+ for nginx, ${client_pin[*]} for the clients}"
+# untimed: the server's first connections and pages, met by neither measured client
+${client_pin[@]+"${client_pin[@]}"} wrk -t1 -c64 -d1s "$h1" >/dev/null 2>&1 || true
+${client_pin[@]+"${client_pin[@]}"} h2load -t1 -c16 -m16 -D1 "$h2" >/dev/null 2>&1 || true
 for r in $(seq "$rounds"); do
     echo "round $r/$rounds (${secs}s per run)"
-    run wrk wrk -t1 -c64 -d"${secs}s" "http://127.0.0.1:$h1_port/"
-    run gs-h1 "$gatesim" load -q -c 64 -d "${secs}s" -o json "http://127.0.0.1:$h1_port/"
-    run h2load h2load -t1 -c16 -m16 -D"$secs" "http://127.0.0.1:$h2_port/"
-    run gs-h2c "$gatesim" load -q -p h2c -c 16 -m 16 -d "${secs}s" -o json "http://127.0.0.1:$h2_port/"
+    pair "$r" wrk gs-h1 wrk -t1 -c64 -d"${secs}s" "$h1" -- \
+        "$gatesim" load -q -c 64 -d "${secs}s" -o json "$h1"
+    pair "$r" h2load gs-h2c h2load -t1 -c16 -m16 -D"$secs" "$h2" -- \
+        "$gatesim" load -q -p h2c -c 16 -m 16 -d "${secs}s" -o json "$h2"
 done
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-# median of column 1 (req/s) and the cpu us per request at the median run
-summary() {
-    sort -g "$tmp/$1" | awk -v secs="$secs" '{r[NR]=$1; c[NR]=$2} END {m=int((NR+1)/2); printf "%.0f %.2f", r[m], c[m] * 1e6 / (r[m] * secs)}'
+# median FILE COLUMN
+median() {
+    awk -v c="$2" '{print $c}' "$1" | sort -g | awk '{v[NR]=$1} END {printf "%.2f", NR % 2 ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'
 }
-read -r wrk_rps wrk_cpu <<<"$(summary wrk)"
-read -r gs1_rps gs1_cpu <<<"$(summary gs-h1)"
-read -r h2l_rps h2l_cpu <<<"$(summary h2load)"
-read -r gs2_rps gs2_cpu <<<"$(summary gs-h2c)"
+# range FILE COLUMN: min-max
+range() {
+    awk -v c="$2" '{print $c}' "$1" | sort -g | awk 'NR == 1 {lo=$1} {hi=$1} END {printf "%.2f-%.2f", lo, hi}'
+}
+# line NAME GS PEER PEER_NAME
+line() {
+    local gs_rps gs_us peer_rps peer_us
+    gs_rps=$(median "$tmp/$2" 1)
+    gs_us=$(median "$tmp/$2" 2)
+    peer_rps=$(median "$tmp/$3" 1)
+    peer_us=$(median "$tmp/$3" 2)
+    printf '  %-14s gatesim %8.0f req/s %6.2f us/req   %-6s %8.0f req/s %6.2f us/req\n' "$1" \
+        "$gs_rps" "$gs_us" "$4" "$peer_rps" "$peer_us"
+    printf '  %-14s req/s ratio %.2f (paired median %s, rounds %s); requests per CPU-second ratio %.2f (paired median %s, rounds %s)\n' \
+        "" "$(echo "$gs_rps $peer_rps" | awk '{print $1/$2}')" "$(median "$tmp/pair-$2" 1)" \
+        "$(range "$tmp/pair-$2" 1)" "$(echo "$peer_us $gs_us" | awk '{print $1/$2}')" \
+        "$(median "$tmp/pair-$2" 2)" "$(range "$tmp/pair-$2" 2)"
+}
 echo
-echo "medians over $rounds rounds (client CPU per request in microseconds):"
-printf '  HTTP/1.1 -c64     gatesim %8.0f req/s %6.2f us/req   wrk    %8.0f req/s %6.2f us/req   ratio %.2f\n' \
-    "$gs1_rps" "$gs1_cpu" "$wrk_rps" "$wrk_cpu" "$(echo "$gs1_rps $wrk_rps" | awk '{print $1/$2}')"
-printf '  h2c -c16 -m16     gatesim %8.0f req/s %6.2f us/req   h2load %8.0f req/s %6.2f us/req   ratio %.2f\n' \
-    "$gs2_rps" "$gs2_cpu" "$h2l_rps" "$h2l_cpu" "$(echo "$gs2_rps $h2l_rps" | awk '{print $1/$2}')"
-echo "goal: ratio >= 1.0 for both"
+echo "medians over $rounds rounds (client CPU per request in microseconds; ratios gatesim/peer):"
+line "HTTP/1.1 -c64" gs-h1 wrk wrk
+line "h2c -c16 -m16" gs-h2c h2load h2load
+echo "goal: every ratio >= 1.0"
 
 # memory: peak RSS must not grow with the number of requests (no per-request storage)
 rss() {
