@@ -12,6 +12,7 @@
 #ifndef GS_ROLLOUT_H
 #define GS_ROLLOUT_H
 
+#include "gs_buf.h"
 #include "gs_error.h"
 #include "gs_results.h"
 #include "gs_scenario.h"
@@ -84,6 +85,17 @@ typedef struct gs_rollout_plan {
     int64_t max_p99_ns;          /* 99th percentile of the canary's latency; 0: not checked */
     gs_rollout_action *actions;
     size_t n_actions;
+    /* A/B testing (a Flagger Canary's analysis.match): the request headers and query
+     * parameters its matches test. Requests without them go to the stable Service alone, which
+     * every A/B weight verifies with a stream that leaves them out. */
+    const char **ab_headers;
+    size_t n_ab_headers;
+    const char **ab_query;
+    size_t n_ab_query;
+    /* Session affinity (a Flagger Canary's analysis.sessionAffinity): the cookie the canary's
+     * responses set at a non-zero weight (NULL: none) and its Max-Age in seconds. */
+    const char *cookie_name;
+    int64_t cookie_max_age;
 } gs_rollout_plan;
 
 typedef enum gs_rollout_outcome {
@@ -176,6 +188,18 @@ typedef enum gs_rollout_sprt_verdict {
 /* |p0| == |p1| needs no test: gs_rollout_sprt_add answers NEW at once. */
 void gs_rollout_sprt_init(gs_rollout_sprt *s, double p0, double p1, double alpha, double beta);
 gs_rollout_sprt_verdict gs_rollout_sprt_add(gs_rollout_sprt *s, bool canary);
+
+/* Flagger's session-affinity rules (analysis.sessionAffinity; getSessionAffinityRouteRules in
+ * its Gateway API router) around |weighted|, the weighted rule with its weights written, as a
+ * YAML flow sequence appended to |out|: at a non-zero |canary_weight| a rule sending requests
+ * whose Cookie header matches the RegularExpression ".*<name>.*<value>.*" of |cookie|
+ * ("name=value") to the canary (primary 0, canary 100), then the weighted rule whose canary
+ * backendRef adds "Set-Cookie: <cookie>; Max-Age=<p->cookie_max_age>" to its responses; at
+ * weight 0 with a |previous| cookie, a rule sending its holders to the weighted rule's backends
+ * with "Set-Cookie: <previous>; Max-Age=-1", then the weighted rule; else the weighted rule
+ * alone. |weighted| is borrowed; nothing is kept. */
+void gs_rollout_sticky_rules(gs_buf *out, const gs_rollout_plan *p, const gs_yaml_node *weighted,
+                             unsigned canary_weight, const char *cookie, const char *previous);
 
 /* ---- running it ---- */
 

@@ -10,7 +10,7 @@
  *   - threshold (default 1), the built-in metrics request-success-rate (thresholdRange.min,
  *     percent) and request-duration (thresholdRange.max, milliseconds, the 99th percentile).
  * What the rehearsal does not play (webhooks, alerts, custom metric templates) is a warning;
- * what it would play wrongly (A/B, mirroring, session affinity, iterations) is an error. */
+ * what it would play wrongly (mirroring with iterations, blue/green) is an error. */
 #include "gs_rollout.h"
 #include "scenario_priv.h"
 
@@ -20,8 +20,10 @@
 #include "gs_objset.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 typedef struct flagger_dec {
     scenario_decoder *sd; /* the scenario's decoder: its arena, its backends */
@@ -269,6 +271,42 @@ static const char *flagger_route(flagger_dec *f, const gs_yaml_node *svc, int64_
 
 /* ---- the schedule ---- */
 
+/* The names |list| (a match entry's headers or queryParams) adds to |names| (|n| so far,
+ * room for every name of the matches), each once, copied into |arena|. */
+static void flagger_add_names(gs_yaml_stream *arena, const gs_yaml_node *list, const char **names,
+                              size_t *n)
+{
+    for (size_t i = 0; list && list->kind == GS_YAML_MAPPING && i < list->npairs; i++) {
+        const char *name = list->pairs[i].key->str;
+        size_t k = 0;
+        while (k < *n && strcasecmp(names[k], name) != 0)
+            k++;
+        if (k == *n)
+            names[(*n)++] = gs_yaml_strdup(arena, name);
+    }
+}
+
+/* The header and query parameter names the A/B matches test: requests without them are the
+ * primary's alone, which the rehearsal verifies. */
+static void flagger_ab_names(flagger_dec *f, const gs_yaml_node *match, gs_rollout_plan *p)
+{
+    size_t nh = 0, nq = 0;
+    for (size_t i = 0; match->kind == GS_YAML_SEQUENCE && i < match->nitems; i++) {
+        const gs_yaml_node *h = gs_yaml_get(match->items[i], "headers");
+        const gs_yaml_node *q = gs_yaml_get(match->items[i], "queryParams");
+        nh += h && h->kind == GS_YAML_MAPPING ? h->npairs : 0;
+        nq += q && q->kind == GS_YAML_MAPPING ? q->npairs : 0;
+    }
+    p->ab_headers = gs_yaml_alloc(f->sd->stream, (nh + 1) * sizeof(*p->ab_headers));
+    p->ab_query = gs_yaml_alloc(f->sd->stream, (nq + 1) * sizeof(*p->ab_query));
+    for (size_t i = 0; match->kind == GS_YAML_SEQUENCE && i < match->nitems; i++) {
+        flagger_add_names(f->sd->stream, gs_yaml_get(match->items[i], "headers"), p->ab_headers,
+                          &p->n_ab_headers);
+        flagger_add_names(f->sd->stream, gs_yaml_get(match->items[i], "queryParams"),
+                          p->ab_query, &p->n_ab_query);
+    }
+}
+
 /* A/B (analysis.match with iterations): runAB routes the matched traffic to the canary alone
  * (primary 0, canary 100 on the A/B rule) and runs `iterations` analyses, then promotes;
  * stepWeight and maxWeight are not used. */
@@ -301,6 +339,7 @@ static bool flagger_ab(flagger_dec *f, const gs_yaml_node *an, gs_rollout_plan *
             gs_dec_pop(&f->d);
         }
     }
+    flagger_ab_names(f, match, p);
     static const char *const ignored[] = {"stepWeight", "stepWeights", "maxWeight", NULL};
     for (size_t i = 0; ignored[i]; i++)
         if (gs_yaml_get(an, ignored[i]))
@@ -403,7 +442,6 @@ static void flagger_metrics(flagger_dec *f, const gs_yaml_node *an, gs_rollout_p
 /* Parts of the Canary the rehearsal does not play: said, never silently ignored. */
 static void flagger_unrehearsed(flagger_dec *f, const gs_yaml_node *spec, const gs_yaml_node *an)
 {
-    static const char *const wrong[] = {"sessionAffinity", NULL};
     const gs_yaml_node *mirror = gs_yaml_get(an, "mirror");
     bool mirrored = mirror && gs_yaml_scalar_eq(mirror, "true");
     if (mirrored && gs_yaml_get(an, "iterations"))
@@ -421,10 +459,6 @@ static void flagger_unrehearsed(flagger_dec *f, const gs_yaml_node *spec, const 
                            "not rehearsed yet: blue/green (iterations without match) sends the "
                            "canary no traffic through the route");
     static const char *const said[] = {"webhooks", "alerts", "stepWeightPromotion", NULL};
-    for (size_t i = 0; wrong[i]; i++)
-        if (gs_yaml_get(an, wrong[i]))
-            gs_dec_error_field(&f->d, gs_yaml_get(an, wrong[i]), wrong[i],
-                               "not rehearsed yet: gatesim plays weighted canary analysis only");
     for (size_t i = 0; said[i]; i++)
         if (gs_yaml_get(an, said[i]))
             gs_dec_warn(&f->d, gs_yaml_get(an, said[i]), "%s: not rehearsed", said[i]);
@@ -434,6 +468,39 @@ static void flagger_unrehearsed(flagger_dec *f, const gs_yaml_node *spec, const 
         if (gs_yaml_get(svc, svc_said[i]))
             gs_dec_warn(&f->d, gs_yaml_get(svc, svc_said[i]),
                         "service.%s: not written into the rehearsed route", svc_said[i]);
+}
+
+/* analysis.sessionAffinity {cookieName, maxAge, primaryCookieName}: the canary's responses set
+ * the cookie at every non-zero weight and its holders stick to the canary. */
+static void flagger_affinity(flagger_dec *f, const gs_yaml_node *an, gs_rollout_plan *p)
+{
+    static const char *const fields[] = {"cookieName", "maxAge", "primaryCookieName", NULL};
+    const gs_yaml_node *sa = gs_yaml_get(an, "sessionAffinity");
+    if (sa == NULL)
+        return;
+    if (!gs_dec_expect(&f->d, sa, GS_YAML_T_MAP))
+        return;
+    gs_dec_push(&f->d, "sessionAffinity");
+    gs_dec_check_fields(&f->d, sa, fields);
+    const char *name = NULL;
+    gs_dec_string(&f->d, sa, "cookieName", true, &name);
+    if (name && (name[0] == '\0' || strpbrk(name, "=;, \t\"") != NULL))
+        gs_dec_error_field(&f->d, gs_yaml_get(sa, "cookieName"), "cookieName",
+                           "must be a cookie name (no '=', ';', ',', quotes or spaces)");
+    else if (name)
+        p->cookie_name = gs_yaml_strdup(f->sd->stream, name);
+    int64_t max_age = 86400; /* GetMaxAge: a day by default */
+    gs_dec_int(&f->d, sa, "maxAge", false, 1, INT32_MAX, &max_age);
+    p->cookie_max_age = max_age;
+    if (gs_yaml_get(sa, "primaryCookieName"))
+        gs_dec_warn(&f->d, gs_yaml_get(sa, "primaryCookieName"),
+                    "primaryCookieName: not rehearsed (the primary's sticky cookie); the canary's "
+                    "cookie is");
+    if (gs_yaml_get(an, "match"))
+        gs_dec_error(&f->d, sa,
+                     "not rehearsed: session affinity with A/B testing (analysis.match): "
+                     "Flagger's sticky rule takes the A/B matches in place of the cookie's");
+    gs_dec_pop(&f->d);
 }
 
 /* Flagger's Service <apex>-<suffix>, which must be a declared backend. */
@@ -498,6 +565,7 @@ void gs_rollout_flagger_plan(scenario_decoder *sd, const gs_yaml_node *source,
     if (!ab)
         flagger_schedule(&f, an, p);
     flagger_metrics(&f, an, p);
+    flagger_affinity(&f, an, p);
     int64_t interval = 0;
     if (!ro->has_interval && gs_dec_duration(&f.d, an, "interval", false, &interval))
         ro->interval_ns = interval < 10000000000 ? 10000000000 : interval; /* at least 10 s */

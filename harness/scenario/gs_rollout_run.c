@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 /* What the traffic thread's callback feeds: the current stage's counts (lock first). */
@@ -37,12 +38,18 @@ typedef struct rollout_window {
     uint64_t stable, canary, other; /* answered, by Service */
     uint64_t canary_ok;             /* canary responses below 500 */
     uint64_t failed;                /* no response, or answered by no backend */
+    /* Session affinity: answers setting the run's cookie (Set-Cookie naming it), by Service,
+     * the canary's setting exactly the value the route writes; the first value seen. */
+    uint64_t canary_cookie, canary_cookie_exact, stable_cookie;
+    char seen_cookie[160];
     gs_histogram *canary_latency;
 } rollout_window;
 
 typedef struct rollout_live {
     pthread_mutex_t mu;
     const char *stable, *canary; /* "ns/name" */
+    const char *cookie_name;     /* session affinity, or NULL */
+    char set_cookie[160];        /* the Set-Cookie the canary's answers carry now ("" none) */
     rollout_mode mode;
     rollout_window win;
     gs_rollout_sprt sprt;
@@ -81,7 +88,14 @@ typedef struct rollout_run {
     /* The mirror routes in force (inline setMirrorRoute with a match), upserted by name. */
     const gs_rollout_action **mirrors;
     size_t n_mirrors;
+    /* The mirror steps the tool performed as no-ops (Argo source), upserted by name: later
+     * weights check that they still mirror nothing. */
+    const gs_rollout_action **noops;
+    size_t n_noops;
     unsigned mirror_probes; /* probe runs so far: each gets its own request id prefix */
+    /* Session affinity: the cookie of the current canary run ("name=value", "" at weight 0)
+     * and the one before it, as Flagger keeps them in the Canary's status. */
+    char cookie[96], previous_cookie[96];
     int64_t t_start;        /* the timeline's origin: before the traffic started */
     gs_results_rollout *tl; /* the step's timeline */
 } rollout_run;
@@ -110,14 +124,33 @@ static void rollout_failure(rollout_live *l, const gs_traffic_response *r)
                  "status %d answered by the gateway itself (no backend)", r->status);
 }
 
+/* The value of |r|'s Set-Cookie header setting cookie |name|, or NULL. */
+static const char *rollout_set_cookie(const gs_traffic_response *r, const char *name)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; i < r->num_headers; i++) {
+        const char *v = r->headers[i].value;
+        if (strcmp(r->headers[i].name, "set-cookie") == 0 && v && strncmp(v, name, n) == 0 &&
+            v[n] == '=')
+            return v;
+    }
+    return NULL;
+}
+
 static void rollout_count(rollout_window *w, const rollout_live *l, const gs_traffic_response *r)
 {
+    const char *cookie = l->cookie_name ? rollout_set_cookie(r, l->cookie_name) : NULL;
+    if (cookie && w->seen_cookie[0] == '\0')
+        snprintf(w->seen_cookie, sizeof(w->seen_cookie), "%s", cookie);
     if (rollout_is(r->backend, l->canary)) {
         w->canary++;
         w->canary_ok += r->status < 500;
         gs_histogram_record(w->canary_latency, r->latency_ns);
+        w->canary_cookie += cookie != NULL;
+        w->canary_cookie_exact += cookie && strcmp(cookie, l->set_cookie) == 0;
     } else if (rollout_is(r->backend, l->stable)) {
         w->stable++;
+        w->stable_cookie += cookie != NULL;
     } else {
         w->other++;
     }
@@ -542,6 +575,56 @@ static void rollout_set_header(rollout_run *r, const gs_rollout_action *a)
     }
 }
 
+/* Session affinity: Flagger's cookie bookkeeping for a write at |canary_weight| (a new cookie
+ * when a canary run starts, kept while it runs, the previous one at weight 0), then its rules
+ * around the weighted rule, the first of |route|'s. */
+static int rollout_affinity_rules(rollout_run *r, gs_yaml_stream *s, gs_yaml_node *route,
+                                  unsigned canary_weight, gs_error *err)
+{
+    const gs_rollout_plan *p = r->plan;
+    gs_yaml_node *rules = gs_yaml_get(gs_yaml_get(route, "spec"), "rules");
+    if (rules == NULL || rules->kind != GS_YAML_SEQUENCE || rules->nitems == 0)
+        return 0;
+    if (canary_weight > 0 && r->cookie[0] == '\0') { /* randSeq: letters */
+        uint64_t x = (uint64_t)gs_now_ns() ^ ((uint64_t)getpid() << 32) ^ r->generation;
+        char value[11];
+        for (size_t i = 0; i < 10; i++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            value[i] = (char)('a' + x % 26);
+        }
+        value[10] = '\0';
+        snprintf(r->cookie, sizeof(r->cookie), "%s=%s", p->cookie_name, value);
+    } else if (canary_weight == 0 && r->cookie[0]) {
+        memcpy(r->previous_cookie, r->cookie, sizeof(r->cookie));
+        r->cookie[0] = '\0';
+    }
+    gs_buf b = {0};
+    gs_rollout_sticky_rules(&b, p, rules->items[0], canary_weight, r->cookie[0] ? r->cookie : NULL,
+                            r->previous_cookie[0] ? r->previous_cookie : NULL);
+    gs_yaml_stream *tmp = NULL;
+    int rc = gs_yaml_parse_buffer(&tmp, "(session affinity rules)", b.data, b.len, err);
+    gs_buf_clear(&b);
+    if (rc < 0)
+        return rc;
+    const gs_yaml_node *made = tmp->docs[0];
+    gs_yaml_node **items = gs_yaml_alloc(s, (made->nitems + 1) * sizeof(*items));
+    for (size_t i = 0; i < made->nitems; i++)
+        items[i] = gs_yaml_clone(s, made->items[i]);
+    rules->items = items;
+    rules->nitems = made->nitems;
+    gs_yaml_stream_free(tmp);
+    pthread_mutex_lock(&r->live.mu);
+    if (canary_weight > 0)
+        snprintf(r->live.set_cookie, sizeof(r->live.set_cookie), "%s; Max-Age=%lld", r->cookie,
+                 (long long)p->cookie_max_age);
+    else
+        r->live.set_cookie[0] = '\0';
+    pthread_mutex_unlock(&r->live.mu);
+    return 0;
+}
+
 static int rollout_write_route(rollout_run *r, unsigned canary_weight, double *apply_ms,
                                gs_error *err)
 {
@@ -551,7 +634,20 @@ static int rollout_write_route(rollout_run *r, unsigned canary_weight, double *a
         return gs_error_set(err, GS_ERR_NOT_FOUND, "rollout: no HTTPRoute %s/%s among the objects",
                             p->route_ns, p->route_name);
     gs_yaml_stream *s = gs_yaml_stream_new(it->pos.file ? it->pos.file : "(rollout)");
-    gs_yaml_node *copy = gs_yaml_clone(s, it->node);
+    gs_yaml_node *copy = NULL;
+    if (p->cookie_name && r->ro->route_yaml) { /* Flagger writes the route whole each time */
+        gs_yaml_stream *base = NULL;
+        int prc = gs_yaml_parse_buffer(&base, r->ro->source_path, r->ro->route_yaml,
+                                       strlen(r->ro->route_yaml), err);
+        if (prc < 0) {
+            gs_yaml_stream_free(s);
+            return prc;
+        }
+        copy = gs_yaml_clone(s, base->docs[0]);
+        gs_yaml_stream_free(base);
+    } else {
+        copy = gs_yaml_clone(s, it->node);
+    }
     rollout_drop_generation(copy);
     rollout_drop_managed(copy, p);
     if (rollout_patch_rules(s, copy, p, canary_weight) == 0) {
@@ -567,6 +663,8 @@ static int rollout_write_route(rollout_run *r, unsigned canary_weight, double *a
                             p->route_ns, p->route_name, p->stable, p->canary);
     }
     int rc = rollout_add_managed(r, s, copy, err);
+    if (rc == 0 && p->cookie_name)
+        rc = rollout_affinity_rules(r, s, copy, canary_weight, err);
     if (rc == 0)
         rc = gs_objset_adopt(r->env->set, s, copy, err);
     else
@@ -867,11 +965,14 @@ static gs_results_check *rollout_verify(rollout_run *r, const char *kind, const 
     for (size_t i = 0; i < k; i++)
         gs_expect_add_share(c, names[i], &rows[i], 100.0);
     gs_expect_set_gof(c, st, &gr);
+    char followed[64] = "";
+    if (converge_ms >= 0)
+        snprintf(followed, sizeof(followed), " the data plane followed in %.0f ms;", converge_ms);
     gs_results_set(&c->message,
-                   "%s: the data plane followed in %.0f ms; canary %.2f%% of %llu (interval "
+                   "%s:%s canary %.2f%% of %llu (interval "
                    "%.2f-%.2f%%) %s weight %u (alpha %g, power %g for a %.1f%% deviation); %llu "
                    "failed requests during the stage",
-                   label, converge_ms, 100 * rows[1].observed_share, (unsigned long long)gr.n,
+                   label, followed, 100 * rows[1].observed_share, (unsigned long long)gr.n,
                    100 * rows[1].ci_low, 100 * rows[1].ci_high,
                    passed ? "agrees with" : "does NOT agree with", w, st->alpha, st->power,
                    100 * gr.detectable, (unsigned long long)r->live.failed_stage);
@@ -879,6 +980,9 @@ static gs_results_check *rollout_verify(rollout_run *r, const char *kind, const 
         r->st.outcome = GS_ROLLOUT_HALTED;
     return c;
 }
+
+static int rollout_affinity_verify(rollout_run *r, const char *label, unsigned to,
+                                   const rollout_window *win, gs_error *err);
 
 /* Writes canary weight |to| (from |from|), waits for the data plane, verifies the split. */
 static int rollout_shift(rollout_run *r, const char *label, unsigned from, unsigned to,
@@ -935,6 +1039,8 @@ static int rollout_shift(rollout_run *r, const char *label, unsigned from, unsig
                       &win, p99_ns, win.started_ns, win.ended_ns);
     p->written_s = rollout_secs(r, t0);
     p->converged_s = rollout_secs(r, converged_ns);
+    if (c->result == GS_RESULT_PASSED && r->plan->cookie_name)
+        return rollout_affinity_verify(r, label, to, &win, err);
     return 0;
 }
 
@@ -946,7 +1052,16 @@ typedef struct rollout_probe {
     rollout_window win; /* no histogram */
     gs_rollout_sprt *sprt;
     bool converged;
+    const char *set_cookie;   /* count the answers carrying this Set-Cookie value, or NULL */
+    uint64_t set_cookie_seen; /* of the answered */
 } rollout_probe;
+
+/* What a probe verification records and the counts it leaves (rollout_probe_shift). */
+typedef struct rollout_probe_opts {
+    const char *kind;                   /* the check's kind; NULL: rollout.headerRoute */
+    const char *set_cookie;             /* as rollout_probe's */
+    uint64_t set_cookie_seen, answered; /* out: of the verification window */
+} rollout_probe_opts;
 
 /* On a probe worker thread (callbacks serialized); only the probe's own counts. */
 static void on_probe_response(const gs_traffic_response *resp, void *user)
@@ -959,6 +1074,12 @@ static void on_probe_response(const gs_traffic_response *resp, void *user)
         return;
     }
     bool canary = rollout_is(resp->backend, pr->canary);
+    for (size_t i = 0; pr->set_cookie && i < resp->num_headers; i++)
+        if (strcmp(resp->headers[i].name, "set-cookie") == 0 &&
+            strcmp(resp->headers[i].value, pr->set_cookie) == 0) {
+            pr->set_cookie_seen++;
+            break;
+        }
     if (canary)
         pr->win.canary++;
     else if (rollout_is(resp->backend, pr->stable))
@@ -1068,11 +1189,13 @@ static void rollout_header_not_followed(rollout_run *r, const char *label, const
  * go to the canary |to| percent of the time (they went |from| percent before; a sequential
  * test on probe batches), then verifies that share like a weight (rollout.headerRoute). */
 static int rollout_probe_shift(rollout_run *r, const char *label, const gs_rollout_action *a,
-                               unsigned from, unsigned to, int64_t t0, gs_error *err)
+                               unsigned from, unsigned to, int64_t t0, rollout_probe_opts *o,
+                               gs_error *err)
 {
     const gs_scenario_statistics *st = r->env->stats;
+    const char *kind = o && o->kind ? o->kind : "rollout.headerRoute";
     if (!rollout_probeable(a)) {
-        gs_results_check *c = rollout_record(r, "rollout.headerRoute", GS_RESULT_PASSED);
+        gs_results_check *c = rollout_record(r, kind, GS_RESULT_PASSED);
         gs_results_set(&c->message,
                        "%s: not verified: a regular expression match gives no header value to "
                        "send",
@@ -1100,11 +1223,17 @@ static int rollout_probe_shift(rollout_run *r, const char *label, const gs_rollo
     }
     int64_t converged_ns = gs_now_ns();
     double converge_ms = (double)(converged_ns - t0) / 1e6;
-    rollout_probe v = {.stable = r->plan->stable, .canary = r->plan->canary};
+    rollout_probe v = {.stable = r->plan->stable,
+                       .canary = r->plan->canary,
+                       .set_cookie = o ? o->set_cookie : NULL};
     int rc = rollout_probe_send(r, a, rollout_planned(r, to), &v, err);
     if (rc < 0)
         return rc;
-    gs_results_check *c = rollout_verify(r, "rollout.headerRoute", label, to, &v.win, converge_ms);
+    if (o) {
+        o->set_cookie_seen = v.set_cookie_seen;
+        o->answered = v.win.stable + v.win.canary + v.win.other;
+    }
+    gs_results_check *c = rollout_verify(r, kind, label, to, &v.win, converge_ms);
     gs_results_rollout_point *p = rollout_point(
         r, label, "headerRoute", c->result == GS_RESULT_PASSED ? "verified" : "halted", to, &v.win,
         0, converged_ns, gs_now_ns());
@@ -1125,9 +1254,169 @@ static int rollout_probe_headers(rollout_run *r, const char *stage, gs_error *er
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < r->n_headers && r->st.outcome != GS_ROLLOUT_HALTED; i++) {
         char *label = gs_xasprintf("%s: header route %s", stage, r->headers[i]->route);
-        rc = rollout_probe_shift(r, label, r->headers[i], 100, 100, gs_now_ns(), err);
+        rc = rollout_probe_shift(r, label, r->headers[i], 100, 100, gs_now_ns(), NULL, err);
         free(label);
     }
+    return rc;
+}
+
+/* ---- session affinity: the canary's cookie and the clients holding it ---- */
+
+/* After weight |to| was verified on window |win|: at a non-zero weight every canary answer set
+ * the run's cookie and no primary answer did, and a client sending the cookie a canary answer
+ * set sticks to the canary (a probe stream, judged like a weight of 100); at weight 0 a client
+ * holding the previous cookie goes to the primary and every answer expires the cookie. */
+static int rollout_affinity_verify(rollout_run *r, const char *label, unsigned to,
+                                   const rollout_window *win, gs_error *err)
+{
+    const gs_rollout_plan *p = r->plan;
+    char cookie[160];
+    gs_rollout_header_match m = {.name = "Cookie", .type = GS_ROLLOUT_MATCH_EXACT, .value = cookie};
+    gs_rollout_action holder = {.kind = GS_ROLLOUT_SET_HEADER_ROUTE, .matches = &m, .n_matches = 1};
+    rollout_probe_opts o = {.kind = "rollout.sessionAffinity"};
+    if (to > 0) {
+        bool ok = win->canary > 0 && win->canary_cookie_exact == win->canary &&
+                  win->stable_cookie == 0;
+        gs_results_check *c =
+            rollout_record(r, "rollout.sessionAffinity", ok ? GS_RESULT_PASSED : GS_RESULT_FAILED);
+        gs_results_set(&c->expected, "every %s answer sets \"%s\", no %s answer sets %s",
+                       p->canary, r->live.set_cookie, p->stable, p->cookie_name);
+        gs_results_set(&c->observed, "%s %llu of %llu, %s %llu of %llu", p->canary,
+                       (unsigned long long)win->canary_cookie_exact,
+                       (unsigned long long)win->canary, p->stable,
+                       (unsigned long long)win->stable_cookie, (unsigned long long)win->stable);
+        gs_results_set(&c->message,
+                       "%s: session cookie: %llu of %llu canary answers set it (Set-Cookie: %s), "
+                       "%llu of %llu primary answers set %s",
+                       label, (unsigned long long)win->canary_cookie_exact,
+                       (unsigned long long)win->canary,
+                       win->seen_cookie[0] ? win->seen_cookie : "none seen",
+                       (unsigned long long)win->stable_cookie, (unsigned long long)win->stable,
+                       p->cookie_name);
+        int64_t now = gs_now_ns();
+        rollout_point(r, label, "sessionAffinity", ok ? "verified" : "halted", to, NULL, 0, now,
+                      now);
+        if (!ok) {
+            r->st.outcome = GS_ROLLOUT_HALTED;
+            return 0;
+        }
+        /* What a browser sends back: the cookie's name=value, from a canary answer. */
+        snprintf(cookie, sizeof(cookie), "%.*s", (int)strcspn(win->seen_cookie, ";"),
+                 win->seen_cookie);
+        char *what = gs_xasprintf("%s: a client holding %s", label, cookie);
+        int rc = rollout_probe_shift(r, what, &holder, to, 100, gs_now_ns(), &o, err);
+        free(what);
+        return rc;
+    }
+    if (r->previous_cookie[0] == '\0')
+        return 0;
+    snprintf(cookie, sizeof(cookie), "%s", r->previous_cookie);
+    char *expired = gs_xasprintf("%s; Max-Age=-1", cookie);
+    o.set_cookie = expired;
+    char *what = gs_xasprintf("%s: a client holding %s", label, cookie);
+    int rc = rollout_probe_shift(r, what, &holder, 100, 0, gs_now_ns(), &o, err);
+    if (rc == 0 && r->st.outcome != GS_ROLLOUT_HALTED) {
+        bool ok = o.answered > 0 && o.set_cookie_seen == o.answered;
+        gs_results_check *c =
+            rollout_record(r, "rollout.sessionAffinity", ok ? GS_RESULT_PASSED : GS_RESULT_FAILED);
+        gs_results_set(&c->expected, "every answer sets \"%s\"", expired);
+        gs_results_set(&c->observed, "%llu of %llu", (unsigned long long)o.set_cookie_seen,
+                       (unsigned long long)o.answered);
+        gs_results_set(&c->message, "%s: %llu of %llu answers expired the cookie (Set-Cookie: %s)",
+                       what, (unsigned long long)o.set_cookie_seen,
+                       (unsigned long long)o.answered, expired);
+        if (!ok)
+            r->st.outcome = GS_ROLLOUT_HALTED;
+    }
+    free(what);
+    free(expired);
+    return rc;
+}
+
+/* ---- A/B: the requests without the match stay on the stable Service ---- */
+
+static bool rollout_name_in(const char *name, size_t len, const char **names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strlen(names[i]) == len && strncasecmp(names[i], name, len) == 0)
+            return true;
+    return false;
+}
+
+/* |path| without the query parameters the A/B matches test (a new string). */
+static char *rollout_path_unmatched(const gs_rollout_plan *p, const char *path)
+{
+    const char *q = strchr(path, '?');
+    if (q == NULL || p->n_ab_query == 0)
+        return gs_xstrdup(path);
+    gs_buf b = {0};
+    gs_buf_printf(&b, "%.*s", (int)(q - path), path);
+    size_t kept = 0;
+    for (const char *at = q + 1; *at;) {
+        size_t len = strcspn(at, "&");
+        size_t name_len = strcspn(at, "=&");
+        if (len && !rollout_name_in(at, name_len, p->ab_query, p->n_ab_query))
+            gs_buf_printf(&b, "%c%.*s", kept++ ? '&' : '?', (int)len, at);
+        at += len + (at[len] == '&');
+    }
+    char *out = gs_xstrdup(b.data ? b.data : "");
+    gs_buf_clear(&b);
+    return out;
+}
+
+/* Sends |n| requests like the live traffic's but without the headers and query parameters the
+ * A/B matches test, closed loop beside the live traffic, counting into |pr|. */
+static int rollout_unmatched_send(rollout_run *r, uint64_t n, rollout_probe *pr, gs_error *err)
+{
+    const gs_rollout_plan *p = r->plan;
+    gs_traffic_config tc = r->tc;
+    gs_traffic_header *h = gs_xcalloc(r->tc.num_headers + 1, sizeof(*h));
+    size_t nh = 0;
+    for (size_t i = 0; i < r->tc.num_headers; i++)
+        if (!rollout_name_in(r->tc.headers[i].name, strlen(r->tc.headers[i].name), p->ab_headers,
+                             p->n_ab_headers))
+            h[nh++] = r->tc.headers[i];
+    char *path = rollout_path_unmatched(p, r->tc.path ? r->tc.path : "/");
+    tc.headers = h;
+    tc.num_headers = nh;
+    tc.path = path;
+    tc.requests = n;
+    tc.duration_ns = 0;
+    tc.rate = 0;
+    tc.connections = ROLLOUT_PROBE_CONNECTIONS;
+    tc.threads = 1;
+    tc.streams = 1;
+    tc.warmup_ns = 0;
+    tc.request_id_prefix = NULL;
+    tc.on_response = on_probe_response;
+    tc.user = pr;
+    tc.cancel = NULL;
+    gs_traffic_result *res = NULL;
+    int rc = gs_traffic_run(&tc, &res, err);
+    gs_traffic_result_free(res);
+    free(path);
+    free(h);
+    return rc;
+}
+
+/* After an A/B weight: the requests without the A/B match (a stream leaving its headers and
+ * query parameters out) must all go to the stable Service, judged like a weight of 0
+ * (rollout.unmatched). */
+static int rollout_unmatched(rollout_run *r, const char *stage, gs_error *err)
+{
+    if (r->plan->n_ab_headers + r->plan->n_ab_query == 0 || r->st.outcome == GS_ROLLOUT_HALTED)
+        return 0;
+    char *label = gs_xasprintf("%s: requests without the A/B match", stage);
+    int64_t t0 = gs_now_ns();
+    rollout_probe pr = {.stable = r->plan->stable, .canary = r->plan->canary};
+    int rc = rollout_unmatched_send(r, rollout_planned(r, 0), &pr, err);
+    if (rc == 0) {
+        gs_results_check *c = rollout_verify(r, "rollout.unmatched", label, 0, &pr.win, -1);
+        rollout_point(r, label, "unmatched",
+                      c->result == GS_RESULT_PASSED ? "verified" : "halted", 0, &pr.win, 0, t0,
+                      gs_now_ns());
+    }
+    free(label);
     return rc;
 }
 
@@ -1146,9 +1435,9 @@ static int rollout_header_step(rollout_run *r, const gs_rollout_action *a, gs_er
     double apply_ms;
     int rc = rollout_write_route(r, r->st.weight, &apply_ms, err);
     if (rc == 0 && a->n_matches)
-        rc = rollout_probe_shift(r, label, a, old ? 100 : r->st.weight, 100, t0, err);
+        rc = rollout_probe_shift(r, label, a, old ? 100 : r->st.weight, 100, t0, NULL, err);
     else if (rc == 0 && old)
-        rc = rollout_probe_shift(r, label, old, 100, r->st.weight, t0, err);
+        rc = rollout_probe_shift(r, label, old, 100, r->st.weight, t0, NULL, err);
     if (rc == 0)
         gs_rollout_advance(&r->st, r->plan);
     return rc;
@@ -1321,11 +1610,15 @@ static gs_results_check *rollout_mirror_verify(rollout_run *r, const char *label
         for (size_t i = 0; i < 2; i++)
             gs_expect_add_share(c, names[i], &rows[i], 100.0);
         gs_expect_set_gof(c, st, &gr);
+        char followed[64] = "";
+        if (converge_ms >= 0)
+            snprintf(followed, sizeof(followed), " the data plane followed in %.0f ms;",
+                     converge_ms);
         gs_results_set(&c->message,
-                       "%s: the data plane followed in %.0f ms; %llu of %llu matching requests "
+                       "%s:%s %llu of %llu matching requests "
                        "(%.2f%%, interval %.2f-%.2f%%) were copied to %s, by their request ids "
                        "in its log: %s %u%% (alpha %g, power %g)",
-                       label, converge_ms, (unsigned long long)mirrored,
+                       label, followed, (unsigned long long)mirrored,
                        (unsigned long long)answered, 100 * rows[0].observed_share,
                        100 * rows[0].ci_low, 100 * rows[0].ci_high, r->plan->canary,
                        passed ? "agrees with" : "does NOT agree with", pct, st->alpha, st->power);
@@ -1448,9 +1741,58 @@ static void rollout_mirror_noop(rollout_run *r, const gs_rollout_action *a)
     int64_t now = gs_now_ns();
     rollout_point(r, rollout_stage_name(a, label), "mirror", "mirroredNothing", r->st.weight, NULL,
                   0, now, now);
+    size_t i = 0;
+    while (i < r->n_noops && strcmp(r->noops[i]->route, a->route) != 0)
+        i++;
+    r->noops[i] = a;
+    r->n_noops += i == r->n_noops;
     if (r->env->warn)
         r->env->warn(r->env->ctx, c->message);
     gs_rollout_advance(&r->st, r->plan);
+}
+
+/* Verifies mirror route |a| at |pct| percent with one window of probes (no convergence phase:
+ * the weight's own write was followed already), labelled |label|; |noop| adds why nothing is
+ * expected. */
+static int rollout_mirror_recheck(rollout_run *r, const char *label, const gs_rollout_action *a,
+                                  unsigned pct, bool noop, gs_error *err)
+{
+    int64_t t0 = gs_now_ns();
+    rollout_mirror_probe mp = {0};
+    int rc = rollout_mirror_send(r, a, rollout_planned(r, pct), false, &mp, err);
+    if (rc == 0) {
+        gs_results_check *c = rollout_mirror_verify(r, label, pct, &mp, -1);
+        if (noop) {
+            char *msg = gs_xasprintf("%s; the tool never wrote this mirror route (its "
+                                     "setMirrorRoute is a no-op), so it still mirrors nothing",
+                                     c->message);
+            gs_results_set(&c->message, "%s", msg);
+            free(msg);
+        }
+        rollout_point(r, label, "mirror", c->result == GS_RESULT_PASSED ? "verified" : "halted",
+                      r->st.weight, NULL, 0, t0, gs_now_ns());
+    }
+    rollout_mirror_probe_clear(&mp);
+    return rc;
+}
+
+/* After a weight write: each mirror route in force still copies its share of the matching
+ * requests (the write kept it, with the new weights), and each mirror step the tool performed
+ * as a no-op still mirrors nothing, both by request id (rollout.mirror). */
+static int rollout_probe_mirrors(rollout_run *r, const char *stage, gs_error *err)
+{
+    if (r->env->request_ids == NULL)
+        return 0;
+    int rc = 0;
+    for (size_t i = 0;
+         rc == 0 && i < r->n_mirrors + r->n_noops && r->st.outcome != GS_ROLLOUT_HALTED; i++) {
+        bool noop = i >= r->n_mirrors;
+        const gs_rollout_action *a = noop ? r->noops[i - r->n_mirrors] : r->mirrors[i];
+        char *label = gs_xasprintf("%s: mirror route %s", stage, a->route);
+        rc = rollout_mirror_recheck(r, label, a, noop ? 0 : a->weight, noop, err);
+        free(label);
+    }
+    return rc;
 }
 
 /* setBehaviour: the backend's replicas take the new faults through their control endpoint;
@@ -1612,6 +1954,10 @@ static int rollout_steps(rollout_run *r, gs_error *err)
             if (rc == 0 && r->st.outcome == GS_ROLLOUT_RUNNING)
                 rc = rollout_probe_headers(r, name, err);
             if (rc == 0 && r->st.outcome == GS_ROLLOUT_RUNNING)
+                rc = rollout_unmatched(r, name, err);
+            if (rc == 0 && r->st.outcome == GS_ROLLOUT_RUNNING)
+                rc = rollout_probe_mirrors(r, name, err);
+            if (rc == 0 && r->st.outcome == GS_ROLLOUT_RUNNING)
                 gs_rollout_advance(&r->st, r->plan);
             else if (rc == 0) { /* halted there: the weight was written all the same */
                 r->st.weight = a->weight;
@@ -1649,13 +1995,20 @@ static int rollout_steps(rollout_run *r, gs_error *err)
     snprintf(label, sizeof(label), "%s (stable 100, canary 0)", end);
     /* Both remove the managed rules (the plugin's RemoveManagedRoutes): header traffic goes
      * back to the stable Service, verified below. */
-    size_t ended = r->n_headers;
+    size_t ended = r->n_headers, mirrors_ended = r->n_mirrors;
     r->n_headers = 0;
     r->n_mirrors = 0;
     rc = rollout_shift(r, label, r->st.weight, 0, err);
     for (size_t i = 0; rc == 0 && i < ended && r->st.outcome != GS_ROLLOUT_HALTED; i++) {
         char *what = gs_xasprintf("%s: header route %s removed", end, r->headers[i]->route);
-        rc = rollout_probe_shift(r, what, r->headers[i], 100, 0, gs_now_ns(), err);
+        rc = rollout_probe_shift(r, what, r->headers[i], 100, 0, gs_now_ns(), NULL, err);
+        free(what);
+    }
+    for (size_t i = 0; rc == 0 && r->env->request_ids && i < mirrors_ended &&
+                       r->st.outcome != GS_ROLLOUT_HALTED;
+         i++) {
+        char *what = gs_xasprintf("%s: mirror route %s removed", end, r->mirrors[i]->route);
+        rc = rollout_mirror_recheck(r, what, r->mirrors[i], 0, false, err);
         free(what);
     }
     if (rc == 0 && r->st.outcome == GS_ROLLOUT_HALTED)
@@ -1675,9 +2028,11 @@ int gs_rollout_run(const gs_rollout_env *env, const gs_scenario_rollout *ro, gs_
     pthread_mutex_init(&r.live.mu, NULL);
     r.live.stable = ro->plan.stable;
     r.live.canary = ro->plan.canary;
+    r.live.cookie_name = ro->plan.cookie_name;
     gs_histogram_new(&r.live.win.canary_latency);
     r.headers = gs_xcalloc(ro->plan.n_actions + 1, sizeof(*r.headers));
     r.mirrors = gs_xcalloc(ro->plan.n_actions + 1, sizeof(*r.mirrors));
+    r.noops = gs_xcalloc(ro->plan.n_actions + 1, sizeof(*r.noops));
     int rc = rollout_traffic_start(&r, err);
     if (rc == 0)
         rc = rollout_steps(&r, err);
@@ -1698,6 +2053,7 @@ int gs_rollout_run(const gs_rollout_env *env, const gs_scenario_rollout *ro, gs_
     free(r.authority);
     free(r.headers);
     free(r.mirrors);
+    free(r.noops);
     gs_histogram_free(r.live.win.canary_latency);
     pthread_mutex_destroy(&r.live.mu);
     return rc < 0 ? rc : (int)r.failed;

@@ -18,17 +18,26 @@
 #                                         testcase per stage
 #   rollout_cases.py GATESIM flagger-ab DIR  a Flagger A/B Canary (analysis.match, 3
 #                                         iterations) with traffic carrying its header: all on
-#                                         the canary (verified at 100), three analyses, promoted
+#                                         the canary (verified at 100), requests without it all
+#                                         on the primary, three analyses, promoted
+#   rollout_cases.py GATESIM flagger-sticky DIR  a Flagger Canary with session affinity
+#                                         (stepWeight 30, maxWeight 60): at 30 and 60 every canary
+#                                         answer sets the cookie with its Max-Age and no primary
+#                                         answer does, a client sending that cookie is answered by
+#                                         the canary alone; after promotion its holders go to the
+#                                         primary and every answer expires the cookie
 #   rollout_cases.py GATESIM argo DIR     an Argo Rollout through the Gateway API plugin (weights
 #                                         10/50/100, a header route, a mirror route): every weight
 #                                         and the header route (all on the canary, at every later
 #                                         weight, back to stable at promotion) verified; the
-#                                         mirror step reported as the plugin's no-op
+#                                         mirror step reported as the plugin's no-op, and every
+#                                         later weight shown by request id to mirror nothing
 #   rollout_cases.py GATESIM argo-shadowed DIR  the same Rollout on a weighted rule without
 #                                         matches: the header route the plugin writes is shadowed,
 #                                         and setHeaderRoute fails saying so
-#   rollout_cases.py GATESIM mirror DIR SHADOWED  an inline plan's setMirrorRoute at 50% and
-#                                         100% and removed, each verified by the request ids the
+#   rollout_cases.py GATESIM mirror DIR SHADOWED  an inline plan's setMirrorRoute at 50%
+#                                         (re-verified after the next setWeight), 100%, removed,
+#                                         and one removed by promotion, each verified by the request ids the
 #                                         canary's echo logged (copies told apart from the
 #                                         canary's own share); a mirror route the weighted rule
 #                                         shadows (SHADOWED) fails its step saying so
@@ -279,16 +288,67 @@ def flagger_ab(gatesim, folder):
         on_canary = [c for c in cs if c["kind"] == "rollout.split"][1]
         if not on_canary["observed"].startswith("test/podinfo-primary 0, test/podinfo-canary "):
             fail("A/B: the insiders' traffic is not all on the canary: %s" % on_canary["observed"])
+        # Requests without the A/B header: all on the primary, judged with alpha and power.
+        others = [c for c in cs if c["kind"] == "rollout.unmatched"]
+        if len(others) != 1 or others[0]["result"] != "passed" or \
+                not others[0]["message"].startswith("setWeight 100: requests without the A/B "
+                                                    "match: canary 0.00% of ") or \
+                not others[0]["observed"].endswith("test/podinfo-canary 0, other 0") or \
+                not (others[0].get("alpha") and others[0].get("samples", 0) > 0):
+            fail("A/B: requests without the match: %s" % others)
         tl = timeline(res, "flagger-ab", [0, 100, 0], ["continue"] * 3, 1)
         kinds = [p["kind"] for p in tl]
-        if kinds[:2] != ["split", "split"] or kinds[-1] != "split" or \
-                set(kinds[2:-1]) != {"analysis"}:
+        if kinds[:3] != ["split", "split", "unmatched"] or kinds[-1] != "split" or \
+                set(kinds[3:-1]) != {"analysis"}:
             fail("A/B: timeline %s" % [p["stage"] for p in tl])
         outcome = [c for c in cs if c["kind"] == "rollout.outcome"][0]
         if not outcome["observed"].startswith("promoted at canary weight 100"):
             fail("A/B: outcome %s" % outcome["observed"])
-    print("ok: the Flagger A/B Canary routes the insiders all to the canary for 3 iterations, "
-          "then promotes")
+    print("ok: the Flagger A/B Canary routes the insiders all to the canary and everyone else "
+          "to the primary for 3 iterations, then promotes")
+
+
+def flagger_sticky(gatesim, folder):
+    with tempfile.TemporaryDirectory() as rd:
+        rc, out, res = run(gatesim, [folder], rd)
+        if rc != 0:
+            fail("exit %d:\n%s" % (rc, out))
+        cs = checks(res, "flagger-sticky-promoted")
+        if split_weights(cs) != [0, 30, 60, 0]:
+            fail("sticky: verified weights %s" % split_weights(cs))
+        sticky = [c for c in cs if c["kind"] == "rollout.sessionAffinity"]
+        if [c["result"] for c in sticky] != ["passed"] * 6:
+            fail("sticky checks %s" % [c["message"] for c in sticky])
+        cookie = None
+        for w, (sets, holder) in zip([30, 60], [sticky[0:2], sticky[2:4]]):
+            # Every canary answer of the split window set the cookie, no primary answer did.
+            canary, primary = sets["observed"].split(", ")
+            n_set, n_canary = canary.split()[-3], canary.split()[-1]
+            if n_set != n_canary or int(n_canary) == 0 or not primary.startswith(
+                    "test/podinfo-primary 0 of "):
+                fail("sticky at %d: cookie counts %s" % (w, sets["observed"]))
+            value = sets["message"].split("(Set-Cookie: ")[1].split(")")[0]
+            if not value.startswith("flagger-canary=") or not value.endswith("; Max-Age=120"):
+                fail("sticky at %d: Set-Cookie %s" % (w, value))
+            if cookie not in (None, value):
+                fail("the cookie changed within the canary run: %s then %s" % (cookie, value))
+            cookie = value
+            # The client holding it: all on the canary, with alpha and power.
+            if not holder["message"].startswith("setWeight %d: a client holding %s: " %
+                                                (w, value.split(";")[0])) or \
+                    not holder["observed"].startswith("test/podinfo-primary 0, ") or \
+                    not (holder.get("alpha") and holder.get("samples", 0) > 0):
+                fail("sticky at %d: holder %s" % (w, holder))
+        back, expired = sticky[4], sticky[5]
+        if not back["observed"].endswith("test/podinfo-canary 0, other 0") or \
+                not back["message"].startswith("promotion (stable 100, canary 0): a client "
+                                               "holding " + cookie.split(";")[0]):
+            fail("after promotion the holder is not on the primary: %s" % back)
+        n, of = expired["observed"].split(" of ")
+        if n != of or int(n) == 0 or "Max-Age=-1" not in expired["message"]:
+            fail("the cookie is not expired after promotion: %s" % expired)
+    print("ok: session affinity: the canary's answers set the cookie, its holders stick to the "
+          "canary at 30 and 60, and go back to the primary with the cookie expired at promotion")
 
 
 def argo(gatesim, folder):
@@ -315,8 +375,15 @@ def argo(gatesim, folder):
         if not all(o.startswith("default/rollouts-demo-stable 0,") for o in on_canary):
             fail("header traffic not all on the canary: %s" % on_canary)
         mirror = [c for c in cs if c["kind"] == "rollout.mirror"]
-        if len(mirror) != 1 or "mirror-route (35%): mirrored nothing" not in mirror[0]["message"]:
+        if len(mirror) != 3 or "mirror-route (35%): mirrored nothing" not in mirror[0]["message"]:
             fail("mirror step: %s" % mirror)
+        # Every later weight checks by request id that the plugin's no-op still mirrors nothing.
+        for c, w in zip(mirror[1:], [50, 100]):
+            if c["result"] != "passed" or \
+                    not c["message"].startswith("setWeight %d: mirror route mirror-route: 0 of " % w) \
+                    or "so it still mirrors nothing" not in c["message"] or \
+                    not c["observed"].startswith("0 of ") or not c.get("samples", 0) > 0:
+                fail("mirror re-check at %d: %s" % (w, c))
         if "setMirrorRoute mirror-route (35%): mirrored nothing" not in out:
             fail("the mirror no-op is not said on the output:\n%s" % out)
         analyses = [c["message"] for c in cs if c["kind"] == "rollout.analysis"]
@@ -359,10 +426,21 @@ def mirror(gatesim, folder, shadowed):
         if split_weights(cs) != [0, 20, 40, 60, 0]:
             fail("mirror: verified weights %s" % split_weights(cs))
         mirrors = [c for c in cs if c["kind"] == "rollout.mirror"]
-        got = [(c["result"], c["expected"].split("%")[0], c.get("samples", 0) > 0 and
+        got = [(c["message"].split(":")[0] + (":" + c["message"].split(":")[1]
+                                              if c["message"].startswith(("setWeight", "promotion"))
+                                              else ""),
+                c["result"], c["expected"].split("%")[0], c.get("samples", 0) > 0 and
                 bool(c.get("alpha"))) for c in mirrors]
-        if got != [("passed", "50", True), ("passed", "100", True), ("passed", "0", True)]:
-            fail("mirror checks %s" % [c["message"] for c in mirrors])
+        # The weight written after a mirror step keeps the mirror (re-verified at 40); promotion
+        # removes the one still in force, and its copies stop.
+        if got != [("setMirrorRoute shadow", "passed", "50", True),
+                   ("setWeight 40: mirror route shadow", "passed", "50", True),
+                   ("setMirrorRoute shadow", "passed", "100", True),
+                   ("setMirrorRoute shadow", "passed", "0", True),
+                   ("setMirrorRoute tail", "passed", "100", True),
+                   ("promotion: mirror route tail removed", "passed", "0",
+                    True)]:
+            fail("mirror checks %s" % got)
         for c in mirrors:
             copied, answered = [int(x) for x in c["observed"].split(" copied")[0].split(" of ")]
             want = int(c["expected"].split("%")[0])
@@ -374,8 +452,12 @@ def mirror(gatesim, folder, shadowed):
             fail("mirror message: %s" % mirrors[0]["message"])
         tl = step(res, "rollout-plan-mirror")["rollout"]["timeline"]
         if [(p["stage"], p["decision"]) for p in tl if p["kind"] == "mirror"] != \
-                [("setMirrorRoute shadow", "verified")] * 3:
-            fail("mirror timeline %s" % tl)
+                [("setMirrorRoute shadow", "verified"),
+                 ("setWeight 40: mirror route shadow", "verified"),
+                 ("setMirrorRoute shadow", "verified"), ("setMirrorRoute shadow", "verified"),
+                 ("setMirrorRoute tail", "verified"),
+                 ("promotion: mirror route tail removed", "verified")]:
+            fail("mirror timeline %s" % [(p["stage"], p["decision"]) for p in tl])
         # The analysis after the mirror step judges the canary's live traffic, not the copies.
         an = [c for c in cs if c["kind"] == "rollout.analysis"]
         if len(an) != 1 or ": passed:" not in an[0]["message"]:
@@ -440,6 +522,8 @@ def main():
         flagger(gatesim, sys.argv[3])
     elif mode == "flagger-ab":
         flagger_ab(gatesim, sys.argv[3])
+    elif mode == "flagger-sticky":
+        flagger_sticky(gatesim, sys.argv[3])
     elif mode == "argo":
         argo(gatesim, sys.argv[3])
     elif mode == "argo-shadowed":

@@ -610,6 +610,78 @@ START_TEST(flagger_ab_route)
     for (size_t i = 0; i < diags.len; i++)
         said |= strstr(diags.items[i].message, "stepWeight: not used by A/B testing") != NULL;
     ck_assert(said);
+    /* What the requests left to the primary lack: the A/B headers (each name once). */
+    ck_assert_uint_eq(p->n_ab_headers, 2);
+    ck_assert_str_eq(p->ab_headers[0], "x-canary");
+    ck_assert_str_eq(p->ab_headers[1], "cookie");
+    ck_assert_uint_eq(p->n_ab_query, 0);
+    gs_scenario_list_clear(&list);
+    gs_diags_clear(&diags);
+}
+END_TEST
+
+/* Session affinity: the cookie's name and Max-Age (a day by default) in the plan; the rules
+ * Flagger's SetRoutes writes around the weighted rule at a canary weight, at weight 0 with the
+ * previous cookie, and before any cookie. */
+START_TEST(flagger_session_affinity)
+{
+    gs_diags diags = {0};
+    gs_scenario_list list;
+    const gs_scenario_rollout *ro = canary_ok(
+        &list,
+        CANARY_HEAD "  service: {port: 9898, gatewayRefs: [{name: gw}]}\n"
+                    "  analysis:\n    stepWeight: 20\n    sessionAffinity: {cookieName: flagger}\n",
+        "", &diags);
+    ck_assert_str_eq(ro->plan.cookie_name, "flagger");
+    ck_assert_int_eq(ro->plan.cookie_max_age, 86400);
+    gs_scenario_list_clear(&list);
+    gs_diags_clear(&diags);
+    ro = canary_ok(&list,
+                   CANARY_HEAD "  service: {port: 9898, gatewayRefs: [{name: gw}]}\n"
+                               "  analysis:\n    stepWeight: 20\n"
+                               "    sessionAffinity: {cookieName: c, maxAge: 60}\n",
+                   "", &diags);
+    ck_assert_int_eq(ro->plan.cookie_max_age, 60);
+    gs_rollout_plan p = ro->plan;
+    const char *rule = "{matches: [{path: {type: PathPrefix, value: /}}], filters: [], "
+                       "backendRefs: [{group: \"\", kind: Service, name: podinfo-primary, port: "
+                       "9898, weight: 80}, {group: \"\", kind: Service, name: podinfo-canary, "
+                       "port: 9898, weight: 20}]}";
+    gs_yaml_stream *y = NULL;
+    gs_error err = {0};
+    ck_assert_int_eq(gs_yaml_parse_buffer(&y, "rule", rule, strlen(rule), &err), 0);
+    gs_buf b = {0};
+    gs_rollout_sticky_rules(&b, &p, y->docs[0], 20, "c=abc", NULL);
+    ck_assert_str_eq(
+        b.data,
+        "[{filters: [], matches: [{path: {type: PathPrefix, value: /}, headers: [{type: "
+        "RegularExpression, name: Cookie, value: \".*c.*abc.*\"}]}], backendRefs: [{group: "
+        "\"\", kind: Service, name: podinfo-primary, port: 9898, weight: 0}, {group: \"\", "
+        "kind: Service, name: podinfo-canary, port: 9898, weight: 100}]}, {matches: [{path: "
+        "{type: PathPrefix, value: /}}], filters: [], backendRefs: [{group: \"\", kind: "
+        "Service, name: podinfo-primary, port: 9898, weight: 80}, {group: \"\", kind: Service, "
+        "name: podinfo-canary, port: 9898, weight: 20, filters: [{type: "
+        "ResponseHeaderModifier, responseHeaderModifier: {add: [{name: Set-Cookie, value: "
+        "\"c=abc; Max-Age=60\"}]}}]}]}]");
+    gs_buf_clear(&b);
+    gs_rollout_sticky_rules(&b, &p, y->docs[0], 0, NULL, "c=abc");
+    ck_assert_str_eq(
+        b.data,
+        "[{backendRefs: [{group: \"\", kind: Service, name: podinfo-primary, port: 9898, "
+        "weight: 80}, {group: \"\", kind: Service, name: podinfo-canary, port: 9898, weight: "
+        "20}], matches: [{path: {type: PathPrefix, value: /}, headers: [{type: "
+        "RegularExpression, name: Cookie, value: \".*c.*abc.*\"}]}], filters: [{type: "
+        "ResponseHeaderModifier, responseHeaderModifier: {add: [{name: Set-Cookie, value: "
+        "\"c=abc; Max-Age=-1\"}]}}]}, {matches: [{path: {type: PathPrefix, value: /}}], "
+        "filters: [], backendRefs: [{group: \"\", kind: Service, name: podinfo-primary, port: "
+        "9898, weight: 80}, {group: \"\", kind: Service, name: podinfo-canary, port: 9898, "
+        "weight: 20}]}]");
+    gs_buf_clear(&b);
+    gs_rollout_sticky_rules(&b, &p, y->docs[0], 0, NULL, NULL);
+    ck_assert_ptr_null(strstr(b.data, "Cookie"));
+    ck_assert_ptr_null(strstr(b.data, "}, {matches"));
+    gs_buf_clear(&b);
+    gs_yaml_stream_free(y);
     gs_scenario_list_clear(&list);
     gs_diags_clear(&diags);
 }
@@ -648,6 +720,22 @@ START_TEST(flagger_messages)
                                          "  analysis:\n    stepWeight: 10\n    webhooks: []\n"
                                          "    metrics: [{name: errors, templateRef: {name: x}}]\n",
                              PODINFO_BACKENDS, "queries an external system (templateRef)", true);
+    failures += !canary_says(CANARY_HEAD "  service: {port: 80, gatewayRefs: [{name: gw}]}\n"
+                                         "  analysis: {stepWeight: 10, sessionAffinity: {}}\n",
+                             PODINFO_BACKENDS, "spec.analysis.sessionAffinity.cookieName: Required",
+                             false);
+    failures += !canary_says(CANARY_HEAD "  service: {port: 80, gatewayRefs: [{name: gw}]}\n"
+                                         "  analysis: {stepWeight: 10, sessionAffinity: "
+                                         "{cookieName: \"a=b\"}}\n",
+                             PODINFO_BACKENDS, "cookieName: must be a cookie name", false);
+    failures += !canary_says(CANARY_HEAD "  service: {port: 80, gatewayRefs: [{name: gw}]}\n"
+                                         "  analysis: {stepWeight: 10, sessionAffinity: "
+                                         "{cookieName: c, primaryCookieName: p}}\n",
+                             PODINFO_BACKENDS, "primaryCookieName: not rehearsed", true);
+    failures += !canary_says(CANARY_HEAD "  service: {port: 80, gatewayRefs: [{name: gw}]}\n"
+                                         "  analysis: {iterations: 2, match: [{headers: {x: "
+                                         "{exact: y}}}], sessionAffinity: {cookieName: c}}\n",
+                             PODINFO_BACKENDS, "session affinity with A/B testing", false);
     failures += !canary_says("apiVersion: v1\nkind: Service\nmetadata: {name: r}\n",
                              PODINFO_BACKENDS, "holds no Flagger Canary (flagger.app/v1beta1 "
                              "Canary) and no Argo Rollout", false);
@@ -765,6 +853,7 @@ int main(void)
     tcase_add_test(tc, flagger_ab_route);
     tcase_add_test(tc, flagger_schedule_and_thresholds);
     tcase_add_test(tc, flagger_route_written_whole);
+    tcase_add_test(tc, flagger_session_affinity);
     tcase_add_test(tc, flagger_messages);
     tcase_add_test(tc, argo_plan);
     tcase_add_test(tc, argo_messages);
