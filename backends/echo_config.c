@@ -38,6 +38,8 @@ static const char echo_usage[] =
     "                           its SHA-256 fingerprint in the ready line\n"
     "  --client-ca FILE         ask TLS clients for a certificate, verify it against FILE when\n"
     "                           given, echo it as tls.peerCertificates\n"
+    "  --require-client-cert    with --client-ca: refuse the TLS handshake of a client that\n"
+    "                           sends no certificate\n"
     "  --control-listen H:P     request log and counters (default 127.0.0.1:0)\n"
     "  --threads N              event loops sharing the ports (default 1)\n"
     "faults (a scenario's backends[].behaviour):\n"
@@ -74,6 +76,7 @@ enum {
     OPT_TLS_NAMES,
     OPT_KEY,
     OPT_CLIENT_CA,
+    OPT_REQUIRE_CLIENT_CERT,
     OPT_CONTROL,
     OPT_THREADS,
     OPT_DELAY,
@@ -106,6 +109,7 @@ static const struct option echo_options[] = {
     {"tls-names", required_argument, NULL, OPT_TLS_NAMES},
     {"key", required_argument, NULL, OPT_KEY},
     {"client-ca", required_argument, NULL, OPT_CLIENT_CA},
+    {"require-client-cert", no_argument, NULL, OPT_REQUIRE_CLIENT_CERT},
     {"control-listen", required_argument, NULL, OPT_CONTROL},
     {"threads", required_argument, NULL, OPT_THREADS},
     {"delay", required_argument, NULL, OPT_DELAY},
@@ -268,6 +272,9 @@ int gs_echo_config_parse(gs_echo_config *cfg, int argc, char **argv, FILE *out, 
         case OPT_CLIENT_CA:
             cfg->client_ca = optarg;
             break;
+        case OPT_REQUIRE_CLIENT_CERT:
+            cfg->require_client_cert = true;
+            break;
         case OPT_CONTROL:
             rc = config_check_hostport(name, optarg, err);
             cfg->control_listen = optarg;
@@ -351,6 +358,8 @@ int gs_echo_config_parse(gs_echo_config *cfg, int argc, char **argv, FILE *out, 
                             own_cert ? "cert/--key" : "tls-names");
     if (cfg->client_ca != NULL && cfg->tls_listen == NULL)
         return gs_error_set(err, GS_ERR_USAGE, "--client-ca given without --tls-listen");
+    if (cfg->require_client_cert && cfg->client_ca == NULL)
+        return gs_error_set(err, GS_ERR_USAGE, "--require-client-cert given without --client-ca");
     if (cfg->no_plain && !any_tls && cfg->tcp_listen == NULL && cfg->udp_listen == NULL)
         return gs_error_set(err, GS_ERR_USAGE,
                             "--no-listen leaves no listener (add --tls-listen, --tcp-listen, "

@@ -36,6 +36,7 @@ typedef struct gs_echo_config {
                                  * instead of --cert/--key */
     const char *key_file;
     const char *client_ca;      /* --client-ca FILE: verify client certificates when given */
+    bool require_client_cert;   /* --require-client-cert: and refuse clients without one */
     const char *control_listen; /* --control-listen host:port, default 127.0.0.1:0 */
     bool no_plain;              /* --no-listen: no HTTP/h2c listener */
     int threads;                /* --threads N (event loops sharing the ports via SO_REUSEPORT) */

@@ -544,7 +544,8 @@ static int server_tls_generated(gs_echo_server *s, gs_error *err)
                                                              gs_tls_alpn_h2_http11, err) < 0)
         goto out;
     if (cfg->client_ca != NULL &&
-        gs_tls_server_ctx_verify_clients(s->ssl_ctx, cfg->client_ca, NULL, false, err) < 0)
+        gs_tls_server_ctx_verify_clients(s->ssl_ctx, cfg->client_ca, NULL, cfg->require_client_cert,
+                                         err) < 0)
         goto out;
     if (cfg->tcp_tls_listen != NULL &&
         gs_tls_server_ctx_new_pem(&s->ssl_ctx_stream, leaf.cert, leaf.key, NULL, err) < 0)
@@ -568,7 +569,8 @@ static int server_tls_setup(gs_echo_server *s, gs_error *err)
                                                          gs_tls_alpn_h2_http11, err) < 0)
         return -1;
     if (cfg->client_ca != NULL &&
-        gs_tls_server_ctx_verify_clients(s->ssl_ctx, cfg->client_ca, NULL, false, err) < 0)
+        gs_tls_server_ctx_verify_clients(s->ssl_ctx, cfg->client_ca, NULL, cfg->require_client_cert,
+                                         err) < 0)
         return -1;
     if (cfg->tcp_tls_listen != NULL &&
         gs_tls_server_ctx_new(&s->ssl_ctx_stream, cfg->cert_file, cfg->key_file, NULL, err) < 0)

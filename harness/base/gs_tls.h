@@ -95,4 +95,8 @@ int gs_tls_leaf_generate(gs_tls_pem *out, const gs_tls_pem *ca, const char *cons
 int gs_tls_pem_write(const gs_tls_pem *pem, const char *cert_path, const char *key_path,
                      gs_error *err);
 
+/* Whether the first certificates of PEM texts |a| and |b| are the same certificate (equal DER);
+ * false when either holds none. */
+bool gs_tls_pem_same_cert(const char *a, const char *b);
+
 #endif

@@ -214,3 +214,21 @@ int gs_tls_pem_write(const gs_tls_pem *pem, const char *cert_path, const char *k
         rc = cert_write_file(key_path, pem->key, 0600, err);
     return rc;
 }
+
+static X509 *cert_first_of(const char *pem)
+{
+    BIO *b = pem ? BIO_new_mem_buf(pem, -1) : NULL;
+    X509 *x = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+    BIO_free(b);
+    return x;
+}
+
+bool gs_tls_pem_same_cert(const char *a, const char *b)
+{
+    X509 *x = cert_first_of(a), *y = cert_first_of(b);
+    bool same = x && y && X509_cmp(x, y) == 0;
+    X509_free(x);
+    X509_free(y);
+    ERR_clear_error();
+    return same;
+}

@@ -49,6 +49,10 @@ typedef struct ctl_gateway {
     size_t n_listeners;
     size_t n_own;        /* the Gateway's own listeners: listeners[0 .. n_own) */
     size_t status_index; /* in gs_status_set.gateways */
+    /* spec.tls.backend.clientCertificateRef when it resolved (PEM borrowed from the model):
+     * what the data plane presents to backends it reaches over TLS. */
+    gs_rt_cert backend_client_cert;
+    bool has_backend_client_cert;
 } ctl_gateway;
 
 /* A ListenerSet whose parent is a Gateway control manages (docs/control.md, ListenerSet). */

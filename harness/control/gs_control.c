@@ -340,36 +340,36 @@ static bool pem_pair_ok(const unsigned char *crt, size_t crt_len, const unsigned
     return ok;
 }
 
-/* Resolves one certificateRef: fills |cert| and returns NULL, or returns the failing reason
- * (InvalidCertificateRef / RefNotPermitted) with a message in |why|. */
-static const char *listener_cert(gs_control *c, const ctl_listener *cl, const gs_secret_ref *ref,
-                                 gs_rt_cert *cert, char *why, size_t why_len)
+/* Resolves one reference |field| (certificateRef, clientCertificateRef) to a TLS Secret, made
+ * by an object of kind |owner_kind| in namespace |gw_ns|: fills |cert| and returns NULL, or
+ * returns the failing reason (|invalid| — InvalidCertificateRef or InvalidClientCertificateRef
+ * — or RefNotPermitted) with a message in |why|. */
+static const char *cert_ref_resolve(gs_control *c, const char *owner_kind, const char *gw_ns,
+                                    const char *field, const char *invalid,
+                                    const gs_secret_ref *ref, gs_rt_cert *cert, char *why,
+                                    size_t why_len)
 {
-    /* The declaring object's namespace and kind: a ListenerSet's certificates are its own
-     * (a ReferenceGrant must name kind ListenerSet for another namespace). */
-    const char *owner_kind, *gw_ns, *owner_name;
-    gs_ctl_listener_owner(cl, &owner_kind, &gw_ns, &owner_name);
     const char *group = ref->group.v ? ref->group.v : "";
     const char *kind = ref->kind.v ? ref->kind.v : "Secret";
     const char *ns = ref->namespace.v ? ref->namespace.v : gw_ns;
     const char *name = ref->name.v ? ref->name.v : "";
     if (group[0] != '\0' || strcmp(kind, "Secret") != 0) {
-        snprintf(why, why_len, "certificateRef %s/%s %s: only core Secrets are supported",
+        snprintf(why, why_len, "%s %s/%s %s: only core Secrets are supported", field,
                  group[0] ? group : "core", kind, name);
-        return "InvalidCertificateRef";
+        return invalid;
     }
     if (strcmp(ns, gw_ns) != 0 &&
         !gs_ctl_grant_permits(c, GS_GATEWAY_GROUP, owner_kind, gw_ns, ns, "", "Secret", name)) {
         snprintf(why, why_len,
-                 "certificateRef Secret %s/%s is in another namespace and no ReferenceGrant in %s "
+                 "%s Secret %s/%s is in another namespace and no ReferenceGrant in %s "
                  "allows %ss of %s to use it",
-                 ns, name, ns, owner_kind, gw_ns);
+                 field, ns, name, ns, owner_kind, gw_ns);
         return "RefNotPermitted";
     }
     const gs_secret *s = (const gs_secret *)gs_model_find(c->m, GS_KIND_SECRET, ns, name);
     if (s == NULL) {
-        snprintf(why, why_len, "certificateRef Secret %s/%s does not exist", ns, name);
-        return "InvalidCertificateRef";
+        snprintf(why, why_len, "%s Secret %s/%s does not exist", field, ns, name);
+        return invalid;
     }
     size_t crt_len = 0, key_len = 0;
     const unsigned char *crt = gs_secret_get(s, "tls.crt", &crt_len);
@@ -382,11 +382,45 @@ static const char *listener_cert(gs_control *c, const ctl_listener *cl, const gs
     else
         pem_pair_ok(crt, crt_len, key, key_len, &bad);
     if (bad) {
-        snprintf(why, why_len, "certificateRef Secret %s/%s is malformed: %s", ns, name, bad);
-        return "InvalidCertificateRef";
+        snprintf(why, why_len, "%s Secret %s/%s is malformed: %s", field, ns, name, bad);
+        return invalid;
     }
     *cert = (gs_rt_cert){ns, name, (const char *)crt, (const char *)key};
     return NULL;
+}
+
+/* One listener certificateRef. The declaring object's namespace and kind: a ListenerSet's
+ * certificates are its own (a ReferenceGrant must name kind ListenerSet for another
+ * namespace). */
+static const char *listener_cert(gs_control *c, const ctl_listener *cl, const gs_secret_ref *ref,
+                                 gs_rt_cert *cert, char *why, size_t why_len)
+{
+    const char *owner_kind, *gw_ns, *owner_name;
+    gs_ctl_listener_owner(cl, &owner_kind, &gw_ns, &owner_name);
+    return cert_ref_resolve(c, owner_kind, gw_ns, "certificateRef", "InvalidCertificateRef", ref,
+                            cert, why, why_len);
+}
+
+/* spec.tls.backend.clientCertificateRef: the Gateway's ResolvedRefs condition (only on a Gateway
+ * that sets it), and the certificate the data plane presents to TLS backends. A reference that
+ * does not resolve leaves the Gateway Accepted; its backends are then reached without a client
+ * certificate (one that requires it refuses the handshake: 502). */
+static void control_gateway_backend_tls(gs_control *c, ctl_gateway *g, gs_gateway_status *gs)
+{
+    const gs_gateway_backend_tls *b = &g->gw->spec.tls.backend;
+    if (!b->has_client_certificate_ref)
+        return;
+    char why[512] = "";
+    const char *reason =
+        cert_ref_resolve(c, "Gateway", g->gw->obj.metadata.namespace.v,
+                         "tls.backend.clientCertificateRef", "InvalidClientCertificateRef",
+                         &b->client_certificate_ref, &g->backend_client_cert, why, sizeof(why));
+    g->has_backend_client_cert = reason == NULL;
+    if (reason)
+        gs_conditions_set(&gs->conditions, "ResolvedRefs", "False", reason, "%s", why);
+    else
+        gs_conditions_set(&gs->conditions, "ResolvedRefs", "True", "ResolvedRefs",
+                          "All references resolved");
 }
 
 static void listener_refs(gs_control *c, ctl_listener *cl, gs_listener_status *ls,
@@ -618,6 +652,7 @@ const char *gs_ctl_listener_fault(const gs_listener_status *ls)
  * message names each listener that is not valid and why. */
 static void control_gateway_conditions(gs_control *c, ctl_gateway *g, gs_gateway_status *gs)
 {
+    control_gateway_backend_tls(c, g, gs);
     if (control_gateway_parameters(c, g, gs))
         return;
     size_t valid = 0, accepted = 0, programmed = 0;

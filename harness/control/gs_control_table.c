@@ -525,11 +525,12 @@ int gs_ctl_table_build(gs_control *c, gs_error *err)
                                 .port = (uint16_t)cl->spec->port.v,
                                 .protocol = table_protocol(cl->spec->protocol_kind),
                                 .hostname = cl->spec->hostname.v,
-                                .tls_passthrough =
-                                    cl->spec->protocol_kind == GS_PROTOCOL_TLS &&
-                                    cl->spec->tls.mode == GS_TLS_MODE_PASSTHROUGH,
+                                .tls_passthrough = cl->spec->protocol_kind == GS_PROTOCOL_TLS &&
+                                                   cl->spec->tls.mode == GS_TLS_MODE_PASSTHROUGH,
                                 .certs = cl->certs,
-                                .n_certs = cl->n_certs};
+                                .n_certs = cl->n_certs,
+                                .backend_client_cert =
+                                    gw->has_backend_client_cert ? &gw->backend_client_cert : NULL};
             if (gs_route_table_add_listener(t, &l, &cl->table_index, &e) < 0) {
                 /* Cannot happen for listeners control accepted; keep going without it. */
                 cl->programmed = false;

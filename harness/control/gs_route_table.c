@@ -288,6 +288,14 @@ int gs_route_table_add_listener(gs_route_table *t, const gs_rt_listener *in, siz
         l->certs = c;
         l->n_certs = in->n_certs;
     }
+    if (in->backend_client_cert) {
+        gs_rt_cert *c = arena_alloc(a, sizeof(*c));
+        c->namespace = arena_strdup(a, in->backend_client_cert->namespace);
+        c->name = arena_strdup(a, in->backend_client_cert->name);
+        c->cert_pem = arena_strdup(a, in->backend_client_cert->cert_pem);
+        c->key_pem = arena_strdup(a, in->backend_client_cert->key_pem);
+        l->backend_client_cert = c;
+    }
 
     size_t pidx = table_port_for(t, l);
     gs_rt_port *p = t->ports[pidx];

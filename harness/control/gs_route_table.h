@@ -47,6 +47,9 @@ typedef struct gs_rt_listener {
     bool tls_passthrough;    /* TLS listeners: mode Passthrough */
     const gs_rt_cert *certs; /* HTTPS/TLS Terminate */
     size_t n_certs;
+    /* The Gateway's spec.tls.backend.clientCertificateRef when it resolved, else NULL: the
+     * certificate presented to backends reached over TLS (BackendTLSPolicy) from this listener. */
+    const gs_rt_cert *backend_client_cert;
     /* Set by the table (ignored on input): position in gs_route_table_listener(). */
     size_t index;
 } gs_rt_listener;

@@ -210,6 +210,13 @@ static void on_mirror_timeout(evutil_socket_t fd, short what, void *arg)
     on_mirror_done(m, GS_ERR_TIMEOUT, NULL);
 }
 
+/* The certificate the Gateway presents to TLS backends (spec.tls.backend), from the listener the
+ * request was routed on: NULL when it has none. */
+static const gs_rt_cert *exchange_client_cert(const gs_gw_exchange *ex)
+{
+    return ex->res.listener ? ex->res.listener->backend_client_cert : NULL;
+}
+
 static bool exchange_backend_h2(const gs_rt_backend *b, bool grpc)
 {
     return grpc || (b->app_protocol && strcmp(b->app_protocol, "kubernetes.io/h2c") == 0);
@@ -247,8 +254,8 @@ static void exchange_mirror_send(gs_gw_exchange *ex, const gs_rt_mirror *m)
     rt->mirrors_in_flight++;
     rt->counters.mirrors_sent++;
     gs_gw_upstream_send(rt->upstream, ep, exchange_backend_h2(&m->backend, ex->grpc),
-                        m->backend.tls, &mc->req,
-                        on_mirror_done, mc, &mc->call);
+                        m->backend.tls, exchange_client_cert(ex), &mc->req, on_mirror_done, mc,
+                        &mc->call);
 }
 
 static void exchange_rewrite(gs_gw_exchange *ex, const gs_rt_rewrite *rw)
@@ -632,7 +639,7 @@ static void exchange_try(gs_gw_exchange *ex)
     exchange_set_state(ex, EXCHANGE_UPSTREAM);
     /* A rule with retry buffers the response: whether to try again is decided on its status,
      * before anything reaches the client. */
-    gs_gw_upstream_send_stream(rt->upstream, ep, h2, b->tls, req,
+    gs_gw_upstream_send_stream(rt->upstream, ep, h2, b->tls, exchange_client_cert(ex), req,
                                ex->sink->on_head && !retries ? &exchange_stream_ops : NULL,
                                on_exchange_upstream, ex, &ex->call);
     /* ex->call is NULL when the call already ended; else its tries are the policy's to count. */

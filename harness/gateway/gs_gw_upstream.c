@@ -105,10 +105,11 @@ void gs_gw_upstream_call_fail_later(gs_gw_upstream_call *c, int err)
 }
 
 int gs_gw_upstream_send(gs_gw_upstream *u, const gs_gw_endpoint *ep, bool h2,
-                        const gs_rt_backend_tls *tls, const gs_gw_request *req,
-                        gs_gw_upstream_on_done on_done, void *arg, gs_gw_upstream_call **call)
+                        const gs_rt_backend_tls *tls, const gs_rt_cert *client_cert,
+                        const gs_gw_request *req, gs_gw_upstream_on_done on_done, void *arg,
+                        gs_gw_upstream_call **call)
 {
-    return gs_gw_upstream_send_stream(u, ep, h2, tls, req, NULL, on_done, arg, call);
+    return gs_gw_upstream_send_stream(u, ep, h2, tls, client_cert, req, NULL, on_done, arg, call);
 }
 
 void gs_gw_upstream_send_body(gs_gw_upstream_call *c, const char *data, size_t len, bool end)
@@ -153,8 +154,8 @@ size_t gs_gw_upstream_stalled_bytes(const gs_gw_limits *limits)
 }
 
 int gs_gw_upstream_send_stream(gs_gw_upstream *u, const gs_gw_endpoint *ep, bool h2,
-                               const gs_rt_backend_tls *tls, const gs_gw_request *req,
-                               const gs_gw_upstream_stream *stream,
+                               const gs_rt_backend_tls *tls, const gs_rt_cert *client_cert,
+                               const gs_gw_request *req, const gs_gw_upstream_stream *stream,
                                gs_gw_upstream_on_done on_done, void *arg,
                                gs_gw_upstream_call **call)
 {
@@ -168,7 +169,7 @@ int gs_gw_upstream_send_stream(gs_gw_upstream *u, const gs_gw_endpoint *ep, bool
         *call = c;
     upstream_tls *t = NULL;
     if (tls) {
-        t = gs_gw_upstream_tls_get(u, tls);
+        t = gs_gw_upstream_tls_get(u, tls, client_cert);
         if (t == NULL) {
             u->stats.tls_failures++;
             gs_gw_upstream_call_fail_later(c, GS_ERR_TLS);

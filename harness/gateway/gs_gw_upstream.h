@@ -61,17 +61,21 @@ void gs_gw_upstream_free(gs_gw_upstream *u);
 
 /* Sends |req| (borrowed until the call ends or is cancelled) to |ep| over HTTP/2 prior knowledge
  * when |h2| is true, else HTTP/1.1; over TLS with the settings |tls| when not NULL (borrowed for
- * this call only; ALPN h2 or http/1.1): a handshake or certificate check that fails ends the
- * call with GS_ERR_TLS before the request is sent. Writes a handle to |*call| (may be NULL for fire-and-forget).
- * Returns 0; errors are reported through |on_done| (possibly before this returns? never: always
- * from the event loop). */
+ * this call only; ALPN h2 or http/1.1), presenting |client_cert| (the Gateway's
+ * spec.tls.backend.clientCertificateRef; NULL: none; borrowed for this call only) when the
+ * backend asks for a certificate: a handshake or certificate check that fails ends the
+ * call with GS_ERR_TLS before the request is sent. Writes a handle to |*call| (may be NULL for
+ * fire-and-forget). Returns 0; errors are reported through |on_done| (possibly before this returns?
+ * never: always from the event loop). */
 int gs_gw_upstream_send(gs_gw_upstream *u, const gs_gw_endpoint *ep, bool h2,
-                        const gs_rt_backend_tls *tls, const gs_gw_request *req, gs_gw_upstream_on_done on_done, void *arg,
+                        const gs_rt_backend_tls *tls, const gs_rt_cert *client_cert,
+                        const gs_gw_request *req, gs_gw_upstream_on_done on_done, void *arg,
                         gs_gw_upstream_call **call);
 
 /* As gs_gw_upstream_send, delivering the response through |stream| (borrowed for the call). */
 int gs_gw_upstream_send_stream(gs_gw_upstream *u, const gs_gw_endpoint *ep, bool h2,
-                               const gs_rt_backend_tls *tls, const gs_gw_request *req, const gs_gw_upstream_stream *stream,
+                               const gs_rt_backend_tls *tls, const gs_rt_cert *client_cert,
+                               const gs_gw_request *req, const gs_gw_upstream_stream *stream,
                                gs_gw_upstream_on_done on_done, void *arg,
                                gs_gw_upstream_call **call);
 

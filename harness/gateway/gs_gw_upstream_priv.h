@@ -99,7 +99,8 @@ int gs_gw_upstream_connect_fd(const upstream_pool *p);
 
 /* gs_gw_upstream_tls.c. The shared context of settings |cfg| (made on first use), or NULL when
  * it cannot be made (bad CA PEM). */
-upstream_tls *gs_gw_upstream_tls_get(gs_gw_upstream *u, const gs_rt_backend_tls *cfg);
+upstream_tls *gs_gw_upstream_tls_get(gs_gw_upstream *u, const gs_rt_backend_tls *cfg,
+                                     const gs_rt_cert *client_cert);
 void gs_gw_upstream_tls_free_all(gs_gw_upstream *u);
 /* A bufferevent_openssl connecting over |fd| (owned on success) to |p| (which has TLS): SNI,
  * ALPN h2 or http/1.1. NULL on failure (|fd| is then the caller's). */

@@ -17,12 +17,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The identity of a settings set: every field, in one string. */
-static char *tls_key(const gs_rt_backend_tls *cfg)
+/* The identity of a settings set: every field and the client certificate, in one string. */
+static char *tls_key(const gs_rt_backend_tls *cfg, const gs_rt_cert *client_cert)
 {
     gs_buf b = {0};
     gs_buf_printf(&b, "%s\n%d\n%s\n", cfg->hostname ? cfg->hostname : "", cfg->system_ca,
                   cfg->ca_pem ? cfg->ca_pem : "");
+    if (client_cert)
+        gs_buf_printf(&b, "C%s\nK%s\n", client_cert->cert_pem ? client_cert->cert_pem : "",
+                      client_cert->key_pem ? client_cert->key_pem : "");
     for (size_t i = 0; i < cfg->n_san_hosts; i++)
         gs_buf_printf(&b, "H%s\n", cfg->san_hosts[i]);
     for (size_t i = 0; i < cfg->n_san_uris; i++)
@@ -96,9 +99,10 @@ static int on_verify(int preverify_ok, X509_STORE_CTX *store)
     return 0;
 }
 
-upstream_tls *gs_gw_upstream_tls_get(gs_gw_upstream *u, const gs_rt_backend_tls *cfg)
+upstream_tls *gs_gw_upstream_tls_get(gs_gw_upstream *u, const gs_rt_backend_tls *cfg,
+                                     const gs_rt_cert *client_cert)
 {
-    char *key = tls_key(cfg);
+    char *key = tls_key(cfg, client_cert);
     for (upstream_tls *t = u->tls; t; t = t->next)
         if (strcmp(t->key, key) == 0) {
             free(key);
@@ -110,6 +114,12 @@ upstream_tls *gs_gw_upstream_tls_get(gs_gw_upstream *u, const gs_rt_backend_tls 
         0) {
         free(key);
         return NULL; /* the calls fail (502): control checked the PEM, so this is rare */
+    }
+    if (client_cert &&
+        gs_tls_client_ctx_use_cert(ctx, client_cert->cert_pem, client_cert->key_pem, &err) < 0) {
+        SSL_CTX_free(ctx);
+        free(key);
+        return NULL; /* likewise: control checked that the pair matches */
     }
     upstream_tls *t = gs_xcalloc(1, sizeof(*t));
     t->key = key;

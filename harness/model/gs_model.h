@@ -261,6 +261,14 @@ typedef struct gs_allowed_listeners {
     gs_pos pos;
 } gs_allowed_listeners;
 
+/* spec.tls.backend: the Gateway as a TLS client of its backends (under a BackendTLSPolicy). */
+typedef struct gs_gateway_backend_tls {
+    bool set;                             /* spec.tls.backend written */
+    bool has_client_certificate_ref;      /* clientCertificateRef written */
+    gs_secret_ref client_certificate_ref; /* group "" and kind Secret by default */
+    gs_pos pos;
+} gs_gateway_backend_tls;
+
 typedef struct gs_gateway {
     gs_object obj;
     struct {
@@ -271,6 +279,9 @@ typedef struct gs_gateway {
         gs_gateway_address *addresses;
         size_t n_addresses;
         gs_gateway_infrastructure infrastructure;
+        struct {
+            gs_gateway_backend_tls backend;
+        } tls;
     } spec;
 } gs_gateway;
 

@@ -332,6 +332,17 @@ static void decode_gateway(dec *d, const gs_yaml_node *spec, gs_gateway *gw)
         labels(d, get(inf, "annotations"), &gw->spec.infrastructure.annotations);
         local_ref(get(inf, "parametersRef"), &gw->spec.infrastructure.parameters_ref);
     }
+    const gs_yaml_node *backend = get(get(spec, "tls"), "backend");
+    if (backend) {
+        gs_gateway_backend_tls *b = &gw->spec.tls.backend;
+        b->set = true;
+        b->pos = pos_of(backend);
+        const gs_yaml_node *ref = get(backend, "clientCertificateRef");
+        if (ref) {
+            b->has_client_certificate_ref = true;
+            secret_ref(d, ref, &b->client_certificate_ref);
+        }
+    }
 }
 
 /* ---- routes ---- */

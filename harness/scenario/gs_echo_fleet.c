@@ -194,10 +194,10 @@ static int fleet_start_replica(gs_echo_replica *r, unsigned l4, const char *echo
 {
     const gs_scenario_backend *b = r->backend;
     char service[512], replica[32], delay[32], rate[32], status[16], seedbuf[32], names[600];
-    char *cert = NULL, *key = NULL;
+    char *cert = NULL, *key = NULL, *ca = NULL;
     snprintf(service, sizeof(service), "%s/%s", b->ns, b->name);
     snprintf(replica, sizeof(replica), "%u", r->replica);
-    const char *argv[32];
+    const char *argv[40];
     size_t k = 0;
     argv[k++] = echo_path;
     argv[k++] = "--service";
@@ -233,6 +233,15 @@ static int fleet_start_replica(gs_echo_replica *r, unsigned l4, const char *echo
             argv[k++] = "--key";
             argv[k++] = key;
         }
+        if (b->client_certificate != GS_SCENARIO_CLIENT_CERT_NONE) {
+            /* the run's CA (the runner wrote it beside the leaves) signs the Secrets a
+             * Gateway's clientCertificateRef names */
+            ca = gs_xasprintf("%s/ca.pem", workdir);
+            argv[k++] = "--client-ca";
+            argv[k++] = ca;
+            if (b->client_certificate == GS_SCENARIO_CLIENT_CERT_REQUIRED)
+                argv[k++] = "--require-client-cert";
+        }
     }
     if (b->behaviour.delay_ns > 0) {
         snprintf(delay, sizeof(delay), "%lldus", (long long)(b->behaviour.delay_ns / 1000));
@@ -261,6 +270,7 @@ static int fleet_start_replica(gs_echo_replica *r, unsigned l4, const char *echo
     int rc = gs_proc_spawn(&r->proc, argv, &opts, err);
     free(cert);
     free(key);
+    free(ca);
     if (rc < 0)
         return rc;
     int64_t deadline = gs_now_ns() + timeout_ns;

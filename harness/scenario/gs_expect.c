@@ -11,7 +11,9 @@
 #include "gs_gof.h"
 #include "gs_grpc.h"
 #include "gs_json_parse.h"
+#include "gs_objset.h"
 #include "gs_plan.h"
+#include "gs_tls.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -185,6 +187,7 @@ typedef struct expect_seen_header {
 typedef struct expect_seen {
     const char *method, *path, *host;
     const char *sni; /* the echo's tls.serverName; NULL when it was not TLS */
+    const char *peer_cert; /* the client certificate (PEM) the echo verified; NULL: none */
     expect_seen_header *headers;
     size_t n_headers;
     gs_json_value *json; /* owns the strings when parsed from JSON */
@@ -216,6 +219,8 @@ static int expect_seen_parse(const gs_traffic_response *r, const gs_scenario_sen
         s->method = s->grpc.method;
         s->path = s->grpc.path;
         s->host = s->grpc.host;
+        s->sni = s->grpc.has_tls ? s->grpc.tls_server_name : NULL;
+        s->peer_cert = s->grpc.has_tls ? s->grpc.tls_peer_certificate : NULL;
         s->n_headers = s->grpc.n_headers;
         s->headers = gs_xcalloc(s->n_headers ? s->n_headers : 1, sizeof(*s->headers));
         for (size_t i = 0; i < s->n_headers; i++)
@@ -231,7 +236,12 @@ static int expect_seen_parse(const gs_traffic_response *r, const gs_scenario_sen
     s->method = gs_json_get_string(s->json, "method", NULL);
     s->path = gs_json_get_string(s->json, "path", NULL);
     s->host = gs_json_get_string(s->json, "host", NULL);
-    s->sni = gs_json_get_string(gs_json_get(s->json, "tls"), "serverName", NULL);
+    const gs_json_value *tls = gs_json_get(s->json, "tls");
+    s->sni = gs_json_get_string(tls, "serverName", NULL);
+    const gs_json_value *peers = gs_json_get(tls, "peerCertificates");
+    if (peers && peers->type == GS_JSON_ARRAY && peers->len > 0 &&
+        peers->items[0]->type == GS_JSON_STRING)
+        s->peer_cert = peers->items[0]->str;
     const gs_json_value *h = gs_json_get(s->json, "headers");
     if (h && h->type == GS_JSON_OBJECT) {
         s->headers = gs_xcalloc(h->len ? h->len : 1, sizeof(*s->headers));
@@ -393,6 +403,25 @@ static const char *expect_service_of(const char *backend, char *out, size_t n)
     return out;
 }
 
+/* Whether the client certificate |seen| reported is what |want| ("none" or "ns/name" of a
+ * generated Secret) asks for: the same certificate, compared as DER (PEM line breaks aside). */
+static bool expect_client_cert_ok(const gs_expect_obs *o, const char *want, const expect_seen *seen)
+{
+    if (strcmp(want, "none") == 0)
+        return true; /* checked by the caller: nothing presented */
+    if (seen->peer_cert == NULL)
+        return false;
+    const char *slash = strchr(want, '/');
+    for (size_t i = 0; slash && i < o->n_secrets; i++) {
+        const gs_objset_secret *s = &o->secrets[i];
+        if (s->config_map || strlen(s->ns) != (size_t)(slash - want) ||
+            strncmp(s->ns, want, (size_t)(slash - want)) != 0 || strcmp(s->name, slash + 1) != 0)
+            continue;
+        return gs_tls_pem_same_cert(s->cert_pem, seen->peer_cert);
+    }
+    return false;
+}
+
 static void expect_check_request(gs_expect_obs *o, const gs_traffic_response *r)
 {
     const gs_scenario_http_expect *q = &o->ex->request;
@@ -418,6 +447,13 @@ static void expect_check_request(gs_expect_obs *o, const gs_traffic_response *r)
     else if (q->sni && (!seen.sni || strcasecmp(seen.sni, q->sni) != 0))
         expect_offend(o, &o->request, r, "the backend saw TLS server name %s, expected %s",
                       seen.sni ? (seen.sni[0] ? seen.sni : "(none)") : "(no TLS)", q->sni);
+    else if (q->client_certificate && !expect_client_cert_ok(o, q->client_certificate, &seen))
+        expect_offend(o, &o->request, r,
+                      "the backend saw %s, expected the certificate of Secret %s",
+                      seen.peer_cert ? "another client certificate" : "no client certificate",
+                      q->client_certificate);
+    else if (q->client_certificate && strcmp(q->client_certificate, "none") == 0 && seen.peer_cert)
+        expect_offend(o, &o->request, r, "the backend saw a client certificate, expected none");
     else {
         for (size_t i = 0; i < q->n_headers; i++) {
             const expect_seen_header *h = expect_seen_find(&seen, q->headers[i].name);
@@ -1359,6 +1395,8 @@ unsigned gs_expect_finish(gs_expect_obs *o, const gs_traffic_result *res,
             gs_buf_printf(&b, "%shost %s", b.len ? "; " : "", q->host);
         if (q->sni)
             gs_buf_printf(&b, "%sTLS server name %s", b.len ? "; " : "", q->sni);
+        if (q->client_certificate)
+            gs_buf_printf(&b, "%sclient certificate %s", b.len ? "; " : "", q->client_certificate);
         expect_headers_text(&b, q);
         expect_as_expected_check(&b, step, "request", &o->request, total, &failed);
     }

@@ -66,6 +66,10 @@ typedef struct gs_expect_obs {
      * the runner from the echo fleet; NULL: no certificate belongs to any backend. */
     const char *(*cert_owner)(const char *sha256, void *user);
     void *cert_owner_user;
+    /* The Secrets generated for the scenario's `tls:` entries (borrowed; set by the runner):
+     * what `request.clientCertificate` compares the backend's client certificate with. */
+    const struct gs_objset_secret *secrets;
+    size_t n_secrets;
     /* With mirror expectations only: request ids (by index) that got a response, and per mirror
      * expectation the ids that reached the mirror backend. Bit sets of |id_bits| bits. */
     uint8_t *answered;

@@ -921,6 +921,8 @@ static int runner_send(runner_scenario *rs, size_t step_index, const gs_scenario
     gs_expect_obs_init(&obs, send, &step->expect, d.host, prefix, requests);
     obs.cert_owner = gs_echo_fleet_cert_owner; /* whose certificate a TLS client saw */
     obs.cert_owner_user = &rs->fleet;
+    obs.secrets = rs->tls.secrets; /* request.clientCertificate */
+    obs.n_secrets = rs->tls.n;
     gs_traffic_header *hdrs = runner_send_headers(send);
 
     runner_traffic_ctx ctx = {

@@ -47,6 +47,12 @@ typedef struct gs_scenario_behaviour {
     int status;
 } gs_scenario_behaviour;
 
+typedef enum gs_scenario_client_cert {
+    GS_SCENARIO_CLIENT_CERT_NONE = 0, /* not asked for */
+    GS_SCENARIO_CLIENT_CERT_OPTIONAL,
+    GS_SCENARIO_CLIENT_CERT_REQUIRED,
+} gs_scenario_client_cert;
+
 typedef struct gs_scenario_backend {
     const char *ns;
     const char *name;
@@ -59,6 +65,10 @@ typedef struct gs_scenario_backend {
      * NULL when plaintext */
     const char *const *tls_hosts;
     size_t n_tls_hosts;
+    /* `tls.clientCertificate`: whether the HTTPS echo asks its clients (the gateway) for a
+     * certificate of the run's CA and echoes it (`optional`), and refuses the handshake of a
+     * client without one (`required`). */
+    gs_scenario_client_cert client_certificate;
     gs_pos pos;
 } gs_scenario_backend;
 
@@ -189,6 +199,10 @@ typedef struct gs_scenario_http_expect {
     const char *path;   /* request only */
     const char *host;   /* request only */
     const char *sni;    /* request only: the TLS server name the backend saw (BackendTLSPolicy) */
+    /* request only: "ns/name" of a `tls:` Secret whose certificate the backend saw presented by
+     * its TLS client (the gateway's spec.tls.backend.clientCertificateRef); "none": no
+     * certificate was presented */
+    const char *client_certificate;
     gs_scenario_header_expect *headers;
     size_t n_headers;
     const char *const *absent;

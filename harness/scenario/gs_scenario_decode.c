@@ -533,12 +533,16 @@ static void sd_backend(scenario_decoder *sd, const gs_yaml_node *item, gs_scenar
     }
     gs_yaml_node *tls = gs_dec_map(&sd->d, item, "tls", false);
     if (tls && tls->kind == GS_YAML_MAPPING) {
-        static const char *const tls_fields[] = {"hosts", NULL};
+        static const char *const tls_fields[] = {"hosts", "clientCertificate", NULL};
+        static const char *const client_cert[] = {"none", "optional", "required", NULL};
         gs_dec_push(&sd->d, "tls");
         gs_dec_check_fields(&sd->d, tls, tls_fields);
         b->tls_hosts = sd_strings(sd, tls, "hosts", false, &b->n_tls_hosts);
         if (b->n_tls_hosts == 0)
             gs_dec_error_field(&sd->d, tls, "hosts", "at least one name is required");
+        int cc = 0;
+        if (gs_dec_enum(&sd->d, tls, "clientCertificate", false, client_cert, &cc))
+            b->client_certificate = (gs_scenario_client_cert)cc;
         gs_dec_pop(&sd->d);
     }
 }
@@ -909,14 +913,41 @@ static void sd_send(scenario_decoder *sd, const gs_yaml_node *m, gs_scenario_sen
     sd_send_websocket(sd, m, s, proto_known);
 }
 
+/* request.clientCertificate: "none", or the "namespace/name" of a `tls:` Secret entry. */
+static void sd_client_certificate(scenario_decoder *sd, const gs_yaml_node *m,
+                                  gs_scenario_http_expect *h)
+{
+    const gs_yaml_node *n = gs_yaml_get(m, "clientCertificate");
+    if (n == NULL)
+        return;
+    const char *s = gs_yaml_str(n);
+    if (s && gs_yaml_is_string(n) && strcmp(s, "none") == 0) {
+        h->client_certificate = s;
+        return;
+    }
+    const char *ns = NULL, *name = NULL;
+    if (!sd_ref(sd, n, "clientCertificate", false, &ns, &name))
+        return;
+    for (size_t i = 0; i < sd->sc->n_tls; i++) {
+        const gs_scenario_tls *t = &sd->sc->tls[i];
+        if (!t->config_map && t->ns && t->name && strcmp(t->ns, ns) == 0 &&
+            strcmp(t->name, name) == 0) {
+            h->client_certificate = s;
+            return;
+        }
+    }
+    gs_dec_error_field(&sd->d, n, "clientCertificate",
+                       "\"%s\" is not a Secret of spec.tls (give one there, or \"none\")", s);
+}
+
 static void sd_http_expect(scenario_decoder *sd, const gs_yaml_node *parent, const char *key,
                            bool request, gs_scenario_http_expect *h)
 {
     gs_yaml_node *m = gs_dec_map(&sd->d, parent, key, false);
     if (m == NULL || m->kind != GS_YAML_MAPPING)
         return;
-    static const char *const req_fields[] = {"method",        "path", "host", "headers",
-                                             "absentHeaders", "sni",  NULL};
+    static const char *const req_fields[] = {
+        "method", "path", "host", "headers", "absentHeaders", "sni", "clientCertificate", NULL};
     static const char *const resp_fields[] = {"headers", "absentHeaders", NULL};
     h->present = true;
     h->pos = m->pos;
@@ -927,6 +958,7 @@ static void sd_http_expect(scenario_decoder *sd, const gs_yaml_node *parent, con
         gs_dec_string(&sd->d, m, "path", false, &h->path);
         gs_dec_string(&sd->d, m, "host", false, &h->host);
         gs_dec_string(&sd->d, m, "sni", false, &h->sni);
+        sd_client_certificate(sd, m, h);
     }
     sd_header_expects(sd, m, "headers", &h->headers, &h->n_headers);
     h->absent = sd_strings(sd, m, "absentHeaders", true, &h->n_absent);

@@ -172,6 +172,7 @@ static const char *const builtin_features[] = {
     "GatewayHTTPSListenerDetectMisdirectedRequests",
     "BackendTLSPolicy",
     "BackendTLSPolicySANValidation",
+    "GatewayBackendClientCertificate",
     "HTTPRouteQueryParamMatching",
     "HTTPRouteMethodMatching",
     "HTTPRouteResponseHeaderModification",

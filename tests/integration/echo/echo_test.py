@@ -275,6 +275,19 @@ def test_interop():
         check(p.returncode != 0, f"a client certificate from another CA fails the handshake (curl {p.returncode})")
     finally:
         e.stop()
+    # --require-client-cert: a client without a certificate is refused, one with it served.
+    e = Echo("--client-ca", f"{TMP}/ca.pem", "--require-client-cert", tls=True)
+    try:
+        res = f"app.example.com:{e.tls_port}:127.0.0.1"
+        url = f"https://app.example.com:{e.tls_port}/mtls"
+        p = curl("--http1.1", "--cacert", f"{TMP}/ca.pem", "--resolve", res, url)
+        check(p.returncode != 0, f"--require-client-cert refuses a client without one (curl {p.returncode})")
+        body, _, err = curl_json("--http1.1", "--cacert", f"{TMP}/ca.pem", "--resolve", res,
+                                 "--cert", cert, "--key", key, url)
+        peers = (body or {}).get("tls", {}).get("peerCertificates", [])
+        check(len(peers) == 1 and peers[0] == open(cert).read(), f"--require-client-cert serves one with it ({err})")
+    finally:
+        e.stop()
 
 
 def pb_fields(data):
@@ -1004,7 +1017,8 @@ def test_l4():
               "--key", "k.pem"], "--tls-names and --cert/--key exclude each other"),
             (["--tls-names", "a.com,"], "--tls-names: expected host names"),
             (["--udp-listen", "127.0.0.1:70000"], "port 70000 is out of range"),
-            (["--no-listen"], "--no-listen leaves no listener")):
+            (["--no-listen"], "--no-listen leaves no listener"),
+            (["--require-client-cert"], "--require-client-cert given without --client-ca")):
         p = subprocess.run([ECHO] + argv, capture_output=True, text=True, timeout=30)
         check(p.returncode == 2 and what in p.stderr, f"{argv}: exit 2 with '{what}': {p.stderr!r}")
 

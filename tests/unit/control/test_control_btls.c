@@ -6,7 +6,8 @@
  * ancestors (the Gateways whose accepted routes send to a target), and the data plane: a port
  * covered by an accepted policy gets its TLS settings (CA PEM, SNI, SANs) in the table, one
  * covered by a policy that is not accepted fails closed (UnsupportedProtocol, its share answered
- * 500), an uncovered one is served plaintext. */
+ * 500), an uncovered one is served plaintext. The Gateway's spec.tls.backend.clientCertificateRef:
+ * its ResolvedRefs condition and the certificate its listeners carry in the table. */
 #include "control_priv.h"
 #include "gs_alloc.h"
 #include "gs_buf.h"
@@ -251,6 +252,144 @@ START_TEST(sans_system_store_and_https_app_protocol)
 }
 END_TEST
 
+/* A kubernetes.io/tls Secret apps/|name| with a fresh key pair (stringData), PEM in |pem|. */
+static char *client_secret(const char *ns, const char *name, gs_tls_pem *pem)
+{
+    gs_tls_pem ca = {0};
+    ck_assert_int_eq(gs_tls_ca_generate(&ca, "client-ca", NULL), 0);
+    const char *names[] = {"gateway.example.com"};
+    ck_assert_int_eq(gs_tls_leaf_generate(pem, &ca, names, 1, NULL), 0);
+    gs_buf b = {0};
+    gs_buf_printf(&b,
+                  "apiVersion: v1\nkind: Secret\nmetadata: {name: %s, namespace: %s}\n"
+                  "type: kubernetes.io/tls\nstringData:\n",
+                  name, ns);
+    const char *keys[] = {"tls.crt", "tls.key"}, *vals[] = {pem->cert, pem->key};
+    for (int k = 0; k < 2; k++) {
+        gs_buf_printf(&b, "  %s: |\n    ", keys[k]);
+        for (const char *p = vals[k]; *p; p++) {
+            gs_buf_putc(&b, *p);
+            if (*p == '\n' && p[1])
+                gs_buf_puts(&b, "    ");
+        }
+    }
+    gs_buf_puts(&b, "---\n");
+    gs_tls_pem_clear(&ca);
+    return gs_buf_take(&b);
+}
+
+#define CLIENT_GW(name, ref)                                                                       \
+    "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: " name              \
+    ", namespace: apps}\nspec:\n  gatewayClassName: gs\n  listeners:\n"                            \
+    "  - {name: web, protocol: HTTP, port: 80, hostname: " name ".example.com}\n"                  \
+    "  tls: {backend: {clientCertificateRef: " ref "}}\n---\n"
+
+/* The conditions of Gateway apps/|name|. */
+static const gs_conditions *gw_conds(const gs_control *c, const char *name)
+{
+    const gs_status_set *s = gs_control_status(c);
+    for (size_t i = 0; i < s->n_gateways; i++)
+        if (strcmp(s->gateways[i].name, name) == 0)
+            return &s->gateways[i].conditions;
+    ck_abort_msg("no gateway %s", name);
+    return NULL;
+}
+
+/* spec.tls.backend.clientCertificateRef: the Gateway's ResolvedRefs (True; InvalidClient-
+ * CertificateRef for a missing Secret, another group, another kind, a Secret without the keys;
+ * RefNotPermitted across namespaces without a grant, resolved with one), the Gateway Accepted in
+ * every case, no ResolvedRefs on a Gateway without the field, and the resolved certificate on
+ * the Gateway's listeners in the table (none on the others). */
+START_TEST(gateway_backend_client_certificate)
+{
+    gs_tls_pem pem = {0}, other_pem = {0};
+    char *secret = client_secret("apps", "client", &pem);
+    char *other = client_secret("certs", "shared", &other_pem);
+    char *yaml = gs_xasprintf(
+        "%s%s%s" CLIENT_GW("good", "{name: client}") CLIENT_GW("missing", "{name: nope}") CLIENT_GW(
+            "group",
+            "{group: wrong.example.io, kind: Secret, name: client}") CLIENT_GW("kind",
+                                                                               "{kind: WrongKind, "
+                                                                               "name: client}")
+            CLIENT_GW("malformed", "{name: keyless}") CLIENT_GW(
+                "granted",
+                "{name: shared, namespace: certs}") "apiVersion: v1\nkind: Secret\nmetadata: "
+                                                    "{name: keyless, namespace: apps}\n"
+                                                    "type: Opaque\ndata: {}\n---\n"
+                                                    "apiVersion: "
+                                                    "gateway.networking.k8s.io/v1beta1\nkind: "
+                                                    "ReferenceGrant\nmetadata: "
+                                                    "{name: g, namespace: certs}\nspec:\n  from: "
+                                                    "[{group: gateway.networking.k8s.io, kind: "
+                                                    "Gateway, namespace: apps}]\n  to: [{group: "
+                                                    "\"\", kind: Secret, name: shared}]\n---\n",
+        HEAD, secret, other);
+    gs_model *m = NULL;
+    gs_model_new(&m);
+    ck_assert_int_eq(gs_model_load_buffer(m, "client.yaml", yaml, strlen(yaml), NULL, NULL), 0);
+    ck_assert_uint_eq(m->diags.nerrors, 0);
+    gs_control *c = NULL;
+    gs_control_new(&c, NULL);
+    ck_assert_int_eq(gs_control_compute(c, m, NULL), 0);
+    ck_cond(gw_conds(c, "good"), "ResolvedRefs", "True", "ResolvedRefs");
+    ck_cond(gw_conds(c, "granted"), "ResolvedRefs", "True", "ResolvedRefs");
+    ck_cond(gw_conds(c, "missing"), "ResolvedRefs", "False", "InvalidClientCertificateRef");
+    ck_assert_ptr_nonnull(strstr(gs_conditions_get(gw_conds(c, "missing"), "ResolvedRefs")->message,
+                                 "does not exist"));
+    ck_cond(gw_conds(c, "group"), "ResolvedRefs", "False", "InvalidClientCertificateRef");
+    ck_cond(gw_conds(c, "kind"), "ResolvedRefs", "False", "InvalidClientCertificateRef");
+    ck_cond(gw_conds(c, "malformed"), "ResolvedRefs", "False", "InvalidClientCertificateRef");
+    ck_assert_ptr_nonnull(
+        strstr(gs_conditions_get(gw_conds(c, "malformed"), "ResolvedRefs")->message, "malformed"));
+    const char *names[] = {"good", "missing", "group", "kind", "malformed", "granted"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        ck_cond(gw_conds(c, names[i]), "Accepted", "True", "Accepted");
+    ck_assert_ptr_null(gs_conditions_get(gw_conds(c, "gw"), "ResolvedRefs"));
+
+    /* the table: the good Gateway's listener carries its certificate, the others none */
+    const gs_route_table *t = gs_control_table(c);
+    size_t found = 0;
+    for (size_t i = 0; i < gs_route_table_port_count(t); i++) {
+        const gs_rt_port *p = gs_route_table_port(t, i);
+        for (size_t k = 0; k < p->n_listeners; k++) {
+            const gs_rt_listener *l = p->listeners[k];
+            const char *gw = l->gateway_name;
+            if (strcmp(gw, "good") == 0 || strcmp(gw, "granted") == 0) {
+                ck_assert_ptr_nonnull(l->backend_client_cert);
+                ck_assert_str_eq(l->backend_client_cert->cert_pem,
+                                 strcmp(gw, "good") == 0 ? pem.cert : other_pem.cert);
+                ck_assert_str_eq(l->backend_client_cert->key_pem,
+                                 strcmp(gw, "good") == 0 ? pem.key : other_pem.key);
+                found++;
+            } else {
+                ck_assert_ptr_null(l->backend_client_cert);
+            }
+        }
+    }
+    ck_assert_uint_eq(found, 2);
+    gs_control_free(c);
+    gs_model_free(m);
+    free(yaml);
+
+    /* without the grant: RefNotPermitted */
+    yaml = gs_xasprintf("%s%s" CLIENT_GW("cross", "{name: shared, namespace: certs}"), HEAD, other);
+    gs_model_new(&m);
+    ck_assert_int_eq(gs_model_load_buffer(m, "client.yaml", yaml, strlen(yaml), NULL, NULL), 0);
+    ck_assert_uint_eq(m->diags.nerrors, 0);
+    gs_control_new(&c, NULL);
+    ck_assert_int_eq(gs_control_compute(c, m, NULL), 0);
+    ck_cond(gw_conds(c, "cross"), "ResolvedRefs", "False", "RefNotPermitted");
+    ck_cond(gw_conds(c, "cross"), "Accepted", "True", "Accepted");
+    gs_control_free(c);
+    gs_model_free(m);
+    free(yaml);
+    free(secret);
+    free(other);
+    gs_tls_pem_clear(&pem);
+    gs_tls_pem_clear(&other_pem);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("control_btls");
@@ -259,6 +398,7 @@ int main(void)
     tcase_add_test(tc, policies_resolve_conflict_and_fail_closed);
     tcase_add_test(tc, invalid_kind_and_certificate_less_config_map);
     tcase_add_test(tc, sans_system_store_and_https_app_protocol);
+    tcase_add_test(tc, gateway_backend_client_certificate);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
 }

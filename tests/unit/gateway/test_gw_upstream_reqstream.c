@@ -286,8 +286,9 @@ START_TEST(streamed_body_follows_the_window)
     call_env e;
     env_start(&e, "/up", "head-");
     probe p = {0};
-    ck_assert_int_eq(
-        gs_gw_upstream_send_stream(e.u, e.ep, true, NULL, &e.req, &p_ops, on_p_done, &p, &p.call), 0);
+    ck_assert_int_eq(gs_gw_upstream_send_stream(e.u, e.ep, true, NULL, NULL, &e.req, &p_ops,
+                                                on_p_done, &p, &p.call),
+                     0);
     /* Nothing more yet: the request waits (deferred), the server has the initial bytes only. */
     run_for(e.base, &p, 200);
     ck_assert(!p.done && !S.ended);
@@ -335,8 +336,9 @@ START_TEST(early_response_ends_the_call)
     call_env e;
     env_start(&e, "/early", "");
     probe p = {0};
-    ck_assert_int_eq(
-        gs_gw_upstream_send_stream(e.u, e.ep, true, NULL, &e.req, &p_ops, on_p_done, &p, &p.call), 0);
+    ck_assert_int_eq(gs_gw_upstream_send_stream(e.u, e.ep, true, NULL, NULL, &e.req, &p_ops,
+                                                on_p_done, &p, &p.call),
+                     0);
     gs_gw_upstream_send_body(p.call, "abc", 3, false);
     run_for(e.base, &p, 3000);
     ck_assert_msg(p.done && p.err == 0, "done %d err %d", (int)p.done, p.err);

@@ -5,7 +5,8 @@
  * for abc.example.com and spiffe://abc.example.com/id: the right CA and hostname answer 200
  * with the SNI the echo saw, over HTTP/1.1 (the connection reused for a second call) and over
  * h2 (ALPN); a CA that did not sign the leaf, a hostname or SANs the leaf does not carry, and a
- * plaintext backend end the call with GS_ERR_TLS, counted as tls_failures. */
+ * plaintext backend end the call with GS_ERR_TLS, counted as tls_failures; a backend that
+ * requires a client certificate is served only with one of its CA, which it echoes. */
 #include "gs_alloc.h"
 #include "gs_buf.h"
 #include "gs_gw_endpoints.h"
@@ -76,7 +77,9 @@ static gs_proc *echo_proc;
 static char echo_tls[64], echo_plain[64], dir[64];
 static gs_tls_pem ca, other_ca;
 
-static void echo_start(void)
+/* Starts the echo; with |require_client| it asks clients for a certificate of |ca| and refuses
+ * a handshake without one (--client-ca, --require-client-cert). */
+static void echo_start_with(bool require_client)
 {
     snprintf(dir, sizeof(dir), "/tmp/gs-upstls-XXXXXX");
     ck_assert_ptr_nonnull(mkdtemp(dir));
@@ -90,6 +93,9 @@ static void echo_start(void)
     snprintf(key, sizeof(key), "%s/tls.key", dir);
     ck_assert_int_eq(gs_tls_pem_write(&leaf, cert, key, NULL), 0);
     gs_tls_pem_clear(&leaf);
+    char ca_path[128];
+    snprintf(ca_path, sizeof(ca_path), "%s/ca.pem", dir);
+    ck_assert_int_eq(gs_tls_pem_write(&ca, ca_path, NULL, NULL), 0);
     const char *argv[] = {gs_test_built("backends/gatesim-echo"),
                           "--service",
                           "default/secure",
@@ -102,6 +108,9 @@ static void echo_start(void)
                           "--key",
                           key,
                           "--quiet",
+                          require_client ? "--client-ca" : NULL,
+                          ca_path,
+                          "--require-client-cert",
                           NULL};
     gs_proc_opts o = {.capture_stdout = true};
     gs_error err = {0};
@@ -118,6 +127,11 @@ static void echo_start(void)
     gs_json_value_free(v);
 }
 
+static void echo_start(void)
+{
+    echo_start_with(false);
+}
+
 static void echo_stop(void)
 {
     int st = 0;
@@ -128,6 +142,8 @@ static void echo_stop(void)
     snprintf(path, sizeof(path), "%s/tls.crt", dir);
     unlink(path);
     snprintf(path, sizeof(path), "%s/tls.key", dir);
+    unlink(path);
+    snprintf(path, sizeof(path), "%s/ca.pem", dir);
     unlink(path);
     rmdir(dir);
     gs_tls_pem_clear(&ca);
@@ -185,21 +201,28 @@ static void env_end(env *e)
     event_base_free(e->base);
 }
 
-/* One call to Service |svc| with |tls|, run to its end (at most 5 s). */
-static void call(env *e, const char *svc, bool h2, const gs_rt_backend_tls *tls, result *r)
+/* One call to Service |svc| with |tls| presenting |client|, run to its end (at most 5 s). */
+static void call_as(env *e, const char *svc, bool h2, const gs_rt_backend_tls *tls,
+                    const gs_rt_cert *client, result *r)
 {
     memset(r, 0, sizeof(*r));
     gs_gw_service *s =
         gs_gw_endpoints_find(&e->eps, "default", svc, strcmp(svc, "plain") ? 443 : 80);
     ck_assert_ptr_nonnull(s);
-    ck_assert_int_eq(
-        gs_gw_upstream_send(e->u, gs_gw_service_next(s), h2, tls, &e->req, on_done, r, NULL), 0);
+    ck_assert_int_eq(gs_gw_upstream_send(e->u, gs_gw_service_next(s), h2, tls, client, &e->req,
+                                         on_done, r, NULL),
+                     0);
     int64_t end = gs_now_ns() + 5 * GS_NS_PER_S;
     while (!r->done && gs_now_ns() < end) {
         event_base_loop(e->base, EVLOOP_NONBLOCK);
         poll(NULL, 0, 1);
     }
     ck_assert_msg(r->done, "the call did not end in 5 s");
+}
+
+static void call(env *e, const char *svc, bool h2, const gs_rt_backend_tls *tls, result *r)
+{
+    call_as(e, svc, h2, tls, NULL, r);
 }
 
 static void result_clear(result *r)
@@ -299,6 +322,59 @@ START_TEST(unverified_backends_fail_closed)
 }
 END_TEST
 
+/* A backend that requires a client certificate (the Gateway's spec.tls.backend): refused
+ * without one and with one of a CA it does not trust; served, over HTTP/1.1 and h2, with one of
+ * its CA, which it echoes; a call without the certificate does not reuse the pool of calls
+ * with it (one client context and pool per settings and certificate). */
+START_TEST(client_certificate_presented)
+{
+    echo_start_with(true);
+    env e;
+    env_start(&e);
+    gs_tls_pem mine = {0}, stranger = {0};
+    const char *names[] = {"gateway.example.com"};
+    ck_assert_int_eq(gs_tls_leaf_generate(&mine, &ca, names, 1, NULL), 0);
+    ck_assert_int_eq(gs_tls_leaf_generate(&stranger, &other_ca, names, 1, NULL), 0);
+    gs_rt_cert cert = {"default", "client", mine.cert, mine.key};
+    gs_rt_cert bad = {"default", "stranger", stranger.cert, stranger.key};
+    gs_rt_backend_tls tls = {.hostname = "abc.example.com", .ca_pem = ca.cert};
+    result r;
+    call_as(&e, "secure", false, &tls, &cert, &r);
+    ck_assert_int_eq(r.err, 0);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_ptr_nonnull(strstr(r.body, "\"peerCertificates\":[\"-----BEGIN CERTIFICATE-----"));
+    result_clear(&r);
+    call_as(&e, "secure", true, &tls, &cert, &r);
+    ck_assert_int_eq(r.err, 0);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_ptr_nonnull(strstr(r.body, "\"negotiatedProtocol\":\"h2\""));
+    ck_assert_ptr_nonnull(strstr(r.body, "\"peerCertificates\""));
+    result_clear(&r);
+    const gs_gw_upstream_stats *st = gs_gw_upstream_get_stats(e.u);
+    ck_assert_uint_eq(st->connects, 2);
+    /* no certificate: the backend refuses, the pooled connection with one is not used */
+    call(&e, "secure", false, &tls, &r);
+    ck_assert_int_ne(r.status, 200);
+    ck_assert_int_ne(r.err, 0);
+    result_clear(&r);
+    ck_assert_uint_eq(st->reuses, 0);
+    /* a certificate of a CA the backend does not trust: refused too */
+    call_as(&e, "secure", false, &tls, &bad, &r);
+    ck_assert_int_ne(r.status, 200);
+    ck_assert_int_ne(r.err, 0);
+    result_clear(&r);
+    /* and the right one still works, on the pooled connection */
+    call_as(&e, "secure", false, &tls, &cert, &r);
+    ck_assert_int_eq(r.status, 200);
+    result_clear(&r);
+    ck_assert_uint_eq(st->reuses, 1);
+    gs_tls_pem_clear(&mine);
+    gs_tls_pem_clear(&stranger);
+    env_end(&e);
+    echo_stop();
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("gw_upstream_tls");
@@ -307,6 +383,7 @@ int main(void)
     tcase_add_test(tc, names_by_hostname_and_sans);
     tcase_add_test(tc, verified_backend_h1_and_h2);
     tcase_add_test(tc, unverified_backends_fail_closed);
+    tcase_add_test(tc, client_certificate_presented);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
 }
