@@ -156,11 +156,11 @@ int gs_cliopt_output_parse(const char *cmd, const char *value, unsigned allowed,
     return -1;
 }
 
-int gs_cliopt_refused(const char *cmd, const char *bad, int optopt, const struct option *longopts,
+int gs_cliopt_refused(const char *cmd, const char *bad, int bad_opt, const struct option *longopts,
                       const char *shortopts)
 {
     char msg[256];
-    gs_suggest_option_error(msg, sizeof(msg), bad, optopt, longopts, shortopts);
+    gs_suggest_option_error(msg, sizeof(msg), bad, bad_opt, longopts, shortopts);
     fprintf(stderr, "gatesim %s: %s (see gatesim %s --help)\n", cmd, msg, cmd);
     return 2;
 }

@@ -95,7 +95,7 @@ int gs_cliopt_output_parse(const char *cmd, const char *value, unsigned allowed,
 /* Prints the line for an argument getopt_long refused (with opterr = 0) and returns 2 (the
  * usage exit code): `gatesim CMD: unknown option "--sed"; did you mean "--seed"? (see gatesim
  * CMD --help)`. |bad| is argv[optind - 1]. */
-int gs_cliopt_refused(const char *cmd, const char *bad, int optopt, const struct option *longopts,
+int gs_cliopt_refused(const char *cmd, const char *bad, int bad_opt, const struct option *longopts,
                       const char *shortopts);
 
 /* Prints `gatesim CMD: MESSAGE` and "Run `gatesim CMD --help` for usage." on stderr; returns

@@ -101,7 +101,7 @@ static size_t suggest_long_name_len(const char *arg)
     return strcspn(arg, "=");
 }
 
-void gs_suggest_option_error(char *out, size_t cap, const char *bad, int optopt,
+void gs_suggest_option_error(char *out, size_t cap, const char *bad, int bad_opt,
                              const struct option *longopts, const char *shortopts)
 {
     if (bad != NULL && strncmp(bad, "--", 2) == 0 && bad[2] != '\0') {
@@ -123,11 +123,11 @@ void gs_suggest_option_error(char *out, size_t cap, const char *bad, int optopt,
             snprintf(out, cap, "unknown option \"--%s\"", name);
         return;
     }
-    const char *at = optopt > 0 && optopt < 256 && shortopts ? strchr(shortopts, optopt) : NULL;
-    if (at && optopt != ':' && at[1] == ':')
-        snprintf(out, cap, "option \"-%c\" needs a value", optopt);
-    else if (optopt > ' ' && optopt < 127)
-        snprintf(out, cap, "unknown option \"-%c\"", optopt);
+    const char *at = bad_opt > 0 && bad_opt < 256 && shortopts ? strchr(shortopts, bad_opt) : NULL;
+    if (at && bad_opt != ':' && at[1] == ':')
+        snprintf(out, cap, "option \"-%c\" needs a value", bad_opt);
+    else if (bad_opt > ' ' && bad_opt < 127)
+        snprintf(out, cap, "unknown option \"-%c\"", bad_opt);
     else
         snprintf(out, cap, "unknown option \"%s\"", bad ? bad : "?");
 }

@@ -26,9 +26,9 @@ struct option;
 
 /* One line saying why getopt_long (with opterr = 0) refused an argument, into |out|:
  * `unknown option "--sed"; did you mean "--seed"?`, `option "--seed" needs a value` or
- * `unknown option "-Z"`. |bad| is argv[optind - 1] after the refusal, |optopt| getopt's optopt,
+ * `unknown option "-Z"`. |bad| is argv[optind - 1] after the refusal, |bad_opt| getopt's optopt,
  * |longopts| and |shortopts| what getopt_long was given. */
-void gs_suggest_option_error(char *out, size_t cap, const char *bad, int optopt,
+void gs_suggest_option_error(char *out, size_t cap, const char *bad, int bad_opt,
                              const struct option *longopts, const char *shortopts);
 
 #endif
