@@ -6,9 +6,12 @@
  * provider (NGHTTP2_DATA_FLAG_NO_COPY: the body is copied once, from the response straight into
  * the output buffer; delays and slow bodies use a per-stream timer; gRPC replies end with
  * trailers). Response header fields are handed to nghttp2 without copies. Protocol errors end in
- * GOAWAY. */
+ * GOAWAY. An RFC 8441 extended CONNECT (:protocol websocket; SETTINGS_ENABLE_CONNECT_PROTOCOL is
+ * sent) is answered 200 at once and its stream's DATA is a WebSocket byte stream echoed as on an
+ * upgraded HTTP/1.1 connection (echo_ws.h), until a close frame or the client's END_STREAM. */
 #include "echo_conn.h"
 #include "echo_mem.h"
+#include "echo_ws.h"
 
 #include "gs_alloc.h"
 #include "gs_grpc.h"
@@ -43,8 +46,8 @@ typedef struct h2_stream {
     h2_field *fields;
     size_t n_fields, fields_cap;
     size_t header_bytes;
-    size_t method_off, path_off, authority_off; /* into |strings|, SIZE_MAX when absent */
-    size_t method_len, path_len, authority_len;
+    size_t method_off, path_off, authority_off, protocol_off; /* SIZE_MAX when absent */
+    size_t method_len, path_len, authority_len, protocol_len;
     gs_buf body;
     bool body_truncated; /* more than --max-body arrived */
     bool dispatched;
@@ -56,6 +59,11 @@ typedef struct h2_stream {
     bool deferred;  /* the data provider returned NGHTTP2_ERR_DEFERRED */
     bool delaying;  /* the response waits for its delay */
     struct event *timer;
+    /* WebSocket (extended CONNECT): client bytes not yet a whole frame are in |body|; the
+     * echoes wait in |ws_out| from |ws_sent|; |ws_done| after a close or the client's end */
+    bool ws, ws_done;
+    gs_buf ws_out;
+    size_t ws_sent;
 } h2_stream;
 
 struct h2_conn {
@@ -81,6 +89,7 @@ static void h2_stream_free(h2_stream *s)
     gs_buf_clear(&s->strings);
     free(s->fields);
     gs_buf_clear(&s->body);
+    gs_buf_clear(&s->ws_out);
     gs_echo_response_free(&s->resp);
     free(s);
 }
@@ -198,6 +207,80 @@ static void h2_submit(h2_stream *s)
         nghttp2_submit_rst_stream(s->h->ngh, NGHTTP2_FLAG_NONE, s->id, NGHTTP2_INTERNAL_ERROR);
 }
 
+/* nghttp2 asks for a WebSocket stream's bytes: the echoes so far, then the end once the
+ * WebSocket is over. */
+static ssize_t on_h2_ws_read(nghttp2_session *ngh, int32_t stream_id, uint8_t *buf, size_t length,
+                             uint32_t *flags, nghttp2_data_source *source, void *user_data)
+{
+    (void)ngh;
+    (void)stream_id;
+    (void)user_data;
+    h2_stream *s = source->ptr;
+    size_t n = s->ws_out.len - s->ws_sent;
+    if (n > length)
+        n = length;
+    if (n > 0)
+        memcpy(buf, s->ws_out.data + s->ws_sent, n);
+    s->ws_sent += n;
+    if (s->ws_sent == s->ws_out.len) {
+        gs_buf_reset(&s->ws_out);
+        s->ws_sent = 0;
+        if (s->ws_done)
+            *flags |= NGHTTP2_DATA_FLAG_EOF;
+        else if (n == 0) {
+            s->deferred = true;
+            return NGHTTP2_ERR_DEFERRED;
+        }
+    }
+    return (ssize_t)n;
+}
+
+/* The 200 that opens a WebSocket stream; its DATA comes from on_h2_ws_read. */
+static void h2_submit_ws(h2_stream *s)
+{
+    gs_echo_response *r = &s->resp;
+    nghttp2_nv nva[8];
+    size_t n = 0;
+    nva[n++] = (nghttp2_nv){(uint8_t *)(uintptr_t) ":status", (uint8_t *)(uintptr_t) "200", 7, 3,
+                            NGHTTP2_NV_FLAG_NO_COPY_NAME | NGHTTP2_NV_FLAG_NO_COPY_VALUE};
+    size_t pos = 0, nl, vl;
+    const char *name, *value;
+    while (n < GS_ARRAY_LEN(nva) && gs_echo_response_next(r, &pos, &name, &nl, &value, &vl))
+        nva[n++] = (nghttp2_nv){(uint8_t *)(uintptr_t)name, (uint8_t *)(uintptr_t)value, nl, vl,
+                                NGHTTP2_NV_FLAG_NO_COPY_NAME | NGHTTP2_NV_FLAG_NO_COPY_VALUE};
+    s->ws = true;
+    gs_buf_reset(&s->body);
+    nghttp2_data_provider dp = {.source.ptr = s, .read_callback = on_h2_ws_read};
+    if (nghttp2_submit_response(s->h->ngh, s->id, nva, n, &dp) != 0)
+        nghttp2_submit_rst_stream(s->h->ngh, NGHTTP2_FLAG_NONE, s->id, NGHTTP2_INTERNAL_ERROR);
+}
+
+/* Bytes of a WebSocket stream arrived (appended to |body|): echo every whole frame. */
+static void h2_ws_input(h2_stream *s)
+{
+    size_t at = 0;
+    while (!s->ws_done && at < s->body.len) {
+        size_t used = 0;
+        gs_echo_ws_result r = gs_echo_ws_step((const uint8_t *)s->body.data + at,
+                                              s->body.len - at, &s->ws_out, &used);
+        if (r == GS_ECHO_WS_MORE)
+            break;
+        at += used;
+        if (r == GS_ECHO_WS_CLOSE)
+            s->ws_done = true;
+    }
+    if (s->ws_done)
+        at = s->body.len; /* nothing after a close is read */
+    if (at > 0) {
+        memmove(s->body.data, s->body.data + at, s->body.len - at);
+        s->body.len -= at;
+    }
+    if (s->deferred && (s->ws_out.len > 0 || s->ws_done)) {
+        s->deferred = false;
+        nghttp2_session_resume_data(s->h->ngh, s->id);
+    }
+}
+
 static struct timeval h2_tv(int64_t ns)
 {
     struct timeval tv = {(time_t)(ns / GS_NS_PER_S), (suseconds_t)((ns % GS_NS_PER_S) / 1000)};
@@ -282,6 +365,12 @@ static void h2_dispatch(h2_stream *s)
         .h2 = true,
     };
     s->head_method = s->method_len == 4 && memcmp(method, "HEAD", 4) == 0;
+    if (c->kind != GS_ECHO_LISTENER_CONTROL &&
+        gs_echo_ws_is_h2_connect(&er, h2_str(s, s->protocol_off), s->protocol_len)) {
+        gs_echo_handle_websocket(&c->w->ctx, &er, &s->resp);
+        h2_submit_ws(s);
+        return;
+    }
     gs_echo_handle(&c->w->ctx, &er, &s->resp);
     if (s->resp.reset) {
         nghttp2_submit_rst_stream(h->ngh, NGHTTP2_FLAG_NONE, s->id, NGHTTP2_INTERNAL_ERROR);
@@ -319,7 +408,7 @@ static int on_h2_begin_headers(nghttp2_session *ngh, const nghttp2_frame *frame,
     s->h = h;
     s->id = frame->hd.stream_id;
     s->prev = NULL;
-    s->method_off = s->path_off = s->authority_off = SIZE_MAX;
+    s->method_off = s->path_off = s->authority_off = s->protocol_off = SIZE_MAX;
     s->next = h->streams;
     if (h->streams != NULL)
         h->streams->prev = s;
@@ -364,6 +453,9 @@ static int on_h2_header(nghttp2_session *ngh, const nghttp2_frame *frame, const 
     } else if (namelen == 10 && memcmp(name, ":authority", 10) == 0) {
         s->authority_off = voff;
         s->authority_len = valuelen;
+    } else if (namelen == 9 && memcmp(name, ":protocol", 9) == 0) {
+        s->protocol_off = voff;
+        s->protocol_len = valuelen;
     }
     return 0;
 }
@@ -376,6 +468,13 @@ static int on_h2_data_chunk(nghttp2_session *ngh, uint8_t flags, int32_t stream_
     h2_stream *s = nghttp2_session_get_stream_user_data(ngh, stream_id);
     if (s == NULL)
         return 0;
+    if (s->ws) {
+        if (!s->ws_done) {
+            gs_buf_append(&s->body, data, len);
+            h2_ws_input(s);
+        }
+        return 0;
+    }
     size_t max = h->c->w->cfg->max_body;
     size_t keep = s->body.len < max ? max - s->body.len : 0;
     if (keep < len)
@@ -391,10 +490,18 @@ static int on_h2_frame_recv(nghttp2_session *ngh, const nghttp2_frame *frame, vo
     (void)user_data;
     if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA)
         return 0;
-    if (!(frame->hd.flags & NGHTTP2_FLAG_END_STREAM))
-        return 0;
     h2_stream *s = nghttp2_session_get_stream_user_data(ngh, frame->hd.stream_id);
-    if (s != NULL && !s->dispatched)
+    if (s == NULL)
+        return 0;
+    bool end = (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
+    if (s->ws && end) { /* the client is done: so is the echo, once its bytes went out */
+        s->ws_done = true;
+        h2_ws_input(s);
+        return 0;
+    }
+    /* an extended CONNECT (RFC 8441) is answered as soon as its head is in: DATA follows */
+    bool connect = frame->hd.type == NGHTTP2_HEADERS && s->protocol_off != SIZE_MAX;
+    if ((end || connect) && !s->dispatched)
         h2_dispatch(s);
     return 0;
 }
@@ -429,6 +536,7 @@ static int on_h2_stream_close(nghttp2_session *ngh, int32_t stream_id, uint32_t 
     size_t fields_cap = s->fields_cap;
     gs_buf_reset(&strings);
     gs_buf_reset(&body);
+    gs_buf_clear(&s->ws_out);
     memset(s, 0, sizeof(*s));
     s->strings = strings;
     s->body = body;
@@ -612,6 +720,7 @@ void gs_echo_h2_start(gs_echo_conn *c)
     nghttp2_settings_entry iv[] = {
         {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, H2_MAX_STREAMS},
         {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, H2_MAX_HEADER_BYTES},
+        {NGHTTP2_SETTINGS_ENABLE_CONNECT_PROTOCOL, 1}, /* RFC 8441: WebSocket over HTTP/2 */
     };
     nghttp2_submit_settings(h->ngh, NGHTTP2_FLAG_NONE, iv, GS_ARRAY_LEN(iv));
     const gs_echo_config *cfg = c->w->cfg;

@@ -824,9 +824,13 @@ void gs_echo_handle_websocket(gs_echo_ctx *ctx, const gs_echo_request *req,
                               gs_echo_response *resp)
 {
     gs_echo_response_reset(resp);
-    resp->status = 101;
+    resp->status = req->h2 ? 200 : 101; /* RFC 8441: a 2xx opens the tunnel over HTTP/2 */
     response_add_lower(resp, GS_ECHO_BACKEND_HEADER, sizeof(GS_ECHO_BACKEND_HEADER) - 1,
                        ctx->backend, ctx->backend_len);
+    if (req->h2) {
+        handler_log(ctx, req, resp, false);
+        return;
+    }
     RESPONSE_ADD_LIT(resp, "upgrade", "websocket");
     RESPONSE_ADD_LIT(resp, "connection", "Upgrade");
     const gs_echo_header *key = gs_echo_request_header(req, "sec-websocket-key");

@@ -97,7 +97,8 @@ void gs_echo_ctx_free(gs_echo_ctx *ctx);
 void gs_echo_handle(gs_echo_ctx *ctx, const gs_echo_request *req, gs_echo_response *resp);
 
 /* Accepts a WebSocket upgrade (gs_echo_ws_is_upgrade(req) holds): 101 with the handshake's
- * fields and x-gatesim-backend, and logs the request. The faults do not apply. */
+ * fields and x-gatesim-backend, and logs the request. The faults do not apply. Over HTTP/2
+ * (gs_echo_ws_is_h2_connect holds) the answer is 200 with x-gatesim-backend alone. */
 void gs_echo_handle_websocket(gs_echo_ctx *ctx, const gs_echo_request *req,
                               gs_echo_response *resp);
 

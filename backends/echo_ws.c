@@ -26,6 +26,16 @@ bool gs_echo_ws_is_upgrade(const gs_echo_request *req)
            k->value_len <= 64;
 }
 
+bool gs_echo_ws_is_h2_connect(const gs_echo_request *req, const char *protocol,
+                              size_t protocol_len)
+{
+    if (!req->h2 || req->method_len != 7 || memcmp(req->method, "CONNECT", 7) != 0 ||
+        protocol == NULL || !gs_h1_strieq(protocol, protocol_len, "websocket"))
+        return false;
+    const gs_echo_header *v = gs_echo_request_header(req, "sec-websocket-version");
+    return v != NULL && v->value_len == 2 && memcmp(v->value, "13", 2) == 0;
+}
+
 /* A close frame with |code| (and no reason). */
 static gs_echo_ws_result ws_close(gs_buf *out, unsigned code)
 {

@@ -21,6 +21,12 @@
  * Sec-WebSocket-Version: 13 and a Sec-WebSocket-Key (tokens in any case). */
 bool gs_echo_ws_is_upgrade(const gs_echo_request *req);
 
+/* True when |req| is an RFC 8441 extended CONNECT for a WebSocket over HTTP/2: CONNECT with
+ * :protocol |protocol| (|protocol_len| bytes) "websocket" and Sec-WebSocket-Version: 13 (no key:
+ * over HTTP/2 there is no Sec-WebSocket-Accept). */
+bool gs_echo_ws_is_h2_connect(const gs_echo_request *req, const char *protocol,
+                              size_t protocol_len);
+
 typedef enum gs_echo_ws_result {
     GS_ECHO_WS_MORE = 0, /* a frame is incomplete: wait for more bytes */
     GS_ECHO_WS_FRAME,    /* one frame consumed; its answer (if any) appended to |out| */

@@ -81,10 +81,14 @@ static char *expect_request_text(const gs_expect_obs *o, const gs_traffic_respon
 {
     const gs_scenario_send *s = o->send;
     gs_buf b = {0};
-    bool h2 = s->protocol != GS_SCENARIO_HTTP1 && s->protocol != GS_SCENARIO_WEBSOCKET;
+    bool h2 = (s->protocol != GS_SCENARIO_HTTP1 && s->protocol != GS_SCENARIO_WEBSOCKET) ||
+              (s->protocol == GS_SCENARIO_WEBSOCKET && s->ws_h2);
     if (s->protocol == GS_SCENARIO_GRPC)
         gs_buf_printf(&b, "POST /%s/%s HTTP/2 (gRPC)\n", s->grpc_service ? s->grpc_service : "",
                       s->grpc_method ? s->grpc_method : "");
+    else if (s->protocol == GS_SCENARIO_WEBSOCKET && s->ws_h2)
+        gs_buf_printf(&b, "CONNECT %s HTTP/2 (:protocol websocket, %zu message%s)\n", s->path,
+                      s->n_messages, s->n_messages == 1 ? "" : "s");
     else if (s->protocol == GS_SCENARIO_WEBSOCKET)
         gs_buf_printf(&b, "GET %s HTTP/1.1 (Upgrade: websocket, %zu message%s)\n", s->path,
                       s->n_messages, s->n_messages == 1 ? "" : "s");

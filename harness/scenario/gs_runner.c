@@ -763,6 +763,7 @@ static void runner_traffic_config(const runner_scenario *rs, const gs_scenario_s
                    "WebSocket message layouts differ");
     tc->ws_messages = (const gs_traffic_ws_message *)send->messages;
     tc->num_ws_messages = send->n_messages;
+    tc->ws_h2 = send->ws_h2;
     tc->headers = hdrs;
     tc->num_headers = send->n_headers;
     tc->grpc_service = send->grpc_service;

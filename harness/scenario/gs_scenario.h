@@ -153,6 +153,9 @@ typedef struct gs_scenario_send {
      * message) */
     gs_scenario_ws_message *messages;
     size_t n_messages;
+    /* `http2: true` with protocol websocket: over HTTP/2 (RFC 8441 extended CONNECT; h2c on
+     * an HTTP listener, ALPN h2 on HTTPS) instead of an HTTP/1.1 Upgrade */
+    bool ws_h2;
     gs_pos pos;
 } gs_scenario_send;
 

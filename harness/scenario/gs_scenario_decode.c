@@ -751,6 +751,10 @@ static void sd_send_websocket(scenario_decoder *sd, const gs_yaml_node *m, gs_sc
     bool ws = proto_known && s->protocol == GS_SCENARIO_WEBSOCKET;
     if (seq != NULL && proto_known && !ws)
         gs_dec_error_field(&sd->d, seq, "messages", "only valid with protocol: websocket");
+    if (gs_dec_bool(&sd->d, m, "http2", false, &s->ws_h2) && proto_known && !ws)
+        gs_dec_error_field(&sd->d, gs_yaml_get(m, "http2"), "http2",
+                           "only valid with protocol: websocket (the other protocols name "
+                           "their HTTP version: h2c, http2)");
     if (ws) {
         static const char *const not_ws[] = {"method", "streams"};
         sd_refuse_fields(sd, m, not_ws, GS_ARRAY_LEN(not_ws),
@@ -837,6 +841,7 @@ static void sd_send(scenario_decoder *sd, const gs_yaml_node *m, gs_scenario_sen
                                          "addressAsHost",
                                          "alpn",
                                          "messages",
+                                         "http2",
                                          NULL};
     static const char *const protocols[] = {"http1", "h2c", "http2",     "grpc",
                                             "tcp",   "udp", "tls",       "websocket",

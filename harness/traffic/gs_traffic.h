@@ -30,7 +30,8 @@ typedef enum gs_traffic_protocol {
     /* WebSocket (traffic_ws.c): each request is one connection carrying an HTTP/1.1 Upgrade
      * (over TLS with |tls|) and, after a 101 with the right Sec-WebSocket-Accept, every message
      * of |ws_messages|, each awaited back unchanged (an echo) before the next; then a close.
-     * The response's status is the handshake's; a wrong 101 or echo is a protocol error. */
+     * The response's status is the handshake's; a wrong 101 or echo is a protocol error.
+     * With |ws_h2| the WebSocket rides on HTTP/2 instead (RFC 8441, traffic_ws_h2.c). */
     GS_TRAFFIC_WEBSOCKET,
 } gs_traffic_protocol;
 
@@ -126,6 +127,11 @@ typedef struct gs_traffic_config {
      * (borrowed); none: the handshake alone. */
     const gs_traffic_ws_message *ws_messages;
     size_t num_ws_messages;
+    /* GS_TRAFFIC_WEBSOCKET over HTTP/2 (RFC 8441): each connection (h2c prior knowledge, or
+     * TLS with ALPN h2) waits for the server's SETTINGS_ENABLE_CONNECT_PROTOCOL, opens one
+     * stream with an extended CONNECT (:protocol websocket) and, after a 2xx, carries the
+     * frames in that stream's DATA. The response's status is the CONNECT's (200). */
+    bool ws_h2;
 
     int64_t connect_timeout_ns; /* default 5 s; TCP connect plus TLS handshake */
     int64_t request_timeout_ns; /* default 10 s; also sent as grpc-timeout */

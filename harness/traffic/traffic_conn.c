@@ -29,7 +29,7 @@ const gs_proto_ops *gs_traffic_conn_ops(const traffic_conn *c)
     if (run->is_l4)
         return &gs_traffic_l4_ops;
     if (run->is_ws)
-        return &gs_traffic_ws_ops;
+        return run->cfg.ws_h2 ? &gs_traffic_ws_h2_ops : &gs_traffic_ws_ops;
     return run->is_h2 ? &gs_traffic_h2_ops : &gs_traffic_h1_ops;
 }
 

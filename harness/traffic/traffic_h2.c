@@ -212,7 +212,7 @@ static gs_traffic_error h2_submit(traffic_conn *c, traffic_req *r)
     return GS_TRAFFIC_OK;
 }
 
-static gs_traffic_error h2_on_read(traffic_conn *c)
+gs_traffic_error gs_traffic_h2_on_read(traffic_conn *c)
 {
     if (c->h2 == NULL)
         return GS_TRAFFIC_OK;
@@ -231,7 +231,8 @@ static gs_traffic_error h2_on_read(traffic_conn *c)
     return GS_TRAFFIC_OK;
 }
 
-static gs_traffic_error h2_on_bytes(traffic_conn *c, const char *data, size_t len, size_t *used)
+gs_traffic_error gs_traffic_h2_on_bytes(traffic_conn *c, const char *data, size_t len,
+                                        size_t *used)
 {
     *used = 0;
     if (c->h2 == NULL)
@@ -249,7 +250,7 @@ static void h2_on_eof(traffic_conn *c)
     (void)c; /* HTTP/2 needs no EOF to delimit anything */
 }
 
-static gs_traffic_error h2_flush(traffic_conn *c)
+gs_traffic_error gs_traffic_h2_flush(traffic_conn *c)
 {
     if (c->h2 == NULL)
         return GS_TRAFFIC_OK;
@@ -300,10 +301,10 @@ const gs_proto_ops gs_traffic_h2_ops = {
     .name = "http2",
     .on_open = h2_on_open,
     .submit = h2_submit,
-    .on_read = h2_on_read,
-    .on_bytes = h2_on_bytes,
+    .on_read = gs_traffic_h2_on_read,
+    .on_bytes = gs_traffic_h2_on_bytes,
     .on_eof = h2_on_eof,
-    .flush = h2_flush,
+    .flush = gs_traffic_h2_flush,
     .expire = h2_expire,
     .draining = h2_draining,
     .on_close = h2_on_close,

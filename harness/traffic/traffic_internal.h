@@ -112,6 +112,8 @@ extern const gs_proto_ops gs_traffic_h1_ops;
 extern const gs_proto_ops gs_traffic_h2_ops;
 extern const gs_proto_ops gs_traffic_l4_ops; /* TCP, UDP and TLS line exchanges (traffic_l4.c) */
 extern const gs_proto_ops gs_traffic_ws_ops; /* WebSocket handshake and echoes (traffic_ws.c) */
+/* WebSocket over HTTP/2, RFC 8441 (traffic_ws_h2.c) */
+extern const gs_proto_ops gs_traffic_ws_h2_ops;
 
 struct traffic_conn {
     traffic_worker *w;
@@ -153,6 +155,14 @@ struct traffic_conn {
     int ws_opcode;
     size_t ws_next;
     gs_buf ws_message;
+    /* WebSocket over HTTP/2 (traffic_ws_h2.c): the request waiting for the server's SETTINGS,
+     * the stream's bytes not yet a whole frame, the frames not yet handed to nghttp2 (from
+     * |ws_out_at|), whether the stream's end follows them, whether nghttp2 waits for data */
+    traffic_req *ws_waiting;
+    bool ws_settings; /* the server's first SETTINGS arrived */
+    gs_buf ws_in, ws_out;
+    size_t ws_out_at;
+    bool ws_out_end, ws_deferred;
 };
 
 /* Everything read-only shared by the workers of one run. */
@@ -293,5 +303,22 @@ void gs_traffic_l4_tls_connected(traffic_conn *c, SSL *ssl);
 
 /* Records body bytes of |r| (bounded copy with a callback, or for gRPC). */
 void gs_traffic_req_body(traffic_conn *c, traffic_req *r, const char *data, size_t len);
+
+/* HTTP/2 session I/O shared by traffic_h2.c and traffic_ws_h2.c (|c->h2| may be NULL). */
+gs_traffic_error gs_traffic_h2_on_read(traffic_conn *c);
+gs_traffic_error gs_traffic_h2_on_bytes(traffic_conn *c, const char *data, size_t len,
+                                        size_t *used);
+gs_traffic_error gs_traffic_h2_flush(traffic_conn *c);
+
+/* WebSocket framing shared by both transports (traffic_ws.c). The handshake of |r| succeeded:
+ * the first message goes (or, with none, the close, and |r| finishes). */
+gs_traffic_error gs_traffic_ws_opened(traffic_conn *c, traffic_req *r);
+/* Reads the server's frames at |data| (|len| bytes): pings answered, echoes reassembled and
+ * compared, the next message sent; sets |*used| to the bytes of whole frames consumed. |r| is
+ * finished on a wrong echo, a close, or after the last echo. */
+gs_traffic_error gs_traffic_ws_frames(traffic_conn *c, traffic_req *r, const uint8_t *data,
+                                      size_t len, size_t *used);
+/* Over HTTP/2 (traffic_ws_h2.c): frames queued for the stream; |end| ends it after them. */
+void gs_traffic_ws_h2_queue(traffic_conn *c, const void *data, size_t len, bool end);
 
 #endif

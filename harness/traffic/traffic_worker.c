@@ -159,7 +159,8 @@ static int run_new(traffic_run **out, const gs_traffic_config *cfg, gs_error *er
     if (c->index_stride == 0)
         c->index_stride = 1;
     run->is_h2 = c->protocol == GS_TRAFFIC_H2C || c->protocol == GS_TRAFFIC_HTTP2 ||
-                 c->protocol == GS_TRAFFIC_GRPC;
+                 c->protocol == GS_TRAFFIC_GRPC ||
+                 (c->protocol == GS_TRAFFIC_WEBSOCKET && c->ws_h2);
     run->threads = c->threads;
 
     if ((rc = run_resolve(run, c->address, err)) != 0)
@@ -396,6 +397,8 @@ static void worker_free(traffic_worker *w)
         free(c->fifo);
         free(c->h1);
         gs_buf_clear(&c->ws_message);
+        gs_buf_clear(&c->ws_in);
+        gs_buf_clear(&c->ws_out);
     }
     free(w->conns);
     gs_traffic_h2mem_clear(&w->h2mem); /* after the sessions above */

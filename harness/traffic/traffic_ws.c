@@ -6,7 +6,9 @@
  * a response with the handshake's status and headers: a status other than 101 finishes it as
  * an ordinary answer (the gateway or the backend refused the upgrade); a 101 whose handshake
  * or echo is wrong is a protocol error that says what differed. As for layer 4, the run forces
- * one request per connection, so traffic_conn.c's timeouts and error classes apply unchanged. */
+ * one request per connection, so traffic_conn.c's timeouts and error classes apply unchanged.
+ * The frames and echoes (gs_traffic_ws_opened, gs_traffic_ws_frames) are shared with WebSocket
+ * over HTTP/2 (traffic_ws_h2.c), which carries them in one stream's DATA instead. */
 #include "traffic_worker.h"
 
 #include "gs_alloc.h"
@@ -43,7 +45,8 @@ static int ws_on_open(traffic_conn *c)
     return 0;
 }
 
-/* Appends one client frame of |payload| to the output (masked with fresh random bytes). */
+/* Appends one client frame of |payload| to the output (masked with fresh random bytes): the
+ * connection's, or over HTTP/2 the stream's (a close frame then ends the stream). */
 static int ws_send_frame(traffic_conn *c, int opcode, const void *payload, size_t len)
 {
     uint8_t mask[4];
@@ -52,6 +55,10 @@ static int ws_send_frame(traffic_conn *c, int opcode, const void *payload, size_
     gs_buf *b = &c->w->chunk_scratch;
     gs_buf_reset(b);
     gs_ws_frame_write(b, true, opcode, mask, payload, len);
+    if (c->w->run->cfg.ws_h2) {
+        gs_traffic_ws_h2_queue(c, b->data, b->len, opcode == GS_WS_CLOSE);
+        return 0;
+    }
     return evbuffer_add(bufferevent_get_output(c->bev), b->data, b->len);
 }
 
@@ -179,29 +186,20 @@ static gs_traffic_error ws_message_done(traffic_conn *c, traffic_req *r)
     return ws_send_next(c, r);
 }
 
-static gs_traffic_error ws_on_read(traffic_conn *c)
+gs_traffic_error gs_traffic_ws_opened(traffic_conn *c, traffic_req *r)
 {
-    struct evbuffer *in = bufferevent_get_input(c->bev);
-    traffic_req *r = ws_current(c);
-    if (r == NULL)
-        return evbuffer_get_length(in) == 0 ? GS_TRAFFIC_OK : GS_TRAFFIC_ERR_PROTOCOL;
-    if (!c->ws_open) {
-        bool switched = false;
-        gs_traffic_error e = ws_read_head(c, r, in, &switched);
-        if (e != GS_TRAFFIC_OK || !switched)
-            return e;
-        c->ws_open = true;
-        r->head_done = true;
-        if ((e = ws_send_next(c, r)) != GS_TRAFFIC_OK || !r->in_use)
-            return e;
-    }
-    for (;;) {
-        size_t avail = evbuffer_get_length(in);
-        if (avail == 0)
-            return GS_TRAFFIC_OK;
-        const uint8_t *data = evbuffer_pullup(in, -1);
+    c->ws_open = true;
+    r->head_done = true;
+    return ws_send_next(c, r);
+}
+
+gs_traffic_error gs_traffic_ws_frames(traffic_conn *c, traffic_req *r, const uint8_t *data,
+                                      size_t avail, size_t *used)
+{
+    *used = 0;
+    while (r->in_use && *used < avail) {
         gs_ws_frame f;
-        int64_t n = gs_ws_frame_parse(data, avail, WS_MAX_MESSAGE, &f);
+        int64_t n = gs_ws_frame_parse(data + *used, avail - *used, WS_MAX_MESSAGE, &f);
         if (n == GS_ERR_INCOMPLETE)
             return GS_TRAFFIC_OK;
         const char *why = NULL;
@@ -246,10 +244,34 @@ static gs_traffic_error ws_on_read(traffic_conn *c)
                 e = ws_message_done(c, r);
             break;
         }
-        evbuffer_drain(in, (size_t)n);
-        if (e != GS_TRAFFIC_OK || !r->in_use)
+        *used += (size_t)n;
+        if (e != GS_TRAFFIC_OK)
             return e;
     }
+    return GS_TRAFFIC_OK;
+}
+
+static gs_traffic_error ws_on_read(traffic_conn *c)
+{
+    struct evbuffer *in = bufferevent_get_input(c->bev);
+    traffic_req *r = ws_current(c);
+    if (r == NULL)
+        return evbuffer_get_length(in) == 0 ? GS_TRAFFIC_OK : GS_TRAFFIC_ERR_PROTOCOL;
+    if (!c->ws_open) {
+        bool switched = false;
+        gs_traffic_error e = ws_read_head(c, r, in, &switched);
+        if (e != GS_TRAFFIC_OK || !switched)
+            return e;
+        if ((e = gs_traffic_ws_opened(c, r)) != GS_TRAFFIC_OK || !r->in_use)
+            return e;
+    }
+    size_t avail = evbuffer_get_length(in);
+    if (avail == 0)
+        return GS_TRAFFIC_OK;
+    size_t used = 0;
+    gs_traffic_error e = gs_traffic_ws_frames(c, r, evbuffer_pullup(in, -1), avail, &used);
+    evbuffer_drain(in, used);
+    return e;
 }
 
 static void ws_on_eof(traffic_conn *c)

@@ -217,6 +217,38 @@ START_TEST(injected_resets)
 }
 END_TEST
 
+/* WebSocket over HTTP/1.1 (Upgrade) and over h2c (RFC 8441 extended CONNECT) against the same
+ * echo: every message comes back, a 60,000-byte one spread over many DATA frames included. */
+START_TEST(websocket_h1_and_h2c)
+{
+    static uint8_t big[60000];
+    for (size_t i = 0; i < sizeof(big); i++)
+        big[i] = (uint8_t)(i * 7 + i / 256);
+    const gs_traffic_ws_message msgs[] = {
+        {false, "hello", 5},
+        {false, "", 0},
+        {true, big, sizeof(big)},
+        {false, "bye", 3},
+    };
+    for (int h2 = 0; h2 < 2; h2++) {
+        gs_traffic_config cfg;
+        config(&cfg, GS_TRAFFIC_WEBSOCKET, "/chat", 10);
+        cfg.connections = 2;
+        cfg.ws_h2 = h2 == 1;
+        cfg.ws_messages = msgs;
+        cfg.num_ws_messages = sizeof(msgs) / sizeof(msgs[0]);
+        cfg.request_id_prefix = "ws-";
+        gs_traffic_result *r = it_run(&cfg);
+        ck_assert_msg(r->responses == 10, "%s: %llu responses", h2 ? "h2c" : "http/1.1",
+                      (unsigned long long)r->responses);
+        ck_assert_uint_eq(gs_traffic_counts_get(&r->statuses, h2 ? "200" : "101"), 10);
+        ck_assert_uint_eq(gs_traffic_counts_get(&r->replicas, "team-a/app/r1"), 10);
+        ck_assert_uint_eq(r->connections_opened, 10);
+        gs_traffic_result_free(r);
+    }
+}
+END_TEST
+
 static Suite *echo_suite(void)
 {
     Suite *s = suite_create("traffic_echo");
@@ -228,6 +260,7 @@ static Suite *echo_suite(void)
     tcase_add_test(tc, statuses_and_delays);
     tcase_add_test(tc, coordinated_omission_is_corrected);
     tcase_add_test(tc, injected_resets);
+    tcase_add_test(tc, websocket_h1_and_h2c);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -223,6 +223,23 @@ START_TEST(h2c_against_nghttpd)
     r = it_run(&cfg);
     ck_assert_uint_eq(gs_traffic_counts_get(&r->statuses, "404"), 10);
     gs_traffic_result_free(r);
+
+    /* nghttpd does not send SETTINGS_ENABLE_CONNECT_PROTOCOL: a WebSocket over HTTP/2 is not
+     * attempted (RFC 8441 §3), each request fails saying why */
+    static const gs_traffic_ws_message hello = {false, "hello", 5};
+    config(&cfg, GS_TRAFFIC_WEBSOCKET, "/index.html", 3);
+    cfg.address = addr;
+    cfg.ws_h2 = true;
+    cfg.ws_messages = &hello;
+    cfg.num_ws_messages = 1;
+    r = it_run(&cfg);
+    ck_assert_uint_eq(r->responses, 0);
+    ck_assert_uint_eq(r->errors[GS_TRAFFIC_ERR_PROTOCOL], 3);
+    ck_assert_uint_eq(gs_traffic_counts_get(&r->error_texts[GS_TRAFFIC_ERR_PROTOCOL],
+                                            "the server does not allow WebSocket over HTTP/2 "
+                                            "(no SETTINGS_ENABLE_CONNECT_PROTOCOL)"),
+                      3);
+    gs_traffic_result_free(r);
     gs_proc_free(p);
     free(index);
     free(www);

@@ -492,6 +492,27 @@ START_TEST(scenario_send_tls_fields_decoded)
 }
 END_TEST
 
+/* `http2: true` puts a websocket send on HTTP/2 (RFC 8441); the default stays HTTP/1.1. */
+START_TEST(scenario_websocket_http2_decoded)
+{
+    const char *text = "apiVersion: gatesim.dev/v1alpha1\nkind: Scenario\nmetadata: {name: t}\n"
+                       "spec:\n  steps:\n  - name: a\n    send: {protocol: websocket, http2: true, "
+                       "requests: 1}\n  - name: b\n    send: {protocol: websocket, requests: 1}\n";
+    gs_scenario_list list = {0};
+    gs_diags diags = {0};
+    int rc = load_text(text, &list, &diags);
+    if (rc != 0)
+        print_diags(&diags);
+    ck_assert_int_eq(rc, 0);
+    const gs_scenario *sc = list.items[0];
+    ck_assert(sc->steps[0].send.ws_h2);
+    ck_assert_uint_eq(sc->steps[0].send.n_messages, 1);
+    ck_assert(!sc->steps[1].send.ws_h2);
+    gs_diags_clear(&diags);
+    gs_scenario_list_clear(&list);
+}
+END_TEST
+
 START_TEST(scenario_malformed_yaml_and_missing_file)
 {
     char *p = gs_test_write_temp(".yaml", "apiVersion: gatesim.dev/v1alpha1\nkind: [\n");
@@ -684,6 +705,7 @@ int main(void)
     tcase_add_test(tc, scenario_status_shares_decoded);
     tcase_add_test(tc, scenario_listener_kinds_and_counts_decoded);
     tcase_add_test(tc, scenario_send_tls_fields_decoded);
+    tcase_add_test(tc, scenario_websocket_http2_decoded);
     tcase_add_test(tc, scenario_malformed_yaml_and_missing_file);
     tcase_add_test(tc, scenario_validate_file_hook);
     tcase_add_test(tc, scenario_objects_checked_with_positions);
