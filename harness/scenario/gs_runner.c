@@ -8,6 +8,7 @@
 
 #include "gs_alloc.h"
 #include "gs_control.h"
+#include "gs_diff_step.h"
 #include "gs_echo_fleet.h"
 #include "gs_expect.h"
 #include "gs_hostname.h"
@@ -1216,6 +1217,18 @@ static void runner_step(runner_scenario *rs, size_t i, gs_results_step *rst)
         for (size_t k = 0; k < step->n_expect_status; k++)
             failed += !gs_status_check_ex(&step->expect_status[k], status, &opts, rst);
         gs_json_value_free(status);
+    }
+
+    /* A diff step runs its own objects on its own targets (gs_diff_step.c). */
+    if (step->diff) {
+        runner_progress(rs, step->name, "diff: probing both sides");
+        rc = gs_diff_step_run(rs->sc, step->diff, rs->cfg->target, rs->stats.alpha, rst, &err);
+        if (rc < 0) {
+            rst->result = GS_RESULT_ERROR;
+            gs_results_set(&rst->message, "diff: %s", err.msg);
+            goto out;
+        }
+        failed += (unsigned)rc;
     }
 
     /* Traffic: a send, or a rollout's (a rollout step has no send). */

@@ -316,6 +316,33 @@ typedef struct gs_scenario_delete {
     gs_pos pos;
 } gs_scenario_delete;
 
+/* One cause a `diff` step expects (docs/scenario.md, "diff"): a gs_diff_cause, with the exact
+ * number of probes it holds, or any number (|probes| 0). */
+typedef struct gs_scenario_diff_cause {
+    int cause;
+    unsigned probes;
+    gs_pos pos;
+} gs_scenario_diff_cause;
+
+/* A `diff` step: `gatesim diff` run inside a scenario (gs_diff.h): the |before| objects
+ * (Ingresses with their Services, or Gateway API objects) and the |after| ones (none: the
+ * conversion of the Ingresses) on two targets, with what the differences must be. */
+typedef struct gs_scenario_diff {
+    gs_scenario_source *before;
+    size_t n_before;
+    gs_scenario_source *after;
+    size_t n_after;
+    const char *before_target; /* NULL: ingress-nginx for Ingresses, builtin otherwise */
+    const char *after_target;  /* NULL: the run's --target, builtin when that is ingress-nginx */
+    unsigned requests;         /* per side, for a split probe; 0: 1000 */
+    bool no_normalization;
+    bool strict;
+    bool expect_none; /* expect.differences: none */
+    gs_scenario_diff_cause *causes; /* expect.causes: exactly these causes are found */
+    size_t n_causes;
+    gs_pos pos;
+} gs_scenario_diff;
+
 typedef struct gs_scenario_step {
     const char *name;
     gs_scenario_source *apply;
@@ -327,6 +354,7 @@ typedef struct gs_scenario_step {
     gs_scenario_send send;
     gs_scenario_expect expect;
     const struct gs_scenario_rollout *rollout; /* a `rollout` step (gs_rollout.h), or NULL */
+    const gs_scenario_diff *diff;              /* a `diff` step, or NULL */
     gs_pos pos;
 } gs_scenario_step;
 

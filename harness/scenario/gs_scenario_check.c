@@ -326,6 +326,29 @@ out:
     gs_objset_clear(&set);
 }
 
+/* The objects of each side of every `diff` step, on their own: they never meet the scenario's
+ * objects (the step runs them on its own targets). */
+static void check_diff_objects(const gs_scenario *sc, const gs_load_options *opt, gs_diags *out,
+                               size_t from)
+{
+    for (size_t s = 0; s < sc->n_steps; s++) {
+        const gs_scenario_diff *d = sc->steps[s].diff;
+        for (int side = 0; d && side < 2; side++) {
+            const gs_scenario_source *src = side ? d->after : d->before;
+            size_t n = side ? d->n_after : d->n_before;
+            if (n == 0)
+                continue;
+            gs_model *m = NULL;
+            gs_model_new(&m);
+            for (size_t i = 0; i < n; i++)
+                scenario_check_source(m, &src[i], opt);
+            gs_model_check_cross(m);
+            check_copy_new(m, out, from);
+            gs_model_free(m);
+        }
+    }
+}
+
 size_t gs_scenario_check_objects(const gs_scenario *sc, gs_diags *diags)
 {
     return gs_scenario_check_objects_strict(sc, false, diags);
@@ -336,6 +359,7 @@ size_t gs_scenario_check_objects_strict(const gs_scenario *sc, bool strict, gs_d
     gs_load_options opt = {.strict = strict, .replace_quietly = true};
     size_t from = diags->len, errors = diags->nerrors;
     check_each_object(sc, &opt, diags, from);
+    check_diff_objects(sc, &opt, diags, from);
     if (diags->nerrors == errors)
         check_each_state(sc, &opt, diags, from);
     return diags->nerrors - errors;

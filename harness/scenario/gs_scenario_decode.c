@@ -1413,8 +1413,8 @@ static void sd_status_expect(scenario_decoder *sd, const gs_yaml_node *m,
 
 static void sd_step(scenario_decoder *sd, const gs_yaml_node *m, gs_scenario_step *st)
 {
-    static const char *const fields[] = {"name", "apply",  "delete",  "expectStatus",
-                                         "send", "expect", "rollout", NULL};
+    static const char *const fields[] = {"name",   "apply",   "delete", "expectStatus", "send",
+                                         "expect", "rollout", "diff",   NULL};
     st->pos = m->pos;
     /* A misspelt field (`expct:`) already has its error: checks that need the field it meant
      * would only add wrong follow-on errors. */
@@ -1484,6 +1484,8 @@ static void sd_step(scenario_decoder *sd, const gs_yaml_node *m, gs_scenario_ste
     gs_yaml_node *exp = gs_dec_map(&sd->d, m, "expect", false);
     if (gs_yaml_get(m, "rollout")) {
         gs_scenario_decode_rollout(sd, m, st); /* its own `expect` */
+    } else if (gs_yaml_get(m, "diff")) {
+        gs_scenario_decode_diff(sd, m, st); /* its own `expect` */
     } else if (exp && exp->kind == GS_YAML_MAPPING) {
         gs_dec_push(&sd->d, "expect");
         sd_expect(sd, exp, &st->send, &st->expect);
@@ -1503,9 +1505,10 @@ static void sd_step(scenario_decoder *sd, const gs_yaml_node *m, gs_scenario_ste
                                "statusShares); give a number");
     }
     if (!gs_yaml_get(m, "apply") && !gs_yaml_get(m, "delete") && !gs_yaml_get(m, "expectStatus") &&
-        !send && !gs_yaml_get(m, "rollout"))
+        !send && !gs_yaml_get(m, "rollout") && !gs_yaml_get(m, "diff"))
         gs_dec_error(&sd->d, m,
-                     "the step does nothing: give apply, delete, expectStatus, send or rollout");
+                     "the step does nothing: give apply, delete, expectStatus, send, rollout or "
+                     "diff");
 }
 
 static void sd_steps(scenario_decoder *sd, const gs_yaml_node *spec)
@@ -1535,7 +1538,14 @@ static void sd_steps(scenario_decoder *sd, const gs_yaml_node *spec)
     gs_dec_pop(&sd->d);
 }
 
-/* What the rollout decoder (gs_rollout_decode.c) shares with this file. */
+/* What the rollout and diff decoders (gs_rollout_decode.c, gs_diff_decode.c) share with this
+ * file. */
+gs_scenario_source *gs_scenario_dec_sources(scenario_decoder *sd, const gs_yaml_node *parent,
+                                            const char *key, size_t *n_out)
+{
+    return sd_sources(sd, parent, key, n_out);
+}
+
 bool gs_scenario_dec_ref(scenario_decoder *sd, const gs_yaml_node *node, const char *field,
                          bool ns_optional, const char **ns, const char **name)
 {

@@ -54,6 +54,11 @@ void gs_rollout_dec_managed(gs_decoder *d, gs_yaml_stream *arena, const gs_yaml_
 const char *gs_rollout_dec_service(scenario_decoder *sd, const gs_yaml_node *source,
                                    const char *tool, const char *ns, const char *svc,
                                    const char **name);
+/* `key` of |parent|: a list of {path} or {inline} sources, as `manifests` (NULL when absent). */
+gs_scenario_source *gs_scenario_dec_sources(scenario_decoder *sd, const gs_yaml_node *parent,
+                                            const char *key, size_t *n_out);
+/* The step |m|'s `diff` and its `expect` (gs_diff_decode.c), into st->diff. */
+void gs_scenario_decode_diff(scenario_decoder *sd, const gs_yaml_node *m, gs_scenario_step *st);
 /* The step |m|'s `rollout` and its `expect` (gs_rollout_decode.c), into st->rollout. */
 void gs_scenario_decode_rollout(scenario_decoder *sd, const gs_yaml_node *m, gs_scenario_step *st);
 

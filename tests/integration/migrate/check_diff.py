@@ -2,14 +2,18 @@
 # SPDX-License-Identifier: MIT
 """gatesim diff, end to end (docs/ingress.md, "gatesim diff").
 
-  check_diff.py GATESIM DATA_DIR
+  check_diff.py GATESIM DATA_DIR MIGRATION_DIR STEP_DATA_DIR
 
 Each case runs `gatesim diff` on Ingresses of DATA_DIR (the Ingress side on a real nginx, the
 Gateway API side on the builtin gateway) and checks the exit code and the probes it reports:
 use-regex making a host's other paths case-insensitive, a capture-group rewrite-target,
-a canary by header, a trailing-slash Prefix, and no difference for exact conversions. No nginx
-or echo process may outlive a run.
+a canary by header, a trailing-slash Prefix, and no difference for exact conversions. The scenario
+`diff` step: the walkthrough's rewrite-target migration (MIGRATION_DIR) passes, a step expecting
+what is not found fails with the differing probes as evidence, an unknown cause and an invalid
+Ingress inside a diff step are reported at file:line:col. No nginx or echo process may outlive a
+run.
 """
+import json
 import os
 import subprocess
 import sys
@@ -17,7 +21,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from migrate_lib import ENV, WORK_ROOT, done, fail, left_behind  # noqa: E402
 
-GATESIM, DATA = sys.argv[1:3]
+GATESIM, DATA, MIGRATION, STEP_DATA = sys.argv[1:5]
 
 
 def diff(*args):
@@ -74,7 +78,66 @@ def known_group(proc, n, probes):
         fail("the summary does not count the known differences apart", proc)
 
 
+def run_scenario(path, name, *extra):
+    report = os.path.join(WORK_ROOT, name)
+    proc = subprocess.run([GATESIM, "run", path, "--report-dir", report, "--seed", "7", *extra],
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=600,
+                          env=ENV)
+    left = left_behind()
+    if left:
+        fail(f"processes left behind: {left}", proc)
+    try:
+        with open(os.path.join(report, "results.json")) as f:
+            return proc, json.load(f)
+    except OSError:
+        return proc, None
+
+
+def scenario_steps():
+    """The scenario diff step (docs/scenario.md, "diff")."""
+    # the walkthrough: convert + diff; a hand migration; an exact conversion
+    proc, res = run_scenario(os.path.join(MIGRATION, "rewrite-target-diff.yaml"), "walkthrough")
+    if proc.returncode != 0 or res is None:
+        fail(f"the rewrite-target migration scenario: exit {proc.returncode}", proc)
+    steps = res["scenarios"][0]["steps"]
+    kinds = [[c["kind"] for c in st["checks"]] for st in steps]
+    if kinds != [["diff", "diff"], ["diff"] * 4, ["diff"]]:
+        fail(f"checks per step {kinds}", proc)
+    if "case-insensitive-regex (2 probes)" not in steps[0]["checks"][0]["observed"]:
+        fail(f"step 1 observed {steps[0]['checks'][0]['observed']}", proc)
+    if not steps[2]["checks"][0]["observed"].startswith("none; "):
+        fail(f"the exact conversion observed {steps[2]['checks'][0]['observed']}", proc)
+    # wrong expectations fail, with the differing probes as the evidence
+    proc, res = run_scenario(os.path.join(STEP_DATA, "wrong.yaml"), "wrong")
+    if proc.returncode != 1 or res is None:
+        fail(f"wrong diff expectations: exit {proc.returncode}, want 1", proc)
+    first, second = res["scenarios"][0]["steps"]
+    c = first["checks"][0]
+    if c["result"] != "failed" or c["message"] != "3 probes answered differently" or \
+            "DIFF GET http://api.example.com/V1\n" not in c.get("evidence", {}).get("response", "") or \
+            c["observed"] != "case-insensitive-regex (2 probes), character-prefix (1 probe)":
+        fail(f"step expecting no difference: {c}", proc)
+    verdicts = [(x["result"], x["message"]) for x in second["checks"]]
+    if verdicts != [("failed", "0 probes under canary-header"),
+                    ("passed", "0 probes under other causes")]:
+        fail(f"step expecting a missing cause: {verdicts}", proc)
+    # invalid: an unknown cause, an Ingress without pathType, at their positions
+    bad = os.path.join(STEP_DATA, "invalid-cause.yaml")
+    proc = subprocess.run([GATESIM, "validate", bad], capture_output=True, text=True,
+                          timeout=120, env=ENV)
+    for t in ("invalid-cause.yaml:20:16: Scenario diff-step-invalid: "
+              "spec.steps[0].expect.causes[case-insensitive]: Unsupported value",
+              "invalid-cause.yaml:18:19: Ingress default/api: spec.rules[0].http.paths[0]."
+              "pathType: Required value"):
+        if proc.returncode == 0 or t not in proc.stdout + proc.stderr:
+            fail(f"validate: no {t!r}", proc)
+    proc, _ = run_scenario(bad, "invalid")
+    if proc.returncode != 2 or "causes[case-insensitive]" not in proc.stdout + proc.stderr:
+        fail(f"run of an invalid diff step: exit {proc.returncode}", proc)
+
+
 def main():
+    scenario_steps()
     # use-regex on one Ingress of the host: ingress-nginx matches the other Ingress's /cart
     # case-insensitively and as a character prefix; a per-Ingress conversion does not.
     p = diff("-q", "--no-normalization", "use-regex.yaml", "--after", "use-regex-after.yaml")
