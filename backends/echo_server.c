@@ -248,6 +248,13 @@ static void conn_new(gs_echo_listener_info *li, evutil_socket_t fd)
             return;
         }
         c->is_tls = true;
+#ifdef SSL_OP_IGNORE_UNEXPECTED_EOF
+        /* A line client that half-closes TCP without a close_notify (a gateway passing its
+         * client's half-close on: OpenSSL has no TLS half-close) ends its side as an EOF, and
+         * the answers already due are still written; OpenSSL 3 would call it an error. */
+        if (li->kind == GS_ECHO_LISTENER_TCP_TLS)
+            SSL_set_options(ssl, SSL_OP_IGNORE_UNEXPECTED_EOF);
+#endif
         /* The SSL belongs to the bufferevent from here on, even if creation fails. */
         c->bev = bufferevent_openssl_socket_new(w->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
                                                 BEV_OPT_CLOSE_ON_FREE);

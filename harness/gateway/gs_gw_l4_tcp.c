@@ -10,6 +10,7 @@
 #include "gs_tls_hello.h"
 
 #include <event2/buffer.h>
+#include <errno.h>
 #include <event2/bufferevent_ssl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -36,9 +37,10 @@ struct l4_conn {
     struct bufferevent *down_raw;
     struct bufferevent *up;
     bool terminated; /* |down| is a TLS filter */
+    bool up_tls;     /* |up| speaks TLS (BackendTLSPolicy) */
     bool down_eof, up_eof;
     bool down_shut, up_shut; /* our write side shut after the other side's EOF */
-    gs_gw_timer deadline;    /* the ClientHello's total time */
+    gs_gw_timer deadline;    /* the ClientHello's total time, then the backend's handshake */
     LIST_ENTRY(l4_conn) link;
 };
 
@@ -95,18 +97,22 @@ void gs_gw_l4_free(gs_gw_l4 *l4)
 }
 
 const gs_gw_endpoint *gs_gw_l4_pick(gs_gw_runtime *rt, const gs_rt_port *port, const char *sni,
-                                    const gs_rt_listener **listener)
+                                    const gs_rt_listener **listener, const gs_rt_backend **backend)
 {
     gs_rt_result res;
     gs_route_table_lookup_l4(rt->current->table, port, sni, &res);
     if (listener)
         *listener = res.listener;
+    if (backend)
+        *backend = NULL;
     if (res.outcome != GS_RT_MATCHED)
         return NULL;
     int pick = gs_rt_rule_pick_backend(res.rule, (uint32_t)gs_gw_rng_next(&rt->rng));
     if (pick < 0 || res.rule->backends[pick].state != GS_RT_BACKEND_OK)
         return NULL;
     const gs_rt_backend *b = &res.rule->backends[pick];
+    if (backend)
+        *backend = b;
     gs_gw_service *svc = gs_gw_endpoints_find(rt->endpoints, b->namespace, b->name, b->port);
     return svc ? gs_gw_service_next(svc) : NULL;
 }
@@ -133,7 +139,9 @@ static bool conn_done(l4_conn *c)
 
 /* |to|'s source ended and everything it sent is written: pass the half-close on. A TLS client
  * side has no half-close to give (a close_notify ends the session), so the upstream's end closes
- * the connection once the rest is written. Returns false when |c| was freed. */
+ * the connection once the rest is written. A TLS upstream (BackendTLSPolicy) gets the TCP
+ * half-close without a close_notify: OpenSSL drops whatever arrives after it sends one, so a
+ * close_notify would lose the backend's answer. Returns false when |c| was freed. */
 static bool conn_pass_eof(l4_conn *c, struct bufferevent *to)
 {
     if (evbuffer_get_length(bufferevent_get_output(to)) > 0)
@@ -214,15 +222,21 @@ static void conn_splice(l4_conn *c)
 
 /* ---- connecting ------------------------------------------------------------------------------ */
 
+/* The upstream connected (over TLS: the handshake passed, the backend's certificate with it),
+ * or failed: a TLS failure (an OpenSSL error on |bev|: chain, names, not TLS at all) fails
+ * closed, resetting the client before a byte of it went to the backend. */
 static void on_up_connect(struct bufferevent *bev, short what, void *arg)
 {
     l4_conn *c = arg;
-    (void)bev;
     if (what & BEV_EVENT_CONNECTED) {
+        gs_gw_timer_stop(&c->deadline);
         conn_splice(c);
         return;
     }
-    c->l4->rt->counters.l4_upstream_errors++;
+    if (c->up_tls && bufferevent_get_openssl_error(bev) != 0)
+        c->l4->rt->counters.l4_backend_tls_failures++;
+    else
+        c->l4->rt->counters.l4_upstream_errors++;
     conn_reset(c);
 }
 
@@ -240,15 +254,49 @@ static void on_down_early(struct bufferevent *bev, short what, void *arg)
     conn_free(c);
 }
 
-/* Opens the upstream connection to |ep|; returns false (|c| reset and freed) on failure. */
-static bool conn_connect(l4_conn *c, const gs_gw_endpoint *ep)
+/* A TLS client (BackendTLSPolicy settings |tls|, the Gateway's client certificate |cert| or
+ * NULL) over a nonblocking connect to |ep|, or NULL. */
+static struct bufferevent *conn_tls_upstream(gs_gw_runtime *rt, const gs_gw_endpoint *ep,
+                                             const gs_rt_backend_tls *tls,
+                                             const gs_rt_cert *cert)
 {
-    struct event_base *base = c->l4->rt->base;
-    c->up = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
-    if (c->up == NULL ||
-        bufferevent_socket_connect(c->up, (const struct sockaddr *)&ep->addr, (int)ep->addr_len) <
-            0) {
-        c->l4->rt->counters.l4_upstream_errors++;
+    int fd = socket(ep->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return NULL;
+    struct bufferevent *bev = NULL;
+    if (connect(fd, (const struct sockaddr *)&ep->addr, ep->addr_len) == 0 || errno == EINPROGRESS)
+        bev = gs_gw_upstream_tls_l4_bev(rt->upstream, tls, cert, fd);
+    if (bev == NULL)
+        close(fd);
+    return bev;
+}
+
+/* Opens the upstream connection to |ep|, over TLS with |tls| (presenting |cert|) when not NULL;
+ * returns false (|c| reset and freed) on failure. */
+static bool conn_connect(l4_conn *c, const gs_gw_endpoint *ep, const gs_rt_backend_tls *tls,
+                         const gs_rt_cert *cert)
+{
+    gs_gw_runtime *rt = c->l4->rt;
+    if (tls) {
+        c->up = conn_tls_upstream(rt, ep, tls, cert);
+        c->up_tls = true;
+        /* The handshake is bounded like the ClientHello: a backend that accepts and never
+         * answers it does not hold the client. */
+        if (c->up)
+            gs_gw_timer_set(&c->deadline, rt->limits.header_timeout_ms);
+    } else {
+        c->up = bufferevent_socket_new(rt->base, -1, BEV_OPT_CLOSE_ON_FREE);
+        if (c->up && bufferevent_socket_connect(c->up, (const struct sockaddr *)&ep->addr,
+                                                (int)ep->addr_len) < 0) {
+            bufferevent_free(c->up);
+            c->up = NULL;
+        }
+    }
+    if (c->up == NULL) {
+        if (tls)
+            rt->counters.l4_backend_tls_failures++;
+        else
+            rt->counters.l4_upstream_errors++;
         conn_reset(c);
         return false;
     }
@@ -266,7 +314,8 @@ static void conn_route(l4_conn *c, const gs_rt_port *port, const char *sni)
 {
     gs_gw_runtime *rt = c->l4->rt;
     const gs_rt_listener *listener = NULL;
-    const gs_gw_endpoint *ep = port ? gs_gw_l4_pick(rt, port, sni, &listener) : NULL;
+    const gs_rt_backend *backend = NULL;
+    const gs_gw_endpoint *ep = port ? gs_gw_l4_pick(rt, port, sni, &listener, &backend) : NULL;
     if (ep == NULL) {
         rt->counters.l4_refused++;
         conn_reset(c);
@@ -290,7 +339,10 @@ static void conn_route(l4_conn *c, const gs_rt_port *port, const char *sni)
         c->down = f;
         c->terminated = true;
     }
-    if (!conn_connect(c, ep))
+    /* BackendTLSPolicy: TLS to the backend from a TCP listener or a Terminate one; a
+     * Passthrough connection is the client's own TLS already and goes through unchanged. */
+    bool passthrough = listener->protocol == GS_RT_PROTO_TLS && listener->tls_passthrough;
+    if (!conn_connect(c, ep, passthrough ? NULL : backend->tls, listener->backend_client_cert))
         return;
     if (c->terminated) {
         /* The ClientHello is already in the socket's input: start the handshake on it. */
@@ -301,11 +353,17 @@ static void conn_route(l4_conn *c, const gs_rt_port *port, const char *sni)
 
 /* ---- the ClientHello ------------------------------------------------------------------------- */
 
-static void on_hello_deadline(void *arg)
+/* The ClientHello, or the backend's TLS handshake, took too long. */
+static void on_deadline(void *arg)
 {
     l4_conn *c = arg;
-    c->l4->rt->counters.tls_hello_timed_out++;
-    conn_free(c);
+    if (c->state == L4_HELLO) {
+        c->l4->rt->counters.tls_hello_timed_out++;
+        conn_free(c);
+        return;
+    }
+    c->l4->rt->counters.l4_backend_tls_failures++;
+    conn_reset(c);
 }
 
 static void on_hello_read(struct bufferevent *bev, void *arg)
@@ -365,7 +423,7 @@ void gs_gw_l4_accept(gs_gw_l4 *l4, gs_gw_listen *l, evutil_socket_t fd)
         return;
     }
     c->down = c->down_raw;
-    gs_gw_timer_init(&c->deadline, rt->base, on_hello_deadline, c);
+    gs_gw_timer_init(&c->deadline, rt->base, on_deadline, c);
     if (l->protocol == GS_RT_PROTO_TLS) {
         c->state = L4_HELLO;
         bufferevent_setcb(c->down, on_hello_read, NULL, on_hello_event, c);

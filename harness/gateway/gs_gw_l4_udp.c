@@ -137,8 +137,10 @@ static udp_session *session_open(udp_listen *ul, const udp_key *k,
         l->retired ? NULL
                    : gs_route_table_find_udp_port(rt->current->table, l->gateway_namespace,
                                                   l->gateway_name, l->port);
-    const gs_gw_endpoint *ep = port ? gs_gw_l4_pick(rt, port, NULL, NULL) : NULL;
-    if (ep == NULL)
+    const gs_rt_backend *backend = NULL;
+    const gs_gw_endpoint *ep = port ? gs_gw_l4_pick(rt, port, NULL, NULL, &backend) : NULL;
+    /* A port a BackendTLSPolicy covers is never sent plaintext, and there is no DTLS: drop. */
+    if (ep == NULL || backend->tls != NULL)
         return NULL;
     evutil_socket_t fd = socket(ep->addr.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)

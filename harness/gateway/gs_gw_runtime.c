@@ -85,6 +85,7 @@ void gs_gw_runtime_stats_json(const gs_gw_runtime *rt, size_t connections, gs_bu
     runtime_field(&j, "l4Connections", c->l4_connections);
     runtime_field(&j, "l4Refused", c->l4_refused);
     runtime_field(&j, "l4UpstreamErrors", c->l4_upstream_errors);
+    runtime_field(&j, "l4BackendTlsFailures", c->l4_backend_tls_failures);
     runtime_field(&j, "tlsHelloInvalid", c->tls_hello_invalid);
     runtime_field(&j, "tlsHelloOversized", c->tls_hello_oversized);
     runtime_field(&j, "tlsHelloTimedOut", c->tls_hello_timed_out);

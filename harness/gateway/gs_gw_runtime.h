@@ -55,6 +55,7 @@ typedef struct gs_gw_counters {
     uint64_t l4_connections;       /* TCP/TLS connections sent to a backend endpoint */
     uint64_t l4_refused;           /* reset: no route, no usable backendRef or no endpoint */
     uint64_t l4_upstream_errors;   /* the upstream connection failed or broke */
+    uint64_t l4_backend_tls_failures; /* reset: TLS to the backend (BackendTLSPolicy) failed */
     uint64_t tls_hello_invalid;    /* TLS ports: not a ClientHello, or closed before one */
     uint64_t tls_hello_oversized;  /* larger than 16 KiB or spread over too many records */
     uint64_t tls_hello_timed_out;  /* not complete within the header timeout */

@@ -129,6 +129,15 @@ void gs_gw_upstream_cancel(gs_gw_upstream_call *call);
 
 const gs_gw_upstream_stats *gs_gw_upstream_get_stats(const gs_gw_upstream *u);
 
+/* Layer 4 (docs/l4.md, BackendTLSPolicy): a TLS client bufferevent connecting over |fd| (a
+ * nonblocking socket whose connect is under way; owned on success) with settings |tls|,
+ * presenting |client_cert| when not NULL (the Gateway's spec.tls.backend certificate): the
+ * context HTTP calls with the same settings share, so the same chain and name checks run in the
+ * handshake; SNI = the policy's hostname, no ALPN. BEV_EVENT_CONNECTED fires once the backend's
+ * certificate passed. NULL when the context cannot be made (|fd| is then the caller's). */
+struct bufferevent *gs_gw_upstream_tls_l4_bev(gs_gw_upstream *u, const gs_rt_backend_tls *tls,
+                                              const gs_rt_cert *client_cert, int fd);
+
 /* Whether leaf certificate |leaf| is acceptable for a BackendTLSPolicy: without SANs it must
  * name |hostname| (DNS rules: wildcards in the certificate, case-insensitive); with SANs it must
  * carry one of |san_hosts| (same rules) or one of |san_uris| (URI SAN, compared exactly). */

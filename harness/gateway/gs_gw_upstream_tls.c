@@ -175,3 +175,28 @@ struct bufferevent *gs_gw_upstream_tls_bev(gs_gw_upstream *u, const upstream_poo
     bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
     return bev;
 }
+
+struct bufferevent *gs_gw_upstream_tls_l4_bev(gs_gw_upstream *u, const gs_rt_backend_tls *cfg,
+                                              const gs_rt_cert *client_cert, int fd)
+{
+    upstream_tls *t = gs_gw_upstream_tls_get(u, cfg, client_cert);
+    SSL *ssl = t ? SSL_new(t->ctx) : NULL;
+    if (ssl == NULL)
+        return NULL;
+    if (t->hostname)
+        SSL_set_tlsext_host_name(ssl, t->hostname);
+#ifdef SSL_OP_IGNORE_UNEXPECTED_EOF
+    /* A backend's close without close_notify ends its direction like a TCP EOF (OpenSSL 3
+     * would report an error, libevent then drop what it had not delivered). */
+    SSL_set_options(ssl, SSL_OP_IGNORE_UNEXPECTED_EOF);
+#endif
+    struct bufferevent *bev = bufferevent_openssl_socket_new(
+        u->base, fd, ssl, BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE);
+    if (bev == NULL) {
+        SSL_free(ssl);
+        return NULL;
+    }
+    /* (and for OpenSSL before 3, libevent's own dirty-shutdown handling) */
+    bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+    return bev;
+}

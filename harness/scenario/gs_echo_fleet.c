@@ -166,8 +166,8 @@ static const char *fleet_endpoint_address(const gs_echo_replica *r, unsigned l4)
         return r->https_address;
     if ((l4 & FLEET_TLS) && r->tls_address)
         return r->tls_address;
-    if ((l4 & FLEET_TCP) && r->tcp_address)
-        return r->tcp_address;
+    if ((l4 & FLEET_TCP) && (r->tcp_address || r->tls_address))
+        return r->tcp_address ? r->tcp_address : r->tls_address; /* TLS: tls.hosts, below */
     if ((l4 & FLEET_UDP) && r->udp_address)
         return r->udp_address;
     return r->address;
@@ -206,8 +206,15 @@ static int fleet_start_replica(gs_echo_replica *r, unsigned l4, const char *echo
     argv[k++] = r->id;
     argv[k++] = "--listen";
     argv[k++] = "127.0.0.1:0";
-    if (l4 & FLEET_TCP) {
+    /* A TCP backend with tls.hosts speaks TLS with the runner's leaf (BackendTLSPolicy behind
+     * a TCPRoute or a Terminate TLSRoute: the gateway originates the TLS). */
+    bool tcp_tls = (l4 & FLEET_TCP) && b->n_tls_hosts && !(l4 & FLEET_TLS);
+    if ((l4 & FLEET_TCP) && !tcp_tls) {
         argv[k++] = "--tcp-listen";
+        argv[k++] = "127.0.0.1:0";
+    }
+    if (tcp_tls) {
+        argv[k++] = "--tcp-tls-listen";
         argv[k++] = "127.0.0.1:0";
     }
     if (l4 & FLEET_UDP) {

@@ -1079,9 +1079,10 @@ static void sd_status_shares_listed(scenario_decoder *sd, const gs_yaml_node *m,
     }
 }
 
-/* What a layer-4 step can expect: the answering backend, the split, latency, and (tls) the
- * certificate the client saw. HTTP's statuses, request/response, redirects and mirrors do not
- * exist on a line exchange. */
+/* What a layer-4 step can expect: the answering backend, the split, latency, (tls) the
+ * certificate the client saw, and request.sni, the server name a TLS backend saw. HTTP's
+ * statuses, the rest of request/response, redirects and mirrors do not exist on a line
+ * exchange. */
 static void sd_expect_l4(scenario_decoder *sd, const gs_yaml_node *m, const gs_scenario_send *send,
                          gs_scenario_expect *e)
 {
@@ -1108,12 +1109,23 @@ static void sd_expect_l4(scenario_decoder *sd, const gs_yaml_node *m, const gs_s
     }
     if (!send->present || !gs_scenario_protocol_is_l4(send->protocol))
         return;
-    static const char *const http_only[] = {"status",   "statusShares", "request",
-                                            "response", "redirect",     "mirror"};
+    static const char *const http_only[] = {"status", "statusShares", "response", "redirect",
+                                            "mirror"};
     char why[96];
     snprintf(why, sizeof(why), "not valid with protocol: %s (a line exchange has no HTTP)",
              gs_scenario_protocol_name(send->protocol));
     sd_refuse_fields(sd, m, http_only, GS_ARRAY_LEN(http_only), why);
+    /* request: only the TLS server name the backend saw (a TLS echo behind a BackendTLSPolicy,
+     * or a passthrough one) */
+    const gs_yaml_node *req = gs_yaml_get(m, "request");
+    if (req == NULL || req->kind != GS_YAML_MAPPING)
+        return;
+    static const char *const not_sni[] = {"method", "path", "host", "headers", "absentHeaders"};
+    snprintf(why, sizeof(why), "not valid with protocol: %s (only request.sni is: a line exchange has no HTTP)",
+             gs_scenario_protocol_name(send->protocol));
+    gs_dec_push(&sd->d, "request");
+    sd_refuse_fields(sd, req, not_sni, GS_ARRAY_LEN(not_sni), why);
+    gs_dec_pop(&sd->d);
 }
 
 static void sd_expect(scenario_decoder *sd, const gs_yaml_node *m, const gs_scenario_send *send,

@@ -5,7 +5,8 @@
 what happened, so the shell test asserts on facts. Every socket has a timeout (no hang).
 
   l4_client.py tcp PORT LINE            send LINE, half-close, read to EOF
-  l4_client.py tls PORT SNI LINE        TLS (server name SNI, "-" for none) without verification
+  l4_client.py tls PORT SNI LINE        TLS (server name SNI, "-" for none) without verification;
+                                        end: reply, eof (closed, no reply) or reset
   l4_client.py udp PORT LINE [N]        N datagrams (default 1) from one socket, N replies
   l4_client.py raw PORT HEXBYTES        send raw bytes, report how the gateway ended it
   l4_client.py udpflood PORT N          one datagram from each of N fresh source ports
@@ -58,15 +59,20 @@ def tls(port, sni, line):
     except (ssl.SSLError, ConnectionResetError, OSError) as e:
         return {"end": "handshake-failed", "error": type(e).__name__}
     der = s.getpeercert(binary_form=True)
-    s.sendall(line.encode() + b"\n")
-    data = b""
-    while not data.endswith(b"\n"):
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        data += chunk
+    data, end = b"", "reply"
+    try:
+        s.sendall(line.encode() + b"\n")
+        while not data.endswith(b"\n"):
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    except (ConnectionResetError, BrokenPipeError, ssl.SSLError):
+        end = "reset"  # the gateway reset the connection after the handshake
     s.close()
-    return {"end": "reply", "certSha256": hashlib.sha256(der).hexdigest(), "replies": replies(data)}
+    if not data and end == "reply":
+        end = "eof"  # closed without a reply
+    return {"end": end, "certSha256": hashlib.sha256(der).hexdigest(), "replies": replies(data)}
 
 
 def udp(port, line, n):

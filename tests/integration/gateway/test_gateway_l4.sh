@@ -4,7 +4,9 @@
 # TCPRoute (weights per connection, half-close passed on, a 3 MB exchange under backpressure,
 # reset when the backend is missing or has no endpoint), UDPRoute (one session per client
 # address), TLS passthrough by SNI (each client sees its backend's own certificate), TLS
-# Terminate to a TCP backend, and hostile input: a truncated, an oversized and a non-TLS
+# Terminate to a TCP backend, BackendTLSPolicy on layer-4 backends (TLS originated to the backend
+# from a TCP listener and from a Terminate one, with the policy's CA, SNI and hostname check;
+# a wrong hostname, a wrong CA and a plaintext backend fail closed: reset), and hostile input: a truncated, an oversized and a non-TLS
 # ClientHello, a ClientHello without SNI, a silent client past the header timeout, and a UDP
 # flood from more source ports than the session table holds, each followed by a client that
 # must still be served. Waits poll for a condition (bounded); nothing depends on timing.
@@ -37,6 +39,20 @@ SHA_A=$(json "$ECHO_READY" "j['tlsCertSha256']")
 start_l4_echo default/tls-b r0 --tcp-tls-listen 127.0.0.1:0 --tls-names b.example.com
 TLS_B=$(json "$ECHO_READY" "j['tcpTlsPort']")
 SHA_B=$(json "$ECHO_READY" "j['tlsCertSha256']")
+
+# BackendTLSPolicy backends: a CA, and a TLS echo whose certificate (of that CA) names
+# abc.example.com only; another CA that signed nothing here.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=l4-ca \
+    -keyout "$WORK/ca.key" -out "$WORK/ca.crt" 2> /dev/null
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=other-ca \
+    -keyout "$WORK/other.key" -out "$WORK/other.crt" 2> /dev/null
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=abc.example.com \
+    -keyout "$WORK/btls.key" -out "$WORK/btls.csr" 2> /dev/null
+printf 'subjectAltName=DNS:abc.example.com\n' > "$WORK/btls.ext"
+openssl x509 -req -in "$WORK/btls.csr" -CA "$WORK/ca.crt" -CAkey "$WORK/ca.key" -CAcreateserial \
+    -days 2 -extfile "$WORK/btls.ext" -out "$WORK/btls.crt" 2> /dev/null
+start_l4_echo default/btls r0 --tcp-tls-listen 127.0.0.1:0 --cert "$WORK/btls.crt" --key "$WORK/btls.key"
+BTLS=$(json "$ECHO_READY" "j['tcpTlsPort']")
 
 # The Terminate listener's certificate (self-signed, made with the openssl CLI).
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
@@ -75,6 +91,15 @@ spec:
     protocol: TLS
     hostname: term.example.com
     tls: {mode: Terminate, certificateRefs: [{name: term-cert}]}
+  - {name: btls, port: 9004, protocol: TCP}
+  - {name: btls-host, port: 9005, protocol: TCP}
+  - {name: btls-ca, port: 9006, protocol: TCP}
+  - {name: btls-plain, port: 9007, protocol: TCP}
+  - name: term-btls
+    port: 9445
+    protocol: TLS
+    hostname: term.example.com
+    tls: {mode: Terminate, certificateRefs: [{name: term-cert}]}
 ---
 apiVersion: v1
 kind: Secret
@@ -92,6 +117,23 @@ YAML
     route TLSRoute pass-a pass a.example.com "{name: tls-a, port: 7443}"
     route TLSRoute pass-b pass b.example.com "{name: tls-b, port: 7443}"
     route TCPRoute term term "" "{name: tcp-a, port: 7000}"
+    # BackendTLSPolicy: one TLS backend behind three Services, each with its own policy; a
+    # fourth Service is the plaintext tcp-a under a policy.
+    svc btls-ok 7444; svc btls-host 7444; svc btls-ca 7444; svc btls-plain 7000
+    route TCPRoute btls btls "" "{name: btls-ok, port: 7444}"
+    route TCPRoute btls-host btls-host "" "{name: btls-host, port: 7444}"
+    route TCPRoute btls-ca btls-ca "" "{name: btls-ca, port: 7444}"
+    route TCPRoute btls-plain btls-plain "" "{name: btls-plain, port: 7000}"
+    route TLSRoute term-btls term-btls term.example.com "{name: btls-ok, port: 7444}"
+    cm() { printf -- '---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: %s, namespace: default}\ndata:\n  ca.crt: |\n' "$1"
+           sed 's/^/    /' "$2"; }
+    cm backend-ca "$WORK/ca.crt"; cm other-ca "$WORK/other.crt"
+    policy() { # policy SERVICE CONFIGMAP HOSTNAME
+        printf -- '---\napiVersion: gateway.networking.k8s.io/v1\nkind: BackendTLSPolicy\nmetadata: {name: %s, namespace: default}\nspec:\n  targetRefs: [{group: "", kind: Service, name: %s}]\n  validation: {caCertificateRefs: [{group: "", kind: ConfigMap, name: %s}], hostname: %s}\n' \
+            "$1" "$1" "$2" "$3"
+    }
+    policy btls-ok backend-ca abc.example.com; policy btls-host backend-ca wrong.example.com
+    policy btls-ca other-ca abc.example.com; policy btls-plain backend-ca abc.example.com
 } > "$WORK/l4.yaml"
 
 EXPLAIN=$("$GATESIM" explain "$WORK/l4.yaml" 2>&1 || true)
@@ -106,11 +148,15 @@ check "explain: a layer-4 listener without routes refuses" contains "$EXPLAIN" "
 start_gateway "$WORK/l4.yaml" --seed 3 --header-timeout 2s --udp-idle-timeout 1h \
     --backend "default/tcp-a:7000=127.0.0.1:$TCP_A" --backend "default/tcp-b:7000=127.0.0.1:$TCP_B" \
     --backend "default/udp-a:7001=127.0.0.1:$UDP_A" \
-    --backend "default/tls-a:7443=127.0.0.1:$TLS_A" --backend "default/tls-b:7443=127.0.0.1:$TLS_B"
+    --backend "default/tls-a:7443=127.0.0.1:$TLS_A" --backend "default/tls-b:7443=127.0.0.1:$TLS_B" \
+    --backend "default/btls-ok:7444=127.0.0.1:$BTLS" --backend "default/btls-host:7444=127.0.0.1:$BTLS" \
+    --backend "default/btls-ca:7444=127.0.0.1:$BTLS" --backend "default/btls-plain:7000=127.0.0.1:$TCP_A"
 port_of() { local a; a=$(gw_addr "$1"); echo "${a##*:}"; }
 TCP=$(port_of tcp); UDP=$(port_of udp); DEAD=$(port_of dead); UNMAPPED=$(port_of unmapped)
 LONELY=$(port_of lonely)
 PASS=$(port_of pass); TERM=$(port_of term)
+BTLS_OK=$(port_of btls); BTLS_HOST=$(port_of btls-host); BTLS_CA=$(port_of btls-ca)
+BTLS_PLAIN=$(port_of btls-plain); TERM_BTLS=$(port_of term-btls)
 check "the ready line lists the TCP and the UDP listener of port 9000 apart" \
     eq "$(json "$GW_READY" "sorted(l['protocol'] for l in j['listeners'] if l['port']==9000)")" \
     "['TCP', 'UDP']"
@@ -157,6 +203,24 @@ check "terminate: the gateway's certificate, then the cleartext to the TCP backe
     eq "$(r "$OUT" "j['replies'][0]['service'], j['replies'][0]['protocol'], j['certSha256'] == '$SHA_TERM'")" \
     "tcp-a tcp True"
 
+# ---- BackendTLSPolicy: TLS to the backend ----
+OUT=$(c tcp "$BTLS_OK" b-1)
+check "BackendTLSPolicy from a TCP listener: the backend is reached over TLS with SNI abc.example.com" \
+    eq "$(r "$OUT" "j['end'], j['replies'][0]['service'], j['replies'][0]['protocol'], j['replies'][0]['tls']['serverName']")" \
+    "eof btls tls abc.example.com"
+OUT=$(c tls "$TERM_BTLS" term.example.com b-2)
+check "BackendTLSPolicy behind a Terminate TLSRoute: the gateway's certificate, then TLS again to the backend" \
+    eq "$(r "$OUT" "j['replies'][0]['service'], j['replies'][0]['tls']['serverName'], j['certSha256'] == '$SHA_TERM'")" \
+    "btls abc.example.com True"
+check "a policy hostname the backend's certificate does not carry fails closed: reset" \
+    eq "$(r "$(c tcp "$BTLS_HOST" x)" "j['end']")" reset
+check "a policy CA that did not sign the backend's certificate fails closed: reset" \
+    eq "$(r "$(c tcp "$BTLS_CA" x)" "j['end']")" reset
+check "a plaintext backend under a policy fails closed: reset" \
+    eq "$(r "$(c tcp "$BTLS_PLAIN" x)" "j['end']")" reset
+check "  and the policy's own Service still serves" \
+    eq "$(r "$(c tcp "$BTLS_OK" b-3)" "j['replies'][0]['service']")" btls
+
 # ---- hostile ClientHellos: each closed, and a good client served right after ----
 served() { [ "$(r "$(c tls "$PASS" a.example.com ok)" "j['replies'][0]['service']")" = tls-a ]; }
 check "a ClientHello cut in half is closed without a byte" \
@@ -198,6 +262,8 @@ check "the session table held its 4096 limit: sessions past it evicted the oldes
     eq "$(json "$WORK/stats.json" "j['stats']['udpSessions'], j['stats']['udpSessionsOpen'], j['stats']['udpSessionsEvicted'], j['stats']['udpSessionsExpired']")" \
     "5002 4096 906 0"
 check "no upstream errors" eq "$(stat l4UpstreamErrors)" 0
+check "l4BackendTlsFailures counts the wrong hostname, the wrong CA and the plaintext backend" \
+    eq "$(stat l4BackendTlsFailures)" 3
 
 # SIGTERM with 4096 UDP sessions and the listeners open: a clean exit (a sanitizer build exits
 # non-zero on a use-after-free or leak in the teardown).

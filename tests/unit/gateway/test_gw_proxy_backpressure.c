@@ -722,7 +722,9 @@ START_TEST(upstream_h2_paused_at_once_gets_the_first_window)
     pause_probe p = {.pause_at = 1};
     static const gs_gw_upstream_stream ops = {on_probe_head, on_probe_data, NULL};
     ck_assert_int_eq(
-        gs_gw_upstream_send_stream(u, ep, true, NULL, &req, &ops, on_probe_done, &p, &p.call), 0);
+        gs_gw_upstream_send_stream(u, ep, true, NULL, NULL, &req, &ops, on_probe_done, &p,
+                                   &p.call),
+        0);
     run_for(base, &p, 5000, true);
     ck_assert_msg(p.paused && !p.done, "paused %d done %d err %d", (int)p.paused, (int)p.done,
                   p.err);

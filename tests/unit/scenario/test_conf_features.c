@@ -7,6 +7,7 @@
 #include "gs_scenario.h"
 #include "gs_test.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -51,7 +52,8 @@ START_TEST(conf_profiles_membership)
     ck_assert_uint_eq(feat("GRPCRoute")->core_of, GS_CONF_PROFILE_GRPC);
     ck_assert_uint_eq(feat("TLSRoute")->core_of, GS_CONF_PROFILE_TLS);
     ck_assert_uint_eq(feat("GatewayPort8080")->extended_of, GS_CONF_PROFILE_ALL);
-    ck_assert_uint_eq(feat("BackendTLSPolicy")->extended_of, GS_CONF_PROFILE_ALL);
+    ck_assert_uint_eq(feat("BackendTLSPolicy")->extended_of,
+                      GS_CONF_PROFILE_HTTP | GS_CONF_PROFILE_GRPC);
     ck_assert_uint_eq(feat("HTTPRouteRequestMirror")->extended_of, GS_CONF_PROFILE_HTTP);
     ck_assert_uint_eq(feat("TLSRouteModeTerminate")->extended_of, GS_CONF_PROFILE_TLS);
     /* upstream's GATEWAY-GRPC does not list the GRPCRoute extended features */
@@ -66,6 +68,42 @@ START_TEST(conf_profiles_membership)
         ck_assert_int_lt(strcmp(gs_conf_profile_name(gs_conf_profile_at(i - 1)),
                                 gs_conf_profile_name(gs_conf_profile_at(i))),
                          0);
+}
+END_TEST
+
+/* The names of the features |p| lists as core (|core|) or extended, comma-separated in table
+ * order. */
+static void profile_list(gs_conf_profile p, bool core, char *out, size_t len)
+{
+    size_t n, used = 0;
+    const gs_conf_feature *all = gs_conf_features(&n);
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++)
+        if ((core ? all[i].core_of : all[i].extended_of) & p)
+            used += (size_t)snprintf(out + used, len - used, "%s%s", used ? "," : "",
+                                     all[i].name);
+}
+
+/* GATEWAY-TLS exactly as v1.6.1's profiles.go composes it (the version the report states):
+ * core Gateway, ReferenceGrant, TLSRoute; extended GatewayExtendedFeatures and
+ * TLSRouteExtendedFeatures, without the BackendTLSPolicy sets upstream main added later. */
+START_TEST(conf_profile_tls_is_v161)
+{
+    char list[2048];
+    profile_list(GS_CONF_PROFILE_TLS, true, list, sizeof(list));
+    ck_assert_str_eq(list, "Gateway,ReferenceGrant,TLSRoute");
+    profile_list(GS_CONF_PROFILE_TLS, false, list, sizeof(list));
+    ck_assert_str_eq(list, "GatewayPort8080,GatewayStaticAddresses,GatewayHTTPListenerIsolation,"
+                           "GatewayHTTPSListenerDetectMisdirectedRequests,"
+                           "GatewayInfrastructurePropagation,GatewayAddressEmpty,"
+                           "GatewayBackendClientCertificate,"
+                           "GatewayFrontendClientCertificateValidation,"
+                           "GatewayFrontendClientCertificateValidationInsecureFallback,"
+                           "ListenerSet,TLSRouteModeTerminate,TLSRouteModeMixed");
+    /* so BackendTLSPolicyTLSRouteTerminate's features make a test of no profile */
+    const gs_conf_feature *btls[] = {feat("Gateway"), feat("TLSRoute"),
+                                     feat("TLSRouteModeTerminate"), feat("BackendTLSPolicy")};
+    ck_assert_uint_eq(gs_conf_test_profiles(btls, 4), 0);
 }
 END_TEST
 
@@ -162,6 +200,7 @@ int main(void)
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, conf_table_unique_and_both_spellings);
     tcase_add_test(tc, conf_profiles_membership);
+    tcase_add_test(tc, conf_profile_tls_is_v161);
     tcase_add_test(tc, conf_test_profiles_and_level);
     tcase_add_test(tc, conf_label_decoded);
     suite_add_tcase(s, tc);
