@@ -420,7 +420,8 @@ typedef struct runner_dest {
 } runner_dest;
 
 static int runner_pick_listener(const gs_target *t, const gs_scenario_send *send, const char *gwref,
-                                const gs_gateway_status *gw, runner_dest *d, gs_error *err);
+                                const gs_status_set *st, const gs_gateway_status *gw,
+                                runner_dest *d, gs_error *err);
 
 /* A cleartext listener the target serves under |gwref| without a Gateway among the objects
  * (the ingress-nginx target's): the one the send names, else the first. The Host is the send's,
@@ -476,7 +477,7 @@ static int runner_pick_destination(runner_scenario *rs, const gs_scenario_send *
     else if (gw == NULL)
         rc = gs_error_set(err, GS_ERR_INVALID, "no Gateway %s among the objects", gwref);
     else
-        rc = runner_pick_listener(t, send, gwref, gw, d, err);
+        rc = runner_pick_listener(t, send, gwref, gs_control_status(ctl), gw, d, err);
     gs_control_free(ctl);
     return rc;
 }
@@ -541,47 +542,95 @@ static int runner_check_l4_listener(const gs_scenario_send *send, const gs_liste
     return 0;
 }
 
-/* The listener of |gw| (control's computed status) a send goes to: the one it names, else the
- * one the gateway would choose for its Host among the programmed ones of the send's protocol;
- * and the Host to send when the send has none. */
-static int runner_pick_listener(const gs_target *t, const gs_scenario_send *send, const char *gwref,
-                                const gs_gateway_status *gw, runner_dest *d, gs_error *err)
+/* A listener a send may go to: a Gateway's own, or one of a ListenerSet attached to it, with
+ * the name the target's ready line gives it (the listener's own; "ns/set/listener" for a
+ * ListenerSet's). */
+typedef struct runner_cand {
+    const gs_listener_status *ls;
+    char target_name[768];
+} runner_cand;
+
+/* The listeners of Gateway |gwref| in |st|: its own (|gw|), then those of the ListenerSets
+ * whose parent it is, in status order. Returns the count; |*out| is malloc'd. */
+static size_t runner_candidates(const gs_status_set *st, const char *gwref,
+                                const gs_gateway_status *gw, runner_cand **out)
 {
-    const gs_listener_status *ls = gw->listeners;
     size_t n = gw->n_listeners;
+    for (size_t i = 0; i < st->n_listener_sets; i++)
+        if (st->listener_sets[i].parent && strcmp(st->listener_sets[i].parent, gwref) == 0)
+            n += st->listener_sets[i].n_listeners;
+    runner_cand *c = gs_xcalloc(n ? n : 1, sizeof(*c));
+    size_t k = 0;
+    for (size_t i = 0; i < gw->n_listeners; i++, k++) {
+        c[k].ls = &gw->listeners[i];
+        snprintf(c[k].target_name, sizeof(c[k].target_name), "%s", gw->listeners[i].name);
+    }
+    for (size_t i = 0; i < st->n_listener_sets; i++) {
+        const gs_listener_set_status *set = &st->listener_sets[i];
+        if (set->parent == NULL || strcmp(set->parent, gwref) != 0)
+            continue;
+        for (size_t j = 0; j < set->n_listeners; j++, k++) {
+            c[k].ls = &set->listeners[j];
+            snprintf(c[k].target_name, sizeof(c[k].target_name), "%s/%s/%s", set->namespace,
+                     set->name, set->listeners[j].name);
+        }
+    }
+    *out = c;
+    return k;
+}
+
+/* The listener of |gw| (control's computed status), or of a ListenerSet attached to it, a send
+ * goes to: the one it names (a Gateway's own name first, then a ListenerSet listener's name
+ * or its "ns/set/listener"), else the one the gateway would choose for its Host among the
+ * programmed ones of the send's protocol; and the Host to send when the send has none. */
+static int runner_pick_listener(const gs_target *t, const gs_scenario_send *send, const char *gwref,
+                                const gs_status_set *st, const gs_gateway_status *gw,
+                                runner_dest *d, gs_error *err)
+{
+    runner_cand *cands = NULL;
+    size_t n = runner_candidates(st, gwref, gw, &cands);
     const char *host = send->host;
     /* A TLS listener is chosen by the server name, as the gateway does. */
     const char *name = send->sni ? send->sni : host;
-    const gs_listener_status *pick = NULL;
+    const runner_cand *pc = NULL;
     if (send->listener) {
-        for (size_t i = 0; i < n && !pick; i++)
-            if (strcmp(ls[i].name, send->listener) == 0)
-                pick = &ls[i];
-        if (pick == NULL)
+        for (size_t i = 0; i < n && !pc; i++)
+            if (strcmp(cands[i].ls->name, send->listener) == 0 ||
+                strcmp(cands[i].target_name, send->listener) == 0)
+                pc = &cands[i];
+        if (pc == NULL) {
+            free(cands);
             return gs_error_set(err, GS_ERR_INVALID, "Gateway %s has no listener %s", gwref,
                                 send->listener);
+        }
     } else {
         const char *want = runner_listener_protocol(send->protocol);
         /* The listener the gateway would choose for the Host; without a Host (or when no
          * listener claims it), the first programmed listener of the protocol. */
         size_t best = 0;
         for (size_t i = 0; i < n && name; i++) {
+            const gs_listener_status *ls = cands[i].ls;
             size_t score =
-                runner_listener_serves(&ls[i], want) ? runner_host_score(ls[i].hostname, name) : 0;
+                runner_listener_serves(ls, want) ? runner_host_score(ls->hostname, name) : 0;
             if (score > best) {
                 best = score;
-                pick = &ls[i];
+                pc = &cands[i];
             }
         }
-        for (size_t i = 0; i < n && !pick; i++)
-            if (runner_listener_serves(&ls[i], want))
-                pick = &ls[i];
-        if (pick == NULL)
+        for (size_t i = 0; i < n && !pc; i++)
+            if (runner_listener_serves(cands[i].ls, want))
+                pc = &cands[i];
+        if (pc == NULL) {
+            free(cands);
             return gs_error_set(err, GS_ERR_INVALID,
                                 "Gateway %s has no programmed %s listener for protocol %s: name "
                                 "one with send.listener",
                                 gwref, want, gs_scenario_protocol_name(send->protocol));
+        }
     }
+    const gs_listener_status *pick = pc->ls;
+    d->listener = gs_target_find_listener(t, gwref, pc->target_name);
+    free(cands);
     int l4rc = runner_check_l4_listener(send, pick, err);
     if (l4rc != 0)
         return l4rc;
@@ -593,7 +642,6 @@ static int runner_pick_listener(const gs_target *t, const gs_scenario_send *send
         return gs_error_set(err, GS_ERR_INVALID,
                             "protocol http2 needs TLS but listener %s is %s (use h2c)", pick->name,
                             pick->protocol);
-    d->listener = gs_target_find_listener(t, gwref, pick->name);
     const gs_condition *programmed = gs_conditions_get(&pick->conditions, "Programmed");
     if (d->listener == NULL && programmed && strcmp(programmed->status, "True") != 0)
         return gs_error_set(err, GS_ERR_INVALID,

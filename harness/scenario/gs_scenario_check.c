@@ -13,6 +13,7 @@
 #include "gs_objset.h"
 #include "gs_route_kinds.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static void scenario_check_source(gs_model *m, const gs_scenario_source *src,
@@ -215,11 +216,64 @@ static const gs_gateway *check_send_gateway(const gs_model *m, const gs_scenario
     return NULL;
 }
 
+/* Whether ListenerSet |ls| names Gateway |gw| as its parent (kind Gateway, the namespace the
+ * ListenerSet's own unless given). */
+static bool check_lset_of(const gs_listener_set *ls, const gs_gateway *gw)
+{
+    const gs_parent_ref *p = &ls->spec.parent_ref;
+    const char *ns = p->namespace.v ? p->namespace.v : ls->obj.metadata.namespace.v;
+    const char *gns = gw->obj.metadata.namespace.v;
+    return (p->kind.v == NULL || strcmp(p->kind.v, "Gateway") == 0) && p->name.v && ns && gns &&
+           strcmp(p->name.v, gw->obj.metadata.name.v) == 0 && strcmp(ns, gns) == 0;
+}
+
+/* The |i|th listener a send to |gw| may target: the Gateway's own, then those of the
+ * ListenerSets naming it as parent (|*set| gets the ListenerSet, NULL for the Gateway's own);
+ * NULL past the last. */
+static const gs_listener *check_send_listener(const gs_model *m, const gs_gateway *gw, size_t i,
+                                              const gs_listener_set **set)
+{
+    *set = NULL;
+    if (i < gw->spec.n_listeners)
+        return &gw->spec.listeners[i];
+    i -= gw->spec.n_listeners;
+    for (size_t k = 0; k < m->n_listener_sets; k++) {
+        const gs_listener_set *ls = m->listener_sets[k];
+        if (!check_lset_of(ls, gw))
+            continue;
+        if (i < ls->spec.n_listeners) {
+            *set = ls;
+            return &ls->spec.listeners[i];
+        }
+        i -= ls->spec.n_listeners;
+    }
+    return NULL;
+}
+
+/* Whether |send_listener| names listener |l| (of ListenerSet |set| when not NULL): by its name,
+ * or for a ListenerSet's as "namespace/set/listener" (the name the gateway's ready line gives). */
+static bool check_listener_named(const char *send_listener, const gs_listener *l,
+                                 const gs_listener_set *set)
+{
+    if (l->name.v == NULL)
+        return false;
+    if (strcmp(l->name.v, send_listener) == 0)
+        return true;
+    if (set == NULL)
+        return false;
+    char full[768];
+    snprintf(full, sizeof full, "%s/%s/%s", set->obj.metadata.namespace.v,
+             set->obj.metadata.name.v, l->name.v);
+    return strcmp(full, send_listener) == 0;
+}
+
 /* Sends of steps [lo, hi), which run on state |m|, must be able to reach the listener they
  * target: one they name must speak their protocol (a tls send to an HTTP listener, tcp to a
  * UDP one, h2c to HTTPS: the runner would stop at that step), and without a name the Gateway
- * must have a listener of the protocol. A Gateway or listener the state does not have is left
- * to the runner (a ListenerSet's listener, a Gateway another source brings). */
+ * or a ListenerSet attached to it must have a listener of the protocol. The listeners are the
+ * Gateway's own and those of the ListenerSets naming it as parent, as the runner picks them.
+ * A Gateway or listener the state does not have is left to the runner (a Gateway another
+ * source brings). */
 static void check_sends(const gs_model *m, const gs_scenario *sc, size_t lo, size_t hi,
                         gs_diags *out)
 {
@@ -233,18 +287,28 @@ static void check_sends(const gs_model *m, const gs_scenario *sc, size_t lo, siz
             continue;
         const char *gns = gw->obj.metadata.namespace.v ? gw->obj.metadata.namespace.v : "default";
         const char *proto = gs_scenario_protocol_name(send->protocol);
+        const gs_listener_set *set;
+        const gs_listener *l;
         if (send->listener) {
-            for (size_t i = 0; i < gw->spec.n_listeners; i++) {
-                const gs_listener *l = &gw->spec.listeners[i];
-                if (l->name.v == NULL || strcmp(l->name.v, send->listener) != 0 ||
-                    check_send_reaches(send->protocol, l->protocol_kind))
+            /* the first listener of that name, as the runner takes it */
+            for (size_t i = 0; (l = check_send_listener(m, gw, i, &set)) != NULL; i++) {
+                if (!check_listener_named(send->listener, l, set))
                     continue;
+                if (check_send_reaches(send->protocol, l->protocol_kind))
+                    break;
                 snprintf(field, sizeof field, "spec.steps[%zu].send.listener", s);
+                char owner[600];
+                if (set)
+                    snprintf(owner, sizeof owner, "ListenerSet %s/%s (of Gateway %s/%s)",
+                             set->obj.metadata.namespace.v, set->obj.metadata.name.v, gns,
+                             gw->obj.metadata.name.v);
+                else
+                    snprintf(owner, sizeof owner, "Gateway %s/%s", gns, gw->obj.metadata.name.v);
                 gs_diags_add(out, GS_DIAG_ERROR, send->listener_pos, "Scenario", "", sc->name,
                              field,
-                             "protocol %s cannot reach listener %s of Gateway %s/%s: it is %s "
+                             "protocol %s cannot reach listener %s of %s: it is %s "
                              "(%s needs %s listener)",
-                             proto, send->listener, gns, gw->obj.metadata.name.v,
+                             proto, send->listener, owner,
                              l->protocol.v ? l->protocol.v : "?", proto,
                              send->protocol == GS_SCENARIO_TCP     ? "a TCP"
                              : send->protocol == GS_SCENARIO_UDP   ? "a UDP"
@@ -252,21 +316,23 @@ static void check_sends(const gs_model *m, const gs_scenario *sc, size_t lo, siz
                              : send->protocol == GS_SCENARIO_H2C   ? "an HTTP"
                              : send->protocol == GS_SCENARIO_HTTP2 ? "an HTTPS"
                                                                    : "an HTTP or HTTPS");
+                break;
             }
             continue;
         }
         const char *want = check_send_wants(send->protocol);
         bool found = false;
-        for (size_t i = 0; i < gw->spec.n_listeners && !found; i++)
-            found = gw->spec.listeners[i].protocol.v &&
-                    strcmp(gw->spec.listeners[i].protocol.v, want) == 0;
-        if (found || m->n_listener_sets > 0)
+        for (size_t i = 0; !found && (l = check_send_listener(m, gw, i, &set)) != NULL; i++)
+            found = l->protocol.v && strcmp(l->protocol.v, want) == 0;
+        if (found)
             continue;
+        bool sets = check_send_listener(m, gw, gw->spec.n_listeners, &set) != NULL;
         snprintf(field, sizeof field, "spec.steps[%zu].send.protocol", s);
         gs_diags_add(out, GS_DIAG_ERROR, send->protocol_pos, "Scenario", "", sc->name, field,
-                     "Gateway %s/%s has no %s listener for protocol %s (name one with "
+                     "Gateway %s/%s has no %s listener%s for protocol %s (name one with "
                      "send.listener, or send with the protocol of one it has)",
-                     gns, gw->obj.metadata.name.v, want, proto);
+                     gns, gw->obj.metadata.name.v, want,
+                     sets ? ", nor has a ListenerSet of it," : "", proto);
     }
 }
 

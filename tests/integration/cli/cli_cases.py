@@ -33,6 +33,7 @@ import json
 import os
 import re
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -163,6 +164,30 @@ def case_suggest():
     expect_lines(["validate", mismatch], 1, ["1 scenario in 1 file: 4 errors, 0 warnings"])
     expect_lines(["run", mismatch], 2,
                  errs + ["gatesim run: 4 problems in the scenarios; nothing was run"])
+    # ListenerSet listeners are checked as the Gateway's own
+    lset = os.path.join(DATA, "send-protocol-listenerset.yaml")
+    lerrs = ['%s:60:43: Scenario lset-mismatch: spec.steps[3].send.listener: protocol tcp cannot '
+             'reach listener dns of ListenerSet infra/extra (of Gateway infra/edge): it is UDP '
+             '(tcp needs a TCP listener)' % lset,
+             '%s:62:43: Scenario lset-mismatch: spec.steps[4].send.protocol: Gateway infra/edge '
+             'has no TLS listener, nor has a ListenerSet of it, for protocol tls (name one with '
+             'send.listener, or send with the protocol of one it has)' % lset]
+    expect_lines(["validate", lset], 1, lerrs, stream="stdout")
+    # and its first three steps (the ListenerSet's TCP listener, unnamed and named both ways)
+    # validate clean and run: the runner reaches the ListenerSet's listener
+    tmp = tempfile.mkdtemp()
+    try:
+        with open(lset) as f:
+            text = f.read()
+        ok = os.path.join(tmp, "lset-ok.yaml")
+        with open(ok, "w") as f:
+            f.write(text[:text.index("  - name: tcp to the ListenerSet's UDP listener")])
+        expect_lines(["validate", ok], 0, ["1 scenario in 1 file: 0 errors, 0 warnings"])
+        rc, so, se = gatesim(["run", "--report-dir", os.path.join(tmp, "r"), ok])
+        if rc != 0 or "1 scenario: 1 passed" not in so + se:
+            fail("gatesim run %s: exit %d\n%s\n%s" % (ok, rc, so, se))
+    finally:
+        shutil.rmtree(tmp)
     print("ok: commands, flags, enum values and sectionNames get a suggestion, and only one error")
 
 
