@@ -173,9 +173,11 @@ static void flagger_emit_headers(gs_buf *b, const char *key, const gs_yaml_node 
     free(sorted);
 }
 
-/* spec.service.headers.{request,response} as header modifier filters (makeFilters). */
-static int flagger_emit_filters(gs_buf *b, const gs_yaml_node *headers)
+/* spec.service.headers.{request,response} as header modifier filters, then rewrite as a
+ * URLRewrite and each of mirror as a RequestMirror (makeFilters). */
+static int flagger_emit_filters(gs_buf *b, const gs_yaml_node *svc)
 {
+    const gs_yaml_node *headers = gs_yaml_get(svc, "headers");
     static const char *const sides[2][2] = {{"request", "RequestHeaderModifier"},
                                             {"response", "ResponseHeaderModifier"}};
     static const char *const members[2] = {"requestHeaderModifier", "responseHeaderModifier"};
@@ -191,6 +193,28 @@ static int flagger_emit_filters(gs_buf *b, const gs_yaml_node *headers)
         const gs_yaml_node *rm = gs_yaml_get(side, "remove");
         if (rm && rm->kind == GS_YAML_SEQUENCE && rm->nitems)
             flagger_emit_field(b, n++ ? ", remove" : "remove", rm);
+        gs_buf_puts(b, "}}");
+    }
+    const gs_yaml_node *rw = gs_yaml_get(svc, "rewrite");
+    if (rw && rw->kind == GS_YAML_MAPPING) {
+        const char *authority = gs_yaml_str(gs_yaml_get(rw, "authority"));
+        const char *uri = gs_yaml_str(gs_yaml_get(rw, "uri"));
+        const char *type = gs_yaml_str(gs_yaml_get(rw, "type"));
+        gs_buf_printf(b, "%s{type: URLRewrite, urlRewrite: {", filters++ ? ", " : "");
+        if (authority && authority[0])
+            gs_buf_printf(b, "hostname: \"%s\"%s", authority, uri && uri[0] ? ", " : "");
+        if (uri && uri[0]) { /* GetType: ReplaceFullPath when said, else ReplacePrefixMatch */
+            bool full = type && strcmp(type, "ReplaceFullPath") == 0;
+            gs_buf_printf(b, "path: {type: %s, %s: \"%s\"}",
+                          full ? "ReplaceFullPath" : "ReplacePrefixMatch",
+                          full ? "replaceFullPath" : "replacePrefixMatch", uri);
+        }
+        gs_buf_puts(b, "}}");
+    }
+    const gs_yaml_node *mirrors = gs_yaml_get(svc, "mirror");
+    for (size_t i = 0; mirrors && mirrors->kind == GS_YAML_SEQUENCE && i < mirrors->nitems; i++) {
+        gs_buf_printf(b, "%s{type: RequestMirror, requestMirror: {", filters++ ? ", " : "");
+        flagger_emit_field(b, "backendRef", gs_yaml_get(mirrors->items[i], "backendRef"));
         gs_buf_puts(b, "}}");
     }
     return filters;
@@ -225,7 +249,7 @@ static const char *flagger_route(flagger_dec *f, const gs_yaml_node *svc, int64_
             flagger_emit_merged(&b, n_svc ? &sm[i] : NULL, n_ab ? &am[a] : NULL);
         }
     gs_buf_puts(&b, "]\n    filters: [");
-    flagger_emit_filters(&b, gs_yaml_get(svc, "headers"));
+    flagger_emit_filters(&b, svc);
     gs_buf_printf(&b,
                   "]\n    backendRefs:\n"
                   "    - {group: \"\", kind: Service, name: %s-primary, port: %lld, weight: 100}\n"
@@ -249,7 +273,7 @@ static const char *flagger_route(flagger_dec *f, const gs_yaml_node *svc, int64_
             flagger_emit_merged(&b, n_svc ? &sm[i] : NULL, NULL);
         }
         gs_buf_puts(&b, "]\n    filters: [");
-        flagger_emit_filters(&b, gs_yaml_get(svc, "headers"));
+        flagger_emit_filters(&b, svc);
         gs_buf_printf(&b,
                       "]\n    backendRefs:\n"
                       "    - {group: \"\", kind: Service, name: %s-primary, port: %lld, weight: "
@@ -463,11 +487,28 @@ static void flagger_unrehearsed(flagger_dec *f, const gs_yaml_node *spec, const 
         if (gs_yaml_get(an, said[i]))
             gs_dec_warn(&f->d, gs_yaml_get(an, said[i]), "%s: not rehearsed", said[i]);
     const gs_yaml_node *svc = gs_yaml_get(spec, "service");
-    static const char *const svc_said[] = {"rewrite", "corsPolicy", "mirror", "retries", NULL};
+    gs_dec_pop(&f->d); /* called within spec.analysis: these are spec.service's */
+    gs_dec_push(&f->d, "spec.service");
+    static const char *const svc_said[] = {"corsPolicy", "retries", NULL};
     for (size_t i = 0; svc_said[i]; i++)
         if (gs_yaml_get(svc, svc_said[i]))
             gs_dec_warn(&f->d, gs_yaml_get(svc, svc_said[i]),
-                        "service.%s: not written into the rehearsed route", svc_said[i]);
+                        "%s: not written into the route (Flagger's Gateway API router "
+                        "writes none either)",
+                        svc_said[i]);
+    const gs_yaml_node *mirrors = gs_yaml_get(svc, "mirror");
+    for (size_t i = 0; mirrors && i < (mirrors->kind == GS_YAML_SEQUENCE ? mirrors->nitems : 1);
+         i++) {
+        if (mirrors->kind != GS_YAML_SEQUENCE ||
+            gs_yaml_get(mirrors->items[i], "backendRef") == NULL) {
+            gs_dec_error_field(
+                &f->d, mirrors, "mirror",
+                "a list of {backendRef: {name, port, ...}} (HTTPRequestMirrorFilter)");
+            break;
+        }
+    }
+    gs_dec_pop(&f->d);
+    gs_dec_push(&f->d, "spec.analysis");
 }
 
 /* analysis.sessionAffinity {cookieName, maxAge, primaryCookieName}: the canary's responses set

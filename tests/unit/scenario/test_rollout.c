@@ -543,6 +543,33 @@ START_TEST(flagger_route_written_whole)
     gs_yaml_stream_free(s);
     gs_scenario_list_clear(&list);
     gs_diags_clear(&diags);
+    /* rewrite as a URLRewrite (ReplacePrefixMatch unless type says ReplaceFullPath) and each
+     * service.mirror as a RequestMirror, after the header modifiers, as makeFilters orders them */
+    ro = canary_ok(&list,
+                   CANARY_HEAD "  service:\n    port: 9898\n    gatewayRefs: [{name: gw}]\n"
+                               "    headers: {response: {add: {x-v: \"1\"}}}\n"
+                               "    rewrite: {uri: /v2, authority: b.example.com}\n"
+                               "    mirror: [{backendRef: {name: shadow, port: 80}}]\n"
+                               "  analysis: {stepWeight: 50}\n",
+                   "", &diags);
+    ck_assert_ptr_nonnull(strstr(
+        ro->route_yaml,
+        "    filters: [{type: ResponseHeaderModifier, responseHeaderModifier: {add: [{name: "
+        "\"x-v\", value: \"1\"}]}}, {type: URLRewrite, urlRewrite: {hostname: \"b.example.com\", "
+        "path: {type: ReplacePrefixMatch, replacePrefixMatch: \"/v2\"}}}, {type: RequestMirror, "
+        "requestMirror: {backendRef: {name: shadow, port: 80}}}]\n"));
+    gs_scenario_list_clear(&list);
+    gs_diags_clear(&diags);
+    ro = canary_ok(&list,
+                   CANARY_HEAD "  service:\n    port: 9898\n    gatewayRefs: [{name: gw}]\n"
+                               "    rewrite: {uri: /v2, type: ReplaceFullPath}\n"
+                               "  analysis: {stepWeight: 50}\n",
+                   "", &diags);
+    ck_assert_ptr_nonnull(strstr(ro->route_yaml,
+                                 "{type: URLRewrite, urlRewrite: {path: {type: ReplaceFullPath, "
+                                 "replaceFullPath: \"/v2\"}}}"));
+    gs_scenario_list_clear(&list);
+    gs_diags_clear(&diags);
 }
 END_TEST
 
@@ -736,6 +763,14 @@ START_TEST(flagger_messages)
                                          "  analysis: {iterations: 2, match: [{headers: {x: "
                                          "{exact: y}}}], sessionAffinity: {cookieName: c}}\n",
                              PODINFO_BACKENDS, "session affinity with A/B testing", false);
+    failures += !canary_says(CANARY_HEAD "  service: {port: 80, gatewayRefs: [{name: gw}], "
+                                         "mirror: {name: x}, corsPolicy: {}}\n"
+                                         "  analysis: {stepWeight: 10}\n",
+                             PODINFO_BACKENDS, "spec.service.mirror: a list of {backendRef", false);
+    failures += !canary_says(CANARY_HEAD "  service: {port: 80, gatewayRefs: [{name: gw}], "
+                                         "corsPolicy: {}}\n  analysis: {stepWeight: 10}\n",
+                             PODINFO_BACKENDS, "spec.service: corsPolicy: not written into the "
+                             "route", true);
     failures += !canary_says("apiVersion: v1\nkind: Service\nmetadata: {name: r}\n",
                              PODINFO_BACKENDS, "holds no Flagger Canary (flagger.app/v1beta1 "
                              "Canary) and no Argo Rollout", false);
