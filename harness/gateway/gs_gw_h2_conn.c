@@ -20,7 +20,13 @@
  *   new connections refused for a while (gs_gw_addrlim). Complete requests are dispatched after
  *   the whole read was processed, so one reset in the same read costs no upstream work;
  * - a header block must arrive within header_timeout in total; the idle timeout counts whole
- *   frames, so trickled bytes do not keep a connection. */
+ *   frames, so trickled bytes do not keep a connection.
+ * WebSocket over HTTP/2 (RFC 8441): SETTINGS_ENABLE_CONNECT_PROTOCOL is sent; an extended CONNECT
+ * with :protocol websocket goes upstream as an HTTP/1.1 GET with Upgrade: websocket and a key of
+ * the gateway's own; a 101 with the right Sec-WebSocket-Accept is answered 200 and the stream's
+ * DATA and the upstream connection become one tunnel (h2d_ws_*): the client's bytes reach the
+ * upstream with the stream window reopened only as they are written (at most the window in
+ * flight), the upstream's are read while less than 1 MiB waits for the client. */
 #include "gs_gw_conn.h"
 #include "gs_gw_reqbuild.h"
 #include "gs_sockread.h"
@@ -29,14 +35,20 @@
 #include "gs_alloc.h"
 #include "gs_gw_budget.h"
 #include "gs_gw_fsm.h"
+#include "gs_h1.h"
 #include "gs_log.h"
 #include "gs_time.h"
+#include "gs_ws.h"
 
 #include <ctype.h>
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <nghttp2/nghttp2.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #define H2D_RESET_WINDOW_NS (10 * GS_NS_PER_S)
 /* Encoded frames waiting for the socket: at most this much per connection, and over
@@ -44,6 +56,10 @@
  * H2D_OUT_MIN per connection (each still makes progress as its own output drains). */
 #define H2D_OUT_MAX (1u << 20)
 #define H2D_OUT_MIN (64u << 10)
+/* WebSocket tunnels: upstream bytes read ahead of the client at most; client bytes sent before
+ * the upstream switched protocols, kept at most. */
+#define H2D_WS_READ_MAX (1u << 20)
+#define H2D_WS_EARLY_MAX (64u << 10)
 
 typedef struct h2d_stream h2d_stream;
 
@@ -109,6 +125,15 @@ struct h2d_stream {
     size_t resume_below; /* paused: resumed once less than this waits for the client */
     size_t body_held;    /* request body bytes charged to the budgets */
     size_t resp_held;    /* response bytes charged to the budgets (waiting for the client) */
+    /* WebSocket over HTTP/2 (RFC 8441): the :protocol received, the Sec-WebSocket-Accept the
+     * upstream must answer, the upstream connection once it switched (owned), client bytes
+     * before that, client bytes written to the upstream whose window is not reopened yet */
+    char *protocol;
+    bool ws, ws_upstream_end, ws_client_end;
+    char ws_accept[29];
+    struct bufferevent *tunnel;
+    gs_buf ws_early;
+    size_t ws_unconsumed;
 };
 
 static void h2d_flush(h2d *h);
@@ -238,6 +263,10 @@ static void h2d_stream_free(h2d_stream *s)
      * slices, not inside this callback (a closing connection frees all its streams at once). */
     gs_gw_release_buf(&h2d_guards(s->h)->release, &s->req.body);
     gs_gw_release_buf(&h2d_guards(s->h)->release, &s->resp.body);
+    if (s->tunnel)
+        bufferevent_free(s->tunnel);
+    free(s->protocol);
+    gs_buf_clear(&s->ws_early);
     gs_gw_request_clear(&s->req);
     gs_gw_response_clear(&s->resp);
     free(s);
@@ -320,6 +349,8 @@ static int on_h2d_header(nghttp2_session *ng, const nghttp2_frame *frame, const 
             slot = &s->req.target;
         else if (namelen == 10 && memcmp(n, ":authority", 10) == 0)
             slot = &s->req.authority;
+        else if (namelen == 9 && memcmp(n, ":protocol", 9) == 0)
+            slot = &s->protocol;
         if (slot) {
             free(*slot);
             *slot = gs_xstrndup(v, valuelen);
@@ -386,12 +417,16 @@ static ssize_t on_h2d_body_read(nghttp2_session *ng, int32_t stream_id, uint8_t 
     return (ssize_t)n;
 }
 
+static bool h2d_ws_open(h2d_stream *s, gs_gw_response *resp);
+
 /* Fires with the exchange's response (once). */
 static void on_h2d_response(void *arg, gs_gw_response *resp)
 {
     h2d_stream *s = arg;
     h2d *h = s->h;
     s->ex = NULL;
+    if (s->ws && h2d_ws_open(s, resp))
+        return;
     h2d_set_resp_state(s, H2D_RESP_WHOLE);
     s->resp = *resp;
     memset(resp, 0, sizeof(*resp));
@@ -559,6 +594,170 @@ static void on_h2d_body_taken(void *arg, size_t len);
 static const gs_gw_sink h2d_sink = {on_h2d_response, on_h2d_head, on_h2d_body_data, on_h2d_end,
                                     on_h2d_body_taken};
 
+/* ---- WebSocket over HTTP/2 (RFC 8441) ---- */
+
+/* An extended CONNECT becomes the HTTP/1.1 upgrade the upstream is sent: GET, Upgrade:
+ * websocket, a fresh Sec-WebSocket-Key (Sec-WebSocket-Version and the other fields as the client
+ * sent them). NULL, or why the request cannot be taken. */
+static const char *h2d_ws_request(h2d_stream *s)
+{
+    if (strcmp(s->req.method, "CONNECT") != 0)
+        return ":protocol on a request other than CONNECT";
+    if (!gs_h1_strieq(s->protocol, strlen(s->protocol), "websocket"))
+        return "extended CONNECT for a protocol other than websocket";
+    uint8_t raw[16];
+    char key[25];
+    if (RAND_bytes(raw, sizeof(raw)) != 1)
+        return "no random bytes for Sec-WebSocket-Key";
+    EVP_EncodeBlock((unsigned char *)key, raw, (int)sizeof(raw)); /* 24 characters + NUL */
+    gs_ws_accept(key, strlen(key), s->ws_accept);
+    gs_gw_headers_remove(&s->req.headers, "sec-websocket-key");
+    gs_gw_headers_add(&s->req.headers, "sec-websocket-key", key);
+    free(s->req.method);
+    s->req.method = gs_xstrdup("GET");
+    free(s->req.upgrade);
+    s->req.upgrade = gs_xstrdup("websocket");
+    s->ws = true;
+    return NULL;
+}
+
+/* nghttp2 asks for the tunnel's bytes towards the client. */
+static ssize_t on_h2d_ws_read(nghttp2_session *ng, int32_t stream_id, uint8_t *buf, size_t len,
+                              uint32_t *flags, nghttp2_data_source *src, void *arg)
+{
+    (void)ng;
+    (void)stream_id;
+    (void)arg;
+    h2d_stream *s = src->ptr;
+    int n = evbuffer_remove(bufferevent_get_input(s->tunnel), buf, len);
+    if (n > 0)
+        return n;
+    if (s->ws_upstream_end) {
+        *flags |= NGHTTP2_DATA_FLAG_EOF;
+        return 0;
+    }
+    return NGHTTP2_ERR_DEFERRED;
+}
+
+static void h2d_ws_kick(h2d_stream *s)
+{
+    nghttp2_session_resume_data(s->h->ng, s->id);
+    if (!s->h->in_io)
+        event_active(s->h->pump, 0, 0);
+}
+
+/* The upstream sent bytes: they go out as DATA (read up to H2D_WS_READ_MAX ahead). */
+static void on_h2d_ws_upstream_read(struct bufferevent *bev, void *arg)
+{
+    (void)bev;
+    h2d_ws_kick(arg);
+}
+
+/* The upstream took the client's bytes: reopen the stream window by that much; after the
+ * client's END_STREAM, end the upstream's input too. */
+static void on_h2d_ws_upstream_write(struct bufferevent *bev, void *arg)
+{
+    h2d_stream *s = arg;
+    if (s->ws_unconsumed) {
+        nghttp2_session_consume_stream(s->h->ng, s->id, s->ws_unconsumed);
+        s->ws_unconsumed = 0;
+    }
+    if (s->ws_client_end)
+        shutdown(bufferevent_getfd(bev), SHUT_WR);
+    h2d_ws_kick(s);
+}
+
+/* The upstream closed (or failed): what it sent goes out, then the stream ends. */
+static void on_h2d_ws_upstream_event(struct bufferevent *bev, short what, void *arg)
+{
+    h2d_stream *s = arg;
+    if (!(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)))
+        return;
+    bufferevent_disable(bev, EV_READ | EV_WRITE);
+    s->ws_upstream_end = true;
+    h2d_ws_kick(s);
+}
+
+/* The answer to an extended CONNECT: a 101 with the right Sec-WebSocket-Accept opens the
+ * tunnel (200 to the client, true); anything else is answered as usual (false), a 2xx that
+ * switched nothing, or a wrong 101, as 502. */
+static bool h2d_ws_open(h2d_stream *s, gs_gw_response *resp)
+{
+    const char *why = NULL;
+    if (resp->status == 101 && resp->tunnel) {
+        const char *acc = gs_gw_headers_get(&resp->headers, "sec-websocket-accept");
+        if (acc == NULL || strcmp(acc, s->ws_accept) != 0)
+            why = "the backend switched to WebSocket with a wrong Sec-WebSocket-Accept";
+    } else if (resp->status >= 100 && resp->status < 300) {
+        why = "the backend did not switch to WebSocket";
+    } else {
+        return false;
+    }
+    if (why) {
+        gs_gw_response_clear(resp);
+        gs_gw_response_simple(resp, 502, why);
+        return false;
+    }
+    h2d *h = s->h;
+    h2d_set_resp_state(s, H2D_RESP_STREAMING);
+    s->tunnel = resp->tunnel;
+    resp->tunnel = NULL;
+    gs_gw_response *r = &s->resp;
+    gs_gw_response_clear(r);
+    r->status = 200;
+    r->headers = resp->headers;
+    memset(&resp->headers, 0, sizeof(resp->headers));
+    nghttp2_nv *nva = gs_xcalloc(r->headers.len + 1, sizeof(*nva));
+    size_t k = 0;
+    static char status_name[] = ":status", ok[] = "200";
+    nva[k++] = (nghttp2_nv){(uint8_t *)status_name, (uint8_t *)ok, 7, 3, NGHTTP2_NV_FLAG_NONE};
+    for (size_t i = 0; i < r->headers.len; i++) {
+        gs_gw_header *f = &r->headers.items[i];
+        for (char *p = f->name; *p; p++)
+            *p = (char)tolower((unsigned char)*p);
+        if (strcmp(f->name, "connection") == 0 || strcmp(f->name, "transfer-encoding") == 0 ||
+            strcmp(f->name, "keep-alive") == 0 || strcmp(f->name, "upgrade") == 0 ||
+            strcmp(f->name, "content-length") == 0 ||
+            strcmp(f->name, "sec-websocket-accept") == 0)
+            continue;
+        nva[k++] = (nghttp2_nv){(uint8_t *)f->name, (uint8_t *)f->value, f->name_len, f->value_len,
+                                NGHTTP2_NV_FLAG_NONE};
+    }
+    nghttp2_data_provider prd = {.source = {.ptr = s}, .read_callback = on_h2d_ws_read};
+    nghttp2_submit_response(h->ng, s->id, nva, k, &prd);
+    free(nva);
+    bufferevent_setwatermark(s->tunnel, EV_READ, 0, H2D_WS_READ_MAX);
+    bufferevent_setcb(s->tunnel, on_h2d_ws_upstream_read, on_h2d_ws_upstream_write,
+                      on_h2d_ws_upstream_event, s);
+    bufferevent_enable(s->tunnel, EV_READ | EV_WRITE);
+    if (s->ws_early.len) { /* sent before the 101: their window reopens as they are written */
+        bufferevent_write(s->tunnel, s->ws_early.data, s->ws_early.len);
+        gs_buf_clear(&s->ws_early);
+    }
+    if (!h->in_io)
+        h2d_flush(h);
+    return true;
+}
+
+/* Client DATA of a WebSocket stream: to the upstream, or kept until it switched. */
+static void h2d_ws_data(h2d_stream *s, const uint8_t *data, size_t len)
+{
+    nghttp2_session *ng = s->h->ng;
+    if (s->tunnel) {
+        bufferevent_write(s->tunnel, data, len);
+        s->ws_unconsumed += len; /* the window reopens once the upstream took them */
+        return;
+    }
+    if (s->ws_early.len + len > H2D_WS_EARLY_MAX || s->resp_state != H2D_RESP_WAIT) {
+        nghttp2_session_consume_stream(ng, s->id, len);
+        if (s->resp_state == H2D_RESP_WAIT)
+            nghttp2_submit_rst_stream(ng, NGHTTP2_FLAG_NONE, s->id, NGHTTP2_ENHANCE_YOUR_CALM);
+        return;
+    }
+    gs_buf_append(&s->ws_early, data, len);
+    s->ws_unconsumed += len;
+}
+
 static void h2d_dispatch(h2d *h, h2d_stream *s)
 {
     h2d_req_dispatch(s);
@@ -569,7 +768,9 @@ static void h2d_dispatch(h2d *h, h2d_stream *s)
     gs_gw_runtime *rt = h->conn->rt;
     gs_gw_snapshot *snap = rt->current;
     const gs_rt_port *port = gs_gw_conn_port(h->conn, snap);
-    const char *bad = gs_gw_reqbuild_h2(&s->req);
+    const char *bad = s->protocol ? h2d_ws_request(s) : NULL;
+    if (bad == NULL)
+        bad = gs_gw_reqbuild_h2(&s->req);
     if (port == NULL || bad) {
         gs_gw_response r = {0};
         gs_gw_response_simple(&r, bad ? 400 : 404, bad ? bad : "listener removed by reload");
@@ -674,7 +875,8 @@ static int on_h2d_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, vo
         /* A gRPC call is dispatched at its HEADERS and its body streams (client and
          * bidirectional streams must not wait for the client's end); other requests are
          * dispatched once whole. Trailers of a streamed request are not forwarded. */
-        if (end) {
+        if (end || (frame->hd.type == NGHTTP2_HEADERS && s->protocol != NULL)) {
+            /* an extended CONNECT is whole at its HEADERS: its DATA is the tunnel's */
             h2d_queue(h, s, H2D_REQ_QUEUED);
         } else if (frame->hd.type == NGHTTP2_HEADERS &&
                    frame->headers.cat == NGHTTP2_HCAT_REQUEST && gs_gw_request_is_grpc(&s->req)) {
@@ -688,6 +890,10 @@ static int on_h2d_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, vo
     } else if (end && s->req_state == H2D_REQ_OPEN) {
         h2d_set_req_state(s, H2D_REQ_DISPATCHED);
         gs_gw_exchange_body(s->ex, NULL, 0, true);
+    } else if (end && s->ws) {
+        s->ws_client_end = true;
+        if (s->tunnel && evbuffer_get_length(bufferevent_get_output(s->tunnel)) == 0)
+            shutdown(bufferevent_getfd(s->tunnel), SHUT_WR);
     }
     return 0;
 }
@@ -725,6 +931,10 @@ static int on_h2d_data(nghttp2_session *ng, uint8_t flags, int32_t stream_id, co
             return 0;
         }
         gs_gw_exchange_body(s->ex, (const char *)data, len, false);
+        return 0;
+    }
+    if (s && s->protocol) { /* an extended CONNECT's DATA is the tunnel's, not a body */
+        h2d_ws_data(s, data, len);
         return 0;
     }
     if (s && s->req_state == H2D_REQ_REFUSED)
@@ -926,6 +1136,7 @@ static h2d *h2d_new(gs_gw_conn *c)
         {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, c->rt->limits.h2_max_streams},
         {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 1u << 20},
         {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, (uint32_t)c->rt->limits.max_header_bytes},
+        {NGHTTP2_SETTINGS_ENABLE_CONNECT_PROTOCOL, 1}, /* RFC 8441: WebSocket over HTTP/2 */
     };
     nghttp2_submit_settings(h->ng, NGHTTP2_FLAG_NONE, iv, GS_ARRAY_LEN(iv));
     bufferevent_setcb(c->bev, on_h2d_read, on_h2d_write, on_h2d_event, c);
