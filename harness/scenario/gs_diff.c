@@ -909,6 +909,82 @@ static diff_cause diff_cause_of(const diff_probe *p, const diff_answer *x, const
     return GS_DIFF_OTHER;
 }
 
+/* The suggested fix for this very probe (|x| the before side's answer, |y| the after side's),
+ * in its own words: what to write for this host and path, into |b| ("" when none is known). */
+static void diff_fix_for(const diff_probe *p, const diff_answer *x, const diff_answer *y,
+                         diff_cause cause, gs_buf *b)
+{
+    char lit[480] = "";
+    diff_literal(p->written[0] ? p->written : p->path, lit, sizeof lit);
+    char hname[256], hval[512] = "";
+    snprintf(hname, sizeof hname, "%.*s", (int)strcspn(p->header, ":"), p->header);
+    if (strchr(p->header, ':'))
+        snprintf(hval, sizeof hval, "%s",
+                 strchr(p->header, ':') + 1 + (strchr(p->header, ':')[1] == ' '));
+    switch (cause) {
+    case GS_DIFF_CASE:
+        gs_buf_printf(b, "on %s, match \"%s\" with type RegularExpression \"(?i)%s.*\"", p->host,
+                      lit, lit);
+        break;
+    case GS_DIFF_CHAR_PREFIX:
+        gs_buf_printf(b,
+                      "if %s must keep reaching %s, match \"%s\" on %s with type "
+                      "RegularExpression \"%s.*\"",
+                      p->path, x->backend, lit, p->host, lit);
+        break;
+    case GS_DIFF_CAPTURE:
+    case GS_DIFF_REWRITE:
+        gs_buf_printf(b, "%s must see %s for %s (it sees %s): ", x->backend, x->path, p->path,
+                      y->path);
+        if (cause == GS_DIFF_REWRITE)
+            gs_buf_printf(b, "URLRewrite ReplaceFullPath \"%s\" on the rule of %s", x->path, lit);
+        else
+            gs_buf_puts(b, "not expressible with a URLRewrite; rewrite in the backend");
+        break;
+    case GS_DIFF_CANARY_HEADER:
+    case GS_DIFF_HEADER_MATCH:
+        gs_buf_printf(b,
+                      "on %s, a rule matching path \"%s\" and header %s: \"%s\" with its "
+                      "backendRef to %s",
+                      p->host, lit, hname, hval, x->backend);
+        break;
+    case GS_DIFF_CANARY_COOKIE:
+        gs_buf_printf(b,
+                      "on %s, a rule matching path \"%s\" and header Cookie "
+                      "(RegularExpression \"(^|.*; )%.*s(;.*|$)\") with its backendRef to %s",
+                      p->host, lit, (int)strlen(hval), hval, x->backend);
+        break;
+    case GS_DIFF_SLASH_REDIRECT:
+        gs_buf_printf(b,
+                      "on %s, an Exact match of \"%s\" with a RequestRedirect (path "
+                      "ReplaceFullPath \"%s/\", statusCode %d)",
+                      p->host, p->path, p->path, x->status);
+        break;
+    case GS_DIFF_VHOST:
+        gs_buf_printf(b, "a URLRewrite with hostname \"%s\" on the rule of %s on %s", x->host, lit,
+                      p->host);
+        break;
+    case GS_DIFF_TLS:
+        if (x->status && strcmp(x->cert, "none") != 0)
+            gs_buf_printf(b,
+                          "a listener with protocol HTTPS, port 443, hostname %s and the "
+                          "certificate of the Ingress's secretName for it (ingress-nginx serves "
+                          "\"%s\")",
+                          p->host, x->cert);
+        break;
+    case GS_DIFF_REDIRECT:
+        if (x->status >= 300 && x->status < 400 && x->location[0])
+            gs_buf_printf(b, "on %s, a RequestRedirect of \"%s\" to %s with statusCode %d", p->host,
+                          lit, x->location, x->status);
+        else if (y->status >= 300 && y->status < 400)
+            gs_buf_printf(b, "on %s, no redirect for %s: ingress-nginx answers it %d", p->host,
+                          p->path, x->status);
+        break;
+    default:
+        break;
+    }
+}
+
 /* ---- running the probes ------------------------------------------------------------------- */
 
 static void diff_probe_line(const diff_probe *p, const char *verdict, gs_buf *b)
@@ -982,6 +1058,11 @@ static diff_cause diff_single(const diff_probe *p, const diff_side *before, cons
     if (*differs) {
         gs_buf_printf(out, "    differs in: %.*s\n", (int)what.len - 1, what.data);
         cause = diff_cause_of(p, &x, &y, what.data);
+        gs_buf fix = {0};
+        diff_fix_for(p, &x, &y, cause, &fix);
+        if (fix.len)
+            gs_buf_printf(out, "    fix: %s\n", fix.data);
+        gs_buf_clear(&fix);
     }
     gs_buf_clear(&what);
     gs_buf_clear(&tx);

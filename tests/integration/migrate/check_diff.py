@@ -145,7 +145,12 @@ def main():
                  "    ingress-nginx: 200 from shop/cart (saw shop.example.com/CART)\n"
                  "    builtin: 404\n    differs in: status backend",
            "DIFF GET http://shop.example.com/cartx\n",
-           "3 answered differently by ingress-nginx and builtin, 2 causes")
+           "3 answered differently by ingress-nginx and builtin, 2 causes",
+           # each probe's own fix, in its host's and path's words
+           "    differs in: status backend\n    fix: on shop.example.com, match \"/cart\" with "
+           "type RegularExpression \"(?i)/cart.*\"\n",
+           "    fix: if /cartx must keep reaching shop/cart, match \"/cart\" on "
+           "shop.example.com with type RegularExpression \"/cart.*\"\n")
     # grouped by cause, each with its suggested fix and its own probes only
     in_group(p, "case-insensitive regex matching (2 probes)",
              "suggested fix: match the host's paths with type RegularExpression and (?i)",
@@ -175,7 +180,9 @@ def main():
     expect(p, 1, "DIFF GET http://echo.example.com/ with X-Canary: always\n"
                  "    ingress-nginx: 200 from default/canary (saw echo.example.com/)\n"
                  "    builtin: 200 from default/production (saw echo.example.com/)\n"
-                 "    differs in: backend")
+                 "    differs in: backend\n"
+                 "    fix: on echo.example.com, a rule matching path \"/\" and header X-Canary: "
+                 "\"always\" with its backendRef to default/canary\n")
     if "DIFF GET http://echo.example.com/\n" in p.stdout:
         fail("requests without the header go to production on both sides", p)
     in_group(p, "canary header route missing (3 probes)",
