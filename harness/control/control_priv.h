@@ -35,6 +35,10 @@ typedef struct ctl_listener {
     bool programmed;   /* Programmed=True: goes into the route table */
     gs_rt_cert *certs; /* resolved certificates (PEM borrowed from the model/secrets) */
     size_t n_certs;
+    /* HTTPS with Gateway tls.frontend validation: the client CAs (owned, concatenated PEM of
+     * the references that resolve), NULL when no client certificate is asked for */
+    char *client_ca_pem;
+    bool client_insecure_fallback; /* mode AllowInsecureFallback */
     size_t table_index; /* valid when programmed and the table holds it */
     int attached;       /* attachedRoutes */
 } ctl_listener;
@@ -209,6 +213,18 @@ void gs_ctl_listener_owner(const ctl_listener *cl, const char **kind, const char
                            const char **name);
 /* Why listener status |ls| is not valid: the reason of its first failing condition, or NULL. */
 const char *gs_ctl_listener_fault(const gs_listener_status *ls);
+
+/* gs_control_frontend.c: Gateway spec.tls.frontend. The validation in force for listener |l|
+ * of |gw| (perPort for its port, else default), or NULL (not HTTPS, or none configured). */
+const gs_frontend_validation *gs_ctl_frontend_for(const gs_gateway *gw, const gs_listener *l);
+/* For an HTTPS listener with validation: resolves its CA references into |cl|'s client CA
+ * bundle and sets ResolvedRefs=False (InvalidCACertificateKind / RefNotPermitted /
+ * InvalidCACertificateRef) for an invalid one, Accepted=False/NoValidCACertificate (and not
+ * programmed) when none resolves. Call after the listener's other conditions. */
+void gs_ctl_frontend_listener(gs_control *c, ctl_listener *cl, gs_listener_status *ls);
+/* InsecureFrontendValidationMode=True/ConfigurationChanged into |out| when an HTTPS listener of
+ * |g| has mode AllowInsecureFallback. */
+void gs_ctl_frontend_gateway(const ctl_gateway *g, gs_conditions *out);
 
 /* gs_control_btls.c: BackendTLSPolicy. The policy in force for port |port_name| of Service
  * |ns|/|svc| (one naming that port beats one naming the whole Service; then the oldest, then

@@ -572,6 +572,8 @@ static void control_gateway(gs_control *c, ctl_gateway *g)
                               "No conflicts");
         }
         listener_refs(c, cl, ls, kinds_ok, bad);
+        if (!conflict && cl->accepted)
+            gs_ctl_frontend_listener(c, cl, ls);
         if (conflict)
             gs_conditions_set(&ls->conditions, "Programmed", "False", conflict,
                               "Not programmed: %s", why);
@@ -653,6 +655,7 @@ const char *gs_ctl_listener_fault(const gs_listener_status *ls)
 static void control_gateway_conditions(gs_control *c, ctl_gateway *g, gs_gateway_status *gs)
 {
     control_gateway_backend_tls(c, g, gs);
+    gs_ctl_frontend_gateway(g, &gs->conditions);
     if (control_gateway_parameters(c, g, gs))
         return;
     size_t valid = 0, accepted = 0, programmed = 0;
@@ -728,8 +731,10 @@ static void control_release_compute(gs_control *c)
     c->all_services = NULL;
     c->n_all_services = 0;
     for (size_t i = 0; i < c->n_gws; i++) {
-        for (size_t k = 0; k < c->gws[i].n_listeners; k++)
+        for (size_t k = 0; k < c->gws[i].n_listeners; k++) {
             free(c->gws[i].listeners[k].certs);
+            free(c->gws[i].listeners[k].client_ca_pem);
+        }
         free(c->gws[i].listeners);
     }
     free(c->gws);

@@ -530,7 +530,9 @@ int gs_ctl_table_build(gs_control *c, gs_error *err)
                                 .certs = cl->certs,
                                 .n_certs = cl->n_certs,
                                 .backend_client_cert =
-                                    gw->has_backend_client_cert ? &gw->backend_client_cert : NULL};
+                                    gw->has_backend_client_cert ? &gw->backend_client_cert : NULL,
+                                .client_ca_pem = cl->client_ca_pem,
+                                .client_insecure_fallback = cl->client_insecure_fallback};
             if (gs_route_table_add_listener(t, &l, &cl->table_index, &e) < 0) {
                 /* Cannot happen for listeners control accepted; keep going without it. */
                 cl->programmed = false;

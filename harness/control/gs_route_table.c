@@ -277,6 +277,8 @@ int gs_route_table_add_listener(gs_route_table *t, const gs_rt_listener *in, siz
     l->protocol = in->protocol;
     l->hostname = arena_strdup_lower(a, in->hostname);
     l->tls_passthrough = in->tls_passthrough;
+    l->client_ca_pem = arena_strdup(a, in->client_ca_pem);
+    l->client_insecure_fallback = in->client_insecure_fallback;
     if (in->n_certs) {
         gs_rt_cert *c = arena_alloc(a, in->n_certs * sizeof(*c));
         for (size_t i = 0; i < in->n_certs; i++) {

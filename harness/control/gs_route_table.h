@@ -50,6 +50,12 @@ typedef struct gs_rt_listener {
     /* The Gateway's spec.tls.backend.clientCertificateRef when it resolved, else NULL: the
      * certificate presented to backends reached over TLS (BackendTLSPolicy) from this listener. */
     const gs_rt_cert *backend_client_cert;
+    /* HTTPS with the Gateway's tls.frontend validation: client certificates are asked for and
+     * must chain to one of these CAs (concatenated PEM); NULL: none asked for. With
+     * |client_insecure_fallback| (AllowInsecureFallback) a client without a certificate, or
+     * with one that does not verify, is still served. */
+    const char *client_ca_pem;
+    bool client_insecure_fallback;
     /* Set by the table (ignored on input): position in gs_route_table_listener(). */
     size_t index;
 } gs_rt_listener;

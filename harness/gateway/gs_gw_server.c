@@ -221,7 +221,7 @@ static int on_tls_sni(SSL *ssl, int *alert, void *arg)
         ctx = gs_gw_tls_store_ctx(snap->tls, port->listeners[i]);
     if (ctx == NULL)
         return SSL_TLSEXT_ERR_ALERT_FATAL;
-    SSL_set_SSL_CTX(ssl, ctx);
+    gs_gw_tls_switch_ctx(ssl, ctx);
     return SSL_TLSEXT_ERR_OK;
 }
 

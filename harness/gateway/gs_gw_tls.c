@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* SSL_CTX construction for HTTPS listeners: PEM loading, ALPN selection, SNI switching. */
+/* SSL_CTX construction for HTTPS listeners: PEM loading, ALPN selection, SNI switching, and
+ * client certificate validation (the Gateway's tls.frontend). */
 #include "gs_gw_tls.h"
 
 #include "gs_alloc.h"
@@ -43,6 +44,41 @@ static SSL_CTX *tls_ctx_base(bool http)
     return ctx;
 }
 
+/* AllowInsecureFallback: the certificate is asked for, and whether it verifies does not decide
+ * anything (the connection is served with or without one). */
+static int on_client_verify_fallback(int preverify_ok, X509_STORE_CTX *store)
+{
+    (void)preverify_ok;
+    (void)store;
+    return 1;
+}
+
+/* The Gateway's tls.frontend validation for |l|: ask for a client certificate and verify it
+ * against the listener's CA bundle; AllowValidOnly fails the handshake of a client without a
+ * valid one. */
+static int tls_ctx_client_validation(SSL_CTX *ctx, const gs_rt_listener *l, gs_error *err)
+{
+    if (l->client_ca_pem == NULL)
+        return 0;
+    if (gs_tls_server_ctx_verify_clients(ctx, NULL, l->client_ca_pem, !l->client_insecure_fallback,
+                                         err) < 0)
+        return -1;
+    if (l->client_insecure_fallback)
+        SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, on_client_verify_fallback);
+    return 0;
+}
+
+void gs_gw_tls_switch_ctx(SSL *ssl, SSL_CTX *ctx)
+{
+    SSL_set_SSL_CTX(ssl, ctx);
+    /* SSL_set_SSL_CTX moves the certificate and the trust store, not the verification mode:
+     * copied here, as nginx does in its servername callback. */
+    int mode = SSL_CTX_get_verify_mode(ctx);
+    SSL_set_verify(ssl, mode, SSL_CTX_get_verify_callback(ctx));
+    if (mode != SSL_VERIFY_NONE)
+        SSL_set_num_tickets(ssl, 0); /* no resumption past the client check */
+}
+
 static bool listener_terminates(const gs_rt_listener *l)
 {
     return l->protocol == GS_RT_PROTO_HTTPS ||
@@ -62,7 +98,8 @@ int gs_gw_tls_store_new(gs_gw_tls_store **out, const gs_route_table *table, gs_e
             continue;
         SSL_CTX *ctx = tls_ctx_base(l->protocol == GS_RT_PROTO_HTTPS);
         gs_error e = {0};
-        if (gs_tls_ctx_use_pem(ctx, l->certs[0].cert_pem, l->certs[0].key_pem, &e) < 0) {
+        if (gs_tls_ctx_use_pem(ctx, l->certs[0].cert_pem, l->certs[0].key_pem, &e) < 0 ||
+            tls_ctx_client_validation(ctx, l, &e) < 0) {
             gs_log_warn("listener %s/%s %s: %s", l->gateway_namespace, l->gateway_name, l->name,
                         e.msg);
             SSL_CTX_free(ctx);

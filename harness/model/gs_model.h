@@ -253,6 +253,37 @@ typedef struct gs_gateway_infrastructure {
     gs_pos pos;
 } gs_gateway_infrastructure;
 
+/* spec.tls.frontend validation: the CAs a client certificate must chain to (ObjectReferences:
+ * group, kind, name, optional namespace; Core support is a ConfigMap with `ca.crt`). */
+typedef enum gs_frontend_validation_mode {
+    GS_FRONTEND_ALLOW_VALID_ONLY = 0,    /* the default: no valid certificate, no connection */
+    GS_FRONTEND_ALLOW_INSECURE_FALLBACK, /* ask for one, accept without or with a bad one */
+} gs_frontend_validation_mode;
+
+typedef struct gs_frontend_validation {
+    bool set; /* `validation` written */
+    gs_local_ref *ca_certificate_refs;
+    size_t n_ca_certificate_refs;
+    gs_frontend_validation_mode mode;
+    gs_sval mode_str; /* default AllowValidOnly */
+    gs_pos pos;
+} gs_frontend_validation;
+
+/* spec.tls.frontend.perPort[]: overrides the default for HTTPS listeners on |port|. */
+typedef struct gs_frontend_port {
+    gs_ival port;
+    gs_frontend_validation validation;
+    gs_pos pos;
+} gs_frontend_port;
+
+typedef struct gs_gateway_frontend_tls {
+    bool set;                                  /* spec.tls.frontend written */
+    gs_frontend_validation default_validation; /* frontend.default.validation */
+    gs_frontend_port *per_port;
+    size_t n_per_port;
+    gs_pos pos;
+} gs_gateway_frontend_tls;
+
 /* spec.allowedListeners: which ListenerSets may attach (namespaces.from, default None). */
 typedef struct gs_allowed_listeners {
     gs_namespaces_from from; /* default None */
@@ -282,6 +313,7 @@ typedef struct gs_gateway {
         struct {
             gs_gateway_backend_tls backend;
         } tls;
+        gs_gateway_frontend_tls tls_frontend; /* spec.tls.frontend */
     } spec;
 } gs_gateway;
 

@@ -311,8 +311,48 @@ static void decode_listener_set(dec *d, const gs_yaml_node *spec, gs_listener_se
     ls->spec.listeners = listeners(d, spec, &ls->spec.n_listeners);
 }
 
+static void frontend_validation(dec *d, const gs_yaml_node *v, gs_frontend_validation *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!v || v->kind != GS_YAML_MAPPING)
+        return;
+    out->set = true;
+    out->pos = pos_of(v);
+    const gs_yaml_node *cas = get(v, "caCertificateRefs");
+    out->n_ca_certificate_refs = seq_len(cas);
+    out->ca_certificate_refs = alloc_n(d, seq_len(cas), sizeof *out->ca_certificate_refs);
+    for (size_t i = 0; i < seq_len(cas); i++)
+        local_ref(cas->items[i], &out->ca_certificate_refs[i]);
+    out->mode_str = sv_def(v, "mode", "AllowValidOnly");
+    out->mode = strcmp(out->mode_str.v, "AllowInsecureFallback") == 0
+                    ? GS_FRONTEND_ALLOW_INSECURE_FALLBACK
+                    : GS_FRONTEND_ALLOW_VALID_ONLY;
+}
+
+/* spec.tls.frontend: default.validation and perPort[].tls.validation. */
+static void frontend_tls(dec *d, const gs_yaml_node *spec, gs_gateway_frontend_tls *f)
+{
+    const gs_yaml_node *fr = get(get(spec, "tls"), "frontend");
+    memset(f, 0, sizeof *f);
+    if (!fr || fr->kind != GS_YAML_MAPPING)
+        return;
+    f->set = true;
+    f->pos = pos_of(fr);
+    frontend_validation(d, get(get(fr, "default"), "validation"), &f->default_validation);
+    const gs_yaml_node *pp = get(fr, "perPort");
+    f->n_per_port = seq_len(pp);
+    f->per_port = alloc_n(d, f->n_per_port, sizeof *f->per_port);
+    for (size_t i = 0; i < f->n_per_port; i++) {
+        f->per_port[i].port = iv(pp->items[i], "port");
+        f->per_port[i].pos = pos_of(pp->items[i]);
+        frontend_validation(d, get(get(pp->items[i], "tls"), "validation"),
+                            &f->per_port[i].validation);
+    }
+}
+
 static void decode_gateway(dec *d, const gs_yaml_node *spec, gs_gateway *gw)
 {
+    frontend_tls(d, spec, &gw->spec.tls_frontend);
     gw->spec.gateway_class_name = sv(spec, "gatewayClassName");
     allowed_listeners(d, spec, &gw->spec.allowed_listeners);
     gw->spec.listeners = listeners(d, spec, &gw->spec.n_listeners);

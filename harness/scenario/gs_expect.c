@@ -66,6 +66,7 @@ void gs_expect_obs_clear(gs_expect_obs *o)
     expect_tally_clear(&o->response);
     expect_tally_clear(&o->redirect);
     expect_tally_clear(&o->certificate);
+    expect_tally_clear(&o->handshake);
     if (o->mirrored && o->ex)
         for (size_t i = 0; i < o->ex->n_mirror; i++)
             free(o->mirrored[i]);
@@ -724,6 +725,14 @@ void gs_expect_observe(gs_expect_obs *o, const gs_traffic_response *r)
         expect_offend(o, &o->backend, r, "no response (%s)", gs_traffic_error_name(r->error));
     if (ex->certificate_backend)
         expect_check_certificate(o, r);
+    /* `handshake: rejected`: the gateway refused the client during TLS. With TLS 1.3 the
+     * client's side of the handshake ends before the server has judged its certificate, so
+     * the refusal may also arrive as an alert or a reset on the first read. */
+    if (ex->handshake_rejected && ok)
+        expect_offend(o, &o->handshake, r, "status %d answered", r->status);
+    else if (ex->handshake_rejected && !closed)
+        expect_offend(o, &o->handshake, r, "no response (%s), not a refusal",
+                      gs_traffic_error_name(r->error));
     if (ex->request.present) {
         if (!ok)
             expect_offend(o, &o->request, r, "no response (%s)", gs_traffic_error_name(r->error));
@@ -1038,7 +1047,8 @@ static void expect_errors(const gs_expect_obs *o, const gs_traffic_result *res,
     for (int e = 1; e < GS_TRAFFIC_ERR_COUNT; e++)
         errs += res->errors[e];
     bool judged = ex->n_statuses || ex->has_grpc_status || ex->backend || ex->backend_none ||
-                  ex->request.present || ex->response.present || ex->has_redirect;
+                  ex->handshake_rejected || ex->request.present || ex->response.present ||
+                  ex->has_redirect;
     if (judged || ex->n_split == 0 || errs == 0)
         return;
     gs_results_check *c = gs_results_add_check(step, "errors");
@@ -1369,6 +1379,13 @@ unsigned gs_expect_finish(gs_expect_obs *o, const gs_traffic_result *res,
         expect_tally_check(step, "backend", &o->backend, total,
                            ex->backend_none ? "no backend answers" : ex->backend,
                            b.data ? b.data : "", &failed);
+        gs_buf_reset(&b);
+    }
+    if (ex->handshake_rejected) {
+        expect_counts_text(&b, &res->statuses, "");
+        expect_errors_text(&b, res);
+        expect_tally_check(step, "handshake", &o->handshake, total,
+                           "every connection refused during TLS", b.data ? b.data : "", &failed);
         gs_buf_reset(&b);
     }
     if (ex->certificate_backend) {

@@ -60,7 +60,8 @@ typedef struct gs_expect_obs {
     const char *authority;         /* the Host the requests carried */
     const char *request_id_prefix; /* as given to gs_traffic, or NULL */
     uint64_t observed;             /* measured requests seen */
-    gs_expect_tally status, grpc_status, backend, request, response, redirect, certificate;
+    gs_expect_tally status, grpc_status, backend, request, response, redirect, certificate,
+        handshake;
     /* `certificate` expectations: the backend ("ns/name") whose TLS echo has the certificate of
      * SHA-256 |sha256| (lower-case hex), or NULL when none has (the gateway's own, say). Set by
      * the runner from the echo fleet; NULL: no certificate belongs to any backend. */

@@ -481,14 +481,37 @@ size_t gs_objset_load_model(const gs_objset *set, const gs_scenario *sc,
     return m->diags.nerrors - before;
 }
 
-int gs_objset_tls_generate(gs_objset_tls *out, const gs_scenario *sc, const gs_tls_pem *ca,
+/* The CA named |name| among |out|'s issuers, made (subject CN "gatesim CA NAME") on first use;
+ * NULL with |err| when generation fails. */
+static const gs_tls_pem *objset_issuer(gs_objset_tls *out, const char *name, gs_error *err)
+{
+    for (size_t i = 0; i < out->n_issuers; i++)
+        if (strcmp(out->issuer_names[i], name) == 0)
+            return &out->issuers[i];
+    size_t k = out->n_issuers;
+    char *cn = gs_xasprintf("gatesim CA %s", name);
+    int rc = gs_tls_ca_generate(&out->issuers[k], cn, err);
+    free(cn);
+    if (rc < 0)
+        return NULL;
+    out->issuer_names[k] = name;
+    out->n_issuers++;
+    return &out->issuers[k];
+}
+
+int gs_objset_tls_generate(gs_objset_tls *out, const gs_scenario *sc, const gs_tls_pem *run_ca,
                            gs_error *err)
 {
     memset(out, 0, sizeof(*out));
     out->secrets = gs_xcalloc(sc->n_tls ? sc->n_tls : 1, sizeof(*out->secrets));
     out->pems = gs_xcalloc(sc->n_tls ? sc->n_tls : 1, sizeof(*out->pems));
+    out->issuers = gs_xcalloc(sc->n_tls ? sc->n_tls : 1, sizeof(*out->issuers));
+    out->issuer_names = gs_xcalloc(sc->n_tls ? sc->n_tls : 1, sizeof(*out->issuer_names));
     for (size_t i = 0; i < sc->n_tls; i++) {
         const gs_scenario_tls *t = &sc->tls[i];
+        const gs_tls_pem *ca = t->issuer ? objset_issuer(out, t->issuer, err) : run_ca;
+        if (ca == NULL)
+            return GS_ERR_TLS;
         if (t->config_map) {
             out->secrets[i] = (gs_objset_secret){t->ns, t->name, ca->cert, NULL, true};
             out->n++;
@@ -509,6 +532,10 @@ void gs_objset_tls_clear(gs_objset_tls *t)
 {
     for (size_t i = 0; i < t->n; i++)
         gs_tls_pem_clear(&t->pems[i]);
+    for (size_t i = 0; i < t->n_issuers; i++)
+        gs_tls_pem_clear(&t->issuers[i]);
+    free(t->issuers);
+    free(t->issuer_names);
     free(t->pems);
     free(t->secrets);
     memset(t, 0, sizeof(*t));

@@ -85,10 +85,16 @@ typedef struct gs_objset_tls {
     gs_objset_secret *secrets;
     gs_tls_pem *pems;
     size_t n;
+    /* the entries' `issuer` CAs, made once per name: |issuers[i]| is named |issuer_names[i]|
+     * (borrowed from the scenario) */
+    gs_tls_pem *issuers;
+    const char **issuer_names;
+    size_t n_issuers;
 } gs_objset_tls;
 
-/* Generates one leaf certificate per `tls:` entry of |sc| (a `configMap` entry gets |ca|'s
- * certificate). Returns 0 or a GS_ERR_* with |err|;
+/* Generates one leaf certificate per `tls:` entry of |sc|, signed by |ca| or by the entry's
+ * `issuer` CA (made here); a `configMap` entry gets that CA's certificate. Returns 0 or a
+ * GS_ERR_* with |err|;
  * |out| holds what was made either way (free with gs_objset_tls_clear). */
 int gs_objset_tls_generate(gs_objset_tls *out, const gs_scenario *sc, const gs_tls_pem *ca,
                            gs_error *err);

@@ -53,6 +53,9 @@ typedef struct runner_scenario {
     gs_echo_fleet fleet;
     gs_objset set;
     gs_objset_tls tls; /* generated certificates, as synthesized Secrets */
+    /* per `tls:` entry a send presents as its clientCertificate: a file in the work folder with
+     * the certificate (and chain) then the key; NULL for the others */
+    char **client_pem;
     gs_target *target;
     const char **ctl;              /* --controller-name values for the target, NULL-terminated */
     double pending_convergence_ms; /* set-up convergence, reported on the first step */
@@ -207,6 +210,28 @@ static void on_runner_progress(uint64_t done, uint64_t errors, double elapsed_s,
 
 /* ---- set-up ---- */
 
+/* The files of the certificates sends present (send.clientCertificate), from the generated
+ * `tls:` entries they name. */
+static int runner_client_certs(runner_scenario *rs, gs_error *err)
+{
+    const gs_scenario *sc = rs->sc;
+    rs->client_pem = gs_xcalloc(sc->n_tls ? sc->n_tls : 1, sizeof(*rs->client_pem));
+    for (size_t i = 0; i < sc->n_steps; i++) {
+        long k = sc->steps[i].send.present ? sc->steps[i].send.client_certificate : -1;
+        if (k < 0 || (size_t)k >= rs->tls.n || rs->client_pem[k] != NULL)
+            continue;
+        const gs_objset_secret *sec = &rs->tls.secrets[k];
+        rs->client_pem[k] = gs_xasprintf("%s/client-%ld.pem", rs->workdir, k);
+        FILE *f = fopen(rs->client_pem[k], "w");
+        bool ok = f && fputs(sec->cert_pem, f) >= 0 && fputs(sec->key_pem, f) >= 0;
+        if (f && fclose(f) != 0)
+            ok = false;
+        if (!ok)
+            return gs_error_set(err, GS_ERR_IO, "%s: %s", rs->client_pem[k], strerror(errno));
+    }
+    return 0;
+}
+
 static int runner_tls(runner_scenario *rs, gs_error *err)
 {
     const gs_scenario *sc = rs->sc;
@@ -223,6 +248,8 @@ static int runner_tls(runner_scenario *rs, gs_error *err)
     rc = gs_tls_pem_write(rs->ca, rs->ca_path, NULL, err);
     if (rc == 0)
         rc = gs_objset_tls_generate(&rs->tls, sc, rs->ca, err);
+    if (rc == 0)
+        rc = runner_client_certs(rs, err);
     /* HTTPS backends (BackendTLSPolicy): a leaf of the same CA per backend, in the work folder
      * where the fleet hands it to the echo. */
     for (size_t i = 0; rc == 0 && i < sc->n_backends; i++) {
@@ -354,6 +381,10 @@ static void runner_teardown(runner_scenario *rs)
     free(rs->ctl);
     gs_echo_fleet_stop(&rs->fleet);
     gs_objset_clear(&rs->set);
+    for (size_t i = 0; rs->client_pem && i < rs->sc->n_tls; i++)
+        free(rs->client_pem[i]);
+    free(rs->client_pem);
+    rs->client_pem = NULL;
     gs_objset_tls_clear(&rs->tls);
     free(rs->ca_path);
     if (rs->workdir && !rs->cfg->keep_workdir) {
@@ -652,10 +683,11 @@ static int runner_pick_listener(const gs_target *t, const gs_scenario_send *send
                             "the target reports no address for listener %s of %s (not ready, or "
                             "not programmed)",
                             pick->name, gwref);
-    if ((send->sni || send->ca_file || !send->verify) && !d->tls &&
+    if ((send->sni || send->ca_file || !send->verify || send->client_certificate >= 0) && !d->tls &&
         !gs_scenario_protocol_is_l4(send->protocol))
         return gs_error_set(err, GS_ERR_INVALID,
-                            "send.sni, ca and verify are for TLS, but listener %s is %s",
+                            "send.sni, ca, verify and clientCertificate are for TLS, but "
+                            "listener %s is %s",
                             pick->name, pick->protocol);
     if (host)
         snprintf(d->host, sizeof(d->host), "%s", host);
@@ -824,6 +856,9 @@ static void runner_traffic_config(const runner_scenario *rs, const gs_scenario_s
     tc->new_connection_per_request = send->new_connection_per_request;
     tc->ca_file = d->tls ? (send->ca_file ? send->ca_file : rs->ca_path) : NULL;
     tc->sni = send->sni; /* NULL: the host part of the Host */
+    tc->cert_file = d->tls && send->client_certificate >= 0 && rs->client_pem
+                        ? rs->client_pem[send->client_certificate]
+                        : NULL;
     /* certificates the scenario did not generate and no CA given: nothing to trust */
     tc->insecure = d->tls && (!send->verify || tc->ca_file == NULL);
 }

@@ -78,6 +78,9 @@ typedef struct gs_scenario_tls {
     const char *name;
     const char *const *hosts;
     size_t n_hosts;
+    /* `issuer`: the name of another CA made for the run (entries with the same issuer share
+     * it): it signs the certificate, or is the ConfigMap's ca.crt; NULL: the run's CA */
+    const char *issuer;
     gs_pos pos;
 } gs_scenario_tls;
 
@@ -145,6 +148,9 @@ typedef struct gs_scenario_send {
     const char *sni;
     const char *ca_file;
     bool verify; /* default true */
+    /* `clientCertificate: ns/name`: the `spec.tls` Secret entry whose certificate and key the
+     * client presents when the gateway asks for one (index into gs_scenario.tls); -1: none */
+    long client_certificate;
     /* `addressAsHost`: the Host is the listener's address ("127.0.0.1:40123"), as the upstream
      * suite sends when a test gives no Host. */
     bool address_as_host;
@@ -251,6 +257,11 @@ typedef struct gs_scenario_expect {
      * a replica of that backend's TLS echo, i.e. the TLS was terminated there (passthrough). */
     const char *certificate_backend;
     gs_pos certificate_pos;
+    /* `handshake: rejected` (TLS sends): no request got through, each connection refused,
+     * reset or ended by a TLS alert before any response (a client certificate the gateway
+     * does not accept) */
+    bool handshake_rejected;
+    gs_pos handshake_pos;
     gs_pos pos;
 } gs_scenario_expect;
 

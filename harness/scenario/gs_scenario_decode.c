@@ -576,13 +576,25 @@ static void sd_backends(scenario_decoder *sd, const gs_yaml_node *spec)
     gs_dec_pop(&sd->d);
 }
 
+/* A DNS label: 1 to 63 of [a-z0-9-], not starting or ending with '-'. */
+static bool sd_label_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 63 || s[0] == '-' || s[n - 1] == '-')
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!(islower((unsigned char)s[i]) || isdigit((unsigned char)s[i]) || s[i] == '-'))
+            return false;
+    return true;
+}
+
 static void sd_tls(scenario_decoder *sd, const gs_yaml_node *spec)
 {
     gs_scenario *sc = sd->sc;
     gs_yaml_node *seq = gs_dec_seq(&sd->d, spec, "tls", false);
     if (seq == NULL || seq->kind != GS_YAML_SEQUENCE)
         return;
-    static const char *const fields[] = {"secret", "hosts", "configMap", NULL};
+    static const char *const fields[] = {"secret", "hosts", "configMap", "issuer", NULL};
     sc->tls = sd_alloc_array(sd, seq->nitems, sizeof(*sc->tls));
     gs_dec_push(&sd->d, "tls");
     for (size_t i = 0; i < seq->nitems; i++) {
@@ -600,6 +612,11 @@ static void sd_tls(scenario_decoder *sd, const gs_yaml_node *spec)
             gs_yaml_node *sec = gs_dec_field(&sd->d, item, what, true);
             bool ok = sec && sd_ref(sd, sec, what, false, &t->ns, &t->name);
             t->hosts = sd_strings(sd, item, "hosts", false, &t->n_hosts);
+            if (gs_dec_string(&sd->d, item, "issuer", false, &t->issuer) && !sd_label_ok(t->issuer))
+                gs_dec_error_field(&sd->d, gs_yaml_get(item, "issuer"), "issuer",
+                                   "must be a DNS label (lowercase letters, digits, '-'), got "
+                                   "\"%s\"",
+                                   t->issuer);
             if (t->config_map) {
                 if (gs_yaml_get(item, "hosts"))
                     gs_dec_error_field(&sd->d, item, "hosts",
@@ -695,6 +712,20 @@ static void sd_send_tls(scenario_decoder *sd, const gs_yaml_node *m, gs_scenario
     if (!s->verify && s->ca_file)
         gs_dec_error_field(&sd->d, gs_yaml_get(m, "verify"), "verify",
                            "contradicts ca: a CA is only used to verify");
+    gs_yaml_node *cc = gs_dec_field(&sd->d, m, "clientCertificate", false);
+    const char *ns, *name;
+    if (cc && sd_ref(sd, cc, "clientCertificate", false, &ns, &name)) {
+        const gs_scenario *sc = sd->sc;
+        for (size_t i = 0; i < sc->n_tls; i++)
+            if (!sc->tls[i].config_map && strcmp(sc->tls[i].ns, ns) == 0 &&
+                strcmp(sc->tls[i].name, name) == 0)
+                s->client_certificate = (long)i;
+        if (s->client_certificate < 0)
+            gs_dec_error_field(&sd->d, cc, "clientCertificate",
+                               "Secret %s/%s is not declared in spec.tls (the certificate "
+                               "the client presents is one the run makes)",
+                               ns, name);
+    }
     gs_dec_bool(&sd->d, m, "addressAsHost", false, &s->address_as_host);
     if (s->address_as_host && gs_yaml_get(m, "host"))
         gs_dec_error_field(&sd->d, gs_yaml_get(m, "addressAsHost"), "addressAsHost",
@@ -732,7 +763,7 @@ static void sd_send_l4(scenario_decoder *sd, const gs_yaml_node *m, gs_scenario_
              gs_scenario_protocol_name(s->protocol));
     sd_refuse_fields(sd, m, http_only, GS_ARRAY_LEN(http_only), why);
     if (s->protocol != GS_SCENARIO_TLS) {
-        static const char *const tls_only[] = {"sni", "ca", "verify"};
+        static const char *const tls_only[] = {"sni", "ca", "verify", "clientCertificate"};
         sd_refuse_fields(sd, m, tls_only, GS_ARRAY_LEN(tls_only), "only valid with protocol: tls");
     } else if (gs_yaml_get(m, "verify") == NULL && s->ca_file == NULL) {
         /* a passthrough backend's certificate is its own (an echo's generated CA), so by
@@ -842,12 +873,14 @@ static void sd_send(scenario_decoder *sd, const gs_yaml_node *m, gs_scenario_sen
                                          "alpn",
                                          "messages",
                                          "http2",
+                                         "clientCertificate",
                                          NULL};
     static const char *const protocols[] = {"http1", "h2c", "http2",     "grpc",
                                             "tcp",   "udp", "tls",       "websocket",
                                             NULL};
     s->present = true;
     s->verify = true;
+    s->client_certificate = -1;
     s->pos = m->pos;
     s->method = "GET";
     s->path = "/";
@@ -1128,12 +1161,35 @@ static void sd_expect_l4(scenario_decoder *sd, const gs_yaml_node *m, const gs_s
     gs_dec_pop(&sd->d);
 }
 
+/* `handshake: rejected`: the connection does not get through TLS, so nothing else about the
+ * answer can be expected beside it. */
+static void sd_expect_handshake(scenario_decoder *sd, const gs_yaml_node *m,
+                                const gs_scenario_send *send, gs_scenario_expect *e)
+{
+    static const char *const values[] = {"rejected", NULL};
+    int v = 0;
+    if (!gs_dec_enum(&sd->d, m, "handshake", false, values, &v))
+        return;
+    e->handshake_rejected = true;
+    e->handshake_pos = gs_yaml_get(m, "handshake")->pos;
+    static const char *const answered[] = {"status",       "grpcStatus", "backend",    "split",
+                                           "statusShares", "request",    "response",   "redirect",
+                                           "mirror",       "latency",    "certificate"};
+    sd_refuse_fields(sd, m, answered, GS_ARRAY_LEN(answered),
+                     "contradicts handshake: rejected (no request gets an answer)");
+    if (send->present && send->protocol != GS_SCENARIO_HTTP1 &&
+        send->protocol != GS_SCENARIO_HTTP2 && send->protocol != GS_SCENARIO_GRPC &&
+        send->protocol != GS_SCENARIO_TLS && send->protocol != GS_SCENARIO_WEBSOCKET)
+        gs_dec_error_field(&sd->d, gs_yaml_get(m, "handshake"), "handshake",
+                           "only valid when the step sends over TLS");
+}
+
 static void sd_expect(scenario_decoder *sd, const gs_yaml_node *m, const gs_scenario_send *send,
                       gs_scenario_expect *e)
 {
     static const char *const fields[] = {
-        "status",   "grpcStatus", "backend", "split",   "statusShares", "request",
-        "response", "redirect",   "mirror",  "latency", "certificate",  NULL};
+        "status",   "grpcStatus", "backend", "split",       "statusShares", "request", "response",
+        "redirect", "mirror",     "latency", "certificate", "handshake",    NULL};
     e->present = true;
     e->pos = m->pos;
     gs_dec_check_fields(&sd->d, m, fields);
@@ -1162,6 +1218,7 @@ static void sd_expect(scenario_decoder *sd, const gs_yaml_node *m, const gs_scen
     sd_status_shares_listed(sd, m, e);
     sd_http_expect(sd, m, "request", true, &e->request);
     sd_http_expect(sd, m, "response", false, &e->response);
+    sd_expect_handshake(sd, m, send, e);
     if (e->request.present && e->backend_none)
         gs_dec_error_field(&sd->d, gs_yaml_get(m, "request"), "request",
                            "no backend sees the request when backend is none");

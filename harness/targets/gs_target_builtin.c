@@ -170,6 +170,8 @@ static const char *const builtin_features[] = {
     "GatewayPort8080",
     "GatewayHTTPListenerIsolation",
     "GatewayHTTPSListenerDetectMisdirectedRequests",
+    "GatewayFrontendClientCertificateValidation",
+    "GatewayFrontendClientCertificateValidationInsecureFallback",
     "BackendTLSPolicy",
     "BackendTLSPolicySANValidation",
     "GatewayBackendClientCertificate",

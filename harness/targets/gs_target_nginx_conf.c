@@ -911,6 +911,17 @@ static void nx_tls(nx *x, gs_buf *b, const gs_rt_listener *l)
     }
     if (n == 0)
         gs_buf_puts(b, "        ssl_reject_handshake on;\n");
+    /* The Gateway's tls.frontend: nginx asks for the client certificate and, unlike the
+     * builtin, refuses a missing or invalid one with an HTTP 400 after the handshake
+     * (docs/targets/nginx.md); AllowInsecureFallback asks without judging. */
+    if (l->client_ca_pem != NULL) {
+        char *ca = gs_xasprintf("%s/certs/l%zu-client-ca.crt", x->in->workdir, l->index);
+        gs_buf_puts(b, "        ssl_client_certificate ");
+        nx_q(b, ca);
+        gs_buf_printf(b, ";\n        ssl_verify_client %s;\n",
+                      l->client_insecure_fallback ? "optional_no_ca" : "on");
+        gs_nginx_conf_add_file(x->out, ca, l->client_ca_pem);
+    }
 }
 
 /* The locations of one server: `/`, then per Exact path and PathPrefix of its candidates. */

@@ -122,6 +122,10 @@ typedef struct gs_traffic_config {
     const char *ca_file; /* PEM CA bundle to trust; NULL = system store */
     bool insecure;       /* skip certificate verification (callers should say so loudly) */
     const char *sni;     /* TLS server name; default the host part of |authority| */
+    /* TLS client certificate presented when the server asks: |cert_file| PEM (leaf, then its
+     * chain) and |key_file| PEM (NULL: the key is in |cert_file|); NULL: none */
+    const char *cert_file;
+    const char *key_file;
     const char *alpn;    /* GS_TRAFFIC_TLS: ALPN protocols offered, comma-separated; NULL none */
     /* GS_TRAFFIC_WEBSOCKET: the messages each connection sends and expects echoed, in order
      * (borrowed); none: the handshake alone. */

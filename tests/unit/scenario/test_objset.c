@@ -7,6 +7,11 @@
 #include "gs_control.h"
 #include "gs_json.h"
 #include "gs_test.h"
+#include "gs_tls.h"
+
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <stdbool.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -275,6 +280,74 @@ START_TEST(objset_apply_bumps_generation_on_spec_change)
 }
 END_TEST
 
+/* Whether |leaf_pem|'s first certificate verifies against CA |ca_pem| alone. */
+static bool objset_verifies(const char *leaf_pem, const char *ca_pem)
+{
+    BIO *lb = BIO_new_mem_buf(leaf_pem, -1), *cb = BIO_new_mem_buf(ca_pem, -1);
+    X509 *leaf = PEM_read_bio_X509(lb, NULL, NULL, NULL);
+    X509 *ca = PEM_read_bio_X509(cb, NULL, NULL, NULL);
+    X509_STORE *store = X509_STORE_new();
+    X509_STORE_add_cert(store, ca);
+    X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+    X509_STORE_CTX_init(ctx, store, leaf, NULL);
+    bool ok = X509_verify_cert(ctx) == 1;
+    X509_STORE_CTX_free(ctx);
+    X509_STORE_free(store);
+    X509_free(ca);
+    X509_free(leaf);
+    BIO_free(lb);
+    BIO_free(cb);
+    return ok;
+}
+
+/* `issuer`: entries naming the same one share a CA made for the run (a client certificate and
+ * the ConfigMap that must accept it), apart from the run's CA and from other issuers. */
+START_TEST(objset_tls_issuers)
+{
+    static const char yaml[] =
+        "apiVersion: gatesim.dev/v1alpha1\nkind: Scenario\nmetadata: {name: t}\nspec:\n"
+        "  tls:\n"
+        "  - {secret: infra/server, hosts: [a.example.com]}\n"
+        "  - {configMap: infra/client-ca, issuer: clients}\n"
+        "  - {secret: infra/client, issuer: clients, hosts: [client.example.com]}\n"
+        "  - {secret: infra/stranger, issuer: strangers, hosts: [x.example.com]}\n"
+        "  - {configMap: infra/run-ca}\n"
+        "  steps:\n  - name: a\n    send: {host: a.example.com, clientCertificate: infra/client, "
+        "requests: 1}\n";
+    char *sp = gs_test_write_temp(".yaml", yaml);
+    gs_scenario_list list = {0};
+    gs_diags diags = {0};
+    int rc = gs_scenario_list_load(&list, sp, &diags, NULL);
+    if (rc)
+        gs_diags_print(&diags, stderr, false);
+    ck_assert_int_eq(rc, 0);
+    const gs_scenario *sc = list.items[0];
+    ck_assert_str_eq(sc->tls[1].issuer, "clients");
+    ck_assert_ptr_null(sc->tls[0].issuer);
+    ck_assert_int_eq(sc->steps[0].send.client_certificate, 2);
+    gs_error err = {0};
+    gs_tls_pem ca = {0};
+    ck_assert_int_eq(gs_tls_ca_generate(&ca, "test CA", &err), 0);
+    gs_objset_tls tls = {0};
+    ck_assert_int_eq(gs_objset_tls_generate(&tls, sc, &ca, &err), 0);
+    ck_assert_uint_eq(tls.n, 5);
+    ck_assert_uint_eq(tls.n_issuers, 2);
+    const char *client_ca = tls.secrets[1].cert_pem;
+    ck_assert(objset_verifies(tls.secrets[0].cert_pem, ca.cert));
+    ck_assert(objset_verifies(tls.secrets[2].cert_pem, client_ca));
+    ck_assert(!objset_verifies(tls.secrets[2].cert_pem, ca.cert));
+    ck_assert(!objset_verifies(tls.secrets[3].cert_pem, client_ca));
+    ck_assert(!objset_verifies(tls.secrets[0].cert_pem, client_ca));
+    ck_assert_str_eq(tls.secrets[4].cert_pem, ca.cert);
+    gs_objset_tls_clear(&tls);
+    gs_tls_pem_clear(&ca);
+    gs_diags_clear(&diags);
+    gs_scenario_list_clear(&list);
+    unlink(sp);
+    free(sp);
+}
+END_TEST
+
 START_TEST(objset_model_is_what_the_target_gets)
 {
     char dir[] = "/tmp/gatesim-objset-XXXXXX";
@@ -355,6 +428,7 @@ int main(void)
     tcase_add_test(tc, objset_load_replace_delete_render);
     tcase_add_test(tc, objset_model_is_what_the_target_gets);
     tcase_add_test(tc, objset_apply_bumps_generation_on_spec_change);
+    tcase_add_test(tc, objset_tls_issuers);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
 }

@@ -25,8 +25,8 @@
 #define MORE_MODULE "/usr/lib/nginx/modules/ngx_http_headers_more_filter_module.so"
 #define STREAM_MODULE "/usr/lib/nginx/modules/ngx_stream_module.so"
 
-static const char *const route_sets[] = {"hosts-paths", "matches", "weights", "filters", "tls",
-                                         "grpc", "unsupported", "l4"};
+static const char *const route_sets[] = {"hosts-paths", "matches",     "weights", "filters", "tls",
+                                         "grpc",        "unsupported", "l4",      "mtls"};
 
 static char workdir[256];
 

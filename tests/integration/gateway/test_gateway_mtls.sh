@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Client certificate validation (Gateway spec.tls.frontend) against a real client: curl with
+# --cert/--key. Port 443 (mode AllowValidOnly, the default) serves a client whose certificate
+# chains to the ConfigMap's CA, over HTTP/2 and HTTP/1.1, and refuses one without a certificate
+# or with a certificate of another CA; port 8443's perPort entry (AllowInsecureFallback) serves
+# all three. Certificates are made with the openssl CLI.
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib.sh"
+
+cd "$WORK"
+ca() { # ca NAME
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=$1" \
+        -keyout "$1.key" -out "$1.crt" 2> /dev/null
+}
+leaf() { # leaf NAME CA SAN USAGE
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$3" \
+        -keyout "$1.key" -out "$1.csr" 2> /dev/null
+    printf 'subjectAltName=DNS:%s\nextendedKeyUsage=%s\n' "$3" "$4" > "$1.ext"
+    openssl x509 -req -in "$1.csr" -CA "$2.crt" -CAkey "$2.key" -CAcreateserial -days 2 \
+        -extfile "$1.ext" -out "$1.crt" 2> /dev/null
+}
+ca server-ca
+ca client-ca
+ca other-ca
+leaf server server-ca a.example.com serverAuth
+leaf client client-ca client.example.com clientAuth
+leaf stranger other-ca stranger.example.com clientAuth
+cd - > /dev/null
+
+start_echo default/v1 a; V1=$ECHO_PORT
+indent() { sed 's/^/    /' "$1"; }
+cat > "$WORK/mtls.yaml" <<YAML
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: gatesim}
+spec: {controllerName: gatesim.dev/gateway-controller}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: mtls, namespace: default}
+spec:
+  gatewayClassName: gatesim
+  tls:
+    frontend:
+      default:
+        validation:
+          caCertificateRefs: [{group: "", kind: ConfigMap, name: client-ca}]
+      perPort:
+      - port: 8443
+        tls:
+          validation:
+            mode: AllowInsecureFallback
+            caCertificateRefs: [{group: "", kind: ConfigMap, name: client-ca}]
+  listeners:
+  - name: strict
+    port: 443
+    protocol: HTTPS
+    tls: {certificateRefs: [{name: server-cert}]}
+  - name: lenient
+    port: 8443
+    protocol: HTTPS
+    tls: {certificateRefs: [{name: server-cert}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: v1, namespace: default}
+spec: {ports: [{port: 8080}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: app, namespace: default}
+spec:
+  parentRefs: [{name: mtls}]
+  rules:
+  - backendRefs: [{name: v1, port: 8080}]
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: server-cert, namespace: default}
+type: kubernetes.io/tls
+data:
+  tls.crt: $(base64 -w0 < "$WORK/server.crt")
+  tls.key: $(base64 -w0 < "$WORK/server.key")
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: client-ca, namespace: default}
+data:
+  ca.crt: |
+$(indent "$WORK/client-ca.crt")
+YAML
+
+start_gateway "$WORK/mtls.yaml" --backend "default/v1:8080=127.0.0.1:$V1"
+STRICT=$(gw_addr strict); STRICT=${STRICT##*:}
+LENIENT=$(gw_addr lenient); LENIENT=${LENIENT##*:}
+
+# c PORT [curl options]: prints the status line, or curl's error
+c() {
+    local port=$1
+    shift
+    rm -f "$WORK/head"
+    local err
+    err=$(curl -s -S --max-time 60 --cacert "$WORK/server-ca.crt" -o /dev/null -D "$WORK/head" \
+        --resolve "a.example.com:$port:127.0.0.1" "$@" "https://a.example.com:$port/" 2>&1)
+    if [ -s "$WORK/head" ]; then head -1 "$WORK/head" | tr -d '\r' | sed 's/ *$//'; else echo "error: $err"; fi
+}
+MINE=(--cert "$WORK/client.crt" --key "$WORK/client.key")
+OTHER=(--cert "$WORK/stranger.crt" --key "$WORK/stranger.key")
+
+check "strict: a certificate of the ConfigMap's CA is served (h2)" \
+    eq "$(c "$STRICT" "${MINE[@]}")" "HTTP/2 200"
+check "strict: a certificate of the ConfigMap's CA is served (http/1.1)" \
+    eq "$(c "$STRICT" --http1.1 "${MINE[@]}")" "HTTP/1.1 200 OK"
+check "strict: no certificate is refused" contains "$(c "$STRICT")" "error:"
+check "strict: no certificate is refused (http/1.1, TLS 1.2)" \
+    contains "$(c "$STRICT" --http1.1 --tlsv1.2 --tls-max 1.2)" "error:"
+check "strict: a certificate of another CA is refused" contains "$(c "$STRICT" "${OTHER[@]}")" \
+    "error:"
+check "lenient: a certificate of the ConfigMap's CA is served" \
+    eq "$(c "$LENIENT" "${MINE[@]}")" "HTTP/2 200"
+check "lenient: a certificate of another CA is served" \
+    eq "$(c "$LENIENT" "${OTHER[@]}")" "HTTP/2 200"
+check "lenient: no certificate is served" eq "$(c "$LENIENT")" "HTTP/2 200"
+
+finish
