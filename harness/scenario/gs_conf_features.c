@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: MIT */
-/* The upstream conformance features and profiles (gs_conf_features.h). The rows follow the
- * upstream feature sets of kubernetes-sigs/gateway-api (pkg/features, main at 4564255, the
- * revision the conformance library was ported from): which profile lists a feature as core,
- * which as extended. Upstream facts worth knowing when reading the columns:
- *  - GATEWAY-TLS's lists are v1.6.1's (conformance/utils/suite/profiles.go at the tag), the
- *    version the report states: core Gateway, ReferenceGrant, TLSRoute; extended the Gateway
- *    extended features and TLSRouteModeTerminate/Mixed. Upstream main has since added the
- *    BackendTLSPolicy features to its extended list; under v1.6.1 a TLSRoute test needing
- *    BackendTLSPolicy (BackendTLSPolicyTLSRouteTerminate) belongs to no profile;
- *  - GATEWAY-GRPC's extended features are the Gateway and BackendTLSPolicy ones only; the
- *    GRPCRoute extended features belong to no profile, so upstream reports tests needing them
+/* The upstream conformance features and profiles (gs_conf_features.h). The rows are upstream's
+ * feature names of kubernetes-sigs/gateway-api (pkg/features, main at 4564255, the revision the
+ * conformance library was ported from); the profile columns are v1.6.1's
+ * (conformance/utils/suite/profiles.go at that tag), the version the report states. Upstream
+ * facts worth knowing when reading the columns:
+ *  - GATEWAY-HTTP's extended features are the Gateway, HTTPRoute and BackendTLSPolicy ones;
+ *    GATEWAY-TLS's the Gateway ones and TLSRouteModeTerminate/Mixed; GATEWAY-GRPC's the Gateway
+ *    ones only. Main has since added the BackendTLSPolicy features to GATEWAY-TLS and
+ *    GATEWAY-GRPC, so the tests ported from main that need them (BackendTLSPolicyTLSRouteTerminate,
+ *    BackendTLSPolicyGRPCRoute) belong to no profile under v1.6.1;
+ *  - HTTPRouteBackendURLRewrite, HTTPRouteBackendRequestRedirect and
+ *    GRPCRouteRequestHeaderModifier are features of main that v1.6.1 does not have: in no profile;
+ *  - the GRPCRoute extended features belong to no profile, so upstream reports tests needing them
  *    under no profile (gatesim's own reports still list them);
  *  - TCPRoute, UDPRoute and the Mesh features belong to profiles gatesim does not judge. */
 #include "gs_conf_features.h"
@@ -63,16 +65,16 @@ static const gs_conf_feature conf_features[] = {
     {"SupportHTTPRouteRetry", "HTTPRouteRetry", 0, P_HTTP, true},
     {"SupportHTTPRouteRetryBackendTimeout", "HTTPRouteRetryBackendTimeout", 0, P_HTTP, true},
     {"SupportHTTPRouteRetryConnectionError", "HTTPRouteRetryConnectionError", 0, P_HTTP, true},
-    {"SupportHTTPRouteBackendURLRewrite", "HTTPRouteBackendURLRewrite", 0, P_HTTP, false},
-    {"SupportHTTPRouteBackendRequestRedirect", "HTTPRouteBackendRequestRedirect", 0, P_HTTP, false},
+    {"SupportHTTPRouteBackendURLRewrite", "HTTPRouteBackendURLRewrite", 0, 0, false},
+    {"SupportHTTPRouteBackendRequestRedirect", "HTTPRouteBackendRequestRedirect", 0, 0, false},
     {"SupportGRPCRoute", "GRPCRoute", P_GRPC, 0, false},
     {"SupportGRPCRouteNamedRouteRule", "GRPCRouteNamedRouteRule", 0, 0, false},
     {"SupportGRPCRouteRequestHeaderModifier", "GRPCRouteRequestHeaderModifier", 0, 0, false},
     {"SupportTLSRoute", "TLSRoute", P_TLS, 0, false},
     {"SupportTLSRouteModeTerminate", "TLSRouteModeTerminate", 0, P_TLS, false},
     {"SupportTLSRouteModeMixed", "TLSRouteModeMixed", 0, P_TLS, true},
-    {"SupportBackendTLSPolicy", "BackendTLSPolicy", 0, P_HTTP | P_GRPC, false},
-    {"SupportBackendTLSPolicySANValidation", "BackendTLSPolicySANValidation", 0, P_HTTP | P_GRPC, false},
+    {"SupportBackendTLSPolicy", "BackendTLSPolicy", 0, P_HTTP, false},
+    {"SupportBackendTLSPolicySANValidation", "BackendTLSPolicySANValidation", 0, P_HTTP, false},
     {"SupportTCPRoute", "TCPRoute", 0, 0, false},
     {"SupportUDPRoute", "UDPRoute", 0, 0, false},
     {"SupportMesh", "Mesh", 0, 0, false},

@@ -52,8 +52,13 @@ START_TEST(conf_profiles_membership)
     ck_assert_uint_eq(feat("GRPCRoute")->core_of, GS_CONF_PROFILE_GRPC);
     ck_assert_uint_eq(feat("TLSRoute")->core_of, GS_CONF_PROFILE_TLS);
     ck_assert_uint_eq(feat("GatewayPort8080")->extended_of, GS_CONF_PROFILE_ALL);
-    ck_assert_uint_eq(feat("BackendTLSPolicy")->extended_of,
-                      GS_CONF_PROFILE_HTTP | GS_CONF_PROFILE_GRPC);
+    /* v1.6.1: BackendTLSPolicy is extended in GATEWAY-HTTP only (main adds GRPC and TLS) */
+    ck_assert_uint_eq(feat("BackendTLSPolicy")->extended_of, GS_CONF_PROFILE_HTTP);
+    ck_assert_uint_eq(feat("BackendTLSPolicySANValidation")->extended_of, GS_CONF_PROFILE_HTTP);
+    /* features of main that v1.6.1 does not have belong to no profile */
+    ck_assert_uint_eq(feat("HTTPRouteBackendURLRewrite")->extended_of, 0);
+    ck_assert_uint_eq(feat("HTTPRouteBackendRequestRedirect")->extended_of, 0);
+    ck_assert_uint_eq(feat("GRPCRouteRequestHeaderModifier")->extended_of, 0);
     ck_assert_uint_eq(feat("HTTPRouteRequestMirror")->extended_of, GS_CONF_PROFILE_HTTP);
     ck_assert_uint_eq(feat("TLSRouteModeTerminate")->extended_of, GS_CONF_PROFILE_TLS);
     /* upstream's GATEWAY-GRPC does not list the GRPCRoute extended features */
