@@ -27,6 +27,7 @@
 #include "gs_tls.h"
 #include "gs_workdir.h"
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
@@ -37,7 +38,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -62,6 +65,13 @@ typedef struct runner_scenario {
     gs_scenario_statistics stats;  /* the scenario's, with alpha its share of a family budget */
     double *measured_rps;          /* the run's last measured request rate (0: none yet) */
     char **logs_home; /* the run's folder of saved logs, made when first needed; borrowed */
+    /* A loopback TCP socket bound but never listening, made when first needed: connecting to
+     * it is refused at once. Where a send expects to fail against a listener the target does
+     * not serve (not programmed: no address), it goes there, as to a Gateway address whose
+     * port no listener serves. */
+    bool has_refusing;
+    int refusing_fd;
+    char refusing_address[64];
 } runner_scenario;
 
 /* The random checks of a scenario (gs_expect_random_checks over its steps). */
@@ -387,6 +397,9 @@ static void runner_teardown(runner_scenario *rs)
     rs->client_pem = NULL;
     gs_objset_tls_clear(&rs->tls);
     free(rs->ca_path);
+    if (rs->has_refusing)
+        close(rs->refusing_fd);
+    rs->has_refusing = false;
     if (rs->workdir && !rs->cfg->keep_workdir) {
         gs_workdir_remove(rs->workdir);
     } else if (rs->workdir) {
@@ -448,11 +461,34 @@ typedef struct runner_dest {
     const gs_target_listener *listener;
     bool tls;
     char host[256];
+    gs_target_listener unserved; /* |listener| for a listener the target does not serve */
+    char unserved_gateway[256], unserved_name[256], unserved_address[64]; /* its own copies */
 } runner_dest;
+
+/* The address of |rs|'s refusing socket (made on first use), or NULL when none can be made. */
+static const char *runner_refusing_address(runner_scenario *rs)
+{
+    if (rs->has_refusing)
+        return rs->refusing_address;
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof(sin);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0 ||
+        getsockname(fd, (struct sockaddr *)&sin, &len) != 0) {
+        if (fd >= 0)
+            close(fd);
+        return NULL;
+    }
+    rs->has_refusing = true;
+    rs->refusing_fd = fd;
+    snprintf(rs->refusing_address, sizeof(rs->refusing_address), "127.0.0.1:%u",
+             (unsigned)ntohs(sin.sin_port));
+    return rs->refusing_address;
+}
 
 static int runner_pick_listener(const gs_target *t, const gs_scenario_send *send, const char *gwref,
                                 const gs_status_set *st, const gs_gateway_status *gw,
-                                runner_dest *d, gs_error *err);
+                                const char *refusing, runner_dest *d, gs_error *err);
 
 /* A cleartext listener the target serves under |gwref| without a Gateway among the objects
  * (the ingress-nginx target's): the one the send names, else the first. The Host is the send's,
@@ -476,7 +512,7 @@ static bool runner_target_listener(const gs_target *t, const gs_scenario_send *s
 /* Where a send goes: its Gateway (named, or the only one the target serves), then the listener
  * chosen from control's status for the objects applied now. */
 static int runner_pick_destination(runner_scenario *rs, const gs_scenario_send *send,
-                                   runner_dest *d, gs_error *err)
+                                   bool want_refusal, runner_dest *d, gs_error *err)
 {
     const gs_target *t = rs->target;
     char gwref[512] = "";
@@ -508,7 +544,11 @@ static int runner_pick_destination(runner_scenario *rs, const gs_scenario_send *
     else if (gw == NULL)
         rc = gs_error_set(err, GS_ERR_INVALID, "no Gateway %s among the objects", gwref);
     else
-        rc = runner_pick_listener(t, send, gwref, gs_control_status(ctl), gw, d, err);
+        rc = runner_pick_listener(t, send, gwref, gs_control_status(ctl), gw,
+                                  want_refusal && send->protocol != GS_SCENARIO_UDP
+                                      ? runner_refusing_address(rs)
+                                      : NULL,
+                                  d, err);
     gs_control_free(ctl);
     return rc;
 }
@@ -616,7 +656,7 @@ static size_t runner_candidates(const gs_status_set *st, const char *gwref,
  * programmed ones of the send's protocol; and the Host to send when the send has none. */
 static int runner_pick_listener(const gs_target *t, const gs_scenario_send *send, const char *gwref,
                                 const gs_status_set *st, const gs_gateway_status *gw,
-                                runner_dest *d, gs_error *err)
+                                const char *refusing, runner_dest *d, gs_error *err)
 {
     runner_cand *cands = NULL;
     size_t n = runner_candidates(st, gwref, gw, &cands);
@@ -674,6 +714,18 @@ static int runner_pick_listener(const gs_target *t, const gs_scenario_send *send
                             "protocol http2 needs TLS but listener %s is %s (use h2c)", pick->name,
                             pick->protocol);
     const gs_condition *programmed = gs_conditions_get(&pick->conditions, "Programmed");
+    if (d->listener == NULL && programmed && strcmp(programmed->status, "True") != 0 && refusing) {
+        /* A send that expects to fail, to a listener that is not programmed: the target has
+         * no address for it, so it goes to one that refuses every connection. */
+        snprintf(d->unserved_gateway, sizeof(d->unserved_gateway), "%s", gwref);
+        snprintf(d->unserved_name, sizeof(d->unserved_name), "%s", pick->name);
+        snprintf(d->unserved_address, sizeof(d->unserved_address), "%s", refusing);
+        d->unserved = (gs_target_listener){.gateway = d->unserved_gateway,
+                                           .listener = d->unserved_name,
+                                           .port = pick->port,
+                                           .address = d->unserved_address};
+        d->listener = &d->unserved;
+    }
     if (d->listener == NULL && programmed && strcmp(programmed->status, "True") != 0)
         return gs_error_set(err, GS_ERR_INVALID,
                             "the target reports no address for listener %s of %s: %s", pick->name,
@@ -988,7 +1040,8 @@ static int runner_send(runner_scenario *rs, size_t step_index, const gs_scenario
 {
     const gs_scenario_send *send = &step->send;
     runner_dest d;
-    int rc = runner_pick_destination(rs, send, &d, err);
+    int rc = runner_pick_destination(
+        rs, send, step->expect.backend_none || step->expect.handshake_rejected, &d, err);
     if (rc < 0)
         return rc;
     uint64_t requests = send->requests;
@@ -1229,7 +1282,7 @@ static int runner_rollout(runner_scenario *rs, const gs_scenario_rollout *ro,
                           gs_results_step *rst, gs_error *err)
 {
     runner_dest d;
-    int rc = runner_pick_destination(rs, &ro->traffic, &d, err);
+    int rc = runner_pick_destination(rs, &ro->traffic, false, &d, err);
     if (rc < 0)
         return rc;
     gs_traffic_header *hdrs = runner_send_headers(&ro->traffic);
