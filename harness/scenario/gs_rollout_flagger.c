@@ -203,8 +203,8 @@ static int flagger_emit_filters(gs_buf *b, const gs_yaml_node *svc)
         gs_buf_printf(b, "%s{type: URLRewrite, urlRewrite: {", filters++ ? ", " : "");
         if (authority && authority[0])
             gs_buf_printf(b, "hostname: \"%s\"%s", authority, uri && uri[0] ? ", " : "");
-        if (uri && uri[0]) { /* GetType: ReplaceFullPath when said, else ReplacePrefixMatch */
-            bool full = type && strcmp(type, "ReplaceFullPath") == 0;
+        if (uri && uri[0]) { /* GetType: ReplacePrefixMatch when said, else ReplaceFullPath */
+            bool full = !(type && strcmp(type, "ReplacePrefixMatch") == 0);
             gs_buf_printf(b, "path: {type: %s, %s: \"%s\"}",
                           full ? "ReplaceFullPath" : "ReplacePrefixMatch",
                           full ? "replaceFullPath" : "replacePrefixMatch", uri);
@@ -215,6 +215,33 @@ static int flagger_emit_filters(gs_buf *b, const gs_yaml_node *svc)
     for (size_t i = 0; mirrors && mirrors->kind == GS_YAML_SEQUENCE && i < mirrors->nitems; i++) {
         gs_buf_printf(b, "%s{type: RequestMirror, requestMirror: {", filters++ ? ", " : "");
         flagger_emit_field(b, "backendRef", gs_yaml_get(mirrors->items[i], "backendRef"));
+        gs_buf_puts(b, "}}");
+    }
+    const gs_yaml_node *cors = gs_yaml_get(svc, "corsPolicy");
+    if (cors && cors->kind == GS_YAML_MAPPING) {
+        /* toV1CORSFilter (Flagger 1.42 on): allowOrigin (strings) as allowOrigins; methods and
+         * headers as given; allowCredentials only when true; maxAge a Go duration in seconds,
+         * left out when it does not parse. allowOrigins (Istio's StringMatch list) is dropped. */
+        static const char *const lists[][2] = {{"allowOrigin", "allowOrigins"},
+                                               {"allowMethods", "allowMethods"},
+                                               {"allowHeaders", "allowHeaders"},
+                                               {"exposeHeaders", "exposeHeaders"}};
+        int n = 0;
+        gs_buf_printf(b, "%s{type: CORS, cors: {", filters++ ? ", " : "");
+        for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+            const gs_yaml_node *l = gs_yaml_get(cors, lists[i][0]);
+            if (l && l->kind == GS_YAML_SEQUENCE && l->nitems > 0) {
+                gs_buf_puts(b, n++ ? ", " : "");
+                flagger_emit_field(b, lists[i][1], l);
+            }
+        }
+        const char *cred = gs_yaml_str(gs_yaml_get(cors, "allowCredentials"));
+        if (cred && strcmp(cred, "true") == 0)
+            gs_buf_printf(b, "%sallowCredentials: true", n++ ? ", " : "");
+        const char *max_age = gs_yaml_str(gs_yaml_get(cors, "maxAge"));
+        int64_t ns;
+        if (max_age && gs_parse_go_duration(max_age, &ns))
+            gs_buf_printf(b, "%smaxAge: %lld", n++ ? ", " : "", (long long)(ns / 1000000000));
         gs_buf_puts(b, "}}");
     }
     return filters;
@@ -489,13 +516,15 @@ static void flagger_unrehearsed(flagger_dec *f, const gs_yaml_node *spec, const 
     const gs_yaml_node *svc = gs_yaml_get(spec, "service");
     gs_dec_pop(&f->d); /* called within spec.analysis: these are spec.service's */
     gs_dec_push(&f->d, "spec.service");
-    static const char *const svc_said[] = {"corsPolicy", "retries", NULL};
-    for (size_t i = 0; svc_said[i]; i++)
-        if (gs_yaml_get(svc, svc_said[i]))
-            gs_dec_warn(&f->d, gs_yaml_get(svc, svc_said[i]),
-                        "%s: not written into the route (Flagger's Gateway API router "
-                        "writes none either)",
-                        svc_said[i]);
+    if (gs_yaml_get(svc, "retries"))
+        gs_dec_warn(&f->d, gs_yaml_get(svc, "retries"),
+                    "retries: not written into the route (Flagger's Gateway API router "
+                    "writes none either)");
+    const gs_yaml_node *cors_origins = gs_yaml_get(gs_yaml_get(svc, "corsPolicy"), "allowOrigins");
+    if (cors_origins)
+        gs_dec_warn(&f->d, cors_origins,
+                    "corsPolicy.allowOrigins: not written into the route (Flagger's Gateway API "
+                    "router drops it: a CORS filter takes plain origins, in allowOrigin)");
     const gs_yaml_node *mirrors = gs_yaml_get(svc, "mirror");
     for (size_t i = 0; mirrors && i < (mirrors->kind == GS_YAML_SEQUENCE ? mirrors->nitems : 1);
          i++) {

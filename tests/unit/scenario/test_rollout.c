@@ -543,7 +543,8 @@ START_TEST(flagger_route_written_whole)
     gs_yaml_stream_free(s);
     gs_scenario_list_clear(&list);
     gs_diags_clear(&diags);
-    /* rewrite as a URLRewrite (ReplacePrefixMatch unless type says ReplaceFullPath) and each
+    /* rewrite as a URLRewrite (ReplaceFullPath unless type says ReplacePrefixMatch, as Flagger's
+     * HTTPRewrite.GetType) and each
      * service.mirror as a RequestMirror, after the header modifiers, as makeFilters orders them */
     ro = canary_ok(&list,
                    CANARY_HEAD "  service:\n    port: 9898\n    gatewayRefs: [{name: gw}]\n"
@@ -556,18 +557,42 @@ START_TEST(flagger_route_written_whole)
         ro->route_yaml,
         "    filters: [{type: ResponseHeaderModifier, responseHeaderModifier: {add: [{name: "
         "\"x-v\", value: \"1\"}]}}, {type: URLRewrite, urlRewrite: {hostname: \"b.example.com\", "
-        "path: {type: ReplacePrefixMatch, replacePrefixMatch: \"/v2\"}}}, {type: RequestMirror, "
+        "path: {type: ReplaceFullPath, replaceFullPath: \"/v2\"}}}, {type: RequestMirror, "
         "requestMirror: {backendRef: {name: shadow, port: 80}}}]\n"));
     gs_scenario_list_clear(&list);
     gs_diags_clear(&diags);
     ro = canary_ok(&list,
                    CANARY_HEAD "  service:\n    port: 9898\n    gatewayRefs: [{name: gw}]\n"
-                               "    rewrite: {uri: /v2, type: ReplaceFullPath}\n"
+                               "    rewrite: {uri: /v2, type: ReplacePrefixMatch}\n"
                                "  analysis: {stepWeight: 50}\n",
                    "", &diags);
     ck_assert_ptr_nonnull(strstr(ro->route_yaml,
-                                 "{type: URLRewrite, urlRewrite: {path: {type: ReplaceFullPath, "
-                                 "replaceFullPath: \"/v2\"}}}"));
+                                 "{type: URLRewrite, urlRewrite: {path: {type: ReplacePrefixMatch, "
+                                 "replacePrefixMatch: \"/v2\"}}}"));
+    gs_scenario_list_clear(&list);
+    gs_diags_clear(&diags);
+    /* corsPolicy as a CORS filter, last (Flagger 1.42 on): allowOrigin as allowOrigins,
+     * allowCredentials when true, maxAge in seconds; a maxAge Go cannot parse is left out */
+    ro = canary_ok(&list,
+                   CANARY_HEAD "  service:\n    port: 9898\n    gatewayRefs: [{name: gw}]\n"
+                               "    corsPolicy: {allowOrigin: [\"https://a.example\"], "
+                               "allowMethods: [GET, POST], allowHeaders: [x-a], exposeHeaders: "
+                               "[x-b], allowCredentials: true, maxAge: 24h}\n"
+                               "  analysis: {stepWeight: 50}\n",
+                   "", &diags);
+    ck_assert_ptr_nonnull(strstr(ro->route_yaml, "{type: CORS, cors: {allowOrigins: "));
+    ck_assert_ptr_nonnull(strstr(ro->route_yaml, "allowCredentials: true, maxAge: 86400}}"));
+    ck_assert_ptr_nonnull(strstr(ro->route_yaml, "https://a.example"));
+    ck_assert_ptr_nonnull(strstr(ro->route_yaml, "exposeHeaders: "));
+    gs_scenario_list_clear(&list);
+    gs_diags_clear(&diags);
+    ro = canary_ok(&list,
+                   CANARY_HEAD "  service:\n    port: 9898\n    gatewayRefs: [{name: gw}]\n"
+                               "    corsPolicy: {allowMethods: [GET], maxAge: 1d}\n"
+                               "  analysis: {stepWeight: 50}\n",
+                   "", &diags);
+    ck_assert_ptr_nonnull(strstr(ro->route_yaml, "{type: CORS, cors: {allowMethods: "));
+    ck_assert_ptr_null(strstr(ro->route_yaml, "maxAge"));
     gs_scenario_list_clear(&list);
     gs_diags_clear(&diags);
 }
@@ -768,8 +793,13 @@ START_TEST(flagger_messages)
                                          "  analysis: {stepWeight: 10}\n",
                              PODINFO_BACKENDS, "spec.service.mirror: a list of {backendRef", false);
     failures += !canary_says(CANARY_HEAD "  service: {port: 80, gatewayRefs: [{name: gw}], "
-                                         "corsPolicy: {}}\n  analysis: {stepWeight: 10}\n",
-                             PODINFO_BACKENDS, "spec.service: corsPolicy: not written into the "
+                                         "corsPolicy: {allowOrigins: [{exact: a}]}}\n"
+                                         "  analysis: {stepWeight: 10}\n",
+                             PODINFO_BACKENDS, "spec.service: corsPolicy.allowOrigins: not "
+                             "written into the route", true);
+    failures += !canary_says(CANARY_HEAD "  service: {port: 80, gatewayRefs: [{name: gw}], "
+                                         "retries: {attempts: 2}}\n  analysis: {stepWeight: 10}\n",
+                             PODINFO_BACKENDS, "spec.service: retries: not written into the "
                              "route", true);
     failures += !canary_says("apiVersion: v1\nkind: Service\nmetadata: {name: r}\n",
                              PODINFO_BACKENDS, "holds no Flagger Canary (flagger.app/v1beta1 "
