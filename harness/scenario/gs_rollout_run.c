@@ -1103,6 +1103,27 @@ static bool rollout_probeable(const gs_rollout_action *a)
 #define ROLLOUT_PROBE_BATCH 20          /* probe requests between convergence checks */
 #define ROLLOUT_PROBE_CONNECTIONS 2
 
+/* Sends |n| requests of |tc| (the rollout's traffic with the probe's headers and path) as a
+ * closed-loop probe on a few connections, each answer recorded into |pr|. */
+static int rollout_probe_run(gs_traffic_config *tc, uint64_t n, rollout_probe *pr, gs_error *err)
+{
+    tc->requests = n;
+    tc->duration_ns = 0;
+    tc->rate = 0;
+    tc->connections = ROLLOUT_PROBE_CONNECTIONS;
+    tc->threads = 1;
+    tc->streams = 1;
+    tc->warmup_ns = 0;
+    tc->request_id_prefix = NULL;
+    tc->on_response = on_probe_response;
+    tc->user = pr;
+    tc->cancel = NULL;
+    gs_traffic_result *res = NULL;
+    int rc = gs_traffic_run(tc, &res, err);
+    gs_traffic_result_free(res);
+    return rc;
+}
+
 /* Sends |n| requests like the live traffic's, with the headers of header route |a| (an exact
  * value, or the prefix and a suffix), closed loop beside the live traffic, counting into |pr|. */
 static int rollout_probe_send(rollout_run *r, const gs_rollout_action *a, uint64_t n,
@@ -1122,20 +1143,7 @@ static int rollout_probe_send(rollout_run *r, const gs_rollout_action *a, uint64
     }
     tc.headers = h;
     tc.num_headers = nh;
-    tc.requests = n;
-    tc.duration_ns = 0;
-    tc.rate = 0;
-    tc.connections = ROLLOUT_PROBE_CONNECTIONS;
-    tc.threads = 1;
-    tc.streams = 1;
-    tc.warmup_ns = 0;
-    tc.request_id_prefix = NULL;
-    tc.on_response = on_probe_response;
-    tc.user = pr;
-    tc.cancel = NULL;
-    gs_traffic_result *res = NULL;
-    int rc = gs_traffic_run(&tc, &res, err);
-    gs_traffic_result_free(res);
+    int rc = rollout_probe_run(&tc, n, pr, err);
     for (size_t i = 0; i < a->n_matches; i++)
         free(values[i]);
     free(values);
@@ -1380,20 +1388,7 @@ static int rollout_unmatched_send(rollout_run *r, uint64_t n, rollout_probe *pr,
     tc.headers = h;
     tc.num_headers = nh;
     tc.path = path;
-    tc.requests = n;
-    tc.duration_ns = 0;
-    tc.rate = 0;
-    tc.connections = ROLLOUT_PROBE_CONNECTIONS;
-    tc.threads = 1;
-    tc.streams = 1;
-    tc.warmup_ns = 0;
-    tc.request_id_prefix = NULL;
-    tc.on_response = on_probe_response;
-    tc.user = pr;
-    tc.cancel = NULL;
-    gs_traffic_result *res = NULL;
-    int rc = gs_traffic_run(&tc, &res, err);
-    gs_traffic_result_free(res);
+    int rc = rollout_probe_run(&tc, n, pr, err);
     free(path);
     free(h);
     return rc;
