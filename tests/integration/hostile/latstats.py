@@ -184,3 +184,23 @@ def compare(rounds, base, phases, q=0.99, resamples=2000, conf=0.95, seed=1):
             "excess_ci": _interval(diffs, conf) if diffs else (None, None),
         }
     return out
+
+
+def verdict(res, peak_mb, bound_mb, errors, goal=2.0):
+    """The bench's rule: (passed, reason). PASS needs the upper end of the ratio's interval
+    within |goal| (the claim "within 2x" shown at the interval's confidence, not a point
+    estimate that noise puts on either side), the peak RSS within the bound and no errors."""
+    if not res or res["ratio"] is None or res["ratio_ci"][1] is None:
+        return False, "no latencies"
+    why = []
+    hi = res["ratio_ci"][1]
+    if hi > goal:
+        why.append("upper end %.2fx > %.2gx%s" % (
+            hi, goal, "" if res["ratio"] > goal else
+            " (the point estimate %.2fx is within it: not shown at this noise; more rounds or a"
+            " quieter machine)" % res["ratio"]))
+    if peak_mb > bound_mb:
+        why.append("peak RSS %d MB > %d MB" % (peak_mb, bound_mb))
+    if errors:
+        why.append("%d errors" % errors)
+    return not why, "; ".join(why)

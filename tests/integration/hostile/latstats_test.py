@@ -115,6 +115,26 @@ class Compare(unittest.TestCase):
         self.assertEqual(r["ratio"], 1.5)
 
 
+class Verdict(unittest.TestCase):
+    def res(self, point, lo, hi):
+        return {"ratio": point, "ratio_ci": (lo, hi)}
+
+    def test_upper_end_decides(self):
+        self.assertEqual(latstats.verdict(self.res(1.2, 0.9, 1.9), 40, 256, 0), (True, ""))
+        self.assertTrue(latstats.verdict(self.res(2.0, 2.0, 2.0), 40, 256, 0)[0])
+        ok, why = latstats.verdict(self.res(1.2, 0.9, 2.3), 40, 256, 0)
+        self.assertFalse(ok)
+        self.assertIn("point estimate 1.20x is within", why)
+        ok, why = latstats.verdict(self.res(2.5, 2.1, 3.0), 40, 256, 0)
+        self.assertFalse(ok)
+        self.assertNotIn("point estimate", why)
+
+    def test_memory_errors_and_no_data(self):
+        self.assertFalse(latstats.verdict(self.res(1.0, 1.0, 1.0), 300, 256, 0)[0])
+        self.assertFalse(latstats.verdict(self.res(1.0, 1.0, 1.0), 40, 256, 3)[0])
+        self.assertFalse(latstats.verdict(None, 40, 256, 0)[0])
+
+
 def check_log(log, js):
     """A real gatesim load run: the log's untagged intervals hold every response, and their
     p99 is the JSON's (both are the highest value of the same bucket)."""
