@@ -3,7 +3,7 @@
  * rollout, and on the runner's thread the controller: write the route's weights, apply, wait
  * for the data plane to follow (SPRT on the live responses), verify the split, judge the
  * canary's traffic, decide. Every stage becomes a "rollout.*" check of the step. */
-#include "gs_rollout.h"
+#include "gs_rollout_priv.h"
 
 #include "gs_alloc.h"
 #include "gs_binom.h"
@@ -24,86 +24,10 @@
 #include <strings.h>
 #include <unistd.h>
 
-/* What the traffic thread's callback feeds: the current stage's counts (lock first). */
-typedef enum rollout_mode {
-    ROLLOUT_IDLE = 0, /* only the run's totals */
-    ROLLOUT_CONVERGE, /* feed the SPRT until it accepts the new weight */
-    ROLLOUT_COLLECT,  /* count a window */
-} rollout_mode;
-
-typedef struct rollout_window {
-    int64_t since_ns; /* responses to requests sent before are not this window's */
-    int64_t started_ns;
-    int64_t ended_ns; /* when the controller closed it (0 while open) */
-    uint64_t stable, canary, other; /* answered, by Service */
-    uint64_t canary_ok;             /* canary responses below 500 */
-    uint64_t failed;                /* no response, or answered by no backend */
-    /* Session affinity: answers setting the run's cookie (Set-Cookie naming it), by Service,
-     * the canary's setting exactly the value the route writes; the first value seen. */
-    uint64_t canary_cookie, canary_cookie_exact, stable_cookie;
-    char seen_cookie[160];
-    gs_histogram *canary_latency;
-} rollout_window;
-
-typedef struct rollout_live {
-    pthread_mutex_t mu;
-    const char *stable, *canary; /* "ns/name" */
-    const char *cookie_name;     /* session affinity, or NULL */
-    char set_cookie[160];        /* the Set-Cookie the canary's answers carry now ("" none) */
-    rollout_mode mode;
-    rollout_window win;
-    gs_rollout_sprt sprt;
-    bool converged;
-    int64_t converged_ns;
-    uint64_t seen_canary, seen; /* since the route was applied (evidence when it is not followed) */
-    uint64_t failed_stage;      /* since the stage started */
-    uint64_t failed_total, total;
-    char first_failure[160];
-} rollout_live;
-
-typedef struct rollout_run {
-    const gs_rollout_env *env;
-    const gs_scenario_rollout *ro;
-    const gs_rollout_plan *plan;
-    gs_results_step *rst;
-    rollout_live live;
-    gs_traffic_config tc;
-    pthread_t thread;
-    bool started;
-    volatile sig_atomic_t cancel;
-    gs_traffic_result *res;
-    int traffic_rc;
-    gs_error traffic_err;
-    gs_rollout_state st;
-    unsigned failed;           /* failed checks of the step */
-    unsigned generation;       /* route writes so far */
-    char *address, *authority; /* the traffic's own copies: route writes reload the target,
-                                  which may free the listener strings the runner lent */
-    uint64_t need_answered;    /* what the window being collected waits for */
-    int64_t need_ns;
-    /* The header routes in force (setHeaderRoute with matches), upserted by name; every route
-     * write appends their managed rules. */
-    const gs_rollout_action **headers;
-    size_t n_headers;
-    /* The mirror routes in force (inline setMirrorRoute with a match), upserted by name. */
-    const gs_rollout_action **mirrors;
-    size_t n_mirrors;
-    /* The mirror steps the tool performed as no-ops (Argo source), upserted by name: later
-     * weights check that they still mirror nothing. */
-    const gs_rollout_action **noops;
-    size_t n_noops;
-    unsigned mirror_probes; /* probe runs so far: each gets its own request id prefix */
-    /* Session affinity: the cookie of the current canary run ("name=value", "" at weight 0)
-     * and the one before it, as Flagger keeps them in the Canary's status. */
-    char cookie[96], previous_cookie[96];
-    int64_t t_start;        /* the timeline's origin: before the traffic started */
-    gs_results_rollout *tl; /* the step's timeline */
-} rollout_run;
-
 /* ---- the traffic side ---- */
 
 /* Whether |backend| ("ns/name/replica") is a replica of Service |svc| ("ns/name"). */
-static bool rollout_is(const char *backend, const char *svc)
+bool gs_rollout_is(const char *backend, const char *svc)
 {
     size_t n = strlen(svc);
     return backend && strncmp(backend, svc, n) == 0 && backend[n] == '/';
@@ -142,13 +66,13 @@ static void rollout_count(rollout_window *w, const rollout_live *l, const gs_tra
     const char *cookie = l->cookie_name ? rollout_set_cookie(r, l->cookie_name) : NULL;
     if (cookie && w->seen_cookie[0] == '\0')
         snprintf(w->seen_cookie, sizeof(w->seen_cookie), "%s", cookie);
-    if (rollout_is(r->backend, l->canary)) {
+    if (gs_rollout_is(r->backend, l->canary)) {
         w->canary++;
         w->canary_ok += r->status < 500;
         gs_histogram_record(w->canary_latency, r->latency_ns);
         w->canary_cookie += cookie != NULL;
         w->canary_cookie_exact += cookie && strcmp(cookie, l->set_cookie) == 0;
-    } else if (rollout_is(r->backend, l->stable)) {
+    } else if (gs_rollout_is(r->backend, l->stable)) {
         w->stable++;
         w->stable_cookie += cookie != NULL;
     } else {
@@ -168,7 +92,7 @@ static void on_rollout_response(const gs_traffic_response *r, void *user)
     if (failed)
         rollout_failure(l, r);
     else if (l->mode != ROLLOUT_IDLE && r->sent_ns >= l->win.since_ns) {
-        bool canary = rollout_is(r->backend, l->canary);
+        bool canary = gs_rollout_is(r->backend, l->canary);
         if (l->mode == ROLLOUT_CONVERGE) {
             l->seen++;
             l->seen_canary += canary;
@@ -335,7 +259,7 @@ static size_t rollout_patch_rules(gs_yaml_stream *s, gs_yaml_node *route, const 
 
 /* Whether rule |rule| is one of the plan's managed rules: named after a header route of the
  * plan, "<name>" or "<name>-<k>" (one per source rule). */
-static bool rollout_rule_managed(const gs_rollout_plan *p, const gs_yaml_node *rule)
+bool gs_rollout_rule_managed(const gs_rollout_plan *p, const gs_yaml_node *rule)
 {
     const char *name = gs_yaml_str(gs_yaml_get(rule, "name"));
     for (size_t i = 0; name && i < p->n_actions; i++) {
@@ -361,7 +285,7 @@ static void rollout_drop_managed(gs_yaml_node *route, const gs_rollout_plan *p)
         return;
     size_t kept = 0;
     for (size_t i = 0; i < rules->nitems; i++)
-        if (!rollout_rule_managed(p, rules->items[i]))
+        if (!gs_rollout_rule_managed(p, rules->items[i]))
             rules->items[kept++] = rules->items[i];
     rules->nitems = kept;
 }
@@ -549,8 +473,8 @@ static int rollout_add_managed(const rollout_run *r, gs_yaml_stream *s, gs_yaml_
 }
 
 /* The header route named like |a| in force, or NULL. */
-static const gs_rollout_action *rollout_header_in_force(const rollout_run *r,
-                                                        const gs_rollout_action *a, size_t *at)
+const gs_rollout_action *gs_rollout_header_in_force(const rollout_run *r,
+                                                    const gs_rollout_action *a, size_t *at)
 {
     for (size_t i = 0; i < r->n_headers; i++)
         if (strcmp(r->headers[i]->route, a->route) == 0) {
@@ -562,10 +486,10 @@ static const gs_rollout_action *rollout_header_in_force(const rollout_run *r,
 }
 
 /* Upserts (or, without matches, removes) header route |a| among those in force. */
-static void rollout_set_header(rollout_run *r, const gs_rollout_action *a)
+void gs_rollout_set_header(rollout_run *r, const gs_rollout_action *a)
 {
     size_t i;
-    const gs_rollout_action *old = rollout_header_in_force(r, a, &i);
+    const gs_rollout_action *old = gs_rollout_header_in_force(r, a, &i);
     if (a->n_matches) {
         r->headers[i] = a;
         r->n_headers += old == NULL;
@@ -625,8 +549,7 @@ static int rollout_affinity_rules(rollout_run *r, gs_yaml_stream *s, gs_yaml_nod
     return 0;
 }
 
-static int rollout_write_route(rollout_run *r, unsigned canary_weight, double *apply_ms,
-                               gs_error *err)
+int gs_rollout_write_route(rollout_run *r, unsigned canary_weight, double *apply_ms, gs_error *err)
 {
     const gs_rollout_plan *p = r->plan;
     const gs_objset_item *it = gs_objset_find(r->env->set, "HTTPRoute", p->route_ns, p->route_name);
@@ -676,8 +599,6 @@ static int rollout_write_route(rollout_run *r, unsigned canary_weight, double *a
 }
 
 /* ---- a tool that writes the route whole ---- */
-
-static gs_results_check *rollout_record(rollout_run *r, const char *kind, gs_result result);
 
 static bool rollout_has_string(const gs_yaml_node *seq, const char *s)
 {
@@ -744,7 +665,7 @@ static int rollout_adopt_route(rollout_run *r, gs_error *err)
     if (mine)
         rollout_dropped(mine->node, route, &lost);
     if (lost.len) {
-        gs_results_check *c = rollout_record(r, "rollout.warning", GS_RESULT_PASSED);
+        gs_results_check *c = gs_rollout_record(r, "rollout.warning", GS_RESULT_PASSED);
         gs_results_set(&c->message,
                        "%s rewrites HTTPRoute %s/%s whole from its %s: it drops %s of the route "
                        "the manifests declare",
@@ -812,7 +733,7 @@ static void rollout_window_open(rollout_live *l, rollout_mode mode, int64_t sinc
 
 /* ---- records ---- */
 
-static gs_results_check *rollout_record(rollout_run *r, const char *kind, gs_result result)
+gs_results_check *gs_rollout_record(rollout_run *r, const char *kind, gs_result result)
 {
     gs_results_check *c = gs_results_add_check(r->rst, kind);
     c->result = result;
@@ -822,7 +743,7 @@ static gs_results_check *rollout_record(rollout_run *r, const char *kind, gs_res
 }
 
 /* Seconds since the rollout began, for the timeline. */
-static double rollout_secs(const rollout_run *r, int64_t ns)
+double gs_rollout_secs(const rollout_run *r, int64_t ns)
 {
     return (double)(ns - r->t_start) / 1e9;
 }
@@ -830,15 +751,15 @@ static double rollout_secs(const rollout_run *r, int64_t ns)
 /* Adds the timeline point of the check just recorded: a stage of |kind| at canary weight
  * |planned| over the window |start_ns| to |end_ns| with counts |w| (NULL: a moment without
  * traffic counted) and the canary's 99th percentile |p99_ns| (0: not measured). */
-static gs_results_rollout_point *rollout_point(rollout_run *r, const char *stage, const char *kind,
-                                               const char *decision, unsigned planned,
-                                               const rollout_window *w, int64_t p99_ns,
-                                               int64_t start_ns, int64_t end_ns)
+gs_results_rollout_point *gs_rollout_point(rollout_run *r, const char *stage, const char *kind,
+                                           const char *decision, unsigned planned,
+                                           const rollout_window *w, int64_t p99_ns,
+                                           int64_t start_ns, int64_t end_ns)
 {
     gs_results_rollout_point *p = gs_results_add_rollout_point(r->tl, stage, kind);
     gs_results_set(&p->decision, "%s", decision);
-    p->start_s = rollout_secs(r, start_ns);
-    p->end_s = rollout_secs(r, end_ns);
+    p->start_s = gs_rollout_secs(r, start_ns);
+    p->end_s = gs_rollout_secs(r, end_ns);
     p->planned_weight = planned;
     if (r->rst->checks_len > 0) {
         p->check = r->rst->checks_len;
@@ -861,7 +782,7 @@ static gs_results_rollout_point *rollout_point(rollout_run *r, const char *stage
     return p;
 }
 
-static const char *rollout_stage_name(const gs_rollout_action *a, char buf[48])
+const char *gs_rollout_stage_name(const gs_rollout_action *a, char buf[48])
 {
     if (a == NULL)
         return "";
@@ -894,7 +815,7 @@ static const char *rollout_stage_name(const gs_rollout_action *a, char buf[48])
 static void rollout_not_followed(rollout_run *r, const char *label, unsigned from, unsigned to,
                                  int64_t waited_ns)
 {
-    gs_results_check *c = rollout_record(r, "rollout.convergence", GS_RESULT_FAILED);
+    gs_results_check *c = gs_rollout_record(r, "rollout.convergence", GS_RESULT_FAILED);
     pthread_mutex_lock(&r->live.mu);
     uint64_t seen = r->live.seen, canary = r->live.seen_canary;
     pthread_mutex_unlock(&r->live.mu);
@@ -913,15 +834,15 @@ static void rollout_not_followed(rollout_run *r, const char *label, unsigned fro
     r->st.outcome = GS_ROLLOUT_HALTED;
     rollout_window w = {.canary = canary, .stable = seen - canary};
     int64_t now = gs_now_ns();
-    gs_results_rollout_point *p = rollout_point(r, label, "convergence", "halted", to, &w, 0,
-                                                now - waited_ns, now);
+    gs_results_rollout_point *p =
+        gs_rollout_point(r, label, "convergence", "halted", to, &w, 0, now - waited_ns, now);
     p->written_s = p->start_s;
 }
 
 /* The requests the split check at canary weight |w| needs for the run's alpha and power. At 0
  * or 100 nothing is random: the check fails on one request astray, so the sample is sized to
  * see a leak of minEffect with probability power: (1 - minEffect)^n <= 1 - power. */
-static uint64_t rollout_planned(const rollout_run *r, unsigned w)
+uint64_t gs_rollout_planned(const rollout_run *r, unsigned w)
 {
     const gs_scenario_statistics *st = r->env->stats;
     if (w == 0 || w == 100)
@@ -937,8 +858,8 @@ static uint64_t rollout_planned(const rollout_run *r, unsigned w)
 
 /* Records the split check of the window just collected against canary weight |w|; returns the
  * record. */
-static gs_results_check *rollout_verify(rollout_run *r, const char *kind, const char *label,
-                                        unsigned w, const rollout_window *win, double converge_ms)
+gs_results_check *gs_rollout_verify(rollout_run *r, const char *kind, const char *label, unsigned w,
+                                    const rollout_window *win, double converge_ms)
 {
     const gs_scenario_statistics *st = r->env->stats;
     gs_gof_backend rows[3] = {{.weight = 100.0 - w, .count = win->stable},
@@ -952,7 +873,7 @@ static gs_results_check *rollout_verify(rollout_run *r, const char *kind, const 
     int rc = n ? gs_gof_split(rows, k, st->alpha, st->tolerance, st->power, &gr, &err)
                : gs_error_set(&err, GS_ERR_INVALID, "no answered requests to count");
     bool passed = rc == 0 && gr.passed;
-    gs_results_check *c = rollout_record(r, kind, passed ? GS_RESULT_PASSED : GS_RESULT_FAILED);
+    gs_results_check *c = gs_rollout_record(r, kind, passed ? GS_RESULT_PASSED : GS_RESULT_FAILED);
     gs_results_set(&c->expected, "%s %u, %s %u", names[0], 100 - w, names[1], w);
     gs_results_set(&c->observed, "%s %llu, %s %llu, other %llu", names[0],
                    (unsigned long long)win->stable, names[1], (unsigned long long)win->canary,
@@ -981,9 +902,6 @@ static gs_results_check *rollout_verify(rollout_run *r, const char *kind, const 
     return c;
 }
 
-static int rollout_affinity_verify(rollout_run *r, const char *label, unsigned to,
-                                   const rollout_window *win, gs_error *err);
-
 /* Writes canary weight |to| (from |from|), waits for the data plane, verifies the split. */
 static int rollout_shift(rollout_run *r, const char *label, unsigned from, unsigned to,
                          gs_error *err)
@@ -996,7 +914,7 @@ static int rollout_shift(rollout_run *r, const char *label, unsigned from, unsig
     pthread_mutex_unlock(&r->live.mu);
     int64_t t0 = gs_now_ns();
     double apply_ms = 0;
-    int rc = rollout_write_route(r, to, &apply_ms, err);
+    int rc = gs_rollout_write_route(r, to, &apply_ms, err);
     if (rc < 0)
         return rc;
     pthread_mutex_lock(&r->live.mu);
@@ -1014,7 +932,7 @@ static int rollout_shift(rollout_run *r, const char *label, unsigned from, unsig
     }
     double converge_ms = (double)(r->live.converged_ns - t0) / 1e6;
     (void)apply_ms;
-    uint64_t need = rollout_planned(r, to);
+    uint64_t need = gs_rollout_planned(r, to);
     pthread_mutex_lock(&r->live.mu);
     rollout_window_open(&r->live, ROLLOUT_COLLECT, gs_now_ns());
     pthread_mutex_unlock(&r->live.mu);
@@ -1033,761 +951,15 @@ static int rollout_shift(rollout_run *r, const char *label, unsigned from, unsig
     r->live.mode = ROLLOUT_IDLE;
     int64_t converged_ns = r->live.converged_ns;
     pthread_mutex_unlock(&r->live.mu);
-    gs_results_check *c = rollout_verify(r, "rollout.split", label, to, &win, converge_ms);
+    gs_results_check *c = gs_rollout_verify(r, "rollout.split", label, to, &win, converge_ms);
     gs_results_rollout_point *p =
-        rollout_point(r, label, "split", c->result == GS_RESULT_PASSED ? "verified" : "halted", to,
-                      &win, p99_ns, win.started_ns, win.ended_ns);
-    p->written_s = rollout_secs(r, t0);
-    p->converged_s = rollout_secs(r, converged_ns);
+        gs_rollout_point(r, label, "split", c->result == GS_RESULT_PASSED ? "verified" : "halted",
+                         to, &win, p99_ns, win.started_ns, win.ended_ns);
+    p->written_s = gs_rollout_secs(r, t0);
+    p->converged_s = gs_rollout_secs(r, converged_ns);
     if (c->result == GS_RESULT_PASSED && r->plan->cookie_name)
-        return rollout_affinity_verify(r, label, to, &win, err);
+        return gs_rollout_affinity_verify(r, label, to, &win, err);
     return 0;
-}
-
-/* ---- header routes: a second stream carrying the route's headers ---- */
-
-/* Counts of a probe run; with |sprt|, the convergence test fed as the answers come. */
-typedef struct rollout_probe {
-    const char *stable, *canary;
-    rollout_window win; /* no histogram */
-    gs_rollout_sprt *sprt;
-    bool converged;
-    const char *set_cookie;   /* count the answers carrying this Set-Cookie value, or NULL */
-    uint64_t set_cookie_seen; /* of the answered */
-} rollout_probe;
-
-/* What a probe verification records and the counts it leaves (rollout_probe_shift). */
-typedef struct rollout_probe_opts {
-    const char *kind;                   /* the check's kind; NULL: rollout.headerRoute */
-    const char *set_cookie;             /* as rollout_probe's */
-    uint64_t set_cookie_seen, answered; /* out: of the verification window */
-} rollout_probe_opts;
-
-/* On a probe worker thread (callbacks serialized); only the probe's own counts. */
-static void on_probe_response(const gs_traffic_response *resp, void *user)
-{
-    rollout_probe *pr = user;
-    if (resp->warmup)
-        return;
-    if (resp->error != GS_TRAFFIC_OK || resp->backend == NULL) {
-        pr->win.failed++;
-        return;
-    }
-    bool canary = rollout_is(resp->backend, pr->canary);
-    for (size_t i = 0; pr->set_cookie && i < resp->num_headers; i++)
-        if (strcmp(resp->headers[i].name, "set-cookie") == 0 &&
-            strcmp(resp->headers[i].value, pr->set_cookie) == 0) {
-            pr->set_cookie_seen++;
-            break;
-        }
-    if (canary)
-        pr->win.canary++;
-    else if (rollout_is(resp->backend, pr->stable))
-        pr->win.stable++;
-    else
-        pr->win.other++;
-    if (pr->sprt && !pr->converged && gs_rollout_sprt_add(pr->sprt, canary) == GS_ROLLOUT_SPRT_NEW)
-        pr->converged = true;
-}
-
-/* Whether the headers of |a| can be sent: a regular expression gives no value to send. */
-static bool rollout_probeable(const gs_rollout_action *a)
-{
-    for (size_t i = 0; i < a->n_matches; i++)
-        if (a->matches[i].type == GS_ROLLOUT_MATCH_REGEX)
-            return false;
-    return true;
-}
-
-#define ROLLOUT_PROBE_SUFFIX "-gatesim" /* after a prefix match's prefix */
-#define ROLLOUT_PROBE_BATCH 20          /* probe requests between convergence checks */
-#define ROLLOUT_PROBE_CONNECTIONS 2
-
-/* Sends |n| requests of |tc| (the rollout's traffic with the probe's headers and path) as a
- * closed-loop probe on a few connections, each answer recorded into |pr|. */
-static int rollout_probe_run(gs_traffic_config *tc, uint64_t n, rollout_probe *pr, gs_error *err)
-{
-    tc->requests = n;
-    tc->duration_ns = 0;
-    tc->rate = 0;
-    tc->connections = ROLLOUT_PROBE_CONNECTIONS;
-    tc->threads = 1;
-    tc->streams = 1;
-    tc->warmup_ns = 0;
-    tc->request_id_prefix = NULL;
-    tc->on_response = on_probe_response;
-    tc->user = pr;
-    tc->cancel = NULL;
-    gs_traffic_result *res = NULL;
-    int rc = gs_traffic_run(tc, &res, err);
-    gs_traffic_result_free(res);
-    return rc;
-}
-
-/* Sends |n| requests like the live traffic's, with the headers of header route |a| (an exact
- * value, or the prefix and a suffix), closed loop beside the live traffic, counting into |pr|. */
-static int rollout_probe_send(rollout_run *r, const gs_rollout_action *a, uint64_t n,
-                              rollout_probe *pr, gs_error *err)
-{
-    gs_traffic_config tc = r->tc;
-    size_t nh = r->tc.num_headers + a->n_matches;
-    gs_traffic_header *h = gs_xcalloc(nh + 1, sizeof(*h));
-    char **values = gs_xcalloc(a->n_matches + 1, sizeof(*values));
-    if (r->tc.num_headers)
-        memcpy(h, r->tc.headers, r->tc.num_headers * sizeof(*h));
-    for (size_t i = 0; i < a->n_matches; i++) {
-        const gs_rollout_header_match *m = &a->matches[i];
-        values[i] = gs_xasprintf("%s%s", m->value,
-                                 m->type == GS_ROLLOUT_MATCH_PREFIX ? ROLLOUT_PROBE_SUFFIX : "");
-        h[r->tc.num_headers + i] = (gs_traffic_header){m->name, values[i]};
-    }
-    tc.headers = h;
-    tc.num_headers = nh;
-    int rc = rollout_probe_run(&tc, n, pr, err);
-    for (size_t i = 0; i < a->n_matches; i++)
-        free(values[i]);
-    free(values);
-    free(h);
-    return rc;
-}
-
-/* Whether a managed rule was written without matches: its source rule has none, and the API
- * server's default (PathPrefix /, no headers) makes it tie with the weighted rule, which comes
- * first and wins. */
-static bool rollout_header_shadowed(const rollout_run *r)
-{
-    const gs_objset_item *it =
-        gs_objset_find(r->env->set, "HTTPRoute", r->plan->route_ns, r->plan->route_name);
-    const gs_yaml_node *rules = it ? gs_yaml_get(gs_yaml_get(it->node, "spec"), "rules") : NULL;
-    for (size_t i = 0; rules && rules->kind == GS_YAML_SEQUENCE && i < rules->nitems; i++)
-        if (rollout_rule_managed(r->plan, rules->items[i]) &&
-            gs_yaml_get(rules->items[i], "matches") == NULL)
-            return true;
-    return false;
-}
-
-#define ROLLOUT_SHADOWED                                                                           \
-    " (the weighted rule has no matches, so the header rule copied none: both default to "         \
-    "PathPrefix / and the weighted rule, first, wins)"
-
-/* The header traffic did not follow the route within the timeout: the evidence. */
-static void rollout_header_not_followed(rollout_run *r, const char *label, const rollout_probe *pr,
-                                        unsigned from, unsigned to, int64_t waited_ns)
-{
-    gs_results_check *c = rollout_record(r, "rollout.convergence", GS_RESULT_FAILED);
-    uint64_t seen = pr->win.stable + pr->win.canary + pr->win.other;
-    gs_results_set(&c->message,
-                   "%s: the data plane did not follow the header route: %.1f s after the route "
-                   "was applied, the canary got %llu of %llu requests carrying its headers; the "
-                   "route says %u%%, before it was %u%%%s",
-                   label, (double)waited_ns / 1e9, (unsigned long long)pr->win.canary,
-                   (unsigned long long)seen, to, from,
-                   to == 100 && rollout_header_shadowed(r) ? ROLLOUT_SHADOWED : "");
-    gs_results_set(&c->expected, "canary share %u%% of the header traffic", to);
-    gs_results_set(&c->observed, "canary %llu of %llu", (unsigned long long)pr->win.canary,
-                   (unsigned long long)seen);
-    r->st.outcome = GS_ROLLOUT_HALTED;
-    int64_t now = gs_now_ns();
-    gs_results_rollout_point *p = rollout_point(r, label, "convergence", "halted", to, &pr->win, 0,
-                                                now - waited_ns, now);
-    p->written_s = p->start_s;
-}
-
-/* After a route write at |t0|: waits until the requests carrying header route |a|'s headers
- * go to the canary |to| percent of the time (they went |from| percent before; a sequential
- * test on probe batches), then verifies that share like a weight (rollout.headerRoute). */
-static int rollout_probe_shift(rollout_run *r, const char *label, const gs_rollout_action *a,
-                               unsigned from, unsigned to, int64_t t0, rollout_probe_opts *o,
-                               gs_error *err)
-{
-    const gs_scenario_statistics *st = r->env->stats;
-    const char *kind = o && o->kind ? o->kind : "rollout.headerRoute";
-    if (!rollout_probeable(a)) {
-        gs_results_check *c = rollout_record(r, kind, GS_RESULT_PASSED);
-        gs_results_set(&c->message,
-                       "%s: not verified: a regular expression match gives no header value to "
-                       "send",
-                       label);
-        int64_t now = gs_now_ns();
-        rollout_point(r, label, "headerRoute", "notVerified", to, NULL, 0, now, now);
-        return 0;
-    }
-    gs_rollout_sprt sprt;
-    gs_rollout_sprt_init(&sprt, from / 100.0, to / 100.0, st->alpha, 1 - st->power);
-    rollout_probe pr = {.stable = r->plan->stable, .canary = r->plan->canary, .sprt = &sprt};
-    int64_t limit = r->ro->converge_timeout_ns ? r->ro->converge_timeout_ns : r->env->timeout_ns;
-    while (!pr.converged) {
-        if (gs_now_ns() - t0 >= limit) {
-            rollout_header_not_followed(r, label, &pr, from, to, gs_now_ns() - t0);
-            return 0;
-        }
-        if (gs_proc_interrupted())
-            return gs_error_set(err, GS_ERR_CLOSED, "interrupted");
-        int rc = r->env->alive(r->env->ctx, err);
-        if (rc == 0)
-            rc = rollout_probe_send(r, a, ROLLOUT_PROBE_BATCH, &pr, err);
-        if (rc < 0)
-            return rc;
-    }
-    int64_t converged_ns = gs_now_ns();
-    double converge_ms = (double)(converged_ns - t0) / 1e6;
-    rollout_probe v = {.stable = r->plan->stable,
-                       .canary = r->plan->canary,
-                       .set_cookie = o ? o->set_cookie : NULL};
-    int rc = rollout_probe_send(r, a, rollout_planned(r, to), &v, err);
-    if (rc < 0)
-        return rc;
-    if (o) {
-        o->set_cookie_seen = v.set_cookie_seen;
-        o->answered = v.win.stable + v.win.canary + v.win.other;
-    }
-    gs_results_check *c = rollout_verify(r, kind, label, to, &v.win, converge_ms);
-    gs_results_rollout_point *p = rollout_point(
-        r, label, "headerRoute", c->result == GS_RESULT_PASSED ? "verified" : "halted", to, &v.win,
-        0, converged_ns, gs_now_ns());
-    p->written_s = rollout_secs(r, t0);
-    p->converged_s = rollout_secs(r, converged_ns);
-    if (c->result == GS_RESULT_FAILED && to == 100 && rollout_header_shadowed(r)) {
-        char *msg = gs_xasprintf("%s%s", c->message, ROLLOUT_SHADOWED);
-        gs_results_set(&c->message, "%s", msg);
-        free(msg);
-    }
-    return 0;
-}
-
-/* Re-verifies every header route in force after a stage (their traffic stays on the canary
- * whatever the weight), labelled "<stage>: header route <name>". */
-static int rollout_probe_headers(rollout_run *r, const char *stage, gs_error *err)
-{
-    int rc = 0;
-    for (size_t i = 0; rc == 0 && i < r->n_headers && r->st.outcome != GS_ROLLOUT_HALTED; i++) {
-        char *label = gs_xasprintf("%s: header route %s", stage, r->headers[i]->route);
-        rc = rollout_probe_shift(r, label, r->headers[i], 100, 100, gs_now_ns(), NULL, err);
-        free(label);
-    }
-    return rc;
-}
-
-/* ---- session affinity: the canary's cookie and the clients holding it ---- */
-
-/* After weight |to| was verified on window |win|: at a non-zero weight every canary answer set
- * the run's cookie and no primary answer did, and a client sending the cookie a canary answer
- * set sticks to the canary (a probe stream, judged like a weight of 100); at weight 0 a client
- * holding the previous cookie goes to the primary and every answer expires the cookie. */
-static int rollout_affinity_verify(rollout_run *r, const char *label, unsigned to,
-                                   const rollout_window *win, gs_error *err)
-{
-    const gs_rollout_plan *p = r->plan;
-    char cookie[160];
-    gs_rollout_header_match m = {.name = "Cookie", .type = GS_ROLLOUT_MATCH_EXACT, .value = cookie};
-    gs_rollout_action holder = {.kind = GS_ROLLOUT_SET_HEADER_ROUTE, .matches = &m, .n_matches = 1};
-    rollout_probe_opts o = {.kind = "rollout.sessionAffinity"};
-    if (to > 0) {
-        bool ok = win->canary > 0 && win->canary_cookie_exact == win->canary &&
-                  win->stable_cookie == 0;
-        gs_results_check *c =
-            rollout_record(r, "rollout.sessionAffinity", ok ? GS_RESULT_PASSED : GS_RESULT_FAILED);
-        gs_results_set(&c->expected, "every %s answer sets \"%s\", no %s answer sets %s",
-                       p->canary, r->live.set_cookie, p->stable, p->cookie_name);
-        gs_results_set(&c->observed, "%s %llu of %llu, %s %llu of %llu", p->canary,
-                       (unsigned long long)win->canary_cookie_exact,
-                       (unsigned long long)win->canary, p->stable,
-                       (unsigned long long)win->stable_cookie, (unsigned long long)win->stable);
-        gs_results_set(&c->message,
-                       "%s: session cookie: %llu of %llu canary answers set it (Set-Cookie: %s), "
-                       "%llu of %llu primary answers set %s",
-                       label, (unsigned long long)win->canary_cookie_exact,
-                       (unsigned long long)win->canary,
-                       win->seen_cookie[0] ? win->seen_cookie : "none seen",
-                       (unsigned long long)win->stable_cookie, (unsigned long long)win->stable,
-                       p->cookie_name);
-        int64_t now = gs_now_ns();
-        rollout_point(r, label, "sessionAffinity", ok ? "verified" : "halted", to, NULL, 0, now,
-                      now);
-        if (!ok) {
-            r->st.outcome = GS_ROLLOUT_HALTED;
-            return 0;
-        }
-        /* What a browser sends back: the cookie's name=value, from a canary answer. */
-        snprintf(cookie, sizeof(cookie), "%.*s", (int)strcspn(win->seen_cookie, ";"),
-                 win->seen_cookie);
-        char *what = gs_xasprintf("%s: a client holding %s", label, cookie);
-        int rc = rollout_probe_shift(r, what, &holder, to, 100, gs_now_ns(), &o, err);
-        free(what);
-        return rc;
-    }
-    if (r->previous_cookie[0] == '\0')
-        return 0;
-    snprintf(cookie, sizeof(cookie), "%s", r->previous_cookie);
-    char *expired = gs_xasprintf("%s; Max-Age=-1", cookie);
-    o.set_cookie = expired;
-    char *what = gs_xasprintf("%s: a client holding %s", label, cookie);
-    int rc = rollout_probe_shift(r, what, &holder, 100, 0, gs_now_ns(), &o, err);
-    if (rc == 0 && r->st.outcome != GS_ROLLOUT_HALTED) {
-        bool ok = o.answered > 0 && o.set_cookie_seen == o.answered;
-        gs_results_check *c =
-            rollout_record(r, "rollout.sessionAffinity", ok ? GS_RESULT_PASSED : GS_RESULT_FAILED);
-        gs_results_set(&c->expected, "every answer sets \"%s\"", expired);
-        gs_results_set(&c->observed, "%llu of %llu", (unsigned long long)o.set_cookie_seen,
-                       (unsigned long long)o.answered);
-        gs_results_set(&c->message, "%s: %llu of %llu answers expired the cookie (Set-Cookie: %s)",
-                       what, (unsigned long long)o.set_cookie_seen,
-                       (unsigned long long)o.answered, expired);
-        if (!ok)
-            r->st.outcome = GS_ROLLOUT_HALTED;
-    }
-    free(what);
-    free(expired);
-    return rc;
-}
-
-/* ---- A/B: the requests without the match stay on the stable Service ---- */
-
-static bool rollout_name_in(const char *name, size_t len, const char **names, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strlen(names[i]) == len && strncasecmp(names[i], name, len) == 0)
-            return true;
-    return false;
-}
-
-/* |path| without the query parameters the A/B matches test (a new string). */
-static char *rollout_path_unmatched(const gs_rollout_plan *p, const char *path)
-{
-    const char *q = strchr(path, '?');
-    if (q == NULL || p->n_ab_query == 0)
-        return gs_xstrdup(path);
-    gs_buf b = {0};
-    gs_buf_printf(&b, "%.*s", (int)(q - path), path);
-    size_t kept = 0;
-    for (const char *at = q + 1; *at;) {
-        size_t len = strcspn(at, "&");
-        size_t name_len = strcspn(at, "=&");
-        if (len && !rollout_name_in(at, name_len, p->ab_query, p->n_ab_query))
-            gs_buf_printf(&b, "%c%.*s", kept++ ? '&' : '?', (int)len, at);
-        at += len + (at[len] == '&');
-    }
-    char *out = gs_xstrdup(b.data ? b.data : "");
-    gs_buf_clear(&b);
-    return out;
-}
-
-/* Sends |n| requests like the live traffic's but without the headers and query parameters the
- * A/B matches test, closed loop beside the live traffic, counting into |pr|. */
-static int rollout_unmatched_send(rollout_run *r, uint64_t n, rollout_probe *pr, gs_error *err)
-{
-    const gs_rollout_plan *p = r->plan;
-    gs_traffic_config tc = r->tc;
-    gs_traffic_header *h = gs_xcalloc(r->tc.num_headers + 1, sizeof(*h));
-    size_t nh = 0;
-    for (size_t i = 0; i < r->tc.num_headers; i++)
-        if (!rollout_name_in(r->tc.headers[i].name, strlen(r->tc.headers[i].name), p->ab_headers,
-                             p->n_ab_headers))
-            h[nh++] = r->tc.headers[i];
-    char *path = rollout_path_unmatched(p, r->tc.path ? r->tc.path : "/");
-    tc.headers = h;
-    tc.num_headers = nh;
-    tc.path = path;
-    int rc = rollout_probe_run(&tc, n, pr, err);
-    free(path);
-    free(h);
-    return rc;
-}
-
-/* After an A/B weight: the requests without the A/B match (a stream leaving its headers and
- * query parameters out) must all go to the stable Service, judged like a weight of 0
- * (rollout.unmatched). */
-static int rollout_unmatched(rollout_run *r, const char *stage, gs_error *err)
-{
-    if (r->plan->n_ab_headers + r->plan->n_ab_query == 0 || r->st.outcome == GS_ROLLOUT_HALTED)
-        return 0;
-    char *label = gs_xasprintf("%s: requests without the A/B match", stage);
-    int64_t t0 = gs_now_ns();
-    rollout_probe pr = {.stable = r->plan->stable, .canary = r->plan->canary};
-    int rc = rollout_unmatched_send(r, rollout_planned(r, 0), &pr, err);
-    if (rc == 0) {
-        gs_results_check *c = rollout_verify(r, "rollout.unmatched", label, 0, &pr.win, -1);
-        rollout_point(r, label, "unmatched",
-                      c->result == GS_RESULT_PASSED ? "verified" : "halted", 0, &pr.win, 0, t0,
-                      gs_now_ns());
-    }
-    free(label);
-    return rc;
-}
-
-/* setHeaderRoute: writes the route with the managed rule upserted (or removed), then verifies
- * that the header traffic follows: all on the canary, or back to the weighted split. */
-static int rollout_header_step(rollout_run *r, const gs_rollout_action *a, gs_error *err)
-{
-    char label[48];
-    rollout_stage_name(a, label);
-    if (r->env->progress)
-        r->env->progress(r->env->ctx, label);
-    size_t at;
-    const gs_rollout_action *old = rollout_header_in_force(r, a, &at);
-    rollout_set_header(r, a);
-    int64_t t0 = gs_now_ns();
-    double apply_ms;
-    int rc = rollout_write_route(r, r->st.weight, &apply_ms, err);
-    if (rc == 0 && a->n_matches)
-        rc = rollout_probe_shift(r, label, a, old ? 100 : r->st.weight, 100, t0, NULL, err);
-    else if (rc == 0 && old)
-        rc = rollout_probe_shift(r, label, old, 100, r->st.weight, t0, NULL, err);
-    if (rc == 0)
-        gs_rollout_advance(&r->st, r->plan);
-    return rc;
-}
-
-/* ---- mirror routes: probes with request ids, counted on the canary's echo ---- */
-
-/* A mirror probe run: per request (by the index its id ends with) whether it was answered and
- * by the canary, and how often the canary's echo logged its id. */
-typedef struct rollout_mirror_probe {
-    char prefix[48];
-    size_t n;
-    uint8_t *answered, *primary_canary, *seen;
-    const char *canary;
-} rollout_mirror_probe;
-
-static size_t rollout_probe_index(const rollout_mirror_probe *mp, const char *id)
-{
-    size_t plen = strlen(mp->prefix);
-    if (id == NULL || strncmp(id, mp->prefix, plen) != 0)
-        return SIZE_MAX;
-    char *end = NULL;
-    unsigned long long i = strtoull(id + plen, &end, 10);
-    return end && *end == '\0' && end != id + plen && i < mp->n ? (size_t)i : SIZE_MAX;
-}
-
-static void on_mirror_probe_response(const gs_traffic_response *resp, void *user)
-{
-    rollout_mirror_probe *mp = user;
-    size_t i = rollout_probe_index(mp, resp->request_id);
-    if (resp->warmup || i == SIZE_MAX || resp->error != GS_TRAFFIC_OK || resp->backend == NULL)
-        return;
-    mp->answered[i] = 1;
-    mp->primary_canary[i] = rollout_is(resp->backend, mp->canary);
-}
-
-static void on_mirror_probe_id(const char *id, void *user)
-{
-    rollout_mirror_probe *mp = user;
-    size_t i = rollout_probe_index(mp, id);
-    if (i != SIZE_MAX && mp->seen[i] < UINT8_MAX)
-        mp->seen[i]++;
-}
-
-/* Answered probe requests and, of those, the ones copied to the canary (seen there more often
- * than the canary answered them itself). */
-static void rollout_mirror_counts(const rollout_mirror_probe *mp, uint64_t *answered,
-                                  uint64_t *mirrored)
-{
-    *answered = *mirrored = 0;
-    for (size_t i = 0; i < mp->n; i++) {
-        *answered += mp->answered[i];
-        *mirrored += mp->answered[i] && mp->seen[i] > mp->primary_canary[i];
-    }
-}
-
-#define ROLLOUT_MIRROR_QUIET_NS (1500 * GS_NS_PER_MS) /* copies still arriving after answers */
-#define ROLLOUT_MIRROR_MAX_NS (15 * GS_NS_PER_S)
-
-/* Sends |n| requests matching mirror route |a|'s first match (its method, path, headers; a
- * prefix followed by "-gatesim") with ids, then reads the canary's request log until every
- * answered request was copied, or no new id came for a while (copies are asynchronous), or,
- * with |first|, the first copy arrived. */
-static int rollout_mirror_send(rollout_run *r, const gs_rollout_action *a, size_t n, bool first,
-                               rollout_mirror_probe *mp, gs_error *err)
-{
-    const gs_rollout_mirror_match *m = a->n_mirror ? &a->mirror[0] : NULL;
-    snprintf(mp->prefix, sizeof(mp->prefix), "gsmirror%u-%u-", r->generation, r->mirror_probes++);
-    mp->n = n;
-    mp->canary = r->plan->canary;
-    mp->answered = gs_xcalloc(n + 1, 1);
-    mp->primary_canary = gs_xcalloc(n + 1, 1);
-    mp->seen = gs_xcalloc(n + 1, 1);
-    gs_traffic_config tc = r->tc;
-    size_t nh = r->tc.num_headers + (m ? m->n_headers : 0);
-    gs_traffic_header *h = gs_xcalloc(nh + 1, sizeof(*h));
-    char **values = gs_xcalloc(nh + 1, sizeof(*values));
-    if (r->tc.num_headers)
-        memcpy(h, r->tc.headers, r->tc.num_headers * sizeof(*h));
-    for (size_t i = 0; m && i < m->n_headers; i++) {
-        const gs_rollout_header_match *hm = &m->headers[i];
-        values[i] = gs_xasprintf("%s%s", hm->value,
-                                 hm->type == GS_ROLLOUT_MATCH_PREFIX ? ROLLOUT_PROBE_SUFFIX : "");
-        h[r->tc.num_headers + i] = (gs_traffic_header){hm->name, values[i]};
-    }
-    char *path = NULL;
-    if (m && m->path)
-        path = gs_xasprintf("%s%s", m->path,
-                            m->path_type == GS_ROLLOUT_MATCH_PREFIX ? "/" ROLLOUT_PROBE_SUFFIX : "");
-    tc.headers = h;
-    tc.num_headers = nh;
-    if (path)
-        tc.path = path;
-    if (m && m->method)
-        tc.method = m->method;
-    tc.requests = n;
-    tc.duration_ns = 0;
-    tc.rate = 0;
-    tc.connections = ROLLOUT_PROBE_CONNECTIONS;
-    tc.threads = 1;
-    tc.streams = 1;
-    tc.warmup_ns = 0;
-    tc.request_id_prefix = mp->prefix;
-    tc.on_response = on_mirror_probe_response;
-    tc.user = mp;
-    tc.cancel = NULL;
-    gs_traffic_result *res = NULL;
-    int rc = gs_traffic_run(&tc, &res, err);
-    gs_traffic_result_free(res);
-    for (size_t i = 0; i < nh; i++)
-        free(values[i]);
-    free(values);
-    free(h);
-    free(path);
-    int64_t start = gs_now_ns(), last_new = start;
-    while (rc == 0) {
-        uint64_t before, answered, mirrored;
-        rollout_mirror_counts(mp, &answered, &before);
-        rc = r->env->request_ids(r->env->ctx, r->plan->canary, on_mirror_probe_id, mp, err);
-        if (rc < 0)
-            break;
-        rc = 0;
-        rollout_mirror_counts(mp, &answered, &mirrored);
-        int64_t now = gs_now_ns();
-        if (mirrored > before)
-            last_new = now;
-        if ((a->n_mirror && a->weight >= 100 && mirrored == answered) || (first && mirrored) ||
-            now - last_new > ROLLOUT_MIRROR_QUIET_NS || now - start > ROLLOUT_MIRROR_MAX_NS ||
-            gs_proc_interrupted())
-            break;
-        usleep(50 * 1000);
-    }
-    return rc;
-}
-
-static void rollout_mirror_probe_clear(rollout_mirror_probe *mp)
-{
-    free(mp->answered);
-    free(mp->primary_canary);
-    free(mp->seen);
-    memset(mp, 0, sizeof(*mp));
-}
-
-/* Records the mirrored share of a verification run against |pct| percent (rollout.mirror). */
-static gs_results_check *rollout_mirror_verify(rollout_run *r, const char *label, unsigned pct,
-                                               const rollout_mirror_probe *mp,
-                                               double converge_ms)
-{
-    const gs_scenario_statistics *st = r->env->stats;
-    uint64_t answered, mirrored;
-    rollout_mirror_counts(mp, &answered, &mirrored);
-    gs_gof_backend rows[2] = {{.weight = pct, .count = mirrored},
-                              {.weight = 100.0 - pct, .count = answered - mirrored}};
-    char *copied = gs_xasprintf("copied to %s", r->plan->canary);
-    const char *names[2] = {copied, "not copied"};
-    gs_gof_result gr = {0};
-    gs_error err = {0};
-    int rc = answered ? gs_gof_split(rows, 2, st->alpha, st->tolerance, st->power, &gr, &err)
-                      : gs_error_set(&err, GS_ERR_INVALID, "no answered requests to count");
-    bool passed = rc == 0 && gr.passed;
-    gs_results_check *c =
-        rollout_record(r, "rollout.mirror", passed ? GS_RESULT_PASSED : GS_RESULT_FAILED);
-    gs_results_set(&c->expected, "%u%% of the matching requests copied to %s", pct,
-                   r->plan->canary);
-    gs_results_set(&c->observed, "%llu of %llu copied", (unsigned long long)mirrored,
-                   (unsigned long long)answered);
-    if (rc < 0) {
-        gs_results_set(&c->message, "%s: %s", label, err.msg);
-    } else {
-        for (size_t i = 0; i < 2; i++)
-            gs_expect_add_share(c, names[i], &rows[i], 100.0);
-        gs_expect_set_gof(c, st, &gr);
-        char followed[64] = "";
-        if (converge_ms >= 0)
-            snprintf(followed, sizeof(followed), " the data plane followed in %.0f ms;",
-                     converge_ms);
-        gs_results_set(&c->message,
-                       "%s:%s %llu of %llu matching requests "
-                       "(%.2f%%, interval %.2f-%.2f%%) were copied to %s, by their request ids "
-                       "in its log: %s %u%% (alpha %g, power %g)",
-                       label, followed, (unsigned long long)mirrored,
-                       (unsigned long long)answered, 100 * rows[0].observed_share,
-                       100 * rows[0].ci_low, 100 * rows[0].ci_high, r->plan->canary,
-                       passed ? "agrees with" : "does NOT agree with", pct, st->alpha, st->power);
-    }
-    free(copied);
-    if (!passed)
-        r->st.outcome = GS_ROLLOUT_HALTED;
-    return c;
-}
-
-/* setMirrorRoute in an inline plan: writes the route with the mirror rule upserted (or, without
- * a match, removed), waits until copies reach the canary (or stop), then verifies the copied
- * share of matching requests against the percentage by their ids in the canary's log. */
-static int rollout_mirror_step(rollout_run *r, const gs_rollout_action *a, gs_error *err)
-{
-    char label[48];
-    rollout_stage_name(a, label);
-    if (r->env->progress)
-        r->env->progress(r->env->ctx, label);
-    if (r->env->request_ids == NULL)
-        return gs_error_set(err, GS_ERR_INVALID,
-                            "rollout: %s: this run cannot read the backends' request logs", label);
-    size_t at = r->n_mirrors;
-    const gs_rollout_action *old = NULL;
-    for (size_t i = 0; i < r->n_mirrors && old == NULL; i++)
-        if (strcmp(r->mirrors[i]->route, a->route) == 0) {
-            old = r->mirrors[i];
-            at = i;
-        }
-    if (a->n_mirror) {
-        r->mirrors[at] = a;
-        r->n_mirrors += old == NULL;
-    } else if (old) {
-        memmove(&r->mirrors[at], &r->mirrors[at + 1], (r->n_mirrors - at - 1) * sizeof(*r->mirrors));
-        r->n_mirrors--;
-    }
-    const gs_rollout_action *probe = a->n_mirror ? a : old;
-    unsigned pct = a->n_mirror ? a->weight : 0;
-    int64_t t0 = gs_now_ns();
-    double apply_ms;
-    int rc = rollout_write_route(r, r->st.weight, &apply_ms, err);
-    if (rc < 0)
-        return rc;
-    if (probe == NULL) { /* removing a route never written: nothing to verify */
-        gs_results_check *c = rollout_record(r, "rollout.mirror", GS_RESULT_PASSED);
-        gs_results_set(&c->message, "%s: no mirror route of that name was in force", label);
-        gs_rollout_advance(&r->st, r->plan);
-        return 0;
-    }
-    /* Convergence: batches until one shows copies (or, after a removal or at 0%, none). */
-    int64_t limit = r->ro->converge_timeout_ns ? r->ro->converge_timeout_ns : r->env->timeout_ns;
-    for (;;) {
-        rollout_mirror_probe mp = {0};
-        rc = rollout_mirror_send(r, probe, ROLLOUT_PROBE_BATCH, pct > 0, &mp, err);
-        uint64_t answered, mirrored;
-        rollout_mirror_counts(&mp, &answered, &mirrored);
-        rollout_mirror_probe_clear(&mp);
-        if (rc < 0)
-            return rc;
-        if (answered && (pct ? mirrored > 0 : mirrored == 0))
-            break;
-        if (gs_now_ns() - t0 >= limit) {
-            gs_results_check *c = rollout_record(r, "rollout.convergence", GS_RESULT_FAILED);
-            gs_results_set(&c->message,
-                           "%s: the data plane did not follow the mirror route: %.1f s after it "
-                           "was applied, the last %llu answered matching requests had %llu "
-                           "copies on %s; the route says %u%%",
-                           label, (double)(gs_now_ns() - t0) / 1e9,
-                           (unsigned long long)answered, (unsigned long long)mirrored,
-                           r->plan->canary, pct);
-            gs_results_set(&c->expected, "%u%% copied", pct);
-            gs_results_set(&c->observed, "%llu of %llu copied", (unsigned long long)mirrored,
-                           (unsigned long long)answered);
-            r->st.outcome = GS_ROLLOUT_HALTED;
-            int64_t now = gs_now_ns();
-            gs_results_rollout_point *p =
-                rollout_point(r, label, "convergence", "halted", r->st.weight, NULL, 0, t0, now);
-            p->written_s = p->start_s;
-            return 0;
-        }
-        if (gs_proc_interrupted())
-            return gs_error_set(err, GS_ERR_CLOSED, "interrupted");
-        if ((rc = r->env->alive(r->env->ctx, err)) < 0)
-            return rc;
-    }
-    int64_t converged_ns = gs_now_ns();
-    rollout_mirror_probe mp = {0};
-    rc = rollout_mirror_send(r, probe, rollout_planned(r, pct), false, &mp, err);
-    if (rc == 0) {
-        gs_results_check *c = rollout_mirror_verify(r, label, pct, &mp,
-                                                    (double)(converged_ns - t0) / 1e6);
-        gs_results_rollout_point *p =
-            rollout_point(r, label, "mirror", c->result == GS_RESULT_PASSED ? "verified" : "halted",
-                          r->st.weight, NULL, 0, converged_ns, gs_now_ns());
-        p->written_s = rollout_secs(r, t0);
-        p->converged_s = rollout_secs(r, converged_ns);
-        if (c->result == GS_RESULT_PASSED)
-            gs_rollout_advance(&r->st, r->plan);
-    }
-    rollout_mirror_probe_clear(&mp);
-    return rc;
-}
-
-/* setMirrorRoute where the tool does nothing: said, as the tool would not. */
-static void rollout_mirror_noop(rollout_run *r, const gs_rollout_action *a)
-{
-    gs_results_check *c = rollout_record(r, "rollout.mirror", GS_RESULT_PASSED);
-    gs_results_set(&c->message,
-                   "setMirrorRoute %s (%u%%): mirrored nothing: the %s Gateway API plugin answers "
-                   "setMirrorRoute with success and changes no route (its SetMirrorRoute is a "
-                   "no-op, argoproj-labs/rollouts-plugin-trafficrouter-gatewayapi#32), so in "
-                   "production this step mirrors no traffic to %s; the rehearsal wrote no route "
-                   "either",
-                   a->route, a->weight, r->ro->source_tool ? r->ro->source_tool : "Argo Rollouts",
-                   r->plan->canary);
-    gs_results_set(&c->expected, "%u%% of the requests mirrored to %s (the step's intent)",
-                   a->weight, r->plan->canary);
-    gs_results_set(&c->observed, "no mirroring configured: the plugin's step is a no-op");
-    char label[48];
-    int64_t now = gs_now_ns();
-    rollout_point(r, rollout_stage_name(a, label), "mirror", "mirroredNothing", r->st.weight, NULL,
-                  0, now, now);
-    size_t i = 0;
-    while (i < r->n_noops && strcmp(r->noops[i]->route, a->route) != 0)
-        i++;
-    r->noops[i] = a;
-    r->n_noops += i == r->n_noops;
-    if (r->env->warn)
-        r->env->warn(r->env->ctx, c->message);
-    gs_rollout_advance(&r->st, r->plan);
-}
-
-/* Verifies mirror route |a| at |pct| percent with one window of probes (no convergence phase:
- * the weight's own write was followed already), labelled |label|; |noop| adds why nothing is
- * expected. */
-static int rollout_mirror_recheck(rollout_run *r, const char *label, const gs_rollout_action *a,
-                                  unsigned pct, bool noop, gs_error *err)
-{
-    int64_t t0 = gs_now_ns();
-    rollout_mirror_probe mp = {0};
-    int rc = rollout_mirror_send(r, a, rollout_planned(r, pct), false, &mp, err);
-    if (rc == 0) {
-        gs_results_check *c = rollout_mirror_verify(r, label, pct, &mp, -1);
-        if (noop) {
-            char *msg = gs_xasprintf("%s; the tool never wrote this mirror route (its "
-                                     "setMirrorRoute is a no-op), so it still mirrors nothing",
-                                     c->message);
-            gs_results_set(&c->message, "%s", msg);
-            free(msg);
-        }
-        rollout_point(r, label, "mirror", c->result == GS_RESULT_PASSED ? "verified" : "halted",
-                      r->st.weight, NULL, 0, t0, gs_now_ns());
-    }
-    rollout_mirror_probe_clear(&mp);
-    return rc;
-}
-
-/* After a weight write: each mirror route in force still copies its share of the matching
- * requests (the write kept it, with the new weights), and each mirror step the tool performed
- * as a no-op still mirrors nothing, both by request id (rollout.mirror). */
-static int rollout_probe_mirrors(rollout_run *r, const char *stage, gs_error *err)
-{
-    if (r->env->request_ids == NULL)
-        return 0;
-    int rc = 0;
-    for (size_t i = 0;
-         rc == 0 && i < r->n_mirrors + r->n_noops && r->st.outcome != GS_ROLLOUT_HALTED; i++) {
-        bool noop = i >= r->n_mirrors;
-        const gs_rollout_action *a = noop ? r->noops[i - r->n_mirrors] : r->mirrors[i];
-        char *label = gs_xasprintf("%s: mirror route %s", stage, a->route);
-        rc = rollout_mirror_recheck(r, label, a, noop ? 0 : a->weight, noop, err);
-        free(label);
-    }
-    return rc;
 }
 
 /* setBehaviour: the backend's replicas take the new faults through their control endpoint;
@@ -1795,7 +967,7 @@ static int rollout_probe_mirrors(rollout_run *r, const char *stage, gs_error *er
 static int rollout_set_behaviour(rollout_run *r, const gs_rollout_action *a, gs_error *err)
 {
     char label[48];
-    rollout_stage_name(a, label);
+    gs_rollout_stage_name(a, label);
     if (r->env->progress)
         r->env->progress(r->env->ctx, label);
     if (r->env->set_behaviour == NULL)
@@ -1807,14 +979,14 @@ static int rollout_set_behaviour(rollout_run *r, const gs_rollout_action *a, gs_
     int rc = r->env->set_behaviour(r->env->ctx, a->backend, b, err);
     if (rc < 0)
         return rc;
-    gs_results_check *c = rollout_record(r, "rollout.behaviour", GS_RESULT_PASSED);
+    gs_results_check *c = gs_rollout_record(r, "rollout.behaviour", GS_RESULT_PASSED);
     gs_results_set(&c->message,
                    "%s: from now on %.4g%% of its requests answered %d, every answer delayed "
                    "%.1f ms (at canary weight %u)",
                    label, 100 * b->error_rate, b->status ? b->status : 503,
                    (double)b->delay_ns / 1e6, r->st.weight);
     int64_t now = gs_now_ns();
-    rollout_point(r, label, "behaviour", "changed", r->st.weight, NULL, 0, now, now);
+    gs_rollout_point(r, label, "behaviour", "changed", r->st.weight, NULL, 0, now, now);
     gs_rollout_advance(&r->st, r->plan);
     return 0;
 }
@@ -1857,7 +1029,7 @@ static int rollout_analysis(rollout_run *r, gs_error *err)
     char why[256];
     bool passed = gs_rollout_analyse(r->plan, &m, why, sizeof(why));
     gs_rollout_judged(&r->st, r->plan, passed);
-    gs_results_check *c = rollout_record(r, "rollout.analysis", GS_RESULT_PASSED);
+    gs_results_check *c = gs_rollout_record(r, "rollout.analysis", GS_RESULT_PASSED);
     unsigned threshold = r->plan->threshold ? r->plan->threshold : 1;
     gs_results_set(&c->message, "analysis at canary weight %u: %s: %s (failed checks %u of %u)%s",
                    r->st.weight, passed ? "passed" : "failed", why, r->st.failed_checks, threshold,
@@ -1866,11 +1038,11 @@ static int rollout_analysis(rollout_run *r, gs_error *err)
                                                            : ": retried next interval");
     gs_results_set(&c->expected, "canary traffic within the analysis thresholds");
     gs_results_set(&c->observed, "%s", why);
-    rollout_point(r, "analysis", "analysis",
-                  r->st.outcome == GS_ROLLOUT_ROLLED_BACK ? "rollBack"
-                  : passed                                ? "continue"
-                                                          : "retry",
-                  r->st.weight, &win, m.p99_ns, win.started_ns, win.ended_ns);
+    gs_rollout_point(r, "analysis", "analysis",
+                     r->st.outcome == GS_ROLLOUT_ROLLED_BACK ? "rollBack"
+                     : passed                                ? "continue"
+                                                             : "retry",
+                     r->st.weight, &win, m.p99_ns, win.started_ns, win.ended_ns);
     return 0;
 }
 
@@ -1884,13 +1056,13 @@ static int rollout_pause(rollout_run *r, const gs_rollout_action *a, gs_error *e
     int rc = rollout_collect(r, ns, &win, &p99_ns, err);
     if (rc < 0)
         return rc;
-    gs_results_check *c = rollout_record(r, "rollout.pause", GS_RESULT_PASSED);
+    gs_results_check *c = gs_rollout_record(r, "rollout.pause", GS_RESULT_PASSED);
     gs_results_set(&c->message, "paused %.1f s at canary weight %u: %llu answered, %llu failed",
                    (double)ns / 1e9, r->st.weight,
                    (unsigned long long)(win.stable + win.canary + win.other),
                    (unsigned long long)win.failed);
-    rollout_point(r, "pause", "pause", "continue", r->st.weight, &win, p99_ns, win.started_ns,
-                  win.ended_ns);
+    gs_rollout_point(r, "pause", "pause", "continue", r->st.weight, &win, p99_ns, win.started_ns,
+                     win.ended_ns);
     gs_rollout_advance(&r->st, r->plan);
     return 0;
 }
@@ -1904,7 +1076,7 @@ static void rollout_expect(rollout_run *r)
         bool ok =
             ro->has_outcome ? r->st.outcome == ro->outcome : r->st.outcome != GS_ROLLOUT_HALTED;
         gs_results_check *c =
-            rollout_record(r, "rollout.outcome", ok ? GS_RESULT_PASSED : GS_RESULT_FAILED);
+            gs_rollout_record(r, "rollout.outcome", ok ? GS_RESULT_PASSED : GS_RESULT_FAILED);
         gs_results_set(&c->expected, "%s",
                        ro->has_outcome ? gs_rollout_outcome_name(ro->outcome) : "not halted");
         gs_results_set(&c->observed, "%s at canary weight %u after %u failed checks",
@@ -1913,16 +1085,16 @@ static void rollout_expect(rollout_run *r)
     }
     if (ro->has_max_weight) {
         bool ok = r->st.max_weight == ro->max_weight;
-        gs_results_check *c =
-            rollout_record(r, "rollout.maxCanaryWeight", ok ? GS_RESULT_PASSED : GS_RESULT_FAILED);
+        gs_results_check *c = gs_rollout_record(r, "rollout.maxCanaryWeight",
+                                                ok ? GS_RESULT_PASSED : GS_RESULT_FAILED);
         gs_results_set(&c->expected, "%u", ro->max_weight);
         gs_results_set(&c->observed, "%u", r->st.max_weight);
         gs_results_set(&c->message, "the highest canary weight the rollout wrote");
     }
     if (ro->has_failed_requests) {
         bool ok = r->live.failed_total <= ro->failed_requests;
-        gs_results_check *c =
-            rollout_record(r, "rollout.failedRequests", ok ? GS_RESULT_PASSED : GS_RESULT_FAILED);
+        gs_results_check *c = gs_rollout_record(r, "rollout.failedRequests",
+                                                ok ? GS_RESULT_PASSED : GS_RESULT_FAILED);
         gs_results_set(&c->expected, "at most %llu", (unsigned long long)ro->failed_requests);
         gs_results_set(&c->observed, "%llu of %llu%s%s", (unsigned long long)r->live.failed_total,
                        (unsigned long long)r->live.total,
@@ -1945,13 +1117,13 @@ static int rollout_steps(rollout_run *r, gs_error *err)
         char name[48];
         switch (a->kind) {
         case GS_ROLLOUT_SET_WEIGHT:
-            rc = rollout_shift(r, rollout_stage_name(a, name), r->st.weight, a->weight, err);
+            rc = rollout_shift(r, gs_rollout_stage_name(a, name), r->st.weight, a->weight, err);
             if (rc == 0 && r->st.outcome == GS_ROLLOUT_RUNNING)
-                rc = rollout_probe_headers(r, name, err);
+                rc = gs_rollout_probe_headers(r, name, err);
             if (rc == 0 && r->st.outcome == GS_ROLLOUT_RUNNING)
-                rc = rollout_unmatched(r, name, err);
+                rc = gs_rollout_unmatched(r, name, err);
             if (rc == 0 && r->st.outcome == GS_ROLLOUT_RUNNING)
-                rc = rollout_probe_mirrors(r, name, err);
+                rc = gs_rollout_probe_mirrors(r, name, err);
             if (rc == 0 && r->st.outcome == GS_ROLLOUT_RUNNING)
                 gs_rollout_advance(&r->st, r->plan);
             else if (rc == 0) { /* halted there: the weight was written all the same */
@@ -1967,13 +1139,13 @@ static int rollout_steps(rollout_run *r, gs_error *err)
             rc = rollout_analysis(r, err);
             break;
         case GS_ROLLOUT_SET_HEADER_ROUTE:
-            rc = rollout_header_step(r, a, err);
+            rc = gs_rollout_header_step(r, a, err);
             break;
         case GS_ROLLOUT_SET_MIRROR_ROUTE:
             if (a->noop)
-                rollout_mirror_noop(r, a);
+                gs_rollout_mirror_noop(r, a);
             else
-                rc = rollout_mirror_step(r, a, err);
+                rc = gs_rollout_mirror_step(r, a, err);
             break;
         case GS_ROLLOUT_SET_BEHAVIOUR:
             rc = rollout_set_behaviour(r, a, err);
@@ -1994,18 +1166,10 @@ static int rollout_steps(rollout_run *r, gs_error *err)
     r->n_headers = 0;
     r->n_mirrors = 0;
     rc = rollout_shift(r, label, r->st.weight, 0, err);
-    for (size_t i = 0; rc == 0 && i < ended && r->st.outcome != GS_ROLLOUT_HALTED; i++) {
-        char *what = gs_xasprintf("%s: header route %s removed", end, r->headers[i]->route);
-        rc = rollout_probe_shift(r, what, r->headers[i], 100, 0, gs_now_ns(), NULL, err);
-        free(what);
-    }
-    for (size_t i = 0; rc == 0 && r->env->request_ids && i < mirrors_ended &&
-                       r->st.outcome != GS_ROLLOUT_HALTED;
-         i++) {
-        char *what = gs_xasprintf("%s: mirror route %s removed", end, r->mirrors[i]->route);
-        rc = rollout_mirror_recheck(r, what, r->mirrors[i], 0, false, err);
-        free(what);
-    }
+    if (rc == 0)
+        rc = gs_rollout_headers_removed(r, end, ended, err);
+    if (rc == 0)
+        rc = gs_rollout_mirrors_removed(r, end, mirrors_ended, err);
     if (rc == 0 && r->st.outcome == GS_ROLLOUT_HALTED)
         return 0;
     r->st.outcome = outcome;
