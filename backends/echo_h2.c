@@ -76,6 +76,7 @@ struct h2_conn {
     h2_stream *pool; /* closed streams kept for reuse (their buffers keep their memory) */
     size_t pooled;
     h2_stream *cur; /* the stream whose header block is being received */
+    int32_t header_stream; /* the stream of the header block under --header-timeout, or 0 */
     gs_echo_mem mem;    /* nghttp2's allocations, recycled per size class */
     nghttp2_mem ngmem;
 };
@@ -396,7 +397,14 @@ static void h2_dispatch(h2_stream *s)
 static int on_h2_begin_headers(nghttp2_session *ngh, const nghttp2_frame *frame, void *user_data)
 {
     h2_conn *h = user_data;
-    if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST)
+    if (frame->hd.type != NGHTTP2_HEADERS)
+        return 0;
+    /* The block (HEADERS and its CONTINUATIONs) must be whole within --header-timeout from
+     * its frame header on, however its bytes trickle (the idle timeout restarts on each). */
+    h->header_stream = frame->hd.stream_id;
+    gs_echo_conn_head_end(h->c);
+    gs_echo_conn_head_begin(h->c);
+    if (frame->headers.cat != NGHTTP2_HCAT_REQUEST)
         return 0;
     h2_stream *s = h->pool;
     if (s != NULL) {
@@ -485,9 +493,19 @@ static int on_h2_data_chunk(nghttp2_session *ngh, uint8_t flags, int32_t stream_
     return 0;
 }
 
+/* The header block of |stream_id| is over (whole, or its stream closed): its deadline too. */
+static void h2_header_block_end(h2_conn *h, int32_t stream_id)
+{
+    if (h->header_stream != 0 && h->header_stream == stream_id) {
+        h->header_stream = 0;
+        gs_echo_conn_head_end(h->c);
+    }
+}
+
 static int on_h2_frame_recv(nghttp2_session *ngh, const nghttp2_frame *frame, void *user_data)
 {
-    (void)user_data;
+    if (frame->hd.type == NGHTTP2_HEADERS)
+        h2_header_block_end(user_data, frame->hd.stream_id);
     if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA)
         return 0;
     h2_stream *s = nghttp2_session_get_stream_user_data(ngh, frame->hd.stream_id);
@@ -511,6 +529,7 @@ static int on_h2_stream_close(nghttp2_session *ngh, int32_t stream_id, uint32_t 
 {
     (void)error_code;
     h2_conn *h = user_data;
+    h2_header_block_end(h, stream_id);
     h2_stream *s = nghttp2_session_get_stream_user_data(ngh, stream_id);
     if (s == NULL)
         return 0;

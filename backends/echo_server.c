@@ -140,7 +140,8 @@ void gs_echo_conn_read_high(gs_echo_conn *c, size_t high)
 
 static void conn_choose_protocol(gs_echo_conn *c);
 
-/* Fires when a TLS handshake or request head took longer than --header-timeout in total. */
+/* Fires when a TLS handshake, a request head or an HTTP/2 header block took longer than
+ * --header-timeout in total. */
 static void on_head_deadline(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;

@@ -554,6 +554,54 @@ def test_robust():
         check(closed, f"slow header closed by the idle timeout ({time.time() - t0:.2f}s)")
     finally:
         e.stop()
+    # HTTP/2 header blocks have the total deadline too: a HEADERS frame trickled one byte every
+    # 0.3 s (the idle timeout restarts on each byte and never fires) is cut by --header-timeout
+    # before it is whole. The 30 s bound is a limit on the test, not a timing assertion (the
+    # whole frame would take over 20 s). A whole block stops the clock: a connection that
+    # idles past the header timeout between requests is still served.
+    e = Echo("--idle-timeout", "120s", "--header-timeout", "1s")
+    try:
+        whole = h2_request_bytes(b"/trickled")
+        head, frame = whole[:24 + 9], whole[24 + 9:]
+        s = socket.create_connection(("127.0.0.1", e.port), timeout=0.3)
+        s.sendall(head)
+        sent, closed, t0 = 0, False, time.time()
+        for b in frame:
+            try:
+                s.sendall(bytes([b]))
+                sent += 1
+                while not closed:  # SETTINGS and its ACK are read and dropped; EOF is the cut
+                    closed = s.recv(65536) == b""
+            except socket.timeout:
+                pass
+            except OSError:
+                closed = True
+            if closed or time.time() - t0 > 30:
+                break
+        s.close()
+        check(closed and sent < len(frame),
+              f"a trickled HTTP/2 header block is cut by --header-timeout ({sent} of {len(frame)} bytes sent, closed={closed})")
+        s = socket.create_connection(("127.0.0.1", e.port), timeout=30)
+        s.sendall(h2_request_bytes(b"/one"))
+        got = b""
+        while not any(f[0] == 0 and f[1] & 1 and f[2] == 1 for f in h2_frames(got)):
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            got += chunk
+        time.sleep(2.5)  # idle past the 1 s header timeout, between requests
+        block = h2_request_bytes(b"/two")[24 + 9 + 9:]
+        s.sendall(struct.pack(">I", len(block))[1:] + b"\x01\x05" + struct.pack(">I", 3) + block)
+        got = b""
+        while not any(f[0] == 0 and f[1] & 1 and f[2] == 3 for f in h2_frames(got)):
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            got += chunk
+        s.close()
+        check(b'"/two"' in got, "an HTTP/2 connection idle past the header timeout between requests is served")
+    finally:
+        e.stop()
     # Over --max-connections: the extra connections are closed at once, the others stay open.
     e = Echo("--max-connections", "20", "--idle-timeout", "120s")
     try:
