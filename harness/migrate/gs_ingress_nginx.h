@@ -35,6 +35,11 @@ typedef struct gs_ingress_nginx_in {
     void *resolve_ctx;
 } gs_ingress_nginx_in;
 
+/* The subject CN of the self-signed certificate ingress-nginx generates when it starts and serves
+ * for every host without a certificate of its own, unknown hosts included (unless the controller
+ * is given --default-ssl-certificate). */
+#define GS_INGRESS_NGINX_FAKE_CN "Kubernetes Ingress Controller Fake Certificate"
+
 /* True when |s| holds a certificate nginx can serve (tls.crt and tls.key). */
 bool gs_ingress_nginx_secret_usable(const gs_secret *s);
 

@@ -27,6 +27,7 @@ typedef enum gs_diff_cause {
     GS_DIFF_SLASH_REDIRECT,
     GS_DIFF_VHOST,
     GS_DIFF_TLS,
+    GS_DIFF_FAKE_CERT,
     GS_DIFF_NORMALIZE,
     GS_DIFF_REDIRECT,
     GS_DIFF_OTHER,
@@ -44,7 +45,7 @@ typedef struct gs_diff_config {
     unsigned requests;         /* per side, for a probe whose answer is a split; 0: 1000 */
     double alpha;              /* of one split's comparison; 0: 0.001 */
     bool no_normalization;     /* leave out the percent-encoded and double-slash probes */
-    bool strict;               /* count the known differences of the implementations */
+    bool strict;               /* count the known and the expected differences */
     bool quiet;                /* print only the differences and the summary */
     FILE *out;                 /* the report; borrowed */
 } gs_diff_config;
@@ -53,6 +54,8 @@ typedef struct gs_diff_result {
     size_t n_probes;
     size_t n_differ; /* probes answered differently, the known differences left out */
     size_t n_known;  /* known differences of the implementations (not counted unless strict) */
+    size_t n_expected; /* HTTPS probes ingress-nginx answered under its fake certificate only
+                          (not counted unless strict) */
     size_t n_causes;
     size_t by_cause[GS_DIFF_CAUSE_COUNT]; /* counted probes per cause */
 } gs_diff_result;

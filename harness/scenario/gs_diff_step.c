@@ -45,6 +45,10 @@ static void diff_step_found(const gs_diff_result *res, gs_buf *b)
     if (res->n_known)
         gs_buf_printf(b, "; %zu known difference%s of the implementations (not counted)",
                       res->n_known, res->n_known == 1 ? "" : "s");
+    if (res->n_expected)
+        gs_buf_printf(b, "; %zu expected difference%s under ingress-nginx's fake certificate "
+                         "(not counted)",
+                      res->n_expected, res->n_expected == 1 ? "" : "s");
 }
 
 static gs_results_check *diff_step_check(gs_results_step *rst, bool ok, const char *report,

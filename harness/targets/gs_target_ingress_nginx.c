@@ -33,7 +33,7 @@ typedef struct ingress_state {
     gs_nginx_proc np;
     char *conf_path, *objects_path;
     uint16_t http_port, https_port; /* kept across applies */
-    gs_tls_pem fake;                /* "Kubernetes Ingress Controller Fake Certificate" */
+    gs_tls_pem fake;                /* GS_INGRESS_NGINX_FAKE_CN */
 } ingress_state;
 
 typedef struct ingress_resolve_ctx {
@@ -207,7 +207,7 @@ static int ingress_open(gs_target *t, gs_error *err)
         free(st);
         return rc;
     }
-    rc = gs_tls_ca_generate(&st->fake, "Kubernetes Ingress Controller Fake Certificate", err);
+    rc = gs_tls_ca_generate(&st->fake, GS_INGRESS_NGINX_FAKE_CN, err);
     if (rc < 0) {
         gs_nginx_proc_clear(&st->np);
         free(st);

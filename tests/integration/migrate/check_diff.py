@@ -78,6 +78,30 @@ def known_group(proc, n, probes):
         fail("the summary does not count the known differences apart", proc)
 
 
+def expected_group(proc, probes):
+    """The expected differences: exactly the EXPECTED probes |probes| (HTTPS answered by
+    ingress-nginx under its fake certificate), each with a fix, not counted in the summary."""
+    out, n = proc.stdout, len(probes)
+    head = (f"\n== expected difference: ingress-nginx's fake certificate ({n} probe"
+            f"{'' if n == 1 else 's'}, not counted)\n")
+    if head not in out:
+        fail(f"no expected-difference group of {n} probes", proc)
+    group = out.split(head, 1)[1].split("\n== ", 1)[0].split("\ngatesim diff: ", 1)[0]
+    if "no client that verifies certificates" not in group.split("\nEXPECTED ", 1)[0]:
+        fail("the expected-difference group does not say why", proc)
+    entries = group.split("\nEXPECTED GET ")[1:]
+    got = sorted(e.split("\n", 1)[0] for e in entries)
+    if got != sorted(probes):
+        fail(f"expected group holds {got}, want {sorted(probes)}", proc)
+    for e in entries:
+        if "Kubernetes Ingress Controller Fake Certificate]" not in e.split("\n")[1] or \
+                "\n    fix: " not in e:
+            fail(f"an expected difference without the fake certificate or a fix: {e}", proc)
+    if f"; {n} more over HTTPS only under ingress-nginx's fake certificate, an expected " \
+            "difference (not counted)" not in out:
+        fail("the summary does not count the expected differences apart", proc)
+
+
 def run_scenario(path, name, *extra):
     report = os.path.join(WORK_ROOT, name)
     proc = subprocess.run([GATESIM, "run", path, "--report-dir", report, "--seed", "7", *extra],
@@ -115,7 +139,8 @@ def scenario_steps():
     c = first["checks"][0]
     if c["result"] != "failed" or c["message"] != "3 probes answered differently" or \
             "DIFF GET http://api.example.com/V1\n" not in c.get("evidence", {}).get("response", "") or \
-            c["observed"] != "case-insensitive-regex (2 probes), character-prefix (1 probe)":
+            c["observed"] != "case-insensitive-regex (2 probes), character-prefix (1 probe); 4 " \
+            "expected differences under ingress-nginx's fake certificate (not counted)":
         fail(f"step expecting no difference: {c}", proc)
     verdicts = [(x["result"], x["message"]) for x in second["checks"]]
     if verdicts != [("failed", "0 probes under canary-header"),
@@ -247,12 +272,32 @@ def main():
     known_group(p, 9, norm_probes)
     if "\nDIFF " in p.stdout or "== cause:" in p.stdout:
         fail("an exact conversion must report no counted difference by default", p)
+    # HTTPS to hosts without TLS and to an unknown host: ingress-nginx answers every one under
+    # its fake certificate (its routes, or its default server's 404), the conversion has no
+    # HTTPS listener. No verifying client got those answers: expected, listed, not counted.
+    fake_probes = [f"https://{x}" for x in (
+        "app.example.com/api", "app.example.com/api/gs-probe", "app.example.com/healthz",
+        "app.example.com/healthz/gs-probe", "app.example.com/", "app.example.com/gs-probe",
+        "www.example.com/docs", "www.example.com/docs/gs-probe", "www.example.com/",
+        "gs-unknown.invalid/")]
+    expected_group(p, fake_probes)
+    expect(p, 0, "EXPECTED GET https://app.example.com/api\n"
+                 "    ingress-nginx: 200 [certificate Kubernetes Ingress Controller Fake "
+                 "Certificate] from default/api (saw app.example.com/api)\n"
+                 "    builtin: no answer\n",
+           "EXPECTED GET https://gs-unknown.invalid/\n"
+           "    ingress-nginx: 404 [certificate Kubernetes Ingress Controller Fake Certificate]\n"
+           "    builtin: no answer\n    differs in: status certificate\n"
+           "    fix: nothing: ingress-nginx's default server answers an unknown host (404)",
+           "fix: if clients call https://www.example.com, list www.example.com with a Secret")
     p = diff("-q", "--strict", "exact.yaml")
-    expect(p, 1, "9 answered differently by ingress-nginx and builtin, 1 cause")
+    expect(p, 1, "19 answered differently by ingress-nginx and builtin, 2 causes")
     in_group(p, "path normalization (9 probes)", "--no-normalization leaves these probes out",
              norm_probes)
-    if "KNOWN GET" in p.stdout:
-        fail("--strict counts the known differences", p)
+    in_group(p, "ingress-nginx's fake certificate (10 probes)",
+             "give it a real certificate", [x + "\n" for x in fake_probes])
+    if "KNOWN GET" in p.stdout or "EXPECTED GET" in p.stdout:
+        fail("--strict counts the known and the expected differences", p)
     if "GET http://app.example.com/%61pi" in p.stdout:
         fail("/%61pi and /api are one URI: not a difference", p)
 
@@ -277,6 +322,13 @@ def main():
            "same GET http://shop.example.com/cart\n"
            "    ingress-nginx: 308 Location https://shop.example.com/cart\n"
            "    builtin: 308 Location https://shop.example.com/cart\n")
+    # the unknown host over HTTPS: the converted Gateway's HTTPS listener answers it under the
+    # Secret's certificate, ingress-nginx under its fake one: still only expected
+    expected_group(p, ["https://gs-unknown.invalid/"])
+    expect(p, 0, "EXPECTED GET https://gs-unknown.invalid/\n"
+                 "    ingress-nginx: 404 [certificate Kubernetes Ingress Controller Fake "
+                 "Certificate]\n    builtin: 404 [certificate *.example.com]\n"
+                 "    differs in: certificate\n")
     # a migration that forgot TLS: HTTPS answers nothing, HTTP does not redirect
     p = diff("-q", "--no-normalization", "tls.yaml", "--after", "tls-after.yaml")
     expect(p, 1, "DIFF GET https://shop.example.com/cart\n"
