@@ -115,23 +115,49 @@ int gs_tls_server_ctx_new(SSL_CTX **out, const char *cert_file, const char *key_
     SSL_CTX *ctx = tls_server_ctx_base(alpn, err);
     if (ctx == NULL)
         return GS_ERR_TLS;
-    if (SSL_CTX_use_certificate_chain_file(ctx, cert_file) != 1) {
-        gs_error_set_ssl(err, cert_file);
-        goto fail;
-    }
-    if (SSL_CTX_use_PrivateKey_file(ctx, key_file, SSL_FILETYPE_PEM) != 1) {
-        gs_error_set_ssl(err, key_file);
-        goto fail;
-    }
-    if (SSL_CTX_check_private_key(ctx) != 1) {
-        gs_error_set_ssl(err, "certificate and key do not match");
-        goto fail;
+    if (gs_tls_ctx_use_files(ctx, cert_file, key_file, err) != 0) {
+        SSL_CTX_free(ctx);
+        return GS_ERR_TLS;
     }
     *out = ctx;
     return 0;
-fail:
-    SSL_CTX_free(ctx);
+}
+
+/* gs_error_set_ssl with a malloc'd message |what|, which it frees. */
+static int tls_file_error(gs_error *err, char *what)
+{
+    gs_error_set_ssl(err, what);
+    free(what);
     return GS_ERR_TLS;
+}
+
+int gs_tls_ctx_use_files(SSL_CTX *ctx, const char *cert_file, const char *key_file,
+                         gs_error *err)
+{
+    if (key_file == NULL)
+        key_file = cert_file;
+    if (SSL_CTX_use_certificate_chain_file(ctx, cert_file) != 1)
+        return tls_file_error(err, gs_xasprintf("%s: no PEM certificate could be read", cert_file));
+    /* OpenSSL compares the key with the certificate as it installs it */
+    if (SSL_CTX_use_PrivateKey_file(ctx, key_file, SSL_FILETYPE_PEM) != 1 ||
+        SSL_CTX_check_private_key(ctx) != 1) {
+        unsigned long e = ERR_peek_last_error();
+        if (ERR_GET_LIB(e) == ERR_LIB_X509 && ERR_GET_REASON(e) == X509_R_KEY_VALUES_MISMATCH)
+            return tls_file_error(err, gs_xasprintf("the key in %s does not match the "
+                                                    "certificate in %s", key_file, cert_file));
+        return tls_file_error(err, gs_xasprintf("%s: no PEM private key could be read", key_file));
+    }
+    return 0;
+}
+
+int gs_tls_check_cert_files(const char *cert_file, const char *key_file, gs_error *err)
+{
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    if (ctx == NULL)
+        return gs_error_set_ssl(err, "SSL_CTX_new");
+    int rc = gs_tls_ctx_use_files(ctx, cert_file, key_file, err);
+    SSL_CTX_free(ctx);
+    return rc;
 }
 
 int gs_tls_ctx_use_pem(SSL_CTX *ctx, const char *cert_pem, const char *key_pem, gs_error *err)

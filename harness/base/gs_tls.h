@@ -34,6 +34,17 @@ void gs_tls_pem_clear(gs_tls_pem *pem);
 int gs_tls_server_ctx_new(SSL_CTX **out, const char *cert_file, const char *key_file,
                           const char *const *alpn, gs_error *err);
 
+/* Installs the certificate chain of PEM file |cert_file| (leaf, then intermediates) and the
+ * matching private key of PEM file |key_file| (NULL: the key is in |cert_file|) on any context
+ * |ctx| (server or client). Returns 0 or GS_ERR_TLS, with a message naming the file at fault
+ * (unreadable, no certificate, no key, a key that does not match) and the OpenSSL queue. */
+int gs_tls_ctx_use_files(SSL_CTX *ctx, const char *cert_file, const char *key_file,
+                         gs_error *err);
+
+/* gs_tls_ctx_use_files on a throwaway client context: says before a run that a client
+ * certificate and key given on a command line can be used. Returns 0 or GS_ERR_TLS. */
+int gs_tls_check_cert_files(const char *cert_file, const char *key_file, gs_error *err);
+
 /* Installs |cert_pem| (leaf, then chain) and the matching |key_pem| on any context |ctx|
  * (server or client). Returns 0 or GS_ERR_TLS, the reason (unreadable PEM, key mismatch, chain
  * certificate refused) and the OpenSSL queue in |err|. */

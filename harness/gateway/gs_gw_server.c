@@ -200,6 +200,11 @@ static void on_conn_event(struct bufferevent *bev, short what, void *arg)
         conn_start(c, alpn_len == 2 && memcmp(alpn, "h2", 2) == 0);
         return;
     }
+    /* A refused handshake (a client certificate missing or not trusted is refused after a TLS
+     * 1.3 client has sent its request): the alert is out; a close with that request unread
+     * would reset the connection, and the reset can drop the alert before the client reads it. */
+    if (c->ssl != NULL && (what & BEV_EVENT_ERROR))
+        gs_gw_conn_linger(c);
     gs_gw_conn_free(c);
 }
 

@@ -11,6 +11,7 @@
 #include "gs_log.h"
 #include "gs_load_report.h"
 #include "gs_time.h"
+#include "gs_tls.h"
 #include "gs_traffic.h"
 
 #include <errno.h>
@@ -60,6 +61,9 @@ static void load_usage(FILE *out)
             "      --body-file F       request body from a file\n"
             "      --grpc SVC/METHOD   gRPC service and method (default: the URL path)\n"
             "      --cacert F          trust the CA certificates in PEM file F\n"
+            "      --cert F            client certificate (PEM: leaf, then its chain) for\n"
+            "                          servers that ask for one (https://, tls://)\n"
+            "      --key F             the certificate's private key (PEM; default: in --cert)\n"
             "  -k, --insecure          do not verify the server certificate (insecure!)\n"
             "      --sni NAME          TLS server name (default: the Host)\n"
             "      --alpn LIST         tls: ALPN protocols to offer, comma-separated\n"
@@ -205,6 +209,22 @@ static void on_load_interval(const gs_traffic_interval *iv, void *user)
     }
 }
 
+/* --cert/--key: said wrong before the run, naming the file (the run loads the same files into
+ * its TLS context, as for a scenario's send.clientCertificate). */
+static int load_check_client_cert(const gs_traffic_config *cfg, bool tls)
+{
+    gs_error err = {0};
+    if (cfg->cert_file == NULL && cfg->key_file == NULL)
+        return 0;
+    if (cfg->cert_file == NULL)
+        return load_bad("%s", "--key goes with --cert");
+    if (!tls)
+        return load_bad("%s", "--cert is for https:// and tls:// URLs");
+    if (gs_tls_check_cert_files(cfg->cert_file, cfg->key_file, &err) != 0)
+        return load_bad("%s", err.msg);
+    return 0;
+}
+
 enum {
     OPT_HOST = GS_CLIOPT_OWN,
     OPT_CONNECT_TO,
@@ -212,6 +232,8 @@ enum {
     OPT_BODY_FILE,
     OPT_GRPC,
     OPT_CACERT,
+    OPT_CERT,
+    OPT_KEY,
     OPT_SNI,
     OPT_ALPN,
     OPT_NEWCONN,
@@ -236,6 +258,8 @@ int gs_cmd_load(int argc, char **argv)
         {"body-file", required_argument, NULL, OPT_BODY_FILE},
         {"grpc", required_argument, NULL, OPT_GRPC},
         {"cacert", required_argument, NULL, OPT_CACERT},
+        {"cert", required_argument, NULL, OPT_CERT},
+        {"key", required_argument, NULL, OPT_KEY},
         {"insecure", no_argument, NULL, 'k'},
         {"sni", required_argument, NULL, OPT_SNI},
         {"alpn", required_argument, NULL, OPT_ALPN},
@@ -361,6 +385,15 @@ int gs_cmd_load(int argc, char **argv)
                 goto out;
             }
             cfg.ca_file = optarg;
+            break;
+        case OPT_CERT:
+        case OPT_KEY:
+            if (access(optarg, R_OK) != 0) {
+                rc = load_bad("cannot read --%s \"%s\": %s", ch == OPT_CERT ? "cert" : "key",
+                              optarg, strerror(errno));
+                goto out;
+            }
+            *(ch == OPT_CERT ? &cfg.cert_file : &cfg.key_file) = optarg;
             break;
         case 'k':
             cfg.insecure = true;
@@ -532,6 +565,10 @@ int gs_cmd_load(int argc, char **argv)
     }
     if (cfg.protocol == GS_TRAFFIC_HTTP2 && !url.tls) {
         rc = load_bad("%s", "http2 runs over TLS: use an https:// URL, or --protocol h2c");
+        goto out;
+    }
+    if (load_check_client_cert(&cfg, url.tls) != 0) {
+        rc = 2;
         goto out;
     }
     cfg.tls = url.tls;

@@ -4,7 +4,9 @@
 # --cert/--key. Port 443 (mode AllowValidOnly, the default) serves a client whose certificate
 # chains to the ConfigMap's CA, over HTTP/2 and HTTP/1.1, and refuses one without a certificate
 # or with a certificate of another CA; port 8443's perPort entry (AllowInsecureFallback) serves
-# all three. Certificates are made with the openssl CLI.
+# all three. `gatesim load --cert/--key` against port 443: all served with the certificate, each
+# refused without it with the alert in its error texts, and usage errors naming the files.
+# Certificates are made with the openssl CLI.
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 
@@ -122,5 +124,46 @@ check "lenient: a certificate of the ConfigMap's CA is served" \
 check "lenient: a certificate of another CA is served" \
     eq "$(c "$LENIENT" "${OTHER[@]}")" "HTTP/2 200"
 check "lenient: no certificate is served" eq "$(c "$LENIENT")" "HTTP/2 200"
+
+# gatesim load --cert/--key against the strict listener: every request served with the
+# certificate; without it (or with another CA's) no response, and the error texts say why.
+load() { # load OUT [options]: gatesim load -o json (OUT in $WORK, stderr OUT.err); prints its exit status
+    local out=$1 rc=0
+    shift
+    "$GATESIM" load -q -o json -n 20 -c 2 --cacert "$WORK/server-ca.crt" \
+        --connect-to "127.0.0.1:$STRICT" "$@" "https://a.example.com:$STRICT/" \
+        > "$WORK/$out" 2> "$WORK/$out.err" || rc=$?
+    echo "$rc"
+}
+# summary OUT: responses, statuses and error texts (OpenSSL's reason, without its codes)
+summary() {
+    json "$WORK/$1" "'%s %s %s' % (j['responses'], j['statuses'], \
+        sorted((t.split('::')[-1], n) for k in j['errorTexts'].values() for t, n in k.items()))"
+}
+cat "$WORK/client.crt" "$WORK/client.key" > "$WORK/client.pem"
+for p in http1 http2; do
+    check "load $p --cert/--key: all served" eq "$(load "with-$p" -p "$p" "${MINE[@]}") $(summary "with-$p")" \
+        "0 20 {'200': 20} []"
+    check "load $p: no certificate is refused, the alert counted" \
+        eq "$(load "without-$p" -p "$p") $(summary "without-$p")" \
+        "1 0 {} [('tlsv13 alert certificate required', 20)]"
+    check "load $p: another CA's certificate is refused, the alert counted" \
+        eq "$(load "other-$p" -p "$p" "${OTHER[@]}") $(summary "other-$p")" \
+        "1 0 {} [('tlsv1 alert unknown ca', 20)]"
+done
+check "load --cert with the key in the same file: all served" \
+    eq "$(load pem --cert "$WORK/client.pem") $(summary pem)" "0 20 {'200': 20} []"
+check "load --cert of a missing file: usage error naming it" \
+    eq "$(load missing --cert "$WORK/nope.crt") $(head -1 "$WORK/missing.err")" \
+    "2 gatesim load: cannot read --cert \"$WORK/nope.crt\": No such file or directory"
+check "load --key of another certificate: usage error naming both files" \
+    contains "$(load mismatch --cert "$WORK/client.crt" --key "$WORK/stranger.key") $(cat "$WORK/mismatch.err")" \
+    "2 gatesim load: the key in $WORK/stranger.key does not match the certificate in $WORK/client.crt"
+check "load --cert without its key: usage error naming the file" \
+    contains "$(load nokey --cert "$WORK/client.crt") $(cat "$WORK/nokey.err")" \
+    "2 gatesim load: $WORK/client.crt: no PEM private key could be read"
+check "load --cert over cleartext: usage error" \
+    contains "$("$GATESIM" load -n 1 --cert "$WORK/client.pem" "http://127.0.0.1:$STRICT/" 2>&1; echo "rc=$?")" \
+    "--cert is for https:// and tls:// URLs"
 
 finish

@@ -360,6 +360,66 @@ START_TEST(client_certificates)
 }
 END_TEST
 
+/* Client certificate files as `gatesim load --cert/--key` checks them: each failure names the
+ * file at fault, a key in the certificate's file is found without --key, and a context loaded
+ * from the files presents the certificate in a handshake. */
+START_TEST(cert_files_named_in_errors)
+{
+    fixture f;
+    fixture_make(&f);
+    gs_error err;
+    char dir[] = "/tmp/gs-tls-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char cert[64], key[64], other_key[64], both[64], junk[64];
+    snprintf(cert, sizeof(cert), "%s/c.crt", dir);
+    snprintf(key, sizeof(key), "%s/c.key", dir);
+    snprintf(other_key, sizeof(other_key), "%s/o.key", dir);
+    snprintf(both, sizeof(both), "%s/both.pem", dir);
+    snprintf(junk, sizeof(junk), "%s/junk.pem", dir);
+    char other_crt[64];
+    snprintf(other_crt, sizeof(other_crt), "%s/o.crt", dir);
+    ck_assert_int_eq(gs_tls_pem_write(&f.other, cert, key, &err), 0);
+    ck_assert_int_eq(gs_tls_pem_write(&f.leaf, other_crt, other_key, &err), 0);
+    FILE *fp = fopen(both, "w");
+    ck_assert_ptr_nonnull(fp);
+    fputs(f.other.cert, fp);
+    fputs(f.other.key, fp);
+    fclose(fp);
+    fp = fopen(junk, "w");
+    ck_assert_ptr_nonnull(fp);
+    fputs("not a PEM file\n", fp);
+    fclose(fp);
+
+    ck_assert_int_eq(gs_tls_check_cert_files(cert, key, &err), 0);
+    ck_assert_int_eq(gs_tls_check_cert_files(both, NULL, &err), 0);
+    ck_assert_int_eq(gs_tls_check_cert_files(junk, key, &err), GS_ERR_TLS);
+    ck_assert_msg(strstr(err.msg, "junk.pem: no PEM certificate could be read"), "%s", err.msg);
+    ck_assert_int_eq(gs_tls_check_cert_files(cert, junk, &err), GS_ERR_TLS);
+    ck_assert_msg(strstr(err.msg, "junk.pem: no PEM private key could be read"), "%s", err.msg);
+    ck_assert_int_eq(gs_tls_check_cert_files(cert, NULL, &err), GS_ERR_TLS);
+    ck_assert_msg(strstr(err.msg, "c.crt: no PEM private key could be read"), "%s", err.msg);
+    ck_assert_int_eq(gs_tls_check_cert_files(cert, other_key, &err), GS_ERR_TLS);
+    ck_assert_msg(strstr(err.msg, "o.key does not match the certificate in"), "%s", err.msg);
+    ck_assert_msg(strstr(err.msg, "c.crt"), "%s", err.msg);
+
+    SSL_CTX *sctx, *cctx;
+    ck_assert_int_eq(gs_tls_server_ctx_new_pem(&sctx, f.leaf.cert, f.leaf.key, NULL, &err), 0);
+    ck_assert_int_eq(gs_tls_server_ctx_verify_clients(sctx, NULL, f.ca.cert, true, &err), 0);
+    ck_assert_int_eq(gs_tls_client_ctx_new(&cctx, NULL, NULL, f.ca.cert, false, &err), 0);
+    ck_assert_int_eq(gs_tls_ctx_use_files(cctx, both, NULL, &err), 0);
+    hs_result r = handshake(cctx, sctx, "example.com");
+    ck_assert(r.ok);
+    ck_assert_str_eq(r.server_peer_cn, "other.test");
+    SSL_CTX_free(cctx);
+    SSL_CTX_free(sctx);
+    const char *files[] = {cert, key, other_key, other_crt, both, junk};
+    for (size_t k = 0; k < sizeof(files) / sizeof(files[0]); k++)
+        unlink(files[k]);
+    rmdir(dir);
+    fixture_free(&f);
+}
+END_TEST
+
 static Suite *tls_suite(void)
 {
     Suite *s = suite_create("tls");
@@ -372,6 +432,7 @@ static Suite *tls_suite(void)
     tcase_add_test(tc, untrusted_ca_fails_and_insecure_passes);
     tcase_add_test(tc, files_and_servername_switch);
     tcase_add_test(tc, client_certificates);
+    tcase_add_test(tc, cert_files_named_in_errors);
     suite_add_tcase(s, tc);
     return s;
 }
