@@ -115,8 +115,8 @@ static int diff_load(gs_model *m, char **paths, int n, gs_buf *text)
         }
     if (m->diags.nerrors)
         return 2;
-    if (m->n_ingresses == 0 && m->n_http_routes == 0) {
-        fprintf(stderr, "gatesim diff: no Ingress and no HTTPRoute in the input\n");
+    if (m->n_ingresses == 0 && m->n_http_routes == 0 && m->n_grpc_routes == 0) {
+        fprintf(stderr, "gatesim diff: no Ingress, no HTTPRoute and no GRPCRoute in the input\n");
         return 2;
     }
     return 0;

@@ -12,11 +12,13 @@
 #include "gs_diff.h"
 
 #include "gs_convert.h"
+#include "gs_diff_grpc.h"
 #include "gs_echo_fleet.h"
 #include "gs_ingress.h"
 #include "gs_ingress_nginx.h"
 #include "gs_model.h"
 #include "gs_nginx_annot.h"
+#include "gs_regex_example.h"
 #include "gs_scenario.h"
 #include "gs_target.h"
 #include "gs_twosample.h"
@@ -24,6 +26,7 @@
 
 #include "gs_alloc.h"
 #include "gs_buf.h"
+#include "gs_grpc.h"
 #include "gs_json_parse.h"
 #include "gs_tls.h"
 
@@ -111,9 +114,27 @@ static void diff_services(const gs_model *m, diff_svc **v, size_t *n)
     }
 }
 
-/* The Services the HTTPRoutes send to (Gateway API input). */
+/* The Services of |nb| backendRefs of a route in namespace |ns|. */
+static void diff_ref_services(const gs_route_backend_ref *refs, size_t nb, const char *ns,
+                              diff_svc **v, size_t *n)
+{
+    for (size_t b = 0; b < nb; b++) {
+        const gs_backend_ref *ref = &refs[b].ref;
+        if ((ref->kind.v && strcmp(ref->kind.v, "Service") != 0) || !ref->name.v)
+            continue;
+        diff_svc_add(v, n, ref->namespace.v ? ref->namespace.v : ns, ref->name.v, ref->port.v);
+    }
+}
+
+/* The Services the HTTPRoutes and GRPCRoutes send to (Gateway API input). */
 static void diff_route_services(const gs_model *m, diff_svc **v, size_t *n)
 {
+    for (size_t i = 0; i < m->n_grpc_routes; i++) {
+        const gs_grpc_route *r = m->grpc_routes[i];
+        for (size_t k = 0; k < r->spec.n_rules; k++)
+            diff_ref_services(r->spec.rules[k].backend_refs, r->spec.rules[k].n_backend_refs,
+                              r->obj.metadata.namespace.v, v, n);
+    }
     for (size_t i = 0; i < m->n_http_routes; i++) {
         const gs_http_route *r = m->http_routes[i];
         for (size_t k = 0; k < r->spec.n_rules; k++)
@@ -208,6 +229,12 @@ typedef enum diff_kind {
     DIFF_K_ROOT,    /* / of a host, or an unknown host */
     DIFF_K_ENCODED, /* a letter or the slash beyond percent-encoded */
     DIFF_K_DSLASH,  /* a double slash before or beyond the path */
+    DIFF_K_REGEX,   /* a string a RegularExpression path matches in full */
+    DIFF_K_REGEX_MISS,  /* one it does not match, sharing its literal start */
+    DIFF_K_ANCHOR,      /* the matched string with more before or after it: a search matches */
+    DIFF_K_REGEX_UPPER, /* the matched string in other letter case */
+    DIFF_K_GRPC,        /* a gRPC call of the method a GRPCRoute matches */
+    DIFF_K_GRPC_OTHER,  /* a neighbour: another method, service, letter case or header value */
 } diff_kind;
 
 typedef struct diff_probe {
@@ -217,6 +244,7 @@ typedef struct diff_probe {
     bool weighted;    /* its answer is a split: sampled, shares compared */
     bool https;       /* over TLS (SNI: the host) to the HTTPS listener */
     bool from_routes; /* derived from HTTPRoutes (Gateway API input), not from Ingresses */
+    bool grpc;        /* a gRPC call of |path| ("/package.Service/Method"), |header| metadata */
     diff_kind kind;
     bool regex_host;   /* ingress-nginx serves the host's paths as ~* regular expressions */
     bool char_prefix;  /* from an ImplementationSpecific path (a character prefix in nginx) */
@@ -233,7 +261,10 @@ typedef struct diff_probes {
     bool no_normalization;
     bool https;
     bool from_routes;
+    bool grpc;
     const char *written, *rewrite;
+    char notes[8][320]; /* expressions probed by their literal start only, and why */
+    size_t n_notes;
 } diff_probes;
 
 static void diff_probe_add(diff_probes *ps, const char *host, const char *path, const char *header,
@@ -243,7 +274,8 @@ static void diff_probe_add(diff_probes *ps, const char *host, const char *path, 
         return;
     for (size_t i = 0; i < ps->n; i++)
         if (strcmp(ps->items[i].host, host) == 0 && strcmp(ps->items[i].path, path) == 0 &&
-            strcmp(ps->items[i].header, header) == 0 && ps->items[i].https == ps->https) {
+            strcmp(ps->items[i].header, header) == 0 && ps->items[i].https == ps->https &&
+            ps->items[i].grpc == ps->grpc) {
             ps->items[i].weighted |= ps->weighting;
             return;
         }
@@ -253,6 +285,7 @@ static void diff_probe_add(diff_probes *ps, const char *host, const char *path, 
     p->kind = kind;
     p->https = ps->https;
     p->from_routes = ps->from_routes;
+    p->grpc = ps->grpc;
     p->char_prefix = ps->char_prefix;
     snprintf(p->host, sizeof p->host, "%s", host);
     snprintf(p->path, sizeof p->path, "%s", path);
@@ -434,6 +467,235 @@ static void diff_make_probes(const gs_model *m, diff_probes *ps)
             ps->items[i].regex_host = strcmp(regex_hosts[k], ps->items[i].host) == 0;
 }
 
+static void diff_note(diff_probes *ps, const char *what, const char *re, const char *host,
+                      const char *why)
+{
+    if (ps->n_notes < sizeof ps->notes / sizeof ps->notes[0])
+        snprintf(ps->notes[ps->n_notes++], sizeof ps->notes[0],
+                 "%s \"%s\" on %s: probed by its literal start only (%s)", what, re, host, why);
+}
+
+/* The probes that exercise RegularExpression path |re| beyond its literal start: a string it
+ * matches in full, one it does not that shares its literal start, the match with more before
+ * and after it (a search matches these, a full match does not) and in other letter case. */
+static void diff_regex_probes(diff_probes *ps, const char *host, const char *re, const char *header)
+{
+    gs_regex_example ex;
+    char why[160], v[512];
+    if (gs_regex_example_make(re, NULL, &ex, why, sizeof why) != 0) {
+        if (header[0] == '\0')
+            diff_note(ps, "path", re, host, why);
+        return;
+    }
+    ps->written = re;
+    diff_probe_add(ps, host, ex.match, header, DIFF_K_REGEX);
+    if (ex.miss[0])
+        diff_probe_add(ps, host, ex.miss, header, DIFF_K_REGEX_MISS);
+    size_t len = strlen(ex.match);
+    snprintf(v, sizeof v, "%s%sgs-probe", ex.match, len && ex.match[len - 1] == '/' ? "" : "/");
+    if (!gs_regex_full_match(re, v))
+        diff_probe_add(ps, host, v, header, DIFF_K_ANCHOR);
+    snprintf(v, sizeof v, "/gs-probe%s", ex.match);
+    if (!gs_regex_full_match(re, v))
+        diff_probe_add(ps, host, v, header, DIFF_K_ANCHOR);
+    for (size_t i = 0; i <= len; i++)
+        v[i] = (char)toupper((unsigned char)ex.match[i]);
+    if (strcmp(v, ex.match) != 0)
+        diff_probe_add(ps, host, v, header, DIFF_K_REGEX_UPPER);
+    ps->written = NULL;
+}
+
+/* ---- gRPC probes -------------------------------------------------------------------------- */
+
+static const char diff_grpc_service_chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                              "0123456789._";
+static const char diff_grpc_method_chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                             "0123456789_";
+
+/* A name a GRPCRoute method match part asks for (|v| NULL: any, then |any|) and one it does not
+ * take ("" when every name is taken or none could be made). False when a regular expression
+ * could not be generated (then the note says why). */
+static bool diff_grpc_name(diff_probes *ps, const char *host, gs_value_match_type type,
+                           const char *v, const char *any, const char *chars, char *hit,
+                           char *miss, size_t n)
+{
+    miss[0] = '\0';
+    if (v == NULL) {
+        snprintf(hit, n, "%s", any);
+        return true;
+    }
+    if (type == GS_MATCH_EXACT) {
+        snprintf(hit, n, "%s", v);
+        snprintf(miss, n, "%sGsProbe", v); /* longer: a prefix match takes it */
+        return true;
+    }
+    gs_regex_example ex;
+    char why[160];
+    if (gs_regex_example_make(v, chars, &ex, why, sizeof why) != 0 || ex.match[0] == '\0') {
+        diff_note(ps, "gRPC name", v, host, ex.match[0] || why[0] ? why : "matches the empty name");
+        return false;
+    }
+    snprintf(hit, n, "%s", ex.match);
+    snprintf(miss, n, "%s", ex.miss);
+    return true;
+}
+
+/* The calls of one GRPCRoute match |mt| (NULL: a rule without matches) on |host|: the method it
+ * matches, a neighbour method of the same service, another service, the method in other letter
+ * case; with its first header match, a value that matches and one that does not. */
+static void diff_grpc_match_probes(diff_probes *ps, const char *host, const gs_grpc_route_match *mt)
+{
+    char svc[256], svc_miss[256], meth[256], meth_miss[256], path[520], v[520];
+    const gs_grpc_method_match *mm = mt ? &mt->method : NULL;
+    const char *sv = mm && mm->set ? mm->service.v : NULL, *mv = mm && mm->set ? mm->method.v : NULL;
+    gs_value_match_type type = mm ? mm->type : GS_MATCH_EXACT;
+    if (!diff_grpc_name(ps, host, type, sv, "gs.probe.Any", diff_grpc_service_chars, svc, svc_miss,
+                        sizeof svc) ||
+        !diff_grpc_name(ps, host, type, mv, "GsProbe", diff_grpc_method_chars, meth, meth_miss,
+                        sizeof meth))
+        return;
+    snprintf(path, sizeof path, "/%s/%s", svc, meth);
+    diff_probe_add(ps, host, path, "", DIFF_K_GRPC);
+    snprintf(v, sizeof v, "/%s/%s", svc, mv ? (meth_miss[0] ? meth_miss : "GsProbe") : "GsProbeB");
+    diff_probe_add(ps, host, v, "", DIFF_K_GRPC_OTHER);
+    if (sv) {
+        snprintf(v, sizeof v, "/gs.probe.Other/%s", meth);
+        diff_probe_add(ps, host, v, "", DIFF_K_GRPC_OTHER);
+        if (svc_miss[0]) {
+            snprintf(v, sizeof v, "/%s/%s", svc_miss, meth);
+            diff_probe_add(ps, host, v, "", DIFF_K_GRPC_OTHER);
+        }
+    }
+    size_t l = (size_t)snprintf(v, sizeof v, "/%s/", svc);
+    for (const char *c = meth; *c && l + 1 < sizeof v; c++)
+        v[l++] = (char)toupper((unsigned char)*c); /* methods are matched case-sensitively */
+    v[l] = '\0';
+    if (strcmp(v, path) != 0)
+        diff_probe_add(ps, host, v, "", DIFF_K_GRPC_OTHER);
+    for (size_t j = 0; mt && j < mt->n_headers; j++) {
+        const gs_http_value_match *h = &mt->headers[j];
+        char hv[256], hmiss[256], header[512];
+        if (h->type == GS_MATCH_EXACT) {
+            snprintf(hv, sizeof hv, "%s", h->value.v);
+            snprintf(hmiss, sizeof hmiss, "gs-probe-miss");
+        } else {
+            gs_regex_example ex;
+            char why[160];
+            if (gs_regex_example_make(h->value.v, NULL, &ex, why, sizeof why) != 0) {
+                diff_note(ps, "header value", h->value.v, host, why);
+                continue;
+            }
+            snprintf(hv, sizeof hv, "%s", ex.match);
+            snprintf(hmiss, sizeof hmiss, "%s", ex.miss[0] ? ex.miss : "gs-probe-miss");
+        }
+        snprintf(header, sizeof header, "%s: %s", h->name.v, hv);
+        diff_probe_add(ps, host, path, header, DIFF_K_GRPC);
+        snprintf(header, sizeof header, "%s: %s", h->name.v, hmiss);
+        diff_probe_add(ps, host, path, header, DIFF_K_GRPC_OTHER);
+        break;
+    }
+}
+
+/* A Gateway of |m| has an HTTPS listener: gRPC calls go over TLS too. */
+static bool diff_has_https(const gs_model *m)
+{
+    for (size_t i = 0; i < m->n_gateways; i++)
+        for (size_t l = 0; l < m->gateways[i]->spec.n_listeners; l++) {
+            const char *pr = m->gateways[i]->spec.listeners[l].protocol.v;
+            if (pr && strcmp(pr, "HTTPS") == 0)
+                return true;
+        }
+    return false;
+}
+
+/* The gRPC calls of the GRPCRoutes: per hostname (as for HTTPRoutes), rule and match; the
+ * calls that match over TLS too when a Gateway has an HTTPS listener; a call to an unknown
+ * host. */
+static void diff_make_grpc_probes(const gs_model *m, diff_probes *ps)
+{
+    if (m->n_grpc_routes == 0)
+        return;
+    ps->from_routes = true;
+    ps->grpc = true;
+    for (size_t i = 0; i < m->n_grpc_routes; i++) {
+        const gs_grpc_route *r = m->grpc_routes[i];
+        size_t nh = r->spec.n_hostnames ? r->spec.n_hostnames : 1;
+        for (size_t h = 0; h < nh; h++) {
+            const char *name = r->spec.n_hostnames ? r->spec.hostnames[h].v : "example.com";
+            char host[256];
+            snprintf(host, sizeof host, "%s%s", name[0] == '*' ? "gs-probe" : "",
+                     name + (name[0] == '*'));
+            for (size_t k = 0; k < r->spec.n_rules; k++) {
+                const gs_grpc_route_rule *rule = &r->spec.rules[k];
+                for (size_t x = 0; x < rule->n_matches; x++)
+                    diff_grpc_match_probes(ps, host, &rule->matches[x]);
+                if (rule->n_matches == 0)
+                    diff_grpc_match_probes(ps, host, NULL);
+            }
+        }
+    }
+    diff_probe_add(ps, "gs-unknown.invalid", "/gs.probe.Any/GsProbe", "", DIFF_K_GRPC_OTHER);
+    if (diff_has_https(m)) {
+        size_t n = ps->n;
+        ps->https = true;
+        for (size_t i = 0; i < n; i++)
+            if (ps->items[i].grpc && ps->items[i].kind == DIFF_K_GRPC) {
+                diff_probe tmp = ps->items[i];
+                diff_probe_add(ps, tmp.host, tmp.path, tmp.header, DIFF_K_GRPC);
+            }
+        ps->https = false;
+    }
+    ps->grpc = false;
+}
+
+/* |path| ("/service/method") is one that GRPCRoute method match |mm| takes. */
+static bool diff_grpc_takes(const gs_grpc_method_match *mm, const char *path)
+{
+    if (!mm->set)
+        return true;
+    char svc[256], meth[256];
+    if (sscanf(path, "/%255[^/]/%255s", svc, meth) != 2)
+        return false;
+    const char *parts[2] = {svc, meth}, *want[2] = {mm->service.v, mm->method.v};
+    for (int k = 0; k < 2; k++)
+        if (want[k] && !(mm->type == GS_MATCH_EXACT ? strcmp(want[k], parts[k]) == 0
+                                                    : gs_regex_full_match(want[k], parts[k])))
+            return false;
+    return true;
+}
+
+/* Marks the gRPC calls a weighted GRPCRoute rule of |m| meets (two or more backendRefs of
+ * positive weight): those of its hostnames whose method one of its matches takes. */
+static void diff_mark_grpc_splits(const gs_model *m, diff_probes *ps)
+{
+    for (size_t i = 0; i < m->n_grpc_routes; i++) {
+        const gs_grpc_route *r = m->grpc_routes[i];
+        for (size_t k = 0; k < r->spec.n_rules; k++) {
+            const gs_grpc_route_rule *rule = &r->spec.rules[k];
+            size_t weighted = 0;
+            for (size_t b = 0; b < rule->n_backend_refs; b++)
+                weighted += !rule->backend_refs[b].weight.has || rule->backend_refs[b].weight.v > 0;
+            if (weighted < 2)
+                continue;
+            for (size_t j = 0; j < ps->n; j++) {
+                diff_probe *p = &ps->items[j];
+                bool host = r->spec.n_hostnames == 0;
+                for (size_t h = 0; h < r->spec.n_hostnames && !host; h++) {
+                    const char *name = r->spec.hostnames[h].v;
+                    size_t hl = strlen(p->host), nl = strlen(name);
+                    host = strcasecmp(name, p->host) == 0 ||
+                           (name[0] == '*' && hl > nl - 1 &&
+                            strcasecmp(p->host + hl - (nl - 1), name + 1) == 0);
+                }
+                bool takes = p->grpc && host && rule->n_matches == 0;
+                for (size_t x = 0; x < rule->n_matches && p->grpc && host && !takes; x++)
+                    takes = diff_grpc_takes(&rule->matches[x].method, p->path);
+                p->weighted |= takes;
+            }
+        }
+    }
+}
+
 /* The probes of Gateway API input: per HTTPRoute hostname (as written; "*.foo.com" as
  * "gs-probe.foo.com"; none: example.com) and path match, those of an Ingress path; with the
  * first Exact header match of the match as its header; then / of every host and an unknown host. */
@@ -460,11 +722,18 @@ static void diff_make_route_probes(const gs_model *m, diff_probes *ps)
                     diff_path_probes(ps, host, path, "");
                     if (header[0])
                         diff_path_probes(ps, host, path, header);
+                    if (mt->path.type == GS_PATH_REGULAR_EXPRESSION && gs_regex_is_pattern(path)) {
+                        diff_regex_probes(ps, host, path, "");
+                        if (header[0])
+                            diff_regex_probes(ps, host, path, header);
+                    }
                 }
             diff_probe_add(ps, host, "/", "", DIFF_K_ROOT);
         }
     }
-    diff_probe_add(ps, "gs-unknown.invalid", "/", "", DIFF_K_ROOT);
+    if (m->n_http_routes)
+        diff_probe_add(ps, "gs-unknown.invalid", "/", "", DIFF_K_ROOT);
+    diff_make_grpc_probes(m, ps);
 }
 
 /* Marks the probes a split of the Gateway API side meets: a rule of an HTTPRoute with two or
@@ -499,11 +768,12 @@ static void diff_mark_splits(const char *yaml, diff_probes *ps)
                     char lit[512];
                     const char *v = rule->matches[x].path.value.v;
                     diff_literal(v ? v : "/", lit, sizeof lit);
-                    p->weighted = strncasecmp(p->path, lit, strlen(lit)) == 0;
+                    p->weighted = !p->grpc && strncasecmp(p->path, lit, strlen(lit)) == 0;
                 }
             }
         }
     }
+    diff_mark_grpc_splits(m, ps);
     gs_model_free(m);
 }
 
@@ -511,6 +781,7 @@ static void diff_mark_splits(const char *yaml, diff_probes *ps)
 
 typedef struct diff_answer {
     int status;        /* 0: no answer */
+    int grpc_status;   /* a gRPC call's, -1 for HTTP probes (and a call without answer) */
     char backend[320]; /* ns/name, or "none" */
     char path[512], host[256], location[512];
     char cert[256]; /* HTTPS: the subject CN of the certificate served */
@@ -632,9 +903,22 @@ static void diff_send_once(const char *address, const diff_probe *p, SSL_CTX *tl
  * machine), so that "no answer" is what the side does, not a transport hiccup. */
 static void diff_send(const char *address, const diff_probe *p, SSL_CTX *tls, diff_answer *ans)
 {
+    if (p->grpc) {
+        gs_diff_grpc_answer g;
+        gs_diff_grpc_call(address, p->https, p->host, p->path, p->header, &g);
+        memset(ans, 0, sizeof *ans);
+        ans->status = g.http_status;
+        ans->grpc_status = g.grpc_status;
+        snprintf(ans->backend, sizeof ans->backend, "%s", g.backend);
+        snprintf(ans->path, sizeof ans->path, "%s", g.path);
+        snprintf(ans->host, sizeof ans->host, "%s", g.host);
+        return;
+    }
     diff_send_once(address, p, tls, ans);
+    ans->grpc_status = -1;
     if (ans->status == 0 && address)
         diff_send_once(address, p, tls, ans);
+    ans->grpc_status = -1;
 }
 
 static void diff_answer_text(const diff_answer *a, gs_buf *b)
@@ -643,7 +927,10 @@ static void diff_answer_text(const diff_answer *a, gs_buf *b)
         gs_buf_puts(b, "no answer");
         return;
     }
-    gs_buf_printf(b, "%d", a->status);
+    if (a->grpc_status >= 0)
+        gs_buf_printf(b, "grpc-status %d %s", a->grpc_status, gs_grpc_code_name(a->grpc_status));
+    else
+        gs_buf_printf(b, "%d", a->status);
     if (a->cert[0])
         gs_buf_printf(b, " [certificate %s]", a->cert);
     if (strcmp(a->backend, "none") != 0)
@@ -682,7 +969,9 @@ static bool diff_same_path(const char *a, const char *b)
 /* The differences of one probe's answers, as "status, backend, ..." into |what|. */
 static bool diff_compare(const diff_answer *x, const diff_answer *y, gs_buf *what)
 {
-    if (x->status != y->status)
+    if (x->grpc_status != y->grpc_status)
+        gs_buf_puts(what, "grpc-status ");
+    else if (x->grpc_status < 0 && x->status != y->status)
         gs_buf_puts(what, "status ");
     if (strcmp(x->backend, y->backend) != 0)
         gs_buf_puts(what, "backend ");
@@ -815,6 +1104,21 @@ static const struct {
          "if such paths must keep working, match them with type "
          "RegularExpression \"PATH.*\"; otherwise nothing: the new answer is "
          "the stricter one"},
+    [GS_DIFF_REGEX] =
+        {"regex-match", "regular-expression path matching",
+         "the sides match a RegularExpression path differently: in full (anchored at both "
+         "ends, as the builtin gateway, the nginx target and RE2 do) or as a search (nginx's "
+         "location ~ is anchored only where the expression says ^), with or without letter case "
+         "(~ against ~*), or in another dialect",
+         "write the expression for a full match and say what else it takes: \".*\" or "
+         "\"(/.*)?\" at its end for longer paths, \"(?i)\" at its start for any letter case"},
+    [GS_DIFF_GRPC] = {"grpc-method", "gRPC method matching",
+                      "a gRPC call reaches another Service or gets another grpc-status: the "
+                      "sides match the GRPCRoute's service and method differently (Exact, "
+                      "RegularExpression, a service alone, letter case) or send the rule "
+                      "elsewhere",
+                      "check the rule's method match (service, method, type) and backendRefs on "
+                      "both sides; gRPC names are matched in full and with their letter case"},
     [GS_DIFF_CAPTURE] =
         {"capture-group-rewrite", "capture-group rewrite",
          "rewrite-target places capture groups of the path's regular expression; a "
@@ -904,6 +1208,12 @@ static bool diff_status_or_backend(const char *what)
     return strstr(what, "status") || strstr(what, "backend");
 }
 
+static bool diff_regex_kind(diff_kind k)
+{
+    return k == DIFF_K_REGEX || k == DIFF_K_REGEX_MISS || k == DIFF_K_ANCHOR ||
+           k == DIFF_K_REGEX_UPPER;
+}
+
 /* The cause of a difference of a single probe whose answers differ in |what|. */
 static diff_cause diff_cause_of(const diff_probe *p, const diff_answer *x, const diff_answer *y,
                                 const char *what)
@@ -912,8 +1222,15 @@ static diff_cause diff_cause_of(const diff_probe *p, const diff_answer *x, const
         return GS_DIFF_FAKE_CERT; /* whatever the other side does: no verifying client got in */
     if (p->kind == DIFF_K_ENCODED || p->kind == DIFF_K_DSLASH)
         return GS_DIFF_NORMALIZE;
-    if (p->header[0] && strstr(what, "backend") && p->from_routes)
+    if (p->header[0] && p->from_routes &&
+        (strstr(what, "backend") || (p->grpc && diff_status_or_backend(what))))
         return GS_DIFF_HEADER_MATCH;
+    if (p->grpc && p->https && (x->status == 0 || y->status == 0))
+        return GS_DIFF_TLS;
+    if (p->grpc)
+        return GS_DIFF_GRPC;
+    if (diff_regex_kind(p->kind) && diff_status_or_backend(what))
+        return GS_DIFF_REGEX;
     if (p->header[0] && strstr(what, "backend"))
         return strncasecmp(p->header, "Cookie:", 7) == 0 ? GS_DIFF_CANARY_COOKIE
                                                          : GS_DIFF_CANARY_HEADER;
@@ -954,6 +1271,27 @@ static void diff_fix_for(const diff_probe *p, const diff_answer *x, const diff_a
         gs_buf_printf(b, "on %s, match \"%s\" with type RegularExpression \"(?i)%s.*\"", p->host,
                       lit, lit);
         break;
+    case GS_DIFF_REGEX:
+        if (p->kind == DIFF_K_ANCHOR)
+            gs_buf_printf(b,
+                          "one side matches \"%s\" in full, the other as a search (or with more "
+                          "text allowed): to keep the before side's answer for %s (%s), match in "
+                          "full on both sides, with \".*\" written where more text may follow",
+                          p->written, p->path, x->backend);
+        else if (p->kind == DIFF_K_REGEX_UPPER)
+            gs_buf_printf(b,
+                          "letter case: \"(?i)%s\" where any case must match, \"%s\" without "
+                          "(?i) where it must not",
+                          p->written, p->written);
+        else
+            gs_buf_printf(b, "the sides read \"%s\" differently for %s: compare their regex "
+                             "dialects or rewrite it with plainer constructs",
+                          p->written, p->path);
+        break;
+    case GS_DIFF_GRPC:
+        gs_buf_printf(b, "on %s, %s must reach %s (grpc-status %d) as on the before side", p->host,
+                      p->path, x->backend, x->grpc_status);
+        break;
     case GS_DIFF_CHAR_PREFIX:
         gs_buf_printf(b,
                       "if %s must keep reaching %s, match \"%s\" on %s with type "
@@ -971,6 +1309,21 @@ static void diff_fix_for(const diff_probe *p, const diff_answer *x, const diff_a
         break;
     case GS_DIFF_CANARY_HEADER:
     case GS_DIFF_HEADER_MATCH:
+        if (p->grpc && p->kind == DIFF_K_GRPC_OTHER) {
+            gs_buf_printf(b,
+                          "on %s, %s with %s: \"%s\" (a value the header match does not take) "
+                          "must reach %s as on the before side: check the match's header name, "
+                          "value and type",
+                          p->host, p->path, hname, hval, x->backend);
+            break;
+        }
+        if (p->grpc) {
+            gs_buf_printf(b,
+                          "on %s, a rule matching method %s and header %s: \"%s\" with its "
+                          "backendRef to %s, as on the before side",
+                          p->host, p->path, hname, hval, x->backend);
+            break;
+        }
         gs_buf_printf(b,
                       "on %s, a rule matching path \"%s\" and header %s: \"%s\" with its "
                       "backendRef to %s",
@@ -1031,8 +1384,12 @@ static void diff_fix_for(const diff_probe *p, const diff_answer *x, const diff_a
 
 static void diff_probe_line(const diff_probe *p, const char *verdict, gs_buf *b)
 {
-    gs_buf_printf(b, "%s GET http%s://%s%s%s%s", verdict, p->https ? "s" : "", p->host, p->path,
-                  p->header[0] ? " with " : "", p->header);
+    if (p->grpc)
+        gs_buf_printf(b, "%s gRPC %s://%s%s%s%s", verdict, p->https ? "https" : "h2c", p->host,
+                      p->path, p->header[0] ? " with " : "", p->header);
+    else
+        gs_buf_printf(b, "%s GET http%s://%s%s%s%s", verdict, p->https ? "s" : "", p->host,
+                      p->path, p->header[0] ? " with " : "", p->header);
 }
 
 /* Sends a split probe |opt->requests| times to each side (interleaved, so that both sides see the
@@ -1341,7 +1698,7 @@ static int diff_compare_sides(const gs_model *m, const char *ingress_yaml, const
     if (m->n_ingresses)
         diff_make_probes(m, ps);
     else
-        diff_make_route_probes(m, ps);
+        diff_make_route_probes(m, ps); /* and the GRPCRoutes' calls */
     diff_mark_splits(after_yaml, ps);
     if (m->n_ingresses == 0)
         diff_mark_splits(ingress_yaml, ps);
@@ -1363,6 +1720,8 @@ static int diff_compare_sides(const gs_model *m, const char *ingress_yaml, const
     if (rc == 0) {
         res->n_probes = ps->n;
         size_t n = res->n_differ = diff_run_probes(ps, &before, &after, opt, res);
+        for (size_t i = 0; i < ps->n_notes; i++)
+            fprintf(opt->out, "note: %s\n", ps->notes[i]);
         fprintf(opt->out, "gatesim diff: %zu probe%s, %zu answered differently by %s and %s", ps->n,
                 ps->n == 1 ? "" : "s", n, before.spec, target);
         if (n)
@@ -1408,8 +1767,9 @@ int gs_diff_run(const gs_diff_config *cfg, const gs_model *m, const char *before
                      .no_normalization = cfg->no_normalization,
                      .strict = cfg->strict,
                      .out = cfg->out};
-    if (m->n_ingresses == 0 && m->n_http_routes == 0)
-        return gs_error_set(err, GS_ERR_INVALID, "no Ingress and no HTTPRoute in the input");
+    if (m->n_ingresses == 0 && m->n_http_routes == 0 && m->n_grpc_routes == 0)
+        return gs_error_set(err, GS_ERR_INVALID,
+                            "no Ingress, no HTTPRoute and no GRPCRoute in the input");
     if (m->n_ingresses && opt.before_target && strcmp(opt.before_target, "ingress-nginx") != 0)
         return gs_error_set(err, GS_ERR_INVALID,
                             "Ingresses run on --before-target ingress-nginx only (the input has "

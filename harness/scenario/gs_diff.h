@@ -18,11 +18,13 @@
 typedef enum gs_diff_cause {
     GS_DIFF_CASE,
     GS_DIFF_CHAR_PREFIX,
+    GS_DIFF_REGEX,
     GS_DIFF_CAPTURE,
     GS_DIFF_REWRITE,
     GS_DIFF_CANARY_HEADER,
     GS_DIFF_CANARY_COOKIE,
     GS_DIFF_HEADER_MATCH,
+    GS_DIFF_GRPC,
     GS_DIFF_SPLIT,
     GS_DIFF_SLASH_REDIRECT,
     GS_DIFF_VHOST,
@@ -60,7 +62,7 @@ typedef struct gs_diff_result {
     size_t by_cause[GS_DIFF_CAUSE_COUNT]; /* counted probes per cause */
 } gs_diff_result;
 
-/* Runs the probes of the Ingresses or HTTPRoutes of |m| (loaded from |before_yaml|, which holds
+/* Runs the probes of the Ingresses, or the HTTPRoutes and GRPCRoutes, of |m| (loaded from |before_yaml|, which holds
  * them with their Services and Secrets, and checked by the caller) on |cfg|'s before side and
  * the after side: |after_yaml|'s objects, or NULL for the conversion of the Ingresses (the same
  * objects for Gateway API input). The report goes to cfg->out, the counts to |res|. Returns 0,

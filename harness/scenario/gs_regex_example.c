@@ -387,6 +387,22 @@ static void rx_find_miss(pcre2_code *code, pcre2_match_data *md, const char *cha
     ex->miss[0] = '\0';
 }
 
+bool gs_regex_full_match(const char *re, const char *str)
+{
+    int errcode;
+    PCRE2_SIZE off;
+    pcre2_code *code = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED,
+                                     PCRE2_ANCHORED | PCRE2_ENDANCHORED | PCRE2_UTF, &errcode, &off,
+                                     NULL);
+    if (code == NULL)
+        return false;
+    pcre2_match_data *md = pcre2_match_data_create_from_pattern(code, NULL);
+    bool hit = rx_full_match(code, md, str);
+    pcre2_match_data_free(md);
+    pcre2_code_free(code);
+    return hit;
+}
+
 bool gs_regex_is_pattern(const char *re)
 {
     return re[strcspn(re, "[](){}*+?|^$\\.")] != '\0';

@@ -29,6 +29,9 @@ typedef struct gs_regex_example {
 int gs_regex_example_make(const char *re, const char *charset, gs_regex_example *ex, char *why,
                           size_t why_len);
 
+/* |re| (PCRE2, anchored at both ends) matches |str| in full; false when |re| does not compile. */
+bool gs_regex_full_match(const char *re, const char *str);
+
 /* |re| holds a regular-expression metacharacter (else it is a literal string). */
 bool gs_regex_is_pattern(const char *re);
 

@@ -91,6 +91,11 @@ START_TEST(regex_example_is_pattern)
     ck_assert(gs_regex_is_pattern("/api/v[0-9]+"));
     ck_assert(gs_regex_is_pattern("/index.html"));
     ck_assert(!gs_regex_is_pattern("/api/v1"));
+    /* anchored at both ends, as the builtin gateway matches paths */
+    ck_assert(gs_regex_full_match("/api/v[0-9]+", "/api/v12"));
+    ck_assert(!gs_regex_full_match("/api/v[0-9]+", "/api/v1/x"));
+    ck_assert(!gs_regex_full_match("/api/v[0-9]+", "/x/api/v1"));
+    ck_assert(!gs_regex_full_match("/api/(", "/api/("));
 }
 END_TEST
 

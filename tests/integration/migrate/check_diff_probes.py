@@ -1,0 +1,167 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""gatesim diff's probes of GRPCRoutes and of RegularExpression paths (docs/ingress.md, "The
+probe corpus"), between two implementations and between two configurations.
+
+  check_diff_probes.py GATESIM DATA_DIR
+
+GRPCRoutes: real gRPC calls over h2c to the builtin gateway and to nginx (grpc_pass), each
+answered by an echo backend that says which Service answered and which :path it saw; the same
+routes answer alike, a migration that dropped a header match, narrowed a service-only rule and
+turned a split around is caught call by call (the split by Fisher's exact test).
+RegularExpression paths: a string each expression matches, a miss, the match with more text
+after and before it and in upper case; a migration that made an expression a case-insensitive
+search is found by exactly those probes, which the literal start alone does not catch. No nginx
+or echo process may outlive a run.
+"""
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from migrate_lib import ENV, WORK_ROOT, done, fail, left_behind  # noqa: E402
+
+GATESIM, DATA = sys.argv[1:3]
+
+
+def diff(*args):
+    argv = [GATESIM, "diff"] + [a if a.startswith("-") else os.path.join(DATA, a) for a in args]
+    proc = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                          timeout=600, env=ENV)
+    left = left_behind()
+    if left:
+        fail(f"processes left behind: {left}", proc)
+    return proc
+
+
+def expect(proc, rc, *texts):
+    if proc.returncode != rc:
+        fail(f"{proc.args[2:]}: exit {proc.returncode}, want {rc}", proc)
+    for t in texts:
+        if t not in proc.stdout + proc.stderr:
+            fail(f"{proc.args[2:]}: no {t!r} in the output", proc)
+
+
+def in_group(proc, title, probes):
+    """The report has the cause |title| holding exactly the DIFF probes |probes| (prefixes)."""
+    out = proc.stdout
+    head = f"\n== cause: {title}\n"
+    if head not in out:
+        fail(f"no cause {title!r}", proc)
+    group = out.split(head, 1)[1].split("\n== cause: ", 1)[0].split("\ngatesim diff: ", 1)[0]
+    got = sorted(line[len("DIFF "):] for line in group.split("\n") if line.startswith("DIFF "))
+
+    def fits(g, w):  # a probe ending in a newline is the whole line, others its start
+        return g == w[:-1] if w.endswith("\n") else g.startswith(w)
+    if len(got) != len(probes) or [g for g in got if not any(fits(g, w) for w in probes)]:
+        fail(f"cause {title!r} holds {got}, want {sorted(probes)}", proc)
+
+
+def grpc():
+    h = "grpc.example.com"
+    # the same GRPCRoutes on the builtin gateway and on nginx: every call answered alike, and
+    # really answered by the Service each rule names
+    p = diff("--requests=200", "--alpha=1e-6", "--before-target=builtin", "--target=nginx",
+             "grpc.yaml")
+    expect(p, 0, "0 answered differently by builtin and nginx",
+           f"same gRPC h2c://{h}/shop.v1.Cart/Get\n"
+           f"    builtin: grpc-status 0 OK from default/cart (saw {h}/shop.v1.Cart/Get)\n"
+           f"    nginx: grpc-status 0 OK from default/cart (saw {h}/shop.v1.Cart/Get)\n",
+           # a neighbour method, another service, a longer service name, other letter case
+           f"same gRPC h2c://{h}/shop.v1.Cart/GetGsProbe\n"
+           f"    builtin: grpc-status 0 OK from default/fallback",
+           f"same gRPC h2c://{h}/gs.probe.Other/Get\n    builtin: grpc-status 0 OK from "
+           "default/fallback",
+           f"same gRPC h2c://{h}/shop.v1.CartGsProbe/Get\n", f"same gRPC h2c://{h}/shop.v1.Cart/GET\n",
+           # a service alone takes any method
+           f"same gRPC h2c://{h}/shop.v1.Orders/GsProbe\n"
+           f"    builtin: grpc-status 0 OK from default/orders",
+           # RegularExpression service and method: an example of each, and misses
+           f"same gRPC h2c://{h}/shop.v0.Search/FindA\n"
+           f"    builtin: grpc-status 0 OK from default/search (saw {h}/shop.v0.Search/FindA)\n"
+           f"    nginx: grpc-status 0 OK from default/search",
+           f"same gRPC h2c://{h}/shop.v0.Search/Findx\n    builtin: grpc-status 0 OK from "
+           "default/fallback",
+           f"same gRPC h2c://{h}/shop.vx.Search/FindA\n    builtin: grpc-status 0 OK from "
+           "default/fallback",
+           # the header match: a value it takes and one it does not
+           f"same gRPC h2c://{h}/shop.v1.Cart/Put with x-tier: gold\n"
+           f"    builtin: grpc-status 0 OK from default/gold",
+           f"same gRPC h2c://{h}/shop.v1.Cart/Put with x-tier: gs-probe-miss\n"
+           f"    builtin: grpc-status 0 OK from default/fallback",
+           # the weighted rule, sampled
+           f"same gRPC h2c://{h}/shop.v1.Stock/Check (200 requests a side)\n",
+           "alike in: shares (p = ",
+           "same gRPC h2c://gs-unknown.invalid/gs.probe.Any/GsProbe\n"
+           "    builtin: grpc-status 12 UNIMPLEMENTED\n    nginx: grpc-status 12 UNIMPLEMENTED\n")
+    for line in p.stdout.split("\n"):
+        if "Stock/Check (200" in line:
+            continue
+        if line.startswith("    ") and "% grpc-status" in line and "stock-canary" not in line:
+            fail(f"both backends of the split must answer: {line}", p)
+    # a migration that dropped the header match, narrowed Orders to one method and turned the
+    # split of Stock/Check around: each found by the call that shows it
+    p = diff("-q", "--requests=200", "--alpha=1e-6", "grpc.yaml", "--after", "grpc-after.yaml")
+    expect(p, 1, "6 answered differently by builtin and builtin, 3 causes",
+           f"DIFF gRPC h2c://{h}/shop.v1.Orders/GsProbe\n"
+           f"    builtin: grpc-status 0 OK from default/orders (saw {h}/shop.v1.Orders/GsProbe)\n"
+           f"    builtin: grpc-status 0 OK from default/fallback (saw {h}/shop.v1.Orders/GsProbe)\n"
+           "    differs in: backend\n",
+           f"    fix: on {h}, /shop.v1.Orders/GsProbe must reach default/orders",
+           f"DIFF gRPC h2c://{h}/shop.v1.Stock/Check (200 requests a side)\n",
+           f"    fix: on {h}, /shop.v1.Cart/Put with x-tier: \"gs-probe-miss\" (a value the "
+           "header match does not take) must reach default/fallback")
+    in_group(p, "gRPC method matching (4 probes)",
+             [f"gRPC h2c://{h}/shop.v1.Orders/{m}\n" for m in ("GsProbe", "GsProbeB", "GSPROBE")] +
+             [f"gRPC h2c://{h}/shop.v1.Cart/Put\n"])
+    in_group(p, "header match (1 probe)", [f"gRPC h2c://{h}/shop.v1.Cart/Put with x-tier: "
+                                           "gs-probe-miss"])
+    in_group(p, "weighted split differs (1 probe)", [f"gRPC h2c://{h}/shop.v1.Stock/Check (200"])
+    if "DIFF gRPC h2c://grpc.example.com/shop.v1.Cart/Put with x-tier: gold" in p.stdout:
+        fail("the header-matched call reaches gold on both sides", p)
+
+
+def regex():
+    a = "app.example.com"
+    regex_probes = ("/api/v0", "/api/vx", "/api/v0/gs-probe", "/gs-probe/api/v0", "/API/V0",
+                    "/users/00/profile", "/users/x0/profile", "/USERS/00/PROFILE")
+    # builtin and nginx both match in full: alike, and the examples reach their rules
+    p = diff("--no-normalization", "--before-target=builtin", "--target=nginx", "regex.yaml")
+    expect(p, 0, "0 answered differently by builtin and nginx",
+           f"same GET http://{a}/api/v0\n    builtin: 200 from default/api (saw {a}/api/v0)\n"
+           f"    nginx: 200 from default/api",
+           f"same GET http://{a}/users/00/profile\n    builtin: 200 from default/users",
+           f"same GET http://{a}/api/v0/gs-probe\n    builtin: 200 from default/frontend",
+           # the lookahead: its literal start, and a note saying so
+           f"same GET http://{a}/legacy/\n",
+           f"note: path \"/legacy/(?!v2).*\" on {a}: probed by its literal start only "
+           "(the group (?! is not generated")
+    for path in regex_probes:
+        if f"same GET http://{a}{path}\n" not in p.stdout:
+            fail(f"no probe {path}", p)
+    # a migration that made /api/v[0-9]+ a case-insensitive search: found by the longer path and
+    # the upper-case match, which the expression's literal start (/api/v) does not show
+    p = diff("-q", "--no-normalization", "regex.yaml", "--after", "regex-after.yaml")
+    expect(p, 1, "2 answered differently by builtin and builtin, 1 cause",
+           f"DIFF GET http://{a}/api/v0/gs-probe\n"
+           f"    builtin: 200 from default/frontend (saw {a}/api/v0/gs-probe)\n"
+           f"    builtin: 200 from default/api (saw {a}/api/v0/gs-probe)\n",
+           "    fix: letter case: \"(?i)/api/v[0-9]+\" where any case must match")
+    in_group(p, "regular-expression path matching (2 probes)",
+             [f"GET http://{a}/api/v0/gs-probe\n", f"GET http://{a}/API/V0\n"])
+
+
+def main():
+    grpc()
+    regex()
+    # input without any route or Ingress
+    empty = os.path.join(WORK_ROOT, "empty.yaml")
+    with open(empty, "w") as f:
+        f.write("apiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n")
+    expect(diff(empty), 2, "no Ingress, no HTTPRoute and no GRPCRoute in the input")
+    done("ok: GRPCRoute calls and RegularExpression path probes answered alike by builtin and "
+         "nginx; a dropped header match, a narrowed method match, a turned split and a "
+         "search-minded regex found")
+
+
+main()
