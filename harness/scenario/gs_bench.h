@@ -41,7 +41,7 @@ typedef struct gs_bench_profile {
 /* The built-in profile |name| ("quick", "throughput", "latency", "nightly", "route-scale",
  * "churn"). Returns 0 or GS_ERR_NOT_FOUND. */
 int gs_bench_profile_named(const char *name, gs_bench_profile *out);
-/* "quick, throughput, latency, nightly", for messages. */
+/* "quick, throughput, latency, nightly, route-scale, churn", for messages. */
 const char *gs_bench_profile_names(void);
 /* A profile file: {"name", "rounds", "warmup": "1s", "cases": [{"name", "protocol",
  * "connections", "streams", "rate", "duration": "2s", "routes", "probes", "churn": "200ms"}]}.
