@@ -102,7 +102,7 @@ int gs_bench_profile_named(const char *name, gs_bench_profile *out)
         bench_latency(out, d);
     } else if (strcmp(name, "route-scale") == 0) {
         /* gateway-api-bench: the data plane's cost and the propagation time by route count */
-        static const unsigned counts[] = {1, 100, 1000, 5000};
+        static const unsigned counts[] = {10, 100, 1000, 10000};
         out->rounds = 3;
         out->warmup_ns = 300 * GS_NS_PER_MS;
         for (size_t i = 0; i < GS_ARRAY_LEN(counts); i++)

@@ -167,7 +167,7 @@ START_TEST(bench_route_cases_on_builtin)
     /* route cases change the target's routes: not against a URL */
     args = gs_xasprintf("bench route-scale --url http://127.0.0.1:1/");
     ck_assert_int_eq(it_gatesim(args, &out), 2);
-    ck_assert_msg(strstr(out.data, "case routes-1 changes routes: it needs a target"), "%s",
+    ck_assert_msg(strstr(out.data, "case routes-10 changes routes: it needs a target"), "%s",
                   out.data);
     free(args);
     it_write_text(prof, "{\"cases\": [{\"name\": \"a\", \"churn\": \"1s\"}]}");
