@@ -141,6 +141,65 @@ gw_addr() {
     json "$GW_READY" "[l['address'] for l in j['listeners'] if l['listener']=='$1'][0]"
 }
 
+# Certificates, made with the openssl CLI (EC P-256, valid two days), as $WORK/NAME.crt and
+# $WORK/NAME.key.
+# make_ca NAME [CN]: a self-signed CA (subject CN: CN, default NAME).
+make_ca() {
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+        -subj "/CN=${2:-$1}" -keyout "$WORK/$1.key" -out "$WORK/$1.crt" 2> /dev/null
+}
+# make_self_signed NAME HOST: a self-signed certificate for HOST (CN and DNS subjectAltName).
+make_self_signed() {
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+        -subj "/CN=$2" -addext "subjectAltName=DNS:$2" \
+        -keyout "$WORK/$1.key" -out "$WORK/$1.crt" 2> /dev/null
+}
+# make_leaf NAME CA HOST [USAGE]: a certificate for HOST (CN and DNS subjectAltName; HOST may be
+# a wildcard) signed by the CA $WORK/CA.crt, with extendedKeyUsage USAGE when given
+# (serverAuth, clientAuth).
+make_leaf() {
+    openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$3" \
+        -keyout "$WORK/$1.key" -out "$WORK/$1.csr" 2> /dev/null
+    printf 'subjectAltName=DNS:%s\n' "$3" > "$WORK/$1.ext"
+    if [ -n "${4:-}" ]; then printf 'extendedKeyUsage=%s\n' "$4" >> "$WORK/$1.ext"; fi
+    openssl x509 -req -in "$WORK/$1.csr" -CA "$WORK/$2.crt" -CAkey "$WORK/$2.key" \
+        -CAcreateserial -days 2 -extfile "$WORK/$1.ext" -out "$WORK/$1.crt" 2> /dev/null
+}
+
+# Manifest documents, each printed with its leading ---.
+# yaml_gatewayclass: the GatewayClass "gatesim" of gatesim's controller.
+yaml_gatewayclass() {
+    printf -- '---\napiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\n'
+    printf 'metadata: {name: gatesim}\nspec: {controllerName: gatesim.dev/gateway-controller}\n'
+}
+# yaml_tls_secret NAME FILE: the kubernetes.io/tls Secret default/NAME of $WORK/FILE.crt and
+# $WORK/FILE.key.
+yaml_tls_secret() {
+    cat <<YAML
+---
+apiVersion: v1
+kind: Secret
+metadata: {name: $1, namespace: default}
+type: kubernetes.io/tls
+data:
+  tls.crt: $(base64 -w0 < "$WORK/$2.crt")
+  tls.key: $(base64 -w0 < "$WORK/$2.key")
+YAML
+}
+
+# yaml_service NAME [APPPROTOCOL]: the Service default/NAME with port 8080 (of APPPROTOCOL).
+yaml_service() {
+    printf -- '---\napiVersion: v1\nkind: Service\nmetadata: {name: %s, namespace: default}\n' "$1"
+    printf 'spec: {ports: [{port: 8080%s}]}\n' "${2:+, appProtocol: $2}"
+}
+# yaml_route_all GATEWAY SERVICE: the HTTPRoute default/app sending every request of the
+# Gateway default/GATEWAY to SERVICE:8080.
+yaml_route_all() {
+    printf -- '---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n'
+    printf 'metadata: {name: app, namespace: default}\nspec:\n  parentRefs: [{name: %s}]\n' "$1"
+    printf '  rules:\n  - backendRefs: [{name: %s, port: 8080}]\n' "$2"
+}
+
 check() { # check DESCRIPTION COMMAND...
     CHECKS=$((CHECKS + 1))
     if "${@:2}"; then echo "ok   $1"; else echo "FAIL $1"; FAILS=$((FAILS + 1)); fi

@@ -9,16 +9,18 @@
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 
-cd "$WORK"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-    -subj /CN=tls.example.com -addext subjectAltName=DNS:tls.example.com \
-    -keyout tls.key -out tls.crt 2> /dev/null
-cd - > /dev/null
+make_self_signed tls tls.example.com
 
 start_echo default/v1 a;                   V1=$ECHO_PORT
 start_echo default/h2 a;                   H2=$ECHO_PORT
 start_echo default/slow a --delay 3s;      SLOW=$ECHO_PORT
-cat > "$WORK/h2c.yaml" <<YAML
+{
+    yaml_tls_secret cert tls
+    yaml_service v1
+    yaml_service h2 kubernetes.io/h2c
+    yaml_service slow
+    cat <<YAML
+---
 apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
 metadata: {name: gw, namespace: default}
@@ -31,29 +33,6 @@ spec:
     protocol: HTTPS
     hostname: tls.example.com
     tls: {certificateRefs: [{name: cert}]}
----
-apiVersion: v1
-kind: Secret
-metadata: {name: cert, namespace: default}
-type: kubernetes.io/tls
-data:
-  tls.crt: $(base64 -w0 < "$WORK/tls.crt")
-  tls.key: $(base64 -w0 < "$WORK/tls.key")
----
-apiVersion: v1
-kind: Service
-metadata: {name: v1, namespace: default}
-spec: {ports: [{port: 8080}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: h2, namespace: default}
-spec: {ports: [{port: 8080, appProtocol: kubernetes.io/h2c}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: slow, namespace: default}
-spec: {ports: [{port: 8080}]}
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
@@ -75,6 +54,7 @@ spec:
     timeouts: {request: 300ms}
     backendRefs: [{name: slow, port: 8080}]
 YAML
+} > "$WORK/h2c.yaml"
 start_gateway "$WORK/h2c.yaml" --backend "default/v1:8080=127.0.0.1:$V1" \
     --backend "default/h2:8080=127.0.0.1:$H2" --backend "default/slow:8080=127.0.0.1:$SLOW"
 ADDR=$(gw_addr http)

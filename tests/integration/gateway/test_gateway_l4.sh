@@ -42,22 +42,14 @@ SHA_B=$(json "$ECHO_READY" "j['tlsCertSha256']")
 
 # BackendTLSPolicy backends: a CA, and a TLS echo whose certificate (of that CA) names
 # abc.example.com only; another CA that signed nothing here.
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=l4-ca \
-    -keyout "$WORK/ca.key" -out "$WORK/ca.crt" 2> /dev/null
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=other-ca \
-    -keyout "$WORK/other.key" -out "$WORK/other.crt" 2> /dev/null
-openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=abc.example.com \
-    -keyout "$WORK/btls.key" -out "$WORK/btls.csr" 2> /dev/null
-printf 'subjectAltName=DNS:abc.example.com\n' > "$WORK/btls.ext"
-openssl x509 -req -in "$WORK/btls.csr" -CA "$WORK/ca.crt" -CAkey "$WORK/ca.key" -CAcreateserial \
-    -days 2 -extfile "$WORK/btls.ext" -out "$WORK/btls.crt" 2> /dev/null
+make_ca ca l4-ca
+make_ca other other-ca
+make_leaf btls ca abc.example.com
 start_l4_echo default/btls r0 --tcp-tls-listen 127.0.0.1:0 --cert "$WORK/btls.crt" --key "$WORK/btls.key"
 BTLS=$(json "$ECHO_READY" "j['tcpTlsPort']")
 
-# The Terminate listener's certificate (self-signed, made with the openssl CLI).
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-    -subj /CN=term.example.com -addext subjectAltName=DNS:term.example.com \
-    -keyout "$WORK/term.key" -out "$WORK/term.crt" 2> /dev/null
+# The Terminate listener's certificate (self-signed).
+make_self_signed term term.example.com
 SHA_TERM=$(openssl x509 -in "$WORK/term.crt" -outform DER | sha256sum | cut -d' ' -f1)
 
 svc() { printf -- '---\napiVersion: v1\nkind: Service\nmetadata: {name: %s, namespace: default}\nspec: {ports: [{port: %s}]}\n' "$1" "$2"; }
@@ -68,11 +60,8 @@ route() { # route KIND NAME SECTION HOSTNAMES BACKENDREFS
     printf '  rules: [{backendRefs: [%s]}]\n' "$5"
 }
 {
+    yaml_gatewayclass
     cat <<YAML
-apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {name: gatesim}
-spec: {controllerName: gatesim.dev/gateway-controller}
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
@@ -100,15 +89,8 @@ spec:
     protocol: TLS
     hostname: term.example.com
     tls: {mode: Terminate, certificateRefs: [{name: term-cert}]}
----
-apiVersion: v1
-kind: Secret
-metadata: {name: term-cert, namespace: default}
-type: kubernetes.io/tls
-data:
-  tls.crt: $(base64 -w0 < "$WORK/term.crt")
-  tls.key: $(base64 -w0 < "$WORK/term.key")
 YAML
+    yaml_tls_secret term-cert term
     svc tcp-a 7000; svc tcp-b 7000; svc udp-a 7001; svc tls-a 7443; svc tls-b 7443; svc nomap 7000
     route TCPRoute tcp tcp "" "{name: tcp-a, port: 7000}, {name: tcp-b, port: 7000}"
     route UDPRoute udp udp "" "{name: udp-a, port: 7001}"

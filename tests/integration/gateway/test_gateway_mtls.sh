@@ -10,33 +10,19 @@
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 
-cd "$WORK"
-ca() { # ca NAME
-    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=$1" \
-        -keyout "$1.key" -out "$1.crt" 2> /dev/null
-}
-leaf() { # leaf NAME CA SAN USAGE
-    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$3" \
-        -keyout "$1.key" -out "$1.csr" 2> /dev/null
-    printf 'subjectAltName=DNS:%s\nextendedKeyUsage=%s\n' "$3" "$4" > "$1.ext"
-    openssl x509 -req -in "$1.csr" -CA "$2.crt" -CAkey "$2.key" -CAcreateserial -days 2 \
-        -extfile "$1.ext" -out "$1.crt" 2> /dev/null
-}
-ca server-ca
-ca client-ca
-ca other-ca
-leaf server server-ca a.example.com serverAuth
-leaf client client-ca client.example.com clientAuth
-leaf stranger other-ca stranger.example.com clientAuth
-cd - > /dev/null
+make_ca server-ca
+make_ca client-ca
+make_ca other-ca
+make_leaf server server-ca a.example.com serverAuth
+make_leaf client client-ca client.example.com clientAuth
+make_leaf stranger other-ca stranger.example.com clientAuth
 
 start_echo default/v1 a; V1=$ECHO_PORT
 indent() { sed 's/^/    /' "$1"; }
-cat > "$WORK/mtls.yaml" <<YAML
-apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {name: gatesim}
-spec: {controllerName: gatesim.dev/gateway-controller}
+{
+    yaml_gatewayclass
+    yaml_tls_secret server-cert server
+    cat <<YAML
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
@@ -65,33 +51,15 @@ spec:
     tls: {certificateRefs: [{name: server-cert}]}
 ---
 apiVersion: v1
-kind: Service
-metadata: {name: v1, namespace: default}
-spec: {ports: [{port: 8080}]}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: app, namespace: default}
-spec:
-  parentRefs: [{name: mtls}]
-  rules:
-  - backendRefs: [{name: v1, port: 8080}]
----
-apiVersion: v1
-kind: Secret
-metadata: {name: server-cert, namespace: default}
-type: kubernetes.io/tls
-data:
-  tls.crt: $(base64 -w0 < "$WORK/server.crt")
-  tls.key: $(base64 -w0 < "$WORK/server.key")
----
-apiVersion: v1
 kind: ConfigMap
 metadata: {name: client-ca, namespace: default}
 data:
   ca.crt: |
 $(indent "$WORK/client-ca.crt")
 YAML
+    yaml_service v1
+    yaml_route_all mtls v1
+} > "$WORK/mtls.yaml"
 
 start_gateway "$WORK/mtls.yaml" --backend "default/v1:8080=127.0.0.1:$V1"
 STRICT=$(gw_addr strict); STRICT=${STRICT##*:}

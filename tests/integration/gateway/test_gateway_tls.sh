@@ -6,28 +6,15 @@
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 
-# A CA and one leaf per listener, made with the openssl CLI.
-cd "$WORK"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=test-ca \
-    -keyout ca.key -out ca.crt 2> /dev/null
-leaf() { # leaf NAME SAN
-    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$2" \
-        -keyout "$1.key" -out "$1.csr" 2> /dev/null
-    printf 'subjectAltName=DNS:%s\n' "$2" > "$1.ext"
-    openssl x509 -req -in "$1.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 \
-        -extfile "$1.ext" -out "$1.crt" 2> /dev/null
-}
-leaf a a.example.com
-leaf b '*.b.example.com'
-cd - > /dev/null
+# A CA and one leaf per listener.
+make_ca ca test-ca
+make_leaf a ca a.example.com
+make_leaf b ca '*.b.example.com'
 
 start_echo default/v1 a; V1=$ECHO_PORT
 {
+    yaml_gatewayclass
     cat <<YAML
-apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: {name: gatesim}
-spec: {controllerName: gatesim.dev/gateway-controller}
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
@@ -45,32 +32,11 @@ spec:
     protocol: HTTPS
     hostname: "*.b.example.com"
     tls: {certificateRefs: [{name: b-cert}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: v1, namespace: default}
-spec: {ports: [{port: 8080}]}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: app, namespace: default}
-spec:
-  parentRefs: [{name: tls}]
-  rules:
-  - backendRefs: [{name: v1, port: 8080}]
 YAML
-    for n in a b; do
-        cat <<YAML
----
-apiVersion: v1
-kind: Secret
-metadata: {name: $n-cert, namespace: default}
-type: kubernetes.io/tls
-data:
-  tls.crt: $(base64 -w0 < "$WORK/$n.crt")
-  tls.key: $(base64 -w0 < "$WORK/$n.key")
-YAML
-    done
+    yaml_service v1
+    yaml_route_all tls v1
+    yaml_tls_secret a-cert a
+    yaml_tls_secret b-cert b
 } > "$WORK/tls.yaml"
 
 start_gateway "$WORK/tls.yaml" --backend "default/v1:8080=127.0.0.1:$V1"

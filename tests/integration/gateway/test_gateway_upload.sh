@@ -13,12 +13,15 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 start_py upload_backend.py up; UP=$PY_PORT
 start_py upload_backend.py mirror; MIRROR=$PY_PORT
 
-# A self-signed certificate for the HTTPS listener (the openssl CLI).
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-    -subj /CN=up.example.com -addext subjectAltName=DNS:up.example.com \
-    -keyout "$WORK/up.key" -out "$WORK/up.crt" 2> /dev/null
+# A self-signed certificate for the HTTPS listener.
+make_self_signed up up.example.com
 
-cat > "$WORK/gw.yaml" <<YAML
+{
+    yaml_tls_secret up-cert up
+    yaml_service up
+    yaml_service shadow
+    cat <<YAML
+---
 apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
 metadata: {name: gw, namespace: default}
@@ -27,24 +30,6 @@ spec:
   listeners:
   - {name: http, port: 80, protocol: HTTP}
   - {name: https, port: 443, protocol: HTTPS, tls: {certificateRefs: [{name: up-cert}]}}
----
-apiVersion: v1
-kind: Secret
-metadata: {name: up-cert, namespace: default}
-type: kubernetes.io/tls
-data:
-  tls.crt: $(base64 -w0 < "$WORK/up.crt")
-  tls.key: $(base64 -w0 < "$WORK/up.key")
----
-apiVersion: v1
-kind: Service
-metadata: {name: up, namespace: default}
-spec: {ports: [{port: 8080}]}
----
-apiVersion: v1
-kind: Service
-metadata: {name: shadow, namespace: default}
-spec: {ports: [{port: 8080}]}
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
@@ -60,6 +45,7 @@ spec:
     backendRefs: [{name: up, port: 8080}]
   - backendRefs: [{name: up, port: 8080}]
 YAML
+} > "$WORK/gw.yaml"
 start_gateway "$WORK/gw.yaml" --backend "default/up:8080=127.0.0.1:$UP" \
     --backend "default/shadow:8080=127.0.0.1:$MIRROR"
 ADDR=$(gw_addr http)
