@@ -48,6 +48,7 @@
 #                                         that keeps its first configuration) the rollout fails
 #                                         its first weighted step saying the data plane did not
 #                                         follow the route
+import contextlib
 import json
 import os
 import subprocess
@@ -155,6 +156,31 @@ def run(gatesim, args, report_dir, command="run"):
         return p.returncode, p.stdout + p.stderr, json.load(f)
 
 
+@contextlib.contextmanager
+def ran(gatesim, args, want=0, what="", command="run"):
+    """Runs gatesim |command| with |args| into a temporary report folder, fails unless it
+    exits |want|, and yields (report folder, output, results.json)."""
+    with tempfile.TemporaryDirectory() as rd:
+        rc, out, res = run(gatesim, args, rd, command)
+        if rc != want:
+            fail("%sexit %d (want %d):\n%s" % (what + ": " if what else "", rc, want, out))
+        yield rd, out, res
+
+
+def expect_weights(cs, want, what):
+    """The verified weights of checks |cs| are |want|, in order."""
+    got = split_weights(cs)
+    if got != want:
+        fail("%s: verified weights %s (want %s)" % (what, got, want))
+
+
+def expect_outcome(cs, observed, what, prefix=False):
+    """The rollout.outcome check of |cs| observed |observed| (or begins with it)."""
+    got = [c for c in cs if c["kind"] == "rollout.outcome"][0]["observed"]
+    if got != observed and not (prefix and got.startswith(observed)):
+        fail("%s: outcome %s" % (what, got))
+
+
 def checks(res, scenario):
     for s in res["scenarios"]:
         if s["name"] == scenario:
@@ -177,19 +203,13 @@ def split_weights(cs):
 
 
 def plan(gatesim, folder):
-    with tempfile.TemporaryDirectory() as rd:
-        rc, out, res = run(gatesim, [folder], rd)
-        if rc != 0:
-            fail("exit %d:\n%s" % (rc, out))
+    with ran(gatesim, [folder]) as (rd, out, res):
         cs = checks(res, "rollout-plan-promoted")
-        if split_weights(cs) != [0, 20, 40, 60, 0]:
-            fail("promoted: verified weights %s" % split_weights(cs))
+        expect_weights(cs, [0, 20, 40, 60, 0], "promoted")
         analyses = [c for c in cs if c["kind"] == "rollout.analysis"]
         if len(analyses) != 3 or not all(": passed:" in c["message"] for c in analyses):
             fail("promoted: analyses %s" % [c["message"] for c in analyses])
-        outcome = [c for c in cs if c["kind"] == "rollout.outcome"][0]
-        if not outcome["observed"].startswith("promoted at canary weight 60"):
-            fail("promoted: outcome %s" % outcome["observed"])
+        expect_outcome(cs, "promoted at canary weight 60", "promoted", prefix=True)
         headers = [(c["message"].split(": the data plane")[0], c["expected"].split()[-1])
                    for c in cs if c["kind"] == "rollout.headerRoute" and c["result"] == "passed"]
         if headers != [("setHeaderRoute testers", "100"),
@@ -199,15 +219,12 @@ def plan(gatesim, folder):
             fail("promoted: header route checks %s" % headers)
 
         cs = checks(res, "rollout-plan-rolled-back")
-        if split_weights(cs) != [0, 20, 0]:
-            fail("rolled back: verified weights %s" % split_weights(cs))
+        expect_weights(cs, [0, 20, 0], "rolled back")
         analyses = [c["message"] for c in cs if c["kind"] == "rollout.analysis"]
         if len(analyses) != 2 or "failed checks 1 of 2" not in analyses[0] or \
                 not analyses[1].endswith("(failed checks 2 of 2): rolling back"):
             fail("rolled back: analyses %s" % analyses)
-        outcome = [c for c in cs if c["kind"] == "rollout.outcome"][0]
-        if outcome["observed"] != "rolledBack at canary weight 20 after 2 failed checks":
-            fail("rolled back: outcome %s" % outcome["observed"])
+        expect_outcome(cs, "rolledBack at canary weight 20 after 2 failed checks", "rolled back")
         for c in cs:
             if c["kind"] == "rollout.failedRequests" and not c["observed"].startswith("0 of "):
                 fail("failed requests: %s" % c["observed"])
@@ -224,18 +241,14 @@ def plan(gatesim, folder):
                 not analyses[2].startswith("analysis at canary weight 40: failed") or \
                 not analyses[2].endswith("(failed checks 2 of 2): rolling back"):
             fail("fault mid-rollout: analyses %s" % analyses)
-        outcome = [c for c in cs if c["kind"] == "rollout.outcome"][0]
-        if outcome["observed"] != "rolledBack at canary weight 40 after 2 failed checks":
-            fail("fault mid-rollout: outcome %s" % outcome["observed"])
+        expect_outcome(cs, "rolledBack at canary weight 40 after 2 failed checks",
+                       "fault mid-rollout")
     print("ok: promoted through 20/40/60, rolled back at 20 after two failed checks, rolled back "
           "at 40 after the canary's faults changed mid-rollout")
 
 
 def flagger(gatesim, folder):
-    with tempfile.TemporaryDirectory() as rd:
-        rc, out, res = run(gatesim, [folder], rd)
-        if rc != 0:
-            fail("exit %d:\n%s" % (rc, out))
+    with ran(gatesim, [folder]) as (rd, out, res):
         warning = ("Flagger rewrites HTTPRoute test/podinfo whole from its Canary: it drops the "
                    "filters of rule 0 (RequestHeaderModifier); rule 1 of the route the manifests "
                    "declare")
@@ -244,8 +257,7 @@ def flagger(gatesim, folder):
         cs = checks(res, "flagger-promoted")
         if cs[0]["kind"] != "rollout.warning" or cs[0]["message"] != warning:
             fail("first record: %s" % cs[0])
-        if split_weights(cs) != [0, 20, 40, 60, 0]:
-            fail("promoted: verified weights %s" % split_weights(cs))
+        expect_weights(cs, [0, 20, 40, 60, 0], "promoted")
         for c in cs:
             if c["kind"] == "rollout.analysis" and "p99" not in c["message"]:
                 fail("the analysis does not judge p99: %s" % c["message"])
@@ -263,28 +275,19 @@ def flagger(gatesim, folder):
                 tl[fault]["plannedWeight"] != 20 or tl[fault + 1]["plannedWeight"] != 40:
             fail("fault at 40: timeline %s" % [(p["stage"], p["plannedWeight"]) for p in tl])
         cs = checks(res, "flagger-fault-at-40")
-        outcome = [c for c in cs if c["kind"] == "rollout.outcome"][0]
-        if outcome["observed"] != "rolledBack at canary weight 40 after 2 failed checks":
-            fail("fault at 40: outcome %s" % outcome["observed"])
+        expect_outcome(cs, "rolledBack at canary weight 40 after 2 failed checks", "fault at 40")
         cs = checks(res, "flagger-rolled-back")
-        if split_weights(cs) != [0, 20, 0]:
-            fail("rolled back: verified weights %s" % split_weights(cs))
-        outcome = [c for c in cs if c["kind"] == "rollout.outcome"][0]
-        if outcome["observed"] != "rolledBack at canary weight 20 after 2 failed checks":
-            fail("rolled back: outcome %s" % outcome["observed"])
+        expect_weights(cs, [0, 20, 0], "rolled back")
+        expect_outcome(cs, "rolledBack at canary weight 20 after 2 failed checks", "rolled back")
     print("ok: the Flagger Canary is promoted when healthy, rolled back at 20 with 10% errors "
           "and at 40 with errors from 40 on; "
           "the timeline in results.json, report.html and junit.xml")
 
 
 def flagger_ab(gatesim, folder):
-    with tempfile.TemporaryDirectory() as rd:
-        rc, out, res = run(gatesim, [folder], rd)
-        if rc != 0:
-            fail("exit %d:\n%s" % (rc, out))
+    with ran(gatesim, [folder]) as (rd, out, res):
         cs = checks(res, "flagger-ab")
-        if split_weights(cs) != [0, 100, 0]:
-            fail("A/B: verified weights %s" % split_weights(cs))
+        expect_weights(cs, [0, 100, 0], "A/B")
         on_canary = [c for c in cs if c["kind"] == "rollout.split"][1]
         if not on_canary["observed"].startswith("test/podinfo-primary 0, test/podinfo-canary "):
             fail("A/B: the insiders' traffic is not all on the canary: %s" % on_canary["observed"])
@@ -301,21 +304,15 @@ def flagger_ab(gatesim, folder):
         if kinds[:3] != ["split", "split", "unmatched"] or kinds[-1] != "split" or \
                 set(kinds[3:-1]) != {"analysis"}:
             fail("A/B: timeline %s" % [p["stage"] for p in tl])
-        outcome = [c for c in cs if c["kind"] == "rollout.outcome"][0]
-        if not outcome["observed"].startswith("promoted at canary weight 100"):
-            fail("A/B: outcome %s" % outcome["observed"])
+        expect_outcome(cs, "promoted at canary weight 100", "A/B", prefix=True)
     print("ok: the Flagger A/B Canary routes the insiders all to the canary and everyone else "
           "to the primary for 3 iterations, then promotes")
 
 
 def flagger_sticky(gatesim, folder):
-    with tempfile.TemporaryDirectory() as rd:
-        rc, out, res = run(gatesim, [folder], rd)
-        if rc != 0:
-            fail("exit %d:\n%s" % (rc, out))
+    with ran(gatesim, [folder]) as (rd, out, res):
         cs = checks(res, "flagger-sticky-promoted")
-        if split_weights(cs) != [0, 30, 60, 0]:
-            fail("sticky: verified weights %s" % split_weights(cs))
+        expect_weights(cs, [0, 30, 60, 0], "sticky")
         sticky = [c for c in cs if c["kind"] == "rollout.sessionAffinity"]
         if [c["result"] for c in sticky] != ["passed"] * 6:
             fail("sticky checks %s" % [c["message"] for c in sticky])
@@ -352,13 +349,9 @@ def flagger_sticky(gatesim, folder):
 
 
 def argo(gatesim, folder):
-    with tempfile.TemporaryDirectory() as rd:
-        rc, out, res = run(gatesim, [folder], rd)
-        if rc != 0:
-            fail("exit %d:\n%s" % (rc, out))
+    with ran(gatesim, [folder]) as (rd, out, res):
         cs = checks(res, "argo-promoted")
-        if split_weights(cs) != [0, 10, 50, 100, 0]:
-            fail("verified weights %s" % split_weights(cs))
+        expect_weights(cs, [0, 10, 50, 100, 0], "rollout")
         headers = [c for c in cs if c["kind"] == "rollout.headerRoute"]
         labels = [c["message"].split(":")[0] + ":" + c["message"].split(":")[1]
                   if c["message"].startswith("setWeight") else c["message"].split(":")[0]
@@ -389,17 +382,12 @@ def argo(gatesim, folder):
         analyses = [c["message"] for c in cs if c["kind"] == "rollout.analysis"]
         if len(analyses) != 1 or "(failed checks 0 of 1): continue" not in analyses[0]:
             fail("analysis %s" % analyses)
-        outcome = [c for c in cs if c["kind"] == "rollout.outcome"][0]
-        if not outcome["observed"].startswith("promoted"):
-            fail("outcome %s" % outcome["observed"])
+        expect_outcome(cs, "promoted", "rollout", prefix=True)
     print("ok: the Argo Rollout's weights and header route verified, its mirror step a no-op")
 
 
 def argo_shadowed(gatesim, folder):
-    with tempfile.TemporaryDirectory() as rd:
-        rc, out, res = run(gatesim, [folder], rd)
-        if rc != 1:
-            fail("exit %d (want 1):\n%s" % (rc, out))
+    with ran(gatesim, [folder], 1) as (rd, out, res):
         cs = checks(res, "argo-header-route-shadowed")
         # The sequential test may (rarely, alpha per restart) accept a lucky run of canary
         # answers; the verification after it fails then: either way this step fails, saying why.
@@ -412,19 +400,14 @@ def argo_shadowed(gatesim, folder):
         if not msg.startswith("setHeaderRoute header-route: ") or \
                 "the weighted rule has no matches" not in msg:
             fail("message: %s" % msg)
-        if split_weights(cs) != [0, 10]:
-            fail("verified weights %s" % split_weights(cs))
+        expect_weights(cs, [0, 10], "rollout")
     print("ok: a header route shadowed by the weighted rule fails setHeaderRoute")
 
 
 def mirror(gatesim, folder, shadowed):
-    with tempfile.TemporaryDirectory() as rd:
-        rc, out, res = run(gatesim, [folder], rd)
-        if rc != 0:
-            fail("exit %d:\n%s" % (rc, out))
+    with ran(gatesim, [folder]) as (rd, out, res):
         cs = checks(res, "rollout-plan-mirror")
-        if split_weights(cs) != [0, 20, 40, 60, 0]:
-            fail("mirror: verified weights %s" % split_weights(cs))
+        expect_weights(cs, [0, 20, 40, 60, 0], "mirror")
         mirrors = [c for c in cs if c["kind"] == "rollout.mirror"]
         got = [(c["message"].split(":")[0] + (":" + c["message"].split(":")[1]
                                               if c["message"].startswith(("setWeight", "promotion"))
@@ -462,10 +445,7 @@ def mirror(gatesim, folder, shadowed):
         an = [c for c in cs if c["kind"] == "rollout.analysis"]
         if len(an) != 1 or ": passed:" not in an[0]["message"]:
             fail("analysis %s" % an)
-    with tempfile.TemporaryDirectory() as rd:
-        rc, out, res = run(gatesim, [shadowed], rd)
-        if rc != 1:
-            fail("shadowed: exit %d (want 1):\n%s" % (rc, out))
+    with ran(gatesim, [shadowed], 1, what="shadowed") as (rd, out, res):
         cs = checks(res, "rollout-mirror-shadowed")
         failed = sorted(c["kind"] for c in cs if c["result"] == "failed")
         conv = [c for c in cs if c["kind"] == "rollout.convergence"]
@@ -473,8 +453,7 @@ def mirror(gatesim, folder, shadowed):
                 "setMirrorRoute shadow: the data plane did not follow the mirror route") or \
                 " 0 copies on default/app-canary" not in conv[0]["message"]:
             fail("shadowed: %s" % [c["message"] for c in cs if c["result"] == "failed"])
-        if split_weights(cs) != [0, 20]:
-            fail("shadowed: verified weights %s" % split_weights(cs))
+        expect_weights(cs, [0, 20], "shadowed")
     print("ok: inline mirror routes at 50%, 100% and removed, verified by request id on the "
           "canary; a shadowed mirror route fails its step")
 
@@ -494,10 +473,7 @@ def rehearse(gatesim, rehearsal, plain):
 
 
 def not_followed(gatesim, folder, adapter):
-    with tempfile.TemporaryDirectory() as rd:
-        rc, out, res = run(gatesim, [folder, "--target", "exec:" + adapter], rd)
-        if rc != 1:
-            fail("exit %d (want 1):\n%s" % (rc, out))
+    with ran(gatesim, [folder, "--target", "exec:" + adapter], 1) as (rd, out, res):
         cs = checks(res, "rollout-not-followed")
         failed = [c for c in cs if c["result"] == "failed"]
         kinds = sorted(c["kind"] for c in failed)
@@ -509,33 +485,24 @@ def not_followed(gatesim, folder, adapter):
         if "the data plane did not follow the route" not in out:
             fail("the text report does not say so:\n%s" % out)
         # Only the initial route (weight 0) was verified before the first weighted step halted.
-        if split_weights(cs) != [0]:
-            fail("verified weights %s" % split_weights(cs))
+        expect_weights(cs, [0], "rollout")
     print("ok: the stale data plane fails setWeight 20 with its evidence")
+
+
+# mode: (function, how many arguments after GATESIM and the mode)
+MODES = {"plan": (plan, 1), "flagger": (flagger, 1), "flagger-ab": (flagger_ab, 1),
+         "flagger-sticky": (flagger_sticky, 1), "argo": (argo, 1),
+         "argo-shadowed": (argo_shadowed, 1), "mirror": (mirror, 2), "rehearse": (rehearse, 2),
+         "not-followed": (not_followed, 2)}
 
 
 def main():
     gatesim, mode = sys.argv[1], sys.argv[2]
-    if mode == "plan":
-        plan(gatesim, sys.argv[3])
-    elif mode == "flagger":
-        flagger(gatesim, sys.argv[3])
-    elif mode == "flagger-ab":
-        flagger_ab(gatesim, sys.argv[3])
-    elif mode == "flagger-sticky":
-        flagger_sticky(gatesim, sys.argv[3])
-    elif mode == "argo":
-        argo(gatesim, sys.argv[3])
-    elif mode == "argo-shadowed":
-        argo_shadowed(gatesim, sys.argv[3])
-    elif mode == "mirror":
-        mirror(gatesim, sys.argv[3], sys.argv[4])
-    elif mode == "rehearse":
-        rehearse(gatesim, sys.argv[3], sys.argv[4])
-    elif mode == "not-followed":
-        not_followed(gatesim, sys.argv[3], sys.argv[4])
-    else:
-        fail("unknown mode " + mode)
+    if mode not in MODES or len(sys.argv) != 3 + MODES[mode][1]:
+        fail("usage: rollout_cases.py GATESIM MODE ARGS (mode %s, %d arguments)" %
+             (mode, len(sys.argv) - 3))
+    fn, n = MODES[mode]
+    fn(gatesim, *sys.argv[3:3 + n])
 
 
 if __name__ == "__main__":
