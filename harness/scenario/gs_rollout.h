@@ -96,6 +96,10 @@ typedef struct gs_rollout_plan {
      * responses set at a non-zero weight (NULL: none) and its Max-Age in seconds. */
     const char *cookie_name;
     int64_t cookie_max_age;
+    /* sessionAffinity.primaryCookieName: the cookie the primary's responses set at a non-zero
+     * weight (NULL: none) and its Max-Age (analysis.interval in whole seconds). */
+    const char *primary_cookie_name;
+    int64_t primary_cookie_max_age;
 } gs_rollout_plan;
 
 typedef enum gs_rollout_outcome {
@@ -193,13 +197,17 @@ gs_rollout_sprt_verdict gs_rollout_sprt_add(gs_rollout_sprt *s, bool canary);
  * its Gateway API router) around |weighted|, the weighted rule with its weights written, as a
  * YAML flow sequence appended to |out|: at a non-zero |canary_weight| a rule sending requests
  * whose Cookie header matches the RegularExpression ".*<name>.*<value>.*" of |cookie|
- * ("name=value") to the canary (primary 0, canary 100), then the weighted rule whose canary
- * backendRef adds "Set-Cookie: <cookie>; Max-Age=<p->cookie_max_age>" to its responses; at
- * weight 0 with a |previous| cookie, a rule sending its holders to the weighted rule's backends
- * with "Set-Cookie: <previous>; Max-Age=-1", then the weighted rule; else the weighted rule
- * alone. |weighted| is borrowed; nothing is kept. */
+ * ("name=value") to the canary (primary 0, canary 100); with a |primary| cookie
+ * (primaryCookieName), a rule sending its holders to the primary alone (primary 100, canary
+ * 0); then the weighted rule whose canary backendRef adds "Set-Cookie: <cookie>;
+ * Max-Age=<p->cookie_max_age>" to its responses and, with |primary|, whose primary backendRef
+ * adds "Set-Cookie: <primary>; Max-Age=<p->primary_cookie_max_age>". At weight 0 with a
+ * |previous| cookie, a rule sending its holders to the weighted rule's backends with
+ * "Set-Cookie: <previous>; Max-Age=-1", then the weighted rule (no primary cookie at weight
+ * 0); else the weighted rule alone. |weighted| is borrowed; nothing is kept. */
 void gs_rollout_sticky_rules(gs_buf *out, const gs_rollout_plan *p, const gs_yaml_node *weighted,
-                             unsigned canary_weight, const char *cookie, const char *previous);
+                             unsigned canary_weight, const char *cookie, const char *primary,
+                             const char *previous);
 
 /* ---- running it ---- */
 

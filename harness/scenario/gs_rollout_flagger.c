@@ -540,8 +540,24 @@ static void flagger_unrehearsed(flagger_dec *f, const gs_yaml_node *spec, const 
     gs_dec_push(&f->d, "spec.analysis");
 }
 
+/* A cookie name of sessionAffinity's field |field| (required or not) into |*out|. */
+static void flagger_cookie_name(flagger_dec *f, const gs_yaml_node *sa, const char *field,
+                                bool required, const char **out)
+{
+    const char *name = NULL;
+    gs_dec_string(&f->d, sa, field, required, &name);
+    if (name && (name[0] == '\0' || strpbrk(name, "=;, \t\"") != NULL))
+        gs_dec_error_field(&f->d, gs_yaml_get(sa, field), field,
+                           "must be a cookie name (no '=', ';', ',', quotes or spaces)");
+    else if (name)
+        *out = gs_yaml_strdup(f->sd->stream, name);
+}
+
 /* analysis.sessionAffinity {cookieName, maxAge, primaryCookieName}: the canary's responses set
- * the cookie at every non-zero weight and its holders stick to the canary. */
+ * the cookie at every non-zero weight and its holders stick to the canary; with
+ * primaryCookieName the primary's responses set that one meanwhile (Max-Age: analysis.interval
+ * in whole seconds, which Flagger parses as a Go duration and fails the route write without)
+ * and its holders stick to the primary. */
 static void flagger_affinity(flagger_dec *f, const gs_yaml_node *an, gs_rollout_plan *p)
 {
     static const char *const fields[] = {"cookieName", "maxAge", "primaryCookieName", NULL};
@@ -552,20 +568,19 @@ static void flagger_affinity(flagger_dec *f, const gs_yaml_node *an, gs_rollout_
         return;
     gs_dec_push(&f->d, "sessionAffinity");
     gs_dec_check_fields(&f->d, sa, fields);
-    const char *name = NULL;
-    gs_dec_string(&f->d, sa, "cookieName", true, &name);
-    if (name && (name[0] == '\0' || strpbrk(name, "=;, \t\"") != NULL))
-        gs_dec_error_field(&f->d, gs_yaml_get(sa, "cookieName"), "cookieName",
-                           "must be a cookie name (no '=', ';', ',', quotes or spaces)");
-    else if (name)
-        p->cookie_name = gs_yaml_strdup(f->sd->stream, name);
+    flagger_cookie_name(f, sa, "cookieName", true, &p->cookie_name);
     int64_t max_age = 86400; /* GetMaxAge: a day by default */
     gs_dec_int(&f->d, sa, "maxAge", false, 1, INT32_MAX, &max_age);
     p->cookie_max_age = max_age;
-    if (gs_yaml_get(sa, "primaryCookieName"))
-        gs_dec_warn(&f->d, gs_yaml_get(sa, "primaryCookieName"),
-                    "primaryCookieName: not rehearsed (the primary's sticky cookie); the canary's "
-                    "cookie is");
+    flagger_cookie_name(f, sa, "primaryCookieName", false, &p->primary_cookie_name);
+    const char *interval = gs_yaml_str(gs_yaml_get(an, "interval"));
+    int64_t ns = 0;
+    if (p->primary_cookie_name && !(interval && gs_parse_go_duration(interval, &ns)))
+        gs_dec_error_field(&f->d, gs_yaml_get(sa, "primaryCookieName"), "primaryCookieName",
+                           "needs analysis.interval as a duration (\"1m\"): Flagger gives the "
+                           "primary's cookie the interval as its Max-Age and fails to write the "
+                           "route without one");
+    p->primary_cookie_max_age = ns / 1000000000; /* int(interval.Seconds()) */
     if (gs_yaml_get(an, "match"))
         gs_dec_error(&f->d, sa,
                      "not rehearsed: session affinity with A/B testing (analysis.match): "

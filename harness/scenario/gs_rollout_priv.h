@@ -32,14 +32,19 @@ typedef struct rollout_window {
      * the canary's setting exactly the value the route writes; the first value seen. */
     uint64_t canary_cookie, canary_cookie_exact, stable_cookie;
     char seen_cookie[160];
+    /* The same of the primary's cookie (primaryCookieName), the primary's exact. */
+    uint64_t stable_primary_cookie, stable_primary_cookie_exact, canary_primary_cookie;
+    char seen_primary_cookie[160];
     gs_histogram *canary_latency;
 } rollout_window;
 
 typedef struct rollout_live {
     pthread_mutex_t mu;
-    const char *stable, *canary; /* "ns/name" */
-    const char *cookie_name;     /* session affinity, or NULL */
-    char set_cookie[160];        /* the Set-Cookie the canary's answers carry now ("" none) */
+    const char *stable, *canary;     /* "ns/name" */
+    const char *cookie_name;         /* session affinity, or NULL */
+    char set_cookie[160];            /* the Set-Cookie the canary's answers carry now ("" none) */
+    const char *primary_cookie_name; /* primaryCookieName, or NULL */
+    char primary_set_cookie[160];    /* the Set-Cookie the primary's answers carry now */
     rollout_mode mode;
     rollout_window win;
     gs_rollout_sprt sprt;
@@ -86,6 +91,9 @@ typedef struct rollout_run {
     /* Session affinity: the cookie of the current canary run ("name=value", "" at weight 0)
      * and the one before it, as Flagger keeps them in the Canary's status. */
     char cookie[96], previous_cookie[96];
+    /* The primary's cookie (primaryCookieName; "name=value", "" before the first canary
+     * weight), kept from then on as Flagger keeps it in the status. */
+    char primary_cookie[96];
     int64_t t_start;        /* the timeline's origin: before the traffic started */
     gs_results_rollout *tl; /* the step's timeline */
 } rollout_run;

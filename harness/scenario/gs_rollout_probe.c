@@ -249,14 +249,14 @@ int gs_rollout_headers_removed(rollout_run *r, const char *end, size_t n, gs_err
     return rc;
 }
 
-/* ---- session affinity: the canary's cookie and the clients holding it ---- */
+/* ---- session affinity: the cookies and the clients holding them ---- */
 
 /* After weight |to| was verified on window |win|: at a non-zero weight every canary answer set
  * the run's cookie and no primary answer did, and a client sending the cookie a canary answer
  * set sticks to the canary (a probe stream, judged like a weight of 100); at weight 0 a client
  * holding the previous cookie goes to the primary and every answer expires the cookie. */
-int gs_rollout_affinity_verify(rollout_run *r, const char *label, unsigned to,
-                               const rollout_window *win, gs_error *err)
+static int rollout_affinity_canary(rollout_run *r, const char *label, unsigned to,
+                                   const rollout_window *win, gs_error *err)
 {
     const gs_rollout_plan *p = r->plan;
     char cookie[160];
@@ -319,6 +319,75 @@ int gs_rollout_affinity_verify(rollout_run *r, const char *label, unsigned to,
     }
     free(what);
     free(expired);
+    return rc;
+}
+
+/* The primary's cookie (primaryCookieName) after weight |to| was verified on window |win|
+ * (nothing before the first canary weight made it): at a non-zero weight every primary answer
+ * set it as written and no canary answer did; at weight 0 no answer did (Flagger writes it only
+ * while a canary runs). Then a client holding it (what a primary answer set; at 0 the cookie
+ * written before) sticks to the primary, judged like a weight of 0. */
+static int rollout_affinity_primary(rollout_run *r, const char *label, unsigned to,
+                                    const rollout_window *win, gs_error *err)
+{
+    const gs_rollout_plan *p = r->plan;
+    if (r->primary_cookie[0] == '\0')
+        return 0;
+    bool ok =
+        win->canary_primary_cookie == 0 &&
+        (to > 0 ? (win->stable > 0 || to == 100) && win->stable_primary_cookie_exact == win->stable
+                : win->stable_primary_cookie == 0);
+    gs_results_check *c =
+        gs_rollout_record(r, "rollout.sessionAffinity", ok ? GS_RESULT_PASSED : GS_RESULT_FAILED);
+    if (to > 0)
+        gs_results_set(&c->expected, "every %s answer sets \"%s\", no %s answer sets %s", p->stable,
+                       r->live.primary_set_cookie, p->canary, p->primary_cookie_name);
+    else
+        gs_results_set(&c->expected, "no answer sets %s (written only at a non-zero weight)",
+                       p->primary_cookie_name);
+    gs_results_set(&c->observed, "%s %llu of %llu, %s %llu of %llu", p->stable,
+                   (unsigned long long)(to > 0 ? win->stable_primary_cookie_exact
+                                               : win->stable_primary_cookie),
+                   (unsigned long long)win->stable, p->canary,
+                   (unsigned long long)win->canary_primary_cookie, (unsigned long long)win->canary);
+    gs_results_set(&c->message,
+                   "%s: primary session cookie: %llu of %llu primary answers set it (Set-Cookie: "
+                   "%s), %llu of %llu canary answers set %s",
+                   label, (unsigned long long)win->stable_primary_cookie,
+                   (unsigned long long)win->stable,
+                   win->seen_primary_cookie[0] ? win->seen_primary_cookie : "none seen",
+                   (unsigned long long)win->canary_primary_cookie, (unsigned long long)win->canary,
+                   p->primary_cookie_name);
+    int64_t now = gs_now_ns();
+    gs_rollout_point(r, label, "sessionAffinity", ok ? "verified" : "halted", to, NULL, 0, now,
+                     now);
+    if (!ok) {
+        r->st.outcome = GS_ROLLOUT_HALTED;
+        return 0;
+    }
+    /* What a browser sends back: name=value, from a primary answer while a canary runs. */
+    const char *held =
+        to > 0 && win->seen_primary_cookie[0] ? win->seen_primary_cookie : r->primary_cookie;
+    char cookie[160];
+    snprintf(cookie, sizeof(cookie), "%.*s", (int)strcspn(held, ";"), held);
+    gs_rollout_header_match m = {.name = "Cookie", .type = GS_ROLLOUT_MATCH_EXACT, .value = cookie};
+    gs_rollout_action holder = {.kind = GS_ROLLOUT_SET_HEADER_ROUTE, .matches = &m, .n_matches = 1};
+    rollout_probe_opts o = {.kind = "rollout.sessionAffinity"};
+    char *what = gs_xasprintf("%s: a client holding %s", label, cookie);
+    int rc = rollout_probe_shift(r, what, &holder, to, 0, gs_now_ns(), &o, err);
+    free(what);
+    return rc;
+}
+
+/* After weight |to| was verified on window |win|: the canary's cookie and, with
+ * primaryCookieName, the primary's, each set as Flagger's route says and its holders sticking
+ * to its Service. */
+int gs_rollout_affinity_verify(rollout_run *r, const char *label, unsigned to,
+                               const rollout_window *win, gs_error *err)
+{
+    int rc = rollout_affinity_canary(r, label, to, win, err);
+    if (rc == 0 && r->plan->primary_cookie_name && r->st.outcome != GS_ROLLOUT_HALTED)
+        rc = rollout_affinity_primary(r, label, to, win, err);
     return rc;
 }
 

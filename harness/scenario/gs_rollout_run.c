@@ -66,15 +66,22 @@ static void rollout_count(rollout_window *w, const rollout_live *l, const gs_tra
     const char *cookie = l->cookie_name ? rollout_set_cookie(r, l->cookie_name) : NULL;
     if (cookie && w->seen_cookie[0] == '\0')
         snprintf(w->seen_cookie, sizeof(w->seen_cookie), "%s", cookie);
+    const char *primary =
+        l->primary_cookie_name ? rollout_set_cookie(r, l->primary_cookie_name) : NULL;
+    if (primary && w->seen_primary_cookie[0] == '\0')
+        snprintf(w->seen_primary_cookie, sizeof(w->seen_primary_cookie), "%s", primary);
     if (gs_rollout_is(r->backend, l->canary)) {
         w->canary++;
         w->canary_ok += r->status < 500;
         gs_histogram_record(w->canary_latency, r->latency_ns);
         w->canary_cookie += cookie != NULL;
         w->canary_cookie_exact += cookie && strcmp(cookie, l->set_cookie) == 0;
+        w->canary_primary_cookie += primary != NULL;
     } else if (gs_rollout_is(r->backend, l->stable)) {
         w->stable++;
         w->stable_cookie += cookie != NULL;
+        w->stable_primary_cookie += primary != NULL;
+        w->stable_primary_cookie_exact += primary && strcmp(primary, l->primary_set_cookie) == 0;
     } else {
         w->other++;
     }
@@ -499,6 +506,24 @@ void gs_rollout_set_header(rollout_run *r, const gs_rollout_action *a)
     }
 }
 
+/* A new cookie "<name>=<ten letters>" (Flagger's randSeq) into |out|; |salt| tells apart two
+ * made at once. */
+static void rollout_new_cookie(const rollout_run *r, const char *name, unsigned salt, char *out,
+                               size_t size)
+{
+    uint64_t x =
+        (uint64_t)gs_now_ns() ^ ((uint64_t)getpid() << 32) ^ r->generation ^ ((uint64_t)salt << 48);
+    char value[11];
+    for (size_t i = 0; i < 10; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        value[i] = (char)('a' + x % 26);
+    }
+    value[10] = '\0';
+    snprintf(out, size, "%s=%s", name, value);
+}
+
 /* Session affinity: Flagger's cookie bookkeeping for a write at |canary_weight| (a new cookie
  * when a canary run starts, kept while it runs, the previous one at weight 0), then its rules
  * around the weighted rule, the first of |route|'s. */
@@ -509,23 +534,20 @@ static int rollout_affinity_rules(rollout_run *r, gs_yaml_stream *s, gs_yaml_nod
     gs_yaml_node *rules = gs_yaml_get(gs_yaml_get(route, "spec"), "rules");
     if (rules == NULL || rules->kind != GS_YAML_SEQUENCE || rules->nitems == 0)
         return 0;
-    if (canary_weight > 0 && r->cookie[0] == '\0') { /* randSeq: letters */
-        uint64_t x = (uint64_t)gs_now_ns() ^ ((uint64_t)getpid() << 32) ^ r->generation;
-        char value[11];
-        for (size_t i = 0; i < 10; i++) {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            value[i] = (char)('a' + x % 26);
-        }
-        value[10] = '\0';
-        snprintf(r->cookie, sizeof(r->cookie), "%s=%s", p->cookie_name, value);
-    } else if (canary_weight == 0 && r->cookie[0]) {
+    if (canary_weight > 0 && r->cookie[0] == '\0')
+        rollout_new_cookie(r, p->cookie_name, 0, r->cookie, sizeof(r->cookie));
+    else if (canary_weight == 0 && r->cookie[0]) {
         memcpy(r->previous_cookie, r->cookie, sizeof(r->cookie));
         r->cookie[0] = '\0';
     }
+    /* The primary's cookie, made with the first canary run's and kept (Flagger keeps it in
+     * the Canary's status; only a non-zero weight writes it). */
+    if (canary_weight > 0 && p->primary_cookie_name && r->primary_cookie[0] == '\0')
+        rollout_new_cookie(r, p->primary_cookie_name, 1, r->primary_cookie,
+                           sizeof(r->primary_cookie));
     gs_buf b = {0};
     gs_rollout_sticky_rules(&b, p, rules->items[0], canary_weight, r->cookie[0] ? r->cookie : NULL,
+                            r->primary_cookie[0] ? r->primary_cookie : NULL,
                             r->previous_cookie[0] ? r->previous_cookie : NULL);
     gs_yaml_stream *tmp = NULL;
     int rc = gs_yaml_parse_buffer(&tmp, "(session affinity rules)", b.data, b.len, err);
@@ -540,11 +562,13 @@ static int rollout_affinity_rules(rollout_run *r, gs_yaml_stream *s, gs_yaml_nod
     rules->nitems = made->nitems;
     gs_yaml_stream_free(tmp);
     pthread_mutex_lock(&r->live.mu);
+    r->live.set_cookie[0] = r->live.primary_set_cookie[0] = '\0';
     if (canary_weight > 0)
         snprintf(r->live.set_cookie, sizeof(r->live.set_cookie), "%s; Max-Age=%lld", r->cookie,
                  (long long)p->cookie_max_age);
-    else
-        r->live.set_cookie[0] = '\0';
+    if (canary_weight > 0 && r->primary_cookie[0])
+        snprintf(r->live.primary_set_cookie, sizeof(r->live.primary_set_cookie), "%s; Max-Age=%lld",
+                 r->primary_cookie, (long long)p->primary_cookie_max_age);
     pthread_mutex_unlock(&r->live.mu);
     return 0;
 }
@@ -1188,6 +1212,7 @@ int gs_rollout_run(const gs_rollout_env *env, const gs_scenario_rollout *ro, gs_
     r.live.stable = ro->plan.stable;
     r.live.canary = ro->plan.canary;
     r.live.cookie_name = ro->plan.cookie_name;
+    r.live.primary_cookie_name = ro->plan.primary_cookie_name;
     gs_histogram_new(&r.live.win.canary_latency);
     r.headers = gs_xcalloc(ro->plan.n_actions + 1, sizeof(*r.headers));
     r.mirrors = gs_xcalloc(ro->plan.n_actions + 1, sizeof(*r.mirrors));

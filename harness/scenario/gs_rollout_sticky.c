@@ -73,38 +73,88 @@ static void sticky_emit_matches(gs_buf *b, const gs_yaml_node *rule, const char 
     free(value);
 }
 
-/* Whether backendRef |ref| names the plan's canary Service. */
-static bool sticky_is_canary(const gs_rollout_plan *p, const gs_yaml_node *ref)
+/* Whether backendRef |ref| names the plan's canary Service (|canary|) or its primary. */
+static bool sticky_is(const gs_rollout_plan *p, const gs_yaml_node *ref, bool canary)
 {
     const char *name = gs_yaml_str(gs_yaml_get(ref, "name"));
-    return name && strcmp(name, p->canary_name) == 0;
+    return name && strcmp(name, canary ? p->canary_name : p->stable_name) == 0;
 }
 
-void gs_rollout_sticky_rules(gs_buf *out, const gs_rollout_plan *p, const gs_yaml_node *weighted,
-                             unsigned canary_weight, const char *cookie, const char *previous)
+/* A sticky rule: the weighted rule with the Cookie match of |cookie| and its backendRefs
+ * weighted 100 to the canary (|canary|) or to the primary, the other 0; then ", ". */
+static void sticky_emit_rule(gs_buf *out, const gs_rollout_plan *p, const gs_yaml_node *weighted,
+                             const char *cookie, bool canary)
+{
+    static const char *const no_matches_refs[] = {"matches", "backendRefs", NULL};
+    static const char *const no_weight_filters[] = {"weight", "filters", NULL};
+    const gs_yaml_node *refs = gs_yaml_get(weighted, "backendRefs");
+    size_t n_refs = refs && refs->kind == GS_YAML_SEQUENCE ? refs->nitems : 0;
+    gs_buf_puts(out, "{");
+    size_t n = sticky_emit_pairs(out, weighted, no_matches_refs, 0);
+    gs_buf_puts(out, n ? ", " : "");
+    sticky_emit_matches(out, weighted, cookie);
+    gs_buf_puts(out, ", backendRefs: [");
+    for (size_t i = 0; i < n_refs; i++) {
+        gs_buf_puts(out, i ? ", {" : "{");
+        size_t k = sticky_emit_pairs(out, refs->items[i], no_weight_filters, 0);
+        gs_buf_printf(out, "%sweight: %u}", k ? ", " : "",
+                      sticky_is(p, refs->items[i], canary) ? 100 : 0);
+    }
+    gs_buf_puts(out, "]}, ");
+}
+
+/* The weighted rule; at a non-zero weight its canary backendRef sets |cookie| and, with
+ * |primary|, its primary backendRef sets that one (after the backendRefs' own filters). */
+static void sticky_emit_weighted(gs_buf *out, const gs_rollout_plan *p,
+                                 const gs_yaml_node *weighted, const char *cookie,
+                                 const char *primary)
 {
     static const char *const no_refs[] = {"backendRefs", NULL};
-    static const char *const no_matches_refs[] = {"matches", "backendRefs", NULL};
-    static const char *const no_matches_filters[] = {"matches", "filters", NULL};
-    static const char *const no_weight_filters[] = {"weight", "filters", NULL};
     static const char *const no_filters[] = {"filters", NULL};
     const gs_yaml_node *refs = gs_yaml_get(weighted, "backendRefs");
     size_t n_refs = refs && refs->kind == GS_YAML_SEQUENCE ? refs->nitems : 0;
-    gs_buf_puts(out, "[");
-    if (canary_weight > 0 && cookie) {
-        /* stickyCanary: the cookie's holders to the canary alone (primary 0, canary 100). */
-        gs_buf_puts(out, "{");
-        size_t n = sticky_emit_pairs(out, weighted, no_matches_refs, 0);
-        gs_buf_puts(out, n ? ", " : "");
-        sticky_emit_matches(out, weighted, cookie);
-        gs_buf_puts(out, ", backendRefs: [");
-        for (size_t i = 0; i < n_refs; i++) {
-            gs_buf_puts(out, i ? ", {" : "{");
-            size_t k = sticky_emit_pairs(out, refs->items[i], no_weight_filters, 0);
-            gs_buf_printf(out, "%sweight: %u}", k ? ", " : "",
-                          sticky_is_canary(p, refs->items[i]) ? 100 : 0);
+    gs_buf_puts(out, "{");
+    size_t n = sticky_emit_pairs(out, weighted, no_refs, 0);
+    gs_buf_printf(out, "%sbackendRefs: [", n ? ", " : "");
+    for (size_t i = 0; i < n_refs; i++) {
+        const gs_yaml_node *ref = refs->items[i];
+        gs_buf_puts(out, i ? ", {" : "{");
+        size_t k = sticky_emit_pairs(out, ref, no_filters, 0);
+        const gs_yaml_node *filters = gs_yaml_get(ref, "filters");
+        const char *sets = cookie && sticky_is(p, ref, true)     ? cookie
+                           : primary && sticky_is(p, ref, false) ? primary
+                                                                 : NULL;
+        size_t nf = filters && filters->kind == GS_YAML_SEQUENCE ? filters->nitems : 0;
+        if (nf || sets) {
+            gs_buf_printf(out, "%sfilters: [", k ? ", " : "");
+            for (size_t f = 0; f < nf; f++) {
+                gs_objset_emit_yaml(out, filters->items[f]);
+                gs_buf_puts(out, f + 1 < nf || sets ? ", " : "");
+            }
+            if (sets)
+                sticky_emit_set_cookie(out, sets,
+                                       sets == cookie ? (long long)p->cookie_max_age
+                                                      : (long long)p->primary_cookie_max_age);
+            gs_buf_puts(out, "]");
         }
-        gs_buf_puts(out, "]}, ");
+        gs_buf_puts(out, "}");
+    }
+    gs_buf_puts(out, "]}]");
+}
+
+void gs_rollout_sticky_rules(gs_buf *out, const gs_rollout_plan *p, const gs_yaml_node *weighted,
+                             unsigned canary_weight, const char *cookie, const char *primary,
+                             const char *previous)
+{
+    static const char *const no_matches_filters[] = {"matches", "filters", NULL};
+    bool running = canary_weight > 0 && cookie;
+    gs_buf_puts(out, "[");
+    if (running) {
+        /* stickyCanary: the cookie's holders to the canary alone (primary 0, canary 100);
+         * with a primary cookie, stickyPrimary: its holders to the primary alone. */
+        sticky_emit_rule(out, p, weighted, cookie, true);
+        if (primary)
+            sticky_emit_rule(out, p, weighted, primary, false);
     } else if (previous) {
         /* The previous run's cookie: its holders to the weighted rule's backends (primary 100)
          * with the cookie expired. */
@@ -122,28 +172,5 @@ void gs_rollout_sticky_rules(gs_buf *out, const gs_rollout_plan *p, const gs_yam
         sticky_emit_set_cookie(out, previous, -1);
         gs_buf_puts(out, "]}, ");
     }
-    /* The weighted rule; at a non-zero weight its canary backendRef sets the cookie. */
-    gs_buf_puts(out, "{");
-    size_t n = sticky_emit_pairs(out, weighted, no_refs, 0);
-    gs_buf_printf(out, "%sbackendRefs: [", n ? ", " : "");
-    for (size_t i = 0; i < n_refs; i++) {
-        const gs_yaml_node *ref = refs->items[i];
-        gs_buf_puts(out, i ? ", {" : "{");
-        size_t k = sticky_emit_pairs(out, ref, no_filters, 0);
-        const gs_yaml_node *filters = gs_yaml_get(ref, "filters");
-        bool sets = canary_weight > 0 && cookie && sticky_is_canary(p, ref);
-        size_t nf = filters && filters->kind == GS_YAML_SEQUENCE ? filters->nitems : 0;
-        if (nf || sets) {
-            gs_buf_printf(out, "%sfilters: [", k ? ", " : "");
-            for (size_t f = 0; f < nf; f++) {
-                gs_objset_emit_yaml(out, filters->items[f]);
-                gs_buf_puts(out, f + 1 < nf || sets ? ", " : "");
-            }
-            if (sets)
-                sticky_emit_set_cookie(out, cookie, (long long)p->cookie_max_age);
-            gs_buf_puts(out, "]");
-        }
-        gs_buf_puts(out, "}");
-    }
-    gs_buf_puts(out, "]}]");
+    sticky_emit_weighted(out, p, weighted, running ? cookie : NULL, running ? primary : NULL);
 }

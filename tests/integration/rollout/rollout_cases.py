@@ -25,7 +25,10 @@
 #                                         answer sets the cookie with its Max-Age and no primary
 #                                         answer does, a client sending that cookie is answered by
 #                                         the canary alone; after promotion its holders go to the
-#                                         primary and every answer expires the cookie
+#                                         primary and every answer expires the cookie. Its
+#                                         primaryCookieName: every primary answer sets that one
+#                                         at 30 and 60 (Max-Age the interval), none at promotion,
+#                                         and its holders are answered by the primary alone
 #   rollout_cases.py GATESIM argo DIR     an Argo Rollout through the Gateway API plugin (weights
 #                                         10/50/100, a header route, a mirror route): every weight
 #                                         and the header route (all on the canary, at every later
@@ -309,43 +312,76 @@ def flagger_ab(gatesim, folder):
           "to the primary for 3 iterations, then promotes")
 
 
+def cookie_sets(check, setter, other, name, max_age, what):
+    """A sessionAffinity check of the split window: every answer of Service |setter| set cookie
+    |name| with Max-Age |max_age|, none of Service |other| did; returns the Set-Cookie value."""
+    if check["result"] != "passed":
+        fail("%s: %s" % (what, check["message"]))
+    sets, others = check["observed"].split(", ")
+    n_set, n_all = sets.split()[-3], sets.split()[-1]
+    if not sets.startswith(setter + " ") or n_set != n_all or int(n_all) == 0 or \
+            not others.startswith(other + " 0 of "):
+        fail("%s: cookie counts %s" % (what, check["observed"]))
+    value = check["message"].split("(Set-Cookie: ")[1].split(")")[0]
+    if not value.startswith(name + "=") or not value.endswith("; Max-Age=%d" % max_age):
+        fail("%s: Set-Cookie %s" % (what, value))
+    return value
+
+
+def cookie_holder(check, label, value, share, what):
+    """A sessionAffinity check of a client sending cookie |value|: all on the canary (|share|
+    100) or all on the primary (0), with alpha and power."""
+    on = "test/podinfo-primary 0, " if share == 100 else "test/podinfo-primary "
+    if check["result"] != "passed" or \
+            not check["message"].startswith("%s: a client holding %s: " %
+                                            (label, value.split(";")[0])) or \
+            not check["observed"].startswith(on) or \
+            (share == 0 and not check["observed"].endswith("test/podinfo-canary 0, other 0")) or \
+            not check["expected"].endswith("test/podinfo-canary %d" % share) or \
+            not (check.get("alpha") and check.get("samples", 0) > 0):
+        fail("%s: holder %s" % (what, check))
+
+
 def flagger_sticky(gatesim, folder):
     with ran(gatesim, [folder]) as (rd, out, res):
         cs = checks(res, "flagger-sticky-promoted")
         expect_weights(cs, [0, 30, 60, 0], "sticky")
         sticky = [c for c in cs if c["kind"] == "rollout.sessionAffinity"]
-        if [c["result"] for c in sticky] != ["passed"] * 6:
+        if len(sticky) != 12:
             fail("sticky checks %s" % [c["message"] for c in sticky])
-        cookie = None
-        for w, (sets, holder) in zip([30, 60], [sticky[0:2], sticky[2:4]]):
-            # Every canary answer of the split window set the cookie, no primary answer did.
-            canary, primary = sets["observed"].split(", ")
-            n_set, n_canary = canary.split()[-3], canary.split()[-1]
-            if n_set != n_canary or int(n_canary) == 0 or not primary.startswith(
-                    "test/podinfo-primary 0 of "):
-                fail("sticky at %d: cookie counts %s" % (w, sets["observed"]))
-            value = sets["message"].split("(Set-Cookie: ")[1].split(")")[0]
-            if not value.startswith("flagger-canary=") or not value.endswith("; Max-Age=120"):
-                fail("sticky at %d: Set-Cookie %s" % (w, value))
-            if cookie not in (None, value):
-                fail("the cookie changed within the canary run: %s then %s" % (cookie, value))
-            cookie = value
-            # The client holding it: all on the canary, with alpha and power.
-            if not holder["message"].startswith("setWeight %d: a client holding %s: " %
-                                                (w, value.split(";")[0])) or \
-                    not holder["observed"].startswith("test/podinfo-primary 0, ") or \
-                    not (holder.get("alpha") and holder.get("samples", 0) > 0):
-                fail("sticky at %d: holder %s" % (w, holder))
-        back, expired = sticky[4], sticky[5]
-        if not back["observed"].endswith("test/podinfo-canary 0, other 0") or \
-                not back["message"].startswith("promotion (stable 100, canary 0): a client "
-                                               "holding " + cookie.split(";")[0]):
-            fail("after promotion the holder is not on the primary: %s" % back)
+        cookie = primary = None
+        for w, at in zip([30, 60], [sticky[0:4], sticky[4:8]]):
+            label = "setWeight %d" % w
+            # Every canary answer of the split window set the canary's cookie, no primary
+            # answer did; every primary answer set the primary's (Max-Age the interval, 60 s),
+            # no canary answer did. Both cookies stay the same for the whole canary run.
+            value = cookie_sets(at[0], "test/podinfo-canary", "test/podinfo-primary",
+                                "flagger-canary", 120, "sticky at %d" % w)
+            pvalue = cookie_sets(at[2], "test/podinfo-primary", "test/podinfo-canary",
+                                 "flagger-primary", 60, "primary cookie at %d" % w)
+            if cookie not in (None, value) or primary not in (None, pvalue):
+                fail("a cookie changed within the canary run: %s %s then %s %s" %
+                     (cookie, primary, value, pvalue))
+            cookie, primary = value, pvalue
+            # The clients holding them: all on the canary, all on the primary.
+            cookie_holder(at[1], label, value, 100, "sticky at %d" % w)
+            cookie_holder(at[3], label, pvalue, 0, "primary cookie at %d" % w)
+        back, expired, pnone, pback = sticky[8:12]
+        label = "promotion (stable 100, canary 0)"
+        cookie_holder(back, label, cookie, 0, "after promotion, the canary cookie")
         n, of = expired["observed"].split(" of ")
         if n != of or int(n) == 0 or "Max-Age=-1" not in expired["message"]:
             fail("the cookie is not expired after promotion: %s" % expired)
+        # At weight 0 Flagger writes no primary cookie: no answer sets it, its holders stay.
+        if pnone["result"] != "passed" or \
+                not pnone["observed"].startswith("test/podinfo-primary 0 of ") or \
+                "no answer sets flagger-primary" not in pnone["expected"]:
+            fail("after promotion an answer sets the primary cookie: %s" % pnone)
+        cookie_holder(pback, label, primary, 0, "after promotion, the primary cookie")
     print("ok: session affinity: the canary's answers set the cookie, its holders stick to the "
-          "canary at 30 and 60, and go back to the primary with the cookie expired at promotion")
+          "canary at 30 and 60, and go back to the primary with the cookie expired at promotion; "
+          "the primary's answers set the primary cookie at 30 and 60 and its holders stick to "
+          "the primary at every weight")
 
 
 def argo(gatesim, folder):

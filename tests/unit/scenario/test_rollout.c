@@ -703,7 +703,7 @@ START_TEST(flagger_session_affinity)
     gs_error err = {0};
     ck_assert_int_eq(gs_yaml_parse_buffer(&y, "rule", rule, strlen(rule), &err), 0);
     gs_buf b = {0};
-    gs_rollout_sticky_rules(&b, &p, y->docs[0], 20, "c=abc", NULL);
+    gs_rollout_sticky_rules(&b, &p, y->docs[0], 20, "c=abc", NULL, NULL);
     ck_assert_str_eq(
         b.data,
         "[{filters: [], matches: [{path: {type: PathPrefix, value: /}, headers: [{type: "
@@ -716,7 +716,7 @@ START_TEST(flagger_session_affinity)
         "ResponseHeaderModifier, responseHeaderModifier: {add: [{name: Set-Cookie, value: "
         "\"c=abc; Max-Age=60\"}]}}]}]}]");
     gs_buf_clear(&b);
-    gs_rollout_sticky_rules(&b, &p, y->docs[0], 0, NULL, "c=abc");
+    gs_rollout_sticky_rules(&b, &p, y->docs[0], 0, NULL, NULL, "c=abc");
     ck_assert_str_eq(
         b.data,
         "[{backendRefs: [{group: \"\", kind: Service, name: podinfo-primary, port: 9898, "
@@ -729,9 +729,62 @@ START_TEST(flagger_session_affinity)
         "9898, weight: 80}, {group: \"\", kind: Service, name: podinfo-canary, port: 9898, "
         "weight: 20}]}]");
     gs_buf_clear(&b);
-    gs_rollout_sticky_rules(&b, &p, y->docs[0], 0, NULL, NULL);
+    gs_rollout_sticky_rules(&b, &p, y->docs[0], 0, NULL, NULL, NULL);
     ck_assert_ptr_null(strstr(b.data, "Cookie"));
     ck_assert_ptr_null(strstr(b.data, "}, {matches"));
+    gs_buf_clear(&b);
+    gs_yaml_stream_free(y);
+    gs_scenario_list_clear(&list);
+    gs_diags_clear(&diags);
+}
+END_TEST
+
+/* primaryCookieName: the name and the Max-Age (analysis.interval in whole seconds) in the
+ * plan; at a canary weight the rules Flagger writes: the canary's sticky rule, the primary's
+ * (primary 100, canary 0), then the weighted rule whose canary backendRef sets the canary's
+ * cookie and whose primary backendRef sets the primary's; at weight 0 no primary cookie. */
+START_TEST(flagger_primary_cookie)
+{
+    gs_diags diags = {0};
+    gs_scenario_list list;
+    const gs_scenario_rollout *ro =
+        canary_ok(&list,
+                  CANARY_HEAD "  service: {port: 9898, gatewayRefs: [{name: gw}]}\n"
+                              "  analysis:\n    stepWeight: 20\n    interval: 1m30s\n"
+                              "    sessionAffinity: {cookieName: c, maxAge: 60, "
+                              "primaryCookieName: pc}\n",
+                  "", &diags);
+    ck_assert_str_eq(ro->plan.primary_cookie_name, "pc");
+    ck_assert_int_eq(ro->plan.primary_cookie_max_age, 90);
+    ck_assert_uint_eq(diags.len, 0);
+    gs_rollout_plan p = ro->plan;
+    const char *rule = "{matches: [{path: {type: PathPrefix, value: /}}], "
+                       "backendRefs: [{name: podinfo-primary, port: 9898, weight: 80, filters: "
+                       "[{type: X}]}, {name: podinfo-canary, port: 9898, weight: 20}]}";
+    gs_yaml_stream *y = NULL;
+    gs_error err = {0};
+    ck_assert_int_eq(gs_yaml_parse_buffer(&y, "rule", rule, strlen(rule), &err), 0);
+    gs_buf b = {0};
+    gs_rollout_sticky_rules(&b, &p, y->docs[0], 20, "c=abc", "pc=xyz", NULL);
+    ck_assert_str_eq(
+        b.data,
+        "[{matches: [{path: {type: PathPrefix, value: /}, headers: [{type: RegularExpression, "
+        "name: Cookie, value: \".*c.*abc.*\"}]}], backendRefs: [{name: podinfo-primary, port: "
+        "9898, weight: 0}, {name: podinfo-canary, port: 9898, weight: 100}]}, "
+        "{matches: [{path: {type: PathPrefix, value: /}, headers: [{type: RegularExpression, "
+        "name: Cookie, value: \".*pc.*xyz.*\"}]}], backendRefs: [{name: podinfo-primary, port: "
+        "9898, weight: 100}, {name: podinfo-canary, port: 9898, weight: 0}]}, "
+        "{matches: [{path: {type: PathPrefix, value: /}}], backendRefs: [{name: "
+        "podinfo-primary, port: 9898, weight: 80, filters: [{type: X}, {type: "
+        "ResponseHeaderModifier, responseHeaderModifier: {add: [{name: Set-Cookie, value: "
+        "\"pc=xyz; Max-Age=90\"}]}}]}, {name: podinfo-canary, port: 9898, weight: 20, filters: "
+        "[{type: ResponseHeaderModifier, responseHeaderModifier: {add: [{name: Set-Cookie, "
+        "value: \"c=abc; Max-Age=60\"}]}}]}]}]");
+    /* Weight 0 (promotion): the previous canary cookie expired; the primary's is not written. */
+    gs_buf_clear(&b);
+    gs_rollout_sticky_rules(&b, &p, y->docs[0], 0, NULL, "pc=xyz", "c=abc");
+    ck_assert_ptr_null(strstr(b.data, "pc"));
+    ck_assert_ptr_nonnull(strstr(b.data, "\"c=abc; Max-Age=-1\""));
     gs_buf_clear(&b);
     gs_yaml_stream_free(y);
     gs_scenario_list_clear(&list);
@@ -783,7 +836,19 @@ START_TEST(flagger_messages)
     failures += !canary_says(CANARY_HEAD "  service: {port: 80, gatewayRefs: [{name: gw}]}\n"
                                          "  analysis: {stepWeight: 10, sessionAffinity: "
                                          "{cookieName: c, primaryCookieName: p}}\n",
-                             PODINFO_BACKENDS, "primaryCookieName: not rehearsed", true);
+                             PODINFO_BACKENDS, "spec.analysis.sessionAffinity.primaryCookieName: "
+                             "needs analysis.interval as a duration", false);
+    failures += !canary_says(CANARY_HEAD "  service: {port: 80, gatewayRefs: [{name: gw}]}\n"
+                                         "  analysis: {stepWeight: 10, interval: soon, "
+                                         "sessionAffinity: {cookieName: c, primaryCookieName: "
+                                         "p}}\n",
+                             PODINFO_BACKENDS, "primaryCookieName: needs analysis.interval",
+                             false);
+    failures += !canary_says(CANARY_HEAD "  service: {port: 80, gatewayRefs: [{name: gw}]}\n"
+                                         "  analysis: {stepWeight: 10, interval: 1m, "
+                                         "sessionAffinity: {cookieName: c, primaryCookieName: "
+                                         "\"p;x\"}}\n",
+                             PODINFO_BACKENDS, "primaryCookieName: must be a cookie name", false);
     failures += !canary_says(CANARY_HEAD "  service: {port: 80, gatewayRefs: [{name: gw}]}\n"
                                          "  analysis: {iterations: 2, match: [{headers: {x: "
                                          "{exact: y}}}], sessionAffinity: {cookieName: c}}\n",
@@ -919,6 +984,7 @@ int main(void)
     tcase_add_test(tc, flagger_schedule_and_thresholds);
     tcase_add_test(tc, flagger_route_written_whole);
     tcase_add_test(tc, flagger_session_affinity);
+    tcase_add_test(tc, flagger_primary_cookie);
     tcase_add_test(tc, flagger_messages);
     tcase_add_test(tc, argo_plan);
     tcase_add_test(tc, argo_messages);
