@@ -8,7 +8,11 @@
  * trailers). Response header fields are handed to nghttp2 without copies. Protocol errors end in
  * GOAWAY. An RFC 8441 extended CONNECT (:protocol websocket; SETTINGS_ENABLE_CONNECT_PROTOCOL is
  * sent) is answered 200 at once and its stream's DATA is a WebSocket byte stream echoed as on an
- * upgraded HTTP/1.1 connection (echo_ws.h), until a close frame or the client's END_STREAM. */
+ * upgraded HTTP/1.1 connection (echo_ws.h), until a close frame or the client's END_STREAM.
+ * Windows are reopened by hand (no automatic WINDOW_UPDATE): the connection's and an ordinary
+ * stream's at once, a WebSocket stream's only while less than H2_WS_HELD_MAX of its bytes wait
+ * here (echoes the client has not taken, and a frame not yet whole), so a client that sends
+ * without reading the echo stops at that plus one stream window. */
 #include "echo_conn.h"
 #include "echo_mem.h"
 #include "echo_ws.h"
@@ -30,6 +34,9 @@
 #define H2_MAX_HEADER_BYTES 65536
 #define H2_MAX_FIELDS 256
 #define H2_SLOW_PIECE 64
+/* A WebSocket stream's bytes held (echoes waiting for the client, a partial frame) past which its
+ * window stays shut; above one whole frame (GS_ECHO_WS_MAX_PAYLOAD), so a frame can complete. */
+#define H2_WS_HELD_MAX (256u << 10)
 
 typedef struct h2_conn h2_conn;
 
@@ -64,6 +71,7 @@ typedef struct h2_stream {
     bool ws, ws_done;
     gs_buf ws_out;
     size_t ws_sent;
+    size_t ws_unconsumed; /* bytes received whose stream window is not reopened yet */
 } h2_stream;
 
 struct h2_conn {
@@ -208,6 +216,18 @@ static void h2_submit(h2_stream *s)
         nghttp2_submit_rst_stream(s->h->ngh, NGHTTP2_FLAG_NONE, s->id, NGHTTP2_INTERNAL_ERROR);
 }
 
+/* Reopens a WebSocket stream's window for the bytes received so far, unless H2_WS_HELD_MAX of
+ * its bytes already wait here: then the client's window runs out and it stops sending until it
+ * takes its echoes. */
+static void h2_ws_release(h2_stream *s)
+{
+    size_t held = s->body.len + (s->ws_out.len - s->ws_sent);
+    if (s->ws_unconsumed == 0 || held >= H2_WS_HELD_MAX)
+        return;
+    nghttp2_session_consume_stream(s->h->ngh, s->id, s->ws_unconsumed);
+    s->ws_unconsumed = 0;
+}
+
 /* nghttp2 asks for a WebSocket stream's bytes: the echoes so far, then the end once the
  * WebSocket is over. */
 static ssize_t on_h2_ws_read(nghttp2_session *ngh, int32_t stream_id, uint8_t *buf, size_t length,
@@ -223,6 +243,7 @@ static ssize_t on_h2_ws_read(nghttp2_session *ngh, int32_t stream_id, uint8_t *b
     if (n > 0)
         memcpy(buf, s->ws_out.data + s->ws_sent, n);
     s->ws_sent += n;
+    h2_ws_release(s);
     if (s->ws_sent == s->ws_out.len) {
         gs_buf_reset(&s->ws_out);
         s->ws_sent = 0;
@@ -474,12 +495,18 @@ static int on_h2_data_chunk(nghttp2_session *ngh, uint8_t flags, int32_t stream_
     (void)flags;
     h2_conn *h = user_data;
     h2_stream *s = nghttp2_session_get_stream_user_data(ngh, stream_id);
-    if (s == NULL)
-        return 0;
+    if (s == NULL || !s->ws || s->ws_done) {
+        nghttp2_session_consume(ngh, stream_id, len); /* kept below, truncated, or dropped */
+        if (s == NULL)
+            return 0;
+    }
     if (s->ws) {
         if (!s->ws_done) {
+            nghttp2_session_consume_connection(ngh, len);
+            s->ws_unconsumed += len;
             gs_buf_append(&s->body, data, len);
             h2_ws_input(s);
+            h2_ws_release(s);
         }
         return 0;
     }
@@ -713,6 +740,7 @@ static void *h2_realloc(void *ptr, size_t size, void *mem)
 static const gs_echo_proto_ops h2_ops = {"h2", h2_drain, h2_free};
 
 static nghttp2_session_callbacks *h2_cbs;
+static nghttp2_option *h2_opt;
 static pthread_once_t h2_cbs_once = PTHREAD_ONCE_INIT;
 
 static void h2_callbacks_init(void)
@@ -724,6 +752,8 @@ static void h2_callbacks_init(void)
     nghttp2_session_callbacks_set_on_frame_recv_callback(h2_cbs, on_h2_frame_recv);
     nghttp2_session_callbacks_set_on_stream_close_callback(h2_cbs, on_h2_stream_close);
     nghttp2_session_callbacks_set_send_data_callback(h2_cbs, on_h2_send_data);
+    nghttp2_option_new(&h2_opt);
+    nghttp2_option_set_no_auto_window_update(h2_opt, 1); /* see the top of this file */
 }
 
 void gs_echo_h2_start(gs_echo_conn *c)
@@ -732,7 +762,7 @@ void gs_echo_h2_start(gs_echo_conn *c)
     h2_conn *h = gs_xcalloc(1, sizeof(*h));
     h->c = c;
     h->ngmem = (nghttp2_mem){&h->mem, h2_malloc, h2_mfree, h2_calloc, h2_realloc};
-    nghttp2_session_server_new3(&h->ngh, h2_cbs, h, NULL, &h->ngmem);
+    nghttp2_session_server_new3(&h->ngh, h2_cbs, h, h2_opt, &h->ngmem);
     c->proto = h;
     c->ops = &h2_ops;
     gs_echo_log_count(c->w->ctx.log, "h2");

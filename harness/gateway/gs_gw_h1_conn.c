@@ -16,6 +16,7 @@
 #include "gs_chunked.h"
 #include "gs_h1_request.h"
 #include "gs_http_status.h"
+#include "gs_time.h"
 
 #include <assert.h>
 #include <stdint.h>
@@ -63,6 +64,7 @@ typedef struct h1d {
     char *upgrade;            /* the request's Upgrade value (owned), kept past the handover */
     struct bufferevent *peer; /* TUNNEL: the upstream connection (owned) */
     bool tunnel_closing;      /* TUNNEL: one side ended; close once the other has its bytes */
+    int64_t tunnel_last;      /* TUNNEL: gs_now_ns() of the last bytes either side sent */
     bool chunked_out;         /* streaming a response of unknown length: chunked coding */
     bool body_out;            /* streaming: the response has a body */
     bool paused;              /* streaming: upstream reading paused until the output drains */
@@ -376,6 +378,8 @@ static void on_h1d_tunnel_read(struct bufferevent *src, void *arg)
     h1d *h = arg;
     struct bufferevent *dst = h1d_tunnel_other(h, src);
     struct evbuffer *out = bufferevent_get_output(dst);
+    if (evbuffer_get_length(bufferevent_get_input(src)) > 0)
+        h->tunnel_last = gs_now_ns();
     evbuffer_add_buffer(out, bufferevent_get_input(src));
     if (dst == h->conn->bev && evbuffer_get_length(out) > 0)
         h1d_stall_watch(h);
@@ -394,11 +398,30 @@ static void on_h1d_tunnel_write(struct bufferevent *dst, void *arg)
     bufferevent_enable(h1d_tunnel_other(h, dst), EV_READ);
 }
 
+/* The read timeout of one side fired: the tunnel is idle when neither side sent a byte for the
+ * tunnel idle limit (true); otherwise that side's timeout is re-armed for the rest (false), so a
+ * tunnel whose bytes flow one way only (a server that pushes, a client that only talks) stays. */
+static bool h1d_tunnel_idle(h1d *h, struct bufferevent *bev)
+{
+    int64_t limit_ms = gs_gw_tunnel_idle_ms(&h->conn->rt->limits);
+    int64_t left_ms = limit_ms - (gs_now_ns() - h->tunnel_last) / GS_NS_PER_MS;
+    if (left_ms <= 0)
+        return true;
+    struct timeval tv = {(time_t)(left_ms / 1000), (suseconds_t)(left_ms % 1000) * 1000};
+    bufferevent_set_timeouts(bev, &tv, NULL);
+    bufferevent_enable(bev, EV_READ);
+    return false;
+}
+
 /* Fires on EOF, error or idle timeout of either side: deliver what is queued, then close. */
 static void on_h1d_tunnel_event(struct bufferevent *bev, short what, void *arg)
 {
-    (void)what;
     h1d *h = arg;
+    if ((what & BEV_EVENT_TIMEOUT) && !h->tunnel_closing) {
+        if (!h1d_tunnel_idle(h, bev))
+            return;
+        h->conn->rt->counters.tunnel_idle_closed++;
+    }
     if (what & BEV_EVENT_EOF)
         on_h1d_tunnel_read(bev, h); /* the last bytes */
     h->tunnel_closing = true;
@@ -432,7 +455,8 @@ static void h1d_tunnel_start(h1d *h, gs_gw_response *resp)
     gs_sockread_detach(&h->rd); /* the tunnel reads both sides through their bufferevents */
     h1d_set_state(h, H1D_TUNNEL);
     gs_gw_request_clear(&h->req);
-    int64_t ms = h->conn->rt->limits.idle_timeout_ms * 10;
+    h->tunnel_last = gs_now_ns();
+    int64_t ms = gs_gw_tunnel_idle_ms(&h->conn->rt->limits);
     struct timeval idle = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
     struct bufferevent *sides[2] = {bev, h->peer};
     for (int i = 0; i < 2; i++) {

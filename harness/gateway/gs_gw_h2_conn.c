@@ -26,7 +26,9 @@
  * the gateway's own; a 101 with the right Sec-WebSocket-Accept is answered 200 and the stream's
  * DATA and the upstream connection become one tunnel (h2d_ws_*): the client's bytes reach the
  * upstream with the stream window reopened only as they are written (at most the window in
- * flight), the upstream's are read while less than 1 MiB waits for the client. */
+ * flight), the upstream's are read while less than 1 MiB waits for the client (charged to the
+ * held-response budgets, so the hold timeout covers a client that never reads). A tunnel that
+ * carried no byte either way for gs_gw_tunnel_idle_ms is reset (CANCEL), its upstream closed. */
 #include "gs_gw_conn.h"
 #include "gs_gw_reqbuild.h"
 #include "gs_sockread.h"
@@ -134,6 +136,7 @@ struct h2d_stream {
     struct bufferevent *tunnel;
     gs_buf ws_early;
     size_t ws_unconsumed;
+    gs_gw_timer ws_idle; /* the tunnel carried no byte either way for its idle limit: reset */
 };
 
 static void h2d_flush(h2d *h);
@@ -265,6 +268,7 @@ static void h2d_stream_free(h2d_stream *s)
     gs_gw_release_buf(&h2d_guards(s->h)->release, &s->resp.body);
     if (s->tunnel)
         bufferevent_free(s->tunnel);
+    gs_gw_timer_deinit(&s->ws_idle);
     free(s->protocol);
     gs_buf_clear(&s->ws_early);
     gs_gw_request_clear(&s->req);
@@ -629,9 +633,13 @@ static ssize_t on_h2d_ws_read(nghttp2_session *ng, int32_t stream_id, uint8_t *b
     (void)stream_id;
     (void)arg;
     h2d_stream *s = src->ptr;
+    if (s->tunnel == NULL) /* closed for idleness: its RST_STREAM is on the way */
+        return NGHTTP2_ERR_DEFERRED;
     int n = evbuffer_remove(bufferevent_get_input(s->tunnel), buf, len);
-    if (n > 0)
+    if (n > 0) {
+        h2d_resp_give(s, (size_t)n);
         return n;
+    }
     if (s->ws_upstream_end) {
         *flags |= NGHTTP2_DATA_FLAG_EOF;
         return 0;
@@ -646,11 +654,47 @@ static void h2d_ws_kick(h2d_stream *s)
         event_active(s->h->pump, 0, 0);
 }
 
-/* The upstream sent bytes: they go out as DATA (read up to H2D_WS_READ_MAX ahead). */
+/* Ends a tunnel before either side did: the upstream connection is closed now, the client's
+ * stream is reset with |code| (RFC 8441 §5: CANCEL stands for a TCP reset). */
+static void h2d_ws_abort(h2d_stream *s, uint32_t code)
+{
+    bufferevent_free(s->tunnel);
+    s->tunnel = NULL;
+    gs_gw_timer_stop(&s->ws_idle);
+    h2d_resp_give(s, s->resp_held);
+    h2d *h = s->h;
+    nghttp2_submit_rst_stream(h->ng, NGHTTP2_FLAG_NONE, s->id, code);
+    /* The connection's idle clock starts from here: its own timeout, due in the same turn,
+     * would otherwise close it before the RST_STREAM left. */
+    gs_gw_timer_set(&h->idle, h->conn->rt->limits.idle_timeout_ms * 2);
+    if (!h->in_io) {
+        h->in_io = true;
+        h2d_flush(h);
+        h2d_after_io(h);
+    }
+}
+
+/* Fires when the tunnel carried no byte either way for its idle limit. */
+static void on_h2d_ws_idle(void *arg)
+{
+    h2d_stream *s = arg;
+    s->h->conn->rt->counters.tunnel_idle_closed++;
+    h2d_ws_abort(s, NGHTTP2_CANCEL);
+}
+
+/* The upstream sent bytes: they go out as DATA (read up to H2D_WS_READ_MAX ahead, charged to
+ * the held-response budgets like any response data waiting for the client). */
 static void on_h2d_ws_upstream_read(struct bufferevent *bev, void *arg)
 {
-    (void)bev;
-    h2d_ws_kick(arg);
+    h2d_stream *s = arg;
+    size_t in = evbuffer_get_length(bufferevent_get_input(bev));
+    gs_gw_timer_set(&s->ws_idle, gs_gw_tunnel_idle_ms(&s->h->conn->rt->limits));
+    if (in > s->resp_held && !h2d_resp_take(s, in - s->resp_held)) {
+        s->h->conn->rt->counters.held_budget_reset++;
+        h2d_ws_abort(s, NGHTTP2_ENHANCE_YOUR_CALM);
+        return;
+    }
+    h2d_ws_kick(s);
 }
 
 /* The upstream took the client's bytes: reopen the stream window by that much; after the
@@ -730,6 +774,8 @@ static bool h2d_ws_open(h2d_stream *s, gs_gw_response *resp)
     bufferevent_setcb(s->tunnel, on_h2d_ws_upstream_read, on_h2d_ws_upstream_write,
                       on_h2d_ws_upstream_event, s);
     bufferevent_enable(s->tunnel, EV_READ | EV_WRITE);
+    gs_gw_timer_init(&s->ws_idle, h->conn->rt->base, on_h2d_ws_idle, s);
+    gs_gw_timer_set(&s->ws_idle, gs_gw_tunnel_idle_ms(&h->conn->rt->limits));
     if (s->ws_early.len) { /* sent before the 101: their window reopens as they are written */
         bufferevent_write(s->tunnel, s->ws_early.data, s->ws_early.len);
         gs_buf_clear(&s->ws_early);
@@ -746,6 +792,7 @@ static void h2d_ws_data(h2d_stream *s, const uint8_t *data, size_t len)
     if (s->tunnel) {
         bufferevent_write(s->tunnel, data, len);
         s->ws_unconsumed += len; /* the window reopens once the upstream took them */
+        gs_gw_timer_set(&s->ws_idle, gs_gw_tunnel_idle_ms(&s->h->conn->rt->limits));
         return;
     }
     if (s->ws_early.len + len > H2D_WS_EARLY_MAX || s->resp_state != H2D_RESP_WAIT) {
@@ -1077,10 +1124,17 @@ static void on_h2d_event(struct bufferevent *bev, short what, void *arg)
     gs_gw_conn_free(c);
 }
 
-/* Fires when the client sent no whole frame for twice the idle timeout. */
+/* Fires when the client sent no whole frame for twice the idle timeout. A connection carrying a
+ * WebSocket tunnel stays: the tunnel's own idle limit (both ways) and the hold timeout keep it. */
 static void on_h2d_idle(void *arg)
 {
     h2d *h = arg;
+    for (h2d_stream *s = h->streams; s; s = s->next) {
+        if (s->tunnel) {
+            gs_gw_timer_set(&h->idle, h->conn->rt->limits.idle_timeout_ms * 2);
+            return;
+        }
+    }
     gs_gw_conn_free(h->conn);
 }
 

@@ -109,3 +109,8 @@ void gs_gw_response_simple(gs_gw_response *r, int status, const char *text)
     gs_buf_printf(&r->body, "%d %s\n", status, text ? text : gs_http_reason(status));
 }
 
+
+int64_t gs_gw_tunnel_idle_ms(const gs_gw_limits *l)
+{
+    return l->idle_timeout_ms * 10;
+}

@@ -66,6 +66,10 @@ typedef struct gs_gw_limits {
 /* Fills the zero fields of |l| with the defaults. */
 void gs_gw_limits_defaults(gs_gw_limits *l);
 
+/* The idle limit of a tunnel (an HTTP/1.1 upgrade, an HTTP/2 extended CONNECT): closed once no
+ * byte went either way for 10 times the idle timeout (10 min by default). */
+int64_t gs_gw_tunnel_idle_ms(const gs_gw_limits *l);
+
 void gs_gw_request_clear(gs_gw_request *r);
 /* Deep copy (for mirrors), without |upgrade|: a mirror is never upgraded. */
 void gs_gw_request_copy(gs_gw_request *dst, const gs_gw_request *src);

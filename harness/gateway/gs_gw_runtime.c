@@ -82,6 +82,7 @@ void gs_gw_runtime_stats_json(const gs_gw_runtime *rt, size_t connections, gs_bu
     runtime_field(&j, "acceptErrors", c->accept_errors);
     runtime_field(&j, "deadlineClosed", c->deadline_closed);
     runtime_field(&j, "headerAbuseClosed", c->header_abuse_closed);
+    runtime_field(&j, "tunnelIdleClosed", c->tunnel_idle_closed);
     runtime_field(&j, "l4Connections", c->l4_connections);
     runtime_field(&j, "l4Refused", c->l4_refused);
     runtime_field(&j, "l4UpstreamErrors", c->l4_upstream_errors);

@@ -51,6 +51,7 @@ typedef struct gs_gw_counters {
     uint64_t accept_errors;         /* accept() failures (EMFILE...): accepting paused */
     uint64_t deadline_closed;       /* TLS handshake or request head over its total time */
     uint64_t header_abuse_closed;   /* HTTP/2 connections closed for oversized header lists */
+    uint64_t tunnel_idle_closed;    /* upgrade / extended CONNECT tunnels idle both ways */
     /* Layer 4 (docs/l4.md). */
     uint64_t l4_connections;       /* TCP/TLS connections sent to a backend endpoint */
     uint64_t l4_refused;           /* reset: no route, no usable backendRef or no endpoint */

@@ -11,11 +11,15 @@ object saying what the client saw.
   cancel  ADDR: requests reset while the upstream is answering (upstream connection reuse)
   flood   ADDR: TCP connections opened and held (descriptor exhaustion)
   trickle ADDR: a TLS ClientHello, an HTTP/1.1 head or an HTTP/2 header block, one byte at a time
+  tunnel  ADDR: a WebSocket (HTTP/1.1 upgrade, or RFC 8441 extended CONNECT with --h2) kept
+                talking one way, then silent (idle limits), or, with --flood, sent into
+                without reading the echo (buffer caps)
 """
 import argparse
 import json
 import socket
 import ssl
+import struct
 import sys
 import time
 
@@ -342,6 +346,173 @@ def cmd_trickle(args):
     print(json.dumps(out))
 
 
+def ws_frame(payload, opcode=0x2):
+    """A masked client frame (RFC 6455 5.2) with a zero masking key: the payload goes as is."""
+    n = len(payload)
+    if n < 126:
+        head = bytes([0x80 | opcode, 0x80 | n])
+    elif n < 65536:
+        head = bytes([0x80 | opcode, 0x80 | 126]) + struct.pack(">H", n)
+    else:
+        head = bytes([0x80 | opcode, 0x80 | 127]) + struct.pack(">Q", n)
+    return head + b"\0\0\0\0" + payload
+
+
+def tunnel_h2_open(args, window=None):
+    """An extended CONNECT (:protocol websocket) once the server's SETTINGS were acknowledged;
+    returns (conn, stream id, status: 200 when the answer's first field is the static-table
+    :status 200, else what came)."""
+    c = conn_open(args, window=window, timeout=args.wait)
+    c.read_until(lambda f: f[0] == h2raw.SETTINGS and not f[1] & h2raw.ACK, args.wait)
+    sid = c.new_id()
+    fields = [(":method", "CONNECT"), (":protocol", "websocket"), (":scheme", "http"),
+              (":path", "/chat"), (":authority", args.host), ("sec-websocket-version", "13")]
+    c.send(c.headers_frame(sid, fields, end_stream=False))
+    f = c.read_until(lambda f: f[2] == sid and f[0] in (h2raw.HEADERS, h2raw.RST_STREAM),
+                     args.wait)
+    if f is None:
+        return c, sid, "none"
+    if f[0] == h2raw.RST_STREAM:
+        return c, sid, "rst:%d" % h2raw.rst_code(f)
+    return c, sid, 200 if f[3][:1] == b"\x88" else "other"
+
+
+def tunnel_h1_open(args):
+    host, port = args.addr.rsplit(":", 1)
+    s = socket.socket()
+    s.bind((args.source, 0))
+    s.connect((host, int(port)))
+    s.sendall(b"GET /chat HTTP/1.1\r\nHost: %s\r\nConnection: Upgrade\r\n"
+              b"Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+              b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n" % args.host.encode())
+    head = b""
+    s.settimeout(args.wait)
+    while b"\r\n\r\n" not in head:
+        got = s.recv(1)
+        if not got:
+            break
+        head += got
+    status = head.split(b" ")[1].decode() if head.count(b" ") else "none"
+    return s, int(status) if status.isdigit() else status
+
+
+def tunnel_h2_ended(c, sid):
+    """How the stream ended so far: rst:CODE, end (END_STREAM), eof (the connection), or None."""
+    if sid in c.rsts:
+        return "rst:%d" % c.rsts[sid]
+    if sid in c.ended:
+        return "end"
+    if c.eof or c.goaway is not None:
+        return "eof"
+    return None
+
+
+def tunnel_talk(args, send, ended, out):
+    """Sends a pong (which the echo ignores: bytes one way only) every |every| seconds for |keep|
+    seconds, then nothing, until the tunnel ends or |wait| seconds pass. Records whether it
+    ended while talking, how it ended, and how long after the last byte sent."""
+    end_keep = time.monotonic() + args.keep
+    last = time.monotonic()
+    out["pongs"] = 0
+    while time.monotonic() < end_keep and ended() is None:
+        send(ws_frame(b"still here", opcode=0xA))
+        out["pongs"] += 1
+        last = time.monotonic()
+        time.sleep(args.every)
+    out["ended_while_talking"] = ended() is not None
+    limit = time.monotonic() + args.wait
+    while time.monotonic() < limit and ended() is None:
+        time.sleep(0.05)
+    out["end"] = ended() or "timeout"
+    out["silent_s"] = round(time.monotonic() - last, 2)
+
+
+def tunnel_h1(args, out):
+    s, out["status"] = tunnel_h1_open(args)
+    state = {"end": None}
+
+    def ended():
+        if state["end"] is None:
+            s.settimeout(0.05)
+            try:
+                got = s.recv(65536)
+                if not got:
+                    state["end"] = "eof"
+            except socket.timeout:
+                pass
+            except ConnectionResetError:
+                state["end"] = "reset"
+        return state["end"]
+    tunnel_talk(args, s.sendall, ended, out)
+    s.close()
+
+
+def tunnel_flood(args, c, sid, out):
+    """Sends 16 KiB binary frames within the windows the server grants (the client announced a
+    zero window: no echo can reach it) until |size| bytes or the server grants none for 2 s."""
+    frame = ws_frame(b"f" * 16384)
+    stream = frame * (args.size // len(frame))
+    sent = 0
+    blocked_since = None
+    c.sock.settimeout(0.1)
+    while sent < len(stream) and tunnel_h2_ended(c, sid) is None:
+        win = min(c.conn_window, c.stream_window.get(sid, c.initial_window))
+        n = min(16384, len(stream) - sent, win)
+        if n <= 0:
+            blocked_since = blocked_since or time.monotonic()
+            if time.monotonic() - blocked_since > 2.0:
+                break
+            try:
+                if c.read_frame() is None:
+                    break
+            except socket.timeout:
+                pass
+            continue
+        blocked_since = None
+        c.data(sid, stream[sent:sent + n])
+        c.conn_window -= n
+        c.stream_window[sid] = c.stream_window.get(sid, c.initial_window) - n
+        sent += n
+    out["sent"] = sent
+    out["frames"] = sent // len(frame)
+    out["blocked"] = blocked_since is not None
+
+
+def tunnel_flood_then(args, c, sid, out):
+    """After the flood: --then read opens the client's windows and reads the echoes (each frame
+    comes back unmasked: 4 bytes shorter); --then wait reads nothing and waits for the end."""
+    if args.then == "read":
+        c.window_update(sid, 1 << 30)
+        c.window_update(0, 1 << 30)
+        want = out["frames"] * (16384 + 4)
+        c.read_until(lambda f: c.data_bytes.get(sid, 0) >= want, args.wait)
+        out["echoed"] = c.data_bytes.get(sid, 0)
+    else:
+        limit = time.monotonic() + args.wait
+        while time.monotonic() < limit and not c.eof and tunnel_h2_ended(c, sid) is None:
+            time.sleep(0.05)
+        out["end"] = tunnel_h2_ended(c, sid) or "timeout"
+
+
+def cmd_tunnel(args):
+    out = {}
+    if not args.h2:
+        tunnel_h1(args, out)
+        print(json.dumps(out))
+        return
+    c, sid, out["status"] = tunnel_h2_open(args, window=0 if args.flood else None)
+    if out["status"] == 200 and args.flood:
+        tunnel_flood(args, c, sid, out)
+        tunnel_flood_then(args, c, sid, out)
+    elif out["status"] == 200:
+        def ended():
+            c.pump(0.05)
+            return tunnel_h2_ended(c, sid)
+        tunnel_talk(args, lambda b: c.data(sid, b), ended, out)
+    c.close()
+    print(json.dumps(out))
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -390,6 +561,15 @@ def main():
     sp.add_argument("--kind", choices=["tls", "h1", "h2"], default="h1")
     sp.add_argument("--interval", type=float, default=0.3)
     sp.add_argument("--max", type=float, default=8.0)
+    sp = add("tunnel", cmd_tunnel)
+    sp.add_argument("--host", default="example.com")
+    sp.add_argument("--h2", action="store_true")
+    sp.add_argument("--keep", type=float, default=0.0)
+    sp.add_argument("--every", type=float, default=0.5)
+    sp.add_argument("--wait", type=float, default=30.0)
+    sp.add_argument("--flood", action="store_true")
+    sp.add_argument("--size", type=int, default=8 << 20)
+    sp.add_argument("--then", choices=["read", "wait"], default="read")
     args = p.parse_args()
     args.fn(args)
 

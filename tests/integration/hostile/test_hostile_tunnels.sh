@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# WebSocket tunnels under hostile clients.
+# - gatesim-echo over h2c: a client that announces a zero window (it can take no echo) and sends
+#   frames without end gets no more stream window once 256 KiB of its bytes wait in the echo: it
+#   is blocked well under 1 MiB, not after the 8 MiB it tried; opening its window then brings
+#   every whole frame back.
+# - the gateway, --idle-timeout 300ms (tunnel idle limit 10x: 3 s): a tunnel whose client talks
+#   one way only (pongs, which the echo ignores) for longer than the limit stays (HTTP/2 extended
+#   CONNECT and HTTP/1.1 upgrade alike; nor does the HTTP/2 connection's own idle timeout close
+#   it); once nothing goes either way for the limit it is closed: RST_STREAM CANCEL over
+#   HTTP/2, the connection over HTTP/1.1, counted in tunnelIdleClosed.
+# - the gateway, a WebSocket over HTTP/2 whose client never reads the echo: the echo the
+#   gateway read ahead is charged as held response data, so the connection is closed after
+#   --hold-timeout (stalledClosed) and nothing stays held.
+# No timing is asserted: waits end when their condition holds.
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib.sh"
+
+tunnel() { PYTHONPATH="$HERE" timeout 120 "$PY" "$HERE/attack.py" tunnel "$@" > "$WORK/attack.json"; }
+
+# gatesim-echo on its own, h2c prior knowledge.
+start_echo default/solo 0
+tunnel "127.0.0.1:$ECHO_PORT" --h2 --flood --size $((8 << 20)) --then read --wait 30
+check "echo: the extended CONNECT is answered 200" eq "$(res status)" 200
+check "echo: a client that reads no echo is blocked" eq "$(res blocked)" True
+check "echo: having sent under 1 MiB of its 8 MiB" le "$(res sent)" $((1 << 20))
+check "echo: at least the 256 KiB cap before that" ge "$(res sent)" $((256 << 10))
+check "echo: every whole frame comes back once it reads" eq "$(res echoed)" \
+    $(($(res frames) * (16384 + 4)))
+
+hostile_start --idle-timeout 300ms --hold-timeout 2s
+
+tunnel "$HTTP" --h2 --keep 5 --every 0.5 --wait 60
+check "h2: the tunnel opens (200)" eq "$(res status)" 200
+check "h2: talking one way for longer than the limit keeps it" eq "$(res ended_while_talking)" False
+check "h2: silent both ways, it is reset with CANCEL" eq "$(res end)" "rst:8"
+gw_stats
+check "h2: counted in tunnelIdleClosed" ge "$(stat tunnelIdleClosed)" 1
+
+tunnel "$HTTP" --keep 5 --every 0.5 --wait 60
+check "h1: the tunnel opens (101)" eq "$(res status)" 101
+check "h1: talking one way for longer than the limit keeps it" eq "$(res ended_while_talking)" False
+check "h1: silent both ways, it is closed" eq "$(res end)" "eof"
+wait_stat tunnelIdleClosed ge 2
+check "h1: counted in tunnelIdleClosed" ge "$(stat tunnelIdleClosed)" 2
+
+CLOSED=$(stat stalledClosed)
+tunnel "$HTTP" --h2 --flood --size $((64 << 20)) --then wait --wait 60
+check "h2 flood: the tunnel opens (200)" eq "$(res status)" 200
+check "h2 flood: the client is blocked" eq "$(res blocked)" True
+check "h2 flood: the connection is closed" eq "$(res end)" "eof"
+wait_stat stalledClosed ge $((CLOSED + 1))
+check "h2 flood: counted in stalledClosed" ge "$(stat stalledClosed)" $((CLOSED + 1))
+wait_stat connections eq 0
+check "h2 flood: no client connection is left" eq "$(stat connections)" 0
+check "h2 flood: nothing stays held" eq "$(stat responseBytesHeld)" 0
+finish
