@@ -6,6 +6,7 @@
 
 #include "gs_alloc.h"
 #include "gs_ingress.h"
+#include "gs_ingress_nginx.h"
 #include "gs_json.h"
 #include "gs_nginx_annot.h"
 
@@ -181,15 +182,6 @@ static size_t cv_listener_for(cv_class *k, const char *host, const char *ns, con
     return k->n_listeners++;
 }
 
-/* The TLS section of |ing| covering |host|, or NULL. */
-static const gs_ingress_tls *cv_tls_for(const gs_ingress *ing, const char *host)
-{
-    for (size_t i = 0; i < ing->spec.n_tls; i++)
-        for (size_t h = 0; h < ing->spec.tls[i].n_hosts; h++)
-            if (host && ing->spec.tls[i].hosts[h].v && strcmp(ing->spec.tls[i].hosts[h].v, host) == 0)
-                return &ing->spec.tls[i];
-    return NULL;
-}
 
 /* ---- backends ---- */
 
@@ -399,7 +391,8 @@ static void cv_ingress(cv_ctx *c, const gs_ingress *ing, const gs_nginx_annots *
         const gs_ingress_rule *ir = &ing->spec.rules[i];
         if (ir->n_paths == 0)
             continue;
-        const gs_ingress_tls *tls = cv_tls_for(ing, ir->host.v);
+        /* the entry listing the host, else one whose certificate covers it, as ingress-nginx */
+        const gs_ingress_tls *tls = gs_ingress_nginx_tls_for(c->m, ing, ir->host.v);
         long listener = CV_ANY_LISTENER;
         if (tls) {
             size_t li = cv_listener_for(k, ir->host.v, ing->obj.metadata.namespace.v,
@@ -408,6 +401,13 @@ static void cv_ingress(cv_ctx *c, const gs_ingress *ing, const gs_nginx_annots *
                 listener = (long)li; /* the HTTP side only redirects */
                 cv_ssl_redirect(k, ing, ir->host.v);
             }
+        } else if (ing->spec.n_tls && ir->host.v && (a->ssl_redirect || a->force_ssl_redirect)) {
+            cv_note(c, GS_DIAG_NOTE, ing, ir->pos, NULL,
+                    "no tls entry of the Ingress lists %s or has a certificate covering it: "
+                    "ingress-nginx serves it over HTTPS with its self-signed fake certificate "
+                    "and redirects its HTTP requests there; no HTTPS listener or redirect is "
+                    "written for it",
+                    ir->host.v);
         } else if (a->force_ssl_redirect) {
             cv_note(c, GS_DIAG_WARNING, ing, ir->pos, NULL,
                     "force-ssl-redirect without TLS for %s: ingress-nginx redirects to HTTPS, "
@@ -420,8 +420,9 @@ static void cv_ingress(cv_ctx *c, const gs_ingress *ing, const gs_nginx_annots *
     for (size_t i = 0; i < ing->spec.n_tls; i++)
         if (ing->spec.tls[i].n_hosts == 0)
             cv_note(c, GS_DIAG_NOTE, ing, ing->spec.tls[i].pos, NULL,
-                    "a TLS section without hosts: ingress-nginx serves its certificate as the "
-                    "default one; a Gateway listener needs a hostname or serves it for all");
+                    "a TLS section without hosts: ingress-nginx serves its Secret for the "
+                    "Ingress's hosts its certificate covers (HTTPS listeners are written for "
+                    "those), not as the default certificate");
     if (ing->spec.default_backend.set) {
         cv_route *route = cv_route_add(k, ing, NULL, CV_ANY_LISTENER, NULL);
         free(route->name);

@@ -9,8 +9,14 @@
 #include "gs_ingress.h"
 #include "gs_nginx_annot.h"
 
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 typedef struct ng_loc {
     char *path; /* as nginx sees it (Prefix paths end in "/"); owned */
@@ -19,7 +25,6 @@ typedef struct ng_loc {
     const gs_nginx_annots *a;
     const gs_ingress_backend *backend; /* NULL: the controller's default backend (404) */
     const char *ingress_path;          /* the path as written, for canary matching */
-    bool tls;                          /* the host has TLS: HTTP is redirected */
     bool twin;                         /* a normalized Prefix path: gets an exact twin */
 } ng_loc;
 
@@ -31,6 +36,11 @@ typedef struct ng_server {
     const char *app_root;
     const gs_ingress_backend *default_backend; /* of the first Ingress of the host with one */
     const gs_ingress *default_ing;
+    const gs_nginx_annots *first_a; /* of its first Ingress: its root location's (createServers) */
+    /* its certificate, as ingress-nginx picks it (ng_certs): "NS_NAME" of a Secret, "default"
+     * (the fake certificate), or "" (none configured: served the fake one, HTTP not
+     * redirected) */
+    char cert[600];
 } ng_server;
 
 typedef struct ng_ctx {
@@ -103,18 +113,6 @@ static ng_server *ng_server_of(ng_ctx *c, const char *host)
     return s;
 }
 
-static bool ng_host_has_tls(const gs_model *m, const char *host)
-{
-    for (size_t i = 0; host && i < m->n_ingresses; i++)
-        for (size_t t = 0; t < m->ingresses[i]->spec.n_tls; t++)
-            for (size_t h = 0; h < m->ingresses[i]->spec.tls[t].n_hosts; h++) {
-                const char *th = m->ingresses[i]->spec.tls[t].hosts[h].v;
-                if (th && strcmp(th, host) == 0)
-                    return true;
-            }
-    return false;
-}
-
 static void ng_loc_add(ng_server *s, const ng_loc *l)
 {
     s->locs = gs_xrealloc(s->locs, (s->n_locs + 1) * sizeof *s->locs);
@@ -124,13 +122,12 @@ static void ng_loc_add(ng_server *s, const ng_loc *l)
 /* The location of one Ingress path. A Prefix path other than "/" in an Ingress without rewrite
  * or regex becomes "PATH/", and gets an exact twin with the path as written once every path of
  * the server is known (ng_exact_twins), as updateServerLocations does. */
-static void ng_path(ng_ctx *c, ng_server *s, const gs_ingress *ing, const gs_nginx_annots *a,
+static void ng_path(ng_server *s, const gs_ingress *ing, const gs_nginx_annots *a,
                     const gs_ingress_path *p)
 {
     const char *path = p->path.v[0] ? p->path.v : "/";
     ng_loc l = {.exact = p->type == GS_INGRESS_PATH_EXACT, .ing = ing, .a = a,
-                .backend = &p->backend, .ingress_path = p->path.v,
-                .tls = ng_host_has_tls(c->in->m, strcmp(s->host, "_") ? s->host : NULL)};
+                .backend = &p->backend, .ingress_path = p->path.v};
     bool keep = strcmp(path, "/") == 0 || p->type != GS_INGRESS_PATH_PREFIX ||
                 gs_nginx_annots_regex(a);
     size_t len = strlen(path);
@@ -195,6 +192,8 @@ static void ng_collect(ng_ctx *c)
         for (size_t r = 0; r < ing->spec.n_rules; r++) {
             const gs_ingress_rule *ir = &ing->spec.rules[r];
             ng_server *s = ng_server_of(c, ir->host.v);
+            if (s->first_a == NULL)
+                s->first_a = a;
             if (gs_nginx_annots_regex(a))
                 s->regex = true;
             if (a->app_root && !s->app_root)
@@ -204,7 +203,7 @@ static void ng_collect(ng_ctx *c)
                 s->default_ing = ing;
             }
             for (size_t p = 0; p < ir->n_paths; p++)
-                ng_path(c, s, ing, a, &ir->paths[p]);
+                ng_path(s, ing, a, &ir->paths[p]);
         }
         /* an Ingress with only a default backend configures the catch-all server */
         if (ing->spec.n_rules == 0 && ing->spec.default_backend.set) {
@@ -324,20 +323,30 @@ static void ng_modifier(gs_buf *b, const ng_server *s, const ng_loc *l)
     }
 }
 
+/* ingress-nginx's redirect to HTTPS, done in Lua (redirect_to_https in lua_ingress.lua): on
+ * the HTTP port, when a certificate is configured for the host and ssl-redirect is on (the
+ * default), or force-ssl-redirect. True when every request of the location is redirected (no
+ * HTTPS port to tell apart). */
+static bool ng_ssl_redirect(ng_ctx *c, const ng_server *s, const gs_nginx_annots *a, gs_buf *b)
+{
+    if (a == NULL || !((s->cert[0] && a->ssl_redirect) || a->force_ssl_redirect))
+        return false;
+    if (c->in->listen_tls == NULL) {
+        gs_buf_puts(b, "            return 308 https://$host$request_uri;\n");
+        return true;
+    }
+    gs_buf_puts(b, "            if ($scheme = http) {\n"
+                   "                return 308 https://$host$request_uri;\n"
+                   "            }\n");
+    return false;
+}
+
 /* The body of one location: redirects, rewrite, headers, proxy_pass (or 503/404). */
 static void ng_location_body(ng_ctx *c, const ng_server *s, const ng_loc *l, gs_buf *b)
 {
     const gs_nginx_annots *a = l->a;
-    if (a && ((l->tls && a->ssl_redirect) || a->force_ssl_redirect)) {
-        /* ingress-nginx's Lua redirect: every request reaching the HTTP port */
-        if (c->in->listen_tls == NULL) {
-            gs_buf_puts(b, "            return 308 https://$host$request_uri;\n");
-            return;
-        }
-        gs_buf_puts(b, "            if ($scheme = http) {\n"
-                       "                return 308 https://$host$request_uri;\n"
-                       "            }\n");
-    }
+    if (ng_ssl_redirect(c, s, a, b))
+        return;
     if (a && (a->permanent_redirect || a->temporal_redirect)) {
         bool perm = a->permanent_redirect != NULL;
         gs_buf_printf(b, "            return %lld %s;\n",
@@ -410,28 +419,108 @@ bool gs_ingress_nginx_secret_usable(const gs_secret *s)
     return s && gs_secret_get(s, "tls.crt", &n) && gs_secret_get(s, "tls.key", &n);
 }
 
-/* The certificate files of |host|: the first TLS Secret of an Ingress listing the host, when it
- * exists and holds a certificate; else ingress-nginx's fake default certificate. */
-static void ng_server_tls(ng_ctx *c, const char *host, gs_buf *b)
+bool gs_ingress_nginx_cert_covers(const gs_secret *sec, const char *host)
+{
+    size_t n = 0;
+    const char *pem = sec ? (const char *)gs_secret_get(sec, "tls.crt", &n) : NULL;
+    BIO *bio = pem && n < INT32_MAX ? BIO_new_mem_buf(pem, (int)n) : NULL;
+    X509 *x = bio ? PEM_read_bio_X509(bio, NULL, NULL, NULL) : NULL;
+    char name[320];
+    snprintf(name, sizeof name, "%s%s", host[0] == '*' ? "gs-probe" : "", host + (host[0] == '*'));
+    bool ok = x && X509_check_host(x, name, strlen(name), X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS,
+                                   NULL) == 1;
+    X509_free(x);
+    BIO_free(bio);
+    ERR_clear_error();
+    return ok;
+}
+
+static const gs_secret *ng_secret(const gs_model *m, const gs_ingress *ing, const char *name)
+{
+    return name ? (const gs_secret *)gs_model_find(m, GS_KIND_SECRET,
+                                                   ing->obj.metadata.namespace.v, name)
+                : NULL;
+}
+
+const gs_ingress_tls *gs_ingress_nginx_tls_for(const gs_model *m, const gs_ingress *ing,
+                                               const char *host)
+{
+    if (host == NULL)
+        return NULL;
+    for (size_t t = 0; t < ing->spec.n_tls; t++)
+        for (size_t h = 0; h < ing->spec.tls[t].n_hosts; h++) {
+            const char *th = ing->spec.tls[t].hosts[h].v;
+            if (th && strcasecmp(th, host) == 0)
+                return &ing->spec.tls[t];
+        }
+    for (size_t t = 0; t < ing->spec.n_tls; t++) {
+        const gs_secret *sec = ng_secret(m, ing, ing->spec.tls[t].secret_name.v);
+        if (gs_ingress_nginx_secret_usable(sec) && gs_ingress_nginx_cert_covers(sec, host))
+            return &ing->spec.tls[t];
+    }
+    return NULL;
+}
+
+static bool ng_routes_host(const gs_ingress *ing, const char *host)
+{
+    for (size_t r = 0; r < ing->spec.n_rules; r++)
+        if (ing->spec.rules[r].host.v && strcasecmp(ing->spec.rules[r].host.v, host) == 0)
+            return true;
+    return false;
+}
+
+/* The certificate ingress-nginx configures for server |host| (createServers in its
+ * controller.go): the first Ingress routing the host that has a tls section decides. Its entry
+ * for the host (gs_ingress_nginx_tls_for) when that names a usable Secret covering the host:
+ * "NS_NAME"; else "default" (the fake certificate): no entry, a missing or unusable Secret, or
+ * one that does not cover the host. "" when no Ingress routing the host has tls. */
+static void ng_host_cert(ng_ctx *c, const char *host, char *out, size_t n)
 {
     const gs_model *m = c->in->m;
-    char name[600] = "default";
-    bool found = false;
-    for (size_t i = 0; host && i < m->n_ingresses && !found; i++) {
+    out[0] = '\0';
+    for (size_t i = 0; i < m->n_ingresses; i++) {
         const gs_ingress *ing = m->ingresses[i];
-        for (size_t t = 0; t < ing->spec.n_tls && !found; t++)
-            for (size_t h = 0; h < ing->spec.tls[t].n_hosts && !found; h++) {
-                const char *th = ing->spec.tls[t].hosts[h].v;
-                const char *sn = ing->spec.tls[t].secret_name.v;
-                if (!th || !sn || strcmp(th, host) != 0)
-                    continue;
-                found = true;
-                const gs_object *o =
-                    gs_model_find(m, GS_KIND_SECRET, ing->obj.metadata.namespace.v, sn);
-                if (gs_ingress_nginx_secret_usable((const gs_secret *)o))
-                    snprintf(name, sizeof name, "%s_%s", ing->obj.metadata.namespace.v, sn);
-            }
+        if (c->annots[i].canary || ing->spec.n_tls == 0 || !ng_routes_host(ing, host))
+            continue;
+        const gs_ingress_tls *tls = gs_ingress_nginx_tls_for(m, ing, host);
+        const char *name = tls ? tls->secret_name.v : NULL;
+        const gs_secret *sec = ng_secret(m, ing, name);
+        if (gs_ingress_nginx_secret_usable(sec) && gs_ingress_nginx_cert_covers(sec, host))
+            snprintf(out, n, "%s_%s", ing->obj.metadata.namespace.v, name);
+        else
+            snprintf(out, n, "default");
+        return;
     }
+}
+
+/* Every server's certificate. ingress-nginx picks it in Lua by the SNI name
+ * (rootfs/etc/nginx/lua/certificate.lua): the host's own, else that of the server "*.PARENT"
+ * when there is one with a certificate; a host that finds one this way is also redirected to
+ * HTTPS (lua_ingress.lua asks the same lookup). The catch-all server serves the default one. */
+static void ng_certs(ng_ctx *c)
+{
+    for (size_t i = 0; i < c->n_servers; i++)
+        if (strcmp(c->servers[i].host, "_") != 0)
+            ng_host_cert(c, c->servers[i].host, c->servers[i].cert, sizeof c->servers[i].cert);
+    for (size_t i = 0; i < c->n_servers; i++) {
+        ng_server *s = &c->servers[i];
+        const char *dot = strchr(s->host, '.');
+        if (s->cert[0] || s->host[0] == '*' || dot == NULL)
+            continue;
+        for (size_t k = 0; k < c->n_servers; k++) {
+            const char *w = c->servers[k].host;
+            if (k != i && w[0] == '*' && w[1] == '.' && strcasecmp(w + 1, dot) == 0 &&
+                c->servers[k].cert[0]) {
+                snprintf(s->cert, sizeof s->cert, "%s", c->servers[k].cert);
+                break;
+            }
+        }
+    }
+}
+
+static void ng_server_tls(ng_ctx *c, const ng_server *s, gs_buf *b)
+{
+    const char *name = s->cert[0] ? s->cert : "default";
     gs_buf_printf(b, "        ssl_certificate %s/certs/%s.crt;\n"
                      "        ssl_certificate_key %s/certs/%s.key;\n",
                   c->in->workdir, name, c->in->workdir, name);
@@ -445,7 +534,7 @@ static void ng_server_write(ng_ctx *c, ng_server *s, gs_buf *b)
     if (c->in->listen_tls) {
         gs_buf_printf(b, "        listen %s ssl%s;\n", c->in->listen_tls,
                       catch_all ? " default_server" : "");
-        ng_server_tls(c, catch_all ? NULL : s->host, b);
+        ng_server_tls(c, s, b);
     }
     gs_buf_puts(b, "        server_name ");
     ng_server_name(b, s->host);
@@ -489,10 +578,13 @@ static void ng_server_write(ng_ctx *c, ng_server *s, gs_buf *b)
         gs_buf_puts(b, "        location ");
         ng_modifier(b, s, &l);
         gs_buf_puts(b, " {\n");
-        if (l.backend)
-            ng_location_body(c, s, &l, b);
-        else
-            gs_buf_puts(b, "            return 404;\n");
+        /* it has the annotations of the host's first Ingress, so its ssl-redirect too */
+        if (!(strcmp(s->host, "_") != 0 && ng_ssl_redirect(c, s, s->first_a, b))) {
+            if (l.backend)
+                ng_location_body(c, s, &l, b);
+            else
+                gs_buf_puts(b, "            return 404;\n");
+        }
         gs_buf_puts(b, "        }\n");
     }
     gs_buf_puts(b, "    }\n");
@@ -506,6 +598,7 @@ size_t gs_ingress_nginx_render(const gs_ingress_nginx_in *in, gs_buf *conf, gs_d
     for (size_t i = 0; i < m->n_ingresses; i++)
         gs_nginx_annots_read(m->ingresses[i], notes, &c.annots[i]);
     ng_collect(&c);
+    ng_certs(&c);
     gs_buf servers = {0};
     for (size_t i = 0; i < c.n_servers; i++)
         ng_server_write(&c, &c.servers[i], &servers);

@@ -11,6 +11,7 @@
 
 #include "gs_buf.h"
 #include "gs_diag.h"
+#include "gs_ingress.h"
 #include "gs_model.h"
 
 #include <stdbool.h>
@@ -21,8 +22,8 @@ typedef struct gs_ingress_nginx_in {
     const gs_model *m;       /* its Ingresses (canaries included) and Services */
     const char *listen;      /* where nginx takes HTTP: "127.0.0.1:8080", "unix:/path" */
     /* NULL, or where nginx takes HTTPS: every server listens there too, as in ingress-nginx,
-     * with the certificate of its host's Ingress TLS Secret, else ingress-nginx's fake default
-     * certificate. The caller writes the files: WORKDIR/certs/NS_NAME.crt and .key for each
+     * with the certificate ingress-nginx picks for its host (gs_ingress_nginx_tls_for, the
+     * wildcard parent's), else ingress-nginx's fake default certificate. The caller writes the files: WORKDIR/certs/NS_NAME.crt and .key for each
      * Secret (gs_ingress_nginx_secret_usable), WORKDIR/certs/default.crt and .key. */
     const char *listen_tls;
     const char *workdir;     /* absolute: pid file, logs, temporary files */
@@ -42,6 +43,18 @@ typedef struct gs_ingress_nginx_in {
 
 /* True when |s| holds a certificate nginx can serve (tls.crt and tls.key). */
 bool gs_ingress_nginx_secret_usable(const gs_secret *s);
+
+/* The tls entry of |ing| whose Secret ingress-nginx serves for its rule host |host|, as its
+ * extractTLSSecretName picks it: the entry listing the host (any letter case), else the first
+ * entry naming a Secret of |m| whose certificate covers the host (a DNS SAN, else the CN);
+ * NULL when none does. An Ingress with a tls section that gives its host none still makes
+ * ingress-nginx serve the host with its fake certificate and redirect its HTTP requests. */
+const gs_ingress_tls *gs_ingress_nginx_tls_for(const gs_model *m, const gs_ingress *ing,
+                                               const char *host);
+
+/* Whether Secret |s| holds a certificate covering |host| ("*.foo.com": one name it stands for),
+ * as ingress-nginx checks it (Go's VerifyHostname). */
+bool gs_ingress_nginx_cert_covers(const gs_secret *s, const char *host);
 
 /* Appends the configuration to |conf|; notes on what the emulation leaves out to |notes|.
  * Returns the number of server blocks written (the default server included). */

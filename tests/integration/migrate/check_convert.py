@@ -149,6 +149,22 @@ has(err, 'cross-namespace.yaml:2:1: note: Ingress team-a/a: spec.ingressClassNam
 rc, out2, err2 = convert("-q", "--gateway-namespace", "gateways", "convert/cross-namespace.yaml")
 check(rc == 0 and out2 == out and "note:" not in err2, "-q: exit %d\n%s" % (rc, err2))
 
+# a tls entry without hosts covers the hosts its certificate names (as ingress-nginx reads it)
+rc, out, err = convert("convert/tls-cover.yaml")
+check(rc == 0, "tls-cover: exit %d\n%s" % (rc, err))
+validated("tls-cover", out)
+has(out, 'hostname: "blog.example.com"\n    tls: {mode: Terminate, certificateRefs: [{name: '
+    '"cert"}]}', "tls-cover listener")
+has(out, 'parentRefs: [{name: "nginx", sectionName: http}]\n  hostnames: ["blog.example.com"]',
+    "tls-cover redirect route")
+check('hostname: "www.other.org"' not in out, "tls-cover: no listener for an uncovered host")
+has(err, "tls-cover.yaml:11:5: note: Ingress default/blog: a TLS section without hosts: "
+    "ingress-nginx serves its Secret for the Ingress's hosts its certificate covers",
+    "tls-cover hostless note")
+has(err, "tls-cover.yaml:17:5: note: Ingress default/blog: no tls entry of the Ingress lists "
+    "www.other.org or has a certificate covering it: ingress-nginx serves it over HTTPS with "
+    "its self-signed fake certificate", "tls-cover uncovered host note")
+
 # ---- errors ----
 bad = os.path.join(tmp, "bad.yaml")
 with open(bad, "w") as f:

@@ -343,6 +343,34 @@ def main():
                  "/cart", "/cart/gs-probe", "/cart/", "/cartx", "/CART/gs-probe", "/CART", "/",
                  "/gs-probe", "/x")])
 
+    # a tls entry without hosts: ingress-nginx serves blog.example.com, which only a rule names,
+    # with the Secret whose certificate covers it (a SAN), and redirects its HTTP; gatesim
+    # convert writes the same HTTPS listener and redirect: no difference
+    p = diff("--no-normalization", "tls-san.yaml")
+    expect(p, 0, "0 answered differently",
+           "same GET https://blog.example.com/posts\n"
+           "    ingress-nginx: 200 [certificate *.example.com] from default/posts "
+           "(saw blog.example.com/posts)\n"
+           "    builtin: 200 [certificate *.example.com] from default/posts",
+           "same GET http://blog.example.com/posts\n"
+           "    ingress-nginx: 308 Location https://blog.example.com/posts\n")
+    expected_group(p, ["https://gs-unknown.invalid/"])
+    # a migration serving the host on HTTP only: there ingress-nginx served real routes under a
+    # real certificate, so the HTTPS probes are counted differences, not expected ones
+    p = diff("-q", "--no-normalization", "tls-san.yaml", "--after", "tls-san-after.yaml")
+    expect(p, 1, "10 answered differently by ingress-nginx and builtin, 2 causes",
+           "DIFF GET https://blog.example.com/posts\n"
+           "    ingress-nginx: 200 [certificate *.example.com] from default/posts "
+           "(saw blog.example.com/posts)\n    builtin: no answer\n")
+    in_group(p, "HTTPS listener or certificate (3 probes)",
+             "a Gateway listener with protocol HTTPS, port 443",
+             [f"https://blog.example.com{x}\n" for x in ("/posts", "/posts/gs-probe", "/")])
+    in_group(p, "redirect (7 probes)", "a RequestRedirect filter",
+             [f"http://blog.example.com{x}\n" for x in (
+                 "/posts", "/posts/gs-probe", "/posts/", "/postsx", "/POSTS/gs-probe", "/POSTS",
+                 "/")])
+    expected_group(p, ["https://gs-unknown.invalid/"])
+
     # Gateway API against Gateway API on two targets: the same routes on the builtin gateway and
     # on nginx. They route alike; the stated difference (docs/targets/nginx.md, docs/gateway.md):
     # the builtin merges slashes and refuses %2F, nginx matches //api as written

@@ -6,7 +6,9 @@
 #include "gs_ingress_nginx.h"
 #include "gs_model.h"
 #include "gs_test.h"
+#include "gs_tls.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,11 +27,14 @@ static const char manifests[] =
     "      - {path: /checkout, pathType: Exact, backend: {service: {name: cart, port: {number: 80}}}}\n"
     "---\n"
     "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: plain, namespace: web}\n"
-    "spec:\n  tls: [{hosts: [secure.example.com], secretName: cert}]\n  rules:\n"
+    "spec:\n  rules:\n"
     "  - host: web.example.com\n    http:\n      paths:\n"
     "      - {path: /docs, pathType: Prefix, backend: {service: {name: docs, port: {number: 80}}}}\n"
     "      - {path: /docs, pathType: Exact, backend: {service: {name: docs, port: {number: 80}}}}\n"
     "      - {path: /static, pathType: ImplementationSpecific, backend: {service: {name: gone, port: {number: 80}}}}\n"
+    "---\n"
+    "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: secure, namespace: web}\n"
+    "spec:\n  tls: [{hosts: [secure.example.com], secretName: cert}]\n  rules:\n"
     "  - host: secure.example.com\n    http:\n      paths:\n"
     "      - {path: /, pathType: Prefix, backend: {service: {name: docs, port: {number: 80}}}}\n"
     "---\n"
@@ -76,7 +81,7 @@ static char *render(const char *workdir, gs_diags *notes)
     gs_model_new(&m);
     gs_model_load_buffer(m, "i.yaml", manifests, strlen(manifests), NULL, NULL);
     ck_assert_uint_eq(m->diags.nerrors, 0);
-    ck_assert_uint_eq(m->n_ingresses, 8);
+    ck_assert_uint_eq(m->n_ingresses, 9);
     gs_ingress_nginx_in in = {.m = m, .listen = "127.0.0.1:18080", .workdir = workdir,
                               .resolve = resolve};
     gs_buf conf = {0};
@@ -160,23 +165,79 @@ START_TEST(ingress_nginx_locations)
 }
 END_TEST
 
-/* HTTPS: every server listens on the TLS address too, with its host's Secret when it exists and
- * holds a certificate, else the fake default; the ssl-redirect applies to HTTP only. */
+/* A Secret |name| in namespace ns holding |pem| as YAML (block scalars). */
+static void secret_yaml(gs_buf *b, const char *name, const gs_tls_pem *pem)
+{
+    gs_buf_printf(b, "---\napiVersion: v1\nkind: Secret\nmetadata: {name: %s, namespace: ns}\n"
+                     "type: kubernetes.io/tls\nstringData:\n", name);
+    const char *keys[] = {"tls.crt", "tls.key"}, *vals[] = {pem->cert, pem->key};
+    for (size_t k = 0; k < 2; k++) {
+        gs_buf_printf(b, "  %s: |\n", keys[k]);
+        for (const char *l = vals[k]; *l;) {
+            size_t len = strcspn(l, "\n");
+            if (len)
+                gs_buf_printf(b, "    %.*s\n", (int)len, l);
+            l += len + (l[len] == '\n');
+        }
+    }
+}
+
+static const char https_ingresses[] =
+    "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: a, namespace: ns}\n"
+    "spec:\n  tls:\n  - {hosts: [a.example.com], secretName: cert}\n"
+    "  - {hosts: [b.example.com], secretName: missing}\n"
+    "  - {hosts: [n.example.com], secretName: cert}\n"
+    "  - {secretName: wild}\n  rules:\n"
+    "  - host: a.example.com\n    http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: s, port: {number: 80}}}}]}\n"
+    "  - host: b.example.com\n    http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: s, port: {number: 80}}}}]}\n"
+    "  - host: c.example.com\n    http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: s, port: {number: 80}}}}]}\n"
+    "  - host: d.other.org\n    http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: s, port: {number: 80}}}}]}\n"
+    "  - host: n.example.com\n    http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: s, port: {number: 80}}}}]}\n"
+    "---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: e, namespace: ns}\n"
+    "spec:\n  rules:\n"
+    "  - host: e.example.com\n    http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: s, port: {number: 80}}}}]}\n"
+    "  - host: x.w.example.com\n    http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: s, port: {number: 80}}}}]}\n"
+    "---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: w, namespace: ns}\n"
+    "spec:\n  tls: [{hosts: [\"*.w.example.com\"], secretName: wild}]\n  rules:\n"
+    "  - host: \"*.w.example.com\"\n    http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: s, port: {number: 80}}}}]}\n";
+
+/* The certificate file a server block names, and whether its "/" redirects HTTP to HTTPS. */
+static void server_https(const char *conf, const char *host, const char *cert, bool redirect)
+{
+    char *t = server_text(conf, host);
+    const char *name = server_of(conf, host), *head = name;
+    while (head > conf && strncmp(head, "server {", 8) != 0)
+        head--; /* the listen and certificate lines come before server_name */
+    char want[256], *listen = strndup(head, (size_t)(name - head));
+    snprintf(want, sizeof want, "ssl_certificate /w/certs/%s.crt;\n", cert);
+    has(listen, want);
+    free(listen);
+    bool r = strstr(t, "if ($scheme = http) {\n                return 308 https://") != NULL;
+    ck_assert_msg(r == redirect, "%s: redirect %d, want %d in:\n%s", host, r, redirect, t);
+    free(t);
+}
+
+/* HTTPS: every server listens on the TLS address too, with the certificate ingress-nginx picks
+ * for its host (controller.go createServers, certificate.lua): the Secret of the tls entry
+ * listing the host when it holds a certificate covering it, else the fake default; a host an
+ * Ingress with tls routes but does not list gets a Secret of that Ingress whose certificate
+ * covers it, else the fake one, and is redirected either way; a host without tls gets the
+ * certificate of its wildcard parent's server, or the fake one without a redirect. */
 START_TEST(ingress_nginx_https)
 {
-    static const char tls[] =
-        "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: a, namespace: ns}\n"
-        "spec:\n  tls:\n  - {hosts: [a.example.com], secretName: cert}\n"
-        "  - {hosts: [b.example.com], secretName: missing}\n  rules:\n"
-        "  - host: a.example.com\n    http:\n      paths:\n"
-        "      - {path: /, pathType: Prefix, backend: {service: {name: s, port: {number: 80}}}}\n"
-        "  - host: b.example.com\n    http:\n      paths:\n"
-        "      - {path: /, pathType: Prefix, backend: {service: {name: s, port: {number: 80}}}}\n"
-        "---\napiVersion: v1\nkind: Secret\nmetadata: {name: cert, namespace: ns}\n"
-        "type: kubernetes.io/tls\nstringData: {tls.crt: CERT, tls.key: KEY}\n";
+    gs_tls_pem ca = {0}, cert = {0}, wild = {0};
+    gs_error err = {0};
+    const char *a_names[] = {"a.example.com"}, *w_names[] = {"*.example.com", "*.w.example.com"};
+    ck_assert_int_eq(gs_tls_ca_generate(&ca, "test ca", &err), 0);
+    ck_assert_int_eq(gs_tls_leaf_generate(&cert, &ca, a_names, 1, &err), 0);
+    ck_assert_int_eq(gs_tls_leaf_generate(&wild, &ca, w_names, 2, &err), 0);
+    gs_buf yaml = {0};
+    gs_buf_puts(&yaml, https_ingresses);
+    secret_yaml(&yaml, "cert", &cert);
+    secret_yaml(&yaml, "wild", &wild);
     gs_model *m;
     gs_model_new(&m);
-    gs_model_load_buffer(m, "t.yaml", tls, strlen(tls), NULL, NULL);
+    gs_model_load_buffer(m, "t.yaml", yaml.data, yaml.len, NULL, NULL);
     ck_assert_uint_eq(m->diags.nerrors, 0);
     ck_assert(gs_ingress_nginx_secret_usable(m->secrets[0]));
     gs_ingress_nginx_in in = {.m = m, .listen = "127.0.0.1:18080", .listen_tls = "127.0.0.1:18443",
@@ -188,9 +249,13 @@ START_TEST(ingress_nginx_https)
                    "        ssl_certificate /w/certs/ns_cert.crt;\n"
                    "        ssl_certificate_key /w/certs/ns_cert.key;\n"
                    "        server_name a.example.com;");
-    has(conf.data, "listen 127.0.0.1:18443 ssl;\n        ssl_certificate /w/certs/default.crt;\n"
-                   "        ssl_certificate_key /w/certs/default.key;\n"
-                   "        server_name b.example.com;");
+    server_https(conf.data, "a.example.com", "ns_cert", true);   /* listed, covered */
+    server_https(conf.data, "b.example.com", "default", true);   /* listed, Secret missing */
+    server_https(conf.data, "n.example.com", "default", true);   /* listed, not covered */
+    server_https(conf.data, "c.example.com", "ns_wild", true);   /* unlisted, a SAN covers it */
+    server_https(conf.data, "d.other.org", "default", true);     /* unlisted, nothing covers it */
+    server_https(conf.data, "e.example.com", "default", false);  /* no tls at all */
+    server_https(conf.data, "x.w.example.com", "ns_wild", true); /* its wildcard parent's */
     has(conf.data, "listen 127.0.0.1:18443 ssl default_server;\n"
                    "        ssl_certificate /w/certs/default.crt;");
     char *a = server_text(conf.data, "a.example.com");
@@ -199,8 +264,12 @@ START_TEST(ingress_nginx_https)
            "            proxy_set_header Host $host;");
     free(a);
     gs_buf_clear(&conf);
+    gs_buf_clear(&yaml);
     gs_diags_clear(&notes);
     gs_model_free(m);
+    gs_tls_pem_clear(&ca);
+    gs_tls_pem_clear(&cert);
+    gs_tls_pem_clear(&wild);
 }
 END_TEST
 
