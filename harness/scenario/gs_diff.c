@@ -1291,6 +1291,9 @@ static void diff_fix_for(const diff_probe *p, const diff_answer *x, const diff_a
     case GS_DIFF_GRPC:
         gs_buf_printf(b, "on %s, %s must reach %s (grpc-status %d) as on the before side", p->host,
                       p->path, x->backend, x->grpc_status);
+        if (p->https)
+            gs_buf_puts(b, "; over TLS: check that the GRPCRoute attaches to the HTTPS listener "
+                           "(parentRefs, sectionName) on both sides");
         break;
     case GS_DIFF_CHAR_PREFIX:
         gs_buf_printf(b,

@@ -121,6 +121,24 @@ def grpc():
         fail("the header-matched call reaches gold on both sides", p)
 
 
+def grpc_tls():
+    h = "grpc.example.com"
+    # an HTTPS listener: the matched method is called over TLS too (ALPN h2, SNI), alike on both
+    p = diff("--before-target=builtin", "--target=nginx", "grpc-tls.yaml")
+    expect(p, 0, "7 probes, 0 answered differently by builtin and nginx",
+           f"same gRPC https://{h}/shop.v1.Cart/Get\n"
+           f"    builtin: grpc-status 0 OK from default/cart (saw {h}/shop.v1.Cart/Get)\n"
+           f"    nginx: grpc-status 0 OK from default/cart (saw {h}/shop.v1.Cart/Get)\n")
+    # a migration that attached the route to the HTTP listener only: the TLS call shows it
+    p = diff("-q", "grpc-tls.yaml", "--after", "grpc-tls-after.yaml")
+    expect(p, 1, "1 answered differently by builtin and builtin, 1 cause",
+           f"DIFF gRPC https://{h}/shop.v1.Cart/Get\n"
+           f"    builtin: grpc-status 0 OK from default/cart (saw {h}/shop.v1.Cart/Get)\n"
+           "    builtin: grpc-status 12 UNIMPLEMENTED\n",
+           "check that the GRPCRoute attaches to the HTTPS listener")
+    in_group(p, "gRPC method matching (1 probe)", [f"gRPC https://{h}/shop.v1.Cart/Get\n"])
+
+
 def regex():
     a = "app.example.com"
     regex_probes = ("/api/v0", "/api/vx", "/api/v0/gs-probe", "/gs-probe/api/v0", "/API/V0",
@@ -153,6 +171,7 @@ def regex():
 
 def main():
     grpc()
+    grpc_tls()
     regex()
     # input without any route or Ingress
     empty = os.path.join(WORK_ROOT, "empty.yaml")

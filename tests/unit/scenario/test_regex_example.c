@@ -5,6 +5,7 @@
 #include "gs_regex_example.h"
 #include "gs_test.h"
 
+#include <stdint.h>
 #include <string.h>
 
 static void expect_example(const char *re, const char *match, size_t literal, const char *miss)
@@ -99,6 +100,47 @@ START_TEST(regex_example_is_pattern)
 }
 END_TEST
 
+/* Strings of regex syntax picked at random (a fixed seed): whatever the generator returns
+ * holds (the example matches in full, the miss does not, both are URL characters), and it never
+ * crashes or reads out of bounds (the ASan build runs this too). */
+START_TEST(regex_example_random_syntax)
+{
+    static const char *const atoms[] = {"a", "/", "[0-9]", "[^/]", "\\d", "\\w", ".", "(", ")",
+                                        "|", "*", "+", "?", "{2}", "{1,3}", "(?:", "(?i)", "^",
+                                        "$", "[", "]", "-", "\\", "{", "x", "\\.", "(?<n>"};
+    uint32_t seed = 12345;
+    size_t made = 0;
+    for (int round = 0; round < 20000; round++) {
+        char re[128] = "";
+        size_t n = 0;
+        seed = seed * 1103515245u + 12345u;
+        int len = 1 + (int)((seed >> 16) % 12);
+        for (int k = 0; k < len; k++) {
+            seed = seed * 1103515245u + 12345u;
+            const char *a = atoms[(seed >> 16) % (sizeof atoms / sizeof atoms[0])];
+            size_t al = strlen(a);
+            if (n + al + 1 >= sizeof re)
+                break;
+            memcpy(re + n, a, al + 1);
+            n += al;
+        }
+        gs_regex_example ex;
+        char why[160];
+        if (gs_regex_example_make(re, NULL, &ex, why, sizeof why) != 0)
+            continue;
+        made++;
+        ck_assert_msg(gs_regex_full_match(re, ex.match), "%s: \"%s\"", re, ex.match);
+        ck_assert_msg(ex.miss[0] == '\0' || !gs_regex_full_match(re, ex.miss), "%s: miss \"%s\"",
+                      re, ex.miss);
+        ck_assert_msg(ex.literal <= strlen(ex.match), "%s", re);
+        ck_assert_msg(strspn(ex.match, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                       "0123456789-._~!$&'()*+,;=:@/") == strlen(ex.match),
+                      "%s: \"%s\"", re, ex.match);
+    }
+    ck_assert_uint_gt(made, 1000); /* most random strings are not expressions; many are */
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("scenario/regex_example");
@@ -107,6 +149,8 @@ int main(void)
     tcase_add_test(tc, regex_example_flags_and_branches);
     tcase_add_test(tc, regex_example_refusals);
     tcase_add_test(tc, regex_example_is_pattern);
+    tcase_add_test(tc, regex_example_random_syntax);
+    tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
 }
