@@ -20,6 +20,52 @@ static const char *yaml = "apiVersion: gatesim.dev/v1alpha1\nkind: Scenario\nmet
                           "8080]}\n  - {service: other/shadow, behaviour: {delay: 1ms}}\n"
                           "  steps:\n  - name: s\n    send: {path: /}\n";
 
+/* A scenario loaded from YAML text, with a scratch folder for the fleet's logs. */
+typedef struct fleet_case {
+    char dir[32];
+    char *path;
+    gs_scenario_list list;
+    gs_diags diags;
+    gs_objset set;
+    const gs_scenario *sc;
+} fleet_case;
+
+static void fleet_case_load(fleet_case *fc, const char *text)
+{
+    memset(fc, 0, sizeof(*fc));
+    snprintf(fc->dir, sizeof(fc->dir), "/tmp/gatesim-fleet-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(fc->dir));
+    fc->path = gs_test_write_temp(".yaml", text);
+    ck_assert_int_eq(gs_scenario_list_load(&fc->list, fc->path, &fc->diags, NULL), 0);
+    fc->sc = fc->list.items[0];
+}
+
+/* Starts the real gatesim-echo fleet of the scenario; with |objects|, given the scenario's
+ * manifests (layer-4 routes choose the echo's listeners). */
+static void fleet_case_start(fleet_case *fc, gs_echo_fleet *f, bool objects, int64_t timeout_ns)
+{
+    gs_error err = {0};
+    for (size_t i = 0; objects && i < fc->sc->n_manifests; i++)
+        ck_assert_msg(gs_objset_add_source(&fc->set, &fc->sc->manifests[i], &err) == 0, "%s",
+                      err.msg);
+    int rc = gs_echo_fleet_start(f, fc->sc, objects ? &fc->set : NULL,
+                                 gs_test_built("backends/gatesim-echo"), fc->dir, NULL,
+                                 timeout_ns, &err);
+    ck_assert_msg(rc == 0, "%s", err.msg);
+}
+
+static void fleet_case_free(fleet_case *fc)
+{
+    gs_objset_clear(&fc->set);
+    gs_diags_clear(&fc->diags);
+    gs_scenario_list_clear(&fc->list);
+    unlink(fc->path);
+    free(fc->path);
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fc->dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
 static void on_id(const char *id, void *user)
 {
     int *n = user;
@@ -29,19 +75,11 @@ static void on_id(const char *id, void *user)
 
 START_TEST(echo_fleet_start_log_die_stop)
 {
-    char dir[] = "/tmp/gatesim-fleet-XXXXXX";
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-    char *p = gs_test_write_temp(".yaml", yaml);
-    gs_scenario_list list = {0};
-    gs_diags diags = {0};
-    ck_assert_int_eq(gs_scenario_list_load(&list, p, &diags, NULL), 0);
-    const gs_scenario *sc = list.items[0];
-
+    fleet_case fc;
+    fleet_case_load(&fc, yaml);
     gs_echo_fleet f;
     gs_error err = {0};
-    int rc = gs_echo_fleet_start(&f, sc, NULL, gs_test_built("backends/gatesim-echo"), dir,
-                                 NULL, 10 * GS_NS_PER_S, &err);
-    ck_assert_msg(rc == 0, "%s", err.msg);
+    fleet_case_start(&fc, &f, false, 10 * GS_NS_PER_S);
     ck_assert_uint_eq(f.n_replicas, 3);
     ck_assert_uint_eq(f.n_endpoints, 5); /* 2 replicas x 2 ports + 1 */
     ck_assert_int_eq(gs_proc_live_count(), 3);
@@ -85,7 +123,7 @@ START_TEST(echo_fleet_start_log_die_stop)
 
     /* A replica killed behind the fleet's back is reported by name. */
     ck_assert_int_eq(kill(gs_proc_pid(f.replicas[1].proc), SIGKILL), 0);
-    rc = 0;
+    int rc = 0;
     for (int i = 0; i < 2000 && rc == 0; i++) {
         rc = gs_echo_fleet_check(&f, &err);
         if (rc == 0)
@@ -96,37 +134,24 @@ START_TEST(echo_fleet_start_log_die_stop)
                   err.msg);
     gs_echo_fleet_stop(&f);
     ck_assert_int_eq(gs_proc_live_count(), 0);
-
-    gs_diags_clear(&diags);
-    gs_scenario_list_clear(&list);
-    unlink(p);
-    free(p);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    ck_assert_int_eq(system(cmd), 0);
+    fleet_case_free(&fc);
 }
 END_TEST
 
 START_TEST(echo_fleet_bad_binary_is_an_error)
 {
-    char *p = gs_test_write_temp(".yaml", yaml);
-    gs_scenario_list list = {0};
-    gs_diags diags = {0};
-    ck_assert_int_eq(gs_scenario_list_load(&list, p, &diags, NULL), 0);
+    fleet_case fc;
+    fleet_case_load(&fc, yaml);
     gs_echo_fleet f;
     gs_error err = {0};
     /* /bin/false exits at once without a ready line. */
-    ck_assert_int_lt(
-        gs_echo_fleet_start(&f, list.items[0], NULL, "/bin/false", "/tmp", NULL, 5 * GS_NS_PER_S,
-                            &err),
-        0);
+    ck_assert_int_lt(gs_echo_fleet_start(&f, fc.sc, NULL, "/bin/false", fc.dir, NULL,
+                                         5 * GS_NS_PER_S, &err),
+                     0);
     ck_assert_msg(strstr(err.msg, "backend default/app replica 0 exited with status 1"), "%s",
                   err.msg);
     ck_assert_int_eq(gs_proc_live_count(), 0);
-    gs_diags_clear(&diags);
-    gs_scenario_list_clear(&list);
-    unlink(p);
-    free(p);
+    fleet_case_free(&fc);
 }
 END_TEST
 
@@ -149,21 +174,11 @@ static const char *yaml_l4 =
 
 START_TEST(echo_fleet_layer4_listeners)
 {
-    char dir[] = "/tmp/gatesim-fleet-XXXXXX";
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-    char *p = gs_test_write_temp(".yaml", yaml_l4);
-    gs_scenario_list list = {0};
-    gs_diags diags = {0};
-    ck_assert_int_eq(gs_scenario_list_load(&list, p, &diags, NULL), 0);
-    const gs_scenario *sc = list.items[0];
-    gs_objset set = {0};
-    gs_error err = {0};
-    for (size_t i = 0; i < sc->n_manifests; i++)
-        ck_assert_msg(gs_objset_add_source(&set, &sc->manifests[i], &err) == 0, "%s", err.msg);
+    fleet_case fc;
+    fleet_case_load(&fc, yaml_l4);
     gs_echo_fleet f;
-    int rc = gs_echo_fleet_start(&f, sc, &set, gs_test_built("backends/gatesim-echo"), dir, NULL,
-                                 20 * GS_NS_PER_S, &err);
-    ck_assert_msg(rc == 0, "%s", err.msg);
+    fleet_case_start(&fc, &f, true, 20 * GS_NS_PER_S);
+    gs_error err = {0};
     ck_assert_uint_eq(f.n_endpoints, 5);
     /* db:5432 -> TCP listener; dns:53 -> UDP, dns:80 -> HTTP; a, b:443 -> TLS */
     ck_assert_str_eq(f.endpoints[0].address, f.replicas[0].tcp_address);
@@ -201,14 +216,7 @@ START_TEST(echo_fleet_layer4_listeners)
 
     gs_echo_fleet_stop(&f);
     ck_assert_int_eq(gs_proc_live_count(), 0);
-    gs_objset_clear(&set);
-    gs_diags_clear(&diags);
-    gs_scenario_list_clear(&list);
-    unlink(p);
-    free(p);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    ck_assert_int_eq(system(cmd), 0);
+    fleet_case_free(&fc);
 }
 END_TEST
 
@@ -237,21 +245,10 @@ static const char *yaml_terminate =
 
 START_TEST(echo_fleet_terminate_gets_tcp)
 {
-    char dir[] = "/tmp/gatesim-fleet-XXXXXX";
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-    char *p = gs_test_write_temp(".yaml", yaml_terminate);
-    gs_scenario_list list = {0};
-    gs_diags diags = {0};
-    ck_assert_int_eq(gs_scenario_list_load(&list, p, &diags, NULL), 0);
-    const gs_scenario *sc = list.items[0];
-    gs_objset set = {0};
-    gs_error err = {0};
-    for (size_t i = 0; i < sc->n_manifests; i++)
-        ck_assert_msg(gs_objset_add_source(&set, &sc->manifests[i], &err) == 0, "%s", err.msg);
+    fleet_case fc;
+    fleet_case_load(&fc, yaml_terminate);
     gs_echo_fleet f;
-    int rc = gs_echo_fleet_start(&f, sc, &set, gs_test_built("backends/gatesim-echo"), dir, NULL,
-                                 20 * GS_NS_PER_S, &err);
-    ck_assert_msg(rc == 0, "%s", err.msg);
+    fleet_case_start(&fc, &f, true, 20 * GS_NS_PER_S);
     ck_assert_uint_eq(f.n_endpoints, 3);
     /* c:3000 (r1, Terminate by hostname) -> TCP; c:8443 (r2, Passthrough) -> TLS;
      * d:3000 (r3, sectionName term) -> TCP */
@@ -264,14 +261,7 @@ START_TEST(echo_fleet_terminate_gets_tcp)
     ck_assert_ptr_null(f.replicas[1].tls_address);
     gs_echo_fleet_stop(&f);
     ck_assert_int_eq(gs_proc_live_count(), 0);
-    gs_objset_clear(&set);
-    gs_diags_clear(&diags);
-    gs_scenario_list_clear(&list);
-    unlink(p);
-    free(p);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    ck_assert_int_eq(system(cmd), 0);
+    fleet_case_free(&fc);
 }
 END_TEST
 
