@@ -17,6 +17,34 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Loads the scenario file |path| into |list|: it must load (its diagnostics printed if not). */
+static const gs_scenario *load_scenario(const char *path, gs_scenario_list *list)
+{
+    gs_diags diags = {0};
+    int rc = gs_scenario_list_load(list, path, &diags, NULL);
+    if (rc)
+        gs_diags_print(&diags, stderr, false);
+    gs_diags_clear(&diags);
+    ck_assert_int_eq(rc, 0);
+    return list->items[0];
+}
+
+/* Adds every manifest source of |sc| to |set|. */
+static void add_manifests(gs_objset *set, const gs_scenario *sc)
+{
+    gs_error err = {0};
+    for (size_t i = 0; i < sc->n_manifests; i++)
+        ck_assert_msg(gs_objset_add_source(set, &sc->manifests[i], &err) == 0, "%s", err.msg);
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+}
+
 static void same_tree(const gs_yaml_node *a, const gs_yaml_node *b)
 {
     ck_assert_int_eq(a->kind, b->kind);
@@ -94,25 +122,13 @@ START_TEST(objset_load_replace_delete_render)
     char dir[] = "/tmp/gatesim-objset-XXXXXX";
     ck_assert_ptr_nonnull(mkdtemp(dir));
     char *sp = gs_xasprintf("%s/s.yaml", dir), *mp = gs_xasprintf("%s/manifests.yaml", dir);
-    FILE *f = fopen(sp, "w");
-    fputs(scenario_yaml, f);
-    fclose(f);
-    f = fopen(mp, "w");
-    fputs(manifests_yaml, f);
-    fclose(f);
-
+    write_file(sp, scenario_yaml);
+    write_file(mp, manifests_yaml);
     gs_scenario_list list = {0};
-    gs_diags diags = {0};
-    int rc = gs_scenario_list_load(&list, sp, &diags, NULL);
-    if (rc)
-        gs_diags_print(&diags, stderr, false);
-    ck_assert_int_eq(rc, 0);
-    const gs_scenario *sc = list.items[0];
-
+    const gs_scenario *sc = load_scenario(sp, &list);
     gs_objset set = {0};
     gs_error err = {0};
-    for (size_t i = 0; i < sc->n_manifests; i++)
-        ck_assert_int_eq(gs_objset_add_source(&set, &sc->manifests[i], &err), 0);
+    add_manifests(&set, sc);
     ck_assert_uint_eq(set.len, 4); /* GatewayClass, Gateway, Service (from the List), HTTPRoute */
     ck_assert_ptr_nonnull(gs_objset_find(&set, "GatewayClass", "", "gc"));
     ck_assert_ptr_nonnull(gs_objset_find(&set, "Gateway", "infra", "gw"));
@@ -172,7 +188,6 @@ START_TEST(objset_load_replace_delete_render)
     ck_assert_int_eq(gs_objset_add_source(&set, &missing, &err), GS_ERR_IO);
 
     gs_objset_clear(&set);
-    gs_diags_clear(&diags);
     gs_scenario_list_clear(&list);
     unlink(sp);
     unlink(mp);
@@ -316,12 +331,7 @@ START_TEST(objset_tls_issuers)
         "requests: 1}\n";
     char *sp = gs_test_write_temp(".yaml", yaml);
     gs_scenario_list list = {0};
-    gs_diags diags = {0};
-    int rc = gs_scenario_list_load(&list, sp, &diags, NULL);
-    if (rc)
-        gs_diags_print(&diags, stderr, false);
-    ck_assert_int_eq(rc, 0);
-    const gs_scenario *sc = list.items[0];
+    const gs_scenario *sc = load_scenario(sp, &list);
     ck_assert_str_eq(sc->tls[1].issuer, "clients");
     ck_assert_ptr_null(sc->tls[0].issuer);
     ck_assert_int_eq(sc->steps[0].send.client_certificate, 2);
@@ -341,7 +351,6 @@ START_TEST(objset_tls_issuers)
     ck_assert_str_eq(tls.secrets[4].cert_pem, ca.cert);
     gs_objset_tls_clear(&tls);
     gs_tls_pem_clear(&ca);
-    gs_diags_clear(&diags);
     gs_scenario_list_clear(&list);
     unlink(sp);
     free(sp);
@@ -353,21 +362,12 @@ START_TEST(objset_model_is_what_the_target_gets)
     char dir[] = "/tmp/gatesim-objset-XXXXXX";
     ck_assert_ptr_nonnull(mkdtemp(dir));
     char *sp = gs_xasprintf("%s/s.yaml", dir);
-    FILE *f = fopen(sp, "w");
-    fputs(synth_yaml, f);
-    fclose(f);
+    write_file(sp, synth_yaml);
     gs_scenario_list list = {0};
-    gs_diags diags = {0};
-    int rc = gs_scenario_list_load(&list, sp, &diags, NULL);
-    if (rc)
-        gs_diags_print(&diags, stderr, false);
-    ck_assert_int_eq(rc, 0);
-    const gs_scenario *sc = list.items[0];
-
+    const gs_scenario *sc = load_scenario(sp, &list);
     gs_objset set = {0};
     gs_error err = {0};
-    for (size_t i = 0; i < sc->n_manifests; i++)
-        ck_assert_int_eq(gs_objset_add_source(&set, &sc->manifests[i], &err), 0);
+    add_manifests(&set, sc);
     gs_tls_pem ca = {0};
     ck_assert_int_eq(gs_tls_ca_generate(&ca, "test CA", &err), 0);
     gs_objset_tls tls = {0};
@@ -412,7 +412,6 @@ START_TEST(objset_model_is_what_the_target_gets)
     gs_objset_tls_clear(&tls);
     gs_tls_pem_clear(&ca);
     gs_objset_clear(&set);
-    gs_diags_clear(&diags);
     gs_scenario_list_clear(&list);
     unlink(sp);
     rmdir(dir);

@@ -242,6 +242,15 @@ static int load_text(const char *text, gs_scenario_list *list, gs_diags *diags)
     return rc;
 }
 
+/* load_text that must succeed (the diagnostics printed when it does not). */
+static void load_text_ok(const char *text, gs_scenario_list *list, gs_diags *diags)
+{
+    int rc = load_text(text, list, diags);
+    if (rc != 0)
+        print_diags(diags);
+    ck_assert_int_eq(rc, 0);
+}
+
 /* A scenario whose send.gateway and expectStatus name a Gateway called |name|. */
 static char *long_name_scenario(const char *ns, const char *name)
 {
@@ -265,10 +274,7 @@ START_TEST(scenario_names_up_to_253_characters)
     gs_scenario_list list = {0};
     gs_diags diags = {0};
     char *text = long_name_scenario("infra", name);
-    int rc = load_text(text, &list, &diags);
-    if (rc != 0)
-        print_diags(&diags);
-    ck_assert_int_eq(rc, 0);
+    load_text_ok(text, &list, &diags);
     const gs_scenario_step *st = &list.items[0]->steps[0];
     ck_assert_str_eq(st->expect_status[0].name, name);
     ck_assert_uint_eq(strlen(st->send.gateway), strlen("infra/") + 253);
@@ -311,10 +317,7 @@ START_TEST(scenario_header_value_forms_decoded)
         "        - {name: x-f, answeredBy: backend}\n        - {name: x-g, answeredBy: service}\n";
     gs_scenario_list list = {0};
     gs_diags diags = {0};
-    int rc = load_text(text, &list, &diags);
-    if (rc != 0)
-        print_diags(&diags);
-    ck_assert_int_eq(rc, 0);
+    load_text_ok(text, &list, &diags);
     const gs_scenario_expect *ex = &list.items[0]->steps[0].expect;
     ck_assert_uint_eq(ex->request.n_headers, 3);
     ck_assert_int_eq(ex->request.headers[0].mode, GS_SCENARIO_VALUE_ANY);
@@ -368,10 +371,7 @@ START_TEST(scenario_status_shares_decoded)
                        "      status: [200, 500]\n      statusShares: {200: 3, 500: 1}\n";
     gs_scenario_list list = {0};
     gs_diags diags = {0};
-    int rc = load_text(text, &list, &diags);
-    if (rc != 0)
-        print_diags(&diags);
-    ck_assert_int_eq(rc, 0);
+    load_text_ok(text, &list, &diags);
     const gs_scenario_expect *ex = &list.items[0]->steps[0].expect;
     ck_assert_uint_eq(ex->n_status_shares, 2);
     ck_assert_str_eq(ex->status_shares[1].backend, "500");
@@ -409,10 +409,7 @@ START_TEST(scenario_listener_kinds_and_counts_decoded)
         "    - {kind: HTTPRoute, name: infra/r, parentCount: 0}\n";
     gs_scenario_list list = {0};
     gs_diags diags = {0};
-    int rc = load_text(text, &list, &diags);
-    if (rc != 0)
-        print_diags(&diags);
-    ck_assert_int_eq(rc, 0);
+    load_text_ok(text, &list, &diags);
     const gs_scenario_step *st = &list.items[0]->steps[0];
     ck_assert(st->expect_status[0].exact_listeners);
     ck_assert(st->expect_status[0].listeners[0].has_supported_kinds);
@@ -462,10 +459,7 @@ START_TEST(scenario_send_tls_fields_decoded)
                   ca);
     gs_scenario_list list = {0};
     gs_diags diags = {0};
-    int rc = load_text(b.data, &list, &diags);
-    if (rc != 0)
-        print_diags(&diags);
-    ck_assert_int_eq(rc, 0);
+    load_text_ok(b.data, &list, &diags);
     const gs_scenario *sc = list.items[0];
     ck_assert_str_eq(sc->steps[0].send.sni, "a.example.com");
     ck_assert_str_eq(sc->steps[0].send.host, "b.example.com");
@@ -500,10 +494,7 @@ START_TEST(scenario_websocket_http2_decoded)
                        "requests: 1}\n  - name: b\n    send: {protocol: websocket, requests: 1}\n";
     gs_scenario_list list = {0};
     gs_diags diags = {0};
-    int rc = load_text(text, &list, &diags);
-    if (rc != 0)
-        print_diags(&diags);
-    ck_assert_int_eq(rc, 0);
+    load_text_ok(text, &list, &diags);
     const gs_scenario *sc = list.items[0];
     ck_assert(sc->steps[0].send.ws_h2);
     ck_assert_uint_eq(sc->steps[0].send.n_messages, 1);
