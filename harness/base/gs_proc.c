@@ -10,6 +10,7 @@
 #include "gs_buf.h"
 #include "gs_json_parse.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -461,4 +462,63 @@ int gs_proc_wait_ready(gs_proc *p, int64_t deadline_ns, gs_json_value **ready, g
         gs_json_value_free(v);
         free(line);
     }
+}
+
+/* ---- usage of a process group ------------------------------------------------------------ */
+
+/* Reads /proc/|pid|/stat: its process group, CPU ticks (utime, stime, cutime, cstime) and RSS
+ * pages. The fields after the command name (which may hold spaces and parentheses) are read
+ * from the last ')' on. Returns false when the process is gone or a zombie (it runs no more,
+ * and a group of zombies is a group that ended) or the line is not understood. */
+static bool proc_stat_read(const char *pid, long *pgrp, unsigned long long *ticks, long *rss)
+{
+    char path[64], line[1024];
+    snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return false;
+    size_t n = fread(line, 1, sizeof(line) - 1, f);
+    fclose(f);
+    line[n] = '\0';
+    const char *p = strrchr(line, ')');
+    if (p == NULL)
+        return false;
+    /* state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt utime stime
+     * cutime cstime priority nice num_threads itrealvalue starttime vsize rss */
+    unsigned long long ut, st;
+    long long cut, cst;
+    char state = 0;
+    int got = sscanf(p + 1,
+                     " %c %*d %ld %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %lld %lld %*d %*d "
+                     "%*d %*d %*u %*u %ld",
+                     &state, pgrp, &ut, &st, &cut, &cst, rss);
+    if (got != 7 || state == 'Z' || state == 'X')
+        return false;
+    *ticks = ut + st + (unsigned long long)(cut > 0 ? cut : 0) +
+             (unsigned long long)(cst > 0 ? cst : 0);
+    return true;
+}
+
+int gs_proc_group_usage(pid_t pgid, gs_proc_usage *out)
+{
+    memset(out, 0, sizeof(*out));
+    DIR *d = opendir("/proc");
+    if (d == NULL)
+        return GS_ERR_NOT_FOUND;
+    unsigned long long ticks = 0;
+    long page = sysconf(_SC_PAGESIZE), hz = sysconf(_SC_CLK_TCK);
+    for (struct dirent *e = readdir(d); e != NULL; e = readdir(d)) {
+        if (e->d_name[0] < '1' || e->d_name[0] > '9')
+            continue;
+        long pgrp = 0, rss = 0;
+        unsigned long long t = 0;
+        if (!proc_stat_read(e->d_name, &pgrp, &t, &rss) || pgrp != (long)pgid)
+            continue;
+        out->processes++;
+        ticks += t;
+        out->rss_bytes += rss > 0 ? (uint64_t)rss * (uint64_t)(page > 0 ? page : 4096) : 0;
+    }
+    closedir(d);
+    out->cpu_seconds = (double)ticks / (double)(hz > 0 ? hz : 100);
+    return out->processes > 0 ? 0 : GS_ERR_NOT_FOUND;
 }

@@ -93,4 +93,17 @@ void gs_proc_log_tail(const char *path, char *out, size_t n);
  * passed, or what gs_proc_read_line returned (GS_ERR_CLOSED: stdout ended). */
 int gs_proc_wait_ready(gs_proc *p, int64_t deadline_ns, gs_json_value **ready, gs_error *err);
 
+/* What the processes of one process group use: CPU time (user + system, their reaped
+ * children's included, so a worker that exited and was waited for still counts) and resident
+ * memory, read from /proc. */
+typedef struct gs_proc_usage {
+    double cpu_seconds;
+    uint64_t rss_bytes;
+    unsigned processes;
+} gs_proc_usage;
+
+/* Adds up the usage of every process in process group |pgid| (a child of gs_proc_spawn leads
+ * its own: gs_proc_pid). Returns 0, or GS_ERR_NOT_FOUND when no process is in that group. */
+int gs_proc_group_usage(pid_t pgid, gs_proc_usage *out);
+
 #endif

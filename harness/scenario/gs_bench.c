@@ -480,16 +480,39 @@ void gs_bench_round_from_result(bench_round *out, const gs_traffic_result *r)
     out->cpu = r->cpu_user_s + r->cpu_system_s;
 }
 
-/* One run of load case |k| against |url|. */
-static int bench_run_case(const gs_bench_case *k, const gs_bench_profile *p, const gs_traffic_url *url,
+bool gs_bench_target_usage(const bench_deploy *d, gs_proc_usage *u)
+{
+    gs_error ignored;
+    return d->target != NULL && gs_target_usage(d->target, u, &ignored) == 0;
+}
+
+void gs_bench_target_after(const bench_deploy *d, const gs_proc_usage *before, bench_round *out)
+{
+    gs_proc_usage now;
+    if (!gs_bench_target_usage(d, &now))
+        return;
+    out->target_measured = true;
+    /* a restart in between (new processes, their CPU from 0) gives no figure for the traffic */
+    out->target_cpu = now.cpu_seconds >= before->cpu_seconds ? now.cpu_seconds - before->cpu_seconds
+                                                             : -1;
+    out->target_rss_mb = (double)now.rss_bytes / (1024.0 * 1024.0);
+}
+
+/* One run of load case |k| against |url|, measuring the target |d| deployed (if any). */
+static int bench_run_case(const bench_deploy *d, const gs_bench_case *k,
+                          const gs_bench_profile *p, const gs_traffic_url *url,
                           volatile sig_atomic_t *cancel, bench_round *out, gs_error *err)
 {
     gs_traffic_config cfg;
     gs_bench_traffic_config(&cfg, k, p, url, cancel);
     gs_traffic_result *r = NULL;
+    gs_proc_usage before;
+    bool measured = gs_bench_target_usage(d, &before);
     int rc = gs_traffic_run(&cfg, &r, err);
     if (rc != 0)
         return rc;
+    if (measured)
+        gs_bench_target_after(d, &before, out);
     gs_bench_round_from_result(out, r);
     gs_traffic_result_free(r);
     return 0;
@@ -503,7 +526,7 @@ static int bench_run_round(bench_deploy *d, const gs_bench_config *cfg, const gs
     if (k->routes > 0)
         return gs_bench_routes_run_case(d, url, k, cfg->profile, r, cfg->cancel, out, err);
     int rc = cfg->url == NULL && !d->base_applied ? bench_apply_base(d, err) : 0;
-    return rc != 0 ? rc : bench_run_case(k, cfg->profile, url, cfg->cancel, out, err);
+    return rc != 0 ? rc : bench_run_case(d, k, cfg->profile, url, cfg->cancel, out, err);
 }
 
 /* The route figures of a round: routes attached, the apply, propagation or churn updates. */
@@ -569,6 +592,15 @@ static void bench_write_case(gs_json *j, const gs_bench_case *k, const bench_rou
         gs_json_uint(j, rounds[r].requests);
         gs_json_key(j, "clientCpuSeconds");
         gs_json_double(j, rounds[r].cpu);
+        if (rounds[r].target_measured) {
+            gs_json_key(j, "targetCpuSeconds");
+            if (rounds[r].target_cpu >= 0)
+                gs_json_double(j, rounds[r].target_cpu);
+            else
+                gs_json_null(j);
+            gs_json_key(j, "targetRssMb");
+            gs_json_double(j, rounds[r].target_rss_mb);
+        }
         if (k->routes > 0)
             bench_write_route_round(j, k, &rounds[r]);
         gs_json_object_end(j);

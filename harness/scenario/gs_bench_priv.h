@@ -25,6 +25,9 @@ typedef struct bench_deploy {
 typedef struct bench_round {
     double rps, p50, p99, errors, non2xx, cpu;
     uint64_t requests;
+    /* the deployed target's processes (gs_target_usage): CPU during the traffic, RSS after it */
+    bool target_measured;
+    double target_cpu, target_rss_mb;
     /* route cases */
     unsigned attached;               /* HTTPRoutes the target reports Accepted */
     double apply_ms;                 /* applying the case's routes */
@@ -52,6 +55,11 @@ void gs_bench_endpoints(const bench_deploy *d, gs_target_endpoint eps[2]);
 void gs_bench_traffic_config(gs_traffic_config *cfg, const gs_bench_case *k,
                              const gs_bench_profile *p, const gs_traffic_url *url,
                              volatile sig_atomic_t *cancel);
+/* The deployed target's usage now, into |*u|; false when it cannot be measured (a URL, or a
+ * target that cannot say which processes are its own). */
+bool gs_bench_target_usage(const bench_deploy *d, gs_proc_usage *u);
+/* The target figures of |out| from its usage |before| the traffic and now. */
+void gs_bench_target_after(const bench_deploy *d, const gs_proc_usage *before, bench_round *out);
 /* Fills the load figures of |out| from a traffic result. */
 void gs_bench_round_from_result(bench_round *out, const gs_traffic_result *r);
 

@@ -273,6 +273,8 @@ int gs_bench_routes_run_case(bench_deploy *d, const gs_traffic_url *url, const g
     char *address = gs_xstrdup(url->address), *authority = gs_xstrdup(url->authority);
     ct.cfg.address = address;
     ct.cfg.authority = authority;
+    gs_proc_usage before;
+    bool measured = gs_bench_target_usage(d, &before);
     if (k->churn_interval_ns > 0) {
         rc = run_churn(d, &ct, k, out);
         *err = ct.err;
@@ -281,6 +283,8 @@ int gs_bench_routes_run_case(bench_deploy *d, const gs_traffic_url *url, const g
     }
     free(address);
     free(authority);
+    if (rc == 0 && measured) /* with its N routes, before the propagation probes */
+        gs_bench_target_after(d, &before, out);
     if (rc == 0) {
         gs_bench_round_from_result(out, ct.res);
         gs_traffic_result_free(ct.res);

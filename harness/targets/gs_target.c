@@ -171,6 +171,19 @@ int gs_target_stats_read(gs_target *t, gs_target_stats *out, gs_error *err)
     return t->kind->ops->stats(t, out, err);
 }
 
+int gs_target_usage(gs_target *t, gs_proc_usage *out, gs_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    pid_t pid = t->kind->ops->pid != NULL ? t->kind->ops->pid(t) : 0;
+    if (pid <= 0)
+        return gs_error_set(err, GS_ERR_NOT_FOUND, "the %s target has no process to measure",
+                            t->kind->name);
+    if (gs_proc_group_usage(pid, out) != 0)
+        return gs_error_set(err, GS_ERR_NOT_FOUND, "the %s target's processes are gone",
+                            t->kind->name);
+    return 0;
+}
+
 bool gs_target_stats_get(const gs_target_stats *s, const char *name, uint64_t *out)
 {
     for (size_t i = 0; i < s->len; i++)

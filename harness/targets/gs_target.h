@@ -9,6 +9,7 @@
 
 #include "gs_error.h"
 #include "gs_json_parse.h"
+#include "gs_proc.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -92,6 +93,9 @@ typedef struct gs_target_ops {
      * "HTTPRoute"), as a JSON array of strings. Works before the first apply. NULL: the kind
      * cannot say (gs_target_features then says so). */
     int (*features)(gs_target *t, gs_json_value **out, gs_error *err);
+    /* The process that runs the implementation, leading its process group (what
+     * gs_target_usage measures), or 0 while none runs. NULL: the kind cannot say. */
+    pid_t (*pid)(gs_target *t);
 } gs_target_ops;
 
 /* What a kind of target can do. The runner and the command line ask these, never a name. */
@@ -144,6 +148,11 @@ int gs_target_check(gs_target *t, gs_error *err);
  * target does not report counters (exec:), GS_ERR_CLOSED when it is not running, GS_ERR_TIMEOUT
  * when it did not answer in time, with the reason in |err|. |out| is cleared first. */
 int gs_target_stats_read(gs_target *t, gs_target_stats *out, gs_error *err);
+
+/* The CPU time and resident memory of the implementation's processes now (its process group,
+ * from /proc: gs_proc_group_usage). Returns 0, or GS_ERR_NOT_FOUND with the reason in |err|
+ * when the kind cannot say which processes are its own or none runs. */
+int gs_target_usage(gs_target *t, gs_proc_usage *out, gs_error *err);
 
 /* The value of counter |name| in |*out|; false when |s| does not have it. */
 bool gs_target_stats_get(const gs_target_stats *s, const char *name, uint64_t *out);

@@ -232,6 +232,7 @@ static const gs_target_ops builtin_ops = {
     .stats = builtin_stats,
     .close = builtin_close,
     .features = builtin_features_json,
+    .pid = gs_target_child_pid,
 };
 
 const gs_target_kind gs_target_kind_builtin = {

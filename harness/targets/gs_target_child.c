@@ -224,3 +224,9 @@ int gs_target_child_run_json(gs_target *t, const char *const *argv, const char *
     free(log);
     return rc;
 }
+
+pid_t gs_target_child_pid(gs_target *t)
+{
+    const gs_target_child *c = t->impl;
+    return c != NULL && c->proc != NULL ? gs_proc_pid(c->proc) : 0;
+}

@@ -35,6 +35,8 @@ void gs_target_child_clear(gs_target_child *c);
  * ready line. Returns 0 or GS_ERR_* (CLOSED: it died; TIMEOUT: no ready line; INVALID: it
  * rejected the objects) with the reason in |err|. */
 int gs_target_child_apply(gs_target *t, const gs_target_objects *objs, gs_error *err);
+/* The running child's pid (it leads its process group), or 0. */
+pid_t gs_target_child_pid(gs_target *t);
 /* GS_ERR_CLOSED with the exit status and the log's last line when the child is gone, else 0. */
 int gs_target_child_check(gs_target *t, gs_error *err);
 /* After the kind's spawn: waits for the first ready line; a child that never became ready is

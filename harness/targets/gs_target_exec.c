@@ -159,6 +159,7 @@ static const gs_target_ops exec_ops = {
     .check = gs_target_child_check,
     .close = exec_close,
     .features = exec_features,
+    .pid = gs_target_child_pid,
 };
 
 const gs_target_kind gs_target_kind_exec = {

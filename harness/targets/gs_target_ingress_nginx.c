@@ -232,12 +232,20 @@ static void ingress_close(gs_target *t)
     t->impl = NULL;
 }
 
+/* nginx's master process, which leads the group of its workers. */
+static pid_t ingress_pid(gs_target *t)
+{
+    const ingress_state *st = t->impl;
+    return st != NULL && st->np.proc != NULL ? gs_proc_pid(st->np.proc) : 0;
+}
+
 static const gs_target_ops ingress_ops = {
     .open = ingress_open,
     .apply = ingress_apply,
     .status = ingress_status,
     .check = ingress_check,
     .close = ingress_close,
+    .pid = ingress_pid,
 };
 
 const gs_target_kind gs_target_kind_ingress_nginx = {

@@ -536,6 +536,13 @@ static int nginx_features_json(gs_target *t, gs_json_value **out, gs_error *err)
                                    sizeof(nginx_features) / sizeof(nginx_features[0]), out, err);
 }
 
+/* nginx's master process, which leads the group of its workers. */
+static pid_t nginx_pid(gs_target *t)
+{
+    const nginx_state *st = t->impl;
+    return st != NULL && st->np.proc != NULL ? gs_proc_pid(st->np.proc) : 0;
+}
+
 static const gs_target_ops nginx_ops = {
     .open = nginx_open,
     .apply = nginx_apply,
@@ -544,6 +551,7 @@ static const gs_target_ops nginx_ops = {
     .stats = nginx_stats,
     .close = nginx_close,
     .features = nginx_features_json,
+    .pid = nginx_pid,
 };
 
 const gs_target_kind gs_target_kind_nginx = {

@@ -39,6 +39,32 @@ static void expect_clean(const gs_json_value *v, size_t ncases, unsigned rounds)
     }
 }
 
+/* The target's figures in every round of every case of |v|: present with its RSS when bench
+ * deployed the target (|deployed|), absent against a URL. Returns the CPU seconds of the
+ * target over all rounds. */
+static double expect_target_figures(const gs_json_value *v, bool deployed)
+{
+    double cpu = 0;
+    const gs_json_value *cases = gs_json_get(v, "cases");
+    for (size_t c = 0; c < cases->len; c++) {
+        const gs_json_value *r = gs_json_get(cases->items[c], "rounds");
+        const char *name = gs_json_get_string(cases->items[c], "name", "?");
+        for (size_t k = 0; k < r->len; k++) {
+            const gs_json_value *rss = gs_json_get(r->items[k], "targetRssMb");
+            const gs_json_value *t = gs_json_get(r->items[k], "targetCpuSeconds");
+            if (!deployed) {
+                ck_assert_msg(rss == NULL && t == NULL, "%s: target figures for a URL", name);
+                continue;
+            }
+            ck_assert_msg(rss != NULL && rss->number > 1, "%s: target RSS", name);
+            ck_assert_msg(t != NULL && t->type == GS_JSON_NUMBER && t->number >= 0,
+                          "%s: target CPU", name);
+            cpu += t->number;
+        }
+    }
+    return cpu;
+}
+
 START_TEST(bench_a_url_and_profile_errors)
 {
     unsigned port;
@@ -56,6 +82,7 @@ START_TEST(bench_a_url_and_profile_errors)
     char *res = gs_xasprintf("%s/r.json", dir);
     gs_json_value *v = it_json_read(res);
     expect_clean(v, 2, 2);
+    expect_target_figures(v, false);
     ck_assert_str_eq(gs_json_get_string(v, "profile", ""), "tiny");
     ck_assert_str_eq(gs_json_get_string(v, "target", ""), "url");
     ck_assert(gs_json_get_number(gs_json_at(gs_json_get(v, "cases"), 1), "rate", 0) == 100);
@@ -106,6 +133,8 @@ START_TEST(bench_the_builtin_target)
     char *res = gs_xasprintf("%s/r.json", dir);
     gs_json_value *v = it_json_read(res);
     expect_clean(v, 3, 1);
+    /* the gateway proxied 0.9 s of closed-loop traffic: it used some CPU doing so */
+    ck_assert(expect_target_figures(v, true) > 0);
     ck_assert_str_eq(gs_json_get_string(v, "target", ""), "builtin");
     gs_json_value_free(v);
     free(res);
@@ -137,6 +166,7 @@ START_TEST(bench_route_cases_on_builtin)
     char *res = gs_xasprintf("%s/r.json", dir);
     gs_json_value *v = it_json_read(res);
     expect_clean(v, 4, 2); /* churn included: no error, no non-2xx while routes changed */
+    expect_target_figures(v, true);
     const gs_json_value *cases = gs_json_get(v, "cases");
     static const unsigned routes[] = {1, 60, 0, 20};
     for (size_t c = 0; c < 4; c++) {

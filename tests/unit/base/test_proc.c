@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Child processes: ready lines, timeouts, environment, exec failures, stopping a whole process
- * group (grandchildren included), SIGKILL after the grace period, and cleanup on SIGINT and
- * when the parent dies. */
+ * group (grandchildren included), SIGKILL after the grace period, cleanup on SIGINT and when
+ * the parent dies, and the CPU and memory of a process group. */
 #include "gs_proc.h"
 #include "gs_alloc.h"
 #include "gs_test.h"
@@ -128,6 +128,46 @@ START_TEST(proc_stop_kills_grandchildren)
 }
 END_TEST
 
+/* The usage of a child's process group: every process in it, their CPU (a subshell that burned
+ * CPU and was waited for still counts: cutime) and RSS; nothing once the group is gone. */
+START_TEST(proc_group_usage_adds_up_the_group)
+{
+    gs_proc *p = spawn_sh("sleep 30 & echo ready; "
+                          "(i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done); echo burned; wait",
+                          NULL);
+    char *line;
+    ck_assert_int_eq(gs_proc_read_line(p, 5 * GS_NS_PER_S, &line, NULL), 0);
+    ck_assert_str_eq(line, "ready");
+    free(line);
+    gs_proc_usage before, after;
+    ck_assert_int_eq(gs_proc_group_usage(gs_proc_pid(p), &before), 0);
+    ck_assert_uint_ge(before.processes, 2); /* sh, sleep (and the subshell while it runs) */
+    ck_assert_uint_gt(before.rss_bytes, 0);
+    ck_assert_int_eq(gs_proc_read_line(p, 60 * GS_NS_PER_S, &line, NULL), 0);
+    ck_assert_str_eq(line, "burned");
+    free(line);
+    ck_assert_int_eq(gs_proc_group_usage(gs_proc_pid(p), &after), 0);
+    ck_assert_uint_eq(after.processes, 2); /* the subshell is gone, its CPU is sh's cutime */
+    ck_assert_msg(after.cpu_seconds > before.cpu_seconds && after.cpu_seconds >= 0.02,
+                  "cpu %.3f s then %.3f s", before.cpu_seconds, after.cpu_seconds);
+    gs_proc_usage mine;
+    ck_assert_int_eq(gs_proc_group_usage(getpgrp(), &mine), 0);
+    ck_assert_uint_ge(mine.processes, 1);
+    pid_t pid = gs_proc_pid(p);
+    gs_proc_stop(p, GS_NS_PER_S, NULL);
+    gs_proc_free(p);
+    gs_proc_usage none;
+    int rc = 0;
+    for (int i = 0; i < 2000 && rc == 0; i++) { /* the group's last members are dying */
+        rc = gs_proc_group_usage(pid, &none);
+        if (rc == 0)
+            usleep(1000);
+    }
+    ck_assert_int_eq(rc, GS_ERR_NOT_FOUND);
+    ck_assert_uint_eq(none.processes, 0);
+}
+END_TEST
+
 START_TEST(proc_stop_escalates_to_sigkill)
 {
     gs_proc *p = spawn_sh("trap '' TERM; echo armed; while :; do sleep 1; done", NULL);
@@ -222,6 +262,7 @@ int main(void)
     tcase_add_test(tc, proc_environment_added_and_replaced);
     tcase_add_test(tc, proc_exec_failure_is_an_error);
     tcase_add_test(tc, proc_stop_kills_grandchildren);
+    tcase_add_test(tc, proc_group_usage_adds_up_the_group);
     tcase_add_test(tc, proc_stop_escalates_to_sigkill);
     tcase_add_test(tc, proc_exited_reports_crash);
     tcase_add_test(tc, proc_sigint_kills_every_child);

@@ -136,8 +136,14 @@ START_TEST(target_builtin_start_reload_restart)
     gs_target *t = new_target();
     gs_error err = {0};
     gs_target_objects objs = {docs2, 2, eps, 2};
+    gs_proc_usage u;
+    ck_assert_int_eq(gs_target_usage(t, &u, &err), GS_ERR_NOT_FOUND); /* nothing runs yet */
     int rc = gs_target_apply(t, &objs, &err);
     ck_assert_msg(rc == 0, "%s", err.msg);
+    /* the gateway's process group is measured: at least the gateway, with memory */
+    ck_assert_msg(gs_target_usage(t, &u, &err) == 0, "%s", err.msg);
+    ck_assert_uint_ge(u.processes, 1);
+    ck_assert_uint_gt(u.rss_bytes, 0);
     ck_assert_uint_eq(t->n_listeners, 1);
     const gs_target_listener *l = gs_target_find_listener(t, "infra/gw", "http");
     ck_assert_ptr_nonnull(l);
