@@ -827,6 +827,7 @@ static void h2d_dispatch(h2d *h, h2d_stream *s)
     }
     gs_gw_exchange_source src = {port, h->conn->sni, h->conn->client_ip};
     s->head = strcmp(s->req.method, "HEAD") == 0;
+    s->req.client_stalled = h2d_pause_at(s) < gs_gw_upstream_pause_bytes(&rt->limits);
     gs_gw_exchange_start(rt, snap, &src, &s->req, &h2d_sink, s, &s->ex);
 }
 

@@ -26,6 +26,10 @@ typedef struct gs_gw_request {
      * |body| holds what came so far and the rest goes through gs_gw_exchange_body /
      * gs_gw_upstream_send_body. */
     bool body_open;
+    /* HTTP/2 downstream: when the request was dispatched, its client could take no response
+     * data (a zero stream or connection window). An HTTP/2 upstream stream then keeps its
+     * stalled window (gs_gw_upstream_stalled_window) instead of the first window. */
+    bool client_stalled;
 } gs_gw_request;
 
 typedef struct gs_gw_response {

@@ -148,9 +148,15 @@ size_t gs_gw_upstream_first_window(const gs_gw_limits *limits)
     return pause < GS_GW_UPSTREAM_FIRST_WINDOW ? pause : GS_GW_UPSTREAM_FIRST_WINDOW;
 }
 
+size_t gs_gw_upstream_stalled_window(const gs_gw_limits *limits)
+{
+    size_t first = gs_gw_upstream_first_window(limits);
+    return first < GS_GW_UPSTREAM_STALLED_WINDOW ? first : GS_GW_UPSTREAM_STALLED_WINDOW;
+}
+
 size_t gs_gw_upstream_stalled_bytes(const gs_gw_limits *limits)
 {
-    return gs_gw_upstream_first_window(limits) / 4;
+    return gs_gw_upstream_stalled_window(limits) / 4;
 }
 
 int gs_gw_upstream_send_stream(gs_gw_upstream *u, const gs_gw_endpoint *ep, bool h2,

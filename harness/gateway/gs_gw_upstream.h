@@ -102,17 +102,25 @@ void gs_gw_upstream_pause(gs_gw_upstream_call *call, bool paused);
  * twice this, well under the max_response_body cut. */
 size_t gs_gw_upstream_pause_bytes(const gs_gw_limits *limits);
 
-/* An HTTP/2 upstream stream's first window (SETTINGS_INITIAL_WINDOW_SIZE), or the pause size
- * when that is smaller: the window grows to the pause size only once the call has taken this
- * much of its body without being paused. So a downstream whose client takes nothing (an HTTP/2
- * client announcing a zero window) and that pauses its call within the first half of this
- * (gs_gw_upstream_stalled_bytes) makes the upstream send at most this much, not a whole pause
- * size of data that would only wait in the gateway. */
+/* An HTTP/2 upstream stream's first window, or the pause size when that is smaller: the window
+ * grows to the pause size only once the call has taken this much of its body without being
+ * paused. So a downstream whose client stops taking data and that pauses its call within the
+ * first half of this makes the upstream send at most this much, not a whole pause size of data
+ * that would only wait in the gateway. */
 #define GS_GW_UPSTREAM_FIRST_WINDOW (64u << 10)
 size_t gs_gw_upstream_first_window(const gs_gw_limits *limits);
 
+/* The HTTP/2 upstream connection's SETTINGS_INITIAL_WINDOW_SIZE (16 KiB, or the first window
+ * when that is smaller). A stream whose request says its client is stalled
+ * (gs_gw_request.client_stalled: a client announcing a zero window, the zero-window attack)
+ * keeps it until its call took the first window; every other stream is given the first window
+ * by a WINDOW_UPDATE that leaves with its HEADERS, so it waits for no round trip. */
+#define GS_GW_UPSTREAM_STALLED_WINDOW (16u << 10)
+size_t gs_gw_upstream_stalled_window(const gs_gw_limits *limits);
+
 /* How much response body a streaming downstream should let wait, before pausing the call, for a
- * client that can take nothing now: a quarter of the first window (16 KiB). */
+ * client that can take nothing now: a quarter of the stalled window (4 KiB), under half of it,
+ * so what the call takes before its pause never makes the stream window reopen. */
 size_t gs_gw_upstream_stalled_bytes(const gs_gw_limits *limits);
 
 /* A request sent on a pooled HTTP/1.1 connection that the server closes before answering is

@@ -6,7 +6,9 @@
  * downstream took the bytes and is not paused, which is the backpressure of a streamed call.
  * A stream's window starts small (gs_gw_upstream_first_window) and grows to the pause size once
  * the call took that much without a pause: a call paused at once (its client takes nothing)
- * makes the server send no more than the first window. */
+ * makes the server send no more than the first window. A request whose client was stalled when
+ * it was dispatched starts smaller still (gs_gw_upstream_stalled_window, the connection's
+ * initial window; the others get the first window with their HEADERS). */
 #include "gs_gw_upstream_priv.h"
 
 #include "gs_sockread.h"
@@ -181,6 +183,24 @@ static int on_h2_data(nghttp2_session *ng, uint8_t flags, int32_t stream_id, con
     return 0;
 }
 
+/* A request's HEADERS left: unless its client was stalled, the stream's window grows from the
+ * connection's initial (stalled) window to the first window. The WINDOW_UPDATE goes out in the
+ * same send, before the server can have answered. */
+static int on_h2_frame_send(nghttp2_session *ng, const nghttp2_frame *frame, void *arg)
+{
+    (void)arg;
+    if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST)
+        return 0;
+    gs_gw_upstream_call *c = nghttp2_session_get_stream_user_data(ng, frame->hd.stream_id);
+    if (c == NULL || c->req->client_stalled)
+        return 0;
+    const gs_gw_limits *lim = c->u->limits;
+    size_t grow = gs_gw_upstream_first_window(lim) - gs_gw_upstream_stalled_window(lim);
+    if (grow)
+        nghttp2_submit_window_update(ng, NGHTTP2_FLAG_NONE, frame->hd.stream_id, (int32_t)grow);
+    return 0;
+}
+
 /* Fires when a whole frame arrived: a response head that does not end the stream starts the
  * streamed delivery; a response that ends while the request body is still coming ends the
  * request too (RST_STREAM NO_ERROR, RFC 9113 §8.1), so the call finishes now. */
@@ -344,6 +364,7 @@ static h2_session *h2_session_new(gs_gw_upstream *u, upstream_pool *p)
     nghttp2_session_callbacks_set_on_header_callback(cbs, on_h2_header);
     nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, on_h2_data);
     nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, on_h2_frame_recv);
+    nghttp2_session_callbacks_set_on_frame_send_callback(cbs, on_h2_frame_send);
     nghttp2_session_callbacks_set_on_stream_close_callback(cbs, on_h2_stream_close);
     nghttp2_option *opt;
     nghttp2_option_new(&opt);
@@ -351,10 +372,11 @@ static h2_session *h2_session_new(gs_gw_upstream *u, upstream_pool *p)
     nghttp2_session_client_new2(&s->ng, cbs, s, opt);
     nghttp2_option_del(opt);
     nghttp2_session_callbacks_del(cbs);
-    /* The stream window bounds what a paused call still receives (the first window, until the
-     * call grows it: h2_window_grow); the connection window is released as data arrives, so it
-     * only needs to be large enough not to slow the streams. */
-    uint32_t window = (uint32_t)gs_gw_upstream_first_window(u->limits);
+    /* The stream window bounds what a paused call still receives (the stalled window, or the
+     * first one given with the HEADERS, until the call grows it: h2_window_grow); the
+     * connection window is released as data arrives, so it only needs to be large enough not
+     * to slow the streams. */
+    uint32_t window = (uint32_t)gs_gw_upstream_stalled_window(u->limits);
     nghttp2_settings_entry iv[] = {{NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, 1000},
                                    {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, window}};
     nghttp2_submit_settings(s->ng, NGHTTP2_FLAG_NONE, iv, 2);

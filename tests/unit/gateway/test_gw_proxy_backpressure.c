@@ -552,12 +552,13 @@ START_TEST(backpressure_h2_client)
 }
 END_TEST
 
-/* A client that announces a zero stream window (the zero-window attack) takes nothing: the
- * gateway pauses its upstream call within the stalled size, before the HTTP/2 upstream's stream
- * window grew past the first one, so the server sends at most that first window (64 KiB; it was
- * the pause size, 256 KiB here, before). Once the client opens its window the whole body comes,
+/* A client that announces a zero stream window (the zero-window attack) takes nothing: its
+ * request goes upstream marked stalled, so the HTTP/2 upstream stream keeps the stalled window
+ * (16 KiB), and the gateway pauses the call within the stalled size (4 KiB), before the window
+ * could reopen; so the server sends at most 16 KiB (it was the first window, 64 KiB, and before
+ * that the pause size, 256 KiB here). Once the client opens its window the whole body comes,
  * intact. */
-START_TEST(zero_window_client_fetches_one_first_window)
+START_TEST(zero_window_client_fetches_one_stalled_window)
 {
     h2cli c;
     nghttp2_settings_entry zero[] = {{NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 0}};
@@ -566,9 +567,9 @@ START_TEST(zero_window_client_fetches_one_first_window)
         ck_assert_msg(cli_pump(&c), "no response head");
     ck_assert_int_eq(c.status, 200);
     uint64_t sent = stall();
-    ck_assert_msg(sent <= GS_GW_UPSTREAM_FIRST_WINDOW,
-                  "the server sent %llu bytes for a client that takes none (first window %u)",
-                  (unsigned long long)sent, GS_GW_UPSTREAM_FIRST_WINDOW);
+    ck_assert_msg(sent <= GS_GW_UPSTREAM_STALLED_WINDOW,
+                  "the server sent %llu bytes for a client that takes none (stalled window %u)",
+                  (unsigned long long)sent, GS_GW_UPSTREAM_STALLED_WINDOW);
     ck_assert_int_eq((int)c.body.len, 0);
     nghttp2_settings_entry open_window[] = {{NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 65535}};
     nghttp2_submit_settings(c.ng, NGHTTP2_FLAG_NONE, open_window, 1);
@@ -638,8 +639,9 @@ typedef struct upstream_case {
     pause_probe p;
 } upstream_case;
 
-/* Starts the call, to be paused once |pause_at| body bytes arrived, and runs until it is. */
-static void upstream_case_start(upstream_case *uc, uint64_t pause_at)
+/* Starts the call, to be paused once |pause_at| body bytes arrived, and runs until it is; its
+ * request says whether its client is stalled (gs_gw_request.client_stalled). */
+static void upstream_case_start(upstream_case *uc, uint64_t pause_at, bool client_stalled)
 {
     memset(uc, 0, sizeof(*uc));
     uc->base = event_base_new();
@@ -655,6 +657,7 @@ static void upstream_case_start(upstream_case *uc, uint64_t pause_at)
     uc->req.scheme = gs_xstrdup("http");
     uc->req.authority = gs_xstrdup("example.com");
     uc->req.target = gs_xasprintf("/big/%u", H2_BODY_LEN);
+    uc->req.client_stalled = client_stalled;
     pause_probe *p = &uc->p;
     p->pause_at = pause_at;
     static const gs_gw_upstream_stream ops = {on_probe_head, on_probe_data, NULL};
@@ -703,7 +706,7 @@ START_TEST(upstream_h2_pause_holds_the_window)
     /* A streamed h2c call paused after 100 KiB receives at most one stream window more (the
      * server is held there), and everything once resumed; the pause is counted. */
     upstream_case uc;
-    upstream_case_start(&uc, 100u << 10);
+    upstream_case_start(&uc, 100u << 10, false);
     uint64_t window = gs_gw_upstream_pause_bytes(&uc.lim);
     ck_assert_int_eq((int)window, 256 << 10);
     pause_probe *p = &uc.p;
@@ -721,23 +724,41 @@ START_TEST(upstream_h2_pause_holds_the_window)
 }
 END_TEST
 
-START_TEST(upstream_h2_paused_at_once_gets_the_first_window)
+/* A streamed h2c call paused at its first piece of body: the stream window has not grown past
+ * the one it started with, so the server sends at most that: the first window (64 KiB, given
+ * with the HEADERS), or the stalled window (16 KiB) for a request marked client_stalled; not a
+ * pause size (256 KiB here). And at least half of it: the window it had was given (the server
+ * writes 16 KiB frames). Resumed, the window grows and the whole body arrives. */
+static void paused_at_once(bool client_stalled, uint64_t bound)
 {
-    /* A streamed h2c call paused at its first piece of body: the stream window has not grown
-     * past the first one, so the server sends at most that (64 KiB), not a pause size (256 KiB
-     * here); resumed, the window grows and the whole body arrives. */
     upstream_case uc;
-    upstream_case_start(&uc, 1);
-    ck_assert_int_eq((int)gs_gw_upstream_first_window(&uc.lim), (int)GS_GW_UPSTREAM_FIRST_WINDOW);
-    ck_assert_int_eq((int)gs_gw_upstream_stalled_bytes(&uc.lim),
-                     (int)GS_GW_UPSTREAM_FIRST_WINDOW / 4);
+    upstream_case_start(&uc, 1, client_stalled);
     uint64_t sent = upstream_case_settle(&uc);
-    ck_assert_msg(sent <= GS_GW_UPSTREAM_FIRST_WINDOW,
-                  "the server sent %llu to a call paused at once", (unsigned long long)sent);
-    ck_assert_msg(uc.p.body.len <= GS_GW_UPSTREAM_FIRST_WINDOW, "%zu bytes arrived",
-                  uc.p.body.len);
+    ck_assert_msg(sent <= bound, "the server sent %llu to a call paused at once (bound %llu)",
+                  (unsigned long long)sent, (unsigned long long)bound);
+    ck_assert_msg(uc.p.body.len <= bound, "%zu bytes arrived", uc.p.body.len);
+    ck_assert_msg(sent >= bound / 2, "the server sent only %llu (window %llu)",
+                  (unsigned long long)sent, (unsigned long long)bound);
     upstream_case_resume(&uc);
     upstream_case_free(&uc);
+}
+
+START_TEST(upstream_h2_paused_at_once_gets_the_first_window)
+{
+    gs_gw_limits lim = {0};
+    lim.max_response_body = 1u << 20;
+    gs_gw_limits_defaults(&lim);
+    ck_assert_int_eq((int)gs_gw_upstream_first_window(&lim), (int)GS_GW_UPSTREAM_FIRST_WINDOW);
+    ck_assert_int_eq((int)gs_gw_upstream_stalled_window(&lim), (int)GS_GW_UPSTREAM_STALLED_WINDOW);
+    ck_assert_int_eq((int)gs_gw_upstream_stalled_bytes(&lim),
+                     (int)GS_GW_UPSTREAM_STALLED_WINDOW / 4);
+    paused_at_once(false, GS_GW_UPSTREAM_FIRST_WINDOW);
+}
+END_TEST
+
+START_TEST(upstream_h2_stalled_client_gets_the_stalled_window)
+{
+    paused_at_once(true, GS_GW_UPSTREAM_STALLED_WINDOW);
 }
 END_TEST
 
@@ -749,9 +770,10 @@ int main(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, backpressure_h1_client);
     tcase_add_test(tc, backpressure_h2_client);
-    tcase_add_test(tc, zero_window_client_fetches_one_first_window);
+    tcase_add_test(tc, zero_window_client_fetches_one_stalled_window);
     tcase_add_test(tc, upstream_h2_pause_holds_the_window);
     tcase_add_test(tc, upstream_h2_paused_at_once_gets_the_first_window);
+    tcase_add_test(tc, upstream_h2_stalled_client_gets_the_stalled_window);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
 }
