@@ -569,10 +569,36 @@ static void on_conn_read(struct bufferevent *bev, void *arg)
 
 static void on_conn_event(struct bufferevent *bev, short events, void *arg);
 
+/* Hands |n| bytes just read into the worker's scratch to the protocol: in place when nothing
+ * waits in the input buffer, else behind what does. */
+static gs_traffic_error conn_take_bytes(traffic_conn *c, size_t n)
+{
+    traffic_worker *w = c->w;
+    const gs_proto_ops *ops = conn_ops(c);
+    struct evbuffer *in = bufferevent_get_input(c->bev);
+    if (ops->on_bytes != NULL && evbuffer_get_length(in) == 0) {
+        size_t used = 0;
+        gs_traffic_error e = ops->on_bytes(c, w->rbuf, n, &used);
+        /* the rest: a head not complete yet (or bytes after a closing answer, never read) */
+        if (e == GS_TRAFFIC_OK && used < n && evbuffer_add(in, w->rbuf + used, n - used) != 0)
+            e = GS_TRAFFIC_ERR_PROTOCOL;
+        return e;
+    }
+    if (evbuffer_add(in, w->rbuf, n) != 0)
+        return GS_TRAFFIC_ERR_PROTOCOL;
+    return ops->on_read(c);
+}
+
+/* At most this many reads of one HTTP/2 connection before it writes (see on_conn_readable). */
+#define CONN_H2_READS 8
+
 /* Fires when a plain TCP socket is readable. The bufferevent's own read path asks the kernel
  * how much is waiting (an ioctl per read) and gives every answer a fresh buffer chain; here one
  * recv lands in the worker's scratch and the protocol takes the bytes from there, so only a
- * head cut by the read goes through the input buffer. */
+ * head cut by the read goes through the input buffer.
+ * HTTP/2 reads again until the socket is drained before it writes: a server answers stream by
+ * stream (nginx writes each response's frames on their own), so writing after the first read
+ * sends the requests freed by that read alone; what arrived meanwhile joins the same write. */
 static void on_conn_readable(evutil_socket_t fd, short what, void *arg)
 {
     (void)what;
@@ -586,23 +612,25 @@ static void on_conn_readable(evutil_socket_t fd, short what, void *arg)
         return;
     }
     w->io_now_ns = gs_now_ns(); /* never nested: the loop calls this, nobody else */
-    const gs_proto_ops *ops = conn_ops(c);
-    struct evbuffer *in = bufferevent_get_input(c->bev);
-    gs_traffic_error e = GS_TRAFFIC_OK;
-    if (ops->on_bytes != NULL && evbuffer_get_length(in) == 0) {
-        size_t used = 0;
-        e = ops->on_bytes(c, w->rbuf, (size_t)n, &used);
-        /* the rest: a head not complete yet (or bytes after a closing answer, never read) */
-        if (e == GS_TRAFFIC_OK && used < (size_t)n &&
-            evbuffer_add(in, w->rbuf + used, (size_t)n - used) != 0)
-            e = GS_TRAFFIC_ERR_PROTOCOL;
-    } else if (evbuffer_add(in, w->rbuf, (size_t)n) != 0) {
-        e = GS_TRAFFIC_ERR_PROTOCOL;
-    } else {
-        e = ops->on_read(c);
+    gs_traffic_error e = conn_take_bytes(c, (size_t)n);
+    int failed = 0; /* errno of a failed read after the first: reported once the bytes are in */
+    for (int k = 1; k < CONN_H2_READS && w->run->is_h2 && e == GS_TRAFFIC_OK && !c->want_close;
+         k++) {
+        n = recv(fd, w->rbuf, TRAFFIC_RBUF_SIZE, 0);
+        if (n <= 0) {
+            /* drained; an EOF stays readable and is seen on the next turn */
+            if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+                failed = errno;
+            break;
+        }
+        e = conn_take_bytes(c, (size_t)n);
     }
     conn_input_done(c, e);
     w->io_now_ns = 0;
+    if (failed != 0 && c->bev != NULL && c->state == TRAFFIC_CONN_READY) {
+        EVUTIL_SET_SOCKET_ERROR(failed);
+        on_conn_event(c->bev, BEV_EVENT_READING | BEV_EVENT_ERROR, c);
+    }
 }
 
 /* The system's text for a connect errno in lower case, as error texts read ("connection
