@@ -585,6 +585,7 @@ int gs_cmd_load(int argc, char **argv)
     cfg.num_headers = nheaders;
     cfg.body = body;
     cfg.count_missed = true;
+    cfg.h2_no_header_table = true; /* a load generator has no use for it (gs_traffic.h) */
     if (shards > 0 && load_apply_shard(&cfg, shard, shards) != 0) {
         rc = load_bad("--shard %u/%u: -n is smaller than the number of shards", shard, shards);
         goto out;

@@ -136,6 +136,12 @@ typedef struct gs_traffic_config {
      * stream with an extended CONNECT (:protocol websocket) and, after a 2xx, carries the
      * frames in that stream's DATA. The response's status is the CONNECT's (200). */
     bool ws_h2;
+    /* HTTP/2 other than gRPC: announce SETTINGS_HEADER_TABLE_SIZE 0, so the response headers
+     * need no dynamic table on this side (a server indexing each response's fields, as nginx
+     * does, costs the client an insert and an eviction per field otherwise). The server's
+     * encoder must follow (RFC 7541 §4.2); grpc-core does not on every path, so gRPC keeps
+     * the default 4096. `gatesim load` sets it; scenarios keep the usual client's table. */
+    bool h2_no_header_table;
 
     int64_t connect_timeout_ns; /* default 5 s; TCP connect plus TLS handshake */
     int64_t request_timeout_ns; /* default 10 s; also sent as grpc-timeout */

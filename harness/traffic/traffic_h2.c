@@ -154,12 +154,17 @@ static int h2_on_open(traffic_conn *c)
     if (rc != 0)
         return -1;
     c->h2_goaway = false;
+    const gs_traffic_config *cfg = &c->w->run->cfg;
     nghttp2_settings_entry iv[] = {
         {NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
         {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, 100},
         {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, H2_WINDOW},
+        {NGHTTP2_SETTINGS_HEADER_TABLE_SIZE, 0}, /* sent only with h2_no_header_table */
     };
-    nghttp2_submit_settings(c->h2, NGHTTP2_FLAG_NONE, iv, sizeof(iv) / sizeof(iv[0]));
+    size_t niv = sizeof(iv) / sizeof(iv[0]);
+    if (!cfg->h2_no_header_table || cfg->protocol == GS_TRAFFIC_GRPC)
+        niv--;
+    nghttp2_submit_settings(c->h2, NGHTTP2_FLAG_NONE, iv, niv);
     nghttp2_session_set_local_window_size(c->h2, NGHTTP2_FLAG_NONE, 0, H2_WINDOW);
     return 0;
 }

@@ -3,6 +3,7 @@
  * stream resets (nginx `return 444` on HTTP/2) and stream timeouts (nginx proxying to a server
  * that never answers) land in the right counters. */
 #include "gs_alloc.h"
+#include "gs_buf.h"
 #include "gs_test.h"
 #include "gs_time.h"
 #include "traffic_it.h"
@@ -174,6 +175,19 @@ START_TEST(h2c_stream_timeouts_keep_the_connection)
 }
 END_TEST
 
+/* How often |needle| occurs in the file at |path|. */
+static unsigned count_in_file(const char *path, const char *needle)
+{
+    gs_buf b = {0};
+    ck_assert_int_eq(gs_buf_read_file(&b, path), 0);
+    gs_buf_putc(&b, '\0');
+    unsigned n = 0;
+    for (const char *p = b.data; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+        n++;
+    gs_buf_clear(&b);
+    return n;
+}
+
 START_TEST(h2c_against_nghttpd)
 {
     char *www = gs_xasprintf("%s/www", dir);
@@ -189,10 +203,14 @@ START_TEST(h2c_against_nghttpd)
     it_hold_ports(&port, &held, 1);
     char ports[16];
     snprintf(ports, sizeof(ports), "%u", port);
-    const char *argv[] = {
-        "/usr/sbin/nghttpd", "--no-tls", "-a", "127.0.0.1", "-d", www, ports, NULL};
+    /* -v: nghttpd logs the frames it receives (the client's SETTINGS), into a file: a pipe
+     * nobody reads would stall it */
     char *log = gs_xasprintf("%s/nghttpd.log", dir);
-    gs_proc_opts opts = {.stderr_path = log};
+    char *cmd = gs_xasprintf("exec /usr/sbin/nghttpd -v --no-tls -a 127.0.0.1 -d '%s' %s >'%s'",
+                             www, ports, log);
+    const char *argv[] = {"/bin/sh", "-c", cmd, NULL};
+    char *errlog = gs_xasprintf("%s/nghttpd.err", dir);
+    gs_proc_opts opts = {.stderr_path = errlog};
     gs_proc *p = NULL;
     gs_error err;
     ck_assert_int_eq(gs_proc_spawn(&p, argv, &opts, &err), 0);
@@ -201,11 +219,12 @@ START_TEST(h2c_against_nghttpd)
     int st;
     if (!up && gs_proc_exited(p, &st)) {
         char tail[512];
-        gs_proc_log_tail(log, tail, sizeof(tail));
+        gs_proc_log_tail(errlog, tail, sizeof(tail));
         ck_abort_msg("nghttpd exited before listening on %u: %s", port, tail);
     }
     ck_assert_msg(up, "nghttpd did not listen on %u within 5 s", port);
-    free(log);
+    free(errlog);
+    free(cmd);
     char addr[64];
     snprintf(addr, sizeof(addr), "127.0.0.1:%u", port);
 
@@ -213,16 +232,33 @@ START_TEST(h2c_against_nghttpd)
     config(&cfg, GS_TRAFFIC_H2C, "/index.html", 200);
     cfg.address = addr;
     cfg.streams = 10;
+    cfg.h2_no_header_table = true; /* as gatesim load runs */
     gs_traffic_result *r = it_run(&cfg);
     ck_assert_uint_eq(gs_traffic_counts_get(&r->statuses, "200"), 200);
     ck_assert_str_eq(it_seen_data.last_body, "hello from nghttpd");
     gs_traffic_result_free(r);
+    /* the client's SETTINGS as nghttpd read them: no push, 16 MiB stream windows, and no
+     * dynamic table for the response headers (nghttpd's encoder, which indexes by default,
+     * had to follow: 200 answers decoded above); the connection window opened to 16 MiB */
+    static const char *const want[] = {
+        "[SETTINGS_ENABLE_PUSH(0x02):0]",
+        "[SETTINGS_INITIAL_WINDOW_SIZE(0x04):16777216]",
+        "[SETTINGS_HEADER_TABLE_SIZE(0x01):0]",
+        "(window_size_increment=16711681)",
+    };
+    for (size_t k = 0; k < sizeof(want) / sizeof(want[0]); k++)
+        ck_assert_uint_eq(count_in_file(log, want[k]), cfg.connections);
 
     config(&cfg, GS_TRAFFIC_H2C, "/nope", 10);
     cfg.address = addr;
     r = it_run(&cfg);
     ck_assert_uint_eq(gs_traffic_counts_get(&r->statuses, "404"), 10);
     gs_traffic_result_free(r);
+    /* without h2_no_header_table the table keeps its default size: no new such setting */
+    ck_assert_uint_eq(count_in_file(log, "HEADER_TABLE_SIZE"), cfg.connections);
+    ck_assert_uint_eq(count_in_file(log, "(window_size_increment=16711681)"),
+                      2 * cfg.connections);
+    free(log);
 
     /* nghttpd does not send SETTINGS_ENABLE_CONNECT_PROTOCOL: a WebSocket over HTTP/2 is not
      * attempted (RFC 8441 §3), each request fails saying why */
