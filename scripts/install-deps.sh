@@ -10,6 +10,8 @@ packages=(
     libevent-dev libssl-dev libnghttp2-dev libyaml-dev libpcre2-dev check libsubunit-dev zlib1g-dev
     # real peers used by the tests and benchmarks
     curl nghttp2-client nghttp2-server nginx-light wrk python3 python3-grpcio python3-scipy
+    # nghttpx: the RFC 8441 (WebSocket over HTTP/2) peer of the echo, traffic and gateway tests
+    nghttp2-proxy
     # --target nginx: njs for matches nginx locations cannot express, headers-more for response
     # headers nginx sets itself (Server, Date)
     libnginx-mod-http-js libnginx-mod-http-headers-more-filter
@@ -62,6 +64,8 @@ $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # Debian starts nginx on install; the tests run their own instances on free ports.
 if command -v systemctl >/dev/null 2>&1; then $SUDO systemctl disable --now nginx >/dev/null 2>&1 || true; fi
+# nghttpx's package installs a service too; the tests start their own nghttpx.
+if command -v systemctl >/dev/null 2>&1; then $SUDO systemctl disable --now nghttpx >/dev/null 2>&1 || true; fi
 $SUDO pkill -x nginx 2>/dev/null || true
 install_npm
 echo "install-deps: done" >&2

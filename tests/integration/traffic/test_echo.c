@@ -249,6 +249,80 @@ START_TEST(websocket_h1_and_h2c)
 }
 END_TEST
 
+/* nghttpx (Debian's nghttp2-proxy), a real RFC 8441 peer, in front of the echo: h2c frontend,
+ * the echo behind it as an HTTP/1.1 backend (nghttpx turns an extended CONNECT into an
+ * Upgrade) or as an h2c backend (nghttpx sends an extended CONNECT on). NULL and a skipped
+ * check are not an option: scripts/install-deps.sh installs it. */
+static gs_proc *start_nghttpx(const char *dir, const char *backend_proto, char *addr, size_t n)
+{
+    unsigned port;
+    int held;
+    it_hold_ports(&port, &held, 1);
+    unsigned echo_port = (unsigned)atoi(strrchr(address, ':') + 1);
+    char *front = gs_xasprintf("--frontend=127.0.0.1,%u;no-tls", port);
+    char *back = gs_xasprintf("--backend=127.0.0.1,%u;;proto=%s", echo_port, backend_proto);
+    char *log = gs_xasprintf("%s/nghttpx-%u.log", dir, port);
+    char *errlog = gs_xasprintf("--errorlog-file=%s", log);
+    const char *argv[] = {"/usr/sbin/nghttpx", "--conf=/dev/null", front, back, "--workers=1",
+                          "--accesslog-file=/dev/null", errlog, NULL};
+    gs_proc_opts opts = {.stderr_path = log};
+    gs_proc *p = NULL;
+    gs_error err;
+    ck_assert_msg(gs_proc_spawn(&p, argv, &opts, &err) == 0, "nghttpx: %s", err.msg);
+    bool up = it_wait_port(port, 5000);
+    it_release_ports(&held, 1);
+    int st;
+    if (!up && gs_proc_exited(p, &st)) {
+        char tail[512];
+        gs_proc_log_tail(log, tail, sizeof(tail));
+        ck_abort_msg("nghttpx exited before listening on %u: %s", port, tail);
+    }
+    ck_assert_msg(up, "nghttpx did not listen on %u within 5 s", port);
+    snprintf(addr, n, "127.0.0.1:%u", port);
+    free(front);
+    free(back);
+    free(log);
+    free(errlog);
+    return p;
+}
+
+/* WebSocket over HTTP/2 through nghttpx: the traffic client's extended CONNECT is taken by a
+ * server other than gatesim-echo (and goes to the echo as an HTTP/1.1 upgrade), and the echo's
+ * RFC 8441 side serves a client other than the traffic engine (nghttpx's extended CONNECT to an
+ * h2c backend, from the client's HTTP/2 and HTTP/1.1 WebSockets alike). Every message comes
+ * back; the echo's x-gatesim-backend passes through. */
+START_TEST(websocket_through_nghttpx)
+{
+    static uint8_t big[60000];
+    for (size_t i = 0; i < sizeof(big); i++)
+        big[i] = (uint8_t)(i * 13 + i / 256);
+    const gs_traffic_ws_message msgs[] = {
+        {false, "hello", 5}, {true, big, sizeof(big)}, {false, "bye", 3}};
+    char *dir = it_tmpdir();
+    static const char *const protos[] = {"http/1.1", "h2"};
+    for (int b = 0; b < 2; b++) {
+        char front[64];
+        gs_proc *proxy = start_nghttpx(dir, protos[b], front, sizeof(front));
+        for (int h2 = b == 0 ? 1 : 0; h2 < 2; h2++) {
+            gs_traffic_config cfg;
+            config(&cfg, GS_TRAFFIC_WEBSOCKET, "/chat", 6);
+            cfg.address = front;
+            cfg.ws_h2 = h2 == 1;
+            cfg.ws_messages = msgs;
+            cfg.num_ws_messages = sizeof(msgs) / sizeof(msgs[0]);
+            gs_traffic_result *r = it_run(&cfg);
+            ck_assert_msg(r->responses == 6, "backend %s, client %s: %llu responses", protos[b],
+                          h2 ? "h2c" : "http/1.1", (unsigned long long)r->responses);
+            ck_assert_uint_eq(gs_traffic_counts_get(&r->statuses, h2 ? "200" : "101"), 6);
+            ck_assert_uint_eq(gs_traffic_counts_get(&r->replicas, "team-a/app/r1"), 6);
+            gs_traffic_result_free(r);
+        }
+        it_stop(proxy);
+    }
+    it_rmdir(dir);
+}
+END_TEST
+
 static Suite *echo_suite(void)
 {
     Suite *s = suite_create("traffic_echo");
@@ -261,6 +335,7 @@ static Suite *echo_suite(void)
     tcase_add_test(tc, coordinated_omission_is_corrected);
     tcase_add_test(tc, injected_resets);
     tcase_add_test(tc, websocket_h1_and_h2c);
+    tcase_add_test(tc, websocket_through_nghttpx);
     suite_add_tcase(s, tc);
     return s;
 }
