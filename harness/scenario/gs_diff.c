@@ -409,6 +409,9 @@ static void diff_https_probes(const gs_model *m, diff_probes *ps, const char *ru
     diff_probe_add(ps, host, "/", "", DIFF_K_ROOT);
 }
 
+static void diff_regex_probes(diff_probes *ps, const char *host, const char *re,
+                              const char *header);
+
 static void diff_make_probes(const gs_model *m, diff_probes *ps)
 {
     char regex_hosts[DIFF_MAX_HOSTS][256]; /* hosts whose locations are regular expressions */
@@ -437,6 +440,8 @@ static void diff_make_probes(const gs_model *m, diff_probes *ps)
                 /* a weighted canary splits its main Ingress's requests without the header */
                 ps->weighting = a.canary && a.canary_weight > 0;
                 diff_path_probes(ps, host, path, "");
+                if (gs_nginx_annots_regex(&a) && gs_regex_is_pattern(path))
+                    diff_regex_probes(ps, host, path, ""); /* the location is ~* "^PATH" */
                 ps->weighting = false;
                 if (has_canary)
                     diff_path_probes(ps, host, path, canary);
@@ -1229,6 +1234,13 @@ static diff_cause diff_cause_of(const diff_probe *p, const diff_answer *x, const
         return GS_DIFF_TLS;
     if (p->grpc)
         return GS_DIFF_GRPC;
+    if (diff_regex_kind(p->kind) && diff_status_or_backend(what) && p->regex_host) {
+        /* ingress-nginx: ~* "^PATH", case-insensitive and anchored at the start only */
+        if (p->kind == DIFF_K_REGEX_UPPER)
+            return GS_DIFF_CASE;
+        if (p->kind == DIFF_K_ANCHOR && strncmp(p->path, "/gs-probe", 9) != 0)
+            return GS_DIFF_CHAR_PREFIX;
+    }
     if (diff_regex_kind(p->kind) && diff_status_or_backend(what))
         return GS_DIFF_REGEX;
     if (p->header[0] && strstr(what, "backend"))
@@ -1267,10 +1279,13 @@ static void diff_fix_for(const diff_probe *p, const diff_answer *x, const diff_a
         snprintf(hval, sizeof hval, "%s",
                  strchr(p->header, ':') + 1 + (strchr(p->header, ':')[1] == ' '));
     switch (cause) {
-    case GS_DIFF_CASE:
-        gs_buf_printf(b, "on %s, match \"%s\" with type RegularExpression \"(?i)%s.*\"", p->host,
-                      lit, lit);
+    case GS_DIFF_CASE: {
+        /* a path written as an expression keeps it: ingress-nginx's ~* "^PATH" */
+        const char *w = p->written[0] && gs_regex_is_pattern(p->written) ? p->written : lit;
+        gs_buf_printf(b, "on %s, match \"%s\" with type RegularExpression \"(?i)%s.*\"", p->host, w,
+                      w);
         break;
+    }
     case GS_DIFF_REGEX:
         if (p->kind == DIFF_K_ANCHOR)
             gs_buf_printf(b,

@@ -127,7 +127,7 @@ def scenario_steps():
     kinds = [[c["kind"] for c in st["checks"]] for st in steps]
     if kinds != [["diff", "diff"], ["diff"] * 4, ["diff"]]:
         fail(f"checks per step {kinds}", proc)
-    if "case-insensitive-regex (2 probes)" not in steps[0]["checks"][0]["observed"]:
+    if "case-insensitive-regex (3 probes)" not in steps[0]["checks"][0]["observed"]:
         fail(f"step 1 observed {steps[0]['checks'][0]['observed']}", proc)
     if not steps[2]["checks"][0]["observed"].startswith("none; "):
         fail(f"the exact conversion observed {steps[2]['checks'][0]['observed']}", proc)
@@ -170,16 +170,24 @@ def main():
                  "    ingress-nginx: 200 from shop/cart (saw shop.example.com/CART)\n"
                  "    builtin: 404\n    differs in: status backend",
            "DIFF GET http://shop.example.com/cartx\n",
-           "3 answered differently by ingress-nginx and builtin, 2 causes",
+           "4 answered differently by ingress-nginx and builtin, 2 causes",
            # each probe's own fix, in its host's and path's words
            "    differs in: status backend\n    fix: on shop.example.com, match \"/cart\" with "
            "type RegularExpression \"(?i)/cart.*\"\n",
            "    fix: if /cartx must keep reaching shop/cart, match \"/cart\" on "
            "shop.example.com with type RegularExpression \"/cart.*\"\n")
     # grouped by cause, each with its suggested fix and its own probes only
-    in_group(p, "case-insensitive regex matching (2 probes)",
+    # the api Ingress's own regex, by its example in upper case: the hand migration's
+    # "/api/v[0-9]+.*" is case-sensitive
+    in_group(p, "case-insensitive regex matching (3 probes)",
              "suggested fix: match the host's paths with type RegularExpression and (?i)",
-             ["http://shop.example.com/CART\n", "http://shop.example.com/CART/gs-probe\n"])
+             ["http://shop.example.com/CART\n", "http://shop.example.com/CART/gs-probe\n",
+              "http://shop.example.com/API/V0\n"])
+    expect(p, 1, "DIFF GET http://shop.example.com/API/V0\n"
+                 "    ingress-nginx: 200 from shop/api (saw shop.example.com/API/V0)\n"
+                 "    builtin: 404\n    differs in: status backend\n"
+                 "    fix: on shop.example.com, match \"/api/v[0-9]+\" with type RegularExpression "
+                 "\"(?i)/api/v[0-9]+.*\"\n")
     in_group(p, "character-prefix matching (1 probe)",
              "suggested fix: if such paths must keep working, match them with type "
              "RegularExpression", ["http://shop.example.com/cartx\n"])
@@ -194,11 +202,12 @@ def main():
            "    ingress-nginx: 200 from default/http-svc (saw rewrite.bar.com/gs-probe/index)\n"
            "    builtin: 200 from default/http-svc (saw rewrite.bar.com/something/gs-probe)\n"
            "    differs in: path-seen")
-    in_group(diff("-q", "capture-rewrite.yaml"), "capture-group rewrite (5 probes)",
+    # (/SOMETHING/: the expression's example, /something/, in upper case)
+    in_group(diff("-q", "capture-rewrite.yaml"), "capture-group rewrite (6 probes)",
              "(PathPrefix P with ReplacePrefixMatch T)",
              ["http://rewrite.bar.com/something\n", "http://rewrite.bar.com/something/\n",
               "http://rewrite.bar.com/something/gs-probe\n", "http://rewrite.bar.com/SOMETHING\n",
-              "http://rewrite.bar.com/SOMETHING/gs-probe\n"])
+              "http://rewrite.bar.com/SOMETHING/gs-probe\n", "http://rewrite.bar.com/SOMETHING/\n"])
 
     # a canary by header the Gateway API side dropped; gatesim convert keeps it
     p = diff("-q", "canary-header.yaml", "--after", "canary-header-after.yaml")
