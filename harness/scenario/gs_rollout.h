@@ -100,6 +100,9 @@ typedef struct gs_rollout_plan {
      * weight (NULL: none) and its Max-Age (analysis.interval in whole seconds). */
     const char *primary_cookie_name;
     int64_t primary_cookie_max_age;
+    /* The attributes both cookies' Set-Cookie carry after Max-Age ("; Domain=...; HttpOnly;
+     * Partitioned; Path=...; SameSite=...; Secure", each when set; "" or NULL: none). */
+    const char *cookie_attrs;
 } gs_rollout_plan;
 
 typedef enum gs_rollout_outcome {
@@ -200,8 +203,9 @@ gs_rollout_sprt_verdict gs_rollout_sprt_add(gs_rollout_sprt *s, bool canary);
  * ("name=value") to the canary (primary 0, canary 100); with a |primary| cookie
  * (primaryCookieName), a rule sending its holders to the primary alone (primary 100, canary
  * 0); then the weighted rule whose canary backendRef adds "Set-Cookie: <cookie>;
- * Max-Age=<p->cookie_max_age>" to its responses and, with |primary|, whose primary backendRef
- * adds "Set-Cookie: <primary>; Max-Age=<p->primary_cookie_max_age>". At weight 0 with a
+ * Max-Age=<p->cookie_max_age><p->cookie_attrs>" to its responses and, with |primary|, whose
+ * primary backendRef adds "Set-Cookie: <primary>; Max-Age=<p->primary_cookie_max_age><p->
+ * cookie_attrs>". At weight 0 with a
  * |previous| cookie, a rule sending its holders to the weighted rule's backends with
  * "Set-Cookie: <previous>; Max-Age=-1", then the weighted rule (no primary cookie at weight
  * 0); else the weighted rule alone. |weighted| is borrowed; nothing is kept. */

@@ -553,14 +553,55 @@ static void flagger_cookie_name(flagger_dec *f, const gs_yaml_node *sa, const ch
         *out = gs_yaml_strdup(f->sd->stream, name);
 }
 
-/* analysis.sessionAffinity {cookieName, maxAge, primaryCookieName}: the canary's responses set
- * the cookie at every non-zero weight and its holders stick to the canary; with
- * primaryCookieName the primary's responses set that one meanwhile (Max-Age: analysis.interval
- * in whole seconds, which Flagger parses as a Go duration and fails the route write without)
- * and its holders stick to the primary. */
+/* The cookie attributes after Max-Age that BuildCookie appends to both cookies' Set-Cookie, in
+ * its order: "; Domain=d; HttpOnly; Partitioned; Path=p; SameSite=s; Secure", each when set. */
+static const char *flagger_cookie_attrs(flagger_dec *f, const gs_yaml_node *sa)
+{
+    static const char *const same_site[] = {"Strict", "Lax", "None", NULL};
+    const char *domain = NULL, *path = NULL;
+    bool http_only = false, partitioned = false, secure = false;
+    int site = -1;
+    gs_dec_string(&f->d, sa, "domain", false, &domain);
+    gs_dec_bool(&f->d, sa, "httpOnly", false, &http_only);
+    gs_dec_bool(&f->d, sa, "partitioned", false, &partitioned);
+    gs_dec_string(&f->d, sa, "path", false, &path);
+    gs_dec_enum(&f->d, sa, "sameSite", false, same_site, &site);
+    gs_dec_bool(&f->d, sa, "secure", false, &secure);
+    const char *fields[] = {"domain", "path"};
+    const char *values[] = {domain, path};
+    for (size_t i = 0; i < 2; i++)
+        if (values[i] && (strlen(values[i]) > 200 || strpbrk(values[i], ";,\" \t\r\n") != NULL))
+            gs_dec_error_field(&f->d, gs_yaml_get(sa, fields[i]), fields[i],
+                               "must be a cookie attribute value (at most 200 characters, no "
+                               "';', ',', quotes or spaces)");
+    gs_buf b = {0};
+    if (domain && *domain)
+        gs_buf_printf(&b, "; Domain=%s", domain);
+    if (http_only)
+        gs_buf_puts(&b, "; HttpOnly");
+    if (partitioned)
+        gs_buf_puts(&b, "; Partitioned");
+    if (path && *path)
+        gs_buf_printf(&b, "; Path=%s", path);
+    if (site >= 0)
+        gs_buf_printf(&b, "; SameSite=%s", same_site[site]);
+    if (secure)
+        gs_buf_puts(&b, "; Secure");
+    const char *attrs = gs_yaml_strdup(f->sd->stream, b.data ? b.data : "");
+    gs_buf_clear(&b);
+    return attrs;
+}
+
+/* analysis.sessionAffinity {cookieName, maxAge, primaryCookieName, the cookie attributes}: the
+ * canary's responses set the cookie at every non-zero weight and its holders stick to the
+ * canary; with primaryCookieName the primary's responses set that one meanwhile (Max-Age:
+ * analysis.interval in whole seconds, which Flagger parses as a Go duration and fails the route
+ * write without) and its holders stick to the primary. */
 static void flagger_affinity(flagger_dec *f, const gs_yaml_node *an, gs_rollout_plan *p)
 {
-    static const char *const fields[] = {"cookieName", "maxAge", "primaryCookieName", NULL};
+    static const char *const fields[] = {
+        "cookieName",  "maxAge", "primaryCookieName", "domain", "httpOnly",
+        "partitioned", "path",   "sameSite",          "secure", NULL};
     const gs_yaml_node *sa = gs_yaml_get(an, "sessionAffinity");
     if (sa == NULL)
         return;
@@ -572,6 +613,7 @@ static void flagger_affinity(flagger_dec *f, const gs_yaml_node *an, gs_rollout_
     int64_t max_age = 86400; /* GetMaxAge: a day by default */
     gs_dec_int(&f->d, sa, "maxAge", false, 1, INT32_MAX, &max_age);
     p->cookie_max_age = max_age;
+    p->cookie_attrs = flagger_cookie_attrs(f, sa);
     flagger_cookie_name(f, sa, "primaryCookieName", false, &p->primary_cookie_name);
     const char *interval = gs_yaml_str(gs_yaml_get(an, "interval"));
     int64_t ns = 0;

@@ -14,6 +14,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* A Set-Cookie value the run compares: name=value (under 96), Max-Age, and the attributes
+ * (Domain and Path at most 200 characters each). */
+#define GS_ROLLOUT_SET_COOKIE_MAX 640
+
 /* What the traffic thread's callback feeds: the current stage's counts (lock first). */
 typedef enum rollout_mode {
     ROLLOUT_IDLE = 0, /* only the run's totals */
@@ -31,20 +35,22 @@ typedef struct rollout_window {
     /* Session affinity: answers setting the run's cookie (Set-Cookie naming it), by Service,
      * the canary's setting exactly the value the route writes; the first value seen. */
     uint64_t canary_cookie, canary_cookie_exact, stable_cookie;
-    char seen_cookie[160];
+    char seen_cookie[GS_ROLLOUT_SET_COOKIE_MAX];
     /* The same of the primary's cookie (primaryCookieName), the primary's exact. */
     uint64_t stable_primary_cookie, stable_primary_cookie_exact, canary_primary_cookie;
-    char seen_primary_cookie[160];
+    char seen_primary_cookie[GS_ROLLOUT_SET_COOKIE_MAX];
     gs_histogram *canary_latency;
 } rollout_window;
 
 typedef struct rollout_live {
     pthread_mutex_t mu;
-    const char *stable, *canary;     /* "ns/name" */
-    const char *cookie_name;         /* session affinity, or NULL */
-    char set_cookie[160];            /* the Set-Cookie the canary's answers carry now ("" none) */
-    const char *primary_cookie_name; /* primaryCookieName, or NULL */
-    char primary_set_cookie[160];    /* the Set-Cookie the primary's answers carry now */
+    const char *stable, *canary;                /* "ns/name" */
+    const char *cookie_name;                    /* session affinity, or NULL */
+    char set_cookie[GS_ROLLOUT_SET_COOKIE_MAX]; /* the Set-Cookie the canary's answers carry now (""
+                                                   none) */
+    const char *primary_cookie_name;            /* primaryCookieName, or NULL */
+    char primary_set_cookie[GS_ROLLOUT_SET_COOKIE_MAX]; /* the Set-Cookie the primary's answers
+                                                           carry now */
     rollout_mode mode;
     rollout_window win;
     gs_rollout_sprt sprt;

@@ -563,12 +563,14 @@ static int rollout_affinity_rules(rollout_run *r, gs_yaml_stream *s, gs_yaml_nod
     gs_yaml_stream_free(tmp);
     pthread_mutex_lock(&r->live.mu);
     r->live.set_cookie[0] = r->live.primary_set_cookie[0] = '\0';
+    const char *attrs = p->cookie_attrs ? p->cookie_attrs : "";
     if (canary_weight > 0)
-        snprintf(r->live.set_cookie, sizeof(r->live.set_cookie), "%s; Max-Age=%lld", r->cookie,
-                 (long long)p->cookie_max_age);
+        snprintf(r->live.set_cookie, sizeof(r->live.set_cookie), "%s; Max-Age=%lld%s", r->cookie,
+                 (long long)p->cookie_max_age, attrs);
     if (canary_weight > 0 && r->primary_cookie[0])
-        snprintf(r->live.primary_set_cookie, sizeof(r->live.primary_set_cookie), "%s; Max-Age=%lld",
-                 r->primary_cookie, (long long)p->primary_cookie_max_age);
+        snprintf(r->live.primary_set_cookie, sizeof(r->live.primary_set_cookie),
+                 "%s; Max-Age=%lld%s", r->primary_cookie, (long long)p->primary_cookie_max_age,
+                 attrs);
     pthread_mutex_unlock(&r->live.mu);
     return 0;
 }

@@ -40,10 +40,11 @@ static void sticky_emit_quoted(gs_buf *b, const char *v)
     gs_buf_putc(b, '"');
 }
 
-/* A ResponseHeaderModifier adding "Set-Cookie: <cookie>; Max-Age=<max_age>". */
-static void sticky_emit_set_cookie(gs_buf *b, const char *cookie, long long max_age)
+/* A ResponseHeaderModifier adding "Set-Cookie: <cookie>; Max-Age=<max_age><attrs>". */
+static void sticky_emit_set_cookie(gs_buf *b, const char *cookie, long long max_age,
+                                   const char *attrs)
 {
-    char *v = gs_xasprintf("%s; Max-Age=%lld", cookie, max_age);
+    char *v = gs_xasprintf("%s; Max-Age=%lld%s", cookie, max_age, attrs ? attrs : "");
     gs_buf_puts(b, "{type: ResponseHeaderModifier, responseHeaderModifier: {add: [{name: "
                    "Set-Cookie, value: ");
     sticky_emit_quoted(b, v);
@@ -134,7 +135,8 @@ static void sticky_emit_weighted(gs_buf *out, const gs_rollout_plan *p,
             if (sets)
                 sticky_emit_set_cookie(out, sets,
                                        sets == cookie ? (long long)p->cookie_max_age
-                                                      : (long long)p->primary_cookie_max_age);
+                                                      : (long long)p->primary_cookie_max_age,
+                                       p->cookie_attrs);
             gs_buf_puts(out, "]");
         }
         gs_buf_puts(out, "}");
@@ -169,7 +171,7 @@ void gs_rollout_sticky_rules(gs_buf *out, const gs_rollout_plan *p, const gs_yam
             gs_objset_emit_yaml(out, filters->items[i]);
             gs_buf_puts(out, ", ");
         }
-        sticky_emit_set_cookie(out, previous, -1);
+        sticky_emit_set_cookie(out, previous, -1, NULL); /* no attributes: Flagger's own */
         gs_buf_puts(out, "]}, ");
     }
     sticky_emit_weighted(out, p, weighted, running ? cookie : NULL, running ? primary : NULL);

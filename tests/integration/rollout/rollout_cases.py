@@ -22,7 +22,8 @@
 #                                         on the primary, three analyses, promoted
 #   rollout_cases.py GATESIM flagger-sticky DIR  a Flagger Canary with session affinity
 #                                         (stepWeight 30, maxWeight 60): at 30 and 60 every canary
-#                                         answer sets the cookie with its Max-Age and no primary
+#                                         answer sets the cookie with its Max-Age and attributes
+#                                         (httpOnly, path, sameSite) and no primary
 #                                         answer does, a client sending that cookie is answered by
 #                                         the canary alone; after promotion its holders go to the
 #                                         primary and every answer expires the cookie. Its
@@ -314,7 +315,8 @@ def flagger_ab(gatesim, folder):
 
 def cookie_sets(check, setter, other, name, max_age, what):
     """A sessionAffinity check of the split window: every answer of Service |setter| set cookie
-    |name| with Max-Age |max_age|, none of Service |other| did; returns the Set-Cookie value."""
+    |name| with Max-Age |max_age| and the Canary's attributes, none of Service |other| did;
+    returns the Set-Cookie value."""
     if check["result"] != "passed":
         fail("%s: %s" % (what, check["message"]))
     sets, others = check["observed"].split(", ")
@@ -323,7 +325,8 @@ def cookie_sets(check, setter, other, name, max_age, what):
             not others.startswith(other + " 0 of "):
         fail("%s: cookie counts %s" % (what, check["observed"]))
     value = check["message"].split("(Set-Cookie: ")[1].split(")")[0]
-    if not value.startswith(name + "=") or not value.endswith("; Max-Age=%d" % max_age):
+    if not value.startswith(name + "=") or \
+            not value.endswith("; Max-Age=%d; HttpOnly; Path=/; SameSite=Lax" % max_age):
         fail("%s: Set-Cookie %s" % (what, value))
     return value
 

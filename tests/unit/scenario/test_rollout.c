@@ -792,6 +792,70 @@ START_TEST(flagger_primary_cookie)
 }
 END_TEST
 
+/* The cookie attributes of sessionAffinity (domain, httpOnly, partitioned, path, sameSite,
+ * secure) follow Max-Age in both cookies' Set-Cookie, in BuildCookie's order; the previous
+ * cookie's expiry carries none. */
+START_TEST(flagger_cookie_attributes)
+{
+    gs_diags diags = {0};
+    gs_scenario_list list;
+    const gs_scenario_rollout *ro = canary_ok(
+        &list,
+        CANARY_HEAD "  service: {port: 9898, gatewayRefs: [{name: gw}]}\n"
+                    "  analysis:\n    stepWeight: 20\n    interval: 45s\n"
+                    "    sessionAffinity: {cookieName: c, primaryCookieName: pc, secure: true, "
+                    "sameSite: Lax, path: /app, partitioned: true, httpOnly: true, domain: "
+                    "example.com}\n",
+        "", &diags);
+    const char *attrs = "; Domain=example.com; HttpOnly; Partitioned; Path=/app; SameSite=Lax; "
+                        "Secure";
+    ck_assert_str_eq(ro->plan.cookie_attrs, attrs);
+    gs_rollout_plan p = ro->plan;
+    const char *rule = "{backendRefs: [{name: podinfo-primary, port: 9898, weight: 80}, "
+                       "{name: podinfo-canary, port: 9898, weight: 20}]}";
+    gs_yaml_stream *y = NULL;
+    gs_error err = {0};
+    ck_assert_int_eq(gs_yaml_parse_buffer(&y, "rule", rule, strlen(rule), &err), 0);
+    gs_buf b = {0};
+    gs_rollout_sticky_rules(&b, &p, y->docs[0], 20, "c=abc", "pc=xyz", NULL);
+    char *want = gs_xasprintf("\"c=abc; Max-Age=86400%s\"", attrs);
+    ck_assert_ptr_nonnull(strstr(b.data, want));
+    free(want);
+    want = gs_xasprintf("\"pc=xyz; Max-Age=45%s\"", attrs);
+    ck_assert_ptr_nonnull(strstr(b.data, want));
+    free(want);
+    gs_buf_clear(&b);
+    gs_rollout_sticky_rules(&b, &p, y->docs[0], 0, NULL, "pc=xyz", "c=abc");
+    ck_assert_ptr_nonnull(strstr(b.data, "value: \"c=abc; Max-Age=-1\"}"));
+    gs_buf_clear(&b);
+    gs_yaml_stream_free(y);
+    gs_scenario_list_clear(&list);
+    gs_diags_clear(&diags);
+    /* None set: nothing after Max-Age. */
+    ro = canary_ok(&list,
+                   CANARY_HEAD "  service: {port: 9898, gatewayRefs: [{name: gw}]}\n"
+                               "  analysis: {stepWeight: 20, sessionAffinity: {cookieName: c}}\n",
+                   "", &diags);
+    ck_assert_str_eq(ro->plan.cookie_attrs, "");
+    gs_scenario_list_clear(&list);
+    gs_diags_clear(&diags);
+    unsigned failures = 0;
+    failures += !canary_says(CANARY_HEAD "  service: {port: 80, gatewayRefs: [{name: gw}]}\n"
+                                         "  analysis: {stepWeight: 10, sessionAffinity: "
+                                         "{cookieName: c, sameSite: strict}}\n",
+                             PODINFO_BACKENDS, "sameSite: Unsupported value: \"strict\"", false);
+    failures += !canary_says(CANARY_HEAD "  service: {port: 80, gatewayRefs: [{name: gw}]}\n"
+                                         "  analysis: {stepWeight: 10, sessionAffinity: "
+                                         "{cookieName: c, domain: \"a;b\"}}\n",
+                             PODINFO_BACKENDS, "domain: must be a cookie attribute value", false);
+    failures += !canary_says(CANARY_HEAD "  service: {port: 80, gatewayRefs: [{name: gw}]}\n"
+                                         "  analysis: {stepWeight: 10, sessionAffinity: "
+                                         "{cookieName: c, httpOnly: yes please}}\n",
+                             PODINFO_BACKENDS, "httpOnly", false);
+    ck_assert_uint_eq(failures, 0);
+}
+END_TEST
+
 START_TEST(flagger_messages)
 {
     unsigned failures = 0;
@@ -985,6 +1049,7 @@ int main(void)
     tcase_add_test(tc, flagger_route_written_whole);
     tcase_add_test(tc, flagger_session_affinity);
     tcase_add_test(tc, flagger_primary_cookie);
+    tcase_add_test(tc, flagger_cookie_attributes);
     tcase_add_test(tc, flagger_messages);
     tcase_add_test(tc, argo_plan);
     tcase_add_test(tc, argo_messages);
