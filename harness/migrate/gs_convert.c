@@ -387,6 +387,7 @@ static void cv_ssl_redirect(cv_class *k, const gs_ingress *ing, const char *host
 static void cv_ingress(cv_ctx *c, const gs_ingress *ing, const gs_nginx_annots *a)
 {
     cv_class *k = cv_class_of(c, ing, false);
+    bool slash_noted = false;
     for (size_t i = 0; i < ing->spec.n_rules; i++) {
         const gs_ingress_rule *ir = &ing->spec.rules[i];
         if (ir->n_paths == 0)
@@ -400,6 +401,12 @@ static void cv_ingress(cv_ctx *c, const gs_ingress *ing, const gs_nginx_annots *
             if (a->ssl_redirect || a->force_ssl_redirect) {
                 listener = (long)li; /* the HTTP side only redirects */
                 cv_ssl_redirect(k, ing, ir->host.v);
+                if (!a->preserve_trailing_slash && !slash_noted)
+                    cv_note(c, GS_DIAG_NOTE, ing, ing->obj.pos, NULL,
+                            "ingress-nginx's redirect to HTTPS drops a final \"/\" of the URI "
+                            "(http://HOST/a/ -> https://HOST/a) unless preserve-trailing-slash "
+                            "is \"true\"; the RequestRedirect written keeps the path");
+                slash_noted = true;
             }
         } else if (ing->spec.n_tls && ir->host.v && (a->ssl_redirect || a->force_ssl_redirect)) {
             cv_note(c, GS_DIAG_NOTE, ing, ir->pos, NULL,

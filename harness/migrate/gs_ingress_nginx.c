@@ -325,19 +325,24 @@ static void ng_modifier(gs_buf *b, const ng_server *s, const ng_loc *l)
 
 /* ingress-nginx's redirect to HTTPS, done in Lua (redirect_to_https in lua_ingress.lua): on
  * the HTTP port, when a certificate is configured for the host and ssl-redirect is on (the
- * default), or force-ssl-redirect. True when every request of the location is redirected (no
- * HTTPS port to tell apart). */
+ * default), or force-ssl-redirect. The request URI loses a final "/" (its query included:
+ * "/a/" -> "/a", "/" -> "") unless preserve-trailing-slash: $gs_ssl_uri (the map of
+ * gs_ingress_nginx_render). True when every request of the location is redirected (no HTTPS
+ * port to tell apart). */
 static bool ng_ssl_redirect(ng_ctx *c, const ng_server *s, const gs_nginx_annots *a, gs_buf *b)
 {
     if (a == NULL || !((s->cert[0] && a->ssl_redirect) || a->force_ssl_redirect))
         return false;
+    const char *uri = a->preserve_trailing_slash ? "$request_uri" : "$gs_ssl_uri";
     if (c->in->listen_tls == NULL) {
-        gs_buf_puts(b, "            return 308 https://$host$request_uri;\n");
+        gs_buf_printf(b, "            return 308 https://$host%s;\n", uri);
         return true;
     }
-    gs_buf_puts(b, "            if ($scheme = http) {\n"
-                   "                return 308 https://$host$request_uri;\n"
-                   "            }\n");
+    gs_buf_printf(b,
+                  "            if ($scheme = http) {\n"
+                  "                return 308 https://$host%s;\n"
+                  "            }\n",
+                  uri);
     return false;
 }
 
@@ -614,7 +619,10 @@ size_t gs_ingress_nginx_render(const gs_ingress_nginx_in *in, gs_buf *conf, gs_d
                   "    map_hash_bucket_size 128;\n"
                   /* ingress-nginx's use-port-in-redirects is false by default: nginx's own
                    * redirects (a slash appended) name no port */
-                  "    port_in_redirect off;\n",
+                  "    port_in_redirect off;\n"
+                  /* the redirect to HTTPS drops a final slash (ng_ssl_redirect) */
+                  "    map $request_uri $gs_ssl_uri {\n        \"~^(.*)/$\" $1;\n"
+                  "        default $request_uri;\n    }\n",
                   in->main_extra ? in->main_extra : "", w, w, w, w, w, w, w);
     if (c.upstreams.len)
         gs_buf_append(conf, c.upstreams.data, c.upstreams.len);

@@ -70,6 +70,7 @@ static bool annot_one(gs_nginx_annots *a, const char *name, const char *v, const
         {"use-regex", &a->use_regex},
         {"ssl-redirect", &a->ssl_redirect},
         {"force-ssl-redirect", &a->force_ssl_redirect},
+        {"preserve-trailing-slash", &a->preserve_trailing_slash},
         {"canary", &a->canary},
     };
     for (size_t i = 0; i < sizeof bools / sizeof bools[0]; i++)

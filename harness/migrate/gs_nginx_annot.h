@@ -19,6 +19,7 @@ typedef struct gs_nginx_annots {
     const char *app_root;
     bool ssl_redirect;       /* default true: HTTP is redirected when the host has TLS */
     bool force_ssl_redirect; /* redirect even without TLS */
+    bool preserve_trailing_slash; /* the redirect to HTTPS keeps a trailing "/" (default: drops) */
     const char *permanent_redirect;
     int64_t permanent_redirect_code; /* default 301 */
     const char *temporal_redirect;

@@ -971,6 +971,23 @@ static bool diff_same_path(const char *a, const char *b)
     }
 }
 
+/* |loc| with an empty path as "/" ("https://a.example.com" -> "https://a.example.com/"): the
+ * same URI for http and https (RFC 3986 section 6.2.3). */
+static void diff_location_norm(const char *loc, char *out, size_t n)
+{
+    const char *auth = strstr(loc, "://");
+    bool empty = auth && strcspn(auth + 3, "/?#") == strlen(auth + 3);
+    snprintf(out, n, "%s%s", loc, empty ? "/" : "");
+}
+
+static bool diff_same_location(const char *a, const char *b)
+{
+    char na[520], nb[520];
+    diff_location_norm(a, na, sizeof na);
+    diff_location_norm(b, nb, sizeof nb);
+    return strcmp(na, nb) == 0;
+}
+
 /* The differences of one probe's answers, as "status, backend, ..." into |what|. */
 static bool diff_compare(const diff_answer *x, const diff_answer *y, gs_buf *what)
 {
@@ -984,7 +1001,7 @@ static bool diff_compare(const diff_answer *x, const diff_answer *y, gs_buf *wha
         gs_buf_puts(what, "path-seen ");
     else if (strcmp(x->host, y->host) != 0)
         gs_buf_puts(what, "host-seen ");
-    if (strcmp(x->location, y->location) != 0)
+    if (!diff_same_location(x->location, y->location))
         gs_buf_puts(what, "location ");
     if (strcmp(x->cert, y->cert) != 0)
         gs_buf_puts(what, "certificate ");
@@ -1168,6 +1185,15 @@ static const struct {
                                 "if clients rely on it, add an Exact match of PATH with a "
                                 "RequestRedirect (statusCode 301) to PATH/; or write the Ingress "
                                 "path without its trailing slash"},
+    [GS_DIFF_HTTPS_SLASH] =
+        {"https-redirect-slash", "ingress-nginx's HTTPS redirect drops the trailing slash",
+         "ingress-nginx's redirect from HTTP to HTTPS (ssl-redirect) removes a final \"/\" of "
+         "the request URI unless the Ingress sets preserve-trailing-slash: \"true\" "
+         "(lua_ingress.lua); a RequestRedirect keeps the path as it is",
+         "if clients depend on it, an Exact match of PATH/ on the HTTP listener with a "
+         "RequestRedirect (scheme https, path ReplaceFullPath PATH, statusCode 308); or set "
+         "preserve-trailing-slash: \"true\" on the Ingress before migrating, to see that "
+         "nothing depends on the old answer"},
     [GS_DIFF_VHOST] = {"upstream-host", "Host seen by the backend",
                        "the backend receives another Host header (upstream-vhost)",
                        "a URLRewrite filter with hostname set to the upstream-vhost value (what "
@@ -1219,6 +1245,16 @@ static bool diff_regex_kind(diff_kind k)
            k == DIFF_K_REGEX_UPPER;
 }
 
+/* Both redirect to https, ingress-nginx (|x|) to the other side's Location without its final
+ * "/" ("https://h/a" for "https://h/a/"; "https://h" for "https://h/"). */
+static bool diff_https_slash(const diff_answer *x, const diff_answer *y)
+{
+    size_t xl = strlen(x->location), yl = strlen(y->location);
+    return x->status >= 300 && x->status < 400 && x->status == y->status &&
+           strncmp(x->location, "https://", 8) == 0 && yl == xl + 1 &&
+           y->location[xl] == '/' && strncmp(x->location, y->location, xl) == 0;
+}
+
 /* The cause of a difference of a single probe whose answers differ in |what|. */
 static diff_cause diff_cause_of(const diff_probe *p, const diff_answer *x, const diff_answer *y,
                                 const char *what)
@@ -1256,6 +1292,8 @@ static diff_cause diff_cause_of(const diff_probe *p, const diff_answer *x, const
     if ((x->status == 301 || x->status == 308) && ll > pl && x->location[ll - 1] == '/' &&
         strncmp(x->location + ll - 1 - pl, p->path, pl) == 0)
         return GS_DIFF_SLASH_REDIRECT;
+    if (diff_https_slash(x, y))
+        return GS_DIFF_HTTPS_SLASH;
     if (strstr(what, "path-seen"))
         return strchr(p->rewrite, '$') ? GS_DIFF_CAPTURE : GS_DIFF_REWRITE;
     if (strstr(what, "host-seen"))
@@ -1358,6 +1396,14 @@ static void diff_fix_for(const diff_probe *p, const diff_answer *x, const diff_a
                       "on %s, an Exact match of \"%s\" with a RequestRedirect (path "
                       "ReplaceFullPath \"%s/\", statusCode %d)",
                       p->host, p->path, p->path, x->status);
+        break;
+    case GS_DIFF_HTTPS_SLASH:
+        gs_buf_printf(b,
+                      "on %s, an Exact match of \"%s\" on the HTTP listener with a "
+                      "RequestRedirect (scheme https, path ReplaceFullPath \"%.*s\", statusCode "
+                      "%d), if clients depend on ingress-nginx's %s",
+                      p->host, p->path, (int)(strlen(p->path) > 1 ? strlen(p->path) - 1 : 1),
+                      p->path, x->status, x->location);
         break;
     case GS_DIFF_VHOST:
         gs_buf_printf(b, "a URLRewrite with hostname \"%s\" on the rule of %s on %s", x->host, lit,

@@ -165,6 +165,15 @@ has(err, "tls-cover.yaml:17:5: note: Ingress default/blog: no tls entry of the I
     "www.other.org or has a certificate covering it: ingress-nginx serves it over HTTPS with "
     "its self-signed fake certificate", "tls-cover uncovered host note")
 
+# the redirect to HTTPS: ingress-nginx drops a final "/", the RequestRedirect keeps it
+rc, out, err = convert("diff/tls.yaml")
+check(rc == 0, "diff/tls.yaml: exit %d\n%s" % (rc, err))
+has(err, "tls.yaml:5:1: note: Ingress default/shop: ingress-nginx's redirect to HTTPS drops a "
+    "final \"/\" of the URI", "trailing slash note")
+rc, out, err = convert("diff/tls-preserve.yaml")
+check(rc == 0 and "drops a final" not in err and "not modelled" not in err,
+      "preserve-trailing-slash: exit %d\n%s" % (rc, err))
+
 # ---- errors ----
 bad = os.path.join(tmp, "bad.yaml")
 with open(bad, "w") as f:

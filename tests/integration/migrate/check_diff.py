@@ -321,9 +321,27 @@ def main():
            "same GET http://gs-unknown.invalid/\n    ingress-nginx: 404\n    builtin: 404")
 
     # HTTPS on both sides: ingress-nginx serves the Ingress's TLS Secret and redirects HTTP with
-    # 308; the conversion's HTTPS listener serves the same certificate: no difference
+    # 308; the conversion's HTTPS listener serves the same certificate. One difference: the
+    # redirect of ingress-nginx drops a final "/" (https://shop.example.com for / is the same
+    # URI as .../, RFC 3986, so not a difference)
     p = diff("--no-normalization", "tls.yaml")
+    expect(p, 1, "1 answered differently by ingress-nginx and builtin, 1 cause",
+           "same GET http://shop.example.com/\n"
+           "    ingress-nginx: 308 Location https://shop.example.com\n"
+           "    builtin: 308 Location https://shop.example.com/\n",
+           "DIFF GET http://shop.example.com/cart/\n"
+           "    ingress-nginx: 308 Location https://shop.example.com/cart\n"
+           "    builtin: 308 Location https://shop.example.com/cart/\n    differs in: location\n"
+           "    fix: on shop.example.com, an Exact match of \"/cart/\" on the HTTP listener with a "
+           "RequestRedirect (scheme https, path ReplaceFullPath \"/cart\", statusCode 308)")
+    in_group(p, "ingress-nginx's HTTPS redirect drops the trailing slash (1 probe)",
+             "or set preserve-trailing-slash: \"true\" on the Ingress",
+             ["http://shop.example.com/cart/\n"])
+    # with preserve-trailing-slash ingress-nginx keeps it: no difference
+    p = diff("--no-normalization", "tls-preserve.yaml")
     expect(p, 0, "0 answered differently",
+           "same GET http://shop.example.com/cart/\n"
+           "    ingress-nginx: 308 Location https://shop.example.com/cart/\n",
            "same GET https://shop.example.com/cart\n"
            "    ingress-nginx: 200 [certificate *.example.com] from default/cart "
            "(saw shop.example.com/cart)\n"
@@ -354,15 +372,17 @@ def main():
 
     # a tls entry without hosts: ingress-nginx serves blog.example.com, which only a rule names,
     # with the Secret whose certificate covers it (a SAN), and redirects its HTTP; gatesim
-    # convert writes the same HTTPS listener and redirect: no difference
+    # convert writes the same HTTPS listener and redirect: only the trailing slash differs
     p = diff("--no-normalization", "tls-san.yaml")
-    expect(p, 0, "0 answered differently",
+    expect(p, 1, "1 answered differently",
            "same GET https://blog.example.com/posts\n"
            "    ingress-nginx: 200 [certificate *.example.com] from default/posts "
            "(saw blog.example.com/posts)\n"
            "    builtin: 200 [certificate *.example.com] from default/posts",
            "same GET http://blog.example.com/posts\n"
            "    ingress-nginx: 308 Location https://blog.example.com/posts\n")
+    in_group(p, "ingress-nginx's HTTPS redirect drops the trailing slash (1 probe)",
+             "preserve-trailing-slash", ["http://blog.example.com/posts/\n"])
     expected_group(p, ["https://gs-unknown.invalid/"])
     # a migration serving the host on HTTP only: there ingress-nginx served real routes under a
     # real certificate, so the HTTPS probes are counted differences, not expected ones

@@ -143,7 +143,7 @@ START_TEST(ingress_nginx_locations)
     free(web);
     /* TLS for the host (ssl-redirect defaults to true): HTTP answers 308 */
     has(server_of(conf, "secure.example.com"),
-        "location \"/\" {\n            return 308 https://$host$request_uri;");
+        "location \"/\" {\n            return 308 https://$host$gs_ssl_uri;");
     char *rw = server_text(conf, "rw.example.com");
     has(rw, "if ($uri = /) {\n            return 302 $scheme://$http_host/app1;\n        }");
     has(rw, "location ~* \"^/something(/|$)(.*)\" {\n"
@@ -193,7 +193,8 @@ static const char https_ingresses[] =
     "  - host: c.example.com\n    http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: s, port: {number: 80}}}}]}\n"
     "  - host: d.other.org\n    http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: s, port: {number: 80}}}}]}\n"
     "  - host: n.example.com\n    http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: s, port: {number: 80}}}}]}\n"
-    "---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: e, namespace: ns}\n"
+    "---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: e\n  namespace: ns\n"
+    "  annotations: {nginx.ingress.kubernetes.io/preserve-trailing-slash: \"true\"}\n"
     "spec:\n  rules:\n"
     "  - host: e.example.com\n    http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: s, port: {number: 80}}}}]}\n"
     "  - host: x.w.example.com\n    http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: s, port: {number: 80}}}}]}\n"
@@ -260,9 +261,15 @@ START_TEST(ingress_nginx_https)
                    "        ssl_certificate /w/certs/default.crt;");
     char *a = server_text(conf.data, "a.example.com");
     has(a, "location \"/\" {\n            if ($scheme = http) {\n"
-           "                return 308 https://$host$request_uri;\n            }\n"
+           "                return 308 https://$host$gs_ssl_uri;\n            }\n"
            "            proxy_set_header Host $host;");
     free(a);
+    /* the redirect drops a final "/" of the URI (a map), unless preserve-trailing-slash */
+    has(conf.data, "map $request_uri $gs_ssl_uri {\n        \"~^(.*)/$\" $1;\n"
+                   "        default $request_uri;\n    }\n");
+    char *x = server_text(conf.data, "x.w.example.com");
+    has(x, "return 308 https://$host$request_uri;");
+    free(x);
     gs_buf_clear(&conf);
     gs_buf_clear(&yaml);
     gs_diags_clear(&notes);
