@@ -27,6 +27,8 @@
 #   cli_cases.py GATESIM exit-line    the gateway's exit line is a sentence of the non-zero counts
 #   cli_cases.py GATESIM bench-output bench writes its result with --output-file; -o FILE and
 #                                     --output FILE still work, with a deprecation warning
+#   cli_cases.py GATESIM ci-workflow  docs/ci.md's GitHub Actions compare step, run as the runner
+#                                     runs it, fails on a regression and passes without one
 import http.client
 import http.server
 import json
@@ -583,6 +585,59 @@ def case_bench_output():
     print("ok: bench --output-file; -o and --output warn and still write the file")
 
 
+def bench_doc(path, rps):
+    """A bench result with one case of 5 rounds at about |rps| req/s."""
+    rounds = [{"rps": rps * (1 + k / 100.0), "p50": 1.0, "p99": 2.0 + k / 100.0, "errors": 0}
+              for k in range(5)]
+    with open(path, "w") as f:
+        json.dump({"kind": "gatesim-bench", "cases": [{"name": "h1", "rounds": rounds}]}, f)
+
+
+def case_ci_workflow():
+    """The nightly workflow of docs/ci.md gates on gatesim compare: its compare step, run with the
+    shell GitHub Actions uses for it (bash -e without a shell: key, bash -eo pipefail with
+    shell: bash), exits non-zero on a 20% throughput loss and writes the job summary, and
+    passes on an unchanged result."""
+    import yaml
+    with open(os.path.join(HERE, "..", "..", "..", "docs", "ci.md")) as f:
+        block = re.search(r"```yaml\n(.*?)```", f.read(), re.S)
+    if block is None:
+        fail("docs/ci.md has no yaml block")
+    steps = [s for s in yaml.safe_load(block.group(1))["jobs"]["bench"]["steps"]
+             if "gatesim compare" in s.get("run", "")]
+    if len(steps) != 1:
+        fail("docs/ci.md's workflow has %d compare steps" % len(steps))
+    step = steps[0]
+    shells = {None: ["bash", "-e"], "bash": ["bash", "--noprofile", "--norc", "-eo", "pipefail"]}
+    if step.get("shell") not in shells:
+        fail("the compare step's shell %r is not one this test knows" % step.get("shell"))
+    with tempfile.TemporaryDirectory() as d:
+        os.makedirs(os.path.join(d, "build", "harness", "cli"))
+        os.symlink(os.path.abspath(GATESIM), os.path.join(d, "build", "harness", "cli", "gatesim"))
+        os.mkdir(os.path.join(d, "baseline"))
+        bench_doc(os.path.join(d, "baseline", "result.json"), 10000)
+        script = os.path.join(d, "step.sh")
+        with open(script, "w") as f:
+            f.write(step["run"])
+        summary = os.path.join(d, "summary.md")
+        env = dict(os.environ, GITHUB_STEP_SUMMARY=summary)
+        for rps, want_fail in ((8000, True), (10000, False)):
+            bench_doc(os.path.join(d, "result.json"), rps)
+            open(summary, "w").close()
+            p = subprocess.run(shells[step.get("shell")] + [script], cwd=d, env=env,
+                               capture_output=True, text=True, timeout=60)
+            with open(summary) as f:
+                md = f.read()
+            if (p.returncode != 0) != want_fail:
+                fail("the compare step exited %d on a %s result (shell %r):\n%s%s" %
+                     (p.returncode, "regressed" if want_fail else "unchanged",
+                      step.get("shell"), p.stdout, p.stderr))
+            if ("**REGRESSION**" in md) != want_fail or "gatesim compare" not in md:
+                fail("the job summary of a %s result:\n%s" %
+                     ("regressed" if want_fail else "unchanged", md))
+    print("ok: docs/ci.md's compare step fails the job on a regression and passes without one")
+
+
 def latency_ticks(html):
     """The axis labels of each latency chart in |html|, one list per chart."""
     charts = re.findall(r'<svg class="chart latency".*?</svg>', html)
@@ -634,6 +689,7 @@ CASES = {
     "step-reports": case_step_reports,
     "exit-line": case_exit_line,
     "bench-output": case_bench_output,
+    "ci-workflow": case_ci_workflow,
     "messages": case_messages,
     "explain-ci": case_explain_ci,
     "flags": case_flags,
