@@ -152,28 +152,36 @@ void gs_gw_upstream_tls_free_all(gs_gw_upstream *u)
     u->tls = NULL;
 }
 
-struct bufferevent *gs_gw_upstream_tls_bev(gs_gw_upstream *u, const upstream_pool *p, int fd,
-                                           bool h2)
+/* A bufferevent starting the TLS handshake of |ssl| (freed on failure) on connected |fd|, with
+ * SNI |hostname| when set. A backend that closes without close_notify is no error: that ends a
+ * read-until-close body, or a layer-4 direction. */
+static struct bufferevent *tls_connecting_bev(gs_gw_upstream *u, SSL *ssl, const char *hostname,
+                                              int fd)
 {
-    SSL *ssl = SSL_new(p->tls->ctx);
-    if (ssl == NULL)
-        return NULL;
-    if (p->tls->hostname)
-        SSL_set_tlsext_host_name(ssl, p->tls->hostname);
-    static const unsigned char alpn_h2[] = "\x02h2", alpn_h1[] = "\x08http/1.1";
-    if (h2)
-        SSL_set_alpn_protos(ssl, alpn_h2, sizeof(alpn_h2) - 1);
-    else
-        SSL_set_alpn_protos(ssl, alpn_h1, sizeof(alpn_h1) - 1);
+    if (hostname)
+        SSL_set_tlsext_host_name(ssl, hostname);
     struct bufferevent *bev = bufferevent_openssl_socket_new(
         u->base, fd, ssl, BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE);
     if (bev == NULL) {
         SSL_free(ssl);
         return NULL;
     }
-    /* A backend that closes without close_notify ends a read-until-close body, not an error. */
     bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
     return bev;
+}
+
+struct bufferevent *gs_gw_upstream_tls_bev(gs_gw_upstream *u, const upstream_pool *p, int fd,
+                                           bool h2)
+{
+    SSL *ssl = SSL_new(p->tls->ctx);
+    if (ssl == NULL)
+        return NULL;
+    static const unsigned char alpn_h2[] = "\x02h2", alpn_h1[] = "\x08http/1.1";
+    if (h2)
+        SSL_set_alpn_protos(ssl, alpn_h2, sizeof(alpn_h2) - 1);
+    else
+        SSL_set_alpn_protos(ssl, alpn_h1, sizeof(alpn_h1) - 1);
+    return tls_connecting_bev(u, ssl, p->tls->hostname, fd);
 }
 
 struct bufferevent *gs_gw_upstream_tls_l4_bev(gs_gw_upstream *u, const gs_rt_backend_tls *cfg,
@@ -183,20 +191,11 @@ struct bufferevent *gs_gw_upstream_tls_l4_bev(gs_gw_upstream *u, const gs_rt_bac
     SSL *ssl = t ? SSL_new(t->ctx) : NULL;
     if (ssl == NULL)
         return NULL;
-    if (t->hostname)
-        SSL_set_tlsext_host_name(ssl, t->hostname);
 #ifdef SSL_OP_IGNORE_UNEXPECTED_EOF
     /* A backend's close without close_notify ends its direction like a TCP EOF (OpenSSL 3
-     * would report an error, libevent then drop what it had not delivered). */
+     * would report an error, libevent then drop what it had not delivered; before OpenSSL 3,
+     * libevent's dirty-shutdown handling does it). */
     SSL_set_options(ssl, SSL_OP_IGNORE_UNEXPECTED_EOF);
 #endif
-    struct bufferevent *bev = bufferevent_openssl_socket_new(
-        u->base, fd, ssl, BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE);
-    if (bev == NULL) {
-        SSL_free(ssl);
-        return NULL;
-    }
-    /* (and for OpenSSL before 3, libevent's own dirty-shutdown handling) */
-    bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
-    return bev;
+    return tls_connecting_bev(u, ssl, t->hostname, fd);
 }

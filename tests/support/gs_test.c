@@ -4,6 +4,7 @@
 
 #include "gs_alloc.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,17 @@
 __attribute__((constructor)) static void gs_test_default_timeout(void)
 {
     setenv("CK_DEFAULT_TIMEOUT", "120", 0);
+}
+
+void gs_test_ref_check(const gs_test_ref *rows, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        double err = fabs(rows[i].got - rows[i].want);
+        double scale = fabs(rows[i].want) > 0 ? fabs(rows[i].want) : 1.0;
+        ck_assert_msg(err <= rows[i].rel_tol * scale,
+                      "%s: got %.17g, reference %.17g (rel err %.3g)", rows[i].expr, rows[i].got,
+                      rows[i].want, err / scale);
+    }
 }
 
 int gs_test_run(Suite *suite)

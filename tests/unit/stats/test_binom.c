@@ -8,24 +8,9 @@
 #include <math.h>
 #include <stdio.h>
 
-typedef struct ref_row {
-    double got, want, rel_tol;
-    const char *scipy;
-} ref_row;
-
-static void ref_check(const ref_row *rows, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        double err = fabs(rows[i].got - rows[i].want);
-        double scale = fabs(rows[i].want) > 0 ? fabs(rows[i].want) : 1.0;
-        ck_assert_msg(err <= rows[i].rel_tol * scale, "%s: got %.17g, scipy %.17g (rel err %.3g)",
-                      rows[i].scipy, rows[i].got, rows[i].want, err / scale);
-    }
-}
-
 START_TEST(binom_matches_scipy)
 {
-    const ref_row rows[] = {
+    const gs_test_ref rows[] = {
         {gs_binom_logpmf(3, 10, 0.3), -1.321151277766889, 1e-13, "stats.binom.logpmf(3, 10, 0.3)"},
         {gs_binom_cdf(20, 100, 0.3), 0.016462853241869382, 1e-11, "stats.binom.cdf(20, 100, 0.3)"},
         {gs_binom_sf_ge(40, 100, 0.3), 0.020988576003924744, 1e-11, "stats.binom.sf(39, 100, 0.3)"},
@@ -68,7 +53,7 @@ START_TEST(binom_matches_scipy)
         {gs_binom_test(120, 100000, 0.001), 0.050764218176617436, 1e-10,
          "stats.binomtest(120, 100000, 0.001).pvalue"},
     };
-    ref_check(rows, sizeof(rows) / sizeof(rows[0]));
+    gs_test_ref_check(rows, sizeof(rows) / sizeof(rows[0]));
 }
 END_TEST
 
@@ -76,7 +61,7 @@ START_TEST(wilson_matches_scipy)
 {
     double lo, hi;
     gs_binom_wilson(2851, 3000, 0.001, &lo, &hi);
-    const ref_row rows[] = {
+    const gs_test_ref rows[] = {
         {lo, 0.93558511472200123, 1e-12,
          "stats.binomtest(2851, 3000, 0.95).proportion_ci(confidence_level=0.999, "
          "method='wilson').low"},
@@ -84,22 +69,22 @@ START_TEST(wilson_matches_scipy)
          "stats.binomtest(2851, 3000, 0.95).proportion_ci(confidence_level=0.999, "
          "method='wilson').high"},
     };
-    ref_check(rows, 2);
+    gs_test_ref_check(rows, 2);
     gs_binom_wilson(3, 20, 0.05, &lo, &hi);
-    const ref_row rows2[] = {
+    const gs_test_ref rows2[] = {
         {lo, 0.052368745896216623, 1e-12,
          "stats.binomtest(3, 20, 0.5).proportion_ci(confidence_level=0.95, method='wilson').low"},
         {hi, 0.36041886474075691, 1e-12,
          "stats.binomtest(3, 20, 0.5).proportion_ci(confidence_level=0.95, method='wilson').high"},
     };
-    ref_check(rows2, 2);
+    gs_test_ref_check(rows2, 2);
     gs_binom_wilson(0, 20, 0.05, &lo, &hi);
     ck_assert(lo == 0.0);
-    const ref_row rows3[] = {
+    const gs_test_ref rows3[] = {
         {hi, 0.16112515805281935, 1e-12,
          "stats.binomtest(0, 20, 0.5).proportion_ci(confidence_level=0.95, method='wilson').high"},
     };
-    ref_check(rows3, 1);
+    gs_test_ref_check(rows3, 1);
     gs_binom_wilson(0, 0, 0.05, &lo, &hi);
     ck_assert(lo == 0.0 && hi == 1.0);
 }

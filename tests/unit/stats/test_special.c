@@ -8,24 +8,9 @@
 #include <math.h>
 #include <stdio.h>
 
-typedef struct ref_row {
-    double got, want, rel_tol;
-    const char *scipy;
-} ref_row;
-
-static void ref_check(const ref_row *rows, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        double err = fabs(rows[i].got - rows[i].want);
-        double scale = fabs(rows[i].want) > 0 ? fabs(rows[i].want) : 1.0;
-        ck_assert_msg(err <= rows[i].rel_tol * scale, "%s: got %.17g, scipy %.17g (rel err %.3g)",
-                      rows[i].scipy, rows[i].got, rows[i].want, err / scale);
-    }
-}
-
 START_TEST(special_matches_scipy)
 {
-    const ref_row rows[] = {
+    const gs_test_ref rows[] = {
         {gs_special_betainc(2.5, 3.5, 0.3), 0.29675298929566613, 1e-12,
          "special.betainc(2.5, 3.5, 0.3)"},
         {gs_special_betainc(1500.0, 3501.0, 0.3), 0.50533485700910774, 1e-11,
@@ -66,7 +51,7 @@ START_TEST(special_matches_scipy)
         {gs_special_ncx2_sf(5.0, 1, 0.5), 0.064761356782838578, 1e-10,
          "stats.ncx2.sf(5.0, 1, 0.5)"},
     };
-    ref_check(rows, sizeof(rows) / sizeof(rows[0]));
+    gs_test_ref_check(rows, sizeof(rows) / sizeof(rows[0]));
 }
 END_TEST
 

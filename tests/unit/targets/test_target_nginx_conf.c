@@ -157,20 +157,30 @@ static void write_all(const gs_nginx_conf_out *r, const char *js_path, const cha
     ck_assert_int_eq(gs_target_child_write_file(conf, r->conf.data, r->conf.len, &err), 0);
 }
 
+/* Loads the route set tests/data/targets/nginx/SET.yaml (it must be valid) and computes its
+ * control state, whose route table the renderer takes. */
+static gs_control *load_set(const char *set, gs_model **m)
+{
+    char rel[128];
+    snprintf(rel, sizeof(rel), "targets/nginx/%s.yaml", set);
+    gs_model_new(m);
+    gs_error err = {0};
+    gs_load_options lo = {0};
+    ck_assert_msg(gs_model_load_path(*m, gs_test_data(rel), &lo, &err) == 0, "%s: %s", set,
+                  err.msg);
+    ck_assert_msg((*m)->diags.nerrors == 0, "%s: invalid objects", set);
+    gs_control *c = NULL;
+    gs_control_new(&c, NULL);
+    ck_assert_msg(gs_control_compute(c, *m, &err) == 0, "%s: %s", set, err.msg);
+    return c;
+}
+
 START_TEST(test_route_set)
 {
     const char *set = route_sets[_i];
-    char rel[128];
-    snprintf(rel, sizeof(rel), "targets/nginx/%s.yaml", set);
     gs_model *m = NULL;
-    gs_model_new(&m);
+    gs_control *c = load_set(set, &m);
     gs_error err = {0};
-    gs_load_options lo = {0};
-    ck_assert_int_eq(gs_model_load_path(m, gs_test_data(rel), &lo, &err), 0);
-    ck_assert_msg(m->diags.nerrors == 0, "%s: invalid objects", set);
-    gs_control *c = NULL;
-    gs_control_new(&c, NULL);
-    ck_assert_int_eq(gs_control_compute(c, m, &err), 0);
     const gs_route_table *table = gs_control_table(c);
     ck_assert_uint_gt(gs_route_table_port_count(table), 0);
 
@@ -246,16 +256,9 @@ END_TEST
 START_TEST(test_njs_missing)
 {
     for (int k = 0; k < 2; k++) {
-        char rel[128];
-        snprintf(rel, sizeof(rel), "targets/nginx/%s.yaml", k ? "matches" : "hosts-paths");
         gs_model *m = NULL;
-        gs_model_new(&m);
+        gs_control *c = load_set(k ? "matches" : "hosts-paths", &m);
         gs_error err = {0};
-        gs_load_options lo = {0};
-        ck_assert_int_eq(gs_model_load_path(m, gs_test_data(rel), &lo, &err), 0);
-        gs_control *c = NULL;
-        gs_control_new(&c, NULL);
-        ck_assert_int_eq(gs_control_compute(c, m, &err), 0);
         uint16_t bound[4] = {18080, 18081, 18082, 18083};
         gs_nginx_conf_in in = {.table = gs_control_table(c),
                                .bound_ports = bound,
@@ -288,16 +291,9 @@ END_TEST
 START_TEST(test_stream_missing)
 {
     for (int k = 0; k < 2; k++) {
-        char rel[128];
-        snprintf(rel, sizeof(rel), "targets/nginx/%s.yaml", k ? "l4" : "hosts-paths");
         gs_model *m = NULL;
-        gs_model_new(&m);
+        gs_control *c = load_set(k ? "l4" : "hosts-paths", &m);
         gs_error err = {0};
-        gs_load_options lo = {0};
-        ck_assert_int_eq(gs_model_load_path(m, gs_test_data(rel), &lo, &err), 0);
-        gs_control *c = NULL;
-        gs_control_new(&c, NULL);
-        ck_assert_int_eq(gs_control_compute(c, m, &err), 0);
         uint16_t bound[4] = {18080, 18081, 18082, 18083};
         gs_nginx_conf_in in = {.table = gs_control_table(c),
                                .bound_ports = bound,
