@@ -14,6 +14,7 @@ after and before it and in upper case; a migration that made an expression a cas
 search is found by exactly those probes, which the literal start alone does not catch. No nginx
 or echo process may outlive a run.
 """
+import json
 import os
 import subprocess
 import sys
@@ -169,8 +170,32 @@ def regex():
              [f"GET http://{a}/api/v0/gs-probe\n", f"GET http://{a}/API/V0\n"])
 
 
+def grpc_step():
+    """The same in a scenario's diff step: alike on builtin and nginx; the migration's causes."""
+    report = os.path.join(WORK_ROOT, "grpc-step")
+    proc = subprocess.run([GATESIM, "run", os.path.join(DATA, "grpc-step.yaml"), "--report-dir",
+                           report, "--seed", "7"], stdin=subprocess.DEVNULL, capture_output=True,
+                          text=True, timeout=600, env=ENV)
+    left = left_behind()
+    if left:
+        fail(f"processes left behind: {left}", proc)
+    try:
+        with open(os.path.join(report, "results.json")) as f:
+            res = json.load(f)
+    except OSError:
+        fail(f"grpc-step.yaml: no results (exit {proc.returncode})", proc)
+    steps = res["scenarios"][0]["steps"]
+    verdicts = [[(c["result"], c["message"]) for c in st["checks"]] for st in steps]
+    want = [[("passed", "0 probes answered differently")],
+            [("passed", "4 probes under grpc-method"), ("passed", "1 probe under header-match"),
+             ("passed", "1 probe under weighted-split"), ("passed", "0 probes under other causes")]]
+    if proc.returncode != 0 or verdicts != want:
+        fail(f"grpc-step.yaml: exit {proc.returncode}, checks {verdicts}", proc)
+
+
 def main():
     grpc()
+    grpc_step()
     grpc_tls()
     regex()
     # input without any route or Ingress
