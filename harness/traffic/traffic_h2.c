@@ -24,12 +24,14 @@ static traffic_req *h2_req(nghttp2_session *s, int32_t stream_id)
 /* Fires when a HEADERS frame starts: is it the response head or the trailer section? */
 static int on_h2_begin_headers(nghttp2_session *s, const nghttp2_frame *frame, void *user)
 {
-    (void)user;
+    traffic_conn *c = user;
+    c->h2_hdr_req = NULL;
     if (frame->hd.type != NGHTTP2_HEADERS)
         return 0;
     traffic_req *r = h2_req(s, frame->hd.stream_id);
     if (r != NULL)
         r->in_trailers = r->head_done;
+    c->h2_hdr_req = r;
     return 0;
 }
 
@@ -40,11 +42,14 @@ static int on_h2_header(nghttp2_session *s, const nghttp2_frame *frame, const ui
                         void *user)
 {
     (void)flags;
+    (void)s;
     traffic_conn *c = user;
-    if (frame->hd.type != NGHTTP2_HEADERS)
-        return 0;
-    traffic_req *r = h2_req(s, frame->hd.stream_id);
-    if (r == NULL)
+    /* the fields of one HEADERS frame come between its begin callback and its end, so the
+     * request found there is theirs, unless it finished meanwhile (a timeout between two
+     * reads of one header block) and its slot went to another stream */
+    traffic_req *r = c->h2_hdr_req;
+    if (frame->hd.type != NGHTTP2_HEADERS || r == NULL || !r->in_use ||
+        r->stream_id != frame->hd.stream_id)
         return 0;
     if (namelen == 7 && memcmp(name, ":status", 7) == 0) {
         int st = 0;
@@ -57,6 +62,8 @@ static int on_h2_header(nghttp2_session *s, const nghttp2_frame *frame, const ui
     }
     if (!r->in_trailers && r->status < 200)
         return 0; /* fields of an interim (1xx) response */
+    if (c->w->run->cfg.on_response == NULL && !GS_TRAFFIC_HEADER_READ(namelen))
+        return 0; /* nobody reads this one (server, date, content-type, ...) */
     gs_traffic_req_header(c, r, (const char *)name, namelen, (const char *)value, valuelen,
                           r->in_trailers);
     return 0;
@@ -154,6 +161,7 @@ static int h2_on_open(traffic_conn *c)
     if (rc != 0)
         return -1;
     c->h2_goaway = false;
+    c->h2_hdr_req = NULL;
     const gs_traffic_config *cfg = &c->w->run->cfg;
     nghttp2_settings_entry iv[] = {
         {NGHTTP2_SETTINGS_ENABLE_PUSH, 0},

@@ -143,6 +143,9 @@ struct traffic_conn {
     /* HTTP/2 */
     nghttp2_session *h2;
     bool h2_goaway;
+    /* the request of the HEADERS frame being read (its fields arrive one callback each), or
+     * NULL: looked up once per frame, not once per field */
+    struct traffic_req *h2_hdr_req;
     /* UDP: the socket's own read event (bufferevent's read path drops ICMP errors silently) */
     struct event *udp_read_ev;
     /* layer-4 TLS: the server certificate of the current socket ("" before the handshake) */

@@ -141,6 +141,35 @@ START_TEST(grpc_echo_message)
 }
 END_TEST
 
+/* Without a callback (gatesim load) the HTTP/2 client reads only the fields the result needs
+ * (x-gatesim-backend, grpc-status, grpc-message) and skips the others: the same counts. */
+START_TEST(h2_fields_read_without_a_callback)
+{
+    gs_traffic_config cfg;
+    config(&cfg, GS_TRAFFIC_H2C, "/x", 40);
+    cfg.streams = 8;
+    gs_traffic_header h = {"X-Echo-Set-Header", "X-Answer: 42"}; /* one more field to skip */
+    cfg.headers = &h;
+    cfg.num_headers = 1;
+    gs_traffic_result *r = NULL;
+    gs_error err;
+    ck_assert_int_eq(gs_traffic_run(&cfg, &r, &err), 0);
+    ck_assert_uint_eq(gs_traffic_counts_get(&r->statuses, "200"), 40);
+    ck_assert_uint_eq(gs_traffic_counts_get(&r->backends, "team-a/app"), 40);
+    ck_assert_uint_eq(gs_traffic_counts_get(&r->replicas, "team-a/app/r1"), 40);
+    gs_traffic_result_free(r);
+
+    config(&cfg, GS_TRAFFIC_GRPC, NULL, 20);
+    cfg.grpc_service = "shop.v1.Cart";
+    cfg.grpc_method = "Get";
+    cfg.streams = 4;
+    ck_assert_int_eq(gs_traffic_run(&cfg, &r, &err), 0);
+    ck_assert_uint_eq(gs_traffic_counts_get(&r->grpc_statuses, "0"), 20); /* from trailers */
+    ck_assert_uint_eq(gs_traffic_counts_get(&r->replicas, "team-a/app/r1"), 20);
+    gs_traffic_result_free(r);
+}
+END_TEST
+
 START_TEST(statuses_and_delays)
 {
     gs_traffic_config cfg;
@@ -331,6 +360,7 @@ static Suite *echo_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, http1_and_h2c_echo);
     tcase_add_test(tc, grpc_echo_message);
+    tcase_add_test(tc, h2_fields_read_without_a_callback);
     tcase_add_test(tc, statuses_and_delays);
     tcase_add_test(tc, coordinated_omission_is_corrected);
     tcase_add_test(tc, injected_resets);
