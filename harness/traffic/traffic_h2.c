@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #define H2_WINDOW (1 << 24)
 
@@ -263,6 +264,26 @@ static void h2_on_eof(traffic_conn *c)
     (void)c; /* HTTP/2 needs no EOF to delimit anything */
 }
 
+/* Sends the frames gathered by a flush straight to a plain socket when nothing else waits to go
+ * (no output buffer chain allocated, filled, written with writev and freed per write); what the
+ * kernel does not take, and everything on TLS, goes to the output buffer, which the connection
+ * writes as usual. Returns 0 or -1 (out of memory). */
+static int h2_send(traffic_conn *c, const char *data, size_t len)
+{
+    struct evbuffer *out = bufferevent_get_output(c->bev);
+    if (!c->w->run->cfg.tls && c->state == TRAFFIC_CONN_READY && evbuffer_get_length(out) == 0) {
+        ssize_t n = send(bufferevent_getfd(c->bev), data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n == (ssize_t)len)
+            return 0;
+        if (n > 0) { /* a partial write: the rest waits for the socket */
+            data += n;
+            len -= (size_t)n;
+        }
+        /* n < 0: EAGAIN, or an error the buffered write meets again and reports as usual */
+    }
+    return evbuffer_add(out, data, len);
+}
+
 gs_traffic_error gs_traffic_h2_flush(traffic_conn *c)
 {
     if (c->h2 == NULL)
@@ -279,8 +300,8 @@ gs_traffic_error gs_traffic_h2_flush(traffic_conn *c)
             break;
         gs_buf_append(pending, data, (size_t)n);
     }
-    if (pending->len > 0)
-        evbuffer_add(bufferevent_get_output(c->bev), pending->data, pending->len);
+    if (pending->len > 0 && h2_send(c, pending->data, pending->len) != 0)
+        return GS_TRAFFIC_ERR_PROTOCOL; /* out of memory */
     if (!nghttp2_session_want_read(c->h2) && !nghttp2_session_want_write(c->h2) && !c->want_close) {
         c->want_close = true;
         c->close_error = GS_TRAFFIC_ERR_RESET;
