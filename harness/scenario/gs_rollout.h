@@ -196,6 +196,9 @@ typedef enum gs_rollout_sprt_verdict {
 void gs_rollout_sprt_init(gs_rollout_sprt *s, double p0, double p1, double alpha, double beta);
 gs_rollout_sprt_verdict gs_rollout_sprt_add(gs_rollout_sprt *s, bool canary);
 
+/* Appends |v| as a double-quoted YAML scalar ('"' and '\\' escaped). */
+void gs_rollout_emit_quoted(gs_buf *b, const char *v);
+
 /* Flagger's session-affinity rules (analysis.sessionAffinity; getSessionAffinityRouteRules in
  * its Gateway API router) around |weighted|, the weighted rule with its weights written, as a
  * YAML flow sequence appended to |out|: at a non-zero |canary_weight| a rule sending requests

@@ -251,60 +251,61 @@ int gs_rollout_headers_removed(rollout_run *r, const char *end, size_t n, gs_err
 
 /* ---- session affinity: the cookies and the clients holding them ---- */
 
-/* After weight |to| was verified on window |win|: at a non-zero weight every canary answer set
- * the run's cookie and no primary answer did, and a client sending the cookie a canary answer
- * set sticks to the canary (a probe stream, judged like a weight of 100); at weight 0 a client
- * holding the previous cookie goes to the primary and every answer expires the cookie. */
-static int rollout_affinity_canary(rollout_run *r, const char *label, unsigned to,
-                                   const rollout_window *win, gs_error *err)
+/* What the split window saw of one cookie: the Service whose answers must set it (|n_set| of
+ * its |n| answers set it, exactly as written, |want|; "" at weight 0: none may) and the other
+ * Service (|n_other_set| of its |n_other| answers set it; none may). */
+typedef struct affinity_sets {
+    const char *title; /* "session cookie", "primary session cookie" */
+    const char *cookie_name, *want, *seen;
+    const char *svc, *word, *other_svc, *other_word; /* Services, and "canary"/"primary" */
+    uint64_t n_set, n, n_other_set, n_other;
+} affinity_sets;
+
+/* Records the rollout.sessionAffinity check of |k| and its timeline point; halts the rollout
+ * when it failed. Returns whether it passed. */
+static bool rollout_affinity_sets(rollout_run *r, const char *label, unsigned to,
+                                  const affinity_sets *k, bool ok)
 {
-    const gs_rollout_plan *p = r->plan;
+    gs_results_check *c =
+        gs_rollout_record(r, "rollout.sessionAffinity", ok ? GS_RESULT_PASSED : GS_RESULT_FAILED);
+    if (k->want[0])
+        gs_results_set(&c->expected, "every %s answer sets \"%s\", no %s answer sets %s", k->svc,
+                       k->want, k->other_svc, k->cookie_name);
+    else
+        gs_results_set(&c->expected, "no answer sets %s (written only at a non-zero weight)",
+                       k->cookie_name);
+    gs_results_set(&c->observed, "%s %llu of %llu, %s %llu of %llu", k->svc,
+                   (unsigned long long)k->n_set, (unsigned long long)k->n, k->other_svc,
+                   (unsigned long long)k->n_other_set, (unsigned long long)k->n_other);
+    gs_results_set(&c->message,
+                   "%s: %s: %llu of %llu %s answers set it (Set-Cookie: %s), %llu of %llu %s "
+                   "answers set %s",
+                   label, k->title, (unsigned long long)k->n_set, (unsigned long long)k->n, k->word,
+                   k->seen[0] ? k->seen : "none seen", (unsigned long long)k->n_other_set,
+                   (unsigned long long)k->n_other, k->other_word, k->cookie_name);
+    int64_t now = gs_now_ns();
+    gs_rollout_point(r, label, "sessionAffinity", ok ? "verified" : "halted", to, NULL, 0, now,
+                     now);
+    if (!ok)
+        r->st.outcome = GS_ROLLOUT_HALTED;
+    return ok;
+}
+
+/* A client sending |held| (a Set-Cookie value or "name=value"; it sends name=value, what a
+ * browser sends back) is answered as a weight of |to| says (it went |from| before), a probe
+ * stream judged with the run's alpha and power; with |expired|, every answer must set that
+ * (checked after the split). */
+static int rollout_affinity_holder(rollout_run *r, const char *label, const char *held,
+                                   unsigned from, unsigned to, const char *expired, gs_error *err)
+{
     char cookie[160];
+    snprintf(cookie, sizeof(cookie), "%.*s", (int)strcspn(held, ";"), held);
     gs_rollout_header_match m = {.name = "Cookie", .type = GS_ROLLOUT_MATCH_EXACT, .value = cookie};
     gs_rollout_action holder = {.kind = GS_ROLLOUT_SET_HEADER_ROUTE, .matches = &m, .n_matches = 1};
-    rollout_probe_opts o = {.kind = "rollout.sessionAffinity"};
-    if (to > 0) {
-        bool ok =
-            win->canary > 0 && win->canary_cookie_exact == win->canary && win->stable_cookie == 0;
-        gs_results_check *c = gs_rollout_record(r, "rollout.sessionAffinity",
-                                                ok ? GS_RESULT_PASSED : GS_RESULT_FAILED);
-        gs_results_set(&c->expected, "every %s answer sets \"%s\", no %s answer sets %s", p->canary,
-                       r->live.set_cookie, p->stable, p->cookie_name);
-        gs_results_set(&c->observed, "%s %llu of %llu, %s %llu of %llu", p->canary,
-                       (unsigned long long)win->canary_cookie_exact,
-                       (unsigned long long)win->canary, p->stable,
-                       (unsigned long long)win->stable_cookie, (unsigned long long)win->stable);
-        gs_results_set(&c->message,
-                       "%s: session cookie: %llu of %llu canary answers set it (Set-Cookie: %s), "
-                       "%llu of %llu primary answers set %s",
-                       label, (unsigned long long)win->canary_cookie_exact,
-                       (unsigned long long)win->canary,
-                       win->seen_cookie[0] ? win->seen_cookie : "none seen",
-                       (unsigned long long)win->stable_cookie, (unsigned long long)win->stable,
-                       p->cookie_name);
-        int64_t now = gs_now_ns();
-        gs_rollout_point(r, label, "sessionAffinity", ok ? "verified" : "halted", to, NULL, 0, now,
-                         now);
-        if (!ok) {
-            r->st.outcome = GS_ROLLOUT_HALTED;
-            return 0;
-        }
-        /* What a browser sends back: the cookie's name=value, from a canary answer. */
-        snprintf(cookie, sizeof(cookie), "%.*s", (int)strcspn(win->seen_cookie, ";"),
-                 win->seen_cookie);
-        char *what = gs_xasprintf("%s: a client holding %s", label, cookie);
-        int rc = rollout_probe_shift(r, what, &holder, to, 100, gs_now_ns(), &o, err);
-        free(what);
-        return rc;
-    }
-    if (r->previous_cookie[0] == '\0')
-        return 0;
-    snprintf(cookie, sizeof(cookie), "%s", r->previous_cookie);
-    char *expired = gs_xasprintf("%s; Max-Age=-1", cookie);
-    o.set_cookie = expired;
+    rollout_probe_opts o = {.kind = "rollout.sessionAffinity", .set_cookie = expired};
     char *what = gs_xasprintf("%s: a client holding %s", label, cookie);
-    int rc = rollout_probe_shift(r, what, &holder, 100, 0, gs_now_ns(), &o, err);
-    if (rc == 0 && r->st.outcome != GS_ROLLOUT_HALTED) {
+    int rc = rollout_probe_shift(r, what, &holder, from, to, gs_now_ns(), &o, err);
+    if (rc == 0 && expired && r->st.outcome != GS_ROLLOUT_HALTED) {
         bool ok = o.answered > 0 && o.set_cookie_seen == o.answered;
         gs_results_check *c = gs_rollout_record(r, "rollout.sessionAffinity",
                                                 ok ? GS_RESULT_PASSED : GS_RESULT_FAILED);
@@ -318,6 +319,40 @@ static int rollout_affinity_canary(rollout_run *r, const char *label, unsigned t
             r->st.outcome = GS_ROLLOUT_HALTED;
     }
     free(what);
+    return rc;
+}
+
+/* The canary's cookie after weight |to| was verified on window |win|: at a non-zero weight
+ * every canary answer set the run's cookie and no primary answer did, and a client sending the
+ * cookie a canary answer set sticks to the canary (judged like a weight of 100); at weight 0 a
+ * client holding the previous cookie goes to the primary and every answer expires the cookie. */
+static int rollout_affinity_canary(rollout_run *r, const char *label, unsigned to,
+                                   const rollout_window *win, gs_error *err)
+{
+    const gs_rollout_plan *p = r->plan;
+    if (to > 0) {
+        affinity_sets k = {.title = "session cookie",
+                           .cookie_name = p->cookie_name,
+                           .want = r->live.set_cookie,
+                           .seen = win->seen_cookie,
+                           .svc = p->canary,
+                           .word = "canary",
+                           .other_svc = p->stable,
+                           .other_word = "primary",
+                           .n_set = win->canary_cookie_exact,
+                           .n = win->canary,
+                           .n_other_set = win->stable_cookie,
+                           .n_other = win->stable};
+        bool ok =
+            win->canary > 0 && win->canary_cookie_exact == win->canary && win->stable_cookie == 0;
+        if (!rollout_affinity_sets(r, label, to, &k, ok))
+            return 0;
+        return rollout_affinity_holder(r, label, win->seen_cookie, to, 100, NULL, err);
+    }
+    if (r->previous_cookie[0] == '\0')
+        return 0;
+    char *expired = gs_xasprintf("%s; Max-Age=-1", r->previous_cookie);
+    int rc = rollout_affinity_holder(r, label, r->previous_cookie, 100, 0, expired, err);
     free(expired);
     return rc;
 }
@@ -333,50 +368,28 @@ static int rollout_affinity_primary(rollout_run *r, const char *label, unsigned 
     const gs_rollout_plan *p = r->plan;
     if (r->primary_cookie[0] == '\0')
         return 0;
+    affinity_sets k = {.title = "primary session cookie",
+                       .cookie_name = p->primary_cookie_name,
+                       .want = to > 0 ? r->live.primary_set_cookie : "",
+                       .seen = win->seen_primary_cookie,
+                       .svc = p->stable,
+                       .word = "primary",
+                       .other_svc = p->canary,
+                       .other_word = "canary",
+                       .n_set =
+                           to > 0 ? win->stable_primary_cookie_exact : win->stable_primary_cookie,
+                       .n = win->stable,
+                       .n_other_set = win->canary_primary_cookie,
+                       .n_other = win->canary};
     bool ok =
         win->canary_primary_cookie == 0 &&
         (to > 0 ? (win->stable > 0 || to == 100) && win->stable_primary_cookie_exact == win->stable
                 : win->stable_primary_cookie == 0);
-    gs_results_check *c =
-        gs_rollout_record(r, "rollout.sessionAffinity", ok ? GS_RESULT_PASSED : GS_RESULT_FAILED);
-    if (to > 0)
-        gs_results_set(&c->expected, "every %s answer sets \"%s\", no %s answer sets %s", p->stable,
-                       r->live.primary_set_cookie, p->canary, p->primary_cookie_name);
-    else
-        gs_results_set(&c->expected, "no answer sets %s (written only at a non-zero weight)",
-                       p->primary_cookie_name);
-    gs_results_set(&c->observed, "%s %llu of %llu, %s %llu of %llu", p->stable,
-                   (unsigned long long)(to > 0 ? win->stable_primary_cookie_exact
-                                               : win->stable_primary_cookie),
-                   (unsigned long long)win->stable, p->canary,
-                   (unsigned long long)win->canary_primary_cookie, (unsigned long long)win->canary);
-    gs_results_set(&c->message,
-                   "%s: primary session cookie: %llu of %llu primary answers set it (Set-Cookie: "
-                   "%s), %llu of %llu canary answers set %s",
-                   label, (unsigned long long)win->stable_primary_cookie,
-                   (unsigned long long)win->stable,
-                   win->seen_primary_cookie[0] ? win->seen_primary_cookie : "none seen",
-                   (unsigned long long)win->canary_primary_cookie, (unsigned long long)win->canary,
-                   p->primary_cookie_name);
-    int64_t now = gs_now_ns();
-    gs_rollout_point(r, label, "sessionAffinity", ok ? "verified" : "halted", to, NULL, 0, now,
-                     now);
-    if (!ok) {
-        r->st.outcome = GS_ROLLOUT_HALTED;
+    if (!rollout_affinity_sets(r, label, to, &k, ok))
         return 0;
-    }
-    /* What a browser sends back: name=value, from a primary answer while a canary runs. */
     const char *held =
         to > 0 && win->seen_primary_cookie[0] ? win->seen_primary_cookie : r->primary_cookie;
-    char cookie[160];
-    snprintf(cookie, sizeof(cookie), "%.*s", (int)strcspn(held, ";"), held);
-    gs_rollout_header_match m = {.name = "Cookie", .type = GS_ROLLOUT_MATCH_EXACT, .value = cookie};
-    gs_rollout_action holder = {.kind = GS_ROLLOUT_SET_HEADER_ROUTE, .matches = &m, .n_matches = 1};
-    rollout_probe_opts o = {.kind = "rollout.sessionAffinity"};
-    char *what = gs_xasprintf("%s: a client holding %s", label, cookie);
-    int rc = rollout_probe_shift(r, what, &holder, to, 0, gs_now_ns(), &o, err);
-    free(what);
-    return rc;
+    return rollout_affinity_holder(r, label, held, to, 0, NULL, err);
 }
 
 /* After weight |to| was verified on window |win|: the canary's cookie and, with

@@ -297,17 +297,6 @@ static void rollout_drop_managed(gs_yaml_node *route, const gs_rollout_plan *p)
     rules->nitems = kept;
 }
 
-static void rollout_emit_quoted(gs_buf *b, const char *v)
-{
-    gs_buf_putc(b, '"');
-    for (; *v; v++) {
-        if (*v == '"' || *v == '\\')
-            gs_buf_putc(b, '\\');
-        gs_buf_putc(b, *v);
-    }
-    gs_buf_putc(b, '"');
-}
-
 /* The header matches of |a| as the plugin writes them: exact as Exact, prefix as the
  * RegularExpression "<prefix>.*", regex as RegularExpression. */
 static void rollout_emit_header_matches(gs_buf *b, const gs_rollout_action *a)
@@ -317,10 +306,10 @@ static void rollout_emit_header_matches(gs_buf *b, const gs_rollout_action *a)
         const gs_rollout_header_match *m = &a->matches[i];
         gs_buf_printf(b, "%s{type: %s, name: ", i ? ", " : "",
                       m->type == GS_ROLLOUT_MATCH_EXACT ? "Exact" : "RegularExpression");
-        rollout_emit_quoted(b, m->name);
+        gs_rollout_emit_quoted(b, m->name);
         gs_buf_puts(b, ", value: ");
         char *v = gs_xasprintf("%s%s", m->value, m->type == GS_ROLLOUT_MATCH_PREFIX ? ".*" : "");
-        rollout_emit_quoted(b, v);
+        gs_rollout_emit_quoted(b, v);
         free(v);
         gs_buf_puts(b, "}");
     }
@@ -337,7 +326,7 @@ static void rollout_header_rule(gs_buf *b, const rollout_run *r, const gs_rollou
 {
     const gs_rollout_plan *p = r->plan;
     gs_buf_puts(b, "{name: ");
-    rollout_emit_quoted(b, name);
+    gs_rollout_emit_quoted(b, name);
     const gs_yaml_node *matches = gs_yaml_get(src, "matches");
     if (matches && matches->kind == GS_YAML_SEQUENCE && matches->nitems) {
         gs_buf_puts(b, ", matches: [");
@@ -366,7 +355,7 @@ static void rollout_header_rule(gs_buf *b, const rollout_run *r, const gs_rollou
         gs_objset_emit_yaml(b, filters);
     }
     gs_buf_puts(b, ", backendRefs: [{group: \"\", kind: Service, name: ");
-    rollout_emit_quoted(b, p->canary_name);
+    gs_rollout_emit_quoted(b, p->canary_name);
     const gs_yaml_node *refs = gs_yaml_get(src, "backendRefs");
     rollout_emit_canary_ref_tail(b, p, refs);
     gs_buf_puts(b, "}]}");
@@ -382,7 +371,7 @@ static void rollout_mirror_rule(gs_buf *b, const rollout_run *r, const gs_rollou
     static const char *const path_types[] = {"Exact", "PathPrefix", "RegularExpression"};
     const gs_rollout_plan *p = r->plan;
     gs_buf_puts(b, "{name: ");
-    rollout_emit_quoted(b, name);
+    gs_rollout_emit_quoted(b, name);
     gs_buf_puts(b, ", matches: [");
     for (size_t i = 0; i < a->n_mirror; i++) {
         const gs_rollout_mirror_match *m = &a->mirror[i];
@@ -390,13 +379,13 @@ static void rollout_mirror_rule(gs_buf *b, const rollout_run *r, const gs_rollou
         gs_buf_puts(b, i ? ", {" : "{");
         if (m->path) {
             gs_buf_printf(b, "path: {type: %s, value: ", path_types[m->path_type]);
-            rollout_emit_quoted(b, m->path);
+            gs_rollout_emit_quoted(b, m->path);
             gs_buf_puts(b, "}");
             sep = ", ";
         }
         if (m->method) {
             gs_buf_printf(b, "%smethod: ", sep);
-            rollout_emit_quoted(b, m->method);
+            gs_rollout_emit_quoted(b, m->method);
             sep = ", ";
         }
         if (m->n_headers) {
@@ -413,7 +402,7 @@ static void rollout_mirror_rule(gs_buf *b, const rollout_run *r, const gs_rollou
         gs_buf_puts(b, ", ");
     }
     gs_buf_puts(b, "{type: RequestMirror, requestMirror: {backendRef: {name: ");
-    rollout_emit_quoted(b, p->canary_name);
+    gs_rollout_emit_quoted(b, p->canary_name);
     const gs_yaml_node *refs = gs_yaml_get(src, "backendRefs");
     rollout_emit_canary_ref_tail(b, p, refs);
     gs_buf_puts(b, "}");

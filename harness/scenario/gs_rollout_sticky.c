@@ -29,7 +29,7 @@ static size_t sticky_emit_pairs(gs_buf *b, const gs_yaml_node *m, const char *co
     return n;
 }
 
-static void sticky_emit_quoted(gs_buf *b, const char *v)
+void gs_rollout_emit_quoted(gs_buf *b, const char *v)
 {
     gs_buf_putc(b, '"');
     for (; *v; v++) {
@@ -47,7 +47,7 @@ static void sticky_emit_set_cookie(gs_buf *b, const char *cookie, long long max_
     char *v = gs_xasprintf("%s; Max-Age=%lld%s", cookie, max_age, attrs ? attrs : "");
     gs_buf_puts(b, "{type: ResponseHeaderModifier, responseHeaderModifier: {add: [{name: "
                    "Set-Cookie, value: ");
-    sticky_emit_quoted(b, v);
+    gs_rollout_emit_quoted(b, v);
     gs_buf_puts(b, "}]}}");
     free(v);
 }
@@ -67,7 +67,7 @@ static void sticky_emit_matches(gs_buf *b, const gs_yaml_node *rule, const char 
         size_t w = n ? sticky_emit_pairs(b, matches->items[i], skip, 0) : 0;
         gs_buf_printf(b,
                       "%sheaders: [{type: RegularExpression, name: Cookie, value: ", w ? ", " : "");
-        sticky_emit_quoted(b, value);
+        gs_rollout_emit_quoted(b, value);
         gs_buf_puts(b, "}]}");
     }
     gs_buf_puts(b, "]");
