@@ -248,6 +248,7 @@ typedef struct diff_probe {
     diff_kind kind;
     bool regex_host;   /* ingress-nginx serves the host's paths as ~* regular expressions */
     bool char_prefix;  /* from an ImplementationSpecific path (a character prefix in nginx) */
+    bool wildcard_deep; /* a host two labels under an Ingress's wildcard ("*.foo.com") */
     char written[480]; /* the path as the configuration wrote it ("" for / and unknown hosts) */
     char rewrite[256]; /* the rewrite-target of the Ingress it comes from, or "" */
 } diff_probe;
@@ -258,6 +259,7 @@ typedef struct diff_probes {
     /* what the probes added now come from */
     bool weighting; /* they are (or meet) a split */
     bool char_prefix;
+    bool wildcard_deep;
     bool no_normalization;
     bool https;
     bool from_routes;
@@ -287,6 +289,7 @@ static void diff_probe_add(diff_probes *ps, const char *host, const char *path, 
     p->from_routes = ps->from_routes;
     p->grpc = ps->grpc;
     p->char_prefix = ps->char_prefix;
+    p->wildcard_deep = ps->wildcard_deep;
     snprintf(p->host, sizeof p->host, "%s", host);
     snprintf(p->path, sizeof p->path, "%s", path);
     snprintf(p->header, sizeof p->header, "%s", header);
@@ -412,6 +415,28 @@ static void diff_https_probes(const gs_model *m, diff_probes *ps, const char *ru
 static void diff_regex_probes(diff_probes *ps, const char *host, const char *re,
                               const char *header);
 
+/* The neighbours of a wildcard host ("*.foo.com"): a name two labels under it
+ * (gs-probe.gs-probe.foo.com), which ingress-nginx's server_name regex (one label,
+ * buildServerName) leaves to its default server and Gateway API's wildcard covers, with each
+ * path's literal start and /; and the bare suffix (foo.com), which neither covers. */
+static void diff_wildcard_probes(diff_probes *ps, const gs_ingress_rule *rule)
+{
+    char deep[256], lit[480];
+    snprintf(deep, sizeof deep, "gs-probe.gs-probe%s", rule->host.v + 1);
+    ps->wildcard_deep = true;
+    for (size_t p = 0; p < rule->n_paths; p++) {
+        const char *path = rule->paths[p].path.v;
+        diff_literal(path && path[0] ? path : "/", lit, sizeof lit);
+        ps->written = path;
+        diff_probe_add(ps, deep, lit, "", DIFF_K_PATH);
+        ps->written = NULL;
+    }
+    diff_probe_add(ps, deep, "/", "", DIFF_K_ROOT);
+    ps->wildcard_deep = false;
+    if (rule->host.v[1] == '.' && rule->host.v[2])
+        diff_probe_add(ps, rule->host.v + 2, "/", "", DIFF_K_ROOT);
+}
+
 static void diff_make_probes(const gs_model *m, diff_probes *ps)
 {
     char regex_hosts[DIFF_MAX_HOSTS][256]; /* hosts whose locations are regular expressions */
@@ -449,6 +474,8 @@ static void diff_make_probes(const gs_model *m, diff_probes *ps)
             }
             ps->rewrite = NULL;
             diff_probe_add(ps, host, "/", "", DIFF_K_ROOT);
+            if (rule->host.v && rule->host.v[0] == '*')
+                diff_wildcard_probes(ps, rule);
         }
         gs_nginx_annots_clear(&a);
     }
@@ -1198,6 +1225,14 @@ static const struct {
                        "the backend receives another Host header (upstream-vhost)",
                        "a URLRewrite filter with hostname set to the upstream-vhost value (what "
                        "gatesim convert writes)"},
+    [GS_DIFF_WILDCARD] =
+        {"wildcard-depth", "wildcard host depth",
+         "ingress-nginx writes a wildcard host *.foo.com as a server_name regular expression "
+         "of exactly one label (buildServerName), so a.b.foo.com reaches its default server; a "
+         "Gateway API wildcard hostname covers any number of labels",
+         "none in the hostnames: a wildcard cannot be limited to one label. If names two "
+         "labels deep must not reach these routes, list the one-label hosts instead of the "
+         "wildcard, or give the deeper names a route of their own"},
     [GS_DIFF_TLS] =
         {"https", "HTTPS listener or certificate",
          "the host is served over HTTPS with another certificate, or not at all (the "
@@ -1296,6 +1331,8 @@ static diff_cause diff_cause_of(const diff_probe *p, const diff_answer *x, const
         return GS_DIFF_HTTPS_SLASH;
     if (strstr(what, "path-seen"))
         return strchr(p->rewrite, '$') ? GS_DIFF_CAPTURE : GS_DIFF_REWRITE;
+    if (p->wildcard_deep && diff_status_or_backend(what))
+        return GS_DIFF_WILDCARD;
     if (strstr(what, "host-seen"))
         return GS_DIFF_VHOST;
     if (strstr(what, "location") || (x->status >= 300 && x->status < 400) ||
@@ -1396,6 +1433,13 @@ static void diff_fix_for(const diff_probe *p, const diff_answer *x, const diff_a
                       "on %s, an Exact match of \"%s\" with a RequestRedirect (path "
                       "ReplaceFullPath \"%s/\", statusCode %d)",
                       p->host, p->path, p->path, x->status);
+        break;
+    case GS_DIFF_WILDCARD:
+        gs_buf_printf(b,
+                      "%s is two labels under the wildcard: ingress-nginx answers %s %d%s%s; "
+                      "if it must, give %s a route of its own with that answer",
+                      p->host, p->path, x->status, strcmp(x->backend, "none") ? " from " : "",
+                      strcmp(x->backend, "none") ? x->backend : " (its default server)", p->host);
         break;
     case GS_DIFF_HTTPS_SLASH:
         gs_buf_printf(b,

@@ -29,6 +29,7 @@ typedef enum gs_diff_cause {
     GS_DIFF_SLASH_REDIRECT,
     GS_DIFF_HTTPS_SLASH,
     GS_DIFF_VHOST,
+    GS_DIFF_WILDCARD,
     GS_DIFF_TLS,
     GS_DIFF_FAKE_CERT,
     GS_DIFF_NORMALIZE,

@@ -370,6 +370,22 @@ def main():
                  "/cart", "/cart/gs-probe", "/cart/", "/cartx", "/CART/gs-probe", "/CART", "/",
                  "/gs-probe", "/x")])
 
+    # a wildcard host: ingress-nginx's covers one label, Gateway API's any number
+    p = diff("-q", "--no-normalization", "wildcard.yaml")
+    expect(p, 1, "1 answered differently by ingress-nginx and builtin, 1 cause",
+           "DIFF GET http://gs-probe.gs-probe.example.com/app\n    ingress-nginx: 404\n"
+           "    builtin: 200 from default/app (saw gs-probe.gs-probe.example.com/app)\n"
+           "    differs in: status backend\n"
+           "    fix: gs-probe.gs-probe.example.com is two labels under the wildcard: "
+           "ingress-nginx answers /app 404 (its default server)")
+    in_group(p, "wildcard host depth (1 probe)", "a wildcard cannot be limited to one label",
+             ["http://gs-probe.gs-probe.example.com/app\n"])
+    p = diff("--no-normalization", "wildcard.yaml")
+    expect(p, 1, "same GET http://example.com/\n    ingress-nginx: 404\n    builtin: 404\n",
+           "same GET http://gs-probe.example.com/app\n"
+           "    ingress-nginx: 200 from default/app (saw gs-probe.example.com/app)\n",
+           "same GET http://gs-probe.gs-probe.example.com/\n    ingress-nginx: 404\n")
+
     # a tls entry without hosts: ingress-nginx serves blog.example.com, which only a rule names,
     # with the Secret whose certificate covers it (a SAN), and redirects its HTTP; gatesim
     # convert writes the same HTTPS listener and redirect: only the trailing slash differs
