@@ -217,6 +217,21 @@ static const gs_rt_cert *exchange_client_cert(const gs_gw_exchange *ex)
     return ex->res.listener ? ex->res.listener->backend_client_cert : NULL;
 }
 
+/* True when an Upgrade value (a comma-separated list of protocols) names websocket. */
+static bool exchange_upgrade_is_websocket(const char *upgrade)
+{
+    for (const char *p = upgrade; *p;) {
+        while (*p == ' ' || *p == '\t' || *p == ',')
+            p++;
+        size_t n = strcspn(p, " \t,/");
+        if (n == 9 && strncasecmp(p, "websocket", 9) == 0)
+            return true;
+        p += n;
+        p += strcspn(p, ",");
+    }
+    return false;
+}
+
 static bool exchange_backend_h2(const gs_rt_backend *b, bool grpc)
 {
     return grpc || (b->app_protocol && strcmp(b->app_protocol, "kubernetes.io/h2c") == 0);
@@ -629,6 +644,16 @@ static void exchange_try(gs_gw_exchange *ex)
         return;
     }
     bool h2 = exchange_backend_h2(b, ex->grpc);
+    if (h2 && req->upgrade && exchange_upgrade_is_websocket(req->upgrade)) {
+        /* Neither an HTTP/1.1 Upgrade nor an extended CONNECT goes to an HTTP/2 backend
+         * (extended CONNECT upstream is not implemented): an ordinary GET would only give the
+         * client an answer that is not a WebSocket. */
+        exchange_answer(ex, 502, GRPC_UNAVAILABLE,
+                        "WebSocket to an HTTP/2 backend (appProtocol kubernetes.io/h2c) is not "
+                        "implemented: the gateway does not send extended CONNECT (RFC 8441) "
+                        "upstream");
+        return;
+    }
     if (h2 && req->upgrade) { /* no upgrade over HTTP/2 upstreams: an ordinary request */
         free(req->upgrade);
         req->upgrade = NULL;
