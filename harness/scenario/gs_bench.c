@@ -11,7 +11,10 @@
 #include "gs_time.h"
 #include "gs_workdir.h"
 
+#include <event2/event.h>
 #include <math.h>
+#include <nghttp2/nghttp2.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -434,9 +437,13 @@ static void bench_write_environment(gs_json *j, const gs_bench_config *cfg)
         gs_json_string(j, buf);
     else
         gs_json_null(j);
+    /* the libraries as loaded at run time, not the headers of the build */
     gs_json_key(j, "libevent");
-    bench_first_line("pkg-config --modversion libevent 2>/dev/null", buf, sizeof(buf));
-    gs_json_string(j, buf);
+    gs_json_string(j, event_get_version());
+    gs_json_key(j, "openssl");
+    gs_json_string(j, OpenSSL_version(OPENSSL_VERSION));
+    gs_json_key(j, "nghttp2");
+    gs_json_string(j, nghttp2_version(0)->version_str);
     gs_json_object_end(j);
 }
 

@@ -63,6 +63,10 @@ void gs_bench_target_after(const bench_deploy *d, const gs_proc_usage *before, b
 /* Fills the load figures of |out| from a traffic result. */
 void gs_bench_round_from_result(bench_round *out, const gs_traffic_result *r);
 
+/* The median of |v| (sorted in place): the middle value, or the mean of the two middle ones
+ * for an even |n|; 0 for none. */
+double gs_bench_median(double *v, size_t n);
+
 /* Runs route case |k| (k->routes > 0) once, round |round|, on the deployed target |d| whose
  * listener is |url|, leaving the target with the case's objects (d->base_applied false).
  * Returns 0 or a negative GS_ERR_* with a message. */

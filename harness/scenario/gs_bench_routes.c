@@ -160,6 +160,14 @@ static int compare_ms(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+double gs_bench_median(double *v, size_t n)
+{
+    if (n == 0)
+        return 0;
+    qsort(v, n, sizeof(v[0]), compare_ms);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
 /* Route propagation, |k->probes| times: the case's routes plus one new route (a path nothing
  * else matches, so it answers 404 until the new configuration serves it), from the start of
  * the apply to the first 200 on the new path, probed back to back. */
@@ -189,8 +197,7 @@ static int measure_propagation(bench_deploy *d, const gs_traffic_url *url, const
     }
     if (rc != 0 || n == 0)
         return rc;
-    qsort(ms, n, sizeof(ms[0]), compare_ms);
-    out->propagation_ms = ms[n / 2];
+    out->propagation_ms = gs_bench_median(ms, n); /* sorts |ms| */
     out->propagation_max_ms = ms[n - 1];
     return 0;
 }

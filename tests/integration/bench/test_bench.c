@@ -25,6 +25,9 @@ static void expect_clean(const gs_json_value *v, size_t ncases, unsigned rounds)
     const gs_json_value *env = gs_json_get(v, "environment");
     ck_assert(gs_json_get_number(env, "cores", 0) >= 1);
     ck_assert_str_ne(gs_json_get_string(env, "kernel", ""), "");
+    static const char *const libs[] = {"libevent", "openssl", "nghttp2"};
+    for (size_t k = 0; k < sizeof(libs) / sizeof(libs[0]); k++)
+        ck_assert_msg(strlen(gs_json_get_string(env, libs[k], "")) >= 3, "environment.%s", libs[k]);
     const gs_json_value *cases = gs_json_get(v, "cases");
     ck_assert_uint_eq(cases->len, ncases);
     for (size_t c = 0; c < cases->len; c++) {

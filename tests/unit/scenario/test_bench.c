@@ -5,6 +5,7 @@
  * fixed rates, nightly is both, quick keeps a schedule under 2 minutes and covers the three
  * protocols, route-scale grows the route count with propagation probes, churn churns. */
 #include "gs_bench.h"
+#include "gs_bench_priv.h"
 #include "gs_test.h"
 #include "gs_time.h"
 
@@ -155,6 +156,18 @@ START_TEST(profile_file_route_fields)
 }
 END_TEST
 
+/* propagationMs is the median of a round's probes, also for an even number of them. */
+START_TEST(median_of_probes)
+{
+    double odd[] = {30, 10, 20}, even[] = {40, 10, 30, 20}, one[] = {7};
+    ck_assert(gs_bench_median(odd, 3) == 20);
+    ck_assert(odd[0] == 10 && odd[2] == 30); /* sorted: the max is the last */
+    ck_assert(gs_bench_median(even, 4) == 25);
+    ck_assert(gs_bench_median(one, 1) == 7);
+    ck_assert(gs_bench_median(NULL, 0) == 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("scenario/bench");
@@ -164,6 +177,7 @@ int main(void)
     tcase_add_test(tc, quick_fits_two_minutes);
     tcase_add_test(tc, route_scale_and_churn);
     tcase_add_test(tc, profile_file_route_fields);
+    tcase_add_test(tc, median_of_probes);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
 }
