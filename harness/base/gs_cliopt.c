@@ -175,3 +175,25 @@ int gs_cliopt_usage_error(const char *cmd, const char *fmt, ...)
     va_end(ap);
     return 2;
 }
+
+volatile sig_atomic_t gs_cliopt_cancelled;
+
+static void on_cliopt_cancel(int sig)
+{
+    (void)sig;
+    gs_cliopt_cancelled = 1;
+}
+
+void gs_cliopt_cancel_begin(gs_cliopt_cancel *c)
+{
+    struct sigaction sa = {0};
+    sa.sa_handler = on_cliopt_cancel;
+    sigaction(SIGINT, &sa, &c->old_int);
+    sigaction(SIGTERM, &sa, &c->old_term);
+}
+
+void gs_cliopt_cancel_end(gs_cliopt_cancel *c)
+{
+    sigaction(SIGINT, &c->old_int, NULL);
+    sigaction(SIGTERM, &c->old_term, NULL);
+}

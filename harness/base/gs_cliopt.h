@@ -8,6 +8,7 @@
 #define GS_CLIOPT_H
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -102,5 +103,15 @@ int gs_cliopt_refused(const char *cmd, const char *bad, int bad_opt, const struc
  * 2, the usage exit code. */
 int gs_cliopt_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* Ctrl-C (SIGINT) and SIGTERM during a run a command reports on when stopped (load, bench):
+ * between gs_cliopt_cancel_begin and gs_cliopt_cancel_end they set gs_cliopt_cancelled, the
+ * run's cancel flag, instead of killing the process; _end puts the previous handlers back. */
+extern volatile sig_atomic_t gs_cliopt_cancelled;
+typedef struct gs_cliopt_cancel {
+    struct sigaction old_int, old_term;
+} gs_cliopt_cancel;
+void gs_cliopt_cancel_begin(gs_cliopt_cancel *c);
+void gs_cliopt_cancel_end(gs_cliopt_cancel *c);
 
 #endif

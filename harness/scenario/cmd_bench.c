@@ -26,14 +26,6 @@
 const char gs_cmd_bench_summary[] = "benchmark a target with a named profile; results for compare";
 int gs_cmd_bench(int argc, char **argv);
 
-static volatile sig_atomic_t bench_cancel;
-
-static void on_bench_signal(int sig)
-{
-    (void)sig;
-    bench_cancel = 1;
-}
-
 static void bench_usage(FILE *out)
 {
     fprintf(out,
@@ -213,21 +205,18 @@ static int bench_main(int argc, char **argv)
                            .echo_path = echo,
                            .version = GS_VERSION,
                            .progress = !quiet,
-                           .cancel = &bench_cancel};
-    struct sigaction sa = {0}, old_int, old_term;
-    sa.sa_handler = on_bench_signal;
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
+                           .cancel = &gs_cliopt_cancelled};
+    gs_cliopt_cancel cancel;
+    gs_cliopt_cancel_begin(&cancel);
     gs_buf doc = {0};
     rc = gs_bench_run(&cfg, &doc, &err);
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
+    gs_cliopt_cancel_end(&cancel);
     if (rc != 0) {
         fprintf(stderr, "gatesim bench: %s\n", err.msg);
         rc = 1;
     } else {
         fprintf(out, "%s\n", doc.data);
-        rc = bench_cancel ? 130 : 0;
+        rc = gs_cliopt_cancelled ? 130 : 0;
     }
     if (out != stdout && fclose(out) != 0 && rc == 0) {
         fprintf(stderr, "gatesim bench: writing %s failed\n", output);

@@ -33,14 +33,6 @@ const char gs_cmd_load_summary[] =
     "send synthetic HTTP/1.1, HTTP/2, gRPC, TCP, UDP or TLS traffic and measure it";
 int gs_cmd_load(int argc, char **argv);
 
-static volatile sig_atomic_t load_cancel;
-
-static void on_load_signal(int sig)
-{
-    (void)sig;
-    load_cancel = 1;
-}
-
 static void load_usage(FILE *out)
 {
     fprintf(out,
@@ -596,21 +588,17 @@ int gs_cmd_load(int argc, char **argv)
     load_progress_tty = !quiet && gs_term_isatty(STDERR_FILENO);
     cfg.on_progress = load_progress_tty ? on_load_progress : NULL; /* nothing to show */
     load_progress_cfg = &cfg;
-    cfg.cancel = &load_cancel;
+    cfg.cancel = &gs_cliopt_cancelled;
     if (hdr_log.f != NULL) {
         cfg.on_interval = on_load_interval;
         cfg.interval_ns = GS_NS_PER_S;
         cfg.user = &hdr_log;
     }
-    struct sigaction sa = {0}, old_int, old_term;
-    sa.sa_handler = on_load_signal;
-    sigaction(SIGINT, &sa, &old_int);
-    sigaction(SIGTERM, &sa, &old_term);
-
+    gs_cliopt_cancel cancel;
+    gs_cliopt_cancel_begin(&cancel);
     gs_traffic_result *res = NULL;
     int run_rc = gs_traffic_run(&cfg, &res, &err);
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGTERM, &old_term, NULL);
+    gs_cliopt_cancel_end(&cancel);
     if (load_progress_tty) {
         fprintf(stderr, "\r\033[K");
         fflush(stderr);
