@@ -562,10 +562,17 @@ static bool diff_grpc_name(diff_probes *ps, const char *host, gs_value_match_typ
         return true;
     }
     gs_regex_example ex;
-    char why[160];
-    if (gs_regex_example_make(v, chars, &ex, why, sizeof why) != 0 || ex.match[0] == '\0') {
-        diff_note(ps, "gRPC name", v, host, ex.match[0] || why[0] ? why : "matches the empty name");
+    char why[160] = "";
+    if (gs_regex_example_make(v, chars, &ex, why, sizeof why) != 0) {
+        diff_note(ps, "gRPC name", v, host, why);
         return false;
+    }
+    if (ex.match[0] == '\0') { /* ".*": the shortest example is no name at all */
+        if (!gs_regex_full_match(v, any)) {
+            diff_note(ps, "gRPC name", v, host, "its shortest example is the empty name");
+            return false;
+        }
+        snprintf(ex.match, sizeof ex.match, "%s", any);
     }
     snprintf(hit, n, "%s", ex.match);
     snprintf(miss, n, "%s", ex.miss);

@@ -64,7 +64,7 @@ def grpc():
     # really answered by the Service each rule names
     p = diff("--requests=200", "--alpha=1e-6", "--before-target=builtin", "--target=nginx",
              "grpc.yaml")
-    expect(p, 0, "0 answered differently by builtin and nginx",
+    expect(p, 0, "33 probes, 0 answered differently by builtin and nginx",
            f"same gRPC h2c://{h}/shop.v1.Cart/Get\n"
            f"    builtin: grpc-status 0 OK from default/cart (saw {h}/shop.v1.Cart/Get)\n"
            f"    nginx: grpc-status 0 OK from default/cart (saw {h}/shop.v1.Cart/Get)\n",
@@ -85,6 +85,10 @@ def grpc():
            "default/fallback",
            f"same gRPC h2c://{h}/shop.vx.Search/FindA\n    builtin: grpc-status 0 OK from "
            "default/fallback",
+           # a method expression whose shortest example is empty (".*"): called as GsProbe
+           f"same gRPC h2c://{h}/shop.v1.Admin/GsProbe\n"
+           f"    builtin: grpc-status 0 OK from default/admin (saw {h}/shop.v1.Admin/GsProbe)\n"
+           f"    nginx: grpc-status 0 OK from default/admin",
            # the header match: a value it takes and one it does not
            f"same gRPC h2c://{h}/shop.v1.Cart/Put with x-tier: gold\n"
            f"    builtin: grpc-status 0 OK from default/gold",
