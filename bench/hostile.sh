@@ -40,7 +40,8 @@
 #     resamples whole rounds (a round's three phases together: rounds drift with the machine's
 #     other work, requests within a phase are not independent). PASS needs the interval's upper
 #     end within 2x, the peak RSS within the bound and no errors; the control is reported the
-#     same way, so a reader sees how much of the figure is the machine.
+#     same way, so a reader sees how much of the figure is the machine, and a "service" row
+#     gives both from the actual send time (the client's own waits for a CPU left out).
 # The attack rates (streams, bytes, connections and resets per second, as the attackers counted
 # them) are printed per phase: the quota bounds them, and the control rows show the same attack
 # at the same rate against the other process.
@@ -55,8 +56,8 @@
 #     priority gives 2.4x (the control 1.07x), a figure about the bench rather than the gateway.
 # Usage: bench/hostile.sh [BUILD_DIR] [ATTACK_SECONDS] [RATE] [ROUNDS]
 #        (defaults: build, 9, 400, 12: about 5 minutes per attack; env HOSTILE_RESAMPLES (default
-#        2000), ATTACK_CPU (default 50), ATTACK_NICE (default 0),
-#        HOSTILE_ATTACKS (default "bodies held resets"), HOSTILE_RT (default 0: normal priority;
+#        2000), HOSTILE_KEEP (a folder to keep the latency logs and results in), ATTACK_CPU
+#        (default 50), ATTACK_NICE (default 0), HOSTILE_ATTACKS (default "bodies held resets"), HOSTILE_RT (default 0: normal priority;
 #        auto or 1: SCHED_FIFO, see above), HOSTILE_CONFINE (default auto))
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -86,6 +87,9 @@ cleanup() {
         for p in $(cat "$g/cgroup.procs" 2> /dev/null); do kill "$p" 2> /dev/null || true; done
         for _ in 1 2 3 4 5 6 7 8 9 10; do rmdir "$g" 2> /dev/null && break; sleep 0.1; done
     done
+    if [ -n "${HOSTILE_KEEP:-}" ]; then # the per-phase latencies and results, for a closer look
+        mkdir -p "$HOSTILE_KEEP" && cp -r "$WORK/lat" "$WORK/results" "$HOSTILE_KEEP/" 2> /dev/null || true
+    fi
     rm -rf "$WORK"
 }
 trap cleanup EXIT
