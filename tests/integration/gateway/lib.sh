@@ -172,6 +172,12 @@ yaml_gatewayclass() {
     printf -- '---\napiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\n'
     printf 'metadata: {name: gatesim}\nspec: {controllerName: gatesim.dev/gateway-controller}\n'
 }
+# yaml_http_gateway: the Gateway default/gw (class "any") with one listener, http on port 80.
+yaml_http_gateway() {
+    printf -- '---\napiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\n'
+    printf 'metadata: {name: gw, namespace: default}\nspec:\n  gatewayClassName: any\n'
+    printf '  listeners: [{name: http, port: 80, protocol: HTTP}]\n'
+}
 # yaml_tls_secret NAME FILE: the kubernetes.io/tls Secret default/NAME of $WORK/FILE.crt and
 # $WORK/FILE.key.
 yaml_tls_secret() {

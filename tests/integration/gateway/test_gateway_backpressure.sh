@@ -42,13 +42,9 @@ for attempt in 1 2 3 4 5; do
 done
 [ -n "$NG_PORT" ] || { echo "nghttpd did not start"; exit 1; }
 
-cat > "$WORK/gw.yaml" <<'YAML'
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: default}
-spec:
-  gatewayClassName: any
-  listeners: [{name: http, port: 80, protocol: HTTP}]
+{
+    yaml_http_gateway
+    cat <<'YAML'
 ---
 apiVersion: v1
 kind: Service
@@ -63,6 +59,7 @@ spec:
   rules:
   - backendRefs: [{name: files, port: 8080}]
 YAML
+} > "$WORK/gw.yaml"
 start_gateway "$WORK/gw.yaml" --backend "default/files:8080=127.0.0.1:$NG_PORT"
 ADDR=$(gw_addr http)
 

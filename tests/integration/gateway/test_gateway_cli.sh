@@ -39,13 +39,9 @@ check "with file:line:col" contains "$(cat "$WORK/bad.err")" "bad.yaml:7:"
 # Routes only: the Service exists because --backend names it; hostnames exact and wildcard.
 start_echo default/app a; APP=$ECHO_PORT
 start_echo default/wild a; WILD=$ECHO_PORT
-cat > "$WORK/routes.yaml" <<'YAML'
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: default}
-spec:
-  gatewayClassName: any
-  listeners: [{name: http, port: 80, protocol: HTTP}]
+{
+    yaml_http_gateway
+    cat <<'YAML'
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
@@ -63,6 +59,7 @@ spec:
   hostnames: ["*.example.com"]
   rules: [{backendRefs: [{name: wild, port: 80}]}]
 YAML
+} > "$WORK/routes.yaml"
 start_gateway_port_map 80 "$WORK/routes.yaml" \
     --backend "default/app:80=127.0.0.1:$APP" --backend "default/wild:80=127.0.0.1:$WILD"
 check "--port-map binds the asked port" eq "$(gw_addr http)" "127.0.0.1:$FREE"

@@ -12,13 +12,9 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 
 start_py grpc_bidi_server.py grpc; GP=$PY_PORT
 start_py grpc_bidi_server.py victim; VP=$PY_PORT
-cat > "$WORK/grpc.yaml" <<'YAML'
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: default}
-spec:
-  gatewayClassName: any
-  listeners: [{name: http, port: 80, protocol: HTTP}]
+{
+    yaml_http_gateway
+    cat <<'YAML'
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: GRPCRoute
@@ -36,6 +32,7 @@ spec:
       requestMirror: {backendRef: {name: chat, port: 50051}}
     backendRefs: [{name: chat, port: 50051}]
 YAML
+} > "$WORK/grpc.yaml"
 start_gateway "$WORK/grpc.yaml" --backend "default/chat:50051=127.0.0.1:$GP" \
     --backend "default/victim:50051=127.0.0.1:$VP"
 ADDR=$(gw_addr http)

@@ -7,13 +7,9 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 
 start_py grpc_stream_server.py grpc; GP=$PY_PORT
-cat > "$WORK/grpc.yaml" <<'YAML'
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: default}
-spec:
-  gatewayClassName: any
-  listeners: [{name: http, port: 80, protocol: HTTP}]
+{
+    yaml_http_gateway
+    cat <<'YAML'
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: GRPCRoute
@@ -24,6 +20,7 @@ spec:
   - matches: [{method: {service: s.v1.Svc, method: Watch}}]
     backendRefs: [{name: watcher, port: 50051}]
 YAML
+} > "$WORK/grpc.yaml"
 start_gateway "$WORK/grpc.yaml" --backend "default/watcher:50051=127.0.0.1:$GP"
 ADDR=$(gw_addr http)
 
