@@ -51,7 +51,9 @@ static const char *reqbuild_form(const gs_http_target *t, const char *method, si
                    ? NULL
                    : "asterisk-form target (*) is only for OPTIONS";
     case GS_HTTP_TARGET_AUTHORITY:
-        return "authority-form target (CONNECT) is not served";
+        return method_len == 7 && memcmp(method, "CONNECT", 7) == 0
+                   ? "CONNECT is not proxied (authority-form target)"
+                   : "authority-form target (host:port) is only for CONNECT";
     case GS_HTTP_TARGET_ABSOLUTE: {
         const char *why = reqbuild_scheme(t, tls);
         return why ? why : gs_http_authority_check(t->authority, t->authority_len);

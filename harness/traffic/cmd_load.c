@@ -629,7 +629,7 @@ int gs_cmd_load(int argc, char **argv)
         fprintf(stderr,
                 "gatesim load: warning: the target rate of %g req/s was not reached: %llu of "
                 "%llu scheduled requests were not started in time (%.1f req/s measured); add "
-                "connections (-c), streams (-m) or threads (-t), or lower the rate\n",
+                "connections (-c), streams (-m) or threads (--threads), or lower the rate\n",
                 cfg.rate, (unsigned long long)res->missed, (unsigned long long)res->scheduled,
                 res->rps);
     if (failed > 0)

@@ -44,11 +44,11 @@ START_TEST(reqbuild_refuses)
         const char *why;
     } table[] = {
         {"CONNECT raw.example.com:443 HTTP/1.1\r\nHost: raw.example.com:443\r\n\r\n", false,
-         "authority-form target (CONNECT) is not served"},
+         "CONNECT is not proxied (authority-form target)"},
         {"GET raw.example.com:80 HTTP/1.1\r\nHost: h\r\n\r\n", false,
-         "authority-form target (CONNECT) is not served"},
+         "authority-form target (host:port) is only for CONNECT"},
         {"GET abcd HTTP/1.1\r\nHost: h\r\n\r\n", false,
-         "authority-form target (CONNECT) is not served"},
+         "authority-form target (host:port) is only for CONNECT"},
         {"GET a/b HTTP/1.1\r\nHost: h\r\n\r\n", false,
          "request target is neither a path nor an absolute URI"},
         {"GET * HTTP/1.1\r\nHost: h\r\n\r\n", false,
