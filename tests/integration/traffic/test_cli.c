@@ -397,6 +397,51 @@ END_TEST
 
 /* True once process |pid| catches |sig| (its handler is installed): read from
  * /proc/PID/status, so the test signals only a process that is ready for it. */
+/* gatesim load's HTTP/2 announces no dynamic table for response headers (SETTINGS_HEADER_TABLE_SIZE
+ * 0, docs/traffic.md), as nghttpd -v logs the SETTINGS it received; its answers still decode. */
+START_TEST(h2c_announces_no_header_table)
+{
+    char *dir = it_tmpdir();
+    char *index = gs_xasprintf("%s/index.html", dir);
+    FILE *f = fopen(index, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("hi", f);
+    fclose(f);
+    unsigned port;
+    int held;
+    it_hold_ports(&port, &held, 1);
+    char *log = gs_xasprintf("%s/nghttpd.log", dir);
+    char *cmd = gs_xasprintf("exec /usr/sbin/nghttpd -v --no-tls -a 127.0.0.1 -d '%s' %u >'%s'",
+                             dir, port, log);
+    const char *argv[] = {"/bin/sh", "-c", cmd, NULL};
+    gs_proc_opts opts = {0};
+    gs_proc *p = NULL;
+    gs_error err;
+    ck_assert_int_eq(gs_proc_spawn(&p, argv, &opts, &err), 0);
+    bool up = it_wait_port(port, 5000);
+    it_release_ports(&held, 1);
+    ck_assert_msg(up, "nghttpd did not listen on %u", port);
+    gs_buf out = {0};
+    char *args = gs_xasprintf("-p h2c -c 2 -m 4 -n 40 -o json http://127.0.0.1:%u/index.html", port);
+    ck_assert_int_eq(run_load(args, &out), 0);
+    ck_assert_msg(strstr(out.data, "\"statuses\":{\"200\":40}"), "%s", out.data);
+    gs_buf seen = {0};
+    ck_assert_int_eq(gs_buf_read_file(&seen, log), 0);
+    gs_buf_putc(&seen, '\0');
+    const char *at = strstr(seen.data, "[SETTINGS_HEADER_TABLE_SIZE(0x01):0]");
+    ck_assert_msg(at != NULL, "no SETTINGS_HEADER_TABLE_SIZE 0 in %s", seen.data);
+    ck_assert_ptr_nonnull(strstr(at + 1, "[SETTINGS_HEADER_TABLE_SIZE(0x01):0]")); /* both */
+    gs_buf_clear(&seen);
+    gs_buf_clear(&out);
+    free(args);
+    it_stop(p);
+    free(cmd);
+    free(log);
+    free(index);
+    it_rmdir(dir);
+}
+END_TEST
+
 static bool catches(pid_t pid, int sig)
 {
     char path[64], line[256];
@@ -467,6 +512,7 @@ static Suite *cli_suite(void)
     tcase_add_test(tc, open_loop_counts_missed_requests);
     tcase_add_test(tc, sigint_gives_complete_output_and_exit_130);
     tcase_add_test(tc, hdr_log_read_by_hdrhistogram_js);
+    tcase_add_test(tc, h2c_announces_no_header_table);
     suite_add_tcase(s, tc);
     return s;
 }
