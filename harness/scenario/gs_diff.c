@@ -235,6 +235,7 @@ typedef enum diff_kind {
     DIFF_K_REGEX_UPPER, /* the matched string in other letter case */
     DIFF_K_GRPC,        /* a gRPC call of the method a GRPCRoute matches */
     DIFF_K_GRPC_OTHER,  /* a neighbour: another method, service, letter case or header value */
+    DIFF_K_QUERY,       /* the path with a query string */
 } diff_kind;
 
 typedef struct diff_probe {
@@ -415,6 +416,19 @@ static void diff_https_probes(const gs_model *m, diff_probes *ps, const char *ru
 static void diff_regex_probes(diff_probes *ps, const char *host, const char *re,
                               const char *header);
 
+/* |path|'s literal start with a query string: rewrites and redirects keep it or drop it. */
+static void diff_query_probe(diff_probes *ps, const char *host, const char *path)
+{
+    char lit[480], v[512];
+    diff_literal(path, lit, sizeof lit);
+    if (lit[0] == '\0')
+        return;
+    snprintf(v, sizeof v, "%s?gs-probe=1", lit);
+    ps->written = path;
+    diff_probe_add(ps, host, v, "", DIFF_K_QUERY);
+    ps->written = NULL;
+}
+
 /* The neighbours of a wildcard host ("*.foo.com"): a name two labels under it
  * (gs-probe.gs-probe.foo.com), which ingress-nginx's server_name regex (one label,
  * buildServerName) leaves to its default server and Gateway API's wildcard covers, with each
@@ -465,6 +479,7 @@ static void diff_make_probes(const gs_model *m, diff_probes *ps)
                 /* a weighted canary splits its main Ingress's requests without the header */
                 ps->weighting = a.canary && a.canary_weight > 0;
                 diff_path_probes(ps, host, path, "");
+                diff_query_probe(ps, host, path);
                 if (gs_nginx_annots_regex(&a) && gs_regex_is_pattern(path))
                     diff_regex_probes(ps, host, path, ""); /* the location is ~* "^PATH" */
                 ps->weighting = false;
@@ -1483,7 +1498,14 @@ static void diff_fix_for(const diff_probe *p, const diff_answer *x, const diff_a
                           p->host, p->host, p->host, p->path, x->status);
         break;
     case GS_DIFF_REDIRECT:
-        if (x->status >= 300 && x->status < 400 && x->location[0])
+        if (p->kind == DIFF_K_QUERY && strchr(y->location, '?') && !strchr(x->location, '?') &&
+            strncmp(x->location, y->location, strlen(x->location)) == 0)
+            gs_buf_printf(b,
+                          "ingress-nginx's redirect (return %d URL) drops the query string and "
+                          "a RequestRedirect keeps it: no filter removes it, so check that %s "
+                          "accepts the query",
+                          x->status, x->location);
+        else if (x->status >= 300 && x->status < 400 && x->location[0])
             gs_buf_printf(b, "on %s, a RequestRedirect of \"%s\" to %s with statusCode %d", p->host,
                           lit, x->location, x->status);
         else if (y->status >= 300 && y->status < 400)

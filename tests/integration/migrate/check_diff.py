@@ -203,11 +203,27 @@ def main():
            "    builtin: 200 from default/http-svc (saw rewrite.bar.com/something/gs-probe)\n"
            "    differs in: path-seen")
     # (/SOMETHING/: the expression's example, /something/, in upper case)
-    in_group(diff("-q", "capture-rewrite.yaml"), "capture-group rewrite (6 probes)",
+    # (/something?gs-probe=1: the query probe, the query kept by both after their rewrites)
+    in_group(diff("-q", "capture-rewrite.yaml"), "capture-group rewrite (7 probes)",
              "(PathPrefix P with ReplacePrefixMatch T)",
              ["http://rewrite.bar.com/something\n", "http://rewrite.bar.com/something/\n",
               "http://rewrite.bar.com/something/gs-probe\n", "http://rewrite.bar.com/SOMETHING\n",
-              "http://rewrite.bar.com/SOMETHING/gs-probe\n", "http://rewrite.bar.com/SOMETHING/\n"])
+              "http://rewrite.bar.com/SOMETHING/gs-probe\n", "http://rewrite.bar.com/SOMETHING/\n",
+              "http://rewrite.bar.com/something?gs-probe=1\n"])
+
+    # with a query: ingress-nginx's permanent-redirect (return 301 URL) drops it, the
+    # conversion's RequestRedirect keeps it; without a query both redirect alike
+    p = diff("--no-normalization", "redirect.yaml")
+    expect(p, 1, "1 answered differently by ingress-nginx and builtin, 1 cause",
+           "DIFF GET http://old.example.com/docs?gs-probe=1\n"
+           "    ingress-nginx: 301 Location http://new.example.com/docs\n"
+           "    builtin: 301 Location http://new.example.com/docs?gs-probe=1\n"
+           "    differs in: location\n"
+           "    fix: ingress-nginx's redirect (return 301 URL) drops the query string",
+           "same GET http://old.example.com/docs/gs-probe\n"
+           "    ingress-nginx: 301 Location http://new.example.com/docs\n")
+    in_group(p, "redirect (1 probe)", "a RequestRedirect filter",
+             ["http://old.example.com/docs?gs-probe=1\n"])
 
     # a canary by header the Gateway API side dropped; gatesim convert keeps it
     p = diff("-q", "canary-header.yaml", "--after", "canary-header-after.yaml")
@@ -239,10 +255,10 @@ def main():
         share = line.split("% 200 from default/canary")[0].split(" ")[-1]
         if not lo <= float(share) <= hi:
             fail(f"canary share {share}% outside [{lo}, {hi}]: {line}", p)
-    in_group(p, "weighted split differs (3 probes)",
+    in_group(p, "weighted split differs (4 probes)",
              "the main Service canary-weight-total - canary-weight",
              ["http://echo.example.com/ (400", "http://echo.example.com/gs-probe (400",
-              "http://echo.example.com/x (400"])
+              "http://echo.example.com/x (400", "http://echo.example.com/?gs-probe=1 (400"])
     p = diff("--requests=400", "--alpha=1e-6", "canary-weight.yaml")
     expect(p, 0, "same GET http://echo.example.com/ (400 requests a side)\n",
            "alike in: shares (p = ", "0 answered differently")
@@ -365,10 +381,10 @@ def main():
              "a Gateway listener with protocol HTTPS, port 443",
              [f"https://shop.example.com{x}\n" for x in ("/cart", "/cart/gs-probe", "/",
                                                           "/gs-probe")])
-    in_group(p, "redirect (9 probes)", "a RequestRedirect filter",
+    in_group(p, "redirect (11 probes)", "a RequestRedirect filter",
              [f"http://shop.example.com{x}\n" for x in (
                  "/cart", "/cart/gs-probe", "/cart/", "/cartx", "/CART/gs-probe", "/CART", "/",
-                 "/gs-probe", "/x")])
+                 "/gs-probe", "/x", "/cart?gs-probe=1", "/?gs-probe=1")])
 
     # a wildcard host: ingress-nginx's covers one label, Gateway API's any number
     p = diff("-q", "--no-normalization", "wildcard.yaml")
@@ -403,17 +419,17 @@ def main():
     # a migration serving the host on HTTP only: there ingress-nginx served real routes under a
     # real certificate, so the HTTPS probes are counted differences, not expected ones
     p = diff("-q", "--no-normalization", "tls-san.yaml", "--after", "tls-san-after.yaml")
-    expect(p, 1, "10 answered differently by ingress-nginx and builtin, 2 causes",
+    expect(p, 1, "11 answered differently by ingress-nginx and builtin, 2 causes",
            "DIFF GET https://blog.example.com/posts\n"
            "    ingress-nginx: 200 [certificate *.example.com] from default/posts "
            "(saw blog.example.com/posts)\n    builtin: no answer\n")
     in_group(p, "HTTPS listener or certificate (3 probes)",
              "a Gateway listener with protocol HTTPS, port 443",
              [f"https://blog.example.com{x}\n" for x in ("/posts", "/posts/gs-probe", "/")])
-    in_group(p, "redirect (7 probes)", "a RequestRedirect filter",
+    in_group(p, "redirect (8 probes)", "a RequestRedirect filter",
              [f"http://blog.example.com{x}\n" for x in (
                  "/posts", "/posts/gs-probe", "/posts/", "/postsx", "/POSTS/gs-probe", "/POSTS",
-                 "/")])
+                 "/", "/posts?gs-probe=1")])
     expected_group(p, ["https://gs-unknown.invalid/"])
 
     # Gateway API against Gateway API on two targets: the same routes on the builtin gateway and
