@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* Shared internals of the rollout run (gs_rollout_run.c, gs_rollout_probe.c,
- * gs_rollout_mirror.c only): the run's state, the live traffic's counts, and what the probe
- * and mirror verifications borrow from the controller (records, the timeline, the split check,
- * route writes). */
+/* Shared internals of the rollout run (gs_rollout_run.c, gs_rollout_route.c,
+ * gs_rollout_probe.c, gs_rollout_mirror.c only): the run's state, the live traffic's counts,
+ * the route writes, and what the probe and mirror verifications borrow from the controller
+ * (records, the timeline, the split check). */
 #ifndef GS_ROLLOUT_PRIV_H
 #define GS_ROLLOUT_PRIV_H
 
@@ -108,10 +108,8 @@ typedef struct rollout_run {
 #define ROLLOUT_PROBE_BATCH 20          /* probe requests between convergence checks */
 #define ROLLOUT_PROBE_CONNECTIONS 2
 
-/* gs_rollout_run.c: the controller's pieces the verifications use. */
+/* gs_rollout_route.c: writing the route. */
 
-/* Whether |backend| ("ns/name/replica") is a replica of Service |svc| ("ns/name"). */
-bool gs_rollout_is(const char *backend, const char *svc);
 /* Whether |rule| is one of the route's managed rules (a header or mirror route's). */
 bool gs_rollout_rule_managed(const gs_rollout_plan *p, const gs_yaml_node *rule);
 /* The header route in force named like |a| (its index in |*at|), or NULL (|*at| the count). */
@@ -122,6 +120,14 @@ void gs_rollout_set_header(rollout_run *r, const gs_rollout_action *a);
 /* Writes the route at canary weight |canary_weight| with the managed rules in force and
  * applies it. */
 int gs_rollout_write_route(rollout_run *r, unsigned canary_weight, double *apply_ms, gs_error *err);
+/* Puts the route the tool writes whole (Flagger's) in place of the user's, recording what that
+ * drops (rollout.warning). */
+int gs_rollout_adopt_route(rollout_run *r, gs_error *err);
+
+/* gs_rollout_run.c: the controller's pieces the others use. */
+
+/* Whether |backend| ("ns/name/replica") is a replica of Service |svc| ("ns/name"). */
+bool gs_rollout_is(const char *backend, const char *svc);
 /* Adds a check of |kind| with |result| to the step (a failure counts against the step). */
 gs_results_check *gs_rollout_record(rollout_run *r, const char *kind, gs_result result);
 /* Seconds since the rollout began, for the timeline. */
