@@ -170,6 +170,32 @@ def raw(port, data, read_timeout=30.0, wait_close=True):
     return got, closed
 
 
+def pipelined(port, data, settle=0.0):
+    """Sends |data| on a new connection from a thread, then a FIN, while reading (after |settle|
+    seconds, to let the server's output back up first) all the server answers until it
+    closes; returns those bytes."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=60)
+
+    def send_all():
+        s.sendall(data)
+        s.shutdown(socket.SHUT_WR)
+    sender = threading.Thread(target=send_all)
+    sender.start()
+    time.sleep(settle)
+    got = b""
+    try:
+        while True:
+            chunk = s.recv(1 << 20)
+            if not chunk:
+                break
+            got += chunk
+    except socket.timeout:
+        pass
+    sender.join()
+    s.close()
+    return got
+
+
 # ---------------------------------------------------------------------------------------------
 
 def test_interop():
@@ -459,51 +485,16 @@ def test_robust():
         # Half-close after many pipelined requests, read late (the answers back up past the socket
         # buffers and the 256 KiB output mark):
         # every request is answered, then the connection closes.
-        s = socket.create_connection(("127.0.0.1", e.port), timeout=60)
-
-        def send_all():
-            s.sendall(b"GET /half HTTP/1.1\r\nHost: a\r\n\r\n" * 20000)
-            s.shutdown(socket.SHUT_WR)
-        sender = threading.Thread(target=send_all)
-        sender.start()
-        time.sleep(0.3)  # let the server's output back up before reading
-        got = b""
-        try:
-            while True:
-                chunk = s.recv(1 << 20)
-                if not chunk:
-                    break
-                got += chunk
-        except socket.timeout:
-            pass
-        sender.join()
-        s.close()
+        got = pipelined(e.port, b"GET /half HTTP/1.1\r\nHost: a\r\n\r\n" * 20000, settle=0.3)
         n = got.count(b"HTTP/1.1 200 OK")
         check(n == 20000, f"20000 pipelined requests then FIN: all answered ({n})")
 
         # More than the 1 MiB of input kept while a response is delayed: reading pauses at the
         # mark and resumes as the queued requests are answered; none is lost.
-        s = socket.create_connection(("127.0.0.1", e.port), timeout=60)
         pad = b"x" * 200
         many = 12000  # ~2.8 MB behind the delayed request
-
-        def send_many():
-            queued = b"GET /queued HTTP/1.1\r\nHost: a\r\nX-Pad: " + pad + b"\r\n\r\n"
-            s.sendall(b"GET /first?delay=300ms HTTP/1.1\r\nHost: a\r\n\r\n" + queued * many)
-            s.shutdown(socket.SHUT_WR)
-        sender = threading.Thread(target=send_many)
-        sender.start()
-        got = b""
-        try:
-            while True:
-                chunk = s.recv(1 << 20)
-                if not chunk:
-                    break
-                got += chunk
-        except socket.timeout:
-            pass
-        sender.join()
-        s.close()
+        queued = b"GET /queued HTTP/1.1\r\nHost: a\r\nX-Pad: " + pad + b"\r\n\r\n"
+        got = pipelined(e.port, b"GET /first?delay=300ms HTTP/1.1\r\nHost: a\r\n\r\n" + queued * many)
         n = got.count(b"HTTP/1.1 200 OK")
         check(n == many + 1 and got.find(b"/first?delay=300ms") < got.find(b"/queued"),
               f"{many} pipelined requests behind a delayed one (past the 1 MiB input mark): all answered in order ({n})")
