@@ -13,14 +13,48 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#define H2_WINDOW (1 << 24)
+/* ---- the session both HTTP/2 protocols share (traffic_ws_h2.c too) ------------------------ */
 
-static traffic_req *h2_req(nghttp2_session *s, int32_t stream_id)
+traffic_req *gs_traffic_h2_req(nghttp2_session *s, int32_t stream_id)
 {
-    /* a slot reused after a timeout may still be the user data of its old stream */
     traffic_req *r = nghttp2_session_get_stream_user_data(s, stream_id);
     return r != NULL && r->in_use && r->stream_id == stream_id ? r : NULL;
 }
+
+int gs_traffic_h2_status(const uint8_t *value, size_t len)
+{
+    int st = 0;
+    for (size_t k = 0; k < len && k < 3; k++)
+        st = st * 10 + (value[k] - '0');
+    return st;
+}
+
+const char *gs_traffic_h2_reset_detail(char *buf, size_t n, uint32_t error_code)
+{
+    snprintf(buf, n, "stream reset (%s)", nghttp2_http2_strerror(error_code));
+    return buf;
+}
+
+int gs_traffic_h2_session_open(traffic_conn *c, const nghttp2_session_callbacks *cbs,
+                               const nghttp2_option *opt, const nghttp2_settings_entry *iv,
+                               size_t niv)
+{
+    if (nghttp2_session_client_new3(&c->h2, cbs, c, opt, &c->w->h2mem.mem) != 0)
+        return -1;
+    c->h2_goaway = false;
+    c->h2_hdr_req = NULL;
+    nghttp2_submit_settings(c->h2, NGHTTP2_FLAG_NONE, iv, niv);
+    nghttp2_session_set_local_window_size(c->h2, NGHTTP2_FLAG_NONE, 0, GS_TRAFFIC_H2_WINDOW);
+    return 0;
+}
+
+void gs_traffic_h2_session_close(traffic_conn *c)
+{
+    nghttp2_session_del(c->h2);
+    c->h2 = NULL;
+}
+
+/* ---- requests and responses ---------------------------------------------------------------- */
 
 /* Fires when a HEADERS frame starts: is it the response head or the trailer section? */
 static int on_h2_begin_headers(nghttp2_session *s, const nghttp2_frame *frame, void *user)
@@ -29,7 +63,7 @@ static int on_h2_begin_headers(nghttp2_session *s, const nghttp2_frame *frame, v
     c->h2_hdr_req = NULL;
     if (frame->hd.type != NGHTTP2_HEADERS)
         return 0;
-    traffic_req *r = h2_req(s, frame->hd.stream_id);
+    traffic_req *r = gs_traffic_h2_req(s, frame->hd.stream_id);
     if (r != NULL)
         r->in_trailers = r->head_done;
     c->h2_hdr_req = r;
@@ -53,11 +87,8 @@ static int on_h2_header(nghttp2_session *s, const nghttp2_frame *frame, const ui
         r->stream_id != frame->hd.stream_id)
         return 0;
     if (namelen == 7 && memcmp(name, ":status", 7) == 0) {
-        int st = 0;
-        for (size_t k = 0; k < valuelen && k < 3; k++)
-            st = st * 10 + (value[k] - '0');
-        r->status = st;
-        if (st >= 200)
+        r->status = gs_traffic_h2_status(value, valuelen);
+        if (r->status >= 200)
             r->head_done = true;
         return 0;
     }
@@ -74,7 +105,7 @@ static int on_h2_data_chunk(nghttp2_session *s, uint8_t flags, int32_t stream_id
                             const uint8_t *data, size_t len, void *user)
 {
     (void)flags;
-    traffic_req *r = h2_req(s, stream_id);
+    traffic_req *r = gs_traffic_h2_req(s, stream_id);
     if (r != NULL)
         gs_traffic_req_body(user, r, (const char *)data, len);
     return 0;
@@ -87,7 +118,7 @@ static int on_h2_frame_recv(nghttp2_session *s, const nghttp2_frame *frame, void
     case NGHTTP2_HEADERS:
     case NGHTTP2_DATA:
         if (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) {
-            traffic_req *r = h2_req(s, frame->hd.stream_id);
+            traffic_req *r = gs_traffic_h2_req(s, frame->hd.stream_id);
             if (r != NULL)
                 r->complete = true;
         }
@@ -106,7 +137,7 @@ static int on_h2_stream_close(nghttp2_session *s, int32_t stream_id, uint32_t er
                               void *user)
 {
     traffic_conn *c = user;
-    traffic_req *r = h2_req(s, stream_id);
+    traffic_req *r = gs_traffic_h2_req(s, stream_id);
     if (r == NULL)
         return 0;
     nghttp2_session_set_stream_user_data(s, stream_id, NULL);
@@ -117,8 +148,8 @@ static int on_h2_stream_close(nghttp2_session *s, int32_t stream_id, uint32_t er
         gs_traffic_req_requeue(c, r);
     } else {
         char detail[80];
-        snprintf(detail, sizeof(detail), "stream reset (%s)", nghttp2_http2_strerror(error_code));
-        gs_traffic_req_finish(c, r, GS_TRAFFIC_ERR_RESET, detail);
+        gs_traffic_req_finish(c, r, GS_TRAFFIC_ERR_RESET,
+                              gs_traffic_h2_reset_detail(detail, sizeof(detail), error_code));
     }
     return 0;
 }
@@ -129,7 +160,7 @@ static ssize_t h2_read_body(nghttp2_session *s, int32_t stream_id, uint8_t *buf,
 {
     (void)source;
     traffic_conn *c = user;
-    traffic_req *r = h2_req(s, stream_id);
+    traffic_req *r = gs_traffic_h2_req(s, stream_id);
     const traffic_run *run = c->w->run;
     if (r == NULL) {
         *data_flags |= NGHTTP2_DATA_FLAG_EOF;
@@ -156,26 +187,20 @@ static int h2_on_open(traffic_conn *c)
     nghttp2_option *opt;
     nghttp2_option_new(&opt);
     nghttp2_option_set_peer_max_concurrent_streams(opt, c->nslots);
-    int rc = nghttp2_session_client_new3(&c->h2, cbs, c, opt, &c->w->h2mem.mem);
-    nghttp2_option_del(opt);
-    nghttp2_session_callbacks_del(cbs);
-    if (rc != 0)
-        return -1;
-    c->h2_goaway = false;
-    c->h2_hdr_req = NULL;
     const gs_traffic_config *cfg = &c->w->run->cfg;
     nghttp2_settings_entry iv[] = {
         {NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
         {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, 100},
-        {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, H2_WINDOW},
+        {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, GS_TRAFFIC_H2_WINDOW},
         {NGHTTP2_SETTINGS_HEADER_TABLE_SIZE, 0}, /* sent only with h2_no_header_table */
     };
     size_t niv = sizeof(iv) / sizeof(iv[0]);
     if (!cfg->h2_no_header_table || cfg->protocol == GS_TRAFFIC_GRPC)
         niv--;
-    nghttp2_submit_settings(c->h2, NGHTTP2_FLAG_NONE, iv, niv);
-    nghttp2_session_set_local_window_size(c->h2, NGHTTP2_FLAG_NONE, 0, H2_WINDOW);
-    return 0;
+    int rc = gs_traffic_h2_session_open(c, cbs, opt, iv, niv);
+    nghttp2_option_del(opt);
+    nghttp2_session_callbacks_del(cbs);
+    return rc;
 }
 
 /* nghttp2_nv wants mutable pointers; nghttp2 copies (or, with the flag, only reads) them. */
@@ -325,12 +350,6 @@ static bool h2_draining(const traffic_conn *c)
     return c->h2_goaway;
 }
 
-static void h2_on_close(traffic_conn *c)
-{
-    nghttp2_session_del(c->h2);
-    c->h2 = NULL;
-}
-
 const gs_proto_ops gs_traffic_h2_ops = {
     .name = "http2",
     .on_open = h2_on_open,
@@ -341,5 +360,5 @@ const gs_proto_ops gs_traffic_h2_ops = {
     .flush = gs_traffic_h2_flush,
     .expire = h2_expire,
     .draining = h2_draining,
-    .on_close = h2_on_close,
+    .on_close = gs_traffic_h2_session_close,
 };

@@ -312,6 +312,21 @@ gs_traffic_error gs_traffic_h2_on_read(traffic_conn *c);
 gs_traffic_error gs_traffic_h2_on_bytes(traffic_conn *c, const char *data, size_t len,
                                         size_t *used);
 gs_traffic_error gs_traffic_h2_flush(traffic_conn *c);
+/* The client session of both: creates |c->h2| with |cbs| and |opt| (may be NULL) on the
+ * worker's allocator, clears the connection's HTTP/2 state, queues SETTINGS |iv| (|niv|
+ * entries) and opens the connection's receive window to GS_TRAFFIC_H2_WINDOW. 0 or -1. */
+#define GS_TRAFFIC_H2_WINDOW (1 << 24)
+int gs_traffic_h2_session_open(traffic_conn *c, const nghttp2_session_callbacks *cbs,
+                               const nghttp2_option *opt, const nghttp2_settings_entry *iv,
+                               size_t niv);
+void gs_traffic_h2_session_close(traffic_conn *c);
+/* The request whose stream is |stream_id|, or NULL (none, or a slot since reused: a slot
+ * reused after a timeout may still be the user data of its old stream). */
+traffic_req *gs_traffic_h2_req(nghttp2_session *s, int32_t stream_id);
+/* The value of a :status field (its first three digits). */
+int gs_traffic_h2_status(const uint8_t *value, size_t len);
+/* "stream reset (<the error code's name>)" into |buf|. */
+const char *gs_traffic_h2_reset_detail(char *buf, size_t n, uint32_t error_code);
 
 /* WebSocket framing shared by both transports (traffic_ws.c). The handshake of |r| succeeded:
  * the first message goes (or, with none, the close, and |r| finishes). */

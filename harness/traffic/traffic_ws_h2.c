@@ -17,14 +17,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define WS_H2_WINDOW (1 << 24)
-
-static traffic_req *wsh2_req(nghttp2_session *s, int32_t stream_id)
-{
-    traffic_req *r = nghttp2_session_get_stream_user_data(s, stream_id);
-    return r != NULL && r->in_use && r->stream_id == stream_id ? r : NULL;
-}
-
 /* nghttp2 asks for the stream's bytes: the frames queued so far, then its end. */
 static ssize_t wsh2_read_data(nghttp2_session *s, int32_t stream_id, uint8_t *buf, size_t length,
                               uint32_t *flags, nghttp2_data_source *source, void *user)
@@ -109,14 +101,11 @@ static int on_wsh2_header(nghttp2_session *s, const nghttp2_frame *frame, const 
     traffic_conn *c = user;
     if (frame->hd.type != NGHTTP2_HEADERS)
         return 0;
-    traffic_req *r = wsh2_req(s, frame->hd.stream_id);
+    traffic_req *r = gs_traffic_h2_req(s, frame->hd.stream_id);
     if (r == NULL || r->head_done)
         return 0; /* trailers: nothing to read there */
     if (namelen == 7 && memcmp(name, ":status", 7) == 0) {
-        int st = 0;
-        for (size_t k = 0; k < valuelen && k < 3; k++)
-            st = st * 10 + (value[k] - '0');
-        r->status = st;
+        r->status = gs_traffic_h2_status(value, valuelen);
         return 0;
     }
     if (r->status >= 200)
@@ -130,7 +119,7 @@ static int on_wsh2_data_chunk(nghttp2_session *s, uint8_t flags, int32_t stream_
 {
     (void)flags;
     traffic_conn *c = user;
-    traffic_req *r = wsh2_req(s, stream_id);
+    traffic_req *r = gs_traffic_h2_req(s, stream_id);
     if (r == NULL || !c->ws_open)
         return 0;
     gs_buf_append(&c->ws_in, data, len);
@@ -162,7 +151,7 @@ static int on_wsh2_frame_recv(nghttp2_session *s, const nghttp2_frame *frame, vo
     }
     if (frame->hd.type != NGHTTP2_HEADERS)
         return 0;
-    traffic_req *r = wsh2_req(s, frame->hd.stream_id);
+    traffic_req *r = gs_traffic_h2_req(s, frame->hd.stream_id);
     if (r == NULL || r->head_done || r->status < 200)
         return 0; /* an interim (1xx) answer, or trailers */
     r->head_done = true;
@@ -185,13 +174,13 @@ static int on_wsh2_stream_close(nghttp2_session *s, int32_t stream_id, uint32_t 
                                 void *user)
 {
     traffic_conn *c = user;
-    traffic_req *r = wsh2_req(s, stream_id);
+    traffic_req *r = gs_traffic_h2_req(s, stream_id);
     if (r == NULL)
         return 0;
     nghttp2_session_set_stream_user_data(s, stream_id, NULL);
     char detail[96];
     if (error_code != NGHTTP2_NO_ERROR)
-        snprintf(detail, sizeof(detail), "stream reset (%s)", nghttp2_http2_strerror(error_code));
+        gs_traffic_h2_reset_detail(detail, sizeof(detail), error_code);
     else
         snprintf(detail, sizeof(detail),
                  "the server ended the stream before echoing every message");
@@ -207,11 +196,14 @@ static int wsh2_on_open(traffic_conn *c)
     nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, on_wsh2_data_chunk);
     nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, on_wsh2_frame_recv);
     nghttp2_session_callbacks_set_on_stream_close_callback(cbs, on_wsh2_stream_close);
-    int rc = nghttp2_session_client_new3(&c->h2, cbs, c, NULL, &c->w->h2mem.mem);
+    nghttp2_settings_entry iv[] = {
+        {NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
+        {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, GS_TRAFFIC_H2_WINDOW},
+    };
+    int rc = gs_traffic_h2_session_open(c, cbs, NULL, iv, sizeof(iv) / sizeof(iv[0]));
     nghttp2_session_callbacks_del(cbs);
     if (rc != 0)
         return -1;
-    c->h2_goaway = false;
     c->ws_open = false;
     c->ws_next = 0;
     c->ws_assembling = false;
@@ -223,12 +215,6 @@ static int wsh2_on_open(traffic_conn *c)
     gs_buf_reset(&c->ws_message);
     gs_buf_reset(&c->ws_in);
     gs_buf_reset(&c->ws_out);
-    nghttp2_settings_entry iv[] = {
-        {NGHTTP2_SETTINGS_ENABLE_PUSH, 0},
-        {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, WS_H2_WINDOW},
-    };
-    nghttp2_submit_settings(c->h2, NGHTTP2_FLAG_NONE, iv, sizeof(iv) / sizeof(iv[0]));
-    nghttp2_session_set_local_window_size(c->h2, NGHTTP2_FLAG_NONE, 0, WS_H2_WINDOW);
     return 0;
 }
 
@@ -265,8 +251,7 @@ static bool wsh2_draining(const traffic_conn *c)
 
 static void wsh2_on_close(traffic_conn *c)
 {
-    nghttp2_session_del(c->h2);
-    c->h2 = NULL;
+    gs_traffic_h2_session_close(c);
     c->ws_open = false;
     c->ws_assembling = false;
     c->ws_waiting = NULL;

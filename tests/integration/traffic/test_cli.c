@@ -422,7 +422,8 @@ START_TEST(h2c_announces_no_header_table)
     it_release_ports(&held, 1);
     ck_assert_msg(up, "nghttpd did not listen on %u", port);
     gs_buf out = {0};
-    char *args = gs_xasprintf("-p h2c -c 2 -m 4 -n 40 -o json http://127.0.0.1:%u/index.html", port);
+    char *args =
+        gs_xasprintf("-p h2c -c 2 -m 4 -n 40 -o json http://127.0.0.1:%u/index.html", port);
     ck_assert_int_eq(run_load(args, &out), 0);
     ck_assert_msg(strstr(out.data, "\"statuses\":{\"200\":40}"), "%s", out.data);
     gs_buf seen = {0};
