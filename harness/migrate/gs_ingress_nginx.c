@@ -346,6 +346,23 @@ static bool ng_ssl_redirect(ng_ctx *c, const ng_server *s, const gs_nginx_annots
     return false;
 }
 
+/* The redirects of a host's root location when no Ingress path is "/": ingress-nginx gives it
+ * the annotations of the host's first Ingress (locationApplyAnnotations in createServers), so
+ * its ssl-redirect and its permanent or temporal redirect. True when it always redirects. */
+static bool ng_root_redirects(ng_ctx *c, const ng_server *s, gs_buf *b)
+{
+    const gs_nginx_annots *a = strcmp(s->host, "_") != 0 ? s->first_a : NULL;
+    if (ng_ssl_redirect(c, s, a, b))
+        return true;
+    if (a == NULL || !(a->permanent_redirect || a->temporal_redirect))
+        return false;
+    bool perm = a->permanent_redirect != NULL;
+    gs_buf_printf(b, "            return %lld %s;\n",
+                  (long long)(perm ? a->permanent_redirect_code : a->temporal_redirect_code),
+                  perm ? a->permanent_redirect : a->temporal_redirect);
+    return true;
+}
+
 /* The body of one location: redirects, rewrite, headers, proxy_pass (or 503/404). */
 static void ng_location_body(ng_ctx *c, const ng_server *s, const ng_loc *l, gs_buf *b)
 {
@@ -583,8 +600,7 @@ static void ng_server_write(ng_ctx *c, ng_server *s, gs_buf *b)
         gs_buf_puts(b, "        location ");
         ng_modifier(b, s, &l);
         gs_buf_puts(b, " {\n");
-        /* it has the annotations of the host's first Ingress, so its ssl-redirect too */
-        if (!(strcmp(s->host, "_") != 0 && ng_ssl_redirect(c, s, s->first_a, b))) {
+        if (!ng_root_redirects(c, s, b)) {
             if (l.backend)
                 ng_location_body(c, s, &l, b);
             else

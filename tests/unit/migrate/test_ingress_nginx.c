@@ -198,6 +198,10 @@ static const char https_ingresses[] =
     "spec:\n  rules:\n"
     "  - host: e.example.com\n    http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: s, port: {number: 80}}}}]}\n"
     "  - host: x.w.example.com\n    http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: s, port: {number: 80}}}}]}\n"
+    "---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: r\n  namespace: ns\n"
+    "  annotations: {nginx.ingress.kubernetes.io/temporal-redirect: \"https://new.example.com/\"}\n"
+    "spec:\n  rules:\n"
+    "  - host: r.example.com\n    http: {paths: [{path: /old, pathType: Prefix, backend: {service: {name: s, port: {number: 80}}}}]}\n"
     "---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: w, namespace: ns}\n"
     "spec:\n  tls: [{hosts: [\"*.w.example.com\"], secretName: wild}]\n  rules:\n"
     "  - host: \"*.w.example.com\"\n    http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: s, port: {number: 80}}}}]}\n";
@@ -267,6 +271,10 @@ START_TEST(ingress_nginx_https)
     /* the redirect drops a final "/" of the URI (a map), unless preserve-trailing-slash */
     has(conf.data, "map $request_uri $gs_ssl_uri {\n        \"~^(.*)/$\" $1;\n"
                    "        default $request_uri;\n    }\n");
+    /* the root location of a host without a "/" path has its first Ingress's redirect */
+    char *r = server_text(conf.data, "r.example.com");
+    has(r, "location \"/\" {\n            return 302 https://new.example.com/;");
+    free(r);
     char *x = server_text(conf.data, "x.w.example.com");
     has(x, "return 308 https://$host$request_uri;");
     free(x);
