@@ -84,46 +84,19 @@ static int rollout_mirror_send(rollout_run *r, const gs_rollout_action *a, size_
     mp->primary_canary = gs_xcalloc(n + 1, 1);
     mp->seen = gs_xcalloc(n + 1, 1);
     gs_traffic_config tc = r->tc;
-    size_t nh = r->tc.num_headers + (m ? m->n_headers : 0);
-    gs_traffic_header *h = gs_xcalloc(nh + 1, sizeof(*h));
-    char **values = gs_xcalloc(nh + 1, sizeof(*values));
-    if (r->tc.num_headers)
-        memcpy(h, r->tc.headers, r->tc.num_headers * sizeof(*h));
-    for (size_t i = 0; m && i < m->n_headers; i++) {
-        const gs_rollout_header_match *hm = &m->headers[i];
-        values[i] = gs_xasprintf("%s%s", hm->value,
-                                 hm->type == GS_ROLLOUT_MATCH_PREFIX ? ROLLOUT_PROBE_SUFFIX : "");
-        h[r->tc.num_headers + i] = (gs_traffic_header){hm->name, values[i]};
-    }
+    rollout_extra_headers x;
+    gs_rollout_extra_headers(&tc, m ? m->headers : NULL, m ? m->n_headers : 0, &x);
     char *path = NULL;
     if (m && m->path)
         path =
             gs_xasprintf("%s%s", m->path,
                          m->path_type == GS_ROLLOUT_MATCH_PREFIX ? "/" ROLLOUT_PROBE_SUFFIX : "");
-    tc.headers = h;
-    tc.num_headers = nh;
     if (path)
         tc.path = path;
     if (m && m->method)
         tc.method = m->method;
-    tc.requests = n;
-    tc.duration_ns = 0;
-    tc.rate = 0;
-    tc.connections = ROLLOUT_PROBE_CONNECTIONS;
-    tc.threads = 1;
-    tc.streams = 1;
-    tc.warmup_ns = 0;
-    tc.request_id_prefix = mp->prefix;
-    tc.on_response = on_mirror_probe_response;
-    tc.user = mp;
-    tc.cancel = NULL;
-    gs_traffic_result *res = NULL;
-    int rc = gs_traffic_run(&tc, &res, err);
-    gs_traffic_result_free(res);
-    for (size_t i = 0; i < nh; i++)
-        free(values[i]);
-    free(values);
-    free(h);
+    int rc = gs_rollout_probe_traffic(&tc, n, on_mirror_probe_response, mp, mp->prefix, err);
+    gs_rollout_extra_headers_free(&x);
     free(path);
     int64_t start = gs_now_ns(), last_new = start;
     while (rc == 0) {

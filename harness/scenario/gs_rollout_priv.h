@@ -145,7 +145,25 @@ uint64_t gs_rollout_planned(const rollout_run *r, unsigned w);
 gs_results_check *gs_rollout_verify(rollout_run *r, const char *kind, const char *label, unsigned w,
                                     const rollout_window *win, double converge_ms);
 
-/* gs_rollout_probe.c: header routes, session affinity, A/B's unmatched requests. */
+/* gs_rollout_probe.c: header routes, session affinity, A/B's unmatched requests, and the
+ * probe streams the mirror checks use too. */
+
+/* Sends |n| requests of |tc| as a closed-loop probe beside the live traffic (a few
+ * connections, no rate, no warmup), each answer to |on| with |user|; request ids with
+ * |id_prefix| (NULL: none). */
+int gs_rollout_probe_traffic(gs_traffic_config *tc, uint64_t n, gs_traffic_on_response on,
+                             void *user, const char *id_prefix, gs_error *err);
+/* Headers of a probe: the traffic's own and one per header match (an exact value, or the prefix
+ * followed by ROLLOUT_PROBE_SUFFIX). */
+typedef struct rollout_extra_headers {
+    gs_traffic_header *headers;
+    char **values;
+    size_t n_values;
+} rollout_extra_headers;
+/* Points |tc|'s headers at its own and those of the |n| matches |m| (held in |x|). */
+void gs_rollout_extra_headers(gs_traffic_config *tc, const gs_rollout_header_match *m, size_t n,
+                              rollout_extra_headers *x);
+void gs_rollout_extra_headers_free(rollout_extra_headers *x);
 
 /* setHeaderRoute: writes the route, then verifies the header traffic follows. */
 int gs_rollout_header_step(rollout_run *r, const gs_rollout_action *a, gs_error *err);

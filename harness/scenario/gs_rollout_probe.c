@@ -70,9 +70,8 @@ static bool rollout_probeable(const gs_rollout_action *a)
     return true;
 }
 
-/* Sends |n| requests of |tc| (the rollout's traffic with the probe's headers and path) as a
- * closed-loop probe on a few connections, each answer recorded into |pr|. */
-static int rollout_probe_run(gs_traffic_config *tc, uint64_t n, rollout_probe *pr, gs_error *err)
+int gs_rollout_probe_traffic(gs_traffic_config *tc, uint64_t n, gs_traffic_on_response on,
+                             void *user, const char *id_prefix, gs_error *err)
 {
     tc->requests = n;
     tc->duration_ns = 0;
@@ -81,14 +80,48 @@ static int rollout_probe_run(gs_traffic_config *tc, uint64_t n, rollout_probe *p
     tc->threads = 1;
     tc->streams = 1;
     tc->warmup_ns = 0;
-    tc->request_id_prefix = NULL;
-    tc->on_response = on_probe_response;
-    tc->user = pr;
+    tc->request_id_prefix = id_prefix;
+    tc->on_response = on;
+    tc->user = user;
     tc->cancel = NULL;
     gs_traffic_result *res = NULL;
     int rc = gs_traffic_run(tc, &res, err);
     gs_traffic_result_free(res);
     return rc;
+}
+
+void gs_rollout_extra_headers(gs_traffic_config *tc, const gs_rollout_header_match *m, size_t n,
+                              rollout_extra_headers *x)
+{
+    size_t base = tc->num_headers;
+    x->headers = gs_xcalloc(base + n + 1, sizeof(*x->headers));
+    x->values = gs_xcalloc(n + 1, sizeof(*x->values));
+    x->n_values = n;
+    if (base)
+        memcpy(x->headers, tc->headers, base * sizeof(*x->headers));
+    for (size_t i = 0; i < n; i++) {
+        x->values[i] = gs_xasprintf(
+            "%s%s", m[i].value, m[i].type == GS_ROLLOUT_MATCH_PREFIX ? ROLLOUT_PROBE_SUFFIX : "");
+        x->headers[base + i] = (gs_traffic_header){m[i].name, x->values[i]};
+    }
+    tc->headers = x->headers;
+    tc->num_headers = base + n;
+}
+
+void gs_rollout_extra_headers_free(rollout_extra_headers *x)
+{
+    for (size_t i = 0; i < x->n_values; i++)
+        free(x->values[i]);
+    free(x->values);
+    free(x->headers);
+    *x = (rollout_extra_headers){0};
+}
+
+/* Sends |n| requests of |tc| (the rollout's traffic with the probe's headers and path) as a
+ * closed-loop probe, each answer recorded into |pr|. */
+static int rollout_probe_run(gs_traffic_config *tc, uint64_t n, rollout_probe *pr, gs_error *err)
+{
+    return gs_rollout_probe_traffic(tc, n, on_probe_response, pr, NULL, err);
 }
 
 /* Sends |n| requests like the live traffic's, with the headers of header route |a| (an exact
@@ -97,24 +130,10 @@ static int rollout_probe_send(rollout_run *r, const gs_rollout_action *a, uint64
                               rollout_probe *pr, gs_error *err)
 {
     gs_traffic_config tc = r->tc;
-    size_t nh = r->tc.num_headers + a->n_matches;
-    gs_traffic_header *h = gs_xcalloc(nh + 1, sizeof(*h));
-    char **values = gs_xcalloc(a->n_matches + 1, sizeof(*values));
-    if (r->tc.num_headers)
-        memcpy(h, r->tc.headers, r->tc.num_headers * sizeof(*h));
-    for (size_t i = 0; i < a->n_matches; i++) {
-        const gs_rollout_header_match *m = &a->matches[i];
-        values[i] = gs_xasprintf("%s%s", m->value,
-                                 m->type == GS_ROLLOUT_MATCH_PREFIX ? ROLLOUT_PROBE_SUFFIX : "");
-        h[r->tc.num_headers + i] = (gs_traffic_header){m->name, values[i]};
-    }
-    tc.headers = h;
-    tc.num_headers = nh;
+    rollout_extra_headers x;
+    gs_rollout_extra_headers(&tc, a->matches, a->n_matches, &x);
     int rc = rollout_probe_run(&tc, n, pr, err);
-    for (size_t i = 0; i < a->n_matches; i++)
-        free(values[i]);
-    free(values);
-    free(h);
+    gs_rollout_extra_headers_free(&x);
     return rc;
 }
 
