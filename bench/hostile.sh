@@ -298,7 +298,7 @@ print(rate, cpu)
 EOF
 }
 
-PHASE_S=$((NORMAL + 2 * ATTACK_S + 3)) # one round: the three phases and their pauses
+PHASE_S=$((NORMAL + 2 * ATTACK_S + 9)) # one round: the three phases, their pauses and start-ups
 echo "bench/hostile.sh: gateway $GW (control $CTL), normal client ${RATE} req/s h2c (4 connections x 4 streams), $ROUNDS rounds of ${ATTACK_S} s phases (the client measures ${NORMAL} s of each), $(nproc) CPUs, about $((PHASE_S * ROUNDS * $(wc -w <<< "${HOSTILE_ATTACKS:-bodies held resets}") / 60 + 1)) minutes"
 echo "confinement: $CONFINED"
 normal 3 > /dev/null # warm-up
