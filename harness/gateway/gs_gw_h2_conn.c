@@ -1127,11 +1127,23 @@ static void on_h2d_event(struct bufferevent *bev, short what, void *arg)
 
 /* Fires when the client sent no whole frame for twice the idle timeout. A connection carrying a
  * WebSocket tunnel stays: the tunnel's own idle limit (both ways) and the hold timeout keep it. */
+/* Twice the idle timeout without a whole frame from the client. A client is silent by right
+ * while a stream waits on the gateway: its request was taken whole and the response has not
+ * ended (a slow backend, a long poll, a server-streaming gRPC call), as an HTTP/1.1 connection
+ * is only timed for idleness between requests; such a connection, or one carrying a tunnel, is
+ * kept. A client that stops reading is the stall timer's; one that stops sending a request or
+ * its body is closed here. */
+static bool h2d_waits_on_gateway(const h2d_stream *s)
+{
+    return s->tunnel || (s->req_state == H2D_REQ_DISPATCHED &&
+                         (s->resp_state == H2D_RESP_WAIT || s->resp_state == H2D_RESP_STREAMING));
+}
+
 static void on_h2d_idle(void *arg)
 {
     h2d *h = arg;
     for (h2d_stream *s = h->streams; s; s = s->next) {
-        if (s->tunnel) {
+        if (h2d_waits_on_gateway(s)) {
             gs_gw_timer_set(&h->idle, h->conn->rt->limits.idle_timeout_ms * 2);
             return;
         }

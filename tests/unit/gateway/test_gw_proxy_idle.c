@@ -115,6 +115,70 @@ START_TEST(busy_h2_stays_open)
 }
 END_TEST
 
+/* A request whose answer takes longer than twice the idle timeout (a slow backend, a long poll,
+ * a server-streaming call): the client has nothing more to send, and its connection is not
+ * idle. HEADERS with END_STREAM for /__delay/3000 (the fixture's upstream answers after 3 s),
+ * then silence: the response arrives, and only then does the idle clock run. */
+START_TEST(h2_waiting_for_a_slow_answer_stays_open)
+{
+    int fd = h2_open();
+    /* HPACK: :method GET (idx 2), :scheme http (idx 6), :path literal without indexing
+     * (name idx 4), :authority literal without indexing (name idx 1) */
+    static const char path[] = "/__delay/3000", host[] = "example.com";
+    uint8_t blk[64];
+    size_t n = 0;
+    blk[n++] = 0x82;
+    blk[n++] = 0x86;
+    blk[n++] = 0x04;
+    blk[n++] = (uint8_t)(sizeof path - 1);
+    memcpy(blk + n, path, sizeof path - 1);
+    n += sizeof path - 1;
+    blk[n++] = 0x01;
+    blk[n++] = (uint8_t)(sizeof host - 1);
+    memcpy(blk + n, host, sizeof host - 1);
+    n += sizeof host - 1;
+    uint8_t hd[9] = {0, 0, (uint8_t)n, 0x1, 0x5 /* END_STREAM | END_HEADERS */, 0, 0, 0, 1};
+    ck_assert_int_eq((int)write(fd, hd, sizeof hd), 9);
+    ck_assert_int_eq((int)write(fd, blk, n), (int)n);
+    /* Read frames until stream 1's HEADERS arrives or the connection closes. */
+    int64_t t0 = gs_now_ns();
+    gs_buf in = {0};
+    bool answered = false, closed = false;
+    while (!answered && !closed && gs_now_ns() - t0 < (int64_t)WITHIN_MS * GS_NS_PER_MS) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, 50) <= 0)
+            continue;
+        char buf[4096];
+        ssize_t r = read(fd, buf, sizeof buf);
+        if (r <= 0) {
+            closed = true;
+            break;
+        }
+        gs_buf_append(&in, buf, (size_t)r);
+        size_t off = 0;
+        while (in.len - off >= 9) {
+            const uint8_t *f = (const uint8_t *)in.data + off;
+            size_t len = ((size_t)f[0] << 16) | ((size_t)f[1] << 8) | f[2];
+            uint32_t sid = ((uint32_t)(f[5] & 0x7f) << 24) | ((uint32_t)f[6] << 16) |
+                           ((uint32_t)f[7] << 8) | f[8];
+            if (in.len - off < 9 + len)
+                break;
+            if (f[3] == 0x1 && sid == 1)
+                answered = true;
+            off += 9 + len;
+        }
+    }
+    int64_t ms = (gs_now_ns() - t0) / GS_NS_PER_MS;
+    gs_buf_clear(&in);
+    close(fd);
+    ck_assert_msg(!closed, "the connection was closed after %lld ms while its request waited for "
+                  "the backend (idle limit 2 x %d ms)", (long long)ms, IDLE_MS);
+    ck_assert_msg(answered, "no response in %d ms", WITHIN_MS);
+    ck_assert_msg(ms >= 3000 - 50, "answered after %lld ms, before the backend's 3 s delay",
+                  (long long)ms);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("gw_proxy_idle");
@@ -124,6 +188,7 @@ int main(void)
     tcase_add_test(tc, idle_h1_keep_alive_closed);
     tcase_add_test(tc, idle_h2_closed_after_twice_idle);
     tcase_add_test(tc, busy_h2_stays_open);
+    tcase_add_test(tc, h2_waiting_for_a_slow_answer_stays_open);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
 }
