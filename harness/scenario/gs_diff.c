@@ -1226,8 +1226,9 @@ static const struct {
                               "comes before broader rules of the same path on the other side"},
     [GS_DIFF_SPLIT] = {"weighted-split", "weighted split differs",
                        "the shares of the backends differ beyond chance (Fisher's exact test)",
-                       "give the rule's backendRefs the Ingresses' ratio: the main Service "
-                       "canary-weight-total - canary-weight, the canary canary-weight"},
+                       "give the after side's backendRefs the before side's ratio: its "
+                       "backendRefs' weights, or for a canary Ingress the main Service "
+                       "canary-weight-total - canary-weight and the canary canary-weight"},
     [GS_DIFF_SLASH_REDIRECT] = {"trailing-slash-redirect", "nginx's trailing-slash redirect",
                                 "nginx answers 301 to PATH/ for PATH when the location is written "
                                 "with a trailing slash (a proxying prefix location)",

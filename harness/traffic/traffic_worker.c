@@ -247,13 +247,8 @@ static int run_new(traffic_run **out, const gs_traffic_config *cfg, gs_error *er
             goto fail;
         /* a client certificate the files do not hold is bad configuration, said before a run */
         if (c->cert_file &&
-            (SSL_CTX_use_certificate_chain_file(run->ssl_ctx, c->cert_file) != 1 ||
-             SSL_CTX_use_PrivateKey_file(run->ssl_ctx, c->key_file ? c->key_file : c->cert_file,
-                                         SSL_FILETYPE_PEM) != 1 ||
-             SSL_CTX_check_private_key(run->ssl_ctx) != 1)) {
-            rc = gs_error_set_ssl(err, c->cert_file);
+            (rc = gs_tls_ctx_use_files(run->ssl_ctx, c->cert_file, c->key_file, err)) != 0)
             goto fail;
-        }
         /* a server name OpenSSL refuses is bad configuration, not a per-request error */
         SSL *probe = NULL;
         if ((rc = gs_tls_client_ssl_new(&probe, run->ssl_ctx, run->sni, err)) != 0)
