@@ -53,6 +53,7 @@ typedef struct ng_ctx {
     char **up_keys;   /* "ns/name:port" of each upstream gs_up_<i> */
     size_t n_up;
     size_t n_canary;
+    bool h2; /* some Ingress speaks gRPC to its backend: the TLS listener offers HTTP/2 */
 } ng_ctx;
 
 /* ---- quoting ---- */
@@ -363,6 +364,25 @@ static bool ng_root_redirects(ng_ctx *c, const ng_server *s, gs_buf *b)
     return true;
 }
 
+/* The directive and scheme that send a location's requests upstream, by its backend-protocol
+ * (buildProxyPass in ingress-nginx's template): gRPC goes by grpc_pass, FastCGI by fastcgi_pass,
+ * AUTO_HTTP speaks the client's scheme. */
+static const char *ng_pass(const gs_nginx_annots *a)
+{
+    const char *p = a && a->backend_protocol ? a->backend_protocol : "HTTP";
+    if (strcmp(p, "HTTPS") == 0)
+        return "proxy_pass https://";
+    if (strcmp(p, "GRPC") == 0)
+        return "grpc_pass grpc://";
+    if (strcmp(p, "GRPCS") == 0)
+        return "grpc_pass grpcs://";
+    if (strcmp(p, "AUTO_HTTP") == 0)
+        return "proxy_pass $scheme://";
+    if (strcmp(p, "FCGI") == 0)
+        return "fastcgi_pass ";
+    return "proxy_pass http://";
+}
+
 /* The body of one location: redirects, rewrite, headers, proxy_pass (or 503/404). */
 static void ng_location_body(ng_ctx *c, const ng_server *s, const ng_loc *l, gs_buf *b)
 {
@@ -408,11 +428,12 @@ static void ng_location_body(ng_ctx *c, const ng_server *s, const ng_loc *l, gs_
     const gs_ingress_backend *cb = NULL;
     const gs_ingress *cing = ng_canary_for(c, s, l, &ca, &cb);
     const char *canary = cing ? ng_upstream(c, cing, cb, canary_name, sizeof canary_name) : NULL;
+    const char *pass = ng_pass(a);
     if (canary) {
         size_t n = ng_canary_maps(c, ca, main, canary);
-        gs_buf_printf(b, "            proxy_pass http://$gs_cn_%zu;\n", n);
+        gs_buf_printf(b, "            %s$gs_cn_%zu;\n", pass, n);
     } else {
-        gs_buf_printf(b, "            proxy_pass http://%s;\n", main);
+        gs_buf_printf(b, "            %s%s;\n", pass, main);
     }
 }
 
@@ -554,8 +575,8 @@ static void ng_server_write(ng_ctx *c, ng_server *s, gs_buf *b)
     gs_buf_printf(b, "    server {\n        listen %s%s;\n", c->in->listen,
                   catch_all ? " default_server" : "");
     if (c->in->listen_tls) {
-        gs_buf_printf(b, "        listen %s ssl%s;\n", c->in->listen_tls,
-                      catch_all ? " default_server" : "");
+        gs_buf_printf(b, "        listen %s ssl%s%s;\n", c->in->listen_tls,
+                      c->h2 ? " http2" : "", catch_all ? " default_server" : "");
         ng_server_tls(c, s, b);
     }
     gs_buf_puts(b, "        server_name ");
@@ -616,8 +637,12 @@ size_t gs_ingress_nginx_render(const gs_ingress_nginx_in *in, gs_buf *conf, gs_d
     const gs_model *m = in->m;
     ng_ctx c = {.in = in, .notes = notes};
     c.annots = gs_xcalloc(m->n_ingresses ? m->n_ingresses : 1, sizeof *c.annots);
-    for (size_t i = 0; i < m->n_ingresses; i++)
+    for (size_t i = 0; i < m->n_ingresses; i++) {
         gs_nginx_annots_read(m->ingresses[i], notes, &c.annots[i]);
+        const char *p = c.annots[i].backend_protocol;
+        if (p && strncmp(p, "GRPC", 4) == 0)
+            c.h2 = true;
+    }
     ng_collect(&c);
     ng_certs(&c);
     gs_buf servers = {0};

@@ -62,7 +62,22 @@ static const char manifests[] =
     "      - {path: /, pathType: Prefix, backend: {service: {name: beta, port: {number: 80}}}}\n"
     "---\n"
     "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: fallback, namespace: web}\n"
-    "spec: {defaultBackend: {service: {name: fallback, port: {number: 8080}}}}\n";
+    "spec: {defaultBackend: {service: {name: fallback, port: {number: 8080}}}}\n"
+    "---\n"
+    "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: rpc\n  namespace: web\n"
+    "  annotations: {nginx.ingress.kubernetes.io/backend-protocol: grpc}\n"
+    "spec:\n  rules:\n  - host: rpc.example.com\n    http:\n      paths:\n"
+    "      - {path: /, pathType: Prefix, backend: {service: {name: rpc, port: {number: 50}}}}\n"
+    "---\n"
+    "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: tb\n  namespace: web\n"
+    "  annotations: {nginx.ingress.kubernetes.io/backend-protocol: HTTPS}\n"
+    "spec:\n  rules:\n  - host: tb.example.com\n    http:\n      paths:\n"
+    "      - {path: /, pathType: Prefix, backend: {service: {name: tb, port: {number: 443}}}}\n"
+    "---\n"
+    "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: rpcs\n  namespace: web\n"
+    "  annotations: {nginx.ingress.kubernetes.io/backend-protocol: GRPCS}\n"
+    "spec:\n  rules:\n  - host: rpcs.example.com\n    http:\n      paths:\n"
+    "      - {path: /, pathType: Prefix, backend: {service: {name: rpcs, port: {number: 51}}}}\n";
 
 /* Every Service has an endpoint but "gone"; ports are 10000 + the service port. */
 static bool resolve(void *ctx, const char *ns, const char *name, int64_t port, char *out, size_t n)
@@ -81,13 +96,14 @@ static char *render(const char *workdir, gs_diags *notes)
     gs_model_new(&m);
     gs_model_load_buffer(m, "i.yaml", manifests, strlen(manifests), NULL, NULL);
     ck_assert_uint_eq(m->diags.nerrors, 0);
-    ck_assert_uint_eq(m->n_ingresses, 9);
+    ck_assert_uint_eq(m->n_ingresses, 12);
     gs_ingress_nginx_in in = {.m = m, .listen = "127.0.0.1:18080", .workdir = workdir,
                               .resolve = resolve};
     gs_buf conf = {0};
     size_t servers = gs_ingress_nginx_render(&in, &conf, notes);
-    /* shop, web, secure, rw, old, app and the catch-all; the canary adds no server */
-    ck_assert_uint_eq(servers, 7);
+    /* shop, web, secure, rw, old, app, rpc, tb, rpcs and the catch-all; the canary adds no
+     * server */
+    ck_assert_uint_eq(servers, 10);
     gs_model_free(m);
     return gs_buf_take(&conf);
 }
@@ -288,6 +304,50 @@ START_TEST(ingress_nginx_https)
 }
 END_TEST
 
+/* backend-protocol picks the directive and scheme (buildProxyPass): grpc_pass grpc:// or
+ * grpcs://, proxy_pass https://; plain HTTP stays proxy_pass http://. With a gRPC backend the
+ * TLS listener offers HTTP/2 (gRPC clients need it); the cleartext one stays HTTP/1.1. */
+START_TEST(ingress_nginx_backend_protocol)
+{
+    gs_diags notes = {0};
+    char *conf = render("/tmp/unused", &notes);
+    char *rpc = server_text(conf, "rpc.example.com");
+    has(rpc, "location \"/\" {\n            proxy_set_header Host $host;\n"
+             "            grpc_pass grpc://gs_up_");
+    ck_assert_msg(strstr(rpc, "proxy_pass") == NULL, "%s", rpc);
+    free(rpc);
+    char *rpcs = server_text(conf, "rpcs.example.com");
+    has(rpcs, "            grpc_pass grpcs://gs_up_");
+    free(rpcs);
+    char *tb = server_text(conf, "tb.example.com");
+    has(tb, "            proxy_pass https://gs_up_");
+    free(tb);
+    char *web = server_text(conf, "web.example.com");
+    has(web, "            proxy_pass http://gs_up_");
+    ck_assert_msg(strstr(web, "grpc_pass") == NULL, "%s", web);
+    free(web);
+    has(conf, "# web/rpc:50\n");
+    has(conf, "server 127.0.0.1:10443; } # web/tb:443\n");
+    ck_assert_msg(strstr(conf, "http2") == NULL, "no TLS listener, no http2:\n%s", conf);
+    free(conf);
+    gs_diags_clear(&notes);
+
+    gs_model *m;
+    gs_model_new(&m);
+    gs_model_load_buffer(m, "i.yaml", manifests, strlen(manifests), NULL, NULL);
+    gs_ingress_nginx_in in = {.m = m, .listen = "127.0.0.1:18080", .listen_tls = "127.0.0.1:18443",
+                              .workdir = "/w", .resolve = resolve};
+    gs_buf out = {0};
+    gs_ingress_nginx_render(&in, &out, &notes);
+    has(out.data, "listen 127.0.0.1:18080;\n        listen 127.0.0.1:18443 ssl http2;\n");
+    has(out.data, "listen 127.0.0.1:18080 default_server;\n"
+                  "        listen 127.0.0.1:18443 ssl http2 default_server;\n");
+    gs_buf_clear(&out);
+    gs_diags_clear(&notes);
+    gs_model_free(m);
+}
+END_TEST
+
 /* The configuration is one nginx accepts: `nginx -t` on it. */
 START_TEST(ingress_nginx_passes_nginx_t)
 {
@@ -329,6 +389,7 @@ int main(void)
     tcase_add_test(tc, ingress_nginx_locations);
     tcase_add_test(tc, ingress_nginx_passes_nginx_t);
     tcase_add_test(tc, ingress_nginx_https);
+    tcase_add_test(tc, ingress_nginx_backend_protocol);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
 }
