@@ -838,7 +838,8 @@ typedef struct diff_answer {
     int grpc_status;   /* a gRPC call's, -1 for HTTP probes (and a call without answer) */
     char backend[320]; /* ns/name, or "none" */
     char path[512], host[256], location[512];
-    char cert[256]; /* HTTPS: the subject CN of the certificate served */
+    char cert[256];     /* HTTPS: the subject CN of the certificate served */
+    char headers[1024]; /* the compared response fields, "name: value" sorted, a line each */
 } diff_answer;
 
 static int diff_connect(const char *address)
@@ -878,6 +879,59 @@ static void diff_header(const char *head, const char *name, char *out, size_t n)
         snprintf(out, n, "%.*s", (int)strcspn(v, "\r\n"), v);
         return;
     }
+}
+
+/* Response fields left out of the comparison (docs/ingress.md, "What is compared"): they vary
+ * per request or per connection, are compared on their own (location, the echo's backend), or
+ * one implementation sets them of its own accord whatever the routes say (server, content-type of
+ * its own error pages, strict-transport-security that ingress-nginx adds on HTTPS hosts). */
+static const char *const diff_header_ignored[] = {
+    "date",           "server",          "content-length",   "content-type",
+    "connection",     "keep-alive",      "transfer-encoding", "location",
+    "x-gatesim-backend", "x-gatesim-request-id", "strict-transport-security", "etag",
+    "last-modified",  "accept-ranges",   "alt-svc",          "vary",
+};
+
+static bool diff_header_is_ignored(const char *name, size_t len)
+{
+    for (size_t i = 0; i < sizeof diff_header_ignored / sizeof *diff_header_ignored; i++)
+        if (strlen(diff_header_ignored[i]) == len && strncasecmp(diff_header_ignored[i], name, len) == 0)
+            return true;
+    return false;
+}
+
+static int diff_str_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The compared fields of the response head |head| (status line first), lower-case names, sorted,
+ * into |out| as "name: value\nname: value" ("" when none). */
+static void diff_response_headers(const char *head, char *out, size_t n)
+{
+    char *fields[64];
+    size_t nf = 0;
+    for (const char *l = strstr(head, "\r\n"); l && nf < 64; l = strstr(l + 2, "\r\n")) {
+        const char *name = l + 2;
+        size_t len = strcspn(name, ":\r\n");
+        if (name[len] != ':' || len == 0 || diff_header_is_ignored(name, len))
+            continue;
+        const char *v = name + len + 1;
+        while (*v == ' ' || *v == '\t')
+            v++;
+        char *f = gs_xasprintf("%.*s: %.*s", (int)len, name, (int)strcspn(v, "\r\n"), v);
+        for (size_t i = 0; i < len; i++)
+            f[i] = (char)tolower((unsigned char)f[i]);
+        fields[nf++] = f;
+    }
+    qsort(fields, nf, sizeof *fields, diff_str_cmp);
+    gs_buf b = {0};
+    for (size_t i = 0; i < nf; i++) {
+        gs_buf_printf(&b, "%s%s", i ? "\n" : "", fields[i]);
+        free(fields[i]);
+    }
+    snprintf(out, n, "%s", b.data ? b.data : "");
+    gs_buf_clear(&b);
 }
 
 /* The subject CN of |ssl|'s peer certificate into |out| ("none" without one). */
@@ -933,6 +987,7 @@ static void diff_send_once(const char *address, const diff_probe *p, SSL_CTX *tl
     if (end && sscanf(resp.data, "HTTP/1.%*d %d", &ans->status) == 1) {
         char *head = gs_xasprintf("%.*s", (int)(end - resp.data + 2), resp.data);
         diff_header(head, "location", ans->location, sizeof ans->location);
+        diff_response_headers(head, ans->headers, sizeof ans->headers);
         char be[320];
         diff_header(head, "x-gatesim-backend", be, sizeof be);
         char *last = strrchr(be, '/');
@@ -975,7 +1030,8 @@ static void diff_send(const char *address, const diff_probe *p, SSL_CTX *tls, di
     ans->grpc_status = -1;
 }
 
-static void diff_answer_text(const diff_answer *a, gs_buf *b)
+/* |a| as text into |b|; its compared response fields too when |with_headers|. */
+static void diff_answer_text(const diff_answer *a, bool with_headers, gs_buf *b)
 {
     if (a->status == 0) {
         gs_buf_puts(b, "no answer");
@@ -991,6 +1047,12 @@ static void diff_answer_text(const diff_answer *a, gs_buf *b)
         gs_buf_printf(b, " from %s (saw %s%s)", a->backend, a->host, a->path);
     if (a->location[0])
         gs_buf_printf(b, " Location %s", a->location);
+    if (with_headers) {
+        gs_buf_puts(b, " [");
+        for (const char *f = a->headers; *f; f += strcspn(f, "\n") + (f[strcspn(f, "\n")] != 0))
+            gs_buf_printf(b, "%s%.*s", f == a->headers ? "" : "; ", (int)strcspn(f, "\n"), f);
+        gs_buf_puts(b, a->headers[0] ? "]" : "no compared header fields]");
+    }
 }
 
 /* |a| and |b| are the same path once percent-encoded unreserved characters are decoded (RFC 3986
@@ -1054,6 +1116,11 @@ static bool diff_compare(const diff_answer *x, const diff_answer *y, gs_buf *wha
         gs_buf_puts(what, "location ");
     if (strcmp(x->cert, y->cert) != 0)
         gs_buf_puts(what, "certificate ");
+    /* the backend's answer as each side passes it on; the answers a proxy makes itself (404,
+     * redirects, 400) carry each implementation's own fields */
+    if (strcmp(x->backend, "none") != 0 && strcmp(x->backend, y->backend) == 0 &&
+        strcmp(x->headers, y->headers) != 0)
+        gs_buf_puts(what, "response-headers ");
     return what->len > 0;
 }
 
@@ -1289,6 +1356,15 @@ static const struct {
                           "a RequestRedirect filter with the same scheme, hostname, port, path and "
                           "statusCode (permanent-redirect, temporal-redirect, app-root, "
                           "ssl-redirect: what gatesim convert writes)"},
+    [GS_DIFF_RESP_HEADER] = {"response-header", "response headers differ",
+                             "the same status, backend and Location, but the response header "
+                             "fields the client got differ: a ResponseHeaderModifier, CORS, or "
+                             "a Set-Cookie one side's routes add and the other's lack (fields that "
+                             "vary per request or that an implementation adds on its own are not "
+                             "compared: docs/ingress.md)",
+                             "give the route the same response headers: a ResponseHeaderModifier "
+                             "filter on the rule that sets (or removes) the fields the other side "
+                             "sends"},
     [GS_DIFF_OTHER] = {"other", "other", "no known cause", NULL},
 };
 
@@ -1321,6 +1397,8 @@ static diff_cause diff_cause_of(const diff_probe *p, const diff_answer *x, const
         return GS_DIFF_FAKE_CERT; /* whatever the other side does: no verifying client got in */
     if (p->kind == DIFF_K_ENCODED || p->kind == DIFF_K_DSLASH)
         return GS_DIFF_NORMALIZE;
+    if (strcmp(what, "response-headers ") == 0)
+        return GS_DIFF_RESP_HEADER; /* nothing else differs: the routes' response headers do */
     if (p->header[0] && p->from_routes &&
         (strstr(what, "backend") || (p->grpc && diff_status_or_backend(what))))
         return GS_DIFF_HEADER_MATCH;
@@ -1362,6 +1440,23 @@ static diff_cause diff_cause_of(const diff_probe *p, const diff_answer *x, const
         (y->status >= 300 && y->status < 400))
         return GS_DIFF_REDIRECT;
     return GS_DIFF_OTHER;
+}
+
+/* The fields of |a| (lines "name: value") that |b| lacks, into |out| ("name: value, ..."); with
+ * |names|, only the names of the fields whose name |b| lacks altogether. */
+static void diff_header_delta(const char *a, const char *b, bool names, gs_buf *out)
+{
+    char bl[1040];
+    snprintf(bl, sizeof bl, "\n%s\n", b);
+    for (const char *f = a; *f;) {
+        size_t len = strcspn(f, "\n"), nl = strcspn(f, ":");
+        size_t key = names ? nl : len;
+        char *needle = gs_xasprintf("\n%.*s%s", (int)key, f, names ? ":" : "\n");
+        if (strstr(bl, needle) == NULL)
+            gs_buf_printf(out, "%s%.*s", out->len ? ", " : "", (int)key, f);
+        free(needle);
+        f += len + (f[len] != 0);
+    }
 }
 
 /* The suggested fix for this very probe (|x| the before side's answer, |y| the after side's),
@@ -1513,6 +1608,19 @@ static void diff_fix_for(const diff_probe *p, const diff_answer *x, const diff_a
             gs_buf_printf(b, "on %s, no redirect for %s: ingress-nginx answers it %d", p->host,
                           p->path, x->status);
         break;
+    case GS_DIFF_RESP_HEADER: {
+        gs_buf set = {0}, rm = {0};
+        diff_header_delta(x->headers, y->headers, false, &set);
+        diff_header_delta(y->headers, x->headers, true, &rm);
+        gs_buf_printf(b, "on %s, a ResponseHeaderModifier on the rule of \"%s\"", p->host, lit);
+        if (set.len)
+            gs_buf_printf(b, " that sets %s", set.data);
+        if (rm.len)
+            gs_buf_printf(b, "%s removes %s", set.len ? " and" : " that", rm.data);
+        gs_buf_clear(&set);
+        gs_buf_clear(&rm);
+        break;
+    }
     default:
         break;
     }
@@ -1543,8 +1651,8 @@ static bool diff_sampled(const diff_probe *p, const diff_side *before, const dif
         diff_send(p->https ? before->address_tls : before->address, p, opt->tls, &x);
         diff_send(p->https ? after->address_tls : after->address, p, opt->tls, &y);
         *fake = *fake && strcmp(x.cert, GS_INGRESS_NGINX_FAKE_CN) == 0;
-        diff_answer_text(&x, &tx);
-        diff_answer_text(&y, &ty);
+        diff_answer_text(&x, false, &tx);
+        diff_answer_text(&y, false, &ty);
         diff_outcome_count(&o, tx.data, true);
         diff_outcome_count(&o, ty.data, false);
         gs_buf_clear(&tx);
@@ -1589,8 +1697,9 @@ static diff_cause diff_single(const diff_probe *p, const diff_side *before, cons
     diff_send(p->https ? after->address_tls : after->address, p, opt->tls, &y);
     gs_buf what = {0}, tx = {0}, ty = {0};
     *differs = diff_compare(&x, &y, &what);
-    diff_answer_text(&x, &tx);
-    diff_answer_text(&y, &ty);
+    bool hdrs = *differs && strstr(what.data, "response-headers") != NULL;
+    diff_answer_text(&x, hdrs, &tx);
+    diff_answer_text(&y, hdrs, &ty);
     diff_probe_line(p, *differs ? "DIFF" : "same", out);
     gs_buf_printf(out, "\n    %s: %s\n    %s: %s\n", before->spec, tx.data, after->spec, ty.data);
     diff_cause cause = GS_DIFF_OTHER;

@@ -34,6 +34,7 @@ typedef enum gs_diff_cause {
     GS_DIFF_FAKE_CERT,
     GS_DIFF_NORMALIZE,
     GS_DIFF_REDIRECT,
+    GS_DIFF_RESP_HEADER,
     GS_DIFF_OTHER,
     GS_DIFF_CAUSE_COUNT
 } gs_diff_cause;

@@ -7,7 +7,8 @@
 Each case runs `gatesim diff` on Ingresses of DATA_DIR (the Ingress side on a real nginx, the
 Gateway API side on the builtin gateway) and checks the exit code and the probes it reports:
 use-regex making a host's other paths case-insensitive, a capture-group rewrite-target,
-a canary by header, a trailing-slash Prefix, and no difference for exact conversions. The scenario
+a canary by header, a trailing-slash Prefix, a ResponseHeaderModifier one side lacks (response
+headers), and no difference for exact conversions. The scenario
 `diff` step: the walkthrough's rewrite-target migration (MIGRATION_DIR) passes, a step expecting
 what is not found fails with the differing probes as evidence, an unknown cause and an invalid
 Ingress inside a diff step are reported at file:line:col. No nginx or echo process may outlive a
@@ -476,6 +477,29 @@ def main():
            "    builtin: 200 from default/frontend (saw app.example.com/beta)")
     in_group(p, "header match (3 probes)", "check the rule's headers match",
              [f"http://app.example.com/beta{x} with X-Beta: on\n" for x in ("", "/gs-probe", "/")])
+    # a ResponseHeaderModifier one side lacks: the same status and backend, grouped under the
+    # response headers with the field to set (or remove) named; fields that vary per request
+    # (date, content-length, the echo's request id) are not compared
+    p = diff("-q", "--no-normalization", "gateway.yaml", "--after", "gateway-resp-header.yaml")
+    expect(p, 1, "1 answered differently by builtin and builtin, 1 cause",
+           "DIFF GET http://app.example.com/healthz\n"
+           "    builtin: 200 from default/health (saw app.example.com/healthz) "
+           "[x-content-type-options: nosniff]\n"
+           "    builtin: 200 from default/health (saw app.example.com/healthz) "
+           "[x-content-type-options: nosniff; x-env: canary]\n"
+           "    differs in: response-headers\n"
+           "    fix: on app.example.com, a ResponseHeaderModifier on the rule of \"/healthz\" "
+           "that removes x-env\n")
+    in_group(p, "response headers differ (1 probe)", "a ResponseHeaderModifier filter",
+             ["http://app.example.com/healthz\n"])
+    p = diff("-q", "--no-normalization", "gateway-resp-header.yaml", "--after", "gateway.yaml")
+    expect(p, 1, "fix: on app.example.com, a ResponseHeaderModifier on the rule of \"/healthz\" "
+                 "that sets x-env: canary\n")
+    in_group(p, "response headers differ (1 probe)", "a ResponseHeaderModifier filter",
+             ["http://app.example.com/healthz\n"])
+    # the same headers on both targets: nginx's own server and content-type are not compared
+    expect(diff("-q", "--no-normalization", "--before-target=builtin", "--target=nginx",
+                "gateway-resp-header.yaml"), 0, "0 answered differently by builtin and nginx")
     expect(diff("--before-target=builtin", "exact.yaml"), 2,
            "Ingresses run on --before-target ingress-nginx only")
     expect(diff("--before-target=nope", "gateway.yaml"), 2, "--before-target:")
