@@ -490,9 +490,10 @@ static int runner_pick_listener(const gs_target *t, const gs_scenario_send *send
                                 const gs_status_set *st, const gs_gateway_status *gw,
                                 const char *refusing, runner_dest *d, gs_error *err);
 
-/* A cleartext listener the target serves under |gwref| without a Gateway among the objects
- * (the ingress-nginx target's): the one the send names, else the first. The Host is the send's,
- * else example.com. False when the target has none. */
+/* A listener the target serves under |gwref| without a Gateway among the objects (the
+ * ingress-nginx target's "http" on port 80 and "https" on 443): the one the send names, else
+ * the first. The one on port 443 is TLS. The Host is the send's, else example.com. False when
+ * the target has none. */
 static bool runner_target_listener(const gs_target *t, const gs_scenario_send *send,
                                    const char *gwref, runner_dest *d)
 {
@@ -502,7 +503,7 @@ static bool runner_target_listener(const gs_target *t, const gs_scenario_send *s
             (send->listener && strcmp(l->listener, send->listener) != 0))
             continue;
         d->listener = l;
-        d->tls = false;
+        d->tls = l->port == 443;
         snprintf(d->host, sizeof(d->host), "%s", send->host ? send->host : "example.com");
         return true;
     }
