@@ -8,8 +8,9 @@
   rules) pass, every step checked, answered by nginx (its Server header in the evidence of a
   deliberately wrong scenario from DATA_DIR, which must fail on exactly its wrong steps);
 - the "before" side of the seed's rewrite-target migration (MIGRATION_DIR) passes;
-- backend-protocol GRPC (DATA_DIR/grpc.yaml): gRPC calls over the "https" listener reach the
-  Service each Ingress path names (grpc_pass, HTTP/2 on TLS); without the annotation they fail;
+- backend-protocol (DATA_DIR/backend-protocol.yaml): GRPC: gRPC calls over the "https" listener
+  reach the Service each Ingress path names (grpc_pass, HTTP/2 on TLS); HTTPS: requests reach a
+  backend serving only TLS; without the annotations every check fails;
 - an Ingress the API server rejects stops the run with its file:line:col;
 - no nginx outlives a run.
 """
@@ -92,33 +93,35 @@ def main():
         fail(f"the failing step's evidence is not nginx's 404: {evidence[:400]}", proc)
 
     # 3. backend-protocol GRPC: gRPC calls through nginx's HTTPS listener reach their Services;
-    #    the same Ingress without the annotation is proxied as HTTP/1.1 and the calls fail
-    grpc_yaml = os.path.join(DATA, "grpc.yaml")
-    proc, results = run(grpc_yaml, "grpc")
+    #    HTTPS: nginx speaks TLS to the backend; without the annotations every check fails
+    bp_yaml = os.path.join(DATA, "backend-protocol.yaml")
+    proc, results = run(bp_yaml, "backend-protocol")
     if proc.returncode != 0 or results is None or \
-            [len(s["steps"]) for s in results["scenarios"]] != [2]:
-        fail(f"gRPC through backend-protocol GRPC did not pass (exit {proc.returncode})", proc)
-    with open(grpc_yaml) as f:
+            [len(s["steps"]) for s in results["scenarios"]] != [3]:
+        fail(f"backend-protocol GRPC and HTTPS did not pass (exit {proc.returncode})", proc)
+    with open(bp_yaml) as f:
         text = f.read()
-    if "backend-protocol: GRPC}" not in text:
-        fail("grpc.yaml has no backend-protocol annotation to remove", None)
-    plain = os.path.join(WORK_ROOT, "grpc-plain.yaml")
+    plain_text = text
+    for proto in ("GRPC", "HTTPS"):
+        annot = "annotations: {nginx.ingress.kubernetes.io/backend-protocol: %s}" % proto
+        if annot not in text:
+            fail(f"backend-protocol.yaml has no {proto} annotation to remove", None)
+        plain_text = plain_text.replace(annot, "annotations: {}")
+    plain = os.path.join(WORK_ROOT, "backend-protocol-plain.yaml")
     with open(plain, "w") as f:
-        f.write(text.replace("annotations: {nginx.ingress.kubernetes.io/backend-protocol: GRPC}",
-                             "annotations: {}"))
-    proc, results = run(plain, "grpc-plain")
+        f.write(plain_text)
+    proc, results = run(plain, "backend-protocol-plain")
     if proc.returncode != 1 or results is None or \
             any(c["result"] == "passed" for st in results["scenarios"][0]["steps"]
                 for c in st["checks"]):
-        fail(f"gRPC without backend-protocol: exit {proc.returncode}, want every check failed",
-             proc)
+        fail(f"without backend-protocol: exit {proc.returncode}, want every check failed", proc)
 
     # 4. an invalid Ingress is reported at its position; nothing runs
     proc, _ = run(os.path.join(DATA, "invalid.yaml"), "invalid")
     if proc.returncode != 2 or "invalid.yaml:15:15:" not in proc.stderr or \
             "pathType must be specified" not in proc.stderr:
         fail(f"invalid Ingress: exit {proc.returncode}", proc)
-    done(f"ok: {steps} feature steps passed on ingress-nginx; gRPC by backend-protocol; wrong "
+    done(f"ok: {steps} feature steps passed on ingress-nginx; gRPC and HTTPS by backend-protocol; wrong "
          "answers and invalid Ingresses caught")
 
 
