@@ -1030,7 +1030,8 @@ static void diff_send(const char *address, const diff_probe *p, SSL_CTX *tls, di
     ans->grpc_status = -1;
 }
 
-/* |a| as text into |b|; its compared response fields too when |with_headers|. */
+/* |a| as text into |b|; its compared response fields too when |with_headers|, " | " between
+ * them (a value may hold "; " or ", "). */
 static void diff_answer_text(const diff_answer *a, bool with_headers, gs_buf *b)
 {
     if (a->status == 0) {
@@ -1050,7 +1051,7 @@ static void diff_answer_text(const diff_answer *a, bool with_headers, gs_buf *b)
     if (with_headers) {
         gs_buf_puts(b, " [");
         for (const char *f = a->headers; *f; f += strcspn(f, "\n") + (f[strcspn(f, "\n")] != 0))
-            gs_buf_printf(b, "%s%.*s", f == a->headers ? "" : "; ", (int)strcspn(f, "\n"), f);
+            gs_buf_printf(b, "%s%.*s", f == a->headers ? "" : " | ", (int)strcspn(f, "\n"), f);
         gs_buf_puts(b, a->headers[0] ? "]" : "no compared header fields]");
     }
 }
@@ -1442,7 +1443,7 @@ static diff_cause diff_cause_of(const diff_probe *p, const diff_answer *x, const
     return GS_DIFF_OTHER;
 }
 
-/* The fields of |a| (lines "name: value") that |b| lacks, into |out| ("name: value, ..."); with
+/* The fields of |a| (lines "name: value") that |b| lacks, into |out| ("name: value | ..."); with
  * |names|, only the names of the fields whose name |b| lacks altogether. */
 static void diff_header_delta(const char *a, const char *b, bool names, gs_buf *out)
 {
@@ -1453,7 +1454,7 @@ static void diff_header_delta(const char *a, const char *b, bool names, gs_buf *
         size_t key = names ? nl : len;
         char *needle = gs_xasprintf("\n%.*s%s", (int)key, f, names ? ":" : "\n");
         if (strstr(bl, needle) == NULL)
-            gs_buf_printf(out, "%s%.*s", out->len ? ", " : "", (int)key, f);
+            gs_buf_printf(out, "%s%.*s", out->len ? (names ? ", " : " | ") : "", (int)key, f);
         free(needle);
         f += len + (f[len] != 0);
     }

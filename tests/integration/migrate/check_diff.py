@@ -477,8 +477,9 @@ def main():
            "    builtin: 200 from default/frontend (saw app.example.com/beta)")
     in_group(p, "header match (3 probes)", "check the rule's headers match",
              [f"http://app.example.com/beta{x} with X-Beta: on\n" for x in ("", "/gs-probe", "/")])
-    # a ResponseHeaderModifier one side lacks: the same status and backend, grouped under the
-    # response headers with the field to set (or remove) named; fields that vary per request
+    # a ResponseHeaderModifier (a field set, a canary's Set-Cookie added) one side lacks: the same
+    # status and backend, grouped under the response headers with the fields to set (or remove)
+    # named; fields that vary per request
     # (date, content-length, the echo's request id) are not compared
     p = diff("-q", "--no-normalization", "gateway.yaml", "--after", "gateway-resp-header.yaml")
     expect(p, 1, "1 answered differently by builtin and builtin, 1 cause",
@@ -486,15 +487,16 @@ def main():
            "    builtin: 200 from default/health (saw app.example.com/healthz) "
            "[x-content-type-options: nosniff]\n"
            "    builtin: 200 from default/health (saw app.example.com/healthz) "
-           "[x-content-type-options: nosniff; x-env: canary]\n"
+           "[set-cookie: gs-canary=always; Path=/ | x-content-type-options: nosniff | "
+           "x-env: canary]\n"
            "    differs in: response-headers\n"
            "    fix: on app.example.com, a ResponseHeaderModifier on the rule of \"/healthz\" "
-           "that removes x-env\n")
+           "that removes set-cookie, x-env\n")
     in_group(p, "response headers differ (1 probe)", "a ResponseHeaderModifier filter",
              ["http://app.example.com/healthz\n"])
     p = diff("-q", "--no-normalization", "gateway-resp-header.yaml", "--after", "gateway.yaml")
     expect(p, 1, "fix: on app.example.com, a ResponseHeaderModifier on the rule of \"/healthz\" "
-                 "that sets x-env: canary\n")
+                 "that sets set-cookie: gs-canary=always; Path=/ | x-env: canary\n")
     in_group(p, "response headers differ (1 probe)", "a ResponseHeaderModifier filter",
              ["http://app.example.com/healthz\n"])
     # the same headers on both targets: nginx's own server and content-type are not compared
