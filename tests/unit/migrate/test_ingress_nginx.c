@@ -62,8 +62,10 @@ static const char manifests[] =
     "      - {path: /, pathType: Prefix, backend: {service: {name: beta, port: {number: 80}}}}\n"
     "---\n"
     "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: fallback, namespace: web}\n"
-    "spec: {defaultBackend: {service: {name: fallback, port: {number: 8080}}}}\n"
-    "---\n"
+    "spec: {defaultBackend: {service: {name: fallback, port: {number: 8080}}}}\n";
+
+/* One Ingress per backend-protocol (a second buffer: C11 bounds a string literal's length). */
+static const char bp_manifests[] =
     "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: rpc\n  namespace: web\n"
     "  annotations: {nginx.ingress.kubernetes.io/backend-protocol: grpc}\n"
     "spec:\n  rules:\n  - host: rpc.example.com\n    http:\n      paths:\n"
@@ -77,7 +79,17 @@ static const char manifests[] =
     "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: rpcs\n  namespace: web\n"
     "  annotations: {nginx.ingress.kubernetes.io/backend-protocol: GRPCS}\n"
     "spec:\n  rules:\n  - host: rpcs.example.com\n    http:\n      paths:\n"
-    "      - {path: /, pathType: Prefix, backend: {service: {name: rpcs, port: {number: 51}}}}\n";
+    "      - {path: /, pathType: Prefix, backend: {service: {name: rpcs, port: {number: 51}}}}\n"
+    "---\n"
+    "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: auto\n  namespace: web\n"
+    "  annotations: {nginx.ingress.kubernetes.io/backend-protocol: AUTO_HTTP}\n"
+    "spec:\n  rules:\n  - host: auto.example.com\n    http:\n      paths:\n"
+    "      - {path: /, pathType: Prefix, backend: {service: {name: auto, port: {number: 52}}}}\n"
+    "---\n"
+    "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: fcgi\n  namespace: web\n"
+    "  annotations: {nginx.ingress.kubernetes.io/backend-protocol: FCGI}\n"
+    "spec:\n  rules:\n  - host: fcgi.example.com\n    http:\n      paths:\n"
+    "      - {path: /, pathType: Prefix, backend: {service: {name: fcgi, port: {number: 53}}}}\n";
 
 /* Every Service has an endpoint but "gone"; ports are 10000 + the service port. */
 static bool resolve(void *ctx, const char *ns, const char *name, int64_t port, char *out, size_t n)
@@ -95,15 +107,16 @@ static char *render(const char *workdir, gs_diags *notes)
     gs_model *m;
     gs_model_new(&m);
     gs_model_load_buffer(m, "i.yaml", manifests, strlen(manifests), NULL, NULL);
+    gs_model_load_buffer(m, "bp.yaml", bp_manifests, strlen(bp_manifests), NULL, NULL);
     ck_assert_uint_eq(m->diags.nerrors, 0);
-    ck_assert_uint_eq(m->n_ingresses, 12);
+    ck_assert_uint_eq(m->n_ingresses, 14);
     gs_ingress_nginx_in in = {.m = m, .listen = "127.0.0.1:18080", .workdir = workdir,
                               .resolve = resolve};
     gs_buf conf = {0};
     size_t servers = gs_ingress_nginx_render(&in, &conf, notes);
-    /* shop, web, secure, rw, old, app, rpc, tb, rpcs and the catch-all; the canary adds no
-     * server */
-    ck_assert_uint_eq(servers, 10);
+    /* shop, web, secure, rw, old, app, rpc, tb, rpcs, auto, fcgi and the catch-all; the canary
+     * adds no server */
+    ck_assert_uint_eq(servers, 12);
     gs_model_free(m);
     return gs_buf_take(&conf);
 }
@@ -148,6 +161,12 @@ START_TEST(ingress_nginx_locations)
     free(shop);
     /* no regex: Prefix /docs is "/docs/" plus the Exact written by the user (not a second one);
      * ImplementationSpecific stays a plain prefix; no endpoint: 503 */
+    char *au = server_text(conf, "auto.example.com");
+    has(au, "            proxy_pass $scheme://gs_up_");
+    free(au);
+    char *fc = server_text(conf, "fcgi.example.com");
+    has(fc, "            fastcgi_pass gs_up_");
+    free(fc);
     char *web = server_text(conf, "web.example.com");
     has(web, "location \"/docs/\" {");
     has(web, "location = \"/docs\" {");
@@ -305,7 +324,8 @@ START_TEST(ingress_nginx_https)
 END_TEST
 
 /* backend-protocol picks the directive and scheme (buildProxyPass): grpc_pass grpc:// or
- * grpcs://, proxy_pass https://; plain HTTP stays proxy_pass http://. With a gRPC backend the
+ * grpcs://, proxy_pass https:// or $scheme://, fastcgi_pass; plain HTTP stays proxy_pass
+ * http://. With a gRPC backend the
  * TLS listener offers HTTP/2 (gRPC clients need it); the cleartext one stays HTTP/1.1. */
 START_TEST(ingress_nginx_backend_protocol)
 {
@@ -335,6 +355,7 @@ START_TEST(ingress_nginx_backend_protocol)
     gs_model *m;
     gs_model_new(&m);
     gs_model_load_buffer(m, "i.yaml", manifests, strlen(manifests), NULL, NULL);
+    gs_model_load_buffer(m, "bp.yaml", bp_manifests, strlen(bp_manifests), NULL, NULL);
     gs_ingress_nginx_in in = {.m = m, .listen = "127.0.0.1:18080", .listen_tls = "127.0.0.1:18443",
                               .workdir = "/w", .resolve = resolve};
     gs_buf out = {0};
