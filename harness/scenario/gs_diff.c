@@ -718,6 +718,32 @@ static bool diff_grpc_takes(const gs_grpc_method_match *mm, const char *path)
     return true;
 }
 
+/* Whether a rule's backendRefs split its traffic: two or more of positive weight (a weight left
+ * out is 1). */
+static bool diff_rule_splits(const gs_route_backend_ref *refs, size_t n)
+{
+    size_t weighted = 0;
+    for (size_t b = 0; b < n; b++)
+        weighted += !refs[b].weight.has || refs[b].weight.v > 0;
+    return weighted >= 2;
+}
+
+/* Whether a route's hostnames (none: every host) take |host|: equal, or under a wildcard. */
+static bool diff_route_host(const gs_sval *names, size_t n, const char *host)
+{
+    if (n == 0)
+        return true;
+    size_t hl = strlen(host);
+    for (size_t h = 0; h < n; h++) {
+        const char *name = names[h].v;
+        size_t nl = strlen(name);
+        if (strcasecmp(name, host) == 0 ||
+            (name[0] == '*' && hl > nl - 1 && strcasecmp(host + hl - (nl - 1), name + 1) == 0))
+            return true;
+    }
+    return false;
+}
+
 /* Marks the gRPC calls a weighted GRPCRoute rule of |m| meets (two or more backendRefs of
  * positive weight): those of its hostnames whose method one of its matches takes. */
 static void diff_mark_grpc_splits(const gs_model *m, diff_probes *ps)
@@ -726,21 +752,11 @@ static void diff_mark_grpc_splits(const gs_model *m, diff_probes *ps)
         const gs_grpc_route *r = m->grpc_routes[i];
         for (size_t k = 0; k < r->spec.n_rules; k++) {
             const gs_grpc_route_rule *rule = &r->spec.rules[k];
-            size_t weighted = 0;
-            for (size_t b = 0; b < rule->n_backend_refs; b++)
-                weighted += !rule->backend_refs[b].weight.has || rule->backend_refs[b].weight.v > 0;
-            if (weighted < 2)
+            if (!diff_rule_splits(rule->backend_refs, rule->n_backend_refs))
                 continue;
             for (size_t j = 0; j < ps->n; j++) {
                 diff_probe *p = &ps->items[j];
-                bool host = r->spec.n_hostnames == 0;
-                for (size_t h = 0; h < r->spec.n_hostnames && !host; h++) {
-                    const char *name = r->spec.hostnames[h].v;
-                    size_t hl = strlen(p->host), nl = strlen(name);
-                    host = strcasecmp(name, p->host) == 0 ||
-                           (name[0] == '*' && hl > nl - 1 &&
-                            strcasecmp(p->host + hl - (nl - 1), name + 1) == 0);
-                }
+                bool host = diff_route_host(r->spec.hostnames, r->spec.n_hostnames, p->host);
                 bool takes = p->grpc && host && rule->n_matches == 0;
                 for (size_t x = 0; x < rule->n_matches && p->grpc && host && !takes; x++)
                     takes = diff_grpc_takes(&rule->matches[x].method, p->path);
@@ -803,21 +819,11 @@ static void diff_mark_splits(const char *yaml, diff_probes *ps)
         const gs_http_route *r = m->http_routes[i];
         for (size_t k = 0; k < r->spec.n_rules; k++) {
             const gs_http_route_rule *rule = &r->spec.rules[k];
-            size_t weighted = 0;
-            for (size_t b = 0; b < rule->n_backend_refs; b++)
-                weighted += !rule->backend_refs[b].weight.has || rule->backend_refs[b].weight.v > 0;
-            if (weighted < 2)
+            if (!diff_rule_splits(rule->backend_refs, rule->n_backend_refs))
                 continue;
             for (size_t j = 0; j < ps->n; j++) {
                 diff_probe *p = &ps->items[j];
-                bool host = r->spec.n_hostnames == 0;
-                for (size_t h = 0; h < r->spec.n_hostnames && !host; h++) {
-                    const char *name = r->spec.hostnames[h].v;
-                    size_t hl = strlen(p->host), nl = strlen(name);
-                    host = strcasecmp(name, p->host) == 0 ||
-                           (name[0] == '*' && hl > nl - 1 &&
-                            strcasecmp(p->host + hl - (nl - 1), name + 1) == 0);
-                }
+                bool host = diff_route_host(r->spec.hostnames, r->spec.n_hostnames, p->host);
                 for (size_t x = 0; x < rule->n_matches && host && !p->weighted; x++) {
                     char lit[512];
                     const char *v = rule->matches[x].path.value.v;
