@@ -662,6 +662,15 @@ static bool diff_has_https(const gs_model *m)
     return false;
 }
 
+/* The host a probe of a route's |h|th hostname is sent with: the name as written, a wildcard's
+ * "*" as "gs-probe", and example.com for a route without hostnames. */
+static void diff_route_probe_host(const gs_sval *names, size_t n, size_t h, char *out,
+                                  size_t out_len)
+{
+    const char *name = n ? names[h].v : "example.com";
+    snprintf(out, out_len, "%s%s", name[0] == '*' ? "gs-probe" : "", name + (name[0] == '*'));
+}
+
 /* The gRPC calls of the GRPCRoutes: per hostname (as for HTTPRoutes), rule and match; the
  * calls that match over TLS too when a Gateway has an HTTPS listener; a call to an unknown
  * host. */
@@ -675,10 +684,8 @@ static void diff_make_grpc_probes(const gs_model *m, diff_probes *ps)
         const gs_grpc_route *r = m->grpc_routes[i];
         size_t nh = r->spec.n_hostnames ? r->spec.n_hostnames : 1;
         for (size_t h = 0; h < nh; h++) {
-            const char *name = r->spec.n_hostnames ? r->spec.hostnames[h].v : "example.com";
             char host[256];
-            snprintf(host, sizeof host, "%s%s", name[0] == '*' ? "gs-probe" : "",
-                     name + (name[0] == '*'));
+            diff_route_probe_host(r->spec.hostnames, r->spec.n_hostnames, h, host, sizeof host);
             for (size_t k = 0; k < r->spec.n_rules; k++) {
                 const gs_grpc_route_rule *rule = &r->spec.rules[k];
                 for (size_t x = 0; x < rule->n_matches; x++)
@@ -776,10 +783,8 @@ static void diff_make_route_probes(const gs_model *m, diff_probes *ps)
         const gs_http_route *r = m->http_routes[i];
         size_t nh = r->spec.n_hostnames ? r->spec.n_hostnames : 1;
         for (size_t h = 0; h < nh; h++) {
-            const char *name = r->spec.n_hostnames ? r->spec.hostnames[h].v : "example.com";
             char host[256];
-            snprintf(host, sizeof host, "%s%s", name[0] == '*' ? "gs-probe" : "",
-                     name + (name[0] == '*'));
+            diff_route_probe_host(r->spec.hostnames, r->spec.n_hostnames, h, host, sizeof host);
             for (size_t k = 0; k < r->spec.n_rules; k++)
                 for (size_t x = 0; x < r->spec.rules[k].n_matches; x++) {
                     const gs_http_route_match *mt = &r->spec.rules[k].matches[x];

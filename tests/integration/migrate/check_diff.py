@@ -20,27 +20,13 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from migrate_lib import ENV, WORK_ROOT, done, fail, left_behind  # noqa: E402
+from migrate_lib import ENV, WORK_ROOT, done, expect, fail, left_behind, run_diff  # noqa: E402
 
 GATESIM, DATA, MIGRATION, STEP_DATA = sys.argv[1:5]
 
 
 def diff(*args):
-    argv = [GATESIM, "diff"] + [a if a.startswith("-") else os.path.join(DATA, a) for a in args]
-    proc = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                          timeout=600, env=ENV)
-    left = left_behind()
-    if left:
-        fail(f"processes left behind: {left}", proc)
-    return proc
-
-
-def expect(proc, rc, *texts):
-    if proc.returncode != rc:
-        fail(f"{proc.args[2:]}: exit {proc.returncode}, want {rc}", proc)
-    for t in texts:
-        if t not in proc.stdout + proc.stderr:
-            fail(f"{proc.args[2:]}: no {t!r} in the output", proc)
+    return run_diff(GATESIM, DATA, *args)
 
 
 def in_group(proc, title, fix, probes):

@@ -4,6 +4,7 @@ its work folders, and the nginx and echo processes naming them, are told apart f
 tests'), failing with the output, and finding processes left behind."""
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 
@@ -40,3 +41,23 @@ def left_behind():
 def done(msg):
     shutil.rmtree(WORK_ROOT, ignore_errors=True)
     print(msg)
+
+
+def run_diff(gatesim, data, *args):
+    """`gatesim diff ARGS`, file arguments relative to |data|; fails if a process outlives it."""
+    argv = [gatesim, "diff"] + [a if a.startswith("-") else os.path.join(data, a) for a in args]
+    proc = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                          timeout=600, env=ENV)
+    left = left_behind()
+    if left:
+        fail(f"processes left behind: {left}", proc)
+    return proc
+
+
+def expect(proc, rc, *texts):
+    """Exit code |rc| and every one of |texts| in the output."""
+    if proc.returncode != rc:
+        fail(f"{proc.args[2:]}: exit {proc.returncode}, want {rc}", proc)
+    for t in texts:
+        if t not in proc.stdout + proc.stderr:
+            fail(f"{proc.args[2:]}: no {t!r} in the output", proc)
