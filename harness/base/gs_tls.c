@@ -11,6 +11,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -358,4 +359,25 @@ void gs_tls_info_get(SSL *ssl, gs_tls_info *info)
     if (alpn_len > 0)
         memcpy(info->alpn, alpn, alpn_len);
     info->alpn[alpn_len] = '\0';
+}
+
+const char *gs_tls_error_text(unsigned long code, const char *peer, char *buf, size_t n)
+{
+    if (ERR_GET_LIB(code) == 0)
+        return NULL;
+    int reason = ERR_GET_REASON(code);
+    if (ERR_GET_LIB(code) == ERR_LIB_SSL && reason == SSL_R_UNEXPECTED_EOF_WHILE_READING)
+        return "connection closed during TLS";
+    const char *text = ERR_reason_error_string(code);
+    if (text == NULL) {
+        ERR_error_string_n(code, buf, n);
+        return buf;
+    }
+    /* received alerts are reasons past SSL_AD_REASON_OFFSET, named "tlsv13 alert <name>" */
+    const char *alert = strstr(text, "alert ");
+    if (ERR_GET_LIB(code) == ERR_LIB_SSL && reason >= SSL_AD_REASON_OFFSET && alert != NULL) {
+        snprintf(buf, n, "TLS alert %s from %s", alert + strlen("alert "), peer);
+        return buf;
+    }
+    return text;
 }

@@ -80,6 +80,13 @@ int gs_tls_client_ctx_use_cert(SSL_CTX *ctx, const char *cert_pem, const char *k
  * hands it to bufferevent_openssl_socket_new with BEV_OPT_CLOSE_ON_FREE). */
 int gs_tls_client_ssl_new(SSL **out, SSL_CTX *ctx, const char *server_name, gs_error *err);
 
+/* A readable text for OpenSSL error code |code| seen on a connection to |peer| ("server"):
+ * a received alert as "TLS alert certificate required from server", an EOF without
+ * close_notify as "connection closed during TLS", else OpenSSL's reason ("certificate verify
+ * failed"). NULL when |code| is no OpenSSL error code (libevent also records SSL_get_error's
+ * values, e.g. SSL_ERROR_SYSCALL for a reset socket). Returns |buf| or a static string. */
+const char *gs_tls_error_text(unsigned long code, const char *peer, char *buf, size_t n);
+
 /* What a connection negotiated. Strings are borrowed from |ssl| (or static) and valid while it
  * lives; a missing value is "" (e.g. no SNI, no ALPN). */
 typedef struct gs_tls_info {

@@ -645,15 +645,20 @@ static const char *conn_errno_text(int err, char *buf, size_t n)
     return buf;
 }
 
-static const char *conn_ssl_error(struct bufferevent *bev, char *buf, size_t n)
+/* What OpenSSL reported on |bev| (the newest error it has a text for), or NULL when it only
+ * relayed a socket error. Drains the bufferevent's errors. */
+static const char *conn_ssl_error(struct bufferevent *bev, bool handshake, char *buf, size_t n)
 {
-    unsigned long ssl_err = bufferevent_get_openssl_error(bev);
-    if (ssl_err == 0)
-        return NULL;
-    ERR_error_string_n(ssl_err, buf, n);
-    while (bufferevent_get_openssl_error(bev) != 0) {
+    const char *text = NULL;
+    unsigned long code;
+    while ((code = bufferevent_get_openssl_error(bev)) != 0) {
+        if (text == NULL && handshake && ERR_GET_LIB(code) == ERR_LIB_SSL &&
+            ERR_GET_REASON(code) == SSL_R_UNEXPECTED_EOF_WHILE_READING)
+            text = "connection closed during the TLS handshake";
+        else if (text == NULL)
+            text = gs_tls_error_text(code, "server", buf, n);
     }
-    return buf;
+    return text;
 }
 
 /* True when the socket of |c| is connected at the TCP level (so a failure is TLS's). */
@@ -703,8 +708,10 @@ static void on_conn_event(struct bufferevent *bev, short events, void *arg)
         gs_traffic_error e = GS_TRAFFIC_ERR_RESET;
         const char *detail =
             (events & BEV_EVENT_EOF) ? "connection closed by peer" : "connection reset";
-        const char *ssl_detail = w->run->cfg.tls ? conn_ssl_error(bev, buf, sizeof(buf)) : NULL;
-        if (c->state == TRAFFIC_CONN_CONNECTING) {
+        bool handshake = c->state == TRAFFIC_CONN_CONNECTING;
+        const char *ssl_detail =
+            w->run->cfg.tls ? conn_ssl_error(bev, handshake, buf, sizeof(buf)) : NULL;
+        if (handshake) {
             int err = EVUTIL_SOCKET_ERROR();
             if (w->run->cfg.tls && !conn_tcp_up(c)) {
                 e = GS_TRAFFIC_ERR_CONNECT; /* TCP never came up: not TLS's fault */
@@ -727,8 +734,10 @@ static void on_conn_event(struct bufferevent *bev, short events, void *arg)
             e = GS_TRAFFIC_ERR_CONNECT;
             detail = conn_errno_text(EVUTIL_SOCKET_ERROR(), errbuf, sizeof(errbuf));
         } else {
-            if (ssl_detail != NULL)
+            if (ssl_detail != NULL) { /* e.g. a TLS 1.3 server's alert refusing our certificate */
+                e = GS_TRAFFIC_ERR_TLS;
                 detail = ssl_detail;
+            }
             /* bytes still buffered may complete a response; a clean close (not a reset) may
              * end an until-close body or be the keep-alive race */
             if (conn_ops(c)->on_read(c) == GS_TRAFFIC_OK && !(events & BEV_EVENT_ERROR) &&

@@ -420,6 +420,32 @@ START_TEST(cert_files_named_in_errors)
 }
 END_TEST
 
+/* OpenSSL's error codes as the traffic engine words them: a received alert names the alert
+ * and the peer, an EOF without close_notify is a closed connection, other reasons are
+ * OpenSSL's, and a value that is no error code (SSL_get_error's, which libevent records too)
+ * has no text. */
+START_TEST(error_texts_are_readable)
+{
+    ck_assert_int_eq(OPENSSL_init_ssl(OPENSSL_INIT_LOAD_SSL_STRINGS, NULL), 1);
+    char buf[128];
+    const char *t =
+        gs_tls_error_text(ERR_PACK(ERR_LIB_SSL, 0, SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED),
+                          "server", buf, sizeof(buf));
+    ck_assert_str_eq(t, "TLS alert certificate required from server");
+    t = gs_tls_error_text(ERR_PACK(ERR_LIB_SSL, 0, SSL_R_TLSV1_ALERT_UNKNOWN_CA), "client", buf,
+                          sizeof(buf));
+    ck_assert_str_eq(t, "TLS alert unknown ca from client");
+    t = gs_tls_error_text(ERR_PACK(ERR_LIB_SSL, 0, SSL_R_UNEXPECTED_EOF_WHILE_READING), "server",
+                          buf, sizeof(buf));
+    ck_assert_str_eq(t, "connection closed during TLS");
+    t = gs_tls_error_text(ERR_PACK(ERR_LIB_SSL, 0, SSL_R_CERTIFICATE_VERIFY_FAILED), "server", buf,
+                          sizeof(buf));
+    ck_assert_str_eq(t, "certificate verify failed");
+    ck_assert_ptr_null(gs_tls_error_text(SSL_ERROR_SYSCALL, "server", buf, sizeof(buf)));
+    ck_assert_ptr_null(gs_tls_error_text(SSL_ERROR_SSL, "server", buf, sizeof(buf)));
+}
+END_TEST
+
 static Suite *tls_suite(void)
 {
     Suite *s = suite_create("tls");
@@ -433,6 +459,7 @@ static Suite *tls_suite(void)
     tcase_add_test(tc, files_and_servername_switch);
     tcase_add_test(tc, client_certificates);
     tcase_add_test(tc, cert_files_named_in_errors);
+    tcase_add_test(tc, error_texts_are_readable);
     suite_add_tcase(s, tc);
     return s;
 }
