@@ -114,6 +114,11 @@ void gs_suggest_option_error(char *out, size_t cap, const char *bad, int bad_opt
                 snprintf(out, cap, "option \"--%s\" needs a value", name);
                 return;
             }
+            if (strcmp(o->name, name) == 0 && o->has_arg == no_argument &&
+                strchr(bad, '=') != NULL) {
+                snprintf(out, cap, "option \"--%s\" takes no value", name);
+                return;
+            }
             names[n++] = o->name;
         }
         const char *hint = gs_suggest_n(name, names, n);

@@ -47,10 +47,16 @@ static const gs_cliopt_alias run_aliases[] = {
     {"--select", "--selector", NULL},
 };
 
-static void run_usage(FILE *out)
+/* |cmd| is "run" or "rehearse" (the same options; rehearse requires a rollout step). */
+static void run_usage(FILE *out, const char *cmd)
 {
+    fprintf(out, "usage: gatesim %s [OPTIONS] PATH...\n\n", cmd);
+    if (strcmp(cmd, "rehearse") == 0)
+        fprintf(out,
+                "Rehearses canary rollouts (docs/rollout.md): `gatesim run` for scenarios that\n"
+                "hold a rollout step. Every scenario loaded must hold one; a file that does not\n"
+                "is named and nothing runs (exit 2), so it is not run as an ordinary scenario.\n\n");
     fprintf(out,
-            "usage: gatesim run [OPTIONS] PATH...\n\n"
             "Runs the scenarios (gatesim.dev/v1alpha1) in PATH (files, or directories searched\n"
             "for *.yaml/*.yml; files holding no Scenario are skipped) against a target: starts an\n"
             "echo backend per declared Service replica, applies the objects, waits for them to\n"
@@ -97,7 +103,7 @@ static void run_usage(FILE *out)
             "error or invalid scenarios, 130 interrupted (reports are still complete).\n");
 }
 
-#define run_bad(...) gs_cliopt_usage_error("run", __VA_ARGS__)
+#define run_bad(...) gs_cliopt_usage_error(cmd, __VA_ARGS__)
 
 
 /* `gatesim rehearse`: every scenario holds a rollout step; the others are named. */
@@ -155,7 +161,8 @@ int gs_cmd_run(int argc, char **argv)
     int rc = 2;
     gs_error err = {0};
     gs_cliopt_args args;
-    gs_cliopt_args_new(&args, "run", argc, argv, run_aliases, GS_ARRAY_LEN(run_aliases), longopts,
+    const char *cmd = strcmp(argv[0], "rehearse") == 0 ? "rehearse" : "run";
+    gs_cliopt_args_new(&args, cmd, argc, argv, run_aliases, GS_ARRAY_LEN(run_aliases), longopts,
                        RUN_SHORTOPTS);
     argc = args.argc;
     argv = args.argv;
@@ -262,11 +269,11 @@ int gs_cmd_run(int argc, char **argv)
             quiet = true;
             break;
         case 'h':
-            run_usage(stdout);
+            run_usage(stdout, cmd);
             rc = 0;
             goto out;
         default:
-            rc = gs_cliopt_refused("run", argv[optind - 1], optopt, longopts, RUN_SHORTOPTS);
+            rc = gs_cliopt_refused(cmd, argv[optind - 1], optopt, longopts, RUN_SHORTOPTS);
             goto out;
         }
     }
@@ -304,7 +311,7 @@ int gs_cmd_run(int argc, char **argv)
     gs_diags_sort(&diags);
     gs_diags_print(&diags, stderr, gs_term_colour(2));
     if (load_rc < 0 || diags.nerrors) {
-        fprintf(stderr, "gatesim run: %zu problem%s in the scenarios; nothing was run\n",
+        fprintf(stderr, "gatesim %s: %zu problem%s in the scenarios; nothing was run\n", cmd,
                 diags.nerrors, diags.nerrors == 1 ? "" : "s");
         gs_diags_clear(&diags);
         gs_scenario_list_clear(&list);
@@ -312,7 +319,7 @@ int gs_cmd_run(int argc, char **argv)
         goto out;
     }
     gs_diags_clear(&diags);
-    if (strcmp(argv[0], "rehearse") == 0 && !run_all_rehearse(&list)) {
+    if (strcmp(cmd, "rehearse") == 0 && list.len > 0 && !run_all_rehearse(&list)) {
         gs_scenario_list_clear(&list);
         rc = 2;
         goto out;
@@ -323,11 +330,11 @@ int gs_cmd_run(int argc, char **argv)
         n_selected += gs_runner_selected(list.items[i], select, n_select);
     if (n_selected == 0) {
         if (list.len == 0)
-            fprintf(stderr, "gatesim run: no scenario found in %s%s; nothing was run\n",
+            fprintf(stderr, "gatesim %s: no scenario found in %s%s; nothing was run\n", cmd,
                     paths[0], n_paths > 1 ? " ..." : "");
         else
-            fprintf(stderr, "gatesim run: no scenario matched the selection (%zu scenario%s "
-                            "loaded); nothing was run\n", list.len, list.len == 1 ? "" : "s");
+            fprintf(stderr, "gatesim %s: no scenario matched the selection (%zu scenario%s "
+                            "loaded); nothing was run\n", cmd, list.len, list.len == 1 ? "" : "s");
         gs_scenario_list_clear(&list);
         rc = 2;
         goto out;
@@ -358,7 +365,7 @@ int gs_cmd_run(int argc, char **argv)
     gs_results_set(&results->version, "%s", GS_VERSION);
     int outcome = gs_runner_run(&cfg, &list, results, &err);
     if (outcome < 0) {
-        fprintf(stderr, "gatesim run: %s\n", err.msg);
+        fprintf(stderr, "gatesim %s: %s\n", cmd, err.msg);
         rc = 2;
     } else {
         gs_results_summary sum;
@@ -380,7 +387,7 @@ int gs_cmd_run(int argc, char **argv)
                    (unsigned long long)cfg.seed, (unsigned long long)cfg.seed);
         }
         if (outcome == GS_RUNNER_INTERRUPTED) {
-            fprintf(stderr, "gatesim run: interrupted; reports are complete up to here\n");
+            fprintf(stderr, "gatesim %s: interrupted; reports are complete up to here\n", cmd);
             rc = 128 + gs_proc_interrupted();
         } else {
             rc = outcome == GS_RUNNER_PASSED ? 0 : outcome == GS_RUNNER_EMPTY ? 2 : 1;

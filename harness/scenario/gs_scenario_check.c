@@ -15,14 +15,18 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static void scenario_check_source(gs_model *m, const gs_scenario_source *src,
                                   const gs_load_options *opt)
 {
     gs_error err = {0};
+    struct stat st;
     if (src->inline_obj)
         gs_model_load_node(m, src->inline_obj, opt);
-    else if (src->path)
+    /* A path with nothing there was reported by the decoder at the scenario's line: loading
+     * it would add a second, positionless "cannot read" for the same mistake. */
+    else if (src->path && stat(src->path, &st) == 0)
         gs_model_load_path(m, src->path, opt, &err); /* problems also land in m->diags */
 }
 

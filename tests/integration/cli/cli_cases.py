@@ -27,6 +27,10 @@
 #   cli_cases.py GATESIM exit-line    the gateway's exit line is a sentence of the non-zero counts
 #   cli_cases.py GATESIM bench-output bench writes its result with --output-file; -o FILE and
 #                                     --output FILE still work, with a deprecation warning
+#   cli_cases.py GATESIM honest       what a careful new user meets: rehearse's usage and errors
+#                                     name rehearse; a flag that takes no value given one says
+#                                     so; a scenario naming a missing manifest gets one error,
+#                                     at its line
 #   cli_cases.py GATESIM ci-workflow  docs/ci.md's GitHub Actions compare step, run as the runner
 #                                     runs it, fails on a regression and passes without one
 import http.client
@@ -191,6 +195,47 @@ def case_suggest():
     finally:
         shutil.rmtree(tmp)
     print("ok: commands, flags, enum values and sectionNames get a suggestion, and only one error")
+
+
+def case_honest():
+    quick = os.path.join(DATA, "quick.yaml")
+    rc, so, se = gatesim(["rehearse", "--help"])
+    if rc != 0 or not so.startswith("usage: gatesim rehearse [OPTIONS] PATH...\n") or \
+            "rollout step" not in so:
+        fail("gatesim rehearse --help: exit %d\n%s" % (rc, so))
+    expect_lines(["rehearse", "--sed", "5", quick], 2,
+                 ['gatesim rehearse: unknown option "--sed"; did you mean "--seed"? '
+                  '(see gatesim rehearse --help)'])
+    with tempfile.TemporaryDirectory() as d:
+        expect_lines(["rehearse", d], 2,
+                     ["%s: warning: no scenario files found" % d,
+                      "gatesim rehearse: no scenario found in %s; nothing was run" % d])
+        expect_lines(["rehearse", quick, "--report-dir", os.path.join(d, "r")], 2,
+                     ["gatesim rehearse: quick (%s) holds no rollout step: run it with gatesim "
+                      "run" % quick])
+    expect_lines(["validate", "--strict=yes", quick], 2,
+                 ['gatesim validate: option "--strict" takes no value (see gatesim validate '
+                  '--help)'])
+    expect_lines(["run", "--keep-workdir=1", quick], 2,
+                 ['gatesim run: option "--keep-workdir" takes no value (see gatesim run --help)'])
+    # A manifest path with nothing there: one error at the scenario's line, not a second one
+    # without a position from loading it anyway.
+    with tempfile.TemporaryDirectory() as d:
+        scen = os.path.join(d, "s.yaml")
+        with open(scen, "w") as f:
+            f.write("apiVersion: gatesim.dev/v1alpha1\nkind: Scenario\nmetadata: {name: s}\n"
+                    "spec:\n  manifests: [{path: nothere.yaml}]\n"
+                    "  steps: [{name: a, delete: [{kind: Gateway, name: g}]}]\n")
+        want = ["%s:5:22: Scenario s: spec.manifests[0].path: nothere.yaml: no such file or "
+                "directory (paths are relative to the scenario's folder)" % scen]
+        rc, so, se = gatesim(["validate", scen])
+        if rc != 1 or [l for l in so.splitlines() if "nothere" in l] != want:
+            fail("validate of a scenario naming a missing manifest: exit %d\n%s%s" % (rc, so, se))
+        rc, so, se = gatesim(["run", scen])
+        if rc != 2 or [l for l in se.splitlines() if "nothere" in l] != want:
+            fail("run of a scenario naming a missing manifest: exit %d\n%s%s" % (rc, so, se))
+    print("ok: rehearse names itself; a valueless flag given a value says so; a missing manifest "
+          "is one error at its line")
 
 
 def start_gateway(args):
@@ -690,6 +735,7 @@ CASES = {
     "exit-line": case_exit_line,
     "bench-output": case_bench_output,
     "ci-workflow": case_ci_workflow,
+    "honest": case_honest,
     "messages": case_messages,
     "explain-ci": case_explain_ci,
     "flags": case_flags,
