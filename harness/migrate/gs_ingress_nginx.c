@@ -53,7 +53,7 @@ typedef struct ng_ctx {
     char **up_keys;   /* "ns/name:port" of each upstream gs_up_<i> */
     size_t n_up;
     size_t n_canary;
-    bool h2; /* some Ingress speaks gRPC to its backend: the TLS listener offers HTTP/2 */
+    bool h2; /* the TLS listener offers HTTP/2 (the ConfigMap's use-http2, default true) */
 } ng_ctx;
 
 /* ---- quoting ---- */
@@ -632,17 +632,35 @@ static void ng_server_write(ng_ctx *c, ng_server *s, gs_buf *b)
     gs_buf_puts(b, "    }\n");
 }
 
+/* The controller ConfigMap's use-http2 (ingress-nginx's default: true, `http2` on the HTTPS
+ * listener; nginx.tmpl writes `http2` on every TLS listen when it is on). A value that is not a
+ * boolean is noted and the default kept, as the controller does. */
+static bool ng_use_http2(const gs_model *m, gs_diags *notes)
+{
+    const gs_config_map *cm = (const gs_config_map *)gs_model_find(
+        m, GS_KIND_CONFIG_MAP, GS_INGRESS_NGINX_CONFIGMAP_NS, GS_INGRESS_NGINX_CONFIGMAP_NAME);
+    bool on = true;
+    for (size_t i = 0; cm && i < cm->n_data; i++) {
+        const gs_secret_entry *e = &cm->data[i];
+        if (e->key.v == NULL || e->decoded == NULL || strcmp(e->key.v, "use-http2") != 0)
+            continue;
+        if (!gs_nginx_parse_bool((const char *)e->decoded, &on))
+            gs_diags_add(notes, GS_DIAG_WARNING, e->value.pos, "ConfigMap",
+                         GS_INGRESS_NGINX_CONFIGMAP_NS, GS_INGRESS_NGINX_CONFIGMAP_NAME,
+                         "data.use-http2", "use-http2: \"%s\" is not a boolean: HTTP/2 stays on",
+                         (const char *)e->decoded);
+    }
+    return on;
+}
+
 size_t gs_ingress_nginx_render(const gs_ingress_nginx_in *in, gs_buf *conf, gs_diags *notes)
 {
     const gs_model *m = in->m;
     ng_ctx c = {.in = in, .notes = notes};
     c.annots = gs_xcalloc(m->n_ingresses ? m->n_ingresses : 1, sizeof *c.annots);
-    for (size_t i = 0; i < m->n_ingresses; i++) {
+    for (size_t i = 0; i < m->n_ingresses; i++)
         gs_nginx_annots_read(m->ingresses[i], notes, &c.annots[i]);
-        const char *p = c.annots[i].backend_protocol;
-        if (p && strncmp(p, "GRPC", 4) == 0)
-            c.h2 = true;
-    }
+    c.h2 = ng_use_http2(m, notes);
     ng_collect(&c);
     ng_certs(&c);
     gs_buf servers = {0};

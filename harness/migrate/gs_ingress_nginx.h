@@ -41,6 +41,11 @@ typedef struct gs_ingress_nginx_in {
  * is given --default-ssl-certificate). */
 #define GS_INGRESS_NGINX_FAKE_CN "Kubernetes Ingress Controller Fake Certificate"
 
+/* The controller's ConfigMap (its --configmap flag, as the official manifests and chart deploy
+ * it): `use-http2` (default "true") there says whether the TLS listener offers HTTP/2. */
+#define GS_INGRESS_NGINX_CONFIGMAP_NS "ingress-nginx"
+#define GS_INGRESS_NGINX_CONFIGMAP_NAME "ingress-nginx-controller"
+
 /* True when |s| holds a certificate nginx can serve (tls.crt and tls.key). */
 bool gs_ingress_nginx_secret_usable(const gs_secret *s);
 

@@ -14,8 +14,7 @@ static void annot_warn(gs_diags *diags, const gs_ingress *ing, const gs_label *l
                  l->value.v ? l->value.v : "", why);
 }
 
-/* ingress-nginx reads booleans with Go's strconv.ParseBool. */
-static bool annot_bool(const char *v, bool *out)
+bool gs_nginx_parse_bool(const char *v, bool *out)
 {
     static const char *const yes[] = {"1", "t", "T", "TRUE", "true", "True"};
     static const char *const no[] = {"0", "f", "F", "FALSE", "false", "False"};
@@ -75,7 +74,7 @@ static bool annot_one(gs_nginx_annots *a, const char *name, const char *v, const
     };
     for (size_t i = 0; i < sizeof bools / sizeof bools[0]; i++)
         if (strcmp(name, bools[i].name) == 0) {
-            if (annot_bool(v, &b))
+            if (gs_nginx_parse_bool(v, &b))
                 *bools[i].dst = b;
             else
                 *bad = "is not a boolean: ignored";

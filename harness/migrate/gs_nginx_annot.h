@@ -45,6 +45,10 @@ typedef struct gs_nginx_annots {
 void gs_nginx_annots_read(const gs_ingress *ing, gs_diags *diags, gs_nginx_annots *out);
 void gs_nginx_annots_clear(gs_nginx_annots *a);
 
+/* A boolean as ingress-nginx reads one (Go's strconv.ParseBool: 1 t T TRUE true True, 0 f F
+ * FALSE false False) into *out; false, *out unchanged, for anything else. */
+bool gs_nginx_parse_bool(const char *v, bool *out);
+
 /* True when ingress-nginx turns the paths of |a|'s Ingress into regular-expression locations:
  * use-regex or rewrite-target. When one Ingress of a host has it, every path of that host is a
  * case-insensitive regular expression. */

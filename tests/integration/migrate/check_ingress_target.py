@@ -9,8 +9,10 @@
   deliberately wrong scenario from DATA_DIR, which must fail on exactly its wrong steps);
 - the "before" side of the seed's rewrite-target migration (MIGRATION_DIR) passes;
 - backend-protocol (DATA_DIR/backend-protocol.yaml): GRPC: gRPC calls over the "https" listener
-  reach the Service each Ingress path names (grpc_pass, HTTP/2 on TLS); HTTPS: requests reach a
-  backend serving only TLS; without the annotations every check fails;
+  reach the Service each Ingress path names (grpc_pass, HTTP/2 on TLS); GRPCS: a gRPC call
+  reaches a backend serving gRPC over TLS only (grpc_pass grpcs://); HTTPS: requests reach a
+  backend serving only TLS; without the annotations every step fails (grpc-status, status, and the
+  TLS backends' backend check);
 - an Ingress the API server rejects stops the run with its file:line:col;
 - no nginx outlives a run.
 """
@@ -97,12 +99,12 @@ def main():
     bp_yaml = os.path.join(DATA, "backend-protocol.yaml")
     proc, results = run(bp_yaml, "backend-protocol")
     if proc.returncode != 0 or results is None or \
-            [len(s["steps"]) for s in results["scenarios"]] != [3]:
-        fail(f"backend-protocol GRPC and HTTPS did not pass (exit {proc.returncode})", proc)
+            [len(s["steps"]) for s in results["scenarios"]] != [4]:
+        fail(f"backend-protocol GRPC, GRPCS and HTTPS did not pass (exit {proc.returncode})", proc)
     with open(bp_yaml) as f:
         text = f.read()
     plain_text = text
-    for proto in ("GRPC", "HTTPS"):
+    for proto in ("GRPC", "GRPCS", "HTTPS"):
         annot = "annotations: {nginx.ingress.kubernetes.io/backend-protocol: %s}" % proto
         if annot not in text:
             fail(f"backend-protocol.yaml has no {proto} annotation to remove", None)
@@ -111,17 +113,24 @@ def main():
     with open(plain, "w") as f:
         f.write(plain_text)
     proc, results = run(plain, "backend-protocol-plain")
+    # without them: the gRPC calls still reach their Services over HTTP/2 (the TLS listener
+    # offers it whatever the backends speak), but nginx proxies them as HTTP/1.1 and the echo
+    # answers JSON, not gRPC: every grpcStatus and status check fails; the TLS-only backends
+    # are not reached at all
     if proc.returncode != 1 or results is None or \
-            any(c["result"] == "passed" for st in results["scenarios"][0]["steps"]
-                for c in st["checks"]):
-        fail(f"without backend-protocol: exit {proc.returncode}, want every check failed", proc)
+            any(c["result"] == "passed" and (c["kind"] != "backend" or "TLS" in st["name"])
+                for st in results["scenarios"][0]["steps"] for c in st["checks"]) or \
+            any(all(c["result"] == "passed" for c in st["checks"])
+                for st in results["scenarios"][0]["steps"]):
+        fail(f"without backend-protocol: exit {proc.returncode}, want every step failed: its "
+             "grpcStatus or status check, and its backend check for the TLS backends", proc)
 
     # 4. an invalid Ingress is reported at its position; nothing runs
     proc, _ = run(os.path.join(DATA, "invalid.yaml"), "invalid")
     if proc.returncode != 2 or "invalid.yaml:15:15:" not in proc.stderr or \
             "pathType must be specified" not in proc.stderr:
         fail(f"invalid Ingress: exit {proc.returncode}", proc)
-    done(f"ok: {steps} feature steps passed on ingress-nginx; gRPC and HTTPS by backend-protocol; wrong "
+    done(f"ok: {steps} feature steps passed on ingress-nginx; gRPC, gRPC over TLS and HTTPS by backend-protocol; wrong "
          "answers and invalid Ingresses caught")
 
 

@@ -4,6 +4,7 @@
  * paths, regex mode per host, rewrite, redirects, canary maps, 503 without endpoints), and the
  * whole configuration passes a real `nginx -t`. */
 #include "gs_ingress_nginx.h"
+#include "gs_alloc.h"
 #include "gs_model.h"
 #include "gs_test.h"
 #include "gs_tls.h"
@@ -285,7 +286,7 @@ START_TEST(ingress_nginx_https)
     gs_buf conf = {0};
     gs_diags notes = {0};
     gs_ingress_nginx_render(&in, &conf, &notes);
-    has(conf.data, "listen 127.0.0.1:18080;\n        listen 127.0.0.1:18443 ssl;\n"
+    has(conf.data, "listen 127.0.0.1:18080;\n        listen 127.0.0.1:18443 ssl http2;\n"
                    "        ssl_certificate /w/certs/ns_cert.crt;\n"
                    "        ssl_certificate_key /w/certs/ns_cert.key;\n"
                    "        server_name a.example.com;");
@@ -296,7 +297,7 @@ START_TEST(ingress_nginx_https)
     server_https(conf.data, "d.other.org", "default", true);     /* unlisted, nothing covers it */
     server_https(conf.data, "e.example.com", "default", false);  /* no tls at all */
     server_https(conf.data, "x.w.example.com", "ns_wild", true); /* its wildcard parent's */
-    has(conf.data, "listen 127.0.0.1:18443 ssl default_server;\n"
+    has(conf.data, "listen 127.0.0.1:18443 ssl http2 default_server;\n"
                    "        ssl_certificate /w/certs/default.crt;");
     char *a = server_text(conf.data, "a.example.com");
     has(a, "location \"/\" {\n            if ($scheme = http) {\n"
@@ -325,8 +326,8 @@ END_TEST
 
 /* backend-protocol picks the directive and scheme (buildProxyPass): grpc_pass grpc:// or
  * grpcs://, proxy_pass https:// or $scheme://, fastcgi_pass; plain HTTP stays proxy_pass
- * http://. With a gRPC backend the
- * TLS listener offers HTTP/2 (gRPC clients need it); the cleartext one stays HTTP/1.1. */
+ * http://. The TLS listener offers HTTP/2 (gRPC clients need it); the cleartext one stays
+ * HTTP/1.1. */
 START_TEST(ingress_nginx_backend_protocol)
 {
     gs_diags notes = {0};
@@ -366,6 +367,63 @@ START_TEST(ingress_nginx_backend_protocol)
     gs_buf_clear(&out);
     gs_diags_clear(&notes);
     gs_model_free(m);
+}
+END_TEST
+
+/* The TLS listener offers HTTP/2 whatever the backends speak, as ingress-nginx does with its
+ * ConfigMap's use-http2 left at its default (true); "false" there turns it off, and a value that
+ * is not a boolean is a warning at the ConfigMap with the default kept. */
+static char *render_h2(const char *configmap, gs_diags *notes)
+{
+    static const char web[] =
+        "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: web, namespace: web}\n"
+        "spec:\n  rules:\n  - host: web.example.com\n    http:\n      paths:\n"
+        "      - {path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}\n";
+    gs_model *m;
+    gs_model_new(&m);
+    gs_model_load_buffer(m, "web.yaml", web, strlen(web), NULL, NULL);
+    if (configmap) {
+        char *cm = gs_xasprintf("apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                                "  name: ingress-nginx-controller\n  namespace: ingress-nginx\n"
+                                "data:\n  use-http2: \"%s\"\n",
+                                configmap);
+        gs_model_load_buffer(m, "cm.yaml", cm, strlen(cm), NULL, NULL);
+        free(cm);
+    }
+    ck_assert_uint_eq(m->diags.nerrors, 0);
+    gs_ingress_nginx_in in = {.m = m, .listen = "127.0.0.1:18080", .listen_tls = "127.0.0.1:18443",
+                              .workdir = "/w", .resolve = resolve};
+    gs_buf out = {0};
+    gs_ingress_nginx_render(&in, &out, notes);
+    gs_model_free(m);
+    return gs_buf_take(&out);
+}
+
+START_TEST(ingress_nginx_use_http2)
+{
+    gs_diags notes = {0};
+    char *conf = render_h2(NULL, &notes);
+    has(conf, "listen 127.0.0.1:18080;\n        listen 127.0.0.1:18443 ssl http2;\n");
+    has(conf, "listen 127.0.0.1:18443 ssl http2 default_server;\n");
+    ck_assert_uint_eq(notes.len, 0);
+    free(conf);
+    conf = render_h2("false", &notes);
+    has(conf, "listen 127.0.0.1:18080;\n        listen 127.0.0.1:18443 ssl;\n");
+    ck_assert_msg(strstr(conf, "http2") == NULL, "use-http2 false:\n%s", conf);
+    ck_assert_uint_eq(notes.len, 0);
+    free(conf);
+    conf = render_h2("True", &notes);
+    has(conf, "listen 127.0.0.1:18443 ssl http2;\n");
+    free(conf);
+    conf = render_h2("yes", &notes);
+    has(conf, "listen 127.0.0.1:18443 ssl http2;\n");
+    ck_assert_uint_eq(notes.len, 1);
+    ck_assert_str_eq(notes.items[0].message, "use-http2: \"yes\" is not a boolean: HTTP/2 stays on");
+    ck_assert_int_eq(notes.items[0].pos.line, 7);
+    ck_assert_int_eq(notes.items[0].pos.col, 14);
+    ck_assert_str_eq(notes.items[0].field, "data.use-http2");
+    free(conf);
+    gs_diags_clear(&notes);
 }
 END_TEST
 
@@ -411,6 +469,7 @@ int main(void)
     tcase_add_test(tc, ingress_nginx_passes_nginx_t);
     tcase_add_test(tc, ingress_nginx_https);
     tcase_add_test(tc, ingress_nginx_backend_protocol);
+    tcase_add_test(tc, ingress_nginx_use_http2);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
 }

@@ -11,12 +11,14 @@
 #include "gs_model.h"
 #include "gs_proc.h"
 #include "gs_test.h"
+#include "gs_tls.h"
 
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -99,9 +101,22 @@ static void serve_setup(void)
     gs_model_new(&m);
     gs_model_load_buffer(m, "features.yaml", manifests, strlen(manifests), NULL, NULL);
     ck_assert_uint_eq(m->diags.nerrors, 0);
-    char listen[128];
+    char listen[128], listen_tls[128], certs[128], crt[160], key[160];
     snprintf(listen, sizeof listen, "unix:%s/front.sock", dir);
-    gs_ingress_nginx_in in = {.m = m, .listen = listen, .workdir = dir, .resolve = resolve};
+    /* HTTPS too, under a fake certificate (no Ingress has tls): curl asks it for HTTP/2 */
+    snprintf(listen_tls, sizeof listen_tls, "unix:%s/front-tls.sock", dir);
+    snprintf(certs, sizeof certs, "%s/certs", dir);
+    ck_assert_int_eq(mkdir(certs, 0700), 0);
+    snprintf(crt, sizeof crt, "%s/default.crt", certs);
+    snprintf(key, sizeof key, "%s/default.key", certs);
+    gs_tls_pem fake = {0};
+    gs_error cerr = {0};
+    ck_assert_msg(gs_tls_ca_generate(&fake, GS_INGRESS_NGINX_FAKE_CN, &cerr) == 0 &&
+                      gs_tls_pem_write(&fake, crt, key, &cerr) == 0,
+                  "%s", cerr.msg);
+    gs_tls_pem_clear(&fake);
+    gs_ingress_nginx_in in = {.m = m, .listen = listen, .listen_tls = listen_tls, .workdir = dir,
+                              .resolve = resolve};
     gs_buf conf = {0};
     gs_diags notes = {0};
     gs_ingress_nginx_render(&in, &conf, &notes);
@@ -229,6 +244,39 @@ START_TEST(ingress_nginx_serves_conformance_features)
 }
 END_TEST
 
+/* ingress-nginx offers HTTP/2 on its HTTPS listener by default (the ConfigMap's use-http2,
+ * true unless set otherwise), whatever the backends speak: curl --http2 over TLS negotiates h2
+ * by ALPN and gets the Service's answer over it. */
+START_TEST(ingress_nginx_https_negotiates_h2)
+{
+    ck_assert_msg(access("/usr/bin/curl", X_OK) == 0, "curl is needed");
+    char cmd[512], out[512] = "";
+    snprintf(cmd, sizeof cmd,
+             "/usr/bin/curl -sS -k --http2 --max-time 20 --unix-socket '%s/front-tls.sock' "
+             "-w ' version=%%{http_version} status=%%{http_code}' https://foo.bar.com/x 2>&1",
+             dir);
+    FILE *p = popen(cmd, "r");
+    ck_assert_ptr_nonnull(p);
+    size_t n = fread(out, 1, sizeof out - 1, p);
+    out[n] = '\0';
+    ck_assert_int_eq(pclose(p), 0);
+    ck_assert_msg(strcmp(out, "foo-bar-com foo.bar.com /x version=2 status=200") == 0,
+                  "curl --http2 over TLS: %s", out);
+    /* HTTP/1.1 clients still get HTTP/1.1 there */
+    snprintf(cmd, sizeof cmd,
+             "/usr/bin/curl -sS -k --http1.1 --max-time 20 --unix-socket '%s/front-tls.sock' "
+             "-w ' version=%%{http_version}' https://foo.bar.com/y 2>&1",
+             dir);
+    p = popen(cmd, "r");
+    ck_assert_ptr_nonnull(p);
+    n = fread(out, 1, sizeof out - 1, p);
+    out[n] = '\0';
+    ck_assert_int_eq(pclose(p), 0);
+    ck_assert_msg(strcmp(out, "foo-bar-com foo.bar.com /y version=1.1") == 0, "curl --http1.1: %s",
+                  out);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("ingress_nginx_serve");
@@ -237,6 +285,7 @@ int main(void)
     tcase_add_unchecked_fixture(tc, serve_setup, serve_teardown);
     tcase_add_loop_test(tc, ingress_nginx_serves_conformance_features, 0,
                         (int)(sizeof probes / sizeof probes[0]));
+    tcase_add_test(tc, ingress_nginx_https_negotiates_h2);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
 }
