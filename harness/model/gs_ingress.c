@@ -65,6 +65,22 @@ static bool looks_like_ip(const char *s)
     }
 }
 
+/* IsDNS1123Label (a namespace name): the length and the form, each its own message. */
+static void check_label(gs_decoder *d, const gs_yaml_node *n)
+{
+    if (n->len > 63)
+        gs_dec_error(d, n, "Invalid value: \"%s\": must be no more than 63 characters", n->str);
+    if (gs_regex_match(namespace_re, n->str, n->len))
+        return;
+    if (gs_regex_match(subdomain_re, n->str, n->len)) /* a subdomain that is no label: dots */
+        gs_dec_error(d, n, "Invalid value: \"%s\": must not contain dots", n->str);
+    else
+        gs_dec_error(d, n, "Invalid value: \"%s\": a lowercase RFC 1123 label must consist of "
+                           "lower case alphanumeric characters or '-', and must start and end "
+                           "with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex "
+                           "used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')", n->str);
+}
+
 /* IsValidPortName: an IANA service name. */
 static void check_port_name(gs_decoder *d, const gs_yaml_node *n)
 {
@@ -402,8 +418,8 @@ static void check_controller(gs_decoder *d, const gs_yaml_node *n)
     if (hl > 253 || !gs_regex_match(subdomain_re, s, hl))
         gs_dec_error(d, n, "Invalid value: \"%.*s\": %s", (int)hl, s, subdomain_msg);
     if (!gs_regex_match(url_path_re, slash + 1, strlen(slash + 1)))
-        gs_dec_error(d, n, "Invalid value: \"%s\": Invalid path: must contain only the characters "
-                           "of a URL path", slash + 1);
+        gs_dec_error(d, n, "Invalid value: \"%s\": Invalid path (regex used for validation is "
+                           "'[A-Za-z0-9/\\-._~%%!$&'()*+,;=:]+')", slash + 1);
 }
 
 static void check_parameters(gs_decoder *d, const gs_yaml_node *p)
@@ -423,10 +439,8 @@ static void check_parameters(gs_decoder *d, const gs_yaml_node *p)
     gs_dec_push(d, "namespace");
     if (scope == 1 && !ns)
         gs_dec_error(d, p, "Required value: `parameters.scope` is set to 'Namespace'");
-    else if (scope == 1 && (ns->len > 63 || !gs_regex_match(namespace_re, ns->str, ns->len)))
-        gs_dec_error(d, ns, "Invalid value: \"%s\": a lowercase RFC 1123 label must consist of "
-                            "lower case alphanumeric characters or '-', and must start and end "
-                            "with an alphanumeric character", ns->str);
+    else if (scope == 1)
+        check_label(d, ns);
     else if (scope == 0 && ns)
         gs_dec_error(d, ns, "Forbidden: `parameters.scope` is set to 'Cluster'");
     gs_dec_pop(d);
@@ -438,16 +452,23 @@ static void check_ingress_class_spec(gs_decoder *d, const gs_yaml_node *doc)
     static const char *const param_fields[] = {"apiGroup", "kind", "name", "namespace", "scope",
                                                NULL};
     gs_yaml_node *spec = gs_dec_map(d, doc, "spec", false);
-    if (!spec)
+    bool present = spec && gs_yaml_type_of(gs_yaml_get(spec, "controller")) != GS_YAML_T_NULL;
+    if (!spec) {
+        /* the controller is required: an IngressClass without spec has none (a spec of the
+         * wrong type is reported as such) */
+        if (gs_yaml_type_of(gs_yaml_get(doc, "spec")) == GS_YAML_T_NULL)
+            gs_dec_error_field(d, doc, "spec.controller", "Required value");
         return;
+    }
     gs_dec_push(d, "spec");
     gs_dec_check_fields(d, spec, fields);
     const gs_yaml_node *ctl = string_field(d, spec, "controller");
-    if (ctl) {
-        gs_dec_push(d, "controller");
+    gs_dec_push(d, "controller");
+    if (!present || (ctl && ctl->len == 0))
+        gs_dec_error(d, ctl ? ctl : spec, "Required value"); /* IsDomainPrefixedPath of "" */
+    else if (ctl)
         check_controller(d, ctl);
-        gs_dec_pop(d);
-    }
+    gs_dec_pop(d);
     const gs_yaml_node *params = object_field(d, spec, "parameters", param_fields);
     if (params) {
         gs_dec_push(d, "parameters");

@@ -20,6 +20,13 @@ typedef struct ingress_case {
 
 #define ING_HEAD "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: i, namespace: ns}\n"
 #define SVC "{service: {name: web, port: {number: 80}}}"
+#define IC_HEAD "apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: {name: c}\n"
+/* 64 bytes: one more than a DNS-1035 label may hold */
+#define LONG_NAME "web-with-a-very-long-name-that-exceeds-sixty-three-characters-xy"
+#define SUBDOMAIN_MSG                                                                          \
+    "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or " \
+    "'.', and must start and end with an alphanumeric character (e.g. 'example.com', regex "     \
+    "used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
 
 static const ingress_case cases[] = {
     {"neither_rules_nor_default", ING_HEAD "spec: {}\n",
@@ -168,6 +175,103 @@ static const ingress_case cases[] = {
      "  parameters: {kind: Conf, name: p, scope: Cluster, namespace: x}\n",
      {"6:64: IngressClass c: spec.parameters.namespace: Forbidden: `parameters.scope` is set to "
       "'Cluster'"},
+     1},
+    /* the rules below were not covered before the issue #18 audit */
+    {"class_controller_required_without_spec", IC_HEAD,
+     {"1:1: IngressClass c: spec.controller: Required value"}, 1},
+    {"class_controller_required_empty", IC_HEAD "spec: {controller: \"\"}\n",
+     {"4:20: IngressClass c: spec.controller: Required value"}, 1},
+    {"class_controller_required_with_parameters",
+     IC_HEAD "spec:\n  parameters: {kind: Conf, name: p, scope: Cluster}\n",
+     {"5:3: IngressClass c: spec.controller: Required value"}, 1},
+    {"class_controller_domain_and_path", IC_HEAD "spec:\n  controller: \"Acme.io/a b\"\n",
+     {"5:15: IngressClass c: spec.controller: Invalid value: \"Acme.io\": " SUBDOMAIN_MSG,
+      "5:15: IngressClass c: spec.controller: Invalid value: \"a b\": Invalid path (regex used "
+      "for validation is '[A-Za-z0-9/\\-._~%!$&'()*+,;=:]+')"},
+     2},
+    {"class_parameters_scope_required",
+     IC_HEAD "spec:\n  controller: k8s.io/ingress-nginx\n  parameters: {kind: Conf, name: p}\n",
+     {"6:15: IngressClass c: spec.parameters.scope: Required value"}, 1},
+    {"class_parameters_each_field",
+     IC_HEAD "spec:\n  controller: k8s.io/ingress-nginx\n"
+             "  parameters: {apiGroup: A_b, kind: \".\", name: \"a%b\", scope: Global}\n",
+     {"6:26: IngressClass c: spec.parameters.apiGroup: Invalid value: \"A_b\": " SUBDOMAIN_MSG,
+      "6:37: IngressClass c: spec.parameters.kind: Invalid value: \".\": may not be '.'",
+      "6:48: IngressClass c: spec.parameters.name: Invalid value: \"a%b\": may not contain '%'",
+      "6:62: IngressClass c: spec.parameters.scope: Unsupported value: \"Global\": supported "
+      "values: \"Cluster\", \"Namespace\""},
+     4},
+    {"class_parameters_namespace_label",
+     IC_HEAD "spec:\n  controller: k8s.io/ingress-nginx\n"
+             "  parameters: {kind: K, name: p, scope: Namespace, namespace: Bad_NS}\n",
+     {"6:63: IngressClass c: spec.parameters.namespace: Invalid value: \"Bad_NS\": a lowercase "
+      "RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start "
+      "and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for "
+      "validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"},
+     1},
+    {"class_parameters_namespace_dots",
+     IC_HEAD "spec:\n  controller: k8s.io/ingress-nginx\n"
+             "  parameters: {kind: K, name: p, scope: Namespace, namespace: a.b}\n",
+     {"6:63: IngressClass c: spec.parameters.namespace: Invalid value: \"a.b\": must not contain "
+      "dots"},
+     1},
+    {"ingress_class_name_subdomain", ING_HEAD "spec:\n  ingressClassName: Nginx\n  defaultBackend: " SVC "\n",
+     {"5:21: Ingress ns/i: spec.ingressClassName: Invalid value: \"Nginx\": " SUBDOMAIN_MSG}, 1},
+    {"host_ipv6_and_leading_zeros_not_a_dotted_triple",
+     ING_HEAD "spec:\n  rules:\n  - host: \"::1\"\n  - host: 01.2.3.4\n  - host: 1.2.3\n",
+     {"6:11: Ingress ns/i: spec.rules[0].host: Invalid value: \"::1\": must be a DNS name, not an "
+      "IP address",
+      "6:11: Ingress ns/i: spec.rules[0].host: Invalid value: \"::1\": " SUBDOMAIN_MSG,
+      "7:11: Ingress ns/i: spec.rules[1].host: Invalid value: \"01.2.3.4\": must be a DNS name, "
+      "not an IP address"},
+     3},
+    {"tls_wildcard_hosts",
+     ING_HEAD "spec:\n  defaultBackend: " SVC "\n  tls:\n  - hosts: [\"*.example.com\", \"*.*.x.com\"]\n",
+     {"7:30: Ingress ns/i: spec.tls[0].hosts[1]: Invalid value: \"*.*.x.com\": a wildcard DNS-1123 "
+      "subdomain must start with '*.', followed by a valid DNS subdomain, which must consist of "
+      "lower case alphanumeric characters, '-' or '.' and end with an alphanumeric character "
+      "(e.g. '*.example.com', regex used for validation is "
+      "'\\*\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"},
+     1},
+    {"exact_and_prefix_dot_segments",
+     ING_HEAD "spec:\n  rules:\n  - http:\n      paths:\n"
+              "      - {path: \"/a/./b/..\", pathType: Exact, backend: " SVC "}\n"
+              "      - {path: \"/a/../b\", pathType: Prefix, backend: " SVC "}\n",
+     {"8:16: Ingress ns/i: spec.rules[0].http.paths[0].path: Invalid value: \"/a/./b/..\": must "
+      "not contain '/./'",
+      "8:16: Ingress ns/i: spec.rules[0].http.paths[0].path: Invalid value: \"/a/./b/..\": cannot "
+      "end with '/..'",
+      "9:16: Ingress ns/i: spec.rules[0].http.paths[1].path: Invalid value: \"/a/../b\": must not "
+      "contain '/../'"},
+     3},
+    {"prefix_path_empty", ING_HEAD "spec:\n  rules:\n  - http:\n      paths:\n"
+                          "      - {path: \"\", pathType: Prefix, backend: " SVC "}\n",
+     {"8:16: Ingress ns/i: spec.rules[0].http.paths[0].path: Invalid value: \"\": must be an "
+      "absolute path"},
+     1},
+    {"backend_port_name_charset_hyphens",
+     ING_HEAD "spec:\n  defaultBackend: {service: {name: web, port: {name: \"-Http--x\"}}}\n",
+     {"5:54: Ingress ns/i: spec.defaultBackend.service.port.name: Invalid value: \"-Http--x\": must "
+      "contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)",
+      "5:54: Ingress ns/i: spec.defaultBackend.service.port.name: Invalid value: \"-Http--x\": must "
+      "not contain consecutive hyphens",
+      "5:54: Ingress ns/i: spec.defaultBackend.service.port.name: Invalid value: \"-Http--x\": must "
+      "not begin or end with a hyphen"},
+     3},
+    {"backend_port_name_length",
+     ING_HEAD "spec:\n  defaultBackend: {service: {name: web, port: {name: http-abcdefghijk}}}\n",
+     {"5:54: Ingress ns/i: spec.defaultBackend.service.port.name: Invalid value: "
+      "\"http-abcdefghijk\": must be no more than 15 characters"},
+     1},
+    {"backend_service_name_length",
+     ING_HEAD "spec:\n  defaultBackend: {service: {name: " LONG_NAME ", port: {number: 80}}}\n",
+     {"5:36: Ingress ns/i: spec.defaultBackend.service.name: Invalid value: \"" LONG_NAME "\": "
+      "must be no more than 63 characters"},
+     1},
+    {"backend_resource_name_segment",
+     ING_HEAD "spec:\n  defaultBackend: {resource: {kind: Bucket, name: \"..\"}}\n",
+     {"5:51: Ingress ns/i: spec.defaultBackend.resource.name: Invalid value: \"..\": may not be "
+      "'..'"},
      1},
 };
 
