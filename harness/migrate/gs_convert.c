@@ -11,6 +11,7 @@
 #include "gs_nginx_annot.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,6 +39,7 @@ typedef struct cv_rule {
     cv_backend backends[CV_MAX_BACKENDS];
     size_t n_backends;
     const gs_ingress_path *src; /* NULL for rules the conversion adds */
+    const char *comment;        /* a YAML comment line above the rule, or NULL */
 } cv_rule;
 
 typedef struct cv_route {
@@ -444,6 +446,106 @@ static void cv_ingress(cv_ctx *c, const gs_ingress *ing, const gs_nginx_annots *
     }
 }
 
+/* ---- the root location of a host ---- */
+
+/* The index of the first non-canary Ingress of class |k| (input order: ingress-nginx takes them
+ * oldest first) with a rule for |host|, or SIZE_MAX. */
+static size_t cv_first_of_host(cv_ctx *c, const cv_class *k, const gs_nginx_annots *annots,
+                               const char *host)
+{
+    for (size_t i = 0; i < c->m->n_ingresses; i++) {
+        const gs_ingress *ing = c->m->ingresses[i];
+        if (annots[i].canary || cv_class_of(c, ing, false) != k)
+            continue;
+        for (size_t r = 0; r < ing->spec.n_rules; r++)
+            if (strcmp(cv_host_key(ing->spec.rules[r].host.v), host) == 0)
+                return i;
+    }
+    return SIZE_MAX;
+}
+
+/* True when a non-canary Ingress of |k| has a path "/" that is not Exact for |host|: ingress-nginx's
+ * `location /` of the host is then that path's. */
+static bool cv_host_has_root(cv_ctx *c, const cv_class *k, const gs_nginx_annots *annots,
+                             const char *host)
+{
+    for (size_t i = 0; i < c->m->n_ingresses; i++) {
+        const gs_ingress *ing = c->m->ingresses[i];
+        if (annots[i].canary || cv_class_of(c, ing, false) != k)
+            continue;
+        for (size_t r = 0; r < ing->spec.n_rules; r++) {
+            const gs_ingress_rule *ir = &ing->spec.rules[r];
+            if (strcmp(cv_host_key(ir->host.v), host) != 0)
+                continue;
+            for (size_t p = 0; p < ir->n_paths; p++) {
+                const char *v = ir->paths[p].path.v;
+                if ((!v[0] || strcmp(v, "/") == 0) && ir->paths[p].type != GS_INGRESS_PATH_EXACT)
+                    return true;
+            }
+        }
+    }
+    return false;
+}
+
+/* The route of |ing| for |host| that is not the HTTP-to-HTTPS one (added when the rule has no
+ * paths, so none was written). */
+static cv_route *cv_route_of(cv_class *k, const gs_ingress *ing, const char *host)
+{
+    for (size_t i = 0; i < k->n_routes; i++) {
+        cv_route *route = &k->routes[i];
+        if (route->ing == ing && route->listener != CV_HTTP_LISTENER && route->host &&
+            strcmp(route->host, host) == 0)
+            return route;
+    }
+    return cv_route_add(k, ing, host, CV_ANY_LISTENER, NULL);
+}
+
+/* ingress-nginx adds `location /` to a host no Ingress gives a "/" path, with the annotations of
+ * the host's first Ingress (createServers: locationApplyAnnotations on the server's root
+ * location), so that Ingress's permanent-redirect or temporal-redirect answers every request of
+ * the host no other location takes. Written as a PathPrefix "/" rule with that redirect on the
+ * Ingress's route, the least specific rule of the host, with a note. Hosts only: the catch-all
+ * server's root location is the controller's default backend. */
+static void cv_root_redirect(cv_ctx *c, const gs_nginx_annots *annots, size_t i,
+                             const gs_ingress_rule *ir)
+{
+    const gs_ingress *ing = c->m->ingresses[i];
+    const gs_nginx_annots *a = &annots[i];
+    cv_class *k = cv_class_of(c, ing, false);
+    const char *host = ir->host.v;
+    if (!host || !(a->permanent_redirect || a->temporal_redirect) ||
+        cv_first_of_host(c, k, annots, host) != i || cv_host_has_root(c, k, annots, host))
+        return;
+    cv_route *route = cv_route_of(k, ing, host);
+    for (size_t r = 0; r < route->n_rules; r++)
+        if (route->rules[r].src == NULL && route->rules[r].match == CV_PREFIX &&
+            route->rules[r].redirect && strcmp(route->rules[r].path, "/") == 0)
+            return; /* a second rule of the same host in this Ingress */
+    bool perm = a->permanent_redirect != NULL;
+    cv_rule *r = cv_rule_add(route);
+    r->match = CV_PREFIX;
+    r->path = "/";
+    r->comment = "no path \"/\" on this host: ingress-nginx redirects the rest as its first "
+                 "Ingress does";
+    cv_redirect_url(c, r, perm ? a->permanent_redirect : a->temporal_redirect,
+                    perm ? a->permanent_redirect_code : a->temporal_redirect_code);
+    cv_note(c, GS_DIAG_NOTE, ing, ir->host.pos, NULL,
+            "%s has no path \"/\": ingress-nginx adds a root location for it that takes the "
+            "%s-redirect of the host's first Ingress, this one, so every request of the host "
+            "that no path takes is redirected too; written as a PathPrefix \"/\" rule with the "
+            "same RequestRedirect (ingress-nginx's behaviour, not a path of the Ingress)",
+            host, perm ? "permanent" : "temporal");
+}
+
+static void cv_root_redirects(cv_ctx *c, const gs_nginx_annots *annots)
+{
+    for (size_t i = 0; i < c->m->n_ingresses; i++) {
+        const gs_ingress *ing = c->m->ingresses[i];
+        for (size_t r = 0; r < ing->spec.n_rules && !annots[i].canary; r++)
+            cv_root_redirect(c, annots, i, &ing->spec.rules[r]);
+    }
+}
+
 /* ---- canary ---- */
 
 static cv_rule *cv_main_rule(cv_class *k, const gs_ingress *canary, const char *host,
@@ -569,6 +671,8 @@ static void y_backend(gs_buf *b, const cv_backend *be)
 static void y_rule(gs_buf *b, const cv_rule *r)
 {
     static const char *const types[] = {"PathPrefix", "Exact", "RegularExpression"};
+    if (r->comment)
+        gs_buf_printf(b, "  # %s\n", r->comment);
     gs_buf_printf(b, "  - matches:\n    - path: {type: %s, value: ", types[r->match]);
     y_str(b, r->path);
     gs_buf_puts(b, "}\n");
@@ -767,6 +871,7 @@ size_t gs_convert_ingresses(const gs_model *m, const gs_convert_options *opt, gs
     for (size_t i = 0; i < n; i++)
         if (!annots[i].canary)
             cv_ingress(&c, m->ingresses[i], &annots[i]);
+    cv_root_redirects(&c, annots);
     for (size_t i = 0; i < n; i++)
         if (annots[i].canary)
             cv_canary(&c, m->ingresses[i], &annots[i]);

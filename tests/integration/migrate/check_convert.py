@@ -174,6 +174,22 @@ rc, out, err = convert("diff/tls-preserve.yaml")
 check(rc == 0 and "drops a final" not in err and "not modelled" not in err,
       "preserve-trailing-slash: exit %d\n%s" % (rc, err))
 
+# a host without "/": ingress-nginx's root location redirects as the host's first Ingress
+rc, out, err = convert("diff/redirect.yaml")
+check(rc == 0, "diff/redirect.yaml: exit %d\n%s" % (rc, err))
+validated("redirect", out)
+has(out, '  # no path "/" on this host: ingress-nginx redirects the rest as its first Ingress '
+    'does\n  - matches:\n    - path: {type: PathPrefix, value: "/"}\n    filters:\n'
+    '    - type: RequestRedirect\n      requestRedirect: {scheme: "http", hostname: '
+    '"new.example.com", path: {type: ReplaceFullPath, replaceFullPath: "/docs"}, '
+    'statusCode: 301}\n', "root redirect rule")
+has(err, 'redirect.yaml:12:11: note: Ingress default/moved: old.example.com has no path "/": '
+    "ingress-nginx adds a root location for it that takes the permanent-redirect of the host's "
+    "first Ingress", "root redirect note")
+rc, out, err = convert("diff/redirect-first.yaml")
+check(rc == 0 and 'value: "/"}' not in out and "root location" not in err,
+      "redirect-first: a root rule from a later Ingress (exit %d)\n%s%s" % (rc, out, err))
+
 # ---- errors ----
 bad = os.path.join(tmp, "bad.yaml")
 with open(bad, "w") as f:

@@ -200,22 +200,32 @@ def main():
 
     # with a query: ingress-nginx's permanent-redirect (return 301 URL) drops it, the
     # conversion's RequestRedirect keeps it; without a query both redirect alike. And every
-    # other path of the host: ingress-nginx's root location carries the Ingress's redirect too
-    # (locationApplyAnnotations), the conversion has no rule for them
+    # other path of the host: ingress-nginx's root location carries the host's first Ingress's
+    # redirect (locationApplyAnnotations), which the conversion writes as a PathPrefix "/" rule
     p = diff("--no-normalization", "redirect.yaml")
-    expect(p, 1, "5 answered differently by ingress-nginx and builtin, 1 cause",
-           "DIFF GET http://old.example.com/\n"
-           "    ingress-nginx: 301 Location http://new.example.com/docs\n    builtin: 404\n",
+    expect(p, 1, "1 answered differently by ingress-nginx and builtin, 1 cause",
            "DIFF GET http://old.example.com/docs?gs-probe=1\n"
            "    ingress-nginx: 301 Location http://new.example.com/docs\n"
            "    builtin: 301 Location http://new.example.com/docs?gs-probe=1\n"
            "    differs in: location\n"
            "    fix: ingress-nginx's redirect (return 301 URL) drops the query string",
            "same GET http://old.example.com/docs/gs-probe\n"
-           "    ingress-nginx: 301 Location http://new.example.com/docs\n")
-    in_group(p, "redirect (5 probes)", "a RequestRedirect filter",
-             [f"http://old.example.com{x}\n" for x in (
-                 "/docs?gs-probe=1", "/", "/docsx", "/DOCS", "/DOCS/gs-probe")])
+           "    ingress-nginx: 301 Location http://new.example.com/docs\n",
+           *[f"same GET http://old.example.com{x}\n"
+             "    ingress-nginx: 301 Location http://new.example.com/docs\n"
+             "    builtin: 301 Location http://new.example.com/docs\n"
+             for x in ("/", "/docsx", "/DOCS", "/DOCS/gs-probe")])
+    in_group(p, "redirect (1 probe)", "a RequestRedirect filter",
+             ["http://old.example.com/docs?gs-probe=1\n"])
+    # the root location takes the redirect of the host's first Ingress only: here the first
+    # has none, so / is ingress-nginx's default backend (404) and the conversion writes no rule
+    p = diff("--no-normalization", "redirect-first.yaml")
+    expect(p, 1, "1 answered differently by ingress-nginx and builtin, 1 cause",
+           "DIFF GET http://first.example.com/old?gs-probe=1\n",
+           *[f"same GET http://first.example.com{x}\n"
+             "    ingress-nginx: 404\n    builtin: 404\n" for x in ("/", "/oldx", "/appx")])
+    in_group(p, "redirect (1 probe)", "a RequestRedirect filter",
+             ["http://first.example.com/old?gs-probe=1\n"])
 
     # a canary by header the Gateway API side dropped; gatesim convert keeps it
     p = diff("-q", "canary-header.yaml", "--after", "canary-header-after.yaml")
