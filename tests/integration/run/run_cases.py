@@ -23,6 +23,10 @@
 #                                       the objects.yaml its run gave the target agree: same status
 #                                       and route table (one object set behind both)
 #   run_cases.py GATESIM exec DIR ADAPTER  the seed scenarios through --target exec:ADAPTER
+#   run_cases.py GATESIM exec-doc DIR ADAPTER  the seed scenarios through an adapter written from
+#                                       docs/targets/exec.md alone, which checks the environment
+#                                       the page describes; the page's reloadError and failing
+#                                       status end the step as it says
 #   run_cases.py GATESIM wrong-gateway DIR ADAPTER  passes on builtin, fails on a gateway that
 #                                       serves 70/30 as 75/25 (exec:ADAPTER)
 #   run_cases.py GATESIM cli DATA       usage errors and invalid scenarios exit 2, with positions
@@ -222,6 +226,54 @@ def case_exec(d, adapter):
         if res["target"] != "exec:" + adapter:
             fail("target in the report: %r" % res["target"])
         print("ok: %d seed scenarios passed through the exec target" % s["scenarios"])
+
+
+def case_exec_doc(d, adapter):
+    """docs/targets/exec.md, held to its word by an adapter written from it."""
+    folder, name = os.path.split(os.path.abspath(adapter))
+    target = "exec:./" + name  # relative: the page says it runs in gatesim's working directory
+
+    def run_in(args, env):
+        p = subprocess.run([GATESIM, "run", "--seed", "11"] + args, cwd=folder,
+                           env=dict(os.environ, DOC_ADAPTER_CWD=folder, DOC_ADAPTER_SEED="11",
+                                    **env),
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=240)
+        return p.returncode, p.stdout, p.stderr
+
+    with tempfile.TemporaryDirectory() as out:
+        trace = os.path.join(out, "trace")
+        rc, so, se = run_in(["-t", target, os.path.abspath(d), "--report-dir",
+                             os.path.join(out, "r")], {"DOC_ADAPTER_TRACE": trace})
+        if not os.path.exists(os.path.join(out, "r", "results.json")):
+            fail("the doc's adapter: exit %d, no results.json\n%s\n%s" % (rc, so, se))
+        res = check_reports(os.path.join(out, "r"), "complete")
+        s = res["summary"]
+        if rc != 0 or s["passed"] != s["scenarios"] or s["scenarios"] < 16:
+            fail("the doc's adapter: exit %d, summary %r\n%s\n%s" % (rc, s, so, se))
+        with open(trace) as f:
+            verbs = f.read().splitlines()
+        for verb in ("serve", "status", "sighup"):
+            if verb not in verbs:
+                fail("the doc's adapter never got %s: %r" % (verb, sorted(set(verbs))))
+        blue_green = os.path.join(os.path.abspath(d), "05-blue-green.yaml")
+        rc, so, se = run_in(["-t", target, blue_green, "--report-dir", os.path.join(out, "r")],
+                            {"DOC_ADAPTER_REFUSE_RELOAD": "1"})
+        want = 'step "flip to green": the target rejected the new configuration: the proxy ' \
+               'refused reload 1'
+        if rc != 1 or want not in so:
+            fail("a reloadError line: exit %d, want %r\n%s\n%s" % (rc, want, so, se))
+        grant = os.path.join(os.path.abspath(d), "11-reference-grant.yaml")
+        rc, so, se = run_in(["-t", target, grant, "--report-dir", os.path.join(out, "r"),
+                             "--timeout", "5s"], {"DOC_ADAPTER_STATUS_FAIL": "1"})
+        want = "status: the status command exited with status 3 without JSON output: " \
+               "exec-doc-adapter: the controller is unreachable"
+        if rc != 1 or want not in so:
+            fail("a failing status: exit %d, want %r\n%s\n%s" % (rc, want, so, se))
+        logs = os.path.join(out, "r", "logs", "reference-grant")
+        if "status.log" not in os.listdir(logs):
+            fail("the status command's stderr is not among the logs: %r" % os.listdir(logs))
+    print("ok: %d seed scenarios through the adapter written from docs/targets/exec.md; "
+          "reloadError and a failing status end the step as the page says" % s["scenarios"])
 
 
 def case_wrong_gateway(d, adapter):
@@ -790,6 +842,8 @@ def main():
         case_seed_zero(sys.argv[3])
     elif mode == "explain-matches-run":
         case_explain_matches_run(sys.argv[3])
+    elif mode == "exec-doc":
+        case_exec_doc(sys.argv[3], sys.argv[4])
     elif mode == "exec":
         case_exec(sys.argv[3], sys.argv[4])
     elif mode == "wrong-gateway":
