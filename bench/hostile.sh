@@ -94,8 +94,8 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-wait_file() { for _ in $(seq 1 600); do [ -s "$1" ] && return 0; sleep 0.05; done; return 1; }
-jsonf() { "$PY" -c "import json,sys; d=json.loads(open(sys.argv[1]).readline()); print($2)" "$1"; }
+NAME=bench/hostile.sh
+. "$ROOT/bench/hostile_lib.sh"
 
 # --- confinement -------------------------------------------------------------------------------
 # Sets MEAS=(prefix) and ATT=(prefix): commands that start a program in the measured path's or
@@ -200,42 +200,11 @@ fi
 PIDS+=($!)
 wait_file "$WORK/echo.json"
 EPORT=$(jsonf "$WORK/echo.json" "d['port']")
-# The large responses come from nghttpd over h2c (a C server: the attack must load the gateway,
-# not a Python backend's threads): /big/1048576 is a file of 1 MiB.
-mkdir -p "$WORK/www/big"
-head -c 1048576 /dev/zero > "$WORK/www/big/1048576"
-BIG=
-for attempt in 1 2 3 4 5; do # nghttpd cannot report a port it picked: retry when one was taken
-    P=$("$PY" -c "import socket;s=socket.socket();s.bind(('127.0.0.1',0));print(s.getsockname()[1])")
-    "${ATT[@]}" nghttpd --no-tls -a 127.0.0.1 -d "$WORK/www" "$P" > /dev/null 2>&1 &
-    NG_PID=$!
-    for _ in $(seq 1 100); do
-        if curl -s -o /dev/null --http2-prior-knowledge "http://127.0.0.1:$P/"; then BIG=$P; break; fi
-        kill -0 "$NG_PID" 2> /dev/null || break
-        sleep 0.05
-    done
-    if [ -n "$BIG" ]; then PIDS+=("$NG_PID"); break; fi
-    kill "$NG_PID" 2> /dev/null || true
-done
-[ -n "$BIG" ] || { echo "bench/hostile.sh: nghttpd did not start" >&2; exit 1; }
-sed '/name: big, namespace/{n;s|{port: 8080}|{port: 8080, appProtocol: kubernetes.io/h2c}|}' \
-    "$HOSTILE/manifests/budgets.yaml" > "$WORK/gw.yaml"
-grep -q "kubernetes.io/h2c" "$WORK/gw.yaml" || { echo "bench/hostile.sh: manifest edit failed" >&2; exit 1; }
-# gateway NAME [PREFIX...]: starts a gateway on the manifest, in the confinement PREFIX sets
-# (its output in NAME.out); sets GW_PID and GW_ADDR
-gateway() {
-    local name=$1
-    shift
-    "$@" "$GATESIM" gateway "$WORK/gw.yaml" --backend "default/v1:8080=127.0.0.1:$EPORT" \
-        --backend "default/big:8080=127.0.0.1:$BIG" > "$WORK/$name.out" 2> "$WORK/$name.err" &
-    GW_PID=$!
-    PIDS+=($GW_PID)
-    wait_file "$WORK/$name.out" || { cat "$WORK/$name.err" >&2; exit 1; }
-    GW_ADDR=$(jsonf "$WORK/$name.out" "d['listeners'][0]['address']")
-}
-gateway ctl "${CTLP[@]}" # the control: attacked while the normal client measures the other one
+hostile_big_backend "${ATT[@]}" # the large responses, in the attackers' confinement
+# the control: attacked while the normal client measures the other one
+hostile_gateway ctl "$GATESIM" "${CTLP[@]}"
 CTL=$GW_ADDR
-gateway gw "${MEAS[@]}"
+hostile_gateway gw "$GATESIM" "${MEAS[@]}"
 GW=$GW_ADDR
 
 kib() { awk -v k="$1" '$1 == k":" {print $2}' "/proc/$GW_PID/status"; }

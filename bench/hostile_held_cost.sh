@@ -28,25 +28,9 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-wait_file() { for _ in $(seq 1 600); do [ -s "$1" ] && return 0; sleep 0.05; done; return 1; }
-mkdir -p "$WORK/www/big"
-head -c 1048576 /dev/zero > "$WORK/www/big/1048576"
-BIG=
-for attempt in 1 2 3 4 5; do # nghttpd cannot report a port it picked: retry when one was taken
-    P=$("$PY" -c "import socket;s=socket.socket();s.bind(('127.0.0.1',0));print(s.getsockname()[1])")
-    nghttpd --no-tls -a 127.0.0.1 -d "$WORK/www" "$P" > /dev/null 2>&1 &
-    NG_PID=$!
-    for _ in $(seq 1 100); do
-        if curl -s -o /dev/null --http2-prior-knowledge "http://127.0.0.1:$P/"; then BIG=$P; break; fi
-        kill -0 "$NG_PID" 2> /dev/null || break
-        sleep 0.05
-    done
-    if [ -n "$BIG" ]; then PIDS+=("$NG_PID"); break; fi
-    kill "$NG_PID" 2> /dev/null || true
-done
-[ -n "$BIG" ] || { echo "bench/hostile_held_cost.sh: nghttpd did not start" >&2; exit 1; }
-sed '/name: big, namespace/{n;s|{port: 8080}|{port: 8080, appProtocol: kubernetes.io/h2c}|}' \
-    "$HOSTILE/manifests/budgets.yaml" > "$WORK/gw.yaml"
+NAME=bench/hostile_held_cost.sh
+. "$ROOT/bench/hostile_lib.sh"
+hostile_big_backend
 printf '%-40s %4s %10s %9s %12s %8s %6s\n' build run "gw CPU s" "VmHWM MB" "held peak MB" streams load
 for run in $(seq 1 "$RUNS"); do
     for b in "$@"; do
@@ -54,13 +38,10 @@ for run in $(seq 1 "$RUNS"); do
         E_PID=$!
         PIDS+=("$E_PID")
         wait_file "$WORK/echo.json"
-        EPORT=$("$PY" -c "import json,sys; print(json.loads(open(sys.argv[1]).readline())['port'])" "$WORK/echo.json")
-        "$b/harness/cli/gatesim" gateway "$WORK/gw.yaml" --backend "default/v1:8080=127.0.0.1:$EPORT" \
-            --backend "default/big:8080=127.0.0.1:$BIG" > "$WORK/gw.out" 2> "$WORK/gw.err" &
-        G_PID=$!
-        PIDS+=("$G_PID")
-        wait_file "$WORK/gw.out" || { cat "$WORK/gw.err" >&2; exit 1; }
-        GW=$("$PY" -c "import json,sys; print(json.loads(open(sys.argv[1]).readline())['listeners'][0]['address'])" "$WORK/gw.out")
+        EPORT=$(jsonf "$WORK/echo.json" "d['port']")
+        hostile_gateway gw "$b/harness/cli/gatesim"
+        G_PID=$GW_PID
+        GW=$GW_ADDR
         PYTHONPATH="$HOSTILE" "$PY" "$HOSTILE/attack.py" held "$GW" --conns 10 --streams 128 \
             --size 1048576 --hold 8 --source 127.0.0.2 --duration "$SECS" > "$WORK/attack.json" 2> /dev/null || true
         cpu_ns=$(cat /proc/"$G_PID"/task/*/schedstat | awk '{s += $1} END {print s}')

@@ -32,61 +32,16 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 gatesim=${1:-$here/build/harness/cli/gatesim}
 secs=${2:-3}
 rounds=${3:-5}
-[ -x "$gatesim" ] || { echo "bench/load.sh: $gatesim not built (cmake --build build)" >&2; exit 2; }
-for t in wrk h2load nginx; do
-    command -v "$t" >/dev/null || [ -x "/usr/sbin/$t" ] || { echo "bench/load.sh: $t not installed" >&2; exit 2; }
-done
-[ -x /usr/bin/time ] || { echo "bench/load.sh: /usr/bin/time not installed" >&2; exit 2; }
-nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
-
-# CPU placement: nginx on the last CPU, the clients on CPU 0 (see the header)
-ncpu=$(nproc 2>/dev/null || echo 1)
-server_pin=()
-client_pin=()
-if [ "${LOAD_PIN:-1}" != 0 ] && [ "$ncpu" -ge 2 ] && command -v taskset >/dev/null; then
-    server_pin=(taskset -c "$((ncpu - 1))")
-    client_pin=(taskset -c 0)
-fi
-
-tmp=$(mktemp -d /tmp/gs-bench-load.XXXXXX)
-nginx_master=
-cleanup() {
-    [ -n "$nginx_master" ] && kill "$nginx_master" 2>/dev/null || true
-    wait 2>/dev/null || true
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
-
+NAME=bench/load.sh
+. "$here/bench/proxy_lib.sh"
+[ -x "$gatesim" ] || { echo "$NAME: $gatesim not built (cmake --build build)" >&2; exit 2; }
+[ -x /usr/bin/time ] || { echo "$NAME: /usr/bin/time not installed" >&2; exit 2; }
+proxy_setup wrk h2load nginx
+tmp=$WORK
+bench_pin # nginx on the last CPU, the clients on CPU 0 (see the header)
 h1_port=$(free_port)
 h2_port=$(free_port)
-mkdir -p "$tmp/nginx"
-cat >"$tmp/nginx/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-pid $tmp/nginx/nginx.pid;
-error_log $tmp/nginx/error.log crit;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    default_type text/plain;
-    client_body_temp_path $tmp/nginx; proxy_temp_path $tmp/nginx; fastcgi_temp_path $tmp/nginx;
-    uwsgi_temp_path $tmp/nginx; scgi_temp_path $tmp/nginx;
-    keepalive_requests 1000000;
-    keepalive_timeout 60s;
-    http2_max_concurrent_streams 128;
-    server { listen 127.0.0.1:$h1_port backlog=4096; location / { return 200 "ok"; } }
-    server { listen 127.0.0.1:$h2_port http2;        location / { return 200 "ok"; } }
-}
-CONF
-${server_pin[@]+"${server_pin[@]}"} "$nginx_bin" -e "$tmp/nginx/error.log" -p "$tmp/nginx" \
-    -c "$tmp/nginx/nginx.conf" 2>"$tmp/nginx.err" &
-nginx_master=$!
-wait_port "$h1_port"
-wait_port "$h2_port"
-nginx_worker=$(pgrep -P "$nginx_master" | head -1 || true)
+origin_nginx_start "$h1_port backlog=4096" "$h2_port http2"
 
 # callgrind_count LABEL CMD...: instructions and requests of one client run under callgrind
 callgrind_count() {
@@ -172,8 +127,8 @@ fi
 
 # server_ticks: nginx worker's user+system CPU in clock ticks so far (0 when unknown)
 server_ticks() {
-    [ -n "$nginx_worker" ] && [ -r "/proc/$nginx_worker/stat" ] || { echo 0; return; }
-    sed 's/^.*) //' "/proc/$nginx_worker/stat" | awk '{print $12 + $13}'
+    [ -n "$NGINX_WORKER" ] && [ -r "/proc/$NGINX_WORKER/stat" ] || { echo 0; return; }
+    sed 's/^.*) //' "/proc/$NGINX_WORKER/stat" | awk '{print $12 + $13}'
 }
 hz=$(getconf CLK_TCK 2>/dev/null || echo 100)
 
@@ -184,7 +139,7 @@ run() {
     shift
     local t0 t1
     t0=$(server_ticks)
-    /usr/bin/time -f "%U %S" -o "$tmp/time" ${client_pin[@]+"${client_pin[@]}"} "$@" \
+    /usr/bin/time -f "%U %S" -o "$tmp/time" ${CLIENT_PIN[@]+"${CLIENT_PIN[@]}"} "$@" \
         >"$tmp/out" 2>"$tmp/err" || true
     t1=$(server_ticks)
     local rps
@@ -225,11 +180,11 @@ pair() {
 
 h1="http://127.0.0.1:$h1_port/"
 h2="http://127.0.0.1:$h2_port/"
-echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg); ${ncpu} CPUs;" \
-    "${server_pin[*]:-no pinning}${server_pin[*]:+ for nginx, ${client_pin[*]} for the clients}"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg); ${NCPU} CPUs;" \
+    "${SERVER_PIN[*]:-no pinning}${SERVER_PIN[*]:+ for nginx, ${CLIENT_PIN[*]} for the clients}"
 # untimed: the server's first connections and pages, met by neither measured client
-${client_pin[@]+"${client_pin[@]}"} wrk -t1 -c64 -d1s "$h1" >/dev/null 2>&1 || true
-${client_pin[@]+"${client_pin[@]}"} h2load -t1 -c16 -m16 -D1 "$h2" >/dev/null 2>&1 || true
+${CLIENT_PIN[@]+"${CLIENT_PIN[@]}"} wrk -t1 -c64 -d1s "$h1" >/dev/null 2>&1 || true
+${CLIENT_PIN[@]+"${CLIENT_PIN[@]}"} h2load -t1 -c16 -m16 -D1 "$h2" >/dev/null 2>&1 || true
 for r in $(seq "$rounds"); do
     echo "round $r/$rounds (${secs}s per run)"
     pair "$r" wrk gs-h1 wrk -t1 -c64 -d"${secs}s" "$h1" -- \

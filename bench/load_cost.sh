@@ -22,56 +22,17 @@ gatesim=${1:-$here/build/harness/cli/gatesim}
 nreq=${2:-100000}
 rounds=${3:-3}
 base=${LOAD_COST_BASE:-}
-[ -x "$gatesim" ] || { echo "bench/load_cost.sh: $gatesim not built (cmake --build build)" >&2; exit 2; }
-[ -z "$base" ] || [ -x "$base" ] || { echo "bench/load_cost.sh: LOAD_COST_BASE=$base is not executable" >&2; exit 2; }
-for t in h2load nginx valgrind perf; do
-    command -v "$t" >/dev/null || [ -x "/usr/sbin/$t" ] || { echo "bench/load_cost.sh: $t not installed" >&2; exit 2; }
-done
+NAME=bench/load_cost.sh
+. "$here/bench/proxy_lib.sh"
+[ -x "$gatesim" ] || { echo "$NAME: $gatesim not built (cmake --build build)" >&2; exit 2; }
+[ -z "$base" ] || [ -x "$base" ] || { echo "$NAME: LOAD_COST_BASE=$base is not executable" >&2; exit 2; }
+proxy_setup h2load nginx valgrind perf
 perf stat -x, -e raw_syscalls:sys_enter -o /dev/null true 2>/dev/null ||
-    { echo "bench/load_cost.sh: perf cannot count syscall tracepoints here (root or perf_event_paranoid)" >&2; exit 2; }
-nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
-ncpu=$(nproc 2>/dev/null || echo 1)
-server_pin=()
-client_pin=()
-if [ "${LOAD_PIN:-1}" != 0 ] && [ "$ncpu" -ge 2 ] && command -v taskset >/dev/null; then
-    server_pin=(taskset -c "$((ncpu - 1))")
-    client_pin=(taskset -c 0)
-fi
-
-tmp=$(mktemp -d /tmp/gs-bench-load-cost.XXXXXX)
-nginx_master=
-cleanup() {
-    [ -n "$nginx_master" ] && kill "$nginx_master" 2>/dev/null || true
-    wait 2>/dev/null || true
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-mkdir -p "$tmp/nginx"
-cat >"$tmp/nginx/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-pid $tmp/nginx/nginx.pid;
-error_log $tmp/nginx/error.log crit;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    default_type text/plain;
-    client_body_temp_path $tmp/nginx; proxy_temp_path $tmp/nginx; fastcgi_temp_path $tmp/nginx;
-    uwsgi_temp_path $tmp/nginx; scgi_temp_path $tmp/nginx;
-    keepalive_requests 1000000;
-    keepalive_timeout 60s;
-    http2_max_concurrent_streams 128;
-    server { listen 127.0.0.1:$port http2; location / { return 200 "ok"; } }
-}
-CONF
-${server_pin[@]+"${server_pin[@]}"} "$nginx_bin" -e "$tmp/nginx/error.log" -p "$tmp/nginx" \
-    -c "$tmp/nginx/nginx.conf" 2>"$tmp/nginx.err" &
-nginx_master=$!
-for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break; sleep 0.05; done
-nginx_worker=$(pgrep -P "$nginx_master" | head -1 || true)
-[ -n "$nginx_worker" ] || { echo "bench/load_cost.sh: nginx did not start" >&2; cat "$tmp/nginx.err" >&2; exit 1; }
+    { echo "$NAME: perf cannot count syscall tracepoints here (root or perf_event_paranoid)" >&2; exit 2; }
+tmp=$WORK
+bench_pin
+port=$(free_port)
+origin_nginx_start "$port http2"
 url="http://127.0.0.1:$port/"
 
 # client_cmd LABEL N: the command line of one client run of N requests
@@ -123,10 +84,10 @@ stat_sum() {
 measure() { # LABEL: appends a line of per-request figures to $tmp/m-LABEL
     local cl=$1 cmd
     read -r -a cmd <<<"$(client_cmd "$cl" "$nreq")"
-    perf stat -x, -e "$ev" -p "$nginx_worker" -o "$tmp/ngx.stat" &
+    perf stat -x, -e "$ev" -p "$NGINX_WORKER" -o "$tmp/ngx.stat" &
     local sp=$!
     sleep 0.3
-    perf stat -x, -e "$ev" -o "$tmp/cl.stat" ${client_pin[@]+"${client_pin[@]}"} "${cmd[@]}" >"$tmp/out" 2>"$tmp/err" || true
+    perf stat -x, -e "$ev" -o "$tmp/cl.stat" ${CLIENT_PIN[@]+"${CLIENT_PIN[@]}"} "${cmd[@]}" >"$tmp/out" 2>"$tmp/err" || true
     kill -INT "$sp"
     wait "$sp" || true
     local n
@@ -142,8 +103,8 @@ measure() { # LABEL: appends a line of per-request figures to $tmp/m-LABEL
         "$(stat_sum "$tmp/cl.stat" context-switches) $(stat_sum "$tmp/ngx.stat" context-switches)" |
         awk '{printf "%.4f %.4f %.4f %.3f %.3f %.4f %.3f %.4f %.4f\n", $2/$1, $3/$1, $4/$1, $1/$3, $5*1000/$1, $6/$1, $7*1000/$1, $8/$1, $9/$1}' >>"$tmp/m-$cl"
 }
-echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg); ${ncpu} CPUs; $nreq requests per run, $rounds rounds"
-${client_pin[@]+"${client_pin[@]}"} h2load -t1 -c16 -m16 -n 20000 "$url" >/dev/null 2>&1 || true # warm nginx
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg); ${NCPU} CPUs; $nreq requests per run, $rounds rounds"
+${CLIENT_PIN[@]+"${CLIENT_PIN[@]}"} h2load -t1 -c16 -m16 -n 20000 "$url" >/dev/null 2>&1 || true # warm nginx
 for r in $(seq "$rounds"); do
     if [ $((r % 2)) = 1 ]; then order=("${clients[@]}"); else order=(); for ((k = ${#clients[@]} - 1; k >= 0; k--)); do order+=("${clients[$k]}"); done; fi
     for cl in "${order[@]}"; do measure "$cl"; done
@@ -154,7 +115,7 @@ bytes_per_write() { # LABEL
     local cmd
     read -r -a cmd <<<"$(client_cmd "$1" "$nreq")"
     perf record -q -o "$tmp/pr.data" -e syscalls:sys_exit_write,syscalls:sys_exit_writev,syscalls:sys_exit_sendto,syscalls:sys_exit_sendmsg \
-        ${client_pin[@]+"${client_pin[@]}"} "${cmd[@]}" >/dev/null 2>&1 || true
+        ${CLIENT_PIN[@]+"${CLIENT_PIN[@]}"} "${cmd[@]}" >/dev/null 2>&1 || true
     perf script -i "$tmp/pr.data" -F trace 2>/dev/null | /usr/bin/python3 -c '
 import sys
 n = s = 0
