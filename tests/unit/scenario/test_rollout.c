@@ -305,38 +305,46 @@ START_TEST(decode_errors)
 {
     unsigned failures = 0;
     /* line 8 is `rollout:`; its fields start at column 7 on the next lines */
-    failures += !decode_fails("    rollout:\n      traffic: {host: a}\n" PLAN("[{setWeight: 20}]"), 9, 16,
-                 "rollout.traffic.rate: Required value");
-    failures += !decode_fails("    rollout:\n      traffic: {rate: 10, requests: 5}\n" PLAN("[{setWeight: 20}]"),
-                 9, 37, "give its rate, not a count");
-    failures += !decode_fails("    rollout:\n      traffic: {rate: 10}\n" PLAN("[{setWeight: 101}]"), 14, 29,
-                 "rollout.plan.steps[0].setWeight");
-    failures += !decode_fails("    rollout:\n      traffic: {rate: 10}\n" PLAN("[{setWeight: 5, pause: {}}]"),
-                 14, 17, "exactly one of setWeight, pause, analysis");
-    failures += !decode_fails("    rollout:\n      traffic: {rate: 10}\n" PLAN("[{analysis: {}}]"), 11, 9,
-                 "analysis steps need thresholds");
-    failures += !decode_fails("    rollout:\n      traffic: {rate: 10}\n      plan:\n        route: app\n"
-                 "        stable: default/s\n        canary: default/x\n"
-                 "        steps: [{setWeight: 1}]\n",
-                 13, 17, "backend default/x is not declared");
-    failures += !decode_fails("    rollout:\n      traffic: {rate: 10}\n" PLAN("[{setWeight: 1}]")
-                 "    expect: {outcome: promotd}\n",
-                 15, 23, "Unsupported value");
-    failures += !decode_fails("    send: {requests: 1}\n    rollout:\n      traffic: {rate: 10}\n"
-                 PLAN("[{setWeight: 1}]"),
-                 8, 11, "a rollout step does nothing else");
-    failures += !decode_fails("    rollout:\n      traffic: {rate: 10}\n"
-                 PLAN("[{setBehaviour: {backend: default/x, behaviour: {errorRate: 0.1}}}]"),
-                 14, 42, "backend default/x is not declared");
-    failures += !decode_fails("    rollout:\n      traffic: {rate: 10}\n"
-                 PLAN("[{setBehaviour: {backend: default/c, behaviour: {errorRate: 2}}}]"),
-                 14, 76, "setBehaviour.behaviour.errorRate");
-    failures += !decode_fails("    rollout:\n      traffic: {rate: 10}\n"
-                 PLAN("[{setMirrorRoute: {name: m, match: [{path: {exact: /a, prefix: /b}}]}}]"),
-                 14, 59, "match[0].path: give exactly one non-empty value of exact, prefix, regex");
-    failures += !decode_fails("    rollout:\n      traffic: {rate: 10}\n"
-                 PLAN("[{setMirrorRoute: {name: m, match: [{}]}}]"),
-                 14, 52, "a match entry needs method, path or headers");
+    failures += !decode_fails("    rollout:\n      traffic: {host: a}\n" PLAN("[{setWeight: 20}]"),
+                              9, 16, "rollout.traffic.rate: Required value");
+    failures += !decode_fails(
+        "    rollout:\n      traffic: {rate: 10, requests: 5}\n" PLAN("[{setWeight: 20}]"), 9, 37,
+        "give its rate, not a count");
+    failures +=
+        !decode_fails("    rollout:\n      traffic: {rate: 10}\n" PLAN("[{setWeight: 101}]"), 14,
+                      29, "rollout.plan.steps[0].setWeight");
+    failures += !decode_fails(
+        "    rollout:\n      traffic: {rate: 10}\n" PLAN("[{setWeight: 5, pause: {}}]"), 14, 17,
+        "exactly one of setWeight, pause, analysis");
+    failures += !decode_fails("    rollout:\n      traffic: {rate: 10}\n" PLAN("[{analysis: {}}]"),
+                              11, 9, "analysis steps need thresholds");
+    failures +=
+        !decode_fails("    rollout:\n      traffic: {rate: 10}\n      plan:\n        route: app\n"
+                      "        stable: default/s\n        canary: default/x\n"
+                      "        steps: [{setWeight: 1}]\n",
+                      13, 17, "backend default/x is not declared");
+    failures += !decode_fails("    rollout:\n      traffic: {rate: 10}\n" PLAN(
+                                  "[{setWeight: 1}]") "    expect: {outcome: promotd}\n",
+                              15, 23, "Unsupported value");
+    failures +=
+        !decode_fails("    send: {requests: 1}\n    rollout:\n      traffic: {rate: 10}\n" PLAN(
+                          "[{setWeight: 1}]"),
+                      8, 11, "a rollout step does nothing else");
+    failures +=
+        !decode_fails("    rollout:\n      traffic: {rate: 10}\n" PLAN(
+                          "[{setBehaviour: {backend: default/x, behaviour: {errorRate: 0.1}}}]"),
+                      14, 42, "backend default/x is not declared");
+    failures +=
+        !decode_fails("    rollout:\n      traffic: {rate: 10}\n" PLAN(
+                          "[{setBehaviour: {backend: default/c, behaviour: {errorRate: 2}}}]"),
+                      14, 76, "setBehaviour.behaviour.errorRate");
+    failures += !decode_fails(
+        "    rollout:\n      traffic: {rate: 10}\n" PLAN(
+            "[{setMirrorRoute: {name: m, match: [{path: {exact: /a, prefix: /b}}]}}]"),
+        14, 59, "match[0].path: give exactly one non-empty value of exact, prefix, regex");
+    failures += !decode_fails("    rollout:\n      traffic: {rate: 10}\n" PLAN(
+                                  "[{setMirrorRoute: {name: m, match: [{}]}}]"),
+                              14, 52, "a match entry needs method, path or headers");
     ck_assert_uint_eq(failures, 0);
 }
 END_TEST
@@ -344,7 +352,7 @@ END_TEST
 /* ---- Flagger Canary sources ---- */
 
 #define CANARY_HEAD                                                                                \
-    "apiVersion: flagger.app/v1beta1\nkind: Canary\nmetadata: {name: podinfo, namespace: test}\n" \
+    "apiVersion: flagger.app/v1beta1\nkind: Canary\nmetadata: {name: podinfo, namespace: test}\n"  \
     "spec:\n  targetRef: {kind: Deployment, name: podinfo}\n"
 
 /* Loads a scenario whose rollout reads |canary| (written next to it); |backends| declares. */
@@ -385,7 +393,8 @@ static void weights_text(const gs_rollout_plan *p, char *out, size_t n)
     out[0] = '\0';
     for (size_t i = 0; i < p->n_actions; i++) {
         if (p->actions[i].kind == GS_ROLLOUT_SET_WEIGHT) {
-            len += (size_t)snprintf(out + len, n - len, "%s%u", len ? " " : "", p->actions[i].weight);
+            len +=
+                (size_t)snprintf(out + len, n - len, "%s%u", len ? " " : "", p->actions[i].weight);
             ck_assert(i + 1 < p->n_actions && p->actions[i + 1].kind == GS_ROLLOUT_ANALYSIS);
         }
     }
@@ -513,21 +522,22 @@ START_TEST(flagger_route_written_whole)
         "", &diags);
     ck_assert_ptr_nonnull(ro->route_yaml);
     gs_yaml_stream *s = NULL;
-    ck_assert_int_eq(gs_yaml_parse_buffer(&s, "route", ro->route_yaml, strlen(ro->route_yaml), NULL),
-                     0);
+    ck_assert_int_eq(
+        gs_yaml_parse_buffer(&s, "route", ro->route_yaml, strlen(ro->route_yaml), NULL), 0);
     const gs_yaml_node *route = s->docs[0];
     ck_assert_str_eq(gs_yaml_str(gs_yaml_get(gs_yaml_get(route, "metadata"), "name")), "podinfo");
     const gs_yaml_node *spec = gs_yaml_get(route, "spec");
     ck_assert_str_eq(gs_yaml_str(gs_yaml_get(spec, "hostnames")->items[0]), "a.example.com");
-    ck_assert_str_eq(gs_yaml_str(gs_yaml_get(gs_yaml_get(spec, "parentRefs")->items[0], "namespace")),
-                     "infra");
+    ck_assert_str_eq(
+        gs_yaml_str(gs_yaml_get(gs_yaml_get(spec, "parentRefs")->items[0], "namespace")), "infra");
     const gs_yaml_node *rules = gs_yaml_get(spec, "rules");
     ck_assert_uint_eq(rules->nitems, 1);
     const gs_yaml_node *rule = rules->items[0];
     const gs_yaml_node *m = gs_yaml_get(rule, "matches")->items[0];
     ck_assert_str_eq(gs_yaml_str(gs_yaml_get(gs_yaml_get(m, "path"), "type")), "PathPrefix");
     ck_assert_str_eq(gs_yaml_str(gs_yaml_get(gs_yaml_get(m, "path"), "value")), "/api");
-    ck_assert_str_eq(gs_yaml_str(gs_yaml_get(gs_yaml_get(m, "headers")->items[0], "value")), "beta");
+    ck_assert_str_eq(gs_yaml_str(gs_yaml_get(gs_yaml_get(m, "headers")->items[0], "value")),
+                     "beta");
     const gs_yaml_node *f = gs_yaml_get(rule, "filters")->items[0];
     ck_assert_str_eq(gs_yaml_str(gs_yaml_get(f, "type")), "RequestHeaderModifier");
     const gs_yaml_node *set = gs_yaml_get(gs_yaml_get(f, "requestHeaderModifier"), "set");
@@ -608,8 +618,8 @@ static bool canary_says(const char *canary, const char *backends, const char *wa
     for (size_t i = 0; i < diags.len && !found; i++) {
         char msg[2048];
         gs_diag_format(&diags.items[i], msg, sizeof msg);
-        found = strstr(msg, want) != NULL &&
-                (diags.items[i].severity == GS_DIAG_WARNING) == warning;
+        found =
+            strstr(msg, want) != NULL && (diags.items[i].severity == GS_DIAG_WARNING) == warning;
     }
     if (!found || (rc == 0) != warning) {
         fprintf(stderr, "want \"%s\" (rc %d); got:\n", want, rc);
@@ -619,6 +629,28 @@ static bool canary_says(const char *canary, const char *backends, const char *wa
     gs_diags_clear(&diags);
     return found && (rc == 0) == warning;
 }
+
+/* A source (Flagger Canary or Argo Rollout) whose loading must say |want|: an error, or a
+ * warning when |warning|; |backends| declares the scenario's (NULL: both podinfo Services). */
+typedef struct source_case {
+    const char *source;
+    const char *backends;
+    const char *want;
+    bool warning;
+} source_case;
+
+/* canary_says over |cases|: how many did not say what they should (each printed). */
+static unsigned sources_say(const source_case *cases, size_t n)
+{
+    unsigned failures = 0;
+    for (size_t i = 0; i < n; i++)
+        failures +=
+            !canary_says(cases[i].source, cases[i].backends ? cases[i].backends : PODINFO_BACKENDS,
+                         cases[i].want, cases[i].warning);
+    return failures;
+}
+
+#define CANARY_GW CANARY_HEAD "  service: {port: 80, gatewayRefs: [{name: gw}]}\n"
 
 /* A/B: the route's first rule merges analysis.match into each service match (headers and
  * query parameters replaced), a second rule sends the rest to the primary alone; the plan
@@ -672,6 +704,23 @@ START_TEST(flagger_ab_route)
 }
 END_TEST
 
+/* gs_rollout_sticky_rules around |rule| (a weighted rule in YAML flow text) at |weight|, with
+ * the canary's new |cookie|, the |primary|'s and the |previous| canary cookie, as text (the
+ * caller frees it). */
+static char *sticky_rules(const gs_rollout_plan *p, const char *rule, unsigned weight,
+                          const char *cookie, const char *primary, const char *previous)
+{
+    gs_yaml_stream *y = NULL;
+    gs_error err = {0};
+    ck_assert_int_eq(gs_yaml_parse_buffer(&y, "rule", rule, strlen(rule), &err), 0);
+    gs_buf b = {0};
+    gs_rollout_sticky_rules(&b, p, y->docs[0], weight, cookie, primary, previous);
+    char *text = gs_xstrdup(b.data != NULL ? b.data : "");
+    gs_buf_clear(&b);
+    gs_yaml_stream_free(y);
+    return text;
+}
+
 /* Session affinity: the cookie's name and Max-Age (a day by default) in the plan; the rules
  * Flagger's SetRoutes writes around the weighted rule at a canary weight, at weight 0 with the
  * previous cookie, and before any cookie. */
@@ -699,13 +748,9 @@ START_TEST(flagger_session_affinity)
                        "backendRefs: [{group: \"\", kind: Service, name: podinfo-primary, port: "
                        "9898, weight: 80}, {group: \"\", kind: Service, name: podinfo-canary, "
                        "port: 9898, weight: 20}]}";
-    gs_yaml_stream *y = NULL;
-    gs_error err = {0};
-    ck_assert_int_eq(gs_yaml_parse_buffer(&y, "rule", rule, strlen(rule), &err), 0);
-    gs_buf b = {0};
-    gs_rollout_sticky_rules(&b, &p, y->docs[0], 20, "c=abc", NULL, NULL);
+    char *got = sticky_rules(&p, rule, 20, "c=abc", NULL, NULL);
     ck_assert_str_eq(
-        b.data,
+        got,
         "[{filters: [], matches: [{path: {type: PathPrefix, value: /}, headers: [{type: "
         "RegularExpression, name: Cookie, value: \".*c.*abc.*\"}]}], backendRefs: [{group: "
         "\"\", kind: Service, name: podinfo-primary, port: 9898, weight: 0}, {group: \"\", "
@@ -715,25 +760,23 @@ START_TEST(flagger_session_affinity)
         "name: podinfo-canary, port: 9898, weight: 20, filters: [{type: "
         "ResponseHeaderModifier, responseHeaderModifier: {add: [{name: Set-Cookie, value: "
         "\"c=abc; Max-Age=60\"}]}}]}]}]");
-    gs_buf_clear(&b);
-    gs_rollout_sticky_rules(&b, &p, y->docs[0], 0, NULL, NULL, "c=abc");
+    free(got);
+    got = sticky_rules(&p, rule, 0, NULL, NULL, "c=abc");
     ck_assert_str_eq(
-        b.data,
-        "[{backendRefs: [{group: \"\", kind: Service, name: podinfo-primary, port: 9898, "
-        "weight: 80}, {group: \"\", kind: Service, name: podinfo-canary, port: 9898, weight: "
-        "20}], matches: [{path: {type: PathPrefix, value: /}, headers: [{type: "
-        "RegularExpression, name: Cookie, value: \".*c.*abc.*\"}]}], filters: [{type: "
-        "ResponseHeaderModifier, responseHeaderModifier: {add: [{name: Set-Cookie, value: "
-        "\"c=abc; Max-Age=-1\"}]}}]}, {matches: [{path: {type: PathPrefix, value: /}}], "
-        "filters: [], backendRefs: [{group: \"\", kind: Service, name: podinfo-primary, port: "
-        "9898, weight: 80}, {group: \"\", kind: Service, name: podinfo-canary, port: 9898, "
-        "weight: 20}]}]");
-    gs_buf_clear(&b);
-    gs_rollout_sticky_rules(&b, &p, y->docs[0], 0, NULL, NULL, NULL);
-    ck_assert_ptr_null(strstr(b.data, "Cookie"));
-    ck_assert_ptr_null(strstr(b.data, "}, {matches"));
-    gs_buf_clear(&b);
-    gs_yaml_stream_free(y);
+        got, "[{backendRefs: [{group: \"\", kind: Service, name: podinfo-primary, port: 9898, "
+             "weight: 80}, {group: \"\", kind: Service, name: podinfo-canary, port: 9898, weight: "
+             "20}], matches: [{path: {type: PathPrefix, value: /}, headers: [{type: "
+             "RegularExpression, name: Cookie, value: \".*c.*abc.*\"}]}], filters: [{type: "
+             "ResponseHeaderModifier, responseHeaderModifier: {add: [{name: Set-Cookie, value: "
+             "\"c=abc; Max-Age=-1\"}]}}]}, {matches: [{path: {type: PathPrefix, value: /}}], "
+             "filters: [], backendRefs: [{group: \"\", kind: Service, name: podinfo-primary, port: "
+             "9898, weight: 80}, {group: \"\", kind: Service, name: podinfo-canary, port: 9898, "
+             "weight: 20}]}]");
+    free(got);
+    got = sticky_rules(&p, rule, 0, NULL, NULL, NULL);
+    ck_assert_ptr_null(strstr(got, "Cookie"));
+    ck_assert_ptr_null(strstr(got, "}, {matches"));
+    free(got);
     gs_scenario_list_clear(&list);
     gs_diags_clear(&diags);
 }
@@ -761,13 +804,9 @@ START_TEST(flagger_primary_cookie)
     const char *rule = "{matches: [{path: {type: PathPrefix, value: /}}], "
                        "backendRefs: [{name: podinfo-primary, port: 9898, weight: 80, filters: "
                        "[{type: X}]}, {name: podinfo-canary, port: 9898, weight: 20}]}";
-    gs_yaml_stream *y = NULL;
-    gs_error err = {0};
-    ck_assert_int_eq(gs_yaml_parse_buffer(&y, "rule", rule, strlen(rule), &err), 0);
-    gs_buf b = {0};
-    gs_rollout_sticky_rules(&b, &p, y->docs[0], 20, "c=abc", "pc=xyz", NULL);
+    char *got = sticky_rules(&p, rule, 20, "c=abc", "pc=xyz", NULL);
     ck_assert_str_eq(
-        b.data,
+        got,
         "[{matches: [{path: {type: PathPrefix, value: /}, headers: [{type: RegularExpression, "
         "name: Cookie, value: \".*c.*abc.*\"}]}], backendRefs: [{name: podinfo-primary, port: "
         "9898, weight: 0}, {name: podinfo-canary, port: 9898, weight: 100}]}, "
@@ -781,12 +820,11 @@ START_TEST(flagger_primary_cookie)
         "[{type: ResponseHeaderModifier, responseHeaderModifier: {add: [{name: Set-Cookie, "
         "value: \"c=abc; Max-Age=60\"}]}}]}]}]");
     /* Weight 0 (promotion): the previous canary cookie expired; the primary's is not written. */
-    gs_buf_clear(&b);
-    gs_rollout_sticky_rules(&b, &p, y->docs[0], 0, NULL, "pc=xyz", "c=abc");
-    ck_assert_ptr_null(strstr(b.data, "pc"));
-    ck_assert_ptr_nonnull(strstr(b.data, "\"c=abc; Max-Age=-1\""));
-    gs_buf_clear(&b);
-    gs_yaml_stream_free(y);
+    free(got);
+    got = sticky_rules(&p, rule, 0, NULL, "pc=xyz", "c=abc");
+    ck_assert_ptr_null(strstr(got, "pc"));
+    ck_assert_ptr_nonnull(strstr(got, "\"c=abc; Max-Age=-1\""));
+    free(got);
     gs_scenario_list_clear(&list);
     gs_diags_clear(&diags);
 }
@@ -813,22 +851,17 @@ START_TEST(flagger_cookie_attributes)
     gs_rollout_plan p = ro->plan;
     const char *rule = "{backendRefs: [{name: podinfo-primary, port: 9898, weight: 80}, "
                        "{name: podinfo-canary, port: 9898, weight: 20}]}";
-    gs_yaml_stream *y = NULL;
-    gs_error err = {0};
-    ck_assert_int_eq(gs_yaml_parse_buffer(&y, "rule", rule, strlen(rule), &err), 0);
-    gs_buf b = {0};
-    gs_rollout_sticky_rules(&b, &p, y->docs[0], 20, "c=abc", "pc=xyz", NULL);
+    char *got = sticky_rules(&p, rule, 20, "c=abc", "pc=xyz", NULL);
     char *want = gs_xasprintf("\"c=abc; Max-Age=86400%s\"", attrs);
-    ck_assert_ptr_nonnull(strstr(b.data, want));
+    ck_assert_ptr_nonnull(strstr(got, want));
     free(want);
     want = gs_xasprintf("\"pc=xyz; Max-Age=45%s\"", attrs);
-    ck_assert_ptr_nonnull(strstr(b.data, want));
+    ck_assert_ptr_nonnull(strstr(got, want));
     free(want);
-    gs_buf_clear(&b);
-    gs_rollout_sticky_rules(&b, &p, y->docs[0], 0, NULL, "pc=xyz", "c=abc");
-    ck_assert_ptr_nonnull(strstr(b.data, "value: \"c=abc; Max-Age=-1\"}"));
-    gs_buf_clear(&b);
-    gs_yaml_stream_free(y);
+    free(got);
+    got = sticky_rules(&p, rule, 0, NULL, "pc=xyz", "c=abc");
+    ck_assert_ptr_nonnull(strstr(got, "value: \"c=abc; Max-Age=-1\"}"));
+    free(got);
     gs_scenario_list_clear(&list);
     gs_diags_clear(&diags);
     /* None set: nothing after Max-Age. */
@@ -839,112 +872,90 @@ START_TEST(flagger_cookie_attributes)
     ck_assert_str_eq(ro->plan.cookie_attrs, "");
     gs_scenario_list_clear(&list);
     gs_diags_clear(&diags);
-    unsigned failures = 0;
-    failures += !canary_says(CANARY_HEAD "  service: {port: 80, gatewayRefs: [{name: gw}]}\n"
-                                         "  analysis: {stepWeight: 10, sessionAffinity: "
-                                         "{cookieName: c, sameSite: strict}}\n",
-                             PODINFO_BACKENDS, "sameSite: Unsupported value: \"strict\"", false);
-    failures += !canary_says(CANARY_HEAD "  service: {port: 80, gatewayRefs: [{name: gw}]}\n"
-                                         "  analysis: {stepWeight: 10, sessionAffinity: "
-                                         "{cookieName: c, domain: \"a;b\"}}\n",
-                             PODINFO_BACKENDS, "domain: must be a cookie attribute value", false);
-    failures += !canary_says(CANARY_HEAD "  service: {port: 80, gatewayRefs: [{name: gw}]}\n"
-                                         "  analysis: {stepWeight: 10, sessionAffinity: "
-                                         "{cookieName: c, httpOnly: yes please}}\n",
-                             PODINFO_BACKENDS, "httpOnly", false);
-    ck_assert_uint_eq(failures, 0);
+    static const source_case cases[] = {
+        {CANARY_GW "  analysis: {stepWeight: 10, sessionAffinity: "
+                   "{cookieName: c, sameSite: strict}}\n",
+         NULL, "sameSite: Unsupported value: \"strict\"", false},
+        {CANARY_GW "  analysis: {stepWeight: 10, sessionAffinity: "
+                   "{cookieName: c, domain: \"a;b\"}}\n",
+         NULL, "domain: must be a cookie attribute value", false},
+        {CANARY_GW "  analysis: {stepWeight: 10, sessionAffinity: "
+                   "{cookieName: c, httpOnly: yes please}}\n",
+         NULL, "httpOnly", false},
+    };
+    ck_assert_uint_eq(sources_say(cases, sizeof(cases) / sizeof(cases[0])), 0);
 }
 END_TEST
 
 START_TEST(flagger_messages)
 {
-    unsigned failures = 0;
-    failures += !canary_says(CANARY_HEAD "  service: {port: 80}\n  analysis: {stepWeight: 10}\n",
-                             PODINFO_BACKENDS, "GatewayRefs must be specified", false);
-    failures += !canary_says(CANARY_HEAD "  service: {port: 80, gatewayRefs: [{name: gw}]}\n"
-                                         "  analysis: {stepWeight: 10}\n",
-                             "[{service: test/podinfo-primary}]",
-                             "Flagger routes to Service test/podinfo-canary: declare it", false);
-    failures += !canary_says(CANARY_HEAD "  service: {port: 80, gatewayRefs: [{name: gw}]}\n"
-                                         "  analysis: {iterations: 10, match: [{headers: {}}]}\n",
-                             PODINFO_BACKENDS, "spec.analysis.match[0]: an A/B match needs "
-                             "headers or queryParams", false);
-    failures += !canary_says(CANARY_HEAD "  service: {port: 80, gatewayRefs: [{name: gw}]}\n"
-                                         "  analysis: {iterations: 10}\n",
-                             PODINFO_BACKENDS, "spec.analysis.iterations: not rehearsed yet: "
-                             "blue/green", false);
-    failures += !canary_says(CANARY_HEAD "  service: {port: 80, gatewayRefs: [{name: gw}]}\n"
-                                         "  analysis: {match: [{headers: {x: {exact: y}}}]}\n",
-                             PODINFO_BACKENDS, "spec.analysis.iterations: Required value", false);
-    failures += !canary_says(CANARY_HEAD "  service: {port: 80, gatewayRefs: [{name: gw}]}\n"
-                                         "  analysis: {stepWeight: 10, mirror: true}\n",
-                             PODINFO_BACKENDS, "mirror step before the first weight mirrors "
-                             "nothing in production", true);
-    failures += !canary_says(CANARY_HEAD "  service: {port: 80, gatewayRefs: [{name: gw}]}\n"
-                                         "  analysis: {iterations: 2, mirror: true, match: "
-                                         "[{headers: {x: {exact: y}}}]}\n",
-                             PODINFO_BACKENDS, "spec.analysis.mirror: not rehearsed yet: with "
-                             "iterations", false);
-    failures += !canary_says(CANARY_HEAD "  service: {port: 80, gatewayRefs: [{name: gw}]}\n"
-                                         "  analysis:\n    stepWeight: 10\n    webhooks: []\n"
-                                         "    metrics: [{name: errors, templateRef: {name: x}}]\n",
-                             PODINFO_BACKENDS, "queries an external system (templateRef)", true);
-    failures += !canary_says(CANARY_HEAD "  service: {port: 80, gatewayRefs: [{name: gw}]}\n"
-                                         "  analysis: {stepWeight: 10, sessionAffinity: {}}\n",
-                             PODINFO_BACKENDS, "spec.analysis.sessionAffinity.cookieName: Required",
-                             false);
-    failures += !canary_says(CANARY_HEAD "  service: {port: 80, gatewayRefs: [{name: gw}]}\n"
-                                         "  analysis: {stepWeight: 10, sessionAffinity: "
-                                         "{cookieName: \"a=b\"}}\n",
-                             PODINFO_BACKENDS, "cookieName: must be a cookie name", false);
-    failures += !canary_says(CANARY_HEAD "  service: {port: 80, gatewayRefs: [{name: gw}]}\n"
-                                         "  analysis: {stepWeight: 10, sessionAffinity: "
-                                         "{cookieName: c, primaryCookieName: p}}\n",
-                             PODINFO_BACKENDS, "spec.analysis.sessionAffinity.primaryCookieName: "
-                             "needs analysis.interval as a duration", false);
-    failures += !canary_says(CANARY_HEAD "  service: {port: 80, gatewayRefs: [{name: gw}]}\n"
-                                         "  analysis: {stepWeight: 10, interval: soon, "
-                                         "sessionAffinity: {cookieName: c, primaryCookieName: "
-                                         "p}}\n",
-                             PODINFO_BACKENDS, "primaryCookieName: needs analysis.interval",
-                             false);
-    failures += !canary_says(CANARY_HEAD "  service: {port: 80, gatewayRefs: [{name: gw}]}\n"
-                                         "  analysis: {stepWeight: 10, interval: 1m, "
-                                         "sessionAffinity: {cookieName: c, primaryCookieName: "
-                                         "\"p;x\"}}\n",
-                             PODINFO_BACKENDS, "primaryCookieName: must be a cookie name", false);
-    failures += !canary_says(CANARY_HEAD "  service: {port: 80, gatewayRefs: [{name: gw}]}\n"
-                                         "  analysis: {iterations: 2, match: [{headers: {x: "
-                                         "{exact: y}}}], sessionAffinity: {cookieName: c}}\n",
-                             PODINFO_BACKENDS, "session affinity with A/B testing", false);
-    failures += !canary_says(CANARY_HEAD "  service: {port: 80, gatewayRefs: [{name: gw}], "
-                                         "mirror: {name: x}, corsPolicy: {}}\n"
-                                         "  analysis: {stepWeight: 10}\n",
-                             PODINFO_BACKENDS, "spec.service.mirror: a list of {backendRef", false);
-    failures += !canary_says(CANARY_HEAD "  service: {port: 80, gatewayRefs: [{name: gw}], "
-                                         "corsPolicy: {allowOrigins: [{exact: a}]}}\n"
-                                         "  analysis: {stepWeight: 10}\n",
-                             PODINFO_BACKENDS, "spec.service: corsPolicy.allowOrigins: not "
-                             "written into the route", true);
-    failures += !canary_says(CANARY_HEAD "  service: {port: 80, gatewayRefs: [{name: gw}], "
-                                         "retries: {attempts: 2}}\n  analysis: {stepWeight: 10}\n",
-                             PODINFO_BACKENDS, "spec.service: retries: not written into the "
-                             "route", true);
-    failures += !canary_says("apiVersion: v1\nkind: Service\nmetadata: {name: r}\n",
-                             PODINFO_BACKENDS, "holds no Flagger Canary (flagger.app/v1beta1 "
-                             "Canary) and no Argo Rollout", false);
-    ck_assert_uint_eq(failures, 0);
+    static const source_case cases[] = {
+        {CANARY_HEAD "  service: {port: 80}\n  analysis: {stepWeight: 10}\n", NULL,
+         "GatewayRefs must be specified", false},
+        {CANARY_GW "  analysis: {stepWeight: 10}\n", "[{service: test/podinfo-primary}]",
+         "Flagger routes to Service test/podinfo-canary: declare it", false},
+        {CANARY_GW "  analysis: {iterations: 10, match: [{headers: {}}]}\n", NULL,
+         "spec.analysis.match[0]: an A/B match needs headers or queryParams", false},
+        {CANARY_GW "  analysis: {iterations: 10}\n", NULL,
+         "spec.analysis.iterations: not rehearsed yet: blue/green", false},
+        {CANARY_GW "  analysis: {match: [{headers: {x: {exact: y}}}]}\n", NULL,
+         "spec.analysis.iterations: Required value", false},
+        {CANARY_GW "  analysis: {stepWeight: 10, mirror: true}\n", NULL,
+         "mirror step before the first weight mirrors nothing in production", true},
+        {CANARY_GW "  analysis: {iterations: 2, mirror: true, match: "
+                   "[{headers: {x: {exact: y}}}]}\n",
+         NULL, "spec.analysis.mirror: not rehearsed yet: with iterations", false},
+        {CANARY_GW "  analysis:\n    stepWeight: 10\n    webhooks: []\n"
+                   "    metrics: [{name: errors, templateRef: {name: x}}]\n",
+         NULL, "queries an external system (templateRef)", true},
+        {CANARY_GW "  analysis: {stepWeight: 10, sessionAffinity: {}}\n", NULL,
+         "spec.analysis.sessionAffinity.cookieName: Required", false},
+        {CANARY_GW "  analysis: {stepWeight: 10, sessionAffinity: "
+                   "{cookieName: \"a=b\"}}\n",
+         NULL, "cookieName: must be a cookie name", false},
+        {CANARY_GW "  analysis: {stepWeight: 10, sessionAffinity: "
+                   "{cookieName: c, primaryCookieName: p}}\n",
+         NULL,
+         "spec.analysis.sessionAffinity.primaryCookieName: "
+         "needs analysis.interval as a duration",
+         false},
+        {CANARY_GW "  analysis: {stepWeight: 10, interval: soon, "
+                   "sessionAffinity: {cookieName: c, primaryCookieName: "
+                   "p}}\n",
+         NULL, "primaryCookieName: needs analysis.interval", false},
+        {CANARY_GW "  analysis: {stepWeight: 10, interval: 1m, "
+                   "sessionAffinity: {cookieName: c, primaryCookieName: "
+                   "\"p;x\"}}\n",
+         NULL, "primaryCookieName: must be a cookie name", false},
+        {CANARY_GW "  analysis: {iterations: 2, match: [{headers: {x: "
+                   "{exact: y}}}], sessionAffinity: {cookieName: c}}\n",
+         NULL, "session affinity with A/B testing", false},
+        {CANARY_HEAD "  service: {port: 80, gatewayRefs: [{name: gw}], "
+                     "mirror: {name: x}, corsPolicy: {}}\n"
+                     "  analysis: {stepWeight: 10}\n",
+         NULL, "spec.service.mirror: a list of {backendRef", false},
+        {CANARY_HEAD "  service: {port: 80, gatewayRefs: [{name: gw}], "
+                     "corsPolicy: {allowOrigins: [{exact: a}]}}\n"
+                     "  analysis: {stepWeight: 10}\n",
+         NULL, "spec.service: corsPolicy.allowOrigins: not written into the route", true},
+        {CANARY_HEAD "  service: {port: 80, gatewayRefs: [{name: gw}], "
+                     "retries: {attempts: 2}}\n  analysis: {stepWeight: 10}\n",
+         NULL, "spec.service: retries: not written into the route", true},
+        {"apiVersion: v1\nkind: Service\nmetadata: {name: r}\n", NULL,
+         "holds no Flagger Canary (flagger.app/v1beta1 Canary) and no Argo Rollout", false},
+    };
+    ck_assert_uint_eq(sources_say(cases, sizeof(cases) / sizeof(cases[0])), 0);
 }
 END_TEST
 
 /* ---- Argo Rollout sources ---- */
 
 #define ROLLOUT_HEAD                                                                               \
-    "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: demo, namespace: test}\n" \
-    "spec:\n  strategy:\n    canary:\n      canaryService: podinfo-canary\n"                     \
+    "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: demo, namespace: test}\n"   \
+    "spec:\n  strategy:\n    canary:\n      canaryService: podinfo-canary\n"                       \
     "      stableService: podinfo-primary\n"
 #define ARGO_ROUTING                                                                               \
-    "      trafficRouting:\n        managedRoutes: [{name: hdr}, {name: mir}]\n"                 \
+    "      trafficRouting:\n        managedRoutes: [{name: hdr}, {name: mir}]\n"                   \
     "        plugins:\n          argoproj-labs/gatewayAPI: {httpRoute: web, namespace: infra}\n"
 
 START_TEST(argo_plan)
@@ -1002,31 +1013,27 @@ END_TEST
 
 START_TEST(argo_messages)
 {
-    unsigned failures = 0;
-    failures += !canary_says(ROLLOUT_HEAD ARGO_ROUTING
-                             "      steps: [{setHeaderRoute: {name: other, match: []}}]\n",
-                             PODINFO_BACKENDS, "other is not in trafficRouting.managedRoutes",
-                             false);
-    failures += !canary_says(ROLLOUT_HEAD ARGO_ROUTING "      steps: [{analysis: {}}]\n",
-                             PODINFO_BACKENDS, "run AnalysisTemplates (external metrics, not "
-                             "rehearsed): give thresholds", false);
-    failures += !canary_says(ROLLOUT_HEAD "      trafficRouting:\n        plugins:\n"
-                             "          argoproj-labs/gatewayAPI: {grpcRoute: g}\n"
-                             "      steps: [{setWeight: 5}]\n",
-                             PODINFO_BACKENDS, "grpcRoute: not rehearsed yet", false);
-    failures += !canary_says(ROLLOUT_HEAD "      trafficRouting: {nginx: {stableIngress: x}}\n"
-                             "      steps: [{setWeight: 5}]\n",
-                             PODINFO_BACKENDS, "Required value: the argoproj-labs/gatewayAPI "
-                             "traffic-router plugin", false);
-    failures += !canary_says(ROLLOUT_HEAD ARGO_ROUTING "      steps: [{setHeaderRoute: {name: "
-                             "hdr, match: [{headerName: X, headerValue: {exact: a, regex: b}}]}}]\n",
-                             PODINFO_BACKENDS, "give exactly one non-empty value of exact, "
-                             "prefix, regex", false);
-    failures += !canary_says(ROLLOUT_HEAD ARGO_ROUTING "      steps: [{setWeight: 5}]\n",
-                             "[{service: test/podinfo-canary}]",
-                             "Argo Rollouts routes to Service test/podinfo-primary: declare it",
-                             false);
-    ck_assert_uint_eq(failures, 0);
+    static const source_case cases[] = {
+        {ROLLOUT_HEAD ARGO_ROUTING "      steps: [{setHeaderRoute: {name: other, match: []}}]\n",
+         NULL, "other is not in trafficRouting.managedRoutes", false},
+        {ROLLOUT_HEAD ARGO_ROUTING "      steps: [{analysis: {}}]\n", NULL,
+         "run AnalysisTemplates (external metrics, not rehearsed): give thresholds", false},
+        {ROLLOUT_HEAD "      trafficRouting:\n        plugins:\n"
+                      "          argoproj-labs/gatewayAPI: {grpcRoute: g}\n"
+                      "      steps: [{setWeight: 5}]\n",
+         NULL, "grpcRoute: not rehearsed yet", false},
+        {ROLLOUT_HEAD "      trafficRouting: {nginx: {stableIngress: x}}\n"
+                      "      steps: [{setWeight: 5}]\n",
+         NULL, "Required value: the argoproj-labs/gatewayAPI traffic-router plugin", false},
+        {ROLLOUT_HEAD ARGO_ROUTING
+         "      steps: [{setHeaderRoute: {name: "
+         "hdr, match: [{headerName: X, headerValue: {exact: a, regex: b}}]}}]\n",
+         NULL, "give exactly one non-empty value of exact, prefix, regex", false},
+        {ROLLOUT_HEAD ARGO_ROUTING "      steps: [{setWeight: 5}]\n",
+         "[{service: test/podinfo-canary}]",
+         "Argo Rollouts routes to Service test/podinfo-primary: declare it", false},
+    };
+    ck_assert_uint_eq(sources_say(cases, sizeof(cases) / sizeof(cases[0])), 0);
 }
 END_TEST
 
