@@ -232,6 +232,20 @@ static bool exchange_upgrade_is_websocket(const char *upgrade)
     return false;
 }
 
+/* Why a WebSocket upgrade request cannot become an extended CONNECT, or NULL: it needs the key
+ * the Sec-WebSocket-Accept is made from, and no body (over HTTP/2 the stream's DATA is the
+ * WebSocket's). */
+static const char *exchange_ws_h2_refusal(const gs_gw_request *req)
+{
+    const char *key = gs_gw_headers_get(&req->headers, "sec-websocket-key");
+    if (key == NULL || *key == '\0')
+        return "WebSocket upgrade without Sec-WebSocket-Key";
+    if (req->body.len > 0)
+        return "WebSocket upgrade with a request body (an HTTP/2 backend gets an extended "
+               "CONNECT, whose DATA is the WebSocket)";
+    return NULL;
+}
+
 static bool exchange_backend_h2(const gs_rt_backend *b, bool grpc)
 {
     return grpc || (b->app_protocol && strcmp(b->app_protocol, "kubernetes.io/h2c") == 0);
@@ -468,6 +482,10 @@ static void on_exchange_upstream(void *arg, int err, gs_gw_response *resp)
          * is a bad gateway. */
         if (ex->res.rule->retry.set)
             exchange_answer(ex, 503, GRPC_UNAVAILABLE, "upstream connection failed on every try");
+        else if (err == GS_ERR_NOT_FOUND)
+            exchange_answer(ex, 502, GRPC_UNAVAILABLE,
+                            "WebSocket to an HTTP/2 backend: its SETTINGS do not enable extended "
+                            "CONNECT (SETTINGS_ENABLE_CONNECT_PROTOCOL, RFC 8441)");
         else if (err == GS_ERR_TLS)
             exchange_answer(ex, 502, GRPC_UNAVAILABLE,
                             "TLS to the backend failed: its certificate did not verify against "
@@ -645,16 +663,19 @@ static void exchange_try(gs_gw_exchange *ex)
     }
     bool h2 = exchange_backend_h2(b, ex->grpc);
     if (h2 && req->upgrade && exchange_upgrade_is_websocket(req->upgrade)) {
-        /* Neither an HTTP/1.1 Upgrade nor an extended CONNECT goes to an HTTP/2 backend
-         * (extended CONNECT upstream is not implemented): an ordinary GET would only give the
-         * client an answer that is not a WebSocket. */
-        exchange_answer(ex, 502, GRPC_UNAVAILABLE,
-                        "WebSocket to an HTTP/2 backend (appProtocol kubernetes.io/h2c) is not "
-                        "implemented: the gateway does not send extended CONNECT (RFC 8441) "
-                        "upstream");
-        return;
+        /* A WebSocket (an HTTP/1.1 Upgrade, or an HTTP/2 extended CONNECT made one by the
+         * HTTP/2 side) to an HTTP/2 backend goes as an extended CONNECT (gs_gw_upstream_ws.c),
+         * whose answer carries no Sec-WebSocket-Accept: the gateway makes it from the key. */
+        const char *why = exchange_ws_h2_refusal(req);
+        if (why) {
+            exchange_answer(ex, 400, GRPC_INTERNAL, why);
+            return;
+        }
+        free(req->upgrade);
+        req->upgrade = gs_xstrdup("websocket");
     }
-    if (h2 && req->upgrade) { /* no upgrade over HTTP/2 upstreams: an ordinary request */
+    if (h2 && req->upgrade && strcmp(req->upgrade, "websocket") != 0) {
+        /* no other upgrade over HTTP/2 upstreams: an ordinary request */
         free(req->upgrade);
         req->upgrade = NULL;
     }

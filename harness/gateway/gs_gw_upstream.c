@@ -27,6 +27,7 @@ void gs_gw_upstream_free(gs_gw_upstream *u)
     if (u == NULL)
         return;
     gs_gw_upstream_h1_busy_free(u);
+    gs_gw_upstream_ws_free_all(u);
     upstream_pool *p = u->pools;
     while (p) {
         upstream_pool *next = p->next;
@@ -99,6 +100,7 @@ void gs_gw_upstream_call_fail_later(gs_gw_upstream_call *c, int err)
     c->defer_err = err;
     c->h1 = NULL;
     c->h2 = NULL;
+    c->ws = NULL;
     if (c->defer == NULL)
         c->defer = event_new(c->u->base, -1, 0, on_call_deferred, c);
     event_active(c->defer, 0, 0);
@@ -183,7 +185,9 @@ int gs_gw_upstream_send_stream(gs_gw_upstream *u, const gs_gw_endpoint *ep, bool
         }
     }
     upstream_pool *p = gs_gw_upstream_pool_get(u, ep, t);
-    if (h2)
+    if (h2 && req->upgrade)
+        gs_gw_upstream_ws_send(u, p, c);
+    else if (h2)
         gs_gw_upstream_h2_send(u, p, c);
     else
         gs_gw_upstream_h1_send(u, p, c);
@@ -208,6 +212,8 @@ void gs_gw_upstream_cancel(gs_gw_upstream_call *c)
         gs_gw_upstream_h1_cancel(c);
     else if (c->h2)
         gs_gw_upstream_h2_cancel(c);
+    else if (c->ws)
+        gs_gw_upstream_ws_cancel(c);
 }
 
 const gs_gw_upstream_stats *gs_gw_upstream_get_stats(const gs_gw_upstream *u)

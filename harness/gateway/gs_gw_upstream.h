@@ -21,8 +21,10 @@ typedef struct gs_gw_upstream_call gs_gw_upstream_call;
 
 /* Fires once when the call ends. |err| is 0 with |resp| filled (the callee may move its fields
  * out; the call frees what is left), GS_ERR_IO (connect failed or the connection broke before a
- * full response: answer 502), GS_ERR_RANGE (response over the limits: 502) or GS_ERR_PROTOCOL
- * (malformed response: 502). The call is freed right after the callback returns. */
+ * full response: answer 502), GS_ERR_RANGE (response over the limits: 502), GS_ERR_PROTOCOL
+ * (malformed response: 502) or GS_ERR_NOT_FOUND (a WebSocket to an HTTP/2 backend whose
+ * SETTINGS do not enable extended CONNECT: 502 saying so). The call is freed right after the
+ * callback returns. */
 typedef void (*gs_gw_upstream_on_done)(void *arg, int err, gs_gw_response *resp);
 
 /* Streaming delivery of a response: |on_head| fires once with status and headers (the callee
@@ -60,7 +62,12 @@ int gs_gw_upstream_new(gs_gw_upstream **out, struct event_base *base, const gs_g
 void gs_gw_upstream_free(gs_gw_upstream *u);
 
 /* Sends |req| (borrowed until the call ends or is cancelled) to |ep| over HTTP/2 prior knowledge
- * when |h2| is true, else HTTP/1.1; over TLS with the settings |tls| when not NULL (borrowed for
+ * when |h2| is true, else HTTP/1.1. A request with |upgrade| goes over HTTP/1.1 as an upgrade
+ * (a 101 answer carries the connection as its |tunnel|); with |h2| its upgrade must be
+ * websocket: it goes as an RFC 8441 extended CONNECT on a connection of its own, and a 2xx
+ * comes back as a 101 with the Sec-WebSocket-Accept of the request's key and a |tunnel| that
+ * relays to the stream (gs_gw_upstream_ws.c; a backend that does not enable extended CONNECT
+ * fails the call with GS_ERR_NOT_FOUND). Then over TLS with the settings |tls| when not NULL (borrowed for
  * this call only; ALPN h2 or http/1.1), presenting |client_cert| (the Gateway's
  * spec.tls.backend.clientCertificateRef; NULL: none; borrowed for this call only) when the
  * backend asks for a certificate: a handshake or certificate check that fails ends the

@@ -10,6 +10,7 @@
 
 struct h1_conn;
 struct h2_session;
+typedef struct h2ws h2ws;
 
 /* One set of TLS settings to backends (gs_gw_upstream_tls.c): its client context and the
  * names a leaf must carry (copies: the route table may be replaced while pools live on). */
@@ -44,6 +45,7 @@ struct gs_gw_upstream {
     upstream_tls *tls;
     gs_gw_upstream_stats stats;
     TAILQ_HEAD(, h1_conn) busy; /* HTTP/1.1 connections carrying a call */
+    h2ws *ws; /* WebSockets to HTTP/2 backends (gs_gw_upstream_ws.c), each on its connection */
 };
 
 struct gs_gw_upstream_call {
@@ -54,6 +56,7 @@ struct gs_gw_upstream_call {
     gs_gw_response resp;
     struct h1_conn *h1;    /* HTTP/1.1: the connection carrying it */
     struct h2_session *h2; /* HTTP/2: its session and stream */
+    h2ws *ws;              /* a WebSocket to an HTTP/2 backend, until its answer */
     int32_t stream_id;
     size_t sent;                         /* HTTP/2: request body bytes handed to nghttp2 */
     const gs_gw_upstream_stream *stream; /* NULL: buffered */
@@ -93,6 +96,12 @@ void gs_gw_upstream_h2_cancel(gs_gw_upstream_call *c);
 void gs_gw_upstream_h2_pause(gs_gw_upstream_call *c, bool paused);
 void gs_gw_upstream_h2_send_body(gs_gw_upstream_call *c, const char *data, size_t len, bool end);
 void gs_gw_upstream_h2_session_free(struct h2_session *s);
+
+/* gs_gw_upstream_ws.c: a WebSocket upgrade request (req->upgrade websocket) to an HTTP/2
+ * backend, sent as an extended CONNECT on a connection of its own. */
+void gs_gw_upstream_ws_send(gs_gw_upstream *u, upstream_pool *p, gs_gw_upstream_call *c);
+void gs_gw_upstream_ws_cancel(gs_gw_upstream_call *c);
+void gs_gw_upstream_ws_free_all(gs_gw_upstream *u);
 
 /* A nonblocking TCP connect to |p|'s address; returns the fd or -1. */
 int gs_gw_upstream_connect_fd(const upstream_pool *p);

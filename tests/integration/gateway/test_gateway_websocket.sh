@@ -40,23 +40,9 @@ spec:
   parentRefs: [{name: gw}]
   hostnames: [ws.example.com]
   rules: [{backendRefs: [{name: chat-ws, port: 80}]}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: chat-h2, namespace: default}
-spec: {ports: [{port: 80, appProtocol: kubernetes.io/h2c}]}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: chat-h2, namespace: default}
-spec:
-  parentRefs: [{name: gw}]
-  hostnames: [h2.example.com]
-  rules: [{backendRefs: [{name: chat-h2, port: 80}]}]
 YAML
-start_echo default/chat-h2 0
 start_gateway "$WORK/ws.yaml" --backend "default/chat:80=127.0.0.1:$WS" \
-    --backend "default/chat-ws:80=127.0.0.1:$WS" --backend "default/chat-h2:80=127.0.0.1:$ECHO_PORT"
+    --backend "default/chat-ws:80=127.0.0.1:$WS"
 ADDR=$(gw_addr http)
 
 cat > "$WORK/client.py" <<'PYEOF'
@@ -113,27 +99,5 @@ done
 check "101 without an upgrade request is a 502" \
     eq "$(curl -s -o /dev/null -w '%{http_code}' -H 'Host: x' "http://$ADDR/" --max-time 60 || true)" 502
 
-# A WebSocket to an HTTP/2 backend (appProtocol kubernetes.io/h2c; gatesim-echo speaks h2c and
-# RFC 8441): the gateway does not send extended CONNECT upstream, so an HTTP/1.1 Upgrade and an
-# HTTP/2 extended CONNECT alike get a 502 saying so, not an ordinary GET's answer; an ordinary
-# request on that route still reaches the backend.
-WHY="WebSocket to an HTTP/2 backend (appProtocol kubernetes.io/h2c) is not implemented"
-OUT=$(curl -s -w '\n%{http_code}' -H 'Host: h2.example.com' -H 'Connection: Upgrade' \
-    -H 'Upgrade: websocket' -H 'Sec-WebSocket-Version: 13' \
-    -H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==' "http://$ADDR/chat" --max-time 60 || true)
-check "h2c backend: an HTTP/1.1 WebSocket upgrade is a 502" eq "${OUT##*$'\n'}" 502
-check "h2c backend: saying why" contains "$OUT" "$WHY"
-OUT=$(PYTHONPATH="$HERE/../hostile" timeout 60 "$PY" - "$ADDR" <<'PY'
-import sys, attack, h2raw
-class A: pass
-a = A(); a.addr = sys.argv[1]; a.source = "127.0.0.1"; a.wait = 20.0; a.host = "h2.example.com"
-c, sid, st = attack.tunnel_h2_open(a)
-c.read_until(lambda f: sid in c.ended or sid in c.rsts, 20)
-print("status", st, "ended", sid in c.ended, "body", c.first_data.get(sid, b"").decode())
-PY
-)
-check "h2c backend: an HTTP/2 extended CONNECT is not answered 200" contains "$OUT" "status other ended True"
-check "h2c backend: its 502 says why" contains "$OUT" "WebSocket to an HTTP/2 backend"
-check "h2c backend: an ordinary request reaches it" \
-    eq "$(curl -s -o /dev/null -w '%{http_code}' -H 'Host: h2.example.com' "http://$ADDR/x" --max-time 60 || true)" 200
+# WebSocket to an HTTP/2 backend (appProtocol kubernetes.io/h2c): integration/gateway/gateway_ws_h2c.
 finish

@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# WebSocket to HTTP/2 backends (a Service port with appProtocol kubernetes.io/h2c) through
+# `gatesim gateway`: the gateway sends an RFC 8441 extended CONNECT on a connection of its own
+# once the backend's SETTINGS enable it, for an HTTP/2 client's extended CONNECT and an HTTP/1.1
+# client's Upgrade alike (the latter gets a 101 with the Sec-WebSocket-Accept its key implies).
+# Backends: gatesim-echo over h2c; nghttpx (a real RFC 8441 server) in front of a gatesim-echo
+# speaking HTTP/1.1; nghttpd, which does not enable extended CONNECT: a 502 that says so.
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib.sh"
+
+NGHTTPX=/usr/sbin/nghttpx
+NGHTTPD=/usr/sbin/nghttpd
+check "nghttpx and nghttpd are installed (scripts/install-deps.sh)" test -x "$NGHTTPX" -a -x "$NGHTTPD"
+free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() {
+    local end=$((SECONDS + WAIT_S))
+    until "$PY" -c 'import socket,sys; socket.create_connection(("127.0.0.1",int(sys.argv[1])),1)' \
+        "$1" 2> /dev/null; do
+        [ "$SECONDS" -le "$end" ] || return 1
+        sleep 0.1
+    done
+}
+
+start_echo default/chat-h2 0; ECHO_H2=$ECHO_PORT
+start_echo default/chat-h1 0; ECHO_H1=$ECHO_PORT
+NX=$(free_port)
+"$NGHTTPX" --conf=/dev/null --workers=1 "--frontend=127.0.0.1,$NX;no-tls" \
+    "--backend=127.0.0.1,$ECHO_H1;;proto=http/1.1" --accesslog-file="$WORK/nghttpx.access" \
+    --errorlog-file="$WORK/nghttpx.err" 2> "$WORK/nghttpx.stderr" &
+PIDS+=($!)
+mkdir -p "$WORK/docroot"; echo "from nghttpd" > "$WORK/docroot/index.html"
+ND=$(free_port)
+"$NGHTTPD" --no-tls -d "$WORK/docroot" "$ND" > "$WORK/nghttpd.out" 2>&1 &
+PIDS+=($!)
+wait_port "$NX"; wait_port "$ND"
+
+route() { # NAME HOST: a Service with an h2c port and an HTTPRoute for HOST to it
+    cat <<YAML
+---
+apiVersion: v1
+kind: Service
+metadata: {name: $1, namespace: default}
+spec: {ports: [{port: 80, appProtocol: kubernetes.io/h2c}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: $1, namespace: default}
+spec:
+  parentRefs: [{name: gw}]
+  hostnames: [$2]
+  rules:
+  - filters:
+    - type: ResponseHeaderModifier
+      responseHeaderModifier: {add: [{name: x-route, value: $1}]}
+    backendRefs: [{name: $1, port: 80}]
+YAML
+}
+{
+    cat <<'YAML'
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw, namespace: default}
+spec:
+  gatewayClassName: any
+  listeners: [{name: http, port: 80, protocol: HTTP}]
+YAML
+    route echo echo.example.com
+    route nx nx.example.com
+    route plain plain.example.com
+} > "$WORK/ws.yaml"
+start_gateway "$WORK/ws.yaml" --backend "default/echo:80=127.0.0.1:$ECHO_H2" \
+    --backend "default/nx:80=127.0.0.1:$NX" --backend "default/plain:80=127.0.0.1:$ND"
+ADDR=$(gw_addr http)
+client() { PYTHONPATH="$HERE/../hostile" timeout 120 "$PY" "$HERE/ws_echo_client.py" "$@"; }
+
+# gatesim-echo over h2c: a text frame and 1 MiB of binary frames each way, from an HTTP/2 and an
+# HTTP/1.1 client (the windows of both HTTP/2 hops are far smaller: flow control both ways).
+client "$ADDR" echo.example.com $((1 << 20)) > "$WORK/echo.json"
+R=$(cat "$WORK/echo.json")
+check "echo: an HTTP/2 client's extended CONNECT is answered 200" contains "$R" '"h2_status": 200'
+check "echo: its frames come back unchanged (1 MiB)" contains "$R" '"h2_echo": true'
+check "echo: an HTTP/1.1 client's Upgrade is answered 101" contains "$R" '"h1_status": 101'
+check "echo: with the Sec-WebSocket-Accept of its key" \
+    contains "$R" '"h1_accept": "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="'
+check "echo: and Upgrade: websocket" contains "$R" '"h1_upgrade": "websocket"'
+check "echo: the route's response header filter applies to the 101" contains "$R" '"h1_x_route": "echo"'
+check "echo: its frames come back unchanged (1 MiB)" contains "$R" '"h1_echo": true'
+check "echo: an ordinary request on the route is an ordinary answer" \
+    eq "$(curl -s -o /dev/null -w '%{http_code}' -H 'Host: echo.example.com' "http://$ADDR/x" --max-time 60 || true)" 200
+
+# nghttpx, a real RFC 8441 server, in front of gatesim-echo over HTTP/1.1.
+client "$ADDR" nx.example.com 300000 > "$WORK/nx.json"
+R=$(cat "$WORK/nx.json")
+check "nghttpx: an HTTP/2 client's WebSocket is answered 200" contains "$R" '"h2_status": 200'
+check "nghttpx: its frames come back unchanged" contains "$R" '"h2_echo": true'
+check "nghttpx: an HTTP/1.1 client's WebSocket is answered 101" contains "$R" '"h1_status": 101'
+check "nghttpx: with the Sec-WebSocket-Accept of its key" \
+    contains "$R" '"h1_accept": "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="'
+check "nghttpx: its frames come back unchanged" contains "$R" '"h1_echo": true'
+check "nghttpx logged both as extended CONNECTs it tunnelled (101 towards its backend)" \
+    eq "$(grep -c '"CONNECT nx.example.com HTTP/2" 101' "$WORK/nghttpx.access")" 2
+
+# nghttpd does not enable extended CONNECT: 502 saying so, to either client; before it, nothing
+# was sent as an ordinary GET (nghttpd would have answered 404 or 200).
+client "$ADDR" plain.example.com > "$WORK/plain.json"
+R=$(cat "$WORK/plain.json")
+WHY="its SETTINGS do not enable extended CONNECT"
+check "nghttpd: an HTTP/2 client's WebSocket is not answered 200" contains "$R" '"h2_status": "other"'
+check "nghttpd: its 502 says why" contains "$(json "$WORK/plain.json" "j['h2_body']")" "502 WebSocket to an HTTP/2 backend"
+check "nghttpd: an HTTP/1.1 client's WebSocket is a 502" contains "$R" '"h1_status": 502'
+check "nghttpd: saying why" contains "$(json "$WORK/plain.json" "j['h1_body']")" "$WHY"
+check "nghttpd: an ordinary request still reaches it" \
+    eq "$(curl -s -H 'Host: plain.example.com' "http://$ADDR/index.html" --max-time 60 || true)" "from nghttpd"
+
+# An Upgrade: websocket without Sec-WebSocket-Key cannot become an extended CONNECT (no accept
+# could be made): 400.
+check "no Sec-WebSocket-Key: 400" eq "$(curl -s -o /dev/null -w '%{http_code}' \
+    -H 'Host: echo.example.com' -H 'Connection: Upgrade' -H 'Upgrade: websocket' \
+    -H 'Sec-WebSocket-Version: 13' "http://$ADDR/chat" --max-time 60 || true)" 400
+finish
