@@ -31,6 +31,9 @@
 #                                     name rehearse; a flag that takes no value given one says
 #                                     so; a scenario naming a missing manifest gets one error,
 #                                     at its line
+#   cli_cases.py GATESIM readme       README.md's scenario validates and runs beside the seed
+#                                     manifests; its main-job sample names the seed scenarios
+#                                     with their step counts and the warning validate prints
 #   cli_cases.py GATESIM ci-workflow  docs/ci.md's GitHub Actions compare step, run as the runner
 #                                     runs it, fails on a regression and passes without one
 import http.client
@@ -236,6 +239,60 @@ def case_honest():
             fail("run of a scenario naming a missing manifest: exit %d\n%s%s" % (rc, so, se))
     print("ok: rehearse names itself; a valueless flag given a value says so; a missing manifest "
           "is one error at its line")
+
+
+def readme_blocks(lang):
+    """The fenced blocks of README.md whose fence names |lang| ("" for a plain fence)."""
+    with open(os.path.join(HERE, "..", "..", "..", "README.md")) as f:
+        return re.findall(r"^```%s\n(.*?)^```$" % lang, f.read(), re.M | re.S)
+
+
+def case_readme():
+    """README.md's scenario runs as it is beside the seed manifests, and its main-job output
+    is what the seed scenarios print (names, step counts, the warning)."""
+    root = os.path.join(HERE, "..", "..", "..")
+    scenario = [b for b in readme_blocks("yaml") if "kind: Scenario" in b]
+    if len(scenario) != 1:
+        fail("README.md has %d scenario blocks" % len(scenario))
+    with tempfile.TemporaryDirectory() as d:
+        os.mkdir(os.path.join(d, "manifests"))
+        shutil.copy(os.path.join(root, "scenarios", "seed", "manifests", "infra.yaml"),
+                    os.path.join(d, "manifests"))
+        path = os.path.join(d, "readme.yaml")
+        with open(path, "w") as f:
+            f.write(scenario[0])
+        rc, so, se = gatesim(["validate", path])
+        if rc != 0 or so:
+            fail("README.md's scenario does not validate: exit %d\n%s%s" % (rc, so, se))
+        rc, so, se = gatesim(["run", "--seed", "5", "--report-dir", os.path.join(d, "r"), path])
+        if rc != 0 or "1 scenario: 1 passed" not in so:
+            fail("README.md's scenario does not run: exit %d\n%s%s" % (rc, so, se))
+    sample = [b for b in readme_blocks("") if b.startswith("$ ./scripts/main-job.sh\n")]
+    if len(sample) != 1:
+        fail("README.md has %d main-job samples" % len(sample))
+    steps = {}
+    for name in sorted(os.listdir(os.path.join(root, "scenarios", "seed"))):
+        if name.endswith(".yaml"):
+            with open(os.path.join(root, "scenarios", "seed", name)) as f:
+                text = f.read()
+            steps[re.search(r"^  name: (\S+)", text, re.M).group(1)] = \
+                len(re.findall(r"^  - name: ", text, re.M))
+    for line in sample[0].splitlines():
+        m = re.match(r"PASS (\S+) \((\d+) steps?, ", line)
+        if m and steps.get(m.group(1)) != int(m.group(2)):
+            fail("README.md's main-job line %r: the seed scenario has %r steps" %
+                 (line, steps.get(m.group(1))))
+        if ": warning: " in line:
+            p = subprocess.run([GATESIM, "validate", line.split(":", 1)[0]], cwd=root,
+                               text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            if line not in p.stdout.splitlines():
+                fail("README.md's main-job warning is not what validate prints:\n%s\n%s" %
+                     (line, p.stdout))
+    m = re.search(r"^(\d+) scenarios: \1 passed", sample[0], re.M)
+    if not m or int(m.group(1)) != len(steps):
+        fail("README.md's main-job summary does not count the %d seed scenarios" % len(steps))
+    print("ok: README.md's scenario runs; its main-job sample matches the %d seed scenarios"
+          % len(steps))
 
 
 def start_gateway(args):
@@ -736,6 +793,7 @@ CASES = {
     "bench-output": case_bench_output,
     "ci-workflow": case_ci_workflow,
     "honest": case_honest,
+    "readme": case_readme,
     "messages": case_messages,
     "explain-ci": case_explain_ci,
     "flags": case_flags,
