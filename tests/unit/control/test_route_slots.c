@@ -6,6 +6,7 @@
 #include "gs_alloc.h"
 #include "gs_route_table.h"
 #include "gs_test.h"
+#include "route_fixture.h"
 
 #include <ctype.h>
 #include <stdint.h>
@@ -13,62 +14,13 @@
 #include <string.h>
 #include <strings.h>
 
-static gs_route_table *table;
-static size_t l_http;
-
-static void setup(void)
-{
-    ck_assert_int_eq(gs_route_table_new(&table, NULL), 0);
-    gs_rt_listener l = {.gateway_namespace = "infra",
-                        .gateway_name = "gw",
-                        .name = "http",
-                        .port = 80,
-                        .protocol = GS_RT_PROTO_HTTP};
-    ck_assert_int_eq(gs_route_table_add_listener(table, &l, &l_http, NULL), 0);
-}
-
-static void teardown(void)
-{
-    gs_route_table_free(table);
-    table = NULL;
-}
-
 static gs_rt_backend backend = {.namespace = "default", .name = "svc", .port = 80, .weight = 1};
-
-static void add_route(const char *ns, const char *name, int64_t created, const char *host,
-                      const gs_rt_rule *rules, size_t n_rules)
-{
-    const char *hosts[1] = {host};
-    gs_rt_route r = {.kind = GS_RT_ROUTE_HTTP,
-                     .namespace = ns,
-                     .name = name,
-                     .created = created,
-                     .hostnames = hosts,
-                     .n_hostnames = host ? 1 : 0,
-                     .rules = rules,
-                     .n_rules = n_rules};
-    gs_error err = {0};
-    int rc = gs_route_table_add_route(table, &r, &l_http, 1, &err);
-    ck_assert_msg(rc == 0, "add_route: %s", err.msg);
-}
 
 /* One rule with one match. */
 static void add_match_route(const char *name, int64_t created, const gs_rt_match *m)
 {
     gs_rt_rule rule = {.matches = m, .n_matches = 1, .backends = &backend, .n_backends = 1};
     add_route("default", name, created, NULL, &rule, 1);
-}
-
-static gs_rt_result lookup_req(const char *host, const char *method, const char *path,
-                               const gs_rt_header *h, size_t n_h)
-{
-    gs_rt_request req = {
-        .host = host, .method = method, .path = path, .headers = h, .n_headers = n_h};
-    const gs_rt_port *p = gs_route_table_find_port(table, "infra", "gw", 80);
-    ck_assert_ptr_nonnull(p);
-    gs_rt_result res;
-    ck_assert_int_eq(gs_route_table_lookup(table, p, &req, &res), 0);
-    return res;
 }
 
 static const char *winner(gs_rt_result r)
@@ -482,8 +434,7 @@ START_TEST(lookup_agrees_with_brute_force_precedence)
 {
     size_t checked = 0, matched = 0;
     for (int trial = 0; trial < 120; trial++) {
-        gs_route_table_free(table);
-        setup();
+        rt_fixture_reset(NULL, NULL);
         spec_build();
         ck_assert_int_eq(gs_route_table_compile(table, NULL), 0);
         for (int n = 0; n < 150; n++) {

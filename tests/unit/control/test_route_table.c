@@ -4,48 +4,12 @@
  * docs/semantics.md, GRPCRoute matching, regex, and the data-plane helpers. */
 #include "gs_route_table.h"
 #include "gs_test.h"
+#include "route_fixture.h"
 
 #include <stdio.h>
 #include <string.h>
 
 /* ---- small builders ------------------------------------------------------------------------ */
-
-static gs_route_table *table;
-static size_t l_http; /* listener "http" port 80, no hostname, Gateway infra/gw */
-
-static void setup(void)
-{
-    ck_assert_int_eq(gs_route_table_new(&table, NULL), 0);
-    gs_rt_listener l = {.gateway_namespace = "infra",
-                        .gateway_name = "gw",
-                        .name = "http",
-                        .port = 80,
-                        .protocol = GS_RT_PROTO_HTTP};
-    ck_assert_int_eq(gs_route_table_add_listener(table, &l, &l_http, NULL), 0);
-}
-
-static void teardown(void)
-{
-    gs_route_table_free(table);
-    table = NULL;
-}
-
-static void add_route(const char *ns, const char *name, int64_t created, const char *host,
-                      const gs_rt_rule *rules, size_t n_rules)
-{
-    const char *hosts[1] = {host};
-    gs_rt_route r = {.kind = GS_RT_ROUTE_HTTP,
-                     .namespace = ns,
-                     .name = name,
-                     .created = created,
-                     .hostnames = hosts,
-                     .n_hostnames = host ? 1 : 0,
-                     .rules = rules,
-                     .n_rules = n_rules};
-    gs_error err = {0};
-    int rc = gs_route_table_add_route(table, &r, &l_http, 1, &err);
-    ck_assert_msg(rc == 0, "add_route: %s", err.msg);
-}
 
 static void compile(void)
 {
@@ -57,18 +21,7 @@ static gs_rt_result lookup_h(const char *host, const char *method, const char *p
                              const char *h1n, const char *h1v, const char *h2n, const char *h2v)
 {
     gs_rt_header h[2] = {{.name = h1n, .value = h1v}, {.name = h2n, .value = h2v}};
-    gs_rt_request req = {.host = host,
-                         .method = method,
-                         .path = path,
-                         .headers = h,
-                         .n_headers = h2n   ? 2
-                                      : h1n ? 1
-                                            : 0};
-    const gs_rt_port *p = gs_route_table_find_port(table, "infra", "gw", 80);
-    ck_assert_ptr_nonnull(p);
-    gs_rt_result res;
-    ck_assert_int_eq(gs_route_table_lookup(table, p, &req, &res), 0);
-    return res;
+    return lookup_req(host, method, path, h, h2n ? 2 : h1n ? 1 : 0);
 }
 
 static gs_rt_result lookup(const char *host, const char *method, const char *path)
@@ -261,12 +214,8 @@ END_TEST
 
 START_TEST(no_fallthrough_option_stops_at_most_specific_hostname)
 {
-    gs_route_table_free(table);
     gs_rt_options opt = {.no_hostname_fallthrough = true};
-    gs_route_table_new(&table, &opt);
-    gs_rt_listener l = {
-        .gateway_namespace = "infra", .gateway_name = "gw", .name = "http", .port = 80};
-    gs_route_table_add_listener(table, &l, &l_http, NULL);
+    rt_fixture_reset(&opt, NULL);
     gs_rt_match api = {.path = PREFIX("/api")};
     gs_rt_rule r_api = {.matches = &api, .n_matches = 1};
     gs_rt_rule r_root = {0};
@@ -285,15 +234,8 @@ END_TEST
  * precedence, in both fall-through modes. */
 static void hostname_rule_case(bool no_fallthrough)
 {
-    gs_route_table_free(table);
     gs_rt_options opt = {.no_hostname_fallthrough = no_fallthrough};
-    gs_route_table_new(&table, &opt);
-    gs_rt_listener l = {.gateway_namespace = "infra",
-                        .gateway_name = "gw",
-                        .name = "http",
-                        .port = 80,
-                        .hostname = "example.com"};
-    gs_route_table_add_listener(table, &l, &l_http, NULL);
+    rt_fixture_reset(&opt, "example.com");
     gs_rt_kv_match one[] = {{.type = GS_RT_MATCH_EXACT, .name = "x", .value = "1"}};
     gs_rt_kv_match two[] = {{.type = GS_RT_MATCH_EXACT, .name = "x", .value = "1"},
                             {.type = GS_RT_MATCH_EXACT, .name = "y", .value = "1"}};
