@@ -16,6 +16,16 @@ static void compile(void)
     ck_assert_int_eq(gs_route_table_compile(table, NULL), 0);
 }
 
+/* Route ns/r (the oldest) whose rule i has the one match ms[i]. */
+static void add_match_rules(const gs_rt_match *ms, size_t n)
+{
+    gs_rt_rule rules[8];
+    ck_assert_uint_le(n, 8);
+    for (size_t i = 0; i < n; i++)
+        rules[i] = (gs_rt_rule){.matches = &ms[i], .n_matches = 1};
+    add_route("ns", "r", 1, NULL, rules, n);
+}
+
 /* Looks up |method| |path| with Host |host| and up to two headers "a: b" on port 80. */
 static gs_rt_result lookup_h(const char *host, const char *method, const char *path,
                              const char *h1n, const char *h1v, const char *h2n, const char *h2v)
@@ -270,17 +280,13 @@ END_TEST
 
 START_TEST(exact_beats_prefix_and_longer_prefix_wins)
 {
-    gs_rt_match m_exact = {.path = EXACT("/abc")};
-    gs_rt_match m_abc = {.path = PREFIX("/abc")};
-    gs_rt_match m_abc_def = {.path = PREFIX("/abc/def/")};
-    gs_rt_match m_root = {.path = PREFIX("/")};
-    gs_rt_rule rules[] = {
-        {.matches = &m_root, .n_matches = 1},
-        {.matches = &m_abc, .n_matches = 1},
-        {.matches = &m_abc_def, .n_matches = 1},
-        {.matches = &m_exact, .n_matches = 1},
+    gs_rt_match ms[] = {
+        {.path = PREFIX("/")},
+        {.path = PREFIX("/abc")},
+        {.path = PREFIX("/abc/def/")},
+        {.path = EXACT("/abc")},
     };
-    add_route("ns", "r", 1, NULL, rules, 4);
+    add_match_rules(ms, 4);
     compile();
     ck_assert_str_eq(winner(lookup("h", "GET", "/abc")), "ns/r#3");
     ck_assert_str_eq(winner(lookup("h", "GET", "/abc/")), "ns/r#1");
@@ -298,17 +304,13 @@ END_TEST
 /* PathPrefix matches element-wise (docs/semantics.md, Paths), in the compiled lookup. */
 START_TEST(prefix_match_is_elementwise)
 {
-    gs_rt_match m_abc = {.path = PREFIX("/abc")};
-    gs_rt_match m_full = {.path = PREFIX("/full")};
-    gs_rt_match m_v2 = {.path = PREFIX("/v2")};
-    gs_rt_match m_x = {.path = PREFIX("/x/")};
-    gs_rt_rule rules[] = {
-        {.matches = &m_abc, .n_matches = 1},
-        {.matches = &m_full, .n_matches = 1},
-        {.matches = &m_v2, .n_matches = 1},
-        {.matches = &m_x, .n_matches = 1},
+    gs_rt_match ms[] = {
+        {.path = PREFIX("/abc")},
+        {.path = PREFIX("/full")},
+        {.path = PREFIX("/v2")},
+        {.path = PREFIX("/x/")},
     };
-    add_route("ns", "r", 1, NULL, rules, 4);
+    add_match_rules(ms, 4);
     compile();
     ck_assert_str_eq(winner(lookup("h", "GET", "/abc")), "ns/r#0");
     ck_assert_str_eq(winner(lookup("h", "GET", "/abc/")), "ns/r#0");
@@ -347,15 +349,12 @@ END_TEST
 START_TEST(example_prefix_beats_method_and_method_beats_header)
 {
     gs_rt_kv_match four = {.name = "version", .value = "four"};
-    gs_rt_match m_patch = {.method = "PATCH"};
-    gs_rt_match m_path5 = {.path = PREFIX("/path5")};
-    gs_rt_match m_four = {.headers = &four, .n_headers = 1};
-    gs_rt_rule rules[] = {
-        {.matches = &m_four, .n_matches = 1},
-        {.matches = &m_patch, .n_matches = 1},
-        {.matches = &m_path5, .n_matches = 1},
+    gs_rt_match ms[] = {
+        {.headers = &four, .n_headers = 1},
+        {.method = "PATCH"},
+        {.path = PREFIX("/path5")},
     };
-    add_route("ns", "r", 1, NULL, rules, 3);
+    add_match_rules(ms, 3);
     compile();
     ck_assert_str_eq(winner(lookup("h", "PATCH", "/path5")), "ns/r#2");
     ck_assert_str_eq(winner(lookup_h("h", "PATCH", "/", "version", "four", NULL, NULL)), "ns/r#1");
@@ -369,10 +368,8 @@ START_TEST(example_header_beats_query)
 {
     gs_rt_kv_match hdr = {.name = "x-tier", .value = "gold"};
     gs_rt_kv_match qp = {.name = "tier", .value = "gold"};
-    gs_rt_match m_q = {.query = &qp, .n_query = 1};
-    gs_rt_match m_h = {.headers = &hdr, .n_headers = 1};
-    gs_rt_rule rules[] = {{.matches = &m_q, .n_matches = 1}, {.matches = &m_h, .n_matches = 1}};
-    add_route("ns", "r", 1, NULL, rules, 2);
+    gs_rt_match ms[] = {{.query = &qp, .n_query = 1}, {.headers = &hdr, .n_headers = 1}};
+    add_match_rules(ms, 2);
     compile();
     ck_assert_str_eq(winner(lookup_h("h", "GET", "/?tier=gold", "X-Tier", "gold", NULL, NULL)),
                      "ns/r#1");
@@ -418,11 +415,7 @@ START_TEST(more_headers_and_more_query_params_win)
         {.query = q2, .n_query = 1},
         {.query = q2, .n_query = 2},
     };
-    gs_rt_rule rules[] = {{.matches = &ms[0], .n_matches = 1},
-                          {.matches = &ms[1], .n_matches = 1},
-                          {.matches = &ms[2], .n_matches = 1},
-                          {.matches = &ms[3], .n_matches = 1}};
-    add_route("ns", "r", 1, NULL, rules, 4);
+    add_match_rules(ms, 4);
     compile();
     ck_assert_str_eq(winner(lookup_h("h", "GET", "/", "a", "1", "B", "2")), "ns/r#1");
     ck_assert_str_eq(winner(lookup_h("h", "GET", "/", "a", "1", NULL, NULL)), "ns/r#0");
@@ -434,8 +427,7 @@ END_TEST
 START_TEST(method_is_exact_and_head_is_not_get)
 {
     gs_rt_match m = {.path = EXACT("/get"), .method = "GET"};
-    gs_rt_rule rule = {.matches = &m, .n_matches = 1};
-    add_route("ns", "r", 1, NULL, &rule, 1);
+    add_match_rules(&m, 1);
     compile();
     ck_assert_str_eq(winner(lookup("h", "GET", "/get")), "ns/r#0");
     ck_assert_str_eq(winner(lookup("h", "HEAD", "/get")), "404");
@@ -446,8 +438,7 @@ START_TEST(duplicate_header_names_count_once)
 {
     gs_rt_kv_match hs[] = {{.name = "foo", .value = "1"}, {.name = "Foo", .value = "2"}};
     gs_rt_match m = {.headers = hs, .n_headers = 2};
-    gs_rt_rule rule = {.matches = &m, .n_matches = 1};
-    add_route("ns", "r", 1, NULL, &rule, 1);
+    add_match_rules(&m, 1);
     compile();
     ck_assert_str_eq(winner(lookup_h("h", "GET", "/", "FOO", "1", NULL, NULL)), "ns/r#0");
     ck_assert_str_eq(winner(lookup_h("h", "GET", "/", "foo", "2", NULL, NULL)), "404");
@@ -463,11 +454,7 @@ START_TEST(regex_is_whole_value_and_ranks_between_exact_and_prefix)
         {.path = EXACT("/users/42")},
         {.path = PREFIX("/h"), .headers = &hre, .n_headers = 1},
     };
-    gs_rt_rule rules[] = {{.matches = &ms[0], .n_matches = 1},
-                          {.matches = &ms[1], .n_matches = 1},
-                          {.matches = &ms[2], .n_matches = 1},
-                          {.matches = &ms[3], .n_matches = 1}};
-    add_route("ns", "r", 1, NULL, rules, 4);
+    add_match_rules(ms, 4);
     compile();
     ck_assert_str_eq(winner(lookup("h", "GET", "/users/42")), "ns/r#2");
     ck_assert_str_eq(winner(lookup("h", "GET", "/users/7")), "ns/r#1");
