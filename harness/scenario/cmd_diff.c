@@ -93,6 +93,19 @@ static char *diff_read(const char *path)
 
 /* ---- the command -------------------------------------------------------------------------- */
 
+/* Prints the errors of |m| on stderr at their file:line:col; whether there were any. */
+static bool diff_print_errors(gs_model *m)
+{
+    gs_diags_sort(&m->diags);
+    for (size_t i = 0; i < m->diags.len; i++)
+        if (m->diags.items[i].severity == GS_DIAG_ERROR) {
+            char line[4096];
+            gs_diag_format(&m->diags.items[i], line, sizeof line);
+            fprintf(stderr, "%s\n", line);
+        }
+    return m->diags.nerrors > 0;
+}
+
 /* Loads the Ingress files (their problems on stderr) and keeps their text. 0, or 2. */
 static int diff_load(gs_model *m, char **paths, int n, gs_buf *text)
 {
@@ -106,14 +119,7 @@ static int diff_load(gs_model *m, char **paths, int n, gs_buf *text)
         free(t);
         gs_model_load_path(m, paths[k], NULL, NULL);
     }
-    gs_diags_sort(&m->diags);
-    for (size_t i = 0; i < m->diags.len; i++)
-        if (m->diags.items[i].severity == GS_DIAG_ERROR) {
-            char line[4096];
-            gs_diag_format(&m->diags.items[i], line, sizeof line);
-            fprintf(stderr, "%s\n", line);
-        }
-    if (m->diags.nerrors)
+    if (diff_print_errors(m))
         return 2;
     if (m->n_ingresses == 0 && m->n_http_routes == 0 && m->n_grpc_routes == 0) {
         fprintf(stderr, "gatesim diff: no Ingress, no HTTPRoute and no GRPCRoute in the input\n");
@@ -122,19 +128,28 @@ static int diff_load(gs_model *m, char **paths, int n, gs_buf *text)
     return 0;
 }
 
-/* The --after files' text into |out|. 0, or 2. */
+/* The --after files' text into |out|, checked first by the model so that a problem is named
+ * at the user's file:line:col, not at the copy the target is given. 0, or 2. */
 static int diff_after(char **after, size_t n_after, gs_buf *out)
 {
-    for (size_t k = 0; k < n_after; k++) {
+    gs_model *m = NULL;
+    gs_model_new(&m);
+    int rc = 0;
+    for (size_t k = 0; k < n_after && rc == 0; k++) {
         char *t = diff_read(after[k]);
         if (t == NULL) {
             fprintf(stderr, "gatesim diff: cannot read %s\n", after[k]);
-            return 2;
+            rc = 2;
+            break;
         }
         gs_buf_printf(out, "---\n%s", t);
         free(t);
+        gs_model_load_path(m, after[k], NULL, NULL);
     }
-    return 0;
+    if (rc == 0 && diff_print_errors(m))
+        rc = 2;
+    gs_model_free(m);
+    return rc;
 }
 
 int gs_cmd_diff(int argc, char **argv)

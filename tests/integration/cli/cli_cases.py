@@ -237,8 +237,33 @@ def case_honest():
         rc, so, se = gatesim(["run", scen])
         if rc != 2 or [l for l in se.splitlines() if "nothere" in l] != want:
             fail("run of a scenario naming a missing manifest: exit %d\n%s%s" % (rc, so, se))
+    # gatesim diff --after FILE: a broken Gateway API side is named at the user's file:line:col
+    # before anything starts (it was reported at the target's copy in a temporary folder).
+    with tempfile.TemporaryDirectory() as d:
+        ing = os.path.join(d, "ingress.yaml")
+        with open(ing, "w") as f:
+            f.write("apiVersion: networking.k8s.io/v1\nkind: Ingress\n"
+                    "metadata: {name: web, namespace: default}\nspec:\n"
+                    "  ingressClassName: nginx\n  rules:\n  - host: a.example.com\n"
+                    "    http:\n      paths:\n      - {path: /, pathType: Prefix, backend: "
+                    "{service: {name: web, port: {number: 80}}}}\n---\n"
+                    "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: default}\n"
+                    "spec: {ports: [{port: 80}]}\n")
+        after = os.path.join(d, "after.yaml")
+        with open(after, "w") as f:
+            f.write("apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\n"
+                    "metadata: {name: web, namespace: default}\nspec:\n"
+                    "  parentRefs: {name: gw}\n")
+        expect_lines(["diff", ing, "--after", after], 2,
+                     ["%s:5:15: HTTPRoute default/web: spec.parentRefs: must be of type array, "
+                      "got object" % after])
+        with open(after, "w") as f:
+            f.write("apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {\n")
+        rc, so, se = gatesim(["diff", ing, "--after", after])
+        if rc != 2 or not se.startswith("%s:4:1: malformed YAML" % after):
+            fail("diff --after of malformed YAML: exit %d\n%s" % (rc, se))
     print("ok: rehearse names itself; a valueless flag given a value says so; a missing manifest "
-          "is one error at its line")
+          "is one error at its line; diff names a bad --after file at its line")
 
 
 def readme_blocks(lang):
