@@ -383,6 +383,15 @@ static const char *ng_pass(const gs_nginx_annots *a)
     return "proxy_pass http://";
 }
 
+/* The directive that sets a request header upstream: grpc_set_header where grpc_pass sends
+ * (proxySetHeader in ingress-nginx's template.go; proxy_set_header does not apply there, and
+ * nginx would send the upstream's name as :authority). */
+static const char *ng_set_header(const gs_nginx_annots *a)
+{
+    const char *p = a && a->backend_protocol ? a->backend_protocol : "HTTP";
+    return strncmp(p, "GRPC", 4) == 0 ? "grpc_set_header" : "proxy_set_header";
+}
+
 /* The body of one location: redirects, rewrite, headers, proxy_pass (or 503/404). */
 static void ng_location_body(ng_ctx *c, const ng_server *s, const ng_loc *l, gs_buf *b)
 {
@@ -403,12 +412,12 @@ static void ng_location_body(ng_ctx *c, const ng_server *s, const ng_loc *l, gs_
         free(re);
         gs_buf_printf(b, " %s break;\n", a->rewrite_target);
         if (a->x_forwarded_prefix) {
-            gs_buf_puts(b, "            proxy_set_header X-Forwarded-Prefix ");
+            gs_buf_printf(b, "            %s X-Forwarded-Prefix ", ng_set_header(a));
             ng_quoted(b, a->x_forwarded_prefix);
             gs_buf_puts(b, ";\n");
         }
     }
-    gs_buf_puts(b, "            proxy_set_header Host ");
+    gs_buf_printf(b, "            %s Host ", ng_set_header(a));
     if (a && a->upstream_vhost)
         ng_quoted(b, a->upstream_vhost);
     else

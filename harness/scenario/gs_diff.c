@@ -70,6 +70,7 @@ typedef struct diff_opts {
 typedef struct diff_svc {
     char ns[64], name[256];
     unsigned ports[16];
+    bool h2c[16]; /* a backend-protocol GRPC Ingress sends to the port: appProtocol h2c */
     size_t n_ports;
 } diff_svc;
 
@@ -95,22 +96,49 @@ static void diff_svc_add(diff_svc **v, size_t *n, const char *ns, const char *na
         s->ports[s->n_ports++] = (unsigned)port;
 }
 
-static void diff_backend_svc(const gs_model *m, const gs_ingress *ing, const gs_ingress_backend *b,
-                             diff_svc **v, size_t *n)
+/* The backend-protocol of |ing| when it speaks gRPC to its backends ("GRPC", "GRPCS"), else
+ * NULL. */
+static const char *diff_ingress_grpc(const gs_ingress *ing)
 {
-    if (b->set && b->service_name.v)
-        diff_svc_add(v, n, ing->obj.metadata.namespace.v, b->service_name.v,
-                     gs_ingress_backend_port(m, ing, b));
+    gs_nginx_annots a;
+    gs_diags quiet = {0};
+    gs_nginx_annots_read(ing, &quiet, &a);
+    gs_diags_clear(&quiet);
+    const char *p = a.backend_protocol;
+    const char *grpc = NULL;
+    if (p && (strcmp(p, "GRPC") == 0 || strcmp(p, "GRPCS") == 0))
+        grpc = strcmp(p, "GRPC") == 0 ? "GRPC" : "GRPCS"; /* static: |a| is cleared below */
+    gs_nginx_annots_clear(&a);
+    return grpc;
 }
 
+static void diff_backend_svc(const gs_model *m, const gs_ingress *ing, const gs_ingress_backend *b,
+                             bool h2c, diff_svc **v, size_t *n)
+{
+    if (!b->set || !b->service_name.v)
+        return;
+    int64_t port = gs_ingress_backend_port(m, ing, b);
+    diff_svc_add(v, n, ing->obj.metadata.namespace.v, b->service_name.v, port);
+    for (size_t i = 0; i < *n && h2c; i++)
+        if (strcmp((*v)[i].ns, ing->obj.metadata.namespace.v) == 0 &&
+            strcmp((*v)[i].name, b->service_name.v) == 0)
+            for (size_t k = 0; k < (*v)[i].n_ports; k++)
+                (*v)[i].h2c[k] |= (int64_t)(*v)[i].ports[k] == port;
+}
+
+/* The Services the Ingresses send to; the ports of backend-protocol GRPC Ingresses speak h2c
+ * (the appProtocol the conversion's warning asks for: the Gateway API side needs it to speak
+ * HTTP/2 to them, ingress-nginx reads the annotation instead). */
 static void diff_services(const gs_model *m, diff_svc **v, size_t *n)
 {
     for (size_t i = 0; i < m->n_ingresses; i++) {
         const gs_ingress *ing = m->ingresses[i];
-        diff_backend_svc(m, ing, &ing->spec.default_backend, v, n);
+        const char *grpc = diff_ingress_grpc(ing);
+        bool h2c = grpc && strcmp(grpc, "GRPC") == 0;
+        diff_backend_svc(m, ing, &ing->spec.default_backend, h2c, v, n);
         for (size_t r = 0; r < ing->spec.n_rules; r++)
             for (size_t p = 0; p < ing->spec.rules[r].n_paths; p++)
-                diff_backend_svc(m, ing, &ing->spec.rules[r].paths[p].backend, v, n);
+                diff_backend_svc(m, ing, &ing->spec.rules[r].paths[p].backend, h2c, v, n);
     }
 }
 
@@ -165,7 +193,8 @@ static void diff_synth(const diff_svc *v, size_t n, gs_buf *out)
                       "spec:\n  ports:\n",
                       v[i].name, v[i].ns);
         for (size_t p = 0; p < v[i].n_ports; p++)
-            gs_buf_printf(out, "  - {name: p%u, port: %u}\n", v[i].ports[p], v[i].ports[p]);
+            gs_buf_printf(out, "  - {name: p%u, port: %u%s}\n", v[i].ports[p], v[i].ports[p],
+                          v[i].h2c[p] ? ", appProtocol: kubernetes.io/h2c" : "");
     }
 }
 
@@ -246,6 +275,11 @@ typedef struct diff_probe {
     bool https;       /* over TLS (SNI: the host) to the HTTPS listener */
     bool from_routes; /* derived from HTTPRoutes (Gateway API input), not from Ingresses */
     bool grpc;        /* a gRPC call of |path| ("/package.Service/Method"), |header| metadata */
+    /* a gRPC call of an Ingress path with backend-protocol GRPC: over TLS to ingress-nginx (its
+     * HTTP/2 listener), to the other side over TLS when a listener with protocol HTTPS on port
+     * 443 takes the host (|after_tls|), else h2c */
+    bool grpc_ingress;
+    bool after_tls;
     diff_kind kind;
     bool regex_host;   /* ingress-nginx serves the host's paths as ~* regular expressions */
     bool char_prefix;  /* from an ImplementationSpecific path (a character prefix in nginx) */
@@ -265,6 +299,7 @@ typedef struct diff_probes {
     bool https;
     bool from_routes;
     bool grpc;
+    bool grpc_ingress;
     const char *written, *rewrite;
     char notes[8][320]; /* expressions probed by their literal start only, and why */
     size_t n_notes;
@@ -278,7 +313,7 @@ static void diff_probe_add(diff_probes *ps, const char *host, const char *path, 
     for (size_t i = 0; i < ps->n; i++)
         if (strcmp(ps->items[i].host, host) == 0 && strcmp(ps->items[i].path, path) == 0 &&
             strcmp(ps->items[i].header, header) == 0 && ps->items[i].https == ps->https &&
-            ps->items[i].grpc == ps->grpc) {
+            ps->items[i].grpc == ps->grpc && ps->items[i].grpc_ingress == ps->grpc_ingress) {
             ps->items[i].weighted |= ps->weighting;
             return;
         }
@@ -289,6 +324,7 @@ static void diff_probe_add(diff_probes *ps, const char *host, const char *path, 
     p->https = ps->https;
     p->from_routes = ps->from_routes;
     p->grpc = ps->grpc;
+    p->grpc_ingress = ps->grpc_ingress;
     p->char_prefix = ps->char_prefix;
     p->wildcard_deep = ps->wildcard_deep;
     snprintf(p->host, sizeof p->host, "%s", host);
@@ -382,8 +418,29 @@ static void diff_host_set_add(char (*set)[256], size_t *n, const char *host)
 /* The HTTPS probes of Ingress host |rule_host| (NULL: the rules without a host, probed as
  * example.com; "*.foo.com" as gs-probe.foo.com): each path of the rules naming it as written,
  * one segment beyond, and /. */
+/* Whether Ingress rule host |rule_host| (NULL: rules without a host) is routed only by
+ * Ingresses that speak gRPC to their backends: then HTTP/1.1 probes of it prove nothing (nginx
+ * passes them to grpc_pass) and it gets gRPC calls only. */
+static bool diff_host_grpc_only(const gs_model *m, const char *rule_host)
+{
+    bool any = false;
+    for (size_t k = 0; k < m->n_ingresses; k++)
+        for (size_t r = 0; r < m->ingresses[k]->spec.n_rules; r++) {
+            const gs_ingress_rule *rule = &m->ingresses[k]->spec.rules[r];
+            if ((rule->host.v == NULL) != (rule_host == NULL) ||
+                (rule_host && strcmp(rule->host.v, rule_host) != 0))
+                continue;
+            if (diff_ingress_grpc(m->ingresses[k]) == NULL)
+                return false;
+            any = true;
+        }
+    return any;
+}
+
 static void diff_https_probes(const gs_model *m, diff_probes *ps, const char *rule_host)
 {
+    if (diff_host_grpc_only(m, rule_host))
+        return;
     char host[256];
     if (rule_host == NULL)
         snprintf(host, sizeof host, "example.com");
@@ -394,7 +451,8 @@ static void diff_https_probes(const gs_model *m, diff_probes *ps, const char *ru
         for (size_t r = 0; r < m->ingresses[k]->spec.n_rules; r++) {
             const gs_ingress_rule *rule = &m->ingresses[k]->spec.rules[r];
             if ((rule->host.v == NULL) != (rule_host == NULL) ||
-                (rule_host && strcmp(rule->host.v, rule_host) != 0))
+                (rule_host && strcmp(rule->host.v, rule_host) != 0) ||
+                diff_ingress_grpc(m->ingresses[k]))
                 continue;
             for (size_t p = 0; p < rule->n_paths; p++) {
                 const char *path = rule->paths[p].path.v;
@@ -451,6 +509,10 @@ static void diff_wildcard_probes(diff_probes *ps, const gs_ingress_rule *rule)
         diff_probe_add(ps, rule->host.v + 2, "/", "", DIFF_K_ROOT);
 }
 
+static void diff_grpc_ingress_probes(diff_probes *ps, const char *host, const char *path,
+                                     bool exact, const char *header);
+static void diff_note_text(diff_probes *ps, const char *text);
+
 static void diff_make_probes(const gs_model *m, diff_probes *ps)
 {
     char regex_hosts[DIFF_MAX_HOSTS][256]; /* hosts whose locations are regular expressions */
@@ -463,6 +525,18 @@ static void diff_make_probes(const gs_model *m, diff_probes *ps)
         gs_diags_clear(&quiet);
         char canary[512];
         bool has_canary = diff_canary_header(&a, canary, sizeof canary);
+        const char *grpc = diff_ingress_grpc(ing);
+        if (grpc && strcmp(grpc, "GRPCS") == 0) {
+            /* the echo backends serve no TLS: grpc_pass grpcs:// would fail on the harness */
+            char why[320];
+            snprintf(why, sizeof why,
+                     "Ingress %s/%s: backend-protocol GRPCS: its paths are not probed (the diff's "
+                     "echo backends serve gRPC without TLS)",
+                     ing->obj.metadata.namespace.v, ing->obj.metadata.name.v);
+            diff_note_text(ps, why);
+            gs_nginx_annots_clear(&a);
+            continue;
+        }
         for (size_t r = 0; r < ing->spec.n_rules; r++) {
             const gs_ingress_rule *rule = &ing->spec.rules[r];
             char host[256];
@@ -472,7 +546,19 @@ static void diff_make_probes(const gs_model *m, diff_probes *ps)
             if (gs_nginx_annots_regex(&a))
                 diff_host_set_add(regex_hosts, &n_regex, host);
             ps->rewrite = a.rewrite_target;
-            for (size_t p = 0; p < rule->n_paths; p++) {
+            for (size_t p = 0; p < rule->n_paths && grpc; p++) {
+                const char *path =
+                    rule->paths[p].path.v && rule->paths[p].path.v[0] ? rule->paths[p].path.v : "/";
+                ps->char_prefix = rule->paths[p].type == GS_INGRESS_PATH_IMPLEMENTATION_SPECIFIC;
+                ps->weighting = a.canary && a.canary_weight > 0;
+                bool exact = rule->paths[p].type == GS_INGRESS_PATH_EXACT;
+                diff_grpc_ingress_probes(ps, host, path, exact, "");
+                ps->weighting = false;
+                if (has_canary)
+                    diff_grpc_ingress_probes(ps, host, path, exact, canary);
+                ps->char_prefix = false;
+            }
+            for (size_t p = 0; p < rule->n_paths && !grpc; p++) {
                 const char *path =
                     rule->paths[p].path.v && rule->paths[p].path.v[0] ? rule->paths[p].path.v : "/";
                 ps->char_prefix = rule->paths[p].type == GS_INGRESS_PATH_IMPLEMENTATION_SPECIFIC;
@@ -488,13 +574,27 @@ static void diff_make_probes(const gs_model *m, diff_probes *ps)
                 ps->char_prefix = false;
             }
             ps->rewrite = NULL;
-            diff_probe_add(ps, host, "/", "", DIFF_K_ROOT);
-            if (rule->host.v && rule->host.v[0] == '*')
+            if (grpc) {
+                /* another service: what the host's other locations (or its root) answer */
+                ps->grpc = ps->grpc_ingress = true;
+                diff_probe_add(ps, host, "/gs.probe.Other/GsProbe", "", DIFF_K_GRPC_OTHER);
+                ps->grpc = ps->grpc_ingress = false;
+            }
+            if (!diff_host_grpc_only(m, rule->host.v))
+                diff_probe_add(ps, host, "/", "", DIFF_K_ROOT);
+            if (rule->host.v && rule->host.v[0] == '*' && !grpc)
                 diff_wildcard_probes(ps, rule);
         }
         gs_nginx_annots_clear(&a);
     }
     diff_probe_add(ps, DIFF_UNKNOWN_HOST, "/", "", DIFF_K_ROOT);
+    for (size_t i = 0; i < ps->n; i++)
+        if (ps->items[i].grpc_ingress) { /* a gRPC call to a host no Ingress names */
+            ps->grpc = ps->grpc_ingress = true;
+            diff_probe_add(ps, DIFF_UNKNOWN_HOST, "/gs.probe.Any/GsProbe", "", DIFF_K_GRPC_OTHER);
+            ps->grpc = ps->grpc_ingress = false;
+            break;
+        }
     /* HTTPS: every host, with TLS or without (ingress-nginx serves every server on its HTTPS
      * port, under its fake certificate when the host has none), and an unknown host */
     ps->https = true;
@@ -512,6 +612,12 @@ static void diff_make_probes(const gs_model *m, diff_probes *ps)
     for (size_t i = 0; i < ps->n; i++)
         for (size_t k = 0; k < n_regex && !ps->items[i].regex_host; k++)
             ps->items[i].regex_host = strcmp(regex_hosts[k], ps->items[i].host) == 0;
+}
+
+static void diff_note_text(diff_probes *ps, const char *text)
+{
+    if (ps->n_notes < sizeof ps->notes / sizeof ps->notes[0])
+        snprintf(ps->notes[ps->n_notes++], sizeof ps->notes[0], "%s", text);
 }
 
 static void diff_note(diff_probes *ps, const char *what, const char *re, const char *host,
@@ -553,6 +659,53 @@ static void diff_regex_probes(diff_probes *ps, const char *host, const char *re,
 }
 
 /* ---- gRPC probes -------------------------------------------------------------------------- */
+
+/* The gRPC calls of one path of a backend-protocol GRPC Ingress on |host|, with |header|
+ * metadata ("" or a canary's): a method under the path (the path itself when it names a method,
+ * "/svc/meth", or is Exact; "/gs.probe.Any/GsProbe" for "/"; else the method GsProbe under it:
+ * "/shop.v1.Cart/GsProbe"); then, without a header, a neighbour that stops mid-segment (a longer
+ * service or method: "/shop.v1.CartGsProbe/GsProbe", "/shop.v1.Catalog/ListGsProbe") and the call
+ * in upper case (gRPC names are case-sensitive, nginx's ~* locations are not). */
+static void diff_grpc_ingress_probes(diff_probes *ps, const char *host, const char *path,
+                                     bool exact, const char *header)
+{
+    char lit[480], trimmed[480], call[520], v[520];
+    /* the literal start of a path written as an expression; "." is kept: gRPC names hold it
+     * and, as a regex, it matches itself */
+    snprintf(lit, sizeof lit, "%.*s", (int)strcspn(path, "[](){}*+?|^$\\"), path);
+    if (lit[0] != '/')
+        return;
+    size_t tl = strlen(lit);
+    while (tl > 1 && lit[tl - 1] == '/')
+        tl--;
+    snprintf(trimmed, sizeof trimmed, "%.*s", (int)(tl == 1 ? 0 : tl), lit);
+    size_t segments = 0;
+    for (const char *c = trimmed; *c; c++)
+        segments += *c == '/';
+    bool method = exact || (segments == 2 && strcmp(trimmed, lit) == 0);
+    if (trimmed[0] == '\0')
+        snprintf(call, sizeof call, "/gs.probe.Any/GsProbe");
+    else if (method)
+        snprintf(call, sizeof call, "%s", lit);
+    else
+        snprintf(call, sizeof call, "%s/GsProbe", trimmed);
+    ps->grpc = ps->grpc_ingress = true;
+    ps->written = path;
+    diff_probe_add(ps, host, call, header, DIFF_K_GRPC);
+    if (trimmed[0] && header[0] == '\0') {
+        if (method)
+            snprintf(v, sizeof v, "%sGsProbe", trimmed);
+        else
+            snprintf(v, sizeof v, "%sGsProbe/GsProbe", trimmed);
+        diff_probe_add(ps, host, v, "", DIFF_K_MID);
+        for (size_t i = 0; call[i]; i++)
+            v[i] = (char)toupper((unsigned char)call[i]);
+        v[strlen(call)] = '\0';
+        diff_probe_add(ps, host, v, "", DIFF_K_UPPER);
+    }
+    ps->written = NULL;
+    ps->grpc = ps->grpc_ingress = false;
+}
 
 static const char diff_grpc_service_chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                               "0123456789._";
@@ -842,6 +995,42 @@ static void diff_mark_splits(const char *yaml, diff_probes *ps)
     gs_model_free(m);
 }
 
+/* Whether an Ingress of |m| lists |host| in its tls: its clients call it over TLS with a real
+ * certificate, and must keep doing so after the migration. */
+static bool diff_ingress_tls_host(const gs_model *m, const char *host)
+{
+    for (size_t i = 0; i < m->n_ingresses; i++)
+        for (size_t t = 0; t < m->ingresses[i]->spec.n_tls; t++)
+            for (size_t h = 0; h < m->ingresses[i]->spec.tls[t].n_hosts; h++)
+                if (strcasecmp(m->ingresses[i]->spec.tls[t].hosts[h].v, host) == 0)
+                    return true;
+    return false;
+}
+
+/* Which gRPC calls of Ingress paths go over TLS to the after side: those to a host an Ingress of
+ * |before| lists in its tls, and those whose host a listener of a Gateway of |yaml| with
+ * protocol HTTPS on port 443 takes (its hostname, none, or a wildcard over it), as a client of
+ * the migrated host would call it; the others go h2c to its HTTP listener (ingress-nginx has no
+ * cleartext HTTP/2). */
+static void diff_mark_grpc_tls(const gs_model *before, const char *yaml, diff_probes *ps)
+{
+    gs_model *m;
+    gs_model_new(&m);
+    gs_model_load_buffer(m, "<after>", yaml, strlen(yaml), NULL, NULL);
+    for (size_t j = 0; j < ps->n; j++) {
+        diff_probe *p = &ps->items[j];
+        p->after_tls = p->grpc_ingress && diff_ingress_tls_host(before, p->host);
+        for (size_t i = 0; i < m->n_gateways && p->grpc_ingress && !p->after_tls; i++)
+            for (size_t l = 0; l < m->gateways[i]->spec.n_listeners && !p->after_tls; l++) {
+                const gs_listener *li = &m->gateways[i]->spec.listeners[l];
+                p->after_tls = li->protocol.v && strcmp(li->protocol.v, "HTTPS") == 0 &&
+                               li->port.v == 443 &&
+                               diff_route_host(&li->hostname, li->hostname.v ? 1 : 0, p->host);
+            }
+    }
+    gs_model_free(m);
+}
+
 /* ---- sending ------------------------------------------------------------------------------ */
 
 typedef struct diff_answer {
@@ -1021,11 +1210,12 @@ static void diff_send_once(const char *address, const diff_probe *p, SSL_CTX *tl
 
 /* One probe, sent again once when it got no answer (a refused or reset connection on a loaded
  * machine), so that "no answer" is what the side does, not a transport hiccup. */
-static void diff_send(const char *address, const diff_probe *p, SSL_CTX *tls, diff_answer *ans)
+static void diff_send(const char *address, const diff_probe *p, bool https, SSL_CTX *tls,
+                      diff_answer *ans)
 {
     if (p->grpc) {
         gs_diff_grpc_answer g;
-        gs_diff_grpc_call(address, p->https, p->host, p->path, p->header, &g);
+        gs_diff_grpc_call(address, https, p->host, p->path, p->header, &g);
         memset(ans, 0, sizeof *ans);
         ans->status = g.http_status;
         ans->grpc_status = g.grpc_status;
@@ -1180,6 +1370,21 @@ static int diff_side_start(diff_side *s, const char *root, const char *name, con
                 s->address_tls = s->t->listeners[i].address;
     }
     return rc;
+}
+
+/* Whether |p| goes over TLS to the |before| side or the other: an HTTPS probe, or a gRPC call of
+ * an Ingress path (TLS to ingress-nginx, to the other side as its listeners say). */
+static bool diff_probe_tls(const diff_probe *p, bool before)
+{
+    return p->grpc_ingress ? before || p->after_tls : p->https;
+}
+
+/* |p| sent to side |s| (|before|: the before side) into |ans|. */
+static void diff_send_to(const diff_side *s, bool before, const diff_probe *p, SSL_CTX *tls,
+                         diff_answer *ans)
+{
+    bool https = diff_probe_tls(p, before);
+    diff_send(https ? s->address_tls : s->address, p, https, tls, ans);
 }
 
 static void diff_side_stop(diff_side *s)
@@ -1401,6 +1606,28 @@ static bool diff_https_slash(const diff_answer *x, const diff_answer *y)
            y->location[xl] == '/' && strncmp(x->location, y->location, xl) == 0;
 }
 
+/* The cause of a difference of a gRPC call of an Ingress path (backend-protocol GRPC): by what
+ * the call tries, as for the HTTP probes of the path; "gRPC method matching" otherwise. */
+static diff_cause diff_grpc_ingress_cause(const diff_probe *p, const diff_answer *x,
+                                          const diff_answer *y, const char *what)
+{
+    bool routed = diff_status_or_backend(what);
+    if (p->header[0] && strstr(what, "backend"))
+        return strncasecmp(p->header, "Cookie:", 7) == 0 ? GS_DIFF_CANARY_COOKIE
+                                                         : GS_DIFF_CANARY_HEADER;
+    if ((x->status == 0) || (y->status == 0 && p->after_tls))
+        return GS_DIFF_TLS; /* a TLS side did not answer */
+    if (p->kind == DIFF_K_UPPER && p->regex_host && routed)
+        return GS_DIFF_CASE;
+    if (p->kind == DIFF_K_MID && (p->regex_host || p->char_prefix) && routed)
+        return GS_DIFF_CHAR_PREFIX;
+    if (strstr(what, "path-seen"))
+        return strchr(p->rewrite, '$') ? GS_DIFF_CAPTURE : GS_DIFF_REWRITE;
+    if (strstr(what, "host-seen"))
+        return GS_DIFF_VHOST;
+    return GS_DIFF_GRPC;
+}
+
 /* The cause of a difference of a single probe whose answers differ in |what|. */
 static diff_cause diff_cause_of(const diff_probe *p, const diff_answer *x, const diff_answer *y,
                                 const char *what)
@@ -1409,6 +1636,8 @@ static diff_cause diff_cause_of(const diff_probe *p, const diff_answer *x, const
         return GS_DIFF_FAKE_CERT; /* whatever the other side does: no verifying client got in */
     if (p->kind == DIFF_K_ENCODED || p->kind == DIFF_K_DSLASH)
         return GS_DIFF_NORMALIZE;
+    if (p->grpc_ingress)
+        return diff_grpc_ingress_cause(p, x, y, what);
     if (strcmp(what, "response-headers ") == 0)
         return GS_DIFF_RESP_HEADER; /* nothing else differs: the routes' response headers do */
     if (p->header[0] && p->from_routes &&
@@ -1478,6 +1707,8 @@ static void diff_fix_for(const diff_probe *p, const diff_answer *x, const diff_a
 {
     char lit[480] = "";
     diff_literal(p->written[0] ? p->written : p->path, lit, sizeof lit);
+    if (p->grpc_ingress && p->written[0]) /* gRPC names hold "." (a regex's "." matches it) */
+        snprintf(lit, sizeof lit, "%.*s", (int)strcspn(p->written, "[](){}*+?|^$\\"), p->written);
     char hname[256], hval[512] = "";
     snprintf(hname, sizeof hname, "%.*s", (int)strcspn(p->header, ":"), p->header);
     if (strchr(p->header, ':'))
@@ -1511,6 +1742,13 @@ static void diff_fix_for(const diff_probe *p, const diff_answer *x, const diff_a
     case GS_DIFF_GRPC:
         gs_buf_printf(b, "on %s, %s must reach %s (grpc-status %d) as on the before side", p->host,
                       p->path, x->backend, x->grpc_status);
+        if (p->grpc_ingress && p->written[0])
+            gs_buf_printf(b, ": check the rule matching the Ingress path \"%s\" (an HTTPRoute "
+                             "path match, or a GRPCRoute method match) and its backendRef",
+                          p->written);
+        else if (p->grpc_ingress)
+            gs_buf_puts(b, ": check that no rule of the host takes it that ingress-nginx "
+                           "does not");
         if (p->https)
             gs_buf_puts(b, "; over TLS: check that the GRPCRoute attaches to the HTTPS listener "
                            "(parentRefs, sectionName) on both sides");
@@ -1584,7 +1822,15 @@ static void diff_fix_for(const diff_probe *p, const diff_answer *x, const diff_a
                       p->host);
         break;
     case GS_DIFF_TLS:
-        if (x->status && strcmp(x->cert, "none") != 0)
+        if (p->grpc_ingress)
+            gs_buf_printf(b,
+                          "ingress-nginx answers gRPC on its HTTPS listener (HTTP/2 by ALPN)%s: "
+                          "%s",
+                          p->after_tls ? ", and so must the after side's HTTPS listener for "
+                                         "the host"
+                                       : "",
+                          x->status ? "the after side gave no answer" : "it gave no answer");
+        else if (x->status && strcmp(x->cert, "none") != 0)
             gs_buf_printf(b,
                           "a listener with protocol HTTPS, port 443, hostname %s and the "
                           "certificate of the Ingress's secretName for it (ingress-nginx serves "
@@ -1642,9 +1888,11 @@ static void diff_fix_for(const diff_probe *p, const diff_answer *x, const diff_a
 
 static void diff_probe_line(const diff_probe *p, const char *verdict, gs_buf *b)
 {
+    bool tls = diff_probe_tls(p, true), mixed = tls != diff_probe_tls(p, false);
     if (p->grpc)
-        gs_buf_printf(b, "%s gRPC %s://%s%s%s%s", verdict, p->https ? "https" : "h2c", p->host,
-                      p->path, p->header[0] ? " with " : "", p->header);
+        gs_buf_printf(b, "%s gRPC %s://%s%s%s%s%s", verdict, tls ? "https" : "h2c", p->host,
+                      p->path, p->header[0] ? " with " : "", p->header,
+                      mixed ? " (h2c to the after side)" : "");
     else
         gs_buf_printf(b, "%s GET http%s://%s%s%s%s", verdict, p->https ? "s" : "", p->host,
                       p->path, p->header[0] ? " with " : "", p->header);
@@ -1660,8 +1908,8 @@ static bool diff_sampled(const diff_probe *p, const diff_side *before, const dif
     for (unsigned r = 0; r < opt->requests; r++) {
         diff_answer x, y;
         gs_buf tx = {0}, ty = {0};
-        diff_send(p->https ? before->address_tls : before->address, p, opt->tls, &x);
-        diff_send(p->https ? after->address_tls : after->address, p, opt->tls, &y);
+        diff_send_to(before, true, p, opt->tls, &x);
+        diff_send_to(after, false, p, opt->tls, &y);
         *fake = *fake && strcmp(x.cert, GS_INGRESS_NGINX_FAKE_CN) == 0;
         diff_answer_text(&x, false, &tx);
         diff_answer_text(&y, false, &ty);
@@ -1705,8 +1953,8 @@ static diff_cause diff_single(const diff_probe *p, const diff_side *before, cons
                               const diff_opts *opt, gs_buf *out, bool *differs)
 {
     diff_answer x, y;
-    diff_send(p->https ? before->address_tls : before->address, p, opt->tls, &x);
-    diff_send(p->https ? after->address_tls : after->address, p, opt->tls, &y);
+    diff_send_to(before, true, p, opt->tls, &x);
+    diff_send_to(after, false, p, opt->tls, &y);
     gs_buf what = {0}, tx = {0}, ty = {0};
     *differs = diff_compare(&x, &y, &what);
     bool hdrs = *differs && strstr(what.data, "response-headers") != NULL;
@@ -1959,6 +2207,7 @@ static int diff_compare_sides(const gs_model *m, const char *ingress_yaml, const
     else
         diff_make_route_probes(m, ps); /* and the GRPCRoutes' calls */
     diff_mark_splits(after_yaml, ps);
+    diff_mark_grpc_tls(m, after_yaml, ps);
     if (m->n_ingresses == 0)
         diff_mark_splits(ingress_yaml, ps);
 

@@ -11,8 +11,12 @@ routes answer alike, a migration that dropped a header match, narrowed a service
 turned a split around is caught call by call (the split by Fisher's exact test).
 RegularExpression paths: a string each expression matches, a miss, the match with more text
 after and before it and in upper case; a migration that made an expression a case-insensitive
-search is found by exactly those probes, which the literal start alone does not catch. No nginx
-or echo process may outlive a run.
+search is found by exactly those probes, which the literal start alone does not catch.
+Ingresses with backend-protocol GRPC: gRPC calls instead of HTTP/1.1 probes, over TLS to
+ingress-nginx (HTTP/2 by ALPN), h2c or TLS to the Gateway API side as its listeners say; the
+conversion and a GRPCRoute migration answer every call alike, a wrong Service for one method path,
+a lost HTTPS listener and use-regex's letter case are each found by the calls that show them. No
+nginx or echo process may outlive a run.
 """
 import json
 import os
@@ -130,6 +134,102 @@ def grpc_tls():
     in_group(p, "gRPC method matching (1 probe)", [f"gRPC https://{h}/shop.v1.Cart/Get\n"])
 
 
+def ingress_grpc():
+    g, r = "grpc.example.com", "rpc.example.com"
+    # the conversion: every call answered alike, each by the Service its path names; calls to
+    # grpc.example.com go h2c to the HTTPRoute side (no HTTPS listener takes it), rpc.example.com's
+    # over TLS to both (the Ingress lists it in tls); web.example.com keeps its HTTP probes
+    p = diff("ingress-grpc.yaml")
+    expect(p, 0, "31 probes, 0 answered differently by ingress-nginx and builtin",
+           f"same gRPC https://{g}/shop.v1.Cart/GsProbe (h2c to the after side)\n"
+           f"    ingress-nginx: grpc-status 0 OK from default/cart (saw {g}/shop.v1.Cart/GsProbe)\n"
+           f"    builtin: grpc-status 0 OK from default/cart (saw {g}/shop.v1.Cart/GsProbe)\n",
+           f"same gRPC https://{g}/shop.v1.CartGsProbe/GsProbe (h2c to the after side)\n"
+           "    ingress-nginx: grpc-status 0 OK from default/fallback",
+           f"same gRPC https://{g}/SHOP.V1.CART/GSPROBE (h2c to the after side)\n"
+           "    ingress-nginx: grpc-status 0 OK from default/fallback",
+           f"same gRPC https://{g}/shop.v1.Catalog/List (h2c to the after side)\n"
+           "    ingress-nginx: grpc-status 0 OK from default/catalog",
+           f"same gRPC https://{g}/shop.v1.Catalog/ListGsProbe (h2c to the after side)\n"
+           "    ingress-nginx: grpc-status 0 OK from default/fallback",
+           f"same gRPC https://{g}/gs.probe.Other/GsProbe (h2c to the after side)\n"
+           "    ingress-nginx: grpc-status 0 OK from default/fallback",
+           f"same gRPC https://{g}/shop.v1.Cart/GsProbe with x-canary: always (h2c to the after "
+           "side)\n    ingress-nginx: grpc-status 0 OK from default/cart-canary",
+           f"same gRPC https://{r}/billing.v2.Invoices/GsProbe\n"
+           f"    ingress-nginx: grpc-status 0 OK from default/invoices (saw {r}/billing.v2."
+           "Invoices/GsProbe)\n    builtin: grpc-status 0 OK from default/invoices",
+           f"same gRPC https://{r}/billing.v2.InvoicesGsProbe/GsProbe\n"
+           "    ingress-nginx: grpc-status 12 UNIMPLEMENTED\n",
+           "same gRPC https://gs-unknown.invalid/gs.probe.Any/GsProbe (h2c to the after side)\n"
+           "    ingress-nginx: grpc-status 12 UNIMPLEMENTED\n",
+           "same GET http://web.example.com/app\n")
+    # no HTTP/1.1 probe of a host only gRPC Ingresses route
+    for host in (g, r):
+        if f"GET http://{host}" in p.stdout or f"GET https://{host}" in p.stdout:
+            fail(f"HTTP/1.1 probes of the gRPC host {host}", p)
+    # a GRPCRoute migration (method matches) answers alike too
+    p = diff("-q", "ingress-grpc.yaml", "--after", "ingress-grpc-grpcroute.yaml")
+    expect(p, 0, "31 probes, 0 answered differently by ingress-nginx and builtin")
+    # a wrong Service for one method path: exactly that call
+    p = diff("-q", "ingress-grpc.yaml", "--after", "ingress-grpc-after.yaml")
+    expect(p, 1, "31 probes, 1 answered differently by ingress-nginx and builtin, 1 cause",
+           f"DIFF gRPC https://{g}/shop.v1.Catalog/List (h2c to the after side)\n"
+           f"    ingress-nginx: grpc-status 0 OK from default/catalog (saw {g}/shop.v1.Catalog/List)\n"
+           f"    builtin: grpc-status 0 OK from default/cart (saw {g}/shop.v1.Catalog/List)\n"
+           "    differs in: backend\n"
+           f"    fix: on {g}, /shop.v1.Catalog/List must reach default/catalog (grpc-status 0) as "
+           "on the before side: check the rule matching the Ingress path \"/shop.v1.Catalog/List\"")
+    in_group(p, "gRPC method matching (1 probe)", [f"gRPC https://{g}/shop.v1.Catalog/List "])
+    # the GRPCRoute migration without the HTTPS listener of rpc.example.com: its clients call it
+    # over TLS (the Ingress lists it in tls): every call to it has no answer
+    with open(os.path.join(DATA, "ingress-grpc-grpcroute.yaml")) as f:
+        text = f.read()
+    listener = ("  - name: rpc\n    protocol: HTTPS\n    port: 443\n    hostname: rpc.example.com\n"
+                "    tls: {mode: Terminate, certificateRefs: [{name: cert}]}\n")
+    if listener not in text or "sectionName: rpc}" not in text:
+        fail("ingress-grpc-grpcroute.yaml has no rpc listener to remove")
+    no_tls = os.path.join(WORK_ROOT, "ingress-grpc-no-tls.yaml")
+    with open(no_tls, "w") as f:
+        f.write(text.replace(listener, "").replace("sectionName: rpc}", "sectionName: http}"))
+    p = diff("-q", "ingress-grpc.yaml", "--after", no_tls)
+    expect(p, 1, "4 answered differently by ingress-nginx and builtin, 1 cause",
+           f"DIFF gRPC https://{r}/billing.v2.Invoices/GsProbe\n"
+           f"    ingress-nginx: grpc-status 0 OK from default/invoices (saw {r}/billing.v2."
+           "Invoices/GsProbe)\n    builtin: no answer\n",
+           "    fix: ingress-nginx answers gRPC on its HTTPS listener (HTTP/2 by ALPN), and so must "
+           "the after side's HTTPS listener for the host: the after side gave no answer")
+    in_group(p, "HTTPS listener or certificate (4 probes)",
+             [f"gRPC https://{r}/{m}\n" for m in ("billing.v2.Invoices/GsProbe",
+                                                  "billing.v2.InvoicesGsProbe/GsProbe",
+                                                  "BILLING.V2.INVOICES/GSPROBE",
+                                                  "gs.probe.Other/GsProbe")])
+    # use-regex on the gRPC Ingress: nginx's ~* "^PATH" locations take the upper-case calls and
+    # the Exact method's longer neighbour, which the case-sensitive hand migration does not
+    with open(os.path.join(DATA, "ingress-grpc.yaml")) as f:
+        text = f.read()
+    annot = "annotations: {nginx.ingress.kubernetes.io/backend-protocol: GRPC}\nspec:\n" \
+            "  ingressClassName: nginx\n  rules:\n  - host: grpc.example.com"
+    if annot not in text:
+        fail("ingress-grpc.yaml has no shop Ingress to annotate")
+    regex = os.path.join(WORK_ROOT, "ingress-grpc-regex.yaml")
+    with open(regex, "w") as f:
+        f.write(text.replace(annot, annot.replace("GRPC}", "GRPC, nginx.ingress.kubernetes.io/"
+                                                           "use-regex: \"true\"}")))
+    p = diff("-q", regex, "--after", "ingress-grpc-grpcroute.yaml")
+    expect(p, 1, "3 answered differently by ingress-nginx and builtin, 2 causes",
+           f"DIFF gRPC https://{g}/SHOP.V1.CART/GSPROBE (h2c to the after side)\n"
+           "    ingress-nginx: grpc-status 0 OK from default/cart ",
+           f"    fix: on {g}, match \"/shop.v1.Cart/\" with type RegularExpression")
+    in_group(p, "case-insensitive regex matching (2 probes)",
+             [f"gRPC https://{g}/SHOP.V1.CART/GSPROBE ", f"gRPC https://{g}/SHOP.V1.CATALOG/LIST "])
+    expect(p, 1, f"    fix: if /shop.v1.Catalog/ListGsProbe must keep reaching default/catalog, match "
+           f"\"/shop.v1.Catalog/List\" on {g} with type RegularExpression "
+           "\"/shop.v1.Catalog/List.*\"")
+    in_group(p, "character-prefix matching (1 probe)",
+             [f"gRPC https://{g}/shop.v1.Catalog/ListGsProbe "])
+
+
 def regex():
     a = "app.example.com"
     regex_probes = ("/api/v0", "/api/vx", "/api/v0/gs-probe", "/gs-probe/api/v0", "/API/V0",
@@ -187,6 +287,7 @@ def main():
     grpc()
     grpc_step()
     grpc_tls()
+    ingress_grpc()
     regex()
     # input without any route or Ingress
     empty = os.path.join(WORK_ROOT, "empty.yaml")
@@ -195,7 +296,8 @@ def main():
     expect(diff(empty), 2, "no Ingress, no HTTPRoute and no GRPCRoute in the input")
     done("ok: GRPCRoute calls and RegularExpression path probes answered alike by builtin and "
          "nginx; a dropped header match, a narrowed method match, a turned split and a "
-         "search-minded regex found")
+         "search-minded regex found; gRPC Ingresses called over gRPC, their conversion and a "
+         "GRPCRoute migration alike, a wrong Service, a lost HTTPS listener and use-regex found")
 
 
 main()

@@ -333,12 +333,13 @@ START_TEST(ingress_nginx_backend_protocol)
     gs_diags notes = {0};
     char *conf = render("/tmp/unused", &notes);
     char *rpc = server_text(conf, "rpc.example.com");
-    has(rpc, "location \"/\" {\n            proxy_set_header Host $host;\n"
+    /* grpc_set_header: proxy_set_header does not reach grpc_pass (proxySetHeader) */
+    has(rpc, "location \"/\" {\n            grpc_set_header Host $host;\n"
              "            grpc_pass grpc://gs_up_");
     ck_assert_msg(strstr(rpc, "proxy_pass") == NULL, "%s", rpc);
     free(rpc);
     char *rpcs = server_text(conf, "rpcs.example.com");
-    has(rpcs, "            grpc_pass grpcs://gs_up_");
+    has(rpcs, "            grpc_set_header Host $host;\n            grpc_pass grpcs://gs_up_");
     free(rpcs);
     char *tb = server_text(conf, "tb.example.com");
     has(tb, "            proxy_pass https://gs_up_");
