@@ -20,7 +20,9 @@ static void main_usage(FILE *out)
     for (const gs_cli_command *c = gs_cli_commands; c->name; c++)
         fprintf(out, "  %-10s %s\n", c->name, c->summary);
     fprintf(out, "\nRun `gatesim COMMAND --help` for the options of a command.\n"
-                 "Exit codes: 0 success, 1 checks failed or objects invalid, 2 usage error.\n");
+                 "Exit codes: 0 success, 1 checks failed or objects invalid, 2 usage error or\n"
+                 "unreadable input, 130 interrupted (run, rehearse, load, bench, conform); each\n"
+                 "command's --help has its own.\n");
 }
 
 /* The command called |name|, or NULL. */

@@ -202,6 +202,9 @@ def case_suggest():
 
 def case_honest():
     quick = os.path.join(DATA, "quick.yaml")
+    rc, so, se = gatesim(["--help"])
+    if rc != 0 or "130 interrupted" not in so:
+        fail("gatesim --help does not list the exit codes:\n%s" % so)
     rc, so, se = gatesim(["rehearse", "--help"])
     if rc != 0 or not so.startswith("usage: gatesim rehearse [OPTIONS] PATH...\n") or \
             "rollout step" not in so:
