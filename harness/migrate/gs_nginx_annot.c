@@ -85,8 +85,9 @@ static bool annot_one(gs_nginx_annots *a, const char *name, const char *v, const
         int64_t *dst;
         int64_t min, max;
     } ints[] = {
+        /* ingress-nginx's redirect parser: 300-308 permanent, 300-307 temporal, else default */
         {"permanent-redirect-code", &a->permanent_redirect_code, 300, 308},
-        {"temporal-redirect-code", &a->temporal_redirect_code, 300, 308},
+        {"temporal-redirect-code", &a->temporal_redirect_code, 300, 307},
         {"canary-weight", &a->canary_weight, 0, INT32_MAX},
         {"canary-weight-total", &a->canary_weight_total, 1, INT32_MAX},
     };
@@ -109,6 +110,39 @@ static bool annot_one(gs_nginx_annots *a, const char *name, const char *v, const
         return true;
     }
     return false;
+}
+
+/* The label of annotation |name| (without the prefix) of |ing|, or NULL. */
+static const gs_label *annot_label(const gs_ingress *ing, const char *name)
+{
+    const gs_labels *ann = &ing->obj.metadata.annotations;
+    size_t plen = strlen(GS_NGINX_ANNOT_PREFIX);
+    for (size_t i = 0; i < ann->n; i++) {
+        const char *k = ann->items[i].key.v;
+        if (k && strncmp(k, GS_NGINX_ANNOT_PREFIX, plen) == 0 && strcmp(k + plen, name) == 0)
+            return &ann->items[i];
+    }
+    return NULL;
+}
+
+/* What ingress-nginx makes of combinations: its redirect parser returns the temporal redirect
+ * before looking at the permanent one (internal/ingress/annotations/redirect), and its Lua
+ * balancer takes canary-weight-total only above 100 (route_to_alternative_balancer in
+ * rootfs/etc/nginx/lua/balancer.lua; the annotation reference: the total "can be increased"). */
+static void annots_combine(const gs_ingress *ing, gs_diags *diags, gs_nginx_annots *a)
+{
+    if (a->temporal_redirect && a->permanent_redirect) {
+        a->permanent_redirect = NULL;
+        if (diags)
+            annot_warn(diags, ing, annot_label(ing, "permanent-redirect"),
+                       "is ignored: ingress-nginx applies temporal-redirect when both are set");
+    }
+    if (a->canary_weight_total < 100) {
+        a->canary_weight_total = 100;
+        if (diags)
+            annot_warn(diags, ing, annot_label(ing, "canary-weight-total"),
+                       "is below 100: ingress-nginx's balancer uses a total of 100 then");
+    }
 }
 
 void gs_nginx_annots_read(const gs_ingress *ing, gs_diags *diags, gs_nginx_annots *out)
@@ -134,6 +168,7 @@ void gs_nginx_annots_read(const gs_ingress *ing, gs_diags *diags, gs_nginx_annot
             annot_warn(diags, ing, l, bad);
         }
     }
+    annots_combine(ing, diags, out);
 }
 
 void gs_nginx_annots_clear(gs_nginx_annots *a)

@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: MIT */
+/* The ingress-nginx annotation reader (gs_nginx_annot.c): values, defaults and ranges as
+ * ingress-nginx's annotation parsers take them, and the combinations its controller resolves:
+ * temporal-redirect wins over permanent-redirect (its redirect parser returns the temporal one
+ * first), temporal-redirect-code is 300-307 (308 falls back to 302), canary-weight-total counts
+ * only above 100 (its Lua balancer). Both readers of the result, the ingress-nginx rendering and
+ * gatesim convert, are checked to follow. */
+#include "gs_convert.h"
+#include "gs_ingress_nginx.h"
+#include "gs_model.h"
+#include "gs_nginx_annot.h"
+#include "gs_test.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ING "apiVersion: networking.k8s.io/v1\nkind: Ingress\n"
+#define RULE(host, path, svc)                                                                      \
+    "spec:\n  ingressClassName: nginx\n  rules:\n  - host: " host "\n    http:\n      paths:\n"   \
+    "      - {path: " path ", pathType: Prefix, backend: {service: {name: " svc                   \
+    ", port: {number: 80}}}}\n"
+#define A "    nginx.ingress.kubernetes.io/"
+
+static const char manifests[] =
+    /* both redirects: the temporal one (and its code) is taken */
+    ING "metadata:\n  name: both\n  namespace: web\n  annotations:\n"
+    A "permanent-redirect: \"https://perm.example.com/p\"\n"
+    A "permanent-redirect-code: \"308\"\n"
+    A "temporal-redirect: \"https://temp.example.com/t\"\n"
+    A "temporal-redirect-code: \"307\"\n"
+    RULE("both.example.com", "/both", "app") "---\n"
+    /* 308 is no temporal code for ingress-nginx: 302 */
+    ING "metadata:\n  name: tmp308\n  namespace: web\n  annotations:\n"
+    A "temporal-redirect: \"https://temp.example.com/x\"\n"
+    A "temporal-redirect-code: \"308\"\n"
+    RULE("tmp.example.com", "/tmp", "app") "---\n"
+    /* 308 is a permanent code */
+    ING "metadata:\n  name: perm308\n  namespace: web\n  annotations:\n"
+    A "permanent-redirect: \"https://perm.example.com/y\"\n"
+    A "permanent-redirect-code: \"308\"\n"
+    RULE("perm.example.com", "/perm", "app") "---\n"
+    /* a canary by weight 30 of a total of 50: the balancer takes 30 of 100 */
+    ING "metadata: {name: main, namespace: web}\n"
+    RULE("canary.example.com", "/", "stable") "---\n"
+    ING "metadata:\n  name: canary\n  namespace: web\n  annotations:\n"
+    A "canary: \"true\"\n"
+    A "canary-weight: \"30\"\n"
+    A "canary-weight-total: \"50\"\n"
+    RULE("canary.example.com", "/", "beta") "---\n"
+    /* a total above 100 counts: 30 of 300 */
+    ING "metadata: {name: main2, namespace: web}\n"
+    RULE("canary2.example.com", "/", "stable") "---\n"
+    ING "metadata:\n  name: canary2\n  namespace: web\n  annotations:\n"
+    A "canary: \"true\"\n"
+    A "canary-weight: \"30\"\n"
+    A "canary-weight-total: \"300\"\n"
+    RULE("canary2.example.com", "/", "beta") "\n";
+
+static gs_model *load(void)
+{
+    gs_model *m;
+    gs_model_new(&m);
+    gs_model_load_buffer(m, "annot.yaml", manifests, strlen(manifests), NULL, NULL);
+    ck_assert_uint_eq(m->diags.nerrors, 0);
+    ck_assert_uint_eq(m->n_ingresses, 7);
+    return m;
+}
+
+static const gs_ingress *find(const gs_model *m, const char *name)
+{
+    const gs_ingress *ing = (const gs_ingress *)gs_model_find(m, GS_KIND_INGRESS, "web", name);
+    ck_assert_msg(ing != NULL, "no Ingress %s", name);
+    return ing;
+}
+
+/* The warnings of |d| about Ingress |name| whose message holds |needle|. */
+static size_t warnings(const gs_diags *d, const char *name, const char *needle)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < d->len; i++)
+        if (d->items[i].severity == GS_DIAG_WARNING && strcmp(d->items[i].name, name) == 0 &&
+            strstr(d->items[i].message, needle))
+            n++;
+    return n;
+}
+
+START_TEST(annot_redirect_precedence_and_codes)
+{
+    gs_model *m = load();
+    gs_diags d = {0};
+    gs_nginx_annots a;
+
+    gs_nginx_annots_read(find(m, "both"), &d, &a);
+    ck_assert_ptr_null(a.permanent_redirect);
+    ck_assert_str_eq(a.temporal_redirect, "https://temp.example.com/t");
+    ck_assert_int_eq(a.temporal_redirect_code, 307);
+    ck_assert_uint_eq(warnings(&d, "both", "ingress-nginx applies temporal-redirect"), 1);
+    gs_nginx_annots_clear(&a);
+
+    gs_nginx_annots_read(find(m, "tmp308"), &d, &a);
+    ck_assert_int_eq(a.temporal_redirect_code, 302);
+    ck_assert_uint_eq(warnings(&d, "tmp308", "not a number in range"), 1);
+    gs_nginx_annots_clear(&a);
+
+    gs_nginx_annots_read(find(m, "perm308"), &d, &a);
+    ck_assert_int_eq(a.permanent_redirect_code, 308);
+    ck_assert_uint_eq(warnings(&d, "perm308", ""), 0);
+    gs_nginx_annots_clear(&a);
+    gs_diags_clear(&d);
+    gs_model_free(m);
+}
+END_TEST
+
+START_TEST(annot_canary_weight_total)
+{
+    gs_model *m = load();
+    gs_diags d = {0};
+    gs_nginx_annots a;
+    gs_nginx_annots_read(find(m, "canary"), &d, &a);
+    ck_assert_int_eq(a.canary_weight, 30);
+    ck_assert_int_eq(a.canary_weight_total, 100);
+    ck_assert_uint_eq(warnings(&d, "canary", "below 100"), 1);
+    gs_nginx_annots_clear(&a);
+    gs_nginx_annots_read(find(m, "canary2"), &d, &a);
+    ck_assert_int_eq(a.canary_weight_total, 300);
+    ck_assert_uint_eq(warnings(&d, "canary2", ""), 0);
+    gs_nginx_annots_clear(&a);
+    gs_diags_clear(&d);
+    gs_model_free(m);
+}
+END_TEST
+
+static bool resolve(void *ctx, const char *ns, const char *name, int64_t port, char *out, size_t n)
+{
+    (void)ctx, (void)ns, (void)name, (void)port;
+    snprintf(out, n, "127.0.0.1:9");
+    return true;
+}
+
+/* The rendering redirects as ingress-nginx does and splits 30% / 10% to the canaries. */
+START_TEST(annot_render_follows)
+{
+    gs_model *m = load();
+    gs_ingress_nginx_in in = {.m = m, .listen = "127.0.0.1:8080", .workdir = "/tmp",
+                              .resolve = resolve};
+    gs_buf conf = {0};
+    gs_diags notes = {0};
+    gs_ingress_nginx_render(&in, &conf, &notes);
+    const char *c = conf.data;
+    ck_assert_ptr_nonnull(c);
+    ck_assert_msg(strstr(c, "return 307 https://temp.example.com/t;") != NULL, "%s", c);
+    ck_assert_ptr_null(strstr(c, "perm.example.com/p"));
+    ck_assert_msg(strstr(c, "return 302 https://temp.example.com/x;") != NULL, "%s", c);
+    ck_assert_msg(strstr(c, "return 308 https://perm.example.com/y;") != NULL, "%s", c);
+    ck_assert_msg(strstr(c, "30.00%") != NULL && strstr(c, "10.00%") != NULL &&
+                      strstr(c, "60.00%") == NULL,
+                  "%s", c);
+    gs_buf_clear(&conf);
+    gs_diags_clear(&notes);
+    gs_model_free(m);
+}
+END_TEST
+
+/* gatesim convert writes the same: the temporal RequestRedirect, weights 70/30 and 270/30. */
+START_TEST(annot_convert_follows)
+{
+    gs_model *m = load();
+    gs_buf out = {0};
+    gs_diags notes = {0};
+    gs_convert_ingresses(m, NULL, &out, &notes);
+    const char *y = out.data;
+    ck_assert_ptr_nonnull(y);
+    ck_assert_msg(strstr(y, "hostname: \"temp.example.com\", path: {type: ReplaceFullPath, "
+                            "replaceFullPath: \"/t\"}, statusCode: 307}") != NULL,
+                  "%s", y);
+    ck_assert_ptr_null(strstr(y, "perm.example.com\", path: {type: ReplaceFullPath, "
+                                 "replaceFullPath: \"/p\""));
+    ck_assert_msg(strstr(y, "replaceFullPath: \"/x\"}, statusCode: 302}") != NULL, "%s", y);
+    ck_assert_msg(strstr(y, "weight: 70") != NULL && strstr(y, "weight: 270") != NULL &&
+                      strstr(y, "weight: 20") == NULL,
+                  "%s", y);
+    gs_buf_clear(&out);
+    gs_diags_clear(&notes);
+    gs_model_free(m);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("nginx_annot");
+    TCase *tc = tcase_create("nginx_annot");
+    tcase_add_test(tc, annot_redirect_precedence_and_codes);
+    tcase_add_test(tc, annot_canary_weight_total);
+    tcase_add_test(tc, annot_render_follows);
+    tcase_add_test(tc, annot_convert_follows);
+    suite_add_tcase(s, tc);
+    return gs_test_run(s);
+}
