@@ -202,12 +202,7 @@ void gs_rollout_argo_plan(scenario_decoder *sd, const gs_yaml_node *source,
                                        "dynamicStableScale",
                                        NULL};
     argo_dec a = {.sd = sd};
-    gs_decoder_init(&a.d, sd->d.diags);
-    const gs_yaml_node *meta = gs_yaml_get(rollout, "metadata");
-    const char *name = gs_yaml_str(gs_yaml_get(meta, "name"));
-    const char *ns = gs_yaml_str(gs_yaml_get(meta, "namespace"));
-    a.ns = gs_yaml_strdup(sd->stream, ns && ns[0] ? ns : "default");
-    gs_decoder_set_object(&a.d, "Rollout", a.ns, name);
+    a.ns = gs_rollout_dec_object_begin(sd, &a.d, rollout, "Rollout");
     const gs_yaml_node *spec = gs_dec_map(&a.d, rollout, "spec", true);
     gs_dec_push(&a.d, "spec.strategy");
     const gs_yaml_node *strategy = spec ? gs_yaml_get(spec, "strategy") : NULL;
@@ -237,8 +232,5 @@ void gs_rollout_argo_plan(scenario_decoder *sd, const gs_yaml_node *source,
         gs_dec_pop(&a.d);
     }
     gs_dec_pop(&a.d);
-    ro->source_kind = "Rollout";
-    ro->source_tool = "Argo Rollouts";
-    sd->d.nerrors += a.d.nerrors;
-    gs_decoder_release(&a.d);
+    gs_rollout_dec_object_end(sd, &a.d, "Rollout", "Argo Rollouts", ro);
 }

@@ -170,6 +170,29 @@ const char *gs_rollout_dec_service(scenario_decoder *sd, const gs_yaml_node *sou
     return s;
 }
 
+const char *gs_rollout_dec_object_begin(scenario_decoder *sd, gs_decoder *d,
+                                        const gs_yaml_node *object, const char *kind)
+{
+    gs_decoder_init(d, sd->d.diags);
+    const gs_yaml_node *meta = gs_yaml_get(object, "metadata");
+    const char *name = gs_yaml_str(gs_yaml_get(meta, "name"));
+    const char *ns = gs_yaml_str(gs_yaml_get(meta, "namespace"));
+    const char *the_ns = gs_yaml_strdup(sd->stream, ns && ns[0] ? ns : "default");
+    gs_decoder_set_object(d, kind, the_ns, name);
+    return the_ns;
+}
+
+void gs_rollout_dec_object_end(scenario_decoder *sd, gs_decoder *d, const char *kind,
+                               const char *tool, gs_scenario_rollout *ro)
+{
+    if (ro != NULL) {
+        ro->source_kind = kind;
+        ro->source_tool = tool;
+    }
+    sd->d.nerrors += d->nerrors;
+    gs_decoder_release(d);
+}
+
 /* `setBehaviour: {backend, behaviour: {delay, errorRate, status}}`. */
 static void rd_set_behaviour(scenario_decoder *sd, const gs_yaml_node *item, gs_rollout_action *a)
 {

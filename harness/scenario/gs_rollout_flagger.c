@@ -640,23 +640,11 @@ static const char *flagger_service(flagger_dec *f, const gs_yaml_node *source, c
     return s;
 }
 
-/* The Canary's problems are the scenario's: it is not valid while its source is not. */
-static void flagger_release(flagger_dec *f)
-{
-    f->sd->d.nerrors += f->d.nerrors;
-    gs_decoder_release(&f->d);
-}
-
 void gs_rollout_flagger_plan(scenario_decoder *sd, const gs_yaml_node *source,
                              const gs_yaml_node *canary, gs_scenario_rollout *ro)
 {
     flagger_dec f = {.sd = sd};
-    gs_decoder_init(&f.d, sd->d.diags);
-    const gs_yaml_node *meta = gs_yaml_get(canary, "metadata");
-    const char *name = gs_yaml_str(gs_yaml_get(meta, "name"));
-    const char *ns = gs_yaml_str(gs_yaml_get(meta, "namespace"));
-    f.ns = gs_yaml_strdup(sd->stream, ns && ns[0] ? ns : "default");
-    gs_decoder_set_object(&f.d, "Canary", f.ns, name);
+    f.ns = gs_rollout_dec_object_begin(sd, &f.d, canary, "Canary");
     const gs_yaml_node *spec = gs_dec_map(&f.d, canary, "spec", true);
     const gs_yaml_node *svc = spec ? gs_dec_map(&f.d, spec, "service", true) : NULL;
     const gs_yaml_node *an = spec ? gs_dec_map(&f.d, spec, "analysis", true) : NULL;
@@ -665,7 +653,7 @@ void gs_rollout_flagger_plan(scenario_decoder *sd, const gs_yaml_node *source,
     if (target == NULL && spec)
         gs_dec_error_field(&f.d, spec, "targetRef.name", "Required value");
     if (svc == NULL || an == NULL || (apex == NULL && target == NULL)) {
-        flagger_release(&f);
+        gs_rollout_dec_object_end(sd, &f.d, "Canary", "Flagger", NULL);
         return;
     }
     f.apex = gs_yaml_strdup(sd->stream, apex ? apex : target);
@@ -700,7 +688,5 @@ void gs_rollout_flagger_plan(scenario_decoder *sd, const gs_yaml_node *source,
     gs_dec_pop(&f.d);
     if (refs && refs->kind == GS_YAML_SEQUENCE && refs->nitems)
         ro->route_yaml = flagger_route(&f, svc, port, ab ? gs_yaml_get(an, "match") : NULL);
-    ro->source_kind = "Canary";
-    ro->source_tool = "Flagger";
-    flagger_release(&f);
+    gs_rollout_dec_object_end(sd, &f.d, "Canary", "Flagger", ro);
 }

@@ -54,6 +54,15 @@ void gs_rollout_dec_managed(gs_decoder *d, gs_yaml_stream *arena, const gs_yaml_
 const char *gs_rollout_dec_service(scenario_decoder *sd, const gs_yaml_node *source,
                                    const char *tool, const char *ns, const char *svc,
                                    const char **name);
+/* A rollout source's object (a Flagger Canary, an Argo Rollout) of |kind|, decoded by its own
+ * |d|: begin starts |d| on the scenario's diagnostics with the object named ("Canary ns/name")
+ * and returns its namespace ("default" when it gives none; in the arena); end counts |d|'s
+ * errors as the scenario's (it is not valid while its source is not), releases |d| and records
+ * |kind| and |tool| on |ro| (unless NULL). */
+const char *gs_rollout_dec_object_begin(scenario_decoder *sd, gs_decoder *d,
+                                        const gs_yaml_node *object, const char *kind);
+void gs_rollout_dec_object_end(scenario_decoder *sd, gs_decoder *d, const char *kind,
+                               const char *tool, struct gs_scenario_rollout *ro);
 /* `key` of |parent|: a list of {path} or {inline} sources, as `manifests` (NULL when absent). */
 gs_scenario_source *gs_scenario_dec_sources(scenario_decoder *sd, const gs_yaml_node *parent,
                                             const char *key, size_t *n_out);
