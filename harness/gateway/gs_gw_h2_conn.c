@@ -23,7 +23,8 @@
  *   frames, so trickled bytes do not keep a connection.
  * WebSocket over HTTP/2 (RFC 8441): SETTINGS_ENABLE_CONNECT_PROTOCOL is sent; an extended CONNECT
  * with :protocol websocket goes upstream as an HTTP/1.1 GET with Upgrade: websocket and a key of
- * the gateway's own; a 101 with the right Sec-WebSocket-Accept is answered 200 and the stream's
+ * the gateway's own (an h2c backend gets an extended CONNECT instead, and its 2xx comes back as
+ * such a 101: gs_gw_upstream_ws.c); a 101 with the right Sec-WebSocket-Accept is answered 200 and the stream's
  * DATA and the upstream connection become one tunnel (h2d_ws_*): the client's bytes reach the
  * upstream with the stream window reopened only as they are written (at most the window in
  * flight), the upstream's are read while less than 1 MiB waits for the client (charged to the

@@ -89,6 +89,14 @@ check "echo: its frames come back unchanged (1 MiB)" contains "$R" '"h1_echo": t
 check "echo: an ordinary request on the route is an ordinary answer" \
     eq "$(curl -s -o /dev/null -w '%{http_code}' -H 'Host: echo.example.com' "http://$ADDR/x" --max-time 60 || true)" 200
 
+# Frames sent before the answer (with the HTTP/1.1 request; DATA after the HTTP/2 HEADERS) wait
+# for the tunnel and are echoed.
+client "$ADDR" echo.example.com 0 early > "$WORK/early.json"
+R=$(cat "$WORK/early.json")
+check "echo: an HTTP/1.1 client's frames sent with its request: 101" contains "$R" '"h1_early_status": "101"'
+check "echo: and echoed" contains "$R" '"h1_early_echo": true'
+check "echo: an HTTP/2 client's DATA before the 200 is echoed" contains "$R" '"h2_early_echo": true'
+
 # nghttpx, a real RFC 8441 server, in front of gatesim-echo over HTTP/1.1.
 client "$ADDR" nx.example.com 300000 > "$WORK/nx.json"
 R=$(cat "$WORK/nx.json")
@@ -100,6 +108,14 @@ check "nghttpx: with the Sec-WebSocket-Accept of its key" \
 check "nghttpx: its frames come back unchanged" contains "$R" '"h1_echo": true'
 check "nghttpx logged both as extended CONNECTs it tunnelled (101 towards its backend)" \
     eq "$(grep -c '"CONNECT nx.example.com HTTP/2" 101' "$WORK/nghttpx.access")" 2
+
+# An answer other than 2xx goes back as it is: nghttpx takes a CONNECT whose version the echo
+# refuses (8) as an Upgrade the echo answers as an ordinary GET of /status/404.
+OUT=$(curl -s -i -H 'Host: nx.example.com' -H 'Connection: Upgrade' -H 'Upgrade: websocket' \
+    -H 'Sec-WebSocket-Version: 8' -H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==' \
+    "http://$ADDR/status/404" --max-time 60 || true)
+check "nghttpx: a 404 to the extended CONNECT reaches the client as a 404" contains "$OUT" "HTTP/1.1 404"
+check "nghttpx: it is nghttpx's answer" contains "$OUT" "server: nghttpx"
 
 # nghttpd does not enable extended CONNECT: 502 saying so, to either client; before it, nothing
 # was sent as an ordinary GET (nghttpd would have answered 404 or 200).

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: MIT
-"""WebSocket echo check through a gateway: ADDR HOST [BYTES] [h2|h1|both].
+"""WebSocket echo check through a gateway: ADDR HOST [BYTES] [h2|h1|both|early] (early: frames
+sent before the answer, see early()).
 An HTTP/2 client (extended CONNECT, RFC 8441, raw frames from ../hostile/h2raw.py, its windows
 honoured both ways) and an HTTP/1.1 client (Upgrade: websocket) each send a text frame and
 BYTES (default 20000) of binary frames (60000 bytes each at most), read until every echo is
@@ -128,6 +129,38 @@ def h1_client(args, total, out):
     s.close()
 
 
+def early(args, out):
+    """Frames sent before the answer: an HTTP/1.1 client's in the same write as its request, an
+    HTTP/2 client's DATA right after its HEADERS. Both must be echoed once the tunnel opens."""
+    sent, want = frames_and_echo(30000)
+    host, port = args.addr.rsplit(":", 1)
+    s = socket.create_connection((host, int(port)), timeout=args.wait)
+    s.sendall(b"GET /chat HTTP/1.1\r\nHost: %s\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+              b"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: %s\r\n\r\n"
+              % (args.host.encode(), KEY) + sent)
+    data = b""
+    while b"\r\n\r\n" not in data or len(data.partition(b"\r\n\r\n")[2]) < len(want):
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    s.close()
+    out["h1_early_status"] = data.split(b" ", 2)[1].decode() if data.count(b" ") else "none"
+    out["h1_early_echo"] = data.partition(b"\r\n\r\n")[2] == want
+    c = attack.conn_open(args, timeout=args.wait)
+    c.read_until(lambda f: f[0] == h2raw.SETTINGS and not f[1] & h2raw.ACK, args.wait)
+    sid = c.new_id()
+    fields = [(":method", "CONNECT"), (":protocol", "websocket"), (":scheme", "http"),
+              (":path", "/chat"), (":authority", args.host), ("sec-websocket-version", "13")]
+    hello = attack.ws_frame(b"early bird", opcode=1)
+    c.send(c.headers_frame(sid, fields, end_stream=False) +
+           h2raw.frame(h2raw.DATA, 0, sid, hello))
+    c.read_until(lambda f: c.data_bytes.get(sid, 0) >= len(hello) - 4 or sid in c.rsts,
+                 args.wait)
+    out["h2_early_echo"] = c.first_data.get(sid) == server_frame(b"early bird", 1)
+    c.close()
+
+
 def main():
     class Args:
         pass
@@ -141,6 +174,8 @@ def main():
         h2_client(a, total, out)
     if which in ("h1", "both"):
         h1_client(a, total, out)
+    if which == "early":
+        early(a, out)
     print(json.dumps(out))
 
 
