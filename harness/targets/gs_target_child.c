@@ -209,16 +209,24 @@ int gs_target_child_run_json(gs_target *t, const char *const *argv, const char *
     gs_proc_stop(p, GS_NS_PER_S, &status);
     gs_proc_free(p);
     if (rc == GS_ERR_CLOSED) {
-        rc = gs_json_parse(text.data ? text.data : "", text.len, NULL, out, err);
+        gs_error perr = {0};
+        rc = gs_json_parse(text.data ? text.data : "", text.len, NULL, out, &perr);
         if (rc < 0) {
             char desc[64], tail[512];
             gs_proc_describe_status(status, desc);
             gs_proc_log_tail(log, tail, sizeof(tail));
-            rc = gs_error_set(err, GS_ERR_PROTOCOL, "%s %s without JSON output%s%s", what, desc,
-                              tail[0] ? ": " : "", tail);
+            if (text.len == 0)
+                rc = gs_error_set(err, GS_ERR_PROTOCOL, "%s %s without JSON output%s%s", what,
+                                  desc, tail[0] ? ": " : "", tail);
+            else /* it printed something that is not one JSON document: say what */
+                rc = gs_error_set(err, GS_ERR_PROTOCOL,
+                                  "%s %s and printed no valid JSON (%s): \"%.60s%s\"%s%s", what,
+                                  desc, perr.msg, text.data, text.len > 60 ? "..." : "",
+                                  tail[0] ? "; stderr: " : "", tail);
         }
     } else if (rc == GS_ERR_TIMEOUT) {
-        rc = gs_error_set(err, GS_ERR_TIMEOUT, "%s did not finish in time", what);
+        rc = gs_error_set(err, GS_ERR_TIMEOUT, "%s did not finish within %.1f s (--timeout)",
+                          what, (double)t->cfg.start_timeout_ns / 1e9);
     }
     gs_buf_clear(&text);
     free(log);

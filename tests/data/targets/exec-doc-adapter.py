@@ -15,6 +15,7 @@
 #   DOC_ADAPTER_SEED=N         the GATESIM_SEED gatesim must pass
 #   DOC_ADAPTER_REFUSE_RELOAD  answer every SIGHUP with a "reloadError" ready line
 #   DOC_ADAPTER_STATUS_FAIL    `status` exits 3 with a message on stderr
+#   DOC_ADAPTER_STATUS_GARBAGE `status` prints a line that is not JSON and exits 0
 import json
 import os
 import signal
@@ -119,6 +120,9 @@ def status():
     if os.environ.get("DOC_ADAPTER_STATUS_FAIL"):
         sys.stderr.write("asking the controller for its status\n")
         die("the controller is unreachable")
+    if os.environ.get("DOC_ADAPTER_STATUS_GARBAGE"):
+        print("status: all good")
+        return
     p = subprocess.run([os.environ["GATESIM"], "explain", os.environ["GATESIM_OBJECTS"],
                         "--output", "json"] + controller_flags(),
                        stdout=subprocess.PIPE, text=True)

@@ -269,6 +269,12 @@ def case_exec_doc(d, adapter):
                "exec-doc-adapter: the controller is unreachable"
         if rc != 1 or want not in so:
             fail("a failing status: exit %d, want %r\n%s\n%s" % (rc, want, so, se))
+        rc, so, se = run_in(["-t", target, grant, "--report-dir", os.path.join(out, "r"),
+                             "--timeout", "5s"], {"DOC_ADAPTER_STATUS_GARBAGE": "1"})
+        want = 'status: the status command exited with status 0 and printed no valid JSON ' \
+               '(JSON: unexpected character at byte 0): "status: all good"'
+        if rc != 1 or want not in so:
+            fail("a status that is not JSON: exit %d, want %r\n%s\n%s" % (rc, want, so, se))
         logs = os.path.join(out, "r", "logs", "reference-grant")
         if "status.log" not in os.listdir(logs):
             fail("the status command's stderr is not among the logs: %r" % os.listdir(logs))
