@@ -129,6 +129,44 @@ def main():
         fail(f"without backend-protocol: exit {proc.returncode}, want every step failed: its "
              "grpcStatus or status check, and its backend check for the TLS backends", proc)
 
+    # 3b. the routing annotations on a real nginx (force-ssl-redirect, ssl-redirect, app-root,
+    #     redirect codes, upstream-vhost, x-forwarded-prefix, canary header value / pattern /
+    #     cookie / weight precedence); without the annotations exactly the steps that expect an
+    #     annotation's effect fail
+    an_yaml = os.path.join(DATA, "annotations.yaml")
+    proc, results = run(an_yaml, "annotations")
+    if proc.returncode != 0 or results is None or \
+            [len(s["steps"]) for s in results["scenarios"]] != [14]:
+        fail(f"the annotations scenario did not pass (exit {proc.returncode})", proc)
+    with open(an_yaml) as f:
+        lines = f.read().split("\n")
+    bare_lines, skip = [], False
+    for line in lines:
+        if line.strip().startswith("annotations:"):
+            indent = len(line) - len(line.lstrip())
+            skip = not line.rstrip().endswith("}")
+            continue
+        if skip and (len(line) - len(line.lstrip())) > indent:
+            continue
+        skip = False
+        bare_lines.append(line)
+    bare = os.path.join(WORK_ROOT, "annotations-bare.yaml")
+    with open(bare, "w") as f:
+        f.write("\n".join(bare_lines))
+    if "nginx.ingress.kubernetes.io" in "\n".join(bare_lines):
+        fail("annotations-bare.yaml still has annotations", None)
+    proc, results = run(bare, "annotations-bare")
+    controls = {"app-root leaves other paths to the rules",
+                "with canary-by-header-value, \"always\" is just another value",
+                "canary-by-header-pattern, a value it does not match stays on the main backend",
+                "canary-by-cookie \"never\" beats a canary-weight of 100",
+                "the header \"never\" beats the cookie \"always\""}
+    passed = {st["name"] for st in results["scenarios"][0]["steps"] if st["result"] == "passed"} \
+        if results else None
+    if proc.returncode != 1 or passed != controls:
+        fail(f"without the annotations: exit {proc.returncode}, passed {passed}, want only the "
+             f"controls {controls}", proc)
+
     # 4. an invalid Ingress is reported at its position; nothing runs
     proc, _ = run(os.path.join(DATA, "invalid.yaml"), "invalid")
     if proc.returncode != 2 or "invalid.yaml:15:15:" not in proc.stderr or \
