@@ -692,6 +692,8 @@ static void diff_grpc_ingress_probes(diff_probes *ps, const char *host, const ch
     ps->grpc = ps->grpc_ingress = true;
     ps->written = path;
     diff_probe_add(ps, host, call, header, DIFF_K_GRPC);
+    bool weighting = ps->weighting;
+    ps->weighting = false; /* a canary's split meets the call of the path, not its neighbours */
     if (trimmed[0] && header[0] == '\0') {
         if (method)
             snprintf(v, sizeof v, "%sGsProbe", trimmed);
@@ -703,6 +705,7 @@ static void diff_grpc_ingress_probes(diff_probes *ps, const char *host, const ch
         v[strlen(call)] = '\0';
         diff_probe_add(ps, host, v, "", DIFF_K_UPPER);
     }
+    ps->weighting = weighting;
     ps->written = NULL;
     ps->grpc = ps->grpc_ingress = false;
 }
@@ -1742,7 +1745,11 @@ static void diff_fix_for(const diff_probe *p, const diff_answer *x, const diff_a
     case GS_DIFF_GRPC:
         gs_buf_printf(b, "on %s, %s must reach %s (grpc-status %d) as on the before side", p->host,
                       p->path, x->backend, x->grpc_status);
-        if (p->grpc_ingress && p->written[0])
+        if (p->grpc_ingress && y->status == 0)
+            gs_buf_puts(b, ": the after side gave no answer over h2c: its HTTP listener must "
+                           "take HTTP/2 with prior knowledge, or give the host an HTTPS listener "
+                           "on port 443");
+        else if (p->grpc_ingress && p->written[0])
             gs_buf_printf(b, ": check the rule matching the Ingress path \"%s\" (an HTTPRoute "
                              "path match, or a GRPCRoute method match) and its backendRef",
                           p->written);

@@ -204,10 +204,41 @@ def ingress_grpc():
                                                   "billing.v2.InvoicesGsProbe/GsProbe",
                                                   "BILLING.V2.INVOICES/GSPROBE",
                                                   "gs.probe.Other/GsProbe")])
-    # use-regex on the gRPC Ingress: nginx's ~* "^PATH" locations take the upper-case calls and
-    # the Exact method's longer neighbour, which the case-sensitive hand migration does not
+    # a weighted canary instead of the header: the call of its path is sampled on both sides and
+    # the conversion's split matches; the GRPCRoute migration sends it all to cart: found by
+    # Fisher's exact test, the neighbours are single calls
     with open(os.path.join(DATA, "ingress-grpc.yaml")) as f:
         text = f.read()
+    old = "    nginx.ingress.kubernetes.io/canary-by-header: x-canary\n"
+    if old not in text:
+        fail("ingress-grpc.yaml has no canary-by-header to turn into a weight")
+    weight = os.path.join(WORK_ROOT, "ingress-grpc-weight.yaml")
+    with open(weight, "w") as f:
+        f.write(text.replace(old, "    nginx.ingress.kubernetes.io/canary-weight: \"50\"\n"))
+    p = diff("--requests=200", "--alpha=1e-6", weight)
+    expect(p, 0, "30 probes, 0 answered differently by ingress-nginx and builtin",
+           f"same gRPC https://{g}/shop.v1.Cart/GsProbe (h2c to the after side) (200 requests a "
+           "side)\n    ingress-nginx: ", "% grpc-status 0 OK from default/cart-canary (saw "
+           f"{g}/shop.v1.Cart/GsProbe)\n    builtin: ", "alike in: shares (p = ")
+    if p.stdout.count("requests a side") != 1:
+        fail("only the canary's path call is sampled", p)
+    p = diff("-q", "--requests=200", "--alpha=1e-6", weight, "--after",
+             "ingress-grpc-grpcroute.yaml")
+    expect(p, 1, "1 answered differently by ingress-nginx and builtin, 1 cause",
+           "builtin: 100.0% grpc-status 0 OK from default/cart (saw")
+    in_group(p, "weighted split differs (1 probe)",
+             [f"gRPC https://{g}/shop.v1.Cart/GsProbe (h2c to the after side) (200"])
+    # the conversion on the nginx target: its HTTP port speaks HTTP/1.1 only without a GRPCRoute
+    # (docs/targets/nginx.md), so the h2c calls get no answer there, and the fix says so
+    p = diff("-q", "ingress-grpc.yaml", "--target=nginx")
+    expect(p, 1, f"DIFF gRPC https://{g}/shop.v1.Catalog/List (h2c to the after side)\n"
+           f"    ingress-nginx: grpc-status 0 OK from default/catalog (saw {g}/shop.v1.Catalog/"
+           "List)\n    nginx: no answer\n",
+           f"    fix: on {g}, /shop.v1.Catalog/List must reach default/catalog (grpc-status 0) as "
+           "on the before side: the after side gave no answer over h2c: its HTTP listener must "
+           "take HTTP/2 with prior knowledge, or give the host an HTTPS listener on port 443\n")
+    # use-regex on the gRPC Ingress: nginx's ~* "^PATH" locations take the upper-case calls and
+    # the Exact method's longer neighbour, which the case-sensitive hand migration does not
     annot = "annotations: {nginx.ingress.kubernetes.io/backend-protocol: GRPC}\nspec:\n" \
             "  ingressClassName: nginx\n  rules:\n  - host: grpc.example.com"
     if annot not in text:
