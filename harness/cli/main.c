@@ -19,7 +19,8 @@ static void main_usage(FILE *out)
                  "Commands:\n");
     for (const gs_cli_command *c = gs_cli_commands; c->name; c++)
         fprintf(out, "  %-10s %s\n", c->name, c->summary);
-    fprintf(out, "\nRun `gatesim COMMAND --help` for the options of a command.\n"
+    fprintf(out, "\nRun `gatesim COMMAND --help` (or `gatesim help COMMAND`) for the options of a\n"
+                 "command; `gatesim --version` prints the version.\n"
                  "Exit codes: 0 success, 1 checks failed or objects invalid, 2 usage error or\n"
                  "unreadable input, 130 interrupted (run, rehearse, load, bench, conform); each\n"
                  "command's --help has its own.\n");
@@ -62,7 +63,7 @@ int main(int argc, char **argv)
         return GS_EXIT_USAGE;
     }
     const char *name = argv[1];
-    if (strcmp(name, "help") == 0 && argc > 2) {
+    if (strcmp(name, "help") == 0 && argc > 2 && strcmp(argv[2], "help") != 0) {
         /* `gatesim help run` is `gatesim run --help`. */
         const gs_cli_command *c = main_find(argv[2]);
         if (c == NULL)

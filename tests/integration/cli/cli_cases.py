@@ -205,6 +205,13 @@ def case_honest():
     rc, so, se = gatesim(["--help"])
     if rc != 0 or "130 interrupted" not in so:
         fail("gatesim --help does not list the exit codes:\n%s" % so)
+    for args in (["help"], ["help", "help"]):
+        got = gatesim(args)
+        if got != (0, so, ""):
+            fail("gatesim %s is not gatesim --help: %r" % (" ".join(args), got))
+    rc, out, se = gatesim(["--version"])
+    if rc != 0 or not re.match(r"gatesim \S+\n$", out):
+        fail("gatesim --version: exit %d %r" % (rc, out))
     rc, so, se = gatesim(["rehearse", "--help"])
     if rc != 0 or not so.startswith("usage: gatesim rehearse [OPTIONS] PATH...\n") or \
             "rollout step" not in so:
