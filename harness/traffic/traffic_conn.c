@@ -646,12 +646,17 @@ static const char *conn_errno_text(int err, char *buf, size_t n)
 }
 
 /* What OpenSSL reported on |bev| (the newest error it has a text for), or NULL when it only
- * relayed a socket error. Drains the bufferevent's errors. */
-static const char *conn_ssl_error(struct bufferevent *bev, bool handshake, char *buf, size_t n)
+ * relayed a socket error: then *|sys| is set when that was SSL_ERROR_SYSCALL (OpenSSL 3 says
+ * an EOF itself, so this is a reset under TLS, which libevent passes on as an EOF when dirty
+ * shutdowns are allowed). Drains the bufferevent's errors. */
+static const char *conn_ssl_error(struct bufferevent *bev, bool handshake, bool *sys, char *buf,
+                                  size_t n)
 {
     const char *text = NULL;
     unsigned long code;
+    *sys = false;
     while ((code = bufferevent_get_openssl_error(bev)) != 0) {
+        *sys |= code == SSL_ERROR_SYSCALL;
         if (text == NULL && handshake && ERR_GET_LIB(code) == ERR_LIB_SSL &&
             ERR_GET_REASON(code) == SSL_R_UNEXPECTED_EOF_WHILE_READING)
             text = "connection closed during the TLS handshake";
@@ -708,9 +713,9 @@ static void on_conn_event(struct bufferevent *bev, short events, void *arg)
         gs_traffic_error e = GS_TRAFFIC_ERR_RESET;
         const char *detail =
             (events & BEV_EVENT_EOF) ? "connection closed by peer" : "connection reset";
-        bool handshake = c->state == TRAFFIC_CONN_CONNECTING;
+        bool handshake = c->state == TRAFFIC_CONN_CONNECTING, sys = false;
         const char *ssl_detail =
-            w->run->cfg.tls ? conn_ssl_error(bev, handshake, buf, sizeof(buf)) : NULL;
+            w->run->cfg.tls ? conn_ssl_error(bev, handshake, &sys, buf, sizeof(buf)) : NULL;
         if (handshake) {
             int err = EVUTIL_SOCKET_ERROR();
             if (w->run->cfg.tls && !conn_tcp_up(c)) {
@@ -737,6 +742,8 @@ static void on_conn_event(struct bufferevent *bev, short events, void *arg)
             if (ssl_detail != NULL) { /* e.g. a TLS 1.3 server's alert refusing our certificate */
                 e = GS_TRAFFIC_ERR_TLS;
                 detail = ssl_detail;
+            } else if (sys) {
+                detail = "connection reset";
             }
             /* bytes still buffered may complete a response; a clean close (not a reset) may
              * end an until-close body or be the keep-alive race */

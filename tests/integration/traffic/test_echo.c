@@ -16,9 +16,11 @@ static gs_proc *echo;
 static char address[64];
 
 /* Starts gatesim-echo with |extra| flags (NULL-terminated, up to 4) and reads its port. */
-static gs_proc *start_echo(const char *const *extra, char *addr, size_t n)
+/* Starts gatesim-echo with |extra| arguments; |addr| gets the address of the listener whose
+ * port its ready line gives under |port_key| ("port", "tlsPort"). */
+static gs_proc *start_echo_at(const char *const *extra, const char *port_key, char *addr, size_t n)
 {
-    const char *argv[16] = {gs_test_built("backends/gatesim-echo"),
+    const char *argv[20] = {gs_test_built("backends/gatesim-echo"),
                             "--quiet",
                             "--service",
                             "team-a/app",
@@ -30,7 +32,7 @@ static gs_proc *start_echo(const char *const *extra, char *addr, size_t n)
     argv[k++] = "--shutdown-timeout"; /* delayed answers must not hold up the teardown */
     argv[k++] = "200ms";
     argv[0] = gs_xstrdup(argv[0]);
-    for (size_t i = 0; extra && extra[i] && k < 15; i++)
+    for (size_t i = 0; extra && extra[i] && k < 19; i++)
         argv[k++] = extra[i];
     argv[k] = NULL;
     gs_proc_opts opts = {.capture_stdout = true};
@@ -39,12 +41,19 @@ static gs_proc *start_echo(const char *const *extra, char *addr, size_t n)
     ck_assert_msg(gs_proc_spawn(&p, argv, &opts, &err) == 0, "echo: %s", err.msg);
     char *line = NULL;
     ck_assert_msg(gs_proc_read_line(p, 10 * GS_NS_PER_S, &line, &err) == 0, "echo: %s", err.msg);
-    const char *port = strstr(line, "\"port\":");
-    ck_assert_ptr_nonnull(port);
-    snprintf(addr, n, "127.0.0.1:%d", atoi(port + 7));
+    char *key = gs_xasprintf("\"%s\":", port_key);
+    const char *port = strstr(line, key);
+    ck_assert_msg(port != NULL, "no %s in %s", key, line);
+    snprintf(addr, n, "127.0.0.1:%d", atoi(port + strlen(key)));
+    free(key);
     free(line);
     free((void *)(uintptr_t)argv[0]);
     return p;
+}
+
+static gs_proc *start_echo(const char *const *extra, char *addr, size_t n)
+{
+    return start_echo_at(extra, "port", addr, n);
 }
 
 static void setup(void)
@@ -246,6 +255,29 @@ START_TEST(injected_resets)
 }
 END_TEST
 
+/* The echo's TCP reset of an HTTP/1.1 request over TLS is a reset in words: OpenSSL says only
+ * SSL_ERROR_SYSCALL (libevent records it like an error code, which has no text). */
+START_TEST(injected_resets_under_tls)
+{
+    char addr[64];
+    const char *extra[] = {"--tls-listen", "127.0.0.1:0", "--tls-names", "app.example.com",
+                           "--reset-rate", "1",           NULL};
+    gs_proc *faulty = start_echo_at(extra, "tlsPort", addr, sizeof(addr));
+    gs_traffic_config cfg;
+    config(&cfg, GS_TRAFFIC_HTTP1, "/", 10);
+    cfg.address = addr;
+    cfg.tls = true;
+    cfg.insecure = true; /* the echo's own CA */
+    gs_traffic_result *r = it_run(&cfg);
+    ck_assert_uint_eq(r->errors[GS_TRAFFIC_ERR_RESET], 10);
+    ck_assert_uint_eq(
+        gs_traffic_counts_get(&r->error_texts[GS_TRAFFIC_ERR_RESET], "connection reset"), 10);
+    ck_assert_uint_eq(r->errors[GS_TRAFFIC_ERR_TLS], 0);
+    gs_traffic_result_free(r);
+    it_stop(faulty);
+}
+END_TEST
+
 /* WebSocket over HTTP/1.1 (Upgrade) and over h2c (RFC 8441 extended CONNECT) against the same
  * echo: every message comes back, a 60,000-byte one spread over many DATA frames included. */
 START_TEST(websocket_h1_and_h2c)
@@ -364,6 +396,7 @@ static Suite *echo_suite(void)
     tcase_add_test(tc, statuses_and_delays);
     tcase_add_test(tc, coordinated_omission_is_corrected);
     tcase_add_test(tc, injected_resets);
+    tcase_add_test(tc, injected_resets_under_tls);
     tcase_add_test(tc, websocket_h1_and_h2c);
     tcase_add_test(tc, websocket_through_nghttpx);
     suite_add_tcase(s, tc);
