@@ -8,7 +8,8 @@ Each case runs `gatesim diff` on Ingresses of DATA_DIR (the Ingress side on a re
 Gateway API side on the builtin gateway) and checks the exit code and the probes it reports:
 use-regex making a host's other paths case-insensitive, a capture-group rewrite-target,
 a canary by header, a trailing-slash Prefix, a ResponseHeaderModifier one side lacks (response
-headers), and no difference for exact conversions. The scenario
+headers), upstream-vhost, canary-by-cookie and app-root lost by a migration, and no difference
+for exact conversions. The scenario
 `diff` step: the walkthrough's rewrite-target migration (MIGRATION_DIR) passes, a step expecting
 what is not found fails with the differing probes as evidence, an unknown cause and an invalid
 Ingress inside a diff step are reported at file:line:col. No nginx or echo process may outlive a
@@ -243,6 +244,35 @@ def main():
               "http://echo.example.com/gs-probe with X-Canary: always\n",
               "http://echo.example.com/x with X-Canary: always\n"])
     expect(diff("-q", "--no-normalization", "canary-header.yaml"), 0, "0 answered differently")
+
+    # upstream-vhost, canary-by-cookie and app-root: a migration that lost each is found by
+    # exactly the probes that show it, under its cause with its fix; the conversion itself
+    # differs only where ingress-nginx's app-root redirect drops the query and its
+    # RequestRedirect keeps it
+    p = diff("-q", "--no-normalization", "annotations.yaml", "--after", "annotations-after.yaml")
+    expect(p, 1, "gatesim diff: ")
+    in_group(p, "canary cookie route missing (3 probes)",
+             "add a rule with a headers match on Cookie",
+             [f"http://canary.example.com{x} with Cookie: canary_user=always\n"
+              for x in ("/c", "/c/gs-probe", "/c/")])
+    in_group(p, "Host seen by the backend (4 probes)", "a URLRewrite filter with hostname",
+             [f"http://shop.example.com{x}\n" for x in ("/shop", "/shop/gs-probe", "/shop/",
+                                                         "/shop?gs-probe=1")])
+    in_group(p, "redirect (2 probes)", "a RequestRedirect filter",
+             ["http://approot.example.com/\n", "http://approot.example.com/?gs-probe=1\n"])
+    expect(p, 1, "    ingress-nginx: 200 from default/canary (saw canary.example.com/c)\n"
+                 "    builtin: 200 from default/main (saw canary.example.com/c)\n",
+           "    ingress-nginx: 200 from default/main (saw internal.example.com/shop)\n"
+           "    builtin: 200 from default/main (saw shop.example.com/shop)\n",
+           "    ingress-nginx: 302 Location http://approot.example.com/app1\n")
+    if p.stdout.count("\n== cause: ") != 3:
+        fail("annotations: a cause beyond cookie, Host seen and redirect", p)
+    p = diff("-q", "--no-normalization", "annotations.yaml")
+    expect(p, 1, "gatesim diff: ")
+    in_group(p, "redirect (1 probe)", "a RequestRedirect filter",
+             ["http://approot.example.com/?gs-probe=1\n"])
+    if p.stdout.count("\n== cause: ") != 1:
+        fail("annotations: the conversion differs beyond the app-root query probe", p)
 
     # a weighted canary (20 of 100): each probe of its path is sent 400 times to each side and
     # the shares compared (Fisher's exact test). At alpha 1e-6 a correct side is reported with
