@@ -54,6 +54,7 @@ typedef struct ng_ctx {
     size_t n_up;
     size_t n_canary;
     bool h2; /* the TLS listener offers HTTP/2 (the ConfigMap's use-http2, default true) */
+    char hsts[128]; /* the Strict-Transport-Security value (the ConfigMap's hsts*), "" when off */
 } ng_ctx;
 
 /* ---- quoting ---- */
@@ -591,6 +592,11 @@ static void ng_server_write(ng_ctx *c, ng_server *s, gs_buf *b)
     gs_buf_puts(b, "        server_name ");
     ng_server_name(b, s->host);
     gs_buf_puts(b, ";\n");
+    /* HSTS on the HTTPS answers of a host with a certificate configured, every answer of the
+     * server (lua_ingress.lua's header(): config.hsts, https, and the certificate lookup the
+     * redirect to HTTPS asks too); $gs_hsts is empty on HTTP, and nginx adds no empty field */
+    if (c->in->listen_tls && c->hsts[0] && s->cert[0] && !catch_all)
+        gs_buf_puts(b, "        add_header Strict-Transport-Security $gs_hsts always;\n");
     if (s->app_root)
         gs_buf_printf(b, "        if ($uri = /) {\n            return 302 $scheme://$http_host%s;\n"
                          "        }\n", s->app_root);
@@ -641,25 +647,60 @@ static void ng_server_write(ng_ctx *c, ng_server *s, gs_buf *b)
     gs_buf_puts(b, "    }\n");
 }
 
-/* The controller ConfigMap's use-http2 (ingress-nginx's default: true, `http2` on the HTTPS
- * listener; nginx.tmpl writes `http2` on every TLS listen when it is on). A value that is not a
- * boolean is noted and the default kept, as the controller does. */
-static bool ng_use_http2(const gs_model *m, gs_diags *notes)
+/* The value of |key| in the controller's ConfigMap, or NULL. */
+static const gs_secret_entry *ng_cm_entry(const gs_model *m, const char *key)
 {
     const gs_config_map *cm = (const gs_config_map *)gs_model_find(
         m, GS_KIND_CONFIG_MAP, GS_INGRESS_NGINX_CONFIGMAP_NS, GS_INGRESS_NGINX_CONFIGMAP_NAME);
-    bool on = true;
+    const gs_secret_entry *found = NULL;
     for (size_t i = 0; cm && i < cm->n_data; i++) {
         const gs_secret_entry *e = &cm->data[i];
-        if (e->key.v == NULL || e->decoded == NULL || strcmp(e->key.v, "use-http2") != 0)
-            continue;
-        if (!gs_nginx_parse_bool((const char *)e->decoded, &on))
-            gs_diags_add(notes, GS_DIAG_WARNING, e->value.pos, "ConfigMap",
-                         GS_INGRESS_NGINX_CONFIGMAP_NS, GS_INGRESS_NGINX_CONFIGMAP_NAME,
-                         "data.use-http2", "use-http2: \"%s\" is not a boolean: HTTP/2 stays on",
-                         (const char *)e->decoded);
+        if (e->key.v && e->decoded && strcmp(e->key.v, key) == 0)
+            found = e;
+    }
+    return found;
+}
+
+/* A boolean of the controller's ConfigMap, |def| when absent. A value that is not a boolean is
+ * a warning saying |keeps| (what the default means), and the default is kept, as the controller
+ * does. */
+static bool ng_cm_bool(const gs_model *m, gs_diags *notes, const char *key, bool def,
+                       const char *keeps)
+{
+    const gs_secret_entry *e = ng_cm_entry(m, key);
+    bool on = def;
+    if (e && !gs_nginx_parse_bool((const char *)e->decoded, &on)) {
+        char field[64];
+        snprintf(field, sizeof field, "data.%s", key);
+        gs_diags_add(notes, GS_DIAG_WARNING, e->value.pos, "ConfigMap",
+                     GS_INGRESS_NGINX_CONFIGMAP_NS, GS_INGRESS_NGINX_CONFIGMAP_NAME, field,
+                     "%s: \"%s\" is not a boolean: %s", key, (const char *)e->decoded, keeps);
+        on = def;
     }
     return on;
+}
+
+/* The Strict-Transport-Security value ingress-nginx sends from its ConfigMap (config.go's
+ * defaults: hsts true, hsts-max-age 31536000, hsts-include-subdomains true, hsts-preload false;
+ * the value as lua_ingress.lua builds it), "" when hsts is off. */
+static void ng_hsts(const gs_model *m, gs_diags *notes, char *out, size_t n)
+{
+    out[0] = '\0';
+    if (!ng_cm_bool(m, notes, "hsts", true, "HSTS stays on"))
+        return;
+    const gs_secret_entry *age = ng_cm_entry(m, "hsts-max-age");
+    const char *v = age ? (const char *)age->decoded : "31536000";
+    if (v[0] == '\0' || strspn(v, "0123456789") != strlen(v) || strlen(v) > 12) {
+        gs_diags_add(notes, GS_DIAG_WARNING, age->value.pos, "ConfigMap",
+                     GS_INGRESS_NGINX_CONFIGMAP_NS, GS_INGRESS_NGINX_CONFIGMAP_NAME,
+                     "data.hsts-max-age", "hsts-max-age: \"%s\" is not a number of seconds: "
+                     "31536000 is used", v);
+        v = "31536000";
+    }
+    snprintf(out, n, "max-age=%s%s%s", v,
+             ng_cm_bool(m, notes, "hsts-include-subdomains", true,
+                        "includeSubDomains stays") ? "; includeSubDomains" : "",
+             ng_cm_bool(m, notes, "hsts-preload", false, "no preload") ? "; preload" : "");
 }
 
 size_t gs_ingress_nginx_render(const gs_ingress_nginx_in *in, gs_buf *conf, gs_diags *notes)
@@ -669,7 +710,9 @@ size_t gs_ingress_nginx_render(const gs_ingress_nginx_in *in, gs_buf *conf, gs_d
     c.annots = gs_xcalloc(m->n_ingresses ? m->n_ingresses : 1, sizeof *c.annots);
     for (size_t i = 0; i < m->n_ingresses; i++)
         gs_nginx_annots_read(m->ingresses[i], notes, &c.annots[i]);
-    c.h2 = ng_use_http2(m, notes);
+    /* the ConfigMap's use-http2 (default true): `http2` on every TLS listen (nginx.tmpl) */
+    c.h2 = ng_cm_bool(m, notes, "use-http2", true, "HTTP/2 stays on");
+    ng_hsts(m, notes, c.hsts, sizeof c.hsts);
     ng_collect(&c);
     ng_certs(&c);
     gs_buf servers = {0};
@@ -688,10 +731,14 @@ size_t gs_ingress_nginx_render(const gs_ingress_nginx_in *in, gs_buf *conf, gs_d
                   /* ingress-nginx's use-port-in-redirects is false by default: nginx's own
                    * redirects (a slash appended) name no port */
                   "    port_in_redirect off;\n"
+                  /* ingress-nginx's server-tokens is false by default: "Server: nginx" */
+                  "    server_tokens off;\n"
                   /* the redirect to HTTPS drops a final slash (ng_ssl_redirect) */
                   "    map $request_uri $gs_ssl_uri {\n        \"~^(.*)/$\" $1;\n"
-                  "        default $request_uri;\n    }\n",
-                  in->main_extra ? in->main_extra : "", w, w, w, w, w, w, w);
+                  "        default $request_uri;\n    }\n"
+                  /* the HSTS value on HTTPS only (ng_server_write) */
+                  "    map $scheme $gs_hsts {\n        https \"%s\";\n        default \"\";\n    }\n",
+                  in->main_extra ? in->main_extra : "", w, w, w, w, w, w, w, c.hsts);
     if (c.upstreams.len)
         gs_buf_append(conf, c.upstreams.data, c.upstreams.len);
     if (servers.len)

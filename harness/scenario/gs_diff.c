@@ -1043,6 +1043,7 @@ typedef struct diff_answer {
     char path[512], host[256], location[512];
     char cert[256];     /* HTTPS: the subject CN of the certificate served */
     char headers[1024]; /* the compared response fields, "name: value" sorted, a line each */
+    char own[512];      /* the implementation's own fields (diff_header_own), the same way */
 } diff_answer;
 
 static int diff_connect(const char *address)
@@ -1085,22 +1086,36 @@ static void diff_header(const char *head, const char *name, char *out, size_t n)
 }
 
 /* Response fields left out of the comparison (docs/ingress.md, "What is compared"): they vary
- * per request or per connection, are compared on their own (location, the echo's backend), or
- * one implementation sets them of its own accord whatever the routes say (server, content-type of
- * its own error pages, strict-transport-security that ingress-nginx adds on HTTPS hosts). */
+ * per request or per connection, or are compared on their own (location, the echo's backend). */
 static const char *const diff_header_ignored[] = {
-    "date",           "server",          "content-length",   "content-type",
-    "connection",     "keep-alive",      "transfer-encoding", "location",
-    "x-gatesim-backend", "x-gatesim-request-id", "strict-transport-security", "etag",
-    "last-modified",  "accept-ranges",   "alt-svc",          "vary",
+    "date",           "content-length",    "connection",        "keep-alive",
+    "transfer-encoding", "location",       "x-gatesim-backend", "x-gatesim-request-id",
+    "etag",           "last-modified",     "accept-ranges",     "alt-svc",
+    "vary",
 };
+
+/* Fields an implementation sets of its own accord whatever the routes say, on every answer
+ * (its own pages too), kept apart from the compared ones: `server` (each proxy names itself:
+ * a count in a note), `strict-transport-security` (ingress-nginx's HSTS: an expected
+ * difference, GS_DIFF_HSTS). */
+static const char *const diff_header_own[] = {"server", "strict-transport-security"};
+
+static bool diff_header_in(const char *const *list, size_t n, const char *name, size_t len)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strlen(list[i]) == len && strncasecmp(list[i], name, len) == 0)
+            return true;
+    return false;
+}
 
 static bool diff_header_is_ignored(const char *name, size_t len)
 {
-    for (size_t i = 0; i < sizeof diff_header_ignored / sizeof *diff_header_ignored; i++)
-        if (strlen(diff_header_ignored[i]) == len && strncasecmp(diff_header_ignored[i], name, len) == 0)
-            return true;
-    return false;
+    return diff_header_in(diff_header_ignored, GS_ARRAY_LEN(diff_header_ignored), name, len);
+}
+
+static bool diff_header_is_own(const char *name, size_t len)
+{
+    return diff_header_in(diff_header_own, GS_ARRAY_LEN(diff_header_own), name, len);
 }
 
 static int diff_str_cmp(const void *a, const void *b)
@@ -1108,16 +1123,18 @@ static int diff_str_cmp(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The compared fields of the response head |head| (status line first), lower-case names, sorted,
- * into |out| as "name: value\nname: value" ("" when none). */
-static void diff_response_headers(const char *head, char *out, size_t n)
+/* The fields of the response head |head| (status line first), lower-case names, sorted, into
+ * |out| as "name: value\nname: value" ("" when none): the compared ones, or with |own| the
+ * implementation's own (diff_header_own). */
+static void diff_response_headers(const char *head, bool own, char *out, size_t n)
 {
     char *fields[64];
     size_t nf = 0;
     for (const char *l = strstr(head, "\r\n"); l && nf < 64; l = strstr(l + 2, "\r\n")) {
         const char *name = l + 2;
         size_t len = strcspn(name, ":\r\n");
-        if (name[len] != ':' || len == 0 || diff_header_is_ignored(name, len))
+        if (name[len] != ':' || len == 0 || diff_header_is_ignored(name, len) ||
+            diff_header_is_own(name, len) != own)
             continue;
         const char *v = name + len + 1;
         while (*v == ' ' || *v == '\t')
@@ -1135,6 +1152,20 @@ static void diff_response_headers(const char *head, char *out, size_t n)
     }
     snprintf(out, n, "%s", b.data ? b.data : "");
     gs_buf_clear(&b);
+}
+
+/* The value of field |name| among |fields| (lines "name: value", names in lower case) into
+ * |out| ("" when absent). */
+static void diff_field(const char *fields, const char *name, char *out, size_t n)
+{
+    size_t len = strlen(name);
+    out[0] = '\0';
+    for (const char *f = fields; *f; f += strcspn(f, "\n") + (f[strcspn(f, "\n")] != 0))
+        if (strncmp(f, name, len) == 0 && f[len] == ':') {
+            const char *v = f + len + 1 + (f[len + 1] == ' ');
+            snprintf(out, n, "%.*s", (int)strcspn(v, "\n"), v);
+            return;
+        }
 }
 
 /* The subject CN of |ssl|'s peer certificate into |out| ("none" without one). */
@@ -1190,7 +1221,8 @@ static void diff_send_once(const char *address, const diff_probe *p, SSL_CTX *tl
     if (end && sscanf(resp.data, "HTTP/1.%*d %d", &ans->status) == 1) {
         char *head = gs_xasprintf("%.*s", (int)(end - resp.data + 2), resp.data);
         diff_header(head, "location", ans->location, sizeof ans->location);
-        diff_response_headers(head, ans->headers, sizeof ans->headers);
+        diff_response_headers(head, false, ans->headers, sizeof ans->headers);
+        diff_response_headers(head, true, ans->own, sizeof ans->own);
         char be[320];
         diff_header(head, "x-gatesim-backend", be, sizeof be);
         char *last = strrchr(be, '/');
@@ -1580,11 +1612,23 @@ static const struct {
                              "the same status, backend and Location, but the response header "
                              "fields the client got differ: a ResponseHeaderModifier, CORS, or "
                              "a Set-Cookie one side's routes add and the other's lack (fields that "
-                             "vary per request or that an implementation adds on its own are not "
-                             "compared: docs/ingress.md)",
+                             "vary per request are not compared, an implementation's own server "
+                             "and Strict-Transport-Security are apart: docs/ingress.md)",
                              "give the route the same response headers: a ResponseHeaderModifier "
                              "filter on the rule that sets (or removes) the fields the other side "
                              "sends"},
+    [GS_DIFF_HSTS] = {"hsts", "Strict-Transport-Security added by one implementation",
+                      "one side adds a Strict-Transport-Security field of its own accord, whatever "
+                      "the routes say, and the other does not (or another value): ingress-nginx "
+                      "does on every HTTPS answer of a host with a certificate (hsts in its "
+                      "ConfigMap, on by default: max-age=31536000; includeSubDomains); a browser "
+                      "that got it keeps to HTTPS for the host, and its subdomains, for max-age "
+                      "seconds",
+                      "to keep it, a ResponseHeaderModifier adding Strict-Transport-Security with "
+                      "the same value on the host's HTTPS routes; to drop it, nothing on the "
+                      "Gateway API side, but browsers keep the old one until max-age runs out "
+                      "(hsts: \"false\" or a short hsts-max-age in ingress-nginx's ConfigMap "
+                      "first)"},
     [GS_DIFF_OTHER] = {"other", "other", "no known cause", NULL},
 };
 
@@ -1955,26 +1999,94 @@ static bool diff_sampled(const diff_probe *p, const diff_side *before, const dif
     return res.differs;
 }
 
-/* Sends one probe to both sides into |out|; the cause when they differ (*differs). */
+/* What the implementations' own fields of the probes came to (diff_header_own): how many
+ * answers differ in `server`, and the first such pair. */
+typedef struct diff_tally {
+    size_t n_server;
+    char server_a[128], server_b[128];
+} diff_tally;
+
+/* The fix line of a probe that differs in Strict-Transport-Security alone. */
+static void diff_hsts_fix(const diff_probe *p, const diff_side *before, const char *hx,
+                          const char *hy, gs_buf *b)
+{
+    char lit[480] = "";
+    diff_literal(p->written[0] ? p->written : p->path, lit, sizeof lit);
+    if (hx[0] == '\0') {
+        gs_buf_printf(b, "%s sends no HSTS for %s: to match it, remove Strict-Transport-Security "
+                         "(%s) with a ResponseHeaderModifier on the rule of \"%s\"",
+                      before->spec, p->host, hy, lit);
+        return;
+    }
+    if (strncmp(before->spec, "ingress-nginx", 13) == 0)
+        gs_buf_puts(b, "ingress-nginx adds HSTS by default (hsts in its ConfigMap); ");
+    gs_buf_printf(b, "on %s, a ResponseHeaderModifier on the rule of \"%s\" that sets "
+                     "Strict-Transport-Security: %s%s%s%s, or turn HSTS off on %s first",
+                  p->host, lit, hx, hy[0] ? " (it sends " : "", hy, hy[0] ? ")" : "",
+                  before->spec);
+}
+
+/* An answer's text with its Strict-Transport-Security field (|v|, "" when absent). */
+static void diff_hsts_text(const diff_answer *a, const char *v, gs_buf *b)
+{
+    diff_answer_text(a, false, b);
+    if (v[0])
+        gs_buf_printf(b, " [strict-transport-security: %s]", v);
+    else
+        gs_buf_puts(b, " [no strict-transport-security]");
+}
+
+/* Counts an answer pair whose `server` fields differ into |t|. */
+static void diff_tally_server(const diff_answer *x, const diff_answer *y, diff_tally *t)
+{
+    char sx[128], sy[128];
+    diff_field(x->own, "server", sx, sizeof sx);
+    diff_field(y->own, "server", sy, sizeof sy);
+    if (x->status == 0 || y->status == 0 || strcmp(sx, sy) == 0)
+        return;
+    if (t->n_server++ == 0) {
+        snprintf(t->server_a, sizeof t->server_a, "%s", sx);
+        snprintf(t->server_b, sizeof t->server_b, "%s", sy);
+    }
+}
+
+/* Sends one probe to both sides into |out|; the cause when they differ (*differs). A probe
+ * answered alike but for Strict-Transport-Security differs with cause GS_DIFF_HSTS. */
 static diff_cause diff_single(const diff_probe *p, const diff_side *before, const diff_side *after,
-                              const diff_opts *opt, gs_buf *out, bool *differs)
+                              const diff_opts *opt, diff_tally *tally, gs_buf *out,
+                              bool *differs)
 {
     diff_answer x, y;
     diff_send_to(before, true, p, opt->tls, &x);
     diff_send_to(after, false, p, opt->tls, &y);
+    diff_tally_server(&x, &y, tally);
     gs_buf what = {0}, tx = {0}, ty = {0};
     *differs = diff_compare(&x, &y, &what);
+    char hx[256], hy[256];
+    diff_field(x.own, "strict-transport-security", hx, sizeof hx);
+    diff_field(y.own, "strict-transport-security", hy, sizeof hy);
+    bool hsts = !*differs && x.status && y.status && strcmp(hx, hy) != 0;
     bool hdrs = *differs && strstr(what.data, "response-headers") != NULL;
-    diff_answer_text(&x, hdrs, &tx);
-    diff_answer_text(&y, hdrs, &ty);
+    if (hsts) {
+        *differs = true;
+        gs_buf_puts(&what, "strict-transport-security ");
+        diff_hsts_text(&x, hx, &tx);
+        diff_hsts_text(&y, hy, &ty);
+    } else {
+        diff_answer_text(&x, hdrs, &tx);
+        diff_answer_text(&y, hdrs, &ty);
+    }
     diff_probe_line(p, *differs ? "DIFF" : "same", out);
     gs_buf_printf(out, "\n    %s: %s\n    %s: %s\n", before->spec, tx.data, after->spec, ty.data);
     diff_cause cause = GS_DIFF_OTHER;
     if (*differs) {
         gs_buf_printf(out, "    differs in: %.*s\n", (int)what.len - 1, what.data);
-        cause = diff_cause_of(p, &x, &y, what.data);
+        cause = hsts ? GS_DIFF_HSTS : diff_cause_of(p, &x, &y, what.data);
         gs_buf fix = {0};
-        diff_fix_for(p, &x, &y, cause, &fix);
+        if (hsts)
+            diff_hsts_fix(p, before, hx, hy, &fix);
+        else
+            diff_fix_for(p, &x, &y, cause, &fix);
         if (fix.len)
             gs_buf_printf(out, "    fix: %s\n", fix.data);
         gs_buf_clear(&fix);
@@ -2039,23 +2151,35 @@ static const char *diff_norm_behaviour(const char *spec)
 typedef struct diff_found {
     diff_cause cause;
     bool known;    /* a normalisation probe whose normalised path both sides answer alike */
-    bool expected; /* an HTTPS probe ingress-nginx answered under its fake certificate only */
+    bool expected; /* an HTTPS probe ingress-nginx answered under its fake certificate only, or
+                      one differing in Strict-Transport-Security alone */
     char *text;
 } diff_found;
 
-/* The group of the expected differences (|n| of the |n_diff| in |found|), after the causes. */
-static void diff_print_expected(const diff_found *found, size_t n_diff, size_t n, FILE *out)
+/* True for the causes whose probes are expected differences, not counted unless --strict. */
+static bool diff_cause_expected(diff_cause c)
 {
-    if (n == 0)
-        return;
-    fprintf(out,
-            "\n== expected difference: %s (%zu probe%s, not counted)\n   why: %s\n"
-            "   suggested fix: %s\n   --strict counts these\n",
-            diff_causes[GS_DIFF_FAKE_CERT].title, n, n == 1 ? "" : "s",
-            diff_causes[GS_DIFF_FAKE_CERT].why, diff_causes[GS_DIFF_FAKE_CERT].fix);
-    for (size_t i = 0; i < n_diff; i++)
-        if (found[i].expected)
-            fputs(found[i].text, out);
+    return c == GS_DIFF_FAKE_CERT || c == GS_DIFF_HSTS;
+}
+
+/* The groups of the expected differences (res->expected_by_cause of the |n_diff| in |found|),
+ * after the causes. */
+static void diff_print_expected(const diff_found *found, size_t n_diff, const gs_diff_result *res,
+                                FILE *out)
+{
+    for (int c = 0; c < GS_DIFF_CAUSE_COUNT; c++) {
+        size_t n = res->expected_by_cause[c];
+        if (n == 0)
+            continue;
+        fprintf(out,
+                "\n== expected difference: %s (%zu probe%s, not counted)\n   why: %s\n"
+                "   suggested fix: %s\n   --strict counts these\n",
+                diff_causes[c].title, n, n == 1 ? "" : "s", diff_causes[c].why,
+                diff_causes[c].fix);
+        for (size_t i = 0; i < n_diff; i++)
+            if (found[i].expected && found[i].cause == (diff_cause)c)
+                fputs(found[i].text, out);
+    }
 }
 
 /* Sends every probe to both sides; prints the probes answered alike (unless quiet), then the
@@ -2063,7 +2187,8 @@ static void diff_print_expected(const diff_found *found, size_t n_diff, size_t n
  * implementations (not counted unless --strict: *n_known). Returns how many probes differ,
  * the known ones left out. */
 static size_t diff_run_probes(const diff_probes *ps, const diff_side *before,
-                              const diff_side *after, const diff_opts *opt, gs_diff_result *res)
+                              const diff_side *after, const diff_opts *opt, gs_diff_result *res,
+                              diff_tally *tally)
 {
     size_t *n_causes = &res->n_causes, *n_known = &res->n_known;
     diff_found *found = gs_xcalloc(ps->n + 1, sizeof *found);
@@ -2081,7 +2206,7 @@ static size_t diff_run_probes(const diff_probes *ps, const diff_side *before,
             if (fake) /* every answer of ingress-nginx under its fake certificate */
                 cause = GS_DIFF_FAKE_CERT;
         } else {
-            cause = diff_single(p, before, after, opt, &text, &differs);
+            cause = diff_single(p, before, after, opt, tally, &text, &differs);
         }
         differs_v[i] = differs;
         if (differs) {
@@ -2108,12 +2233,14 @@ static size_t diff_run_probes(const diff_probes *ps, const diff_side *before,
             found[i].text = t;
         }
     }
-    /* an HTTPS answer under ingress-nginx's fake certificate reached no verifying client */
+    /* an HTTPS answer under ingress-nginx's fake certificate reached no verifying client; a
+     * Strict-Transport-Security field is the implementation's own */
     for (size_t i = 0; i < n_diff && !opt->strict; i++) {
-        if (found[i].cause != GS_DIFF_FAKE_CERT)
+        if (!diff_cause_expected(found[i].cause))
             continue;
         found[i].expected = true;
         ++res->n_expected;
+        ++res->expected_by_cause[found[i].cause];
         char *t = gs_xasprintf("EXPECTED%s", found[i].text + strlen("DIFF"));
         free(found[i].text);
         found[i].text = t;
@@ -2133,7 +2260,7 @@ static size_t diff_run_probes(const diff_probes *ps, const diff_side *before,
             if (found[i].cause == (diff_cause)c && !found[i].known && !found[i].expected)
                 fputs(found[i].text, opt->out);
     }
-    diff_print_expected(found, n_diff, res->n_expected, opt->out);
+    diff_print_expected(found, n_diff, res, opt->out);
     if (*n_known) {
         const char *bw = diff_norm_behaviour(before->spec), *aw = diff_norm_behaviour(after->spec);
         fprintf(opt->out,
@@ -2234,9 +2361,18 @@ static int diff_compare_sides(const gs_model *m, const char *ingress_yaml, const
         rc = diff_side_start(&after, root, "after", after_objs.data, &fleet, err);
     if (rc == 0) {
         res->n_probes = ps->n;
-        size_t n = res->n_differ = diff_run_probes(ps, &before, &after, opt, res);
+        diff_tally tally = {0};
+        size_t n = res->n_differ = diff_run_probes(ps, &before, &after, opt, res, &tally);
         for (size_t i = 0; i < ps->n_notes; i++)
             fprintf(opt->out, "note: %s\n", ps->notes[i]);
+        if (tally.n_server)
+            fprintf(opt->out,
+                    "note: response field server differs on %zu probe%s (%s: %s%s%s, %s: %s%s%s): "
+                    "each implementation names itself, not compared\n",
+                    tally.n_server, tally.n_server == 1 ? "" : "s", before.spec,
+                    tally.server_a[0] ? "\"" : "", tally.server_a[0] ? tally.server_a : "none",
+                    tally.server_a[0] ? "\"" : "", target, tally.server_b[0] ? "\"" : "",
+                    tally.server_b[0] ? tally.server_b : "none", tally.server_b[0] ? "\"" : "");
         fprintf(opt->out, "gatesim diff: %zu probe%s, %zu answered differently by %s and %s", ps->n,
                 ps->n == 1 ? "" : "s", n, before.spec, target);
         if (n)
@@ -2246,11 +2382,16 @@ static int diff_compare_sides(const gs_model *m, const char *ingress_yaml, const
                     "; %zu more by path normalization alone, a known difference of the "
                     "implementations (not counted)",
                     res->n_known);
-        if (res->n_expected)
+        if (res->expected_by_cause[GS_DIFF_FAKE_CERT])
             fprintf(opt->out,
                     "; %zu more over HTTPS only under ingress-nginx's fake certificate, an "
                     "expected difference (not counted)",
-                    res->n_expected);
+                    res->expected_by_cause[GS_DIFF_FAKE_CERT]);
+        if (res->expected_by_cause[GS_DIFF_HSTS])
+            fprintf(opt->out,
+                    "; %zu more by Strict-Transport-Security alone, an expected difference "
+                    "(not counted)",
+                    res->expected_by_cause[GS_DIFF_HSTS]);
         fputc('\n', opt->out);
     }
     diff_side_stop(&after);

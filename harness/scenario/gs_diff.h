@@ -35,6 +35,7 @@ typedef enum gs_diff_cause {
     GS_DIFF_NORMALIZE,
     GS_DIFF_REDIRECT,
     GS_DIFF_RESP_HEADER,
+    GS_DIFF_HSTS,
     GS_DIFF_OTHER,
     GS_DIFF_CAUSE_COUNT
 } gs_diff_cause;
@@ -59,8 +60,11 @@ typedef struct gs_diff_result {
     size_t n_probes;
     size_t n_differ; /* probes answered differently, the known differences left out */
     size_t n_known;  /* known differences of the implementations (not counted unless strict) */
-    size_t n_expected; /* HTTPS probes ingress-nginx answered under its fake certificate only
-                          (not counted unless strict) */
+    size_t n_expected; /* expected differences, not counted unless strict: HTTPS probes
+                          ingress-nginx answered under its fake certificate only, and probes
+                          differing in Strict-Transport-Security alone */
+    size_t expected_by_cause[GS_DIFF_CAUSE_COUNT]; /* of those, per cause (fake-certificate,
+                                                      hsts) */
     size_t n_causes;
     size_t by_cause[GS_DIFF_CAUSE_COUNT]; /* counted probes per cause */
 } gs_diff_result;

@@ -45,10 +45,16 @@ static void diff_step_found(const gs_diff_result *res, gs_buf *b)
     if (res->n_known)
         gs_buf_printf(b, "; %zu known difference%s of the implementations (not counted)",
                       res->n_known, res->n_known == 1 ? "" : "s");
-    if (res->n_expected)
+    size_t fake = res->expected_by_cause[GS_DIFF_FAKE_CERT];
+    size_t hsts = res->expected_by_cause[GS_DIFF_HSTS];
+    if (fake)
         gs_buf_printf(b, "; %zu expected difference%s under ingress-nginx's fake certificate "
                          "(not counted)",
-                      res->n_expected, res->n_expected == 1 ? "" : "s");
+                      fake, fake == 1 ? "" : "s");
+    if (hsts)
+        gs_buf_printf(b, "; %zu expected difference%s by Strict-Transport-Security alone "
+                         "(not counted)",
+                      hsts, hsts == 1 ? "" : "s");
 }
 
 static gs_results_check *diff_step_check(gs_results_step *rst, bool ok, const char *report,

@@ -90,6 +90,39 @@ def expected_group(proc, probes):
         fail("the summary does not count the expected differences apart", proc)
 
 
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+def hsts_group(proc, probes):
+    """The expected differences by Strict-Transport-Security alone: exactly the EXPECTED probes
+    |probes|, ingress-nginx's answer with its default HSTS and the other's without, each with
+    the fix, not counted in the summary."""
+    out, n = proc.stdout, len(probes)
+    head = (f"\n== expected difference: Strict-Transport-Security added by one implementation "
+            f"({n} probe{'' if n == 1 else 's'}, not counted)\n")
+    if head not in out:
+        fail(f"no HSTS group of {n} probes", proc)
+    group = out.split(head, 1)[1].split("\n== ", 1)[0].split("\nnote: ", 1)[0]
+    if "hsts in its ConfigMap" not in group.split("\nEXPECTED ", 1)[0]:
+        fail("the HSTS group does not say why", proc)
+    entries = group.split("\nEXPECTED GET ")[1:]
+    got = sorted(e.split("\n", 1)[0] for e in entries)
+    if got != sorted(probes):
+        fail(f"HSTS group holds {got}, want {sorted(probes)}", proc)
+    for e in entries:
+        lines = e.split("\n")
+        if not lines[1].endswith(f" [strict-transport-security: {HSTS}]") or \
+                not lines[2].endswith(" [no strict-transport-security]") or \
+                lines[3] != "    differs in: strict-transport-security" or \
+                not lines[4].startswith("    fix: ingress-nginx adds HSTS by default (hsts in its "
+                                        "ConfigMap); on ") or \
+                f"that sets Strict-Transport-Security: {HSTS}" not in lines[4]:
+            fail(f"an HSTS difference without both answers or the fix: {e}", proc)
+    if f"; {n} more by Strict-Transport-Security alone, an expected difference (not counted)" \
+            not in out:
+        fail("the summary does not count the HSTS differences apart", proc)
+
+
 def run_scenario(path, name, *extra):
     report = os.path.join(WORK_ROOT, name)
     proc = subprocess.run([GATESIM, "run", path, "--report-dir", report, "--seed", "7", *extra],
@@ -385,18 +418,39 @@ def main():
     in_group(p, "ingress-nginx's HTTPS redirect drops the trailing slash (1 probe)",
              "or set preserve-trailing-slash: \"true\" on the Ingress",
              ["http://shop.example.com/cart/\n"])
-    # with preserve-trailing-slash ingress-nginx keeps it: no difference
+    # with preserve-trailing-slash ingress-nginx keeps it: no counted difference. Its HTTPS
+    # answers carry its default HSTS, the conversion's do not: expected, listed, not counted;
+    # the server field (each implementation's own name) is a note
     p = diff("--no-normalization", "tls-preserve.yaml")
+    https_probes = [f"https://shop.example.com{x}" for x in ("/cart", "/cart/gs-probe", "/",
+                                                             "/gs-probe")]
     expect(p, 0, "0 answered differently",
            "same GET http://shop.example.com/cart/\n"
            "    ingress-nginx: 308 Location https://shop.example.com/cart/\n",
-           "same GET https://shop.example.com/cart\n"
+           "EXPECTED GET https://shop.example.com/cart\n"
            "    ingress-nginx: 200 [certificate *.example.com] from default/cart "
-           "(saw shop.example.com/cart)\n"
-           "    builtin: 200 [certificate *.example.com] from default/cart",
+           f"(saw shop.example.com/cart) [strict-transport-security: {HSTS}]\n"
+           "    builtin: 200 [certificate *.example.com] from default/cart "
+           "(saw shop.example.com/cart) [no strict-transport-security]\n",
            "same GET http://shop.example.com/cart\n"
            "    ingress-nginx: 308 Location https://shop.example.com/cart\n"
-           "    builtin: 308 Location https://shop.example.com/cart\n")
+           "    builtin: 308 Location https://shop.example.com/cart\n",
+           "note: response field server differs on 17 probes (ingress-nginx: \"nginx\", "
+           "builtin: none): each implementation names itself, not compared\n")
+    hsts_group(p, https_probes)
+    # --strict counts them, under their cause
+    ps = diff("-q", "--strict", "--no-normalization", "tls-preserve.yaml")
+    expect(ps, 1, "5 answered differently by ingress-nginx and builtin, 2 causes")
+    in_group(ps, "Strict-Transport-Security added by one implementation (4 probes)",
+             "a ResponseHeaderModifier adding Strict-Transport-Security",
+             [x + "\n" for x in https_probes])
+    # HSTS off in ingress-nginx's ConfigMap, or the same field added by the Gateway API side's
+    # ResponseHeaderModifier: no HSTS difference at all
+    for args in (("tls-nohsts.yaml",), ("tls-preserve.yaml", "--after", "tls-hsts-after.yaml")):
+        q = diff("-q", "--strict", "--no-normalization", *args)
+        expect(q, 1, "1 answered differently by ingress-nginx and builtin, 1 cause")
+        if "strict-transport-security" in q.stdout.lower():
+            fail(f"{args}: an HSTS difference where both sides agree", q)
     # the unknown host over HTTPS: the converted Gateway's HTTPS listener answers it under the
     # Secret's certificate, ingress-nginx under its fake one: still only expected
     expected_group(p, ["https://gs-unknown.invalid/"])
@@ -439,9 +493,9 @@ def main():
     # convert writes the same HTTPS listener and redirect: only the trailing slash differs
     p = diff("--no-normalization", "tls-san.yaml")
     expect(p, 1, "1 answered differently",
-           "same GET https://blog.example.com/posts\n"
+           "EXPECTED GET https://blog.example.com/posts\n"
            "    ingress-nginx: 200 [certificate *.example.com] from default/posts "
-           "(saw blog.example.com/posts)\n"
+           f"(saw blog.example.com/posts) [strict-transport-security: {HSTS}]\n"
            "    builtin: 200 [certificate *.example.com] from default/posts",
            "same GET http://blog.example.com/posts\n"
            "    ingress-nginx: 308 Location https://blog.example.com/posts\n")
@@ -503,31 +557,35 @@ def main():
            "    builtin: 200 from default/frontend (saw app.example.com/beta)")
     in_group(p, "header match (3 probes)", "check the rule's headers match",
              [f"http://app.example.com/beta{x} with X-Beta: on\n" for x in ("", "/gs-probe", "/")])
-    # a ResponseHeaderModifier (a field set, a canary's Set-Cookie added) one side lacks: the same
-    # status and backend, grouped under the response headers with the fields to set (or remove)
-    # named; fields that vary per request
+    # a ResponseHeaderModifier (a field set, a canary's Set-Cookie added, the backend's
+    # Content-Type replaced) one side lacks: the same status and backend, grouped under the
+    # response headers with the fields to set (or remove) named; fields that vary per request
     # (date, content-length, the echo's request id) are not compared
     p = diff("-q", "--no-normalization", "gateway.yaml", "--after", "gateway-resp-header.yaml")
     expect(p, 1, "1 answered differently by builtin and builtin, 1 cause",
            "DIFF GET http://app.example.com/healthz\n"
            "    builtin: 200 from default/health (saw app.example.com/healthz) "
-           "[x-content-type-options: nosniff]\n"
+           "[content-type: application/json | x-content-type-options: nosniff]\n"
            "    builtin: 200 from default/health (saw app.example.com/healthz) "
-           "[set-cookie: gs-canary=always; Path=/ | x-content-type-options: nosniff | "
-           "x-env: canary]\n"
+           "[content-type: text/plain; charset=utf-8 | set-cookie: gs-canary=always; Path=/ | "
+           "x-content-type-options: nosniff | x-env: canary]\n"
            "    differs in: response-headers\n"
            "    fix: on app.example.com, a ResponseHeaderModifier on the rule of \"/healthz\" "
-           "that removes set-cookie, x-env\n")
+           "that sets content-type: application/json and removes set-cookie, x-env\n")
     in_group(p, "response headers differ (1 probe)", "a ResponseHeaderModifier filter",
              ["http://app.example.com/healthz\n"])
     p = diff("-q", "--no-normalization", "gateway-resp-header.yaml", "--after", "gateway.yaml")
     expect(p, 1, "fix: on app.example.com, a ResponseHeaderModifier on the rule of \"/healthz\" "
-                 "that sets set-cookie: gs-canary=always; Path=/ | x-env: canary\n")
+                 "that sets content-type: text/plain; charset=utf-8 | set-cookie: "
+                 "gs-canary=always; Path=/ | x-env: canary\n")
     in_group(p, "response headers differ (1 probe)", "a ResponseHeaderModifier filter",
              ["http://app.example.com/healthz\n"])
-    # the same headers on both targets: nginx's own server and content-type are not compared
+    # the same headers on both targets, the replaced Content-Type too; nginx's own server field
+    # is not compared, only counted in a note
     expect(diff("-q", "--no-normalization", "--before-target=builtin", "--target=nginx",
-                "gateway-resp-header.yaml"), 0, "0 answered differently by builtin and nginx")
+                "gateway-resp-header.yaml"), 0, "0 answered differently by builtin and nginx",
+           "note: response field server differs on 28 probes (builtin: none, nginx: \"nginx\"): "
+           "each implementation names itself, not compared\n")
     expect(diff("--before-target=builtin", "exact.yaml"), 2,
            "Ingresses run on --before-target ingress-nginx only")
     expect(diff("--before-target=nope", "gateway.yaml"), 2, "--before-target:")

@@ -374,20 +374,25 @@ END_TEST
 /* The TLS listener offers HTTP/2 whatever the backends speak, as ingress-nginx does with its
  * ConfigMap's use-http2 left at its default (true); "false" there turns it off, and a value that
  * is not a boolean is a warning at the ConfigMap with the default kept. */
-static char *render_h2(const char *configmap, gs_diags *notes)
+static char *render_cm(const char *data, gs_diags *notes)
 {
     static const char web[] =
         "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: web, namespace: web}\n"
         "spec:\n  rules:\n  - host: web.example.com\n    http:\n      paths:\n"
+        "      - {path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}\n"
+        "---\n"
+        "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: sec, namespace: web}\n"
+        "spec:\n  tls: [{hosts: [sec.example.com], secretName: sec}]\n"
+        "  rules:\n  - host: sec.example.com\n    http:\n      paths:\n"
         "      - {path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}\n";
     gs_model *m;
     gs_model_new(&m);
     gs_model_load_buffer(m, "web.yaml", web, strlen(web), NULL, NULL);
-    if (configmap) {
+    if (data) {
         char *cm = gs_xasprintf("apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
                                 "  name: ingress-nginx-controller\n  namespace: ingress-nginx\n"
-                                "data:\n  use-http2: \"%s\"\n",
-                                configmap);
+                                "data:\n%s",
+                                data);
         gs_model_load_buffer(m, "cm.yaml", cm, strlen(cm), NULL, NULL);
         free(cm);
     }
@@ -398,6 +403,16 @@ static char *render_h2(const char *configmap, gs_diags *notes)
     gs_ingress_nginx_render(&in, &out, notes);
     gs_model_free(m);
     return gs_buf_take(&out);
+}
+
+static char *render_h2(const char *configmap, gs_diags *notes)
+{
+    if (configmap == NULL)
+        return render_cm(NULL, notes);
+    char *data = gs_xasprintf("  use-http2: \"%s\"\n", configmap);
+    char *conf = render_cm(data, notes);
+    free(data);
+    return conf;
 }
 
 START_TEST(ingress_nginx_use_http2)
@@ -423,6 +438,60 @@ START_TEST(ingress_nginx_use_http2)
     ck_assert_int_eq(notes.items[0].pos.line, 7);
     ck_assert_int_eq(notes.items[0].pos.col, 14);
     ck_assert_str_eq(notes.items[0].field, "data.use-http2");
+    free(conf);
+    gs_diags_clear(&notes);
+}
+END_TEST
+
+/* HSTS as ingress-nginx sends it (lua_ingress.lua's header()): on the HTTPS answers of a host
+ * with a certificate configured, every location of its server, with the ConfigMap's hsts,
+ * hsts-max-age, hsts-include-subdomains and hsts-preload (defaults true, 31536000, true,
+ * false); nothing on HTTP ($gs_hsts is empty there), nor for a host without TLS or the
+ * catch-all server. */
+START_TEST(ingress_nginx_hsts)
+{
+    static const char add[] = "        add_header Strict-Transport-Security $gs_hsts always;\n";
+    gs_diags notes = {0};
+    char *conf = render_cm(NULL, &notes);
+    has(conf, "    map $scheme $gs_hsts {\n        https \"max-age=31536000; includeSubDomains\";\n"
+              "        default \"\";\n    }\n");
+    char *sec = server_text(conf, "sec.example.com");
+    has(sec, add);
+    free(sec);
+    char *web = server_text(conf, "web.example.com");
+    ck_assert_ptr_null(strstr(web, "Strict-Transport-Security"));
+    free(web);
+    ck_assert_ptr_null(strstr(server_of(conf, "_"), "Strict-Transport-Security"));
+    has(conf, "    server_tokens off;\n"); /* ingress-nginx's server-tokens: false */
+    ck_assert_uint_eq(notes.len, 0);
+    free(conf);
+
+    conf = render_cm("  hsts: \"false\"\n", &notes);
+    ck_assert_ptr_null(strstr(conf, "add_header Strict-Transport-Security"));
+    ck_assert_uint_eq(notes.len, 0);
+    free(conf);
+
+    conf = render_cm("  hsts-max-age: \"600\"\n  hsts-include-subdomains: \"false\"\n"
+                     "  hsts-preload: \"true\"\n", &notes);
+    has(conf, "        https \"max-age=600; preload\";\n");
+    has(conf, add);
+    ck_assert_uint_eq(notes.len, 0);
+    free(conf);
+
+    conf = render_cm("  hsts-max-age: \"1y\"\n", &notes);
+    has(conf, "        https \"max-age=31536000; includeSubDomains\";\n");
+    ck_assert_uint_eq(notes.len, 1);
+    ck_assert_str_eq(notes.items[0].message,
+                     "hsts-max-age: \"1y\" is not a number of seconds: 31536000 is used");
+    ck_assert_str_eq(notes.items[0].field, "data.hsts-max-age");
+    ck_assert_int_eq(notes.items[0].pos.line, 7);
+    free(conf);
+    gs_diags_clear(&notes);
+
+    conf = render_cm("  hsts: \"maybe\"\n", &notes);
+    has(conf, add);
+    ck_assert_uint_eq(notes.len, 1);
+    ck_assert_str_eq(notes.items[0].message, "hsts: \"maybe\" is not a boolean: HSTS stays on");
     free(conf);
     gs_diags_clear(&notes);
 }
@@ -470,6 +539,7 @@ int main(void)
     tcase_add_test(tc, ingress_nginx_passes_nginx_t);
     tcase_add_test(tc, ingress_nginx_https);
     tcase_add_test(tc, ingress_nginx_backend_protocol);
+    tcase_add_test(tc, ingress_nginx_hsts);
     tcase_add_test(tc, ingress_nginx_use_http2);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
