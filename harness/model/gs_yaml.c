@@ -112,6 +112,23 @@ static gs_pos parse_pos(const gs_yaml_stream *s, yaml_mark_t m)
     return p;
 }
 
+/* Where byte |offset| of |data| is: libyaml's reader errors (bad UTF-8, control characters)
+ * give a byte offset, not a mark. Columns count characters, as libyaml's marks do. */
+static gs_pos offset_pos(const gs_yaml_stream *s, const char *data, size_t len, size_t offset)
+{
+    gs_pos p = {s->file, 1, 1};
+    for (size_t i = 0; i < offset && i < len; i++) {
+        unsigned char c = (unsigned char)data[i];
+        if (c == '\n') {
+            p.line++;
+            p.col = 1;
+        } else if ((c & 0xC0) != 0x80) { /* not a UTF-8 continuation byte */
+            p.col++;
+        }
+    }
+    return p;
+}
+
 static int parse_fail(gs_error *err, gs_pos pos, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static int parse_fail(gs_error *err, gs_pos pos, const char *fmt, ...)
@@ -354,7 +371,9 @@ int gs_yaml_parse_buffer(gs_yaml_stream **out, const char *file, const void *dat
     for (;;) {
         yaml_event_t ev;
         if (!yaml_parser_parse(&parser, &ev)) {
-            gs_pos pos = parse_pos(s, parser.problem_mark);
+            gs_pos pos = parser.error == YAML_READER_ERROR
+                             ? offset_pos(s, (const char *)data, len, parser.problem_offset)
+                             : parse_pos(s, parser.problem_mark);
             char msg[400];
             if (parser.context)
                 snprintf(msg, sizeof msg, "%s (%s at line %zu)", parser.problem ? parser.problem : "syntax error",

@@ -91,6 +91,22 @@ START_TEST(yaml_malformed_has_position)
 }
 END_TEST
 
+/* Bytes libyaml's reader refuses (bad UTF-8, control characters) are named where they are, not
+ * at 1:1: the column counts characters, as for every other position. */
+START_TEST(yaml_bad_bytes_have_position)
+{
+    gs_yaml_stream *s = NULL;
+    gs_error err = {0};
+    const char *utf8 = "a: 1\nb: \"\xc3\xa9\xc3\xa9\xff\"\n";
+    ck_assert_int_eq(gs_yaml_parse_buffer(&s, "u.yaml", utf8, strlen(utf8), &err), GS_ERR_PARSE);
+    ck_assert_str_eq(err.msg, "u.yaml:2:7: malformed YAML: invalid leading UTF-8 octet");
+    const char *ctl = "a: 1\nb: 2\nc: \"x\x01y\"\n";
+    ck_assert_int_eq(gs_yaml_parse_buffer(&s, "c.yaml", ctl, strlen(ctl), &err), GS_ERR_PARSE);
+    ck_assert_str_eq(err.msg, "c.yaml:3:6: malformed YAML: control characters are not allowed");
+    ck_assert_ptr_null(s);
+}
+END_TEST
+
 START_TEST(yaml_alias_and_clone)
 {
     gs_yaml_stream *s = parse("a: &x {k: v}\nb: *x\n");
@@ -223,6 +239,7 @@ int main(void)
     tcase_add_test(tc, yaml_positions_and_styles);
     tcase_add_test(tc, yaml_multi_document);
     tcase_add_test(tc, yaml_malformed_has_position);
+    tcase_add_test(tc, yaml_bad_bytes_have_position);
     tcase_add_test(tc, yaml_alias_and_clone);
     tcase_add_test(tc, yaml_alias_limits);
     tcase_add_test(tc, diag_format);
