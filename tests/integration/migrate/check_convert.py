@@ -133,6 +133,24 @@ has(err, "warning: Ingress web/orphan: canary for nowhere.example.com/ has no ma
     "orphan canary")
 check("nowhere.example.com" not in out, "orphan canary converted:\n" + out)
 
+# ---- canary-by-header-pattern, force-ssl-redirect with and without TLS, server-snippet ----
+rc, out, err = convert("convert/more-annotations.yaml")
+check(rc == 0, "more-annotations: exit %d\n%s" % (rc, err))
+validated("more-annotations", out, strict=False)
+has(out, '      headers: [{type: RegularExpression, name: "X-Version", value: "^v[0-9]+$"}]\n'
+    '    backendRefs: [{name: "beta", port: 80}]', "canary-by-header-pattern")
+has(out, 'metadata: {name: "secure-secure.example.com-to-https", namespace: "web"}\nspec:\n'
+    '  parentRefs: [{name: "nginx", sectionName: http}]\n  hostnames: ["secure.example.com"]\n'
+    '  rules:\n  - matches:\n    - path: {type: PathPrefix, value: "/"}\n    filters:\n'
+    '    - type: RequestRedirect\n      requestRedirect: {scheme: "https", statusCode: 308}',
+    "force-ssl-redirect with TLS")
+has(err, "more-annotations.yaml:63:5: warning: Ingress web/forced: force-ssl-redirect without TLS "
+    "for forced.example.com", "force-ssl-redirect without TLS")
+check("forced.example.com-to-https" not in out, "force-ssl-redirect without TLS: a redirect "
+      "route to a listener that does not exist:\n" + out)
+has(err, "more-annotations.yaml:11:5: warning: Ingress web/main: annotation "
+    "nginx.ingress.kubernetes.io/server-snippet is not modelled", "server-snippet")
+
 # ---- certificates in other namespaces get ReferenceGrants; ssl-redirect "false" ----
 rc, out, err = convert("--gateway-namespace", "gateways", "convert/cross-namespace.yaml")
 check(rc == 0, "cross-namespace: exit %d\n%s" % (rc, err))
