@@ -369,9 +369,20 @@ static int on_h2ws_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, v
             c->resp.status = 0;
             return 0;
         }
-        if (c->resp.status < 300 && !end && !h2ws_open(w))
-            h2ws_kill(w, GS_ERR_IO);
-        return 0; /* any other answer completes at the stream's close */
+        if (c->resp.status < 300 && !end) {
+            if (!h2ws_open(w))
+                h2ws_kill(w, GS_ERR_IO);
+            return 0;
+        }
+    }
+    if (end && c) {
+        /* Any other answer is whole at the backend's END_STREAM (the CONNECT's own half stays
+         * open: nothing will be sent on it); the connection closes with it. */
+        w->c = NULL;
+        c->ws = NULL;
+        gs_gw_upstream_call_finish(c, c->resp.status >= 200 ? 0 : GS_ERR_PROTOCOL);
+        w->dead = true;
+        return 0;
     }
     if (end && w->pipe) {
         w->upstream_end = true;
@@ -417,13 +428,8 @@ static int on_h2ws_stream_close(nghttp2_session *ng, int32_t stream_id, uint32_t
     if (stream_id != w->id)
         return 0;
     w->stream_closed = true;
-    if (w->c) { /* an ordinary answer (or none: the backend reset the CONNECT) */
-        gs_gw_upstream_call *c = w->c;
-        w->c = NULL;
-        c->ws = NULL;
-        bool answered = error_code == NGHTTP2_NO_ERROR && c->resp.status >= 200;
-        gs_gw_upstream_call_finish(c, answered ? 0 : GS_ERR_IO);
-        w->dead = true;
+    if (w->c) { /* no answer: the backend reset the CONNECT */
+        h2ws_kill(w, GS_ERR_IO);
         return 0;
     }
     if (error_code != NGHTTP2_NO_ERROR) /* a reset tunnel: what waits for the client goes too */
