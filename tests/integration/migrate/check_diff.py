@@ -167,6 +167,18 @@ def scenario_steps():
     if verdicts != [("failed", "0 probes under canary-header"),
                     ("passed", "0 probes under other causes")]:
         fail(f"step expecting a missing cause: {verdicts}", proc)
+    # ingress-nginx's default HSTS: expected, so no difference; with strict, counted under hsts
+    proc, res = run_scenario(os.path.join(STEP_DATA, "hsts.yaml"), "hsts")
+    if proc.returncode != 0 or res is None:
+        fail(f"the HSTS diff steps: exit {proc.returncode}", proc)
+    plain, strict = res["scenarios"][0]["steps"]
+    if plain["checks"][0]["observed"] != "none; 1 expected difference under ingress-nginx's " \
+            "fake certificate (not counted); 4 expected differences by " \
+            "Strict-Transport-Security alone (not counted)":
+        fail(f"HSTS step observed {plain['checks'][0]}", proc)
+    if [c["message"] for c in strict["checks"]] != [
+            "4 probes under hsts", "1 probe under fake-certificate", "0 probes under other causes"]:
+        fail(f"strict HSTS step: {strict['checks']}", proc)
     # invalid: an unknown cause, an Ingress without pathType, at their positions
     bad = os.path.join(STEP_DATA, "invalid-cause.yaml")
     proc = subprocess.run([GATESIM, "validate", bad], capture_output=True, text=True,
