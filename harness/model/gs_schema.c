@@ -196,23 +196,40 @@ static const char *schema_type_word(gs_schema_type t)
     }
 }
 
+/* Whether the resolved YAML type |t| is one schema |s| takes. */
+static bool schema_type_matches(gs_yaml_type t, const gs_schema *s)
+{
+    switch (s->type) {
+    case GS_ST_OBJECT:
+    case GS_ST_MAP: return t == GS_YAML_T_MAP;
+    case GS_ST_ARRAY: return t == GS_YAML_T_SEQ;
+    case GS_ST_STRING: return t == GS_YAML_T_STR;
+    case GS_ST_INTEGER: return t == GS_YAML_T_INT;
+    case GS_ST_NUMBER: return t == GS_YAML_T_INT || t == GS_YAML_T_FLOAT;
+    case GS_ST_BOOLEAN: return t == GS_YAML_T_BOOL;
+    case GS_ST_INT_OR_STRING: return t == GS_YAML_T_INT || t == GS_YAML_T_STR;
+    default: return true;
+    }
+}
+
+/* Whether every item of array |n| has the type of |s|'s items: the rules over the whole list
+ * (uniqueness, CEL) are only run on a well-typed list, as the API server stops at type errors
+ * (a null or an array where a listener goes is one error, not also a duplicate). */
+static bool schema_items_typed(const gs_yaml_node *n, const gs_schema *s)
+{
+    if (s->type != GS_ST_ARRAY || s->items == NULL || n->kind != GS_YAML_SEQUENCE)
+        return true;
+    for (size_t i = 0; i < n->nitems; i++)
+        if (is_null(n->items[i]) || !schema_type_matches(gs_yaml_type_of(n->items[i]), s->items))
+            return false;
+    return true;
+}
+
 /* Checks the resolved YAML type of |n| against |s|; reports and returns false on mismatch. */
 static bool schema_type_ok(gs_vctx *v, const gs_yaml_node *n, const gs_schema *s)
 {
     gs_yaml_type t = gs_yaml_type_of(n);
-    bool ok;
-    switch (s->type) {
-    case GS_ST_OBJECT:
-    case GS_ST_MAP: ok = t == GS_YAML_T_MAP; break;
-    case GS_ST_ARRAY: ok = t == GS_YAML_T_SEQ; break;
-    case GS_ST_STRING: ok = t == GS_YAML_T_STR; break;
-    case GS_ST_INTEGER: ok = t == GS_YAML_T_INT; break;
-    case GS_ST_NUMBER: ok = t == GS_YAML_T_INT || t == GS_YAML_T_FLOAT; break;
-    case GS_ST_BOOLEAN: ok = t == GS_YAML_T_BOOL; break;
-    case GS_ST_INT_OR_STRING: ok = t == GS_YAML_T_INT || t == GS_YAML_T_STR; break;
-    default: ok = true; break;
-    }
-    if (ok)
+    if (schema_type_matches(t, s))
         return true;
     if (n->kind == GS_YAML_SCALAR)
         gs_dec_error(v->dec, n, "must be of type %s, got %s \"%s\"", schema_type_word(s->type),
@@ -359,12 +376,19 @@ static size_t schema_array(gs_vctx *v, gs_yaml_node *n, const gs_schema *s)
     }
     for (size_t i = 0; i < n->nitems; i++) {
         gs_dec_push_index(v->dec, i);
-        if (s->items)
+        if (s->items && is_null(n->items[i])) {
+            /* an item is never omitted: null where an item goes is a type error */
+            gs_dec_error(v->dec, n->items[i], "must be of type %s, got null",
+                         schema_type_word(s->items->type));
+            errs++;
+        } else if (s->items) {
             errs += schema_walk(v, n->items[i], s->items);
+        }
         gs_dec_pop(v->dec);
     }
     /* uniqueness: list-map keys and sets (exact comparison, as the API server does) */
-    if ((s->flags & (GS_SF_LIST_MAP | GS_SF_LIST_SET)) && n->nitems > 1) {
+    if ((s->flags & (GS_SF_LIST_MAP | GS_SF_LIST_SET)) && n->nitems > 1 &&
+        schema_items_typed(n, s)) {
         gs_buf a = {0}, b = {0};
         for (size_t i = 1; i < n->nitems; i++) {
             for (size_t j = 0; j < i; j++) {
@@ -555,7 +579,7 @@ static size_t schema_walk(gs_vctx *v, gs_yaml_node *n, const gs_schema *s)
     if (s->flags & GS_SF_ADDRESS_ONEOF)
         errs += schema_address_oneof(v, n);
     size_t before = v->dec->nerrors;
-    for (unsigned i = 0; i < s->ncel; i++)
+    for (unsigned i = 0; i < s->ncel && schema_items_typed(n, s); i++)
         gs_cel_run(v, &s->cel[i], n);
     return errs + (v->dec->nerrors - before);
 }
