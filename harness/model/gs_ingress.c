@@ -254,8 +254,15 @@ static void check_path(gs_decoder *d, const gs_yaml_node *p)
     gs_dec_check_fields(d, p, fields);
     const gs_yaml_node *path = string_field(d, p, "path");
     const char *s = path ? path->str : "";
-    /* the backend is required by the schema (an object, not a pointer, in the Go type) */
-    check_backend(d, p, "backend", true);
+    /* the backend is an object, not a pointer, in the Go type: absent, it is an empty one,
+     * which the API server's backend rule refuses */
+    if (gs_yaml_type_of(gs_yaml_get(p, "backend")) == GS_YAML_T_NULL) {
+        gs_dec_push(d, "backend");
+        gs_dec_error(d, p, "Invalid value: \"\": resource or service backend is required");
+        gs_dec_pop(d);
+    } else {
+        check_backend(d, p, "backend", false);
+    }
     const gs_yaml_node *tn = gs_dec_field(d, p, "pathType", false);
     if (!tn) {
         gs_dec_push(d, "pathType");

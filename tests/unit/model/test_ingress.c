@@ -268,6 +268,11 @@ static const ingress_case cases[] = {
      {"5:36: Ingress ns/i: spec.defaultBackend.service.name: Invalid value: \"" LONG_NAME "\": "
       "must be no more than 63 characters"},
      1},
+    {"path_backend_absent",
+     ING_HEAD "spec:\n  rules:\n  - http:\n      paths:\n      - {path: /b, pathType: Exact}\n",
+     {"8:9: Ingress ns/i: spec.rules[0].http.paths[0].backend: Invalid value: \"\": resource or "
+      "service backend is required"},
+     1},
     {"backend_resource_name_segment",
      ING_HEAD "spec:\n  defaultBackend: {resource: {kind: Bucket, name: \"..\"}}\n",
      {"5:51: Ingress ns/i: spec.defaultBackend.resource.name: Invalid value: \"..\": may not be "
