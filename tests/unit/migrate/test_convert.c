@@ -56,6 +56,13 @@ static const char manifests[] =
     RULE("e.example.com", "/e", "Prefix", "beta") "---\n"
     ING "metadata: {name: emain, namespace: web}\n"
     RULE("e.example.com", "/e", "Prefix", "app") "---\n"
+    /* f.example.com: the first Ingress has a rule without paths: its redirect still takes the
+     * root location, on a route of its own */
+    ING "metadata:\n  name: fhost\n  namespace: web\n"
+    ANN("permanent-redirect", "http://elsewhere.example.com/f")
+    "spec:\n  ingressClassName: nginx\n  rules:\n  - host: f.example.com\n---\n"
+    ING "metadata: {name: fapp, namespace: web}\n"
+    RULE("f.example.com", "/app", "Prefix", "app") "---\n"
     /* no host: the catch-all server's root is the controller's default backend */
     ING "metadata:\n  name: nohost\n  namespace: web\n"
     ANN("permanent-redirect", "http://elsewhere.example.com/n")
@@ -68,7 +75,7 @@ static gs_model *load(void)
     gs_model_new(&m);
     gs_model_load_buffer(m, "root.yaml", manifests, strlen(manifests), NULL, NULL);
     ck_assert_uint_eq(m->diags.nerrors, 0);
-    ck_assert_uint_eq(m->n_ingresses, 10);
+    ck_assert_uint_eq(m->n_ingresses, 12);
     return m;
 }
 
@@ -109,7 +116,7 @@ START_TEST(convert_root_redirect)
     gs_model *m = load();
     gs_buf out = {0};
     gs_diags notes = {0};
-    ck_assert_uint_eq(gs_convert_ingresses(m, NULL, &out, &notes), 10);
+    ck_assert_uint_eq(gs_convert_ingresses(m, NULL, &out, &notes), 12);
     const char *y = out.data;
 
     /* the first Ingress of a.example.com: its redirect and code, after its own path */
@@ -154,12 +161,22 @@ START_TEST(convert_root_redirect)
     char *nohost = route_doc(y, "nohost-all-hosts");
     ck_assert_ptr_null(strstr(nohost, root_rule));
     free(nohost);
-    /* the only PathPrefix "/" rules: a, d, and c's own path */
-    ck_assert_uint_eq(count(y, root_rule), 3);
-    ck_assert_uint_eq(count(y, "# no path \"/\" on this host"), 2);
+    /* a rule without paths: a route for the root rule alone */
+    char *f = route_doc(y, "fhost-f.example.com");
+    ck_assert_ptr_nonnull(strstr(f, "  rules:\n  # no path"));
+    ck_assert_uint_eq(count(f, "- matches:"), 1);
+    ck_assert_ptr_nonnull(strstr(f, "replaceFullPath: \"/f\"}, statusCode: 301}"));
+    free(f);
+    char *fapp = route_doc(y, "fapp-f.example.com");
+    ck_assert_ptr_null(strstr(fapp, root_rule));
+    free(fapp);
+    /* the only PathPrefix "/" rules: a, d, f, and c's own path */
+    ck_assert_uint_eq(count(y, root_rule), 4);
+    ck_assert_uint_eq(count(y, "# no path \"/\" on this host"), 3);
 
     /* one note per rule written, at the host of the Ingress it comes from */
-    ck_assert_uint_eq(root_notes(&notes, NULL), 2);
+    ck_assert_uint_eq(root_notes(&notes, NULL), 3);
+    ck_assert_uint_eq(root_notes(&notes, "fhost"), 1);
     ck_assert_uint_eq(root_notes(&notes, "moved"), 1);
     ck_assert_uint_eq(root_notes(&notes, "exact"), 1);
     for (size_t i = 0; i < notes.len; i++)
@@ -221,6 +238,7 @@ START_TEST(convert_root_redirect_matches_target)
         {"c.example.com", "proxy_pass http://"},
         {"d.example.com", "return 302 http://elsewhere.example.com/d;"},
         {"e.example.com", "return 404;"},
+        {"f.example.com", "return 301 http://elsewhere.example.com/f;"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *root = root_location(conf.data, cases[i].host);
