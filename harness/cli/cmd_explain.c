@@ -414,12 +414,14 @@ int gs_cmd_explain(int argc, char **argv)
      * about the objects that were never read). */
     if (unreadable)
         fprintf(stderr, "gatesim explain: an input could not be read; no status computed\n");
+    else if (malformed) /* a file read only up to its YAML error: the same partial set */
+        fprintf(stderr, "gatesim explain: an input is not well-formed YAML; no status computed\n");
     else if (rq.url)
         explain_output_request(worlds, n_worlds, fmt, &rq);
     else
         explain_output(worlds, n_worlds, fmt);
     size_t findings = 0;
-    for (size_t i = 0; i < n_worlds && fail_on && !unreadable; i++)
+    for (size_t i = 0; i < n_worlds && fail_on && !unreadable && !malformed; i++)
         findings += gs_cli_fail_on_check("explain", worlds[i].title,
                                          gs_control_status(worlds[i].ctl), fail_on);
     for (size_t i = 0; i < n_worlds; i++) {

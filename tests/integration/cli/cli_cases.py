@@ -226,6 +226,17 @@ def case_honest():
         expect_lines(["rehearse", quick, "--report-dir", os.path.join(d, "r")], 2,
                      ["gatesim rehearse: quick (%s) holds no rollout step: run it with gatesim "
                       "run" % quick])
+    # explain of malformed YAML, like an unreadable path, prints no status of the partial set
+    with tempfile.TemporaryDirectory() as d:
+        bad = os.path.join(d, "bad.yaml")
+        with open(bad, "w") as f:
+            f.write("apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: g\n")
+        rc, so, se = gatesim(["explain", bad])
+        if rc != 2 or so != "" or se.splitlines() != [
+                "%s:4:1: malformed YAML: did not find expected ',' or '}' (while parsing a flow "
+                "mapping at line 3)" % bad,
+                "gatesim explain: an input is not well-formed YAML; no status computed"]:
+            fail("explain of malformed YAML: exit %d\n%s%s" % (rc, so, se))
     expect_lines(["validate", "--strict=yes", quick], 2,
                  ['gatesim validate: option "--strict" takes no value (see gatesim validate '
                   '--help)'])
