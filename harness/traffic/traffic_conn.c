@@ -745,9 +745,10 @@ static void on_conn_event(struct bufferevent *bev, short events, void *arg)
             } else if (sys) {
                 detail = "connection reset";
             }
-            /* bytes still buffered may complete a response; a clean close (not a reset) may
-             * end an until-close body or be the keep-alive race */
-            if (conn_ops(c)->on_read(c) == GS_TRAFFIC_OK && !(events & BEV_EVENT_ERROR) &&
+            /* bytes still buffered may complete a response; a close (not a reset, which a TLS
+             * connection reports as an EOF with SSL_ERROR_SYSCALL) may end an until-close body,
+             * be the keep-alive race or cut a response: the protocol's on_eof decides */
+            if (conn_ops(c)->on_read(c) == GS_TRAFFIC_OK && !(events & BEV_EVENT_ERROR) && !sys &&
                 c->bev != NULL)
                 conn_ops(c)->on_eof(c);
         }
@@ -783,6 +784,10 @@ int gs_traffic_conn_open(traffic_conn *c)
             c->retry_at_ns = gs_now_ns() + 10 * GS_NS_PER_MS;
             return -1;
         }
+        /* A close without close_notify is an EOF, as over TCP: the protocol decides from its
+         * framing whether it cut a response (OpenSSL 3 would report an error, and libevent's
+         * dirty-shutdown option only turns a socket error into an EOF, see on_conn_event). */
+        SSL_set_options(ssl, SSL_OP_IGNORE_UNEXPECTED_EOF);
         /* the SSL belongs to the bufferevent from here on, even if creation fails */
         bev = bufferevent_openssl_socket_new(w->base, -1, ssl, BUFFEREVENT_SSL_CONNECTING,
                                              BEV_OPT_CLOSE_ON_FREE);

@@ -243,17 +243,27 @@ static gs_traffic_error h1_on_read(traffic_conn *c)
     return GS_TRAFFIC_OK;
 }
 
+/* The peer closed the connection (over TLS with or without close_notify: the framing decides,
+ * not the TLS layer). */
 static void h1_on_eof(traffic_conn *c)
 {
     traffic_req *r = h1_current(c);
-    if (r != NULL && r->head_done && c->h1_body == GS_H1_BODY_UNTIL_CLOSE) {
+    if (r == NULL)
+        return;
+    if (r->head_done && c->h1_body == GS_H1_BODY_UNTIL_CLOSE) {
         h1_complete(c, r);
+        return;
+    }
+    bool begun = r->head_done || evbuffer_get_length(bufferevent_get_input(c->bev)) > 0;
+    if (begun) {
+        /* a Content-Length or chunked body not finished, or a head cut short */
+        h1_pop(c);
+        gs_traffic_req_finish(c, r, GS_TRAFFIC_ERR_RESET, GS_TRAFFIC_CLOSED_MID_RESPONSE);
         return;
     }
     /* A reused connection closed cleanly before a single byte of the answer: the server timed
      * it out as the request was on its way (RFC 9112 §9.3.1). Idempotent requests go again. */
-    if (r != NULL && !r->head_done && c->served > 0 && c->w->run->idempotent &&
-        evbuffer_get_length(bufferevent_get_input(c->bev)) == 0) {
+    if (c->served > 0 && c->w->run->idempotent) {
         while (c->fifo_len > 0) {
             traffic_req *next = h1_current(c);
             h1_pop(c);

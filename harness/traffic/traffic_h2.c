@@ -286,7 +286,12 @@ gs_traffic_error gs_traffic_h2_on_bytes(traffic_conn *c, const char *data, size_
 
 static void h2_on_eof(traffic_conn *c)
 {
-    (void)c; /* HTTP/2 needs no EOF to delimit anything */
+    /* HTTP/2 needs no EOF to delimit anything: a stream with its head and no END_STREAM was
+     * cut (the others fail as the connection closes) */
+    for (unsigned k = 0; k < c->nslots; k++)
+        if (c->slots[k].in_use && c->slots[k].head_done)
+            gs_traffic_req_finish(c, &c->slots[k], GS_TRAFFIC_ERR_RESET,
+                                  GS_TRAFFIC_CLOSED_MID_RESPONSE);
 }
 
 /* Sends the frames gathered by a flush straight to a plain socket when nothing else waits to go

@@ -268,6 +268,10 @@ static inline int64_t gs_traffic_worker_now(const traffic_worker *w)
  * |c|. */
 void gs_traffic_req_finish(traffic_conn *c, traffic_req *r, gs_traffic_error e, const char *detail);
 
+/* The text of a request whose response had begun (a head, part of one, or an HTTP/2 stream
+ * with its head) when the peer closed the connection: a reset, over TCP as over TLS. */
+#define GS_TRAFFIC_CLOSED_MID_RESPONSE "connection closed before the response ended"
+
 /* Request |r| was not processed by the server: frees its slot and queues it to be sent again
  * (at most 10 attempts; then it finishes as a reset). */
 void gs_traffic_req_requeue(traffic_conn *c, traffic_req *r);
