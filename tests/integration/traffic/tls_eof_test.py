@@ -187,6 +187,8 @@ def load(port, extra):
     args = [GATESIM, "load", "-k", "-q", "-o", "json", "--request-timeout", "5s",
             "--connect-timeout", "5s"] + extra + ["https://localhost:%d/" % port]
     p = subprocess.run(args, capture_output=True, text=True, timeout=60)
+    check("Sanitizer" not in p.stderr and "runtime error" not in p.stderr,
+          "gatesim load %s: no sanitizer report" % " ".join(extra))
     try:
         return json.loads(p.stdout.splitlines()[0])
     except (IndexError, ValueError):
