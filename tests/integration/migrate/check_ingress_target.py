@@ -168,6 +168,13 @@ def main():
         fail(f"without the annotations: exit {proc.returncode}, passed {passed}, want only the "
              f"controls {controls}", proc)
 
+    # 3c. spec.defaultBackend with rules: the root location of the Ingress's hosts, not the
+    #     catch-all (which only an Ingress without rules configures)
+    proc, results = run(os.path.join(DATA, "default-backend-rules.yaml"), "default-backend-rules")
+    if proc.returncode != 0 or results is None or \
+            [len(s["steps"]) for s in results["scenarios"]] != [4]:
+        fail(f"defaultBackend with rules did not pass (exit {proc.returncode})", proc)
+
     # 4. an invalid Ingress is reported at its position; nothing runs
     proc, _ = run(os.path.join(DATA, "invalid.yaml"), "invalid")
     if proc.returncode != 2 or "invalid.yaml:15:15:" not in proc.stderr or \
