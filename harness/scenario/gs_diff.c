@@ -510,8 +510,29 @@ static void diff_wildcard_probes(diff_probes *ps, const gs_ingress_rule *rule)
 }
 
 static void diff_grpc_ingress_probes(diff_probes *ps, const char *host, const char *path,
-                                     bool exact, const char *header);
+                                     bool exact, const char *header, bool neighbours);
 static void diff_note_text(diff_probes *ps, const char *text);
+
+/* The neighbours of a wildcard host of a gRPC Ingress, as diff_wildcard_probes for HTTP: each
+ * path's method call to a name two labels under it, and a call to the bare suffix. */
+static void diff_grpc_wildcard_probes(diff_probes *ps, const gs_ingress_rule *rule)
+{
+    char deep[256];
+    snprintf(deep, sizeof deep, "gs-probe.gs-probe%s", rule->host.v + 1);
+    ps->wildcard_deep = true;
+    for (size_t p = 0; p < rule->n_paths; p++) {
+        const char *path = rule->paths[p].path.v && rule->paths[p].path.v[0]
+                               ? rule->paths[p].path.v
+                               : "/";
+        diff_grpc_ingress_probes(ps, deep, path, rule->paths[p].type == GS_INGRESS_PATH_EXACT, "",
+                                 false);
+    }
+    ps->wildcard_deep = false;
+    ps->grpc = ps->grpc_ingress = true;
+    if (rule->host.v[1] == '.' && rule->host.v[2])
+        diff_probe_add(ps, rule->host.v + 2, "/gs.probe.Any/GsProbe", "", DIFF_K_GRPC_OTHER);
+    ps->grpc = ps->grpc_ingress = false;
+}
 
 static void diff_make_probes(const gs_model *m, diff_probes *ps)
 {
@@ -552,10 +573,10 @@ static void diff_make_probes(const gs_model *m, diff_probes *ps)
                 ps->char_prefix = rule->paths[p].type == GS_INGRESS_PATH_IMPLEMENTATION_SPECIFIC;
                 ps->weighting = a.canary && a.canary_weight > 0;
                 bool exact = rule->paths[p].type == GS_INGRESS_PATH_EXACT;
-                diff_grpc_ingress_probes(ps, host, path, exact, "");
+                diff_grpc_ingress_probes(ps, host, path, exact, "", true);
                 ps->weighting = false;
                 if (has_canary)
-                    diff_grpc_ingress_probes(ps, host, path, exact, canary);
+                    diff_grpc_ingress_probes(ps, host, path, exact, canary, false);
                 ps->char_prefix = false;
             }
             for (size_t p = 0; p < rule->n_paths && !grpc; p++) {
@@ -584,6 +605,8 @@ static void diff_make_probes(const gs_model *m, diff_probes *ps)
                 diff_probe_add(ps, host, "/", "", DIFF_K_ROOT);
             if (rule->host.v && rule->host.v[0] == '*' && !grpc)
                 diff_wildcard_probes(ps, rule);
+            else if (rule->host.v && rule->host.v[0] == '*')
+                diff_grpc_wildcard_probes(ps, rule);
         }
         gs_nginx_annots_clear(&a);
     }
@@ -663,11 +686,11 @@ static void diff_regex_probes(diff_probes *ps, const char *host, const char *re,
 /* The gRPC calls of one path of a backend-protocol GRPC Ingress on |host|, with |header|
  * metadata ("" or a canary's): a method under the path (the path itself when it names a method,
  * "/svc/meth", or is Exact; "/gs.probe.Any/GsProbe" for "/"; else the method GsProbe under it:
- * "/shop.v1.Cart/GsProbe"); then, without a header, a neighbour that stops mid-segment (a longer
+ * "/shop.v1.Cart/GsProbe"); then, with |neighbours|, a neighbour that stops mid-segment (a longer
  * service or method: "/shop.v1.CartGsProbe/GsProbe", "/shop.v1.Catalog/ListGsProbe") and the call
  * in upper case (gRPC names are case-sensitive, nginx's ~* locations are not). */
 static void diff_grpc_ingress_probes(diff_probes *ps, const char *host, const char *path,
-                                     bool exact, const char *header)
+                                     bool exact, const char *header, bool neighbours)
 {
     char lit[480], trimmed[480], call[520], v[520];
     /* the literal start of a path written as an expression; "." is kept: gRPC names hold it
@@ -694,7 +717,7 @@ static void diff_grpc_ingress_probes(diff_probes *ps, const char *host, const ch
     diff_probe_add(ps, host, call, header, DIFF_K_GRPC);
     bool weighting = ps->weighting;
     ps->weighting = false; /* a canary's split meets the call of the path, not its neighbours */
-    if (trimmed[0] && header[0] == '\0') {
+    if (trimmed[0] && neighbours) {
         if (method)
             snprintf(v, sizeof v, "%sGsProbe", trimmed);
         else
@@ -1668,6 +1691,8 @@ static diff_cause diff_grpc_ingress_cause(const diff_probe *p, const diff_answer
         return GS_DIFF_CASE;
     if (p->kind == DIFF_K_MID && (p->regex_host || p->char_prefix) && routed)
         return GS_DIFF_CHAR_PREFIX;
+    if (p->wildcard_deep && routed)
+        return GS_DIFF_WILDCARD;
     if (strstr(what, "path-seen"))
         return strchr(p->rewrite, '$') ? GS_DIFF_CAPTURE : GS_DIFF_REWRITE;
     if (strstr(what, "host-seen"))
@@ -1853,13 +1878,20 @@ static void diff_fix_for(const diff_probe *p, const diff_answer *x, const diff_a
                       "ReplaceFullPath \"%s/\", statusCode %d)",
                       p->host, p->path, p->path, x->status);
         break;
-    case GS_DIFF_WILDCARD:
+    case GS_DIFF_WILDCARD: {
+        char answer[64];
+        if (x->grpc_status >= 0)
+            snprintf(answer, sizeof answer, "with grpc-status %d %s", x->grpc_status,
+                     gs_grpc_code_name(x->grpc_status));
+        else
+            snprintf(answer, sizeof answer, "%d", x->status);
         gs_buf_printf(b,
-                      "%s is two labels under the wildcard: ingress-nginx answers %s %d%s%s; "
+                      "%s is two labels under the wildcard: ingress-nginx answers %s %s%s%s; "
                       "if it must, give %s a route of its own with that answer",
-                      p->host, p->path, x->status, strcmp(x->backend, "none") ? " from " : "",
+                      p->host, p->path, answer, strcmp(x->backend, "none") ? " from " : "",
                       strcmp(x->backend, "none") ? x->backend : " (its default server)", p->host);
         break;
+    }
     case GS_DIFF_HTTPS_SLASH:
         gs_buf_printf(b,
                       "on %s, an Exact match of \"%s\" on the HTTP listener with a "

@@ -228,6 +228,16 @@ def ingress_grpc():
            "builtin: 100.0% grpc-status 0 OK from default/cart (saw")
     in_group(p, "weighted split differs (1 probe)",
              [f"gRPC https://{g}/shop.v1.Cart/GsProbe (h2c to the after side) (200"])
+    # a wildcard host: the conversion differs on exactly the call two labels under it
+    w = "gs-probe.gs-probe.svc.example.com"
+    p = diff("-q", "ingress-grpc-wildcard.yaml")
+    expect(p, 1, "9 probes, 1 answered differently by ingress-nginx and builtin, 1 cause",
+           f"DIFF gRPC https://{w}/shop.v1.Cart/GsProbe (h2c to the after side)\n"
+           "    ingress-nginx: grpc-status 12 UNIMPLEMENTED\n"
+           f"    builtin: grpc-status 0 OK from default/cart (saw {w}/shop.v1.Cart/GsProbe)\n",
+           f"    fix: {w} is two labels under the wildcard: ingress-nginx answers "
+           "/shop.v1.Cart/GsProbe with grpc-status 12 UNIMPLEMENTED (its default server)")
+    in_group(p, "wildcard host depth (1 probe)", [f"gRPC https://{w}/shop.v1.Cart/GsProbe "])
     # the conversion on the nginx target: its HTTP port speaks HTTP/1.1 only without a GRPCRoute
     # (docs/targets/nginx.md), so the h2c calls get no answer there, and the fix says so
     p = diff("-q", "ingress-grpc.yaml", "--target=nginx")
