@@ -4,7 +4,7 @@
 # `gatesim gateway`: the gateway sends an RFC 8441 extended CONNECT on a connection of its own
 # once the backend's SETTINGS enable it, for an HTTP/2 client's extended CONNECT and an HTTP/1.1
 # client's Upgrade alike (the latter gets a 101 with the Sec-WebSocket-Accept its key implies).
-# Backends: gatesim-echo over h2c; nghttpx (a real RFC 8441 server) in front of a gatesim-echo
+# Backends: gatesim-echo over h2c, and over TLS (a BackendTLSPolicy); nghttpx (a real RFC 8441 server) in front of a gatesim-echo
 # speaking HTTP/1.1; nghttpd, which does not enable extended CONNECT: a 502 that says so.
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
@@ -24,6 +24,11 @@ wait_port() {
 
 start_echo default/chat-h2 0; ECHO_H2=$ECHO_PORT
 start_echo default/chat-h1 0; ECHO_H1=$ECHO_PORT
+# An echo over TLS (ALPN h2) whose certificate, of the CA below, names chat.example.com.
+make_ca ca
+make_leaf chattls ca chat.example.com
+start_echo default/chat-tls 0 --tls-listen 127.0.0.1:0 --cert "$WORK/chattls.crt" --key "$WORK/chattls.key"
+ECHO_TLS=$(json "$WORK/echo-default_chat-tls-0.json.1" "j['tlsPort']")
 NX=$(free_port)
 "$NGHTTPX" --conf=/dev/null --workers=1 "--frontend=127.0.0.1,$NX;no-tls" \
     "--backend=127.0.0.1,$ECHO_H1;;proto=http/1.1" --accesslog-file="$WORK/nghttpx.access" \
@@ -68,9 +73,30 @@ YAML
     route echo echo.example.com
     route nx nx.example.com
     route plain plain.example.com
+    route tls tls.example.com
+    route tlsbad tlsbad.example.com
+    printf -- '---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: ca, namespace: default}\ndata:\n  ca.crt: |\n'
+    sed 's/^/    /' "$WORK/ca.crt"
+    cat <<'YAML'
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: BackendTLSPolicy
+metadata: {name: tls, namespace: default}
+spec:
+  targetRefs: [{group: "", kind: Service, name: tls}]
+  validation: {caCertificateRefs: [{group: "", kind: ConfigMap, name: ca}], hostname: chat.example.com}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: BackendTLSPolicy
+metadata: {name: tlsbad, namespace: default}
+spec:
+  targetRefs: [{group: "", kind: Service, name: tlsbad}]
+  validation: {caCertificateRefs: [{group: "", kind: ConfigMap, name: ca}], hostname: wrong.example.com}
+YAML
 } > "$WORK/ws.yaml"
 start_gateway "$WORK/ws.yaml" --backend "default/echo:80=127.0.0.1:$ECHO_H2" \
-    --backend "default/nx:80=127.0.0.1:$NX" --backend "default/plain:80=127.0.0.1:$ND"
+    --backend "default/nx:80=127.0.0.1:$NX" --backend "default/plain:80=127.0.0.1:$ND" \
+    --backend "default/tls:80=127.0.0.1:$ECHO_TLS" --backend "default/tlsbad:80=127.0.0.1:$ECHO_TLS"
 ADDR=$(gw_addr http)
 client() { PYTHONPATH="$HERE/../hostile" timeout 120 "$PY" "$HERE/ws_echo_client.py" "$@"; }
 
@@ -88,6 +114,20 @@ check "echo: the route's response header filter applies to the 101" contains "$R
 check "echo: its frames come back unchanged (1 MiB)" contains "$R" '"h1_echo": true'
 check "echo: an ordinary request on the route is an ordinary answer" \
     eq "$(curl -s -o /dev/null -w '%{http_code}' -H 'Host: echo.example.com' "http://$ADDR/x" --max-time 60 || true)" 200
+
+# The same to the echo over TLS (a BackendTLSPolicy: ALPN h2, :scheme https, the certificate
+# checked against the policy's CA and hostname).
+client "$ADDR" tls.example.com 100000 > "$WORK/tls.json"
+R=$(cat "$WORK/tls.json")
+check "TLS backend: an HTTP/2 client's WebSocket is answered 200" contains "$R" '"h2_status": 200'
+check "TLS backend: its frames come back unchanged" contains "$R" '"h2_echo": true'
+check "TLS backend: an HTTP/1.1 client's WebSocket is answered 101" contains "$R" '"h1_status": 101'
+check "TLS backend: its frames come back unchanged" contains "$R" '"h1_echo": true'
+client "$ADDR" tlsbad.example.com 0 h1 > "$WORK/tlsbad.json"
+check "TLS backend whose certificate does not name the policy's hostname: 502" \
+    eq "$(json "$WORK/tlsbad.json" "j['h1_status']")" 502
+check "  saying the TLS check failed" \
+    contains "$(json "$WORK/tlsbad.json" "j['h1_body']")" "TLS to the backend failed"
 
 # Frames sent before the answer (with the HTTP/1.1 request; DATA after the HTTP/2 HEADERS) wait
 # for the tunnel and are echoed.

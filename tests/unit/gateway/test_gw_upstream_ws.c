@@ -7,7 +7,7 @@
  * that the test does not read stops within a bounded amount (the stream window reopens only as
  * the tunnel takes the bytes), an answer other than 2xx is an ordinary response, a reset before
  * the answer is GS_ERR_IO, a reset in the tunnel closes it, and closing the tunnel closes the
- * backend connection. */
+ * backend connection; a backend gone before it answered is GS_ERR_IO. */
 #include "gs_alloc.h"
 #include "gs_buf.h"
 #include "gs_gw_endpoints.h"
@@ -233,7 +233,8 @@ static void srv_stop(void)
     nghttp2_session_del(S.ng);
     if (S.bev)
         bufferevent_free(S.bev);
-    evconnlistener_free(S.lis);
+    if (S.lis)
+        evconnlistener_free(S.lis);
     gs_buf_clear(&S.got);
     gs_buf_clear(&S.out);
 }
@@ -528,6 +529,20 @@ START_TEST(a_cancel_before_the_answer_closes_the_backend)
 }
 END_TEST
 
+START_TEST(a_backend_gone_fails)
+{
+    env e;
+    env_start(&e, true, SRV_TUNNEL);
+    evconnlistener_free(S.lis); /* the connection waiting in its backlog is reset */
+    S.lis = NULL;
+    RUN_UNTIL(&e, e.p.done, 5000);
+    ck_assert(e.p.done);
+    ck_assert_int_eq(e.p.err, GS_ERR_IO);
+    ck_assert_ptr_null(e.p.tunnel);
+    env_end(&e);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("gw_upstream_ws");
@@ -541,6 +556,7 @@ int main(void)
     tcase_add_test(tc, a_reset_in_the_tunnel_closes_it);
     tcase_add_test(tc, closing_the_tunnel_closes_the_backend);
     tcase_add_test(tc, a_cancel_before_the_answer_closes_the_backend);
+    tcase_add_test(tc, a_backend_gone_fails);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
 }
