@@ -41,28 +41,44 @@ static void check_subdomain(gs_decoder *d, const gs_yaml_node *n, bool wildcard)
                      wildcard ? wildcard_msg : subdomain_msg);
 }
 
-/* The API server parses hosts "sloppily" as IPs: dotted quads (leading zeros allowed) or IPv6. */
+/* Copies |s| to |out| with the leading zeros of each number of a final dotted quad removed
+ * ("010.001.2.3" -> "10.1.2.3", "::ffff:01.2.3.4" -> "::ffff:1.2.3.4"), as the API server's
+ * ParseIPSloppy does before Go's strict parser. False when |s| ends in no dotted quad. */
+static bool strip_ip_zeros(const char *s, char *out, size_t n)
+{
+    const char *colon = strrchr(s, ':');
+    const char *p = colon ? colon + 1 : s;
+    size_t len = (size_t)(p - s);
+    if (strlen(s) >= n)
+        return false;
+    memcpy(out, s, len);
+    for (int part = 0; part < 4; part++) {
+        if (part > 0 && *p++ != '.')
+            return false;
+        if (*p < '0' || *p > '9')
+            return false;
+        while (p[0] == '0' && p[1] >= '0' && p[1] <= '9')
+            p++;
+        while (*p >= '0' && *p <= '9')
+            out[len++] = *p++;
+        if (part < 3)
+            out[len++] = '.';
+    }
+    out[len] = '\0';
+    return *p == '\0';
+}
+
+/* The API server's ParseIPSloppy: Go's net.ParseIP (IPv4 without leading zeros, or IPv6), else
+ * the same after leading zeros are stripped from a final dotted quad. */
 static bool looks_like_ip(const char *s)
 {
     unsigned char buf[16];
-    if (strchr(s, ':'))
-        return inet_pton(AF_INET6, s, buf) == 1;
-    int parts = 0;
-    const char *p = s;
-    for (;;) {
-        int digits = 0, v = 0;
-        while (*p >= '0' && *p <= '9' && digits < 4) {
-            v = v * 10 + (*p++ - '0');
-            digits++;
-        }
-        if (digits == 0 || digits > 3 || v > 255)
-            return false;
-        parts++;
-        if (*p == '\0')
-            return parts == 4;
-        if (*p++ != '.' || parts == 4)
-            return false;
-    }
+    char norm[256];
+    if (inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1)
+        return true;
+    if (!strip_ip_zeros(s, norm, sizeof norm))
+        return false;
+    return inet_pton(AF_INET, norm, buf) == 1 || inet_pton(AF_INET6, norm, buf) == 1;
 }
 
 /* IsDNS1123Label (a namespace name): the length and the form, each its own message. */

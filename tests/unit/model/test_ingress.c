@@ -225,6 +225,11 @@ static const ingress_case cases[] = {
       "7:11: Ingress ns/i: spec.rules[1].host: Invalid value: \"01.2.3.4\": must be a DNS name, "
       "not an IP address"},
      3},
+    {"host_sloppy_ip_zeros",
+     ING_HEAD "spec:\n  rules:\n  - host: 0001.2.3.4\n  - host: 256.1.1.1\n",
+     {"6:11: Ingress ns/i: spec.rules[0].host: Invalid value: \"0001.2.3.4\": must be a DNS "
+      "name, not an IP address"},
+     1},
     {"tls_wildcard_hosts",
      ING_HEAD "spec:\n  defaultBackend: " SVC "\n  tls:\n  - hosts: [\"*.example.com\", \"*.*.x.com\"]\n",
      {"7:30: Ingress ns/i: spec.tls[0].hosts[1]: Invalid value: \"*.*.x.com\": a wildcard DNS-1123 "
