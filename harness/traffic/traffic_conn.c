@@ -388,6 +388,7 @@ static void conn_fill(traffic_conn *c, int64_t now)
 {
     traffic_worker *w = c->w;
     int64_t intended;
+    c->refill_held = false;
     while (c->inflight < c->nslots && conn_usable(c, now) && conn_may_start(w, now, &intended)) {
         unsigned before = c->inflight;
         conn_start(c, now, intended);
@@ -530,6 +531,74 @@ static bool conn_more_to_read(const traffic_conn *c)
     return ioctl(bufferevent_getfd(c->bev), FIONREAD, &n) == 0 && n > 0;
 }
 
+/* ---- closed-loop h2c: refills in batches ----------------------------------------------------
+ * Starting a request the moment its stream closes sends one small write per answer: a server
+ * that writes its answers stream by stream (nginx) gets each of them while it is still writing
+ * to that socket, and processes it from the socket's backlog on its own CPU. A connection
+ * therefore refills after a read only once at least half its streams are free (one write of
+ * several requests), or when nothing is in flight (no stall) or a retry waits; otherwise its
+ * free streams wait until half are free, or until it got no bytes for CONN_HOLD_NS (a timer of
+ * the coarse loop clock: 1-5 ms in practice), or the worker's tick. A connection whose hold ran
+ * out that way has streams much slower than the others: it refills at once until half its
+ * streams are free again, so its fast streams keep cycling at the server's pace. The open loop
+ * and TLS keep their own write paths. */
+
+#define CONN_HOLD_NS GS_NS_PER_MS
+
+/* True when the reads of |c| refill in batches: closed-loop HTTP/2 (h2c, gRPC) on plain TCP. */
+static bool conn_batches(const traffic_conn *c)
+{
+    const traffic_worker *w = c->w;
+    return w->run->is_h2 && !w->run->is_ws && !w->open_loop && !w->run->cfg.tls;
+}
+
+static void conn_arm_held(traffic_worker *w)
+{
+    if (!evtimer_pending(w->held_ev, NULL)) {
+        struct timeval tv = {0, (suseconds_t)(CONN_HOLD_NS / 1000)};
+        evtimer_add(w->held_ev, &tv);
+    }
+}
+
+/* Refill of |c| after a read: now, or held back (see above). */
+static void conn_refill_read(traffic_conn *c)
+{
+    traffic_worker *w = c->w;
+    unsigned free_slots = c->nslots - c->inflight;
+    if (free_slots * 2 >= c->nslots)
+        c->hold_off = false;
+    else if (c->inflight > 0 && w->retry_len == 0 && !c->hold_off) {
+        if (free_slots > 0) {
+            c->refill_held = true;
+            c->last_answer_ns = gs_traffic_worker_now(w);
+            conn_arm_held(w);
+        }
+        return;
+    }
+    conn_fill(c, gs_traffic_worker_now(w));
+}
+
+void gs_traffic_worker_release_held(traffic_worker *w)
+{
+    int64_t now = gs_now_ns();
+    bool again = false;
+    for (unsigned k = 0; k < w->nconns; k++) {
+        traffic_conn *c = &w->conns[k];
+        if (!c->refill_held)
+            continue;
+        if (now - c->last_answer_ns < CONN_HOLD_NS) { /* answers still coming */
+            again = true;
+            continue;
+        }
+        c->hold_off = true; /* its other streams are slow: refill at once until they answer */
+        conn_fill(c, now);
+        gs_traffic_conn_after_io(c, false);
+    }
+    if (again)
+        conn_arm_held(w);
+    gs_traffic_worker_check_done(w);
+}
+
 /* The protocol has taken the bytes that arrived (|e| says how that went): close on an error,
  * else start more work and write it. */
 static void conn_input_done(traffic_conn *c, gs_traffic_error e)
@@ -537,6 +606,12 @@ static void conn_input_done(traffic_conn *c, gs_traffic_error e)
     if (e != GS_TRAFFIC_OK) {
         gs_traffic_conn_close(c, e, "malformed response");
         conn_poke(c->w);
+        gs_traffic_worker_check_done(c->w);
+        return;
+    }
+    if (conn_batches(c) && !c->want_close) {
+        conn_refill_read(c);
+        gs_traffic_conn_after_io(c, false);
         gs_traffic_worker_check_done(c->w);
         return;
     }

@@ -130,6 +130,11 @@ struct traffic_conn {
     uint64_t served;    /* responses completed on the current socket */
     uint64_t socket_id; /* the current socket, unique within the run (response.connection) */
     bool want_close;    /* close after the current I/O callback returns */
+    /* closed-loop h2c (traffic_conn.c, "refills in batches"): free streams held back until
+     * half are free or no answer came for a while; no holding until half are free again (the
+     * last hold ran out); when the last bytes arrived */
+    bool refill_held, hold_off;
+    int64_t last_answer_ns;
     gs_traffic_error close_error; /* the class for requests still in flight at that close */
     const char *close_detail;
     /* HTTP/1.1: slots in send order (pipelining) */
@@ -204,6 +209,9 @@ struct traffic_worker {
     pthread_t thread;
     struct event_base *base;
     struct event *tick_ev, *rate_ev, *pump_ev;
+    /* closed-loop h2c: refills the connections whose held streams got no answer for a while
+     * (armed while any connection holds streams) */
+    struct event *held_ev;
     traffic_conn *conns;
     unsigned nconns, cursor;
     /* budget */

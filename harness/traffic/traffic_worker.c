@@ -316,6 +316,14 @@ static void on_worker_pump(evutil_socket_t fd, short what, void *arg)
     gs_traffic_worker_pump(arg);
 }
 
+/* Fires while a connection holds free streams back (traffic_conn.c, refills in batches). */
+static void on_worker_held(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    gs_traffic_worker_release_held(arg);
+}
+
 void gs_traffic_worker_check_done(traffic_worker *w)
 {
     if (w->done)
@@ -373,6 +381,7 @@ static void worker_init(traffic_worker *w, traffic_run *run, unsigned id, unsign
     w->tick_ev = event_new(w->base, -1, EV_PERSIST, on_worker_tick, w);
     w->rate_ev = evtimer_new(w->base, on_worker_pump, w);
     w->pump_ev = event_new(w->base, -1, 0, on_worker_pump, w);
+    w->held_ev = evtimer_new(w->base, on_worker_held, w);
     int64_t tick = cfg->request_timeout_ns / 4;
     if (tick > 20 * GS_NS_PER_MS)
         tick = 20 * GS_NS_PER_MS;
@@ -412,6 +421,8 @@ static void worker_free(traffic_worker *w)
         event_free(w->rate_ev);
     if (w->pump_ev)
         event_free(w->pump_ev);
+    if (w->held_ev)
+        event_free(w->held_ev);
     if (w->base)
         event_base_free(w->base);
     gs_buf_clear(&w->h1_prefix);
@@ -461,6 +472,7 @@ static void *worker_main(void *arg)
         event_del(w->tick_ev);
         event_del(w->rate_ev);
         event_del(w->pump_ev);
+        event_del(w->held_ev);
         event_base_loop(w->base, EVLOOP_NONBLOCK);
     }
     atomic_store(&w->finished, true);

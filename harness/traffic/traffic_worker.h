@@ -20,6 +20,8 @@ void gs_traffic_conn_check_deadlines(traffic_conn *c, int64_t now);
 bool gs_traffic_worker_exhausted(traffic_worker *w, int64_t now);
 /* Starts what the load model allows now; arms the rate timer. */
 void gs_traffic_worker_pump(traffic_worker *w);
+/* Closed-loop h2c: refills the connections whose held streams got no answer for a while. */
+void gs_traffic_worker_release_held(traffic_worker *w);
 /* Ends the worker's loop once nothing may start and nothing is in flight. */
 void gs_traffic_worker_check_done(traffic_worker *w);
 

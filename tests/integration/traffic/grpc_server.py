@@ -6,6 +6,8 @@
 #   Unary  - returns the request bytes prefixed with b"echo:"
 #   Fail   - aborts with NOT_FOUND and message "no such thing: 100%"
 #   Slow   - sleeps 6 s, then answers (the client's deadline should expire first)
+#   Stall  - sleeps 5 s for requests whose x-gatesim-request-id ends in -1, -2 or -3, answers
+#            the others at once (streams of one connection that stay busy while the rest cycle)
 import sys
 import time
 from concurrent import futures
@@ -27,12 +29,20 @@ def slow(request, context):
     return b"late"
 
 
+def stall(request, context):
+    rid = dict(context.invocation_metadata()).get("x-gatesim-request-id", "")
+    if rid.rsplit("-", 1)[-1] in ("1", "2", "3"):
+        time.sleep(5)
+    return b"ok"
+
+
 def ident(b):
     return b
 
 
 class Handler(grpc.GenericRpcHandler):
-    methods = {"/test.Echo/Unary": unary, "/test.Echo/Fail": fail, "/test.Echo/Slow": slow}
+    methods = {"/test.Echo/Unary": unary, "/test.Echo/Fail": fail, "/test.Echo/Slow": slow,
+               "/test.Echo/Stall": stall}
 
     def service(self, details):
         fn = self.methods.get(details.method)

@@ -106,6 +106,36 @@ START_TEST(http1_and_h2c_echo)
 }
 END_TEST
 
+/* Closed-loop h2c refills a connection's streams in batches (half of them free, or a loop turn
+ * without answers): every request is still sent once, answered and counted, whatever the
+ * counts, including one that leaves a last partial batch. */
+START_TEST(h2c_batched_refills_count_every_request)
+{
+    static const struct {
+        unsigned conns, streams;
+        uint64_t n;
+    } runs[] = {{1, 8, 1001}, {3, 16, 997}, {2, 1, 101}, {1, 3, 50}};
+    for (size_t k = 0; k < sizeof(runs) / sizeof(runs[0]); k++) {
+        gs_traffic_config cfg;
+        config(&cfg, GS_TRAFFIC_H2C, "/", runs[k].n);
+        cfg.connections = runs[k].conns;
+        cfg.streams = runs[k].streams;
+        cfg.request_id_prefix = "b-";
+        gs_traffic_result *r = it_run(&cfg);
+        ck_assert_uint_eq(r->requests, runs[k].n);
+        ck_assert_uint_eq(gs_traffic_counts_get(&r->statuses, "200"), runs[k].n);
+        ck_assert_uint_eq(it_seen_data.calls, runs[k].n);
+        ck_assert_uint_eq(it_seen_data.ids_seen, runs[k].n);
+        ck_assert_uint_eq(it_seen_data.duplicate_index, 0);
+        for (uint64_t i = 0; i < runs[k].n; i++)
+            ck_assert_msg(it_seen_data.index_seen[i], "request %llu never answered",
+                          (unsigned long long)i);
+        ck_assert_uint_eq(r->connections_opened, runs[k].conns);
+        gs_traffic_result_free(r);
+    }
+}
+END_TEST
+
 /* The callback keeps the last gRPC body; decode it as the echo message. */
 static gs_grpc_echo grpc_last;
 static int grpc_decoded;
@@ -391,6 +421,7 @@ static Suite *echo_suite(void)
     tcase_set_timeout(tc, 30);
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, http1_and_h2c_echo);
+    tcase_add_test(tc, h2c_batched_refills_count_every_request);
     tcase_add_test(tc, grpc_echo_message);
     tcase_add_test(tc, h2_fields_read_without_a_callback);
     tcase_add_test(tc, statuses_and_delays);

@@ -98,6 +98,50 @@ START_TEST(deadline_exceeded)
 }
 END_TEST
 
+/* What the stall test's callback saw: answers of the fast requests, and how many of them had
+ * come when the first slow one (index 1, 2 or 3) did. */
+static unsigned stall_fast, stall_fast_before_slow;
+static bool stall_slow_seen;
+
+static void on_stall(const gs_traffic_response *resp, void *user)
+{
+    (void)user;
+    bool slow = resp->index >= 1 && resp->index <= 3;
+    if (slow && !stall_slow_seen) {
+        stall_slow_seen = true;
+        stall_fast_before_slow = stall_fast;
+    }
+    if (!slow && resp->error == GS_TRAFFIC_OK && resp->grpc_status == 0)
+        stall_fast++;
+}
+
+/* One connection of 4 streams, three of them busy for 5 s (requests 1-3) while the server
+ * answers every other request at once: the one free stream must keep cycling. The client holds
+ * a connection's free streams back while fewer than half are free, but only until no answer
+ * came for about a millisecond; were they held until half the streams were free, no request
+ * but the first would be answered before the slow ones, and were they left to the worker's
+ * 20 ms tick, the 397 fast ones would take about 8 s (they take well under a second). */
+START_TEST(busy_streams_do_not_hold_the_free_one)
+{
+    gs_traffic_config cfg;
+    config(&cfg, "Stall", 400);
+    cfg.streams = 4;
+    cfg.request_id_prefix = "stall-";
+    cfg.on_response = on_stall;
+    stall_fast = stall_fast_before_slow = 0;
+    stall_slow_seen = false;
+    gs_traffic_result *r = NULL;
+    gs_error err;
+    ck_assert_int_eq(gs_traffic_run(&cfg, &r, &err), 0);
+    ck_assert_uint_eq(gs_traffic_counts_get(&r->grpc_statuses, "0"), 400);
+    ck_assert_uint_eq(stall_fast, 397);
+    ck_assert_msg(stall_fast_before_slow == 397,
+                  "only %u of the 397 fast requests were answered before the slow ones",
+                  stall_fast_before_slow);
+    gs_traffic_result_free(r);
+}
+END_TEST
+
 START_TEST(unknown_method)
 {
     gs_traffic_config cfg;
@@ -134,6 +178,7 @@ static Suite *grpc_suite(void)
     tcase_add_test(tc, unary_echo);
     tcase_add_test(tc, status_and_message_from_trailers);
     tcase_add_test(tc, deadline_exceeded);
+    tcase_add_test(tc, busy_streams_do_not_hold_the_free_one);
     tcase_add_test(tc, unknown_method);
     tcase_add_test(tc, unary_over_tls);
     suite_add_tcase(s, tc);
