@@ -58,6 +58,7 @@ struct h2ws {
     bool want_flush;
     bool dead;                /* to be freed once out of in_io */
     struct event *pump;       /* sends queued frames on the next loop turn */
+    struct event *watch;      /* after the downstream's half-close: notices its full close */
 };
 
 static void h2ws_free(h2ws *w);
@@ -247,6 +248,21 @@ static bool h2ws_pipe_gone(struct bufferevent *bev)
     return poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR));
 }
 
+/* Every H2WS_WATCH_S after the downstream shut its sending side: once it closed its end too (a
+ * reset, an idle limit, a closed client), no byte can go either way: the tunnel ends, even if the
+ * backend never ends its side. (After the backend's END_STREAM the stream closes on its own.) */
+#define H2WS_WATCH_S 1
+static void on_h2ws_watch(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    h2ws *w = arg;
+    if (!w->upstream_end && h2ws_pipe_gone(w->pipe)) {
+        w->dead = true;
+        h2ws_maybe_free(w);
+    }
+}
+
 static void on_h2ws_pipe_event(struct bufferevent *bev, short what, void *arg)
 {
     h2ws *w = arg;
@@ -263,6 +279,11 @@ static void on_h2ws_pipe_event(struct bufferevent *bev, short what, void *arg)
     if (what & BEV_EVENT_EOF) { /* half-close: the rest of the client bytes, then END_STREAM */
         bufferevent_disable(bev, EV_READ);
         w->pipe_eof = true;
+        if (w->watch == NULL) {
+            struct timeval tv = {H2WS_WATCH_S, 0};
+            w->watch = event_new(w->u->base, -1, EV_PERSIST, on_h2ws_watch, w);
+            event_add(w->watch, &tv);
+        }
         if (w->id > 0 && !w->stream_closed)
             nghttp2_session_resume_data(w->ng, w->id);
         h2ws_flush_later(w);
@@ -557,6 +578,8 @@ static void h2ws_free(h2ws *w)
     if (w->pipe)
         bufferevent_free(w->pipe);
     event_free(w->pump);
+    if (w->watch)
+        event_free(w->watch);
     free(w);
 }
 

@@ -7,7 +7,8 @@
  * that the test does not read stops within a bounded amount (the stream window reopens only as
  * the tunnel takes the bytes), an answer other than 2xx is an ordinary response, a reset before
  * the answer is GS_ERR_IO, a reset in the tunnel closes it, and closing the tunnel closes the
- * backend connection; a backend gone before it answered is GS_ERR_IO. */
+ * backend connection (also after a half-close the backend left unanswered); a backend gone
+ * before it answered is GS_ERR_IO. */
 #include "gs_alloc.h"
 #include "gs_buf.h"
 #include "gs_gw_endpoints.h"
@@ -516,6 +517,26 @@ START_TEST(closing_the_tunnel_closes_the_backend)
 }
 END_TEST
 
+START_TEST(closing_after_a_half_close_closes_the_backend)
+{
+    /* The client side shuts its sending side (END_STREAM upstream), the backend keeps its own
+     * open and says nothing; then the client side closes its end altogether: nothing can go
+     * either way any more, so the backend connection closes too. */
+    env e;
+    env_open(&e);
+    shutdown(bufferevent_getfd(e.p.tunnel), SHUT_WR);
+    RUN_UNTIL(&e, S.ended, 3000);
+    ck_assert(S.ended);
+    RUN_UNTIL(&e, false, 200);
+    ck_assert(!S.closed);
+    bufferevent_free(e.p.tunnel);
+    e.p.tunnel = NULL;
+    RUN_UNTIL(&e, S.closed, 5000);
+    ck_assert(S.closed);
+    env_end(&e);
+}
+END_TEST
+
 START_TEST(a_cancel_before_the_answer_closes_the_backend)
 {
     env e;
@@ -557,6 +578,7 @@ int main(void)
     tcase_add_test(tc, closing_the_tunnel_closes_the_backend);
     tcase_add_test(tc, a_cancel_before_the_answer_closes_the_backend);
     tcase_add_test(tc, a_backend_gone_fails);
+    tcase_add_test(tc, closing_after_a_half_close_closes_the_backend);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
 }
