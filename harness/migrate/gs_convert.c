@@ -635,8 +635,9 @@ static void cv_annotation_notes(cv_ctx *c, const gs_ingress *ing, const gs_nginx
         cv_note(c, GS_DIAG_WARNING, ing, a->unmodelled[i]->key.pos, NULL,
                 "annotation %s is not modelled: its behaviour is not converted",
                 a->unmodelled[i]->key.v);
+    const gs_label *bp = gs_nginx_annot_label(ing, "backend-protocol");
     if (a->backend_protocol && strcmp(a->backend_protocol, "HTTP") != 0)
-        cv_note(c, GS_DIAG_WARNING, ing, ing->obj.pos, NULL,
+        cv_note(c, GS_DIAG_WARNING, ing, bp ? bp->value.pos : ing->obj.pos, NULL,
                 "backend-protocol %s: Gateway API takes the backend protocol from the Service "
                 "port's appProtocol (kubernetes.io/h2c for GRPC) and TLS to backends from a "
                 "BackendTLSPolicy; neither is written", a->backend_protocol);

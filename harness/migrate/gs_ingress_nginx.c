@@ -703,13 +703,26 @@ static void ng_hsts(const gs_model *m, gs_diags *notes, char *out, size_t n)
              ng_cm_bool(m, notes, "hsts-preload", false, "no preload") ? "; preload" : "");
 }
 
+/* The annotations of |ing| the emulation leaves out: nginx serves the Ingress as if they were
+ * absent, which the user must hear of (issue #18: never silently ignored). */
+static void ng_unmodelled_notes(const gs_ingress *ing, const gs_nginx_annots *a, gs_diags *notes)
+{
+    for (size_t i = 0; i < a->n_unmodelled; i++)
+        gs_diags_add(notes, GS_DIAG_WARNING, a->unmodelled[i]->key.pos, "Ingress",
+                     ing->obj.metadata.namespace.v, ing->obj.metadata.name.v, NULL,
+                     "annotation %s is not modelled: the ingress-nginx target serves the Ingress "
+                     "as if it were absent", a->unmodelled[i]->key.v);
+}
+
 size_t gs_ingress_nginx_render(const gs_ingress_nginx_in *in, gs_buf *conf, gs_diags *notes)
 {
     const gs_model *m = in->m;
     ng_ctx c = {.in = in, .notes = notes};
     c.annots = gs_xcalloc(m->n_ingresses ? m->n_ingresses : 1, sizeof *c.annots);
-    for (size_t i = 0; i < m->n_ingresses; i++)
+    for (size_t i = 0; i < m->n_ingresses; i++) {
         gs_nginx_annots_read(m->ingresses[i], notes, &c.annots[i]);
+        ng_unmodelled_notes(m->ingresses[i], &c.annots[i], notes);
+    }
     /* the ConfigMap's use-http2 (default true): `http2` on every TLS listen (nginx.tmpl) */
     c.h2 = ng_cm_bool(m, notes, "use-http2", true, "HTTP/2 stays on");
     ng_hsts(m, notes, c.hsts, sizeof c.hsts);
@@ -762,4 +775,13 @@ size_t gs_ingress_nginx_render(const gs_ingress_nginx_in *in, gs_buf *conf, gs_d
         gs_nginx_annots_clear(&c.annots[i]);
     free(c.annots);
     return n;
+}
+
+void gs_ingress_nginx_notes(const gs_model *m, gs_diags *notes)
+{
+    gs_ingress_nginx_in in = {
+        .m = m, .listen = "127.0.0.1:1", .listen_tls = "127.0.0.1:2", .workdir = "/nonexistent"};
+    gs_buf conf = {0};
+    gs_ingress_nginx_render(&in, &conf, notes);
+    gs_buf_clear(&conf);
 }

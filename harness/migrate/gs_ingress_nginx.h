@@ -64,5 +64,9 @@ bool gs_ingress_nginx_cert_covers(const gs_secret *s, const char *host);
 /* Appends the configuration to |conf|; notes on what the emulation leaves out to |notes|.
  * Returns the number of server blocks written (the default server included). */
 size_t gs_ingress_nginx_render(const gs_ingress_nginx_in *in, gs_buf *conf, gs_diags *notes);
+/* The notes gs_ingress_nginx_render gives on |m| alone (annotations not modelled, ConfigMap
+ * values it cannot read, locations an earlier Ingress defines), with the positions of |m|'s
+ * objects: what the ingress-nginx target's user is told once, before the run or the diff. */
+void gs_ingress_nginx_notes(const gs_model *m, gs_diags *notes);
 
 #endif

@@ -112,8 +112,7 @@ static bool annot_one(gs_nginx_annots *a, const char *name, const char *v, const
     return false;
 }
 
-/* The label of annotation |name| (without the prefix) of |ing|, or NULL. */
-static const gs_label *annot_label(const gs_ingress *ing, const char *name)
+const gs_label *gs_nginx_annot_label(const gs_ingress *ing, const char *name)
 {
     const gs_labels *ann = &ing->obj.metadata.annotations;
     size_t plen = strlen(GS_NGINX_ANNOT_PREFIX);
@@ -134,13 +133,13 @@ static void annots_combine(const gs_ingress *ing, gs_diags *diags, gs_nginx_anno
     if (a->temporal_redirect && a->permanent_redirect) {
         a->permanent_redirect = NULL;
         if (diags)
-            annot_warn(diags, ing, annot_label(ing, "permanent-redirect"),
+            annot_warn(diags, ing, gs_nginx_annot_label(ing, "permanent-redirect"),
                        "is ignored: ingress-nginx applies temporal-redirect when both are set");
     }
     if (a->canary_weight_total < 100) {
         a->canary_weight_total = 100;
         if (diags)
-            annot_warn(diags, ing, annot_label(ing, "canary-weight-total"),
+            annot_warn(diags, ing, gs_nginx_annot_label(ing, "canary-weight-total"),
                        "is below 100: ingress-nginx's balancer uses a total of 100 then");
     }
 }

@@ -45,6 +45,10 @@ typedef struct gs_nginx_annots {
 void gs_nginx_annots_read(const gs_ingress *ing, gs_diags *diags, gs_nginx_annots *out);
 void gs_nginx_annots_clear(gs_nginx_annots *a);
 
+/* The annotation |name| (without the prefix) of |ing|, or NULL:
+ * where a note about its value points. */
+const gs_label *gs_nginx_annot_label(const gs_ingress *ing, const char *name);
+
 /* A boolean as ingress-nginx reads one (Go's strconv.ParseBool: 1 t T TRUE true True, 0 f F
  * FALSE false False) into *out; false, *out unchanged, for anything else. */
 bool gs_nginx_parse_bool(const char *v, bool *out);

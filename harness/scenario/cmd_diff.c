@@ -4,6 +4,8 @@
  * "gatesim diff"). */
 #include "gs_cliopt.h"
 #include "gs_diff.h"
+#include "gs_ingress_nginx.h"
+#include "gs_log.h"
 #include "gs_model.h"
 #include "gs_target.h"
 
@@ -152,6 +154,20 @@ static int diff_after(char **after, size_t n_after, gs_buf *out)
     return rc;
 }
 
+/* What the ingress-nginx side's rendering says of the Ingresses (annotations it does not model,
+ * ...) on stderr at the user's file:line:col, before the probes: the target has no channel of
+ * its own to the user, and its copy of the objects has other positions. */
+static void diff_target_notes(const gs_model *m, const char *before_target)
+{
+    if (m->n_ingresses == 0 || (before_target && strcmp(before_target, "ingress-nginx") != 0))
+        return;
+    gs_diags notes = {0};
+    gs_ingress_nginx_notes(m, &notes);
+    gs_diags_sort(&notes);
+    gs_diags_print(&notes, stderr, gs_term_colour(2));
+    gs_diags_clear(&notes);
+}
+
 int gs_cmd_diff(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -247,6 +263,8 @@ int gs_cmd_diff(int argc, char **argv)
     int rc = diff_load(m, argv + optind, argc - optind, &ingress_yaml);
     if (rc == 0)
         rc = diff_after(after, n_after, &after_yaml);
+    if (rc == 0)
+        diff_target_notes(m, opt.before_target);
     if (rc == 0) {
         gs_diff_result res;
         int drc =

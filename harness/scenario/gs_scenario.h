@@ -449,6 +449,12 @@ size_t gs_scenario_check_objects(const gs_scenario *sc, gs_diags *diags);
 /* As gs_scenario_check_objects; with |strict|, objects of kinds outside the model are errors
  * instead of notes (`--strict`). */
 size_t gs_scenario_check_objects_strict(const gs_scenario *sc, bool strict, gs_diags *diags);
+/* As gs_scenario_check_objects_strict, for a run on |target| (its kind's name, NULL: no
+ * particular target): on ingress-nginx, what its rendering says of each state's Ingresses
+ * (annotations not modelled, ...) is added as warnings and notes at their source positions,
+ * once each. A `diff` step's Ingresses always get these: the step runs them on ingress-nginx. */
+size_t gs_scenario_check_objects_for(const gs_scenario *sc, bool strict, const char *target,
+                                     gs_diags *diags);
 
 /* Validates every Scenario in the file at |path|: problems go
  * to |diags|. Returns the number of Scenario documents found (0: not a scenario file), or a

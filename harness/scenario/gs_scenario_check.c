@@ -9,6 +9,7 @@
  * state, not on a union of objects that never coexist. */
 #include "gs_scenario.h"
 
+#include "gs_ingress_nginx.h"
 #include "gs_model.h"
 #include "gs_objset.h"
 #include "gs_route_kinds.h"
@@ -49,15 +50,40 @@ static bool check_has_diag(const gs_diags *out, size_t from, const gs_diag *g)
     return false;
 }
 
-/* Copies the remarks of |m| that |out| does not hold yet (from index |from|). */
-static void check_copy_new(const gs_model *m, gs_diags *out, size_t from)
+/* Copies the remarks of |in| that |out| does not hold yet (from index |from|). */
+static void check_copy_diags(const gs_diags *in, gs_diags *out, size_t from)
 {
-    for (size_t i = 0; i < m->diags.len; i++) {
-        const gs_diag *g = &m->diags.items[i];
+    for (size_t i = 0; i < in->len; i++) {
+        const gs_diag *g = &in->items[i];
         if (!check_has_diag(out, from, g))
             gs_diags_add(out, g->severity, g->pos, g->kind, g->ns, g->name, g->field, "%s",
                          g->message);
     }
+}
+
+static void check_copy_new(const gs_model *m, gs_diags *out, size_t from)
+{
+    check_copy_diags(&m->diags, out, from);
+}
+
+/* What the ingress-nginx target's rendering says of the Ingresses of |m| (annotations it does
+ * not model, ConfigMap values it cannot read, locations an earlier Ingress defines), once each:
+ * the target itself has no channel to the user, and its copy of the objects has other
+ * positions. */
+static void check_ingress_nginx_notes(const gs_model *m, gs_diags *out, size_t from)
+{
+    if (m->n_ingresses == 0)
+        return;
+    gs_diags notes = {0};
+    gs_ingress_nginx_notes(m, &notes);
+    check_copy_diags(&notes, out, from);
+    gs_diags_clear(&notes);
+}
+
+/* Whether |target| (a --target spec, NULL: the default) is the ingress-nginx target. */
+static bool check_is_ingress_nginx(const char *target)
+{
+    return target != NULL && strcmp(target, "ingress-nginx") == 0;
 }
 
 /* The objects on their own: every remark is kept (warnings and notes do not stop a run);
@@ -340,17 +366,24 @@ static void check_sends(const gs_model *m, const gs_scenario *sc, size_t lo, siz
     }
 }
 
+typedef struct check_opts {
+    const gs_load_options *load;
+    const char *target; /* the run's --target, or NULL */
+} check_opts;
+
 /* One state of the object set: what it adds to the remarks already made; the sends of steps
  * [lo, hi) run on it. */
-static void check_state(const gs_objset *set, const gs_scenario *sc, const gs_load_options *opt,
+static void check_state(const gs_objset *set, const gs_scenario *sc, const check_opts *co,
                         gs_diags *out, size_t from, size_t lo, size_t hi)
 {
     gs_model *m = NULL;
     gs_model_new(&m);
-    gs_objset_load_model(set, sc, NULL, 0, opt, m);
+    gs_objset_load_model(set, sc, NULL, 0, co->load, m);
     gs_model_check_cross(m);
     check_services_without_backends(m, set, sc, &m->diags);
     check_copy_new(m, out, from);
+    if (check_is_ingress_nginx(co->target))
+        check_ingress_nginx_notes(m, out, from);
     check_sends(m, sc, lo, hi, out);
     gs_model_free(m);
 }
@@ -365,7 +398,7 @@ static size_t check_next_change(const gs_scenario *sc, size_t s)
 
 /* Builds the states the runner will apply, in order, checking each. Stops at a source the set
  * cannot read (the first pass has reported its objects' problems). */
-static void check_each_state(const gs_scenario *sc, const gs_load_options *opt, gs_diags *out,
+static void check_each_state(const gs_scenario *sc, const check_opts *co, gs_diags *out,
                              size_t from)
 {
     gs_objset set = {0};
@@ -373,7 +406,7 @@ static void check_each_state(const gs_scenario *sc, const gs_load_options *opt, 
     for (size_t i = 0; i < sc->n_manifests; i++)
         if (gs_objset_add_source(&set, &sc->manifests[i], &err) < 0)
             goto out;
-    check_state(&set, sc, opt, out, from, 0, check_next_change(sc, 0));
+    check_state(&set, sc, co, out, from, 0, check_next_change(sc, 0));
     for (size_t s = 0; s < sc->n_steps; s++) {
         const gs_scenario_step *st = &sc->steps[s];
         if (st->n_apply == 0 && st->n_deletes == 0)
@@ -390,7 +423,7 @@ static void check_each_state(const gs_scenario *sc, const gs_load_options *opt, 
                              "stop there)",
                              st->name);
         }
-        check_state(&set, sc, opt, out, from, s, check_next_change(sc, s + 1));
+        check_state(&set, sc, co, out, from, s, check_next_change(sc, s + 1));
     }
 out:
     gs_objset_clear(&set);
@@ -414,6 +447,10 @@ static void check_diff_objects(const gs_scenario *sc, const gs_load_options *opt
                 scenario_check_source(m, &src[i], opt);
             gs_model_check_cross(m);
             check_copy_new(m, out, from);
+            /* the step runs Ingresses on ingress-nginx, whatever the run's target */
+            if (side == 0 && (d->before_target == NULL ||
+                              check_is_ingress_nginx(d->before_target)))
+                check_ingress_nginx_notes(m, out, from);
             gs_model_free(m);
         }
     }
@@ -426,11 +463,18 @@ size_t gs_scenario_check_objects(const gs_scenario *sc, gs_diags *diags)
 
 size_t gs_scenario_check_objects_strict(const gs_scenario *sc, bool strict, gs_diags *diags)
 {
+    return gs_scenario_check_objects_for(sc, strict, NULL, diags);
+}
+
+size_t gs_scenario_check_objects_for(const gs_scenario *sc, bool strict, const char *target,
+                                     gs_diags *diags)
+{
     gs_load_options opt = {.strict = strict, .replace_quietly = true};
+    check_opts co = {.load = &opt, .target = target};
     size_t from = diags->len, errors = diags->nerrors;
     check_each_object(sc, &opt, diags, from);
     check_diff_objects(sc, &opt, diags, from);
     if (diags->nerrors == errors)
-        check_each_state(sc, &opt, diags, from);
+        check_each_state(sc, &co, diags, from);
     return diags->nerrors - errors;
 }

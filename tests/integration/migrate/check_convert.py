@@ -124,7 +124,7 @@ has(out, 'backendRefs: [{name: "stable", port: 80, weight: 90}, {name: "beta", p
     'weight: 10}]', "canary weight with header")
 has(out, 'headers: [{type: Exact, name: "X-Beta", value: "yes"}]\n', "canary-by-header-value")
 has(out, 'metadata: {name: "main-default-backend", namespace: "web"}', "defaultBackend route")
-has(err, "warning: Ingress web/main: backend-protocol GRPC", "backend-protocol")
+has(err, "annotations.yaml:56:51: warning: Ingress web/main: backend-protocol GRPC", "backend-protocol")
 has(err, "annotations.yaml:57:5: warning: Ingress web/main: annotation "
     "nginx.ingress.kubernetes.io/auth-url is not modelled", "auth-url")
 has(err, "annotations.yaml:93:48: warning: Ingress web/orphan: annotation "

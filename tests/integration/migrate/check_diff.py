@@ -8,7 +8,8 @@ Each case runs `gatesim diff` on Ingresses of DATA_DIR (the Ingress side on a re
 Gateway API side on the builtin gateway) and checks the exit code and the probes it reports:
 use-regex making a host's other paths case-insensitive, a capture-group rewrite-target,
 a canary by header, a trailing-slash Prefix, a ResponseHeaderModifier one side lacks (response
-headers), upstream-vhost, canary-by-cookie and app-root lost by a migration, and no difference
+headers), upstream-vhost, canary-by-cookie and app-root lost by a migration, an annotation not
+modelled warned of at its file:line:col, and no difference
 for exact conversions. The scenario
 `diff` step: the walkthrough's rewrite-target migration (MIGRATION_DIR) passes, a step expecting
 what is not found fails with the differing probes as evidence, an unknown cause and an invalid
@@ -289,6 +290,18 @@ def main():
               "http://echo.example.com/gs-probe with X-Canary: always\n",
               "http://echo.example.com/x with X-Canary: always\n"])
     expect(diff("-q", "--no-normalization", "canary-header.yaml"), 0, "0 answered differently")
+
+    # an annotation neither side models: the ingress-nginx side's warning at its line:col, once,
+    # on stderr; both sides serve the Ingress as if it were absent
+    p = diff("-q", "--no-normalization", "snippet.yaml")
+    want = ("snippet.yaml:10:5: warning: Ingress default/snippet: annotation "
+            "nginx.ingress.kubernetes.io/configuration-snippet is not modelled: the ingress-nginx "
+            "target serves the Ingress as if it were absent\n")
+    expect(p, 0, "0 answered differently")
+    if p.stderr.count(want) != 1:
+        fail(f"snippet.yaml: want once on stderr: {want!r}", p)
+    if "not modelled" in diff("-q", "--no-normalization", "exact.yaml").stderr:
+        fail("exact.yaml: a not-modelled warning without such an annotation", None)
 
     # upstream-vhost, canary-by-cookie and app-root: a migration that lost each is found by
     # exactly the probes that show it, under its cause with its fix; the conversion itself

@@ -175,6 +175,20 @@ def main():
             [len(s["steps"]) for s in results["scenarios"]] != [4]:
         fail(f"defaultBackend with rules did not pass (exit {proc.returncode})", proc)
 
+    # 3d. an annotation the target does not model is a warning at its line:col, printed once
+    #     for the two states that hold the Ingress; a diff step's Ingress gets its own
+    proc, results = run(os.path.join(DATA, "snippet.yaml"), "snippet")
+    if proc.returncode != 0 or results is None or \
+            [len(s["steps"]) for s in results["scenarios"]] != [3]:
+        fail(f"the unmodelled-annotation scenario did not pass (exit {proc.returncode})", proc)
+    for where, ing, annot in (("snippet.yaml:18:11:", "snippet", "configuration-snippet"),
+                              ("snippet.yaml:50:27:", "snippet-diff", "server-snippet")):
+        want = (f"{where} warning: Ingress default/{ing}: annotation "
+                f"nginx.ingress.kubernetes.io/{annot} is not modelled: the ingress-nginx target "
+                "serves the Ingress as if it were absent\n")
+        if proc.stderr.count(want) != 1:
+            fail(f"want once on stderr: {want!r}", proc)
+
     # 4. an invalid Ingress is reported at its position; nothing runs
     proc, _ = run(os.path.join(DATA, "invalid.yaml"), "invalid")
     if proc.returncode != 2 or "invalid.yaml:15:15:" not in proc.stderr or \

@@ -252,12 +252,84 @@ START_TEST(convert_root_redirect_matches_target)
 }
 END_TEST
 
+/* An Ingress with backend-protocol and an annotation nothing models; line numbers from 1. */
+static const char protocol_doc[] =
+    "apiVersion: networking.k8s.io/v1\n"                             /* 1 */
+    "kind: Ingress\n"                                                /* 2 */
+    "metadata:\n"                                                    /* 3 */
+    "  name: rpc\n"                                                  /* 4 */
+    "  namespace: web\n"                                             /* 5 */
+    "  annotations:\n"                                               /* 6 */
+    "    nginx.ingress.kubernetes.io/auth-url: http://auth\n"        /* 7 */
+    "    nginx.ingress.kubernetes.io/backend-protocol:   GRPC\n"     /* 8: value at col 53 */
+    "spec:\n"
+    "  ingressClassName: nginx\n"
+    "  rules:\n  - host: rpc.example.com\n    http:\n      paths:\n"
+    "      - {path: /, pathType: Prefix, backend: {service: {name: app, port: {number: 80}}}}\n";
+
+/* The one note of |d| whose message has |needle|. */
+static const gs_diag *find_note(const gs_diags *d, const char *needle)
+{
+    const gs_diag *found = NULL;
+    for (size_t i = 0; i < d->len; i++)
+        if (strstr(d->items[i].message, needle)) {
+            ck_assert_msg(found == NULL, "two notes with %s", needle);
+            found = &d->items[i];
+        }
+    ck_assert_msg(found != NULL, "no note with %s", needle);
+    return found;
+}
+
+START_TEST(convert_backend_protocol_at_value)
+{
+    gs_model *m;
+    gs_model_new(&m);
+    gs_model_load_buffer(m, "rpc.yaml", protocol_doc, strlen(protocol_doc), NULL, NULL);
+    ck_assert_uint_eq(m->diags.nerrors, 0);
+    gs_buf out = {0};
+    gs_diags notes = {0};
+    ck_assert_uint_eq(gs_convert_ingresses(m, NULL, &out, &notes), 1);
+    const gs_diag *g = find_note(&notes, "backend-protocol GRPC: Gateway API takes");
+    ck_assert_int_eq(g->severity, GS_DIAG_WARNING);
+    ck_assert_str_eq(g->pos.file, "rpc.yaml");
+    ck_assert_uint_eq(g->pos.line, 8);
+    ck_assert_uint_eq(g->pos.col, 53);
+    gs_buf_clear(&out);
+    gs_diags_clear(&notes);
+    gs_model_free(m);
+}
+END_TEST
+
+/* The ingress-nginx target's notes on the model alone: the annotation it does not model at the
+ * annotation's key, once; the modelled backend-protocol gets none. */
+START_TEST(target_notes_unmodelled_annotation)
+{
+    gs_model *m;
+    gs_model_new(&m);
+    gs_model_load_buffer(m, "rpc.yaml", protocol_doc, strlen(protocol_doc), NULL, NULL);
+    gs_diags notes = {0};
+    gs_ingress_nginx_notes(m, &notes);
+    const gs_diag *g = find_note(&notes, "annotation nginx.ingress.kubernetes.io/auth-url is not "
+                                         "modelled: the ingress-nginx target serves the Ingress "
+                                         "as if it were absent");
+    ck_assert_int_eq(g->severity, GS_DIAG_WARNING);
+    ck_assert_str_eq(g->name, "rpc");
+    ck_assert_uint_eq(g->pos.line, 7);
+    ck_assert_uint_eq(g->pos.col, 5);
+    ck_assert_uint_eq(notes.len, 1);
+    gs_diags_clear(&notes);
+    gs_model_free(m);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("convert");
     TCase *tc = tcase_create("root");
     tcase_add_test(tc, convert_root_redirect);
     tcase_add_test(tc, convert_root_redirect_matches_target);
+    tcase_add_test(tc, convert_backend_protocol_at_value);
+    tcase_add_test(tc, target_notes_unmodelled_annotation);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
 }
