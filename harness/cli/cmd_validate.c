@@ -60,7 +60,7 @@ static void validate_usage(FILE *f)
             "  -q, --quiet             print errors only (no warnings or notes)\n"
             "  -h, --help              this help\n\n"
             "Exit codes: 0 all valid (warnings allowed), 1 some object is invalid or a --fail-on\n"
-            "finding, 2 usage error, unreadable path or malformed YAML.\n");
+            "finding, 2 usage error, unreadable path, malformed YAML or no *.yaml file found.\n");
 }
 
 #define VALIDATE_SHORTOPTS "f:o:qh"
@@ -196,6 +196,9 @@ int gs_cmd_validate(int argc, char **argv)
         gs_diags_add(&shown, g->severity, g->pos, g->kind, g->ns, g->name, g->field, "%s",
                      g->message);
     }
+    /* Folders without a manifest validate nothing: a CI gate pointed at the wrong folder must
+     * not pass (gatesim run refuses an empty run the same way). */
+    bool nothing = m->n_files == 0 && !unreadable;
     size_t findings = fail_on && !unreadable ? validate_fail_on(m, &copts, fail_on) : 0;
     size_t objects = m->n_objects + m->n_invalid;
     if (fmt != GS_CLIOPT_FORMAT_TEXT) {
@@ -204,7 +207,7 @@ int gs_cmd_validate(int argc, char **argv)
         gs_json_init(&j, &b, fmt == GS_CLIOPT_FORMAT_JSON);
         gs_json_object_begin(&j);
         gs_json_key(&j, "valid");
-        gs_json_bool(&j, unique.nerrors == 0 && !unreadable);
+        gs_json_bool(&j, unique.nerrors == 0 && !unreadable && !nothing);
         gs_json_key(&j, "files");
         gs_json_uint(&j, m->n_files);
         gs_json_key(&j, "objects");
@@ -250,7 +253,10 @@ int gs_cmd_validate(int argc, char **argv)
             fprintf(stderr, ", %zu --fail-on finding%s", findings, findings == 1 ? "" : "s");
         fprintf(stderr, "%s\n", gs_term_reset(colour));
     }
-    int rc = unreadable ? 2 : (unique.nerrors || findings ? 1 : 0);
+    if (nothing)
+        fprintf(stderr, "gatesim validate: no *.yaml or *.yml file in %s%s; nothing was "
+                        "validated\n", paths[0], npaths > 1 ? " ..." : "");
+    int rc = unreadable || nothing ? 2 : (unique.nerrors || findings ? 1 : 0);
     gs_diags_clear(&shown);
     gs_diags_clear(&unique);
     gs_model_free(m);

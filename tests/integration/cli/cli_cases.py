@@ -237,6 +237,10 @@ def case_honest():
                 "mapping at line 3)" % bad,
                 "gatesim explain: an input is not well-formed YAML; no status computed"]:
             fail("explain of malformed YAML: exit %d\n%s%s" % (rc, so, se))
+    with tempfile.TemporaryDirectory() as d:
+        expect_lines(["validate", d], 2,
+                     ["0 objects in 0 files: 0 errors, 0 warnings",
+                      "gatesim validate: no *.yaml or *.yml file in %s; nothing was validated" % d])
     expect_lines(["validate", "--strict=yes", quick], 2,
                  ['gatesim validate: option "--strict" takes no value (see gatesim validate '
                   '--help)'])
