@@ -566,6 +566,25 @@ static cv_rule *cv_main_rule(cv_class *k, const gs_ingress *canary, const char *
     return NULL;
 }
 
+/* canary-by-header-pattern: ingress-nginx's Lua balancer searches the header value with
+ * ngx.re.match (PCRE, no options: unanchored and case-sensitive), while Gateway API leaves how a
+ * RegularExpression header match applies (search or whole value) and its dialect to the
+ * implementation. A pattern not anchored at both ends may then match fewer values: a note. */
+static void cv_pattern_note(cv_ctx *c, const gs_ingress *ing, const gs_ingress_path *p,
+                            const gs_nginx_annots *a)
+{
+    const char *pat = a->canary_by_header_pattern;
+    size_t n = strlen(pat);
+    if (pat[0] == '^' && n > 1 && pat[n - 1] == '$' && pat[n - 2] != '\\')
+        return;
+    cv_note(c, GS_DIAG_NOTE, ing, p->path.pos, NULL,
+            "canary-by-header-pattern \"%s\" is not anchored: ingress-nginx searches the %s "
+            "value for it (ngx.re.match, case-sensitive); how a RegularExpression header match "
+            "applies is implementation-specific in Gateway API (some match the whole value): "
+            "write \"^.*(%s).*$\" to the same effect everywhere",
+            pat, a->canary_by_header, pat);
+}
+
 static void cv_canary(cv_ctx *c, const gs_ingress *ing, const gs_nginx_annots *a)
 {
     cv_class *k = cv_class_of(c, ing, false);
@@ -599,6 +618,8 @@ static void cv_canary(cv_ctx *c, const gs_ingress *ing, const gs_nginx_annots *a
                                       : a->canary_by_header_pattern ? a->canary_by_header_pattern
                                                                     : "always";
                     r->header_regex = !a->canary_by_header_value && a->canary_by_header_pattern;
+                    if (r->header_regex)
+                        cv_pattern_note(c, ing, p, a);
                     if (!a->canary_by_header_value && !a->canary_by_header_pattern)
                         cv_note(c, GS_DIAG_NOTE, ing, p->path.pos, NULL,
                                 "canary-by-header %s: \"always\" goes to the canary (a header "

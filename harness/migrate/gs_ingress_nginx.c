@@ -256,8 +256,42 @@ static void ng_var_name(gs_buf *b, const char *prefix, const char *name)
         gs_buf_putc(b, *p == '-' ? '_' : (char)((*p >= 'A' && *p <= 'Z') ? *p + 32 : *p));
 }
 
+/* A map entry matching exactly |v|, letter case included: "~^V$" with the ASCII punctuation of
+ * |v| escaped. nginx's map compares plain strings without case, while ingress-nginx's Lua
+ * balancer compares the header and cookie values with == (route_to_alternative_balancer in
+ * rootfs/etc/nginx/lua/balancer.lua). */
+static void ng_map_exact(gs_buf *b, const char *v)
+{
+    gs_buf re = {0};
+    gs_buf_puts(&re, "~^");
+    for (const char *p = v; *p; p++) {
+        unsigned char ch = (unsigned char)*p;
+        if (ch < 0x80 && !(ch >= '0' && ch <= '9') && !(ch >= 'a' && ch <= 'z') &&
+            !(ch >= 'A' && ch <= 'Z'))
+            gs_buf_putc(&re, '\\');
+        gs_buf_putc(&re, *p);
+    }
+    gs_buf_putc(&re, '$');
+    char *str = gs_buf_take(&re);
+    ng_quoted(b, str);
+    free(str);
+}
+
+/* The "always" / "never" entries of a header or cookie map (compared exactly, as the Lua does). */
+static void ng_map_keywords(gs_buf *b, const char *main, const char *canary)
+{
+    gs_buf_puts(b, "        ");
+    ng_map_exact(b, "always");
+    gs_buf_printf(b, " %s;\n        ", canary);
+    ng_map_exact(b, "never");
+    gs_buf_printf(b, " %s;\n", main);
+}
+
 /* Writes the maps that choose between |main| and |canary| upstreams (header, then cookie,
- * then weight, as ingress-nginx's balancer decides) and returns the variable's number. */
+ * then weight, as ingress-nginx's balancer decides) and returns the variable's number. A
+ * canary-by-header-pattern is a case-sensitive, unanchored regex ("~PATTERN": the Lua's
+ * ngx.re.match without options searches the value); a header value it does not match, like a
+ * value other than canary-by-header-value, falls through to the cookie and the weight. */
 static size_t ng_canary_maps(ng_ctx *c, const gs_nginx_annots *a, const char *main,
                              const char *canary)
 {
@@ -269,22 +303,25 @@ static size_t ng_canary_maps(ng_ctx *c, const gs_nginx_annots *a, const char *ma
         gs_buf_printf(b, " $gs_cnh_%zu {\n", n);
         if (a->canary_by_header_value) {
             gs_buf_puts(b, "        ");
-            ng_quoted(b, a->canary_by_header_value);
+            ng_map_exact(b, a->canary_by_header_value);
             gs_buf_printf(b, " %s;\n", canary);
         } else if (a->canary_by_header_pattern) {
-            gs_buf_puts(b, "        ~");
-            ng_quoted(b, a->canary_by_header_pattern);
+            char *re = gs_xasprintf("~%s", a->canary_by_header_pattern);
+            gs_buf_puts(b, "        ");
+            ng_quoted(b, re);
+            free(re);
             gs_buf_printf(b, " %s;\n", canary);
         } else {
-            gs_buf_printf(b, "        \"always\" %s;\n        \"never\" %s;\n", canary, main);
+            ng_map_keywords(b, main, canary);
         }
         gs_buf_puts(b, "        default \"\";\n    }\n");
     }
     if (a->canary_by_cookie) {
         gs_buf_puts(b, "    map ");
         ng_var_name(b, "$cookie_", a->canary_by_cookie);
-        gs_buf_printf(b, " $gs_cnc_%zu {\n        \"always\" %s;\n        \"never\" %s;\n"
-                         "        default \"\";\n    }\n", n, canary, main);
+        gs_buf_printf(b, " $gs_cnc_%zu {\n", n);
+        ng_map_keywords(b, main, canary);
+        gs_buf_puts(b, "        default \"\";\n    }\n");
     }
     if (a->canary_weight > 0) {
         double pct = 100.0 * (double)a->canary_weight / (double)a->canary_weight_total;

@@ -139,6 +139,12 @@ check(rc == 0, "more-annotations: exit %d\n%s" % (rc, err))
 validated("more-annotations", out, strict=False)
 has(out, '      headers: [{type: RegularExpression, name: "X-Version", value: "^v[0-9]+$"}]\n'
     '    backendRefs: [{name: "beta", port: 80}]', "canary-by-header-pattern")
+# the Lua balancer searches the value (ngx.re.match): an unanchored pattern gets a note, an
+# anchored one none
+has(err, 'more-annotations.yaml:95:16: note: Ingress web/tools-beta: canary-by-header-pattern '
+    '"beta" is not anchored: ingress-nginx searches the X-Version value for it', "unanchored")
+has(out, '{type: RegularExpression, name: "X-Version", value: "beta"}', "unanchored pattern")
+check('"^v[0-9]+$" is not anchored' not in err, "anchored pattern noted:\n" + err)
 has(out, 'metadata: {name: "secure-secure.example.com-to-https", namespace: "web"}\nspec:\n'
     '  parentRefs: [{name: "nginx", sectionName: http}]\n  hostnames: ["secure.example.com"]\n'
     '  rules:\n  - matches:\n    - path: {type: PathPrefix, value: "/"}\n    filters:\n'

@@ -132,12 +132,13 @@ def main():
 
     # 3b. the routing annotations on a real nginx (force-ssl-redirect, ssl-redirect, app-root,
     #     redirect codes, upstream-vhost, x-forwarded-prefix, canary header value / pattern /
-    #     cookie / weight precedence); without the annotations exactly the steps that expect an
+    #     cookie / weight precedence, the header value and keywords compared with letter case,
+    #     the pattern unanchored and case-sensitive); without the annotations exactly the steps that expect an
     #     annotation's effect fail
     an_yaml = os.path.join(DATA, "annotations.yaml")
     proc, results = run(an_yaml, "annotations")
     if proc.returncode != 0 or results is None or \
-            [len(s["steps"]) for s in results["scenarios"]] != [14]:
+            [len(s["steps"]) for s in results["scenarios"]] != [18]:
         fail(f"the annotations scenario did not pass (exit {proc.returncode})", proc)
     with open(an_yaml) as f:
         lines = f.read().split("\n")
@@ -161,7 +162,11 @@ def main():
                 "with canary-by-header-value, \"always\" is just another value",
                 "canary-by-header-pattern, a value it does not match stays on the main backend",
                 "canary-by-cookie \"never\" beats a canary-weight of 100",
-                "the header \"never\" beats the cookie \"always\""}
+                "the header \"never\" beats the cookie \"always\"",
+                "canary-by-header-value is compared exactly (Lua's ==), \"V2\" stays on the main "
+                "backend",
+                "with canary-by-header (no value), \"ALWAYS\" is no keyword (Lua compares "
+                "\"always\" exactly)"}
     passed = {st["name"] for st in results["scenarios"][0]["steps"] if st["result"] == "passed"} \
         if results else None
     if proc.returncode != 1 or passed != controls:

@@ -188,7 +188,8 @@ START_TEST(ingress_nginx_locations)
     free(rw);
     has(server_of(conf, "old.example.com"), "return 301 https://new.example.com/x;");
     /* canary: header, else weight, through maps, one proxy_pass */
-    has(conf, "map $http_x_beta $gs_cnh_0 {\n        \"always\" gs_up_");
+    /* the keywords compared with letter case (Lua's ==), not as nginx's map strings are */
+    has(conf, "map $http_x_beta $gs_cnh_0 {\n        \"~^always$\" gs_up_");
     has(conf, "split_clients \"${request_id}\" $gs_cnw_0 {\n        25.00% gs_up_");
     has(server_of(conf, "app.example.com"), "proxy_pass http://$gs_cn_0;");
     /* an Ingress with only a default backend serves the catch-all server */
