@@ -255,6 +255,12 @@ def case_exec_doc(d, adapter):
         for verb in ("serve", "status", "sighup"):
             if verb not in verbs:
                 fail("the doc's adapter never got %s: %r" % (verb, sorted(set(verbs))))
+        # ListenerSet listeners, named namespace/set/name in the ready line the adapter prints
+        # (it keeps only the four fields the page names)
+        lset = os.path.join(os.path.abspath(d), "..", "conformance", "ListenerSetHTTPRouting.yaml")
+        rc, so, se = run_in(["-t", target, lset, "--report-dir", os.path.join(out, "r")], {})
+        if rc != 0 or "1 scenario: 1 passed" not in so:
+            fail("ListenerSet listeners through the doc's adapter: exit %d\n%s\n%s" % (rc, so, se))
         blue_green = os.path.join(os.path.abspath(d), "05-blue-green.yaml")
         rc, so, se = run_in(["-t", target, blue_green, "--report-dir", os.path.join(out, "r")],
                             {"DOC_ADAPTER_REFUSE_RELOAD": "1"})
