@@ -74,8 +74,8 @@ static void explain_usage(FILE *f)
            "                          a request header for --request (repeatable)\n"
            "  -h, --help              this help\n\n"
            "Exit codes: 0 status computed, 1 some object is invalid (status is still printed\n"
-           "for the valid ones) or a --fail-on finding, 2 usage error, unreadable path or\n"
-           "malformed YAML.\n");
+           "for the valid ones) or a --fail-on finding, 2 usage error, unreadable path,\n"
+           "malformed YAML or no *.yaml file found (no status is printed then).\n");
 }
 
 /* Loads one scenario's world: the object set `gatesim run` would apply at its start (its
@@ -384,6 +384,7 @@ int gs_cmd_explain(int argc, char **argv)
         int sr = gs_scenario_list_load(&scenarios, paths[i], &sdiags, NULL);
         malformed |= sr == GS_ERR_PARSE;
     }
+    bool nothing = plain->n_files == 0 && !unreadable;
     size_t n_worlds = 0;
     gs_tls_pem ca = {0}; /* one CA for every scenario's certificates, as in a run */
     explain_world *worlds = gs_xcalloc(scenarios.len + 1, sizeof(*worlds));
@@ -416,12 +417,15 @@ int gs_cmd_explain(int argc, char **argv)
         fprintf(stderr, "gatesim explain: an input could not be read; no status computed\n");
     else if (malformed) /* a file read only up to its YAML error: the same partial set */
         fprintf(stderr, "gatesim explain: an input is not well-formed YAML; no status computed\n");
+    else if (nothing) /* folders without a manifest: a --fail-on gate must not pass */
+        fprintf(stderr, "gatesim explain: no *.yaml or *.yml file in %s%s; no status computed\n",
+                paths[0], n_paths > 1 ? " ..." : "");
     else if (rq.url)
         explain_output_request(worlds, n_worlds, fmt, &rq);
     else
         explain_output(worlds, n_worlds, fmt);
     size_t findings = 0;
-    for (size_t i = 0; i < n_worlds && fail_on && !unreadable && !malformed; i++)
+    for (size_t i = 0; i < n_worlds && fail_on && !unreadable && !malformed && !nothing; i++)
         findings += gs_cli_fail_on_check("explain", worlds[i].title,
                                          gs_control_status(worlds[i].ctl), fail_on);
     for (size_t i = 0; i < n_worlds; i++) {
@@ -435,7 +439,7 @@ int gs_cmd_explain(int argc, char **argv)
     gs_tls_pem_clear(&ca);
     gs_scenario_list_clear(&scenarios);
     gs_diags_clear(&sdiags);
-    rc = unreadable || malformed ? GS_EXIT_USAGE
+    rc = unreadable || malformed || nothing ? GS_EXIT_USAGE
          : errors || findings    ? GS_EXIT_FAILED
                                  : GS_EXIT_OK;
 out:

@@ -241,6 +241,8 @@ def case_honest():
         expect_lines(["validate", d], 2,
                      ["0 objects in 0 files: 0 errors, 0 warnings",
                       "gatesim validate: no *.yaml or *.yml file in %s; nothing was validated" % d])
+        expect_lines(["explain", "--fail-on", "unattached", d], 2,
+                     ["gatesim explain: no *.yaml or *.yml file in %s; no status computed" % d])
     expect_lines(["validate", "--strict=yes", quick], 2,
                  ['gatesim validate: option "--strict" takes no value (see gatesim validate '
                   '--help)'])
