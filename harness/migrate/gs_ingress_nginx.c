@@ -402,6 +402,28 @@ static bool ng_root_redirects(ng_ctx *c, const ng_server *s, gs_buf *b)
     return true;
 }
 
+/* The annotations the catch-all server's root location takes from the Ingress without rules
+ * whose defaultBackend it serves: all but its redirects and rewrites (createServers applies
+ * locationApplyAnnotations and restores Redirect and Rewrite), so its backend-protocol (a gRPC
+ * default backend is grpc_pass) and upstream-vhost. NULL for other servers and a catch-all with
+ * the controller's default backend. */
+static const gs_nginx_annots *ng_catch_all_annots(const ng_ctx *c, const ng_server *s,
+                                                  gs_nginx_annots *out)
+{
+    if (strcmp(s->host, "_") != 0 || s->default_ing == NULL)
+        return NULL;
+    const gs_model *m = c->in->m;
+    for (size_t i = 0; i < m->n_ingresses; i++)
+        if (m->ingresses[i] == s->default_ing) {
+            const gs_nginx_annots *a = &c->annots[i];
+            memset(out, 0, sizeof *out);
+            out->backend_protocol = a->backend_protocol;
+            out->upstream_vhost = a->upstream_vhost;
+            return out;
+        }
+    return NULL;
+}
+
 /* The directive and scheme that send a location's requests upstream, by its backend-protocol
  * (buildProxyPass in ingress-nginx's template): gRPC goes by grpc_pass, FastCGI by fastcgi_pass,
  * AUTO_HTTP speaks the client's scheme. */
@@ -669,7 +691,11 @@ static void ng_server_write(ng_ctx *c, ng_server *s, gs_buf *b)
     if (!root) {
         /* every server has a root location: the Ingress's default backend or the controller's */
         static char root_path[] = "/";
-        ng_loc l = {.path = root_path, .ing = s->default_ing, .backend = s->default_backend};
+        gs_nginx_annots root_annots;
+        ng_loc l = {.path = root_path,
+                    .ing = s->default_ing,
+                    .a = ng_catch_all_annots(c, s, &root_annots),
+                    .backend = s->default_backend};
         gs_buf_puts(b, "        location ");
         ng_modifier(b, s, &l);
         gs_buf_puts(b, " {\n");

@@ -538,6 +538,9 @@ static void diff_make_probes(const gs_model *m, diff_probes *ps)
 {
     char regex_hosts[DIFF_MAX_HOSTS][256]; /* hosts whose locations are regular expressions */
     size_t n_regex = 0;
+    /* a gRPC Ingress with a defaultBackend and no rules: ingress-nginx's catch-all server sends
+     * every call no rule takes (an unknown host's) to that Service */
+    bool grpc_default = false;
     for (size_t i = 0; i < m->n_ingresses; i++) {
         const gs_ingress *ing = m->ingresses[i];
         gs_nginx_annots a;
@@ -558,6 +561,7 @@ static void diff_make_probes(const gs_model *m, diff_probes *ps)
             gs_nginx_annots_clear(&a);
             continue;
         }
+        grpc_default |= grpc && ing->spec.n_rules == 0 && ing->spec.default_backend.set;
         for (size_t r = 0; r < ing->spec.n_rules; r++) {
             const gs_ingress_rule *rule = &ing->spec.rules[r];
             char host[256];
@@ -611,13 +615,16 @@ static void diff_make_probes(const gs_model *m, diff_probes *ps)
         gs_nginx_annots_clear(&a);
     }
     diff_probe_add(ps, DIFF_UNKNOWN_HOST, "/", "", DIFF_K_ROOT);
-    for (size_t i = 0; i < ps->n; i++)
-        if (ps->items[i].grpc_ingress) { /* a gRPC call to a host no Ingress names */
-            ps->grpc = ps->grpc_ingress = true;
-            diff_probe_add(ps, DIFF_UNKNOWN_HOST, "/gs.probe.Any/GsProbe", "", DIFF_K_GRPC_OTHER);
-            ps->grpc = ps->grpc_ingress = false;
-            break;
-        }
+    bool any_grpc = grpc_default;
+    for (size_t i = 0; i < ps->n && !any_grpc; i++)
+        any_grpc = ps->items[i].grpc_ingress;
+    if (any_grpc) { /* a gRPC call to a host no Ingress names */
+        ps->grpc = ps->grpc_ingress = true;
+        diff_probe_add(ps, DIFF_UNKNOWN_HOST, "/gs.probe.Any/GsProbe", "", DIFF_K_GRPC_OTHER);
+        if (grpc_default) /* any method: the catch-all's location / takes it */
+            diff_probe_add(ps, DIFF_UNKNOWN_HOST, "/shop.v1.Cart/Get", "", DIFF_K_GRPC_OTHER);
+        ps->grpc = ps->grpc_ingress = false;
+    }
     /* HTTPS: every host, with TLS or without (ingress-nginx serves every server on its HTTPS
      * port, under its fake certificate when the host has none), and an unknown host */
     ps->https = true;
@@ -1021,14 +1028,30 @@ static void diff_mark_splits(const char *yaml, diff_probes *ps)
     gs_model_free(m);
 }
 
-/* Whether an Ingress of |m| lists |host| in its tls: its clients call it over TLS with a real
- * certificate, and must keep doing so after the migration. */
+/* Whether the tls host |entry| of an Ingress names |host| as a certificate's name does: the same
+ * name in any letter case, or "*.foo.com" for exactly one label before ".foo.com" (not foo.com
+ * itself, not a.b.foo.com). */
+static bool diff_tls_entry_names(const char *entry, const char *host)
+{
+    if (entry == NULL)
+        return false;
+    if (entry[0] != '*' || entry[1] != '.')
+        return strcasecmp(entry, host) == 0;
+    size_t el = strlen(entry + 1), hl = strlen(host); /* ".foo.com" */
+    if (hl <= el || strcasecmp(host + hl - el, entry + 1) != 0)
+        return false;
+    return memchr(host, '.', hl - el) == NULL;
+}
+
+/* Whether an Ingress of |m| lists |host| in its tls (a wildcard entry for one label under it):
+ * its clients call it over TLS with a real certificate, and must keep doing so after the
+ * migration. */
 static bool diff_ingress_tls_host(const gs_model *m, const char *host)
 {
     for (size_t i = 0; i < m->n_ingresses; i++)
         for (size_t t = 0; t < m->ingresses[i]->spec.n_tls; t++)
             for (size_t h = 0; h < m->ingresses[i]->spec.tls[t].n_hosts; h++)
-                if (strcasecmp(m->ingresses[i]->spec.tls[t].hosts[h].v, host) == 0)
+                if (diff_tls_entry_names(m->ingresses[i]->spec.tls[t].hosts[h].v, host))
                     return true;
     return false;
 }
@@ -1822,6 +1845,12 @@ static void diff_fix_for(const diff_probe *p, const diff_answer *x, const diff_a
             gs_buf_printf(b, ": check the rule matching the Ingress path \"%s\" (an HTTPRoute "
                              "path match, or a GRPCRoute method match) and its backendRef",
                           p->written);
+        else if (p->grpc_ingress && strcmp(p->host, DIFF_UNKNOWN_HOST) == 0 &&
+                 x->grpc_status == 0)
+            gs_buf_printf(b, ": ingress-nginx's catch-all server sends any host's call to the "
+                             "defaultBackend of the Ingress without rules; give the Gateway API "
+                             "side a route without hostnames to %s",
+                          x->backend);
         else if (p->grpc_ingress)
             gs_buf_puts(b, ": check that no rule of the host takes it that ingress-nginx "
                            "does not");

@@ -15,7 +15,9 @@ search is found by exactly those probes, which the literal start alone does not 
 Ingresses with backend-protocol GRPC: gRPC calls instead of HTTP/1.1 probes, over TLS to
 ingress-nginx (HTTP/2 by ALPN), h2c or TLS to the Gateway API side as its listeners say; the
 conversion and a GRPCRoute migration answer every call alike, a wrong Service for one method path,
-a lost HTTPS listener and use-regex's letter case are each found by the calls that show them. No
+a lost HTTPS listener (for a host the Ingress lists in tls, or one label under a wildcard it lists)
+and use-regex's letter case are each found by the calls that show them; an Ingress with only a
+defaultBackend gets calls on an unknown host, which a migration naming a hostname loses. No
 nginx or echo process may outlive a run.
 """
 import json
@@ -237,6 +239,54 @@ def ingress_grpc():
            f"    builtin: grpc-status 0 OK from default/cart (saw {w}/shop.v1.Cart/GsProbe)\n",
            f"    fix: {w} is two labels under the wildcard: ingress-nginx answers "
            "/shop.v1.Cart/GsProbe with grpc-status 12 UNIMPLEMENTED (its default server)")
+    in_group(p, "wildcard host depth (1 probe)", [f"gRPC https://{w}/shop.v1.Cart/GsProbe "])
+    # the wildcard listed in the Ingress's tls: its clients call one label under it over TLS (as a
+    # certificate for *.svc.example.com names it), so a migration without an HTTPS listener loses
+    # exactly those calls; two labels under it the certificate does not name: still h2c
+    with open(os.path.join(DATA, "ingress-grpc-wildcard.yaml")) as f:
+        wtext = f.read()
+    if "  ingressClassName: nginx\n" not in wtext:
+        fail("ingress-grpc-wildcard.yaml has no ingressClassName to put tls under")
+    wtls = os.path.join(WORK_ROOT, "ingress-grpc-wildcard-tls.yaml")
+    with open(wtls, "w") as f:
+        f.write(wtext.replace("  ingressClassName: nginx\n", "  ingressClassName: nginx\n"
+                             "  tls: [{hosts: [\"*.svc.example.com\"]}]\n"))
+    one = "gs-probe.svc.example.com"
+    p = diff("-q", wtls, "--after", "ingress-grpc-wildcard-grpcroute.yaml")
+    expect(p, 1, "9 probes, 5 answered differently by ingress-nginx and builtin, 2 causes",
+           f"DIFF gRPC https://{one}/shop.v1.Cart/GsProbe\n"
+           f"    ingress-nginx: grpc-status 0 OK from default/cart (saw {one}/shop.v1.Cart/"
+           "GsProbe)\n    builtin: no answer\n")
+    in_group(p, "HTTPS listener or certificate (4 probes)",
+             [f"gRPC https://{one}/{m}\n" for m in ("shop.v1.Cart/GsProbe",
+                                                    "shop.v1.CartGsProbe/GsProbe",
+                                                    "SHOP.V1.CART/GSPROBE",
+                                                    "gs.probe.Other/GsProbe")])
+    in_group(p, "wildcard host depth (1 probe)",
+             [f"gRPC https://{w}/shop.v1.Cart/GsProbe (h2c to the after side)"])
+    # a gRPC Ingress with only a defaultBackend: ingress-nginx's catch-all takes any host's call
+    # (grpc_pass, its annotations applied); the conversion answers alike, a GRPCRoute migration
+    # that names a hostname loses exactly those calls (and the HTTP probe of the unknown host)
+    u = "gs-unknown.invalid"
+    p = diff("ingress-grpc-default.yaml")
+    expect(p, 0, "4 probes, 0 answered differently by ingress-nginx and builtin",
+           *[f"same gRPC https://{u}/{m} (h2c to the after side)\n"
+             f"    ingress-nginx: grpc-status 0 OK from default/fallback (saw {u}/{m})\n"
+             f"    builtin: grpc-status 0 OK from default/fallback (saw {u}/{m})\n"
+             for m in ("gs.probe.Any/GsProbe", "shop.v1.Cart/Get")])
+    p = diff("-q", "ingress-grpc-default.yaml", "--after", "ingress-grpc-default-host.yaml")
+    expect(p, 1, "4 probes, 3 answered differently by ingress-nginx and builtin, 2 causes",
+           f"DIFF gRPC https://{u}/shop.v1.Cart/Get (h2c to the after side)\n"
+           f"    ingress-nginx: grpc-status 0 OK from default/fallback (saw {u}/shop.v1.Cart/Get)\n"
+           "    builtin: grpc-status 12 UNIMPLEMENTED\n",
+           "ingress-nginx's catch-all server sends any host's call to the defaultBackend of the "
+           "Ingress without rules; give the Gateway API side a route without hostnames to "
+           "default/fallback")
+    in_group(p, "gRPC method matching (2 probes)",
+             [f"gRPC https://{u}/{m} " for m in ("gs.probe.Any/GsProbe", "shop.v1.Cart/Get")])
+    # without the tls the same migration differs on the deep call only
+    p = diff("-q", "ingress-grpc-wildcard.yaml", "--after", "ingress-grpc-wildcard-grpcroute.yaml")
+    expect(p, 1, "9 probes, 1 answered differently by ingress-nginx and builtin, 1 cause")
     in_group(p, "wildcard host depth (1 probe)", [f"gRPC https://{w}/shop.v1.Cart/GsProbe "])
     # the conversion on the nginx target: its HTTP port speaks HTTP/1.1 only without a GRPCRoute
     # (docs/targets/nginx.md), so the h2c calls get no answer there, and the fix says so

@@ -372,6 +372,42 @@ START_TEST(ingress_nginx_backend_protocol)
 }
 END_TEST
 
+/* An Ingress without rules configures the catch-all server with its defaultBackend and its
+ * annotations but redirects and rewrites (createServers: locationApplyAnnotations, Redirect and
+ * Rewrite restored): a gRPC default backend is grpc_pass, upstream-vhost sets Host, and its
+ * rewrite-target and permanent-redirect are not applied. */
+START_TEST(ingress_nginx_catch_all_annotations)
+{
+    static const char doc[] =
+        "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: fb\n"
+        "  namespace: web\n  annotations:\n"
+        "    nginx.ingress.kubernetes.io/backend-protocol: GRPC\n"
+        "    nginx.ingress.kubernetes.io/upstream-vhost: v.internal\n"
+        "    nginx.ingress.kubernetes.io/rewrite-target: /x\n"
+        "    nginx.ingress.kubernetes.io/permanent-redirect: https://elsewhere.example.com\n"
+        "spec: {defaultBackend: {service: {name: fb, port: {number: 50}}}}\n";
+    gs_model *m;
+    gs_model_new(&m);
+    gs_model_load_buffer(m, "fb.yaml", doc, strlen(doc), NULL, NULL);
+    ck_assert_uint_eq(m->diags.nerrors, 0);
+    gs_ingress_nginx_in in = {.m = m, .listen = "127.0.0.1:18080", .workdir = "/w",
+                              .resolve = resolve};
+    gs_buf out = {0};
+    gs_diags notes = {0};
+    ck_assert_uint_eq(gs_ingress_nginx_render(&in, &out, &notes), 1);
+    char *all = server_text(out.data, "_");
+    has(all, "location \"/\" {\n            grpc_set_header Host \"v.internal\";\n"
+             "            grpc_pass grpc://gs_up_");
+    ck_assert_msg(strstr(all, "rewrite") == NULL && strstr(all, "return") == NULL &&
+                      strstr(all, "proxy_pass") == NULL,
+                  "%s", all);
+    free(all);
+    gs_buf_clear(&out);
+    gs_diags_clear(&notes);
+    gs_model_free(m);
+}
+END_TEST
+
 /* The TLS listener offers HTTP/2 whatever the backends speak, as ingress-nginx does with its
  * ConfigMap's use-http2 left at its default (true); "false" there turns it off, and a value that
  * is not a boolean is a warning at the ConfigMap with the default kept. */
@@ -540,6 +576,7 @@ int main(void)
     tcase_add_test(tc, ingress_nginx_passes_nginx_t);
     tcase_add_test(tc, ingress_nginx_https);
     tcase_add_test(tc, ingress_nginx_backend_protocol);
+    tcase_add_test(tc, ingress_nginx_catch_all_annotations);
     tcase_add_test(tc, ingress_nginx_hsts);
     tcase_add_test(tc, ingress_nginx_use_http2);
     suite_add_tcase(s, tc);
