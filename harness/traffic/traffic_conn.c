@@ -240,8 +240,10 @@ void gs_traffic_req_finish(traffic_conn *c, traffic_req *r, gs_traffic_error e, 
     r->in_use = false;
     c->inflight--;
     w->outstanding--;
-    if (e == GS_TRAFFIC_OK)
+    if (e == GS_TRAFFIC_OK) {
         c->served++;
+        c->last_service_ns = now - r->sent_ns;
+    }
     if (w->run->cfg.new_connection_per_request && c->inflight == 0 && !c->want_close) {
         c->want_close = true;
         c->close_error = GS_TRAFFIC_ERR_RESET;
@@ -537,13 +539,18 @@ static bool conn_more_to_read(const traffic_conn *c)
  * to that socket, and processes it from the socket's backlog on its own CPU. A connection
  * therefore refills after a read only once at least half its streams are free (one write of
  * several requests), or when nothing is in flight (no stall) or a retry waits; otherwise its
- * free streams wait until half are free, or until it got no bytes for CONN_HOLD_NS (a timer of
- * the coarse loop clock: 1-5 ms in practice), or the worker's tick. A connection whose hold ran
+ * free streams wait until half are free, or until it got no bytes for as long as its last
+ * request took (at least CONN_HOLD_NS, at most CONN_HOLD_MAX_NS; checked by a timer of the
+ * coarse loop clock, so 1-5 ms late), or the worker's tick. A server that queues requests
+ * answers a connection's batch once per round of its queue, which takes about a request's
+ * service time: so long the next answers are expected. A connection whose hold ran
  * out that way has streams much slower than the others: it refills at once until half its
- * streams are free again, so its fast streams keep cycling at the server's pace. The open loop
+ * streams are free again or the next tick, so its fast streams keep cycling at the server's
+ * pace. The open loop
  * and TLS keep their own write paths. */
 
 #define CONN_HOLD_NS GS_NS_PER_MS
+#define CONN_HOLD_MAX_NS (20 * GS_NS_PER_MS)
 
 /* True when the reads of |c| refill in batches: closed-loop HTTP/2 (h2c, gRPC) on plain TCP. */
 static bool conn_batches(const traffic_conn *c)
@@ -586,7 +593,10 @@ void gs_traffic_worker_release_held(traffic_worker *w)
         traffic_conn *c = &w->conns[k];
         if (!c->refill_held)
             continue;
-        if (now - c->last_answer_ns < CONN_HOLD_NS) { /* answers still coming */
+        int64_t wait = c->last_service_ns > CONN_HOLD_NS ? c->last_service_ns : CONN_HOLD_NS;
+        if (wait > CONN_HOLD_MAX_NS)
+            wait = CONN_HOLD_MAX_NS;
+        if (now - c->last_answer_ns < wait) { /* answers still expected */
             again = true;
             continue;
         }
@@ -918,6 +928,7 @@ void gs_traffic_conn_check_deadlines(traffic_conn *c, int64_t now)
     }
     if (c->state == TRAFFIC_CONN_CONNECTING)
         return; /* requests wait for the connection first; the connect timeout bounds it */
+    c->hold_off = false; /* a hold that ran out costs at most a tick of unbatched refills */
     for (unsigned k = 0; k < c->nslots; k++) {
         traffic_req *r = &c->slots[k];
         if (!r->in_use || now < r->deadline_ns)

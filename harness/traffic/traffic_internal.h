@@ -132,9 +132,9 @@ struct traffic_conn {
     bool want_close;    /* close after the current I/O callback returns */
     /* closed-loop h2c (traffic_conn.c, "refills in batches"): free streams held back until
      * half are free or no answer came for a while; no holding until half are free again (the
-     * last hold ran out); when the last bytes arrived */
+     * last hold ran out); when the last bytes arrived; the service time of its last answer */
     bool refill_held, hold_off;
-    int64_t last_answer_ns;
+    int64_t last_answer_ns, last_service_ns;
     gs_traffic_error close_error; /* the class for requests still in flight at that close */
     const char *close_detail;
     /* HTTP/1.1: slots in send order (pipelining) */
