@@ -222,6 +222,9 @@ static int bench_main(int argc, char **argv)
         fprintf(stderr, "gatesim bench: writing %s failed\n", output);
         rc = 1;
     }
+    /* No result, no file: an empty one would pass for a baseline until compare reads it. */
+    if (out != stdout && rc == 1)
+        remove(output);
     gs_buf_clear(&doc);
     free(self);
     free(echo);

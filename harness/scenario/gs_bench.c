@@ -521,8 +521,13 @@ static int bench_run_case(const bench_deploy *d, const gs_bench_case *k,
     if (measured)
         gs_bench_target_after(d, &before, out);
     gs_bench_round_from_result(out, r);
+    /* Not one answer: nothing to measure, the endpoint is down (the "could not run" exit). */
+    if (r->requests > 0 && r->responses == 0 && !(cancel != NULL && *cancel))
+        rc = gs_error_set(err, GS_ERR_IO,
+                          "case %s: none of %llu requests to %s%s got a response: is it up?",
+                          k->name, (unsigned long long)r->requests, url->address, url->path);
     gs_traffic_result_free(r);
-    return 0;
+    return rc;
 }
 
 /* Round |r| of case |k|: a load case on the load objects (applied again after a route case),

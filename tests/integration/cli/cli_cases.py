@@ -243,6 +243,19 @@ def case_honest():
                       "gatesim validate: no *.yaml or *.yml file in %s; nothing was validated" % d])
         expect_lines(["explain", "--fail-on", "unattached", d], 2,
                      ["gatesim explain: no *.yaml or *.yml file in %s; no status computed" % d])
+    # bench of an endpoint that answers nothing "could not run" (exit 1), and writes no file
+    with tempfile.TemporaryDirectory() as d:
+        prof = os.path.join(d, "p.json")
+        with open(prof, "w") as f:
+            f.write('{"name": "tiny", "rounds": 1, "warmup": "0s", "cases": [{"name": "h1", '
+                    '"protocol": "http1", "connections": 1, "duration": "0.2s"}]}')
+        res = os.path.join(d, "r.json")
+        rc, so, se = gatesim(["bench", prof, "--url", "http://127.0.0.1:9/", "-q",
+                              "--output-file", res])
+        if rc != 1 or os.path.exists(res) or not re.match(
+                r"gatesim bench: case h1: none of \d+ requests to 127.0.0.1:9/ got a response: "
+                r"is it up\?\n$", se):
+            fail("bench of a refusing URL: exit %d, file %s\n%s" % (rc, os.path.exists(res), se))
     expect_lines(["validate", "--strict=yes", quick], 2,
                  ['gatesim validate: option "--strict" takes no value (see gatesim validate '
                   '--help)'])
