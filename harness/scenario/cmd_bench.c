@@ -121,7 +121,7 @@ static int bench_main(int argc, char **argv)
     const char *target = gs_target_kind_at(0)->name, *url = NULL, *output = NULL, *render = NULL;
     const char *image = "gatesim:latest", *name = "gatesim-load";
     unsigned rounds = 0, shards = 0;
-    bool quiet = false;
+    bool quiet = false, target_given = false;
     int ch;
     optind = 1;
     opterr = 0;
@@ -130,6 +130,7 @@ static int bench_main(int argc, char **argv)
         switch (ch) {
         case 't':
             target = optarg;
+            target_given = true;
             break;
         case 'u':
             url = optarg;
@@ -170,6 +171,9 @@ static int bench_main(int argc, char **argv)
         return bench_render(render, shards, image, name, argv + optind, argc - optind);
     if (argc - optind != 1)
         return bench_bad(optind >= argc ? "missing PROFILE or FILE" : "one PROFILE or FILE, please");
+    if (url != NULL && target_given) /* --url deploys nothing: a --target would be ignored */
+        return bench_bad("--url and --target exclude each other: --url benchmarks a running "
+                         "endpoint, --target deploys one");
     gs_bench_profile *profile = gs_xcalloc(1, sizeof(*profile));
     int rc = bench_load_profile(argv[optind], profile);
     if (rc != 0) {

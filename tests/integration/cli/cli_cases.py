@@ -256,6 +256,10 @@ def case_honest():
                 r"gatesim bench: case h1: none of \d+ requests to 127.0.0.1:9/ got a response: "
                 r"is it up\?\n$", se):
             fail("bench of a refusing URL: exit %d, file %s\n%s" % (rc, os.path.exists(res), se))
+    expect_lines(["bench", "quick", "--url", "http://127.0.0.1:9/", "-t", "builtin"], 2,
+                 ["gatesim bench: --url and --target exclude each other: --url benchmarks a "
+                  "running endpoint, --target deploys one",
+                  "Run `gatesim bench --help` for usage."])
     expect_lines(["validate", "--strict=yes", quick], 2,
                  ['gatesim validate: option "--strict" takes no value (see gatesim validate '
                   '--help)'])
