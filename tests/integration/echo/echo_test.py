@@ -8,6 +8,7 @@
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -45,6 +46,7 @@ def wait_for(cond, timeout=60.0, step=0.02):
 
 
 ALL_ECHOS = []
+SANITIZER_REPORT = re.compile(r"ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:")
 
 
 def kill_leftovers():
@@ -91,6 +93,11 @@ class Echo:
             self.proc.kill()
             rc = "hung"
         check(rc == 0, f"gatesim-echo exits 0 on SIGTERM (got {rc})")
+        # A sanitizer build reports there, leaks at exit: any report fails the test, printed.
+        self.err = self.proc.stderr.read()
+        report = SANITIZER_REPORT.search(self.err)
+        check(report is None, "gatesim-echo's stderr holds no sanitizer report"
+              + ("" if report is None else ":\n" + self.err[-8000:]))
         return rc
 
 
@@ -715,7 +722,7 @@ def test_control():
         check(body is not None and body["path"] == "/requests?since=0", "control paths do not collide with user paths")
     finally:
         e.stop()
-    lines = [l for l in e.proc.stderr.read().splitlines() if '"GET /' in l]
+    lines = [l for l in e.err.splitlines() if '"GET /' in l]
     check(len(lines) == 8 and lines[0].endswith('team-a/app/r1 "GET /m?i=0 HTTP/2.0" 200 id=id-0'),
           f"--access-log writes one line per request ({len(lines)}: {lines[:1]})")
     p = subprocess.run([ECHO, "--bogus"], capture_output=True, text=True)

@@ -10,10 +10,34 @@ PIDS=()
 FAILS=0
 CHECKS=0
 
+# The stderr files of the gatesim processes started here (san_watch adds one). A sanitizer
+# build writes its reports there, most at exit (LeakSanitizer), so they are read in cleanup once
+# every process has been stopped: a report fails the test and is printed.
+SAN_FILES=()
+san_watch() { SAN_FILES+=("$1"); }
+
+# san_scan: prints each watched file holding an AddressSanitizer, LeakSanitizer or UBSan report
+# ("runtime error:"); returns 1 when there was one.
+san_scan() {
+    local f found=0
+    for f in "${SAN_FILES[@]}"; do
+        [ -f "$f" ] || continue
+        if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$f"; then
+            echo "FAIL sanitizer report in $(basename "$f"):"
+            sed 's/^/  /' "$f" | head -n 200
+            found=1
+        fi
+    done
+    return "$found"
+}
+
 cleanup() {
+    local rc=$?
     for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
     for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+    san_scan || rc=1
     rm -rf "$WORK"
+    exit "$rc"
 }
 trap cleanup EXIT
 
@@ -54,6 +78,7 @@ start_echo() {
     local out="$WORK/echo-${svc//\//_}-$replica.json"
     "$GATESIM_ECHO" --service "$svc" --replica "$replica" --quiet "$@" > "$out" 2> "$out.err" &
     PIDS+=($!)
+    san_watch "$out.err"
     wait_line "$out"
     head -n1 "$out" > "$out.1"
     ECHO_PORT=$(json "$out.1" "j['port']")
@@ -106,6 +131,7 @@ start_gateway() {
     "$GATESIM" gateway "$@" > "$GW_OUT" 2> "$GW_ERR" &
     GW_PID=$!
     PIDS+=($GW_PID)
+    san_watch "$GW_ERR"
     local rc=0
     wait_ready "$GW_OUT" "$GW_PID" || rc=$?
     if [ "$rc" -ne 0 ]; then cat "$GW_ERR" >&2; return "$rc"; fi

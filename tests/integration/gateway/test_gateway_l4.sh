@@ -23,6 +23,7 @@ start_l4_echo() {
     "$GATESIM_ECHO" --service "$svc" --replica "$replica" --quiet --no-listen "$@" > "$out" \
         2> "$out.err" &
     PIDS+=($!)
+    san_watch "$out.err"
     wait_line "$out"
     head -n1 "$out" > "$out.1"
     ECHO_READY="$out.1"

@@ -41,6 +41,7 @@ printf '#!/bin/sh\nulimit -n 64\nexec "%s" "$@"\n' "$GATESIM_ECHO" > "$WORK/echo
 chmod +x "$WORK/echo-lowfd"
 "$WORK/echo-lowfd" --service default/low > "$WORK/echo-low.json" 2> "$WORK/echo-low.err" &
 PIDS+=($!)
+san_watch "$WORK/echo-low.err"
 wait_line "$WORK/echo-low.json"
 LOW=$(head -n1 "$WORK/echo-low.json" | "$PY" -c "import json,sys; print(json.load(sys.stdin)['port'])")
 attack flood "127.0.0.1:$LOW" --conns 150 --hold 3
