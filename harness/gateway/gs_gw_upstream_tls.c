@@ -153,11 +153,17 @@ void gs_gw_upstream_tls_free_all(gs_gw_upstream *u)
 }
 
 /* A bufferevent starting the TLS handshake of |ssl| (freed on failure) on connected |fd|, with
- * SNI |hostname| when set. A backend that closes without close_notify is no error: that ends a
- * read-until-close body, or a layer-4 direction. */
+ * SNI |hostname| when set. A backend that closes without close_notify is an EOF, not an error:
+ * the caller's framing decides (it ends a read-until-close HTTP/1.1 body or a layer-4
+ * direction; it cuts a Content-Length or chunked body, an error there). OpenSSL 3 reports such a
+ * close as an error unless SSL_OP_IGNORE_UNEXPECTED_EOF is set; before OpenSSL 3, libevent's
+ * dirty-shutdown option turns it into an EOF. */
 static struct bufferevent *tls_connecting_bev(gs_gw_upstream *u, SSL *ssl, const char *hostname,
                                               int fd)
 {
+#ifdef SSL_OP_IGNORE_UNEXPECTED_EOF
+    SSL_set_options(ssl, SSL_OP_IGNORE_UNEXPECTED_EOF);
+#endif
     if (hostname)
         SSL_set_tlsext_host_name(ssl, hostname);
     struct bufferevent *bev = bufferevent_openssl_socket_new(
@@ -191,11 +197,5 @@ struct bufferevent *gs_gw_upstream_tls_l4_bev(gs_gw_upstream *u, const gs_rt_bac
     SSL *ssl = t ? SSL_new(t->ctx) : NULL;
     if (ssl == NULL)
         return NULL;
-#ifdef SSL_OP_IGNORE_UNEXPECTED_EOF
-    /* A backend's close without close_notify ends its direction like a TCP EOF (OpenSSL 3
-     * would report an error, libevent then drop what it had not delivered; before OpenSSL 3,
-     * libevent's dirty-shutdown handling does it). */
-    SSL_set_options(ssl, SSL_OP_IGNORE_UNEXPECTED_EOF);
-#endif
     return tls_connecting_bev(u, ssl, t->hostname, fd);
 }
