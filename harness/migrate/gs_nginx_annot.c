@@ -27,8 +27,12 @@ bool gs_nginx_parse_bool(const char *v, bool *out)
     return false;
 }
 
+/* An integer as Go's strconv.Atoi reads one: an optional sign and decimal digits, nothing else. */
 static bool annot_int(const char *v, int64_t *out)
 {
+    const char *d = v + (*v == '+' || *v == '-');
+    if (*d < '0' || *d > '9')
+        return false;
     char *end;
     long long n = strtoll(v, &end, 10);
     if (!*v || *end)
@@ -93,6 +97,12 @@ static bool annot_one(gs_nginx_annots *a, const char *name, const char *v, const
     };
     for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++)
         if (strcmp(name, ints[i].name) == 0) {
+            if (i < 2 && !annot_int(v, &n)) {
+                /* the redirect parser fails on it: annots_redirect_code */
+                *(i == 0 ? &a->permanent_redirect_code_malformed
+                         : &a->temporal_redirect_code_malformed) = true;
+                return true;
+            }
             if (annot_int(v, &n) && n >= ints[i].min && n <= ints[i].max)
                 *ints[i].dst = n;
             else
@@ -128,8 +138,41 @@ const gs_label *gs_nginx_annot_label(const gs_ingress *ing, const char *name)
  * before looking at the permanent one (internal/ingress/annotations/redirect), and its Lua
  * balancer takes canary-weight-total only above 100 (route_to_alternative_balancer in
  * rootfs/etc/nginx/lua/balancer.lua; the annotation reference: the total "can be increased"). */
+/* A redirect code that is no integer: ingress-nginx's redirect parser returns the error of
+ * GetIntAnnotation (strconv.Atoi), so the Ingress gets no redirect at all, where a number out of
+ * range falls back to the default code (Parse in internal/ingress/annotations/redirect/
+ * redirect.go). It reads temporal-redirect-code only with temporal-redirect, and
+ * permanent-redirect-code only without it. With annotation validation on (the controller's
+ * default) the annotation's validator (ValidateInt) fails first and the controller does not
+ * load the Ingress at all: the warning says so. */
+static void annots_redirect_code(const gs_ingress *ing, gs_diags *diags, gs_nginx_annots *a)
+{
+    bool temporal = a->temporal_redirect != NULL;
+    bool drop = temporal ? a->temporal_redirect_code_malformed
+                         : a->permanent_redirect && a->permanent_redirect_code_malformed;
+    for (int k = 0; k < 2 && diags; k++) {
+        bool bad = k ? a->temporal_redirect_code_malformed : a->permanent_redirect_code_malformed;
+        if (!bad)
+            continue;
+        bool applies = k ? temporal : !temporal && a->permanent_redirect;
+        const char *name = k ? "temporal-redirect-code" : "permanent-redirect-code";
+        annot_warn(diags, ing, gs_nginx_annot_label(ing, name),
+                   applies ? "is not an integer: ingress-nginx's redirect parser fails, so the "
+                             "Ingress gets no redirect (and with annotation validation on, the "
+                             "controller's default, ingress-nginx does not load the Ingress)"
+                           : "is not an integer: ignored (ingress-nginx does not read it without "
+                             "its redirect; with annotation validation on it does not load the "
+                             "Ingress)");
+    }
+    if (drop) {
+        a->temporal_redirect = NULL;
+        a->permanent_redirect = NULL;
+    }
+}
+
 static void annots_combine(const gs_ingress *ing, gs_diags *diags, gs_nginx_annots *a)
 {
+    annots_redirect_code(ing, diags, a);
     if (a->temporal_redirect && a->permanent_redirect) {
         a->permanent_redirect = NULL;
         if (diags)

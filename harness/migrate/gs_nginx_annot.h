@@ -24,6 +24,8 @@ typedef struct gs_nginx_annots {
     int64_t permanent_redirect_code; /* default 301 */
     const char *temporal_redirect;
     int64_t temporal_redirect_code; /* default 302 */
+    /* a code that is no integer: the redirect is dropped (gs_nginx_annot.c) */
+    bool permanent_redirect_code_malformed, temporal_redirect_code_malformed;
     bool canary;
     int64_t canary_weight;       /* -1: not given */
     int64_t canary_weight_total; /* default 100 */

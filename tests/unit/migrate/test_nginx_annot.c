@@ -2,7 +2,8 @@
 /* The ingress-nginx annotation reader (gs_nginx_annot.c): values, defaults and ranges as
  * ingress-nginx's annotation parsers take them, and the combinations its controller resolves:
  * temporal-redirect wins over permanent-redirect (its redirect parser returns the temporal one
- * first), temporal-redirect-code is 300-307 (308 falls back to 302), canary-weight-total counts
+ * first), temporal-redirect-code is 300-307 (308 falls back to 302), a code that is no integer
+ * drops the redirect (the parser fails), canary-weight-total counts
  * only above 100 (its Lua balancer). Both readers of the result, the ingress-nginx rendering and
  * gatesim convert, are checked to follow. */
 #include "gs_convert.h"
@@ -40,6 +41,17 @@ static const char manifests[] =
     A "permanent-redirect: \"https://perm.example.com/y\"\n"
     A "permanent-redirect-code: \"308\"\n"
     RULE("perm.example.com", "/perm", "app") "---\n"
+    /* a code that is no integer: the redirect parser fails, no redirect at all */
+    ING "metadata:\n  name: badcode\n  namespace: web\n  annotations:\n"
+    A "permanent-redirect: \"https://bad.example.com/code\"\n"
+    A "permanent-redirect-code: \" 301\"\n"
+    RULE("badcode.example.com", "/bad", "app") "---\n"
+    /* a malformed temporal code fails before the permanent redirect is looked at */
+    ING "metadata:\n  name: badtmp\n  namespace: web\n  annotations:\n"
+    A "temporal-redirect: \"https://bad.example.com/tmp\"\n"
+    A "temporal-redirect-code: \"30x\"\n"
+    A "permanent-redirect: \"https://bad.example.com/perm\"\n"
+    RULE("badtmp.example.com", "/bad", "app") "---\n"
     /* a canary by weight 30 of a total of 50: the balancer takes 30 of 100 */
     ING "metadata: {name: main, namespace: web}\n"
     RULE("canary.example.com", "/", "stable") "---\n"
@@ -63,7 +75,7 @@ static gs_model *load(void)
     gs_model_new(&m);
     gs_model_load_buffer(m, "annot.yaml", manifests, strlen(manifests), NULL, NULL);
     ck_assert_uint_eq(m->diags.nerrors, 0);
-    ck_assert_uint_eq(m->n_ingresses, 7);
+    ck_assert_uint_eq(m->n_ingresses, 9);
     return m;
 }
 
@@ -106,6 +118,18 @@ START_TEST(annot_redirect_precedence_and_codes)
     gs_nginx_annots_read(find(m, "perm308"), &d, &a);
     ck_assert_int_eq(a.permanent_redirect_code, 308);
     ck_assert_uint_eq(warnings(&d, "perm308", ""), 0);
+    gs_nginx_annots_clear(&a);
+
+    gs_nginx_annots_read(find(m, "badcode"), &d, &a);
+    ck_assert_ptr_null(a.permanent_redirect);
+    ck_assert_uint_eq(warnings(&d, "badcode", "ingress-nginx's redirect parser fails"), 1);
+    gs_nginx_annots_clear(&a);
+
+    gs_nginx_annots_read(find(m, "badtmp"), &d, &a);
+    ck_assert_ptr_null(a.temporal_redirect);
+    ck_assert_ptr_null(a.permanent_redirect);
+    ck_assert_uint_eq(warnings(&d, "badtmp", "ingress-nginx's redirect parser fails"), 1);
+    ck_assert_uint_eq(warnings(&d, "badtmp", "applies temporal-redirect"), 0);
     gs_nginx_annots_clear(&a);
     gs_diags_clear(&d);
     gs_model_free(m);
@@ -153,6 +177,7 @@ START_TEST(annot_render_follows)
     ck_assert_ptr_null(strstr(c, "perm.example.com/p"));
     ck_assert_msg(strstr(c, "return 302 https://temp.example.com/x;") != NULL, "%s", c);
     ck_assert_msg(strstr(c, "return 308 https://perm.example.com/y;") != NULL, "%s", c);
+    ck_assert_ptr_null(strstr(c, "bad.example.com")); /* malformed codes: no redirect */
     ck_assert_msg(strstr(c, "30.00%") != NULL && strstr(c, "10.00%") != NULL &&
                       strstr(c, "60.00%") == NULL,
                   "%s", c);
@@ -177,6 +202,7 @@ START_TEST(annot_convert_follows)
     ck_assert_ptr_null(strstr(y, "perm.example.com\", path: {type: ReplaceFullPath, "
                                  "replaceFullPath: \"/p\""));
     ck_assert_msg(strstr(y, "replaceFullPath: \"/x\"}, statusCode: 302}") != NULL, "%s", y);
+    ck_assert_ptr_null(strstr(y, "bad.example.com"));
     ck_assert_msg(strstr(y, "weight: 70") != NULL && strstr(y, "weight: 270") != NULL &&
                       strstr(y, "weight: 20") == NULL,
                   "%s", y);
