@@ -400,7 +400,10 @@ static void cv_ingress(cv_ctx *c, const gs_ingress *ing, const gs_nginx_annots *
         if (tls) {
             size_t li = cv_listener_for(k, ir->host.v, ing->obj.metadata.namespace.v,
                                         tls->secret_name.v);
-            if (a->ssl_redirect || a->force_ssl_redirect) {
+            /* a permanent or temporal redirect answers HTTP before the redirect to HTTPS
+             * (ng_return_redirect): its rules then serve every listener */
+            if ((a->ssl_redirect || a->force_ssl_redirect) &&
+                !(a->permanent_redirect || a->temporal_redirect)) {
                 listener = (long)li; /* the HTTP side only redirects */
                 cv_ssl_redirect(k, ing, ir->host.v);
                 if (!a->preserve_trailing_slash && !slash_noted)

@@ -385,14 +385,13 @@ static bool ng_ssl_redirect(ng_ctx *c, const ng_server *s, const gs_nginx_annots
     return false;
 }
 
-/* The redirects of a host's root location when no Ingress path is "/": ingress-nginx gives it
- * the annotations of the host's first Ingress (locationApplyAnnotations in createServers), so
- * its ssl-redirect and its permanent or temporal redirect. True when it always redirects. */
-static bool ng_root_redirects(ng_ctx *c, const ng_server *s, gs_buf *b)
+/* A permanent or temporal redirect of |a|: `return CODE URL`. ingress-nginx's template writes
+ * it in the location (nginx.tmpl), where nginx's rewrite module runs it in the rewrite phase,
+ * before the rewrite_by_lua_file (ngx_rewrite.lua: lua_ingress.rewrite, its redirect to HTTPS)
+ * that the Lua module runs at the end of that phase: so plain HTTP gets this redirect too, on a
+ * host with TLS as well. True when written. */
+static bool ng_return_redirect(const gs_nginx_annots *a, gs_buf *b)
 {
-    const gs_nginx_annots *a = strcmp(s->host, "_") != 0 ? s->first_a : NULL;
-    if (ng_ssl_redirect(c, s, a, b))
-        return true;
     if (a == NULL || !(a->permanent_redirect || a->temporal_redirect))
         return false;
     bool perm = a->permanent_redirect != NULL;
@@ -422,6 +421,16 @@ static const gs_nginx_annots *ng_catch_all_annots(const ng_ctx *c, const ng_serv
             return out;
         }
     return NULL;
+}
+
+/* The redirects of a host's root location when no Ingress path is "/": ingress-nginx gives it
+ * the annotations of the host's first Ingress (locationApplyAnnotations in createServers), so
+ * its permanent or temporal redirect (first, ng_return_redirect) and its ssl-redirect. True
+ * when it always redirects. */
+static bool ng_root_redirects(ng_ctx *c, const ng_server *s, gs_buf *b)
+{
+    const gs_nginx_annots *a = strcmp(s->host, "_") != 0 ? s->first_a : NULL;
+    return ng_return_redirect(a, b) || ng_ssl_redirect(c, s, a, b);
 }
 
 /* The directive and scheme that send a location's requests upstream, by its backend-protocol
@@ -456,15 +465,8 @@ static const char *ng_set_header(const gs_nginx_annots *a)
 static void ng_location_body(ng_ctx *c, const ng_server *s, const ng_loc *l, gs_buf *b)
 {
     const gs_nginx_annots *a = l->a;
-    if (ng_ssl_redirect(c, s, a, b))
+    if (ng_return_redirect(a, b) || ng_ssl_redirect(c, s, a, b))
         return;
-    if (a && (a->permanent_redirect || a->temporal_redirect)) {
-        bool perm = a->permanent_redirect != NULL;
-        gs_buf_printf(b, "            return %lld %s;\n",
-                      (long long)(perm ? a->permanent_redirect_code : a->temporal_redirect_code),
-                      perm ? a->permanent_redirect : a->temporal_redirect);
-        return;
-    }
     if (a && a->rewrite_target && strcmp(a->rewrite_target, l->path) != 0) {
         char *re = gs_xasprintf("(?i)%s", l->path);
         gs_buf_puts(b, "            rewrite ");

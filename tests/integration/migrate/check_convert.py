@@ -214,6 +214,15 @@ rc, out, err = convert("diff/redirect-first.yaml")
 check(rc == 0 and 'value: "/"}' not in out and "root location" not in err,
       "redirect-first: a root rule from a later Ingress (exit %d)\n%s%s" % (rc, out, err))
 
+# permanent-redirect on a TLS host: HTTP is answered with it, not the redirect to HTTPS
+# (ingress-nginx's return runs before its Lua redirect): rules for every listener, no -to-https
+rc, out, err = convert("diff/redirect-tls.yaml")
+check(rc == 0 and "-to-https" not in out and "sectionName" not in out,
+      "redirect-tls: exit %d, a route for one listener only:\n%s%s" % (rc, out, err))
+validated("redirect-tls", out)
+has(out, 'metadata: {name: "moved-old.example.com", namespace: "default"}\nspec:\n'
+    '  parentRefs: [{name: "nginx"}]', "redirect-tls: every listener")
+
 # ---- errors ----
 bad = os.path.join(tmp, "bad.yaml")
 with open(bad, "w") as f:

@@ -274,6 +274,19 @@ def main():
     in_group(p, "redirect (1 probe)", "a RequestRedirect filter",
              ["http://first.example.com/old?gs-probe=1\n"])
 
+    # permanent-redirect on a TLS host: ingress-nginx's return runs before its Lua redirect to
+    # HTTPS, so plain HTTP gets the 301 (the path, its neighbours and, by the root location,
+    # the rest of the host); the conversion writes the rules for both listeners, no -to-https
+    # route: only the query probe differs
+    p = diff("--no-normalization", "redirect-tls.yaml")
+    expect(p, 1, "1 answered differently by ingress-nginx and builtin, 1 cause",
+           *[f"same GET http://old.example.com{x}\n"
+             "    ingress-nginx: 301 Location https://new.example.com/\n"
+             "    builtin: 301 Location https://new.example.com/\n"
+             for x in ("/docs", "/docs/", "/docs/gs-probe", "/", "/docsx", "/DOCS")])
+    in_group(p, "redirect (1 probe)", "a RequestRedirect filter",
+             ["http://old.example.com/docs?gs-probe=1\n"])
+
     # a canary by header the Gateway API side dropped; gatesim convert keeps it
     p = diff("-q", "canary-header.yaml", "--after", "canary-header-after.yaml")
     expect(p, 1, "DIFF GET http://echo.example.com/ with X-Canary: always\n"

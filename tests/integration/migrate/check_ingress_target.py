@@ -13,6 +13,7 @@
   reaches a backend serving gRPC over TLS only (grpc_pass grpcs://); HTTPS: requests reach a
   backend serving only TLS; without the annotations every step fails (grpc-status, status, and the
   TLS backends' backend check);
+- a permanent-redirect on a TLS host answers plain HTTP before the redirect to HTTPS;
 - an Ingress the API server rejects stops the run with its file:line:col;
 - no nginx outlives a run.
 """
@@ -193,6 +194,14 @@ def main():
                 "serves the Ingress as if it were absent\n")
         if proc.stderr.count(want) != 1:
             fail(f"want once on stderr: {want!r}", proc)
+
+    # 3d. permanent-redirect on a host with TLS: plain HTTP gets the redirect (nginx's return in
+    #     the rewrite phase runs before the Lua redirect to HTTPS), on the Ingress's path and on
+    #     the host's root location
+    proc, results = run(os.path.join(DATA, "redirect-before-ssl-redirect.yaml"), "redirect-ssl")
+    if proc.returncode != 0 or results is None or \
+            [len(s["steps"]) for s in results["scenarios"]] != [2]:
+        fail(f"permanent-redirect before ssl-redirect did not pass (exit {proc.returncode})", proc)
 
     # 4. an invalid Ingress is reported at its position; nothing runs
     proc, _ = run(os.path.join(DATA, "invalid.yaml"), "invalid")
