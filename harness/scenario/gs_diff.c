@@ -72,6 +72,11 @@ typedef struct diff_svc {
     unsigned ports[16];
     bool h2c[16]; /* a backend-protocol GRPC Ingress sends to the port: appProtocol h2c */
     size_t n_ports;
+    /* a backend-protocol GRPCS Ingress sends to it: its echo serves gRPC over TLS only, with a
+     * certificate of the diff's CA for |tls_host| (NAME.NS.svc) */
+    bool tls;
+    char tls_host[340];
+    const char *tls_hosts[1];
 } diff_svc;
 
 static void diff_svc_add(diff_svc **v, size_t *n, const char *ns, const char *name, int64_t port)
@@ -113,7 +118,7 @@ static const char *diff_ingress_grpc(const gs_ingress *ing)
 }
 
 static void diff_backend_svc(const gs_model *m, const gs_ingress *ing, const gs_ingress_backend *b,
-                             bool h2c, diff_svc **v, size_t *n)
+                             bool h2c, bool tls, diff_svc **v, size_t *n)
 {
     if (!b->set || !b->service_name.v)
         return;
@@ -121,12 +126,15 @@ static void diff_backend_svc(const gs_model *m, const gs_ingress *ing, const gs_
     diff_svc_add(v, n, ing->obj.metadata.namespace.v, b->service_name.v, port);
     for (size_t i = 0; i < *n && h2c; i++)
         if (strcmp((*v)[i].ns, ing->obj.metadata.namespace.v) == 0 &&
-            strcmp((*v)[i].name, b->service_name.v) == 0)
+            strcmp((*v)[i].name, b->service_name.v) == 0) {
             for (size_t k = 0; k < (*v)[i].n_ports; k++)
                 (*v)[i].h2c[k] |= (int64_t)(*v)[i].ports[k] == port;
+            (*v)[i].tls |= tls;
+        }
 }
 
-/* The Services the Ingresses send to; the ports of backend-protocol GRPC Ingresses speak h2c
+/* The Services the Ingresses send to; the ports of backend-protocol GRPC and GRPCS Ingresses
+ * speak h2c, GRPCS ones over TLS only
  * (the appProtocol the conversion's warning asks for: the Gateway API side needs it to speak
  * HTTP/2 to them, ingress-nginx reads the annotation instead). */
 static void diff_services(const gs_model *m, diff_svc **v, size_t *n)
@@ -134,11 +142,13 @@ static void diff_services(const gs_model *m, diff_svc **v, size_t *n)
     for (size_t i = 0; i < m->n_ingresses; i++) {
         const gs_ingress *ing = m->ingresses[i];
         const char *grpc = diff_ingress_grpc(ing);
-        bool h2c = grpc && strcmp(grpc, "GRPC") == 0;
-        diff_backend_svc(m, ing, &ing->spec.default_backend, h2c, v, n);
+        /* GRPCS too: the Gateway API side speaks HTTP/2 to the port only with appProtocol h2c,
+         * over TLS (ALPN h2) under a BackendTLSPolicy */
+        bool h2c = grpc != NULL, tls = grpc && strcmp(grpc, "GRPCS") == 0;
+        diff_backend_svc(m, ing, &ing->spec.default_backend, h2c, tls, v, n);
         for (size_t r = 0; r < ing->spec.n_rules; r++)
             for (size_t p = 0; p < ing->spec.rules[r].n_paths; p++)
-                diff_backend_svc(m, ing, &ing->spec.rules[r].paths[p].backend, h2c, v, n);
+                diff_backend_svc(m, ing, &ing->spec.rules[r].paths[p].backend, h2c, tls, v, n);
     }
 }
 
@@ -225,6 +235,67 @@ static void diff_synth_secrets(const gs_model *m, gs_buf *out)
     }
 }
 
+/* PEM text |pem| as a YAML block scalar's lines, indented by |indent| spaces. */
+static void diff_yaml_block(gs_buf *out, const char *pem, int indent)
+{
+    for (const char *l = pem; *l;) {
+        size_t len = strcspn(l, "\n");
+        if (len)
+            gs_buf_printf(out, "%*s%.*s\n", indent, "", (int)len, l);
+        l += len + (l[len] == '\n');
+    }
+}
+
+/* The CA ConfigMaps the BackendTLSPolicies of the Gateway API side name and do not define,
+ * holding the diff's CA (|ca_pem|), which signed the GRPCS backends' certificates: in a cluster
+ * the policy names the CA of the backends both sides reach. */
+static void diff_synth_ca(const char *yaml, const char *ca_pem, gs_buf *out)
+{
+    gs_model *m;
+    gs_model_new(&m);
+    gs_model_load_buffer(m, "<after>", yaml, strlen(yaml), NULL, NULL);
+    for (size_t i = 0; i < m->n_backend_tls_policies; i++) {
+        const gs_backend_tls_policy *pol = m->backend_tls_policies[i];
+        const char *ns = pol->obj.metadata.namespace.v;
+        for (size_t k = 0; k < pol->spec.validation.n_ca_certificate_refs; k++) {
+            const gs_local_ref *r = &pol->spec.validation.ca_certificate_refs[k];
+            if (!r->name.v || !ns || (r->kind.v && strcmp(r->kind.v, "ConfigMap") != 0) ||
+                gs_model_find(m, GS_KIND_CONFIG_MAP, ns, r->name.v) != NULL)
+                continue;
+            char head[400];
+            snprintf(head, sizeof head, "kind: ConfigMap\nmetadata: {name: %s, namespace: %s}\n",
+                     r->name.v, ns);
+            if (out->data && strstr(out->data, head))
+                continue; /* named by an earlier policy */
+            gs_buf_printf(out, "---\napiVersion: v1\n%sdata:\n  ca.crt: |\n", head);
+            diff_yaml_block(out, ca_pem, 4);
+        }
+    }
+    gs_model_free(m);
+}
+
+/* A leaf of |ca| per TLS backend of |sc|, where the echo fleet hands it to the echo. */
+static int diff_backend_certs(const gs_scenario *sc, const gs_tls_pem *ca, const char *root,
+                              gs_error *err)
+{
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < sc->n_backends; i++) {
+        const gs_scenario_backend *b = &sc->backends[i];
+        if (b->n_tls_hosts == 0)
+            continue;
+        gs_tls_pem leaf = {0};
+        char *cert = NULL, *key = NULL;
+        gs_echo_fleet_tls_paths(root, b, &cert, &key);
+        rc = gs_tls_leaf_generate(&leaf, ca, b->tls_hosts, b->n_tls_hosts, err);
+        if (rc == 0)
+            rc = gs_tls_pem_write(&leaf, cert, key, err);
+        gs_tls_pem_clear(&leaf);
+        free(cert);
+        free(key);
+    }
+    return rc;
+}
+
 /* A GatewayClass for every class the Gateway API side's Gateways name and do not define. */
 static void diff_synth_classes(const char *yaml, gs_buf *out)
 {
@@ -280,6 +351,7 @@ typedef struct diff_probe {
      * 443 takes the host (|after_tls|), else h2c */
     bool grpc_ingress;
     bool after_tls;
+    bool grpcs; /* of a backend-protocol GRPCS Ingress: its backend speaks TLS only */
     diff_kind kind;
     bool regex_host;   /* ingress-nginx serves the host's paths as ~* regular expressions */
     bool char_prefix;  /* from an ImplementationSpecific path (a character prefix in nginx) */
@@ -300,6 +372,7 @@ typedef struct diff_probes {
     bool from_routes;
     bool grpc;
     bool grpc_ingress;
+    bool grpcs;
     const char *written, *rewrite;
     char notes[8][320]; /* expressions probed by their literal start only, and why */
     size_t n_notes;
@@ -325,6 +398,7 @@ static void diff_probe_add(diff_probes *ps, const char *host, const char *path, 
     p->from_routes = ps->from_routes;
     p->grpc = ps->grpc;
     p->grpc_ingress = ps->grpc_ingress;
+    p->grpcs = ps->grpcs;
     p->char_prefix = ps->char_prefix;
     p->wildcard_deep = ps->wildcard_deep;
     snprintf(p->host, sizeof p->host, "%s", host);
@@ -511,7 +585,6 @@ static void diff_wildcard_probes(diff_probes *ps, const gs_ingress_rule *rule)
 
 static void diff_grpc_ingress_probes(diff_probes *ps, const char *host, const char *path,
                                      bool exact, const char *header, bool neighbours);
-static void diff_note_text(diff_probes *ps, const char *text);
 
 /* The neighbours of a wildcard host of a gRPC Ingress, as diff_wildcard_probes for HTTP: each
  * path's method call to a name two labels under it, and a call to the bare suffix. */
@@ -550,17 +623,8 @@ static void diff_make_probes(const gs_model *m, diff_probes *ps)
         char canary[512];
         bool has_canary = diff_canary_header(&a, canary, sizeof canary);
         const char *grpc = diff_ingress_grpc(ing);
-        if (grpc && strcmp(grpc, "GRPCS") == 0) {
-            /* the echo backends serve no TLS: grpc_pass grpcs:// would fail on the harness */
-            char why[320];
-            snprintf(why, sizeof why,
-                     "Ingress %s/%s: backend-protocol GRPCS: its paths are not probed (the diff's "
-                     "echo backends serve gRPC without TLS)",
-                     ing->obj.metadata.namespace.v, ing->obj.metadata.name.v);
-            diff_note_text(ps, why);
-            gs_nginx_annots_clear(&a);
-            continue;
-        }
+        /* GRPCS: its Services' echoes serve gRPC over TLS only (diff_services) */
+        ps->grpcs = grpc && strcmp(grpc, "GRPCS") == 0;
         grpc_default |= grpc && ing->spec.n_rules == 0 && ing->spec.default_backend.set;
         for (size_t r = 0; r < ing->spec.n_rules; r++) {
             const gs_ingress_rule *rule = &ing->spec.rules[r];
@@ -612,6 +676,7 @@ static void diff_make_probes(const gs_model *m, diff_probes *ps)
             else if (rule->host.v && rule->host.v[0] == '*')
                 diff_grpc_wildcard_probes(ps, rule);
         }
+        ps->grpcs = false;
         gs_nginx_annots_clear(&a);
     }
     diff_probe_add(ps, DIFF_UNKNOWN_HOST, "/", "", DIFF_K_ROOT);
@@ -642,12 +707,6 @@ static void diff_make_probes(const gs_model *m, diff_probes *ps)
     for (size_t i = 0; i < ps->n; i++)
         for (size_t k = 0; k < n_regex && !ps->items[i].regex_host; k++)
             ps->items[i].regex_host = strcmp(regex_hosts[k], ps->items[i].host) == 0;
-}
-
-static void diff_note_text(diff_probes *ps, const char *text)
-{
-    if (ps->n_notes < sizeof ps->notes / sizeof ps->notes[0])
-        snprintf(ps->notes[ps->n_notes++], sizeof ps->notes[0], "%s", text);
 }
 
 static void diff_note(diff_probes *ps, const char *what, const char *re, const char *host,
@@ -1628,6 +1687,14 @@ static const struct {
          "a Gateway listener with protocol HTTPS, port 443, the host as hostname and "
          "the Ingress's secretName in tls.certificateRefs (what gatesim convert writes; "
          "a Secret in another namespace needs a ReferenceGrant)"},
+    [GS_DIFF_BACKEND_TLS] =
+        {"backend-tls", "TLS to the backend",
+         "ingress-nginx speaks gRPC over TLS to the backend (backend-protocol GRPCS: grpc_pass "
+         "grpcs://), whose port takes TLS only; the Gateway API side speaks TLS to a backend "
+         "only under a BackendTLSPolicy",
+         "a BackendTLSPolicy whose targetRefs name the Service, with the CA that signed the "
+         "backend's certificate in validation.caCertificateRefs (a ConfigMap, key ca.crt) and "
+         "the name the certificate carries in validation.hostname"},
     [GS_DIFF_FAKE_CERT] =
         {"fake-certificate", "ingress-nginx's fake certificate",
          "ingress-nginx serves every host on its HTTPS port, hosts without a certificate of "
@@ -1710,6 +1777,8 @@ static diff_cause diff_grpc_ingress_cause(const diff_probe *p, const diff_answer
                                                          : GS_DIFF_CANARY_HEADER;
     if ((x->status == 0) || (y->status == 0 && p->after_tls))
         return GS_DIFF_TLS; /* a TLS side did not answer */
+    if (p->grpcs && x->grpc_status == 0 && y->grpc_status != 0 && strcmp(y->backend, "none") == 0)
+        return GS_DIFF_BACKEND_TLS; /* reached over TLS before, not reached after */
     if (p->kind == DIFF_K_UPPER && p->regex_host && routed)
         return GS_DIFF_CASE;
     if (p->kind == DIFF_K_MID && (p->regex_host || p->char_prefix) && routed)
@@ -1932,6 +2001,13 @@ static void diff_fix_for(const diff_probe *p, const diff_answer *x, const diff_a
     case GS_DIFF_VHOST:
         gs_buf_printf(b, "a URLRewrite with hostname \"%s\" on the rule of %s on %s", x->host, lit,
                       p->host);
+        break;
+    case GS_DIFF_BACKEND_TLS:
+        gs_buf_printf(b, "add a BackendTLSPolicy for %s with the backend's CA and hostname: "
+                         "ingress-nginx reaches it over TLS (grpc-status 0), the after side does "
+                         "not (grpc-status %d; with a policy, its CA or hostname does not verify "
+                         "the backend's certificate)",
+                      x->backend, y->grpc_status);
         break;
     case GS_DIFF_TLS:
         if (p->grpc_ingress)
@@ -2375,6 +2451,7 @@ static int diff_compare_sides(const gs_model *m, const char *ingress_yaml, const
     diff_services(m, &svcs, &n_svcs);
     diff_route_services(m, &svcs, &n_svcs);
     gs_scenario sc = {0};
+    size_t n_tls = 0;
     sc.backends = gs_xcalloc(n_svcs + 1, sizeof *sc.backends);
     sc.n_backends = n_svcs;
     for (size_t i = 0; i < n_svcs; i++) {
@@ -2383,7 +2460,18 @@ static int diff_compare_sides(const gs_model *m, const char *ingress_yaml, const
         sc.backends[i].ports = svcs[i].ports;
         sc.backends[i].n_ports = svcs[i].n_ports;
         sc.backends[i].replicas = 1;
+        if (svcs[i].tls) {
+            snprintf(svcs[i].tls_host, sizeof svcs[i].tls_host, "%s.%s.svc", svcs[i].name,
+                     svcs[i].ns);
+            svcs[i].tls_hosts[0] = svcs[i].tls_host;
+            sc.backends[i].tls_hosts = svcs[i].tls_hosts;
+            sc.backends[i].n_tls_hosts = 1;
+            n_tls++;
+        }
     }
+    /* the GRPCS backends' CA, for their certificates and the after side's BackendTLSPolicies */
+    gs_tls_pem ca = {0};
+    int rc = n_tls ? gs_tls_ca_generate(&ca, "gatesim diff CA", err) : 0;
     gs_buf synth = {0}, before_objs = {0}, after_objs = {0};
     diff_synth(svcs, n_svcs, &synth);
     gs_buf_printf(&before_objs, "%s", synth.data ? synth.data : "");
@@ -2394,6 +2482,8 @@ static int diff_compare_sides(const gs_model *m, const char *ingress_yaml, const
     if (m->n_ingresses)
         diff_synth_secrets(m, &after_objs);
     diff_synth_classes(after_yaml, &after_objs);
+    if (ca.cert)
+        diff_synth_ca(after_yaml, ca.cert, &after_objs);
     gs_buf_puts(&after_objs, after_yaml);
     diff_probes *ps = gs_xcalloc(1, sizeof *ps);
     ps->no_normalization = opt->no_normalization;
@@ -2411,7 +2501,10 @@ static int diff_compare_sides(const gs_model *m, const char *ingress_yaml, const
     diff_side before = {.spec = opt->before_target}, after = {.spec = target};
     char *self = gs_workdir_self_path();
     char *echo = gs_workdir_find_echo(self);
-    int rc = gs_workdir_create(NULL, &root, err);
+    if (rc == 0)
+        rc = gs_workdir_create(NULL, &root, err);
+    if (rc == 0 && ca.cert)
+        rc = diff_backend_certs(&sc, &ca, root, err);
     if (rc == 0 && echo == NULL)
         rc = gs_error_set(err, GS_ERR_NOT_FOUND, "no gatesim-echo binary (set GATESIM_ECHO)");
     if (rc == 0)
@@ -2469,6 +2562,7 @@ static int diff_compare_sides(const gs_model *m, const char *ingress_yaml, const
     gs_buf_clear(&after_objs);
     free(sc.backends);
     free(svcs);
+    gs_tls_pem_clear(&ca);
     return rc;
 }
 

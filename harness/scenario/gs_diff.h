@@ -31,6 +31,7 @@ typedef enum gs_diff_cause {
     GS_DIFF_VHOST,
     GS_DIFF_WILDCARD,
     GS_DIFF_TLS,
+    GS_DIFF_BACKEND_TLS,
     GS_DIFF_FAKE_CERT,
     GS_DIFF_NORMALIZE,
     GS_DIFF_REDIRECT,

@@ -17,7 +17,9 @@ ingress-nginx (HTTP/2 by ALPN), h2c or TLS to the Gateway API side as its listen
 conversion and a GRPCRoute migration answer every call alike, a wrong Service for one method path,
 a lost HTTPS listener (for a host the Ingress lists in tls, or one label under a wildcard it lists)
 and use-regex's letter case are each found by the calls that show them; an Ingress with only a
-defaultBackend gets calls on an unknown host, which a migration naming a hostname loses. No
+defaultBackend gets calls on an unknown host, which a migration naming a hostname loses; a GRPCS
+Ingress's backend serves gRPC over TLS only, which the conversion loses (no BackendTLSPolicy)
+and a migration with the policy keeps. No
 nginx or echo process may outlive a run.
 """
 import json
@@ -284,6 +286,38 @@ def ingress_grpc():
            "default/fallback")
     in_group(p, "gRPC method matching (2 probes)",
              [f"gRPC https://{u}/{m} " for m in ("gs.probe.Any/GsProbe", "shop.v1.Cart/Get")])
+    # backend-protocol GRPCS: the echo of vault serves gRPC over TLS only; the conversion (no
+    # BackendTLSPolicy) loses exactly the call to vault, with the policy as the fix; the policy
+    # (its CA ConfigMap written by the diff with the backends' CA) answers alike; a policy whose
+    # hostname the certificate does not carry fails closed: found again
+    s = "grpcs.example.com"
+    p = diff("-q", "ingress-grpcs.yaml")
+    expect(p, 1, "7 probes, 1 answered differently by ingress-nginx and builtin, 1 cause",
+           f"DIFF gRPC https://{s}/vault.v1.Secrets/GsProbe (h2c to the after side)\n"
+           f"    ingress-nginx: grpc-status 0 OK from default/vault (saw {s}/vault.v1.Secrets/"
+           "GsProbe)\n",
+           "    fix: add a BackendTLSPolicy for default/vault with the backend's CA and hostname: "
+           "ingress-nginx reaches it over TLS (grpc-status 0), the after side does not "
+           "(grpc-status 14")
+    in_group(p, "TLS to the backend (1 probe)", [f"gRPC https://{s}/vault.v1.Secrets/GsProbe "])
+    if "not probed" in p.stdout:
+        fail("the GRPCS Ingress is still said not to be probed", p)
+    p = diff("ingress-grpcs.yaml", "--after", "ingress-grpcs-after.yaml")
+    expect(p, 0, "7 probes, 0 answered differently by ingress-nginx and builtin",
+           f"same gRPC https://{s}/vault.v1.Secrets/GsProbe (h2c to the after side)\n"
+           f"    ingress-nginx: grpc-status 0 OK from default/vault (saw {s}/vault.v1.Secrets/"
+           "GsProbe)\n"
+           f"    builtin: grpc-status 0 OK from default/vault (saw {s}/vault.v1.Secrets/GsProbe)\n")
+    with open(os.path.join(DATA, "ingress-grpcs-after.yaml")) as f:
+        ptext = f.read()
+    if "hostname: vault.default.svc" not in ptext:
+        fail("ingress-grpcs-after.yaml has no policy hostname to change")
+    wrong = os.path.join(WORK_ROOT, "ingress-grpcs-wrong-host.yaml")
+    with open(wrong, "w") as f:
+        f.write(ptext.replace("hostname: vault.default.svc", "hostname: wrong.default.svc"))
+    p = diff("-q", "ingress-grpcs.yaml", "--after", wrong)
+    expect(p, 1, "7 probes, 1 answered differently by ingress-nginx and builtin, 1 cause")
+    in_group(p, "TLS to the backend (1 probe)", [f"gRPC https://{s}/vault.v1.Secrets/GsProbe "])
     # without the tls the same migration differs on the deep call only
     p = diff("-q", "ingress-grpc-wildcard.yaml", "--after", "ingress-grpc-wildcard-grpcroute.yaml")
     expect(p, 1, "9 probes, 1 answered differently by ingress-nginx and builtin, 1 cause")
