@@ -831,6 +831,15 @@ static int conform_load(conform_cli *c, int argc, char **argv, gs_scenario_list 
         return 2;
     }
     (void)c;
+    size_t tests = 0;
+    for (size_t i = 0; i < list->len; i++)
+        tests += list->items[i]->conformance.present;
+    if (tests == 0) { /* an empty library is a wrong PATH, not a conformant target */
+        fprintf(stderr, "gatesim conform: no conformance test (a scenario with "
+                        "spec.conformance) in %s%s; nothing was run\n",
+                paths[0], n_paths > 1 ? " ..." : "");
+        return 2;
+    }
     return 0;
 }
 

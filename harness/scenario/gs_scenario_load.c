@@ -126,7 +126,8 @@ static int list_load_dir(gs_scenario_list *list, const char *path, int depth, gs
     }
     int rc = 0;
     for (size_t i = 0; i < n; i++) {
-        char *full = gs_xasprintf("%s/%s", path, names[i]);
+        char *full = gs_xasprintf("%s%s%s", path,
+                                  path[0] && path[strlen(path) - 1] == '/' ? "" : "/", names[i]);
         struct stat st;
         int r = 0;
         if (stat(full, &st) == 0 && S_ISDIR(st.st_mode))

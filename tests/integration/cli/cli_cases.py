@@ -241,6 +241,16 @@ def case_honest():
         expect_lines(["validate", d], 2,
                      ["0 objects in 0 files: 0 errors, 0 warnings",
                       "gatesim validate: no *.yaml or *.yml file in %s; nothing was validated" % d])
+        expect_lines(["conform", "--list", d], 2,
+                     ["%s: warning: no scenario files found" % d,
+                      "gatesim conform: no conformance test (a scenario with spec.conformance) "
+                      "in %s; nothing was run" % d])
+        with open(os.path.join(d, "bad.yaml"), "w") as f:
+            f.write("a: [\n")
+        rc, so, se = gatesim(["run", d + "/"])
+        if rc != 2 or not se.startswith("%s/bad.yaml:2:1: malformed YAML" % d):
+            fail("run DIR/ names its files DIR//FILE: exit %d\n%s" % (rc, se))
+        os.remove(os.path.join(d, "bad.yaml"))
         expect_lines(["explain", "--fail-on", "unattached", d], 2,
                      ["gatesim explain: no *.yaml or *.yml file in %s; no status computed" % d])
     # bench of an endpoint that answers nothing "could not run" (exit 1), and writes no file
