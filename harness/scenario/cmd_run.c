@@ -106,11 +106,13 @@ static void run_usage(FILE *out, const char *cmd)
 #define run_bad(...) gs_cliopt_usage_error(cmd, __VA_ARGS__)
 
 
-/* `gatesim rehearse`: every scenario holds a rollout step; the others are named. */
-static bool run_all_rehearse(const gs_scenario_list *list)
+/* `gatesim rehearse`: every selected scenario holds a rollout step; the others are named. */
+static bool run_all_rehearse(const gs_scenario_list *list, const char **select, size_t n_select)
 {
     bool all = list->len > 0;
     for (size_t i = 0; i < list->len; i++) {
+        if (!gs_runner_selected(list->items[i], select, n_select))
+            continue;
         bool rollout = false;
         for (size_t k = 0; k < list->items[i]->n_steps; k++)
             rollout |= list->items[i]->steps[k].rollout != NULL;
@@ -319,7 +321,7 @@ int gs_cmd_run(int argc, char **argv)
         goto out;
     }
     gs_diags_clear(&diags);
-    if (strcmp(cmd, "rehearse") == 0 && list.len > 0 && !run_all_rehearse(&list)) {
+    if (strcmp(cmd, "rehearse") == 0 && list.len > 0 && !run_all_rehearse(&list, select, n_select)) {
         gs_scenario_list_clear(&list);
         rc = 2;
         goto out;

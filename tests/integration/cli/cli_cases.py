@@ -223,6 +223,11 @@ def case_honest():
         expect_lines(["rehearse", d], 2,
                      ["%s: warning: no scenario files found" % d,
                       "gatesim rehearse: no scenario found in %s; nothing was run" % d])
+        # only the selected scenarios must hold a rollout step
+        expect_lines(["rehearse", quick, "-l", "team=nobody", "--report-dir",
+                      os.path.join(d, "r")], 2,
+                     ["gatesim rehearse: no scenario matched the selection (1 scenario loaded); "
+                      "nothing was run"])
         expect_lines(["rehearse", quick, "--report-dir", os.path.join(d, "r")], 2,
                      ["gatesim rehearse: quick (%s) holds no rollout step: run it with gatesim "
                       "run" % quick])
