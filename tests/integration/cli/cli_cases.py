@@ -275,6 +275,13 @@ def case_honest():
                  ["gatesim bench: --url and --target exclude each other: --url benchmarks a "
                   "running endpoint, --target deploys one",
                   "Run `gatesim bench --help` for usage."])
+    # explain --request -o json: gateway and route are namespaces, as docs/control.md warns
+    split = os.path.join(DATA, "coffee-split.yaml")
+    rc, so, se = gatesim(["explain", split, "--request", "GET http://cafe.example.com/coffee",
+                          "-o", "json"])
+    g = json.loads(so)["gateways"][0] if rc == 0 else {}
+    if rc != 0 or "/" in g.get("gateway", "/") or "/" in g.get("gatewayName", "/"):
+        fail("explain --request -o json: exit %d\n%s%s" % (rc, so, se))
     expect_lines(["validate", "--strict=yes", quick], 2,
                  ['gatesim validate: option "--strict" takes no value (see gatesim validate '
                   '--help)'])
