@@ -401,16 +401,25 @@ static bool ng_return_redirect(const gs_nginx_annots *a, gs_buf *b)
     return true;
 }
 
-/* The annotations the catch-all server's root location takes from the Ingress without rules
- * whose defaultBackend it serves: all but its redirects and rewrites (createServers applies
- * locationApplyAnnotations and restores Redirect and Rewrite), so its backend-protocol (a gRPC
- * default backend is grpc_pass) and upstream-vhost. NULL for other servers and a catch-all with
- * the controller's default backend. */
-static const gs_nginx_annots *ng_catch_all_annots(const ng_ctx *c, const ng_server *s,
-                                                  gs_nginx_annots *out)
+/* The annotations a server's root location (no Ingress path "/") takes for its body: createServers
+ * applies an Ingress's annotations to it (locationApplyAnnotations), the host's first Ingress's
+ * for a host (its redirects are ng_root_redirects'), for the catch-all those of the Ingress
+ * without rules whose defaultBackend it serves, with its redirects and rewrites restored. Of
+ * those, the body reads the backend-protocol (a gRPC default backend is grpc_pass) and
+ * upstream-vhost. NULL when the root has the controller's default backend. */
+static const gs_nginx_annots *ng_root_annots(const ng_ctx *c, const ng_server *s,
+                                             gs_nginx_annots *out)
 {
-    if (strcmp(s->host, "_") != 0 || s->default_ing == NULL)
+    if (s->default_ing == NULL)
         return NULL;
+    if (strcmp(s->host, "_") != 0) {
+        if (s->first_a == NULL)
+            return NULL;
+        memset(out, 0, sizeof *out);
+        out->backend_protocol = s->first_a->backend_protocol;
+        out->upstream_vhost = s->first_a->upstream_vhost;
+        return out;
+    }
     const gs_model *m = c->in->m;
     for (size_t i = 0; i < m->n_ingresses; i++)
         if (m->ingresses[i] == s->default_ing) {
@@ -696,7 +705,7 @@ static void ng_server_write(ng_ctx *c, ng_server *s, gs_buf *b)
         gs_nginx_annots root_annots;
         ng_loc l = {.path = root_path,
                     .ing = s->default_ing,
-                    .a = ng_catch_all_annots(c, s, &root_annots),
+                    .a = ng_root_annots(c, s, &root_annots),
                     .backend = s->default_backend};
         gs_buf_puts(b, "        location ");
         ng_modifier(b, s, &l);

@@ -375,7 +375,8 @@ END_TEST
 /* An Ingress without rules configures the catch-all server with its defaultBackend and its
  * annotations but redirects and rewrites (createServers: locationApplyAnnotations, Redirect and
  * Rewrite restored): a gRPC default backend is grpc_pass, upstream-vhost sets Host, and its
- * rewrite-target and permanent-redirect are not applied. */
+ * rewrite-target and permanent-redirect are not applied. A host's root location (no path "/")
+ * takes its first Ingress's backend-protocol and upstream-vhost alike. */
 START_TEST(ingress_nginx_catch_all_annotations)
 {
     static const char doc[] =
@@ -385,7 +386,15 @@ START_TEST(ingress_nginx_catch_all_annotations)
         "    nginx.ingress.kubernetes.io/upstream-vhost: v.internal\n"
         "    nginx.ingress.kubernetes.io/rewrite-target: /x\n"
         "    nginx.ingress.kubernetes.io/permanent-redirect: https://elsewhere.example.com\n"
-        "spec: {defaultBackend: {service: {name: fb, port: {number: 50}}}}\n";
+        "spec: {defaultBackend: {service: {name: fb, port: {number: 50}}}}\n"
+        /* a host's root location takes its first Ingress's annotations (its redirects too) */
+        "---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: hr\n"
+        "  namespace: web\n  annotations:\n"
+        "    nginx.ingress.kubernetes.io/backend-protocol: GRPC\n"
+        "    nginx.ingress.kubernetes.io/upstream-vhost: w.internal\n"
+        "spec:\n  defaultBackend: {service: {name: fb, port: {number: 51}}}\n"
+        "  rules:\n  - host: h.example.com\n    http:\n      paths:\n"
+        "      - {path: /a, pathType: Exact, backend: {service: {name: a, port: {number: 52}}}}\n";
     gs_model *m;
     gs_model_new(&m);
     gs_model_load_buffer(m, "fb.yaml", doc, strlen(doc), NULL, NULL);
@@ -394,7 +403,11 @@ START_TEST(ingress_nginx_catch_all_annotations)
                               .resolve = resolve};
     gs_buf out = {0};
     gs_diags notes = {0};
-    ck_assert_uint_eq(gs_ingress_nginx_render(&in, &out, &notes), 1);
+    ck_assert_uint_eq(gs_ingress_nginx_render(&in, &out, &notes), 2);
+    char *host = server_text(out.data, "h.example.com");
+    has(host, "location \"/\" {\n            grpc_set_header Host \"w.internal\";\n"
+              "            grpc_pass grpc://gs_up_");
+    free(host);
     char *all = server_text(out.data, "_");
     has(all, "location \"/\" {\n            grpc_set_header Host \"v.internal\";\n"
              "            grpc_pass grpc://gs_up_");
