@@ -26,6 +26,7 @@ typedef struct ng_loc {
     const gs_ingress_backend *backend; /* NULL: the controller's default backend (404) */
     const char *ingress_path;          /* the path as written, for canary matching */
     bool twin;                         /* a normalized Prefix path: gets an exact twin */
+    gs_pos pos;                        /* the Ingress path's, for notes */
 } ng_loc;
 
 typedef struct ng_server {
@@ -129,7 +130,8 @@ static void ng_path(ng_server *s, const gs_ingress *ing, const gs_nginx_annots *
 {
     const char *path = p->path.v[0] ? p->path.v : "/";
     ng_loc l = {.exact = p->type == GS_INGRESS_PATH_EXACT, .ing = ing, .a = a,
-                .backend = &p->backend, .ingress_path = p->path.v};
+                .backend = &p->backend, .ingress_path = p->path.v,
+                .pos = p->path.set ? p->path.pos : p->pos};
     bool keep = strcmp(path, "/") == 0 || p->type != GS_INGRESS_PATH_PREFIX ||
                 gs_nginx_annots_regex(a);
     size_t len = strlen(path);
@@ -682,7 +684,7 @@ static void ng_server_write(ng_ctx *c, ng_server *s, gs_buf *b)
         for (size_t k = 0; k < n_seen && !dup; k++)
             dup = strcmp(seen[k], mod.data) == 0;
         if (dup) {
-            gs_diags_add(c->notes, GS_DIAG_NOTE, l->ing->obj.pos, "Ingress",
+            gs_diags_add(c->notes, GS_DIAG_NOTE, l->pos, "Ingress",
                          l->ing->obj.metadata.namespace.v, l->ing->obj.metadata.name.v, NULL,
                          "location %s of %s is defined by an earlier Ingress: the first one "
                          "serves it", l->path, s->host);

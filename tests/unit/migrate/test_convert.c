@@ -322,6 +322,36 @@ START_TEST(target_notes_unmodelled_annotation)
 }
 END_TEST
 
+/* A location two Ingresses define: the note is at the later Ingress's path, where the user
+ * looks, not at its document's start. */
+START_TEST(target_notes_duplicate_location_at_path)
+{
+    static const char doc[] =
+        "apiVersion: networking.k8s.io/v1\nkind: Ingress\n"                        /* 1-2 */
+        "metadata: {name: first, namespace: web}\nspec:\n  rules:\n"               /* 3-5 */
+        "  - host: d.example.com\n    http:\n      paths:\n"                      /* 6-8 */
+        "      - {path: /api, pathType: Exact, backend: {service: {name: a, port: {number: 80}}}}\n"
+        "---\napiVersion: networking.k8s.io/v1\nkind: Ingress\n"                  /* 10-12 */
+        "metadata: {name: second, namespace: web}\nspec:\n  rules:\n"              /* 13-15 */
+        "  - host: d.example.com\n    http:\n      paths:\n"                      /* 16-18 */
+        "      - {path: /api, pathType: Exact, backend: {service: {name: b, port: {number: 80}}}}\n";
+    gs_model *m;
+    gs_model_new(&m);
+    gs_model_load_buffer(m, "dup.yaml", doc, strlen(doc), NULL, NULL);
+    ck_assert_uint_eq(m->diags.nerrors, 0);
+    gs_diags notes = {0};
+    gs_ingress_nginx_notes(m, &notes);
+    const gs_diag *g =
+        find_note(&notes, "location /api of d.example.com is defined by an earlier Ingress");
+    ck_assert_int_eq(g->severity, GS_DIAG_NOTE);
+    ck_assert_str_eq(g->name, "second");
+    ck_assert_uint_eq(g->pos.line, 19);
+    ck_assert_uint_eq(g->pos.col, 16);
+    gs_diags_clear(&notes);
+    gs_model_free(m);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("convert");
@@ -330,6 +360,7 @@ int main(void)
     tcase_add_test(tc, convert_root_redirect_matches_target);
     tcase_add_test(tc, convert_backend_protocol_at_value);
     tcase_add_test(tc, target_notes_unmodelled_annotation);
+    tcase_add_test(tc, target_notes_duplicate_location_at_path);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
 }
