@@ -142,11 +142,11 @@ static void exchange_deliver(gs_gw_exchange *ex)
 {
     gs_gw_response *r = &ex->resp;
     gs_gw_counters *c = &ex->rt->counters;
-    int cls = r->status / 100;
+    /* What the client got (the sink says): not always the upstream's status. */
+    int status = ex->sink ? ex->sink->on_response(ex->arg, r) : r->status;
+    int cls = status / 100;
     if (cls >= 1 && cls <= 5)
         c->responses_by_class[cls]++;
-    if (ex->sink)
-        ex->sink->on_response(ex->arg, r);
     exchange_end(ex);
 }
 

@@ -11,8 +11,10 @@
 typedef struct gs_gw_exchange gs_gw_exchange;
 
 /* Fires exactly once with the response to send (unless the exchange was cancelled). The callee
- * may move fields out of |resp| (leaving them zeroed); the exchange is freed right after. */
-typedef void (*gs_gw_on_response)(void *arg, gs_gw_response *resp);
+ * may move fields out of |resp| (leaving them zeroed); the exchange is freed right after. Returns
+ * the status the client was answered, which the gateway's counters count: it can differ from
+ * |resp|'s (an HTTP/2 client's WebSocket is answered 200 for the backend's 101, or 502). */
+typedef int (*gs_gw_on_response)(void *arg, gs_gw_response *resp);
 
 /* Where the response goes. |on_response| gets whole responses (the gateway's own answers and
  * buffered upstream ones). A downstream that can stream also sets the other three: then an

@@ -489,21 +489,23 @@ static void h1d_response_done(h1d *h)
 }
 
 /* Fires with the exchange's response (once). */
-static void on_h1d_response(void *arg, gs_gw_response *resp)
+static int on_h1d_response(void *arg, gs_gw_response *resp)
 {
     h1d *h = arg;
     h->ex = NULL;
     h1d_body_cut(h);
+    int status = resp->status > 0 ? resp->status : 502; /* as h1d_write_response */
     if (resp->status == 101 && resp->tunnel && h->upgrade) {
         h1d_tunnel_start(h, resp);
-        return;
+        return status;
     }
     h1d_write_response(h, resp);
     if (!h1d_held_sync(h)) {
         h1d_held_over(h);
-        return;
+        return status;
     }
     h1d_response_done(h);
+    return status;
 }
 
 /* Streaming: the head of an upstream response whose body follows. It is not flushed here: the

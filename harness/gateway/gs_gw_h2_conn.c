@@ -424,14 +424,14 @@ static ssize_t on_h2d_body_read(nghttp2_session *ng, int32_t stream_id, uint8_t 
 
 static bool h2d_ws_open(h2d_stream *s, gs_gw_response *resp);
 
-/* Fires with the exchange's response (once). */
-static void on_h2d_response(void *arg, gs_gw_response *resp)
+/* Fires with the exchange's response (once); returns the status the client is answered. */
+static int on_h2d_response(void *arg, gs_gw_response *resp)
 {
     h2d_stream *s = arg;
     h2d *h = s->h;
     s->ex = NULL;
     if (s->ws && h2d_ws_open(s, resp))
-        return;
+        return 200;
     h2d_set_resp_state(s, H2D_RESP_WHOLE);
     s->resp = *resp;
     memset(resp, 0, sizeof(*resp));
@@ -440,7 +440,8 @@ static void on_h2d_response(void *arg, gs_gw_response *resp)
     nghttp2_nv *nva = gs_xcalloc(r->headers.len + 1, sizeof(*nva));
     static char status_name[] = ":status";
     char status[16];
-    snprintf(status, sizeof(status), "%d", r->status > 0 && r->status < 1000 ? r->status : 502);
+    int answered = r->status > 0 && r->status < 1000 ? r->status : 502;
+    snprintf(status, sizeof(status), "%d", answered);
     nva[k++] = (nghttp2_nv){(uint8_t *)status_name, (uint8_t *)status, 7, strlen(status),
                             NGHTTP2_NV_FLAG_NONE};
     for (size_t i = 0; i < r->headers.len; i++) {
@@ -462,13 +463,14 @@ static void on_h2d_response(void *arg, gs_gw_response *resp)
         nghttp2_submit_rst_stream(h->ng, NGHTTP2_FLAG_NONE, s->id, NGHTTP2_ENHANCE_YOUR_CALM);
         if (!h->in_io)
             h2d_flush(h);
-        return;
+        return answered; /* counted as decided; held_budget_reset says it was reset */
     }
     nghttp2_data_provider prd = {.source = {.ptr = s}, .read_callback = on_h2d_body_read};
     nghttp2_submit_response(h->ng, s->id, nva, k, body ? &prd : NULL);
     free(nva);
     if (!h->in_io)
         h2d_flush(h);
+    return answered;
 }
 
 /* Streaming: the head of an upstream response whose body follows. */

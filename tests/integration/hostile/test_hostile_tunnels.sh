@@ -58,6 +58,8 @@ check "h2: talking one way for longer than the limit keeps it" eq "$(res ended_w
 check "h2: silent both ways, it is reset with CANCEL" eq "$(res end)" "rst:8"
 gw_stats
 check "h2: counted in tunnelIdleClosed" ge "$(stat tunnelIdleClosed)" 1
+check "h2: the client's 200 is what is counted (not the upstream's 101)" \
+    eq "$(stat responses1xx) $(stat responses2xx)" "0 1"
 
 tunnel "$HTTP" --h2 --host h2c.example.com --keep 5 --every 0.5 --wait 60
 check "h2 to the h2c backend: the tunnel opens (200)" eq "$(res status)" 200
@@ -72,6 +74,8 @@ check "h1: talking one way for longer than the limit keeps it" eq "$(res ended_w
 check "h1: silent both ways, it is closed" eq "$(res end)" "eof"
 wait_stat tunnelIdleClosed ge 3
 check "h1: counted in tunnelIdleClosed" ge "$(stat tunnelIdleClosed)" 3
+check "responses counted as the clients got them: the h1 client's 101, the h2 clients' 200s" \
+    eq "$(stat responses1xx) $(stat responses2xx)" "1 2"
 
 CLOSED=$(stat stalledClosed)
 tunnel "$HTTP" --h2 --flood --size $((64 << 20)) --then wait --wait 60
