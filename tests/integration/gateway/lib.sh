@@ -17,12 +17,13 @@ SAN_FILES=()
 san_watch() { SAN_FILES+=("$1"); }
 
 # san_scan: prints each watched file holding an AddressSanitizer, LeakSanitizer or UBSan report
-# ("runtime error:"); returns 1 when there was one.
+# ("runtime error:"), or a sanitizer's own fatal error (LeakSanitizer under ptrace, say: no leak
+# check was done); returns 1 when there was one.
 san_scan() {
     local f found=0
     for f in "${SAN_FILES[@]}"; do
         [ -f "$f" ] || continue
-        if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$f"; then
+        if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|Sanitizer has encountered a fatal error|runtime error:' "$f"; then
             echo "FAIL sanitizer report in $(basename "$f"):"
             sed 's/^/  /' "$f" | head -n 200
             found=1

@@ -40,6 +40,7 @@ fake "$WORK/gw-clean" "$READY_GW" "draining"
 fake "$WORK/echo-clean" "$READY_ECHO" "draining"
 fake "$WORK/gw-leak" "$READY_GW" "==12==ERROR: LeakSanitizer: detected memory leaks"
 fake "$WORK/gw-asan" "$READY_GW" "==12==ERROR: AddressSanitizer: heap-use-after-free on address 0x1"
+fake "$WORK/gw-lsanfail" "$READY_GW" "==12==LeakSanitizer has encountered a fatal error."
 fake "$WORK/echo-ub" "$READY_ECHO" "backends/echo_h2.c:10:5: runtime error: signed integer overflow"
 
 inner "$WORK/gw-clean" "$WORK/echo-clean"
@@ -54,6 +55,9 @@ check "the passing checks were still counted" contains "$OUT" "1 passed, 0 faile
 inner "$WORK/gw-asan" "$WORK/echo-clean"
 check "an AddressSanitizer report fails the test" eq "$RC" 1
 check "it is printed" contains "$OUT" "heap-use-after-free"
+
+inner "$WORK/gw-lsanfail" "$WORK/echo-clean"
+check "a sanitizer that could not run fails the test" eq "$RC" 1
 
 inner "$WORK/gw-clean" "$WORK/echo-ub"
 check "an echo UBSan report fails the test" eq "$RC" 1
