@@ -435,7 +435,8 @@ static void cv_ingress(cv_ctx *c, const gs_ingress *ing, const gs_nginx_annots *
                     "a TLS section without hosts: ingress-nginx serves its Secret for the "
                     "Ingress's hosts its certificate covers (HTTPS listeners are written for "
                     "those), not as the default certificate");
-    if (ing->spec.default_backend.set) {
+    if (ing->spec.default_backend.set && ing->spec.n_rules == 0) {
+        /* with rules, it serves the root location of its hosts: cv_default_backends */
         cv_route *route = cv_route_add(k, ing, NULL, CV_ANY_LISTENER, NULL);
         free(route->name);
         route->name = gs_xasprintf("%s-default-backend", ing->obj.metadata.name.v);
@@ -444,8 +445,10 @@ static void cv_ingress(cv_ctx *c, const gs_ingress *ing, const gs_nginx_annots *
         r->path = "/";
         r->backends[r->n_backends++] = cv_backend_of(c, ing, &ing->spec.default_backend);
         cv_note(c, GS_DIAG_NOTE, ing, ing->spec.default_backend.pos, "spec.defaultBackend",
-                "written as a route for every host and path; ingress-nginx uses it only for "
-                "requests no host of the class matches");
+                "an Ingress without rules: ingress-nginx's catch-all server sends requests no "
+                "host of the class matches to it; written as a route without hostnames, which "
+                "also takes the paths no rule of another host's routes matches (ingress-nginx "
+                "answers those 404)");
     }
 }
 
@@ -538,6 +541,62 @@ static void cv_root_redirect(cv_ctx *c, const gs_nginx_annots *annots, size_t i,
             "that no path takes is redirected too; written as a PathPrefix \"/\" rule with the "
             "same RequestRedirect (ingress-nginx's behaviour, not a path of the Ingress)",
             host, perm ? "permanent" : "temporal");
+}
+
+/* The rule "/" the conversion added to |route| for a host's root location, or NULL. */
+static const cv_rule *cv_root_rule(const cv_route *route)
+{
+    for (size_t r = 0; r < route->n_rules; r++)
+        if (route->rules[r].src == NULL && route->rules[r].match == CV_PREFIX &&
+            strcmp(route->rules[r].path, "/") == 0)
+            return &route->rules[r];
+    return NULL;
+}
+
+/* spec.defaultBackend of an Ingress with rules: ingress-nginx makes it the backend of the root
+ * location of each host that Ingress creates the server of, i.e. is the first non-canary Ingress
+ * of (createServers in internal/ingress/controller/controller.go: "Using its backend as default
+ * upstream for all its rules"), until a path "/" of any Ingress of the host takes that location;
+ * the catch-all server keeps the controller's default backend (only an Ingress without rules
+ * configures it). A rule without host never gets it: the catch-all server exists before any
+ * Ingress. Written as a PathPrefix "/" rule on the Ingress's route for the host, unless the
+ * root location redirects (cv_root_redirect: the Ingress's own redirect wins there). */
+static void cv_default_backends(cv_ctx *c, const gs_nginx_annots *annots)
+{
+    for (size_t i = 0; i < c->m->n_ingresses; i++) {
+        const gs_ingress *ing = c->m->ingresses[i];
+        if (annots[i].canary || !ing->spec.default_backend.set || ing->spec.n_rules == 0)
+            continue;
+        cv_class *k = cv_class_of(c, ing, false);
+        bool noted = false;
+        for (size_t r = 0; r < ing->spec.n_rules; r++) {
+            const char *host = ing->spec.rules[r].host.v;
+            if (!host || cv_first_of_host(c, k, annots, host) != i ||
+                cv_host_has_root(c, k, annots, host))
+                continue;
+            cv_route *route = cv_route_of(k, ing, host);
+            if (cv_root_rule(route))
+                continue; /* a redirect, or a second rule of the host */
+            cv_rule *rule = cv_rule_add(route);
+            rule->match = CV_PREFIX;
+            rule->path = "/";
+            rule->comment = "no path \"/\" on this host: ingress-nginx sends the rest to the "
+                            "Ingress's defaultBackend";
+            rule->backends[rule->n_backends++] = cv_backend_of(c, ing, &ing->spec.default_backend);
+            if (!noted)
+                cv_note(c, GS_DIAG_NOTE, ing, ing->spec.default_backend.pos, "spec.defaultBackend",
+                        "ingress-nginx sends the requests of this Ingress's hosts that no path "
+                        "matches to it (not other hosts, not unknown ones): written as a "
+                        "PathPrefix \"/\" rule on the route of each host it is the first "
+                        "Ingress of");
+            noted = true;
+        }
+        if (!noted)
+            cv_note(c, GS_DIAG_NOTE, ing, ing->spec.default_backend.pos, "spec.defaultBackend",
+                    "no request reaches it on ingress-nginx: each host of the Ingress has a "
+                    "path \"/\" or an earlier Ingress (whose root location it keeps), and only "
+                    "an Ingress without rules serves unknown hosts; nothing is written for it");
+    }
 }
 
 static void cv_root_redirects(cv_ctx *c, const gs_nginx_annots *annots)
@@ -897,6 +956,7 @@ size_t gs_convert_ingresses(const gs_model *m, const gs_convert_options *opt, gs
         if (!annots[i].canary)
             cv_ingress(&c, m->ingresses[i], &annots[i]);
     cv_root_redirects(&c, annots);
+    cv_default_backends(&c, annots);
     for (size_t i = 0; i < n; i++)
         if (annots[i].canary)
             cv_canary(&c, m->ingresses[i], &annots[i]);

@@ -196,13 +196,17 @@ static void ng_collect(ng_ctx *c)
         for (size_t r = 0; r < ing->spec.n_rules; r++) {
             const gs_ingress_rule *ir = &ing->spec.rules[r];
             ng_server *s = ng_server_of(c, ir->host.v);
+            /* the first Ingress of a host creates its server, whose root location takes that
+             * Ingress's defaultBackend (createServers); the catch-all server exists before
+             * any Ingress: a rule without host never gives it one */
+            bool creates = s->first_a == NULL && ir->host.v != NULL;
             if (s->first_a == NULL)
                 s->first_a = a;
             if (gs_nginx_annots_regex(a))
                 s->regex = true;
             if (a->app_root && !s->app_root)
                 s->app_root = a->app_root;
-            if (ing->spec.default_backend.set && !s->default_backend) {
+            if (ing->spec.default_backend.set && creates) {
                 s->default_backend = &ing->spec.default_backend;
                 s->default_ing = ing;
             }

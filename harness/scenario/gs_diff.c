@@ -1742,6 +1742,17 @@ static const struct {
                       "Gateway API side, but browsers keep the old one until max-age runs out "
                       "(hsts: \"false\" or a short hsts-max-age in ingress-nginx's ConfigMap "
                       "first)"},
+    [GS_DIFF_DEFAULT_BACKEND] =
+        {"default-backend", "a request no rule of its host takes",
+         "one side answers a request that no path of its host, or no host, matches with 404 and "
+         "the other sends it to a backend: ingress-nginx gives such a request to the "
+         "defaultBackend of the first Ingress of its host (for that Ingress's own hosts), an "
+         "unknown host to the defaultBackend of an Ingress without rules, and else answers 404 "
+         "(createServers in its controller.go); on the Gateway API side a route without "
+         "hostnames takes what the other routes leave, on every host",
+         "a route without hostnames only for the defaultBackend of an Ingress without rules; "
+         "an Ingress's defaultBackend beside rules as a PathPrefix \"/\" rule on the routes of "
+         "its hosts (what gatesim convert writes); else check which side's rules are too wide"},
     [GS_DIFF_OTHER] = {"other", "other", "no known cause", NULL},
 };
 
@@ -1844,6 +1855,10 @@ static diff_cause diff_cause_of(const diff_probe *p, const diff_answer *x, const
     if (strstr(what, "location") || (x->status >= 300 && x->status < 400) ||
         (y->status >= 300 && y->status < 400))
         return GS_DIFF_REDIRECT;
+    bool x_none = x->status == 404 && strcmp(x->backend, "none") == 0;
+    bool y_none = y->status == 404 && strcmp(y->backend, "none") == 0;
+    if (diff_status_or_backend(what) && x_none != y_none && x->status && y->status)
+        return GS_DIFF_DEFAULT_BACKEND;
     return GS_DIFF_OTHER;
 }
 

@@ -37,6 +37,7 @@ typedef enum gs_diff_cause {
     GS_DIFF_REDIRECT,
     GS_DIFF_RESP_HEADER,
     GS_DIFF_HSTS,
+    GS_DIFF_DEFAULT_BACKEND,
     GS_DIFF_OTHER,
     GS_DIFF_CAUSE_COUNT
 } gs_diff_cause;

@@ -123,7 +123,12 @@ has(err, "note: Ingress web/main: x-forwarded-prefix without rewrite-target: ing
 has(out, 'backendRefs: [{name: "stable", port: 80, weight: 90}, {name: "beta", port: 80, '
     'weight: 10}]', "canary weight with header")
 has(out, 'headers: [{type: Exact, name: "X-Beta", value: "yes"}]\n', "canary-by-header-value")
-has(out, 'metadata: {name: "main-default-backend", namespace: "web"}', "defaultBackend route")
+# a defaultBackend beside rules serves the root location of the Ingress's hosts only, and
+# app.example.com has a path "/" of its own: nothing is written (the catch-all is not its)
+check("main-default-backend" not in out and '"fallback"' not in out,
+      "defaultBackend beside rules written:\n" + out)
+has(err, 'annotations.yaml:60:19: note: Ingress web/main: spec.defaultBackend: no request '
+    'reaches it on ingress-nginx', "unused defaultBackend")
 has(err, "annotations.yaml:56:51: warning: Ingress web/main: backend-protocol GRPC", "backend-protocol")
 has(err, "annotations.yaml:57:5: warning: Ingress web/main: annotation "
     "nginx.ingress.kubernetes.io/auth-url is not modelled", "auth-url")

@@ -287,6 +287,27 @@ def main():
     in_group(p, "redirect (1 probe)", "a RequestRedirect filter",
              ["http://old.example.com/docs?gs-probe=1\n"])
 
+    # spec.defaultBackend beside rules: the Ingress's own host's unmatched paths reach it, not
+    # another Ingress's host nor unknown hosts; the conversion (a "/" rule on its host's route)
+    # answers alike. A route without hostnames for it (the conversion before) takes both: the
+    # cause names it, with its fix
+    p = diff("--no-normalization", "default-backend-rules.yaml")
+    expect(p, 0, "0 answered differently by ingress-nginx and builtin",
+           "same GET http://shop.example.com/\n"
+           "    ingress-nginx: 200 from default/fallback (saw shop.example.com/)\n",
+           "same GET http://api.example.com/\n    ingress-nginx: 404\n    builtin: 404\n",
+           "same GET http://gs-unknown.invalid/\n    ingress-nginx: 404\n    builtin: 404\n")
+    p = diff("--no-normalization", "default-backend-rules.yaml", "--after",
+             "default-backend-rules-after.yaml")
+    expect(p, 1, "5 answered differently by ingress-nginx and builtin, 1 cause",
+           "DIFF GET http://gs-unknown.invalid/\n    ingress-nginx: 404\n"
+           "    builtin: 200 from default/fallback (saw gs-unknown.invalid/)\n")
+    in_group(p, "a request no rule of its host takes (5 probes)",
+             "an Ingress's defaultBackend beside rules as a PathPrefix \"/\" rule on the routes",
+             ["http://gs-unknown.invalid/\n", "http://api.example.com/\n",
+              "http://api.example.com/v1x\n", "http://api.example.com/V1\n",
+              "http://api.example.com/V1/gs-probe\n"])
+
     # a canary by header the Gateway API side dropped; gatesim convert keeps it
     p = diff("-q", "canary-header.yaml", "--after", "canary-header-after.yaml")
     expect(p, 1, "DIFF GET http://echo.example.com/ with X-Canary: always\n"

@@ -175,10 +175,11 @@ def main():
              f"controls {controls}", proc)
 
     # 3c. spec.defaultBackend with rules: the root location of the Ingress's hosts, not the
-    #     catch-all (which only an Ingress without rules configures)
+    #     catch-all (which only an Ingress without rules configures), and only of the hosts the
+    #     Ingress is the first of
     proc, results = run(os.path.join(DATA, "default-backend-rules.yaml"), "default-backend-rules")
     if proc.returncode != 0 or results is None or \
-            [len(s["steps"]) for s in results["scenarios"]] != [4]:
+            [len(s["steps"]) for s in results["scenarios"]] != [5]:
         fail(f"defaultBackend with rules did not pass (exit {proc.returncode})", proc)
 
     # 3d. an annotation the target does not model is a warning at its line:col, printed once
