@@ -2,6 +2,7 @@
 /* `gatesim COMMAND ...`: finds the subcommand and hands it the rest of the command line. */
 #include "cli.h"
 
+#include "gs_log.h"
 #include "gs_suggest.h"
 
 #include <signal.h>
@@ -81,7 +82,12 @@ int main(int argc, char **argv)
         return GS_EXIT_OK;
     }
     const gs_cli_command *c = main_find(name);
-    if (c)
+    if (c) {
+        /* Warnings and errors name the command that printed them ("gatesim load: warning"). */
+        static char program[64];
+        snprintf(program, sizeof program, "gatesim %s", c->name);
+        gs_log_set_program(program);
         return c->run(argc - 1, argv + 1);
+    }
     return main_unknown(name);
 }

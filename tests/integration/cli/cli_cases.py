@@ -212,6 +212,11 @@ def case_honest():
     rc, out, se = gatesim(["--version"])
     if rc != 0 or not re.match(r"gatesim \S+\n$", out):
         fail("gatesim --version: exit %d %r" % (rc, out))
+    # a warning names the command that gave it, as its errors do
+    rc, so, se = gatesim(["load", "-k", "-n", "1", "https://127.0.0.1:1/"])
+    if rc != 1 or "gatesim load: warning: --insecure: the server certificate is NOT verified" \
+            not in se.splitlines():
+        fail("gatesim load -k: exit %d, the warning does not name load:\n%s" % (rc, se))
     rc, so, se = gatesim(["rehearse", "--help"])
     if rc != 0 or not so.startswith("usage: gatesim rehearse [OPTIONS] PATH...\n") or \
             "rollout step" not in so:
