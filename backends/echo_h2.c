@@ -393,6 +393,12 @@ static void h2_dispatch(h2_stream *s)
         h2_submit_ws(s);
         return;
     }
+    if (c->kind != GS_ECHO_LISTENER_CONTROL &&
+        gs_echo_ws_is_h2_connect_bad_version(&er, h2_str(s, s->protocol_off), s->protocol_len)) {
+        gs_echo_handle_websocket_bad_version(&c->w->ctx, &er, &s->resp);
+        h2_submit(s);
+        return;
+    }
     gs_echo_handle(&c->w->ctx, &er, &s->resp);
     if (s->resp.reset) {
         nghttp2_submit_rst_stream(h->ngh, NGHTTP2_FLAG_NONE, s->id, NGHTTP2_INTERNAL_ERROR);

@@ -840,6 +840,20 @@ void gs_echo_handle_websocket(gs_echo_ctx *ctx, const gs_echo_request *req,
     handler_log(ctx, req, resp, false);
 }
 
+void gs_echo_handle_websocket_bad_version(gs_echo_ctx *ctx, const gs_echo_request *req,
+                                          gs_echo_response *resp)
+{
+    static const char body[] = "WebSocket: Sec-WebSocket-Version 13 required\n";
+    gs_echo_response_reset(resp);
+    resp->status = 400;
+    response_add_lower(resp, GS_ECHO_BACKEND_HEADER, sizeof(GS_ECHO_BACKEND_HEADER) - 1,
+                       ctx->backend, ctx->backend_len);
+    RESPONSE_ADD_LIT(resp, "sec-websocket-version", "13");
+    RESPONSE_ADD_LIT(resp, "content-type", "text/plain");
+    gs_buf_append(&resp->body, body, sizeof(body) - 1);
+    handler_log(ctx, req, resp, false);
+}
+
 /* ---- control endpoint ---- */
 
 static uint64_t handler_query_uint(const gs_echo_request *req, const char *key)

@@ -102,6 +102,12 @@ void gs_echo_handle(gs_echo_ctx *ctx, const gs_echo_request *req, gs_echo_respon
 void gs_echo_handle_websocket(gs_echo_ctx *ctx, const gs_echo_request *req,
                               gs_echo_response *resp);
 
+/* Refuses an extended CONNECT for a WebSocket of another or no Sec-WebSocket-Version
+ * (gs_echo_ws_is_h2_connect_bad_version holds): 400 with Sec-WebSocket-Version: 13 (the version
+ * understood, RFC 6455 4.4), x-gatesim-backend and a text body; logs the request. */
+void gs_echo_handle_websocket_bad_version(gs_echo_ctx *ctx, const gs_echo_request *req,
+                                          gs_echo_response *resp);
+
 /* Answers a request on the control listener: GET /requests?since=N[&limit=M], GET /stats,
  * GET /healthz, POST /reset, GET and POST /behaviour?errorRate=P&status=N&delay=DUR (the
  * faults every loop applies from then on). Anything else is 404 (405 for a wrong method). */

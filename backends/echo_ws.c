@@ -26,14 +26,30 @@ bool gs_echo_ws_is_upgrade(const gs_echo_request *req)
            k->value_len <= 64;
 }
 
+/* CONNECT over HTTP/2 with :protocol websocket. */
+static bool ws_is_h2_websocket_connect(const gs_echo_request *req, const char *protocol,
+                                       size_t protocol_len)
+{
+    return req->h2 && req->method_len == 7 && memcmp(req->method, "CONNECT", 7) == 0 &&
+           protocol != NULL && gs_h1_strieq(protocol, protocol_len, "websocket");
+}
+
+static bool ws_version_13(const gs_echo_request *req)
+{
+    const gs_echo_header *v = gs_echo_request_header(req, "sec-websocket-version");
+    return v != NULL && v->value_len == 2 && memcmp(v->value, "13", 2) == 0;
+}
+
 bool gs_echo_ws_is_h2_connect(const gs_echo_request *req, const char *protocol,
                               size_t protocol_len)
 {
-    if (!req->h2 || req->method_len != 7 || memcmp(req->method, "CONNECT", 7) != 0 ||
-        protocol == NULL || !gs_h1_strieq(protocol, protocol_len, "websocket"))
-        return false;
-    const gs_echo_header *v = gs_echo_request_header(req, "sec-websocket-version");
-    return v != NULL && v->value_len == 2 && memcmp(v->value, "13", 2) == 0;
+    return ws_is_h2_websocket_connect(req, protocol, protocol_len) && ws_version_13(req);
+}
+
+bool gs_echo_ws_is_h2_connect_bad_version(const gs_echo_request *req, const char *protocol,
+                                          size_t protocol_len)
+{
+    return ws_is_h2_websocket_connect(req, protocol, protocol_len) && !ws_version_13(req);
 }
 
 /* A close frame with |code| (and no reason). */

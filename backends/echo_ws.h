@@ -27,6 +27,12 @@ bool gs_echo_ws_is_upgrade(const gs_echo_request *req);
 bool gs_echo_ws_is_h2_connect(const gs_echo_request *req, const char *protocol,
                               size_t protocol_len);
 
+/* True when |req| is an extended CONNECT with :protocol "websocket" (any case) whose
+ * Sec-WebSocket-Version is missing or not 13: answered 400 at once, never an ordinary request
+ * (whose answer would wait for an END_STREAM that a tunnel's client does not send). */
+bool gs_echo_ws_is_h2_connect_bad_version(const gs_echo_request *req, const char *protocol,
+                                          size_t protocol_len);
+
 typedef enum gs_echo_ws_result {
     GS_ECHO_WS_MORE = 0, /* a frame is incomplete: wait for more bytes */
     GS_ECHO_WS_FRAME,    /* one frame consumed; its answer (if any) appended to |out| */

@@ -1194,9 +1194,37 @@ def test_websocket():
         st = e.control_get("/stats")
         check(st["statuses"].get("101") == 5 and st["paths"].get("/ws") == 6,
               f"the upgrades are logged with status 101 ({st['statuses']}, {st['paths']})")
+        h2_extended_connect_versions(e)
         check(e.alive(), "the echo survived every frame")
     finally:
         e.stop()
+
+
+def h2_extended_connect_versions(e):
+    """Over h2c (RFC 8441): an extended CONNECT for a WebSocket without Sec-WebSocket-Version 13
+    is answered 400 as soon as its HEADERS arrive (the client sends no END_STREAM: a tunnel's
+    client never does), with the version understood; with version 13 it is a 200 tunnel."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "hostile"))
+    import h2raw
+    for version, code in ((None, 400), ("8", 400), ("13", 200)):
+        want = b"\x8c" if code == 400 else b"\x88"  # :status 400 / 200, HPACK static table
+        c = h2raw.Conn(f"127.0.0.1:{e.port}", timeout=20)
+        c.read_until(lambda f: f[0] == h2raw.SETTINGS and not f[1] & h2raw.ACK, 20)
+        sid = c.new_id()
+        fields = [(":method", "CONNECT"), (":protocol", "websocket"), (":scheme", "http"),
+                  (":path", "/chat"), (":authority", "echo.example.com")]
+        if version:
+            fields.append(("sec-websocket-version", version))
+        c.send(c.headers_frame(sid, fields, end_stream=False))
+        f = c.read_until(lambda f: f[2] == sid and f[0] in (h2raw.HEADERS, h2raw.RST_STREAM), 20)
+        status = f[3][:1] if f and f[0] == h2raw.HEADERS else f
+        what = f"extended CONNECT, Sec-WebSocket-Version {version or 'absent'}"
+        check(status == want, f"{what}: answered {code} ({status!r})")
+        if code == 400:
+            c.read_until(lambda f: f[2] == sid and f[1] & h2raw.END_STREAM, 20)
+            check(sid in c.ended and c.first_data.get(sid, b"").startswith(b"WebSocket: Sec-WebSocket-Version 13"),
+                  f"{what}: the answer ends at once and says why ({c.first_data.get(sid)!r})")
+        c.close()
 
 
 def main():
