@@ -1087,6 +1087,63 @@ static void diff_mark_splits(const char *yaml, diff_probes *ps)
     gs_model_free(m);
 }
 
+/* Adds the lower-case |name| to |names| ("\nname\n...") unless there. */
+static void diff_req_name_add(gs_buf *names, const char *name)
+{
+    if (name == NULL || !*name)
+        return;
+    gs_buf key = {0};
+    gs_buf_putc(&key, '\n');
+    for (const char *c = name; *c; c++)
+        gs_buf_putc(&key, (char)tolower((unsigned char)*c));
+    gs_buf_putc(&key, '\n');
+    if (names->data == NULL || strstr(names->data, key.data) == NULL) {
+        if (names->len)
+            names->len--; /* the last "\n" is the new key's first */
+        gs_buf_puts(names, key.data);
+    }
+    gs_buf_clear(&key);
+}
+
+static void diff_req_names_of(const gs_route_filter *f, size_t n, gs_buf *names)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (f[i].type != GS_FILTER_REQUEST_HEADER_MODIFIER)
+            continue;
+        const gs_http_header_filter *h = &f[i].request_header_modifier;
+        for (size_t k = 0; k < h->n_set; k++)
+            diff_req_name_add(names, h->set[k].name.v);
+        for (size_t k = 0; k < h->n_add; k++)
+            diff_req_name_add(names, h->add[k].name.v);
+        for (size_t k = 0; k < h->n_remove; k++)
+            diff_req_name_add(names, h->remove[k].v);
+    }
+}
+
+/* The request fields the backend saw that are compared (docs/ingress.md, "What is compared"):
+ * X-Forwarded-Prefix, and every field a RequestHeaderModifier of |yaml|'s HTTPRoutes sets, adds
+ * or removes (on a rule or a backendRef), added to |names| as "\nname\n..." in lower case.
+ * Not the fields each proxy adds per hop or per request (X-Forwarded-For, X-Real-IP,
+ * X-Request-ID, X-Forwarded-Host/-Port/-Proto...): they differ by implementation, not by route. */
+static void diff_req_names(const char *yaml, gs_buf *names)
+{
+    diff_req_name_add(names, "X-Forwarded-Prefix");
+    gs_model *m;
+    gs_model_new(&m);
+    gs_model_load_buffer(m, "<routes>", yaml, strlen(yaml), NULL, NULL);
+    for (size_t i = 0; i < m->n_http_routes; i++) {
+        const gs_http_route *r = m->http_routes[i];
+        for (size_t k = 0; k < r->spec.n_rules; k++) {
+            const gs_http_route_rule *rule = &r->spec.rules[k];
+            diff_req_names_of(rule->filters, rule->n_filters, names);
+            for (size_t b = 0; b < rule->n_backend_refs; b++)
+                diff_req_names_of(rule->backend_refs[b].filters, rule->backend_refs[b].n_filters,
+                                  names);
+        }
+    }
+    gs_model_free(m);
+}
+
 /* Whether the tls host |entry| of an Ingress names |host| as a certificate's name does: the same
  * name in any letter case, or "*.foo.com" for exactly one label before ".foo.com" (not foo.com
  * itself, not a.b.foo.com). */
@@ -1149,6 +1206,8 @@ typedef struct diff_answer {
     char cert[256];     /* HTTPS: the subject CN of the certificate served */
     char headers[1024]; /* the compared response fields, "name: value" sorted, a line each */
     char own[512];      /* the implementation's own fields (diff_header_own), the same way */
+    /* the compared request fields the backend saw (diff_req_names), the same way */
+    char req[1024];
 } diff_answer;
 
 static int diff_connect(const char *address)
@@ -1286,7 +1345,49 @@ static void diff_peer_cn(SSL *ssl, char *out, size_t n)
     X509_free(c);
 }
 
-static void diff_send_once(const char *address, const diff_probe *p, SSL_CTX *tls, diff_answer *ans)
+/* The request fields the echo reports in |v|'s "headers" (Go's canonical names, each an array
+ * of values) whose lower-case names |names| lists ("\nname\n..."), into |out| as the response
+ * fields are: "name: value" lines, sorted, several values joined by ", ". */
+static void diff_request_fields(const gs_json_value *v, const char *names, char *out, size_t n)
+{
+    out[0] = '\0';
+    const gs_json_value *h = gs_json_get(v, "headers");
+    if (h == NULL || h->type != GS_JSON_OBJECT || names == NULL)
+        return;
+    char *fields[64];
+    size_t nf = 0;
+    for (size_t i = 0; i < h->len && nf < 64; i++) {
+        char key[160];
+        size_t kl = strlen(h->keys[i]);
+        if (kl == 0 || kl + 3 > sizeof key)
+            continue;
+        key[0] = '\n';
+        for (size_t k = 0; k < kl; k++)
+            key[k + 1] = (char)tolower((unsigned char)h->keys[i][k]);
+        key[kl + 1] = '\n';
+        key[kl + 2] = '\0';
+        if (strstr(names, key) == NULL)
+            continue;
+        gs_buf f = {0};
+        gs_buf_printf(&f, "%.*s: ", (int)kl, key + 1);
+        const gs_json_value *vals = h->items[i];
+        for (size_t k = 0; vals->type == GS_JSON_ARRAY && k < vals->len; k++)
+            if (vals->items[k]->type == GS_JSON_STRING)
+                gs_buf_printf(&f, "%s%s", k ? ", " : "", vals->items[k]->str);
+        fields[nf++] = gs_buf_take(&f);
+    }
+    qsort(fields, nf, sizeof *fields, diff_str_cmp);
+    gs_buf b = {0};
+    for (size_t i = 0; i < nf; i++) {
+        gs_buf_printf(&b, "%s%s", i ? "\n" : "", fields[i]);
+        free(fields[i]);
+    }
+    snprintf(out, n, "%s", b.data ? b.data : "");
+    gs_buf_clear(&b);
+}
+
+static void diff_send_once(const char *address, const diff_probe *p, SSL_CTX *tls,
+                           const char *req_names, diff_answer *ans)
 {
     memset(ans, 0, sizeof *ans);
     snprintf(ans->backend, sizeof ans->backend, "none");
@@ -1340,6 +1441,7 @@ static void diff_send_once(const char *address, const diff_probe *p, SSL_CTX *tl
             if (gs_json_parse(body, strlen(body), NULL, &v, &e) == 0) {
                 snprintf(ans->path, sizeof ans->path, "%s", gs_json_get_string(v, "path", ""));
                 snprintf(ans->host, sizeof ans->host, "%s", gs_json_get_string(v, "host", ""));
+                diff_request_fields(v, req_names, ans->req, sizeof ans->req);
             }
             gs_json_value_free(v);
         }
@@ -1351,7 +1453,7 @@ static void diff_send_once(const char *address, const diff_probe *p, SSL_CTX *tl
 /* One probe, sent again once when it got no answer (a refused or reset connection on a loaded
  * machine), so that "no answer" is what the side does, not a transport hiccup. */
 static void diff_send(const char *address, const diff_probe *p, bool https, SSL_CTX *tls,
-                      diff_answer *ans)
+                      const char *req_names, diff_answer *ans)
 {
     if (p->grpc) {
         gs_diff_grpc_answer g;
@@ -1364,16 +1466,16 @@ static void diff_send(const char *address, const diff_probe *p, bool https, SSL_
         snprintf(ans->host, sizeof ans->host, "%s", g.host);
         return;
     }
-    diff_send_once(address, p, tls, ans);
+    diff_send_once(address, p, tls, req_names, ans);
     ans->grpc_status = -1;
     if (ans->status == 0 && address)
-        diff_send_once(address, p, tls, ans);
+        diff_send_once(address, p, tls, req_names, ans);
     ans->grpc_status = -1;
 }
 
 /* |a| as text into |b|; its compared response fields too when |with_headers|, " | " between
  * them (a value may hold "; " or ", "). */
-static void diff_answer_text(const diff_answer *a, bool with_headers, gs_buf *b)
+static void diff_answer_text(const diff_answer *a, bool with_headers, bool with_req, gs_buf *b)
 {
     if (a->status == 0) {
         gs_buf_puts(b, "no answer");
@@ -1394,6 +1496,12 @@ static void diff_answer_text(const diff_answer *a, bool with_headers, gs_buf *b)
         for (const char *f = a->headers; *f; f += strcspn(f, "\n") + (f[strcspn(f, "\n")] != 0))
             gs_buf_printf(b, "%s%.*s", f == a->headers ? "" : " | ", (int)strcspn(f, "\n"), f);
         gs_buf_puts(b, a->headers[0] ? "]" : "no compared header fields]");
+    }
+    if (with_req) {
+        gs_buf_puts(b, " [the backend got ");
+        for (const char *f = a->req; *f; f += strcspn(f, "\n") + (f[strcspn(f, "\n")] != 0))
+            gs_buf_printf(b, "%s%.*s", f == a->req ? "" : " | ", (int)strcspn(f, "\n"), f);
+        gs_buf_puts(b, a->req[0] ? "]" : "no compared request fields]");
     }
 }
 
@@ -1463,6 +1571,10 @@ static bool diff_compare(const diff_answer *x, const diff_answer *y, gs_buf *wha
     if (strcmp(x->backend, "none") != 0 && strcmp(x->backend, y->backend) == 0 &&
         strcmp(x->headers, y->headers) != 0)
         gs_buf_puts(what, "response-headers ");
+    /* the compared request fields (diff_req_names) the same backend got from each side */
+    if (strcmp(x->backend, "none") != 0 && strcmp(x->backend, y->backend) == 0 &&
+        strcmp(x->req, y->req) != 0)
+        gs_buf_puts(what, "request-headers ");
     return what->len > 0;
 }
 
@@ -1475,6 +1587,7 @@ typedef struct diff_side {
     char *self; /* the gatesim binary, borrowed by the target while it lives */
     const char *address;
     const char *address_tls; /* the HTTPS listener's, or NULL */
+    const char *req_names;   /* the compared request fields (diff_req_names) */
 } diff_side;
 
 static int diff_side_start(diff_side *s, const char *root, const char *name, const char *yaml,
@@ -1524,7 +1637,7 @@ static void diff_send_to(const diff_side *s, bool before, const diff_probe *p, S
                          diff_answer *ans)
 {
     bool https = diff_probe_tls(p, before);
-    diff_send(https ? s->address_tls : s->address, p, https, tls, ans);
+    diff_send(https ? s->address_tls : s->address, p, https, tls, s->req_names, ans);
 }
 
 static void diff_side_stop(diff_side *s)
@@ -1730,6 +1843,15 @@ static const struct {
                              "give the route the same response headers: a ResponseHeaderModifier "
                              "filter on the rule that sets (or removes) the fields the other side "
                              "sends"},
+    [GS_DIFF_REQ_HEADER] = {"request-header", "request headers the backend saw differ",
+                            "the same backend got the request with other compared fields: "
+                            "X-Forwarded-Prefix (ingress-nginx's x-forwarded-prefix, set where it "
+                            "rewrites), or a field a RequestHeaderModifier of the routes sets, "
+                            "adds or removes (docs/ingress.md, \"What is compared\")",
+                            "give the rule the same request headers: a RequestHeaderModifier "
+                            "that sets (or removes) the fields the other side's backend got (for "
+                            "x-forwarded-prefix: set X-Forwarded-Prefix, what gatesim convert "
+                            "writes)"},
     [GS_DIFF_HSTS] = {"hsts", "Strict-Transport-Security added by one implementation",
                       "one side adds a Strict-Transport-Security field of its own accord, whatever "
                       "the routes say, and the other does not (or another value): ingress-nginx "
@@ -1815,6 +1937,9 @@ static diff_cause diff_cause_of(const diff_probe *p, const diff_answer *x, const
         return diff_grpc_ingress_cause(p, x, y, what);
     if (strcmp(what, "response-headers ") == 0)
         return GS_DIFF_RESP_HEADER; /* nothing else differs: the routes' response headers do */
+    if (strcmp(what, "request-headers ") == 0 ||
+        strcmp(what, "response-headers request-headers ") == 0)
+        return GS_DIFF_REQ_HEADER; /* the same backend, told otherwise */
     if (p->header[0] && p->from_routes &&
         (strstr(what, "backend") || (p->grpc && diff_status_or_backend(what))))
         return GS_DIFF_HEADER_MATCH;
@@ -2082,6 +2207,19 @@ static void diff_fix_for(const diff_probe *p, const diff_answer *x, const diff_a
         gs_buf_clear(&rm);
         break;
     }
+    case GS_DIFF_REQ_HEADER: {
+        gs_buf set = {0}, rm = {0};
+        diff_header_delta(x->req, y->req, false, &set);
+        diff_header_delta(y->req, x->req, true, &rm);
+        gs_buf_printf(b, "on %s, a RequestHeaderModifier on the rule of \"%s\"", p->host, lit);
+        if (set.len)
+            gs_buf_printf(b, " that sets %s", set.data);
+        if (rm.len)
+            gs_buf_printf(b, "%s removes %s", set.len ? " and" : " that", rm.data);
+        gs_buf_clear(&set);
+        gs_buf_clear(&rm);
+        break;
+    }
     default:
         break;
     }
@@ -2114,8 +2252,8 @@ static bool diff_sampled(const diff_probe *p, const diff_side *before, const dif
         diff_send_to(before, true, p, opt->tls, &x);
         diff_send_to(after, false, p, opt->tls, &y);
         *fake = *fake && strcmp(x.cert, GS_INGRESS_NGINX_FAKE_CN) == 0;
-        diff_answer_text(&x, false, &tx);
-        diff_answer_text(&y, false, &ty);
+        diff_answer_text(&x, false, false, &tx);
+        diff_answer_text(&y, false, false, &ty);
         diff_outcome_count(&o, tx.data, true);
         diff_outcome_count(&o, ty.data, false);
         gs_buf_clear(&tx);
@@ -2181,7 +2319,7 @@ static void diff_hsts_fix(const diff_probe *p, const diff_side *before, const ch
 /* An answer's text with its Strict-Transport-Security field (|v|, "" when absent). */
 static void diff_hsts_text(const diff_answer *a, const char *v, gs_buf *b)
 {
-    diff_answer_text(a, false, b);
+    diff_answer_text(a, false, false, b);
     if (v[0])
         gs_buf_printf(b, " [strict-transport-security: %s]", v);
     else
@@ -2219,14 +2357,15 @@ static diff_cause diff_single(const diff_probe *p, const diff_side *before, cons
     diff_field(y.own, "strict-transport-security", hy, sizeof hy);
     bool hsts = !*differs && x.status && y.status && strcmp(hx, hy) != 0;
     bool hdrs = *differs && strstr(what.data, "response-headers") != NULL;
+    bool reqs = *differs && strstr(what.data, "request-headers") != NULL;
     if (hsts) {
         *differs = true;
         gs_buf_puts(&what, "strict-transport-security ");
         diff_hsts_text(&x, hx, &tx);
         diff_hsts_text(&y, hy, &ty);
     } else {
-        diff_answer_text(&x, hdrs, &tx);
-        diff_answer_text(&y, hdrs, &ty);
+        diff_answer_text(&x, hdrs, reqs, &tx);
+        diff_answer_text(&y, hdrs, reqs, &ty);
     }
     diff_probe_line(p, *differs ? "DIFF" : "same", out);
     gs_buf_printf(out, "\n    %s: %s\n    %s: %s\n", before->spec, tx.data, after->spec, ty.data);
@@ -2513,7 +2652,12 @@ static int diff_compare_sides(const gs_model *m, const char *ingress_yaml, const
 
     char *root = NULL;
     gs_echo_fleet fleet = {0};
-    diff_side before = {.spec = opt->before_target}, after = {.spec = target};
+    gs_buf req_names = {0};
+    diff_req_names(after_yaml, &req_names);
+    if (m->n_ingresses == 0)
+        diff_req_names(ingress_yaml, &req_names); /* Gateway API on both sides */
+    diff_side before = {.spec = opt->before_target, .req_names = req_names.data},
+              after = {.spec = target, .req_names = req_names.data};
     char *self = gs_workdir_self_path();
     char *echo = gs_workdir_find_echo(self);
     if (rc == 0)
@@ -2575,6 +2719,7 @@ static int diff_compare_sides(const gs_model *m, const char *ingress_yaml, const
     gs_buf_clear(&synth);
     gs_buf_clear(&before_objs);
     gs_buf_clear(&after_objs);
+    gs_buf_clear(&req_names);
     free(sc.backends);
     free(svcs);
     gs_tls_pem_clear(&ca);

@@ -36,6 +36,7 @@ typedef enum gs_diff_cause {
     GS_DIFF_NORMALIZE,
     GS_DIFF_REDIRECT,
     GS_DIFF_RESP_HEADER,
+    GS_DIFF_REQ_HEADER,
     GS_DIFF_HSTS,
     GS_DIFF_DEFAULT_BACKEND,
     GS_DIFF_OTHER,

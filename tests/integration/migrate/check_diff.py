@@ -308,6 +308,30 @@ def main():
               "http://api.example.com/v1x\n", "http://api.example.com/V1\n",
               "http://api.example.com/V1/gs-probe\n"])
 
+    # the request fields the backend saw: ingress-nginx's X-Forwarded-Prefix (x-forwarded-prefix
+    # with a rewrite); the conversion sets it (only the letter-case probes differ), a migration
+    # without the RequestHeaderModifier differs on exactly the four probes the rewrite serves
+    p = diff("--no-normalization", "xfp.yaml")
+    expect(p, 1, "3 answered differently by ingress-nginx and builtin, 1 cause",
+           "same GET http://shop.example.com/shop/gs-probe\n")
+    if "request-headers" in p.stdout:
+        fail("xfp.yaml: the conversion's X-Forwarded-Prefix differs", p)
+    p = diff("--no-normalization", "xfp.yaml", "--after", "xfp-after.yaml")
+    expect(p, 1, "7 answered differently by ingress-nginx and builtin, 2 causes",
+           "DIFF GET http://shop.example.com/shop/gs-probe\n"
+           "    ingress-nginx: 200 from default/main (saw internal.example.com/gs-probe) "
+           "[the backend got x-forwarded-prefix: /shop]\n"
+           "    builtin: 200 from default/main (saw internal.example.com/gs-probe) "
+           "[the backend got no compared request fields]\n"
+           "    differs in: request-headers\n"
+           "    fix: on shop.example.com, a RequestHeaderModifier on the rule of \"/shop\" that "
+           "sets x-forwarded-prefix: /shop\n")
+    in_group(p, "request headers the backend saw differ (4 probes)",
+             "a RequestHeaderModifier that sets (or removes) the fields",
+             ["http://shop.example.com/shop\n", "http://shop.example.com/shop/\n",
+              "http://shop.example.com/shop/gs-probe\n",
+              "http://shop.example.com/shop?gs-probe=1\n"])
+
     # a canary by header the Gateway API side dropped; gatesim convert keeps it
     p = diff("-q", "canary-header.yaml", "--after", "canary-header-after.yaml")
     expect(p, 1, "DIFF GET http://echo.example.com/ with X-Canary: always\n"
