@@ -333,14 +333,25 @@ static int nginx_wait_old_workers(gs_nginx_proc *np, const pid_t *old, size_t n_
     }
 }
 
+/* A start that failed (an [emerg] line, often bind() on a port another process took first) may
+ * leave nginx running: it retries its binds for seconds before it exits, and has no signal
+ * handlers yet, so the SIGHUP of a next load would kill it ("killed by signal 1") instead of
+ * reloading it. Stops it, so the next load starts afresh. */
+static void nginx_stop_failed_start(gs_nginx_proc *np)
+{
+    gs_proc_free(np->proc);
+    np->proc = NULL;
+}
+
 int gs_nginx_proc_load(gs_nginx_proc *np, const char *conf, uint64_t gen, gs_error *err)
 {
     pid_t old[NGINX_MAX_CHILDREN];
     size_t n_old = 0;
     long log_from = 0; /* a start truncates the log */
     int rc = 0;
+    bool start = np->proc == NULL;
     np->generation = gen;
-    if (np->proc == NULL) {
+    if (start) {
         rc = nginx_start(np, conf, err);
     } else {
         n_old = nginx_children(np, old, NGINX_MAX_CHILDREN);
@@ -352,6 +363,8 @@ int gs_nginx_proc_load(gs_nginx_proc *np, const char *conf, uint64_t gen, gs_err
         rc = nginx_wait_generation(np, log_from, err);
     if (rc == 0 && n_old)
         rc = nginx_wait_old_workers(np, old, n_old, err);
+    if (rc < 0 && start)
+        nginx_stop_failed_start(np);
     return rc;
 }
 

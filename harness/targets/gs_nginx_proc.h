@@ -54,7 +54,8 @@ int gs_nginx_proc_probe_get(gs_nginx_proc *np, const char *path, gs_buf *body);
 /* `nginx -t` on |conf|: 0, or GS_ERR_INVALID with nginx's complaint. */
 int gs_nginx_proc_test(const gs_nginx_proc *np, const char *conf, gs_error *err);
 /* Serves |conf| (in place, tested), which is generation |gen|: starts nginx, or reloads it,
- * then waits until the probe answers |gen| and the old workers are gone. */
+ * then waits until the probe answers |gen| and the old workers are gone. A start that fails
+ * stops nginx (it may still be retrying a bind), so the next load starts it again. */
 int gs_nginx_proc_load(gs_nginx_proc *np, const char *conf, uint64_t gen, gs_error *err);
 /* GS_ERR_CLOSED when nginx is not running or died (with its last words), else 0. */
 int gs_nginx_proc_check(gs_nginx_proc *np, gs_error *err);

@@ -2,7 +2,8 @@
 /* The nginx target's process handling with the real nginx (through tests/data/targets/
  * nginx-wrapper.sh, which can make a start or `nginx -t` fail): start in the work folder,
  * listeners at nginx's ports, status from control, a reload that serves the new routes, counters
- * from stub_status, a port another process took (new ports, second try), a configuration nginx -t
+ * from stub_status, a port another process took (new ports, second try; also with the real nginx
+ * still retrying its bind, for both nginx and ingress-nginx), a configuration nginx -t
  * refuses (its [emerg] line is the error), nginx dying, nothing left running after free, and
  * mirror copies counted by fate from nginx's mirror log (to a backend that answers, one that
  * refuses connections, one without endpoints). */
@@ -183,6 +184,53 @@ START_TEST(test_port_taken_then_retried)
     const gs_target_listener *l = gs_target_find_listener(t, "default/gw", "http");
     ck_assert_int_eq(http_status(l->address, "a.example.com", "/"), 500);
     gs_target_free(t);
+}
+END_TEST
+
+/* As under a real port race: another process listens on a port the first start's configuration
+ * names, and nginx (not a stand-in) logs its bind() [emerg] and keeps retrying. The failed
+ * start is stopped, not reloaded (a SIGHUP before nginx has its handlers killed it: "nginx
+ * killed by signal 1"), and the second start on fresh ports serves. */
+static void port_held_then_retried(const char *kind, const char *const *docs, size_t n,
+                                   const char *gateway, const char *host, int want)
+{
+    setenv("NGINX_WRAPPER_MODE", "port-held-once", 1);
+    gs_target_config cfg = {.workdir = workdir, .start_timeout_ns = 20 * (int64_t)1000000000};
+    gs_target *t = NULL;
+    gs_error err = {0};
+    ck_assert_int_eq(gs_target_new(&t, kind, &cfg, &err), 0);
+    ck_assert_msg(apply(t, docs, n, &err) == 0, "%s", err.msg);
+    ck_assert_int_eq(starts(), 2);
+    int held = read_number("held");
+    ck_assert_int_gt(held, 0);
+    const gs_target_listener *l = gs_target_find_listener(t, gateway, "http");
+    ck_assert_ptr_nonnull(l);
+    char held_addr[32];
+    snprintf(held_addr, sizeof(held_addr), "127.0.0.1:%d", held);
+    ck_assert_str_ne(l->address, held_addr);
+    ck_assert_int_eq(http_status(l->address, host, "/"), want);
+    ck_assert_int_eq(gs_target_check(t, &err), 0);
+    gs_target_free(t);
+}
+
+START_TEST(test_port_held_then_retried)
+{
+    port_held_then_retried("nginx", docs_v1, 3, "default/gw", "a.example.com", 500);
+}
+END_TEST
+
+/* An Ingress whose backend has no endpoints: ingress-nginx answers 503. */
+static const char *const ingress_docs[] = {
+    "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: a, namespace: default}\n"
+    "spec:\n  ingressClassName: nginx\n  rules:\n  - host: a.example.com\n    http:\n"
+    "      paths: [{path: /, pathType: Prefix, backend: {service: {name: nowhere, port: "
+    "{number: 80}}}}]",
+};
+
+START_TEST(test_ingress_port_held_then_retried)
+{
+    port_held_then_retried("ingress-nginx", ingress_docs, 1,
+                           "ingress-nginx/ingress-nginx-controller", "a.example.com", 503);
 }
 END_TEST
 
@@ -387,6 +435,8 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_start_reload_stats_stop);
     tcase_add_test(tc, test_port_taken_then_retried);
+    tcase_add_test(tc, test_port_held_then_retried);
+    tcase_add_test(tc, test_ingress_port_held_then_retried);
     tcase_add_test(tc, test_nginx_t_refuses);
     tcase_add_test(tc, test_nginx_dies);
     tcase_add_test(tc, test_mirror_counters);
