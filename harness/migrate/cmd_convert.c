@@ -5,6 +5,7 @@
 #include "gs_cliopt.h"
 #include "gs_convert.h"
 #include "gs_model.h"
+#include "gs_schema.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -39,6 +40,29 @@ static void convert_usage(FILE *out)
 }
 
 #define convert_bad(...) gs_cliopt_usage_error("convert", __VA_ARGS__)
+
+/* The names the options give must be what the API server accepts where they land: a namespace
+ * is an RFC 1123 label, a gatewayClassName an object name (an RFC 1123 subdomain). Returns 2
+ * with a message naming the option and the rule, else 0. */
+static int convert_check_names(const gs_convert_options *o)
+{
+    static const char label_re[] = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
+    static const char subdomain_re[] =
+        "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
+    const char *ns = o->gateway_namespace, *cls = o->gateway_class;
+    if (ns && (strlen(ns) > 63 || !gs_regex_match(label_re, ns, strlen(ns))))
+        return convert_bad("--gateway-namespace \"%s\": a namespace must be a lowercase RFC 1123 "
+                           "label: lower case alphanumeric characters or '-', starting and "
+                           "ending with an alphanumeric character, at most 63 characters",
+                           ns);
+    if (cls && (strlen(cls) > 253 || !gs_regex_match(subdomain_re, cls, strlen(cls))))
+        return convert_bad("--gateway-class \"%s\": a gatewayClassName must be a lowercase RFC "
+                           "1123 subdomain: lower case alphanumeric characters, '-' or '.', "
+                           "starting and ending with an alphanumeric character, at most 253 "
+                           "characters",
+                           cls);
+    return 0;
+}
 
 /* Loads every PATH; prints the input's problems. Returns 0, 1 (invalid objects) or 2. */
 static int convert_load(gs_model *m, int argc, char **argv, bool quiet)
@@ -104,6 +128,8 @@ int gs_cmd_convert(int argc, char **argv)
     }
     if (optind >= argc)
         return convert_bad("no PATH: give Ingress manifests (files or directories)");
+    if (convert_check_names(&copt) != 0)
+        return 2;
     gs_model *m;
     gs_model_new(&m);
     gs_buf yaml = {0};

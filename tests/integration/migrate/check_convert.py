@@ -246,6 +246,20 @@ rc, out, err = convert(os.path.join(tmp, "missing.yaml"))
 check(rc == 2, "missing file: exit %d" % rc)
 rc, out, err = convert("--bogus", "x")
 check(rc == 2, "unknown option: exit %d" % rc)
+# option values the API server would refuse: usage errors naming the option and the rule
+for args, needle in ((("--gateway-class", ""), '--gateway-class "": a gatewayClassName must '
+                      'be a lowercase RFC 1123 subdomain'),
+                     (("--gateway-class", "Nginx"), '--gateway-class "Nginx"'),
+                     (("--gateway-namespace", "Bad_NS"), '--gateway-namespace "Bad_NS": a '
+                      'namespace must be a lowercase RFC 1123 label'),
+                     (("--gateway-namespace", "a.b"), '--gateway-namespace "a.b"'),
+                     (("--gateway-namespace", "n" * 64), "at most 63 characters")):
+    rc, out, err = convert(*args, "convert/cross-namespace.yaml")
+    check(rc == 2 and out == "" and needle in err,
+          "%r: exit %d (want 2), stderr:\n%s" % (args, rc, err))
+rc, out, err = convert("--gateway-namespace", "n" * 63, "--gateway-class", "a.b-c",
+                       "convert/cross-namespace.yaml")
+check(rc == 0, "longest namespace, dotted class: exit %d\n%s" % (rc, err))
 rc, out, err = convert("--help")
 check(rc == 0 and "usage: gatesim convert" in out, "--help: exit %d" % rc)
 
