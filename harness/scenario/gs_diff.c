@@ -30,6 +30,7 @@
 #include "gs_json_parse.h"
 #include "gs_tls.h"
 
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
@@ -1401,6 +1402,7 @@ static void diff_send_once(const char *address, const diff_probe *p, SSL_CTX *tl
             SSL_set_fd(ssl, fd) != 1 || SSL_connect(ssl) != 1) {
             SSL_free(ssl);
             close(fd);
+            ERR_clear_error(); /* the handshake's failure is "no answer", not a later error's */
             return; /* no handshake: no answer */
         }
         diff_peer_cn(ssl, ans->cert, sizeof ans->cert);
@@ -1421,6 +1423,9 @@ static void diff_send_once(const char *address, const diff_probe *p, SSL_CTX *tl
             gs_buf_append(&resp, chunk, (size_t)got);
     }
     SSL_free(ssl);
+    /* A peer's close without close_notify leaves SSL_R_UNEXPECTED_EOF_WHILE_READING queued,
+     * which a later gs_error_set_ssl on this thread would report as its own. */
+    ERR_clear_error();
     close(fd);
     gs_buf_clear(&req);
     const char *end = resp.data ? strstr(resp.data, "\r\n\r\n") : NULL;
