@@ -69,13 +69,25 @@ static const char manifests[] =
     A "canary-weight-total: \"300\"\n"
     RULE("canary2.example.com", "/", "beta") "\n";
 
+/* canary-by-header-value: matched exactly, its punctuation escaped in the map's regex (a second
+ * buffer: C11 bounds a string literal's length) */
+static const char canary_manifests[] =
+    ING "metadata: {name: main3, namespace: web}\n"
+    RULE("canary3.example.com", "/", "stable") "---\n"
+    ING "metadata:\n  name: canary3\n  namespace: web\n  annotations:\n"
+    A "canary: \"true\"\n"
+    A "canary-by-header: X-Version\n"
+    A "canary-by-header-value: \"v1.2+b\"\n"
+    RULE("canary3.example.com", "/", "beta") "\n";
+
 static gs_model *load(void)
 {
     gs_model *m;
     gs_model_new(&m);
     gs_model_load_buffer(m, "annot.yaml", manifests, strlen(manifests), NULL, NULL);
+    gs_model_load_buffer(m, "canary.yaml", canary_manifests, strlen(canary_manifests), NULL, NULL);
     ck_assert_uint_eq(m->diags.nerrors, 0);
-    ck_assert_uint_eq(m->n_ingresses, 9);
+    ck_assert_uint_eq(m->n_ingresses, 11);
     return m;
 }
 
@@ -178,6 +190,10 @@ START_TEST(annot_render_follows)
     ck_assert_msg(strstr(c, "return 302 https://temp.example.com/x;") != NULL, "%s", c);
     ck_assert_msg(strstr(c, "return 308 https://perm.example.com/y;") != NULL, "%s", c);
     ck_assert_ptr_null(strstr(c, "bad.example.com")); /* malformed codes: no redirect */
+    /* nginx's map compares strings without case: the value is a case-sensitive regex */
+    ck_assert_msg(strstr(c, "map $http_x_version $gs_cnh_") != NULL &&
+                      strstr(c, "        \"~^v1\\\\.2\\\\+b$\" gs_up_") != NULL,
+                  "%s", c);
     ck_assert_msg(strstr(c, "30.00%") != NULL && strstr(c, "10.00%") != NULL &&
                       strstr(c, "60.00%") == NULL,
                   "%s", c);
