@@ -192,6 +192,7 @@ typedef struct expect_seen_header {
 typedef struct expect_seen {
     const char *method, *path, *host;
     const char *sni; /* the echo's tls.serverName; NULL when it was not TLS */
+    const char *proto; /* the version the echo saw ("HTTP/1.1", "HTTP/2.0"); NULL: not said */
     const char *peer_cert; /* the client certificate (PEM) the echo verified; NULL: none */
     expect_seen_header *headers;
     size_t n_headers;
@@ -224,6 +225,7 @@ static int expect_seen_parse(const gs_traffic_response *r, const gs_scenario_sen
         s->method = s->grpc.method;
         s->path = s->grpc.path;
         s->host = s->grpc.host;
+        s->proto = "HTTP/2"; /* gRPC is HTTP/2 only */
         s->sni = s->grpc.has_tls ? s->grpc.tls_server_name : NULL;
         s->peer_cert = s->grpc.has_tls ? s->grpc.tls_peer_certificate : NULL;
         s->n_headers = s->grpc.n_headers;
@@ -241,6 +243,7 @@ static int expect_seen_parse(const gs_traffic_response *r, const gs_scenario_sen
     s->method = gs_json_get_string(s->json, "method", NULL);
     s->path = gs_json_get_string(s->json, "path", NULL);
     s->host = gs_json_get_string(s->json, "host", NULL);
+    s->proto = gs_json_get_string(s->json, "proto", NULL);
     const gs_json_value *tls = gs_json_get(s->json, "tls");
     s->sni = gs_json_get_string(tls, "serverName", NULL);
     const gs_json_value *peers = gs_json_get(tls, "peerCertificates");
@@ -326,6 +329,9 @@ bool gs_expect_header_matches(const gs_scenario_header_expect *e, const char *co
         break;
     case GS_SCENARIO_VALUE_ANSWERED_BY: /* needs the response: gs_expect_header_matches_answer */
         break;
+    case GS_SCENARIO_VALUE_PRESENT:
+        match = true; /* n > 0 */
+        break;
     }
     gs_buf_clear(&joined);
     gs_buf_clear(&want);
@@ -367,6 +373,8 @@ static void expect_wanted_text(char *out, size_t n, const gs_scenario_header_exp
     char buf[512];
     if (e->mode == GS_SCENARIO_VALUE_ANY)
         snprintf(out, n, "\"%s\"", e->value);
+    else if (e->mode == GS_SCENARIO_VALUE_PRESENT)
+        snprintf(out, n, "any value");
     else if (e->mode != GS_SCENARIO_VALUE_ANSWERED_BY)
         snprintf(out, n, "%s", e->value);
     else {
@@ -427,6 +435,17 @@ static bool expect_client_cert_ok(const gs_expect_obs *o, const char *want, cons
     return false;
 }
 
+/* Whether the version |got| (as the client or the echo reports it) is |want| (HTTP/1.0,
+ * HTTP/1.1 or HTTP/2): "HTTP/2.0", what Go-style servers report, is HTTP/2. */
+static bool expect_proto_is(const char *got, const char *want)
+{
+    if (got == NULL)
+        return false;
+    if (strcmp(want, "HTTP/2") == 0)
+        return strcmp(got, "HTTP/2") == 0 || strcmp(got, "HTTP/2.0") == 0;
+    return strcmp(got, want) == 0;
+}
+
 static void expect_check_request(gs_expect_obs *o, const gs_traffic_response *r)
 {
     const gs_scenario_http_expect *q = &o->ex->request;
@@ -449,6 +468,9 @@ static void expect_check_request(gs_expect_obs *o, const gs_traffic_response *r)
     else if (q->host && (!seen.host || strcasecmp(seen.host, q->host) != 0))
         expect_offend(o, &o->request, r, "the backend saw host %s, expected %s",
                       seen.host ? seen.host : "(none)", q->host);
+    else if (q->proto && !expect_proto_is(seen.proto, q->proto))
+        expect_offend(o, &o->request, r, "the backend saw %s, expected %s",
+                      seen.proto ? seen.proto : "no protocol version", q->proto);
     else if (q->sni && (!seen.sni || strcasecmp(seen.sni, q->sni) != 0))
         expect_offend(o, &o->request, r, "the backend saw TLS server name %s, expected %s",
                       seen.sni ? (seen.sni[0] ? seen.sni : "(none)") : "(no TLS)", q->sni);
@@ -496,6 +518,11 @@ out:
 static void expect_check_response(gs_expect_obs *o, const gs_traffic_response *r)
 {
     const gs_scenario_http_expect *p = &o->ex->response;
+    if (p->proto && !expect_proto_is(r->proto, p->proto)) {
+        expect_offend(o, &o->response, r, "the response came over %s, expected %s",
+                      r->proto ? r->proto : "no HTTP", p->proto);
+        return;
+    }
     const char **got = gs_xcalloc(r->num_headers + 1, sizeof(*got));
     for (size_t i = 0; i < p->n_headers; i++) {
         size_t n = 0;
@@ -1322,6 +1349,8 @@ static void expect_latency(const gs_scenario_latency *l, const gs_traffic_result
  * "; "-separated after what |b| holds. */
 static void expect_headers_text(gs_buf *b, const gs_scenario_http_expect *q)
 {
+    if (q->proto)
+        gs_buf_printf(b, "%s%s", b->len ? "; " : "", q->proto);
     for (size_t i = 0; i < q->n_headers; i++)
         gs_buf_printf(b, "%s%s: %s", b->len ? "; " : "", q->headers[i].name, q->headers[i].value);
     for (size_t i = 0; i < q->n_absent; i++)

@@ -188,6 +188,7 @@ typedef enum gs_scenario_value_mode {
      * whose replica answered this very request: what a backend saw, correlated per request
      * with which backend answered */
     GS_SCENARIO_VALUE_ANSWERED_BY,
+    GS_SCENARIO_VALUE_PRESENT, /* {present: true}: at least one field of the name, any value */
 } gs_scenario_value_mode;
 
 typedef struct gs_scenario_header_expect {
@@ -212,6 +213,10 @@ typedef struct gs_scenario_http_expect {
      * its TLS client (the gateway's spec.tls.backend.clientCertificateRef); "none": no
      * certificate was presented */
     const char *client_certificate;
+    /* `proto`: the HTTP version the backend saw (request) or the client got (response):
+     * "HTTP/1.0", "HTTP/1.1" or "HTTP/2" (as written: "HTTP/2.0" is taken for "HTTP/2");
+     * NULL: not checked */
+    const char *proto;
     gs_scenario_header_expect *headers;
     size_t n_headers;
     const char *const *absent;

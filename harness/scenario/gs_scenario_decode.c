@@ -189,7 +189,29 @@ static bool sd_header_answered_by(scenario_decoder *sd, const gs_yaml_node *v,
     return true;
 }
 
-/* One expected header value: a string, or {value | exactly | oneOf | answeredBy,
+/* {present: true}: any value, as long as a field of the name came. */
+static bool sd_header_present(scenario_decoder *sd, const gs_yaml_node *v,
+                              gs_scenario_header_expect *h)
+{
+    bool present = false;
+    if (!gs_dec_bool(&sd->d, v, "present", true, &present))
+        return false;
+    if (!present) {
+        gs_dec_error_field(&sd->d, gs_yaml_get(v, "present"), "present",
+                           "must be true (a header expected absent goes in absentHeaders)");
+        return false;
+    }
+    if (h->ignore_whitespace) {
+        gs_dec_error_field(&sd->d, gs_yaml_get(v, "ignoreWhitespace"), "ignoreWhitespace",
+                           "has no meaning with present");
+        return false;
+    }
+    h->mode = GS_SCENARIO_VALUE_PRESENT;
+    h->value = "present, any value";
+    return true;
+}
+
+/* One expected header value: a string, or {value | exactly | oneOf | answeredBy | present,
  * ignoreWhitespace}. */
 static bool sd_header_value(scenario_decoder *sd, const gs_yaml_node *v, bool in_list,
                             gs_scenario_header_expect *h)
@@ -201,26 +223,31 @@ static bool sd_header_value(scenario_decoder *sd, const gs_yaml_node *v, bool in
     if (v == NULL || v->kind != GS_YAML_MAPPING) {
         gs_dec_error(&sd->d, v,
                      "must be a string, or {exactly: [values]}, {oneOf: [values]}, {answeredBy: "
-                     "service|backend} or {value: string} with an optional ignoreWhitespace");
+                     "service|backend}, {present: true} or {value: string} with an optional "
+                     "ignoreWhitespace");
         return false;
     }
-    static const char *const fields[] = {"value",      "exactly",          "oneOf",
-                                         "answeredBy", "ignoreWhitespace", NULL};
-    static const char *const list_fields[] = {"name",       "value",           "exactly", "oneOf",
-                                              "answeredBy", "ignoreWhitespace", NULL};
+    static const char *const fields[] = {"value",   "exactly",          "oneOf", "answeredBy",
+                                         "present", "ignoreWhitespace", NULL};
+    static const char *const list_fields[] = {"name",       "value",   "exactly",
+                                              "oneOf",      "answeredBy", "present",
+                                              "ignoreWhitespace", NULL};
     gs_dec_check_fields(&sd->d, v, in_list ? list_fields : fields);
     gs_dec_bool(&sd->d, v, "ignoreWhitespace", false, &h->ignore_whitespace);
-    const char *forms[4] = {"value", "exactly", "oneOf", "answeredBy"};
+    const char *forms[5] = {"value", "exactly", "oneOf", "answeredBy", "present"};
     int given = -1, n_given = 0;
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 5; i++)
         if (gs_yaml_get(v, forms[i])) {
             given = i;
             n_given++;
         }
     if (n_given != 1) {
-        gs_dec_error(&sd->d, v, "give exactly one of value, exactly, oneOf and answeredBy");
+        gs_dec_error(&sd->d, v,
+                     "give exactly one of value, exactly, oneOf, answeredBy and present");
         return false;
     }
+    if (given == 4)
+        return sd_header_present(sd, v, h);
     if (given == 3)
         return sd_header_answered_by(sd, v, h);
     if (given == 0)
@@ -978,15 +1005,26 @@ static void sd_client_certificate(scenario_decoder *sd, const gs_yaml_node *m,
                        "\"%s\" is not a Secret of spec.tls (give one there, or \"none\")", s);
 }
 
+/* `proto`: HTTP/1.0, HTTP/1.1 or HTTP/2 (HTTP/2.0, as Go's Request.Proto says, taken for it). */
+static void sd_http_proto(scenario_decoder *sd, const gs_yaml_node *m, gs_scenario_http_expect *h)
+{
+    static const char *const protos[] = {"HTTP/1.0", "HTTP/1.1", "HTTP/2", "HTTP/2.0", NULL};
+    int i = -1;
+    if (!gs_dec_enum(&sd->d, m, "proto", false, protos, &i) || i < 0)
+        return;
+    h->proto = protos[i == 3 ? 2 : i];
+}
+
 static void sd_http_expect(scenario_decoder *sd, const gs_yaml_node *parent, const char *key,
                            bool request, gs_scenario_http_expect *h)
 {
     gs_yaml_node *m = gs_dec_map(&sd->d, parent, key, false);
     if (m == NULL || m->kind != GS_YAML_MAPPING)
         return;
-    static const char *const req_fields[] = {
-        "method", "path", "host", "headers", "absentHeaders", "sni", "clientCertificate", NULL};
-    static const char *const resp_fields[] = {"headers", "absentHeaders", NULL};
+    static const char *const req_fields[] = {"method", "path",          "host",
+                                             "proto",  "headers",       "absentHeaders",
+                                             "sni",    "clientCertificate", NULL};
+    static const char *const resp_fields[] = {"proto", "headers", "absentHeaders", NULL};
     h->present = true;
     h->pos = m->pos;
     gs_dec_push(&sd->d, key);
@@ -1000,6 +1038,7 @@ static void sd_http_expect(scenario_decoder *sd, const gs_yaml_node *parent, con
     }
     sd_header_expects(sd, m, "headers", &h->headers, &h->n_headers);
     h->absent = sd_strings(sd, m, "absentHeaders", true, &h->n_absent);
+    sd_http_proto(sd, m, h);
     for (size_t i = 0; i < h->n_absent; i++)
         for (size_t j = 0; j < h->n_headers; j++)
             if (strcasecmp(h->absent[i], h->headers[j].name) == 0)

@@ -185,6 +185,8 @@ struct gs_traffic_response {
     gs_traffic_error error;   /* GS_TRAFFIC_OK when a complete response arrived */
     bool warmup;              /* sent during warm-up: not counted in the result */
     int status;               /* HTTP status; 0 when error != OK and for layer 4 */
+    const char *proto;        /* the response's version: "HTTP/1.0", "HTTP/1.1" or "HTTP/2";
+                                 NULL when error != OK and for layer 4 */
     int grpc_status;          /* gRPC: from the trailers (or a trailers-only response), else mapped
                                  from the HTTP status (gs_grpc_code_from_http); -1 for other protocols
                                  and for errors */

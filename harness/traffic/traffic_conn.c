@@ -107,6 +107,21 @@ void gs_traffic_req_body(traffic_conn *c, traffic_req *r, const char *data, size
 }
 
 /* Calls the user's callback for |r|. */
+/* The response version |version| (10, 11, 20) as HTTP writes it; NULL for none. */
+static const char *traffic_version_name(int version)
+{
+    switch (version) {
+    case 10:
+        return "HTTP/1.0";
+    case 11:
+        return "HTTP/1.1";
+    case 20:
+        return "HTTP/2";
+    default:
+        return NULL;
+    }
+}
+
 static void conn_report(traffic_conn *c, traffic_req *r, gs_traffic_error e, const char *detail,
                         int64_t now)
 {
@@ -135,6 +150,7 @@ static void conn_report(traffic_conn *c, traffic_req *r, gs_traffic_error e, con
         .error = e,
         .warmup = r->warmup,
         .status = e == GS_TRAFFIC_OK ? r->status : 0,
+        .proto = e == GS_TRAFFIC_OK ? traffic_version_name(r->version) : NULL,
         .grpc_status = r->grpc_status,
         .grpc_message = r->grpc_message.len ? (msg.data ? msg.data : "") : NULL,
         .backend = r->backend[0] ? r->backend : NULL,
@@ -364,6 +380,7 @@ static void conn_start(traffic_conn *c, int64_t now, int64_t intended)
     }
     r->stream_id = 0;
     r->status = 0;
+    r->version = 0;
     r->grpc_status = -1;
     gs_buf_reset(&r->hstore);
     gs_buf_reset(&r->grpc_message);

@@ -137,6 +137,7 @@ static ssize_t h1_take_head(traffic_conn *c, traffic_req *r, const char *data, s
     if (c->h1->informational)
         return n; /* a final head follows */
     r->status = c->h1->status;
+    r->version = 10 + c->h1->minor_version;
     bool copy_all = c->w->run->cfg.on_response != NULL;
     for (size_t k = 0; k < c->h1->num_headers; k++) {
         const gs_h1_header *h = &c->h1->headers[k];

@@ -88,6 +88,7 @@ static int on_h2_header(nghttp2_session *s, const nghttp2_frame *frame, const ui
         return 0;
     if (namelen == 7 && memcmp(name, ":status", 7) == 0) {
         r->status = gs_traffic_h2_status(value, valuelen);
+        r->version = 20;
         if (r->status >= 200)
             r->head_done = true;
         return 0;

@@ -53,6 +53,7 @@ struct traffic_req {
     int64_t intended_ns, sent_ns, deadline_ns;
     int32_t stream_id; /* HTTP/2 */
     int status;
+    int version;     /* of the final response: 10, 11 (HTTP/1.x) or 20; 0: none yet */
     int grpc_status; /* -1 when absent */
     gs_buf hstore;   /* with a callback: "name\0value\0" for headers, then trailers */
     size_t num_headers, num_trailers;

@@ -125,6 +125,7 @@ static gs_traffic_error ws_read_head(traffic_conn *c, traffic_req *r, struct evb
             continue;
         }
         r->status = c->h1->status;
+        r->version = 10 + c->h1->minor_version;
         for (size_t k = 0; k < c->h1->num_headers; k++) {
             const gs_h1_header *h = &c->h1->headers[k];
             gs_traffic_req_header(c, r, h->name, h->name_len, h->value, h->value_len, false);

@@ -106,6 +106,7 @@ static int on_wsh2_header(nghttp2_session *s, const nghttp2_frame *frame, const 
         return 0; /* trailers: nothing to read there */
     if (namelen == 7 && memcmp(name, ":status", 7) == 0) {
         r->status = gs_traffic_h2_status(value, valuelen);
+        r->version = 20;
         return 0;
     }
     if (r->status >= 200)

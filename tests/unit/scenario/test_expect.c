@@ -370,6 +370,82 @@ START_TEST(expect_mirror_fraction_binomial)
 }
 END_TEST
 
+/* `proto` and `{present: true}` on both sides: what the backend saw and what the client got.
+ * Each passes on the matching exchange and fails, explained, on the other. */
+START_TEST(expect_proto_and_present_headers)
+{
+    gs_scenario_header_expect rq[] = {
+        {.name = "User-Agent", .value = "Go-http-client/1.1"},
+        {.name = "Accept", .value = "present, any value", .mode = GS_SCENARIO_VALUE_PRESENT}};
+    gs_scenario_header_expect rs[] = {
+        {.name = "Content-Type", .value = "present, any value", .mode = GS_SCENARIO_VALUE_PRESENT},
+        {.name = "Date", .value = "present, any value", .mode = GS_SCENARIO_VALUE_PRESENT}};
+    gs_scenario_expect ex = {
+        .present = true,
+        .request = {.present = true, .proto = "HTTP/1.1", .headers = rq, .n_headers = 2},
+        .response = {.present = true, .proto = "HTTP/1.1", .headers = rs, .n_headers = 2}};
+    gs_scenario_statistics st = {.alpha = 0.001, .power = 0.99, .min_effect = 0.02};
+    const char *h1 = "{\"proto\":\"HTTP/1.1\",\"headers\":{\"User-Agent\":[\"Go-http-client/1.1\"],"
+                     "\"Accept\":[\"\"]}}";
+    const char *h2 = "{\"proto\":\"HTTP/2.0\",\"headers\":{\"User-Agent\":[\"Go-http-client/1.1\"],"
+                     "\"Accept\":[\"*/*\"]}}";
+    const char *no_accept = "{\"proto\":\"HTTP/1.1\",\"headers\":{\"User-Agent\":"
+                            "[\"Go-http-client/1.1\"]}}";
+    static const gs_traffic_header dated[] = {{"content-type", "application/json"},
+                                              {"date", "Mon, 07 Dec 2026 23:00:00 GMT"}};
+    char id[32];
+    /* all as expected: an empty Accept value is still present */
+    gs_expect_obs o;
+    gs_expect_obs_init(&o, &send_get, &ex, "app", "r-", 1);
+    gs_traffic_response r = echo_response(0, "default/app/0", h1, id);
+    r.headers = dated;
+    r.proto = "HTTP/1.1";
+    gs_expect_observe(&o, &r);
+    gs_traffic_result res = {.requests = 1, .responses = 1};
+    ck_assert_uint_eq(gs_expect_finish(&o, &res, &st, step), 0);
+    size_t first = step->checks_len - 2;
+    ck_assert_str_eq(step->checks[first]->kind, "request");
+    ck_assert_msg(strstr(step->checks[first]->expected, "HTTP/1.1; User-Agent: Go-http-client/1.1; "
+                                                        "Accept: present, any value"),
+                  "%s", step->checks[first]->expected);
+    gs_expect_obs_clear(&o);
+    /* the backend saw HTTP/2, the client got HTTP/2: both fail and say so */
+    gs_expect_obs_init(&o, &send_get, &ex, "app", "r-", 1);
+    r = echo_response(0, "default/app/0", h2, id);
+    r.headers = dated;
+    r.proto = "HTTP/2";
+    gs_expect_observe(&o, &r);
+    ck_assert_uint_eq(gs_expect_finish(&o, &res, &st, step), 2);
+    first = step->checks_len - 2;
+    ck_assert_msg(strstr(step->checks[first]->message, "the backend saw HTTP/2.0, expected HTTP/1.1"),
+                  "%s", step->checks[first]->message);
+    ck_assert_msg(strstr(step->checks[first + 1]->message,
+                         "the response came over HTTP/2, expected HTTP/1.1"),
+                  "%s", step->checks[first + 1]->message);
+    gs_expect_obs_clear(&o);
+    /* HTTP/2 expected: "HTTP/2.0" as the echo says it is HTTP/2 */
+    ex.request.proto = ex.response.proto = "HTTP/2";
+    gs_expect_obs_init(&o, &send_get, &ex, "app", "r-", 1);
+    gs_expect_observe(&o, &r);
+    ck_assert_uint_eq(gs_expect_finish(&o, &res, &st, step), 0);
+    gs_expect_obs_clear(&o);
+    /* no Accept at the backend, no Date in the response: present fails */
+    ex.request.proto = ex.response.proto = NULL;
+    gs_expect_obs_init(&o, &send_get, &ex, "app", "r-", 1);
+    r = echo_response(0, "default/app/0", no_accept, id);
+    gs_expect_observe(&o, &r);
+    ck_assert_uint_eq(gs_expect_finish(&o, &res, &st, step), 2);
+    first = step->checks_len - 2;
+    ck_assert_msg(strstr(step->checks[first]->message,
+                         "the backend did not see header Accept (expected any value)"),
+                  "%s", step->checks[first]->message);
+    ck_assert_msg(strstr(step->checks[first + 1]->message,
+                         "response header Date missing (expected any value)"),
+                  "%s", step->checks[first + 1]->message);
+    gs_expect_obs_clear(&o);
+}
+END_TEST
+
 START_TEST(expect_status_backend_redirect_response)
 {
     gs_scenario_header_expect rh[] = {{.name = "X-Frame-Options", .value = "DENY"}};
@@ -772,6 +848,7 @@ int main(void)
     tcase_add_test(tc, expect_header_answered_by);
     tcase_add_test(tc, expect_location_default_ports);
     tcase_add_test(tc, expect_status_backend_redirect_response);
+    tcase_add_test(tc, expect_proto_and_present_headers);
     tcase_add_test(tc, expect_grpc_status_and_latency);
     tcase_add_test(tc, expect_status_names_the_gateways_errors);
     tcase_add_test(tc, expect_certificate_seen_by_the_client);

@@ -314,7 +314,8 @@ START_TEST(scenario_header_value_forms_decoded)
         "          x-c: {oneOf: [\"GET, PUT\", \"PUT, GET\"], ignoreWhitespace: true}\n"
         "      response:\n        headers:\n        - {name: x-d, value: v, ignoreWhitespace: true}\n"
         "        - {name: x-e, exactly: [e]}\n"
-        "        - {name: x-f, answeredBy: backend}\n        - {name: x-g, answeredBy: service}\n";
+        "        - {name: x-f, answeredBy: backend}\n        - {name: x-g, answeredBy: service}\n"
+        "        - {name: date, present: true}\n        proto: HTTP/2.0\n";
     gs_scenario_list list = {0};
     gs_diags diags = {0};
     load_text_ok(text, &list, &diags);
@@ -328,7 +329,10 @@ START_TEST(scenario_header_value_forms_decoded)
     ck_assert_str_eq(ex->request.headers[1].value, "exactly [\"one\", \"two\"]");
     ck_assert_int_eq(ex->request.headers[2].mode, GS_SCENARIO_VALUE_ONE_OF);
     ck_assert(ex->request.headers[2].ignore_whitespace);
-    ck_assert_uint_eq(ex->response.n_headers, 4);
+    ck_assert_uint_eq(ex->response.n_headers, 5);
+    ck_assert_int_eq(ex->response.headers[4].mode, GS_SCENARIO_VALUE_PRESENT);
+    ck_assert_str_eq(ex->response.proto, "HTTP/2");
+    ck_assert_ptr_null(ex->request.proto);
     ck_assert_int_eq(ex->response.headers[2].mode, GS_SCENARIO_VALUE_ANSWERED_BY);
     ck_assert(ex->response.headers[2].answered_by_backend);
     ck_assert_int_eq(ex->response.headers[3].mode, GS_SCENARIO_VALUE_ANSWERED_BY);
@@ -344,11 +348,26 @@ START_TEST(scenario_header_value_forms_decoded)
         "spec:\n  steps:\n  - name: s\n    send: {requests: 1}\n    expect:\n"
         "      response:\n        headers:\n          x-a: {value: a, oneOf: [a]}\n"
         "          x-b: {exactly: []}\n          x-c: {oneof: [c]}\n"
-        "          x-d: {answeredBy: pod}\n";
+        "          x-d: {answeredBy: pod}\n"
+        "          x-e: {present: false}\n          x-f: {present: true, value: v}\n"
+        "        proto: HTTP/3\n";
     ck_assert_int_ne(load_text(bad, &list, &diags), 0);
-    ck_assert_uint_ge(diags.nerrors, 4);
-    ck_assert_ptr_nonnull(
-        strstr(diags.items[0].message, "exactly one of value, exactly, oneOf and answeredBy"));
+    ck_assert_uint_ge(diags.nerrors, 7);
+    ck_assert_ptr_nonnull(strstr(diags.items[0].message,
+                                 "exactly one of value, exactly, oneOf, answeredBy and present"));
+    bool absent = false, twice = false, proto = false;
+    for (size_t i = 0; i < diags.nerrors; i++) {
+        const gs_diag *g = &diags.items[i];
+        absent |= strstr(g->message, "absentHeaders") != NULL &&
+                  strcmp(g->field, "spec.steps[0].expect.response.headers[x-e].present") == 0 &&
+                  g->pos.line == 15;
+        twice |= strstr(g->message, "exactly one of") != NULL && g->pos.line == 16;
+        proto |= strstr(g->message, "\"HTTP/3\"") != NULL && strstr(g->message, "HTTP/1.1") &&
+                 strcmp(g->field, "spec.steps[0].expect.response.proto") == 0 && g->pos.line == 17;
+    }
+    ck_assert(absent);
+    ck_assert(twice);
+    ck_assert(proto);
     ck_assert_ptr_nonnull(strstr(diags.items[1].message, "at least one value"));
     bool by = false;
     for (size_t i = 0; i < diags.nerrors; i++)
