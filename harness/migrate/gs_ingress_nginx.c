@@ -826,6 +826,9 @@ size_t gs_ingress_nginx_render(const gs_ingress_nginx_in *in, gs_buf *conf, gs_d
                   "    port_in_redirect off;\n"
                   /* ingress-nginx's server-tokens is false by default: "Server: nginx" */
                   "    server_tokens off;\n"
+                  /* ingress-nginx's proxy-http-version is 1.1 by default (nginx's own: 1.0); the
+                   * Ingress conformance features check the backend saw HTTP/1.1 */
+                  "    proxy_http_version 1.1;\n"
                   /* the redirect to HTTPS drops a final slash (ng_ssl_redirect) */
                   "    map $request_uri $gs_ssl_uri {\n        \"~^(.*)/$\" $1;\n"
                   "        default $request_uri;\n    }\n"

@@ -272,7 +272,7 @@ static void worker_build_h1(traffic_worker *w)
     bool have_ua = false;
     for (size_t k = 0; k < run->num_headers; k++) {
         gs_buf_printf(p, "%s: %s\r\n", run->headers[k].name, run->headers[k].value);
-        have_ua |= strcmp(run->headers[k].name, "user-agent") == 0;
+        have_ua |= strcasecmp(run->headers[k].name, "user-agent") == 0;
     }
     if (!have_ua)
         gs_buf_puts(p, "User-Agent: gatesim\r\n");

@@ -6,7 +6,9 @@
 
 - the Ingress conformance features ported under SCENARIOS_DIR (path, host and default-backend
   rules) pass, every step checked, answered by nginx (its Server header in the evidence of a
-  deliberately wrong scenario from DATA_DIR, which must fail on exactly its wrong steps);
+  deliberately wrong scenario from DATA_DIR, which must fail on exactly its wrong steps); the
+  default-backend port's proto, header-presence and User-Agent assertions each fail when the
+  port is changed to expect otherwise;
 - the "before" side of the seed's rewrite-target migration (MIGRATION_DIR) passes;
 - backend-protocol (DATA_DIR/backend-protocol.yaml): GRPC: gRPC calls over the "https" listener
   reach the Service each Ingress path names (grpc_pass, HTTP/2 on TLS); GRPCS: a gRPC call
@@ -67,6 +69,40 @@ def main():
     if steps != 28 or counts != {"ingress-path-rules": 15, "ingress-host-rules": 7,
                                  "ingress-default-backend": 6}:
         fail(f"{steps} steps ran ({counts}), the three features have 28", proc)
+
+    # 1b. each assertion default_backend.feature adds beyond status and backend can fail: the
+    #     port changed to expect what nginx does not do fails that check in all six examples,
+    #     explained, and passes the others
+    with open(os.path.join(SCENARIOS, "default-backend.yaml")) as f:
+        db_text = f.read()
+    ua = "headers: {User-Agent: Go-http-client/1.1}, "
+    variants = [
+        ("request-http2", "proto: HTTP/1.1, headers: {User-Agent",
+         "proto: HTTP/2, headers: {User-Agent", "request",
+         "the backend saw HTTP/1.1, expected HTTP/2"),
+        ("response-http2", "        proto: HTTP/1.1\n", "        proto: HTTP/2\n", "response",
+         "the response came over HTTP/1.1, expected HTTP/2"),
+        ("header-present", "Server: {present: true}", "X-Powered-By: {present: true}",
+         "response", "response header X-Powered-By missing (expected any value)"),
+        ("user-agent", ua, "", "request",
+         'the backend saw User-Agent: "gatesim", expected exactly ["Go-http-client/1.1"]'),
+    ]
+    for name, old_text, new_text, kind, message in variants:
+        count = db_text.count(old_text)
+        if count not in (1, 6):
+            fail(f"default-backend.yaml: {old_text!r} found {count} times", None)
+        path = os.path.join(WORK_ROOT, f"default-backend-{name}.yaml")
+        with open(path, "w") as f:
+            f.write(db_text.replace(old_text, new_text))
+        proc, results = run(path, f"default-backend-{name}")
+        if proc.returncode != 1 or results is None:
+            fail(f"default-backend {name}: exit {proc.returncode}, want 1", proc)
+        steps = results["scenarios"][0]["steps"]
+        for st in steps:
+            bad = [c for c in st["checks"] if c["result"] != "passed"]
+            if len(steps) != 6 or len(bad) != 1 or bad[0]["kind"] != kind or \
+                    message not in bad[0].get("message", ""):
+                fail(f"default-backend {name} / {st['name']}: {st['checks']}", proc)
 
     # the migration's "before" side answers as the seed's HTTPRoute does, and /V1 too
     # (its diff scenario runs its after side on the builtin: ingress-nginx serves no Gateway API)
