@@ -57,16 +57,21 @@ struct h2ws {
     bool in_io;               /* inside nghttp2 or a pump: no freeing */
     bool want_flush;
     bool dead;                /* to be freed once out of in_io */
+    bool conn_gone;           /* the upstream connection failed or closed */
+    bool lingering;           /* dead, but the goodbye to the backend is still being sent */
+    struct event *linger;     /* bounds that */
     struct event *pump;       /* sends queued frames on the next loop turn */
     struct event *watch;      /* after the downstream's half-close: notices its full close */
 };
 
 static void h2ws_free(h2ws *w);
+static bool h2ws_goodbye(h2ws *w);
 
-/* Frees |w| when it is dead and no nghttp2 call is on the stack. */
+/* Frees |w| when it is dead and no nghttp2 call is on the stack (after its goodbye to the
+ * backend, when one is due). */
 static void h2ws_maybe_free(h2ws *w)
 {
-    if (w->dead && !w->in_io)
+    if (w->dead && !w->in_io && !h2ws_goodbye(w))
         h2ws_free(w);
 }
 
@@ -485,6 +490,7 @@ static void on_h2ws_event(struct bufferevent *bev, short what, void *arg)
         w->tls_up = true;
         return;
     }
+    w->conn_gone = true;
     bool tls_failed = w->tls && !w->tls_up;
     if (tls_failed)
         w->u->stats.tls_failures++;
@@ -512,6 +518,75 @@ static nghttp2_session *h2ws_session_new(h2ws *w)
                                    {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, H2WS_WINDOW}};
     nghttp2_submit_settings(ng, NGHTTP2_FLAG_NONE, iv, 2);
     return ng;
+}
+
+/* ---- the goodbye: a tunnel ended by its client (or a cancelled CONNECT) ---- */
+
+/* The most the goodbye may take before the connection is closed anyway. */
+#define H2WS_LINGER_MS 1000
+
+static void on_h2ws_linger_read(struct bufferevent *bev, void *arg)
+{
+    (void)arg;
+    struct evbuffer *in = bufferevent_get_input(bev);
+    evbuffer_drain(in, evbuffer_get_length(in)); /* nothing more is read */
+}
+
+/* The goodbye left (the output drained), the connection failed, or its time is up. */
+static void on_h2ws_linger_written(struct bufferevent *bev, void *arg)
+{
+    (void)bev;
+    h2ws_free(arg);
+}
+
+static void on_h2ws_linger_event(struct bufferevent *bev, short what, void *arg)
+{
+    (void)bev;
+    (void)what;
+    h2ws_free(arg);
+}
+
+static void on_h2ws_linger_timeout(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    h2ws_free(arg);
+}
+
+/* A dead tunnel whose CONNECT stream is still open on a working connection tells the backend
+ * before the connection closes: RST_STREAM(CANCEL) and GOAWAY(NO_ERROR) (RFC 9113 §8.1, §6.8),
+ * so it learns the stream was abandoned rather than seeing a bare EOF. Returns true when |w|
+ * waits for that to be written (bounded by H2WS_LINGER_MS), then frees itself; false when
+ * nothing is due (or the goodbye is already on its way: the caller must not free |w|). */
+static bool h2ws_goodbye(h2ws *w)
+{
+    if (w->lingering)
+        return true;
+    if (w->id <= 0 || w->stream_closed || w->conn_gone || (w->tls && !w->tls_up))
+        return false;
+    w->lingering = true;
+    if (w->pipe) { /* the downstream's tunnel is over */
+        bufferevent_free(w->pipe);
+        w->pipe = NULL;
+    }
+    nghttp2_submit_rst_stream(w->ng, NGHTTP2_FLAG_NONE, w->id, NGHTTP2_CANCEL);
+    nghttp2_submit_goaway(w->ng, NGHTTP2_FLAG_NONE, 0, NGHTTP2_NO_ERROR, NULL, 0);
+    w->in_io = true;
+    int rc = nghttp2_session_send(w->ng);
+    w->in_io = false;
+    struct timeval tv = {H2WS_LINGER_MS / 1000, (H2WS_LINGER_MS % 1000) * 1000};
+    w->linger = evtimer_new(w->u->base, on_h2ws_linger_timeout, w);
+    if (rc != 0 || w->linger == NULL ||
+        evbuffer_get_length(bufferevent_get_output(w->bev)) == 0) {
+        w->lingering = false; /* nothing to wait for: freed by the caller */
+        return false;
+    }
+    bufferevent_setwatermark(w->bev, EV_WRITE, 0, 0);
+    bufferevent_setcb(w->bev, on_h2ws_linger_read, on_h2ws_linger_written, on_h2ws_linger_event,
+                      w);
+    bufferevent_enable(w->bev, EV_READ | EV_WRITE);
+    evtimer_add(w->linger, &tv);
+    return true;
 }
 
 void gs_gw_upstream_ws_send(gs_gw_upstream *u, upstream_pool *p, gs_gw_upstream_call *c)
@@ -580,6 +655,8 @@ static void h2ws_free(h2ws *w)
     event_free(w->pump);
     if (w->watch)
         event_free(w->watch);
+    if (w->linger)
+        event_free(w->linger);
     free(w);
 }
 
