@@ -16,8 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The objects of |src| as one YAML stream ("---" between documents). */
-static int diff_step_render(const gs_scenario_source *src, size_t n, gs_buf *out, gs_error *err)
+/* The objects of |src| as one YAML stream ("---" between documents), and with |m| loaded into
+ * it from their parsed nodes, so its diagnostics and notes keep the file:line:col of the object
+ * in the scenario (or its manifest file), not of the rendered copy. */
+static int diff_step_render(const gs_scenario_source *src, size_t n, gs_buf *out, gs_model *m,
+                            gs_error *err)
 {
     gs_objset set = {0};
     int rc = 0;
@@ -27,6 +30,8 @@ static int diff_step_render(const gs_scenario_source *src, size_t n, gs_buf *out
         gs_buf_puts(out, "---\n");
         gs_objset_emit_yaml(out, set.items[i].node);
         gs_buf_putc(out, '\n');
+        if (m)
+            gs_model_load_node(m, set.items[i].node, NULL);
     }
     gs_objset_clear(&set);
     return rc;
@@ -68,17 +73,16 @@ static gs_results_check *diff_step_check(gs_results_step *rst, bool ok, const ch
     return c;
 }
 
-int gs_diff_step_run(const gs_scenario *sc, const gs_scenario_diff *d, const char *run_target,
-                     double alpha, gs_results_step *rst, gs_error *err)
+int gs_diff_step_run(const gs_scenario_diff *d, const char *run_target, double alpha,
+                     gs_results_step *rst, gs_error *err)
 {
     gs_buf before = {0}, after = {0};
-    int rc = diff_step_render(d->before, d->n_before, &before, err);
-    if (rc == 0)
-        rc = diff_step_render(d->after, d->n_after, &after, err);
     gs_model *m;
     gs_model_new(&m);
+    int rc = diff_step_render(d->before, d->n_before, &before, m, err);
+    if (rc == 0)
+        rc = diff_step_render(d->after, d->n_after, &after, NULL, err);
     if (rc == 0) {
-        gs_model_load_buffer(m, sc->file, before.data ? before.data : "", before.len, NULL, NULL);
         if (m->diags.nerrors) {
             char line[2048];
             for (size_t i = 0; i < m->diags.len; i++)

@@ -6,11 +6,11 @@
 #include "gs_results.h"
 #include "gs_scenario.h"
 
-/* Runs diff step |d| of |sc|: the after side on d->after_target, else |run_target| (the run's
+/* Runs a scenario's diff step |d|: the after side on d->after_target, else |run_target| (the run's
  * --target; builtin when it is NULL or ingress-nginx), split probes compared at |alpha|. Adds
  * its checks to |rst| and returns how many failed, or a negative GS_ERR_* with |err| when the
  * objects cannot be read or a side cannot run. */
-int gs_diff_step_run(const gs_scenario *sc, const gs_scenario_diff *d, const char *run_target,
-                     double alpha, gs_results_step *rst, gs_error *err);
+int gs_diff_step_run(const gs_scenario_diff *d, const char *run_target, double alpha,
+                     gs_results_step *rst, gs_error *err);
 
 #endif

@@ -1359,7 +1359,7 @@ static void runner_step(runner_scenario *rs, size_t i, gs_results_step *rst)
     /* A diff step runs its own objects on its own targets (gs_diff_step.c). */
     if (step->diff) {
         runner_progress(rs, step->name, "diff: probing both sides");
-        rc = gs_diff_step_run(rs->sc, step->diff, rs->cfg->target, rs->stats.alpha, rst, &err);
+        rc = gs_diff_step_run(step->diff, rs->cfg->target, rs->stats.alpha, rst, &err);
         if (rc < 0) {
             rst->result = GS_RESULT_ERROR;
             gs_results_set(&rst->message, "diff: %s", err.msg);
