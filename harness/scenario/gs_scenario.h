@@ -323,6 +323,9 @@ typedef struct gs_scenario_status_expect {
     /* `attachedListenerSets: N` (Gateway): the ListenerSets attached to it (absent counts 0) */
     bool has_attached_listener_sets;
     unsigned attached_listener_sets;
+    /* `loadBalancer: exposed` (kind Ingress, its only check): status.loadBalancer.ingress[]
+     * has an entry with an ip or a hostname, where the controller exposes the Ingress */
+    bool lb_exposed;
 } gs_scenario_status_expect;
 
 typedef struct gs_scenario_delete {

@@ -1349,6 +1349,20 @@ static gs_scenario_condition *sd_conditions(scenario_decoder *sd, const gs_yaml_
     return out;
 }
 
+/* An Ingress's expectStatus: {kind: Ingress, name: ns/name, loadBalancer: exposed}. */
+static void sd_status_ingress(scenario_decoder *sd, const gs_yaml_node *m,
+                              gs_scenario_status_expect *x)
+{
+    static const char *const fields[] = {"kind", "name", "loadBalancer", NULL};
+    static const char *const lb_values[] = {"exposed", NULL};
+    gs_dec_check_fields(&sd->d, m, fields);
+    gs_yaml_node *name = gs_dec_field(&sd->d, m, "name", true);
+    if (name)
+        sd_ref(sd, name, "name", true, &x->ns, &x->name);
+    int lb = -1;
+    x->lb_exposed = gs_dec_enum(&sd->d, m, "loadBalancer", true, lb_values, &lb) && lb == 0;
+}
+
 static void sd_status_expect(scenario_decoder *sd, const gs_yaml_node *m,
                              gs_scenario_status_expect *x)
 {
@@ -1363,23 +1377,34 @@ static void sd_status_expect(scenario_decoder *sd, const gs_yaml_node *m,
                                          "parentCount",
                                          "observedGeneration",
                                          "attachedListenerSets",
+                                         "loadBalancer",
                                          NULL};
     static const char *const status_values[] = {"none", NULL};
     static const char *const parent_kinds[] = {"Gateway", "ListenerSet", NULL};
     /* GatewayClass and Gateway, then every route kind of the table, then BackendTLSPolicy (its
      * `parent` names the ancestor Gateway, checked as a route's parent), then ListenerSet
      * (indexes 0 and 1 are not routes, below; nor is the last) */
-    const char *kinds[2 + 16 + 3] = {"GatewayClass", "Gateway"};
+    const char *kinds[2 + 16 + 4] = {"GatewayClass", "Gateway"};
     size_t n_kinds = 2;
     for (size_t i = 0; i < gs_route_kinds_count && i < 16; i++)
         kinds[n_kinds++] = gs_route_kinds[i].name;
     kinds[n_kinds++] = "BackendTLSPolicy";
     kinds[n_kinds++] = "ListenerSet";
+    kinds[n_kinds++] = "Ingress"; /* `loadBalancer` only: sd_status_ingress */
+    kinds[n_kinds] = NULL;
     x->pos = m->pos;
-    gs_dec_check_fields(&sd->d, m, fields);
     int kind = -1;
     if (gs_dec_enum(&sd->d, m, "kind", true, kinds, &kind))
         x->kind = kinds[kind];
+    if (kind == (int)n_kinds - 1) {
+        sd_status_ingress(sd, m, x);
+        return;
+    }
+    if (gs_yaml_get(m, "loadBalancer"))
+        gs_dec_error_field(&sd->d, gs_yaml_get(m, "loadBalancer"), "loadBalancer",
+                           "only an Ingress has a loadBalancer status here");
+    gs_dec_check_fields(&sd->d, m, fields);
+    n_kinds--; /* the index logic below knows ListenerSet as the last */
     /* a ListenerSet has conditions and listeners as a Gateway has: kind 1 below means either */
     bool lset = kind == (int)n_kinds - 1;
     if (lset)

@@ -367,10 +367,48 @@ bool gs_status_check(const gs_scenario_status_expect *x, const gs_json_value *st
     return gs_status_check_ex(x, status, NULL, step);
 }
 
+/* `loadBalancer: exposed` (Ingress): the addresses of status.loadBalancer.ingress[] into |obs|;
+ * passes with at least one ip or hostname. */
+static bool status_check_exposed(const gs_scenario_status_expect *x, const gs_json_value *status,
+                                 gs_results_check *c)
+{
+    const gs_json_value *obj = status_find_object(status, x->kind, x->ns, x->name);
+    const gs_json_value *lb = gs_json_get(gs_json_get(gs_json_get(obj, "status"), "loadBalancer"),
+                                          "ingress");
+    gs_buf obs = {0};
+    size_t n = 0;
+    for (size_t i = 0; i < status_array_len(lb); i++) {
+        const char *ip = gs_json_get_string(lb->items[i], "ip", "");
+        const char *host = gs_json_get_string(lb->items[i], "hostname", "");
+        if (ip[0] || host[0])
+            gs_buf_printf(&obs, "%s%s", n++ ? ", " : "", ip[0] ? ip : host);
+    }
+    gs_results_set(&c->expected, "%s %s/%s: status.loadBalancer.ingress[] shows an IP address or "
+                   "hostname", x->kind, x->ns, x->name);
+    if (n)
+        gs_results_set(&c->observed, "loadBalancer.ingress[]: %s", obs.data);
+    else
+        gs_results_set(&c->observed, "%s", obj ? "no address in loadBalancer.ingress[]"
+                                                : "not found");
+    c->result = n ? GS_RESULT_PASSED : GS_RESULT_FAILED;
+    if (n)
+        gs_results_set(&c->message, "%s %s/%s is exposed at %s", x->kind, x->ns, x->name,
+                       obs.data);
+    else
+        gs_results_set(&c->message, "%s %s/%s: %s, expected the IP address or hostname where it "
+                       "is exposed", x->kind, x->ns, x->name,
+                       obj ? "its status.loadBalancer.ingress[] has no address"
+                           : "the target reports no status for it");
+    gs_buf_clear(&obs);
+    return n > 0;
+}
+
 bool gs_status_check_ex(const gs_scenario_status_expect *x, const gs_json_value *status,
                         const gs_status_check_opts *opts, gs_results_step *step)
 {
     gs_results_check *c = gs_results_add_check(step, "expectStatus");
+    if (x->lb_exposed)
+        return status_check_exposed(x, status, c);
     gs_buf exp = {0}, obs = {0}, bad = {0};
     gs_buf_printf(&exp, "%s %s%s%s", x->kind, x->ns ? x->ns : "", x->ns ? "/" : "", x->name);
     if (x->parent_name)

@@ -7,8 +7,8 @@
 - the Ingress conformance features ported under SCENARIOS_DIR (path, host and default-backend
   rules) pass, every step checked, answered by nginx (its Server header in the evidence of a
   deliberately wrong scenario from DATA_DIR, which must fail on exactly its wrong steps); the
-  default-backend port's proto, header-presence and User-Agent assertions each fail when the
-  port is changed to expect otherwise;
+  default-backend port's proto, header-presence, User-Agent and Ingress status (the Background's
+  loadBalancer address) assertions each fail when the port is changed to expect otherwise;
 - the "before" side of the seed's rewrite-target migration (MIGRATION_DIR) passes;
 - backend-protocol (DATA_DIR/backend-protocol.yaml): GRPC: gRPC calls over the "https" listener
   reach the Service each Ingress path names (grpc_pass, HTTP/2 on TLS); GRPCS: a gRPC call
@@ -64,11 +64,17 @@ def main():
             if not st["checks"] or any(c["result"] != "passed" for c in st["checks"]):
                 fail(f"{s['name']} / {st['name']}: {st['checks']}", proc)
     # path_rules: its 15 distinct scenarios; host_rules: its 6 (TLS included) and one added
-    # (the wildcard over HTTPS, which plain HTTP redirects); default_backend: its 6 examples
+    # (the wildcard over HTTPS, which plain HTTP redirects); default_backend: its 6 examples;
+    # each its Background's "The Ingress status shows the IP address or FQDN where it is exposed"
     counts = {s["name"]: len(s["steps"]) for s in results["scenarios"]}
-    if steps != 28 or counts != {"ingress-path-rules": 15, "ingress-host-rules": 7,
-                                 "ingress-default-backend": 6}:
-        fail(f"{steps} steps ran ({counts}), the three features have 28", proc)
+    if steps != 31 or counts != {"ingress-path-rules": 16, "ingress-host-rules": 8,
+                                 "ingress-default-backend": 7}:
+        fail(f"{steps} steps ran ({counts}), the three features have 31", proc)
+    for s in results["scenarios"]:
+        c = s["steps"][0]["checks"]
+        if len(c) != 1 or c[0]["kind"] != "expectStatus" or \
+                c[0]["observed"] != "loadBalancer.ingress[]: 127.0.0.1":
+            fail(f"{s['name']}: the Background's status check: {c}", proc)
 
     # 1b. each assertion default_backend.feature adds beyond status and backend can fail: the
     #     port changed to expect what nginx does not do fails that check in all six examples,
@@ -86,6 +92,8 @@ def main():
          "response", "response header X-Powered-By missing (expected any value)"),
         ("user-agent", ua, "", "request",
          'the backend saw User-Agent: "gatesim", expected exactly ["Go-http-client/1.1"]'),
+        ("status", "name: default/default-backend, loadBalancer", "name: default/other, "
+         "loadBalancer", "expectStatus", "Ingress default/other: the target reports no status"),
     ]
     for name, old_text, new_text, kind, message in variants:
         count = db_text.count(old_text)
@@ -98,11 +106,16 @@ def main():
         if proc.returncode != 1 or results is None:
             fail(f"default-backend {name}: exit {proc.returncode}, want 1", proc)
         steps = results["scenarios"][0]["steps"]
-        for st in steps:
+        if len(steps) != 7:
+            fail(f"default-backend {name}: {len(steps)} steps", proc)
+        for st in steps[1:] if kind != "expectStatus" else steps[:1]:
             bad = [c for c in st["checks"] if c["result"] != "passed"]
-            if len(steps) != 6 or len(bad) != 1 or bad[0]["kind"] != kind or \
+            if len(bad) != 1 or bad[0]["kind"] != kind or \
                     message not in bad[0].get("message", ""):
                 fail(f"default-backend {name} / {st['name']}: {st['checks']}", proc)
+        if kind == "expectStatus" and \
+                any(c["result"] != "passed" for st in steps[1:] for c in st["checks"]):
+            fail(f"default-backend {name}: a request step failed", proc)
 
     # the migration's "before" side answers as the seed's HTTPRoute does, and /V1 too
     # (its diff scenario runs its after side on the builtin: ingress-nginx serves no Gateway API)

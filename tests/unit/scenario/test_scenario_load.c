@@ -466,6 +466,45 @@ START_TEST(scenario_listener_kinds_and_counts_decoded)
 }
 END_TEST
 
+/* expectStatus of an Ingress: loadBalancer: exposed, and nothing a Gateway API object has. */
+START_TEST(scenario_ingress_status_decoded)
+{
+    const char *text = "apiVersion: gatesim.dev/v1alpha1\nkind: Scenario\nmetadata: {name: is}\n"
+                       "spec:\n  steps:\n  - name: s\n    expectStatus:\n"
+                       "    - {kind: Ingress, name: default/web, loadBalancer: exposed}\n";
+    gs_scenario_list list = {0};
+    gs_diags diags = {0};
+    load_text_ok(text, &list, &diags);
+    const gs_scenario_status_expect *x = &list.items[0]->steps[0].expect_status[0];
+    ck_assert_str_eq(x->kind, "Ingress");
+    ck_assert_str_eq(x->ns, "default");
+    ck_assert_str_eq(x->name, "web");
+    ck_assert(x->lb_exposed);
+    gs_diags_clear(&diags);
+    gs_scenario_list_clear(&list);
+    const char *bad = "apiVersion: gatesim.dev/v1alpha1\nkind: Scenario\nmetadata: {name: is}\n"
+                      "spec:\n  steps:\n  - name: s\n    expectStatus:\n"
+                      "    - {kind: Ingress, name: default/web}\n"
+                      "    - {kind: Ingress, name: default/web, loadBalancer: shown}\n"
+                      "    - {kind: Ingress, name: default/web, loadBalancer: exposed, "
+                      "conditions: {Accepted: {status: \"True\"}}}\n"
+                      "    - {kind: Gateway, name: infra/gw, loadBalancer: exposed}\n";
+    ck_assert_int_ne(load_text(bad, &list, &diags), 0);
+    if (diags.nerrors != 5) /* the Gateway also has nothing else to check */
+        print_diags(&diags);
+    ck_assert_uint_eq(diags.nerrors, 5);
+    ck_assert_ptr_nonnull(strstr(diags.items[0].message, "Required value"));
+    ck_assert_str_eq(diags.items[0].field, "spec.steps[0].expectStatus[0].loadBalancer");
+    ck_assert_ptr_nonnull(strstr(diags.items[1].message, "\"exposed\""));
+    ck_assert_int_eq(diags.items[1].pos.line, 9);
+    ck_assert_ptr_nonnull(strstr(diags.items[2].message, "unknown field \"conditions\""));
+    ck_assert_ptr_nonnull(strstr(diags.items[3].message, "only an Ingress has a loadBalancer"));
+    ck_assert_int_eq(diags.items[3].pos.line, 11);
+    gs_diags_clear(&diags);
+    gs_scenario_list_clear(&list);
+}
+END_TEST
+
 START_TEST(scenario_send_tls_fields_decoded)
 {
     char *ca = gs_test_write_temp(".pem", "not checked here\n");
@@ -721,6 +760,7 @@ int main(void)
     tcase_add_test(tc, scenario_objects_checked_with_positions);
     tcase_add_test(tc, scenario_objects_replaced_by_steps_quietly);
     tcase_add_test(tc, scenario_objects_checked_per_step_state);
+    tcase_add_test(tc, scenario_ingress_status_decoded);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
 }

@@ -40,6 +40,39 @@ static void teardown(void)
     gs_results_free(results);
 }
 
+/* loadBalancer: exposed passes with an ip or a hostname in status.loadBalancer.ingress[] and
+ * fails, explained, with none or without the object. */
+START_TEST(status_ingress_load_balancer_exposed)
+{
+    static const char *ing =
+        "{\"objects\":[{\"kind\":\"Ingress\",\"namespace\":\"default\",\"name\":\"ip\","
+        "\"status\":{\"loadBalancer\":{\"ingress\":[{\"ip\":\"10.0.0.7\"}]}}},"
+        "{\"kind\":\"Ingress\",\"namespace\":\"default\",\"name\":\"fqdn\","
+        "\"status\":{\"loadBalancer\":{\"ingress\":[{\"hostname\":\"lb.example.com\"}]}}},"
+        "{\"kind\":\"Ingress\",\"namespace\":\"default\",\"name\":\"empty\","
+        "\"status\":{\"loadBalancer\":{\"ingress\":[{}]}}}]}";
+    gs_json_value *st = NULL;
+    ck_assert_int_eq(gs_json_parse(ing, strlen(ing), NULL, &st, NULL), 0);
+    gs_scenario_status_expect x = {.kind = "Ingress", .ns = "default", .name = "ip",
+                                   .lb_exposed = true};
+    ck_assert(gs_status_check(&x, st, step));
+    ck_assert_str_eq(step->checks[0]->observed, "loadBalancer.ingress[]: 10.0.0.7");
+    x.name = "fqdn";
+    ck_assert(gs_status_check(&x, st, step));
+    ck_assert_str_eq(step->checks[1]->message, "Ingress default/fqdn is exposed at lb.example.com");
+    x.name = "empty";
+    ck_assert(!gs_status_check(&x, st, step));
+    ck_assert_int_eq(step->checks[2]->result, GS_RESULT_FAILED);
+    ck_assert_msg(strstr(step->checks[2]->message, "has no address"), "%s",
+                  step->checks[2]->message);
+    x.name = "missing";
+    ck_assert(!gs_status_check(&x, st, step));
+    ck_assert_msg(strstr(step->checks[3]->message, "the target reports no status for it"), "%s",
+                  step->checks[3]->message);
+    gs_json_value_free(st);
+}
+END_TEST
+
 START_TEST(status_route_parent_with_and_without_section)
 {
     gs_scenario_condition rejected[] = {{"Accepted", "False", "NotAllowedByListeners", {0}}};
@@ -377,6 +410,7 @@ int main(void)
     tcase_add_test(tc, status_none_other_controller_and_undeclared);
     tcase_add_test(tc, status_supported_kinds_exact_listeners_parent_count);
     tcase_add_test(tc, status_observed_generation);
+    tcase_add_test(tc, status_ingress_load_balancer_exposed);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
 }
