@@ -461,7 +461,7 @@ static size_t cv_first_of_host(cv_ctx *c, const cv_class *k, const gs_nginx_anno
 {
     for (size_t i = 0; i < c->m->n_ingresses; i++) {
         const gs_ingress *ing = c->m->ingresses[i];
-        if (annots[i].canary || cv_class_of(c, ing, false) != k)
+        if (annots[i].canary || annots[i].rejected || cv_class_of(c, ing, false) != k)
             continue;
         for (size_t r = 0; r < ing->spec.n_rules; r++)
             if (strcmp(cv_host_key(ing->spec.rules[r].host.v), host) == 0)
@@ -477,7 +477,7 @@ static bool cv_host_has_root(cv_ctx *c, const cv_class *k, const gs_nginx_annots
 {
     for (size_t i = 0; i < c->m->n_ingresses; i++) {
         const gs_ingress *ing = c->m->ingresses[i];
-        if (annots[i].canary || cv_class_of(c, ing, false) != k)
+        if (annots[i].canary || annots[i].rejected || cv_class_of(c, ing, false) != k)
             continue;
         for (size_t r = 0; r < ing->spec.n_rules; r++) {
             const gs_ingress_rule *ir = &ing->spec.rules[r];
@@ -565,7 +565,8 @@ static void cv_default_backends(cv_ctx *c, const gs_nginx_annots *annots)
 {
     for (size_t i = 0; i < c->m->n_ingresses; i++) {
         const gs_ingress *ing = c->m->ingresses[i];
-        if (annots[i].canary || !ing->spec.default_backend.set || ing->spec.n_rules == 0)
+        if (annots[i].canary || annots[i].rejected || !ing->spec.default_backend.set ||
+            ing->spec.n_rules == 0)
             continue;
         cv_class *k = cv_class_of(c, ing, false);
         bool noted = false;
@@ -603,7 +604,7 @@ static void cv_root_redirects(cv_ctx *c, const gs_nginx_annots *annots)
 {
     for (size_t i = 0; i < c->m->n_ingresses; i++) {
         const gs_ingress *ing = c->m->ingresses[i];
-        for (size_t r = 0; r < ing->spec.n_rules && !annots[i].canary; r++)
+        for (size_t r = 0; r < ing->spec.n_rules && !annots[i].canary && !annots[i].rejected; r++)
             cv_root_redirect(c, annots, i, &ing->spec.rules[r]);
     }
 }
@@ -911,6 +912,8 @@ static void cv_place_gateways(cv_ctx *c, const gs_nginx_annots *annots)
 {
     for (size_t i = 0; i < c->m->n_ingresses; i++) {
         const gs_ingress *ing = c->m->ingresses[i];
+        if (annots[i].rejected)
+            continue; /* ingress-nginx does not serve it: nothing to convert */
         cv_class *k = cv_class_of(c, ing, true);
         const char *ns = ing->obj.metadata.namespace.v;
         if (!k->ns)
@@ -949,19 +952,25 @@ size_t gs_convert_ingresses(const gs_model *m, const gs_convert_options *opt, gs
     cv_ctx c = {.m = m, .opt = opt, .notes = notes};
     size_t n = m->n_ingresses;
     gs_nginx_annots *annots = gs_xcalloc(n ? n : 1, sizeof *annots);
-    for (size_t i = 0; i < n; i++)
+    /* an Ingress whose annotation fails ingress-nginx's validation is not served there, so it
+     * gets no Gateway API counterpart, only the note saying why (gs_nginx_annots_reject) */
+    bool validation = gs_ingress_nginx_annotation_validation(m, notes);
+    for (size_t i = 0; i < n; i++) {
         gs_nginx_annots_read(m->ingresses[i], notes, &annots[i]);
+        gs_nginx_annots_reject(m->ingresses[i], &annots[i], validation, notes);
+    }
     cv_place_gateways(&c, annots);
     for (size_t i = 0; i < n; i++)
-        if (!annots[i].canary)
+        if (!annots[i].canary && !annots[i].rejected)
             cv_ingress(&c, m->ingresses[i], &annots[i]);
     cv_root_redirects(&c, annots);
     cv_default_backends(&c, annots);
     for (size_t i = 0; i < n; i++)
-        if (annots[i].canary)
+        if (annots[i].canary && !annots[i].rejected)
             cv_canary(&c, m->ingresses[i], &annots[i]);
     for (size_t i = 0; i < n; i++) {
-        cv_annotation_notes(&c, m->ingresses[i], &annots[i]);
+        if (!annots[i].rejected)
+            cv_annotation_notes(&c, m->ingresses[i], &annots[i]);
         gs_nginx_annots_clear(&annots[i]);
     }
     free(annots);

@@ -191,6 +191,8 @@ static void ng_collect(ng_ctx *c)
     for (size_t i = 0; i < m->n_ingresses; i++) {
         const gs_ingress *ing = m->ingresses[i];
         const gs_nginx_annots *a = &c->annots[i];
+        if (a->rejected)
+            continue; /* ingress-nginx does not load it (gs_nginx_annots_reject) */
         if (a->canary)
             continue; /* joins its main Ingress's locations (ng_canary) */
         for (size_t r = 0; r < ing->spec.n_rules; r++) {
@@ -237,7 +239,7 @@ static const gs_ingress *ng_canary_for(ng_ctx *c, const ng_server *s, const ng_l
     const gs_model *m = c->in->m;
     for (size_t i = 0; l->ingress_path && i < m->n_ingresses; i++) {
         const gs_ingress *ing = m->ingresses[i];
-        if (!c->annots[i].canary)
+        if (!c->annots[i].canary || c->annots[i].rejected)
             continue;
         for (size_t r = 0; r < ing->spec.n_rules; r++) {
             const gs_ingress_rule *ir = &ing->spec.rules[r];
@@ -609,7 +611,8 @@ static void ng_host_cert(ng_ctx *c, const char *host, char *out, size_t n)
     out[0] = '\0';
     for (size_t i = 0; i < m->n_ingresses; i++) {
         const gs_ingress *ing = m->ingresses[i];
-        if (c->annots[i].canary || ing->spec.n_tls == 0 || !ng_routes_host(ing, host))
+        if (c->annots[i].canary || c->annots[i].rejected || ing->spec.n_tls == 0 ||
+            !ng_routes_host(ing, host))
             continue;
         const gs_ingress_tls *tls = gs_ingress_nginx_tls_for(m, ing, host);
         const char *name = tls ? tls->secret_name.v : NULL;
@@ -760,6 +763,11 @@ static bool ng_cm_bool(const gs_model *m, gs_diags *notes, const char *key, bool
     return on;
 }
 
+bool gs_ingress_nginx_annotation_validation(const gs_model *m, gs_diags *notes)
+{
+    return ng_cm_bool(m, notes, "enable-annotation-validation", true, "validation stays on");
+}
+
 /* The Strict-Transport-Security value ingress-nginx sends from its ConfigMap (config.go's
  * defaults: hsts true, hsts-max-age 31536000, hsts-include-subdomains true, hsts-preload false;
  * the value as lua_ingress.lua builds it), "" when hsts is off. */
@@ -799,9 +807,11 @@ size_t gs_ingress_nginx_render(const gs_ingress_nginx_in *in, gs_buf *conf, gs_d
     const gs_model *m = in->m;
     ng_ctx c = {.in = in, .notes = notes};
     c.annots = gs_xcalloc(m->n_ingresses ? m->n_ingresses : 1, sizeof *c.annots);
+    bool validation = gs_ingress_nginx_annotation_validation(m, notes);
     for (size_t i = 0; i < m->n_ingresses; i++) {
         gs_nginx_annots_read(m->ingresses[i], notes, &c.annots[i]);
-        ng_unmodelled_notes(m->ingresses[i], &c.annots[i], notes);
+        if (!gs_nginx_annots_reject(m->ingresses[i], &c.annots[i], validation, notes))
+            ng_unmodelled_notes(m->ingresses[i], &c.annots[i], notes);
     }
     /* the ConfigMap's use-http2 (default true): `http2` on every TLS listen (nginx.tmpl) */
     c.h2 = ng_cm_bool(m, notes, "use-http2", true, "HTTP/2 stays on");

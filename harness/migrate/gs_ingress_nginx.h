@@ -69,4 +69,10 @@ size_t gs_ingress_nginx_render(const gs_ingress_nginx_in *in, gs_buf *conf, gs_d
  * objects: what the ingress-nginx target's user is told once, before the run or the diff. */
 void gs_ingress_nginx_notes(const gs_model *m, gs_diags *notes);
 
+/* Whether the emulated controller validates annotation values (ingress-nginx's
+ * --enable-annotation-validation, default true since v1.12). The input carries no controller
+ * flags, so gatesim reads it from the controller ConfigMap's data key
+ * enable-annotation-validation (docs/ingress.md, "Annotation validation"). */
+bool gs_ingress_nginx_annotation_validation(const gs_model *m, gs_diags *notes);
+
 #endif

@@ -4,6 +4,7 @@
 
 #include "gs_alloc.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,6 +40,96 @@ static bool annot_int(const char *v, int64_t *out)
         return false;
     *out = n;
     return true;
+}
+
+/* True when every byte of |v| is an ASCII letter, digit or one of |extra|. */
+static bool annot_chars(const char *v, const char *extra)
+{
+    for (; *v; v++) {
+        unsigned char ch = (unsigned char)*v;
+        bool alnum = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+        if (!alnum && !strchr(extra, ch))
+            return false;
+    }
+    return true;
+}
+
+/* |v| with the spaces (|all|) or the leading and trailing white space (!|all|) removed, into
+ * |out| of |n| bytes; false when it does not fit. */
+static bool annot_strip(const char *v, bool all, char *out, size_t n)
+{
+    size_t len = 0;
+    if (!all) {
+        while (*v && strchr(" \t\n\r\v\f", *v))
+            v++;
+        len = strlen(v);
+        while (len && strchr(" \t\n\r\v\f", v[len - 1]))
+            len--;
+        if (len >= n)
+            return false;
+        memcpy(out, v, len);
+    } else {
+        for (; *v; v++)
+            if (*v != ' ') {
+                if (len + 1 >= n)
+                    return false;
+                out[len++] = *v;
+            }
+    }
+    out[len] = '\0';
+    return true;
+}
+
+/* The validators ingress-nginx (v1.12+, internal/ingress/annotations/parser/validators.go)
+ * attaches to the annotations whose parsers return a validation error instead of falling back
+ * to a default, so that the controller drops the whole Ingress (annotations.go's Extract). The
+ * character sets are its URLIsValidRegex, IsValidRegex (ValidateServerName) and
+ * RegexPathWithCapture. Empty values are not validated. NULL when |v| passes. */
+static const char *annot_validate(const char *name, const char *v)
+{
+    static const char url[] = "-._~/:?&=";              /* URLIsValidRegex */
+    static const char server[] = "-._~/:^$[](){}*+?|&=\\"; /* IsValidRegex */
+    static const char path[] = "-._~/:$";               /* RegexPathWithCapture */
+    char buf[2048];
+    int64_t n;
+    bool b;
+    if (!*v)
+        return NULL;
+    if (strcmp(name, "permanent-redirect") == 0 || strcmp(name, "temporal-redirect") == 0)
+        return annot_chars(v, url) ? NULL : "ValidateRegex(URLIsValidRegex): letters, digits and -._~/:?&= only";
+    if (strcmp(name, "permanent-redirect-code") == 0 || strcmp(name, "temporal-redirect-code") == 0)
+        return annot_int(v, &n) ? NULL : "ValidateInt: an integer";
+    if (strcmp(name, "from-to-www-redirect") == 0 || strcmp(name, "relative-redirects") == 0)
+        return gs_nginx_parse_bool(v, &b) ? NULL : "ValidateBool: true or false";
+    if (strcmp(name, "upstream-vhost") == 0)
+        return annot_strip(v, false, buf, sizeof buf) && annot_chars(buf, server)
+                   ? NULL
+                   : "ValidateServerName: letters, digits and -._~/: plus the regular-expression "
+                     "characters ^$[](){}*+?|&=\\ only";
+    if (strcmp(name, "x-forwarded-prefix") == 0)
+        return annot_strip(v, true, buf, sizeof buf) && annot_chars(buf, path)
+                   ? NULL
+                   : "ValidateRegex(RegexPathWithCapture): letters, digits and -._~/:$ only";
+    return NULL;
+}
+
+/* Which annotations ingress-nginx's redirect parser reads (redirect.go's Parse): the codes only
+ * next to their redirect, permanent-redirect-code whenever there is no temporal-redirect. A
+ * value it does not read fails no validation. */
+static bool annot_read_by_parser(const gs_labels *ann, const char *name)
+{
+    if (strcmp(name, "temporal-redirect-code") != 0 && strcmp(name, "permanent-redirect-code") != 0)
+        return true;
+    size_t plen = strlen(GS_NGINX_ANNOT_PREFIX);
+    bool temporal = false;
+    for (size_t i = 0; i < ann->n; i++) {
+        const char *k = ann->items[i].key.v;
+        if (k && strncmp(k, GS_NGINX_ANNOT_PREFIX, plen) == 0 &&
+            strcmp(k + plen, "temporal-redirect") == 0 && ann->items[i].value.v &&
+            ann->items[i].value.v[0])
+            temporal = true;
+    }
+    return strcmp(name, "temporal-redirect-code") == 0 ? temporal : !temporal;
 }
 
 /* One annotation: |name| without the prefix, |v| its value. False when not one we model. */
@@ -202,6 +293,11 @@ void gs_nginx_annots_read(const gs_ingress *ing, gs_diags *diags, gs_nginx_annot
         if (!l->key.v || strncmp(l->key.v, GS_NGINX_ANNOT_PREFIX, plen) != 0)
             continue;
         const char *bad = NULL;
+        const char *rule = annot_validate(l->key.v + plen, l->value.v ? l->value.v : "");
+        if (rule && !out->invalid && annot_read_by_parser(ann, l->key.v + plen)) {
+            out->invalid = l;
+            out->invalid_rule = rule;
+        }
         if (!annot_one(out, l->key.v + plen, l->value.v ? l->value.v : "", &bad)) {
             out->unmodelled = gs_xrealloc(out->unmodelled,
                                           (out->n_unmodelled + 1) * sizeof *out->unmodelled);
@@ -211,6 +307,24 @@ void gs_nginx_annots_read(const gs_ingress *ing, gs_diags *diags, gs_nginx_annot
         }
     }
     annots_combine(ing, diags, out);
+}
+
+bool gs_nginx_annots_reject(const gs_ingress *ing, gs_nginx_annots *a, bool validation,
+                            gs_diags *notes)
+{
+    if (!validation || !a->invalid)
+        return false;
+    a->rejected = true;
+    char field[320];
+    snprintf(field, sizeof field, "metadata.annotations[%s]", a->invalid->key.v);
+    if (notes)
+        gs_diags_add(notes, GS_DIAG_WARNING, a->invalid->value.pos, "Ingress",
+                     ing->obj.metadata.namespace.v, ing->obj.metadata.name.v, field,
+                     "ingress-nginx rejects this Ingress: annotation %s value \"%s\" fails its "
+                     "validation (%s); fix the value",
+                     a->invalid->key.v, a->invalid->value.v ? a->invalid->value.v : "",
+                     a->invalid_rule);
+    return true;
 }
 
 void gs_nginx_annots_clear(gs_nginx_annots *a)

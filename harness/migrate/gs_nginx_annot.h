@@ -36,6 +36,13 @@ typedef struct gs_nginx_annots {
     const char *backend_protocol; /* HTTP (default), HTTPS, GRPC, GRPCS, AUTO_HTTP, FCGI */
     const char *upstream_vhost;
     const char *x_forwarded_prefix;
+    /* The first annotation whose value fails ingress-nginx's validator where its parser passes
+     * the error up (the redirect annotations, upstream-vhost, x-forwarded-prefix): with annotation
+     * validation on, the controller's default, ingress-nginx does not load the Ingress at all.
+     * NULL when none. |invalid_rule| names the validator. */
+    const gs_label *invalid;
+    const char *invalid_rule;
+    bool rejected; /* set by the caller when validation is on and |invalid| is set */
     /* annotations of the prefix this reader does not model, and malformed values */
     const gs_label **unmodelled;
     size_t n_unmodelled;
@@ -46,6 +53,12 @@ typedef struct gs_nginx_annots {
  * absent, as ingress-nginx does. Free with gs_nginx_annots_clear. */
 void gs_nginx_annots_read(const gs_ingress *ing, gs_diags *diags, gs_nginx_annots *out);
 void gs_nginx_annots_clear(gs_nginx_annots *a);
+
+/* With annotation validation on (|validation|), an Ingress whose |a|->invalid is set is not
+ * served: sets |a|->rejected, writes a warning at the annotation to |notes| (when not NULL)
+ * and returns true. False, nothing changed, otherwise. */
+bool gs_nginx_annots_reject(const gs_ingress *ing, gs_nginx_annots *a, bool validation,
+                            gs_diags *notes);
 
 /* The annotation |name| (without the prefix) of |ing|, or NULL:
  * where a note about its value points. */

@@ -16,6 +16,8 @@
   backend serving only TLS; without the annotations every step fails (grpc-status, status, and the
   TLS backends' backend check);
 - a permanent-redirect on a TLS host answers plain HTTP before the redirect to HTTPS;
+- an Ingress whose annotation fails ingress-nginx's validation (on by default) is not served: its
+  host answers 404 from nginx; with the ConfigMap's enable-annotation-validation "false" it is;
 - an Ingress the API server rejects stops the run with its file:line:col;
 - no nginx outlives a run.
 """
@@ -252,6 +254,46 @@ def main():
     if proc.returncode != 0 or results is None or \
             [len(s["steps"]) for s in results["scenarios"]] != [2]:
         fail(f"permanent-redirect before ssl-redirect did not pass (exit {proc.returncode})", proc)
+
+    # 3e. annotation validation (on by default): an Ingress with a permanent-redirect-code that
+    #     is no integer is not loaded: its host answers nginx's 404, the note at the value's
+    #     line:col; with the ConfigMap's enable-annotation-validation "false" it is served
+    #     without the redirect, so exactly the first step fails
+    av_yaml = os.path.join(DATA, "annotation-validation.yaml")
+    proc, results = run(av_yaml, "annotation-validation")
+    if proc.returncode != 0 or results is None or \
+            [len(s["steps"]) for s in results["scenarios"]] != [2]:
+        fail(f"the annotation-validation scenario did not pass (exit {proc.returncode})", proc)
+    want = ("annotation-validation.yaml:21:64: warning: Ingress default/bad-code: "
+            "metadata.annotations[nginx.ingress.kubernetes.io/permanent-redirect-code]: "
+            "ingress-nginx rejects this Ingress: annotation nginx.ingress.kubernetes.io/permanent-redirect-code "
+            "value \"30x\" fails its validation (ValidateInt: an integer); fix the value")
+    if want not in proc.stderr:
+        fail(f"want on stderr: {want!r}", proc)
+    with open(av_yaml) as f:
+        text = f.read()
+    off_text = text.replace(
+        "  backends:\n",
+        "  - inline:\n"
+        "      apiVersion: v1\n"
+        "      kind: ConfigMap\n"
+        "      metadata: {name: ingress-nginx-controller, namespace: ingress-nginx}\n"
+        "      data: {enable-annotation-validation: \"false\"}\n"
+        "  backends:\n", 1)
+    if off_text == text:
+        fail("annotation-validation.yaml has no backends: to insert the ConfigMap before", None)
+    off = os.path.join(WORK_ROOT, "annotation-validation-off.yaml")
+    with open(off, "w") as f:
+        f.write(off_text)
+    proc, results = run(off, "annotation-validation-off")
+    verdicts = [st["result"] for st in results["scenarios"][0]["steps"]] if results else None
+    if proc.returncode != 1 or verdicts != ["failed", "passed"] or \
+            "ingress-nginx rejects this Ingress" in proc.stderr:
+        fail(f"validation off: exit {proc.returncode}, steps {verdicts}, want the 404 step failed "
+             "(the Ingress served) and no rejection", proc)
+    evidence = json.dumps(results["scenarios"][0]["steps"][0]["checks"])
+    if "200" not in evidence or "default/app" not in evidence:
+        fail(f"validation off: the Ingress is not served by default/app: {evidence[:400]}", proc)
 
     # 4. an invalid Ingress is reported at its position; nothing runs
     proc, _ = run(os.path.join(DATA, "invalid.yaml"), "invalid")

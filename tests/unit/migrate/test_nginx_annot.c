@@ -6,6 +6,7 @@
  * drops the redirect (the parser fails), canary-weight-total counts
  * only above 100 (its Lua balancer). Both readers of the result, the ingress-nginx rendering and
  * gatesim convert, are checked to follow. */
+#include "gs_alloc.h"
 #include "gs_convert.h"
 #include "gs_ingress_nginx.h"
 #include "gs_model.h"
@@ -228,6 +229,164 @@ START_TEST(annot_convert_follows)
 }
 END_TEST
 
+/* Annotation validation (ingress-nginx v1.12+, on by default): a value that fails the validator
+ * of an annotation whose parser passes the error up drops the whole Ingress; values whose
+ * parsers fall back to a default (canary-weight, ssl-redirect, ...) do not. */
+static const char validation_manifests[] =
+    ING "metadata:\n  name: v-code\n  namespace: web\n  annotations:\n"
+    A "permanent-redirect: \"https://v.example.com/code\"\n"
+    A "permanent-redirect-code: \"30x\"\n"
+    RULE("vcode.example.com", "/", "app") "---\n"
+    ING "metadata:\n  name: v-bool\n  namespace: web\n  annotations:\n"
+    A "from-to-www-redirect: \"yes\"\n"
+    RULE("vbool.example.com", "/", "app") "---\n"
+    ING "metadata:\n  name: v-vhost\n  namespace: web\n  annotations:\n"
+    A "upstream-vhost: \"in ternal;\"\n"
+    RULE("vvhost.example.com", "/", "app") "---\n"
+    ING "metadata:\n  name: v-prefix\n  namespace: web\n  annotations:\n"
+    A "x-forwarded-prefix: \"/a%20b\"\n"
+    RULE("vprefix.example.com", "/", "app") "---\n"
+    ING "metadata:\n  name: v-url\n  namespace: web\n  annotations:\n"
+    A "temporal-redirect: \"https://v.example.com/#frag\"\n"
+    RULE("vurl.example.com", "/", "app") "---\n"
+    /* kept: the temporal redirect wins, so the permanent code is never read */
+    ING "metadata:\n  name: k-unread\n  namespace: web\n  annotations:\n"
+    A "temporal-redirect: \"https://k.example.com/t?x=1&y=2\"\n"
+    A "permanent-redirect-code: \"30x\"\n"
+    RULE("kunread.example.com", "/", "app") "---\n"
+    /* kept: parsers that default (canary-weight 0, ssl-redirect true) */
+    ING "metadata: {name: k-main, namespace: web}\n"
+    RULE("kcanary.example.com", "/", "stable") "---\n"
+    ING "metadata:\n  name: k-canary\n  namespace: web\n  annotations:\n"
+    A "canary: \"true\"\n"
+    A "canary-weight: \"ten\"\n"
+    A "ssl-redirect: \"yes\"\n"
+    A "upstream-vhost: \" internal.example.com \"\n"
+    A "x-forwarded-prefix: \"/a b/$1\"\n"
+    RULE("kcanary.example.com", "/", "beta") "\n";
+
+static gs_model *load_validation(const char *cm_value)
+{
+    gs_model *m;
+    gs_model_new(&m);
+    gs_model_load_buffer(m, "valid.yaml", validation_manifests, strlen(validation_manifests), NULL,
+                         NULL);
+    if (cm_value) {
+        char *cm = gs_xasprintf("apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                                "  name: ingress-nginx-controller\n  namespace: ingress-nginx\n"
+                                "data:\n  enable-annotation-validation: \"%s\"\n",
+                                cm_value);
+        gs_model_load_buffer(m, "cm.yaml", cm, strlen(cm), NULL, NULL);
+        free(cm);
+    }
+    ck_assert_uint_eq(m->diags.nerrors, 0);
+    ck_assert_uint_eq(m->n_ingresses, 8);
+    return m;
+}
+
+START_TEST(annot_validation_rejects)
+{
+    gs_model *m = load_validation(NULL);
+    static const struct {
+        const char *name, *key, *rule;
+        unsigned line;
+    } rej[] = {
+        {"v-code", "permanent-redirect-code", "ValidateInt", 8},
+        {"v-bool", "from-to-www-redirect", "ValidateBool", 23},
+        {"v-vhost", "upstream-vhost", "ValidateServerName", 38},
+        {"v-prefix", "x-forwarded-prefix", "RegexPathWithCapture", 53},
+        {"v-url", "temporal-redirect", "URLIsValidRegex", 68},
+    };
+    for (size_t i = 0; i < sizeof rej / sizeof rej[0]; i++) {
+        gs_diags d = {0};
+        gs_nginx_annots a;
+        gs_nginx_annots_read(find(m, rej[i].name), NULL, &a);
+        ck_assert_msg(a.invalid != NULL, "%s not invalid", rej[i].name);
+        ck_assert_msg(strstr(a.invalid->key.v, rej[i].key) != NULL, "%s", a.invalid->key.v);
+        ck_assert_msg(strstr(a.invalid_rule, rej[i].rule) != NULL, "%s", a.invalid_rule);
+        /* validation off: served as before */
+        ck_assert(!gs_nginx_annots_reject(find(m, rej[i].name), &a, false, &d));
+        ck_assert(!a.rejected);
+        ck_assert_uint_eq(d.len, 0);
+        ck_assert(gs_nginx_annots_reject(find(m, rej[i].name), &a, true, &d));
+        ck_assert(a.rejected);
+        ck_assert_uint_eq(d.len, 1);
+        ck_assert_msg(strncmp(d.items[0].message, "ingress-nginx rejects this Ingress: annotation "
+                                                  "nginx.ingress.kubernetes.io/",
+                              74) == 0 &&
+                          strstr(d.items[0].message, "fails its validation (") &&
+                          strstr(d.items[0].message, "); fix the value"),
+                      "%s", d.items[0].message);
+        ck_assert_str_eq(d.items[0].pos.file, "valid.yaml");
+        ck_assert_uint_eq(d.items[0].pos.line, rej[i].line);
+        ck_assert_uint_gt(d.items[0].pos.col, 0);
+        gs_nginx_annots_clear(&a);
+        gs_diags_clear(&d);
+    }
+    static const char *const kept[] = {"k-unread", "k-main", "k-canary"};
+    for (size_t i = 0; i < 3; i++) {
+        gs_nginx_annots a;
+        gs_nginx_annots_read(find(m, kept[i]), NULL, &a);
+        ck_assert_msg(a.invalid == NULL, "%s: %s", kept[i], a.invalid ? a.invalid->key.v : "");
+        ck_assert(!gs_nginx_annots_reject(find(m, kept[i]), &a, true, NULL));
+        if (i == 2) {
+            ck_assert_int_eq(a.canary_weight, -1);
+            ck_assert(a.ssl_redirect);
+        }
+        gs_nginx_annots_clear(&a);
+    }
+    gs_model_free(m);
+}
+END_TEST
+
+/* The rendering and convert leave a rejected Ingress out, and serve it as before (no redirect
+ * for the malformed code) when the ConfigMap turns validation off. */
+START_TEST(annot_validation_render_convert)
+{
+    for (int off = 0; off < 2; off++) {
+        gs_model *m = load_validation(off ? "false" : NULL);
+        gs_ingress_nginx_in in = {.m = m, .listen = "127.0.0.1:8080", .workdir = "/tmp",
+                                  .resolve = resolve};
+        gs_buf conf = {0};
+        gs_diags notes = {0};
+        gs_ingress_nginx_render(&in, &conf, &notes);
+        const char *c = conf.data;
+        static const char *const hosts[] = {"vcode.example.com", "vbool.example.com",
+                                            "vvhost.example.com", "vprefix.example.com",
+                                            "vurl.example.com"};
+        for (size_t h = 0; h < 5; h++) {
+            char sn[128];
+            snprintf(sn, sizeof sn, "server_name %s", hosts[h]);
+            ck_assert_msg((strstr(c, sn) != NULL) == (off == 1), "off=%d %s:\n%s", off, hosts[h], c);
+        }
+        ck_assert_msg(strstr(c, "server_name kunread.example.com") != NULL, "%s", c);
+        ck_assert_msg(strstr(c, "server_name kcanary.example.com") != NULL, "%s", c);
+        ck_assert_ptr_null(strstr(c, "v.example.com/code")); /* the old behaviour: dropped */
+        ck_assert_uint_eq(warnings(&notes, "v-code", "ingress-nginx rejects this Ingress"),
+                          off ? 0 : 1);
+        gs_buf_clear(&conf);
+        gs_diags_clear(&notes);
+
+        gs_buf out = {0};
+        gs_convert_ingresses(m, NULL, &out, &notes);
+        const char *y = out.data ? out.data : "";
+        for (size_t h = 0; h < 5; h++)
+            ck_assert_msg((strstr(y, hosts[h]) != NULL) == (off == 1), "off=%d %s:\n%s", off,
+                          hosts[h], y);
+        ck_assert_msg(strstr(y, "kunread.example.com") != NULL, "%s", y);
+        ck_assert_uint_eq(warnings(&notes, "v-prefix",
+                                   "ingress-nginx rejects this Ingress: annotation "
+                                   "nginx.ingress.kubernetes.io/x-forwarded-prefix value \"/a%20b\" "
+                                   "fails its validation (ValidateRegex(RegexPathWithCapture): "
+                                   "letters, digits and -._~/:$ only); fix the value"),
+                          off ? 0 : 1);
+        gs_buf_clear(&out);
+        gs_diags_clear(&notes);
+        gs_model_free(m);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("nginx_annot");
@@ -236,6 +395,8 @@ int main(void)
     tcase_add_test(tc, annot_canary_weight_total);
     tcase_add_test(tc, annot_render_follows);
     tcase_add_test(tc, annot_convert_follows);
+    tcase_add_test(tc, annot_validation_rejects);
+    tcase_add_test(tc, annot_validation_render_convert);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
 }
