@@ -956,7 +956,7 @@ size_t gs_convert_ingresses(const gs_model *m, const gs_convert_options *opt, gs
      * gets no Gateway API counterpart, only the note saying why (gs_nginx_annots_reject) */
     bool validation = gs_ingress_nginx_annotation_validation(m, notes);
     for (size_t i = 0; i < n; i++) {
-        gs_nginx_annots_read(m->ingresses[i], notes, &annots[i]);
+        gs_nginx_annots_read_opt(m->ingresses[i], validation, notes, &annots[i]);
         gs_nginx_annots_reject(m->ingresses[i], &annots[i], validation, notes);
     }
     cv_place_gateways(&c, annots);

@@ -809,7 +809,7 @@ size_t gs_ingress_nginx_render(const gs_ingress_nginx_in *in, gs_buf *conf, gs_d
     c.annots = gs_xcalloc(m->n_ingresses ? m->n_ingresses : 1, sizeof *c.annots);
     bool validation = gs_ingress_nginx_annotation_validation(m, notes);
     for (size_t i = 0; i < m->n_ingresses; i++) {
-        gs_nginx_annots_read(m->ingresses[i], notes, &c.annots[i]);
+        gs_nginx_annots_read_opt(m->ingresses[i], validation, notes, &c.annots[i]);
         if (!gs_nginx_annots_reject(m->ingresses[i], &c.annots[i], validation, notes))
             ng_unmodelled_notes(m->ingresses[i], &c.annots[i], notes);
     }

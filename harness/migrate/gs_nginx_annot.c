@@ -113,6 +113,33 @@ static const char *annot_validate(const char *name, const char *v)
     return NULL;
 }
 
+/* The validators of the annotations whose parsers fall back to their default when the value
+ * fails (canary/main.go, rewrite/main.go): BasicCharsRegex with spaces removed, IsValidRegex,
+ * RegexPathWithCapture. NULL when |v| passes or |name| is none of them. */
+static const char *annot_validate_default(const char *name, const char *v)
+{
+    static const char basic[] = "-._~/:";                 /* BasicCharsRegex */
+    static const char regex[] = "-._~/:^$[](){}*+?|&=\\"; /* IsValidRegex */
+    static const char path[] = "-._~/:$";                 /* RegexPathWithCapture */
+    char buf[2048];
+    if (!*v)
+        return NULL;
+    if (strcmp(name, "canary-by-header") == 0 || strcmp(name, "canary-by-header-value") == 0 ||
+        strcmp(name, "canary-by-cookie") == 0)
+        return annot_strip(v, true, buf, sizeof buf) && annot_chars(buf, basic)
+                   ? NULL
+                   : "ValidateRegex(BasicCharsRegex): letters, digits and -._~/: only";
+    if (strcmp(name, "canary-by-header-pattern") == 0)
+        return annot_chars(v, regex) ? NULL
+                                     : "ValidateRegex(IsValidRegex): letters, digits, -._~/: "
+                                       "and ^$[](){}*+?|&=\\ only";
+    if (strcmp(name, "rewrite-target") == 0 || strcmp(name, "app-root") == 0)
+        return annot_chars(v, path)
+                   ? NULL
+                   : "ValidateRegex(RegexPathWithCapture): letters, digits and -._~/:$ only";
+    return NULL;
+}
+
 /* Which annotations ingress-nginx's redirect parser reads (redirect.go's Parse): the codes only
  * next to their redirect, permanent-redirect-code whenever there is no temporal-redirect. A
  * value it does not read fails no validation. */
@@ -280,6 +307,12 @@ static void annots_combine(const gs_ingress *ing, gs_diags *diags, gs_nginx_anno
 
 void gs_nginx_annots_read(const gs_ingress *ing, gs_diags *diags, gs_nginx_annots *out)
 {
+    gs_nginx_annots_read_opt(ing, true, diags, out);
+}
+
+void gs_nginx_annots_read_opt(const gs_ingress *ing, bool validation, gs_diags *diags,
+                              gs_nginx_annots *out)
+{
     memset(out, 0, sizeof *out);
     out->ssl_redirect = true;
     out->permanent_redirect_code = 301;
@@ -297,6 +330,20 @@ void gs_nginx_annots_read(const gs_ingress *ing, gs_diags *diags, gs_nginx_annot
         if (rule && !out->invalid && annot_read_by_parser(ann, l->key.v + plen)) {
             out->invalid = l;
             out->invalid_rule = rule;
+        }
+        const char *dflt = validation ? annot_validate_default(l->key.v + plen,
+                                                               l->value.v ? l->value.v : "")
+                                      : NULL;
+        if (dflt) {
+            if (diags) {
+                char why[256];
+                snprintf(why, sizeof why,
+                         "fails ingress-nginx's validation (%s): ingress-nginx reads the "
+                         "annotation as absent",
+                         dflt);
+                annot_warn(diags, ing, l, why);
+            }
+            continue;
         }
         if (!annot_one(out, l->key.v + plen, l->value.v ? l->value.v : "", &bad)) {
             out->unmodelled = gs_xrealloc(out->unmodelled,

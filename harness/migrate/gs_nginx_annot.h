@@ -52,6 +52,12 @@ typedef struct gs_nginx_annots {
  * unknown backend protocol) are reported as warnings to |diags| at the annotation and read as
  * absent, as ingress-nginx does. Free with gs_nginx_annots_clear. */
 void gs_nginx_annots_read(const gs_ingress *ing, gs_diags *diags, gs_nginx_annots *out);
+/* The same for a controller that validates annotation values (|validation|, ingress-nginx's
+ * default) or not: with validation, a canary-by-header, -value, -pattern, canary-by-cookie,
+ * rewrite-target or app-root value that fails its validator is read as absent, with a warning,
+ * as ingress-nginx's parsers fall back to their default then. gs_nginx_annots_read validates. */
+void gs_nginx_annots_read_opt(const gs_ingress *ing, bool validation, gs_diags *diags,
+                              gs_nginx_annots *out);
 void gs_nginx_annots_clear(gs_nginx_annots *a);
 
 /* With annotation validation on (|validation|), an Ingress whose |a|->invalid is set is not

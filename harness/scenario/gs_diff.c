@@ -615,11 +615,14 @@ static void diff_make_probes(const gs_model *m, diff_probes *ps)
     /* a gRPC Ingress with a defaultBackend and no rules: ingress-nginx's catch-all server sends
      * every call no rule takes (an unknown host's) to that Service */
     bool grpc_default = false;
+    gs_diags quiet_cm = {0};
+    bool validation = gs_ingress_nginx_annotation_validation(m, &quiet_cm);
+    gs_diags_clear(&quiet_cm);
     for (size_t i = 0; i < m->n_ingresses; i++) {
         const gs_ingress *ing = m->ingresses[i];
         gs_nginx_annots a;
         gs_diags quiet = {0};
-        gs_nginx_annots_read(ing, &quiet, &a);
+        gs_nginx_annots_read_opt(ing, validation, &quiet, &a);
         gs_diags_clear(&quiet);
         char canary[512];
         bool has_canary = diff_canary_header(&a, canary, sizeof canary);

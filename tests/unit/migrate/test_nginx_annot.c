@@ -191,15 +191,53 @@ START_TEST(annot_render_follows)
     ck_assert_msg(strstr(c, "return 302 https://temp.example.com/x;") != NULL, "%s", c);
     ck_assert_msg(strstr(c, "return 308 https://perm.example.com/y;") != NULL, "%s", c);
     ck_assert_ptr_null(strstr(c, "bad.example.com")); /* malformed codes: no redirect */
-    /* nginx's map compares strings without case: the value is a case-sensitive regex */
-    ck_assert_msg(strstr(c, "map $http_x_version $gs_cnh_") != NULL &&
-                      strstr(c, "        \"~^v1\\\\.2\\\\+b$\" gs_up_") != NULL,
-                  "%s", c);
+    /* "v1.2+b" fails canary-by-header-value's validator (BasicCharsRegex: no "+"): with
+     * validation on, the default, ingress-nginx reads the value as absent (annot_header_value_
+     * validation renders it with validation off) */
+    ck_assert_msg(strstr(c, "v1\\\\.2") == NULL, "%s", c);
+    ck_assert_uint_eq(warnings(&notes, "canary3", "fails ingress-nginx's validation "
+                                                  "(ValidateRegex(BasicCharsRegex)"),
+                      1);
     ck_assert_msg(strstr(c, "30.00%") != NULL && strstr(c, "10.00%") != NULL &&
                       strstr(c, "60.00%") == NULL,
                   "%s", c);
     gs_buf_clear(&conf);
     gs_diags_clear(&notes);
+    gs_model_free(m);
+}
+END_TEST
+
+/* With the controller ConfigMap's enable-annotation-validation "false", canary-by-header-value
+ * "v1.2+b" is used: matched exactly, nginx's map compares strings without case, so the value is
+ * a case-sensitive regex with its punctuation escaped. */
+START_TEST(annot_header_value_validation)
+{
+    static const char cm[] = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                             "  name: ingress-nginx-controller\n  namespace: ingress-nginx\n"
+                             "data:\n  enable-annotation-validation: \"false\"\n";
+    gs_model *m = load();
+    gs_model_load_buffer(m, "cm.yaml", cm, strlen(cm), NULL, NULL);
+    ck_assert_uint_eq(m->diags.nerrors, 0);
+    gs_ingress_nginx_in in = {.m = m, .listen = "127.0.0.1:8080", .workdir = "/tmp",
+                              .resolve = resolve};
+    gs_buf conf = {0};
+    gs_diags notes = {0};
+    gs_ingress_nginx_render(&in, &conf, &notes);
+    const char *c = conf.data;
+    ck_assert_msg(strstr(c, "map $http_x_version $gs_cnh_") != NULL &&
+                      strstr(c, "        \"~^v1\\\\.2\\\\+b$\" gs_up_") != NULL,
+                  "%s", c);
+    ck_assert_uint_eq(warnings(&notes, "canary3", "validation"), 0);
+    gs_buf_clear(&conf);
+    gs_diags_clear(&notes);
+    gs_nginx_annots a;
+    gs_nginx_annots_read_opt(find(m, "canary3"), false, NULL, &a);
+    ck_assert_str_eq(a.canary_by_header_value, "v1.2+b");
+    gs_nginx_annots_clear(&a);
+    gs_nginx_annots_read_opt(find(m, "canary3"), true, NULL, &a);
+    ck_assert_ptr_null(a.canary_by_header_value);
+    ck_assert_str_eq(a.canary_by_header, "X-Version");
+    gs_nginx_annots_clear(&a);
     gs_model_free(m);
 }
 END_TEST
@@ -263,7 +301,15 @@ static const char validation_manifests[] =
     A "ssl-redirect: \"yes\"\n"
     A "upstream-vhost: \" internal.example.com \"\n"
     A "x-forwarded-prefix: \"/a b/$1\"\n"
-    RULE("kcanary.example.com", "/", "beta") "\n";
+    RULE("kcanary.example.com", "/", "beta") "---\n"
+    /* parsers that read a failing value as absent: rewrite-target ("?"), canary-by-cookie (";") */
+    ING "metadata:\n  name: d-defaults\n  namespace: web\n  annotations:\n"
+    A "rewrite-target: \"/x?y=1\"\n"
+    A "app-root: \"/app1\"\n"
+    A "canary-by-cookie: \"a;b\"\n"
+    A "canary-by-header-pattern: \"^v[0-9]+$\"\n"
+    A "canary-by-header: \"X Beta\"\n"
+    RULE("ddefaults.example.com", "/", "app") "\n";
 
 static gs_model *load_validation(const char *cm_value)
 {
@@ -280,7 +326,7 @@ static gs_model *load_validation(const char *cm_value)
         free(cm);
     }
     ck_assert_uint_eq(m->diags.nerrors, 0);
-    ck_assert_uint_eq(m->n_ingresses, 8);
+    ck_assert_uint_eq(m->n_ingresses, 9);
     return m;
 }
 
@@ -323,9 +369,31 @@ START_TEST(annot_validation_rejects)
         gs_nginx_annots_clear(&a);
         gs_diags_clear(&d);
     }
+    gs_nginx_annots a;
+    gs_diags d = {0};
+    gs_nginx_annots_read_opt(find(m, "d-defaults"), true, &d, &a);
+    ck_assert_ptr_null(a.invalid);
+    ck_assert_ptr_null(a.rewrite_target);
+    ck_assert_ptr_null(a.canary_by_cookie);
+    ck_assert_str_eq(a.app_root, "/app1");
+    ck_assert_str_eq(a.canary_by_header_pattern, "^v[0-9]+$");
+    ck_assert_str_eq(a.canary_by_header, "X Beta"); /* validated with its spaces removed */
+    ck_assert_uint_eq(warnings(&d, "d-defaults", "RegexPathWithCapture): letters, digits and "
+                                                 "-._~/:$ only): ingress-nginx reads the "
+                                                 "annotation as absent"),
+                      1);
+    ck_assert_uint_eq(warnings(&d, "d-defaults", "(ValidateRegex(BasicCharsRegex)"), 1);
+    ck_assert_uint_eq(d.len, 2);
+    gs_nginx_annots_clear(&a);
+    gs_diags_clear(&d);
+    gs_nginx_annots_read_opt(find(m, "d-defaults"), false, &d, &a);
+    ck_assert_str_eq(a.rewrite_target, "/x?y=1");
+    ck_assert_str_eq(a.canary_by_cookie, "a;b");
+    ck_assert_uint_eq(d.len, 0);
+    gs_nginx_annots_clear(&a);
+    gs_diags_clear(&d);
     static const char *const kept[] = {"k-unread", "k-main", "k-canary"};
     for (size_t i = 0; i < 3; i++) {
-        gs_nginx_annots a;
         gs_nginx_annots_read(find(m, kept[i]), NULL, &a);
         ck_assert_msg(a.invalid == NULL, "%s: %s", kept[i], a.invalid ? a.invalid->key.v : "");
         ck_assert(!gs_nginx_annots_reject(find(m, kept[i]), &a, true, NULL));
@@ -396,6 +464,7 @@ int main(void)
     tcase_add_test(tc, annot_render_follows);
     tcase_add_test(tc, annot_convert_follows);
     tcase_add_test(tc, annot_validation_rejects);
+    tcase_add_test(tc, annot_header_value_validation);
     tcase_add_test(tc, annot_validation_render_convert);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
