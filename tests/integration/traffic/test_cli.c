@@ -467,9 +467,8 @@ START_TEST(sigint_gives_complete_output_and_exit_130)
     const char *argv[] = {gs_test_built("harness/cli/gatesim"), "load", "-d", "120s", "-r", "200",
                           "-o", "json", url, NULL};
     gs_proc_opts opts = {.capture_stdout = true};
-    gs_proc *p = NULL;
+    gs_proc *p = it_spawn("gatesim load", argv, &opts);
     gs_error err;
-    ck_assert_int_eq(gs_proc_spawn(&p, argv, &opts, &err), 0);
     int64_t deadline = gs_now_ns() + 60 * GS_NS_PER_S;
     while (!catches(gs_proc_pid(p), SIGINT) && gs_now_ns() < deadline) {
         struct timespec ts = {0, 10 * 1000 * 1000};
@@ -495,7 +494,7 @@ START_TEST(sigint_gives_complete_output_and_exit_130)
     ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 130, "status %d", status);
     gs_json_value_free(v);
     free(line);
-    gs_proc_free(p);
+    it_stop(p);
     free(url);
     it_stop(srv);
 }

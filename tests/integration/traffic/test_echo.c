@@ -15,7 +15,6 @@
 static gs_proc *echo;
 static char address[64];
 
-/* Starts gatesim-echo with |extra| flags (NULL-terminated, up to 4) and reads its port. */
 /* Starts gatesim-echo with |extra| arguments; |addr| gets the address of the listener whose
  * port its ready line gives under |port_key| ("port", "tlsPort"). */
 static gs_proc *start_echo_at(const char *const *extra, const char *port_key, char *addr, size_t n)
@@ -36,9 +35,8 @@ static gs_proc *start_echo_at(const char *const *extra, const char *port_key, ch
         argv[k++] = extra[i];
     argv[k] = NULL;
     gs_proc_opts opts = {.capture_stdout = true};
-    gs_proc *p = NULL;
+    gs_proc *p = it_spawn("echo", argv, &opts);
     gs_error err;
-    ck_assert_msg(gs_proc_spawn(&p, argv, &opts, &err) == 0, "echo: %s", err.msg);
     char *line = NULL;
     ck_assert_msg(gs_proc_read_line(p, 10 * GS_NS_PER_S, &line, &err) == 0, "echo: %s", err.msg);
     char *key = gs_xasprintf("\"%s\":", port_key);

@@ -43,7 +43,7 @@ static void setup(void)
     argv[0] = bin;
     gs_proc_opts opts = {.capture_stdout = true};
     gs_error err;
-    ck_assert_msg(gs_proc_spawn(&echo, argv, &opts, &err) == 0, "echo: %s", err.msg);
+    echo = it_spawn("echo", argv, &opts);
     char *line = NULL;
     ck_assert_msg(gs_proc_read_line(echo, 20 * GS_NS_PER_S, &line, &err) == 0, "echo: %s",
                   err.msg);

@@ -211,9 +211,102 @@ gs_traffic_result *it_run(gs_traffic_config *cfg)
     return res;
 }
 
+/* The processes of it_spawn and the files their stderr goes to. */
+typedef struct it_watched {
+    gs_proc *proc;
+    char *stderr_path;
+    bool own_file; /* made by it_spawn: removed by it_stop */
+} it_watched;
+
+#define IT_MAX_WATCHED 64
+static it_watched it_watch[IT_MAX_WATCHED];
+
+static it_watched *it_watch_slot(const gs_proc *p)
+{
+    for (size_t k = 0; k < IT_MAX_WATCHED; k++) {
+        if (it_watch[k].proc == p)
+            return &it_watch[k];
+    }
+    return NULL;
+}
+
+gs_proc *it_spawn(const char *what, const char *const *argv, const gs_proc_opts *opts)
+{
+    it_watched *w = it_watch_slot(NULL);
+    ck_assert_msg(w != NULL, "%s: more than %d processes watched", what, IT_MAX_WATCHED);
+    gs_proc_opts o = opts != NULL ? *opts : (gs_proc_opts){0};
+    w->own_file = o.stderr_path == NULL;
+    if (w->own_file) {
+        const char *base = getenv("TMPDIR");
+        w->stderr_path = gs_xasprintf("%s/gatesim-stderr-XXXXXX", base && *base ? base : "/tmp");
+        int fd = mkstemp(w->stderr_path);
+        ck_assert_msg(fd >= 0, "%s: cannot create %s", what, w->stderr_path);
+        close(fd);
+        o.stderr_path = w->stderr_path;
+    } else {
+        w->stderr_path = gs_xstrdup(o.stderr_path);
+    }
+    gs_error err = {0};
+    gs_proc *p = NULL;
+    ck_assert_msg(gs_proc_spawn(&p, argv, &o, &err) == 0, "%s: %s", what, err.msg);
+    w->proc = p;
+    return p;
+}
+
+static bool it_contains(const char *text, size_t n, const char *needle)
+{
+    size_t m = strlen(needle);
+    for (size_t k = 0; m <= n && k <= n - m; k++) {
+        if (memcmp(text + k, needle, m) == 0)
+            return true;
+    }
+    return false;
+}
+
+bool it_sanitizer_report(const char *text, size_t n)
+{
+    static const char *const marks[] = {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                                        "runtime error:",
+                                        "Sanitizer has encountered a fatal error"};
+    for (size_t k = 0; k < sizeof(marks) / sizeof(marks[0]); k++) {
+        if (it_contains(text, n, marks[k]))
+            return true;
+    }
+    return false;
+}
+
+bool it_stop_scan(gs_proc *p, gs_buf *report)
+{
+    it_watched *w = p != NULL ? it_watch_slot(p) : NULL;
+    gs_proc_free(p); /* reaped: a sanitizer has written everything by now */
+    if (w == NULL)
+        return false;
+    gs_buf text = {0};
+    gs_buf_puts(&text, "");
+    if (gs_buf_read_file(&text, w->stderr_path) != 0)
+        gs_buf_reset(&text); /* a file a test removed holds no report */
+    if (w->own_file && text.len > 0)
+        fprintf(stderr, "%s", text.data); /* where it went before: the test log */
+    if (w->own_file)
+        unlink(w->stderr_path);
+    free(w->stderr_path);
+    *w = (it_watched){0};
+    bool found = it_sanitizer_report(text.data, text.len);
+    if (found && report != NULL)
+        gs_buf_append(report, text.data, text.len);
+    gs_buf_clear(&text);
+    return found;
+}
+
 void it_stop(gs_proc *p)
 {
-    gs_proc_free(p);
+    gs_buf report = {0};
+    bool found = it_stop_scan(p, &report);
+    /* the whole report is in the test log above; the failure message keeps its start */
+    char head[3000];
+    snprintf(head, sizeof(head), "%s", found ? report.data : "");
+    gs_buf_clear(&report);
+    ck_assert_msg(!found, "sanitizer report in a child's stderr:\n%s", head);
 }
 
 int it_sh(const char *cmd, gs_buf *out)

@@ -68,6 +68,21 @@ extern const char *it_watch_trailer; /* trailer copied into last_trailer */
 /* Runs |cfg| with the collecting callback; returns the result (test fails on a run error). */
 gs_traffic_result *it_run(gs_traffic_config *cfg);
 
+/* Starts |argv| as gs_proc_spawn does with |opts| (NULL: none), |what| naming it in failures;
+ * fails the test when it cannot. Its stderr goes to a temporary file (or to opts->stderr_path
+ * when set) that it_stop reads once the process has exited: a sanitizer build writes its reports
+ * there, LeakSanitizer's at exit. Use it for every gatesim binary a test starts (gatesim-echo,
+ * gatesim). Up to 64 such processes at once. */
+gs_proc *it_spawn(const char *what, const char *const *argv, const gs_proc_opts *opts);
+/* Whether |text| (|n| bytes) holds a sanitizer report: "ERROR: AddressSanitizer",
+ * "ERROR: LeakSanitizer", UBSan's "runtime error:", or "Sanitizer has encountered a fatal error"
+ * (a sanitizer that could not do its check). */
+bool it_sanitizer_report(const char *text, size_t n);
+/* Stops |p| (SIGTERM, SIGKILL after 2 s) and frees it; NULL is fine. For a process of it_spawn,
+ * copies its stderr to ours (the test log), removes the file it made, and returns true with that
+ * stderr in |report| (when not NULL) when it holds a sanitizer report. */
+bool it_stop_scan(gs_proc *p, gs_buf *report);
+/* it_stop_scan that fails the test, with the report, when there is one. */
 void it_stop(gs_proc *p);
 
 /* Runs the shell command |cmd| with stderr merged into stdout. Returns its exit status (-1 when
