@@ -9,7 +9,8 @@ Gateway API side on the builtin gateway) and checks the exit code and the probes
 use-regex making a host's other paths case-insensitive, a capture-group rewrite-target,
 a canary by header, a trailing-slash Prefix, a ResponseHeaderModifier one side lacks (response
 headers), upstream-vhost, canary-by-cookie and app-root lost by a migration, an annotation not
-modelled warned of at its file:line:col, and no difference
+modelled warned of at its file:line:col, an Ingress ingress-nginx rejects for an annotation
+value (its host 404 there), and no difference
 for exact conversions. The scenario
 `diff` step: the walkthrough's rewrite-target migration (MIGRATION_DIR) passes, a step expecting
 what is not found fails with the differing probes as evidence, an unknown cause and an invalid
@@ -360,6 +361,30 @@ def main():
         fail(f"snippet.yaml: want once on stderr: {want!r}", p)
     if "not modelled" in diff("-q", "--no-normalization", "exact.yaml").stderr:
         fail("exact.yaml: a not-modelled warning without such an annotation", None)
+
+    # an Ingress ingress-nginx rejects (x-forwarded-prefix fails its validation, on by default):
+    # the warning at the value's line:col, once; its host answers 404 on the ingress-nginx side,
+    # so a migration that routes it differs on exactly its probes, and the conversion (which
+    # writes nothing for it) does not
+    want = ("rejected.yaml:11:53: warning: Ingress default/shop: "
+            "metadata.annotations[nginx.ingress.kubernetes.io/x-forwarded-prefix]: ingress-nginx "
+            "rejects this Ingress: annotation nginx.ingress.kubernetes.io/x-forwarded-prefix value "
+            "\"/a%20b\" fails its validation (ValidateRegex(RegexPathWithCapture): letters, digits "
+            "and -._~/:$ only); fix the value\n")
+    p = diff("-q", "--no-normalization", "rejected.yaml", "--after", "rejected-after.yaml")
+    expect(p, 1, "4 answered differently")
+    in_group(p, "a request no rule of its host takes (4 probes)",
+             "check which side's rules are too wide",
+             [f"http://shop.example.com{x}\n" for x in ("/shop", "/shop/gs-probe", "/shop/",
+                                                         "/shop?gs-probe=1")])
+    expect(p, 1, "    ingress-nginx: 404\n    builtin: 200 from default/main (saw "
+                 "shop.example.com/shop)\n")
+    if p.stderr.count(want) != 1:
+        fail(f"rejected.yaml: want once on stderr: {want!r}", p)
+    p = diff("-q", "--no-normalization", "rejected.yaml")
+    expect(p, 0, "0 answered differently")
+    if p.stderr.count(want) != 1:
+        fail(f"rejected.yaml, converted: want once on stderr: {want!r}", p)
 
     # upstream-vhost, canary-by-cookie and app-root: a migration that lost each is found by
     # exactly the probes that show it, under its cause with its fix; the conversion itself
