@@ -256,31 +256,37 @@ const gs_label *gs_nginx_annot_label(const gs_ingress *ing, const char *name)
  * before looking at the permanent one (internal/ingress/annotations/redirect), and its Lua
  * balancer takes canary-weight-total only above 100 (route_to_alternative_balancer in
  * rootfs/etc/nginx/lua/balancer.lua; the annotation reference: the total "can be increased"). */
-/* A redirect code that is no integer: ingress-nginx's redirect parser returns the error of
- * GetIntAnnotation (strconv.Atoi), so the Ingress gets no redirect at all, where a number out of
- * range falls back to the default code (Parse in internal/ingress/annotations/redirect/
- * redirect.go). It reads temporal-redirect-code only with temporal-redirect, and
- * permanent-redirect-code only without it. With annotation validation on (the controller's
- * default) the annotation's validator (ValidateInt) fails first and the controller does not
- * load the Ingress at all: the warning says so. */
-static void annots_redirect_code(const gs_ingress *ing, gs_diags *diags, gs_nginx_annots *a)
+/* A redirect code that is no integer. ingress-nginx's redirect parser (Parse in
+ * internal/ingress/annotations/redirect/redirect.go) reads temporal-redirect-code only with
+ * temporal-redirect, and permanent-redirect-code whenever there is no temporal-redirect (with or
+ * without permanent-redirect); a code it does not read is ignored. One it reads: with annotation
+ * validation on (|validation|, the controller's default) ValidateInt fails and the controller
+ * does not load the Ingress (a->invalid, reported by the caller's gs_nginx_annots_reject); with
+ * it off GetIntAnnotation's strconv.Atoi error makes the parser fail, so the Ingress gets no
+ * redirect at all. A number out of range falls back to the default code (annot_one). */
+static void annots_redirect_code(const gs_ingress *ing, bool validation, gs_diags *diags,
+                                 gs_nginx_annots *a)
 {
     bool temporal = a->temporal_redirect != NULL;
     bool drop = temporal ? a->temporal_redirect_code_malformed
                          : a->permanent_redirect && a->permanent_redirect_code_malformed;
     for (int k = 0; k < 2 && diags; k++) {
         bool bad = k ? a->temporal_redirect_code_malformed : a->permanent_redirect_code_malformed;
-        if (!bad)
+        bool read = k ? temporal : !temporal;
+        if (!bad || (read && validation))
             continue;
-        bool applies = k ? temporal : !temporal && a->permanent_redirect;
         const char *name = k ? "temporal-redirect-code" : "permanent-redirect-code";
-        annot_warn(diags, ing, gs_nginx_annot_label(ing, name),
-                   applies ? "is not an integer: ingress-nginx's redirect parser fails, so the "
-                             "Ingress gets no redirect (and with annotation validation on, the "
-                             "controller's default, ingress-nginx does not load the Ingress)"
-                           : "is not an integer: ignored (ingress-nginx does not read it without "
-                             "its redirect; with annotation validation on it does not load the "
-                             "Ingress)");
+        const char *why =
+            !read ? (k ? "is not an integer: ignored (ingress-nginx's redirect parser reads it "
+                         "only with temporal-redirect)"
+                       : "is not an integer: ignored (ingress-nginx's redirect parser does not "
+                         "read it next to temporal-redirect)")
+            : (k || a->permanent_redirect)
+                ? "is not an integer: ingress-nginx's redirect parser fails, so the Ingress gets "
+                  "no redirect (annotation validation is off)"
+                : "is not an integer: ingress-nginx's redirect parser fails, which changes "
+                  "nothing without permanent-redirect (annotation validation is off)";
+        annot_warn(diags, ing, gs_nginx_annot_label(ing, name), why);
     }
     if (drop) {
         a->temporal_redirect = NULL;
@@ -288,9 +294,10 @@ static void annots_redirect_code(const gs_ingress *ing, gs_diags *diags, gs_ngin
     }
 }
 
-static void annots_combine(const gs_ingress *ing, gs_diags *diags, gs_nginx_annots *a)
+static void annots_combine(const gs_ingress *ing, bool validation, gs_diags *diags,
+                           gs_nginx_annots *a)
 {
-    annots_redirect_code(ing, diags, a);
+    annots_redirect_code(ing, validation, diags, a);
     if (a->temporal_redirect && a->permanent_redirect) {
         a->permanent_redirect = NULL;
         if (diags)
@@ -353,7 +360,7 @@ void gs_nginx_annots_read_opt(const gs_ingress *ing, bool validation, gs_diags *
             annot_warn(diags, ing, l, bad);
         }
     }
-    annots_combine(ing, diags, out);
+    annots_combine(ing, validation, diags, out);
 }
 
 bool gs_nginx_annots_reject(const gs_ingress *ing, gs_nginx_annots *a, bool validation,

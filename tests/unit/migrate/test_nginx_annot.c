@@ -133,16 +133,30 @@ START_TEST(annot_redirect_precedence_and_codes)
     ck_assert_uint_eq(warnings(&d, "perm308", ""), 0);
     gs_nginx_annots_clear(&a);
 
-    gs_nginx_annots_read(find(m, "badcode"), &d, &a);
+    /* validation off: the redirect parser fails, no redirect */
+    gs_nginx_annots_read_opt(find(m, "badcode"), false, &d, &a);
     ck_assert_ptr_null(a.permanent_redirect);
-    ck_assert_uint_eq(warnings(&d, "badcode", "ingress-nginx's redirect parser fails"), 1);
+    ck_assert_uint_eq(warnings(&d, "badcode", "ingress-nginx's redirect parser fails, so the "
+                                              "Ingress gets no redirect"),
+                      1);
     gs_nginx_annots_clear(&a);
 
-    gs_nginx_annots_read(find(m, "badtmp"), &d, &a);
+    gs_nginx_annots_read_opt(find(m, "badtmp"), false, &d, &a);
     ck_assert_ptr_null(a.temporal_redirect);
     ck_assert_ptr_null(a.permanent_redirect);
     ck_assert_uint_eq(warnings(&d, "badtmp", "ingress-nginx's redirect parser fails"), 1);
     ck_assert_uint_eq(warnings(&d, "badtmp", "applies temporal-redirect"), 0);
+    gs_nginx_annots_clear(&a);
+
+    /* validation on: no such warning, the Ingress is invalid (gs_nginx_annots_reject says so) */
+    gs_diags_clear(&d);
+    gs_nginx_annots_read(find(m, "badcode"), &d, &a);
+    ck_assert_uint_eq(warnings(&d, "badcode", "redirect parser"), 0);
+    ck_assert_str_eq(a.invalid_rule, "ValidateInt: an integer");
+    gs_nginx_annots_clear(&a);
+    gs_nginx_annots_read(find(m, "badtmp"), &d, &a);
+    ck_assert_uint_eq(warnings(&d, "badtmp", "redirect parser"), 0);
+    ck_assert_ptr_nonnull(a.invalid);
     gs_nginx_annots_clear(&a);
     gs_diags_clear(&d);
     gs_model_free(m);
@@ -390,6 +404,14 @@ START_TEST(annot_validation_rejects)
     ck_assert_str_eq(a.rewrite_target, "/x?y=1");
     ck_assert_str_eq(a.canary_by_cookie, "a;b");
     ck_assert_uint_eq(d.len, 0);
+    gs_nginx_annots_clear(&a);
+    gs_diags_clear(&d);
+    gs_nginx_annots_read(find(m, "k-unread"), &d, &a);
+    ck_assert_str_eq(a.temporal_redirect, "https://k.example.com/t?x=1&y=2");
+    ck_assert_uint_eq(warnings(&d, "k-unread", "is not an integer: ignored (ingress-nginx's "
+                                               "redirect parser does not read it next to "
+                                               "temporal-redirect)"),
+                      1);
     gs_nginx_annots_clear(&a);
     gs_diags_clear(&d);
     static const char *const kept[] = {"k-unread", "k-main", "k-canary"};
