@@ -133,6 +133,26 @@ START_TEST(given_stderr_path_is_scanned_and_kept)
 }
 END_TEST
 
+/* it_sh's scan: the merged stderr of a command is searched (gatesim runs through it_sh) */
+START_TEST(shell_output_is_scanned)
+{
+    gs_buf out = {0};
+    bool report = false;
+    ck_assert_int_eq(
+        it_sh_scan("echo '{}'; echo '==5==ERROR: LeakSanitizer: detected memory leaks' >&2; "
+                   "exit 23",
+                   &out, &report),
+        23);
+    ck_assert(report);
+    ck_assert_ptr_nonnull(strstr(out.data, "ERROR: LeakSanitizer"));
+    ck_assert_int_eq(it_sh_scan("echo fine; echo 'a warning' >&2", &out, &report), 0);
+    ck_assert(!report);
+    ck_assert_int_eq(it_sh("echo fine >&2", &out), 0); /* no report: it_sh passes */
+    ck_assert_str_eq(out.data, "fine\n");
+    gs_buf_clear(&out);
+}
+END_TEST
+
 START_TEST(report_markers)
 {
     const char *yes[] = {"x\n==1==ERROR: AddressSanitizer: stack-buffer-overflow\n",
@@ -159,6 +179,7 @@ static Suite *helpers_suite(void)
     tcase_add_test(tc, asan_and_ubsan_reports_are_found);
     tcase_add_test(tc, clean_stderr_is_no_report);
     tcase_add_test(tc, given_stderr_path_is_scanned_and_kept);
+    tcase_add_test(tc, shell_output_is_scanned);
     tcase_add_test(tc, report_markers);
     suite_add_tcase(s, tc);
     return s;

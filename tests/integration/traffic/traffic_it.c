@@ -309,9 +309,9 @@ void it_stop(gs_proc *p)
     ck_assert_msg(!found, "sanitizer report in a child's stderr:\n%s", head);
 }
 
-int it_sh(const char *cmd, gs_buf *out)
+int it_sh_scan(const char *cmd, gs_buf *out, bool *report)
 {
-    char *full = gs_xasprintf("%s 2>&1", cmd);
+    char *full = gs_xasprintf("(%s\n) 2>&1", cmd); /* all of it, when it is a list too */
     FILE *p = popen(full, "r");
     ck_assert_msg(p != NULL, "cannot run %s", cmd);
     gs_buf_reset(out);
@@ -322,7 +322,16 @@ int it_sh(const char *cmd, gs_buf *out)
         gs_buf_append(out, chunk, n);
     int st = pclose(p);
     free(full);
+    *report = it_sanitizer_report(out->data, out->len);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+int it_sh(const char *cmd, gs_buf *out)
+{
+    bool report = false;
+    int rc = it_sh_scan(cmd, out, &report);
+    ck_assert_msg(!report, "sanitizer report in the output of %s:\n%.3000s", cmd, out->data);
+    return rc;
 }
 
 int it_gatesim(const char *args, gs_buf *out)

@@ -86,7 +86,10 @@ bool it_stop_scan(gs_proc *p, gs_buf *report);
 void it_stop(gs_proc *p);
 
 /* Runs the shell command |cmd| with stderr merged into stdout. Returns its exit status (-1 when
- * a signal ended it); |out| holds the output ("" when there was none). */
+ * a signal ended it); |out| holds the output ("" when there was none); |*report| tells whether
+ * that output holds a sanitizer report (it_sanitizer_report). */
+int it_sh_scan(const char *cmd, gs_buf *out, bool *report);
+/* it_sh_scan that fails the test, with the output, when there is a sanitizer report. */
 int it_sh(const char *cmd, gs_buf *out);
 /* Runs the built `gatesim ARGS` the same way. */
 int it_gatesim(const char *args, gs_buf *out);
