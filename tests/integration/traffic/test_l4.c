@@ -173,11 +173,20 @@ START_TEST(tls_records_the_certificate_seen)
     gs_traffic_result_free(r);
 
     /* the SNI the echo saw is the authority's host */
-    gs_buf out = {0};
+    gs_buf out = {0}, err_out = {0};
+    /* stderr (the -k warning) apart, so the JSON is the first line; scanned like it_sh's */
+    char *dir = it_tmpdir();
+    char *err_path = gs_xasprintf("%s/stderr", dir);
     char *cmd = gs_xasprintf("(%s load -q -n 1 -k --host db.example.com -o json tls://%s "
-                             "2>/dev/null)",
-                             gs_test_built("harness/cli/gatesim"), tls_addr);
+                             "2>'%s')",
+                             gs_test_built("harness/cli/gatesim"), tls_addr, err_path);
     ck_assert_msg(it_sh(cmd, &out) == 0, "%s", out.data);
+    ck_assert_int_eq(gs_buf_read_file(&err_out, err_path), 0);
+    ck_assert_msg(!it_sanitizer_report(err_out.data, err_out.len), "sanitizer report: %.3000s",
+                  err_out.data);
+    gs_buf_clear(&err_out);
+    free(err_path);
+    it_rmdir(dir);
     gs_json_value *doc = it_json_first_line(&out);
     const gs_json_value *certs = gs_json_get(doc, "certificates");
     ck_assert_ptr_nonnull(certs);
