@@ -69,6 +69,9 @@ static void load_usage(FILE *out)
             "                          intended send time); default closed loop\n"
             "  -w, --warmup D          traffic before measuring, not counted\n"
             "      --threads T         worker threads (default 1)\n"
+            "      --refill MODE       closed-loop h2c/grpc: batch (default: a connection's\n"
+            "                          streams refill once half are free: fewer, larger writes)\n"
+            "                          or eager (every freed stream at once: all of -m in flight)\n"
             "      --new-connection-per-request\n"
             "      --request-timeout D request timeout (default 10s)\n"
             "      --connect-timeout D connect + TLS timeout (default 5s)\n"
@@ -236,6 +239,7 @@ enum {
     OPT_THRESHOLD,
     OPT_HDR_LOG,
     OPT_SHARD,
+    OPT_REFILL,
 };
 
 int gs_cmd_load(int argc, char **argv)
@@ -271,6 +275,7 @@ int gs_cmd_load(int argc, char **argv)
         {"threshold", required_argument, NULL, OPT_THRESHOLD},
         {"hdr-log", required_argument, NULL, OPT_HDR_LOG},
         {"shard", required_argument, NULL, OPT_SHARD},
+        {"refill", required_argument, NULL, OPT_REFILL},
         GS_CLIOPT_QUIET,
         GS_CLIOPT_HELP,
         GS_CLIOPT_END,
@@ -499,6 +504,13 @@ int gs_cmd_load(int argc, char **argv)
                 goto out;
             }
             hdr_log.path = optarg;
+            break;
+        case OPT_REFILL:
+            if (strcmp(optarg, "batch") != 0 && strcmp(optarg, "eager") != 0) {
+                rc = load_bad("bad --refill \"%s\": want batch or eager", optarg);
+                goto out;
+            }
+            cfg.h2_refill_eager = strcmp(optarg, "eager") == 0;
             break;
         case OPT_SHARD: {
             unsigned long si, sn;

@@ -142,6 +142,12 @@ typedef struct gs_traffic_config {
      * encoder must follow (RFC 7541 §4.2); grpc-core does not on every path, so gRPC keeps
      * the default 4096. `gatesim load` sets it; scenarios keep the usual client's table. */
     bool h2_no_header_table;
+    /* Closed-loop HTTP/2 on plain TCP refills a connection's streams in batches (once half are
+     * free, docs/traffic.md "Load models"): fewer, larger writes, which a CPU-bound server
+     * answers faster. true: a request starts on every stream the moment it is freed, so all
+     * of `streams` stay in flight (a latency-bound server with varied latencies is then driven
+     * at exactly that concurrency, as h2load does). `gatesim load --refill eager`. */
+    bool h2_refill_eager;
 
     int64_t connect_timeout_ns; /* default 5 s; TCP connect plus TLS handshake */
     int64_t request_timeout_ns; /* default 10 s; also sent as grpc-timeout */

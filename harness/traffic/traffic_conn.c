@@ -573,7 +573,8 @@ static bool conn_more_to_read(const traffic_conn *c)
 static bool conn_batches(const traffic_conn *c)
 {
     const traffic_worker *w = c->w;
-    return w->run->is_h2 && !w->run->is_ws && !w->open_loop && !w->run->cfg.tls;
+    return w->run->is_h2 && !w->run->is_ws && !w->open_loop && !w->run->cfg.tls &&
+           !w->run->cfg.h2_refill_eager;
 }
 
 static void conn_arm_held(traffic_worker *w)

@@ -217,6 +217,9 @@ def case_honest():
     if rc != 1 or "gatesim load: warning: --insecure: the server certificate is NOT verified" \
             not in se.splitlines():
         fail("gatesim load -k: exit %d, the warning does not name load:\n%s" % (rc, se))
+    expect_lines(["load", "--refill", "sometimes", "http://127.0.0.1:1/"], 2,
+                 ['gatesim load: bad --refill "sometimes": want batch or eager',
+                  "Run `gatesim load --help` for usage."])
     rc, so, se = gatesim(["rehearse", "--help"])
     if rc != 0 or not so.startswith("usage: gatesim rehearse [OPTIONS] PATH...\n") or \
             "rollout step" not in so:
