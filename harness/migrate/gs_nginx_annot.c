@@ -4,6 +4,7 @@
 
 #include "gs_alloc.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,15 +29,17 @@ bool gs_nginx_parse_bool(const char *v, bool *out)
     return false;
 }
 
-/* An integer as Go's strconv.Atoi reads one: an optional sign and decimal digits, nothing else. */
+/* An integer as Go's strconv.Atoi reads one: an optional sign and decimal digits, nothing else,
+ * within int64. */
 static bool annot_int(const char *v, int64_t *out)
 {
     const char *d = v + (*v == '+' || *v == '-');
     if (*d < '0' || *d > '9')
         return false;
     char *end;
+    errno = 0;
     long long n = strtoll(v, &end, 10);
-    if (!*v || *end)
+    if (!*v || *end || errno == ERANGE) /* Go's strconv.Atoi refuses what int64 cannot hold */
         return false;
     *out = n;
     return true;

@@ -431,6 +431,44 @@ END_TEST
 
 /* The rendering and convert leave a rejected Ingress out, and serve it as before (no redirect
  * for the malformed code) when the ConfigMap turns validation off. */
+/* A code beyond int64 fails Go's strconv.Atoi (a range error) as "30x" does. */
+START_TEST(annot_validation_int_out_of_range)
+{
+    static const char yaml[] =
+        "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: big\n"
+        "  namespace: default\n  annotations:\n"
+        "    nginx.ingress.kubernetes.io/permanent-redirect: https://example.com/\n"
+        "    nginx.ingress.kubernetes.io/permanent-redirect-code: \"%s\"\n"
+        "spec:\n  rules:\n  - host: big.example.com\n    http:\n      paths:\n"
+        "      - {path: /, pathType: Prefix, backend: {service: {name: s, port: {number: 80}}}}\n";
+    static const struct {
+        const char *code;
+        bool invalid;
+    } cases[] = {
+        {"9223372036854775807", false}, /* int64's largest: Atoi takes it */
+        {"9223372036854775808", true},
+        {"-99999999999999999999", true},
+        {"301", false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        gs_model *m;
+        gs_model_new(&m);
+        char *text = gs_xasprintf(yaml, cases[i].code);
+        gs_model_load_buffer(m, "big.yaml", text, strlen(text), NULL, NULL);
+        free(text);
+        ck_assert_uint_eq(m->n_ingresses, 1);
+        gs_nginx_annots a;
+        gs_nginx_annots_read(m->ingresses[0], NULL, &a);
+        ck_assert_msg((a.invalid != NULL) == cases[i].invalid, "code %s: invalid %d", cases[i].code,
+                      a.invalid != NULL);
+        if (cases[i].invalid)
+            ck_assert_str_eq(a.invalid_rule, "ValidateInt: an integer");
+        gs_nginx_annots_clear(&a);
+        gs_model_free(m);
+    }
+}
+END_TEST
+
 START_TEST(annot_validation_render_convert)
 {
     for (int off = 0; off < 2; off++) {
@@ -488,6 +526,7 @@ int main(void)
     tcase_add_test(tc, annot_validation_rejects);
     tcase_add_test(tc, annot_header_value_validation);
     tcase_add_test(tc, annot_validation_render_convert);
+    tcase_add_test(tc, annot_validation_int_out_of_range);
     suite_add_tcase(s, tc);
     return gs_test_run(s);
 }
