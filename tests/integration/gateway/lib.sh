@@ -233,6 +233,36 @@ yaml_route_all() {
     printf '  rules:\n  - backendRefs: [{name: %s, port: 8080}]\n' "$2"
 }
 
+# yaml_ca_configmap NAME FILE: the ConfigMap default/NAME whose ca.crt is $WORK/FILE.crt.
+yaml_ca_configmap() {
+    printf -- '---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: %s, namespace: default}\n' "$1"
+    printf 'data:\n  ca.crt: |\n'
+    sed 's/^/    /' "$WORK/$2.crt"
+}
+# yaml_backend_tls_policy NAME SERVICE CONFIGMAP HOSTNAME: the BackendTLSPolicy default/NAME on
+# the Service default/SERVICE, validating with the CA of ConfigMap CONFIGMAP for HOSTNAME.
+yaml_backend_tls_policy() {
+    printf -- '---\napiVersion: gateway.networking.k8s.io/v1\nkind: BackendTLSPolicy\n'
+    printf 'metadata: {name: %s, namespace: default}\nspec:\n' "$1"
+    printf '  targetRefs: [{group: "", kind: Service, name: %s}]\n' "$2"
+    printf '  validation: {caCertificateRefs: [{group: "", kind: ConfigMap, name: %s}], hostname: %s}\n' \
+        "$3" "$4"
+}
+
+# wait_text FILE TEXT [FROM]: waits (WAIT_S at most) until FILE, from its line FROM on (default
+# 1), holds TEXT; on the timeout prints those lines.
+wait_text() {
+    local end=$((SECONDS + WAIT_S)) part="$1.from-${3:-1}"
+    while [ "$SECONDS" -le "$end" ]; do
+        tail -n +"${3:-1}" "$1" > "$part"
+        grep -qF "$2" "$part" && return 0
+        sleep 0.05
+    done
+    echo "  [$2] not in $1 from line ${3:-1}:" >&2
+    cat "$part" >&2
+    return 1
+}
+
 check() { # check DESCRIPTION COMMAND...
     CHECKS=$((CHECKS + 1))
     if "${@:2}"; then echo "ok   $1"; else echo "FAIL $1"; FAILS=$((FAILS + 1)); fi

@@ -22,17 +22,8 @@ BACKEND=$(head -n1 "$WORK/backend.out")
     yaml_http_gateway
     yaml_service tls
     yaml_route_all gw tls
-    printf -- '---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: ca, namespace: default}\ndata:\n  ca.crt: |\n'
-    sed 's/^/    /' "$WORK/ca.crt"
-    cat <<'YAML'
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: BackendTLSPolicy
-metadata: {name: tls, namespace: default}
-spec:
-  targetRefs: [{group: "", kind: Service, name: tls}]
-  validation: {caCertificateRefs: [{group: "", kind: ConfigMap, name: ca}], hostname: app.example.com}
-YAML
+    yaml_ca_configmap ca ca
+    yaml_backend_tls_policy tls tls ca app.example.com
 } > "$WORK/gw.yaml"
 start_gateway "$WORK/gw.yaml" --backend "default/tls:8080=127.0.0.1:$BACKEND"
 ADDR=$(gw_addr http)

@@ -8,13 +8,9 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 
 start_py ws_backend.py ws; WS=$PY_PORT
-cat > "$WORK/ws.yaml" <<'YAML'
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: default}
-spec:
-  gatewayClassName: any
-  listeners: [{name: http, port: 80, protocol: HTTP}]
+{
+    yaml_http_gateway
+    cat <<'YAML'
 ---
 apiVersion: v1
 kind: Service
@@ -41,6 +37,7 @@ spec:
   hostnames: [ws.example.com]
   rules: [{backendRefs: [{name: chat-ws, port: 80}]}]
 YAML
+} > "$WORK/ws.yaml"
 start_gateway "$WORK/ws.yaml" --backend "default/chat:80=127.0.0.1:$WS" \
     --backend "default/chat-ws:80=127.0.0.1:$WS"
 ADDR=$(gw_addr http)

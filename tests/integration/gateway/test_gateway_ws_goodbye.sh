@@ -19,18 +19,6 @@ BACKEND=$PY_PORT
 start_gateway "$WORK/gw.yaml" --backend "default/ws:8080=127.0.0.1:$BACKEND"
 ADDR=$(gw_addr http)
 
-# wait_text FILE TEXT: waits (WAIT_S at most) until FILE holds TEXT.
-wait_text() {
-    local end=$((SECONDS + WAIT_S))
-    while [ "$SECONDS" -le "$end" ]; do
-        grep -qF "$2" "$1" && return 0
-        sleep 0.05
-    done
-    echo "  [$2] not in $1:" >&2
-    cat "$1" >&2
-    return 1
-}
-
 # An HTTP/1.1 client: Upgrade answered 101, then its socket closes without a word.
 "$PY" - "$ADDR" > "$WORK/h1.out" <<'PYEOF'
 import socket, sys
@@ -74,17 +62,7 @@ c.close()
 PYEOF
 check "h2 client: the tunnel opens (200)" eq "$(cat "$WORK/h2.out")" 200
 # wait_h2 TEXT: wait_text on the backend's lines since the HTTP/2 client started.
-wait_h2() {
-    local end=$((SECONDS + WAIT_S))
-    while [ "$SECONDS" -le "$end" ]; do
-        tail -n +"$((BEFORE + 1))" "$WORK/backend.out" > "$WORK/h2-events"
-        grep -qF "$1" "$WORK/h2-events" && return 0
-        sleep 0.05
-    done
-    echo "  [$1] not in:" >&2
-    cat "$WORK/h2-events" >&2
-    return 1
-}
+wait_h2() { wait_text "$WORK/backend.out" "$1" "$((BEFORE + 1))"; }
 check "h2 client's reset: the backend gets RST_STREAM(CANCEL)" wait_h2 "rst 1 8"
 check "and GOAWAY(NO_ERROR)" wait_h2 "goaway 0"
 check "then the connection ends" wait_h2 "eof"

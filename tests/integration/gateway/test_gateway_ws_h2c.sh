@@ -62,37 +62,15 @@ spec:
 YAML
 }
 {
-    cat <<'YAML'
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: default}
-spec:
-  gatewayClassName: any
-  listeners: [{name: http, port: 80, protocol: HTTP}]
-YAML
+    yaml_http_gateway
     route echo echo.example.com
     route nx nx.example.com
     route plain plain.example.com
     route tls tls.example.com
     route tlsbad tlsbad.example.com
-    printf -- '---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: ca, namespace: default}\ndata:\n  ca.crt: |\n'
-    sed 's/^/    /' "$WORK/ca.crt"
-    cat <<'YAML'
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: BackendTLSPolicy
-metadata: {name: tls, namespace: default}
-spec:
-  targetRefs: [{group: "", kind: Service, name: tls}]
-  validation: {caCertificateRefs: [{group: "", kind: ConfigMap, name: ca}], hostname: chat.example.com}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: BackendTLSPolicy
-metadata: {name: tlsbad, namespace: default}
-spec:
-  targetRefs: [{group: "", kind: Service, name: tlsbad}]
-  validation: {caCertificateRefs: [{group: "", kind: ConfigMap, name: ca}], hostname: wrong.example.com}
-YAML
+    yaml_ca_configmap ca ca
+    yaml_backend_tls_policy tls tls ca chat.example.com
+    yaml_backend_tls_policy tlsbad tlsbad ca wrong.example.com
 } > "$WORK/ws.yaml"
 start_gateway "$WORK/ws.yaml" --backend "default/echo:80=127.0.0.1:$ECHO_H2" \
     --backend "default/nx:80=127.0.0.1:$NX" --backend "default/plain:80=127.0.0.1:$ND" \

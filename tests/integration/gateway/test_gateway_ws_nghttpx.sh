@@ -13,13 +13,9 @@ NGHTTPX=/usr/sbin/nghttpx
 check "nghttpx is installed (scripts/install-deps.sh)" test -x "$NGHTTPX"
 
 start_echo default/chat 0
-cat > "$WORK/ws.yaml" <<'YAML'
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: gw, namespace: default}
-spec:
-  gatewayClassName: any
-  listeners: [{name: http, port: 80, protocol: HTTP}]
+{
+    yaml_http_gateway
+    cat <<'YAML'
 ---
 apiVersion: v1
 kind: Service
@@ -37,6 +33,7 @@ spec:
       responseHeaderModifier: {add: [{name: x-route, value: chat}]}
     backendRefs: [{name: chat, port: 80}]
 YAML
+} > "$WORK/ws.yaml"
 start_gateway "$WORK/ws.yaml" --backend "default/chat:80=127.0.0.1:$ECHO_PORT"
 HTTP=$(gw_addr http)
 
