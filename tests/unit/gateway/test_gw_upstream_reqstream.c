@@ -10,6 +10,7 @@
 #include "gs_gw_upstream.h"
 #include "gs_test.h"
 #include "gs_time.h"
+#include "h2_test_server.h"
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -25,10 +26,7 @@
 /* ---- fake h2c server on the same event base ----------------------------------------------- */
 
 typedef struct srv {
-    struct evconnlistener *lis;
-    int port;
-    struct bufferevent *bev;
-    nghttp2_session *ng;
+    h2ts h;
     bool open;          /* reopen the stream window as data arrives */
     size_t held;        /* received but not consumed (window closed) */
     uint64_t received;  /* body bytes */
@@ -40,13 +38,6 @@ typedef struct srv {
 
 static srv S;
 
-static nghttp2_nv nv(const char *name, const char *value)
-{
-    nghttp2_nv v = {(uint8_t *)(uintptr_t)name, (uint8_t *)(uintptr_t)value, strlen(name),
-                    strlen(value), NGHTTP2_NV_FLAG_NONE};
-    return v;
-}
-
 static uint32_t fnv(uint32_t h, const uint8_t *p, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -54,22 +45,12 @@ static uint32_t fnv(uint32_t h, const uint8_t *p, size_t n)
     return h;
 }
 
-static ssize_t on_srv_send(nghttp2_session *ng, const uint8_t *data, size_t len, int flags,
-                           void *arg)
-{
-    (void)ng;
-    (void)flags;
-    (void)arg;
-    evbuffer_add(bufferevent_get_output(S.bev), data, len);
-    return (ssize_t)len;
-}
-
 static void srv_answer(int32_t id)
 {
     char st[64];
     snprintf(st, sizeof(st), "%llu %08x", (unsigned long long)S.received, S.sum);
-    nghttp2_nv nva[] = {nv(":status", "200"), nv("x-got", st)};
-    nghttp2_submit_response(S.ng, id, nva, 2, NULL);
+    nghttp2_nv nva[] = {h2ts_nv(":status", "200"), h2ts_nv("x-got", st)};
+    nghttp2_submit_response(S.h.ng, id, nva, 2, NULL);
 }
 
 static int on_srv_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *arg)
@@ -118,77 +99,34 @@ static int on_srv_data(nghttp2_session *ng, uint8_t flags, int32_t id, const uin
     return 0;
 }
 
-static void srv_flush(void)
+static void srv_callbacks(nghttp2_session_callbacks *cbs)
 {
-    nghttp2_session_send(S.ng);
-}
-
-static void on_srv_read(struct bufferevent *bev, void *arg)
-{
-    (void)arg;
-    struct evbuffer *in = bufferevent_get_input(bev);
-    size_t len = evbuffer_get_length(in);
-    ssize_t n = nghttp2_session_mem_recv(S.ng, evbuffer_pullup(in, -1), len);
-    if (n > 0)
-        evbuffer_drain(in, (size_t)n);
-    srv_flush();
-}
-
-static void on_srv_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
-                          int salen, void *arg)
-{
-    (void)sa;
-    (void)salen;
-    (void)arg;
-    S.bev = bufferevent_socket_new(evconnlistener_get_base(l), fd, BEV_OPT_CLOSE_ON_FREE);
-    bufferevent_setcb(S.bev, on_srv_read, NULL, NULL, NULL);
-    bufferevent_enable(S.bev, EV_READ | EV_WRITE);
-    nghttp2_session_callbacks *cbs;
-    nghttp2_session_callbacks_new(&cbs);
-    nghttp2_session_callbacks_set_send_callback(cbs, on_srv_send);
     nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, on_srv_frame_recv);
     nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, on_srv_data);
     nghttp2_session_callbacks_set_on_header_callback(cbs, on_srv_header);
-    nghttp2_option *opt;
-    nghttp2_option_new(&opt);
-    nghttp2_option_set_no_auto_window_update(opt, 1);
-    nghttp2_session_server_new2(&S.ng, cbs, NULL, opt);
-    nghttp2_option_del(opt);
-    nghttp2_session_callbacks_del(cbs);
-    nghttp2_submit_settings(S.ng, NGHTTP2_FLAG_NONE, NULL, 0); /* default 65535 windows */
-    srv_flush();
 }
 
 static void srv_start(struct event_base *base)
 {
     memset(&S, 0, sizeof(S));
     S.sum = 2166136261u;
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    S.lis = evconnlistener_new_bind(base, on_srv_accept, NULL,
-                                    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 16,
-                                    (struct sockaddr *)&a, sizeof(a));
-    ck_assert_ptr_nonnull(S.lis);
-    struct sockaddr_in got;
-    socklen_t gl = sizeof(got);
-    getsockname(evconnlistener_get_fd(S.lis), (struct sockaddr *)&got, &gl);
-    S.port = ntohs(got.sin_port);
+    S.h.set_callbacks = srv_callbacks;
+    S.h.no_auto_window_update = true; /* default 65535 windows, reopened by the test */
+    h2ts_listen(&S.h, base);
 }
 
 static void srv_stop(void)
 {
-    nghttp2_session_del(S.ng);
-    if (S.bev)
-        bufferevent_free(S.bev);
-    evconnlistener_free(S.lis);
+    h2ts_stop(&S.h);
 }
 
 /* Reopens the server's stream window (and keeps it open). */
 static void srv_open_window(void)
 {
     S.open = true;
-    nghttp2_session_consume_stream(S.ng, S.stream_id, S.held);
+    nghttp2_session_consume_stream(S.h.ng, S.stream_id, S.held);
     S.held = 0;
-    srv_flush();
+    h2ts_flush(&S.h);
 }
 
 /* ---- the call ------------------------------------------------------------------------------ */
@@ -260,7 +198,7 @@ static void env_start(call_env *e, const char *path, const char *initial)
     gs_gw_limits_defaults(&e->lim);
     ck_assert_int_eq(gs_gw_upstream_new(&e->u, e->base, &e->lim), 0);
     char spec[64];
-    snprintf(spec, sizeof(spec), "default/up:8080=127.0.0.1:%d", S.port);
+    snprintf(spec, sizeof(spec), "default/up:8080=127.0.0.1:%d", S.h.port);
     ck_assert_int_eq(gs_gw_endpoints_add_spec(&e->eps, spec, NULL), 0);
     e->ep = gs_gw_service_next(&e->eps.services[0]);
     e->req.method = gs_xstrdup("POST");

@@ -15,6 +15,7 @@
 #include "gs_gw_upstream.h"
 #include "gs_test.h"
 #include "gs_time.h"
+#include "h2_test_server.h"
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -38,10 +39,7 @@ typedef enum srv_mode {
 } srv_mode;
 
 typedef struct srv {
-    struct evconnlistener *lis;
-    int port;
-    struct bufferevent *bev;
-    nghttp2_session *ng;
+    h2ts h;
     bool connect_protocol; /* SETTINGS_ENABLE_CONNECT_PROTOCOL = 1 */
     srv_mode mode;
     int32_t stream_id;
@@ -53,27 +51,9 @@ typedef struct srv {
     gs_buf out;       /* DATA to send */
     size_t out_off;
     bool out_end;     /* END_STREAM after |out| */
-    bool closed;      /* the connection reached EOF */
 } srv;
 
 static srv S;
-
-static nghttp2_nv nv(const char *name, const char *value)
-{
-    nghttp2_nv v = {(uint8_t *)(uintptr_t)name, (uint8_t *)(uintptr_t)value, strlen(name),
-                    strlen(value), NGHTTP2_NV_FLAG_NONE};
-    return v;
-}
-
-static ssize_t on_srv_send(nghttp2_session *ng, const uint8_t *data, size_t len, int flags,
-                           void *arg)
-{
-    (void)ng;
-    (void)flags;
-    (void)arg;
-    evbuffer_add(bufferevent_get_output(S.bev), data, len);
-    return (ssize_t)len;
-}
 
 static ssize_t on_srv_out(nghttp2_session *ng, int32_t id, uint8_t *buf, size_t len,
                           uint32_t *flags, nghttp2_data_source *src, void *arg)
@@ -96,28 +76,22 @@ static ssize_t on_srv_out(nghttp2_session *ng, int32_t id, uint8_t *buf, size_t 
     return (ssize_t)n;
 }
 
-static void srv_flush(void)
-{
-    if (S.ng)
-        nghttp2_session_send(S.ng);
-}
-
 static void srv_answer(int32_t id)
 {
     if (S.mode == SRV_RESET) {
-        nghttp2_submit_rst_stream(S.ng, NGHTTP2_FLAG_NONE, id, NGHTTP2_REFUSED_STREAM);
+        nghttp2_submit_rst_stream(S.h.ng, NGHTTP2_FLAG_NONE, id, NGHTTP2_REFUSED_STREAM);
         return;
     }
     nghttp2_data_provider prd = {.read_callback = on_srv_out};
     if (S.mode == SRV_NOT_FOUND) {
         gs_buf_puts(&S.out, "no chat here");
         S.out_end = true;
-        nghttp2_nv nva[] = {nv(":status", "404"), nv("x-srv", "nf")};
-        nghttp2_submit_response(S.ng, id, nva, 2, &prd);
+        nghttp2_nv nva[] = {h2ts_nv(":status", "404"), h2ts_nv("x-srv", "nf")};
+        nghttp2_submit_response(S.h.ng, id, nva, 2, &prd);
         return;
     }
-    nghttp2_nv nva[] = {nv(":status", "200"), nv("x-srv", "ws")};
-    nghttp2_submit_response(S.ng, id, nva, 2, &prd);
+    nghttp2_nv nva[] = {h2ts_nv(":status", "200"), h2ts_nv("x-srv", "ws")};
+    nghttp2_submit_response(S.h.ng, id, nva, 2, &prd);
 }
 
 static int on_srv_frame_recv(nghttp2_session *ng, const nghttp2_frame *frame, void *arg)
@@ -172,45 +146,11 @@ static int on_srv_data(nghttp2_session *ng, uint8_t flags, int32_t id, const uin
     return 0;
 }
 
-static void on_srv_read(struct bufferevent *bev, void *arg)
+static void srv_callbacks(nghttp2_session_callbacks *cbs)
 {
-    (void)arg;
-    struct evbuffer *in = bufferevent_get_input(bev);
-    size_t len = evbuffer_get_length(in);
-    ssize_t n = nghttp2_session_mem_recv(S.ng, evbuffer_pullup(in, -1), len);
-    if (n > 0)
-        evbuffer_drain(in, (size_t)n);
-    srv_flush();
-}
-
-static void on_srv_event(struct bufferevent *bev, short what, void *arg)
-{
-    (void)bev;
-    (void)arg;
-    if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
-        S.closed = true;
-}
-
-static void on_srv_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
-                          int salen, void *arg)
-{
-    (void)sa;
-    (void)salen;
-    (void)arg;
-    S.bev = bufferevent_socket_new(evconnlistener_get_base(l), fd, BEV_OPT_CLOSE_ON_FREE);
-    bufferevent_setcb(S.bev, on_srv_read, NULL, on_srv_event, NULL);
-    bufferevent_enable(S.bev, EV_READ | EV_WRITE);
-    nghttp2_session_callbacks *cbs;
-    nghttp2_session_callbacks_new(&cbs);
-    nghttp2_session_callbacks_set_send_callback(cbs, on_srv_send);
     nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, on_srv_frame_recv);
     nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, on_srv_data);
     nghttp2_session_callbacks_set_on_header_callback(cbs, on_srv_header);
-    nghttp2_session_server_new(&S.ng, cbs, NULL);
-    nghttp2_session_callbacks_del(cbs);
-    nghttp2_settings_entry iv[] = {{NGHTTP2_SETTINGS_ENABLE_CONNECT_PROTOCOL, 1}};
-    nghttp2_submit_settings(S.ng, NGHTTP2_FLAG_NONE, iv, S.connect_protocol ? 1 : 0);
-    srv_flush();
 }
 
 static void srv_start(struct event_base *base, bool connect_protocol, srv_mode mode)
@@ -218,24 +158,15 @@ static void srv_start(struct event_base *base, bool connect_protocol, srv_mode m
     memset(&S, 0, sizeof(S));
     S.connect_protocol = connect_protocol;
     S.mode = mode;
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    S.lis = evconnlistener_new_bind(base, on_srv_accept, NULL,
-                                    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE, 16,
-                                    (struct sockaddr *)&a, sizeof(a));
-    ck_assert_ptr_nonnull(S.lis);
-    struct sockaddr_in got;
-    socklen_t gl = sizeof(got);
-    getsockname(evconnlistener_get_fd(S.lis), (struct sockaddr *)&got, &gl);
-    S.port = ntohs(got.sin_port);
+    S.h.set_callbacks = srv_callbacks;
+    S.h.settings[0] = (nghttp2_settings_entry){NGHTTP2_SETTINGS_ENABLE_CONNECT_PROTOCOL, 1};
+    S.h.nsettings = connect_protocol ? 1 : 0;
+    h2ts_listen(&S.h, base);
 }
 
 static void srv_stop(void)
 {
-    nghttp2_session_del(S.ng);
-    if (S.bev)
-        bufferevent_free(S.bev);
-    if (S.lis)
-        evconnlistener_free(S.lis);
+    h2ts_stop(&S.h);
     gs_buf_clear(&S.got);
     gs_buf_clear(&S.out);
 }
@@ -245,8 +176,8 @@ static void srv_send(const void *data, size_t len, bool end)
 {
     gs_buf_append(&S.out, data, len);
     S.out_end = end;
-    nghttp2_session_resume_data(S.ng, S.stream_id);
-    srv_flush();
+    nghttp2_session_resume_data(S.h.ng, S.stream_id);
+    h2ts_flush(&S.h);
 }
 
 /* ---- the call ------------------------------------------------------------------------------ */
@@ -309,7 +240,7 @@ static void env_start(env *e, bool connect_protocol, srv_mode mode)
     gs_gw_limits_defaults(&e->lim);
     ck_assert_int_eq(gs_gw_upstream_new(&e->u, e->base, &e->lim), 0);
     char spec[64];
-    snprintf(spec, sizeof(spec), "default/up:8080=127.0.0.1:%d", S.port);
+    snprintf(spec, sizeof(spec), "default/up:8080=127.0.0.1:%d", S.h.port);
     ck_assert_int_eq(gs_gw_endpoints_add_spec(&e->eps, spec, NULL), 0);
     e->ep = gs_gw_service_next(&e->eps.services[0]);
     e->req.method = gs_xstrdup("GET");
@@ -360,9 +291,9 @@ START_TEST(no_connect_protocol_sends_nothing)
     ck_assert(e.p.done);
     ck_assert_int_eq(e.p.err, GS_ERR_NOT_FOUND);
     ck_assert_ptr_null(e.p.tunnel);
-    RUN_UNTIL(&e, S.closed, 2000);
+    RUN_UNTIL(&e, S.h.closed, 2000);
     ck_assert_int_eq(S.requests, 0); /* no CONNECT, no ordinary GET either */
-    ck_assert(S.closed);             /* and the connection is closed */
+    ck_assert(S.h.closed);             /* and the connection is closed */
     env_end(&e);
 }
 END_TEST
@@ -415,8 +346,8 @@ START_TEST(tunnel_both_ways_and_half_closes)
     ck_assert_int_eq((int)got, 10);
     ck_assert(memcmp(buf, "last words", 10) == 0);
     /* both ends done: the upstream connection closes */
-    RUN_UNTIL(&e, S.closed, 3000);
-    ck_assert(S.closed);
+    RUN_UNTIL(&e, S.h.closed, 3000);
+    ck_assert(S.h.closed);
     env_end(&e);
 }
 END_TEST
@@ -488,8 +419,8 @@ START_TEST(a_reset_in_the_tunnel_closes_it)
 {
     env e;
     env_open(&e);
-    nghttp2_submit_rst_stream(S.ng, NGHTTP2_FLAG_NONE, S.stream_id, NGHTTP2_CANCEL);
-    srv_flush();
+    nghttp2_submit_rst_stream(S.h.ng, NGHTTP2_FLAG_NONE, S.stream_id, NGHTTP2_CANCEL);
+    h2ts_flush(&S.h);
     bool eof = false;
     int64_t end = gs_now_ns() + 3000 * GS_NS_PER_MS;
     while (!eof && gs_now_ns() < end) {
@@ -499,8 +430,8 @@ START_TEST(a_reset_in_the_tunnel_closes_it)
         eof = recv(bufferevent_getfd(e.p.tunnel), tmp, sizeof(tmp), MSG_DONTWAIT) == 0;
     }
     ck_assert(eof);
-    RUN_UNTIL(&e, S.closed, 3000);
-    ck_assert(S.closed);
+    RUN_UNTIL(&e, S.h.closed, 3000);
+    ck_assert(S.h.closed);
     env_end(&e);
 }
 END_TEST
@@ -511,8 +442,8 @@ START_TEST(closing_the_tunnel_closes_the_backend)
     env_open(&e);
     bufferevent_free(e.p.tunnel); /* the client side went away (a reset, an idle limit) */
     e.p.tunnel = NULL;
-    RUN_UNTIL(&e, S.closed, 3000);
-    ck_assert(S.closed);
+    RUN_UNTIL(&e, S.h.closed, 3000);
+    ck_assert(S.h.closed);
     env_end(&e);
 }
 END_TEST
@@ -528,11 +459,11 @@ START_TEST(closing_after_a_half_close_closes_the_backend)
     RUN_UNTIL(&e, S.ended, 3000);
     ck_assert(S.ended);
     RUN_UNTIL(&e, false, 200);
-    ck_assert(!S.closed);
+    ck_assert(!S.h.closed);
     bufferevent_free(e.p.tunnel);
     e.p.tunnel = NULL;
-    RUN_UNTIL(&e, S.closed, 5000);
-    ck_assert(S.closed);
+    RUN_UNTIL(&e, S.h.closed, 5000);
+    ck_assert(S.h.closed);
     env_end(&e);
 }
 END_TEST
@@ -543,8 +474,8 @@ START_TEST(a_cancel_before_the_answer_closes_the_backend)
     env_start(&e, true, SRV_TUNNEL);
     gs_gw_upstream_cancel(e.p.call); /* the client left, or its timeout fired */
     e.p.call = NULL;
-    RUN_UNTIL(&e, S.closed, 3000);
-    ck_assert(S.closed);
+    RUN_UNTIL(&e, S.h.closed, 3000);
+    ck_assert(S.h.closed);
     ck_assert(!e.p.done);
     env_end(&e);
 }
@@ -554,8 +485,8 @@ START_TEST(a_backend_gone_fails)
 {
     env e;
     env_start(&e, true, SRV_TUNNEL);
-    evconnlistener_free(S.lis); /* the connection waiting in its backlog is reset */
-    S.lis = NULL;
+    evconnlistener_free(S.h.lis); /* the connection waiting in its backlog is reset */
+    S.h.lis = NULL;
     RUN_UNTIL(&e, e.p.done, 5000);
     ck_assert(e.p.done);
     ck_assert_int_eq(e.p.err, GS_ERR_IO);
