@@ -278,6 +278,15 @@ static void env_open(env *e)
     bufferevent_enable(e->p.tunnel, EV_READ | EV_WRITE);
 }
 
+/* Starts the call against a server of |connect_protocol| and |mode| and waits until it is done
+ * (failing the test if it is not within 5 s). */
+static void env_done(env *e, bool connect_protocol, srv_mode mode)
+{
+    env_start(e, connect_protocol, mode);
+    RUN_UNTIL(e, e->p.done, 5000);
+    ck_assert(e->p.done);
+}
+
 static size_t tunnel_in(const env *e)
 {
     return evbuffer_get_length(bufferevent_get_input(e->p.tunnel));
@@ -286,9 +295,7 @@ static size_t tunnel_in(const env *e)
 START_TEST(no_connect_protocol_sends_nothing)
 {
     env e;
-    env_start(&e, false, SRV_TUNNEL);
-    RUN_UNTIL(&e, e.p.done, 5000);
-    ck_assert(e.p.done);
+    env_done(&e, false, SRV_TUNNEL);
     ck_assert_int_eq(e.p.err, GS_ERR_NOT_FOUND);
     ck_assert_ptr_null(e.p.tunnel);
     RUN_UNTIL(&e, S.h.closed, 2000);
@@ -390,9 +397,7 @@ END_TEST
 START_TEST(other_answers_are_ordinary)
 {
     env e;
-    env_start(&e, true, SRV_NOT_FOUND);
-    RUN_UNTIL(&e, e.p.done, 5000);
-    ck_assert(e.p.done);
+    env_done(&e, true, SRV_NOT_FOUND);
     ck_assert_int_eq(e.p.err, 0);
     ck_assert_int_eq(e.p.status, 404);
     ck_assert_str_eq(e.p.x_srv, "nf");
@@ -406,9 +411,7 @@ END_TEST
 START_TEST(a_reset_before_the_answer_fails)
 {
     env e;
-    env_start(&e, true, SRV_RESET);
-    RUN_UNTIL(&e, e.p.done, 5000);
-    ck_assert(e.p.done);
+    env_done(&e, true, SRV_RESET);
     ck_assert_int_eq(e.p.err, GS_ERR_IO);
     ck_assert_ptr_null(e.p.tunnel);
     env_end(&e);
