@@ -275,28 +275,6 @@ static void diff_synth_ca(const char *yaml, const char *ca_pem, gs_buf *out)
     gs_model_free(m);
 }
 
-/* A leaf of |ca| per TLS backend of |sc|, where the echo fleet hands it to the echo. */
-static int diff_backend_certs(const gs_scenario *sc, const gs_tls_pem *ca, const char *root,
-                              gs_error *err)
-{
-    int rc = 0;
-    for (size_t i = 0; rc == 0 && i < sc->n_backends; i++) {
-        const gs_scenario_backend *b = &sc->backends[i];
-        if (b->n_tls_hosts == 0)
-            continue;
-        gs_tls_pem leaf = {0};
-        char *cert = NULL, *key = NULL;
-        gs_echo_fleet_tls_paths(root, b, &cert, &key);
-        rc = gs_tls_leaf_generate(&leaf, ca, b->tls_hosts, b->n_tls_hosts, err);
-        if (rc == 0)
-            rc = gs_tls_pem_write(&leaf, cert, key, err);
-        gs_tls_pem_clear(&leaf);
-        free(cert);
-        free(key);
-    }
-    return rc;
-}
-
 /* A GatewayClass for every class the Gateway API side's Gateways name and do not define. */
 static void diff_synth_classes(const char *yaml, gs_buf *out)
 {
@@ -2012,6 +1990,23 @@ static void diff_header_delta(const char *a, const char *b, bool names, gs_buf *
     }
 }
 
+/* The fix for header fields that differ (|x| the before side's, |y| the after side's): a
+ * |kind|HeaderModifier ("Request" or "Response") on the rule of |lit| on |host|, into |b|. */
+static void diff_fix_headers(const char *x, const char *y, const char *kind, const char *host,
+                             const char *lit, gs_buf *b)
+{
+    gs_buf set = {0}, rm = {0};
+    diff_header_delta(x, y, false, &set);
+    diff_header_delta(y, x, true, &rm);
+    gs_buf_printf(b, "on %s, a %sHeaderModifier on the rule of \"%s\"", host, kind, lit);
+    if (set.len)
+        gs_buf_printf(b, " that sets %s", set.data);
+    if (rm.len)
+        gs_buf_printf(b, "%s removes %s", set.len ? " and" : " that", rm.data);
+    gs_buf_clear(&set);
+    gs_buf_clear(&rm);
+}
+
 /* The suggested fix for this very probe (|x| the before side's answer, |y| the after side's),
  * in its own words: what to write for this host and path, into |b| ("" when none is known). */
 static void diff_fix_for(const diff_probe *p, const diff_answer *x, const diff_answer *y,
@@ -2202,32 +2197,12 @@ static void diff_fix_for(const diff_probe *p, const diff_answer *x, const diff_a
             gs_buf_printf(b, "on %s, no redirect for %s: ingress-nginx answers it %d", p->host,
                           p->path, x->status);
         break;
-    case GS_DIFF_RESP_HEADER: {
-        gs_buf set = {0}, rm = {0};
-        diff_header_delta(x->headers, y->headers, false, &set);
-        diff_header_delta(y->headers, x->headers, true, &rm);
-        gs_buf_printf(b, "on %s, a ResponseHeaderModifier on the rule of \"%s\"", p->host, lit);
-        if (set.len)
-            gs_buf_printf(b, " that sets %s", set.data);
-        if (rm.len)
-            gs_buf_printf(b, "%s removes %s", set.len ? " and" : " that", rm.data);
-        gs_buf_clear(&set);
-        gs_buf_clear(&rm);
+    case GS_DIFF_RESP_HEADER:
+        diff_fix_headers(x->headers, y->headers, "Response", p->host, lit, b);
         break;
-    }
-    case GS_DIFF_REQ_HEADER: {
-        gs_buf set = {0}, rm = {0};
-        diff_header_delta(x->req, y->req, false, &set);
-        diff_header_delta(y->req, x->req, true, &rm);
-        gs_buf_printf(b, "on %s, a RequestHeaderModifier on the rule of \"%s\"", p->host, lit);
-        if (set.len)
-            gs_buf_printf(b, " that sets %s", set.data);
-        if (rm.len)
-            gs_buf_printf(b, "%s removes %s", set.len ? " and" : " that", rm.data);
-        gs_buf_clear(&set);
-        gs_buf_clear(&rm);
+    case GS_DIFF_REQ_HEADER:
+        diff_fix_headers(x->req, y->req, "Request", p->host, lit, b);
         break;
-    }
     default:
         break;
     }
@@ -2671,7 +2646,7 @@ static int diff_compare_sides(const gs_model *m, const char *ingress_yaml, const
     if (rc == 0)
         rc = gs_workdir_create(NULL, &root, err);
     if (rc == 0 && ca.cert)
-        rc = diff_backend_certs(&sc, &ca, root, err);
+        rc = gs_echo_fleet_tls_write(root, &sc, &ca, err);
     if (rc == 0 && echo == NULL)
         rc = gs_error_set(err, GS_ERR_NOT_FOUND, "no gatesim-echo binary (set GATESIM_ECHO)");
     if (rc == 0)

@@ -9,6 +9,7 @@
 #include "gs_hostname.h"
 #include "gs_json_parse.h"
 #include "gs_time.h"
+#include "gs_tls.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -157,6 +158,27 @@ void gs_echo_fleet_tls_paths(const char *workdir, const gs_scenario_backend *b, 
 {
     *cert = gs_xasprintf("%s/backend-%s-%s.crt", workdir, b->ns, b->name);
     *key = gs_xasprintf("%s/backend-%s-%s.key", workdir, b->ns, b->name);
+}
+
+int gs_echo_fleet_tls_write(const char *workdir, const gs_scenario *sc, const gs_tls_pem *ca,
+                            gs_error *err)
+{
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < sc->n_backends; i++) {
+        const gs_scenario_backend *b = &sc->backends[i];
+        if (b->n_tls_hosts == 0)
+            continue;
+        gs_tls_pem leaf = {0};
+        char *cert = NULL, *key = NULL;
+        gs_echo_fleet_tls_paths(workdir, b, &cert, &key);
+        rc = gs_tls_leaf_generate(&leaf, ca, b->tls_hosts, b->n_tls_hosts, err);
+        if (rc == 0)
+            rc = gs_tls_pem_write(&leaf, cert, key, err);
+        gs_tls_pem_clear(&leaf);
+        free(cert);
+        free(key);
+    }
+    return rc;
 }
 
 /* The address of the echo listener for a port needing |l4| (one kind; HTTP when none). */

@@ -10,6 +10,7 @@
 #include "gs_proc.h"
 #include "gs_scenario.h"
 #include "gs_target.h"
+#include "gs_tls.h"
 
 typedef struct gs_echo_replica {
     const gs_scenario_backend *backend; /* borrowed from the scenario */
@@ -61,6 +62,11 @@ gs_target_endpoint *gs_echo_fleet_endpoints_for(const gs_echo_fleet *f, const gs
  * writes them before the fleet starts). Both malloc'd. */
 void gs_echo_fleet_tls_paths(const char *workdir, const gs_scenario_backend *b, char **cert,
                              char **key);
+
+/* Writes, at those paths in |workdir|, a leaf of |ca| for the `tls.hosts` of every HTTPS
+ * backend of |sc|. Returns 0 or the first GS_ERR_* (|err| says which). */
+int gs_echo_fleet_tls_write(const char *workdir, const gs_scenario *sc, const gs_tls_pem *ca,
+                            gs_error *err);
 
 /* GS_ERR_CLOSED with "backend ns/name replica N exited with ...: <last log line>" when a
  * replica died; else 0. */

@@ -262,20 +262,8 @@ static int runner_tls(runner_scenario *rs, gs_error *err)
         rc = runner_client_certs(rs, err);
     /* HTTPS backends (BackendTLSPolicy): a leaf of the same CA per backend, in the work folder
      * where the fleet hands it to the echo. */
-    for (size_t i = 0; rc == 0 && i < sc->n_backends; i++) {
-        const gs_scenario_backend *b = &sc->backends[i];
-        if (b->n_tls_hosts == 0)
-            continue;
-        gs_tls_pem leaf = {0};
-        char *cert = NULL, *key = NULL;
-        gs_echo_fleet_tls_paths(rs->workdir, b, &cert, &key);
-        rc = gs_tls_leaf_generate(&leaf, rs->ca, b->tls_hosts, b->n_tls_hosts, err);
-        if (rc == 0)
-            rc = gs_tls_pem_write(&leaf, cert, key, err);
-        gs_tls_pem_clear(&leaf);
-        free(cert);
-        free(key);
-    }
+    if (rc == 0)
+        rc = gs_echo_fleet_tls_write(rs->workdir, sc, rs->ca, err);
     return rc;
 }
 
