@@ -68,21 +68,32 @@ def known_group(proc, n, probes):
         fail("the summary does not count the known differences apart", proc)
 
 
+def expected_entries(proc, head, end, why, name, probes):
+    """The EXPECTED entries of the group under |head| (up to the next group or |end|), failing
+    unless the group is there, says |why| before its entries and holds exactly the probes
+    |probes|; |name| names the group in the failures."""
+    out = proc.stdout
+    if head not in out:
+        fail(f"no {name} group of {len(probes)} probes", proc)
+    group = out.split(head, 1)[1].split("\n== ", 1)[0].split(end, 1)[0]
+    if why not in group.split("\nEXPECTED ", 1)[0]:
+        fail(f"the {name} group does not say why", proc)
+    entries = group.split("\nEXPECTED GET ")[1:]
+    got = sorted(e.split("\n", 1)[0] for e in entries)
+    if got != sorted(probes):
+        fail(f"{name} group holds {got}, want {sorted(probes)}", proc)
+    return entries
+
+
 def expected_group(proc, probes):
     """The expected differences: exactly the EXPECTED probes |probes| (HTTPS answered by
     ingress-nginx under its fake certificate), each with a fix, not counted in the summary."""
     out, n = proc.stdout, len(probes)
     head = (f"\n== expected difference: ingress-nginx's fake certificate ({n} probe"
             f"{'' if n == 1 else 's'}, not counted)\n")
-    if head not in out:
-        fail(f"no expected-difference group of {n} probes", proc)
-    group = out.split(head, 1)[1].split("\n== ", 1)[0].split("\ngatesim diff: ", 1)[0]
-    if "no client that verifies certificates" not in group.split("\nEXPECTED ", 1)[0]:
-        fail("the expected-difference group does not say why", proc)
-    entries = group.split("\nEXPECTED GET ")[1:]
-    got = sorted(e.split("\n", 1)[0] for e in entries)
-    if got != sorted(probes):
-        fail(f"expected group holds {got}, want {sorted(probes)}", proc)
+    entries = expected_entries(proc, head, "\ngatesim diff: ",
+                               "no client that verifies certificates", "expected-difference",
+                               probes)
     for e in entries:
         if "Kubernetes Ingress Controller Fake Certificate]" not in e.split("\n")[1] or \
                 "\n    fix: " not in e:
@@ -102,15 +113,7 @@ def hsts_group(proc, probes):
     out, n = proc.stdout, len(probes)
     head = (f"\n== expected difference: Strict-Transport-Security added by one implementation "
             f"({n} probe{'' if n == 1 else 's'}, not counted)\n")
-    if head not in out:
-        fail(f"no HSTS group of {n} probes", proc)
-    group = out.split(head, 1)[1].split("\n== ", 1)[0].split("\nnote: ", 1)[0]
-    if "hsts in its ConfigMap" not in group.split("\nEXPECTED ", 1)[0]:
-        fail("the HSTS group does not say why", proc)
-    entries = group.split("\nEXPECTED GET ")[1:]
-    got = sorted(e.split("\n", 1)[0] for e in entries)
-    if got != sorted(probes):
-        fail(f"HSTS group holds {got}, want {sorted(probes)}", proc)
+    entries = expected_entries(proc, head, "\nnote: ", "hsts in its ConfigMap", "HSTS", probes)
     for e in entries:
         lines = e.split("\n")
         if not lines[1].endswith(f" [strict-transport-security: {HSTS}]") or \

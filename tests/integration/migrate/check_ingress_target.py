@@ -49,6 +49,15 @@ def run(path, name):
     return proc, results
 
 
+def run_passing(path, name, steps, what):
+    """run(), failing with |what| unless it exits 0 with one scenario of |steps| steps."""
+    proc, results = run(path, name)
+    if proc.returncode != 0 or results is None or \
+            [len(s["steps"]) for s in results["scenarios"]] != [steps]:
+        fail(f"{what} (exit {proc.returncode})", proc)
+    return proc, results
+
+
 def main():
     # 1. the ported features pass, every step checking something
     proc, results = run(SCENARIOS, "features")
@@ -154,10 +163,8 @@ def main():
     # 3. backend-protocol GRPC: gRPC calls through nginx's HTTPS listener reach their Services;
     #    HTTPS: nginx speaks TLS to the backend; without the annotations every check fails
     bp_yaml = os.path.join(DATA, "backend-protocol.yaml")
-    proc, results = run(bp_yaml, "backend-protocol")
-    if proc.returncode != 0 or results is None or \
-            [len(s["steps"]) for s in results["scenarios"]] != [4]:
-        fail(f"backend-protocol GRPC, GRPCS and HTTPS did not pass (exit {proc.returncode})", proc)
+    proc, results = run_passing(bp_yaml, "backend-protocol", 4,
+                                "backend-protocol GRPC, GRPCS and HTTPS did not pass")
     with open(bp_yaml) as f:
         text = f.read()
     plain_text = text
@@ -188,10 +195,8 @@ def main():
     #     the pattern unanchored and case-sensitive); without the annotations exactly the steps that expect an
     #     annotation's effect fail
     an_yaml = os.path.join(DATA, "annotations.yaml")
-    proc, results = run(an_yaml, "annotations")
-    if proc.returncode != 0 or results is None or \
-            [len(s["steps"]) for s in results["scenarios"]] != [18]:
-        fail(f"the annotations scenario did not pass (exit {proc.returncode})", proc)
+    proc, results = run_passing(an_yaml, "annotations", 18,
+                                "the annotations scenario did not pass")
     with open(an_yaml) as f:
         lines = f.read().split("\n")
     bare_lines, skip = [], False
@@ -228,17 +233,13 @@ def main():
     # 3c. spec.defaultBackend with rules: the root location of the Ingress's hosts, not the
     #     catch-all (which only an Ingress without rules configures), and only of the hosts the
     #     Ingress is the first of
-    proc, results = run(os.path.join(DATA, "default-backend-rules.yaml"), "default-backend-rules")
-    if proc.returncode != 0 or results is None or \
-            [len(s["steps"]) for s in results["scenarios"]] != [5]:
-        fail(f"defaultBackend with rules did not pass (exit {proc.returncode})", proc)
+    run_passing(os.path.join(DATA, "default-backend-rules.yaml"), "default-backend-rules", 5,
+                "defaultBackend with rules did not pass")
 
     # 3d. an annotation the target does not model is a warning at its line:col, printed once
     #     for the two states that hold the Ingress; a diff step's Ingress gets its own
-    proc, results = run(os.path.join(DATA, "snippet.yaml"), "snippet")
-    if proc.returncode != 0 or results is None or \
-            [len(s["steps"]) for s in results["scenarios"]] != [3]:
-        fail(f"the unmodelled-annotation scenario did not pass (exit {proc.returncode})", proc)
+    proc, results = run_passing(os.path.join(DATA, "snippet.yaml"), "snippet", 3,
+                                "the unmodelled-annotation scenario did not pass")
     for where, ing, annot in (("snippet.yaml:18:11:", "snippet", "configuration-snippet"),
                               ("snippet.yaml:50:27:", "snippet-diff", "server-snippet")):
         want = (f"{where} warning: Ingress default/{ing}: annotation "
@@ -250,20 +251,16 @@ def main():
     # 3d. permanent-redirect on a host with TLS: plain HTTP gets the redirect (nginx's return in
     #     the rewrite phase runs before the Lua redirect to HTTPS), on the Ingress's path and on
     #     the host's root location
-    proc, results = run(os.path.join(DATA, "redirect-before-ssl-redirect.yaml"), "redirect-ssl")
-    if proc.returncode != 0 or results is None or \
-            [len(s["steps"]) for s in results["scenarios"]] != [2]:
-        fail(f"permanent-redirect before ssl-redirect did not pass (exit {proc.returncode})", proc)
+    run_passing(os.path.join(DATA, "redirect-before-ssl-redirect.yaml"), "redirect-ssl", 2,
+                "permanent-redirect before ssl-redirect did not pass")
 
     # 3e. annotation validation (on by default): an Ingress with a permanent-redirect-code that
     #     is no integer is not loaded: its host answers nginx's 404, the note at the value's
     #     line:col; with the ConfigMap's enable-annotation-validation "false" it is served
     #     without the redirect, so exactly the first step fails
     av_yaml = os.path.join(DATA, "annotation-validation.yaml")
-    proc, results = run(av_yaml, "annotation-validation")
-    if proc.returncode != 0 or results is None or \
-            [len(s["steps"]) for s in results["scenarios"]] != [2]:
-        fail(f"the annotation-validation scenario did not pass (exit {proc.returncode})", proc)
+    proc, results = run_passing(av_yaml, "annotation-validation", 2,
+                                "the annotation-validation scenario did not pass")
     want = ("annotation-validation.yaml:21:64: warning: Ingress default/bad-code: "
             "metadata.annotations[nginx.ingress.kubernetes.io/permanent-redirect-code]: "
             "ingress-nginx rejects this Ingress: annotation nginx.ingress.kubernetes.io/permanent-redirect-code "

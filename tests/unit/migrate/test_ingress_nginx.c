@@ -8,6 +8,7 @@
 #include "gs_model.h"
 #include "gs_test.h"
 #include "gs_tls.h"
+#include "nginx_cm.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -438,14 +439,8 @@ static char *render_cm(const char *data, gs_diags *notes)
     gs_model *m;
     gs_model_new(&m);
     gs_model_load_buffer(m, "web.yaml", web, strlen(web), NULL, NULL);
-    if (data) {
-        char *cm = gs_xasprintf("apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
-                                "  name: ingress-nginx-controller\n  namespace: ingress-nginx\n"
-                                "data:\n%s",
-                                data);
-        gs_model_load_buffer(m, "cm.yaml", cm, strlen(cm), NULL, NULL);
-        free(cm);
-    }
+    if (data)
+        load_nginx_cm(m, data);
     ck_assert_uint_eq(m->diags.nerrors, 0);
     gs_ingress_nginx_in in = {.m = m, .listen = "127.0.0.1:18080", .listen_tls = "127.0.0.1:18443",
                               .workdir = "/w", .resolve = resolve};

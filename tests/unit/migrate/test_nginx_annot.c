@@ -12,6 +12,7 @@
 #include "gs_model.h"
 #include "gs_nginx_annot.h"
 #include "gs_test.h"
+#include "nginx_cm.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -332,12 +333,9 @@ static gs_model *load_validation(const char *cm_value)
     gs_model_load_buffer(m, "valid.yaml", validation_manifests, strlen(validation_manifests), NULL,
                          NULL);
     if (cm_value) {
-        char *cm = gs_xasprintf("apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
-                                "  name: ingress-nginx-controller\n  namespace: ingress-nginx\n"
-                                "data:\n  enable-annotation-validation: \"%s\"\n",
-                                cm_value);
-        gs_model_load_buffer(m, "cm.yaml", cm, strlen(cm), NULL, NULL);
-        free(cm);
+        char *data = gs_xasprintf("  enable-annotation-validation: \"%s\"\n", cm_value);
+        load_nginx_cm(m, data);
+        free(data);
     }
     ck_assert_uint_eq(m->diags.nerrors, 0);
     ck_assert_uint_eq(m->n_ingresses, 9);
