@@ -23,8 +23,8 @@ packages=(
     # benchmarks: peak memory with /usr/bin/time -v
     time
     # profiling: instructions and system calls per request (bench/echo_callgrind.sh,
-    # bench/gateway_cost.sh)
-    valgrind strace
+    # bench/gateway_cost.sh; bench/load_cost.sh counts syscall tracepoints with perf)
+    valgrind strace linux-perf
 )
 
 # the HdrHistogram log test's independent reader runs on Node.js (Debian's, unless a node and

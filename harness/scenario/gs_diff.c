@@ -1269,6 +1269,19 @@ static int diff_str_cmp(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* |fields| ("name: value", |nf| of them, freed here) sorted and joined by "\n" into |out|. */
+static void diff_fields_join(char **fields, size_t nf, char *out, size_t n)
+{
+    qsort(fields, nf, sizeof *fields, diff_str_cmp);
+    gs_buf b = {0};
+    for (size_t i = 0; i < nf; i++) {
+        gs_buf_printf(&b, "%s%s", i ? "\n" : "", fields[i]);
+        free(fields[i]);
+    }
+    snprintf(out, n, "%s", b.data ? b.data : "");
+    gs_buf_clear(&b);
+}
+
 /* The fields of the response head |head| (status line first), lower-case names, sorted, into
  * |out| as "name: value\nname: value" ("" when none): the compared ones, or with |own| the
  * implementation's own (diff_header_own). */
@@ -1290,14 +1303,7 @@ static void diff_response_headers(const char *head, bool own, char *out, size_t 
             f[i] = (char)tolower((unsigned char)f[i]);
         fields[nf++] = f;
     }
-    qsort(fields, nf, sizeof *fields, diff_str_cmp);
-    gs_buf b = {0};
-    for (size_t i = 0; i < nf; i++) {
-        gs_buf_printf(&b, "%s%s", i ? "\n" : "", fields[i]);
-        free(fields[i]);
-    }
-    snprintf(out, n, "%s", b.data ? b.data : "");
-    gs_buf_clear(&b);
+    diff_fields_join(fields, nf, out, n);
 }
 
 /* The value of field |name| among |fields| (lines "name: value", names in lower case) into
@@ -1358,14 +1364,7 @@ static void diff_request_fields(const gs_json_value *v, const char *names, char 
                 gs_buf_printf(&f, "%s%s", k ? ", " : "", vals->items[k]->str);
         fields[nf++] = gs_buf_take(&f);
     }
-    qsort(fields, nf, sizeof *fields, diff_str_cmp);
-    gs_buf b = {0};
-    for (size_t i = 0; i < nf; i++) {
-        gs_buf_printf(&b, "%s%s", i ? "\n" : "", fields[i]);
-        free(fields[i]);
-    }
-    snprintf(out, n, "%s", b.data ? b.data : "");
-    gs_buf_clear(&b);
+    diff_fields_join(fields, nf, out, n);
 }
 
 static void diff_send_once(const char *address, const diff_probe *p, SSL_CTX *tls,
