@@ -309,7 +309,7 @@ int gs_cmd_run(int argc, char **argv)
     if (load_rc == 0 && diags.nerrors == 0)
         for (size_t i = 0; i < list.len; i++)
             if (gs_runner_selected(list.items[i], select, n_select))
-                gs_scenario_check_objects_for(list.items[i], strict, kind->name, &diags);
+                gs_scenario_check_objects_for(list.items[i], strict, kind->notes, &diags);
     gs_diags_sort(&diags);
     gs_diags_print(&diags, stderr, gs_term_colour(2));
     if (load_rc < 0 || diags.nerrors) {

@@ -457,12 +457,15 @@ size_t gs_scenario_check_objects(const gs_scenario *sc, gs_diags *diags);
 /* As gs_scenario_check_objects; with |strict|, objects of kinds outside the model are errors
  * instead of notes (`--strict`). */
 size_t gs_scenario_check_objects_strict(const gs_scenario *sc, bool strict, gs_diags *diags);
-/* As gs_scenario_check_objects_strict, for a run on |target| (its kind's name, NULL: no
- * particular target): on ingress-nginx, what its rendering says of each state's Ingresses
- * (annotations not modelled, ...) is added as warnings and notes at their source positions,
- * once each. A `diff` step's Ingresses always get these: the step runs them on ingress-nginx. */
-size_t gs_scenario_check_objects_for(const gs_scenario *sc, bool strict, const char *target,
-                                     gs_diags *diags);
+struct gs_model;
+/* What a target kind says of an object set before applying it (gs_target_kind.notes). */
+typedef void (*gs_scenario_notes_fn)(const struct gs_model *m, gs_diags *out);
+/* As gs_scenario_check_objects_strict, for a run whose target kind says |notes| (NULL: nothing):
+ * what they say of each state's objects (ingress-nginx: annotations not modelled, ...) is added
+ * as warnings and notes at their source positions, once each. A `diff` step's before side gets
+ * its own target's (ingress-nginx unless the step names another): the step runs it there. */
+size_t gs_scenario_check_objects_for(const gs_scenario *sc, bool strict,
+                                     gs_scenario_notes_fn notes, gs_diags *diags);
 
 /* Validates every Scenario in the file at |path|: problems go
  * to |diags|. Returns the number of Scenario documents found (0: not a scenario file), or a

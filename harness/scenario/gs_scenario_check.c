@@ -9,10 +9,10 @@
  * state, not on a union of objects that never coexist. */
 #include "gs_scenario.h"
 
-#include "gs_ingress_nginx.h"
 #include "gs_model.h"
 #include "gs_objset.h"
 #include "gs_route_kinds.h"
+#include "gs_target.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -66,24 +66,19 @@ static void check_copy_new(const gs_model *m, gs_diags *out, size_t from)
     check_copy_diags(&m->diags, out, from);
 }
 
-/* What the ingress-nginx target's rendering says of the Ingresses of |m| (annotations it does
- * not model, ConfigMap values it cannot read, locations an earlier Ingress defines), once each:
- * the target itself has no channel to the user, and its copy of the objects has other
- * positions. */
-static void check_ingress_nginx_notes(const gs_model *m, gs_diags *out, size_t from)
+/* What |notes| (a target kind's, or ingress-nginx's rendering for a diff step) says of |m|
+ * (annotations it does not model, ConfigMap values it cannot read, locations an earlier Ingress
+ * defines), once each: the target itself has no channel to the user, and its copy of the
+ * objects has other positions. */
+static void check_target_notes(gs_scenario_notes_fn notes, const gs_model *m, gs_diags *out,
+                               size_t from)
 {
-    if (m->n_ingresses == 0)
+    if (notes == NULL)
         return;
-    gs_diags notes = {0};
-    gs_ingress_nginx_notes(m, &notes);
-    check_copy_diags(&notes, out, from);
-    gs_diags_clear(&notes);
-}
-
-/* Whether |target| (a --target spec, NULL: the default) is the ingress-nginx target. */
-static bool check_is_ingress_nginx(const char *target)
-{
-    return target != NULL && strcmp(target, "ingress-nginx") == 0;
+    gs_diags d = {0};
+    notes(m, &d);
+    check_copy_diags(&d, out, from);
+    gs_diags_clear(&d);
 }
 
 /* The objects on their own: every remark is kept (warnings and notes do not stop a run);
@@ -368,7 +363,7 @@ static void check_sends(const gs_model *m, const gs_scenario *sc, size_t lo, siz
 
 typedef struct check_opts {
     const gs_load_options *load;
-    const char *target; /* the run's --target, or NULL */
+    gs_scenario_notes_fn notes; /* the run's target kind's notes, or NULL */
 } check_opts;
 
 /* One state of the object set: what it adds to the remarks already made; the sends of steps
@@ -382,8 +377,7 @@ static void check_state(const gs_objset *set, const gs_scenario *sc, const check
     gs_model_check_cross(m);
     check_services_without_backends(m, set, sc, &m->diags);
     check_copy_new(m, out, from);
-    if (check_is_ingress_nginx(co->target))
-        check_ingress_nginx_notes(m, out, from);
+    check_target_notes(co->notes, m, out, from);
     check_sends(m, sc, lo, hi, out);
     gs_model_free(m);
 }
@@ -447,10 +441,14 @@ static void check_diff_objects(const gs_scenario *sc, const gs_load_options *opt
                 scenario_check_source(m, &src[i], opt);
             gs_model_check_cross(m);
             check_copy_new(m, out, from);
-            /* the step runs Ingresses on ingress-nginx, whatever the run's target */
-            if (side == 0 && (d->before_target == NULL ||
-                              check_is_ingress_nginx(d->before_target)))
-                check_ingress_nginx_notes(m, out, from);
+            /* the step runs its before side on its own target, ingress-nginx unless named,
+             * whatever the run's target */
+            if (side == 0) {
+                gs_error e = {0};
+                const gs_target_kind *k =
+                    gs_target_kind_find(d->before_target ? d->before_target : "ingress-nginx", &e);
+                check_target_notes(k ? k->notes : NULL, m, out, from);
+            }
             gs_model_free(m);
         }
     }
@@ -466,11 +464,11 @@ size_t gs_scenario_check_objects_strict(const gs_scenario *sc, bool strict, gs_d
     return gs_scenario_check_objects_for(sc, strict, NULL, diags);
 }
 
-size_t gs_scenario_check_objects_for(const gs_scenario *sc, bool strict, const char *target,
-                                     gs_diags *diags)
+size_t gs_scenario_check_objects_for(const gs_scenario *sc, bool strict,
+                                     gs_scenario_notes_fn notes, gs_diags *diags)
 {
     gs_load_options opt = {.strict = strict, .replace_quietly = true};
-    check_opts co = {.load = &opt, .target = target};
+    check_opts co = {.load = &opt, .notes = notes};
     size_t from = diags->len, errors = diags->nerrors;
     check_each_object(sc, &opt, diags, from);
     check_diff_objects(sc, &opt, diags, from);

@@ -9,6 +9,7 @@
 
 #include "gs_error.h"
 #include "gs_json_parse.h"
+#include "gs_model.h"
 #include "gs_proc.h"
 
 #include <stdbool.h>
@@ -115,6 +116,9 @@ typedef struct gs_target_kind {
     const char *help;  /* one line for `gatesim run --help` */
     unsigned caps;     /* gs_target_caps */
     const gs_target_ops *ops;
+    /* What the kind says of an object set before it applies it (annotations it does not model,
+     * values it cannot read), as diagnostics at the objects' own positions; NULL: nothing. */
+    void (*notes)(const gs_model *m, gs_diags *out);
 } gs_target_kind;
 
 /* The registered kinds in table order, |i| < gs_target_kind_count(); the first is the default. */

@@ -282,4 +282,5 @@ const gs_target_kind gs_target_kind_ingress_nginx = {
             "(docs/ingress.md)",
     .caps = GS_TARGET_CAP_STATUS_ONCE,
     .ops = &ingress_ops,
+    .notes = gs_ingress_nginx_notes,
 };
